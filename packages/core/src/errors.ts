@@ -1,0 +1,47 @@
+/**
+ * One error class for the whole project, with a closed set of string codes. The catalogue below is mirrored in
+ * docs/errors.md; a test keeps the two in sync. `retriable` decides whether a caller may try the same operation
+ * again (a broker or database outage) or must not (bad input, bad configuration).
+ */
+export const ERROR_CODES = {
+  VIGIL_CONFIG_INVALID: 'The configuration was refused; `details.problems` lists every problem with its path.',
+  VIGIL_USAGE: 'A command was called with missing or contradictory arguments.',
+  VIGIL_FILE_NOT_FOUND: 'An input file does not exist or cannot be read.',
+  VIGIL_FILE_EMPTY: 'An input file has no header or no data rows.',
+  VIGIL_FILE_FORMAT: 'An input file is not valid CSV, NDJSON or Parquet, or uses an unsupported encoding.',
+  VIGIL_UNKNOWN_COLUMN: 'A column named by an option or the configuration is not in the file.',
+  VIGIL_BAD_VALUE: 'A value cannot be read as its column type (file, line and column are in the message).',
+  VIGIL_DECODE_INVALID_JSON: 'An event is not valid JSON.',
+  VIGIL_DECODE_MISSING_FIELD: 'An event lacks a required field.',
+  VIGIL_DECODE_WRONG_TYPE: 'An event field has the wrong type.',
+  VIGIL_DECODE_UNKNOWN_MODEL: 'An event names a model that is not configured.',
+  VIGIL_DECODE_TOO_LARGE: 'An event is larger than the configured limit.',
+  VIGIL_PROFILE_MISMATCH: 'A reference profile does not match the data or accumulator it is used with.',
+  VIGIL_INTERNAL: 'A bug: an invariant of Vigil itself was broken.',
+} as const;
+
+export type VigilErrorCode = keyof typeof ERROR_CODES;
+
+export interface VigilErrorOptions {
+  cause?: unknown;
+  retriable?: boolean;
+  details?: Record<string, unknown>;
+}
+
+export class VigilError extends Error {
+  readonly code: VigilErrorCode;
+  readonly retriable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: VigilErrorCode, message: string, options: VigilErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'VigilError';
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.details = options.details;
+  }
+}
+
+export function isVigilError(error: unknown, code?: VigilErrorCode): error is VigilError {
+  return error instanceof VigilError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,7 @@
+export { ERROR_CODES, VigilError, isVigilError } from './errors';
+export type { VigilErrorCode, VigilErrorOptions } from './errors';
+export { createLogger, redact, silentLogger } from './logger';
+export type { LogFields, LogLevel, Logger } from './logger';
+export { MISSING_CODE, categoryAt } from './table';
+export type { CategoricalColumn, Column, FeatureKind, NumericColumn, Table } from './table';
+export { parseDuration } from './duration';

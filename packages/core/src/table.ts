@@ -1,0 +1,38 @@
+/**
+ * The columnar, in-memory form of a batch of rows: what file readers produce and what analyzers consume. Numeric
+ * columns are Float64Arrays with NaN for a missing value; categorical columns are dictionary-encoded, with -1
+ * for a missing value. Keeping both as typed arrays is what makes 1M-row analyses fast and memory-bounded.
+ */
+export type FeatureKind = 'numeric' | 'categorical';
+
+export interface NumericColumn {
+  readonly name: string;
+  readonly kind: 'numeric';
+  /** NaN marks a missing value. */
+  readonly values: Float64Array;
+}
+
+export interface CategoricalColumn {
+  readonly name: string;
+  readonly kind: 'categorical';
+  /** Index into `categories`, or -1 for a missing value. */
+  readonly codes: Int32Array;
+  readonly categories: readonly string[];
+}
+
+export type Column = NumericColumn | CategoricalColumn;
+
+export interface Table {
+  /** Where the rows came from (a file path, a topic), for error messages. */
+  readonly source: string;
+  readonly rowCount: number;
+  readonly columns: ReadonlyMap<string, Column>;
+}
+
+export const MISSING_CODE = -1;
+
+/** Decodes a categorical cell, or returns null for a missing value. */
+export function categoryAt(column: CategoricalColumn, row: number): string | null {
+  const code = column.codes[row] ?? MISSING_CODE;
+  return code === MISSING_CODE ? null : (column.categories[code] ?? null);
+}
