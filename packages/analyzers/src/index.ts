@@ -1,4 +1,20 @@
+export { accumulate, emptyAccumulator, mergeAccumulators, MISSING_GROUP } from './accumulator/window-accumulator';
+export type {
+  CategoricalAccumulator, FeatureAccumulator, NumericAccumulator, OutcomeAccumulator, WindowAccumulator,
+} from './accumulator/window-accumulator';
+export { SPEC_DEFAULTS, groupColumns } from './profile/analysis-spec';
+export type { AnalysisSpec } from './profile/analysis-spec';
+export { COARSE_BINS, FINE_BINS, fitReferenceProfile } from './profile/reference-profile';
+export type { CategoricalProfile, FeatureProfile, NumericProfile, ReferenceProfile } from './profile/reference-profile';
+export { analyzeReport } from './report/analyze-report';
+export type { ReportInput } from './report/analyze-report';
+export { DRIFT_DEFAULTS } from './report/drift-decision';
+export { categoricalDrift, numericDrift } from './window/feature-drift';
 export type {
   BinaryPerformance, Calibration, CalibrationBin, CategoricalDriftMetrics, FairnessResult, FeatureDrift, GroupRates,
   Histogram, NumericDriftMetrics, RegressionPerformance, Report,
 } from './report/report-types';
+export { initCompute } from './compute/compute-backend';
+export type { ComputeBackend } from './compute/compute-backend';
+export { scoreLogisticModel, trainLogisticModel } from './model/logistic-model';
+export type { LogisticModel, TrainOptions } from './model/logistic-model';

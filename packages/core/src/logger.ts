@@ -17,7 +17,7 @@ const LEVELS: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error:
 
 /** Keys whose values never reach a log line, at any depth. */
 const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|credential|sasl/i;
-const URL_CREDENTIALS = /\/\/([^:/@\s]+):([^@\s]+)@/g;
+const URL_CREDENTIALS = /\/\/([^:/@\s]*):([^@\s]+)@/g;
 
 /** Replaces secret-looking keys and the password part of URLs; used for every logged object. */
 export function redact(value: unknown, depth = 0): unknown {

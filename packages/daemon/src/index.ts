@@ -1,1 +1,3 @@
-export {};
+export { main } from './main';
+export { EXIT } from './cli/command-io';
+export type { CommandIo } from './cli/command-io';

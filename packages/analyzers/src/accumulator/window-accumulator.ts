@@ -1,0 +1,344 @@
+/**
+ * Additive accumulators (DESIGN.md "Accumulate"): everything a window's metrics need, as counts and sums over bins
+ * fitted from the reference. A window is the sum of its time buckets, and merging the state of two processes is
+ * addition, so analysis cost does not grow with traffic and memory stays bounded. The JSON form of
+ * `WindowAccumulator` is what the store persists per (model, version, bucket).
+ */
+import { VigilError, type Table } from '@vigil/core';
+import type { AnalysisSpec } from '../profile/analysis-spec';
+import { groupColumns } from '../profile/analysis-spec';
+import { binIndex } from '../profile/binning';
+import { asCategorical, asNumeric, requireColumn, type NumericProfile, type ReferenceProfile } from '../profile/reference-profile';
+import type { CalibrationBinStats } from '../stats/calibration';
+import { CALIBRATION_BINS, calibrationBinIndex } from '../stats/calibration';
+import type { GroupCounts } from '../stats/fairness';
+import { addGroupCounts, emptyGroupCounts } from '../stats/fairness';
+import { clippedLogLossTerm } from '../stats/classification';
+
+/** The group of a row whose attribute value is missing: its own group, never dropped (PRODUCT.md §1). */
+export const MISSING_GROUP = '(missing)';
+
+export interface NumericAccumulator {
+  kind: 'numeric';
+  rows: number;
+  missing: number;
+  /** Counts over the profile's decile bins. */
+  counts: number[];
+  /** Counts over the profile's percentile bins. */
+  fineCounts: number[];
+  sum: number;
+  sumSquares: number;
+  min: number | null;
+  max: number | null;
+}
+
+export interface CategoricalAccumulator {
+  kind: 'categorical';
+  rows: number;
+  missing: number;
+  /** Counts over the profile's categories, in the profile's order. */
+  counts: number[];
+  /** Categories the reference never saw, by name. */
+  unseen: Record<string, number>;
+}
+
+export type FeatureAccumulator = NumericAccumulator | CategoricalAccumulator;
+
+export interface OutcomeAccumulator {
+  /** The score over the profile's score bins (prediction drift). */
+  score: NumericAccumulator | null;
+  /** Rows with a label, and their score/label sums. */
+  labelled: number;
+  /** Binary: labelled rows per equal-width score bin. */
+  calibration: CalibrationBinStats[];
+  /** Binary: labelled positives and negatives per fine score bin (streaming AUC). */
+  positiveFine: number[];
+  negativeFine: number[];
+  /** Binary: confusion of the predicted class against the label. */
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+  /** Binary: Σ −[y·ln p + (1−y)·ln(1−p)] with sklearn's clipping; Σ (p − y)² (Brier). */
+  sumLogLoss: number;
+  sumSquaredError: number;
+  /** Regression: Σ |ŷ − y| and Σ (ŷ − y). */
+  sumAbsoluteError: number;
+  sumError: number;
+}
+
+export interface WindowAccumulator {
+  version: 1;
+  rows: number;
+  /** Aligned with `ReferenceProfile.features`. */
+  features: FeatureAccumulator[];
+  outcome: OutcomeAccumulator;
+  /** attribute → group → counts. */
+  groups: Record<string, Record<string, GroupCounts>>;
+}
+
+export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec): WindowAccumulator {
+  return {
+    version: 1,
+    rows: 0,
+    features: profile.features.map((f) =>
+      f.kind === 'numeric' ? emptyNumeric(f) : { kind: 'categorical', rows: 0, missing: 0, counts: f.counts.map(() => 0), unseen: {} },
+    ),
+    outcome: {
+      score: profile.score ? emptyNumeric(profile.score) : null,
+      labelled: 0,
+      calibration: Array.from({ length: CALIBRATION_BINS }, () => ({ count: 0, sumScore: 0, sumLabel: 0 })),
+      positiveFine: profile.score ? profile.score.fineCounts.map(() => 0) : [],
+      negativeFine: profile.score ? profile.score.fineCounts.map(() => 0) : [],
+      tp: 0,
+      fp: 0,
+      tn: 0,
+      fn: 0,
+      sumLogLoss: 0,
+      sumSquaredError: 0,
+      sumAbsoluteError: 0,
+      sumError: 0,
+    },
+    groups: Object.fromEntries(spec.groups.map((g) => [g, {}])),
+  };
+}
+
+function emptyNumeric(p: NumericProfile): NumericAccumulator {
+  return { kind: 'numeric', rows: 0, missing: 0, counts: p.counts.map(() => 0), fineCounts: p.fineCounts.map(() => 0), sum: 0, sumSquares: 0, min: null, max: null };
+}
+
+/** Adds every row of `table` to `acc` (mutates and returns it). */
+export function accumulate(acc: WindowAccumulator, profile: ReferenceProfile, spec: AnalysisSpec, table: Table): WindowAccumulator {
+  if (acc.features.length !== profile.features.length) {
+    throw new VigilError('VIGIL_PROFILE_MISMATCH', `accumulator has ${acc.features.length} features, profile ${profile.features.length}`);
+  }
+  acc.rows += table.rowCount;
+  profile.features.forEach((f, i) => {
+    const target = acc.features[i] as FeatureAccumulator;
+    const column = requireColumn(table, f.name);
+    if (f.kind === 'numeric' && target.kind === 'numeric') {
+      addNumeric(target, f, asNumeric(table, column).values);
+    } else if (f.kind === 'categorical' && target.kind === 'categorical') {
+      addCategorical(target, f.categories, asCategorical(column));
+    } else {
+      throw new VigilError('VIGIL_PROFILE_MISMATCH', `feature "${f.name}" is ${f.kind} in the profile but ${target.kind} in the accumulator`);
+    }
+  });
+  addOutcome(acc, profile, spec, table);
+  return acc;
+}
+
+function addNumeric(acc: NumericAccumulator, p: NumericProfile, values: Float64Array): void {
+  const { edges, fineEdges } = p;
+  const counts = acc.counts;
+  const fine = acc.fineCounts;
+  let missing = 0;
+  let sum = 0;
+  let sumSquares = 0;
+  let min = acc.min ?? Infinity;
+  let max = acc.max ?? -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v !== v) {
+      missing++;
+      continue;
+    }
+    counts[binIndex(edges, v)]++;
+    fine[binIndex(fineEdges, v)]++;
+    sum += v;
+    sumSquares += v * v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  acc.rows += values.length;
+  acc.missing += missing;
+  acc.sum += sum;
+  acc.sumSquares += sumSquares;
+  if (min !== Infinity) {
+    acc.min = min;
+    acc.max = max;
+  }
+}
+
+function addCategorical(acc: CategoricalAccumulator, categories: readonly string[], column: ReturnType<typeof asCategorical>): void {
+  // Map the file's dictionary onto the profile's categories once, then count codes.
+  const position = new Map(categories.map((c, i) => [c, i]));
+  const local = new Array<number>(column.categories.length).fill(0);
+  let missing = 0;
+  for (let i = 0; i < column.codes.length; i++) {
+    const c = column.codes[i] as number;
+    if (c < 0) missing++;
+    else local[c]++;
+  }
+  column.categories.forEach((name, code) => {
+    const n = local[code] as number;
+    if (n === 0) return;
+    const at = position.get(name);
+    if (at === undefined) acc.unseen[name] = (acc.unseen[name] ?? 0) + n;
+    else acc.counts[at] = (acc.counts[at] as number) + n;
+  });
+  acc.rows += column.codes.length;
+  acc.missing += missing;
+}
+
+/** Group key of every row for one attribute (intersections joined with `*`). */
+export function groupKeys(table: Table, attribute: string): string[] {
+  const columns = groupColumns(attribute).map((name) => asCategorical(requireColumn(table, name)));
+  const keys = new Array<string>(table.rowCount);
+  for (let row = 0; row < table.rowCount; row++) {
+    let key = '';
+    for (let j = 0; j < columns.length; j++) {
+      const col = columns[j]!;
+      const code = col.codes[row] as number;
+      const part = code < 0 ? MISSING_GROUP : (col.categories[code] as string);
+      key = j === 0 ? part : `${key}*${part}`;
+    }
+    keys[row] = key;
+  }
+  return keys;
+}
+
+/** The predicted class per row: the prediction column when given, else score >= threshold; NaN when unknown. */
+export function predictedClass(table: Table, spec: AnalysisSpec): Float64Array | null {
+  if (spec.prediction !== undefined) return asNumeric(table, requireColumn(table, spec.prediction)).values;
+  if (spec.score === undefined) return null;
+  const scores = asNumeric(table, requireColumn(table, spec.score)).values;
+  const out = new Float64Array(scores.length);
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i] as number;
+    out[i] = s !== s ? Number.NaN : s >= spec.threshold ? 1 : 0;
+  }
+  return out;
+}
+
+function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: AnalysisSpec, table: Table): void {
+  const out = acc.outcome;
+  const scores = spec.score !== undefined ? asNumeric(table, requireColumn(table, spec.score)).values : null;
+  const labels = spec.label !== undefined ? asNumeric(table, requireColumn(table, spec.label)).values : null;
+  if (scores && out.score && profile.score) addNumeric(out.score, profile.score, scores);
+  const binary = spec.task === 'binary';
+  const predicted = binary ? predictedClass(table, spec) : scores;
+
+  if (labels && scores) {
+    const fineEdges = profile.score?.fineEdges ?? [];
+    for (let i = 0; i < table.rowCount; i++) {
+      const y = labels[i] as number;
+      const s = scores[i] as number;
+      if (y !== y || s !== s) continue;
+      out.labelled++;
+      if (binary) {
+        const bin = out.calibration[calibrationBinIndex(s)]!;
+        bin.count++;
+        bin.sumScore += s;
+        bin.sumLabel += y;
+        const fine = binIndex(fineEdges, s);
+        if (y === 1) out.positiveFine[fine]++;
+        else out.negativeFine[fine]++;
+        const yhat = (predicted as Float64Array)[i] as number;
+        if (yhat === 1) y === 1 ? out.tp++ : out.fp++;
+        else y === 1 ? out.fn++ : out.tn++;
+        out.sumLogLoss += clippedLogLossTerm(s, y);
+        out.sumSquaredError += (s - y) * (s - y);
+      } else {
+        const e = s - y;
+        out.sumAbsoluteError += Math.abs(e);
+        out.sumSquaredError += e * e;
+        out.sumError += e;
+      }
+    }
+  }
+
+  if (!binary || !predicted) return;
+  for (const attribute of spec.groups) {
+    const keys = groupKeys(table, attribute);
+    const byGroup = (acc.groups[attribute] ??= {});
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const counts = (byGroup[key] ??= emptyGroupCounts());
+      addRowToGroup(counts, predicted[i] as number, labels ? (labels[i] as number) : Number.NaN, scores ? (scores[i] as number) : Number.NaN);
+    }
+  }
+}
+
+function addRowToGroup(counts: GroupCounts, yhat: number, y: number, s: number): void {
+  if (yhat !== yhat) return;
+  counts.n++;
+  if (yhat === 1) counts.predictedPositive++;
+  if (y !== y) return;
+  if (yhat === 1) y === 1 ? counts.tp++ : counts.fp++;
+  else y === 1 ? counts.fn++ : counts.tn++;
+  if (s === s) {
+    const bin = counts.calibration[calibrationBinIndex(s)]!;
+    bin.count++;
+    bin.sumScore += s;
+    bin.sumLabel += y;
+  }
+}
+
+/** Sum of two accumulators of the same profile (neither is modified). */
+export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): WindowAccumulator {
+  if (a.features.length !== b.features.length) {
+    throw new VigilError('VIGIL_PROFILE_MISMATCH', 'cannot merge accumulators of different profiles');
+  }
+  const groups: Record<string, Record<string, GroupCounts>> = {};
+  for (const attribute of new Set([...Object.keys(a.groups), ...Object.keys(b.groups)])) {
+    const merged: Record<string, GroupCounts> = {};
+    for (const side of [a.groups[attribute] ?? {}, b.groups[attribute] ?? {}]) {
+      for (const [g, c] of Object.entries(side)) merged[g] = merged[g] ? addGroupCounts(merged[g], c) : addGroupCounts(emptyGroupCounts(), c);
+    }
+    groups[attribute] = merged;
+  }
+  const oa = a.outcome;
+  const ob = b.outcome;
+  return {
+    version: 1,
+    rows: a.rows + b.rows,
+    features: a.features.map((fa, i) => mergeFeature(fa, b.features[i] as FeatureAccumulator)),
+    outcome: {
+      score: oa.score && ob.score ? (mergeFeature(oa.score, ob.score) as NumericAccumulator) : (oa.score ?? ob.score),
+      labelled: oa.labelled + ob.labelled,
+      calibration: oa.calibration.map((x, i) => {
+        const y = ob.calibration[i] as CalibrationBinStats;
+        return { count: x.count + y.count, sumScore: x.sumScore + y.sumScore, sumLabel: x.sumLabel + y.sumLabel };
+      }),
+      positiveFine: addArrays(oa.positiveFine, ob.positiveFine),
+      negativeFine: addArrays(oa.negativeFine, ob.negativeFine),
+      tp: oa.tp + ob.tp,
+      fp: oa.fp + ob.fp,
+      tn: oa.tn + ob.tn,
+      fn: oa.fn + ob.fn,
+      sumLogLoss: oa.sumLogLoss + ob.sumLogLoss,
+      sumSquaredError: oa.sumSquaredError + ob.sumSquaredError,
+      sumAbsoluteError: oa.sumAbsoluteError + ob.sumAbsoluteError,
+      sumError: oa.sumError + ob.sumError,
+    },
+    groups,
+  };
+}
+
+function mergeFeature(a: FeatureAccumulator, b: FeatureAccumulator): FeatureAccumulator {
+  if (a.kind === 'numeric' && b.kind === 'numeric') {
+    return {
+      kind: 'numeric',
+      rows: a.rows + b.rows,
+      missing: a.missing + b.missing,
+      counts: addArrays(a.counts, b.counts),
+      fineCounts: addArrays(a.fineCounts, b.fineCounts),
+      sum: a.sum + b.sum,
+      sumSquares: a.sumSquares + b.sumSquares,
+      min: a.min === null ? b.min : b.min === null ? a.min : Math.min(a.min, b.min),
+      max: a.max === null ? b.max : b.max === null ? a.max : Math.max(a.max, b.max),
+    };
+  }
+  if (a.kind === 'categorical' && b.kind === 'categorical') {
+    const unseen = { ...a.unseen };
+    for (const [k, n] of Object.entries(b.unseen)) unseen[k] = (unseen[k] ?? 0) + n;
+    return { kind: 'categorical', rows: a.rows + b.rows, missing: a.missing + b.missing, counts: addArrays(a.counts, b.counts), unseen };
+  }
+  throw new VigilError('VIGIL_PROFILE_MISMATCH', 'cannot merge a numeric and a categorical accumulator');
+}
+
+function addArrays(a: readonly number[], b: readonly number[]): number[] {
+  if (a.length !== b.length) throw new VigilError('VIGIL_PROFILE_MISMATCH', `bin counts differ in length (${a.length} vs ${b.length})`);
+  return a.map((x, i) => x + (b[i] as number));
+}

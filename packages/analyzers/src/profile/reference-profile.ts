@@ -1,0 +1,165 @@
+import { VigilError, type CategoricalColumn, type Column, type NumericColumn, type Table } from '@vigil/core';
+import { sortFinite } from '../sort/sort-finite';
+import type { AnalysisSpec } from './analysis-spec';
+import { binIndex, quantileEdges } from './binning';
+
+/** Reference deciles for PSI, JS and Hellinger (PRODUCT.md §4). */
+export const COARSE_BINS = 10;
+/**
+ * Reference percentiles for the binned KS and Wasserstein of streaming windows: each fine bin holds at most 1% of
+ * the reference, which bounds the reference side of the binned-KS error by 0.01.
+ */
+export const FINE_BINS = 100;
+
+export interface NumericProfile {
+  readonly name: string;
+  readonly kind: 'numeric';
+  /** Interior decile edges (distinct, ascending); `edges.length + 1` bins with open outer bins. */
+  readonly edges: number[];
+  readonly counts: number[];
+  /** Interior percentile edges for streaming KS/Wasserstein. */
+  readonly fineEdges: number[];
+  readonly fineCounts: number[];
+  readonly rows: number;
+  readonly missing: number;
+  readonly mean: number;
+  /** Population standard deviation (numpy's default ddof=0), the scale of `wassersteinNormed`. */
+  readonly std: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface CategoricalProfile {
+  readonly name: string;
+  readonly kind: 'categorical';
+  readonly categories: string[];
+  readonly counts: number[];
+  readonly rows: number;
+  readonly missing: number;
+}
+
+export type FeatureProfile = NumericProfile | CategoricalProfile;
+
+/** The fitted reference of a model version: serialised as JSON into the store, reused by every window. */
+export interface ReferenceProfile {
+  readonly version: 1;
+  readonly rows: number;
+  readonly features: FeatureProfile[];
+  /** Profile of the score (prediction drift); absent when the spec has no score column. */
+  readonly score?: NumericProfile;
+}
+
+/** Fits the reference profile; also returns the sorted reference values that exact KS/Wasserstein reuse. */
+export function fitReferenceProfile(table: Table, spec: AnalysisSpec): { profile: ReferenceProfile; sorted: Map<string, Float64Array> } {
+  const sorted = new Map<string, Float64Array>();
+  const features = spec.features.map((f) => {
+    const column = requireColumn(table, f.name);
+    if (f.kind === 'numeric') {
+      const numeric = asNumeric(table, column);
+      const s = sortFinite(numeric.values);
+      sorted.set(f.name, s);
+      return fitNumeric(f.name, numeric.values, s);
+    }
+    return fitCategorical(f.name, asCategorical(column));
+  });
+  let score: NumericProfile | undefined;
+  if (spec.score !== undefined) {
+    const values = asNumeric(table, requireColumn(table, spec.score)).values;
+    const s = sortFinite(values);
+    sorted.set(spec.score, s);
+    score = fitNumeric(spec.score, values, s);
+  }
+  return { profile: { version: 1, rows: table.rowCount, features, ...(score ? { score } : {}) }, sorted };
+}
+
+export function fitNumeric(name: string, values: Float64Array, sorted: Float64Array): NumericProfile {
+  const edges = quantileEdges(sorted, COARSE_BINS);
+  const fineEdges = quantileEdges(sorted, FINE_BINS);
+  const counts = new Array<number>(edges.length + 1).fill(0);
+  const fineCounts = new Array<number>(fineEdges.length + 1).fill(0);
+  let sum = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i] as number;
+    counts[binIndex(edges, v)]++;
+    fineCounts[binIndex(fineEdges, v)]++;
+    sum += v;
+  }
+  const n = sorted.length;
+  const mean = n > 0 ? sum / n : Number.NaN;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += ((sorted[i] as number) - mean) ** 2;
+  return {
+    name,
+    kind: 'numeric',
+    edges,
+    counts,
+    fineEdges,
+    fineCounts,
+    rows: values.length,
+    missing: values.length - n,
+    mean,
+    std: n > 0 ? Math.sqrt(ss / n) : Number.NaN,
+    min: n > 0 ? (sorted[0] as number) : Number.NaN,
+    max: n > 0 ? (sorted[n - 1] as number) : Number.NaN,
+  };
+}
+
+function fitCategorical(name: string, column: CategoricalColumn): CategoricalProfile {
+  const raw = new Array<number>(column.categories.length).fill(0);
+  let missing = 0;
+  for (let i = 0; i < column.codes.length; i++) {
+    const c = column.codes[i] as number;
+    if (c < 0) missing++;
+    else raw[c]++;
+  }
+  // Only categories actually present, sorted, so profiles of the same data are equal whatever the file order.
+  const present = column.categories.map((c, i) => [c, raw[i] as number] as const).filter(([, n]) => n > 0);
+  present.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    name,
+    kind: 'categorical',
+    categories: present.map(([c]) => c),
+    counts: present.map(([, n]) => n),
+    rows: column.codes.length,
+    missing,
+  };
+}
+
+export function requireColumn(table: Table, name: string): Column {
+  const column = table.columns.get(name);
+  if (!column) {
+    throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${table.source}: no column "${name}" (columns: ${[...table.columns.keys()].join(', ')})`);
+  }
+  return column;
+}
+
+export function asNumeric(table: Table, column: Column): NumericColumn {
+  if (column.kind !== 'numeric') {
+    throw new VigilError('VIGIL_BAD_VALUE', `${table.source}: column "${column.name}" must be numeric but holds text such as "${column.categories[0] ?? ''}"`);
+  }
+  return column;
+}
+
+/** A numeric column used as categorical (a group attribute such as an integer code) is read as text. */
+export function asCategorical(column: Column): CategoricalColumn {
+  if (column.kind === 'categorical') return column;
+  const index = new Map<string, number>();
+  const categories: string[] = [];
+  const codes = new Int32Array(column.values.length);
+  for (let i = 0; i < codes.length; i++) {
+    const v = column.values[i] as number;
+    if (v !== v) {
+      codes[i] = -1;
+      continue;
+    }
+    const key = String(v);
+    let code = index.get(key);
+    if (code === undefined) {
+      code = categories.length;
+      categories.push(key);
+      index.set(key, code);
+    }
+    codes[i] = code;
+  }
+  return { name: column.name, kind: 'categorical', codes, categories };
+}

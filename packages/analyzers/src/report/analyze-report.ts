@@ -1,0 +1,202 @@
+/**
+ * `vigil report`: one window. The reference file is fitted into a profile, the current file is accumulated like
+ * any streaming window, and the window's metrics are computed by the same functions the daemon uses. Because a
+ * report holds the raw values, the statistics that need them are exact here: KS and Wasserstein (sorted
+ * samples), AUC and equal-mass ECE.
+ */
+import type { Table } from '@vigil/core';
+import { accumulate, emptyAccumulator, type WindowAccumulator } from '../accumulator/window-accumulator';
+import type { AnalysisSpec } from '../profile/analysis-spec';
+import { binLabels } from '../profile/binning';
+import { asNumeric, fitReferenceProfile, requireColumn, type NumericProfile, type ReferenceProfile } from '../profile/reference-profile';
+import { sortFinite } from '../sort/sort-finite';
+import { calibrationFromBins, eceEqualMass } from '../stats/calibration';
+import { classificationRates, rocAuc } from '../stats/classification';
+import { fairnessDifferences, groupRates } from '../stats/fairness';
+import { ksPValue, ksStatistic } from '../stats/ks';
+import { benjaminiHochberg } from '../stats/multiple-testing';
+import { wasserstein1 } from '../stats/wasserstein';
+import { categoricalDrift, numericDrift } from '../window/feature-drift';
+import type { NumericAccumulator } from '../accumulator/window-accumulator';
+import { DRIFT_DEFAULTS, driftMethod } from './drift-decision';
+import type { Calibration, FairnessResult, FeatureDrift, Report } from './report-types';
+
+export interface ReportInput {
+  reference: Table;
+  current: Table;
+  spec: AnalysisSpec;
+  /** Feature names whose kind was inferred rather than given (shown in the report). */
+  inferred?: ReadonlySet<string>;
+  now?: () => Date;
+}
+
+export function analyzeReport(input: ReportInput): Report {
+  const { reference, current, spec } = input;
+  const { profile, sorted: referenceSorted } = fitReferenceProfile(reference, spec);
+  const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, current);
+
+  const drift = profile.features.map((p, i): FeatureDrift => {
+    const a = acc.features[i]!;
+    if (p.kind === 'numeric' && a.kind === 'numeric') {
+      const metrics = exactNumericDrift(p, a, referenceSorted.get(p.name)!, asNumeric(current, requireColumn(current, p.name)).values);
+      const method = driftMethod('numeric', metrics.referenceRows, metrics.currentRows);
+      return {
+        feature: p.name,
+        kind: 'numeric',
+        method,
+        value: method === 'ks' ? metrics.ks : metrics.psi,
+        threshold: method === 'ks' ? spec.fdr : DRIFT_DEFAULTS.psi,
+        ...(method === 'ks' ? { pValue: metrics.ksPValue } : {}),
+        drifted: false,
+        metrics: pickNumeric(metrics),
+        histogram: { labels: binLabels(p.edges), reference: p.counts, current: a.counts },
+      };
+    }
+    if (p.kind === 'categorical' && a.kind === 'categorical') {
+      const m = categoricalDrift(p, a);
+      const method = driftMethod('categorical', m.referenceRows, m.currentRows);
+      return {
+        feature: p.name,
+        kind: 'categorical',
+        method,
+        value: method === 'chi2' ? m.chi2 : m.psi,
+        threshold: method === 'chi2' ? spec.fdr : DRIFT_DEFAULTS.psi,
+        ...(method === 'chi2' ? { pValue: m.chi2PValue } : {}),
+        drifted: false,
+        metrics: {
+          chi2: m.chi2,
+          chi2PValue: m.chi2PValue,
+          psi: m.psi,
+          js: m.js,
+          hellinger: m.hellinger,
+          newCategoryRate: m.newCategoryRate,
+          missingRate: m.missingRate,
+          referenceMissingRate: m.referenceMissingRate,
+        },
+        histogram: { labels: m.labels, reference: m.referenceCounts, current: m.currentCounts },
+      };
+    }
+    throw new Error(`profile and accumulator disagree on the kind of "${p.name}"`);
+  });
+
+  decideDrift(drift, spec.fdr);
+
+  return {
+    rows: { reference: reference.rowCount, current: current.rowCount },
+    task: spec.task,
+    drift,
+    ...predictionDrift(profile, acc, referenceSorted, current, spec),
+    ...outcomes(acc, current, spec),
+    fairness: fairness(acc, spec),
+    summary: { features: drift.length, drifted: drift.filter((d) => d.drifted).map((d) => d.feature), falseDiscoveryRate: spec.fdr },
+    options: {
+      threshold: spec.threshold,
+      minGroupSize: spec.minGroupSize,
+      features: spec.features.map((f) => ({ name: f.name, kind: f.kind, inferred: input.inferred?.has(f.name) ?? false })),
+    },
+    generatedAt: (input.now?.() ?? new Date()).toISOString(),
+  };
+}
+
+/** Numeric drift with exact KS and Wasserstein from the sorted samples. */
+function exactNumericDrift(p: NumericProfile, a: NumericAccumulator, refSorted: Float64Array, currentValues: Float64Array) {
+  const binned = numericDrift(p, a);
+  const curSorted = sortFinite(currentValues);
+  if (refSorted.length === 0 || curSorted.length === 0) return { ...binned, binned: false };
+  const ks = ksStatistic(refSorted, curSorted);
+  const wasserstein = wasserstein1(refSorted, curSorted);
+  return {
+    ...binned,
+    ks,
+    ksPValue: ksPValue(ks, refSorted.length, curSorted.length),
+    wasserstein,
+    wassersteinNormed: p.std > 0 ? wasserstein / p.std : Number.NaN,
+    binned: false,
+    ksErrorBound: 0,
+  };
+}
+
+function pickNumeric(m: ReturnType<typeof exactNumericDrift>) {
+  return {
+    psi: m.psi,
+    js: m.js,
+    hellinger: m.hellinger,
+    ks: m.ks,
+    ksPValue: m.ksPValue,
+    wasserstein: m.wasserstein,
+    wassersteinNormed: m.wassersteinNormed,
+    missingRate: m.missingRate,
+    referenceMissingRate: m.referenceMissingRate,
+  };
+}
+
+/**
+ * Benjamini–Hochberg over the test p-values of every feature of the report (KS for numeric, chi-square for
+ * categorical), so a report with many features does not cry wolf. Every feature gets its adjusted p-value; the
+ * features decided by a test drift when it is at most the false-discovery rate.
+ */
+function decideDrift(drift: FeatureDrift[], fdr: number): void {
+  const pValues = drift.map((d) => ('ksPValue' in d.metrics ? d.metrics.ksPValue : d.metrics.chi2PValue));
+  const usable = pValues.map((p, i) => [p, i] as const).filter(([p]) => Number.isFinite(p));
+  const { adjusted } = benjaminiHochberg(usable.map(([p]) => p), fdr);
+  usable.forEach(([, i], j) => {
+    (drift[i] as FeatureDrift).pValueAdjusted = adjusted[j] as number;
+  });
+  for (const d of drift) {
+    if (d.method === 'ks' || d.method === 'chi2') d.drifted = d.pValueAdjusted !== undefined && d.pValueAdjusted <= fdr;
+    else d.drifted = Number.isFinite(d.value) && d.value >= d.threshold;
+  }
+}
+
+function predictionDrift(profile: ReferenceProfile, acc: WindowAccumulator, refSorted: Map<string, Float64Array>, current: Table, spec: AnalysisSpec): Pick<Report, 'prediction'> {
+  if (!profile.score || !acc.outcome.score || spec.score === undefined) return {};
+  const m = exactNumericDrift(profile.score, acc.outcome.score, refSorted.get(spec.score)!, asNumeric(current, requireColumn(current, spec.score)).values);
+  return {
+    prediction: {
+      metrics: { psi: m.psi, js: m.js, ks: m.ks, ksPValue: m.ksPValue, wasserstein: m.wasserstein },
+      histogram: { labels: binLabels(profile.score.edges), reference: profile.score.counts, current: acc.outcome.score.counts },
+    },
+  };
+}
+
+function outcomes(acc: WindowAccumulator, current: Table, spec: AnalysisSpec): Pick<Report, 'calibration' | 'performance'> {
+  const o = acc.outcome;
+  if (o.labelled === 0 || spec.score === undefined || spec.label === undefined) return {};
+  if (spec.task === 'regression') {
+    return {
+      performance: {
+        mae: o.sumAbsoluteError / o.labelled,
+        rmse: Math.sqrt(o.sumSquaredError / o.labelled),
+        bias: o.sumError / o.labelled,
+        rows: o.labelled,
+      },
+    };
+  }
+  const scores = asNumeric(current, requireColumn(current, spec.score)).values;
+  const labels = asNumeric(current, requireColumn(current, spec.label)).values;
+  const { ece, mce } = calibrationFromBins(o.calibration);
+  const calibration: Calibration = {
+    ece,
+    eceEqualMass: eceEqualMass(scores, labels),
+    mce,
+    brier: o.sumSquaredError / o.labelled,
+    bins: o.calibration.flatMap((b, i) =>
+      b.count === 0 ? [] : [{ lower: i / o.calibration.length, upper: (i + 1) / o.calibration.length, count: b.count, meanScore: b.sumScore / b.count, positiveRate: b.sumLabel / b.count }],
+    ),
+    rows: o.labelled,
+  };
+  const rates = classificationRates(o);
+  return {
+    calibration,
+    performance: { ...rates, auc: rocAuc(scores, labels), logLoss: o.sumLogLoss / o.labelled, rows: o.labelled },
+  };
+}
+
+function fairness(acc: WindowAccumulator, spec: AnalysisSpec): FairnessResult[] {
+  return spec.groups.map((attribute) => {
+    const groups = Object.entries(acc.groups[attribute] ?? {})
+      .sort(([a, ca], [b, cb]) => cb.n - ca.n || (a < b ? -1 : 1))
+      .map(([group, counts]) => groupRates(group, counts, spec.minGroupSize));
+    return { attribute, groups, ...fairnessDifferences(groups) };
+  });
+}

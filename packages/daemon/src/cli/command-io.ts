@@ -1,0 +1,17 @@
+/** What a command may touch of the outside world; the entry point passes the real process, tests pass buffers. */
+export interface CommandIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Exit codes of every `vigil` command. */
+export const EXIT = {
+  ok: 0,
+  internal: 1,
+  /** Bad usage, bad input or bad configuration: the message says what and where. */
+  refused: 2,
+  /** `vigil report --fail-on-drift` found drift. */
+  drift: 3,
+} as const;
