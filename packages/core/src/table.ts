@@ -36,3 +36,23 @@ export function categoryAt(column: CategoricalColumn, row: number): string | nul
   const code = column.codes[row] ?? MISSING_CODE;
   return code === MISSING_CODE ? null : (column.categories[code] ?? null);
 }
+
+/** The rows of `table` at `rows`, in that order (columns keep their dictionaries). */
+export function selectRows(table: Table, rows: readonly number[] | Int32Array, source = table.source): Table {
+  const columns = new Map<string, Column>();
+  for (const [name, column] of table.columns) {
+    if (column.kind === 'numeric') {
+      columns.set(name, { name, kind: 'numeric', values: Float64Array.from(rows, (r) => column.values[r] as number) });
+    } else {
+      columns.set(name, { name, kind: 'categorical', categories: column.categories, codes: Int32Array.from(rows, (r) => column.codes[r] as number) });
+    }
+  }
+  return { source, rowCount: rows.length, columns };
+}
+
+/** `table` with `extra` columns added or replaced; every extra column must have `rowCount` values. */
+export function withColumns(table: Table, extra: readonly Column[]): Table {
+  const columns = new Map(table.columns);
+  for (const column of extra) columns.set(column.name, column);
+  return { ...table, columns };
+}

@@ -1,10 +1,12 @@
 import { isVigilError } from '@vigil/core';
 import { EXIT, type CommandIo } from './cli/command-io';
+import { demoCommand } from './cli/demo-command';
 import { reportCommand } from './cli/report-command';
 
 const USAGE = `Usage: vigil <command> [options]
 
 Commands:
+  demo       the Adult census demo: train a model, score two periods, report drift, calibration, fairness
   report     one-shot drift, calibration, performance and fairness analysis of two files
   help       this text
 
@@ -12,6 +14,7 @@ Run "vigil <command> --help" for a command's options.
 `;
 
 const COMMANDS: Record<string, (argv: readonly string[], io: CommandIo) => Promise<number>> = {
+  demo: demoCommand,
   report: reportCommand,
 };
 

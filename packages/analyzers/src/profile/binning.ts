@@ -21,10 +21,12 @@ export function quantileSorted(sorted: Float64Array, q: number): number {
   const pos = q * (n - 1);
   const lo = Math.floor(pos);
   const hi = Math.min(lo + 1, n - 1);
-  const frac = pos - lo;
+  const t = pos - lo;
   const a = sorted[lo] as number;
   const b = sorted[hi] as number;
-  return frac === 0 ? a : a + (b - a) * frac;
+  // numpy's _lerp, bit for bit: from the nearer end, so edges equal numpy's and a value on an edge bins alike.
+  const diff = b - a;
+  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
 /**

@@ -2,10 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VigilError, type FeatureKind, type Table } from '@vigil/core';
-import { analyzeReport, groupColumns, SPEC_DEFAULTS, type AnalysisSpec, type Report } from '@vigil/analyzers';
+import { analyzeReport, groupColumns, SPEC_DEFAULTS, type AnalysisSpec } from '@vigil/analyzers';
 import { readTable } from '@vigil/collector';
 import { renderReportHtml } from '../report/render-html';
 import { EXIT, type CommandIo } from './command-io';
+import { summarizeReport } from './summarize-report';
 
 export const REPORT_USAGE = `Usage: vigil report --reference FILE --current FILE [options]
 
@@ -108,7 +109,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   const report = analyzeReport({ reference: ref.table, current: cur.table, spec, inferred });
   if (values.json) await writeFile(resolve(io.cwd, values.json), `${JSON.stringify(report, null, 2)}\n`);
   if (values.html) await writeFile(resolve(io.cwd, values.html), renderReportHtml(report));
-  io.stdout(summarize(report));
+  io.stdout(summarizeReport(report));
   return values['fail-on-drift'] && report.summary.drifted.length > 0 ? EXIT.drift : EXIT.ok;
 }
 
@@ -154,22 +155,4 @@ function checkOutcomeColumns(table: Table, spec: AnalysisSpec): void {
     check(spec.score, Number.isFinite, 'a finite number');
     check(spec.label, Number.isFinite, 'a finite number');
   }
-}
-
-function summarize(report: Report): string {
-  const fmt = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(1) : x.toFixed(3));
-  const lines = [`Rows: reference ${report.rows.reference}, current ${report.rows.current}`];
-  lines.push(`Drift: ${report.summary.drifted.length} of ${report.summary.features} features drifted${report.summary.drifted.length ? `: ${report.summary.drifted.join(', ')}` : ''}`);
-  for (const d of report.drift) {
-    lines.push(`  ${d.drifted ? 'DRIFT' : 'ok   '}  ${d.feature.padEnd(24)} ${d.kind.padEnd(11)} ${d.method.padEnd(4)} ${fmt(d.value)} (threshold ${fmt(d.threshold)}${d.pValueAdjusted !== undefined ? `, adjusted p ${fmt(d.pValueAdjusted)}` : ''})`);
-  }
-  if (report.prediction) lines.push(`Prediction drift: psi ${fmt(report.prediction.metrics.psi)}, ks ${fmt(report.prediction.metrics.ks)} (p ${fmt(report.prediction.metrics.ksPValue)})`);
-  if (report.calibration) lines.push(`Calibration: ece ${fmt(report.calibration.ece)}, equal-mass ece ${fmt(report.calibration.eceEqualMass)}, mce ${fmt(report.calibration.mce)}, brier ${fmt(report.calibration.brier)}`);
-  const p = report.performance;
-  if (p && 'auc' in p) lines.push(`Performance: accuracy ${fmt(p.accuracy)}, precision ${fmt(p.precision)}, recall ${fmt(p.recall)}, auc ${fmt(p.auc)}, log loss ${fmt(p.logLoss)}`);
-  if (p && 'mae' in p) lines.push(`Performance: mae ${fmt(p.mae)}, rmse ${fmt(p.rmse)}, bias ${fmt(p.bias)}`);
-  for (const f of report.fairness) {
-    lines.push(`Fairness by ${f.attribute}: parity difference ${fmt(f.statisticalParityDifference)}, disparate impact ${fmt(f.disparateImpactRatio)}, equalized odds ${fmt(f.equalizedOddsDifference)}`);
-  }
-  return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,142 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Report } from '@vigil/analyzers';
+import { runCli } from './run-cli';
+
+/** Within 1e-9 relative or 1e-12 absolute: the computations are exact, only summation order differs. */
+function expectClose(actual: unknown, expected: unknown, path: string): void {
+  if (expected === null || expected === undefined) {
+    expect({ path, actual: actual ?? null }).toEqual({ path, actual: null });
+    return;
+  }
+  if (typeof expected === 'number') {
+    expect(typeof actual).toBe('number');
+    const a = actual as number;
+    const ok = Math.abs(a - expected) <= Math.max(1e-12, 1e-9 * Math.abs(expected));
+    if (!ok) throw new Error(`${path}: got ${a}, expected ${expected} (scipy/sklearn/fairlearn)`);
+    return;
+  }
+  if (Array.isArray(expected)) {
+    expect(Array.isArray(actual)).toBe(true);
+    expect((actual as unknown[]).length).toBe(expected.length);
+    expected.forEach((e, i) => expectClose((actual as unknown[])[i], e, `${path}[${i}]`));
+    return;
+  }
+  expect({ path, actual }).toEqual({ path, actual: expected });
+}
+
+describe.each(['large', 'small'])('vigil report against the reference implementations (%s scenario)', (scenario) => {
+  const dir = join(__dirname, '../golden', scenario);
+  const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+  let report: Report;
+  let stderr: string;
+
+  beforeAll(async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'vigil-report-')), 'report.json');
+    const result = await runCli(['report', '--reference', join(dir, 'reference.csv'), '--current', join(dir, 'current.csv'), '--group-columns', 'sex,race', '--json', out]);
+    expect(result.code).toBe(0);
+    stderr = result.stderr;
+    report = JSON.parse(readFileSync(out, 'utf8'));
+  });
+
+  it('infers the features and prints the inference', () => {
+    expect(stderr).toContain('Features inferred from');
+    expect(stderr).toContain('x1:numeric,x2:numeric,x3:numeric,c1:categorical,c2:categorical');
+    expect(report.options.features.every((f) => f.inferred)).toBe(true);
+    expect(report.rows).toEqual(expected.rows);
+  });
+
+  it('bins, tests and decides drift per feature exactly as scipy does', () => {
+    expect(report.drift.map((d) => d.feature)).toEqual(expected.drift.map((d: { feature: string }) => d.feature));
+    for (const [i, e] of (expected.drift as Record<string, unknown>[]).entries()) {
+      const d = report.drift[i]!;
+      expect({ feature: d.feature, kind: d.kind, method: d.method, drifted: d.drifted }).toEqual({ feature: e.feature, kind: e.kind, method: e.method, drifted: e.drifted });
+      for (const [k, v] of Object.entries(e.metrics as Record<string, number>)) expectClose((d.metrics as unknown as Record<string, number>)[k], v, `${d.feature}.${k}`);
+      expect(d.histogram.reference).toEqual(e.reference);
+      expect(d.histogram.current).toEqual(e.current);
+      expectClose(d.pValueAdjusted, e.pValueAdjusted, `${d.feature}.pValueAdjusted`);
+    }
+  });
+
+  it('measures prediction drift, calibration and performance as scipy and scikit-learn do', () => {
+    for (const [k, v] of Object.entries(report.prediction!.metrics)) expectClose(v, expected.prediction[k], `prediction.${k}`);
+    for (const k of ['ece', 'eceEqualMass', 'mce', 'brier']) expectClose((report.calibration as unknown as Record<string, number>)[k], expected.calibration[k], `calibration.${k}`);
+    expect(report.calibration!.rows).toBe(expected.calibrationRows);
+    for (const [k, v] of Object.entries(expected.performance)) expectClose((report.performance as unknown as Record<string, number>)[k], v, `performance.${k}`);
+  });
+
+  it('reports group rates with Wilson intervals and the differences fairlearn computes', () => {
+    for (const e of expected.fairness) {
+      const f = report.fairness.find((x) => x.attribute === e.attribute)!;
+      expect(f.groups.map((g) => g.group)).toEqual(e.groups.map((g: { group: string }) => g.group));
+      for (const [i, eg] of (e.groups as Record<string, unknown>[]).entries()) {
+        const g = f.groups[i] as unknown as Record<string, unknown>;
+        for (const [k, v] of Object.entries(eg)) expectClose(g[k], v, `${e.attribute}.${eg.group}.${k}`);
+      }
+      for (const k of ['statisticalParityDifference', 'disparateImpactRatio', 'equalOpportunityDifference', 'equalizedOddsDifference', 'predictiveParityDifference']) {
+        expectClose((f as unknown as Record<string, number>)[k], e[k], `${e.attribute}.${k}`);
+      }
+    }
+  });
+});
+
+describe('vigil report: bad input is refused with what and where', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bad-'));
+  const good = join(__dirname, '../golden/small/reference.csv');
+  const write = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('a missing file', async () => {
+    const r = await runCli(['report', '--reference', join(dir, 'nope.csv'), '--current', good]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/VIGIL_FILE_NOT_FOUND.*nope\.csv/);
+  });
+
+  it('an unknown column', async () => {
+    const r = await runCli(['report', '--reference', good, '--current', good, '--score-column', 'proba']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/VIGIL_UNKNOWN_COLUMN.*"proba"/);
+  });
+
+  it('a non-numeric value in a numeric column: file, line and column', async () => {
+    const ref = write('ref.csv', 'age,city\n41,north\n52,south\n');
+    const cur = write('cur.csv', 'age,city\n41,north\nforty,south\n');
+    const r = await runCli(['report', '--reference', ref, '--current', cur]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('VIGIL_BAD_VALUE');
+    expect(r.stderr).toMatch(/cur\.csv:3.*"age".*forty/);
+  });
+
+  it('an empty file', async () => {
+    const r = await runCli(['report', '--reference', write('empty.csv', ''), '--current', good]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/VIGIL_FILE_EMPTY.*empty\.csv/);
+  });
+
+  it('bad flags, all listed together', async () => {
+    const r = await runCli(['report', '--threshold', '7', '--features', 'age:number']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--reference FILE is required; --current FILE is required; --threshold "7" is out of range; --features: "age:number"/);
+  });
+
+  it('a score that is not a probability', async () => {
+    const ref = write('s.csv', 'x,score\n1,0.2\n2,1.7\n');
+    const r = await runCli(['report', '--reference', ref, '--current', ref]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/data row 2: column "score": 1.7 is not a probability/);
+  });
+
+  it('--fail-on-drift exits 3 when a feature drifted, 0 otherwise', async () => {
+    const small = join(__dirname, '../golden/small');
+    const drifted = await runCli(['report', '--reference', join(small, 'reference.csv'), '--current', join(small, 'current.csv'), '--fail-on-drift']);
+    expect(drifted.code).toBe(3);
+    expect(drifted.stdout).toMatch(/DRIFT\s+x1/);
+    const same = await runCli(['report', '--reference', good, '--current', good, '--fail-on-drift']);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain('Drift: 0 of 5 features drifted');
+  });
+});
