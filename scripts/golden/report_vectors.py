@@ -158,7 +158,8 @@ def scenario(name, n_ref, n_cur, seed):
     s, y = cur["score"], cur["label"]
     lab = ~np.isnan(y)
     sl, yl = s[lab], y[lab]
-    idx = np.minimum(np.floor(sl * 10), 9).astype(int)
+    # bin b holds b/10 <= s < (b+1)/10 on the float edges; a score of 1 falls in the last bin
+    idx = np.minimum(np.searchsorted(np.arange(11) / 10, sl, side="right") - 1, 9)
     ece, mce = ece_bins(sl, yl, idx, 10)
     order = np.argsort(sl, kind="stable")
     em_idx = np.empty(len(sl), int)

@@ -12,7 +12,7 @@ import { asCategorical, asNumeric, requireColumn, type NumericProfile, type Refe
 import type { CalibrationBinStats } from '../stats/calibration';
 import { CALIBRATION_BINS, calibrationBinIndex } from '../stats/calibration';
 import type { GroupCounts } from '../stats/fairness';
-import { addGroupCounts, emptyGroupCounts } from '../stats/fairness';
+import { addGroupCounts, countGroups, emptyGroupCounts } from '../stats/fairness';
 import { clippedLogLossTerm } from '../stats/classification';
 
 /** The group of a row whose attribute value is missing: its own group, never dropped (PRODUCT.md §1). */
@@ -143,8 +143,8 @@ function addNumeric(acc: NumericAccumulator, p: NumericProfile, values: Float64A
       missing++;
       continue;
     }
-    counts[binIndex(edges, v)]++;
-    fine[binIndex(fineEdges, v)]++;
+    counts[binIndex(edges, v)]!++;
+    fine[binIndex(fineEdges, v)]!++;
     sum += v;
     sumSquares += v * v;
     if (v < min) min = v;
@@ -168,7 +168,7 @@ function addCategorical(acc: CategoricalAccumulator, categories: readonly string
   for (let i = 0; i < column.codes.length; i++) {
     const c = column.codes[i] as number;
     if (c < 0) missing++;
-    else local[c]++;
+    else local[c]!++;
   }
   column.categories.forEach((name, code) => {
     const n = local[code] as number;
@@ -232,8 +232,8 @@ function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: Ana
         bin.sumScore += s;
         bin.sumLabel += y;
         const fine = binIndex(fineEdges, s);
-        if (y === 1) out.positiveFine[fine]++;
-        else out.negativeFine[fine]++;
+        if (y === 1) out.positiveFine[fine]!++;
+        else out.negativeFine[fine]!++;
         const yhat = (predicted as Float64Array)[i] as number;
         if (yhat === 1) y === 1 ? out.tp++ : out.fp++;
         else y === 1 ? out.fn++ : out.tn++;
@@ -249,29 +249,12 @@ function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: Ana
   }
 
   if (!binary || !predicted) return;
+  const missing = new Float64Array(table.rowCount).fill(Number.NaN);
   for (const attribute of spec.groups) {
-    const keys = groupKeys(table, attribute);
     const byGroup = (acc.groups[attribute] ??= {});
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
-      const counts = (byGroup[key] ??= emptyGroupCounts());
-      addRowToGroup(counts, predicted[i] as number, labels ? (labels[i] as number) : Number.NaN, scores ? (scores[i] as number) : Number.NaN);
+    for (const [key, counts] of countGroups(groupKeys(table, attribute), predicted, labels ?? missing, scores ?? missing)) {
+      byGroup[key] = byGroup[key] ? addGroupCounts(byGroup[key], counts) : counts;
     }
-  }
-}
-
-function addRowToGroup(counts: GroupCounts, yhat: number, y: number, s: number): void {
-  if (yhat !== yhat) return;
-  counts.n++;
-  if (yhat === 1) counts.predictedPositive++;
-  if (y !== y) return;
-  if (yhat === 1) y === 1 ? counts.tp++ : counts.fp++;
-  else y === 1 ? counts.fn++ : counts.tn++;
-  if (s === s) {
-    const bin = counts.calibration[calibrationBinIndex(s)]!;
-    bin.count++;
-    bin.sumScore += s;
-    bin.sumLabel += y;
   }
 }
 

@@ -47,7 +47,7 @@ export async function trainLogisticModel(
     }
     const col = asCategorical(column);
     const counts = new Array<number>(col.categories.length).fill(0);
-    for (const c of col.codes) if (c >= 0) counts[c]++;
+    for (const c of col.codes) if (c >= 0) counts[c]!++;
     const top = col.categories
       .map((name, i) => [name, counts[i] as number] as const)
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))

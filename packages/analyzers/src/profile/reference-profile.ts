@@ -80,8 +80,8 @@ export function fitNumeric(name: string, values: Float64Array, sorted: Float64Ar
   let sum = 0;
   for (let i = 0; i < sorted.length; i++) {
     const v = sorted[i] as number;
-    counts[binIndex(edges, v)]++;
-    fineCounts[binIndex(fineEdges, v)]++;
+    counts[binIndex(edges, v)]!++;
+    fineCounts[binIndex(fineEdges, v)]!++;
     sum += v;
   }
   const n = sorted.length;
@@ -110,7 +110,7 @@ function fitCategorical(name: string, column: CategoricalColumn): CategoricalPro
   for (let i = 0; i < column.codes.length; i++) {
     const c = column.codes[i] as number;
     if (c < 0) missing++;
-    else raw[c]++;
+    else raw[c]!++;
   }
   // Only categories actually present, sorted, so profiles of the same data are equal whatever the file order.
   const present = column.categories.map((c, i) => [c, raw[i] as number] as const).filter(([, n]) => n > 0);

@@ -38,7 +38,7 @@ function radixSort(src: Float64Array): Float64Array {
     const word = pass < 2 ? 0 : 1;
     const shift = (pass & 1) * 16;
     count.fill(0);
-    for (let i = 0; i < n; i++) count[((a[2 * i + word] as number) >>> shift) & 0xffff]++;
+    for (let i = 0; i < n; i++) count[((a[2 * i + word] as number) >>> shift) & 0xffff]!++;
     let sum = 0;
     for (let k = 0; k < 65536; k++) {
       const c = count[k] as number;
@@ -47,7 +47,7 @@ function radixSort(src: Float64Array): Float64Array {
     }
     for (let i = 0; i < n; i++) {
       const digit = ((a[2 * i + word] as number) >>> shift) & 0xffff;
-      const d = count[digit]++ as number;
+      const d = count[digit]!++ as number;
       b[2 * d] = a[2 * i] as number;
       b[2 * d + 1] = a[2 * i + 1] as number;
     }

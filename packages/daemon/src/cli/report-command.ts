@@ -57,7 +57,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   const problems: string[] = [];
   if (!values.reference) problems.push('--reference FILE is required');
   if (!values.current) problems.push('--current FILE is required');
-  const task = values.task ?? 'binary';
+  const task = (values.task ?? 'binary') as AnalysisSpec['task'];
   if (task !== 'binary' && task !== 'regression') problems.push(`--task must be binary or regression, not "${task}"`);
   const threshold = numberOption(values.threshold, '--threshold', SPEC_DEFAULTS.threshold, problems, (x) => x >= 0 && x <= 1);
   const minGroupSize = numberOption(values['min-group-size'], '--min-group-size', SPEC_DEFAULTS.minGroupSize, problems, (x) => Number.isInteger(x) && x >= 1);

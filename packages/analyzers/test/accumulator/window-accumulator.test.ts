@@ -1,0 +1,111 @@
+import fc from 'fast-check';
+import { selectRows, type Column, type Table } from '@vigil/core';
+import { accumulate, emptyAccumulator, fitReferenceProfile, mergeAccumulators, type AnalysisSpec, type WindowAccumulator } from '@vigil/analyzers';
+
+const CATEGORIES = ['a', 'b', 'c', 'd'];
+const spec: AnalysisSpec = {
+  task: 'binary',
+  features: [
+    { name: 'x', kind: 'numeric' },
+    { name: 'c', kind: 'categorical' },
+  ],
+  score: 'score',
+  label: 'label',
+  groups: ['g', 'g*c'],
+  threshold: 0.5,
+  minGroupSize: 5,
+  fdr: 0.05,
+};
+
+interface Row { x: number | null; c: number; score: number; label: number | null; g: number }
+
+const row = fc.record({
+  // Integers keep every sum exact, so a merge must equal the union bit for bit.
+  x: fc.option(fc.integer({ min: -50, max: 50 }), { freq: 8 }),
+  c: fc.integer({ min: -1, max: 3 }),
+  score: fc.integer({ min: 0, max: 16 }).map((k) => k / 16),
+  label: fc.option(fc.constantFrom(0, 1), { freq: 4 }),
+  g: fc.integer({ min: 0, max: 2 }),
+});
+
+function table(rows: readonly Row[]): Table {
+  const num = (name: string, f: (r: Row) => number | null): Column => ({ name, kind: 'numeric', values: Float64Array.from(rows, (r) => f(r) ?? Number.NaN) });
+  const columns: Column[] = [
+    num('x', (r) => r.x),
+    { name: 'c', kind: 'categorical', categories: CATEGORIES, codes: Int32Array.from(rows, (r) => r.c) },
+    num('score', (r) => r.score),
+    num('label', (r) => r.label),
+    { name: 'g', kind: 'categorical', categories: ['p', 'q', 'r'], codes: Int32Array.from(rows, (r) => r.g) },
+  ];
+  return { source: 'generated', rowCount: rows.length, columns: new Map(columns.map((c) => [c.name, c])) };
+}
+
+/**
+ * Group maps compare regardless of key insertion order; numbers to 12 significant digits, because the log-loss
+ * sums are sums of floats whose last bit depends on the order of addition (every count is compared exactly).
+ */
+const canonical = (acc: WindowAccumulator): unknown =>
+  JSON.parse(
+    JSON.stringify(acc, (_k, v) =>
+      typeof v === 'number' ? Number(v.toPrecision(12)) : v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+    ),
+  );
+
+describe('window accumulators', () => {
+  it('merging the accumulators of two batches equals accumulating their union', () => {
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 20, maxLength: 120 }), fc.array(row, { maxLength: 80 }), fc.array(row, { maxLength: 80 }), (ref, a, b) => {
+        const { profile } = fitReferenceProfile(table(ref), spec);
+        const union = accumulate(emptyAccumulator(profile, spec), profile, spec, table([...a, ...b]));
+        const merged = mergeAccumulators(
+          accumulate(emptyAccumulator(profile, spec), profile, spec, table(a)),
+          accumulate(emptyAccumulator(profile, spec), profile, spec, table(b)),
+        );
+        expect(canonical(merged)).toEqual(canonical(union));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('does not depend on the order of rows', () => {
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 20, maxLength: 100 }), fc.array(row, { minLength: 1, maxLength: 100 }), fc.integer(), (ref, cur, seed) => {
+        const { profile } = fitReferenceProfile(table(ref), spec);
+        const t = table(cur);
+        const order = cur.map((_, i) => i).sort((i, j) => ((i * 2654435761 + seed) % 997) - ((j * 2654435761 + seed) % 997));
+        const a = accumulate(emptyAccumulator(profile, spec), profile, spec, t);
+        const b = accumulate(emptyAccumulator(profile, spec), profile, spec, selectRows(t, order));
+        expect(canonical(b)).toEqual(canonical(a));
+      }),
+    );
+  });
+
+  it('round-trips through JSON, the form the store persists', () => {
+    const rows = fc.sample(row, { numRuns: 200, seed: 1 });
+    const { profile } = fitReferenceProfile(table(rows), spec);
+    const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, table(rows));
+    expect(JSON.parse(JSON.stringify(acc))).toEqual(acc);
+    expect(JSON.parse(JSON.stringify(profile))).toEqual(profile);
+  });
+
+  it('counts every row: missing values, unseen categories and the (missing) group', () => {
+    const ref: Row[] = [
+      { x: 1, c: 0, score: 0.2, label: 0, g: 0 },
+      { x: 2, c: 1, score: 0.8, label: 1, g: 1 },
+    ];
+    const cur: Row[] = [
+      { x: null, c: 3, score: 0.9, label: 1, g: 0 },
+      { x: 99, c: -1, score: 0.1, label: null, g: 2 },
+    ];
+    const { profile } = fitReferenceProfile(table(ref), spec);
+    const curTable = table(cur);
+    (curTable.columns.get('g') as { codes: Int32Array }).codes[1] = -1;
+    const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, curTable);
+    const [x, c] = acc.features;
+    expect(x).toMatchObject({ missing: 1, rows: 2 });
+    expect(x!.kind === 'numeric' && x!.counts.reduce((s, n) => s + n, 0)).toBe(1);
+    expect(c).toMatchObject({ kind: 'categorical', missing: 1, unseen: { d: 1 } });
+    expect(Object.keys(acc.groups.g!).sort()).toEqual(['(missing)', 'p']);
+    expect(acc.outcome.labelled).toBe(1);
+  });
+});
