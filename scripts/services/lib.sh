@@ -98,7 +98,8 @@ pg_set_paths() {
 pg_set_paths
 # Postgres refuses to run as root: when we are root, it runs as the 'postgres' system user.
 pg_as() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /: the current folder may be one that user cannot enter (pg_ctl and initdb complain otherwise).
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 pg_running() { [ -f "$PG_DATA/postmaster.pid" ] && pid_alive "$(read_pid "$PG_DATA/postmaster.pid")"; }
 pg_url() { echo "postgres://$PG_USER@127.0.0.1:$PG_PORT/$PG_DB"; }
