@@ -1,7 +1,7 @@
 /**
  * A small logistic-regression model trained with tfjs: the model `vigil demo` monitors and the fairness tests
  * score the Adult data with. Numeric inputs are standardised (missing → the mean), categorical inputs one-hot
- * encoded over their most frequent categories. Training is full-batch Adam on the log loss with an L2 penalty.
+ * encoded over their most frequent categories. Training is full-batch Adam on the mean log loss with an L2 penalty.
  */
 import { VigilError, type Table } from '@vigil/core';
 import { asCategorical, asNumeric, requireColumn } from '../profile/reference-profile';
@@ -63,22 +63,41 @@ export async function trainLogisticModel(
   const y = Float32Array.from(rows, (i) => labels[i] as number);
 
   const l2 = options.l2 ?? 1e-4;
-  const w = tf.variable(tf.zeros([width, 1]));
-  const b = tf.variable(tf.scalar(0));
-  const optimizer = tf.train.adam(options.learningRate ?? 0.05);
-  const xs = tf.tensor2d(x, [rows.length, width]);
-  const ys = tf.tensor2d(y, [rows.length, 1]);
-  for (let epoch = 0; epoch < (options.epochs ?? 300); epoch++) {
-    optimizer.minimize(() => {
-      const logits = tf.add(tf.matMul(xs, w), b);
-      const loss = tf.mean(tf.sub(tf.add(tf.relu(logits), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))), tf.mul(logits, ys)));
-      return tf.add(loss, tf.mul(l2, tf.sum(tf.square(w)))) as tf.Scalar;
+  const rate = options.learningRate ?? 0.05;
+  const n = rows.length;
+  const xs = tf.tensor2d(x, [n, width]);
+  const xt = tf.transpose(xs);
+  const ys = tf.tensor2d(y, [n, 1]);
+  // Parameters θ = [w; b] with the closed-form gradient of the mean log loss, Xᵀ(σ(Xw + b) − y)/n (+ 2λw), and
+  // Adam's update written out: tfjs-core's CommonJS bundle registers no autodiff gradients, and none are needed.
+  let w: tf.Tensor = tf.zeros([width, 1]);
+  let b: tf.Tensor = tf.scalar(0);
+  let mw: tf.Tensor = tf.zerosLike(w);
+  let vw: tf.Tensor = tf.zerosLike(w);
+  let mb: tf.Tensor = tf.scalar(0);
+  let vb: tf.Tensor = tf.scalar(0);
+  const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
+  for (let t = 1; t <= (options.epochs ?? 300); t++) {
+    const next = tf.tidy(() => {
+      const residual = tf.sub(tf.sigmoid(tf.add(tf.matMul(xs, w), b)), ys);
+      const gw = tf.add(tf.div(tf.matMul(xt, residual), n), tf.mul(2 * l2, w));
+      const gb = tf.mean(residual);
+      const step = (m: tf.Tensor, v: tf.Tensor, g: tf.Tensor) => {
+        const m2 = tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g));
+        const v2 = tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g)));
+        const update = tf.div(tf.mul(rate / (1 - beta1 ** t), m2), tf.add(tf.sqrt(tf.div(v2, 1 - beta2 ** t)), eps));
+        return { m2, v2, update };
+      };
+      const sw = step(mw, vw, gw);
+      const sb = step(mb, vb, gb);
+      return { w: tf.sub(w, sw.update), b: tf.sub(b, sb.update), mw: sw.m2, vw: sw.v2, mb: sb.m2, vb: sb.v2 };
     });
+    tf.dispose([w, b, mw, vw, mb, vb]);
+    ({ w, b, mw, vw, mb, vb } = next);
   }
   const weights = Array.from(await w.data());
   const bias = (await b.data())[0] as number;
-  tf.dispose([w, b, xs, ys]);
-  optimizer.dispose();
+  tf.dispose([w, b, mw, vw, mb, vb, xs, xt, ys]);
   return { inputs: encoded, weights, bias };
 }
 
