@@ -1,0 +1,151 @@
+import { VigilError } from '@vigil/core';
+
+/** How a field ended: at a delimiter, at a line end, or at the end of the text. */
+export type FieldEnd = typeof DELIMITER | typeof LINE_END | typeof FILE_END;
+export const DELIMITER = 0;
+export const LINE_END = 1;
+export const FILE_END = 2;
+
+/**
+ * Walks the fields of delimited text held in bytes (RFC 4180 quoting, LF, CRLF or CR line ends, optional spaces
+ * after a delimiter). A field is left as a byte range (`start`, `end`) unless it is quoted with escaped quotes,
+ * in which case `text` holds its value; keeping ranges is what lets a reader parse numbers without strings.
+ */
+export class CsvCursor {
+  readonly bytes: Uint8Array;
+  readonly source: string;
+  private readonly delimiter: number;
+  private readonly skipTabs: boolean;
+  pos: number;
+  /** 1-based line of `pos`. */
+  line: number;
+  /** Byte range of the last field's value when `text` is null. */
+  start = 0;
+  end = 0;
+  /** The last field's value when it had escaped quotes, else null. */
+  text: string | null = null;
+  /** Line on which the last field began. */
+  fieldLine = 1;
+
+  constructor(bytes: Uint8Array, source: string, delimiter: number, pos = 0, line = 1) {
+    this.bytes = bytes;
+    this.source = source;
+    this.delimiter = delimiter;
+    this.skipTabs = delimiter !== 0x09;
+    this.pos = pos;
+    this.line = line;
+  }
+
+  /** True at the end of the text. */
+  get done(): boolean {
+    return this.pos >= this.bytes.length;
+  }
+
+  /** Skips empty lines at `pos`; returns true if any were skipped. */
+  skipBlankLines(): boolean {
+    const bytes = this.bytes;
+    const start = this.pos;
+    for (;;) {
+      const c = bytes[this.pos];
+      if (c === 0x0a) {
+        this.pos++;
+        this.line++;
+      } else if (c === 0x0d) {
+        this.pos += bytes[this.pos + 1] === 0x0a ? 2 : 1;
+        this.line++;
+      } else {
+        return this.pos !== start;
+      }
+    }
+  }
+
+  /** Reads the field at `pos` and moves past the delimiter or line end that follows it. */
+  next(): FieldEnd {
+    const bytes = this.bytes;
+    const length = bytes.length;
+    const delimiter = this.delimiter;
+    let pos = this.pos;
+    let c = bytes[pos];
+    while (c === 0x20 || (c === 0x09 && this.skipTabs)) c = bytes[++pos];
+    this.fieldLine = this.line;
+    this.text = null;
+    if (c === 0x22) {
+      pos = this.quoted(pos + 1);
+    } else {
+      this.start = pos;
+      while (pos < length) {
+        c = bytes[pos];
+        if (c === delimiter || c === 0x0a || c === 0x0d) break;
+        pos++;
+      }
+      this.end = pos;
+    }
+    if (pos >= length) {
+      this.pos = pos;
+      return FILE_END;
+    }
+    c = bytes[pos];
+    if (c === delimiter) {
+      this.pos = pos + 1;
+      return DELIMITER;
+    }
+    this.pos = c === 0x0d && bytes[pos + 1] === 0x0a ? pos + 2 : pos + 1;
+    this.line++;
+    return LINE_END;
+  }
+
+  /** The last field's value as a string. */
+  value(): string {
+    return this.text ?? Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.start, this.end - this.start).toString('utf8');
+  }
+
+  /** Reads a quoted field whose content starts at `pos`; returns the position after the closing quote's trailing spaces. */
+  private quoted(pos: number): number {
+    const bytes = this.bytes;
+    const openedOn = this.line;
+    let pieces: string[] | null = null;
+    let segment = pos;
+    for (;;) {
+      const quote = bytes.indexOf(0x22, pos);
+      if (quote < 0) {
+        throw new VigilError('VIGIL_FILE_FORMAT', `${this.source}:${openedOn}: a quoted field is never closed`, {
+          details: { file: this.source, line: openedOn },
+        });
+      }
+      for (let i = pos; i < quote; i++) {
+        const c = bytes[i];
+        if (c === 0x0a || (c === 0x0d && bytes[i + 1] !== 0x0a)) this.line++;
+      }
+      if (bytes[quote + 1] === 0x22) {
+        // An escaped quote: keep the text up to and including one quote, then go on after the pair.
+        pieces ??= [];
+        pieces.push(this.decode(segment, quote + 1));
+        pos = quote + 2;
+        segment = pos;
+        continue;
+      }
+      if (pieces === null) {
+        this.start = segment;
+        this.end = quote;
+      } else {
+        pieces.push(this.decode(segment, quote));
+        this.text = pieces.join('');
+      }
+      pos = quote + 1;
+      let c = bytes[pos];
+      while (c === 0x20 || (c === 0x09 && this.skipTabs)) c = bytes[++pos];
+      if (pos < bytes.length && c !== this.delimiter && c !== 0x0a && c !== 0x0d) {
+        throw new VigilError(
+          'VIGIL_FILE_FORMAT',
+          `${this.source}:${this.line}: unexpected text after the closing quote of a field`,
+          { details: { file: this.source, line: this.line } },
+        );
+      }
+      return pos;
+    }
+  }
+
+  private decode(from: number, to: number): string {
+    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + from, to - from).toString('utf8');
+  }
+}

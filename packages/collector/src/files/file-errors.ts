@@ -1,0 +1,36 @@
+import { VigilError } from '@vigil/core';
+
+const MAX_QUOTED_VALUE = 60;
+
+/** `VIGIL_BAD_VALUE` for a value that a column of numbers cannot hold; `where` is `path:line` or `path: row N`. */
+export function badValueError(where: string, column: string, value: string): VigilError {
+  const shown = value.length > MAX_QUOTED_VALUE ? `${value.slice(0, MAX_QUOTED_VALUE)}…` : value;
+  return new VigilError('VIGIL_BAD_VALUE', `${where}: column "${column}": ${JSON.stringify(shown)} is not a number`, {
+    details: { where, column, value: shown },
+  });
+}
+
+export function formatError(source: string, message: string, line?: number): VigilError {
+  const where = line === undefined ? source : `${source}:${line}`;
+  return new VigilError('VIGIL_FILE_FORMAT', `${where}: ${message}`, {
+    details: line === undefined ? { file: source } : { file: source, line },
+  });
+}
+
+export function emptyFileError(source: string, what: string): VigilError {
+  return new VigilError('VIGIL_FILE_EMPTY', `${source}: ${what}`, { details: { file: source } });
+}
+
+/** Throws `VIGIL_UNKNOWN_COLUMN` unless every wanted column is available. */
+export function requireColumns(source: string, available: readonly string[], wanted: readonly string[] | undefined): void {
+  if (wanted === undefined) return;
+  const have = new Set(available);
+  const missing = wanted.filter((name) => !have.has(name));
+  if (missing.length === 0) return;
+  const list = (names: readonly string[]): string => names.map((name) => JSON.stringify(name)).join(', ');
+  throw new VigilError(
+    'VIGIL_UNKNOWN_COLUMN',
+    `${source}: no column ${list(missing)}; the file has ${available.length === 0 ? 'no columns' : list(available)}`,
+    { details: { file: source, missing, available: [...available] } },
+  );
+}

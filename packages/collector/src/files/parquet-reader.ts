@@ -1,0 +1,206 @@
+import type { FileHandle } from 'node:fs/promises';
+import type { Column, FeatureKind } from '@vigil/core';
+import type { AsyncBuffer, ColumnData, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { ColumnBuilder } from './column-builder';
+import { badValueError, emptyFileError, formatError, requireColumns } from './file-errors';
+import { isMissingText } from './missing-values';
+import { parseNumberText } from './parse-number';
+import type { ReadTableOptions, ReadTableResult } from './read-table-options';
+
+/** Struct columns spread into their fields, as in NDJSON, so an event log written as Parquet reads the same. */
+const SPREAD_KEYS = new Set(['features', 'groups']);
+
+/** Dates and timestamps become epoch milliseconds, JSON stays text: every cell is a number or a string. */
+const PARSERS: Partial<ParquetParsers> = {
+  timestampFromMilliseconds: (millis) => Number(millis),
+  timestampFromMicroseconds: (micros) => Number(micros) / 1000,
+  timestampFromNanoseconds: (nanos) => Number(nanos / 1000n) / 1000,
+  dateFromDays: (days) => days * 86_400_000,
+  jsonFromBytes: (bytes) => (bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8')),
+};
+
+const NUMERIC_PHYSICAL = new Set(['BOOLEAN', 'INT32', 'INT64', 'INT96', 'FLOAT', 'DOUBLE']);
+
+interface Leaf {
+  name: string;
+  /** Path below the top-level column; empty for a flat column. */
+  path: string[];
+  kind: FeatureKind;
+  builder: ColumnBuilder | null;
+}
+
+/**
+ * Reads a Parquet file column by column (no row objects) with hyparquet and its codecs (ZSTD, Snappy, gzip,
+ * Brotli, LZ4). Numbers, booleans (1/0), decimals, dates and timestamps (epoch milliseconds) are numeric; strings
+ * are categorical; null is missing. Struct columns are flattened; list and map columns are skipped unless asked
+ * for, which is an error.
+ */
+export async function readParquet(
+  handle: FileHandle,
+  size: number,
+  source: string,
+  options: ReadTableOptions = {},
+): Promise<ReadTableResult> {
+  const file = fileBuffer(handle, size);
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(file, { parsers: PARSERS });
+  } catch (error) {
+    throw formatError(source, `not a readable Parquet file (${(error as Error).message})`);
+  }
+  const rows = Number(metadata.num_rows);
+  const leaves = new Map<string, Leaf[]>();
+  const available: string[] = [];
+  const unsupported = new Set<string>();
+  for (const child of parquetSchema(metadata).children) {
+    const top = child.element.name;
+    const found: Leaf[] = [];
+    collectLeaves(child, top, [], SPREAD_KEYS.has(top) ? '' : `${top}.`, found, unsupported);
+    for (const leaf of found) {
+      if (available.includes(leaf.name)) throw formatError(source, `two columns are both named "${leaf.name}"`);
+      available.push(leaf.name);
+    }
+    leaves.set(top, found);
+  }
+  const asked = options.columns?.find((name) => unsupported.has(name));
+  if (asked !== undefined) throw formatError(source, `column "${asked}" is a list or map, which cannot be read`);
+  requireColumns(source, available, options.columns);
+  if (rows === 0) throw emptyFileError(source, 'the file has no rows');
+
+  const wanted = options.columns === undefined ? undefined : new Set(options.columns);
+  const builders = new Map<string, ColumnBuilder>();
+  const read: string[] = [];
+  for (const [top, found] of leaves) {
+    for (const leaf of found) {
+      if (wanted !== undefined && !wanted.has(leaf.name)) continue;
+      leaf.builder = new ColumnBuilder(leaf.name, options.types?.[leaf.name] ?? leaf.kind, 0);
+      leaf.builder.reserve(rows);
+      builders.set(leaf.name, leaf.builder);
+    }
+    if (found.some((leaf) => leaf.builder !== null)) read.push(top);
+  }
+
+  let failure: unknown;
+  const onChunk = (chunk: ColumnData): void => {
+    try {
+      for (const leaf of leaves.get(chunk.columnName) ?? []) {
+        if (leaf.builder !== null) fill(leaf, chunk, source);
+      }
+    } catch (error) {
+      failure ??= error;
+    }
+  };
+  // One column at a time: hyparquet holds a decoded chunk as a JS array, so reading every column at once would
+  // hold the whole file as boxed values (over a gigabyte for a million rows of two dozen columns).
+  for (const top of read) {
+    try {
+      await parquetRead({ file, metadata, columns: [top], compressors, parsers: PARSERS, onChunk });
+    } catch (error) {
+      throw formatError(source, `cannot decode Parquet column "${top}" (${(error as Error).message})`);
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  const columns = new Map<string, Column>();
+  const inferred: Record<string, FeatureKind> = {};
+  for (const name of options.columns ?? available) {
+    const builder = builders.get(name)!;
+    columns.set(name, builder.build());
+    if (options.types?.[name] === undefined) inferred[name] = builder.kind;
+  }
+  return { table: { source, rowCount: rows, columns }, inferred };
+}
+
+function collectLeaves(
+  node: SchemaTree,
+  top: string,
+  path: string[],
+  prefix: string,
+  out: Leaf[],
+  unsupported: Set<string>,
+): void {
+  const { element } = node;
+  const name = path.length === 0 ? top : prefix + path.join('.');
+  const nested = element.converted_type === 'LIST' || element.converted_type === 'MAP' ||
+    element.converted_type === 'MAP_KEY_VALUE' || element.logical_type?.type === 'LIST' ||
+    element.logical_type?.type === 'MAP' || element.repetition_type === 'REPEATED';
+  if (nested) {
+    unsupported.add(name);
+    return;
+  }
+  if (node.children.length === 0) {
+    out.push({ name, path, kind: kindOf(node), builder: null });
+    return;
+  }
+  for (const child of node.children) collectLeaves(child, top, [...path, child.element.name], prefix, out, unsupported);
+}
+
+function kindOf(node: SchemaTree): FeatureKind {
+  const { type, converted_type: converted, logical_type: logical } = node.element;
+  if (converted === 'DECIMAL' || logical?.type === 'DECIMAL' || logical?.type === 'FLOAT16') return 'numeric';
+  return type !== undefined && NUMERIC_PHYSICAL.has(type) ? 'numeric' : 'categorical';
+}
+
+function fill(leaf: Leaf, chunk: ColumnData, source: string): void {
+  const builder = leaf.builder!;
+  const data = chunk.columnData;
+  const numeric = builder.kind === 'numeric';
+  for (let i = 0; i < data.length; i++) {
+    let value: unknown = data[i];
+    for (const key of leaf.path) value = (value as Record<string, unknown> | null | undefined)?.[key];
+    if (value === null || value === undefined) continue;
+    const row = chunk.rowStart + i;
+    if (numeric) {
+      builder.setNumber(row, toNumber(value, leaf.name, row, source));
+    } else {
+      builder.setString(row, toText(value));
+    }
+  }
+}
+
+function toNumber(value: unknown, column: string, row: number, source: string): number {
+  switch (typeof value) {
+    case 'number':
+      return value;
+    case 'bigint':
+      return Number(value);
+    case 'boolean':
+      return value ? 1 : 0;
+    case 'string': {
+      if (isMissingText(value)) return Number.NaN;
+      const number = parseNumberText(value);
+      if (Number.isNaN(number)) throw badValueError(`${source}: row ${row + 1}`, column, value);
+      return number;
+    }
+    default:
+      if (value instanceof Date) return value.getTime();
+      throw badValueError(`${source}: row ${row + 1}`, column, toText(value));
+  }
+}
+
+function toText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+  if (typeof value === 'object') return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+  return String(value);
+}
+
+/** Reads only the byte ranges hyparquet asks for, so a large file is never held whole in memory. */
+function fileBuffer(handle: FileHandle, size: number): AsyncBuffer {
+  return {
+    byteLength: size,
+    async slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const length = (end ?? size) - start;
+      const buffer = new ArrayBuffer(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(new Uint8Array(buffer, done, length - done), 0, length - done, start + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return buffer;
+    },
+  };
+}
