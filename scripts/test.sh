@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --tests
+bash scripts/golden/generate.sh
 pnpm run --silent typecheck
 pnpm run --silent lint
 npx jest --ci --json --outputFile=test-results.json "$@"

@@ -235,8 +235,11 @@ function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: Ana
         if (y === 1) out.positiveFine[fine]!++;
         else out.negativeFine[fine]!++;
         const yhat = (predicted as Float64Array)[i] as number;
-        if (yhat === 1) y === 1 ? out.tp++ : out.fp++;
-        else y === 1 ? out.fn++ : out.tn++;
+        if (yhat === 1) {
+          if (y === 1) out.tp++;
+          else out.fp++;
+        } else if (y === 1) out.fn++;
+        else out.tn++;
         out.sumLogLoss += clippedLogLossTerm(s, y);
         out.sumSquaredError += (s - y) * (s - y);
       } else {

@@ -39,7 +39,11 @@ export async function trainLogisticModel(
       const values = asNumeric(table, column).values;
       let n = 0;
       let sum = 0;
-      for (const v of values) if (v === v) (n++, (sum += v));
+      for (const v of values) {
+        if (v !== v) continue;
+        n++;
+        sum += v;
+      }
       const mean = n > 0 ? sum / n : 0;
       let ss = 0;
       for (const v of values) if (v === v) ss += (v - mean) ** 2;

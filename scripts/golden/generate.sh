@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Regenerates every golden vector from the reference implementations (scipy, scikit-learn, fairlearn) in .venv.
+# The generators are seeded and the library versions pinned (scripts/requirements.txt), so the output equals the
+# committed files; if it does not, the tests run against what the reference implementations say here, and the
+# difference is shown.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+for script in scripts/golden/*_vectors.py; do
+  .venv/bin/python "$script"
+done
+if ! git diff --quiet -- packages/*/test/golden 2>/dev/null; then
+  echo "note: regenerated golden vectors differ from the committed ones:" >&2
+  git diff --stat -- packages/*/test/golden >&2
+fi
