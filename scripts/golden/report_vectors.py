@@ -10,7 +10,10 @@ import numpy as np
 from fairlearn.metrics import MetricFrame, false_negative_rate, false_positive_rate, selection_rate, true_positive_rate
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import chi2_contingency, ks_2samp, wasserstein_distance
-from sklearn.metrics import accuracy_score, brier_score_loss, log_loss, precision_score, recall_score, roc_auc_score
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sklearn.metrics import (accuracy_score, brier_score_loss, log_loss, mean_absolute_error, mean_squared_error,
+                             precision_score, recall_score, roc_auc_score)
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "packages", "daemon", "test", "golden")
 Z = 1.959963984540054
@@ -137,6 +140,7 @@ def scenario(name, n_ref, n_cur, seed):
     os.makedirs(d, exist_ok=True)
     write_csv(os.path.join(d, "reference.csv"), ref)
     write_csv(os.path.join(d, "current.csv"), cur)
+    write_parquet(os.path.join(d, "current.parquet"), cur)
 
     drift = []
     for f in ["x1", "x2", "x3"]:
@@ -210,5 +214,42 @@ def scenario(name, n_ref, n_cur, seed):
         json.dump(expected, f, indent=1)
 
 
+def write_parquet(path, d):
+    """The same data as the CSV, as Parquet with ZSTD pages (missing values as nulls)."""
+    cols = {}
+    for k, v in d.items():
+        if v.dtype.kind in "US":
+            cols[k] = pa.array([None if x == "" else str(x) for x in v], pa.string())
+        else:
+            cols[k] = pa.array(v, pa.float64(), mask=np.isnan(v))
+    pq.write_table(pa.table(cols), path, compression="zstd")
+
+
+def regression(seed):
+    """A regression model: score is the predicted value, label the truth (some unlabelled)."""
+    rng = np.random.default_rng(seed)
+    d = os.path.join(OUT, "regression")
+    os.makedirs(d, exist_ok=True)
+    sides = {}
+    for name, n, shift in [("reference", 800, 0.0), ("current", 600, 1.0)]:
+        x1 = rng.normal(shift, 1.0, n)
+        x2 = rng.uniform(0, 10, n)
+        score = 3 * x1 + 0.5 * x2 + rng.normal(0, 0.5, n)
+        label = 3 * x1 + 0.5 * x2 + shift + rng.normal(0, 1, n)
+        label[rng.random(n) < 0.1] = np.nan
+        sides[name] = dict(x1=x1, x2=x2, score=score, label=label)
+        write_csv(os.path.join(d, f"{name}.csv"), sides[name])
+    cur = sides["current"]
+    lab = ~np.isnan(cur["label"])
+    err = cur["score"][lab] - cur["label"][lab]
+    expected = dict(performance=dict(mae=float(mean_absolute_error(cur["label"][lab], cur["score"][lab])),
+                                     rmse=float(np.sqrt(mean_squared_error(cur["label"][lab], cur["score"][lab]))),
+                                     bias=float(err.mean()), rows=int(lab.sum())),
+                    prediction=numeric(sides["reference"]["score"], cur["score"])[0])
+    with open(os.path.join(d, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+
+
 scenario("large", 3000, 2500, 7)
 scenario("small", 400, 300, 11)
+regression(13)

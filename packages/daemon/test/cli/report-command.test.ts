@@ -141,3 +141,34 @@ describe('vigil report: bad input is refused with what and where', () => {
     expect(same.stdout).toContain('Drift: 0 of 7 features drifted');
   });
 });
+
+describe('vigil report: other inputs and tasks', () => {
+  const out = mkdtempSync(join(tmpdir(), 'vigil-more-'));
+
+  it('reads a ZSTD Parquet current file to exactly the report of its CSV twin', async () => {
+    const small = join(__dirname, '../golden/small');
+    const run = async (current: string, name: string): Promise<Report> => {
+      const path = join(out, name);
+      const r = await runCli(['report', '--reference', join(small, 'reference.csv'), '--current', join(small, current), '--group-columns', 'sex,race', '--json', path]);
+      expect(r.stderr).not.toMatch(/error/);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(readFileSync(path, 'utf8')) as Report & { generatedAt?: string };
+      delete report.generatedAt;
+      return report;
+    };
+    expect(await run('current.parquet', 'parquet.json')).toEqual(await run('current.csv', 'csv.json'));
+  });
+
+  it('gives regression models MAE, RMSE and bias as scikit-learn does, and no calibration', async () => {
+    const dir = join(__dirname, '../golden/regression');
+    const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+    const path = join(out, 'regression.json');
+    const r = await runCli(['report', '--task', 'regression', '--reference', join(dir, 'reference.csv'), '--current', join(dir, 'current.csv'), '--json', path]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
+    expect(report.calibration).toBeUndefined();
+    for (const [k, v] of Object.entries(expected.performance)) expectClose((report.performance as unknown as Record<string, number>)[k], v, `performance.${k}`);
+    for (const [k, v] of Object.entries(report.prediction!.metrics)) expectClose(v, expected.prediction[k], `prediction.${k}`);
+    expect(r.stdout).toMatch(/Performance: mae/);
+  });
+});
