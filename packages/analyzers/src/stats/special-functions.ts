@@ -22,8 +22,7 @@ const TWO_POW_MINUS_128 = 2 ** -128;
  * ln Γ(x) = (x − ½) ln x − x + ln √(2π) + Σₖ B₂ₖ / (2k(2k − 1) x^(2k−1)).
  */
 const STIRLING_COEFFICIENTS = [
-  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
-  -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+  -3617 / 122400, 1 / 156, -691 / 360360, 1 / 1188, -1 / 1680, 1 / 1260, -1 / 360, 1 / 12,
 ] as const;
 
 /** Stirling's correction ln Γ(x) − [(x − ½) ln x − x + ln √(2π)]; accurate to double precision for x ≥ 10. */
@@ -417,13 +416,14 @@ function kolmogorovCdfPomeranz(n: number, d: number): number {
   let previousStart = 0;
   let currentStart = 0;
   let exponent = 0;
-  let [j1, j2] = window(0);
+  let j1 = window(0)[0];
   for (let i = 1; i <= 2 * n + 1; i++) {
     const k1 = j1;
     [previous, current] = [current, previous];
     [previousStart, currentStart] = [currentStart, previousStart];
     current.fill(0);
-    [j1, j2] = window(i);
+    const [nextJ1, j2] = window(i);
+    j1 = nextJ1;
     const weights = i === 1 || i === 2 * n + 1 ? gPowers : i % 2 === 1 ? twoGPowers : oneMinusTwoGPowers;
     const span = j2 - k1 + 1;
     if (span <= 0) continue;

@@ -1,0 +1,88 @@
+import fc from 'fast-check';
+import { wasserstein1 } from '../../src/stats/wasserstein';
+import { expectClose, golden, reportWorstErrors, samplesOf, sorted } from './drift-golden';
+
+afterAll(reportWorstErrors);
+
+describe('golden vectors: scipy.stats.wasserstein_distance(u, v)', () => {
+  for (const c of golden.samples) {
+    test(`${c.name} (${c.n1} vs ${c.n2})`, () => {
+      const u = sorted(samplesOf(c.ref));
+      const v = sorted(samplesOf(c.cur));
+      expectClose('wasserstein1', wasserstein1(u, v), c.wasserstein);
+    });
+  }
+});
+
+test('empty samples give NaN', () => {
+  expect(wasserstein1(new Float64Array(0), new Float64Array([1, 2]))).toBeNaN();
+});
+
+test('a 1M-row pair is one linear pass', () => {
+  const n = 1_000_000;
+  const u = new Float64Array(n);
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    u[i] = i / n;
+    v[i] = i / n + 0.25;
+  }
+  wasserstein1(u.subarray(0, 10_000), v.subarray(0, 10_000)); // let V8 optimise first
+  const start = process.hrtime.bigint();
+  const w = wasserstein1(u, v);
+  const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+  expect(w).toBeCloseTo(0.25, 12);
+  // ~10 ms on an idle core; loose because the cores are shared, it only catches a quadratic slip.
+  expect(elapsedMs).toBeLessThan(3000);
+});
+
+const value = fc.oneof(
+  fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }),
+  fc.integer({ min: -3, max: 3 }).map((v) => v / 4),
+);
+const sample = fc.array(value, { minLength: 1, maxLength: 60 });
+
+describe('properties', () => {
+  test('symmetric and ≥ 0, 0 on identical samples', () => {
+    fc.assert(
+      fc.property(sample, sample, (a, b) => {
+        const u = sorted(Float64Array.from(a));
+        const v = sorted(Float64Array.from(b));
+        const w = wasserstein1(u, v);
+        expect(w).toBeGreaterThanOrEqual(0);
+        expect(wasserstein1(v, u)).toBe(w);
+        expect(wasserstein1(u, u.slice())).toBe(0);
+      }),
+    );
+  });
+
+  test('translating one sample by c moves it by |c| from its copy', () => {
+    fc.assert(
+      fc.property(sample, fc.double({ min: -1e3, max: 1e3, noNaN: true }), (a, c) => {
+        // Integers keep the shifted values exact, so the only rounding is in the sum.
+        const u = sorted(Float64Array.from(a, (x) => Math.round(x)));
+        const v = u.map((x) => x + Math.round(c));
+        expect(wasserstein1(u, v)).toBeCloseTo(Math.abs(Math.round(c)), 6);
+      }),
+    );
+  });
+
+  test('translating both samples by c changes nothing', () => {
+    fc.assert(
+      fc.property(sample, sample, fc.integer({ min: -1000, max: 1000 }), (a, b, c) => {
+        const u = sorted(Float64Array.from(a, (x) => Math.round(x)));
+        const v = sorted(Float64Array.from(b, (x) => Math.round(x)));
+        expect(wasserstein1(u.map((x) => x + c), v.map((x) => x + c))).toBeCloseTo(wasserstein1(u, v), 6);
+      }),
+    );
+  });
+
+  test('does not depend on the order of rows before sorting', () => {
+    fc.assert(
+      fc.property(sample, sample, (a, b) => {
+        const reversed = [...a].reverse();
+        const v = sorted(Float64Array.from(b));
+        expect(wasserstein1(sorted(Float64Array.from(reversed)), v)).toBe(wasserstein1(sorted(Float64Array.from(a)), v));
+      }),
+    );
+  });
+});
