@@ -147,13 +147,12 @@ describe('vigil report: other inputs and tasks', () => {
 
   it('reads a ZSTD Parquet current file to exactly the report of its CSV twin', async () => {
     const small = join(__dirname, '../golden/small');
-    const run = async (current: string, name: string): Promise<Report> => {
+    const run = async (current: string, name: string): Promise<Omit<Report, 'generatedAt'>> => {
       const path = join(out, name);
       const r = await runCli(['report', '--reference', join(small, 'reference.csv'), '--current', join(small, current), '--group-columns', 'sex,race', '--json', path]);
       expect(r.stderr).not.toMatch(/error/);
       expect(r.code).toBe(0);
-      const report = JSON.parse(readFileSync(path, 'utf8')) as Report & { generatedAt?: string };
-      delete report.generatedAt;
+      const { generatedAt: _generatedAt, ...report } = JSON.parse(readFileSync(path, 'utf8')) as Report;
       return report;
     };
     expect(await run('current.parquet', 'parquet.json')).toEqual(await run('current.csv', 'csv.json'));
