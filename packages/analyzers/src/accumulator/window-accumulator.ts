@@ -7,7 +7,7 @@
 import { VigilError, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { groupColumns } from '../profile/analysis-spec';
-import { binIndex } from '../profile/binning';
+import { binIndex, countSortedIntoBins } from '../profile/binning';
 import { asCategorical, asNumeric, requireColumn, type NumericProfile, type ReferenceProfile } from '../profile/reference-profile';
 import type { CalibrationBinStats } from '../stats/calibration';
 import { CALIBRATION_BINS, calibrationBinIndex } from '../stats/calibration';
@@ -107,8 +107,18 @@ function emptyNumeric(p: NumericProfile): NumericAccumulator {
   return { kind: 'numeric', rows: 0, missing: 0, counts: p.counts.map(() => 0), fineCounts: p.fineCounts.map(() => 0), sum: 0, sumSquares: 0, min: null, max: null };
 }
 
-/** Adds every row of `table` to `acc` (mutates and returns it). */
-export function accumulate(acc: WindowAccumulator, profile: ReferenceProfile, spec: AnalysisSpec, table: Table): WindowAccumulator {
+/**
+ * Adds every row of `table` to `acc` (mutates and returns it). `presorted` may carry the finite values of numeric
+ * feature columns already sorted (a report sorts them anyway for exact KS): they are then binned in one merge
+ * pass instead of a binary search per value, with the same result.
+ */
+export function accumulate(
+  acc: WindowAccumulator,
+  profile: ReferenceProfile,
+  spec: AnalysisSpec,
+  table: Table,
+  presorted?: ReadonlyMap<string, Float64Array>,
+): WindowAccumulator {
   if (acc.features.length !== profile.features.length) {
     throw new VigilError('VIGIL_PROFILE_MISMATCH', `accumulator has ${acc.features.length} features, profile ${profile.features.length}`);
   }
@@ -117,7 +127,10 @@ export function accumulate(acc: WindowAccumulator, profile: ReferenceProfile, sp
     const target = acc.features[i] as FeatureAccumulator;
     const column = requireColumn(table, f.name);
     if (f.kind === 'numeric' && target.kind === 'numeric') {
-      addNumeric(target, f, asNumeric(table, column).values);
+      const values = asNumeric(table, column).values;
+      const sorted = presorted?.get(f.name);
+      if (sorted) addSortedNumeric(target, f, sorted, values.length);
+      else addNumeric(target, f, values);
     } else if (f.kind === 'categorical' && target.kind === 'categorical') {
       addCategorical(target, f.categories, asCategorical(column));
     } else {
@@ -157,6 +170,26 @@ function addNumeric(acc: NumericAccumulator, p: NumericProfile, values: Float64A
   if (min !== Infinity) {
     acc.min = min;
     acc.max = max;
+  }
+}
+
+function addSortedNumeric(acc: NumericAccumulator, p: NumericProfile, sorted: Float64Array, rows: number): void {
+  countSortedIntoBins(sorted, p.edges, acc.counts);
+  countSortedIntoBins(sorted, p.fineEdges, acc.fineCounts);
+  let sum = 0;
+  let sumSquares = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i] as number;
+    sum += v;
+    sumSquares += v * v;
+  }
+  acc.rows += rows;
+  acc.missing += rows - sorted.length;
+  acc.sum += sum;
+  acc.sumSquares += sumSquares;
+  if (sorted.length > 0) {
+    acc.min = Math.min(acc.min ?? Infinity, sorted[0] as number);
+    acc.max = Math.max(acc.max ?? -Infinity, sorted[sorted.length - 1] as number);
   }
 }
 

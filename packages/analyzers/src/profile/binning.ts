@@ -14,6 +14,23 @@ export function binIndex(edges: ArrayLike<number>, x: number): number {
   return lo;
 }
 
+/**
+ * Adds sorted values into the bins of `edges` in one merge pass: O(n + bins) instead of a binary search per
+ * value. The same bins as `binIndex` (value == edge goes to the bin above).
+ */
+export function countSortedIntoBins(sorted: Float64Array, edges: readonly number[], counts: number[]): void {
+  let bin = 0;
+  let start = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    while (bin < edges.length && (sorted[i] as number) >= (edges[bin] as number)) {
+      counts[bin] = (counts[bin] as number) + (i - start);
+      start = i;
+      bin++;
+    }
+  }
+  counts[bin] = (counts[bin] as number) + (sorted.length - start);
+}
+
 /** Quantile of sorted data with numpy's default (linear) interpolation: position q·(n−1). */
 export function quantileSorted(sorted: Float64Array, q: number): number {
   const n = sorted.length;

@@ -1,7 +1,7 @@
 import { VigilError, type CategoricalColumn, type Column, type NumericColumn, type Table } from '@vigil/core';
 import { sortFinite } from '../sort/sort-finite';
 import type { AnalysisSpec } from './analysis-spec';
-import { binIndex, quantileEdges } from './binning';
+import { countSortedIntoBins, quantileEdges } from './binning';
 
 /** Reference deciles for PSI, JS and Hellinger (PRODUCT.md §4). */
 export const COARSE_BINS = 10;
@@ -77,13 +77,10 @@ export function fitNumeric(name: string, values: Float64Array, sorted: Float64Ar
   const fineEdges = quantileEdges(sorted, FINE_BINS);
   const counts = new Array<number>(edges.length + 1).fill(0);
   const fineCounts = new Array<number>(fineEdges.length + 1).fill(0);
+  countSortedIntoBins(sorted, edges, counts);
+  countSortedIntoBins(sorted, fineEdges, fineCounts);
   let sum = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const v = sorted[i] as number;
-    counts[binIndex(edges, v)]!++;
-    fineCounts[binIndex(fineEdges, v)]!++;
-    sum += v;
-  }
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i] as number;
   const n = sorted.length;
   const mean = n > 0 ? sum / n : Number.NaN;
   let ss = 0;

@@ -33,12 +33,15 @@ export interface ReportInput {
 export function analyzeReport(input: ReportInput): Report {
   const { reference, current, spec } = input;
   const { profile, sorted: referenceSorted } = fitReferenceProfile(reference, spec);
-  const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, current);
+  const currentSorted = new Map(
+    profile.features.flatMap((p) => (p.kind === 'numeric' ? [[p.name, sortFinite(asNumeric(current, requireColumn(current, p.name)).values)] as const] : [])),
+  );
+  const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, current, currentSorted);
 
   const drift = profile.features.map((p, i): FeatureDrift => {
     const a = acc.features[i]!;
     if (p.kind === 'numeric' && a.kind === 'numeric') {
-      const metrics = exactNumericDrift(p, a, referenceSorted.get(p.name)!, asNumeric(current, requireColumn(current, p.name)).values);
+      const metrics = exactNumericDrift(p, a, referenceSorted.get(p.name)!, currentSorted.get(p.name)!);
       const method = driftMethod('numeric', metrics.referenceRows, metrics.currentRows);
       return {
         feature: p.name,
@@ -99,9 +102,8 @@ export function analyzeReport(input: ReportInput): Report {
 }
 
 /** Numeric drift with exact KS and Wasserstein from the sorted samples. */
-function exactNumericDrift(p: NumericProfile, a: NumericAccumulator, refSorted: Float64Array, currentValues: Float64Array) {
+function exactNumericDrift(p: NumericProfile, a: NumericAccumulator, refSorted: Float64Array, curSorted: Float64Array) {
   const binned = numericDrift(p, a);
-  const curSorted = sortFinite(currentValues);
   if (refSorted.length === 0 || curSorted.length === 0) return { ...binned, binned: false };
   const ks = ksStatistic(refSorted, curSorted);
   const wasserstein = wasserstein1(refSorted, curSorted);
@@ -150,7 +152,7 @@ function decideDrift(drift: FeatureDrift[], fdr: number): void {
 
 function predictionDrift(profile: ReferenceProfile, acc: WindowAccumulator, refSorted: Map<string, Float64Array>, current: Table, spec: AnalysisSpec): Pick<Report, 'prediction'> {
   if (!profile.score || !acc.outcome.score || spec.score === undefined) return {};
-  const m = exactNumericDrift(profile.score, acc.outcome.score, refSorted.get(spec.score)!, asNumeric(current, requireColumn(current, spec.score)).values);
+  const m = exactNumericDrift(profile.score, acc.outcome.score, refSorted.get(spec.score)!, sortFinite(asNumeric(current, requireColumn(current, spec.score)).values));
   return {
     prediction: {
       metrics: { psi: m.psi, js: m.js, ks: m.ks, ksPValue: m.ksPValue, wasserstein: m.wasserstein },

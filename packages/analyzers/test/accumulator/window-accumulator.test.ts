@@ -109,3 +109,19 @@ describe('window accumulators', () => {
     expect(acc.outcome.labelled).toBe(1);
   });
 });
+
+describe('presorted numeric columns', () => {
+  it('give the same accumulator as binning each value', () => {
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 20, maxLength: 100 }), fc.array(row, { maxLength: 100 }), (ref, cur) => {
+        const { profile } = fitReferenceProfile(table(ref), spec);
+        const t = table(cur);
+        const x = (t.columns.get('x') as { values: Float64Array }).values;
+        const presorted = new Map([['x', x.filter((v) => !Number.isNaN(v)).sort()]]);
+        const plain = accumulate(emptyAccumulator(profile, spec), profile, spec, t);
+        const fast = accumulate(emptyAccumulator(profile, spec), profile, spec, t, presorted);
+        expect(canonical(fast)).toEqual(canonical(plain));
+      }),
+    );
+  });
+});

@@ -1,4 +1,5 @@
-import { binIndex, quantileEdges, quantileSorted } from '../../src/profile/binning';
+import fc from 'fast-check';
+import { binIndex, countSortedIntoBins, quantileEdges, quantileSorted } from '../../src/profile/binning';
 
 describe('binning', () => {
   it('puts out-of-range values into the open outer bins and edge values into the bin above', () => {
@@ -19,5 +20,21 @@ describe('binning', () => {
     expect(quantileSorted(s, 0.5)).toBe(2.5);
     expect(quantileSorted(s, 0.1)).toBeCloseTo(1.3, 15);
     expect(quantileSorted(Float64Array.from([7]), 0.3)).toBe(7);
+  });
+});
+
+describe('countSortedIntoBins', () => {
+  it('counts exactly as binIndex per value', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -20, max: 20 }), { maxLength: 300 }), fc.uniqueArray(fc.integer({ min: -15, max: 15 }), { maxLength: 12 }), (values, rawEdges) => {
+        const edges = [...rawEdges].sort((a, b) => a - b);
+        const sorted = Float64Array.from(values).sort();
+        const expected = new Array<number>(edges.length + 1).fill(0);
+        for (const v of values) expected[binIndex(edges, v)]!++;
+        const counts = new Array<number>(edges.length + 1).fill(0);
+        countSortedIntoBins(sorted, edges, counts);
+        expect(counts).toEqual(expected);
+      }),
+    );
   });
 });
