@@ -192,7 +192,7 @@ async function vigilInProcess() {
       const cur = await readTable(files.current, { types: { ...kinds(ref.table), ...types } });
       const parseCurrent = (performance.now() - t) / 1000;
       t = performance.now();
-      const report = analyzeReport({ reference: ref.table, current: cur.table, spec });
+      const report = await analyzeReport({ reference: ref.table, current: cur.table, spec });
       const analyse = (performance.now() - t) / 1000;
       const peakRssMiB = peak();
       const referenceStd = {};

@@ -15,6 +15,6 @@ export type {
   Histogram, NumericDriftMetrics, RegressionPerformance, Report,
 } from './report/report-types';
 export { initCompute } from './compute/compute-backend';
-export type { ComputeBackend } from './compute/compute-backend';
+export type { Compute, ComputeBackend } from './compute/compute-backend';
 export { scoreLogisticModel, trainLogisticModel } from './model/logistic-model';
 export type { LogisticModel, TrainOptions } from './model/logistic-model';

@@ -1,7 +1,5 @@
 import { isVigilError } from '@vigil/core';
 import { EXIT, type CommandIo } from './cli/command-io';
-import { demoCommand } from './cli/demo-command';
-import { reportCommand } from './cli/report-command';
 
 const USAGE = `Usage: vigil <command> [options]
 
@@ -13,9 +11,12 @@ Commands:
 Run "vigil <command> --help" for a command's options.
 `;
 
-const COMMANDS: Record<string, (argv: readonly string[], io: CommandIo) => Promise<number>> = {
-  demo: demoCommand,
-  report: reportCommand,
+type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
+
+/** Loaded on demand: `vigil report` should not pay for loading tfjs, which only `vigil demo` uses. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  demo: async () => (await import('./cli/demo-command')).demoCommand,
+  report: async () => (await import('./cli/report-command')).reportCommand,
 };
 
 /** Runs one CLI invocation and returns its exit code; never throws. */
@@ -25,12 +26,13 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     io.stdout(USAGE);
     return name === undefined ? EXIT.refused : EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     io.stderr(`vigil: unknown command "${name}"\n\n${USAGE}`);
     return EXIT.refused;
   }
   try {
+    const command = await load();
     return await command(rest, io);
   } catch (error) {
     if (isVigilError(error)) {

@@ -108,16 +108,16 @@ function emptyNumeric(p: NumericProfile): NumericAccumulator {
 }
 
 /**
- * Adds every row of `table` to `acc` (mutates and returns it). `presorted` may carry the finite values of numeric
- * feature columns already sorted (a report sorts them anyway for exact KS): they are then binned in one merge
- * pass instead of a binary search per value, with the same result.
+ * Adds every row of `table` to `acc` (mutates and returns it). `numeric` may carry the accumulators of numeric
+ * columns (features or the score) computed elsewhere from the same rows — a report computes them in worker
+ * threads from sorted values — and they are added instead of scanning those columns again.
  */
 export function accumulate(
   acc: WindowAccumulator,
   profile: ReferenceProfile,
   spec: AnalysisSpec,
   table: Table,
-  presorted?: ReadonlyMap<string, Float64Array>,
+  numeric?: ReadonlyMap<string, NumericAccumulator>,
 ): WindowAccumulator {
   if (acc.features.length !== profile.features.length) {
     throw new VigilError('VIGIL_PROFILE_MISMATCH', `accumulator has ${acc.features.length} features, profile ${profile.features.length}`);
@@ -126,18 +126,17 @@ export function accumulate(
   profile.features.forEach((f, i) => {
     const target = acc.features[i] as FeatureAccumulator;
     const column = requireColumn(table, f.name);
+    const done = numeric?.get(f.name);
     if (f.kind === 'numeric' && target.kind === 'numeric') {
-      const values = asNumeric(table, column).values;
-      const sorted = presorted?.get(f.name);
-      if (sorted) addSortedNumeric(target, f, sorted, values.length);
-      else addNumeric(target, f, values);
+      if (done) acc.features[i] = mergeFeature(target, done);
+      else addNumeric(target, f, asNumeric(table, column).values);
     } else if (f.kind === 'categorical' && target.kind === 'categorical') {
       addCategorical(target, f.categories, asCategorical(column));
     } else {
       throw new VigilError('VIGIL_PROFILE_MISMATCH', `feature "${f.name}" is ${f.kind} in the profile but ${target.kind} in the accumulator`);
     }
   });
-  addOutcome(acc, profile, spec, table);
+  addOutcome(acc, profile, spec, table, spec.score !== undefined ? numeric?.get(spec.score) : undefined);
   return acc;
 }
 
@@ -173,7 +172,9 @@ function addNumeric(acc: NumericAccumulator, p: NumericProfile, values: Float64A
   }
 }
 
-function addSortedNumeric(acc: NumericAccumulator, p: NumericProfile, sorted: Float64Array, rows: number): void {
+/** The accumulator of one numeric column from its finite values sorted ascending (one merge pass per bin set). */
+export function numericAccumulatorFromSorted(p: NumericProfile, sorted: Float64Array, rows: number): NumericAccumulator {
+  const acc = emptyNumeric(p);
   countSortedIntoBins(sorted, p.edges, acc.counts);
   countSortedIntoBins(sorted, p.fineEdges, acc.fineCounts);
   let sum = 0;
@@ -188,9 +189,10 @@ function addSortedNumeric(acc: NumericAccumulator, p: NumericProfile, sorted: Fl
   acc.sum += sum;
   acc.sumSquares += sumSquares;
   if (sorted.length > 0) {
-    acc.min = Math.min(acc.min ?? Infinity, sorted[0] as number);
-    acc.max = Math.max(acc.max ?? -Infinity, sorted[sorted.length - 1] as number);
+    acc.min = sorted[0] as number;
+    acc.max = sorted[sorted.length - 1] as number;
   }
+  return acc;
 }
 
 function addCategorical(acc: CategoricalAccumulator, categories: readonly string[], column: ReturnType<typeof asCategorical>): void {
@@ -244,11 +246,14 @@ export function predictedClass(table: Table, spec: AnalysisSpec): Float64Array |
   return out;
 }
 
-function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: AnalysisSpec, table: Table): void {
+function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: AnalysisSpec, table: Table, scoreDone?: NumericAccumulator): void {
   const out = acc.outcome;
   const scores = spec.score !== undefined ? asNumeric(table, requireColumn(table, spec.score)).values : null;
   const labels = spec.label !== undefined ? asNumeric(table, requireColumn(table, spec.label)).values : null;
-  if (scores && out.score && profile.score) addNumeric(out.score, profile.score, scores);
+  if (scores && out.score && profile.score) {
+    if (scoreDone) out.score = mergeFeature(out.score, scoreDone) as NumericAccumulator;
+    else addNumeric(out.score, profile.score, scores);
+  }
   const binary = spec.task === 'binary';
   const predicted = binary ? predictedClass(table, spec) : scores;
 

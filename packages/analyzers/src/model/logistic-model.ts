@@ -5,7 +5,8 @@
  */
 import { VigilError, type Table } from '@vigil/core';
 import { asCategorical, asNumeric, requireColumn } from '../profile/reference-profile';
-import { initCompute, tf } from '../compute/compute-backend';
+import type * as Tf from '@tensorflow/tfjs-core';
+import { initCompute } from '../compute/compute-backend';
 
 type Encoded = { name: string; kind: 'numeric'; mean: number; std: number } | { name: string; kind: 'categorical'; categories: string[] };
 
@@ -32,7 +33,7 @@ export async function trainLogisticModel(
   labels: Float64Array,
   options: TrainOptions = {},
 ): Promise<LogisticModel> {
-  await initCompute();
+  const { tf } = await initCompute();
   const encoded = inputs.map((input): Encoded => {
     const column = requireColumn(table, input.name);
     if (input.kind === 'numeric') {
@@ -74,19 +75,19 @@ export async function trainLogisticModel(
   const ys = tf.tensor2d(y, [n, 1]);
   // Parameters θ = [w; b] with the closed-form gradient of the mean log loss, Xᵀ(σ(Xw + b) − y)/n (+ 2λw), and
   // Adam's update written out: tfjs-core's CommonJS bundle registers no autodiff gradients, and none are needed.
-  let w: tf.Tensor = tf.zeros([width, 1]);
-  let b: tf.Tensor = tf.scalar(0);
-  let mw: tf.Tensor = tf.zerosLike(w);
-  let vw: tf.Tensor = tf.zerosLike(w);
-  let mb: tf.Tensor = tf.scalar(0);
-  let vb: tf.Tensor = tf.scalar(0);
+  let w: Tf.Tensor = tf.zeros([width, 1]);
+  let b: Tf.Tensor = tf.scalar(0);
+  let mw: Tf.Tensor = tf.zerosLike(w);
+  let vw: Tf.Tensor = tf.zerosLike(w);
+  let mb: Tf.Tensor = tf.scalar(0);
+  let vb: Tf.Tensor = tf.scalar(0);
   const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
   for (let t = 1; t <= (options.epochs ?? 300); t++) {
     const next = tf.tidy(() => {
       const residual = tf.sub(tf.sigmoid(tf.add(tf.matMul(xs, w), b)), ys);
       const gw = tf.add(tf.div(tf.matMul(xt, residual), n), tf.mul(2 * l2, w));
       const gb = tf.mean(residual);
-      const step = (m: tf.Tensor, v: tf.Tensor, g: tf.Tensor) => {
+      const step = (m: Tf.Tensor, v: Tf.Tensor, g: Tf.Tensor) => {
         const m2 = tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g));
         const v2 = tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g)));
         const update = tf.div(tf.mul(rate / (1 - beta1 ** t), m2), tf.add(tf.sqrt(tf.div(v2, 1 - beta2 ** t)), eps));

@@ -101,7 +101,7 @@ export function fitNumeric(name: string, values: Float64Array, sorted: Float64Ar
   };
 }
 
-function fitCategorical(name: string, column: CategoricalColumn): CategoricalProfile {
+export function fitCategorical(name: string, column: CategoricalColumn): CategoricalProfile {
   const raw = new Array<number>(column.categories.length).fill(0);
   let missing = 0;
   for (let i = 0; i < column.codes.length; i++) {

@@ -2,23 +2,22 @@
  * `vigil report`: one window. The reference file is fitted into a profile, the current file is accumulated like
  * any streaming window, and the window's metrics are computed by the same functions the daemon uses. Because a
  * report holds the raw values, the statistics that need them are exact here: KS and Wasserstein (sorted
- * samples), AUC and equal-mass ECE.
+ * samples, one worker thread per core), AUC and equal-mass ECE.
  */
 import type { Table } from '@vigil/core';
 import { accumulate, emptyAccumulator, type WindowAccumulator } from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { binLabels } from '../profile/binning';
-import { asNumeric, fitReferenceProfile, requireColumn, type NumericProfile, type ReferenceProfile } from '../profile/reference-profile';
-import { sortFinite } from '../sort/sort-finite';
+import { asCategorical, asNumeric, fitCategorical, requireColumn, type NumericProfile, type ReferenceProfile } from '../profile/reference-profile';
 import { calibrationFromBins, eceEqualMass } from '../stats/calibration';
 import { classificationRates, rocAuc } from '../stats/classification';
 import { fairnessDifferences, groupRates } from '../stats/fairness';
-import { ksPValue, ksStatistic } from '../stats/ks';
 import { benjaminiHochberg } from '../stats/multiple-testing';
-import { wasserstein1 } from '../stats/wasserstein';
 import { categoricalDrift, numericDrift } from '../window/feature-drift';
 import type { NumericAccumulator } from '../accumulator/window-accumulator';
 import { DRIFT_DEFAULTS, driftMethod } from './drift-decision';
+import type { NumericColumnResult } from './numeric-column';
+import { analyzeNumericColumns } from './parallel-columns';
 import type { Calibration, FairnessResult, FeatureDrift, Report } from './report-types';
 
 export interface ReportInput {
@@ -27,21 +26,35 @@ export interface ReportInput {
   spec: AnalysisSpec;
   /** Feature names whose kind was inferred rather than given (shown in the report). */
   inferred?: ReadonlySet<string>;
+  /** Worker threads for the numeric columns. @defaultValue the machine's available parallelism */
+  parallelism?: number;
   now?: () => Date;
 }
 
-export function analyzeReport(input: ReportInput): Report {
+export async function analyzeReport(input: ReportInput): Promise<Report> {
   const { reference, current, spec } = input;
-  const { profile, sorted: referenceSorted } = fitReferenceProfile(reference, spec);
-  const currentSorted = new Map(
-    profile.features.flatMap((p) => (p.kind === 'numeric' ? [[p.name, sortFinite(asNumeric(current, requireColumn(current, p.name)).values)] as const] : [])),
+  const numericNames = [...spec.features.filter((f) => f.kind === 'numeric').map((f) => f.name), ...(spec.score !== undefined ? [spec.score] : [])];
+  const columns = await analyzeNumericColumns(
+    numericNames.map((name) => ({
+      name,
+      reference: asNumeric(reference, requireColumn(reference, name)).values,
+      current: asNumeric(current, requireColumn(current, name)).values,
+    })),
+    input.parallelism,
   );
-  const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, current, currentSorted);
+  const numeric = new Map(columns.map((c) => [c.name, c]));
+  const profile: ReferenceProfile = {
+    version: 1,
+    rows: reference.rowCount,
+    features: spec.features.map((f) => (f.kind === 'numeric' ? numeric.get(f.name)!.profile : fitCategorical(f.name, asCategorical(requireColumn(reference, f.name))))),
+    ...(spec.score !== undefined ? { score: numeric.get(spec.score)!.profile } : {}),
+  };
+  const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, current, new Map(columns.map((c) => [c.name, c.accumulator])));
 
   const drift = profile.features.map((p, i): FeatureDrift => {
     const a = acc.features[i]!;
     if (p.kind === 'numeric' && a.kind === 'numeric') {
-      const metrics = exactNumericDrift(p, a, referenceSorted.get(p.name)!, currentSorted.get(p.name)!);
+      const metrics = exactNumericDrift(p, a, numeric.get(p.name)!);
       const method = driftMethod('numeric', metrics.referenceRows, metrics.currentRows);
       return {
         feature: p.name,
@@ -88,7 +101,7 @@ export function analyzeReport(input: ReportInput): Report {
     rows: { reference: reference.rowCount, current: current.rowCount },
     task: spec.task,
     drift,
-    ...predictionDrift(profile, acc, referenceSorted, current, spec),
+    ...predictionDrift(profile, acc, spec.score !== undefined ? numeric.get(spec.score) : undefined),
     ...outcomes(acc, current, spec),
     fairness: fairness(acc, spec),
     summary: { features: drift.length, drifted: drift.filter((d) => d.drifted).map((d) => d.feature), falseDiscoveryRate: spec.fdr },
@@ -101,18 +114,16 @@ export function analyzeReport(input: ReportInput): Report {
   };
 }
 
-/** Numeric drift with exact KS and Wasserstein from the sorted samples. */
-function exactNumericDrift(p: NumericProfile, a: NumericAccumulator, refSorted: Float64Array, curSorted: Float64Array) {
+/** Numeric drift with the exact KS and Wasserstein of the column's sorted samples. */
+function exactNumericDrift(p: NumericProfile, a: NumericAccumulator, exact: NumericColumnResult) {
   const binned = numericDrift(p, a);
-  if (refSorted.length === 0 || curSorted.length === 0) return { ...binned, binned: false };
-  const ks = ksStatistic(refSorted, curSorted);
-  const wasserstein = wasserstein1(refSorted, curSorted);
+  if (!Number.isFinite(exact.ks)) return { ...binned, binned: false };
   return {
     ...binned,
-    ks,
-    ksPValue: ksPValue(ks, refSorted.length, curSorted.length),
-    wasserstein,
-    wassersteinNormed: p.std > 0 ? wasserstein / p.std : Number.NaN,
+    ks: exact.ks,
+    ksPValue: exact.ksPValue,
+    wasserstein: exact.wasserstein,
+    wassersteinNormed: p.std > 0 ? exact.wasserstein / p.std : Number.NaN,
     binned: false,
     ksErrorBound: 0,
   };
@@ -150,9 +161,9 @@ function decideDrift(drift: FeatureDrift[], fdr: number): void {
   }
 }
 
-function predictionDrift(profile: ReferenceProfile, acc: WindowAccumulator, refSorted: Map<string, Float64Array>, current: Table, spec: AnalysisSpec): Pick<Report, 'prediction'> {
-  if (!profile.score || !acc.outcome.score || spec.score === undefined) return {};
-  const m = exactNumericDrift(profile.score, acc.outcome.score, refSorted.get(spec.score)!, sortFinite(asNumeric(current, requireColumn(current, spec.score)).values));
+function predictionDrift(profile: ReferenceProfile, acc: WindowAccumulator, exact: NumericColumnResult | undefined): Pick<Report, 'prediction'> {
+  if (!profile.score || !acc.outcome.score || !exact) return {};
+  const m = exactNumericDrift(profile.score, acc.outcome.score, exact);
   return {
     prediction: {
       metrics: { psi: m.psi, js: m.js, ks: m.ks, ksPValue: m.ksPValue, wasserstein: m.wasserstein },

@@ -58,7 +58,7 @@ export async function demoCommand(argv: readonly string[], io: CommandIo): Promi
     else if (age?.kind === 'numeric' && ((age.values[i] as number) >= 45 || random() < 0.35)) current.push(i);
   }
 
-  const backend = await initCompute();
+  const { backend } = await initCompute();
   const trainTable = selectRows(data, train);
   const model = await trainLogisticModel(trainTable, FEATURES, (trainTable.columns.get('label') as { values: Float64Array }).values, { epochs: 250 });
   io.stderr(`Trained a logistic regression on ${train.length} rows (tfjs ${backend} backend)\n`);
@@ -79,7 +79,7 @@ export async function demoCommand(argv: readonly string[], io: CommandIo): Promi
     minGroupSize: 30,
     fdr: 0.05,
   };
-  const report = analyzeReport({ reference: ref, current: cur, spec });
+  const report = await analyzeReport({ reference: ref, current: cur, spec });
 
   await mkdir(outDir, { recursive: true });
   const files = {

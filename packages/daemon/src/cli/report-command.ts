@@ -106,7 +106,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   const roles = [score && `score=${score}`, prediction && `prediction=${prediction}`, label && `label=${label}`].filter(Boolean);
   if (roles.length > 0) io.stderr(`Columns: ${roles.join(', ')}\n`);
 
-  const report = analyzeReport({ reference: ref.table, current: cur.table, spec, inferred });
+  const report = await analyzeReport({ reference: ref.table, current: cur.table, spec, inferred });
   if (values.json) await writeFile(resolve(io.cwd, values.json), `${JSON.stringify(report, null, 2)}\n`);
   if (values.html) await writeFile(resolve(io.cwd, values.html), renderReportHtml(report));
   io.stdout(summarizeReport(report));

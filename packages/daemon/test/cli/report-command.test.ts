@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -169,5 +170,23 @@ describe('vigil report: other inputs and tasks', () => {
     for (const [k, v] of Object.entries(expected.performance)) expectClose((report.performance as unknown as Record<string, number>)[k], v, `performance.${k}`);
     for (const [k, v] of Object.entries(report.prediction!.metrics)) expectClose(v, expected.prediction[k], `prediction.${k}`);
     expect(r.stdout).toMatch(/Performance: mae/);
+  });
+});
+
+describe('vigil report: the built CLI', () => {
+  it('analyses numeric columns on worker threads with exactly the in-process result', async () => {
+    // jest runs the TypeScript sources, where the columns are analysed on the calling thread; the built CLI
+    // (scripts/setup.sh builds it) spreads them over worker threads. Both must give the same numbers.
+    const large = join(__dirname, '../golden/large');
+    const out = mkdtempSync(join(tmpdir(), 'vigil-built-'));
+    const args = ['report', '--reference', join(large, 'reference.csv'), '--current', join(large, 'current.csv'), '--group-columns', 'sex,race'];
+    execFileSync(process.execPath, [join(__dirname, '../../dist/bin.js'), ...args, '--json', join(out, 'built.json')], { stdio: 'pipe' });
+    const inProcess = await runCli([...args, '--json', join(out, 'src.json')]);
+    expect(inProcess.code).toBe(0);
+    const read = (name: string): unknown => {
+      const { generatedAt: _g, ...rest } = JSON.parse(readFileSync(join(out, name), 'utf8')) as Report;
+      return rest;
+    };
+    expect(read('built.json')).toEqual(read('src.json'));
   });
 });
