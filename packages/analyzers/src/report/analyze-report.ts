@@ -8,13 +8,12 @@ import type { Table } from '@vigil/core';
 import { accumulate, emptyAccumulator, type WindowAccumulator } from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { binLabels } from '../profile/binning';
-import { asCategorical, asNumeric, fitCategorical, requireColumn, type NumericProfile, type ReferenceProfile } from '../profile/reference-profile';
+import { asCategorical, asNumeric, fitCategorical, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
 import { calibrationFromBins, eceEqualMass } from '../stats/calibration';
 import { classificationRates, rocAuc } from '../stats/classification';
 import { fairnessDifferences, groupRates } from '../stats/fairness';
 import { benjaminiHochberg } from '../stats/multiple-testing';
-import { categoricalDrift, numericDrift } from '../window/feature-drift';
-import type { NumericAccumulator } from '../accumulator/window-accumulator';
+import { categoricalDrift, numericDrift, type NumericDrift } from '../window/feature-drift';
 import { DRIFT_DEFAULTS, driftMethod } from './drift-decision';
 import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns } from './parallel-columns';
@@ -54,7 +53,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   const drift = profile.features.map((p, i): FeatureDrift => {
     const a = acc.features[i]!;
     if (p.kind === 'numeric' && a.kind === 'numeric') {
-      const metrics = exactNumericDrift(p, a, numeric.get(p.name)!);
+      const metrics = numericDrift(p, a, numeric.get(p.name));
       const method = driftMethod('numeric', metrics.referenceRows, metrics.currentRows);
       return {
         feature: p.name,
@@ -114,22 +113,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   };
 }
 
-/** Numeric drift with the exact KS and Wasserstein of the column's sorted samples. */
-function exactNumericDrift(p: NumericProfile, a: NumericAccumulator, exact: NumericColumnResult) {
-  const binned = numericDrift(p, a);
-  if (!Number.isFinite(exact.ks)) return { ...binned, binned: false };
-  return {
-    ...binned,
-    ks: exact.ks,
-    ksPValue: exact.ksPValue,
-    wasserstein: exact.wasserstein,
-    wassersteinNormed: p.std > 0 ? exact.wasserstein / p.std : Number.NaN,
-    binned: false,
-    ksErrorBound: 0,
-  };
-}
-
-function pickNumeric(m: ReturnType<typeof exactNumericDrift>) {
+function pickNumeric(m: NumericDrift) {
   return {
     psi: m.psi,
     js: m.js,
@@ -163,7 +147,7 @@ function decideDrift(drift: FeatureDrift[], fdr: number): void {
 
 function predictionDrift(profile: ReferenceProfile, acc: WindowAccumulator, exact: NumericColumnResult | undefined): Pick<Report, 'prediction'> {
   if (!profile.score || !acc.outcome.score || !exact) return {};
-  const m = exactNumericDrift(profile.score, acc.outcome.score, exact);
+  const m = numericDrift(profile.score, acc.outcome.score, exact);
   return {
     prediction: {
       metrics: { psi: m.psi, js: m.js, ks: m.ks, ksPValue: m.ksPValue, wasserstein: m.wasserstein },

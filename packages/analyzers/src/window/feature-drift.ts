@@ -1,6 +1,6 @@
 /**
  * Drift metrics of one feature computed from its reference profile and a window's accumulator — the streaming
- * path. `vigil report`, which holds the raw values, replaces the binned KS and Wasserstein with exact ones.
+ * path. `vigil report`, which holds the raw values, passes exact KS and Wasserstein instead of the binned ones.
  */
 import type { CategoricalAccumulator, NumericAccumulator } from '../accumulator/window-accumulator';
 import type { CategoricalProfile, NumericProfile } from '../profile/reference-profile';
@@ -12,19 +12,26 @@ import { ksPValue, ksStatisticBinned } from '../stats/ks';
 export interface NumericDrift extends NumericDriftMetrics {
   /** True when `ks` and `wasserstein` come from the percentile bins (streaming), false when exact. */
   binned: boolean;
-  /** Upper bound of |binned KS − exact KS|: the largest mass of one fine bin on either side. */
+  /** Upper bound of |binned KS − exact KS|: the largest mass of one fine bin on either side (0 when exact). */
   ksErrorBound: number;
   referenceRows: number;
   currentRows: number;
 }
 
-export function numericDrift(p: NumericProfile, a: NumericAccumulator): NumericDrift {
+/** Exact two-sample statistics from the raw values, when the caller has them (a report). */
+export interface ExactNumericStatistics {
+  ks: number;
+  ksPValue: number;
+  wasserstein: number;
+}
+
+export function numericDrift(p: NumericProfile, a: NumericAccumulator, exact?: ExactNumericStatistics): NumericDrift {
   const refN = p.rows - p.missing;
   const curN = a.rows - a.missing;
-  const ks = ksStatisticBinned(p.fineCounts, a.fineCounts);
-  const wasserstein = binnedWasserstein(p, a);
+  const ks = exact ? exact.ks : ksStatisticBinned(p.fineCounts, a.fineCounts);
+  const wasserstein = exact ? exact.wasserstein : binnedWasserstein(p, a);
   let maxMass = 0;
-  for (let i = 0; i < p.fineCounts.length; i++) {
+  for (let i = 0; i < p.fineCounts.length && !exact; i++) {
     maxMass = Math.max(maxMass, (p.fineCounts[i] as number) / Math.max(refN, 1), (a.fineCounts[i] as number) / Math.max(curN, 1));
   }
   return {
@@ -32,12 +39,12 @@ export function numericDrift(p: NumericProfile, a: NumericAccumulator): NumericD
     js: jensenShannonDistance(p.counts, a.counts),
     hellinger: hellingerDistance(p.counts, a.counts),
     ks,
-    ksPValue: refN > 0 && curN > 0 ? ksPValue(ks, refN, curN) : Number.NaN,
+    ksPValue: exact ? exact.ksPValue : refN > 0 && curN > 0 ? ksPValue(ks, refN, curN) : Number.NaN,
     wasserstein,
     wassersteinNormed: p.std > 0 ? wasserstein / p.std : Number.NaN,
     missingRate: a.rows > 0 ? a.missing / a.rows : Number.NaN,
     referenceMissingRate: p.rows > 0 ? p.missing / p.rows : Number.NaN,
-    binned: true,
+    binned: !exact,
     ksErrorBound: maxMass,
     referenceRows: refN,
     currentRows: curN,

@@ -25,7 +25,7 @@ export class ColumnBuilder {
     this.currentKind = given ?? 'numeric';
     const size = Math.max(16, Math.ceil(capacity));
     if (this.currentKind === 'numeric') {
-      this.values = new Float64Array(size);
+      this.values = sharedFloat64(size);
       this.codes = new Int32Array(0);
     } else {
       this.values = new Float64Array(0);
@@ -85,7 +85,7 @@ export class ColumnBuilder {
   /** Makes the column `rows` rows long, all missing, for readers that then fill rows in any order (Parquet). */
   reserve(rows: number): void {
     if (this.currentKind === 'numeric') {
-      if (this.values.length < rows) this.values = new Float64Array(rows);
+      if (this.values.length < rows) this.values = sharedFloat64(rows);
       this.values.fill(Number.NaN, 0, rows);
     } else {
       if (this.codes.length < rows) this.codes = new Int32Array(rows);
@@ -129,7 +129,7 @@ export class ColumnBuilder {
   /** The finished column of exactly `length` rows. */
   build(): Column {
     if (this.currentKind === 'numeric') {
-      return { name: this.name, kind: 'numeric', values: sharedFloat64(this.values, this.count) };
+      return { name: this.name, kind: 'numeric', values: trimFloat64(this.values, this.count) };
     }
     return {
       name: this.name,
@@ -146,17 +146,23 @@ export class ColumnBuilder {
 }
 
 /**
- * Finished numeric columns live on shared memory: the analysis hands them to worker threads, which then read the
- * same memory instead of a structured-clone copy of every column (that copy doubled a 1M-row report's peak RSS).
+ * Numeric columns live on shared memory: the analysis hands them to worker threads, which then read the same
+ * memory instead of a structured-clone copy of every column (that copy doubled a 1M-row report's peak RSS).
  */
-function sharedFloat64(array: Float64Array, length: number): Float64Array {
-  const out = new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+}
+
+/** {@link trim} for numeric columns, keeping them on shared memory. */
+function trimFloat64(array: Float64Array, length: number): Float64Array {
+  if (array.length - length <= length / 8) return array.subarray(0, length);
+  const out = sharedFloat64(length);
   out.set(array.subarray(0, length));
   return out;
 }
 
 function growFloat64(array: Float64Array): Float64Array {
-  const grown = new Float64Array(Math.ceil(array.length * 1.5) + 16);
+  const grown = sharedFloat64(Math.ceil(array.length * 1.5) + 16);
   grown.set(array);
   return grown;
 }
