@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VigilError, type FeatureKind, type Table } from '@vigil/core';
 import { analyzeReport, groupColumns, SPEC_DEFAULTS, type AnalysisSpec } from '@vigil/analyzers';
-import { readTable } from '@vigil/collector';
+import { readTable, readTables, type ReadTableResult } from '@vigil/collector';
 import { renderReportHtml } from '../report/render-html';
 import { EXIT, type CommandIo } from './command-io';
 import { summarizeReport } from './summarize-report';
@@ -71,11 +71,16 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   const referencePath = resolve(io.cwd, values.reference as string);
   const currentPath = resolve(io.cwd, values.current as string);
 
-  const ref = await readTable(referencePath, { types });
-  // The current file is read with the reference's kinds, so a text value in a numeric column is reported with
-  // its file, line and column instead of silently turning the column categorical.
+  const [ref, first] = (await readTables([
+    { path: referencePath, options: { types } },
+    { path: currentPath, options: { types } },
+  ])) as [ReadTableResult, ReadTableResult];
+  // Both files are read at once. Where a column's inferred kind differs, the current file is read again with the
+  // reference's kinds, so a text value in a numeric column is reported with its file, line and column instead of
+  // silently turning the column categorical.
   const refKinds = Object.fromEntries([...ref.table.columns.values()].map((c) => [c.name, c.kind]));
-  const cur = await readTable(currentPath, { types: { ...refKinds, ...types } });
+  const differs = [...first.table.columns.values()].some((c) => refKinds[c.name] !== undefined && refKinds[c.name] !== c.kind);
+  const cur = differs ? await readTable(currentPath, { types: { ...refKinds, ...types } }) : first;
 
   const pick = (flag: string | undefined, fallback: string): string | undefined =>
     flag ?? (ref.table.columns.has(fallback) && cur.table.columns.has(fallback) ? fallback : undefined);

@@ -189,4 +189,21 @@ describe('vigil report: the built CLI', () => {
     };
     expect(read('built.json')).toEqual(read('src.json'));
   });
+
+  it('reports errors from its file-reader threads with code, file, line and column', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-built-bad-'));
+    writeFileSync(join(dir, 'ref.csv'), 'age,city\n41,north\n52,south\n');
+    writeFileSync(join(dir, 'cur.csv'), 'age,city\n41,north\nforty,south\n');
+    const run = (ref: string): { status: number | null; stderr: string } => {
+      try {
+        execFileSync(process.execPath, [join(__dirname, '../../dist/bin.js'), 'report', '--reference', join(dir, ref), '--current', join(dir, 'cur.csv')], { stdio: 'pipe' });
+        return { status: 0, stderr: '' };
+      } catch (error) {
+        const e = error as { status: number | null; stderr: Buffer };
+        return { status: e.status, stderr: e.stderr.toString() };
+      }
+    };
+    expect(run('ref.csv')).toEqual({ status: 2, stderr: expect.stringMatching(/VIGIL_BAD_VALUE.*cur\.csv:3: column "age": "forty" is not a number/) });
+    expect(run('missing.csv')).toEqual({ status: 2, stderr: expect.stringMatching(/VIGIL_FILE_NOT_FOUND.*missing\.csv/) });
+  });
 });

@@ -1,0 +1,45 @@
+/**
+ * Reads several files at once, one worker thread each, when the machine has more than one core: parsing is the
+ * largest part of a one-shot report, and the two files of `vigil report` are independent. Falls back to reading
+ * one after the other on the calling thread with one core, one file, or when running from TypeScript sources
+ * (jest), where no compiled worker file exists.
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { VigilError, type VigilErrorCode } from '@vigil/core';
+import { readTable } from './read-table';
+import type { ReadTableOptions, ReadTableResult } from './read-table-options';
+
+const WORKER_FILE = join(__dirname, 'read-table-worker.js');
+
+export interface ReadRequest {
+  path: string;
+  options?: ReadTableOptions;
+}
+
+export async function readTables(requests: readonly ReadRequest[], parallelism = availableParallelism()): Promise<ReadTableResult[]> {
+  if (Math.min(parallelism, requests.length) <= 1 || __filename.endsWith('.ts')) {
+    const results: ReadTableResult[] = [];
+    for (const r of requests) results.push(await readTable(r.path, r.options));
+    return results;
+  }
+  return Promise.all(requests.map(readInWorker));
+}
+
+type Reply = { ok: true; result: ReadTableResult } | { ok: false; code: VigilErrorCode; message: string; details?: Record<string, unknown> };
+
+function readInWorker(request: ReadRequest): Promise<ReadTableResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_FILE);
+    const finish = (fn: () => void): void => {
+      void worker.terminate();
+      fn();
+    };
+    worker.once('message', (reply: Reply) =>
+      finish(() => (reply.ok ? resolve(reply.result) : reject(new VigilError(reply.code, reply.message, reply.details ? { details: reply.details } : {})))),
+    );
+    worker.once('error', (error) => finish(() => reject(new VigilError('VIGIL_INTERNAL', `file reader worker crashed: ${error.message}`, { cause: error }))));
+    worker.postMessage({ path: request.path, options: request.options ?? {} });
+  });
+}
