@@ -49,27 +49,19 @@ export interface ReferenceProfile {
   readonly score?: NumericProfile;
 }
 
-/** Fits the reference profile; also returns the sorted reference values that exact KS/Wasserstein reuse. */
-export function fitReferenceProfile(table: Table, spec: AnalysisSpec): { profile: ReferenceProfile; sorted: Map<string, Float64Array> } {
-  const sorted = new Map<string, Float64Array>();
-  const features = spec.features.map((f) => {
-    const column = requireColumn(table, f.name);
-    if (f.kind === 'numeric') {
-      const numeric = asNumeric(table, column);
-      const s = sortFinite(numeric.values);
-      sorted.set(f.name, s);
-      return fitNumeric(f.name, numeric.values, s);
-    }
-    return fitCategorical(f.name, asCategorical(column));
-  });
-  let score: NumericProfile | undefined;
-  if (spec.score !== undefined) {
-    const values = asNumeric(table, requireColumn(table, spec.score)).values;
-    const s = sortFinite(values);
-    sorted.set(spec.score, s);
-    score = fitNumeric(spec.score, values, s);
-  }
-  return { profile: { version: 1, rows: table.rowCount, features, ...(score ? { score } : {}) }, sorted };
+/**
+ * Fits the reference profile of `table`. Numeric profiles already fitted elsewhere (a report fits them on worker
+ * threads) are taken from `numeric` instead of being fitted again.
+ */
+export function fitReferenceProfile(table: Table, spec: AnalysisSpec, numeric?: ReadonlyMap<string, NumericProfile>): ReferenceProfile {
+  const fit = (name: string): NumericProfile => {
+    const done = numeric?.get(name);
+    if (done) return done;
+    const values = asNumeric(table, requireColumn(table, name)).values;
+    return fitNumeric(name, values, sortFinite(values));
+  };
+  const features = spec.features.map((f) => (f.kind === 'numeric' ? fit(f.name) : fitCategorical(f.name, asCategorical(requireColumn(table, f.name)))));
+  return { version: 1, rows: table.rowCount, features, ...(spec.score !== undefined ? { score: fit(spec.score) } : {}) };
 }
 
 export function fitNumeric(name: string, values: Float64Array, sorted: Float64Array): NumericProfile {
@@ -101,7 +93,7 @@ export function fitNumeric(name: string, values: Float64Array, sorted: Float64Ar
   };
 }
 
-export function fitCategorical(name: string, column: CategoricalColumn): CategoricalProfile {
+function fitCategorical(name: string, column: CategoricalColumn): CategoricalProfile {
   const raw = new Array<number>(column.categories.length).fill(0);
   let missing = 0;
   for (let i = 0; i < column.codes.length; i++) {

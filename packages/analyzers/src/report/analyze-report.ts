@@ -8,7 +8,7 @@ import type { Table } from '@vigil/core';
 import { accumulate, emptyAccumulator, type WindowAccumulator } from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { binLabels } from '../profile/binning';
-import { asCategorical, asNumeric, fitCategorical, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
+import { asNumeric, fitReferenceProfile, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
 import { calibrationFromBins, eceEqualMass } from '../stats/calibration';
 import { classificationRates, rocAuc } from '../stats/classification';
 import { fairnessDifferences, groupRates } from '../stats/fairness';
@@ -42,12 +42,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     input.parallelism,
   );
   const numeric = new Map(columns.map((c) => [c.name, c]));
-  const profile: ReferenceProfile = {
-    version: 1,
-    rows: reference.rowCount,
-    features: spec.features.map((f) => (f.kind === 'numeric' ? numeric.get(f.name)!.profile : fitCategorical(f.name, asCategorical(requireColumn(reference, f.name))))),
-    ...(spec.score !== undefined ? { score: numeric.get(spec.score)!.profile } : {}),
-  };
+  const profile = fitReferenceProfile(reference, spec, new Map(columns.map((c) => [c.name, c.profile])));
   const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, current, new Map(columns.map((c) => [c.name, c.accumulator])));
 
   const drift = profile.features.map((p, i): FeatureDrift => {

@@ -56,7 +56,7 @@ describe('window accumulators', () => {
   it('merging the accumulators of two batches equals accumulating their union', () => {
     fc.assert(
       fc.property(fc.array(row, { minLength: 20, maxLength: 120 }), fc.array(row, { maxLength: 80 }), fc.array(row, { maxLength: 80 }), (ref, a, b) => {
-        const { profile } = fitReferenceProfile(table(ref), spec);
+        const profile = fitReferenceProfile(table(ref), spec);
         const union = accumulate(emptyAccumulator(profile, spec), profile, spec, table([...a, ...b]));
         const merged = mergeAccumulators(
           accumulate(emptyAccumulator(profile, spec), profile, spec, table(a)),
@@ -71,7 +71,7 @@ describe('window accumulators', () => {
   it('does not depend on the order of rows', () => {
     fc.assert(
       fc.property(fc.array(row, { minLength: 20, maxLength: 100 }), fc.array(row, { minLength: 1, maxLength: 100 }), fc.integer(), (ref, cur, seed) => {
-        const { profile } = fitReferenceProfile(table(ref), spec);
+        const profile = fitReferenceProfile(table(ref), spec);
         const t = table(cur);
         const order = cur.map((_, i) => i).sort((i, j) => ((i * 2654435761 + seed) % 997) - ((j * 2654435761 + seed) % 997));
         const a = accumulate(emptyAccumulator(profile, spec), profile, spec, t);
@@ -83,7 +83,7 @@ describe('window accumulators', () => {
 
   it('round-trips through JSON, the form the store persists', () => {
     const rows = fc.sample(row, { numRuns: 200, seed: 1 });
-    const { profile } = fitReferenceProfile(table(rows), spec);
+    const profile = fitReferenceProfile(table(rows), spec);
     const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, table(rows));
     expect(JSON.parse(JSON.stringify(acc))).toEqual(acc);
     expect(JSON.parse(JSON.stringify(profile))).toEqual(profile);
@@ -98,7 +98,7 @@ describe('window accumulators', () => {
       { x: null, c: 3, score: 0.9, label: 1, g: 0 },
       { x: 99, c: -1, score: 0.1, label: null, g: 2 },
     ];
-    const { profile } = fitReferenceProfile(table(ref), spec);
+    const profile = fitReferenceProfile(table(ref), spec);
     const curTable = table(cur);
     (curTable.columns.get('g') as { codes: Int32Array }).codes[1] = -1;
     const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, curTable);
@@ -115,7 +115,7 @@ describe('numeric accumulators computed from sorted values', () => {
   it('give the same window accumulator as binning each value', () => {
     fc.assert(
       fc.property(fc.array(row, { minLength: 20, maxLength: 100 }), fc.array(row, { maxLength: 100 }), (ref, cur) => {
-        const { profile } = fitReferenceProfile(table(ref), spec);
+        const profile = fitReferenceProfile(table(ref), spec);
         const t = table(cur);
         const x = (t.columns.get('x') as { values: Float64Array }).values;
         const score = (t.columns.get('score') as { values: Float64Array }).values;
