@@ -6,3 +6,35 @@ export { MISSING_CODE, categoryAt, selectRows, withColumns } from './table';
 export type { CategoricalColumn, Column, FeatureKind, NumericColumn, Table } from './table';
 export { parseDuration } from './duration';
 export type { ModelDefinition } from './model-definition';
+export { loadConfig } from './config/load-config';
+export { parseConfig } from './config/parse-config';
+export { redactedConfig } from './config/redacted-config';
+export { RULE_METRICS, DEFAULT_RULES } from './config/compile-rules';
+export { CONFIG_ENV } from './config/compile-connections';
+export type { ConfigProblem } from './config/config-problems';
+export type { RuleMetric } from './config/compile-rules';
+export type {
+  Comparison,
+  DatabaseConfig,
+  EscalationPolicyConfig,
+  EscalationStepConfig,
+  HttpConfig,
+  HttpRole,
+  HttpTokenConfig,
+  KafkaConfig,
+  KafkaSaslConfig,
+  KafkaSslConfig,
+  KafkaTopicsConfig,
+  ModelConfig,
+  NotifierConfig,
+  NotifierType,
+  OwnerConfig,
+  RedisConfig,
+  ReferenceConfig,
+  RiskTier,
+  RuleConfig,
+  Severity,
+  SmtpConfig,
+  VigilConfig,
+  WindowConfig,
+} from './config/vigil-config';

@@ -1,0 +1,20 @@
+import { readFile } from 'node:fs/promises';
+import { VigilError } from '../errors';
+import { parseConfig } from './parse-config';
+import { type Env } from './read-yaml';
+import { type VigilConfig } from './vigil-config';
+
+/**
+ * Reads, validates and compiles a vigil.yaml once, at start-up (see `parseConfig`).
+ * @param env - @defaultValue `process.env`
+ */
+export async function loadConfig(path: string, env: Env = process.env): Promise<VigilConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read';
+    throw new VigilError('VIGIL_FILE_NOT_FOUND', `${path}: ${reason} (the configuration file)`, { cause });
+  }
+  return parseConfig(text, path, env);
+}

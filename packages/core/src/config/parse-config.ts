@@ -1,0 +1,47 @@
+import { dirname, resolve } from 'node:path';
+import { ConfigProblems } from './config-problems';
+import { ConfigReader, isRecord } from './config-reader';
+import { compileConnections } from './compile-connections';
+import { compileEscalation, compileNotifiers } from './compile-escalation';
+import { compileModels } from './compile-model';
+import { deepFreeze } from './deep-freeze';
+import { readYaml, type Env } from './read-yaml';
+import { type VigilConfig } from './vigil-config';
+
+const TOP_LEVEL_KEYS = ['kafka', 'database', 'redis', 'http', 'smtp', 'notifiers', 'escalation', 'models'];
+
+/**
+ * Validates and compiles the text of a vigil.yaml. Every problem is collected, and then one `VigilError`
+ * (`VIGIL_CONFIG_INVALID`) lists them all — `vigil.yaml:12: models[0].window.size: ...` — with
+ * `details.problems` holding `{ path, line, message }` for each. Problems never quote secret values.
+ *
+ * @param source - the file name used in messages; relative reference and certificate files are resolved against
+ *   its directory.
+ * @param env - the environment for `${NAME}` references and the `VIGIL_*` overrides. @defaultValue `process.env`
+ * @returns the compiled configuration, deeply frozen; secrets are non-enumerable (see `redactedConfig`).
+ */
+export function parseConfig(text: string, source: string, env: Env = process.env): VigilConfig {
+  const problems = new ConfigProblems(source);
+  const r = new ConfigReader(problems);
+  const value = readYaml(text, problems, env);
+  problems.throwIfAny();
+  if (value === null || value === undefined) {
+    problems.add('(root)', 'the configuration is empty; it needs at least a models list', 1);
+    problems.throwIfAny();
+  }
+  if (!isRecord(value)) {
+    problems.add('(root)', 'must be a mapping of sections (kafka, database, models, ...)', 1);
+    problems.throwIfAny();
+  }
+  const root = r.object(value, '', TOP_LEVEL_KEYS) ?? {};
+  const baseDir = dirname(resolve(source));
+  const connections = compileConnections(root, r, env, baseDir);
+  const notifiers = compileNotifiers(root.notifiers, r);
+  for (const [name, notifier] of Object.entries(notifiers)) {
+    if (notifier.type === 'email' && !connections.smtp) r.problems.add(`notifiers.${name}`, 'is an email notifier, and there is no smtp section');
+  }
+  const escalation = compileEscalation(root.escalation, r, Object.keys(notifiers));
+  const models = compileModels(root.models, r, { policies: escalation, smtp: connections.smtp !== undefined, baseDir });
+  problems.throwIfAny();
+  return deepFreeze({ ...connections, notifiers, escalation, models });
+}

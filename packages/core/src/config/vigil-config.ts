@@ -1,0 +1,192 @@
+import { type ModelDefinition } from '../model-definition';
+
+/**
+ * The compiled, validated and deeply frozen form of vigil.yaml (PRODUCT.md §2), as `parseConfig` returns it.
+ * Durations are milliseconds (`...Ms`), defaults are filled in, names are resolved. Secret values (passwords,
+ * tokens, connection and webhook URLs) are non-enumerable properties: they are readable, but `JSON.stringify`,
+ * spreads and loggers do not see them. `redactedConfig()` gives a serialisable view with secrets masked.
+ * docs/configuration.md documents every key.
+ */
+export interface VigilConfig {
+  /** Absent → no Kafka: events come from `vigil replay`/file sources. */
+  readonly kafka?: KafkaConfig;
+  /** Absent → embedded PGlite under `./.vigil/`. */
+  readonly database?: DatabaseConfig;
+  /** Absent → in-process alert queue. */
+  readonly redis?: RedisConfig;
+  readonly http: HttpConfig;
+  /** Outgoing SMTP server for `email` notifiers and owners reached by e-mail. */
+  readonly smtp?: SmtpConfig;
+  /** Named notification targets that escalation steps refer to (besides `owner`). */
+  readonly notifiers: Readonly<Record<string, NotifierConfig>>;
+  /** Escalation policies by name; always holds `default` (built in unless the file defines it). */
+  readonly escalation: Readonly<Record<string, EscalationPolicyConfig>>;
+  readonly models: readonly ModelConfig[];
+}
+
+export interface KafkaConfig {
+  /** `host:port` of each bootstrap broker. */
+  readonly brokers: readonly string[];
+  /** @defaultValue `'vigil'` */
+  readonly groupId: string;
+  /** @defaultValue `'vigil'` */
+  readonly clientId: string;
+  readonly topics: KafkaTopicsConfig;
+  /** TLS to the brokers; absent → plaintext. */
+  readonly ssl?: KafkaSslConfig;
+  readonly sasl?: KafkaSaslConfig;
+}
+
+export interface KafkaTopicsConfig {
+  /** @defaultValue `'vigil.predictions'` */
+  readonly predictions: string;
+  /** @defaultValue `'vigil.labels'` */
+  readonly labels: string;
+  /** @defaultValue `'vigil.control'` */
+  readonly control: string;
+  /** Bad events are also produced here when set; they always go to the dead-letter store. */
+  readonly deadLetters?: string;
+}
+
+export interface KafkaSslConfig {
+  /** @defaultValue `true` */
+  readonly rejectUnauthorized: boolean;
+  /** PEM files, resolved against the directory of the configuration file. */
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+}
+
+export interface KafkaSaslConfig {
+  readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  readonly username: string;
+  /** Secret (non-enumerable). */
+  readonly password: string;
+}
+
+export interface DatabaseConfig {
+  /** `postgres://` or `postgresql://` URL. Secret (non-enumerable): it usually carries a password. */
+  readonly url: string;
+}
+
+export interface RedisConfig {
+  /** `redis://` or `rediss://` URL. Secret (non-enumerable). */
+  readonly url: string;
+}
+
+export type HttpRole = 'owner' | 'responder' | 'admin';
+
+export interface HttpTokenConfig {
+  readonly name: string;
+  readonly role: HttpRole;
+  /** The bearer token. Secret (non-enumerable). */
+  readonly token: string;
+}
+
+export interface HttpConfig {
+  /** @defaultValue `8080` */
+  readonly port: number;
+  /** @defaultValue `'127.0.0.1'` */
+  readonly host: string;
+  /** Bearer tokens for the write endpoints (PRODUCT.md §6). @defaultValue `[]` */
+  readonly tokens: readonly HttpTokenConfig[];
+  /** Whether `GET` endpoints other than /healthz, /readyz and /metrics need a token too. @defaultValue `false` */
+  readonly readsRequireToken: boolean;
+}
+
+export interface SmtpConfig {
+  /** `smtp://` or `smtps://` URL, with credentials if the server needs them. Secret (non-enumerable). */
+  readonly url: string;
+  /** Sender address of every e-mail. */
+  readonly from: string;
+}
+
+export type NotifierConfig =
+  | { readonly type: 'webhook'; /** Secret (non-enumerable). */ readonly url: string }
+  | { readonly type: 'slack'; /** Slack-compatible incoming webhook. Secret (non-enumerable). */ readonly url: string }
+  | {
+      readonly type: 'pagerduty';
+      /** Events v2 integration (routing) key. Secret (non-enumerable). */
+      readonly routingKey: string;
+      /** @defaultValue `'https://events.pagerduty.com/v2/enqueue'` */
+      readonly url: string;
+    }
+  | { readonly type: 'email'; readonly to: readonly string[] }
+  | { readonly type: 'alertmanager'; /** Base URL; alerts go to `/api/v2/alerts`. Secret (non-enumerable). */ readonly url: string };
+
+export type NotifierType = NotifierConfig['type'];
+
+export interface EscalationStepConfig {
+  /** Delay from the incident's opening; steps are in ascending order. */
+  readonly afterMs: number;
+  /** `owner` (the model's owner) or names of `notifiers`. */
+  readonly notify: readonly string[];
+}
+
+export interface EscalationPolicyConfig {
+  readonly steps: readonly EscalationStepConfig[];
+  /** Re-notify the last step's targets this often while the incident is unacknowledged; absent → never. */
+  readonly repeatMs?: number;
+}
+
+export interface OwnerConfig {
+  readonly name: string;
+  readonly email?: string;
+  /** Generic JSON webhook (PRODUCT.md §5). Secret (non-enumerable): webhook URLs are capabilities. */
+  readonly webhook?: string;
+}
+
+export type RiskTier = 'high' | 'medium' | 'low';
+
+/** A reference of a model: a file (CSV, NDJSON, Parquet), or a time range of its own logged traffic. */
+export type ReferenceConfig =
+  | { readonly file: string }
+  /** ISO-8601 instants, `from` inclusive, `to` exclusive. */
+  | { readonly from: string; readonly to: string };
+
+export interface WindowConfig {
+  /** @defaultValue 1h */
+  readonly sizeMs: number;
+  /** Divides `sizeMs`. @defaultValue 5m */
+  readonly slideMs: number;
+  /** How long after a window's end late events are still counted in it. @defaultValue 10m */
+  readonly allowedLatenessMs: number;
+}
+
+export type Comparison = '>' | '>=' | '<' | '<=';
+export type Severity = 'warning' | 'critical';
+
+/** An alert rule (PRODUCT.md §5). */
+export interface RuleConfig {
+  readonly metric: string;
+  /** Per-feature metrics only; absent → the rule applies to every feature. */
+  readonly feature?: string;
+  /** Fairness metrics only: a group attribute or intersection of the model; absent → every one. */
+  readonly group?: string;
+  readonly comparison: Comparison;
+  readonly threshold: number;
+  /** An incident clears once the value is no longer beyond this (hysteresis). @defaultValue the threshold */
+  readonly clearThreshold: number;
+  /** @defaultValue `'warning'` */
+  readonly severity: Severity;
+  /** Breach when at least `n` of the last `m` windows breach. @defaultValue `{ n: 1, m: 1 }` */
+  readonly breachesOfWindows: { readonly n: number; readonly m: number };
+  /** Fewer rows (labelled rows for label-based metrics) → `insufficient_data`. @defaultValue 100 */
+  readonly minSamples: number;
+}
+
+export interface ModelConfig extends ModelDefinition {
+  readonly owner: OwnerConfig;
+  /** Name of a policy of `VigilConfig.escalation`. @defaultValue `'default'` */
+  readonly escalation: string;
+  /** @defaultValue `'medium'` */
+  readonly riskTier: RiskTier;
+  readonly reference?: ReferenceConfig;
+  readonly window: WindowConfig;
+  /** @defaultValue 30 */
+  readonly minGroupSize: number;
+  /** Benjamini–Hochberg false-discovery rate. @defaultValue 0.05 */
+  readonly fdr: number;
+  /** @defaultValue the default rules of the model's risk tier (docs/configuration.md) */
+  readonly rules: readonly RuleConfig[];
+}

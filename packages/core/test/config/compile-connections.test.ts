@@ -1,0 +1,164 @@
+import { CONFIG_ENV } from '@vigil/core';
+import { MINIMAL, parse, problemAt, problemsOf } from './config-test-helpers';
+
+const withTop = (top: string) => `${top}\n${MINIMAL}`;
+const FILE = withTop(
+  [
+    'kafka: { brokers: [file-broker:9092] }',
+    'database: { url: "postgres://file-db/vigil" }',
+    'redis: { url: "redis://file-redis:6379" }',
+    'http: { port: 8080, host: 127.0.0.1, tokens: [ { name: file, role: admin, token: file-token-0123456789 } ] }',
+  ].join('\n'),
+);
+
+describe('kafka', () => {
+  it('is absent without a kafka section or VIGIL_KAFKA_BROKERS', () => {
+    expect(parse(MINIMAL).kafka).toBeUndefined();
+  });
+
+  it('fills defaults', () => {
+    expect(parse(withTop('kafka: { brokers: ["[::1]:9092", "broker.internal:19092"] }')).kafka).toEqual({
+      brokers: ['[::1]:9092', 'broker.internal:19092'],
+      groupId: 'vigil',
+      clientId: 'vigil',
+      topics: { predictions: 'vigil.predictions', labels: 'vigil.labels', control: 'vigil.control' },
+    });
+  });
+
+  it('checks brokers, topics, ssl and sasl', () => {
+    const top = [
+      'kafka:',
+      '  brokers: [localhost:9092, "http://broker:9092"]',
+      '  topics: { predictions: events, labels: events, control: "bad topic" }',
+      '  ssl: { certFile: cert.pem }',
+      '  sasl: { mechanism: scram, username: vigil }',
+    ].join('\n');
+    expect(problemsOf(withTop(top)).map((p) => [p.path, p.line, p.message])).toEqual([
+      ['kafka.brokers[1]', 2, '"http://broker:9092" is not host:port'],
+      ['kafka.topics.control', 3, '"bad topic" is not a Kafka topic name (letters, digits, . _ -)'],
+      ['kafka.topics.labels', 3, 'uses the same topic as kafka.topics.predictions'],
+      ['kafka.ssl', 4, 'certFile and keyFile go together (client certificate authentication)'],
+      ['kafka.sasl.mechanism', 5, 'must be one of plain, scram-sha-256, scram-sha-512, not "scram"'],
+      ['kafka.sasl.password', 5, 'is required'],
+    ]);
+    expect(problemAt(withTop('kafka: { groupId: vigil }'), 'kafka.brokers').message).toBe('is required');
+  });
+
+  it('accepts ssl: true', () => {
+    expect(parse(withTop('kafka: { brokers: [b:9092], ssl: true }')).kafka?.ssl).toEqual({ rejectUnauthorized: true });
+  });
+});
+
+describe('database, redis, http', () => {
+  it('checks URL schemes without quoting the URL', () => {
+    const top = 'database: { url: "mysql://u:hunter2-s3cret@db/x" }\nredis: { url: "not a url" }';
+    const problems = problemsOf(withTop(top));
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['database.url', 'must be a postgres:// or postgresql:// URL, not mysql://'],
+      ['redis.url', 'is not a valid URL'],
+    ]);
+  });
+
+  it('checks the port, the tokens and readsRequireToken', () => {
+    const top = [
+      'http:',
+      '  port: 80.5',
+      '  readsRequireToken: yes',
+      '  tokens:',
+      '    - { name: a, role: root, token: aaaaaaaaaaaaaaaaaaaa }',
+      '    - { name: b, role: admin, token: short-s3cret }',
+      '    - { name: c, role: owner, token: cccccccccccccccccccc }',
+      '    - { name: c, role: owner, token: dddddddddddddddddddd }',
+      '    - { name: e, role: owner, token: cccccccccccccccccccc }',
+    ].join('\n');
+    expect(problemsOf(withTop(top)).map((p) => [p.path, p.line, p.message])).toEqual([
+      ['http.port', 2, 'must be a whole number, not 80.5'],
+      ['http.readsRequireToken', 3, 'must be true or false, not "yes"'],
+      ['http.tokens[0].role', 5, 'must be one of owner, responder, admin, not "root"'],
+      ['http.tokens[1].token', 6, 'must be at least 16 characters long'],
+      ['http.tokens[3]', 8, 'a token named "c" is already defined'],
+      ['http.tokens[4]', 9, 'has the same token as "c"'],
+    ]);
+    expect(problemAt(withTop('http: { readsRequireToken: true }'), 'http.readsRequireToken').message).toBe(
+      'is true, but no token is configured (http.tokens or VIGIL_TOKENS)',
+    );
+  });
+});
+
+describe('environment overrides', () => {
+  const env = {
+    VIGIL_KAFKA_BROKERS: ' env-1:9092, env-2:9092 ',
+    VIGIL_DATABASE_URL: 'postgresql://vigil:env-pw@env-db:5432/vigil',
+    VIGIL_REDIS_URL: 'rediss://env-redis:6380',
+    VIGIL_HTTP_PORT: '9000',
+    VIGIL_HTTP_HOST: '0.0.0.0',
+    VIGIL_TOKENS: 'ops:admin:ops-token-0123456789,bot:responder:bot:token:with:colons',
+  };
+
+  it('names every variable it reads', () => {
+    expect(Object.values(CONFIG_ENV).sort()).toEqual(Object.keys(env).sort());
+  });
+
+  it('win over the file', () => {
+    const config = parse(FILE, env);
+    expect(config.kafka?.brokers).toEqual(['env-1:9092', 'env-2:9092']);
+    expect(config.database?.url).toBe(env.VIGIL_DATABASE_URL);
+    expect(config.redis?.url).toBe(env.VIGIL_REDIS_URL);
+    expect(config.http.port).toBe(9000);
+    expect(config.http.host).toBe('0.0.0.0');
+    expect(config.http.tokens.map((t) => [t.name, t.role, t.token])).toEqual([
+      ['ops', 'admin', 'ops-token-0123456789'],
+      ['bot', 'responder', 'bot:token:with:colons'],
+    ]);
+  });
+
+  it('turn services on that the file leaves out', () => {
+    const config = parse(MINIMAL, env);
+    expect(config.kafka?.brokers).toEqual(['env-1:9092', 'env-2:9092']);
+    expect(config.kafka?.groupId).toBe('vigil');
+    expect(config.database?.url).toBe(env.VIGIL_DATABASE_URL);
+    expect(config.redis?.url).toBe(env.VIGIL_REDIS_URL);
+  });
+
+  it('are ignored when empty, so the file value or the default applies', () => {
+    const empty = Object.fromEntries(Object.keys(env).map((k) => [k, '']));
+    const fromFile = parse(FILE, empty);
+    expect(fromFile.database?.url).toBe('postgres://file-db/vigil');
+    expect(fromFile.http.tokens.map((t) => t.name)).toEqual(['file']);
+    const fromDefaults = parse(MINIMAL, empty);
+    expect(fromDefaults.database).toBeUndefined();
+    expect(fromDefaults.http.port).toBe(8080);
+  });
+
+  it('are validated, and reported under env.NAME', () => {
+    const bad = {
+      VIGIL_KAFKA_BROKERS: 'ok:9092,,nope',
+      VIGIL_DATABASE_URL: 'mysql://u:env-s3cret@db/x',
+      VIGIL_HTTP_PORT: 'eighty',
+      VIGIL_TOKENS: 'ops:root:ops-token-0123456789,lonely,x:admin:short',
+    };
+    expect(problemsOf(MINIMAL, bad).map((p) => [p.path, p.line, p.message])).toEqual([
+      ['env.VIGIL_KAFKA_BROKERS[1]', undefined, 'must not be empty'],
+      ['env.VIGIL_KAFKA_BROKERS', undefined, '"nope" is not host:port'],
+      ['env.VIGIL_DATABASE_URL', undefined, 'must be a postgres:// or postgresql:// URL, not mysql://'],
+      ['env.VIGIL_HTTP_PORT', undefined, 'must be a number, not "eighty"'],
+      ['env.VIGIL_TOKENS[0]', undefined, 'must be one of owner, responder, admin, not "root"'],
+      ['env.VIGIL_TOKENS[1]', undefined, 'must be name:role:token'],
+      ['env.VIGIL_TOKENS[2]', undefined, 'the token of "x" must be at least 16 characters long'],
+    ]);
+  });
+
+  it('substitutes ${NAME} references anywhere in string values', () => {
+    const text = withTop('kafka: { brokers: ["${BROKER_HOST}:9092"], groupId: "vigil-${STAGE}", clientId: "$${literal}" }');
+    const kafka = parse(text, { BROKER_HOST: 'b1', STAGE: 'prod' }).kafka;
+    expect(kafka?.brokers).toEqual(['b1:9092']);
+    expect(kafka?.groupId).toBe('vigil-prod');
+    expect(kafka?.clientId).toBe('${literal}');
+  });
+
+  it('reports references to unset variables with their path and line', () => {
+    const problems = problemsOf(withTop('database:\n  url: "postgres://vigil:${DB_PASSWORD}@db/vigil"'));
+    expect(problems).toEqual([{ path: 'database.url', line: 2, message: 'refers to the environment variable DB_PASSWORD, which is not set' }]);
+    expect(problemAt(withTop('http: { host: "${not valid}" }'), 'http.host').message).toBe('"${not valid}" is not a valid environment variable reference');
+  });
+});

@@ -1,0 +1,180 @@
+import { MINIMAL, parse, problemAt, problemsOf, withModel } from './config-test-helpers';
+
+const model = (extra: string, top = '') => parse(withModel(extra, top)).models[0]!;
+
+describe('models: identity', () => {
+  it('refuses duplicate ids, naming the first', () => {
+    const text = `${MINIMAL}  - id: m\n    task: regression\n    owner: { name: B, webhook: https://hooks.example.com/b }\n    features: {}\n`;
+    expect(problemAt(text, 'models[1].id')).toEqual({ path: 'models[1].id', line: 8, message: 'duplicate model id "m" (first defined by models[0])' });
+  });
+
+  it('requires id, task, owner and features', () => {
+    const problems = problemsOf('models:\n  - threshold: 0.5\n');
+    expect(problems.map((p) => [p.path, p.line, p.message])).toEqual([
+      ['models[0].id', 2, 'is required'],
+      ['models[0].task', 2, 'is required'],
+      ['models[0].features', 2, 'is required'],
+      ['models[0].owner', 2, 'is required'],
+    ]);
+  });
+
+  it('keeps ids plain (they go into keys and URLs)', () => {
+    expect(problemAt(MINIMAL.replace('id: m', 'id: "credit risk/v2"'), 'models[0].id').message).toContain('is not a model id');
+  });
+
+  it('suggests the key meant by a misspelt one', () => {
+    expect(problemAt(withModel('treshold: 0.4'), 'models[0].treshold').message).toBe('unknown key (did you mean "threshold"?)');
+    expect(problemAt(withModel('Window: {}'), 'models[0].Window').message).toBe('unknown key (did you mean "window"?)');
+    expect(problemAt(withModel('colour: red'), 'models[0].colour').message).toMatch(/^unknown key \(known keys: id, task, /);
+  });
+});
+
+describe('models: task and threshold', () => {
+  it('defaults the threshold to 0.5 and keeps it within [0, 1] for binary models', () => {
+    expect(model('threshold: 0.3').threshold).toBe(0.3);
+    expect(problemAt(withModel('threshold: -0.1'), 'models[0].threshold').message).toBe('must be at least 0, not -0.1');
+    expect(problemAt(withModel('threshold: high'), 'models[0].threshold').message).toBe('must be a number, not "high"');
+  });
+
+  it('lets regression models use any threshold', () => {
+    const text = withModel('threshold: 250000').replace('task: binary', 'task: regression').replace('groups: [sex]', 'groups: []');
+    expect(parse(text).models[0]?.threshold).toBe(250000);
+  });
+});
+
+describe('models: features and groups', () => {
+  it('accepts numeric and categorical features only', () => {
+    expect(problemAt(MINIMAL.replace('age: numeric', 'age: number'), 'models[0].features.age').message).toBe(
+      'must be one of numeric, categorical, not "number"',
+    );
+  });
+
+  it('accepts intersections of listed attributes', () => {
+    const text = MINIMAL.replace('groups: [sex]', 'groups: [sex, age_band, "sex * age_band"]');
+    expect(parse(text).models[0]?.groups).toEqual(['sex', 'age_band', 'sex*age_band']);
+  });
+
+  it('refuses an intersection naming attributes that are not listed on their own', () => {
+    const p = problemAt(MINIMAL.replace('groups: [sex]', 'groups: [sex, sex*race*age_band]'), 'models[0].groups[1]');
+    expect(p).toEqual({ path: 'models[0].groups[1]', line: 7, message: 'the intersection "sex*race*age_band" names "race", "age_band", which are not listed in groups on their own' });
+  });
+
+  it('refuses repeated groups, repeated parts and the same intersection spelt twice', () => {
+    const problems = problemsOf(MINIMAL.replace('groups: [sex]', 'groups: [sex, race, sex, sex*sex, sex*race, race*sex]'));
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['models[0].groups[2]', '"sex" is listed twice'],
+      ['models[0].groups[3]', 'the intersection "sex*sex" repeats an attribute'],
+      ['models[0].groups[5]', '"race*sex" is the same intersection as "sex*race"'],
+    ]);
+  });
+
+  it('refuses a numeric feature as a group, allows a categorical one', () => {
+    expect(problemAt(MINIMAL.replace('groups: [sex]', 'groups: [sex, age]'), 'models[0].groups[1]').message).toBe(
+      '"age" is a numeric feature; groups must be discrete (add a banded attribute, e.g. age_band)',
+    );
+    expect(parse(MINIMAL.replace('groups: [sex]', 'groups: [sex, region]')).models[0]?.groups).toEqual(['sex', 'region']);
+  });
+});
+
+describe('models: escalation and owner', () => {
+  it('refuses a policy that is not defined, suggesting a near miss', () => {
+    const top = 'escalation:\n  paging: { steps: [ { after: 0m, notify: [owner] } ] }';
+    expect(problemAt(withModel('escalation: pageing', top), 'models[0].escalation').message).toBe(
+      'the escalation policy "pageing" is not defined under escalation (did you mean "paging"?)',
+    );
+    expect(model('escalation: paging', top).escalation).toBe('paging');
+  });
+
+  it('refuses an owner whom the policy notifies but nothing can reach', () => {
+    const noWebhook = MINIMAL.replace('owner: { name: Team, webhook: https://hooks.example.com/team }', 'owner: { name: Team, email: team@example.com }');
+    expect(problemAt(noWebhook, 'models[0].owner').message).toBe(
+      'is notified by the escalation policy "default" but has only an email, and there is no smtp section',
+    );
+    expect(parse(`smtp: { url: "smtp://mail.example.com:25", from: vigil@example.com }\n${noWebhook}`).models[0]?.owner).toEqual({
+      name: 'Team',
+      email: 'team@example.com',
+    });
+  });
+
+  it('does not require a channel for an owner that no policy notifies', () => {
+    const top = 'notifiers: { hook: { type: webhook, url: "https://hooks.example.com/h" } }\nescalation:\n  default: { steps: [ { after: 0m, notify: [hook] } ] }';
+    const text = `${top}\n${MINIMAL.replace(', webhook: https://hooks.example.com/team', '')}`;
+    expect(parse(text).models[0]?.owner).toEqual({ name: 'Team' });
+  });
+
+  it('checks the owner e-mail address and webhook URL', () => {
+    const text = MINIMAL.replace('owner: { name: Team, webhook: https://hooks.example.com/team }', 'owner: { name: Team, email: nobody, webhook: "ftp://x" }');
+    const problems = problemsOf(text);
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['models[0].owner.email', '"nobody" is not an e-mail address'],
+      ['models[0].owner.webhook', 'must be a https:// or http:// URL, not ftp://'],
+    ]);
+  });
+});
+
+describe('models: reference', () => {
+  it('resolves a reference file against the directory of the configuration', () => {
+    const config = model('reference: { file: data/ref.csv }');
+    expect(config.reference).toEqual({ file: expect.stringMatching(/\/data\/ref\.csv$/) });
+    expect(model('reference: { file: /srv/ref.parquet }').reference).toEqual({ file: '/srv/ref.parquet' });
+  });
+
+  it('normalises a time range to ISO instants', () => {
+    expect(model('reference: { from: 2026-10-01, to: "2026-10-08T12:00:00+02:00" }').reference).toEqual({
+      from: '2026-10-01T00:00:00.000Z',
+      to: '2026-10-08T10:00:00.000Z',
+    });
+  });
+
+  it('refuses both or neither, a reversed range and non-ISO dates', () => {
+    expect(problemAt(withModel('reference: { file: a.csv, from: 2026-10-01 }'), 'models[0].reference').message).toBe(
+      'is either { file } or { from, to }, not both',
+    );
+    expect(problemAt(withModel('reference: {}'), 'models[0].reference').message).toBe('needs a file, or a time range from/to of logged traffic');
+    expect(problemAt(withModel('reference: { from: 2026-10-08, to: 2026-10-01 }'), 'models[0].reference.to').message).toBe(
+      'must be after from (2026-10-08T00:00:00.000Z)',
+    );
+    expect(problemAt(withModel('reference: { from: last week, to: 2026-10-01 }'), 'models[0].reference.from').message).toContain(
+      'is not an ISO-8601 date',
+    );
+    expect(problemAt(withModel('reference: { from: 2026-10-01 }'), 'models[0].reference.to').message).toBe('is required');
+  });
+});
+
+describe('models: window', () => {
+  it('compiles durations to milliseconds', () => {
+    expect(model('window: { size: 1h30m, slide: 15m, allowedLateness: 0s }').window).toEqual({
+      sizeMs: 5_400_000,
+      slideMs: 900_000,
+      allowedLatenessMs: 0,
+    });
+    expect(model('window: { size: 10m }').window).toEqual({ sizeMs: 600_000, slideMs: 300_000, allowedLatenessMs: 600_000 });
+  });
+
+  it('refuses invalid durations, bare numbers and fractions of a millisecond', () => {
+    const problems = problemsOf(withModel('window: { size: 1 hour, slide: 300, allowedLateness: 0.5ms }'));
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['models[0].window.size', '"1 hour" is not a duration (examples: 30s, 5m, 1h, 1h30m)'],
+      ['models[0].window.slide', 'must be a duration with a unit (examples: 30s, 5m, 1h, 1h30m), not 300'],
+      ['models[0].window.allowedLateness', '"0.5ms" is not a whole number of milliseconds'],
+    ]);
+  });
+
+  it('requires positive sizes and a slide that divides the size', () => {
+    expect(problemAt(withModel('window: { size: 0m }'), 'models[0].window.size').message).toBe('must be longer than 0');
+    expect(problemAt(withModel('window: { size: 1h, slide: 2h }'), 'models[0].window.slide').message).toBe(
+      'the slide (2h) must divide the window size (1h)',
+    );
+    expect(problemAt(withModel('window: { size: 12m }'), 'models[0].window.size').message).toBe('the slide (5m) must divide the window size (12m)');
+  });
+});
+
+describe('models: minGroupSize and fdr', () => {
+  it('checks their ranges', () => {
+    expect(model('minGroupSize: 50\nfdr: 0.1')).toMatchObject({ minGroupSize: 50, fdr: 0.1 });
+    expect(problemAt(withModel('minGroupSize: 0'), 'models[0].minGroupSize').message).toBe('must be at least 1, not 0');
+    expect(problemAt(withModel('minGroupSize: 2.5'), 'models[0].minGroupSize').message).toBe('must be a whole number, not 2.5');
+    expect(problemAt(withModel('fdr: 1'), 'models[0].fdr').message).toBe('must be less than 1, not 1');
+    expect(problemAt(withModel('fdr: 0'), 'models[0].fdr').message).toBe('must be greater than 0, not 0');
+  });
+});
