@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   VIGIL_DECODE_INVALID_JSON: 'An event is not valid JSON.',
   VIGIL_DECODE_MISSING_FIELD: 'An event lacks a required field.',
   VIGIL_DECODE_WRONG_TYPE: 'An event field has the wrong type.',
+  VIGIL_DECODE_OUT_OF_RANGE: 'An event field has the right type but a value outside its domain (a binary score outside [0, 1], a label other than 0/1, a non-finite number).',
   VIGIL_DECODE_UNKNOWN_MODEL: 'An event names a model that is not configured.',
   VIGIL_DECODE_TOO_LARGE: 'An event is larger than the configured limit.',
   VIGIL_PROFILE_MISMATCH: 'A reference profile does not match the data or accumulator it is used with.',

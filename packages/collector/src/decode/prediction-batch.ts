@@ -1,0 +1,61 @@
+import type { CategoricalColumn, Table } from '@vigil/core';
+
+/**
+ * The decoded prediction events of one model from one `add`…`build` cycle, as columns (DESIGN.md, "Collect").
+ *
+ * `table` holds one column per model feature, under the feature's name, typed by the model (numeric: Float64Array
+ * with NaN for missing; categorical: dictionary codes with -1 for missing), followed by the reserved columns named
+ * in {@link BATCH_COLUMNS} and one categorical column per group attribute, named by {@link groupColumnName}.
+ * Reserved names start with `$`, which model feature names may not (the builder refuses such a model), so they
+ * never collide with a feature, and a group attribute may also be a feature.
+ */
+export interface PredictionBatch {
+  readonly model: string;
+  readonly rowCount: number;
+  /** Event ids, per row (the key of the label join). */
+  readonly ids: readonly string[];
+  /** Event time in epoch milliseconds, per row: the table's `$ts` column. */
+  readonly ts: Float64Array;
+  /** Model version, per row: the table's `$version` column. */
+  readonly version: CategoricalColumn;
+  readonly table: Table;
+  /**
+   * Per feature, the rows whose event lacked the key altogether (they are also missing in the column, like an
+   * explicit null); a rising count tells a model owner that a producer stopped sending a feature.
+   */
+  readonly absentFeatures: ReadonlyMap<string, number>;
+}
+
+/** The prefix of every column name the decoder adds to the model's features. */
+export const RESERVED_COLUMN_PREFIX = '$';
+
+/**
+ * Names of the reserved columns of {@link PredictionBatch.table}:
+ * - `$ts` (numeric): event time, epoch milliseconds;
+ * - `$version` (categorical): the event's `version`, "unversioned" when absent or null;
+ * - `$score` (numeric): NaN when absent or null;
+ * - `$prediction` (numeric): as sent, else `score >= threshold` (binary) or the score (regression); NaN when
+ *   neither is known;
+ * - `$label` (numeric): NaN when absent or null.
+ */
+export const BATCH_COLUMNS = Object.freeze({
+  ts: '$ts',
+  version: '$version',
+  score: '$score',
+  prediction: '$prediction',
+  label: '$label',
+} as const);
+
+/** The categorical column of group attribute `attribute` (`sex` → `$group.sex`). */
+export function groupColumnName(attribute: string): string {
+  return `${RESERVED_COLUMN_PREFIX}group.${attribute}`;
+}
+
+/** The `version` of an event that has none. */
+export const DEFAULT_VERSION = 'unversioned';
+
+/**
+ * The group of an event whose group attribute is absent or null: its own category, never dropped (PRODUCT.md §1);
+ * the same text as the analyzers' MISSING_GROUP.
+ */
+export const MISSING_GROUP = '(missing)';
