@@ -57,7 +57,7 @@ export function compileModels(value: unknown, r: ConfigReader, context: ModelCon
     const path = `models[${index}]`;
     const model = compileModel(item, path, r, context);
     // Checked on the raw id, so a duplicate is reported even when the model has other problems.
-    const id = isRecord(item) && typeof item.id === 'string' ? item.id.trim() : undefined;
+    const id = isRecord(item) && (typeof item.id === 'string' || typeof item.id === 'number') ? String(item.id).trim() : undefined;
     if (id !== undefined) {
       const first = firstIndex.get(id);
       if (first !== undefined) r.problems.add(`${path}.id`, `duplicate model id "${id}" (first defined by models[${first}])`);

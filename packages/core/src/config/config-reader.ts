@@ -54,6 +54,11 @@ export class ConfigReader {
       this.problems.add(path, `must be a string, not ${describe(value, options.secret)}`);
       return undefined;
     }
+    // YAML reads an unquoted 12345678901234567890 as a rounded number: a secret must be written as a string.
+    if (options.secret && typeof value !== 'string') {
+      this.problems.add(path, `must be a string (quote it), not a ${typeof value}`);
+      return undefined;
+    }
     const text = String(value).trim();
     if (text === '') {
       this.problems.add(path, 'must not be empty');

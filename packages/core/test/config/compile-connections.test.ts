@@ -79,6 +79,9 @@ describe('database, redis, http', () => {
       ['http.tokens[3]', 8, 'a token named "c" is already defined'],
       ['http.tokens[4]', 9, 'has the same token as "c"'],
     ]);
+    expect(problemAt(withTop('http: { tokens: [ { name: n, role: admin, token: 12345678901234567890 } ] }'), 'http.tokens[0].token').message).toBe(
+      'must be a string (quote it), not a number',
+    );
     expect(problemAt(withTop('http: { readsRequireToken: true }'), 'http.readsRequireToken').message).toBe(
       'is true, but no token is configured (http.tokens or VIGIL_TOKENS)',
     );

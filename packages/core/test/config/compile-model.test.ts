@@ -8,6 +8,11 @@ describe('models: identity', () => {
     expect(problemAt(text, 'models[1].id')).toEqual({ path: 'models[1].id', line: 8, message: 'duplicate model id "m" (first defined by models[0])' });
   });
 
+  it('compares ids as YAML wrote them, numbers included', () => {
+    const text = `${MINIMAL.replace('id: m', 'id: 7')}  - id: "7"\n    task: binary\n    owner: { name: B, webhook: https://hooks.example.com/b }\n    features: {}\n`;
+    expect(problemAt(text, 'models[1].id').message).toBe('duplicate model id "7" (first defined by models[0])');
+  });
+
   it('requires id, task, owner and features', () => {
     const problems = problemsOf('models:\n  - threshold: 0.5\n');
     expect(problems.map((p) => [p.path, p.line, p.message])).toEqual([
