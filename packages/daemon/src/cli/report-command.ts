@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { VigilError, type FeatureKind, type Table } from '@vigil/core';
+import { VigilError, loadConfig, type FeatureKind, type ModelConfig, type Table } from '@vigil/core';
 import { analyzeReport, groupColumns, SPEC_DEFAULTS, type AnalysisSpec } from '@vigil/analyzers';
 import { readTable, readTables, type ReadTableResult } from '@vigil/collector';
 import { renderReportHtml } from '../report/render-html';
@@ -23,6 +23,8 @@ Compares a current file of predictions with a reference file (CSV, NDJSON or Par
   --fdr 0.05                           Benjamini-Hochberg false-discovery rate for p-value decisions
   --json FILE  --html FILE             outputs
   --fail-on-drift                      exit with code 3 when a feature drifted (for CI gates)
+  -c, --config vigil.yaml --model ID   take features, groups, task, threshold, min group size and fdr from a
+                                       model's configuration (flags given as well win)
 `;
 
 /** Columns that identify an event rather than describe it: never inferred as features. */
@@ -47,6 +49,8 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       json: { type: 'string' },
       html: { type: 'string' },
       'fail-on-drift': { type: 'boolean' },
+      config: { type: 'string', short: 'c' },
+      model: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,18 +58,19 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     io.stdout(REPORT_USAGE);
     return EXIT.ok;
   }
+  const model = await configuredModel(values.config, values.model, io);
   const problems: string[] = [];
   if (!values.reference) problems.push('--reference FILE is required');
   if (!values.current) problems.push('--current FILE is required');
-  const task = (values.task ?? 'binary') as AnalysisSpec['task'];
+  const task = (values.task ?? model?.task ?? 'binary') as AnalysisSpec['task'];
   if (task !== 'binary' && task !== 'regression') problems.push(`--task must be binary or regression, not "${task}"`);
-  const threshold = numberOption(values.threshold, '--threshold', SPEC_DEFAULTS.threshold, problems, (x) => x >= 0 && x <= 1);
-  const minGroupSize = numberOption(values['min-group-size'], '--min-group-size', SPEC_DEFAULTS.minGroupSize, problems, (x) => Number.isInteger(x) && x >= 1);
-  const fdr = numberOption(values.fdr, '--fdr', SPEC_DEFAULTS.fdr, problems, (x) => x > 0 && x < 1);
-  const given = parseFeatures(values.features, problems);
+  const threshold = numberOption(values.threshold, '--threshold', model?.threshold ?? SPEC_DEFAULTS.threshold, problems, (x) => x >= 0 && x <= 1);
+  const minGroupSize = numberOption(values['min-group-size'], '--min-group-size', model?.minGroupSize ?? SPEC_DEFAULTS.minGroupSize, problems, (x) => Number.isInteger(x) && x >= 1);
+  const fdr = numberOption(values.fdr, '--fdr', model?.fdr ?? SPEC_DEFAULTS.fdr, problems, (x) => x > 0 && x < 1);
+  const given = parseFeatures(values.features, problems) ?? (model ? Object.entries(model.features) : undefined);
   if (problems.length > 0) throw new VigilError('VIGIL_USAGE', `vigil report: ${problems.join('; ')}\n\n${REPORT_USAGE}`);
 
-  const groups = splitList(values['group-columns']);
+  const groups = values['group-columns'] !== undefined ? splitList(values['group-columns']) : [...(model?.groups ?? [])];
   const types: Record<string, FeatureKind> = Object.fromEntries(given ?? []);
   for (const g of groups) for (const column of groupColumns(g)) types[column] = 'categorical';
   const referencePath = resolve(io.cwd, values.reference as string);
@@ -116,6 +121,16 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   if (values.html) await writeFile(resolve(io.cwd, values.html), renderReportHtml(report));
   io.stdout(summarizeReport(report));
   return values['fail-on-drift'] && report.summary.drifted.length > 0 ? EXIT.drift : EXIT.ok;
+}
+
+/** The model named by `--model` in the configuration file of `--config`, whose settings are the defaults. */
+async function configuredModel(configPath: string | undefined, id: string | undefined, io: CommandIo): Promise<ModelConfig | undefined> {
+  if (configPath === undefined && id === undefined) return undefined;
+  if (configPath === undefined || id === undefined) throw new VigilError('VIGIL_USAGE', 'vigil report: --config and --model go together');
+  const config = await loadConfig(resolve(io.cwd, configPath), io.env);
+  const model = config.models.find((m) => m.id === id);
+  if (!model) throw new VigilError('VIGIL_USAGE', `vigil report: no model "${id}" in ${configPath} (models: ${config.models.map((m) => m.id).join(', ')})`);
+  return model;
 }
 
 function numberOption(raw: string | undefined, name: string, fallback: number, problems: string[], valid: (x: number) => boolean): number {

@@ -173,6 +173,48 @@ describe('vigil report: other inputs and tasks', () => {
   });
 });
 
+describe('vigil report --config --model', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'));
+  const small = join(__dirname, '../golden/small');
+  const config = join(dir, 'vigil.yaml');
+  writeFileSync(
+    config,
+    [
+      'models:',
+      '  - id: golden-small',
+      '    task: binary',
+      '    threshold: 0.5',
+      '    owner: { name: Test team, webhook: "http://127.0.0.1:9/hook" }',
+      '    features: { x1: numeric, x2: numeric, x3: numeric, c1: categorical, c2: categorical }',
+      '    groups: [sex, race]',
+      '    minGroupSize: 30',
+      '',
+    ].join('\n'),
+  );
+  const withoutTime = (path: string): unknown => {
+    const { generatedAt: _g, options: _o, ...rest } = JSON.parse(readFileSync(path, 'utf8')) as Report;
+    return rest;
+  };
+
+  it("takes features, groups and thresholds from the model's configuration", async () => {
+    const base = ['report', '--reference', join(small, 'reference.csv'), '--current', join(small, 'current.csv')];
+    const fromConfig = await runCli([...base, '--config', config, '--model', 'golden-small', '--json', join(dir, 'a.json')]);
+    expect(fromConfig.stderr).not.toContain('inferred');
+    expect(fromConfig.code).toBe(0);
+    const fromFlags = await runCli([...base, '--features', 'x1:numeric,x2:numeric,x3:numeric,c1:categorical,c2:categorical', '--group-columns', 'sex,race', '--json', join(dir, 'b.json')]);
+    expect(fromFlags.code).toBe(0);
+    expect(withoutTime(join(dir, 'a.json'))).toEqual(withoutTime(join(dir, 'b.json')));
+  });
+
+  it('refuses a model that is not configured, and --model without --config', async () => {
+    const unknown = await runCli(['report', '--reference', 'a', '--current', 'b', '--config', config, '--model', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no model "nope" in .*vigil\.yaml \(models: golden-small\)/);
+    const alone = await runCli(['report', '--reference', 'a', '--current', 'b', '--model', 'golden-small']);
+    expect(alone.stderr).toMatch(/--config and --model go together/);
+  });
+});
+
 describe('vigil report: the built CLI', () => {
   it('analyses numeric columns on worker threads with exactly the in-process result', async () => {
     // jest runs the TypeScript sources, where the columns are analysed on the calling thread; the built CLI
