@@ -1,1 +1,27 @@
-export {};
+export { createStore } from './create-store';
+export type { Store, StoreOptions } from './create-store';
+export type {
+  ApplyBatchResult,
+  Batch,
+  BatchPartition,
+  BucketDelta,
+  DeadLetterInput,
+  MergeAccumulators,
+  PredictionIndexRow,
+} from './batch/apply-batch';
+export type { StoredBucket } from './batch/load-buckets';
+export type { DeadLetter, DeadLetterQuery } from './dead-letters/dead-letters';
+export type { MetricRow, MetricRowQuery } from './metrics/metric-rows';
+export { migrate } from './migrations/migrate';
+export type { MigrateOptions, MigrateResult } from './migrations/migrate';
+export { MIGRATIONS } from './migrations/migrations';
+export type { Migration } from './migrations/migrations';
+export type { StoredOffset } from './offsets/offsets';
+export type { IndexedPrediction } from './predictions/prediction-index';
+export type { StoredReferenceProfile } from './profiles/reference-profiles';
+export { createPgliteClient } from './sql/pglite-client';
+export type { PgliteClientOptions } from './sql/pglite-client';
+export { createPostgresClient, redactUrl } from './sql/postgres-client';
+export type { PostgresClientOptions } from './sql/postgres-client';
+export type { SqlClient, SqlExecutor, SqlResult } from './sql/sql-client';
+export type { Offset } from './values';

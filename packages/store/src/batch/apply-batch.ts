@@ -1,0 +1,291 @@
+import { VigilError } from '@vigil/core';
+import type { SqlExecutor } from '../sql/sql-client';
+import type { StoredOffset } from '../offsets/offsets';
+import { toIso, toMs, toNumber, toOffset, type Offset } from '../values';
+
+/** The offsets a batch covers on one partition: it holds the messages firstOffset ≤ offset < nextOffset. */
+export interface BatchPartition {
+  topic: string;
+  partition: number;
+  firstOffset: Offset;
+  nextOffset: Offset;
+}
+
+/** What a batch adds to one time bucket of one model version. */
+export interface BucketDelta<A = unknown> {
+  model: string;
+  /** '' when events carry no version. */
+  version: string;
+  /** Bucket start, epoch milliseconds. */
+  bucketStart: number;
+  /** The accumulator in its JSON form (the store never looks inside). */
+  accumulator: A;
+  /** Events counted in `accumulator`. */
+  rows: number;
+}
+
+/** Where one prediction was counted, for the label that arrives later. Times in epoch milliseconds. */
+export interface PredictionIndexRow {
+  model: string;
+  id: string;
+  version: string;
+  ts: number;
+  bucketStart: number;
+  /** After this the label join forgets the prediction (`deleteExpiredPredictions`). */
+  expiresAt: number;
+}
+
+export interface DeadLetterInput {
+  topic: string;
+  partition: number;
+  offset: Offset;
+  /** A VigilError code, e.g. VIGIL_DECODE_INVALID_JSON. */
+  code: string;
+  reason: string;
+  /** The message value as received; stored truncated to the store's `deadLetterMaxBytes`. */
+  raw: Uint8Array;
+  /** @defaultValue the database's now() */
+  receivedAt?: number;
+}
+
+export interface Batch<A = unknown> {
+  groupId: string;
+  /**
+   * One entry per partition the batch read from. Empty for sources without offsets (files), which then get no
+   * replay protection from the store.
+   */
+  offsets: readonly BatchPartition[];
+  buckets: readonly BucketDelta<A>[];
+  predictions?: readonly PredictionIndexRow[];
+  deadLetters?: readonly DeadLetterInput[];
+}
+
+/** Adds `delta` to `stored`; must not mutate either. The store calls it, it never interprets accumulators. */
+export type MergeAccumulators<A> = (stored: A, delta: A) => A | Promise<A>;
+
+export type ApplyBatchResult =
+  | { applied: true; buckets: number; predictions: number; deadLetters: number }
+  /** The stored offsets already cover the batch: it was committed before (a replay after a crash). */
+  | { applied: false; stored: StoredOffset[] };
+
+interface OffsetPlan {
+  topic: string;
+  partition: number;
+  first: bigint;
+  next: bigint;
+}
+
+function planOffsets(offsets: readonly BatchPartition[]): OffsetPlan[] {
+  const plans = offsets.map((o) => ({
+    topic: o.topic,
+    partition: o.partition,
+    first: toOffset(o.firstOffset, `firstOffset of ${o.topic}/${o.partition}`),
+    next: toOffset(o.nextOffset, `nextOffset of ${o.topic}/${o.partition}`),
+  }));
+  const seen = new Set<string>();
+  for (const p of plans) {
+    const key = `${p.topic}\u0000${p.partition}`;
+    if (seen.has(key)) throw new VigilError('VIGIL_INTERNAL', `a batch lists partition ${p.topic}/${p.partition} twice`);
+    seen.add(key);
+    if (p.next < p.first) throw new VigilError('VIGIL_INTERNAL', `a batch's nextOffset precedes its firstOffset on ${p.topic}/${p.partition}`);
+  }
+  // Rows are always locked in the same order, so two transactions over overlapping partitions cannot deadlock.
+  return plans.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+}
+
+const bucketKey = (model: string, version: string, start: number): string => `${model}\u0000${version}\u0000${start}`;
+
+/**
+ * Writes one batch with exactly-once effect, inside the caller's transaction: locks the batch's offset rows,
+ * returns `{ applied: false }` when they show the batch was committed before, and otherwise merges the bucket
+ * deltas, inserts the prediction index rows and dead letters, and advances the offsets.
+ */
+export async function applyBatchIn<A>(
+  tx: SqlExecutor,
+  batch: Batch<A>,
+  merge: MergeAccumulators<A>,
+  deadLetterMaxBytes: number,
+): Promise<ApplyBatchResult> {
+  const plans = planOffsets(batch.offsets);
+
+  // (a) Lock the offset rows. A partition seen for the first time gets a row saying "nothing before this batch",
+  // inserted before the lock so a concurrent first batch on the same partition waits on it instead of racing.
+  if (plans.length > 0) {
+    const topics = plans.map((p) => p.topic);
+    const partitions = plans.map((p) => p.partition);
+    await tx.query(
+      `INSERT INTO vigil_consumer_offsets (group_id, topic, partition, next_offset)
+       SELECT $1, u.topic, u.partition, u.first_offset::bigint FROM UNNEST($2::text[], $3::integer[], $4::text[]) AS u(topic, partition, first_offset)
+       ON CONFLICT (group_id, topic, partition) DO NOTHING`,
+      [batch.groupId, topics, partitions, plans.map((p) => p.first.toString())],
+    );
+    const locked = await tx.query<{ topic: string; partition: number; next_offset: string }>(
+      `SELECT o.topic, o.partition, o.next_offset::text AS next_offset FROM vigil_consumer_offsets AS o
+       JOIN UNNEST($2::text[], $3::integer[]) AS u(topic, partition) ON o.topic = u.topic AND o.partition = u.partition
+       WHERE o.group_id = $1 ORDER BY o.topic, o.partition FOR UPDATE OF o`,
+      [batch.groupId, topics, partitions],
+    );
+    const stored = new Map(locked.rows.map((r) => [`${r.topic}\u0000${r.partition}`, BigInt(r.next_offset)]));
+    let replayed = 0;
+    for (const p of plans) {
+      const at = stored.get(`${p.topic}\u0000${p.partition}`);
+      if (at === undefined) throw new VigilError('VIGIL_INTERNAL', `offset row of ${p.topic}/${p.partition} vanished under its lock`);
+      if (at > p.first) {
+        // Part of the batch was committed before. Only a whole batch can be recognised as a replay; a partial
+        // overlap means the consumer did not seek to the stored offsets, and applying it would count twice.
+        if (at < p.next) {
+          throw new VigilError(
+            'VIGIL_STORE_OFFSET_CONFLICT',
+            `batch ${p.topic}/${p.partition} [${p.first}, ${p.next}) overlaps offsets already committed up to ${at}; seek to the stored offsets`,
+            { details: { topic: p.topic, partition: p.partition, storedNextOffset: at.toString() } },
+          );
+        }
+        replayed += 1;
+      }
+    }
+    if (replayed > 0) {
+      if (replayed < plans.length) {
+        throw new VigilError('VIGIL_STORE_OFFSET_CONFLICT', 'a batch was committed before on some of its partitions but not on others', {
+          details: { groupId: batch.groupId },
+        });
+      }
+      return {
+        applied: false,
+        stored: plans.map((p) => ({ topic: p.topic, partition: p.partition, nextOffset: String(stored.get(`${p.topic}\u0000${p.partition}`)) })),
+      };
+    }
+  }
+
+  const buckets = await mergeBuckets(tx, batch.buckets, merge);
+  const predictions = await insertPredictions(tx, batch.predictions ?? []);
+  const deadLetters = await insertDeadLetters(tx, batch.deadLetters ?? [], deadLetterMaxBytes);
+
+  // (d) The new offsets, in the same transaction as every effect above.
+  if (plans.length > 0) {
+    await tx.query(
+      `UPDATE vigil_consumer_offsets AS o SET next_offset = u.next_offset::bigint, updated_at = now()
+       FROM UNNEST($2::text[], $3::integer[], $4::text[]) AS u(topic, partition, next_offset)
+       WHERE o.group_id = $1 AND o.topic = u.topic AND o.partition = u.partition`,
+      [batch.groupId, plans.map((p) => p.topic), plans.map((p) => p.partition), plans.map((p) => p.next.toString())],
+    );
+  }
+  return { applied: true, buckets, predictions, deadLetters };
+}
+
+async function registerModels(tx: SqlExecutor, pairs: ReadonlyArray<{ model: string; version: string }>): Promise<void> {
+  if (pairs.length === 0) return;
+  const unique = [...new Map(pairs.map((p) => [`${p.model}\u0000${p.version}`, p])).values()].sort((a, b) =>
+    a.model < b.model ? -1 : a.model > b.model ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0,
+  );
+  const models = unique.map((p) => p.model);
+  await tx.query('INSERT INTO vigil_models (model) SELECT DISTINCT m FROM UNNEST($1::text[]) AS u(m) ON CONFLICT DO NOTHING', [models]);
+  await tx.query(
+    'INSERT INTO vigil_model_versions (model, version) SELECT u.m, u.v FROM UNNEST($1::text[], $2::text[]) AS u(m, v) ON CONFLICT DO NOTHING',
+    [models, unique.map((p) => p.version)],
+  );
+}
+
+/**
+ * (b) Adds the deltas to the stored buckets. Accumulators are merged in JS by the caller's function, so the
+ * store needs no knowledge of their shape; the stored rows are read `FOR UPDATE` so no other writer can slip a
+ * delta in between our read and our write. Buckets that do not exist yet are inserted first with
+ * `ON CONFLICT DO NOTHING`: a concurrent first insert of the same bucket makes ours wait and then fall through
+ * to the locked read-merge-write path, instead of overwriting it.
+ */
+async function mergeBuckets<A>(tx: SqlExecutor, deltas: readonly BucketDelta<A>[], merge: MergeAccumulators<A>): Promise<number> {
+  if (deltas.length === 0) return 0;
+  // Deltas for the same bucket are combined first: one statement may not touch a row twice.
+  const combined = new Map<string, BucketDelta<A>>();
+  for (const d of deltas) {
+    toIso(d.bucketStart, 'bucketStart');
+    const key = bucketKey(d.model, d.version, d.bucketStart);
+    const seen = combined.get(key);
+    combined.set(key, seen ? { ...seen, accumulator: await merge(seen.accumulator, d.accumulator), rows: seen.rows + d.rows } : d);
+  }
+  const all = [...combined.values()].sort((a, b) =>
+    a.model < b.model ? -1 : a.model > b.model ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : a.bucketStart - b.bucketStart,
+  );
+  await registerModels(tx, all);
+
+  const columns = (list: BucketDelta<A>[]): unknown[] => [
+    list.map((d) => d.model),
+    list.map((d) => d.version),
+    list.map((d) => toIso(d.bucketStart, 'bucketStart')),
+    list.map((d) => JSON.stringify(d.accumulator)),
+    list.map((d) => String(d.rows)),
+  ];
+  const inserted = await tx.query<{ model: string; version: string; bucket_start: unknown }>(
+    `INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows)
+     SELECT u.m, u.v, u.b::timestamptz, u.a::jsonb, u.r::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
+     ON CONFLICT (model, version, bucket_start) DO NOTHING
+     RETURNING model, version, bucket_start`,
+    columns(all),
+  );
+  const fresh = new Set(inserted.rows.map((r) => bucketKey(r.model, r.version, toMs(r.bucket_start))));
+  const existing = all.filter((d) => !fresh.has(bucketKey(d.model, d.version, d.bucketStart)));
+  if (existing.length === 0) return all.length;
+
+  const locked = await tx.query<{ model: string; version: string; bucket_start: unknown; accumulator: A }>(
+    `SELECT t.model, t.version, t.bucket_start, t.accumulator FROM vigil_buckets AS t
+     JOIN UNNEST($1::text[], $2::text[], $3::text[]) AS u(m, v, b) ON t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz
+     ORDER BY t.model, t.version, t.bucket_start FOR UPDATE OF t`,
+    columns(existing).slice(0, 3),
+  );
+  const stored = new Map(locked.rows.map((r) => [bucketKey(r.model, r.version, toMs(r.bucket_start)), r.accumulator]));
+  const merged: BucketDelta<A>[] = [];
+  for (const d of existing) {
+    const before = stored.get(bucketKey(d.model, d.version, d.bucketStart));
+    if (before === undefined) throw new VigilError('VIGIL_INTERNAL', `bucket ${d.model}/${d.version}@${toIso(d.bucketStart, 'bucketStart')} vanished under its lock`);
+    merged.push({ ...d, accumulator: await merge(before, d.accumulator) });
+  }
+  await tx.query(
+    `UPDATE vigil_buckets AS t SET accumulator = u.a::jsonb, rows = t.rows + u.r::bigint, updated_at = now()
+     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
+     WHERE t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz`,
+    columns(merged),
+  );
+  return all.length;
+}
+
+/** (c) One INSERT for the whole batch; a prediction id seen before keeps its first entry (a producer retry). */
+async function insertPredictions(tx: SqlExecutor, rows: readonly PredictionIndexRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  await registerModels(tx, rows);
+  const result = await tx.query(
+    `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at)
+     SELECT u.m, u.i, u.v, u.t::timestamptz, u.b::timestamptz, u.e::timestamptz
+     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(m, i, v, t, b, e)
+     ON CONFLICT (model, id) DO NOTHING`,
+    [
+      rows.map((r) => r.model),
+      rows.map((r) => r.id),
+      rows.map((r) => r.version),
+      rows.map((r) => toIso(r.ts, 'ts')),
+      rows.map((r) => toIso(r.bucketStart, 'bucketStart')),
+      rows.map((r) => toIso(r.expiresAt, 'expiresAt')),
+    ],
+  );
+  return result.rowCount;
+}
+
+/** (c) Raw bytes travel as hex text: array-of-bytea parameters are encoded differently by the two drivers. */
+async function insertDeadLetters(tx: SqlExecutor, rows: readonly DeadLetterInput[], maxBytes: number): Promise<number> {
+  if (rows.length === 0) return 0;
+  const result = await tx.query(
+    `INSERT INTO vigil_dead_letters (topic, partition, "offset", received_at, code, reason, raw, raw_bytes)
+     SELECT u.topic, u.partition, u.off::bigint, COALESCE(u.received::timestamptz, now()), u.code, u.reason, decode(u.raw, 'hex'), u.size
+     FROM UNNEST($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[])
+       AS u(topic, partition, off, received, code, reason, raw, size)`,
+    [
+      rows.map((r) => r.topic),
+      rows.map((r) => r.partition),
+      rows.map((r) => toOffset(r.offset, 'dead letter offset').toString()),
+      rows.map((r) => (r.receivedAt === undefined ? null : toIso(r.receivedAt, 'receivedAt'))),
+      rows.map((r) => r.code),
+      rows.map((r) => r.reason),
+      rows.map((r) => Buffer.from(r.raw.buffer, r.raw.byteOffset, Math.min(r.raw.byteLength, maxBytes)).toString('hex')),
+      rows.map((r) => r.raw.byteLength),
+    ],
+  );
+  return toNumber(result.rowCount);
+}

@@ -1,0 +1,107 @@
+import { silentLogger, type Logger } from '@vigil/core';
+import { applyBatchIn, type ApplyBatchResult, type Batch, type MergeAccumulators } from './batch/apply-batch';
+import { loadBuckets, type StoredBucket } from './batch/load-buckets';
+import { listDeadLetters, markReplayed, type DeadLetter, type DeadLetterQuery } from './dead-letters/dead-letters';
+import { metricRows, upsertMetricRows, type MetricRow, type MetricRowQuery } from './metrics/metric-rows';
+import { migrate } from './migrations/migrate';
+import { loadOffsets, type StoredOffset } from './offsets/offsets';
+import { deleteExpiredPredictions, lookupPredictions, type IndexedPrediction } from './predictions/prediction-index';
+import { loadReferenceProfile, saveReferenceProfile, type StoredReferenceProfile } from './profiles/reference-profiles';
+import { createPgliteClient } from './sql/pglite-client';
+import { createPostgresClient } from './sql/postgres-client';
+import type { SqlClient } from './sql/sql-client';
+import { toStoreError } from './sql/sql-error';
+
+export interface StoreOptions {
+  /**
+   * A PostgreSQL connection string (`VIGIL_DATABASE_URL`). Absent: the embedded PGlite database.
+   * @defaultValue embedded
+   */
+  url?: string;
+  /**
+   * The embedded database's folder (the daemon passes `./.vigil/pglite`); ignored with `url`.
+   * @defaultValue in memory
+   */
+  dataDir?: string;
+  /** Schema for Vigil's tables, created when missing. @defaultValue `public` */
+  schema?: string;
+  /** @defaultValue 10 */
+  poolSize?: number;
+  /** Dead-letter values are stored up to this many bytes. @defaultValue 65536 */
+  deadLetterMaxBytes?: number;
+  logger?: Logger;
+  /** Use this client instead of opening one (tests; sharing one embedded database); `close()` closes it. */
+  client?: SqlClient;
+}
+
+export interface Store {
+  readonly kind: SqlClient['kind'];
+  /**
+   * Commits a batch's bucket deltas, prediction index rows, dead letters and next offsets in one transaction,
+   * or nothing at all. Returns `{ applied: false }` without writing when the stored offsets show the batch was
+   * committed before. `merge` adds a delta to a stored accumulator (the store never looks inside them).
+   */
+  applyBatch<A>(batch: Batch<A>, merge: MergeAccumulators<A>): Promise<ApplyBatchResult>;
+  loadOffsets(groupId: string, topic: string): Promise<StoredOffset[]>;
+  loadBuckets<A = unknown>(model: string, version: string, from: number, to: number): Promise<StoredBucket<A>[]>;
+  upsertMetricRows(rows: readonly MetricRow[]): Promise<number>;
+  metricRows(model: string, query: MetricRowQuery): Promise<MetricRow[]>;
+  listDeadLetters(query?: DeadLetterQuery): Promise<DeadLetter[]>;
+  markReplayed(ids: readonly string[], at?: number): Promise<number>;
+  saveReferenceProfile(model: string, version: string, profile: unknown): Promise<void>;
+  loadReferenceProfile<P = unknown>(model: string, version: string): Promise<StoredReferenceProfile<P> | null>;
+  lookupPredictions(model: string, ids: readonly string[]): Promise<Map<string, IndexedPrediction>>;
+  deleteExpiredPredictions(now: number): Promise<number>;
+  /** Model ids and the versions seen for each. */
+  listModels(): Promise<Array<{ model: string; versions: string[] }>>;
+  /** Idempotent; waits for statements in flight. */
+  close(): Promise<void>;
+}
+
+/** Connects (PostgreSQL or embedded PGlite), applies pending migrations, and returns the store. */
+export async function createStore(options: StoreOptions = {}): Promise<Store> {
+  const logger = (options.logger ?? silentLogger).child({ component: 'store' });
+  const client =
+    options.client ??
+    (options.url !== undefined
+      ? createPostgresClient({ url: options.url, schema: options.schema, poolSize: options.poolSize, logger })
+      : await createPgliteClient({ dataDir: options.dataDir, schema: options.schema }));
+  try {
+    await migrate(client, { schema: options.schema, logger });
+  } catch (error) {
+    await client.close();
+    throw toStoreError(error, 'migrating the database failed');
+  }
+  logger.info({ backend: client.kind }, 'store ready');
+  return storeOver(client, options.deadLetterMaxBytes ?? 65_536);
+}
+
+function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
+  let closed: Promise<void> | undefined;
+  return {
+    kind: sql.kind,
+    applyBatch: (batch, merge) => sql.transaction((tx) => applyBatchIn(tx, batch, merge, deadLetterMaxBytes)),
+    loadOffsets: (groupId, topic) => loadOffsets(sql, groupId, topic),
+    loadBuckets: (model, version, from, to) => loadBuckets(sql, model, version, from, to),
+    upsertMetricRows: (rows) => upsertMetricRows(sql, rows),
+    metricRows: (model, query) => metricRows(sql, model, query),
+    listDeadLetters: (query) => listDeadLetters(sql, query),
+    markReplayed: (ids, at) => markReplayed(sql, ids, at),
+    // Two statements and an insert: one transaction, so a model is never half-registered.
+    saveReferenceProfile: (model, version, profile) => sql.transaction((tx) => saveReferenceProfile(tx, model, version, profile)),
+    loadReferenceProfile: (model, version) => loadReferenceProfile(sql, model, version),
+    lookupPredictions: (model, ids) => lookupPredictions(sql, model, ids),
+    deleteExpiredPredictions: (now) => deleteExpiredPredictions(sql, now),
+    async listModels() {
+      const result = await sql.query<{ model: string; versions: string[] | null }>(
+        `SELECT m.model, array_remove(array_agg(v.version ORDER BY v.version), NULL) AS versions
+         FROM vigil_models AS m LEFT JOIN vigil_model_versions AS v ON v.model = m.model GROUP BY m.model ORDER BY m.model`,
+      );
+      return result.rows.map((r) => ({ model: r.model, versions: r.versions ?? [] }));
+    },
+    close() {
+      closed ??= sql.close();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import { MIGRATION_0001_INIT } from './0001-init';
+
+export interface Migration {
+  /** Applied in ascending order; never reused. */
+  id: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Every migration, in order. The SQL lives in .ts modules so `tsc` ships it in dist/ with no copy step.
+ * Append only: editing a released migration is refused at start (its checksum no longer matches).
+ */
+export const MIGRATIONS: readonly Migration[] = [{ id: 1, name: 'init', sql: MIGRATION_0001_INIT }];

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { createPgliteClient, openPglite } from '../../src/sql/pglite-client';
+import { createPostgresClient, quoteIdentifier, redactUrl } from '../../src/sql/postgres-client';
+import type { SqlClient } from '../../src/sql/sql-client';
+import { createStore, type Store, type StoreOptions } from '../../src/create-store';
+
+const ENV_FILE = resolve(__dirname, '../../../../.cache/services/env');
+const HOW_TO_START = 'start it with `bash scripts/services/start.sh postgres` (after `bash scripts/services/install.sh`)';
+
+/** VIGIL_DATABASE_URL from the environment, else from the file scripts/services/start.sh writes. */
+export function databaseUrl(): string {
+  const fromEnv = process.env.VIGIL_DATABASE_URL;
+  if (fromEnv) return fromEnv;
+  if (existsSync(ENV_FILE)) {
+    const line = readFileSync(ENV_FILE, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VIGIL_DATABASE_URL='));
+    if (line) return line.slice('VIGIL_DATABASE_URL='.length).trim();
+  }
+  throw new Error(`VIGIL_DATABASE_URL is not set and ${ENV_FILE} does not name it: PostgreSQL is needed by these tests; ${HOW_TO_START}`);
+}
+
+/**
+ * Creates a uniquely named schema on the real server, so test files running in parallel never see each
+ * other's tables. Fails (never skips) when the server does not answer.
+ */
+export async function createTestSchema(label: string): Promise<{ url: string; schema: string; drop(): Promise<void> }> {
+  const url = databaseUrl();
+  const schema = `vigil_test_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+  } catch (error) {
+    await admin.end().catch(() => undefined);
+    throw new Error(`PostgreSQL is not reachable at ${redactUrl(url)} (${(error as Error).message}); ${HOW_TO_START}`, { cause: error });
+  }
+  let dropped = false;
+  return {
+    url,
+    schema,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      try {
+        await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+export type BackendKind = 'postgres' | 'pglite';
+export const BACKENDS: BackendKind[] = ['postgres', 'pglite'];
+
+/** One database for one describe block: a fresh schema on the real server, or a fresh in-memory PGlite. */
+export interface TestBackend {
+  kind: BackendKind;
+  /** Another client of the same database, as a second process would have. */
+  newClient(): Promise<SqlClient>;
+  /** A migrated store on this database. */
+  newStore(options?: Omit<StoreOptions, 'url' | 'dataDir' | 'schema' | 'client'>): Promise<Store>;
+  /** Closes every client and store opened here and drops the schema. */
+  teardown(): Promise<void>;
+}
+
+export async function openBackend(kind: BackendKind, label: string): Promise<TestBackend> {
+  const opened: Array<{ close(): Promise<void> }> = [];
+  if (kind === 'postgres') {
+    const db = await createTestSchema(label);
+    return {
+      kind,
+      async newClient() {
+        const client = createPostgresClient({ url: db.url, schema: db.schema, poolSize: 4 });
+        opened.push(client);
+        return client;
+      },
+      async newStore(options = {}) {
+        const store = await createStore({ ...options, url: db.url, schema: db.schema, poolSize: 4 });
+        opened.push(store);
+        return store;
+      },
+      async teardown() {
+        await Promise.allSettled(opened.map((c) => c.close()));
+        await db.drop();
+      },
+    };
+  }
+  const instance = await openPglite();
+  return {
+    kind,
+    newClient: async () => createPgliteClient({ instance }),
+    async newStore(options = {}) {
+      const store = await createStore({ ...options, client: await createPgliteClient({ instance }) });
+      opened.push(store);
+      return store;
+    },
+    async teardown() {
+      await Promise.allSettled(opened.map((c) => c.close()));
+      await instance.close();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { isVigilError } from '@vigil/core';
+import { migrate, splitStatements } from '../../src/migrations/migrate';
+import { MIGRATIONS } from '../../src/migrations/migrations';
+import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+
+const TABLES = [
+  'vigil_buckets',
+  'vigil_consumer_offsets',
+  'vigil_dead_letters',
+  'vigil_metric_rows',
+  'vigil_migrations',
+  'vigil_model_versions',
+  'vigil_models',
+  'vigil_prediction_index',
+  'vigil_reference_profiles',
+];
+
+describe.each(BACKENDS)('migrate on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('applies every migration once when two clients migrate at the same moment', async () => {
+    const [a, b] = [await backend.newClient(), await backend.newClient()];
+    const results = await Promise.all([migrate(a, { schema: await schemaOf(a) }), migrate(b, { schema: await schemaOf(b) })]);
+    const applied = results.map((r) => r.applied).sort((x, y) => y.length - x.length);
+    expect(applied).toEqual([MIGRATIONS.map((m) => m.id), []]);
+
+    const tables = await a.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`,
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual(TABLES);
+    const recorded = await a.query<{ id: number }>('SELECT id FROM vigil_migrations ORDER BY id');
+    expect(recorded.rows.map((r) => r.id)).toEqual(MIGRATIONS.map((m) => m.id));
+  });
+
+  it('is a no-op the second time', async () => {
+    const client = await backend.newClient();
+    expect(await migrate(client, { schema: await schemaOf(client) })).toEqual({ applied: [] });
+  });
+
+  it('applies a new migration appended after the released ones, and only that one', async () => {
+    const client = await backend.newClient();
+    const next = [...MIGRATIONS, { id: 9999, name: 'extra', sql: 'CREATE TABLE vigil_test_extra (x integer);\nINSERT INTO vigil_test_extra VALUES (1);' }];
+    expect(await migrate(client, { schema: await schemaOf(client), migrations: next })).toEqual({ applied: [9999] });
+    expect((await client.query('SELECT x FROM vigil_test_extra')).rows).toEqual([{ x: 1 }]);
+    // A build that does not know migration 9999 refuses the newer schema rather than guess.
+    const refused = await migrate(client, { schema: await schemaOf(client) }).catch((e: unknown) => e);
+    expect(isVigilError(refused, 'VIGIL_STORE_MIGRATION')).toBe(true);
+    await client.query('DROP TABLE vigil_test_extra');
+    await client.query('DELETE FROM vigil_migrations WHERE id = 9999');
+  });
+
+  it('refuses a released migration whose text changed', async () => {
+    const client = await backend.newClient();
+    const edited = MIGRATIONS.map((m) => (m.id === 1 ? { ...m, sql: `${m.sql}\n-- edited` } : m));
+    const refused = await migrate(client, { schema: await schemaOf(client), migrations: edited }).catch((e: unknown) => e);
+    expect(isVigilError(refused, 'VIGIL_STORE_MIGRATION')).toBe(true);
+    expect((refused as Error).message).toMatch(/append-only/);
+  });
+});
+
+describe('splitStatements', () => {
+  it('splits at line-ending semicolons and drops comment lines', () => {
+    expect(splitStatements('-- a comment; with a semicolon\nCREATE TABLE a (x int);\n\nCREATE INDEX i ON a (x);')).toEqual([
+      'CREATE TABLE a (x int)',
+      'CREATE INDEX i ON a (x)',
+    ]);
+  });
+});
+
+async function schemaOf(client: { query<R>(text: string): Promise<{ rows: R[] }> }): Promise<string> {
+  const result = await client.query<{ schema: string | null }>('SELECT (current_schemas(false))[1] AS schema');
+  return result.rows[0]?.schema ?? 'public';
+}
