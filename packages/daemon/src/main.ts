@@ -5,6 +5,9 @@ const USAGE = `Usage: vigil <command> [options]
 
 Commands:
   demo       the Adult census demo: train a model, score two periods, report drift, calibration, fairness
+  reference  reference fit: fit and store the reference profile of a model version
+  migrate    apply database migrations
+  dlq        dlq list: the dead-letter store
   report     one-shot drift, calibration, performance and fairness analysis of two files
   help       this text
 
@@ -16,6 +19,9 @@ type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
 /** Loaded on demand: `vigil report` should not pay for loading tfjs, which only `vigil demo` uses. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./cli/demo-command')).demoCommand,
+  dlq: async () => (await import('./cli/dlq-command')).dlqCommand,
+  migrate: async () => (await import('./cli/migrate-command')).migrateCommand,
+  reference: async () => (await import('./cli/reference-command')).referenceCommand,
   report: async () => (await import('./cli/report-command')).reportCommand,
 };
 

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import type * as NodeModule from 'node:module';
 import type { PGlite, PGliteOptions, Transaction } from '@electric-sql/pglite';
 import { VigilError } from '@vigil/core';
@@ -55,6 +56,8 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
   const owned = options.instance === undefined;
   let db: PGlite;
   try {
+    // PGlite creates its data folder but not the folders above it (./.vigil/ on a fresh checkout).
+    if (options.instance === undefined && options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
     db = options.instance ?? (await openPglite(options.dataDir));
   } catch (error) {
     throw new VigilError('VIGIL_STORE_UNAVAILABLE', `cannot open the embedded database${options.dataDir ? ` in ${options.dataDir}` : ''}: ${String(error)}`, {

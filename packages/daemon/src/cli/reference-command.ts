@@ -1,0 +1,68 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { VigilError, type FeatureKind } from '@vigil/core';
+import { fitReferenceProfile, type AnalysisSpec } from '@vigil/analyzers';
+import { readTable } from '@vigil/collector';
+import { EXIT, type CommandIo } from './command-io';
+import { databaseTarget, describeTarget, openStore } from './database';
+
+const USAGE = `Usage: vigil reference fit -c vigil.yaml --model ID --file FILE [--version V]
+         [--score-column score]
+
+Fits the reference profile of a model version from a file (CSV, NDJSON or Parquet) with the model's configured
+features, and stores it: every window of that version is compared with it.
+`;
+
+export async function referenceCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'fit') {
+    io.stdout(USAGE);
+    return sub === '--help' || sub === '-h' ? EXIT.ok : EXIT.refused;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      config: { type: 'string', short: 'c' },
+      model: { type: 'string' },
+      file: { type: 'string' },
+      version: { type: 'string' },
+      'score-column': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  const missing = (['config', 'model', 'file'] as const).filter((k) => values[k] === undefined).map((k) => `--${k}`);
+  if (missing.length > 0) throw new VigilError('VIGIL_USAGE', `vigil reference fit: ${missing.join(', ')} required\n\n${USAGE}`);
+  const { target, config } = await databaseTarget(io, values.config);
+  const model = config?.models.find((m) => m.id === values.model);
+  if (!model) throw new VigilError('VIGIL_USAGE', `vigil reference fit: no model "${values.model}" in ${values.config}`);
+
+  const scoreColumn = values['score-column'] ?? 'score';
+  const types: Record<string, FeatureKind> = { ...model.features };
+  const { table } = await readTable(resolve(io.cwd, values.file as string), { types });
+  const spec: AnalysisSpec = {
+    task: model.task,
+    features: Object.entries(model.features).map(([name, kind]) => ({ name, kind })),
+    ...(table.columns.has(scoreColumn) ? { score: scoreColumn } : {}),
+    groups: [],
+    threshold: model.threshold,
+    minGroupSize: model.minGroupSize,
+    fdr: model.fdr,
+  };
+  const profile = fitReferenceProfile(table, spec);
+  const version = values.version ?? 'unversioned';
+  const store = await openStore(target);
+  try {
+    await store.saveReferenceProfile(model.id, version, profile);
+  } finally {
+    await store.close();
+  }
+  io.stdout(
+    `Stored the reference profile of ${model.id} version ${version}: ${table.rowCount} rows, ${profile.features.length} features` +
+      `${profile.score ? ', and the score' : ''} (${describeTarget(target)})\n`,
+  );
+  return EXIT.ok;
+}

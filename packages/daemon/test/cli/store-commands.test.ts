@@ -1,0 +1,69 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ReferenceProfile } from '@vigil/analyzers';
+import { createStore } from '@vigil/store';
+import { runCli } from './run-cli';
+
+/** The commands on the embedded PGlite database (./.vigil/pglite of the working directory), as a newcomer runs them. */
+describe('vigil migrate, reference fit and dlq list on the embedded database', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'vigil-store-cli-'));
+  const config = join(cwd, 'vigil.yaml');
+  writeFileSync(
+    config,
+    [
+      'models:',
+      '  - id: golden-small',
+      '    task: binary',
+      '    owner: { name: Test team, webhook: "http://127.0.0.1:9/hook" }',
+      '    features: { x1: numeric, x2: numeric, x3: numeric, c1: categorical, c2: categorical }',
+      '',
+    ].join('\n'),
+  );
+
+  it('applies the migrations once', async () => {
+    const first = await runCli(['migrate'], cwd);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toMatch(/^Applied migrations 1.* to the embedded PGlite database in .*\.vigil\/pglite/);
+    const again = await runCli(['migrate'], cwd);
+    expect(again.stdout).toMatch(/is up to date/);
+  }, 60_000);
+
+  it('fits, stores and reloads the reference profile of a model version', async () => {
+    const file = join(__dirname, '../golden/small/reference.csv');
+    const r = await runCli(['reference', 'fit', '-c', config, '--model', 'golden-small', '--file', file, '--version', '7'], cwd);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/Stored the reference profile of golden-small version 7: 400 rows, 5 features, and the score/);
+    const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    try {
+      const stored = await store.loadReferenceProfile<ReferenceProfile>('golden-small', '7');
+      expect(stored?.profile.features.map((f) => `${f.name}:${f.kind}`)).toEqual(['x1:numeric', 'x2:numeric', 'x3:numeric', 'c1:categorical', 'c2:categorical']);
+      expect(stored?.profile.rows).toBe(400);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('lists dead letters with where they came from and why', async () => {
+    expect((await runCli(['dlq', 'list'], cwd)).stdout).toBe('No dead letters.\n');
+    const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    try {
+      await store.applyBatch(
+        {
+          groupId: 'vigil',
+          offsets: [{ topic: 'vigil.predictions', partition: 2, firstOffset: '41', nextOffset: '42' }],
+          buckets: [],
+          deadLetters: [{ topic: 'vigil.predictions', partition: 2, offset: '41', code: 'VIGIL_DECODE_INVALID_JSON', reason: 'not JSON at byte 7', raw: Buffer.from('{"model": oops') }],
+        },
+        (a) => a,
+      );
+    } finally {
+      await store.close();
+    }
+    const list = await runCli(['dlq', 'list'], cwd);
+    expect(list.stdout).toMatch(/vigil\.predictions\/2@41 {2}VIGIL_DECODE_INVALID_JSON\n {4}not JSON at byte 7\n {4}\{"model": oops/);
+    const json = JSON.parse((await runCli(['dlq', 'list', '--json'], cwd)).stdout);
+    expect(Buffer.from(json[0].raw, 'base64').toString()).toBe('{"model": oops');
+    expect((await runCli(['dlq', 'list', '--limit', '0'], cwd)).stderr).toMatch(/--limit "0" must be a positive integer/);
+  }, 60_000);
+});
