@@ -13,3 +13,8 @@ export type { CompiledDecodeOptions, DecodeOptions } from './decode/decode-optio
 export type { DeadLetter } from './decode/dead-letter';
 export type { RawMessage } from './decode/raw-message';
 export { parseIsoTimestamp } from './decode/parse-timestamp';
+export { KafkaSource } from './kafka/kafka-source';
+export type { KafkaConnectionOptions, KafkaSourceOptions } from './kafka/kafka-source';
+export type { Backpressure, BatchHandler, OffsetsFor, PredictionSource, SourceBatch, SourceState } from './kafka/prediction-source';
+export { produceFile } from './kafka/produce-file';
+export type { ProduceFileOptions, ProduceFileResult } from './kafka/produce-file';

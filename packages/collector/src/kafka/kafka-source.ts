@@ -1,0 +1,334 @@
+import { type Logger, silentLogger, VigilError } from '@vigil/core';
+import { type Consumer, type EachBatchPayload, Kafka, type KafkaConfig, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { RawMessage } from '../decode/raw-message';
+import type { BatchHandler, OffsetsFor, PredictionSource, SourceBatch, SourceState } from './prediction-source';
+
+/*
+ * One of the two files that import kafkajs (the other is produce-file.ts): kafkajs has been looking for maintainers
+ * since 2023, so the rest of Vigil sees `PredictionSource` and plain options only.
+ */
+
+/** How to reach the brokers; shared by the source and the producer. */
+export interface KafkaConnectionOptions {
+  /** `host:port` of one or more brokers (`VIGIL_KAFKA_BROKERS`, comma-separated, split by the caller). */
+  readonly brokers: readonly string[];
+  /** @defaultValue `vigil` */
+  readonly clientId?: string;
+  /** TLS: `true` for the system's CAs, or PEM material. */
+  readonly ssl?: boolean | { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly rejectUnauthorized?: boolean };
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
+  /** @defaultValue 3000 */
+  readonly connectionTimeoutMs?: number;
+  /** Kafka client retries for a request before it fails (the source still retries its own work). @defaultValue 5 */
+  readonly requestRetries?: number;
+  readonly logger?: Logger;
+}
+
+export interface KafkaSourceOptions extends KafkaConnectionOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /**
+   * Where to resume each assigned partition, asked on start and on every assignment (the store's `loadOffsets`).
+   * Kafka's own committed offsets are never used: the store holds them, written with the batch's effects.
+   */
+  readonly offsetsFor?: OffsetsFor;
+  /** Where a partition without a stored offset starts. @defaultValue true (the earliest retained message) */
+  readonly fromBeginning?: boolean;
+  /** Partitions whose batches are handled at the same time: the bound on batches in flight. @defaultValue 1 */
+  readonly partitionsConsumedConcurrently?: number;
+  /** @defaultValue 1048576 */
+  readonly maxBytesPerPartition?: number;
+  /**
+   * How long a fetch waits for data; also how long kafkajs idles when every partition is paused, so the bound on
+   * how late a resume takes effect. @defaultValue 1000
+   */
+  readonly maxWaitMs?: number;
+  /** @defaultValue 30000 */
+  readonly sessionTimeoutMs?: number;
+  /** Also how often the source heartbeats while a handler runs. @defaultValue 3000 */
+  readonly heartbeatIntervalMs?: number;
+  /** First wait after a failed handler (or `offsetsFor`); doubles up to `retryMaxMs`. @defaultValue 200 */
+  readonly retryInitialMs?: number;
+  /** @defaultValue 30000 */
+  readonly retryMaxMs?: number;
+  /** How long `close()` waits for the batch in flight and the disconnect. @defaultValue 30000 */
+  readonly closeTimeoutMs?: number;
+}
+
+/** A kafkajs client configured from our options; logs go to our logger. */
+export function createKafka(options: KafkaConnectionOptions, logger: Logger): Kafka {
+  const problems = connectionProblems(options);
+  if (problems.length > 0) {
+    throw new VigilError('VIGIL_CONFIG_INVALID', `kafka: ${problems.join('; ')}`, { details: { problems } });
+  }
+  const config: KafkaConfig = {
+    clientId: options.clientId ?? 'vigil',
+    brokers: [...options.brokers],
+    connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    retry: { retries: options.requestRetries ?? 5 },
+    logLevel: logLevel.INFO,
+    logCreator: () => (entry: LogEntry) => logKafka(logger, entry),
+  };
+  if (options.ssl !== undefined) config.ssl = typeof options.ssl === 'boolean' ? options.ssl : { ...options.ssl };
+  if (options.sasl !== undefined) {
+    const { mechanism, username, password } = options.sasl;
+    config.sasl = { mechanism, username, password } as SASLOptions;
+  }
+  return new Kafka(config);
+}
+
+export function connectionProblems(options: KafkaConnectionOptions): string[] {
+  const problems: string[] = [];
+  if (options.brokers.length === 0) problems.push('brokers: expected at least one host:port');
+  for (const broker of options.brokers) if (!/^[^\s:]+:\d+$/.test(broker)) problems.push(`brokers: "${broker}" is not host:port`);
+  return problems;
+}
+
+/** kafkajs logs group joins and the like at INFO; they are our debug. */
+function logKafka(logger: Logger, { level, log }: LogEntry): void {
+  const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+  if (level === logLevel.ERROR) logger.error(fields, message);
+  else if (level === logLevel.WARN) logger.warn(fields, message);
+  else logger.debug(fields, message);
+}
+
+/**
+ * A `PredictionSource` over a Kafka consumer group. Batches are handed over per partition (`eachBatch`); the offset
+ * of a batch is resolved only after its handler resolved, a failed handler is retried with backoff until it
+ * succeeds or the source is closed (never skipped), and each assigned partition is sought to the offset
+ * `offsetsFor` gives, on start and on every rebalance. Messages before that offset are dropped even if a fetch
+ * raced the seek, so the handler never sees what the store already holds.
+ */
+export class KafkaSource implements PredictionSource {
+  private readonly logger: Logger;
+  private readonly consumer: Consumer;
+  private readonly options: KafkaSourceOptions;
+  private currentState: SourceState = 'created';
+  /** `topic:partition` → the next offset the handler should see, once known. */
+  private readonly positions = new Map<string, bigint>();
+  /** Settles when the seeks of the latest assignment are done. */
+  private assignmentReady: Promise<void> = Promise.resolve();
+  /** `topic:partition` paused for a full downstream: batches kafkajs fetched before the pause are left unresolved. */
+  private readonly paused = new Set<string>();
+  private readonly wakers = new Set<() => void>();
+  private stopped!: () => void;
+  private failed!: (error: unknown) => void;
+  private readonly done: Promise<void>;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: KafkaSourceOptions) {
+    const problems = connectionProblems(options);
+    if (options.groupId.trim() === '') problems.push('groupId: expected a non-empty string');
+    if (options.topics.length === 0) problems.push('topics: expected at least one topic');
+    for (const [name, value] of [
+      ['partitionsConsumedConcurrently', options.partitionsConsumedConcurrently],
+      ['retryInitialMs', options.retryInitialMs],
+      ['maxWaitMs', options.maxWaitMs],
+      ['retryMaxMs', options.retryMaxMs],
+      ['closeTimeoutMs', options.closeTimeoutMs],
+    ] as const) {
+      if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) problems.push(`${name}: expected a positive integer, got ${value}`);
+    }
+    if (problems.length > 0) {
+      throw new VigilError('VIGIL_CONFIG_INVALID', `kafka source: ${problems.join('; ')}`, { details: { problems } });
+    }
+    this.options = options;
+    this.logger = (options.logger ?? silentLogger).child({ component: 'kafka-source', groupId: options.groupId });
+    this.consumer = createKafka(options, this.logger).consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      maxWaitTimeInMs: options.maxWaitMs ?? 1000,
+      allowAutoTopicCreation: false,
+    });
+    this.done = new Promise<void>((resolve, reject) => {
+      this.stopped = resolve;
+      this.failed = reject;
+    });
+    // Handled by whoever awaits run(); without run() a failure cannot happen.
+    this.done.catch(() => undefined);
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.assignmentReady = this.seekAssigned(event.payload.memberAssignment);
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (event.payload.restart) {
+        this.logger.warn({ err: event.payload.error }, 'kafka consumer crashed; it restarts');
+        return;
+      }
+      this.currentState = 'failed';
+      this.logger.error({ err: event.payload.error }, 'kafka consumer crashed and does not restart');
+      this.failed(event.payload.error);
+    });
+  }
+
+  get state(): SourceState {
+    return this.currentState;
+  }
+
+  async run(handler: BatchHandler): Promise<void> {
+    if (this.currentState !== 'created') {
+      if (this.closing !== undefined) return this.done;
+      throw new VigilError('VIGIL_INTERNAL', `kafka source: run() called while ${this.currentState}`);
+    }
+    this.currentState = 'running';
+    try {
+      await this.consumer.connect();
+      for (const topic of this.options.topics) {
+        await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+      }
+      await this.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+        eachBatch: (payload) => this.eachBatch(payload, handler),
+      });
+      this.logger.info({ topics: this.options.topics }, 'consuming');
+    } catch (error) {
+      if (this.closing === undefined) {
+        this.currentState = 'failed';
+        await this.consumer.disconnect().catch(() => undefined);
+        throw error;
+      }
+    }
+    return this.done;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const before = this.currentState;
+    if (before === 'created') {
+      this.currentState = 'stopped';
+      this.stopped();
+      return;
+    }
+    if (before === 'running') this.currentState = 'draining';
+    for (const wake of this.wakers) wake();
+    const timeoutMs = this.options.closeTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    try {
+      // disconnect() stops fetching and waits for the batch in flight.
+      const outcome = await Promise.race([this.consumer.disconnect().then(() => 'ok' as const), timedOut]);
+      if (outcome === 'timeout') this.logger.error({ timeoutMs }, 'kafka consumer did not stop in time; abandoning it');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'kafka consumer disconnect failed');
+    } finally {
+      clearTimeout(timer);
+      if (this.currentState !== 'failed') this.currentState = 'stopped';
+      this.stopped();
+    }
+    this.logger.info('stopped');
+  }
+
+  private get isClosing(): boolean {
+    return this.closing !== undefined;
+  }
+
+  private async seekAssigned(assignment: Record<string, number[]>): Promise<void> {
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      if (partitions.length === 0) continue;
+      for (const partition of partitions) this.positions.delete(`${topic}:${partition}`);
+      if (this.options.offsetsFor === undefined) continue;
+      const loaded = await this.retrying(`loading offsets of ${topic}`, () => this.options.offsetsFor!(topic, partitions));
+      if (loaded === undefined) return;
+      const offsets = loaded.value;
+      for (const partition of partitions) {
+        const offset = offsets.get(partition);
+        if (offset === undefined) continue;
+        this.positions.set(`${topic}:${partition}`, BigInt(offset));
+        this.consumer.seek({ topic, partition, offset });
+      }
+      this.logger.info({ topic, partitions, offsets: Object.fromEntries(offsets) }, 'partitions assigned; sought to stored offsets');
+    }
+  }
+
+  private async eachBatch(payload: EachBatchPayload, handler: BatchHandler): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale, pause } = payload;
+    await this.assignmentReady;
+    if (this.isClosing || !isRunning() || isStale()) return;
+    const key = `${batch.topic}:${batch.partition}`;
+    // Fetched before the pause took effect: left unresolved, so it is fetched again after the resume.
+    if (this.paused.has(key)) return;
+    const expected = this.positions.get(key);
+    const messages: RawMessage[] = [];
+    for (const m of batch.messages) {
+      if (expected !== undefined && BigInt(m.offset) < expected) continue;
+      messages.push({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, timestamp: m.timestamp });
+    }
+    if (messages.length === 0) return;
+    const last = messages[messages.length - 1]!.offset;
+    const sourceBatch: SourceBatch = {
+      topic: batch.topic,
+      partition: batch.partition,
+      messages,
+      firstOffset: messages[0]!.offset,
+      nextOffset: (BigInt(last) + 1n).toString(),
+    };
+    // A handler slower than the session timeout would otherwise cost the partition to a rebalance.
+    const beat = setInterval(() => {
+      heartbeat().catch((error: unknown) => this.logger.debug({ err: error }, 'heartbeat during a batch failed'));
+    }, this.options.heartbeatIntervalMs ?? 3000);
+    let result: { value: Awaited<ReturnType<BatchHandler>> } | undefined;
+    try {
+      result = await this.retrying(`handling ${key} offsets ${sourceBatch.firstOffset}..${last}`, () => handler(sourceBatch));
+    } finally {
+      clearInterval(beat);
+    }
+    // Closing while the handler kept failing: the batch stays unresolved, and a restart reads it again from the store's offsets.
+    if (result === undefined) return;
+    const outcome = result.value;
+    this.positions.set(key, BigInt(sourceBatch.nextOffset));
+    resolveOffset(last);
+    await heartbeat().catch(() => undefined);
+    if (outcome !== undefined && outcome !== null && !this.isClosing) {
+      const resume = pause();
+      this.paused.add(key);
+      this.logger.debug({ topic: batch.topic, partition: batch.partition }, 'downstream full; partition paused');
+      void outcome.resumeWhen
+        .catch(() => undefined)
+        .then(() => {
+          this.paused.delete(key);
+          if (this.currentState !== 'running') return;
+          resume();
+          this.logger.debug({ topic: batch.topic, partition: batch.partition }, 'partition resumed');
+        });
+    }
+  }
+
+  /** Runs `work` until it succeeds, waiting longer after each failure; undefined when closed first. */
+  private async retrying<T>(what: string, work: () => Promise<T>): Promise<{ value: T } | undefined> {
+    const initial = this.options.retryInitialMs ?? 200;
+    const max = this.options.retryMaxMs ?? 30_000;
+    for (let attempt = 1; ; attempt++) {
+      if (attempt > 1 && this.isClosing) return undefined;
+      try {
+        return { value: await work() };
+      } catch (error) {
+        const waitMs = Math.min(max, initial * 2 ** Math.min(attempt - 1, 20));
+        this.logger.warn({ err: error, attempt, waitMs }, `${what} failed; retrying`);
+        if (this.isClosing) return undefined;
+        await this.sleep(waitMs);
+      }
+    }
+  }
+
+  /** A wait that close() cuts short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+}

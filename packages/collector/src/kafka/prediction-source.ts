@@ -1,0 +1,44 @@
+import type { RawMessage } from '../decode/raw-message';
+
+/**
+ * The messages of one partition that a source hands over at once: `firstOffset ≤ offset < nextOffset` for every
+ * message (offsets as decimal strings, Kafka's are 64-bit). After the handler resolves, the source considers the
+ * range consumed; the store's offsets (written by the handler in the same transaction as the batch's effects) are
+ * what a restart seeks to.
+ */
+export interface SourceBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly RawMessage[];
+  readonly firstOffset: string;
+  readonly nextOffset: string;
+}
+
+/**
+ * What a handler returns when downstream is full: the source pauses the batch's partition until `resumeWhen`
+ * settles (either way), then fetches again. The batch itself counts as handled.
+ */
+export interface Backpressure {
+  readonly resumeWhen: Promise<unknown>;
+}
+
+/**
+ * Handles one batch. It may be called again with the same messages (after a failure, a rebalance or a restart),
+ * so it must be idempotent; the store's `applyBatch` makes it so. A rejection is retried with backoff, never
+ * skipped.
+ */
+export type BatchHandler = (batch: SourceBatch) => Promise<void | Backpressure>;
+
+/** Where to resume each partition: partition → the next offset to consume. Partitions absent start at the source's default. */
+export type OffsetsFor = (topic: string, partitions: readonly number[]) => Promise<Map<number, string>>;
+
+export type SourceState = 'created' | 'running' | 'draining' | 'stopped' | 'failed';
+
+/** A stream of prediction (or label) messages in batches; the collector sees this, never a Kafka client. */
+export interface PredictionSource {
+  readonly state: SourceState;
+  /** Connects, consumes and hands every batch to `handler`; resolves once `close()` has stopped it, rejects if it fails. */
+  run(handler: BatchHandler): Promise<void>;
+  /** Stops intake, waits for the batch in flight (bounded), disconnects. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,208 @@
+import { PredictionBatchBuilder, type DeadLetter } from '@vigil/collector';
+import { KafkaSource, produceFile, type BatchHandler, type KafkaSourceOptions, type SourceBatch } from '@vigil/collector';
+import { MODELS } from '../decode/decode-helpers';
+import { createTestTopic, delay, kafkaBrokers, uniqueName, within, writeEventsFile } from './kafka-test-kit';
+
+/** Runs `source` until `until()` holds after a batch, then closes it (bounded). */
+async function consumeUntil(source: KafkaSource, handler: BatchHandler, until: () => boolean, timeoutMs = 45_000): Promise<void> {
+  let reached!: () => void;
+  const done = new Promise<void>((r) => (reached = r));
+  const running = source.run(async (batch) => {
+    const result = await handler(batch);
+    if (until()) reached();
+    return result;
+  });
+  try {
+    await within(timeoutMs, 'consuming', Promise.race([done, running]));
+  } finally {
+    await within(15_000, 'close()', source.close());
+    await within(5_000, 'run() after close()', running);
+  }
+}
+
+function sourceOptions(topic: string, extra: Partial<KafkaSourceOptions> = {}): KafkaSourceOptions {
+  return { brokers: kafkaBrokers(), groupId: uniqueName('group'), topics: [topic], retryInitialMs: 50, ...extra };
+}
+
+describe('KafkaSource against the real broker', () => {
+  const teardown: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const step of teardown.splice(0).reverse()) await step();
+  });
+
+  test('5,000 produced events arrive exactly once each, as batch rows or dead letters', async () => {
+    const { topic, drop } = await createTestTopic('exactly-once', 3);
+    teardown.push(drop);
+    const file = writeEventsFile(5000, 97);
+    teardown.push(file.remove);
+
+    const produced = await produceFile(file.path, { brokers: kafkaBrokers(), topic, keyField: 'model' });
+    expect(produced).toEqual(expect.objectContaining({ produced: 5000, unkeyed: file.badLines, blankLines: 0 }));
+
+    const builder = new PredictionBatchBuilder(MODELS);
+    const ids: string[] = [];
+    const deadLetters: DeadLetter[] = [];
+    const seen = new Set<string>();
+    let messages = 0;
+    const started = Date.now();
+    await consumeUntil(
+      new KafkaSource(sourceOptions(topic)),
+      async (batch) => {
+        for (const m of batch.messages) {
+          const where = `${m.partition}:${m.offset}`;
+          expect(seen.has(where)).toBe(false);
+          seen.add(where);
+          builder.add(m);
+        }
+        messages += batch.messages.length;
+        expect(batch.firstOffset).toBe(batch.messages[0]!.offset);
+        expect(BigInt(batch.nextOffset)).toBe(BigInt(batch.messages.at(-1)!.offset) + 1n);
+        const built = builder.build();
+        for (const b of built.batches.values()) ids.push(...b.ids);
+        deadLetters.push(...built.deadLetters);
+      },
+      () => messages >= 5000,
+    );
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`consumed ${messages} messages in ${seconds.toFixed(2)} s (${Math.round(messages / seconds)} msg/s incl. group join)`);
+
+    expect(messages).toBe(5000);
+    expect(ids).toHaveLength(file.ids.length);
+    expect(new Set(ids)).toEqual(new Set(file.ids));
+    expect(deadLetters).toHaveLength(file.badLines);
+    expect(deadLetters.every((d) => d.code === 'VIGIL_DECODE_INVALID_JSON' && d.topic === topic)).toBe(true);
+  });
+
+  test('seeks each assigned partition to the offset offsetsFor gives: only the last 2,000 of 5,000 arrive', async () => {
+    const { topic, drop } = await createTestTopic('seek', 1);
+    teardown.push(drop);
+    const file = writeEventsFile(5000);
+    teardown.push(file.remove);
+    await produceFile(file.path, { brokers: kafkaBrokers(), topic, keyField: 'model' });
+
+    const asked: Array<[string, readonly number[]]> = [];
+    const offsets: string[] = [];
+    await consumeUntil(
+      new KafkaSource(
+        sourceOptions(topic, {
+          offsetsFor: async (t, partitions) => {
+            asked.push([t, partitions]);
+            return new Map([[0, '3000']]);
+          },
+        }),
+      ),
+      async (batch) => {
+        offsets.push(...batch.messages.map((m) => m.offset));
+      },
+      () => offsets.length >= 2000,
+    );
+    expect(asked).toEqual([[topic, [0]]]);
+    expect(offsets).toHaveLength(2000);
+    expect(offsets[0]).toBe('3000');
+    expect(offsets.at(-1)).toBe('4999');
+    expect(new Set(offsets).size).toBe(2000);
+  });
+
+  test('a failing handler is retried with backoff, never skipped; a full downstream pauses the partition', async () => {
+    const { topic, drop } = await createTestTopic('retry', 1);
+    teardown.push(drop);
+    const file = writeEventsFile(1000);
+    teardown.push(file.remove);
+    // Small produce requests make small record batches, so the consumer gets many batches.
+    await produceFile(file.path, { brokers: kafkaBrokers(), topic, keyField: 'model', batchSize: 50 });
+
+    let failures = 0;
+    let pausedAt = 0;
+    let resumedAt = 0;
+    let firstAfterPause = 0;
+    const handled = new Map<string, number>();
+    const calls: SourceBatch[] = [];
+    await consumeUntil(
+      new KafkaSource(sourceOptions(topic, { maxBytesPerPartition: 16_384 })),
+      async (batch) => {
+        calls.push(batch);
+        if (pausedAt > 0 && firstAfterPause === 0) firstAfterPause = Date.now();
+        if (calls.length <= 3) {
+          failures++;
+          throw new Error('downstream unavailable');
+        }
+        for (const m of batch.messages) handled.set(m.offset, (handled.get(m.offset) ?? 0) + 1);
+        if (calls.length === 5) {
+          pausedAt = Date.now();
+          return { resumeWhen: delay(500).then(() => (resumedAt = Date.now())) };
+        }
+      },
+      () => handled.size >= 1000,
+    );
+    expect(failures).toBe(3);
+    // The same batch again after each failure.
+    expect(calls[1]!.firstOffset).toBe(calls[0]!.firstOffset);
+    expect(calls[3]!.firstOffset).toBe(calls[0]!.firstOffset);
+    expect(calls[0]!.firstOffset).toBe('0');
+    expect(resumedAt - pausedAt).toBeGreaterThanOrEqual(490);
+    // Nothing more of the partition was handed over while downstream was full.
+    expect(firstAfterPause).toBeGreaterThanOrEqual(resumedAt);
+    expect(handled.size).toBe(1000);
+    expect([...handled.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  test('close() while a batch is in flight resolves within a bounded time, and run() with it', async () => {
+    const { topic, drop } = await createTestTopic('close', 1);
+    teardown.push(drop);
+    const file = writeEventsFile(2000);
+    teardown.push(file.remove);
+    await produceFile(file.path, { brokers: kafkaBrokers(), topic, keyField: 'model' });
+
+    const source = new KafkaSource(sourceOptions(topic, { maxBytesPerPartition: 16_384 }));
+    let inHandler!: () => void;
+    const entered = new Promise<void>((r) => (inHandler = r));
+    let batches = 0;
+    const running = source.run(async () => {
+      batches++;
+      inHandler();
+      await delay(300);
+    });
+    await within(30_000, 'the first batch', entered);
+    expect(source.state).toBe('running');
+    const started = Date.now();
+    await within(10_000, 'close()', source.close());
+    await within(2_000, 'run()', running);
+    const closeMs = Date.now() - started;
+    console.log(`close() with a batch in flight took ${closeMs} ms`);
+    expect(source.state).toBe('stopped');
+    const after = batches;
+    await delay(500);
+    expect(batches).toBe(after);
+    // Idempotent.
+    await within(1_000, 'second close()', source.close());
+  });
+
+  test('close() during handler retries does not wait for the backoff', async () => {
+    const { topic, drop } = await createTestTopic('close-retry', 1);
+    teardown.push(drop);
+    const file = writeEventsFile(10);
+    teardown.push(file.remove);
+    await produceFile(file.path, { brokers: kafkaBrokers(), topic, keyField: 'model' });
+
+    const source = new KafkaSource(sourceOptions(topic, { retryInitialMs: 60_000 }));
+    let failed!: () => void;
+    const firstFailure = new Promise<void>((r) => (failed = r));
+    const running = source.run(async () => {
+      failed();
+      throw new Error('always down');
+    });
+    await within(30_000, 'the first failure', firstFailure);
+    await within(10_000, 'close()', source.close());
+    await within(2_000, 'run()', running);
+  });
+
+  test('a broker that does not answer makes run() reject with the cause', async () => {
+    const source = new KafkaSource({ brokers: ['127.0.0.1:1'], groupId: uniqueName('group'), topics: ['nothing'], requestRetries: 0, connectionTimeoutMs: 500 });
+    await expect(within(20_000, 'run()', source.run(async () => undefined))).rejects.toThrow(/connect|ECONNREFUSED/i);
+    await within(5_000, 'close()', source.close());
+  });
+
+  test('refuses bad options, every problem together', () => {
+    expect(() => new KafkaSource({ brokers: ['localhost'], groupId: ' ', topics: [] })).toThrow(/brokers: "localhost".*groupId.*topics|groupId.*topics/);
+  });
+});
