@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { PredictionBatchBuilder, type DeadLetter } from '@vigil/collector';
+import { createPostgresClient, createStore } from '@vigil/store';
 import { KafkaSource, produceFile, type BatchHandler, type KafkaSourceOptions, type SourceBatch } from '@vigil/collector';
 import { MODELS } from '../decode/decode-helpers';
-import { createTestTopic, delay, kafkaBrokers, uniqueName, within, writeEventsFile } from './kafka-test-kit';
+import { createTestTopic, delay, kafkaBrokers, serviceSetting, uniqueName, within, writeEventsFile } from './kafka-test-kit';
 
 /** Runs `source` until `until()` holds after a batch, then closes it (bounded). */
 async function consumeUntil(source: KafkaSource, handler: BatchHandler, until: () => boolean, timeoutMs = 45_000): Promise<void> {
@@ -204,5 +206,109 @@ describe('KafkaSource against the real broker', () => {
 
   test('refuses bad options, every problem together', () => {
     expect(() => new KafkaSource({ brokers: ['localhost'], groupId: ' ', topics: [] })).toThrow(/brokers: "localhost".*groupId.*topics|groupId.*topics/);
+  });
+});
+
+describe('KafkaSource with the real store: exactly once across a restart', () => {
+  const teardown: Array<() => Promise<void> | void> = [];
+  afterAll(async () => {
+    for (const step of teardown.splice(0).reverse()) await step();
+  });
+
+  test('closed and restarted mid-stream, the stored offsets end at the topic end and no batch is applied twice', async () => {
+    const url = serviceSetting('VIGIL_DATABASE_URL');
+    const schema = `vigil_test_kafka_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const store = await createStore({ url, schema }).catch((error: unknown) => {
+      throw new Error(`PostgreSQL is not reachable (${(error as Error).message}); start it with \`bash scripts/services/start.sh postgres\``, { cause: error });
+    });
+    teardown.push(async () => {
+      await store.close();
+      const admin = createPostgresClient({ url });
+      try {
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await admin.close();
+      }
+    });
+    const { topic, endOffsets, drop } = await createTestTopic('store', 3);
+    teardown.push(drop);
+    const file = writeEventsFile(5000, 50);
+    teardown.push(file.remove);
+    await produceFile(file.path, { brokers: kafkaBrokers(), topic, keyField: 'model', batchSize: 100 });
+    const ends = await endOffsets();
+
+    const groupId = uniqueName('group');
+    const offsetsFor = async (t: string): Promise<Map<number, string>> =>
+      new Map((await store.loadOffsets(groupId, t)).map((o) => [o.partition, o.nextOffset]));
+    const builder = new PredictionBatchBuilder(MODELS);
+    const applied: Array<{ partition: number; first: bigint; next: bigint; run: number }> = [];
+    let skipped = 0;
+    let appliedMessages = 0;
+    const handlerFor =
+      (run: number): BatchHandler =>
+      async (batch) => {
+        for (const m of batch.messages) builder.add(m);
+        const built = builder.build();
+        const result = await store.applyBatch(
+          {
+            groupId,
+            offsets: [{ topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset, nextOffset: batch.nextOffset }],
+            buckets: [],
+            deadLetters: built.deadLetters.map((d) => ({ topic: d.topic, partition: d.partition, offset: d.offset, code: d.code, reason: d.reason, raw: d.raw })),
+          },
+          (stored) => stored,
+        );
+        if (!result.applied) {
+          skipped++;
+          return;
+        }
+        applied.push({ partition: batch.partition, first: BigInt(batch.firstOffset), next: BigInt(batch.nextOffset), run });
+        appliedMessages += batch.messages.length;
+      };
+
+    // First run: stopped once 2,000 events are stored, with later batches possibly fetched and in flight.
+    await consumeUntil(new KafkaSource(sourceOptions(topic, { groupId, offsetsFor, maxBytesPerPartition: 16_384 })), handlerFor(1), () => appliedMessages >= 2000);
+    const afterFirst = appliedMessages;
+    expect(afterFirst).toBeGreaterThanOrEqual(2000);
+    expect(afterFirst).toBeLessThan(5000);
+
+    // Second run, same group: resumes from the stored offsets.
+    await consumeUntil(new KafkaSource(sourceOptions(topic, { groupId, offsetsFor, maxBytesPerPartition: 16_384 })), handlerFor(2), () => appliedMessages >= 5000);
+
+    expect(appliedMessages).toBe(5000);
+    const stored = new Map((await store.loadOffsets(groupId, topic)).map((o) => [o.partition, o.nextOffset]));
+    expect(stored).toEqual(new Map([...ends].filter(([, end]) => end !== '0')));
+    // Per partition, the applied ranges tile [0, end) with no overlap and no gap.
+    for (const [partition, end] of ends) {
+      const ranges = applied.filter((a) => a.partition === partition).sort((a, b) => (a.first < b.first ? -1 : 1));
+      let next = 0n;
+      for (const r of ranges) {
+        expect(r.first).toBe(next);
+        next = r.next;
+      }
+      expect(next).toBe(BigInt(end));
+    }
+    expect(applied.some((a) => a.run === 2)).toBe(true);
+
+    // A third run that ignores the stored offsets reads everything again: the store refuses every batch.
+    let reread = 0;
+    const third = handlerFor(3);
+    await consumeUntil(
+      new KafkaSource(sourceOptions(topic, { maxBytesPerPartition: 16_384 })),
+      async (batch) => {
+        await third(batch);
+        reread += batch.messages.length;
+      },
+      () => reread >= 5000,
+    );
+    expect(reread).toBe(5000);
+    expect(appliedMessages).toBe(5000);
+    expect(skipped).toBeGreaterThan(0);
+    console.log(
+      `store e2e: ${afterFirst} events applied before the restart, ${appliedMessages - afterFirst} after, in ${applied.length} batches; ` +
+        `a re-read of all ${reread} from offset 0 was refused by the store in ${skipped} batches`,
+    );
+    const deadLetters = await store.listDeadLetters({ limit: 1000 });
+    expect(deadLetters.filter((d) => d.topic === topic)).toHaveLength(file.badLines);
   });
 });

@@ -34,7 +34,10 @@ export function uniqueName(label: string): string {
 }
 
 /** Creates a uniquely named topic and returns it with its teardown; fails clearly when Kafka does not answer. */
-export async function createTestTopic(label: string, partitions: number): Promise<{ topic: string; drop(): Promise<void> }> {
+export async function createTestTopic(
+  label: string,
+  partitions: number,
+): Promise<{ topic: string; endOffsets(): Promise<Map<number, string>>; drop(): Promise<void> }> {
   const brokers = kafkaBrokers();
   const topic = uniqueName(label);
   const admin = new Kafka({ clientId: 'vigil-test-admin', brokers, connectionTimeout: 2000, retry: { retries: 2 }, logLevel: logLevel.NOTHING }).admin();
@@ -48,6 +51,10 @@ export async function createTestTopic(label: string, partitions: number): Promis
   let dropped = false;
   return {
     topic,
+    async endOffsets() {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(offsets.map((o) => [o.partition, o.high]));
+    },
     async drop() {
       if (dropped) return;
       dropped = true;
