@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# README's test command: set everything up (packages, the Python reference implementations, Chromium, a real
-# PostgreSQL on loopback), regenerate the golden vectors, type-check and lint, then every test. Jest's results
+# README's test command: set everything up (packages, the Python reference implementations, Chromium, real
+# PostgreSQL and Kafka on loopback), regenerate the golden vectors, type-check and lint, then every test. Jest's results
 # are also written to test-results.json. The services this script starts are stopped when it exits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --tests
 bash scripts/services/install.sh
-trap 'bash scripts/services/stop.sh postgres >/dev/null 2>&1 || true' EXIT
-bash scripts/services/start.sh postgres
+trap 'bash scripts/services/stop.sh postgres kafka >/dev/null 2>&1 || true' EXIT
+bash scripts/services/start.sh postgres kafka
 bash scripts/golden/generate.sh
 pnpm run --silent typecheck
 pnpm run --silent lint

@@ -7,6 +7,7 @@ Commands:
   demo       the Adult census demo: train a model, score two periods, report drift, calibration, fairness
   reference  reference fit: fit and store the reference profile of a model version
   migrate    apply database migrations
+  replay     produce an NDJSON file of events to Kafka
   dlq        dlq list: the dead-letter store
   report     one-shot drift, calibration, performance and fairness analysis of two files
   help       this text
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   dlq: async () => (await import('./cli/dlq-command')).dlqCommand,
   migrate: async () => (await import('./cli/migrate-command')).migrateCommand,
   reference: async () => (await import('./cli/reference-command')).referenceCommand,
+  replay: async () => (await import('./cli/replay-command')).replayCommand,
   report: async () => (await import('./cli/report-command')).reportCommand,
 };
 
