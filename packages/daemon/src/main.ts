@@ -4,25 +4,28 @@ import { EXIT, type CommandIo } from './cli/command-io';
 const USAGE = `Usage: vigil <command> [options]
 
 Commands:
-  demo       the Adult census demo: train a model, score two periods, report drift, calibration, fairness
-  reference  reference fit: fit and store the reference profile of a model version
-  migrate    apply database migrations
-  replay     produce an NDJSON file of events to Kafka
-  dlq        dlq list: the dead-letter store
-  report     one-shot drift, calibration, performance and fairness analysis of two files
-  help       this text
+  report          one-shot drift, calibration, performance and fairness analysis of two files
+  demo            the Adult census demo: train a model, score two periods, report drift, calibration, fairness
+  reference fit   fit and store the reference profile of a model version
+  replay          produce an NDJSON file of events to Kafka
+  dlq list        the dead-letter store
+  migrate         apply database migrations
+  help            this text
 
 Run "vigil <command> --help" for a command's options.
 `;
 
 type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
 
-/** Loaded on demand: `vigil report` should not pay for loading tfjs, which only `vigil demo` uses. */
+/**
+ * Loaded on demand: `vigil report` should not pay for loading tfjs, which only `vigil demo` uses. A command of two
+ * words (`dlq list`) is looked up before its first word alone.
+ */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./cli/demo-command')).demoCommand,
-  dlq: async () => (await import('./cli/dlq-command')).dlqCommand,
+  'dlq list': async () => (await import('./cli/dlq-command')).dlqCommand,
   migrate: async () => (await import('./cli/migrate-command')).migrateCommand,
-  reference: async () => (await import('./cli/reference-command')).referenceCommand,
+  'reference fit': async () => (await import('./cli/reference-command')).referenceCommand,
   replay: async () => (await import('./cli/replay-command')).replayCommand,
   report: async () => (await import('./cli/report-command')).reportCommand,
 };
@@ -34,14 +37,16 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     io.stdout(USAGE);
     return name === undefined ? EXIT.refused : EXIT.ok;
   }
-  const load = COMMANDS[name];
+  const twoWords = rest[0] !== undefined ? COMMANDS[`${name} ${rest[0]}`] : undefined;
+  const load = twoWords ?? COMMANDS[name];
+  const args = twoWords ? rest.slice(1) : rest;
   if (!load) {
     io.stderr(`vigil: unknown command "${name}"\n\n${USAGE}`);
     return EXIT.refused;
   }
   try {
     const command = await load();
-    return await command(rest, io);
+    return await command(args, io);
   } catch (error) {
     if (isVigilError(error)) {
       io.stderr(`error [${error.code}]: ${error.message}\n`);

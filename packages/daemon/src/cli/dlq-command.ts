@@ -10,20 +10,20 @@ raw bytes. --all includes messages already replayed.
 `;
 
 export async function dlqCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub !== 'list') {
-    io.stdout(USAGE);
-    return sub === '--help' || sub === '-h' ? EXIT.ok : EXIT.refused;
-  }
   const { values } = parseArgs({
-    args: rest,
+    args: [...argv],
     options: {
       config: { type: 'string', short: 'c' },
       limit: { type: 'string' },
       all: { type: 'boolean' },
       json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new VigilError('VIGIL_USAGE', `vigil dlq list: --limit "${values.limit}" must be a positive integer`);
   const { target } = await databaseTarget(io, values.config);

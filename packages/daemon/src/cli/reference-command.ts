@@ -14,13 +14,8 @@ features, and stores it: every window of that version is compared with it.
 `;
 
 export async function referenceCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub !== 'fit') {
-    io.stdout(USAGE);
-    return sub === '--help' || sub === '-h' ? EXIT.ok : EXIT.refused;
-  }
   const { values } = parseArgs({
-    args: rest,
+    args: [...argv],
     options: {
       config: { type: 'string', short: 'c' },
       model: { type: 'string' },
