@@ -4,7 +4,7 @@
  * report holds the raw values, the statistics that need them are exact here: KS and Wasserstein (sorted
  * samples, one worker thread per core), AUC and equal-mass ECE.
  */
-import type { Table } from '@vigil/core';
+import { VigilError, type Table } from '@vigil/core';
 import { accumulate, emptyAccumulator, type WindowAccumulator } from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { binLabels } from '../profile/binning';
@@ -14,7 +14,7 @@ import { classificationRates, rocAuc } from '../stats/classification';
 import { fairnessDifferences, groupRates } from '../stats/fairness';
 import { benjaminiHochberg } from '../stats/multiple-testing';
 import { categoricalDrift, numericDrift, type NumericDrift } from '../window/feature-drift';
-import { DRIFT_DEFAULTS, driftMethod } from './drift-decision';
+import { DRIFT_DEFAULTS, driftMethod, type DriftMethod } from './drift-decision';
 import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns } from './parallel-columns';
 import type { Calibration, FairnessResult, FeatureDrift, Report } from './report-types';
@@ -53,10 +53,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
       return {
         feature: p.name,
         kind: 'numeric',
-        method,
-        value: method === 'ks' ? metrics.ks : metrics.psi,
-        threshold: method === 'ks' ? spec.fdr : DRIFT_DEFAULTS.psi,
-        ...(method === 'ks' ? { pValue: metrics.ksPValue } : {}),
+        ...decidingMetric(method, metrics.ks, metrics.ksPValue, metrics.psi, spec.fdr),
         drifted: false,
         metrics: pickNumeric(metrics),
         histogram: { labels: binLabels(p.edges), reference: p.counts, current: a.counts },
@@ -68,10 +65,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
       return {
         feature: p.name,
         kind: 'categorical',
-        method,
-        value: method === 'chi2' ? m.chi2 : m.psi,
-        threshold: method === 'chi2' ? spec.fdr : DRIFT_DEFAULTS.psi,
-        ...(method === 'chi2' ? { pValue: m.chi2PValue } : {}),
+        ...decidingMetric(method, m.chi2, m.chi2PValue, m.psi, spec.fdr),
         drifted: false,
         metrics: {
           chi2: m.chi2,
@@ -86,7 +80,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
         histogram: { labels: m.labels, reference: m.referenceCounts, current: m.currentCounts },
       };
     }
-    throw new Error(`profile and accumulator disagree on the kind of "${p.name}"`);
+    throw new VigilError('VIGIL_INTERNAL', `profile and accumulator disagree on the kind of "${p.name}"`);
   });
 
   decideDrift(drift, spec.fdr);
@@ -106,6 +100,11 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     },
     generatedAt: (input.now?.() ?? new Date()).toISOString(),
   };
+}
+
+/** What decides `drifted`: the test statistic and its p-value on small samples, PSI on large ones. */
+function decidingMetric(method: DriftMethod, statistic: number, pValue: number, psi: number, fdr: number): Pick<FeatureDrift, 'method' | 'value' | 'threshold' | 'pValue'> {
+  return method === 'psi' ? { method, value: psi, threshold: DRIFT_DEFAULTS.psi } : { method, value: statistic, threshold: fdr, pValue };
 }
 
 function pickNumeric(m: NumericDrift) {

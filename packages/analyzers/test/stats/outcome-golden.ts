@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { GroupRates } from '@vigil/analyzers';
 
 export interface BinaryGolden {
   name: string;
@@ -30,24 +31,8 @@ export interface BinnedGolden {
   bins: { count: number; sumScore: number; sumLabel: number }[];
 }
 
-export interface GroupGolden {
-  group: string;
-  n: number;
-  labelled: number;
-  selectionRate: number;
-  tpr: number | null;
-  fpr: number | null;
-  fnr: number | null;
-  ppv: number | null;
-  ece: number | null;
-  ciSelectionRate: [number, number];
-  ciTpr: [number, number] | null;
-  ciFpr: [number, number] | null;
-  ciFnr: [number, number] | null;
-  ciPpv: [number, number] | null;
-  sufficient: boolean;
-  sufficientLabelled: boolean;
-}
+/** The golden per-group rates have exactly the report's shape. */
+export type GroupGolden = GroupRates;
 
 export interface FairnessGolden {
   name: string;
