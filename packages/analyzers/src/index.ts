@@ -10,6 +10,8 @@ export { analyzeReport } from './report/analyze-report';
 export type { ReportInput } from './report/analyze-report';
 export { DRIFT_DEFAULTS } from './report/drift-decision';
 export { categoricalDrift, numericDrift } from './window/feature-drift';
+export { EventTimeWindows } from './window/event-time-windows';
+export type { WindowBounds } from './window/event-time-windows';
 export type {
   BinaryPerformance, Calibration, CalibrationBin, CategoricalDriftMetrics, FairnessResult, FeatureDrift, GroupRates,
   Histogram, NumericDriftMetrics, RegressionPerformance, Report,
