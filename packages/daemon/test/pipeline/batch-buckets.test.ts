@@ -1,0 +1,64 @@
+import type { ModelDefinition } from '@vigil/core';
+import { EventTimeWindows, accumulate, emptyAccumulator, fitReferenceProfile, mergeAccumulators, type WindowAccumulator } from '@vigil/analyzers';
+import { PredictionBatchBuilder, type PredictionBatch } from '@vigil/collector';
+import { batchBuckets, batchSpec } from '../../src/pipeline/batch-buckets';
+
+const MIN = 60_000;
+const T0 = Date.parse('2026-11-22T10:00:00Z');
+const model: ModelDefinition = { id: 'credit-risk', task: 'binary', threshold: 0.5, features: { age: 'numeric', region: 'categorical' }, groups: ['sex', 'sex*region'] };
+
+function decode(events: object[]): PredictionBatch {
+  const builder = new PredictionBatchBuilder(new Map([[model.id, model]]));
+  events.forEach((e, i) => builder.add({ topic: 'vigil.predictions', partition: 0, offset: String(i), key: Buffer.from(model.id), value: Buffer.from(JSON.stringify(e)) }));
+  const built = builder.build();
+  expect(built.deadLetters).toEqual([]);
+  return built.batches.get(model.id)!;
+}
+
+function events(n: number, version: string, start: number, seed: number): object[] {
+  return Array.from({ length: n }, (_, i) => {
+    const u = ((i * 7919 + seed * 104729) % 1000) / 1000;
+    return {
+      model: model.id,
+      version,
+      id: `${version}-${seed}-${i}`,
+      ts: new Date(start + i * 17_000).toISOString(),
+      features: { age: Math.round(20 + 50 * u), region: ['north', 'south', 'east'][i % 3] },
+      score: u,
+      label: i % 4 === 0 ? null : i % 2,
+      groups: i % 5 === 0 ? { region: 'x' } : { sex: i % 2 ? 'female' : 'male' },
+    };
+  });
+}
+
+describe('batchBuckets: a decoded batch becomes per-bucket accumulator deltas', () => {
+  const windows = new EventTimeWindows({ sizeMs: 60 * MIN, slideMs: 5 * MIN, allowedLatenessMs: 10 * MIN });
+  const profile = fitReferenceProfile(decode(events(500, '7', T0 - 24 * 60 * MIN, 1)).table, batchSpec(model));
+
+  it('splits rows by version and bucket; the deltas add up to the whole batch', () => {
+    const batch = decode([...events(300, '7', T0, 2), ...events(40, '8', T0, 3)]);
+    const result = batchBuckets(batch, model, windows, (v) => (v === '7' ? profile : undefined), 7 * 24 * 60 * MIN);
+
+    expect(result.unprofiled).toEqual([{ version: '8', rows: 40 }]);
+    expect(result.buckets.every((b) => b.version === '7' && b.bucketStart % windows.slideMs === 0)).toBe(true);
+    expect(result.buckets.reduce((s, b) => s + b.rows, 0)).toBe(300);
+    // 300 events 17 s apart: the last at 84.7 min, in the bucket starting at 80 min: 17 five-minute buckets.
+    expect(result.buckets).toHaveLength(17);
+    expect(result.predictions).toHaveLength(340);
+    expect(result.predictions[0]).toEqual({ model: model.id, id: '7-2-0', version: '7', ts: T0, bucketStart: T0, expiresAt: T0 + 7 * 24 * 60 * MIN });
+
+    const spec = batchSpec(model);
+    const whole = accumulate(emptyAccumulator(profile, spec), profile, spec, decode(events(300, '7', T0, 2)).table);
+    const merged = result.buckets.map((b) => b.accumulator).reduce((a, b) => mergeAccumulators(a, b));
+    const round = (acc: WindowAccumulator): unknown => JSON.parse(JSON.stringify(acc.features), (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v));
+    expect(round(merged)).toEqual(round(whole));
+    expect(merged.outcome.labelled).toBe(whole.outcome.labelled);
+  });
+
+  it('keys groups by attribute, with a missing attribute as its own group', () => {
+    const batch = decode(events(60, '7', T0, 4));
+    const [first] = batchBuckets(batch, model, windows, () => profile, MIN).buckets;
+    expect(Object.keys(first!.accumulator.groups)).toEqual(['sex', 'sex*region']);
+    expect(Object.keys(first!.accumulator.groups.sex!).sort()).toEqual(['(missing)', 'female', 'male']);
+  });
+});
