@@ -10,10 +10,10 @@ import { groupColumns } from '../profile/analysis-spec';
 import { binIndex, countSortedIntoBins } from '../profile/binning';
 import { asCategorical, asNumeric, requireColumn, type NumericProfile, type ReferenceProfile } from '../profile/reference-profile';
 import type { CalibrationBinStats } from '../stats/calibration';
-import { CALIBRATION_BINS, calibrationBinIndex } from '../stats/calibration';
+import { CALIBRATION_BINS, addCalibrationBins, equalWidthCalibrationBins } from '../stats/calibration';
 import type { GroupCounts } from '../stats/fairness';
 import { addGroupCounts, countGroups, emptyGroupCounts } from '../stats/fairness';
-import { clippedLogLossTerm } from '../stats/classification';
+import { clippedLogLossTerm, confusionCounts } from '../stats/classification';
 
 /** The group of a row whose attribute value is missing: its own group, never dropped (PRODUCT.md §1). */
 export const MISSING_GROUP = '(missing)';
@@ -265,19 +265,9 @@ function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: Ana
       if (y !== y || s !== s) continue;
       out.labelled++;
       if (binary) {
-        const bin = out.calibration[calibrationBinIndex(s)]!;
-        bin.count++;
-        bin.sumScore += s;
-        bin.sumLabel += y;
         const fine = binIndex(fineEdges, s);
         if (y === 1) out.positiveFine[fine]!++;
         else out.negativeFine[fine]!++;
-        const yhat = (predicted as Float64Array)[i] as number;
-        if (yhat === 1) {
-          if (y === 1) out.tp++;
-          else out.fp++;
-        } else if (y === 1) out.fn++;
-        else out.tn++;
         out.sumLogLoss += clippedLogLossTerm(s, y);
         out.sumSquaredError += (s - y) * (s - y);
       } else {
@@ -287,6 +277,15 @@ function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: Ana
         out.sumError += e;
       }
     }
+  }
+
+  if (binary && labels && scores) addCalibrationBins(out.calibration, equalWidthCalibrationBins(scores, labels, out.calibration.length));
+  if (binary && labels && predicted) {
+    const c = confusionCounts(predicted, labels);
+    out.tp += c.tp;
+    out.fp += c.fp;
+    out.tn += c.tn;
+    out.fn += c.fn;
   }
 
   if (!binary || !predicted) return;
@@ -321,10 +320,10 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
     outcome: {
       score: oa.score && ob.score ? (mergeFeature(oa.score, ob.score) as NumericAccumulator) : (oa.score ?? ob.score),
       labelled: oa.labelled + ob.labelled,
-      calibration: oa.calibration.map((x, i) => {
-        const y = ob.calibration[i] as CalibrationBinStats;
-        return { count: x.count + y.count, sumScore: x.sumScore + y.sumScore, sumLabel: x.sumLabel + y.sumLabel };
-      }),
+      calibration: addCalibrationBins(
+        oa.calibration.map((b) => ({ ...b })),
+        ob.calibration,
+      ),
       positiveFine: addArrays(oa.positiveFine, ob.positiveFine),
       negativeFine: addArrays(oa.negativeFine, ob.negativeFine),
       tp: oa.tp + ob.tp,

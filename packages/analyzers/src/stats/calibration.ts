@@ -71,6 +71,19 @@ export function equalWidthCalibrationBins(
   return bins;
 }
 
+/** Adds `other`'s bins into `target`'s, bin by bin (in place): calibration bins are additive. */
+export function addCalibrationBins(target: CalibrationBinStats[], other: readonly CalibrationBinStats[]): CalibrationBinStats[] {
+  if (target.length !== other.length) throw new RangeError(`cannot add ${other.length} calibration bins to ${target.length}`);
+  for (let b = 0; b < target.length; b++) {
+    const into = target[b]!;
+    const from = other[b]!;
+    into.count += from.count;
+    into.sumScore += from.sumScore;
+    into.sumLabel += from.sumLabel;
+  }
+  return target;
+}
+
 /**
  * ECE = Σ_b (n_b / N) · |positiveRate_b − meanScore_b| over the bins, with positiveRate_b = sumLabel_b / n_b,
  * meanScore_b = sumScore_b / n_b and N = Σ_b n_b; MCE = max_b |positiveRate_b − meanScore_b| over the non-empty bins.

@@ -3,7 +3,7 @@
  * PRODUCT.md §4, equal to fairlearn's on the groups that are large enough.
  */
 import type { GroupRates } from '../report/report-types';
-import { CALIBRATION_BINS, calibrationBinIndex, calibrationFromBins, type CalibrationBinStats } from './calibration';
+import { CALIBRATION_BINS, addCalibrationBins, calibrationBinIndex, calibrationFromBins, type CalibrationBinStats } from './calibration';
 import { assertSameLength } from './classification';
 import { wilsonInterval } from './wilson';
 
@@ -37,24 +37,14 @@ export function emptyGroupCounts(nBins = CALIBRATION_BINS): GroupCounts {
 
 /** Adds `other` into `target` (mutating it, so that summing many buckets allocates nothing) and returns `target`. */
 export function addGroupCounts(target: GroupCounts, other: GroupCounts): GroupCounts {
-  if (target.calibration.length !== other.calibration.length) {
-    throw new RangeError(
-      `cannot add group counts with ${other.calibration.length} calibration bins to ones with ${target.calibration.length}`,
-    );
-  }
+  // First, so that bins of different lengths throw before anything is added.
+  addCalibrationBins(target.calibration, other.calibration);
   target.n += other.n;
   target.predictedPositive += other.predictedPositive;
   target.tp += other.tp;
   target.fp += other.fp;
   target.tn += other.tn;
   target.fn += other.fn;
-  for (let b = 0; b < target.calibration.length; b++) {
-    const into = target.calibration[b]!;
-    const from = other.calibration[b]!;
-    into.count += from.count;
-    into.sumScore += from.sumScore;
-    into.sumLabel += from.sumLabel;
-  }
   return target;
 }
 
