@@ -4,7 +4,7 @@ export type {
 } from './accumulator/window-accumulator';
 export { SPEC_DEFAULTS, groupColumns } from './profile/analysis-spec';
 export type { AnalysisSpec } from './profile/analysis-spec';
-export { COARSE_BINS, FINE_BINS, fitReferenceProfile } from './profile/reference-profile';
+export { COARSE_BINS, FINE_BINS, fitReferenceProfile, requireColumn } from './profile/reference-profile';
 export type { CategoricalProfile, FeatureProfile, NumericProfile, ReferenceProfile } from './profile/reference-profile';
 export { analyzeReport } from './report/analyze-report';
 export type { ReportInput } from './report/analyze-report';

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { VigilError, type FeatureKind } from '@vigil/core';
+import { VigilError, type FeatureKind, type VigilConfig } from '@vigil/core';
 import { fitReferenceProfile, type AnalysisSpec } from '@vigil/analyzers';
 import { readTable } from '@vigil/collector';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, describeTarget, openStore } from './database';
+import { findModel } from './find-model';
 
 const USAGE = `Usage: vigil reference fit -c vigil.yaml --model ID --file FILE [--version V]
          [--score-column score]
@@ -32,8 +33,7 @@ export async function referenceCommand(argv: readonly string[], io: CommandIo): 
   const missing = (['config', 'model', 'file'] as const).filter((k) => values[k] === undefined).map((k) => `--${k}`);
   if (missing.length > 0) throw new VigilError('VIGIL_USAGE', `vigil reference fit: ${missing.join(', ')} required\n\n${USAGE}`);
   const { target, config } = await databaseTarget(io, values.config);
-  const model = config?.models.find((m) => m.id === values.model);
-  if (!model) throw new VigilError('VIGIL_USAGE', `vigil reference fit: no model "${values.model}" in ${values.config}`);
+  const model = findModel(config as VigilConfig, values.model as string, values.config as string, 'vigil reference fit');
 
   const scoreColumn = values['score-column'] ?? 'score';
   const types: Record<string, FeatureKind> = { ...model.features };

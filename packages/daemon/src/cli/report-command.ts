@@ -2,10 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VigilError, loadConfig, type FeatureKind, type ModelConfig, type Table } from '@vigil/core';
-import { analyzeReport, groupColumns, SPEC_DEFAULTS, type AnalysisSpec } from '@vigil/analyzers';
+import { analyzeReport, groupColumns, requireColumn, SPEC_DEFAULTS, type AnalysisSpec } from '@vigil/analyzers';
 import { readTable, readTables, type ReadTableResult } from '@vigil/collector';
 import { renderReportHtml } from '../report/render-html';
 import { EXIT, type CommandIo } from './command-io';
+import { findModel } from './find-model';
 import { summarizeReport } from './summarize-report';
 
 export const REPORT_USAGE = `Usage: vigil report --reference FILE --current FILE [options]
@@ -127,10 +128,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
 async function configuredModel(configPath: string | undefined, id: string | undefined, io: CommandIo): Promise<ModelConfig | undefined> {
   if (configPath === undefined && id === undefined) return undefined;
   if (configPath === undefined || id === undefined) throw new VigilError('VIGIL_USAGE', 'vigil report: --config and --model go together');
-  const config = await loadConfig(resolve(io.cwd, configPath), io.env);
-  const model = config.models.find((m) => m.id === id);
-  if (!model) throw new VigilError('VIGIL_USAGE', `vigil report: no model "${id}" in ${configPath} (models: ${config.models.map((m) => m.id).join(', ')})`);
-  return model;
+  return findModel(await loadConfig(resolve(io.cwd, configPath), io.env), id, configPath, 'vigil report');
 }
 
 function numberOption(raw: string | undefined, name: string, fallback: number, problems: string[], valid: (x: number) => boolean): number {
@@ -159,8 +157,7 @@ function parseFeatures(raw: string | undefined, problems: string[]): [string, Fe
 function checkOutcomeColumns(table: Table, spec: AnalysisSpec): void {
   const check = (name: string | undefined, ok: (v: number) => boolean, what: string): void => {
     if (name === undefined) return;
-    const column = table.columns.get(name);
-    if (!column) throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${table.source}: no column "${name}" (columns: ${[...table.columns.keys()].join(', ')})`);
+    const column = requireColumn(table, name);
     if (column.kind !== 'numeric') throw new VigilError('VIGIL_BAD_VALUE', `${table.source}: column "${name}" must be ${what}, but holds text such as "${column.categories[0] ?? ''}"`);
     for (let i = 0; i < column.values.length; i++) {
       const v = column.values[i] as number;

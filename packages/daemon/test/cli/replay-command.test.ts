@@ -1,12 +1,7 @@
 import { createTestTopic, kafkaBrokers, writeEventsFile } from '../../../collector/test/kafka/kafka-test-kit';
-import { main } from '../../src/main';
+import { runCli } from './run-cli';
 
-async function replay(args: string[], env: Record<string, string | undefined>) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['replay', ...args], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd: process.cwd(), env });
-  return { code, stdout, stderr };
-}
+const replay = (args: string[], env: Record<string, string | undefined>) => runCli(['replay', ...args], process.cwd(), env);
 
 describe('vigil replay against the real broker', () => {
   it('produces every line of the file to the topic, keyed by model', async () => {
