@@ -10,7 +10,10 @@ module.exports = {
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
   // ESM-only dependencies (hyparquet and its codecs) are compiled to CommonJS for jest.
   transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(hyparquet|hyparquet-compressors|hysnappy|fzstd)[@/])'],
-  moduleNameMapper: { '^@vigil/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts' },
+  moduleNameMapper: {
+    '^@vigil/dashboards$': '<rootDir>/dashboards/src/index.ts',
+    '^@vigil/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+  },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testTimeout: 60000,
 };

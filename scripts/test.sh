@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --tests
 bash scripts/services/install.sh
-trap 'bash scripts/services/stop.sh postgres kafka >/dev/null 2>&1 || true' EXIT
-bash scripts/services/start.sh postgres kafka
+trap 'bash scripts/services/stop.sh postgres redis kafka >/dev/null 2>&1 || true' EXIT
+bash scripts/services/start.sh postgres redis kafka
 bash scripts/golden/generate.sh
 pnpm run --silent typecheck
 pnpm run --silent lint

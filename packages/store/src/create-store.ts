@@ -9,7 +9,7 @@ import { deleteExpiredPredictions, lookupPredictions, type IndexedPrediction } f
 import { loadReferenceProfile, saveReferenceProfile, type StoredReferenceProfile } from './profiles/reference-profiles';
 import { createPgliteClient } from './sql/pglite-client';
 import { createPostgresClient } from './sql/postgres-client';
-import type { SqlClient } from './sql/sql-client';
+import type { SqlClient, SqlExecutor } from './sql/sql-client';
 import { toStoreError } from './sql/sql-error';
 
 export interface StoreOptions {
@@ -54,6 +54,11 @@ export interface Store {
   deleteExpiredPredictions(now: number): Promise<number>;
   /** Model ids and the versions seen for each. */
   listModels(): Promise<Array<{ model: string; versions: string[] }>>;
+  /**
+   * Runs `fn` in one transaction, so effects written by different packages through the store's `...In(tx, ...)`
+   * functions (metric rows, incidents, outbox rows) commit together or not at all.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Idempotent; waits for statements in flight. */
   close(): Promise<void>;
 }
@@ -99,6 +104,7 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
       );
       return result.rows.map((r) => ({ model: r.model, versions: r.versions ?? [] }));
     },
+    transaction: (fn) => sql.transaction(fn),
     close() {
       closed ??= sql.close();
       return closed;

@@ -1,4 +1,6 @@
 import { MIGRATION_0001_INIT } from './0001-init';
+import { MIGRATION_0002_STREAM } from './0002-stream';
+import { MIGRATION_0003_ALERTS } from './0003-alerts';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -11,4 +13,8 @@ export interface Migration {
  * Every migration, in order. The SQL lives in .ts modules so `tsc` ships it in dist/ with no copy step.
  * Append only: editing a released migration is refused at start (its checksum no longer matches).
  */
-export const MIGRATIONS: readonly Migration[] = [{ id: 1, name: 'init', sql: MIGRATION_0001_INIT }];
+export const MIGRATIONS: readonly Migration[] = [
+  { id: 1, name: 'init', sql: MIGRATION_0001_INIT },
+  { id: 2, name: 'stream', sql: MIGRATION_0002_STREAM },
+  { id: 3, name: 'alerts', sql: MIGRATION_0003_ALERTS },
+];

@@ -1,0 +1,1 @@
+export const DASHBOARDS_PACKAGE = '@vigil/dashboards';
