@@ -1,4 +1,4 @@
-export { accumulate, emptyAccumulator, mergeAccumulators, MISSING_GROUP } from './accumulator/window-accumulator';
+export { accumulate, emptyAccumulator, labelAccumulator, mergeAccumulators, MISSING_GROUP } from './accumulator/window-accumulator';
 export type {
   CategoricalAccumulator, FeatureAccumulator, NumericAccumulator, OutcomeAccumulator, WindowAccumulator,
 } from './accumulator/window-accumulator';
@@ -10,6 +10,8 @@ export { analyzeReport } from './report/analyze-report';
 export type { ReportInput } from './report/analyze-report';
 export { DRIFT_DEFAULTS } from './report/drift-decision';
 export { categoricalDrift, numericDrift } from './window/feature-drift';
+export { analyzeWindow, binnedAuc } from './window/analyze-window';
+export type { ExactStatistics, WindowAnalysis } from './window/analyze-window';
 export { EventTimeWindows } from './window/event-time-windows';
 export type { WindowBounds } from './window/event-time-windows';
 export type {

@@ -1,5 +1,7 @@
 import { silentLogger, type Logger } from '@vigil/core';
-import { applyBatchIn, type ApplyBatchResult, type Batch, type MergeAccumulators } from './batch/apply-batch';
+import { applyBatchIn, mergeBucketsIn, type ApplyBatchResult, type Batch, type LabelEffects, type MergeAccumulators } from './batch/apply-batch';
+import { claimOrphansIn, expireOrphansIn } from './stream/labels';
+import { dueWindows, loadMaxEventTimes, touchWindowsIn, type DueWindow } from './stream/windows';
 import { loadBuckets, type StoredBucket } from './batch/load-buckets';
 import { listDeadLetters, markReplayed, type DeadLetter, type DeadLetterQuery } from './dead-letters/dead-letters';
 import { metricRows, upsertMetricRows, type MetricRow, type MetricRowQuery } from './metrics/metric-rows';
@@ -41,7 +43,18 @@ export interface Store {
    * or nothing at all. Returns `{ applied: false }` without writing when the stored offsets show the batch was
    * committed before. `merge` adds a delta to a stored accumulator (the store never looks inside them).
    */
-  applyBatch<A>(batch: Batch<A>, merge: MergeAccumulators<A>): Promise<ApplyBatchResult>;
+  applyBatch<A>(batch: Batch<A>, merge: MergeAccumulators<A>, labelEffects?: LabelEffects<A>): Promise<ApplyBatchResult>;
+  /**
+   * Joins up to `limit` waiting (orphan) labels whose prediction has arrived since, with their effects, in one
+   * transaction; returns how many were joined (0: none left).
+   */
+  joinOrphanLabels<A>(merge: MergeAccumulators<A>, labelEffects: LabelEffects<A>, limit?: number): Promise<number>;
+  /** Forgets orphan labels past their expiry, counting them per model as orphaned; returns how many. */
+  expireOrphanLabels(now: number): Promise<number>;
+  /** Largest event time seen per model, epoch ms (the watermark before the allowed lateness). */
+  maxEventTimes(): Promise<Map<string, number>>;
+  /** Closed windows (end ≤ watermark) of `model` that changed since their last analysis, oldest first. */
+  dueWindows(model: string, watermark: number, limit?: number): Promise<DueWindow[]>;
   loadOffsets(groupId: string, topic: string): Promise<StoredOffset[]>;
   loadBuckets<A = unknown>(model: string, version: string, from: number, to: number): Promise<StoredBucket<A>[]>;
   upsertMetricRows(rows: readonly MetricRow[]): Promise<number>;
@@ -85,7 +98,19 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
   let closed: Promise<void> | undefined;
   return {
     kind: sql.kind,
-    applyBatch: (batch, merge) => sql.transaction((tx) => applyBatchIn(tx, batch, merge, deadLetterMaxBytes)),
+    applyBatch: (batch, merge, labelEffects) => sql.transaction((tx) => applyBatchIn(tx, batch, merge, deadLetterMaxBytes, labelEffects)),
+    joinOrphanLabels: (merge, labelEffects, limit = 10_000) =>
+      sql.transaction(async (tx) => {
+        const matches = await claimOrphansIn(tx, limit);
+        if (matches.length === 0) return 0;
+        const effects = await labelEffects(matches);
+        await mergeBucketsIn(tx, effects.buckets, merge);
+        await touchWindowsIn(tx, effects.windows);
+        return matches.length;
+      }),
+    expireOrphanLabels: (now) => sql.transaction((tx) => expireOrphansIn(tx, now)),
+    maxEventTimes: () => loadMaxEventTimes(sql),
+    dueWindows: (model, watermark, limit = 100) => dueWindows(sql, model, watermark, limit),
     loadOffsets: (groupId, topic) => loadOffsets(sql, groupId, topic),
     loadBuckets: (model, version, from, to) => loadBuckets(sql, model, version, from, to),
     upsertMetricRows: (rows) => upsertMetricRows(sql, rows),

@@ -298,6 +298,26 @@ function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: Ana
   }
 }
 
+/**
+ * What labels arriving later add to the accumulator their rows were counted in without them: the label-dependent
+ * counts only (labelled rows, calibration, confusion, losses, per-group confusion and calibration). `table` holds
+ * the late-labelled rows with their score, prediction, groups and now their label; the features and the
+ * label-free counts (rows, score distribution, group sizes and selections) were added when the predictions
+ * arrived and are left out, so adding the result to the bucket equals having had the labels from the start.
+ */
+export function labelAccumulator(profile: ReferenceProfile, spec: AnalysisSpec, table: Table): WindowAccumulator {
+  const acc = emptyAccumulator(profile, spec);
+  addOutcome(acc, profile, spec, table);
+  if (acc.outcome.score) acc.outcome.score = emptyNumeric(profile.score!);
+  for (const byGroup of Object.values(acc.groups)) {
+    for (const counts of Object.values(byGroup)) {
+      counts.n = 0;
+      counts.predictedPositive = 0;
+    }
+  }
+  return acc;
+}
+
 /** Sum of two accumulators of the same profile (neither is modified). */
 export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): WindowAccumulator {
   if (a.features.length !== b.features.length) {

@@ -47,6 +47,8 @@ export interface FeatureDrift {
   pValueAdjusted?: number;
   drifted: boolean;
   metrics: NumericDriftMetrics | CategoricalDriftMetrics;
+  /** Streaming windows: `ks` comes from the percentile bins, within this of the exact statistic (docs/decisions/0004). */
+  ksErrorBound?: number;
   histogram: Histogram;
 }
 

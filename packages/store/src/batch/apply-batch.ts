@@ -1,6 +1,8 @@
 import { VigilError } from '@vigil/core';
 import type { SqlExecutor } from '../sql/sql-client';
 import type { StoredOffset } from '../offsets/offsets';
+import { joinLabelsIn, type LabelInput, type LabelMatch } from '../stream/labels';
+import { advanceWatermarksIn, touchWindowsIn, type WatermarkInput, type WindowKey } from '../stream/windows';
 import { toIso, toMs, toNumber, toOffset, type Offset } from '../values';
 
 /** The offsets a batch covers on one partition: it holds the messages firstOffset ≤ offset < nextOffset. */
@@ -33,6 +35,12 @@ export interface PredictionIndexRow {
   bucketStart: number;
   /** After this the label join forgets the prediction (`deleteExpiredPredictions`). */
   expiresAt: number;
+  /** What a late label's counts need: the score, the predicted class, the raw group attribute values. */
+  score?: number | null;
+  prediction?: number | null;
+  groups?: Record<string, string | null>;
+  /** Set when the prediction event carried its label: a later label event for it is a duplicate. */
+  label?: number | null;
 }
 
 export interface DeadLetterInput {
@@ -58,13 +66,25 @@ export interface Batch<A = unknown> {
   buckets: readonly BucketDelta<A>[];
   predictions?: readonly PredictionIndexRow[];
   deadLetters?: readonly DeadLetterInput[];
+  /** Label events to join to their predictions (their deltas come from `labelEffects`). */
+  labels?: readonly LabelInput[];
+  /** Windows whose buckets this batch changes: marked for (re-)analysis. */
+  windows?: readonly WindowKey[];
+  /** Per model, the largest event time in the batch. */
+  watermarks?: readonly WatermarkInput[];
 }
+
+/**
+ * Turns joined labels into what they add: the label-dependent part of their buckets' accumulators, and the
+ * windows those buckets belong to. Called inside the batch's transaction, with the predictions locked.
+ */
+export type LabelEffects<A> = (matches: readonly LabelMatch[]) => { buckets: BucketDelta<A>[]; windows: WindowKey[] } | Promise<{ buckets: BucketDelta<A>[]; windows: WindowKey[] }>;
 
 /** Adds `delta` to `stored`; must not mutate either. The store calls it, it never interprets accumulators. */
 export type MergeAccumulators<A> = (stored: A, delta: A) => A | Promise<A>;
 
 export type ApplyBatchResult =
-  | { applied: true; buckets: number; predictions: number; deadLetters: number }
+  | { applied: true; buckets: number; predictions: number; deadLetters: number; labels: { joined: number; duplicates: number; orphaned: number } }
   /** The stored offsets already cover the batch: it was committed before (a replay after a crash). */
   | { applied: false; stored: StoredOffset[] };
 
@@ -105,6 +125,7 @@ export async function applyBatchIn<A>(
   batch: Batch<A>,
   merge: MergeAccumulators<A>,
   deadLetterMaxBytes: number,
+  labelEffects?: LabelEffects<A>,
 ): Promise<ApplyBatchResult> {
   const plans = planOffsets(batch.offsets);
 
@@ -156,8 +177,14 @@ export async function applyBatchIn<A>(
     }
   }
 
-  const buckets = await mergeBuckets(tx, batch.buckets, merge);
+  // Predictions first: a label in the same batch as its prediction then joins instead of waiting as an orphan.
   const predictions = await insertPredictions(tx, batch.predictions ?? []);
+  const joined = await joinLabelsIn(tx, batch.labels ?? []);
+  if (joined.matches.length > 0 && !labelEffects) throw new VigilError('VIGIL_INTERNAL', 'a batch with labels needs labelEffects');
+  const effects = joined.matches.length > 0 && labelEffects ? await labelEffects(joined.matches) : { buckets: [], windows: [] };
+  const buckets = await mergeBucketsIn(tx, [...batch.buckets, ...effects.buckets], merge);
+  await touchWindowsIn(tx, [...(batch.windows ?? []), ...effects.windows]);
+  await advanceWatermarksIn(tx, batch.watermarks ?? []);
   const deadLetters = await insertDeadLetters(tx, batch.deadLetters ?? [], deadLetterMaxBytes);
 
   // (d) The new offsets, in the same transaction as every effect above.
@@ -169,7 +196,7 @@ export async function applyBatchIn<A>(
       [batch.groupId, plans.map((p) => p.topic), plans.map((p) => p.partition), plans.map((p) => p.next.toString())],
     );
   }
-  return { applied: true, buckets, predictions, deadLetters };
+  return { applied: true, buckets, predictions, deadLetters, labels: { joined: joined.matches.length, duplicates: joined.duplicates, orphaned: joined.orphaned } };
 }
 
 async function registerModels(tx: SqlExecutor, pairs: ReadonlyArray<{ model: string; version: string }>): Promise<void> {
@@ -192,7 +219,7 @@ async function registerModels(tx: SqlExecutor, pairs: ReadonlyArray<{ model: str
  * `ON CONFLICT DO NOTHING`: a concurrent first insert of the same bucket makes ours wait and then fall through
  * to the locked read-merge-write path, instead of overwriting it.
  */
-async function mergeBuckets<A>(tx: SqlExecutor, deltas: readonly BucketDelta<A>[], merge: MergeAccumulators<A>): Promise<number> {
+export async function mergeBucketsIn<A>(tx: SqlExecutor, deltas: readonly BucketDelta<A>[], merge: MergeAccumulators<A>): Promise<number> {
   if (deltas.length === 0) return 0;
   // Deltas for the same bucket are combined first: one statement may not touch a row twice.
   const combined = new Map<string, BucketDelta<A>>();
@@ -252,9 +279,10 @@ async function insertPredictions(tx: SqlExecutor, rows: readonly PredictionIndex
   if (rows.length === 0) return 0;
   await registerModels(tx, rows);
   const result = await tx.query(
-    `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at)
-     SELECT u.m, u.i, u.v, u.t::timestamptz, u.b::timestamptz, u.e::timestamptz
-     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(m, i, v, t, b, e)
+    `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, score, prediction, groups, label, labelled_at)
+     SELECT u.m, u.i, u.v, u.t::timestamptz, u.b::timestamptz, u.e::timestamptz, u.s, u.p, u.g::jsonb, u.l, CASE WHEN u.l IS NULL THEN NULL ELSE now() END
+     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[], $9::text[], $10::float8[])
+       AS u(m, i, v, t, b, e, s, p, g, l)
      ON CONFLICT (model, id) DO NOTHING`,
     [
       rows.map((r) => r.model),
@@ -263,6 +291,10 @@ async function insertPredictions(tx: SqlExecutor, rows: readonly PredictionIndex
       rows.map((r) => toIso(r.ts, 'ts')),
       rows.map((r) => toIso(r.bucketStart, 'bucketStart')),
       rows.map((r) => toIso(r.expiresAt, 'expiresAt')),
+      rows.map((r) => finiteOrNull(r.score)),
+      rows.map((r) => finiteOrNull(r.prediction)),
+      rows.map((r) => JSON.stringify(r.groups ?? {})),
+      rows.map((r) => finiteOrNull(r.label)),
     ],
   );
   return result.rowCount;
@@ -288,4 +320,9 @@ async function insertDeadLetters(tx: SqlExecutor, rows: readonly DeadLetterInput
     ],
   );
   return toNumber(result.rowCount);
+}
+
+/** NaN (a missing value in a typed column) is stored as NULL. */
+function finiteOrNull(value: number | null | undefined): number | null {
+  return value === undefined || value === null || Number.isNaN(value) ? null : value;
 }

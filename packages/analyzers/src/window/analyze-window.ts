@@ -1,0 +1,182 @@
+/**
+ * Every metric of one window from its accumulator and the reference profile (DESIGN.md "Analyse"). The daemon
+ * calls this with binned statistics only; `vigil report`, which holds the raw values, passes the exact ones
+ * (KS, Wasserstein, AUC, equal-mass ECE) and gets the same document otherwise — one code path for both.
+ */
+import { VigilError } from '@vigil/core';
+import type { WindowAccumulator } from '../accumulator/window-accumulator';
+import type { AnalysisSpec } from '../profile/analysis-spec';
+import { binLabels } from '../profile/binning';
+import type { ReferenceProfile } from '../profile/reference-profile';
+import { DRIFT_DEFAULTS, driftMethod, type DriftMethod } from '../report/drift-decision';
+import type { Calibration, FairnessResult, FeatureDrift, Report } from '../report/report-types';
+import { calibrationFromBins } from '../stats/calibration';
+import { classificationRates } from '../stats/classification';
+import { fairnessDifferences, groupRates } from '../stats/fairness';
+import { benjaminiHochberg } from '../stats/multiple-testing';
+import { categoricalDrift, numericDrift, type ExactNumericStatistics, type NumericDrift } from './feature-drift';
+
+/** Statistics only raw values give; without them the window's binned estimates are used. */
+export interface ExactStatistics {
+  /** Per numeric column (feature or score), by name. */
+  numeric?: ReadonlyMap<string, ExactNumericStatistics>;
+  auc?: number;
+  eceEqualMass?: number;
+}
+
+export type WindowAnalysis = Pick<Report, 'drift' | 'prediction' | 'calibration' | 'performance' | 'fairness' | 'summary'>;
+
+export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator, spec: AnalysisSpec, exact: ExactStatistics = {}): WindowAnalysis {
+  const drift = profile.features.map((p, i): FeatureDrift => {
+    const a = acc.features[i];
+    if (p.kind === 'numeric' && a?.kind === 'numeric') {
+      const metrics = numericDrift(p, a, exact.numeric?.get(p.name));
+      const method = driftMethod('numeric', metrics.referenceRows, metrics.currentRows);
+      return {
+        feature: p.name,
+        kind: 'numeric',
+        ...decidingMetric(method, metrics.ks, metrics.ksPValue, metrics.psi, spec.fdr),
+        drifted: false,
+        metrics: pickNumeric(metrics),
+        ...(metrics.binned ? { ksErrorBound: metrics.ksErrorBound } : {}),
+        histogram: { labels: binLabels(p.edges), reference: p.counts, current: a.counts },
+      };
+    }
+    if (p.kind === 'categorical' && a?.kind === 'categorical') {
+      const m = categoricalDrift(p, a);
+      const method = driftMethod('categorical', m.referenceRows, m.currentRows);
+      return {
+        feature: p.name,
+        kind: 'categorical',
+        ...decidingMetric(method, m.chi2, m.chi2PValue, m.psi, spec.fdr),
+        drifted: false,
+        metrics: {
+          chi2: m.chi2,
+          chi2PValue: m.chi2PValue,
+          psi: m.psi,
+          js: m.js,
+          hellinger: m.hellinger,
+          newCategoryRate: m.newCategoryRate,
+          missingRate: m.missingRate,
+          referenceMissingRate: m.referenceMissingRate,
+        },
+        histogram: { labels: m.labels, reference: m.referenceCounts, current: m.currentCounts },
+      };
+    }
+    throw new VigilError('VIGIL_PROFILE_MISMATCH', `profile and accumulator disagree on the kind of "${p.name}"`);
+  });
+  decideDrift(drift, spec.fdr);
+  return {
+    drift,
+    ...predictionDrift(profile, acc, spec.score !== undefined ? exact.numeric?.get(spec.score) : undefined),
+    ...outcomes(acc, spec, exact),
+    fairness: fairness(acc, spec),
+    summary: { features: drift.length, drifted: drift.filter((d) => d.drifted).map((d) => d.feature), falseDiscoveryRate: spec.fdr },
+  };
+}
+
+/** What decides `drifted`: the test statistic and its p-value on small samples, PSI on large ones. */
+function decidingMetric(method: DriftMethod, statistic: number, pValue: number, psi: number, fdr: number): Pick<FeatureDrift, 'method' | 'value' | 'threshold' | 'pValue'> {
+  return method === 'psi' ? { method, value: psi, threshold: DRIFT_DEFAULTS.psi } : { method, value: statistic, threshold: fdr, pValue };
+}
+
+function pickNumeric(m: NumericDrift) {
+  return {
+    psi: m.psi,
+    js: m.js,
+    hellinger: m.hellinger,
+    ks: m.ks,
+    ksPValue: m.ksPValue,
+    wasserstein: m.wasserstein,
+    wassersteinNormed: m.wassersteinNormed,
+    missingRate: m.missingRate,
+    referenceMissingRate: m.referenceMissingRate,
+  };
+}
+
+/**
+ * Benjamini–Hochberg over the test p-values of every feature of the window (KS for numeric, chi-square for
+ * categorical), so a model with many features does not cry wolf. Every feature gets its adjusted p-value; the
+ * features decided by a test drift when it is at most the false-discovery rate.
+ */
+function decideDrift(drift: FeatureDrift[], fdr: number): void {
+  const pValues = drift.map((d) => ('ksPValue' in d.metrics ? d.metrics.ksPValue : d.metrics.chi2PValue));
+  const usable = pValues.map((p, i) => [p, i] as const).filter(([p]) => Number.isFinite(p));
+  const { adjusted } = benjaminiHochberg(usable.map(([p]) => p), fdr);
+  usable.forEach(([, i], j) => {
+    (drift[i] as FeatureDrift).pValueAdjusted = adjusted[j] as number;
+  });
+  for (const d of drift) {
+    if (d.method === 'ks' || d.method === 'chi2') d.drifted = d.pValueAdjusted !== undefined && d.pValueAdjusted <= fdr;
+    else d.drifted = Number.isFinite(d.value) && d.value >= d.threshold;
+  }
+}
+
+function predictionDrift(profile: ReferenceProfile, acc: WindowAccumulator, exact: ExactNumericStatistics | undefined): Pick<Report, 'prediction'> {
+  if (!profile.score || !acc.outcome.score || acc.outcome.score.rows === 0) return {};
+  const m = numericDrift(profile.score, acc.outcome.score, exact);
+  return {
+    prediction: {
+      metrics: { psi: m.psi, js: m.js, ks: m.ks, ksPValue: m.ksPValue, wasserstein: m.wasserstein },
+      histogram: { labels: binLabels(profile.score.edges), reference: profile.score.counts, current: acc.outcome.score.counts },
+    },
+  };
+}
+
+function outcomes(acc: WindowAccumulator, spec: AnalysisSpec, exact: ExactStatistics): Pick<Report, 'calibration' | 'performance'> {
+  const o = acc.outcome;
+  if (o.labelled === 0 || spec.score === undefined || spec.label === undefined) return {};
+  if (spec.task === 'regression') {
+    return {
+      performance: { mae: o.sumAbsoluteError / o.labelled, rmse: Math.sqrt(o.sumSquaredError / o.labelled), bias: o.sumError / o.labelled, rows: o.labelled },
+    };
+  }
+  const { ece, mce } = calibrationFromBins(o.calibration);
+  const calibration: Calibration = {
+    ece,
+    eceEqualMass: exact.eceEqualMass ?? Number.NaN,
+    mce,
+    brier: o.sumSquaredError / o.labelled,
+    bins: o.calibration.flatMap((b, i) =>
+      b.count === 0 ? [] : [{ lower: i / o.calibration.length, upper: (i + 1) / o.calibration.length, count: b.count, meanScore: b.sumScore / b.count, positiveRate: b.sumLabel / b.count }],
+    ),
+    rows: o.labelled,
+  };
+  return {
+    calibration,
+    performance: { ...classificationRates(o), auc: exact.auc ?? binnedAuc(o.positiveFine, o.negativeFine), logLoss: o.sumLogLoss / o.labelled, rows: o.labelled },
+  };
+}
+
+/**
+ * ROC AUC from labelled counts over the reference's percentile score bins: the Mann–Whitney count with every
+ * pair inside one bin counted as a tie (½). Exact when no bin holds both a positive and a negative of different
+ * scores; otherwise off by at most Σ_b pos_b·neg_b / (2·P·N). NaN when a class is absent.
+ */
+export function binnedAuc(positives: readonly number[], negatives: readonly number[]): number {
+  let p = 0;
+  let n = 0;
+  for (let b = 0; b < positives.length; b++) {
+    p += positives[b] as number;
+    n += negatives[b] as number;
+  }
+  if (p === 0 || n === 0) return Number.NaN;
+  let below = 0;
+  let doubledWins = 0;
+  for (let b = 0; b < positives.length; b++) {
+    const pos = positives[b] as number;
+    const neg = negatives[b] as number;
+    doubledWins += pos * (2 * below + neg);
+    below += neg;
+  }
+  return doubledWins / (2 * p * n);
+}
+
+function fairness(acc: WindowAccumulator, spec: AnalysisSpec): FairnessResult[] {
+  return spec.groups.map((attribute) => {
+    const groups = Object.entries(acc.groups[attribute] ?? {})
+      .sort(([a, ca], [b, cb]) => cb.n - ca.n || (a < b ? -1 : 1))
+      .map(([group, counts]) => groupRates(group, counts, spec.minGroupSize));
+    return { attribute, groups, ...fairnessDifferences(groups) };
+  });
+}
