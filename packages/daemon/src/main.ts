@@ -6,6 +6,7 @@ const USAGE = `Usage: vigil <command> [options]
 Commands:
   report          one-shot drift, calibration, performance and fairness analysis of two files
   demo            the Adult census demo: train a model, score two periods, report drift, calibration, fairness
+  run             the daemon: consume Kafka, keep windows in the database, analyse, serve the HTTP API
   reference fit   fit and store the reference profile of a model version
   replay          produce an NDJSON file of events to Kafka
   dlq list        the dead-letter store
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'reference fit': async () => (await import('./cli/reference-command')).referenceCommand,
   replay: async () => (await import('./cli/replay-command')).replayCommand,
   report: async () => (await import('./cli/report-command')).reportCommand,
+  run: async () => (await import('./cli/run-command')).runCommand,
 };
 
 /** Runs one CLI invocation and returns its exit code; never throws. */

@@ -75,7 +75,7 @@ export class PredictionBatchBuilder {
         } else {
           model = definition.id;
           const columns = this.columnsOf(definition);
-          failure = columns.stage(event);
+          failure = columns.stage(event, this.options.maxFutureMs === undefined ? Infinity : this.options.now() + this.options.maxFutureMs);
           if (failure === undefined) columns.commit(message.topic);
         }
       }

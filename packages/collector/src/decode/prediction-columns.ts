@@ -66,12 +66,13 @@ export class PredictionColumns {
   }
 
   /** Reads every field of `event` (whose `model` is this model) into the staging slots, or says what is wrong. */
-  stage(event: JsonObject): DecodeFailure | undefined {
+  stage(event: JsonObject, latestTs = Infinity): DecodeFailure | undefined {
     const id = readId(event);
     if (typeof id !== 'string') return id;
     this.stagedId = id;
     const ts = readTimestamp(own(event, 'ts'), 'ts');
     if (typeof ts !== 'number') return ts;
+    if (ts > latestTs) return outOfRange('ts', `a time before ${new Date(latestTs).toISOString()} (the clock plus maxFutureMs)`, own(event, 'ts'));
     this.stagedTs = ts;
     return this.stageFeatures(own(event, 'features')) ?? this.stageOutcome(event) ?? this.stageGroups(own(event, 'groups'));
   }

@@ -270,6 +270,7 @@ export class KafkaSource implements PredictionSource {
       messages,
       firstOffset: messages[0]!.offset,
       nextOffset: (BigInt(last) + 1n).toString(),
+      highWatermark: batch.highWatermark,
     };
     // A handler slower than the session timeout would otherwise cost the partition to a rebalance.
     const beat = setInterval(() => {

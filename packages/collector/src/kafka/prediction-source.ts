@@ -12,6 +12,8 @@ export interface SourceBatch {
   readonly messages: readonly RawMessage[];
   readonly firstOffset: string;
   readonly nextOffset: string;
+  /** The partition's end offset when the batch was fetched, if the source knows it: lag = highWatermark − nextOffset. */
+  readonly highWatermark?: string;
 }
 
 /**

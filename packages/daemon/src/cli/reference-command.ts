@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { VigilError, type FeatureKind, type VigilConfig } from '@vigil/core';
-import { fitReferenceProfile, type AnalysisSpec } from '@vigil/analyzers';
-import { readTable } from '@vigil/collector';
+import { VigilError, type VigilConfig } from '@vigil/core';
+import { fitModelReference } from '../pipeline/fit-reference';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, describeTarget, openStore } from './database';
 import { findModel } from './find-model';
@@ -35,19 +34,7 @@ export async function referenceCommand(argv: readonly string[], io: CommandIo): 
   const { target, config } = await databaseTarget(io, values.config);
   const model = findModel(config as VigilConfig, values.model as string, values.config as string, 'vigil reference fit');
 
-  const scoreColumn = values['score-column'] ?? 'score';
-  const types: Record<string, FeatureKind> = { ...model.features };
-  const { table } = await readTable(resolve(io.cwd, values.file as string), { types });
-  const spec: AnalysisSpec = {
-    task: model.task,
-    features: Object.entries(model.features).map(([name, kind]) => ({ name, kind })),
-    ...(table.columns.has(scoreColumn) ? { score: scoreColumn } : {}),
-    groups: [],
-    threshold: model.threshold,
-    minGroupSize: model.minGroupSize,
-    fdr: model.fdr,
-  };
-  const profile = fitReferenceProfile(table, spec);
+  const { profile, rows } = await fitModelReference(model, resolve(io.cwd, values.file as string), values['score-column']);
   const version = values.version ?? 'unversioned';
   const store = await openStore(target);
   try {
@@ -56,7 +43,7 @@ export async function referenceCommand(argv: readonly string[], io: CommandIo): 
     await store.close();
   }
   io.stdout(
-    `Stored the reference profile of ${model.id} version ${version}: ${table.rowCount} rows, ${profile.features.length} features` +
+    `Stored the reference profile of ${model.id} version ${version}: ${rows} rows, ${profile.features.length} features` +
       `${profile.score ? ', and the score' : ''} (${describeTarget(target)})\n`,
   );
   return EXIT.ok;

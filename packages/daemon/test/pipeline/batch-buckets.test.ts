@@ -37,7 +37,7 @@ describe('batchBuckets: a decoded batch becomes per-bucket accumulator deltas', 
 
   it('splits rows by version and bucket; the deltas add up to the whole batch', () => {
     const batch = decode([...events(300, '7', T0, 2), ...events(40, '8', T0, 3)]);
-    const result = batchBuckets(batch, model, windows, (v) => (v === '7' ? profile : undefined), 7 * 24 * 60 * MIN);
+    const result = batchBuckets(batch, model, windows, (v) => (v === '7' ? profile : undefined), 7 * 24 * 60 * MIN, T0);
 
     expect(result.unprofiled).toEqual([{ version: '8', rows: 40 }]);
     expect(result.buckets.every((b) => b.version === '7' && b.bucketStart % windows.slideMs === 0)).toBe(true);
@@ -45,7 +45,12 @@ describe('batchBuckets: a decoded batch becomes per-bucket accumulator deltas', 
     // 300 events 17 s apart: the last at 84.7 min, in the bucket starting at 80 min: 17 five-minute buckets.
     expect(result.buckets).toHaveLength(17);
     expect(result.predictions).toHaveLength(340);
-    expect(result.predictions[0]).toEqual({ model: model.id, id: '7-2-0', version: '7', ts: T0, bucketStart: T0, expiresAt: T0 + 7 * 24 * 60 * MIN });
+    expect(result.predictions[0]).toEqual({
+      model: model.id, id: '7-2-0', version: '7', ts: T0, bucketStart: T0, expiresAt: T0 + 7 * 24 * 60 * MIN,
+      score: 0.458, prediction: 0, label: null, groups: { sex: '(missing)', region: 'x' },
+    });
+    // A back-filled event (older than the clock) still gets the whole TTL for its label.
+    expect(batchBuckets(batch, model, windows, () => profile, MIN, T0 + 60 * MIN).predictions[0]!.expiresAt).toBe(T0 + 61 * MIN);
 
     const spec = batchSpec(model);
     const whole = accumulate(emptyAccumulator(profile, spec), profile, spec, decode(events(300, '7', T0, 2)).table);

@@ -79,9 +79,33 @@ export async function migrate(client: SqlClient, options: MigrateOptions = {}): 
  * semicolons inside strings or function bodies, which keeps this simple and the same on both backends.
  */
 export function splitStatements(sql: string): string[] {
-  return sql
-    .replace(/^\s*--.*$/gm, '')
-    .split(/;\s*(?:\n|$)/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+  const text = sql.replace(/^\s*--.*$/gm, '');
+  const statements: string[] = [];
+  let start = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === "'") {
+      // A quoted literal ('' is an escaped quote, which this loop reads as two literals).
+      i = text.indexOf("'", i + 1);
+      if (i < 0) break;
+      i++;
+    } else if (c === '$') {
+      // A dollar-quoted body ($$ ... $$ or $tag$ ... $tag$), as in function definitions: its semicolons are not ends.
+      const tag = /^\$[A-Za-z_]*\$/.exec(text.slice(i))?.[0];
+      if (tag === undefined) {
+        i++;
+      } else {
+        const end = text.indexOf(tag, i + tag.length);
+        i = end < 0 ? text.length : end + tag.length;
+      }
+    } else if (c === ';') {
+      statements.push(text.slice(start, i));
+      start = ++i;
+    } else {
+      i++;
+    }
+  }
+  statements.push(text.slice(start));
+  return statements.map((s) => s.trim()).filter((s) => s.length > 0);
 }

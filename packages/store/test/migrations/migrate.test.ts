@@ -3,17 +3,8 @@ import { migrate, splitStatements } from '../../src/migrations/migrate';
 import { MIGRATIONS } from '../../src/migrations/migrations';
 import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
 
-const TABLES = [
-  'vigil_buckets',
-  'vigil_consumer_offsets',
-  'vigil_dead_letters',
-  'vigil_metric_rows',
-  'vigil_migrations',
-  'vigil_model_versions',
-  'vigil_models',
-  'vigil_prediction_index',
-  'vigil_reference_profiles',
-];
+/** Every table some migration creates, and the migrations' own bookkeeping table. */
+const TABLES = [...MIGRATIONS.flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (\w+)/g)].map((t) => t[1] as string)), 'vigil_migrations'].sort();
 
 describe.each(BACKENDS)('migrate on %s', (kind) => {
   let backend: TestBackend;
@@ -70,6 +61,11 @@ describe('splitStatements', () => {
       'CREATE TABLE a (x int)',
       'CREATE INDEX i ON a (x)',
     ]);
+  });
+
+  it('keeps quoted and dollar-quoted semicolons inside their statement', () => {
+    const fn = "CREATE FUNCTION f() RETURNS trigger AS $$\nBEGIN\n  RAISE EXCEPTION 'no; never';\nEND;\n$$ LANGUAGE plpgsql";
+    expect(splitStatements(`${fn};\nINSERT INTO t VALUES ('a;b');\nSELECT $tag$x;y$tag$;`)).toEqual([fn, "INSERT INTO t VALUES ('a;b')", 'SELECT $tag$x;y$tag$']);
   });
 });
 

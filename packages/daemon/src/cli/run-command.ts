@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ReferenceProfile } from '@vigil/analyzers';
+import { KafkaSource } from '@vigil/collector';
+import { createLogger, VigilError, type KafkaConfig, type LogLevel } from '@vigil/core';
+import { createHttpApi } from '../http/http-api';
+import { PrometheusRegistry } from '../http/prometheus-registry';
+import { fitModelReference } from '../pipeline/fit-reference';
+import { runnerMetrics } from '../run/runner-metrics';
+import { StreamRunner } from '../run/stream-runner';
+import { EXIT, type CommandIo } from './command-io';
+import { databaseTarget, describeTarget, openStore } from './database';
+
+const USAGE = `Usage: vigil run -c vigil.yaml [--log-level info] [--maintain-every 5s]
+
+The daemon: consumes prediction and label events from Kafka, keeps the window accumulators in the database with
+exactly-once effect, analyses every window as it closes (and again when late labels change it), and serves the
+HTTP API, until SIGTERM or SIGINT; then it finishes the batch in flight and stops.
+Brokers come from the configuration's kafka section or VIGIL_KAFKA_BROKERS; the database from its database
+section or VIGIL_DATABASE_URL (else the embedded one in ./.vigil/pglite).
+`;
+
+/** How often orphan labels, expiries and windows left due by others are looked at. */
+const MAINTAIN_EVERY_MS = 5000;
+
+export async function runCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      config: { type: 'string', short: 'c' },
+      'log-level': { type: 'string' },
+      'maintain-every-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  if (values.config === undefined) throw new VigilError('VIGIL_USAGE', `vigil run: -c vigil.yaml is required\n\n${USAGE}`);
+  const level = (values['log-level'] ?? io.env.VIGIL_LOG_LEVEL ?? 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) throw new VigilError('VIGIL_USAGE', `vigil run: --log-level "${level}" is not one of debug, info, warn, error, silent`);
+  const maintainEvery = values['maintain-every-ms'] === undefined ? MAINTAIN_EVERY_MS : Number(values['maintain-every-ms']);
+  if (!(Number.isFinite(maintainEvery) && maintainEvery > 0)) throw new VigilError('VIGIL_USAGE', `vigil run: --maintain-every-ms must be a positive number`);
+
+  const { target, config } = await databaseTarget(io, values.config);
+  if (!config) throw new VigilError('VIGIL_INTERNAL', 'configuration not loaded');
+  if (!config.kafka) {
+    throw new VigilError('VIGIL_USAGE', `vigil run: ${values.config} has no kafka section and VIGIL_KAFKA_BROKERS is not set; vigil run consumes Kafka (vigil demo runs without it)`);
+  }
+  const logger = createLogger({ level, write: (line) => io.stderr(`${line}\n`) });
+  const configDir = dirname(resolve(io.cwd, values.config));
+  const defaultProfiles = new Map<string, ReferenceProfile>();
+  for (const model of config.models) {
+    if (!model.reference || !('file' in model.reference)) continue;
+    const { profile, rows } = await fitModelReference(model, resolve(configDir, model.reference.file));
+    defaultProfiles.set(model.id, profile);
+    logger.info({ model: model.id, rows }, 'reference profile fitted from the configured file');
+  }
+
+  const store = await openStore(target);
+  const registry = new PrometheusRegistry();
+  const kafka = config.kafka;
+  const source = new KafkaSource({
+    brokers: kafka.brokers,
+    clientId: kafka.clientId,
+    groupId: kafka.groupId,
+    topics: [kafka.topics.predictions, kafka.topics.labels],
+    ...(kafka.sasl ? { sasl: { mechanism: kafka.sasl.mechanism, username: kafka.sasl.username, password: kafka.sasl.password } } : {}),
+    ...(kafka.ssl ? { ssl: tlsOptions(kafka.ssl, configDir) } : {}),
+    offsetsFor: async (topic) => new Map((await store.loadOffsets(kafka.groupId, topic)).map((o) => [o.partition, o.nextOffset])),
+    logger,
+  });
+  const runner = new StreamRunner({
+    config,
+    store,
+    groupId: kafka.groupId,
+    topics: kafka.topics,
+    defaultProfiles,
+    metrics: runnerMetrics(registry),
+    logger,
+  });
+
+  const problems = new Set<string>(['starting']);
+  const server = createServer(
+    createHttpApi({ store, http: config.http, registry, notReadyReasons: () => [...problems], logger }),
+  );
+  await listen(server, config.http.port, config.http.host);
+  logger.info({ http: `${config.http.host}:${config.http.port}`, database: describeTarget(target), brokers: kafka.brokers, groupId: kafka.groupId }, 'vigil run started');
+
+  let maintaining: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    maintaining = maintaining.then(() =>
+      runner.maintain().then(
+        () => problems.delete('database'),
+        (error: unknown) => {
+          problems.add('database');
+          logger.warn({ err: error }, 'maintenance pass failed; retried at the next one');
+        },
+      ),
+    );
+  }, maintainEvery);
+
+  const stop = once(['SIGTERM', 'SIGINT']);
+  const consuming = source.run(async (batch) => {
+    problems.delete('starting');
+    try {
+      await runner.handle(batch);
+      problems.delete('database');
+    } catch (error) {
+      // The source retries the batch with backoff; meanwhile the daemon says it is not ready.
+      problems.add('database');
+      throw error;
+    }
+  });
+  const outcome = await Promise.race([stop.then(() => 'signal' as const), consuming.then(() => 'ended' as const, (error: unknown) => error)]);
+  logger.info('stopping: finishing the batch in flight');
+  clearInterval(timer);
+  await source.close();
+  await consuming.catch(() => undefined);
+  await maintaining;
+  await new Promise<void>((done) => server.close(() => done()));
+  await store.close();
+  stop.dispose();
+  if (outcome !== 'signal' && outcome !== 'ended') {
+    logger.error({ err: outcome }, 'the consumer failed');
+    return EXIT.internal;
+  }
+  logger.info('stopped');
+  return EXIT.ok;
+}
+
+function tlsOptions(ssl: NonNullable<KafkaConfig['ssl']>, configDir: string) {
+  const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(resolve(configDir, file), 'utf8'));
+  return { rejectUnauthorized: ssl.rejectUnauthorized, ca: read(ssl.caFile), cert: read(ssl.certFile), key: read(ssl.keyFile) };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((done, fail) => {
+    server.once('error', (error) => fail(new VigilError('VIGIL_USAGE', `vigil run: cannot listen on ${host}:${port} (${error.message})`)));
+    server.listen(port, host, () => done());
+  });
+}
+
+/** Resolves on the first of `signals`; `dispose` removes the handlers. */
+function once(signals: NodeJS.Signals[]): Promise<void> & { dispose(): void } {
+  let handler: () => void = () => undefined;
+  const promise = new Promise<void>((done) => {
+    handler = () => done();
+    for (const s of signals) process.once(s, handler);
+  }) as Promise<void> & { dispose(): void };
+  promise.dispose = () => {
+    for (const s of signals) process.removeListener(s, handler);
+  };
+  return promise;
+}

@@ -1,0 +1,23 @@
+import { fitReferenceProfile, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
+import { readTable } from '@vigil/collector';
+import type { FeatureKind, ModelConfig } from '@vigil/core';
+
+/**
+ * A model's reference profile from a file (CSV, NDJSON or Parquet) holding its configured features and, when
+ * present, the score in `scoreColumn` (for prediction drift). Deterministic: every daemon of a consumer group
+ * fitting the same file gets the same bins, so their accumulators add up.
+ */
+export async function fitModelReference(model: ModelConfig, path: string, scoreColumn = 'score'): Promise<{ profile: ReferenceProfile; rows: number }> {
+  const types: Record<string, FeatureKind> = { ...model.features };
+  const { table } = await readTable(path, { types });
+  const spec: AnalysisSpec = {
+    task: model.task,
+    features: Object.entries(model.features).map(([name, kind]) => ({ name, kind })),
+    ...(table.columns.has(scoreColumn) ? { score: scoreColumn } : {}),
+    groups: [],
+    threshold: model.threshold,
+    minGroupSize: model.minGroupSize,
+    fdr: model.fdr,
+  };
+  return { profile: fitReferenceProfile(table, spec), rows: table.rowCount };
+}

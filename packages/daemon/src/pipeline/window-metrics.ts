@@ -1,0 +1,68 @@
+/**
+ * A window's analysis as metric rows (the `vigil_metric_rows` naming that rules, the HTTP API and Grafana read;
+ * docs/metrics.md "Metric rows"): feature metrics keyed by feature, prediction drift under the feature `$score`,
+ * model metrics with neither feature nor group, fairness differences keyed by attribute and per-group rates by
+ * `attribute=group`. A value that cannot be computed (NaN, no labels) is stored as null.
+ */
+import type { FeatureDrift, WindowAccumulator, WindowAnalysis } from '@vigil/analyzers';
+import type { MetricRow, WindowKey } from '@vigil/store';
+
+/** The feature name of prediction-drift rows. */
+export const SCORE_FEATURE = '$score';
+
+export function windowMetricRows(window: WindowKey, acc: WindowAccumulator, analysis: WindowAnalysis): MetricRow[] {
+  const rows: MetricRow[] = [];
+  const base = { model: window.model, version: window.version, windowStart: window.start, windowEnd: window.end, rows: acc.rows, labelledRows: acc.outcome.labelled };
+  const add = (metric: string, value: number | null | undefined, feature = '', group = '', details?: unknown): void => {
+    rows.push({ ...base, metric, feature, group, value: value === undefined || value === null || !Number.isFinite(value) ? null : value, ...(details !== undefined ? { details } : {}) });
+  };
+
+  add('rows', acc.rows);
+  add('labelledRows', acc.outcome.labelled);
+  for (const d of analysis.drift) {
+    for (const [metric, value] of Object.entries(d.metrics)) if (metric !== 'referenceMissingRate') add(metric, value, d.feature);
+    add('drifted', d.drifted ? 1 : 0, d.feature, '', driftDetails(d));
+  }
+  if (analysis.prediction) {
+    for (const [metric, value] of Object.entries(analysis.prediction.metrics)) add(metric, value, SCORE_FEATURE, '', metric === 'psi' ? { histogram: analysis.prediction.histogram } : undefined);
+  }
+  if (analysis.calibration) {
+    const c = analysis.calibration;
+    add('ece', c.ece, '', '', { bins: c.bins });
+    add('mce', c.mce);
+    add('brier', c.brier);
+  }
+  if (analysis.performance) {
+    for (const [metric, value] of Object.entries(analysis.performance)) if (metric !== 'rows') add(metric, value);
+  }
+  for (const f of analysis.fairness) {
+    add('statisticalParityDifference', f.statisticalParityDifference, '', f.attribute);
+    add('disparateImpactRatio', f.disparateImpactRatio, '', f.attribute);
+    add('equalOpportunityDifference', f.equalOpportunityDifference, '', f.attribute);
+    add('equalizedOddsDifference', f.equalizedOddsDifference, '', f.attribute);
+    add('predictiveParityDifference', f.predictiveParityDifference, '', f.attribute);
+    for (const g of f.groups) {
+      const key = `${f.attribute}=${g.group}`;
+      const common = { n: g.n, labelled: g.labelled };
+      add('selectionRate', g.selectionRate, '', key, { ...common, ci: g.ciSelectionRate, sufficient: g.sufficient });
+      add('tpr', g.tpr, '', key, { ...common, ci: g.ciTpr, sufficient: g.sufficientLabelled });
+      add('fpr', g.fpr, '', key, { ...common, ci: g.ciFpr, sufficient: g.sufficientLabelled });
+      add('fnr', g.fnr, '', key, { ...common, ci: g.ciFnr, sufficient: g.sufficientLabelled });
+      add('ppv', g.ppv, '', key, { ...common, ci: g.ciPpv, sufficient: g.sufficientLabelled });
+      add('ece', g.ece, '', key, { ...common, sufficient: g.sufficientLabelled });
+    }
+  }
+  return rows;
+}
+
+function driftDetails(d: FeatureDrift) {
+  return {
+    method: d.method,
+    value: Number.isFinite(d.value) ? d.value : null,
+    threshold: d.threshold,
+    ...(d.pValue !== undefined && Number.isFinite(d.pValue) ? { pValue: d.pValue } : {}),
+    ...(d.pValueAdjusted !== undefined ? { pValueAdjusted: d.pValueAdjusted } : {}),
+    ...(d.ksErrorBound !== undefined ? { ksErrorBound: d.ksErrorBound } : {}),
+    histogram: d.histogram,
+  };
+}

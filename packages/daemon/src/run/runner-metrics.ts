@@ -1,0 +1,42 @@
+/** The daemon's own numbers at GET /metrics (PRODUCT.md §6): consumption, lag, dead letters, labels, analyses. */
+import type { SourceBatch } from '@vigil/collector';
+import type { Metric, PrometheusRegistry } from '../http/prometheus-registry';
+
+export interface RunnerMetrics {
+  eventsConsumed: Metric;
+  deadLettered: Metric;
+  labelsJoined: Metric;
+  labelsOrphaned: Metric;
+  labelsDuplicate: Metric;
+  labelsExpired: Metric;
+  unprofiled: Metric;
+  windowsAnalysed: Metric;
+  analysisSeconds: Metric;
+  watermark: Metric;
+  batches: Metric;
+  /** Records the partition's consumer lag after a batch. */
+  observeLag(batch: SourceBatch): void;
+}
+
+export function runnerMetrics(registry: PrometheusRegistry): RunnerMetrics {
+  const lag = registry.gauge('vigil_consumer_lag_messages', 'Messages of the partition not yet consumed, after the latest batch');
+  const batches = registry.counter('vigil_batches_total', 'Source batches committed or recognised as committed before');
+  return {
+    eventsConsumed: registry.counter('vigil_events_consumed_total', 'Prediction events decoded and committed'),
+    deadLettered: registry.counter('vigil_dead_letters_total', 'Messages sent to the dead-letter store'),
+    labelsJoined: registry.counter('vigil_labels_joined_total', 'Label events joined to their prediction'),
+    labelsOrphaned: registry.counter('vigil_labels_waiting_total', 'Label events stored to wait for their prediction'),
+    labelsDuplicate: registry.counter('vigil_labels_duplicate_total', 'Label events for a prediction that already had its label'),
+    labelsExpired: registry.counter('vigil_labels_orphaned_total', 'Waiting labels whose prediction never came (expired)'),
+    unprofiled: registry.counter('vigil_events_unprofiled_total', 'Prediction events of a model version without a reference profile'),
+    windowsAnalysed: registry.counter('vigil_windows_analysed_total', 'Windows analysed (kind: first or revision after late data)'),
+    analysisSeconds: registry.counter('vigil_analysis_seconds_total', 'Time spent analysing windows'),
+    watermark: registry.gauge('vigil_watermark_seconds', 'Event-time watermark per model (epoch seconds)'),
+    batches,
+    observeLag(batch) {
+      batches.inc({ topic: batch.topic });
+      if (batch.highWatermark === undefined) return;
+      lag.set(Number(BigInt(batch.highWatermark) - BigInt(batch.nextOffset)), { topic: batch.topic, partition: String(batch.partition) });
+    },
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * The heart of `vigil run` (DESIGN.md "Data flow"): a source batch of prediction or label messages becomes one
+ * store transaction (bucket deltas, prediction-index rows, joined labels, dead letters, touched windows, the
+ * watermark and the next offsets), and every window that the watermark has closed and that changed since its
+ * last analysis is analysed and its metric rows upserted — together with the alert evaluation, in one
+ * transaction. Nothing here is kept only in memory: a restart, or another daemon taking over a partition, finds
+ * everything in the store, so the runner can be killed at any point.
+ */
+import {
+  analyzeWindow, emptyAccumulator, EventTimeWindows, mergeAccumulators,
+  type ReferenceProfile, type WindowAccumulator,
+} from '@vigil/analyzers';
+import { decodeLabel, PredictionBatchBuilder, compileDecodeOptions, type DeadLetter, type SourceBatch } from '@vigil/collector';
+import { silentLogger, type Logger, type ModelConfig, type VigilConfig } from '@vigil/core';
+import {
+  markAnalysedIn, upsertMetricRowsIn,
+  type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type LabelInput, type LabelMatch, type MetricRow, type PredictionIndexRow,
+  type SqlExecutor, type Store, type WatermarkInput, type WindowKey,
+} from '@vigil/store';
+import { batchBuckets, batchSpec, labelBuckets } from '../pipeline/batch-buckets';
+import { windowMetricRows } from '../pipeline/window-metrics';
+import type { RunnerMetrics } from './runner-metrics';
+
+/** What the alerts package does with an analysed window, inside the transaction that writes its rows. */
+export interface WindowAlerts {
+  evaluateIn(
+    tx: SqlExecutor,
+    analysis: { model: string; version: string; windowStart: number; windowEnd: number; rows: number; labelledRows: number; metricRows: MetricRow[] },
+  ): Promise<void>;
+}
+
+export interface StreamRunnerOptions {
+  config: Pick<VigilConfig, 'models'>;
+  store: Store;
+  /** The consumer group whose offsets batches commit. */
+  groupId: string;
+  topics: { predictions: string; labels: string };
+  /** Per model, the profile fitted from its configured reference file: used by versions without their own. */
+  defaultProfiles?: ReadonlyMap<string, ReferenceProfile>;
+  alerts?: WindowAlerts;
+  metrics?: RunnerMetrics;
+  logger?: Logger;
+  /** How long a prediction waits for its label. @defaultValue 30 days */
+  labelTtlMs?: number;
+  /** How long a label waits for its prediction. @defaultValue 7 days */
+  orphanTtlMs?: number;
+  /** Predictions further ahead of the clock are dead-lettered. @defaultValue 1 day */
+  maxFutureMs?: number;
+  /** Windows analysed per model per pass (the rest wait for the next pass). @defaultValue 200 */
+  analysisBatch?: number;
+  now?: () => number;
+}
+
+const DAY_MS = 86_400_000;
+/** A version without a profile is looked up again after this long (someone may have run `vigil reference fit`). */
+const PROFILE_RETRY_MS = 30_000;
+
+interface ModelRuntime {
+  config: ModelConfig;
+  windows: EventTimeWindows;
+}
+
+export class StreamRunner {
+  private readonly models = new Map<string, ModelRuntime>();
+  private readonly builder: PredictionBatchBuilder;
+  private readonly profiles = new Map<string, { profile: ReferenceProfile | undefined; checkedAt: number }>();
+  private readonly reportedUnprofiled = new Set<string>();
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly labelTtlMs: number;
+  private readonly orphanTtlMs: number;
+  private readonly decodeOptions;
+
+  constructor(private readonly options: StreamRunnerOptions) {
+    for (const model of options.config.models) this.models.set(model.id, { config: model, windows: new EventTimeWindows(model.window) });
+    this.now = options.now ?? Date.now;
+    this.logger = (options.logger ?? silentLogger).child({ component: 'runner' });
+    this.labelTtlMs = options.labelTtlMs ?? 30 * DAY_MS;
+    this.orphanTtlMs = options.orphanTtlMs ?? 7 * DAY_MS;
+    this.decodeOptions = compileDecodeOptions({ maxFutureMs: options.maxFutureMs ?? DAY_MS, now: this.now });
+    this.builder = new PredictionBatchBuilder(new Map([...this.models].map(([id, m]) => [id, m.config])), this.decodeOptions);
+  }
+
+  /** A source's batch handler: commits the batch exactly once, then analyses the windows it closed or changed. */
+  async handle(batch: SourceBatch): Promise<void> {
+    const models = batch.topic === this.options.topics.labels ? await this.applyLabels(batch) : await this.applyPredictions(batch);
+    this.options.metrics?.observeLag(batch);
+    await this.analyse(models);
+  }
+
+  private async applyPredictions(batch: SourceBatch): Promise<string[]> {
+    for (const message of batch.messages) this.builder.add(message);
+    const built = this.builder.build();
+    await this.loadProfiles([...built.batches.values()].flatMap((b) => b.version.categories.map((version) => [b.model, version] as const)));
+
+    const buckets: BucketDelta<WindowAccumulator>[] = [];
+    const predictions: PredictionIndexRow[] = [];
+    const windows: WindowKey[] = [];
+    const watermarks: WatermarkInput[] = [];
+    const unprofiled: { model: string; version: string; rows: number }[] = [];
+    for (const [id, decoded] of built.batches) {
+      const runtime = this.models.get(id)!;
+      const out = batchBuckets(decoded, runtime.config, runtime.windows, (v) => this.profileOf(id, v), this.labelTtlMs, this.now());
+      buckets.push(...out.buckets);
+      predictions.push(...out.predictions);
+      windows.push(...out.windows);
+      if (out.maxEventTs > -Infinity) watermarks.push({ model: id, maxEventTs: out.maxEventTs });
+      for (const u of out.unprofiled) unprofiled.push({ model: id, ...u });
+    }
+    const batchOut: Batch<WindowAccumulator> = { ...this.batchBase(batch, built.deadLetters), buckets, predictions, windows, watermarks };
+    const result = await this.options.store.applyBatch(batchOut, mergeAccumulators);
+    if (result.applied) {
+      const m = this.options.metrics;
+      for (const [id, b] of built.batches) m?.eventsConsumed.inc({ model: id }, b.rowCount);
+      for (const d of built.deadLetters) m?.deadLettered.inc({ topic: d.topic, code: d.code });
+      for (const u of unprofiled) this.reportUnprofiled(u.model, u.version, u.rows);
+    }
+    return [...built.batches.keys()];
+  }
+
+  private async applyLabels(batch: SourceBatch): Promise<string[]> {
+    const labels: LabelInput[] = [];
+    const deadLetters: DeadLetter[] = [];
+    const expiresAt = this.now() + this.orphanTtlMs;
+    const configs = new Map([...this.models].map(([id, m]) => [id, m.config]));
+    for (const message of batch.messages) {
+      const decoded = decodeLabel(message, configs, this.decodeOptions);
+      if (decoded.ok) labels.push({ ...decoded.label, expiresAt });
+      else deadLetters.push(decoded.deadLetter);
+    }
+    const models = [...new Set(labels.map((l) => l.model))];
+    await this.loadAllVersions(models);
+    const result = await this.options.store.applyBatch({ ...this.batchBase(batch, deadLetters), buckets: [], labels }, mergeAccumulators, (matches) => this.labelEffects(matches));
+    if (result.applied) {
+      const m = this.options.metrics;
+      m?.labelsJoined.inc({}, result.labels.joined);
+      m?.labelsOrphaned.inc({}, result.labels.orphaned);
+      m?.labelsDuplicate.inc({}, result.labels.duplicates);
+      for (const d of deadLetters) m?.deadLettered.inc({ topic: d.topic, code: d.code });
+    }
+    return models;
+  }
+
+  /** Joined labels → label-only bucket deltas, per model. */
+  private labelEffects(matches: readonly LabelMatch[]) {
+    const buckets: ReturnType<typeof labelBuckets>['buckets'] = [];
+    const windows: WindowKey[] = [];
+    const byModel = new Map<string, LabelMatch[]>();
+    for (const match of matches) byModel.set(match.model, [...(byModel.get(match.model) ?? []), match]);
+    for (const [id, list] of byModel) {
+      const runtime = this.models.get(id);
+      if (!runtime) continue;
+      const out = labelBuckets(list, runtime.config, runtime.windows, (v) => this.profileOf(id, v));
+      buckets.push(...out.buckets);
+      windows.push(...out.windows);
+    }
+    return { buckets, windows };
+  }
+
+  private batchBase(batch: SourceBatch, deadLetters: readonly DeadLetter[]) {
+    return {
+      groupId: this.options.groupId,
+      offsets: [{ topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset, nextOffset: batch.nextOffset }],
+      deadLetters: deadLetters.map(
+        (d): DeadLetterInput => ({ topic: d.topic, partition: d.partition, offset: d.offset, code: d.code, reason: d.reason, raw: d.raw }),
+      ),
+    };
+  }
+
+  /**
+   * Periodic work that no single batch triggers: labels whose prediction arrived after them, expiries, and
+   * windows left due by another daemon or a crash. Returns the windows analysed.
+   */
+  async maintain(): Promise<number> {
+    const store = this.options.store;
+    const now = this.now();
+    await this.loadAllVersions([...this.models.keys()]);
+    while ((await store.joinOrphanLabels(mergeAccumulators, (matches) => this.labelEffects(matches))) > 0);
+    const expired = await store.expireOrphanLabels(now);
+    if (expired > 0) this.options.metrics?.labelsExpired.inc({}, expired);
+    await store.deleteExpiredPredictions(now);
+    return this.analyse([...this.models.keys()]);
+  }
+
+  /** Analyses the due windows of `models` (closed by their watermark and changed since); returns how many. */
+  async analyse(models: readonly string[]): Promise<number> {
+    if (models.length === 0) return 0;
+    const maxEventTimes = await this.options.store.maxEventTimes();
+    let analysed = 0;
+    for (const id of models) {
+      const runtime = this.models.get(id);
+      const latest = maxEventTimes.get(id);
+      if (!runtime || latest === undefined) continue;
+      const watermark = runtime.windows.watermark(latest);
+      this.options.metrics?.watermark.set(watermark / 1000, { model: id });
+      for (;;) {
+        const due = await this.options.store.dueWindows(id, watermark, this.options.analysisBatch ?? 200);
+        for (const window of due) if (await this.analyseWindow(runtime, window)) analysed++;
+        if (due.length < (this.options.analysisBatch ?? 200)) break;
+      }
+    }
+    return analysed;
+  }
+
+  private async analyseWindow(runtime: ModelRuntime, window: DueWindow): Promise<boolean> {
+    const started = performance.now();
+    await this.loadProfiles([[window.model, window.version]]);
+    const profile = this.profileOf(window.model, window.version);
+    if (!profile) return false;
+    const buckets = await this.options.store.loadBuckets<WindowAccumulator>(window.model, window.version, window.start, window.end);
+    // Stored buckets name groups by attribute (`sex`), so the window is analysed under those names.
+    const stored = { ...batchSpec(runtime.config), groups: [...runtime.config.groups] };
+    let acc = emptyAccumulator(profile, stored);
+    for (const b of buckets) acc = mergeAccumulators(acc, b.accumulator);
+    const analysis = analyzeWindow(profile, acc, stored);
+    const rows = windowMetricRows(window, acc, analysis);
+    const written = await this.options.store.transaction(async (tx) => {
+      if (!(await markAnalysedIn(tx, window, { rows: acc.rows, labelledRows: acc.outcome.labelled }))) return false;
+      await upsertMetricRowsIn(tx, rows);
+      await this.options.alerts?.evaluateIn(tx, {
+        model: window.model,
+        version: window.version,
+        windowStart: window.start,
+        windowEnd: window.end,
+        rows: acc.rows,
+        labelledRows: acc.outcome.labelled,
+        metricRows: rows,
+      });
+      return true;
+    });
+    if (written) {
+      this.options.metrics?.windowsAnalysed.inc({ model: window.model, kind: window.analyses === 0 ? 'first' : 'revision' });
+      this.options.metrics?.analysisSeconds.inc({}, (performance.now() - started) / 1000);
+      this.logger.debug({ model: window.model, version: window.version, start: new Date(window.start).toISOString(), rows: acc.rows, metrics: rows.length }, 'window analysed');
+    }
+    return written;
+  }
+
+  /** The profile of a version: its own stored one, else the model's configured reference file, else none. */
+  private profileOf(model: string, version: string): ReferenceProfile | undefined {
+    return this.profiles.get(`${model}\u0000${version}`)?.profile ?? this.options.defaultProfiles?.get(model);
+  }
+
+  private async loadProfiles(pairs: Iterable<readonly [string, string]>): Promise<void> {
+    const now = this.now();
+    for (const [model, version] of pairs) {
+      const key = `${model}\u0000${version}`;
+      const cached = this.profiles.get(key);
+      if (cached && (cached.profile || now - cached.checkedAt < PROFILE_RETRY_MS)) continue;
+      const stored = await this.options.store.loadReferenceProfile<ReferenceProfile>(model, version);
+      this.profiles.set(key, { profile: stored?.profile, checkedAt: now });
+    }
+  }
+
+  /** Profiles of every version the store knows of `models` (a label may concern any of them). */
+  private async loadAllVersions(models: readonly string[]): Promise<void> {
+    if (models.length === 0) return;
+    const wanted = new Set(models);
+    const known = (await this.options.store.listModels()).filter((m) => wanted.has(m.model));
+    await this.loadProfiles(known.flatMap((m) => m.versions.map((v) => [m.model, v] as const)));
+  }
+
+  private reportUnprofiled(model: string, version: string, rows: number): void {
+    this.options.metrics?.unprofiled.inc({ model, version }, rows);
+    const key = `${model}\u0000${version}`;
+    if (this.reportedUnprofiled.has(key)) return;
+    this.reportedUnprofiled.add(key);
+    this.logger.warn(
+      { model, version },
+      `model ${model} version ${version} has no reference profile: its events are not analysed until one is fitted (vigil reference fit --model ${model} --version ${version})`,
+    );
+  }
+}
