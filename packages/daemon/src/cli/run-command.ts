@@ -88,7 +88,9 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     createHttpApi({ store, http: config.http, registry, notReadyReasons: () => [...problems], logger }),
   );
   await listen(server, config.http.port, config.http.host);
-  logger.info({ http: `${config.http.host}:${config.http.port}`, database: describeTarget(target), brokers: kafka.brokers, groupId: kafka.groupId }, 'vigil run started');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  logger.info({ http: `${config.http.host}:${port}`, database: describeTarget(target), brokers: kafka.brokers, groupId: kafka.groupId }, 'vigil run started');
 
   let maintaining: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
