@@ -9,7 +9,9 @@ Commands:
   run             the daemon: consume Kafka, keep windows in the database, analyse, serve the HTTP API
   reference fit   fit and store the reference profile of a model version
   replay          produce an NDJSON file of events to Kafka
+  dashboards      write the Grafana dashboards and their provisioning files
   dlq list        the dead-letter store
+  dlq replay      re-submit dead letters to Kafka after a fix
   migrate         apply database migrations
   help            this text
 
@@ -23,8 +25,10 @@ type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
  * words (`dlq list`) is looked up before its first word alone.
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
+  dashboards: async () => (await import('./cli/dashboards-command')).dashboardsCommand,
   demo: async () => (await import('./cli/demo-command')).demoCommand,
   'dlq list': async () => (await import('./cli/dlq-command')).dlqCommand,
+  'dlq replay': async () => (await import('./cli/dlq-command')).dlqReplayCommand,
   migrate: async () => (await import('./cli/migrate-command')).migrateCommand,
   'reference fit': async () => (await import('./cli/reference-command')).referenceCommand,
   replay: async () => (await import('./cli/replay-command')).replayCommand,

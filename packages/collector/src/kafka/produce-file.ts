@@ -89,6 +89,38 @@ export async function produceFile(path: string, options: ProduceFileOptions): Pr
   return result;
 }
 
+/** A message to produce as it is (a dead letter re-submitted after a fix). */
+export interface OutgoingMessage {
+  readonly topic: string;
+  readonly value: Buffer;
+}
+
+/**
+ * Produces `messages` unchanged, each to its topic, keyed by the event's `model` like `vigil replay` (so a
+ * re-submitted event lands on its model's partition); acknowledged by all in-sync replicas.
+ */
+export async function produceMessages(messages: readonly OutgoingMessage[], options: KafkaConnectionOptions & { readonly batchSize?: number }): Promise<number> {
+  if (messages.length === 0) return 0;
+  const logger = (options.logger ?? silentLogger).child({ component: 'produce' });
+  const producer = createKafka(options, logger).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const batchSize = options.batchSize ?? 500;
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += batchSize) {
+      const byTopic = new Map<string, Message[]>();
+      for (const m of messages.slice(i, i + batchSize)) {
+        const list = byTopic.get(m.topic) ?? [];
+        list.push({ key: keyOf(m.value.toString('utf8'), 'model'), value: m.value });
+        byTopic.set(m.topic, list);
+      }
+      await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })), acks: -1, compression: CompressionTypes.None });
+    }
+  } finally {
+    await producer.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'producer disconnect failed'));
+  }
+  return messages.length;
+}
+
 function keyOf(line: string, field: string): string | null {
   try {
     const event: unknown = JSON.parse(line);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { produceMessages } from '@vigil/collector';
 import { VigilError } from '@vigil/core';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, openStore } from './database';
@@ -41,6 +42,72 @@ export async function dlqCommand(argv: readonly string[], io: CommandIo): Promis
       }
     }
     return EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}
+
+const REPLAY_USAGE = `Usage: vigil dlq replay [-c vigil.yaml] [--id ID,...] [--code CODE] [--limit 1000] [--topic T] [--brokers host:port,...]
+                        [--dry-run]
+
+Re-submits pending dead letters (after a fix: a model added to the configuration, a producer corrected) to the
+topic they came from, or --topic, unchanged and keyed by their model, then marks them replayed. A message
+that was truncated when it was stored cannot be replayed faithfully and is left pending, with a note. Those
+still bad are dead-lettered again by the daemon, with their reason.
+Brokers come from --brokers, the configuration, or VIGIL_KAFKA_BROKERS.
+`;
+
+export async function dlqReplayCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      config: { type: 'string', short: 'c' },
+      id: { type: 'string', multiple: true },
+      code: { type: 'string' },
+      limit: { type: 'string' },
+      topic: { type: 'string' },
+      brokers: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout(REPLAY_USAGE);
+    return EXIT.ok;
+  }
+  const problems: string[] = [];
+  const limit = values.limit === undefined ? 1000 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) problems.push(`--limit "${values.limit}" must be a positive integer`);
+  const ids = new Set((values.id ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
+  for (const id of ids) if (!/^\d+$/.test(id)) problems.push(`--id "${id}" is not a dead-letter id (a number, as vigil dlq list shows)`);
+  const { target, config } = await databaseTarget(io, values.config);
+  const brokers = (values.brokers ?? io.env.VIGIL_KAFKA_BROKERS)?.split(',').map((b) => b.trim()).filter(Boolean) ?? config?.kafka?.brokers;
+  if (!values['dry-run'] && (!brokers || brokers.length === 0)) problems.push('no Kafka brokers: pass --brokers, a configuration with kafka.brokers, or set VIGIL_KAFKA_BROKERS');
+  if (problems.length > 0) throw new VigilError('VIGIL_USAGE', `vigil dlq replay: ${problems.join('; ')}\n\n${REPLAY_USAGE}`);
+
+  const store = await openStore(target);
+  try {
+    const pending = (await store.listDeadLetters({ limit: ids.size > 0 ? 100_000 : limit, pendingOnly: true }))
+      .filter((l) => (ids.size === 0 || ids.has(l.id)) && (values.code === undefined || l.code === values.code))
+      .slice(0, limit)
+      .reverse();
+    const missing = [...ids].filter((id) => !pending.some((l) => l.id === id));
+    for (const id of missing) io.stderr(`dead letter ${id}: not pending (unknown, already replayed, or filtered out by --code)\n`);
+    const truncated = pending.filter((l) => l.raw.length < l.rawBytes);
+    for (const l of truncated) io.stderr(`dead letter ${l.id}: only ${l.raw.length} of its ${l.rawBytes} bytes were kept, so it cannot be replayed; left pending\n`);
+    const replayable = pending.filter((l) => l.raw.length === l.rawBytes);
+    if (values['dry-run']) {
+      io.stdout(`Would replay ${replayable.length} dead letter(s): ${replayable.map((l) => l.id).join(', ') || 'none'}\n`);
+      return EXIT.ok;
+    }
+    // Produced first, marked after: a crash in between replays them again rather than losing them.
+    await produceMessages(
+      replayable.map((l) => ({ topic: values.topic ?? l.topic, value: l.raw })),
+      { brokers: brokers as string[], ...(config?.kafka ? { clientId: config.kafka.clientId } : {}) },
+    );
+    await store.markReplayed(replayable.map((l) => l.id));
+    io.stdout(`Replayed ${replayable.length} dead letter(s)${values.topic ? ` to ${values.topic}` : ''}${truncated.length > 0 ? `; ${truncated.length} truncated one(s) left pending` : ''}.\n`);
+    return missing.length > 0 ? EXIT.refused : EXIT.ok;
   } finally {
     await store.close();
   }
