@@ -22,6 +22,10 @@ export const ERROR_CODES = {
   VIGIL_STORE_QUERY: 'A database statement failed; retriable when the database reports a serialization failure or deadlock (`details.sqlstate`).',
   VIGIL_STORE_MIGRATION: 'The schema cannot be migrated: a released migration was edited, or the database was migrated by a newer Vigil.',
   VIGIL_STORE_OFFSET_CONFLICT: 'A batch overlaps Kafka offsets that were only partly committed before; the consumer must seek to the stored offsets.',
+  VIGIL_NOT_FOUND: 'An incident, model or review named by a request does not exist.',
+  VIGIL_CONFLICT: 'A request is valid but not in the current state (acknowledging a resolved incident, say); nothing was changed.',
+  VIGIL_NOTIFY_FAILED: 'A notification could not be delivered (retriable for timeouts, network errors, 429 and 5xx answers).',
+  VIGIL_QUEUE_UNAVAILABLE: 'The alert queue (Redis) cannot be reached (retriable); notifications wait in the database outbox.',
   VIGIL_INTERNAL: 'A bug: an invariant of Vigil itself was broken.',
 } as const;
 

@@ -1,0 +1,128 @@
+/**
+ * The queue's job handler: delivers one outbox row. It reads the row and its incident first and skips what is no
+ * longer wanted (settled, acknowledged, resolved); it settles the row only after the target answered, so a
+ * worker that dies mid-delivery leaves the row pending and the job is run again (at least once; the dedupKey
+ * and notificationId let the receiver recognise the repeat). A target that keeps failing is recorded on the
+ * incident and the next escalation step is scheduled at once.
+ */
+import { isVigilError } from '@vigil/core';
+import {
+  appendAuditIn,
+  getIncident,
+  getOutboxRow,
+  insertOutboxIn,
+  outboxOfIncident,
+  recordDeliveryFailureIn,
+  settleOutboxIn,
+  updateIncidentIn,
+  type Incident,
+  type OutboxRow,
+  type SqlExecutor,
+} from '@vigil/store';
+import type { NotifierRegistry } from '../notifiers/targets';
+import { incidentPayload, type Notification, type PayloadLinks, type ReviewPayload } from '../notifiers/payload';
+import type { RunningJob } from '../queue/job-queue';
+import type { AlertingContext } from './alerting-context';
+import { chainOf, nextStep, policyOf, stepRows } from './escalation';
+import type { ControlEvent } from './lifecycle';
+
+export interface DeliveryDependencies {
+  ctx: AlertingContext;
+  notifiers: NotifierRegistry;
+  links: PayloadLinks;
+  publishControl?: (event: ControlEvent) => Promise<void>;
+  /** Called after each delivery attempt (metrics: alerts sent, failures). */
+  onDelivery?: (outcome: { kind: OutboxRow['kind']; target: string; ok: boolean; final: boolean }) => void;
+}
+
+export function createDeliveryHandler(deps: DeliveryDependencies): (job: RunningJob) => Promise<void> {
+  const { ctx } = deps;
+  const log = ctx.logger.child({ component: 'alert-delivery' });
+  return async (job) => {
+    const row = await ctx.store.transaction((tx) => getOutboxRow(tx, job.data.outboxId));
+    if (row === null || row.state !== 'pending') return;
+    const incident = row.incidentId === null ? null : await ctx.store.transaction((tx) => getIncident(tx, row.incidentId as string));
+    if (row.kind === 'notify' && incident?.status !== 'firing') {
+      await ctx.store.transaction((tx) => settleOutboxIn(tx, row.id, { state: 'cancelled', at: ctx.now(), attempts: job.attempt - 1, error: `incident is ${incident?.status ?? 'gone'}` }));
+      return;
+    }
+    try {
+      await send(deps, row, incident, job.signal);
+    } catch (error) {
+      const retriable = isVigilError(error) ? error.retriable : true;
+      const message = error instanceof Error ? error.message : String(error);
+      // Shutting down: leave the row pending; the job (or the relay) runs it again.
+      if (job.signal.aborted) throw error;
+      if (retriable && job.attempt < job.maxAttempts) {
+        log.warn({ target: row.target, attempt: job.attempt, err: error }, 'delivery failed; will retry');
+        deps.onDelivery?.({ kind: row.kind, target: row.target, ok: false, final: false });
+        throw error;
+      }
+      log.error({ target: row.target, attempt: job.attempt, incident: row.incidentId, err: error }, 'delivery failed for good');
+      deps.onDelivery?.({ kind: row.kind, target: row.target, ok: false, final: true });
+      await ctx.store.transaction((tx) => settleIn(tx, deps, row, job.attempt, message));
+      return;
+    }
+    deps.onDelivery?.({ kind: row.kind, target: row.target, ok: true, final: true });
+    await ctx.store.transaction((tx) => settleIn(tx, deps, row, job.attempt, undefined));
+  };
+}
+
+async function send(deps: DeliveryDependencies, row: OutboxRow, incident: Incident | null, signal: AbortSignal): Promise<void> {
+  const { ctx } = deps;
+  if (row.kind === 'control') {
+    if (!deps.publishControl) return; // no Kafka (embedded mode): the paused state in the database is all there is
+    await deps.publishControl(row.payload as ControlEvent);
+    return;
+  }
+  const model = ctx.models.get(row.model);
+  const notifier = model === undefined ? undefined : deps.notifiers.get(model, row.target);
+  if (model === undefined || notifier === undefined) {
+    const { deliveryError } = await import('../notifiers/notifier');
+    throw deliveryError(row.target, `no notifier "${row.target}" for model "${row.model}" in the configuration`, false);
+  }
+  let notification: Notification;
+  if (row.kind === 'review') {
+    const p = row.payload as Omit<ReviewPayload, 'links'>;
+    const base = deps.links.publicUrl?.replace(/\/+$/, '');
+    notification = { kind: 'review', payload: { ...p, links: { review: base ? `${base}/api/reviews/${encodeURIComponent(p.reviewId)}` : null } } };
+  } else {
+    if (incident === null) return;
+    const payload = incidentPayload(row.kind === 'resolve' ? { ...incident, status: 'resolved' } : incident, { notificationId: row.jobId, owner: model.owner.name, step: row.step, links: deps.links });
+    notification = { kind: 'incident', payload };
+  }
+  await notifier.send(notification, signal);
+}
+
+/** Settles the row and moves the escalation on, serialised per incident by a row lock. */
+async function settleIn(tx: SqlExecutor, deps: DeliveryDependencies, row: OutboxRow, attempts: number, error: string | undefined): Promise<void> {
+  const { ctx } = deps;
+  const now = ctx.now();
+  const incident = row.incidentId === null ? null : await getIncident(tx, row.incidentId, true);
+  const settled = await settleOutboxIn(tx, row.id, { state: error === undefined ? 'delivered' : 'failed', at: now, attempts, ...(error === undefined ? {} : { error }) });
+  if (!settled) return;
+  await appendAuditIn(tx, [
+    {
+      at: now,
+      actor: 'vigil',
+      action: error === undefined ? 'notification.delivered' : 'notification.failed',
+      reason: error ?? null,
+      model: row.model,
+      incidentId: row.incidentId,
+      details: { kind: row.kind, target: row.target, step: row.step, round: row.round, jobId: row.jobId, attempts, ...(row.reviewId ? { reviewId: row.reviewId } : {}) },
+    },
+  ]);
+  if (incident === null || row.kind !== 'notify') return;
+  if (error !== undefined) await recordDeliveryFailureIn(tx, incident.id, { target: row.target, step: row.step, error, at: now });
+  else await updateIncidentIn(tx, incident.id, { escalationStep: Math.max(incident.escalationStep, row.step), lastNotifiedAt: now });
+  const { chain, upgrade } = chainOf(row.payload);
+  if (upgrade || incident.status !== 'firing') return;
+  // The next step once every target of this one has settled; a failure among them escalates at once.
+  const siblings = (await outboxOfIncident(tx, incident.id)).filter((r) => r.kind === 'notify' && r.step === row.step && r.round === row.round && chainOf(r.payload).chain === chain && !chainOf(r.payload).upgrade);
+  if (siblings.some((r) => r.state === 'pending')) return;
+  const failed = siblings.some((r) => r.state === 'failed');
+  const next = nextStep(policyOf(ctx, incident), { chain, step: row.step, round: row.round, deliverAt: row.deliverAt }, failed, now);
+  const model = ctx.models.get(incident.model);
+  if (next === undefined || model === undefined) return;
+  if (await insertOutboxIn(tx, stepRows(ctx, model, incident, next), now)) ctx.kick();
+}

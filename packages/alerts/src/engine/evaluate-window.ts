@@ -1,0 +1,206 @@
+/**
+ * Rules → incidents for one analysed window, inside the transaction that writes the window's metric rows
+ * (DESIGN.md step 5). Idempotent: the window's outcomes are upserted by window key, decisions are recomputed from
+ * the stored last-M outcomes, and incidents are found by key, so analysing the same window again revises state
+ * instead of counting it twice or opening a second incident.
+ *
+ * Rules of one subject (model, version, metric, feature, group) but different severities share one incident,
+ * whose severity is the highest firing rule's; it resolves when none of them fires any more.
+ */
+import type { ModelConfig, RuleConfig } from '@vigil/core';
+import {
+  activeSilencesIn,
+  appendAuditIn,
+  openIncidentsIn,
+  recentRuleWindowsIn,
+  ruleKeyId,
+  ruleStatesIn,
+  silenceMatches,
+  updateIncidentIn,
+  upsertRuleStatesIn,
+  upsertRuleWindowsIn,
+  insertOutboxIn,
+  type Incident,
+  type MetricRow,
+  type RuleState,
+  type RuleWindow,
+  type SqlExecutor,
+} from '@vigil/store';
+import { matchRules } from '../rules/match-rules';
+import { decideRule } from '../rules/rule-evaluation';
+import type { AlertingContext } from './alerting-context';
+import { stepRows } from './escalation';
+import { openIncidentIn, resolveIncidentIn, unsilenceIncidentIn } from './incident-transitions';
+
+/** One analysed window of one model version, as the streaming daemon hands it over. */
+export interface WindowAnalysis {
+  model: string;
+  version: string;
+  windowStart: number;
+  windowEnd: number;
+  rows: number;
+  labelledRows: number;
+  metricRows: readonly MetricRow[];
+}
+
+/** What an evaluation changed (for logs and tests). */
+export interface EvaluationSummary {
+  evaluated: number;
+  opened: string[];
+  resolved: string[];
+  updated: string[];
+  /** Subjects that would have opened an incident but a model-level incident inhibits them. */
+  inhibited: number;
+}
+
+const SEVERITY_RANK = { warning: 1, critical: 2 } as const;
+
+interface Subject {
+  metric: string;
+  feature: string;
+  group: string;
+  firing: Array<{ rule: RuleConfig; window: RuleWindow | undefined }>;
+  /** Every severity of the subject that is known to be firing, including rules this window did not judge. */
+  anyFiring: boolean;
+}
+
+export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a: WindowAnalysis): Promise<EvaluationSummary> {
+  const summary: EvaluationSummary = { evaluated: 0, opened: [], resolved: [], updated: [], inhibited: 0 };
+  const model = ctx.models.get(a.model);
+  if (model === undefined || model.rules.length === 0) return summary;
+  const now = ctx.now();
+  const evaluations = matchRules(model, a.metricRows);
+  if (evaluations.length === 0) return summary;
+  summary.evaluated = evaluations.length;
+
+  const windows: RuleWindow[] = evaluations.map((e) => ({
+    metric: e.metric,
+    feature: e.feature,
+    group: e.group,
+    severity: e.rule.severity,
+    windowStart: a.windowStart,
+    windowEnd: a.windowEnd,
+    outcome: e.outcome,
+    value: e.value,
+    samples: e.samples,
+  }));
+  await upsertRuleWindowsIn(tx, a.model, a.version, windows, now);
+  const rules = new Map(evaluations.map((e) => [ruleKeyId({ ...e, severity: e.rule.severity }), e.rule]));
+  const keys = [...rules].map(([id, rule]) => {
+    const w = windows.find((x) => ruleKeyId(x) === id)!;
+    return { metric: w.metric, feature: w.feature, group: w.group, severity: rule.severity, m: rule.breachesOfWindows.m };
+  });
+  const recent = await recentRuleWindowsIn(tx, a.model, a.version, keys);
+  const previous = await ruleStatesIn(tx, a.model, a.version);
+
+  const states: RuleState[] = [];
+  const subjects = new Map<string, Subject>();
+  for (const key of keys) {
+    const id = ruleKeyId(key);
+    const rule = rules.get(id)!;
+    const history = recent.get(id);
+    const latest = history?.latest;
+    if (latest === undefined) continue;
+    const wasFiring = previous.get(id)?.firing ?? false;
+    const decision = decideRule(rule.breachesOfWindows, wasFiring, history!.recent.map((w) => w.outcome), latest.outcome);
+    states.push({ ...key, firing: decision.firing, state: decision.state, value: latest.value, windowStart: latest.windowStart, windowEnd: latest.windowEnd });
+    const subjectId = [key.metric, key.feature, key.group].join('\u0000');
+    const subject = subjects.get(subjectId) ?? { metric: key.metric, feature: key.feature, group: key.group, firing: [], anyFiring: false };
+    if (decision.firing) subject.firing.push({ rule, window: history!.recent[0] });
+    subjects.set(subjectId, subject);
+  }
+  await upsertRuleStatesIn(tx, a.model, a.version, states, now);
+  // Rules of a subject that this window did not judge keep their stored state.
+  const judged = new Set(states.map((s) => ruleKeyId(s)));
+  for (const s of previous.values()) {
+    if (judged.has(ruleKeyId(s)) || !s.firing) continue;
+    const subject = subjects.get([s.metric, s.feature, s.group].join('\u0000'));
+    if (subject) subject.anyFiring = true;
+  }
+
+  const open = await openIncidentsIn(tx, a.model, a.version);
+  const openByKey = new Map(open.map((i) => [[i.metric, i.feature, i.group].join('\u0000'), i]));
+  const inhibited = open.some((i) => i.kind === 'condition' && i.status !== 'resolved');
+  const silences = await activeSilencesIn(tx, a.model, now);
+
+  for (const [subjectId, subject] of subjects) {
+    const existing = openByKey.get(subjectId);
+    if (subject.firing.length > 0) {
+      const top = subject.firing.reduce((best, f) => (SEVERITY_RANK[f.rule.severity] > SEVERITY_RANK[best.rule.severity] ? f : best));
+      const value = top.window?.value ?? null;
+      const windowStart = top.window?.windowStart ?? a.windowStart;
+      const windowEnd = top.window?.windowEnd ?? a.windowEnd;
+      if (existing === undefined) {
+        if (inhibited) {
+          summary.inhibited += 1;
+          continue;
+        }
+        const key = { model: a.model, version: a.version, metric: subject.metric, feature: subject.feature, group: subject.group };
+        const silence = silences.find((s) => silenceMatches(s, key));
+        const opened = await openIncidentIn(
+          tx,
+          ctx,
+          model,
+          {
+            ...key,
+            kind: 'rule',
+            severity: top.rule.severity,
+            value,
+            threshold: top.rule.threshold,
+            comparison: top.rule.comparison,
+            windowStart,
+            windowEnd,
+            windowRows: windowEnd === a.windowEnd && windowStart === a.windowStart ? a.rows : null,
+            detail: nOfMDetail(top.rule),
+            silencedUntil: silence?.expiresAt ?? null,
+          },
+          `${subject.metric} ${top.rule.comparison} ${top.rule.threshold}${nOfMDetail(top.rule) ? ` in ${nOfMDetail(top.rule)}` : ''}`,
+        );
+        if (opened) summary.opened.push(opened.id);
+        continue;
+      }
+      summary.updated.push(await reviseIn(tx, ctx, model, existing, top.rule, { value, windowStart, windowEnd, rows: a.rows }));
+    } else if (existing !== undefined && existing.kind === 'rule' && !subject.anyFiring) {
+      await resolveIncidentIn(tx, ctx, existing, 'vigil', `${subject.metric} cleared (no longer beyond the clear threshold in enough windows)`);
+      summary.resolved.push(existing.id);
+    }
+  }
+  return summary;
+}
+
+/** A further breach of an open incident: new value and window, maybe a higher severity; never a second incident. */
+async function reviseIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  model: ModelConfig,
+  incident: Incident,
+  top: RuleConfig,
+  w: { value: number | null; windowStart: number; windowEnd: number; rows: number },
+): Promise<string> {
+  const now = ctx.now();
+  const raised = SEVERITY_RANK[top.severity] > SEVERITY_RANK[incident.severity];
+  let current = (await updateIncidentIn(tx, incident.id, {
+    value: w.value,
+    windowStart: w.windowStart,
+    windowEnd: w.windowEnd,
+    windowRows: w.rows,
+    updatedAt: now,
+    ...(raised ? { severity: top.severity, threshold: top.threshold, comparison: top.comparison, detail: nOfMDetail(top) } : {}),
+  }))!;
+  if (raised) {
+    await appendAuditIn(tx, [{ at: now, actor: 'vigil', action: 'incident.severity_raised', reason: `${top.metric} ${top.comparison} ${top.threshold}`, model: incident.model, incidentId: incident.id, details: { from: incident.severity, to: top.severity } }]);
+    if (current.status === 'firing') {
+      // Tell the targets of the step reached so far, once, that it got worse.
+      const step = Math.max(0, current.escalationStep);
+      const rows = stepRows(ctx, model, current, { chain: `sev-${top.severity}`, step, round: 0, deliverAt: now, upgrade: true });
+      if (await insertOutboxIn(tx, rows, now)) ctx.kick();
+    }
+  }
+  if (current.status === 'silenced' && current.silencedUntil !== null && current.silencedUntil <= now) current = await unsilenceIncidentIn(tx, ctx, model, current);
+  return current.id;
+}
+
+function nOfMDetail(rule: RuleConfig): string | null {
+  const { n, m } = rule.breachesOfWindows;
+  return m === 1 ? null : `${n} of the last ${m} windows`;
+}

@@ -1,0 +1,92 @@
+/**
+ * The state changes of an incident, each with its outbox rows and audit entry, all in the caller's transaction.
+ * Every other module changes incidents through these functions, so the lifecycle
+ * firing → acknowledged → resolved, or silenced, lives in one place.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ModelConfig } from '@vigil/core';
+import {
+  appendAuditIn,
+  cancelOutboxIn,
+  insertIncidentIn,
+  insertOutboxIn,
+  outboxOfIncident,
+  updateIncidentIn,
+  type Incident,
+  type NewIncident,
+  type SqlExecutor,
+} from '@vigil/store';
+import type { AlertingContext } from './alerting-context';
+import { policyOf, resolveRows, stepRows } from './escalation';
+
+export type OpenInput = Omit<NewIncident, 'id' | 'status' | 'escalationPolicy' | 'openedAt'> & { silencedUntil?: number | null };
+
+/**
+ * Opens an incident (silenced when a silence covers it) and schedules its first escalation step. Returns null
+ * when an unresolved incident of the same key exists (a concurrent evaluation opened it first).
+ */
+export async function openIncidentIn(tx: SqlExecutor, ctx: AlertingContext, model: ModelConfig, input: OpenInput, reason: string): Promise<Incident | null> {
+  const now = ctx.now();
+  const silenced = input.silencedUntil !== undefined && input.silencedUntil !== null;
+  const id = `inc_${randomUUID()}`;
+  const inserted = await insertIncidentIn(tx, { ...input, id, status: silenced ? 'silenced' : 'firing', escalationPolicy: model.escalation, openedAt: now, silencedUntil: input.silencedUntil ?? null });
+  if (!inserted) return null;
+  const incident = (await updateIncidentIn(tx, id, {}))!;
+  if (!silenced) await scheduleFromStartIn(tx, ctx, model, incident, 'c0', now);
+  await appendAuditIn(tx, [
+    { at: now, actor: 'vigil', action: 'incident.opened', reason, model: incident.model, incidentId: id, details: { severity: incident.severity, value: incident.value, threshold: incident.threshold, silenced } },
+  ]);
+  return incident;
+}
+
+/** Writes step 0 of the escalation policy, due at its delay from `at`; `chain` tells restarts apart. */
+export async function scheduleFromStartIn(tx: SqlExecutor, ctx: AlertingContext, model: ModelConfig, incident: Incident, chain: string, at: number): Promise<void> {
+  const first = policyOf(ctx, incident).steps[0];
+  const rows = stepRows(ctx, model, incident, { chain, step: 0, round: 0, deliverAt: at + (first?.afterMs ?? 0) });
+  if (await insertOutboxIn(tx, rows, ctx.now())) ctx.kick();
+}
+
+/** The targets that were told about an incident (for resolve notices). */
+export async function notifiedTargetsIn(tx: SqlExecutor, incidentId: string): Promise<string[]> {
+  const rows = await outboxOfIncident(tx, incidentId);
+  return [...new Set(rows.filter((r) => r.kind === 'notify' && r.state === 'delivered').map((r) => r.target))];
+}
+
+/** Resolves an incident: cancels pending notifications and tells everyone who was told. */
+export async function resolveIncidentIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, actor: string, reason: string): Promise<Incident> {
+  const now = ctx.now();
+  await cancelOutboxIn(tx, incident.id, ['notify'], now);
+  const resolved = (await updateIncidentIn(tx, incident.id, { status: 'resolved', resolvedAt: now, resolvedBy: actor, updatedAt: now }))!;
+  const targets = await notifiedTargetsIn(tx, incident.id);
+  if (await insertOutboxIn(tx, resolveRows(resolved, targets, now), now)) ctx.kick();
+  await appendAuditIn(tx, [{ at: now, actor, action: 'incident.resolved', reason, model: incident.model, incidentId: incident.id, details: { previousStatus: incident.status, notices: targets } }]);
+  return resolved;
+}
+
+/** Acknowledges: escalation stops; the incident still resolves by itself when the metric clears. */
+export async function acknowledgeIncidentIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, actor: string, reason: string): Promise<Incident> {
+  const now = ctx.now();
+  const cancelled = await cancelOutboxIn(tx, incident.id, ['notify'], now);
+  const acked = (await updateIncidentIn(tx, incident.id, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor, updatedAt: now }))!;
+  await appendAuditIn(tx, [{ at: now, actor, action: 'incident.acknowledged', reason, model: incident.model, incidentId: incident.id, details: { previousStatus: incident.status, cancelledNotifications: cancelled } }]);
+  return acked;
+}
+
+/** Silences until `until`: pending notifications are cancelled; escalation restarts if it still fires after. */
+export async function silenceIncidentIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, until: number, actor: string, reason: string, silenceId: string): Promise<Incident> {
+  const now = ctx.now();
+  await cancelOutboxIn(tx, incident.id, ['notify'], now);
+  const silenced = (await updateIncidentIn(tx, incident.id, { status: 'silenced', silencedUntil: until, updatedAt: now }))!;
+  await appendAuditIn(tx, [{ at: now, actor, action: 'incident.silenced', reason, model: incident.model, incidentId: incident.id, details: { until: new Date(until).toISOString(), silenceId } }]);
+  return silenced;
+}
+
+/** A silence ran out while the incident still fires: back to firing, escalation from step 0. */
+export async function unsilenceIncidentIn(tx: SqlExecutor, ctx: AlertingContext, model: ModelConfig, incident: Incident): Promise<Incident> {
+  const now = ctx.now();
+  const firing = (await updateIncidentIn(tx, incident.id, { status: 'firing', silencedUntil: null, updatedAt: now }))!;
+  // A new chain per restart keeps job ids unique (the first chain's rows are settled or cancelled).
+  await scheduleFromStartIn(tx, ctx, model, firing, `u${now}`, now);
+  await appendAuditIn(tx, [{ at: now, actor: 'vigil', action: 'incident.unsilenced', reason: 'the silence expired and the incident still fires', model: incident.model, incidentId: incident.id }]);
+  return firing;
+}

@@ -1,0 +1,42 @@
+/**
+ * A notification target. Delivery errors say whether trying again may help: timeouts, network errors, 429 and
+ * 5xx answers are retriable; any other refusal is permanent (a wrong URL or key will not fix itself).
+ */
+import { VigilError } from '@vigil/core';
+import type { Notification } from './payload';
+
+export interface Notifier {
+  readonly type: 'webhook' | 'slack' | 'pagerduty' | 'email' | 'alertmanager' | 'control';
+  send(notification: Notification, signal: AbortSignal): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export function deliveryError(target: string, message: string, retriable: boolean, cause?: unknown): VigilError {
+  return new VigilError('VIGIL_NOTIFY_FAILED', `${target}: ${message}`, { retriable, ...(cause === undefined ? {} : { cause }), details: { target } });
+}
+
+/**
+ * POSTs JSON and checks the answer. The URL never appears in errors (webhook URLs are capabilities); the target
+ * name does.
+ */
+export async function postJson(target: string, url: string, body: unknown, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'vigil-alerts' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.any([signal, timeout]),
+    });
+  } catch (error) {
+    if (signal.aborted) throw deliveryError(target, 'delivery aborted (shutting down)', true, error);
+    if (timeout.aborted) throw deliveryError(target, `no answer within ${timeoutMs} ms`, true, error);
+    throw deliveryError(target, `request failed (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message})`, true, error);
+  }
+  // Drain the body so the connection can be reused; a slow body is bounded by the same timeout.
+  const text = await res.text().catch(() => '');
+  if (res.ok) return;
+  const retriable = res.status === 429 || res.status >= 500 || res.status === 408;
+  throw deliveryError(target, `answered ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`, retriable);
+}

@@ -1,0 +1,103 @@
+/**
+ * What notifications say. The generic webhook payload is the contract of PRODUCT.md §5; the other notifiers
+ * derive their own formats from it. `dedupKey` names the incident's subject and never changes for it, so a
+ * retried or repeated notification is recognised downstream; `notificationId` names one delivery (the same on
+ * every retry of it).
+ */
+import type { Incident } from '@vigil/store';
+
+export interface IncidentPayload {
+  dedupKey: string;
+  incidentId: string;
+  notificationId: string;
+  status: Incident['status'];
+  severity: Incident['severity'];
+  model: string;
+  version: string;
+  metric: string;
+  feature: string | null;
+  group: string | null;
+  value: number | null;
+  threshold: number | null;
+  comparison: string | null;
+  window: { start: string | null; end: string | null; rows: number | null };
+  owner: string;
+  escalationStep: number;
+  detail: string | null;
+  links: { dashboard: string | null; incident: string | null };
+}
+
+export interface ReviewPayload {
+  type: 'review';
+  dedupKey: string;
+  reviewId: string;
+  notificationId: string;
+  model: string;
+  version: string | null;
+  reason: string;
+  openedBy: string;
+  openedAt: string;
+  evidence: { metricRows: number; windows: number; incidents: number; referenceProfiles: string[] };
+  owner: string;
+  links: { review: string | null };
+}
+
+/** A notification to send: an incident's (firing, acknowledged, resolved) or a review's. */
+export type Notification = { kind: 'incident'; payload: IncidentPayload } | { kind: 'review'; payload: ReviewPayload };
+
+/** `model/version/metric/feature/group`, '-' for none: stable for the life of an incident's subject. */
+export function dedupKey(k: { model: string; version: string; metric: string; feature: string; group: string }): string {
+  return [k.model, k.version || '-', k.metric, k.feature || '-', k.group || '-'].join('/');
+}
+
+export interface PayloadLinks {
+  /** Base URL of Vigil's HTTP API as people reach it, for `links.incident`. */
+  publicUrl?: string;
+  /** Base URL of Grafana, for `links.dashboard`. */
+  grafanaUrl?: string;
+}
+
+export function incidentPayload(incident: Incident, o: { notificationId: string; owner: string; step: number; links: PayloadLinks }): IncidentPayload {
+  const base = o.links.publicUrl?.replace(/\/+$/, '');
+  const grafana = o.links.grafanaUrl?.replace(/\/+$/, '');
+  return {
+    dedupKey: dedupKey(incident),
+    incidentId: incident.id,
+    notificationId: o.notificationId,
+    status: incident.status,
+    severity: incident.severity,
+    model: incident.model,
+    version: incident.version,
+    metric: incident.metric,
+    feature: incident.feature || null,
+    group: incident.group || null,
+    value: incident.value,
+    threshold: incident.threshold,
+    comparison: incident.comparison,
+    window: {
+      start: incident.windowStart === null ? null : new Date(incident.windowStart).toISOString(),
+      end: incident.windowEnd === null ? null : new Date(incident.windowEnd).toISOString(),
+      rows: incident.windowRows,
+    },
+    owner: o.owner,
+    escalationStep: o.step,
+    detail: incident.detail,
+    links: {
+      dashboard: grafana ? `${grafana}/d/vigil-model-overview?var-model=${encodeURIComponent(incident.model)}` : null,
+      incident: base ? `${base}/api/incidents/${encodeURIComponent(incident.id)}` : null,
+    },
+  };
+}
+
+/** One line for chat, e-mail subjects and PagerDuty summaries. */
+export function summary(n: Notification): string {
+  if (n.kind === 'review') return `[REVIEW] ${n.payload.model}: review ${n.payload.reviewId} opened by ${n.payload.openedBy}: ${n.payload.reason}`;
+  const p = n.payload;
+  const subject = `${p.model}${p.version ? `/${p.version}` : ''} ${p.metric}${p.feature ? `(${p.feature})` : ''}${p.group ? `[${p.group}]` : ''}`;
+  const value = p.value === null ? '' : ` = ${formatNumber(p.value)}${p.comparison && p.threshold !== null ? ` ${p.comparison} ${formatNumber(p.threshold)}` : ''}`;
+  return `[${p.status.toUpperCase()}] [${p.severity}] ${subject}${value}${p.detail ? ` (${p.detail})` : ''}`;
+}
+
+function formatNumber(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toPrecision(4).replace(/\.?0+$/, '');
+}

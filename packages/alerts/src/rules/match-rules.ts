@@ -1,0 +1,84 @@
+/**
+ * Which metric rows each rule of a model judges (the naming contract of the window analysis, PRODUCT.md §4):
+ * feature metrics have a feature and no group (`$score` is the prediction's own drift and counts as a feature);
+ * model metrics have neither; fairness differences have no feature and the group attribute (`sex`, `sex*race`)
+ * as group key. Per-group rates (`sex=female`) are evidence, not alert subjects.
+ */
+import { RULE_METRICS, type ModelConfig, type RuleConfig } from '@vigil/core';
+import type { MetricRow } from '@vigil/store';
+import { classifyWindow, type WindowOutcome } from './rule-evaluation';
+
+/** Metrics computed from labelled rows only: their minimum sample size counts labelled rows. */
+export const LABEL_BASED_METRICS: ReadonlySet<string> = new Set([
+  'ece',
+  'eceEqualMass',
+  'mce',
+  'brier',
+  'accuracy',
+  'precision',
+  'recall',
+  'auc',
+  'logLoss',
+  'mae',
+  'rmse',
+  'bias',
+  'tpr',
+  'fpr',
+  'fnr',
+  'ppv',
+  'equalOpportunityDifference',
+  'equalizedOddsDifference',
+  'predictiveParityDifference',
+]);
+
+const P_VALUE_METRICS: ReadonlySet<string> = new Set(['ksPValue', 'chi2PValue']);
+
+/** One rule applied to one metric row of a window. */
+export interface RuleEvaluation {
+  rule: RuleConfig;
+  metric: string;
+  feature: string;
+  group: string;
+  value: number | null;
+  samples: number;
+  outcome: WindowOutcome;
+}
+
+/** Applies every rule of the model to the window's metric rows. */
+export function matchRules(model: Pick<ModelConfig, 'rules'>, rows: readonly MetricRow[]): RuleEvaluation[] {
+  const out: RuleEvaluation[] = [];
+  for (const row of rows) {
+    const scope = RULE_METRICS[row.metric]?.scope;
+    if (scope === undefined || !inScope(scope, row)) continue;
+    const candidates = model.rules.filter((r) => r.metric === row.metric);
+    for (const rule of candidates) {
+      if (!ruleCovers(rule, row, candidates)) continue;
+      const details = (row.details ?? {}) as { sufficient?: unknown; pValueAdjusted?: unknown };
+      // p-value rules judge the Benjamini–Hochberg adjusted p-value when the analysis provides it (PRODUCT.md §4).
+      const value = P_VALUE_METRICS.has(row.metric) && typeof details.pValueAdjusted === 'number' ? details.pValueAdjusted : row.value;
+      // Traffic itself has no minimum: a window with too few rows is exactly what a `rows` rule looks for.
+      const samples = row.metric === 'rows' ? Number.POSITIVE_INFINITY : LABEL_BASED_METRICS.has(row.metric) ? row.labelledRows : row.rows;
+      const outcome = classifyWindow(rule, { value, samples, ...(details.sufficient === false ? { sufficient: false } : {}) });
+      out.push({ rule, metric: row.metric, feature: row.feature, group: row.group, value, samples: Number.isFinite(samples) ? samples : row.rows, outcome });
+    }
+  }
+  return out;
+}
+
+function inScope(scope: 'feature' | 'group' | 'model', row: MetricRow): boolean {
+  if (scope === 'feature') return row.feature !== '' && row.group === '';
+  if (scope === 'model') return row.feature === '' && row.group === '';
+  return row.feature === '' && row.group !== '' && !row.group.includes('=');
+}
+
+/**
+ * A rule naming a feature (group) covers only that one; a rule naming none covers the others, unless a rule of
+ * the same severity names this one (the specific rule overrides the general one).
+ */
+function ruleCovers(rule: RuleConfig, row: MetricRow, sameMetric: readonly RuleConfig[]): boolean {
+  if (rule.feature !== undefined && rule.feature !== row.feature) return false;
+  if (rule.group !== undefined && rule.group !== row.group) return false;
+  if (rule.feature === undefined && row.feature !== '' && sameMetric.some((r) => r !== rule && r.severity === rule.severity && r.feature === row.feature)) return false;
+  if (rule.group === undefined && row.group !== '' && sameMetric.some((r) => r !== rule && r.severity === rule.severity && r.group === row.group)) return false;
+  return true;
+}

@@ -1,0 +1,184 @@
+/**
+ * Timeline harness, in the spirit of Alertmanager's acceptance tests: a scripted sequence of breaches, clears,
+ * acknowledgements and clock steps, asserting exactly which notifications arrive. The clock is fake (no timed
+ * assertions); webhooks go to a real HTTP server; the store is the embedded PGlite with the real migrations; the
+ * queue is the in-process one (the BullMQ one runs the same handler in bullmq-alerting.test.ts).
+ */
+import { createStore, type Store } from '@vigil/store';
+import { createAlerting, type Alerting } from '../../src/alerting';
+import type { WindowAnalysis } from '../../src/engine/evaluate-window';
+import { alertConfig, FakeClock, HOUR, MIN, T0 } from '../helpers/config';
+import { WebhookSink } from '../helpers/webhook-sink';
+import { analysis, psi } from '../helpers/windows';
+
+describe('timeline: breaches, escalation, acknowledgement, repeat, resolve', () => {
+  let sink: WebhookSink;
+  let store: Store;
+  let alerting: Alerting;
+  let clock: FakeClock;
+
+  beforeEach(async () => {
+    sink = await new WebhookSink().start();
+    store = await createStore({});
+    clock = new FakeClock(T0);
+    alerting = await createAlerting({
+      config: alertConfig({ ownerUrl: `${sink.base}/owner`, oncallUrl: `${sink.base}/oncall` }),
+      store,
+      now: clock.now,
+      relay: { aheadMs: 0, pollMs: 60_000 },
+      delivery: { backoffMs: 5, maxAttempts: 3, timeoutMs: 2000 },
+      links: { publicUrl: 'http://vigil.example:8080' },
+    });
+    await alerting.start();
+  }, 60_000);
+
+  afterEach(async () => {
+    await alerting.close();
+    await store.close();
+    await sink.close();
+  });
+
+  const analyse = async (a: WindowAnalysis) => {
+    await store.upsertMetricRows(a.metricRows);
+    const summary = await store.transaction((tx) => alerting.evaluateIn(tx, a));
+    expect(await alerting.flush()).toBe(true);
+    return summary;
+  };
+  const step = async (ms: number) => {
+    clock.advance(ms);
+    expect(await alerting.flush()).toBe(true);
+  };
+  const seen = () => sink.received.map((r) => `${r.path} ${r.body.status} step=${r.body.escalationStep} ${r.body.severity}`);
+
+  it('notifies the owner, escalates to on-call after 30m, stops on ack, and sends resolve notices to both', async () => {
+    const first = await analyse(analysis(T0, [psi(0.31)]));
+    expect(first.opened).toHaveLength(1);
+    expect(seen()).toEqual(['/owner firing step=0 warning']);
+    const payload = sink.received[0]!.body;
+    expect(payload).toMatchObject({
+      dedupKey: 'credit-risk/7/psi/age/-',
+      incidentId: first.opened[0],
+      status: 'firing',
+      severity: 'warning',
+      model: 'credit-risk',
+      version: '7',
+      metric: 'psi',
+      feature: 'age',
+      group: null,
+      value: 0.31,
+      threshold: 0.2,
+      window: { start: '2026-11-22T09:00:00.000Z', end: '2026-11-22T10:00:00.000Z', rows: 8000 },
+      owner: 'Risk ML team',
+      escalationStep: 0,
+      links: { incident: `http://vigil.example:8080/api/incidents/${first.opened[0]}` },
+    });
+
+    clock.advance(10 * MIN);
+    const again = await analyse(analysis(T0 + 10 * MIN, [psi(0.33)]));
+    expect(again.opened).toEqual([]);
+    expect(again.updated).toEqual(first.opened);
+    expect(seen()).toHaveLength(1);
+
+    await step(19 * MIN); // t0 + 29m: not yet
+    expect(seen()).toHaveLength(1);
+    await step(2 * MIN); // t0 + 31m
+    expect(seen()).toEqual(['/owner firing step=0 warning', '/oncall firing step=1 warning']);
+
+    clock.advance(4 * MIN);
+    const acked = await alerting.acknowledge(first.opened[0]!, { actor: 'alice', reason: 'looking into the age pipeline' });
+    expect(acked).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'alice' });
+    await step(5 * HOUR); // the 4h repeat would have fired
+    expect(seen()).toHaveLength(2);
+
+    await analyse(analysis(T0 + 6 * HOUR, [psi(0.15)])); // above the clear threshold: still open
+    expect(seen()).toHaveLength(2);
+    expect((await alerting.getIncident(first.opened[0]!)).status).toBe('acknowledged');
+    const cleared = await analyse(analysis(T0 + 7 * HOUR, [psi(0.05)]));
+    expect(cleared.resolved).toEqual(first.opened);
+    expect(seen()).toEqual(['/owner firing step=0 warning', '/oncall firing step=1 warning', '/owner resolved step=0 warning', '/oncall resolved step=0 warning']);
+    expect(new Set(sink.received.map((r) => r.body.dedupKey))).toEqual(new Set(['credit-risk/7/psi/age/-']));
+
+    const detail = await alerting.getIncident(first.opened[0]!);
+    expect(detail.history.map((h) => `${h.actor} ${h.action}`)).toEqual([
+      'vigil incident.opened',
+      'vigil notification.delivered',
+      'vigil notification.delivered',
+      'alice incident.acknowledged',
+      'vigil incident.resolved',
+      'vigil notification.delivered',
+      'vigil notification.delivered',
+    ]);
+    expect(detail.history[3]!.reason).toBe('looking into the age pipeline');
+  });
+
+  it('repeats the last step every 4h while unacknowledged, tells on-call once when it turns critical, and resolves', async () => {
+    const { opened } = await analyse(analysis(T0, [psi(0.3)]));
+    await step(30 * MIN);
+    await step(4 * HOUR); // t0 + 4h30m: first repeat of the last step
+    expect(seen()).toEqual(['/owner firing step=0 warning', '/oncall firing step=1 warning', '/oncall firing step=1 warning']);
+    expect(sink.at('/oncall').map((r) => r.body.notificationId)).toHaveLength(2);
+    expect(new Set(sink.at('/oncall').map((r) => r.body.notificationId)).size).toBe(2);
+
+    clock.advance(10 * MIN);
+    const worse = await analyse(analysis(clock.t, [psi(0.7)]));
+    expect(worse.updated).toEqual(opened);
+    expect(seen().slice(3)).toEqual(['/oncall firing step=1 critical']);
+    expect((await alerting.getIncident(opened[0]!)).threshold).toBe(0.5);
+
+    clock.advance(10 * MIN);
+    await analyse(analysis(clock.t, [psi(0.01)]));
+    expect(seen().slice(4)).toEqual(['/owner resolved step=0 critical', '/oncall resolved step=0 critical']);
+    await step(8 * HOUR);
+    expect(seen()).toHaveLength(6);
+  });
+
+  it('counts a re-analysed window once for N-of-M and never opens a second incident', async () => {
+    const ece = (value: number) => ({ metric: 'ece', value });
+    // 2 of 3: the same window analysed three times is still one breach.
+    for (let i = 0; i < 3; i++) expect((await analyse(analysis(T0, [ece(0.2)]))).opened).toEqual([]);
+    const second = await analyse(analysis(T0 + 5 * MIN, [ece(0.2)]));
+    expect(second.opened).toHaveLength(1);
+    const revised = await analyse(analysis(T0 + 5 * MIN, [ece(0.25)]));
+    expect(revised.opened).toEqual([]);
+    expect(await alerting.listIncidents({ model: 'credit-risk' })).toHaveLength(1);
+    expect((await alerting.listIncidents())[0]).toMatchObject({ metric: 'ece', feature: '', group: '', value: 0.25, status: 'firing' });
+    expect(seen()).toEqual(['/owner firing step=0 warning']);
+  });
+
+  it('treats too few samples and null values as insufficient_data: no incident, and an open one stays open', async () => {
+    expect((await analyse(analysis(T0, [psi(0.9)], { rows: 50 }))).opened).toEqual([]);
+    expect((await analyse(analysis(T0 + 5 * MIN, [psi(null)]))).opened).toEqual([]);
+    const { opened } = await analyse(analysis(T0 + 10 * MIN, [psi(0.3)]));
+    expect(opened).toHaveLength(1);
+    const thin = await analyse(analysis(T0 + 15 * MIN, [psi(0.01)], { rows: 10 }));
+    expect(thin.resolved).toEqual([]);
+    expect((await alerting.getIncident(opened[0]!)).status).toBe('firing');
+  });
+
+  it('a model-level condition opens one incident and inhibits feature incidents until it clears', async () => {
+    await store.transaction((tx) => alerting.modelConditionIn(tx, { model: 'credit-risk', version: '7', condition: 'no_reference_profile', active: true, detail: 'no reference profile for version 7' }));
+    await alerting.flush();
+    const blocked = await analyse(analysis(T0, [psi(0.9)]));
+    expect(blocked).toMatchObject({ opened: [], inhibited: 1 });
+    expect(seen()).toEqual(['/owner firing step=0 warning']);
+    expect(sink.received[0]!.body).toMatchObject({ metric: 'no_reference_profile', dedupKey: 'credit-risk/7/no_reference_profile/-/-', detail: 'no reference profile for version 7' });
+    await store.transaction((tx) => alerting.modelConditionIn(tx, { model: 'credit-risk', version: '7', condition: 'no_reference_profile', active: false }));
+    await alerting.flush();
+    expect(seen()[1]).toBe('/owner resolved step=0 warning');
+    const now = await analyse(analysis(T0 + 5 * MIN, [psi(0.9)]));
+    expect(now.opened).toHaveLength(1);
+  });
+
+  it('silences: no notifications while silenced, escalation restarts when the silence expires and it still fires', async () => {
+    const { opened } = await analyse(analysis(T0, [psi(0.3)]));
+    expect(seen()).toHaveLength(1);
+    await expect(alerting.silence({ model: 'credit-risk', actor: 'bob', reason: 'known upstream change' })).rejects.toMatchObject({ code: 'VIGIL_USAGE' });
+    const { silenced } = await alerting.silence({ incidentId: opened[0]!, model: 'credit-risk', durationMs: 2 * HOUR, actor: 'bob', reason: 'known upstream change' });
+    expect(silenced.map((i) => i.status)).toEqual(['silenced']);
+    await step(HOUR); // on-call would have been paged at 30m
+    expect(seen()).toHaveLength(1);
+    await step(HOUR + MIN); // expired
+    expect(seen()).toEqual(['/owner firing step=0 warning', '/owner firing step=0 warning']);
+    expect((await alerting.getIncident(opened[0]!)).status).toBe('firing');
+  });
+});
