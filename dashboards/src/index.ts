@@ -1,1 +1,11 @@
-export const DASHBOARDS_PACKAGE = '@vigil/dashboards';
+export { buildDashboards } from './build-dashboards';
+export type { BuildDashboardsOptions, BuiltDashboards } from './build-dashboards';
+export { CALIBRATION_UID } from './calibration-dashboard';
+export { DRIFT_UID } from './drift-dashboard';
+export { FAIRNESS_UID } from './fairness-dashboard';
+export { FLEET_UID } from './fleet-dashboard';
+export { INCIDENTS_UID } from './incidents-dashboard';
+export { MODEL_UID } from './model-dashboard';
+export { DEFAULT_DASHBOARDS_PATH } from './provisioning';
+export type { DatasourceOptions } from './provisioning';
+export { POSTGRES_DATASOURCE_TYPE, VIGIL_DATASOURCE_UID } from './sql-query';

@@ -1,0 +1,139 @@
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { incidentAnnotations } from './incident-annotations';
+import { stat, table, timeSeries } from './panels';
+import { OPEN_INCIDENT, featureRows, modelIs, modelRows } from './sql-conventions';
+import { modelVariable } from './variables';
+import { vigilDashboard } from './vigil-dashboard';
+
+export const FLEET_UID = 'vigil-fleet';
+
+const models = modelIs(true);
+
+export function fleetDashboard(): Dashboard {
+  return vigilDashboard(FLEET_UID, 'Vigil / Fleet overview', 'Every monitored model: traffic, open incidents, and where drift is worst.')
+    .withVariable(modelVariable(true))
+    .annotation(incidentAnnotations(true))
+    .withPanel(stat({ title: 'Models', description: 'Models Vigil monitors (among those selected).' }, { w: 4, h: 4 }, `SELECT count(*) AS models FROM vigil_models WHERE ${models}`))
+    .withPanel(
+      stat(
+        { title: 'Events', description: 'Prediction events counted in the time range.' },
+        { w: 4, h: 4 },
+        `SELECT coalesce(sum(rows), 0) AS events FROM vigil_buckets WHERE ${models} AND $__timeFilter(bucket_start)`,
+        { unit: 'short' },
+      ),
+    )
+    .withPanel(
+      stat(
+        { title: 'Open incidents', description: 'Incidents firing or acknowledged, now.' },
+        { w: 4, h: 4 },
+        `SELECT count(*) AS open_incidents FROM vigil_incidents WHERE ${models} AND ${OPEN_INCIDENT}`,
+        { red: 1 },
+      ),
+    )
+    .withPanel(
+      stat(
+        { title: 'Critical and firing', description: 'Critical incidents nobody has acknowledged yet.' },
+        { w: 4, h: 4 },
+        `SELECT count(*) AS critical_firing FROM vigil_incidents WHERE ${models} AND status = 'firing' AND severity = 'critical'`,
+        { red: 1 },
+      ),
+    )
+    .withPanel(
+      stat(
+        { title: 'Windows awaiting analysis', description: 'Windows that changed (new events or late labels) since they were last analysed; closed or not.' },
+        { w: 4, h: 4 },
+        `SELECT count(*) AS windows_pending FROM vigil_windows WHERE ${models} AND change_seq > analysed_seq`,
+      ),
+    )
+    .withPanel(
+      stat(
+        { title: 'Event-time lag', description: 'How far behind now the newest event of the most lagging model is (large during a back-fill or a replay).' },
+        { w: 4, h: 4 },
+        `SELECT extract(epoch FROM now() - min(max_event_ts)) AS event_time_lag FROM vigil_watermarks WHERE ${models}`,
+        { unit: 's' },
+      ),
+    )
+    .withPanel(
+      timeSeries(
+        { title: 'Traffic', description: 'Prediction events per interval, per model (from the time buckets, which do not overlap).' },
+        { w: 12, h: 8 },
+        `SELECT $__timeGroupAlias(bucket_start, $__interval), model AS metric, sum(rows) AS events
+         FROM vigil_buckets
+         WHERE ${models} AND $__timeFilter(bucket_start)
+         GROUP BY 1, 2
+         ORDER BY 1`,
+        { unit: 'short', min: 0 },
+      ),
+    )
+    .withPanel(
+      timeSeries(
+        { title: 'Worst feature drift (PSI)', description: 'Per model and window, the largest PSI of any input feature. Above 0.2 is usually called a significant shift.' },
+        { w: 12, h: 8 },
+        `SELECT window_end AS "time", model AS metric, max(value) AS psi
+         FROM vigil_metric_rows
+         WHERE ${models} AND metric = 'psi' AND ${featureRows()} AND $__timeFilter(window_end)
+         GROUP BY 1, 2
+         ORDER BY 1`,
+        { min: 0, threshold: 0.2 },
+      ),
+    )
+    .withPanel(
+      table(
+        { title: 'Models', description: 'Per model: its versions, the latest analysed window, events in the time range, the most drifted feature of the latest window, open incidents, the newest event time, and windows awaiting analysis.' },
+        { w: 24, h: 8 },
+        `WITH latest AS (
+           SELECT DISTINCT ON (model) model, version, window_start, window_end
+           FROM vigil_metric_rows
+           WHERE ${models} AND metric = 'rows' AND ${modelRows()} AND $__timeFilter(window_end)
+           ORDER BY model, window_end DESC, version DESC
+         ), drift AS (
+           SELECT r.model,
+                  max(r.value) FILTER (WHERE r.metric = 'psi') AS worst_psi,
+                  (array_agg(r.feature ORDER BY r.value DESC NULLS LAST) FILTER (WHERE r.metric = 'psi'))[1] AS worst_feature,
+                  sum(r.value) FILTER (WHERE r.metric = 'drifted') AS drifted_features
+           FROM vigil_metric_rows AS r
+           JOIN latest AS l ON l.model = r.model AND l.version = r.version AND l.window_start = r.window_start AND l.window_end = r.window_end
+           WHERE r.metric IN ('psi', 'drifted') AND ${featureRows('r.')}
+           GROUP BY r.model
+         ), traffic AS (
+           SELECT model, sum(rows) AS events FROM vigil_buckets WHERE ${models} AND $__timeFilter(bucket_start) GROUP BY model
+         ), pending AS (
+           SELECT model, count(*) FILTER (WHERE change_seq > analysed_seq) AS windows_pending FROM vigil_windows WHERE ${models} GROUP BY model
+         ), incidents AS (
+           SELECT model, count(*) AS open_incidents FROM vigil_incidents WHERE ${models} AND ${OPEN_INCIDENT} GROUP BY model
+         )
+         SELECT m.model,
+                (SELECT string_agg(v.version, ', ' ORDER BY v.first_seen_at) FROM vigil_model_versions AS v WHERE v.model = m.model) AS versions,
+                l.window_end AS latest_window_end,
+                coalesce(t.events, 0) AS events,
+                d.worst_feature,
+                d.worst_psi,
+                d.drifted_features,
+                coalesce(i.open_incidents, 0) AS open_incidents,
+                w.max_event_ts AS newest_event,
+                coalesce(p.windows_pending, 0) AS windows_pending
+         FROM vigil_models AS m
+         LEFT JOIN latest AS l ON l.model = m.model
+         LEFT JOIN drift AS d ON d.model = m.model
+         LEFT JOIN traffic AS t ON t.model = m.model
+         LEFT JOIN incidents AS i ON i.model = m.model
+         LEFT JOIN pending AS p ON p.model = m.model
+         LEFT JOIN vigil_watermarks AS w ON w.model = m.model
+         WHERE ${modelIs(true, 'm.model')}
+         ORDER BY open_incidents DESC, d.worst_psi DESC NULLS LAST, m.model`,
+      ),
+    )
+    .withPanel(
+      table(
+        { title: 'Open incidents', description: 'The 50 most recently updated open incidents.' },
+        { w: 24, h: 8 },
+        `SELECT opened_at, model, version, severity, status, metric, nullif(feature, '') AS feature, nullif(group_key, '') AS "group",
+                value, threshold, updated_at
+         FROM vigil_incidents
+         WHERE ${models} AND ${OPEN_INCIDENT}
+         ORDER BY updated_at DESC
+         LIMIT 50`,
+      ),
+    )
+    .build();
+}

@@ -1,0 +1,76 @@
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { incidentAnnotations } from './incident-annotations';
+import { barChart, stat, table, timeSeries } from './panels';
+import { modelIs } from './sql-conventions';
+import { modelVariable } from './variables';
+import { vigilDashboard } from './vigil-dashboard';
+
+export const INCIDENTS_UID = 'vigil-incidents';
+
+const models = modelIs(true);
+
+/** Incidents that were open at some moment of the time range. */
+const overlapping = `${models} AND opened_at <= $__timeTo() AND (resolved_at IS NULL OR resolved_at >= $__timeFrom())`;
+
+function countWith(status: string): string {
+  return `SELECT count(*) AS ${status} FROM vigil_incidents WHERE ${models} AND status = '${status}'`;
+}
+
+export function incidentsDashboard(): Dashboard {
+  return vigilDashboard(INCIDENTS_UID, 'Vigil / Incidents', 'The alert lifecycle: what is firing, what was acknowledged or resolved, and when.')
+    .withVariable(modelVariable(true))
+    .annotation(incidentAnnotations(true))
+    .withPanel(stat({ title: 'Firing', description: 'Incidents firing now, not acknowledged.' }, { w: 6, h: 4 }, countWith('firing'), { red: 1 }))
+    .withPanel(stat({ title: 'Acknowledged', description: 'Incidents someone acknowledged that are not resolved yet.' }, { w: 6, h: 4 }, countWith('acknowledged')))
+    .withPanel(stat({ title: 'Silenced', description: 'Incidents silenced now.' }, { w: 6, h: 4 }, countWith('silenced')))
+    .withPanel(
+      stat(
+        { title: 'Resolved in range', description: 'Incidents resolved in the time range.' },
+        { w: 6, h: 4 },
+        `SELECT count(*) AS resolved FROM vigil_incidents WHERE ${models} AND status = 'resolved' AND $__timeFilter(resolved_at)`,
+      ),
+    )
+    .withPanel(
+      timeSeries(
+        { title: 'Open incidents over time', description: 'Incidents open (opened and not yet resolved) at each moment, per severity.' },
+        { w: 16, h: 8 },
+        `SELECT t AS "time", s.severity AS metric, count(i.id) AS open_incidents
+         FROM generate_series($__timeFrom()::timestamptz, $__timeTo()::timestamptz, make_interval(secs => $__interval_ms / 1000.0)) AS t
+         CROSS JOIN (VALUES ('critical'), ('warning')) AS s(severity)
+         LEFT JOIN vigil_incidents AS i
+           ON i.severity = s.severity AND ${modelIs(true, 'i.model')} AND i.opened_at <= t AND (i.resolved_at IS NULL OR i.resolved_at > t)
+         GROUP BY 1, 2
+         ORDER BY 1, 2`,
+        { min: 0 },
+      ),
+    )
+    .withPanel(
+      barChart(
+        { title: 'Incidents by metric', description: 'Incidents open at some moment of the time range, per metric and severity.' },
+        { w: 8, h: 8 },
+        `SELECT metric,
+                count(*) FILTER (WHERE severity = 'critical') AS critical,
+                count(*) FILTER (WHERE severity = 'warning') AS warning
+         FROM vigil_incidents
+         WHERE ${overlapping}
+         GROUP BY metric
+         ORDER BY count(*) DESC, metric`,
+        'metric',
+      ),
+    )
+    .withPanel(
+      table(
+        { title: 'Incidents', description: 'Every incident open at some moment of the time range, newest first, with how long it lasted (so far).' },
+        { w: 24, h: 12 },
+        `SELECT id, opened_at, model, version, severity, status, metric, nullif(feature, '') AS feature, nullif(group_key, '') AS "group",
+                value, threshold, window_start, window_end, acknowledged_at, resolved_at,
+                extract(epoch FROM coalesce(resolved_at, now()) - opened_at) AS open_seconds
+         FROM vigil_incidents
+         WHERE ${overlapping}
+         ORDER BY opened_at DESC
+         LIMIT 500`,
+        {},
+      ),
+    )
+    .build();
+}

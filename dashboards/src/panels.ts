@@ -1,0 +1,142 @@
+import { PanelBuilder as BarChartBuilder } from '@grafana/grafana-foundation-sdk/barchart';
+import type { Builder } from '@grafana/grafana-foundation-sdk/cog';
+import {
+  LegendDisplayMode,
+  LegendPlacement,
+  GraphDrawStyle,
+  GraphThresholdsStyleConfigBuilder,
+  GraphThresholdsStyleMode,
+  ReduceDataOptionsBuilder,
+  SortOrder,
+  TooltipDisplayMode,
+  VisibilityMode,
+  VizLegendOptionsBuilder,
+  VizOrientation,
+  VizTooltipOptionsBuilder,
+} from '@grafana/grafana-foundation-sdk/common';
+import { ThresholdsConfigBuilder, ThresholdsMode, type Panel } from '@grafana/grafana-foundation-sdk/dashboard';
+import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
+import { PanelBuilder as StatusHistoryBuilder } from '@grafana/grafana-foundation-sdk/statushistory';
+import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
+import { PanelBuilder as TimeSeriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { VIGIL_DATASOURCE, sqlQuery } from './sql-query';
+
+/** Grid size of a panel: width in 24ths of the dashboard, height in grid rows (30 px). */
+export interface Size {
+  w: number;
+  h: number;
+}
+
+export interface PanelText {
+  title: string;
+  description: string;
+}
+
+const legend = () => new VizLegendOptionsBuilder().showLegend(true).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom).calcs([]);
+const tooltip = () => new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending);
+
+/** Green below `red`, red from it on (a metric's usual alert threshold, drawn as a dashed line on time series). */
+function redFrom(red: number) {
+  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
+    { value: null, color: 'green' },
+    { value: red, color: 'red' },
+  ]);
+}
+
+export interface TimeSeriesOptions {
+  unit?: string;
+  min?: number;
+  max?: number;
+  /** Draws this value as a dashed threshold line. */
+  threshold?: number;
+  /** Bars for counts per interval. */
+  bars?: boolean;
+}
+
+/** A time series over `format: time_series` SQL (columns `time`, optionally `metric`, then values). */
+export function timeSeries(text: PanelText, size: Size, sql: string, options: TimeSeriesOptions = {}): Builder<Panel> {
+  const p = new TimeSeriesBuilder()
+    .title(text.title)
+    .description(text.description)
+    .datasource(VIGIL_DATASOURCE)
+    .withTarget(sqlQuery(sql, 'time_series'))
+    .span(size.w)
+    .height(size.h)
+    .legend(legend())
+    .tooltip(tooltip())
+    .spanNulls(true)
+    .showPoints(VisibilityMode.Auto);
+  if (options.unit !== undefined) p.unit(options.unit);
+  if (options.min !== undefined) p.min(options.min);
+  if (options.max !== undefined) p.max(options.max);
+  if (options.bars) p.drawStyle(GraphDrawStyle.Bars).fillOpacity(60);
+  if (options.threshold !== undefined) {
+    p.thresholds(redFrom(options.threshold)).thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed));
+  }
+  return p;
+}
+
+/** Big numbers from one row of `format: table` SQL (each numeric column is one number). */
+export function stat(text: PanelText, size: Size, sql: string, options: { unit?: string; red?: number } = {}): Builder<Panel> {
+  const p = new StatBuilder()
+    .title(text.title)
+    .description(text.description)
+    .datasource(VIGIL_DATASOURCE)
+    .withTarget(sqlQuery(sql, 'table'))
+    .span(size.w)
+    .height(size.h)
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+    .orientation(VizOrientation.Auto)
+    .noValue('0');
+  if (options.unit !== undefined) p.unit(options.unit);
+  if (options.red !== undefined) p.thresholds(redFrom(options.red));
+  return p;
+}
+
+/** Rows of `format: table` SQL. */
+export function table(text: PanelText, size: Size, sql: string, options: { unit?: string } = {}): Builder<Panel> {
+  const p = new TableBuilder()
+    .title(text.title)
+    .description(text.description)
+    .datasource(VIGIL_DATASOURCE)
+    .withTarget(sqlQuery(sql, 'table'))
+    .span(size.w)
+    .height(size.h)
+    .filterable(true);
+  if (options.unit !== undefined) p.unit(options.unit);
+  return p;
+}
+
+/** Grouped bars of `format: table` SQL: `xField` labels the groups, every numeric column is one bar. */
+export function barChart(text: PanelText, size: Size, sql: string, xField: string, options: { unit?: string; min?: number; max?: number } = {}): Builder<Panel> {
+  const p = new BarChartBuilder()
+    .title(text.title)
+    .description(text.description)
+    .datasource(VIGIL_DATASOURCE)
+    .withTarget(sqlQuery(sql, 'table'))
+    .span(size.w)
+    .height(size.h)
+    .xField(xField)
+    .orientation(VizOrientation.Vertical)
+    .showValue(VisibilityMode.Never)
+    .legend(legend())
+    .tooltip(tooltip());
+  if (options.unit !== undefined) p.unit(options.unit);
+  if (options.min !== undefined) p.min(options.min);
+  if (options.max !== undefined) p.max(options.max);
+  return p;
+}
+
+/** One row per series of `format: time_series` SQL, coloured by value (0 green, 1 red). */
+export function statusHistory(text: PanelText, size: Size, sql: string): Builder<Panel> {
+  return new StatusHistoryBuilder()
+    .title(text.title)
+    .description(text.description)
+    .datasource(VIGIL_DATASOURCE)
+    .withTarget(sqlQuery(sql, 'time_series'))
+    .span(size.w)
+    .height(size.h)
+    .thresholds(redFrom(1))
+    .showValue(VisibilityMode.Never)
+    .legend(legend());
+}

@@ -1,0 +1,83 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { VigilError } from '@vigil/core';
+import { DEFAULT_DASHBOARDS_PATH, buildDashboards, type DatasourceOptions } from '@vigil/dashboards';
+import { EXIT, type CommandIo } from './command-io';
+
+const USAGE = `Usage: vigil dashboards --out DIR [--dashboards-path PATH] [--database-url postgres://USER@HOST:PORT/DB]
+
+Writes Vigil's Grafana dashboards (fleet, model, drift, calibration, fairness, incidents) and the provisioning
+files for a PostgreSQL datasource and a dashboards folder. DIR is laid out as Grafana's provisioning folder:
+mount it at /etc/grafana/provisioning, or copy its datasources/ and dashboards/ there.
+
+  --out DIR               where to write (created when missing; Vigil's files in it are replaced)
+  --dashboards-path PATH  where Grafana reads the JSON files (default ${DEFAULT_DASHBOARDS_PATH})
+  --database-url URL      the database the datasource reads (host, port, database, user, sslmode); without it,
+                          Grafana takes them from its environment: VIGIL_PG_HOST (host:port), VIGIL_PG_DATABASE,
+                          VIGIL_PG_USER, VIGIL_PG_SSLMODE. The password always comes from VIGIL_PG_PASSWORD.
+`;
+
+/** Host, database, user and sslmode of a postgres:// URL; a password in it is refused (it would land in a file). */
+function datasourceFromUrl(text: string): DatasourceOptions {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new VigilError('VIGIL_USAGE', `vigil dashboards: --database-url "${text}" is not a URL (postgres://USER@HOST:PORT/DATABASE)`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new VigilError('VIGIL_USAGE', `vigil dashboards: --database-url must start with postgres://, not ${url.protocol}//`);
+  }
+  if (url.password !== '') {
+    throw new VigilError('VIGIL_USAGE', 'vigil dashboards: --database-url must not contain a password: it would be written to the provisioning file; give it to Grafana as VIGIL_PG_PASSWORD');
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (url.hostname === '' || database === '') {
+    throw new VigilError('VIGIL_USAGE', 'vigil dashboards: --database-url needs a host and a database (postgres://USER@HOST:PORT/DATABASE)');
+  }
+  return {
+    host: `${url.hostname}:${url.port || '5432'}`,
+    database,
+    ...(url.username === '' ? {} : { user: decodeURIComponent(url.username) }),
+    ...(url.searchParams.has('sslmode') ? { sslmode: url.searchParams.get('sslmode') as string } : {}),
+  };
+}
+
+export async function dashboardsCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      out: { type: 'string', short: 'o' },
+      'dashboards-path': { type: 'string' },
+      'database-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  if (values.out === undefined || values.out === '') throw new VigilError('VIGIL_USAGE', 'vigil dashboards: --out DIR is required');
+  const out = resolve(io.cwd, values.out);
+  const { files } = buildDashboards({
+    ...(values['dashboards-path'] === undefined ? {} : { dashboardsPath: values['dashboards-path'] }),
+    ...(values['database-url'] === undefined ? {} : { datasource: datasourceFromUrl(values['database-url']) }),
+  });
+  const paths = Object.keys(files).sort();
+  try {
+    for (const path of paths) {
+      const target = resolve(out, path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, files[path] as string);
+    }
+  } catch (error) {
+    throw new VigilError('VIGIL_USAGE', `vigil dashboards: cannot write to ${out}: ${(error as Error).message}`, { cause: error });
+  }
+  const dashboards = paths.filter((p) => p.endsWith('.json')).length;
+  io.stdout(
+    `Wrote ${dashboards} dashboards and their provisioning files to ${out}:\n${paths.map((p) => `  ${p}\n`).join('')}` +
+      `Mount ${out} at /etc/grafana/provisioning (docker-compose.yml does this with dashboards/provisioning).\n`,
+  );
+  return EXIT.ok;
+}
