@@ -1,8 +1,9 @@
 import { parseConfig, type VigilConfig } from '@vigil/core';
 
 /** A vigil.yaml for the alert tests: one binary model with two psi rules, a two-step policy with a repeat. */
-export function alertConfig(o: { ownerUrl: string; oncallUrl: string; extra?: string; rules?: string; policy?: string; models?: string }): VigilConfig {
+export function alertConfig(o: { ownerUrl: string; oncallUrl: string; extra?: string; rules?: string; policy?: string; models?: string; top?: string; ownerEmail?: string }): VigilConfig {
   const text = `
+${o.top ?? ''}
 notifiers:
   oncall: { type: webhook, url: "${o.oncallUrl}" }
 ${o.extra ?? ''}
@@ -15,7 +16,7 @@ ${o.policy ?? `    steps:
 models:
   - id: credit-risk
     task: binary
-    owner: { name: Risk ML team, webhook: "${o.ownerUrl}" }
+    owner: { name: Risk ML team, webhook: "${o.ownerUrl}"${o.ownerEmail ? `, email: ${o.ownerEmail}` : ''} }
     features: { age: numeric, region: categorical }
     groups: [sex]
     rules:
