@@ -3,6 +3,7 @@ import { incidentAnnotations } from './incident-annotations';
 import { barChart, stat, table, timeSeries } from './panels';
 import { modelIs, modelRows, versionIn, withVersion } from './sql-conventions';
 import { modelVariable, versionVariable } from './variables';
+import { joinSql } from './sql-query';
 import { vigilDashboard } from './vigil-dashboard';
 
 export const CALIBRATION_UID = 'vigil-calibration';
@@ -73,11 +74,13 @@ export function calibrationDashboard(): Dashboard {
       barChart(
         { title: 'Reliability diagram (latest window)', description: 'Per score bin of the latest window: the mean score next to the observed positive rate. A calibrated model has the two bars equal.' },
         { w: 12, h: 8 },
-        `${LATEST_BINS}
-         SELECT to_char(lower, 'FM0.00') || '–' || to_char(upper, 'FM0.00') AS bin, mean_score, positive_rate
+        joinSql(
+          LATEST_BINS,
+          `SELECT to_char(lower, 'FM0.00') || '–' || to_char(upper, 'FM0.00') AS bin, mean_score, positive_rate
          FROM bins
          WHERE count > 0
          ORDER BY lower`,
+        ),
         'bin',
         { min: 0, max: 1 },
       ),
@@ -86,10 +89,12 @@ export function calibrationDashboard(): Dashboard {
       table(
         { title: 'Calibration bins (latest window)', description: 'The bins behind the reliability diagram, with their row counts and gaps.' },
         { w: 24, h: 8 },
-        `${LATEST_BINS}
-         SELECT lower, upper, count, mean_score, positive_rate, positive_rate - mean_score AS gap
+        joinSql(
+          LATEST_BINS,
+          `SELECT lower, upper, count, mean_score, positive_rate, positive_rate - mean_score AS gap
          FROM bins
          ORDER BY lower`,
+        ),
       ),
     )
     .build();

@@ -3,6 +3,7 @@ import { incidentAnnotations } from './incident-annotations';
 import { barChart, table, timeSeries } from './panels';
 import { modelIs, versionIn, withVersion } from './sql-conventions';
 import { groupVariable, metricChoice, modelVariable, versionVariable } from './variables';
+import { joinSql } from './sql-query';
 import { vigilDashboard } from './vigil-dashboard';
 
 export const FAIRNESS_UID = 'vigil-fairness';
@@ -91,11 +92,13 @@ export function fairnessDashboard(): Dashboard {
       barChart(
         { title: '$rate per group, latest window', description: 'The chosen rate of each group in the latest window between the bounds of its 95% Wilson interval.' },
         { w: 12, h: 9 },
-        `${LATEST_GROUPS}
-         SELECT group_key AS "group", ci_lower, value AS rate, ci_upper
+        joinSql(
+          LATEST_GROUPS,
+          `SELECT ${withVersion('group_key')} AS "group", ci_lower, value AS rate, ci_upper
          FROM rates
          WHERE metric = '$rate'
-         ORDER BY group_key`,
+         ORDER BY group_key, version`,
+        ),
         'group',
         { unit: 'percentunit', min: 0, max: 1 },
       ),
@@ -104,11 +107,13 @@ export function fairnessDashboard(): Dashboard {
       table(
         { title: 'Groups in the latest window', description: 'Every rate of every group of the selected attributes in the latest window, with its 95% Wilson interval, the rows behind it, and whether the group is large enough to be used in the differences and alerts.' },
         { w: 24, h: 10 },
-        `${LATEST_GROUPS}
-         SELECT group_key AS "group", version, metric AS rate, value, ci_lower, ci_upper, n, labelled, sufficient
+        joinSql(
+          LATEST_GROUPS,
+          `SELECT group_key AS "group", version, metric AS rate, value, ci_lower, ci_upper, n, labelled, sufficient
          FROM rates
          WHERE metric IN (${quoted(GROUP_RATES.map(([, m]) => m))})
          ORDER BY group_key, version, array_position(ARRAY[${quoted(GROUP_RATES.map(([, m]) => m))}]::text[], metric)`,
+        ),
       ),
     )
     .withPanel(

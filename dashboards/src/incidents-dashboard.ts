@@ -60,6 +60,18 @@ export function incidentsDashboard(): Dashboard {
     )
     .withPanel(
       table(
+        { title: 'Rule states', description: 'The current state of every alert rule key: firing, ok, or insufficient_data (too few rows, no labels yet, or a group too small to judge), firing first.' },
+        { w: 24, h: 8 },
+        `SELECT model, version, metric, nullif(feature, '') AS feature, nullif(group_key, '') AS "group", severity, state, value,
+                window_end, updated_at
+         FROM vigil_rule_states
+         WHERE ${models}
+         ORDER BY CASE state WHEN 'firing' THEN 0 WHEN 'insufficient_data' THEN 1 ELSE 2 END, updated_at DESC, model, metric
+         LIMIT 500`,
+      ),
+    )
+    .withPanel(
+      table(
         { title: 'Incidents', description: 'Every incident open at some moment of the time range, newest first, with how long it lasted (so far).' },
         { w: 24, h: 12 },
         `SELECT id, opened_at, model, version, severity, status, metric, nullif(feature, '') AS feature, nullif(group_key, '') AS "group",

@@ -42,11 +42,22 @@ export function sqlQuery(rawSql: string, format: SqlFormat, refId = 'A'): Builde
   return { build: () => query };
 }
 
-/** Removes the indentation common to every non-blank line, and blank lines at both ends. */
+/**
+ * Removes the indentation common to every non-blank line, and blank lines at both ends. A first line that starts
+ * right after the opening backtick has no indentation of its own, so it does not count.
+ */
 export function dedent(text: string): string {
   const lines = text.replace(/\t/g, '  ').split('\n');
   while (lines.length > 0 && lines[0]!.trim() === '') lines.shift();
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
-  const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
-  return lines.map((l) => l.slice(Number.isFinite(indent) ? indent : 0).trimEnd()).join('\n');
+  const [first = '', ...rest] = lines;
+  const flush = !first.startsWith(' ');
+  const counted = (flush ? rest : lines).filter((l) => l.trim() !== '');
+  const indent = counted.length === 0 ? 0 : Math.min(...counted.map((l) => l.length - l.trimStart().length));
+  return lines.map((l, i) => (i === 0 && flush ? l : l.slice(Math.min(indent, l.length - l.trimStart().length))).trimEnd()).join('\n');
+}
+
+/** SQL made of several pieces (a shared WITH clause and the SELECT of one panel), each dedented on its own. */
+export function joinSql(...parts: string[]): string {
+  return parts.map(dedent).join('\n');
 }

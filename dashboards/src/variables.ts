@@ -6,8 +6,7 @@ import {
   VariableSort,
   type VariableModel,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import { VIGIL_DATASOURCE } from './sql-query';
-import { dedent } from './sql-query';
+import { VIGIL_DATASOURCE, dedent } from './sql-query';
 
 const ALL = { selected: true, text: ['All'], value: ['$__all'] };
 

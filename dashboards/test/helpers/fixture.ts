@@ -1,10 +1,10 @@
-import type { MetricRow, SqlExecutor, Store } from '@vigil/store';
+import type { MetricRow, Store } from '@vigil/store';
 
 /**
  * Realistic content for the dashboard queries: two binary models (one with two versions) and one regression
  * model, 24 hourly windows each with every metric row the analyzers write (drift growing over the day,
  * calibration decaying, a fairness gap), the time buckets behind the traffic, window bookkeeping, watermarks,
- * and incidents in every state. Times are relative to the hour before now, so `now()` in the SQL sees them
+ * incidents in every state and rule states. Times are relative to the hour before now, so `now()` in the SQL sees them
  * as recent.
  */
 export interface Fixture {
@@ -126,7 +126,7 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
   return out;
 }
 
-/** Columns of the incidents table the dashboards read (migration 0003). */
+/** An incident as the alerts package stores it (migration 0003), in the columns the dashboards read. */
 interface IncidentSeed {
   model: string;
   version: string;
@@ -152,22 +152,7 @@ const INCIDENTS: IncidentSeed[] = [
   { model: 'delivery-eta', version: '', metric: 'rmse', feature: '', group: '', severity: 'critical', status: 'firing', value: 8.9, threshold: 8, openedWindow: 22 },
 ];
 
-/** Stand-in for migration 0003 while it is being written: the columns the dashboards read, nothing more. */
-const INCIDENTS_STAND_IN = `
-  CREATE TABLE vigil_incidents (
-    id text PRIMARY KEY, model text NOT NULL, version text NOT NULL, metric text NOT NULL, feature text NOT NULL DEFAULT '',
-    group_key text NOT NULL DEFAULT '', severity text NOT NULL, status text NOT NULL, value double precision, threshold double precision,
-    window_start timestamptz, window_end timestamptz, opened_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
-    acknowledged_at timestamptz, resolved_at timestamptz, escalation_policy text NOT NULL
-  )`;
-
-/** Whether the migrated schema has the incidents table (migration 0003), or the test had to create a stand-in. */
-export async function hasTable(sql: SqlExecutor, table: string): Promise<boolean> {
-  const r = await sql.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [table]);
-  return r.rows[0]?.found === true;
-}
-
-export async function fillStore(store: Store): Promise<Fixture & { incidentsStandIn: boolean }> {
+export async function fillStore(store: Store): Promise<Fixture> {
   const firstStart = Math.floor(Date.now() / HOUR) * HOUR - (WINDOWS + 1) * HOUR;
   for (const spec of MODELS) await store.saveReferenceProfile(spec.model, spec.version, { rows: 10_000, features: [{ name: 'age' }, { name: 'income' }, { name: 'region' }] });
 
@@ -185,7 +170,7 @@ export async function fillStore(store: Store): Promise<Fixture & { incidentsStan
   const rows = MODELS.flatMap((spec) => Array.from({ length: WINDOWS }, (_, w) => metricRowsOf(spec, firstStart + w * HOUR, w)).flat());
   await store.upsertMetricRows(rows);
 
-  const incidentsStandIn = await store.transaction(async (tx) => {
+  await store.transaction(async (tx) => {
     const windows = MODELS.flatMap((spec) => Array.from({ length: WINDOWS }, (_, w) => ({ spec, w })));
     await tx.query(
       `INSERT INTO vigil_windows (model, version, window_start, window_end, rows, labelled_rows, change_seq, analysed_seq, analysed_at)
@@ -207,8 +192,6 @@ export async function fillStore(store: Store): Promise<Fixture & { incidentsStan
       `INSERT INTO vigil_watermarks (model, max_event_ts) SELECT m, $2::timestamptz FROM UNNEST($1::text[]) AS m`,
       [[...new Set(MODELS.map((s) => s.model))], new Date(firstStart + WINDOWS * HOUR + 20 * 60_000).toISOString()],
     );
-    const standIn = !(await hasTable(tx, 'vigil_incidents'));
-    if (standIn) await tx.query(INCIDENTS_STAND_IN);
     for (const [n, i] of INCIDENTS.entries()) {
       const opened = firstStart + (i.openedWindow + 1) * HOUR;
       const at = (hours: number | undefined) => (hours === undefined ? null : new Date(opened + hours * HOUR).toISOString());
@@ -223,13 +206,25 @@ export async function fillStore(store: Store): Promise<Fixture & { incidentsStan
         ],
       );
     }
-    return standIn;
+    // Rule states (migration 0003): one firing, one waiting for labels, one ok.
+    const lastEnd = new Date(firstStart + WINDOWS * HOUR).toISOString();
+    const lastStart = new Date(firstStart + (WINDOWS - 1) * HOUR).toISOString();
+    for (const [model, version, metric, feature, group, state, value] of [
+      ['credit-risk', '7', 'psi', 'income', '', 'firing', 0.48],
+      ['credit-risk', '7', 'ece', '', '', 'insufficient_data', null],
+      ['credit-risk', '8', 'statisticalParityDifference', '', 'sex', 'ok', 0.05],
+    ] as const) {
+      await tx.query(
+        `INSERT INTO vigil_rule_states (model, version, metric, feature, group_key, severity, firing, state, value, window_start, window_end, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'critical', $6, $7, $8, $9::timestamptz, $10::timestamptz, $10::timestamptz)`,
+        [model, version, metric, feature, group, state === 'firing', state, value, lastStart, lastEnd],
+      );
+    }
   });
 
   return {
     from: new Date(firstStart - 2 * HOUR),
     to: new Date(firstStart + (WINDOWS + 2) * HOUR),
     models: [...new Set(MODELS.map((s) => s.model))],
-    incidentsStandIn,
   };
 }
