@@ -1,13 +1,17 @@
 /**
- * The daemon's HTTP API, read side (PRODUCT.md §6): health, readiness, Prometheus metrics, models and their
- * windows. Built on node:http; `createHttpApi` returns a request listener, so building the app is separate from
- * listening (fastify's app/server split). Bad requests get a 4xx with a reason; store failures a 503 without
- * internals (they are logged).
+ * The daemon's HTTP API (PRODUCT.md §6): health, readiness, Prometheus metrics, models and their windows, and the
+ * alert endpoints (alert-routes.ts): incidents, silences, reviews, pause and resume. Built on node:http;
+ * `createHttpApi` returns a request listener, so building the app is separate from listening (fastify's
+ * app/server split). Bad requests get a 4xx with a reason; store failures a 503 without internals (they are
+ * logged). Write endpoints need a bearer token whose role allows them; reads need one when configured.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpConfig, Logger } from '@vigil/core';
+import type { AlertingOperations } from '@vigil/alerts';
+import { isVigilError, type HttpConfig, type HttpTokenConfig, type Logger } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
+import { alertRoutes, type Route } from './alert-routes';
+import { HttpProblem, json, type Reply } from './http-reply';
 import type { PrometheusRegistry } from './prometheus-registry';
 
 export interface HttpApiDependencies {
@@ -18,37 +22,35 @@ export interface HttpApiDependencies {
   notReadyReasons: () => readonly string[];
   logger: Logger;
   now?: () => number;
+  /** The alert lifecycle; absent: the alert endpoints answer 503. */
+  alerting?: AlertingOperations;
 }
 
 const DAY_MS = 86_400_000;
 
-class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** VigilError codes from the alerting operations, as HTTP statuses. */
+const STATUS_OF: Partial<Record<string, number>> = { VIGIL_USAGE: 400, VIGIL_NOT_FOUND: 404, VIGIL_CONFLICT: 409 };
 
 export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage, res: ServerResponse) => void {
   const log = deps.logger.child({ component: 'http' });
-  const routes: { pattern: RegExp; open: boolean; handle: (match: RegExpExecArray, url: URL) => Promise<Reply> }[] = [
-    { pattern: /^\/healthz$/, open: true, handle: async () => json(200, { status: 'ok' }) },
+  const routes: Route[] = [
+    { pattern: /^\/healthz$/, method: 'GET', access: 'open', handle: async () => json(200, { status: 'ok' }) },
     {
       pattern: /^\/readyz$/,
-      open: true,
+      method: 'GET',
+      access: 'open',
       handle: async () => {
         const reasons = deps.notReadyReasons();
         return json(reasons.length === 0 ? 200 : 503, { ready: reasons.length === 0, reasons });
       },
     },
-    { pattern: /^\/metrics$/, open: true, handle: async () => ({ status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: deps.registry.render() }) },
-    { pattern: /^\/api\/models$/, open: false, handle: async () => json(200, { models: await deps.store.listModels() }) },
+    { pattern: /^\/metrics$/, method: 'GET', access: 'open', handle: async () => ({ status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: deps.registry.render() }) },
+    { pattern: /^\/api\/models$/, method: 'GET', access: 'read', handle: async () => json(200, { models: await deps.store.listModels() }) },
     {
       pattern: /^\/api\/models\/([^/]+)\/windows$/,
-      open: false,
-      handle: async (match, url) => {
+      method: 'GET',
+      access: 'read',
+      handle: async ({ match, url }) => {
         const model = decodeURIComponent(match[1] as string);
         const now = deps.now?.() ?? Date.now();
         const to = timeParam(url, 'to', now);
@@ -61,43 +63,50 @@ export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage,
         return json(200, { model, from: new Date(from).toISOString(), to: new Date(to).toISOString(), windows: groupWindows(rows) });
       },
     },
+    ...alertRoutes(deps.alerting),
   ];
 
   return (req, res) => {
     const started = Date.now();
+    let allow = '';
     void (async (): Promise<Reply> => {
       const url = new URL(req.url ?? '/', 'http://vigil.invalid');
-      const route = routes.find((r) => r.pattern.test(url.pathname));
-      if (!route) throw new HttpProblem(404, `no endpoint ${url.pathname}`);
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpProblem(405, `${req.method} is not allowed on ${url.pathname}; use GET`);
-      if (!route.open && deps.http.readsRequireToken) authorize(req, deps.http.tokens);
-      return route.handle(route.pattern.exec(url.pathname) as RegExpExecArray, url);
+      const candidates = routes.filter((r) => r.pattern.test(url.pathname));
+      if (candidates.length === 0) throw new HttpProblem(404, `no endpoint ${url.pathname}`);
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      const route = candidates.find((r) => r.method === method);
+      if (!route) {
+        allow = [...new Set(candidates.flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method])))].join(', ');
+        throw new HttpProblem(405, `${req.method} is not allowed on ${url.pathname}; use ${allow}`);
+      }
+      let token: HttpTokenConfig | undefined;
+      if (route.access === 'read') {
+        if (deps.http.readsRequireToken) token = authorize(req, deps.http.tokens);
+      } else if (route.access !== 'open') {
+        token = authorize(req, deps.http.tokens);
+        if (!route.access.includes(token.role)) throw new HttpProblem(403, `the token "${token.name}" has the role ${token.role}; ${route.method} ${url.pathname} needs ${route.access.join(' or ')}`);
+      }
+      return route.handle({ match: route.pattern.exec(url.pathname) as RegExpExecArray, url, req, token });
     })()
       .catch((error: unknown): Reply => {
         if (error instanceof HttpProblem) return json(error.status, { error: error.message });
-        log.error({ err: error, path: req.url }, 'request failed');
+        const status = isVigilError(error) ? STATUS_OF[error.code] : undefined;
+        if (status !== undefined && isVigilError(error)) return json(status, { error: error.message, code: error.code });
+        log.error({ err: error, path: req.url?.split('?')[0] }, 'request failed');
         return json(503, { error: 'the request could not be served; see the daemon log' });
       })
       .then((reply) => {
+        // An unread request body must not hold the connection (a refusal before reading it).
+        if (!req.readableEnded) req.resume();
         res.writeHead(reply.status, {
           'content-type': reply.type,
           ...(reply.status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
-          ...(reply.status === 405 ? { allow: 'GET, HEAD' } : {}),
+          ...(reply.status === 405 ? { allow } : {}),
         });
         res.end(req.method === 'HEAD' ? undefined : reply.body);
         log.debug({ method: req.method, path: req.url?.split('?')[0], status: reply.status, ms: Date.now() - started }, 'request');
       });
   };
-}
-
-interface Reply {
-  status: number;
-  type: string;
-  body: string;
-}
-
-function json(status: number, body: unknown): Reply {
-  return { status, type: 'application/json; charset=utf-8', body: `${JSON.stringify(body)}\n` };
 }
 
 /** `from`/`to` as ISO-8601 or epoch milliseconds. */
@@ -109,17 +118,23 @@ function timeParam(url: URL, name: string, fallback: number): number {
   return t;
 }
 
-/** Any configured token may read; compared in constant time so response timing reveals nothing. */
-function authorize(req: IncomingMessage, tokens: HttpConfig['tokens']): void {
+/**
+ * The configured token the request carries, compared in constant time so response timing reveals nothing. Any
+ * token may read; the caller checks its role for writes.
+ */
+function authorize(req: IncomingMessage, tokens: HttpConfig['tokens']): HttpTokenConfig {
+  if (tokens.length === 0) throw new HttpProblem(401, 'this endpoint needs a bearer token, and none is configured (http.tokens or VIGIL_TOKENS)');
   const header = req.headers.authorization ?? '';
   const match = /^Bearer (.+)$/i.exec(header);
   if (!match) throw new HttpProblem(401, 'a bearer token is required (Authorization: Bearer <token>)');
   const given = Buffer.from(match[1] as string);
-  const ok = tokens.some((t) => {
+  let found: HttpTokenConfig | undefined;
+  for (const t of tokens) {
     const want = Buffer.from(t.token);
-    return want.length === given.length && timingSafeEqual(want, given);
-  });
-  if (!ok) throw new HttpProblem(401, 'the bearer token is not valid');
+    if (want.length === given.length && timingSafeEqual(want, given)) found = t;
+  }
+  if (!found) throw new HttpProblem(401, 'the bearer token is not valid');
+  return found;
 }
 
 /** Metric rows grouped per window, as GET /api/models/:id/windows returns them. */
