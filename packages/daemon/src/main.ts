@@ -12,6 +12,9 @@ Commands:
   dashboards      write the Grafana dashboards and their provisioning files
   dlq list        the dead-letter store
   dlq replay      re-submit dead letters to Kafka after a fix
+  incidents       list, ack ID, resolve ID, silence: the alert lifecycle
+  review open     open a review of a model with a frozen evidence bundle
+  model pause     the kill switch: pause (or resume) a model, publishing to vigil.control
   migrate         apply database migrations
   help            this text
 
@@ -29,6 +32,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./cli/demo-command')).demoCommand,
   'dlq list': async () => (await import('./cli/dlq-command')).dlqCommand,
   'dlq replay': async () => (await import('./cli/dlq-command')).dlqReplayCommand,
+  'incidents list': async () => (await import('./cli/incidents-command')).incidentsCommand('list'),
+  'incidents ack': async () => (await import('./cli/incidents-command')).incidentsCommand('ack'),
+  'incidents resolve': async () => (await import('./cli/incidents-command')).incidentsCommand('resolve'),
+  'incidents silence': async () => (await import('./cli/incidents-command')).incidentsCommand('silence'),
+  'review open': async () => (await import('./cli/review-command')).reviewOpenCommand,
+  'model pause': async () => (await import('./cli/model-command')).modelCommand('pause'),
+  'model resume': async () => (await import('./cli/model-command')).modelCommand('resume'),
   migrate: async () => (await import('./cli/migrate-command')).migrateCommand,
   'reference fit': async () => (await import('./cli/reference-command')).referenceCommand,
   replay: async () => (await import('./cli/replay-command')).replayCommand,

@@ -1,0 +1,36 @@
+import { parseArgs } from 'node:util';
+import { VigilError } from '@vigil/core';
+import { EXIT, type CommandIo } from './command-io';
+import { cliActor, requireReason, withAlerting } from './alerting-session';
+
+const usage = (action: string) => `Usage: vigil model ${action} MODEL -c vigil.yaml --reason TEXT [--as NAME]
+
+The governed kill switch: marks the model ${action === 'pause' ? 'paused' : 'resumed'} in the database and queues the control event
+{"model", "action": "${action}", "reason", "by", "ts"} for the Kafka topic vigil.control, which the running daemon publishes.
+`;
+
+/** `vigil model pause|resume MODEL`. */
+export function modelCommand(action: 'pause' | 'resume') {
+  return async (argv: readonly string[], io: CommandIo): Promise<number> => {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: { config: { type: 'string', short: 'c' }, reason: { type: 'string' }, as: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) {
+      io.stdout(usage(action));
+      return EXIT.ok;
+    }
+    const what = `vigil model ${action}`;
+    const [model, extra] = positionals;
+    if (model === undefined) throw new VigilError('VIGIL_USAGE', `${what}: the model id is required`);
+    if (extra !== undefined) throw new VigilError('VIGIL_USAGE', `${what}: one model at a time (got "${extra}" too)`);
+    const reason = requireReason(what, values.reason);
+    return withAlerting(io, values.config, what, true, async (alerting) => {
+      const who = { actor: cliActor(io, values.as), reason };
+      const control = action === 'pause' ? await alerting.pauseModel(model, who) : await alerting.resumeModel(model, who);
+      io.stdout(`${control.paused ? 'Paused' : 'Resumed'} ${control.model} as ${control.changedBy}: ${control.reason}. The running daemon publishes the control event to vigil.control.\n`);
+      return EXIT.ok;
+    });
+  };
+}

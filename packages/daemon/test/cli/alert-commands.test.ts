@@ -1,0 +1,92 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAlerting } from '@vigil/alerts';
+import { loadConfig } from '@vigil/core';
+import { auditLog, createStore } from '@vigil/store';
+import { runCli } from './run-cli';
+
+/** vigil incidents / review open / model pause|resume on the embedded database of a fresh working directory. */
+describe('alert lifecycle commands', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'vigil-alert-cli-'));
+  const config = join(cwd, 'vigil.yaml');
+  const env = { USER: 'dana' };
+  let incidentId = '';
+  writeFileSync(
+    config,
+    [
+      'models:',
+      '  - id: credit-risk',
+      '    task: binary',
+      '    owner: { name: Risk ML team, webhook: "http://127.0.0.1:9/hook" }',
+      '    features: { age: numeric }',
+      '    rules: [ { metric: psi, threshold: 0.2, clearThreshold: 0.1 } ]',
+      '',
+    ].join('\n'),
+  );
+
+  beforeAll(async () => {
+    const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    try {
+      const alerting = await createAlerting({ config: await loadConfig(config, {}), store });
+      const end = Date.parse('2026-11-22T10:00:00Z');
+      const metricRows = [{ model: 'credit-risk', version: '7', windowStart: end - 3_600_000, windowEnd: end, metric: 'psi', feature: 'age', group: '', value: 0.35, rows: 900, labelledRows: 0 }];
+      await store.upsertMetricRows(metricRows);
+      const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '7', windowStart: end - 3_600_000, windowEnd: end, rows: 900, labelledRows: 0, metricRows }));
+      incidentId = summary.opened[0]!;
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('lists, acknowledges and resolves, recording the user and the reason', async () => {
+    const list = await runCli(['incidents', 'list'], cwd, env);
+    expect(list.stderr).toBe('');
+    expect(list.stdout).toMatch(new RegExp(`^${incidentId} {2}firing {7}warning  credit-risk/7 psi\\(age\\) = 0\\.35 > 0\\.2  opened `));
+    const ack = await runCli(['incidents', 'ack', incidentId, '--reason', 'looking'], cwd, env);
+    expect(ack).toMatchObject({ code: 0, stdout: `Acknowledged ${incidentId} (credit-risk/7 psi(age)) as cli:dana.\n` });
+    expect((await runCli(['incidents', 'ack', incidentId, '--reason', 'again'], cwd, env))).toMatchObject({ code: 2, stderr: expect.stringContaining('VIGIL_CONFLICT') });
+    expect(JSON.parse((await runCli(['incidents', 'list', '--status', 'acknowledged', '--json'], cwd, env)).stdout)[0]).toMatchObject({ id: incidentId, acknowledgedBy: 'cli:dana' });
+    expect(await runCli(['incidents', 'resolve', incidentId, '--reason', 'fixed', '--as', 'ops-bot'], cwd, env)).toMatchObject({ code: 0, stdout: expect.stringContaining('as ops-bot') });
+    expect((await runCli(['incidents', 'list', '--status', 'open'], cwd, env)).stdout).toBe('No incidents.\n');
+  }, 60_000);
+
+  it('refuses bad input with exit code 2 and a reason, changing nothing', async () => {
+    expect(await runCli(['incidents', 'ack', 'inc_nope', '--reason', 'x'], cwd, env)).toMatchObject({ code: 2, stderr: 'error [VIGIL_NOT_FOUND]: no incident "inc_nope"\n' });
+    expect(await runCli(['incidents', 'ack', incidentId], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('--reason is required') });
+    expect(await runCli(['incidents', 'silence', '-c', config, '--model', 'credit-risk', '--reason', 'deploy'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('silences always expire') });
+    expect(await runCli(['incidents', 'silence', '-c', config, '--model', 'credit-risk', '--for', 'soon', '--reason', 'deploy'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('is not a duration') });
+    expect(await runCli(['incidents', 'list', '--status', 'burning'], cwd, env)).toMatchObject({ code: 2 });
+    expect(await runCli(['model', 'pause', 'nope', '-c', config, '--reason', 'x'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('no model "nope"') });
+    expect(await runCli(['model', 'pause', 'credit-risk', '--reason', 'x'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('-c vigil.yaml is required') });
+    const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    try {
+      const actions = (await store.transaction((tx) => auditLog(tx, {}))).map((e) => e.action);
+      expect(actions.filter((a) => a.startsWith('silence') || a.startsWith('model'))).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('silences a model, opens a review, pauses and resumes the model', async () => {
+    expect((await runCli(['incidents', 'silence', '-c', config, '--model', 'credit-risk', '--metric', 'psi', '--for', '2h', '--reason', 'migration'], cwd, env)).stdout).toMatch(/^Silence sil_\S+ until \S+; 0 open incidents silenced\.\n$/);
+    const review = await runCli(['review', 'open', '-c', config, '--model', 'credit-risk', '--reason', 'complaint', '--from', '2026-11-01T00:00:00Z', '--to', '2026-11-23T00:00:00Z'], cwd, env);
+    expect(review.stderr).toBe('');
+    expect(review.stdout).toMatch(/^Opened review rev_\S+ of credit-risk: froze 1 metric rows over 1 windows, 1 incidents, 0 reference profiles/);
+    expect(await runCli(['model', 'pause', 'credit-risk', '-c', config, '--reason', 'unfair decisions'], cwd, env)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Paused credit-risk as cli:dana: unfair decisions\./) });
+    expect(await runCli(['model', 'resume', 'credit-risk', '-c', config, '--reason', 'fixed'], cwd, env)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Resumed credit-risk/) });
+    const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    try {
+      const entries = await store.transaction((tx) => auditLog(tx, { model: 'credit-risk' }));
+      expect(entries.filter((e) => e.actor === 'cli:dana').map((e) => `${e.action}: ${e.reason}`)).toEqual([
+        'incident.acknowledged: looking',
+        'silence.created: migration',
+        'review.opened: complaint',
+        'model.paused: unfair decisions',
+        'model.resumed: fixed',
+      ]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
