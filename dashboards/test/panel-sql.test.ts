@@ -172,22 +172,37 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     });
   });
 
-  it('shows the reliability diagram of the latest window from details.bins', async () => {
+  it('shows the reliability diagram of the latest window from the bins the daemon stores in details.bins', async () => {
     const calibration = dashboards.find((d) => d.uid === 'vigil-calibration')!;
-    const panel = calibration.panels.find((p) => p.type === 'barchart')!;
-    const result = await run(store, expandGrafanaSql(panel.targets![0]!.rawSql, await variablesOf(calibration)));
-    // The empty tenth bin is left out; the latest window (drift 23/24) has positive rates 0.1·23/24 below the scores.
-    expect(result.rows.map((r) => r.bin)).toEqual(['0.00–0.10', '0.10–0.20', '0.20–0.30', '0.30–0.40', '0.40–0.50', '0.50–0.60', '0.60–0.70', '0.70–0.80', '0.80–0.90']);
-    expect(Number(result.rows[4]!.mean_score) - Number(result.rows[4]!.positive_rate)).toBeCloseTo((0.1 * 23) / 24, 5);
+    const context = await variablesOf(calibration);
+    const diagram = calibration.panels.find((p) => p.type === 'barchart')!;
+    const bars = await run(store, expandGrafanaSql(diagram.targets![0]!.rawSql, context));
+    const table = calibration.panels.find((p) => p.title === 'Calibration bins (latest window)')!;
+    const bins = await run(store, expandGrafanaSql(table.targets![0]!.rawSql, context));
+    // Ten equal-width bins; the diagram leaves out the empty ones.
+    expect(bins.rows.map((r) => [Number(r.lower).toFixed(1), Number(r.upper).toFixed(1)])).toEqual(Array.from({ length: 10 }, (_, i) => [(i / 10).toFixed(1), ((i + 1) / 10).toFixed(1)]));
+    const filled = bins.rows.filter((r) => Number(r.count) > 0);
+    expect(bars.rows.map((r) => r.bin)).toEqual(filled.map((r) => `${Number(r.lower).toFixed(2)}–${Number(r.upper).toFixed(2)}`));
+    for (const r of filled) expect(Number(r.mean_score) >= Number(r.lower) && Number(r.mean_score) <= Number(r.upper)).toBe(true);
+    // The labels of the latest window lag the scores by about 0.2·23/24: observed rates sit below the scores.
+    const gaps = filled.filter((r) => Number(r.count) >= 50).map((r) => Number(r.gap));
+    expect(gaps.length).toBeGreaterThan(3);
+    expect(gaps.reduce((a, g) => a + g, 0) / gaps.length).toBeLessThan(-0.1);
   });
 
-  it('shows each group rate with its Wilson interval, and flags the small group', async () => {
+  it('shows each group rate with its Wilson interval, and marks groups too small to judge', async () => {
     const fairness = dashboards.find((d) => d.uid === 'vigil-fairness')!;
     const panel = fairness.panels.find((p) => p.title === 'Groups in the latest window')!;
     const result = await run(store, expandGrafanaSql(panel.targets![0]!.rawSql, await variablesOf(fairness)));
-    const groups = [...new Set(result.rows.map((r) => r.group))];
+    const groups = [...new Set(result.rows.map((r) => r.group))].sort();
     expect(groups).toEqual(['sex*race=female*black', 'sex*race=female*white', 'sex*race=male*black', 'sex*race=male*white', 'sex=female', 'sex=male']);
-    for (const r of result.rows) expect(Number(r.ci_lower) <= Number(r.value) && Number(r.value) <= Number(r.ci_upper)).toBe(true);
-    expect(result.rows.filter((r) => r.sufficient === false).map((r) => r.group)).toEqual(Array(12).fill('sex*race=male*white'));
+    expect([...new Set(result.rows.map((r) => r.rate))].sort()).toEqual(['ece', 'fnr', 'fpr', 'ppv', 'selectionRate', 'tpr']);
+    const withInterval = result.rows.filter((r) => r.value !== null && r.ci_lower !== null);
+    expect(withInterval.length).toBeGreaterThan(30);
+    for (const r of withInterval) expect(Number(r.ci_lower) <= Number(r.value) + 1e-12 && Number(r.value) <= Number(r.ci_upper) + 1e-12).toBe(true);
+    // A group's ECE has no interval; the selection rate is judged on the group's rows.
+    expect(result.rows.filter((r) => r.rate === 'ece').every((r) => r.ci_lower === null)).toBe(true);
+    for (const r of result.rows.filter((x) => x.rate === 'selectionRate')) expect({ group: r.group, sufficient: r.sufficient }).toEqual({ group: r.group, sufficient: Number(r.n) >= 30 });
+    expect(result.rows.some((r) => r.sufficient === false)).toBe(true);
   });
 });

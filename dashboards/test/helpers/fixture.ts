@@ -1,11 +1,13 @@
 import type { MetricRow, Store } from '@vigil/store';
+import { pipelineMetricRows } from './pipeline-rows';
 
 /**
- * Realistic content for the dashboard queries: two binary models (one with two versions) and one regression
- * model, 24 hourly windows each with every metric row the analyzers write (drift growing over the day,
- * calibration decaying, a fairness gap), the time buckets behind the traffic, window bookkeeping, watermarks,
- * incidents in every state and rule states. Times are relative to the hour before now, so `now()` in the SQL sees them
- * as recent.
+ * Realistic content for the dashboard queries. `credit-risk` (versions 7 and 8) has the metric rows the daemon
+ * itself writes (analyzers + the daemon's windowMetricRows over synthetic events whose drift grows over the day);
+ * `fraud-score` (binary) and `delivery-eta` (regression, no version) have hand-written rows of the same naming.
+ * Around them: the time buckets behind the traffic, window bookkeeping, watermarks, incidents in every state and
+ * rule states. There are 24 hourly windows ending in the hour before now, so `now()` in the SQL sees them as recent.
+ * The per-model dashboards pick `credit-risk` (the first model), so every one of their panels reads pipeline rows.
  */
 export interface Fixture {
   from: Date;
@@ -22,13 +24,15 @@ interface ModelSpec {
   task: 'binary' | 'regression';
   /** Events per hour. */
   traffic: number;
+  /** Metric rows from the analyzers and the daemon's conversion, or written by hand. */
+  rows: 'pipeline' | 'hand-written';
 }
 
 const MODELS: ModelSpec[] = [
-  { model: 'credit-risk', version: '7', task: 'binary', traffic: 1200 },
-  { model: 'credit-risk', version: '8', task: 'binary', traffic: 400 },
-  { model: 'delivery-eta', version: '', task: 'regression', traffic: 3000 },
-  { model: 'fraud-score', version: '3', task: 'binary', traffic: 9000 },
+  { model: 'credit-risk', version: '7', task: 'binary', traffic: 1200, rows: 'pipeline' },
+  { model: 'credit-risk', version: '8', task: 'binary', traffic: 400, rows: 'pipeline' },
+  { model: 'delivery-eta', version: '', task: 'regression', traffic: 3000, rows: 'hand-written' },
+  { model: 'fraud-score', version: '3', task: 'binary', traffic: 9000, rows: 'hand-written' },
 ];
 
 const GROUPS: Record<string, string[]> = { sex: ['female', 'male'], 'sex*race': ['female*black', 'female*white', 'male*black', 'male*white'] };
@@ -110,7 +114,9 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
       if (sufficient) selection.push(rates.selectionRate as number);
       for (const [metric, value] of Object.entries(rates)) {
         const denominator = metric === 'selectionRate' ? size : Math.max(1, Math.round(labelledN / 2));
-        out.push({ ...base, metric, feature: '', group: `${attribute}=${group}`, value: round(value), details: { n: size, labelled: Math.min(size, labelledN), ci: wilson(value, denominator), sufficient } });
+        // As the daemon writes them (packages/daemon/src/pipeline/window-metrics.ts): a group's ECE has no interval.
+        const ci = metric === 'ece' ? {} : { ci: wilson(value, denominator) };
+        out.push({ ...base, metric, feature: '', group: `${attribute}=${group}`, value: round(value), details: { n: size, labelled: Math.min(size, labelledN), ...ci, sufficient } });
       }
     });
     const spd = Math.max(...selection) - Math.min(...selection);
@@ -167,7 +173,11 @@ export async function fillStore(store: Store): Promise<Fixture> {
   );
   await store.applyBatch({ groupId: 'dashboards-test', offsets: [], buckets }, (a) => a);
 
-  const rows = MODELS.flatMap((spec) => Array.from({ length: WINDOWS }, (_, w) => metricRowsOf(spec, firstStart + w * HOUR, w)).flat());
+  const rows = MODELS.flatMap((spec) =>
+    spec.rows === 'pipeline'
+      ? pipelineMetricRows(spec.model, spec.version, firstStart, WINDOWS, HOUR, spec.traffic)
+      : Array.from({ length: WINDOWS }, (_, w) => metricRowsOf(spec, firstStart + w * HOUR, w)).flat(),
+  );
   await store.upsertMetricRows(rows);
 
   await store.transaction(async (tx) => {

@@ -1,0 +1,91 @@
+import { accumulate, analyzeWindow, emptyAccumulator, fitReferenceProfile, type AnalysisSpec } from '@vigil/analyzers';
+import type { Column, Table } from '@vigil/core';
+import type { MetricRow } from '@vigil/store';
+// The daemon's own conversion of a window analysis into metric rows (not part of its public surface): the
+// dashboards must read exactly what the daemon writes, names, keys and details included.
+import { windowMetricRows } from '../../../packages/daemon/src/pipeline/window-metrics';
+
+/**
+ * Metric rows made the way `vigil run` makes them: a reference profile fitted on a reference period, then per
+ * window the additive accumulator over that window's events, `analyzeWindow`, and the daemon's
+ * `windowMetricRows`. The events are synthetic but shaped like a credit model's traffic: two numeric features and
+ * a categorical one, sex and race groups, a score, and a label; over the windows `income` shifts, a new region
+ * appears, `age` goes missing more often, and the labels drift away from the scores (calibration decays).
+ */
+export const PIPELINE_SPEC: AnalysisSpec = {
+  task: 'binary',
+  features: [
+    { name: 'age', kind: 'numeric' },
+    { name: 'income', kind: 'numeric' },
+    { name: 'region', kind: 'categorical' },
+  ],
+  score: 'score',
+  label: 'label',
+  groups: ['sex', 'sex*race'],
+  threshold: 0.5,
+  minGroupSize: 30,
+  fdr: 0.05,
+};
+
+/** mulberry32: a small seeded generator, so the rows (and the test's expectations) are the same every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const REGIONS = ['north', 'south', 'east', 'west', 'islands'];
+
+/** `rows` events at drift level `drift` (0 = like the reference, 1 = the end of the day). */
+function events(rows: number, drift: number, seed: number): Table {
+  const next = random(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  const age = new Float64Array(rows);
+  const income = new Float64Array(rows);
+  const score = new Float64Array(rows);
+  const label = new Float64Array(rows);
+  const region = new Int32Array(rows);
+  const sex = new Int32Array(rows);
+  const race = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    age[i] = next() < 0.01 + 0.08 * drift ? NaN : 40 + 11 * normal();
+    income[i] = Math.exp(10.6 + 0.35 * drift + 0.5 * normal());
+    region[i] = next() < 0.1 * drift ? 4 : Math.floor(next() * 4);
+    sex[i] = next() < 0.48 ? 0 : 1;
+    // The second race group is rare, so some sex*race groups are too small to judge in a window.
+    race[i] = next() < 0.08 ? 1 : 0;
+    const z = -0.4 + 0.9 * normal() + 0.35 * (sex[i] as number);
+    const s = 1 / (1 + Math.exp(-z));
+    score[i] = s;
+    label[i] = next() < Math.max(0, s - 0.2 * drift) ? 1 : 0;
+  }
+  const columns: Column[] = [
+    { name: 'age', kind: 'numeric', values: age },
+    { name: 'income', kind: 'numeric', values: income },
+    { name: 'region', kind: 'categorical', codes: region, categories: REGIONS },
+    { name: 'sex', kind: 'categorical', codes: sex, categories: ['female', 'male'] },
+    { name: 'race', kind: 'categorical', codes: race, categories: ['white', 'black'] },
+    { name: 'score', kind: 'numeric', values: score },
+    { name: 'label', kind: 'numeric', values: label },
+  ];
+  return { source: `synthetic drift ${drift}`, rowCount: rows, columns: new Map(columns.map((c) => [c.name, c])) };
+}
+
+/** Every window of one model version, as the daemon would have written them. */
+export function pipelineMetricRows(model: string, version: string, firstStart: number, windows: number, windowMs: number, rowsPerWindow: number): MetricRow[] {
+  const seed = [...`${model}/${version}`].reduce((h, c) => Math.imul(h, 31) + c.charCodeAt(0), 7);
+  const profile = fitReferenceProfile(events(3000, 0, seed), PIPELINE_SPEC);
+  const rows: MetricRow[] = [];
+  for (let w = 0; w < windows; w++) {
+    const table = events(rowsPerWindow, w / windows, seed + w + 1);
+    const acc = accumulate(emptyAccumulator(profile, PIPELINE_SPEC), profile, PIPELINE_SPEC, table);
+    const analysis = analyzeWindow(profile, acc, PIPELINE_SPEC);
+    rows.push(...windowMetricRows({ model, version, start: firstStart + w * windowMs, end: firstStart + (w + 1) * windowMs }, acc, analysis));
+  }
+  return rows;
+}
