@@ -130,7 +130,12 @@ export async function createAlerting(options: AlertingOptions): Promise<Alerting
           ...(options.onDelivery ? { onDelivery: options.onDelivery } : {}),
         }),
       );
+      // Silences are swept once per full relay pass, not on every poll.
+      let lastSweep = Number.NEGATIVE_INFINITY;
+      const sweepEvery = options.relay?.recheckMs ?? 5000;
       relay = new OutboxRelay(ctx, queue, options.relay, async () => {
+        if (Date.now() - lastSweep < sweepEvery) return;
+        lastSweep = Date.now();
         await expireSilences(ctx);
       });
       relay.start();

@@ -55,6 +55,9 @@ export function pagerdutyNotifier(target: string, url: string, routingKey: strin
   };
 }
 
+/** How long Alertmanager keeps a firing alert that is not re-sent. */
+export const ALERTMANAGER_HOLD_MS = 24 * 3_600_000;
+
 export function alertmanagerNotifier(target: string, baseUrl: string, timeoutMs: number, now: () => number): Notifier {
   const url = `${baseUrl.replace(/\/+$/, '')}/api/v2/alerts`;
   return {
@@ -76,8 +79,10 @@ export function alertmanagerNotifier(target: string, baseUrl: string, timeoutMs:
           summary: summary(n),
           ...(n.kind === 'incident' ? { incidentId: n.payload.incidentId, value: String(n.payload.value), threshold: String(n.payload.threshold) } : { reviewId: n.payload.reviewId }),
         },
-        // Alertmanager ends an alert that is not re-sent after its resolve_timeout; a resolve notice ends it now.
-        ...(ended ? { endsAt: new Date(now()).toISOString() } : {}),
+        // Alertmanager ends an alert that is not re-sent within its resolve_timeout (5m by default), and Vigil sends
+        // per escalation step, not every minute: a firing alert says how long it holds (until a resolve notice
+        // ends it now, or a day passes without one — a Vigil that died does not page forever).
+        endsAt: new Date(ended ? now() : now() + ALERTMANAGER_HOLD_MS).toISOString(),
         ...((n.kind === 'incident' ? n.payload.links.incident : n.payload.links.review) ? { generatorURL: (n.kind === 'incident' ? n.payload.links.incident : n.payload.links.review) as string } : {}),
       };
       return postJson(target, url, [alert], signal, timeoutMs);

@@ -118,10 +118,20 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
           });
         }
         steps.push(() => queue.close());
-        // Every step runs even if one fails (STYLE.md: close() runs every cleanup step).
-        for (const step of steps) await step().catch((error: unknown) => log.warn({ err: error }, 'closing the queue'));
+        // Every step runs even if one fails, and none may hang (Redis gone): STYLE.md's bounded close().
+        for (const step of steps) await bounded(step(), timeoutMs + 5000).catch((error: unknown) => log.warn({ err: error }, 'closing the queue'));
       })();
       return closed;
     },
   };
+}
+
+/** Rejects when `promise` has not settled within `ms`. */
+function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not finish within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,8 +1,23 @@
 import { parseConfig, type VigilConfig } from '@vigil/core';
 
 /** A vigil.yaml for the alert tests: one binary model with two psi rules, a two-step policy with a repeat. */
-export function alertConfig(o: { ownerUrl: string; oncallUrl: string; extra?: string; rules?: string; policy?: string; models?: string; top?: string; ownerEmail?: string }): VigilConfig {
-  const text = `
+export interface ConfigParts {
+  ownerUrl: string;
+  oncallUrl: string;
+  extra?: string;
+  rules?: string;
+  policy?: string;
+  models?: string;
+  top?: string;
+  ownerEmail?: string;
+}
+
+export function alertConfig(o: ConfigParts): VigilConfig {
+  return parseConfig(alertConfigText(o), 'test-vigil.yaml', {});
+}
+
+export function alertConfigText(o: ConfigParts): string {
+  return `
 ${o.top ?? ''}
 notifiers:
   oncall: { type: webhook, url: "${o.oncallUrl}" }
@@ -25,7 +40,6 @@ ${o.rules ?? `      - { metric: psi, threshold: 0.2, clearThreshold: 0.1, severi
       - { metric: ece, threshold: 0.1, clearThreshold: 0.07, breachesOfWindows: { n: 2, m: 3 } }`}
 ${o.models ?? ''}
 `;
-  return parseConfig(text, 'test-vigil.yaml', {});
 }
 
 /** A clock the test moves by hand. */

@@ -4,13 +4,15 @@
  * job, a webhook answering 500 before 200, a webhook that never answers. No timed assertions: each test waits for
  * the outcome it expects (jest's timeout bounds it).
  */
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { silentLogger } from '@vigil/core';
-import type { Store } from '@vigil/store';
 import { createAlerting, type Alerting, type AlertingOptions } from '../../src/alerting';
 import { createBullmqQueue } from '../../src/queue/bullmq-queue';
 import type { JobQueue } from '../../src/queue/job-queue';
-import { alertConfig } from '../helpers/config';
+import { alertConfig, alertConfigText } from '../helpers/config';
 import { realStore } from '../helpers/database';
 import { OwnRedis } from '../helpers/own-redis';
 import { WebhookSink } from '../helpers/webhook-sink';
@@ -19,7 +21,7 @@ import { analysis, psi } from '../helpers/windows';
 describe('delivery faults (BullMQ on its own Redis, real PostgreSQL)', () => {
   const redis = new OwnRedis();
   let sink: WebhookSink;
-  let db: { store: Store; teardown(): Promise<void> };
+  let db: Awaited<ReturnType<typeof realStore>>;
   let prefix: string;
   const opened: Array<{ close(timeoutMs?: number): Promise<void> }> = [];
 
@@ -82,6 +84,44 @@ describe('delivery faults (BullMQ on its own Redis, real PostgreSQL)', () => {
     expect(new Set(owner.map((r) => r.body.dedupKey))).toEqual(new Set(['credit-risk/7/psi/age/-']));
     const detail = await second.getIncident(id);
     expect(detail.history.filter((h) => h.action === 'notification.delivered')).toHaveLength(1);
+  }, 60_000);
+
+  it('a worker process killed (SIGKILL) while a webhook holds its request: delivered by another worker, once by id', async () => {
+    const dist = join(__dirname, '../../dist/index.js');
+    if (!existsSync(dist)) throw new Error(`${dist} is missing: this test runs a worker from the built package; run \`pnpm run build\` first`);
+    sink.respond = (_r, i) => (i === 0 ? 'hang' : 200);
+    const policy = twoSteps('1h');
+    const config = alertConfigText({ ownerUrl: `${sink.base}/owner`, oncallUrl: `${sink.base}/oncall`, policy });
+    const child = fork(join(__dirname, 'fixtures/delivery-worker.js'), [], {
+      cwd: join(__dirname, '../..'),
+      env: { ...process.env, VIGIL_TEST_CONFIG: config, VIGIL_TEST_DATABASE_URL: db.url, VIGIL_TEST_SCHEMA: db.schema, VIGIL_TEST_REDIS_URL: redis.url, VIGIL_TEST_PREFIX: prefix },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) => reject(new Error(`the worker process exited with ${code} before starting`)));
+      });
+      // State is written here; only the child's relay and worker run, so the child takes the job.
+      const writer = await createAlerting({ config: alertConfig({ ownerUrl: `${sink.base}/owner`, oncallUrl: `${sink.base}/oncall`, policy }), store: db.store });
+      const w = analysis(Date.now(), [psi(0.31)]);
+      const id = (await db.store.transaction((tx) => writer.evaluateIn(tx, w))).opened[0]!;
+      await sink.until((r) => r.length === 1);
+      child.kill('SIGKILL');
+      await exited;
+      expect((await writer.getIncident(id)).notifications.map((n) => n.state)).toEqual(['pending']);
+      const survivor = await alerting(policy);
+      await sink.until((r) => r.length === 2);
+      await waitFor(async () => (await survivor.getIncident(id)).notifications[0]?.state === 'delivered');
+      const owner = sink.at('/owner');
+      expect(owner[1]!.body.notificationId).toBe(owner[0]!.body.notificationId);
+      expect(owner[1]!.body.dedupKey).toBe('credit-risk/7/psi/age/-');
+      expect((await survivor.getIncident(id)).history.filter((h) => h.action === 'notification.delivered')).toHaveLength(1);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
   }, 60_000);
 
   it('Redis flushed: the relay re-creates the lost delayed job from the outbox and the step is delivered', async () => {
