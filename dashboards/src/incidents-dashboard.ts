@@ -1,6 +1,6 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { incidentAnnotations } from './incident-annotations';
-import { barChart, stat, table, timeSeries } from './panels';
+import { barChart, stat, stateTimeline, table, timeSeries } from './panels';
 import { modelIs } from './sql-conventions';
 import { modelVariable } from './variables';
 import { vigilDashboard } from './vigil-dashboard';
@@ -28,6 +28,34 @@ export function incidentsDashboard(): Dashboard {
         { title: 'Resolved in range', description: 'Incidents resolved in the time range.' },
         { w: 6, h: 4 },
         `SELECT count(*) AS resolved FROM vigil_incidents WHERE ${models} AND status = 'resolved' AND $__timeFilter(resolved_at)`,
+      ),
+    )
+    .withPanel(
+      stateTimeline(
+        { title: 'Timeline', description: 'The 30 latest incidents of the range, one row each: firing from when it opened, acknowledged from when someone acknowledged it, until it resolved. A silenced incident shows as silenced from its last update (when it was silenced).' },
+        { w: 24, h: 10 },
+        `WITH recent AS (
+           SELECT id, opened_at, acknowledged_at, resolved_at, updated_at, status,
+                  concat_ws(' / ', model, nullif(version, ''), metric, nullif(feature, ''), nullif(group_key, '')) || ' (' || severity || ') #' || id AS name
+           FROM vigil_incidents
+           WHERE ${overlapping}
+           ORDER BY opened_at DESC
+           LIMIT 30
+         )
+         SELECT t AS "time", i.name AS metric,
+                CASE WHEN t < i.opened_at OR t >= i.resolved_at THEN 0
+                     WHEN i.status = 'silenced' AND t >= i.updated_at THEN 3
+                     WHEN t >= i.acknowledged_at THEN 2
+                     ELSE 1 END AS state
+         FROM generate_series($__timeFrom()::timestamptz, $__timeTo()::timestamptz, make_interval(secs => $__interval_ms / 1000.0)) AS t
+         CROSS JOIN recent AS i
+         ORDER BY 1, 2`,
+        [
+          { value: 0, text: 'not open', color: 'transparent' },
+          { value: 1, text: 'firing', color: 'red' },
+          { value: 2, text: 'acknowledged', color: 'orange' },
+          { value: 3, text: 'silenced', color: 'blue' },
+        ],
       ),
     )
     .withPanel(

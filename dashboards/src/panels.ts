@@ -14,8 +14,9 @@ import {
   VizOrientation,
   VizTooltipOptionsBuilder,
 } from '@grafana/grafana-foundation-sdk/common';
-import { ThresholdsConfigBuilder, ThresholdsMode, type Panel } from '@grafana/grafana-foundation-sdk/dashboard';
+import { MappingType, ThresholdsConfigBuilder, ThresholdsMode, type Panel } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
+import { PanelBuilder as StateTimelineBuilder } from '@grafana/grafana-foundation-sdk/statetimeline';
 import { PanelBuilder as StatusHistoryBuilder } from '@grafana/grafana-foundation-sdk/statushistory';
 import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
@@ -138,5 +139,32 @@ export function statusHistory(text: PanelText, size: Size, sql: string): Builder
     .height(size.h)
     .thresholds(redFrom(1))
     .showValue(VisibilityMode.Never)
+    .legend(legend());
+}
+
+/** A state shown by a state timeline: the number the SQL returns, its label and colour. */
+export interface TimelineState {
+  value: number;
+  text: string;
+  color: string;
+}
+
+/** One row per series of `format: time_series` SQL whose values are states, drawn as coloured spans. */
+export function stateTimeline(text: PanelText, size: Size, sql: string, states: readonly TimelineState[]): Builder<Panel> {
+  return new StateTimelineBuilder()
+    .title(text.title)
+    .description(text.description)
+    .datasource(VIGIL_DATASOURCE)
+    .withTarget(sqlQuery(sql, 'time_series'))
+    .span(size.w)
+    .height(size.h)
+    .mappings([
+      {
+        type: MappingType.ValueToText,
+        options: Object.fromEntries(states.map((s, index) => [String(s.value), { text: s.text, color: s.color, index }])),
+      },
+    ])
+    .showValue(VisibilityMode.Never)
+    .mergeValues(true)
     .legend(legend());
 }

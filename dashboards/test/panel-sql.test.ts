@@ -205,4 +205,16 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     for (const r of result.rows.filter((x) => x.rate === 'selectionRate')) expect({ group: r.group, sufficient: r.sufficient }).toEqual({ group: r.group, sufficient: Number(r.n) >= 30 });
     expect(result.rows.some((r) => r.sufficient === false)).toBe(true);
   });
+
+  it('draws every incident on the timeline as firing, acknowledged, silenced and closed spans', async () => {
+    const incidents = dashboards.find((d) => d.uid === 'vigil-incidents')!;
+    const panel = incidents.panels.find((p) => p.type === 'state-timeline')!;
+    const result = await run(store, expandGrafanaSql(panel.targets![0]!.rawSql, await variablesOf(incidents)));
+    const states = (name: RegExp) => [...new Set(result.rows.filter((r) => name.test(String(r.metric))).map((r) => Number(r.state)))].sort();
+    expect(new Set(result.rows.map((r) => r.metric)).size).toBe(6);
+    expect(states(/^credit-risk \/ 7 \/ psi \/ income \(critical\)/)).toEqual([0, 1]);
+    expect(states(/^credit-risk \/ 7 \/ ece \(warning\)/)).toEqual([0, 1, 2]);
+    expect(states(/^credit-risk \/ 8 \/ statisticalParityDifference \/ sex/)).toEqual([0, 1, 2]);
+    expect(states(/^fraud-score \/ 3 \/ chi2PValue \/ region/)).toEqual([0, 3]);
+  });
 });
