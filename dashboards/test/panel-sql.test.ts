@@ -217,4 +217,20 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     expect(states(/^credit-risk \/ 8 \/ statisticalParityDifference \/ sex/)).toEqual([0, 1, 2]);
     expect(states(/^fraud-score \/ 3 \/ chi2PValue \/ region/)).toEqual([0, 3]);
   });
+
+  it('counts what the fleet overview promises', async () => {
+    const fleet = dashboards.find((d) => d.uid === 'vigil-fleet')!;
+    const context = await variablesOf(fleet);
+    const value = async (title: string) => {
+      const panel = fleet.panels.find((p) => p.title === title)!;
+      const [row] = (await run(store, expandGrafanaSql(panel.targets![0]!.rawSql, context))).rows;
+      return Number(Object.values(row!)[0]);
+    };
+    expect(await value('Models')).toBe(3);
+    expect(await value('Open incidents')).toBe(3);
+    expect(await value('Critical and firing')).toBe(2);
+    // The last three windows of each of the four model versions are not analysed yet.
+    expect(await value('Windows awaiting analysis')).toBe(12);
+    expect(await value('Events')).toBeGreaterThan(24 * (1200 + 400 + 3000 + 9000) * 0.7);
+  });
 });

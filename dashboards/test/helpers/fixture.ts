@@ -1,4 +1,4 @@
-import type { MetricRow, Store } from '@vigil/store';
+import { insertIncidentIn, markAnalysedIn, updateIncidentIn, upsertRuleStatesIn, type MetricRow, type Store } from '@vigil/store';
 import { pipelineMetricRows } from './pipeline-rows';
 
 /**
@@ -171,7 +171,12 @@ export async function fillStore(store: Store): Promise<Fixture> {
       rows: Math.round((spec.traffic / 12) * (1 + 0.3 * Math.sin(i / 20))),
     })),
   );
-  await store.applyBatch({ groupId: 'dashboards-test', offsets: [], buckets }, (a) => a);
+  // One batch as the collector commits it: buckets, the windows they belong to, and each model's watermark.
+  const windows = MODELS.flatMap((spec) =>
+    Array.from({ length: WINDOWS }, (_, w) => ({ model: spec.model, version: spec.version, start: firstStart + w * HOUR, end: firstStart + (w + 1) * HOUR })),
+  );
+  const watermarks = [...new Set(MODELS.map((m) => m.model))].map((model) => ({ model, maxEventTs: firstStart + WINDOWS * HOUR + 20 * 60_000 }));
+  await store.applyBatch({ groupId: 'dashboards-test', offsets: [], buckets, windows, watermarks }, (a) => a);
 
   const rows = MODELS.flatMap((spec) =>
     spec.rows === 'pipeline'
@@ -181,55 +186,38 @@ export async function fillStore(store: Store): Promise<Fixture> {
   await store.upsertMetricRows(rows);
 
   await store.transaction(async (tx) => {
-    const windows = MODELS.flatMap((spec) => Array.from({ length: WINDOWS }, (_, w) => ({ spec, w })));
-    await tx.query(
-      `INSERT INTO vigil_windows (model, version, window_start, window_end, rows, labelled_rows, change_seq, analysed_seq, analysed_at)
-       SELECT u.m, u.v, u.s::timestamptz, u.e::timestamptz, u.r, u.l, u.c, u.a, u.e::timestamptz
-       FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]) AS u(m, v, s, e, r, l, c, a)`,
-      [
-        windows.map((x) => x.spec.model),
-        windows.map((x) => x.spec.version),
-        windows.map((x) => new Date(firstStart + x.w * HOUR).toISOString()),
-        windows.map((x) => new Date(firstStart + (x.w + 1) * HOUR).toISOString()),
-        windows.map((x) => x.spec.traffic),
-        windows.map((x) => Math.round(x.spec.traffic * 0.8)),
-        // Late labels touched the last three windows after their analysis.
-        windows.map((x) => (x.w >= WINDOWS - 3 ? 3 : 1)),
-        windows.map(() => 1),
-      ],
-    );
-    await tx.query(
-      `INSERT INTO vigil_watermarks (model, max_event_ts) SELECT m, $2::timestamptz FROM UNNEST($1::text[]) AS m`,
-      [[...new Set(MODELS.map((s) => s.model))], new Date(firstStart + WINDOWS * HOUR + 20 * 60_000).toISOString()],
-    );
+    // Every window analysed once, except the last three of each version, which wait for their analysis.
+    for (const w of windows) {
+      if (w.end > firstStart + (WINDOWS - 3) * HOUR) continue;
+      const traffic = MODELS.find((m) => m.model === w.model && m.version === w.version)!.traffic;
+      await markAnalysedIn(tx, { ...w, changeSeq: 1, analyses: 0 }, { rows: traffic, labelledRows: Math.round(traffic * 0.8) });
+    }
+    // Incidents and rule states through the store's own alert functions, as the alerts package writes them.
     for (const [n, i] of INCIDENTS.entries()) {
+      const id = `inc-${n + 1}`;
       const opened = firstStart + (i.openedWindow + 1) * HOUR;
-      const at = (hours: number | undefined) => (hours === undefined ? null : new Date(opened + hours * HOUR).toISOString());
-      await tx.query(
-        `INSERT INTO vigil_incidents (id, escalation_policy, model, version, metric, feature, group_key, severity, status, value, threshold,
-                                      window_start, window_end, opened_at, updated_at, acknowledged_at, resolved_at)
-         VALUES ($15, 'default', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz, $11::timestamptz, $11::timestamptz, $12::timestamptz, $13::timestamptz, $14::timestamptz)`,
-        [
-          i.model, i.version, i.metric, i.feature, i.group, i.severity, i.status, i.value, i.threshold,
-          new Date(opened - HOUR).toISOString(), new Date(opened).toISOString(),
-          at(i.resolvedAfter ?? i.acknowledgedAfter ?? 0), at(i.acknowledgedAfter), at(i.resolvedAfter), `inc-${n + 1}`,
-        ],
-      );
+      const at = (hours: number | undefined) => (hours === undefined ? null : opened + hours * HOUR);
+      const inserted = await insertIncidentIn(tx, {
+        id, model: i.model, version: i.version, metric: i.metric, feature: i.feature, group: i.group, kind: 'rule',
+        severity: i.severity, status: 'firing', value: i.value, threshold: i.threshold, comparison: null,
+        windowStart: opened - HOUR, windowEnd: opened, windowRows: 1000, openedAt: opened, escalationPolicy: 'default', detail: null,
+      });
+      if (!inserted) throw new Error(`fixture incident ${id} clashes with an open one of the same key`);
+      if (i.status !== 'firing') {
+        await updateIncidentIn(tx, id, {
+          status: i.status,
+          updatedAt: at(i.resolvedAfter ?? i.acknowledgedAfter ?? 0) as number,
+          acknowledgedAt: at(i.acknowledgedAfter),
+          resolvedAt: at(i.resolvedAfter),
+        });
+      }
     }
-    // Rule states (migration 0003): one firing, one waiting for labels, one ok.
-    const lastEnd = new Date(firstStart + WINDOWS * HOUR).toISOString();
-    const lastStart = new Date(firstStart + (WINDOWS - 1) * HOUR).toISOString();
-    for (const [model, version, metric, feature, group, state, value] of [
-      ['credit-risk', '7', 'psi', 'income', '', 'firing', 0.48],
-      ['credit-risk', '7', 'ece', '', '', 'insufficient_data', null],
-      ['credit-risk', '8', 'statisticalParityDifference', '', 'sex', 'ok', 0.05],
-    ] as const) {
-      await tx.query(
-        `INSERT INTO vigil_rule_states (model, version, metric, feature, group_key, severity, firing, state, value, window_start, window_end, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'critical', $6, $7, $8, $9::timestamptz, $10::timestamptz, $10::timestamptz)`,
-        [model, version, metric, feature, group, state === 'firing', state, value, lastStart, lastEnd],
-      );
-    }
+    const lastStart = firstStart + (WINDOWS - 1) * HOUR;
+    const state = (metric: string, feature: string, group: string, s: 'ok' | 'firing' | 'insufficient_data', value: number | null) => ({
+      metric, feature, group, severity: 'critical', firing: s === 'firing', state: s, value, windowStart: lastStart, windowEnd: lastStart + HOUR,
+    });
+    await upsertRuleStatesIn(tx, 'credit-risk', '7', [state('psi', 'income', '', 'firing', 0.48), state('ece', '', '', 'insufficient_data', null)], lastStart + HOUR);
+    await upsertRuleStatesIn(tx, 'credit-risk', '8', [state('statisticalParityDifference', '', 'sex', 'ok', 0.05)], lastStart + HOUR);
   });
 
   return {
