@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VigilError } from '@vigil/core';
-import { DEFAULT_DASHBOARDS_PATH, buildDashboards, type DatasourceOptions } from '@vigil/dashboards';
+import { DEFAULT_DASHBOARDS_PATH, buildDashboards, type BuildDashboardsOptions, type DatasourceOptions } from '@vigil/dashboards';
 import { EXIT, type CommandIo } from './command-io';
 
 const USAGE = `Usage: vigil dashboards --out DIR [--dashboards-path PATH] [--database-url postgres://USER@HOST:PORT/DB]
@@ -60,10 +60,25 @@ export async function dashboardsCommand(argv: readonly string[], io: CommandIo):
   }
   if (values.out === undefined || values.out === '') throw new VigilError('VIGIL_USAGE', 'vigil dashboards: --out DIR is required');
   const out = resolve(io.cwd, values.out);
-  const { files } = buildDashboards({
+  const paths = await writeDashboards(out, {
     ...(values['dashboards-path'] === undefined ? {} : { dashboardsPath: values['dashboards-path'] }),
     ...(values['database-url'] === undefined ? {} : { datasource: datasourceFromUrl(values['database-url']) }),
   });
+  const dashboards = paths.filter((p) => p.endsWith('.json')).length;
+  io.stdout(
+    `Wrote ${dashboards} dashboards and their provisioning files to ${out}:\n${paths.map((p) => `  ${p}\n`).join('')}` +
+      `Mount ${out} at /etc/grafana/provisioning (docker-compose.yml does this with dashboards/provisioning).\n`,
+  );
+  return EXIT.ok;
+}
+
+/**
+ * Writes the dashboards and provisioning files under `out` (created when missing) and returns their paths
+ * relative to it, for any command that writes the dashboards (the demo should). Vigil's files are replaced,
+ * others left alone.
+ */
+export async function writeDashboards(out: string, options: BuildDashboardsOptions = {}): Promise<string[]> {
+  const { files } = buildDashboards(options);
   const paths = Object.keys(files).sort();
   try {
     for (const path of paths) {
@@ -74,10 +89,5 @@ export async function dashboardsCommand(argv: readonly string[], io: CommandIo):
   } catch (error) {
     throw new VigilError('VIGIL_USAGE', `vigil dashboards: cannot write to ${out}: ${(error as Error).message}`, { cause: error });
   }
-  const dashboards = paths.filter((p) => p.endsWith('.json')).length;
-  io.stdout(
-    `Wrote ${dashboards} dashboards and their provisioning files to ${out}:\n${paths.map((p) => `  ${p}\n`).join('')}` +
-      `Mount ${out} at /etc/grafana/provisioning (docker-compose.yml does this with dashboards/provisioning).\n`,
-  );
-  return EXIT.ok;
+  return paths;
 }
