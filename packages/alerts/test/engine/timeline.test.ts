@@ -1,17 +1,28 @@
 /**
  * Timeline harness, in the spirit of Alertmanager's acceptance tests: a scripted sequence of breaches, clears,
  * acknowledgements and clock steps, asserting exactly which notifications arrive. The clock is fake (no timed
- * assertions); webhooks go to a real HTTP server; the store is the embedded PGlite with the real migrations; the
- * queue is the in-process one (the BullMQ one runs the same handler in bullmq-alerting.test.ts).
+ * assertions); webhooks go to a real HTTP server; the store is the embedded PGlite with the real migrations. The
+ * script runs on both queues: the in-process one and BullMQ on the real Redis of scripts/services.
  */
+import { randomBytes } from 'node:crypto';
+import { silentLogger } from '@vigil/core';
 import { createStore, type Store } from '@vigil/store';
 import { createAlerting, type Alerting } from '../../src/alerting';
+import { createBullmqQueue } from '../../src/queue/bullmq-queue';
+import type { JobQueue } from '../../src/queue/job-queue';
+import { createMemoryQueue } from '../../src/queue/memory-queue';
+import { redisUrl } from '../helpers/services';
 import type { WindowAnalysis } from '../../src/engine/evaluate-window';
 import { alertConfig, FakeClock, HOUR, MIN, T0 } from '../helpers/config';
 import { WebhookSink } from '../helpers/webhook-sink';
 import { analysis, psi } from '../helpers/windows';
 
-describe('timeline: breaches, escalation, acknowledgement, repeat, resolve', () => {
+const QUEUES: Array<[string, () => Promise<JobQueue>]> = [
+  ['in-process queue', async () => createMemoryQueue({ maxAttempts: 3, backoffMs: 5 })],
+  ['BullMQ on Redis', async () => createBullmqQueue({ url: redisUrl(), prefix: `vigil-timeline-${randomBytes(4).toString('hex')}`, maxAttempts: 3, backoffMs: 5, logger: silentLogger })],
+];
+
+describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, repeat, resolve', (_name, makeQueue) => {
   let sink: WebhookSink;
   let store: Store;
   let alerting: Alerting;
@@ -24,6 +35,7 @@ describe('timeline: breaches, escalation, acknowledgement, repeat, resolve', () 
     alerting = await createAlerting({
       config: alertConfig({ ownerUrl: `${sink.base}/owner`, oncallUrl: `${sink.base}/oncall` }),
       store,
+      queue: await makeQueue(),
       now: clock.now,
       relay: { aheadMs: 0, pollMs: 60_000 },
       delivery: { backoffMs: 5, maxAttempts: 3, timeoutMs: 2000 },

@@ -1,0 +1,82 @@
+import { appendAuditIn, auditLog } from '../../src/alerts/audit-log';
+import { getIncident, insertIncidentIn, updateIncidentIn, type NewIncident } from '../../src/alerts/incidents';
+import { insertOutboxIn, pendingOutbox, settleOutboxIn } from '../../src/alerts/outbox';
+import { recentRuleWindowsIn, ruleKeyId, upsertRuleWindowsIn, type RuleWindow } from '../../src/alerts/rule-windows';
+import type { SqlClient } from '../../src/sql/sql-client';
+import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+
+const T0 = Date.parse('2026-11-22T10:00:00Z');
+
+describe.each(BACKENDS)('alert tables on %s', (kind) => {
+  let backend: TestBackend;
+  let sql: SqlClient;
+
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'alert_tables');
+    await backend.newStore();
+    sql = await backend.newClient();
+  }, 60_000);
+  afterAll(async () => {
+    await backend.teardown();
+  });
+
+  const incident = (id: string, over: Partial<NewIncident> = {}): NewIncident => ({
+    id,
+    model: 'm',
+    version: '1',
+    metric: 'psi',
+    feature: 'age',
+    group: '',
+    kind: 'rule',
+    severity: 'warning',
+    status: 'firing',
+    value: 0.3,
+    threshold: 0.2,
+    comparison: '>',
+    windowStart: T0 - 3_600_000,
+    windowEnd: T0,
+    windowRows: 800,
+    openedAt: T0,
+    escalationPolicy: 'default',
+    detail: null,
+    ...over,
+  });
+
+  it('keeps one unresolved incident per subject; a resolved one makes room for the next', async () => {
+    expect(await insertIncidentIn(sql, incident('a'))).toBe(true);
+    expect(await insertIncidentIn(sql, incident('b'))).toBe(false);
+    expect(await insertIncidentIn(sql, incident('c', { feature: 'income' }))).toBe(true);
+    await updateIncidentIn(sql, 'a', { status: 'resolved', resolvedAt: T0 + 1, resolvedBy: 'vigil' });
+    expect(await insertIncidentIn(sql, incident('d'))).toBe(true);
+    expect(await getIncident(sql, 'a')).toMatchObject({ status: 'resolved', resolvedAt: T0 + 1, windowRows: 800, deliveryFailures: [] });
+  });
+
+  it('the audit log is append-only: UPDATE and DELETE are refused', async () => {
+    await appendAuditIn(sql, [{ at: T0, actor: 'alice', action: 'incident.acknowledged', reason: 'on it', model: 'm', incidentId: 'a', details: { step: 1 } }]);
+    await expect(sql.query(`UPDATE vigil_audit_log SET actor = 'mallory'`)).rejects.toThrow(/append-only/);
+    await expect(sql.query(`DELETE FROM vigil_audit_log`)).rejects.toThrow(/append-only/);
+    expect(await auditLog(sql, { incidentId: 'a' })).toEqual([expect.objectContaining({ actor: 'alice', reason: 'on it', at: T0, details: { step: 1 } })]);
+  });
+
+  it('outbox rows are inserted once per job id and settled once', async () => {
+    const row = { jobId: 'vigil.a.notify.c0.s0.r0.owner', kind: 'notify' as const, incidentId: 'a', reviewId: null, model: 'm', step: 0, round: 0, target: 'owner', payload: { chain: 'c0' }, deliverAt: T0 };
+    expect(await insertOutboxIn(sql, [row, { ...row, jobId: 'vigil.later' , deliverAt: T0 + 3_600_000 }], T0)).toBe(2);
+    expect(await insertOutboxIn(sql, [row], T0)).toBe(0);
+    const due = await pendingOutbox(sql, { dueBefore: T0 + 1, notEnqueuedOnly: true });
+    expect(due.map((r) => r.jobId)).toEqual(['vigil.a.notify.c0.s0.r0.owner']);
+    expect(due[0]!.payload).toEqual({ chain: 'c0' });
+    expect(await settleOutboxIn(sql, due[0]!.id, { state: 'delivered', at: T0 + 5, attempts: 1 })).toBe(true);
+    expect(await settleOutboxIn(sql, due[0]!.id, { state: 'failed', at: T0 + 6, attempts: 2, error: 'late' })).toBe(false);
+  });
+
+  it('reads the last M sufficient windows of each rule key, and the latest window whatever its outcome', async () => {
+    const w = (i: number, outcome: RuleWindow['outcome']): RuleWindow => ({ metric: 'psi', feature: 'age', group: '', severity: 'warning', windowStart: T0 + i * 300_000, windowEnd: T0 + i * 300_000 + 3_600_000, outcome, value: 0.1 * i, samples: 500 });
+    await upsertRuleWindowsIn(sql, 'm', '1', [w(0, 'breach'), w(1, 'ok'), w(2, 'elevated'), w(3, 'breach'), w(4, 'insufficient_data')], T0);
+    await upsertRuleWindowsIn(sql, 'm', '1', [w(1, 'breach')], T0); // a re-analysis revises, never adds
+    const key = { metric: 'psi', feature: 'age', group: '', severity: 'warning' };
+    const got = (await recentRuleWindowsIn(sql, 'm', '1', [{ ...key, m: 3 }])).get(ruleKeyId(key))!;
+    expect(got.latest?.outcome).toBe('insufficient_data');
+    expect(got.recent.map((r) => r.outcome)).toEqual(['breach', 'elevated', 'breach']);
+    expect(got.recent.map((r) => r.windowStart)).toEqual([T0 + 900_000, T0 + 600_000, T0 + 300_000]);
+  });
+});
