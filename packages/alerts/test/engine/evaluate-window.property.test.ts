@@ -49,7 +49,7 @@ describe('evaluateIn against the pure rule (property)', () => {
           const ordered = [...outcomes].sort((x, y) => y[0] - x[0]);
           const latest = ordered[0]![1];
           const recent = ordered.map(([, outcome]) => outcome).filter((x) => x !== 'insufficient_data').slice(0, NOFM.m);
-          const next = decideRule(NOFM, firing, recent, latest).firing;
+          const next: boolean = decideRule(NOFM, firing, recent, latest).firing;
           if (next && !firing) opened += 1;
           expect(summary.opened.length).toBe(next && !firing ? 1 : 0);
           expect(summary.resolved.length).toBe(!next && firing ? 1 : 0);
