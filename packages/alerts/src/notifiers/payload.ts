@@ -53,7 +53,7 @@ export function dedupKey(k: { model: string; version: string; metric: string; fe
 export interface PayloadLinks {
   /** Base URL of Vigil's HTTP API as people reach it, for `links.incident`. */
   publicUrl?: string;
-  /** Base URL of Grafana, for `links.dashboard`. */
+  /** Base URL of Grafana, for `links.dashboard` (the model overview dashboard, uid `vigil-model`). */
   grafanaUrl?: string;
 }
 
@@ -83,7 +83,7 @@ export function incidentPayload(incident: Incident, o: { notificationId: string;
     escalationStep: o.step,
     detail: incident.detail,
     links: {
-      dashboard: grafana ? `${grafana}/d/vigil-model-overview?var-model=${encodeURIComponent(incident.model)}` : null,
+      dashboard: grafana ? `${grafana}/d/vigil-model?var-model=${encodeURIComponent(incident.model)}` : null,
       incident: base ? `${base}/api/incidents/${encodeURIComponent(incident.id)}` : null,
     },
   };

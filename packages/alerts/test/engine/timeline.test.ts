@@ -39,7 +39,7 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
       now: clock.now,
       relay: { aheadMs: 0, pollMs: 60_000 },
       delivery: { backoffMs: 5, maxAttempts: 3, timeoutMs: 2000 },
-      links: { publicUrl: 'http://vigil.example:8080' },
+      links: { publicUrl: 'http://vigil.example:8080', grafanaUrl: 'http://grafana.example/' },
     });
     await alerting.start();
   }, 60_000);
@@ -82,7 +82,7 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
       window: { start: '2026-11-22T09:00:00.000Z', end: '2026-11-22T10:00:00.000Z', rows: 8000 },
       owner: 'Risk ML team',
       escalationStep: 0,
-      links: { incident: `http://vigil.example:8080/api/incidents/${first.opened[0]}` },
+      links: { incident: `http://vigil.example:8080/api/incidents/${first.opened[0]}`, dashboard: 'http://grafana.example/d/vigil-model?var-model=credit-risk' },
     });
 
     clock.advance(10 * MIN);
