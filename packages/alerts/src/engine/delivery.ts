@@ -11,6 +11,7 @@ import {
   getIncident,
   getOutboxRow,
   insertOutboxIn,
+  openIncidentsIn,
   outboxOfIncident,
   recordDeliveryFailureIn,
   settleOutboxIn,
@@ -44,6 +45,13 @@ export function createDeliveryHandler(deps: DeliveryDependencies): (job: Running
     const incident = row.incidentId === null ? null : await ctx.store.transaction((tx) => getIncident(tx, row.incidentId as string));
     if (row.kind === 'notify' && incident?.status !== 'firing') {
       await ctx.store.transaction((tx) => settleOutboxIn(tx, row.id, { state: 'cancelled', at: ctx.now(), attempts: job.attempt - 1, error: `incident is ${incident?.status ?? 'gone'}` }));
+      return;
+    }
+    // A model-level incident (no traffic, no reference) mutes the model version's other incidents; its end
+    // restarts their escalation (model-conditions.ts).
+    const inhibitor = row.kind === 'notify' && incident?.kind === 'rule' ? await ctx.store.transaction((tx) => inhibitorOf(tx, incident)) : undefined;
+    if (inhibitor !== undefined) {
+      await ctx.store.transaction((tx) => settleOutboxIn(tx, row.id, { state: 'cancelled', at: ctx.now(), attempts: job.attempt - 1, error: `inhibited by the ${inhibitor.metric} incident ${inhibitor.id}` }));
       return;
     }
     try {
@@ -125,4 +133,9 @@ async function settleIn(tx: SqlExecutor, deps: DeliveryDependencies, row: Outbox
   const model = ctx.models.get(incident.model);
   if (next === undefined || model === undefined) return;
   if (await insertOutboxIn(tx, stepRows(ctx, model, incident, next), now)) ctx.kick();
+}
+
+/** The unresolved model-level incident of the incident's model version, if any. */
+async function inhibitorOf(tx: SqlExecutor, incident: Incident): Promise<Incident | undefined> {
+  return (await openIncidentsIn(tx, incident.model, incident.version)).find((i) => i.kind === 'condition');
 }

@@ -1,11 +1,12 @@
 /**
  * Model-level conditions (no traffic, no reference profile): one incident per (model, version, condition). While
- * one is unresolved, no feature-, group- or model-metric incident opens for that model version — without traffic
- * or a reference, those metrics say nothing (Alertmanager calls this inhibition).
+ * one is unresolved, no feature-, group- or model-metric incident opens for that model version, and those already
+ * open send nothing — without traffic or a reference, those metrics say nothing (Alertmanager calls this
+ * inhibition). When the condition ends, the muted incidents that still fire start their escalation again.
  */
 import { openIncidentsIn, updateIncidentIn, type SqlExecutor } from '@vigil/store';
 import type { AlertingContext } from './alerting-context';
-import { openIncidentIn, resolveIncidentIn } from './incident-transitions';
+import { openIncidentIn, resolveIncidentIn, scheduleFromStartIn } from './incident-transitions';
 
 export type ModelConditionName = 'no_reference_profile' | 'no_traffic';
 
@@ -38,5 +39,10 @@ export async function modelConditionIn(tx: SqlExecutor, ctx: AlertingContext, c:
     );
   } else if (open) {
     await resolveIncidentIn(tx, ctx, open, 'vigil', `${c.condition.replace(/_/g, ' ')} no longer holds`);
+    // Incidents it muted start their escalation again, unless another condition still holds.
+    const rest = await openIncidentsIn(tx, c.model, c.version);
+    if (rest.some((i) => i.kind === 'condition')) return;
+    const now = ctx.now();
+    for (const muted of rest.filter((i) => i.kind === 'rule' && i.status === 'firing')) await scheduleFromStartIn(tx, ctx, model, muted, `i${now}`, now);
   }
 }

@@ -181,6 +181,26 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
     expect(now.opened).toHaveLength(1);
   });
 
+  it('a condition that starts later mutes an open incident\'s escalation, which restarts when it ends', async () => {
+    const { opened } = await analyse(analysis(T0, [psi(0.3)]));
+    expect(seen()).toEqual(['/owner firing step=0 warning']);
+    clock.advance(10 * MIN);
+    await store.transaction((tx) => alerting.modelConditionIn(tx, { model: 'credit-risk', version: '7', condition: 'no_traffic', active: true, detail: 'no events for 10m' }));
+    await step(0);
+    expect(seen()[1]).toBe('/owner firing step=0 critical'); // the no_traffic incident itself
+    await step(30 * MIN); // on-call would have been told about psi at 30m (it is told about no_traffic)
+    const psiSeen = () => sink.received.filter((r) => r.body.metric === 'psi').map((r) => `${r.path} ${r.body.status} step=${r.body.escalationStep}`);
+    expect(psiSeen()).toEqual(['/owner firing step=0']);
+    expect((await alerting.getIncident(opened[0]!)).notifications.map((n) => `${n.target} ${n.state} ${n.lastError ?? ''}`.trim())).toEqual([
+      'owner:webhook delivered',
+      expect.stringMatching(/^oncall cancelled inhibited by the no_traffic incident inc_/),
+    ]);
+    await store.transaction((tx) => alerting.modelConditionIn(tx, { model: 'credit-risk', version: '7', condition: 'no_traffic', active: false }));
+    await step(0);
+    expect(psiSeen()).toEqual(['/owner firing step=0', '/owner firing step=0']);
+    expect(sink.received.filter((r) => r.body.metric === 'no_traffic').map((r) => `${r.path} ${r.body.status}`)).toEqual(['/owner firing', '/oncall firing', '/owner resolved', '/oncall resolved']);
+  });
+
   it('silences: no notifications while silenced, escalation restarts when the silence expires and it still fires', async () => {
     const { opened } = await analyse(analysis(T0, [psi(0.3)]));
     expect(seen()).toHaveLength(1);
