@@ -40,7 +40,7 @@ export { cancelOutboxIn, getOutboxRow, insertOutboxIn, markEnqueued, outboxOfInc
 export type { NewOutboxRow, OutboxKind, OutboxRow, OutboxState, PendingOutboxQuery } from './alerts/outbox';
 export { collectEvidenceIn, countReviews, getReview, insertReviewIn } from './alerts/reviews';
 export type { Review, ReviewEvidence } from './alerts/reviews';
-export { recentRuleWindowsIn, ruleKeyId, ruleStatesIn, upsertRuleStatesIn, upsertRuleWindowsIn } from './alerts/rule-windows';
+export { pruneRuleWindowsIn, recentRuleWindowsIn, ruleKeyId, ruleStatesIn, upsertRuleStatesIn, upsertRuleWindowsIn } from './alerts/rule-windows';
 export type { RuleKey, RuleState, RuleWindow, RuleWindowOutcome } from './alerts/rule-windows';
 export { activeSilencesIn, insertSilenceIn, silenceMatches } from './alerts/silences';
 export type { Silence } from './alerts/silences';

@@ -12,6 +12,7 @@ import {
   activeSilencesIn,
   appendAuditIn,
   openIncidentsIn,
+  pruneRuleWindowsIn,
   recentRuleWindowsIn,
   ruleKeyId,
   ruleStatesIn,
@@ -91,6 +92,7 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
     return { metric: w.metric, feature: w.feature, group: w.group, severity: rule.severity, m: rule.breachesOfWindows.m };
   });
   const recent = await recentRuleWindowsIn(tx, a.model, a.version, keys);
+  await pruneRuleWindowsIn(tx, a.model, a.version, keys);
   const previous = await ruleStatesIn(tx, a.model, a.version);
 
   const states: RuleState[] = [];

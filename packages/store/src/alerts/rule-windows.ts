@@ -96,6 +96,31 @@ export async function recentRuleWindowsIn(
   return out;
 }
 
+/**
+ * Deletes the windows of each key that N-of-M will not read again: those older than the 2M-th latest window with
+ * enough data. N-of-M reads the latest M sufficient windows; the other M are slack for re-analyses that turn a
+ * newer window insufficient (late labels only add labelled rows, so in practice they never do). A re-analysis of
+ * a deleted window re-inserts it behind 2M newer ones. Keys with fewer than 2M sufficient windows keep everything.
+ * Returns how many rows were deleted.
+ */
+export async function pruneRuleWindowsIn(sql: SqlExecutor, model: string, version: string, keys: ReadonlyArray<RuleKey & { m: number }>): Promise<number> {
+  if (keys.length === 0) return 0;
+  const result = await sql.query(
+    `WITH k AS (SELECT * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::int[]) AS u(metric, f, g, s, m)),
+     ranked AS (
+       SELECT w.metric, w.feature, w.group_key, w.severity, w.window_start, k.m,
+         row_number() OVER (PARTITION BY w.metric, w.feature, w.group_key, w.severity ORDER BY w.window_start DESC, w.window_end DESC) AS rank
+       FROM vigil_rule_windows AS w JOIN k ON w.metric = k.metric AND w.feature = k.f AND w.group_key = k.g AND w.severity = k.s
+       WHERE w.model = $1 AND w.version = $2 AND w.outcome <> 'insufficient_data'),
+     cut AS (SELECT metric, feature, group_key, severity, window_start AS keep_from FROM ranked WHERE rank = 2 * m)
+     DELETE FROM vigil_rule_windows AS d USING cut
+     WHERE d.model = $1 AND d.version = $2 AND d.metric = cut.metric AND d.feature = cut.feature AND d.group_key = cut.group_key
+       AND d.severity = cut.severity AND d.window_start < cut.keep_from`,
+    [model, version, keys.map((k) => k.metric), keys.map((k) => k.feature), keys.map((k) => k.group), keys.map((k) => k.severity), keys.map((k) => k.m)],
+  );
+  return result.rowCount;
+}
+
 export interface RuleState extends RuleKey {
   firing: boolean;
   state: 'ok' | 'firing' | 'insufficient_data';

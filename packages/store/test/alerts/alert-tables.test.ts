@@ -1,7 +1,7 @@
 import { appendAuditIn, auditLog } from '../../src/alerts/audit-log';
 import { getIncident, insertIncidentIn, updateIncidentIn, type NewIncident } from '../../src/alerts/incidents';
 import { insertOutboxIn, pendingOutbox, settleOutboxIn } from '../../src/alerts/outbox';
-import { recentRuleWindowsIn, ruleKeyId, upsertRuleWindowsIn, type RuleWindow } from '../../src/alerts/rule-windows';
+import { pruneRuleWindowsIn, recentRuleWindowsIn, ruleKeyId, upsertRuleWindowsIn, type RuleWindow } from '../../src/alerts/rule-windows';
 import type { SqlClient } from '../../src/sql/sql-client';
 import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
 
@@ -78,5 +78,16 @@ describe.each(BACKENDS)('alert tables on %s', (kind) => {
     expect(got.latest?.outcome).toBe('insufficient_data');
     expect(got.recent.map((r) => r.outcome)).toEqual(['breach', 'elevated', 'breach']);
     expect(got.recent.map((r) => r.windowStart)).toEqual([T0 + 900_000, T0 + 600_000, T0 + 300_000]);
+    // Pruning keeps 2M sufficient windows: with M = 2, window 0 sits behind four newer sufficient ones.
+    const m2 = { ...key, m: 2 };
+    const before = (await recentRuleWindowsIn(sql, 'm', '1', [m2])).get(ruleKeyId(key))!;
+    expect(await pruneRuleWindowsIn(sql, 'm', '1', [{ ...key, m: 3 }])).toBe(0);
+    expect(await pruneRuleWindowsIn(sql, 'm', '1', [m2])).toBe(0);
+    await upsertRuleWindowsIn(sql, 'm', '1', [w(5, 'ok')], T0);
+    expect(await pruneRuleWindowsIn(sql, 'm', '1', [m2])).toBe(1);
+    expect(await pruneRuleWindowsIn(sql, 'm', '1', [m2])).toBe(0);
+    const after = (await recentRuleWindowsIn(sql, 'm', '1', [m2])).get(ruleKeyId(key))!;
+    expect(after.recent.map((r) => r.windowStart)).toEqual([T0 + 1_500_000, T0 + 900_000]);
+    expect(before.recent.map((r) => r.windowStart)).toEqual([T0 + 900_000, T0 + 600_000]);
   });
 });
