@@ -20,6 +20,7 @@ import {
   type OutboxRow,
   type SqlExecutor,
 } from '@vigil/store';
+import { deliveryError } from '../notifiers/notifier';
 import type { NotifierRegistry } from '../notifiers/targets';
 import { incidentPayload, type Notification, type PayloadLinks, type ReviewPayload } from '../notifiers/payload';
 import type { RunningJob } from '../queue/job-queue';
@@ -86,7 +87,6 @@ async function send(deps: DeliveryDependencies, row: OutboxRow, incident: Incide
   const model = ctx.models.get(row.model);
   const notifier = model === undefined ? undefined : deps.notifiers.get(model, row.target);
   if (model === undefined || notifier === undefined) {
-    const { deliveryError } = await import('../notifiers/notifier');
     throw deliveryError(row.target, `no notifier "${row.target}" for model "${row.model}" in the configuration`, false);
   }
   let notification: Notification;

@@ -86,11 +86,15 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
     samples: e.samples,
   }));
   await upsertRuleWindowsIn(tx, a.model, a.version, windows, now);
-  const rules = new Map(evaluations.map((e) => [ruleKeyId({ ...e, severity: e.rule.severity }), e.rule]));
-  const keys = [...rules].map(([id, rule]) => {
-    const w = windows.find((x) => ruleKeyId(x) === id)!;
-    return { metric: w.metric, feature: w.feature, group: w.group, severity: rule.severity, m: rule.breachesOfWindows.m };
-  });
+  const rules = new Map<string, RuleConfig>();
+  const keys: Array<{ metric: string; feature: string; group: string; severity: RuleConfig['severity']; m: number }> = [];
+  for (const e of evaluations) {
+    const key = { metric: e.metric, feature: e.feature, group: e.group, severity: e.rule.severity, m: e.rule.breachesOfWindows.m };
+    const id = ruleKeyId(key);
+    if (rules.has(id)) continue;
+    rules.set(id, e.rule);
+    keys.push(key);
+  }
   const recent = await recentRuleWindowsIn(tx, a.model, a.version, keys);
   await pruneRuleWindowsIn(tx, a.model, a.version, keys);
   const previous = await ruleStatesIn(tx, a.model, a.version);

@@ -16,7 +16,8 @@ export interface ReviewEvidence {
   from: number;
   to: number;
   metricRows: MetricRow[];
-  windows: Array<{ version: string; windowStart: number; windowEnd: number; rows: number; labelledRows: number }>;
+  /** The window rows (vigil_windows) of the period, and any window that only has metric rows. */
+  windows: Array<{ version: string; windowStart: number; windowEnd: number; rows: number; labelledRows: number; analyses?: number; analysedAt?: number | null }>;
   referenceProfiles: Array<{ id: string; version: string; createdAt: number }>;
   incidents: Incident[];
   audit: AuditEntry[];
@@ -44,6 +45,21 @@ export async function collectEvidenceIn(sql: SqlExecutor, model: string, version
     w.labelledRows = Math.max(w.labelledRows, r.labelledRows);
     windows.set(key, w);
   }
+  const stored = await sql.query<Record<string, unknown>>(
+    `SELECT version, window_start, window_end, rows::text AS rows, labelled_rows::text AS labelled_rows, analyses, analysed_at FROM vigil_windows
+     WHERE model = $1 AND ($2 = '' OR version = $2) AND window_start >= $3::timestamptz AND window_start < $4::timestamptz`,
+    [model, version, toIso(from, 'from'), toIso(to, 'to')],
+  );
+  for (const r of stored.rows) {
+    const w = { version: String(r.version), windowStart: toMs(r.window_start), windowEnd: toMs(r.window_end) };
+    windows.set(`${w.version}\u0000${w.windowStart}\u0000${w.windowEnd}`, {
+      ...w,
+      rows: toNumber(r.rows),
+      labelledRows: toNumber(r.labelled_rows),
+      analyses: toNumber(r.analyses),
+      analysedAt: r.analysed_at === null ? null : toMs(r.analysed_at),
+    });
+  }
   const profiles = await sql.query<Record<string, unknown>>(
     `SELECT DISTINCT ON (version) id::text AS id, version, created_at FROM vigil_reference_profiles
      WHERE model = $1 AND ($2 = '' OR version = $2) ORDER BY version, created_at DESC, id DESC`,
@@ -57,7 +73,7 @@ export async function collectEvidenceIn(sql: SqlExecutor, model: string, version
     from,
     to,
     metricRows: rows,
-    windows: [...windows.values()],
+    windows: [...windows.values()].sort((a, b) => a.windowStart - b.windowStart || a.windowEnd - b.windowEnd || (a.version < b.version ? -1 : 1)),
     referenceProfiles: profiles.rows.map((p) => ({ id: String(p.id), version: String(p.version), createdAt: toMs(p.created_at) })),
     incidents,
     audit,

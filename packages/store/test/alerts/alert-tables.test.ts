@@ -1,6 +1,9 @@
 import { appendAuditIn, auditLog } from '../../src/alerts/audit-log';
 import { getIncident, insertIncidentIn, updateIncidentIn, type NewIncident } from '../../src/alerts/incidents';
 import { insertOutboxIn, pendingOutbox, settleOutboxIn } from '../../src/alerts/outbox';
+import { collectEvidenceIn } from '../../src/alerts/reviews';
+import { upsertMetricRows } from '../../src/metrics/metric-rows';
+import { saveReferenceProfile } from '../../src/profiles/reference-profiles';
 import { pruneRuleWindowsIn, recentRuleWindowsIn, ruleKeyId, upsertRuleWindowsIn, type RuleWindow } from '../../src/alerts/rule-windows';
 import type { SqlClient } from '../../src/sql/sql-client';
 import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
@@ -89,5 +92,24 @@ describe.each(BACKENDS)('alert tables on %s', (kind) => {
     const after = (await recentRuleWindowsIn(sql, 'm', '1', [m2])).get(ruleKeyId(key))!;
     expect(after.recent.map((r) => r.windowStart)).toEqual([T0 + 1_500_000, T0 + 900_000]);
     expect(before.recent.map((r) => r.windowStart)).toEqual([T0 + 900_000, T0 + 600_000]);
+  });
+
+  it('collects review evidence: metric rows, window rows, reference profile ids, incidents and their audit trail', async () => {
+    const start = T0 - 3_600_000;
+    await upsertMetricRows(sql, [
+      { model: 'm', version: '1', windowStart: start, windowEnd: T0, metric: 'psi', feature: 'age', group: '', value: 0.3, rows: 800, labelledRows: 10 },
+      { model: 'm', version: '1', windowStart: start + 300_000, windowEnd: T0 + 300_000, metric: 'psi', feature: 'age', group: '', value: 0.1, rows: 700, labelledRows: 0 },
+    ]);
+    await sql.query(`INSERT INTO vigil_windows (model, version, window_start, window_end, rows, labelled_rows, analyses) VALUES ('m', '1', $1::timestamptz, $2::timestamptz, 800, 12, 2)`, [new Date(start).toISOString(), new Date(T0).toISOString()]);
+    await saveReferenceProfile(sql, 'm', '1', { fitted: true });
+    const e = await collectEvidenceIn(sql, 'm', '', start - 1, T0 + 3_600_000);
+    expect(e.metricRows).toHaveLength(2);
+    expect(e.windows).toEqual([
+      { version: '1', windowStart: start, windowEnd: T0, rows: 800, labelledRows: 12, analyses: 2, analysedAt: null },
+      { version: '1', windowStart: start + 300_000, windowEnd: T0 + 300_000, rows: 700, labelledRows: 0 },
+    ]);
+    expect(e.referenceProfiles).toEqual([{ id: expect.any(String), version: '1', createdAt: expect.any(Number) }]);
+    expect(e.incidents.map((i) => i.id)).toEqual(expect.arrayContaining(['c', 'd']));
+    expect(e.audit.map((a) => a.action)).toContain('incident.acknowledged');
   });
 });
