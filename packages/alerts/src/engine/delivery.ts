@@ -44,6 +44,11 @@ export function createDeliveryHandler(deps: DeliveryDependencies): (job: Running
     const row = await ctx.store.transaction((tx) => getOutboxRow(tx, job.data.outboxId));
     if (row === null || row.state !== 'pending') return;
     const incident = row.incidentId === null ? null : await ctx.store.transaction((tx) => getIncident(tx, row.incidentId as string));
+    // An acknowledgement notice after the resolve notice would reopen the incident at PagerDuty: skip it.
+    if (row.kind === 'acknowledge' && incident?.status === 'resolved') {
+      await ctx.store.transaction((tx) => settleOutboxIn(tx, row.id, { state: 'cancelled', at: ctx.now(), attempts: job.attempt - 1, error: 'incident is resolved' }));
+      return;
+    }
     if (row.kind === 'notify' && incident?.status !== 'firing') {
       await ctx.store.transaction((tx) => settleOutboxIn(tx, row.id, { state: 'cancelled', at: ctx.now(), attempts: job.attempt - 1, error: `incident is ${incident?.status ?? 'gone'}` }));
       return;
@@ -96,7 +101,8 @@ async function send(deps: DeliveryDependencies, row: OutboxRow, incident: Incide
     notification = { kind: 'review', payload: { ...p, links: { review: base ? `${base}/api/reviews/${encodeURIComponent(p.reviewId)}` : null } } };
   } else {
     if (incident === null) return;
-    const payload = incidentPayload(row.kind === 'resolve' ? { ...incident, status: 'resolved' } : incident, { notificationId: row.jobId, owner: model.owner.name, step: row.step, links: deps.links });
+    const status = row.kind === 'resolve' ? 'resolved' : row.kind === 'acknowledge' ? 'acknowledged' : incident.status;
+    const payload = incidentPayload({ ...incident, status }, { notificationId: row.jobId, owner: model.owner.name, step: row.step, links: deps.links });
     notification = { kind: 'incident', payload };
   }
   await notifier.send(notification, signal);

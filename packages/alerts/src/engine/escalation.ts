@@ -72,11 +72,11 @@ export function nextStep(policy: EscalationPolicyConfig, row: ChainPosition, fai
   return undefined;
 }
 
-/** Resolve notices go to every target that was told about the incident. */
-export function resolveRows(incident: Incident, notifiedTargets: readonly string[], deliverAt: number): NewOutboxRow[] {
+/** Resolve (acknowledge) notices go to every target that was told about the incident. */
+export function noticeRows(kind: 'resolve' | 'acknowledge', incident: Incident, notifiedTargets: readonly string[], deliverAt: number): NewOutboxRow[] {
   return notifiedTargets.map((target) => ({
-    jobId: jobId({ kind: 'resolve', subject: incident.id, step: 0, round: 0, target }),
-    kind: 'resolve',
+    jobId: jobId({ kind, subject: incident.id, step: 0, round: 0, target }),
+    kind,
     incidentId: incident.id,
     reviewId: null,
     model: incident.model,

@@ -17,7 +17,7 @@ import {
   type SqlExecutor,
 } from '@vigil/store';
 import type { AlertingContext } from './alerting-context';
-import { policyOf, resolveRows, stepRows } from './escalation';
+import { noticeRows, policyOf, stepRows } from './escalation';
 
 export type OpenInput = Omit<NewIncident, 'id' | 'status' | 'escalationPolicy' | 'openedAt'> & { silencedUntil?: number | null };
 
@@ -55,19 +55,25 @@ export async function notifiedTargetsIn(tx: SqlExecutor, incidentId: string): Pr
 /** Resolves an incident: cancels pending notifications and tells everyone who was told. */
 export async function resolveIncidentIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, actor: string, reason: string): Promise<Incident> {
   const now = ctx.now();
-  await cancelOutboxIn(tx, incident.id, ['notify'], now);
+  await cancelOutboxIn(tx, incident.id, ['notify', 'acknowledge'], now);
   const resolved = (await updateIncidentIn(tx, incident.id, { status: 'resolved', resolvedAt: now, resolvedBy: actor, updatedAt: now }))!;
   const targets = await notifiedTargetsIn(tx, incident.id);
-  if (await insertOutboxIn(tx, resolveRows(resolved, targets, now), now)) ctx.kick();
+  if (await insertOutboxIn(tx, noticeRows('resolve', resolved, targets, now), now)) ctx.kick();
   await appendAuditIn(tx, [{ at: now, actor, action: 'incident.resolved', reason, model: incident.model, incidentId: incident.id, details: { previousStatus: incident.status, notices: targets } }]);
   return resolved;
 }
 
-/** Acknowledges: escalation stops; the incident still resolves by itself when the metric clears. */
+/**
+ * Acknowledges: escalation stops, and the targets already told hear who took it (PagerDuty acknowledges its own
+ * incident, so it stops paging too). Alertmanager has no acknowledgement: it keeps the alert until resolved.
+ * The incident still resolves by itself when the metric clears.
+ */
 export async function acknowledgeIncidentIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, actor: string, reason: string): Promise<Incident> {
   const now = ctx.now();
   const cancelled = await cancelOutboxIn(tx, incident.id, ['notify'], now);
   const acked = (await updateIncidentIn(tx, incident.id, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor, updatedAt: now }))!;
+  const told = (await notifiedTargetsIn(tx, incident.id)).filter((t) => ctx.config.notifiers[t]?.type !== 'alertmanager');
+  if (await insertOutboxIn(tx, noticeRows('acknowledge', acked, told, now), now)) ctx.kick();
   await appendAuditIn(tx, [{ at: now, actor, action: 'incident.acknowledged', reason, model: incident.model, incidentId: incident.id, details: { previousStatus: incident.status, cancelledNotifications: cancelled } }]);
   return acked;
 }

@@ -23,6 +23,8 @@ export interface IncidentPayload {
   window: { start: string | null; end: string | null; rows: number | null };
   owner: string;
   escalationStep: number;
+  /** Who acknowledged it (acknowledgement notices, and notices after one). */
+  acknowledgedBy: string | null;
   detail: string | null;
   links: { dashboard: string | null; incident: string | null };
 }
@@ -81,6 +83,7 @@ export function incidentPayload(incident: Incident, o: { notificationId: string;
     },
     owner: o.owner,
     escalationStep: o.step,
+    acknowledgedBy: incident.acknowledgedBy,
     detail: incident.detail,
     links: {
       dashboard: grafana ? `${grafana}/d/vigil-model?var-model=${encodeURIComponent(incident.model)}` : null,
@@ -95,7 +98,8 @@ export function summary(n: Notification): string {
   const p = n.payload;
   const subject = `${p.model}${p.version ? `/${p.version}` : ''} ${p.metric}${p.feature ? `(${p.feature})` : ''}${p.group ? `[${p.group}]` : ''}`;
   const value = p.value === null ? '' : ` = ${formatNumber(p.value)}${p.comparison && p.threshold !== null ? ` ${p.comparison} ${formatNumber(p.threshold)}` : ''}`;
-  return `[${p.status.toUpperCase()}] [${p.severity}] ${subject}${value}${p.detail ? ` (${p.detail})` : ''}`;
+  const by = p.status === 'acknowledged' && p.acknowledgedBy ? ` by ${p.acknowledgedBy}` : '';
+  return `[${p.status.toUpperCase()}${by}] [${p.severity}] ${subject}${value}${p.detail ? ` (${p.detail})` : ''}`;
 }
 
 function formatNumber(x: number): string {

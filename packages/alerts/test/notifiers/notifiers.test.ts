@@ -109,6 +109,23 @@ describe('notifiers against real receivers', () => {
     expect(after.every((a) => Date.parse(a.endsAt) <= clock.t + 1000)).toBe(true);
   }, 60_000);
 
+  it('an acknowledgement acknowledges at PagerDuty, tells the webhooks who took it, and leaves Alertmanager firing', async () => {
+    clock.advance(5 * MIN);
+    const { opened } = await store.transaction((tx) => alerting.evaluateIn(tx, analysis(clock.t, [psi(0.4, 'region')])));
+    expect(await alerting.flush()).toBe(true);
+    const pdBefore = sink.at('/pd').length;
+    const amBefore = (await am.alerts()).length;
+    await alerting.acknowledge(opened[0]!, { actor: 'alice', reason: 'on it' });
+    expect(await alerting.flush()).toBe(true);
+    expect(sink.at('/pd').slice(pdBefore)).toEqual([expect.objectContaining({ body: expect.objectContaining({ event_action: 'acknowledge', dedup_key: 'credit-risk/7/psi/region/-' }) })]);
+    expect(sink.at('/owner').at(-1)!.body).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'alice', feature: 'region' });
+    expect(sink.at('/slack').at(-1)!.body.text).toMatch(/^:eyes: \[ACKNOWLEDGED by alice\]/);
+    const region = (await am.alerts()).filter((a) => a.labels.feature === 'region');
+    expect(region).toHaveLength(1);
+    expect(region[0]!.status.state).toBe('active');
+    expect((await am.alerts()).length).toBe(amBefore);
+  });
+
   it('opens a review with frozen evidence and tells the first step\'s targets', async () => {
     const review = await alerting.openReview({ model: 'credit-risk', actor: 'carol', reason: 'fairness complaint', from: T0 - 30 * 86_400_000, to: clock.t + 1 });
     expect(review.evidence.incidents.length).toBeGreaterThanOrEqual(1);

@@ -6,7 +6,7 @@
 import type { SqlExecutor } from '../sql/sql-client';
 import { toIso, toMs, toNumber } from '../values';
 
-export type OutboxKind = 'notify' | 'resolve' | 'review' | 'control';
+export type OutboxKind = 'notify' | 'acknowledge' | 'resolve' | 'review' | 'control';
 export type OutboxState = 'pending' | 'delivered' | 'failed' | 'cancelled';
 
 export interface NewOutboxRow {

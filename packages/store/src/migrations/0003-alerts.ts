@@ -81,11 +81,11 @@ CREATE INDEX vigil_incidents_model_status ON vigil_incidents (model, status);
 
 -- Notifications to send, written in the transaction of the state change that causes them. The relay turns due
 -- rows into queue jobs whose id is job_id (deterministic, so enqueueing twice is harmless); a worker settles a
--- row as delivered, failed or cancelled. kind: notify | resolve | review | control.
+-- row as delivered, failed or cancelled. kind: notify | acknowledge | resolve | review | control.
 CREATE TABLE vigil_alert_outbox (
   id           bigserial   PRIMARY KEY,
   job_id       text        NOT NULL UNIQUE,
-  kind         text        NOT NULL CHECK (kind IN ('notify', 'resolve', 'review', 'control')),
+  kind         text        NOT NULL CHECK (kind IN ('notify', 'acknowledge', 'resolve', 'review', 'control')),
   incident_id  text,
   review_id    text,
   model        text        NOT NULL,
