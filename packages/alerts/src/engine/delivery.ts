@@ -60,6 +60,11 @@ export function createDeliveryHandler(deps: DeliveryDependencies): (job: Running
       await ctx.store.transaction((tx) => settleOutboxIn(tx, row.id, { state: 'cancelled', at: ctx.now(), attempts: job.attempt - 1, error: `inhibited by the ${inhibitor.metric} incident ${inhibitor.id}` }));
       return;
     }
+    if (row.kind === 'control' && !deps.publishControl) {
+      // Embedded mode, no Kafka: the paused state in the database is all there is; say so on the row.
+      await ctx.store.transaction((tx) => settleOutboxIn(tx, row.id, { state: 'cancelled', at: ctx.now(), attempts: 0, error: 'not published: this deployment has no control topic (no Kafka)' }));
+      return;
+    }
     try {
       await send(deps, row, incident, job.signal);
     } catch (error) {
@@ -67,6 +72,12 @@ export function createDeliveryHandler(deps: DeliveryDependencies): (job: Running
       const message = error instanceof Error ? error.message : String(error);
       // Shutting down: leave the row pending; the job (or the relay) runs it again.
       if (job.signal.aborted) throw error;
+      // The kill switch is never given up on: the row stays pending and the relay's next full pass re-enqueues it.
+      if (row.kind === 'control') {
+        log.error({ model: row.model, attempt: job.attempt, err: error }, 'publishing the control event failed; will retry');
+        deps.onDelivery?.({ kind: row.kind, target: row.target, ok: false, final: false });
+        throw error;
+      }
       if (retriable && job.attempt < job.maxAttempts) {
         log.warn({ target: row.target, attempt: job.attempt, err: error }, 'delivery failed; will retry');
         deps.onDelivery?.({ kind: row.kind, target: row.target, ok: false, final: false });
@@ -85,8 +96,7 @@ export function createDeliveryHandler(deps: DeliveryDependencies): (job: Running
 async function send(deps: DeliveryDependencies, row: OutboxRow, incident: Incident | null, signal: AbortSignal): Promise<void> {
   const { ctx } = deps;
   if (row.kind === 'control') {
-    if (!deps.publishControl) return; // no Kafka (embedded mode): the paused state in the database is all there is
-    await deps.publishControl(row.payload as ControlEvent);
+    await deps.publishControl!(row.payload as ControlEvent);
     return;
   }
   const model = ctx.models.get(row.model);

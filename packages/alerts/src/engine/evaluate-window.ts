@@ -165,7 +165,9 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
         if (opened) summary.opened.push(opened.id);
         continue;
       }
-      summary.updated.push(await reviseIn(tx, ctx, model, existing, top.rule, { value, windowStart, windowEnd, rows: a.rows }));
+      // A re-analysed older window does not move the incident back: it keeps showing the latest window.
+      const rows = windowStart === a.windowStart && windowEnd === a.windowEnd ? a.rows : existing.windowRows;
+      summary.updated.push(await reviseIn(tx, ctx, model, existing, top.rule, { value, windowStart, windowEnd, rows }));
     } else if (existing !== undefined && existing.kind === 'rule' && !subject.anyFiring) {
       await resolveIncidentIn(tx, ctx, existing, 'vigil', `${subject.metric} cleared (no longer beyond the clear threshold in enough windows)`);
       summary.resolved.push(existing.id);
@@ -181,7 +183,7 @@ async function reviseIn(
   model: ModelConfig,
   incident: Incident,
   top: RuleConfig,
-  w: { value: number | null; windowStart: number; windowEnd: number; rows: number },
+  w: { value: number | null; windowStart: number; windowEnd: number; rows: number | null },
 ): Promise<string> {
   const now = ctx.now();
   const raised = SEVERITY_RANK[top.severity] > SEVERITY_RANK[incident.severity];
