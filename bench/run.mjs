@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /**
  * `pnpm bench`: sets up the peer tools (bench/setup-peers.sh → bench/.venv), writes the data if it is missing or
- * of another size (bench/make-data.py), and runs the comparison (bench/report-vs-evidently.mjs).
+ * of another size (bench/make-data.py), and runs the comparison (bench/report-vs-evidently.mjs); then the
+ * streaming benchmarks that take a few minutes at most (bench/ingest.mjs: 1M events, one `vigil run` against
+ * kcat; bench/window-close.mjs: one window close and its cost curve) when Postgres and Kafka are up
+ * (scripts/services/start.sh postgres kafka). bench/memory-models.mjs takes longer and is run on its own.
  *
- *   node bench/run.mjs [--rows N] [--repeat N] [--skip-evidently] [--regenerate]
+ *   node bench/run.mjs [--rows N] [--repeat N] [--skip-evidently] [--regenerate] [--skip-streaming | --streaming-only]
  *
  * Build first (`pnpm run build`): the comparison uses the built packages/*\/dist.
  */
@@ -21,11 +24,13 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '1' },
     'skip-evidently': { type: 'boolean', default: false },
     regenerate: { type: 'boolean', default: false },
+    'skip-streaming': { type: 'boolean', default: false },
+    'streaming-only': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/run.mjs [--rows N] [--repeat N] [--skip-evidently] [--regenerate]');
+  console.log('Usage: node bench/run.mjs [--rows N] [--repeat N] [--skip-evidently] [--regenerate] [--skip-streaming | --streaming-only]');
   process.exit(0);
 }
 const rows = Number.parseInt(args.rows, 10);
@@ -34,24 +39,64 @@ if (!Number.isInteger(rows) || rows < 1000) {
   process.exit(2);
 }
 
-step('bash', [join(bench, 'setup-peers.sh')]);
-
-const data = join(bench, 'data');
-const stamp = join(data, 'ROWS');
-const have = existsSync(stamp) ? Number.parseInt(readFileSync(stamp, 'utf8'), 10) : undefined;
-if (args.regenerate || have !== rows || !existsSync(join(data, 'reference.csv')) || !existsSync(join(data, 'current.csv'))) {
-  step(join(bench, '.venv/bin/python'), [join(bench, 'make-data.py'), '--rows', String(rows), '--out', data]);
-} else {
-  console.log(`[bench] reusing ${data} (${rows} rows)`);
-}
-
 if (!existsSync(join(root, 'packages/daemon/dist/bin.js'))) {
   console.error('bench: packages are not built; run `pnpm run build` first');
   process.exit(1);
 }
-const compare = [join(bench, 'report-vs-evidently.mjs'), '--data', data, '--repeat', args.repeat];
-if (args['skip-evidently']) compare.push('--skip-evidently');
-step(process.execPath, compare);
+
+if (!args['streaming-only']) {
+  step('bash', [join(bench, 'setup-peers.sh')]);
+
+  const data = join(bench, 'data');
+  const stamp = join(data, 'ROWS');
+  const have = existsSync(stamp) ? Number.parseInt(readFileSync(stamp, 'utf8'), 10) : undefined;
+  if (args.regenerate || have !== rows || !existsSync(join(data, 'reference.csv')) || !existsSync(join(data, 'current.csv'))) {
+    step(join(bench, '.venv/bin/python'), [join(bench, 'make-data.py'), '--rows', String(rows), '--out', data]);
+  } else {
+    console.log(`[bench] reusing ${data} (${rows} rows)`);
+  }
+
+  const compare = [join(bench, 'report-vs-evidently.mjs'), '--data', data, '--repeat', args.repeat];
+  if (args['skip-evidently']) compare.push('--skip-evidently');
+  step(process.execPath, compare);
+}
+
+if (!args['skip-streaming']) {
+  if (await servicesUp()) {
+    step(process.execPath, [join(bench, 'ingest.mjs')]);
+    step(process.execPath, [join(bench, 'window-close.mjs')]);
+    console.log('[bench] memory with 100 models takes longer: node bench/memory-models.mjs');
+  } else {
+    console.log('[bench] streaming benchmarks skipped: Postgres and Kafka are not up (bash scripts/services/install.sh && bash scripts/services/start.sh postgres kafka)');
+  }
+}
+
+/** Postgres and Kafka of scripts/services (or VIGIL_DATABASE_URL / VIGIL_KAFKA_BROKERS) accept connections. */
+async function servicesUp() {
+  const { services } = await import('./lib-stream.mjs');
+  let where;
+  try {
+    where = services();
+  } catch {
+    return false;
+  }
+  const { connect } = await import('node:net');
+  const open = (host, port) =>
+    new Promise((done) => {
+      const socket = connect({ host, port: Number(port) }, () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.on('error', () => done(false));
+      socket.setTimeout(2000, () => {
+        socket.destroy();
+        done(false);
+      });
+    });
+  const db = new URL(where.databaseUrl);
+  const [host, port] = where.brokers[0].split(':');
+  return (await open(db.hostname, db.port || 5432)) && (await open(host, port));
+}
 
 function step(command, argv) {
   const r = spawnSync(command, argv, { cwd: root, stdio: 'inherit' });

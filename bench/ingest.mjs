@@ -1,0 +1,255 @@
+#!/usr/bin/env node
+/**
+ * Sustained ingest (issue 3 "Performance", issue 6 "Streaming"): Kafka → committed accumulators in Postgres.
+ *
+ *   node bench/ingest.mjs [--events 1000000] [--models 6] [--partitions 6] [--daemons 1,2,3] [--cpu-prof DIR] [--keep]
+ *
+ * 1. Writes N prediction events (20 features: 14 numeric, 6 categorical; score, label, 2 group attributes) of a
+ *    few models to /tmp, as `model<TAB>json` lines, and produces them with kcat to a fresh topic keyed by model
+ *    (murmur2, like `vigil replay`). Models are picked so they spread evenly over the partitions.
+ * 2. Baseline: `kcat -C -b ... -t topic -o beginning -e -q > /dev/null`, wall time (median of --kcat-runs).
+ * 3. For each entry of --daemons: that many `vigil run` processes in one fresh consumer group on a fresh database,
+ *    timed from their start until the offsets committed in Postgres (`vigil_consumer_offsets`, the sum of
+ *    next_offset) cover every message. Also from the first commit (steady rate, start-up excluded). Peak RSS
+ *    (VmHWM) and CPU seconds of each daemon, and its /metrics counters.
+ *
+ * Prints events/s and the ratio to kcat's. Cleans up: daemons stopped, databases dropped, topics deleted, files
+ * deleted (unless --keep). Needs `pnpm run build` and the services (scripts/services/start.sh postgres kafka).
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  committedMessages, configYaml, cpuSecondsOf, createDatabase, createTopics, deleteTopics, dropDatabase, featureSet, freePort,
+  kcatRead, machine, memoryOf, root, modelYaml, pg, produceKeyed, quantile, runId, services, sleep, spreadModelIds, startDaemon,
+  stopDaemon, table, topicSize, writeEvents, writeReferenceCsv,
+} from './lib-stream.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    models: { type: 'string', default: '6' },
+    partitions: { type: 'string', default: '6' },
+    daemons: { type: 'string', default: '1' },
+    'reference-rows': { type: 'string', default: '20000' },
+    'kcat-runs': { type: 'string', default: '3' },
+    hours: { type: 'string', default: '6' },
+    'timeout-s': { type: 'string', default: '1800' },
+    'cpu-prof': { type: 'string' },
+    dir: { type: 'string' },
+    json: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (args.help) {
+  console.log('Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--cpu-prof DIR] [--json FILE] [--keep]');
+  process.exit(0);
+}
+const events = Number(args.events);
+const modelCount = Number(args.models);
+const partitions = Number(args.partitions);
+const daemonCounts = args.daemons.split(',').map(Number);
+const timeoutMs = Number(args['timeout-s']) * 1000;
+if (![events, modelCount, partitions, ...daemonCounts].every((n) => Number.isInteger(n) && n > 0)) {
+  console.error('ingest: --events, --models, --partitions and --daemons must be positive integers');
+  process.exit(2);
+}
+
+const { databaseUrl: serverUrl, brokers } = services();
+const id = runId('bench_ingest');
+const dir = args.dir ?? join('/tmp', id);
+mkdirSync(dir, { recursive: true });
+const topics = { predictions: `${id}.predictions`, labels: `${id}.labels`, control: `${id}.control` };
+const databases = [];
+const daemons = [];
+const clients = [];
+let topicsCreated = false;
+
+async function cleanup() {
+  for (const d of daemons) await stopDaemon(d, 10_000).catch(() => undefined);
+  for (const c of clients) await c.end().catch(() => undefined);
+  for (const name of databases) await dropDatabase(serverUrl, name).catch((e) => console.error(`[ingest] drop ${name}: ${e.message}`));
+  if (topicsCreated) await deleteTopics(brokers, Object.values(topics));
+  if (!args.keep) rmSync(dir, { recursive: true, force: true });
+}
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => cleanup().finally(() => process.exit(130)));
+
+const log = (m) => console.log(`[ingest] ${m}`);
+
+try {
+  const m = machine();
+  log(`machine: nproc ${m.nproc}, ${m.ramGiB} GiB RAM, node ${m.node}, load ${m.load}, ${m.date}`);
+  const features = featureSet(14, 6);
+  const models = spreadModelIds('ingest-', modelCount, partitions);
+  const reference = join(dir, 'reference.csv');
+  await writeReferenceCsv(reference, features, Number(args['reference-rows']), 7);
+  const file = join(dir, 'events.keyed');
+  const endTs = Date.now() - 60_000;
+  const startTs = endTs - Number(args.hours) * 3_600_000;
+  let t = performance.now();
+  const bytes = await writeEvents(file, { count: events, models, features, startTs, endTs, seed: 42 });
+  log(`wrote ${events} events (${(bytes / 2 ** 20).toFixed(0)} MiB, ${(bytes / events).toFixed(0)} B/event incl. key) for ${models.length} models in ${((performance.now() - t) / 1000).toFixed(1)} s: ${file}`);
+
+  await createTopics(brokers, [
+    { topic: topics.predictions, partitions },
+    { topic: topics.labels, partitions: 1 },
+    { topic: topics.control, partitions: 1 },
+  ]);
+  topicsCreated = true;
+  const produceS = produceKeyed(brokers, topics.predictions, file);
+  const size = await topicSize(brokers, topics.predictions);
+  log(`produced to ${topics.predictions} (${partitions} partitions) with kcat in ${produceS.toFixed(1)} s; topic holds ${size} messages`);
+  if (size !== events) throw new Error(`the topic holds ${size} messages, not ${events}`);
+
+  const kcatRuns = [];
+  for (let i = 0; i < Number(args['kcat-runs']); i++) kcatRuns.push(kcatRead(brokers, topics.predictions));
+  const kcatS = quantile(kcatRuns, 0.5);
+  const kcatRate = events / kcatS;
+  log(`kcat read the topic in ${kcatRuns.map((s) => s.toFixed(2)).join(' / ')} s → median ${kcatS.toFixed(2)} s, ${Math.round(kcatRate)} events/s`);
+
+  const modelsYaml = models.map((mid) => modelYaml(mid, features, reference)).join('\n');
+  const results = [];
+  for (const n of daemonCounts) {
+    const dbName = `${id}_d${n}`;
+    const url = await createDatabase(serverUrl, dbName);
+    databases.push(dbName);
+    const groupId = `${id}_g${n}`;
+    const config = join(dir, `vigil-${n}.yaml`);
+    writeFileSync(config, configYaml({ brokers, groupId, ...topics, databaseUrl: url, models: modelsYaml }));
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', () => undefined); // a drop WITH (FORCE) on the way out ends it
+    clients.push(client);
+    await client.connect();
+    // CPU of this database's Postgres backends (the daemons' connections), and of the broker (shared with others).
+    const backendCpu = new Map();
+    const sampleBackends = async () => {
+      const r = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      for (const { pid } of r.rows) {
+        const c = cpuSecondsOf(pid);
+        if (c !== undefined) backendCpu.set(pid, Math.max(backendCpu.get(pid) ?? 0, c));
+      }
+    };
+    const brokerCpuBefore = cpuSecondsOf(brokerPid());
+    const group = [];
+    const started = performance.now();
+    for (let i = 0; i < n; i++) {
+      const cpuProfDir = args['cpu-prof'] ? join(args['cpu-prof'], `d${n}-${i}`) : undefined;
+      const d = startDaemon({ config, databaseUrl: url, brokers, port: await freePort(), logFile: join(dir, `daemon-${n}-${i}.log`), cpuProfDir });
+      group.push(d);
+      daemons.push(d);
+    }
+    let firstCommit;
+    let firstCommitted = 0;
+    let done;
+    let peakRss = 0;
+    const series = [];
+    for (;;) {
+      const now = performance.now();
+      const committed = await committedMessages(client, groupId, topics.predictions);
+      for (const d of group) peakRss = Math.max(peakRss, memoryOf(d.pid)?.rssMiB ?? 0);
+      if (committed > 0 && firstCommit === undefined) {
+        firstCommit = now;
+        firstCommitted = committed;
+      }
+      series.push([Math.round(now - started), committed]);
+      await sampleBackends();
+      if (committed >= events) {
+        done = now;
+        break;
+      }
+      const dead = group.find((d) => d.child.exitCode !== null || d.child.signalCode !== null);
+      if (dead) throw new Error(`a daemon exited early (${dead.child.exitCode ?? dead.child.signalCode}); see ${dir}/daemon-${n}-*.log`);
+      if (now - started > timeoutMs) throw new Error(`timed out after ${args['timeout-s']} s with ${committed} of ${events} committed`);
+      await sleep(200);
+    }
+    const totalS = (done - started) / 1000;
+    const steadyS = (done - firstCommit) / 1000;
+    const memory = group.map((d) => memoryOf(d.pid));
+    const cpu = group.map((d) => cpuSecondsOf(d.pid));
+    await sampleBackends();
+    const postgresCpuS = [...backendCpu.values()].reduce((a, b) => a + b, 0);
+    const brokerCpuS = (cpuSecondsOf(brokerPid()) ?? Number.NaN) - (brokerCpuBefore ?? Number.NaN);
+    const scraped = await Promise.all(group.map((d) => fetch(`http://127.0.0.1:${d.port}/metrics`).then((r) => r.text()).catch(() => '')));
+    const counter = (name) => scraped.reduce((sum, text) => sum + sumMetric(text, name), 0);
+    const stats = await client.query(`SELECT
+        (SELECT count(*) FROM vigil_prediction_index)::int AS indexed,
+        (SELECT coalesce(sum(rows), 0) FROM vigil_buckets)::bigint::text AS bucket_rows,
+        (SELECT count(*) FROM vigil_buckets)::int AS buckets,
+        (SELECT count(*) FROM vigil_dead_letters)::int AS dead,
+        (SELECT count(DISTINCT (model, window_start)) FROM vigil_metric_rows)::int AS windows,
+        pg_database_size(current_database())::bigint::text AS db_bytes,
+        (SELECT json_object_agg(relname, pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind = 'r' AND n.nspname = 'public' AND pg_total_relation_size(c.oid) > 1048576) AS table_bytes`).catch((e) => ({ rows: [{ error: e.message }] }));
+    await client.end();
+    for (const d of group) await stopDaemon(d);
+    const result = {
+      daemons: n,
+      totalS,
+      steadyS,
+      eventsPerS: events / totalS,
+      steadyEventsPerS: (events - firstCommitted) / steadyS,
+      peakRssMiB: memory.map((x) => x?.hwmMiB),
+      cpuS: cpu,
+      postgresCpuS,
+      brokerCpuS,
+      batches: counter('vigil_batches_total'),
+      eventsConsumed: counter('vigil_events_consumed_total'),
+      windowsAnalysed: counter('vigil_windows_analysed_total'),
+      analysisS: counter('vigil_analysis_seconds_total'),
+      deadLetters: counter('vigil_dead_letters_total'),
+      store: stats.rows[0],
+      loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+      series,
+    };
+    results.push(result);
+    log(
+      `${n} daemon(s): all ${events} committed in ${totalS.toFixed(1)} s from start (${Math.round(result.eventsPerS)} events/s), ` +
+        `${steadyS.toFixed(1)} s from the first commit (${Math.round(result.steadyEventsPerS)} events/s); peak RSS ${result.peakRssMiB.map((x) => x?.toFixed(0)).join('/')} MiB; ` +
+        `load average at the end ${result.loadAverage}; CPU ${cpu.map((c) => c?.toFixed(1)).join('/')} s (Postgres backends ${postgresCpuS.toFixed(1)} s, broker ${brokerCpuS.toFixed(1)} s); ${result.batches} batches, ${result.windowsAnalysed} windows analysed in ${result.analysisS.toFixed(1)} s; store ${JSON.stringify(result.store)}`,
+    );
+    await dropDatabase(serverUrl, dbName);
+    databases.splice(databases.indexOf(dbName), 1);
+  }
+
+  console.log(`\nSustained ingest: ${events} events × (20 features + score + label + 2 groups), ${models.length} models, ${partitions} partitions`);
+  console.log(`kcat baseline (read the topic, -o beginning -e): ${kcatS.toFixed(2)} s → ${Math.round(kcatRate).toLocaleString('en')} events/s\n`);
+  console.log(
+    table(
+      ['vigil run daemons', 'wall s (from start)', 'events/s', 'kcat ÷ vigil', 'events/s after 1st commit', 'kcat ÷ vigil (steady)', 'peak RSS MiB (each)', 'CPU s: daemons / Postgres / broker'],
+      results.map((r) => [
+        r.daemons,
+        r.totalS.toFixed(1),
+        Math.round(r.eventsPerS).toLocaleString('en'),
+        `${(kcatRate / r.eventsPerS).toFixed(1)}×`,
+        Math.round(r.steadyEventsPerS).toLocaleString('en'),
+        `${(kcatRate / r.steadyEventsPerS).toFixed(1)}×`,
+        r.peakRssMiB.map((x) => x?.toFixed(0)).join(' / '),
+        `${r.cpuS.map((x) => x?.toFixed(1)).join(' + ')} / ${r.postgresCpuS.toFixed(1)} / ${r.brokerCpuS.toFixed(1)}`,
+      ]),
+    ),
+  );
+  console.log(`\ntarget (issue 3): ≥ 50,000 events/s — ${results.map((r) => `${r.daemons} daemon(s): ${r.eventsPerS >= 50_000 ? 'met' : 'not met'}`).join('; ')}`);
+  if (args.json) writeFileSync(args.json, JSON.stringify({ machine: m, events, models, partitions, bytes, produceS, kcatRuns, kcatS, results }, null, 2));
+} catch (error) {
+  console.error(`[ingest] failed: ${error.stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
+
+function brokerPid() {
+  const file = join(root, '.cache/services/kafka/kafka.pid');
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : -1;
+}
+
+function sumMetric(text, name) {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== ' ' && rest[0] !== '{') continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+  }
+  return sum;
+}
