@@ -18,6 +18,8 @@ export interface BullmqQueueOptions extends JobQueueOptions {
   lockDurationMs?: number;
   /** How often workers look for stalled jobs. @defaultValue 30000 */
   stalledIntervalMs?: number;
+  /** How long to wait for Redis at start before giving up (ioredis would otherwise retry forever). @defaultValue 10000 */
+  connectTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -50,11 +52,12 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
   const log = options.logger.child({ component: 'alert-queue', queue: name });
   const queue = new Queue<JobData>(name, { connection, ...(options.prefix ? { prefix: options.prefix } : {}) });
   queue.on('error', (error) => log.warn({ err: error }, 'queue connection error'));
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   try {
-    await queue.waitUntilReady();
+    await bounded(queue.waitUntilReady(), connectTimeoutMs);
   } catch (error) {
-    await queue.close().catch(() => undefined);
-    throw new VigilError('VIGIL_QUEUE_UNAVAILABLE', `Redis cannot be reached at ${connection.host}:${connection.port} (${(error as Error).message})`, { cause: error, retriable: true });
+    await bounded(queue.close(), 2000).catch(() => undefined);
+    throw new VigilError('VIGIL_QUEUE_UNAVAILABLE', `Redis does not answer at ${connection.host}:${connection.port} (${(error as Error).message})`, { cause: error, retriable: true });
   }
   let worker: Worker<JobData> | undefined;
   const controllers = new Set<AbortController>();

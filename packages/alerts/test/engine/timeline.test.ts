@@ -11,7 +11,7 @@ import { createAlerting, type Alerting } from '../../src/alerting';
 import { createBullmqQueue } from '../../src/queue/bullmq-queue';
 import type { JobQueue } from '../../src/queue/job-queue';
 import { createMemoryQueue } from '../../src/queue/memory-queue';
-import { redisUrl } from '../helpers/services';
+import { reachableRedisUrl } from '../helpers/services';
 import type { WindowAnalysis } from '../../src/engine/evaluate-window';
 import { alertConfig, FakeClock, HOUR, MIN, T0 } from '../helpers/config';
 import { WebhookSink } from '../helpers/webhook-sink';
@@ -19,7 +19,7 @@ import { analysis, psi } from '../helpers/windows';
 
 const QUEUES: Array<[string, () => Promise<JobQueue>]> = [
   ['in-process queue', async () => createMemoryQueue({ maxAttempts: 3, backoffMs: 5 })],
-  ['BullMQ on Redis', async () => createBullmqQueue({ url: redisUrl(), prefix: `vigil-timeline-${randomBytes(4).toString('hex')}`, maxAttempts: 3, backoffMs: 5, logger: silentLogger })],
+  ['BullMQ on Redis', async () => createBullmqQueue({ url: await reachableRedisUrl(), prefix: `vigil-timeline-${randomBytes(4).toString('hex')}`, maxAttempts: 3, backoffMs: 5, logger: silentLogger })],
 ];
 
 describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, repeat, resolve', (_name, makeQueue) => {

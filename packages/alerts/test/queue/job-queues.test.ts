@@ -7,11 +7,11 @@ import { silentLogger } from '@vigil/core';
 import { createBullmqQueue } from '../../src/queue/bullmq-queue';
 import type { JobQueue, RunningJob } from '../../src/queue/job-queue';
 import { createMemoryQueue } from '../../src/queue/memory-queue';
-import { redisUrl } from '../helpers/services';
+import { reachableRedisUrl } from '../helpers/services';
 
 const queues: Array<[string, () => Promise<JobQueue>]> = [
   ['memory', async () => createMemoryQueue({ maxAttempts: 3, backoffMs: 10, concurrency: 2 })],
-  ['bullmq', async () => createBullmqQueue({ url: redisUrl(), prefix: `vigil-test-${randomBytes(4).toString('hex')}`, maxAttempts: 3, backoffMs: 10, concurrency: 2, logger: silentLogger })],
+  ['bullmq', async () => createBullmqQueue({ url: await reachableRedisUrl(), prefix: `vigil-test-${randomBytes(4).toString('hex')}`, maxAttempts: 3, backoffMs: 10, concurrency: 2, logger: silentLogger })],
 ];
 
 describe.each(queues)('%s queue', (_kind, make) => {
@@ -44,5 +44,15 @@ describe.each(queues)('%s queue', (_kind, make) => {
     expect(runs.filter((r) => r.id === 'later')).toHaveLength(1);
     expect(runs.filter((r) => r.id === 'flaky').map((r) => r.attempt)).toEqual([1, 2, 3]);
     expect(runs[0]!.maxAttempts).toBe(3);
+  });
+});
+
+describe('BullMQ queue without Redis', () => {
+  it('fails at start with VIGIL_QUEUE_UNAVAILABLE instead of waiting forever', async () => {
+    await expect(createBullmqQueue({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 500, logger: silentLogger })).rejects.toMatchObject({
+      code: 'VIGIL_QUEUE_UNAVAILABLE',
+      retriable: true,
+      message: expect.stringContaining('Redis does not answer at 127.0.0.1:1'),
+    });
   });
 });
