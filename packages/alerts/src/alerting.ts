@@ -44,7 +44,7 @@ export interface AlertingOptions {
   };
   relay?: RelayOptions;
   /** BullMQ queue name, key prefix and stall detection (tests use unique names and short locks). */
-  bullmq?: { name?: string; prefix?: string; lockDurationMs?: number; stalledIntervalMs?: number };
+  bullmq?: { name?: string; prefix?: string; lockDurationMs?: number; stalledIntervalMs?: number; connectTimeoutMs?: number };
   /** Use this queue instead of building one (tests). */
   queue?: JobQueue;
   /** Told about each delivery attempt (the daemon counts alerts sent for /metrics). */

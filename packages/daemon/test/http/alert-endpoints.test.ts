@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createAlerting, type Alerting, type ControlEvent } from '@vigil/alerts';
 import { parseConfig, silentLogger } from '@vigil/core';
 import { createStore, type Store } from '@vigil/store';
+import { alertDeliveryMetrics } from '../../src/http/alert-metrics';
 import { createHttpApi } from '../../src/http/http-api';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
 
@@ -23,6 +24,7 @@ describe('HTTP API: alert endpoints', () => {
   const published: ControlEvent[] = [];
   let controlFailures = 0;
   let now = T0;
+  const registry = new PrometheusRegistry();
 
   beforeAll(async () => {
     const config = parseConfig(
@@ -43,7 +45,7 @@ models:
       {},
     );
     store = await createStore({});
-    alerting = await createAlerting({ config, store, now: () => now, delivery: { backoffMs: 5, maxAttempts: 2 }, relay: { aheadMs: 0, pollMs: 60_000, recheckMs: 0 }, publishControl: async (e) => {
+    alerting = await createAlerting({ config, store, now: () => now, delivery: { backoffMs: 5, maxAttempts: 2 }, onDelivery: alertDeliveryMetrics(registry), relay: { aheadMs: 0, pollMs: 60_000, recheckMs: 0 }, publishControl: async (e) => {
       if (controlFailures > 0) {
         controlFailures -= 1;
         throw new Error('broker unreachable');
@@ -55,7 +57,7 @@ models:
     await store.upsertMetricRows(metricRows);
     const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '7', windowStart: T0 - HOUR, windowEnd: T0, rows: 5000, labelledRows: 0, metricRows }));
     incidentId = summary.opened[0]!;
-    server = createServer(createHttpApi({ store, http: config.http, registry: new PrometheusRegistry(), notReadyReasons: () => [], logger: silentLogger, now: () => now, alerting }));
+    server = createServer(createHttpApi({ store, http: config.http, registry, notReadyReasons: () => [], logger: silentLogger, now: () => now, alerting }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }, 60_000);
@@ -148,5 +150,8 @@ models:
     expect(await call('POST', '/api/models/credit-risk/resume', { token: TOKENS.admin, body: { reason: 'fixed' } })).toMatchObject({ status: 200, body: { paused: false, by: 'root' } });
     await alerting.flush();
     expect(published.map((e) => e.action)).toEqual(['pause', 'resume']);
+    const metrics = (await fetch(`${base}/metrics`).then((r) => r.text())).split('\n');
+    expect(metrics).toContain('vigil_alerts_sent_total{kind="control",target="control"} 2');
+    expect(metrics).toContain('vigil_alert_delivery_failures_total{final="false",kind="control",target="control"} 3');
   });
 });
