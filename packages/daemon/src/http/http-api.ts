@@ -45,7 +45,23 @@ export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage,
       },
     },
     { pattern: /^\/metrics$/, method: 'GET', access: 'open', handle: async () => ({ status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: deps.registry.render() }) },
-    { pattern: /^\/api\/models$/, method: 'GET', access: 'read', handle: async () => json(200, { models: await deps.store.listModels() }) },
+    {
+      pattern: /^\/api\/models$/,
+      method: 'GET',
+      access: 'read',
+      handle: async () => {
+        const models = await deps.store.listModels();
+        if (!deps.alerting) return json(200, { models });
+        // With alerting, each model says whether its kill switch is on (and who turned it on, and why).
+        const controls = new Map((await deps.alerting.modelControls()).map((c) => [c.model, c]));
+        return json(200, {
+          models: models.map((m) => {
+            const c = controls.get(m.model);
+            return { ...m, paused: c?.paused ?? false, ...(c?.paused ? { pausedBy: c.changedBy, pausedAt: new Date(c.changedAt).toISOString(), pauseReason: c.reason } : {}) };
+          }),
+        });
+      },
+    },
     {
       pattern: /^\/api\/models\/([^/]+)\/windows$/,
       method: 'GET',

@@ -54,6 +54,7 @@ models:
     } });
     await alerting.start();
     const metricRows = [{ model: 'credit-risk', version: '7', windowStart: T0 - HOUR, windowEnd: T0, metric: 'psi', feature: 'age', group: '', value: 0.4, rows: 5000, labelledRows: 0 }];
+    await store.saveReferenceProfile('credit-risk', '7', { fitted: 'for the test' }); // registers the model version
     await store.upsertMetricRows(metricRows);
     const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '7', windowStart: T0 - HOUR, windowEnd: T0, rows: 5000, labelledRows: 0, metricRows }));
     incidentId = summary.opened[0]!;
@@ -144,12 +145,14 @@ models:
     const paused = await call('POST', '/api/models/credit-risk/pause', { token: TOKENS.responder, body: { reason: 'unfair decisions' } });
     expect(paused).toMatchObject({ status: 200, body: { model: 'credit-risk', paused: true, by: 'rita' } });
     expect(await call('POST', '/api/models/nope/pause', { token: TOKENS.admin, body: { reason: 'x' } })).toMatchObject({ status: 404 });
+    expect((await call('GET', '/api/models')).body.models).toEqual([{ model: 'credit-risk', versions: ['7'], paused: true, pausedBy: 'rita', pausedAt: new Date(now).toISOString(), pauseReason: 'unfair decisions' }]);
     await alerting.flush();
     expect(published).toEqual([{ model: 'credit-risk', action: 'pause', reason: 'unfair decisions', by: 'rita', ts: new Date(now).toISOString() }]);
     now += 1000;
     expect(await call('POST', '/api/models/credit-risk/resume', { token: TOKENS.admin, body: { reason: 'fixed' } })).toMatchObject({ status: 200, body: { paused: false, by: 'root' } });
     await alerting.flush();
     expect(published.map((e) => e.action)).toEqual(['pause', 'resume']);
+    expect((await call('GET', '/api/models')).body.models[0]).toEqual({ model: 'credit-risk', versions: ['7'], paused: false });
     const metrics = (await fetch(`${base}/metrics`).then((r) => r.text())).split('\n');
     expect(metrics).toContain('vigil_alerts_sent_total{kind="control",target="control"} 2');
     expect(metrics).toContain('vigil_alert_delivery_failures_total{final="false",kind="control",target="control"} 3');
