@@ -4,7 +4,7 @@
  * 300 MB and flat as traffic grows; issue 6: memory as models grow).
  *
  *   node bench/memory-models.mjs [--models 100] [--features 30] [--totals 100000,300000,1000000]
- *                                [--hours 2] [--reference-rows 20000] [--settle-s 10] [--keep]
+ *                                [--hours 2] [--reference-rows 20000] [--reference-files N] [--settle-s 10] [--keep]
  *
  * A configuration of M models (binary, F features of which three quarters numeric, groups segment and region,
  * each with its own reference CSV fitted at start) and one `vigil run` on a fresh database and topic (6
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     partitions: { type: 'string', default: '6' },
     hours: { type: 'string', default: '2' },
     'reference-rows': { type: 'string', default: '20000' },
+    'reference-files': { type: 'string' },
     'settle-s': { type: 'string', default: '10' },
     'timeout-s': { type: 'string', default: '1800' },
     json: { type: 'string' },
@@ -38,7 +39,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/memory-models.mjs [--models M] [--features F] [--totals 100000,300000,1000000] [--hours H] [--reference-rows R] [--settle-s S] [--json FILE] [--keep]');
+  console.log('Usage: node bench/memory-models.mjs [--models M] [--features F] [--totals 100000,300000,1000000] [--hours H] [--reference-rows R] [--reference-files N] [--settle-s S] [--json FILE] [--keep]');
   process.exit(0);
 }
 const modelCount = Number(args.models);
@@ -79,12 +80,14 @@ try {
   const models = spreadModelIds('mem-', modelCount, partitions);
   let t = performance.now();
   const yaml = [];
+  // One reference file per model by default; --reference-files N shares N files round-robin (each model still fits its own profile).
+  const files = Math.min(models.length, Number(args['reference-files'] ?? models.length));
   for (let i = 0; i < models.length; i++) {
-    const reference = join(dir, `reference-${models[i]}.csv`);
-    await writeReferenceCsv(reference, features, Number(args['reference-rows']), 1000 + i);
+    const reference = join(dir, `reference-${i % files}.csv`);
+    if (i < files) await writeReferenceCsv(reference, features, Number(args['reference-rows']), 1000 + i);
     yaml.push(modelYaml(models[i], features, reference));
   }
-  log(`${models.length} models × ${featureCount} features (${numeric} numeric), reference files of ${args['reference-rows']} rows written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  log(`${models.length} models × ${featureCount} features (${numeric} numeric), ${files} reference files of ${args['reference-rows']} rows written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   await createTopics(brokers, [
     { topic: topics.predictions, partitions },
@@ -169,7 +172,7 @@ try {
   const peak = Math.max(...phases.map((p) => p.maxRssMiB));
   const after = phases.slice(1).map((p) => p.rssMiB);
   console.log(`\ntarget (issue 3): under 300 MB and flat — peak ${peak.toFixed(0)} MiB (${((peak * 2 ** 20) / 1e6).toFixed(0)} MB); after-phase RSS from ${Math.min(...after).toFixed(0)} to ${Math.max(...after).toFixed(0)} MiB`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ machine: m, models: models.length, features: featureCount, startupS, phases, windows, cpuS, store: stats.rows[0] }, null, 2));
+  if (args.json) writeFileSync(args.json, JSON.stringify({ machine: m, models: models.length, features: featureCount, referenceFiles: files, startupS, phases, windows, cpuS, store: stats.rows[0] }, null, 2));
 } catch (error) {
   console.error(`[memory-models] failed: ${error.stack ?? error}`);
   process.exitCode = 1;

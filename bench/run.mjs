@@ -64,7 +64,7 @@ if (!args['streaming-only']) {
 if (!args['skip-streaming']) {
   if (await servicesUp()) {
     step(process.execPath, [join(bench, 'ingest.mjs')]);
-    step(process.execPath, [join(bench, 'window-close.mjs')]);
+    step(process.execPath, [join(bench, 'window-close.mjs'), '--curve-budget-s', '1']);
     console.log('[bench] memory with 100 models takes longer: node bench/memory-models.mjs');
   } else {
     console.log('[bench] streaming benchmarks skipped: Postgres and Kafka are not up (bash scripts/services/install.sh && bash scripts/services/start.sh postgres kafka)');
