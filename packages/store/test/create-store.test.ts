@@ -43,7 +43,7 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       predictions: [{ model: 'm-once', id: 'p1', version: '7', ts: T0 + 5, bucketStart: T0, expiresAt: T0 + 60 * MINUTE }],
       deadLetters: [{ topic: 'vigil.predictions', partition: 0, offset: '42', code: 'VIGIL_DECODE_INVALID_JSON', reason: 'not JSON', raw: Buffer.from('{oops') }],
     });
-    expect(await store.applyBatch(b, add)).toEqual({ applied: true, buckets: 1, predictions: 1, deadLetters: 1 });
+    expect(await store.applyBatch(b, add)).toEqual({ applied: true, buckets: 1, predictions: 1, deadLetters: 1, labels: { joined: 0, orphaned: 0, duplicates: 0 } });
     const deadBefore = (await store.listDeadLetters()).length;
 
     const replay = await store.applyBatch(b, add);

@@ -72,6 +72,13 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
         return fail(error, 'cannot connect');
       }
       let broken: Error | undefined;
+      // A checked-out client has no pool listener: if the server goes away between two statements (while `fn`
+      // merges accumulators, say), its 'error' would kill the process. The next statement fails and rolls back.
+      const onError = (error: Error): void => {
+        broken = error;
+        logger.warn({ err: error }, 'PostgreSQL connection failed during a transaction');
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(executor((t, p) => client.query(t, p)));
@@ -86,6 +93,7 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
         }
         return fail(error, 'transaction failed');
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },

@@ -30,12 +30,21 @@ export function databaseUrl(): string {
 export async function createTestSchema(label: string): Promise<{ url: string; schema: string; drop(): Promise<void> }> {
   const url = databaseUrl();
   const schema = `vigil_test_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  // One short-lived connection per statement: a connection held idle for the whole test would die with the
+  // server when a fault test restarts it, and an idle client's error has no one to go to.
+  const admin = async (sql: string): Promise<void> => {
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query(sql);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
   try {
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+    await admin(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
   } catch (error) {
-    await admin.end().catch(() => undefined);
     throw new Error(`PostgreSQL is not reachable at ${redactUrl(url)} (${(error as Error).message}); ${HOW_TO_START}`, { cause: error });
   }
   let dropped = false;
@@ -45,11 +54,7 @@ export async function createTestSchema(label: string): Promise<{ url: string; sc
     async drop() {
       if (dropped) return;
       dropped = true;
-      try {
-        await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
-      } finally {
-        await admin.end();
-      }
+      await admin(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { isVigilError } from '@vigil/core';
 import { createStore } from '../../src/create-store';
+import { MIGRATIONS } from '../../src/migrations/migrations';
 import { createPostgresClient, quoteIdentifier, redactUrl } from '../../src/sql/postgres-client';
 import { databaseUrl } from '../helpers/database';
 
@@ -49,7 +50,9 @@ describe('createPostgresClient', () => {
         `SELECT count(*)::integer AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'vigil\\_%'`,
         [schema],
       );
-      expect(where.rows[0]?.n).toBe(9); // eight tables and vigil_migrations
+      // Every table the migrations create, and vigil_migrations.
+      const created = MIGRATIONS.flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (\w+)/g)]).length;
+      expect(where.rows[0]?.n).toBe(created + 1);
     } finally {
       await store.close();
       await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);

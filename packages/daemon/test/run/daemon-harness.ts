@@ -1,0 +1,199 @@
+/**
+ * Running the built `vigil run` in child processes against the real Kafka and PostgreSQL, and what it must end
+ * with: the metric rows of the same events fed to the in-process runner directly.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { produceFile } from '@vigil/collector';
+import { parseConfig } from '@vigil/core';
+import { createPostgresClient, createStore, type MetricRow, type SqlClient, type Store } from '@vigil/store';
+import { createTestTopic, kafkaBrokers, uniqueName } from '../../../collector/test/kafka/kafka-test-kit';
+import { createTestSchema } from '../../../store/test/helpers/database';
+import { fitModelReference } from '../../src/pipeline/fit-reference';
+import { StreamRunner } from '../../src/run/stream-runner';
+import { makeEvents, toLabelBatch, toPredictionBatch, type TestEvent } from './stream-fixtures';
+
+export const MIN = 60_000;
+export const T0 = Date.parse('2026-03-01T00:00:00Z');
+const BIN = join(__dirname, '../../dist/bin.js');
+const LATENESS_MS = 5 * MIN;
+
+/** What a test adds to the configuration: where owners are notified, a model's rules, the HTTP tokens. */
+export interface HarnessOptions {
+  /** @defaultValue a closed port (notifications fail and are retried in the background) */
+  ownerWebhook?: string;
+  /** Lines under each model (indented 4 spaces), e.g. its rules. */
+  modelYaml?: string;
+  /** The `http` section. @defaultValue `{ port: 0 }` */
+  httpYaml?: string;
+}
+
+function modelsYaml(ids: readonly string[], options: HarnessOptions): string {
+  return ids
+    .map(
+      (id) => `
+  - id: ${id}
+    task: binary
+    threshold: 0.5
+    owner: { name: Risk team, webhook: '${options.ownerWebhook ?? 'http://127.0.0.1:9/hook'}' }
+    features: { age: numeric, income: numeric, region: categorical }
+    groups: [sex, region]
+    window: { size: 30m, slide: 10m, allowedLateness: 5m }
+    reference: { file: reference.csv }${options.modelYaml ?? ''}`,
+    )
+    .join('');
+}
+
+/** A test's own topics, consumer group, schema, configuration and store handles. */
+export interface Harness {
+  dir: string;
+  configPath: string;
+  models: readonly string[];
+  predictions: string;
+  labels: string;
+  groupId: string;
+  store: Store;
+  sql: SqlClient;
+  produce(name: string, topic: string, values: unknown[], rate?: number): Promise<void>;
+  start(): Daemon;
+  /** Everything consumed, every closed window analysed, every joinable label joined. */
+  settled(totals: { predictions: number; labels: number }): Promise<boolean>;
+  /** The metric rows of every model, comparable across runs. */
+  rows(): Promise<unknown[]>;
+  /** What the daemon must end with: `events` through the in-process runner on a database of its own. */
+  expectedRows(events: readonly TestEvent[]): Promise<unknown[]>;
+  committed(topic: string): Promise<number>;
+  cleanup(): Promise<void>;
+}
+
+export type Daemon = ChildProcess & { output(): string };
+
+export async function openHarness(label: string, models: readonly string[] = ['credit-risk'], partitions = 3, options: HarnessOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-run-'));
+  const db = await createTestSchema(label);
+  const predictions = await createTestTopic(`${label}-pred`, partitions);
+  const labels = await createTestTopic(`${label}-labels`, 2);
+  const groupId = uniqueName(label);
+  const reference = makeEvents({ n: 3000, start: T0 - 24 * 60 * MIN, seed: 11 });
+  writeFileSync(
+    join(dir, 'reference.csv'),
+    ['age,income,region,score', ...reference.map((e) => `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score}`)].join('\n'),
+  );
+  // The schema through the connection's options, as an operator would point Vigil at one.
+  const url = `${db.url}${db.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.schema}`)}`;
+  const configPath = join(dir, 'vigil.yaml');
+  writeFileSync(
+    configPath,
+    `kafka:
+  brokers: [${kafkaBrokers().join(', ')}]
+  groupId: ${groupId}
+  topics: { predictions: ${predictions.topic}, labels: ${labels.topic} }
+database: { url: '${url}' }
+http: ${options.httpYaml ?? '{ port: 0 }'}
+models:${modelsYaml(models, options)}
+`,
+  );
+  const store = await createStore({ url: db.url, schema: db.schema });
+  const sql = createPostgresClient({ url: db.url, schema: db.schema });
+  const daemons: Daemon[] = [];
+
+  const rowsOf = async (from: Store): Promise<unknown[]> => {
+    const all: MetricRow[] = [];
+    for (const model of models) all.push(...(await from.metricRows(model, { from: 0, to: Date.parse('2100-01-01') })));
+    return all.map((r) => ({
+      ...r,
+      computedAt: undefined,
+      value: r.value === null ? null : Number(r.value.toPrecision(12)),
+      details: JSON.parse(JSON.stringify(r.details ?? null), (_k, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v)),
+    }));
+  };
+  const committed = async (topic: string) => (await store.loadOffsets(groupId, topic)).reduce((n, o) => n + Number(o.nextOffset), 0);
+
+  return {
+    dir,
+    configPath,
+    models,
+    predictions: predictions.topic,
+    labels: labels.topic,
+    groupId,
+    store,
+    sql,
+    async produce(name, topic, values, rate) {
+      const path = join(dir, name);
+      writeFileSync(path, values.map((v) => JSON.stringify(v)).join('\n') + '\n');
+      await produceFile(path, { brokers: kafkaBrokers(), topic, ...(rate !== undefined ? { rate } : {}) });
+    },
+    start() {
+      const child = spawn(process.execPath, [BIN, 'run', '-c', configPath, '--maintain-every-ms', '300', '--log-level', 'info'], {
+        cwd: dir,
+        env: { ...process.env, VIGIL_KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+      const daemon = Object.assign(child, { output: () => output });
+      daemons.push(daemon);
+      return daemon;
+    },
+    async settled(totals) {
+      if ((await committed(predictions.topic)) < totals.predictions || (await committed(labels.topic)) < totals.labels) return false;
+      const latest = await store.maxEventTimes();
+      for (const model of models) {
+        const max = latest.get(model);
+        if (max === undefined || (await store.dueWindows(model, max - LATENESS_MS)).length > 0) return false;
+      }
+      const joinable = await sql.query<{ n: string }>('SELECT count(*)::text AS n FROM vigil_orphan_labels o JOIN vigil_prediction_index p USING (model, id)');
+      return joinable.rows[0]!.n === '0';
+    },
+    rows: () => rowsOf(store),
+    async expectedRows(events) {
+      const other = await createTestSchema('run-expected');
+      const expected = await createStore({ url: other.url, schema: other.schema });
+      try {
+        const config = parseConfig(`models:${modelsYaml(models, options)}`, 'expected.yaml', {});
+        const defaultProfiles = new Map();
+        for (const model of config.models) defaultProfiles.set(model.id, (await fitModelReference(model, join(dir, 'reference.csv'))).profile);
+        const runner = new StreamRunner({ config, store: expected, groupId: 'expected', topics: { predictions: 'p', labels: 'l' }, defaultProfiles });
+        await runner.handle(toPredictionBatch([...events], 0, 0, 'p'));
+        await runner.handle(toLabelBatch(events.filter((e) => e.label !== null), 0, 0, 'l'));
+        await runner.maintain();
+        return await rowsOf(expected);
+      } finally {
+        await expected.close();
+        await other.drop();
+      }
+    },
+    committed,
+    async cleanup() {
+      for (const d of daemons) if (d.exitCode === null && d.signalCode === null) d.kill('SIGKILL');
+      await Promise.allSettled([sql.close(), store.close()]);
+      await Promise.allSettled([predictions.drop(), labels.drop(), db.drop()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((done) => (child.exitCode !== null || child.signalCode !== null ? done(child.exitCode) : child.once('exit', (code) => done(code))));
+}
+
+export async function waitFor(what: string, condition: () => Promise<boolean>, daemons: readonly Daemon[], ms = 150_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; daemon output:\n${daemons.map((d) => d.output().slice(-4000)).join('\n---\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The label events of the events that have a label, a day after them. */
+export const labelEvents = (events: readonly TestEvent[]) =>
+  events.filter((e) => e.label !== null).map((e) => ({ model: e.model, id: e.id, label: e.label, ts: e.ts + 86_400_000 }));
+
+/** The port the daemon's HTTP API listens on, from its start-up log line. */
+export async function httpPort(daemon: Daemon): Promise<number> {
+  await waitFor('the HTTP API', async () => /"http":"[^"]*:(\d+)"/.test(daemon.output()), [daemon], 30_000);
+  return Number(/"http":"[^"]*:(\d+)"/.exec(daemon.output())![1]);
+}
