@@ -3,8 +3,10 @@ import { createServer, type Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ReferenceProfile } from '@vigil/analyzers';
-import { KafkaSource } from '@vigil/collector';
+import { createAlerting } from '@vigil/alerts';
+import { KafkaSource, produceMessages } from '@vigil/collector';
 import { createLogger, VigilError, type KafkaConfig, type LogLevel } from '@vigil/core';
+import { alertDeliveryMetrics } from '../http/alert-metrics';
 import { createHttpApi } from '../http/http-api';
 import { PrometheusRegistry } from '../http/prometheus-registry';
 import { fitModelReference } from '../pipeline/fit-reference';
@@ -17,9 +19,12 @@ const USAGE = `Usage: vigil run -c vigil.yaml [--log-level info] [--maintain-eve
 
 The daemon: consumes prediction and label events from Kafka, keeps the window accumulators in the database with
 exactly-once effect, analyses every window as it closes (and again when late labels change it), and serves the
-HTTP API, until SIGTERM or SIGINT; then it finishes the batch in flight and stops.
+HTTP API, until SIGTERM or SIGINT; then it finishes the batch in flight and stops. Breaches of the rules open
+incidents and notify the owners through the escalation policies (BullMQ on the configured Redis, else an in-process
+queue); pausing a model publishes the control event to the control topic.
 Brokers come from the configuration's kafka section or VIGIL_KAFKA_BROKERS; the database from its database
-section or VIGIL_DATABASE_URL (else the embedded one in ./.vigil/pglite).
+section or VIGIL_DATABASE_URL (else the embedded one in ./.vigil/pglite); Redis from its redis section or
+VIGIL_REDIS_URL. Links in notifications use VIGIL_PUBLIC_URL (this API) and VIGIL_GRAFANA_URL when set.
 `;
 
 /** How often orphan labels, expiries and windows left due by others are looked at. */
@@ -63,15 +68,24 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const store = await openStore(target);
   const registry = new PrometheusRegistry();
   const kafka = config.kafka;
-  const source = new KafkaSource({
+  const connection = {
     brokers: kafka.brokers,
     clientId: kafka.clientId,
-    groupId: kafka.groupId,
-    topics: [kafka.topics.predictions, kafka.topics.labels],
     ...(kafka.sasl ? { sasl: { mechanism: kafka.sasl.mechanism, username: kafka.sasl.username, password: kafka.sasl.password } } : {}),
     ...(kafka.ssl ? { ssl: tlsOptions(kafka.ssl, configDir) } : {}),
-    offsetsFor: async (topic) => new Map((await store.loadOffsets(kafka.groupId, topic)).map((o) => [o.partition, o.nextOffset])),
     logger,
+  };
+  const links = { ...(io.env.VIGIL_PUBLIC_URL ? { publicUrl: io.env.VIGIL_PUBLIC_URL } : {}), ...(io.env.VIGIL_GRAFANA_URL ? { grafanaUrl: io.env.VIGIL_GRAFANA_URL } : {}) };
+  const alerting = await createAlerting({
+    config,
+    store,
+    logger,
+    links,
+    onDelivery: alertDeliveryMetrics(registry),
+    // Pause and resume reach the models' serving side through the control topic (PRODUCT.md §5).
+    publishControl: async (event) => {
+      await produceMessages([{ topic: kafka.topics.control, value: Buffer.from(JSON.stringify(event)) }], connection);
+    },
   });
   const runner = new StreamRunner({
     config,
@@ -79,18 +93,29 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     groupId: kafka.groupId,
     topics: kafka.topics,
     defaultProfiles,
+    alerts: alerting,
     metrics: runnerMetrics(registry),
     logger,
   });
 
   const problems = new Set<string>(['starting']);
   const server = createServer(
-    createHttpApi({ store, http: config.http, registry, notReadyReasons: () => [...problems], logger }),
+    createHttpApi({ store, http: config.http, registry, alerting, notReadyReasons: () => [...problems], logger }),
   );
+  const source = new KafkaSource({
+    ...connection,
+    groupId: kafka.groupId,
+    topics: [kafka.topics.predictions, kafka.topics.labels],
+    offsetsFor: async (topic) => new Map((await store.loadOffsets(kafka.groupId, topic)).map((o) => [o.partition, o.nextOffset])),
+  });
+  await alerting.start();
   await listen(server, config.http.port, config.http.host);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
-  logger.info({ http: `${config.http.host}:${port}`, database: describeTarget(target), brokers: kafka.brokers, groupId: kafka.groupId }, 'vigil run started');
+  logger.info(
+    { http: `${config.http.host}:${port}`, database: describeTarget(target), brokers: kafka.brokers, groupId: kafka.groupId, alertQueue: config.redis ? 'bullmq' : 'in-process' },
+    'vigil run started',
+  );
 
   let maintaining: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
@@ -124,6 +149,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   await consuming.catch(() => undefined);
   await maintaining;
   await new Promise<void>((done) => server.close(() => done()));
+  await alerting.close();
   await store.close();
   stop.dispose();
   if (outcome !== 'signal' && outcome !== 'ended') {

@@ -26,7 +26,9 @@ export interface WindowAlerts {
   evaluateIn(
     tx: SqlExecutor,
     analysis: { model: string; version: string; windowStart: number; windowEnd: number; rows: number; labelledRows: number; metricRows: MetricRow[] },
-  ): Promise<void>;
+  ): Promise<unknown>;
+  /** A version without a reference profile opens a model-level incident; the profile's arrival resolves it. */
+  modelConditionIn?(tx: SqlExecutor, condition: { model: string; version: string; condition: 'no_reference_profile'; active: boolean; detail?: string }): Promise<void>;
 }
 
 export interface StreamRunnerOptions {
@@ -113,7 +115,7 @@ export class StreamRunner {
       const m = this.options.metrics;
       for (const [id, b] of built.batches) m?.eventsConsumed.inc({ model: id }, b.rowCount);
       for (const d of built.deadLetters) m?.deadLettered.inc({ topic: d.topic, code: d.code });
-      for (const u of unprofiled) this.reportUnprofiled(u.model, u.version, u.rows);
+      for (const u of unprofiled) await this.reportUnprofiled(u.model, u.version, u.rows);
     }
     return [...built.batches.keys()];
   }
@@ -249,6 +251,10 @@ export class StreamRunner {
       if (cached && (cached.profile || now - cached.checkedAt < PROFILE_RETRY_MS)) continue;
       const stored = await this.options.store.loadReferenceProfile<ReferenceProfile>(model, version);
       this.profiles.set(key, { profile: stored?.profile, checkedAt: now });
+      if (stored && this.reportedUnprofiled.delete(key)) {
+        this.logger.info({ model, version }, 'reference profile found: the version is analysed from now on');
+        await this.modelCondition(key, { model, version, condition: 'no_reference_profile', active: false });
+      }
     }
   }
 
@@ -260,14 +266,25 @@ export class StreamRunner {
     await this.loadProfiles(known.flatMap((m) => m.versions.map((v) => [m.model, v] as const)));
   }
 
-  private reportUnprofiled(model: string, version: string, rows: number): void {
+  private async reportUnprofiled(model: string, version: string, rows: number): Promise<void> {
     this.options.metrics?.unprofiled.inc({ model, version }, rows);
     const key = `${model}\u0000${version}`;
     if (this.reportedUnprofiled.has(key)) return;
     this.reportedUnprofiled.add(key);
-    this.logger.warn(
-      { model, version },
-      `model ${model} version ${version} has no reference profile: its events are not analysed until one is fitted (vigil reference fit --model ${model} --version ${version})`,
-    );
+    const detail = `model ${model} version ${version} has no reference profile: its events are not analysed until one is fitted (vigil reference fit --model ${model} --version ${version})`;
+    this.logger.warn({ model, version }, detail);
+    await this.modelCondition(key, { model, version, condition: 'no_reference_profile', active: true, detail });
+  }
+
+  /** Tells the alerts about a model-level condition; an opening that fails is tried again with the next batch. */
+  private async modelCondition(key: string, condition: Parameters<NonNullable<WindowAlerts['modelConditionIn']>>[1]): Promise<void> {
+    const alerts = this.options.alerts;
+    if (!alerts?.modelConditionIn) return;
+    try {
+      await this.options.store.transaction((tx) => alerts.modelConditionIn!(tx, condition));
+    } catch (error) {
+      this.logger.warn({ err: error, model: condition.model, version: condition.version }, 'the model-level incident could not be written; retried later');
+      if (condition.active) this.reportedUnprofiled.delete(key);
+    }
   }
 }
