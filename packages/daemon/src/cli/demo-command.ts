@@ -1,136 +1,112 @@
 /**
- * `vigil demo` on the UCI Adult census data: a logistic-regression model is trained on half of it, a reference
- * period is scored, and a current period is scored whose population over-represents people aged 45 and over (a
- * covariate shift, the way a model's traffic changes when a product reaches a new audience). The report then
- * shows the drift, the calibration and the differences between groups of `sex` and `race`.
+ * `vigil demo`: by default the flights of January–June 2001 through the streaming pipeline (src/demo/flights-demo.ts);
+ * with `--adult`, the fairness story on the UCI Adult census data through the report path.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { VigilError, selectRows, withColumns, type CategoricalColumn, type Table } from '@vigil/core';
-import { analyzeReport, initCompute, scoreLogisticModel, trainLogisticModel, type AnalysisSpec } from '@vigil/analyzers';
-import { readTable } from '@vigil/collector';
-import { renderReportHtml } from '../report/render-html';
+import { VigilError, parseDuration } from '@vigil/core';
+import { runAdultDemo } from '../demo/adult-demo';
+import { runFlightsDemo } from '../demo/flights-demo';
+import { flightsPath } from '../demo/flights-data';
 import { EXIT, type CommandIo } from './command-io';
-import { summarizeReport } from './summarize-report';
-import { writeCsv } from './write-csv';
 
-const FEATURES = [
-  { name: 'age', kind: 'numeric' },
-  { name: 'workclass', kind: 'categorical' },
-  { name: 'education-num', kind: 'numeric' },
-  { name: 'marital-status', kind: 'categorical' },
-  { name: 'occupation', kind: 'categorical' },
-  { name: 'relationship', kind: 'categorical' },
-  { name: 'race', kind: 'categorical' },
-  { name: 'sex', kind: 'categorical' },
-  { name: 'capital-gain', kind: 'numeric' },
-  { name: 'capital-loss', kind: 'numeric' },
-  { name: 'hours-per-week', kind: 'numeric' },
-  { name: 'native-country', kind: 'categorical' },
-] as const;
+/** Every 5th flight: about 500,000 events, a couple of minutes on two cores (docs/demo.md). */
+export const DEFAULT_EVERY = 5;
+
+const USAGE = `Usage: vigil demo [--out DIR] [--every K | --all] [--limit N]
+                  [--database URL [--schema NAME]] [--redis URL]
+       vigil demo --adult [--data adult.data] [--out DIR]
+
+Replays 3 million real US flights (January–June 2001, npm package vega-datasets) through the whole
+pipeline: a model trained on January predicts delays over 15 minutes; February–June stream as prediction
+events (delay included) through decoding, windows, analysis, metric rows and alert rules; the alerts the
+model's owner receives are printed as they arrive. Writes an HTML report, a JSON summary and the Grafana
+dashboards to DIR. Needs no services: embedded PGlite and the in-process alert queue.
+
+Options:
+  --out DIR          where to write (default ./out)
+  --every K          stream every K-th February–June flight (default ${DEFAULT_EVERY})
+  --all              stream every flight (about 2.5 million events; several minutes)
+  --limit N          stop after N streamed events
+  --database URL     a running PostgreSQL instead of embedded PGlite
+  --schema NAME      the schema for the demo's tables there (default vigil_demo_<time>, so runs never mix)
+  --redis URL        a running Redis for the alert queue (BullMQ) instead of the in-process queue
+  --window SIZE      window size (default 7d: weeks from Thursday, as February 1, 2001 was)
+  --slide SIZE       window slide (default: the size, windows that do not overlap)
+  --batch-size N     events per source batch (default 2000)
+  --data FILE        another copy of flights-3m.parquet (or of adult.data with --adult)
+  --adult            the UCI Adult fairness demo (sex, race) on the report path instead
+Kafka is not used: events come from a file source that hands batches to the runner as Kafka would
+(to stream through Kafka, use vigil replay and vigil run).
+`;
 
 export async function demoCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: { data: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      out: { type: 'string' },
+      data: { type: 'string' },
+      adult: { type: 'boolean' },
+      every: { type: 'string' },
+      all: { type: 'boolean' },
+      limit: { type: 'string' },
+      database: { type: 'string' },
+      schema: { type: 'string' },
+      redis: { type: 'string' },
+      window: { type: 'string' },
+      slide: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'top-airports': { type: 'string' },
+      epochs: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
-    io.stdout('Usage: vigil demo [--data adult.data] [--out DIR]\n\nRuns the Adult census demo and writes its reports to DIR (default ./out).\n');
+    io.stdout(USAGE);
     return EXIT.ok;
   }
-  const dataPath = resolve(io.cwd, values.data ?? io.env.VIGIL_ADULT_DATA ?? findAdult(io.cwd));
-  const outDir = resolve(io.cwd, values.out ?? 'out');
-  const started = Date.now();
-
-  const { table } = await readTable(dataPath, { types: { sex: 'categorical', race: 'categorical' } });
-  const labels = salaryLabels(table);
-  const data = withColumns(table, [{ name: 'label', kind: 'numeric', values: labels }]);
-  io.stderr(`Read ${table.rowCount} rows of UCI Adult from ${dataPath}\n`);
-
-  const random = mulberry32(20261122);
-  const train: number[] = [];
-  const reference: number[] = [];
-  const current: number[] = [];
-  const age = data.columns.get('age');
-  for (let i = 0; i < data.rowCount; i++) {
-    const u = random();
-    if (u < 0.5) train.push(i);
-    else if (u < 0.75) reference.push(i);
-    else if (age?.kind === 'numeric' && ((age.values[i] as number) >= 45 || random() < 0.35)) current.push(i);
+  const out = values.out ?? 'out';
+  if (values.adult) {
+    await runAdultDemo(io, values.data, out);
+    return EXIT.ok;
   }
-
-  const { backend } = await initCompute();
-  const trainTable = selectRows(data, train);
-  const model = await trainLogisticModel(trainTable, FEATURES, (trainTable.columns.get('label') as { values: Float64Array }).values, { epochs: 250 });
-  io.stderr(`Trained a logistic regression on ${train.length} rows (tfjs ${backend} backend)\n`);
-
-  const scored = (rows: number[], source: string): Table => {
-    const t = selectRows(data, rows, source);
-    return withColumns(t, [{ name: 'score', kind: 'numeric', values: scoreLogisticModel(model, t) }]);
-  };
-  const ref = scored(reference, 'reference period');
-  const cur = scored(current, 'current period');
-  const spec: AnalysisSpec = {
-    task: 'binary',
-    features: FEATURES,
-    score: 'score',
-    label: 'label',
-    groups: ['sex', 'race', 'sex*race'],
-    threshold: 0.5,
-    minGroupSize: 30,
-    fdr: 0.05,
-  };
-  const report = await analyzeReport({ reference: ref, current: cur, spec });
-
-  await mkdir(outDir, { recursive: true });
-  const files = {
-    json: join(outDir, 'demo-report.json'),
-    html: join(outDir, 'demo-report.html'),
-    reference: join(outDir, 'demo-reference.csv'),
-    current: join(outDir, 'demo-current.csv'),
-  };
-  await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(files.html, renderReportHtml(report));
-  await writeCsv(files.reference, ref);
-  await writeCsv(files.current, cur);
-
-  io.stdout(summarizeReport(report));
-  io.stdout(
-    [
-      '',
-      `Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Open the report:`,
-      `  HTML  ${files.html}`,
-      `  JSON  ${files.json}`,
-      `Re-run the analysis yourself on the scored periods:`,
-      `  pnpm --silent vigil report --reference ${files.reference} --current ${files.current} --group-columns sex,race --html out/my-report.html`,
-      '',
-    ].join('\n'),
-  );
+  if (values.all && values.every !== undefined) throw new VigilError('VIGIL_USAGE', 'vigil demo: --all and --every exclude each other');
+  if (values.schema !== undefined && values.database === undefined) throw new VigilError('VIGIL_USAGE', 'vigil demo: --schema needs --database');
+  const windowSize = values.window ?? '7d';
+  const windowSlide = values.slide ?? windowSize;
+  for (const [name, value] of [['--window', windowSize], ['--slide', windowSlide]] as const) {
+    try {
+      parseDuration(value);
+    } catch {
+      throw new VigilError('VIGIL_USAGE', `vigil demo: ${name} ${value} is not a duration (like 7d, 12h)`);
+    }
+  }
+  const limit = values.limit === undefined ? undefined : positiveInteger('--limit', values.limit);
+  await runFlightsDemo({
+    io,
+    tty: io.stderrIsTTY === true,
+    dataPath: values.data === undefined ? flightsPath() : resolve(io.cwd, values.data),
+    outDir: resolve(io.cwd, out),
+    every: values.all ? 1 : values.every === undefined ? DEFAULT_EVERY : positiveInteger('--every', values.every),
+    ...(limit !== undefined ? { limit } : {}),
+    ...(values.database !== undefined ? { databaseUrl: values.database, schema: values.schema ?? `vigil_demo_${compactTime(new Date())}` } : {}),
+    ...(values.redis !== undefined ? { redisUrl: values.redis } : {}),
+    batchSize: values['batch-size'] === undefined ? 2000 : positiveInteger('--batch-size', values['batch-size']),
+    windowSize,
+    windowSlide,
+    topAirports: values['top-airports'] === undefined ? 15 : positiveInteger('--top-airports', values['top-airports']),
+    epochs: values.epochs === undefined ? 150 : positiveInteger('--epochs', values.epochs),
+  });
   return EXIT.ok;
 }
 
-function findAdult(cwd: string): string {
-  const candidates = [join(cwd, '../shared/datasets/adult/adult.data'), join(__dirname, '../../../../../shared/datasets/adult/adult.data')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new VigilError('VIGIL_FILE_NOT_FOUND', `UCI Adult data not found (looked in ${candidates.join(', ')}); pass --data or set VIGIL_ADULT_DATA`);
-  return found;
+function positiveInteger(name: string, text: string): number {
+  const n = Number(text);
+  if (!(Number.isSafeInteger(n) && n > 0)) throw new VigilError('VIGIL_USAGE', `vigil demo: ${name} must be a positive integer, got ${text}`);
+  return n;
 }
 
-/** Salary `>50K` → 1, `<=50K` → 0 (the file writes some labels with a trailing dot). */
-function salaryLabels(table: Table): Float64Array {
-  const column = table.columns.get('Salary') as CategoricalColumn | undefined;
-  if (!column || column.kind !== 'categorical') throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${table.source}: no categorical column "Salary"`);
-  const positive = column.categories.map((c) => c.startsWith('>50K'));
-  return Float64Array.from(column.codes, (c) => (c < 0 ? Number.NaN : positive[c] ? 1 : 0));
-}
-
-/** A small seeded PRNG so the demo's split is the same on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** 20261130T084500 → a schema-safe suffix. */
+function compactTime(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15).toLowerCase();
 }

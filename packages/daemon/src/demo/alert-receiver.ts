@@ -1,0 +1,85 @@
+/**
+ * The demo model owner's webhook: a loopback HTTP endpoint that receives the notifications the alerting service
+ * delivers (the generic webhook payload of docs/alerts.md) and hands each to a callback. The alerts therefore
+ * travel the real way — rule, incident, outbox, relay, queue, notifier, HTTP — and only then reach the terminal.
+ */
+import { createServer, type Server } from 'node:http';
+
+export interface ReceivedAlert {
+  status: string;
+  severity: string;
+  model: string;
+  version: string;
+  metric: string;
+  feature: string | null;
+  group: string | null;
+  value: number | null;
+  threshold: number | null;
+  comparison?: string;
+  window?: { start: string; end: string; rows: number };
+  incidentId: string;
+}
+
+export interface AlertReceiver {
+  readonly url: string;
+  readonly received: ReceivedAlert[];
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 1_000_000;
+
+export async function startAlertReceiver(onAlert: (alert: ReceivedAlert) => void): Promise<AlertReceiver> {
+  const received: ReceivedAlert[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) chunks.push(chunk);
+    });
+    request.on('end', () => {
+      let alert: ReceivedAlert | undefined;
+      try {
+        alert = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ReceivedAlert;
+      } catch {
+        response.writeHead(400).end();
+        return;
+      }
+      received.push(alert);
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      onAlert(alert);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}/vigil-demo/alerts`,
+    received,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
+  };
+}
+
+/** One line per notification: `[firing] warning  psi(origin) = 0.213 > 0.2  window 2001-03-01 – 2001-03-08 (12,345 rows)`. */
+export function formatAlert(alert: ReceivedAlert): string {
+  const subject = alert.feature ? `${alert.metric}(${alert.feature})` : alert.group ? `${alert.metric}[${alert.group}]` : alert.metric;
+  const value = alert.value === null || alert.value === undefined ? 'n/a' : formatValue(alert.value);
+  const threshold = alert.threshold === null || alert.threshold === undefined ? '' : ` ${alert.comparison ?? '>'} ${formatValue(alert.threshold)}`;
+  const window = alert.window ? `window ${alert.window.start.slice(0, 10)} – ${alert.window.end.slice(0, 10)}` : '';
+  const head = `ALERT [${alert.status}] ${alert.severity.padEnd(8)} ${alert.model}/${alert.version} ${subject}`;
+  // A resolve (or acknowledgement) notice carries the incident's last breach, not the window that cleared it.
+  if (alert.status !== 'firing') return `${head}  (last breach: ${value}${threshold}${window ? ` in the ${window}` : ''})`;
+  return `${head} = ${value}${threshold}${window ? `  ${window} (${(alert.window?.rows ?? 0).toLocaleString('en-US')} rows)` : ''}`;
+}
+
+function formatValue(v: number): string {
+  return Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v * 100) / 100) : v.toPrecision(3);
+}

@@ -1,0 +1,317 @@
+/**
+ * `vigil demo`: the flights of January–June 2001 through the real streaming pipeline (issue: the flights demo).
+ *
+ * 1. A logistic regression learns from a sample of January whether a flight leaves more than 15 minutes late.
+ * 2. The reference profile of the model version is fitted on the rest of January (features and score) and
+ *    stored, as `vigil reference fit` does.
+ * 3. February–June (every k-th flight by default) are scored and become prediction events, delay included,
+ *    which a file source hands to `StreamRunner` in batches with offsets, as Kafka would: decoding, bucket
+ *    accumulators, exactly-once batch commits, 7-day windows closed by the event-time watermark, analysis,
+ *    metric rows, alert rules and incidents — on embedded PGlite and the in-process alert queue by default, or
+ *    on a running PostgreSQL and Redis.
+ * 4. Notifications go to the model owner's webhook, a loopback endpoint of the demo that prints them.
+ * 5. The summary is read back from the store; an HTML report (June against January) and the Grafana
+ *    dashboards are written next to it.
+ */
+import { rm, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  accumulate, analyzeReport, analyzeWindow, emptyAccumulator, fitReferenceProfile, initCompute, type AnalysisSpec,
+} from '@vigil/analyzers';
+import { createAlerting, type Alerting } from '@vigil/alerts';
+import { createLogger, parseConfig, type Logger, type VigilConfig } from '@vigil/core';
+import { createStore, redactUrl, type SqlExecutor, type Store } from '@vigil/store';
+import { batchSpec } from '../pipeline/batch-buckets';
+import { renderReportHtml } from '../report/render-html';
+import { StreamRunner, type WindowAlerts } from '../run/stream-runner';
+import type { CommandIo } from '../cli/command-io';
+import { writeDashboards } from '../cli/dashboards-command';
+import { formatAlert, startAlertReceiver, type AlertReceiver } from './alert-receiver';
+import { FlightSource } from './flight-source';
+import { FLIGHT_FEATURES, flightsTable, loadFlights } from './flights-data';
+import { labelsOf, rateMatchingThreshold, scoreFlights, trainFlightsModel } from './flights-model';
+import { StreamProgress } from './stream-progress';
+import { formatStreamSummary, summarizeStream, type StreamSummary } from './stream-summary';
+
+export const DEMO_MODEL = 'flights-delay';
+export const DEMO_VERSION = '2001-01';
+const GROUP_ID = 'vigil-demo';
+const TOPICS = { predictions: 'vigil.predictions', labels: 'vigil.labels' };
+/** January rows the model trains on (a deterministic every-n-th sample). */
+const TRAIN_ROWS = 60_000;
+
+export interface FlightsDemoOptions {
+  io: CommandIo;
+  /** Redraw a progress bar (stderr is a terminal) rather than print progress lines. */
+  tty: boolean;
+  dataPath: string;
+  outDir: string;
+  /** Stream every k-th flight of February–June. */
+  every: number;
+  /** Stop after this many streamed events. */
+  limit?: number;
+  /** A running PostgreSQL instead of embedded PGlite; the demo's tables go to `schema`. */
+  databaseUrl?: string;
+  schema?: string;
+  /** A running Redis for the alert queue (BullMQ) instead of the in-process queue. */
+  redisUrl?: string;
+  /** Events per source batch. */
+  batchSize: number;
+  /** Window size and slide, e.g. `7d` and `1d`. */
+  windowSize: string;
+  windowSlide: string;
+  /** Airports kept by name (January's busiest); the rest are "other". */
+  topAirports: number;
+  epochs: number;
+}
+
+export interface FlightsDemoResult {
+  summary: StreamSummary;
+  streamed: number;
+  seconds: { total: number; stream: number };
+  eventsPerSecond: number;
+  alertsDelivered: number;
+  files: Record<string, string>;
+}
+
+export async function runFlightsDemo(options: FlightsDemoOptions): Promise<FlightsDemoResult> {
+  const { io, outDir } = options;
+  const started = performance.now();
+  const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  const note = (text: string): void => io.stderr(`[${elapsed().padStart(7)}] ${text}\n`);
+
+  const flights = await loadFlights(options.dataPath, options.topAirports);
+  note(`read ${flights.rows.toLocaleString('en-US')} flights (${isoDay(flights.ts[0] ?? 0)} … ${isoDay(flights.ts[flights.rows - 1] ?? 0)}) from ${flights.source}`);
+
+  // January: a training sample, and the rest as the reference the stream is compared with.
+  const january = flights.februaryStart;
+  const step = Math.max(1, Math.ceil(january / TRAIN_ROWS));
+  const trainRows = everyNth(0, january, step, 0);
+  const referenceRows = Int32Array.from({ length: january }, (_, i) => i).filter((i) => i % step !== 0);
+  const { backend } = await initCompute();
+  const model = await trainFlightsModel(flights, trainRows, options.epochs, options.topAirports + 1);
+  const referenceScores = scoreFlights(model, flights, referenceRows);
+  const referenceTable = flightsTable(flights, referenceRows, 'January (reference)', referenceScores);
+  const { threshold, positiveRate } = rateMatchingThreshold(referenceScores, labelsOf(referenceTable));
+  note(
+    `trained a logistic regression on ${trainRows.length.toLocaleString('en-US')} January flights (tfjs ${backend} backend); ` +
+      `${(positiveRate * 100).toFixed(1)}% of January flights left >15 min late, so the threshold is ${threshold.toFixed(3)} (same share flagged)`,
+  );
+
+  // Every k-th flight of February onwards, as the stream.
+  const total = flights.rows - january;
+  let streamRows = everyNth(january, flights.rows, options.every, 0);
+  if (options.limit !== undefined && options.limit < streamRows.length) streamRows = streamRows.subarray(0, options.limit);
+  const streamScores = scoreFlights(model, flights, streamRows);
+
+  await mkdir(outDir, { recursive: true });
+  const receiverLines: string[] = [];
+  let progress: StreamProgress | undefined;
+  const receiver: AlertReceiver = await startAlertReceiver((alert) => {
+    const line = formatAlert(alert);
+    receiverLines.push(line);
+    if (progress) progress.print(line, io.stdout);
+    else io.stdout(`${line}\n`);
+  });
+  const config = demoConfig({ threshold, webhook: receiver.url, windowSize: options.windowSize, windowSlide: options.windowSlide, databaseUrl: options.databaseUrl, redisUrl: options.redisUrl });
+  const modelConfig = config.models[0]!;
+
+  const pgliteDir = join(outDir, 'pglite');
+  let store: Store | undefined;
+  let alerting: Alerting | undefined;
+  const logger: Logger = createLogger({ level: 'warn', write: (line) => (progress ? progress.print(line, io.stderr) : io.stderr(`${line}\n`)) });
+  try {
+    if (options.databaseUrl === undefined) {
+      // A fresh embedded database per run: the demo's offsets and windows start from nothing.
+      await rm(pgliteDir, { recursive: true, force: true });
+      store = await createStore({ dataDir: pgliteDir, logger });
+    } else {
+      store = await createStore({ url: options.databaseUrl, schema: options.schema, logger });
+    }
+    const where = options.databaseUrl === undefined ? `embedded PGlite in ${pgliteDir}` : `PostgreSQL at ${redactUrl(options.databaseUrl)}, schema ${options.schema}`;
+
+    // The reference profile of the version, stored as `vigil reference fit` stores it.
+    const profileSpec: AnalysisSpec = { task: 'binary', features: FLIGHT_FEATURES, score: 'score', groups: [], threshold, minGroupSize: modelConfig.minGroupSize, fdr: modelConfig.fdr };
+    const profile = fitReferenceProfile(referenceTable, profileSpec);
+    await store.saveReferenceProfile(DEMO_MODEL, DEMO_VERSION, profile);
+    note(`stored the reference profile of ${DEMO_MODEL} version ${DEMO_VERSION} (${referenceRows.length.toLocaleString('en-US')} January flights) in ${where}`);
+
+    // January through the same accumulator and window analysis: the baseline the months are compared with.
+    const baselineSpec: AnalysisSpec = { ...profileSpec, label: 'label', groups: ['origin'] };
+    const baselineAcc = accumulate(emptyAccumulator(profile, baselineSpec), profile, baselineSpec, referenceTable);
+    const januaryAnalysis = { ...analyzeWindow(profile, baselineAcc, baselineSpec), rows: baselineAcc.rows, labelled: baselineAcc.outcome.labelled };
+
+    let delivered = 0;
+    let failed = 0;
+    alerting = await createAlerting({
+      config,
+      store,
+      logger,
+      onDelivery: (o) => {
+        if (o.ok) delivered++;
+        else if (o.final) failed++;
+      },
+      ...(options.redisUrl !== undefined ? { bullmq: { name: `vigil-demo-${Date.now().toString(36)}` } } : {}),
+    });
+    await alerting.start();
+    const alertingRef = alerting;
+    let windows = 0;
+    /** Incident id → start of the window that opened it (the incident row keeps the latest window). */
+    const openedIn = new Map<string, number>();
+    const alerts: WindowAlerts = {
+      async evaluateIn(tx: SqlExecutor, analysis) {
+        windows++;
+        for (const id of (await alertingRef.evaluateIn(tx, analysis)).opened) openedIn.set(id, analysis.windowStart);
+      },
+    };
+    const runner = new StreamRunner({ config, store, groupId: GROUP_ID, topics: TOPICS, alerts, logger });
+    const storeRef = store;
+    const source = new FlightSource({
+      flights,
+      rows: streamRows,
+      scores: streamScores,
+      model: DEMO_MODEL,
+      version: DEMO_VERSION,
+      topic: TOPICS.predictions,
+      batchSize: options.batchSize,
+      offsetsFor: async (topic) => new Map((await storeRef.loadOffsets(GROUP_ID, topic)).map((o) => [o.partition, o.nextOffset])),
+    });
+    note(
+      `streaming ${streamRows.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} February–June flights` +
+        `${options.every > 1 ? ` (every ${options.every}th)` : ''} through the pipeline in batches of ${options.batchSize}: ` +
+        `${options.windowSize} windows sliding by ${options.windowSlide}, alerts to ${options.redisUrl !== undefined ? 'BullMQ on Redis' : 'the in-process queue'}`,
+    );
+
+    progress = new StreamProgress({ total: streamRows.length, write: io.stderr, tty: options.tty });
+    const streamStarted = performance.now();
+    let events = 0;
+    await source.run(async (batch) => {
+      await runner.handle(batch);
+      alertingRef.kick();
+      // The embedded database answers without I/O, so a busy stream would starve the timers and sockets of the
+      // outbox relay and the webhook: let them run between batches, as a Kafka fetch would.
+      await new Promise((resolve) => setImmediate(resolve));
+      events = Number(batch.nextOffset);
+      progress?.update({ events, windows, alerts: receiver.received.length, eventTime: flights.ts[streamRows[events - 1] as number] ?? Number.NaN });
+    });
+    await runner.maintain();
+    const streamSeconds = (performance.now() - streamStarted) / 1000;
+    const eventsPerSecond = events / streamSeconds;
+    progress.update({ events, windows, alerts: receiver.received.length, eventTime: flights.ts[streamRows[events - 1] as number] ?? Number.NaN });
+    progress.finish();
+    const settled = await alerting.flush(60_000);
+    progress = undefined;
+    note(
+      `streamed ${events.toLocaleString('en-US')} events in ${streamSeconds.toFixed(1)} s (${Math.round(eventsPerSecond).toLocaleString('en-US')} events/s), ` +
+        `analysed ${windows} windows, ${openedIn.size} incidents opened, ${delivered} notifications delivered${failed > 0 ? `, ${failed} failed` : ''}${settled ? '' : ' (some still pending after 60 s)'}`,
+    );
+
+    // The summary, read back from what the pipeline stored.
+    const from = flights.ts[streamRows[0] as number] ?? 0;
+    const to = (flights.ts[streamRows[streamRows.length - 1] as number] ?? 0) + 1;
+    const storedSpec = { ...batchSpec(modelConfig), groups: [...modelConfig.groups] };
+    const summary = await summarizeStream({
+      store,
+      model: DEMO_MODEL,
+      version: DEMO_VERSION,
+      profile,
+      spec: storedSpec,
+      from,
+      to,
+      january: januaryAnalysis,
+      incidents: await alerting.listIncidents({ model: DEMO_MODEL, limit: 1000 }),
+      openedIn,
+      groupAttribute: 'origin',
+    });
+
+    // The HTML report: the last month streamed against January, by `vigil report`'s analysis.
+    const last = new Date(summary.lastWindow ?? from);
+    const monthStart = Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), 1);
+    const monthEnd = Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 1, 1);
+    const inMonth = (n: number): boolean => (flights.ts[streamRows[n] as number] as number) >= monthStart && (flights.ts[streamRows[n] as number] as number) < monthEnd;
+    const picked = Int32Array.from({ length: streamRows.length }, (_, n) => n).filter(inMonth);
+    const monthRows = Int32Array.from(picked, (n) => streamRows[n] as number);
+    const monthScores = Float64Array.from(picked, (n) => streamScores[n] as number);
+    const monthName = new Date(monthStart).toLocaleString('en-US', { month: 'long', timeZone: 'UTC' });
+    const report = await analyzeReport({
+      reference: referenceTable,
+      current: flightsTable(flights, monthRows, `${monthName} 2001 (streamed flights)`, monthScores),
+      spec: { task: 'binary', features: FLIGHT_FEATURES, score: 'score', label: 'label', groups: ['origin'], threshold, minGroupSize: modelConfig.minGroupSize, fdr: modelConfig.fdr },
+    });
+    const files = {
+      html: join(outDir, 'demo-report.html'),
+      json: join(outDir, 'demo-report.json'),
+      summary: join(outDir, 'demo-summary.json'),
+      dashboards: join(outDir, 'grafana'),
+      ...(options.databaseUrl === undefined ? { database: pgliteDir } : {}),
+    };
+    await writeFile(files.html, renderReportHtml(report));
+    await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
+    const dashboards = await writeDashboards(files.dashboards);
+    const seconds = { total: (performance.now() - started) / 1000, stream: streamSeconds };
+    const result: FlightsDemoResult = { summary, streamed: events, seconds, eventsPerSecond, alertsDelivered: delivered, files };
+    await writeFile(
+      files.summary,
+      `${JSON.stringify({ model: DEMO_MODEL, version: DEMO_VERSION, threshold, januaryDelayRate: positiveRate, every: options.every, streamed: events, seconds, eventsPerSecond, notifications: receiverLines, ...summary }, null, 2)}\n`,
+    );
+
+    io.stdout(`\n${formatStreamSummary(summary)}`);
+    io.stdout(
+      [
+        '',
+        `Done in ${seconds.total.toFixed(1)} s (stream ${seconds.stream.toFixed(1)} s, ${Math.round(eventsPerSecond).toLocaleString('en-US')} events/s).`,
+        `  HTML report (${monthName} against January)  ${files.html}`,
+        `  JSON report                              ${files.json}`,
+        `  summary (JSON)                           ${files.summary}`,
+        `  Grafana dashboards (${dashboards.filter((p) => p.endsWith('.json')).length}) and provisioning    ${files.dashboards}`,
+        options.databaseUrl === undefined
+          ? `  the demo's database (embedded PGlite)    ${pgliteDir}`
+          : `  metric rows and incidents                ${redactUrl(options.databaseUrl)}, schema ${options.schema}`,
+        '',
+      ].join('\n'),
+    );
+    return result;
+  } finally {
+    progress = undefined;
+    await alerting?.close();
+    await receiver.close();
+    await store?.close();
+  }
+}
+
+/**
+ * The demo's vigil.yaml, as an object: one model, its owner reached by webhook, and the default rules of the high
+ * risk tier (docs/configuration.md): PSI > 0.1 / 0.25, ECE > 0.05, statistical parity difference > 0.1, 1 of 1.
+ */
+function demoConfig(o: { threshold: number; webhook: string; windowSize: string; windowSlide: string; databaseUrl?: string; redisUrl?: string }): VigilConfig {
+  const raw = {
+    ...(o.databaseUrl !== undefined ? { database: { url: o.databaseUrl } } : {}),
+    ...(o.redisUrl !== undefined ? { redis: { url: o.redisUrl } } : {}),
+    escalation: { default: { steps: [{ after: '0m', notify: ['owner'] }] } },
+    models: [
+      {
+        id: DEMO_MODEL,
+        task: 'binary',
+        threshold: o.threshold,
+        owner: { name: 'Flight operations ML (demo)', webhook: o.webhook },
+        riskTier: 'high',
+        features: Object.fromEntries(FLIGHT_FEATURES.map((f) => [f.name, f.kind])),
+        groups: ['origin'],
+        window: { size: o.windowSize, slide: o.windowSlide, allowedLateness: '1h' },
+      },
+    ],
+  };
+  // JSON is YAML; no environment: the demo's settings are its options, not VIGIL_* variables.
+  return parseConfig(JSON.stringify(raw), 'vigil demo', {});
+}
+
+/** Row indices from, from + n, from + 2n, … below `to`. */
+function everyNth(from: number, to: number, n: number, offset: number): Int32Array {
+  const out = new Int32Array(Math.max(0, Math.ceil((to - from - offset) / n)));
+  for (let k = 0; k < out.length; k++) out[k] = from + offset + k * n;
+  return out;
+}
+
+function isoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
