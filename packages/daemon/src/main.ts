@@ -5,7 +5,7 @@ const USAGE = `Usage: vigil <command> [options]
 
 Commands:
   report          one-shot drift, calibration, performance and fairness analysis of two files
-  demo            the Adult census demo: train a model, score two periods, report drift, calibration, fairness
+  demo            3M real flights through the whole pipeline: drift, calibration, fairness, alerts (--adult: census)
   run             the daemon: consume Kafka, keep windows in the database, analyse, serve the HTTP API
   reference fit   fit and store the reference profile of a model version
   replay          produce an NDJSON file of events to Kafka

@@ -4,6 +4,8 @@ export interface CommandIo {
   stderr(text: string): void;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** stderr is a terminal: progress may be redrawn in place (`vigil demo`). @defaultValue false */
+  readonly stderrIsTTY?: boolean;
 }
 
 /** Exit codes of every `vigil` command. */
