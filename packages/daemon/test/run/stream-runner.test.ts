@@ -3,6 +3,7 @@
  * late-label and re-analysis semantics of issue 3 without a broker in the way (the Kafka path is in
  * run-command.test.ts).
  */
+import { createAlerting } from '@vigil/alerts';
 import { fitReferenceProfile, type ReferenceProfile } from '@vigil/analyzers';
 import type { SourceBatch } from '@vigil/collector';
 import { parseConfig, type VigilConfig } from '@vigil/core';
@@ -135,6 +136,26 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const reference = await backend.newStore();
     await runner(reference, profile).handle(toPredictionBatch([...stream, ...closer], 0, 0));
     expect(await rowsOf(store)).toEqual(await rowsOf(reference));
+  });
+
+  it('a version without a reference profile opens a model-level incident, not analysed; its profile resolves it', async () => {
+    const store = await backend.newStore();
+    const alerting = await createAlerting({ config, store, now: () => NOW });
+    let clock = NOW;
+    const r = new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, alerts: alerting, now: () => clock });
+    const v2 = stream.slice(0, 600).map((e) => ({ ...e, version: '2' }));
+    await r.handle(toPredictionBatch(v2.slice(0, 300), 0, 0));
+    await r.handle(toPredictionBatch(v2.slice(300), 0, 300));
+    const open = await alerting.listIncidents({ model: model.id });
+    expect(open.map((i) => [i.version, i.kind, i.metric, i.status])).toEqual([['2', 'condition', 'no_reference_profile', 'firing']]);
+    expect(await store.loadBuckets(model.id, '2', T0 - MIN, T0 + 60 * MIN)).toEqual([]);
+
+    await store.saveReferenceProfile(model.id, '2', profile);
+    clock += 60_000; // past the runner's wait before it looks for a profile again
+    await r.handle(toPredictionBatch(v2.slice(0, 10).map((e) => ({ ...e, id: `${e.id}-again` })), 0, 600));
+    const after = await alerting.listIncidents({ model: model.id });
+    expect(after.map((i) => [i.metric, i.status])).toEqual([['no_reference_profile', 'resolved']]);
+    expect((await store.loadBuckets(model.id, '2', T0 - MIN, T0 + 60 * MIN)).reduce((n, b) => n + b.rows, 0)).toBe(10);
   });
 
   it('dead-letters bad events with the reason and keeps the good ones of the same batch', async () => {
