@@ -7,6 +7,7 @@ import {
   regularizedGammaP,
   regularizedGammaQ,
   smirnov,
+  smirnovEveryTerm,
 } from '../../src/stats/special-functions';
 import { expectClose, golden, reportWorstErrors } from './drift-golden';
 
@@ -104,5 +105,26 @@ describe('properties', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('smirnov sums every h-th term where that is the full sum to rounding', () => {
+  test('equals the term-by-term series over n = 100 … 100,003 and the whole smirnov region of kstwo', () => {
+    let compared = 0;
+    for (const n of [100, 141, 500, 1_000, 2_999, 6_000, 15_000, 40_000, 100_003]) {
+      for (let t = 0; t <= 20; t++) {
+        // n·x² from 2.2 to 370: where kstwo.sf takes 2·smirnov for n > 140.
+        const x0 = Math.sqrt((2.2 * (370 / 2.2) ** (t / 20)) / n);
+        // Also n·x an integer (a zero last term) and a half-integer.
+        for (const x of [x0, Math.round(x0 * n) / n, (Math.floor(x0 * n) + 0.5) / n]) {
+          if (!(x > 0 && x < 1)) continue;
+          const expected = smirnovEveryTerm(n, x);
+          if (expected < 1e-280) continue;
+          expectClose('smirnov (sampled) vs every term', smirnov(n, x), expected, { rel: 1e-12, abs: 0 });
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(400);
   });
 });
