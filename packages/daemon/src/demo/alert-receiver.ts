@@ -75,8 +75,8 @@ export function formatAlert(alert: ReceivedAlert): string {
   const threshold = alert.threshold === null || alert.threshold === undefined ? '' : ` ${alert.comparison ?? '>'} ${formatValue(alert.threshold)}`;
   const window = alert.window ? `window ${alert.window.start.slice(0, 10)} – ${alert.window.end.slice(0, 10)}` : '';
   const head = `ALERT [${alert.status}] ${alert.severity.padEnd(8)} ${alert.model}/${alert.version} ${subject}`;
-  // A resolve (or acknowledgement) notice carries the incident's last breach, not the window that cleared it.
-  if (alert.status !== 'firing') return `${head}  (last breach: ${value}${threshold}${window ? ` in the ${window}` : ''})`;
+  // A resolve (or acknowledgement) notice carries the incident's last recorded value and window.
+  if (alert.status !== 'firing') return `${head}  (last value ${value}, threshold ${threshold.replace(/^ \S+ /, '') || 'n/a'}${window ? `, ${window}` : ''})`;
   return `${head} = ${value}${threshold}${window ? `  ${window} (${(alert.window?.rows ?? 0).toLocaleString('en-US')} rows)` : ''}`;
 }
 

@@ -7,13 +7,13 @@ import { runCli } from '../cli/run-cli';
 
 const root = join(__dirname, '../../../..');
 
-describe('vigil demo on UCI Adult', () => {
+describe('vigil demo --adult (UCI Adult on the report path)', () => {
   const out = mkdtempSync(join(tmpdir(), 'vigil-demo-'));
   let stdout = '';
   let report: Report;
 
   beforeAll(async () => {
-    const result = await runCli(['demo', '--out', out], root);
+    const result = await runCli(['demo', '--adult', '--out', out], root);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.code).toBe(0);
     stdout = result.stdout;

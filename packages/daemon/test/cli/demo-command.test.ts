@@ -1,0 +1,137 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore, type Store } from '@vigil/store';
+import type { StreamSummary } from '../../src/demo/stream-summary';
+import { runCli } from './run-cli';
+
+const root = join(__dirname, '../../../..');
+
+interface SummaryFile extends StreamSummary {
+  streamed: number;
+  every: number;
+  threshold: number;
+  januaryDelayRate: number;
+  eventsPerSecond: number;
+  notifications: string[];
+}
+
+/**
+ * The flights demo on a deterministic slice of the real data: every 100th February–June flight (about 25,000
+ * events) in batches of 500 (a batch then spans about three days, less than a window), through the same pipeline
+ * as the default run, on a fresh embedded database.
+ */
+describe('vigil demo (flights through the streaming pipeline)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'vigil-flights-demo-'));
+  let result: { code: number; stdout: string; stderr: string };
+  let summary: SummaryFile;
+  let store: Store;
+
+  beforeAll(async () => {
+    result = await runCli(['demo', '--out', out, '--every', '100', '--batch-size', '500'], root);
+    if (result.code !== 0) throw new Error(`vigil demo failed (${result.code}):\n${result.stderr}`);
+    summary = JSON.parse(readFileSync(join(out, 'demo-summary.json'), 'utf8')) as SummaryFile;
+    store = await createStore({ dataDir: join(out, 'pglite') });
+  }, 120_000);
+
+  afterAll(async () => {
+    await store?.close();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it('streams the sampled flights exactly once and analyses every closed week of February–June', async () => {
+    expect(summary.every).toBe(100);
+    expect(summary.streamed).toBeGreaterThan(24_000);
+    expect(summary.streamed).toBeLessThan(26_000);
+    // The file source's offsets are committed with the batches: the store knows the whole stream was applied.
+    const offsets = await store.loadOffsets('vigil-demo', 'vigil.predictions');
+    expect(offsets).toEqual([expect.objectContaining({ partition: 0, nextOffset: String(summary.streamed) })]);
+    // Weeks start on Thursdays (as February 1, 2001 did); the week of June 28 is still open when the stream ends.
+    expect(summary.windows).toBe(21);
+    expect(summary.firstWindow).toBe('2001-02-01');
+    expect(summary.lastWindow).toBe('2001-06-21');
+    expect(result.stdout).toContain('Windows analysed: 21 (starting 2001-02-01 … 2001-06-21)');
+  });
+
+  it('stores the metric rows of every window, fairness rows per origin airport included', async () => {
+    const rows = await store.metricRows('flights-delay', { from: Date.UTC(2001, 0, 1), to: Date.UTC(2001, 6, 1), version: '2001-01' });
+    expect(rows.length).toBe(summary.metricRows);
+    const windowRows = rows.filter((r) => r.metric === 'rows');
+    expect(windowRows).toHaveLength(21);
+    // Each window counted its flights: together, every streamed flight but those of the open last week.
+    const counted = windowRows.reduce((s, r) => s + (r.value ?? 0), 0);
+    expect(counted).toBeGreaterThan(summary.streamed * 0.97);
+    expect(counted).toBeLessThan(summary.streamed);
+    const ord = rows.filter((r) => r.metric === 'selectionRate' && r.group === 'origin=ORD');
+    expect(ord).toHaveLength(21);
+    expect(rows.filter((r) => r.metric === 'ece' && r.feature === '' && r.group === '' && r.value !== null)).toHaveLength(21);
+  });
+
+  it('finds the outcome shift of the season: fewer delays in spring, and calibration that drifts from January', () => {
+    const byMonth = new Map(summary.calibration.map((c) => [c.period.slice(0, 7), c]));
+    const jan = byMonth.get('2001-01')!;
+    expect(jan.delayRate).toBeCloseTo(summary.januaryDelayRate, 2);
+    // Measured on the real data: February had more delays than January, April and May fewer.
+    expect(byMonth.get('2001-02')!.delayRate!).toBeGreaterThan(jan.delayRate! + 0.015);
+    expect(byMonth.get('2001-05')!.delayRate!).toBeLessThan(jan.delayRate! - 0.02);
+    for (const month of ['2001-02', '2001-04', '2001-05']) expect(byMonth.get(month)!.ece!).toBeGreaterThan(2 * jan.ece!);
+    expect(result.stdout).toMatch(/Calibration month by month/);
+    expect(result.stdout).toMatch(/2001-05 +[\d,]+ +1\d\.\d% +20\.\d%/);
+  });
+
+  it('reports the inputs as steady: schedules do not drift between January and June', () => {
+    const features = summary.drift.map((d) => d.feature);
+    expect(features).toEqual(['hour', 'dayOfWeek', 'distance', 'origin', 'destination', '$score']);
+    for (const d of summary.drift) {
+      expect(d.windows).toBe(21);
+      expect(d.drifted).toBe(0);
+      expect(d.maxPsi!).toBeLessThan(0.1);
+    }
+    expect(result.stdout).toMatch(/dayOfWeek +drifted in +0 of +21 windows; never drifted/);
+  });
+
+  it('raises alerts through rules, incidents, the queue and the owner webhook, and prints them as they arrive', () => {
+    const metrics = summary.incidents.map((i) => `${i.metric}:${i.group}`);
+    expect(metrics).toContain('ece:');
+    expect(metrics).toContain('statisticalParityDifference:origin');
+    // The week of February 22, 2001 (the worst calibration of the stream) opens a calibration incident.
+    expect(summary.incidents.some((i) => i.metric === 'ece' && i.window === '2001-02-22')).toBe(true);
+    // The demo waits for each closed window's notifications: every incident reached the owner, with the window
+    // that opened it; the parity incident fires from the first week on and stays.
+    const firing = summary.notifications.filter((line) => line.startsWith('ALERT [firing]'));
+    expect(firing).toHaveLength(summary.incidents.length);
+    for (const i of summary.incidents) expect(firing.some((line) => line.includes(` ${i.metric}`) && line.includes(`window ${i.window} `))).toBe(true);
+    expect(firing.some((line) => line.includes('statisticalParityDifference[origin]') && line.includes('window 2001-02-01'))).toBe(true);
+    expect(summary.notifications.filter((line) => line.startsWith('ALERT [resolved]')).length).toBe(summary.incidents.filter((i) => i.status === 'resolved').length);
+    for (const line of summary.notifications) expect(result.stdout).toContain(line);
+    expect(result.stdout).toMatch(/Incidents opened: \d+/);
+  });
+
+  it('compares airports: per-group rates over the stream against January', () => {
+    const fairness = summary.fairness!;
+    expect(fairness.attribute).toBe('origin');
+    expect(fairness.groups.map((g) => g.group)).toEqual(expect.arrayContaining(['ORD', 'ATL', 'DFW', 'other']));
+    expect(fairness.statisticalParityDifference!).toBeGreaterThan(0.1);
+    for (const g of fairness.groups) expect(g.januarySelectionRate).not.toBeNull();
+    expect(result.stdout).toMatch(/Groups by origin over the whole stream/);
+  });
+
+  it('writes the HTML report, the JSON report and the Grafana dashboards, and says where they are', () => {
+    const html = readFileSync(join(out, 'demo-report.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    const report = JSON.parse(readFileSync(join(out, 'demo-report.json'), 'utf8')) as { rows: { reference: number; current: number } };
+    // June's streamed flights (every 100th) against the January reference.
+    expect(report.rows.current).toBeGreaterThan(4_000);
+    expect(report.rows.current).toBeLessThan(5_500);
+    expect(report.rows.reference).toBeGreaterThan(400_000);
+    expect(html).toContain('origin');
+    expect(result.stdout).toContain('HTML report (June against January)');
+    const dashboards = readdirSync(join(out, 'grafana'), { recursive: true }).map(String).filter((p) => p.endsWith('.json'));
+    expect(dashboards.length).toBeGreaterThan(0);
+    for (const file of ['demo-report.html', 'demo-summary.json', 'grafana']) expect(result.stdout).toContain(join(out, file));
+    expect(result.stdout).toMatch(/Done in [\d.]+ s \(stream [\d.]+ s, [\d,]+ events\/s\)/);
+    // Not a terminal: progress comes as plain lines with the rate.
+    expect(result.stderr).toMatch(/streaming: [\d,]+\/[\d,]+ events \(100%\) +[\d,]+ events\/s/);
+    expect(result.stderr).not.toContain('\r');
+  });
+});
