@@ -32,6 +32,8 @@ export interface KafkaSourceOptions extends KafkaConnectionOptions {
    * Kafka's own committed offsets are never used: the store holds them, written with the batch's effects.
    */
   readonly offsetsFor?: OffsetsFor;
+  /** Told when the consumer joins its group (it can consume) and when it loses the brokers (it restarts). */
+  readonly onConnection?: (state: 'joined' | 'lost') => void;
   /** Where a partition without a stored offset starts. @defaultValue true (the earliest retained message) */
   readonly fromBeginning?: boolean;
   /** Partitions whose batches are handled at the same time: the bound on batches in flight. @defaultValue 1 */
@@ -150,9 +152,11 @@ export class KafkaSource implements PredictionSource {
     this.done.catch(() => undefined);
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.assignmentReady = this.seekAssigned(event.payload.memberAssignment);
+      options.onConnection?.('joined');
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       if (event.payload.restart) {
+        options.onConnection?.('lost');
         this.logger.warn({ err: event.payload.error }, 'kafka consumer crashed; it restarts');
         return;
       }
@@ -180,7 +184,7 @@ export class KafkaSource implements PredictionSource {
       await this.consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
         eachBatch: (payload) => this.eachBatch(payload, handler),
       });
       this.logger.info({ topics: this.options.topics }, 'consuming');

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { createAlerting } from '@vigil/alerts';
 import { KafkaSource, produceMessages } from '@vigil/collector';
-import { createLogger, VigilError, type KafkaConfig, type LogLevel } from '@vigil/core';
+import { createLogger, isVigilError, VigilError, type KafkaConfig, type LogLevel } from '@vigil/core';
 import { alertDeliveryMetrics } from '../http/alert-metrics';
 import { createHttpApi } from '../http/http-api';
 import { PrometheusRegistry } from '../http/prometheus-registry';
@@ -15,7 +15,7 @@ import { StreamRunner } from '../run/stream-runner';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, describeTarget, openStore } from './database';
 
-const USAGE = `Usage: vigil run -c vigil.yaml [--log-level info] [--maintain-every 5s]
+const USAGE = `Usage: vigil run -c vigil.yaml [--log-level info] [--maintain-every-ms 5000]
 
 The daemon: consumes prediction and label events from Kafka, keeps the window accumulators in the database with
 exactly-once effect, analyses every window as it closes (and again when late labels change it), and serves the
@@ -98,15 +98,26 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     logger,
   });
 
+  // A failing batch or pass makes the daemon not ready, under what failed: the database, or the batch itself
+  // (retried without end, since skipping it would lose its events: an operator must look).
+  const failing = (error: unknown): string => (isVigilError(error) && !error.code.startsWith('VIGIL_STORE') ? `batch failing: ${error.code}` : 'database');
+  const failures = new Map<'batch' | 'maintenance', string>();
+  const setFailure = (where: 'batch' | 'maintenance', error?: unknown) => (error === undefined ? failures.delete(where) : failures.set(where, failing(error)));
   const problems = new Set<string>(['starting']);
   const server = createServer(
-    createHttpApi({ store, http: config.http, registry, alerting, notReadyReasons: () => [...problems], logger }),
+    createHttpApi({ store, http: config.http, registry, alerting, notReadyReasons: () => [...new Set([...problems, ...failures.values()])], logger }),
   );
   const source = new KafkaSource({
     ...connection,
     groupId: kafka.groupId,
     topics: [kafka.topics.predictions, kafka.topics.labels],
     offsetsFor: async (topic) => new Map((await store.loadOffsets(kafka.groupId, topic)).map((o) => [o.partition, o.nextOffset])),
+    // Ready once the group is joined (whether or not messages come); not while the consumer reconnects.
+    onConnection: (state) => {
+      problems.delete('starting');
+      if (state === 'joined') problems.delete('kafka');
+      else problems.add('kafka');
+    },
   });
   await alerting.start();
   await listen(server, config.http.port, config.http.host);
@@ -121,9 +132,9 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const timer = setInterval(() => {
     maintaining = maintaining.then(() =>
       runner.maintain().then(
-        () => problems.delete('database'),
+        () => setFailure('maintenance'),
         (error: unknown) => {
-          problems.add('database');
+          setFailure('maintenance', error);
           logger.warn({ err: error }, 'maintenance pass failed; retried at the next one');
         },
       ),
@@ -132,13 +143,12 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
 
   const stop = once(['SIGTERM', 'SIGINT']);
   const consuming = source.run(async (batch) => {
-    problems.delete('starting');
     try {
       await runner.handle(batch);
-      problems.delete('database');
+      setFailure('batch');
     } catch (error) {
       // The source retries the batch with backoff; meanwhile the daemon says it is not ready.
-      problems.add('database');
+      setFailure('batch', error);
       throw error;
     }
   });

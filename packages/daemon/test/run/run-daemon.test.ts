@@ -3,7 +3,7 @@
  * PostgreSQL. The metric rows it ends with must equal those of the in-process runner fed the same events
  * directly — uninterrupted, and across a `kill -9` in the middle of the stream.
  */
-import { exited, labelEvents, MIN, openHarness, T0, waitFor } from './daemon-harness';
+import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor } from './daemon-harness';
 import { makeEvents } from './stream-fixtures';
 
 jest.setTimeout(180_000);
@@ -17,9 +17,12 @@ describe('vigil run against Kafka and PostgreSQL', () => {
   it('turns Kafka messages into the metric rows of the same events analysed directly, and stops on SIGTERM', async () => {
     const h = await openHarness('run-e2e');
     try {
+      // Ready as soon as it has joined its group, before any message exists.
+      const daemon = h.start();
+      const port = await httpPort(daemon);
+      await waitFor('/readyz to answer 200 on empty topics', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, [daemon], 60_000);
       await h.produce('p.ndjson', h.predictions, events);
       await h.produce('l.ndjson', h.labels, labels);
-      const daemon = h.start();
       await waitFor('the daemon to consume and analyse everything', () => h.settled(totals), [daemon]);
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
