@@ -189,6 +189,8 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       const before = windows;
       await runner.handle(batch);
       alertingRef.kick();
+      events = Number(batch.nextOffset);
+      progress?.update({ events, windows, alerts: receiver.received.length, eventTime: flights.ts[streamRows[events - 1] as number] ?? Number.NaN });
       // A replay runs months in seconds: it waits for the notifications of the windows it just closed, so each
       // alert is delivered (and printed) next to its window, before the next window can resolve it. A live
       // daemon does not wait; its relay delivers within its poll interval.
@@ -196,8 +198,6 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       // The embedded database answers without I/O, so a busy stream would starve the timers and sockets of the
       // outbox relay and the webhook: let them run between batches, as a Kafka fetch would.
       else await new Promise((resolve) => setImmediate(resolve));
-      events = Number(batch.nextOffset);
-      progress?.update({ events, windows, alerts: receiver.received.length, eventTime: flights.ts[streamRows[events - 1] as number] ?? Number.NaN });
     });
     await runner.maintain();
     const streamSeconds = (performance.now() - streamStarted) / 1000;
