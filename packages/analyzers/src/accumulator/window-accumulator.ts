@@ -258,16 +258,19 @@ function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: Ana
   const predicted = binary ? predictedClass(table, spec) : scores;
 
   if (labels && scores) {
-    const fineEdges = profile.score?.fineEdges ?? [];
+    // The AUC's fine score bins come from the reference's scores; a reference without scores has none.
+    const fineEdges = profile.score?.fineEdges;
     for (let i = 0; i < table.rowCount; i++) {
       const y = labels[i] as number;
       const s = scores[i] as number;
       if (y !== y || s !== s) continue;
       out.labelled++;
       if (binary) {
-        const fine = binIndex(fineEdges, s);
-        if (y === 1) out.positiveFine[fine]!++;
-        else out.negativeFine[fine]!++;
+        if (fineEdges) {
+          const fine = binIndex(fineEdges, s);
+          if (y === 1) out.positiveFine[fine]!++;
+          else out.negativeFine[fine]!++;
+        }
         out.sumLogLoss += clippedLogLossTerm(s, y);
         out.sumSquaredError += (s - y) * (s - y);
       } else {

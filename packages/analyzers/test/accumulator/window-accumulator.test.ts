@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { selectRows, type Column, type Table } from '@vigil/core';
-import { accumulate, emptyAccumulator, fitReferenceProfile, mergeAccumulators, type AnalysisSpec, type NumericProfile, type WindowAccumulator } from '@vigil/analyzers';
+import { accumulate, analyzeWindow, emptyAccumulator, fitReferenceProfile, mergeAccumulators, type AnalysisSpec, type NumericProfile, type WindowAccumulator } from '@vigil/analyzers';
 import { numericAccumulatorFromSorted } from '../../src/accumulator/window-accumulator';
 
 const CATEGORIES = ['a', 'b', 'c', 'd'];
@@ -128,5 +128,20 @@ describe('numeric accumulators computed from sorted values', () => {
         expect(canonical(fast)).toEqual(canonical(plain));
       }),
     );
+  });
+
+  it('a reference without scores still takes labelled windows: merges, calibration, no AUC', () => {
+    const rows = (n: number, seed: number): Row[] => Array.from({ length: n }, (_, i) => ({ x: (i * seed) % 40, c: i % 4, score: ((i * 7 + seed) % 17) / 16, label: i % 3 === 0 ? null : (i + seed) % 2, g: i % 3 }));
+    // The reference file has the features only (no score column): the profile has no score bins.
+    const profile = fitReferenceProfile(table(rows(200, 1)), { ...spec, score: undefined, label: undefined });
+    expect(profile.score).toBeUndefined();
+    const a = accumulate(emptyAccumulator(profile, spec), profile, spec, table(rows(60, 2)));
+    const b = accumulate(emptyAccumulator(profile, spec), profile, spec, table(rows(50, 3)));
+    // As a window is analysed: an empty accumulator, then each stored bucket merged in.
+    const merged = mergeAccumulators(mergeAccumulators(emptyAccumulator(profile, spec), a), b);
+    expect(merged.outcome.labelled).toBe(a.outcome.labelled + b.outcome.labelled);
+    const analysis = analyzeWindow(profile, merged, spec);
+    expect(analysis.performance?.auc).toBeNaN();
+    expect(analysis.performance?.accuracy).toBeGreaterThan(0);
   });
 });
