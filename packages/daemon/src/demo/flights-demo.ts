@@ -178,7 +178,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     });
     note(
       `streaming ${streamRows.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} February–June flights` +
-        `${options.every > 1 ? ` (every ${options.every}th)` : ''} through the pipeline in batches of ${options.batchSize}: ` +
+        `${options.every > 1 ? ` (every ${ordinal(options.every)})` : ''} through the pipeline in batches of ${options.batchSize}: ` +
         `${options.windowSize} windows sliding by ${options.windowSlide}, alerts to ${options.redisUrl !== undefined ? 'BullMQ on Redis' : 'the in-process queue'}`,
     );
 
@@ -315,6 +315,13 @@ function everyNth(from: number, to: number, n: number, offset: number): Int32Arr
   const out = new Int32Array(Math.max(0, Math.ceil((to - from - offset) / n)));
   for (let k = 0; k < out.length; k++) out[k] = from + offset + k * n;
   return out;
+}
+
+/** 2 → 2nd, 5 → 5th, 11 → 11th, 21 → 21st. */
+function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
 }
 
 function isoDay(ms: number): string {
