@@ -113,14 +113,13 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     if (progress) progress.print(line, io.stdout);
     else io.stdout(`${line}\n`);
   });
-  const config = demoConfig({ threshold, webhook: receiver.url, windowSize: options.windowSize, windowSlide: options.windowSlide, databaseUrl: options.databaseUrl, redisUrl: options.redisUrl });
-  const modelConfig = config.models[0]!;
-
   const pgliteDir = join(outDir, 'pglite');
   let store: Store | undefined;
   let alerting: Alerting | undefined;
   const logger: Logger = createLogger({ level: 'warn', write: (line) => (progress ? progress.print(line, io.stderr) : io.stderr(`${line}\n`)) });
   try {
+    const config = demoConfig({ threshold, webhook: receiver.url, windowSize: options.windowSize, windowSlide: options.windowSlide, databaseUrl: options.databaseUrl, redisUrl: options.redisUrl });
+    const modelConfig = config.models[0]!;
     if (options.databaseUrl === undefined) {
       // A fresh embedded database per run: the demo's offsets and windows start from nothing.
       await rm(pgliteDir, { recursive: true, force: true });
