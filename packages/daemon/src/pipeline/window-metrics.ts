@@ -20,7 +20,11 @@ export function windowMetricRows(window: WindowKey, acc: WindowAccumulator, anal
   add('rows', acc.rows);
   add('labelledRows', acc.outcome.labelled);
   for (const d of analysis.drift) {
-    for (const [metric, value] of Object.entries(d.metrics)) if (metric !== 'referenceMissingRate') add(metric, value, d.feature);
+    // The deciding test's p-value row carries its Benjamini–Hochberg adjustment: p-value rules judge that one.
+    const tested = d.pValueAdjusted === undefined ? undefined : d.method === 'ks' ? 'ksPValue' : d.method === 'chi2' ? 'chi2PValue' : undefined;
+    for (const [metric, value] of Object.entries(d.metrics)) {
+      if (metric !== 'referenceMissingRate') add(metric, value, d.feature, '', metric === tested ? { pValueAdjusted: d.pValueAdjusted } : undefined);
+    }
     add('drifted', d.drifted ? 1 : 0, d.feature, '', driftDetails(d));
   }
   if (analysis.prediction) {
