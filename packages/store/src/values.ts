@@ -29,10 +29,19 @@ export function toIso(ms: number, what: string): string {
  * runner's sandbox) are Dates and Uint8Arrays that fail `instanceof` against this realm's constructors.
  */
 
+/** A time as epoch milliseconds: from a timestamptz (Date or string) or an epoch-ms bigint (number, bigint or its digits). */
 export function toMs(value: unknown): number {
   if (Object.prototype.toString.call(value) === '[object Date]') return (value as Date).getTime();
   if (typeof value === 'number') return value;
-  return new Date(String(value)).getTime();
+  if (typeof value === 'bigint') return Number(value);
+  const text = String(value);
+  return /^-?\d+$/.test(text) ? Number(text) : new Date(text).getTime();
+}
+
+/** An epoch-milliseconds time as a bigint parameter, checked like {@link toIso}. */
+export function toMsParam(ms: number, what: string): string {
+  if (!Number.isFinite(ms)) throw new VigilError('VIGIL_INTERNAL', `${what} is not a time in epoch milliseconds: ${ms}`);
+  return String(Math.trunc(ms));
 }
 
 export function toNumber(value: unknown): number {

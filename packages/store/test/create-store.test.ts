@@ -1,5 +1,6 @@
 import { isVigilError } from '@vigil/core';
 import type { Batch, BucketDelta, MergeAccumulators } from '../src/batch/apply-batch';
+import type { LabelMatch } from '../src/stream/labels';
 import type { Store } from '../src/create-store';
 import type { MetricRow } from '../src/metrics/metric-rows';
 import { BACKENDS, openBackend, type TestBackend } from './helpers/database';
@@ -166,6 +167,47 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     expect(left.size).toBe(n / 2);
     expect(left.has('req-0')).toBe(false);
     expect(left.has('req-9999')).toBe(true);
+  });
+
+  it('keeps every index column exact through its array literal: quotes, backslashes, commas, NULL-like text, NaN', async () => {
+    const awkward = ['a"b', 'back\\slash', 'comma,brace{}', ' NULL ', 'NULL', '', 'ünï ✓', EVIL];
+    const predictions = awkward.map((text, i) => ({
+      model: 'm-literal',
+      id: `${text}#${i}`,
+      version: i === 5 ? '' : text,
+      ts: T0 + i * 1_000 + 0.4,
+      bucketStart: T0,
+      expiresAt: T0 + 60 * MINUTE,
+      score: i === 1 ? Number.NaN : i === 2 ? null : 0.1 + i / 100,
+      prediction: i % 2,
+      groups: { sex: text, race: i === 3 ? null : 'x"y' },
+    }));
+    expect(await store.applyBatch(batch(11, 0, predictions.length, [], { predictions }), add)).toMatchObject({ applied: true, predictions: awkward.length });
+    const found = await store.lookupPredictions('m-literal', predictions.map((p) => p.id));
+    expect(found.size).toBe(awkward.length);
+    expect(found.get(predictions[7]!.id)).toEqual({ version: EVIL, ts: T0 + 7_000, bucketStart: T0 });
+
+    let matches: LabelMatch[] = [];
+    const labels = predictions.map((p) => ({ model: p.model, id: p.id, label: 1, ts: T0 + 2 * MINUTE, expiresAt: T0 + 90 * MINUTE }));
+    await store.applyBatch(batch(12, 0, 1, [], { labels }), add, (m) => {
+      matches = [...m];
+      return { buckets: [], windows: [] };
+    });
+    expect(matches).toHaveLength(awkward.length);
+    const byId = new Map(matches.map((m) => [m.id, m]));
+    predictions.forEach((p, i) => {
+      expect(byId.get(p.id)).toEqual({
+        model: 'm-literal',
+        id: p.id,
+        version: p.version,
+        bucketStart: T0,
+        ts: T0 + i * 1_000,
+        score: i === 1 || i === 2 ? null : p.score,
+        prediction: i % 2,
+        groups: p.groups,
+        label: 1,
+      });
+    });
   });
 
   it('stores dead letters with their raw bytes, truncated past the limit, and marks them replayed', async () => {

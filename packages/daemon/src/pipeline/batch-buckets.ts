@@ -61,25 +61,35 @@ export function batchBuckets(
   const label = numericValues(table, BATCH_COLUMNS.label);
   const attributes = groupAttributes(model).map((a) => [a, table.columns.get(groupColumnName(a)) as CategoricalColumn | undefined] as const);
 
-  const rowsByKey = new Map<string, { version: string; bucketStart: number; rows: number[] }>();
-  const predictions: PredictionIndexRow[] = [];
+  // Rows of one (version, bucket) as runs of consecutive rows: a partition's events come nearly in event-time
+  // order, so a batch is a few long runs, counted in place (views of the columns) instead of copied row by row.
+  const byKey = new Map<string, BucketRows>();
+  const runs: { entry: BucketRows; start: number; end: number }[] = [];
+  const predictions: PredictionIndexRow[] = new Array<PredictionIndexRow>(batch.rowCount);
+  const groupsOf = groupObjects(attributes);
   let maxEventTs = -Infinity;
+  let lastCode = NaN;
+  let lastBucket = NaN;
+  let run: { entry: BucketRows; start: number; end: number } | undefined;
   for (let i = 0; i < batch.rowCount; i++) {
     const code = batch.version.codes[i] as number;
     const version = code < 0 ? '' : (batch.version.categories[code] as string);
     const ts = batch.ts[i] as number;
     if (ts > maxEventTs) maxEventTs = ts;
     const bucketStart = windows.bucketOf(ts);
-    const key = `${version}\u0000${bucketStart}`;
-    let entry = rowsByKey.get(key);
-    if (!entry) {
-      entry = { version, bucketStart, rows: [] };
-      rowsByKey.set(key, entry);
+    if (run !== undefined && code === lastCode && bucketStart === lastBucket) {
+      run.end = i + 1;
+    } else {
+      const key = `${version}\u0000${bucketStart}`;
+      let entry = byKey.get(key);
+      if (!entry) byKey.set(key, (entry = { version, bucketStart, rows: 0 }));
+      run = { entry, start: i, end: i + 1 };
+      runs.push(run);
+      lastCode = code;
+      lastBucket = bucketStart;
     }
-    entry.rows.push(i);
-    const groups: Record<string, string | null> = {};
-    for (const [attribute, column] of attributes) groups[attribute] = column ? categoryAt(column, i) : null;
-    predictions.push({
+    run.entry.rows++;
+    predictions[i] = {
       model: batch.model,
       id: batch.ids[i] as string,
       version,
@@ -90,24 +100,108 @@ export function batchBuckets(
       score: known(score?.[i]),
       prediction: known(prediction?.[i]),
       label: known(label?.[i]),
-      groups,
-    });
+      // Shared by the rows with the same attribute values; nobody mutates it.
+      groups: groupsOf(i),
+    };
   }
 
   const buckets: BucketDelta<WindowAccumulator>[] = [];
   const touched: WindowKey[] = [];
   const unprofiled = new Map<string, number>();
-  for (const { version, bucketStart, rows } of rowsByKey.values()) {
-    const profile = profileFor(version);
-    if (!profile) {
-      unprofiled.set(version, (unprofiled.get(version) ?? 0) + rows.length);
-      continue;
+  const accumulators = new Map<BucketRows, WindowAccumulator>();
+  const profiles = new Map<BucketRows, ReferenceProfile>();
+  for (const entry of byKey.values()) {
+    const profile = profileFor(entry.version);
+    if (!profile) unprofiled.set(entry.version, (unprofiled.get(entry.version) ?? 0) + entry.rows);
+    else {
+      profiles.set(entry, profile);
+      accumulators.set(entry, emptyAccumulator(profile, spec));
     }
-    const acc = byAttribute(accumulate(emptyAccumulator(profile, spec), profile, spec, selectRowsOf(table, rows)), model, spec);
-    buckets.push({ model: batch.model, version, bucketStart, accumulator: acc, rows: rows.length });
+  }
+  if (runs.length <= MAX_RUNS_IN_PLACE_PER_BUCKET * byKey.size) {
+    for (const { entry, start, end } of runs) {
+      const acc = accumulators.get(entry);
+      if (acc) accumulate(acc, profiles.get(entry)!, spec, rowRange(table, start, end));
+    }
+  } else {
+    // Interleaved buckets (events far out of order): one copy of each bucket's rows, as before.
+    const rowsOf = new Map<BucketRows, number[]>();
+    for (const { entry, start, end } of runs) {
+      let rows = rowsOf.get(entry);
+      if (!rows) rowsOf.set(entry, (rows = []));
+      for (let i = start; i < end; i++) rows.push(i);
+    }
+    for (const [entry, rows] of rowsOf) {
+      const acc = accumulators.get(entry);
+      if (acc) accumulate(acc, profiles.get(entry)!, spec, selectRows(table, rows));
+    }
+  }
+  for (const [entry, acc] of accumulators) {
+    const { version, bucketStart, rows } = entry;
+    buckets.push({ model: batch.model, version, bucketStart, accumulator: byAttribute(acc, model, spec), rows });
     touched.push(...windowsOf(batch.model, version, bucketStart, windows));
   }
   return { buckets, predictions, windows: touched, maxEventTs, unprofiled: [...unprofiled].map(([version, rows]) => ({ version, rows })) };
+}
+
+interface BucketRows {
+  version: string;
+  bucketStart: number;
+  rows: number;
+}
+
+/**
+ * Runs per bucket up to which a batch is counted run by run, in place; beyond it (events far out of event-time
+ * order, many short runs) each bucket's rows are copied once and counted together.
+ */
+const MAX_RUNS_IN_PLACE_PER_BUCKET = 4;
+
+/** Rows [start, end) of `table` as views of its columns (no copy); the whole table when that is all of it. */
+function rowRange(table: Table, start: number, end: number): Table {
+  if (start === 0 && end === table.rowCount) return table;
+  const columns = new Map<string, Column>();
+  for (const [name, column] of table.columns) {
+    columns.set(
+      name,
+      column.kind === 'numeric'
+        ? { name, kind: 'numeric', values: column.values.subarray(start, end) }
+        : { name, kind: 'categorical', categories: column.categories, codes: column.codes.subarray(start, end) },
+    );
+  }
+  return { source: table.source, rowCount: end - start, columns };
+}
+
+/**
+ * The raw group attribute values of a row as an object shared by every row with the same values (one per
+ * combination of dictionary codes, not one per row).
+ */
+function groupObjects(attributes: readonly (readonly [string, CategoricalColumn | undefined])[]): (row: number) => Record<string, string | null> {
+  const build = (row: number): Record<string, string | null> => {
+    const groups: Record<string, string | null> = {};
+    for (const [attribute, column] of attributes) groups[attribute] = column ? categoryAt(column, row) : null;
+    return groups;
+  };
+  // The codes of a row as one mixed-radix number (code −1, missing, is digit 0); a string past 2^52 combinations.
+  let combinations = 1;
+  for (const [, column] of attributes) combinations *= (column?.categories.length ?? 0) + 1;
+  if (combinations <= Number.MAX_SAFE_INTEGER) {
+    const cache = new Map<number, Record<string, string | null>>();
+    return (row) => {
+      let key = 0;
+      for (const [, column] of attributes) key = key * ((column?.categories.length ?? 0) + 1) + (column ? (column.codes[row] as number) + 1 : 0);
+      let groups = cache.get(key);
+      if (!groups) cache.set(key, (groups = build(row)));
+      return groups;
+    };
+  }
+  const cache = new Map<string, Record<string, string | null>>();
+  return (row) => {
+    let key = '';
+    for (const [, column] of attributes) key += `${column ? (column.codes[row] as number) : -1},`;
+    let groups = cache.get(key);
+    if (!groups) cache.set(key, (groups = build(row)));
+    return groups;
+  };
 }
 
 /**
@@ -186,9 +280,4 @@ function known(value: number | undefined): number | null {
 function numericValues(table: Table, name: string): Float64Array | undefined {
   const column = table.columns.get(name);
   return column?.kind === 'numeric' ? column.values : undefined;
-}
-
-/** Rows are ascending, so all of them are the whole table. */
-function selectRowsOf(table: Table, rows: number[]): Table {
-  return rows.length === table.rowCount ? table : selectRows(table, rows);
 }

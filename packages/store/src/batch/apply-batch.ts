@@ -3,6 +3,7 @@ import type { SqlExecutor } from '../sql/sql-client';
 import type { StoredOffset } from '../offsets/offsets';
 import { joinLabelsIn, type LabelInput, type LabelMatch } from '../stream/labels';
 import { advanceWatermarksIn, touchWindowsIn, type WatermarkInput, type WindowKey } from '../stream/windows';
+import { numberArrayLiteral, textArrayLiteral } from './array-literal';
 import { toIso, toMs, toNumber, toOffset, type Offset } from '../values';
 
 /** The offsets a batch covers on one partition: it holds the messages firstOffset ≤ offset < nextOffset. */
@@ -201,7 +202,14 @@ export async function applyBatchIn<A>(
 
 async function registerModels(tx: SqlExecutor, pairs: ReadonlyArray<{ model: string; version: string }>): Promise<void> {
   if (pairs.length === 0) return;
-  const unique = [...new Map(pairs.map((p) => [`${p.model}\u0000${p.version}`, p])).values()].sort((a, b) =>
+  // Distinct pairs without a key string per row: a batch has thousands of rows and a handful of pairs.
+  const versionsOf = new Map<string, Set<string>>();
+  for (const p of pairs) {
+    let versions = versionsOf.get(p.model);
+    if (!versions) versionsOf.set(p.model, (versions = new Set()));
+    versions.add(p.version);
+  }
+  const unique = [...versionsOf].flatMap(([model, versions]) => [...versions].map((version) => ({ model, version }))).sort((a, b) =>
     a.model < b.model ? -1 : a.model > b.model ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0,
   );
   const models = unique.map((p) => p.model);
@@ -274,30 +282,71 @@ export async function mergeBucketsIn<A>(tx: SqlExecutor, deltas: readonly Bucket
   return all.length;
 }
 
-/** (c) One INSERT for the whole batch; a prediction id seen before keeps its first entry (a producer retry). */
+/**
+ * (c) One INSERT for the whole batch; a prediction id seen before keeps its first entry (a producer retry). Times are
+ * epoch milliseconds (migration 0004) and each column travels as one array literal (see array-literal.ts).
+ */
 async function insertPredictions(tx: SqlExecutor, rows: readonly PredictionIndexRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   await registerModels(tx, rows);
+  const n = rows.length;
+  const models: string[] = new Array<string>(n);
+  const ids: string[] = new Array<string>(n);
+  const versions: string[] = new Array<string>(n);
+  const ts = new Float64Array(n);
+  const buckets = new Float64Array(n);
+  const expiries = new Float64Array(n);
+  const scores: (number | null | undefined)[] = new Array<number | null | undefined>(n);
+  const predictions: (number | null | undefined)[] = new Array<number | null | undefined>(n);
+  const labels: (number | null | undefined)[] = new Array<number | null | undefined>(n);
+  const groups: string[] = new Array<string>(n);
+  // Rows of one batch share few distinct group objects (the decoder's batchBuckets reuses one per combination).
+  const groupJson = new Map<object, string>();
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    models[i] = r.model;
+    ids[i] = r.id;
+    versions[i] = r.version;
+    ts[i] = checkedMs(r.ts, 'ts');
+    buckets[i] = checkedMs(r.bucketStart, 'bucketStart');
+    expiries[i] = checkedMs(r.expiresAt, 'expiresAt');
+    scores[i] = r.score;
+    predictions[i] = r.prediction;
+    labels[i] = r.label;
+    const g = r.groups;
+    if (g === undefined) groups[i] = '{}';
+    else {
+      let json = groupJson.get(g);
+      if (json === undefined) groupJson.set(g, (json = JSON.stringify(g)));
+      groups[i] = json;
+    }
+  }
   const result = await tx.query(
     `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, score, prediction, groups, label, labelled_at)
-     SELECT u.m, u.i, u.v, u.t::timestamptz, u.b::timestamptz, u.e::timestamptz, u.s, u.p, u.g::jsonb, u.l, CASE WHEN u.l IS NULL THEN NULL ELSE now() END
-     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[], $9::text[], $10::float8[])
+     SELECT u.m, u.i, u.v, u.t, u.b, u.e, u.s, u.p, u.g, u.l, CASE WHEN u.l IS NULL THEN NULL ELSE now() END
+     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::float8[], $8::float8[], $9::text[], $10::float8[])
        AS u(m, i, v, t, b, e, s, p, g, l)
      ON CONFLICT (model, id) DO NOTHING`,
     [
-      rows.map((r) => r.model),
-      rows.map((r) => r.id),
-      rows.map((r) => r.version),
-      rows.map((r) => toIso(r.ts, 'ts')),
-      rows.map((r) => toIso(r.bucketStart, 'bucketStart')),
-      rows.map((r) => toIso(r.expiresAt, 'expiresAt')),
-      rows.map((r) => finiteOrNull(r.score)),
-      rows.map((r) => finiteOrNull(r.prediction)),
-      rows.map((r) => JSON.stringify(r.groups ?? {})),
-      rows.map((r) => finiteOrNull(r.label)),
+      textArrayLiteral(models),
+      textArrayLiteral(ids),
+      textArrayLiteral(versions),
+      numberArrayLiteral(ts),
+      numberArrayLiteral(buckets),
+      numberArrayLiteral(expiries),
+      numberArrayLiteral(scores),
+      numberArrayLiteral(predictions),
+      textArrayLiteral(groups),
+      numberArrayLiteral(labels),
     ],
   );
   return result.rowCount;
+}
+
+/** An epoch-ms time of the index in whole milliseconds (bigint columns), cut like a Date's (towards zero). */
+function checkedMs(ms: number, what: string): number {
+  if (!Number.isFinite(ms)) throw new VigilError('VIGIL_INTERNAL', `${what} is not a time in epoch milliseconds: ${ms}`);
+  return Math.trunc(ms);
 }
 
 /** (c) Raw bytes travel as hex text: array-of-bytea parameters are encoded differently by the two drivers. */
@@ -320,9 +369,4 @@ async function insertDeadLetters(tx: SqlExecutor, rows: readonly DeadLetterInput
     ],
   );
   return toNumber(result.rowCount);
-}
-
-/** NaN (a missing value in a typed column) is stored as NULL. */
-function finiteOrNull(value: number | null | undefined): number | null {
-  return value === undefined || value === null || Number.isNaN(value) ? null : value;
 }

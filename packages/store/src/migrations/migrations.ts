@@ -1,6 +1,7 @@
 import { MIGRATION_0001_INIT } from './0001-init';
 import { MIGRATION_0002_STREAM } from './0002-stream';
 import { MIGRATION_0003_ALERTS } from './0003-alerts';
+import { MIGRATION_0004_PREDICTION_INDEX_MS } from './0004-prediction-index-ms';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: 'init', sql: MIGRATION_0001_INIT },
   { id: 2, name: 'stream', sql: MIGRATION_0002_STREAM },
   { id: 3, name: 'alerts', sql: MIGRATION_0003_ALERTS },
+  { id: 4, name: 'prediction-index-ms', sql: MIGRATION_0004_PREDICTION_INDEX_MS },
 ];

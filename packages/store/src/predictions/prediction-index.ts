@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../sql/sql-client';
-import { toIso, toMs } from '../values';
+import { toMs, toMsParam } from '../values';
 
 /** Where a prediction was counted. Times in epoch milliseconds. */
 export interface IndexedPrediction {
@@ -22,6 +22,7 @@ export async function lookupPredictions(sql: SqlExecutor, model: string, ids: re
 
 /** Forgets predictions whose label can no longer arrive in time; returns how many. */
 export async function deleteExpiredPredictions(sql: SqlExecutor, now: number): Promise<number> {
-  const result = await sql.query('DELETE FROM vigil_prediction_index WHERE expires_at <= $1::timestamptz', [toIso(now, 'now')]);
+  // Times in the index are epoch milliseconds (migration 0004).
+  const result = await sql.query('DELETE FROM vigil_prediction_index WHERE expires_at <= $1::bigint', [toMsParam(now, 'now')]);
   return result.rowCount;
 }

@@ -55,6 +55,39 @@ describe.each(BACKENDS)('migrate on %s', (kind) => {
   });
 });
 
+describe.each(BACKENDS)('migration 0004 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0004');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('turns the prediction index times into epoch milliseconds and its groups into JSON text, keeping the rows', async () => {
+    const client = await backend.newClient();
+    const schema = await schemaOf(client);
+    const upTo3 = MIGRATIONS.filter((m) => m.id <= 3);
+    expect(await migrate(client, { schema, migrations: upTo3 })).toEqual({ applied: [1, 2, 3] });
+    await client.query(
+      `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, score, groups)
+       VALUES ('m', 'p1', '1', '2026-11-22T10:00:05.123Z', '2026-11-22T10:00:00Z', '2026-12-22T10:00:05.123Z', 0.25, '{"sex": "f", "race": null}'),
+              ('m', 'p2', '1', '1969-12-31T23:59:59.999Z', '1969-12-31T23:55:00Z', '1970-01-01T00:00:00Z', NULL, DEFAULT)`,
+    );
+    expect(await migrate(client, { schema })).toEqual({ applied: [4] });
+    const rows = await client.query<{ id: string; ts: unknown; bucket_start: unknown; expires_at: unknown; groups: unknown }>(
+      'SELECT id, ts::text AS ts, bucket_start::text AS bucket_start, expires_at::text AS expires_at, groups FROM vigil_prediction_index ORDER BY id',
+    );
+    expect(rows.rows).toEqual([
+      { id: 'p1', ts: String(Date.UTC(2026, 10, 22, 10, 0, 5, 123)), bucket_start: String(Date.UTC(2026, 10, 22, 10)), expires_at: String(Date.UTC(2026, 11, 22, 10, 0, 5, 123)), groups: '{"sex": "f", "race": null}' },
+      { id: 'p2', ts: '-1', bucket_start: '-300000', expires_at: '0', groups: '{}' },
+    ]);
+    // New rows get the same default for their groups.
+    await client.query("INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at) VALUES ('m', 'p3', '1', 1, 0, 2)");
+    expect((await client.query<{ groups: unknown }>("SELECT groups FROM vigil_prediction_index WHERE id = 'p3'")).rows).toEqual([{ groups: '{}' }]);
+  });
+});
+
 describe('splitStatements', () => {
   it('splits at line-ending semicolons and drops comment lines', () => {
     expect(splitStatements('-- a comment; with a semicolon\nCREATE TABLE a (x int);\n\nCREATE INDEX i ON a (x);')).toEqual([
