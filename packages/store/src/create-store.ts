@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from '@vigil/core';
 import { applyBatchIn, mergeBucketsIn, type ApplyBatchResult, type Batch, type LabelEffects, type MergeAccumulators } from './batch/apply-batch';
 import { claimOrphansIn, expireOrphansIn } from './stream/labels';
-import { dueWindows, loadMaxEventTimes, touchWindowsIn, type DueWindow } from './stream/windows';
+import { dueWindows, loadMaxEventTimes, loadTraffic, touchWindowsIn, type DueWindow } from './stream/windows';
 import { loadBuckets, type StoredBucket } from './batch/load-buckets';
 import { listDeadLetters, markReplayed, type DeadLetter, type DeadLetterQuery } from './dead-letters/dead-letters';
 import { metricRows, upsertMetricRows, type MetricRow, type MetricRowQuery } from './metrics/metric-rows';
@@ -53,6 +53,8 @@ export interface Store {
   expireOrphanLabels(now: number): Promise<number>;
   /** Largest event time seen per model, epoch ms (the watermark before the allowed lateness). */
   maxEventTimes(): Promise<Map<string, number>>;
+  /** Per model that ever had traffic: ms since its events last arrived (database clock), and its latest version. */
+  traffic(): Promise<Map<string, { silentMs: number; version: string | null }>>;
   /** Closed windows (end ≤ watermark) of `model` that changed since their last analysis, oldest first. */
   dueWindows(model: string, watermark: number, limit?: number): Promise<DueWindow[]>;
   loadOffsets(groupId: string, topic: string): Promise<StoredOffset[]>;
@@ -110,6 +112,7 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
       }),
     expireOrphanLabels: (now) => sql.transaction((tx) => expireOrphansIn(tx, now)),
     maxEventTimes: () => loadMaxEventTimes(sql),
+    traffic: () => loadTraffic(sql),
     dueWindows: (model, watermark, limit = 100) => dueWindows(sql, model, watermark, limit),
     loadOffsets: (groupId, topic) => loadOffsets(sql, groupId, topic),
     loadBuckets: (model, version, from, to) => loadBuckets(sql, model, version, from, to),

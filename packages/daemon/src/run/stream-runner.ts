@@ -28,7 +28,15 @@ export interface WindowAlerts {
     analysis: { model: string; version: string; windowStart: number; windowEnd: number; rows: number; labelledRows: number; metricRows: MetricRow[] },
   ): Promise<unknown>;
   /** A version without a reference profile opens a model-level incident; the profile's arrival resolves it. */
-  modelConditionIn?(tx: SqlExecutor, condition: { model: string; version: string; condition: 'no_reference_profile'; active: boolean; detail?: string }): Promise<void>;
+  modelConditionIn?(tx: SqlExecutor, condition: ModelCondition): Promise<void>;
+}
+
+export interface ModelCondition {
+  model: string;
+  version: string;
+  condition: 'no_reference_profile' | 'no_traffic';
+  active: boolean;
+  detail?: string;
 }
 
 export interface StreamRunnerOptions {
@@ -48,6 +56,11 @@ export interface StreamRunnerOptions {
   orphanTtlMs?: number;
   /** Predictions further ahead of the clock are dead-lettered. @defaultValue 1 day */
   maxFutureMs?: number;
+  /**
+   * A model whose events stop for longer than this opens a `no_traffic` incident; its next event resolves it.
+   * @defaultValue the model's window size plus its allowed lateness (a whole window without an event)
+   */
+  noTrafficAfterMs?: number;
   /** Windows analysed per model per pass (the rest wait for the next pass). @defaultValue 200 */
   analysisBatch?: number;
   now?: () => number;
@@ -73,9 +86,15 @@ export class StreamRunner {
   private readonly orphanTtlMs: number;
   private readonly decodeOptions;
 
+  /** Models this daemon found silent (its no_traffic incident open), with the version it concerns. */
+  private readonly silent = new Map<string, string>();
+  private trafficChecked = false;
+  private readonly startedAt: number;
+
   constructor(private readonly options: StreamRunnerOptions) {
     for (const model of options.config.models) this.models.set(model.id, { config: model, windows: new EventTimeWindows(model.window) });
     this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
     this.logger = (options.logger ?? silentLogger).child({ component: 'runner' });
     this.labelTtlMs = options.labelTtlMs ?? 30 * DAY_MS;
     this.orphanTtlMs = options.orphanTtlMs ?? 7 * DAY_MS;
@@ -181,7 +200,30 @@ export class StreamRunner {
     const expired = await store.expireOrphanLabels(now);
     if (expired > 0) this.options.metrics?.labelsExpired.inc({}, expired);
     await store.deleteExpiredPredictions(now);
+    await this.checkTraffic();
     return this.analyse([...this.models.keys()]);
+  }
+
+  /** Opens a `no_traffic` incident for each model silent for too long, and resolves it once events come back. */
+  private async checkTraffic(): Promise<void> {
+    if (!this.options.alerts?.modelConditionIn) return;
+    const traffic = await this.options.store.traffic();
+    for (const [id, runtime] of this.models) {
+      const seen = traffic.get(id);
+      // A model never heard of has been silent since this daemon started.
+      const silentMs = seen ? seen.silentMs : this.now() - this.startedAt;
+      const limit = this.options.noTrafficAfterMs ?? runtime.config.window.sizeMs + runtime.config.window.allowedLatenessMs;
+      const version = this.silent.get(id) ?? seen?.version ?? 'unversioned';
+      if (silentMs > limit && !this.silent.has(id)) {
+        const detail = `no events of model ${id} for ${Math.round(silentMs / 1000)} s (more than ${Math.round(limit / 1000)} s)`;
+        this.logger.warn({ model: id, version }, detail);
+        if (await this.modelCondition({ model: id, version, condition: 'no_traffic', active: true, detail })) this.silent.set(id, version);
+      } else if (silentMs <= limit && (this.silent.has(id) || !this.trafficChecked)) {
+        // On the first pass too: an incident another daemon (or this one before a restart) opened may be open.
+        if (await this.modelCondition({ model: id, version, condition: 'no_traffic', active: false })) this.silent.delete(id);
+      }
+    }
+    this.trafficChecked = true;
   }
 
   /** Analyses the due windows of `models` (closed by their watermark and changed since); returns how many. */
@@ -253,7 +295,7 @@ export class StreamRunner {
       this.profiles.set(key, { profile: stored?.profile, checkedAt: now });
       if (stored && this.reportedUnprofiled.delete(key)) {
         this.logger.info({ model, version }, 'reference profile found: the version is analysed from now on');
-        await this.modelCondition(key, { model, version, condition: 'no_reference_profile', active: false });
+        await this.modelCondition({ model, version, condition: 'no_reference_profile', active: false });
       }
     }
   }
@@ -273,18 +315,20 @@ export class StreamRunner {
     this.reportedUnprofiled.add(key);
     const detail = `model ${model} version ${version} has no reference profile: its events are not analysed until one is fitted (vigil reference fit --model ${model} --version ${version})`;
     this.logger.warn({ model, version }, detail);
-    await this.modelCondition(key, { model, version, condition: 'no_reference_profile', active: true, detail });
+    // An opening that fails is tried again with the next batch.
+    if (!(await this.modelCondition({ model, version, condition: 'no_reference_profile', active: true, detail }))) this.reportedUnprofiled.delete(key);
   }
 
-  /** Tells the alerts about a model-level condition; an opening that fails is tried again with the next batch. */
-  private async modelCondition(key: string, condition: Parameters<NonNullable<WindowAlerts['modelConditionIn']>>[1]): Promise<void> {
+  /** Tells the alerts about a model-level condition; false when it could not be written (tried again later). */
+  private async modelCondition(condition: ModelCondition): Promise<boolean> {
     const alerts = this.options.alerts;
-    if (!alerts?.modelConditionIn) return;
+    if (!alerts?.modelConditionIn) return true;
     try {
       await this.options.store.transaction((tx) => alerts.modelConditionIn!(tx, condition));
+      return true;
     } catch (error) {
-      this.logger.warn({ err: error, model: condition.model, version: condition.version }, 'the model-level incident could not be written; retried later');
-      if (condition.active) this.reportedUnprofiled.delete(key);
+      this.logger.warn({ err: error, model: condition.model, version: condition.version }, `the ${condition.condition} incident could not be written; retried later`);
+      return false;
     }
   }
 }

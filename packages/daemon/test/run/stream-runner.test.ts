@@ -158,6 +158,25 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     expect((await store.loadBuckets(model.id, '2', T0 - MIN, T0 + 60 * MIN)).reduce((n, b) => n + b.rows, 0)).toBe(10);
   });
 
+  it('a model silent for longer than its limit opens a no_traffic incident; its next events resolve it', async () => {
+    const store = await backend.newStore();
+    const alerting = await createAlerting({ config, store, now: () => NOW });
+    let clock = NOW;
+    const r = new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, alerts: alerting, defaultProfiles: new Map([[model.id, profile]]), noTrafficAfterMs: 60_000, now: () => clock });
+    await r.maintain();
+    expect(await alerting.listIncidents({ model: model.id })).toEqual([]);
+
+    clock += 120_000; // two minutes after start, nothing has come
+    await r.maintain();
+    await r.maintain();
+    const silent = await alerting.listIncidents({ model: model.id });
+    expect(silent.map((i) => [i.version, i.kind, i.metric, i.status, i.severity])).toEqual([['unversioned', 'condition', 'no_traffic', 'firing', 'critical']]);
+
+    await r.handle(toPredictionBatch(stream.slice(0, 50), 0, 0));
+    await r.maintain();
+    expect((await alerting.listIncidents({ model: model.id })).map((i) => [i.metric, i.status])).toEqual([['no_traffic', 'resolved']]);
+  });
+
   it('dead-letters bad events with the reason and keeps the good ones of the same batch', async () => {
     const store = await backend.newStore();
     const r = runner(store, profile);

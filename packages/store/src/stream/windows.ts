@@ -63,6 +63,19 @@ export async function loadMaxEventTimes(sql: SqlExecutor): Promise<Map<string, n
   return new Map(result.rows.map((r) => [r.model, toMs(r.max_event_ts)]));
 }
 
+/**
+ * Per model that ever had traffic: how long ago (ms, by the database's clock, so daemons agree) a batch last
+ * carried its events, and the version whose windows changed last (the one a "no traffic" incident concerns).
+ */
+export async function loadTraffic(sql: SqlExecutor): Promise<Map<string, { silentMs: number; version: string | null }>> {
+  const result = await sql.query<{ model: string; silent_ms: number | string; version: string | null }>(
+    `SELECT w.model, (EXTRACT(EPOCH FROM (now() - w.updated_at)) * 1000)::float8 AS silent_ms,
+            (SELECT v.version FROM vigil_windows v WHERE v.model = w.model ORDER BY v.changed_at DESC LIMIT 1) AS version
+     FROM vigil_watermarks w`,
+  );
+  return new Map(result.rows.map((r) => [r.model, { silentMs: Number(r.silent_ms), version: r.version }]));
+}
+
 /** Windows of `model` that end at or before `watermark` and changed since their last analysis, oldest first. */
 export async function dueWindows(sql: SqlExecutor, model: string, watermark: number, limit: number): Promise<DueWindow[]> {
   const result = await sql.query<{ version: string; window_start: unknown; window_end: unknown; change_seq: unknown; analyses: unknown }>(
