@@ -293,8 +293,12 @@ export class StreamRunner {
       if (cached && (cached.profile || now - cached.checkedAt < PROFILE_RETRY_MS)) continue;
       const stored = await this.options.store.loadReferenceProfile<ReferenceProfile>(model, version);
       this.profiles.set(key, { profile: stored?.profile, checkedAt: now });
-      if (stored && this.reportedUnprofiled.delete(key)) {
-        this.logger.info({ model, version }, 'reference profile found: the version is analysed from now on');
+      // A version with a profile resolves its no_reference_profile incident: when the profile appears, and on its
+      // first look-up in this process (the incident may be from before a restart, or from another daemon).
+      const reported = this.reportedUnprofiled.has(key);
+      if (this.profileOf(model, version) && (reported || !cached)) {
+        this.reportedUnprofiled.delete(key);
+        if (reported) this.logger.info({ model, version }, 'reference profile found: the version is analysed from now on');
         await this.modelCondition({ model, version, condition: 'no_reference_profile', active: false });
       }
     }

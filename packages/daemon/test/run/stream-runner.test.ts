@@ -156,6 +156,15 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const after = await alerting.listIncidents({ model: model.id });
     expect(after.map((i) => [i.metric, i.status])).toEqual([['no_reference_profile', 'resolved']]);
     expect((await store.loadBuckets(model.id, '2', T0 - MIN, T0 + 60 * MIN)).reduce((n, b) => n + b.rows, 0)).toBe(10);
+
+    // Version 3 has no profile either; a profile fitted while the daemon is down resolves it after the restart.
+    const v3 = v2.slice(0, 20).map((e) => ({ ...e, id: `${e.id}-v3`, version: '3' }));
+    await r.handle(toPredictionBatch(v3, 0, 610));
+    expect((await alerting.listIncidents({ model: model.id, statuses: ['firing'] })).map((i) => i.version)).toEqual(['3']);
+    await store.saveReferenceProfile(model.id, '3', profile);
+    const restarted = new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, alerts: alerting, now: () => clock });
+    await restarted.handle(toPredictionBatch(v3.map((e) => ({ ...e, id: `${e.id}-again` })), 0, 630));
+    expect(await alerting.listIncidents({ model: model.id, statuses: ['firing'] })).toEqual([]);
   });
 
   it('a model silent for longer than its limit opens a no_traffic incident; its next events resolve it', async () => {
