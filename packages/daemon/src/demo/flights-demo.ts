@@ -162,6 +162,8 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
         windows++;
         for (const id of (await alertingRef.evaluateIn(tx, analysis)).opened) openedIn.set(id, analysis.windowStart);
       },
+      // Model-level conditions (no reference profile, no traffic) as `vigil run` raises them.
+      modelConditionIn: (tx, condition) => alertingRef.modelConditionIn(tx, condition),
     };
     const runner = new StreamRunner({ config, store, groupId: GROUP_ID, topics: TOPICS, alerts, logger });
     const storeRef = store;

@@ -53,6 +53,8 @@ export interface DeadLetterInput {
   reason: string;
   /** The message value as received; stored truncated to the store's `deadLetterMaxBytes`. */
   raw: Uint8Array;
+  /** The size of the value as received, when `raw` was already cut by the decoder. @defaultValue raw's length */
+  rawBytes?: number;
   /** @defaultValue the database's now() */
   receivedAt?: number;
 }
@@ -365,7 +367,7 @@ async function insertDeadLetters(tx: SqlExecutor, rows: readonly DeadLetterInput
       rows.map((r) => r.code),
       rows.map((r) => r.reason),
       rows.map((r) => Buffer.from(r.raw.buffer, r.raw.byteOffset, Math.min(r.raw.byteLength, maxBytes)).toString('hex')),
-      rows.map((r) => r.raw.byteLength),
+      rows.map((r) => Math.max(r.rawBytes ?? 0, r.raw.byteLength)),
     ],
   );
   return toNumber(result.rowCount);
