@@ -37,13 +37,17 @@ export function uniqueName(label: string): string {
 export async function createTestTopic(
   label: string,
   partitions: number,
+  config: Record<string, string> = {},
 ): Promise<{ topic: string; endOffsets(): Promise<Map<number, string>>; drop(): Promise<void> }> {
   const brokers = kafkaBrokers();
   const topic = uniqueName(label);
   const admin = new Kafka({ clientId: 'vigil-test-admin', brokers, connectionTimeout: 2000, retry: { retries: 2 }, logLevel: logLevel.NOTHING }).admin();
   try {
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries: Object.entries(config).map(([name, value]) => ({ name, value })) }],
+      waitForLeaders: true,
+    });
   } catch (error) {
     await admin.disconnect().catch(() => undefined);
     throw new Error(`Kafka is not reachable at ${brokers.join(',')} (${(error as Error).message}); ${HOW_TO_START}`, { cause: error });

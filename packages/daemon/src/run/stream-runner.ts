@@ -183,7 +183,7 @@ export class StreamRunner {
       groupId: this.options.groupId,
       offsets: [{ topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset, nextOffset: batch.nextOffset }],
       deadLetters: deadLetters.map(
-        (d): DeadLetterInput => ({ topic: d.topic, partition: d.partition, offset: d.offset, code: d.code, reason: d.reason, raw: d.raw }),
+        (d): DeadLetterInput => ({ topic: d.topic, partition: d.partition, offset: d.offset, code: d.code, reason: d.reason, raw: d.raw, rawBytes: d.rawBytes }),
       ),
     };
   }

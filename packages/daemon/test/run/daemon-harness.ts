@@ -28,6 +28,8 @@ export interface HarnessOptions {
   modelYaml?: string;
   /** The `http` section. @defaultValue `{ port: 0 }` */
   httpYaml?: string;
+  /** Topic-level settings of both topics (e.g. `max.message.bytes`). */
+  topicConfig?: Record<string, string>;
 }
 
 function modelsYaml(ids: readonly string[], options: HarnessOptions): string {
@@ -73,8 +75,8 @@ export type Daemon = ChildProcess & { output(): string };
 export async function openHarness(label: string, models: readonly string[] = ['credit-risk'], partitions = 3, options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-run-'));
   const db = await createTestSchema(label);
-  const predictions = await createTestTopic(`${label}-pred`, partitions);
-  const labels = await createTestTopic(`${label}-labels`, 2);
+  const predictions = await createTestTopic(`${label}-pred`, partitions, options.topicConfig);
+  const labels = await createTestTopic(`${label}-labels`, 2, options.topicConfig);
   const groupId = uniqueName(label);
   const reference = makeEvents({ n: 3000, start: T0 - 24 * 60 * MIN, seed: 11 });
   writeFileSync(
@@ -122,7 +124,8 @@ models:${modelsYaml(models, options)}
     sql,
     async produce(name, topic, values, rate) {
       const path = join(dir, name);
-      writeFileSync(path, values.map((v) => JSON.stringify(v)).join('\n') + '\n');
+      // A string is a raw line (a test's malformed message); anything else is sent as JSON.
+      writeFileSync(path, values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('\n') + '\n');
       await produceFile(path, { brokers: kafkaBrokers(), topic, ...(rate !== undefined ? { rate } : {}) });
     },
     start() {
