@@ -3,7 +3,7 @@ import type { SqlExecutor } from '../sql/sql-client';
 import type { StoredOffset } from '../offsets/offsets';
 import { joinLabelsIn, type LabelInput, type LabelMatch } from '../stream/labels';
 import { advanceWatermarksIn, touchWindowsIn, type WatermarkInput, type WindowKey } from '../stream/windows';
-import { numberArrayLiteral, textArrayLiteral } from './array-literal';
+import { float8ArrayParam, int8ArrayParam, textArrayParam } from './array-params';
 import { toIso, toMs, toNumber, toOffset, type Offset } from '../values';
 
 /** The offsets a batch covers on one partition: it holds the messages firstOffset ≤ offset < nextOffset. */
@@ -286,7 +286,7 @@ export async function mergeBucketsIn<A>(tx: SqlExecutor, deltas: readonly Bucket
 
 /**
  * (c) One INSERT for the whole batch; a prediction id seen before keeps its first entry (a producer retry). Times are
- * epoch milliseconds (migration 0004) and each column travels as one array literal (see array-literal.ts).
+ * epoch milliseconds (migration 0004) and each column travels as one binary array (see array-params.ts).
  */
 async function insertPredictions(tx: SqlExecutor, rows: readonly PredictionIndexRow[]): Promise<number> {
   if (rows.length === 0) return 0;
@@ -330,24 +330,27 @@ async function insertPredictions(tx: SqlExecutor, rows: readonly PredictionIndex
        AS u(m, i, v, t, b, e, s, p, g, l)
      ON CONFLICT (model, id) DO NOTHING`,
     [
-      textArrayLiteral(models),
-      textArrayLiteral(ids),
-      textArrayLiteral(versions),
-      numberArrayLiteral(ts),
-      numberArrayLiteral(buckets),
-      numberArrayLiteral(expiries),
-      numberArrayLiteral(scores),
-      numberArrayLiteral(predictions),
-      textArrayLiteral(groups),
-      numberArrayLiteral(labels),
+      textArrayParam(models),
+      textArrayParam(ids),
+      textArrayParam(versions),
+      int8ArrayParam(ts),
+      int8ArrayParam(buckets),
+      int8ArrayParam(expiries),
+      float8ArrayParam(scores),
+      float8ArrayParam(predictions),
+      textArrayParam(groups),
+      float8ArrayParam(labels),
     ],
   );
   return result.rowCount;
 }
 
+/** The range of a JS Date: ±100,000,000 days from the epoch. */
+const MAX_TIME_MS = 8.64e15;
+
 /** An epoch-ms time of the index in whole milliseconds (bigint columns), cut like a Date's (towards zero). */
 function checkedMs(ms: number, what: string): number {
-  if (!Number.isFinite(ms)) throw new VigilError('VIGIL_INTERNAL', `${what} is not a time in epoch milliseconds: ${ms}`);
+  if (!(Math.abs(ms) <= MAX_TIME_MS)) throw new VigilError('VIGIL_INTERNAL', `${what} is not a time in epoch milliseconds: ${ms}`);
   return Math.trunc(ms);
 }
 

@@ -1,39 +1,93 @@
 /**
- * Postgres array literals built in one pass, for the columns of a batch's prediction-index rows. `pg` would encode
- * a JS array parameter element by element (a type check, a String() and two regular-expression escapes each);
- * the index sends ~2,400 rows × 10 columns a batch, so the literal is built here and sent as one text parameter,
- * which Postgres parses exactly like the driver's encoding (`'{…}'::text[]`, `::int8[]`, `::float8[]`). Both
- * drivers (pg, PGlite) pass a string parameter through unchanged.
+ * Array parameters built in one pass, for the columns of a batch's prediction-index rows (~2,400 rows × 10
+ * columns a batch). `pg` would encode a JS array element by element as text (a type check, a String() and two
+ * regular-expression escapes each) and Postgres would parse every element back (strtod for a float8). Instead each
+ * column travels as one value in Postgres's binary array format (what `array_send` writes and `array_recv` reads):
+ * a Buffer parameter is sent in binary by both drivers (pg and PGlite), and the statement's cast (`$1::int8[]`)
+ * tells the server its type. Numbers arrive bit for bit, and nothing is escaped.
+ *
+ * Layout: int32 ndim (1), int32 has-nulls flag, int32 element type OID, int32 length, int32 lower bound (1); then
+ * per element an int32 byte length (−1 for NULL) and the element's bytes, all big-endian.
  */
 
-const NEEDS_ESCAPE = /["\\]/;
-const ESCAPED = /["\\]/g;
+const TEXT_OID = 25;
+const INT8_OID = 20;
+const FLOAT8_OID = 701;
+const HEADER_BYTES = 20;
 
-/** `{"a","b\"c",NULL}`: every element quoted, `"` and `\` escaped, null as NULL. */
-export function textArrayLiteral(values: ArrayLike<string | null>): string {
-  let out = '{';
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ',';
-    const v = values[i];
-    if (v === null || v === undefined) out += 'NULL';
-    else out += NEEDS_ESCAPE.test(v) ? `"${v.replace(ESCAPED, '\\$&')}"` : `"${v}"`;
-  }
-  return `${out}}`;
+function header(buffer: Buffer, length: number, hasNulls: boolean, oid: number): void {
+  buffer.writeInt32BE(1, 0);
+  buffer.writeInt32BE(hasNulls ? 1 : 0, 4);
+  buffer.writeInt32BE(oid, 8);
+  buffer.writeInt32BE(length, 12);
+  buffer.writeInt32BE(1, 16);
 }
 
-/**
- * `{1,2.5,NULL}` for float8[] or int8[]: NaN, null and undefined as NULL, ±Infinity as Postgres spells it. Numbers
- * are written with JS's shortest round-trip form, which Postgres reads back to the same double.
- */
-export function numberArrayLiteral(values: ArrayLike<number | null | undefined>): string {
-  let out = '{';
+/** text[]; null as NULL. */
+export function textArrayParam(values: ArrayLike<string | null>): Buffer {
+  let bytes = HEADER_BYTES;
+  let hasNulls = false;
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ',';
     const v = values[i];
-    if (v === null || v === undefined || Number.isNaN(v)) out += 'NULL';
-    else if (v === Infinity) out += 'Infinity';
-    else if (v === -Infinity) out += '-Infinity';
-    else out += String(v);
+    if (v === null || v === undefined) {
+      hasNulls = true;
+      bytes += 4;
+    } else bytes += 4 + Buffer.byteLength(v, 'utf8');
   }
-  return `${out}}`;
+  const buffer = Buffer.allocUnsafe(bytes);
+  header(buffer, values.length, hasNulls, TEXT_OID);
+  let at = HEADER_BYTES;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      buffer.writeInt32BE(-1, at);
+      at += 4;
+      continue;
+    }
+    const written = buffer.write(v, at + 4, 'utf8');
+    buffer.writeInt32BE(written, at);
+    at += 4 + written;
+  }
+  return buffer;
+}
+
+/** int8[] of integers (no NULL); each must be a safe integer. */
+export function int8ArrayParam(values: ArrayLike<number>): Buffer {
+  const buffer = Buffer.allocUnsafe(HEADER_BYTES + values.length * 12);
+  header(buffer, values.length, false, INT8_OID);
+  let at = HEADER_BYTES;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    buffer.writeInt32BE(8, at);
+    // Two 32-bit halves: exact for every safe integer, negative ones included (two's complement).
+    const high = Math.floor(v / 4294967296);
+    buffer.writeInt32BE(high, at + 4);
+    buffer.writeUInt32BE(v - high * 4294967296, at + 8);
+    at += 12;
+  }
+  return buffer;
+}
+
+/** float8[]; NaN, null and undefined as NULL (±Infinity kept). */
+export function float8ArrayParam(values: ArrayLike<number | null | undefined>): Buffer {
+  let nulls = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined || Number.isNaN(v)) nulls++;
+  }
+  const buffer = Buffer.allocUnsafe(HEADER_BYTES + values.length * 4 + (values.length - nulls) * 8);
+  header(buffer, values.length, nulls > 0, FLOAT8_OID);
+  let at = HEADER_BYTES;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined || Number.isNaN(v)) {
+      buffer.writeInt32BE(-1, at);
+      at += 4;
+    } else {
+      buffer.writeInt32BE(8, at);
+      buffer.writeDoubleBE(v, at + 4);
+      at += 12;
+    }
+  }
+  return buffer;
 }
