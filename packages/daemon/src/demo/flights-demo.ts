@@ -266,13 +266,15 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       [
         '',
         `Done in ${seconds.total.toFixed(1)} s (stream ${seconds.stream.toFixed(1)} s, ${Math.round(eventsPerSecond).toLocaleString('en-US')} events/s).`,
-        `  HTML report (${monthName} against January)  ${files.html}`,
-        `  JSON report                              ${files.json}`,
-        `  summary (JSON)                           ${files.summary}`,
-        `  Grafana dashboards (${dashboards.filter((p) => p.endsWith('.json')).length}) and provisioning    ${files.dashboards}`,
-        options.databaseUrl === undefined
-          ? `  the demo's database (embedded PGlite)    ${pgliteDir}`
-          : `  metric rows and incidents                ${redactUrl(options.databaseUrl)}, schema ${options.schema}`,
+        ...aligned([
+          [`HTML report (${monthName} against January)`, files.html],
+          ['JSON report', files.json],
+          ['summary (JSON)', files.summary],
+          [`Grafana dashboards (${dashboards.filter((p) => p.endsWith('.json')).length}) and provisioning`, files.dashboards],
+          options.databaseUrl === undefined
+            ? ["the demo's database (embedded PGlite)", pgliteDir]
+            : ['metric rows and incidents', `${redactUrl(options.databaseUrl)}, schema ${options.schema}`],
+        ]),
         '',
       ].join('\n'),
     );
@@ -327,4 +329,10 @@ function ordinal(n: number): string {
 
 function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** `  label   value` lines with the values in one column. */
+function aligned(rows: ReadonlyArray<readonly [string, string]>): string[] {
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`);
 }
