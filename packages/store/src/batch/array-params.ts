@@ -68,19 +68,17 @@ export function int8ArrayParam(values: ArrayLike<number>): Buffer {
   return buffer;
 }
 
-/** float8[]; NaN, null and undefined as NULL (±Infinity kept). */
-export function float8ArrayParam(values: ArrayLike<number | null | undefined>): Buffer {
+/** float8[]; null and undefined as NULL, and NaN too unless `keepNaN` (±Infinity kept). */
+export function float8ArrayParam(values: ArrayLike<number | null | undefined>, keepNaN = false): Buffer {
+  const isNull = (v: number | null | undefined): v is null | undefined => v === null || v === undefined || (!keepNaN && Number.isNaN(v));
   let nulls = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined || Number.isNaN(v)) nulls++;
-  }
+  for (let i = 0; i < values.length; i++) if (isNull(values[i])) nulls++;
   const buffer = Buffer.allocUnsafe(HEADER_BYTES + values.length * 4 + (values.length - nulls) * 8);
   header(buffer, values.length, nulls > 0, FLOAT8_OID);
   let at = HEADER_BYTES;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v === null || v === undefined || Number.isNaN(v)) {
+    if (isNull(v)) {
       buffer.writeInt32BE(-1, at);
       at += 4;
     } else {

@@ -1,4 +1,6 @@
+import { VigilError } from '@vigil/core';
 import type { SqlExecutor } from '../sql/sql-client';
+import { float8ArrayParam, int8ArrayParam, textArrayParam } from '../batch/array-params';
 import { toIso, toMs, toNumber } from '../values';
 
 /** One metric value of one window. Times in epoch milliseconds. */
@@ -41,27 +43,30 @@ export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRo
   const byKey = new Map<string, MetricRow>();
   for (const r of rows) byKey.set([r.model, r.version, r.windowStart, r.windowEnd, r.metric, r.feature, r.group].join('\u0000'), r);
   const list = [...byKey.values()];
+  // Each column as one binary array (see batch/array-params.ts); window times as epoch-ms int8, turned into
+  // timestamptz by exact integer arithmetic in the statement.
   const result = await sql.query(
     `INSERT INTO vigil_metric_rows (model, version, window_start, window_end, metric, feature, group_key, value, rows, labelled_rows, details, computed_at)
-     SELECT u.m, u.v, u.ws::timestamptz, u.we::timestamptz, u.metric, u.f, u.g, u.val, u.r::bigint, u.l::bigint, u.d::jsonb, now()
-     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::text[], $10::text[], $11::text[])
+     SELECT u.m, u.v, timestamptz 'epoch' + u.ws * interval '1 millisecond', timestamptz 'epoch' + u.we * interval '1 millisecond',
+            u.metric, u.f, u.g, u.val, u.r, u.l, u.d::jsonb, now()
+     FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::int8[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::int8[], $10::int8[], $11::text[])
        AS u(m, v, ws, we, metric, f, g, val, r, l, d)
      ON CONFLICT (model, version, window_start, window_end, metric, feature, group_key) DO UPDATE SET
        value = EXCLUDED.value, rows = EXCLUDED.rows, labelled_rows = EXCLUDED.labelled_rows,
        details = EXCLUDED.details, computed_at = EXCLUDED.computed_at`,
     [
-      list.map((r) => r.model),
-      list.map((r) => r.version),
-      list.map((r) => toIso(r.windowStart, 'windowStart')),
-      list.map((r) => toIso(r.windowEnd, 'windowEnd')),
-      list.map((r) => r.metric),
-      list.map((r) => r.feature),
-      list.map((r) => r.group),
-      // NaN travels as a string: float8 accepts 'NaN', and a JS NaN inside an array is not encoded alike by both drivers.
-      list.map((r) => (r.value === null ? null : Number.isNaN(r.value) ? 'NaN' : r.value)),
-      list.map((r) => String(r.rows)),
-      list.map((r) => String(r.labelledRows)),
-      list.map((r) => (r.details === undefined ? null : JSON.stringify(r.details))),
+      textArrayParam(list.map((r) => r.model)),
+      textArrayParam(list.map((r) => r.version)),
+      int8ArrayParam(list.map((r) => wholeMs(r.windowStart, 'windowStart'))),
+      int8ArrayParam(list.map((r) => wholeMs(r.windowEnd, 'windowEnd'))),
+      textArrayParam(list.map((r) => r.metric)),
+      textArrayParam(list.map((r) => r.feature)),
+      textArrayParam(list.map((r) => r.group)),
+      // A NaN value is stored as NaN (float8 has it); null as NULL.
+      float8ArrayParam(list.map((r) => r.value), true),
+      int8ArrayParam(list.map((r) => wholeCount(r.rows, 'rows'))),
+      int8ArrayParam(list.map((r) => wholeCount(r.labelledRows, 'labelledRows'))),
+      textArrayParam(list.map((r) => (r.details === undefined ? null : JSON.stringify(r.details)))),
     ],
   );
   return result.rowCount;
@@ -91,4 +96,16 @@ export async function metricRows(sql: SqlExecutor, model: string, query: MetricR
     ...(r.details === null ? {} : { details: r.details }),
     computedAt: toMs(r.computed_at),
   }));
+}
+
+/** A window time as whole epoch milliseconds, refused (like toIso) when it is not a time. */
+function wholeMs(ms: number, what: string): number {
+  toIso(ms, what);
+  return Math.trunc(ms);
+}
+
+/** A row count; refused when it is not a safe non-negative integer. */
+function wholeCount(n: number, what: string): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new VigilError('VIGIL_INTERNAL', `${what} is not a row count: ${n}`);
+  return n;
 }
