@@ -142,10 +142,14 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
 
     let delivered = 0;
     let failed = 0;
+    // The alerts run on the replay's clock (the event time reached), so incidents open, escalate and resolve in
+    // 2001 next to the windows that caused them — on the dashboards' time axis too — not at today's date.
+    let replayClock = flights.ts[streamRows[0] as number] ?? Date.now();
     alerting = await createAlerting({
       config,
       store,
       logger,
+      now: () => replayClock,
       onDelivery: (o) => {
         if (o.ok) delivered++;
         else if (o.final) failed++;
@@ -188,6 +192,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     let events = 0;
     await source.run(async (batch) => {
       const before = windows;
+      replayClock = Math.max(replayClock, flights.ts[streamRows[Number(batch.nextOffset) - 1] as number] ?? replayClock);
       await runner.handle(batch);
       alertingRef.kick();
       events = Number(batch.nextOffset);
