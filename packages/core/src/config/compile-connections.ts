@@ -66,7 +66,7 @@ export function compileConnections(root: Record<string, unknown>, r: ConfigReade
 }
 
 function compileKafka(value: unknown, r: ConfigReader, env: Env, baseDir: string): KafkaConfig | undefined {
-  const section = r.object(value, 'kafka', ['brokers', 'groupId', 'clientId', 'topics', 'ssl', 'sasl']) ?? {};
+  const section = r.object(value, 'kafka', ['brokers', 'groupId', 'clientId', 'topics', 'ssl', 'sasl', 'sessionTimeout']) ?? {};
   const brokersPick = pick(env, CONFIG_ENV.kafkaBrokers, section.brokers, 'kafka.brokers');
   // Kafka is on when the file has a kafka section or the environment names brokers.
   if (value === undefined || value === null) {
@@ -97,7 +97,10 @@ function compileKafka(value: unknown, r: ConfigReader, env: Env, baseDir: string
     groupId: r.string(section.groupId, 'kafka.groupId') ?? 'vigil',
     clientId: r.string(section.clientId, 'kafka.clientId') ?? 'vigil',
     topics,
+    sessionTimeoutMs: r.duration(section.sessionTimeout, 'kafka.sessionTimeout', { positive: true }) ?? 30_000,
   };
+  // The broker refuses sessions outside group.min/max.session.timeout.ms (6 s and 30 min by default).
+  if (kafka.sessionTimeoutMs < 6000 || kafka.sessionTimeoutMs > 1_800_000) r.problems.add('kafka.sessionTimeout', 'must be between 6s and 30m (the broker\'s default bounds)');
   const ssl = compileKafkaSsl(section.ssl, r, baseDir);
   const sasl = compileKafkaSasl(section.sasl, r);
   return { ...kafka, ...(ssl ? { ssl } : {}), ...(sasl ? { sasl } : {}) };

@@ -32,6 +32,11 @@ export interface KafkaConfig {
   /** @defaultValue `'vigil'` */
   readonly clientId: string;
   readonly topics: KafkaTopicsConfig;
+  /**
+   * How long the group waits for a silent member before giving its partitions to the others (a crashed daemon's
+   * partitions stand still this long). @defaultValue 30 s
+   */
+  readonly sessionTimeoutMs: number;
   /** TLS to the brokers; absent → plaintext. */
   readonly ssl?: KafkaSslConfig;
   readonly sasl?: KafkaSaslConfig;

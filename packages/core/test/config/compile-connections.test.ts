@@ -22,7 +22,13 @@ describe('kafka', () => {
       groupId: 'vigil',
       clientId: 'vigil',
       topics: { predictions: 'vigil.predictions', labels: 'vigil.labels', control: 'vigil.control' },
+      sessionTimeoutMs: 30_000,
     });
+  });
+
+  it('takes a session timeout within the broker\'s bounds', () => {
+    expect(parse(withTop('kafka: { brokers: [localhost:9092], sessionTimeout: 10s }')).kafka?.sessionTimeoutMs).toBe(10_000);
+    expect(() => parse(withTop('kafka: { brokers: [localhost:9092], sessionTimeout: 2s }'))).toThrow(/kafka\.sessionTimeout: must be between 6s and 30m/);
   });
 
   it('checks brokers, topics, ssl and sasl', () => {

@@ -17,6 +17,7 @@ describe('parseConfig: the documented example', () => {
         topics: { predictions: 'vigil.predictions', labels: 'vigil.labels', control: 'vigil.control', deadLetters: 'vigil.dead-letters' },
         ssl: { rejectUnauthorized: true, caFile: join(examplesDir, 'certs/kafka-ca.pem') },
         sasl: { mechanism: 'scram-sha-512', username: 'vigil' },
+        sessionTimeoutMs: 30_000,
       },
       database: {},
       redis: {},

@@ -111,6 +111,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     ...connection,
     groupId: kafka.groupId,
     topics: [kafka.topics.predictions, kafka.topics.labels],
+    sessionTimeoutMs: kafka.sessionTimeoutMs,
     offsetsFor: async (topic) => new Map((await store.loadOffsets(kafka.groupId, topic)).map((o) => [o.partition, o.nextOffset])),
     // Ready once the group is joined (whether or not messages come); not while the consumer reconnects.
     onConnection: (state) => {
