@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AlertingOperations } from '@vigil/alerts';
 import type { HttpRole, HttpTokenConfig } from '@vigil/core';
-import { HttpProblem, json, type Reply } from './http-reply';
+import { HttpProblem, json, pathParam, type Reply } from './http-reply';
 import { BodyFields, readJsonBody } from './request-body';
 
 export interface Route {
@@ -38,7 +38,7 @@ export function alertRoutes(alerting: AlertingOperations | undefined): Route[] {
     return alerting;
   };
   const actor = (token: HttpTokenConfig | undefined): string => token?.name ?? 'anonymous';
-  const param = (match: RegExpExecArray): string => decodeURIComponent(match[1] as string);
+  const param = (match: RegExpExecArray): string => pathParam(match[1] as string);
 
   return [
     {

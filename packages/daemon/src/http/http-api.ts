@@ -11,7 +11,7 @@ import type { AlertingOperations } from '@vigil/alerts';
 import { isVigilError, type HttpConfig, type HttpTokenConfig, type Logger } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
 import { alertRoutes, type Route } from './alert-routes';
-import { HttpProblem, json, type Reply } from './http-reply';
+import { HttpProblem, json, MAX_TIME_MS, pathParam, refuseNul, type Reply } from './http-reply';
 import type { PrometheusRegistry } from './prometheus-registry';
 
 export interface HttpApiDependencies {
@@ -31,9 +31,12 @@ const DAY_MS = 86_400_000;
 /** VigilError codes from the alerting operations, as HTTP statuses. */
 const STATUS_OF: Partial<Record<string, number>> = { VIGIL_USAGE: 400, VIGIL_NOT_FOUND: 404, VIGIL_CONFLICT: 409 };
 
-export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage, res: ServerResponse) => void {
-  const log = deps.logger.child({ component: 'http' });
-  const routes: Route[] = [
+/**
+ * Every route of the API, in match order: what `createHttpApi` serves, and what the security tests enumerate (so a
+ * new route cannot go untested).
+ */
+export function apiRoutes(deps: HttpApiDependencies): Route[] {
+  return [
     { pattern: /^\/healthz$/, method: 'GET', access: 'open', handle: async () => json(200, { status: 'ok' }) },
     {
       pattern: /^\/readyz$/,
@@ -67,7 +70,7 @@ export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage,
       method: 'GET',
       access: 'read',
       handle: async ({ match, url }) => {
-        const model = decodeURIComponent(match[1] as string);
+        const model = pathParam(match[1] as string);
         const now = deps.now?.() ?? Date.now();
         const to = timeParam(url, 'to', now);
         const from = timeParam(url, 'from', to - DAY_MS);
@@ -81,12 +84,17 @@ export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage,
     },
     ...alertRoutes(deps.alerting),
   ];
+}
+
+export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage, res: ServerResponse) => void {
+  const log = deps.logger.child({ component: 'http' });
+  const routes = apiRoutes(deps);
 
   return (req, res) => {
     const started = Date.now();
     let allow = '';
     void (async (): Promise<Reply> => {
-      const url = new URL(req.url ?? '/', 'http://vigil.invalid');
+      const url = requestUrl(req.url ?? '/');
       const candidates = routes.filter((r) => r.pattern.test(url.pathname));
       if (candidates.length === 0) throw new HttpProblem(404, `no endpoint ${url.pathname}`);
       const method = req.method === 'HEAD' ? 'GET' : req.method;
@@ -102,6 +110,7 @@ export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage,
         token = authorize(req, deps.http.tokens);
         if (!route.access.includes(token.role)) throw new HttpProblem(403, `the token "${token.name}" has the role ${token.role}; ${route.method} ${url.pathname} needs ${route.access.join(' or ')}`);
       }
+      for (const [name, value] of url.searchParams) refuseNul(`${name}=${value}`, 'a query parameter');
       return route.handle({ match: route.pattern.exec(url.pathname) as RegExpExecArray, url, req, token });
     })()
       .catch((error: unknown): Reply => {
@@ -125,12 +134,21 @@ export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage,
   };
 }
 
+/** The request target as a URL; an absolute-form target that is not a URL (`http://[`) is a 400. */
+function requestUrl(target: string): URL {
+  try {
+    return new URL(target, 'http://vigil.invalid');
+  } catch {
+    throw new HttpProblem(400, 'the request target is not a valid URL');
+  }
+}
+
 /** `from`/`to` as ISO-8601 or epoch milliseconds. */
 function timeParam(url: URL, name: string, fallback: number): number {
   const raw = url.searchParams.get(name);
   if (raw === null || raw === '') return fallback;
   const t = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(t)) throw new HttpProblem(400, `"${name}" must be an ISO-8601 time or epoch milliseconds, not "${raw.slice(0, 40)}"`);
+  if (!Number.isFinite(t) || Math.abs(t) > MAX_TIME_MS) throw new HttpProblem(400, `"${name}" must be an ISO-8601 time or epoch milliseconds, not "${raw.slice(0, 40)}"`);
   return t;
 }
 

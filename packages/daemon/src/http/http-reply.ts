@@ -19,3 +19,23 @@ export interface Reply {
 export function json(status: number, body: unknown): Reply {
   return { status, type: 'application/json; charset=utf-8', body: `${JSON.stringify(body)}\n` };
 }
+
+/** The instants a JavaScript Date can hold (±8.64e15 ms, about ±275 000 years): beyond them `toISOString` throws. */
+export const MAX_TIME_MS = 8.64e15;
+
+/** PostgreSQL text cannot hold NUL; a NUL in a parameter is refused here, not answered with a database error. */
+export function refuseNul(value: string, name: string): string {
+  if (value.includes('\u0000')) throw new HttpProblem(400, `${name} must not contain a NUL character`);
+  return value;
+}
+
+/** A percent-decoded path segment; a malformed escape (`%E0%A4%A`) is the client's mistake, a 400. */
+export function pathParam(raw: string): string {
+  let value: string;
+  try {
+    value = decodeURIComponent(raw);
+  } catch {
+    throw new HttpProblem(400, `the path segment "${raw.slice(0, 40)}" is not valid percent-encoding`);
+  }
+  return refuseNul(value, 'a path segment');
+}

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { parseDuration } from '@vigil/core';
-import { HttpProblem } from './http-reply';
+import { HttpProblem, MAX_TIME_MS, refuseNul } from './http-reply';
 
 /** Write requests are small (a reason, a matcher); anything bigger is a mistake or an attack. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -59,7 +59,7 @@ export class BodyFields {
     }
     if (typeof v !== 'string' || v.trim() === '') throw new HttpProblem(400, `"${name}" must be a non-empty string`);
     if (v.length > 2000) throw new HttpProblem(400, `"${name}" is longer than 2000 characters`);
-    return v;
+    return refuseNul(v, `"${name}"`);
   }
 
   /** An ISO-8601 time or epoch milliseconds. */
@@ -67,7 +67,7 @@ export class BodyFields {
     const v = this.body[name];
     if (v === undefined || v === null) return undefined;
     const t = typeof v === 'number' ? v : typeof v === 'string' ? (/^\d+$/.test(v) ? Number(v) : Date.parse(v)) : Number.NaN;
-    if (!Number.isFinite(t)) throw new HttpProblem(400, `"${name}" must be an ISO-8601 time or epoch milliseconds`);
+    if (!Number.isFinite(t) || Math.abs(t) > MAX_TIME_MS) throw new HttpProblem(400, `"${name}" must be an ISO-8601 time or epoch milliseconds`);
     return t;
   }
 
