@@ -16,7 +16,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const LEVELS: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50, silent: 100 };
 
 /** Keys whose values never reach a log line, at any depth. */
-const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|credential|sasl/i;
+const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|routing[-_]?key|private[-_]?key|credential|sasl/i;
 const URL_CREDENTIALS = /\/\/([^:/@\s]*):([^@\s]+)@/g;
 
 /** Replaces secret-looking keys and the password part of URLs; used for every logged object. */

@@ -178,7 +178,7 @@ function compileTokens(value: unknown, r: ConfigReader): HttpTokenConfig[] {
     const entry = r.object(item, path, ['name', 'role', 'token'], { required: true });
     if (!entry) return;
     const name = r.string(entry.name, `${path}.name`, { required: true });
-    const role = r.oneOf(entry.role, `${path}.role`, HTTP_ROLES, { required: true });
+    const role = r.oneOf(entry.role, `${path}.role`, HTTP_ROLES, { required: true, secret: mayBeToken(entry.role) });
     const token = r.string(entry.token, `${path}.token`, { required: true, secret: true });
     if (token !== undefined && token.length < MIN_TOKEN_LENGTH) r.problems.add(`${path}.token`, `must be at least ${MIN_TOKEN_LENGTH} characters long`);
     else if (name !== undefined && role !== undefined && token !== undefined) addToken(out, name, role, token, path, r);
@@ -197,12 +197,15 @@ function tokensFromEnv(text: string, r: ConfigReader): HttpTokenConfig[] {
       r.problems.add(path, 'must be name:role:token');
       return;
     }
-    const checkedRole = r.oneOf(role, path, HTTP_ROLES);
+    const checkedRole = r.oneOf(role, path, HTTP_ROLES, { secret: mayBeToken(role) });
     if (token.length < MIN_TOKEN_LENGTH) r.problems.add(path, `the token of "${name}" must be at least ${MIN_TOKEN_LENGTH} characters long`);
     else if (checkedRole !== undefined) addToken(out, name, checkedRole, token, path, r);
   });
   return out;
 }
+
+/** A role as long as a token may be the token in the wrong place (`root:<token>:admin`): never quote it. */
+const mayBeToken = (role: unknown): boolean => typeof role === 'string' && role.length >= MIN_TOKEN_LENGTH;
 
 function addToken(out: HttpTokenConfig[], name: string, role: HttpRole, token: string, path: string, r: ConfigReader): void {
   if (out.some((t) => t.name === name)) r.problems.add(path, `a token named "${name}" is already defined`);
