@@ -131,3 +131,18 @@ function keyOf(line: string, field: string): string | null {
     return null;
   }
 }
+
+/**
+ * Creates `topic` with `partitions` partitions unless it exists (the demo's own topics; an operator creates the
+ * daemon's). Resolves true when it was created.
+ */
+export async function ensureTopic(topic: string, partitions: number, options: KafkaConnectionOptions): Promise<boolean> {
+  const logger = (options.logger ?? silentLogger).child({ component: 'admin' });
+  const admin = createKafka(options, logger).admin();
+  await admin.connect();
+  try {
+    return await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'admin disconnect failed'));
+  }
+}

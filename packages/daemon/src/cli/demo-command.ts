@@ -14,14 +14,15 @@ import { EXIT, type CommandIo } from './command-io';
 export const DEFAULT_EVERY = 5;
 
 const USAGE = `Usage: vigil demo [--out DIR] [--every K | --all] [--limit N]
-                  [--database URL [--schema NAME]] [--redis URL]
+                  [--database URL [--schema NAME]] [--redis URL] [--kafka HOST:PORT,...]
        vigil demo --adult [--data adult.data] [--out DIR]
 
 Replays 3 million real US flights (January–June 2001, npm package vega-datasets) through the whole
 pipeline: a model trained on January predicts delays over 15 minutes; February–June stream as prediction
 events (delay included) through decoding, windows, analysis, metric rows and alert rules; the alerts the
 model's owner receives are printed as they arrive. Writes an HTML report, a JSON summary and the Grafana
-dashboards to DIR. Needs no services: embedded PGlite and the in-process alert queue.
+dashboards to DIR. Needs no services: embedded PGlite, a file source and the in-process alert queue, unless
+--database, --redis or --kafka point it at running ones.
 
 Options:
   --out DIR          where to write (default ./out)
@@ -31,13 +32,13 @@ Options:
   --database URL     a running PostgreSQL instead of embedded PGlite
   --schema NAME      the schema for the demo's tables there (default vigil_demo_<time>, so runs never mix)
   --redis URL        a running Redis for the alert queue (BullMQ) instead of the in-process queue
+  --kafka BROKERS    running Kafka brokers: the events are produced to a topic of the run's own
+                     (vigil-demo-<time>.predictions) and consumed from it instead of the file source
   --window SIZE      window size (default 7d: weeks from Thursday, as February 1, 2001 was)
   --slide SIZE       window slide (default: the size, windows that do not overlap)
   --batch-size N     events per source batch (default 2000)
   --data FILE        another copy of flights-3m.parquet (or of adult.data with --adult)
   --adult            the UCI Adult fairness demo (sex, race) on the report path instead
-Kafka is not used: events come from a file source that hands batches to the runner as Kafka would
-(to stream through Kafka, use vigil replay and vigil run).
 `;
 
 export async function demoCommand(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -52,6 +53,7 @@ export async function demoCommand(argv: readonly string[], io: CommandIo): Promi
       limit: { type: 'string' },
       database: { type: 'string' },
       schema: { type: 'string' },
+      kafka: { type: 'string' },
       redis: { type: 'string' },
       window: { type: 'string' },
       slide: { type: 'string' },
@@ -91,6 +93,7 @@ export async function demoCommand(argv: readonly string[], io: CommandIo): Promi
     ...(limit !== undefined ? { limit } : {}),
     ...(values.database !== undefined ? { databaseUrl: values.database, schema: values.schema ?? `vigil_demo_${compactTime(new Date())}` } : {}),
     ...(values.redis !== undefined ? { redisUrl: values.redis } : {}),
+    ...(values.kafka !== undefined ? { kafkaBrokers: values.kafka.split(',').map((b) => b.trim()) } : {}),
     batchSize: values['batch-size'] === undefined ? 2000 : positiveInteger('--batch-size', values['batch-size']),
     windowSize,
     windowSlide,

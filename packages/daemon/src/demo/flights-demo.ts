@@ -19,6 +19,7 @@ import {
   accumulate, analyzeReport, analyzeWindow, emptyAccumulator, fitReferenceProfile, initCompute, type AnalysisSpec,
 } from '@vigil/analyzers';
 import { createAlerting, type Alerting } from '@vigil/alerts';
+import { ensureTopic, KafkaSource, produceMessages } from '@vigil/collector';
 import { createLogger, parseConfig, type Logger, type VigilConfig } from '@vigil/core';
 import { createStore, redactUrl, type SqlExecutor, type Store } from '@vigil/store';
 import { batchSpec } from '../pipeline/batch-buckets';
@@ -55,6 +56,8 @@ export interface FlightsDemoOptions {
   schema?: string;
   /** A running Redis for the alert queue (BullMQ) instead of the in-process queue. */
   redisUrl?: string;
+  /** Running Kafka brokers: the events are produced to a topic of the demo's own and consumed from it. */
+  kafkaBrokers?: readonly string[];
   /** Events per source batch. */
   batchSize: number;
   /** Window size and slide, e.g. `7d` and `1d`. */
@@ -169,7 +172,11 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       // Model-level conditions (no reference profile, no traffic) as `vigil run` raises them.
       modelConditionIn: (tx, condition) => alertingRef.modelConditionIn(tx, condition),
     };
-    const runner = new StreamRunner({ config, store, groupId: GROUP_ID, topics: TOPICS, alerts, logger });
+    // A demo run through Kafka gets topics and a consumer group of its own, so runs never mix.
+    const stamp = Date.now().toString(36);
+    const groupId = options.kafkaBrokers === undefined ? GROUP_ID : `vigil-demo-${stamp}`;
+    const runTopics = options.kafkaBrokers === undefined ? TOPICS : { predictions: `vigil-demo-${stamp}.predictions`, labels: `vigil-demo-${stamp}.labels` };
+    const runner = new StreamRunner({ config, store, groupId, topics: runTopics, alerts, logger });
     const storeRef = store;
     const source = new FlightSource({
       flights,
@@ -177,10 +184,27 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       scores: streamScores,
       model: DEMO_MODEL,
       version: DEMO_VERSION,
-      topic: TOPICS.predictions,
+      topic: runTopics.predictions,
       batchSize: options.batchSize,
-      offsetsFor: async (topic) => new Map((await storeRef.loadOffsets(GROUP_ID, topic)).map((o) => [o.partition, o.nextOffset])),
+      offsetsFor: async (topic) => new Map((await storeRef.loadOffsets(groupId, topic)).map((o) => [o.partition, o.nextOffset])),
     });
+    // With Kafka, the same events go through a topic of the demo's own (one partition, so offsets are positions).
+    let kafkaSource: KafkaSource | undefined;
+    if (options.kafkaBrokers !== undefined) {
+      const connection = { brokers: options.kafkaBrokers, logger };
+      await ensureTopic(runTopics.predictions, 1, connection);
+      note(`producing ${source.length.toLocaleString('en-US')} events to the Kafka topic ${runTopics.predictions} at ${options.kafkaBrokers.join(',')}`);
+      for (let from = 0; from < source.length; from += 50_000) {
+        const part = source.batch(from, Math.min(source.length, from + 50_000));
+        await produceMessages(part.messages.map((m) => ({ topic: runTopics.predictions, value: m.value ?? Buffer.alloc(0) })), connection);
+      }
+      kafkaSource = new KafkaSource({
+        ...connection,
+        groupId,
+        topics: [runTopics.predictions],
+        offsetsFor: async (topic) => new Map((await storeRef.loadOffsets(groupId, topic)).map((o) => [o.partition, o.nextOffset])),
+      });
+    }
     note(
       `streaming ${streamRows.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} February–June flights` +
         `${options.every > 1 ? ` (every ${ordinal(options.every)})` : ''} through the pipeline in batches of ${options.batchSize}: ` +
@@ -190,10 +214,12 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     progress = new StreamProgress({ total: streamRows.length, write: io.stderr, tty: options.tty });
     const streamStarted = performance.now();
     let events = 0;
-    await source.run(async (batch) => {
+    await (kafkaSource ?? source).run(async (batch) => {
       const before = windows;
       replayClock = Math.max(replayClock, flights.ts[streamRows[Number(batch.nextOffset) - 1] as number] ?? replayClock);
       await runner.handle(batch);
+      // The topic holds exactly the stream: once its last event is applied, the consumer stops.
+      if (kafkaSource && Number(batch.nextOffset) >= source.length) void kafkaSource.close();
       alertingRef.kick();
       events = Number(batch.nextOffset);
       progress?.update({ events, windows, alerts: receiver.received.length, eventTime: flights.ts[streamRows[events - 1] as number] ?? Number.NaN });
