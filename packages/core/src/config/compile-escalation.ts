@@ -102,7 +102,7 @@ export function compileEscalation(value: unknown, r: ConfigReader, notifiers: re
     const repeatMs = r.duration(policy.repeat, `${path}.repeat`, { positive: true });
     out[name] = repeatMs === undefined ? { steps } : { steps, repeatMs };
   }
-  if (!(DEFAULT_POLICY in out)) out[DEFAULT_POLICY] = BUILT_IN_DEFAULT_POLICY;
+  if (!Object.hasOwn(out, DEFAULT_POLICY)) out[DEFAULT_POLICY] = BUILT_IN_DEFAULT_POLICY;
   return out;
 }
 

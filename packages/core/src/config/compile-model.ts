@@ -35,6 +35,9 @@ const ATTRIBUTE = /^[^*\s]+$/;
 /** ISO-8601 date or date-time; `Date.parse` alone accepts too much ("1", "March 7"). */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/** The prefix of the decoder's own columns (`RESERVED_COLUMN_PREFIX` of @vigil/collector). */
+const RESERVED_FEATURE_PREFIX = '$';
+
 export const WINDOW_DEFAULTS: WindowConfig = { sizeMs: 3_600_000, slideMs: 300_000, allowedLatenessMs: 600_000 };
 export const DEFAULT_MIN_GROUP_SIZE = 30;
 export const DEFAULT_FDR = 0.05;
@@ -81,7 +84,8 @@ function compileModel(item: unknown, path: string, r: ConfigReader, context: Mod
   const features = compileFeatures(m.features, `${path}.features`, r);
   const groups = compileGroups(m.groups, `${path}.groups`, r, features);
   const escalation = r.string(m.escalation, `${path}.escalation`) ?? DEFAULT_POLICY;
-  const policy = context.policies[escalation];
+  // Own policies only: a policy named `toString` must not find Object.prototype.toString.
+  const policy = Object.hasOwn(context.policies, escalation) ? context.policies[escalation] : undefined;
   if (policy === undefined) r.problems.add(`${path}.escalation`, unknownPolicy(escalation, Object.keys(context.policies)));
   const owner = compileOwner(m.owner, `${path}.owner`, r);
   const ownerNotified = policy?.steps.some((step) => step.notify.includes(OWNER_TARGET)) ?? false;
@@ -120,7 +124,10 @@ function compileFeatures(value: unknown, path: string, r: ConfigReader): Record<
   const out: Record<string, FeatureKind> = {};
   for (const [name, kind] of Object.entries(r.record(value, path, { required: true }) ?? {})) {
     const checked = r.oneOf(kind, childPath(path, name), ['numeric', 'categorical'] as const, { required: true });
-    if (checked !== undefined) out[name] = checked;
+    // The event decoder names its own columns `$ts`, `$score`, `$group.sex`, ... and refuses to start otherwise.
+    if (name.startsWith(RESERVED_FEATURE_PREFIX)) {
+      r.problems.add(childPath(path, name), `feature names starting with "${RESERVED_FEATURE_PREFIX}" are reserved for the columns Vigil adds`);
+    } else if (checked !== undefined) out[name] = checked;
   }
   return out;
 }
@@ -149,7 +156,7 @@ function compileGroups(value: unknown, path: string, r: ConfigReader, features: 
       r.problems.add(itemPath, `"${group}" is not an attribute name or an intersection a*b`);
       return;
     }
-    if (parts.length === 1 && features[group] === 'numeric') {
+    if (parts.length === 1 && Object.hasOwn(features, group) && features[group] === 'numeric') {
       r.problems.add(itemPath, `"${group}" is a numeric feature; groups must be discrete (add a banded attribute, e.g. ${group}_band)`);
     }
     if (parts.length > 1) {

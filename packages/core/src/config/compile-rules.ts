@@ -136,7 +136,8 @@ function compileRule(item: unknown, path: string, r: ConfigReader, model: RuleCo
   const rule = r.object(item, path, keys, { required: true });
   if (!rule) return undefined;
   const metricName = r.string(rule.metric, `${path}.metric`, { required: true });
-  const metric = metricName === undefined ? undefined : RULE_METRICS[metricName];
+  // Own metrics only: `metric: constructor` must not find Object.prototype.constructor.
+  const metric = metricName === undefined || !Object.hasOwn(RULE_METRICS, metricName) ? undefined : RULE_METRICS[metricName];
   if (metricName !== undefined && metric === undefined) {
     const suggestion = didYouMean(metricName, Object.keys(RULE_METRICS));
     r.problems.add(`${path}.metric`, `"${metricName}" is not a metric${suggestion === undefined ? ' (see docs/metrics.md)' : ` (did you mean "${suggestion}"?)`}`);
@@ -191,7 +192,7 @@ function checkFeature(name: string, metricName: string, metric: RuleMetric, path
     r.problems.add(path, `"${metricName}" is not a per-feature metric, so it has no feature`);
     return;
   }
-  const kind = model.features[name];
+  const kind = Object.hasOwn(model.features, name) ? model.features[name] : undefined;
   if (kind === undefined) r.problems.add(path, unknownName('feature', name, Object.keys(model.features)));
   else if (metric.kind !== undefined && metric.kind !== kind) r.problems.add(path, `"${metricName}" applies to ${metric.kind} features, and "${name}" is ${kind}`);
 }

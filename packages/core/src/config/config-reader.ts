@@ -33,9 +33,17 @@ export class ConfigReader {
     return record;
   }
 
-  /** A mapping with free keys (features, policies, notifiers). */
+  /**
+   * A mapping with free keys (features, policies, notifiers). `__proto__` is refused (and left out of the result):
+   * assigned as a name to a compiled mapping, it would replace that mapping's prototype.
+   */
   record(value: unknown, path: string, options: Presence = {}): Record<string, unknown> | undefined {
-    return this.object(value, path, Object.keys(isRecord(value) ? value : {}), options);
+    const record = this.object(value, path, Object.keys(isRecord(value) ? value : {}), options);
+    if (record === undefined || !Object.hasOwn(record, '__proto__')) return record;
+    this.problems.add(childPath(path, '__proto__'), '"__proto__" is not allowed as a name');
+    const rest: Record<string, unknown> = {};
+    for (const key of Object.keys(record)) if (key !== '__proto__') rest[key] = record[key];
+    return rest;
   }
 
   list(value: unknown, path: string, options: Presence = {}): unknown[] | undefined {
@@ -194,6 +202,7 @@ function describe(value: unknown, secret = false): string {
   if (value === null || value === undefined) return 'nothing';
   if (typeof value === 'object') return 'a mapping';
   if (secret) return `a ${typeof value}`;
-  const json = JSON.stringify(value);
+  // JSON would show NaN and infinities (YAML .nan, .inf) as null.
+  const json = typeof value === 'number' ? String(value) : JSON.stringify(value);
   return json.length > 40 ? `${json.slice(0, 37)}..."` : json;
 }

@@ -1,7 +1,14 @@
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Alias, type Node } from 'yaml';
 import { childPath, type ConfigProblems } from './config-problems';
 
 export type Env = Record<string, string | undefined>;
+
+/**
+ * The most values a file may expand to. Aliases are expanded as they are read, so a few lines of aliases that
+ * repeat aliases (a "billion laughs" file) would otherwise expand to billions of values and hang the daemon; a
+ * real vigil.yaml has a few hundred.
+ */
+export const MAX_YAML_VALUES = 100_000;
 
 /**
  * Parses YAML into plain values, recording the line of every key and item in `problems.lines` so later checks
@@ -17,7 +24,9 @@ export function readYaml(text: string, problems: ConfigProblems, env: Env): unkn
     for (const error of doc.errors) problems.add('(yaml)', `invalid YAML: ${firstLine(error.message)}`, lineAt(error.pos[0]));
     return undefined;
   }
-  return toValue(doc, doc.contents, '', { problems, env, lineAt, depth: 0 });
+  const budget = { values: 0 };
+  const value = toValue(doc.contents, '', { problems, env, lineAt, depth: 0, budget, aliases: aliasTargets(doc) });
+  return budget.values > MAX_YAML_VALUES ? undefined : value;
 }
 
 interface Walk {
@@ -25,16 +34,40 @@ interface Walk {
   readonly env: Env;
   readonly lineAt: (offset: number) => number;
   readonly depth: number;
+  /** Values read so far, shared by the whole walk. */
+  readonly budget: { values: number };
+  readonly aliases: ReadonlyMap<Alias, Node | undefined>;
 }
 
-function toValue(doc: Document, node: unknown, path: string, walk: Walk): unknown {
+/**
+ * The node each alias stands for: the closest anchor of its name before it. Computed in one pass, since
+ * `Alias.resolve(doc)` searches the whole document again for every alias.
+ */
+function aliasTargets(doc: Parameters<typeof visit>[0]): Map<Alias, Node | undefined> {
+  const anchors = new Map<string, Node>();
+  const targets = new Map<Alias, Node | undefined>();
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if (node.anchor !== undefined) anchors.set(node.anchor, node);
+    },
+  });
+  return targets;
+}
+
+function toValue(node: unknown, path: string, walk: Walk): unknown {
+  if (walk.budget.values > MAX_YAML_VALUES) return undefined;
+  if (++walk.budget.values > MAX_YAML_VALUES) {
+    walk.problems.add(path === '' ? '(root)' : path, `expands to more than ${MAX_YAML_VALUES} values (aliases that repeat aliases?)`);
+    return undefined;
+  }
   // Aliases can nest; a bound keeps a pathological file from recursing forever.
   if (walk.depth > 64) {
     walk.problems.add(path, 'is nested too deeply');
     return undefined;
   }
   const next = { ...walk, depth: walk.depth + 1 };
-  if (isAlias(node)) return toValue(doc, node.resolve(doc), path, next);
+  if (isAlias(node)) return toValue(walk.aliases.get(node), path, next);
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
     for (const pair of node.items) {
@@ -43,7 +76,11 @@ function toValue(doc: Document, node: unknown, path: string, walk: Walk): unknow
       const keyPath = childPath(path, key);
       const start = keyNode?.range?.[0] ?? (pair.value as Node | null)?.range?.[0];
       if (start !== undefined) walk.problems.lines.set(keyPath, walk.lineAt(start));
-      out[key] = toValue(doc, pair.value, keyPath, next);
+      const value = toValue(pair.value, keyPath, next);
+      // Defined, not assigned: `out.__proto__ = value` would replace the mapping's prototype instead of adding a
+      // key, which the checks of unknown keys would then miss, and the value's members would read as the mapping's.
+      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      else out[key] = value;
     }
     return out;
   }
@@ -52,7 +89,7 @@ function toValue(doc: Document, node: unknown, path: string, walk: Walk): unknow
       const itemPath = childPath(path, index);
       const start = (item as Node | null)?.range?.[0];
       if (start !== undefined) walk.problems.lines.set(itemPath, walk.lineAt(start));
-      return toValue(doc, item, itemPath, next);
+      return toValue(item, itemPath, next);
     });
   }
   if (isScalar(node)) {

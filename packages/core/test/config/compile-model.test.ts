@@ -90,6 +90,13 @@ describe('models: escalation and owner', () => {
     expect(model('escalation: paging', top).escalation).toBe('paging');
   });
 
+  it('refuses a policy named like a member of Object.prototype (found by test/chaos/config-fuzz)', () => {
+    // `policies["toString"]` used to find Object.prototype.toString, and reading its steps threw a TypeError.
+    for (const name of ['toString', 'constructor', 'hasOwnProperty', 'valueOf']) {
+      expect(problemAt(withModel(`escalation: ${name}`), 'models[0].escalation').message).toMatch(`the escalation policy "${name}" is not defined`);
+    }
+  });
+
   it('refuses an owner whom the policy notifies but nothing can reach', () => {
     const noWebhook = MINIMAL.replace('owner: { name: Team, webhook: https://hooks.example.com/team }', 'owner: { name: Team, email: team@example.com }');
     expect(problemAt(noWebhook, 'models[0].owner').message).toBe(
@@ -181,5 +188,33 @@ describe('models: minGroupSize and fdr', () => {
     expect(problemAt(withModel('minGroupSize: 2.5'), 'models[0].minGroupSize').message).toBe('must be a whole number, not 2.5');
     expect(problemAt(withModel('fdr: 1'), 'models[0].fdr').message).toBe('must be less than 1, not 1');
     expect(problemAt(withModel('fdr: 0'), 'models[0].fdr').message).toBe('must be greater than 0, not 0');
+  });
+});
+
+describe('models: found by test/chaos/config-fuzz', () => {
+  it('refuses feature names starting with "$", which the event decoder reserves for its own columns', () => {
+    // Accepted here, they used to stop `vigil run` later, at the decoder, without a file line.
+    expect(problemAt(MINIMAL.replace('features: { age: numeric', 'features: { $score: numeric, age: numeric'), 'models[0].features["$score"]').message).toBe(
+      'feature names starting with "$" are reserved for the columns Vigil adds',
+    );
+  });
+
+  it('refuses __proto__ as a key and as a name of a feature, notifier or policy', () => {
+    // It used to replace the prototype of its mapping: ignored as a key, and its members read as the model's own.
+    expect(problemAt(withModel('__proto__: { riskTier: high }'), 'models[0].__proto__').message).toMatch(/^unknown key/);
+    expect(problemAt(MINIMAL.replace('features: {', 'features: { __proto__: numeric,'), 'models[0].features.__proto__').message).toBe(
+      '"__proto__" is not allowed as a name',
+    );
+    const top = 'notifiers:\n  __proto__: { type: slack, url: "https://hooks.example.com/x" }\nescalation:\n  __proto__: { steps: [ { after: 0m, notify: [owner] } ] }';
+    const problems = problemsOf(withModel('', top));
+    expect(problems.map((p) => `${p.line}: ${p.path}: ${p.message}`)).toEqual([
+      '2: notifiers.__proto__: "__proto__" is not allowed as a name',
+      '4: escalation.__proto__: "__proto__" is not allowed as a name',
+    ]);
+  });
+
+  it('shows NaN and infinities as such, not as null', () => {
+    expect(problemAt(withModel('fdr: .nan'), 'models[0].fdr').message).toBe('must be a number, not NaN');
+    expect(problemAt(withModel('minGroupSize: -.inf'), 'models[0].minGroupSize').message).toBe('must be a number, not -Infinity');
   });
 });

@@ -17,6 +17,15 @@ describe('rules', () => {
     expect(ruleProblem('  - { metric: loss, threshold: 0.2 }', 'models[0].rules[0].metric')).toBe('"loss" is not a metric (see docs/metrics.md)');
   });
 
+  it('refuses metrics and features named like members of Object.prototype (found by test/chaos/config-fuzz)', () => {
+    // Plain lookups found Object.prototype.constructor, so these rules were accepted.
+    expect(ruleProblem('  - { metric: constructor, threshold: 1 }', 'models[0].rules[0].metric')).toMatch('"constructor" is not a metric');
+    expect(ruleProblem('  - { metric: toString, threshold: 1 }', 'models[0].rules[0].metric')).toMatch('"toString" is not a metric');
+    expect(ruleProblem('  - { metric: psi, feature: constructor, threshold: 1 }', 'models[0].rules[0].feature')).toBe(
+      '"constructor" is not a feature of this model (age, region)',
+    );
+  });
+
   it('refuses a metric of the other task', () => {
     const text = withModel('rules: [ { metric: ece, threshold: 0.1 } ]').replace('task: binary', 'task: regression').replace('groups: [sex]', 'groups: []');
     expect(problemAt(text, 'models[0].rules[0].metric').message).toBe('"ece" is defined for binary models only, and this model is regression');

@@ -26,4 +26,34 @@ describe('readYaml', () => {
     expect(problems.count).toBeGreaterThan(0);
     expect(() => problems.throwIfAny()).toThrow(/f\.yaml:\d+: \(yaml\): invalid YAML: /);
   });
+
+  it('reads a __proto__ key as a key, not as the prototype of its mapping (found by test/chaos/config-fuzz)', () => {
+    const problems = new ConfigProblems('f.yaml');
+    const value = readYaml('a:\n  b: 1\n  __proto__: { polluted: true, b: 2 }\n', problems, {}) as { a: Record<string, unknown> };
+    expect(Object.getPrototypeOf(value.a)).toBe(Object.prototype);
+    expect(Object.keys(value.a)).toEqual(['b', '__proto__']);
+    expect(value.a['polluted']).toBeUndefined();
+    expect(value.a['b']).toBe(1);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('refuses a file whose aliases expand to too many values, quickly (found by test/chaos/config-fuzz)', () => {
+    // Eight lines that expand to 10^8 values: this used to run for minutes and end in a RangeError.
+    let text = 'a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n';
+    for (let i = 1; i < 8; i++) text += `a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]\n`;
+    const problems = new ConfigProblems('f.yaml');
+    const started = performance.now();
+    expect(readYaml(text, problems, {})).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(() => problems.throwIfAny()).toThrow(/f\.yaml:\d+: a\d[^:]*: expands to more than 100000 values/);
+  });
+
+  it('reads many aliases of one anchor', () => {
+    const problems = new ConfigProblems('f.yaml');
+    const text = `base: &b { x: 1 }\nlist:\n${Array.from({ length: 5000 }, () => '  - *b\n').join('')}`;
+    const value = readYaml(text, problems, {}) as { list: unknown[] };
+    expect(value.list).toHaveLength(5000);
+    expect(value.list[4999]).toEqual({ x: 1 });
+    expect(problems.count).toBe(0);
+  });
 });
