@@ -2,6 +2,7 @@ import type { ModelDefinition } from '@vigil/core';
 import { DecodeFailure, type DeadLetter, toDeadLetter } from './dead-letter';
 import { type CompiledDecodeOptions, type DecodeOptions, compileDecodeOptions } from './decode-options';
 import { missingField, outOfRange, own, parseEvent, readId, readModel, readTimestamp, wrongType } from './event-fields';
+import { MAX_EPOCH_MS } from './parse-timestamp';
 import type { RawMessage } from './raw-message';
 
 /** A decoded label event (PRODUCT.md §1): the ground truth for the prediction (`model`, `id`). */
@@ -60,8 +61,9 @@ function readLabelEvent(event: Record<string, unknown>, model: ModelDefinition, 
   const tsValue = own(event, 'ts');
   let ts: number | DecodeFailure;
   if (tsValue === undefined || tsValue === null) {
-    const fallback = message.timestamp === undefined ? Number.NaN : Number(message.timestamp);
-    ts = Number.isFinite(fallback) && message.timestamp !== '' ? fallback : missingField('ts', tsValue);
+    // Kafka timestamps are integer epoch milliseconds; `Number` alone would also take " " (0), "0x10" (16) or "1e300".
+    const fallback = message.timestamp !== undefined && /^-?\d{1,16}$/.test(message.timestamp) ? Number(message.timestamp) : Number.NaN;
+    ts = Math.abs(fallback) <= MAX_EPOCH_MS ? fallback : missingField('ts', tsValue);
   } else {
     ts = readTimestamp(tsValue, 'ts');
   }

@@ -87,6 +87,20 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Whether `text` is well-formed UTF-16. JSON can spell a lone surrogate (`"\ud800"`), which no UTF-8 text can
+ * hold: the column dictionaries and the database would store it as U+FFFD, silently merging distinct categories
+ * (`"a\ud800"`, `"a\udc00"` and `"a\ufffd"` would be one), as `parseEvent` already avoids for invalid bytes.
+ */
+export function isWellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** `value` (a string that is not well-formed) at `path`. */
+export function malformedText(path: string, value: string): DecodeFailure {
+  return outOfRange(path, 'well-formed Unicode text (no lone surrogate)', value);
+}
+
 /** The configured model an event names. */
 export function readModel(
   event: JsonObject,
@@ -105,7 +119,7 @@ export function readModel(
 /** The event id: a non-empty string, or a finite number written as `String(n)` (e.g. 1e21 → "1e+21"). */
 export function readId(event: JsonObject): string | DecodeFailure {
   const value = own(event, 'id');
-  if (typeof value === 'string') return value.length > 0 ? value : missingField('id', value);
+  if (typeof value === 'string') return value.length === 0 ? missingField('id', value) : isWellFormed(value) ? value : malformedText('id', value);
   if (value === undefined || value === null) return missingField('id', value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : outOfRange('id', 'a finite number', value);
   return wrongType('id', 'a string', value);

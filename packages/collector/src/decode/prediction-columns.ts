@@ -1,7 +1,7 @@
 import type { CategoricalColumn, Column, ModelDefinition, NumericColumn } from '@vigil/core';
 import { ColumnBuilder } from '../files/column-builder';
 import type { DecodeFailure } from './dead-letter';
-import { type JsonObject, isObject, missingField, outOfRange, own, readId, readTimestamp, wrongType } from './event-fields';
+import { type JsonObject, isObject, isWellFormed, malformedText, missingField, outOfRange, own, readId, readTimestamp, wrongType } from './event-fields';
 import { BATCH_COLUMNS, DEFAULT_VERSION, MISSING_GROUP, type PredictionBatch, groupColumnName } from './prediction-batch';
 
 /**
@@ -154,6 +154,7 @@ export class PredictionColumns {
           return wrongType(`features.${name}`, 'a number', value);
         }
       } else if (typeof value === 'string') {
+        if (!isWellFormed(value)) return malformedText(`features.${name}`, value);
         this.stagedStrings[i] = value;
       } else if (value === undefined || value === null) {
         this.stagedStrings[i] = null;
@@ -176,11 +177,18 @@ export class PredictionColumns {
    */
   private stageOutcome(event: JsonObject): DecodeFailure | undefined {
     const version = own(event, 'version');
-    if (typeof version === 'string') this.stagedVersion = version;
-    else if (version === undefined || version === null) this.stagedVersion = DEFAULT_VERSION;
-    else if (typeof version !== 'number') return wrongType('version', 'a string', version);
-    else if (Number.isFinite(version)) this.stagedVersion = String(version);
-    else return outOfRange('version', 'a finite number', version);
+    if (typeof version === 'string') {
+      if (!isWellFormed(version)) return malformedText('version', version);
+      this.stagedVersion = version;
+    } else if (version === undefined || version === null) {
+      this.stagedVersion = DEFAULT_VERSION;
+    } else if (typeof version !== 'number') {
+      return wrongType('version', 'a string', version);
+    } else if (Number.isFinite(version)) {
+      this.stagedVersion = String(version);
+    } else {
+      return outOfRange('version', 'a finite number', version);
+    }
 
     const score = own(event, 'score');
     if (score === undefined || score === null) {
@@ -233,11 +241,18 @@ export class PredictionColumns {
     for (let g = 0; g < count; g++) {
       const attribute = this.groupAttributes[g]!;
       const value = own(groups, attribute);
-      if (typeof value === 'string') this.stagedGroups[g] = value;
-      else if (value === undefined || value === null) this.stagedGroups[g] = MISSING_GROUP;
-      else if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) this.stagedGroups[g] = String(value);
-      else if (typeof value === 'number') return outOfRange(`groups.${attribute}`, 'a finite number', value);
-      else return wrongType(`groups.${attribute}`, 'a string', value);
+      if (typeof value === 'string') {
+        if (!isWellFormed(value)) return malformedText(`groups.${attribute}`, value);
+        this.stagedGroups[g] = value;
+      } else if (value === undefined || value === null) {
+        this.stagedGroups[g] = MISSING_GROUP;
+      } else if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+        this.stagedGroups[g] = String(value);
+      } else if (typeof value === 'number') {
+        return outOfRange(`groups.${attribute}`, 'a finite number', value);
+      } else {
+        return wrongType(`groups.${attribute}`, 'a string', value);
+      }
     }
     return undefined;
   }

@@ -32,6 +32,19 @@ describe('decodeLabel', () => {
     ]);
   });
 
+  it.each([' ', '0x10', '1e300', '1.5', 'Infinity', '8640000000000001', '-'])(
+    'takes only integer epoch milliseconds within the range of a Date from the Kafka timestamp, not %j (found by test/chaos/decoder-fuzz)',
+    (timestamp) => {
+      // `Number(timestamp)` used to read " " as 0, "0x10" as 16 and "1e300" as a time.
+      expect(refused({ model: 'credit-risk', id: 'a', label: 1 }, { timestamp })).toEqual(['VIGIL_DECODE_MISSING_FIELD', 'field "ts": required, but absent']);
+    },
+  );
+
+  it('takes a negative or zero Kafka timestamp', () => {
+    expect(decode({ model: 'credit-risk', id: 'a', label: 1 }, { timestamp: '-5' })).toMatchObject({ ok: true, label: { ts: -5 } });
+    expect(decode({ model: 'credit-risk', id: 'a', label: 1 }, { timestamp: '0' })).toMatchObject({ ok: true, label: { ts: 0 } });
+  });
+
   it.each([
     [{ model: 'credit-risk', id: 'a', ts: 0 }, 'VIGIL_DECODE_MISSING_FIELD', 'field "label": required, but absent'],
     [{ model: 'credit-risk', id: 'a', ts: 0, label: null }, 'VIGIL_DECODE_MISSING_FIELD', 'field "label": required, got null'],

@@ -306,6 +306,27 @@ describe('PredictionBatchBuilder: dead letters', () => {
     ]);
   });
 
+  it('refuses text with a lone surrogate, which would be stored as U+FFFD (found by test/chaos/decoder-fuzz)', () => {
+    // JSON can spell "\ud800"; the column dictionaries encode categories as UTF-8, where "a\ud800", "a\udc00" and
+    // "a\ufffd" used to become one category.
+    const builder = new PredictionBatchBuilder(MODELS);
+    const event = JSON.stringify(exampleEvent());
+    builder.add(message(event.replace('"version":"7"', '"version":"7\\ud800"')));
+    builder.add(message(event.replace('"region":"north"', '"region":"\\udc00north"')));
+    builder.add(message(event.replace('"sex":"female"', '"sex":"fe\\ud83dmale"')));
+    builder.add(message(event.replace('"id":"req-000123"', '"id":"req-\\ud800"')));
+    builder.add(message(event.replace('"region":"north"', '"region":"\\ud83d\\ude00"')));
+    const built = builder.build();
+    expect(built.deadLetters.map((d) => [d.code, d.reason])).toEqual([
+      ['VIGIL_DECODE_OUT_OF_RANGE', 'field "version": expected well-formed Unicode text (no lone surrogate), got "7\\ud800"'],
+      ['VIGIL_DECODE_OUT_OF_RANGE', 'field "features.region": expected well-formed Unicode text (no lone surrogate), got "\\udc00north"'],
+      ['VIGIL_DECODE_OUT_OF_RANGE', 'field "groups.sex": expected well-formed Unicode text (no lone surrogate), got "fe\\ud83dmale"'],
+      ['VIGIL_DECODE_OUT_OF_RANGE', 'field "id": expected well-formed Unicode text (no lone surrogate), got "req-\\ud800"'],
+    ]);
+    // A surrogate pair is a character like any other.
+    expect(categories(built.batches.get(CREDIT.id)!.table, 'region')).toEqual(['\u{1F600}']);
+  });
+
   it('refuses a null value (a tombstone)', () => {
     const builder = new PredictionBatchBuilder(MODELS);
     builder.add(message('', { value: null }));
