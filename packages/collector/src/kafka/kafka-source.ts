@@ -32,7 +32,10 @@ export interface KafkaSourceOptions extends KafkaConnectionOptions {
    * Kafka's own committed offsets are never used: the store holds them, written with the batch's effects.
    */
   readonly offsetsFor?: OffsetsFor;
-  /** Told when the consumer joins its group (it can consume) and when it loses the brokers (it restarts). */
+  /**
+   * Told when the consumer joins its group or the brokers answer again (`joined`: it can consume), and when it
+   * loses them (`lost`: the consumer restarts, or no fetch or heartbeat was answered for 10 s or 3 heartbeats).
+   */
   readonly onConnection?: (state: 'joined' | 'lost') => void;
   /** Where a partition without a stored offset starts. @defaultValue true (the earliest retained message) */
   readonly fromBeginning?: boolean;
@@ -122,6 +125,10 @@ export class KafkaSource implements PredictionSource {
   private failed!: (error: unknown) => void;
   private readonly done: Promise<void>;
   private closing: Promise<void> | undefined;
+  /** When the brokers last answered a fetch or a heartbeat; `silent`: they have not for too long. */
+  private lastAnswer = Date.now();
+  private silent = false;
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(options: KafkaSourceOptions) {
     const problems = connectionProblems(options);
@@ -157,8 +164,13 @@ export class KafkaSource implements PredictionSource {
     this.done.catch(() => undefined);
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.assignmentReady = this.seekAssigned(event.payload.memberAssignment);
+      this.answered();
       options.onConnection?.('joined');
     });
+    // A broker that stops answering (a network partition, a paused process) makes no error for a long while: the
+    // fetch waits for its request timeout. Fetches (every maxWaitMs when idle) and heartbeats say it is there.
+    this.consumer.on(this.consumer.events.FETCH, () => this.answered());
+    this.consumer.on(this.consumer.events.HEARTBEAT, () => this.answered());
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       if (event.payload.restart) {
         options.onConnection?.('lost');
@@ -193,6 +205,14 @@ export class KafkaSource implements PredictionSource {
         eachBatch: (payload) => this.eachBatch(payload, handler),
       });
       this.logger.info({ topics: this.options.topics }, 'consuming');
+      const silenceMs = Math.max(10_000, 3 * (this.options.heartbeatIntervalMs ?? 3000));
+      this.watchdog = setInterval(() => {
+        if (this.silent || Date.now() - this.lastAnswer <= silenceMs) return;
+        this.silent = true;
+        this.logger.warn({ silentMs: Date.now() - this.lastAnswer }, 'the brokers have not answered a fetch or a heartbeat');
+        this.options.onConnection?.('lost');
+      }, 1000);
+      this.watchdog.unref();
     } catch (error) {
       if (this.closing === undefined) {
         this.currentState = 'failed';
@@ -208,7 +228,16 @@ export class KafkaSource implements PredictionSource {
     return this.closing;
   }
 
+  private answered(): void {
+    this.lastAnswer = Date.now();
+    if (!this.silent) return;
+    this.silent = false;
+    this.logger.info('the brokers answer again');
+    this.options.onConnection?.('joined');
+  }
+
   private async shutdown(): Promise<void> {
+    clearInterval(this.watchdog);
     const before = this.currentState;
     if (before === 'created') {
       this.currentState = 'stopped';

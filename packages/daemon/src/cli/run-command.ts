@@ -82,6 +82,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     logger,
     links,
     onDelivery: alertDeliveryMetrics(registry),
+    // One queue per consumer group: deployments that share a Redis never take each other's deliveries.
+    bullmq: { name: `vigil-alerts.${kafka.groupId}` },
     // Pause and resume reach the models' serving side through the control topic (PRODUCT.md §5).
     publishControl: async (event) => {
       await produceMessages([{ topic: kafka.topics.control, value: Buffer.from(JSON.stringify(event)) }], connection);

@@ -6,9 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createAlerting } from '@vigil/alerts';
 import { produceFile } from '@vigil/collector';
 import { parseConfig } from '@vigil/core';
-import { createPostgresClient, createStore, type MetricRow, type SqlClient, type Store } from '@vigil/store';
+import { createPostgresClient, createStore, type Incident, type MetricRow, type SqlClient, type Store } from '@vigil/store';
 import { createTestTopic, kafkaBrokers, uniqueName } from '../../../collector/test/kafka/kafka-test-kit';
 import { createTestSchema } from '../../../store/test/helpers/database';
 import { fitModelReference } from '../../src/pipeline/fit-reference';
@@ -28,6 +29,10 @@ export interface HarnessOptions {
   modelYaml?: string;
   /** The `http` section. @defaultValue `{ port: 0 }` */
   httpYaml?: string;
+  /** The alert queue: BullMQ on this Redis. @defaultValue none (the in-process queue) */
+  redisUrl?: string;
+  /** `kafka.sessionTimeout` (a killed daemon's partitions move after this). @defaultValue 30s */
+  sessionTimeout?: string;
   /** Topic-level settings of both topics (e.g. `max.message.bytes`). */
   topicConfig?: Record<string, string>;
 }
@@ -66,11 +71,36 @@ export interface Harness {
   rows(): Promise<unknown[]>;
   /** What the daemon must end with: `events` through the in-process runner on a database of its own. */
   expectedRows(events: readonly TestEvent[]): Promise<unknown[]>;
+  /**
+   * What a daemon must end with when the events carry their labels and no label events are sent: the metric rows
+   * and the incidents of `events` through the in-process runner with alerts, `chunk` events a batch.
+   */
+  expectedRun(events: readonly TestEvent[], chunk: number): Promise<{ rows: unknown[]; incidents: IncidentSummary[] }>;
+  /** The incidents the daemons opened, comparable across runs. */
+  incidents(): Promise<IncidentSummary[]>;
   committed(topic: string): Promise<number>;
   cleanup(): Promise<void>;
 }
 
 export type Daemon = ChildProcess & { output(): string };
+
+/** An incident without its ids and times: what it is about, where it stands, and the window that set its value. */
+export interface IncidentSummary {
+  model: string;
+  version: string;
+  metric: string;
+  feature: string;
+  group: string;
+  status: string;
+  severity: string;
+  value: number | null;
+  windowStart: number | null;
+}
+
+const summarize = (incidents: readonly Incident[]): IncidentSummary[] =>
+  incidents
+    .map((i) => ({ model: i.model, version: i.version, metric: i.metric, feature: i.feature, group: i.group, status: i.status, severity: i.severity, value: i.value === null ? null : Number(i.value.toPrecision(12)), windowStart: i.windowStart }))
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
 export async function openHarness(label: string, models: readonly string[] = ['credit-risk'], partitions = 3, options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-run-'));
@@ -91,8 +121,8 @@ export async function openHarness(label: string, models: readonly string[] = ['c
     `kafka:
   brokers: [${kafkaBrokers().join(', ')}]
   groupId: ${groupId}
-  topics: { predictions: ${predictions.topic}, labels: ${labels.topic} }
-database: { url: '${url}' }
+  topics: { predictions: ${predictions.topic}, labels: ${labels.topic} }${options.sessionTimeout ? `\n  sessionTimeout: ${options.sessionTimeout}` : ''}
+database: { url: '${url}' }${options.redisUrl ? `\nredis: { url: '${options.redisUrl}' }` : ''}
 http: ${options.httpYaml ?? '{ port: 0 }'}
 models:${modelsYaml(models, options)}
 `,
@@ -168,6 +198,27 @@ models:${modelsYaml(models, options)}
         await expected.close();
         await other.drop();
       }
+    },
+    async expectedRun(events, chunk) {
+      const other = await createTestSchema('run-expected');
+      const expected = await createStore({ url: other.url, schema: other.schema });
+      try {
+        const config = parseConfig(`models:${modelsYaml(models, options)}`, 'expected.yaml', {});
+        const defaultProfiles = new Map();
+        for (const model of config.models) defaultProfiles.set(model.id, (await fitModelReference(model, join(dir, 'reference.csv'))).profile);
+        const alerting = await createAlerting({ config, store: expected });
+        const runner = new StreamRunner({ config, store: expected, groupId: 'expected', topics: { predictions: 'p', labels: 'l' }, defaultProfiles, alerts: alerting });
+        for (let i = 0; i < events.length; i += chunk) await runner.handle(toPredictionBatch(events.slice(i, i + chunk), 0, i, 'p'));
+        await runner.maintain();
+        return { rows: await rowsOf(expected), incidents: summarize(await alerting.listIncidents({ limit: 10_000 })) };
+      } finally {
+        await expected.close();
+        await other.drop();
+      }
+    },
+    async incidents() {
+      const alerting = await createAlerting({ config: parseConfig(`models:${modelsYaml(models, options)}`, 'actual.yaml', {}), store });
+      return summarize(await alerting.listIncidents({ limit: 10_000 }));
     },
     committed,
     async cleanup() {
