@@ -244,16 +244,18 @@ export async function mergeBucketsIn<A>(tx: SqlExecutor, deltas: readonly Bucket
   );
   await registerModels(tx, all);
 
+  // Binary text arrays (array-params.ts): an accumulator is tens of KiB of JSON whose every quote the driver's text
+  // array encoding would escape and Postgres unescape again.
   const columns = (list: BucketDelta<A>[]): unknown[] => [
-    list.map((d) => d.model),
-    list.map((d) => d.version),
-    list.map((d) => toIso(d.bucketStart, 'bucketStart')),
-    list.map((d) => JSON.stringify(d.accumulator)),
-    list.map((d) => String(d.rows)),
+    textArrayParam(list.map((d) => d.model)),
+    textArrayParam(list.map((d) => d.version)),
+    textArrayParam(list.map((d) => toIso(d.bucketStart, 'bucketStart'))),
+    textArrayParam(list.map((d) => JSON.stringify(d.accumulator))),
+    textArrayParam(list.map((d) => String(d.rows))),
   ];
   const inserted = await tx.query<{ model: string; version: string; bucket_start: unknown }>(
     `INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows)
-     SELECT u.m, u.v, u.b::timestamptz, u.a::jsonb, u.r::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
+     SELECT u.m, u.v, u.b::timestamptz, u.a::json, u.r::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
      ON CONFLICT (model, version, bucket_start) DO NOTHING
      RETURNING model, version, bucket_start`,
     columns(all),
@@ -276,7 +278,7 @@ export async function mergeBucketsIn<A>(tx: SqlExecutor, deltas: readonly Bucket
     merged.push({ ...d, accumulator: await merge(before, d.accumulator) });
   }
   await tx.query(
-    `UPDATE vigil_buckets AS t SET accumulator = u.a::jsonb, rows = t.rows + u.r::bigint, updated_at = now()
+    `UPDATE vigil_buckets AS t SET accumulator = u.a::json, rows = t.rows + u.r::bigint, updated_at = now()
      FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
      WHERE t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz`,
     columns(merged),

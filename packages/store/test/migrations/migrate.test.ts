@@ -74,7 +74,7 @@ describe.each(BACKENDS)('migration 0004 on %s', (kind) => {
        VALUES ('m', 'p1', '1', '2026-11-22T10:00:05.123Z', '2026-11-22T10:00:00Z', '2026-12-22T10:00:05.123Z', 0.25, '{"sex": "f", "race": null}'),
               ('m', 'p2', '1', '1969-12-31T23:59:59.999Z', '1969-12-31T23:55:00Z', '1970-01-01T00:00:00Z', NULL, DEFAULT)`,
     );
-    expect(await migrate(client, { schema })).toEqual({ applied: [4] });
+    expect(await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 4) })).toEqual({ applied: [4] });
     const rows = await client.query<{ id: string; ts: unknown; bucket_start: unknown; expires_at: unknown; groups: unknown }>(
       'SELECT id, ts::text AS ts, bucket_start::text AS bucket_start, expires_at::text AS expires_at, groups FROM vigil_prediction_index ORDER BY id',
     );
@@ -85,6 +85,32 @@ describe.each(BACKENDS)('migration 0004 on %s', (kind) => {
     // New rows get the same default for their groups.
     await client.query("INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at) VALUES ('m', 'p3', '1', 1, 0, 2)");
     expect((await client.query<{ groups: unknown }>("SELECT groups FROM vigil_prediction_index WHERE id = 'p3'")).rows).toEqual([{ groups: '{}' }]);
+  });
+});
+
+describe.each(BACKENDS)('migration 0005 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0005');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('keeps every stored accumulator, now as json text', async () => {
+    const client = await backend.newClient();
+    const schema = await schemaOf(client);
+    expect(await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 4) })).toEqual({ applied: [1, 2, 3, 4] });
+    const accumulator = { version: 1, rows: 3, counts: [1, 0, 2], sum: 0.1 + 0.2, min: -1e-7, unseen: { 'a"b': 2 }, score: null };
+    await client.query(
+      "INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows) VALUES ('m', '1', '2026-11-22T10:00:00Z', $1::jsonb, 3)",
+      [JSON.stringify(accumulator)],
+    );
+    expect(await migrate(client, { schema })).toEqual({ applied: [5] });
+    const rows = await client.query<{ type: string; accumulator: unknown }>(
+      "SELECT pg_typeof(accumulator)::text AS type, accumulator FROM vigil_buckets WHERE model = 'm'",
+    );
+    expect(rows.rows).toEqual([{ type: 'json', accumulator }]);
   });
 });
 
