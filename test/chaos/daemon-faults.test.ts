@@ -5,6 +5,8 @@
  * a time (`pnpm test:chaos`), since they take the shared services down.
  */
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor, type Daemon } from '../../packages/daemon/test/run/daemon-harness';
@@ -114,6 +116,90 @@ describe('vigil run under faults', () => {
       expect(rows).toEqual(await h.expectedRows(events));
     } finally {
       await h.cleanup();
+    }
+  });
+  it('a broker that stops answering (paused, as in a network partition): not ready meanwhile, then resumes without loss', async () => {
+    const h = await openHarness('fault-pause');
+    try {
+      const events = stream(h.models, 8000);
+      const labels = labelEvents(events);
+      const half = Math.floor(events.length / 2);
+      await h.produce('p1.ndjson', h.predictions, events.slice(0, half));
+      const daemon = h.start();
+      const port = await httpPort(daemon);
+      await waitFor('the first half', async () => (await h.committed(h.predictions)) >= half, [daemon]);
+      await waitFor('ready', async () => (await readyz(port)) === 200, [daemon], 30_000);
+
+      await run('bash', [join(SERVICES, 'pause.sh'), 'kafka']);
+      let resumed = false;
+      try {
+        await waitFor('/readyz to say the brokers are gone', async () => (await readyz(port)) === 503, [daemon], 60_000);
+        const reasons = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as unknown;
+        expect(JSON.stringify(reasons)).toContain('kafka');
+      } finally {
+        await run('bash', [join(SERVICES, 'resume.sh'), 'kafka']);
+        resumed = true;
+      }
+      expect(resumed).toBe(true);
+      await h.produce('p2.ndjson', h.predictions, events.slice(half));
+      await h.produce('l.ndjson', h.labels, labels);
+      await waitFor('the daemon to resume after the pause', () => h.settled({ predictions: events.length, labels: labels.length }), [daemon], 240_000);
+      await waitFor('ready again', async () => (await readyz(port)) === 200, [daemon], 60_000);
+      daemon.kill('SIGTERM');
+      expect(await exited(daemon)).toBe(0);
+      expect(await h.rows()).toEqual(await h.expectedRows(events));
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  it('Redis restarted while alerts flow through BullMQ: every incident still tells its owner, once', async () => {
+    const received: Array<{ incidentId: string; notificationId: string; status: string }> = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        received.push(JSON.parse(body) as (typeof received)[number]);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    const redisUrl = process.env.VIGIL_REDIS_URL ?? 'redis://127.0.0.1:56379';
+    const h = await openHarness('fault-redis', ['m-red-a', 'm-red-b'], 2, {
+      ownerWebhook: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+      redisUrl,
+      modelYaml: `
+    rules:
+      - { metric: psi, feature: age, threshold: 0.2, clearThreshold: 0.1, severity: critical, breachesOfWindows: { n: 1, m: 1 }, minSamples: 50 }`,
+    });
+    try {
+      // Each model: an hour as the reference, an hour 20 years older, an hour as before; windows close as it goes.
+      const events = h.models
+        .flatMap((model, i) => [
+          ...makeEvents({ n: 1500, start: T0, stepMs: 2400, seed: 50 + i, model, idPrefix: `${model}-a` }),
+          ...makeEvents({ n: 1500, start: T0 + 60 * MIN, stepMs: 2400, seed: 60 + i, shift: 2, model, idPrefix: `${model}-b` }),
+          ...makeEvents({ n: 1500, start: T0 + 120 * MIN, stepMs: 2400, seed: 70 + i, model, idPrefix: `${model}-c` }),
+          ...makeEvents({ n: 1, start: T0 + 240 * MIN, seed: 80 + i, model, idPrefix: `${model}-closer` }),
+        ])
+        .sort((a, b) => a.ts - b.ts);
+      const daemon = h.start();
+      await httpPort(daemon);
+      const producing = h.produce('p.ndjson', h.predictions, events, 2500);
+      await waitFor('the first incident', async () => received.length > 0, [daemon], 120_000);
+      await run('bash', [join(SERVICES, 'restart.sh'), '--kill', 'redis']);
+      await producing;
+      await waitFor('the stream', () => h.settled({ predictions: events.length, labels: 0 }), [daemon], 240_000);
+      await waitFor('the outbox to drain', async () => (await h.sql.query<{ n: string }>("SELECT count(*)::text AS n FROM vigil_alert_outbox WHERE state = 'pending'")).rows[0]!.n === '0', [daemon], 120_000);
+      daemon.kill('SIGTERM');
+      expect(await exited(daemon)).toBe(0);
+
+      const incidents = await h.sql.query<{ id: string; status: string }>("SELECT id::text AS id, status FROM vigil_incidents WHERE metric = 'psi'");
+      expect(incidents.rows.map((i) => i.status)).toEqual(['resolved', 'resolved']);
+      const told = (id: string, status: string) => new Set(received.filter((r) => r.incidentId === id && r.status === status).map((r) => r.notificationId)).size;
+      for (const { id } of incidents.rows) expect({ id, firing: told(id, 'firing'), resolved: told(id, 'resolved') }).toEqual({ id, firing: 1, resolved: 1 });
+    } finally {
+      await h.cleanup();
+      await new Promise<void>((done) => server.close(() => done()));
     }
   });
 });
