@@ -5,6 +5,7 @@ import type { Metric, PrometheusRegistry } from '../http/prometheus-registry';
 export interface RunnerMetrics {
   eventsConsumed: Metric;
   deadLettered: Metric;
+  predictionsDuplicate: Metric;
   labelsJoined: Metric;
   labelsOrphaned: Metric;
   labelsDuplicate: Metric;
@@ -24,6 +25,7 @@ export function runnerMetrics(registry: PrometheusRegistry): RunnerMetrics {
   return {
     eventsConsumed: registry.counter('vigil_events_consumed_total', 'Prediction events decoded and committed'),
     deadLettered: registry.counter('vigil_dead_letters_total', 'Messages sent to the dead-letter store'),
+    predictionsDuplicate: registry.counter('vigil_events_duplicate_total', 'Prediction events whose id the model had already seen (a producer retry): not counted again'),
     labelsJoined: registry.counter('vigil_labels_joined_total', 'Label events joined to their prediction'),
     labelsOrphaned: registry.counter('vigil_labels_waiting_total', 'Label events stored to wait for their prediction'),
     labelsDuplicate: registry.counter('vigil_labels_duplicate_total', 'Label events for a prediction that already had its label'),

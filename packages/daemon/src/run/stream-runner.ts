@@ -10,8 +10,8 @@ import {
   analyzeWindow, emptyAccumulator, EventTimeWindows, mergeAccumulators,
   type ReferenceProfile, type WindowAccumulator,
 } from '@vigil/analyzers';
-import { decodeLabel, PredictionBatchBuilder, compileDecodeOptions, type DeadLetter, type SourceBatch } from '@vigil/collector';
-import { silentLogger, type Logger, type ModelConfig, type VigilConfig } from '@vigil/core';
+import { BATCH_COLUMNS, decodeLabel, PredictionBatchBuilder, compileDecodeOptions, type DeadLetter, type PredictionBatch, type SourceBatch } from '@vigil/collector';
+import { selectRows, silentLogger, type CategoricalColumn, type Logger, type ModelConfig, type VigilConfig } from '@vigil/core';
 import {
   markAnalysedIn, upsertMetricRowsIn,
   type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type LabelInput, type LabelMatch, type MetricRow, type PredictionIndexRow,
@@ -119,8 +119,9 @@ export class StreamRunner {
     const windows: WindowKey[] = [];
     const watermarks: WatermarkInput[] = [];
     const unprofiled: { model: string; version: string; rows: number }[] = [];
-    for (const [id, decoded] of built.batches) {
+    for (const [id, batchOfModel] of built.batches) {
       const runtime = this.models.get(id)!;
+      const decoded = await this.withoutRepeats(batchOfModel);
       const out = batchBuckets(decoded, runtime.config, runtime.windows, (v) => this.profileOf(id, v), this.labelTtlMs, this.now());
       buckets.push(...out.buckets);
       predictions.push(...out.predictions);
@@ -137,6 +138,33 @@ export class StreamRunner {
       for (const u of unprofiled) await this.reportUnprofiled(u.model, u.version, u.rows);
     }
     return [...built.batches.keys()];
+  }
+
+  /**
+   * The batch without the events whose id the model has already seen — in the prediction index (within its TTL)
+   * or earlier in the batch: a producer that retries a send delivers an event twice, and it must count once.
+   * A partition has one consumer, so the index holds every earlier batch of it when this one is handled.
+   */
+  private async withoutRepeats(batch: PredictionBatch): Promise<PredictionBatch> {
+    const seen = await this.options.store.lookupPredictions(batch.model, batch.ids);
+    const keep: number[] = [];
+    const inBatch = new Set<string>();
+    batch.ids.forEach((id, i) => {
+      if (seen.has(id) || inBatch.has(id)) return;
+      inBatch.add(id);
+      keep.push(i);
+    });
+    if (keep.length === batch.rowCount) return batch;
+    this.options.metrics?.predictionsDuplicate.inc({ model: batch.model }, batch.rowCount - keep.length);
+    const table = selectRows(batch.table, keep);
+    return {
+      ...batch,
+      rowCount: keep.length,
+      ids: keep.map((i) => batch.ids[i] as string),
+      ts: Float64Array.from(keep, (i) => batch.ts[i] as number),
+      version: table.columns.get(BATCH_COLUMNS.version) as CategoricalColumn,
+      table,
+    };
   }
 
   private async applyLabels(batch: SourceBatch): Promise<string[]> {

@@ -138,6 +138,21 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     expect(await rowsOf(store)).toEqual(await rowsOf(reference));
   });
 
+  it('an event a producer sent twice (at other offsets, or twice in one batch) counts once', async () => {
+    const store = await backend.newStore();
+    const r = runner(store, profile);
+    await r.handle(toPredictionBatch(stream.slice(0, 900), 0, 0));
+    // A retried send: 100 events of the first batch again, and one event twice within the batch.
+    const again = [...stream.slice(800, 900), ...stream.slice(900, 1200), stream[1000]!, ...stream.slice(1200), ...closer];
+    await r.handle(toPredictionBatch(again, 0, 900));
+
+    const reference = await backend.newStore();
+    await runner(reference, profile).handle(toPredictionBatch([...stream, ...closer], 0, 0));
+    const buckets = async (s: Store) => (await s.loadBuckets(model.id, 'unversioned', T0 - MIN, T0 + 200 * MIN)).reduce((n, b) => n + b.rows, 0);
+    expect(await buckets(store)).toBe(stream.length + closer.length);
+    expect(await rowsOf(store)).toEqual(await rowsOf(reference));
+  });
+
   it('a version without a reference profile opens a model-level incident, not analysed; its profile resolves it', async () => {
     const store = await backend.newStore();
     const alerting = await createAlerting({ config, store, now: () => NOW });
