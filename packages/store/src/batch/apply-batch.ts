@@ -225,9 +225,10 @@ async function registerModels(tx: SqlExecutor, pairs: ReadonlyArray<{ model: str
 /**
  * (b) Adds the deltas to the stored buckets. Accumulators are merged in JS by the caller's function, so the
  * store needs no knowledge of their shape; the stored rows are read `FOR UPDATE` so no other writer can slip a
- * delta in between our read and our write. Buckets that do not exist yet are inserted first with
+ * delta in between our read and our write. Buckets that were not found are then inserted with
  * `ON CONFLICT DO NOTHING`: a concurrent first insert of the same bucket makes ours wait and then fall through
- * to the locked read-merge-write path, instead of overwriting it.
+ * to the locked read-merge-write path, instead of overwriting it. Reading first sends each accumulator once (most
+ * deltas of a batch extend a bucket an earlier batch created) instead of offering every one to an INSERT first.
  */
 export async function mergeBucketsIn<A>(tx: SqlExecutor, deltas: readonly BucketDelta<A>[], merge: MergeAccumulators<A>): Promise<number> {
   if (deltas.length === 0) return 0;
@@ -246,43 +247,61 @@ export async function mergeBucketsIn<A>(tx: SqlExecutor, deltas: readonly Bucket
 
   // Binary text arrays (array-params.ts): an accumulator is tens of KiB of JSON whose every quote the driver's text
   // array encoding would escape and Postgres unescape again.
-  const columns = (list: BucketDelta<A>[]): unknown[] => [
+  const keys = (list: readonly BucketDelta<A>[]): unknown[] => [
     textArrayParam(list.map((d) => d.model)),
     textArrayParam(list.map((d) => d.version)),
     textArrayParam(list.map((d) => toIso(d.bucketStart, 'bucketStart'))),
+  ];
+  const columns = (list: readonly BucketDelta<A>[]): unknown[] => [
+    ...keys(list),
     textArrayParam(list.map((d) => JSON.stringify(d.accumulator))),
     textArrayParam(list.map((d) => String(d.rows))),
   ];
-  const inserted = await tx.query<{ model: string; version: string; bucket_start: unknown }>(
-    `INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows)
-     SELECT u.m, u.v, u.b::timestamptz, u.a::json, u.r::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
-     ON CONFLICT (model, version, bucket_start) DO NOTHING
-     RETURNING model, version, bucket_start`,
-    columns(all),
-  );
-  const fresh = new Set(inserted.rows.map((r) => bucketKey(r.model, r.version, toMs(r.bucket_start))));
-  const existing = all.filter((d) => !fresh.has(bucketKey(d.model, d.version, d.bucketStart)));
-  if (existing.length === 0) return all.length;
+  const lockStored = async (list: readonly BucketDelta<A>[]): Promise<Map<string, A>> => {
+    const locked = await tx.query<{ model: string; version: string; bucket_start: unknown; accumulator: A }>(
+      `SELECT t.model, t.version, t.bucket_start, t.accumulator FROM vigil_buckets AS t
+       JOIN UNNEST($1::text[], $2::text[], $3::text[]) AS u(m, v, b) ON t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz
+       ORDER BY t.model, t.version, t.bucket_start FOR UPDATE OF t`,
+      keys(list),
+    );
+    return new Map(locked.rows.map((r) => [bucketKey(r.model, r.version, toMs(r.bucket_start)), r.accumulator]));
+  };
 
-  const locked = await tx.query<{ model: string; version: string; bucket_start: unknown; accumulator: A }>(
-    `SELECT t.model, t.version, t.bucket_start, t.accumulator FROM vigil_buckets AS t
-     JOIN UNNEST($1::text[], $2::text[], $3::text[]) AS u(m, v, b) ON t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz
-     ORDER BY t.model, t.version, t.bucket_start FOR UPDATE OF t`,
-    columns(existing).slice(0, 3),
-  );
-  const stored = new Map(locked.rows.map((r) => [bucketKey(r.model, r.version, toMs(r.bucket_start)), r.accumulator]));
+  const stored = await lockStored(all);
+  const missing = all.filter((d) => !stored.has(bucketKey(d.model, d.version, d.bucketStart)));
+  let fresh = new Set<string>();
+  if (missing.length > 0) {
+    const inserted = await tx.query<{ model: string; version: string; bucket_start: unknown }>(
+      `INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows)
+       SELECT u.m, u.v, u.b::timestamptz, u.a::json, u.r::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
+       ON CONFLICT (model, version, bucket_start) DO NOTHING
+       RETURNING model, version, bucket_start`,
+      columns(missing),
+    );
+    fresh = new Set(inserted.rows.map((r) => bucketKey(r.model, r.version, toMs(r.bucket_start))));
+    // Created by a concurrent batch between our read and our insert: read-merge-write them like the others.
+    const raced = missing.filter((d) => !fresh.has(bucketKey(d.model, d.version, d.bucketStart)));
+    if (raced.length > 0) for (const [key, accumulator] of await lockStored(raced)) stored.set(key, accumulator);
+  }
+
   const merged: BucketDelta<A>[] = [];
-  for (const d of existing) {
-    const before = stored.get(bucketKey(d.model, d.version, d.bucketStart));
-    if (before === undefined) throw new VigilError('VIGIL_INTERNAL', `bucket ${d.model}/${d.version}@${toIso(d.bucketStart, 'bucketStart')} vanished under its lock`);
+  for (const d of all) {
+    const key = bucketKey(d.model, d.version, d.bucketStart);
+    const before = stored.get(key);
+    if (before === undefined) {
+      if (fresh.has(key)) continue; // inserted above
+      throw new VigilError('VIGIL_INTERNAL', `bucket ${d.model}/${d.version}@${toIso(d.bucketStart, 'bucketStart')} vanished under its lock`);
+    }
     merged.push({ ...d, accumulator: await merge(before, d.accumulator) });
   }
-  await tx.query(
-    `UPDATE vigil_buckets AS t SET accumulator = u.a::json, rows = t.rows + u.r::bigint, updated_at = now()
-     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
-     WHERE t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz`,
-    columns(merged),
-  );
+  if (merged.length > 0) {
+    await tx.query(
+      `UPDATE vigil_buckets AS t SET accumulator = u.a::json, rows = t.rows + u.r::bigint, updated_at = now()
+       FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
+       WHERE t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz`,
+      columns(merged),
+    );
+  }
   return all.length;
 }
 
