@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor, type Daemon } from '../../packages/daemon/test/run/daemon-harness';
 import { makeEvents, type TestEvent } from '../../packages/daemon/test/run/stream-fixtures';
+import { reachableRedisUrl } from '../../packages/alerts/test/helpers/services';
 
 jest.setTimeout(300_000);
 const run = promisify(execFile);
@@ -164,7 +165,7 @@ describe('vigil run under faults', () => {
       });
     });
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
-    const redisUrl = process.env.VIGIL_REDIS_URL ?? 'redis://127.0.0.1:56379';
+    const redisUrl = await reachableRedisUrl();
     const h = await openHarness('fault-redis', ['m-red-a', 'm-red-b'], 2, {
       ownerWebhook: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
       redisUrl,

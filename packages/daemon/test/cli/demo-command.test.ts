@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, type Store } from '@vigil/store';
 import type { StreamSummary } from '../../src/demo/stream-summary';
+import { kafkaBrokers } from '../../../collector/test/kafka/kafka-test-kit';
 import { runCli } from './run-cli';
 
 const root = join(__dirname, '../../../..');
@@ -141,7 +142,7 @@ describe('vigil demo --kafka (the stream through the real broker)', () => {
     const file = mkdtempSync(join(tmpdir(), 'vigil-demo-file-'));
     const kafka = mkdtempSync(join(tmpdir(), 'vigil-demo-kafka-'));
     try {
-      const brokers = process.env.VIGIL_KAFKA_BROKERS ?? '127.0.0.1:59092';
+      const brokers = kafkaBrokers().join(',');
       const args = ['demo', '--every', '400', '--batch-size', '500'];
       const viaFile = await runCli([...args, '--out', file], root);
       const viaKafka = await runCli([...args, '--out', kafka, '--kafka', brokers], root);

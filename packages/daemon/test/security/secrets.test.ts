@@ -140,6 +140,8 @@ describe('secrets never leak', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-secrets-'));
   let db: Awaited<ReturnType<typeof createTestSchema>>;
   let realDatabaseUrl = '';
+  /** host:port of the test PostgreSQL (scripts/services; other ports when VIGIL_PG_PORT is set). */
+  const pgHost = () => new URL(realDatabaseUrl).host;
 
   beforeAll(async () => {
     db = await createTestSchema('security_secrets');
@@ -158,7 +160,7 @@ describe('secrets never leak', () => {
     expectNoSecret(inspect(config, { depth: 20, showHidden: false }), 'util.inspect(config)');
     expectNoSecret(`${String(config.database)} ${JSON.stringify({ ...config.database, ...config.redis, ...config.smtp, ...config.kafka?.sasl })}`, 'spreads');
     // Masked, not dropped: an operator sees where Vigil connects.
-    expect(redacted.database.url).toMatch(/^postgres:\/\/vigil:\[redacted\]@127\.0\.0\.1:55432\/vigil\?options=\[redacted\]$/);
+    expect(redacted.database.url).toBe(`postgres://vigil:[redacted]@${pgHost()}/vigil?options=[redacted]`);
     expect(redacted.redis.url).toBe('redis://default:[redacted]@127.0.0.1:56379/0');
     expect(redacted.smtp.url).toBe('smtp://mailer:[redacted]@127.0.0.1:9');
     expect(redacted.kafka.sasl).toEqual({ mechanism: 'plain', username: 'vigil', password: '[redacted]' });
@@ -188,14 +190,14 @@ describe('secrets never leak', () => {
     log.info(`string message with ${config.smtp!.url}`);
     expect(lines).toHaveLength(7);
     for (const line of lines) expectNoSecret(line, `log line ${line.slice(0, 120)}`);
-    expect(lines.join('\n')).toContain('postgres://vigil:[redacted]@127.0.0.1:55432');
+    expect(lines.join('\n')).toContain(`postgres://vigil:[redacted]@${pgHost()}`);
   });
 
   it('problems of a bad configuration never quote a secret', () => {
     const base = configYaml({ databaseUrl: realDatabaseUrl, redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:56379/0`, brokers: ['127.0.0.1:59092'], sasl: true });
     const edits: Array<[string, (t: string) => string, Record<string, string>?]> = [
       ['database URL of the wrong protocol', (t) => t.replace('postgres://', 'mysql://')],
-      ['database URL that is not a URL', (t) => t.replace('@127.0.0.1:55432', '@[127.0.0.1:55432')],
+      ['database URL that is not a URL', (t) => t.replace(`@${pgHost()}`, `@[${pgHost()}`)],
       ['Redis URL of the wrong protocol', (t) => t.replace('redis://default', 'http://default')],
       ['SMTP URL that is not a URL', (t) => t.replace('@127.0.0.1:9", from', '@[127.0.0.1:9", from')],
       ['webhook URL that is not a URL', (t) => t.replace('http://127.0.0.1:9/services', 'http://[::1/services')],
@@ -282,7 +284,7 @@ describe('secrets never leak', () => {
       // Each run got where it should, so the greps above had something to read.
       expect(r.code).toBe(0);
       expect(r.stderr).toContain('"msg":"vigil run started"');
-      expect(r.stderr).toContain('postgres://vigil:[redacted]@127.0.0.1:55432');
+      expect(r.stderr).toContain(`postgres://vigil:[redacted]@${pgHost()}`);
       expect(r.stderr).toContain('"msg":"stopped"');
       expect(d.code).not.toBe(0);
       expect(d.stderr).toMatch(/VIGIL_STORE|PostgreSQL/);
