@@ -59,7 +59,15 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const configDir = dirname(resolve(io.cwd, values.config));
   const defaultProfiles = new Map<string, ReferenceProfile>();
   for (const model of config.models) {
-    if (!model.reference || !('file' in model.reference)) continue;
+    if (model.reference && !('file' in model.reference)) {
+      // PRODUCT.md §2 allows a reference of logged traffic; the daemon cannot fit one from it yet (decision 0008).
+      logger.warn(
+        { model: model.id },
+        `model ${model.id}: a reference taken from logged traffic (reference: { from, to }) is not supported yet; its versions stay unanalysed (a no_reference_profile incident) until a profile is stored with vigil reference fit --model ${model.id} --file F --version V`,
+      );
+      continue;
+    }
+    if (!model.reference) continue;
     const { profile, rows } = await fitModelReference(model, resolve(configDir, model.reference.file));
     defaultProfiles.set(model.id, profile);
     logger.info({ model: model.id, rows }, 'reference profile fitted from the configured file');
