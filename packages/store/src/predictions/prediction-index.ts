@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../sql/sql-client';
+import { textArrayParam } from '../batch/array-params';
 import { toMs, toMsParam } from '../values';
 
 /** Where a prediction was counted. Times in epoch milliseconds. */
@@ -14,7 +15,8 @@ export async function lookupPredictions(sql: SqlExecutor, model: string, ids: re
   if (ids.length === 0) return found;
   const result = await sql.query<{ id: string; version: string; ts: unknown; bucket_start: unknown }>(
     'SELECT id, version, ts, bucket_start FROM vigil_prediction_index WHERE model = $1 AND id = ANY($2::text[])',
-    [model, [...ids]],
+    // A batch's worth of ids as one binary array (see batch/array-params.ts): nothing to escape or parse.
+    [model, textArrayParam(ids)],
   );
   for (const r of result.rows) found.set(r.id, { version: r.version, ts: toMs(r.ts), bucketStart: toMs(r.bucket_start) });
   return found;
