@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 /**
  * `pnpm bench`: sets up the peer tools (bench/setup-peers.sh → bench/.venv), writes the data if it is missing or
- * of another size (bench/make-data.py), and runs the comparison (bench/report-vs-evidently.mjs); then the
+ * of another size (bench/make-data.py), and runs the comparison (bench/report-vs-evidently.mjs); then the batch
+ * analysis against the peers at 100k and 1M rows (bench/batch-peers.mjs: a plain scipy script, NannyML and
+ * Evidently, each as a ratio to `vigil report` in the same run; --large adds 3M rows); then the
  * streaming benchmarks that take a few minutes at most (bench/ingest.mjs: 1M events, one `vigil run` against
  * kcat; bench/window-close.mjs: one window close and its cost curve) when Postgres and Kafka are up
  * (scripts/services/start.sh postgres kafka). bench/memory-models.mjs takes longer and is run on its own.
  *
- *   node bench/run.mjs [--rows N] [--repeat N] [--skip-evidently] [--regenerate] [--skip-streaming | --streaming-only]
+ *   node bench/run.mjs [--rows N] [--repeat N] [--skip-evidently] [--regenerate] [--skip-peers] [--large]
+ *                      [--skip-streaming | --streaming-only]
  *
  * Build first (`pnpm run build`): the comparison uses the built packages/*\/dist.
  */
@@ -24,13 +27,15 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '1' },
     'skip-evidently': { type: 'boolean', default: false },
     regenerate: { type: 'boolean', default: false },
+    'skip-peers': { type: 'boolean', default: false },
+    large: { type: 'boolean', default: false },
     'skip-streaming': { type: 'boolean', default: false },
     'streaming-only': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/run.mjs [--rows N] [--repeat N] [--skip-evidently] [--regenerate] [--skip-streaming | --streaming-only]');
+  console.log('Usage: node bench/run.mjs [--rows N] [--repeat N] [--skip-evidently] [--regenerate] [--skip-peers] [--large] [--skip-streaming | --streaming-only]');
   process.exit(0);
 }
 const rows = Number.parseInt(args.rows, 10);
@@ -59,6 +64,14 @@ if (!args['streaming-only']) {
   const compare = [join(bench, 'report-vs-evidently.mjs'), '--data', data, '--repeat', args.repeat];
   if (args['skip-evidently']) compare.push('--skip-evidently');
   step(process.execPath, compare);
+
+  if (!args['skip-peers']) {
+    // The same --repeat: interleaved rounds of vigil report, scipy, NannyML (and Evidently) per size.
+    const peers = [join(bench, 'batch-peers.mjs'), '--repeat', args.repeat];
+    if (args['skip-evidently']) peers.push('--peers', 'scipy,nannyml');
+    if (args.large) peers.push('--large');
+    step(process.execPath, peers);
+  }
 }
 
 if (!args['skip-streaming']) {
