@@ -75,8 +75,8 @@ export function checkShape(panel: PanelJson, target: SqlTarget, result: Result):
  * variables before it) and takes its first value, or every value for "All"; a custom variable takes `choice`
  * when given, else its first option.
  */
-export async function variablesOf(store: Store, range: { from: Date; to: Date }, dashboard: DashboardJson, choices: Record<string, string> = {}): Promise<GrafanaQueryContext> {
-  const context: GrafanaQueryContext = { from: range.from, to: range.to, intervalMs: 300_000, variables: {} };
+export async function variablesOf(store: Store, range: { from: Date; to: Date; intervalMs?: number }, dashboard: DashboardJson, choices: Record<string, string> = {}): Promise<GrafanaQueryContext> {
+  const context: GrafanaQueryContext = { from: range.from, to: range.to, intervalMs: range.intervalMs ?? 300_000, variables: {} };
   const variables = context.variables as Record<string, GrafanaVariable>;
   for (const v of dashboard.templating.list) {
     let values: string[];
