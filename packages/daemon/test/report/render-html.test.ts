@@ -1,11 +1,12 @@
 /// <reference lib="dom" />
-import { existsSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Report } from '@vigil/analyzers';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { renderReportHtml } from '../../src/report/render-html';
+import { runCli } from '../cli/run-cli';
 import { HOSTILE_FEATURE, HOSTILE_GROUP, QUOTED_FEATURE, fullReport, minimalReport } from './report-fixtures';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -117,13 +118,22 @@ describe('renderReportHtml in headless Chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-report-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** The report `vigil demo` writes (June's flights against January), from a run on every 200th flight. */
+  const demoReport = async (): Promise<string> => {
+    const out = join(dir, 'demo');
+    const result = await runCli(['demo', '--every', '200', '--out', out], join(__dirname, '../../../..'));
+    if (result.code !== 0) throw new Error(`vigil demo failed:\n${result.stderr}`);
+    return readFileSync(join(out, 'demo-report.html'), 'utf8');
+  };
+
   it.each([
-    ['full', fullReport],
-    ['minimal', minimalReport],
-  ] as const)('the %s report loads nothing external, fits 1280 and 800 px, and draws its charts', async (name, build) => {
+    ['full', async () => renderReportHtml(fullReport())],
+    ['minimal', async () => renderReportHtml(minimalReport())],
+    ['demo', demoReport],
+  ] as const)('the %s report loads nothing external, fits 1280 and 800 px, and draws its charts', async (name, html) => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-chromium.sh`);
     const file = join(dir, `${name}.html`);
-    writeFileSync(file, renderReportHtml(build()));
+    writeFileSync(file, await html());
     const url = pathToFileURL(file).href;
 
     const context = await chromium.launchPersistentContext(join(dir, `profile-${name}`), {
@@ -198,5 +208,5 @@ describe('renderReportHtml in headless Chromium', () => {
     } finally {
       await closeWithin(context, 10_000);
     }
-  });
+  }, 120_000);
 });
