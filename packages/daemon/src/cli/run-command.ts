@@ -110,9 +110,10 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
 
   // A failing batch or pass makes the daemon not ready, under what failed: the database, or the batch itself
   // (retried without end, since skipping it would lose its events: an operator must look).
-  const failing = (error: unknown): string => (isVigilError(error) && !error.code.startsWith('VIGIL_STORE') ? `batch failing: ${error.code}` : 'database');
-  const failures = new Map<'batch' | 'maintenance', string>();
-  const setFailure = (where: 'batch' | 'maintenance', error?: unknown) => (error === undefined ? failures.delete(where) : failures.set(where, failing(error)));
+  type Where = 'batch' | 'maintenance';
+  const failing = (where: Where, error: unknown): string => (isVigilError(error) && !error.code.startsWith('VIGIL_STORE') ? `${where} failing: ${error.code}` : 'database');
+  const failures = new Map<Where, string>();
+  const setFailure = (where: Where, error?: unknown) => (error === undefined ? failures.delete(where) : failures.set(where, failing(where, error)));
   const problems = new Set<string>(['starting']);
   const server = createServer(
     createHttpApi({ store, http: config.http, registry, alerting, notReadyReasons: () => [...new Set([...problems, ...failures.values()])], logger }),
