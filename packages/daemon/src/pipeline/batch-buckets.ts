@@ -2,7 +2,7 @@
  * From decoded events to what the store commits. A prediction batch becomes one accumulator delta per (model
  * version, time bucket), the prediction-index rows of the late-label join, the windows it changes and the
  * model's newest event time. Joined labels become label-only deltas of their predictions' buckets. Rows of a
- * version without a reference profile cannot be binned; they are reported, never guessed (issue 3).
+ * version without a reference profile cannot be binned; they are reported, never guessed (issue 3), and not indexed.
  */
 import { categoryAt, selectRows, type CategoricalColumn, type Column, type ModelDefinition, type Table } from '@vigil/core';
 import {
@@ -141,7 +141,10 @@ export function batchBuckets(
     buckets.push({ model: batch.model, version, bucketStart, accumulator: byAttribute(acc, model, spec), rows });
     touched.push(...windowsOf(batch.model, version, bucketStart, windows));
   }
-  return { buckets, predictions, windows: touched, maxEventTs, unprofiled: [...unprofiled].map(([version, rows]) => ({ version, rows })) };
+  // Events that were not counted are not indexed either: a label of one, even after a profile has been stored,
+  // must not add an outcome to a bucket that never counted its prediction (it waits as an orphan and expires).
+  const indexed = unprofiled.size === 0 ? predictions : predictions.filter((p) => !unprofiled.has(p.version));
+  return { buckets, predictions: indexed, windows: touched, maxEventTs, unprofiled: [...unprofiled].map(([version, rows]) => ({ version, rows })) };
 }
 
 interface BucketRows {

@@ -4,7 +4,7 @@
  * run-command.test.ts).
  */
 import { createAlerting } from '@vigil/alerts';
-import { fitReferenceProfile, type ReferenceProfile } from '@vigil/analyzers';
+import { fitReferenceProfile, type ReferenceProfile, type WindowAccumulator } from '@vigil/analyzers';
 import type { SourceBatch } from '@vigil/collector';
 import { parseConfig, type VigilConfig } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
@@ -158,7 +158,8 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const alerting = await createAlerting({ config, store, now: () => NOW });
     let clock = NOW;
     const r = new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, alerts: alerting, now: () => clock });
-    const v2 = stream.slice(0, 600).map((e) => ({ ...e, version: '2' }));
+    // Labels come later, as label events (below).
+    const v2 = stream.slice(0, 600).map((e) => ({ ...e, version: '2', label: null }));
     await r.handle(toPredictionBatch(v2.slice(0, 300), 0, 0));
     await r.handle(toPredictionBatch(v2.slice(300), 0, 300));
     const open = await alerting.listIncidents({ model: model.id });
@@ -171,6 +172,16 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const after = await alerting.listIncidents({ model: model.id });
     expect(after.map((i) => [i.metric, i.status])).toEqual([['no_reference_profile', 'resolved']]);
     expect((await store.loadBuckets(model.id, '2', T0 - MIN, T0 + 60 * MIN)).reduce((n, b) => n + b.rows, 0)).toBe(10);
+    // Labels of the events that were not counted (no profile then) wait as orphans and add no outcome; those of the
+    // ten counted since join.
+    const labels = stream.slice(0, 600).filter((e) => e.label !== null);
+    const counted = labels.filter((e) => v2.slice(0, 10).some((x) => x.id === e.id)).map((e) => ({ ...e, id: `${e.id}-again` }));
+    await r.handle(toLabelBatch(counted, 0, 0));
+    await r.handle(toLabelBatch(labels, 0, counted.length));
+    await r.maintain();
+    const labelled = async () => (await store.loadBuckets<WindowAccumulator>(model.id, '2', T0 - MIN, T0 + 60 * MIN)).reduce((n, b) => n + b.accumulator.outcome.labelled, 0);
+    expect(counted.length).toBeGreaterThan(0);
+    expect(await labelled()).toBe(counted.length);
 
     // Version 3 has no profile either; a profile fitted while the daemon is down resolves it after the restart.
     const v3 = v2.slice(0, 20).map((e) => ({ ...e, id: `${e.id}-v3`, version: '3' }));
