@@ -5,10 +5,9 @@
  * says (one notice when it fired, one when it resolved), recognised by notification id however often a crash made
  * the daemon send one again.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { exited, MIN, openHarness, T0, type Daemon } from '../../packages/daemon/test/run/daemon-harness';
-import { makeEvents, type TestEvent } from '../../packages/daemon/test/run/stream-fixtures';
+import { makeEvents, random, type TestEvent } from '../../packages/daemon/test/run/stream-fixtures';
+import { WebhookSink } from '../../packages/alerts/test/helpers/webhook-sink';
 
 jest.setTimeout(1_200_000);
 
@@ -44,18 +43,6 @@ function differences(actual: unknown, expected: unknown, path = '', out: string[
   return out;
 }
 
-/** Mulberry32: the kill moments are reproducible from the seed printed with them. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Twenty hours a model: ages as in the reference, then six hours about 20 years older, then as before. */
 function modelEvents(model: string, seed: number): TestEvent[] {
   const step = (HOURS * 60 * MIN) / PER_MODEL;
@@ -71,26 +58,14 @@ function modelEvents(model: string, seed: number): TestEvent[] {
 }
 
 describe('vigil run killed at random moments', () => {
-  const received: Hook[] = [];
-  let server: Server;
-  let hookUrl: string;
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        received.push(JSON.parse(body) as Hook);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
-    hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  });
-  afterAll(() => new Promise<void>((done) => server.close(() => done())));
+  const sink = new WebhookSink();
+  const received = (): Hook[] => sink.received.map((r) => r.body as Hook);
+  beforeAll(() => sink.start());
+  afterAll(() => sink.close());
 
   it(`ends 1,000,000 events and ${KILLS} kill -9s with the rows, incidents and notifications of an uninterrupted run`, async () => {
     const h = await openHarness('crash-run', MODELS, 3, {
-      ownerWebhook: hookUrl,
+      ownerWebhook: `${sink.base}/hook`,
       sessionTimeout: '6s',
       modelYaml: `
     rules:
@@ -143,9 +118,9 @@ describe('vigil run killed at random moments', () => {
 
       // One notice per incident and state the policy sends (firing, then resolved), however often it was re-sent.
       const ids = await h.sql.query<{ id: string; status: string }>('SELECT id::text AS id, status FROM vigil_incidents');
-      const told = (id: string, status: string) => new Set(received.filter((r) => r.incidentId === id && r.status === status).map((r) => r.notificationId)).size;
+      const told = (id: string, status: string) => new Set(received().filter((r) => r.incidentId === id && r.status === status).map((r) => r.notificationId)).size;
       for (const { id, status } of ids.rows) expect({ id, firing: told(id, 'firing'), resolved: told(id, 'resolved') }).toEqual({ id, firing: 1, resolved: status === 'resolved' ? 1 : 0 });
-      console.log(`${ids.rows.length} incidents, ${received.length} notifications received, ${new Set(received.map((r) => r.notificationId)).size} distinct`);
+      console.log(`${ids.rows.length} incidents, ${received().length} notifications received, ${new Set(received().map((r) => r.notificationId)).size} distinct`);
     } finally {
       for (const d of daemons) if (d.exitCode === null && d.signalCode === null) d.kill('SIGKILL');
       await h.cleanup();

@@ -5,13 +5,12 @@
  * a time (`pnpm test:chaos`), since they take the shared services down.
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor, type Daemon } from '../../packages/daemon/test/run/daemon-harness';
 import { makeEvents, type TestEvent } from '../../packages/daemon/test/run/stream-fixtures';
 import { reachableRedisUrl } from '../../packages/alerts/test/helpers/services';
+import { WebhookSink } from '../../packages/alerts/test/helpers/webhook-sink';
 
 jest.setTimeout(300_000);
 const run = promisify(execFile);
@@ -155,19 +154,11 @@ describe('vigil run under faults', () => {
   });
 
   it('Redis restarted while alerts flow through BullMQ: every incident still tells its owner, once', async () => {
-    const received: Array<{ incidentId: string; notificationId: string; status: string }> = [];
-    const server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        received.push(JSON.parse(body) as (typeof received)[number]);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    const sink = await new WebhookSink().start();
+    const received = () => sink.received.map((r) => r.body as { incidentId: string; notificationId: string; status: string });
     const redisUrl = await reachableRedisUrl();
     const h = await openHarness('fault-redis', ['m-red-a', 'm-red-b'], 2, {
-      ownerWebhook: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+      ownerWebhook: `${sink.base}/hook`,
       redisUrl,
       modelYaml: `
     rules:
@@ -186,7 +177,7 @@ describe('vigil run under faults', () => {
       const daemon = h.start();
       await httpPort(daemon);
       const producing = h.produce('p.ndjson', h.predictions, events, 2500);
-      await waitFor('the first incident', async () => received.length > 0, [daemon], 120_000);
+      await waitFor('the first incident', async () => received().length > 0, [daemon], 120_000);
       await run('bash', [join(SERVICES, 'restart.sh'), '--kill', 'redis']);
       await producing;
       await waitFor('the stream', () => h.settled({ predictions: events.length, labels: 0 }), [daemon], 240_000);
@@ -196,11 +187,11 @@ describe('vigil run under faults', () => {
 
       const incidents = await h.sql.query<{ id: string; status: string }>("SELECT id::text AS id, status FROM vigil_incidents WHERE metric = 'psi'");
       expect(incidents.rows.map((i) => i.status)).toEqual(['resolved', 'resolved']);
-      const told = (id: string, status: string) => new Set(received.filter((r) => r.incidentId === id && r.status === status).map((r) => r.notificationId)).size;
+      const told = (id: string, status: string) => new Set(received().filter((r) => r.incidentId === id && r.status === status).map((r) => r.notificationId)).size;
       for (const { id } of incidents.rows) expect({ id, firing: told(id, 'firing'), resolved: told(id, 'resolved') }).toEqual({ id, firing: 1, resolved: 1 });
     } finally {
       await h.cleanup();
-      await new Promise<void>((done) => server.close(() => done()));
+      await sink.close();
     }
   });
 });

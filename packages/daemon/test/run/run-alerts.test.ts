@@ -4,9 +4,8 @@
  * server here) is told once; acknowledging it over the HTTP API with a responder's token tells the owner again,
  * and a bad token changes nothing.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { exited, httpPort, MIN, openHarness, T0, waitFor } from './daemon-harness';
+import { WebhookSink } from '../../../alerts/test/helpers/webhook-sink';
 import { makeEvents } from './stream-fixtures';
 
 jest.setTimeout(180_000);
@@ -25,31 +24,15 @@ interface Hook {
   window: { start: string | null; end: string | null; rows: number | null };
 }
 
-async function body(req: IncomingMessage): Promise<string> {
-  let text = '';
-  for await (const chunk of req) text += String(chunk);
-  return text;
-}
-
 describe('vigil run alerts', () => {
-  const received: Hook[] = [];
-  let server: Server;
-  let hookUrl: string;
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      void body(req).then((text) => {
-        received.push(JSON.parse(text) as Hook);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
-    hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  });
-  afterAll(() => new Promise<void>((done) => server.close(() => done())));
+  const sink = new WebhookSink();
+  const received = (): Hook[] => sink.received.map((r) => r.body as Hook);
+  beforeAll(() => sink.start());
+  afterAll(() => sink.close());
 
   it('notifies the owner of a drift breach once, and again when a responder acknowledges it', async () => {
     const h = await openHarness('run-alerts', ['credit-risk'], 2, {
-      ownerWebhook: hookUrl,
+      ownerWebhook: `${sink.base}/hook`,
       httpYaml: `{ port: 0, tokens: [{ name: oncall, role: responder, token: ${TOKEN} }] }`,
       modelYaml: `
     rules:
@@ -66,9 +49,9 @@ describe('vigil run alerts', () => {
       const daemon = h.start();
       const port = await httpPort(daemon);
       await waitFor('the windows to be analysed', () => h.settled({ predictions: events.length, labels: 0 }), [daemon]);
-      await waitFor('the owner to be notified', async () => received.some((r) => r.status === 'firing'), [daemon], 30_000);
+      await waitFor('the owner to be notified', async () => received().some((r) => r.status === 'firing'), [daemon], 30_000);
 
-      const firing = received.filter((r) => r.status === 'firing');
+      const firing = received().filter((r) => r.status === 'firing');
       expect(firing).toHaveLength(1);
       const hook = firing[0]!;
       expect(hook).toMatchObject({ model: 'credit-risk', metric: 'psi', feature: 'age', acknowledgedBy: null });
@@ -88,15 +71,15 @@ describe('vigil run alerts', () => {
 
       const acked = await ack(TOKEN);
       expect(acked.status).toBe(200);
-      await waitFor('the acknowledgement notice', async () => received.some((r) => r.status === 'acknowledged'), [daemon], 30_000);
-      expect(received.filter((r) => r.status === 'acknowledged').map((r) => [r.dedupKey, r.acknowledgedBy])).toEqual([[hook.dedupKey, 'oncall']]);
+      await waitFor('the acknowledgement notice', async () => received().some((r) => r.status === 'acknowledged'), [daemon], 30_000);
+      expect(received().filter((r) => r.status === 'acknowledged').map((r) => [r.dedupKey, r.acknowledgedBy])).toEqual([[hook.dedupKey, 'oncall']]);
 
       const metrics = await (await fetch(`${api}/metrics`)).text();
       expect(metrics).toMatch(/vigil_alerts_sent_total\{[^}]*kind="notify"[^}]*\} 1\b/);
 
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
-      expect(received.filter((r) => r.status === 'firing')).toHaveLength(1);
+      expect(received().filter((r) => r.status === 'firing')).toHaveLength(1);
     } finally {
       await h.cleanup();
     }

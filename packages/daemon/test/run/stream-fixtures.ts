@@ -14,7 +14,7 @@ export interface TestEvent {
 }
 
 /** mulberry32: a small seeded generator, so every run sees the same events. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
