@@ -16,5 +16,7 @@ export { parseIsoTimestamp } from './decode/parse-timestamp';
 export { KafkaSource } from './kafka/kafka-source';
 export type { KafkaConnectionOptions, KafkaSourceOptions } from './kafka/kafka-source';
 export type { Backpressure, BatchHandler, OffsetsFor, PredictionSource, SourceBatch, SourceState } from './kafka/prediction-source';
+export { readTopicSince } from './kafka/read-since';
+export type { ReadSinceOptions, ReadSinceResult } from './kafka/read-since';
 export { ensureTopic, produceFile, produceMessages } from './kafka/produce-file';
 export type { OutgoingMessage, ProduceFileOptions, ProduceFileResult } from './kafka/produce-file';

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   VIGIL_CONFLICT: 'A request is valid but not in the current state (acknowledging a resolved incident, say); nothing was changed.',
   VIGIL_NOTIFY_FAILED: 'A notification could not be delivered (retriable for timeouts, network errors, 429 and 5xx answers).',
   VIGIL_QUEUE_UNAVAILABLE: 'The alert queue (Redis) cannot be reached (retriable); notifications wait in the database outbox.',
+  VIGIL_KAFKA_UNAVAILABLE: 'Kafka cannot be reached, or reading a topic failed (retriable).',
   VIGIL_INTERNAL: 'A bug: an invariant of Vigil itself was broken.',
 } as const;
 

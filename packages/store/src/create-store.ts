@@ -8,7 +8,9 @@ import { metricRows, upsertMetricRows, type MetricRow, type MetricRowQuery } fro
 import { migrate } from './migrations/migrate';
 import { loadOffsets, type StoredOffset } from './offsets/offsets';
 import { deleteExpiredPredictions, lookupPredictions, type IndexedPrediction } from './predictions/prediction-index';
-import { loadReferenceProfile, saveReferenceProfile, type StoredReferenceProfile } from './profiles/reference-profiles';
+import {
+  loadRangeProfile, loadReferenceProfile, saveRangeProfile, saveReferenceProfile, type StoredRangeProfile, type StoredReferenceProfile,
+} from './profiles/reference-profiles';
 import { createPgliteClient } from './sql/pglite-client';
 import { createPostgresClient } from './sql/postgres-client';
 import type { SqlClient, SqlExecutor } from './sql/sql-client';
@@ -65,6 +67,9 @@ export interface Store {
   markReplayed(ids: readonly string[], at?: number): Promise<number>;
   saveReferenceProfile(model: string, version: string, profile: unknown): Promise<void>;
   loadReferenceProfile<P = unknown>(model: string, version: string): Promise<StoredReferenceProfile<P> | null>;
+  /** Stores the profile of `model`'s traffic in [from, to) unless one is stored; returns the stored one (the first wins). */
+  saveRangeProfile<P>(model: string, from: number, to: number, profile: P, rows: number): Promise<StoredRangeProfile<P>>;
+  loadRangeProfile<P = unknown>(model: string, from: number, to: number): Promise<StoredRangeProfile<P> | null>;
   lookupPredictions(model: string, ids: readonly string[]): Promise<Map<string, IndexedPrediction>>;
   deleteExpiredPredictions(now: number): Promise<number>;
   /** Model ids and the versions seen for each. */
@@ -123,6 +128,8 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
     // Two statements and an insert: one transaction, so a model is never half-registered.
     saveReferenceProfile: (model, version, profile) => sql.transaction((tx) => saveReferenceProfile(tx, model, version, profile)),
     loadReferenceProfile: (model, version) => loadReferenceProfile(sql, model, version),
+    saveRangeProfile: (model, from, to, profile, rows) => saveRangeProfile(sql, model, from, to, profile, rows),
+    loadRangeProfile: (model, from, to) => loadRangeProfile(sql, model, from, to),
     lookupPredictions: (model, ids) => lookupPredictions(sql, model, ids),
     deleteExpiredPredictions: (now) => deleteExpiredPredictions(sql, now),
     async listModels() {

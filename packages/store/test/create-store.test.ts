@@ -305,6 +305,21 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     expect((await store.listModels()).find((m) => m.model === 'm-profile')).toEqual({ model: 'm-profile', versions: ['1', '2'] });
   });
 
+  it('keeps the first range profile stored for a model and range, and hands it to later savers', async () => {
+    const to = T0 + 60 * MINUTE;
+    expect(await store.loadRangeProfile('m-range', T0, to)).toBeNull();
+    const first = await store.saveRangeProfile('m-range', T0, to, { bins: [1, 2] }, 500);
+    expect(first).toMatchObject({ profile: { bins: [1, 2] }, rows: 500 });
+    // A second daemon fitted the same range later (more late events): it gets the first one back.
+    const second = await store.saveRangeProfile('m-range', T0, to, { bins: [9] }, 501);
+    expect(second).toMatchObject({ profile: { bins: [1, 2] }, rows: 500 });
+    expect((await store.loadRangeProfile<{ bins: number[] }>('m-range', T0, to))?.profile.bins).toEqual([1, 2]);
+    // Another range of the same model, and a range starting 1 ms later, are other profiles.
+    await store.saveRangeProfile('m-range', T0 + 1, to, { bins: [3] }, 7);
+    expect((await store.loadRangeProfile<{ bins: number[] }>('m-range', T0 + 1, to))?.profile.bins).toEqual([3]);
+    expect(await store.loadRangeProfile('m-range', T0, to + 1)).toBeNull();
+  });
+
   it('reports a failed statement as VIGIL_STORE_QUERY with its SQLSTATE', async () => {
     const client = await backend.newClient();
     const error = await client.query('SELECT * FROM no_such_table').catch((e: unknown) => e);

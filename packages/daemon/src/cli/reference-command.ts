@@ -1,16 +1,20 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { VigilError, type VigilConfig } from '@vigil/core';
+import { VigilError, type ModelConfig, type VigilConfig } from '@vigil/core';
 import { fitModelReference } from '../pipeline/fit-reference';
+import { fitRangeReference, type RangeFit } from '../pipeline/range-reference';
+import { kafkaConnection } from './kafka-connection';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, describeTarget, openStore } from './database';
 import { findModel } from './find-model';
 
-const USAGE = `Usage: vigil reference fit -c vigil.yaml --model ID --file FILE [--version V]
-         [--score-column score]
+const USAGE = `Usage: vigil reference fit -c vigil.yaml --model ID --file FILE [--version V] [--score-column score]
+       vigil reference fit -c vigil.yaml --model ID --from TIME --to TIME [--version V]
 
-Fits the reference profile of a model version from a file (CSV, NDJSON or Parquet) with the model's configured
-features, and stores it: every window of that version is compared with it.
+Fits the reference profile of a model version and stores it: every window of that version is compared with it.
+From a file (CSV, NDJSON or Parquet) with the model's configured features; or from the model's logged traffic:
+its prediction events (any version) with an event time from --from (inclusive) to --to (exclusive), ISO-8601
+instants, read from the configured predictions topic.
 `;
 
 export async function referenceCommand(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -20,6 +24,8 @@ export async function referenceCommand(argv: readonly string[], io: CommandIo): 
       config: { type: 'string', short: 'c' },
       model: { type: 'string' },
       file: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       version: { type: 'string' },
       'score-column': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -29,12 +35,16 @@ export async function referenceCommand(argv: readonly string[], io: CommandIo): 
     io.stdout(USAGE);
     return EXIT.ok;
   }
-  const missing = (['config', 'model', 'file'] as const).filter((k) => values[k] === undefined).map((k) => `--${k}`);
+  const missing = (['config', 'model'] as const).filter((k) => values[k] === undefined).map((k) => `--${k}`);
+  const range = values.from !== undefined || values.to !== undefined;
+  if (values.file === undefined && !range) missing.push('--file, or --from and --to');
   if (missing.length > 0) throw new VigilError('VIGIL_USAGE', `vigil reference fit: ${missing.join(', ')} required\n\n${USAGE}`);
+  if (values.file !== undefined && range) throw new VigilError('VIGIL_USAGE', `vigil reference fit: give --file or --from/--to, not both\n\n${USAGE}`);
   const { target, config } = await databaseTarget(io, values.config);
   const model = findModel(config as VigilConfig, values.model as string, values.config as string, 'vigil reference fit');
 
-  const { profile, rows } = await fitModelReference(model, resolve(io.cwd, values.file as string), values['score-column']);
+  const fitted = range ? await fitFromTopic(model, values.from, values.to, config as VigilConfig, values.config as string, io) : undefined;
+  const { profile, rows } = fitted ?? (await fitModelReference(model, resolve(io.cwd, values.file as string), values['score-column']));
   const version = values.version ?? 'unversioned';
   const store = await openStore(target);
   try {
@@ -43,8 +53,26 @@ export async function referenceCommand(argv: readonly string[], io: CommandIo): 
     await store.close();
   }
   io.stdout(
-    `Stored the reference profile of ${model.id} version ${version}: ${rows} rows, ${profile.features.length} features` +
+    `Stored the reference profile of ${model.id} version ${version}: ${rows} ${fitted ? `events (of ${fitted.messages} messages read)` : 'rows'}, ${profile.features.length} features` +
       `${profile.score ? ', and the score' : ''} (${describeTarget(target)})\n`,
   );
   return EXIT.ok;
+}
+
+async function fitFromTopic(model: ModelConfig, from: string | undefined, to: string | undefined, config: VigilConfig, configPath: string, io: CommandIo): Promise<RangeFit> {
+  const fromMs = instant('--from', from);
+  const toMs = instant('--to', to);
+  if (!(fromMs < toMs)) throw new VigilError('VIGIL_USAGE', `vigil reference fit: --to (${to}) must be after --from (${from})`);
+  const kafka = config.kafka;
+  if (!kafka) throw new VigilError('VIGIL_USAGE', `vigil reference fit: --from/--to read the logged traffic from Kafka, but ${configPath} has no kafka section and VIGIL_KAFKA_BROKERS is not set`);
+  const connection = kafkaConnection(kafka, dirname(resolve(io.cwd, configPath)));
+  return fitRangeReference(model, { from: fromMs, to: toMs }, { ...connection, topic: kafka.topics.predictions });
+}
+
+function instant(option: string, text: string | undefined): number {
+  const ms = text === undefined ? Number.NaN : Date.parse(text);
+  if (text === undefined || !/^\d{4}-\d{2}-\d{2}/.test(text) || !Number.isFinite(ms)) {
+    throw new VigilError('VIGIL_USAGE', `vigil reference fit: ${option} must be an ISO-8601 instant such as 2026-11-01T00:00:00Z, got ${text === undefined ? 'nothing' : `"${text}"`}`);
+  }
+  return ms;
 }

@@ -1,18 +1,19 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { createAlerting } from '@vigil/alerts';
 import { KafkaSource, produceMessages } from '@vigil/collector';
-import { createLogger, isVigilError, VigilError, type KafkaConfig, type LogLevel } from '@vigil/core';
+import { createLogger, isVigilError, VigilError, type LogLevel } from '@vigil/core';
 import { alertDeliveryMetrics } from '../http/alert-metrics';
 import { createHttpApi } from '../http/http-api';
 import { PrometheusRegistry } from '../http/prometheus-registry';
 import { fitModelReference } from '../pipeline/fit-reference';
+import { RangeReferences } from '../pipeline/range-reference';
 import { runnerMetrics } from '../run/runner-metrics';
 import { StreamRunner } from '../run/stream-runner';
 import { EXIT, type CommandIo } from './command-io';
+import { kafkaConnection } from './kafka-connection';
 import { databaseTarget, describeTarget, openStore } from './database';
 
 const USAGE = `Usage: vigil run -c vigil.yaml [--log-level info] [--maintain-every-ms 5000]
@@ -59,15 +60,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const configDir = dirname(resolve(io.cwd, values.config));
   const defaultProfiles = new Map<string, ReferenceProfile>();
   for (const model of config.models) {
-    if (model.reference && !('file' in model.reference)) {
-      // PRODUCT.md §2 allows a reference of logged traffic; the daemon cannot fit one from it yet (decision 0008).
-      logger.warn(
-        { model: model.id },
-        `model ${model.id}: a reference taken from logged traffic (reference: { from, to }) is not supported yet; its versions stay unanalysed (a no_reference_profile incident) until a profile is stored with vigil reference fit --model ${model.id} --file F --version V`,
-      );
-      continue;
-    }
-    if (!model.reference) continue;
+    if (!model.reference || !('file' in model.reference)) continue;
     const { profile, rows } = await fitModelReference(model, resolve(configDir, model.reference.file));
     defaultProfiles.set(model.id, profile);
     logger.info({ model: model.id, rows }, 'reference profile fitted from the configured file');
@@ -76,13 +69,11 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const store = await openStore(target);
   const registry = new PrometheusRegistry();
   const kafka = config.kafka;
-  const connection = {
-    brokers: kafka.brokers,
-    clientId: kafka.clientId,
-    ...(kafka.sasl ? { sasl: { mechanism: kafka.sasl.mechanism, username: kafka.sasl.username, password: kafka.sasl.password } } : {}),
-    ...(kafka.ssl ? { ssl: tlsOptions(kafka.ssl, configDir) } : {}),
-    logger,
-  };
+  const connection = kafkaConnection(kafka, configDir, logger);
+  // Models whose reference is a range of their logged traffic: loaded or fitted now if the range is over, else
+  // by a maintenance pass once it is (until then their events are reported as having no profile).
+  const ranges = new RangeReferences({ models: config.models, store, connection: { ...connection, topic: kafka.topics.predictions }, profiles: defaultProfiles, logger });
+  await ranges.refresh();
   const links = { ...(io.env.VIGIL_PUBLIC_URL ? { publicUrl: io.env.VIGIL_PUBLIC_URL } : {}), ...(io.env.VIGIL_GRAFANA_URL ? { grafanaUrl: io.env.VIGIL_GRAFANA_URL } : {}) };
   const alerting = await createAlerting({
     config,
@@ -142,6 +133,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
 
   let maintaining: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
+    // Fitting a range reads the topic, which may take long: it runs beside the passes, not in them.
+    void ranges.refresh();
     maintaining = maintaining.then(() =>
       runner.maintain().then(
         () => setFailure('maintenance'),
@@ -170,6 +163,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   await source.close();
   await consuming.catch(() => undefined);
   await maintaining;
+  await ranges.idle();
   await new Promise<void>((done) => server.close(() => done()));
   await alerting.close();
   await store.close();
@@ -180,11 +174,6 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   }
   logger.info('stopped');
   return EXIT.ok;
-}
-
-function tlsOptions(ssl: NonNullable<KafkaConfig['ssl']>, configDir: string) {
-  const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(resolve(configDir, file), 'utf8'));
-  return { rejectUnauthorized: ssl.rejectUnauthorized, ca: read(ssl.caFile), cert: read(ssl.certFile), key: read(ssl.keyFile) };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { fitReferenceProfile, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
 import { readTable } from '@vigil/collector';
-import type { FeatureKind, ModelConfig } from '@vigil/core';
+import type { FeatureKind, ModelConfig, Table } from '@vigil/core';
 
 /**
  * A model's reference profile from a file (CSV, NDJSON or Parquet) holding its configured features and, when
@@ -10,14 +10,19 @@ import type { FeatureKind, ModelConfig } from '@vigil/core';
 export async function fitModelReference(model: ModelConfig, path: string, scoreColumn = 'score'): Promise<{ profile: ReferenceProfile; rows: number }> {
   const types: Record<string, FeatureKind> = { ...model.features };
   const { table } = await readTable(path, { types });
+  return { profile: fitModelTable(model, table, table.columns.has(scoreColumn) ? scoreColumn : undefined), rows: table.rowCount };
+}
+
+/** The profile of `table`, which holds the model's features under their names and, when given, the score. */
+export function fitModelTable(model: ModelConfig, table: Table, scoreColumn: string | undefined): ReferenceProfile {
   const spec: AnalysisSpec = {
     task: model.task,
     features: Object.entries(model.features).map(([name, kind]) => ({ name, kind })),
-    ...(table.columns.has(scoreColumn) ? { score: scoreColumn } : {}),
+    ...(scoreColumn === undefined ? {} : { score: scoreColumn }),
     groups: [],
     threshold: model.threshold,
     minGroupSize: model.minGroupSize,
     fdr: model.fdr,
   };
-  return { profile: fitReferenceProfile(table, spec), rows: table.rowCount };
+  return fitReferenceProfile(table, spec);
 }

@@ -1,5 +1,6 @@
+import { VigilError } from '@vigil/core';
 import type { SqlExecutor } from '../sql/sql-client';
-import { toMs } from '../values';
+import { toIso, toMs } from '../values';
 
 export interface StoredReferenceProfile<P = unknown> {
   profile: P;
@@ -21,4 +22,35 @@ export async function loadReferenceProfile<P = unknown>(sql: SqlExecutor, model:
   );
   const row = result.rows[0];
   return row === undefined ? null : { profile: row.profile, createdAt: toMs(row.created_at) };
+}
+
+/** The model-wide profile fitted from the logged traffic of [from, to) (`reference: { from, to }`). */
+export interface StoredRangeProfile<P = unknown> extends StoredReferenceProfile<P> {
+  /** Events it was fitted from. */
+  rows: number;
+}
+
+/**
+ * Stores the profile of `model`'s traffic in [from, to) unless one is stored already, and returns the stored one:
+ * every daemon of a group ends with the profile of whichever fitted first.
+ */
+export async function saveRangeProfile<P>(sql: SqlExecutor, model: string, from: number, to: number, profile: P, rows: number): Promise<StoredRangeProfile<P>> {
+  await sql.query(
+    `INSERT INTO vigil_range_profiles (model, range_from, range_to, profile, rows)
+     VALUES ($1, $2::timestamptz, $3::timestamptz, $4::jsonb, $5) ON CONFLICT DO NOTHING`,
+    [model, toIso(from, 'range start'), toIso(to, 'range end'), JSON.stringify(profile), rows],
+  );
+  const stored = await loadRangeProfile<P>(sql, model, from, to);
+  if (!stored) throw new VigilError('VIGIL_INTERNAL', `the range profile of ${model} vanished after it was stored`);
+  return stored;
+}
+
+export async function loadRangeProfile<P = unknown>(sql: SqlExecutor, model: string, from: number, to: number): Promise<StoredRangeProfile<P> | null> {
+  const result = await sql.query<{ profile: P; rows: string | number; created_at: unknown }>(
+    `SELECT profile, rows, created_at FROM vigil_range_profiles
+     WHERE model = $1 AND range_from = $2::timestamptz AND range_to = $3::timestamptz`,
+    [model, toIso(from, 'range start'), toIso(to, 'range end')],
+  );
+  const row = result.rows[0];
+  return row === undefined ? null : { profile: row.profile, rows: Number(row.rows), createdAt: toMs(row.created_at) };
 }
