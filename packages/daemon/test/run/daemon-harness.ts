@@ -21,6 +21,9 @@ export const T0 = Date.parse('2026-03-01T00:00:00Z');
 const BIN = join(__dirname, '../../dist/bin.js');
 const LATENESS_MS = 5 * MIN;
 
+/** The events the harness writes to reference.csv: 3,000 of them a second apart, from a day before T0. */
+export const referenceEvents = (): TestEvent[] => makeEvents({ n: 3000, start: T0 - 24 * 60 * MIN, seed: 11 });
+
 /** What a test adds to the configuration: where owners are notified, a model's rules, the HTTP tokens. */
 export interface HarnessOptions {
   /** @defaultValue a closed port (notifications fail and are retried in the background) */
@@ -35,9 +38,11 @@ export interface HarnessOptions {
   sessionTimeout?: string;
   /** Topic-level settings of both topics (e.g. `max.message.bytes`). */
   topicConfig?: Record<string, string>;
+  /** The models' `reference` in the daemon's configuration. @defaultValue `{ file: reference.csv }` (written by the harness) */
+  referenceYaml?: string;
 }
 
-function modelsYaml(ids: readonly string[], options: HarnessOptions): string {
+function modelsYaml(ids: readonly string[], options: HarnessOptions, reference = options.referenceYaml ?? '{ file: reference.csv }'): string {
   return ids
     .map(
       (id) => `
@@ -48,7 +53,7 @@ function modelsYaml(ids: readonly string[], options: HarnessOptions): string {
     features: { age: numeric, income: numeric, region: categorical }
     groups: [sex, region]
     window: { size: 30m, slide: 10m, allowedLateness: 5m }
-    reference: { file: reference.csv }${options.modelYaml ?? ''}`,
+    reference: ${reference}${options.modelYaml ?? ''}`,
     )
     .join('');
 }
@@ -108,7 +113,7 @@ export async function openHarness(label: string, models: readonly string[] = ['c
   const predictions = await createTestTopic(`${label}-pred`, partitions, options.topicConfig);
   const labels = await createTestTopic(`${label}-labels`, 2, options.topicConfig);
   const groupId = uniqueName(label);
-  const reference = makeEvents({ n: 3000, start: T0 - 24 * 60 * MIN, seed: 11 });
+  const reference = referenceEvents();
   writeFileSync(
     join(dir, 'reference.csv'),
     ['age,income,region,score', ...reference.map((e) => `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score}`)].join('\n'),
@@ -186,7 +191,7 @@ models:${modelsYaml(models, options)}
       const other = await createTestSchema('run-expected');
       const expected = await createStore({ url: other.url, schema: other.schema });
       try {
-        const config = parseConfig(`models:${modelsYaml(models, options)}`, 'expected.yaml', {});
+        const config = parseConfig(`models:${modelsYaml(models, options, '{ file: reference.csv }')}`, 'expected.yaml', {});
         const defaultProfiles = new Map();
         for (const model of config.models) defaultProfiles.set(model.id, (await fitModelReference(model, join(dir, 'reference.csv'))).profile);
         const runner = new StreamRunner({ config, store: expected, groupId: 'expected', topics: { predictions: 'p', labels: 'l' }, defaultProfiles });
@@ -203,7 +208,7 @@ models:${modelsYaml(models, options)}
       const other = await createTestSchema('run-expected');
       const expected = await createStore({ url: other.url, schema: other.schema });
       try {
-        const config = parseConfig(`models:${modelsYaml(models, options)}`, 'expected.yaml', {});
+        const config = parseConfig(`models:${modelsYaml(models, options, '{ file: reference.csv }')}`, 'expected.yaml', {});
         const defaultProfiles = new Map();
         for (const model of config.models) defaultProfiles.set(model.id, (await fitModelReference(model, join(dir, 'reference.csv'))).profile);
         const alerting = await createAlerting({ config, store: expected });
