@@ -51,13 +51,25 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
   const connection = redisConnection(options.url);
   const log = options.logger.child({ component: 'alert-queue', queue: name });
   const queue = new Queue<JobData>(name, { connection, ...(options.prefix ? { prefix: options.prefix } : {}) });
-  queue.on('error', (error) => log.warn({ err: error }, 'queue connection error'));
+  // ioredis retries a refused password or an untrusted certificate as it retries a refused connection, reporting each
+  // attempt here: the last one says why Redis was not ready. (Not ended at once on a refusal: closing the queue
+  // while BullMQ still connects makes it emit an 'error' nobody listens to, which ends the process.)
+  let lastError: Error | undefined;
+  queue.on('error', (error) => {
+    lastError = error;
+    log.warn({ err: error }, 'queue connection error');
+  });
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   try {
     await bounded(queue.waitUntilReady(), connectTimeoutMs);
   } catch (error) {
     await bounded(queue.close(), 2000).catch(() => undefined);
-    throw new VigilError('VIGIL_QUEUE_UNAVAILABLE', `Redis does not answer at ${connection.host}:${connection.port} (${(error as Error).message})`, { cause: error, retriable: true });
+    const where = `${connection.host}:${connection.port}`;
+    const why = `${(error as Error).message}${lastError ? `; last error: ${describe(lastError)}` : ''}`;
+    if (lastError && isRefusal(lastError)) {
+      throw new VigilError('VIGIL_QUEUE_UNAVAILABLE', `Redis at ${where} refused the connection (${why})`, { cause: lastError, retriable: false });
+    }
+    throw new VigilError('VIGIL_QUEUE_UNAVAILABLE', `Redis does not answer at ${where} (${why})`, { cause: error, retriable: true });
   }
   let worker: Worker<JobData> | undefined;
   const controllers = new Set<AbortController>();
@@ -127,6 +139,19 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
       return closed;
     },
   };
+}
+
+/** AUTH refused (wrong user or password, or none given) or a TLS certificate not trusted: retrying cannot help. */
+function isRefusal(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^(ERR_TLS_CERT_ALTNAME_INVALID|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$)/.test(code)) return true;
+  return /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(error.message);
+}
+
+/** An error's message, with Node's code when it has one (`ECONNREFUSED`, `SELF_SIGNED_CERT_IN_CHAIN`). */
+function describe(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
 }
 
 /** Rejects when `promise` has not settled within `ms`. */

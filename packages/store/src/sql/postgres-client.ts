@@ -48,8 +48,9 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
   let closed: Promise<void> | undefined;
 
-  const fail = (error: unknown, doing: string): never => {
-    const translated = toStoreError(error, `${doing} (PostgreSQL at ${where})`);
+  // `connecting`: the error comes from the pool (connecting, or a statement of pool.query), never from caller code.
+  const fail = (error: unknown, doing: string, connecting = false): never => {
+    const translated = toStoreError(error, `${doing} (PostgreSQL at ${where})`, { connecting });
     throw translated;
   };
 
@@ -60,7 +61,7 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
       try {
         return await executor((t, p) => pool.query(t, p)).query<R>(text, params);
       } catch (error) {
-        return fail(error, 'query failed');
+        return fail(error, 'query failed', true);
       }
     },
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -69,7 +70,7 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
       try {
         client = await pool.connect();
       } catch (error) {
-        return fail(error, 'cannot connect');
+        return fail(error, 'cannot connect', true);
       }
       let broken: Error | undefined;
       // A checked-out client has no pool listener: if the server goes away between two statements (while `fn`
