@@ -9,7 +9,8 @@ import { migrate } from './migrations/migrate';
 import { loadOffsets, type StoredOffset } from './offsets/offsets';
 import { deleteExpiredPredictions, lookupPredictions, type IndexedPrediction } from './predictions/prediction-index';
 import {
-  loadRangeProfile, loadReferenceProfile, saveRangeProfile, saveReferenceProfile, type StoredRangeProfile, type StoredReferenceProfile,
+  loadPinnedProfile, loadRangeProfile, loadReferenceProfile, pinProfile, saveRangeProfile, saveReferenceProfile, type PinnedProfile, type StoredRangeProfile,
+  type StoredReferenceProfile,
 } from './profiles/reference-profiles';
 import { createPgliteClient } from './sql/pglite-client';
 import { createPostgresClient } from './sql/postgres-client';
@@ -70,6 +71,9 @@ export interface Store {
   /** Stores the profile of `model`'s traffic in [from, to) unless one is stored; returns the stored one (the first wins). */
   saveRangeProfile<P>(model: string, from: number, to: number, profile: P, rows: number): Promise<StoredRangeProfile<P>>;
   loadRangeProfile<P = unknown>(model: string, from: number, to: number): Promise<StoredRangeProfile<P> | null>;
+  /** Pins the profile a version's buckets are binned with unless one is; returns the pinned one (the first wins). */
+  pinProfile<P>(model: string, version: string, fingerprint: string, profile: P): Promise<PinnedProfile<P>>;
+  loadPinnedProfile<P = unknown>(model: string, version: string): Promise<Required<PinnedProfile<P>> | null>;
   lookupPredictions(model: string, ids: readonly string[]): Promise<Map<string, IndexedPrediction>>;
   deleteExpiredPredictions(now: number): Promise<number>;
   /** Model ids and the versions seen for each. */
@@ -130,6 +134,8 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
     loadReferenceProfile: (model, version) => loadReferenceProfile(sql, model, version),
     saveRangeProfile: (model, from, to, profile, rows) => saveRangeProfile(sql, model, from, to, profile, rows),
     loadRangeProfile: (model, from, to) => loadRangeProfile(sql, model, from, to),
+    pinProfile: (model, version, fingerprint, profile) => pinProfile(sql, model, version, fingerprint, profile),
+    loadPinnedProfile: (model, version) => loadPinnedProfile(sql, model, version),
     lookupPredictions: (model, ids) => lookupPredictions(sql, model, ids),
     deleteExpiredPredictions: (now) => deleteExpiredPredictions(sql, now),
     async listModels() {

@@ -23,7 +23,7 @@ export { MIGRATIONS } from './migrations/migrations';
 export type { Migration } from './migrations/migrations';
 export type { StoredOffset } from './offsets/offsets';
 export type { IndexedPrediction } from './predictions/prediction-index';
-export type { StoredRangeProfile, StoredReferenceProfile } from './profiles/reference-profiles';
+export type { PinnedProfile, StoredRangeProfile, StoredReferenceProfile } from './profiles/reference-profiles';
 export { createPgliteClient } from './sql/pglite-client';
 export type { PgliteClientOptions } from './sql/pglite-client';
 export { createPostgresClient, redactUrl } from './sql/postgres-client';

@@ -320,6 +320,16 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     expect(await store.loadRangeProfile('m-range', T0, to + 1)).toBeNull();
   });
 
+  it('pins the first profile offered for a version and returns it, with its body only to a different offer', async () => {
+    expect(await store.loadPinnedProfile('m-pin', '1')).toBeNull();
+    const first = await store.pinProfile('m-pin', '1', 'aaa', { bins: [1] });
+    expect(first).toEqual({ fingerprint: 'aaa', pinnedAt: expect.any(Number) });
+    expect(await store.pinProfile('m-pin', '1', 'aaa', { bins: [1] })).toEqual(first);
+    expect(await store.pinProfile('m-pin', '1', 'bbb', { bins: [2] })).toEqual({ ...first, profile: { bins: [1] } });
+    expect(await store.loadPinnedProfile('m-pin', '1')).toEqual({ ...first, profile: { bins: [1] } });
+    expect((await store.pinProfile('m-pin', '2', 'bbb', { bins: [2] })).fingerprint).toBe('bbb');
+  });
+
   it('reports a failed statement as VIGIL_STORE_QUERY with its SQLSTATE', async () => {
     const client = await backend.newClient();
     const error = await client.query('SELECT * FROM no_such_table').catch((e: unknown) => e);

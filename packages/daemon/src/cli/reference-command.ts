@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { VigilError, type ModelConfig, type VigilConfig } from '@vigil/core';
 import { fitModelReference } from '../pipeline/fit-reference';
 import { fitRangeReference, type RangeFit } from '../pipeline/range-reference';
+import { profileFingerprint } from '../run/version-profiles';
 import { kafkaConnection } from './kafka-connection';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, describeTarget, openStore } from './database';
@@ -48,6 +49,14 @@ export async function referenceCommand(argv: readonly string[], io: CommandIo): 
   const version = values.version ?? 'unversioned';
   const store = await openStore(target);
   try {
+    // A version whose traffic is binned already keeps that profile (VersionProfiles): storing another would do nothing.
+    const pinned = await store.loadPinnedProfile(model.id, version);
+    if (pinned && pinned.fingerprint !== profileFingerprint(profile)) {
+      throw new VigilError(
+        'VIGIL_CONFLICT',
+        `vigil reference fit: ${model.id} version ${version} has been binned with another profile since ${new Date(pinned.pinnedAt).toISOString()}, which it keeps (its windows add counts over the same bins); deploy the new reference as a new version`,
+      );
+    }
     await store.saveReferenceProfile(model.id, version, profile);
   } finally {
     await store.close();

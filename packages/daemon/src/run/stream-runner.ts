@@ -20,6 +20,7 @@ import {
 import { batchBuckets, batchSpec, labelBuckets } from '../pipeline/batch-buckets';
 import { windowMetricRows } from '../pipeline/window-metrics';
 import type { RunnerMetrics } from './runner-metrics';
+import { VersionProfiles } from './version-profiles';
 
 /** What the alerts package does with an analysed window, inside the transaction that writes its rows. */
 export interface WindowAlerts {
@@ -45,7 +46,10 @@ export interface StreamRunnerOptions {
   /** The consumer group whose offsets batches commit. */
   groupId: string;
   topics: { predictions: string; labels: string };
-  /** Per model, the profile fitted from its configured reference file: used by versions without their own. */
+  /**
+   * Per model, the profile of its configured reference (a file, or a range once fitted): the candidate of versions
+   * without their own stored profile. A version keeps the first profile it was binned with ({@link VersionProfiles}).
+   */
   defaultProfiles?: ReadonlyMap<string, ReferenceProfile>;
   alerts?: WindowAlerts;
   metrics?: RunnerMetrics;
@@ -80,6 +84,7 @@ export class StreamRunner {
   private readonly builder: PredictionBatchBuilder;
   private readonly profiles = new Map<string, { profile: ReferenceProfile | undefined; checkedAt: number }>();
   private readonly reportedUnprofiled = new Set<string>();
+  private readonly versionProfiles: VersionProfiles;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly labelTtlMs: number;
@@ -100,6 +105,7 @@ export class StreamRunner {
     this.orphanTtlMs = options.orphanTtlMs ?? 7 * DAY_MS;
     this.decodeOptions = compileDecodeOptions({ maxFutureMs: options.maxFutureMs ?? DAY_MS, now: this.now });
     this.builder = new PredictionBatchBuilder(new Map([...this.models].map(([id, m]) => [id, m.config])), this.decodeOptions);
+    this.versionProfiles = new VersionProfiles(options.store, options.defaultProfiles, this.logger);
   }
 
   /** A source's batch handler: commits the batch exactly once, then analyses the windows it closed or changed. */
@@ -308,9 +314,9 @@ export class StreamRunner {
     return written;
   }
 
-  /** The profile of a version: its own stored one, else the model's configured reference file, else none. */
+  /** The profile a version is binned and analysed with (pinned by `loadProfiles`), or none. */
   private profileOf(model: string, version: string): ReferenceProfile | undefined {
-    return this.profiles.get(`${model}\u0000${version}`)?.profile ?? this.options.defaultProfiles?.get(model);
+    return this.profiles.get(`${model}\u0000${version}`)?.profile;
   }
 
   private async loadProfiles(pairs: Iterable<readonly [string, string]>): Promise<void> {
@@ -319,12 +325,12 @@ export class StreamRunner {
       const key = `${model}\u0000${version}`;
       const cached = this.profiles.get(key);
       if (cached && (cached.profile || now - cached.checkedAt < PROFILE_RETRY_MS)) continue;
-      const stored = await this.options.store.loadReferenceProfile<ReferenceProfile>(model, version);
-      this.profiles.set(key, { profile: stored?.profile, checkedAt: now });
+      const profile = await this.versionProfiles.resolve(model, version);
+      this.profiles.set(key, { profile, checkedAt: now });
       // A version with a profile resolves its no_reference_profile incident: when the profile appears, and on its
       // first look-up in this process (the incident may be from before a restart, or from another daemon).
       const reported = this.reportedUnprofiled.has(key);
-      if (this.profileOf(model, version) && (reported || !cached)) {
+      if (profile && (reported || !cached)) {
         this.reportedUnprofiled.delete(key);
         if (reported) this.logger.info({ model, version }, 'reference profile found: the version is analysed from now on');
         await this.modelCondition({ model, version, condition: 'no_reference_profile', active: false });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { createStore } from '@vigil/store';
+import { profileFingerprint } from '../../src/run/version-profiles';
 import { runCli } from './run-cli';
 
 /** The commands on the embedded PGlite database (./.vigil/pglite of the working directory), as a newcomer runs them. */
@@ -42,6 +43,25 @@ describe('vigil migrate, reference fit and dlq list on the embedded database', (
     } finally {
       await store.close();
     }
+  }, 60_000);
+
+  it('refuses to store a profile for a version binned with another one, and accepts the same one again', async () => {
+    const file = join(__dirname, '../golden/small/reference.csv');
+    const current = join(__dirname, '../golden/small/current.csv');
+    const fit = ['reference', 'fit', '-c', config, '--model', 'golden-small', '--version', '8', '--file'];
+    expect((await runCli([...fit, file], cwd)).code).toBe(0);
+    // What a daemon does when version 8's first events are counted: pin the profile it bins them with.
+    const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    try {
+      const stored = (await store.loadReferenceProfile<ReferenceProfile>('golden-small', '8'))!.profile;
+      await store.pinProfile('golden-small', '8', profileFingerprint(stored), stored);
+    } finally {
+      await store.close();
+    }
+    expect(await runCli([...fit, file], cwd)).toMatchObject({ code: 0, stderr: '' });
+    const refused = await runCli([...fit, current], cwd);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/VIGIL_CONFLICT.*golden-small version 8 has been binned with another profile since .*deploy the new reference as a new version/);
   }, 60_000);
 
   it('lists dead letters with where they came from and why', async () => {

@@ -193,6 +193,30 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     expect(await alerting.listIncidents({ model: model.id, statuses: ['firing'] })).toEqual([]);
   });
 
+  it('a version keeps the profile its traffic was first binned with, whatever is stored or configured later', async () => {
+    // Another reference, with other decile edges (shifted ages and scores) but the same number of bins.
+    const other = profileOf(makeEvents({ n: 2000, start: T0 - 24 * 60 * MIN, seed: 4, shift: 0.3 }));
+    expect(other.features.find((f) => f.name === 'age')).not.toEqual(profile.features.find((f) => f.name === 'age'));
+    const first = stream.slice(0, 900);
+    const rest = [...stream.slice(900), ...closer];
+
+    const store = await backend.newStore();
+    await runner(store, profile).handle(toPredictionBatch(first, 0, 0));
+    // A re-fit stored for the version after its traffic was counted, then a restart with another configured file.
+    await store.saveReferenceProfile(model.id, 'unversioned', other);
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (_f: unknown, m: string) => void warnings.push(m), child: () => logger };
+    const restarted = new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, defaultProfiles: new Map([[model.id, other]]), now: () => NOW, logger: logger as never });
+    await restarted.handle(toPredictionBatch(rest, 0, first.length));
+    expect(warnings.filter((w) => w.includes('keeps the reference profile its traffic was first binned with'))).toHaveLength(1);
+
+    // The same events on the first profile alone.
+    const expected = await backend.newStore();
+    await runner(expected, profile).handle(toPredictionBatch([...first, ...rest], 0, 0));
+    expect(await rowsOf(store)).toEqual(await rowsOf(expected));
+    expect((await store.loadPinnedProfile<ReferenceProfile>(model.id, 'unversioned'))?.profile).toEqual(profile);
+  });
+
   it('a model silent for longer than its limit opens a no_traffic incident; its next events resolve it', async () => {
     const store = await backend.newStore();
     const alerting = await createAlerting({ config, store, now: () => NOW });

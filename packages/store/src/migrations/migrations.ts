@@ -4,6 +4,7 @@ import { MIGRATION_0003_ALERTS } from './0003-alerts';
 import { MIGRATION_0004_PREDICTION_INDEX_MS } from './0004-prediction-index-ms';
 import { MIGRATION_0005_BUCKET_JSON } from './0005-bucket-json';
 import { MIGRATION_0006_RANGE_PROFILES } from './0006-range-profiles';
+import { MIGRATION_0008_VERSION_PROFILES } from './0008-version-profiles';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 4, name: 'prediction-index-ms', sql: MIGRATION_0004_PREDICTION_INDEX_MS },
   { id: 5, name: 'bucket-json', sql: MIGRATION_0005_BUCKET_JSON },
   { id: 6, name: 'range-profiles', sql: MIGRATION_0006_RANGE_PROFILES },
+  { id: 8, name: 'version-profiles', sql: MIGRATION_0008_VERSION_PROFILES },
 ];

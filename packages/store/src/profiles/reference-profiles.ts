@@ -54,3 +54,39 @@ export async function loadRangeProfile<P = unknown>(sql: SqlExecutor, model: str
   const row = result.rows[0];
   return row === undefined ? null : { profile: row.profile, rows: Number(row.rows), createdAt: toMs(row.created_at) };
 }
+
+/** The profile a version's buckets are binned with (see migration 0008). */
+export interface PinnedProfile<P = unknown> {
+  fingerprint: string;
+  /** Absent when `pinProfile` found the offered fingerprint pinned (the caller has the profile). */
+  profile?: P;
+  pinnedAt: number;
+}
+
+/**
+ * Pins `profile` (whose canonical fingerprint is `fingerprint`) as the one `version`'s buckets are binned with,
+ * unless one is pinned already; returns the pinned one, with its profile only when it is not the offered one.
+ */
+export async function pinProfile<P>(sql: SqlExecutor, model: string, version: string, fingerprint: string, profile: P): Promise<PinnedProfile<P>> {
+  await sql.query(
+    `INSERT INTO vigil_version_profiles (model, version, fingerprint, profile) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT DO NOTHING`,
+    [model, version, fingerprint, JSON.stringify(profile)],
+  );
+  const result = await sql.query<{ fingerprint: string; profile: P | null; pinned_at: unknown }>(
+    `SELECT fingerprint, CASE WHEN fingerprint = $3 THEN NULL ELSE profile END AS profile, pinned_at
+     FROM vigil_version_profiles WHERE model = $1 AND version = $2`,
+    [model, version, fingerprint],
+  );
+  const row = result.rows[0];
+  if (!row) throw new VigilError('VIGIL_INTERNAL', `the pinned profile of ${model} version ${version} vanished after it was pinned`);
+  return { fingerprint: row.fingerprint, ...(row.profile === null ? {} : { profile: row.profile }), pinnedAt: toMs(row.pinned_at) };
+}
+
+export async function loadPinnedProfile<P = unknown>(sql: SqlExecutor, model: string, version: string): Promise<Required<PinnedProfile<P>> | null> {
+  const result = await sql.query<{ fingerprint: string; profile: P; pinned_at: unknown }>(
+    'SELECT fingerprint, profile, pinned_at FROM vigil_version_profiles WHERE model = $1 AND version = $2',
+    [model, version],
+  );
+  const row = result.rows[0];
+  return row === undefined ? null : { fingerprint: row.fingerprint, profile: row.profile, pinnedAt: toMs(row.pinned_at) };
+}

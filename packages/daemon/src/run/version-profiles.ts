@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import type { ReferenceProfile } from '@vigil/analyzers';
+import type { Logger } from '@vigil/core';
+import type { Store } from '@vigil/store';
+
+/**
+ * SHA-256 of a profile's canonical JSON (keys sorted at every level), so a profile fitted in memory and the same
+ * profile read back from the database (whose `jsonb` reorders keys) have one fingerprint.
+ */
+export function profileFingerprint(profile: unknown): string {
+  const canonical = JSON.stringify(profile, (_key, value: unknown) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * Which profile a model version is binned and analysed with. A version's candidate is its own stored profile, else
+ * the model's default (configured file or range); the first candidate any daemon uses is pinned in the store for
+ * good (migration 0008), so every bucket of the version holds counts over the same bins, whatever is stored or
+ * configured later. A later candidate that differs is not used, and said once.
+ */
+export class VersionProfiles {
+  private readonly fingerprints = new WeakMap<object, string>();
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly defaults: ReadonlyMap<string, ReferenceProfile> | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The version's pinned profile, pinning its candidate if none is; undefined when it has neither. */
+  async resolve(model: string, version: string): Promise<ReferenceProfile | undefined> {
+    const stored = await this.store.loadReferenceProfile<ReferenceProfile>(model, version);
+    const candidate = stored?.profile ?? this.defaults?.get(model);
+    if (candidate === undefined) return (await this.store.loadPinnedProfile<ReferenceProfile>(model, version))?.profile;
+    const pinned = await this.store.pinProfile(model, version, this.fingerprintOf(candidate), candidate);
+    if (pinned.profile === undefined) return candidate;
+    const key = `${model}\u0000${version}`;
+    if (!this.warned.has(key)) {
+      this.warned.add(key);
+      this.logger.warn(
+        { model, version, pinnedAt: new Date(pinned.pinnedAt).toISOString() },
+        `model ${model} version ${version} keeps the reference profile its traffic was first binned with; the ${stored ? 'stored' : 'configured'} profile differs and is not used (deploy a new reference as a new version)`,
+      );
+    }
+    return pinned.profile;
+  }
+
+  private fingerprintOf(profile: ReferenceProfile): string {
+    let fingerprint = this.fingerprints.get(profile);
+    if (fingerprint === undefined) {
+      fingerprint = profileFingerprint(profile);
+      this.fingerprints.set(profile, fingerprint);
+    }
+    return fingerprint;
+  }
+}
