@@ -6,14 +6,15 @@
 #   scripts/services/tls.sh start DIR [OWNER_PID]   creates DIR (must not exist or be empty), writes DIR/env
 #   scripts/services/tls.sh stop DIR                stops the servers started in DIR and removes DIR
 #
-# start makes a private CA (DIR/ca/ca.pem), a server certificate for 127.0.0.1 and localhost signed by it, and a
-# second, unrelated CA (DIR/ca/other-ca.pem) for wrong-CA tests; then, in parallel:
+# start makes a private CA (DIR/ca/ca.pem), a server certificate for 127.0.0.1 and localhost and a client certificate
+# (CN vigil, DIR/ca/client.pem + client.key) signed by it, and a second, unrelated CA (DIR/ca/other-ca.pem) for
+# wrong-CA tests; then, in parallel:
 #   - PostgreSQL: ssl=on, pg_hba `hostssl ... scram-sha-256` only (a connection without TLS is refused), user vigil
-#     with a password, database vigil;
+#     with a password, database vigil; database vigil_mtls also wants the client certificate (clientcert=verify-full);
 #   - Redis: `port 0` (no plain port), tls-port, the default user off and an ACL user vigil with a password;
-#   - Kafka (single-node KRaft, the jars of install.sh): one SASL_SSL listener for clients (PEM keystore), with
-#     PLAIN and SCRAM-SHA-256/512 for user vigil (SCRAM credentials added at format time); the KRaft controller
-#     listener is plaintext on loopback (broker-internal).
+#   - Kafka (single-node KRaft, the jars of install.sh): a SASL_SSL listener (PEM keystore) with PLAIN and
+#     SCRAM-SHA-256/512 for user vigil (SCRAM credentials added at format time), and an SSL listener that wants a
+#     client certificate (mutual TLS); the KRaft controller listener is plaintext on loopback (broker-internal).
 # DIR/env (mode 600) holds the ports, the CA paths, the user and the three passwords (random unless given as
 # VIGIL_TLS_PG_PASSWORD, VIGIL_TLS_REDIS_PASSWORD, VIGIL_TLS_KAFKA_PASSWORD). With OWNER_PID, a watcher stops the
 # servers and removes DIR when that process ends (a test killed before its clean-up leaves nothing behind).
@@ -61,10 +62,14 @@ make_certs() {
     openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
     printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n' >server.ext
     openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext 2>/dev/null
-    openssl verify -CAfile ca.pem server.pem >/dev/null
-    rm -f server.csr server.ext ca.srl ca.key other-ca.key
-    chmod 600 server.key
-    chmod 644 ca.pem other-ca.pem server.pem
+    # The client certificate for mutual TLS: CN = the user (Postgres' `clientcert=verify-full` compares them).
+    openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj "/CN=$TLS_USER" 2>/dev/null
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 -extfile client.ext 2>/dev/null
+    openssl verify -CAfile ca.pem server.pem client.pem >/dev/null
+    rm -f server.csr server.ext client.csr client.ext ca.srl ca.key other-ca.key
+    chmod 600 server.key client.key
+    chmod 644 ca.pem other-ca.pem server.pem client.pem
   ) || die "openssl could not make the test certificates"
 }
 
@@ -73,15 +78,17 @@ start_postgres() {
   local bindir home=$DIR/postgres
   bindir=$(pg_bindir) || die "PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin): run scripts/services/install.sh"
   mkdir -p "$home"
-  cp "$DIR/ca/server.pem" "$home/server.crt"; cp "$DIR/ca/server.key" "$home/server.key"
+  cp "$DIR/ca/server.pem" "$home/server.crt"; cp "$DIR/ca/server.key" "$home/server.key"; cp "$DIR/ca/ca.pem" "$home/ca.crt"
   printf '%s\n' "$PG_PASSWORD" >"$home/pwfile"
   chmod 600 "$home/server.key" "$home/pwfile"
   if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$home"; fi
   pg_as "$bindir/initdb" -D "$home/data" -U "$TLS_USER" --pwfile="$home/pwfile" --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 \
     >"$home/initdb.log" 2>&1 || die "postgres (TLS): initdb failed" "$home/initdb.log"
   rm -f "$home/pwfile"
-  # TLS or nothing: no Unix socket, and pg_hba lets in only hostssl connections that pass SCRAM.
-  printf 'hostssl all all 127.0.0.1/32 scram-sha-256\nhostssl all all ::1/128 scram-sha-256\n' >"$home/data/pg_hba.conf"
+  # TLS or nothing: no Unix socket, and pg_hba lets in only hostssl connections that pass SCRAM; database
+  # vigil_mtls also wants a client certificate signed by the CA whose CN is the user.
+  printf '%s\n' 'hostssl vigil_mtls all 127.0.0.1/32 scram-sha-256 clientcert=verify-full' \
+    'hostssl all all 127.0.0.1/32 scram-sha-256' 'hostssl all all ::1/128 scram-sha-256' >"$home/data/pg_hba.conf"
   cat >>"$home/data/postgresql.conf" <<EOF
 port = $PG_TLS_PORT
 listen_addresses = '127.0.0.1'
@@ -89,6 +96,7 @@ unix_socket_directories = ''
 ssl = on
 ssl_cert_file = '$home/server.crt'
 ssl_key_file = '$home/server.key'
+ssl_ca_file = '$home/ca.crt'
 password_encryption = 'scram-sha-256'
 fsync = off
 full_page_writes = off
@@ -99,7 +107,7 @@ EOF
   pg_as "$bindir/pg_ctl" -D "$home/data" -l "$home/postgres.log" -s -w -t "$READY_TIMEOUT" start \
     || die "postgres (TLS): pg_ctl start failed" "$home/postgres.log"
   local conn="host=127.0.0.1 port=$PG_TLS_PORT user=$TLS_USER sslmode=verify-full sslrootcert=$DIR/ca/ca.pem"
-  PGPASSWORD=$PG_PASSWORD "$bindir/psql" -X -q -v ON_ERROR_STOP=1 "$conn dbname=postgres" -c "CREATE DATABASE $TLS_USER" \
+  PGPASSWORD=$PG_PASSWORD "$bindir/psql" -X -q -v ON_ERROR_STOP=1 "$conn dbname=postgres" -c "CREATE DATABASE $TLS_USER" -c "CREATE DATABASE ${TLS_USER}_mtls" \
     >>"$home/postgres.log" 2>&1 || die "postgres (TLS): CREATE DATABASE over TLS failed" "$home/postgres.log"
   # The server must refuse a connection without TLS (pg_hba has no `host` line).
   if PGPASSWORD=$PG_PASSWORD "$bindir/psql" -X -q "host=127.0.0.1 port=$PG_TLS_PORT user=$TLS_USER dbname=$TLS_USER sslmode=disable" -c 'SELECT 1' >/dev/null 2>&1; then
@@ -163,11 +171,13 @@ start_kafka() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_TLS_CONTROLLER_PORT
-listeners=SASL_SSL://127.0.0.1:$KAFKA_TLS_PORT,CONTROLLER://127.0.0.1:$KAFKA_TLS_CONTROLLER_PORT
-advertised.listeners=SASL_SSL://127.0.0.1:$KAFKA_TLS_PORT
+listeners=SASL_SSL://127.0.0.1:$KAFKA_TLS_PORT,SSL://127.0.0.1:$KAFKA_TLS_MTLS_PORT,CONTROLLER://127.0.0.1:$KAFKA_TLS_CONTROLLER_PORT
+advertised.listeners=SASL_SSL://127.0.0.1:$KAFKA_TLS_PORT,SSL://127.0.0.1:$KAFKA_TLS_MTLS_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=SASL_SSL
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
+# The SSL listener authenticates clients by certificate (mutual TLS) instead of SASL.
+listener.name.ssl.ssl.client.auth=required
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=PLAIN
 listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$admin_password" user_admin="$admin_password" user_$TLS_USER="$KAFKA_PASSWORD";
@@ -286,7 +296,7 @@ case "$cmd" in
     started=0
     trap 'rc=$?; if [ "$rc" -ne 0 ] && [ "$started" = 0 ]; then stop_all; fi' EXIT
     t=$(now_ms)
-    PG_TLS_PORT=$(free_port); REDIS_TLS_PORT=$(free_port); KAFKA_TLS_PORT=$(free_port); KAFKA_TLS_CONTROLLER_PORT=$(free_port)
+    PG_TLS_PORT=$(free_port); REDIS_TLS_PORT=$(free_port); KAFKA_TLS_PORT=$(free_port); KAFKA_TLS_MTLS_PORT=$(free_port); KAFKA_TLS_CONTROLLER_PORT=$(free_port)
     PG_PASSWORD=${VIGIL_TLS_PG_PASSWORD:-$(secret)}
     REDIS_PASSWORD=${VIGIL_TLS_REDIS_PASSWORD:-$(secret)}
     KAFKA_PASSWORD=${VIGIL_TLS_KAFKA_PASSWORD:-$(secret)}
@@ -310,16 +320,19 @@ case "$cmd" in
 TLS_DIR=$DIR
 TLS_CA_FILE=$DIR/ca/ca.pem
 TLS_OTHER_CA_FILE=$DIR/ca/other-ca.pem
+TLS_CLIENT_CERT_FILE=$DIR/ca/client.pem
+TLS_CLIENT_KEY_FILE=$DIR/ca/client.key
 TLS_USER=$TLS_USER
 TLS_PG_PORT=$PG_TLS_PORT
 TLS_PG_PASSWORD=$PG_PASSWORD
 TLS_REDIS_PORT=$REDIS_TLS_PORT
 TLS_REDIS_PASSWORD=$REDIS_PASSWORD
 TLS_KAFKA_PORT=$KAFKA_TLS_PORT
+TLS_KAFKA_MTLS_PORT=$KAFKA_TLS_MTLS_PORT
 TLS_KAFKA_PASSWORD=$KAFKA_PASSWORD
 EOF
     started=1
-    log "TLS servers ready in $(since "$t"): postgres 127.0.0.1:$PG_TLS_PORT, redis 127.0.0.1:$REDIS_TLS_PORT, kafka 127.0.0.1:$KAFKA_TLS_PORT; settings in $DIR/env"
+    log "TLS servers ready in $(since "$t"): postgres 127.0.0.1:$PG_TLS_PORT, redis 127.0.0.1:$REDIS_TLS_PORT, kafka 127.0.0.1:$KAFKA_TLS_PORT (SASL_SSL) and :$KAFKA_TLS_MTLS_PORT (SSL, client certificate); settings in $DIR/env"
     ;;
   *) usage ;;
 esac

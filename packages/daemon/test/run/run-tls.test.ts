@@ -10,7 +10,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ensureTopic, produceFile, type KafkaConnectionOptions } from '@vigil/collector';
 import { createPostgresClient, createStore, type Store } from '@vigil/store';
 import { WebhookSink } from '../../../alerts/test/helpers/webhook-sink';
@@ -26,12 +26,16 @@ interface TlsServers {
   dir: string;
   ca: string;
   otherCa: string;
+  clientCert: string;
+  clientKey: string;
   user: string;
   pgPort: number;
   pgPassword: string;
   redisPort: number;
   redisPassword: string;
   kafkaPort: number;
+  /** The SSL listener that wants a client certificate. */
+  kafkaMtlsPort: number;
   kafkaPassword: string;
 }
 
@@ -65,12 +69,15 @@ describe('vigil run over TLS with passwords (PostgreSQL, Redis, Kafka)', () => {
       dir: serversDir,
       ca: env.TLS_CA_FILE!,
       otherCa: env.TLS_OTHER_CA_FILE!,
+      clientCert: env.TLS_CLIENT_CERT_FILE!,
+      clientKey: env.TLS_CLIENT_KEY_FILE!,
       user: env.TLS_USER!,
       pgPort: Number(env.TLS_PG_PORT),
       pgPassword: env.TLS_PG_PASSWORD!,
       redisPort: Number(env.TLS_REDIS_PORT),
       redisPassword: env.TLS_REDIS_PASSWORD!,
       kafkaPort: Number(env.TLS_KAFKA_PORT),
+      kafkaMtlsPort: Number(env.TLS_KAFKA_MTLS_PORT),
       kafkaPassword: env.TLS_KAFKA_PASSWORD!,
     };
     const reference = makeEvents({ n: 3000, start: T0 - 24 * 60 * MIN, seed: 11 });
@@ -106,6 +113,10 @@ describe('vigil run over TLS with passwords (PostgreSQL, Redis, Kafka)', () => {
     predictions: string;
     labels: string;
     kafkaCa?: string;
+    /** Mutual TLS to the SSL listener instead of SASL_SSL: the client certificate's files, or none (a refusal). */
+    kafkaMtls?: { certFile: string; keyFile: string } | 'no-certificate';
+    /** @defaultValue vigil */
+    database?: string;
     /** The database URL's query (TLS settings). */
     pgQuery?: string;
     /** The CA the daemon's Node trusts for Redis (NODE_EXTRA_CA_CERTS). */
@@ -124,12 +135,16 @@ describe('vigil run over TLS with passwords (PostgreSQL, Redis, Kafka)', () => {
     writeFileSync(
       configPath,
       `kafka:
-  brokers: [127.0.0.1:${s.kafkaPort}]
+  brokers: [127.0.0.1:${o.kafkaMtls ? s.kafkaMtlsPort : s.kafkaPort}]
   groupId: ${o.groupId}
   topics: { predictions: ${o.predictions}, labels: ${o.labels} }
-  ssl: { caFile: ${o.kafkaCa ?? s.ca} }
-  sasl: { mechanism: scram-sha-512, username: ${s.user}, password: "\${KAFKA_PASSWORD}" }
-database: { url: 'postgres://${s.user}:\${DB_PASSWORD}@127.0.0.1:${s.pgPort}/${s.user}?${o.pgQuery ?? `sslmode=verify-full&sslrootcert=${s.ca}`}' }
+${
+  o.kafkaMtls === undefined
+    ? `  ssl: { caFile: ${o.kafkaCa ?? s.ca} }
+  sasl: { mechanism: scram-sha-512, username: ${s.user}, password: "\${KAFKA_PASSWORD}" }`
+    : `  ssl: { caFile: ${s.ca}${o.kafkaMtls === 'no-certificate' ? '' : `, certFile: ${o.kafkaMtls.certFile}, keyFile: ${o.kafkaMtls.keyFile}`} }`
+}
+database: { url: 'postgres://${s.user}:\${DB_PASSWORD}@127.0.0.1:${s.pgPort}/${o.database ?? s.user}?${o.pgQuery ?? `sslmode=verify-full&sslrootcert=${s.ca}`}' }
 redis: { url: 'rediss://${s.user}:\${REDIS_PASSWORD}@127.0.0.1:${s.redisPort}' }
 http: { port: 0 }
 models:
@@ -231,6 +246,43 @@ models:
     expectNoSecret(daemon.output());
   });
 
+  it('mutual TLS: a client certificate for Kafka (kafka.ssl.certFile/keyFile) and PostgreSQL (sslcert/sslkey)', async () => {
+    const predictions = `tls-mtls-pred-${randomBytes(3).toString('hex')}`;
+    const labels = `tls-mtls-labels-${randomBytes(3).toString('hex')}`;
+    const groupId = `tls-mtls-${randomBytes(3).toString('hex')}`;
+    const mtls: KafkaConnectionOptions = {
+      brokers: [`127.0.0.1:${s.kafkaMtlsPort}`],
+      ssl: { ca: readFileSync(s.ca, 'utf8'), cert: readFileSync(s.clientCert, 'utf8'), key: readFileSync(s.clientKey, 'utf8') },
+    };
+    await ensureTopic(predictions, 1, mtls);
+    await ensureTopic(labels, 1, mtls);
+    const events = makeEvents({ n: 200, start: T0, stepMs: 3000, seed: 41 });
+    const file = join(work, 'mtls.ndjson');
+    writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    expect((await produceFile(file, { ...mtls, topic: predictions })).produced).toBe(events.length);
+    // Relative paths: Kafka's files are read relative to the configuration file, the URL's relative to the working
+    // directory (both are the work folder here).
+    const daemon = start({
+      name: 'mtls',
+      groupId,
+      predictions,
+      labels,
+      kafkaMtls: { certFile: relative(work, s.clientCert), keyFile: relative(work, s.clientKey) },
+      database: `${s.user}_mtls`,
+      pgQuery: `sslmode=verify-full&sslrootcert=${relative(work, s.ca)}&sslcert=${relative(work, s.clientCert)}&sslkey=${relative(work, s.clientKey)}`,
+    });
+    const mtlsStore = await createStore({ url: `${pgUrl({ query: `sslmode=verify-full&sslrootcert=${s.ca}&sslcert=${s.clientCert}&sslkey=${s.clientKey}` }).replace(`/${s.user}?`, `/${s.user}_mtls?`)}` });
+    try {
+      const committed = async () => (await mtlsStore.loadOffsets(groupId, predictions)).reduce((n, o) => n + Number(o.nextOffset), 0);
+      await waitFor('every event to be committed over mutual TLS', async () => (await committed()) === events.length, [daemon], 120_000);
+      daemon.kill('SIGTERM');
+      expect(await exited(daemon)).toBe(0);
+      expectNoSecret(daemon.output());
+    } finally {
+      await mtlsStore.close();
+    }
+  });
+
   it('a wrong CA or a wrong password for each service stops the daemon with an error naming the service, without showing a password', async () => {
     const predictions = `tls-pred-${randomBytes(3).toString('hex')}`;
     const labels = `tls-labels-${randomBytes(3).toString('hex')}`;
@@ -238,12 +290,14 @@ models:
     await ensureTopic(labels, 1, kafkaClient('scram-sha-512'));
     const wrong = `wrong-${randomBytes(8).toString('hex')}`;
     const cases: Array<{ name: string; options: Partial<RunOptions>; expected: RegExp[] }> = [
-      { name: 'postgres-ca', options: { pgQuery: `sslmode=verify-full&sslrootcert=${s.otherCa}` }, expected: [/error \[VIGIL_STORE_UNAVAILABLE\]: cannot connect \(PostgreSQL at postgres:\/\/vigil:\[redacted\]@127\.0\.0\.1:\d+\/vigil\?[^)]*\): TLS: unable to verify the first certificate/] },
+      { name: 'postgres-ca', options: { pgQuery: `sslmode=verify-full&sslrootcert=${s.otherCa}` }, expected: [/error \[VIGIL_STORE_UNAVAILABLE\]: cannot connect \(PostgreSQL at postgres:\/\/vigil:\[redacted\]@127\.0\.0\.1:\d+\/vigil\?[^)]*\): TLS: [^)]*certificate[^)]* \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)\)/] },
       { name: 'postgres-password', options: { passwords: { pg: wrong } }, expected: [/error \[VIGIL_STORE_QUERY\]: cannot connect \(PostgreSQL at [^)]*\): password authentication failed for user "vigil"/] },
       { name: 'postgres-no-tls', options: { pgQuery: 'sslmode=disable' }, expected: [/cannot connect \(PostgreSQL at [^)]*\): no pg_hba.conf entry .*no encryption/] },
       { name: 'redis-ca', options: { redisCa: s.otherCa }, expected: [/error \[VIGIL_QUEUE_UNAVAILABLE\]: Redis at 127\.0\.0\.1:\d+ refused the connection \(.*last error: self-signed certificate in certificate chain \(SELF_SIGNED_CERT_IN_CHAIN\)\)/] },
       { name: 'redis-password', options: { passwords: { redis: wrong } }, expected: [/error \[VIGIL_QUEUE_UNAVAILABLE\]: Redis at 127\.0\.0\.1:\d+ refused the connection \(.*last error: WRONGPASS/] },
-      { name: 'kafka-ca', options: { kafkaCa: s.otherCa }, expected: [/"name":"KafkaJSNumberOfRetriesExceeded","message":"Connection error: unable to verify the first certificate"\},"msg":"the consumer failed"/] },
+      { name: 'kafka-ca', options: { kafkaCa: s.otherCa }, expected: [/"name":"KafkaJSNumberOfRetriesExceeded","message":"Connection error: [^"]*certificate[^"]*"\},"msg":"the consumer failed"/] },
+      { name: 'postgres-no-client-certificate', options: { database: `${s.user}_mtls` }, expected: [/error \[VIGIL_STORE_QUERY\]: cannot connect \(PostgreSQL at [^)]*\): connection requires a valid client certificate/] },
+      { name: 'kafka-no-client-certificate', options: { kafkaMtls: 'no-certificate' }, expected: [/"name":"KafkaJSNumberOfRetriesExceeded","message":"Connection error: [^"]*alert (bad certificate|certificate required)[^"]*"\},"msg":"the consumer failed"/] },
       { name: 'kafka-password', options: { passwords: { kafka: wrong } }, expected: [/"name":"KafkaJSSASLAuthenticationError","message":"SASL SCRAM SHA512 authentication failed: [^"]*invalid credentials[^"]*"\},"msg":"the consumer failed"/] },
     ];
     // All at once: the Kafka CA case waits for kafkajs's retries (about 17 s), the Redis ones for the 10 s start-up bound.
