@@ -1,11 +1,12 @@
 import { type Logger, silentLogger, VigilError } from '@vigil/core';
 import { type Consumer, type EachBatchPayload, Kafka, type KafkaConfig, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { RawMessage } from '../decode/raw-message';
+import { registerCompressionCodecs } from './codecs';
 import type { BatchHandler, OffsetsFor, PredictionSource, SourceBatch, SourceState } from './prediction-source';
 
 /*
- * One of the two files that import kafkajs (the other is produce-file.ts): kafkajs has been looking for maintainers
- * since 2023, so the rest of Vigil sees `PredictionSource` and plain options only.
+ * One of the files that import kafkajs (with produce-file.ts and codecs.ts, its compression codecs): kafkajs has been
+ * looking for maintainers since 2023, so the rest of Vigil sees `PredictionSource` and plain options only.
  */
 
 /** How to reach the brokers; shared by the source and the producer. */
@@ -35,6 +36,7 @@ export interface KafkaSourceOptions extends KafkaConnectionOptions {
   /**
    * Told when the consumer joins its group or the brokers answer again (`joined`: it can consume), and when it
    * loses them (`lost`: the consumer restarts, or no fetch or heartbeat was answered for 10 s or 3 heartbeats).
+   * After a restart, `joined` waits for a fetch that succeeds: a batch that cannot be read keeps it `lost`.
    */
   readonly onConnection?: (state: 'joined' | 'lost') => void;
   /** Where a partition without a stored offset starts. @defaultValue true (the earliest retained message) */
@@ -65,8 +67,9 @@ export interface KafkaSourceOptions extends KafkaConnectionOptions {
   readonly closeTimeoutMs?: number;
 }
 
-/** A kafkajs client configured from our options; logs go to our logger. */
+/** A kafkajs client configured from our options; logs go to our logger. It reads Snappy, LZ4 and ZSTD batches too. */
 export function createKafka(options: KafkaConnectionOptions, logger: Logger): Kafka {
+  registerCompressionCodecs();
   const problems = connectionProblems(options);
   if (problems.length > 0) {
     throw new VigilError('VIGIL_CONFIG_INVALID', `kafka: ${problems.join('; ')}`, { details: { problems } });
@@ -128,6 +131,11 @@ export class KafkaSource implements PredictionSource {
   /** When the brokers last answered a fetch or a heartbeat; `silent`: they have not for too long. */
   private lastAnswer = Date.now();
   private silent = false;
+  /**
+   * Set by a crash that restarts the consumer: joining again is then not enough to be `joined`, a fetch must succeed
+   * too (a batch that does not decompress fails every fetch, and the consumer would otherwise rejoin between them).
+   */
+  private fetchFailing = false;
   private watchdog: NodeJS.Timeout | undefined;
 
   constructor(options: KafkaSourceOptions) {
@@ -165,14 +173,20 @@ export class KafkaSource implements PredictionSource {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.assignmentReady = this.seekAssigned(event.payload.memberAssignment);
       this.answered();
-      options.onConnection?.('joined');
+      if (!this.fetchFailing) options.onConnection?.('joined');
     });
     // A broker that stops answering (a network partition, a paused process) makes no error for a long while: the
     // fetch waits for its request timeout. Fetches (every maxWaitMs when idle) and heartbeats say it is there.
-    this.consumer.on(this.consumer.events.FETCH, () => this.answered());
+    this.consumer.on(this.consumer.events.FETCH, () => {
+      this.answered();
+      if (!this.fetchFailing) return;
+      this.fetchFailing = false;
+      options.onConnection?.('joined');
+    });
     this.consumer.on(this.consumer.events.HEARTBEAT, () => this.answered());
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       if (event.payload.restart) {
+        this.fetchFailing = true;
         options.onConnection?.('lost');
         this.logger.warn({ err: event.payload.error }, 'kafka consumer crashed; it restarts');
         return;
@@ -233,7 +247,7 @@ export class KafkaSource implements PredictionSource {
     if (!this.silent) return;
     this.silent = false;
     this.logger.info('the brokers answer again');
-    this.options.onConnection?.('joined');
+    if (!this.fetchFailing) this.options.onConnection?.('joined');
   }
 
   private async shutdown(): Promise<void> {

@@ -1,0 +1,180 @@
+/*
+ * Snappy as Kafka producers send it (Kafka's codec 2). librdkafka (kcat, confluent-kafka-*) and kafkajs-snappy
+ * write one raw Snappy block (https://github.com/google/snappy/blob/main/format_description.txt); the Java client
+ * writes snappy-java's "xerial" stream: a 16-byte header (magic \x82SNAPPY\0, version, compatible version), then
+ * chunks of a 4-byte big-endian length and a raw block. Both are read here. Written rather than taken from
+ * snappyjs, whose decoder neither checks that a copy stays inside the output nor that the output is complete: a
+ * corrupt batch must fail, not decode to zeros.
+ */
+
+import { GrowableBytes } from './lz4-frame';
+
+const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
+const XERIAL_HEADER_LENGTH = 16;
+
+/** Thrown for input that is not valid Snappy; the message says why. */
+export class SnappyFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnappyFormatError';
+  }
+}
+
+/** A raw Snappy block, or a xerial stream of them. */
+export function snappyDecompressKafka(input: Uint8Array): Buffer {
+  if (!isXerial(input)) return snappyUncompress(input);
+  const chunks: Buffer[] = [];
+  let pos = XERIAL_HEADER_LENGTH;
+  while (pos < input.length) {
+    if (pos + 4 > input.length) throw new SnappyFormatError(`xerial snappy stream ends inside a chunk length at byte ${pos}`);
+    const size = ((input[pos]! << 24) | (input[pos + 1]! << 16) | (input[pos + 2]! << 8) | input[pos + 3]!) >>> 0;
+    pos += 4;
+    if (pos + size > input.length) throw new SnappyFormatError(`xerial snappy chunk of ${size} bytes at byte ${pos} runs past the end (${input.length} bytes)`);
+    chunks.push(snappyUncompress(input.subarray(pos, pos + size)));
+    pos += size;
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+function isXerial(input: Uint8Array): boolean {
+  if (input.length < XERIAL_HEADER_LENGTH) return false;
+  for (let i = 0; i < XERIAL_MAGIC.length; i++) if (input[i] !== XERIAL_MAGIC[i]) return false;
+  return true;
+}
+
+/** One raw Snappy block. */
+export function snappyUncompress(src: Uint8Array): Buffer {
+  let s = 0;
+  let expected = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (s >= src.length || shift > 28) throw new SnappyFormatError('snappy block has no valid uncompressed length');
+    const b = src[s++]!;
+    expected += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) break;
+  }
+  if (expected > 2 ** 31) throw new SnappyFormatError(`snappy uncompressed length ${expected} is implausible`);
+  // A Snappy element of n input bytes yields at most 64 output bytes per tag byte: a bound against lying headers.
+  if (expected > src.length * 64 + 64) throw new SnappyFormatError(`snappy uncompressed length ${expected} cannot come from ${src.length} bytes`);
+  const dst = Buffer.allocUnsafe(expected);
+  let d = 0;
+  while (s < src.length) {
+    const tag = src[s++]!;
+    const kind = tag & 0x03;
+    if (kind === 0) {
+      let length = tag >> 2;
+      if (length >= 60) {
+        const extra = length - 59;
+        if (s + extra > src.length) throw new SnappyFormatError('snappy literal length runs past the input');
+        length = 0;
+        for (let i = 0; i < extra; i++) length += src[s + i]! * 2 ** (8 * i);
+        s += extra;
+      }
+      length += 1;
+      if (s + length > src.length) throw new SnappyFormatError('snappy literal runs past the input');
+      if (d + length > expected) throw new SnappyFormatError(`snappy block decodes to more than its declared ${expected} bytes`);
+      dst.set(src.subarray(s, s + length), d);
+      s += length;
+      d += length;
+      continue;
+    }
+    let length: number;
+    let offset: number;
+    if (kind === 1) {
+      if (s + 1 > src.length) throw new SnappyFormatError('snappy copy runs past the input');
+      length = ((tag >> 2) & 0x07) + 4;
+      offset = ((tag >> 5) << 8) | src[s++]!;
+    } else if (kind === 2) {
+      if (s + 2 > src.length) throw new SnappyFormatError('snappy copy runs past the input');
+      length = (tag >> 2) + 1;
+      offset = src[s]! | (src[s + 1]! << 8);
+      s += 2;
+    } else {
+      if (s + 4 > src.length) throw new SnappyFormatError('snappy copy runs past the input');
+      length = (tag >> 2) + 1;
+      offset = (src[s]! | (src[s + 1]! << 8) | (src[s + 2]! << 16) | (src[s + 3]! << 24)) >>> 0;
+      s += 4;
+    }
+    if (offset === 0 || offset > d) throw new SnappyFormatError(`snappy copy offset ${offset} points before the start of the output`);
+    if (d + length > expected) throw new SnappyFormatError(`snappy block decodes to more than its declared ${expected} bytes`);
+    let from = d - offset;
+    if (offset >= length) {
+      dst.copyWithin(d, from, from + length);
+      d += length;
+    } else {
+      for (const stop = d + length; d < stop; ) dst[d++] = dst[from++]!;
+    }
+  }
+  if (d !== expected) throw new SnappyFormatError(`snappy block decodes to ${d} bytes, its header says ${expected}`);
+  return dst;
+}
+
+/** One raw Snappy block (what librdkafka sends, and what every Kafka consumer reads). Greedy 4-byte hash matching. */
+export function snappyCompress(src: Uint8Array): Buffer {
+  const n = src.length;
+  const out = new GrowableBytes(32 + n + Math.ceil(n / 6));
+  const dst = out.bytes;
+  let d = 0;
+  for (let v = n; ; v = Math.floor(v / 128)) {
+    if (v < 0x80) {
+      dst[d++] = v;
+      break;
+    }
+    dst[d++] = (v & 0x7f) | 0x80;
+  }
+  const table = new Int32Array(1 << 14).fill(-1);
+  let anchor = 0;
+  const literal = (end: number): void => {
+    let length = end - anchor;
+    while (length > 0) {
+      const chunk = Math.min(length, 65536);
+      const code = chunk - 1;
+      if (code < 60) dst[d++] = code << 2;
+      else if (code < 256) {
+        dst[d++] = 60 << 2;
+        dst[d++] = code;
+      } else {
+        dst[d++] = 61 << 2;
+        dst[d++] = code & 0xff;
+        dst[d++] = code >> 8;
+      }
+      dst.set(src.subarray(anchor, anchor + chunk), d);
+      d += chunk;
+      anchor += chunk;
+      length -= chunk;
+    }
+  };
+  const copy = (offset: number, length: number): void => {
+    while (length > 0) {
+      // Copies of 4..64 bytes; never leave a remainder under 4.
+      let chunk = Math.min(length, 64);
+      if (length - chunk > 0 && length - chunk < 4) chunk = length - 4;
+      if (chunk < 12 && offset < 2048) {
+        dst[d++] = 1 | ((chunk - 4) << 2) | ((offset >> 8) << 5);
+        dst[d++] = offset & 0xff;
+      } else {
+        dst[d++] = 2 | ((chunk - 1) << 2);
+        dst[d++] = offset & 0xff;
+        dst[d++] = offset >> 8;
+      }
+      length -= chunk;
+    }
+  };
+  for (let i = 0; i + 4 <= n; ) {
+    const word = (src[i]! | (src[i + 1]! << 8) | (src[i + 2]! << 16) | (src[i + 3]! << 24)) >>> 0;
+    const h = Math.imul(word, 0x1e35a7bd) >>> 18;
+    const candidate = table[h]!;
+    table[h] = i;
+    if (candidate >= 0 && i - candidate <= 0xffff && src[candidate] === src[i] && src[candidate + 1] === src[i + 1] && src[candidate + 2] === src[i + 2] && src[candidate + 3] === src[i + 3]) {
+      let length = 4;
+      while (i + length < n && src[candidate + length] === src[i + length]) length++;
+      literal(i);
+      copy(i - candidate, length);
+      i += length;
+      anchor = i;
+    } else {
+      i++;
+    }
+  }
+  literal(n);
+  return Buffer.from(dst.subarray(0, d));
+}
