@@ -3,13 +3,16 @@ import { ColumnBuilder } from '../files/column-builder';
 import type { DecodeFailure } from './dead-letter';
 import { type JsonObject, isObject, isWellFormed, malformedText, missingField, outOfRange, own, readId, readTimestamp, wrongType } from './event-fields';
 import { BATCH_COLUMNS, DEFAULT_VERSION, MISSING_GROUP, type PredictionBatch, groupColumnName } from './prediction-batch';
+import { type EventScanner, NameMatcher, type ScanTarget } from './event-scanner';
+import { FAIL, Kind, ValueSlot, afterMember, firstMember, readKey, readValue, slotText } from './json-bytes';
+import { MAX_EPOCH_MS, parseIsoTimestamp } from './parse-timestamp';
 
 /**
  * The growing columns of one model's prediction events. An event is decoded in two steps: `stage` reads and checks
  * every field into reusable scratch slots, and only an event that passed is appended by `commit`. A bad field
  * found halfway through an event therefore leaves no partial row behind, and no per-event object is kept.
  */
-export class PredictionColumns {
+export class PredictionColumns implements ScanTarget {
   readonly model: ModelDefinition;
   private readonly binary: boolean;
   private readonly featureNames: readonly string[];
@@ -40,6 +43,19 @@ export class PredictionColumns {
   private stagedScore = 0;
   private stagedPrediction = 0;
   private stagedLabel = 0;
+  // Texts staged by the fast path (`stageScanned`) as byte ranges of `stagedBytes`, so a category seen before needs
+  // no string: a start of -1 means the text is in the string slot instead.
+  private stagedBytes: Uint8Array = EMPTY;
+  private readonly stagedStart: Int32Array;
+  private readonly stagedEnd: Int32Array;
+  private readonly groupStart: Int32Array;
+  private readonly groupEnd: Int32Array;
+  private versionStart = -1;
+  private versionEnd = -1;
+  private readonly featureMatcher: NameMatcher;
+  private readonly groupMatcher: NameMatcher;
+  private readonly key = new ValueSlot();
+  private readonly value = new ValueSlot();
 
   constructor(model: ModelDefinition, groupAttributes: readonly string[], capacity: number) {
     this.model = model;
@@ -59,6 +75,12 @@ export class PredictionColumns {
     this.stagedStrings = this.featureNames.map(() => null);
     this.stagedAbsent = new Uint8Array(this.featureNames.length);
     this.stagedGroups = groupAttributes.map(() => MISSING_GROUP);
+    this.stagedStart = new Int32Array(this.featureNames.length).fill(-1);
+    this.stagedEnd = new Int32Array(this.featureNames.length);
+    this.groupStart = new Int32Array(groupAttributes.length).fill(-1);
+    this.groupEnd = new Int32Array(groupAttributes.length);
+    this.featureMatcher = new NameMatcher(this.featureNames);
+    this.groupMatcher = new NameMatcher(groupAttributes);
   }
 
   get rowCount(): number {
@@ -67,6 +89,9 @@ export class PredictionColumns {
 
   /** Reads every field of `event` (whose `model` is this model) into the staging slots, or says what is wrong. */
   stage(event: JsonObject, latestTs = Infinity): DecodeFailure | undefined {
+    this.stagedStart.fill(-1);
+    this.groupStart.fill(-1);
+    this.versionStart = -1;
     const id = readId(event);
     if (typeof id !== 'string') return id;
     this.stagedId = id;
@@ -85,15 +110,25 @@ export class PredictionColumns {
       if (this.numeric[i]) {
         column.pushNumber(this.stagedNumbers[i]!);
       } else {
-        const text = this.stagedStrings[i]!;
-        if (text === null) column.pushMissing();
-        else column.pushString(text);
+        const start = this.stagedStart[i]!;
+        if (start >= 0) {
+          column.pushBytes(this.stagedBytes, start, this.stagedEnd[i]!);
+        } else {
+          const text = this.stagedStrings[i]!;
+          if (text === null) column.pushMissing();
+          else column.pushString(text);
+        }
       }
       if (this.stagedAbsent[i] === 1) this.absent[i]!++;
     }
-    for (let g = 0; g < this.groupColumns.length; g++) this.groupColumns[g]!.pushString(this.stagedGroups[g]!);
+    for (let g = 0; g < this.groupColumns.length; g++) {
+      const start = this.groupStart[g]!;
+      if (start >= 0) this.groupColumns[g]!.pushBytes(this.stagedBytes, start, this.groupEnd[g]!);
+      else this.groupColumns[g]!.pushString(this.stagedGroups[g]!);
+    }
     this.tsColumn.pushNumber(this.stagedTs);
-    this.versionColumn.pushString(this.stagedVersion);
+    if (this.versionStart >= 0) this.versionColumn.pushBytes(this.stagedBytes, this.versionStart, this.versionEnd);
+    else this.versionColumn.pushString(this.stagedVersion);
     this.scoreColumn.pushNumber(this.stagedScore);
     this.predictionColumn.pushNumber(this.stagedPrediction);
     this.labelColumn.pushNumber(this.stagedLabel);
@@ -103,6 +138,176 @@ export class PredictionColumns {
       this.lastTopic = topic;
     }
     this.rows++;
+    this.stagedBytes = EMPTY;
+  }
+
+  /**
+   * The fast path: stages the event `scanner` read from `b` (its `model` being this model), or answers false for
+   * anything that is not plainly valid — a wrong type, a value out of range, a missing field, a number where a
+   * text is kept — leaving the message to `stage`, which decides it exactly as before and words the reason. What
+   * it accepts it stages exactly as `stage` would from `JSON.parse(b)`: strings without escapes from valid UTF-8
+   * are the same text (and well-formed), numbers the same doubles (json-bytes.ts), and categorical features, group
+   * values and versions are kept as byte ranges that the columns' dictionaries encode as they would the strings.
+   */
+  stageScanned(b: Uint8Array, scanner: EventScanner, latestTs = Infinity): boolean {
+    const id = scanner.id;
+    if (id.kind !== Kind.String || id.end === id.start) return false;
+    const ts = scanner.ts;
+    let ms: number;
+    if (ts.kind === Kind.Number) {
+      ms = ts.number;
+      if (!(Math.abs(ms) <= MAX_EPOCH_MS)) return false;
+    } else if (ts.kind === Kind.String) {
+      ms = parseIsoTimestamp(slotText(b, ts));
+      if (Number.isNaN(ms)) return false;
+    } else {
+      return false;
+    }
+    if (ms > latestTs) return false;
+    const features = scanner.features;
+    if (features.kind === Kind.Object) {
+      if (this.scanFeatures(b, features.start, features.end) !== features.end) return false;
+    } else if (features.kind !== Kind.Staged) {
+      return false;
+    }
+    if (!this.scanOutcome(scanner)) return false;
+    const groups = scanner.groups;
+    if (groups.kind === Kind.Object) {
+      if (this.scanGroups(b, groups.start, groups.end) !== groups.end) return false;
+    } else if (groups.kind === Kind.Staged) {
+      // read by the scanner
+    } else if (groups.kind === Kind.Absent || groups.kind === Kind.Null) {
+      for (let g = 0; g < this.stagedGroups.length; g++) {
+        this.stagedGroups[g] = MISSING_GROUP;
+        this.groupStart[g] = -1;
+      }
+    } else {
+      return false;
+    }
+    this.stagedId = slotText(b, id);
+    this.stagedTs = ms;
+    this.stagedBytes = b;
+    return true;
+  }
+
+  /** The `features` object at `b[start]` into staging; the index after it, or FAIL (see `stageScanned`). */
+  scanFeatures(b: Uint8Array, start: number, end: number): number {
+    const count = this.featureNames.length;
+    this.stagedAbsent.fill(1);
+    this.stagedStart.fill(-1);
+    for (let f = 0; f < count; f++) {
+      if (this.numeric[f]) this.stagedNumbers[f] = Number.NaN;
+      else this.stagedStrings[f] = null;
+    }
+    const key = this.key;
+    const value = this.value;
+    let i = firstMember(b, start, end);
+    while (i >= 0) {
+      i = readKey(b, i, end, key);
+      if (i === FAIL) return FAIL;
+      const f = this.featureMatcher.indexOf(b, key.start, key.end);
+      i = readValue(b, i, end, value);
+      if (i === FAIL) return FAIL;
+      if (f >= 0) {
+        // A key given twice keeps its last value, as in JSON.parse: every slot of the feature is set again.
+        this.stagedAbsent[f] = 0;
+        const kind = value.kind;
+        if (this.numeric[f]) {
+          if (kind === Kind.Number) {
+            if (!Number.isFinite(value.number)) return FAIL;
+            this.stagedNumbers[f] = value.number;
+          } else if (kind === Kind.Null) this.stagedNumbers[f] = Number.NaN;
+          else if (kind === Kind.True) this.stagedNumbers[f] = 1;
+          else if (kind === Kind.False) this.stagedNumbers[f] = 0;
+          else return FAIL;
+        } else if (kind === Kind.String) {
+          this.stagedStart[f] = value.start;
+          this.stagedEnd[f] = value.end;
+        } else if (kind === Kind.Null) {
+          this.stagedStart[f] = -1;
+          this.stagedStrings[f] = null;
+        } else {
+          return FAIL;
+        }
+      }
+      i = afterMember(b, i, end);
+    }
+    return i === FAIL ? FAIL : ~i;
+  }
+
+  private scanOutcome(scanner: EventScanner): boolean {
+    const version = scanner.version;
+    if (version.kind === Kind.String) {
+      this.versionStart = version.start;
+      this.versionEnd = version.end;
+    } else if (version.kind === Kind.Absent || version.kind === Kind.Null) {
+      this.versionStart = -1;
+      this.stagedVersion = DEFAULT_VERSION;
+    } else {
+      return false;
+    }
+    const score = scanner.score;
+    if (score.kind === Kind.Absent || score.kind === Kind.Null) {
+      this.stagedScore = Number.NaN;
+    } else if (score.kind === Kind.Number && (this.binary ? score.number >= 0 && score.number <= 1 : Number.isFinite(score.number))) {
+      this.stagedScore = score.number;
+    } else {
+      return false;
+    }
+    const prediction = this.scannedOutcome(scanner.prediction);
+    if (prediction === undefined) return false;
+    if (!Number.isNaN(prediction)) this.stagedPrediction = prediction;
+    else if (Number.isNaN(this.stagedScore)) this.stagedPrediction = Number.NaN;
+    else this.stagedPrediction = this.binary ? (this.stagedScore >= this.model.threshold ? 1 : 0) : this.stagedScore;
+    const label = this.scannedOutcome(scanner.label);
+    if (label === undefined) return false;
+    this.stagedLabel = label;
+    return true;
+  }
+
+  /** A prediction or label as `readOutcome` reads it; undefined for what only `readOutcome` may refuse. */
+  private scannedOutcome(slot: ValueSlot): number | undefined {
+    const kind = slot.kind;
+    if (kind === Kind.Absent || kind === Kind.Null) return Number.NaN;
+    if (this.binary) {
+      if (kind === Kind.True) return 1;
+      if (kind === Kind.False) return 0;
+      // `=== 0` also holds for -0, stored as 0.
+      if (kind === Kind.Number) return slot.number === 1 ? 1 : slot.number === 0 ? 0 : undefined;
+      return undefined;
+    }
+    return kind === Kind.Number && Number.isFinite(slot.number) ? slot.number : undefined;
+  }
+
+  /** The `groups` object at `b[start]` into staging; the index after it, or FAIL. */
+  scanGroups(b: Uint8Array, start: number, end: number): number {
+    for (let g = 0; g < this.stagedGroups.length; g++) {
+      this.stagedGroups[g] = MISSING_GROUP;
+      this.groupStart[g] = -1;
+    }
+    const key = this.key;
+    const value = this.value;
+    let i = firstMember(b, start, end);
+    while (i >= 0) {
+      i = readKey(b, i, end, key);
+      if (i === FAIL) return FAIL;
+      const g = this.groupMatcher.indexOf(b, key.start, key.end);
+      i = readValue(b, i, end, value);
+      if (i === FAIL) return FAIL;
+      if (g >= 0) {
+        if (value.kind === Kind.String) {
+          this.groupStart[g] = value.start;
+          this.groupEnd[g] = value.end;
+        } else if (value.kind === Kind.Null) {
+          this.groupStart[g] = -1;
+          this.stagedGroups[g] = MISSING_GROUP;
+        } else {
+          return FAIL;
+        }
+      }
+      i = afterMember(b, i, end);
+    }
+    return i === FAIL ? FAIL : ~i;
   }
 
   build(): PredictionBatch {
@@ -257,3 +462,5 @@ export class PredictionColumns {
     return undefined;
   }
 }
+
+const EMPTY = new Uint8Array(0);
