@@ -181,11 +181,12 @@ export async function applyBatchIn<A>(
   }
 
   // Predictions first: a label in the same batch as its prediction then joins instead of waiting as an orphan.
-  const predictions = await insertPredictions(tx, batch.predictions ?? []);
+  const registered = new Set<string>();
+  const predictions = await insertPredictions(tx, batch.predictions ?? [], registered);
   const joined = await joinLabelsIn(tx, batch.labels ?? []);
   if (joined.matches.length > 0 && !labelEffects) throw new VigilError('VIGIL_INTERNAL', 'a batch with labels needs labelEffects');
   const effects = joined.matches.length > 0 && labelEffects ? await labelEffects(joined.matches) : { buckets: [], windows: [] };
-  const buckets = await mergeBucketsIn(tx, [...batch.buckets, ...effects.buckets], merge);
+  const buckets = await mergeBucketsIn(tx, [...batch.buckets, ...effects.buckets], merge, registered);
   await touchWindowsIn(tx, [...(batch.windows ?? []), ...effects.windows]);
   await advanceWatermarksIn(tx, batch.watermarks ?? []);
   const deadLetters = await insertDeadLetters(tx, batch.deadLetters ?? [], deadLetterMaxBytes);
@@ -202,7 +203,12 @@ export async function applyBatchIn<A>(
   return { applied: true, buckets, predictions, deadLetters, labels: { joined: joined.matches.length, duplicates: joined.duplicates, orphaned: joined.orphaned } };
 }
 
-async function registerModels(tx: SqlExecutor, pairs: ReadonlyArray<{ model: string; version: string }>): Promise<void> {
+/**
+ * Adds the models and versions of `pairs` to `vigil_models` / `vigil_model_versions`. `registered` holds the pairs
+ * (`model\0version`) this transaction already added: a batch registers its pairs for the index and then for the
+ * buckets, and the second call then sends nothing.
+ */
+async function registerModels(tx: SqlExecutor, pairs: ReadonlyArray<{ model: string; version: string }>, registered = new Set<string>()): Promise<void> {
   if (pairs.length === 0) return;
   // Distinct pairs without a key string per row: a batch has thousands of rows and a handful of pairs.
   const versionsOf = new Map<string, Set<string>>();
@@ -211,7 +217,12 @@ async function registerModels(tx: SqlExecutor, pairs: ReadonlyArray<{ model: str
     if (!versions) versionsOf.set(p.model, (versions = new Set()));
     versions.add(p.version);
   }
-  const unique = [...versionsOf].flatMap(([model, versions]) => [...versions].map((version) => ({ model, version }))).sort((a, b) =>
+  const fresh = [...versionsOf]
+    .flatMap(([model, versions]) => [...versions].map((version) => ({ model, version })))
+    .filter((p) => !registered.has(`${p.model}\u0000${p.version}`));
+  if (fresh.length === 0) return;
+  for (const p of fresh) registered.add(`${p.model}\u0000${p.version}`);
+  const unique = fresh.sort((a, b) =>
     a.model < b.model ? -1 : a.model > b.model ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0,
   );
   const models = unique.map((p) => p.model);
@@ -230,7 +241,12 @@ async function registerModels(tx: SqlExecutor, pairs: ReadonlyArray<{ model: str
  * to the locked read-merge-write path, instead of overwriting it. Reading first sends each accumulator once (most
  * deltas of a batch extend a bucket an earlier batch created) instead of offering every one to an INSERT first.
  */
-export async function mergeBucketsIn<A>(tx: SqlExecutor, deltas: readonly BucketDelta<A>[], merge: MergeAccumulators<A>): Promise<number> {
+export async function mergeBucketsIn<A>(
+  tx: SqlExecutor,
+  deltas: readonly BucketDelta<A>[],
+  merge: MergeAccumulators<A>,
+  registered?: Set<string>,
+): Promise<number> {
   if (deltas.length === 0) return 0;
   // Deltas for the same bucket are combined first: one statement may not touch a row twice.
   const combined = new Map<string, BucketDelta<A>>();
@@ -243,7 +259,7 @@ export async function mergeBucketsIn<A>(tx: SqlExecutor, deltas: readonly Bucket
   const all = [...combined.values()].sort((a, b) =>
     a.model < b.model ? -1 : a.model > b.model ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : a.bucketStart - b.bucketStart,
   );
-  await registerModels(tx, all);
+  await registerModels(tx, all, registered);
 
   // Binary text arrays (array-params.ts): an accumulator is tens of KiB of JSON whose every quote the driver's text
   // array encoding would escape and Postgres unescape again.
@@ -309,9 +325,9 @@ export async function mergeBucketsIn<A>(tx: SqlExecutor, deltas: readonly Bucket
  * (c) One INSERT for the whole batch; a prediction id seen before keeps its first entry (a producer retry). Times are
  * epoch milliseconds (migration 0004) and each column travels as one binary array (see array-params.ts).
  */
-async function insertPredictions(tx: SqlExecutor, rows: readonly PredictionIndexRow[]): Promise<number> {
+async function insertPredictions(tx: SqlExecutor, rows: readonly PredictionIndexRow[], registered: Set<string>): Promise<number> {
   if (rows.length === 0) return 0;
-  await registerModels(tx, rows);
+  await registerModels(tx, rows, registered);
   const n = rows.length;
   const models: string[] = new Array<string>(n);
   const ids: string[] = new Array<string>(n);
@@ -344,26 +360,46 @@ async function insertPredictions(tx: SqlExecutor, rows: readonly PredictionIndex
       groups[i] = json;
     }
   }
-  const result = await tx.query(
-    `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, score, prediction, groups, label, labelled_at)
+  const params = [
+    textArrayParam(models),
+    textArrayParam(ids),
+    textArrayParam(versions),
+    int8ArrayParam(ts),
+    int8ArrayParam(buckets),
+    int8ArrayParam(expiries),
+    float8ArrayParam(scores),
+    float8ArrayParam(predictions),
+    textArrayParam(groups),
+    float8ArrayParam(labels),
+  ];
+  // A plain INSERT first, under a savepoint: `ON CONFLICT DO NOTHING` makes Postgres probe the primary key for a
+  // conflict and take a speculative-insertion lock for every row before inserting it, which cost 40% of the
+  // statement's CPU (docs/benchmarks.md, "Sustained ingest"), while a conflict is rare (the runner drops ids the index
+  // already has). When there is one — an id given twice in the batch, or indexed by a concurrent batch — the
+  // savepoint undoes the plain INSERT and the statement is run again with `ON CONFLICT DO NOTHING`: the first entry
+  // of an id wins, as before.
+  await tx.query('SAVEPOINT vigil_prediction_index');
+  try {
+    const result = await tx.query(INSERT_PREDICTIONS, params);
+    await tx.query('RELEASE SAVEPOINT vigil_prediction_index');
+    return result.rowCount;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    await tx.query('ROLLBACK TO SAVEPOINT vigil_prediction_index');
+    await tx.query('RELEASE SAVEPOINT vigil_prediction_index');
+  }
+  const result = await tx.query(`${INSERT_PREDICTIONS} ON CONFLICT (model, id) DO NOTHING`, params);
+  return result.rowCount;
+}
+
+const INSERT_PREDICTIONS = `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, score, prediction, groups, label, labelled_at)
      SELECT u.m, u.i, u.v, u.t, u.b, u.e, u.s, u.p, u.g, u.l, CASE WHEN u.l IS NULL THEN NULL ELSE now() END
      FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::float8[], $8::float8[], $9::text[], $10::float8[])
-       AS u(m, i, v, t, b, e, s, p, g, l)
-     ON CONFLICT (model, id) DO NOTHING`,
-    [
-      textArrayParam(models),
-      textArrayParam(ids),
-      textArrayParam(versions),
-      int8ArrayParam(ts),
-      int8ArrayParam(buckets),
-      int8ArrayParam(expiries),
-      float8ArrayParam(scores),
-      float8ArrayParam(predictions),
-      textArrayParam(groups),
-      float8ArrayParam(labels),
-    ],
-  );
-  return result.rowCount;
+       AS u(m, i, v, t, b, e, s, p, g, l)`;
+
+/** A driver error for a unique_violation (SQLSTATE 23505); both drivers give the SQLSTATE as `code`. */
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 }
 
 /** The range of a JS Date: ±100,000,000 days from the epoch. */

@@ -4,6 +4,7 @@ import { MIGRATION_0003_ALERTS } from './0003-alerts';
 import { MIGRATION_0004_PREDICTION_INDEX_MS } from './0004-prediction-index-ms';
 import { MIGRATION_0005_BUCKET_JSON } from './0005-bucket-json';
 import { MIGRATION_0006_RANGE_PROFILES } from './0006-range-profiles';
+import { MIGRATION_0007_INGEST_KEYS_C_COLLATION } from './0007-ingest-keys-c-collation';
 import { MIGRATION_0008_VERSION_PROFILES } from './0008-version-profiles';
 
 export interface Migration {
@@ -24,5 +25,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 4, name: 'prediction-index-ms', sql: MIGRATION_0004_PREDICTION_INDEX_MS },
   { id: 5, name: 'bucket-json', sql: MIGRATION_0005_BUCKET_JSON },
   { id: 6, name: 'range-profiles', sql: MIGRATION_0006_RANGE_PROFILES },
+  { id: 7, name: 'ingest-keys-c-collation', sql: MIGRATION_0007_INGEST_KEYS_C_COLLATION },
   { id: 8, name: 'version-profiles', sql: MIGRATION_0008_VERSION_PROFILES },
 ];

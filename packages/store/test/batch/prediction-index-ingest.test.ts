@@ -1,0 +1,118 @@
+import type { Batch, MergeAccumulators, PredictionIndexRow } from '../../src/batch/apply-batch';
+import { migrate } from '../../src/migrations/migrate';
+import { MIGRATIONS } from '../../src/migrations/migrations';
+import type { Store } from '../../src/create-store';
+import type { LabelMatch } from '../../src/stream/labels';
+import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+
+/**
+ * The ingest path's cheaper prediction index (issue 3): migration 0007 (the key under the "C" collation, bucket
+ * accumulators stored uncompressed) and the plain INSERT of a batch's index rows with its fallback to
+ * `ON CONFLICT DO NOTHING` when an id is already there.
+ */
+
+interface Counts {
+  counts: number[];
+}
+const add: MergeAccumulators<Counts> = (stored, delta) => ({ counts: stored.counts.map((c, i) => c + (delta.counts[i] ?? 0)) });
+const MINUTE = 60_000;
+const T0 = Date.UTC(2026, 10, 30, 10);
+
+function prediction(model: string, id: string, version = '1', minute = 0): PredictionIndexRow {
+  return { model, id, version, ts: T0 + minute * MINUTE, bucketStart: T0, expiresAt: T0 + 60 * MINUTE, score: 0.25, groups: { sex: 'f' } };
+}
+
+function batch(partition: number, first: number, next: number, predictions: PredictionIndexRow[], model: string): Batch<Counts> {
+  return {
+    groupId: 'vigil',
+    offsets: [{ topic: 'vigil.predictions', partition, firstOffset: String(first), nextOffset: String(next) }],
+    buckets: [{ model, version: '1', bucketStart: T0, accumulator: { counts: [predictions.length] }, rows: predictions.length }],
+    predictions,
+  };
+}
+
+async function schemaOf(client: { query<R>(text: string): Promise<{ rows: R[] }> }): Promise<string> {
+  const result = await client.query<{ schema: string | null }>('SELECT (current_schemas(false))[1] AS schema');
+  return result.rows[0]?.schema ?? 'public';
+}
+
+describe.each(BACKENDS)('migration 0007 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0007');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('keys the prediction index and the orphan labels under "C", stores accumulators uncompressed, and keeps the rows', async () => {
+    const client = await backend.newClient();
+    const schema = await schemaOf(client);
+    expect((await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id < 7) })).applied).not.toContain(7);
+    await client.query(
+      `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, groups)
+       VALUES ('m', 'B', '1', 1, 0, 2, '{}'), ('m', 'a', '1', 1, 0, 2, '{}'), ('m', 'é', '1', 1, 0, 2, '{}')`,
+    );
+    await client.query("INSERT INTO vigil_orphan_labels (model, id, label, ts, expires_at) VALUES ('m', 'é', 1, now(), now() + interval '1 day')");
+    await client.query("INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows) VALUES ('m', '1', now(), '{\"n\": 1}', 1)");
+    expect((await migrate(client, { schema })).applied).toContain(7);
+
+    const columns = await client.query<{ table: string; column: string; collation: string | null; storage: string }>(
+      `SELECT c.relname AS table, a.attname AS column, co.collname AS collation, a.attstorage AS storage
+       FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace
+       LEFT JOIN pg_collation AS co ON co.oid = a.attcollation AND a.attcollation <> 0
+       WHERE n.nspname = $1 AND (c.relname, a.attname) IN (('vigil_prediction_index', 'model'), ('vigil_prediction_index', 'id'),
+         ('vigil_orphan_labels', 'model'), ('vigil_orphan_labels', 'id'), ('vigil_buckets', 'accumulator'), ('vigil_buckets', 'model'))
+       ORDER BY 1, 2`,
+      [schema],
+    );
+    expect(columns.rows).toEqual([
+      { table: 'vigil_buckets', column: 'accumulator', collation: null, storage: 'e' },
+      { table: 'vigil_buckets', column: 'model', collation: 'default', storage: 'x' },
+      { table: 'vigil_orphan_labels', column: 'id', collation: 'C', storage: 'x' },
+      { table: 'vigil_orphan_labels', column: 'model', collation: 'C', storage: 'x' },
+      { table: 'vigil_prediction_index', column: 'id', collation: 'C', storage: 'x' },
+      { table: 'vigil_prediction_index', column: 'model', collation: 'C', storage: 'x' },
+    ]);
+    // Byte order now, and the rows are all there; the orphan still joins its prediction.
+    const ids = await client.query<{ id: string }>("SELECT id FROM vigil_prediction_index WHERE model = 'm' ORDER BY id");
+    expect(ids.rows.map((r) => r.id)).toEqual(['B', 'a', 'é']);
+    const joined = await client.query<{ id: string }>('SELECT p.id FROM vigil_orphan_labels AS o JOIN vigil_prediction_index AS p ON p.model = o.model AND p.id = o.id');
+    expect(joined.rows).toEqual([{ id: 'é' }]);
+    expect((await client.query<{ n: unknown }>("SELECT accumulator::text AS n FROM vigil_buckets WHERE model = 'm'")).rows).toEqual([{ n: '{"n": 1}' }]);
+  });
+});
+
+describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
+  let backend: TestBackend;
+  let store: Store;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'index_ingest');
+    store = await backend.newStore();
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('inserts every new id, and keeps the first entry of an id given twice in a batch or indexed before', async () => {
+    const first = [prediction('m', 'p1'), prediction('m', 'p2')];
+    expect(await store.applyBatch(batch(0, 0, 2, first, 'm'), add)).toMatchObject({ applied: true, predictions: 2, buckets: 1 });
+
+    // p1 again (indexed before), p3 twice in the batch, p4 new: the batch still commits, with its other effects.
+    const second = [prediction('m', 'p3', 'first'), prediction('m', 'p1', 'retry'), prediction('m', 'p4'), prediction('m', 'p3', 'second')];
+    expect(await store.applyBatch(batch(0, 2, 6, second, 'm'), add)).toMatchObject({ applied: true, predictions: 2, buckets: 1 });
+    const found = await store.lookupPredictions('m', ['p1', 'p2', 'p3', 'p4']);
+    expect([...found].map(([id, p]) => [id, p.version]).sort()).toEqual([['p1', '1'], ['p2', '1'], ['p3', 'first'], ['p4', '1']]);
+    expect(await store.loadOffsets('vigil', 'vigil.predictions')).toEqual([{ topic: 'vigil.predictions', partition: 0, nextOffset: '6' }]);
+    expect((await store.loadBuckets<Counts>('m', '1', T0 - MINUTE, T0 + MINUTE)).map((b) => b.accumulator.counts)).toEqual([[6]]);
+
+    // The label join finds rows written by either path.
+    let matches: LabelMatch[] = [];
+    const labels = ['p1', 'p3', 'p4'].map((id) => ({ model: 'm', id, label: 1, ts: T0 + MINUTE, expiresAt: T0 + 90 * MINUTE }));
+    await store.applyBatch({ groupId: 'vigil', offsets: [{ topic: 'vigil.labels', partition: 0, firstOffset: '0', nextOffset: '1' }], buckets: [], labels }, add, (m) => {
+      matches = [...m];
+      return { buckets: [], windows: [] };
+    });
+    expect(matches.map((m) => [m.id, m.version]).sort()).toEqual([['p1', '1'], ['p3', 'first'], ['p4', '1']]);
+  });
+});
