@@ -1,8 +1,10 @@
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { produceMessages } from '@vigil/collector';
 import { VigilError } from '@vigil/core';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, openStore } from './database';
+import { kafkaConnection } from './kafka-connection';
 
 const USAGE = `Usage: vigil dlq list [-c vigil.yaml] [--limit 50] [--all] [--json]
 
@@ -100,10 +102,12 @@ export async function dlqReplayCommand(argv: readonly string[], io: CommandIo): 
       io.stdout(`Would replay ${replayable.length} dead letter(s): ${replayable.map((l) => l.id).join(', ') || 'none'}\n`);
       return EXIT.ok;
     }
-    // Produced first, marked after: a crash in between replays them again rather than losing them.
+    // Produced first, marked after: a crash in between replays them again rather than losing them. Client id, TLS
+    // and SASL from the configuration, as vigil run connects; the brokers may come from --brokers instead.
+    const security = config?.kafka ? kafkaConnection(config.kafka, values.config === undefined ? io.cwd : dirname(resolve(io.cwd, values.config))) : {};
     await produceMessages(
       replayable.map((l) => ({ topic: values.topic ?? l.topic, value: l.raw })),
-      { brokers: brokers as string[], ...(config?.kafka ? { clientId: config.kafka.clientId } : {}) },
+      { ...security, brokers: brokers as string[] },
     );
     await store.markReplayed(replayable.map((l) => l.id));
     io.stdout(`Replayed ${replayable.length} dead letter(s)${values.topic ? ` to ${values.topic}` : ''}${truncated.length > 0 ? `; ${truncated.length} truncated one(s) left pending` : ''}.\n`);

@@ -1,8 +1,9 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VigilError, loadConfig } from '@vigil/core';
 import { produceFile } from '@vigil/collector';
 import { EXIT, type CommandIo } from './command-io';
+import { kafkaConnection } from './kafka-connection';
 
 const USAGE = `Usage: vigil replay FILE [--topic vigil.predictions] [--rate N] [-c vigil.yaml | --brokers host:port,...]
 
@@ -37,12 +38,14 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
   if (problems.length > 0) throw new VigilError('VIGIL_USAGE', `vigil replay: ${problems.join('; ')}\n\n${USAGE}`);
 
   const topic = values.topic ?? config?.kafka?.topics.predictions ?? 'vigil.predictions';
+  const security = config?.kafka ? kafkaConnection(config.kafka, values.config === undefined ? io.cwd : dirname(resolve(io.cwd, values.config))) : undefined;
   const result = await produceFile(resolve(io.cwd, positionals[0] as string), {
     brokers: [...(brokers as readonly string[])],
     topic,
     ...(rate !== undefined ? { rate } : {}),
-    ...(config?.kafka?.ssl !== undefined ? { ssl: config.kafka.ssl } : {}),
-    ...(config?.kafka?.sasl !== undefined ? { sasl: config.kafka.sasl } : {}),
+    // TLS and SASL as vigil run uses them (the configuration holds file paths; the client wants their contents).
+    ...(security?.ssl !== undefined ? { ssl: security.ssl } : {}),
+    ...(security?.sasl !== undefined ? { sasl: security.sasl } : {}),
   });
   io.stdout(
     `Produced ${result.produced} events to ${topic} in ${(result.durationMs / 1000).toFixed(1)} s` +

@@ -130,7 +130,8 @@ describe('vigil run over TLS with passwords (PostgreSQL, Redis, Kafka)', () => {
    * Starts the built daemon with a configuration that takes every password from the environment, as docs/
    * configuration.md advises: KAFKA_PASSWORD, DB_PASSWORD and REDIS_PASSWORD.
    */
-  function start(o: RunOptions): Daemon {
+  /** Writes `<name>.yaml` and returns its path and the environment the CLI runs with. */
+  function configure(o: RunOptions): { configPath: string; env: NodeJS.ProcessEnv } {
     const configPath = join(work, `${o.name}.yaml`);
     writeFileSync(
       configPath,
@@ -168,6 +169,11 @@ models:
       REDIS_PASSWORD: o.passwords?.redis ?? s.redisPassword,
       NODE_EXTRA_CA_CERTS: o.redisCa ?? s.ca,
     });
+    return { configPath, env };
+  }
+
+  function start(o: RunOptions): Daemon {
+    const { configPath, env } = configure(o);
     const child: ChildProcess = spawn(process.execPath, [BIN, 'run', '-c', configPath, '--maintain-every-ms', '300', '--log-level', o.logLevel ?? 'info'], {
       cwd: work,
       env,
@@ -179,6 +185,16 @@ models:
     const daemon = Object.assign(child, { output: () => output });
     daemons.push(daemon);
     return daemon;
+  }
+
+  /** Runs another `vigil` command with the configuration of `o`; resolves with its exit code and output. */
+  function cli(args: string[], o: RunOptions): Promise<{ code: number; output: string }> {
+    const { configPath, env } = configure(o);
+    return new Promise((done) =>
+      execFile(process.execPath, [BIN, ...args, '-c', configPath], { cwd: work, env, timeout: 60_000 }, (error, stdout, stderr) =>
+        done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+      ),
+    );
   }
 
   /** Every secret this test handed out, right or wrong: none may appear in the daemon's output. */
@@ -211,14 +227,16 @@ models:
       ...makeEvents({ n: 1, start: T0 + 4 * 60 * MIN, seed: 33, idPrefix: 'closer' }),
     ];
     const file = join(work, 'events.ndjson');
-    writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    expect((await produceFile(file, { ...kafkaClient('plain'), topic: predictions })).produced).toBe(events.length);
+    // And one line that is not JSON: a dead letter, for vigil dlq replay to send back over SASL_SSL.
+    writeFileSync(file, [...events.map((e) => JSON.stringify(e)), '{not json'].join('\n') + '\n');
+    expect((await produceFile(file, { ...kafkaClient('plain'), topic: predictions })).produced).toBe(events.length + 1);
 
     // Debug logs: the strictest check that no password is ever written.
-    const daemon = start({ name: 'happy', groupId, predictions, labels, logLevel: 'debug', ownerWebhook: `${sink.base}/hook` });
+    const happy: RunOptions = { name: 'happy', groupId, predictions, labels, logLevel: 'debug', ownerWebhook: `${sink.base}/hook` };
+    const daemon = start(happy);
     store = await createStore({ url: pgUrl() });
     const committed = async () => (await store!.loadOffsets(groupId, predictions)).reduce((n, o) => n + Number(o.nextOffset), 0);
-    await waitFor('every event to be committed in the TLS Postgres', async () => (await committed()) === events.length, [daemon], 120_000);
+    await waitFor('every event to be committed in the TLS Postgres', async () => (await committed()) === events.length + 1, [daemon], 120_000);
     await waitFor('the owner to be notified through the TLS Redis', async () => sink.received.some((r) => r.body?.status === 'firing'), [daemon], 60_000);
 
     const rows = await store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
@@ -244,6 +262,12 @@ models:
     daemon.kill('SIGTERM');
     expect(await exited(daemon)).toBe(0);
     expectNoSecret(daemon.output());
+
+    // The other commands that reach Kafka and the database connect the same way: the dead letter goes back.
+    expect((await store.listDeadLetters()).map((l) => l.raw.toString())).toEqual(['{not json']);
+    const replayed = await cli(['dlq', 'replay'], happy);
+    expect(replayed).toMatchObject({ code: 0, output: expect.stringContaining('Replayed 1 dead letter(s)') });
+    expectNoSecret(replayed.output);
   });
 
   it('mutual TLS: a client certificate for Kafka (kafka.ssl.certFile/keyFile) and PostgreSQL (sslcert/sslkey)', async () => {
@@ -259,10 +283,9 @@ models:
     const events = makeEvents({ n: 200, start: T0, stepMs: 3000, seed: 41 });
     const file = join(work, 'mtls.ndjson');
     writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    expect((await produceFile(file, { ...mtls, topic: predictions })).produced).toBe(events.length);
     // Relative paths: Kafka's files are read relative to the configuration file, the URL's relative to the working
-    // directory (both are the work folder here).
-    const daemon = start({
+    // directory (both are the work folder here). The events go in with vigil replay and the same configuration.
+    const options: RunOptions = {
       name: 'mtls',
       groupId,
       predictions,
@@ -270,7 +293,10 @@ models:
       kafkaMtls: { certFile: relative(work, s.clientCert), keyFile: relative(work, s.clientKey) },
       database: `${s.user}_mtls`,
       pgQuery: `sslmode=verify-full&sslrootcert=${relative(work, s.ca)}&sslcert=${relative(work, s.clientCert)}&sslkey=${relative(work, s.clientKey)}`,
-    });
+    };
+    const replay = await cli(['replay', file], options);
+    expect(replay).toMatchObject({ code: 0, output: expect.stringContaining(`Produced ${events.length} events to ${predictions}`) });
+    const daemon = start(options);
     const mtlsStore = await createStore({ url: `${pgUrl({ query: `sslmode=verify-full&sslrootcert=${s.ca}&sslcert=${s.clientCert}&sslkey=${s.clientKey}` }).replace(`/${s.user}?`, `/${s.user}_mtls?`)}` });
     try {
       const committed = async () => (await mtlsStore.loadOffsets(groupId, predictions)).reduce((n, o) => n + Number(o.nextOffset), 0);
