@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { KafkaConnectionOptions } from '@vigil/collector';
-import type { KafkaConfig, Logger } from '@vigil/core';
+import { VigilError, type KafkaConfig, type Logger } from '@vigil/core';
 
 /** The collector's connection options from the configuration's kafka section; files are read relative to `configDir`. */
 export function kafkaConnection(kafka: KafkaConfig, configDir: string, logger?: Logger): KafkaConnectionOptions {
@@ -15,6 +15,15 @@ export function kafkaConnection(kafka: KafkaConfig, configDir: string, logger?: 
 }
 
 function tlsOptions(ssl: NonNullable<KafkaConfig['ssl']>, configDir: string) {
-  const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(resolve(configDir, file), 'utf8'));
-  return { rejectUnauthorized: ssl.rejectUnauthorized, ca: read(ssl.caFile), cert: read(ssl.certFile), key: read(ssl.keyFile) };
+  const read = (key: 'caFile' | 'certFile' | 'keyFile') => {
+    const file = ssl[key];
+    if (file === undefined) return undefined;
+    const path = resolve(configDir, file);
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new VigilError('VIGIL_FILE_NOT_FOUND', `kafka.ssl.${key}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+    }
+  };
+  return { rejectUnauthorized: ssl.rejectUnauthorized, ca: read('caFile'), cert: read('certFile'), key: read('keyFile') };
 }

@@ -317,6 +317,7 @@ models:
     const wrong = `wrong-${randomBytes(8).toString('hex')}`;
     const cases: Array<{ name: string; options: Partial<RunOptions>; expected: RegExp[] }> = [
       { name: 'postgres-ca', options: { pgQuery: `sslmode=verify-full&sslrootcert=${s.otherCa}` }, expected: [/error \[VIGIL_STORE_UNAVAILABLE\]: cannot connect \(PostgreSQL at postgres:\/\/vigil:\[redacted\]@127\.0\.0\.1:\d+\/vigil\?[^)]*\): TLS: [^)]*certificate[^)]* \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)\)/] },
+      { name: 'postgres-ca-file-missing', options: { pgQuery: `sslmode=verify-full&sslrootcert=${join(work, 'missing-ca.pem')}` }, expected: [/error \[VIGIL_STORE_UNAVAILABLE\]: cannot connect \(PostgreSQL at [^)]*\): cannot read a file the connection string names: ENOENT[^\n]*missing-ca\.pem/] },
       { name: 'postgres-password', options: { passwords: { pg: wrong } }, expected: [/error \[VIGIL_STORE_QUERY\]: cannot connect \(PostgreSQL at [^)]*\): password authentication failed for user "vigil"/] },
       { name: 'postgres-no-tls', options: { pgQuery: 'sslmode=disable' }, expected: [/cannot connect \(PostgreSQL at [^)]*\): no pg_hba.conf entry .*no encryption/] },
       { name: 'redis-ca', options: { redisCa: s.otherCa }, expected: [/error \[VIGIL_QUEUE_UNAVAILABLE\]: Redis at 127\.0\.0\.1:\d+ refused the connection \(.*last error: self-signed certificate in certificate chain \(SELF_SIGNED_CERT_IN_CHAIN\)\)/] },
@@ -324,6 +325,7 @@ models:
       { name: 'kafka-ca', options: { kafkaCa: s.otherCa }, expected: [/"name":"KafkaJSNumberOfRetriesExceeded","message":"Connection error: [^"]*certificate[^"]*"\},"msg":"the consumer failed"/] },
       { name: 'postgres-no-client-certificate', options: { database: `${s.user}_mtls` }, expected: [/error \[VIGIL_STORE_QUERY\]: cannot connect \(PostgreSQL at [^)]*\): connection requires a valid client certificate/] },
       { name: 'kafka-no-client-certificate', options: { kafkaMtls: 'no-certificate' }, expected: [/"name":"KafkaJSNumberOfRetriesExceeded","message":"Connection error: [^"]*alert (bad certificate|certificate required)[^"]*"\},"msg":"the consumer failed"/] },
+      { name: 'kafka-ca-file-missing', options: { kafkaCa: join(work, 'missing-ca.pem') }, expected: [/error \[VIGIL_FILE_NOT_FOUND\]: kafka\.ssl\.caFile: cannot read \S*missing-ca\.pem \(ENOENT\)/] },
       { name: 'kafka-password', options: { passwords: { kafka: wrong } }, expected: [/"name":"KafkaJSSASLAuthenticationError","message":"SASL SCRAM SHA512 authentication failed: [^"]*invalid credentials[^"]*"\},"msg":"the consumer failed"/] },
     ];
     // All at once: the Kafka CA case waits for kafkajs's retries (about 17 s), the Redis ones for the 10 s start-up bound.
