@@ -124,9 +124,13 @@ function decodeBlock(src: Uint8Array, start: number, end: number, out: GrowableB
     }
     if (s + literals > end) throw new Lz4FormatError('LZ4 literals run past the block');
     if (d - blockStart + literals > blockMax) throw new Lz4FormatError('LZ4 block decodes to more than its maximum size');
-    dst.set(src.subarray(s, s + literals), d);
-    s += literals;
-    d += literals;
+    if (literals < 32) {
+      for (const stop = s + literals; s < stop; ) dst[d++] = src[s++]!;
+    } else {
+      dst.set(src.subarray(s, s + literals), d);
+      s += literals;
+      d += literals;
+    }
     if (s === end) break;
     if (s + 2 > end) throw new Lz4FormatError('LZ4 match offset runs past the block');
     const offset = src[s]! | (src[s + 1]! << 8);
@@ -144,10 +148,11 @@ function decodeBlock(src: Uint8Array, start: number, end: number, out: GrowableB
     if (offset === 0 || offset > d) throw new Lz4FormatError(`LZ4 match offset ${offset} points before the start of the output`);
     if (d - blockStart + length > blockMax) throw new Lz4FormatError('LZ4 block decodes to more than its maximum size');
     let from = d - offset;
-    if (offset >= length) {
+    if (offset >= length && length >= 32) {
       dst.copyWithin(d, from, from + length);
       d += length;
     } else {
+      // Byte by byte: short copies, and overlapping ones (a run repeats the bytes just written).
       for (const stop = d + length; d < stop; ) dst[d++] = dst[from++]!;
     }
   }

@@ -72,9 +72,13 @@ export function snappyUncompress(src: Uint8Array): Buffer {
       length += 1;
       if (s + length > src.length) throw new SnappyFormatError('snappy literal runs past the input');
       if (d + length > expected) throw new SnappyFormatError(`snappy block decodes to more than its declared ${expected} bytes`);
-      dst.set(src.subarray(s, s + length), d);
-      s += length;
-      d += length;
+      if (length < 32) {
+        for (const stop = s + length; s < stop; ) dst[d++] = src[s++]!;
+      } else {
+        dst.set(src.subarray(s, s + length), d);
+        s += length;
+        d += length;
+      }
       continue;
     }
     let length: number;
@@ -97,7 +101,7 @@ export function snappyUncompress(src: Uint8Array): Buffer {
     if (offset === 0 || offset > d) throw new SnappyFormatError(`snappy copy offset ${offset} points before the start of the output`);
     if (d + length > expected) throw new SnappyFormatError(`snappy block decodes to more than its declared ${expected} bytes`);
     let from = d - offset;
-    if (offset >= length) {
+    if (offset >= length && length >= 32) {
       dst.copyWithin(d, from, from + length);
       d += length;
     } else {
