@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the real-service tests and demos need, and only what is missing:
-#   Debian packages: postgresql, redis-server, kcat, chromium (+ fonts), prometheus-alertmanager (if Debian has it),
+#   Debian packages: postgresql, redis-server, kcat, openssl, chromium (+ fonts), prometheus-alertmanager (if Debian has it),
 #                    and a Java 17 runtime + Maven when absent;
 #   Apache Kafka (KRaft) jars from Maven Central into <repo>/.cache/kafka/libs (scripts/services/kafka/pom.xml).
 # Idempotent and fast when everything is there (no apt-get update, no Maven run).
@@ -27,6 +27,8 @@ pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'insta
 pg_bindir >/dev/null || missing+=(postgresql)
 { have_cmd redis-server && have_cmd redis-cli; } || missing+=(redis-server)
 have_cmd kcat || missing+=(kcat)
+# The private CA and certificates of scripts/services/tls.sh.
+have_cmd openssl || missing+=(openssl)
 if ! skipped chromium; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   pkg_installed fonts-liberation || missing+=(fonts-liberation)
