@@ -8,7 +8,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { ensureTopic, produceFile, type KafkaConnectionOptions } from '@vigil/collector';
@@ -49,7 +49,8 @@ function script(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<s
 
 describe('vigil run over TLS with passwords (PostgreSQL, Redis, Kafka)', () => {
   const serversDir = join(tmpdir(), `vigil-tls-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const work = mkdtempSync(join(tmpdir(), 'vigil-run-tls-'));
+  // The test's own files live in the servers' folder, which tls.sh removes (also when this process is killed).
+  const work = join(serversDir, 'work');
   const sink = new WebhookSink();
   const daemons: Daemon[] = [];
   let s: TlsServers;
@@ -59,6 +60,7 @@ describe('vigil run over TLS with passwords (PostgreSQL, Redis, Kafka)', () => {
     await sink.start();
     // The servers stop on their own if this process dies before afterAll (the script watches our pid).
     await script(['start', serversDir, String(process.pid)]);
+    mkdirSync(work);
     const env = Object.fromEntries(
       readFileSync(join(serversDir, 'env'), 'utf8')
         .split('\n')
@@ -92,11 +94,7 @@ describe('vigil run over TLS with passwords (PostgreSQL, Redis, Kafka)', () => {
     await Promise.all(daemons.map((d) => exited(d)));
     await store?.close();
     await sink.close();
-    try {
-      await script(['stop', serversDir]);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
+    await script(['stop', serversDir]);
   });
 
   const pgUrl = (o: { password?: string; query?: string } = {}) =>
