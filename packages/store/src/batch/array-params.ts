@@ -11,6 +11,7 @@
  */
 
 const TEXT_OID = 25;
+const INT4_OID = 23;
 const INT8_OID = 20;
 const FLOAT8_OID = 701;
 const HEADER_BYTES = 20;
@@ -64,6 +65,19 @@ export function int8ArrayParam(values: ArrayLike<number>): Buffer {
     buffer.writeInt32BE(high, at + 4);
     buffer.writeUInt32BE(v - high * 4294967296, at + 8);
     at += 12;
+  }
+  return buffer;
+}
+
+/** int4[] of 32-bit integers (no NULL). */
+export function int4ArrayParam(values: ArrayLike<number>): Buffer {
+  const buffer = Buffer.allocUnsafe(HEADER_BYTES + values.length * 8);
+  header(buffer, values.length, false, INT4_OID);
+  let at = HEADER_BYTES;
+  for (let i = 0; i < values.length; i++) {
+    buffer.writeInt32BE(4, at);
+    buffer.writeInt32BE(values[i]!, at + 4);
+    at += 8;
   }
   return buffer;
 }

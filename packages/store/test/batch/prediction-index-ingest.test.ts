@@ -115,4 +115,49 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
     });
     expect(matches.map((m) => [m.id, m.version]).sort()).toEqual([['p1', '1'], ['p3', 'first'], ['p4', '1']]);
   });
+
+  it.each([
+    ['one model, version, expiry and groups object (sent as scalars)', false],
+    ['several of each (sent as arrays and a groups dictionary)', true],
+  ])('stores every column of every row exactly: %s', async (_name, mixed) => {
+    const client = await backend.newClient();
+    const tag = mixed ? 'mixed' : 'uniform';
+    const groupsOf = [{ sex: 'f', race: null }, { sex: 'm"x', race: 'a' }, undefined, { race: null, sex: 'f' }];
+    const rows: PredictionIndexRow[] = Array.from({ length: 40 }, (_, i) => ({
+      model: mixed ? `${tag}-${i % 3}` : tag,
+      id: `r${i}`,
+      version: mixed ? ['1', '', 'ünï'][i % 3]! : '1',
+      ts: T0 + i * 1000 + 0.7,
+      bucketStart: T0 + Math.floor(i / 10) * 5 * MINUTE,
+      expiresAt: T0 + (mixed ? i % 2 : 0) * MINUTE + 60 * MINUTE,
+      score: i % 5 === 0 ? null : i / 40,
+      prediction: i % 7 === 0 ? undefined : i % 2,
+      ...(mixed ? (groupsOf[i % 4] === undefined ? {} : { groups: groupsOf[i % 4] }) : { groups: groupsOf[0] }),
+      label: i % 3 === 0 ? 1 : null,
+    }));
+    const models = [...new Set(rows.map((r) => r.model))];
+    const result = await store.applyBatch({ groupId: 'vigil', offsets: [{ topic: `t-${tag}`, partition: 0, firstOffset: '0', nextOffset: '40' }], buckets: [], predictions: rows }, add);
+    expect(result).toMatchObject({ applied: true, predictions: 40 });
+    const stored = await client.query<Record<string, unknown>>(
+      `SELECT model, id, version, ts::text AS ts, bucket_start::text AS bucket_start, expires_at::text AS expires_at, score, prediction, groups, label,
+         labelled_at IS NOT NULL AS labelled
+       FROM vigil_prediction_index WHERE model = ANY($1::text[]) ORDER BY length(id), id`,
+      [models],
+    );
+    expect(stored.rows).toEqual(
+      rows.map((r) => ({
+        model: r.model,
+        id: r.id,
+        version: r.version,
+        ts: String(Math.trunc(r.ts)),
+        bucket_start: String(r.bucketStart),
+        expires_at: String(r.expiresAt),
+        score: r.score ?? null,
+        prediction: r.prediction ?? null,
+        groups: r.groups === undefined ? '{}' : JSON.stringify(r.groups),
+        label: r.label ?? null,
+        labelled: r.label !== null && r.label !== undefined,
+      })),
+    );
+  });
 });
