@@ -26,13 +26,14 @@ TLS_USER=vigil
 
 usage() { sed -n '2,21p' "$0" >&2; exit 2; }
 
-# A port in 20000-32767 (below Linux's ephemeral range) that nothing listens on and that we did not pick already.
+# free_port VAR: sets VAR to a port in 20000-32767 (below Linux's ephemeral range) that nothing listens on and that
+# was not picked before (not in a subshell, so PICKED remembers).
 PICKED=" "
 free_port() {
   local p i
   for i in $(seq 1 200); do
     p=$(( 20000 + RANDOM % 12768 ))
-    if [[ "$PICKED" != *" $p "* ]] && ! port_open "$p"; then PICKED+="$p "; echo "$p"; return; fi
+    if [[ "$PICKED" != *" $p "* ]] && ! port_open "$p"; then PICKED+="$p "; printf -v "$1" '%s' "$p"; return; fi
   done
   die "no free loopback port found"
 }
@@ -296,7 +297,7 @@ case "$cmd" in
     started=0
     trap 'rc=$?; if [ "$rc" -ne 0 ] && [ "$started" = 0 ]; then stop_all; fi' EXIT
     t=$(now_ms)
-    PG_TLS_PORT=$(free_port); REDIS_TLS_PORT=$(free_port); KAFKA_TLS_PORT=$(free_port); KAFKA_TLS_MTLS_PORT=$(free_port); KAFKA_TLS_CONTROLLER_PORT=$(free_port)
+    for v in PG_TLS_PORT REDIS_TLS_PORT KAFKA_TLS_PORT KAFKA_TLS_MTLS_PORT KAFKA_TLS_CONTROLLER_PORT; do free_port "$v"; done
     PG_PASSWORD=${VIGIL_TLS_PG_PASSWORD:-$(secret)}
     REDIS_PASSWORD=${VIGIL_TLS_REDIS_PASSWORD:-$(secret)}
     KAFKA_PASSWORD=${VIGIL_TLS_KAFKA_PASSWORD:-$(secret)}
