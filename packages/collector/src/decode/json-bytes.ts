@@ -323,5 +323,8 @@ export function bytesEqual(b: Uint8Array, start: number, end: number, name: Uint
 
 /** The text of a plain string read into `slot`. */
 export function slotText(b: Uint8Array, slot: ValueSlot): string {
-  return Buffer.from(b.buffer, b.byteOffset + slot.start, slot.end - slot.start).toString(slot.ascii ? 'latin1' : 'utf8');
+  const encoding = slot.ascii ? 'latin1' : 'utf8';
+  // Kafka clients hand out Buffers: read the range in place rather than through a view made for it.
+  if (Buffer.isBuffer(b)) return b.toString(encoding, slot.start, slot.end);
+  return Buffer.from(b.buffer, b.byteOffset + slot.start, slot.end - slot.start).toString(encoding);
 }

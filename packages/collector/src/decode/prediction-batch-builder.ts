@@ -44,6 +44,8 @@ export class PredictionBatchBuilder {
   private readonly expectedRows: number;
   private readonly groupAttributes = new Map<string, readonly string[]>();
   private columns = new Map<string, PredictionColumns>();
+  /** Per model, the rows of its last batch: the next batch's columns start that large instead of growing to it. */
+  private readonly lastRows = new Map<string, number>();
   private deadLetters: DeadLetter[] = [];
   private readonly scanner: EventScanner<PredictionColumns> | undefined;
   /** The model of the last event read by the fast path, and its id's bytes: most messages name the same one. */
@@ -147,7 +149,10 @@ export class PredictionBatchBuilder {
   /** The batches and dead letters of the messages added since the last `build`; the builder then starts empty. */
   build(): BuiltPredictions {
     const batches = new Map<string, PredictionBatch>();
-    for (const [id, columns] of this.columns) if (columns.rowCount > 0) batches.set(id, columns.build());
+    for (const [id, columns] of this.columns) {
+      this.lastRows.set(id, columns.rowCount);
+      if (columns.rowCount > 0) batches.set(id, columns.build());
+    }
     const deadLetters = this.deadLetters;
     this.columns = new Map();
     this.deadLetters = [];
@@ -157,7 +162,10 @@ export class PredictionBatchBuilder {
   private columnsOf(model: ModelDefinition): PredictionColumns {
     let columns = this.columns.get(model.id);
     if (columns === undefined) {
-      columns = new PredictionColumns(model, this.groupAttributes.get(model.id)!, this.expectedRows);
+      // A sixteenth to spare: a column's build then keeps its array (a view), where growing by half from 1,024 rows
+      // allocated and copied each numeric column three times for a 2,400-event batch.
+      const last = this.lastRows.get(model.id) ?? 0;
+      columns = new PredictionColumns(model, this.groupAttributes.get(model.id)!, Math.max(this.expectedRows, Math.ceil(last * 1.0625)));
       this.columns.set(model.id, columns);
     }
     return columns;
