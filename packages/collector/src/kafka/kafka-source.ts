@@ -97,6 +97,29 @@ export function connectionProblems(options: KafkaConnectionOptions): string[] {
   return problems;
 }
 
+/** TLS verdicts on either side's certificate (ours refused by the broker's alert, or the broker's): trying again cannot help. */
+const CERTIFICATE_CODES = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_\w+|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_\w*ALERT\w*CERTIFICATE\w*)$/;
+const CERTIFICATE_MESSAGE = /alert (bad certificate|certificate required|unknown ca)|certificate (verify failed|has expired)|self-signed certificate/i;
+
+/**
+ * A failure to connect, subscribe or join as one Vigil error naming Kafka and the causes kafkajs nests (its retry
+ * wrapper, the socket's error). Refused credentials and untrusted certificates are not retriable.
+ */
+function connectFailure(error: unknown, brokers: readonly string[]): unknown {
+  if (error instanceof VigilError) return error;
+  const messages: string[] = [];
+  let permanent = false;
+  for (let e = error as { name?: string; message?: string; code?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth += 1) {
+    if (e.message && !messages.some((m) => m.includes(e!.message!))) messages.push(e.message);
+    if (/SASLAuthentication|Authorization/.test(e.name ?? '') || CERTIFICATE_CODES.test(e.code ?? '') || CERTIFICATE_MESSAGE.test(e.message ?? '')) permanent = true;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return new VigilError('VIGIL_KAFKA_UNAVAILABLE', `cannot consume from Kafka at ${brokers.join(', ')}: ${messages.join(': ') || String(error)}`, {
+    cause: error,
+    retriable: !permanent,
+  });
+}
+
 /** kafkajs logs group joins and the like at INFO; they are our debug. */
 function logKafka(logger: Logger, { level, log }: LogEntry): void {
   const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
@@ -231,7 +254,7 @@ export class KafkaSource implements PredictionSource {
       if (this.closing === undefined) {
         this.currentState = 'failed';
         await this.consumer.disconnect().catch(() => undefined);
-        throw error;
+        throw connectFailure(error, this.options.brokers);
       }
     }
     return this.done;

@@ -169,6 +169,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   await store.close();
   stop.dispose();
   if (outcome !== 'signal' && outcome !== 'ended') {
+    // A Vigil error (Kafka cannot be reached, refuses the credentials or the certificate) is one line from main.
+    if (isVigilError(outcome)) throw outcome;
     logger.error({ err: outcome }, 'the consumer failed');
     return EXIT.internal;
   }
