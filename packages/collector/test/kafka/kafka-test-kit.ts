@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 
 /*
- * Test-only use of kafkajs (admin: topics). The library code keeps kafkajs in src/kafka/kafka-source.ts and
- * src/kafka/produce-file.ts.
+ * Test-only use of kafkajs (admin: topics). The library code keeps kafkajs in src/kafka/ (kafka-source.ts,
+ * produce-file.ts and codecs.ts).
  */
 
 const ENV_FILE = resolve(__dirname, '../../../../.cache/services/env');
