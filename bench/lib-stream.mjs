@@ -163,12 +163,12 @@ export function freePort() {
  * `vigil run -c config` as a child process, logs to `logFile`. The connection variables are set to the
  * benchmark's own database and brokers (they override the file, docs/configuration.md).
  */
-export function startDaemon({ config, databaseUrl, brokers, port, logFile, cpuProfDir, logLevel = 'warn' }) {
+export function startDaemon({ config, databaseUrl, brokers, port, logFile, cpuProfDir, logLevel = 'warn', extraNodeArgs = [], env = {} }) {
   const out = openSync(logFile, 'a');
-  const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+  const nodeArgs = [...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []), ...extraNodeArgs];
   const child = spawn(process.execPath, [...nodeArgs, vigilBin, 'run', '-c', config, '--log-level', logLevel], {
     cwd: dirname(config),
-    env: { ...process.env, VIGIL_DATABASE_URL: databaseUrl, VIGIL_KAFKA_BROKERS: brokers.join(','), VIGIL_HTTP_PORT: String(port), VIGIL_HTTP_HOST: '127.0.0.1' },
+    env: { ...process.env, VIGIL_DATABASE_URL: databaseUrl, VIGIL_KAFKA_BROKERS: brokers.join(','), VIGIL_HTTP_PORT: String(port), VIGIL_HTTP_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', out, out],
   });
   const exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));

@@ -5,6 +5,7 @@
  *
  *   node bench/memory-models.mjs [--models 100] [--features 30] [--totals 100000,300000,1000000]
  *                                [--hours 2] [--reference-rows 20000] [--reference-files N] [--settle-s 10] [--keep]
+ *                                [--probe] [--node-args="--max-semi-space-size=4"] [--snapshots]
  *
  * A configuration of M models (binary, F features of which three quarters numeric, groups segment and region,
  * each with its own reference CSV fitted at start) and one `vigil run` on a fresh database and topic (6
@@ -12,8 +13,13 @@
  * random, event time moving forward over --hours for the whole run so windows keep closing) until the running
  * total reaches the next entry of --totals; when the daemon has committed all of them, and --settle-s later, its
  * VmRSS is read. RSS is also sampled every 0.5 s throughout (max per phase) and VmHWM at the end.
+ *
+ * Diagnosis: --probe preloads bench/memory-probe.cjs into the daemon, which logs process.memoryUsage() every 0.5 s,
+ * and each reading then shows the split (V8 heap used / committed, external and array buffers, RSS beyond them);
+ * --node-args passes flags to the daemon's node; --snapshots (with --node-args --heapsnapshot-signal=SIGUSR2)
+ * writes a heap snapshot into the run's folder at each reading (kept with --keep).
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -35,6 +41,9 @@ const { values: args } = parseArgs({
     'timeout-s': { type: 'string', default: '1800' },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    probe: { type: 'boolean', default: false },
+    'node-args': { type: 'string', default: '' },
+    snapshots: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -62,6 +71,41 @@ let dbCreated = false;
 let daemon;
 let client;
 const log = (s) => console.log(`[memory-models] ${s}`);
+const probeFile = join(dir, 'probe.ndjson');
+/** The daemon's last process.memoryUsage() line (--probe), as text for the log; '' without --probe. */
+function probeReading() {
+  if (!args.probe || !existsSync(probeFile)) return { text: '', line: undefined };
+  const lines = readFileSync(probeFile, 'utf8').trim().split('\n');
+  const p = JSON.parse(lines[lines.length - 1]);
+  const beyond = p.rss - p.heapTotal - p.external;
+  return {
+    line: p,
+    text: `; heap used ${p.heapUsed} of ${p.heapTotal} MiB committed (old ${p.spaces.old_space}, new ${p.spaces.new_space}, code ${p.spaces.code_space}, large ${p.spaces.large_object_space}), external ${p.external} (array buffers ${p.arrayBuffers}), RSS beyond heap and external ${beyond.toFixed(0)} MiB (resident file pages ${p.rssFile}, anonymous ${p.rssAnon})`,
+  };
+}
+/** Max of each probe field over the lines since `since` (ms). */
+function probeMax(since) {
+  if (!args.probe || !existsSync(probeFile)) return undefined;
+  const lines = readFileSync(probeFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((p) => p.t >= since);
+  const max = (k) => Math.max(...lines.map((p) => p[k]));
+  return { rss: max('rss'), heapTotal: max('heapTotal'), heapUsed: max('heapUsed'), external: max('external'), arrayBuffers: max('arrayBuffers') };
+}
+let snapshotCount = 0;
+async function snapshot(label) {
+  if (!args.snapshots || !daemon) return;
+  const before = new Set(readdirSync(dir));
+  daemon.child.kill('SIGUSR2');
+  // The snapshot is written by the daemon's main thread; wait for a new .heapsnapshot file that stops growing.
+  for (let i = 0; i < 240; i++) {
+    await sleep(1000);
+    const fresh = readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (fresh.length > 0) {
+      await sleep(3000);
+      log(`heap snapshot ${++snapshotCount} (${label}): ${join(dir, fresh[0])}`);
+      return;
+    }
+  }
+}
 
 async function cleanup() {
   if (daemon) await stopDaemon(daemon, 10_000).catch(() => undefined);
@@ -104,7 +148,11 @@ try {
   client.on('error', () => undefined); // the drop at the end (WITH FORCE) ends it
   await client.connect();
   t = performance.now();
-  daemon = startDaemon({ config, databaseUrl: url, brokers, port: await freePort(), logFile: join(dir, 'daemon.log') });
+  daemon = startDaemon({
+    config, databaseUrl: url, brokers, port: await freePort(), logFile: join(dir, 'daemon.log'),
+    extraNodeArgs: [...args['node-args'].split(' ').filter(Boolean), ...(args.probe ? ['--require', join(import.meta.dirname, 'memory-probe.cjs')] : [])],
+    env: args.probe ? { VIGIL_MEMORY_PROBE: probeFile } : {},
+  });
   // Started: the HTTP API answers once the profiles are fitted and the store is open.
   for (;;) {
     const ok = await fetch(`http://127.0.0.1:${daemon.port}/healthz`).then((r) => r.ok, () => false);
@@ -116,8 +164,10 @@ try {
   const startupS = (performance.now() - t) / 1000;
   await sleep(settleMs);
   const idle = memoryOf(daemon.pid);
-  log(`vigil run up in ${startupS.toFixed(1)} s (profiles fitted, store migrated); idle RSS ${idle.rssMiB.toFixed(0)} MiB`);
-  const phases = [{ total: 0, rssMiB: idle.rssMiB, maxRssMiB: idle.rssMiB, hwmMiB: idle.hwmMiB, seconds: 0 }];
+  const idleProbe = probeReading();
+  log(`vigil run up in ${startupS.toFixed(1)} s (profiles fitted, store migrated); idle RSS ${idle.rssMiB.toFixed(0)} MiB${idleProbe.text}`);
+  await snapshot('idle');
+  const phases = [{ total: 0, rssMiB: idle.rssMiB, maxRssMiB: idle.rssMiB, hwmMiB: idle.hwmMiB, seconds: 0, probe: idleProbe.line }];
 
   const endTs = Date.now() - 60_000;
   const startTs = endTs - Number(args.hours) * 3_600_000;
@@ -131,6 +181,7 @@ try {
     const to = startTs + ((endTs - startTs) * total) / last;
     await writeEvents(file, { count, models, features, startTs: from, endTs: to, seed: total, idPrefix: `p${total}-` });
     const phaseStart = performance.now();
+    const phaseStartMs = Date.now();
     produceKeyed(brokers, topics.predictions, file);
     rmSync(file);
     produced = total;
@@ -150,8 +201,12 @@ try {
       await sleep(500);
     }
     const mem = memoryOf(daemon.pid);
-    phases.push({ total, rssMiB: mem.rssMiB, maxRssMiB: maxRss, hwmMiB: mem.hwmMiB, seconds, eventsPerS: count / seconds });
-    log(`after ${total} events: RSS ${mem.rssMiB.toFixed(0)} MiB (max during the phase ${maxRss.toFixed(0)}, VmHWM ${mem.hwmMiB.toFixed(0)}); phase of ${count} events consumed in ${seconds.toFixed(1)} s (${Math.round(count / seconds)} events/s)`);
+    const reading = probeReading();
+    const peakProbe = probeMax(phaseStartMs);
+    phases.push({ total, rssMiB: mem.rssMiB, maxRssMiB: maxRss, hwmMiB: mem.hwmMiB, seconds, eventsPerS: count / seconds, probe: reading.line, probeMax: peakProbe });
+    log(`after ${total} events: RSS ${mem.rssMiB.toFixed(0)} MiB (max during the phase ${maxRss.toFixed(0)}, VmHWM ${mem.hwmMiB.toFixed(0)}); phase of ${count} events consumed in ${seconds.toFixed(1)} s (${Math.round(count / seconds)} events/s)${reading.text}`);
+    if (peakProbe) log(`  max in the phase: heap used ${peakProbe.heapUsed}, heap committed ${peakProbe.heapTotal}, external ${peakProbe.external}, array buffers ${peakProbe.arrayBuffers} MiB`);
+    await snapshot(`after ${total}`);
   }
   const metrics = await fetch(`http://127.0.0.1:${daemon.port}/metrics`).then((r) => r.text(), () => '');
   const windows = metrics.split('\n').filter((l) => l.startsWith('vigil_windows_analysed_total')).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
