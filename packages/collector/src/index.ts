@@ -18,5 +18,5 @@ export type { KafkaConnectionOptions, KafkaSourceOptions } from './kafka/kafka-s
 export type { Backpressure, BatchHandler, OffsetsFor, PredictionSource, SourceBatch, SourceState } from './kafka/prediction-source';
 export { readTopicSince } from './kafka/read-since';
 export type { ReadSinceOptions, ReadSinceResult } from './kafka/read-since';
-export { ensureTopic, produceFile, produceMessages } from './kafka/produce-file';
-export type { OutgoingMessage, ProduceFileOptions, ProduceFileResult } from './kafka/produce-file';
+export { PRODUCE_COMPRESSIONS, ensureTopic, produceFile, produceMessages } from './kafka/produce-file';
+export type { OutgoingMessage, ProduceCompression, ProduceFileOptions, ProduceFileResult } from './kafka/produce-file';

@@ -15,8 +15,19 @@ export interface ProduceFileOptions extends KafkaConnectionOptions {
   readonly keyField?: string;
   /** Messages per produce request (fewer when a rate is set). @defaultValue 500 */
   readonly batchSize?: number;
+  /** How record batches are compressed (zstd is read, not written: its codec here only decompresses). @defaultValue none */
+  readonly compression?: ProduceCompression;
   readonly logger?: Logger;
 }
+
+export const PRODUCE_COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4'] as const;
+export type ProduceCompression = (typeof PRODUCE_COMPRESSIONS)[number];
+const COMPRESSION_TYPES: Record<ProduceCompression, CompressionTypes> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+};
 
 export interface ProduceFileResult {
   /** Messages the broker acknowledged: every non-blank line. */
@@ -38,6 +49,9 @@ export async function produceFile(path: string, options: ProduceFileOptions): Pr
   if (options.topic.trim() === '') problems.push('topic: expected a non-empty string');
   if (options.rate !== undefined && !(Number.isFinite(options.rate) && options.rate > 0)) problems.push(`rate: expected a positive number, got ${options.rate}`);
   if (options.batchSize !== undefined && !(Number.isSafeInteger(options.batchSize) && options.batchSize > 0)) problems.push(`batchSize: expected a positive integer, got ${options.batchSize}`);
+  if (options.compression !== undefined && !PRODUCE_COMPRESSIONS.includes(options.compression)) {
+    problems.push(`compression: "${String(options.compression)}" is not one of ${PRODUCE_COMPRESSIONS.join(', ')} (zstd topics are read, not written)`);
+  }
   if (problems.length > 0) throw new VigilError('VIGIL_USAGE', `replay: ${problems.join('; ')}`, { details: { problems } });
   try {
     await access(path);
@@ -59,7 +73,7 @@ export async function produceFile(path: string, options: ProduceFileOptions): Pr
     if (pending.length === 0) return;
     const messages = pending;
     pending = [];
-    await producer.send({ topic: options.topic, messages, acks: -1, compression: CompressionTypes.None });
+    await producer.send({ topic: options.topic, messages, acks: -1, compression: COMPRESSION_TYPES[options.compression ?? 'none'] });
     produced += messages.length;
     if (rate !== undefined) {
       const dueMs = (produced / rate) * 1000 - (Date.now() - started);

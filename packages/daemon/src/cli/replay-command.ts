@@ -1,11 +1,12 @@
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VigilError, loadConfig } from '@vigil/core';
-import { produceFile } from '@vigil/collector';
+import { PRODUCE_COMPRESSIONS, produceFile, type ProduceCompression } from '@vigil/collector';
 import { EXIT, type CommandIo } from './command-io';
 import { kafkaConnection } from './kafka-connection';
 
-const USAGE = `Usage: vigil replay FILE [--topic vigil.predictions] [--rate N] [-c vigil.yaml | --brokers host:port,...]
+const USAGE = `Usage: vigil replay FILE [--topic vigil.predictions] [--rate N] [--compression none|gzip|snappy|lz4]
+                    [-c vigil.yaml | --brokers host:port,...]
 
 Produces an NDJSON file of events to Kafka, one message per line, keyed by the event's model (back-fills, demos,
 and re-submitting dead letters after a fix). Brokers come from --brokers, the configuration, or
@@ -19,6 +20,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
     options: {
       topic: { type: 'string' },
       rate: { type: 'string' },
+      compression: { type: 'string' },
       brokers: { type: 'string' },
       config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
@@ -32,6 +34,10 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
   if (positionals.length !== 1) problems.push('one FILE is required');
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) problems.push(`--rate "${values.rate}" must be a positive number of events per second`);
+  const compression = values.compression as ProduceCompression | undefined;
+  if (compression !== undefined && !PRODUCE_COMPRESSIONS.includes(compression)) {
+    problems.push(`--compression "${compression}" is not one of ${PRODUCE_COMPRESSIONS.join(', ')} (Vigil reads zstd topics but cannot write them)`);
+  }
   const config = values.config === undefined ? undefined : await loadConfig(resolve(io.cwd, values.config), io.env);
   const brokers = (values.brokers ?? io.env.VIGIL_KAFKA_BROKERS)?.split(',').map((b) => b.trim()).filter(Boolean) ?? config?.kafka?.brokers;
   if (!brokers || brokers.length === 0) problems.push('no Kafka brokers: pass --brokers, a configuration with kafka.brokers, or set VIGIL_KAFKA_BROKERS');
@@ -43,6 +49,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
     brokers: [...(brokers as readonly string[])],
     topic,
     ...(rate !== undefined ? { rate } : {}),
+    ...(compression !== undefined ? { compression } : {}),
     // TLS and SASL as vigil run uses them (the configuration holds file paths; the client wants their contents).
     ...(security?.ssl !== undefined ? { ssl: security.ssl } : {}),
     ...(security?.sasl !== undefined ? { sasl: security.sasl } : {}),
