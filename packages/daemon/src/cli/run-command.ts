@@ -94,6 +94,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     groupId: kafka.groupId,
     topics: kafka.topics,
     defaultProfiles,
+    missingProfileReason: (model) => ranges.missingReason(model),
     alerts: alerting,
     metrics: runnerMetrics(registry),
     logger,

@@ -158,6 +158,16 @@ export class RangeReferences {
     return this.running;
   }
 
+  /** Why `model` has no range profile yet, for the no_reference_profile incident; undefined when not a range model. */
+  missingReason(model: string): string | undefined {
+    const state = this.states.get(model);
+    const config = this.options.models.find((m) => m.id === model);
+    if (!state || state.status === 'fitted' || !config?.reference || !('from' in config.reference)) return undefined;
+    if (state.status === 'failed') return `its reference range ${config.reference.from}/${config.reference.to} cannot be fitted: ${state.reason}`;
+    const due = new Date(Date.parse(config.reference.to) + config.window.allowedLatenessMs).toISOString();
+    return `its reference is its traffic from ${config.reference.from} to ${config.reference.to}, fitted once that range and its allowed lateness are over, at ${due}`;
+  }
+
   /** Resolves when no refresh is running (a fit in flight is not cut short). */
   async idle(): Promise<void> {
     await this.running;

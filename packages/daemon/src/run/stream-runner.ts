@@ -51,6 +51,8 @@ export interface StreamRunnerOptions {
    * without their own stored profile. A version keeps the first profile it was binned with ({@link VersionProfiles}).
    */
   defaultProfiles?: ReadonlyMap<string, ReferenceProfile>;
+  /** Why a model has no default profile yet, when that is known (a reference range still running, say). */
+  missingProfileReason?: (model: string) => string | undefined;
   alerts?: WindowAlerts;
   metrics?: RunnerMetrics;
   logger?: Logger;
@@ -351,7 +353,10 @@ export class StreamRunner {
     const key = `${model}\u0000${version}`;
     if (this.reportedUnprofiled.has(key)) return;
     this.reportedUnprofiled.add(key);
-    const detail = `model ${model} version ${version} has no reference profile: its events are not analysed until one is fitted (vigil reference fit --model ${model} --version ${version})`;
+    const reason = this.options.missingProfileReason?.(model);
+    const detail =
+      `model ${model} version ${version} has no reference profile: its events are not analysed until one is fitted` +
+      (reason === undefined ? ` (vigil reference fit --model ${model} --version ${version})` : ` (${reason})`);
     this.logger.warn({ model, version }, detail);
     // An opening that fails is tried again with the next batch.
     if (!(await this.modelCondition({ model, version, condition: 'no_reference_profile', active: true, detail }))) this.reportedUnprofiled.delete(key);

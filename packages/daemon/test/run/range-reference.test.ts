@@ -53,12 +53,16 @@ describe('a reference of logged traffic', () => {
       const early = new RangeReferences({ models: [ranged], store: h.store, connection, profiles: new Map(), logger, now: () => TO + model.window.allowedLatenessMs - 1 });
       await early.refresh();
       expect(early.status.get('credit-risk')).toEqual({ status: 'waiting' });
+      expect(early.missingReason('credit-risk')).toBe(
+        `its reference is its traffic from ${iso(FROM)} to ${iso(TO)}, fitted once that range and its allowed lateness are over, at ${iso(TO + model.window.allowedLatenessMs)}`,
+      );
       expect(await h.store.loadRangeProfile('credit-risk', FROM, TO)).toBeNull();
 
       const first = new Map<string, ReferenceProfile>();
       const fitting = new RangeReferences({ models: [ranged], store: h.store, connection, profiles: first, logger, now: () => TO + model.window.allowedLatenessMs });
       await fitting.refresh();
       expect(fitting.status.get('credit-risk')).toEqual({ status: 'fitted', rows: inRange.length });
+      expect(fitting.missingReason('credit-risk')).toBeUndefined();
       expect(first.get('credit-risk')).toEqual(fromFile.profile);
 
       // The next daemon gets the stored profile even though the topic now holds a late event of the range.
@@ -115,6 +119,30 @@ describe('a reference of logged traffic', () => {
       expect(await exited(again)).toBe(0);
       expect(again.output()).toContain('reference profile of logged traffic loaded');
       expect(again.output()).not.toContain('fitting the reference profile');
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  it('while a range still runs, vigil run reports its versions as unprofiled, saying when the range will be fitted', async () => {
+    const from = Date.now() - 60 * MIN;
+    const to = Date.now() + 24 * 60 * MIN;
+    const h = await openHarness('range-future', ['credit-risk'], 1, { referenceYaml: `{ from: '${iso(from)}', to: '${iso(to)}' }` });
+    try {
+      const events = makeEvents({ n: 50, start: Date.now() - 30 * MIN, seed: 31 });
+      await h.produce('p.ndjson', h.predictions, events);
+      const daemon = h.start();
+      await waitFor('every event consumed', async () => (await h.committed(h.predictions)) >= events.length, [daemon]);
+      const incident = async () =>
+        (await h.sql.query<{ detail: string }>(`SELECT detail FROM vigil_incidents WHERE metric = 'no_reference_profile' AND status = 'firing'`)).rows[0]?.detail;
+      await waitFor('the no_reference_profile incident', async () => (await incident()) !== undefined, [daemon]);
+      daemon.kill('SIGTERM');
+      expect(await exited(daemon)).toBe(0);
+      expect(await incident()).toBe(
+        `model credit-risk version unversioned has no reference profile: its events are not analysed until one is fitted (its reference is its traffic from ${iso(from)} to ${iso(to)}, fitted once that range and its allowed lateness are over, at ${iso(to + 5 * MIN)})`,
+      );
+      expect(await h.store.loadRangeProfile('credit-risk', from, to)).toBeNull();
+      expect(daemon.output()).not.toContain('fitting the reference profile');
     } finally {
       await h.cleanup();
     }
