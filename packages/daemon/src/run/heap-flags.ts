@@ -2,29 +2,39 @@
  * V8 flags that `vigil run` sets on itself at start (bin.ts, through `v8.setFlagsFromString`, before anything is
  * loaded) to keep its resident memory near what it really holds (docs/benchmarks.md, "Memory with 100 models").
  *
- * The daemon holds ~25–40 MiB of live JavaScript objects, but with V8's defaults the old generation is allowed to
- * grow to about four times the live size between full collections (the growing factor V8 picks when collections
- * are cheap), so ~100–150 MiB of dead batches and accumulators sat committed, and the array buffers they held
- * (Kafka fetches, decoded columns) were freed late, which also grew the C heap. A fixed growing factor of 2 keeps
- * the old generation within about twice the live size: more full collections (each a few ms with this live size),
- * far less resident memory. Measured with 100 models × 30 features (bench/memory-models.mjs): at rest 290–330 →
- * 226–235 MiB, peak 362 → 260 MiB, daemon CPU unchanged (40 s); a factor of 1.5 gave 190–195 MiB and a 218 MiB
- * peak but cost a quarter more CPU (49 s), so it is not the default. Only flags that V8 reads while running can be
- * set this way (the young generation's size, `--max-semi-space-size`, is fixed when the heap is created).
+ * The daemon holds ~25–40 MiB of live JavaScript objects (reference profiles, configuration, code), yet with V8's
+ * defaults it sat at 290–330 MiB with 100 models: everything else was slack, not data.
+ * - The old generation was allowed to grow to about four times the live size between full collections (the
+ *   growing factor V8 picks when collections are cheap), so ~100 MiB of dead batches and accumulators stayed
+ *   committed, and the array buffers they held (Kafka fetches, decoded columns) were freed late, which grew the C
+ *   heap too. `--heap-growing-percent=100` fixes the factor at 2.
+ * - The young generation grew to two 16 MiB semi-spaces, all of it resident. `--semi-space-growth-factor=1` keeps it
+ *   at its initial size (1 MiB semi-spaces): more scavenges, each small. V8 refuses a factor below 2 given on the
+ *   command line (it resets it when the heap is created), but reads the flag each time the young generation
+ *   would grow, so set at run time it holds; with a node that stops reading it, the young generation just grows
+ *   as before. (`--max-semi-space-size` itself is fixed when the heap is created and cannot be set this way.)
+ * Measured with 100 models × 30 features (bench/memory-models.mjs, load 4–10): at rest 290–330 → 171–208 MiB,
+ * busiest moment 362 → 221 MiB, daemon CPU 39–40 → 45 s for the 1M events; the growing factor alone gave 226–235 /
+ * 260 MiB at 40 s, a factor of 1.5 alone 190–195 / 218 MiB at 49 s.
  *
  * A flag the operator passed to node (on the command line or in NODE_OPTIONS) wins over ours:
- * `NODE_OPTIONS=--heap-growing-percent=50` trades CPU for less memory, `=0` restores V8's own factor.
+ * `NODE_OPTIONS=--heap-growing-percent=0` restores V8's own growing factor.
  */
 
-/** The heap growing factor of `vigil run`: the old generation may grow to (1 + 100%) × its live size. */
-export const RUN_HEAP_GROWING_PERCENT = 100;
+/** The daemon's flags, by name. */
+export const RUN_HEAP_FLAGS: Readonly<Record<string, string>> = {
+  '--heap-growing-percent': '100',
+  '--semi-space-growth-factor': '1',
+};
 
 /** The V8 flags to set for `argv` (the CLI arguments), given node's own flags; none for other commands. */
 export function daemonHeapFlags(argv: readonly string[], nodeFlags: readonly string[]): string[] {
   if (argv[0] !== 'run') return [];
   // V8 reads `-` and `_` alike in flag names (`--heap_growing_percent`).
-  const names = new Set(nodeFlags.map((f) => f.split('=')[0]!.replace(/_/g, '-')));
-  return names.has('--heap-growing-percent') ? [] : [`--heap-growing-percent=${RUN_HEAP_GROWING_PERCENT}`];
+  const given = new Set(nodeFlags.map((f) => f.split('=')[0]!.replace(/_/g, '-')));
+  return Object.entries(RUN_HEAP_FLAGS)
+    .filter(([name]) => !given.has(name))
+    .map(([name, value]) => `${name}=${value}`);
 }
 
 /** node's flags from its command line and NODE_OPTIONS (split on spaces, as node does for unquoted options). */

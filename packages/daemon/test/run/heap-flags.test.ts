@@ -1,22 +1,22 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { daemonHeapFlags, nodeFlagsOf, RUN_HEAP_GROWING_PERCENT } from '../../src/run/heap-flags';
+import { daemonHeapFlags, nodeFlagsOf } from '../../src/run/heap-flags';
 
 const BIN = join(__dirname, '../../dist/bin.js');
 
 describe('the V8 flags vigil run sets on itself', () => {
-  it('sets the heap growing factor for run only', () => {
-    expect(daemonHeapFlags(['run', '-c', 'vigil.yaml'], [])).toEqual([`--heap-growing-percent=${RUN_HEAP_GROWING_PERCENT}`]);
+  it('sets the heap growing factor and holds the young generation, for run only', () => {
+    expect(daemonHeapFlags(['run', '-c', 'vigil.yaml'], [])).toEqual(['--heap-growing-percent=100', '--semi-space-growth-factor=1']);
     expect(daemonHeapFlags(['report', '--reference', 'a.csv'], [])).toEqual([]);
     expect(daemonHeapFlags(['demo'], [])).toEqual([]);
     expect(daemonHeapFlags([], [])).toEqual([]);
   });
 
-  it('leaves the factor to the operator when node was given one, on its command line or in NODE_OPTIONS', () => {
-    expect(daemonHeapFlags(['run'], nodeFlagsOf(['--heap-growing-percent=200'], undefined))).toEqual([]);
-    expect(daemonHeapFlags(['run'], nodeFlagsOf([], '--max-old-space-size=512  --heap_growing_percent=80'))).toEqual([]);
-    // Other flags do not count as the operator's choice of this one.
-    expect(daemonHeapFlags(['run'], nodeFlagsOf(['--max-semi-space-size=4'], '--heap-growing'))).toHaveLength(1);
+  it('leaves a flag to the operator when node was given it, on its command line or in NODE_OPTIONS', () => {
+    expect(daemonHeapFlags(['run'], nodeFlagsOf(['--heap-growing-percent=200'], undefined))).toEqual(['--semi-space-growth-factor=1']);
+    expect(daemonHeapFlags(['run'], nodeFlagsOf([], '--max-old-space-size=512  --heap_growing_percent=80 --semi-space-growth-factor=2'))).toEqual([]);
+    // Other flags, or a prefix of the name, do not count as the operator's choice.
+    expect(daemonHeapFlags(['run'], nodeFlagsOf(['--max-semi-space-size=4'], '--heap-growing'))).toHaveLength(2);
   });
 
   it('are flags this node knows: the binary starts without V8 complaining', () => {
