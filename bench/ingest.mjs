@@ -122,16 +122,21 @@ try {
     clients.push(client);
     await client.connect();
     // CPU of this database's Postgres backends (the daemons' connections), and of the broker (shared with others).
+    // Autovacuum workers of this database are counted apart: they come and go (a 200 ms poll may miss one), and what
+    // they cost depends on when the server decides to vacuum the index, not on the statements the daemons send.
     const backendCpu = new Map();
+    const backendType = new Map();
     const sampleBackends = async () => {
-      const r = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
-      for (const { pid } of r.rows) {
+      const r = await client.query('SELECT pid, backend_type FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      for (const { pid, backend_type: type } of r.rows) {
         const c = cpuSecondsOf(pid);
         if (c !== undefined) backendCpu.set(pid, Math.max(backendCpu.get(pid) ?? 0, c));
+        backendType.set(pid, type);
       }
     };
     const brokerCpuBefore = cpuSecondsOf(brokerPid());
     const group = [];
+    const loadAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     const started = performance.now();
     for (let i = 0; i < n; i++) {
       const cpuProfDir = args['cpu-prof'] ? join(args['cpu-prof'], `d${n}-${i}`) : undefined;
@@ -169,6 +174,7 @@ try {
     const cpu = group.map((d) => cpuSecondsOf(d.pid));
     await sampleBackends();
     const postgresCpuS = [...backendCpu.values()].reduce((a, b) => a + b, 0);
+    const autovacuumCpuS = [...backendCpu].filter(([pid]) => backendType.get(pid) === 'autovacuum worker').reduce((a, [, c]) => a + c, 0);
     const brokerCpuS = (cpuSecondsOf(brokerPid()) ?? Number.NaN) - (brokerCpuBefore ?? Number.NaN);
     const scraped = await Promise.all(group.map((d) => fetch(`http://127.0.0.1:${d.port}/metrics`).then((r) => r.text()).catch(() => '')));
     const counter = (name) => scraped.reduce((sum, text) => sum + sumMetric(text, name), 0);
@@ -192,6 +198,7 @@ try {
       peakRssMiB: memory.map((x) => x?.hwmMiB),
       cpuS: cpu,
       postgresCpuS,
+      autovacuumCpuS,
       brokerCpuS,
       batches: counter('vigil_batches_total'),
       eventsConsumed: counter('vigil_events_consumed_total'),
@@ -199,14 +206,20 @@ try {
       analysisS: counter('vigil_analysis_seconds_total'),
       deadLetters: counter('vigil_dead_letters_total'),
       store: stats.rows[0],
+      loadAtStart,
       loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+      // CPU per event: what the shared machine's load moves least (the events/s move with it).
+      daemonCpuUsPerEvent: (cpu.reduce((a, b) => a + (b ?? Number.NaN), 0) * 1e6) / events,
+      postgresCpuUsPerEvent: (postgresCpuS * 1e6) / events,
+      clientBackendCpuUsPerEvent: ((postgresCpuS - autovacuumCpuS) * 1e6) / events,
       series,
     };
     results.push(result);
     log(
       `${n} daemon(s): all ${events} committed in ${totalS.toFixed(1)} s from start (${Math.round(result.eventsPerS)} events/s), ` +
         `${steadyS.toFixed(1)} s from the first commit (${Math.round(result.steadyEventsPerS)} events/s); peak RSS ${result.peakRssMiB.map((x) => x?.toFixed(0)).join('/')} MiB; ` +
-        `load average at the end ${result.loadAverage}; CPU ${cpu.map((c) => c?.toFixed(1)).join('/')} s (Postgres backends ${postgresCpuS.toFixed(1)} s, broker ${brokerCpuS.toFixed(1)} s); ${result.batches} batches, ${result.windowsAnalysed} windows analysed in ${result.analysisS.toFixed(1)} s; store ${JSON.stringify(result.store)}`,
+        `load average at the start ${result.loadAtStart}, at the end ${result.loadAverage}; CPU ${cpu.map((c) => c?.toFixed(1)).join('/')} s (Postgres backends ${postgresCpuS.toFixed(1)} s of which autovacuum ${autovacuumCpuS.toFixed(1)} s, broker ${brokerCpuS.toFixed(1)} s; ` +
+        `per event: daemons ${result.daemonCpuUsPerEvent.toFixed(1)} µs, Postgres ${result.postgresCpuUsPerEvent.toFixed(1)} µs, without autovacuum ${result.clientBackendCpuUsPerEvent.toFixed(1)} µs); ${result.batches} batches, ${result.windowsAnalysed} windows analysed in ${result.analysisS.toFixed(1)} s; store ${JSON.stringify(result.store)}`,
     );
     await dropDatabase(serverUrl, dbName);
     databases.splice(databases.indexOf(dbName), 1);
@@ -216,7 +229,7 @@ try {
   console.log(`kcat baseline (read the topic, -o beginning -e): ${kcatS.toFixed(2)} s → ${Math.round(kcatRate).toLocaleString('en')} events/s\n`);
   console.log(
     table(
-      ['vigil run daemons', 'wall s (from start)', 'events/s', 'kcat ÷ vigil', 'events/s after 1st commit', 'kcat ÷ vigil (steady)', 'peak RSS MiB (each)', 'CPU s: daemons / Postgres / broker'],
+      ['vigil run daemons', 'wall s (from start)', 'events/s', 'kcat ÷ vigil', 'events/s after 1st commit', 'kcat ÷ vigil (steady)', 'peak RSS MiB (each)', 'CPU s: daemons / Postgres / broker', 'CPU µs an event: daemons / Postgres'],
       results.map((r) => [
         r.daemons,
         r.totalS.toFixed(1),
@@ -226,6 +239,7 @@ try {
         `${(kcatRate / r.steadyEventsPerS).toFixed(1)}×`,
         r.peakRssMiB.map((x) => x?.toFixed(0)).join(' / '),
         `${r.cpuS.map((x) => x?.toFixed(1)).join(' + ')} / ${r.postgresCpuS.toFixed(1)} / ${r.brokerCpuS.toFixed(1)}`,
+        `${r.daemonCpuUsPerEvent.toFixed(1)} / ${r.postgresCpuUsPerEvent.toFixed(1)}`,
       ]),
     ),
   );
