@@ -13,8 +13,15 @@ export interface IndexedPrediction {
 export async function lookupPredictions(sql: SqlExecutor, model: string, ids: readonly string[]): Promise<Map<string, IndexedPrediction>> {
   const found = new Map<string, IndexedPrediction>();
   if (ids.length === 0) return found;
+  // One primary-key probe per id, whatever the table's statistics say. With `WHERE model = $1 AND id = ANY($2)` the
+  // plan depended on them: until the index's first ANALYZE (and for a model the statistics do not know yet) Postgres
+  // estimated a few rows for the model, read every indexed row of it and filtered them against the ids, so each
+  // batch's look-up cost grew with everything the model had indexed (docs/benchmarks.md, "Sustained ingest"). A
+  // LATERAL subquery that cannot be flattened (OFFSET 0) leaves it no plan but the probes: 1.1-1.4 µs an id with or
+  // without statistics, against 1.1 with them and 3.9 (growing) without for `= ANY`.
   const result = await sql.query<{ id: string; version: string; ts: unknown; bucket_start: unknown }>(
-    'SELECT id, version, ts, bucket_start FROM vigil_prediction_index WHERE model = $1 AND id = ANY($2::text[])',
+    `SELECT p.id, p.version, p.ts, p.bucket_start FROM UNNEST($2::text[]) AS u(id)
+     CROSS JOIN LATERAL (SELECT i.id, i.version, i.ts, i.bucket_start FROM vigil_prediction_index AS i WHERE i.model = $1 AND i.id = u.id OFFSET 0) AS p`,
     // A batch's worth of ids as one binary array (see batch/array-params.ts): nothing to escape or parse.
     [model, textArrayParam(ids)],
   );

@@ -3,6 +3,7 @@ import { migrate } from '../../src/migrations/migrate';
 import { MIGRATIONS } from '../../src/migrations/migrations';
 import type { Store } from '../../src/create-store';
 import type { LabelMatch } from '../../src/stream/labels';
+import { lookupPredictions } from '../../src/predictions/prediction-index';
 import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
 
 /**
@@ -159,5 +160,34 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
         labelled: r.label !== null && r.label !== undefined,
       })),
     );
+  });
+
+  it('looks ids up by one probe each, not by reading every row of the model, before any ANALYZE', async () => {
+    const model = 'm-lookup';
+    const rows = Array.from({ length: 6000 }, (_, i) => prediction(model, `q${i}`));
+    expect(await store.applyBatch(batch(7, 0, 6000, rows, model), add)).toMatchObject({ applied: true, predictions: 6000 });
+    const client = await backend.newClient();
+    // A batch's worth of ids, 201 of them indexed.
+    const asked = [...Array.from({ length: 1800 }, (_, i) => `new${i}`), ...Array.from({ length: 200 }, (_, i) => `q${i * 29}`), 'q5'];
+    // The backend's counters of index entries returned by scans of the index's primary key, and of rows read by
+    // sequential scans of the table, before and after the look-up, in one transaction (they may also hold the same
+    // connection's earlier activity, not reported yet).
+    const counted = async (tx: { query<R>(text: string): Promise<{ rows: R[] }> }): Promise<number> => {
+      const stats = await tx.query<{ read: string }>(
+        `SELECT (pg_stat_get_xact_tuples_returned('vigil_prediction_index_pkey'::regclass)
+           + pg_stat_get_xact_tuples_returned('vigil_prediction_index'::regclass))::text AS read`,
+      );
+      return Number(stats.rows[0]?.read ?? 0);
+    };
+    const { found, read } = await client.transaction(async (tx) => {
+      const before = await counted(tx);
+      const found = await lookupPredictions(tx, model, asked);
+      return { found, read: (await counted(tx)) - before };
+    });
+    expect(found.size).toBe(201);
+    expect(found.get('q5')).toEqual({ version: '1', ts: T0, bucketStart: T0 });
+    expect(found.has('new5')).toBe(false);
+    // The filtering plan that `model = $1 AND id = ANY($2)` got on PostgreSQL 15 read all 6,000 entries of the model.
+    expect(read).toBeLessThanOrEqual(asked.length);
   });
 });
