@@ -73,6 +73,13 @@ export interface StreamRunnerOptions {
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * The rows a model's columns start with in a batch before it has been seen (after that, its last batch's size).
+ * The builder's default, 1,024, allocated ~37 columns × 1,024 rows (~260 KiB of array buffers) for every model a
+ * batch touches; with 100–300 models keyed over 6 partitions a batch holds a few dozen rows per model, so most of
+ * it was never written but stayed allocated as long as the batch (docs/benchmarks.md, "Memory as models grow").
+ */
+const EXPECTED_ROWS_PER_MODEL = 64;
 /** A version without a profile is looked up again after this long (someone may have run `vigil reference fit`). */
 const PROFILE_RETRY_MS = 30_000;
 
@@ -106,7 +113,7 @@ export class StreamRunner {
     this.labelTtlMs = options.labelTtlMs ?? 30 * DAY_MS;
     this.orphanTtlMs = options.orphanTtlMs ?? 7 * DAY_MS;
     this.decodeOptions = compileDecodeOptions({ maxFutureMs: options.maxFutureMs ?? DAY_MS, now: this.now });
-    this.builder = new PredictionBatchBuilder(new Map([...this.models].map(([id, m]) => [id, m.config])), this.decodeOptions);
+    this.builder = new PredictionBatchBuilder(new Map([...this.models].map(([id, m]) => [id, m.config])), { ...this.decodeOptions, expectedRows: EXPECTED_ROWS_PER_MODEL });
     this.versionProfiles = new VersionProfiles(options.store, options.defaultProfiles, this.logger);
   }
 
