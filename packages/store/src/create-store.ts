@@ -107,9 +107,17 @@ export async function createStore(options: StoreOptions = {}): Promise<Store> {
 
 function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
   let closed: Promise<void> | undefined;
+  // Model versions a committed batch of this store registered: later batches skip the two statements that register
+  // them again (a round trip each, for every batch of the ingest path).
+  const registeredModels = new Set<string>();
   return {
     kind: sql.kind,
-    applyBatch: (batch, merge, labelEffects) => sql.transaction((tx) => applyBatchIn(tx, batch, merge, deadLetterMaxBytes, labelEffects)),
+    applyBatch: async (batch, merge, labelEffects) => {
+      const registered = new Set(registeredModels);
+      const result = await sql.transaction((tx) => applyBatchIn(tx, batch, merge, deadLetterMaxBytes, labelEffects, registered));
+      for (const pair of registered) registeredModels.add(pair);
+      return result;
+    },
     joinOrphanLabels: (merge, labelEffects, limit = 10_000) =>
       sql.transaction(async (tx) => {
         const matches = await claimOrphansIn(tx, limit);

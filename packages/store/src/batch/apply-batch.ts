@@ -122,6 +122,10 @@ const bucketKey = (model: string, version: string, start: number): string => `${
  * Writes one batch with exactly-once effect, inside the caller's transaction: locks the batch's offset rows,
  * returns `{ applied: false }` when they show the batch was committed before, and otherwise merges the bucket
  * deltas, inserts the prediction index rows and dead letters, and advances the offsets.
+ *
+ * `registered` holds the `model\0version` pairs known to be in `vigil_models` / `vigil_model_versions` already
+ * (committed by earlier batches: rows there are never deleted); the pairs this batch adds are added to it, for the
+ * caller to remember once the transaction has committed.
  */
 export async function applyBatchIn<A>(
   tx: SqlExecutor,
@@ -129,6 +133,7 @@ export async function applyBatchIn<A>(
   merge: MergeAccumulators<A>,
   deadLetterMaxBytes: number,
   labelEffects?: LabelEffects<A>,
+  registered: Set<string> = new Set<string>(),
 ): Promise<ApplyBatchResult> {
   const plans = planOffsets(batch.offsets);
 
@@ -181,7 +186,6 @@ export async function applyBatchIn<A>(
   }
 
   // Predictions first: a label in the same batch as its prediction then joins instead of waiting as an orphan.
-  const registered = new Set<string>();
   const predictions = await insertPredictions(tx, batch.predictions ?? [], registered);
   const joined = await joinLabelsIn(tx, batch.labels ?? []);
   if (joined.matches.length > 0 && !labelEffects) throw new VigilError('VIGIL_INTERNAL', 'a batch with labels needs labelEffects');
