@@ -15,11 +15,22 @@ main(argv, {
   env: process.env,
   stderrIsTTY: process.stderr.isTTY === true,
 }).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => finish(code),
   (error: unknown) => {
     process.stderr.write(`internal error: ${String(error)}\n`);
-    process.exitCode = 1;
+    finish(1);
   },
 );
+
+/**
+ * Exits with `code` once the event loop is empty, or 5 s after the command returned if something it started lingers
+ * (a Kafka consumer that did not stop within its close timeout keeps fetching): a daemon that finished shutting down
+ * must not live on. Output to pipes and files is synchronous on Linux, so nothing written is lost.
+ */
+function finish(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => {
+    process.stderr.write(`vigil: still busy 5 s after the command finished (an open connection or timer); exiting with code ${code}\n`);
+    process.exit(code);
+  }, 5000).unref();
+}

@@ -10,7 +10,7 @@ import { kafkaBrokers } from '../../../collector/test/kafka/kafka-test-kit';
 import { fitModelReference } from '../../src/pipeline/fit-reference';
 import { fitRangeReference, RangeReferences } from '../../src/pipeline/range-reference';
 import { runCli } from '../cli/run-cli';
-import { exited, labelEvents, MIN, openHarness, referenceEvents, T0, waitFor } from './daemon-harness';
+import { exited, httpPort, labelEvents, MIN, openHarness, referenceEvents, T0, waitFor } from './daemon-harness';
 import { makeEvents } from './stream-fixtures';
 
 jest.setTimeout(180_000);
@@ -114,7 +114,8 @@ describe('a reference of logged traffic', () => {
 
       // A restart loads the stored profile instead of reading the topic again.
       const again = h.start();
-      await waitFor('the restarted daemon', async () => again.output().includes('vigil run started'), [again], 60_000);
+      const port = await httpPort(again);
+      await waitFor('the restarted daemon to be ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, [again], 60_000);
       again.kill('SIGTERM');
       expect(await exited(again)).toBe(0);
       expect(again.output()).toContain('reference profile of logged traffic loaded');

@@ -106,7 +106,7 @@ describe.each(BACKENDS)('migration 0005 on %s', (kind) => {
       "INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows) VALUES ('m', '1', '2026-11-22T10:00:00Z', $1::jsonb, 3)",
       [JSON.stringify(accumulator)],
     );
-    expect(await migrate(client, { schema })).toEqual({ applied: [5] });
+    expect(await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 5) })).toEqual({ applied: [5] });
     const rows = await client.query<{ type: string; accumulator: unknown }>(
       "SELECT pg_typeof(accumulator)::text AS type, accumulator FROM vigil_buckets WHERE model = 'm'",
     );
