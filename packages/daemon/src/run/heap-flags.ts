@@ -13,12 +13,14 @@
  *   command line (it resets it when the heap is created), but reads the flag each time the young generation
  *   would grow, so set at run time it holds; with a node that stops reading it, the young generation just grows
  *   as before. (`--max-semi-space-size` itself is fixed when the heap is created and cannot be set this way.)
- * Measured with 100 models × 30 features (bench/memory-models.mjs, load 4–10): at rest 290–330 → 171–208 MiB,
- * busiest moment 362 → 221 MiB, daemon CPU 39–40 → 45 s for the 1M events; the growing factor alone gave 226–235 /
- * 260 MiB at 40 s, a factor of 1.5 alone 190–195 / 218 MiB at 49 s.
+ * Measured with 100 models × 30 features (bench/memory-models.mjs, 2026-11-30, load 7–10, with the columns of
+ * stream-runner.ts sized to the batch): without these flags 232–262 MiB at rest, 293 MiB at the busiest moment,
+ * daemon CPU 38 s for the 1M events; with the growing factor only 239–247 / 268 MiB, 43 s; with both 134–171 /
+ * 189 MiB, 48 s. The events/s of the phases did not change beyond the run-to-run spread (the daemon mostly waits
+ * for Postgres), but a quarter more CPU is spent collecting garbage.
  *
  * A flag the operator passed to node (on the command line or in NODE_OPTIONS) wins over ours:
- * `NODE_OPTIONS=--heap-growing-percent=0` restores V8's own growing factor.
+ * `NODE_OPTIONS="--heap-growing-percent=0 --semi-space-growth-factor=2"` restores V8's own sizing.
  */
 
 /** The daemon's flags, by name. */
