@@ -163,7 +163,11 @@ export function freePort() {
  * `vigil run -c config` as a child process, logs to `logFile`. The connection variables are set to the
  * benchmark's own database and brokers (they override the file, docs/configuration.md).
  */
-export function startDaemon({ config, databaseUrl, brokers, port, logFile, cpuProfDir, logLevel = 'warn', extraNodeArgs = [], env = {} }) {
+/**
+ * `vigil run` as a child process. `extraNodeArgs` go to its node (default: VIGIL_BENCH_NODE_ARGS split on spaces,
+ * e.g. "--heap-growing-percent=0 --semi-space-growth-factor=2" for V8's own heap sizing; NODE_OPTIONS refuses these).
+ */
+export function startDaemon({ config, databaseUrl, brokers, port, logFile, cpuProfDir, logLevel = 'warn', extraNodeArgs = (process.env.VIGIL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), env = {} }) {
   const out = openSync(logFile, 'a');
   const nodeArgs = [...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []), ...extraNodeArgs];
   const child = spawn(process.execPath, [...nodeArgs, vigilBin, 'run', '-c', config, '--log-level', logLevel], {

@@ -2,11 +2,11 @@
 // The only place that touches `process`: arguments, output streams, environment and the exit code.
 import { setFlagsFromString } from 'node:v8';
 import { main } from './main';
-import { daemonHeapFlags, nodeFlagsOf } from './run/heap-flags';
+import { daemonHeapFlags } from './run/heap-flags';
 
 const argv = process.argv.slice(2);
 // Before any command is loaded: the daemon's heap sizing (run/heap-flags.ts).
-for (const flag of daemonHeapFlags(argv, nodeFlagsOf(process.execArgv, process.env.NODE_OPTIONS))) setFlagsFromString(flag);
+for (const flag of daemonHeapFlags(argv, process.execArgv)) setFlagsFromString(flag);
 
 main(argv, {
   stdout: (text) => process.stdout.write(text),

@@ -19,8 +19,9 @@
  * 189 MiB, 48 s. The events/s of the phases did not change beyond the run-to-run spread (the daemon mostly waits
  * for Postgres), but a quarter more CPU is spent collecting garbage.
  *
- * A flag the operator passed to node (on the command line or in NODE_OPTIONS) wins over ours:
- * `NODE_OPTIONS="--heap-growing-percent=0 --semi-space-growth-factor=2"` restores V8's own sizing.
+ * A flag the operator passed on node's command line wins over ours:
+ * `node --heap-growing-percent=0 --semi-space-growth-factor=2 …/bin.js run …` restores V8's own sizing (NODE_OPTIONS
+ * does not accept these two flags: node refuses to start).
  */
 
 /** The daemon's flags, by name. */
@@ -29,7 +30,7 @@ export const RUN_HEAP_FLAGS: Readonly<Record<string, string>> = {
   '--semi-space-growth-factor': '1',
 };
 
-/** The V8 flags to set for `argv` (the CLI arguments), given node's own flags; none for other commands. */
+/** The V8 flags to set for `argv` (the CLI arguments), given node's own flags (`process.execArgv`); none for other commands. */
 export function daemonHeapFlags(argv: readonly string[], nodeFlags: readonly string[]): string[] {
   if (argv[0] !== 'run') return [];
   // V8 reads `-` and `_` alike in flag names (`--heap_growing_percent`).
@@ -37,9 +38,4 @@ export function daemonHeapFlags(argv: readonly string[], nodeFlags: readonly str
   return Object.entries(RUN_HEAP_FLAGS)
     .filter(([name]) => !given.has(name))
     .map(([name, value]) => `${name}=${value}`);
-}
-
-/** node's flags from its command line and NODE_OPTIONS (split on spaces, as node does for unquoted options). */
-export function nodeFlagsOf(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
-  return [...execArgv, ...(nodeOptions ?? '').split(/\s+/).filter(Boolean)];
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { daemonHeapFlags, nodeFlagsOf } from '../../src/run/heap-flags';
+import { daemonHeapFlags } from '../../src/run/heap-flags';
 
 const BIN = join(__dirname, '../../dist/bin.js');
 
@@ -12,11 +12,17 @@ describe('the V8 flags vigil run sets on itself', () => {
     expect(daemonHeapFlags([], [])).toEqual([]);
   });
 
-  it('leaves a flag to the operator when node was given it, on its command line or in NODE_OPTIONS', () => {
-    expect(daemonHeapFlags(['run'], nodeFlagsOf(['--heap-growing-percent=200'], undefined))).toEqual(['--semi-space-growth-factor=1']);
-    expect(daemonHeapFlags(['run'], nodeFlagsOf([], '--max-old-space-size=512  --heap_growing_percent=80 --semi-space-growth-factor=2'))).toEqual([]);
+  it("leaves a flag to the operator when node's command line has it", () => {
+    expect(daemonHeapFlags(['run'], ['--heap-growing-percent=200'])).toEqual(['--semi-space-growth-factor=1']);
+    expect(daemonHeapFlags(['run'], ['--max-old-space-size=512', '--heap_growing_percent=80', '--semi-space-growth-factor=2'])).toEqual([]);
     // Other flags, or a prefix of the name, do not count as the operator's choice.
-    expect(daemonHeapFlags(['run'], nodeFlagsOf(['--max-semi-space-size=4'], '--heap-growing'))).toHaveLength(2);
+    expect(daemonHeapFlags(['run'], ['--max-semi-space-size=4', '--heap-growing'])).toHaveLength(2);
+  });
+
+  it('the documented override starts: node takes both flags on its command line', () => {
+    const out = spawnSync(process.execPath, ['--heap-growing-percent=0', '--semi-space-growth-factor=2', BIN, 'run', '--help'], { encoding: 'utf8' });
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
   });
 
   it('are flags this node knows: the binary starts without V8 complaining', () => {
