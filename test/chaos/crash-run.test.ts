@@ -6,7 +6,8 @@
  * the daemon send one again.
  */
 import { exited, MIN, openHarness, T0, type Daemon } from '../../packages/daemon/test/run/daemon-harness';
-import { makeEvents, random, type TestEvent } from '../../packages/daemon/test/run/stream-fixtures';
+import { seededRandom } from '@vigil/core';
+import { makeEvents, type TestEvent } from '../../packages/daemon/test/run/stream-fixtures';
 import { WebhookSink } from '../../packages/alerts/test/helpers/webhook-sink';
 
 jest.setTimeout(1_200_000);
@@ -78,7 +79,7 @@ describe('vigil run killed at random moments', () => {
       await h.produce('p.ndjson', h.predictions, events);
       console.log(`produced ${events.length} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-      const rand = random(SEED);
+      const rand = seededRandom(SEED);
       const moments = Array.from({ length: KILLS }, () => Math.floor(rand() * events.length)).sort((a, b) => a - b);
       console.log(`seed ${SEED}: kills after ${moments.join(', ')} committed events`);
       const deadline = Date.now() + 900_000;

@@ -19,7 +19,7 @@
  * failures also print the message (base64) and its index. `FUZZ_SCALE=<factor>` multiplies the number of batches.
  */
 import fc from 'fast-check';
-import { type CategoricalColumn, type Column, type FeatureKind, type ModelDefinition, type NumericColumn } from '@vigil/core';
+import { seededRandom, type CategoricalColumn, type Column, type FeatureKind, type ModelDefinition, type NumericColumn } from '@vigil/core';
 import {
   type DeadLetter,
   type LabelEvent,
@@ -230,18 +230,8 @@ const generatedItem: fc.Arbitrary<Item> = fc.oneof(
   { weight: 1, arbitrary: notAnEvent.map((value): Item => ({ value, valid: false })) },
 );
 
-// ---- Mutated bytes: a small PRNG (mulberry32) per batch, seeded by fast-check, over a pool of valid encodings.
+// ---- Mutated bytes: a small PRNG (seededRandom) per batch, seeded by fast-check, over a pool of valid encodings.
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const TOKENS = ['"', '{', '}', '[', ']', ',', ':', 'null', '1e999', '-', '.', 'e', '\\', '\\u0000', '\\ud800', '"__proto__":{"polluted":1},', '"constructor":{"prototype":{"polluted":1}},', 'NaN', ' ', '\n'].map((t) => Buffer.from(t));
 const BYTES = [0x00, 0xff, 0xc3, 0xe2, 0x80, 0xf0, 0xed, 0xa0, 0xef, 0xbb, 0xbf, 0x22, 0x7b, 0x7d];
@@ -491,7 +481,7 @@ describe('event decoder under fuzzed messages', () => {
   it('mutated bytes of valid events: one row or one dead letter each, and rows that say what their bytes say', () => {
     fc.assert(
       fc.property(fc.integer(), (seed) => {
-        const random = prng(seed);
+        const random = seededRandom(seed);
         const items: Item[] = [];
         for (let i = 0; i < MUTATED_BATCH; i++) items.push({ value: mutate(POOL[Math.floor(random() * POOL.length)]!, random), valid: false });
         decodeBatch(items);
@@ -518,7 +508,7 @@ describe('event decoder under fuzzed messages', () => {
       fc.property(fc.array(fc.tuple(labelEvent, timestamp, fc.nat(), fc.boolean()), { minLength: 100, maxLength: 100 }), (cases) => {
         cases.forEach(([event, ts, seed, mutated], i) => {
           const encoded = Buffer.from(writeJson(event));
-          const m = { ...message(mutated ? mutate(encoded, prng(seed)) : encoded, i, ts), topic: 'vigil.labels' };
+          const m = { ...message(mutated ? mutate(encoded, seededRandom(seed)) : encoded, i, ts), topic: 'vigil.labels' };
           let decoded: ReturnType<typeof decodeLabel>;
           try {
             decoded = decodeLabel(m, MODELS, LABEL_OPTIONS);

@@ -1,5 +1,5 @@
 import { accumulate, analyzeWindow, emptyAccumulator, fitReferenceProfile, type AnalysisSpec } from '@vigil/analyzers';
-import type { Column, Table } from '@vigil/core';
+import { seededRandom, type Column, type Table } from '@vigil/core';
 import type { MetricRow } from '@vigil/store';
 // The daemon's own conversion of a window analysis into metric rows (not part of its public surface): the
 // dashboards must read exactly what the daemon writes, names, keys and details included.
@@ -27,23 +27,12 @@ export const PIPELINE_SPEC: AnalysisSpec = {
   fdr: 0.05,
 };
 
-/** mulberry32: a small seeded generator, so the rows (and the test's expectations) are the same every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const REGIONS = ['north', 'south', 'east', 'west', 'islands'];
 
 /** `rows` events at drift level `drift` (0 = like the reference, 1 = the end of the day). */
 function events(rows: number, drift: number, seed: number): Table {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
   const age = new Float64Array(rows);
   const income = new Float64Array(rows);

@@ -5,6 +5,7 @@ export type { LogFields, LogLevel, Logger } from './logger';
 export { MISSING_CODE, categoryAt, selectRows, withColumns } from './table';
 export type { CategoricalColumn, Column, FeatureKind, NumericColumn, Table } from './table';
 export { parseDuration } from './duration';
+export { seededRandom } from './seeded-random';
 export type { ModelDefinition } from './model-definition';
 export { loadConfig } from './config/load-config';
 export { parseConfig } from './config/parse-config';

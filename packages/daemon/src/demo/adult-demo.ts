@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { VigilError, selectRows, withColumns, type CategoricalColumn, type Table } from '@vigil/core';
+import { VigilError, seededRandom, selectRows, withColumns, type CategoricalColumn, type Table } from '@vigil/core';
 import { analyzeReport, initCompute, scoreLogisticModel, trainLogisticModel, type AnalysisSpec } from '@vigil/analyzers';
 import { readTable } from '@vigil/collector';
 import { renderReportHtml } from '../report/render-html';
@@ -40,7 +40,7 @@ export async function runAdultDemo(io: CommandIo, dataFile: string | undefined, 
   const data = withColumns(table, [{ name: 'label', kind: 'numeric', values: labels }]);
   io.stderr(`Read ${table.rowCount} rows of UCI Adult from ${dataPath}\n`);
 
-  const random = mulberry32(20261122);
+  const random = seededRandom(20261122);
   const train: number[] = [];
   const reference: number[] = [];
   const current: number[] = [];
@@ -116,14 +116,3 @@ function salaryLabels(table: Table): Float64Array {
   return Float64Array.from(column.codes, (c) => (c < 0 ? Number.NaN : positive[c] ? 1 : 0));
 }
 
-/** A small seeded PRNG so the demo's split is the same on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,7 +1,6 @@
 /** Deterministic prediction and label events for the runner's tests, as source batches. */
-import type { Table } from '@vigil/core';
 import { PredictionBatchBuilder, type SourceBatch } from '@vigil/collector';
-import type { ModelConfig } from '@vigil/core';
+import { seededRandom, type ModelConfig, type Table } from '@vigil/core';
 
 export interface TestEvent {
   model: string;
@@ -13,20 +12,9 @@ export interface TestEvent {
   groups: { sex?: string; region?: string };
 }
 
-/** mulberry32: a small seeded generator, so every run sees the same events. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function makeEvents(o: { n: number; start: number; stepMs?: number; seed: number; shift?: number; idPrefix?: string; model?: string }): TestEvent[] {
-  const rand = random(o.seed);
+  const rand = seededRandom(o.seed);
   const shift = o.shift ?? 0;
   return Array.from({ length: o.n }, (_, i) => {
     const u = rand();
