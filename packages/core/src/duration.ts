@@ -15,3 +15,11 @@ export function parseDuration(input: string | number, where = 'duration'): numbe
     return total + Number.parseFloat(part) * (UNIT_MS[unit] ?? 1);
   }, 0);
 }
+
+/** ISO-8601 date or date-time; `Date.parse` alone accepts too much ("1", "March 7"). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Epoch milliseconds of an ISO-8601 date or date-time (`2026-11-01`, `2026-11-01T00:00:00Z`), else NaN. */
+export function parseInstant(text: string): number {
+  return ISO_INSTANT.test(text) ? Date.parse(text) : Number.NaN;
+}

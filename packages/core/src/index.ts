@@ -4,7 +4,7 @@ export { createLogger, redact, silentLogger } from './logger';
 export type { LogFields, LogLevel, Logger } from './logger';
 export { MISSING_CODE, categoryAt, selectRows, withColumns } from './table';
 export type { CategoricalColumn, Column, FeatureKind, NumericColumn, Table } from './table';
-export { parseDuration } from './duration';
+export { parseDuration, parseInstant } from './duration';
 export { seededRandom } from './seeded-random';
 export type { ModelDefinition } from './model-definition';
 export { loadConfig } from './config/load-config';

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { type FeatureKind } from '../table';
+import { parseInstant } from '../duration';
 import { childPath } from './config-problems';
 import { isRecord, type ConfigReader } from './config-reader';
 import { EMAIL } from './compile-connections';
@@ -32,8 +33,6 @@ const MODEL_KEYS = [
 /** Model ids go into Kafka keys, dedup keys (`model/version/metric/...`) and URLs: keep them plain. */
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ATTRIBUTE = /^[^*\s]+$/;
-/** ISO-8601 date or date-time; `Date.parse` alone accepts too much ("1", "March 7"). */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** The prefix of the decoder's own columns (`RESERVED_COLUMN_PREFIX` of @vigil/collector). */
 const RESERVED_FEATURE_PREFIX = '$';
@@ -216,7 +215,7 @@ function compileReference(value: unknown, path: string, r: ConfigReader, baseDir
 function instant(value: unknown, path: string, r: ConfigReader): string | undefined {
   const text = r.string(value, path, { required: true });
   if (text === undefined) return undefined;
-  const ms = ISO_INSTANT.test(text) ? Date.parse(text) : Number.NaN;
+  const ms = parseInstant(text);
   if (Number.isNaN(ms)) {
     r.problems.add(path, `"${text}" is not an ISO-8601 date or date-time (e.g. 2026-11-01T00:00:00Z)`);
     return undefined;

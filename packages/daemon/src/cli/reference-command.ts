@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { VigilError, type ModelConfig, type VigilConfig } from '@vigil/core';
+import { VigilError, parseInstant, type ModelConfig, type VigilConfig } from '@vigil/core';
 import { fitModelReference } from '../pipeline/fit-reference';
 import { fitRangeReference, type RangeFit } from '../pipeline/range-reference';
 import { profileFingerprint } from '../run/version-profiles';
@@ -79,8 +79,8 @@ async function fitFromTopic(model: ModelConfig, from: string | undefined, to: st
 }
 
 function instant(option: string, text: string | undefined): number {
-  const ms = text === undefined ? Number.NaN : Date.parse(text);
-  if (text === undefined || !/^\d{4}-\d{2}-\d{2}/.test(text) || !Number.isFinite(ms)) {
+  const ms = text === undefined ? Number.NaN : parseInstant(text);
+  if (Number.isNaN(ms)) {
     throw new VigilError('VIGIL_USAGE', `vigil reference fit: ${option} must be an ISO-8601 instant such as 2026-11-01T00:00:00Z, got ${text === undefined ? 'nothing' : `"${text}"`}`);
   }
   return ms;
