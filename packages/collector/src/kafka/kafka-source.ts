@@ -1,5 +1,5 @@
 import { type Logger, silentLogger, VigilError } from '@vigil/core';
-import { type Consumer, type EachBatchPayload, Kafka, type KafkaConfig, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import { type Batch, type Consumer, type EachBatchPayload, Kafka, type KafkaConfig, type KafkaMessage, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { RawMessage } from '../decode/raw-message';
 import { registerCompressionCodecs } from './codecs';
 import type { BatchHandler, OffsetsFor, PredictionSource, SourceBatch, SourceState } from './prediction-source';
@@ -95,6 +95,11 @@ export function connectionProblems(options: KafkaConnectionOptions): string[] {
   if (options.brokers.length === 0) problems.push('brokers: expected at least one host:port');
   for (const broker of options.brokers) if (!/^[^\s:]+:\d+$/.test(broker)) problems.push(`brokers: "${broker}" is not host:port`);
   return problems;
+}
+
+/** A fetched kafkajs message as the decoders see it. */
+export function toRawMessage(batch: Batch, m: KafkaMessage): RawMessage {
+  return { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, timestamp: m.timestamp };
 }
 
 /** TLS verdicts on either side's certificate (ours refused by the broker's alert, or the broker's): trying again cannot help. */
@@ -335,7 +340,7 @@ export class KafkaSource implements PredictionSource {
     const messages: RawMessage[] = [];
     for (const m of batch.messages) {
       if (expected !== undefined && BigInt(m.offset) < expected) continue;
-      messages.push({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, timestamp: m.timestamp });
+      messages.push(toRawMessage(batch, m));
     }
     if (messages.length === 0) return;
     const last = messages[messages.length - 1]!.offset;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { silentLogger, VigilError } from '@vigil/core';
 import type { RawMessage } from '../decode/raw-message';
-import { createKafka, type KafkaConnectionOptions } from './kafka-source';
+import { createKafka, toRawMessage, type KafkaConnectionOptions } from './kafka-source';
 
 export interface ReadSinceOptions extends KafkaConnectionOptions {
   readonly topic: string;
@@ -63,7 +63,7 @@ export async function readTopicSince(options: ReadSinceOptions): Promise<ReadSin
               for (const m of batch.messages) {
                 const offset = BigInt(m.offset);
                 if (offset < bounds.start || offset >= bounds.end) continue;
-                chunk.push({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, timestamp: m.timestamp });
+                chunk.push(toRawMessage(batch, m));
               }
               if (chunk.length > 0) {
                 try {
