@@ -6,9 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAlerting } from '@vigil/alerts';
+import { createAlerting, type Alerting } from '@vigil/alerts';
 import { produceFile } from '@vigil/collector';
-import { parseConfig } from '@vigil/core';
+import { parseConfig, type VigilConfig } from '@vigil/core';
 import { createPostgresClient, createStore, type Incident, type MetricRow, type SqlClient, type Store } from '@vigil/store';
 import { createTestTopic, kafkaBrokers, uniqueName } from '../../../collector/test/kafka/kafka-test-kit';
 import { createTestSchema } from '../../../store/test/helpers/database';
@@ -146,6 +146,25 @@ models:${modelsYaml(models, options)}
       details: JSON.parse(JSON.stringify(r.details ?? null), (_k, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v)),
     }));
   };
+  /**
+   * Runs `fn` on a database of its own with an in-process runner of the models on reference.csv (what a daemon
+   * must end with), then drops the database.
+   */
+  const inExpectedStore = async <T>(fn: (expected: Store, runner: (alerts?: Alerting) => StreamRunner, config: VigilConfig) => Promise<T>): Promise<T> => {
+    const other = await createTestSchema('run-expected');
+    const expected = await createStore({ url: other.url, schema: other.schema });
+    try {
+      const config = parseConfig(`models:${modelsYaml(models, options, '{ file: reference.csv }')}`, 'expected.yaml', {});
+      const defaultProfiles = new Map();
+      for (const model of config.models) defaultProfiles.set(model.id, (await fitModelReference(model, join(dir, 'reference.csv'))).profile);
+      const runner = (alerts?: Alerting) =>
+        new StreamRunner({ config, store: expected, groupId: 'expected', topics: { predictions: 'p', labels: 'l' }, defaultProfiles, ...(alerts ? { alerts } : {}) });
+      return await fn(expected, runner, config);
+    } finally {
+      await expected.close();
+      await other.drop();
+    }
+  };
   const committed = async (topic: string) => (await store.loadOffsets(groupId, topic)).reduce((n, o) => n + Number(o.nextOffset), 0);
 
   return {
@@ -164,15 +183,7 @@ models:${modelsYaml(models, options)}
       await produceFile(path, { brokers: kafkaBrokers(), topic, ...(rate !== undefined ? { rate } : {}) });
     },
     start() {
-      const child = spawn(process.execPath, [BIN, 'run', '-c', configPath, '--maintain-every-ms', '300', '--log-level', 'info'], {
-        cwd: dir,
-        env: { ...process.env, VIGIL_KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-      const daemon = Object.assign(child, { output: () => output });
+      const daemon = spawnDaemon(configPath, dir, { ...process.env, VIGIL_KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '' });
       daemons.push(daemon);
       return daemon;
     },
@@ -187,40 +198,22 @@ models:${modelsYaml(models, options)}
       return joinable.rows[0]!.n === '0';
     },
     rows: () => rowsOf(store),
-    async expectedRows(events) {
-      const other = await createTestSchema('run-expected');
-      const expected = await createStore({ url: other.url, schema: other.schema });
-      try {
-        const config = parseConfig(`models:${modelsYaml(models, options, '{ file: reference.csv }')}`, 'expected.yaml', {});
-        const defaultProfiles = new Map();
-        for (const model of config.models) defaultProfiles.set(model.id, (await fitModelReference(model, join(dir, 'reference.csv'))).profile);
-        const runner = new StreamRunner({ config, store: expected, groupId: 'expected', topics: { predictions: 'p', labels: 'l' }, defaultProfiles });
-        await runner.handle(toPredictionBatch([...events], 0, 0, 'p'));
-        await runner.handle(toLabelBatch(events.filter((e) => e.label !== null), 0, 0, 'l'));
-        await runner.maintain();
-        return await rowsOf(expected);
-      } finally {
-        await expected.close();
-        await other.drop();
-      }
-    },
-    async expectedRun(events, chunk) {
-      const other = await createTestSchema('run-expected');
-      const expected = await createStore({ url: other.url, schema: other.schema });
-      try {
-        const config = parseConfig(`models:${modelsYaml(models, options, '{ file: reference.csv }')}`, 'expected.yaml', {});
-        const defaultProfiles = new Map();
-        for (const model of config.models) defaultProfiles.set(model.id, (await fitModelReference(model, join(dir, 'reference.csv'))).profile);
+    expectedRows: (events) =>
+      inExpectedStore(async (expected, runner) => {
+        const r = runner();
+        await r.handle(toPredictionBatch([...events], 0, 0, 'p'));
+        await r.handle(toLabelBatch(events.filter((e) => e.label !== null), 0, 0, 'l'));
+        await r.maintain();
+        return rowsOf(expected);
+      }),
+    expectedRun: (events, chunk) =>
+      inExpectedStore(async (expected, runner, config) => {
         const alerting = await createAlerting({ config, store: expected });
-        const runner = new StreamRunner({ config, store: expected, groupId: 'expected', topics: { predictions: 'p', labels: 'l' }, defaultProfiles, alerts: alerting });
-        for (let i = 0; i < events.length; i += chunk) await runner.handle(toPredictionBatch(events.slice(i, i + chunk), 0, i, 'p'));
-        await runner.maintain();
+        const r = runner(alerting);
+        for (let i = 0; i < events.length; i += chunk) await r.handle(toPredictionBatch(events.slice(i, i + chunk), 0, i, 'p'));
+        await r.maintain();
         return { rows: await rowsOf(expected), incidents: summarize(await alerting.listIncidents({ limit: 10_000 })) };
-      } finally {
-        await expected.close();
-        await other.drop();
-      }
-    },
+      }),
     async incidents() {
       const alerting = await createAlerting({ config: parseConfig(`models:${modelsYaml(models, options)}`, 'actual.yaml', {}), store });
       return summarize(await alerting.listIncidents({ limit: 10_000 }));
@@ -233,6 +226,15 @@ models:${modelsYaml(models, options)}
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts the built `vigil run -c configPath` in `cwd` (maintenance every 300 ms), collecting its stdout and stderr. */
+export function spawnDaemon(configPath: string, cwd: string, env: NodeJS.ProcessEnv, logLevel = 'info'): Daemon {
+  const child = spawn(process.execPath, [BIN, 'run', '-c', configPath, '--maintain-every-ms', '300', '--log-level', logLevel], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  return Object.assign(child, { output: () => output });
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {

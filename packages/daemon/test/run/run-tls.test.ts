@@ -6,7 +6,7 @@
  * Redis; a wrong CA or a wrong password for each service stops the daemon with an error that names the service;
  * no password ever shows in the daemon's output.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { ensureTopic, produceFile, type KafkaConnectionOptions } from '@vigil/collector';
 import { createPostgresClient, createStore, type Store } from '@vigil/store';
 import { WebhookSink } from '../../../alerts/test/helpers/webhook-sink';
-import { exited, MIN, T0, waitFor, type Daemon } from './daemon-harness';
+import { exited, MIN, spawnDaemon, T0, waitFor, type Daemon } from './daemon-harness';
 import { makeEvents } from './stream-fixtures';
 
 jest.setTimeout(240_000);
@@ -172,15 +172,7 @@ models:
 
   function start(o: RunOptions): Daemon {
     const { configPath, env } = configure(o);
-    const child: ChildProcess = spawn(process.execPath, [BIN, 'run', '-c', configPath, '--maintain-every-ms', '300', '--log-level', o.logLevel ?? 'info'], {
-      cwd: work,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    const daemon = Object.assign(child, { output: () => output });
+    const daemon = spawnDaemon(configPath, work, env, o.logLevel);
     daemons.push(daemon);
     return daemon;
   }
