@@ -11,6 +11,7 @@ export type { ReportInput } from './report/analyze-report';
 export { DRIFT_DEFAULTS } from './report/drift-decision';
 export { categoricalDrift, numericDrift } from './window/feature-drift';
 export { analyzeWindow, binnedAuc } from './window/analyze-window';
+export { rocAuc } from './stats/classification';
 export type { ExactStatistics, WindowAnalysis } from './window/analyze-window';
 export { EventTimeWindows } from './window/event-time-windows';
 export type { WindowBounds } from './window/event-time-windows';

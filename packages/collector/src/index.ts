@@ -1,5 +1,6 @@
-export { readTable } from './files/read-table';
+export { readTable, readTableBytes } from './files/read-table';
 export { readTables } from './files/read-tables';
+export { rowLocation } from './files/row-location';
 export type { ReadRequest } from './files/read-tables';
 export type { ReadTableOptions, ReadTableResult } from './files/read-table-options';
 export { PredictionBatchBuilder } from './decode/prediction-batch-builder';

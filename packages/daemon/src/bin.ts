@@ -14,6 +14,11 @@ main(argv, {
   cwd: process.env.INIT_CWD ?? process.cwd(),
   env: process.env,
   stderrIsTTY: process.stderr.isTTY === true,
+  stdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  },
 }).then(
   (code) => finish(code),
   (error: unknown) => {

@@ -27,7 +27,11 @@ export interface ReportInput {
 
 export async function analyzeReport(input: ReportInput): Promise<Report> {
   const { reference, current, spec } = input;
-  const numericNames = [...spec.features.filter((f) => f.kind === 'numeric').map((f) => f.name), ...(spec.score !== undefined ? [spec.score] : [])];
+  // A reference without the score column (one logged before scores were) still gives every current-only section:
+  // its profile has no score, so prediction drift is left out and calibration and performance stay.
+  const scoreInBoth = spec.score !== undefined && reference.columns.has(spec.score);
+  const profileSpec: AnalysisSpec = scoreInBoth ? spec : { ...spec, score: undefined };
+  const numericNames = [...spec.features.filter((f) => f.kind === 'numeric').map((f) => f.name), ...(scoreInBoth && spec.score !== undefined ? [spec.score] : [])];
   const columns = await analyzeNumericColumns(
     numericNames.map((name) => ({
       name,
@@ -37,7 +41,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     input.parallelism,
   );
   const numeric = new Map(columns.map((c) => [c.name, c]));
-  const profile = fitReferenceProfile(reference, spec, new Map(columns.map((c) => [c.name, c.profile])));
+  const profile = fitReferenceProfile(reference, profileSpec, new Map(columns.map((c) => [c.name, c.profile])));
   const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, current, new Map(columns.map((c) => [c.name, c.accumulator])));
 
   const scores = spec.score !== undefined ? asNumeric(current, requireColumn(current, spec.score)).values : null;

@@ -38,7 +38,7 @@ interface Leaf {
  * for, which is an error.
  */
 export async function readParquet(
-  handle: FileHandle,
+  handle: FileHandle | Uint8Array,
   size: number,
   source: string,
   options: ReadTableOptions = {},
@@ -187,8 +187,15 @@ function toText(value: unknown): string {
   return String(value);
 }
 
-/** Reads only the byte ranges hyparquet asks for, so a large file is never held whole in memory. */
-function fileBuffer(handle: FileHandle, size: number): AsyncBuffer {
+/**
+ * Reads only the byte ranges hyparquet asks for, so a large file is never held whole in memory. A pipe cannot be
+ * read at an offset: its bytes arrive whole (`readTable`) and are sliced.
+ */
+function fileBuffer(handle: FileHandle | Uint8Array, size: number): AsyncBuffer {
+  if (handle instanceof Uint8Array) {
+    const bytes = handle;
+    return { byteLength: size, slice: async (start, end) => bytes.slice(start, end ?? size).buffer };
+  }
   return {
     byteLength: size,
     async slice(start: number, end?: number): Promise<ArrayBuffer> {

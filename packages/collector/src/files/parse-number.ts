@@ -1,6 +1,7 @@
 /**
  * Number parsing for file readers. The rule is "whatever `Number()` accepts, except hexadecimal, binary and octal
- * literals, plus `true`/`false` as 1/0"; an empty or blank text is not a number. NaN means "not a number" (the
+ * literals, plus `true`/`false` as 1/0, plus the infinities as numpy and pandas write and read them (`inf`, `Inf`,
+ * `INF`, `infinity`, any case, signed), so `Infinity` and `inf` mean the same"; an empty or blank text is not a number. NaN means "not a number" (the
  * text `NaN` itself is a missing-value token, so readers test for missing values first).
  */
 
@@ -17,6 +18,7 @@ const MAX_FAST_DIGITS = 16;
 const NON_DECIMAL_PREFIX = /^0[xXbBoO]/;
 const TRUE_WORDS = new Set(['true', 'True', 'TRUE']);
 const FALSE_WORDS = new Set(['false', 'False', 'FALSE']);
+const INFINITY = /^([+-]?)(inf|infinity)$/i;
 
 /**
  * Parses a number from `text` with the rule above.
@@ -29,6 +31,8 @@ export function parseNumberText(text: string): number {
   if (!Number.isNaN(value)) return value;
   if (TRUE_WORDS.has(trimmed)) return 1;
   if (FALSE_WORDS.has(trimmed)) return 0;
+  const infinity = INFINITY.exec(trimmed);
+  if (infinity) return infinity[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   return Number.NaN;
 }
 

@@ -2,6 +2,11 @@ import type { FeatureKind, Table } from '@vigil/core';
 
 export interface ReadTableOptions {
   /**
+   * The name errors and the table's `source` use, when it is not the path (`-` for standard input, read from
+   * /dev/stdin). @defaultValue the path
+   */
+  name?: string;
+  /**
    * Column kinds the caller knows (from `--features`, or group columns, which are always categorical). Other
    * columns are inferred: numeric when every non-missing value is a number, else categorical. Kinds of columns
    * the file does not have are ignored; use `columns` to require them.

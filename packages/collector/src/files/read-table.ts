@@ -30,42 +30,65 @@ const PARQUET_MAGIC = Buffer.from('PAR1');
  * Reads a CSV, TSV, NDJSON or Parquet file into a columnar table. The format follows the extension (`.csv`,
  * `.tsv`, `.ndjson`/`.jsonl`/`.json-lines`, `.parquet`) and is checked against the content; `.data`, `.txt` and
  * extension-less files are recognised by content. CSV and NDJSON files are read whole into memory (so up to
- * 2 GiB); Parquet files are read by column chunk.
+ * 2 GiB); Parquet files are read by column chunk. Pipes and FIFOs are read whole, in any of the formats.
  *
  * @throws VigilError `VIGIL_FILE_NOT_FOUND`, `VIGIL_FILE_EMPTY`, `VIGIL_FILE_FORMAT`, `VIGIL_UNKNOWN_COLUMN`,
  *   `VIGIL_BAD_VALUE`; messages name the file, and the line (or row) and column where that applies.
  */
 export async function readTable(path: string, options: ReadTableOptions = {}): Promise<ReadTableResult> {
+  const source = options.name ?? path;
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    throw notReadable(path, error);
+    throw notReadable(source, error);
   }
   try {
     const stats = await handle.stat();
     if (stats.isDirectory()) {
-      throw new VigilError('VIGIL_FILE_NOT_FOUND', `${path}: is a directory, not a file`, { details: { file: path } });
+      throw new VigilError('VIGIL_FILE_NOT_FOUND', `${source}: is a directory, not a file`, { details: { file: source } });
     }
-    if (stats.size === 0) throw emptyFileError(path, 'the file is empty');
-    const head = Buffer.alloc(Math.min(stats.size, 4096));
-    await handle.read(head, 0, head.length, 0);
-    const format = detectFormat(path, head);
-    if (format === 'parquet') return await readParquet(handle, stats.size, path, options);
-    let bytes: Buffer;
-    try {
-      bytes = await handle.readFile();
-    } catch (error) {
-      throw notReadable(path, error);
+    // A pipe, FIFO or terminal (`-`, `<(zcat f.gz)`, /dev/stdin) has no size and cannot be read at an offset: it is
+    // read to its end first, and its format is told by its content and the name's extension.
+    const stream = !stats.isFile();
+    let bytes: Buffer | undefined;
+    if (stream) {
+      bytes = await readWhole(handle, source);
+      if (bytes.length === 0) throw emptyFileError(source, 'the input is empty (nothing was read from it)');
+    } else if (stats.size === 0) {
+      throw emptyFileError(source, 'the file is empty');
     }
-    if (format === 'ndjson') return readNdjson(bytes, path, options);
-    return readCsv(bytes, path, format === 'tsv' ? 0x09 : 0x2c, options);
+    const size = bytes?.length ?? stats.size;
+    const head = bytes ? bytes.subarray(0, 4096) : Buffer.alloc(Math.min(size, 4096));
+    if (!bytes) await handle.read(head, 0, head.length, 0);
+    const format = detectFormat(source, head, stream);
+    if (format === 'parquet') return await readParquet(bytes ?? handle, size, source, options);
+    bytes ??= await readWhole(handle, source);
+    if (format === 'ndjson') return readNdjson(bytes, source, options);
+    return readCsv(bytes, source, format === 'tsv' ? 0x09 : 0x2c, options);
   } finally {
     await handle.close();
   }
 }
 
-function detectFormat(path: string, head: Buffer): Format {
+/** Reads a table from bytes already in memory (standard input, read by the caller); `name` is for messages. */
+export async function readTableBytes(bytes: Buffer, name: string, options: ReadTableOptions = {}): Promise<ReadTableResult> {
+  if (bytes.length === 0) throw emptyFileError(name, 'the input is empty (nothing was read from it)');
+  const format = detectFormat(name, bytes.subarray(0, 4096), true);
+  if (format === 'parquet') return readParquet(bytes, bytes.length, name, options);
+  if (format === 'ndjson') return readNdjson(bytes, name, options);
+  return readCsv(bytes, name, format === 'tsv' ? 0x09 : 0x2c, options);
+}
+
+async function readWhole(handle: FileHandle, source: string): Promise<Buffer> {
+  try {
+    return await handle.readFile();
+  } catch (error) {
+    throw notReadable(source, error);
+  }
+}
+
+function detectFormat(path: string, head: Buffer, stream = false): Format {
   const extension = extname(path).toLowerCase();
   const isParquet = head.subarray(0, 4).equals(PARQUET_MAGIC);
   if (head[0] === 0x1f && head[1] === 0x8b) {
@@ -79,7 +102,8 @@ function detectFormat(path: string, head: Buffer): Format {
   if (isParquet) throw formatError(path, `the file is Parquet but named ${extension || 'without an extension'}; rename it to .parquet`);
   if (head.includes(0)) throw formatError(path, 'the file is binary, not CSV, TSV, NDJSON or Parquet');
   if (byExtension !== undefined) return byExtension;
-  if (!SNIFFED_EXTENSIONS.has(extension)) {
+  // A pipe's name is whatever the shell made (/dev/fd/63, a FIFO's own): only its content counts.
+  if (!stream && !SNIFFED_EXTENSIONS.has(extension)) {
     throw formatError(
       path,
       `unknown file type "${extension}"; expected ${Object.keys(FORMAT_BY_EXTENSION).join(', ')}`,

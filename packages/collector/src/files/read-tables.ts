@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { VigilError, type VigilErrorCode } from '@vigil/core';
-import { readTable } from './read-table';
+import { readTable, readTableBytes } from './read-table';
 import type { ReadTableOptions, ReadTableResult } from './read-table-options';
 
 const WORKER_FILE = join(__dirname, 'read-table-worker.js');
@@ -16,15 +16,18 @@ const WORKER_FILE = join(__dirname, 'read-table-worker.js');
 export interface ReadRequest {
   path: string;
   options?: ReadTableOptions;
+  /** The file's bytes when the caller has read them already (standard input): `path` is then only a name. */
+  bytes?: Buffer;
 }
 
 export async function readTables(requests: readonly ReadRequest[], parallelism = availableParallelism()): Promise<ReadTableResult[]> {
   if (Math.min(parallelism, requests.length) <= 1 || __filename.endsWith('.ts')) {
     const results: ReadTableResult[] = [];
-    for (const r of requests) results.push(await readTable(r.path, r.options));
+    for (const r of requests) results.push(r.bytes ? await readTableBytes(r.bytes, r.options?.name ?? r.path, r.options) : await readTable(r.path, r.options));
     return results;
   }
-  return Promise.all(requests.map(readInWorker));
+  // Bytes in hand are parsed here: copying them to a worker would cost what the thread saves.
+  return Promise.all(requests.map((r) => (r.bytes ? readTableBytes(r.bytes, r.options?.name ?? r.path, r.options) : readInWorker(r))));
 }
 
 type Reply = { ok: true; result: ReadTableResult } | { ok: false; code: VigilErrorCode; message: string; details?: Record<string, unknown> };

@@ -60,6 +60,15 @@ describe('parseNumberText', () => {
     expect(parseNumberText('-Infinity')).toBe(Number.NEGATIVE_INFINITY);
   });
 
+  it('reads every spelling of infinity numpy and pandas write as the same number (Infinity was read, inf refused)', () => {
+    for (const text of ['inf', 'Inf', 'INF', '+inf', 'infinity', 'Infinity', ' inf ']) {
+      expect(parseNumberText(text)).toBe(Number.POSITIVE_INFINITY);
+      expect(parseBytes(text)).toBe(Number.POSITIVE_INFINITY);
+    }
+    for (const text of ['-inf', '-Inf', '-INFINITY', '-Infinity']) expect(parseBytes(text)).toBe(Number.NEGATIVE_INFINITY);
+    for (const text of ['infinite', 'in', 'infinityy', '++inf']) expect(parseNumberText(text)).toBeNaN();
+  });
+
   it('rejects hexadecimal, binary and octal literals, and blank text', () => {
     for (const text of ['0x1F', '0b101', '0o17', ' 0X10', '', '   ']) expect(parseNumberText(text)).toBeNaN();
   });
@@ -70,7 +79,7 @@ describe('parseNumberText', () => {
   });
 
   it('gives NaN for text that is not a number', () => {
-    for (const text of ['forty', '1,5', '1_000', '--1', '1e', 'e5', '.', 'inf', 'yes']) {
+    for (const text of ['forty', '1,5', '1_000', '--1', '1e', 'e5', '.', 'yes']) {
       expect(parseBytes(text)).toBeNaN();
       expect(parseNumberText(text)).toBeNaN();
     }

@@ -4,6 +4,8 @@ export interface CommandIo {
   stderr(text: string): void;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads standard input to its end (`-` as an input file). @defaultValue nothing to read: an empty buffer */
+  readonly stdin?: () => Promise<Buffer>;
   /** stderr is a terminal: progress may be redrawn in place (`vigil demo`). @defaultValue false */
   readonly stderrIsTTY?: boolean;
 }

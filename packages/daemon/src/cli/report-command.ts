@@ -1,17 +1,20 @@
-import { writeFile } from 'node:fs/promises';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VigilError, loadConfig, type FeatureKind, type ModelConfig, type Table } from '@vigil/core';
-import { analyzeReport, groupColumns, requireColumn, SPEC_DEFAULTS, type AnalysisSpec } from '@vigil/analyzers';
-import { readTable, readTables, type ReadTableResult } from '@vigil/collector';
+import { analyzeReport, groupColumns, requireColumn, rocAuc, SPEC_DEFAULTS, type AnalysisSpec, type Report } from '@vigil/analyzers';
+import { readTable, readTables, rowLocation, type ReadTableResult } from '@vigil/collector';
 import { renderReportHtml } from '../report/render-html';
 import { EXIT, type CommandIo } from './command-io';
 import { findModel } from './find-model';
+import { gateLines, judgeByDefaults, judgeByRules, parseGates, type Gate, type GateResult, type ReferencePerformance } from './report-gates';
 import { summarizeReport } from './summarize-report';
 
 export const REPORT_USAGE = `Usage: vigil report --reference FILE --current FILE [options]
 
-Compares a current file of predictions with a reference file (CSV, NDJSON or Parquet).
+Compares a current file of predictions with a reference file (CSV, NDJSON or Parquet). Either may be - (standard
+input) or a pipe. A current file without labels is normal: drift, prediction drift and the fairness of selection
+rates are computed, and the sections that need labels say so.
 
   --features a:numeric,b:categorical   feature columns and kinds (default: every other column, kinds inferred)
   --score-column NAME                  predicted probability / value (default: a column named "score")
@@ -22,8 +25,10 @@ Compares a current file of predictions with a reference file (CSV, NDJSON or Par
   --threshold 0.5                      decision threshold of a binary model
   --min-group-size 30                  smaller groups are reported but not compared
   --fdr 0.05                           Benjamini-Hochberg false-discovery rate for p-value decisions
-  --json FILE  --html FILE             outputs
-  --fail-on-drift                      exit with code 3 when a feature drifted (for CI gates)
+  --json FILE  --html FILE             outputs; - writes to standard output (the summary then goes to stderr)
+  --fail-on GATES                      exit with code 3 when a gate fails, one line per failure (for CI):
+                                       drift,score,calibration,performance,fairness or all (docs/report.md)
+  --fail-on-drift                      the same as --fail-on drift
   -c, --config vigil.yaml --model ID   take features, groups, task, threshold, min group size and fdr from a
                                        model's configuration (flags given as well win)
 `;
@@ -31,10 +36,13 @@ Compares a current file of predictions with a reference file (CSV, NDJSON or Par
 /** Columns that identify an event rather than describe it: never inferred as features. */
 const NOT_FEATURES = new Set(['model', 'version', 'id', 'ts', 'timestamp']);
 
+type Role = 'score' | 'prediction' | 'label';
+
 export async function reportCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values, tokens } = parseArgs({
     args: [...argv],
     strict: true,
+    tokens: true,
     options: {
       reference: { type: 'string' },
       current: { type: 'string' },
@@ -49,6 +57,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       fdr: { type: 'string' },
       json: { type: 'string' },
       html: { type: 'string' },
+      'fail-on': { type: 'string' },
       'fail-on-drift': { type: 'boolean' },
       config: { type: 'string', short: 'c' },
       model: { type: 'string' },
@@ -59,45 +68,85 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     io.stdout(REPORT_USAGE);
     return EXIT.ok;
   }
-  const model = await configuredModel(values.config, values.model, io);
   const problems: string[] = [];
+  // The last of two values would win silently: `--reference a --reference b` is refused, as a conflict.
+  const given = new Map<string, number>();
+  for (const t of tokens) if (t.kind === 'option') given.set(t.rawName, (given.get(t.rawName) ?? 0) + 1);
+  for (const [flag, count] of given) if (count > 1) problems.push(`${flag} is given ${count} times; give it once`);
+
+  const model = await configuredModel(values.config, values.model, io);
   if (!values.reference) problems.push('--reference FILE is required');
   if (!values.current) problems.push('--current FILE is required');
+  if (values.reference === '-' && values.current === '-') problems.push('--reference and --current cannot both read standard input (-)');
   const task = (values.task ?? model?.task ?? 'binary') as AnalysisSpec['task'];
   if (task !== 'binary' && task !== 'regression') problems.push(`--task must be binary or regression, not "${task}"`);
+  if (task === 'regression' && values.threshold !== undefined) problems.push('--threshold applies to binary models only; a regression model has no decision threshold');
+  if (task === 'regression' && values['prediction-column'] !== undefined) problems.push('--prediction-column applies to binary models only; a regression model\'s prediction is its score');
   const threshold = numberOption(values.threshold, '--threshold', model?.threshold ?? SPEC_DEFAULTS.threshold, problems, (x) => x >= 0 && x <= 1);
   const minGroupSize = numberOption(values['min-group-size'], '--min-group-size', model?.minGroupSize ?? SPEC_DEFAULTS.minGroupSize, problems, (x) => Number.isInteger(x) && x >= 1);
   const fdr = numberOption(values.fdr, '--fdr', model?.fdr ?? SPEC_DEFAULTS.fdr, problems, (x) => x > 0 && x < 1);
-  const given = parseFeatures(values.features, problems) ?? (model ? Object.entries(model.features) : undefined);
+  const listed = parseFeatures(values.features, problems) ?? (model ? Object.entries(model.features) : undefined);
+  const groups = values['group-columns'] !== undefined ? splitList(values['group-columns']) : [...(model?.groups ?? [])];
+  for (const name of repeated(groups)) problems.push(`--group-columns lists "${name}" twice`);
+  let gates: Gate[] = [];
+  try {
+    gates = [...new Set([...(values['fail-on-drift'] ? (['drift'] as Gate[]) : []), ...(values['fail-on'] !== undefined ? parseGates(values['fail-on']) : [])])];
+  } catch (error) {
+    problems.push((error as Error).message.replace(/^vigil report: /, ''));
+  }
+
+  // Roles: a column named by a flag has that role and no other; the conventional names keep theirs.
+  const roles = {
+    score: values['score-column'],
+    prediction: values['prediction-column'],
+    label: values['label-column'],
+  };
+  const roleFlags = { score: '--score-column', prediction: '--prediction-column', label: '--label-column' } as const;
+  const roleOf = new Map<string, string[]>();
+  for (const [role, column] of Object.entries(roles)) if (column !== undefined) roleOf.set(column, [...(roleOf.get(column) ?? []), roleFlags[role as Role]]);
+  for (const [column, flags] of roleOf) if (flags.length > 1) problems.push(`column "${column}" cannot be ${flags.join(' and ')} at once`);
+  for (const column of new Set(groups.flatMap(groupColumns))) if (roleOf.has(column)) problems.push(`column "${column}" cannot be ${roleOf.get(column)?.join(' and ')} and a group at once`);
+  for (const [name] of listed ?? []) if (roleOf.has(name)) problems.push(`column "${name}" cannot be ${roleOf.get(name)?.join(' and ')} and a feature at once`);
+
+  const outputs = [
+    { flag: '--json', path: values.json },
+    { flag: '--html', path: values.html },
+  ].filter((o): o is { flag: string; path: string } => o.path !== undefined);
+  if (outputs.filter((o) => o.path === '-').length > 1) problems.push('--json and --html cannot both write to standard output (-)');
+  if (outputs.length === 2 && outputs[0]?.path !== '-' && resolve(io.cwd, outputs[0]!.path) === resolve(io.cwd, outputs[1]!.path)) problems.push('--json and --html name the same file');
+  for (const o of outputs) {
+    for (const input of [values.reference, values.current]) {
+      if (input !== undefined && o.path !== '-' && input !== '-' && (await samePath(resolve(io.cwd, o.path), resolve(io.cwd, input)))) {
+        problems.push(`${o.flag} ${o.path} is an input file; refusing to overwrite it`);
+      }
+    }
+  }
   if (problems.length > 0) throw new VigilError('VIGIL_USAGE', `vigil report: ${problems.join('; ')}\n\n${REPORT_USAGE}`);
 
-  const groups = values['group-columns'] !== undefined ? splitList(values['group-columns']) : [...(model?.groups ?? [])];
-  const types: Record<string, FeatureKind> = Object.fromEntries(given ?? []);
+  const types: Record<string, FeatureKind> = Object.fromEntries(listed ?? []);
   for (const g of groups) for (const column of groupColumns(g)) types[column] = 'categorical';
-  const referencePath = resolve(io.cwd, values.reference as string);
-  const currentPath = resolve(io.cwd, values.current as string);
+  const input = async (flag: string): Promise<{ path: string; name: string; bytes?: Buffer }> =>
+    flag === '-' ? { path: '-', name: '-', bytes: (await io.stdin?.()) ?? Buffer.alloc(0) } : { path: resolve(io.cwd, flag), name: flag };
+  const refInput = await input(values.reference as string);
+  const curInput = await input(values.current as string);
 
-  const [ref, first] = (await readTables([
-    { path: referencePath, options: { types } },
-    { path: currentPath, options: { types } },
-  ])) as [ReadTableResult, ReadTableResult];
+  const [ref, first] = (await readTables(
+    [refInput, curInput].map((i) => ({ path: i.path, options: { types, name: i.name }, ...(i.bytes ? { bytes: i.bytes } : {}) })),
+  )) as [ReadTableResult, ReadTableResult];
   // Both files are read at once. Where a column's inferred kind differs, the current file is read again with the
   // reference's kinds, so a text value in a numeric column is reported with its file, line and column instead of
-  // silently turning the column categorical.
+  // silently turning the column categorical. (Standard input cannot be read twice: its own kinds stand.)
   const refKinds = Object.fromEntries([...ref.table.columns.values()].map((c) => [c.name, c.kind]));
   const differs = [...first.table.columns.values()].some((c) => refKinds[c.name] !== undefined && refKinds[c.name] !== c.kind);
-  const cur = differs ? await readTable(currentPath, { types: { ...refKinds, ...types } }) : first;
+  const cur = differs && curInput.name !== '-' ? await readTable(curInput.path, { types: { ...refKinds, ...types }, name: curInput.name }) : first;
 
-  const pick = (flag: string | undefined, fallback: string): string | undefined =>
-    flag ?? (ref.table.columns.has(fallback) && cur.table.columns.has(fallback) ? fallback : undefined);
-  const score = pick(values['score-column'], 'score');
-  const prediction = pick(values['prediction-column'], 'prediction');
-  const label = pick(values['label-column'], 'label');
-  const reserved = new Set([score, prediction, label, ...groups.flatMap(groupColumns)].filter((x): x is string => x !== undefined));
+  const resolved = resolveRoles(roles, ref.table, cur.table, roleFlags, new Set([...(listed ?? []).map(([n]) => n), ...groups.flatMap(groupColumns)]));
+  const reserved = new Set([...Object.values(resolved.names), ...groups.flatMap(groupColumns)]);
   const features =
-    given ?? [...ref.table.columns.values()].filter((c) => !reserved.has(c.name) && !NOT_FEATURES.has(c.name)).map((c) => [c.name, c.kind] as [string, FeatureKind]);
-  const inferred = new Set(given ? [] : features.map(([name]) => name));
+    listed ?? [...ref.table.columns.values()].filter((c) => !reserved.has(c.name) && !NOT_FEATURES.has(c.name)).map((c) => [c.name, c.kind] as [string, FeatureKind]);
+  const inferred = new Set(listed ? [] : features.map(([name]) => name));
 
+  const { score, prediction, label } = resolved.used;
   const spec: AnalysisSpec = {
     task,
     features: features.map(([name, kind]) => ({ name, kind })),
@@ -109,19 +158,172 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     minGroupSize,
     fdr,
   };
-  for (const table of [ref.table, cur.table]) checkOutcomeColumns(table, spec);
+  await checkOutcomeColumns(cur.table, spec, curInput);
+  const refSpec = { ...spec, ...(resolved.inReference.score ? {} : { score: undefined }), ...(resolved.inReference.label ? {} : { label: undefined }) };
+  await checkOutcomeColumns(ref.table, { ...refSpec, prediction: resolved.inReference.prediction ? spec.prediction : undefined }, refInput);
 
   if (inferred.size > 0) {
-    io.stderr(`Features inferred from ${values.reference}: ${features.map(([n, k]) => `${n}:${k}`).join(',')}\n  (pass --features to set them)\n`);
+    io.stderr(`Features inferred from ${refInput.name}: ${features.map(([n, k]) => `${n}:${k}`).join(',')}\n  (pass --features to set them)\n`);
   }
-  const roles = [score && `score=${score}`, prediction && `prediction=${prediction}`, label && `label=${label}`].filter(Boolean);
-  if (roles.length > 0) io.stderr(`Columns: ${roles.join(', ')}\n`);
+  const roleList = Object.entries(resolved.names).map(([role, column]) => `${role}=${column}${resolved.used[role as Role] === undefined ? ' (not in the current file)' : ''}`);
+  if (roleList.length > 0) io.stderr(`Columns: ${roleList.join(', ')}\n`);
+  const notes = sectionNotes(spec, resolved, refInput.name, curInput.name);
+  for (const note of notes) io.stderr(`Not computed: ${note}\n`);
 
   const report = await analyzeReport({ reference: ref.table, current: cur.table, spec, inferred });
-  if (values.json) await writeFile(resolve(io.cwd, values.json), `${JSON.stringify(report, null, 2)}\n`);
-  if (values.html) await writeFile(resolve(io.cwd, values.html), renderReportHtml(report));
-  io.stdout(summarizeReport(report));
-  return values['fail-on-drift'] && report.summary.drifted.length > 0 ? EXIT.drift : EXIT.ok;
+  const results =
+    gates.length === 0 ? [] : model ? await judgeByModelRules(report, gates, model) : judgeByDefaults(report, gates, referencePerformance(ref.table, refSpec));
+
+  // The console summary first, then the files: an output that cannot be written is reported after the numbers.
+  const toStdout = outputs.some((o) => o.path === '-');
+  const say = toStdout ? io.stderr : io.stdout;
+  say(summarizeReport(report));
+  if (results.length > 0) say(`${gateLines(results, formatValue).join('\n')}\n`);
+  let failed = false;
+  for (const o of outputs) {
+    const text = o.flag === '--json' ? `${JSON.stringify(report, null, 2)}\n` : renderReportHtml(report);
+    if (o.path === '-') {
+      io.stdout(text);
+      continue;
+    }
+    const problem = await writeOutput(resolve(io.cwd, o.path), text);
+    if (problem !== undefined) {
+      io.stderr(`error [VIGIL_OUTPUT_NOT_WRITABLE]: ${o.path}: cannot be written (${problem}); the summary above is complete\n`);
+      failed = true;
+    }
+  }
+  if (failed) return EXIT.refused;
+  return results.some((r) => r.status === 'failed') ? EXIT.drift : EXIT.ok;
+}
+
+interface ResolvedRoles {
+  /** Every role's column, given or by its conventional name, whichever file has it: never a feature. */
+  names: Partial<Record<Role, string>>;
+  /** The roles the analysis uses: their column is in the current file. */
+  used: Partial<Record<Role, string>>;
+  inReference: Record<Role, boolean>;
+}
+
+/**
+ * The score, prediction and label columns. A role's column is the flag's, else its conventional name when either
+ * file has it (unless listed as a feature or group). The current file decides what is analysed (no labels yet is the normal production case); a column
+ * named by a flag that neither file has is an error.
+ */
+function resolveRoles(roles: Partial<Record<Role, string>>, ref: Table, cur: Table, flags: Record<Role, string>, taken: ReadonlySet<string>): ResolvedRoles {
+  const out: ResolvedRoles = { names: {}, used: {}, inReference: { score: false, prediction: false, label: false } };
+  for (const role of ['score', 'prediction', 'label'] as const) {
+    const flag = roles[role];
+    const column = flag ?? (!taken.has(role) && (ref.columns.has(role) || cur.columns.has(role)) ? role : undefined);
+    if (column === undefined) continue;
+    if (flag !== undefined && !ref.columns.has(flag) && !cur.columns.has(flag)) {
+      const list = (t: Table): string => [...t.columns.keys()].map((c) => JSON.stringify(c)).join(', ');
+      throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${flags[role]} "${flag}": neither ${ref.source} (columns ${list(ref)}) nor ${cur.source} (columns ${list(cur)}) has it`);
+    }
+    out.names[role] = column;
+    out.inReference[role] = ref.columns.has(column);
+    if (cur.columns.has(column)) out.used[role] = column;
+  }
+  return out;
+}
+
+/** One line per section the files cannot give, and why (printed, so a section never vanishes without a word). */
+function sectionNotes(spec: AnalysisSpec, roles: ResolvedRoles, refName: string, curName: string): string[] {
+  const notes: string[] = [];
+  const missing = (role: Role): string => (roles.names[role] !== undefined ? `column "${roles.names[role]}"` : `no ${role} column; --${role}-column names one`);
+  const predicted = spec.prediction !== undefined || (spec.task === 'binary' && spec.score !== undefined);
+  if (spec.score === undefined) notes.push(`prediction drift, calibration and performance need a score in the current file ${curName} (${missing('score')})`);
+  else if (!roles.inReference.score) notes.push(`prediction drift needs a score in the reference file ${refName} too (${missing('score')})`);
+  if (spec.score !== undefined && spec.label === undefined) {
+    notes.push(`${spec.task === 'binary' ? 'calibration, performance and the fairness rates tpr, fpr, fnr, ppv' : 'performance'} need labels in the current file ${curName} (${missing('label')})`);
+  }
+  if (spec.groups.length > 0 && spec.task === 'binary' && !predicted) notes.push(`fairness needs a score or prediction column in the current file ${curName}`);
+  return notes;
+}
+
+/** The reference's own AUC and accuracy (binary) or MAE and RMSE (regression): what the performance gate compares with. */
+function referencePerformance(table: Table, spec: AnalysisSpec): ReferencePerformance | undefined {
+  if (spec.score === undefined || spec.label === undefined) return undefined;
+  const scores = asNumbers(table, spec.score);
+  const labels = asNumbers(table, spec.label);
+  if (spec.task === 'regression') {
+    let n = 0;
+    let abs = 0;
+    let sq = 0;
+    for (let i = 0; i < scores.length; i++) {
+      const e = (scores[i] as number) - (labels[i] as number);
+      if (e === e) {
+        n++;
+        abs += Math.abs(e);
+        sq += e * e;
+      }
+    }
+    return n === 0 ? undefined : { mae: abs / n, rmse: Math.sqrt(sq / n) };
+  }
+  const predicted = spec.prediction !== undefined ? asNumbers(table, spec.prediction) : undefined;
+  let n = 0;
+  let correct = 0;
+  for (let i = 0; i < scores.length; i++) {
+    const y = labels[i] as number;
+    const yhat = predicted ? (predicted[i] as number) : (scores[i] as number) >= spec.threshold ? 1 : 0;
+    if (y === y && yhat === yhat && (scores[i] as number) === (scores[i] as number)) {
+      n++;
+      if (y === yhat) correct++;
+    }
+  }
+  return n === 0 ? undefined : { auc: rocAuc(scores, labels), accuracy: correct / n };
+}
+
+function asNumbers(table: Table, name: string): Float64Array {
+  const column = requireColumn(table, name);
+  return column.kind === 'numeric' ? column.values : new Float64Array(table.rowCount).fill(Number.NaN);
+}
+
+/** The model's rules applied to the report's metric rows, as `vigil run` applies them to a window (loaded only here). */
+async function judgeByModelRules(report: Report, gates: readonly Gate[], model: ModelConfig): Promise<GateResult[]> {
+  const [{ matchRules }, { windowMetricRows }] = await Promise.all([import('@vigil/alerts'), import('../pipeline/window-metrics')]);
+  const labelled = report.calibration?.rows ?? report.performance?.rows ?? 0;
+  const rows = windowMetricRows(
+    { model: model.id, version: '', start: 0, end: 0 },
+    { rows: report.rows.current, outcome: { labelled } },
+    report,
+  );
+  return judgeByRules(gates, matchRules(model, rows), model.id);
+}
+
+/** Writes through a temporary file renamed into place, so a failed write never leaves half a report behind. */
+async function writeOutput(path: string, text: string): Promise<string | undefined> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, text, { flag: 'wx' });
+    await rename(temporary, path);
+    return undefined;
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'no such directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code === 'ENOTDIR' ? 'a parent is not a directory' : (error as Error).message;
+  }
+}
+
+/** Two paths name the same file: equal once resolved, or the same inode when both exist (links, `./x` and `x`). */
+async function samePath(a: string, b: string): Promise<boolean> {
+  if (a === b) return true;
+  try {
+    const [x, y] = await Promise.all([stat(a), stat(b)]);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
+function repeated(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const n of names) (seen.has(n) ? twice : seen).add(n);
+  return [...twice];
+}
+
+function formatValue(x: number): string {
+  return !Number.isFinite(x) ? String(x) : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : String(+x.toFixed(4));
 }
 
 /** The model named by `--model` in the configuration file of `--config`, whose settings are the defaults. */
@@ -144,7 +346,11 @@ function splitList(raw: string | undefined): string[] {
 
 function parseFeatures(raw: string | undefined, problems: string[]): [string, FeatureKind][] | undefined {
   if (raw === undefined) return undefined;
-  return splitList(raw).map((item) => {
+  const items = splitList(raw);
+  for (const name of repeated(items.map((item) => item.slice(0, item.lastIndexOf(':') < 0 ? item.length : item.lastIndexOf(':'))))) {
+    problems.push(`--features lists "${name}" twice`);
+  }
+  return items.map((item) => {
     const at = item.lastIndexOf(':');
     const name = at < 0 ? item : item.slice(0, at);
     const kind = at < 0 ? '' : item.slice(at + 1);
@@ -153,23 +359,27 @@ function parseFeatures(raw: string | undefined, problems: string[]): [string, Fe
   });
 }
 
-/** Labels of a binary model are 0/1 and its scores probabilities; anything else is refused with an example row. */
-function checkOutcomeColumns(table: Table, spec: AnalysisSpec): void {
-  const check = (name: string | undefined, ok: (v: number) => boolean, what: string): void => {
-    if (name === undefined) return;
+/** Labels of a binary model are 0/1 and its scores probabilities; anything else is refused with its file and line. */
+async function checkOutcomeColumns(table: Table, spec: AnalysisSpec, input: { path: string; name: string }): Promise<void> {
+  const check = async (name: string | undefined, ok: (v: number) => boolean, what: string): Promise<void> => {
+    if (name === undefined || !table.columns.has(name)) return;
     const column = requireColumn(table, name);
-    if (column.kind !== 'numeric') throw new VigilError('VIGIL_BAD_VALUE', `${table.source}: column "${name}" must be ${what}, but holds text such as "${column.categories[0] ?? ''}"`);
+    if (column.kind !== 'numeric') {
+      const row = column.codes.findIndex((c) => c >= 0);
+      const where = await rowLocation(input.path, Math.max(row, 0), input.name);
+      throw new VigilError('VIGIL_BAD_VALUE', `${where}: column "${name}": ${JSON.stringify(column.categories[column.codes[Math.max(row, 0)] ?? 0] ?? '')} is not ${what}`);
+    }
     for (let i = 0; i < column.values.length; i++) {
       const v = column.values[i] as number;
-      if (v === v && !ok(v)) throw new VigilError('VIGIL_BAD_VALUE', `${table.source}: data row ${i + 1}: column "${name}": ${v} is not ${what}`);
+      if (v === v && !ok(v)) throw new VigilError('VIGIL_BAD_VALUE', `${await rowLocation(input.path, i, input.name)}: column "${name}": ${v} is not ${what}`);
     }
   };
   if (spec.task === 'binary') {
-    check(spec.score, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
-    check(spec.label, (v) => v === 0 || v === 1, 'a 0/1 label');
-    check(spec.prediction, (v) => v === 0 || v === 1, 'a 0/1 prediction');
+    await check(spec.score, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
+    await check(spec.label, (v) => v === 0 || v === 1, 'a 0/1 label');
+    await check(spec.prediction, (v) => v === 0 || v === 1, 'a 0/1 prediction');
   } else {
-    check(spec.score, Number.isFinite, 'a finite number');
-    check(spec.label, Number.isFinite, 'a finite number');
+    await check(spec.score, Number.isFinite, 'a finite number');
+    await check(spec.label, Number.isFinite, 'a finite number');
   }
 }

@@ -10,7 +10,10 @@ import type { MetricRow, WindowKey } from '@vigil/store';
 /** The feature name of prediction-drift rows. */
 export const SCORE_FEATURE = '$score';
 
-export function windowMetricRows(window: WindowKey, acc: WindowAccumulator, analysis: WindowAnalysis): MetricRow[] {
+/** The counts a window's rows carry: a window's accumulator, or a report's rows and labelled rows. */
+export type WindowCounts = Pick<WindowAccumulator, 'rows'> & { readonly outcome: Pick<WindowAccumulator['outcome'], 'labelled'> };
+
+export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis: WindowAnalysis): MetricRow[] {
   const rows: MetricRow[] = [];
   const { model, version, start: windowStart, end: windowEnd } = window;
   const windowRows = acc.rows;

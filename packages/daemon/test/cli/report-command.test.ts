@@ -128,7 +128,7 @@ describe('vigil report: bad input is refused with what and where', () => {
     const ref = write('s.csv', 'x,score\n1,0.2\n2,1.7\n');
     const r = await runCli(['report', '--reference', ref, '--current', ref]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/data row 2: column "score": 1.7 is not a probability/);
+    expect(r.stderr).toMatch(/s\.csv:3: column "score": 1.7 is not a probability/); // data row 2 is line 3, after the header
   });
 
   it('--fail-on-drift exits 3 when a feature drifted, 0 otherwise', async () => {

@@ -1,0 +1,224 @@
+/**
+ * `vigil report` as a data scientist and a CI pipeline first meet it: unlabelled current files, gates for every
+ * section, outputs that never destroy an input, standard input and pipes, contradictions refused, and errors that
+ * say where. Each case failed before the everyday-use pass (its test name says what it did then).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Report } from '@vigil/analyzers';
+import { seededRandom } from '@vigil/core';
+import { runCli } from './run-cli';
+
+const BIN = join(__dirname, '../../dist/bin.js');
+const dir = mkdtempSync(join(tmpdir(), 'vigil-everyday-'));
+const write = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+/**
+ * Rows of a logistic model: x ~ N(shift, 1), a zero-inflated `gain`, the score sigmoid(x + scoreBias) and a label
+ * drawn from sigmoid(x) — calibrated when scoreBias is 0. `sex` and a conventional `label` column.
+ */
+function rows(n: number, seed: number, { shift = 0, scoreBias = 0, labels = true } = {}): string {
+  const random = seededRandom(seed);
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+  const lines = [`x,gain,region,sex,score${labels ? ',label' : ''}`];
+  for (let i = 0; i < n; i++) {
+    const x = normal() + shift;
+    const gain = random() < 0.1 ? Math.round(random() * 5000) : 0;
+    const region = random() < 0.5 ? 'north' : 'south';
+    const sex = random() < 0.5 ? 'F' : 'M';
+    const score = sigmoid(x + scoreBias);
+    const label = random() < sigmoid(x) ? 1 : 0;
+    lines.push(`${x},${gain},${region},${sex},${score}${labels ? `,${label}` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const reference = write('reference.csv', rows(3000, 1));
+const healthy = write('healthy.csv', rows(3000, 2));
+const broken = write('broken.csv', rows(3000, 3, { shift: 0, scoreBias: 3 }));
+const unlabelled = write('unlabelled.csv', rows(3000, 4, { labels: false }));
+
+async function reportJson(args: string[]): Promise<{ code: number; stdout: string; stderr: string; report: Report }> {
+  const out = join(mkdtempSync(join(dir, 'out-')), 'r.json');
+  const r = await runCli(['report', ...args, '--json', out]);
+  return { ...r, report: r.code === 2 ? (undefined as unknown as Report) : (JSON.parse(readFileSync(out, 'utf8')) as Report) };
+}
+
+describe('an unlabelled current file (before: "no column label", exit 2)', () => {
+  it.each([[[]], [['--label-column', 'label']]])('gives drift, prediction drift and selection-rate fairness %j', async (extra) => {
+    const r = await reportJson(['--reference', reference, '--current', unlabelled, '--group-columns', 'sex', ...extra]);
+    expect(r.code).toBe(0);
+    expect(r.report.drift.map((d) => d.feature)).toEqual(['x', 'gain', 'region']);
+    expect(r.report.prediction?.metrics.psi).toBeGreaterThanOrEqual(0);
+    expect(r.report.calibration).toBeUndefined();
+    const sex = r.report.fairness.find((f) => f.attribute === 'sex');
+    expect(sex?.groups.map((g) => g.group).sort()).toEqual(['F', 'M']);
+    expect(sex?.statisticalParityDifference).toEqual(expect.any(Number));
+    expect(sex?.equalOpportunityDifference).toBeNull();
+    // One line says which sections need labels; the label column is never taken for a feature.
+    expect(r.stderr).toMatch(/Not computed: calibration, performance and the fairness rates tpr, fpr, fnr, ppv need labels in the current file .*unlabelled\.csv \(column "label"\)/);
+    expect(r.stderr).toContain('label=label (not in the current file)');
+  });
+
+  it('a reference without scores still gives the current file\'s calibration and performance, and says prediction drift needs them', async () => {
+    const noScore = write('ref-noscore.csv', readFileSync(reference, 'utf8').replace(/,score,label\n/, ',s,label\n'));
+    const r = await reportJson(['--reference', noScore, '--current', healthy, '--features', 'x:numeric']);
+    expect(r.code).toBe(0);
+    expect(r.report.prediction).toBeUndefined();
+    expect(r.report.calibration?.ece).toBeLessThan(0.05);
+    expect(r.report.performance).toHaveProperty('auc');
+    expect(r.stderr).toMatch(/Not computed: prediction drift needs a score in the reference file .*ref-noscore\.csv too/);
+  });
+});
+
+describe('--fail-on gates every section (before: --fail-on-drift passed a model with score PSI 4 and ECE 0.4)', () => {
+  it('a broken model fails the score and calibration gates: exit 3, one line per failure with metric, value and threshold', async () => {
+    const r = await runCli(['report', '--reference', reference, '--current', broken, '--fail-on', 'score,calibration,performance']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^gate score failed: psi\(\$score\) [\d.]+ > 0\.2 \(defaults\)$/m);
+    expect(r.stdout).toMatch(/^gate calibration failed: ece [\d.]+ > 0\.1 \(defaults\)$/m);
+    // The ranking is intact (scores are a monotone shift), so AUC holds; accuracy at 0.5 collapses.
+    expect(r.stdout).toMatch(/^gate performance failed: accuracy [\d.]+ < [\d.]+ \(defaults\)$/m);
+    expect(r.stdout).not.toMatch(/performance failed: auc/);
+    // --fail-on-drift alone still judges only the features, which did not move.
+    expect((await runCli(['report', '--reference', reference, '--current', broken, '--fail-on-drift'])).code).toBe(0);
+  });
+
+  it('a healthy model passes every gate; a gate that cannot be judged says why and does not fail', async () => {
+    const ok = await runCli(['report', '--reference', reference, '--current', healthy, '--group-columns', 'sex', '--fail-on', 'all']);
+    expect(ok.code).toBe(0);
+    for (const gate of ['drift', 'score', 'calibration', 'performance', 'fairness']) expect(ok.stdout).toContain(`gate ${gate} passed`);
+    const unl = await runCli(['report', '--reference', reference, '--current', unlabelled, '--fail-on', 'calibration']);
+    expect(unl.code).toBe(0);
+    expect(unl.stdout).toMatch(/gate calibration not judged: .*needs scores and labels/);
+  });
+
+  it('--config --model judges by the model\'s own rules', async () => {
+    const config = write(
+      'vigil.yaml',
+      [
+        'models:',
+        '  - id: m',
+        '    task: binary',
+        '    owner: { name: Risk ML, webhook: "http://127.0.0.1:9/hook" }',
+        '    features: { x: numeric }',
+        '    rules:',
+        '      - { metric: ece, threshold: 0.01, clearThreshold: 0.005, minSamples: 10 }',
+        '      - { metric: psi, threshold: 5, clearThreshold: 4 }',
+      ].join('\n'),
+    );
+    const r = await runCli(['report', '--reference', reference, '--current', broken, '--config', config, '--model', 'm', '--fail-on', 'calibration,drift']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^gate calibration failed: ece [\d.]+ > 0\.01 \(rules of m\)$/m);
+    expect(r.stdout).toMatch(/^gate drift passed \(rules of m\)$/m);
+  });
+
+  it('refuses an unknown gate', async () => {
+    const r = await runCli(['report', '--reference', reference, '--current', healthy, '--fail-on', 'drift,speed']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--fail-on: unknown gate "speed"/);
+  });
+});
+
+describe('outputs never destroy an input, and a failed write comes after the summary', () => {
+  it('--html naming the current file is refused and the file is unchanged (before: overwritten)', async () => {
+    const copy = write('keep.csv', readFileSync(healthy, 'utf8'));
+    const before = readFileSync(copy, 'utf8');
+    const r = await runCli(['report', '--reference', reference, '--current', copy, '--html', copy]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--html .*keep\.csv is an input file; refusing to overwrite it/);
+    expect(readFileSync(copy, 'utf8')).toBe(before);
+  });
+
+  it('an unwritable --json is reported after the console summary, without a stack trace (before: internal error, no summary)', async () => {
+    const r = await runCli(['report', '--reference', reference, '--current', healthy, '--json', '/nonexistent/dir/r.json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^Rows: reference 3000, current 3000/);
+    expect(r.stderr).toMatch(/^error \[VIGIL_OUTPUT_NOT_WRITABLE\]: \/nonexistent\/dir\/r\.json: cannot be written \(no such directory\)/m);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+
+  it('--json - writes the JSON to standard output and the summary to stderr (before: a file named "-")', async () => {
+    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    const r = await runCli(['report', '--reference', reference, '--current', healthy, '--json', '-'], cwd);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as Report).rows).toEqual({ reference: 3000, current: 3000 });
+    expect(r.stderr).toMatch(/Rows: reference 3000/);
+    expect(existsSync(join(cwd, '-'))).toBe(false);
+    expect((await runCli(['report', '--reference', reference, '--current', healthy, '--json', '-', '--html', '-'])).code).toBe(2);
+  });
+});
+
+describe('standard input, pipes and FIFOs are read as streams (before: "the file is empty")', () => {
+  const expected = (): string => execFileSync('node', [BIN, 'report', '--reference', reference, '--current', healthy], { encoding: 'utf8' });
+
+  it('--current - reads standard input', () => {
+    const r = spawnSync('node', [BIN, 'report', '--reference', reference, '--current', '-'], { input: readFileSync(healthy), encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(expected());
+  });
+
+  it('a process substitution <(cat f) and a FIFO', () => {
+    const sub = spawnSync('bash', ['-c', `node "${BIN}" report --reference "${reference}" --current <(cat "${healthy}")`], { encoding: 'utf8' });
+    expect(sub.status).toBe(0);
+    expect(sub.stdout).toBe(expected());
+    const fifo = join(dir, 'current.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const viaFifo = spawnSync('bash', ['-c', `cat "${healthy}" > "${fifo}" & node "${BIN}" report --reference "${reference}" --current "${fifo}"; wait`], { encoding: 'utf8' });
+    expect(viaFifo.status).toBe(0);
+    expect(viaFifo.stdout).toBe(expected());
+  });
+
+  it('both inputs on standard input is refused', async () => {
+    const r = await runCli(['report', '--reference', '-', '--current', '-']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot both read standard input/);
+  });
+});
+
+describe('contradictions are refused, naming the conflict (before: accepted)', () => {
+  it.each([
+    [['--reference', reference, '--reference', healthy, '--current', healthy], /--reference is given 2 times; give it once/],
+    [['--reference', reference, '--current', healthy, '--score-column', 'label', '--label-column', 'label'], /column "label" cannot be --score-column and --label-column at once/],
+    [['--reference', reference, '--current', healthy, '--group-columns', 'sex,sex'], /--group-columns lists "sex" twice/],
+    [['--reference', reference, '--current', healthy, '--task', 'regression', '--threshold', '0.3'], /--threshold applies to binary models only/],
+    [['--reference', reference, '--current', healthy, '--features', 'x:numeric,x:numeric'], /--features lists "x" twice/],
+    [['--reference', reference, '--current', healthy, '--features', 'score:numeric', '--score-column', 'score'], /column "score" cannot be --score-column and a feature at once/],
+  ])('%j', async (args, message) => {
+    const r = await runCli(['report', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/^error \[VIGIL_USAGE\]/);
+  });
+
+  it('a role column that neither file has is named', async () => {
+    const r = await runCli(['report', '--reference', reference, '--current', healthy, '--label-column', 'outcome']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error \[VIGIL_UNKNOWN_COLUMN\]: --label-column "outcome": neither/);
+  });
+});
+
+describe('values and locations', () => {
+  it('inf and Infinity are the same number (before: Infinity accepted, inf refused)', async () => {
+    const a = write('inf-a.csv', 'x,y\n1,inf\n2,3\n3,-inf\n');
+    const b = write('inf-b.csv', 'x,y\n1,Infinity\n2,3\n3,-Infinity\n');
+    const ra = await reportJson(['--reference', a, '--current', b]);
+    expect(ra.code).toBe(0);
+    expect(ra.report.drift.find((d) => d.feature === 'y')?.kind).toBe('numeric');
+  });
+
+  it('a bad label is located by file and line, counting the header and quoted newlines (before: "data row 5")', async () => {
+    const bad = write('bad-label.csv', 'x,note,score,label\n1,"two\nlines",0.5,1\n2,a,0.5,0\n3,b,0.5,0\n4,c,0.5,7\n');
+    const r = await runCli(['report', '--reference', reference, '--current', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error \[VIGIL_BAD_VALUE\]: .*bad-label\.csv:6: column "label": 7 is not a 0\/1 label$/m);
+  });
+});
