@@ -181,7 +181,8 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   if (results.length > 0) say(`${gateLines(results, formatValue).join('\n')}\n`);
   let failed = false;
   for (const o of outputs) {
-    const text = o.flag === '--json' ? `${JSON.stringify(report, null, 2)}\n` : renderReportHtml(report);
+    // The gates' verdicts travel with the JSON, so a pipeline can read why it failed.
+    const text = o.flag === '--json' ? `${JSON.stringify(results.length > 0 ? { ...report, gates: results } : report, null, 2)}\n` : renderReportHtml(report);
     if (o.path === '-') {
       io.stdout(text);
       continue;

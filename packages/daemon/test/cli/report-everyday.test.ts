@@ -87,6 +87,10 @@ describe('--fail-on gates every section (before: --fail-on-drift passed a model 
     // The ranking is intact (scores are a monotone shift), so AUC holds; accuracy at 0.5 collapses.
     expect(r.stdout).toMatch(/^gate performance failed: accuracy [\d.]+ < [\d.]+ \(defaults\)$/m);
     expect(r.stdout).not.toMatch(/performance failed: auc/);
+    const json = await reportJson(['--reference', reference, '--current', broken, '--fail-on', 'calibration']);
+    expect((json.report as Report & { gates: unknown }).gates).toEqual([
+      { gate: 'calibration', status: 'failed', by: 'defaults', failures: [{ metric: 'ece', subject: '', value: json.report.calibration?.ece, comparison: '>', threshold: 0.1 }] },
+    ]);
     // --fail-on-drift alone still judges only the features, which did not move.
     expect((await runCli(['report', '--reference', reference, '--current', broken, '--fail-on-drift'])).code).toBe(0);
   });
