@@ -43,16 +43,36 @@ export async function appendAuditIn(sql: SqlExecutor, entries: readonly AuditEnt
 export interface AuditQuery {
   incidentId?: string;
   model?: string;
+  /** Entries at or after this time (epoch ms)… */
+  from?: number;
+  /** …and before this one. */
+  to?: number;
+  /** Entries of these incidents whatever their time (a review keeps the whole history of its incidents). */
+  alsoIncidents?: readonly string[];
   /** @defaultValue 1000 */
   limit?: number;
 }
 
-/** Oldest first. */
+/**
+ * Oldest first: by the numeric id, which is the order of appending. (The id is returned as text, and sorting by
+ * that text once gave 1, 10, 11, 2, ….) Every filter is in SQL, so a limit cuts the matching entries, never the
+ * log before it was filtered.
+ */
 export async function auditLog(sql: SqlExecutor, query: AuditQuery = {}): Promise<AuditEntry[]> {
   const result = await sql.query<Record<string, unknown>>(
-    `SELECT id::text AS id, at, actor, action, reason, model, incident_id, details FROM vigil_audit_log
-     WHERE ($1::text IS NULL OR incident_id = $1) AND ($2::text IS NULL OR model = $2) ORDER BY id LIMIT $3`,
-    [query.incidentId ?? null, query.model ?? null, query.limit ?? 1000],
+    `SELECT a.id::text AS id, a.at, a.actor, a.action, a.reason, a.model, a.incident_id, a.details FROM vigil_audit_log a
+     WHERE ($1::text IS NULL OR a.incident_id = $1) AND ($2::text IS NULL OR a.model = $2)
+       AND ((($3::timestamptz IS NULL OR a.at >= $3::timestamptz) AND ($4::timestamptz IS NULL OR a.at < $4::timestamptz))
+            OR a.incident_id = ANY($5::text[]))
+     ORDER BY a.id LIMIT $6`,
+    [
+      query.incidentId ?? null,
+      query.model ?? null,
+      query.from === undefined ? null : toIso(query.from, 'from'),
+      query.to === undefined ? null : toIso(query.to, 'to'),
+      [...(query.alsoIncidents ?? [])],
+      query.limit ?? 1000,
+    ],
   );
   return result.rows.map((r) => ({
     id: String(r.id),

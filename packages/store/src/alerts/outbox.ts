@@ -78,7 +78,7 @@ export interface PendingOutboxQuery {
 export async function pendingOutbox(sql: SqlExecutor, query: PendingOutboxQuery): Promise<OutboxRow[]> {
   const result = await sql.query<Record<string, unknown>>(
     `${SELECT} WHERE state = 'pending' AND deliver_at < $1::timestamptz AND (NOT $2::boolean OR enqueued_at IS NULL)
-     ORDER BY deliver_at, id LIMIT $3`,
+     ORDER BY deliver_at, vigil_alert_outbox.id LIMIT $3`,
     [toIso(query.dueBefore, 'dueBefore'), query.notEnqueuedOnly, query.limit ?? 500],
   );
   return result.rows.map(toOutboxRow);
@@ -121,7 +121,7 @@ export async function cancelOutboxIn(sql: SqlExecutor, incidentId: string, kinds
 
 /** Every outbox row of an incident, in order of creation. */
 export async function outboxOfIncident(sql: SqlExecutor, incidentId: string): Promise<OutboxRow[]> {
-  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE incident_id = $1 ORDER BY id`, [incidentId]);
+  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE incident_id = $1 ORDER BY vigil_alert_outbox.id`, [incidentId]);
   return result.rows.map(toOutboxRow);
 }
 

@@ -62,11 +62,11 @@ export async function collectEvidenceIn(sql: SqlExecutor, model: string, version
   }
   const profiles = await sql.query<Record<string, unknown>>(
     `SELECT DISTINCT ON (version) id::text AS id, version, created_at FROM vigil_reference_profiles
-     WHERE model = $1 AND ($2 = '' OR version = $2) ORDER BY version, created_at DESC, id DESC`,
+     WHERE model = $1 AND ($2 = '' OR version = $2) ORDER BY version, created_at DESC, vigil_reference_profiles.id DESC`,
     [model, version],
   );
   const incidents = (await incidentsOfModel(sql, model, from)).filter((i) => version === '' || i.version === version);
-  const audit = (await auditLog(sql, { model, limit: 10_000 })).filter((e) => e.at >= from || (e.incidentId !== null && incidents.some((i) => i.id === e.incidentId)));
+  const audit = await auditLog(sql, { model, from, to, alsoIncidents: incidents.map((i) => i.id), limit: 10_000 });
   return {
     model,
     version,

@@ -32,7 +32,7 @@ export async function listDeadLetters(sql: SqlExecutor, query: DeadLetterQuery =
     `SELECT id::text AS id, topic, partition, "offset"::text AS "offset", received_at, code, reason, raw, raw_bytes, replayed_at
      FROM vigil_dead_letters
      WHERE (NOT $2::boolean OR replayed_at IS NULL) AND ($3::bigint IS NULL OR id < $3::bigint)
-     ORDER BY id DESC LIMIT $1`,
+     ORDER BY vigil_dead_letters.id DESC LIMIT $1`,
     [query.limit ?? 100, query.pendingOnly ?? false, query.beforeId ?? null],
   );
   return result.rows.map((r) => ({
