@@ -38,8 +38,35 @@ export interface CategoricalAccumulator {
   missing: number;
   /** Counts over the profile's categories, in the profile's order. */
   counts: number[];
-  /** Categories the reference never saw, by name. */
+  /**
+   * Categories the reference never saw, by name: at most {@link MAX_UNSEEN_NAMES} names, the most frequent, and
+   * the rest summed under {@link OTHER_UNSEEN}. The metrics count every unseen row in one "new" bin, so the cap
+   * changes no number; it bounds what a feature of unbounded cardinality (ids, free text) costs a bucket.
+   */
   unseen: Record<string, number>;
+}
+
+/** Unseen category names an accumulator keeps (docs/metrics.md, "Bounded state"). */
+export const MAX_UNSEEN_NAMES = 100;
+/** The name the unseen categories beyond the cap are counted under. */
+export const OTHER_UNSEEN = '(other)';
+
+/**
+ * Keeps the {@link MAX_UNSEEN_NAMES} most frequent unseen names (ties by name, so the result does not depend on
+ * the order counts arrived in) and folds the others into {@link OTHER_UNSEEN}; the total never changes.
+ */
+export function capUnseen(unseen: Record<string, number>): Record<string, number> {
+  const names = Object.keys(unseen).filter((k) => k !== OTHER_UNSEEN);
+  if (names.length <= MAX_UNSEEN_NAMES) return unseen;
+  names.sort((a, b) => (unseen[b] as number) - (unseen[a] as number) || (a < b ? -1 : a > b ? 1 : 0));
+  const kept: Record<string, number> = {};
+  let other = unseen[OTHER_UNSEEN] ?? 0;
+  names.forEach((name, i) => {
+    if (i < MAX_UNSEEN_NAMES) kept[name] = unseen[name] as number;
+    else other += unseen[name] as number;
+  });
+  kept[OTHER_UNSEEN] = other;
+  return kept;
 }
 
 export type FeatureAccumulator = NumericAccumulator | CategoricalAccumulator;
@@ -212,6 +239,7 @@ function addCategorical(acc: CategoricalAccumulator, categories: readonly string
     if (at === undefined) acc.unseen[name] = (acc.unseen[name] ?? 0) + n;
     else acc.counts[at] = (acc.counts[at] as number) + n;
   });
+  acc.unseen = capUnseen(acc.unseen);
   acc.rows += column.codes.length;
   acc.missing += missing;
 }
@@ -379,7 +407,7 @@ function mergeFeature(a: FeatureAccumulator, b: FeatureAccumulator): FeatureAccu
   if (a.kind === 'categorical' && b.kind === 'categorical') {
     const unseen = { ...a.unseen };
     for (const [k, n] of Object.entries(b.unseen)) unseen[k] = (unseen[k] ?? 0) + n;
-    return { kind: 'categorical', rows: a.rows + b.rows, missing: a.missing + b.missing, counts: addArrays(a.counts, b.counts), unseen };
+    return { kind: 'categorical', rows: a.rows + b.rows, missing: a.missing + b.missing, counts: addArrays(a.counts, b.counts), unseen: capUnseen(unseen) };
   }
   throw new VigilError('VIGIL_PROFILE_MISMATCH', 'cannot merge a numeric and a categorical accumulator');
 }
