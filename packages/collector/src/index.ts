@@ -1,6 +1,8 @@
 export { readTable, readTableBytes } from './files/read-table';
 export { readTables } from './files/read-tables';
 export { rowLocation } from './files/row-location';
+export { FileEventSource } from './files/file-event-source';
+export type { FileEventSourceOptions } from './files/file-event-source';
 export type { ReadRequest } from './files/read-tables';
 export type { ReadTableOptions, ReadTableResult } from './files/read-table-options';
 export { PredictionBatchBuilder } from './decode/prediction-batch-builder';
