@@ -189,7 +189,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     }
     const problem = await writeOutput(resolve(io.cwd, o.path), text);
     if (problem !== undefined) {
-      io.stderr(`error [VIGIL_OUTPUT_NOT_WRITABLE]: ${o.path}: cannot be written (${problem}); the summary above is complete\n`);
+      io.stderr(`error [VIGIL_OUTPUT_UNWRITABLE]: ${o.path}: cannot be written (${problem}); the summary above is complete\n`);
       failed = true;
     }
   }

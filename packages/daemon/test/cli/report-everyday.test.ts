@@ -145,7 +145,7 @@ describe('outputs never destroy an input, and a failed write comes after the sum
     const r = await runCli(['report', '--reference', reference, '--current', healthy, '--json', '/nonexistent/dir/r.json']);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^Rows: reference 3000, current 3000/);
-    expect(r.stderr).toMatch(/^error \[VIGIL_OUTPUT_NOT_WRITABLE\]: \/nonexistent\/dir\/r\.json: cannot be written \(no such directory\)/m);
+    expect(r.stderr).toMatch(/^error \[VIGIL_OUTPUT_UNWRITABLE\]: \/nonexistent\/dir\/r\.json: cannot be written \(no such directory\)/m);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
   });
 
