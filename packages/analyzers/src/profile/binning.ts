@@ -107,6 +107,10 @@ export function referenceEdges(sorted: Float64Array, k: number): number[] {
   return edges;
 }
 
+/**
+ * A value seen once is no mass, however small the reference: otherwise every value of a reference shorter than k
+ * would be one, and tie-free data would not keep its deciles.
+ */
 function isPointMass(v: number, count: number, n: number, k: number): boolean {
   return count >= 2 && count * k >= n && Number.isFinite(v);
 }
