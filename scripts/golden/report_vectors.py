@@ -15,6 +15,8 @@ import pyarrow.parquet as pq
 from sklearn.metrics import (accuracy_score, brier_score_loss, log_loss, mean_absolute_error, mean_squared_error,
                              precision_score, recall_score, roc_auc_score)
 
+from binning_vectors import reference_edges  # the binning rule of docs/metrics.md, in numpy
+
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "packages", "daemon", "test", "golden")
 Z = 1.959963984540054
 
@@ -82,7 +84,7 @@ def hellinger(r, c):
 
 def numeric(ref, cur):
     rf, cf = ref[~np.isnan(ref)], cur[~np.isnan(cur)]
-    edges = np.unique(np.quantile(rf, np.arange(1, 10) / 10))
+    edges = reference_edges(rf, 10)  # deciles, and a bin of its own for each point mass
     rc = np.bincount(np.searchsorted(edges, rf, side="right"), minlength=len(edges) + 1)
     cc = np.bincount(np.searchsorted(edges, cf, side="right"), minlength=len(edges) + 1)
     ks = ks_2samp(rf, cf, method="auto")

@@ -47,8 +47,8 @@ export function quantileSorted(sorted: Float64Array, q: number): number {
 }
 
 /**
- * Interior edges at the quantiles 1/k, 2/k, ..., (k−1)/k of the sorted reference, with duplicates collapsed
- * (a discrete feature yields fewer bins rather than empty ones).
+ * Interior edges at the quantiles 1/k, 2/k, ..., (k−1)/k of the sorted data, with duplicates collapsed (a tie
+ * yields fewer bins rather than empty ones). The remainder binning of `referenceEdges`.
  */
 export function quantileEdges(sorted: Float64Array, k: number): number[] {
   const edges: number[] = [];
@@ -59,12 +59,90 @@ export function quantileEdges(sorted: Float64Array, k: number): number[] {
   return edges;
 }
 
-/** Human-readable labels for the bins of `edges`: `< e0`, `[e0, e1)`, ..., `>= e_last`. */
+/**
+ * The reference bins of a numeric column (docs/metrics.md "Binning"): interior edges, finite, strictly increasing.
+ *
+ * A point mass — a finite value that occurs at least twice and in at least 1/k of the non-missing reference
+ * (count·k ≥ n) — gets a bin of its own, [v, nextUp(v)), which holds v and nothing else. The other values are
+ * cut at the quantiles of their own sorted sample into k − (number of point masses) bins, so each of those bins
+ * holds at most about 1/k of the reference, as a decile does. Plain deciles would merge a point mass with its
+ * neighbours (their edges collapse onto it), and a shift of the mass — zeros becoming fewer, say — would not move
+ * PSI, JS or Hellinger. Without a point mass this is `quantileEdges(sorted, k)`, the reference deciles, exactly.
+ */
+export function referenceEdges(sorted: Float64Array, k: number): number[] {
+  const n = sorted.length;
+  const masses: number[] = [];
+  let rest = 0;
+  for (let i = 0; i < n; ) {
+    const v = sorted[i] as number;
+    let j = i + 1;
+    while (j < n && sorted[j] === v) j++;
+    if (isPointMass(v, j - i, n, k)) masses.push(v);
+    else rest += j - i;
+    i = j;
+  }
+  if (masses.length === 0) return quantileEdges(sorted, k);
+  const remainder = new Float64Array(rest);
+  let r = 0;
+  for (let i = 0; i < n; ) {
+    const v = sorted[i] as number;
+    let j = i + 1;
+    while (j < n && sorted[j] === v) j++;
+    if (!isPointMass(v, j - i, n, k)) {
+      remainder.set(sorted.subarray(i, j), r);
+      r += j - i;
+    }
+    i = j;
+  }
+  const all = quantileEdges(remainder, k - masses.length);
+  for (const v of masses) {
+    all.push(v);
+    const up = nextUp(v);
+    // The largest finite double has no finite successor: its bin is the open upper one, which holds it (and +∞).
+    if (Number.isFinite(up)) all.push(up);
+  }
+  all.sort((a, b) => a - b);
+  const edges: number[] = [];
+  for (const e of all) if (edges.length === 0 || e > (edges[edges.length - 1] as number)) edges.push(e);
+  return edges;
+}
+
+/**
+ * A value seen once is no mass, however small the reference: otherwise every value of a reference shorter than k
+ * would be one, and tie-free data would not keep its deciles.
+ */
+function isPointMass(v: number, count: number, n: number, k: number): boolean {
+  return count >= 2 && count * k >= n && Number.isFinite(v);
+}
+
+const scratch = new Float64Array(1);
+const scratchBits = new BigInt64Array(scratch.buffer);
+
+/** The smallest double above the finite `v` (Java's Math.nextUp, numpy's nextafter(v, inf)). */
+export function nextUp(v: number): number {
+  if (v === 0) return Number.MIN_VALUE;
+  scratch[0] = v;
+  // Doubles of one sign are ordered as their bit patterns: one step up in magnitude for positives, down for negatives.
+  scratchBits[0] = v > 0 ? (scratchBits[0] as bigint) + 1n : (scratchBits[0] as bigint) - 1n;
+  const up = scratch[0] as number;
+  return up === 0 ? 0 : up; // -MIN_VALUE steps to -0, which is 0
+}
+
+/**
+ * Human-readable labels for the bins of `edges`: `< e0`, `[e0, e1)`, ..., `>= e_last`. A point mass's bin
+ * [v, nextUp(v)) reads `= v`, and the bin after it, which starts just above v, reads `(v, e)` or `> v`.
+ */
 export function binLabels(edges: readonly number[]): string[] {
   const fmt = (x: number): string => (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : String(+x.toPrecision(4)));
   if (edges.length === 0) return ['all'];
-  const labels = [`< ${fmt(edges[0] as number)}`];
-  for (let i = 1; i < edges.length; i++) labels.push(`[${fmt(edges[i - 1] as number)}, ${fmt(edges[i] as number)})`);
-  labels.push(`>= ${fmt(edges[edges.length - 1] as number)}`);
+  const e = (i: number): number => edges[i] as number;
+  const singleton = (i: number): boolean => i >= 1 && i < edges.length && nextUp(e(i - 1)) === e(i);
+  const labels = [`< ${fmt(e(0))}`];
+  for (let i = 1; i < edges.length; i++) {
+    if (singleton(i)) labels.push(`= ${fmt(e(i - 1))}`);
+    else if (singleton(i - 1)) labels.push(`(${fmt(e(i - 2))}, ${fmt(e(i))})`);
+    else labels.push(`[${fmt(e(i - 1))}, ${fmt(e(i))})`);
+  }
+  labels.push(singleton(edges.length - 1) ? `> ${fmt(e(edges.length - 2))}` : `>= ${fmt(e(edges.length - 1))}`);
   return labels;
 }

@@ -1,23 +1,28 @@
 import { VigilError, type CategoricalColumn, type Column, type NumericColumn, type Table } from '@vigil/core';
 import { sortFinite } from '../sort/sort-finite';
 import type { AnalysisSpec } from './analysis-spec';
-import { countSortedIntoBins, quantileEdges } from './binning';
+import { countSortedIntoBins, referenceEdges } from './binning';
 
-/** Reference deciles for PSI, JS and Hellinger (PRODUCT.md §4). */
+/** Reference deciles for PSI, JS and Hellinger (PRODUCT.md §4), with a bin of its own for each point mass. */
 export const COARSE_BINS = 10;
 /**
  * Reference percentiles for the binned KS and Wasserstein of streaming windows: each fine bin holds at most 1% of
- * the reference, which bounds the reference side of the binned-KS error by 0.01.
+ * the reference, which bounds the reference side of the binned-KS error by 0.01, except a point mass's own bin,
+ * which holds one value (its KS and CDF are exact there).
  */
 export const FINE_BINS = 100;
 
 export interface NumericProfile {
   readonly name: string;
   readonly kind: 'numeric';
-  /** Interior decile edges (distinct, ascending); `edges.length + 1` bins with open outer bins. */
+  /**
+   * Interior edges (`referenceEdges`, k = COARSE_BINS: deciles and point masses; finite, strictly ascending);
+   * `edges.length + 1` bins with open outer bins. Profiles stored before point masses had bins of their own hold
+   * plain decile edges: any strictly ascending edges bin alike, so they load and work unchanged.
+   */
   readonly edges: number[];
   readonly counts: number[];
-  /** Interior percentile edges for streaming KS/Wasserstein. */
+  /** Interior edges for streaming KS/Wasserstein (`referenceEdges`, k = FINE_BINS: percentiles and point masses). */
   readonly fineEdges: number[];
   readonly fineCounts: number[];
   readonly rows: number;
@@ -65,8 +70,8 @@ export function fitReferenceProfile(table: Table, spec: AnalysisSpec, numeric?: 
 }
 
 export function fitNumeric(name: string, values: Float64Array, sorted: Float64Array): NumericProfile {
-  const edges = quantileEdges(sorted, COARSE_BINS);
-  const fineEdges = quantileEdges(sorted, FINE_BINS);
+  const edges = referenceEdges(sorted, COARSE_BINS);
+  const fineEdges = referenceEdges(sorted, FINE_BINS);
   const counts = new Array<number>(edges.length + 1).fill(0);
   const fineCounts = new Array<number>(fineEdges.length + 1).fill(0);
   countSortedIntoBins(sorted, edges, counts);

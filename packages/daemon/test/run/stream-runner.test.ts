@@ -4,13 +4,15 @@
  * run-command.test.ts).
  */
 import { createAlerting } from '@vigil/alerts';
-import { fitReferenceProfile, type ReferenceProfile, type WindowAccumulator } from '@vigil/analyzers';
+import { fitReferenceProfile, type NumericProfile, type ReferenceProfile, type WindowAccumulator } from '@vigil/analyzers';
 import type { SourceBatch } from '@vigil/collector';
 import { parseConfig, type VigilConfig } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
 import { BACKENDS, openBackend, type TestBackend } from '../../../store/test/helpers/database';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { StreamRunner } from '../../src/run/stream-runner';
+import { profileFingerprint } from '../../src/run/version-profiles';
+import { quantileEdges } from '../../../analyzers/src/profile/binning';
 import { makeEvents, readerTable, toLabelBatch, toPredictionBatch, type TestEvent } from './stream-fixtures';
 
 const MIN = 60_000;
@@ -215,6 +217,51 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     await runner(expected, profile).handle(toPredictionBatch([...first, ...rest], 0, 0));
     expect(await rowsOf(store)).toEqual(await rowsOf(expected));
     expect((await store.loadPinnedProfile<ReferenceProfile>(model.id, 'unversioned'))?.profile).toEqual(profile);
+  });
+
+  it('a profile stored with plain decile edges (before point masses had bins) still bins windows; point-mass edges round-trip the store exactly', async () => {
+    // income with 94% zeros in the reference and 88.7% in the stream (a deterministic spread of the zeros).
+    const zeroInflated = (events: TestEvent[], zeros: number, version: string): TestEvent[] =>
+      events.map((e, i) => ({ ...e, id: `${e.id}-${version}`, version, features: { ...e.features, income: (i * 0.6180339887498949) % 1 < zeros ? 0 : e.features.income } }));
+    const fitted = profileOf(zeroInflated(reference, 0.94, 'ref'));
+    const incomeOf = (p: ReferenceProfile): NumericProfile => p.features.find((f) => f.name === 'income') as NumericProfile;
+    expect(incomeOf(fitted).edges.slice(0, 2)).toEqual([0, Number.MIN_VALUE]);
+    // The same profile as the old fitting stored it: plain quantile edges, duplicates collapsed, counts over them.
+    const sortedIncome = Float64Array.from(zeroInflated(reference, 0.94, 'ref'), (e) => e.features.income).sort();
+    const plain = (k: number): { edges: number[]; counts: number[] } => {
+      const edges = quantileEdges(sortedIncome, k);
+      return { edges, counts: edges.concat(Infinity).map((hi, i) => sortedIncome.filter((v) => v < hi && (i === 0 || v >= edges[i - 1]!)).length) };
+    };
+    const coarse = plain(10);
+    const fine = plain(100);
+    expect(coarse.edges).toEqual([0]);
+    const old: ReferenceProfile = {
+      ...fitted,
+      features: fitted.features.map((f) => (f.name === 'income' ? { ...f, edges: coarse.edges, counts: coarse.counts, fineEdges: fine.edges, fineCounts: fine.counts } : f)),
+    };
+
+    const store = await backend.newStore();
+    await store.saveReferenceProfile(model.id, 'new', fitted);
+    await store.saveReferenceProfile(model.id, 'old', old);
+    const loadedNew = (await store.loadReferenceProfile<ReferenceProfile>(model.id, 'new'))!.profile;
+    expect(loadedNew).toEqual(fitted); // 5e-324 and every nextUp edge survive jsonb
+    expect(profileFingerprint(loadedNew)).toBe(profileFingerprint(fitted));
+    expect((await store.loadReferenceProfile<ReferenceProfile>(model.id, 'old'))!.profile).toEqual(old);
+
+    const r = new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, now: () => NOW });
+    await r.handle(toPredictionBatch([...zeroInflated(stream, 0.887, 'old'), ...zeroInflated(stream, 0.887, 'new'), ...zeroInflated(closer, 0, 'old'), ...zeroInflated(closer, 0, 'new')], 0, 0));
+    const rows = (await rowsOf(store)) as MetricRow[];
+    const psi = (version: string): number[] =>
+      rows.filter((w) => w.version === version && w.metric === 'psi' && w.feature === 'income' && w.windowStart >= T0 && w.windowEnd <= T0 + 90 * MIN).map((w) => w.value!);
+    // Seven full windows per version; the old bins ([0, ∞) holds every income) see no shift, the new ones do.
+    expect(psi('old')).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(psi('new')).toHaveLength(7);
+    for (const v of psi('new')) expect(v).toBeGreaterThan(0.02);
+
+    // The old profile bins exactly as it does in memory (as a daemon before this change did).
+    const expected = await backend.newStore();
+    await runner(expected, old).handle(toPredictionBatch([...zeroInflated(stream, 0.887, 'old'), ...zeroInflated(closer, 0, 'old')], 0, 0));
+    expect(rows.filter((w) => w.version === 'old')).toEqual(await rowsOf(expected));
   });
 
   it('a model silent for longer than its limit opens a no_traffic incident; its next events resolve it', async () => {
