@@ -5,7 +5,7 @@ import { type Logger, silentLogger, VigilError } from '@vigil/core';
 import { CompressionTypes, type Message, Partitioners } from 'kafkajs';
 import { createKafka, type KafkaConnectionOptions } from './kafka-source';
 
-/* The second and last file that imports kafkajs (see kafka-source.ts). */
+/* One of the files that import kafkajs, all in src/kafka/ (see kafka-source.ts). */
 
 export interface ProduceFileOptions extends KafkaConnectionOptions {
   readonly topic: string;

@@ -49,7 +49,10 @@ export interface KafkaTopicsConfig {
   readonly labels: string;
   /** @defaultValue `'vigil.control'` */
   readonly control: string;
-  /** Bad events are also produced here when set; they always go to the dead-letter store. */
+  /**
+   * Bad events always go to the dead-letter store; when this is set, `vigil run` also publishes each one here as a JSON
+   * record after its batch commits (docs/streaming.md, "The dead-letter topic").
+   */
   readonly deadLetters?: string;
 }
 
