@@ -1,7 +1,7 @@
 import { type ModelDefinition } from '../model-definition';
 
 /**
- * The compiled, validated and deeply frozen form of vigil.yaml (PRODUCT.md §2), as `parseConfig` returns it.
+ * The compiled, validated and deeply frozen form of vigil.yaml (docs/configuration.md), as `parseConfig` returns it.
  * Durations are milliseconds (`...Ms`), defaults are filled in, names are resolved. Secret values (passwords,
  * tokens, connection and webhook URLs) are non-enumerable properties: they are readable, but `JSON.stringify`,
  * spreads and loggers do not see them. `redactedConfig()` gives a serialisable view with secrets masked.
@@ -96,7 +96,7 @@ export interface HttpConfig {
   readonly port: number;
   /** @defaultValue `'127.0.0.1'` */
   readonly host: string;
-  /** Bearer tokens for the write endpoints (PRODUCT.md §6). @defaultValue `[]` */
+  /** Bearer tokens for the write endpoints (docs/alerts.md, "HTTP API and roles"). @defaultValue `[]` */
   readonly tokens: readonly HttpTokenConfig[];
   /** Whether `GET` endpoints other than /healthz, /readyz and /metrics need a token too. @defaultValue `false` */
   readonly readsRequireToken: boolean;
@@ -140,7 +140,7 @@ export interface EscalationPolicyConfig {
 export interface OwnerConfig {
   readonly name: string;
   readonly email?: string;
-  /** Generic JSON webhook (PRODUCT.md §5). Secret (non-enumerable): webhook URLs are capabilities. */
+  /** Generic JSON webhook (docs/alerts.md, "Notifiers"). Secret (non-enumerable): webhook URLs are capabilities. */
   readonly webhook?: string;
 }
 
@@ -164,7 +164,7 @@ export interface WindowConfig {
 export type Comparison = '>' | '>=' | '<' | '<=';
 export type Severity = 'warning' | 'critical';
 
-/** An alert rule (PRODUCT.md §5). */
+/** An alert rule (docs/configuration.md, "Rules"). */
 export interface RuleConfig {
   readonly metric: string;
   /** Per-feature metrics only; absent → the rule applies to every feature. */

@@ -1,4 +1,4 @@
-/** The daemon's own numbers at GET /metrics (PRODUCT.md §6): consumption, lag, dead letters, labels, analyses. */
+/** The daemon's own numbers at GET /metrics (docs/streaming.md, "/metrics"): consumption, lag, dead letters, labels, analyses. */
 import type { SourceBatch } from '@vigil/collector';
 import type { Metric, PrometheusRegistry } from '../http/prometheus-registry';
 

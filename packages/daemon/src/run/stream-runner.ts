@@ -1,5 +1,5 @@
 /**
- * The heart of `vigil run` (DESIGN.md "Data flow"): a source batch of prediction or label messages becomes one
+ * The heart of `vigil run` (docs/streaming.md, "One batch, one transaction"): a source batch of prediction or label messages becomes one
  * store transaction (bucket deltas, prediction-index rows, joined labels, dead letters, touched windows, the
  * watermark and the next offsets), and every window that the watermark has closed and that changed since its
  * last analysis is analysed and its metric rows upserted — together with the alert evaluation, in one
