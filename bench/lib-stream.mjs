@@ -110,7 +110,7 @@ export function partitionOf(key, partitions) {
 
 /**
  * `count` model ids spread evenly over `partitions` partitions under the default partitioner, so that the
- * consumers of a group get equal shares (messages are keyed by model, PRODUCT.md §1).
+ * consumers of a group get equal shares (messages are keyed by model, docs/events.md).
  */
 export function spreadModelIds(prefix, count, partitions) {
   const per = new Array(partitions).fill(0);

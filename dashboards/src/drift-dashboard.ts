@@ -7,7 +7,7 @@ import { vigilDashboard } from './vigil-dashboard';
 
 export const DRIFT_UID = 'vigil-drift';
 
-/** The drift metrics a feature row can carry (PRODUCT.md §4); numeric and categorical features have different ones. */
+/** The drift metrics a feature row can carry (docs/metrics.md, "Drift"); numeric and categorical features have different ones. */
 export const DRIFT_METRICS = [
   ['PSI', 'psi'],
   ['Jensen–Shannon distance', 'js'],

@@ -8,7 +8,7 @@ import { vigilDashboard } from './vigil-dashboard';
 
 export const FAIRNESS_UID = 'vigil-fairness';
 
-/** Per-group rates (PRODUCT.md §4); each row's details hold `{n, labelled, ci: [lower, upper], sufficient}`. */
+/** Per-group rates (docs/metrics.md, "Fairness"); each row's details hold `{n, labelled, ci: [lower, upper], sufficient}`. */
 export const GROUP_RATES = [
   ['Selection rate', 'selectionRate'],
   ['True-positive rate', 'tpr'],

@@ -3,7 +3,7 @@ regression, Wilson intervals and group fairness.
 
 References: scikit-learn (brier_score_loss, roc_auc_score, log_loss, accuracy/precision/recall, confusion_matrix,
 mean_absolute_error, mean_squared_error), fairlearn (MetricFrame and the demographic-parity / equalized-odds /
-equal-opportunity functions), and numpy implementations written here from the definitions in PRODUCT.md §4 for ECE
+equal-opportunity functions), and numpy implementations written here from the definitions in docs/metrics.md for ECE
 (equal-width and equal-mass) and for statsmodels' Wilson interval (statsmodels is not installed).
 
 Run: .venv/bin/python scripts/golden/outcome_vectors.py

@@ -196,7 +196,7 @@ def scenario(name, n_ref, n_cur, seed):
                                tpr=tp / (tp + fn) if tp + fn else None, ciTpr=wilson(tp, tp + fn) if tp + fn else None,
                                fpr=fp / (fp + tn) if fp + tn else None,
                                ppv=tp / (tp + fp) if tp + fp else None, sufficient=n >= 30, sufficientLabelled=int(sl_.sum()) >= 30))
-        # fairlearn on the sufficient groups only, as PRODUCT.md §4 says
+        # fairlearn on the sufficient groups only, as docs/metrics.md ("Fairness") says
         ok = np.isin(g, [x["group"] for x in groups if x["sufficient"]])
         okl = np.isin(g, [x["group"] for x in groups if x["sufficientLabelled"]]) & lab
         sr = MetricFrame(metrics=selection_rate, y_true=np.zeros(ok.sum()), y_pred=yhat[ok], sensitive_features=g[ok]).by_group

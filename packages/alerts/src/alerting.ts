@@ -1,5 +1,5 @@
 /**
- * The alerting service (DESIGN.md step 5): `createAlerting` wires rules, incidents, the outbox relay, the queue
+ * The alerting service (docs/alerts.md): `createAlerting` wires rules, incidents, the outbox relay, the queue
  * (BullMQ on Redis, or in-process) and the notifiers. Postgres is the source of truth: evaluations and lifecycle
  * operations only write rows; `start()` runs the relay and the workers that turn those rows into notifications.
  * Commands that only change state (the CLI) never call `start()` and never need Redis.

@@ -23,3 +23,5 @@ export { readTopicSince } from './kafka/read-since';
 export type { ReadSinceOptions, ReadSinceResult } from './kafka/read-since';
 export { PRODUCE_COMPRESSIONS, ensureTopic, produceFile, produceMessages } from './kafka/produce-file';
 export type { OutgoingMessage, ProduceCompression, ProduceFileOptions, ProduceFileResult } from './kafka/produce-file';
+export { DeadLetterPublisher, deadLetterKey, deadLetterRecord } from './kafka/dead-letter-publisher';
+export type { DeadLetterPublisherOptions, DeadLetterRecord } from './kafka/dead-letter-publisher';

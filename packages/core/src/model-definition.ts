@@ -2,7 +2,7 @@ import type { FeatureKind } from './table';
 
 /**
  * A monitored model as the pipeline needs it: the compiled, validated form of one `models[]` entry of vigil.yaml
- * (PRODUCT.md §2). The collector decodes events against it; the analyzers build their AnalysisSpec from it.
+ * (docs/configuration.md, "models"). The collector decodes events against it; the analyzers build their AnalysisSpec from it.
  */
 export interface ModelDefinition {
   readonly id: string;

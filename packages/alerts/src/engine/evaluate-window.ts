@@ -1,6 +1,6 @@
 /**
  * Rules → incidents for one analysed window, inside the transaction that writes the window's metric rows
- * (DESIGN.md step 5). Idempotent: the window's outcomes are upserted by window key, decisions are recomputed from
+ * (docs/alerts.md, "Incidents"). Idempotent: the window's outcomes are upserted by window key, decisions are recomputed from
  * the stored last-M outcomes, and incidents are found by key, so analysing the same window again revises state
  * instead of counting it twice or opening a second incident.
  *

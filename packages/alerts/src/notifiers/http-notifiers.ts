@@ -1,5 +1,5 @@
 /**
- * The HTTP notifiers: the generic webhook (PRODUCT.md §5 payload as it is), Slack-compatible incoming webhooks,
+ * The HTTP notifiers: the generic webhook (the payload of docs/alerts.md, "Notifiers", as it is), Slack-compatible incoming webhooks,
  * PagerDuty Events v2 (dedup_key = the payload's dedupKey, so PagerDuty merges repeats into one incident and a
  * resolve event closes it), and Prometheus Alertmanager's /api/v2/alerts.
  */

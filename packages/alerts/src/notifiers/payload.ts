@@ -1,5 +1,5 @@
 /**
- * What notifications say. The generic webhook payload is the contract of PRODUCT.md §5; the other notifiers
+ * What notifications say. The generic webhook payload is the contract of docs/alerts.md, "Notifiers"; the other notifiers
  * derive their own formats from it. `dedupKey` names the incident's subject and never changes for it, so a
  * retried or repeated notification is recognised downstream; `notificationId` names one delivery (the same on
  * every retry of it).

@@ -1,5 +1,5 @@
 /**
- * Which metric rows each rule of a model judges (the naming contract of the window analysis, PRODUCT.md §4):
+ * Which metric rows each rule of a model judges (the naming contract of the window analysis, docs/metrics.md, "Metric rows"):
  * feature metrics have a feature and no group (`$score` is the prediction's own drift and counts as a feature);
  * model metrics have neither; fairness differences have no feature and the group attribute (`sex`, `sex*race`)
  * as group key. Per-group rates (`sex=female`) are evidence, not alert subjects.
@@ -54,7 +54,7 @@ export function matchRules(model: Pick<ModelConfig, 'rules'>, rows: readonly Met
     for (const rule of candidates) {
       if (!ruleCovers(rule, row, candidates)) continue;
       const details = (row.details ?? {}) as { sufficient?: unknown; pValueAdjusted?: unknown };
-      // p-value rules judge the Benjamini–Hochberg adjusted p-value when the analysis provides it (PRODUCT.md §4).
+      // p-value rules judge the Benjamini–Hochberg adjusted p-value when the analysis provides it (docs/configuration.md, "Rules").
       const value = P_VALUE_METRICS.has(row.metric) && typeof details.pValueAdjusted === 'number' ? details.pValueAdjusted : row.value;
       // Traffic itself has no minimum: a window with too few rows is exactly what a `rows` rule looks for.
       const samples = row.metric === 'rows' ? Number.POSITIVE_INFINITY : LABEL_BASED_METRICS.has(row.metric) ? row.labelledRows : row.rows;

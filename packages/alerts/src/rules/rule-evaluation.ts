@@ -1,5 +1,5 @@
 /**
- * Rule evaluation, pure (PRODUCT.md §5): a window's value is classified against a rule, and the last M windows
+ * Rule evaluation, pure (docs/alerts.md, "Rules"): a window's value is classified against a rule, and the last M windows
  * decide whether the rule fires. Hysteresis comes from two counts over the same windows:
  *
  * - a rule that is not firing fires when at least N of the last M windows are beyond the threshold (`breach`);

@@ -4,7 +4,7 @@ import type { RawMessage } from './raw-message';
 
 /**
  * A message that could not be decoded, with what the dead-letter store needs to list it and replay it after a fix
- * (PRODUCT.md §1, "Bad input").
+ * (docs/events.md, "Bad input").
  */
 export interface DeadLetter {
   readonly topic: string;

@@ -5,7 +5,7 @@ import { missingField, outOfRange, own, parseEvent, readId, readModel, readTimes
 import { MAX_EPOCH_MS } from './parse-timestamp';
 import type { RawMessage } from './raw-message';
 
-/** A decoded label event (PRODUCT.md §1): the ground truth for the prediction (`model`, `id`). */
+/** A decoded label event (docs/events.md, "Label event"): the ground truth for the prediction (`model`, `id`). */
 export interface LabelEvent {
   readonly model: string;
   readonly id: string;

@@ -6,7 +6,7 @@ import { MAX_EPOCH_MS, parseIsoTimestamp } from './parse-timestamp';
 import type { RawMessage } from './raw-message';
 
 /**
- * The reading of the fields that prediction and label events share (PRODUCT.md §1). Every failure names the
+ * The reading of the fields that prediction and label events share (docs/events.md). Every failure names the
  * field's path, and the value found when it is short enough to quote.
  */
 export type JsonObject = Record<string, unknown>;

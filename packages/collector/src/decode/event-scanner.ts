@@ -2,7 +2,7 @@ import { FAIL, Kind, ValueSlot, afterMember, bytesEqual, firstMember, readKey, r
 
 /**
  * The decoder's fast path over a prediction event's bytes: reads the top-level object once, keeping where each field
- * of PRODUCT.md §1 is (and the value of the scalar ones), without building an object per message. `scan` answers
+ * of docs/events.md is (and the value of the scalar ones), without building an object per message. `scan` answers
  * false for anything it does not read itself — invalid JSON, a key or string with an escape, a field given twice,
  * and whatever `PredictionColumns.stageScanned` then refuses — and the builder decodes that message with
  * `JSON.parse` instead, which gives the same rows and the same dead letters as before the fast path existed.

@@ -31,7 +31,7 @@ export interface BuiltPredictions {
 }
 
 /**
- * Decodes prediction events (PRODUCT.md §1) into one columnar batch per model. Every message added ends up either
+ * Decodes prediction events (docs/events.md) into one columnar batch per model. Every message added ends up either
  * as exactly one row of its model's batch or as exactly one dead letter: a bad message never throws out of `add`
  * and never changes the rows of another. `build` hands over what was added since the last `build` and starts
  * afresh, so one builder serves a consumer's successive Kafka batches.

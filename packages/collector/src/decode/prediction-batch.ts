@@ -1,7 +1,7 @@
 import type { CategoricalColumn, Table } from '@vigil/core';
 
 /**
- * The decoded prediction events of one model from one `add`…`build` cycle, as columns (DESIGN.md, "Collect").
+ * The decoded prediction events of one model from one `add`…`build` cycle, as columns (docs/streaming.md, "One batch, one transaction").
  *
  * `table` holds one column per model feature, under the feature's name, typed by the model (numeric: Float64Array
  * with NaN for missing; categorical: dictionary codes with -1 for missing), followed by the reserved columns named
@@ -55,7 +55,7 @@ export function groupColumnName(attribute: string): string {
 export const DEFAULT_VERSION = 'unversioned';
 
 /**
- * The group of an event whose group attribute is absent or null: its own category, never dropped (PRODUCT.md §1);
+ * The group of an event whose group attribute is absent or null: its own category, never dropped (docs/events.md, "Prediction event");
  * the same text as the analyzers' MISSING_GROUP.
  */
 export const MISSING_GROUP = '(missing)';

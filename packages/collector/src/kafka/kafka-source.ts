@@ -5,7 +5,7 @@ import { registerCompressionCodecs } from './codecs';
 import type { BatchHandler, OffsetsFor, PredictionSource, SourceBatch, SourceState } from './prediction-source';
 
 /*
- * One of the files that import kafkajs (with produce-file.ts and codecs.ts, its compression codecs): kafkajs has been
+ * One of the files that import kafkajs (with produce-file.ts, read-since.ts, dead-letter-publisher.ts and codecs.ts, its compression codecs): kafkajs has been
  * looking for maintainers since 2023, so the rest of Vigil sees `PredictionSource` and plain options only.
  */
 

@@ -5,13 +5,13 @@ import { type Logger, silentLogger, VigilError } from '@vigil/core';
 import { CompressionTypes, type Message, Partitioners } from 'kafkajs';
 import { createKafka, type KafkaConnectionOptions } from './kafka-source';
 
-/* The second and last file that imports kafkajs (see kafka-source.ts). */
+/* One of the files that import kafkajs, all in src/kafka/ (see kafka-source.ts). */
 
 export interface ProduceFileOptions extends KafkaConnectionOptions {
   readonly topic: string;
   /** Events per second; absent: as fast as the broker takes them. */
   readonly rate?: number;
-  /** The event field whose value becomes the message key (PRODUCT.md §1: the model id). @defaultValue `model` */
+  /** The event field whose value becomes the message key (docs/events.md: the model id). @defaultValue `model` */
   readonly keyField?: string;
   /** Messages per produce request (fewer when a rate is set). @defaultValue 500 */
   readonly batchSize?: number;

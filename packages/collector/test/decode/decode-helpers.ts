@@ -1,7 +1,7 @@
 import type { ModelDefinition } from '@vigil/core';
 import type { RawMessage } from '@vigil/collector';
 
-/** The binary model of PRODUCT.md §1's example event. */
+/** The binary model of docs/events.md's example prediction event. */
 export const CREDIT: ModelDefinition = {
   id: 'credit-risk',
   task: 'binary',
@@ -23,7 +23,7 @@ export const MODELS: ReadonlyMap<string, ModelDefinition> = new Map([
   [HOUSE.id, HOUSE],
 ]);
 
-/** PRODUCT.md §1's example prediction event. */
+/** docs/events.md's example prediction event. */
 export function exampleEvent(): Record<string, unknown> {
   return {
     model: 'credit-risk',

@@ -12,7 +12,7 @@ function refused(value: unknown, overrides: Partial<RawMessage> = {}): [string, 
 }
 
 describe('decodeLabel', () => {
-  it('decodes the example label event of PRODUCT.md', () => {
+  it('decodes the example label event of docs/events.md', () => {
     expect(decode({ model: 'credit-risk', id: 'req-000123', label: 1, ts: '2026-12-01T08:00:00Z' })).toEqual({
       ok: true,
       label: { model: 'credit-risk', id: 'req-000123', label: 1, ts: Date.UTC(2026, 11, 1, 8) },

@@ -48,7 +48,7 @@ function withFeatures(features: Record<string, unknown>): Record<string, unknown
 }
 
 describe('PredictionBatchBuilder: golden events', () => {
-  it('decodes the example event of PRODUCT.md into typed columns', () => {
+  it('decodes the example event of docs/events.md into typed columns', () => {
     const batch = decodeOne(exampleEvent());
     expect(batch.model).toBe('credit-risk');
     expect(batch.rowCount).toBe(1);

@@ -42,7 +42,7 @@ export interface Connections {
 
 /**
  * A value from the environment when its variable is set and not empty, else from the file. The environment wins
- * (PRODUCT.md §2): one file is deployed to every environment, and each deployment says where its services are.
+ * (docs/configuration.md, "Overrides"): one file is deployed to every environment, and each deployment says where its services are.
  */
 function pick(env: Env, name: string, fileValue: unknown, filePath: string): { value: unknown; path: string; fromEnv: boolean } {
   const fromEnv = env[name];

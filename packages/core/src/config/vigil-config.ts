@@ -1,7 +1,7 @@
 import { type ModelDefinition } from '../model-definition';
 
 /**
- * The compiled, validated and deeply frozen form of vigil.yaml (PRODUCT.md §2), as `parseConfig` returns it.
+ * The compiled, validated and deeply frozen form of vigil.yaml (docs/configuration.md), as `parseConfig` returns it.
  * Durations are milliseconds (`...Ms`), defaults are filled in, names are resolved. Secret values (passwords,
  * tokens, connection and webhook URLs) are non-enumerable properties: they are readable, but `JSON.stringify`,
  * spreads and loggers do not see them. `redactedConfig()` gives a serialisable view with secrets masked.
@@ -49,7 +49,10 @@ export interface KafkaTopicsConfig {
   readonly labels: string;
   /** @defaultValue `'vigil.control'` */
   readonly control: string;
-  /** Bad events are also produced here when set; they always go to the dead-letter store. */
+  /**
+   * Bad events always go to the dead-letter store; when this is set, `vigil run` also publishes each one here as a JSON
+   * record after its batch commits (docs/streaming.md, "The dead-letter topic").
+   */
   readonly deadLetters?: string;
 }
 
@@ -93,7 +96,7 @@ export interface HttpConfig {
   readonly port: number;
   /** @defaultValue `'127.0.0.1'` */
   readonly host: string;
-  /** Bearer tokens for the write endpoints (PRODUCT.md §6). @defaultValue `[]` */
+  /** Bearer tokens for the write endpoints (docs/alerts.md, "HTTP API and roles"). @defaultValue `[]` */
   readonly tokens: readonly HttpTokenConfig[];
   /** Whether `GET` endpoints other than /healthz, /readyz and /metrics need a token too. @defaultValue `false` */
   readonly readsRequireToken: boolean;
@@ -137,7 +140,7 @@ export interface EscalationPolicyConfig {
 export interface OwnerConfig {
   readonly name: string;
   readonly email?: string;
-  /** Generic JSON webhook (PRODUCT.md §5). Secret (non-enumerable): webhook URLs are capabilities. */
+  /** Generic JSON webhook (docs/alerts.md, "Notifiers"). Secret (non-enumerable): webhook URLs are capabilities. */
   readonly webhook?: string;
 }
 
@@ -161,7 +164,7 @@ export interface WindowConfig {
 export type Comparison = '>' | '>=' | '<' | '<=';
 export type Severity = 'warning' | 'critical';
 
-/** An alert rule (PRODUCT.md §5). */
+/** An alert rule (docs/configuration.md, "Rules"). */
 export interface RuleConfig {
   readonly metric: string;
   /** Per-feature metrics only; absent → the rule applies to every feature. */

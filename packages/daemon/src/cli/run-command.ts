@@ -12,6 +12,7 @@ import { fitModelReference } from '../pipeline/fit-reference';
 import { RangeReferences } from '../pipeline/range-reference';
 import { runnerMetrics } from '../run/runner-metrics';
 import { StreamRunner } from '../run/stream-runner';
+import { deadLetterTopic } from '../run/dead-letter-topic';
 import { EXIT, type CommandIo } from './command-io';
 import { kafkaConnection } from './kafka-connection';
 import { databaseTarget, describeTarget, openStore } from './database';
@@ -88,6 +89,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
       await produceMessages([{ topic: kafka.topics.control, value: Buffer.from(JSON.stringify(event)) }], connection);
     },
   });
+  const metrics = runnerMetrics(registry);
+  const deadLetters = deadLetterTopic(kafka.topics.deadLetters, connection, metrics, logger);
   const runner = new StreamRunner({
     config,
     store,
@@ -96,7 +99,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     defaultProfiles,
     missingProfileReason: (model) => ranges.missingReason(model),
     alerts: alerting,
-    metrics: runnerMetrics(registry),
+    metrics,
+    ...(deadLetters ? { deadLetterTopic: deadLetters } : {}),
     logger,
   });
 
@@ -165,6 +169,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   await consuming.catch(() => undefined);
   await maintaining;
   await ranges.idle();
+  await deadLetters?.close();
   await new Promise<void>((done) => server.close(() => done()));
   await alerting.close();
   await store.close();

@@ -31,7 +31,7 @@ const FEATURES = [
 ] as const;
 
 export async function runAdultDemo(io: CommandIo, dataFile: string | undefined, out: string): Promise<void> {
-  const dataPath = resolve(io.cwd, dataFile ?? io.env.VIGIL_ADULT_DATA ?? findAdult(io.cwd));
+  const dataPath = resolve(io.cwd, dataFile ?? io.env.VIGIL_ADULT_DATA ?? findAdult());
   const outDir = resolve(io.cwd, out);
   const started = Date.now();
 
@@ -101,11 +101,12 @@ export async function runAdultDemo(io: CommandIo, dataFile: string | undefined, 
   );
 }
 
-function findAdult(cwd: string): string {
-  const candidates = [join(cwd, '../shared/datasets/adult/adult.data'), join(__dirname, '../../../../../shared/datasets/adult/adult.data')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new VigilError('VIGIL_FILE_NOT_FOUND', `UCI Adult data not found (looked in ${candidates.join(', ')}); pass --data or set VIGIL_ADULT_DATA`);
-  return found;
+/** The copy committed with the demo (packages/daemon/data/adult, with its source and licence); the same path from src/ and dist/. */
+const ADULT_DATA = join(__dirname, '..', '..', 'data', 'adult', 'adult.data');
+
+function findAdult(): string {
+  if (!existsSync(ADULT_DATA)) throw new VigilError('VIGIL_FILE_NOT_FOUND', `UCI Adult data not found at ${ADULT_DATA}; pass --data or set VIGIL_ADULT_DATA`);
+  return ADULT_DATA;
 }
 
 /** Salary `>50K` → 1, `<=50K` → 0 (the file writes some labels with a trailing dot). */

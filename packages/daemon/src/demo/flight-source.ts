@@ -1,6 +1,6 @@
 /**
- * The demo's file source instead of Kafka (DESIGN.md "Embedded mode"): the scored flights become prediction
- * events (PRODUCT.md §1, JSON values) on one partition of `vigil.predictions`, handed over in batches the way
+ * The demo's file source instead of Kafka (docs/demo.md): the scored flights become prediction
+ * events (docs/events.md, JSON values) on one partition of `vigil.predictions`, handed over in batches the way
  * `KafkaSource` hands them to `StreamRunner.handle`. Offsets are the events' positions in the stream, and the
  * source starts at the offset the store has committed for its consumer group, so a batch is never applied twice.
  */

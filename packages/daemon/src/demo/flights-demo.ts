@@ -16,11 +16,11 @@
 import { rm, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  accumulate, analyzeReport, analyzeWindow, emptyAccumulator, fitReferenceProfile, initCompute, type AnalysisSpec,
+  accumulate, analyzeReport, analyzeWindow, emptyAccumulator, fitReferenceProfile, initCompute, type AnalysisSpec, type ReferenceProfile,
 } from '@vigil/analyzers';
 import { createAlerting, type Alerting } from '@vigil/alerts';
 import { ensureTopic, KafkaSource, produceMessages } from '@vigil/collector';
-import { createLogger, parseConfig, type Logger, type VigilConfig } from '@vigil/core';
+import { createLogger, parseConfig, VigilError, type Logger, type VigilConfig } from '@vigil/core';
 import { createStore, redactUrl, type SqlExecutor, type Store } from '@vigil/store';
 import { batchSpec } from '../pipeline/batch-buckets';
 import { renderReportHtml } from '../report/render-html';
@@ -29,10 +29,10 @@ import type { CommandIo } from '../cli/command-io';
 import { writeDashboards } from '../cli/dashboards-command';
 import { formatAlert, startAlertReceiver, type AlertReceiver } from './alert-receiver';
 import { FlightSource } from './flight-source';
-import { FLIGHT_FEATURES, flightsTable, loadFlights } from './flights-data';
+import { FLIGHT_FEATURES, flightsTable, loadFlights, type Flights } from './flights-data';
 import { labelsOf, rateMatchingThreshold, scoreFlights, trainFlightsModel } from './flights-model';
 import { StreamProgress } from './stream-progress';
-import { formatStreamSummary, summarizeStream, type StreamSummary } from './stream-summary';
+import { calendarMonths, formatStreamSummary, MIN_MONTH_ROWS, summarizeStream, type MonthAnalysis, type StreamSummary } from './stream-summary';
 
 export const DEMO_MODEL = 'flights-delay';
 export const DEMO_VERSION = '2001-01';
@@ -243,6 +243,10 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
         `analysed ${windows} windows, ${openedIn.size} incidents opened, ${delivered} notifications delivered${failed > 0 ? `, ${failed} failed` : ''}${settled ? '' : ' (some still pending after 60 s)'}`,
     );
 
+    // The streamed flights of each calendar month through the accumulator and analysis of January's baseline: the
+    // stored buckets are weekly and cannot be split at a month's boundary (stream-summary.ts).
+    const months = analyzeMonths(flights, streamRows.subarray(0, events), streamScores, profile, baselineSpec);
+
     // The summary, read back from what the pipeline stored.
     const from = flights.ts[streamRows[0] as number] ?? 0;
     const to = (flights.ts[streamRows[streamRows.length - 1] as number] ?? 0) + 1;
@@ -256,23 +260,19 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       from,
       to,
       january: januaryAnalysis,
+      months: months.map((m) => m.analysis),
       incidents: await alerting.listIncidents({ model: DEMO_MODEL, limit: 1000 }),
       openedIn,
       groupAttribute: 'origin',
     });
 
-    // The HTML report: the last month streamed against January, by `vigil report`'s analysis.
-    const last = new Date(summary.lastWindow ?? from);
-    const monthStart = Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), 1);
-    const monthEnd = Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 1, 1);
-    const inMonth = (n: number): boolean => (flights.ts[streamRows[n] as number] as number) >= monthStart && (flights.ts[streamRows[n] as number] as number) < monthEnd;
-    const picked = Int32Array.from({ length: streamRows.length }, (_, n) => n).filter(inMonth);
-    const monthRows = Int32Array.from(picked, (n) => streamRows[n] as number);
-    const monthScores = Float64Array.from(picked, (n) => streamScores[n] as number);
-    const monthName = new Date(monthStart).toLocaleString('en-US', { month: 'long', timeZone: 'UTC' });
+    // The HTML report: the last month streamed (of enough flights to analyse) against January, by `vigil report`'s analysis.
+    const lastMonth = months.filter((m) => m.rows.length >= MIN_MONTH_ROWS).at(-1) ?? months.at(-1);
+    if (lastMonth === undefined) throw new VigilError('VIGIL_BAD_VALUE', 'vigil demo: no flight was streamed');
+    const monthName = new Date(lastMonth.start).toLocaleString('en-US', { month: 'long', timeZone: 'UTC' });
     const report = await analyzeReport({
       reference: referenceTable,
-      current: flightsTable(flights, monthRows, `${monthName} 2001 (streamed flights)`, monthScores),
+      current: flightsTable(flights, lastMonth.rows, `${monthName} ${new Date(lastMonth.start).getUTCFullYear()} (streamed flights)`, lastMonth.scores),
       spec: { task: 'binary', features: FLIGHT_FEATURES, score: 'score', label: 'label', groups: ['origin'], threshold, minGroupSize: modelConfig.minGroupSize, fdr: modelConfig.fdr },
     });
     const files = {
@@ -342,6 +342,19 @@ function demoConfig(o: { threshold: number; webhook: string; windowSize: string;
   };
   // JSON is YAML; no environment: the demo's settings are its options, not VIGIL_* variables.
   return parseConfig(JSON.stringify(raw), 'vigil demo', {});
+}
+
+/**
+ * The flights `rows` (scored `scores`, position by position) grouped by the calendar month of their departure, each
+ * month accumulated and analysed as one window, as January's baseline is.
+ */
+export function analyzeMonths(flights: Flights, rows: Int32Array, scores: Float64Array, profile: ReferenceProfile, spec: AnalysisSpec): Array<{ start: number; rows: Int32Array; scores: Float64Array; analysis: MonthAnalysis }> {
+  return calendarMonths(Float64Array.from(rows, (r) => flights.ts[r] as number)).map((month) => {
+    const monthRows = Int32Array.from(month.positions, (p) => rows[p] as number);
+    const monthScores = Float64Array.from(month.positions, (p) => scores[p] as number);
+    const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, flightsTable(flights, monthRows, month.period, monthScores));
+    return { start: month.start, rows: monthRows, scores: monthScores, analysis: { period: month.period, analysis: analyzeWindow(profile, acc, spec), rows: acc.rows, labelled: acc.outcome.labelled } };
+  });
 }
 
 /** Row indices from, from + n, from + 2n, … below `to`. */

@@ -1,8 +1,11 @@
 /**
- * What the demo's stream found, read back from the store the pipeline wrote: the analysed windows and their
- * metric rows (drift: the first window each feature drifted), the stored bucket accumulators summed per month
- * (calibration month by month, exactly as a window over that month would see it), summed over the whole stream
- * (rates per origin airport), and the incidents the rules opened.
+ * What the demo's stream found. Read back from the store the pipeline wrote: the analysed windows and their
+ * metric rows (drift: the first window each feature drifted), the stored bucket accumulators summed over the whole
+ * stream (rates per origin airport), and the incidents the rules opened. Calibration month by month comes from the
+ * streamed events grouped by the calendar month of their event time (`calendarMonths`), through the same
+ * accumulator and window analysis: the stored buckets are one window slide long (a week by default) and a week
+ * that straddles two months cannot be split from its accumulator, so summing the buckets that start in a month
+ * would count other months' days (the week of April 26 in April, the week of May 31 in May).
  */
 import { analyzeWindow, emptyAccumulator, mergeAccumulators, type AnalysisSpec, type ReferenceProfile, type WindowAccumulator, type WindowAnalysis } from '@vigil/analyzers';
 import type { Incident, Store } from '@vigil/store';
@@ -42,6 +45,26 @@ export interface GroupSummary {
   januarySelectionRate: number | null;
 }
 
+/** A calendar month of the stream (UTC): the positions, in the times given, of the events in [start, end). */
+export interface CalendarMonth {
+  /** `YYYY-MM`. */
+  period: string;
+  start: number;
+  end: number;
+  positions: Int32Array;
+}
+
+/** A calendar month of the stream analysed as one window. */
+export interface MonthAnalysis {
+  period: string;
+  analysis: WindowAnalysis;
+  rows: number;
+  labelled: number;
+}
+
+/** Months with fewer events than this are listed apart, not analysed as a month (too few rows for a rate). */
+export const MIN_MONTH_ROWS = 30;
+
 export interface StreamSummary {
   windows: number;
   firstWindow: string | null;
@@ -50,6 +73,8 @@ export interface StreamSummary {
   groupMetricRows: number;
   drift: FeatureDriftSummary[];
   calibration: PeriodCalibration[];
+  /** Calendar months with events but fewer than MIN_MONTH_ROWS of them (the flights departing at midnight on July 1). */
+  calibrationSkipped: Array<{ period: string; rows: number }>;
   fairness: { attribute: string; statisticalParityDifference: number | null; equalizedOddsDifference: number | null; groups: GroupSummary[] } | null;
   incidents: Array<Pick<Incident, 'id' | 'metric' | 'feature' | 'group' | 'severity' | 'status' | 'value' | 'threshold'> & { window: string | null }>;
 }
@@ -65,6 +90,8 @@ export interface SummaryInput {
   to: number;
   /** The January baseline of the same pipeline math (calibration and group rates). */
   january: WindowAnalysis & { rows: number; labelled: number };
+  /** The streamed events of each calendar month (event time), analysed as one window each, in month order. */
+  months: readonly MonthAnalysis[];
   incidents: Incident[];
   /** Incident id → start of the window that opened it. */
   openedIn: ReadonlyMap<string, number>;
@@ -75,6 +102,26 @@ export interface SummaryInput {
 export const SCORE_PSI = 0.2;
 
 const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** Event times grouped by their UTC calendar month, months in order; positions keep the order of `times`. */
+export function calendarMonths(times: ArrayLike<number>): CalendarMonth[] {
+  const byStart = new Map<number, number[]>();
+  for (let i = 0; i < times.length; i++) {
+    const t = times[i] as number;
+    if (!Number.isFinite(t)) continue;
+    const d = new Date(t);
+    const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    let positions = byStart.get(start);
+    if (!positions) byStart.set(start, (positions = []));
+    positions.push(i);
+  }
+  return [...byStart]
+    .sort(([a], [b]) => a - b)
+    .map(([start, positions]) => {
+      const d = new Date(start);
+      return { period: iso(start).slice(0, 7), start, end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1), positions: Int32Array.from(positions) };
+    });
+}
 
 export async function summarizeStream(input: SummaryInput): Promise<StreamSummary> {
   const { store, model, version, from, to } = input;
@@ -101,21 +148,13 @@ export async function summarizeStream(input: SummaryInput): Promise<StreamSummar
   }
 
   const calibration: PeriodCalibration[] = [periodCalibration('2001-01 (reference)', input.january, input.january.rows, input.january.labelled)];
-  const months: Array<[number, number]> = [];
-  const year = new Date(from).getUTCFullYear();
-  for (let m = new Date(from).getUTCMonth(); ; m++) {
-    const start = Date.UTC(year, m, 1);
-    if (start >= to) break;
-    // Buckets starting in the month (a bucket is one window slide long: with weekly buckets, the weeks starting in it).
-    months.push([start, Date.UTC(year, m + 1, 1)]);
+  const calibrationSkipped: StreamSummary['calibrationSkipped'] = [];
+  for (const month of input.months) {
+    if (month.rows < MIN_MONTH_ROWS) calibrationSkipped.push({ period: month.period, rows: month.rows });
+    else calibration.push(periodCalibration(month.period, month.analysis, month.rows, month.labelled));
   }
-  let total = emptyAccumulator(input.profile, input.spec);
-  for (const [start, end] of months) {
-    const acc = await sumBuckets(store, model, version, start, end, input.profile, input.spec);
-    if (acc.rows === 0) continue;
-    total = mergeAccumulators(total, acc);
-    calibration.push(periodCalibration(iso(start).slice(0, 7), analyzeWindow(input.profile, acc, input.spec), acc.rows, acc.outcome.labelled));
-  }
+  // Every stored bucket of the stream (the first starts at most one slide before the first event).
+  const total = await sumBuckets(store, model, version, from - 31 * 86_400_000, to, input.profile, input.spec);
 
   const whole = total.rows > 0 ? analyzeWindow(input.profile, total, input.spec) : undefined;
   const fair = whole?.fairness.find((f) => f.attribute === input.groupAttribute);
@@ -153,6 +192,7 @@ export async function summarizeStream(input: SummaryInput): Promise<StreamSummar
     groupMetricRows: rows.filter((r) => r.group.startsWith(`${input.groupAttribute}=`)).length,
     drift,
     calibration,
+    calibrationSkipped,
     fairness,
     incidents: input.incidents
       .map((i) => ({ i, opened: input.openedIn.get(i.id) ?? i.windowStart }))
@@ -168,7 +208,8 @@ export async function sumBuckets(store: Store, model: string, version: string, f
   return acc;
 }
 
-function periodCalibration(period: string, analysis: WindowAnalysis, rows: number, labelled: number): PeriodCalibration {
+/** A period's row of the calibration table: the delay rate and mean score are the calibration bins' weighted means. */
+export function periodCalibration(period: string, analysis: WindowAnalysis, rows: number, labelled: number): PeriodCalibration {
   const bins = analysis.calibration?.bins ?? [];
   const count = bins.reduce((s, b) => s + b.count, 0);
   const weighted = (pick: (b: (typeof bins)[number]) => number): number | null => (count > 0 ? bins.reduce((s, b) => s + (b.count > 0 ? pick(b) * b.count : 0), 0) / count : null);
@@ -202,11 +243,12 @@ export function formatStreamSummary(s: StreamSummary): string {
     out.push(`  ${d.feature.padEnd(12)} drifted in ${String(d.drifted).padStart(3)} of ${String(d.windows).padStart(3)} windows; ${when}; max PSI ${f3(d.maxPsi).trim()}`);
   }
   out.push('');
-  out.push('Calibration month by month (the stored buckets starting in the month summed and analysed as one window):');
+  out.push('Calibration month by month (the flights departing in each calendar month, analysed as one window):');
   out.push(`  ${'month'.padEnd(20)} ${'flights'.padStart(8)} ${'delayed'.padStart(7)} ${'mean score'.padStart(10)} ${'ECE'.padStart(6)} ${'Brier'.padStart(6)} ${'AUC'.padStart(6)}`);
   for (const c of s.calibration) {
     out.push(`  ${c.period.padEnd(20)} ${c.rows.toLocaleString('en-US').padStart(8)} ${pct(c.delayRate).padStart(7)} ${pct(c.meanScore).padStart(10)} ${f3(c.ece)} ${f3(c.brier)} ${f3(c.auc)}`);
   }
+  for (const m of s.calibrationSkipped) out.push(`  ${m.period.padEnd(20)} ${m.rows.toLocaleString('en-US').padStart(8)} flights, too few to analyse as a month (fewer than ${MIN_MONTH_ROWS})`);
   if (s.fairness) {
     const fair = s.fairness;
     out.push('');

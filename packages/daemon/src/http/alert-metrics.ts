@@ -1,5 +1,5 @@
 /**
- * The "alerts sent" numbers of GET /metrics (PRODUCT.md §6): wire the returned function as `createAlerting`'s
+ * The "alerts sent" numbers of GET /metrics (docs/streaming.md, "/metrics"): wire the returned function as `createAlerting`'s
  * `onDelivery`. Targets are label values (notifier names from the config, `owner:webhook`, `owner:email`), a small
  * closed set, never URLs.
  */

@@ -1,5 +1,5 @@
 /**
- * The alert endpoints of PRODUCT.md §6: incidents, silences, reviews, pause and resume. Who may call what
+ * The alert endpoints (docs/alerts.md, "HTTP API and roles"): incidents, silences, reviews, pause and resume. Who may call what
  * (docs/alerts.md): owners acknowledge, resolve and silence; responders also open reviews and pause or resume
  * models; admins may do everything. Every change is recorded with the token's name as the actor and the body's
  * `reason`.

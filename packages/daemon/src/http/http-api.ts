@@ -1,5 +1,5 @@
 /**
- * The daemon's HTTP API (PRODUCT.md §6): health, readiness, Prometheus metrics, models and their windows, and the
+ * The daemon's HTTP API (docs/streaming.md, "HTTP API"): health, readiness, Prometheus metrics, models and their windows, and the
  * alert endpoints (alert-routes.ts): incidents, silences, reviews, pause and resume. Built on node:http;
  * `createHttpApi` returns a request listener, so building the app is separate from listening (fastify's
  * app/server split). Bad requests get a 4xx with a reason; store failures a 503 without internals (they are

@@ -1,10 +1,14 @@
-/** The daemon's own numbers at GET /metrics (PRODUCT.md §6): consumption, lag, dead letters, labels, analyses. */
+/** The daemon's own numbers at GET /metrics (docs/streaming.md, "/metrics"): consumption, lag, dead letters, labels, analyses. */
 import type { SourceBatch } from '@vigil/collector';
 import type { Metric, PrometheusRegistry } from '../http/prometheus-registry';
 
 export interface RunnerMetrics {
   eventsConsumed: Metric;
   deadLettered: Metric;
+  /** Dead letters acknowledged by the broker on `kafka.topics.deadLetters`. */
+  deadLettersPublished: Metric;
+  /** Dead letters of a failed send to that topic (`outcome`: `retrying`, or `dropped` from the topic — never from the store). */
+  deadLettersPublishFailed: Metric;
   predictionsDuplicate: Metric;
   labelsJoined: Metric;
   labelsOrphaned: Metric;
@@ -25,6 +29,8 @@ export function runnerMetrics(registry: PrometheusRegistry): RunnerMetrics {
   return {
     eventsConsumed: registry.counter('vigil_events_consumed_total', 'Prediction events decoded and committed'),
     deadLettered: registry.counter('vigil_dead_letters_total', 'Messages sent to the dead-letter store'),
+    deadLettersPublished: registry.counter('vigil_dead_letters_published_total', 'Dead letters published to the dead-letter topic (kafka.topics.deadLetters)'),
+    deadLettersPublishFailed: registry.counter('vigil_dead_letters_publish_failed_total', 'Dead letters of failed sends to the dead-letter topic (outcome: retrying or dropped; the store keeps them)'),
     predictionsDuplicate: registry.counter('vigil_events_duplicate_total', 'Prediction events whose id the model had already seen (a producer retry): not counted again'),
     labelsJoined: registry.counter('vigil_labels_joined_total', 'Label events joined to their prediction'),
     labelsOrphaned: registry.counter('vigil_labels_waiting_total', 'Label events stored to wait for their prediction'),

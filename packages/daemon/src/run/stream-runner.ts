@@ -1,5 +1,5 @@
 /**
- * The heart of `vigil run` (DESIGN.md "Data flow"): a source batch of prediction or label messages becomes one
+ * The heart of `vigil run` (docs/streaming.md, "One batch, one transaction"): a source batch of prediction or label messages becomes one
  * store transaction (bucket deltas, prediction-index rows, joined labels, dead letters, touched windows, the
  * watermark and the next offsets), and every window that the watermark has closed and that changed since its
  * last analysis is analysed and its metric rows upserted — together with the alert evaluation, in one
@@ -54,6 +54,11 @@ export interface StreamRunnerOptions {
   /** Why a model has no default profile yet, when that is known (a reference range still running, say). */
   missingProfileReason?: (model: string) => string | undefined;
   alerts?: WindowAlerts;
+  /**
+   * `kafka.topics.deadLetters`: handed the dead letters of each batch once its transaction committed. It must return
+   * at once (the publisher queues and sends beside the consumer), so the topic can never hold a batch up.
+   */
+  deadLetterTopic?: { publish(letters: readonly DeadLetter[]): void };
   metrics?: RunnerMetrics;
   logger?: Logger;
   /** How long a prediction waits for its label. @defaultValue 30 days */
@@ -150,6 +155,7 @@ export class StreamRunner {
       const m = this.options.metrics;
       for (const [id, b] of built.batches) m?.eventsConsumed.inc({ model: id }, b.rowCount);
       for (const d of built.deadLetters) m?.deadLettered.inc({ topic: d.topic, code: d.code });
+      this.options.deadLetterTopic?.publish(built.deadLetters);
       for (const u of unprofiled) await this.reportUnprofiled(u.model, u.version, u.rows);
     }
     return [...built.batches.keys()];
@@ -201,6 +207,7 @@ export class StreamRunner {
       m?.labelsOrphaned.inc({}, result.labels.orphaned);
       m?.labelsDuplicate.inc({}, result.labels.duplicates);
       for (const d of deadLetters) m?.deadLettered.inc({ topic: d.topic, code: d.code });
+      this.options.deadLetterTopic?.publish(deadLetters);
     }
     return models;
   }

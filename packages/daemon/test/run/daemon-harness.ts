@@ -38,6 +38,8 @@ export interface HarnessOptions {
   sessionTimeout?: string;
   /** Topic-level settings of both topics (e.g. `max.message.bytes`). */
   topicConfig?: Record<string, string>;
+  /** `kafka.topics.deadLetters`. @defaultValue none */
+  deadLettersTopic?: string;
   /** The models' `reference` in the daemon's configuration. @defaultValue `{ file: reference.csv }` (written by the harness) */
   referenceYaml?: string;
 }
@@ -126,7 +128,7 @@ export async function openHarness(label: string, models: readonly string[] = ['c
     `kafka:
   brokers: [${kafkaBrokers().join(', ')}]
   groupId: ${groupId}
-  topics: { predictions: ${predictions.topic}, labels: ${labels.topic} }${options.sessionTimeout ? `\n  sessionTimeout: ${options.sessionTimeout}` : ''}
+  topics: { predictions: ${predictions.topic}, labels: ${labels.topic}${options.deadLettersTopic ? `, deadLetters: ${options.deadLettersTopic}` : ''} }${options.sessionTimeout ? `\n  sessionTimeout: ${options.sessionTimeout}` : ''}
 database: { url: '${url}' }${options.redisUrl ? `\nredis: { url: '${options.redisUrl}' }` : ''}
 http: ${options.httpYaml ?? '{ port: 0 }'}
 models:${modelsYaml(models, options)}

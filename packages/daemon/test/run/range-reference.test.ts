@@ -1,5 +1,5 @@
 /**
- * `reference: { from, to }` (PRODUCT.md §2, issue 3): a model's reference profile fitted from its own logged traffic,
+ * `reference: { from, to }` (docs/configuration.md, `models[].reference`; docs/streaming.md, "Reference profiles"; issue 3): a model's reference profile fitted from its own logged traffic,
  * read back from the real broker. The profile of the events in the range must equal the profile of the same events
  * read from a file; events outside the range, of other models, or malformed, must not count.
  */

@@ -1,5 +1,5 @@
 /**
- * The late-label join (PRODUCT.md §1 "Label event"): a label counts in the bucket of its prediction's event time.
+ * The late-label join (docs/events.md, "Label event"; docs/streaming.md, "The label join"): a label counts in the bucket of its prediction's event time.
  * Joining happens inside a batch's transaction: the indexed prediction is locked, marked labelled once, and the
  * caller turns the matches into accumulator deltas (the store never looks inside accumulators). A label whose
  * prediction is unknown waits in `vigil_orphan_labels` until the prediction arrives or the label expires.
