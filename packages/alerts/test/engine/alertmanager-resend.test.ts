@@ -92,6 +92,8 @@ describe('re-sending open incidents to the real Alertmanager', () => {
     expect(await alertsOf(key)).toEqual([]);
     const back = await until(async () => (await alertsOf(key))[0]);
     expect(Date.parse(back.startsAt)).toBe(incident.openedAt);
+    // Both daemons re-send it; Alertmanager holds one alert.
+    expect(await alertsOf(key)).toHaveLength(1);
     expect(back.status.state).toBe('active');
     expect(back.annotations.summary).toMatch(/^\[ACKNOWLEDGED by alice\]/);
     // The re-sender brought it back, not a notification of the escalation.

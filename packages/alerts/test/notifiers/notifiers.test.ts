@@ -193,11 +193,17 @@ describe('notifiers against real receivers', () => {
     await alerting.openReview({ model: 'credit-risk', actor: 'erin', reason: 'complaint <!channel> & <@U1> said > 3' });
     expect(await alerting.flush()).toBe(true);
 
+    // A reason longer than a section may hold is cut before the link, which stays whole.
+    await alerting.openReview({ model: 'credit-risk', actor: 'erin', reason: `long & ${'<r>'.repeat(2000)}` });
+    expect(await alerting.flush()).toBe(true);
+
     const slack = sink.at('/slack').map((r) => r.body);
+    expect(slack.at(-1)!.text.length).toBeLessThanOrEqual(3000);
+    expect(slack.at(-1)!.text).toMatch(/(&lt;|r|&gt;)… <http:\/\/vigil\.example\/api\/reviews\/rev_[^|]+\|details>$/);
     const firing = slack.find((b) => b.text.includes('x&lt;y&gt;'))!;
     expect(firing.text).toContain('credit-risk/7&lt;@U1&gt;&amp; psi(x&lt;y&gt;&amp;z&lt;!channel&gt;&lt;@U1&gt;)');
     expect(slack.some((b) => b.text.includes('[ACKNOWLEDGED by dave &lt;!here&gt;]'))).toBe(true);
-    expect(slack.at(-1)!.text).toContain('complaint &lt;!channel&gt; &amp; &lt;@U1&gt; said &gt; 3');
+    expect(slack.at(-2)!.text).toContain('complaint &lt;!channel&gt; &amp; &lt;@U1&gt; said &gt; 3');
     for (const body of slack) expect(blockKitProblems(body)).toEqual([]);
 
     const triggers = sink.at('/pd/v2/enqueue').map((r) => r.body).filter((b) => b.event_action === 'trigger');
