@@ -13,7 +13,7 @@ export function webhookNotifier(target: string, url: string, timeoutMs: number):
 }
 
 /** Block Kit limits Vigil's messages stay within (docs.slack.dev/reference/block-kit/...). */
-export const SLACK_LIMITS = { sectionText: 3000, contextText: 3000 } as const;
+export const SLACK_LIMITS = { sectionText: 3000 } as const;
 
 /** A link Vigil builds itself: the only `<…>` control sequence in its messages. */
 function slackLink(url: string, label: string): string {

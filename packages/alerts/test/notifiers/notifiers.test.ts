@@ -77,7 +77,7 @@ describe('notifiers against real receivers', () => {
       now: clock.now,
       relay: { aheadMs: 0, pollMs: 60_000 },
       delivery: { backoffMs: 5, timeoutMs: 5000 },
-      links: { publicUrl: 'http://vigil.example' },
+      links: { publicUrl: 'http://vigil.example', grafanaUrl: 'http://grafana.example/g&x' },
       onDelivery: (o) => outcomes.push(o),
     });
     await alerting.start();
@@ -115,7 +115,15 @@ describe('notifiers against real receivers', () => {
         custom_details: expect.objectContaining({ incidentId: id }),
       },
       client: 'Vigil',
-      links: [{ href: `http://vigil.example/api/incidents/${id}`, text: 'Incident in Vigil' }],
+      links: [
+        { href: `http://vigil.example/api/incidents/${id}`, text: 'Incident in Vigil' },
+        { href: 'http://grafana.example/g&x/d/vigil-model?var-model=credit-risk', text: 'Grafana dashboard' },
+      ],
+    });
+    // Slack: the line, then both links (Vigil's own control sequences, the URL's "&" escaped).
+    expect(sink.at('/slack')[0]!.body.blocks[1]).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `<http://vigil.example/api/incidents/${id}|details> · <http://grafana.example/g&amp;x/d/vigil-model?var-model=credit-risk|dashboard>`, verbatim: true }],
     });
     expect(mails.map((m) => m.to.join(',')).sort()).toEqual(['oncall@example.com', 'risk-ml@example.com']);
     expect(mails[0]!.from).toBe('vigil@example.com');
