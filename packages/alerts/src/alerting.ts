@@ -8,6 +8,7 @@ import { silentLogger, VigilError, type Logger, type ModelConfig, type VigilConf
 import type { Incident, IncidentQuery, ModelControl, Review, Silence, SqlExecutor, Store } from '@vigil/store';
 import { pendingOutbox } from '@vigil/store';
 import type { AlertingContext } from './engine/alerting-context';
+import { AlertmanagerResender } from './engine/alertmanager-resend';
 import { createDeliveryHandler } from './engine/delivery';
 import { evaluateWindowIn, type EvaluationSummary, type WindowAnalysis } from './engine/evaluate-window';
 import { expireSilences } from './engine/expire-silences';
@@ -58,7 +59,10 @@ export interface Alerting {
   evaluateIn(tx: SqlExecutor, analysis: WindowAnalysis): Promise<EvaluationSummary>;
   /** A model-level condition starts or stops; while it holds, the model version's other incidents do not open. */
   modelConditionIn(tx: SqlExecutor, condition: ModelCondition): Promise<void>;
-  /** Starts the outbox relay and the delivery workers (connects to Redis when configured). */
+  /**
+   * Starts the outbox relay, the delivery workers (connects to Redis when configured) and the re-sending of open
+   * incidents to each `alertmanager` notifier.
+   */
   start(): Promise<void>;
   /** Bounded and idempotent: stops the relay, drains in-flight deliveries (aborting them after `timeoutMs`), closes the queue. */
   close(timeoutMs?: number): Promise<void>;
@@ -91,6 +95,7 @@ export async function createAlerting(options: AlertingOptions): Promise<Alerting
   const now = options.now ?? Date.now;
   const models = new Map<string, ModelConfig>(options.config.models.map((m) => [m.id, m]));
   let relay: OutboxRelay | undefined;
+  let resender: AlertmanagerResender | undefined;
   const ctx: AlertingContext = {
     config: options.config,
     models,
@@ -101,7 +106,8 @@ export async function createAlerting(options: AlertingOptions): Promise<Alerting
     kick: () => setImmediate(() => relay?.kick()),
   };
   const lifecycle = new Lifecycle(ctx);
-  const notifiers = new NotifierRegistry(options.config, { timeoutMs: options.delivery?.timeoutMs ?? 10_000, now });
+  const timeoutMs = options.delivery?.timeoutMs ?? 10_000;
+  const notifiers = new NotifierRegistry(options.config, { timeoutMs, now });
   const redisUrl = options.redisUrl ?? options.config.redis?.url;
   let queue: JobQueue | undefined;
   let state: AlertingState = 'created';
@@ -139,13 +145,16 @@ export async function createAlerting(options: AlertingOptions): Promise<Alerting
         await expireSilences(ctx);
       });
       relay.start();
+      // Beside the relay: Alertmanager forgets alerts that are not re-sent (alertmanager-resend.ts).
+      resender = new AlertmanagerResender(ctx, options.links ?? {}, timeoutMs);
+      resender.start();
       state = 'running';
       logger.info({ queue: queue.kind }, 'alerting started');
     },
     close(timeoutMs = 10_000) {
       closing ??= (async () => {
         state = 'stopping';
-        const steps: Array<() => Promise<unknown>> = [() => relay?.stop() ?? Promise.resolve(), () => queue?.close(timeoutMs) ?? Promise.resolve(), () => notifiers.close()];
+        const steps: Array<() => Promise<unknown>> = [() => relay?.stop() ?? Promise.resolve(), () => resender?.stop() ?? Promise.resolve(), () => queue?.close(timeoutMs) ?? Promise.resolve(), () => notifiers.close()];
         for (const step of steps) await step().catch((error: unknown) => logger.warn({ err: error }, 'closing alerting'));
         state = 'stopped';
       })();

@@ -36,7 +36,7 @@ export { getIncident, incidentsOfModel, insertIncidentIn, listIncidents, openInc
 export type { Incident, IncidentKey, IncidentKind, IncidentPatch, IncidentQuery, IncidentSeverity, IncidentStatus, NewIncident } from './alerts/incidents';
 export { modelControls, setModelControlIn } from './alerts/model-controls';
 export type { ModelControl } from './alerts/model-controls';
-export { cancelOutboxIn, getOutboxRow, insertOutboxIn, markEnqueued, outboxOfIncident, pendingOutbox, settleOutboxIn } from './alerts/outbox';
+export { cancelOutboxIn, getOutboxRow, insertOutboxIn, markEnqueued, openIncidentsNotifiedAt, outboxOfIncident, pendingOutbox, settleOutboxIn } from './alerts/outbox';
 export type { NewOutboxRow, OutboxKind, OutboxRow, OutboxState, PendingOutboxQuery } from './alerts/outbox';
 export { collectEvidenceIn, countReviews, getReview, insertReviewIn } from './alerts/reviews';
 export type { Review, ReviewEvidence } from './alerts/reviews';

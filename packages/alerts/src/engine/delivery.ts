@@ -113,7 +113,7 @@ async function send(deps: DeliveryDependencies, row: OutboxRow, incident: Incide
     if (incident === null) return;
     const status = row.kind === 'resolve' ? 'resolved' : row.kind === 'acknowledge' ? 'acknowledged' : incident.status;
     const payload = incidentPayload({ ...incident, status }, { notificationId: row.jobId, owner: model.owner.name, step: row.step, links: deps.links });
-    notification = { kind: 'incident', payload };
+    notification = { kind: 'incident', payload, openedAt: incident.openedAt, resolvedAt: incident.resolvedAt };
   }
   await notifier.send(notification, signal);
 }

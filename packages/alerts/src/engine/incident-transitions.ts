@@ -57,7 +57,9 @@ export async function resolveIncidentIn(tx: SqlExecutor, ctx: AlertingContext, i
   const now = ctx.now();
   await cancelOutboxIn(tx, incident.id, ['notify', 'acknowledge'], now);
   const resolved = (await updateIncidentIn(tx, incident.id, { status: 'resolved', resolvedAt: now, resolvedBy: actor, updatedAt: now }))!;
-  const targets = await notifiedTargetsIn(tx, incident.id);
+  // Alertmanager also hears of a resolve when its notification was given up on: the re-sender may have told it.
+  const gaveUp = (await outboxOfIncident(tx, incident.id)).filter((r) => r.kind === 'notify' && r.state === 'failed' && ctx.config.notifiers[r.target]?.type === 'alertmanager').map((r) => r.target);
+  const targets = [...new Set([...(await notifiedTargetsIn(tx, incident.id)), ...gaveUp])];
   if (await insertOutboxIn(tx, noticeRows('resolve', resolved, targets, now), now)) ctx.kick();
   await appendAuditIn(tx, [{ at: now, actor, action: 'incident.resolved', reason, model: incident.model, incidentId: incident.id, details: { previousStatus: incident.status, notices: targets } }]);
   return resolved;

@@ -36,11 +36,16 @@ function splitCredentials(url: string): { url: string; headers: Record<string, s
 /** Any URL quoted in an error message, which may be a capability or carry a password. */
 const withoutUrls = (message: string): string => message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[url]');
 
+export interface PostOptions {
+  /** The receiver's reason for a refusal, from its answer's body (else the body's start is quoted). */
+  describe?: (body: string) => string | undefined;
+}
+
 /**
  * POSTs JSON and checks the answer. The URL never appears in errors (webhook URLs are capabilities); the target
  * name does.
  */
-export async function postJson(target: string, targetUrl: string, body: unknown, signal: AbortSignal, timeoutMs: number): Promise<void> {
+export async function postJson(target: string, targetUrl: string, body: unknown, signal: AbortSignal, timeoutMs: number, options: PostOptions = {}): Promise<void> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const { url, headers } = splitCredentials(targetUrl);
   let res: Response;
@@ -60,5 +65,6 @@ export async function postJson(target: string, targetUrl: string, body: unknown,
   const text = await res.text().catch(() => '');
   if (res.ok) return;
   const retriable = res.status === 429 || res.status >= 500 || res.status === 408;
-  throw deliveryError(target, `answered ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`, retriable);
+  const reason = (text && options.describe?.(text)) || text.slice(0, 200);
+  throw deliveryError(target, `answered ${res.status}${reason ? `: ${withoutUrls(reason.slice(0, 500))}` : ''}`, retriable);
 }

@@ -44,8 +44,12 @@ export interface ReviewPayload {
   links: { review: string | null };
 }
 
-/** A notification to send: an incident's (firing, acknowledged, resolved) or a review's. */
-export type Notification = { kind: 'incident'; payload: IncidentPayload } | { kind: 'review'; payload: ReviewPayload };
+/**
+ * A notification to send: an incident's (firing, acknowledged, resolved) or a review's. An incident's carries its
+ * opening and resolve times (epoch ms) for the receivers that want them as timestamps (Alertmanager's `startsAt`
+ * and `endsAt`, PagerDuty's `payload.timestamp`).
+ */
+export type Notification = { kind: 'incident'; payload: IncidentPayload; openedAt: number; resolvedAt: number | null } | { kind: 'review'; payload: ReviewPayload };
 
 /** `model/version/metric/feature/group`, '-' for none: stable for the life of an incident's subject. */
 export function dedupKey(k: { model: string; version: string; metric: string; feature: string; group: string }): string {

@@ -65,7 +65,7 @@ export class NotifierRegistry {
       case 'pagerduty':
         return pagerdutyNotifier(target, n.url, n.routingKey, timeoutMs);
       case 'alertmanager':
-        return alertmanagerNotifier(target, n.url, timeoutMs, now);
+        return alertmanagerNotifier(target, n.url, timeoutMs, now, n.resendMs);
       case 'email':
         return this.config.smtp === undefined ? undefined : emailNotifier(target, this.config.smtp, n.to, timeoutMs);
     }

@@ -14,6 +14,8 @@ export interface Received {
 export class WebhookSink {
   readonly received: Received[] = [];
   respond: (r: Received, index: number) => number | 'hang' = () => 200;
+  /** The body of the answer (a JSON text); undefined: `{"ok":true}`, or a scripted error for failures. */
+  answer: (r: Received) => string | undefined = () => undefined;
   private server: Server | undefined;
   private readonly hanging = new Set<ServerResponse>();
   private waiters: Array<() => void> = [];
@@ -35,7 +37,7 @@ export class WebhookSink {
           return;
         }
         res.writeHead(answer, { 'content-type': 'application/json' });
-        res.end(answer < 300 ? '{"ok":true}' : '{"error":"scripted failure"}');
+        res.end(this.answer(r) ?? (answer < 300 ? '{"ok":true}' : '{"error":"scripted failure"}'));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

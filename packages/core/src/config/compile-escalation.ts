@@ -15,7 +15,7 @@ const NOTIFIER_KEYS: Record<NotifierType, readonly string[]> = {
   slack: ['type', 'url'],
   pagerduty: ['type', 'routingKey', 'url'],
   email: ['type', 'to'],
-  alertmanager: ['type', 'url'],
+  alertmanager: ['type', 'url', 'resend'],
 };
 const NOTIFIER_TYPES = Object.keys(NOTIFIER_KEYS) as NotifierType[];
 const HTTP = ['https:', 'http:'];
@@ -62,8 +62,11 @@ function compileNotifier(type: NotifierType, n: Record<string, unknown>, path: s
     }
     default: {
       const url = r.url(n.url, `${path}.url`, HTTP, { required: true, secret: true });
+      // Alertmanager forgets alerts that are not re-sent (and everything on a restart): how often Vigil re-sends.
+      const resendMs = type === 'alertmanager' ? r.duration(n.resend, `${path}.resend`, { positive: true }) : undefined;
+      if (resendMs !== undefined && resendMs < 1000) r.problems.add(`${path}.resend`, 'must be at least 1s (Alertmanager asks for 30s to 3m)');
       if (url === undefined) return undefined;
-      const out = { type } as NotifierConfig;
+      const out = (resendMs === undefined ? { type } : { type, resendMs }) as NotifierConfig;
       // Alertmanager URLs are plain service addresses; webhook and Slack URLs are capabilities.
       defineSecret(out, 'url', url, type === 'alertmanager' ? 'connection' : 'capability');
       return out;

@@ -120,7 +120,16 @@ export type NotifierConfig =
       readonly url: string;
     }
   | { readonly type: 'email'; readonly to: readonly string[] }
-  | { readonly type: 'alertmanager'; /** Base URL; alerts go to `/api/v2/alerts`. Secret (non-enumerable). */ readonly url: string };
+  | {
+      readonly type: 'alertmanager';
+      /** Base URL; alerts go to `/api/v2/alerts`. Secret (non-enumerable). */
+      readonly url: string;
+      /**
+       * How often the running daemon re-sends the open incidents Alertmanager was told about; a firing alert holds
+       * for 4 intervals. Absent: the default. @defaultValue 60000 (applied by the alerting service)
+       */
+      readonly resendMs?: number;
+    };
 
 export type NotifierType = NotifierConfig['type'];
 

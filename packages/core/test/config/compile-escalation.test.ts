@@ -86,4 +86,15 @@ describe('notifiers', () => {
     ]);
     expect(problemAt(withTop('notifiers: { x: { url: "https://x.example.com" } }'), 'notifiers.x.type').message).toBe('is required');
   });
+
+  it('takes an Alertmanager re-send interval of at least a second, and only for alertmanager', () => {
+    const config = parse(withTop('notifiers: { am: { type: alertmanager, url: "http://am:9093", resend: 90s } }'));
+    expect(config.notifiers).toEqual({ am: { type: 'alertmanager', resendMs: 90_000 } });
+    const top = ['notifiers:', '  a: { type: alertmanager, url: "http://am:9093", resend: 500ms }', '  b: { type: alertmanager, url: "http://am:9093", resend: 0s }', '  c: { type: webhook, url: "https://x.example.com", resend: 1m }'].join('\n');
+    expect(problemsOf(withTop(top)).map((p) => [p.path, p.message])).toEqual([
+      ['notifiers.a.resend', 'must be at least 1s (Alertmanager asks for 30s to 3m)'],
+      ['notifiers.b.resend', 'must be longer than 0'],
+      ['notifiers.c.resend', 'unknown key (known keys: type, url)'],
+    ]);
+  });
 });

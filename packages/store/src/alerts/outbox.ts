@@ -125,6 +125,21 @@ export async function outboxOfIncident(sql: SqlExecutor, incidentId: string): Pr
   return result.rows.map(toOutboxRow);
 }
 
+/**
+ * The unresolved incidents that were notified at the given targets (a `notify` row delivered, or given up on: the
+ * target may have taken it all the same), as (incident, target) pairs: what Alertmanager must keep being told.
+ */
+export async function openIncidentsNotifiedAt(sql: SqlExecutor, targets: readonly string[]): Promise<Array<{ incidentId: string; target: string }>> {
+  if (targets.length === 0) return [];
+  const result = await sql.query<{ incident_id: string; target: string }>(
+    `SELECT DISTINCT o.incident_id, o.target FROM vigil_incidents i JOIN vigil_alert_outbox o ON o.incident_id = i.id
+     WHERE i.status <> 'resolved' AND o.kind = 'notify' AND o.state IN ('delivered', 'failed') AND o.target = ANY($1::text[])
+     ORDER BY o.incident_id, o.target`,
+    [[...targets]],
+  );
+  return result.rows.map((r) => ({ incidentId: String(r.incident_id), target: String(r.target) }));
+}
+
 const optionalMs = (v: unknown): number | null => (v === null || v === undefined ? null : toMs(v));
 
 function toOutboxRow(r: Record<string, unknown>): OutboxRow {
