@@ -442,8 +442,8 @@ function groupStatus(g: GroupRates): SafeHtml {
   return badge('used', 'neutral');
 }
 
-function differenceRow(label: string, definition: string, value: number | null, flagged: boolean): SafeHtml {
-  return html`<tr class="${flagged ? 'flagged' : ''}"><th scope="row">${label}<span class="definition">${value === null ? 'needs two sufficient groups' : definition}</span></th>
+function differenceRow(label: string, definition: string, value: number | null, flagged: boolean, missing = 'needs two sufficient groups'): SafeHtml {
+  return html`<tr class="${flagged ? 'flagged' : ''}"><th scope="row">${label}<span class="definition">${value === null ? missing : definition}</span></th>
 <td class="num value">${formatNumber(value)}</td><td>${flagged ? badge('flag', 'bad') : value !== null && badge('ok', 'good')}</td></tr>`;
 }
 
@@ -451,6 +451,8 @@ function attributeBlock(result: FairnessResult, index: number, minGroupSize: num
   const over = (v: number | null): boolean => v !== null && v > FAIRNESS_DIFFERENCE_FLAG;
   const di = result.disparateImpactRatio;
   const insufficient = result.groups.filter((g) => !g.sufficient).length;
+  // Without labels the label-based differences cannot exist, whatever the group sizes.
+  const labelMissing = result.groups.some((g) => g.labelled > 0) ? undefined : 'needs labels in the current file';
   const rows = result.groups.map(
     (g) => html`<tr><td class="feature">${g.group}</td>${numCell(g.n, false, (v) => formatCount(v ?? NaN))}${numCell(g.labelled, false, (v) => formatCount(v ?? NaN))}
 ${rateCell(g.selectionRate, g.ciSelectionRate, true)}${rateCell(g.tpr, g.ciTpr)}${rateCell(g.fpr, g.ciFpr)}${rateCell(g.ppv, g.ciPpv)}
@@ -462,9 +464,9 @@ ${numCell(g.ece, false, fixed3)}<td>${groupStatus(g)}</td></tr>`,
 <table class="differences"><tbody>
 ${differenceRow('Parity difference', 'max − min selection rate', result.statisticalParityDifference, over(result.statisticalParityDifference))}
 ${differenceRow('Disparate impact', 'min / max selection rate', di, di !== null && di < DISPARATE_IMPACT_FLAG)}
-${differenceRow('Equal opportunity', 'max − min TPR', result.equalOpportunityDifference, over(result.equalOpportunityDifference))}
-${differenceRow('Equalized odds', 'larger of the TPR and FPR gaps', result.equalizedOddsDifference, over(result.equalizedOddsDifference))}
-${differenceRow('Predictive parity', 'max − min PPV', result.predictiveParityDifference, over(result.predictiveParityDifference))}
+${differenceRow('Equal opportunity', 'max − min TPR', result.equalOpportunityDifference, over(result.equalOpportunityDifference), labelMissing)}
+${differenceRow('Equalized odds', 'larger of the TPR and FPR gaps', result.equalizedOddsDifference, over(result.equalizedOddsDifference), labelMissing)}
+${differenceRow('Predictive parity', 'max − min PPV', result.predictiveParityDifference, over(result.predictiveParityDifference), labelMissing)}
 </tbody></table>
 <div class="chart-wrap">${groupRateChart(result, `fairness-${index}`)}</div>
 </div>

@@ -164,6 +164,7 @@ td.cm.error { background: #fdf0e6; }
 .cm-share { display: block; font-size: 11px; color: var(--muted); }
 table.rates th { font-weight: 500; color: var(--ink); padding: 4px 6px; }
 table.rates td { padding: 4px 6px; vertical-align: middle; }
+table.rates tr:last-child > * { border-bottom: 0; }
 table.rates .definition { font-weight: 400; font-size: 11px; color: var(--faint); margin-left: 6px; }
 svg.chart .curve-line { fill: none; stroke: var(--ref); stroke-width: 2.2; stroke-linejoin: round; }
 svg.chart .curve-area { fill: rgba(0, 114, 178, 0.08); stroke: none; }

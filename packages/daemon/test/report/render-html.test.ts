@@ -9,6 +9,7 @@ import { renderReportHtml } from '../../src/report/render-html';
 import { runCli } from '../cli/run-cli';
 import {
   HOSTILE_FEATURE, HOSTILE_GROUP, NO_GROUPS, NO_LABELS, NO_SCORE, QUOTED_FEATURE, fullReport, minimalReport, noScoreReport,
+  unlabelledReport,
 } from './report-fixtures';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -148,6 +149,17 @@ describe('renderReportHtml', () => {
     expect(distributions.match(/<svg class="chart histogram"/g)).toHaveLength(3);
   });
 
+  it('without labels: selection-rate fairness, and the label-based differences say they need labels', () => {
+    const page = renderReportHtml(unlabelledReport());
+    expect(notComputedIds(page)).toEqual(['calibration', 'performance']);
+    const fairness = section(page, 'fairness');
+    expect(fairness.match(/needs labels in the current file/g)).toHaveLength(2 * 3);
+    expect(fairness).not.toContain('needs two sufficient groups');
+    expect(fairness).toContain('>Selection rate<');
+    expect(fairness).not.toContain('>True positive rate<');
+    expect(section(page, 'summary')).toContain('1<span class="unit">of 2 flagged</span>');
+  });
+
   it('a binary report with labels but one class: the confusion matrix, and curves not computed', () => {
     const base = fullReport();
     const performance = { ...base.performance!, roc: undefined, pr: undefined, averagePrecision: undefined };
@@ -225,6 +237,7 @@ describe('renderReportHtml in headless Chromium', () => {
     ['full', async () => renderReportHtml(fullReport())],
     ['minimal', async () => renderReportHtml(minimalReport())],
     ['no-score', async () => renderReportHtml(noScoreReport())],
+    ['unlabelled', async () => renderReportHtml(unlabelledReport())],
     ['demo', demoReport],
   ] as const)('the %s report loads nothing external, fits 1280 and 800 px, and draws its charts', async (name, html) => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-chromium.sh`);

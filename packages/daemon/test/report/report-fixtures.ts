@@ -272,3 +272,18 @@ export function noScoreReport(): Report {
     },
   };
 }
+
+/** A score and group columns but no labels in the current file: drift, score drift and selection rates only. */
+export function unlabelledReport(): Report {
+  const base = minimalReport();
+  const unlabelled = (g: GroupRates): GroupRates => ({
+    ...g, labelled: 0, tpr: null, fpr: null, fnr: null, ppv: null, ece: null, ciTpr: null, ciFpr: null, ciFnr: null, ciPpv: null, sufficientLabelled: false,
+  });
+  return {
+    ...base,
+    fairness: fairness().map((r) => ({
+      ...r, groups: r.groups.map(unlabelled), equalOpportunityDifference: null, equalizedOddsDifference: null, predictiveParityDifference: null,
+    })),
+    sections: { ...base.sections, fairness: { computed: true } },
+  };
+}
