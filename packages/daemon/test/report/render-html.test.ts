@@ -233,8 +233,18 @@ describe('renderReportHtml in headless Chromium', () => {
     return readFileSync(join(out, 'demo-report.html'), 'utf8');
   };
 
+  /** `vigil report` on the large golden scenario: real figures, the widest the feature table gets in these tests. */
+  const goldenReport = async (): Promise<string> => {
+    const golden = join(__dirname, '../golden/large');
+    const out = join(dir, 'golden-large.html');
+    const result = await runCli(['report', '--reference', join(golden, 'reference.csv'), '--current', join(golden, 'current.csv'), '--group-columns', 'sex,race', '--html', out]);
+    if (result.code !== 0) throw new Error(`vigil report failed:\n${result.stderr}`);
+    return readFileSync(out, 'utf8');
+  };
+
   it.each([
     ['full', async () => renderReportHtml(fullReport())],
+    ['golden', goldenReport],
     ['minimal', async () => renderReportHtml(minimalReport())],
     ['no-score', async () => renderReportHtml(noScoreReport())],
     ['unlabelled', async () => renderReportHtml(unlabelledReport())],
@@ -305,7 +315,7 @@ describe('renderReportHtml in headless Chromium', () => {
             return { length: p.getTotalLength(), width: box.width, height: box.height };
           }),
         );
-        if (name === 'full' || name === 'demo') {
+        if (name === 'full' || name === 'demo' || name === 'golden') {
           expect(curves).toHaveLength(2);
           for (const c of curves) {
             expect(c.length).toBeGreaterThan(100);
