@@ -2,13 +2,15 @@
 
 1. packages/analyzers/test/golden/curves.json: score/label vectors (ties, unlabelled rows, few distinct scores) with
    scikit-learn's roc_curve (drop_intermediate True and False), precision_recall_curve (False and True),
-   average_precision_score and roc_auc_score; and value vectors with numpy's default (linear) quantiles.
+   average_precision_score and roc_auc_score; value vectors with numpy's default (linear) quantiles; and value
+   pairs binned into the report's equal-width distribution bins, counted with numpy.histogram.
 2. packages/daemon/test/golden/large/extras.json: for the `large` report scenario (written by report_vectors.py,
    which generate.sh runs first), the same figures computed from its CSV files with pandas, numpy and scikit-learn.
 
 Run: .venv/bin/python scripts/golden/report_extras.py  (deterministic; NaN is written as null)
 """
 import json
+import math
 import os
 
 import numpy as np
@@ -89,6 +91,48 @@ def quantile_cases():
     return cases
 
 
+def nice_step(rough):
+    power = 10.0 ** math.floor(math.log10(rough))
+    return next((m for m in [1, 2, 2.5, 5, 10] if m * power >= rough * (1 - 1e-12)), 10) * power
+
+
+def distribution(ref, cur):
+    """Equal-width bins as docs/report.md defines them, counted with numpy.histogram (last bin closed)."""
+    sides = [x for x in (ref, cur) if len(x)]
+    q = lambda p, pick: pick(np.quantile(x, p) for x in sides)
+    lo, hi = q(0, min), q(1, max)
+    if all(np.all(x == np.round(x)) for x in sides) and hi - lo <= 40 and max(abs(lo), abs(hi)) < 2.0 ** 51:
+        edges = np.arange(lo - 0.5, hi + 1.0, 1.0)
+    else:
+        if hi - lo > 5 * (q(0.99, max) - q(0.01, min)):
+            lo, hi = q(0.005, min), q(0.995, max)
+        if hi == lo:
+            half = max(0.5, abs(lo) * 1e-9)
+            edges = np.array([lo - half, lo + half])
+        else:
+            step = nice_step((hi - lo) / 20)
+            first = math.floor(lo / step)
+            bins = max(1, math.ceil(hi / step - 1e-9) - first)
+            edges = np.array([float(f"{(first + i) * step:.12g}") for i in range(bins + 1)])
+            edges[-1] = max(edges[-1], hi)
+    inside = lambda x: x[(x >= edges[0]) & (x <= edges[-1])]
+    return dict(edges=edges.tolist(), reference=np.histogram(inside(ref), edges)[0].tolist(),
+                current=np.histogram(inside(cur), edges)[0].tolist(),
+                outside=dict(reference=int(len(ref) - len(inside(ref))), current=int(len(cur) - len(inside(cur)))))
+
+
+def distribution_cases():
+    rng = np.random.default_rng(5)
+    heavy_ref, heavy_cur = rng.lognormal(0, 0.5, 2000), rng.lognormal(0.2, 0.5, 1500)
+    heavy_ref[:3] = [400.0, 900.0, 2500.0]
+    cases = [("outliers", "far outliers: the range is trimmed to the 0.5%-99.5% quantiles", heavy_ref, heavy_cur),
+             ("integers", "small integers: one bin per value", rng.integers(-3, 9, 500).astype(float), rng.integers(0, 12, 400).astype(float)),
+             ("normal", "20 bins with a round width", rng.normal(10, 3, 1000), rng.normal(11, 3.5, 800)),
+             ("constant", "one value on both sides", np.full(50, 0.25), np.full(20, 0.25)),
+             ("current-empty", "no current values", rng.uniform(0, 1, 100), np.array([]))]
+    return [dict(name=n, note=note, reference=r.tolist(), current=c.tolist(), expected=distribution(r, c)) for n, note, r, c in cases]
+
+
 def large_extras():
     d = os.path.join(ROOT, "packages", "daemon", "test", "golden", "large")
     ref = pd.read_csv(os.path.join(d, "reference.csv"), keep_default_na=False, na_values=[""])
@@ -128,7 +172,8 @@ def large_extras():
                      tnr=tn / (tn + fp), fnr=fn / (fn + tp), precision=tp / (tp + fp), npv=tn / (tn + fn))
     c = curves(s, y)
     # The report keeps scikit-learn's default (dropped) curves; the full ones are checked on curves.json.
-    return dict(dataQuality=quality, confusion=confusion,
+    dist = {f: distribution(ref[f].dropna().to_numpy(float), cur[f].dropna().to_numpy(float)) for f in ["x1", "x2", "x3", "score"]}
+    return dict(dataQuality=quality, confusion=confusion, distributions=dist,
                 curves=dict(roc=c["roc"], prDropped=c["prDropped"], averagePrecision=c["averagePrecision"], auc=c["auc"]))
 
 
@@ -139,5 +184,5 @@ def write(path, doc):
 
 
 write(os.path.join(ROOT, "packages", "analyzers", "test", "golden", "curves.json"),
-      dict(curves=curve_cases(), quantiles=quantile_cases(), quantileLevels=QUANTILES))
+      dict(curves=curve_cases(), quantiles=quantile_cases(), quantileLevels=QUANTILES, distributions=distribution_cases()))
 write(os.path.join(ROOT, "packages", "daemon", "test", "golden", "large", "extras.json"), large_extras())

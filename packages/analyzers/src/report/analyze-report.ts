@@ -16,7 +16,7 @@ import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns } from './parallel-columns';
 import {
   CURVE_POINTS, NEW_CATEGORY_NAMES, type BinaryPerformance, type CategoricalSummary, type ConfusionMatrix, type FeatureQuality,
-  type Report, type ReportSections, type SectionStatus,
+  type Report, type ReportSections, type SectionStatus, type ValueDistribution,
 } from './report-types';
 
 export interface ReportInput {
@@ -58,6 +58,8 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     rows: { reference: reference.rowCount, current: current.rowCount },
     task: spec.task,
     ...analysis,
+    drift: analysis.drift.map((d) => (d.kind === 'numeric' ? withDistribution(d, numeric.get(d.feature)?.distribution) : d)),
+    ...(analysis.prediction && spec.score !== undefined ? { prediction: withDistribution(analysis.prediction, numeric.get(spec.score)?.distribution) } : {}),
     ...(performance ? { performance } : {}),
     dataQuality: dataQuality(profile, acc, numeric),
     sections: sections(spec, acc.outcome, analysis, performance),
@@ -68,6 +70,10 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     },
     generatedAt: (input.now?.() ?? new Date()).toISOString(),
   };
+}
+
+function withDistribution<T extends { distribution?: ValueDistribution }>(part: T, distribution: ValueDistribution | null | undefined): T {
+  return distribution ? { ...part, distribution } : part;
 }
 
 /** The confusion matrix at the threshold, and the ROC and precision–recall curves from the raw scores. */

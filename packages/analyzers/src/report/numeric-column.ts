@@ -9,7 +9,8 @@ import { fitNumeric, type NumericProfile } from '../profile/reference-profile';
 import { sortFinite } from '../sort/sort-finite';
 import { ksPValue, ksStatistic } from '../stats/ks';
 import { wasserstein1 } from '../stats/wasserstein';
-import type { NumericSummary } from './report-types';
+import type { NumericSummary, ValueDistribution } from './report-types';
+import { valueDistribution } from './value-distribution';
 
 export interface NumericColumnJob {
   name: string;
@@ -27,6 +28,8 @@ export interface NumericColumnResult {
   wasserstein: number;
   /** Data-quality figures of each side, and the current values outside the reference's range. */
   summary: { reference: NumericSummary; current: NumericSummary; below: number; above: number };
+  /** Equal-width bins of both sides for the charts; null when neither side has a finite value. */
+  distribution: ValueDistribution | null;
 }
 
 /** Rows, missing values, extremes, mean and quantiles of one side from its sorted finite values. */
@@ -83,5 +86,6 @@ export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult
       below: refSorted.length > 0 ? lowerBound(curSorted, refSorted[0] as number) : 0,
       above: refSorted.length > 0 ? curSorted.length - lowerBound(curSorted, refSorted[refSorted.length - 1] as number, true) : 0,
     },
+    distribution: valueDistribution(refSorted, curSorted),
   };
 }

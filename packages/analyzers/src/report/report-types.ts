@@ -12,6 +12,22 @@ export interface Histogram {
   current: number[];
 }
 
+/**
+ * Reference and current counts over equal-width bins of a numeric column, for drawing its shape (the drift metrics
+ * use the reference's decile bins of `Histogram` instead). `edges` has one more entry than the counts; a bin is
+ * [edges[i], edges[i+1]), the last one closed. Columns of small integers get one bin per integer.
+ */
+export interface ValueDistribution {
+  edges: number[];
+  reference: number[];
+  current: number[];
+  /**
+   * Values left out of the plotted range: with far outliers the range is the 0.5%–99.5% quantiles of both sides
+   * together, and the values beyond it are counted here instead of squeezing every other bin into one.
+   */
+  outside: { reference: number; current: number };
+}
+
 export interface NumericDriftMetrics {
   psi: number;
   js: number;
@@ -50,6 +66,8 @@ export interface FeatureDrift {
   /** Streaming windows: `ks` comes from the percentile bins, within this of the exact statistic (docs/decisions/0004). */
   ksErrorBound?: number;
   histogram: Histogram;
+  /** Numeric features in `vigil report`: equal-width bins for the distribution charts. */
+  distribution?: ValueDistribution;
 }
 
 export interface CalibrationBin {
@@ -229,7 +247,12 @@ export interface Report {
   rows: { reference: number; current: number };
   task: 'binary' | 'regression';
   drift: FeatureDrift[];
-  prediction?: { metrics: { psi: number; js: number; ks: number; ksPValue: number; wasserstein: number }; histogram: Histogram };
+  prediction?: {
+    metrics: { psi: number; js: number; ks: number; ksPValue: number; wasserstein: number };
+    histogram: Histogram;
+    /** `vigil report` only: equal-width bins of the score. */
+    distribution?: ValueDistribution;
+  };
   calibration?: Calibration;
   performance?: BinaryPerformance | RegressionPerformance;
   fairness: FairnessResult[];

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeReport, type AnalysisSpec, type BinaryPerformance, type Report } from '@vigil/analyzers';
+import { analyzeReport, type AnalysisSpec, type BinaryPerformance, type Report, type ValueDistribution } from '@vigil/analyzers';
 import type { Column, Table } from '@vigil/core';
 import { runCli } from '../cli/run-cli';
 
@@ -20,6 +20,7 @@ function close(actual: number | null | undefined, expected: number | null): void
 }
 
 interface Extras {
+  distributions: Record<string, ValueDistribution>;
   dataQuality: Record<string, unknown>[];
   confusion: Record<string, number>;
   curves: { roc: { fpr: number[]; tpr: number[] }; prDropped: { precision: number[]; recall: number[] }; averagePrecision: number; auc: number };
@@ -59,6 +60,12 @@ describe('vigil report JSON on the large golden scenario', () => {
     expect(c1?.kind === 'categorical' && c1.newCategories.top[0]?.category).toBe('eps');
     const x2 = report.dataQuality.find((q) => q.feature === 'x2');
     expect(x2?.kind === 'numeric' && x2.outsideReferenceRange.above).toBeGreaterThan(0);
+  });
+
+  it('bins numeric features and the score into equal-width bins as numpy.histogram counts them', () => {
+    for (const f of ['x1', 'x2', 'x3']) expect(report.drift.find((d) => d.feature === f)?.distribution).toEqual(expected.distributions[f]);
+    expect(report.prediction?.distribution).toEqual(expected.distributions['score']);
+    expect(report.drift.filter((d) => d.kind === 'categorical').every((d) => d.distribution === undefined)).toBe(true);
   });
 
   it('has the confusion matrix of scikit-learn at the threshold', () => {
