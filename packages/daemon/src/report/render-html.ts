@@ -1,11 +1,12 @@
 import type {
-  BinaryPerformance, Calibration, ConfusionMatrix, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, NumericSummary,
-  RegressionPerformance, Report, SectionStatus,
+  BinaryPerformance, Calibration, ConfusionMatrix, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram,
+  NumericSummary, RegressionPerformance, Report, SectionStatus, ValueDistribution,
 } from '@vigil/analyzers';
 import {
   formatCount, formatNumber, formatPercent, formatPValue, formatTimestamp, MISSING,
 } from './format-number';
 import { precisionRecallChart, rocChart, type OperatingPoint } from './curve-chart';
+import { distributionChart } from './distribution-chart';
 import { groupRateChart } from './group-rate-chart';
 import { histogramChart } from './histogram-chart';
 import { reliabilityDiagram } from './reliability-diagram';
@@ -281,7 +282,7 @@ function distributionsSection(report: Report): SafeHtml | null {
     ({ f, i }) => html`<figure class="chart-card" id="${featureAnchor(i)}">
 <figcaption><div class="title-row"><h3 title="${f.feature}">${f.feature}</h3><span class="nowrap">${f.drifted ? badge('Drifted', 'bad') : badge('Stable', 'good')} <span class="muted small">${f.kind}</span></span></div>
 <div class="stats">${featureStats(f)}</div></figcaption>
-${histogramChart(f.histogram, { title: f.feature, kind: f.kind })}
+${binnedCharts(f.histogram, f.distribution, f.feature, f.kind)}
 </figure>`,
   );
   const scoreTitle = report.task === 'binary' ? 'Predicted score' : 'Predicted value';
@@ -289,7 +290,7 @@ ${histogramChart(f.histogram, { title: f.feature, kind: f.kind })}
     ? html`<figure class="chart-card" id="prediction">
 <figcaption><div class="title-row"><h3>${scoreTitle}</h3>${predictionStatus(prediction.metrics.psi)}</div>
 <div class="stats">PSI ${formatNumber(prediction.metrics.psi)} · KS ${formatNumber(prediction.metrics.ks)} (p ${formatPValue(prediction.metrics.ksPValue)}) · JS ${formatNumber(prediction.metrics.js)} · W₁ ${formatNumber(prediction.metrics.wasserstein)}</div></figcaption>
-${histogramChart(prediction.histogram, { title: 'predicted score', kind: 'numeric' })}
+${binnedCharts(prediction.histogram, prediction.distribution, 'predicted score', 'numeric')}
 </figure>`
     : html`<figure class="chart-card not-computed" id="prediction"><figcaption><div class="title-row"><h3>${scoreTitle}</h3>${badge('not computed', 'neutral')}</div></figcaption>
 <p class="reason">${notComputedText(report.sections.prediction)}</p></figure>`;
@@ -297,6 +298,16 @@ ${histogramChart(prediction.histogram, { title: 'predicted score', kind: 'numeri
 <div class="section-head"><h2>Distributions</h2><p>every feature, reference vs current · ${drifted > 0 ? `${drifted} drifted first` : 'no feature drifted'} · the model output first</p></div>
 <div class="chart-grid">${scoreFigure}${figures}</div>
 </section>`;
+}
+
+/**
+ * A numeric column's shape over equal-width bins, with the reference-decile bins that PSI, JS and Hellinger are
+ * computed on one click away; categorical columns (and reports without the equal-width bins) show their bins.
+ */
+function binnedCharts(histogram: Histogram, distribution: ValueDistribution | undefined, title: string, kind: FeatureDrift['kind']): SafeHtml {
+  if (!distribution || kind !== 'numeric') return histogramChart(histogram, { title, kind });
+  return html`${distributionChart(distribution, title)}
+<details class="psi-bins"><summary>PSI bins (reference deciles)</summary>${histogramChart(histogram, { title, kind })}</details>`;
 }
 
 /** Current figures worse than the reference's by more than this share of rows are highlighted. */

@@ -166,6 +166,11 @@ table.rates th { font-weight: 500; color: var(--ink); padding: 4px 6px; }
 table.rates td { padding: 4px 6px; vertical-align: middle; }
 table.rates tr:last-child > * { border-bottom: 0; }
 table.rates .definition { font-weight: 400; font-size: 11px; color: var(--faint); margin-left: 6px; }
+svg.chart .ref-bar { fill: #80b8d8; }
+svg.chart .cur-step { fill: none; stroke: var(--cur); stroke-width: 2.2; stroke-linejoin: round; }
+svg.chart .cur-area { fill: var(--cur); opacity: 0.18; }
+details.psi-bins { margin-top: 4px; }
+details.psi-bins summary { cursor: pointer; font-size: 12px; color: var(--muted); }
 svg.chart .curve-line { fill: none; stroke: var(--ref); stroke-width: 2.2; stroke-linejoin: round; }
 svg.chart .curve-area { fill: rgba(0, 114, 178, 0.08); stroke: none; }
 svg.chart .operating-point circle { fill: var(--cur); stroke: #fff; stroke-width: 2; }

@@ -48,6 +48,10 @@ describe('renderReportHtml', () => {
     const order = [...distributions.matchAll(/<span class="nowrap"><span class="badge (bad|good)">/g)].map((m) => m[1]);
     expect(order).toEqual([...Array(5).fill('bad'), ...Array(7).fill('good')]);
     expect(page.match(/<svg class="chart histogram"/g)).toHaveLength(12 + 1);
+    // Numeric columns with equal-width bins show their shape, and their PSI bins one click away.
+    expect(distributions.match(/<svg class="chart distribution"/g)).toHaveLength(3 + 1);
+    expect(distributions.match(/<details class="psi-bins"><summary>PSI bins \(reference deciles\)<\/summary><svg class="chart histogram"/g)).toHaveLength(3 + 1);
+    expect(distributions).toContain('beyond the plotted range: 0 reference, 37 current values');
     expect(page.match(/<svg class="chart reliability"/g)).toHaveLength(1);
     expect(page.match(/<svg class="chart fairness"/g)).toHaveLength(2);
     expect(page).toContain('5<span class="unit">of 12 drifted</span>');
@@ -326,7 +330,8 @@ describe('renderReportHtml in headless Chromium', () => {
         }
 
         const charts: ChartCheck[] = await page.evaluate(() =>
-          Array.from(document.querySelectorAll<SVGSVGElement>('svg.chart')).map((svg) => {
+          // Charts inside a closed <details> (the PSI bins) are not drawn until opened.
+          Array.from(document.querySelectorAll<SVGSVGElement>('svg.chart')).filter((svg) => !svg.closest('details:not([open])')).map((svg) => {
             const box = svg.getBoundingClientRect();
             const shapes = Array.from(svg.querySelectorAll<SVGGraphicsElement>('rect, circle, line, polyline, path')).filter(
               (shape) => {
@@ -348,6 +353,14 @@ describe('renderReportHtml in headless Chromium', () => {
         await page.screenshot({ path: shot, fullPage: true });
         // A copy outside the temp dir, for a human to look at after the run.
         copyFileSync(shot, name === 'full' ? `/tmp/vigil-report-${width}.png` : `/tmp/vigil-report-${name}-${width}.png`);
+      }
+
+      // A PSI-bin chart opens without a script and is drawn then.
+      if (name === 'full' || name === 'golden') {
+        const details = page.locator('details.psi-bins').first();
+        await details.locator('summary').click();
+        const box = await details.locator('svg.chart.histogram').boundingBox();
+        expect(box?.width ?? 0).toBeGreaterThan(100);
       }
 
       // The escaped hostile names must come through as text, not markup.

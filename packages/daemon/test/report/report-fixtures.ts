@@ -4,7 +4,7 @@
  */
 import type {
   BinaryPerformance, CalibrationBin, CategoricalDriftMetrics, FairnessResult, FeatureDrift, FeatureQuality, GroupRates,
-  Histogram, NumericDriftMetrics, NumericSummary, Report, ReportSections,
+  Histogram, NumericDriftMetrics, NumericSummary, Report, ReportSections, ValueDistribution,
 } from '@vigil/analyzers';
 
 export const HOSTILE_FEATURE = '<script>alert("pwned")</script>';
@@ -25,6 +25,18 @@ function numericHistogram(edges: number[], shift: number, refRows: number, curRo
     labels,
     reference: Array.from({ length: bins }, (_, i) => Math.round((refRows / bins) * (1 + 0.05 * Math.cos(i)))),
     current: weights.map((w) => Math.round((curRows * w) / total)),
+  };
+}
+
+/** Equal-width bins over [lo, hi] of a bell shape, the current side moved by `shift` bins; `outside` values beyond. */
+function valueDistribution(lo: number, hi: number, shift: number, outside = 0): ValueDistribution {
+  const bins = 20;
+  const bell = (centre: number): number[] => Array.from({ length: bins }, (_, i) => Math.round(1000 * Math.exp(-(((i - centre) / 4) ** 2))));
+  return {
+    edges: Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins),
+    reference: bell(9.5),
+    current: bell(9.5 + shift),
+    outside: { reference: 0, current: outside },
   };
 }
 
@@ -192,7 +204,12 @@ const ALL_COMPUTED: ReportSections = {
 };
 
 export function fullReport(): Report {
-  const features = drift();
+  const shapes: Record<string, ValueDistribution> = {
+    age: valueDistribution(18, 78, 3),
+    annual_income_usd: valueDistribution(0, 200000, -2, 37),
+    credit_score: valueDistribution(400, 850, 0.3),
+  };
+  const features = drift().map((f) => (shapes[f.feature] ? { ...f, distribution: shapes[f.feature] } : f));
   return {
     rows: { reference: REF, current: CUR },
     task: 'binary',
@@ -200,6 +217,7 @@ export function fullReport(): Report {
     prediction: {
       metrics: { psi: 0.082, js: 0.09, ks: 0.061, ksPValue: 3.4e-6, wasserstein: 0.021 },
       histogram: numericHistogram([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], 1.1, REF, CUR),
+      distribution: valueDistribution(0, 1, 1.5),
     },
     calibration: { ece: 0.043, eceEqualMass: 0.051, mce: 0.112, brier: 0.171, bins: calibrationBins(), rows: 7500 },
     performance: {
