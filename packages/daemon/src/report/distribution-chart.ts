@@ -57,7 +57,7 @@ export function distributionChart(d: ValueDistribution, title: string): SafeHtml
   );
   const xTicks = valueTicks(integers ? lo + 0.5 : lo, integers ? hi - 0.5 : hi, integers).map(
     (t) => html`<line class="axis" x1="${px(x(t))}" x2="${px(x(t))}" y1="${base}" y2="${base + 4}"/>
-<text class="tick" x="${px(x(t))}" y="${base + 16}" text-anchor="middle">${formatNumber(t)}</text>`,
+<text class="tick" x="${px(x(t))}" y="${base + 16}" text-anchor="${x(t) > WIDTH - RIGHT - 16 ? 'end' : 'middle'}">${formatNumber(t)}</text>`,
   );
   const bins = d.reference.map((_, i) => {
     const a = d.edges[i] ?? lo;
