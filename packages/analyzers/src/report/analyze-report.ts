@@ -10,7 +10,7 @@ import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asNumeric, fitReferenceProfile, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
 import { eceEqualMass } from '../stats/calibration';
 import { rocAuc } from '../stats/classification';
-import { averagePrecision, downsampleCurve, precisionRecallCurve, rocCurve } from '../stats/curves';
+import { averagePrecisionFromCounts, downsampleCurve, precisionRecallFromCounts, rocFromCounts, thresholdCounts } from '../stats/curves';
 import { analyzeWindow } from '../window/analyze-window';
 import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns } from './parallel-columns';
@@ -92,8 +92,10 @@ function binaryExtras(performance: BinaryPerformance, o: OutcomeAccumulator, spe
     precision: rate(o.tp, o.tp + o.fp),
     npv: rate(o.tn, o.tn + o.fn),
   };
-  const roc = rocCurve(scores, labels);
-  const pr = roc && precisionRecallCurve(scores, labels, true);
+  // One sort of the labelled scores serves both curves and the average precision.
+  const counts = thresholdCounts(scores, labels);
+  const roc = rocFromCounts(counts);
+  const pr = roc && precisionRecallFromCounts(counts, true);
   if (!roc || !pr) return { ...performance, confusion };
   const r = downsampleCurve(roc.fpr, roc.tpr, CURVE_POINTS);
   const p = downsampleCurve(pr.recall, pr.precision, CURVE_POINTS);
@@ -102,7 +104,7 @@ function binaryExtras(performance: BinaryPerformance, o: OutcomeAccumulator, spe
     confusion,
     roc: { fpr: r.map((k) => roc.fpr[k]!), tpr: r.map((k) => roc.tpr[k]!) },
     pr: { precision: p.map((k) => pr.precision[k]!), recall: p.map((k) => pr.recall[k]!) },
-    averagePrecision: averagePrecision(scores, labels),
+    averagePrecision: averagePrecisionFromCounts(counts),
   };
 }
 

@@ -16,13 +16,15 @@ export interface ThresholdCounts {
 
 export function thresholdCounts(scores: Float64Array, labels: Float64Array): ThresholdCounts {
   const { positives, negatives } = sortedScoresByClass(scores, labels);
+  const size = positives.length + negatives.length;
+  const fps = new Float64Array(size);
+  const tps = new Float64Array(size);
+  const thresholds = new Float64Array(size);
   let i = positives.length - 1;
   let j = negatives.length - 1;
-  const fps: number[] = [];
-  const tps: number[] = [];
-  const thresholds: number[] = [];
   let tp = 0;
   let fp = 0;
+  let k = 0;
   // Merge both ascending arrays from the top: each distinct score is one threshold.
   while (i >= 0 || j >= 0) {
     const value = Math.max(i >= 0 ? positives[i]! : -Infinity, j >= 0 ? negatives[j]! : -Infinity);
@@ -34,11 +36,12 @@ export function thresholdCounts(scores: Float64Array, labels: Float64Array): Thr
       fp++;
       j--;
     }
-    fps.push(fp);
-    tps.push(tp);
-    thresholds.push(value);
+    fps[k] = fp;
+    tps[k] = tp;
+    thresholds[k] = value;
+    k++;
   }
-  return { fps: Float64Array.from(fps), tps: Float64Array.from(tps), thresholds: Float64Array.from(thresholds) };
+  return { fps: fps.subarray(0, k), tps: tps.subarray(0, k), thresholds: thresholds.subarray(0, k) };
 }
 
 export interface RocCurve {
@@ -54,21 +57,27 @@ export interface RocCurve {
  * corners of the curve and do not change its area. Null when either class is absent (scikit-learn returns NaN rates).
  */
 export function rocCurve(scores: Float64Array, labels: Float64Array, dropIntermediate = true): RocCurve | null {
-  const c = thresholdCounts(scores, labels);
+  return rocFromCounts(thresholdCounts(scores, labels), dropIntermediate);
+}
+
+/** {@link rocCurve} from counts already made, so one sort serves every curve of a report. */
+export function rocFromCounts(c: ThresholdCounts, dropIntermediate = true): RocCurve | null {
   const n = c.tps.length;
   const positives = n > 0 ? c.tps[n - 1]! : 0;
   const negatives = n > 0 ? c.fps[n - 1]! : 0;
   if (positives === 0 || negatives === 0) return null;
-  let keep = Array.from({ length: n }, (_, k) => k);
-  if (dropIntermediate && n > 2) {
+  const out: RocCurve = { fpr: [0], tpr: [0], thresholds: [Infinity] };
+  for (let k = 0; k < n; k++) {
     // np.diff(x, 2) != 0 for either coordinate: a corner.
-    keep = keep.filter((k) => k === 0 || k === n - 1 || c.fps[k + 1]! - 2 * c.fps[k]! + c.fps[k - 1]! !== 0 || c.tps[k + 1]! - 2 * c.tps[k]! + c.tps[k - 1]! !== 0);
+    const corner =
+      !dropIntermediate || n <= 2 || k === 0 || k === n - 1 ||
+      c.fps[k + 1]! - 2 * c.fps[k]! + c.fps[k - 1]! !== 0 || c.tps[k + 1]! - 2 * c.tps[k]! + c.tps[k - 1]! !== 0;
+    if (!corner) continue;
+    out.fpr.push(c.fps[k]! / negatives);
+    out.tpr.push(c.tps[k]! / positives);
+    out.thresholds.push(c.thresholds[k]!);
   }
-  return {
-    fpr: [0, ...keep.map((k) => c.fps[k]! / negatives)],
-    tpr: [0, ...keep.map((k) => c.tps[k]! / positives)],
-    thresholds: [Infinity, ...keep.map((k) => c.thresholds[k]!)],
-  };
+  return out;
 }
 
 export interface PrecisionRecallCurve {
@@ -85,20 +94,25 @@ export interface PrecisionRecallCurve {
  * whose true-positive count equals both neighbours' (they lie on one vertical segment). Null without positives.
  */
 export function precisionRecallCurve(scores: Float64Array, labels: Float64Array, dropIntermediate = false): PrecisionRecallCurve | null {
-  const c = thresholdCounts(scores, labels);
+  return precisionRecallFromCounts(thresholdCounts(scores, labels), dropIntermediate);
+}
+
+/** {@link precisionRecallCurve} from counts already made. */
+export function precisionRecallFromCounts(c: ThresholdCounts, dropIntermediate = false): PrecisionRecallCurve | null {
   const n = c.tps.length;
   const positives = n > 0 ? c.tps[n - 1]! : 0;
   if (positives === 0) return null;
-  let keep = Array.from({ length: n }, (_, k) => k);
-  if (dropIntermediate && n > 2) {
-    keep = keep.filter((k) => k === 0 || k === n - 1 || c.tps[k]! !== c.tps[k - 1]! || c.tps[k + 1]! !== c.tps[k]!);
+  const out: PrecisionRecallCurve = { precision: [], recall: [], thresholds: [] };
+  for (let k = n - 1; k >= 0; k--) {
+    const keep = !dropIntermediate || n <= 2 || k === 0 || k === n - 1 || c.tps[k]! !== c.tps[k - 1]! || c.tps[k + 1]! !== c.tps[k]!;
+    if (!keep) continue;
+    out.precision.push(c.tps[k]! / (c.tps[k]! + c.fps[k]!));
+    out.recall.push(c.tps[k]! / positives);
+    out.thresholds.push(c.thresholds[k]!);
   }
-  keep.reverse();
-  return {
-    precision: [...keep.map((k) => c.tps[k]! / (c.tps[k]! + c.fps[k]!)), 1],
-    recall: [...keep.map((k) => c.tps[k]! / positives), 0],
-    thresholds: keep.map((k) => c.thresholds[k]!),
-  };
+  out.precision.push(1);
+  out.recall.push(0);
+  return out;
 }
 
 /**
@@ -106,10 +120,22 @@ export function precisionRecallCurve(scores: Float64Array, labels: Float64Array,
  * the precision–recall curve with no interpolation. NaN without positives.
  */
 export function averagePrecision(scores: Float64Array, labels: Float64Array): number {
-  const curve = precisionRecallCurve(scores, labels);
-  if (!curve) return Number.NaN;
+  return averagePrecisionFromCounts(thresholdCounts(scores, labels));
+}
+
+/** {@link averagePrecision} from counts already made. */
+export function averagePrecisionFromCounts(c: ThresholdCounts): number {
+  const n = c.tps.length;
+  const positives = n > 0 ? c.tps[n - 1]! : 0;
+  if (positives === 0) return Number.NaN;
+  // Thresholds from the highest: recall rises by Δtp / P at each, at that threshold's precision.
   let ap = 0;
-  for (let k = 0; k + 1 < curve.recall.length; k++) ap += (curve.recall[k]! - curve.recall[k + 1]!) * curve.precision[k]!;
+  let previous = 0;
+  for (let k = 0; k < n; k++) {
+    const recall = c.tps[k]! / positives;
+    ap += (recall - previous) * (c.tps[k]! / (c.tps[k]! + c.fps[k]!));
+    previous = recall;
+  }
   return ap;
 }
 
