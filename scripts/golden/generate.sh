@@ -9,6 +9,8 @@ cd "$root"
 for script in scripts/golden/*_vectors.py; do
   .venv/bin/python "$script"
 done
+# Reads the report scenarios' CSV files that report_vectors.py has just written, so it runs after the loop.
+.venv/bin/python scripts/golden/report_extras.py
 if ! git diff --quiet -- packages/*/test/golden 2>/dev/null; then
   echo "note: regenerated golden vectors differ from the committed ones:" >&2
   git diff --stat -- packages/*/test/golden >&2

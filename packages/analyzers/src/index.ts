@@ -9,6 +9,8 @@ export type { CategoricalProfile, FeatureProfile, NumericProfile, ReferenceProfi
 export { analyzeReport } from './report/analyze-report';
 export type { ReportInput } from './report/analyze-report';
 export { DRIFT_DEFAULTS } from './report/drift-decision';
+export { CURVE_POINTS, NEW_CATEGORY_NAMES } from './report/report-types';
+export { averagePrecision, downsampleCurve, precisionRecallCurve, rocCurve } from './stats/curves';
 export { categoricalDrift, numericDrift } from './window/feature-drift';
 export { analyzeWindow, binnedAuc } from './window/analyze-window';
 export { rocAuc } from './stats/classification';
@@ -16,8 +18,9 @@ export type { ExactStatistics, WindowAnalysis } from './window/analyze-window';
 export { EventTimeWindows } from './window/event-time-windows';
 export type { WindowBounds } from './window/event-time-windows';
 export type {
-  BinaryPerformance, Calibration, CalibrationBin, CategoricalDriftMetrics, FairnessResult, FeatureDrift, GroupRates,
-  Histogram, NumericDriftMetrics, RegressionPerformance, Report,
+  BinaryPerformance, Calibration, CalibrationBin, CategoricalDriftMetrics, CategoricalQuality, CategoricalSummary,
+  ConfusionMatrix, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram, NumericDriftMetrics, NumericQuality,
+  NumericSummary, RegressionPerformance, Report, ReportSections, SectionStatus, ValueDistribution,
 } from './report/report-types';
 export { initCompute } from './compute/compute-backend';
 export type { Compute, ComputeBackend } from './compute/compute-backend';

@@ -4,15 +4,20 @@
  * report holds the raw values, the statistics that need them are exact here: KS and Wasserstein (sorted
  * samples, one worker thread per core), AUC and equal-mass ECE.
  */
-import type { Table } from '@vigil/core';
-import { accumulate, emptyAccumulator } from '../accumulator/window-accumulator';
+import { VigilError, type Table } from '@vigil/core';
+import { accumulate, emptyAccumulator, type OutcomeAccumulator, type WindowAccumulator } from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
-import { asNumeric, fitReferenceProfile, requireColumn } from '../profile/reference-profile';
+import { asNumeric, fitReferenceProfile, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
 import { eceEqualMass } from '../stats/calibration';
 import { rocAuc } from '../stats/classification';
+import { averagePrecisionFromCounts, downsampleCurve, precisionRecallFromCounts, rocFromCounts, thresholdCounts } from '../stats/curves';
 import { analyzeWindow } from '../window/analyze-window';
+import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns } from './parallel-columns';
-import type { Report } from './report-types';
+import {
+  CURVE_POINTS, NEW_CATEGORY_NAMES, type BinaryPerformance, type CategoricalSummary, type ConfusionMatrix, type FeatureQuality,
+  type Report, type ReportSections, type SectionStatus, type ValueDistribution,
+} from './report-types';
 
 export interface ReportInput {
   reference: Table;
@@ -48,16 +53,134 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   const labels = spec.label !== undefined ? asNumeric(current, requireColumn(current, spec.label)).values : null;
   const exactOutcomes = spec.task === 'binary' && scores && labels && acc.outcome.labelled > 0 ? { auc: rocAuc(scores, labels), eceEqualMass: eceEqualMass(scores, labels) } : {};
   const analysis = analyzeWindow(profile, acc, spec, { numeric, ...exactOutcomes });
+  const performance =
+    analysis.performance && 'auc' in analysis.performance && scores && labels
+      ? binaryExtras(analysis.performance, acc.outcome, spec, scores, labels)
+      : analysis.performance;
 
   return {
     rows: { reference: reference.rowCount, current: current.rowCount },
     task: spec.task,
     ...analysis,
+    drift: analysis.drift.map((d) => (d.kind === 'numeric' ? withDistribution(d, numeric.get(d.feature)?.distribution) : d)),
+    ...(analysis.prediction && spec.score !== undefined ? { prediction: withDistribution(analysis.prediction, numeric.get(spec.score)?.distribution) } : {}),
+    ...(performance ? { performance } : {}),
+    dataQuality: dataQuality(profile, acc, numeric),
+    sections: sections(spec, acc.outcome, analysis, performance),
     options: {
       threshold: spec.threshold,
       minGroupSize: spec.minGroupSize,
       features: spec.features.map((f) => ({ name: f.name, kind: f.kind, inferred: input.inferred?.has(f.name) ?? false })),
     },
     generatedAt: (input.now?.() ?? new Date()).toISOString(),
+  };
+}
+
+function withDistribution<T extends { distribution?: ValueDistribution }>(part: T, distribution: ValueDistribution | null | undefined): T {
+  return distribution ? { ...part, distribution } : part;
+}
+
+/** The confusion matrix at the threshold, and the ROC and precision–recall curves from the raw scores. */
+function binaryExtras(performance: BinaryPerformance, o: OutcomeAccumulator, spec: AnalysisSpec, scores: Float64Array, labels: Float64Array): BinaryPerformance {
+  const rate = (num: number, den: number): number | null => (den > 0 ? num / den : null);
+  const confusion: ConfusionMatrix = {
+    ...(spec.prediction !== undefined ? { predictionColumn: spec.prediction } : { threshold: spec.threshold }),
+    tp: o.tp,
+    fp: o.fp,
+    tn: o.tn,
+    fn: o.fn,
+    tpr: rate(o.tp, o.tp + o.fn),
+    fpr: rate(o.fp, o.fp + o.tn),
+    tnr: rate(o.tn, o.tn + o.fp),
+    fnr: rate(o.fn, o.fn + o.tp),
+    precision: rate(o.tp, o.tp + o.fp),
+    npv: rate(o.tn, o.tn + o.fn),
+  };
+  // One sort of the labelled scores serves both curves and the average precision.
+  const counts = thresholdCounts(scores, labels);
+  const roc = rocFromCounts(counts);
+  const pr = roc && precisionRecallFromCounts(counts, true);
+  if (!roc || !pr) return { ...performance, confusion };
+  const r = downsampleCurve(roc.fpr, roc.tpr, CURVE_POINTS);
+  const p = downsampleCurve(pr.recall, pr.precision, CURVE_POINTS);
+  return {
+    ...performance,
+    confusion,
+    roc: { fpr: r.map((k) => roc.fpr[k]!), tpr: r.map((k) => roc.tpr[k]!) },
+    pr: { precision: p.map((k) => pr.precision[k]!), recall: p.map((k) => pr.recall[k]!) },
+    averagePrecision: averagePrecisionFromCounts(counts),
+  };
+}
+
+function dataQuality(profile: ReferenceProfile, acc: WindowAccumulator, numeric: ReadonlyMap<string, NumericColumnResult>): FeatureQuality[] {
+  return profile.features.map((p, i): FeatureQuality => {
+    const a = acc.features[i];
+    if (p.kind === 'numeric') {
+      const s = numeric.get(p.name)!.summary;
+      const present = s.current.rows - s.current.missing;
+      return {
+        feature: p.name,
+        kind: 'numeric',
+        reference: s.reference,
+        current: s.current,
+        outsideReferenceRange: { below: s.below, above: s.above, share: present > 0 ? (s.below + s.above) / present : Number.NaN },
+      };
+    }
+    if (a?.kind !== 'categorical') throw new VigilError('VIGIL_PROFILE_MISMATCH', `profile and accumulator disagree on the kind of "${p.name}"`);
+    const unseen = Object.entries(a.unseen).sort(([x, m], [y, n]) => n - m || (x < y ? -1 : 1));
+    const newRows = unseen.reduce((t, [, n]) => t + n, 0);
+    const present = a.rows - a.missing;
+    const current: [string, number][] = [...p.categories.map((c, k): [string, number] => [c, a.counts[k] ?? 0]), ...unseen];
+    return {
+      feature: p.name,
+      kind: 'categorical',
+      reference: categoricalSummary(p.rows, p.missing, p.categories.map((c, k) => [c, p.counts[k] ?? 0])),
+      current: categoricalSummary(a.rows, a.missing, current),
+      newCategories: {
+        rows: newRows,
+        share: present > 0 ? newRows / present : Number.NaN,
+        distinct: unseen.length,
+        top: unseen.slice(0, NEW_CATEGORY_NAMES).map(([category, rows]) => ({ category, rows })),
+      },
+    };
+  });
+}
+
+function categoricalSummary(rows: number, missing: number, counts: [string, number][]): CategoricalSummary {
+  const present = counts.filter(([, n]) => n > 0);
+  let top: [string, number] | undefined;
+  for (const entry of present) if (!top || entry[1] > top[1] || (entry[1] === top[1] && entry[0] < top[0])) top = entry;
+  return {
+    rows,
+    missing,
+    missingShare: rows > 0 ? missing / rows : Number.NaN,
+    categories: present.length,
+    top: top ? { category: top[0], rows: top[1] } : null,
+  };
+}
+
+/** Why each optional section is absent, in words a reader can act on; shown by the HTML and the CLI summary. */
+function sections(spec: AnalysisSpec, o: OutcomeAccumulator, analysis: Pick<Report, 'prediction' | 'calibration' | 'fairness'>, performance: Report['performance']): ReportSections {
+  const binary = spec.task === 'binary';
+  const noScore = binary ? 'needs a score column in both the reference and the current file' : 'needs a predicted-value (score) column in both files';
+  const outcome = (): string | undefined =>
+    spec.score === undefined ? noScore
+    : spec.label === undefined ? 'needs labels in the current file'
+    : o.labelled === 0 ? 'no row of the current file has both a label and a score'
+    : undefined;
+  const status = (computed: boolean, reason: string | undefined, fallback: string): SectionStatus =>
+    computed ? { computed: true } : { computed: false, reason: reason ?? fallback };
+  const binaryOnly = (reason: () => string | undefined): string | undefined => (binary ? reason() : 'binary task only');
+  const curvesReason = binaryOnly(() => outcome() ?? (o.tp + o.fn === 0 ? 'needs positive labels in the current file' : o.fp + o.tn === 0 ? 'needs negative labels in the current file' : undefined));
+  const fairnessReason =
+    spec.groups.length === 0 ? 'needs group columns (--group-columns)'
+    : binaryOnly(() => (spec.score === undefined && spec.prediction === undefined ? 'needs a score or prediction column' : undefined));
+  const curves = performance !== undefined && 'roc' in performance && performance.roc !== undefined;
+  return {
+    prediction: status(analysis.prediction !== undefined, spec.score === undefined ? noScore : undefined, 'the current file has no scores'),
+    calibration: status(analysis.calibration !== undefined, binaryOnly(outcome), 'not computed'),
+    performance: status(performance !== undefined, outcome(), 'not computed'),
+    curves: status(curves, curvesReason, 'needs both classes among the labelled rows'),
+    fairness: status(fairnessReason === undefined && analysis.fairness.length > 0, fairnessReason, 'not computed'),
   };
 }

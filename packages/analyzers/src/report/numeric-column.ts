@@ -4,10 +4,13 @@
  * of two arrays, so it runs unchanged in a worker thread; this is ~85% of a report's analysis time.
  */
 import { numericAccumulatorFromSorted, type NumericAccumulator } from '../accumulator/window-accumulator';
+import { quantileSorted } from '../profile/binning';
 import { fitNumeric, type NumericProfile } from '../profile/reference-profile';
 import { sortFinite } from '../sort/sort-finite';
 import { ksPValue, ksStatistic } from '../stats/ks';
 import { wasserstein1 } from '../stats/wasserstein';
+import type { NumericSummary, ValueDistribution } from './report-types';
+import { valueDistribution } from './value-distribution';
 
 export interface NumericColumnJob {
   name: string;
@@ -23,6 +26,43 @@ export interface NumericColumnResult {
   ks: number;
   ksPValue: number;
   wasserstein: number;
+  /** Data-quality figures of each side, and the current values outside the reference's range. */
+  summary: { reference: NumericSummary; current: NumericSummary; below: number; above: number };
+  /** Equal-width bins of both sides for the charts; null when neither side has a finite value. */
+  distribution: ValueDistribution | null;
+}
+
+/** Rows, missing values, extremes, mean and quantiles of one side from its sorted finite values. */
+export function numericSummary(rows: number, sorted: Float64Array): NumericSummary {
+  const n = sorted.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sorted[i] as number;
+  const q = (p: number): number => quantileSorted(sorted, p);
+  return {
+    rows,
+    missing: rows - n,
+    missingShare: rows > 0 ? (rows - n) / rows : Number.NaN,
+    min: n > 0 ? (sorted[0] as number) : Number.NaN,
+    max: n > 0 ? (sorted[n - 1] as number) : Number.NaN,
+    mean: n > 0 ? sum / n : Number.NaN,
+    p5: q(0.05),
+    p25: q(0.25),
+    p50: q(0.5),
+    p75: q(0.75),
+    p95: q(0.95),
+  };
+}
+
+/** Index of the first element of `sorted` that is ≥ `x` (strict: `> x` when `after`). */
+function lowerBound(sorted: Float64Array, x: number, after = false): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < x || (after && sorted[mid] === x)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult {
@@ -39,5 +79,13 @@ export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult
     ks,
     ksPValue: both ? ksPValue(ks, refSorted.length, curSorted.length) : Number.NaN,
     wasserstein: both ? wasserstein1(refSorted, curSorted) : Number.NaN,
+    summary: {
+      reference: numericSummary(job.reference.length, refSorted),
+      current: numericSummary(job.current.length, curSorted),
+      // Without reference values there is no range to fall outside of.
+      below: refSorted.length > 0 ? lowerBound(curSorted, refSorted[0] as number) : 0,
+      above: refSorted.length > 0 ? curSorted.length - lowerBound(curSorted, refSorted[refSorted.length - 1] as number, true) : 0,
+    },
+    distribution: valueDistribution(refSorted, curSorted),
   };
 }

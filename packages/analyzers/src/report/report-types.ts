@@ -12,6 +12,22 @@ export interface Histogram {
   current: number[];
 }
 
+/**
+ * Reference and current counts over equal-width bins of a numeric column, for drawing its shape (the drift metrics
+ * use the reference's decile bins of `Histogram` instead). `edges` has one more entry than the counts; a bin is
+ * [edges[i], edges[i+1]), the last one closed. Columns of small integers get one bin per integer.
+ */
+export interface ValueDistribution {
+  edges: number[];
+  reference: number[];
+  current: number[];
+  /**
+   * Values left out of the plotted range: with far outliers the range is the 0.5%–99.5% quantiles of both sides
+   * together, and the values beyond it are counted here instead of squeezing every other bin into one.
+   */
+  outside: { reference: number; current: number };
+}
+
 export interface NumericDriftMetrics {
   psi: number;
   js: number;
@@ -50,6 +66,8 @@ export interface FeatureDrift {
   /** Streaming windows: `ks` comes from the percentile bins, within this of the exact statistic (docs/decisions/0004). */
   ksErrorBound?: number;
   histogram: Histogram;
+  /** Numeric features in `vigil report`: equal-width bins for the distribution charts. */
+  distribution?: ValueDistribution;
 }
 
 export interface CalibrationBin {
@@ -70,6 +88,30 @@ export interface Calibration {
   rows: number;
 }
 
+/** The predicted class against the label on the labelled rows; a rate is null when its denominator is 0. */
+export interface ConfusionMatrix {
+  /** The class is `score >= threshold`; absent when a prediction column gave the class. */
+  threshold?: number;
+  /** The prediction column that gave the class, when there is one. */
+  predictionColumn?: string;
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+  /** tp / (tp + fn), recall. */
+  tpr: number | null;
+  /** fp / (fp + tn). */
+  fpr: number | null;
+  /** tn / (tn + fp), specificity. */
+  tnr: number | null;
+  /** fn / (fn + tp). */
+  fnr: number | null;
+  /** tp / (tp + fp). */
+  precision: number | null;
+  /** tn / (tn + fn), negative predictive value. */
+  npv: number | null;
+}
+
 export interface BinaryPerformance {
   accuracy: number;
   precision: number;
@@ -77,7 +119,21 @@ export interface BinaryPerformance {
   auc: number;
   logLoss: number;
   rows: number;
+  /** `vigil report` only (the daemon's windows leave these out). */
+  confusion?: ConfusionMatrix;
+  /**
+   * scikit-learn's `roc_curve` (collinear points dropped), then at most {@link CURVE_POINTS} points kept with both
+   * ends exact: fpr ascending from 0 to 1. Absent when a class is missing among the labelled rows.
+   */
+  roc?: { fpr: number[]; tpr: number[] };
+  /** scikit-learn's `precision_recall_curve` in its order (recall descending to 0), downsampled likewise. */
+  pr?: { precision: number[]; recall: number[] };
+  /** scikit-learn's `average_precision_score`, from every threshold (not the downsampled points). */
+  averagePrecision?: number;
 }
+
+/** The most points of one curve in the report. */
+export const CURVE_POINTS = 200;
 
 export interface RegressionPerformance {
   mae: number;
@@ -117,14 +173,93 @@ export interface FairnessResult {
   predictiveParityDifference: number | null;
 }
 
+/** Missing and range figures of one side (reference or current) of a numeric feature; NaN → null in JSON. */
+export interface NumericSummary {
+  rows: number;
+  missing: number;
+  /** missing / rows. */
+  missingShare: number;
+  min: number;
+  max: number;
+  mean: number;
+  /** numpy's default (linear) quantiles of the non-missing values. */
+  p5: number;
+  p25: number;
+  p50: number;
+  p75: number;
+  p95: number;
+}
+
+export interface NumericQuality {
+  feature: string;
+  kind: 'numeric';
+  reference: NumericSummary;
+  current: NumericSummary;
+  /** Current values below the reference minimum / above its maximum; `share` is of the current non-missing values. */
+  outsideReferenceRange: { below: number; above: number; share: number };
+}
+
+export interface CategoricalSummary {
+  rows: number;
+  missing: number;
+  missingShare: number;
+  /** Distinct categories present. */
+  categories: number;
+  /** The most frequent category, by rows (ties: the first in sort order). */
+  top: { category: string; rows: number } | null;
+}
+
+export interface CategoricalQuality {
+  feature: string;
+  kind: 'categorical';
+  reference: CategoricalSummary;
+  current: CategoricalSummary;
+  /**
+   * Current rows whose category the reference never saw: `rows`, `share` of the current non-missing rows,
+   * `distinct` new categories and the most frequent of them (at most {@link NEW_CATEGORY_NAMES}).
+   */
+  newCategories: { rows: number; share: number; distinct: number; top: { category: string; rows: number }[] };
+}
+
+export type FeatureQuality = NumericQuality | CategoricalQuality;
+
+/** How many new category names a report lists per feature. */
+export const NEW_CATEGORY_NAMES = 5;
+
+/** Whether a part of the report could be computed, and if not, why (for the HTML and the CLI summary). */
+export interface SectionStatus {
+  computed: boolean;
+  /** Present when `computed` is false, e.g. "needs labels in the current file". */
+  reason?: string;
+}
+
+export interface ReportSections {
+  /** Prediction (score) drift. */
+  prediction: SectionStatus;
+  calibration: SectionStatus;
+  performance: SectionStatus;
+  /** ROC and precision–recall curves and the confusion matrix (binary task). */
+  curves: SectionStatus;
+  fairness: SectionStatus;
+}
+
 export interface Report {
   rows: { reference: number; current: number };
   task: 'binary' | 'regression';
   drift: FeatureDrift[];
-  prediction?: { metrics: { psi: number; js: number; ks: number; ksPValue: number; wasserstein: number }; histogram: Histogram };
+  prediction?: {
+    metrics: { psi: number; js: number; ks: number; ksPValue: number; wasserstein: number };
+    histogram: Histogram;
+    /** `vigil report` only: equal-width bins of the score. */
+    distribution?: ValueDistribution;
+  };
   calibration?: Calibration;
   performance?: BinaryPerformance | RegressionPerformance;
   fairness: FairnessResult[];
+  /** Per feature, in `drift` order: missing values, range and quantiles, new categories — reference vs current. */
+  dataQuality: FeatureQuality[];
+  /** Which optional sections were computed; a reason for each one that was not. */
+  sections: ReportSections;
   summary: { features: number; drifted: string[]; falseDiscoveryRate: number };
   options: { threshold: number; minGroupSize: number; features: { name: string; kind: FeatureKind; inferred: boolean }[] };
   generatedAt: string;

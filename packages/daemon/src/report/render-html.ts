@@ -1,9 +1,12 @@
 import type {
-  BinaryPerformance, Calibration, FairnessResult, FeatureDrift, GroupRates, RegressionPerformance, Report,
+  BinaryPerformance, Calibration, ConfusionMatrix, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram,
+  NumericSummary, RegressionPerformance, Report, SectionStatus, ValueDistribution,
 } from '@vigil/analyzers';
 import {
   formatCount, formatNumber, formatPercent, formatPValue, formatTimestamp, MISSING,
 } from './format-number';
+import { precisionRecallChart, rocChart, type OperatingPoint } from './curve-chart';
+import { distributionChart } from './distribution-chart';
 import { groupRateChart } from './group-rate-chart';
 import { histogramChart } from './histogram-chart';
 import { reliabilityDiagram } from './reliability-diagram';
@@ -20,6 +23,16 @@ const DISPARATE_IMPACT_FLAG = 0.8;
 /** PSI bands that practitioners read prediction drift with: below 0.1 stable, 0.1–0.2 moderate, above 0.2 shifted. */
 const PSI_MODERATE = 0.1;
 const PSI_SHIFTED = 0.2;
+
+/** What the caller knows about the run and the report does not: shown in the header and footer, escaped. */
+export interface ReportContext {
+  /** The reference and current file names as given on the command line. */
+  inputs?: { reference: string; current: string };
+  /** The Vigil version that made the report. */
+  version?: string;
+  /** The command line that made the report. */
+  commandLine?: string;
+}
 
 const METHOD_LABELS: Record<FeatureDrift['method'], string> = {
   psi: 'PSI', ks: 'KS', chi2: 'χ²', js: 'JS', wasserstein: 'Wasserstein',
@@ -86,18 +99,38 @@ function largestDifference(result: FairnessResult): FairnessFlag | undefined {
   return best;
 }
 
-function header(report: Report, sections: [string, string][]): SafeHtml {
+function notComputedText(status: SectionStatus | undefined): string {
+  return `Not computed: ${status?.reason ?? 'not available'}.`;
+}
+
+function inputRow(side: string, file: string | undefined, rows: number): SafeHtml {
+  return html`<div class="input"><span class="input-side">${side}</span>${file !== undefined && html`<code class="file" title="${file}">${file}</code>`}<span class="rows"><b>${formatCount(rows)}</b> rows</span></div>`;
+}
+
+function header(report: Report, sections: [string, string, boolean][], context: ReportContext): SafeHtml {
   return html`<header class="report-header">
 <div class="eyebrow">Vigil · model monitoring report</div>
 <h1>Drift, calibration and fairness report</h1>
-<div class="meta">
-<span>Reference <b>${formatCount(report.rows.reference)}</b> rows</span>
-<span>Current <b>${formatCount(report.rows.current)}</b> rows</span>
-<span>Task <b>${report.task}</b>${report.task === 'binary' && html` · threshold <b>${formatNumber(report.options.threshold)}</b>`}</span>
-<span>Generated <time datetime="${report.generatedAt}"><b>${formatTimestamp(report.generatedAt)}</b></time></span>
+<div class="inputs">
+${inputRow('Reference', context.inputs?.reference, report.rows.reference)}
+${inputRow('Current', context.inputs?.current, report.rows.current)}
 </div>
-<nav class="toc" aria-label="Sections">${sections.map(([id, title]) => html`<a href="#${id}">${title}</a>`)}</nav>
+<div class="meta">
+<span>Task <b>${report.task}</b>${report.task === 'binary' && html` · threshold <b>${formatNumber(report.options.threshold)}</b>`}</span>
+<span>Features <b>${formatCount(report.drift.length)}</b></span>
+<span>Generated <time datetime="${report.generatedAt}"><b>${formatTimestamp(report.generatedAt)}</b></time></span>
+${context.version !== undefined && html`<span>Vigil <b>${context.version}</b></span>`}
+</div>
+<nav class="toc" aria-label="Sections">${sections.map(([id, title, computed]) => html`<a href="#${id}" class="${computed ? '' : 'muted-link'}">${title}</a>`)}</nav>
 </header>`;
+}
+
+/** A section whose inputs are missing: a neutral card that says why, never an empty or green one. */
+function notComputedSection(id: string, title: string, status: SectionStatus | undefined): SafeHtml {
+  return html`<section class="card not-computed" id="${id}">
+<div class="section-head"><h2>${title}</h2>${badge('not computed', 'neutral')}</div>
+<p class="reason">${notComputedText(status)}</p>
+</section>`;
 }
 
 function summarySection(report: Report): SafeHtml {
@@ -123,7 +156,7 @@ function summarySection(report: Report): SafeHtml {
         html`KS <b>${formatNumber(prediction.metrics.ks)}</b> (p ${formatPValue(prediction.metrics.ksPValue)}) · JS <b>${formatNumber(prediction.metrics.js)}</b>`,
         prediction.metrics.psi >= PSI_SHIFTED ? 'alert' : '',
       )
-    : tile('Prediction drift', MISSING, 'No score column in the data.', 'inactive');
+    : tile('Prediction drift', MISSING, notComputedText(report.sections.prediction), 'inactive');
 
   const calibration = report.calibration;
   const calibrationTile = calibration
@@ -132,7 +165,7 @@ function summarySection(report: Report): SafeHtml {
         html`${formatNumber(calibration.ece)}<span class="unit">ECE</span>`,
         html`MCE <b>${formatNumber(calibration.mce)}</b> · Brier <b>${formatNumber(calibration.brier)}</b>`,
       )
-    : report.task === 'binary' && tile('Calibration', MISSING, 'No labels in the current data.', 'inactive');
+    : tile('Calibration', MISSING, notComputedText(report.sections.calibration), 'inactive');
 
   const performance = report.performance;
   const performanceTile = performance
@@ -147,20 +180,24 @@ function summarySection(report: Report): SafeHtml {
           html`${formatNumber(performance.rmse)}<span class="unit">RMSE</span>`,
           html`MAE <b>${formatNumber(performance.mae)}</b> · bias <b>${formatNumber(performance.bias)}</b>`,
         )
-    : tile('Performance', MISSING, 'No labels in the current data.', 'inactive');
+    : tile('Performance', MISSING, notComputedText(report.sections.performance), 'inactive');
 
   const flagged = report.fairness.map((r) => ({ result: r, flags: fairnessFlags(r) }));
   const flaggedCount = flagged.filter((f) => f.flags.length > 0).length;
   const fairnessTile =
-    report.fairness.length === 0
-      ? tile('Fairness', MISSING, 'No group columns in the data.', 'inactive')
+    !report.sections.fairness.computed || report.fairness.length === 0
+      ? tile('Fairness', MISSING, notComputedText(report.sections.fairness), 'inactive')
       : tile(
           'Fairness',
           html`${flaggedCount}<span class="unit">of ${report.fairness.length} flagged</span>`,
           flagged.map(({ result, flags }) => {
             const gap = largestDifference(result);
             return html`<div class="flag-row"><a href="#${`fairness-${report.fairness.indexOf(result)}`}" title="${result.attribute}">${result.attribute}</a>${
-              flags.length > 0 ? badge(flags.length === 1 ? '1 flag' : `${flags.length} flags`, 'bad') : badge('ok', 'good')
+              flags.length > 0
+                ? badge(flags.length === 1 ? '1 flag' : `${flags.length} flags`, 'bad')
+                : gap
+                  ? badge('ok', 'good')
+                  : badge('not compared', 'neutral')
             }</div>
 <div class="flag-detail">${gap ? `largest gap ${formatNumber(gap.value)} (${gap.metric})` : 'no comparable groups'}${
               result.disparateImpactRatio !== null && ` · DI ${formatNumber(result.disparateImpactRatio)}`
@@ -186,16 +223,19 @@ function featureRow(f: FeatureDrift, index: number, inferred: boolean): SafeHtml
   const categorical = 'chi2' in m;
   const numeric = categorical ? null : m;
   const cat = categorical ? m : null;
-  const name = f.drifted ? html`<a href="#${featureAnchor(index)}">${f.feature}</a>` : f.feature;
+  // Every feature has a histogram in the distributions section; the anchor is the same for all of them.
+  const name = html`<a href="#${featureAnchor(index)}" title="${f.feature}">${f.feature}</a>`;
+  const testStatistic = numeric ? numeric.ks : cat?.chi2;
+  const testP = numeric ? numeric.ksPValue : cat?.chi2PValue;
+  const testDecisive = f.method === 'ks' || f.method === 'chi2';
   return html`<tr class="${f.drifted ? 'drifted' : ''}">
-<td class="feature">${name}</td>
+<td class="feature"><span class="feature-name">${name}</span><span class="hint">${f.kind}${inferred && ' · inferred'}</span></td>
 <td>${f.drifted ? badge('Drifted', 'bad') : badge('Stable', 'good')}</td>
-<td class="nowrap">${f.kind}${inferred && html` <span class="hint">inferred</span>`}</td>
-<td class="group-start">${METHOD_LABELS[f.method]}</td>
-${numCell(f.value, true)}${numCell(f.threshold)}${numCell(f.pValue, false, formatPValue)}${numCell(f.pValueAdjusted, false, formatPValue)}
+<td class="group-start nowrap">${METHOD_LABELS[f.method]}</td>
+${numCell(f.value, true)}${numCell(f.threshold)}${numCell(f.pValueAdjusted, false, formatPValue)}
 ${numCell(m.psi, f.method === 'psi', formatNumber, true)}${numCell(m.js, f.method === 'js')}${numCell(m.hellinger)}
-${numCell(numeric?.ks, f.method === 'ks', formatNumber, true)}${numCell(numeric?.ksPValue, false, formatPValue)}${numCell(numeric?.wasserstein, f.method === 'wasserstein')}${numCell(numeric?.wassersteinNormed)}
-${numCell(cat?.chi2, f.method === 'chi2', formatNumber, true)}${numCell(cat?.chi2PValue, false, formatPValue)}${numCell(cat?.newCategoryRate, false, (v) => formatPercent(v))}
+<td class="num group-start${testDecisive ? ' decisive' : ''}">${testStatistic === undefined ? MISSING : html`<span class="stat-name">${numeric ? 'D' : 'χ²'}</span> ${formatNumber(testStatistic)}`}</td>${numCell(testP, false, formatPValue)}
+${numCell(numeric?.wasserstein, f.method === 'wasserstein', formatNumber, true)}${numCell(numeric?.wassersteinNormed)}${numCell(cat?.newCategoryRate, false, (v) => formatPercent(v))}
 ${numCell(m.referenceMissingRate, false, (v) => formatPercent(v), true)}${numCell(m.missingRate, false, (v) => formatPercent(v))}
 </tr>`;
 }
@@ -203,24 +243,26 @@ ${numCell(m.referenceMissingRate, false, (v) => formatPercent(v), true)}${numCel
 function featuresSection(report: Report): SafeHtml {
   const inferred = new Set(report.options.features.filter((f) => f.inferred).map((f) => f.name));
   // Drifted features first, so the rows that need attention are on screen without scrolling.
-  const rows = report.drift
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => Number(b.f.drifted) - Number(a.f.drifted) || a.i - b.i)
-    .map(({ f, i }) => featureRow(f, i, inferred.has(f.feature)));
+  const rows = driftedFirst(report.drift).map(({ f, i }) => featureRow(f, i, inferred.has(f.feature)));
   return html`<section class="card" id="features">
 <div class="section-head"><h2>Features</h2><p>${report.drift.length} features · drifted first · bold: the metric that decides</p></div>
-<div class="table-scroll"><table class="sticky-first">
+<div class="table-scroll"><table class="sticky-first features">
 <thead>
-<tr class="group-head"><th colspan="3"></th><th colspan="5" class="group-start">Decision</th><th colspan="3" class="group-start">Distances</th><th colspan="4" class="group-start">Numeric</th><th colspan="3" class="group-start">Categorical</th><th colspan="2" class="group-start">Missing</th></tr>
-<tr><th>Feature</th><th>Status</th><th>Kind</th><th class="group-start">Method</th><th class="num">Value</th><th class="num">Threshold</th><th class="num">p-value</th><th class="num">BH p</th>
+<tr class="group-head"><th colspan="2"></th><th colspan="4" class="group-start">Decision</th><th colspan="3" class="group-start">Distances</th><th colspan="2" class="group-start">Test</th><th colspan="3" class="group-start">Shift</th><th colspan="2" class="group-start">Missing</th></tr>
+<tr><th>Feature</th><th>Status</th><th class="group-start">Method</th><th class="num">Value</th><th class="num">Threshold</th><th class="num" title="Benjamini–Hochberg adjusted p-value">BH p</th>
 <th class="num group-start">PSI</th><th class="num">JS</th><th class="num">Hellinger</th>
-<th class="num group-start">KS D</th><th class="num">KS p</th><th class="num">W₁</th><th class="num">W₁ / σ</th>
-<th class="num group-start">χ²</th><th class="num">χ² p</th><th class="num">New cat.</th>
+<th class="num group-start" title="KS D for numeric features, χ² for categorical ones">KS D / χ²</th><th class="num">p-value</th>
+<th class="num group-start" title="Wasserstein-1 distance">W₁</th><th class="num" title="Wasserstein-1 over the reference's standard deviation">W₁ / σ</th><th class="num" title="Share of current rows in categories the reference never saw">New cat.</th>
 <th class="num group-start">Ref.</th><th class="num">Cur.</th></tr>
 </thead>
 <tbody>${rows}</tbody>
 </table></div>
 </section>`;
+}
+
+/** Features with their index in `drift`, drifted ones first, each group in the report's order. */
+function driftedFirst(drift: readonly FeatureDrift[]): { f: FeatureDrift; i: number }[] {
+  return drift.map((f, i) => ({ f, i })).sort((a, b) => Number(b.f.drifted) - Number(a.f.drifted) || a.i - b.i);
 }
 
 function featureStats(f: FeatureDrift): string {
@@ -233,26 +275,79 @@ function featureStats(f: FeatureDrift): string {
 }
 
 function distributionsSection(report: Report): SafeHtml | null {
-  const drifted = report.drift.map((f, i) => ({ f, i })).filter(({ f }) => f.drifted);
   const prediction = report.prediction;
-  if (drifted.length === 0 && !prediction) return null;
-  const figures = drifted.map(
+  if (report.drift.length === 0 && !prediction) return null;
+  const drifted = report.drift.filter((f) => f.drifted).length;
+  const figures = driftedFirst(report.drift).map(
     ({ f, i }) => html`<figure class="chart-card" id="${featureAnchor(i)}">
-<figcaption><div class="title-row"><h3>${f.feature}</h3><span>${badge('Drifted', 'bad')} <span class="muted small">${f.kind}</span></span></div>
+<figcaption><div class="title-row"><h3 title="${f.feature}">${f.feature}</h3><span class="nowrap">${f.drifted ? badge('Drifted', 'bad') : badge('Stable', 'good')} <span class="muted small">${f.kind}</span></span></div>
 <div class="stats">${featureStats(f)}</div></figcaption>
-${histogramChart(f.histogram, { title: f.feature, kind: f.kind })}
+${binnedCharts(f.histogram, f.distribution, f.feature, f.kind)}
 </figure>`,
   );
-  const scoreFigure =
-    prediction &&
-    html`<figure class="chart-card" id="prediction">
-<figcaption><div class="title-row"><h3>${report.task === 'binary' ? 'Predicted score' : 'Predicted value'}</h3>${predictionStatus(prediction.metrics.psi)}</div>
+  const scoreTitle = report.task === 'binary' ? 'Predicted score' : 'Predicted value';
+  const scoreFigure = prediction
+    ? html`<figure class="chart-card" id="prediction">
+<figcaption><div class="title-row"><h3>${scoreTitle}</h3>${predictionStatus(prediction.metrics.psi)}</div>
 <div class="stats">PSI ${formatNumber(prediction.metrics.psi)} · KS ${formatNumber(prediction.metrics.ks)} (p ${formatPValue(prediction.metrics.ksPValue)}) · JS ${formatNumber(prediction.metrics.js)} · W₁ ${formatNumber(prediction.metrics.wasserstein)}</div></figcaption>
-${histogramChart(prediction.histogram, { title: 'predicted score', kind: 'numeric' })}
-</figure>`;
+${binnedCharts(prediction.histogram, prediction.distribution, 'predicted score', 'numeric')}
+</figure>`
+    : html`<figure class="chart-card not-computed" id="prediction"><figcaption><div class="title-row"><h3>${scoreTitle}</h3>${badge('not computed', 'neutral')}</div></figcaption>
+<p class="reason">${notComputedText(report.sections.prediction)}</p></figure>`;
   return html`<section class="card" id="distributions">
-<div class="section-head"><h2>Distributions</h2><p>${drifted.length > 0 ? 'drifted features' : 'no feature drifted'}${prediction && ' and the model output'}, reference vs current</p></div>
+<div class="section-head"><h2>Distributions</h2><p>every feature, reference vs current · ${drifted > 0 ? `${drifted} drifted first` : 'no feature drifted'} · the model output first</p></div>
 <div class="chart-grid">${scoreFigure}${figures}</div>
+</section>`;
+}
+
+/**
+ * A numeric column's shape over equal-width bins, with the reference-decile bins that PSI, JS and Hellinger are
+ * computed on one click away; categorical columns (and reports without the equal-width bins) show their bins.
+ */
+function binnedCharts(histogram: Histogram, distribution: ValueDistribution | undefined, title: string, kind: FeatureDrift['kind']): SafeHtml {
+  if (!distribution || kind !== 'numeric') return histogramChart(histogram, { title, kind });
+  return html`${distributionChart(distribution, title)}
+<details class="psi-bins"><summary>PSI bins (reference deciles)</summary>${histogramChart(histogram, { title, kind })}</details>`;
+}
+
+/** Current figures worse than the reference's by more than this share of rows are highlighted. */
+const QUALITY_FLAG = 0.01;
+
+function shareCell(value: number, flagged: boolean, detail?: string): SafeHtml {
+  return html`<td class="${flagged ? 'num flagged' : 'num'}">${formatPercent(value)}${detail !== undefined && html`<span class="ci">${detail}</span>`}</td>`;
+}
+
+function qualityRows(q: FeatureQuality, index: number): SafeHtml {
+  const name = html`<td class="feature" rowspan="2"><span class="feature-name"><a href="#${featureAnchor(index)}" title="${q.feature}">${q.feature}</a></span><span class="hint">${q.kind}</span></td>`;
+  const missingFlag = q.current.missingShare - q.reference.missingShare > QUALITY_FLAG;
+  if (q.kind === 'numeric') {
+    const stats = (side: NumericSummary): SafeHtml =>
+      html`${numCell(side.min, false, formatNumber, true)}${numCell(side.p5)}${numCell(side.p25)}${numCell(side.p50)}${numCell(side.p75)}${numCell(side.p95)}${numCell(side.max)}${numCell(side.mean, false, formatNumber, true)}`;
+    const out = q.outsideReferenceRange;
+    return html`<tr class="ref-row">${name}<td class="side">Reference</td>${shareCell(q.reference.missingShare, false)}<td class="num">${MISSING}</td>${stats(q.reference)}</tr>
+<tr class="cur-row"><td class="side">Current</td>${shareCell(q.current.missingShare, missingFlag)}${shareCell(out.share, out.share > 0, `${formatCount(out.below)} below · ${formatCount(out.above)} above`)}${stats(q.current)}</tr>`;
+  }
+  const describe = (side: typeof q.reference): string =>
+    `${formatCount(side.categories)} ${side.categories === 1 ? 'category' : 'categories'}` +
+    (side.top ? ` · most frequent ${side.top.category} (${formatPercent(side.top.rows / Math.max(1, side.rows - side.missing))})` : '');
+  const n = q.newCategories;
+  const newNames = n.top.map((t) => `${t.category} (${formatCount(t.rows)})`).join(', ') + (n.distinct > n.top.length ? `, … ${n.distinct - n.top.length} more` : '');
+  return html`<tr class="ref-row">${name}<td class="side">Reference</td>${shareCell(q.reference.missingShare, false)}<td class="num">${MISSING}</td><td colspan="8" class="group-start categories">${describe(q.reference)}</td></tr>
+<tr class="cur-row"><td class="side">Current</td>${shareCell(q.current.missingShare, missingFlag)}${shareCell(n.share, n.rows > 0, `${formatCount(n.rows)} rows`)}<td colspan="8" class="group-start categories">${describe(q.current)}${n.rows > 0 && html`<div class="new-categories">New: ${newNames}</div>`}</td></tr>`;
+}
+
+function dataQualitySection(report: Report): SafeHtml | null {
+  if (report.dataQuality.length === 0) return null;
+  const index = new Map(report.drift.map((f, i) => [f.feature, i]));
+  const outside = report.dataQuality.filter((q) => (q.kind === 'numeric' ? q.outsideReferenceRange.share > 0 : q.newCategories.rows > 0)).length;
+  return html`<section class="card" id="data-quality">
+<div class="section-head"><h2>Data quality</h2><p>${outside} of ${report.dataQuality.length} features with current values outside the reference (range or categories) · shares of non-missing rows</p></div>
+<div class="table-scroll"><table class="quality">
+<thead><tr><th>Feature</th><th></th><th class="num">Missing</th><th class="num" title="Numeric: below the reference minimum or above its maximum. Categorical: categories the reference never saw.">Outside ref. / new</th>
+<th class="num group-start">Min</th><th class="num">P5</th><th class="num">P25</th><th class="num">Median</th><th class="num">P75</th><th class="num">P95</th><th class="num">Max</th><th class="num group-start">Mean</th></tr></thead>
+<tbody>${report.dataQuality.map((q) => qualityRows(q, index.get(q.feature) ?? 0))}</tbody>
+</table></div>
+<p class="note">Quantiles interpolate linearly between the sorted values (numpy's default). Highlighted: values outside the reference, and a missing share more than ${formatPercent(QUALITY_FLAG)} above the reference's.</p>
 </section>`;
 }
 
@@ -285,10 +380,49 @@ ${tile('Brier', formatNumber(calibration.brier), 'mean squared error of the scor
 </section>`;
 }
 
-function performanceSection(performance: BinaryPerformance | RegressionPerformance): SafeHtml {
+function confusionCell(label: string, count: number, total: number, correct: boolean): SafeHtml {
+  return html`<td class="${correct ? 'cm correct' : 'cm error'}"><span class="cm-label">${label}</span><span class="cm-count">${formatCount(count)}</span><span class="cm-share">${formatPercent(total > 0 ? count / total : NaN)} of rows</span></td>`;
+}
+
+function confusionBlock(c: ConfusionMatrix): SafeHtml {
+  const total = c.tp + c.fp + c.tn + c.fn;
+  const rule = c.predictionColumn !== undefined ? html`predicted class from column <b>${c.predictionColumn}</b>` : html`positive when score ≥ <b>${formatNumber(c.threshold)}</b>`;
+  const rate = (label: string, value: number | null, definition: string): SafeHtml =>
+    html`<tr><th scope="row">${label}<span class="definition">${definition}</span></th><td class="num">${formatPercent(value, 1)}</td></tr>`;
+  return html`<figure class="confusion">
+<figcaption><h3>Confusion matrix</h3><div class="stats">${rule} · ${formatCount(total)} labelled rows</div></figcaption>
+<table class="confusion-matrix">
+<thead><tr><th></th><th>Predicted positive</th><th>Predicted negative</th></tr></thead>
+<tbody>
+<tr><th scope="row">Actual positive</th>${confusionCell('TP', c.tp, total, true)}${confusionCell('FN', c.fn, total, false)}</tr>
+<tr><th scope="row">Actual negative</th>${confusionCell('FP', c.fp, total, false)}${confusionCell('TN', c.tn, total, true)}</tr>
+</tbody></table>
+<table class="rates"><tbody>
+${rate('TPR (recall)', c.tpr, 'TP / (TP + FN)')}${rate('FPR', c.fpr, 'FP / (FP + TN)')}${rate('TNR (specificity)', c.tnr, 'TN / (TN + FP)')}
+${rate('FNR', c.fnr, 'FN / (FN + TP)')}${rate('Precision', c.precision, 'TP / (TP + FP)')}${rate('NPV', c.npv, 'TN / (TN + FN)')}
+</tbody></table>
+</figure>`;
+}
+
+function binaryCharts(p: BinaryPerformance, curves: SectionStatus): SafeHtml {
+  const c = p.confusion;
+  const at = c ? (c.predictionColumn !== undefined ? 'predicted class' : `threshold ${formatNumber(c.threshold)}`) : '';
+  const rocPoint: OperatingPoint | undefined = c && c.fpr !== null && c.tpr !== null ? { x: c.fpr, y: c.tpr, label: at } : undefined;
+  const prPoint: OperatingPoint | undefined = c && c.tpr !== null && c.precision !== null ? { x: c.tpr, y: c.precision, label: at } : undefined;
+  const positiveRate = c ? (c.tp + c.fn) / Math.max(1, c.tp + c.fp + c.tn + c.fn) : NaN;
+  const charts =
+    p.roc && p.pr
+      ? html`<figure class="curve-card" id="roc-curve"><figcaption><h3>ROC curve</h3><div class="stats">AUC ${formatNumber(p.auc)} · ${formatCount(p.roc.fpr.length)} points</div></figcaption>${rocChart(p.roc, p.auc, rocPoint)}</figure>
+<figure class="curve-card" id="pr-curve"><figcaption><h3>Precision–recall curve</h3><div class="stats">average precision ${formatNumber(p.averagePrecision)} · ${formatCount(p.pr.recall.length)} points</div></figcaption>${precisionRecallChart(p.pr, p.averagePrecision ?? NaN, positiveRate, prPoint)}</figure>`
+      : html`<figure class="curve-card not-computed" id="roc-curve"><figcaption><h3>ROC and precision–recall curves</h3>${badge('not computed', 'neutral')}</figcaption><p class="reason">${notComputedText(curves)}</p></figure>`;
+  return html`<div class="performance-layout">${c && confusionBlock(c)}${charts}</div>`;
+}
+
+function performanceSection(report: Report, performance: BinaryPerformance | RegressionPerformance): SafeHtml {
   const tiles = isBinary(performance)
     ? [
         tile('AUC', formatNumber(performance.auc), 'area under the ROC curve'),
+        ...(performance.averagePrecision !== undefined ? [tile('Average precision', formatNumber(performance.averagePrecision), 'area under the precision–recall curve')] : []),
         tile('Accuracy', formatPercent(performance.accuracy, 1), 'at the decision threshold'),
         tile('Precision', formatNumber(performance.precision), 'positive predictive value'),
         tile('Recall', formatNumber(performance.recall), 'true positive rate'),
@@ -301,7 +435,8 @@ function performanceSection(performance: BinaryPerformance | RegressionPerforman
       ];
   return html`<section class="card" id="performance">
 <div class="section-head"><h2>Performance</h2><p>${formatCount(performance.rows)} labelled rows in the current data</p></div>
-<div class="tiles">${tiles}</div>
+<div class="tiles performance-tiles">${tiles}</div>
+${isBinary(performance) && binaryCharts(performance, report.sections.curves)}
 </section>`;
 }
 
@@ -318,8 +453,8 @@ function groupStatus(g: GroupRates): SafeHtml {
   return badge('used', 'neutral');
 }
 
-function differenceRow(label: string, definition: string, value: number | null, flagged: boolean): SafeHtml {
-  return html`<tr class="${flagged ? 'flagged' : ''}"><th scope="row">${label}<span class="definition">${value === null ? 'needs two sufficient groups' : definition}</span></th>
+function differenceRow(label: string, definition: string, value: number | null, flagged: boolean, missing = 'needs two sufficient groups'): SafeHtml {
+  return html`<tr class="${flagged ? 'flagged' : ''}"><th scope="row">${label}<span class="definition">${value === null ? missing : definition}</span></th>
 <td class="num value">${formatNumber(value)}</td><td>${flagged ? badge('flag', 'bad') : value !== null && badge('ok', 'good')}</td></tr>`;
 }
 
@@ -327,6 +462,8 @@ function attributeBlock(result: FairnessResult, index: number, minGroupSize: num
   const over = (v: number | null): boolean => v !== null && v > FAIRNESS_DIFFERENCE_FLAG;
   const di = result.disparateImpactRatio;
   const insufficient = result.groups.filter((g) => !g.sufficient).length;
+  // Without labels the label-based differences cannot exist, whatever the group sizes.
+  const labelMissing = result.groups.some((g) => g.labelled > 0) ? undefined : 'needs labels in the current file';
   const rows = result.groups.map(
     (g) => html`<tr><td class="feature">${g.group}</td>${numCell(g.n, false, (v) => formatCount(v ?? NaN))}${numCell(g.labelled, false, (v) => formatCount(v ?? NaN))}
 ${rateCell(g.selectionRate, g.ciSelectionRate, true)}${rateCell(g.tpr, g.ciTpr)}${rateCell(g.fpr, g.ciFpr)}${rateCell(g.ppv, g.ciPpv)}
@@ -338,9 +475,9 @@ ${numCell(g.ece, false, fixed3)}<td>${groupStatus(g)}</td></tr>`,
 <table class="differences"><tbody>
 ${differenceRow('Parity difference', 'max − min selection rate', result.statisticalParityDifference, over(result.statisticalParityDifference))}
 ${differenceRow('Disparate impact', 'min / max selection rate', di, di !== null && di < DISPARATE_IMPACT_FLAG)}
-${differenceRow('Equal opportunity', 'max − min TPR', result.equalOpportunityDifference, over(result.equalOpportunityDifference))}
-${differenceRow('Equalized odds', 'larger of the TPR and FPR gaps', result.equalizedOddsDifference, over(result.equalizedOddsDifference))}
-${differenceRow('Predictive parity', 'max − min PPV', result.predictiveParityDifference, over(result.predictiveParityDifference))}
+${differenceRow('Equal opportunity', 'max − min TPR', result.equalOpportunityDifference, over(result.equalOpportunityDifference), labelMissing)}
+${differenceRow('Equalized odds', 'larger of the TPR and FPR gaps', result.equalizedOddsDifference, over(result.equalizedOddsDifference), labelMissing)}
+${differenceRow('Predictive parity', 'max − min PPV', result.predictiveParityDifference, over(result.predictiveParityDifference), labelMissing)}
 </tbody></table>
 <div class="chart-wrap">${groupRateChart(result, `fairness-${index}`)}</div>
 </div>
@@ -360,35 +497,44 @@ ${report.fairness.map((r, i) => attributeBlock(r, i, report.options.minGroupSize
 
 /**
  * Renders a `vigil report` result as one self-contained HTML document: inline CSS and SVG, no scripts, no external
- * resources (a Content-Security-Policy says so to the browser too), every data string escaped. Sections whose
- * inputs are absent — calibration and performance without labels, fairness without group columns — are left out.
+ * resources (a Content-Security-Policy says so to the browser too), every data string escaped — the report's and
+ * the context's alike. A section whose inputs are absent (calibration and performance without labels or scores,
+ * fairness without group columns) is a neutral card that says why.
  */
-export function renderReportHtml(report: Report): string {
-  const distributions = distributionsSection(report);
-  const sections: [string, string, SafeHtml | null][] = [
-    ['summary', 'Summary', summarySection(report)],
-    ['features', 'Features', featuresSection(report)],
-    ['distributions', 'Distributions', distributions],
-    ['calibration', 'Calibration', report.calibration ? calibrationSection(report.calibration) : null],
-    ['performance', 'Performance', report.performance ? performanceSection(report.performance) : null],
-    ['fairness', 'Fairness', report.fairness.length > 0 ? fairnessSection(report) : null],
+export function renderReportHtml(report: Report, context: ReportContext = {}): string {
+  const s = report.sections;
+  const section = (id: string, title: string, status: SectionStatus, body: () => SafeHtml | null): [string, string, boolean, SafeHtml | null] =>
+    status.computed ? [id, title, true, body()] : [id, title, false, notComputedSection(id, title, status)];
+  const sections: [string, string, boolean, SafeHtml | null][] = [
+    ['summary', 'Summary', true, summarySection(report)],
+    ['features', 'Features', true, featuresSection(report)],
+    ['distributions', 'Distributions', true, distributionsSection(report)],
+    ['data-quality', 'Data quality', true, dataQualitySection(report)],
+    section('calibration', 'Calibration', s.calibration, () => (report.calibration ? calibrationSection(report.calibration) : null)),
+    section('performance', 'Performance', s.performance, () => (report.performance ? performanceSection(report, report.performance) : null)),
+    section('fairness', 'Fairness', s.fairness, () => (report.fairness.length > 0 ? fairnessSection(report) : null)),
   ];
-  const present = sections.filter((s): s is [string, string, SafeHtml] => s[2] !== null);
+  const present = sections.filter((x): x is [string, string, boolean, SafeHtml] => x[3] !== null);
+  const version = context.version !== undefined ? ` ${context.version}` : '';
   const page = html`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="generator" content="Vigil">
+<meta name="generator" content="${`Vigil${version}`}">
 <title>Vigil report · ${formatTimestamp(report.generatedAt)}</title>
 <style>${trustedHtml(REPORT_STYLES)}</style>
 </head>
 <body>
 <main>
-${header(report, present.map(([id, title]) => [id, title]))}
-${present.map(([, , body]) => body)}
-<footer>Generated by Vigil at ${formatTimestamp(report.generatedAt)} · decision threshold ${formatNumber(report.options.threshold)} · minimum group size ${report.options.minGroupSize} · false-discovery rate ${formatPercent(report.summary.falseDiscoveryRate)}</footer>
+${header(report, present.map(([id, title, computed]) => [id, title, computed]), context)}
+${present.map(([, , , body]) => body)}
+<footer>
+<div>Generated by Vigil${version} at ${formatTimestamp(report.generatedAt)} · decision threshold ${formatNumber(report.options.threshold)} · minimum group size ${report.options.minGroupSize} · false-discovery rate ${formatPercent(report.summary.falseDiscoveryRate)}</div>
+${context.inputs && html`<div>Reference <code>${context.inputs.reference}</code> (${formatCount(report.rows.reference)} rows) · current <code>${context.inputs.current}</code> (${formatCount(report.rows.current)} rows)</div>`}
+${context.commandLine !== undefined && html`<div class="command">Command <code>${context.commandLine}</code></div>`}
+</footer>
 </main>
 </body>
 </html>

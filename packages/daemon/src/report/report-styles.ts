@@ -13,7 +13,7 @@ export const REPORT_STYLES = `
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; background: var(--page); color: var(--ink); font: 14px/1.5 var(--sans); }
-main { max-width: 1200px; margin: 0 auto; padding: 28px 32px 40px; }
+main { max-width: 1280px; margin: 0 auto; padding: 28px 24px 40px; }
 a { color: var(--accent); text-decoration: none; }
 a:hover { text-decoration: underline; }
 h1 { font-size: 26px; line-height: 1.2; margin: 0 0 6px; letter-spacing: -0.01em; }
@@ -119,11 +119,66 @@ td .ci { display: block; font-size: 11px; color: var(--faint); }
 .flag-row a { font-weight: 600; color: var(--ink); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .flag-detail { font-size: 12px; }
 .note { font-size: 12px; color: var(--muted); margin-top: 8px; }
-footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8px; }
+footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8px; display: grid; gap: 4px; }
+footer code, .inputs code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 12px; overflow-wrap: anywhere; }
+footer .command code { background: #eef1f4; border-radius: 4px; padding: 1px 6px; color: var(--ink); }
+.inputs { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 8px 16px; margin: 12px 0 8px; }
+.input { display: flex; align-items: baseline; gap: 10px; min-width: 0; border: 1px solid var(--line); background: var(--panel); border-radius: 8px; padding: 8px 12px; }
+.input-side { font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); flex: none; }
+.input code.file { flex: 1 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: var(--ink); }
+.input .rows { flex: none; margin-left: auto; color: var(--muted); white-space: nowrap; }
+.input .rows b { color: var(--ink); font-variant-numeric: tabular-nums; }
+nav.toc a.muted-link { color: var(--faint); border-style: dashed; }
+section.card.not-computed { padding: 14px 24px; }
+section.card.not-computed .section-head { margin-bottom: 4px; justify-content: flex-start; }
+p.reason { color: var(--muted); margin: 0; }
+figure.not-computed p.reason { padding: 24px 0; text-align: center; }
+/* The feature table fits a 1280 px window: compact cells, long names wrap under their own width. */
+table.features, table.quality { font-size: 12.5px; }
+table.features th, table.features td, table.quality th, table.quality td { padding: 6px 6px; }
+table.features td.feature, table.quality td.feature { min-width: 120px; max-width: 200px; }
+td.feature .feature-name { display: block; overflow-wrap: anywhere; }
+td.feature .hint { display: block; }
+.stat-name { color: var(--faint); font-size: 11px; }
+table.quality td.side { color: var(--muted); font-size: 12px; white-space: nowrap; }
+table.quality tr.ref-row td { border-bottom-color: transparent; }
+table.quality tr.ref-row td.feature { border-bottom: 1px solid var(--grid); }
+table.quality tr.cur-row td { border-bottom: 1px solid var(--line); }
+table.quality tbody tr:last-child td { border-bottom: 0; }
+table.quality td.feature { vertical-align: middle; }
+table.quality td.categories { color: var(--muted); overflow-wrap: anywhere; }
+td.flagged { color: var(--warn); background: var(--warn-bg); font-weight: 600; }
+.new-categories { color: var(--warn); font-weight: 500; }
+.performance-tiles { grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); }
+.performance-layout { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 16px; margin-top: 16px; align-items: start; }
+figure.confusion, figure.curve-card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px 10px; }
+figure.confusion figcaption, figure.curve-card figcaption { margin-bottom: 8px; }
+table.confusion-matrix { table-layout: fixed; border-collapse: separate; border-spacing: 4px; margin: 0 -4px 8px; width: calc(100% + 8px); }
+table.confusion-matrix th { background: none; border: 0; font-size: 12px; color: var(--muted); text-align: center; white-space: normal; padding: 2px; }
+table.confusion-matrix tbody th { text-align: right; width: 26%; }
+td.cm { border: 0; border-radius: 6px; text-align: center; padding: 10px 6px; }
+td.cm.correct { background: #e3f0fa; }
+td.cm.error { background: #fdf0e6; }
+.cm-label { display: block; font-size: 11px; font-weight: 600; color: var(--muted); letter-spacing: 0.05em; }
+.cm-count { display: block; font-size: 22px; font-weight: 650; font-variant-numeric: tabular-nums; }
+.cm-share { display: block; font-size: 11px; color: var(--muted); }
+table.rates th { font-weight: 500; color: var(--ink); padding: 4px 6px; }
+table.rates td { padding: 4px 6px; vertical-align: middle; }
+table.rates tr:last-child > * { border-bottom: 0; }
+table.rates .definition { font-weight: 400; font-size: 11px; color: var(--faint); margin-left: 6px; }
+svg.chart .ref-bar { fill: #80b8d8; }
+svg.chart .cur-step { fill: none; stroke: var(--cur); stroke-width: 2.2; stroke-linejoin: round; }
+svg.chart .cur-area { fill: var(--cur); opacity: 0.18; }
+details.psi-bins { margin-top: 4px; }
+details.psi-bins summary { cursor: pointer; font-size: 12px; color: var(--muted); }
+svg.chart .curve-line { fill: none; stroke: var(--ref); stroke-width: 2.2; stroke-linejoin: round; }
+svg.chart .curve-area { fill: rgba(0, 114, 178, 0.08); stroke: none; }
+svg.chart .operating-point circle { fill: var(--cur); stroke: #fff; stroke-width: 2; }
+svg.chart .operating-point text { fill: var(--ink); font-size: 11px; font-weight: 600; }
 @media (max-width: 900px) {
   main { padding: 18px 16px 28px; }
   section.card { padding: 16px; }
-  .calibration-layout, .attribute-layout { grid-template-columns: minmax(0, 1fr); }
+  .calibration-layout, .attribute-layout, .inputs { grid-template-columns: minmax(0, 1fr); }
   .attribute-layout { grid-template-areas: "tiles" "chart"; }
 }
 @media print {

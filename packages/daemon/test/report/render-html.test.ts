@@ -7,32 +7,51 @@ import type { Report } from '@vigil/analyzers';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { renderReportHtml } from '../../src/report/render-html';
 import { runCli } from '../cli/run-cli';
-import { HOSTILE_FEATURE, HOSTILE_GROUP, QUOTED_FEATURE, fullReport, minimalReport } from './report-fixtures';
+import {
+  HOSTILE_FEATURE, HOSTILE_GROUP, NO_GROUPS, NO_LABELS, NO_SCORE, QUOTED_FEATURE, fullReport, minimalReport, noScoreReport,
+  unlabelledReport,
+} from './report-fixtures';
 
 const CHROMIUM = '/usr/bin/chromium';
 
 /** The markup of one top-level section, from its opening tag to the next section (or the footer). */
 function section(page: string, id: string): string {
-  const start = page.indexOf(`<section class="card" id="${id}">`);
+  const start = page.search(new RegExp(`<section class="card[a-z -]*" id="${id}">`));
   if (start < 0) throw new Error(`no section ${id}`);
-  const next = page.slice(start + 1).search(/<section class="card"|<footer>/);
+  const next = page.slice(start + 1).search(/<section class="card|<footer>/);
   return page.slice(start, next < 0 ? undefined : start + 1 + next);
 }
 
 function sectionIds(page: string): string[] {
-  return [...page.matchAll(/<section class="card" id="([a-z-]+)"/g)].map((m) => m[1] ?? '');
+  return [...page.matchAll(/<section class="card[a-z -]*" id="([a-z-]+)"/g)].map((m) => m[1] ?? '');
 }
+
+/** Ids of the sections rendered as "not computed" cards. */
+function notComputedIds(page: string): string[] {
+  return [...page.matchAll(/<section class="card not-computed" id="([a-z-]+)"/g)].map((m) => m[1] ?? '');
+}
+
+const ALL_SECTIONS = ['summary', 'features', 'distributions', 'data-quality', 'calibration', 'performance', 'fairness'];
 
 describe('renderReportHtml', () => {
   it('renders every section of a full report', () => {
     const page = renderReportHtml(fullReport());
     expect(page.startsWith('<!DOCTYPE html>')).toBe(true);
-    expect(sectionIds(page)).toEqual(['summary', 'features', 'distributions', 'calibration', 'performance', 'fairness']);
-    // One row per feature, one histogram per drifted feature plus the score histogram.
+    expect(sectionIds(page)).toEqual(ALL_SECTIONS);
+    expect(notComputedIds(page)).toEqual([]);
+    // One row per feature, one histogram per feature (drifted first) plus the score histogram.
     const features = section(page, 'features');
     expect(features.match(/<tr class="(drifted)?">/g)).toHaveLength(12);
     expect(features.match(/<tr class="drifted">/g)).toHaveLength(5);
-    expect(page.match(/<svg class="chart histogram"/g)).toHaveLength(5 + 1);
+    const distributions = section(page, 'distributions');
+    expect(distributions.match(/<svg class="chart histogram"/g)).toHaveLength(12 + 1);
+    const order = [...distributions.matchAll(/<span class="nowrap"><span class="badge (bad|good)">/g)].map((m) => m[1]);
+    expect(order).toEqual([...Array(5).fill('bad'), ...Array(7).fill('good')]);
+    expect(page.match(/<svg class="chart histogram"/g)).toHaveLength(12 + 1);
+    // Numeric columns with equal-width bins show their shape, and their PSI bins one click away.
+    expect(distributions.match(/<svg class="chart distribution"/g)).toHaveLength(3 + 1);
+    expect(distributions.match(/<details class="psi-bins"><summary>PSI bins \(reference deciles\)<\/summary><svg class="chart histogram"/g)).toHaveLength(3 + 1);
+    expect(distributions).toContain('beyond the plotted range: 0 reference, 37 current values');
     expect(page.match(/<svg class="chart reliability"/g)).toHaveLength(1);
     expect(page.match(/<svg class="chart fairness"/g)).toHaveLength(2);
     expect(page).toContain('5<span class="unit">of 12 drifted</span>');
@@ -43,6 +62,48 @@ describe('renderReportHtml', () => {
     expect(section(page, 'calibration')).toContain('Perfectly calibrated');
     expect(page).toContain('0.861'); // AUC
     expect(page).toContain('2026-11-22 10:15:30 UTC');
+
+    // Performance: the confusion matrix at the threshold, ROC and precision–recall curves with AUC and AP.
+    const performance = section(page, 'performance');
+    for (const count of ['1,902', '811', '4,188', '599']) expect(performance).toContain(`<span class="cm-count">${count}</span>`);
+    expect(performance).toContain('positive when score ≥ <b>0.5</b>');
+    expect(performance).toContain('<td class="num">76.0%</td>'); // TPR = 1902 / (1902 + 599)
+    expect(performance.match(/<svg class="chart curve roc"/g)).toHaveLength(1);
+    expect(performance.match(/<svg class="chart curve pr"/g)).toHaveLength(1);
+    expect(performance).toContain('AUC 0.861');
+    expect(performance).toContain('AP 0.742');
+    const paths = [...performance.matchAll(/<path class="curve-line" d="([^"]+)"/g)].map((m) => m[1] ?? '');
+    expect(paths).toHaveLength(2);
+    expect(paths[0]?.match(/L/g)).toHaveLength(180); // every ROC point
+    expect(paths[1]?.match(/H/g)).toHaveLength(180); // every precision–recall point, as steps
+
+    // Data quality: two rows per feature, values outside the reference highlighted, new category names escaped.
+    const quality = section(page, 'data-quality');
+    expect(quality.match(/<tr class="ref-row">/g)).toHaveLength(12);
+    expect(quality.match(/<tr class="cur-row">/g)).toHaveLength(12);
+    expect(quality).toContain('New: &lt;img src=x onerror=alert(1)&gt; &quot;&amp;&#39; (60), north-east (20)');
+    expect(quality).toContain(', … 2 more');
+    expect(quality).toMatch(/<td class="num flagged">[0-9.]+%<span class="ci">12 below · 140 above<\/span>/);
+  });
+
+  it('shows the context: input files, row counts, version and command line, escaped', () => {
+    const page = renderReportHtml(fullReport(), {
+      inputs: { reference: 'data/ref <2026>.csv', current: 'data/"cur".parquet' },
+      version: '0.1.0',
+      commandLine: `vigil report --reference 'data/ref <2026>.csv' --current data/"cur".parquet --html out.html`,
+    });
+    expect(page).toContain('<code class="file" title="data/ref &lt;2026&gt;.csv">data/ref &lt;2026&gt;.csv</code>');
+    expect(page).toContain('data/&quot;cur&quot;.parquet');
+    expect(page).toContain('<span>Vigil <b>0.1.0</b></span>');
+    expect(page).toContain('<meta name="generator" content="Vigil 0.1.0">');
+    expect(page).toContain('Command <code>vigil report --reference &#39;data/ref &lt;2026&gt;.csv&#39;');
+    expect(page).not.toContain('<2026>');
+    expect(page).toContain('<b>10,000</b> rows');
+    // Without a context the rows are still there, and no empty file name.
+    const bare = renderReportHtml(fullReport());
+    expect(bare).not.toContain('class="file"');
+    expect(bare).not.toContain('Command <code>');
+    expect(bare).toContain('<b>8,000</b> rows');
   });
 
   it('is self-contained: no scripts, no external resources', () => {
@@ -65,14 +126,52 @@ describe('renderReportHtml', () => {
     expect(page).not.toContain('<b>bold</b>');
   });
 
-  it('leaves out calibration, performance and fairness without labels or groups', () => {
+  it('says why calibration, performance and fairness were not computed without labels or groups', () => {
     const page = renderReportHtml(minimalReport());
-    expect(sectionIds(page)).toEqual(['summary', 'features', 'distributions']);
+    expect(sectionIds(page)).toEqual(ALL_SECTIONS);
+    expect(notComputedIds(page)).toEqual(['calibration', 'performance', 'fairness']);
     expect(page).not.toContain('class="chart reliability"');
     expect(page).not.toContain('class="chart fairness"');
-    expect(page).toContain('No labels in the current data.');
-    expect(page).toContain('No group columns in the data.');
-    expect(page).not.toContain('href="#calibration"');
+    expect(page).not.toContain('class="chart curve');
+    expect(section(page, 'calibration')).toContain(`Not computed: ${NO_LABELS}.`);
+    expect(section(page, 'performance')).toContain(`Not computed: ${NO_LABELS}.`);
+    expect(section(page, 'fairness')).toContain(`Not computed: ${NO_GROUPS}.`);
+    expect(section(page, 'summary').match(/Not computed: /g)).toHaveLength(3);
+    expect(page).toContain('<a href="#calibration" class="muted-link">');
+  });
+
+  it('without a score: no green "ok" and no "0 groups", but the reason everywhere', () => {
+    const page = renderReportHtml(noScoreReport());
+    expect(notComputedIds(page)).toEqual(['calibration', 'performance', 'fairness']);
+    expect(page).not.toContain('<span class="badge good">ok</span>');
+    expect(page).not.toContain('0 groups');
+    expect(section(page, 'fairness')).toContain('Not computed: needs a score or prediction column.');
+    expect(section(page, 'summary')).toContain('Not computed: needs a score or prediction column.');
+    expect(section(page, 'summary')).toContain(`Not computed: ${NO_SCORE}.`);
+    const distributions = section(page, 'distributions');
+    expect(distributions).toContain(`<p class="reason">Not computed: ${NO_SCORE}.</p>`);
+    expect(distributions.match(/<svg class="chart histogram"/g)).toHaveLength(3);
+  });
+
+  it('without labels: selection-rate fairness, and the label-based differences say they need labels', () => {
+    const page = renderReportHtml(unlabelledReport());
+    expect(notComputedIds(page)).toEqual(['calibration', 'performance']);
+    const fairness = section(page, 'fairness');
+    expect(fairness.match(/needs labels in the current file/g)).toHaveLength(2 * 3);
+    expect(fairness).not.toContain('needs two sufficient groups');
+    expect(fairness).toContain('>Selection rate<');
+    expect(fairness).not.toContain('>True positive rate<');
+    expect(section(page, 'summary')).toContain('1<span class="unit">of 2 flagged</span>');
+  });
+
+  it('a binary report with labels but one class: the confusion matrix, and curves not computed', () => {
+    const base = fullReport();
+    const performance = { ...base.performance!, roc: undefined, pr: undefined, averagePrecision: undefined };
+    const page = renderReportHtml({ ...base, performance, sections: { ...base.sections, curves: { computed: false, reason: 'needs negative labels in the current file' } } });
+    const section_ = section(page, 'performance');
+    expect(section_).toContain('<span class="cm-count">1,902</span>');
+    expect(section_).toContain('Not computed: needs negative labels in the current file.');
+    expect(section_).not.toContain('class="chart curve');
   });
 
   it('renders regression performance and skips distributions when nothing drifted and there is no score', () => {
@@ -84,12 +183,24 @@ describe('renderReportHtml', () => {
       prediction: undefined,
       performance: { mae: 3.21, rmse: 4.87, bias: -0.42, rows: 1400 },
       summary: { ...base.summary, drifted: [] },
+      sections: {
+        prediction: { computed: false, reason: 'needs a predicted-value (score) column in both files' },
+        calibration: { computed: false, reason: 'binary task only' },
+        performance: { computed: true },
+        curves: { computed: false, reason: 'binary task only' },
+        fairness: { computed: false, reason: NO_GROUPS },
+      },
     };
     const page = renderReportHtml(report);
-    expect(sectionIds(page)).toEqual(['summary', 'features', 'performance']);
+    expect(sectionIds(page)).toEqual(ALL_SECTIONS);
+    expect(notComputedIds(page)).toEqual(['calibration', 'fairness']);
+    expect(section(page, 'calibration')).toContain('Not computed: binary task only.');
+    expect(section(page, 'performance')).not.toContain('Not computed');
     expect(page).toContain('RMSE');
     expect(page).toContain('−0.42');
     expect(page).toContain('0<span class="unit">of 3 drifted</span>');
+    // Every feature still has its histogram when none drifted.
+    expect(section(page, 'distributions').match(/<svg class="chart histogram"/g)).toHaveLength(3);
   });
 });
 
@@ -126,9 +237,21 @@ describe('renderReportHtml in headless Chromium', () => {
     return readFileSync(join(out, 'demo-report.html'), 'utf8');
   };
 
+  /** `vigil report` on the large golden scenario: real figures, the widest the feature table gets in these tests. */
+  const goldenReport = async (): Promise<string> => {
+    const golden = join(__dirname, '../golden/large');
+    const out = join(dir, 'golden-large.html');
+    const result = await runCli(['report', '--reference', join(golden, 'reference.csv'), '--current', join(golden, 'current.csv'), '--group-columns', 'sex,race', '--html', out]);
+    if (result.code !== 0) throw new Error(`vigil report failed:\n${result.stderr}`);
+    return readFileSync(out, 'utf8');
+  };
+
   it.each([
     ['full', async () => renderReportHtml(fullReport())],
+    ['golden', goldenReport],
     ['minimal', async () => renderReportHtml(minimalReport())],
+    ['no-score', async () => renderReportHtml(noScoreReport())],
+    ['unlabelled', async () => renderReportHtml(unlabelledReport())],
     ['demo', demoReport],
   ] as const)('the %s report loads nothing external, fits 1280 and 800 px, and draws its charts', async (name, html) => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-chromium.sh`);
@@ -172,8 +295,43 @@ describe('renderReportHtml in headless Chromium', () => {
         }));
         expect(fit.scrollWidth).toBeLessThanOrEqual(fit.innerWidth);
 
+        // Nothing sticks out of the window; at 1280 px not even inside a scrolling table (the feature table fits).
+        const overflow = await page.evaluate((wide) => {
+          const out: string[] = [];
+          for (const el of Array.from(document.querySelectorAll<HTMLElement>('main *'))) {
+            if (!wide && el.closest('.table-scroll')) continue;
+            const r = el.getBoundingClientRect();
+            if (r.width > 0 && (r.right > window.innerWidth + 0.5 || r.left < -0.5)) out.push(`${el.tagName}.${el.getAttribute('class') ?? ''}`);
+          }
+          for (const box of Array.from(document.querySelectorAll<HTMLElement>('.table-scroll'))) {
+            if (wide && box.scrollWidth > box.clientWidth) out.push(`scrolling table in #${box.closest('section')?.id ?? '?'}`);
+          }
+          return out;
+        }, width === 1280);
+        expect(overflow).toEqual([]);
+
+        const sections = await page.evaluate(() => Array.from(document.querySelectorAll('section.card')).map((s) => s.id));
+        expect(sections).toEqual(expect.arrayContaining(['summary', 'features', 'distributions', 'data-quality']));
+        // Curves are drawn as paths with points, inside their chart.
+        const curves = await page.evaluate(() =>
+          Array.from(document.querySelectorAll<SVGPathElement>('svg.chart.curve path.curve-line')).map((p) => {
+            const box = p.getBBox();
+            return { length: p.getTotalLength(), width: box.width, height: box.height };
+          }),
+        );
+        if (name === 'full' || name === 'demo' || name === 'golden') {
+          expect(curves).toHaveLength(2);
+          for (const c of curves) {
+            expect(c.length).toBeGreaterThan(100);
+            expect(c.width).toBeGreaterThan(100);
+          }
+        } else {
+          expect(curves).toEqual([]);
+        }
+
         const charts: ChartCheck[] = await page.evaluate(() =>
-          Array.from(document.querySelectorAll<SVGSVGElement>('svg.chart')).map((svg) => {
+          // Charts inside a closed <details> (the PSI bins) are not drawn until opened.
+          Array.from(document.querySelectorAll<SVGSVGElement>('svg.chart')).filter((svg) => !svg.closest('details:not([open])')).map((svg) => {
             const box = svg.getBoundingClientRect();
             const shapes = Array.from(svg.querySelectorAll<SVGGraphicsElement>('rect, circle, line, polyline, path')).filter(
               (shape) => {
@@ -195,6 +353,14 @@ describe('renderReportHtml in headless Chromium', () => {
         await page.screenshot({ path: shot, fullPage: true });
         // A copy outside the temp dir, for a human to look at after the run.
         copyFileSync(shot, name === 'full' ? `/tmp/vigil-report-${width}.png` : `/tmp/vigil-report-${name}-${width}.png`);
+      }
+
+      // A PSI-bin chart opens without a script and is drawn then.
+      if (name === 'full' || name === 'golden') {
+        const details = page.locator('details.psi-bins').first();
+        await details.locator('summary').click();
+        const box = await details.locator('svg.chart.histogram').boundingBox();
+        expect(box?.width ?? 0).toBeGreaterThan(100);
       }
 
       // The escaped hostile names must come through as text, not markup.

@@ -3,8 +3,8 @@
  * with hostile strings in feature, category and group names.
  */
 import type {
-  CalibrationBin, CategoricalDriftMetrics, FairnessResult, FeatureDrift, GroupRates, Histogram, NumericDriftMetrics,
-  Report,
+  BinaryPerformance, CalibrationBin, CategoricalDriftMetrics, FairnessResult, FeatureDrift, FeatureQuality, GroupRates,
+  Histogram, NumericDriftMetrics, NumericSummary, Report, ReportSections, ValueDistribution,
 } from '@vigil/analyzers';
 
 export const HOSTILE_FEATURE = '<script>alert("pwned")</script>';
@@ -25,6 +25,18 @@ function numericHistogram(edges: number[], shift: number, refRows: number, curRo
     labels,
     reference: Array.from({ length: bins }, (_, i) => Math.round((refRows / bins) * (1 + 0.05 * Math.cos(i)))),
     current: weights.map((w) => Math.round((curRows * w) / total)),
+  };
+}
+
+/** Equal-width bins over [lo, hi] of a bell shape, the current side moved by `shift` bins; `outside` values beyond. */
+function valueDistribution(lo: number, hi: number, shift: number, outside = 0): ValueDistribution {
+  const bins = 20;
+  const bell = (centre: number): number[] => Array.from({ length: bins }, (_, i) => Math.round(1000 * Math.exp(-(((i - centre) / 4) ** 2))));
+  return {
+    edges: Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins),
+    reference: bell(9.5),
+    current: bell(9.5 + shift),
+    outside: { reference: 0, current: outside },
   };
 }
 
@@ -133,8 +145,71 @@ function fairness(): FairnessResult[] {
   ];
 }
 
+/** Data-quality rows shaped from each feature's histogram: numeric ranges from its edges, categories from its labels. */
+function dataQuality(features: FeatureDrift[]): FeatureQuality[] {
+  return features.map((f, i): FeatureQuality => {
+    const refRows = f.histogram.reference.reduce((a, b) => a + b, 0);
+    const curRows = f.histogram.current.reduce((a, b) => a + b, 0);
+    const missing = (rows: number, rate: number): { rows: number; missing: number; missingShare: number } => ({ rows, missing: Math.round(rows * rate), missingShare: rate });
+    if (f.kind === 'numeric') {
+      const edges = f.histogram.labels.slice(1, -1).map((l) => Number(l.slice(1, l.indexOf(','))));
+      const lo = edges[0] ?? 0;
+      const hi = edges[edges.length - 1] ?? 1;
+      const side = (shift: number, rows: number, rate: number): NumericSummary => ({
+        ...missing(rows, rate), min: lo - (hi - lo) * 0.2 + shift, max: hi * 1.4 + shift, mean: (lo + hi) / 2 + shift,
+        p5: lo + shift, p25: lo + (hi - lo) * 0.3 + shift, p50: (lo + hi) / 2 + shift, p75: lo + (hi - lo) * 0.7 + shift, p95: hi + shift,
+      });
+      const below = i % 3 === 0 ? 12 : 0;
+      const above = f.drifted ? 140 + i : 0;
+      return {
+        feature: f.feature, kind: 'numeric', reference: side(0, refRows, f.metrics.referenceMissingRate), current: side(f.drifted ? (hi - lo) * 0.1 : 0, curRows, f.metrics.missingRate),
+        outsideReferenceRange: { below, above, share: (below + above) / curRows },
+      };
+    }
+    const newIndex = f.histogram.labels.indexOf('(new)');
+    const newRows = newIndex >= 0 ? (f.histogram.current[newIndex] ?? 0) : 0;
+    const top = (counts: number[]): { category: string; rows: number } => {
+      const k = counts.indexOf(Math.max(...counts));
+      return { category: f.histogram.labels[k] ?? '', rows: counts[k] ?? 0 };
+    };
+    return {
+      feature: f.feature, kind: 'categorical',
+      reference: { ...missing(refRows, f.metrics.referenceMissingRate), categories: f.histogram.labels.length - (newIndex >= 0 ? 1 : 0), top: top(f.histogram.reference) },
+      current: { ...missing(curRows, f.metrics.missingRate), categories: f.histogram.labels.length, top: top(f.histogram.current) },
+      newCategories: newRows > 0
+        ? { rows: newRows, share: newRows / curRows, distinct: 7, top: [{ category: HOSTILE_GROUP, rows: 60 }, { category: 'north-east', rows: 20 }, { category: 'Unassigned territory (pending review)', rows: 10 }, { category: 'x', rows: 6 }, { category: 'y', rows: 2 }] }
+        : { rows: 0, share: 0, distinct: 0, top: [] },
+    };
+  });
+}
+
+/**
+ * A binormal-looking ROC curve with the given AUC (tpr = fpr^(1/k), whose area is k / (k + 1)), and the
+ * precision–recall curve it implies at the given positive rate, in scikit-learn's order (recall descending).
+ */
+function curves(auc: number, positiveRate: number): Pick<BinaryPerformance, 'roc' | 'pr' | 'averagePrecision'> {
+  const k = auc / (1 - auc);
+  const fpr = Array.from({ length: 181 }, (_, i) => (i / 180) ** 2);
+  const tpr = fpr.map((x) => x ** (1 / k));
+  const points = fpr.map((x, i) => ({ recall: tpr[i] ?? 0, precision: (positiveRate * (tpr[i] ?? 0)) / (positiveRate * (tpr[i] ?? 0) + (1 - positiveRate) * x) })).slice(1).reverse();
+  return {
+    roc: { fpr, tpr },
+    pr: { precision: [...points.map((p) => p.precision), 1], recall: [...points.map((p) => p.recall), 0] },
+    averagePrecision: 0.742,
+  };
+}
+
+const ALL_COMPUTED: ReportSections = {
+  prediction: { computed: true }, calibration: { computed: true }, performance: { computed: true }, curves: { computed: true }, fairness: { computed: true },
+};
+
 export function fullReport(): Report {
-  const features = drift();
+  const shapes: Record<string, ValueDistribution> = {
+    age: valueDistribution(18, 78, 3),
+    annual_income_usd: valueDistribution(0, 200000, -2, 37),
+    credit_score: valueDistribution(400, 850, 0.3),
+  };
+  const features = drift().map((f) => (shapes[f.feature] ? { ...f, distribution: shapes[f.feature] } : f));
   return {
     rows: { reference: REF, current: CUR },
     task: 'binary',
@@ -142,10 +217,20 @@ export function fullReport(): Report {
     prediction: {
       metrics: { psi: 0.082, js: 0.09, ks: 0.061, ksPValue: 3.4e-6, wasserstein: 0.021 },
       histogram: numericHistogram([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], 1.1, REF, CUR),
+      distribution: valueDistribution(0, 1, 1.5),
     },
     calibration: { ece: 0.043, eceEqualMass: 0.051, mce: 0.112, brier: 0.171, bins: calibrationBins(), rows: 7500 },
-    performance: { accuracy: 0.812, precision: 0.701, recall: 0.634, auc: 0.861, logLoss: 0.421, rows: 7500 },
+    performance: {
+      accuracy: 0.812, precision: 0.701, recall: 0.634, auc: 0.861, logLoss: 0.421, rows: 7500,
+      confusion: {
+        threshold: 0.5, tp: 1902, fp: 811, tn: 4188, fn: 599, tpr: 1902 / 2501, fpr: 811 / 4999, tnr: 4188 / 4999, fnr: 599 / 2501,
+        precision: 1902 / 2713, npv: 4188 / 4787,
+      },
+      ...curves(0.861, 0.3335),
+    },
     fairness: fairness(),
+    dataQuality: dataQuality(features),
+    sections: ALL_COMPUTED,
     summary: { features: features.length, drifted: features.filter((f) => f.drifted).map((f) => f.feature), falseDiscoveryRate: 0.05 },
     options: {
       threshold: 0.5,
@@ -168,8 +253,55 @@ export function minimalReport(): Report {
       histogram: numericHistogram([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], 2.5, 2000, 1500),
     },
     fairness: [],
+    dataQuality: dataQuality(features),
+    sections: {
+      ...ALL_COMPUTED,
+      calibration: { computed: false, reason: NO_LABELS },
+      performance: { computed: false, reason: NO_LABELS },
+      curves: { computed: false, reason: NO_LABELS },
+      fairness: { computed: false, reason: NO_GROUPS },
+    },
     summary: { features: features.length, drifted: features.filter((f) => f.drifted).map((f) => f.feature), falseDiscoveryRate: 0.05 },
     options: { threshold: 0.5, minGroupSize: 30, features: features.map((f) => ({ name: f.feature, kind: f.kind, inferred: true })) },
     generatedAt: '2026-11-22T11:00:00.000Z',
+  };
+}
+
+export const NO_LABELS = 'needs labels in the current file';
+export const NO_GROUPS = 'needs group columns (--group-columns)';
+export const NO_SCORE = 'needs a score column in both the reference and the current file';
+
+/** Neither a score nor labels, but a group column: what analyzeReport gives (fairness with no groups) and why. */
+export function noScoreReport(): Report {
+  const base = minimalReport();
+  return {
+    ...base,
+    prediction: undefined,
+    fairness: [{
+      attribute: 'sex', groups: [], statisticalParityDifference: null, disparateImpactRatio: null, equalOpportunityDifference: null,
+      equalizedOddsDifference: null, predictiveParityDifference: null,
+    }],
+    sections: {
+      prediction: { computed: false, reason: NO_SCORE },
+      calibration: { computed: false, reason: NO_SCORE },
+      performance: { computed: false, reason: NO_SCORE },
+      curves: { computed: false, reason: NO_SCORE },
+      fairness: { computed: false, reason: 'needs a score or prediction column' },
+    },
+  };
+}
+
+/** A score and group columns but no labels in the current file: drift, score drift and selection rates only. */
+export function unlabelledReport(): Report {
+  const base = minimalReport();
+  const unlabelled = (g: GroupRates): GroupRates => ({
+    ...g, labelled: 0, tpr: null, fpr: null, fnr: null, ppv: null, ece: null, ciTpr: null, ciFpr: null, ciFnr: null, ciPpv: null, sufficientLabelled: false,
+  });
+  return {
+    ...base,
+    fairness: fairness().map((r) => ({
+      ...r, groups: r.groups.map(unlabelled), equalOpportunityDifference: null, equalizedOddsDifference: null, predictiveParityDifference: null,
+    })),
+    sections: { ...base.sections, fairness: { computed: true } },
   };
 }

@@ -1,0 +1,81 @@
+/**
+ * Equal-width bins of a numeric column for the report's distribution charts. The drift metrics bin by reference
+ * deciles, which makes every reference look flat; these bins show the shape of both samples instead.
+ */
+import { quantileSorted } from '../profile/binning';
+import type { ValueDistribution } from './report-types';
+
+/** About this many bins; the bin width is rounded to 1, 2, 2.5 or 5 × 10^k so the edges are round numbers. */
+export const DISTRIBUTION_BINS = 20;
+/** Columns of integers spanning at most this many values get one bin per integer. */
+const MAX_INTEGER_BINS = 40;
+/** Far outliers: when the full range exceeds this many times the 1%–99% range, the plotted range is trimmed. */
+const OUTLIER_RATIO = 5;
+
+function niceStep(rough: number): number {
+  const power = 10 ** Math.floor(Math.log10(rough));
+  return ([1, 2, 2.5, 5, 10].find((m) => m * power >= rough * (1 - 1e-12)) ?? 10) * power;
+}
+
+function allIntegers(sorted: Float64Array): boolean {
+  for (let i = 0; i < sorted.length; i++) if (!Number.isInteger(sorted[i])) return false;
+  return true;
+}
+
+/** Counts `sorted` into the bins of `edges` (last bin closed); values outside [first, last edge] are returned apart. */
+function count(sorted: Float64Array, edges: number[]): { counts: number[]; outside: number } {
+  const bins = edges.length - 1;
+  const counts = new Array<number>(bins).fill(0);
+  const lo = edges[0]!;
+  const hi = edges[bins]!;
+  let outside = 0;
+  let bin = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i]!;
+    if (v < lo || v > hi) {
+      outside++;
+      continue;
+    }
+    while (bin < bins - 1 && v >= edges[bin + 1]!) bin++;
+    counts[bin]!++;
+  }
+  return { counts, outside };
+}
+
+/** Equal-width bins over both sorted samples (finite values only); null when both are empty. */
+export function valueDistribution(reference: Float64Array, current: Float64Array): ValueDistribution | null {
+  const sides = [reference, current].filter((s) => s.length > 0);
+  if (sides.length === 0) return null;
+  const q = (p: number, pick: (a: number, b: number) => number): number => sides.map((s) => quantileSorted(s, p)).reduce((a, b) => pick(a, b));
+  let lo = q(0, Math.min);
+  let hi = q(1, Math.max);
+  let edges: number[];
+  // Below 2^51 an integer ± 0.5 is exact.
+  if (sides.every(allIntegers) && hi - lo <= MAX_INTEGER_BINS && Math.max(Math.abs(lo), Math.abs(hi)) < 2 ** 51) {
+    edges = Array.from({ length: hi - lo + 2 }, (_, i) => lo - 0.5 + i);
+  } else {
+    if (hi - lo > OUTLIER_RATIO * (q(0.99, Math.max) - q(0.01, Math.min))) {
+      lo = q(0.005, Math.min);
+      hi = q(0.995, Math.max);
+    }
+    const step = niceStep((hi - lo) / DISTRIBUTION_BINS);
+    if (hi === lo) {
+      // ± 0.5 around one value, wider for magnitudes where 0.5 is below float64 resolution.
+      const half = Math.max(0.5, Math.abs(lo) * 1e-9);
+      edges = [lo - half, lo + half];
+    } else if (!(step > 0 && Number.isFinite(step))) {
+      // A range too narrow or too wide for float64 steps: one bin.
+      edges = [lo, hi];
+    } else {
+      const first = Math.floor(lo / step);
+      const bins = Math.max(1, Math.ceil(hi / step - 1e-9) - first);
+      // toPrecision keeps 0.30000000000000004 out of the edges.
+      edges = Array.from({ length: bins + 1 }, (_, i) => Number(((first + i) * step).toPrecision(12)));
+      if (edges[bins]! < hi) edges[bins] = hi;
+      if (edges[0]! > lo || edges.some((e, i) => i > 0 && e <= edges[i - 1]!)) edges = [lo, hi];
+    }
+  }
+  const ref = count(reference, edges);
+  const cur = count(current, edges);
+  return { edges, reference: ref.counts, current: cur.counts, outside: { reference: ref.outside, current: cur.outside } };
+}
