@@ -73,7 +73,7 @@ function groupHelp(group: string, color: Palette): string {
 }
 
 /** The global flags out of `argv` (before a `--`), and the rest. */
-function takeGlobalFlags(argv: readonly string[]): { args: string[]; noColor: boolean; quiet: boolean } {
+export function takeGlobalFlags(argv: readonly string[]): { args: string[]; noColor: boolean; quiet: boolean } {
   const end = argv.indexOf('--');
   const head = end < 0 ? [...argv] : argv.slice(0, end);
   const tail = end < 0 ? [] : argv.slice(end);

@@ -56,9 +56,11 @@ export async function demoCommand(argv: readonly string[], io: CommandIo): Promi
     return EXIT.ok;
   }
   const out = values.out ?? 'out';
+  // What the demos write to stderr is progress and notes: --quiet drops it (failures are thrown, so main reports them).
+  const demoIo: CommandIo = io.quiet ? { ...io, stderr: () => undefined } : io;
   if (values.adult) {
     prepareOutputDirectory(resolve(io.cwd, out), 'vigil demo --adult');
-    await runAdultDemo(io, values.data, out);
+    await runAdultDemo(demoIo, values.data, out);
     return EXIT.ok;
   }
   if (values.all && values.every !== undefined) throw new VigilError('VIGIL_USAGE', 'vigil demo: --all and --every exclude each other');
@@ -76,7 +78,7 @@ export async function demoCommand(argv: readonly string[], io: CommandIo): Promi
   // Checked before a minute of reading and training, not after.
   prepareOutputDirectory(resolve(io.cwd, out), 'vigil demo');
   await runFlightsDemo({
-    io,
+    io: demoIo,
     tty: io.stderrIsTTY === true,
     dataPath: values.data === undefined ? flightsPath() : resolve(io.cwd, values.data),
     outDir: resolve(io.cwd, out),

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { VigilError, loadConfig, type FeatureKind, type ModelConfig, type Table } from '@vigil/core';
 import { analyzeReport, groupColumns, requireColumn, SPEC_DEFAULTS, type AnalysisSpec } from '@vigil/analyzers';
 import { readTable, readTables, type ReadTableResult } from '@vigil/collector';
 import { renderReportHtml } from '../report/render-html';
+import { parseCommandArgs } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { findModel } from './find-model';
 import { summarizeReport } from './summarize-report';
@@ -32,9 +32,8 @@ Compares a current file of predictions with a reference file (CSV, NDJSON or Par
 const NOT_FEATURES = new Set(['model', 'version', 'id', 'ts', 'timestamp']);
 
 export async function reportCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs('vigil report', {
     args: [...argv],
-    strict: true,
     options: {
       reference: { type: 'string' },
       current: { type: 'string' },
