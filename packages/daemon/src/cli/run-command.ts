@@ -131,6 +131,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   await listen(server, config.http.port, config.http.host);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
+  // Before "started" is logged: whoever waits for that line may stop the daemon at once, and must get a clean stop.
+  const stop = once(['SIGTERM', 'SIGINT']);
   logger.info(
     { http: `${config.http.host}:${port}`, database: describeTarget(target), brokers: kafka.brokers, groupId: kafka.groupId, alertQueue: config.redis ? 'bullmq' : 'in-process' },
     'vigil run started',
@@ -151,7 +153,6 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     );
   }, maintainEvery);
 
-  const stop = once(['SIGTERM', 'SIGINT']);
   const consuming = source.run(async (batch) => {
     try {
       await runner.handle(batch);
