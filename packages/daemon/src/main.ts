@@ -28,7 +28,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   'incidents list': { summary: 'list incidents', load: async () => (await import('./cli/incidents-command')).incidentsCommand('list') },
   'incidents ack': { summary: 'acknowledge an incident', load: async () => (await import('./cli/incidents-command')).incidentsCommand('ack') },
   'incidents resolve': { summary: 'resolve an incident', load: async () => (await import('./cli/incidents-command')).incidentsCommand('resolve') },
-  'incidents silence': { summary: 'silence an incident, or a model’s alerts, for a while', load: async () => (await import('./cli/incidents-command')).incidentsCommand('silence') },
+  'incidents silence': { summary: "silence an incident, or a model's alerts, for a while", load: async () => (await import('./cli/incidents-command')).incidentsCommand('silence') },
   'review open': { summary: 'open a review of a model with a frozen evidence bundle', load: async () => (await import('./cli/review-command')).reviewOpenCommand },
   'model pause': { summary: 'the kill switch: pause a model, publishing to vigil.control', load: async () => (await import('./cli/model-command')).modelCommand('pause') },
   'model resume': { summary: 'resume a paused model', load: async () => (await import('./cli/model-command')).modelCommand('resume') },
@@ -44,20 +44,20 @@ const GROUPS: Record<string, string> = {
   model: 'The governed kill switch of a model.',
 };
 
-const OWN = { help: 'show this help, or a command’s: vigil help COMMAND', version: 'print Vigil’s version' };
+const OWN = { help: "show this help, or a command's: vigil help COMMAND", version: "print Vigil's version" };
 
 /** Flags every command takes, anywhere before a `--`. */
 const GLOBAL_FLAGS = `Global flags (anywhere on the command line):
-  --no-color      no colour (also when NO_COLOR is set); FORCE_COLOR=1 colours output that is not a terminal
-  -q, --quiet     only errors and the command's own output: no progress or informational lines
-  --version       print Vigil's version
-  -h, --help      show help`;
+  --no-color          no colour (also when NO_COLOR is set); FORCE_COLOR=1 colours output that is not a terminal
+  -q, --quiet         only errors and the command's own output: no progress or informational lines
+  --version           print Vigil's version
+  -h, --help          show help`;
 
 function globalHelp(color: Palette): string {
   const rows = [...Object.entries(COMMANDS).map(([name, c]) => [name, c.summary] as const), ['version', OWN.version] as const, ['help', OWN.help] as const];
   return (
     `${color.bold('Usage:')} vigil [--no-color] [-q] <command> [options]\n\n${color.bold('Commands:')}\n` +
-    rows.map(([name, summary]) => `  ${name.padEnd(18)}${summary}\n`).join('') +
+    rows.map(([name, summary]) => `  ${name.padEnd(20)}${summary}\n`).join('') +
     `\n${GLOBAL_FLAGS.replace(/^Global flags/, color.bold('Global flags'))}\n\n` +
     `Run "vigil help <command>" or "vigil <command> --help" for a command's options; docs/cli.md has more.\n`
   );
