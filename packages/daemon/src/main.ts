@@ -123,7 +123,7 @@ export async function main(argv: readonly string[], processIo: ProcessIo): Promi
   try {
     found = resolveCommand(name, rest);
   } catch (error) {
-    return report(error, io, name);
+    return fail(error, io, name);
   }
   if (!found) {
     // A group alone, or asking for its help.
@@ -135,7 +135,7 @@ export async function main(argv: readonly string[], processIo: ProcessIo): Promi
     const command = await found.entry.load();
     return await command(found.args, io);
   } catch (error) {
-    return report(error, io, `vigil ${found.command}`);
+    return fail(error, io, `vigil ${found.command}`);
   }
 }
 
@@ -161,7 +161,7 @@ function resolveCommand(name: string, rest: readonly string[]): { command: strin
 }
 
 /** One line `error [CODE]: message` on stderr for any failure, and its exit code: 1 when retrying may help, else 2. */
-function report(error: unknown, io: CommandIo, command: string): number {
+function fail(error: unknown, io: CommandIo, command: string): number {
   const failure = asVigilError(error, command);
   const c = io.stderrColor;
   io.stderr(`${c.red(c.bold('error'))} [${failure.code}]: ${failure.message}\n`);
