@@ -48,7 +48,7 @@ const OWN = { help: "show this help, or a command's: vigil help COMMAND", versio
 
 /** Flags every command takes, anywhere before a `--`. */
 const GLOBAL_FLAGS = `Global flags (anywhere on the command line):
-  --no-color          no colour (also when NO_COLOR is set); FORCE_COLOR=1 colours output that is not a terminal
+  --no-color          no colour (also when NO_COLOR is set; output that is not a terminal has none)
   -q, --quiet         only errors and the command's own output: no progress or informational lines
   --version           print Vigil's version
   -h, --help          show help`;

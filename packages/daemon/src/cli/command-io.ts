@@ -14,7 +14,7 @@ export interface ProcessIo {
 
 /** What a command may touch of the outside world; `main` builds it from the process, tests from buffers. */
 export interface CommandIo extends ProcessIo {
-  /** Colours for stdout: identity functions unless stdout is a terminal (or FORCE_COLOR), NO_COLOR and --no-color unset. */
+  /** Colours for stdout: identity functions unless stdout is a terminal and neither NO_COLOR nor --no-color is set. */
   readonly color: Palette;
   /** Colours for stderr, by the same rules for stderr. */
   readonly stderrColor: Palette;

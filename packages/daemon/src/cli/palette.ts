@@ -15,15 +15,14 @@ const sgr = (open: number, close: number) => (text: string) => `\x1b[${open}m${t
 export const ANSI_COLOR: Palette = { enabled: true, red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), bold: sgr(1, 22), dim: sgr(2, 22) };
 
 /**
- * Whether to colour a stream, in this order: the `--no-color` flag turns it off; a non-empty NO_COLOR turns it off
- * (https://no-color.org); FORCE_COLOR turns it on (off for "0" and "false"), even into a pipe; otherwise colour
- * when the stream is a terminal other than TERM=dumb.
+ * Whether to colour a stream: only a terminal (other than TERM=dumb), and neither the `--no-color` flag nor a
+ * non-empty NO_COLOR (https://no-color.org) says no. FORCE_COLOR is not honoured: jest's workers set it whenever
+ * the developer's terminal has colour, and every test that runs the built CLI and reads its output would then
+ * read escape codes.
  */
 export function useColor(isTTY: boolean, env: Readonly<Record<string, string | undefined>>, noColorFlag = false): boolean {
   if (noColorFlag) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  const force = env.FORCE_COLOR;
-  if (force !== undefined) return force !== '0' && force !== 'false';
   return isTTY && env.TERM !== 'dumb';
 }
 
