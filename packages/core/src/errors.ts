@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   VIGIL_FILE_NOT_FOUND: 'An input file does not exist or cannot be read.',
   VIGIL_FILE_EMPTY: 'An input file has no header or no data rows.',
   VIGIL_FILE_FORMAT: 'An input file is not valid CSV, NDJSON or Parquet, or uses an unsupported encoding.',
+  VIGIL_OUTPUT_UNWRITABLE: 'An output file or directory cannot be written: its directory does not exist or is a file, an output directory is a file, or the system refused (permission, read-only or full disk; retriable only when the disk is full).',
   VIGIL_UNKNOWN_COLUMN: 'A column named by an option or the configuration is not in the file.',
   VIGIL_BAD_VALUE: 'A value cannot be read as its column type (file, line and column are in the message).',
   VIGIL_DECODE_INVALID_JSON: 'An event is not valid JSON.',

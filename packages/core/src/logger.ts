@@ -30,15 +30,33 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** JSON-lines logger writing to a sink (stderr by default in the daemon). */
-export function createLogger(options: { level?: LogLevel; write: (line: string) => void; bindings?: LogFields }): Logger {
+export type LogFormat = 'json' | 'text';
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  write: (line: string) => void;
+  bindings?: LogFields;
+  /** `json`: one JSON object a line, for collectors; `text`: `time LEVEL message key=value …` for people. @defaultValue json */
+  format?: LogFormat;
+  /** Colour the level of text lines (ANSI): for a terminal. @defaultValue false */
+  color?: boolean;
+}
+
+/**
+ * A logger writing one line per record to a sink (stderr in the daemon), as JSON or as text. Both are made from the
+ * same redacted record, so neither can carry a secret the other masks. kafkajs hands over `stack` fields: they
+ * are kept at debug level only (errors carry their name, message and code).
+ */
+export function createLogger(options: LoggerOptions): Logger {
   const threshold = LEVELS[options.level ?? 'info'];
   const bindings = options.bindings ?? {};
+  const render = options.format === 'text' ? (record: LogFields) => textLine(record, options.color === true) : (record: LogFields) => JSON.stringify(record);
   const log = (level: Exclude<LogLevel, 'silent'>) => (fields: LogFields | string, message?: string) => {
     if (LEVELS[level] < threshold) return;
     const extra = typeof fields === 'string' ? { msg: fields } : { ...fields, msg: message };
     const record = redact({ level, time: new Date().toISOString(), ...bindings, ...extra }) as LogFields;
-    options.write(JSON.stringify(record));
+    if (threshold > LEVELS.debug) delete record.stack;
+    options.write(render(record));
   };
   return {
     debug: log('debug'),
@@ -47,6 +65,23 @@ export function createLogger(options: { level?: LogLevel; write: (line: string) 
     error: log('error'),
     child: (more) => createLogger({ ...options, bindings: { ...bindings, ...more } }),
   };
+}
+
+const LEVEL_COLORS: Record<string, [number, number]> = { debug: [2, 22], info: [32, 39], warn: [33, 39], error: [31, 39] };
+
+/** `2026-12-05T16:05:14.598Z INFO  vigil run started  http=127.0.0.1:8080 brokers=["kafka:9092"]`: one line always. */
+function textLine(record: LogFields, color: boolean): string {
+  const { level, time, msg, ...fields } = record;
+  const name = String(level);
+  const sgr = LEVEL_COLORS[name];
+  const label = name.toUpperCase().padEnd(5);
+  // Plain words stay bare; other strings are quoted as JSON (escaping newlines); objects are JSON.
+  const value = (v: unknown): string => (typeof v === 'string' && /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v));
+  const pairs = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${value(v)}`);
+  const message = msg === undefined ? '' : String(msg).replace(/\n/g, '\\n');
+  return `${String(time)} ${color && sgr ? `\x1b[${sgr[0]}m${label}\x1b[${sgr[1]}m` : label} ${message}${pairs.length > 0 ? `  ${pairs.join(' ')}` : ''}`;
 }
 
 export const silentLogger: Logger = createLogger({ level: 'silent', write: () => undefined });

@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 // The only place that touches `process`: arguments, output streams, environment and the exit code.
+import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { main } from './main';
+import { main, takeGlobalFlags } from './main';
 import { daemonHeapFlags } from './run/heap-flags';
 
 const argv = process.argv.slice(2);
 // Before any command is loaded: the daemon's heap sizing (run/heap-flags.ts).
-for (const flag of daemonHeapFlags(argv, process.execArgv)) setFlagsFromString(flag);
+for (const flag of daemonHeapFlags(takeGlobalFlags(argv).args, process.execArgv)) setFlagsFromString(flag);
 
 main(argv, {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  cwd: process.env.INIT_CWD ?? process.cwd(),
+  cwd: invocationDirectory(),
   env: process.env,
   stderrIsTTY: process.stderr.isTTY === true,
+  stdoutIsTTY: process.stdout.isTTY === true,
   stdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -22,10 +24,22 @@ main(argv, {
 }).then(
   (code) => finish(code),
   (error: unknown) => {
-    process.stderr.write(`internal error: ${String(error)}\n`);
+    // main never throws; should it, one line still.
+    process.stderr.write(`error [VIGIL_INTERNAL]: ${error instanceof Error ? error.message : String(error)}\n`);
     finish(1);
   },
 );
+
+/**
+ * Where the user typed the command, against which relative paths resolve. `pnpm vigil …` runs the workspace's
+ * `vigil` script from the workspace root and says where it was typed in INIT_CWD; the `vigil` executable and
+ * `node …/bin.js` run where they were typed, even inside some other npm script that left an INIT_CWD behind.
+ */
+function invocationDirectory(): string {
+  const workspaceRoot = resolve(__dirname, '../../..');
+  const viaWorkspaceScript = process.env.npm_lifecycle_event === 'vigil' && process.env.INIT_CWD !== undefined && process.cwd() === workspaceRoot;
+  return viaWorkspaceScript ? (process.env.INIT_CWD as string) : process.cwd();
+}
 
 /**
  * Exits with `code` once the event loop is empty, or 5 s after the command returned if something it started lingers

@@ -1,3 +1,4 @@
 export { main } from './main';
 export { EXIT } from './cli/command-io';
-export type { CommandIo } from './cli/command-io';
+export type { CommandIo, ProcessIo } from './cli/command-io';
+export { vigilVersion } from './cli/version';

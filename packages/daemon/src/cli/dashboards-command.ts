@@ -1,22 +1,28 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { VigilError } from '@vigil/core';
 import { DEFAULT_DASHBOARDS_PATH, buildDashboards, type BuildDashboardsOptions, type DatasourceOptions } from '@vigil/dashboards';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
+import { prepareOutputDirectory, writeOutputFile } from './output-path';
 
 const USAGE = `Usage: vigil dashboards --out DIR [--dashboards-path PATH] [--database-url postgres://USER@HOST:PORT/DB]
 
 Writes Vigil's Grafana dashboards (fleet, model, drift, calibration, fairness, incidents) and the provisioning
 files for a PostgreSQL datasource and a dashboards folder. DIR is laid out as Grafana's provisioning folder:
 mount it at /etc/grafana/provisioning, or copy its datasources/ and dashboards/ there.
-
-  --out DIR               where to write (created when missing; Vigil's files in it are replaced)
-  --dashboards-path PATH  where Grafana reads the JSON files (default ${DEFAULT_DASHBOARDS_PATH})
-  --database-url URL      the database the datasource reads (host, port, database, user, sslmode); without it,
-                          Grafana takes them from its environment: VIGIL_PG_HOST (host:port), VIGIL_PG_DATABASE,
-                          VIGIL_PG_USER, VIGIL_PG_SSLMODE. The password always comes from VIGIL_PG_PASSWORD.
 `;
+
+const OPTIONS = {
+  out: { type: 'string', short: 'o', value: 'DIR', help: "where to write (created when missing; Vigil's files in it are replaced); required" },
+  'dashboards-path': { type: 'string', value: 'PATH', help: `where Grafana reads the JSON files (default ${DEFAULT_DASHBOARDS_PATH})` },
+  'database-url': {
+    type: 'string',
+    value: 'URL',
+    help:
+      'the database the datasource reads (host, port, database, user, sslmode); without it,\nGrafana takes them from its environment: VIGIL_PG_HOST (host:port), VIGIL_PG_DATABASE,\nVIGIL_PG_USER, VIGIL_PG_SSLMODE. The password always comes from VIGIL_PG_PASSWORD.',
+  },
+  help: HELP_OPTION,
+} satisfies CommandOptions;
 
 /** Host, database, user and sslmode of a postgres:// URL; a password in it is refused (it would land in a file). */
 function datasourceFromUrl(text: string): DatasourceOptions {
@@ -45,17 +51,9 @@ function datasourceFromUrl(text: string): DatasourceOptions {
 }
 
 export async function dashboardsCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      out: { type: 'string', short: 'o' },
-      'dashboards-path': { type: 'string' },
-      'database-url': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = parseCommandArgs('vigil dashboards', { args: [...argv], options: OPTIONS });
   if (values.help) {
-    io.stdout(USAGE);
+    io.stdout(commandHelp(USAGE, OPTIONS, io.color));
     return EXIT.ok;
   }
   if (values.out === undefined || values.out === '') throw new VigilError('VIGIL_USAGE', 'vigil dashboards: --out DIR is required');
@@ -80,14 +78,11 @@ export async function dashboardsCommand(argv: readonly string[], io: CommandIo):
 export async function writeDashboards(out: string, options: BuildDashboardsOptions = {}): Promise<string[]> {
   const { files } = buildDashboards(options);
   const paths = Object.keys(files).sort();
-  try {
-    for (const path of paths) {
-      const target = resolve(out, path);
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, files[path] as string);
-    }
-  } catch (error) {
-    throw new VigilError('VIGIL_USAGE', `vigil dashboards: cannot write to ${out}: ${(error as Error).message}`, { cause: error });
+  prepareOutputDirectory(out, 'vigil dashboards');
+  for (const path of paths) {
+    const target = resolve(out, path);
+    prepareOutputDirectory(dirname(target), 'vigil dashboards');
+    await writeOutputFile(target, files[path] as string, 'vigil dashboards');
   }
   return paths;
 }

@@ -3,12 +3,13 @@
  * with `--adult`, the fairness story on the UCI Adult census data through the report path.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { VigilError, parseDuration } from '@vigil/core';
 import { runAdultDemo } from '../demo/adult-demo';
 import { runFlightsDemo } from '../demo/flights-demo';
 import { flightsPath } from '../demo/flights-data';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
+import { prepareOutputDirectory } from './output-path';
 
 /** Every 5th flight: about 500,000 events, a couple of minutes on two cores (docs/demo.md). */
 export const DEFAULT_EVERY = 5;
@@ -23,53 +24,43 @@ events (delay included) through decoding, windows, analysis, metric rows and ale
 model's owner receives are printed as they arrive. Writes an HTML report, a JSON summary and the Grafana
 dashboards to DIR. Needs no services: embedded PGlite, a file source and the in-process alert queue, unless
 --database, --redis or --kafka point it at running ones.
-
-Options:
-  --out DIR          where to write (default ./out)
-  --every K          stream every K-th February–June flight (default ${DEFAULT_EVERY})
-  --all              stream every flight (about 2.5 million events; several minutes)
-  --limit N          stop after N streamed events
-  --database URL     a running PostgreSQL instead of embedded PGlite
-  --schema NAME      the schema for the demo's tables there (default vigil_demo_<time>, so runs never mix)
-  --redis URL        a running Redis for the alert queue (BullMQ) instead of the in-process queue
-  --kafka BROKERS    running Kafka brokers: the events are produced to a topic of the run's own
-                     (vigil-demo-<time>.predictions) and consumed from it instead of the file source
-  --window SIZE      window size (default 7d: weeks from Thursday, as February 1, 2001 was)
-  --slide SIZE       window slide (default: the size, windows that do not overlap)
-  --batch-size N     events per source batch (default 2000)
-  --data FILE        another copy of flights-3m.parquet (or of adult.data with --adult)
-  --adult            the UCI Adult fairness demo (sex, race) on the report path instead
 `;
 
+const OPTIONS = {
+  out: { type: 'string', value: 'DIR', help: 'where to write (default ./out; created when missing)' },
+  every: { type: 'string', value: 'K', help: `stream every K-th February–June flight (default ${DEFAULT_EVERY})` },
+  all: { type: 'boolean', help: 'stream every flight (about 2.5 million events; several minutes)' },
+  limit: { type: 'string', value: 'N', help: 'stop after N streamed events' },
+  database: { type: 'string', value: 'URL', help: 'a running PostgreSQL instead of embedded PGlite' },
+  schema: { type: 'string', value: 'NAME', help: "the schema for the demo's tables there (default vigil_demo_<time>, so runs never mix)" },
+  redis: { type: 'string', value: 'URL', help: 'a running Redis for the alert queue (BullMQ) instead of the in-process queue' },
+  kafka: {
+    type: 'string',
+    value: 'BROKERS',
+    help: "running Kafka brokers: the events are produced to a topic of the run's own\n(vigil-demo-<time>.predictions) and consumed from it instead of the file source",
+  },
+  window: { type: 'string', value: 'SIZE', help: 'window size (default 7d: weeks from Thursday, as February 1, 2001 was)' },
+  slide: { type: 'string', value: 'SIZE', help: 'window slide (default: the size, windows that do not overlap)' },
+  'batch-size': { type: 'string', value: 'N', help: 'events per source batch (default 2000)' },
+  'top-airports': { type: 'string', value: 'N', help: 'origin and destination airports the model knows: January’s N busiest, the rest "other" (default 15)' },
+  epochs: { type: 'string', value: 'N', help: "training epochs of the demo's logistic regression (default 150)" },
+  data: { type: 'string', value: 'FILE', help: 'another copy of flights-3m.parquet (or of adult.data with --adult)' },
+  adult: { type: 'boolean', help: 'the UCI Adult fairness demo (sex, race) on the report path instead' },
+  help: HELP_OPTION,
+} satisfies CommandOptions;
+
 export async function demoCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      out: { type: 'string' },
-      data: { type: 'string' },
-      adult: { type: 'boolean' },
-      every: { type: 'string' },
-      all: { type: 'boolean' },
-      limit: { type: 'string' },
-      database: { type: 'string' },
-      schema: { type: 'string' },
-      kafka: { type: 'string' },
-      redis: { type: 'string' },
-      window: { type: 'string' },
-      slide: { type: 'string' },
-      'batch-size': { type: 'string' },
-      'top-airports': { type: 'string' },
-      epochs: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = parseCommandArgs('vigil demo', { args: [...argv], options: OPTIONS });
   if (values.help) {
-    io.stdout(USAGE);
+    io.stdout(commandHelp(USAGE, OPTIONS, io.color));
     return EXIT.ok;
   }
   const out = values.out ?? 'out';
+  // What the demos write to stderr is progress and notes: --quiet drops it (failures are thrown, so main reports them).
+  const demoIo: CommandIo = io.quiet ? { ...io, stderr: () => undefined } : io;
   if (values.adult) {
-    await runAdultDemo(io, values.data, out);
+    prepareOutputDirectory(resolve(io.cwd, out), 'vigil demo --adult');
+    await runAdultDemo(demoIo, values.data, out);
     return EXIT.ok;
   }
   if (values.all && values.every !== undefined) throw new VigilError('VIGIL_USAGE', 'vigil demo: --all and --every exclude each other');
@@ -84,8 +75,10 @@ export async function demoCommand(argv: readonly string[], io: CommandIo): Promi
     }
   }
   const limit = values.limit === undefined ? undefined : positiveInteger('--limit', values.limit);
+  // Checked before a minute of reading and training, not after.
+  prepareOutputDirectory(resolve(io.cwd, out), 'vigil demo');
   await runFlightsDemo({
-    io,
+    io: demoIo,
     tty: io.stderrIsTTY === true,
     dataPath: values.data === undefined ? flightsPath() : resolve(io.cwd, values.data),
     outDir: resolve(io.cwd, out),

@@ -1,30 +1,31 @@
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { produceMessages } from '@vigil/collector';
 import { VigilError } from '@vigil/core';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOption, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, openStore } from './database';
-import { kafkaConnection } from './kafka-connection';
+import { kafkaConnection, withKafka } from './kafka-connection';
 
 const USAGE = `Usage: vigil dlq list [-c vigil.yaml] [--limit 50] [--all] [--json]
 
 Lists dead-lettered messages, newest first: where they came from, why they were refused, and the start of the
-raw bytes. --all includes messages already replayed.
+raw bytes. The database comes from the configuration, VIGIL_DATABASE_URL, or ./.vigil/pglite.
 `;
 
+const CONFIG_OPTION = { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for its database (and Kafka for replay)' } as const satisfies CommandOption;
+
+const OPTIONS = {
+  config: CONFIG_OPTION,
+  limit: { type: 'string', value: 'N', help: 'at most N messages (default 50)' },
+  all: { type: 'boolean', help: 'include messages already replayed' },
+  json: { type: 'boolean', help: 'print JSON (raw bytes in base64) instead of lines' },
+  help: HELP_OPTION,
+} satisfies CommandOptions;
+
 export async function dlqCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      config: { type: 'string', short: 'c' },
-      limit: { type: 'string' },
-      all: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = parseCommandArgs('vigil dlq list', { args: [...argv], options: OPTIONS });
   if (values.help) {
-    io.stdout(USAGE);
+    io.stdout(commandHelp(USAGE, OPTIONS, io.color));
     return EXIT.ok;
   }
   const limit = values.limit === undefined ? 50 : Number(values.limit);
@@ -59,22 +60,21 @@ still bad are dead-lettered again by the daemon, with their reason.
 Brokers come from --brokers, the configuration, or VIGIL_KAFKA_BROKERS.
 `;
 
+const REPLAY_OPTIONS = {
+  config: CONFIG_OPTION,
+  id: { type: 'string', multiple: true, value: 'ID,...', help: 'only these dead letters (ids as vigil dlq list shows them)' },
+  code: { type: 'string', value: 'CODE', help: 'only dead letters refused with this error code (VIGIL_DECODE_UNKNOWN_MODEL, say)' },
+  limit: { type: 'string', value: 'N', help: 'at most N dead letters, oldest first (default 1000)' },
+  topic: { type: 'string', value: 'TOPIC', help: 'produce to this topic instead of the one each came from' },
+  brokers: { type: 'string', value: 'HOST:PORT,...', help: 'the Kafka brokers (default: the configuration, else VIGIL_KAFKA_BROKERS)' },
+  'dry-run': { type: 'boolean', help: 'print which dead letters would be replayed; change nothing' },
+  help: HELP_OPTION,
+} satisfies CommandOptions;
+
 export async function dlqReplayCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      config: { type: 'string', short: 'c' },
-      id: { type: 'string', multiple: true },
-      code: { type: 'string' },
-      limit: { type: 'string' },
-      topic: { type: 'string' },
-      brokers: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = parseCommandArgs('vigil dlq replay', { args: [...argv], options: REPLAY_OPTIONS });
   if (values.help) {
-    io.stdout(REPLAY_USAGE);
+    io.stdout(commandHelp(REPLAY_USAGE, REPLAY_OPTIONS, io.color));
     return EXIT.ok;
   }
   const problems: string[] = [];
@@ -105,9 +105,11 @@ export async function dlqReplayCommand(argv: readonly string[], io: CommandIo): 
     // Produced first, marked after: a crash in between replays them again rather than losing them. Client id, TLS
     // and SASL from the configuration, as vigil run connects; the brokers may come from --brokers instead.
     const security = config?.kafka ? kafkaConnection(config.kafka, values.config === undefined ? io.cwd : dirname(resolve(io.cwd, values.config))) : {};
-    await produceMessages(
-      replayable.map((l) => ({ topic: values.topic ?? l.topic, value: l.raw })),
-      { ...security, brokers: brokers as string[] },
+    await withKafka(brokers as string[], 'vigil dlq replay: cannot produce to Kafka', () =>
+      produceMessages(
+        replayable.map((l) => ({ topic: values.topic ?? l.topic, value: l.raw })),
+        { ...security, brokers: brokers as string[] },
+      ),
     );
     await store.markReplayed(replayable.map((l) => l.id));
     io.stdout(`Replayed ${replayable.length} dead letter(s)${values.topic ? ` to ${values.topic}` : ''}${truncated.length > 0 ? `; ${truncated.length} truncated one(s) left pending` : ''}.\n`);

@@ -1,19 +1,68 @@
-import { parseArgs } from 'node:util';
 import type { Incident } from '@vigil/store';
 import { parseDuration, VigilError } from '@vigil/core';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOption, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { cliActor, requireReason, withAlerting } from './alerting-session';
 
-const USAGE = `Usage:
-  vigil incidents list [-c vigil.yaml] [--status open|firing,acknowledged,...] [--model M] [--limit 50] [--json]
-  vigil incidents ack ID --reason TEXT [-c vigil.yaml] [--as NAME]
-  vigil incidents resolve ID --reason TEXT [-c vigil.yaml] [--as NAME]
-  vigil incidents silence (ID | -c vigil.yaml --model M [--version V] [--metric X] [--feature F] [--group G])
-                          (--for 2h | --until 2026-11-23T08:00:00Z) --reason TEXT [--as NAME]
-
-The alert lifecycle from a shell (docs/alerts.md). Changes are recorded in the audit log under --as (default
+const ABOUT = `The alert lifecycle from a shell (docs/alerts.md). Changes are recorded in the audit log under --as (default
 cli:$USER) with the reason; the running daemon sends the notifications they cause.
 `;
+
+const SYNOPSIS: Record<Sub, string> = {
+  list: 'vigil incidents list [-c vigil.yaml] [--status open|firing,acknowledged,...] [--model M] [--limit 50] [--json]',
+  ack: 'vigil incidents ack ID --reason TEXT [-c vigil.yaml] [--as NAME]',
+  resolve: 'vigil incidents resolve ID --reason TEXT [-c vigil.yaml] [--as NAME]',
+  silence: `vigil incidents silence (ID | -c vigil.yaml --model M [--version V] [--metric X] [--feature F] [--group G])
+                               (--for 2h | --until 2026-11-23T08:00:00Z) --reason TEXT [--as NAME]`,
+};
+
+const CONFIG = { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for its database and models' } as const satisfies CommandOption;
+const REASON = { type: 'string', value: 'TEXT', help: 'why, for the audit log; required' } as const satisfies CommandOption;
+const AS = { type: 'string', value: 'NAME', help: 'who, for the audit log (default cli:$USER)' } as const satisfies CommandOption;
+
+const OPTIONS = {
+  list: {
+    config: CONFIG,
+    status: { type: 'string', value: 'STATUS,...', help: 'only these: open (firing, acknowledged or silenced), firing, acknowledged, resolved, silenced' },
+    model: { type: 'string', value: 'M', help: 'only incidents of model M' },
+    limit: { type: 'string', value: 'N', help: 'at most N incidents, newest first (1 to 1000; default 50)' },
+    json: { type: 'boolean', help: 'print JSON instead of lines' },
+    help: HELP_OPTION,
+  },
+  ack: { config: CONFIG, reason: REASON, as: AS, help: HELP_OPTION },
+  resolve: { config: CONFIG, reason: REASON, as: AS, help: HELP_OPTION },
+  silence: {
+    config: CONFIG,
+    model: { type: 'string', value: 'M', help: 'silence the alerts of model M (with -c) instead of one incident' },
+    version: { type: 'string', value: 'V', help: 'only its version V' },
+    metric: { type: 'string', value: 'X', help: 'only metric X (psi, ece, ...)' },
+    feature: { type: 'string', value: 'F', help: 'only feature F' },
+    group: { type: 'string', value: 'G', help: 'only group G' },
+    for: { type: 'string', value: 'DURATION', help: 'for this long (30m, 2h, 1d)' },
+    until: { type: 'string', value: 'TIME', help: 'until this ISO-8601 time' },
+    reason: REASON,
+    as: AS,
+    help: HELP_OPTION,
+  },
+} satisfies Record<Sub, CommandOptions>;
+
+/** The values of any of the four (each parses only its own options). */
+interface Values {
+  config?: string;
+  status?: string;
+  model?: string;
+  version?: string;
+  metric?: string;
+  feature?: string;
+  group?: string;
+  limit?: string;
+  json?: boolean;
+  reason?: string;
+  as?: string;
+  for?: string;
+  until?: string;
+  help?: boolean;
+}
 
 const STATUSES = ['firing', 'acknowledged', 'resolved', 'silenced'] as const;
 type Sub = 'list' | 'ack' | 'resolve' | 'silence';
@@ -21,31 +70,15 @@ type Sub = 'list' | 'ack' | 'resolve' | 'silence';
 /** `vigil incidents <sub>`: main.ts looks up the two words and hands over the rest. */
 export function incidentsCommand(sub: Sub) {
   return async (argv: readonly string[], io: CommandIo): Promise<number> => {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        status: { type: 'string' },
-        model: { type: 'string' },
-        version: { type: 'string' },
-        metric: { type: 'string' },
-        feature: { type: 'string' },
-        group: { type: 'string' },
-        limit: { type: 'string' },
-        json: { type: 'boolean' },
-        reason: { type: 'string' },
-        as: { type: 'string' },
-        for: { type: 'string' },
-        until: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    const what = `vigil incidents ${sub}`;
+    // One table for the four: each sub-command's help lists its own options, and refuses the others'.
+    const options: CommandOptions = OPTIONS[sub];
+    const { values: given, positionals } = parseCommandArgs(what, { args: [...argv], allowPositionals: true, options });
+    const values = given as Values;
     if (values.help) {
-      io.stdout(USAGE);
+      io.stdout(commandHelp(`Usage: ${SYNOPSIS[sub]}\n\n${ABOUT}`, options, io.color));
       return EXIT.ok;
     }
-    const what = `vigil incidents ${sub}`;
     if (sub === 'list') {
       if (positionals.length > 0) throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}"`);
       const limit = values.limit === undefined ? 50 : Number(values.limit);

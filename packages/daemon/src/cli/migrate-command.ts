@@ -1,17 +1,23 @@
-import { parseArgs } from 'node:util';
 import { migrate } from '@vigil/store';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, describeTarget, openClient } from './database';
 
 const USAGE = `Usage: vigil migrate [-c vigil.yaml]
 
-Applies pending database migrations (the daemon also does this at start).
+Applies pending database migrations (the daemon also does this at start) to the database of the configuration,
+VIGIL_DATABASE_URL, or the embedded one in ./.vigil/pglite.
 `;
 
+const OPTIONS = {
+  config: { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for its database' },
+  help: HELP_OPTION,
+} satisfies CommandOptions;
+
 export async function migrateCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseCommandArgs('vigil migrate', { args: [...argv], options: OPTIONS });
   if (values.help) {
-    io.stdout(USAGE);
+    io.stdout(commandHelp(USAGE, OPTIONS, io.color));
     return EXIT.ok;
   }
   const { target } = await databaseTarget(io, values.config);

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { VigilError } from '@vigil/core';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { cliActor, requireReason, withAlerting } from './alerting-session';
 
@@ -9,19 +9,22 @@ The governed kill switch: marks the model ${action === 'pause' ? 'paused' : 'res
 {"model", "action": "${action}", "reason", "by", "ts"} for the Kafka topic vigil.control, which the running daemon publishes.
 `;
 
+const OPTIONS = {
+  config: { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for its database and models; required' },
+  reason: { type: 'string', value: 'TEXT', help: 'why, for the audit log and the control event; required' },
+  as: { type: 'string', value: 'NAME', help: 'who, for the audit log (default cli:$USER)' },
+  help: HELP_OPTION,
+} satisfies CommandOptions;
+
 /** `vigil model pause|resume MODEL`. */
 export function modelCommand(action: 'pause' | 'resume') {
   return async (argv: readonly string[], io: CommandIo): Promise<number> => {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: { config: { type: 'string', short: 'c' }, reason: { type: 'string' }, as: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
+    const what = `vigil model ${action}`;
+    const { values, positionals } = parseCommandArgs(what, { args: [...argv], allowPositionals: true, options: OPTIONS });
     if (values.help) {
-      io.stdout(usage(action));
+      io.stdout(commandHelp(usage(action), OPTIONS, io.color));
       return EXIT.ok;
     }
-    const what = `vigil model ${action}`;
     const [model, extra] = positionals;
     if (model === undefined) throw new VigilError('VIGIL_USAGE', `${what}: the model id is required`);
     if (extra !== undefined) throw new VigilError('VIGIL_USAGE', `${what}: one model at a time (got "${extra}" too)`);

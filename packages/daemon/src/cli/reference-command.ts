@@ -1,10 +1,10 @@
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { VigilError, parseInstant, type ModelConfig, type VigilConfig } from '@vigil/core';
 import { fitModelReference } from '../pipeline/fit-reference';
 import { fitRangeReference, type RangeFit } from '../pipeline/range-reference';
 import { profileFingerprint } from '../run/version-profiles';
-import { kafkaConnection } from './kafka-connection';
+import { kafkaConnection, withKafka } from './kafka-connection';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, describeTarget, openStore } from './database';
 import { findModel } from './find-model';
@@ -18,22 +18,21 @@ its prediction events (any version) with an event time from --from (inclusive) t
 instants, read from the configured predictions topic.
 `;
 
+const OPTIONS = {
+  config: { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for the model, its database and Kafka; required' },
+  model: { type: 'string', value: 'ID', help: 'the configured model; required' },
+  file: { type: 'string', value: 'FILE', help: 'fit from this CSV, NDJSON or Parquet file' },
+  from: { type: 'string', value: 'TIME', help: 'fit from the logged traffic since this ISO-8601 instant (inclusive), with --to' },
+  to: { type: 'string', value: 'TIME', help: 'until this ISO-8601 instant (exclusive)' },
+  version: { type: 'string', value: 'V', help: 'the model version whose windows use the profile (default unversioned)' },
+  'score-column': { type: 'string', value: 'NAME', help: 'the score column of --file (default score)' },
+  help: HELP_OPTION,
+} satisfies CommandOptions;
+
 export async function referenceCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      config: { type: 'string', short: 'c' },
-      model: { type: 'string' },
-      file: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      version: { type: 'string' },
-      'score-column': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = parseCommandArgs('vigil reference fit', { args: [...argv], options: OPTIONS });
   if (values.help) {
-    io.stdout(USAGE);
+    io.stdout(commandHelp(USAGE, OPTIONS, io.color));
     return EXIT.ok;
   }
   const missing = (['config', 'model'] as const).filter((k) => values[k] === undefined).map((k) => `--${k}`);
@@ -75,7 +74,7 @@ async function fitFromTopic(model: ModelConfig, from: string | undefined, to: st
   const kafka = config.kafka;
   if (!kafka) throw new VigilError('VIGIL_USAGE', `vigil reference fit: --from/--to read the logged traffic from Kafka, but ${configPath} has no kafka section and VIGIL_KAFKA_BROKERS is not set`);
   const connection = kafkaConnection(kafka, dirname(resolve(io.cwd, configPath)));
-  return fitRangeReference(model, { from: fromMs, to: toMs }, { ...connection, topic: kafka.topics.predictions });
+  return withKafka(kafka.brokers, `vigil reference fit: cannot read ${kafka.topics.predictions}`, () => fitRangeReference(model, { from: fromMs, to: toMs }, { ...connection, topic: kafka.topics.predictions }));
 }
 
 function instant(option: string, text: string | undefined): number {

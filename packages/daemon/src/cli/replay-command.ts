@@ -1,9 +1,9 @@
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { VigilError, loadConfig } from '@vigil/core';
 import { PRODUCE_COMPRESSIONS, produceFile, type ProduceCompression } from '@vigil/collector';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
-import { kafkaConnection } from './kafka-connection';
+import { kafkaConnection, withKafka } from './kafka-connection';
 
 const USAGE = `Usage: vigil replay FILE [--topic vigil.predictions] [--rate N] [--compression none|gzip|snappy|lz4]
                     [-c vigil.yaml | --brokers host:port,...]
@@ -13,21 +13,19 @@ and re-submitting dead letters after a fix). Brokers come from --brokers, the co
 VIGIL_KAFKA_BROKERS.
 `;
 
+const OPTIONS = {
+  topic: { type: 'string', value: 'TOPIC', help: "where to produce (default: the configuration's predictions topic, else vigil.predictions)" },
+  rate: { type: 'string', value: 'N', help: 'at most N events per second (default: as fast as Kafka takes them)' },
+  compression: { type: 'string', value: 'CODEC', help: `compress batches with ${PRODUCE_COMPRESSIONS.join(', ')} (default none)` },
+  brokers: { type: 'string', value: 'HOST:PORT,...', help: 'the Kafka brokers (default: the configuration, else VIGIL_KAFKA_BROKERS)' },
+  config: { type: 'string', short: 'c', value: 'FILE', help: "the configuration, for its brokers, topics, TLS and SASL" },
+  help: HELP_OPTION,
+} satisfies CommandOptions;
+
 export async function replayCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      topic: { type: 'string' },
-      rate: { type: 'string' },
-      compression: { type: 'string' },
-      brokers: { type: 'string' },
-      config: { type: 'string', short: 'c' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseCommandArgs('vigil replay', { args: [...argv], allowPositionals: true, options: OPTIONS });
   if (values.help) {
-    io.stdout(USAGE);
+    io.stdout(commandHelp(USAGE, OPTIONS, io.color));
     return EXIT.ok;
   }
   const problems: string[] = [];
@@ -45,7 +43,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
 
   const topic = values.topic ?? config?.kafka?.topics.predictions ?? 'vigil.predictions';
   const security = config?.kafka ? kafkaConnection(config.kafka, values.config === undefined ? io.cwd : dirname(resolve(io.cwd, values.config))) : undefined;
-  const result = await produceFile(resolve(io.cwd, positionals[0] as string), {
+  const result = await withKafka(brokers as readonly string[], `vigil replay: cannot produce to ${topic}`, () => produceFile(resolve(io.cwd, positionals[0] as string), {
     brokers: [...(brokers as readonly string[])],
     topic,
     ...(rate !== undefined ? { rate } : {}),
@@ -53,7 +51,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
     // TLS and SASL as vigil run uses them (the configuration holds file paths; the client wants their contents).
     ...(security?.ssl !== undefined ? { ssl: security.ssl } : {}),
     ...(security?.sasl !== undefined ? { sasl: security.sasl } : {}),
-  });
+  }));
   io.stdout(
     `Produced ${result.produced} events to ${topic} in ${(result.durationMs / 1000).toFixed(1)} s` +
       `${result.unkeyed > 0 ? ` (${result.unkeyed} without a model key: they will be dead-lettered unless fixed)` : ''}\n`,

@@ -1,37 +1,44 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { VigilError, loadConfig, type FeatureKind, type ModelConfig, type Table } from '@vigil/core';
 import { analyzeReport, groupColumns, requireColumn, rocAuc, SPEC_DEFAULTS, type AnalysisSpec, type Report } from '@vigil/analyzers';
 import { readTable, readTables, rowLocation, type ReadTableResult } from '@vigil/collector';
-import { renderReportHtml } from '../report/render-html';
+import { renderReportHtml, type ReportContext } from '../report/render-html';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { findModel } from './find-model';
 import { gateLines, judgeByDefaults, judgeByRules, parseGates, type Gate, type GateResult, type ReferencePerformance } from './report-gates';
 import { summarizeReport } from './summarize-report';
+import { vigilVersion } from './version';
 
 export const REPORT_USAGE = `Usage: vigil report --reference FILE --current FILE [options]
 
 Compares a current file of predictions with a reference file (CSV, NDJSON or Parquet). Either may be - (standard
 input) or a pipe. A current file without labels is normal: drift, prediction drift and the fairness of selection
-rates are computed, and the sections that need labels say so.
-
-  --features a:numeric,b:categorical   feature columns and kinds (default: every other column, kinds inferred)
-  --score-column NAME                  predicted probability / value (default: a column named "score")
-  --prediction-column NAME             predicted class (default: "prediction", else score >= threshold)
-  --label-column NAME                  ground truth 0/1 or value (default: a column named "label")
-  --group-columns a,b,a*b              attributes for fairness; a*b is an intersection
-  --task binary|regression             (default: binary)
-  --threshold 0.5                      decision threshold of a binary model
-  --min-group-size 30                  smaller groups are reported but not compared
-  --fdr 0.05                           Benjamini-Hochberg false-discovery rate for p-value decisions
-  --json FILE  --html FILE             outputs; - writes to standard output (the summary then goes to stderr)
-  --fail-on GATES                      exit with code 3 when a gate fails, one line per failure (for CI):
-                                       drift,score,calibration,performance,fairness or all (docs/report.md)
-  --fail-on-drift                      the same as --fail-on drift
-  -c, --config vigil.yaml --model ID   take features, groups, task, threshold, min group size and fdr from a
-                                       model's configuration (flags given as well win)
+rates are computed, and the sections that need labels say so. Exit code 0; 3 when a gate of --fail-on failed;
+2 for bad usage or bad input. Details: docs/report.md.
 `;
+
+const OPTIONS = {
+  reference: { type: 'string', value: 'FILE', help: 'the reference file (- for standard input)' },
+  current: { type: 'string', value: 'FILE', help: 'the current file (- for standard input)' },
+  features: { type: 'string', value: 'a:numeric,b:categorical', help: 'feature columns and kinds (default: every column without a role, kinds inferred)' },
+  'score-column': { type: 'string', value: 'NAME', help: 'predicted probability / value (default: a column named "score")' },
+  'prediction-column': { type: 'string', value: 'NAME', help: 'predicted class (default: "prediction", else score >= threshold)' },
+  'label-column': { type: 'string', value: 'NAME', help: 'ground truth 0/1 or value (default: a column named "label")' },
+  'group-columns': { type: 'string', value: 'a,b,a*b', help: 'attributes for fairness; a*b is an intersection' },
+  task: { type: 'string', value: 'binary|regression', help: 'the model\'s task (default: binary)' },
+  threshold: { type: 'string', value: 'P', help: 'decision threshold of a binary model (default: 0.5)' },
+  'min-group-size': { type: 'string', value: 'N', help: 'smaller groups are reported but not compared (default: 30)' },
+  fdr: { type: 'string', value: 'Q', help: 'Benjamini-Hochberg false-discovery rate for p-value decisions (default: 0.05)' },
+  json: { type: 'string', value: 'FILE', help: 'write the report as JSON (- for standard output; the summary then goes to stderr)' },
+  html: { type: 'string', value: 'FILE', help: 'write the report as one HTML page (- for standard output)' },
+  'fail-on': { type: 'string', value: 'GATES', help: 'exit 3 when a gate fails, one line per failure (CI):\ndrift,score,calibration,performance,fairness or all' },
+  'fail-on-drift': { type: 'boolean', help: 'the same as --fail-on drift' },
+  config: { type: 'string', short: 'c', value: 'FILE', help: 'with --model: take features, groups, task, threshold, min group size,\nfdr and the gates\' rules from a model\'s configuration (flags win)' },
+  model: { type: 'string', value: 'ID', help: 'the model of --config' },
+  help: HELP_OPTION,
+} satisfies CommandOptions;
 
 /** Columns that identify an event rather than describe it: never inferred as features. */
 const NOT_FEATURES = new Set(['model', 'version', 'id', 'ts', 'timestamp']);
@@ -39,41 +46,12 @@ const NOT_FEATURES = new Set(['model', 'version', 'id', 'ts', 'timestamp']);
 type Role = 'score' | 'prediction' | 'label';
 
 export async function reportCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values, tokens } = parseArgs({
-    args: [...argv],
-    strict: true,
-    tokens: true,
-    options: {
-      reference: { type: 'string' },
-      current: { type: 'string' },
-      features: { type: 'string' },
-      'score-column': { type: 'string' },
-      'prediction-column': { type: 'string' },
-      'label-column': { type: 'string' },
-      'group-columns': { type: 'string' },
-      task: { type: 'string' },
-      threshold: { type: 'string' },
-      'min-group-size': { type: 'string' },
-      fdr: { type: 'string' },
-      json: { type: 'string' },
-      html: { type: 'string' },
-      'fail-on': { type: 'string' },
-      'fail-on-drift': { type: 'boolean' },
-      config: { type: 'string', short: 'c' },
-      model: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = parseCommandArgs('vigil report', { args: [...argv], options: OPTIONS });
   if (values.help) {
-    io.stdout(REPORT_USAGE);
+    io.stdout(commandHelp(REPORT_USAGE, OPTIONS, io.color));
     return EXIT.ok;
   }
   const problems: string[] = [];
-  // The last of two values would win silently: `--reference a --reference b` is refused, as a conflict.
-  const given = new Map<string, number>();
-  for (const t of tokens) if (t.kind === 'option') given.set(t.rawName, (given.get(t.rawName) ?? 0) + 1);
-  for (const [flag, count] of given) if (count > 1) problems.push(`${flag} is given ${count} times; give it once`);
-
   const model = await configuredModel(values.config, values.model, io);
   if (!values.reference) problems.push('--reference FILE is required');
   if (!values.current) problems.push('--current FILE is required');
@@ -121,7 +99,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       }
     }
   }
-  if (problems.length > 0) throw new VigilError('VIGIL_USAGE', `vigil report: ${problems.join('; ')}\n\n${REPORT_USAGE}`);
+  if (problems.length > 0) throw new VigilError('VIGIL_USAGE', `vigil report: ${problems.join('; ')}\n\n${commandHelp(REPORT_USAGE, OPTIONS)}`);
 
   const types: Record<string, FeatureKind> = Object.fromEntries(listed ?? []);
   for (const g of groups) for (const column of groupColumns(g)) types[column] = 'categorical';
@@ -163,12 +141,12 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   await checkOutcomeColumns(ref.table, { ...refSpec, prediction: resolved.inReference.prediction ? spec.prediction : undefined }, refInput);
 
   if (inferred.size > 0) {
-    io.stderr(`Features inferred from ${refInput.name}: ${features.map(([n, k]) => `${n}:${k}`).join(',')}\n  (pass --features to set them)\n`);
+    io.info(`Features inferred from ${refInput.name}: ${features.map(([n, k]) => `${n}:${k}`).join(',')}\n  (pass --features to set them)\n`);
   }
   const roleList = Object.entries(resolved.names).map(([role, column]) => `${role}=${column}${resolved.used[role as Role] === undefined ? ' (not in the current file)' : ''}`);
-  if (roleList.length > 0) io.stderr(`Columns: ${roleList.join(', ')}\n`);
+  if (roleList.length > 0) io.info(`Columns: ${roleList.join(', ')}\n`);
   const notes = sectionNotes(spec, resolved, refInput.name, curInput.name);
-  for (const note of notes) io.stderr(`Not computed: ${note}\n`);
+  for (const note of notes) io.info(`Not computed: ${note}\n`);
 
   const report = await analyzeReport({ reference: ref.table, current: cur.table, spec, inferred });
   const results =
@@ -177,19 +155,25 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   // The console summary first, then the files: an output that cannot be written is reported after the numbers.
   const toStdout = outputs.some((o) => o.path === '-');
   const say = toStdout ? io.stderr : io.stdout;
-  say(summarizeReport(report));
-  if (results.length > 0) say(`${gateLines(results, formatValue).join('\n')}\n`);
+  const color = toStdout ? io.stderrColor : io.color;
+  say(summarizeReport(report, color));
+  if (results.length > 0) say(`${gateLines(results, formatValue, color).join('\n')}\n`);
+  const context: ReportContext = {
+    inputs: { reference: refInput.name, current: curInput.name },
+    version: vigilVersion(),
+    commandLine: ['vigil', 'report', ...argv].map(shellWord).join(' '),
+  };
   let failed = false;
   for (const o of outputs) {
     // The gates' verdicts travel with the JSON, so a pipeline can read why it failed.
-    const text = o.flag === '--json' ? `${JSON.stringify(results.length > 0 ? { ...report, gates: results } : report, null, 2)}\n` : renderReportHtml(report);
+    const text = o.flag === '--json' ? `${JSON.stringify(results.length > 0 ? { ...report, gates: results } : report, null, 2)}\n` : renderReportHtml(report, context);
     if (o.path === '-') {
       io.stdout(text);
       continue;
     }
     const problem = await writeOutput(resolve(io.cwd, o.path), text);
     if (problem !== undefined) {
-      io.stderr(`error [VIGIL_OUTPUT_UNWRITABLE]: ${o.path}: cannot be written (${problem}); the summary above is complete\n`);
+      io.stderr(`${io.stderrColor.red(io.stderrColor.bold('error'))} [VIGIL_OUTPUT_UNWRITABLE]: ${o.path}: cannot be written (${problem}); the summary above is complete\n`);
       failed = true;
     }
   }
@@ -321,6 +305,11 @@ function repeated(names: readonly string[]): string[] {
   const twice = new Set<string>();
   for (const n of names) (seen.has(n) ? twice : seen).add(n);
   return [...twice];
+}
+
+/** A word as a POSIX shell reads it back: bare when safe, else single-quoted. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function formatValue(x: number): string {

@@ -5,6 +5,7 @@
  */
 import { DRIFT_DEFAULTS, type Report } from '@vigil/analyzers';
 import { DEFAULT_RULES, VigilError, type ModelConfig } from '@vigil/core';
+import { NO_COLOR, type Palette } from './palette';
 
 export const GATES = ['drift', 'score', 'calibration', 'performance', 'fairness'] as const;
 export type Gate = (typeof GATES)[number];
@@ -159,18 +160,18 @@ export function judgeByRules(gates: readonly Gate[], evaluations: readonly RuleO
 }
 
 /** `gate calibration failed: ece 0.375 > 0.1` — one line per failure, or one line per gate that passed or was not judged. */
-export function gateLines(results: readonly GateResult[], fmt: (x: number) => string): string[] {
+export function gateLines(results: readonly GateResult[], fmt: (x: number) => string, color: Palette = NO_COLOR): string[] {
   const lines: string[] = [];
   for (const r of results) {
     if (r.status === 'failed') {
       for (const f of r.failures) {
         const where = f.subject === '' ? f.metric : `${f.metric}(${f.subject})`;
-        lines.push(`gate ${r.gate} failed: ${where} ${fmt(f.value)} ${f.comparison} ${fmt(f.threshold)} (${r.by})`);
+        lines.push(`gate ${r.gate} ${color.red('failed')}: ${where} ${fmt(f.value)} ${f.comparison} ${fmt(f.threshold)} (${r.by})`);
       }
     } else if (r.status === 'passed') {
-      lines.push(`gate ${r.gate} passed (${r.by})`);
+      lines.push(`gate ${r.gate} ${color.green('passed')} (${r.by})`);
     } else {
-      lines.push(`gate ${r.gate} not judged: ${r.reason ?? ''}`);
+      lines.push(`gate ${r.gate} ${color.yellow('not judged')}: ${r.reason ?? ''}`);
     }
   }
   return lines;

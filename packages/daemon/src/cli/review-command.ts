@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { VigilError } from '@vigil/core';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { cliActor, requireReason, withAlerting } from './alerting-session';
 
@@ -10,27 +10,25 @@ reference profile ids, incidents and their audit trail — into the database, an
 step's targets (sent by the running daemon).
 `;
 
+const OPTIONS = {
+  config: { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for its database and models; required' },
+  model: { type: 'string', value: 'M', help: 'the model under review; required' },
+  version: { type: 'string', value: 'V', help: 'only its version V' },
+  from: { type: 'string', value: 'TIME', help: 'start of the period, ISO-8601 (default: 7 days before --to)' },
+  to: { type: 'string', value: 'TIME', help: 'end of the period, ISO-8601 (default: now)' },
+  reason: { type: 'string', value: 'TEXT', help: 'why, for the audit log and the notification; required' },
+  as: { type: 'string', value: 'NAME', help: 'who, for the audit log (default cli:$USER)' },
+  json: { type: 'boolean', help: 'print JSON instead of a sentence' },
+  help: HELP_OPTION,
+} satisfies CommandOptions;
+
 export async function reviewOpenCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      model: { type: 'string' },
-      version: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      reason: { type: 'string' },
-      as: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const what = 'vigil review open';
+  const { values, positionals } = parseCommandArgs(what, { args: [...argv], allowPositionals: true, options: OPTIONS });
   if (values.help) {
-    io.stdout(USAGE);
+    io.stdout(commandHelp(USAGE, OPTIONS, io.color));
     return EXIT.ok;
   }
-  const what = 'vigil review open';
   if (positionals.length > 0) throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}" (the model goes in --model)`);
   if (values.model === undefined) throw new VigilError('VIGIL_USAGE', `${what}: --model is required`);
   const reason = requireReason(what, values.reason);

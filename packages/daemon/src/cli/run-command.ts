@@ -1,10 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { createAlerting } from '@vigil/alerts';
 import { KafkaSource, produceMessages } from '@vigil/collector';
-import { createLogger, isVigilError, VigilError, type LogLevel } from '@vigil/core';
+import { createLogger, isVigilError, VigilError, type LogFormat, type LogLevel } from '@vigil/core';
 import { alertDeliveryMetrics } from '../http/alert-metrics';
 import { createHttpApi } from '../http/http-api';
 import { PrometheusRegistry } from '../http/prometheus-registry';
@@ -13,11 +12,15 @@ import { RangeReferences } from '../pipeline/range-reference';
 import { runnerMetrics } from '../run/runner-metrics';
 import { StreamRunner } from '../run/stream-runner';
 import { deadLetterTopic } from '../run/dead-letter-topic';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { kafkaConnection } from './kafka-connection';
 import { databaseTarget, describeTarget, openStore } from './database';
 
-const USAGE = `Usage: vigil run -c vigil.yaml [--log-level info] [--maintain-every-ms 5000]
+/** How often orphan labels, expiries and windows left due by others are looked at. */
+const MAINTAIN_EVERY_MS = 5000;
+
+const USAGE = `Usage: vigil run -c vigil.yaml [--log-level info] [--log-format text|json] [--maintain-every-ms 5000]
 
 The daemon: consumes prediction and label events from Kafka, keeps the window accumulators in the database with
 exactly-once effect, analyses every window as it closes (and again when late labels change it), and serves the
@@ -29,26 +32,27 @@ section or VIGIL_DATABASE_URL (else the embedded one in ./.vigil/pglite); Redis 
 VIGIL_REDIS_URL. Links in notifications use VIGIL_PUBLIC_URL (this API) and VIGIL_GRAFANA_URL when set.
 `;
 
-/** How often orphan labels, expiries and windows left due by others are looked at. */
-const MAINTAIN_EVERY_MS = 5000;
+const OPTIONS = {
+  config: { type: 'string', short: 'c', value: 'FILE', help: 'the configuration (docs/configuration.md); required' },
+  'log-level': { type: 'string', value: 'LEVEL', help: 'debug, info, warn, error or silent (default: VIGIL_LOG_LEVEL, else info; warn with --quiet)' },
+  'log-format': { type: 'string', value: 'FORMAT', help: 'text (readable lines) or json (one object a line); default: VIGIL_LOG_FORMAT,\nelse text when stderr is a terminal and json otherwise' },
+  'maintain-every-ms': { type: 'string', value: 'MS', help: `how often orphan labels, expiries and windows left due are looked at (default ${MAINTAIN_EVERY_MS})` },
+  help: HELP_OPTION,
+} satisfies CommandOptions;
+
+const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 
 export async function runCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      config: { type: 'string', short: 'c' },
-      'log-level': { type: 'string' },
-      'maintain-every-ms': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = parseCommandArgs('vigil run', { args: [...argv], options: OPTIONS });
   if (values.help) {
-    io.stdout(USAGE);
+    io.stdout(commandHelp(USAGE, OPTIONS, io.color));
     return EXIT.ok;
   }
-  if (values.config === undefined) throw new VigilError('VIGIL_USAGE', `vigil run: -c vigil.yaml is required\n\n${USAGE}`);
-  const level = (values['log-level'] ?? io.env.VIGIL_LOG_LEVEL ?? 'info') as LogLevel;
+  if (values.config === undefined) throw new VigilError('VIGIL_USAGE', 'vigil run: -c vigil.yaml is required; run "vigil run --help" for its options');
+  const level = (values['log-level'] ?? io.env.VIGIL_LOG_LEVEL ?? (io.quiet ? 'warn' : 'info')) as LogLevel;
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) throw new VigilError('VIGIL_USAGE', `vigil run: --log-level "${level}" is not one of debug, info, warn, error, silent`);
+  const format = (values['log-format'] ?? io.env.VIGIL_LOG_FORMAT ?? (io.stderrIsTTY ? 'text' : 'json')) as LogFormat;
+  if (!LOG_FORMATS.includes(format)) throw new VigilError('VIGIL_USAGE', `vigil run: --log-format "${format}" is not one of ${LOG_FORMATS.join(', ')}`);
   const maintainEvery = values['maintain-every-ms'] === undefined ? MAINTAIN_EVERY_MS : Number(values['maintain-every-ms']);
   if (!(Number.isFinite(maintainEvery) && maintainEvery > 0)) throw new VigilError('VIGIL_USAGE', `vigil run: --maintain-every-ms must be a positive number`);
 
@@ -57,7 +61,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   if (!config.kafka) {
     throw new VigilError('VIGIL_USAGE', `vigil run: ${values.config} has no kafka section and VIGIL_KAFKA_BROKERS is not set; vigil run consumes Kafka (vigil demo runs without it)`);
   }
-  const logger = createLogger({ level, write: (line) => io.stderr(`${line}\n`) });
+  const logger = createLogger({ level, format, color: io.stderrColor.enabled, write: (line) => io.stderr(`${line}\n`) });
   const configDir = dirname(resolve(io.cwd, values.config));
   const defaultProfiles = new Map<string, ReferenceProfile>();
   for (const model of config.models) {
@@ -131,6 +135,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   await listen(server, config.http.port, config.http.host);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
+  // Before "started" is logged: whoever waits for that line may stop the daemon at once, and must get a clean stop.
+  const stop = once(['SIGTERM', 'SIGINT']);
   logger.info(
     { http: `${config.http.host}:${port}`, database: describeTarget(target), brokers: kafka.brokers, groupId: kafka.groupId, alertQueue: config.redis ? 'bullmq' : 'in-process' },
     'vigil run started',
@@ -151,7 +157,6 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     );
   }, maintainEvery);
 
-  const stop = once(['SIGTERM', 'SIGINT']);
   const consuming = source.run(async (batch) => {
     try {
       await runner.handle(batch);

@@ -1,12 +1,13 @@
 import type { Report } from '@vigil/analyzers';
+import { NO_COLOR, type Palette } from './palette';
 
-/** The plain-text summary of a report that commands print. */
-export function summarizeReport(report: Report): string {
+/** The plain-text summary of a report that commands print; drifted features in red when `color` is on. */
+export function summarizeReport(report: Report, color: Palette = NO_COLOR): string {
   const fmt = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(1) : x.toFixed(3));
-  const lines = [`Rows: reference ${report.rows.reference}, current ${report.rows.current}`];
+  const lines = [`${color.bold('Rows:')} reference ${report.rows.reference}, current ${report.rows.current}`];
   lines.push(`Drift: ${report.summary.drifted.length} of ${report.summary.features} features drifted${report.summary.drifted.length ? `: ${report.summary.drifted.join(', ')}` : ''}`);
   for (const d of report.drift) {
-    lines.push(`  ${d.drifted ? 'DRIFT' : 'ok   '}  ${d.feature.padEnd(24)} ${d.kind.padEnd(11)} ${d.method.padEnd(4)} ${fmt(d.value)} (threshold ${fmt(d.threshold)}${d.pValueAdjusted !== undefined ? `, adjusted p ${fmt(d.pValueAdjusted)}` : ''})`);
+    lines.push(`  ${d.drifted ? color.red('DRIFT') : color.green('ok   ')}  ${d.feature.padEnd(24)} ${d.kind.padEnd(11)} ${d.method.padEnd(4)} ${fmt(d.value)} (threshold ${fmt(d.threshold)}${d.pValueAdjusted !== undefined ? `, adjusted p ${fmt(d.pValueAdjusted)}` : ''})`);
   }
   if (report.prediction) lines.push(`Prediction drift: psi ${fmt(report.prediction.metrics.psi)}, ks ${fmt(report.prediction.metrics.ks)} (p ${fmt(report.prediction.metrics.ksPValue)})`);
   if (report.calibration) lines.push(`Calibration: ece ${fmt(report.calibration.ece)}, equal-mass ece ${fmt(report.calibration.eceEqualMass)}, mce ${fmt(report.calibration.mce)}, brier ${fmt(report.calibration.brier)}`);

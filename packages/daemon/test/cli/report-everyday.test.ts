@@ -190,7 +190,7 @@ describe('standard input, pipes and FIFOs are read as streams (before: "the file
 
 describe('contradictions are refused, naming the conflict (before: accepted)', () => {
   it.each([
-    [['--reference', reference, '--reference', healthy, '--current', healthy], /--reference is given 2 times; give it once/],
+    [['--reference', reference, '--reference', healthy, '--current', healthy], /vigil report: --reference is given 2 times; give it once/],
     [['--reference', reference, '--current', healthy, '--score-column', 'label', '--label-column', 'label'], /column "label" cannot be --score-column and --label-column at once/],
     [['--reference', reference, '--current', healthy, '--group-columns', 'sex,sex'], /--group-columns lists "sex" twice/],
     [['--reference', reference, '--current', healthy, '--task', 'regression', '--threshold', '0.3'], /--threshold applies to binary models only/],

@@ -1,0 +1,37 @@
+/**
+ * The `vigil` executable (bin/vigil, which scripts/setup.sh links onto PATH) and `pnpm --silent vigil` both resolve
+ * relative paths against the directory the command was typed in.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+const ROOT = join(__dirname, '../../..');
+const GOLDEN = join(__dirname, 'golden/small');
+
+describe('where vigil runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bin-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_') && k !== 'FORCE_COLOR' && !k.startsWith('npm_') && k !== 'INIT_CWD'));
+
+  it('as an executable linked onto PATH: in its own directory, even when an outer npm script left INIT_CWD behind', () => {
+    symlinkSync(join(__dirname, '../bin/vigil'), join(dir, 'vigil'));
+    const report = (extra: Record<string, string>) =>
+      spawnSync('vigil', ['report', '--reference', 'reference.csv', '--current', 'current.csv'], { cwd: GOLDEN, env: { ...env, PATH: `${dir}:${env.PATH ?? ''}`, ...extra }, encoding: 'utf8' });
+    const plain = report({});
+    expect([plain.status, plain.stderr]).toEqual([0, expect.stringContaining('Features inferred from reference.csv')]);
+    expect(plain.stdout).toMatch(/^Rows: reference 400, current 300$/m);
+    const leaked = report({ INIT_CWD: ROOT, npm_lifecycle_event: 'vigil' });
+    expect([leaked.status, leaked.stdout]).toEqual([0, plain.stdout]);
+    expect(execFileSync('vigil', ['--version'], { env: { ...env, PATH: `${dir}:${env.PATH ?? ''}` }, encoding: 'utf8' })).toMatch(/^vigil \d+\.\d+\.\d+\n$/);
+  });
+
+  it('through `pnpm --silent vigil` from a directory of the workspace: where it was typed', () => {
+    const examples = join(ROOT, 'examples');
+    const rel = (f: string) => relative(examples, join(GOLDEN, f));
+    const out = spawnSync('pnpm', ['--silent', 'vigil', 'report', '--reference', rel('reference.csv'), '--current', rel('current.csv')], { cwd: examples, env, encoding: 'utf8' });
+    expect([out.status, out.stderr]).toEqual([0, expect.stringContaining(`Features inferred from ${rel('reference.csv')}`)]);
+    expect(out.stdout).toMatch(/^Rows: reference 400, current 300$/m);
+  });
+});
