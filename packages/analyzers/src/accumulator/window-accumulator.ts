@@ -1,5 +1,5 @@
 /**
- * Additive accumulators (DESIGN.md "Accumulate"): everything a window's metrics need, as counts and sums over bins
+ * Additive accumulators (docs/streaming.md, "Event time"): everything a window's metrics need, as counts and sums over bins
  * fitted from the reference. A window is the sum of its time buckets, and merging the state of two processes is
  * addition, so analysis cost does not grow with traffic and memory stays bounded. The JSON form of
  * `WindowAccumulator` is what the store persists per (model, version, bucket).
@@ -15,7 +15,7 @@ import type { GroupCounts } from '../stats/fairness';
 import { addGroupCounts, countGroups, emptyGroupCounts } from '../stats/fairness';
 import { clippedLogLossTerm, confusionCounts } from '../stats/classification';
 
-/** The group of a row whose attribute value is missing: its own group, never dropped (PRODUCT.md §1). */
+/** The group of a row whose attribute value is missing: its own group, never dropped (docs/events.md). */
 export const MISSING_GROUP = '(missing)';
 
 export interface NumericAccumulator {

@@ -1,5 +1,5 @@
 /**
- * Binning on edges fitted from the reference (PRODUCT.md §4). `edges` are the interior edges, ascending and
+ * Binning on edges fitted from the reference (docs/metrics.md, "Binning"). `edges` are the interior edges, ascending and
  * distinct; bin i holds values x with edges[i-1] <= x < edges[i], so the outer bins are open and nothing out of
  * range is dropped. This is numpy's `searchsorted(edges, x, side="right")`.
  */

@@ -3,7 +3,7 @@ import { sortFinite } from '../sort/sort-finite';
 import type { AnalysisSpec } from './analysis-spec';
 import { countSortedIntoBins, referenceEdges } from './binning';
 
-/** Reference deciles for PSI, JS and Hellinger (PRODUCT.md §4), with a bin of its own for each point mass. */
+/** Reference deciles for PSI, JS and Hellinger (docs/metrics.md, "Binning"), with a bin of its own for each point mass. */
 export const COARSE_BINS = 10;
 /**
  * Reference percentiles for the binned KS and Wasserstein of streaming windows: each fine bin holds at most 1% of

@@ -1,6 +1,6 @@
 /**
- * The `vigil report --json` document. Field names follow ../shared/PRODUCT.md §3 (the contract); fields beyond it
- * (histograms, options, backend) are additions the HTML report and users rely on.
+ * The `vigil report --json` document. Every field is described in docs/report.md;
+ * field names are the users' contract: never renamed, only added to.
  */
 import type { FeatureKind } from '@vigil/core';
 

@@ -1,6 +1,6 @@
 /**
  * Group fairness: per-group rates with Wilson intervals from additive counts, and the between-group differences of
- * PRODUCT.md §4, equal to fairlearn's on the groups that are large enough.
+ * docs/metrics.md ("Fairness"), equal to fairlearn's on the groups that are large enough.
  */
 import type { GroupRates } from '../report/report-types';
 import { CALIBRATION_BINS, addCalibrationBins, calibrationBinIndex, calibrationFromBins, type CalibrationBinStats } from './calibration';

@@ -1,5 +1,5 @@
 /**
- * Every metric of one window from its accumulator and the reference profile (DESIGN.md "Analyse"). The daemon
+ * Every metric of one window from its accumulator and the reference profile (docs/streaming.md, "When a window is analysed"). The daemon
  * calls this with binned statistics only; `vigil report`, which holds the raw values, passes the exact ones
  * (KS, Wasserstein, AUC, equal-mass ECE) and gets the same document otherwise — one code path for both.
  */

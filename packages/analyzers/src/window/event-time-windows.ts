@@ -1,5 +1,5 @@
 /**
- * Event-time window arithmetic (PRODUCT.md §2 `window`, DESIGN.md "Accumulate"/"Analyse"). Events are summed
+ * Event-time window arithmetic (the model's `window` in docs/configuration.md; docs/streaming.md, "Event time"). Events are summed
  * into buckets one slide long, aligned to the epoch; a window of `sizeMs` is the sum of its `sizeMs / slideMs`
  * consecutive buckets, so sliding windows share buckets and cost nothing extra to keep. A model's watermark is
  * its largest event time minus the allowed lateness; a window closes — is analysed — when the watermark reaches

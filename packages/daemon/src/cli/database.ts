@@ -5,7 +5,7 @@ import type { CommandIo } from './command-io';
 
 /**
  * Where commands find the database: the configuration's `database.url` (which VIGIL_DATABASE_URL overrides), else
- * VIGIL_DATABASE_URL, else the embedded PGlite database under ./.vigil/pglite (PRODUCT.md §2).
+ * VIGIL_DATABASE_URL, else the embedded PGlite database under ./.vigil/pglite (docs/configuration.md, "database").
  */
 export interface DatabaseTarget {
   url?: string;

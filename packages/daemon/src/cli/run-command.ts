@@ -88,7 +88,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     onDelivery: alertDeliveryMetrics(registry),
     // One queue per consumer group: deployments that share a Redis never take each other's deliveries.
     bullmq: { name: `vigil-alerts.${kafka.groupId}` },
-    // Pause and resume reach the models' serving side through the control topic (PRODUCT.md §5).
+    // Pause and resume reach the models' serving side through the control topic (docs/events.md, "Control event").
     publishControl: async (event) => {
       await produceMessages([{ topic: kafka.topics.control, value: Buffer.from(JSON.stringify(event)) }], connection);
     },
