@@ -8,6 +8,8 @@ export interface ProcessIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Reads standard input to its end (`-` as an input file). @defaultValue nothing to read: an empty buffer */
   readonly stdin?: () => Promise<Buffer>;
+  /** Standard input as a stream, read as it arrives (`vigil run --source -`). */
+  readonly stdinStream?: () => AsyncIterable<Buffer>;
   /** stderr is a terminal: progress may be redrawn in place (`vigil demo`), logs are text. @defaultValue false */
   readonly stderrIsTTY?: boolean;
   /** stdout is a terminal: help and summaries may be coloured. @defaultValue false */

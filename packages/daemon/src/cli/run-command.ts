@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { createAlerting } from '@vigil/alerts';
-import { KafkaSource, produceMessages } from '@vigil/collector';
+import { FileEventSource, KafkaSource, produceMessages, type PredictionSource } from '@vigil/collector';
 import { createLogger, isVigilError, VigilError, type LogFormat, type LogLevel } from '@vigil/core';
 import { alertDeliveryMetrics } from '../http/alert-metrics';
 import { createHttpApi } from '../http/http-api';
@@ -20,9 +21,10 @@ import { databaseTarget, describeTarget, openStore } from './database';
 /** How often orphan labels, expiries and windows left due by others are looked at. */
 const MAINTAIN_EVERY_MS = 5000;
 
-const USAGE = `Usage: vigil run -c vigil.yaml [--log-level info] [--log-format text|json] [--maintain-every-ms 5000]
+const USAGE = `Usage: vigil run -c vigil.yaml [--source FILE|- [--follow]] [--log-level info] [--log-format text|json]
 
-The daemon: consumes prediction and label events from Kafka, keeps the window accumulators in the database with
+The daemon: consumes prediction and label events from Kafka (or, with --source, from an NDJSON file or standard
+input, with no Kafka needed; docs/streaming.md, "Without Kafka"), keeps the window accumulators in the database with
 exactly-once effect, analyses every window as it closes (and again when late labels change it), and serves the
 HTTP API, until SIGTERM or SIGINT; then it finishes the batch in flight and stops. Breaches of the rules open
 incidents and notify the owners through the escalation policies (BullMQ on the configured Redis, else an in-process
@@ -36,6 +38,8 @@ const OPTIONS = {
   config: { type: 'string', short: 'c', value: 'FILE', help: 'the configuration (docs/configuration.md); required' },
   'log-level': { type: 'string', value: 'LEVEL', help: 'debug, info, warn, error or silent (default: VIGIL_LOG_LEVEL, else info; warn with --quiet)' },
   'log-format': { type: 'string', value: 'FORMAT', help: 'text (readable lines) or json (one object a line); default: VIGIL_LOG_FORMAT,\nelse text when stderr is a terminal and json otherwise' },
+  source: { type: 'string', value: 'FILE', help: 'read prediction and label events (NDJSON) from FILE, or - for standard input,\ninstead of Kafka; without --follow the daemon stops at the end of the file' },
+  follow: { type: 'boolean', help: 'with --source FILE: keep reading as the file grows, until SIGTERM' },
   'maintain-every-ms': { type: 'string', value: 'MS', help: `how often orphan labels, expiries and windows left due are looked at (default ${MAINTAIN_EVERY_MS})` },
   help: HELP_OPTION,
 } satisfies CommandOptions;
@@ -56,10 +60,16 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const maintainEvery = values['maintain-every-ms'] === undefined ? MAINTAIN_EVERY_MS : Number(values['maintain-every-ms']);
   if (!(Number.isFinite(maintainEvery) && maintainEvery > 0)) throw new VigilError('VIGIL_USAGE', `vigil run: --maintain-every-ms must be a positive number`);
 
+  if (values.follow && values.source === undefined) throw new VigilError('VIGIL_USAGE', 'vigil run: --follow goes with --source FILE');
+  if (values.follow && values.source === '-') throw new VigilError('VIGIL_USAGE', 'vigil run: --follow reads a growing file; standard input is read to its end anyway');
+
   const { target, config } = await databaseTarget(io, values.config);
   if (!config) throw new VigilError('VIGIL_INTERNAL', 'configuration not loaded');
-  if (!config.kafka) {
-    throw new VigilError('VIGIL_USAGE', `vigil run: ${values.config} has no kafka section and VIGIL_KAFKA_BROKERS is not set; vigil run consumes Kafka (vigil demo runs without it)`);
+  if (!config.kafka && values.source === undefined) {
+    throw new VigilError(
+      'VIGIL_USAGE',
+      `vigil run: ${values.config} has no kafka section and VIGIL_KAFKA_BROKERS is not set; give one, or read events from a file with --source FILE (or - for standard input)`,
+    );
   }
   const logger = createLogger({ level, format, color: io.stderrColor.enabled, write: (line) => io.stderr(`${line}\n`) });
   const configDir = dirname(resolve(io.cwd, values.config));
@@ -74,10 +84,21 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const store = await openStore(target);
   const registry = new PrometheusRegistry();
   const kafka = config.kafka;
-  const connection = kafkaConnection(kafka, configDir, logger);
+  const connection = kafka ? kafkaConnection(kafka, configDir, logger) : undefined;
+  const groupId = kafka?.groupId ?? 'vigil';
+  // A file's events are offsets of topics named after the file, so a restart resumes the file where it stopped and
+  // never mixes with a Kafka topic's offsets in the same database; standard input is new every time.
+  const sourceName = values.source === undefined ? undefined : values.source === '-' ? `stdin:${new Date().toISOString()}` : `file:${resolve(io.cwd, values.source)}`;
+  const topics = sourceName ? { predictions: sourceName, labels: `${sourceName}#labels` } : kafka!.topics;
   // Models whose reference is a range of their logged traffic: loaded or fitted now if the range is over, else
   // by a maintenance pass once it is (until then their events are reported as having no profile).
-  const ranges = new RangeReferences({ models: config.models, store, connection: { ...connection, topic: kafka.topics.predictions }, profiles: defaultProfiles, logger });
+  const ranges = new RangeReferences({
+    models: config.models,
+    store,
+    ...(kafka && connection ? { connection: { ...connection, topic: kafka.topics.predictions } } : {}),
+    profiles: defaultProfiles,
+    logger,
+  });
   await ranges.refresh();
   const links = { ...(io.env.VIGIL_PUBLIC_URL ? { publicUrl: io.env.VIGIL_PUBLIC_URL } : {}), ...(io.env.VIGIL_GRAFANA_URL ? { grafanaUrl: io.env.VIGIL_GRAFANA_URL } : {}) };
   const alerting = await createAlerting({
@@ -87,19 +108,24 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     links,
     onDelivery: alertDeliveryMetrics(registry),
     // One queue per consumer group: deployments that share a Redis never take each other's deliveries.
-    bullmq: { name: `vigil-alerts.${kafka.groupId}` },
-    // Pause and resume reach the models' serving side through the control topic (docs/events.md, "Control event").
-    publishControl: async (event) => {
-      await produceMessages([{ topic: kafka.topics.control, value: Buffer.from(JSON.stringify(event)) }], connection);
-    },
+    bullmq: { name: `vigil-alerts.${groupId}` },
+    // Pause and resume reach the models' serving side through the control topic (docs/events.md, "Control event");
+    // without Kafka the paused state in the database is all there is.
+    ...(kafka && connection
+      ? {
+          publishControl: async (event) => {
+            await produceMessages([{ topic: kafka.topics.control, value: Buffer.from(JSON.stringify(event)) }], connection);
+          },
+        }
+      : {}),
   });
   const metrics = runnerMetrics(registry);
-  const deadLetters = deadLetterTopic(kafka.topics.deadLetters, connection, metrics, logger);
+  const deadLetters = kafka && connection ? deadLetterTopic(kafka.topics.deadLetters, connection, metrics, logger) : undefined;
   const runner = new StreamRunner({
     config,
     store,
-    groupId: kafka.groupId,
-    topics: kafka.topics,
+    groupId,
+    topics,
     defaultProfiles,
     missingProfileReason: (model) => ranges.missingReason(model),
     alerts: alerting,
@@ -118,19 +144,32 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const server = createServer(
     createHttpApi({ store, http: config.http, registry, alerting, notReadyReasons: () => [...new Set([...problems, ...failures.values()])], logger }),
   );
-  const source = new KafkaSource({
-    ...connection,
-    groupId: kafka.groupId,
-    topics: [kafka.topics.predictions, kafka.topics.labels],
-    sessionTimeoutMs: kafka.sessionTimeoutMs,
-    offsetsFor: async (topic) => new Map((await store.loadOffsets(kafka.groupId, topic)).map((o) => [o.partition, o.nextOffset])),
-    // Ready once the group is joined (whether or not messages come); not while the consumer reconnects.
-    onConnection: (state) => {
-      problems.delete('starting');
-      if (state === 'joined') problems.delete('kafka');
-      else problems.add('kafka');
-    },
-  });
+  const offsetsFor = async (topic: string) => new Map((await store.loadOffsets(groupId, topic)).map((o) => [o.partition, o.nextOffset]));
+  const source: PredictionSource =
+    values.source !== undefined
+      ? new FileEventSource({
+          path: values.source === '-' ? '-' : resolve(io.cwd, values.source),
+          ...(values.source === '-' ? { input: io.stdinStream?.() ?? Readable.from([]) } : {}),
+          topics,
+          offsetsFor,
+          follow: values.follow === true,
+          onRetry: (error, attempt) => logger.warn({ err: error, attempt }, 'batch failed; retrying it'),
+        })
+      : new KafkaSource({
+          ...connection!,
+          groupId,
+          topics: [kafka!.topics.predictions, kafka!.topics.labels],
+          sessionTimeoutMs: kafka!.sessionTimeoutMs,
+          offsetsFor,
+          // Ready once the group is joined (whether or not messages come); not while the consumer reconnects.
+          onConnection: (state) => {
+            problems.delete('starting');
+            if (state === 'joined') problems.delete('kafka');
+            else problems.add('kafka');
+          },
+        });
+  // A file is ready at once: there is no group to join.
+  if (values.source !== undefined) problems.delete('starting');
   await alerting.start();
   await listen(server, config.http.port, config.http.host);
   const address = server.address();
@@ -138,7 +177,12 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   // Before "started" is logged: whoever waits for that line may stop the daemon at once, and must get a clean stop.
   const stop = once(['SIGTERM', 'SIGINT']);
   logger.info(
-    { http: `${config.http.host}:${port}`, database: describeTarget(target), brokers: kafka.brokers, groupId: kafka.groupId, alertQueue: config.redis ? 'bullmq' : 'in-process' },
+    {
+      http: `${config.http.host}:${port}`,
+      database: describeTarget(target),
+      ...(values.source !== undefined ? { source: values.source === '-' ? 'standard input' : resolve(io.cwd, values.source), follow: values.follow === true } : { brokers: kafka?.brokers, groupId }),
+      alertQueue: config.redis ? 'bullmq' : 'in-process',
+    },
     'vigil run started',
   );
 
@@ -168,6 +212,15 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     }
   });
   const outcome = await Promise.race([stop.then(() => 'signal' as const), consuming.then(() => 'ended' as const, (error: unknown) => error)]);
+  if (outcome === 'ended' && values.source !== undefined) {
+    // The end of the file: the windows its watermark closed are analysed and their notices delivered before the
+    // daemon stops, as a Kafka daemon would do while it kept running.
+    logger.info('end of the source: analysing the windows it closed and delivering their notices');
+    clearInterval(timer);
+    await maintaining;
+    await runner.maintain();
+    await alerting.flush(30_000);
+  }
   logger.info('stopping: finishing the batch in flight');
   clearInterval(timer);
   await source.close();

@@ -124,7 +124,8 @@ type RangeState = { status: 'waiting' } | { status: 'fitted'; rows: number } | {
 export interface RangeReferencesOptions {
   readonly models: readonly ModelConfig[];
   readonly store: Store;
-  readonly connection: KafkaConnectionOptions & { readonly topic: string };
+  /** Where logged traffic is read back from; absent when the daemon runs without Kafka (`--source`). */
+  readonly connection?: KafkaConnectionOptions & { readonly topic: string };
   /** Filled with each model's profile once it is stored; the runner bins versions without their own profile on it. */
   readonly profiles: Map<string, ReferenceProfile>;
   readonly logger: Logger;
@@ -187,6 +188,10 @@ export class RangeReferences {
           continue;
         }
         if (now < range.to + model.window.allowedLatenessMs) continue;
+        if (!this.options.connection) {
+          this.states.set(model.id, { status: 'failed', reason: 'logged traffic is read back from Kafka, and this run has none (--source); give the model a reference file' });
+          continue;
+        }
         this.options.logger.info(log, 'fitting the reference profile from logged traffic');
         const fit = await fitRangeReference(model, range, this.options.connection);
         const saved = await this.options.store.saveRangeProfile(model.id, range.from, range.to, fit.profile, fit.rows);
