@@ -3,15 +3,19 @@ import { calibrationDashboard } from './calibration-dashboard';
 import { driftDashboard } from './drift-dashboard';
 import { fairnessDashboard } from './fairness-dashboard';
 import { fleetDashboard } from './fleet-dashboard';
+import { forGrafana12 } from './for-grafana-12';
 import { incidentsDashboard } from './incidents-dashboard';
 import { modelDashboard } from './model-dashboard';
 import { DEFAULT_DASHBOARDS_PATH, dashboardProviderYaml, datasourceYaml, type DatasourceOptions } from './provisioning';
 
-/** Every Vigil dashboard, in menu order, its panels numbered in order (stable `viewPanel=` links). */
+/**
+ * Every Vigil dashboard, in menu order, its panels numbered in order (stable `viewPanel=` links), in the JSON model
+ * of the Grafana version docker-compose.yml runs.
+ */
 export function vigilDashboards(): Dashboard[] {
   const dashboards = [fleetDashboard(), modelDashboard(), driftDashboard(), calibrationDashboard(), fairnessDashboard(), incidentsDashboard()];
   for (const dashboard of dashboards) (dashboard.panels ?? []).forEach((panel, i) => (panel.id = i + 1));
-  return dashboards;
+  return dashboards.map(forGrafana12);
 }
 
 export interface BuildDashboardsOptions {

@@ -8,6 +8,7 @@ import {
   GraphThresholdsStyleMode,
   ReduceDataOptionsBuilder,
   SortOrder,
+  TableCellDisplayMode,
   TooltipDisplayMode,
   VisibilityMode,
   VizLegendOptionsBuilder,
@@ -103,7 +104,9 @@ export function table(text: PanelText, size: Size, sql: string, options: { unit?
     .withTarget(sqlQuery(sql, 'table'))
     .span(size.w)
     .height(size.h)
-    .filterable(true);
+    .filterable(true)
+    // Required by Grafana 12's table field config: cells show values as they are (text, numbers with the unit).
+    .cellOptions({ type: TableCellDisplayMode.Auto });
   if (options.unit !== undefined) p.unit(options.unit);
   return p;
 }

@@ -12,7 +12,7 @@ const ALL = { selected: true, text: ['All'], value: ['$__all'] };
 
 function queryVariable(name: string, label: string, sql: string): QueryVariableBuilder {
   const text = dedent(sql);
-  return new QueryVariableBuilder(name).label(label).datasource(VIGIL_DATASOURCE).query(text).definition(text).allowCustomValue(false);
+  return new QueryVariableBuilder(name).label(label).datasource(VIGIL_DATASOURCE).query(text).allowCustomValue(false);
 }
 
 /**
