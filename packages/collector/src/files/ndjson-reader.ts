@@ -8,11 +8,18 @@ import type { ReadTableOptions, ReadTableResult } from './read-table-options';
 /** Keys whose object value is spread into its own keys, so a file of prediction events reads as its features. */
 const SPREAD_KEYS = new Set(['features', 'groups']);
 
+/** The keys a label event may have (docs/events.md, "Label event"): a line with only these, `id` and `label` among them, is one. */
+const LABEL_EVENT_KEYS = new Set(['model', 'id', 'label', 'ts', 'version']);
+
 /**
  * Reads newline-delimited JSON objects into a table. `features` and `groups` objects are flattened into their
  * keys (`features.age` becomes column `age`), other objects into dotted names (`meta.region`); a line lacking a
  * key is missing in that column. JSON numbers are numeric, booleans 1/0, null missing; a string makes an
  * inferred column categorical, and in a column given as numeric it is parsed as a CSV cell would be.
+ *
+ * Label events (`{ model, id, label, ts }` lines, as `vigil run --source` reads them beside the predictions) are not
+ * rows: each is joined to the prediction of the same model and id and becomes its `label`, as the daemon joins
+ * them; labels that match no prediction are counted in the result's notes.
  */
 export function readNdjson(bytes: Uint8Array, source: string, options: ReadTableOptions = {}): ReadTableResult {
   const wanted = options.columns === undefined ? undefined : new Set(options.columns);
@@ -25,6 +32,9 @@ export function readNdjson(bytes: Uint8Array, source: string, options: ReadTable
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   let rows = 0;
   let line = 0;
+  /** model + id of every row, and the label events by model + id (the last one wins, as a correction would). */
+  const rowKeys: string[] = [];
+  const labelEvents = new Map<string, { label: unknown; line: number }>();
   let pos = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
 
   const store = (name: string, path: string, value: unknown): void => {
@@ -85,7 +95,12 @@ export function readNdjson(bytes: Uint8Array, source: string, options: ReadTable
       throw formatError(source, `not valid JSON (${(error as Error).message})`, line);
     }
     if (!isObject(parsed)) throw formatError(source, 'each line must be one JSON object', line);
+    if (isLabelEvent(parsed)) {
+      labelEvents.set(eventKey(parsed), { label: parsed.label, line });
+      continue;
+    }
     flatten(parsed, '', '');
+    rowKeys.push(eventKey(parsed));
     rows++;
   }
   if (rows === 0) throw emptyFileError(source, 'the file has no JSON lines');
@@ -100,7 +115,44 @@ export function readNdjson(bytes: Uint8Array, source: string, options: ReadTable
     table.set(name, builder.build());
     if (builder.given === undefined) inferred[name] = builder.kind;
   }
-  return { table: { source, rowCount: rows, columns: table }, inferred };
+  const notes: string[] = [];
+  if (labelEvents.size > 0 && (wanted === undefined || wanted.has('label'))) {
+    const labels = joinLabels(table.get('label'), rowKeys, labelEvents, source);
+    table.set('label', labels.column);
+    if (!('label' in inferred) && columns.get('label')?.given === undefined) inferred.label = 'numeric';
+    notes.push(
+      `${source}: ${labelEvents.size.toLocaleString('en-US')} label events joined to their predictions by model and id` +
+        (labels.unmatched > 0 ? `; ${labels.unmatched.toLocaleString('en-US')} matched no prediction of the file and were left out` : ''),
+    );
+  }
+  return { table: { source, rowCount: rows, columns: table }, inferred, ...(notes.length > 0 ? { notes } : {}) };
+}
+
+function isLabelEvent(event: Record<string, unknown>): boolean {
+  return 'id' in event && 'label' in event && Object.keys(event).every((k) => LABEL_EVENT_KEYS.has(k));
+}
+
+function eventKey(event: Record<string, unknown>): string {
+  return `${String(event.model ?? '')}\u0000${String(event.id ?? '')}`;
+}
+
+/** The `label` column with each row's joined label event in place of its own (a number, a boolean or null). */
+function joinLabels(own: Column | undefined, rowKeys: readonly string[], events: ReadonlyMap<string, { label: unknown; line: number }>, source: string): { column: Column; unmatched: number } {
+  const values = new Float64Array(rowKeys.length).fill(Number.NaN);
+  if (own?.kind === 'numeric') values.set(own.values);
+  else if (own?.kind === 'categorical' && own.codes.some((c) => c >= 0)) throw formatError(source, 'the label column holds text, so label events cannot be joined to it');
+  const matched = new Set<string>();
+  rowKeys.forEach((key, row) => {
+    const event = events.get(key);
+    if (event === undefined) return;
+    matched.add(key);
+    const { label } = event;
+    if (label === null) values[row] = Number.NaN;
+    else if (typeof label === 'number') values[row] = label;
+    else if (typeof label === 'boolean') values[row] = label ? 1 : 0;
+    else throw badValueError(`${source}:${event.line}`, 'label', String(label));
+  });
+  return { column: { name: 'label', kind: 'numeric', values }, unmatched: events.size - matched.size };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

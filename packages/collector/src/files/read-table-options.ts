@@ -25,4 +25,6 @@ export interface ReadTableResult {
   table: Table;
   /** The kinds of the kept columns whose kind was inferred rather than given. */
   inferred: Record<string, FeatureKind>;
+  /** What the reader did that a person should know (label events joined to their predictions). */
+  notes?: string[];
 }

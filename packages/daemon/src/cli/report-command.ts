@@ -40,8 +40,11 @@ const OPTIONS = {
   help: HELP_OPTION,
 } satisfies CommandOptions;
 
-/** Columns that identify an event rather than describe it: never inferred as features. */
-const NOT_FEATURES = new Set(['model', 'version', 'id', 'ts', 'timestamp']);
+/**
+ * Columns never inferred as features: those that identify an event rather than describe it, and the conventional
+ * names of the outputs and the ground truth, even when a flag gives that role to another column.
+ */
+const NOT_FEATURES = new Set(['model', 'version', 'id', 'ts', 'timestamp', 'score', 'prediction', 'label']);
 
 type Role = 'score' | 'prediction' | 'label';
 
@@ -60,9 +63,9 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   if (task !== 'binary' && task !== 'regression') problems.push(`--task must be binary or regression, not "${task}"`);
   if (task === 'regression' && values.threshold !== undefined) problems.push('--threshold applies to binary models only; a regression model has no decision threshold');
   if (task === 'regression' && values['prediction-column'] !== undefined) problems.push('--prediction-column applies to binary models only; a regression model\'s prediction is its score');
-  const threshold = numberOption(values.threshold, '--threshold', model?.threshold ?? SPEC_DEFAULTS.threshold, problems, (x) => x >= 0 && x <= 1);
-  const minGroupSize = numberOption(values['min-group-size'], '--min-group-size', model?.minGroupSize ?? SPEC_DEFAULTS.minGroupSize, problems, (x) => Number.isInteger(x) && x >= 1);
-  const fdr = numberOption(values.fdr, '--fdr', model?.fdr ?? SPEC_DEFAULTS.fdr, problems, (x) => x > 0 && x < 1);
+  const threshold = numberOption(values.threshold, '--threshold', model?.threshold ?? SPEC_DEFAULTS.threshold, problems, (x) => x >= 0 && x <= 1, 'a number from 0 to 1');
+  const minGroupSize = numberOption(values['min-group-size'], '--min-group-size', model?.minGroupSize ?? SPEC_DEFAULTS.minGroupSize, problems, (x) => Number.isInteger(x) && x >= 1, 'a whole number of at least 1');
+  const fdr = numberOption(values.fdr, '--fdr', model?.fdr ?? SPEC_DEFAULTS.fdr, problems, (x) => x > 0 && x < 1, 'a number between 0 and 1, exclusive');
   const listed = parseFeatures(values.features, problems) ?? (model ? Object.entries(model.features) : undefined);
   const groups = values['group-columns'] !== undefined ? splitList(values['group-columns']) : [...(model?.groups ?? [])];
   for (const name of repeated(groups)) problems.push(`--group-columns lists "${name}" twice`);
@@ -83,6 +86,11 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   const roleOf = new Map<string, string[]>();
   for (const [role, column] of Object.entries(roles)) if (column !== undefined) roleOf.set(column, [...(roleOf.get(column) ?? []), roleFlags[role as Role]]);
   for (const [column, flags] of roleOf) if (flags.length > 1) problems.push(`column "${column}" cannot be ${flags.join(' and ')} at once`);
+  // `--score-column label` alone: the column named "label" is the labels by its name, and now the score as well.
+  for (const [role, column] of Object.entries(roles)) {
+    if (column === undefined || column === role || !(column in roleFlags) || roles[column as Role] !== undefined) continue;
+    problems.push(`column "${column}" cannot be ${roleFlags[role as Role]} and the ${column} (by its name) at once; if the ${column}s are in another column, name it with ${roleFlags[column as Role]}`);
+  }
   for (const column of new Set(groups.flatMap(groupColumns))) if (roleOf.has(column)) problems.push(`column "${column}" cannot be ${roleOf.get(column)?.join(' and ')} and a group at once`);
   for (const [name] of listed ?? []) if (roleOf.has(name)) problems.push(`column "${name}" cannot be ${roleOf.get(name)?.join(' and ')} and a feature at once`);
 
@@ -140,6 +148,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   const refSpec = { ...spec, ...(resolved.inReference.score ? {} : { score: undefined }), ...(resolved.inReference.label ? {} : { label: undefined }) };
   await checkOutcomeColumns(ref.table, { ...refSpec, prediction: resolved.inReference.prediction ? spec.prediction : undefined }, refInput);
 
+  for (const note of [...(ref.notes ?? []), ...(cur.notes ?? [])]) io.info(`${note}\n`);
   if (inferred.size > 0) {
     io.info(`Features inferred from ${refInput.name}: ${features.map(([n, k]) => `${n}:${k}`).join(',')}\n  (pass --features to set them)\n`);
   }
@@ -149,6 +158,15 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   for (const note of notes) io.info(`Not computed: ${note}\n`);
 
   const report = await analyzeReport({ reference: ref.table, current: cur.table, spec, inferred });
+  // What the files lacked was said above; what the analysis found it could not do (labels with no score, one
+  // class only) is said here, once per section.
+  const said = notes.join(' ');
+  const words: Record<keyof Report['sections'], string> = { prediction: 'prediction drift', calibration: 'calibration', performance: 'performance', curves: 'curves', fairness: 'fairness' };
+  for (const [section, status] of Object.entries(report.sections) as [keyof Report['sections'], Report['sections'][keyof Report['sections']]][]) {
+    if (status.computed || said.includes(words[section]) || (section === 'curves' && (said.includes('performance') || !report.sections.performance.computed))) continue;
+    if (spec.task === 'regression' && status.reason === 'binary task only') continue;
+    io.info(`Not computed: ${words[section]}: ${status.reason}\n`);
+  }
   const results =
     gates.length === 0 ? [] : model ? await judgeByModelRules(report, gates, model) : judgeByDefaults(report, gates, referencePerformance(ref.table, refSpec));
 
@@ -323,10 +341,10 @@ async function configuredModel(configPath: string | undefined, id: string | unde
   return findModel(await loadConfig(resolve(io.cwd, configPath), io.env), id, configPath, 'vigil report');
 }
 
-function numberOption(raw: string | undefined, name: string, fallback: number, problems: string[], valid: (x: number) => boolean): number {
+function numberOption(raw: string | undefined, name: string, fallback: number, problems: string[], valid: (x: number) => boolean, range: string): number {
   if (raw === undefined) return fallback;
   const x = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(x) || !valid(x)) problems.push(`${name} "${raw}" is out of range`);
+  if (raw.trim() === '' || !Number.isFinite(x) || !valid(x)) problems.push(`${name} "${raw}" is out of range (${range})`);
   return x;
 }
 

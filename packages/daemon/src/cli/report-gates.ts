@@ -81,6 +81,7 @@ export function judgeByDefaults(report: Report, gates: readonly Gate[], referenc
         return result(p.metrics.psi > GATE_DEFAULTS.scorePsi ? [{ metric: 'psi', subject: '$score', value: p.metrics.psi, comparison: '>', threshold: GATE_DEFAULTS.scorePsi }] : []);
       }
       case 'calibration': {
+        if (report.task === 'regression') return notJudged('calibration applies to binary models only');
         const c = report.calibration;
         if (!c || !Number.isFinite(c.ece)) return notJudged('no calibration: it needs scores and labels in the current file');
         return result(c.ece > GATE_DEFAULTS.ece ? [{ metric: 'ece', subject: '', value: c.ece, comparison: '>', threshold: GATE_DEFAULTS.ece }] : []);
@@ -108,6 +109,7 @@ export function judgeByDefaults(report: Report, gates: readonly Gate[], referenc
         return result(failures);
       }
       case 'fairness': {
+        if (report.task === 'regression') return notJudged('fairness of selection rates applies to binary models only');
         const judged = report.fairness.filter((f) => f.statisticalParityDifference !== null);
         if (judged.length === 0) {
           return notJudged(report.fairness.length === 0 ? 'no group columns (--group-columns) or no predicted class' : 'no attribute has two groups large enough to compare');

@@ -121,7 +121,7 @@ describe('vigil report: bad input is refused with what and where', () => {
   it('bad flags, all listed together', async () => {
     const r = await runCli(['report', '--threshold', '7', '--features', 'age:number']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--reference FILE is required; --current FILE is required; --threshold "7" is out of range; --features: "age:number"/);
+    expect(r.stderr).toMatch(/--reference FILE is required; --current FILE is required; --threshold "7" is out of range \(a number from 0 to 1\); --features: "age:number"/);
   });
 
   it('a score that is not a probability', async () => {

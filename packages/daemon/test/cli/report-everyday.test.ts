@@ -203,10 +203,47 @@ describe('contradictions are refused, naming the conflict (before: accepted)', (
     expect(r.stderr).toMatch(/^error \[VIGIL_USAGE\]/);
   });
 
+  it('a flag that gives another role\'s conventional column is refused (before: --score-column label showed a perfect model)', async () => {
+    const r = await runCli(['report', '--reference', reference, '--current', healthy, '--score-column', 'label']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/column "label" cannot be --score-column and the label \(by its name\) at once; if the labels are in another column, name it with --label-column/);
+    const p = await runCli(['report', '--reference', reference, '--current', healthy, '--prediction-column', 'label']);
+    expect(p.code).toBe(2);
+  });
+
   it('a role column that neither file has is named', async () => {
     const r = await runCli(['report', '--reference', reference, '--current', healthy, '--label-column', 'outcome']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error \[VIGIL_UNKNOWN_COLUMN\]: --label-column "outcome": neither/);
+  });
+});
+
+describe('NDJSON of prediction and label events, as vigil run --source reads them', () => {
+  it('joins each label event to its prediction by id instead of reading it as a row (before: 9,000 rows, no calibration)', async () => {
+    const random = seededRandom(9);
+    const predictions = Array.from({ length: 600 }, (_, i) => ({ model: 'm', id: `r${i}`, ts: 1_700_000_000_000 + i, features: { x: random() }, score: random() }));
+    const labels = predictions.filter((_, i) => i % 3 !== 0).map((p) => ({ model: 'm', id: p.id, label: random() < p.score ? 1 : 0, ts: 1_700_000_100_000 }));
+    const orphan = { model: 'm', id: 'nobody', label: 1 };
+    const file = write('events.ndjson', [...predictions, ...labels, orphan].map((e) => JSON.stringify(e)).join('\n'));
+    const ref = write('events-ref.ndjson', predictions.map((e) => JSON.stringify({ ...e, label: 0 })).join('\n'));
+    const r = await reportJson(['--reference', ref, '--current', file]);
+    expect(r.code).toBe(0);
+    expect(r.report.rows.current).toBe(600);
+    expect(r.report.calibration?.rows).toBe(400);
+    expect(r.stderr).toMatch(/events\.ndjson: 401 label events joined to their predictions by model and id; 1 matched no prediction of the file and were left out/);
+  });
+
+  it('says what the analysis could not compute even when the columns exist (before: only the JSON said it)', async () => {
+    // A label column whose every cell is empty.
+    const noLabels = write('labels-empty.csv', readFileSync(healthy, 'utf8').replace(/,[01]$/gm, ','));
+    const r = await runCli(['report', '--reference', reference, '--current', noLabels]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Not computed: calibration: /);
+  });
+
+  it('a regression model\'s calibration gate says why it is not judged', async () => {
+    const r = await runCli(['report', '--reference', reference, '--current', healthy, '--task', 'regression', '--fail-on', 'calibration']);
+    expect(r.stdout).toMatch(/gate calibration not judged: calibration applies to binary models only/);
   });
 });
 
