@@ -15,7 +15,12 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$P
   hash -r
 fi
 
-pnpm install --frozen-lockfile --reporter=silent
+# Quiet when it works; when it does not, pnpm's own error is shown (the silent reporter would swallow it).
+if ! pnpm install --frozen-lockfile --reporter=silent; then
+  pnpm install --frozen-lockfile --reporter=default >&2 || true
+  echo "setup: pnpm install failed (above)" >&2
+  exit 1
+fi
 pnpm run --silent build
 
 # `vigil` on PATH: a link to packages/daemon/bin/vigil in npm's global bin directory, where `npm install --global`

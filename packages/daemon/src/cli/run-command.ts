@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:http';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReferenceProfile } from '@vigil/analyzers';
@@ -63,6 +65,12 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   if (values.follow && values.source === undefined) throw new VigilError('VIGIL_USAGE', 'vigil run: --follow goes with --source FILE');
   if (values.follow && values.source === '-') throw new VigilError('VIGIL_USAGE', 'vigil run: --follow reads a growing file; standard input is read to its end anyway');
 
+  if (values.source !== undefined && values.source !== '-') {
+    // Before anything starts: a source that cannot be read is a usage error, not a daemon that stops at once.
+    await access(resolve(io.cwd, values.source), constants.R_OK).catch((error: NodeJS.ErrnoException) => {
+      throw new VigilError('VIGIL_FILE_NOT_FOUND', `vigil run: --source ${values.source}: cannot be read (${error.code === 'ENOENT' ? 'no such file' : error.message})`);
+    });
+  }
   const { target, config } = await databaseTarget(io, values.config);
   if (!config) throw new VigilError('VIGIL_INTERNAL', 'configuration not loaded');
   if (!config.kafka && values.source === undefined) {
@@ -201,9 +209,11 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     );
   }, maintainEvery);
 
+  const read = { predictions: 0, labels: 0 };
   const consuming = source.run(async (batch) => {
     try {
       await runner.handle(batch);
+      read[batch.topic === topics.labels ? 'labels' : 'predictions'] += batch.messages.length;
       setFailure('batch');
     } catch (error) {
       // The source retries the batch with backoff; meanwhile the daemon says it is not ready.
@@ -219,7 +229,12 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     clearInterval(timer);
     await maintaining;
     await runner.maintain();
-    await alerting.flush(30_000);
+    const delivered = await alerting.flush(30_000);
+    const incidents = await alerting.listIncidents({ limit: 10_000 });
+    logger.info(
+      { predictions: read.predictions, labels: read.labels, deadLetters: (await store.listDeadLetters({ limit: 1_000_000 })).filter((d) => d.topic === topics.predictions || d.topic === topics.labels).length, incidentsOpen: incidents.filter((i) => i.status !== 'resolved').length, incidents: incidents.length, notificationsSettled: delivered },
+      'end of the source: summary (vigil incidents list and vigil dlq list show the details)',
+    );
   }
   logger.info('stopping: finishing the batch in flight');
   clearInterval(timer);

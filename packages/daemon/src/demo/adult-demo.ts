@@ -14,6 +14,7 @@ import { renderReportHtml } from '../report/render-html';
 import type { CommandIo } from '../cli/command-io';
 import { summarizeReport } from '../cli/summarize-report';
 import { writeCsv } from '../cli/write-csv';
+import { vigilVersion } from '../cli/version';
 
 const FEATURES = [
   { name: 'age', kind: 'numeric' },
@@ -83,7 +84,7 @@ export async function runAdultDemo(io: CommandIo, dataFile: string | undefined, 
     current: join(outDir, 'demo-current.csv'),
   };
   await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(files.html, renderReportHtml(report));
+  await writeFile(files.html, renderReportHtml(report, { inputs: { reference: files.reference, current: files.current }, version: vigilVersion(), commandLine: 'vigil demo --adult' }));
   await writeCsv(files.reference, ref);
   await writeCsv(files.current, cur);
 
@@ -95,7 +96,7 @@ export async function runAdultDemo(io: CommandIo, dataFile: string | undefined, 
       `  HTML  ${files.html}`,
       `  JSON  ${files.json}`,
       `Re-run the analysis yourself on the scored periods:`,
-      `  pnpm --silent vigil report --reference ${files.reference} --current ${files.current} --group-columns sex,race --html out/my-report.html`,
+      `  vigil report --reference ${files.reference} --current ${files.current} --features ${FEATURES.map((f) => `${f.name}:${f.kind}`).join(',')} --group-columns 'sex,race,sex*race' --html my-report.html`,
       '',
     ].join('\n'),
   );

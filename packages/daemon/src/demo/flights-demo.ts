@@ -32,6 +32,7 @@ import { FlightSource } from './flight-source';
 import { FLIGHT_FEATURES, flightsTable, loadFlights, type Flights } from './flights-data';
 import { labelsOf, rateMatchingThreshold, scoreFlights, trainFlightsModel } from './flights-model';
 import { StreamProgress } from './stream-progress';
+import { vigilVersion } from '../cli/version';
 import { calendarMonths, formatStreamSummary, MIN_MONTH_ROWS, summarizeStream, type MonthAnalysis, type StreamSummary } from './stream-summary';
 
 export const DEMO_MODEL = 'flights-delay';
@@ -282,7 +283,10 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       dashboards: join(outDir, 'grafana'),
       ...(options.databaseUrl === undefined ? { database: pgliteDir } : {}),
     };
-    await writeFile(files.html, renderReportHtml(report));
+    await writeFile(
+      files.html,
+      renderReportHtml(report, { inputs: { reference: 'January 2001 (the training month)', current: report.rows.current > 0 ? `${monthName} ${new Date(lastMonth.start).getUTCFullYear()} (streamed flights)` : '' }, version: vigilVersion(), commandLine: 'vigil demo' }),
+    );
     await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
     const dashboards = await writeDashboards(files.dashboards);
     const seconds = { total: (performance.now() - started) / 1000, stream: streamSeconds };
