@@ -9,7 +9,7 @@ import { accumulate, emptyAccumulator } from '../accumulator/window-accumulator'
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asNumeric, fitReferenceProfile, requireColumn } from '../profile/reference-profile';
 import { eceEqualMass } from '../stats/calibration';
-import { rocAuc } from '../stats/classification';
+import { rocAuc, sortedScoresByClass } from '../stats/classification';
 import { analyzeWindow } from '../window/analyze-window';
 import { analyzeNumericColumns } from './parallel-columns';
 import type { Report } from './report-types';
@@ -28,7 +28,7 @@ export interface ReportInput {
 export async function analyzeReport(input: ReportInput): Promise<Report> {
   const { reference, current, spec } = input;
   const numericNames = [...spec.features.filter((f) => f.kind === 'numeric').map((f) => f.name), ...(spec.score !== undefined ? [spec.score] : [])];
-  const columns = await analyzeNumericColumns(
+  const numericColumns = analyzeNumericColumns(
     numericNames.map((name) => ({
       name,
       reference: asNumeric(reference, requireColumn(reference, name)).values,
@@ -36,13 +36,22 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     })),
     input.parallelism,
   );
+  // Awaited below; this only keeps a failure of theirs from being an unhandled rejection if a line below throws first.
+  numericColumns.catch(() => undefined);
+  // The worker threads are starting: meanwhile this thread sorts the scores by class, which AUC and equal-mass ECE
+  // share (each sorted them on its own, after the workers, while the other core idled).
+  const scores = spec.score !== undefined ? asNumeric(current, requireColumn(current, spec.score)).values : null;
+  const labels = spec.label !== undefined ? asNumeric(current, requireColumn(current, spec.label)).values : null;
+  const byClass = spec.task === 'binary' && scores && labels ? sortedScoresByClass(scores, labels) : undefined;
+  const columns = await numericColumns;
   const numeric = new Map(columns.map((c) => [c.name, c]));
   const profile = fitReferenceProfile(reference, spec, new Map(columns.map((c) => [c.name, c.profile])));
   const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, current, new Map(columns.map((c) => [c.name, c.accumulator])));
 
-  const scores = spec.score !== undefined ? asNumeric(current, requireColumn(current, spec.score)).values : null;
-  const labels = spec.label !== undefined ? asNumeric(current, requireColumn(current, spec.label)).values : null;
-  const exactOutcomes = spec.task === 'binary' && scores && labels && acc.outcome.labelled > 0 ? { auc: rocAuc(scores, labels), eceEqualMass: eceEqualMass(scores, labels) } : {};
+  const exactOutcomes =
+    byClass && scores && labels && acc.outcome.labelled > 0
+      ? { auc: rocAuc(scores, labels, byClass), eceEqualMass: eceEqualMass(scores, labels, undefined, byClass) }
+      : {};
   const analysis = analyzeWindow(profile, acc, spec, { numeric, ...exactOutcomes });
 
   return {
