@@ -7,15 +7,14 @@
  * tfjs's sort (topk) is slower still and float32-only, so it is not used here.
  */
 export function sortFinite(values: Float64Array): Float64Array {
+  if (values.length >= 2048) return radixSort(values);
   let n = 0;
   const finite = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (v === v) finite[n++] = v === 0 ? 0 : v; // folds -0 into +0 so the bit order matches numeric order
   }
-  const out = finite.subarray(0, n);
-  if (n < 2048) return out.sort();
-  return radixSort(out);
+  return finite.subarray(0, n).sort();
 }
 
 // Digits of 11, 11 and 10 bits in each 32-bit word: six passes over 2,048 buckets. Sixteen-bit digits took four
@@ -24,25 +23,33 @@ const DIGIT_SHIFTS = [0, 11, 22, 0, 11, 22];
 const DIGIT_MASKS = [0x7ff, 0x7ff, 0x3ff, 0x7ff, 0x7ff, 0x3ff];
 const BUCKETS = 2048;
 
-function radixSort(src: Float64Array): Float64Array {
-  const n = src.length;
+function radixSort(values: Float64Array): Float64Array {
+  const length = values.length;
   // Little-endian words: [2i] = low 32 bits, [2i+1] = high 32 bits (sign, exponent, top of mantissa).
-  let a = new Uint32Array(src.buffer, src.byteOffset, 2 * n);
-  let b = new Uint32Array(2 * n);
-  // Map doubles to unsigned keys whose order is the numeric order (flip all bits of negatives, the sign of
-  // positives), and count every digit of every key in the same pass.
+  const words = new Uint32Array(values.buffer, values.byteOffset, 2 * length);
+  let a = new Uint32Array(2 * length);
+  // One pass drops NaN, maps each double to an unsigned key whose order is the numeric order (flip all bits of
+  // negatives, the sign of positives; -0 becomes the key of +0) and counts every digit of every key.
   const counts = new Uint32Array(6 * BUCKETS);
-  for (let i = 0; i < n; i++) {
-    let hi = a[2 * i + 1] as number;
-    let lo = a[2 * i] as number;
-    if (hi & 0x80000000) {
-      hi = ~hi >>> 0;
-      lo = ~lo >>> 0;
-      a[2 * i] = lo;
-    } else {
-      hi = (hi | 0x80000000) >>> 0;
+  let n = 0;
+  for (let i = 0; i < length; i++) {
+    const v = values[i] as number;
+    if (v !== v) continue;
+    let hi = 0x80000000;
+    let lo = 0;
+    if (v !== 0) {
+      hi = words[2 * i + 1] as number;
+      lo = words[2 * i] as number;
+      if (hi & 0x80000000) {
+        hi = ~hi >>> 0;
+        lo = ~lo >>> 0;
+      } else {
+        hi = (hi | 0x80000000) >>> 0;
+      }
     }
-    a[2 * i + 1] = hi;
+    a[2 * n] = lo;
+    a[2 * n + 1] = hi;
+    n++;
     counts[lo & 0x7ff]!++;
     counts[BUCKETS + ((lo >>> 11) & 0x7ff)]!++;
     counts[2 * BUCKETS + (lo >>> 22)]!++;
@@ -50,6 +57,7 @@ function radixSort(src: Float64Array): Float64Array {
     counts[4 * BUCKETS + ((hi >>> 11) & 0x7ff)]!++;
     counts[5 * BUCKETS + (hi >>> 22)]!++;
   }
+  let b = new Uint32Array(2 * n);
   for (let pass = 0; pass < 6; pass++) {
     const base = pass * BUCKETS;
     const high = pass >= 3;
@@ -88,6 +96,6 @@ function radixSort(src: Float64Array): Float64Array {
       a[2 * i] = ~(a[2 * i] as number) >>> 0;
     }
   }
-  // Skipped passes can leave the result in the scratch buffer; the caller owns `src`, so hand back whichever holds it.
+  // Skipped passes can leave the result in either buffer; both are this function's own.
   return new Float64Array(a.buffer, a.byteOffset, n);
 }
