@@ -1,6 +1,11 @@
 import { VigilError } from '@vigil/core';
 import { EXACT_POWERS_OF_TEN, MAX_EXACT_MANTISSA, MAX_FAST_DIGITS } from './parse-number';
 
+// Module constants: read per cell, they cost less than a property of the imported module's exports.
+const POWERS: readonly number[] = EXACT_POWERS_OF_TEN;
+const MAX_MANTISSA = MAX_EXACT_MANTISSA;
+const MAX_DIGITS = MAX_FAST_DIGITS;
+
 /** How a field ended: at a delimiter, at a line end, or at the end of the text. */
 export type FieldEnd = typeof DELIMITER | typeof LINE_END | typeof FILE_END;
 export const DELIMITER = 0;
@@ -27,7 +32,7 @@ export class CsvCursor {
   text: string | null = null;
   /** Line on which the last field began. */
   fieldLine = 1;
-  /** The value read by the last {@link nextNumber} that did not return -1. */
+  /** The value read by the last {@link nextNumber} that did not return -1 (which leaves the fields above as they were). */
   number = 0;
 
   constructor(bytes: Uint8Array, source: string, delimiter: number, pos = 0, line = 1) {
@@ -164,17 +169,14 @@ export class CsvCursor {
       exponent += exponentNegative ? -written : written;
     }
     if (i < length && c !== this.delimiter && c !== 0x0a && c !== 0x0d) return -1;
-    if (significant > MAX_FAST_DIGITS || mantissa >= MAX_EXACT_MANTISSA) return -1;
+    if (significant > MAX_DIGITS || mantissa >= MAX_MANTISSA) return -1;
     let value: number;
     if (mantissa === 0) value = 0;
-    else if (exponent >= 0 && exponent <= 22) value = mantissa * EXACT_POWERS_OF_TEN[exponent]!;
-    else if (exponent < 0 && exponent >= -22) value = mantissa / EXACT_POWERS_OF_TEN[-exponent]!;
+    else if (exponent >= 0 && exponent <= 22) value = mantissa * POWERS[exponent]!;
+    else if (exponent < 0 && exponent >= -22) value = mantissa / POWERS[-exponent]!;
     else return -1;
+    // Only `number` and the position: `start`, `end`, `text` and `fieldLine` serve a field that needs reading again.
     this.number = negative ? -value : value;
-    this.fieldLine = this.line;
-    this.text = null;
-    this.start = this.pos;
-    this.end = i;
     if (i >= length) {
       this.pos = i;
       return FILE_END;
