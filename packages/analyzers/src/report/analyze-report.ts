@@ -2,7 +2,7 @@
  * `vigil report`: one window. The reference file is fitted into a profile, the current file is accumulated like
  * any streaming window, and the window's metrics are computed by the same functions the daemon uses. Because a
  * report holds the raw values, the statistics that need them are exact here: KS and Wasserstein (sorted
- * samples, one worker thread per core), AUC and equal-mass ECE.
+ * samples, spread over the cores by parallel-columns.ts), AUC and equal-mass ECE.
  */
 import type { Table } from '@vigil/core';
 import { accumulate, emptyAccumulator } from '../accumulator/window-accumulator';
@@ -38,8 +38,8 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   );
   // Awaited below; this only keeps a failure of theirs from being an unhandled rejection if a line below throws first.
   numericColumns.catch(() => undefined);
-  // The worker threads are starting: meanwhile this thread sorts the scores by class, which AUC and equal-mass ECE
-  // share (each sorted them on its own, after the workers, while the other core idled).
+  // The call above did this thread's share of the columns; while a worker may still be on its share, this thread
+  // sorts the scores by class, which AUC and equal-mass ECE share (each sorted them on its own, after the workers).
   const scores = spec.score !== undefined ? asNumeric(current, requireColumn(current, spec.score)).values : null;
   const labels = spec.label !== undefined ? asNumeric(current, requireColumn(current, spec.label)).values : null;
   const byClass = spec.task === 'binary' && scores && labels ? sortedScoresByClass(scores, labels) : undefined;
