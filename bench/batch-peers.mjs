@@ -8,7 +8,7 @@
  *                              [--timeout-s 900] [--nannyml-chunks 1] [--data-root bench/data] [--out FILE]
  *
  * --large adds 3,000,000 rows to the sizes. Needs `pnpm run build` and bench/.venv (bash bench/setup-peers.sh);
- * the data of each size is written to bench/data/batch-N/ by bench/make-data.py (CSV only) when missing.
+ * the data of each size is written to bench/data/rows-N/ by bench/make-data.py (CSV only) when missing.
  *
  * For each size, --repeat rounds; each round runs Vigil, then each peer, one after the other (interleaved, so
  * a change in the machine's load shows in all of them). Each command is a child process: wall-clock and peak RSS
@@ -110,7 +110,8 @@ console.log(`\nresults written to ${outFile}`);
 // ————————————————————————————————————————————————————————————————————————————————
 
 function ensureData(rows) {
-  const dir = join(resolve(args['data-root']), `batch-${rows}`);
+  // The same directory as bench/run.mjs uses for report-vs-evidently, so each size is written once.
+  const dir = join(resolve(args['data-root']), `rows-${rows}`);
   const files = { reference: join(dir, 'reference.csv'), current: join(dir, 'current.csv') };
   const stamp = join(dir, 'ROWS');
   const have = existsSync(stamp) ? Number.parseInt(readFileSync(stamp, 'utf8'), 10) : undefined;

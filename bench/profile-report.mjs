@@ -20,7 +20,7 @@ const bench = dirname(fileURLToPath(import.meta.url));
 const root = resolve(bench, '..');
 const { values: args } = parseArgs({
   options: {
-    data: { type: 'string', default: join(bench, 'data') },
+    data: { type: 'string', default: join(bench, 'data', 'rows-1000000') },
     format: { type: 'string', default: 'csv' },
     top: { type: 'string', default: '25' },
     keep: { type: 'boolean', default: false },

@@ -2,14 +2,14 @@
  * `vigil report`: one window. The reference file is fitted into a profile, the current file is accumulated like
  * any streaming window, and the window's metrics are computed by the same functions the daemon uses. Because a
  * report holds the raw values, the statistics that need them are exact here: KS and Wasserstein (sorted
- * samples, one worker thread per core), AUC and equal-mass ECE.
+ * samples, spread over the cores by parallel-columns.ts), AUC and equal-mass ECE.
  */
 import { VigilError, type Table } from '@vigil/core';
 import { accumulate, emptyAccumulator, type OutcomeAccumulator, type WindowAccumulator } from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asNumeric, fitReferenceProfile, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
 import { eceEqualMass } from '../stats/calibration';
-import { rocAuc } from '../stats/classification';
+import { rocAuc, sortedScoresByClass } from '../stats/classification';
 import { averagePrecisionFromCounts, downsampleCurve, precisionRecallFromCounts, rocFromCounts, thresholdCounts } from '../stats/curves';
 import { analyzeWindow } from '../window/analyze-window';
 import type { NumericColumnResult } from './numeric-column';
@@ -37,7 +37,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   const scoreInBoth = spec.score !== undefined && reference.columns.has(spec.score);
   const profileSpec: AnalysisSpec = scoreInBoth ? spec : { ...spec, score: undefined };
   const numericNames = [...spec.features.filter((f) => f.kind === 'numeric').map((f) => f.name), ...(scoreInBoth && spec.score !== undefined ? [spec.score] : [])];
-  const columns = await analyzeNumericColumns(
+  const numericColumns = analyzeNumericColumns(
     numericNames.map((name) => ({
       name,
       reference: asNumeric(reference, requireColumn(reference, name)).values,
@@ -45,13 +45,22 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     })),
     input.parallelism,
   );
+  // Awaited below; this only keeps a failure of theirs from being an unhandled rejection if a line below throws first.
+  numericColumns.catch(() => undefined);
+  // The call above did this thread's share of the columns; while a worker may still be on its share, this thread
+  // sorts the scores by class, which AUC and equal-mass ECE share (each sorted them on its own, after the workers).
+  const scores = spec.score !== undefined ? asNumeric(current, requireColumn(current, spec.score)).values : null;
+  const labels = spec.label !== undefined ? asNumeric(current, requireColumn(current, spec.label)).values : null;
+  const byClass = spec.task === 'binary' && scores && labels ? sortedScoresByClass(scores, labels) : undefined;
+  const columns = await numericColumns;
   const numeric = new Map(columns.map((c) => [c.name, c]));
   const profile = fitReferenceProfile(reference, profileSpec, new Map(columns.map((c) => [c.name, c.profile])));
   const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, current, new Map(columns.map((c) => [c.name, c.accumulator])));
 
-  const scores = spec.score !== undefined ? asNumeric(current, requireColumn(current, spec.score)).values : null;
-  const labels = spec.label !== undefined ? asNumeric(current, requireColumn(current, spec.label)).values : null;
-  const exactOutcomes = spec.task === 'binary' && scores && labels && acc.outcome.labelled > 0 ? { auc: rocAuc(scores, labels), eceEqualMass: eceEqualMass(scores, labels) } : {};
+  const exactOutcomes =
+    byClass && scores && labels && acc.outcome.labelled > 0
+      ? { auc: rocAuc(scores, labels, byClass), eceEqualMass: eceEqualMass(scores, labels, undefined, byClass) }
+      : {};
   const analysis = analyzeWindow(profile, acc, spec, { numeric, ...exactOutcomes });
   const performance =
     analysis.performance && 'auc' in analysis.performance && scores && labels

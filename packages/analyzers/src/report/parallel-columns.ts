@@ -1,7 +1,12 @@
 /**
- * Runs the numeric column jobs of a report on worker threads, one per core: the event loop stays free and a
- * 1M-row report uses both cores of a small machine. Falls back to the calling thread when there is one core,
- * one job, or when running from TypeScript sources (jest), where no compiled worker file exists.
+ * Runs the numeric column jobs of a report on as many threads as the machine has cores: the calling thread takes
+ * one share and worker threads the others, so a 1M-row report uses both cores of a small machine. The calling
+ * thread works rather than waits because it would otherwise idle, and because starting a worker (a V8 isolate
+ * that loads the analysis modules) costs ~50 ms of CPU and more of latency on a busy machine: one worker fewer,
+ * and the one that remains starts while this thread is already sorting. The calling thread's event loop is
+ * blocked meanwhile, which suits the one-shot commands that make reports (`vigil report`, `vigil demo`).
+ * Everything runs on the calling thread when there is one core, one job, or when running from TypeScript sources
+ * (jest), where no compiled worker file exists.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +21,12 @@ export async function analyzeNumericColumns(jobs: readonly NumericColumnJob[], p
   if (threads <= 1 || __filename.endsWith('.ts')) return jobs.map(analyzeNumericColumn);
   // Round-robin keeps the shares even: columns of one report have the same number of rows.
   const shares = Array.from({ length: threads }, (_, t) => jobs.filter((_, i) => i % threads === t));
-  const parts = await Promise.all(shares.map(runWorker));
-  const byName = new Map(parts.flat().map((r) => [r.name, r]));
+  // The workers first, so that they start while this thread works through share 0.
+  const inWorkers = Promise.all(shares.slice(1).map(runWorker));
+  // Awaited below; this only keeps a failure of theirs from being an unhandled rejection if share 0 throws first.
+  inWorkers.catch(() => undefined);
+  const here = shares[0]!.map(analyzeNumericColumn);
+  const byName = new Map([...here, ...(await inWorkers).flat()].map((r) => [r.name, r]));
   return jobs.map((j) => byName.get(j.name)!);
 }
 

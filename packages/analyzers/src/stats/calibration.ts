@@ -3,7 +3,7 @@
  * bins, and the Brier score. Rows are used when both label and score are present (not NaN); a row is positive iff
  * its label is 1 (conventions of classification.ts).
  */
-import { assertSameLength, sortedScoresByClass } from './classification';
+import { assertSameLength, sortedScoresByClass, type ScoresByClass } from './classification';
 
 /**
  * Sufficient statistics of one calibration bin. Additive: the stats of a union of rows are the field-wise sums, so a
@@ -113,10 +113,16 @@ export function calibrationFromBins(bins: readonly CalibrationBinStats[]): { ece
  * holding both classes straddles a chunk boundary — one more pass over the input to see which tied rows come first.
  *
  * @param nBins - number of chunks; @defaultValue {@link CALIBRATION_BINS}
+ * @param byClass - `sortedScoresByClass(scores, labels)` when the caller already has it; computed here otherwise
  */
-export function eceEqualMass(scores: Float64Array, labels: Float64Array, nBins = CALIBRATION_BINS): number {
+export function eceEqualMass(
+  scores: Float64Array,
+  labels: Float64Array,
+  nBins = CALIBRATION_BINS,
+  byClass?: ScoresByClass,
+): number {
   assertBinCount(nBins);
-  const { positives, negatives } = sortedScoresByClass(scores, labels);
+  const { positives, negatives } = byClass ?? sortedScoresByClass(scores, labels);
   const nPositive = positives.length;
   const nNegative = negatives.length;
   const n = nPositive + nNegative;

@@ -67,10 +67,12 @@ export function classificationRates(c: ConfusionCounts): { accuracy: number; pre
  * typed arrays is several times faster than an index sort with a comparator and is all that AUC and equal-mass
  * ECE need; the cost is a radix sort and 8 bytes per labelled row.
  */
-export function sortedScoresByClass(
-  scores: Float64Array,
-  labels: Float64Array,
-): { positives: Float64Array; negatives: Float64Array } {
+export interface ScoresByClass {
+  positives: Float64Array;
+  negatives: Float64Array;
+}
+
+export function sortedScoresByClass(scores: Float64Array, labels: Float64Array): ScoresByClass {
   assertSameLength(scores, labels, 'sortedScoresByClass');
   let nPositive = 0;
   let nNegative = 0;
@@ -103,9 +105,16 @@ export function sortedScoresByClass(
  *
  * The count is kept doubled so that it stays an integer, exact in float64 up to ~10⁸ rows; only the final division
  * rounds. Cost: the sort of {@link sortedScoresByClass}, then one linear merge.
+ *
+ * @param byClass - `sortedScoresByClass(scores, labels)` when the caller already has it (a report needs it for the
+ *   equal-mass ECE too); computed here otherwise
  */
-export function rocAuc(scores: Float64Array, labels: Float64Array): number {
-  const { positives, negatives } = sortedScoresByClass(scores, labels);
+export function rocAuc(
+  scores: Float64Array,
+  labels: Float64Array,
+  byClass: ScoresByClass = sortedScoresByClass(scores, labels),
+): number {
+  const { positives, negatives } = byClass;
   const nPositive = positives.length;
   const nNegative = negatives.length;
   if (nPositive === 0 || nNegative === 0) return Number.NaN;

@@ -44,9 +44,13 @@ export function readCsv(
     rowStarts[rows] = cursor.pos;
     const line = cursor.line;
     for (let k = 0; k <= last; k++) {
-      const end = cursor.next();
       const builder = builders[k];
-      if (builder != null) {
+      // Plain decimals in a numeric column are scanned and parsed in one pass; anything else takes the general path.
+      const fast = builder != null && builder.kind === 'numeric' ? cursor.nextNumber() : -1;
+      const end = fast === -1 ? cursor.next() : fast;
+      if (fast !== -1) {
+        builder!.pushNumber(cursor.number);
+      } else if (builder != null) {
         const text = cursor.text;
         if (builder.kind === 'numeric') {
           let value: number;

@@ -1,8 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Column, FeatureKind } from '@vigil/core';
 import type { AsyncBuffer, ColumnData, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
-import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import { ColumnBuilder } from './column-builder';
 import { badValueError, emptyFileError, formatError, requireColumns } from './file-errors';
 import { isMissingText } from './missing-values';
@@ -43,6 +41,9 @@ export async function readParquet(
   source: string,
   options: ReadTableOptions = {},
 ): Promise<ReadTableResult> {
+  // Loaded here rather than at the top: hyparquet and its codecs take ~0.1 s to load, which every `vigil report`
+  // (and each of its file-reading worker threads) paid even when both files were CSV.
+  const [{ parquetMetadataAsync, parquetRead, parquetSchema }, { compressors }] = await Promise.all([import('hyparquet'), import('hyparquet-compressors')]);
   const file = fileBuffer(handle, size);
   let metadata: FileMetaData;
   try {

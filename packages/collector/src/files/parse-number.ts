@@ -6,14 +6,14 @@
  */
 
 /** Powers of ten that are exact doubles; multiplying or dividing an exact mantissa by one rounds only once. */
-const EXACT_POWERS_OF_TEN = [
+export const EXACT_POWERS_OF_TEN: readonly number[] = [
   1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
   1e21, 1e22,
 ];
 
 // A mantissa below 2^53 is an exact double, which is what makes the fast path exact; 16 digits may exceed it.
-const MAX_EXACT_MANTISSA = 2 ** 53;
-const MAX_FAST_DIGITS = 16;
+export const MAX_EXACT_MANTISSA = 2 ** 53;
+export const MAX_FAST_DIGITS = 16;
 
 const NON_DECIMAL_PREFIX = /^0[xXbBoO]/;
 const TRUE_WORDS = new Set(['true', 'True', 'TRUE']);

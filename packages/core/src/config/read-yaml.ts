@@ -1,7 +1,20 @@
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Alias, type Node } from 'yaml';
+import type { Alias, Node } from 'yaml';
+import type * as YamlModule from 'yaml';
 import { childPath, type ConfigProblems } from './config-problems';
 
 export type Env = Record<string, string | undefined>;
+
+/**
+ * The yaml package, loaded at the first configuration read rather than with @vigil/core: it takes ~0.1 s to load,
+ * and every process and worker thread that imports @vigil/core (`vigil report` starts five) paid it without reading
+ * any YAML.
+ */
+let yamlModule: typeof YamlModule | undefined;
+function yaml(): typeof YamlModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  yamlModule ??= require('yaml') as typeof YamlModule;
+  return yamlModule;
+}
 
 /**
  * The most values a file may expand to. Aliases are expanded as they are read, so a few lines of aliases that
@@ -16,6 +29,7 @@ export const MAX_YAML_VALUES = 100_000;
  * Returns undefined when the text is not valid YAML (the syntax errors are in `problems`).
  */
 export function readYaml(text: string, problems: ConfigProblems, env: Env): unknown {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   // prettyErrors would quote the offending source line in the message, and that line may hold a secret.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -43,7 +57,8 @@ interface Walk {
  * The node each alias stands for: the closest anchor of its name before it. Computed in one pass, since
  * `Alias.resolve(doc)` searches the whole document again for every alias.
  */
-function aliasTargets(doc: Parameters<typeof visit>[0]): Map<Alias, Node | undefined> {
+function aliasTargets(doc: Parameters<typeof YamlModule.visit>[0]): Map<Alias, Node | undefined> {
+  const { isAlias, visit } = yaml();
   const anchors = new Map<string, Node>();
   const targets = new Map<Alias, Node | undefined>();
   visit(doc, {
@@ -67,6 +82,7 @@ function toValue(node: unknown, path: string, walk: Walk): unknown {
     return undefined;
   }
   const next = { ...walk, depth: walk.depth + 1 };
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
   if (isAlias(node)) return toValue(walk.aliases.get(node), path, next);
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
