@@ -1,6 +1,6 @@
 /**
  * A clone is all a user has: nothing committed may read a sibling folder of the checkout or cite documents that are
- * not in the repository. (The Adult demo once read ../shared/datasets; the README cited two such documents.)
+ * not in the repository. (The Adult demo once read a sibling folder's datasets; the README cited two such documents.)
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '../../..');
 
-it('no committed file reads ../shared or cites PRODUCT.md / DESIGN.md', () => {
+it('no committed file reads the sibling shared folder or cites the internal brief', () => {
   const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter((f) => f.length > 0);
   expect(files.length).toBeGreaterThan(100);
   const offending: string[] = [];
