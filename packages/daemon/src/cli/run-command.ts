@@ -93,7 +93,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
       await produceMessages([{ topic: kafka.topics.control, value: Buffer.from(JSON.stringify(event)) }], connection);
     },
   });
-  const metrics = runnerMetrics(registry);
+  const metrics = runnerMetrics(registry, { models: config.models.map((m) => m.id), topics: kafka.topics });
   const deadLetters = deadLetterTopic(kafka.topics.deadLetters, connection, metrics, logger);
   const runner = new StreamRunner({
     config,
