@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SourceBatch } from '@vigil/collector';
 import { alertDeliveryMetrics } from '../../src/http/alert-metrics';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
@@ -56,5 +58,17 @@ describe('runnerMetrics', () => {
         'vigil_dead_letters_publish_failed_total{outcome="dropped",topic="dlq"} 0',
       ]),
     );
+  });
+
+  it('docs/streaming.md lists every vigil_ family, with its type, and no other', async () => {
+    const registry = new PrometheusRegistry();
+    runnerMetrics(registry);
+    alertDeliveryMetrics(registry);
+    const defined = [...(await registry.render()).matchAll(/^# TYPE (vigil_\w+) (\w+)$/gm)].map(([, name, type]) => `${name} ${type}`);
+    const docs = readFileSync(join(__dirname, '../../../../docs/streaming.md'), 'utf8');
+    const section = docs.slice(docs.indexOf('### `/metrics`'), docs.indexOf('**Renamed**'));
+    const documented = [...section.matchAll(/^\| `(vigil_\w+)` \| (\w+) \|/gm)].map(([, name, type]) => `${name} ${type}`);
+    expect(documented.sort()).toEqual(defined.sort());
+    expect(defined.length).toBeGreaterThan(15);
   });
 });
