@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the real-service tests and demos need, and only what is missing:
-#   Debian packages: postgresql, redis-server, kcat, openssl, chromium (+ fonts), prometheus-alertmanager (if Debian has it),
+#   Debian packages: postgresql, redis-server, kcat, openssl, prometheus (for promtool), chromium (+ fonts),
+#                    prometheus-alertmanager (if Debian has it),
 #                    and a Java 17 runtime + Maven when absent;
 #   Apache Kafka (KRaft) jars from Maven Central into <repo>/.cache/kafka/libs (scripts/services/kafka/pom.xml).
 # Idempotent and fast when everything is there (no apt-get update, no Maven run).
@@ -29,6 +30,8 @@ pg_bindir >/dev/null || missing+=(postgresql)
 have_cmd kcat || missing+=(kcat)
 # The private CA and certificates of scripts/services/tls.sh.
 have_cmd openssl || missing+=(openssl)
+# promtool: the /metrics tests lint the daemon's output with `promtool check metrics`.
+have_cmd promtool || missing+=(prometheus)
 if ! skipped chromium; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   pkg_installed fonts-liberation || missing+=(fonts-liberation)

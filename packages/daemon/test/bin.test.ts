@@ -3,7 +3,7 @@
  * relative paths against the directory the command was typed in.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -33,5 +33,23 @@ describe('where vigil runs', () => {
     const out = spawnSync('pnpm', ['--silent', 'vigil', 'report', '--reference', rel('reference.csv'), '--current', rel('current.csv')], { cwd: examples, env, encoding: 'utf8' });
     expect([out.status, out.stderr]).toEqual([0, expect.stringContaining(`Features inferred from ${rel('reference.csv')}`)]);
     expect(out.stdout).toMatch(/^Rows: reference 400, current 300$/m);
+  });
+});
+
+describe('what a command loads', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-loads-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Loaded before the CLI: says on exit whether prom-client was loaded (the /metrics library of `vigil run`).
+  const preload = join(dir, 'loaded.js');
+  writeFileSync(preload, "process.on('exit', () => process.stderr.write(`\\nprom-client loaded: ${Object.keys(require.cache).some((k) => k.includes('/prom-client/'))}\\n`));\n");
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_')));
+  const vigil = (args: string[]) => spawnSync(process.execPath, ['-r', preload, join(__dirname, '../dist/bin.js'), ...args], { cwd: GOLDEN, env, encoding: 'utf8' });
+
+  it('vigil report does not load prom-client; vigil run does', () => {
+    const report = vigil(['report', '--reference', 'reference.csv', '--current', 'current.csv']);
+    expect([report.status, report.stdout]).toEqual([0, expect.stringMatching(/^Rows: reference 400, current 300$/m)]);
+    expect(report.stderr).toMatch(/\nprom-client loaded: false\n$/);
+    const run = vigil(['run', '--help']);
+    expect([run.status, run.stderr]).toEqual([0, expect.stringMatching(/\nprom-client loaded: true\n$/)]);
   });
 });

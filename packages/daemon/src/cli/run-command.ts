@@ -127,7 +127,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
         }
       : {}),
   });
-  const metrics = runnerMetrics(registry);
+  const metrics = runnerMetrics(registry, { models: config.models.map((m) => m.id), topics: { ...topics, ...(kafka?.topics.deadLetters ? { deadLetters: kafka.topics.deadLetters } : {}) } });
   const deadLetters = kafka && connection ? deadLetterTopic(kafka.topics.deadLetters, connection, metrics, logger) : undefined;
   const runner = new StreamRunner({
     config,

@@ -47,7 +47,7 @@ export function apiRoutes(deps: HttpApiDependencies): Route[] {
         return json(reasons.length === 0 ? 200 : 503, { ready: reasons.length === 0, reasons });
       },
     },
-    { pattern: /^\/metrics$/, method: 'GET', access: 'open', handle: async () => ({ status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: deps.registry.render() }) },
+    { pattern: /^\/metrics$/, method: 'GET', access: 'open', handle: async () => ({ status: 200, type: deps.registry.contentType, body: await deps.registry.render() }) },
     {
       pattern: /^\/api\/models$/,
       method: 'GET',

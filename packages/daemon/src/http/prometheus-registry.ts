@@ -1,70 +1,68 @@
 /**
- * A minimal Prometheus registry: counters and gauges with labels, rendered in the text exposition format at
- * GET /metrics. Enough for the daemon's own numbers without a client library.
+ * The daemon's Prometheus registry (GET /metrics, docs/streaming.md "/metrics"), on prom-client: its counters and
+ * gauges, the process and Node.js runtime metrics, and `vigil_build_info`. Each daemon has a registry of its own,
+ * never prom-client's global one, so several in one process (the tests) do not share or collide.
+ *
+ * Only `vigil run` and the HTTP API import this file: `vigil report` does not load prom-client.
  */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { vigilVersion } from '../cli/version';
+
 type Labels = Readonly<Record<string, string>>;
 
-interface Family {
-  type: 'counter' | 'gauge';
-  help: string;
-  values: Map<string, { labels: Labels; value: number }>;
+const NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/** What the daemon's code counts with (the call sites do not depend on prom-client): a counter only goes up... */
+export interface CounterMetric {
+  inc(labels?: Labels, by?: number): void;
 }
 
-export interface Metric {
-  inc(labels?: Labels, by?: number): void;
+/** ...and a gauge is set. */
+export interface GaugeMetric {
   set(value: number, labels?: Labels): void;
 }
 
 export class PrometheusRegistry {
-  private readonly families = new Map<string, Family>();
+  private readonly registry = new Registry();
 
-  counter(name: string, help: string): Metric {
-    return this.family(name, 'counter', help);
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    // prom-client's gauges of these three names break the naming rules (`_total` is for counters; `promtool check
+    // metrics` says so, prometheus/client_js#283): their labelled siblings (`nodejs_active_handles{type}` ...) stay,
+    // and `sum without (type) (...)` gives the totals.
+    for (const name of NAMED_LIKE_COUNTERS) this.registry.removeSingleMetric(name);
+    const build = new Gauge({ name: 'vigil_build_info', help: 'Always 1; the version of the running Vigil as a label', labelNames: ['version'], registers: [this.registry] });
+    build.set({ version: vigilVersion() }, 1);
   }
 
-  gauge(name: string, help: string): Metric {
-    return this.family(name, 'gauge', help);
+  /**
+   * A counter with these label names (and no others). Without labels its one series is 0 from the start, so
+   * Prometheus has a series before the first event; a labelled one has a series per label set once counted (or
+   * initialised with `inc(labels, 0)`).
+   */
+  counter(name: string, help: string, labelNames: readonly string[] = []): CounterMetric {
+    const counter = new Counter({ name, help, labelNames, registers: [this.registry] });
+    return { inc: (labels = {}, by = 1) => counter.inc(sorted(labels), by) };
   }
 
-  render(): string {
-    const lines: string[] = [];
-    for (const [name, f] of this.families) {
-      lines.push(`# HELP ${name} ${f.help}`, `# TYPE ${name} ${f.type}`);
-      for (const { labels, value } of f.values.values()) lines.push(`${name}${formatLabels(labels)} ${Number.isFinite(value) ? value : 'NaN'}`);
-    }
-    return `${lines.join('\n')}\n`;
+  /** A gauge with these label names; a labelled series has no sample until it is first set. */
+  gauge(name: string, help: string, labelNames: readonly string[] = []): GaugeMetric {
+    const gauge = new Gauge({ name, help, labelNames, registers: [this.registry] });
+    return { set: (value, labels = {}) => gauge.set(sorted(labels), value) };
   }
 
-  private family(name: string, type: Family['type'], help: string): Metric {
-    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name)) throw new Error(`invalid metric name "${name}"`);
-    let f = this.families.get(name);
-    if (!f) {
-      f = { type, help, values: new Map() };
-      this.families.set(name, f);
-    }
-    const family = f;
-    const slot = (labels: Labels) => {
-      const key = formatLabels(labels);
-      let v = family.values.get(key);
-      if (!v) {
-        v = { labels, value: 0 };
-        family.values.set(key, v);
-      }
-      return v;
-    };
-    return {
-      inc: (labels = {}, by = 1) => {
-        slot(labels).value += by;
-      },
-      set: (value, labels = {}) => {
-        slot(labels).value = value;
-      },
-    };
+  /** The Prometheus text exposition format (version 0.0.4). */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** The `Content-Type` of `render`'s text. */
+  get contentType(): string {
+    return this.registry.contentType;
   }
 }
 
-function formatLabels(labels: Labels): string {
-  const entries = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1));
-  if (entries.length === 0) return '';
-  return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
+/** Labels in name order: a series prints them in the order of its first sample's object, and the text stays stable. */
+function sorted(labels: Labels): Labels {
+  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
 }

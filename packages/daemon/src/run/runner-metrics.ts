@@ -1,45 +1,56 @@
 /** The daemon's own numbers at GET /metrics (docs/streaming.md, "/metrics"): consumption, lag, dead letters, labels, analyses. */
 import type { SourceBatch } from '@vigil/collector';
-import type { Metric, PrometheusRegistry } from '../http/prometheus-registry';
+import type { CounterMetric, GaugeMetric, PrometheusRegistry } from '../http/prometheus-registry';
 
 export interface RunnerMetrics {
-  eventsConsumed: Metric;
-  deadLettered: Metric;
+  eventsConsumed: CounterMetric;
+  deadLettered: CounterMetric;
   /** Dead letters acknowledged by the broker on `kafka.topics.deadLetters`. */
-  deadLettersPublished: Metric;
+  deadLettersPublished: CounterMetric;
   /** Dead letters of a failed send to that topic (`outcome`: `retrying`, or `dropped` from the topic — never from the store). */
-  deadLettersPublishFailed: Metric;
-  predictionsDuplicate: Metric;
-  labelsJoined: Metric;
-  labelsOrphaned: Metric;
-  labelsDuplicate: Metric;
-  labelsExpired: Metric;
-  unprofiled: Metric;
-  windowsAnalysed: Metric;
-  analysisSeconds: Metric;
-  watermark: Metric;
-  batches: Metric;
+  deadLettersPublishFailed: CounterMetric;
+  predictionsDuplicate: CounterMetric;
+  labelsJoined: CounterMetric;
+  labelsOrphaned: CounterMetric;
+  labelsDuplicate: CounterMetric;
+  labelsExpired: CounterMetric;
+  unprofiled: CounterMetric;
+  windowsAnalysed: CounterMetric;
+  analysisSeconds: CounterMetric;
+  watermark: GaugeMetric;
+  batches: CounterMetric;
   /** Records the partition's consumer lag after a batch. */
   observeLag(batch: SourceBatch): void;
 }
 
-export function runnerMetrics(registry: PrometheusRegistry): RunnerMetrics {
-  const lag = registry.gauge('vigil_consumer_lag_messages', 'Messages of the partition not yet consumed, after the latest batch');
-  const batches = registry.counter('vigil_batches_total', 'Source batches committed or recognised as committed before');
-  return {
-    eventsConsumed: registry.counter('vigil_events_consumed_total', 'Prediction events decoded and committed'),
-    deadLettered: registry.counter('vigil_dead_letters_total', 'Messages sent to the dead-letter store'),
-    deadLettersPublished: registry.counter('vigil_dead_letters_published_total', 'Dead letters published to the dead-letter topic (kafka.topics.deadLetters)'),
-    deadLettersPublishFailed: registry.counter('vigil_dead_letters_publish_failed_total', 'Dead letters of failed sends to the dead-letter topic (outcome: retrying or dropped; the store keeps them)'),
-    predictionsDuplicate: registry.counter('vigil_events_duplicate_total', 'Prediction events whose id the model had already seen (a producer retry): not counted again'),
+/** The label values known when the daemon starts: their series are at 0 from the start, not absent until counted. */
+export interface KnownLabels {
+  models: readonly string[];
+  topics: { predictions: string; labels: string; deadLetters?: string | undefined };
+}
+
+export function runnerMetrics(registry: PrometheusRegistry, known?: KnownLabels): RunnerMetrics {
+  const lag = registry.gauge('vigil_consumer_lag_messages', 'Messages of the partition not yet consumed, after the latest batch', ['topic', 'partition']);
+  const batches = registry.counter('vigil_batches_total', 'Source batches committed or recognised as committed before', ['topic']);
+  const metrics: RunnerMetrics = {
+    eventsConsumed: registry.counter('vigil_events_consumed_total', 'Prediction events decoded and committed', ['model']),
+    deadLettered: registry.counter('vigil_dead_letters_total', 'Messages sent to the dead-letter store', ['topic', 'code']),
+    deadLettersPublished: registry.counter('vigil_dead_letters_published_total', 'Dead letters published to the dead-letter topic (kafka.topics.deadLetters)', ['topic']),
+    deadLettersPublishFailed: registry.counter(
+      'vigil_dead_letters_publish_failed_total',
+      'Dead letters of failed sends to the dead-letter topic (outcome: retrying or dropped; the store keeps them)',
+      ['topic', 'outcome'],
+    ),
+    predictionsDuplicate: registry.counter('vigil_events_duplicate_total', 'Prediction events whose id the model had already seen (a producer retry): not counted again', ['model']),
     labelsJoined: registry.counter('vigil_labels_joined_total', 'Label events joined to their prediction'),
     labelsOrphaned: registry.counter('vigil_labels_waiting_total', 'Label events stored to wait for their prediction'),
     labelsDuplicate: registry.counter('vigil_labels_duplicate_total', 'Label events for a prediction that already had its label'),
     labelsExpired: registry.counter('vigil_labels_orphaned_total', 'Waiting labels whose prediction never came (expired)'),
-    unprofiled: registry.counter('vigil_events_unprofiled_total', 'Prediction events of a model version without a reference profile'),
-    windowsAnalysed: registry.counter('vigil_windows_analysed_total', 'Windows analysed (kind: first or revision after late data)'),
+    unprofiled: registry.counter('vigil_events_unprofiled_total', 'Prediction events of a model version without a reference profile', ['model', 'version']),
+    windowsAnalysed: registry.counter('vigil_windows_analysed_total', 'Windows analysed (kind: first or revision after late data)', ['model', 'kind']),
     analysisSeconds: registry.counter('vigil_analysis_seconds_total', 'Time spent analysing windows'),
-    watermark: registry.gauge('vigil_watermark_seconds', 'Event-time watermark per model (epoch seconds)'),
+    // A timestamp, hence `_timestamp_seconds` (Prometheus naming); no sample before it is known (0 would read as 1970).
+    watermark: registry.gauge('vigil_watermark_timestamp_seconds', 'Event-time watermark per model (Unix time in seconds)', ['model']),
     batches,
     observeLag(batch) {
       batches.inc({ topic: batch.topic });
@@ -47,4 +58,18 @@ export function runnerMetrics(registry: PrometheusRegistry): RunnerMetrics {
       lag.set(Number(BigInt(batch.highWatermark) - BigInt(batch.nextOffset)), { topic: batch.topic, partition: String(batch.partition) });
     },
   };
+  if (known) {
+    for (const model of known.models) {
+      metrics.eventsConsumed.inc({ model }, 0);
+      metrics.predictionsDuplicate.inc({ model }, 0);
+      for (const kind of ['first', 'revision']) metrics.windowsAnalysed.inc({ model, kind }, 0);
+    }
+    for (const topic of [known.topics.predictions, known.topics.labels]) batches.inc({ topic }, 0);
+    const deadLetters = known.topics.deadLetters;
+    if (deadLetters !== undefined) {
+      metrics.deadLettersPublished.inc({ topic: deadLetters }, 0);
+      for (const outcome of ['retrying', 'dropped']) metrics.deadLettersPublishFailed.inc({ topic: deadLetters, outcome }, 0);
+    }
+  }
+  return metrics;
 }

@@ -14,7 +14,7 @@ describe('HTTP API (read side) over a real socket', () => {
   let base: string;
   let notReady: string[] = [];
   const registry = new PrometheusRegistry();
-  const consumed = registry.counter('vigil_events_consumed_total', 'Prediction events consumed.');
+  const consumed = registry.counter('vigil_events_consumed_total', 'Prediction events consumed.', ['topic']);
   const tokens = [{ name: 'grafana', role: 'owner' as const, token: 's3cret-token-value' }];
   let readsRequireToken = false;
 

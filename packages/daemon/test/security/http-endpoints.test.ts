@@ -143,7 +143,7 @@ models:
     expect(incidentIds).toHaveLength(HOSTILE.length + 1);
     reviewId = (await alerting.openReview({ model: 'fraud', actor: 'setup', reason: 'setup' })).id;
     const registry = new PrometheusRegistry();
-    registry.counter('vigil_events_consumed_total', 'Prediction events consumed.').inc({ topic: 'vigil.predictions' }, 1);
+    registry.counter('vigil_events_consumed_total', 'Prediction events consumed.', ['topic']).inc({ topic: 'vigil.predictions' }, 1);
     server = createServer(createHttpApi({ store, http, registry, notReadyReasons: () => [], logger, now: () => T0 + HOUR, alerting }));
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     port = (server.address() as AddressInfo).port;
