@@ -56,8 +56,8 @@ export interface Store {
   expireOrphanLabels(now: number): Promise<number>;
   /** Largest event time seen per model, epoch ms (the watermark before the allowed lateness). */
   maxEventTimes(): Promise<Map<string, number>>;
-  /** Per model, each partition's largest event time and how long it has not carried the model (database clock). */
-  partitionWatermarks(): Promise<Map<string, PartitionWatermark[]>>;
+  /** Per model (of `models`, else all), each partition's largest event time and how long it has not carried the model (database clock). */
+  partitionWatermarks(models?: readonly string[]): Promise<Map<string, PartitionWatermark[]>>;
   /** Per model that ever had traffic: ms since its events last arrived (database clock), and its latest version. */
   traffic(): Promise<Map<string, { silentMs: number; version: string | null }>>;
   /** Closed windows (end ≤ watermark) of `model` that changed since their last analysis, oldest first. */
@@ -131,7 +131,7 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
       }),
     expireOrphanLabels: (now) => sql.transaction((tx) => expireOrphansIn(tx, now)),
     maxEventTimes: () => loadMaxEventTimes(sql),
-    partitionWatermarks: () => loadPartitionWatermarks(sql),
+    partitionWatermarks: (models) => loadPartitionWatermarks(sql, models),
     traffic: () => loadTraffic(sql),
     dueWindows: (model, watermark, limit = 100) => dueWindows(sql, model, watermark, limit),
     loadOffsets: (groupId, topic) => loadOffsets(sql, groupId, topic),

@@ -82,7 +82,8 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     expect(await progress()).toEqual([['vigil.watermarks', 0, 5 * MINUTE], ['vigil.watermarks', 1, 2 * MINUTE], ['vigil.watermarks', 2, null]]);
     // The model's largest event time is kept beside (the no-traffic check, sources without partitions).
     expect((await store.maxEventTimes()).get('m-parts')).toBe(T0 + 5 * MINUTE);
-    const idle = (await store.partitionWatermarks()).get('m-parts')!;
+    const idle = (await store.partitionWatermarks(['m-parts', 'm-none'])).get('m-parts')!;
+    expect([...(await store.partitionWatermarks(['m-none'])).keys()]).toEqual([]);
     expect(idle.every((p) => p.idleMs >= 0 && p.idleMs < 10 * MINUTE)).toBe(true);
   });
 

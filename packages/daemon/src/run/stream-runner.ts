@@ -294,7 +294,7 @@ export class StreamRunner {
   /** Analyses the due windows of `models` (closed by their watermark and changed since); returns how many. */
   async analyse(models: readonly string[]): Promise<number> {
     if (models.length === 0) return 0;
-    const partitions = await this.options.store.partitionWatermarks();
+    const partitions = await this.options.store.partitionWatermarks(models);
     let maxEventTimes: Map<string, number> | undefined;
     let analysed = 0;
     for (const id of models) {

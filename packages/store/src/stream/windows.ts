@@ -118,11 +118,15 @@ async function advancePartitionWatermarksIn(tx: SqlExecutor, marks: readonly Wat
   );
 }
 
-/** Per model, each partition's largest event time and how long it has been idle for the model (database clock). */
-export async function loadPartitionWatermarks(sql: SqlExecutor): Promise<Map<string, PartitionWatermark[]>> {
+/**
+ * Per model (of `models`, else all), each partition's largest event time and how long it has been idle for the
+ * model (database clock).
+ */
+export async function loadPartitionWatermarks(sql: SqlExecutor, models?: readonly string[]): Promise<Map<string, PartitionWatermark[]>> {
   const result = await sql.query<{ model: string; topic: string; partition: number; max_event_ts: unknown; idle_ms: number | string }>(
     `SELECT model, topic, partition, max_event_ts, (EXTRACT(EPOCH FROM (now() - updated_at)) * 1000)::float8 AS idle_ms
-     FROM vigil_partition_watermarks ORDER BY model, topic, partition`,
+     FROM vigil_partition_watermarks WHERE $1::text[] IS NULL OR model = ANY($1::text[]) ORDER BY model, topic, partition`,
+    [models === undefined ? null : [...models]],
   );
   const out = new Map<string, PartitionWatermark[]>();
   for (const r of result.rows) {
