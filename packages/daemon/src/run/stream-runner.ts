@@ -301,7 +301,7 @@ export class StreamRunner {
       const runtime = this.models.get(id);
       if (!runtime) continue;
       // The minimum over the partitions carrying the model (idle ones aside); a model whose batches came from a
-      // source without partitions, or before migration 9, has only its largest event time.
+      // source without partitions, or before vigil_partition_watermarks existed, has only its largest event time.
       const progress = partitions.get(id);
       const complete =
         progress !== undefined && progress.length > 0
