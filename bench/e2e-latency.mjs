@@ -55,7 +55,9 @@ async function main() {
   const raw = kafka(brokers).consumer({ groupId: `${id}-raw`, maxWaitTimeInMs: 100 });
   try {
     await writeReferenceCsv(join(dir, 'reference.csv'), features, 5000, 7);
-    const window = `\n    window: { size: ${args.window}, slide: ${args.window}, allowedLateness: 0s }`;
+    // Keyed by model: no other partition to wait for, so no idle timeout (the default would hold each model's first
+    // windows for a minute, waiting for the partitions that never carry it: docs/streaming.md, "The watermark").
+    const window = `\n    window: { size: ${args.window}, slide: ${args.window}, allowedLateness: 0s, idleTimeout: 0s }`;
     writeFileSync(join(dir, 'vigil.yaml'), configYaml({ brokers, groupId: id, ...topics, databaseUrl, models: models.map((m) => modelYaml(m, features, 'reference.csv') + window).join('\n') }));
     const port = await freePort();
     daemon = startDaemon({ config: join(dir, 'vigil.yaml'), databaseUrl, brokers, port, logFile: join(dir, 'daemon.log') });

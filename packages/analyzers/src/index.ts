@@ -15,6 +15,8 @@ export { categoricalDrift, numericDrift } from './window/feature-drift';
 export { analyzeWindow, binnedAuc } from './window/analyze-window';
 export { rocAuc } from './stats/classification';
 export type { ExactStatistics, WindowAnalysis } from './window/analyze-window';
+export { completeEventTime } from './window/complete-event-time';
+export type { PartitionProgress } from './window/complete-event-time';
 export { EventTimeWindows } from './window/event-time-windows';
 export type { WindowBounds } from './window/event-time-windows';
 export type {

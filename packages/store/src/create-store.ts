@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from '@vigil/core';
 import { applyBatchIn, mergeBucketsIn, type ApplyBatchResult, type Batch, type LabelEffects, type MergeAccumulators } from './batch/apply-batch';
 import { claimOrphansIn, expireOrphansIn } from './stream/labels';
-import { dueWindows, loadMaxEventTimes, loadTraffic, touchWindowsIn, type DueWindow } from './stream/windows';
+import { dueWindows, loadMaxEventTimes, loadPartitionWatermarks, loadTraffic, touchWindowsIn, type DueWindow, type PartitionWatermark } from './stream/windows';
 import { loadBuckets, type StoredBucket } from './batch/load-buckets';
 import { listDeadLetters, markReplayed, type DeadLetter, type DeadLetterQuery } from './dead-letters/dead-letters';
 import { metricRows, upsertMetricRows, type MetricRow, type MetricRowQuery } from './metrics/metric-rows';
@@ -56,6 +56,8 @@ export interface Store {
   expireOrphanLabels(now: number): Promise<number>;
   /** Largest event time seen per model, epoch ms (the watermark before the allowed lateness). */
   maxEventTimes(): Promise<Map<string, number>>;
+  /** Per model (of `models`, else all), each partition's largest event time and how long it has not carried the model (database clock). */
+  partitionWatermarks(models?: readonly string[]): Promise<Map<string, PartitionWatermark[]>>;
   /** Per model that ever had traffic: ms since its events last arrived (database clock), and its latest version. */
   traffic(): Promise<Map<string, { silentMs: number; version: string | null }>>;
   /** Closed windows (end ≤ watermark) of `model` that changed since their last analysis, oldest first. */
@@ -129,6 +131,7 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
       }),
     expireOrphanLabels: (now) => sql.transaction((tx) => expireOrphansIn(tx, now)),
     maxEventTimes: () => loadMaxEventTimes(sql),
+    partitionWatermarks: (models) => loadPartitionWatermarks(sql, models),
     traffic: () => loadTraffic(sql),
     dueWindows: (model, watermark, limit = 100) => dueWindows(sql, model, watermark, limit),
     loadOffsets: (groupId, topic) => loadOffsets(sql, groupId, topic),

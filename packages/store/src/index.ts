@@ -15,7 +15,7 @@ export type { DeadLetter, DeadLetterQuery } from './dead-letters/dead-letters';
 export { upsertMetricRows as upsertMetricRowsIn } from './metrics/metric-rows';
 export type { MetricRow, MetricRowQuery } from './metrics/metric-rows';
 export { markAnalysedIn } from './stream/windows';
-export type { DueWindow, WatermarkInput, WindowKey } from './stream/windows';
+export type { DueWindow, PartitionWatermark, WatermarkInput, WindowKey } from './stream/windows';
 export type { LabelInput, LabelMatch, LabelOutcome } from './stream/labels';
 export { migrate } from './migrations/migrate';
 export type { MigrateOptions, MigrateResult } from './migrations/migrate';

@@ -60,6 +60,33 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     expect(await store.loadOffsets('other-group', 'vigil.predictions')).toEqual([]);
   });
 
+  it('records the largest event time of each partition with its batch, never back, expected partitions without one, and nothing on a replay', async () => {
+    const mark = (partition: number, ts: number, partitions?: number) => ({ model: 'm-parts', maxEventTs: T0 + ts, topic: 'vigil.watermarks', partition, ...(partitions ? { partitions } : {}) });
+    const on = (partition: number, first: number, next: number, ts: number, partitions?: number): Batch<Counts> => ({
+      groupId: 'vigil',
+      offsets: [{ topic: 'vigil.watermarks', partition, firstOffset: String(first), nextOffset: String(next) }],
+      buckets: [],
+      watermarks: [mark(partition, ts, partitions)],
+    });
+    const progress = async () => ((await store.partitionWatermarks()).get('m-parts') ?? []).map((p) => [p.topic, p.partition, p.maxEventTs === null ? null : p.maxEventTs - T0]);
+
+    // The model's first batch names the topic's three partitions: the two others are expected, without an event time.
+    expect((await store.applyBatch(on(0, 0, 10, 5 * MINUTE, 3), add)).applied).toBe(true);
+    expect(await progress()).toEqual([['vigil.watermarks', 0, 5 * MINUTE], ['vigil.watermarks', 1, null], ['vigil.watermarks', 2, null]]);
+    // Another partition's batch, behind; naming the partitions again leaves the others as they are.
+    expect((await store.applyBatch(on(1, 0, 10, 2 * MINUTE, 3), add)).applied).toBe(true);
+    expect(await progress()).toEqual([['vigil.watermarks', 0, 5 * MINUTE], ['vigil.watermarks', 1, 2 * MINUTE], ['vigil.watermarks', 2, null]]);
+    // A replay writes nothing, even with another event time; an older batch does not move a partition back.
+    expect((await store.applyBatch(on(0, 0, 10, 50 * MINUTE), add)).applied).toBe(false);
+    expect((await store.applyBatch(on(0, 10, 20, 1 * MINUTE), add)).applied).toBe(true);
+    expect(await progress()).toEqual([['vigil.watermarks', 0, 5 * MINUTE], ['vigil.watermarks', 1, 2 * MINUTE], ['vigil.watermarks', 2, null]]);
+    // The model's largest event time is kept beside (the no-traffic check, sources without partitions).
+    expect((await store.maxEventTimes()).get('m-parts')).toBe(T0 + 5 * MINUTE);
+    const idle = (await store.partitionWatermarks(['m-parts', 'm-none'])).get('m-parts')!;
+    expect([...(await store.partitionWatermarks(['m-none'])).keys()]).toEqual([]);
+    expect(idle.every((p) => p.idleMs >= 0 && p.idleMs < 10 * MINUTE)).toBe(true);
+  });
+
   it('refuses a batch that overlaps committed offsets only in part, writing nothing', async () => {
     await store.applyBatch(batch(1, 0, 10, [bucket('m-overlap', 0, [1])]), add);
     const error = await store.applyBatch(batch(1, 5, 20, [bucket('m-overlap', 0, [1])]), add).catch((e: unknown) => e);

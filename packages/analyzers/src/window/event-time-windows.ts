@@ -2,8 +2,8 @@
  * Event-time window arithmetic (the model's `window` in docs/configuration.md; docs/streaming.md, "Event time"). Events are summed
  * into buckets one slide long, aligned to the epoch; a window of `sizeMs` is the sum of its `sizeMs / slideMs`
  * consecutive buckets, so sliding windows share buckets and cost nothing extra to keep. A model's watermark is
- * its largest event time minus the allowed lateness; a window closes — is analysed — when the watermark reaches
- * its end. An event for a closed window still lands in its bucket, and the windows it touches are re-analysed
+ * the event time its events are complete up to (`completeEventTime`: the minimum over the partitions carrying it)
+ * minus the allowed lateness; a window closes — is analysed — when the watermark reaches its end. An event for a closed window still lands in its bucket, and the windows it touches are re-analysed
  * (their metric rows revised, never duplicated).
  */
 import { VigilError, type WindowConfig } from '@vigil/core';
@@ -53,7 +53,7 @@ export class EventTimeWindows {
     return out;
   }
 
-  /** The watermark after seeing events up to `maxEventTs`. */
+  /** The watermark once the model's events are complete up to `maxEventTs`. */
   watermark(maxEventTs: number): number {
     return maxEventTs - this.allowedLatenessMs;
   }

@@ -142,8 +142,11 @@ function logKafka(logger: Logger, { level, log }: LogEntry): void {
  */
 export class KafkaSource implements PredictionSource {
   private readonly logger: Logger;
+  private readonly kafka: Kafka;
   private readonly consumer: Consumer;
   private readonly options: KafkaSourceOptions;
+  /** Topic → its partition count, read at every assignment (partitions may have been added). */
+  private readonly partitionCounts = new Map<string, number>();
   private currentState: SourceState = 'created';
   /** `topic:partition` → the next offset the handler should see, once known. */
   private readonly positions = new Map<string, bigint>();
@@ -184,7 +187,8 @@ export class KafkaSource implements PredictionSource {
     }
     this.options = options;
     this.logger = (options.logger ?? silentLogger).child({ component: 'kafka-source', groupId: options.groupId });
-    this.consumer = createKafka(options, this.logger).consumer({
+    this.kafka = createKafka(options, this.logger);
+    this.consumer = this.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
@@ -199,7 +203,8 @@ export class KafkaSource implements PredictionSource {
     // Handled by whoever awaits run(); without run() a failure cannot happen.
     this.done.catch(() => undefined);
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
-      this.assignmentReady = this.seekAssigned(event.payload.memberAssignment);
+      const seeks = this.seekAssigned(event.payload.memberAssignment);
+      this.assignmentReady = Promise.all([seeks, this.loadPartitionCounts()]).then(() => undefined);
       this.answered();
       if (!this.fetchFailing) options.onConnection?.('joined');
     });
@@ -329,6 +334,23 @@ export class KafkaSource implements PredictionSource {
     }
   }
 
+  /**
+   * The partition count of every subscribed topic (what `SourceBatch.topicPartitions` says). Without it, batches
+   * carry no count and a model's first windows may close before its other partitions' first batches are in.
+   */
+  private async loadPartitionCounts(): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const metadata = await admin.fetchTopicMetadata({ topics: [...this.options.topics] });
+      for (const t of metadata.topics) this.partitionCounts.set(t.name, t.partitions.length);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'the partition counts of the topics could not be read');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
   private async eachBatch(payload: EachBatchPayload, handler: BatchHandler): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, pause } = payload;
     await this.assignmentReady;
@@ -351,6 +373,7 @@ export class KafkaSource implements PredictionSource {
       firstOffset: messages[0]!.offset,
       nextOffset: (BigInt(last) + 1n).toString(),
       highWatermark: batch.highWatermark,
+      topicPartitions: this.partitionCounts.get(batch.topic),
     };
     // A handler slower than the session timeout would otherwise cost the partition to a rebalance.
     const beat = setInterval(() => {

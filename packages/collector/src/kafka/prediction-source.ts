@@ -14,6 +14,11 @@ export interface SourceBatch {
   readonly nextOffset: string;
   /** The partition's end offset when the batch was fetched, if the source knows it: lag = highWatermark − nextOffset. */
   readonly highWatermark?: string;
+  /**
+   * How many partitions the batch's topic has, if the source knows it: a model's windows wait for the partitions
+   * that have not carried its events yet, for a while (docs/streaming.md, "The watermark").
+   */
+  readonly topicPartitions?: number;
 }
 
 /**

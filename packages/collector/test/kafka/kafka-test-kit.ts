@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 
 /*
- * Test-only use of kafkajs (admin: topics). The library code keeps kafkajs in src/kafka/ (kafka-source.ts,
+ * Test-only use of kafkajs (admin: topics; a producer that picks each message's partition). The library code keeps kafkajs in src/kafka/ (kafka-source.ts,
  * produce-file.ts and codecs.ts).
  */
 
@@ -120,3 +120,24 @@ export async function within<T>(ms: number, what: string, promise: Promise<T>): 
 }
 
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Produces `messages` (JSON) each to the partition it names, unkeyed, as a producer with a random or round-robin
+ * partitioner does (`kcat -X partitioner=random`, the Java client's RoundRobinPartitioner): one model's events
+ * end up spread over the topic's partitions.
+ */
+export async function produceToPartitions(topic: string, messages: ReadonlyArray<{ partition: number; value: unknown }>): Promise<void> {
+  const producer = new Kafka({ clientId: 'vigil-test-producer', brokers: kafkaBrokers(), connectionTimeout: 2000, logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 500) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: messages.slice(i, i + 500).map((m) => ({ partition: m.partition, value: JSON.stringify(m.value) })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}

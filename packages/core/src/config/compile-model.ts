@@ -37,7 +37,7 @@ const ATTRIBUTE = /^[^*\s]+$/;
 /** The prefix of the decoder's own columns (`RESERVED_COLUMN_PREFIX` of @vigil/collector). */
 const RESERVED_FEATURE_PREFIX = '$';
 
-export const WINDOW_DEFAULTS: WindowConfig = { sizeMs: 3_600_000, slideMs: 300_000, allowedLatenessMs: 600_000 };
+export const WINDOW_DEFAULTS: WindowConfig = { sizeMs: 3_600_000, slideMs: 300_000, allowedLatenessMs: 600_000, idleTimeoutMs: 60_000 };
 export const DEFAULT_MIN_GROUP_SIZE = 30;
 export const DEFAULT_FDR = 0.05;
 export const DEFAULT_THRESHOLD = 0.5;
@@ -224,17 +224,23 @@ function instant(value: unknown, path: string, r: ConfigReader): string | undefi
 }
 
 function compileWindow(value: unknown, path: string, r: ConfigReader): WindowConfig {
-  const w = r.object(value, path, ['size', 'slide', 'allowedLateness']) ?? {};
+  const w = r.object(value, path, ['size', 'slide', 'allowedLateness', 'idleTimeout']) ?? {};
   const sizeMs = r.duration(w.size, `${path}.size`, { positive: true });
   const slideMs = r.duration(w.slide, `${path}.slide`, { positive: true });
   const allowedLatenessMs = r.duration(w.allowedLateness, `${path}.allowedLateness`);
+  const idleTimeoutMs = r.duration(w.idleTimeout, `${path}.idleTimeout`);
   const size = sizeMs ?? WINDOW_DEFAULTS.sizeMs;
   const slide = slideMs ?? WINDOW_DEFAULTS.slideMs;
   // Each slide starts a window; if slides did not tile the window, windows would start off the size grid.
   if ((sizeMs !== undefined || slideMs !== undefined) && (slide > size || size % slide !== 0)) {
     r.problems.add(slideMs !== undefined ? `${path}.slide` : `${path}.size`, `the slide (${formatMs(slide)}) must divide the window size (${formatMs(size)})`);
   }
-  return { sizeMs: size, slideMs: slide, allowedLatenessMs: allowedLatenessMs ?? WINDOW_DEFAULTS.allowedLatenessMs };
+  return {
+    sizeMs: size,
+    slideMs: slide,
+    allowedLatenessMs: allowedLatenessMs ?? WINDOW_DEFAULTS.allowedLatenessMs,
+    idleTimeoutMs: idleTimeoutMs ?? WINDOW_DEFAULTS.idleTimeoutMs,
+  };
 }
 
 function formatMs(ms: number): string {

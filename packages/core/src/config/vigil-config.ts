@@ -168,6 +168,11 @@ export interface WindowConfig {
   readonly slideMs: number;
   /** How long after a window's end late events are still counted in it. @defaultValue 10m */
   readonly allowedLatenessMs: number;
+  /**
+   * Processing time without an event of the model from a partition after which that partition no longer holds the
+   * model's watermark back (docs/streaming.md, "The watermark"). @defaultValue 1m
+   */
+  readonly idleTimeoutMs: number;
 }
 
 export type Comparison = '>' | '>=' | '<' | '<=';

@@ -155,20 +155,22 @@ describe('models: reference', () => {
 
 describe('models: window', () => {
   it('compiles durations to milliseconds', () => {
-    expect(model('window: { size: 1h30m, slide: 15m, allowedLateness: 0s }').window).toEqual({
+    expect(model('window: { size: 1h30m, slide: 15m, allowedLateness: 0s, idleTimeout: 2m30s }').window).toEqual({
       sizeMs: 5_400_000,
       slideMs: 900_000,
       allowedLatenessMs: 0,
+      idleTimeoutMs: 150_000,
     });
-    expect(model('window: { size: 10m }').window).toEqual({ sizeMs: 600_000, slideMs: 300_000, allowedLatenessMs: 600_000 });
+    expect(model('window: { size: 10m }').window).toEqual({ sizeMs: 600_000, slideMs: 300_000, allowedLatenessMs: 600_000, idleTimeoutMs: 60_000 });
   });
 
   it('refuses invalid durations, bare numbers and fractions of a millisecond', () => {
-    const problems = problemsOf(withModel('window: { size: 1 hour, slide: 300, allowedLateness: 0.5ms }'));
+    const problems = problemsOf(withModel('window: { size: 1 hour, slide: 300, allowedLateness: 0.5ms, idleTimeout: -1m }'));
     expect(problems.map((p) => [p.path, p.message])).toEqual([
       ['models[0].window.size', '"1 hour" is not a duration (examples: 30s, 5m, 1h, 1h30m)'],
       ['models[0].window.slide', 'must be a duration with a unit (examples: 30s, 5m, 1h, 1h30m), not 300'],
       ['models[0].window.allowedLateness', '"0.5ms" is not a whole number of milliseconds'],
+      ['models[0].window.idleTimeout', '"-1m" is not a duration (examples: 30s, 5m, 1h, 1h30m)'],
     ]);
   });
 

@@ -65,7 +65,7 @@ describe('parseConfig: the documented example', () => {
           escalation: 'high-risk',
           riskTier: 'high',
           reference: { file: join(examplesDir, 'data/credit-risk-reference.csv') },
-          window: { sizeMs: 3_600_000, slideMs: 300_000, allowedLatenessMs: 600_000 },
+          window: { sizeMs: 3_600_000, slideMs: 300_000, allowedLatenessMs: 600_000, idleTimeoutMs: 60_000 },
           minGroupSize: 30,
           fdr: 0.05,
           rules: [
@@ -86,7 +86,7 @@ describe('parseConfig: the documented example', () => {
           escalation: 'default',
           riskTier: 'low',
           reference: { from: '2026-10-01T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z' },
-          window: { sizeMs: 86_400_000, slideMs: 3_600_000, allowedLatenessMs: 21_600_000 },
+          window: { sizeMs: 86_400_000, slideMs: 3_600_000, allowedLatenessMs: 21_600_000, idleTimeoutMs: 60_000 },
           minGroupSize: 30,
           fdr: 0.05,
           // The low tier's defaults; ece is for binary models and so left out.
@@ -151,7 +151,7 @@ describe('parseConfig: defaults', () => {
       threshold: 0.5,
       escalation: 'default',
       riskTier: 'medium',
-      window: { sizeMs: 3_600_000, slideMs: 300_000, allowedLatenessMs: 600_000 },
+      window: { sizeMs: 3_600_000, slideMs: 300_000, allowedLatenessMs: 600_000, idleTimeoutMs: 60_000 },
       minGroupSize: 30,
       fdr: 0.05,
     });

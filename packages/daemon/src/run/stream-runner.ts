@@ -7,7 +7,7 @@
  * everything in the store, so the runner can be killed at any point.
  */
 import {
-  analyzeWindow, emptyAccumulator, EventTimeWindows, mergeAccumulators,
+  analyzeWindow, completeEventTime, emptyAccumulator, EventTimeWindows, mergeAccumulators,
   type ReferenceProfile, type WindowAccumulator,
 } from '@vigil/analyzers';
 import { BATCH_COLUMNS, decodeLabel, PredictionBatchBuilder, compileDecodeOptions, type DeadLetter, type PredictionBatch, type SourceBatch } from '@vigil/collector';
@@ -98,6 +98,8 @@ export class StreamRunner {
   private readonly builder: PredictionBatchBuilder;
   private readonly profiles = new Map<string, { profile: ReferenceProfile | undefined; checkedAt: number }>();
   private readonly reportedUnprofiled = new Set<string>();
+  /** `model\0topic\0count`: the topic's partitions were given a watermark row for the model (once per process suffices). */
+  private readonly partitionsAnnounced = new Set<string>();
   private readonly versionProfiles: VersionProfiles;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -146,12 +148,13 @@ export class StreamRunner {
       buckets.push(...out.buckets);
       predictions.push(...out.predictions);
       windows.push(...out.windows);
-      if (out.maxEventTs > -Infinity) watermarks.push({ model: id, maxEventTs: out.maxEventTs });
+      if (out.maxEventTs > -Infinity) watermarks.push(this.watermarkOf(id, out.maxEventTs, batch));
       for (const u of out.unprofiled) unprofiled.push({ model: id, ...u });
     }
     const batchOut: Batch<WindowAccumulator> = { ...this.batchBase(batch, built.deadLetters), buckets, predictions, windows, watermarks };
     const result = await this.options.store.applyBatch(batchOut, mergeAccumulators);
     if (result.applied) {
+      for (const w of watermarks) if (w.partitions !== undefined) this.partitionsAnnounced.add(`${w.model}\u0000${w.topic}\u0000${w.partitions}`);
       const m = this.options.metrics;
       for (const [id, b] of built.batches) m?.eventsConsumed.inc({ model: id }, b.rowCount);
       for (const d of built.deadLetters) m?.deadLettered.inc({ topic: d.topic, code: d.code });
@@ -159,6 +162,18 @@ export class StreamRunner {
       for (const u of unprofiled) await this.reportUnprofiled(u.model, u.version, u.rows);
     }
     return [...built.batches.keys()];
+  }
+
+  /**
+   * The batch's progress for a model's watermark: its largest event time on the batch's partition, and, the first
+   * time this process sees the model on a topic whose partition count it knows, that count, so the partitions that
+   * have not carried the model yet hold its windows back until they do or go idle.
+   */
+  private watermarkOf(model: string, maxEventTs: number, batch: SourceBatch): WatermarkInput {
+    const mark: WatermarkInput = { model, maxEventTs, topic: batch.topic, partition: batch.partition };
+    const count = batch.topicPartitions;
+    if (count !== undefined && !this.partitionsAnnounced.has(`${model}\u0000${batch.topic}\u0000${count}`)) mark.partitions = count;
+    return mark;
   }
 
   /**
@@ -279,13 +294,21 @@ export class StreamRunner {
   /** Analyses the due windows of `models` (closed by their watermark and changed since); returns how many. */
   async analyse(models: readonly string[]): Promise<number> {
     if (models.length === 0) return 0;
-    const maxEventTimes = await this.options.store.maxEventTimes();
+    const partitions = await this.options.store.partitionWatermarks(models);
+    let maxEventTimes: Map<string, number> | undefined;
     let analysed = 0;
     for (const id of models) {
       const runtime = this.models.get(id);
-      const latest = maxEventTimes.get(id);
-      if (!runtime || latest === undefined) continue;
-      const watermark = runtime.windows.watermark(latest);
+      if (!runtime) continue;
+      // The minimum over the partitions carrying the model (idle ones aside); a model whose batches came from a
+      // source without partitions, or before vigil_partition_watermarks existed, has only its largest event time.
+      const progress = partitions.get(id);
+      const complete =
+        progress !== undefined && progress.length > 0
+          ? completeEventTime(progress, runtime.config.window.idleTimeoutMs)
+          : ((maxEventTimes ??= await this.options.store.maxEventTimes()).get(id) ?? null);
+      if (complete === null) continue;
+      const watermark = runtime.windows.watermark(complete);
       this.options.metrics?.watermark.set(watermark / 1000, { model: id });
       for (;;) {
         const due = await this.options.store.dueWindows(id, watermark, this.options.analysisBatch ?? 200);

@@ -40,6 +40,11 @@ export interface HarnessOptions {
   topicConfig?: Record<string, string>;
   /** `kafka.topics.deadLetters`. @defaultValue none */
   deadLettersTopic?: string;
+  /**
+   * The models' `window.idleTimeout`. @defaultValue 10s: a keyed topic's partitions that never carry a model hold
+   * its first windows back that long (the product's default, 1m, would make every test wait a minute)
+   */
+  idleTimeout?: string;
   /** The models' `reference` in the daemon's configuration. @defaultValue `{ file: reference.csv }` (written by the harness) */
   referenceYaml?: string;
 }
@@ -54,7 +59,7 @@ function modelsYaml(ids: readonly string[], options: HarnessOptions, reference =
     owner: { name: Risk team, webhook: '${options.ownerWebhook ?? 'http://127.0.0.1:9/hook'}' }
     features: { age: numeric, income: numeric, region: categorical }
     groups: [sex, region]
-    window: { size: 30m, slide: 10m, allowedLateness: 5m }
+    window: { size: 30m, slide: 10m, allowedLateness: 5m, idleTimeout: ${options.idleTimeout ?? '10s'} }
     reference: ${reference}${options.modelYaml ?? ''}`,
     )
     .join('');

@@ -153,7 +153,8 @@ models:
     owner: { name: Risk team, webhook: '${o.ownerWebhook ?? 'http://127.0.0.1:9/hook'}' }
     features: { age: numeric, income: numeric, region: categorical }
     groups: [sex, region]
-    window: { size: 30m, slide: 10m, allowedLateness: 5m }
+    # The topic's other partition, which never carries the model, holds its first windows back this long.
+    window: { size: 30m, slide: 10m, allowedLateness: 5m, idleTimeout: 10s }
     reference: { file: reference.csv }
     rules:
       - { metric: psi, feature: age, threshold: 0.2, clearThreshold: 0.1, severity: critical, breachesOfWindows: { n: 1, m: 1 }, minSamples: 100 }

@@ -40,8 +40,8 @@ function profileOf(events: TestEvent[]): ReferenceProfile {
   return fitReferenceProfile(readerTable(events, model), batchSpec(model));
 }
 
-function runner(store: Store, profile: ReferenceProfile, now = () => NOW): StreamRunner {
-  return new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, defaultProfiles: new Map([[model.id, profile]]), now });
+function runner(store: Store, profile: ReferenceProfile, now = () => NOW, models: VigilConfig = config): StreamRunner {
+  return new StreamRunner({ config: models, store, groupId: 'test', topics: TOPICS, defaultProfiles: new Map([[model.id, profile]]), now });
 }
 
 /** Metric rows without the write time, sorted, numbers rounded to 12 significant digits (sums in another order). */
@@ -124,6 +124,53 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const reference = await backend.newStore();
     await runner(reference, profile).handle(toPredictionBatch([...stream, ...closer], 0, 0));
     expect(await rowsOf(store)).toEqual(await rowsOf(reference));
+  });
+
+  it('waits for every partition that carries the model, for a partition not seen yet until it idles, across daemons', async () => {
+    const store = await backend.newStore();
+    // Round-robin over three partitions; a closer on partitions 0 and 1 only.
+    const parts = [0, 1, 2].map((p) => stream.filter((_, i) => i % 3 === p));
+    const closers = makeEvents({ n: 2, start: T0 + 130 * MIN, seed: 3, idPrefix: 'closer' });
+    const batch = (events: TestEvent[], partition: number, offset: number): SourceBatch => ({ ...toPredictionBatch(events, partition, offset), topicPartitions: 3 });
+    const analysedEnds = async () => [...new Set(((await rowsOf(store)) as MetricRow[]).map((w) => w.windowEnd))].sort((a, b) => a - b);
+    // An idle timeout far longer than the test runs, however loaded the machine: idleness is made below.
+    const slowIdle = parseConfig(
+      `models:\n  - id: credit-risk\n    task: binary\n    threshold: 0.5\n    owner: { name: Risk team, webhook: 'http://127.0.0.1:9/hook' }\n    features: { age: numeric, income: numeric, region: categorical }\n` +
+        `    groups: [sex, region, sex*region]\n    window: { size: 30m, slide: 10m, allowedLateness: 5m, idleTimeout: 1h }\n`,
+      'idle.yaml',
+      {},
+    );
+    const daemonA = runner(store, profile, () => NOW, slowIdle);
+    const daemonB = runner(store, profile, () => NOW, slowIdle);
+
+    // Partition 0 is far ahead, but partitions 1 and 2 have not been read yet: nothing closes.
+    await daemonA.handle(batch([...parts[0]!, closers[0]!], 0, 0));
+    expect(await analysedEnds()).toEqual([]);
+    // Another daemon (or this one after a restart) reads partition 1; partition 2 still holds the windows back.
+    await daemonB.handle(batch([...parts[1]!, closers[1]!], 1, 0));
+    expect(await daemonB.maintain()).toBe(0);
+    expect(await analysedEnds()).toEqual([]);
+
+    // Partition 2 up to T0 + 45:51 (events every 9 s): the windows up to its watermark (5 min before) close, none after.
+    const early = parts[2]!.filter((e) => e.ts < T0 + 46 * MIN);
+    await daemonB.handle(batch(early, 2, 0));
+    expect(await analysedEnds()).toEqual([T0 + 10 * MIN, T0 + 20 * MIN, T0 + 30 * MIN, T0 + 40 * MIN]);
+    await daemonA.handle(batch(parts[2]!.slice(early.length), 2, early.length));
+    expect((await analysedEnds()).at(-1)).toBe(T0 + 80 * MIN);
+
+    // Partition 2 goes quiet (its traffic ended): past the idle timeout it no longer holds the rest back.
+    expect(await daemonA.maintain()).toBe(0);
+    await store.transaction((tx) => tx.query(`UPDATE vigil_partition_watermarks SET updated_at = now() - interval '61 minutes' WHERE partition = 2`));
+    expect(await daemonA.maintain()).toBeGreaterThan(0);
+    expect(await analysedEnds()).toEqual(Array.from({ length: 11 }, (_, i) => T0 + (i + 1) * 10 * MIN));
+
+    // Every window was analysed once, with all its events.
+    const windows = await store.transaction((tx) => tx.query<{ analyses: number; rows: string }>('SELECT analyses, rows::text AS rows FROM vigil_windows WHERE analyses > 0'));
+    expect(windows.rows.map((w) => w.analyses)).toEqual(windows.rows.map(() => 1));
+    const counts = async (s: Store) => ((await rowsOf(s)) as MetricRow[]).filter((w) => w.metric === 'rows' || w.metric === 'labelledRows').map((w) => [w.windowStart, w.metric, w.value]);
+    const reference = await backend.newStore();
+    await runner(reference, profile).handle(toPredictionBatch([...stream, ...closers], 0, 0));
+    expect(await counts(store)).toEqual(await counts(reference));
   });
 
   it('a batch handled twice (a crash before Kafka heard of it) counts once', async () => {

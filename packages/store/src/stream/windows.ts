@@ -26,6 +26,26 @@ export interface WatermarkInput {
   model: string;
   /** The largest event time of the batch for this model, epoch ms. */
   maxEventTs: number;
+  /**
+   * The partition the batch's events came from (`vigil_partition_watermarks`): the model's windows wait for every
+   * partition that carries its events. Absent for sources without partitions (files).
+   */
+  topic?: string;
+  partition?: number;
+  /**
+   * The topic's partition count, when the source knows it: each of its partitions without a row for the model gets
+   * one with no event time, which holds the model's windows back until it carries the model or goes idle.
+   */
+  partitions?: number;
+}
+
+/** One partition's progress for a model: its largest event time (null: none yet) and how long since it carried the model. */
+export interface PartitionWatermark {
+  topic: string;
+  partition: number;
+  maxEventTs: number | null;
+  /** Milliseconds since a batch of this partition last carried the model (or since its row was made), database clock. */
+  idleMs: number;
 }
 
 const windowOrder = (a: WindowKey, b: WindowKey): number =>
@@ -55,6 +75,66 @@ export async function advanceWatermarksIn(tx: SqlExecutor, marks: readonly Water
      ON CONFLICT (model) DO UPDATE SET max_event_ts = GREATEST(vigil_watermarks.max_event_ts, EXCLUDED.max_event_ts), updated_at = now()`,
     [models, models.map((m) => toIso(byModel.get(m) as number, 'max event time'))],
   );
+  await advancePartitionWatermarksIn(tx, marks);
+}
+
+/**
+ * Per (model, topic, partition): the largest event time, moved forward, and `updated_at` set to now; the other
+ * partitions of the topic (when `partitions` is given) get a row without an event time unless they have one. One
+ * statement with its rows in key order, so batches of different partitions of one model cannot deadlock.
+ */
+async function advancePartitionWatermarksIn(tx: SqlExecutor, marks: readonly WatermarkInput[]): Promise<void> {
+  const rows = new Map<string, { model: string; topic: string; partition: number; maxEventTs: number | null }>();
+  const keyOf = (model: string, topic: string, partition: number) => `${model}\u0000${topic}\u0000${partition}`;
+  for (const m of marks) {
+    if (m.topic === undefined || m.partition === undefined) continue;
+    const key = keyOf(m.model, m.topic, m.partition);
+    rows.set(key, { model: m.model, topic: m.topic, partition: m.partition, maxEventTs: Math.max(rows.get(key)?.maxEventTs ?? -Infinity, m.maxEventTs) });
+  }
+  for (const m of marks) {
+    if (m.topic === undefined || m.partitions === undefined) continue;
+    for (let p = 0; p < m.partitions; p++) {
+      const key = keyOf(m.model, m.topic, p);
+      if (!rows.has(key)) rows.set(key, { model: m.model, topic: m.topic, partition: p, maxEventTs: null });
+    }
+  }
+  if (rows.size === 0) return;
+  const sorted = [...rows.values()].sort((a, b) =>
+    a.model < b.model ? -1 : a.model > b.model ? 1 : a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition,
+  );
+  // A row without an event time changes nothing in a row that exists (its max and its idle clock stay).
+  await tx.query(
+    `INSERT INTO vigil_partition_watermarks (model, topic, partition, max_event_ts)
+     SELECT u.m, u.t, u.p, u.e::timestamptz FROM UNNEST($1::text[], $2::text[], $3::integer[], $4::text[]) WITH ORDINALITY AS u(m, t, p, e, n) ORDER BY u.n
+     ON CONFLICT (model, topic, partition) DO UPDATE SET
+       max_event_ts = GREATEST(vigil_partition_watermarks.max_event_ts, EXCLUDED.max_event_ts),
+       updated_at = CASE WHEN EXCLUDED.max_event_ts IS NULL THEN vigil_partition_watermarks.updated_at ELSE now() END`,
+    [
+      sorted.map((r) => r.model),
+      sorted.map((r) => r.topic),
+      sorted.map((r) => r.partition),
+      sorted.map((r) => (r.maxEventTs === null ? null : toIso(r.maxEventTs, 'max event time'))),
+    ],
+  );
+}
+
+/**
+ * Per model (of `models`, else all), each partition's largest event time and how long it has been idle for the
+ * model (database clock).
+ */
+export async function loadPartitionWatermarks(sql: SqlExecutor, models?: readonly string[]): Promise<Map<string, PartitionWatermark[]>> {
+  const result = await sql.query<{ model: string; topic: string; partition: number; max_event_ts: unknown; idle_ms: number | string }>(
+    `SELECT model, topic, partition, max_event_ts, (EXTRACT(EPOCH FROM (now() - updated_at)) * 1000)::float8 AS idle_ms
+     FROM vigil_partition_watermarks WHERE $1::text[] IS NULL OR model = ANY($1::text[]) ORDER BY model, topic, partition`,
+    [models === undefined ? null : [...models]],
+  );
+  const out = new Map<string, PartitionWatermark[]>();
+  for (const r of result.rows) {
+    const list = out.get(r.model) ?? [];
+    list.push({ topic: r.topic, partition: r.partition, maxEventTs: r.max_event_ts === null ? null : toMs(r.max_event_ts), idleMs: Math.max(0, Number(r.idle_ms)) });
+    out.set(r.model, list);
+  }
+  return out;
 }
 
 /** Largest event time seen per model (epoch ms). */
