@@ -72,7 +72,18 @@ const ENDPOINTS: Endpoint[] = [
     fields: ['model', 'version', 'metric', 'feature', 'group', 'incidentId', 'expiresAt', 'duration', 'reason'],
   },
   { method: 'POST', template: '/api/reviews', access: WRITE_ROLES['POST /api/reviews'], body: () => ({ model: 'fraud', reason: 'r' }), fields: ['model', 'version', 'reason', 'from', 'to'] },
+  { method: 'GET', template: '/api/reviews', access: 'read', query: ['model', 'status', 'limit', 'after'] },
   { method: 'GET', template: '/api/reviews/:id', access: 'read', id: () => reviewId },
+  { method: 'POST', template: '/api/reviews/:id/findings', access: WRITE_ROLES['POST /api/reviews/:id/findings'], id: () => reviewId, body: () => ({ text: 't' }), fields: ['text'] },
+  {
+    method: 'POST',
+    template: '/api/reviews/:id/close',
+    access: WRITE_ROLES['POST /api/reviews/:id/close'],
+    id: () => reviewId,
+    body: () => ({ outcome: 'no_action', reason: 'r' }),
+    fields: ['outcome', 'reason'],
+  },
+  { method: 'GET', template: '/api/audit', access: 'read', query: ['model', 'from', 'to', 'limit', 'after'] },
   { method: 'POST', template: '/api/models/:id/pause', access: WRITE_ROLES['POST /api/models/:id/pause'], id: () => 'fraud', body: () => ({ reason: 'r' }), fields: ['reason'] },
   { method: 'POST', template: '/api/models/:id/resume', access: WRITE_ROLES['POST /api/models/:id/resume'], id: () => 'fraud', body: () => ({ reason: 'r' }), fields: ['reason'] },
 ];
@@ -388,7 +399,7 @@ models:
         }
       }
     });
-    expect(cases).toBe(7 * HOSTILE.length * 2);
+    expect(cases).toBe(9 * HOSTILE.length * 2);
   });
 
   it('treats injection strings in every query parameter as data: a filter that matches nothing or a 400, nothing changed', async () => {
@@ -402,12 +413,12 @@ models:
             cases += 1;
             const what = `GET ${path}`;
             if (hasNul(s)) expectRefusal(answer, 400, what);
-            else if (name === 'status' || name === 'limit') expectRefusal(answer, 400, what);
+            else if (name === 'status' || name === 'limit' || name === 'after') expectRefusal(answer, 400, what);
             else if ((name === 'from' || name === 'to') && !Number.isFinite(Date.parse(s))) expectRefusal(answer, 400, what);
             else {
               expect({ what, status: answer.status }).toEqual({ what, status: 200 });
               expectClean(answer.text, what);
-              if (name === 'model') expect(answer.body?.incidents).toEqual([]);
+              if (name === 'model') expect(answer.body?.incidents ?? answer.body?.reviews ?? answer.body?.entries).toEqual([]);
               if (name === 'version') expect(answer.body?.windows).toEqual([]);
             }
           }
