@@ -1,7 +1,8 @@
 /**
  * Reviews that close, and retention. A review is `open` until it is closed with an outcome and a reason; its
  * findings are appended while it is open. A closed review is immutable: triggers refuse changing or deleting it
- * and adding findings to it, whatever the query (the lifecycle checks first and answers 409; these are the floor).
+ * and adding findings to it, whatever the query (the lifecycle checks first and answers 409; these are the floor);
+ * an open review may only be closed, never have its evidence or opening rewritten.
  * Dead letters record when retention erased their raw bytes; the prediction index gets an index on event time
  * for the retention delete.
  */
@@ -22,6 +23,11 @@ CREATE FUNCTION vigil_reviews_closed_immutable() RETURNS trigger LANGUAGE plpgsq
 BEGIN
   IF OLD.status = 'closed' THEN
     RAISE EXCEPTION 'review % is closed and cannot change (% refused)', OLD.id, TG_OP USING ERRCODE = 'check_violation';
+  END IF;
+  -- An open review only closes: what it froze, and who opened it why, never change.
+  IF TG_OP = 'UPDATE' AND (NEW.id, NEW.model, NEW.version, NEW.reason, NEW.opened_by, NEW.opened_at, NEW.evidence)
+       IS DISTINCT FROM (OLD.id, OLD.model, OLD.version, OLD.reason, OLD.opened_by, OLD.opened_at, OLD.evidence) THEN
+    RAISE EXCEPTION 'review % keeps its frozen evidence and opening (UPDATE refused)', OLD.id USING ERRCODE = 'check_violation';
   END IF;
   RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END;

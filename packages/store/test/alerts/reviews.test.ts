@@ -38,6 +38,9 @@ describe.each(BACKENDS)('reviews and the audit log on %s', (kind) => {
     await expect(sql.query(`DELETE FROM vigil_review_findings`)).rejects.toThrow(/append-only/);
     // A close without an outcome, or with an unknown one, breaks the table's checks.
     await insertReviewIn(sql, review('rev_b', 'm', T0 + 10));
+    // An open review's frozen evidence and opening never change either.
+    await expect(sql.query(`UPDATE vigil_reviews SET evidence = '{}'::jsonb WHERE id = 'rev_b'`)).rejects.toThrow(/keeps its frozen evidence/);
+    await expect(sql.query(`UPDATE vigil_reviews SET opened_by = 'mallory' WHERE id = 'rev_b'`)).rejects.toThrow(/keeps its frozen evidence/);
     await expect(sql.query(`UPDATE vigil_reviews SET status = 'closed' WHERE id = 'rev_b'`)).rejects.toThrow();
     await expect(closeReviewIn(sql, 'rev_b', { at: T0, by: 'x', outcome: 'shrug' as 'other', reason: 'r' })).rejects.toThrow();
     expect((await reviewFindings(sql, 'rev_a')).map((f) => [f.author, f.text, f.at])).toEqual([
