@@ -5,14 +5,14 @@
  * Commands that only change state (the CLI) never call `start()` and never need Redis.
  */
 import { silentLogger, VigilError, type Logger, type ModelConfig, type VigilConfig } from '@vigil/core';
-import type { Incident, IncidentQuery, ModelControl, Review, Silence, SqlExecutor, Store } from '@vigil/store';
+import type { AuditEntry, AuditQuery, Incident, IncidentQuery, ModelControl, Review, ReviewFinding, ReviewQuery, ReviewSummary, Silence, SqlExecutor, Store } from '@vigil/store';
 import { pendingOutbox } from '@vigil/store';
 import type { AlertingContext } from './engine/alerting-context';
 import { AlertmanagerResender } from './engine/alertmanager-resend';
 import { createDeliveryHandler } from './engine/delivery';
 import { evaluateWindowIn, type EvaluationSummary, type WindowAnalysis } from './engine/evaluate-window';
 import { expireSilences } from './engine/expire-silences';
-import { Lifecycle, type Actor, type ControlEvent, type IncidentDetail, type ReviewInput, type SilenceInput } from './engine/lifecycle';
+import { Lifecycle, type Actor, type CloseReviewInput, type ControlEvent, type FindingInput, type IncidentDetail, type ReviewDetail, type ReviewInput, type SilenceInput } from './engine/lifecycle';
 import { modelConditionIn, type ModelCondition } from './engine/model-conditions';
 import { OutboxRelay, type RelayOptions } from './engine/outbox-relay';
 import { NotifierRegistry } from './notifiers/targets';
@@ -78,7 +78,11 @@ export interface Alerting {
   resolve(id: string, who: Actor): Promise<Incident>;
   silence(input: SilenceInput): Promise<{ silence: Silence; silenced: Incident[] }>;
   openReview(input: ReviewInput): Promise<Review>;
-  getReview(id: string): Promise<Review>;
+  getReview(id: string): Promise<ReviewDetail>;
+  listReviews(query?: ReviewQuery): Promise<ReviewSummary[]>;
+  addFinding(id: string, input: FindingInput): Promise<ReviewFinding>;
+  closeReview(id: string, input: CloseReviewInput): Promise<ReviewDetail>;
+  auditLog(query?: AuditQuery): Promise<AuditEntry[]>;
   pauseModel(model: string, who: Actor): Promise<ModelControl>;
   resumeModel(model: string, who: Actor): Promise<ModelControl>;
   modelControls(): Promise<ModelControl[]>;
@@ -87,7 +91,20 @@ export interface Alerting {
 /** The lifecycle operations, as the HTTP API and the CLI use them. */
 export type AlertingOperations = Pick<
   Alerting,
-  'listIncidents' | 'getIncident' | 'acknowledge' | 'resolve' | 'silence' | 'openReview' | 'getReview' | 'pauseModel' | 'resumeModel' | 'modelControls'
+  | 'listIncidents'
+  | 'getIncident'
+  | 'acknowledge'
+  | 'resolve'
+  | 'silence'
+  | 'openReview'
+  | 'getReview'
+  | 'listReviews'
+  | 'addFinding'
+  | 'closeReview'
+  | 'auditLog'
+  | 'pauseModel'
+  | 'resumeModel'
+  | 'modelControls'
 >;
 
 export async function createAlerting(options: AlertingOptions): Promise<Alerting> {
@@ -184,6 +201,10 @@ export async function createAlerting(options: AlertingOptions): Promise<Alerting
     silence: (input) => lifecycle.silence(input),
     openReview: (input) => lifecycle.openReview(input),
     getReview: (id) => lifecycle.getReview(id),
+    listReviews: (query) => lifecycle.listReviews(query),
+    addFinding: (id, input) => lifecycle.addFinding(id, input),
+    closeReview: (id, input) => lifecycle.closeReview(id, input),
+    auditLog: (query) => lifecycle.auditLog(query),
     pauseModel: (model, who) => lifecycle.pauseModel(model, who),
     resumeModel: (model, who) => lifecycle.resumeModel(model, who),
     modelControls: () => lifecycle.modelControls(),

@@ -30,6 +30,8 @@ export type {
   NotifierConfig,
   NotifierType,
   OwnerConfig,
+  RetentionConfig,
+  ReviewerConfig,
   RedisConfig,
   ReferenceConfig,
   RiskTier,

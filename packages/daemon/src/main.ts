@@ -30,6 +30,11 @@ const COMMANDS: Record<string, CommandEntry> = {
   'incidents resolve': { summary: 'resolve an incident', load: async () => (await import('./cli/incidents-command')).incidentsCommand('resolve') },
   'incidents silence': { summary: "silence an incident, or a model's alerts, for a while", load: async () => (await import('./cli/incidents-command')).incidentsCommand('silence') },
   'review open': { summary: 'open a review of a model with a frozen evidence bundle', load: async () => (await import('./cli/review-command')).reviewOpenCommand },
+  'review list': { summary: 'list reviews, newest first', load: async () => (await import('./cli/review-command')).reviewCommand('list') },
+  'review show': { summary: 'show a review: its evidence, findings and outcome', load: async () => (await import('./cli/review-command')).reviewCommand('show') },
+  'review note': { summary: 'add a finding to an open review', load: async () => (await import('./cli/review-command')).reviewCommand('note') },
+  'review close': { summary: 'close a review with an outcome and a reason', load: async () => (await import('./cli/review-command')).reviewCommand('close') },
+  audit: { summary: 'print the audit log: who did what, when and why (--json, --csv)', load: async () => (await import('./cli/audit-command')).auditCommand },
   'model pause': { summary: 'the kill switch: pause a model, publishing to vigil.control', load: async () => (await import('./cli/model-command')).modelCommand('pause') },
   'model resume': { summary: 'resume a paused model', load: async () => (await import('./cli/model-command')).modelCommand('resume') },
   migrate: { summary: 'apply database migrations', load: async () => (await import('./cli/migrate-command')).migrateCommand },
@@ -40,7 +45,7 @@ const GROUPS: Record<string, string> = {
   reference: 'Reference profiles: the distributions every window of a model version is compared with.',
   dlq: 'The dead-letter store: messages the daemon refused, with the reason, kept for replay after a fix.',
   incidents: 'The alert lifecycle from a shell (docs/alerts.md): list, acknowledge, resolve and silence incidents.',
-  review: 'Model reviews: a frozen evidence bundle of a period, for the model-risk committee.',
+  review: 'Model reviews: a frozen evidence bundle of a period, findings, and an outcome, for the model-risk committee.',
   model: 'The governed kill switch of a model.',
 };
 

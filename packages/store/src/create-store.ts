@@ -12,6 +12,7 @@ import {
   loadPinnedProfile, loadRangeProfile, loadReferenceProfile, pinProfile, saveRangeProfile, saveReferenceProfile, type PinnedProfile, type StoredRangeProfile,
   type StoredReferenceProfile,
 } from './profiles/reference-profiles';
+import { applyRetentionIn, type RetentionLimits, type RetentionResult } from './retention/apply-retention';
 import { createPgliteClient } from './sql/pglite-client';
 import { createPostgresClient } from './sql/postgres-client';
 import type { SqlClient, SqlExecutor } from './sql/sql-client';
@@ -78,6 +79,8 @@ export interface Store {
   loadPinnedProfile<P = unknown>(model: string, version: string): Promise<Required<PinnedProfile<P>> | null>;
   lookupPredictions(model: string, ids: readonly string[]): Promise<Map<string, IndexedPrediction>>;
   deleteExpiredPredictions(now: number): Promise<number>;
+  /** Applies the retention limits (erases old dead-letter bytes, deletes old prediction-index rows) and audits the run. */
+  applyRetention(now: number, limits: RetentionLimits): Promise<RetentionResult | null>;
   /** Model ids and the versions seen for each. */
   listModels(): Promise<Array<{ model: string; versions: string[] }>>;
   /**
@@ -149,6 +152,7 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
     loadPinnedProfile: (model, version) => loadPinnedProfile(sql, model, version),
     lookupPredictions: (model, ids) => lookupPredictions(sql, model, ids),
     deleteExpiredPredictions: (now) => deleteExpiredPredictions(sql, now),
+    applyRetention: (now, limits) => sql.transaction((tx) => applyRetentionIn(tx, now, limits)),
     async listModels() {
       const result = await sql.query<{ model: string; versions: string[] | null }>(
         `SELECT m.model, array_remove(array_agg(v.version ORDER BY v.version), NULL) AS versions

@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { VigilError, type ModelConfig } from '@vigil/core';
 import {
   activeSilencesIn,
+  addFindingIn,
   appendAuditIn,
+  closeReviewIn,
   auditLog,
   collectEvidenceIn,
   getIncident,
@@ -16,23 +18,31 @@ import {
   insertReviewIn,
   insertSilenceIn,
   listIncidents,
+  listReviews,
   modelControls,
   openIncidentsIn,
   outboxOfIncident,
+  REVIEW_OUTCOMES,
+  reviewFindings,
   setModelControlIn,
   silenceMatches,
   upsertRuleStatesIn,
   ruleStatesIn,
   type AuditEntry,
+  type AuditQuery,
   type Incident,
   type IncidentQuery,
   type ModelControl,
   type NewOutboxRow,
   type OutboxRow,
   type Review,
+  type ReviewFinding,
+  type ReviewOutcome,
+  type ReviewQuery,
+  type ReviewSummary,
   type Silence,
 } from '@vigil/store';
-import { expandTargets } from '../notifiers/targets';
+import { expandReviewers, expandTargets } from '../notifiers/targets';
 import type { AlertingContext } from './alerting-context';
 import { jobId, policyOf } from './escalation';
 import { acknowledgeIncidentIn, resolveIncidentIn, silenceIncidentIn } from './incident-transitions';
@@ -66,6 +76,21 @@ export interface ReviewInput extends Actor {
   to?: number;
 }
 
+export interface FindingInput {
+  /** A token name (`grafana`), `cli:<user>`, ...: the finding's author. */
+  actor: string;
+  text: string;
+}
+
+export interface CloseReviewInput extends Actor {
+  outcome: ReviewOutcome;
+}
+
+/** A review with its findings, oldest first. */
+export interface ReviewDetail extends Review {
+  findings: ReviewFinding[];
+}
+
 export interface ControlEvent {
   model: string;
   action: 'pause' | 'resume';
@@ -82,6 +107,8 @@ export interface IncidentDetail extends Incident {
 /** Silences longer than this are refused: a silence is a snooze, not a way to switch alerting off. */
 export const MAX_SILENCE_MS = 90 * 86_400_000;
 const WEEK_MS = 7 * 86_400_000;
+/** A finding is a note (as long as any text field of the HTTP API), not a document: link long reports. */
+export const MAX_FINDING_CHARS = 2000;
 
 export class Lifecycle {
   constructor(private readonly ctx: AlertingContext) {}
@@ -157,7 +184,10 @@ export class Lifecycle {
     return this.ctx.store.transaction((tx) => activeSilencesIn(tx, model, this.ctx.now()));
   }
 
-  /** Freezes the evidence of a model into a review and notifies the first escalation step's targets. */
+  /**
+   * Freezes the evidence of a model into a review and notifies the model's reviewers (the first escalation step's
+   * targets when it has none).
+   */
   async openReview(input: ReviewInput): Promise<Review> {
     checkActor(input);
     const model = this.model(input.model);
@@ -182,7 +212,8 @@ export class Lifecycle {
         owner: model.owner.name,
       };
       const first = policyOf(this.ctx, { escalationPolicy: model.escalation }).steps[0];
-      const rows: NewOutboxRow[] = expandTargets(first?.notify ?? ['owner'], model, this.ctx.config).map((target) => ({
+      const targets = model.reviewers !== undefined && model.reviewers.length > 0 ? expandReviewers(model, this.ctx.config) : expandTargets(first?.notify ?? ['owner'], model, this.ctx.config);
+      const rows: NewOutboxRow[] = targets.map((target) => ({
         jobId: jobId({ kind: 'review', subject: review.id, step: 0, round: 0, target }),
         kind: 'review',
         incidentId: null,
@@ -200,10 +231,50 @@ export class Lifecycle {
     });
   }
 
-  async getReview(id: string): Promise<Review> {
-    const review = await this.ctx.store.transaction((tx) => getReview(tx, id));
-    if (review === null) throw new VigilError('VIGIL_NOT_FOUND', `no review "${id}"`);
-    return review;
+  async getReview(id: string): Promise<ReviewDetail> {
+    return this.ctx.store.transaction(async (tx) => {
+      const review = mustFindReview(await getReview(tx, id), id);
+      return { ...review, findings: await reviewFindings(tx, id) };
+    });
+  }
+
+  listReviews(query: ReviewQuery = {}): Promise<ReviewSummary[]> {
+    return this.ctx.store.transaction((tx) => listReviews(tx, query));
+  }
+
+  /** Appends a finding to an open review (409 VIGIL_CONFLICT once it is closed). */
+  async addFinding(id: string, input: FindingInput): Promise<ReviewFinding> {
+    if (typeof input.actor !== 'string' || input.actor.trim() === '') throw new VigilError('VIGIL_USAGE', 'an actor is required (who does this)');
+    if (typeof input.text !== 'string' || input.text.trim() === '') throw new VigilError('VIGIL_USAGE', 'a finding needs a text');
+    if (input.text.length > MAX_FINDING_CHARS) throw new VigilError('VIGIL_USAGE', `a finding may have at most ${MAX_FINDING_CHARS} characters (this one has ${input.text.length})`);
+    const now = this.ctx.now();
+    return this.ctx.store.transaction(async (tx) => {
+      const review = mustFindReview(await getReview(tx, id, true), id);
+      if (review.status !== 'open') throw reviewConflict(review, 'add a finding to');
+      const finding = await addFindingIn(tx, id, { at: now, author: input.actor, text: input.text });
+      if (finding === null) throw reviewConflict(review, 'add a finding to');
+      await appendAuditIn(tx, [{ at: now, actor: input.actor, action: 'review.finding_added', reason: null, model: review.model, details: { reviewId: id, findingId: finding.id, text: input.text } }]);
+      return finding;
+    });
+  }
+
+  /** Closes an open review with an outcome and a reason; a closed review never changes again. */
+  async closeReview(id: string, input: CloseReviewInput): Promise<ReviewDetail> {
+    checkActor(input);
+    if (!(REVIEW_OUTCOMES as readonly string[]).includes(input.outcome)) throw new VigilError('VIGIL_USAGE', `the outcome "${String(input.outcome)}" is not one of ${REVIEW_OUTCOMES.join(', ')}`);
+    const now = this.ctx.now();
+    return this.ctx.store.transaction(async (tx) => {
+      const review = mustFindReview(await getReview(tx, id, true), id);
+      if (review.status !== 'open' || !(await closeReviewIn(tx, id, { at: now, by: input.actor, outcome: input.outcome, reason: input.reason }))) throw reviewConflict(review, 'close');
+      await appendAuditIn(tx, [{ at: now, actor: input.actor, action: 'review.closed', reason: input.reason, model: review.model, details: { reviewId: id, outcome: input.outcome } }]);
+      const closed = mustFindReview(await getReview(tx, id), id);
+      return { ...closed, findings: await reviewFindings(tx, id) };
+    });
+  }
+
+  /** The audit log, oldest first, paged by id (`afterId`). */
+  auditLog(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    return this.ctx.store.transaction((tx) => auditLog(tx, query));
   }
 
   pauseModel(model: string, who: Actor): Promise<ModelControl> {
@@ -253,6 +324,17 @@ function checkActor(who: Actor): void {
 async function mustFind(incident: Incident | null, id: string): Promise<Incident> {
   if (incident === null) throw new VigilError('VIGIL_NOT_FOUND', `no incident "${id}"`);
   return incident;
+}
+
+function mustFindReview(review: Review | null, id: string): Review {
+  if (review === null) throw new VigilError('VIGIL_NOT_FOUND', `no review "${id}"`);
+  return review;
+}
+
+function reviewConflict(review: Review, what: string): VigilError {
+  return new VigilError('VIGIL_CONFLICT', `cannot ${what} review ${review.id}: it was closed${review.closedBy ? ` by ${review.closedBy}` : ''} (${review.outcome ?? 'closed'}); a closed review does not change`, {
+    details: { status: review.status },
+  });
 }
 
 function conflict(incident: Incident, what: string): VigilError {

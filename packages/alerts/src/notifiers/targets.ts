@@ -23,6 +23,25 @@ export function expandTargets(notify: readonly string[], model: ModelConfig, con
   return [...new Set(out)];
 }
 
+/** The prefix of a person reviewer's targets: `reviewer:<name>:webhook`, `reviewer:<name>:email`. */
+export const REVIEWER_PREFIX = 'reviewer:';
+
+/**
+ * The delivery targets of a model's reviewers: each person's webhook (and e-mail, with `smtp`), each named notifier,
+ * `owner` as the owner's channels. Persons are addressed by name so a notice still finds them after a reload.
+ */
+export function expandReviewers(model: ModelConfig, config: Pick<VigilConfig, 'smtp'>): string[] {
+  const out: string[] = [];
+  for (const reviewer of model.reviewers ?? []) {
+    if ('notifier' in reviewer) out.push(...expandTargets([reviewer.notifier], model, config));
+    else {
+      if (reviewer.webhook !== undefined) out.push(`${REVIEWER_PREFIX}${reviewer.name}:webhook`);
+      if (reviewer.email !== undefined && config.smtp !== undefined) out.push(`${REVIEWER_PREFIX}${reviewer.name}:email`);
+    }
+  }
+  return [...new Set(out)];
+}
+
 export interface NotifierFactoryOptions {
   timeoutMs: number;
   now: () => number;
@@ -38,7 +57,7 @@ export class NotifierRegistry {
 
   /** The notifier for a target of a model, or undefined when the configuration has none by that name. */
   get(model: ModelConfig, target: string): Notifier | undefined {
-    const key = target.startsWith('owner:') ? `${model.id}\u0000${target}` : target;
+    const key = target.startsWith('owner:') || target.startsWith(REVIEWER_PREFIX) ? `${model.id}\u0000${target}` : target;
     if (!this.cache.has(key)) this.cache.set(key, this.build(model, target) ?? null);
     return this.cache.get(key) ?? undefined;
   }
@@ -54,6 +73,15 @@ export class NotifierRegistry {
     if (target === OWNER_EMAIL) {
       const smtp = this.config.smtp;
       return smtp === undefined || model.owner.email === undefined ? undefined : emailNotifier(target, smtp, [model.owner.email], timeoutMs);
+    }
+    if (target.startsWith(REVIEWER_PREFIX)) {
+      const channel = target.slice(target.lastIndexOf(':') + 1);
+      const name = target.slice(REVIEWER_PREFIX.length, target.lastIndexOf(':'));
+      const person = model.reviewers?.find((r): r is Exclude<typeof r, { notifier: string }> => !('notifier' in r) && r.name === name);
+      if (person === undefined) return undefined;
+      if (channel === 'webhook') return person.webhook === undefined ? undefined : webhookNotifier(target, person.webhook, timeoutMs);
+      const smtp = this.config.smtp;
+      return channel === 'email' && smtp !== undefined && person.email !== undefined ? emailNotifier(target, smtp, [person.email], timeoutMs) : undefined;
     }
     const n: NotifierConfig | undefined = this.config.notifiers[target];
     if (n === undefined) return undefined;

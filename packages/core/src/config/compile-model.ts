@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { type FeatureKind } from '../table';
 import { parseInstant } from '../duration';
-import { childPath } from './config-problems';
+import { childPath, didYouMean } from './config-problems';
 import { isRecord, type ConfigReader } from './config-reader';
 import { EMAIL } from './compile-connections';
 import { DEFAULT_POLICY, OWNER_TARGET, unknownPolicy } from './compile-escalation';
@@ -12,6 +12,7 @@ import {
   type ModelConfig,
   type OwnerConfig,
   type ReferenceConfig,
+  type ReviewerConfig,
   type WindowConfig,
 } from './vigil-config';
 
@@ -20,6 +21,7 @@ const MODEL_KEYS = [
   'task',
   'threshold',
   'owner',
+  'reviewers',
   'escalation',
   'riskTier',
   'features',
@@ -46,6 +48,8 @@ export interface ModelContext {
   readonly policies: Readonly<Record<string, EscalationPolicyConfig>>;
   /** Whether e-mail can be sent at all (an `smtp` section). */
   readonly smtp: boolean;
+  /** Names under `notifiers`, which reviewers may name. @defaultValue none */
+  readonly notifiers?: readonly string[];
   /** Directory that relative reference files are resolved against. */
   readonly baseDir: string;
 }
@@ -96,6 +100,7 @@ function compileModel(item: unknown, path: string, r: ConfigReader, context: Mod
     const why = hasEmail ? 'has only an email, and there is no smtp section' : 'has neither a webhook nor an email';
     r.problems.add(`${path}.owner`, `is notified by the escalation policy "${escalation}" but ${why}`);
   }
+  const reviewers = compileReviewers(m.reviewers, `${path}.reviewers`, r, context);
   const reference = compileReference(m.reference, `${path}.reference`, r, context.baseDir);
   const window = compileWindow(m.window, `${path}.window`, r);
   const minGroupSize = r.number(m.minGroupSize, `${path}.minGroupSize`, { integer: true, min: 1 }) ?? DEFAULT_MIN_GROUP_SIZE;
@@ -109,6 +114,7 @@ function compileModel(item: unknown, path: string, r: ConfigReader, context: Mod
     features,
     groups,
     owner,
+    ...(reviewers.length > 0 ? { reviewers } : {}),
     escalation,
     riskTier,
     ...(reference ? { reference } : {}),
@@ -182,6 +188,48 @@ function compileOwner(value: unknown, path: string, r: ConfigReader): OwnerConfi
   if (name === undefined) return undefined;
   const out: OwnerConfig = email === undefined ? { name } : { name, email };
   if (webhook !== undefined) defineSecret(out, 'webhook', webhook, 'capability');
+  return out;
+}
+
+/**
+ * `reviewers`: people (`{ name, email?, webhook? }`, reached like the owner) or names under `notifiers` (`owner`:
+ * the model's owner). A person must be reachable: a webhook, or an e-mail with an smtp section.
+ */
+function compileReviewers(value: unknown, path: string, r: ConfigReader, context: ModelContext): ReviewerConfig[] {
+  const out: ReviewerConfig[] = [];
+  const targets = [OWNER_TARGET, ...(context.notifiers ?? [])];
+  const names = new Set<string>();
+  (r.list(value, path) ?? []).forEach((item, index) => {
+    const itemPath = `${path}[${index}]`;
+    if (typeof item === 'string') {
+      const name = item.trim();
+      if (!targets.includes(name)) {
+        const suggestion = didYouMean(name, targets);
+        const hint = suggestion === undefined ? `a person { name, email, webhook }, "${OWNER_TARGET}" or a name under notifiers` : `did you mean "${suggestion}"?`;
+        r.problems.add(itemPath, `"${name}" is not a notifier (${hint})`);
+      } else if (names.has(`notifier:${name}`)) r.problems.add(itemPath, `"${name}" is listed twice`);
+      else {
+        names.add(`notifier:${name}`);
+        out.push({ notifier: name });
+      }
+      return;
+    }
+    const person = compileOwner(item, itemPath, r);
+    if (person === undefined) return;
+    if (names.has(`person:${person.name}`)) {
+      r.problems.add(`${itemPath}.name`, `the reviewer "${person.name}" is listed twice`);
+      return;
+    }
+    names.add(`person:${person.name}`);
+    if (person.webhook === undefined && !(person.email !== undefined && context.smtp)) {
+      const raw = isRecord(item) ? item : {};
+      if (raw.webhook === undefined || raw.webhook === null) {
+        r.problems.add(itemPath, `cannot be notified: ${person.email !== undefined ? 'it has only an email, and there is no smtp section' : 'it has neither a webhook nor an email'}`);
+        return;
+      }
+    }
+    out.push(person);
+  });
   return out;
 }
 

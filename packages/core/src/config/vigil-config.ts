@@ -22,6 +22,16 @@ export interface VigilConfig {
   /** Escalation policies by name; always holds `default` (built in unless the file defines it). */
   readonly escalation: Readonly<Record<string, EscalationPolicyConfig>>;
   readonly models: readonly ModelConfig[];
+  /** How long personal data is kept (docs/configuration.md, "Retention"); absent → kept as before. */
+  readonly retention?: RetentionConfig;
+}
+
+/** Enforced by the maintenance pass of `vigil run`; each run that applies a limit is recorded in the audit log. */
+export interface RetentionConfig {
+  /** A dead letter's raw bytes are erased this long after it was received; the row and its reason stay. */
+  readonly deadLetterRawMs?: number;
+  /** Prediction-index rows whose event time is older than this are deleted (before their label TTL if need be). */
+  readonly predictionIndexMs?: number;
 }
 
 export interface KafkaConfig {
@@ -153,6 +163,12 @@ export interface OwnerConfig {
   readonly webhook?: string;
 }
 
+/**
+ * Who is told when a review of the model opens: a person (notified by webhook and/or e-mail, like the owner), or a
+ * name under `notifiers` (`owner` for the model's owner).
+ */
+export type ReviewerConfig = OwnerConfig | { readonly notifier: string };
+
 export type RiskTier = 'high' | 'medium' | 'low';
 
 /** A reference of a model: a file (CSV, NDJSON, Parquet), or a time range of its own logged traffic. */
@@ -199,6 +215,8 @@ export interface RuleConfig {
 
 export interface ModelConfig extends ModelDefinition {
   readonly owner: OwnerConfig;
+  /** Told when a review opens; absent → the first step of the escalation policy is. */
+  readonly reviewers?: readonly ReviewerConfig[];
   /** Name of a policy of `VigilConfig.escalation`. @defaultValue `'default'` */
   readonly escalation: string;
   /** @defaultValue `'medium'` */

@@ -220,3 +220,24 @@ describe('models: found by test/chaos/config-fuzz', () => {
     expect(problemAt(withModel('minGroupSize: -.inf'), 'models[0].minGroupSize').message).toBe('must be a number, not -Infinity');
   });
 });
+
+describe('models: reviewers', () => {
+  const notifiers = 'notifiers:\n  committee: { type: webhook, url: "https://hooks.example.com/committee" }\n';
+
+  it('compiles people (webhook secret, like the owner) and notifier names; absent means none', () => {
+    const m = model('reviewers:\n  - { name: Ana, webhook: "https://hooks.example.com/ana" }\n  - committee\n  - owner', notifiers);
+    expect(m.reviewers).toEqual([{ name: 'Ana' }, { notifier: 'committee' }, { notifier: 'owner' }]);
+    const ana = m.reviewers![0] as { webhook?: string };
+    expect(ana.webhook).toBe('https://hooks.example.com/ana');
+    expect(JSON.stringify(m.reviewers)).not.toContain('hooks.example.com/ana');
+    expect(model('').reviewers).toBeUndefined();
+  });
+
+  it('refuses unknown notifier names with a suggestion, unreachable people and duplicates', () => {
+    expect(problemAt(withModel('reviewers: [comittee]', notifiers), 'models[0].reviewers[0]').message).toBe('"comittee" is not a notifier (did you mean "committee"?)');
+    expect(problemAt(withModel('reviewers:\n  - { name: Bo, email: bo@example.com }'), 'models[0].reviewers[0]').message).toBe('cannot be notified: it has only an email, and there is no smtp section');
+    expect(problemAt(withModel('reviewers:\n  - { name: Bo }'), 'models[0].reviewers[0]').message).toBe('cannot be notified: it has neither a webhook nor an email');
+    expect(problemAt(withModel('reviewers: [committee, committee]', notifiers), 'models[0].reviewers[1]').message).toBe('"committee" is listed twice');
+    expect(problemAt(withModel('reviewers:\n  - { name: Bo, webhook: "https://h.example.com/1" }\n  - { name: Bo, webhook: "https://h.example.com/2" }'), 'models[0].reviewers[1].name').message).toBe('the reviewer "Bo" is listed twice');
+  });
+});

@@ -41,7 +41,7 @@ export async function dlqCommand(argv: readonly string[], io: CommandIo): Promis
     } else {
       for (const l of letters) {
         const preview = l.raw.toString('utf8', 0, Math.min(l.raw.length, 80)).replace(/[^\x20-\x7e]/g, '.');
-        io.stdout(`${l.id}  ${new Date(l.receivedAt).toISOString()}  ${l.topic}/${l.partition}@${l.offset}  ${l.code}\n    ${l.reason}\n    ${preview}${l.rawBytes > 80 ? ` … (${l.rawBytes} bytes)` : ''}\n`);
+        io.stdout(`${l.id}  ${new Date(l.receivedAt).toISOString()}  ${l.topic}/${l.partition}@${l.offset}  ${l.code}\n    ${l.reason}\n    ${l.rawErasedAt !== null ? `(${l.rawBytes} bytes, erased by retention at ${new Date(l.rawErasedAt).toISOString()})` : `${preview}${l.rawBytes > 80 ? ` … (${l.rawBytes} bytes)` : ''}`}\n`);
       }
     }
     return EXIT.ok;
@@ -96,7 +96,10 @@ export async function dlqReplayCommand(argv: readonly string[], io: CommandIo): 
     const missing = [...ids].filter((id) => !pending.some((l) => l.id === id));
     for (const id of missing) io.stderr(`dead letter ${id}: not pending (unknown, already replayed, or filtered out by --code)\n`);
     const truncated = pending.filter((l) => l.raw.length < l.rawBytes);
-    for (const l of truncated) io.stderr(`dead letter ${l.id}: only ${l.raw.length} of its ${l.rawBytes} bytes were kept, so it cannot be replayed; left pending\n`);
+    for (const l of truncated) {
+      const why = l.rawErasedAt !== null ? `its bytes were erased by retention at ${new Date(l.rawErasedAt).toISOString()}` : `only ${l.raw.length} of its ${l.rawBytes} bytes were kept`;
+      io.stderr(`dead letter ${l.id}: ${why}, so it cannot be replayed; left pending\n`);
+    }
     const replayable = pending.filter((l) => l.raw.length === l.rawBytes);
     if (values['dry-run']) {
       io.stdout(`Would replay ${replayable.length} dead letter(s): ${replayable.map((l) => l.id).join(', ') || 'none'}\n`);

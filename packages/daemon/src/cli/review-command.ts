@@ -1,13 +1,14 @@
 import { VigilError } from '@vigil/core';
-import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
+import { REVIEW_OUTCOMES, type Review, type ReviewOutcome } from '@vigil/store';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOption, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { cliActor, requireReason, withAlerting } from './alerting-session';
 
 const USAGE = `Usage: vigil review open -c vigil.yaml --model M --reason TEXT [--version V] [--from TIME] [--to TIME] [--as NAME] [--json]
 
 Opens a review of a model: freezes the evidence of the period (default: the last 7 days) — metric rows, windows,
-reference profile ids, incidents and their audit trail — into the database, and notifies the first escalation
-step's targets (sent by the running daemon).
+reference profile ids, incidents and their audit trail — into the database, and notifies the model's reviewers
+(the first escalation step's targets when it has none; sent by the running daemon).
 `;
 
 const OPTIONS = {
@@ -57,4 +58,132 @@ export async function reviewOpenCommand(argv: readonly string[], io: CommandIo):
       );
     return EXIT.ok;
   });
+}
+
+const CONFIG = { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for its database' } as const satisfies CommandOption;
+const AS = { type: 'string', value: 'NAME', help: 'who, for the audit log (default cli:$USER)' } as const satisfies CommandOption;
+const JSON_OPTION = { type: 'boolean', help: 'print JSON instead of lines' } as const satisfies CommandOption;
+
+type ReviewSub = 'list' | 'show' | 'note' | 'close';
+
+const REVIEW_SYNOPSIS: Record<ReviewSub, string> = {
+  list: 'vigil review list [-c vigil.yaml] [--model M] [--status open|closed] [--limit 50] [--json]',
+  show: 'vigil review show ID [-c vigil.yaml] [--json]',
+  note: 'vigil review note ID --text TEXT [-c vigil.yaml] [--as NAME]',
+  close: `vigil review close ID --outcome no_action|retrain|rollback|retire|other --reason TEXT [-c vigil.yaml] [--as NAME]`,
+};
+
+const REVIEW_ABOUT = `Reviews of models (docs/alerts.md, "Reviews"): list them, show one with its evidence and findings, add a finding
+while it is open, close it with an outcome. Changes are recorded in the audit log under --as (default cli:$USER).
+A closed review never changes again.
+`;
+
+const REVIEW_OPTIONS = {
+  list: {
+    config: CONFIG,
+    model: { type: 'string', value: 'M', help: 'only reviews of model M' },
+    status: { type: 'string', value: 'STATUS', help: 'only open or only closed reviews' },
+    limit: { type: 'string', value: 'N', help: 'at most N reviews, newest first (1 to 1000; default 50)' },
+    json: JSON_OPTION,
+    help: HELP_OPTION,
+  },
+  show: { config: CONFIG, json: { type: 'boolean', help: 'print the whole review (with its frozen evidence) as JSON' }, help: HELP_OPTION },
+  note: { config: CONFIG, text: { type: 'string', value: 'TEXT', help: 'the finding; required' }, as: AS, help: HELP_OPTION },
+  close: {
+    config: CONFIG,
+    outcome: { type: 'string', value: 'OUTCOME', help: `what the review decided: ${REVIEW_OUTCOMES.join(', ')}; required` },
+    reason: { type: 'string', value: 'TEXT', help: 'why, for the audit log; required' },
+    as: AS,
+    help: HELP_OPTION,
+  },
+} satisfies Record<ReviewSub, CommandOptions>;
+
+interface ReviewValues {
+  config?: string;
+  model?: string;
+  status?: string;
+  limit?: string;
+  json?: boolean;
+  text?: string;
+  outcome?: string;
+  reason?: string;
+  as?: string;
+  help?: boolean;
+}
+
+/** `vigil review list|show|note|close`: main.ts looks up the two words and hands over the rest. */
+export function reviewCommand(sub: ReviewSub) {
+  return async (argv: readonly string[], io: CommandIo): Promise<number> => {
+    const what = `vigil review ${sub}`;
+    const options: CommandOptions = REVIEW_OPTIONS[sub];
+    const { values: given, positionals } = parseCommandArgs(what, { args: [...argv], allowPositionals: true, options });
+    const values = given as ReviewValues;
+    if (values.help) {
+      io.stdout(commandHelp(`Usage: ${REVIEW_SYNOPSIS[sub]}\n\n${REVIEW_ABOUT}`, options, io.color));
+      return EXIT.ok;
+    }
+    if (sub === 'list') {
+      if (positionals.length > 0) throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}"`);
+      const limit = values.limit === undefined ? 50 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new VigilError('VIGIL_USAGE', `${what}: --limit "${values.limit}" must be an integer from 1 to 1000`);
+      if (values.status !== undefined && values.status !== 'open' && values.status !== 'closed') throw new VigilError('VIGIL_USAGE', `${what}: --status "${values.status}" is not open or closed`);
+      const status = values.status as 'open' | 'closed' | undefined;
+      return withAlerting(io, values.config, what, false, async (alerting) => {
+        const reviews = await alerting.listReviews({ ...(values.model ? { model: values.model } : {}), ...(status ? { status } : {}), limit });
+        if (values.json) io.stdout(`${JSON.stringify(reviews.map((r) => ({ ...isoTimes(r), evidence: { ...r.evidence, from: iso(r.evidence.from), to: iso(r.evidence.to) } })), null, 2)}\n`);
+        else if (reviews.length === 0) io.stdout('No reviews.\n');
+        else for (const r of reviews) io.stdout(`${formatReview(r)}  ${r.findings} finding${r.findings === 1 ? '' : 's'}\n`);
+        return EXIT.ok;
+      });
+    }
+    const id = positionals[0];
+    if (id === undefined) throw new VigilError('VIGIL_USAGE', `${what}: the review id is required (see vigil review list)`);
+    if (positionals.length > 1) throw new VigilError('VIGIL_USAGE', `${what}: one review id, not ${positionals.length}`);
+    if (sub === 'show') {
+      return withAlerting(io, values.config, what, false, async (alerting) => {
+        const review = await alerting.getReview(id);
+        if (values.json) {
+          io.stdout(`${JSON.stringify({ ...isoTimes(review), findings: review.findings.map((f) => ({ ...f, at: iso(f.at) })) }, null, 2)}\n`);
+          return EXIT.ok;
+        }
+        const e = review.evidence;
+        io.stdout(`${formatReview(review)}\n  reason: ${review.reason}\n`);
+        io.stdout(`  evidence ${iso(e.from)} to ${iso(e.to)}: ${e.metricRows.length} metric rows, ${e.windows.length} windows, ${e.incidents.length} incidents, reference profiles ${e.referenceProfiles.map((p) => p.id).join(', ') || 'none'}\n`);
+        if (review.findings.length === 0) io.stdout('  no findings\n');
+        for (const f of review.findings) io.stdout(`  finding ${f.id} by ${f.author} at ${iso(f.at)}: ${f.text}\n`);
+        if (review.status === 'closed') io.stdout(`  closed by ${review.closedBy} at ${iso(review.closedAt ?? null)}: ${review.outcome} (${review.closeReason})\n`);
+        return EXIT.ok;
+      });
+    }
+    if (sub === 'note') {
+      if (values.text === undefined || values.text.trim() === '') throw new VigilError('VIGIL_USAGE', `${what}: --text is required (the finding)`);
+      const text = values.text;
+      return withAlerting(io, values.config, what, false, async (alerting) => {
+        const finding = await alerting.addFinding(id, { actor: cliActor(io, values.as), text });
+        io.stdout(`Added finding ${finding.id} to review ${id} as ${finding.author}.\n`);
+        return EXIT.ok;
+      });
+    }
+    const outcome = values.outcome;
+    if (outcome === undefined || !(REVIEW_OUTCOMES as readonly string[]).includes(outcome)) {
+      throw new VigilError('VIGIL_USAGE', `${what}: --outcome ${outcome === undefined ? 'is required' : `"${outcome}" is not valid`} (one of ${REVIEW_OUTCOMES.join(', ')})`);
+    }
+    const reason = requireReason(what, values.reason);
+    return withAlerting(io, values.config, what, false, async (alerting) => {
+      const review = await alerting.closeReview(id, { actor: cliActor(io, values.as), outcome: outcome as ReviewOutcome, reason });
+      io.stdout(`Closed review ${review.id} of ${review.model} as ${review.closedBy}: ${review.outcome}.\n`);
+      return EXIT.ok;
+    });
+  };
+}
+
+const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+function isoTimes<T extends Omit<Review, 'evidence'>>(r: T): T & { openedAt: string | null; closedAt: string | null } {
+  return { ...r, version: r.version || null, openedAt: iso(r.openedAt), closedAt: iso(r.closedAt) } as unknown as T & { openedAt: string | null; closedAt: string | null };
+}
+
+function formatReview(r: Omit<Review, 'evidence'>): string {
+  const closed = r.status === 'closed' ? ` ${r.outcome} by ${r.closedBy} ${iso(r.closedAt)}` : '';
+  return `${r.id}  ${r.status.padEnd(6)} ${r.model}${r.version ? `/${r.version}` : ''}  opened ${iso(r.openedAt)} by ${r.openedBy}${closed}`;
 }

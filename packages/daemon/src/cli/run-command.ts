@@ -139,6 +139,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     alerts: alerting,
     metrics,
     ...(deadLetters ? { deadLetterTopic: deadLetters } : {}),
+    ...(config.retention ? { retention: config.retention } : {}),
     logger,
   });
 

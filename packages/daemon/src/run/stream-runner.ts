@@ -15,7 +15,7 @@ import { selectRows, silentLogger, type CategoricalColumn, type Logger, type Mod
 import {
   markAnalysedIn, upsertMetricRowsIn,
   type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type LabelInput, type LabelMatch, type MetricRow, type PredictionIndexRow,
-  type SqlExecutor, type Store, type WatermarkInput, type WindowKey,
+  type RetentionLimits, type SqlExecutor, type Store, type WatermarkInput, type WindowKey,
 } from '@vigil/store';
 import { batchBuckets, batchSpec, labelBuckets } from '../pipeline/batch-buckets';
 import { windowMetricRows } from '../pipeline/window-metrics';
@@ -74,10 +74,14 @@ export interface StreamRunnerOptions {
   noTrafficAfterMs?: number;
   /** Windows analysed per model per pass (the rest wait for the next pass). @defaultValue 200 */
   analysisBatch?: number;
+  /** `retention` of vigil.yaml: applied by `maintain()` at most once per {@link RETENTION_EVERY_MS}, each run audited. */
+  retention?: RetentionLimits;
   now?: () => number;
 }
 
 const DAY_MS = 86_400_000;
+/** Retention limits are days to months: applying them hourly keeps the audit log to 24 entries a day per daemon. */
+export const RETENTION_EVERY_MS = 3_600_000;
 /**
  * The rows a model's columns start with in a batch before it has been seen (after that, its last batch's size).
  * The builder's default, 1,024, allocated ~37 columns × 1,024 rows (~260 KiB of array buffers) for every model a
@@ -110,6 +114,7 @@ export class StreamRunner {
   /** Models this daemon found silent (its no_traffic incident open), with the version it concerns. */
   private readonly silent = new Map<string, string>();
   private trafficChecked = false;
+  private retainedAt = Number.NEGATIVE_INFINITY;
   private readonly startedAt: number;
 
   constructor(private readonly options: StreamRunnerOptions) {
@@ -265,6 +270,10 @@ export class StreamRunner {
     const expired = await store.expireOrphanLabels(now);
     if (expired > 0) this.options.metrics?.labelsExpired.inc({}, expired);
     await store.deleteExpiredPredictions(now);
+    if (this.options.retention && now - this.retainedAt >= RETENTION_EVERY_MS) {
+      await store.applyRetention(now, this.options.retention);
+      this.retainedAt = now;
+    }
     await this.checkTraffic();
     return this.analyse([...this.models.keys()]);
   }

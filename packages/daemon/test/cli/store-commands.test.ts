@@ -85,5 +85,15 @@ describe('vigil migrate, reference fit and dlq list on the embedded database', (
     const json = JSON.parse((await runCli(['dlq', 'list', '--json'], cwd)).stdout);
     expect(Buffer.from(json[0].raw, 'base64').toString()).toBe('{"model": oops');
     expect((await runCli(['dlq', 'list', '--limit', '0'], cwd)).stderr).toMatch(/--limit "0" must be a positive integer/);
+    // After retention erased its bytes, the row says so instead of showing an empty message.
+    const later = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    const erasedAt = Date.now() + 86_400_000;
+    try {
+      expect(await later.applyRetention(erasedAt, { deadLetterRawMs: 1 })).toEqual({ deadLettersErased: 1, predictionsDeleted: null });
+    } finally {
+      await later.close();
+    }
+    expect((await runCli(['dlq', 'list'], cwd)).stdout).toMatch(new RegExp(`not JSON at byte 7\n {4}\\(14 bytes, erased by retention at ${new Date(erasedAt).toISOString().replace(/\./g, '\\.')}\\)\n$`));
+    expect(JSON.parse((await runCli(['dlq', 'list', '--json'], cwd)).stdout)[0]).toMatchObject({ raw: '', rawBytes: 14, rawErasedAt: erasedAt, reason: 'not JSON at byte 7' });
   }, 60_000);
 });

@@ -72,7 +72,18 @@ const ENDPOINTS: Endpoint[] = [
     fields: ['model', 'version', 'metric', 'feature', 'group', 'incidentId', 'expiresAt', 'duration', 'reason'],
   },
   { method: 'POST', template: '/api/reviews', access: WRITE_ROLES['POST /api/reviews'], body: () => ({ model: 'fraud', reason: 'r' }), fields: ['model', 'version', 'reason', 'from', 'to'] },
+  { method: 'GET', template: '/api/reviews', access: 'read', query: ['model', 'status', 'limit', 'after'] },
   { method: 'GET', template: '/api/reviews/:id', access: 'read', id: () => reviewId },
+  { method: 'POST', template: '/api/reviews/:id/findings', access: WRITE_ROLES['POST /api/reviews/:id/findings'], id: () => reviewId, body: () => ({ text: 't' }), fields: ['text'] },
+  {
+    method: 'POST',
+    template: '/api/reviews/:id/close',
+    access: WRITE_ROLES['POST /api/reviews/:id/close'],
+    id: () => reviewId,
+    body: () => ({ outcome: 'no_action', reason: 'r' }),
+    fields: ['outcome', 'reason'],
+  },
+  { method: 'GET', template: '/api/audit', access: 'read', query: ['model', 'from', 'to', 'limit', 'after'] },
   { method: 'POST', template: '/api/models/:id/pause', access: WRITE_ROLES['POST /api/models/:id/pause'], id: () => 'fraud', body: () => ({ reason: 'r' }), fields: ['reason'] },
   { method: 'POST', template: '/api/models/:id/resume', access: WRITE_ROLES['POST /api/models/:id/resume'], id: () => 'fraud', body: () => ({ reason: 'r' }), fields: ['reason'] },
 ];
@@ -388,7 +399,7 @@ models:
         }
       }
     });
-    expect(cases).toBe(7 * HOSTILE.length * 2);
+    expect(cases).toBe(9 * HOSTILE.length * 2);
   });
 
   it('treats injection strings in every query parameter as data: a filter that matches nothing or a 400, nothing changed', async () => {
@@ -402,12 +413,12 @@ models:
             cases += 1;
             const what = `GET ${path}`;
             if (hasNul(s)) expectRefusal(answer, 400, what);
-            else if (name === 'status' || name === 'limit') expectRefusal(answer, 400, what);
+            else if (name === 'status' || name === 'limit' || name === 'after') expectRefusal(answer, 400, what);
             else if ((name === 'from' || name === 'to') && !Number.isFinite(Date.parse(s))) expectRefusal(answer, 400, what);
             else {
               expect({ what, status: answer.status }).toEqual({ what, status: 200 });
               expectClean(answer.text, what);
-              if (name === 'model') expect(answer.body?.incidents).toEqual([]);
+              if (name === 'model') expect(answer.body?.incidents ?? answer.body?.reviews ?? answer.body?.entries).toEqual([]);
               if (name === 'version') expect(answer.body?.windows).toEqual([]);
             }
           }
@@ -482,11 +493,20 @@ models:
           await tried(what, answer, 201, 400, async () => expect(answer.body?.review).toMatchObject({ model: 'fraud', ...echoed }), true);
         }
       }
+      {
+        const what = `POST /api/reviews/:id/findings text ${JSON.stringify(s)}`;
+        const run = () => call('POST', `/api/reviews/${reviewId}/findings`, { role: 'responder', body: { text: s } });
+        if (hasNul(s)) await tried(what, await unchanged(what, run), 201, 400, async () => undefined, false);
+        else {
+          const answer = await run();
+          await tried(what, answer, 201, 400, async () => expect(answer.body?.finding).toMatchObject({ text: s, author: 'rita' }), true);
+        }
+      }
     }
     // Every table is still there, with its rows.
     expect((await sql.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [db.schema])).rowCount).toBeGreaterThanOrEqual(tables.length);
     expect(await countOf('vigil_incidents')).toBe(HOSTILE.length + 1);
-    expect(accepted + refused).toBe(HOSTILE.length * (2 + 2 + 9 + 5));
+    expect(accepted + refused).toBe(HOSTILE.length * (2 + 2 + 9 + 5 + 1));
     expect(accepted).toBeGreaterThan(HOSTILE.length * 8);
   });
 
@@ -524,7 +544,9 @@ models:
         for (const e of ENDPOINTS) {
           const answer = await call(method, pathOf(e), { role: 'admin' });
           expectRefusal(answer, 405, `${method} ${e.template}`);
-          expect(answer.headers.allow).toBe(e.method === 'GET' ? 'GET, HEAD' : 'POST');
+          // Every method the path is served with (GET and POST /api/reviews share a path).
+          const allowed = ENDPOINTS.filter((x) => x.template === e.template).flatMap((x) => (x.method === 'GET' ? ['GET', 'HEAD'] : ['POST']));
+          expect(String(answer.headers.allow).split(', ').sort()).toEqual(allowed.sort());
         }
       }
     });

@@ -51,6 +51,8 @@ export interface AuditQuery {
   alsoIncidents?: readonly string[];
   /** @defaultValue 1000 */
   limit?: number;
+  /** Only entries with a larger id (the `id` of the last entry of the previous page). */
+  afterId?: string;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function auditLog(sql: SqlExecutor, query: AuditQuery = {}): Promis
      WHERE ($1::text IS NULL OR a.incident_id = $1) AND ($2::text IS NULL OR a.model = $2)
        AND ((($3::timestamptz IS NULL OR a.at >= $3::timestamptz) AND ($4::timestamptz IS NULL OR a.at < $4::timestamptz))
             OR a.incident_id = ANY($5::text[]))
+       AND ($7::bigint IS NULL OR a.id > $7::bigint)
      ORDER BY a.id LIMIT $6`,
     [
       query.incidentId ?? null,
@@ -72,6 +75,7 @@ export async function auditLog(sql: SqlExecutor, query: AuditQuery = {}): Promis
       query.to === undefined ? null : toIso(query.to, 'to'),
       [...(query.alsoIncidents ?? [])],
       query.limit ?? 1000,
+      query.afterId ?? null,
     ],
   );
   return result.rows.map((r) => ({

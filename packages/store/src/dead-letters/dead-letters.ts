@@ -15,6 +15,8 @@ export interface DeadLetter {
   /** The size of the message value as received (more than `raw.length` when truncated). */
   rawBytes: number;
   replayedAt: number | null;
+  /** When retention erased `raw` (then empty); null while the bytes are kept. */
+  rawErasedAt: number | null;
 }
 
 export interface DeadLetterQuery {
@@ -29,7 +31,7 @@ export interface DeadLetterQuery {
 /** Newest first. */
 export async function listDeadLetters(sql: SqlExecutor, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
   const result = await sql.query<Record<string, unknown>>(
-    `SELECT id::text AS id, topic, partition, "offset"::text AS "offset", received_at, code, reason, raw, raw_bytes, replayed_at
+    `SELECT id::text AS id, topic, partition, "offset"::text AS "offset", received_at, code, reason, raw, raw_bytes, replayed_at, raw_erased_at
      FROM vigil_dead_letters
      WHERE (NOT $2::boolean OR replayed_at IS NULL) AND ($3::bigint IS NULL OR id < $3::bigint)
      ORDER BY vigil_dead_letters.id DESC LIMIT $1`,
@@ -46,6 +48,7 @@ export async function listDeadLetters(sql: SqlExecutor, query: DeadLetterQuery =
     raw: toBuffer(r.raw),
     rawBytes: toNumber(r.raw_bytes),
     replayedAt: r.replayed_at === null ? null : toMs(r.replayed_at),
+    rawErasedAt: r.raw_erased_at === null || r.raw_erased_at === undefined ? null : toMs(r.raw_erased_at),
   }));
 }
 

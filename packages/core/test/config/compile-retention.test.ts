@@ -1,0 +1,15 @@
+import { MINIMAL, parse, problemAt } from './config-test-helpers';
+
+describe('retention', () => {
+  it('compiles durations to milliseconds; each limit is optional and absent means no section', () => {
+    expect(parse(`retention:\n  deadLetterRaw: 30d\n  predictionIndex: 90d\n${MINIMAL}`).retention).toEqual({ deadLetterRawMs: 30 * 86_400_000, predictionIndexMs: 90 * 86_400_000 });
+    expect(parse(`retention:\n  predictionIndex: 12h\n${MINIMAL}`).retention).toEqual({ predictionIndexMs: 12 * 3_600_000 });
+    expect(parse(MINIMAL).retention).toBeUndefined();
+  });
+
+  it('refuses unknown keys, non-durations and zero', () => {
+    expect(problemAt(`retention:\n  deadletterRaw: 30d\n${MINIMAL}`, 'retention.deadletterRaw').message).toBe('unknown key (did you mean "deadLetterRaw"?)');
+    expect(problemAt(`retention:\n  deadLetterRaw: a month\n${MINIMAL}`, 'retention.deadLetterRaw')).toMatchObject({ line: 2, message: expect.stringContaining('duration') });
+    expect(problemAt(`retention:\n  predictionIndex: 0s\n${MINIMAL}`, 'retention.predictionIndex').message).toBe('must be longer than 0');
+  });
+});

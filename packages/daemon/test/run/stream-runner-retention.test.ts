@@ -1,0 +1,71 @@
+/**
+ * `retention` in the runner's maintenance pass, on PostgreSQL and PGlite: old dead letters lose their bytes, old
+ * prediction-index rows go, each run is audited, and runs are at most hourly.
+ */
+import { parseConfig } from '@vigil/core';
+import { auditLog, type SqlClient, type Store } from '@vigil/store';
+import { BACKENDS, openBackend, type TestBackend } from '../../../store/test/helpers/database';
+import { RETENTION_EVERY_MS, StreamRunner } from '../../src/run/stream-runner';
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2026-12-01T00:00:00Z');
+const config = parseConfig(
+  `
+retention: { deadLetterRaw: 7d, predictionIndex: 30d }
+models:
+  - id: credit-risk
+    task: binary
+    owner: { name: Risk team, webhook: 'http://127.0.0.1:9/hook' }
+    features: { age: numeric }
+`,
+  'test.yaml',
+  {},
+);
+
+describe.each(BACKENDS)('StreamRunner retention on %s', (kind) => {
+  let backend: TestBackend;
+  let store: Store;
+  let sql: SqlClient;
+
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'runner_retention');
+    store = await backend.newStore();
+    sql = await backend.newClient();
+  }, 60_000);
+  afterAll(async () => {
+    await backend.teardown();
+  });
+
+  it('applies the configured limits in maintain(), audited, at most once an hour', async () => {
+    for (const [offset, age] of [[1, 8], [2, 6]] as const) {
+      await sql.query(`INSERT INTO vigil_dead_letters (topic, partition, "offset", received_at, code, reason, raw, raw_bytes) VALUES ('t', 0, $1, $2::timestamptz, 'VIGIL_EVENT_INVALID', 'bad', $3, 5)`, [offset, new Date(NOW - age * DAY).toISOString(), Buffer.from('hello')]);
+    }
+    for (const [id, age] of [['old', 31], ['new', 29]] as const) {
+      await sql.query(`INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at) VALUES ('credit-risk', $1, '1', $2, $2, $3)`, [id, NOW - age * DAY, NOW + 30 * DAY]);
+    }
+    let now = NOW;
+    const runner = new StreamRunner({ config, store, groupId: 'test', topics: { predictions: 'p', labels: 'l' }, now: () => now, ...(config.retention ? { retention: config.retention } : {}) });
+    await runner.maintain();
+    const runs = async () => (await auditLog(sql, {})).filter((e) => e.action === 'retention.applied');
+    expect((await runs()).map((e) => e.details)).toEqual([
+      { deadLetterRaw: { receivedBefore: new Date(NOW - 7 * DAY).toISOString(), erased: 1 }, predictionIndex: { eventTimeBefore: new Date(NOW - 30 * DAY).toISOString(), deleted: 1 } },
+    ]);
+    expect((await store.listDeadLetters()).map((l) => [l.offset, l.raw.toString(), l.reason])).toEqual([['2', 'hello', 'bad'], ['1', '', 'bad']]);
+    expect((await sql.query<{ id: string }>('SELECT id FROM vigil_prediction_index')).rows.map((r) => r.id)).toEqual(['new']);
+    now += RETENTION_EVERY_MS - 1;
+    await runner.maintain();
+    expect(await runs()).toHaveLength(1);
+    now += 1;
+    await runner.maintain();
+    expect((await runs()).map((e) => (e.details as { predictionIndex: { deleted: number } }).predictionIndex.deleted)).toEqual([1, 0]);
+  }, 60_000);
+
+  it('does nothing without a retention section', async () => {
+    const before = (await auditLog(sql, {})).length;
+    // A year old by event time, within its label TTL: only a retention limit would delete it.
+    await sql.query(`INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at) VALUES ('credit-risk', 'ancient', '1', $1, $1, $2)`, [NOW - 365 * DAY, NOW + DAY]);
+    await new StreamRunner({ config: { models: config.models }, store, groupId: 'test', topics: { predictions: 'p', labels: 'l' }, now: () => NOW }).maintain();
+    expect((await auditLog(sql, {})).length).toBe(before);
+    expect((await sql.query<{ id: string }>('SELECT id FROM vigil_prediction_index ORDER BY id')).rows.map((r) => r.id)).toEqual(['ancient', 'new']);
+  }, 60_000);
+});

@@ -1,0 +1,47 @@
+/**
+ * Retention (docs/configuration.md, "Retention"): erases the raw bytes of old dead letters (the row, its code and
+ * reason stay, so the count and the why are still known) and deletes old prediction-index rows, then records what
+ * it did in the audit log, all in one transaction.
+ */
+import type { SqlExecutor } from '../sql/sql-client';
+import { appendAuditIn } from '../alerts/audit-log';
+import { toIso, toMsParam } from '../values';
+
+export interface RetentionLimits {
+  /** Dead letters received longer ago than this lose their raw bytes. */
+  deadLetterRawMs?: number;
+  /** Prediction-index rows whose event time is older than this are deleted. */
+  predictionIndexMs?: number;
+}
+
+export interface RetentionResult {
+  /** Dead letters whose raw bytes this run erased (null: no limit configured). */
+  deadLettersErased: number | null;
+  predictionsDeleted: number | null;
+}
+
+/** Applies the configured limits as of `now`; returns null, writing nothing, when no limit is configured. */
+export async function applyRetentionIn(sql: SqlExecutor, now: number, limits: RetentionLimits): Promise<RetentionResult | null> {
+  if (limits.deadLetterRawMs === undefined && limits.predictionIndexMs === undefined) return null;
+  const details: Record<string, unknown> = {};
+  let deadLettersErased: number | null = null;
+  let predictionsDeleted: number | null = null;
+  if (limits.deadLetterRawMs !== undefined) {
+    const before = now - limits.deadLetterRawMs;
+    const erased = await sql.query(
+      `UPDATE vigil_dead_letters SET raw = ''::bytea, raw_erased_at = $2::timestamptz
+       WHERE received_at < $1::timestamptz AND raw_erased_at IS NULL`,
+      [toIso(before, 'before'), toIso(now, 'now')],
+    );
+    deadLettersErased = erased.rowCount;
+    details.deadLetterRaw = { receivedBefore: new Date(before).toISOString(), erased: deadLettersErased };
+  }
+  if (limits.predictionIndexMs !== undefined) {
+    const before = now - limits.predictionIndexMs;
+    const deleted = await sql.query('DELETE FROM vigil_prediction_index WHERE ts < $1::bigint', [toMsParam(before, 'before')]);
+    predictionsDeleted = deleted.rowCount;
+    details.predictionIndex = { eventTimeBefore: new Date(before).toISOString(), deleted: predictionsDeleted };
+  }
+  await appendAuditIn(sql, [{ at: now, actor: 'vigil', action: 'retention.applied', reason: 'retention limits of the configuration', details }]);
+  return { deadLettersErased, predictionsDeleted };
+}

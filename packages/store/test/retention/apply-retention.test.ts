@@ -1,0 +1,70 @@
+import { auditLog } from '../../src/alerts/audit-log';
+import { listDeadLetters } from '../../src/dead-letters/dead-letters';
+import { applyRetentionIn } from '../../src/retention/apply-retention';
+import type { SqlClient } from '../../src/sql/sql-client';
+import type { Store } from '../../src/create-store';
+import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2026-12-01T00:00:00Z');
+
+describe.each(BACKENDS)('retention on %s', (kind) => {
+  let backend: TestBackend;
+  let sql: SqlClient;
+  let store: Store;
+
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'retention');
+    store = await backend.newStore();
+    sql = await backend.newClient();
+  }, 60_000);
+  afterAll(async () => {
+    await backend.teardown();
+  });
+
+  const deadLetter = (offset: number, ageDays: number) =>
+    sql.query(`INSERT INTO vigil_dead_letters (topic, partition, "offset", received_at, code, reason, raw, raw_bytes) VALUES ('t', 0, $1, $2::timestamptz, 'VIGIL_EVENT_INVALID', $3, $4, $5)`, [
+      offset,
+      new Date(NOW - ageDays * DAY).toISOString(),
+      `bad event ${offset}`,
+      Buffer.from(`{"id":"p${offset}","ssn":"123-45-6789"}`),
+      Buffer.byteLength(`{"id":"p${offset}","ssn":"123-45-6789"}`),
+    ]);
+  const prediction = (id: string, ageDays: number) =>
+    sql.query(`INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at) VALUES ('m', $1, '1', $2, $2, $3)`, [id, NOW - ageDays * DAY, NOW + 30 * DAY]);
+
+  it('does nothing, and audits nothing, without limits', async () => {
+    expect(await applyRetentionIn(sql, NOW, {})).toBeNull();
+    expect(await auditLog(sql, { limit: 10 })).toEqual([]);
+  });
+
+  it('erases old dead letters\u2019 bytes (keeping row and reason) and deletes old index rows, once, auditing each run with counts', async () => {
+    await deadLetter(1, 40);
+    await deadLetter(2, 31);
+    await deadLetter(3, 29);
+    for (const [id, age] of [['old1', 100], ['old2', 91], ['new', 89], ['today', 0]] as const) await prediction(id, age);
+    const result = await store.applyRetention(NOW, { deadLetterRawMs: 30 * DAY, predictionIndexMs: 90 * DAY });
+    expect(result).toEqual({ deadLettersErased: 2, predictionsDeleted: 2 });
+    const letters = await listDeadLetters(sql);
+    expect(letters.map((l) => [l.offset, l.reason, l.raw.length, l.rawBytes > 0, l.rawErasedAt])).toEqual([
+      ['3', 'bad event 3', letters[0]!.rawBytes, true, null],
+      ['2', 'bad event 2', 0, true, NOW],
+      ['1', 'bad event 1', 0, true, NOW],
+    ]);
+    expect((await sql.query<{ id: string }>(`SELECT id FROM vigil_prediction_index ORDER BY id`)).rows.map((r) => r.id)).toEqual(['new', 'today']);
+    // A second run finds nothing new, and says so in the log too.
+    expect(await store.applyRetention(NOW + 1, { deadLetterRawMs: 30 * DAY, predictionIndexMs: 90 * DAY })).toEqual({ deadLettersErased: 0, predictionsDeleted: 0 });
+    const runs = (await auditLog(sql, { limit: 10 })).filter((e) => e.action === 'retention.applied');
+    expect(runs.map((e) => [e.actor, e.details])).toEqual([
+      ['vigil', { deadLetterRaw: { receivedBefore: new Date(NOW - 30 * DAY).toISOString(), erased: 2 }, predictionIndex: { eventTimeBefore: new Date(NOW - 90 * DAY).toISOString(), deleted: 2 } }],
+      ['vigil', { deadLetterRaw: { receivedBefore: new Date(NOW + 1 - 30 * DAY).toISOString(), erased: 0 }, predictionIndex: { eventTimeBefore: new Date(NOW + 1 - 90 * DAY).toISOString(), deleted: 0 } }],
+    ]);
+  });
+
+  it('applies only the limit that is configured', async () => {
+    await deadLetter(4, 365);
+    await prediction('ancient', 365);
+    expect(await store.applyRetention(NOW, { predictionIndexMs: 90 * DAY })).toEqual({ deadLettersErased: null, predictionsDeleted: 1 });
+    expect((await listDeadLetters(sql)).find((l) => l.offset === '4')?.rawErasedAt).toBeNull();
+  });
+});
