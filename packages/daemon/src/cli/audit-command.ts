@@ -1,6 +1,6 @@
 import type { AuditEntry } from '@vigil/store';
 import { VigilError } from '@vigil/core';
-import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
+import { commandHelp, type CommandOptions, HELP_OPTION, instantOption, parseCommandArgs } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { withAlerting } from './alerting-session';
 import { csvCell } from './write-csv';
@@ -35,14 +35,8 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   }
   if (positionals.length > 0) throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}"`);
   if (values.json && values.csv) throw new VigilError('VIGIL_USAGE', `${what}: give --json or --csv, not both`);
-  const time = (name: string, v: string | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    const t = Date.parse(v);
-    if (!Number.isFinite(t)) throw new VigilError('VIGIL_USAGE', `${what}: --${name} "${v}" is not an ISO-8601 time`);
-    return t;
-  };
-  const from = time('from', values.from);
-  const to = time('to', values.to);
+  const from = instantOption(what, '--from', values.from);
+  const to = instantOption(what, '--to', values.to);
   if (from !== undefined && to !== undefined && from > to) throw new VigilError('VIGIL_USAGE', `${what}: --from ${values.from} is after --to ${values.to}`);
   const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit);
   if (values.limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new VigilError('VIGIL_USAGE', `${what}: --limit "${values.limit}" must be a positive integer`);

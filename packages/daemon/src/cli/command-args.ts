@@ -4,7 +4,7 @@
  * from the same option table, so the help lists exactly the options the command accepts.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { VigilError } from '@vigil/core';
+import { parseInstant, VigilError } from '@vigil/core';
 import { NO_COLOR, type Palette } from './palette';
 
 /** One option: node:util's configuration plus what the help says about it. */
@@ -123,4 +123,12 @@ export function editDistance(a: string, b: string): number {
     }
   }
   return d[a.length]![b.length]!;
+}
+
+/** An optional ISO-8601 instant option (`--from 2026-11-01T00:00:00Z`) as epoch milliseconds; malformed is refused. */
+export function instantOption(command: string, option: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseInstant(text);
+  if (Number.isNaN(ms)) throw new VigilError('VIGIL_USAGE', `${command}: ${option} must be an ISO-8601 instant such as 2026-11-01T00:00:00Z, got "${text}"`);
+  return ms;
 }

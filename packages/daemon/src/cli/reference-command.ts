@@ -1,10 +1,10 @@
 import { dirname, resolve } from 'node:path';
-import { VigilError, parseInstant, type ModelConfig, type VigilConfig } from '@vigil/core';
+import { VigilError, type ModelConfig, type VigilConfig } from '@vigil/core';
 import { fitModelReference } from '../pipeline/fit-reference';
 import { fitRangeReference, type RangeFit } from '../pipeline/range-reference';
 import { profileFingerprint } from '../run/version-profiles';
 import { kafkaConnection, withKafka } from './kafka-connection';
-import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
+import { commandHelp, type CommandOptions, HELP_OPTION, instantOption, parseCommandArgs } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, describeTarget, openStore } from './database';
 import { findModel } from './find-model';
@@ -78,9 +78,7 @@ async function fitFromTopic(model: ModelConfig, from: string | undefined, to: st
 }
 
 function instant(option: string, text: string | undefined): number {
-  const ms = text === undefined ? Number.NaN : parseInstant(text);
-  if (Number.isNaN(ms)) {
-    throw new VigilError('VIGIL_USAGE', `vigil reference fit: ${option} must be an ISO-8601 instant such as 2026-11-01T00:00:00Z, got ${text === undefined ? 'nothing' : `"${text}"`}`);
-  }
+  const ms = instantOption('vigil reference fit', option, text);
+  if (ms === undefined) throw new VigilError('VIGIL_USAGE', `vigil reference fit: ${option} must be an ISO-8601 instant such as 2026-11-01T00:00:00Z, got nothing`);
   return ms;
 }

@@ -1,6 +1,6 @@
 import { VigilError } from '@vigil/core';
 import { REVIEW_OUTCOMES, type Review, type ReviewOutcome } from '@vigil/store';
-import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOption, type CommandOptions } from './command-args';
+import { commandHelp, type CommandOption, type CommandOptions, HELP_OPTION, instantOption, parseCommandArgs } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { cliActor, requireReason, withAlerting } from './alerting-session';
 
@@ -33,14 +33,8 @@ export async function reviewOpenCommand(argv: readonly string[], io: CommandIo):
   if (positionals.length > 0) throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}" (the model goes in --model)`);
   if (values.model === undefined) throw new VigilError('VIGIL_USAGE', `${what}: --model is required`);
   const reason = requireReason(what, values.reason);
-  const time = (name: string, v: string | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    const t = Date.parse(v);
-    if (!Number.isFinite(t)) throw new VigilError('VIGIL_USAGE', `${what}: --${name} "${v}" is not an ISO-8601 time`);
-    return t;
-  };
-  const from = time('from', values.from);
-  const to = time('to', values.to);
+  const from = instantOption(what, '--from', values.from);
+  const to = instantOption(what, '--to', values.to);
   return withAlerting(io, values.config, what, true, async (alerting) => {
     const review = await alerting.openReview({
       model: values.model as string,

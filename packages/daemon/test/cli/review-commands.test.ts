@@ -66,7 +66,7 @@ describe('review and audit commands', () => {
     expect(csv[3]).toContain(',"has, a comma and ""quotes""","{""i"":7}"');
     expect((await runCli(['audit', '--model', 'other', '--limit', '12', '--json'], cwd, env)).stdout).toMatch(/"i":11\}\}\n\]\n$/);
     expect(await runCli(['audit', '--json', '--csv'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('not both') });
-    expect(await runCli(['audit', '--from', 'yesterday'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('is not an ISO-8601 time') });
+    expect(await runCli(['audit', '--from', 'yesterday'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('--from must be an ISO-8601 instant') });
     expect((await runCli(['audit', '--model', 'nope'], cwd, env)).stdout).toBe('No audit entries.\n');
     expect((await runCli(['audit', '--model', 'nope', '--json'], cwd, env)).stdout).toBe('[]\n');
   }, 120_000);
