@@ -33,7 +33,7 @@ export type { Offset } from './values';
 export { appendAuditIn, auditLog } from './alerts/audit-log';
 export type { AuditEntry, AuditEntryInput, AuditQuery } from './alerts/audit-log';
 export { getIncident, incidentsOfModel, insertIncidentIn, listIncidents, openIncidentsIn, recordDeliveryFailureIn, updateIncidentIn } from './alerts/incidents';
-export type { Incident, IncidentKey, IncidentKind, IncidentPatch, IncidentQuery, IncidentSeverity, IncidentStatus, NewIncident } from './alerts/incidents';
+export type { Incident, IncidentKey, IncidentResolution, IncidentKind, IncidentPatch, IncidentQuery, IncidentSeverity, IncidentStatus, NewIncident } from './alerts/incidents';
 export { modelControls, setModelControlIn } from './alerts/model-controls';
 export type { ModelControl } from './alerts/model-controls';
 export { cancelOutboxIn, getOutboxRow, insertOutboxIn, markEnqueued, openIncidentsNotifiedAt, outboxOfIncident, pendingOutbox, settleOutboxIn } from './alerts/outbox';

@@ -13,6 +13,7 @@ import {
   outboxOfIncident,
   updateIncidentIn,
   type Incident,
+  type IncidentResolution,
   type NewIncident,
   type SqlExecutor,
 } from '@vigil/store';
@@ -52,11 +53,14 @@ export async function notifiedTargetsIn(tx: SqlExecutor, incidentId: string): Pr
   return [...new Set(rows.filter((r) => r.kind === 'notify' && r.state === 'delivered').map((r) => r.target))];
 }
 
-/** Resolves an incident: cancels pending notifications and tells everyone who was told. */
-export async function resolveIncidentIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, actor: string, reason: string): Promise<Incident> {
+/**
+ * Resolves an incident: cancels pending notifications and tells everyone who was told. `resolution` is the window
+ * that cleared it (automatic resolves); a resolve by hand or by a condition ending has none.
+ */
+export async function resolveIncidentIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, actor: string, reason: string, resolution: IncidentResolution | null = null): Promise<Incident> {
   const now = ctx.now();
   await cancelOutboxIn(tx, incident.id, ['notify', 'acknowledge'], now);
-  const resolved = (await updateIncidentIn(tx, incident.id, { status: 'resolved', resolvedAt: now, resolvedBy: actor, updatedAt: now }))!;
+  const resolved = (await updateIncidentIn(tx, incident.id, { status: 'resolved', resolvedAt: now, resolvedBy: actor, updatedAt: now, resolution }))!;
   // Alertmanager also hears of a resolve when its notification was given up on: the re-sender may have told it.
   const gaveUp = (await outboxOfIncident(tx, incident.id)).filter((r) => r.kind === 'notify' && r.state === 'failed' && ctx.config.notifiers[r.target]?.type === 'alertmanager').map((r) => r.target);
   const targets = [...new Set([...(await notifiedTargetsIn(tx, incident.id)), ...gaveUp])];

@@ -5,7 +5,7 @@
  * /api/v2/alerts (the incident's true start, a short `endsAt` renewed by re-sending: alertmanager-resend.ts).
  */
 import { postJson, type Notifier } from './notifier';
-import { summary, type Notification } from './payload';
+import { summary, type IncidentPayload, type Notification } from './payload';
 import { escapeSlack, pagerdutyDedupKey, slackText, truncateText } from './receiver-text';
 
 export function webhookNotifier(target: string, url: string, timeoutMs: number): Notifier {
@@ -80,10 +80,13 @@ export function pagerdutyEvent(n: Notification, routingKey: string): { endpoint:
   }
   const dedupKey = pagerdutyDedupKey(n.payload.dedupKey);
   const status = n.payload.status;
-  if (status === 'resolved' || status === 'acknowledged') {
-    return { endpoint: 'alert', body: { routing_key: routingKey, event_action: status === 'resolved' ? 'resolve' : 'acknowledge', dedup_key: dedupKey } };
-  }
+  if (status === 'acknowledged') return { endpoint: 'alert', body: { routing_key: routingKey, event_action: 'acknowledge', dedup_key: dedupKey } };
   const component = n.payload.feature ?? n.payload.group;
+  if (status === 'resolved') {
+    // The resolve carries what cleared it (and the last breach) in custom_details, shown on the alert's timeline.
+    const payload = { summary: text, timestamp: new Date(n.resolvedAt ?? Date.now()).toISOString(), source, severity: n.payload.severity, ...(component ? { component } : {}), group: n.payload.metric, class: 'model-monitoring', custom_details: p };
+    return { endpoint: 'alert', body: { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey, payload, client: 'Vigil' } };
+  }
   const body = {
     routing_key: routingKey,
     event_action: 'trigger',
@@ -160,13 +163,33 @@ export function alertmanagerAlert(n: Notification, at: { now: number; holdMs: nu
     labels,
     annotations: {
       summary: summary(n),
-      ...(n.kind === 'incident' ? { incidentId: n.payload.incidentId, value: String(n.payload.value), threshold: String(n.payload.threshold) } : { reviewId: n.payload.reviewId }),
+      ...(n.kind === 'incident' ? { incidentId: n.payload.incidentId, value: String(n.payload.value), threshold: String(n.payload.threshold), ...resolutionAnnotations(n.payload) } : { reviewId: n.payload.reviewId }),
     },
     startsAt: new Date(startsAt).toISOString(),
     // An alert never ends before it starts (a clock step back between opening and resolving).
     endsAt: new Date(Math.max(endsAt, startsAt)).toISOString(),
     ...(link ? { generatorURL: link } : {}),
   };
+}
+
+/**
+ * A resolved alert's annotations say what cleared it: `resolvedValue`, `clearThreshold`, `resolvedWindow` (ISO
+ * start/end), and the last breach as `lastBreachValue`, `lastBreachWindow` (`value`/`threshold` stay the last
+ * breach's, as before).
+ */
+function resolutionAnnotations(p: IncidentPayload): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (p.resolution) {
+    out.resolvedValue = String(p.resolution.value);
+    out.clearThreshold = String(p.resolution.clearThreshold);
+    out.resolvedWindow = `${p.resolution.window.start ?? ''}/${p.resolution.window.end ?? ''}`;
+  }
+  if (p.lastBreach) {
+    out.lastBreachValue = String(p.lastBreach.value);
+    out.lastBreachWindow = `${p.lastBreach.window.start ?? ''}/${p.lastBreach.window.end ?? ''}`;
+  }
+  if (p.resolvedBy) out.resolvedBy = p.resolvedBy;
+  return out;
 }
 
 /** Alertmanager keeps a firing alert this many re-send intervals after the last post. */

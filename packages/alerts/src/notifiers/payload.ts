@@ -26,7 +26,22 @@ export interface IncidentPayload {
   /** Who acknowledged it (acknowledgement notices, and notices after one). */
   acknowledgedBy: string | null;
   detail: string | null;
+  /**
+   * Resolve notices: the window that cleared the incident, its value and the clear threshold (null when resolved
+   * by hand — see `resolvedBy` — or by a model condition ending). Null on other notices.
+   */
+  resolution: { window: PayloadWindow; value: number | null; clearThreshold: number; comparison: string } | null;
+  /** Resolve notices: the last window that kept the incident firing (the same as `value`, `threshold`, `window`). */
+  lastBreach: { window: PayloadWindow; value: number | null; threshold: number | null; comparison: string | null } | null;
+  /** Who resolved it (resolve notices): `vigil` when it cleared by itself. */
+  resolvedBy: string | null;
   links: { dashboard: string | null; incident: string | null };
+}
+
+export interface PayloadWindow {
+  start: string | null;
+  end: string | null;
+  rows: number | null;
 }
 
 export interface ReviewPayload {
@@ -66,6 +81,9 @@ export interface PayloadLinks {
 export function incidentPayload(incident: Incident, o: { notificationId: string; owner: string; step: number; links: PayloadLinks }): IncidentPayload {
   const base = o.links.publicUrl?.replace(/\/+$/, '');
   const grafana = o.links.grafanaUrl?.replace(/\/+$/, '');
+  const window = payloadWindow(incident.windowStart, incident.windowEnd, incident.windowRows);
+  const resolved = incident.status === 'resolved';
+  const r = incident.resolution;
   return {
     dedupKey: dedupKey(incident),
     incidentId: incident.id,
@@ -80,15 +98,14 @@ export function incidentPayload(incident: Incident, o: { notificationId: string;
     value: incident.value,
     threshold: incident.threshold,
     comparison: incident.comparison,
-    window: {
-      start: incident.windowStart === null ? null : new Date(incident.windowStart).toISOString(),
-      end: incident.windowEnd === null ? null : new Date(incident.windowEnd).toISOString(),
-      rows: incident.windowRows,
-    },
+    window,
     owner: o.owner,
     escalationStep: o.step,
     acknowledgedBy: incident.acknowledgedBy,
     detail: incident.detail,
+    resolution: resolved && r !== null ? { window: payloadWindow(r.windowStart, r.windowEnd, r.rows), value: r.value, clearThreshold: r.clearThreshold, comparison: r.comparison } : null,
+    lastBreach: resolved ? { window, value: incident.value, threshold: incident.threshold, comparison: incident.comparison } : null,
+    resolvedBy: resolved ? incident.resolvedBy : null,
     links: {
       dashboard: grafana ? `${grafana}/d/vigil-model?var-model=${encodeURIComponent(incident.model)}` : null,
       incident: base ? `${base}/api/incidents/${encodeURIComponent(incident.id)}` : null,
@@ -96,11 +113,38 @@ export function incidentPayload(incident: Incident, o: { notificationId: string;
   };
 }
 
+function payloadWindow(start: number | null, end: number | null, rows: number | null): PayloadWindow {
+  return { start: start === null ? null : new Date(start).toISOString(), end: end === null ? null : new Date(end).toISOString(), rows };
+}
+
+/** `2026-11-22 09:00 – 10:00`-like: a window's dates as people read them (UTC, minutes; the day once if shared). */
+export function windowText(w: PayloadWindow): string {
+  if (w.start === null || w.end === null) return 'window unknown';
+  const start = w.start.slice(0, 16).replace('T', ' ');
+  const end = w.end.slice(0, 10) === w.start.slice(0, 10) ? w.end.slice(11, 16) : w.end.slice(0, 16).replace('T', ' ');
+  return `window ${start} – ${end} UTC`;
+}
+
+/**
+ * What a resolve notice says after the subject: the clearing value against the clear threshold and its window,
+ * then the last breach — so "resolved" never stands next to a value beyond its threshold without saying so.
+ * Resolved by hand (no clearing window): who resolved it, and the last value.
+ */
+export function resolutionText(p: IncidentPayload): string {
+  const last = p.lastBreach;
+  const lastText = last && last.value !== null ? `last breach ${formatNumber(last.value)}${last.comparison && last.threshold !== null ? ` ${last.comparison} ${formatNumber(last.threshold)}` : ''} in ${windowText(last.window)}` : '';
+  const r = p.resolution;
+  if (r === null) return ` (resolved by ${p.resolvedBy ?? 'hand'}${lastText ? `; ${lastText}` : ''})`;
+  const value = r.value === null ? 'no value' : formatNumber(r.value);
+  return ` = ${value}, within the clear threshold ${formatNumber(r.clearThreshold)} in ${windowText(r.window)}${lastText ? ` (${lastText})` : ''}`;
+}
+
 /** One line for chat, e-mail subjects and PagerDuty summaries. */
 export function summary(n: Notification): string {
   if (n.kind === 'review') return `[REVIEW] ${n.payload.model}: review ${n.payload.reviewId} opened by ${n.payload.openedBy}: ${n.payload.reason}`;
   const p = n.payload;
   const subject = `${p.model}${p.version ? `/${p.version}` : ''} ${p.metric}${p.feature ? `(${p.feature})` : ''}${p.group ? `[${p.group}]` : ''}`;
+  if (p.status === 'resolved') return `[RESOLVED] [${p.severity}] ${subject}${resolutionText(p)}`;
   const value = p.value === null ? '' : ` = ${formatNumber(p.value)}${p.comparison && p.threshold !== null ? ` ${p.comparison} ${formatNumber(p.threshold)}` : ''}`;
   const by = p.status === 'acknowledged' && p.acknowledgedBy ? ` by ${p.acknowledgedBy}` : '';
   return `[${p.status.toUpperCase()}${by}] [${p.severity}] ${subject}${value}${p.detail ? ` (${p.detail})` : ''}`;
