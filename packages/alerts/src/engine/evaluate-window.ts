@@ -33,6 +33,7 @@ import { decideRule } from '../rules/rule-evaluation';
 import type { AlertingContext } from './alerting-context';
 import { stepRows } from './escalation';
 import { openIncidentIn, resolveIncidentIn, unsilenceIncidentIn } from './incident-transitions';
+import { groupSeverityRaisedIn } from './notification-groups';
 
 /** One analysed window of one model version, as the streaming daemon hands it over. */
 export interface WindowAnalysis {
@@ -201,7 +202,9 @@ async function reviseIn(
   }))!;
   if (raised) {
     await appendAuditIn(tx, [{ at: now, actor: 'vigil', action: 'incident.severity_raised', reason: `${top.metric} ${top.comparison} ${top.threshold}`, model: incident.model, incidentId: incident.id, details: { from: incident.severity, to: top.severity } }]);
-    if (current.status === 'firing') {
+    if (current.status === 'firing' && current.notificationGroup !== null) {
+      await groupSeverityRaisedIn(tx, ctx, model, current.notificationGroup, top.severity);
+    } else if (current.status === 'firing') {
       // Tell the targets of the step reached so far, once, that it got worse.
       const step = Math.max(0, current.escalationStep);
       const rows = stepRows(ctx, model, current, { chain: `sev-${top.severity}`, step, round: 0, deliverAt: now, upgrade: true });

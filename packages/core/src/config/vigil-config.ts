@@ -21,7 +21,23 @@ export interface VigilConfig {
   readonly notifiers: Readonly<Record<string, NotifierConfig>>;
   /** Escalation policies by name; always holds `default` (built in unless the file defines it). */
   readonly escalation: Readonly<Record<string, EscalationPolicyConfig>>;
+  /** How incidents are grouped into notifications; absent (hand-built configs) → `DEFAULT_ALERT_GROUPING`. */
+  readonly alerts?: AlertGroupingConfig;
   readonly models: readonly ModelConfig[];
+}
+
+export type AlertGroupLabel = 'model' | 'version' | 'metric' | 'feature' | 'group';
+
+/** `alerts:` (docs/alerts.md, "Notification groups"), with Alertmanager's meanings. */
+export interface AlertGroupingConfig {
+  /** The labels incidents are grouped by; always includes `model`. @defaultValue `['model', 'version']` */
+  readonly groupBy: readonly AlertGroupLabel[];
+  /** How long a new group waits before its first notice. @defaultValue 0 */
+  readonly groupWaitMs: number;
+  /** How long a notified group waits before telling of subjects that joined it. @defaultValue 5 minutes */
+  readonly groupIntervalMs: number;
+  /** The repeat of the last escalation step for policies that set no `repeat`; absent → those never repeat. */
+  readonly repeatIntervalMs?: number;
 }
 
 export interface KafkaConfig {

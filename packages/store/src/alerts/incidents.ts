@@ -46,6 +46,8 @@ export interface Incident extends IncidentKey {
   detail: string | null;
   /** What cleared it (migration 0009): null while open, and when resolved by hand or by a condition ending. */
   resolution: IncidentResolution | null;
+  /** The notification group that notifies about it (migration 0009); null for model conditions. */
+  notificationGroup: string | null;
 }
 
 /** The window that cleared an incident, its value and the clear threshold it was judged against. */
@@ -60,7 +62,7 @@ export interface IncidentResolution {
 
 export type NewIncident = Omit<
   Incident,
-  'acknowledgedAt' | 'acknowledgedBy' | 'resolvedAt' | 'resolvedBy' | 'escalationStep' | 'lastNotifiedAt' | 'deliveryFailures' | 'updatedAt' | 'silencedUntil' | 'resolution'
+  'acknowledgedAt' | 'acknowledgedBy' | 'resolvedAt' | 'resolvedBy' | 'escalationStep' | 'lastNotifiedAt' | 'deliveryFailures' | 'updatedAt' | 'silencedUntil' | 'resolution' | 'notificationGroup'
 > & { silencedUntil?: number | null };
 
 /** Columns an update may set, by field name. */
@@ -83,6 +85,7 @@ const COLUMNS = {
   lastNotifiedAt: 'last_notified_at',
   detail: 'detail',
   resolution: 'resolution',
+  notificationGroup: 'notification_group',
 } as const;
 const TIME_FIELDS = new Set(['windowStart', 'windowEnd', 'updatedAt', 'acknowledgedAt', 'resolvedAt', 'silencedUntil', 'lastNotifiedAt']);
 
@@ -90,7 +93,7 @@ export type IncidentPatch = Partial<Pick<Incident, keyof typeof COLUMNS>>;
 
 const SELECT = `SELECT id, model, version, metric, feature, group_key, kind, severity, status, value, threshold, comparison,
   window_start, window_end, window_rows::text AS window_rows, opened_at, updated_at, acknowledged_at, acknowledged_by,
-  resolved_at, resolved_by, silenced_until, escalation_policy, escalation_step, last_notified_at, delivery_failures, detail, resolution
+  resolved_at, resolved_by, silenced_until, escalation_policy, escalation_step, last_notified_at, delivery_failures, detail, resolution, notification_group
   FROM vigil_incidents`;
 
 /**
@@ -184,6 +187,12 @@ export interface IncidentQuery {
   limit?: number;
 }
 
+/** The incidents of a notification group, oldest first. */
+export async function incidentsOfGroup(sql: SqlExecutor, groupId: string): Promise<Incident[]> {
+  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE notification_group = $1 ORDER BY opened_at, id`, [groupId]);
+  return result.rows.map(toIncident);
+}
+
 /** Newest first. */
 export async function listIncidents(sql: SqlExecutor, query: IncidentQuery = {}): Promise<Incident[]> {
   const result = await sql.query<Record<string, unknown>>(
@@ -240,6 +249,7 @@ function toIncident(r: Record<string, unknown>): Incident {
     lastNotifiedAt: optionalMs(r.last_notified_at),
     deliveryFailures: (typeof r.delivery_failures === 'string' ? JSON.parse(r.delivery_failures) : r.delivery_failures) as Incident['deliveryFailures'],
     detail: optionalText(r.detail),
+    notificationGroup: optionalText(r.notification_group),
     resolution: (typeof r.resolution === 'string' ? JSON.parse(r.resolution) : (r.resolution ?? null)) as IncidentResolution | null,
   };
 }

@@ -6,7 +6,7 @@ import { MIGRATION_0005_BUCKET_JSON } from './0005-bucket-json';
 import { MIGRATION_0006_RANGE_PROFILES } from './0006-range-profiles';
 import { MIGRATION_0007_INGEST_KEYS_C_COLLATION } from './0007-ingest-keys-c-collation';
 import { MIGRATION_0008_VERSION_PROFILES } from './0008-version-profiles';
-import { MIGRATION_0009_ALERT_RESOLUTION } from './0009-alert-resolution';
+import { MIGRATION_0009_ALERT_GROUPS } from './0009-alert-groups';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -28,5 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 6, name: 'range-profiles', sql: MIGRATION_0006_RANGE_PROFILES },
   { id: 7, name: 'ingest-keys-c-collation', sql: MIGRATION_0007_INGEST_KEYS_C_COLLATION },
   { id: 8, name: 'version-profiles', sql: MIGRATION_0008_VERSION_PROFILES },
-  { id: 9, name: 'alert-resolution', sql: MIGRATION_0009_ALERT_RESOLUTION },
+  { id: 9, name: 'alert-groups', sql: MIGRATION_0009_ALERT_GROUPS },
 ];
