@@ -150,7 +150,7 @@ export function groupNotification(
   status: Incident['status'],
   o: Omit<PayloadOptions, 'groupKey'>,
 ): Notification {
-  const ordered = [...subjects].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.openedAt - b.openedAt || a.id.localeCompare(b.id));
+  const ordered = [...subjects].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.openedAt - b.openedAt || dedupKey(a).localeCompare(dedupKey(b)));
   const lead = ordered[0]!;
   const payload = incidentPayload({ ...lead, status }, { ...o, groupKey: group.groupKey });
   const subjectPayloads = ordered.map((i): SubjectPayload => {

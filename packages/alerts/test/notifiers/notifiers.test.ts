@@ -57,7 +57,9 @@ describe('notifiers against real receivers', () => {
       ownerUrl: `${sink.base}/owner`,
       oncallUrl: `${sink.base}/oncall`,
       ownerEmail: 'risk-ml@example.com',
-      top: `smtp: { url: "smtp://127.0.0.1:${smtpPort}", from: "vigil@example.com" }`,
+      // One notification group per subject: these tests check each receiver's format and limits for one subject
+      // (the key PagerDuty de-duplicates on is then the subject's); group-notifiers.test.ts checks groups.
+      top: `smtp: { url: "smtp://127.0.0.1:${smtpPort}", from: "vigil@example.com" }\nalerts: { groupBy: [model, version, metric, feature, group] }`,
       extra: [
         `  chat: { type: slack, url: "${sink.base}/slack" }`,
         `  pd: { type: pagerduty, routingKey: "r0uting-key-0123456789abcdef", url: "${sink.base}/pd/v2/enqueue" }`,
