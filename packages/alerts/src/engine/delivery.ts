@@ -167,9 +167,14 @@ async function inhibitorOf(tx: SqlExecutor, incident: Incident): Promise<Inciden
   return (await openIncidentsIn(tx, incident.model, incident.version)).find((i) => i.kind === 'condition');
 }
 
-/** The subjects a group's row tells of: notices of the firing ones, acknowledgements of the open ones, all on resolve. */
+/**
+ * The subjects a group's row tells of: notices of the firing ones, and updates also of those resolved since the
+ * notice before (as Alertmanager's `send_resolved`), acknowledgements of the open ones, all on resolve.
+ */
 function listedSubjects(row: OutboxRow, subjects: readonly Incident[]): Incident[] {
-  if (row.kind === 'notify') return subjects.filter((i) => i.status === 'firing');
+  // An update names the time of the notice before it: subjects resolved since are listed as resolved.
+  const since = (row.payload as { since?: unknown } | null)?.since;
+  if (row.kind === 'notify') return subjects.filter((i) => i.status === 'firing' || (i.status === 'resolved' && typeof since === 'number' && (i.resolvedAt ?? 0) > since));
   if (row.kind === 'acknowledge') return subjects.filter((i) => i.status !== 'resolved');
   return [...subjects];
 }
@@ -186,7 +191,7 @@ async function deliverGroupRow(deps: DeliveryDependencies, row: OutboxRow, job: 
   if (row.kind === 'acknowledge' && group.status === 'resolved') return cancel('group is resolved');
   if (row.kind === 'notify' && group.status !== 'firing') return cancel(`group is ${group.status}`);
   const listed = listedSubjects(row, subjects);
-  if (listed.length === 0) return cancel('no firing subject in the group (silenced or acknowledged)');
+  if (!listed.some((i) => i.status === (row.kind === 'notify' ? 'firing' : i.status))) return cancel('no firing subject in the group (silenced or acknowledged)');
   if (row.kind === 'notify') {
     const versions = new Set(listed.map((i) => i.version));
     const inhibitor = await ctx.store.transaction(async (tx) => (await openIncidentsIn(tx, group.model)).find((i) => i.kind === 'condition' && versions.has(i.version)));
@@ -239,7 +244,7 @@ async function settleGroupIn(tx: SqlExecutor, deps: DeliveryDependencies, row: O
     })),
   );
   if (row.kind !== 'notify') return;
-  for (const i of listed) {
+  for (const i of listed.filter((x) => x.status === 'firing')) {
     if (error !== undefined) await recordDeliveryFailureIn(tx, i.id, { target: row.target, step: row.step, error, at: now });
     else await updateIncidentIn(tx, i.id, { escalationStep: Math.max(i.escalationStep, row.step), lastNotifiedAt: now });
   }

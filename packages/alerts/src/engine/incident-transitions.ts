@@ -25,7 +25,7 @@ import {
 } from '@vigil/store';
 import type { AlertingContext } from './alerting-context';
 import { noticeRows, policyOf, stepRows } from './escalation';
-import { groupFiringIn, groupNoticeRows, toldTargets } from './notification-groups';
+import { groupFiringIn, groupNoticeRows, scheduleUpdateIn, toldTargets } from './notification-groups';
 
 export type OpenInput = Omit<NewIncident, 'id' | 'status' | 'escalationPolicy' | 'openedAt'> & { silencedUntil?: number | null };
 
@@ -133,7 +133,11 @@ async function resolveGroupIfDoneIn(tx: SqlExecutor, ctx: AlertingContext, group
   const now = ctx.now();
   const group = await getAlertGroup(tx, groupId, true);
   if (group === null || group.status === 'resolved') return;
-  if ((await incidentsOfGroup(tx, groupId)).some((i) => i.status !== 'resolved')) return;
+  if ((await incidentsOfGroup(tx, groupId)).some((i) => i.status !== 'resolved')) {
+    // Others still fire: the group's next notice (an update after groupInterval) lists this one as resolved.
+    if (group.status === 'firing') await scheduleUpdateIn(tx, ctx, group);
+    return;
+  }
   await cancelGroupOutboxIn(tx, groupId, ['notify', 'acknowledge'], now);
   const resolved = (await updateAlertGroupIn(tx, groupId, { status: 'resolved', resolvedAt: now, updatedAt: now }))!;
   if (await insertOutboxIn(tx, groupNoticeRows('resolve', resolved, targets, now), now)) ctx.kick();

@@ -5,8 +5,9 @@
  * drifting features page once — while each subject stays its own incident (API, dashboards, audit).
  *
  * - A new group's first notice is due `groupWait` after it opens, and lists every firing subject at delivery.
- * - A subject that joins a group that was notified is told of in one update, `groupInterval` after the group's
- *   last notice (subjects joining meanwhile ride along); an update does not continue the chain.
+ * - A subject that joins a group that was notified, or resolves while others still fire, is told of in one
+ *   update, `groupInterval` after the group's last notice (changes meanwhile ride along); an update does not
+ *   continue the chain. Notices list the firing subjects and those resolved since the group's last notice.
  * - The group resolves when its last subject resolves; acknowledging any of its incidents acknowledges the group
  *   and every firing subject of it (incident-transitions.ts).
  * Model conditions (no traffic, no reference) are not grouped: they mute the groups of their model version.
@@ -91,10 +92,21 @@ export async function groupFiringIn(tx: SqlExecutor, ctx: AlertingContext, model
     return group;
   }
   // Not told yet: the pending first notice lists it. Told: one update after groupInterval (unless one is due).
-  if (told.length === 0 || rows.some((r) => r.kind === 'notify' && r.state === 'pending' && chainOf(r.payload).upgrade)) return group;
-  const due = Math.max(now, (group.lastNotifiedAt ?? now) + groupingOf(ctx.config).groupIntervalMs);
-  await notifyToldIn(tx, ctx, group, told, `upd${due}`, due);
+  await scheduleUpdateIn(tx, ctx, group, rows);
   return group;
+}
+
+/**
+ * The group changed (a subject joined, or resolved while others still fire): the targets told so far get one
+ * update `groupInterval` after the group's last notice, unless one is already due (it will list the change too).
+ */
+export async function scheduleUpdateIn(tx: SqlExecutor, ctx: AlertingContext, group: AlertGroup, rows?: readonly OutboxRow[]): Promise<void> {
+  const all = rows ?? (await outboxOfGroup(tx, group.id));
+  const told = toldTargets(all);
+  if (told.length === 0 || all.some((r) => r.kind === 'notify' && r.state === 'pending' && chainOf(r.payload).upgrade)) return;
+  const now = ctx.now();
+  const due = Math.max(now, (group.lastNotifiedAt ?? now) + groupingOf(ctx.config).groupIntervalMs);
+  await notifyToldIn(tx, ctx, group, told, `upd${due}`, due, group.lastNotifiedAt);
 }
 
 /** Step 0 of a group's escalation, due at its delay from `at`. */
@@ -104,9 +116,10 @@ export async function scheduleGroupIn(tx: SqlExecutor, ctx: AlertingContext, mod
 }
 
 /** A one-off notice (an update, a severity raise) to the targets told so far; it does not continue the chain. */
-async function notifyToldIn(tx: SqlExecutor, ctx: AlertingContext, group: AlertGroup, told: readonly string[], chain: string, due: number): Promise<void> {
+async function notifyToldIn(tx: SqlExecutor, ctx: AlertingContext, group: AlertGroup, told: readonly string[], chain: string, due: number, since: number | null): Promise<void> {
   const step = Math.max(0, group.escalationStep);
-  const rows = told.map((target) => row(group, 'notify', { jobId: jobId({ kind: 'notify', subject: group.id, chain: `${chain}-up`, step, round: 0, target }), target, step, round: 0, deliverAt: due, payload: { chain, upgrade: true } }));
+  // `since`: the update also lists the subjects resolved after the notice before it (the same for every target).
+  const rows = told.map((target) => row(group, 'notify', { jobId: jobId({ kind: 'notify', subject: group.id, chain: `${chain}-up`, step, round: 0, target }), target, step, round: 0, deliverAt: due, payload: { chain, upgrade: true, since } }));
   if (await insertOutboxIn(tx, rows, ctx.now())) ctx.kick();
 }
 

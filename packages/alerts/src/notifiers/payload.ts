@@ -140,8 +140,8 @@ export function incidentPayload(incident: Incident, o: PayloadOptions): Incident
 const SEVERITY_RANK = { warning: 1, critical: 2 } as const;
 
 /**
- * A notification group's notice about `subjects` (at least one): the payload of the lead subject — the most severe,
- * then the earliest opened — so receivers written for one subject per notice keep working, with the group's
+ * A notification group's notice about `subjects` (at least one): the payload of the lead subject — one in the
+ * notice's status, the most severe, then the earliest opened — so receivers written for one subject per notice keep working, with the group's
  * `dedupKey`, its highest severity, and every subject in `subjects`.
  */
 export function groupNotification(
@@ -150,7 +150,8 @@ export function groupNotification(
   status: Incident['status'],
   o: Omit<PayloadOptions, 'groupKey'>,
 ): Notification {
-  const ordered = [...subjects].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.openedAt - b.openedAt || dedupKey(a).localeCompare(dedupKey(b)));
+  const rank = (i: Incident) => (i.status === status ? 0 : 1);
+  const ordered = [...subjects].sort((a, b) => rank(a) - rank(b) || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.openedAt - b.openedAt || dedupKey(a).localeCompare(dedupKey(b)));
   const lead = ordered[0]!;
   const payload = incidentPayload({ ...lead, status }, { ...o, groupKey: group.groupKey });
   const subjectPayloads = ordered.map((i): SubjectPayload => {

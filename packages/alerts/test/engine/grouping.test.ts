@@ -63,7 +63,7 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
   const seen = () => sink.received.map((r) => `${r.path} ${r.body.status} step=${r.body.escalationStep} subjects=${r.body.subjects?.length}`);
   const features = (body: { subjects: Array<{ feature: string }> }) => body.subjects.map((s) => s.feature).sort();
 
-  it('20 features breach in one window: one notice naming 20; a 21st joins: one update after groupInterval; all clear: one resolve', async () => {
+  it('20 features breach in one window: one notice naming 20; a 21st joins: one update after groupInterval; all clear: one resolve per target', async () => {
     await start();
     const first = await analyse(analysis(T0, FEATURES.map((f) => psi(0.3, f))));
     expect(first.opened).toHaveLength(20);
@@ -89,22 +89,27 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
     await step(25 * MIN); // T0 + 30m: the group escalates once, to on-call
     expect(seen().slice(2)).toEqual(['/oncall firing step=1 subjects=21']);
 
-    // Twenty clear; the 21st still fires: the group stays, nothing is sent.
+    // Twenty clear; the 21st still fires: the group stays, and its next notice (an update, groupInterval after
+    // the last, here at once) lists the twenty as resolved beside the one still firing.
     clock.advance(5 * MIN);
     const partly = await analyse(analysis(clock.t, [...FEATURES.map((f) => psi(0.01, f)), psi(0.3, 'f21')]));
     expect(partly.resolved).toHaveLength(20);
-    expect(seen()).toHaveLength(3);
+    expect(seen().slice(3).sort()).toEqual(['/oncall firing step=1 subjects=21', '/owner firing step=1 subjects=21']);
+    const update = sink.at('/owner').at(-1)!.body;
+    expect(update).toMatchObject({ status: 'firing', feature: 'f21' });
+    expect(update.subjects.filter((s: { status: string }) => s.status === 'resolved')).toHaveLength(20);
     clock.advance(5 * MIN);
     const all = await analyse(analysis(clock.t, [psi(0.01, 'f21')]));
     expect(all.resolved).toHaveLength(1);
-    expect(seen().slice(3).sort()).toEqual(['/oncall resolved step=0 subjects=21', '/owner resolved step=0 subjects=21']);
+    expect(seen().slice(5).sort()).toEqual(['/oncall resolved step=0 subjects=21', '/owner resolved step=0 subjects=21']);
     const resolve = sink.at('/owner').at(-1)!.body;
     expect(resolve.subjects.every((s: { status: string; resolution: { value: number } }) => s.status === 'resolved' && s.resolution.value === 0.01)).toBe(true);
     await step(8 * 60 * MIN); // the 4h repeat would have fired
-    expect(seen()).toHaveLength(5);
-    // The audit log records the group's notices on each subject.
+    expect(seen()).toHaveLength(7);
+    // The audit log records the group's notices on each subject: first notice, update, on-call, the update
+    // telling it resolved (owner, on-call), the group's resolve (owner, on-call).
     const detail = await alerting.getIncident(first.opened[0]!);
-    expect(detail.history.filter((h) => h.action === 'notification.delivered')).toHaveLength(5);
+    expect(detail.history.filter((h) => h.action === 'notification.delivered')).toHaveLength(7);
     expect(detail.notifications.map((n) => `${n.kind} ${n.target} ${n.state}`)).toEqual(expect.arrayContaining(['notify owner:webhook delivered', 'notify oncall delivered', 'resolve owner:webhook delivered']));
   });
 

@@ -72,7 +72,7 @@ describe('a notification group at real receivers', () => {
     await sink.close();
   });
 
-  it('one notice per receiver names every subject; Alertmanager keeps one alert per subject; the group resolves with its last subject', async () => {
+  it('one notice per receiver names every subject; Alertmanager keeps one alert per subject; an update tells of subjects resolved meanwhile; the group resolves with its last subject', async () => {
     const nasty = 'x<y>&z<!channel>';
     const { opened } = await store.transaction((tx) => alerting.evaluateIn(tx, analysis(clock.t, [psi(0.31, 'age'), psi(0.35, nasty), psi(0.6, 'region')])));
     expect(opened).toHaveLength(3);
@@ -108,24 +108,29 @@ describe('a notification group at real receivers', () => {
     const alerts = (await am.alerts()).filter((a) => a.labels.notificationGroup === 'credit-risk/7');
     expect(alerts.map((a) => a.labels.dedupKey).sort()).toEqual(['credit-risk/7/psi/age/-', 'credit-risk/7/psi/region/-', `credit-risk/7/psi/${nasty}/-`].sort());
 
-    // Two subjects clear: Alertmanager ends their alerts; the others hear nothing until the group resolves.
+    // Two subjects clear: Alertmanager ends their alerts; the group's next notice (an update groupInterval after
+    // the first, here at once) lists them as resolved beside the one still firing.
     clock.advance(5 * MIN);
     const partly = await store.transaction((tx) => alerting.evaluateIn(tx, analysis(clock.t, [psi(0.01, 'age'), psi(0.01, nasty), psi(0.6, 'region')])));
     expect(partly.resolved).toHaveLength(2);
     expect(await alerting.flush()).toBe(true);
-    expect([sink.at('/owner').length, sink.at('/slack').length, sink.at('/pd/v2/enqueue').length, mails.length]).toEqual([1, 1, 1, 1]);
+    expect([sink.at('/owner').length, sink.at('/slack').length, sink.at('/pd/v2/enqueue').length, mails.length]).toEqual([2, 2, 2, 2]);
+    expect(sink.at('/owner')[1]!.body.subjects.map((s: { status: string }) => s.status)).toEqual(['firing', 'resolved', 'resolved']);
+    expect((sink.at('/slack')[1]!.body.text as string).split('\n').slice(0, 3)).toEqual([':rotating_light: [FIRING] [critical] credit-risk/7: 3 subjects', '• psi(region) = 0.6 &gt; 0.5', '• psi(age) cleared at 0.01 (clear threshold 0.1)']);
+    expect(sink.at('/pd/v2/enqueue')[1]!.body).toMatchObject({ event_action: 'trigger', dedup_key: 'credit-risk/7' });
     const ended = (await am.alerts()).filter((a) => a.labels.notificationGroup === 'credit-risk/7' && a.labels.feature !== 'region');
     expect(ended.every((a) => Date.parse(a.endsAt) === clock.t)).toBe(true);
 
     clock.advance(5 * MIN);
     await store.transaction((tx) => alerting.evaluateIn(tx, analysis(clock.t, [psi(0.01, 'region')])));
     expect(await alerting.flush()).toBe(true);
-    expect(sink.at('/owner').map((r) => r.body.status)).toEqual(['firing', 'resolved']);
-    expect(sink.at('/owner')[1]!.body.subjects).toHaveLength(3);
-    expect(sink.at('/slack')[1]!.body.text).toMatch(/^:white_check_mark: \[RESOLVED\] \[critical\] credit-risk\/7: 3 subjects\n• psi\(region\) cleared at 0\.01 \(clear threshold 0\.4\)/);
-    expect(sink.at('/pd/v2/enqueue')[1]!.body).toMatchObject({ event_action: 'resolve', dedup_key: 'credit-risk/7' });
-    expect(pagerdutyProblems('alert', sink.at('/pd/v2/enqueue')[1]!.body)).toEqual([]);
-    expect(mails).toHaveLength(2);
+    expect(sink.at('/owner').map((r) => r.body.status)).toEqual(['firing', 'firing', 'resolved']);
+    expect(sink.at('/owner')[2]!.body.subjects).toHaveLength(3);
+    expect(sink.at('/slack')[2]!.body.text).toMatch(/^:white_check_mark: \[RESOLVED\] \[critical\] credit-risk\/7: 3 subjects\n• psi\(region\) cleared at 0\.01 \(clear threshold 0\.4\)/);
+    expect(sink.at('/pd/v2/enqueue')[2]!.body).toMatchObject({ event_action: 'resolve', dedup_key: 'credit-risk/7' });
+    for (const r of sink.at('/pd/v2/enqueue')) expect(pagerdutyProblems('alert', r.body)).toEqual([]);
+    for (const r of sink.at('/slack')) expect(blockKitProblems(r.body)).toEqual([]);
+    expect(mails).toHaveLength(3);
     const region = (await am.alerts()).filter((a) => a.labels.notificationGroup === 'credit-risk/7' && a.labels.feature === 'region');
     expect(region.map((a) => Date.parse(a.endsAt))).toEqual([clock.t]);
   }, 60_000);
