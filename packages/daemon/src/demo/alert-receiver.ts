@@ -22,6 +22,8 @@ export interface ReceivedAlert {
   resolution?: { window: { start: string | null; end: string | null }; value: number | null; clearThreshold: number } | null;
   lastBreach?: { window: { start: string | null; end: string | null }; value: number | null; threshold: number | null; comparison: string | null } | null;
   resolvedBy?: string | null;
+  /** A notification group's notice: every subject it tells of (docs/alerts.md, "Notification groups"). */
+  subjects?: Array<Omit<ReceivedAlert, 'subjects'>> | null;
 }
 
 export interface AlertReceiver {
@@ -70,6 +72,24 @@ export async function startAlertReceiver(onAlert: (alert: ReceivedAlert) => void
         server.closeAllConnections();
       })),
   };
+}
+
+/**
+ * The lines a notification adds to the terminal: one per subject whose state it changes. A group's notice lists
+ * every subject of the group; `printed` (incident id → status printed last) keeps the subjects already shown in
+ * that state from being printed again, so each incident prints once firing and once resolved.
+ */
+export function alertLines(alert: ReceivedAlert, printed: Map<string, string>): string[] {
+  const subjects = alert.subjects && alert.subjects.length > 0 ? alert.subjects.map((s) => ({ ...alert, ...s, subjects: null })) : [alert];
+  const out: string[] = [];
+  for (const s of subjects) {
+    // A subject of an acknowledgement or resolve notice is in that state whatever it was listed as.
+    const status = alert.status === 'firing' ? s.status : alert.status;
+    if (printed.get(s.incidentId) === status) continue;
+    printed.set(s.incidentId, status);
+    out.push(formatAlert({ ...s, status, resolvedBy: alert.resolvedBy ?? null }));
+  }
+  return out;
 }
 
 /** One line per notification: `[firing] warning  psi(origin) = 0.213 > 0.2  window 2001-03-01 – 2001-03-08 (12,345 rows)`. */
