@@ -127,6 +127,19 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
     expect(seen()).toHaveLength(2);
   });
 
+  it('alerts.groupWait: a new group waits, and subjects joining meanwhile are in its first notice', async () => {
+    await start('alerts: { groupWait: 30s }');
+    await analyse(analysis(T0, FEATURES.slice(0, 2).map((f) => psi(0.3, f))));
+    expect(seen()).toEqual([]);
+    clock.advance(10_000);
+    await analyse(analysis(T0 + 10_000, FEATURES.slice(0, 3).map((f) => psi(0.3, f))));
+    expect(seen()).toEqual([]);
+    await step(19_000);
+    expect(seen()).toEqual([]);
+    await step(1_000); // T0 + 30s
+    expect(seen()).toEqual(['/owner firing step=0 subjects=3']);
+  });
+
   it('alerts.groupBy with metric and feature: one group per subject, as before grouping', async () => {
     await start('alerts: { groupBy: [model, version, metric, feature, group], groupInterval: 1m }');
     await analyse(analysis(T0, FEATURES.slice(0, 3).map((f) => psi(0.3, f))));
