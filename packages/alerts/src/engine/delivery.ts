@@ -213,23 +213,44 @@ async function deliverGroupRow(deps: DeliveryDependencies, row: OutboxRow, job: 
     }
     log.error({ target: row.target, attempt: job.attempt, group: row.groupId, err: error }, 'delivery failed for good');
     deps.onDelivery?.({ kind: row.kind, target: row.target, ok: false, final: true });
-    await ctx.store.transaction((tx) => settleGroupIn(tx, deps, row, job.attempt, error instanceof Error ? error.message : String(error)));
+    const message = error instanceof Error ? error.message : String(error);
+    await recordOnSubjects(deps, row, await ctx.store.transaction((tx) => settleGroupIn(tx, deps, row, job.attempt, message)), message);
     return;
   }
   deps.onDelivery?.({ kind: row.kind, target: row.target, ok: true, final: true });
-  await ctx.store.transaction((tx) => settleGroupIn(tx, deps, row, job.attempt, undefined));
+  await recordOnSubjects(deps, row, await ctx.store.transaction((tx) => settleGroupIn(tx, deps, row, job.attempt, undefined)), undefined);
+}
+
+/**
+ * The notice on each firing subject it told of: its escalation step and last notification, or the failure. One
+ * small transaction per incident after the group's is committed: holding the group's lock while waiting for
+ * incident rows would invert the order every other path takes (incident, then group) and could deadlock.
+ */
+async function recordOnSubjects(deps: DeliveryDependencies, row: OutboxRow, subjects: readonly Incident[], error: string | undefined): Promise<void> {
+  const { ctx } = deps;
+  if (row.kind !== 'notify') return;
+  const now = ctx.now();
+  for (const i of subjects.filter((x) => x.status === 'firing')) {
+    await ctx.store.transaction(async (tx) => {
+      if (error !== undefined) await recordDeliveryFailureIn(tx, i.id, { target: row.target, step: row.step, error, at: now });
+      else {
+        const current = await getIncident(tx, i.id, true);
+        if (current !== null) await updateIncidentIn(tx, i.id, { escalationStep: Math.max(current.escalationStep, row.step), lastNotifiedAt: now });
+      }
+    });
+  }
 }
 
 /**
  * Settles a group's row and moves the group's escalation on, serialised per group by a row lock. The audit log
  * records the notice on every subject it told of, so each incident's history stays complete.
  */
-async function settleGroupIn(tx: SqlExecutor, deps: DeliveryDependencies, row: OutboxRow, attempts: number, error: string | undefined): Promise<void> {
+async function settleGroupIn(tx: SqlExecutor, deps: DeliveryDependencies, row: OutboxRow, attempts: number, error: string | undefined): Promise<Incident[]> {
   const { ctx } = deps;
   const now = ctx.now();
   const group = await getAlertGroup(tx, row.groupId as string, true);
   const settled = await settleOutboxIn(tx, row.id, { state: error === undefined ? 'delivered' : 'failed', at: now, attempts, ...(error === undefined ? {} : { error }) });
-  if (!settled || group === null) return;
+  if (!settled || group === null) return [];
   const listed = listedSubjects(row, await incidentsOfGroup(tx, group.id));
   await appendAuditIn(
     tx,
@@ -243,19 +264,15 @@ async function settleGroupIn(tx: SqlExecutor, deps: DeliveryDependencies, row: O
       details: { kind: row.kind, target: row.target, step: row.step, round: row.round, jobId: row.jobId, attempts, group: group.groupKey, subjects: listed.length },
     })),
   );
-  if (row.kind !== 'notify') return;
-  for (const i of listed.filter((x) => x.status === 'firing')) {
-    if (error !== undefined) await recordDeliveryFailureIn(tx, i.id, { target: row.target, step: row.step, error, at: now });
-    else await updateIncidentIn(tx, i.id, { escalationStep: Math.max(i.escalationStep, row.step), lastNotifiedAt: now });
-  }
+  if (row.kind !== 'notify') return listed;
   const current = error === undefined ? (await updateAlertGroupIn(tx, group.id, { escalationStep: Math.max(group.escalationStep, row.step), lastNotifiedAt: now, updatedAt: now }))! : group;
   const { chain, upgrade } = chainOf(row.payload);
-  if (upgrade || current.status !== 'firing') return;
+  if (upgrade || current.status !== 'firing') return listed;
   const siblings = (await outboxOfGroup(tx, group.id)).filter((r) => r.kind === 'notify' && r.step === row.step && r.round === row.round && chainOf(r.payload).chain === chain && !chainOf(r.payload).upgrade);
-  if (siblings.some((r) => r.state === 'pending')) return;
+  if (siblings.some((r) => r.state === 'pending')) return listed;
   const failed = siblings.some((r) => r.state === 'failed');
   const next = nextStep(policyOf(ctx, current), { chain, step: row.step, round: row.round, deliverAt: row.deliverAt }, failed, now);
   const model = ctx.models.get(current.model);
-  if (next === undefined || model === undefined) return;
-  if (await insertOutboxIn(tx, groupStepRows(ctx, model, current, next), now)) ctx.kick();
+  if (next !== undefined && model !== undefined && (await insertOutboxIn(tx, groupStepRows(ctx, model, current, next), now))) ctx.kick();
+  return listed;
 }

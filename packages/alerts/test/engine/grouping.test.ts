@@ -88,6 +88,8 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
 
     await step(25 * MIN); // T0 + 30m: the group escalates once, to on-call
     expect(seen().slice(2)).toEqual(['/oncall firing step=1 subjects=21']);
+    // Each subject's incident shows the step its group reached.
+    expect(await Promise.all([first.opened[0]!, later.opened[0]!].map(async (id) => (await alerting.getIncident(id)).escalationStep))).toEqual([1, 1]);
 
     // Twenty clear; the 21st still fires: the group stays, and its next notice (an update, groupInterval after
     // the last, here at once) lists the twenty as resolved beside the one still firing.
