@@ -12,12 +12,15 @@ export { parseConfig } from './config/parse-config';
 export { redactedConfig } from './config/redacted-config';
 export { RULE_METRICS, DEFAULT_RULES } from './config/compile-rules';
 export { CONFIG_ENV } from './config/compile-connections';
+export { ALERT_GROUP_LABELS, DEFAULT_ALERT_GROUPING } from './config/compile-alerts';
 export type { ConfigProblem } from './config/config-problems';
 export type { RuleMetric } from './config/compile-rules';
 export type {
   Comparison,
   DatabaseConfig,
   EscalationPolicyConfig,
+  AlertGroupingConfig,
+  AlertGroupLabel,
   EscalationStepConfig,
   HttpConfig,
   HttpRole,

@@ -15,7 +15,7 @@
  * each post the incidents are read again and those resolved meanwhile are sent resolved once more.
  */
 import type { NotifierConfig } from '@vigil/core';
-import { getIncident, openIncidentsNotifiedAt, type Incident } from '@vigil/store';
+import { getAlertGroup, getIncident, openIncidentsNotifiedAt, type Incident, type SqlExecutor } from '@vigil/store';
 import { ALERTMANAGER_HOLD_INTERVALS, ALERTMANAGER_RESEND_MS, alertmanagerAlert, alertmanagerUrl } from '../notifiers/http-notifiers';
 import { postJson } from '../notifiers/notifier';
 import { incidentPayload, type Notification, type PayloadLinks } from '../notifiers/payload';
@@ -32,21 +32,26 @@ export function resendTargets(notifiers: Readonly<Record<string, NotifierConfig>
   return Object.entries(notifiers).flatMap(([name, n]) => (n.type === 'alertmanager' ? [{ name, url: n.url, resendMs: n.resendMs ?? ALERTMANAGER_RESEND_MS }] : []));
 }
 
-function notificationOf(ctx: AlertingContext, links: PayloadLinks, target: string, incident: Incident): Notification | undefined {
+function notificationOf(ctx: AlertingContext, links: PayloadLinks, target: string, incident: Incident, groupKey: string | null): Notification | undefined {
   const model = ctx.models.get(incident.model);
   if (model === undefined) return undefined;
-  const payload = incidentPayload(incident, { notificationId: `vigil.${incident.id}.resend.${target}`, owner: model.owner.name, step: Math.max(0, incident.escalationStep), links });
+  const payload = incidentPayload(incident, { notificationId: `vigil.${incident.id}.resend.${target}`, owner: model.owner.name, step: Math.max(0, incident.escalationStep), links, groupKey });
   return { kind: 'incident', payload, openedAt: incident.openedAt, resolvedAt: incident.resolvedAt };
 }
 
 /** The open incidents `target` must keep showing, read from Postgres. */
+/** The group label a grouped subject's alert was posted with (the same on every re-send). */
+async function groupKeyIn(tx: SqlExecutor, incident: Incident): Promise<string | null> {
+  return incident.notificationGroup === null ? null : ((await getAlertGroup(tx, incident.notificationGroup))?.groupKey ?? null);
+}
+
 export async function openAlertsOf(ctx: AlertingContext, links: PayloadLinks, target: string): Promise<Notification[]> {
   return ctx.store.transaction(async (tx) => {
     const out: Notification[] = [];
     for (const { incidentId } of await openIncidentsNotifiedAt(tx, [target])) {
       const incident = await getIncident(tx, incidentId);
       if (incident === null || incident.status === 'resolved') continue;
-      const n = notificationOf(ctx, links, target, incident);
+      const n = notificationOf(ctx, links, target, incident, await groupKeyIn(tx, incident));
       if (n) out.push(n);
     }
     return out;
@@ -68,7 +73,7 @@ export async function resendAlerts(ctx: AlertingContext, links: PayloadLinks, ta
     for (const id of ids) {
       const incident = await getIncident(tx, id);
       if (incident?.status !== 'resolved') continue;
-      const n = notificationOf(ctx, links, target.name, incident);
+      const n = notificationOf(ctx, links, target.name, incident, await groupKeyIn(tx, incident));
       if (n) out.push(n);
     }
     return out;

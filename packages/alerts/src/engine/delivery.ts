@@ -8,7 +8,11 @@
 import { isVigilError } from '@vigil/core';
 import {
   appendAuditIn,
+  getAlertGroup,
   getIncident,
+  incidentsOfGroup,
+  outboxOfGroup,
+  updateAlertGroupIn,
   getOutboxRow,
   insertOutboxIn,
   openIncidentsIn,
@@ -22,11 +26,12 @@ import {
 } from '@vigil/store';
 import { deliveryError } from '../notifiers/notifier';
 import type { NotifierRegistry } from '../notifiers/targets';
-import { incidentPayload, type Notification, type PayloadLinks, type ReviewPayload } from '../notifiers/payload';
+import { groupNotification, incidentPayload, type Notification, type PayloadLinks, type ReviewPayload } from '../notifiers/payload';
 import type { RunningJob } from '../queue/job-queue';
 import type { AlertingContext } from './alerting-context';
 import { chainOf, nextStep, policyOf, stepRows } from './escalation';
 import type { ControlEvent } from './lifecycle';
+import { groupStepRows } from './notification-groups';
 
 export interface DeliveryDependencies {
   ctx: AlertingContext;
@@ -43,6 +48,10 @@ export function createDeliveryHandler(deps: DeliveryDependencies): (job: Running
   return async (job) => {
     const row = await ctx.store.transaction((tx) => getOutboxRow(tx, job.data.outboxId));
     if (row === null || row.state !== 'pending') return;
+    if (row.groupId) {
+      await deliverGroupRow(deps, row, job);
+      return;
+    }
     const incident = row.incidentId === null ? null : await ctx.store.transaction((tx) => getIncident(tx, row.incidentId as string));
     // An acknowledgement notice after the resolve notice would reopen the incident at PagerDuty: skip it.
     if (row.kind === 'acknowledge' && incident?.status === 'resolved') {
@@ -112,7 +121,9 @@ async function send(deps: DeliveryDependencies, row: OutboxRow, incident: Incide
   } else {
     if (incident === null) return;
     const status = row.kind === 'resolve' ? 'resolved' : row.kind === 'acknowledge' ? 'acknowledged' : incident.status;
-    const payload = incidentPayload({ ...incident, status }, { notificationId: row.jobId, owner: model.owner.name, step: row.step, links: deps.links });
+    // A grouped subject's own notice (its resolve at Alertmanager) carries the group label its alert was posted with.
+    const group = incident.notificationGroup === null ? null : await ctx.store.transaction((tx) => getAlertGroup(tx, incident.notificationGroup as string));
+    const payload = incidentPayload({ ...incident, status }, { notificationId: row.jobId, owner: model.owner.name, step: row.step, links: deps.links, groupKey: group?.groupKey ?? null });
     notification = { kind: 'incident', payload, openedAt: incident.openedAt, resolvedAt: incident.resolvedAt };
   }
   await notifier.send(notification, signal);
@@ -154,4 +165,114 @@ async function settleIn(tx: SqlExecutor, deps: DeliveryDependencies, row: Outbox
 /** The unresolved model-level incident of the incident's model version, if any. */
 async function inhibitorOf(tx: SqlExecutor, incident: Incident): Promise<Incident | undefined> {
   return (await openIncidentsIn(tx, incident.model, incident.version)).find((i) => i.kind === 'condition');
+}
+
+/**
+ * The subjects a group's row tells of: notices of the firing ones, and updates also of those resolved since the
+ * notice before (as Alertmanager's `send_resolved`), acknowledgements of the open ones, all on resolve.
+ */
+function listedSubjects(row: OutboxRow, subjects: readonly Incident[]): Incident[] {
+  // An update names the time of the notice before it: subjects resolved since are listed as resolved.
+  const since = (row.payload as { since?: unknown } | null)?.since;
+  if (row.kind === 'notify') return subjects.filter((i) => i.status === 'firing' || (i.status === 'resolved' && typeof since === 'number' && (i.resolvedAt ?? 0) > since));
+  if (row.kind === 'acknowledge') return subjects.filter((i) => i.status !== 'resolved');
+  return [...subjects];
+}
+
+/** A notification group's row: one notice about its subjects (notification-groups.ts). */
+async function deliverGroupRow(deps: DeliveryDependencies, row: OutboxRow, job: RunningJob): Promise<void> {
+  const { ctx } = deps;
+  const log = ctx.logger.child({ component: 'alert-delivery' });
+  const cancel = async (error: string): Promise<void> => {
+    await ctx.store.transaction((tx) => settleOutboxIn(tx, row.id, { state: 'cancelled', at: ctx.now(), attempts: job.attempt - 1, error }));
+  };
+  const { group, subjects } = await ctx.store.transaction(async (tx) => ({ group: await getAlertGroup(tx, row.groupId as string), subjects: await incidentsOfGroup(tx, row.groupId as string) }));
+  if (group === null) return cancel('group is gone');
+  if (row.kind === 'acknowledge' && group.status === 'resolved') return cancel('group is resolved');
+  if (row.kind === 'notify' && group.status !== 'firing') return cancel(`group is ${group.status}`);
+  const listed = listedSubjects(row, subjects);
+  if (!listed.some((i) => i.status === (row.kind === 'notify' ? 'firing' : i.status))) return cancel('no firing subject in the group (silenced or acknowledged)');
+  if (row.kind === 'notify') {
+    const versions = new Set(listed.map((i) => i.version));
+    const inhibitor = await ctx.store.transaction(async (tx) => (await openIncidentsIn(tx, group.model)).find((i) => i.kind === 'condition' && versions.has(i.version)));
+    if (inhibitor !== undefined) return cancel(`inhibited by the ${inhibitor.metric} incident ${inhibitor.id}`);
+  }
+  const model = ctx.models.get(row.model);
+  const notifier = model === undefined ? undefined : deps.notifiers.get(model, row.target);
+  try {
+    if (model === undefined || notifier === undefined) throw deliveryError(row.target, `no notifier "${row.target}" for model "${row.model}" in the configuration`, false);
+    const status = row.kind === 'resolve' ? 'resolved' : row.kind === 'acknowledge' ? 'acknowledged' : 'firing';
+    await notifier.send(groupNotification(group, listed, status, { notificationId: row.jobId, owner: model.owner.name, step: row.step, links: deps.links }), job.signal);
+  } catch (error) {
+    const retriable = isVigilError(error) ? error.retriable : true;
+    if (job.signal.aborted) throw error;
+    if (retriable && job.attempt < job.maxAttempts) {
+      log.warn({ target: row.target, attempt: job.attempt, err: error }, 'delivery failed; will retry');
+      deps.onDelivery?.({ kind: row.kind, target: row.target, ok: false, final: false });
+      throw error;
+    }
+    log.error({ target: row.target, attempt: job.attempt, group: row.groupId, err: error }, 'delivery failed for good');
+    deps.onDelivery?.({ kind: row.kind, target: row.target, ok: false, final: true });
+    const message = error instanceof Error ? error.message : String(error);
+    await recordOnSubjects(deps, row, await ctx.store.transaction((tx) => settleGroupIn(tx, deps, row, job.attempt, message)), message);
+    return;
+  }
+  deps.onDelivery?.({ kind: row.kind, target: row.target, ok: true, final: true });
+  await recordOnSubjects(deps, row, await ctx.store.transaction((tx) => settleGroupIn(tx, deps, row, job.attempt, undefined)), undefined);
+}
+
+/**
+ * The notice on each firing subject it told of: its escalation step and last notification, or the failure. One
+ * small transaction per incident after the group's is committed: holding the group's lock while waiting for
+ * incident rows would invert the order every other path takes (incident, then group) and could deadlock.
+ */
+async function recordOnSubjects(deps: DeliveryDependencies, row: OutboxRow, subjects: readonly Incident[], error: string | undefined): Promise<void> {
+  const { ctx } = deps;
+  if (row.kind !== 'notify') return;
+  const now = ctx.now();
+  for (const i of subjects.filter((x) => x.status === 'firing')) {
+    await ctx.store.transaction(async (tx) => {
+      if (error !== undefined) await recordDeliveryFailureIn(tx, i.id, { target: row.target, step: row.step, error, at: now });
+      else {
+        const current = await getIncident(tx, i.id, true);
+        if (current !== null) await updateIncidentIn(tx, i.id, { escalationStep: Math.max(current.escalationStep, row.step), lastNotifiedAt: now });
+      }
+    });
+  }
+}
+
+/**
+ * Settles a group's row and moves the group's escalation on, serialised per group by a row lock. The audit log
+ * records the notice on every subject it told of, so each incident's history stays complete.
+ */
+async function settleGroupIn(tx: SqlExecutor, deps: DeliveryDependencies, row: OutboxRow, attempts: number, error: string | undefined): Promise<Incident[]> {
+  const { ctx } = deps;
+  const now = ctx.now();
+  const group = await getAlertGroup(tx, row.groupId as string, true);
+  const settled = await settleOutboxIn(tx, row.id, { state: error === undefined ? 'delivered' : 'failed', at: now, attempts, ...(error === undefined ? {} : { error }) });
+  if (!settled || group === null) return [];
+  const listed = listedSubjects(row, await incidentsOfGroup(tx, group.id));
+  await appendAuditIn(
+    tx,
+    listed.map((i) => ({
+      at: now,
+      actor: 'vigil',
+      action: error === undefined ? 'notification.delivered' : 'notification.failed',
+      reason: error ?? null,
+      model: row.model,
+      incidentId: i.id,
+      details: { kind: row.kind, target: row.target, step: row.step, round: row.round, jobId: row.jobId, attempts, group: group.groupKey, subjects: listed.length },
+    })),
+  );
+  if (row.kind !== 'notify') return listed;
+  const current = error === undefined ? (await updateAlertGroupIn(tx, group.id, { escalationStep: Math.max(group.escalationStep, row.step), lastNotifiedAt: now, updatedAt: now }))! : group;
+  const { chain, upgrade } = chainOf(row.payload);
+  if (upgrade || current.status !== 'firing') return listed;
+  const siblings = (await outboxOfGroup(tx, group.id)).filter((r) => r.kind === 'notify' && r.step === row.step && r.round === row.round && chainOf(r.payload).chain === chain && !chainOf(r.payload).upgrade);
+  if (siblings.some((r) => r.state === 'pending')) return listed;
+  const failed = siblings.some((r) => r.state === 'failed');
+  const next = nextStep(policyOf(ctx, current), { chain, step: row.step, round: row.round, deliverAt: row.deliverAt }, failed, now);
+  const model = ctx.models.get(current.model);
+  if (next !== undefined && model !== undefined && (await insertOutboxIn(tx, groupStepRows(ctx, model, current, next), now))) ctx.kick();
+  return listed;
 }

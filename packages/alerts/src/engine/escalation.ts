@@ -34,8 +34,11 @@ export function chainOf(payload: unknown): { chain: string; upgrade: boolean } {
   return { chain: typeof p.chain === 'string' ? p.chain : 'c0', upgrade: p.upgrade === true };
 }
 
+/** The policy of an incident (a group); `alerts.repeatInterval` is the repeat of a policy that sets none. */
 export function policyOf(ctx: AlertingContext, incident: Pick<Incident, 'escalationPolicy'>): EscalationPolicyConfig {
-  return ctx.config.escalation[incident.escalationPolicy] ?? ctx.config.escalation.default ?? { steps: [{ afterMs: 0, notify: ['owner'] }] };
+  const policy = ctx.config.escalation[incident.escalationPolicy] ?? ctx.config.escalation.default ?? { steps: [{ afterMs: 0, notify: ['owner'] }] };
+  const repeatMs = policy.repeatMs ?? ctx.config.alerts?.repeatIntervalMs;
+  return repeatMs === undefined || policy.repeatMs !== undefined ? policy : { ...policy, repeatMs };
 }
 
 /** Outbox rows notifying every target of one step (round 0 is the step itself, round k its k-th repeat). */

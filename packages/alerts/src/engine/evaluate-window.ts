@@ -22,6 +22,7 @@ import {
   upsertRuleWindowsIn,
   insertOutboxIn,
   type Incident,
+  type IncidentResolution,
   type MetricRow,
   type RuleState,
   type RuleWindow,
@@ -32,6 +33,7 @@ import { decideRule } from '../rules/rule-evaluation';
 import type { AlertingContext } from './alerting-context';
 import { stepRows } from './escalation';
 import { openIncidentIn, resolveIncidentIn, unsilenceIncidentIn } from './incident-transitions';
+import { groupSeverityRaisedIn } from './notification-groups';
 
 /** One analysed window of one model version, as the streaming daemon hands it over. */
 export interface WindowAnalysis {
@@ -63,6 +65,8 @@ interface Subject {
   firing: Array<{ rule: RuleConfig; window: RuleWindow | undefined }>;
   /** Every severity of the subject that is known to be firing, including rules this window did not judge. */
   anyFiring: boolean;
+  /** The rules of the subject this window judged, with their latest window (what a clear is reported with). */
+  judged: Array<{ rule: RuleConfig; latest: RuleWindow }>;
 }
 
 export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a: WindowAnalysis): Promise<EvaluationSummary> {
@@ -111,7 +115,8 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
     const decision = decideRule(rule.breachesOfWindows, wasFiring, history!.recent.map((w) => w.outcome), latest.outcome);
     states.push({ ...key, firing: decision.firing, state: decision.state, value: latest.value, windowStart: latest.windowStart, windowEnd: latest.windowEnd });
     const subjectId = [key.metric, key.feature, key.group].join('\u0000');
-    const subject = subjects.get(subjectId) ?? { metric: key.metric, feature: key.feature, group: key.group, firing: [], anyFiring: false };
+    const subject = subjects.get(subjectId) ?? { metric: key.metric, feature: key.feature, group: key.group, firing: [], anyFiring: false, judged: [] };
+    subject.judged.push({ rule, latest: history!.recent[0] ?? latest });
     if (decision.firing) subject.firing.push({ rule, window: history!.recent[0] });
     subjects.set(subjectId, subject);
   }
@@ -169,7 +174,7 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
       const rows = windowStart === a.windowStart && windowEnd === a.windowEnd ? a.rows : existing.windowRows;
       summary.updated.push(await reviseIn(tx, ctx, model, existing, top.rule, { value, windowStart, windowEnd, rows }));
     } else if (existing !== undefined && existing.kind === 'rule' && !subject.anyFiring) {
-      await resolveIncidentIn(tx, ctx, existing, 'vigil', `${subject.metric} cleared (no longer beyond the clear threshold in enough windows)`);
+      await resolveIncidentIn(tx, ctx, existing, 'vigil', `${subject.metric} cleared (no longer beyond the clear threshold in enough windows)`, resolutionOf(subject, existing, a));
       summary.resolved.push(existing.id);
     }
   }
@@ -197,7 +202,9 @@ async function reviseIn(
   }))!;
   if (raised) {
     await appendAuditIn(tx, [{ at: now, actor: 'vigil', action: 'incident.severity_raised', reason: `${top.metric} ${top.comparison} ${top.threshold}`, model: incident.model, incidentId: incident.id, details: { from: incident.severity, to: top.severity } }]);
-    if (current.status === 'firing') {
+    if (current.status === 'firing' && current.notificationGroup !== null) {
+      await groupSeverityRaisedIn(tx, ctx, model, current.notificationGroup, top.severity);
+    } else if (current.status === 'firing') {
       // Tell the targets of the step reached so far, once, that it got worse.
       const step = Math.max(0, current.escalationStep);
       const rows = stepRows(ctx, model, current, { chain: `sev-${top.severity}`, step, round: 0, deliverAt: now, upgrade: true });
@@ -206,6 +213,25 @@ async function reviseIn(
   }
   if (current.status === 'silenced' && current.silencedUntil !== null && current.silencedUntil <= now) current = await unsilenceIncidentIn(tx, ctx, model, current);
   return current.id;
+}
+
+/**
+ * What cleared a subject: the latest window of the rule whose severity the incident has (else of the first rule
+ * judged), its value and that rule's clear threshold. The incident keeps the last firing window's value, so the
+ * resolve notice can tell the clearing window from the last breach.
+ */
+function resolutionOf(subject: Subject, incident: Incident, a: WindowAnalysis): IncidentResolution | null {
+  const judged = subject.judged.find((j) => j.rule.severity === incident.severity) ?? subject.judged[0];
+  if (judged === undefined) return null;
+  const w = judged.latest;
+  return {
+    windowStart: w.windowStart,
+    windowEnd: w.windowEnd,
+    rows: w.windowStart === a.windowStart && w.windowEnd === a.windowEnd ? a.rows : null,
+    value: w.value,
+    clearThreshold: judged.rule.clearThreshold,
+    comparison: judged.rule.comparison,
+  };
 }
 
 function nOfMDetail(rule: RuleConfig): string | null {

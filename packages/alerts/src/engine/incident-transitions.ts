@@ -7,17 +7,25 @@ import { randomUUID } from 'node:crypto';
 import type { ModelConfig } from '@vigil/core';
 import {
   appendAuditIn,
+  cancelGroupOutboxIn,
   cancelOutboxIn,
+  getAlertGroup,
+  getIncident,
+  incidentsOfGroup,
+  outboxOfGroup,
+  updateAlertGroupIn,
   insertIncidentIn,
   insertOutboxIn,
   outboxOfIncident,
   updateIncidentIn,
   type Incident,
+  type IncidentResolution,
   type NewIncident,
   type SqlExecutor,
 } from '@vigil/store';
 import type { AlertingContext } from './alerting-context';
 import { noticeRows, policyOf, stepRows } from './escalation';
+import { groupFiringIn, groupNoticeRows, scheduleUpdateIn, toldTargets } from './notification-groups';
 
 export type OpenInput = Omit<NewIncident, 'id' | 'status' | 'escalationPolicy' | 'openedAt'> & { silencedUntil?: number | null };
 
@@ -32,15 +40,24 @@ export async function openIncidentIn(tx: SqlExecutor, ctx: AlertingContext, mode
   const inserted = await insertIncidentIn(tx, { ...input, id, status: silenced ? 'silenced' : 'firing', escalationPolicy: model.escalation, openedAt: now, silencedUntil: input.silencedUntil ?? null });
   if (!inserted) return null;
   const incident = (await updateIncidentIn(tx, id, {}))!;
-  if (!silenced) await scheduleFromStartIn(tx, ctx, model, incident, 'c0', now);
+  if (!silenced && incident.kind === 'rule') await groupFiringIn(tx, ctx, model, incident, { chain: 'c0', restart: false });
+  else if (!silenced) await scheduleFromStartIn(tx, ctx, model, incident, 'c0', now);
   await appendAuditIn(tx, [
     { at: now, actor: 'vigil', action: 'incident.opened', reason, model: incident.model, incidentId: id, details: { severity: incident.severity, value: incident.value, threshold: incident.threshold, silenced } },
   ]);
   return incident;
 }
 
-/** Writes step 0 of the escalation policy, due at its delay from `at`; `chain` tells restarts apart. */
+/**
+ * Writes step 0 of the escalation policy, due at its delay from `at`; `chain` tells restarts apart. A rule
+ * incident's escalation is its notification group's: it (re)joins the group, which restarts its escalation unless
+ * one is running (then the group tells of it in an update).
+ */
 export async function scheduleFromStartIn(tx: SqlExecutor, ctx: AlertingContext, model: ModelConfig, incident: Incident, chain: string, at: number): Promise<void> {
+  if (incident.kind === 'rule') {
+    await groupFiringIn(tx, ctx, model, incident, { chain, restart: true });
+    return;
+  }
   const first = policyOf(ctx, incident).steps[0];
   const rows = stepRows(ctx, model, incident, { chain, step: 0, round: 0, deliverAt: at + (first?.afterMs ?? 0) });
   if (await insertOutboxIn(tx, rows, ctx.now())) ctx.kick();
@@ -52,15 +69,24 @@ export async function notifiedTargetsIn(tx: SqlExecutor, incidentId: string): Pr
   return [...new Set(rows.filter((r) => r.kind === 'notify' && r.state === 'delivered').map((r) => r.target))];
 }
 
-/** Resolves an incident: cancels pending notifications and tells everyone who was told. */
-export async function resolveIncidentIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, actor: string, reason: string): Promise<Incident> {
+/**
+ * Resolves an incident: cancels pending notifications and tells everyone who was told. `resolution` is the window
+ * that cleared it (automatic resolves); a resolve by hand or by a condition ending has none.
+ */
+export async function resolveIncidentIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, actor: string, reason: string, resolution: IncidentResolution | null = null): Promise<Incident> {
   const now = ctx.now();
   await cancelOutboxIn(tx, incident.id, ['notify', 'acknowledge'], now);
-  const resolved = (await updateIncidentIn(tx, incident.id, { status: 'resolved', resolvedAt: now, resolvedBy: actor, updatedAt: now }))!;
+  const resolved = (await updateIncidentIn(tx, incident.id, { status: 'resolved', resolvedAt: now, resolvedBy: actor, updatedAt: now, resolution }))!;
   // Alertmanager also hears of a resolve when its notification was given up on: the re-sender may have told it.
   const gaveUp = (await outboxOfIncident(tx, incident.id)).filter((r) => r.kind === 'notify' && r.state === 'failed' && ctx.config.notifiers[r.target]?.type === 'alertmanager').map((r) => r.target);
   const targets = [...new Set([...(await notifiedTargetsIn(tx, incident.id)), ...gaveUp])];
-  if (await insertOutboxIn(tx, noticeRows('resolve', resolved, targets, now), now)) ctx.kick();
+  if (resolved.notificationGroup !== null) {
+    // Alertmanager keeps one alert per subject: it hears of this subject's end now. The other targets hear of the
+    // group's end, when its last subject resolves.
+    const am = targets.filter((t) => isAlertmanager(ctx, t));
+    if (await insertOutboxIn(tx, noticeRows('resolve', resolved, am, now), now)) ctx.kick();
+    await resolveGroupIfDoneIn(tx, ctx, resolved.notificationGroup, targets.filter((t) => !isAlertmanager(ctx, t)));
+  } else if (await insertOutboxIn(tx, noticeRows('resolve', resolved, targets, now), now)) ctx.kick();
   await appendAuditIn(tx, [{ at: now, actor, action: 'incident.resolved', reason, model: incident.model, incidentId: incident.id, details: { previousStatus: incident.status, notices: targets } }]);
   return resolved;
 }
@@ -71,6 +97,7 @@ export async function resolveIncidentIn(tx: SqlExecutor, ctx: AlertingContext, i
  * The incident still resolves by itself when the metric clears.
  */
 export async function acknowledgeIncidentIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, actor: string, reason: string): Promise<Incident> {
+  if (incident.notificationGroup !== null) return acknowledgeGroupIn(tx, ctx, incident, actor, reason);
   const now = ctx.now();
   const cancelled = await cancelOutboxIn(tx, incident.id, ['notify'], now);
   const acked = (await updateIncidentIn(tx, incident.id, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor, updatedAt: now }))!;
@@ -97,4 +124,49 @@ export async function unsilenceIncidentIn(tx: SqlExecutor, ctx: AlertingContext,
   await scheduleFromStartIn(tx, ctx, model, firing, `u${now}`, now);
   await appendAuditIn(tx, [{ at: now, actor: 'vigil', action: 'incident.unsilenced', reason: 'the silence expired and the incident still fires', model: incident.model, incidentId: incident.id }]);
   return firing;
+}
+
+const isAlertmanager = (ctx: AlertingContext, target: string): boolean => ctx.config.notifiers[target]?.type === 'alertmanager';
+
+/** The last subject of a group resolved: the group resolves, and the targets it told hear so (one notice). */
+async function resolveGroupIfDoneIn(tx: SqlExecutor, ctx: AlertingContext, groupId: string, targets: readonly string[]): Promise<void> {
+  const now = ctx.now();
+  const group = await getAlertGroup(tx, groupId, true);
+  if (group === null || group.status === 'resolved') return;
+  if ((await incidentsOfGroup(tx, groupId)).some((i) => i.status !== 'resolved')) {
+    // Others still fire: the group's next notice (an update after groupInterval) lists this one as resolved.
+    if (group.status === 'firing') await scheduleUpdateIn(tx, ctx, group);
+    return;
+  }
+  await cancelGroupOutboxIn(tx, groupId, ['notify', 'acknowledge'], now);
+  const resolved = (await updateAlertGroupIn(tx, groupId, { status: 'resolved', resolvedAt: now, updatedAt: now }))!;
+  if (await insertOutboxIn(tx, groupNoticeRows('resolve', resolved, targets, now), now)) ctx.kick();
+}
+
+/**
+ * Acknowledging an incident of a group acknowledges the group — its escalation stops, and the targets it told
+ * (Alertmanager aside) get one acknowledgement notice — and every firing subject of it: whoever took the page
+ * took the group. Silenced subjects stay silenced. A subject that starts firing later re-opens the group.
+ */
+async function acknowledgeGroupIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, actor: string, reason: string): Promise<Incident> {
+  const now = ctx.now();
+  const groupId = incident.notificationGroup as string;
+  const group = await getAlertGroup(tx, groupId, true);
+  let acked: Incident | undefined;
+  const subjects = (await incidentsOfGroup(tx, groupId)).filter((i) => i.id === incident.id || i.status === 'firing');
+  for (const subject of subjects) {
+    const cancelled = await cancelOutboxIn(tx, subject.id, ['notify'], now);
+    const updated = (await updateIncidentIn(tx, subject.id, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor, updatedAt: now }))!;
+    if (subject.id === incident.id) acked = updated;
+    await appendAuditIn(tx, [
+      { at: now, actor, action: 'incident.acknowledged', reason, model: subject.model, incidentId: subject.id, details: { previousStatus: subject.status, cancelledNotifications: cancelled, group: group?.groupKey ?? null, ...(subject.id === incident.id ? {} : { via: incident.id }) } },
+    ]);
+  }
+  if (group !== null && group.status === 'firing') {
+    await cancelGroupOutboxIn(tx, groupId, ['notify'], now);
+    const groupAcked = (await updateAlertGroupIn(tx, groupId, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor, updatedAt: now }))!;
+    const told = toldTargets(await outboxOfGroup(tx, groupId)).filter((t) => !isAlertmanager(ctx, t));
+    if (await insertOutboxIn(tx, groupNoticeRows('acknowledge', groupAcked, told, now), now)) ctx.kick();
+  }
+  return acked ?? (await getIncident(tx, incident.id))!;
 }

@@ -43,6 +43,12 @@ export async function modelConditionIn(tx: SqlExecutor, ctx: AlertingContext, c:
     const rest = await openIncidentsIn(tx, c.model, c.version);
     if (rest.some((i) => i.kind === 'condition')) return;
     const now = ctx.now();
-    for (const muted of rest.filter((i) => i.kind === 'rule' && i.status === 'firing')) await scheduleFromStartIn(tx, ctx, model, muted, `i${now}`, now);
+    // One restart per notification group (its subjects share one escalation).
+    const groups = new Set<string>();
+    for (const muted of rest.filter((i) => i.kind === 'rule' && i.status === 'firing')) {
+      if (muted.notificationGroup !== null && groups.has(muted.notificationGroup)) continue;
+      if (muted.notificationGroup !== null) groups.add(muted.notificationGroup);
+      await scheduleFromStartIn(tx, ctx, model, muted, `i${now}`, now);
+    }
   }
 }

@@ -5,7 +5,7 @@
  * /api/v2/alerts (the incident's true start, a short `endsAt` renewed by re-sending: alertmanager-resend.ts).
  */
 import { postJson, type Notifier } from './notifier';
-import { summary, type Notification } from './payload';
+import { subjectNotifications, subjectText, summary, type IncidentPayload, type Notification } from './payload';
 import { escapeSlack, pagerdutyDedupKey, slackText, truncateText } from './receiver-text';
 
 export function webhookNotifier(target: string, url: string, timeoutMs: number): Notifier {
@@ -31,7 +31,10 @@ export function slackMessage(n: Notification): { text: string; blocks: Array<Rec
   const present = links.filter((l): l is [string, string] => l[0] !== null);
   const head = `${emoji(n)} `;
   const link = present[0] ? ` ${slackLink(present[0][0], present[0][1])}` : '';
-  const text = `${head}${slackText(summary(n), SLACK_LIMITS.sectionText - head.length - link.length)}${link}`;
+  // A group's notice lists its subjects one per line under the headline (all of it escaped, cut to the limit).
+  const subjects = n.kind === 'incident' && (n.payload.subjects?.length ?? 0) > 1 ? n.payload.subjects! : [];
+  const body = subjects.length > 0 ? [summary(n).replace(/: \d+ subjects: .*$/s, `: ${subjects.length} subjects`), ...subjects.map((s) => `• ${subjectText(s)}`)].join('\n') : summary(n);
+  const text = `${head}${slackText(body, SLACK_LIMITS.sectionText - head.length - link.length)}${link}`;
   const blocks: Array<Record<string, unknown>> = [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }];
   if (present.length > 1) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: present.map(([url, label]) => slackLink(url, label)).join(' · '), verbatim: true }] });
@@ -80,10 +83,14 @@ export function pagerdutyEvent(n: Notification, routingKey: string): { endpoint:
   }
   const dedupKey = pagerdutyDedupKey(n.payload.dedupKey);
   const status = n.payload.status;
-  if (status === 'resolved' || status === 'acknowledged') {
-    return { endpoint: 'alert', body: { routing_key: routingKey, event_action: status === 'resolved' ? 'resolve' : 'acknowledge', dedup_key: dedupKey } };
+  if (status === 'acknowledged') return { endpoint: 'alert', body: { routing_key: routingKey, event_action: 'acknowledge', dedup_key: dedupKey } };
+  // A group of several subjects has no single component.
+  const component = (n.payload.subjects?.length ?? 0) > 1 ? null : (n.payload.feature ?? n.payload.group);
+  if (status === 'resolved') {
+    // The resolve carries what cleared it (and the last breach) in custom_details, shown on the alert's timeline.
+    const payload = { summary: text, timestamp: new Date(n.resolvedAt ?? Date.now()).toISOString(), source, severity: n.payload.severity, ...(component ? { component } : {}), group: n.payload.metric, class: 'model-monitoring', custom_details: p };
+    return { endpoint: 'alert', body: { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey, payload, client: 'Vigil' } };
   }
-  const component = n.payload.feature ?? n.payload.group;
   const body = {
     routing_key: routingKey,
     event_action: 'trigger',
@@ -151,6 +158,8 @@ export function alertmanagerAlert(n: Notification, at: { now: number; holdMs: nu
     labels.severity = n.payload.severity;
     if (n.payload.feature) labels.feature = n.payload.feature;
     if (n.payload.group) labels.group = n.payload.group;
+    // The notification group (Alertmanager can group_by it); the alert itself stays one per subject.
+    if (n.payload.groupKey) labels.notificationGroup = n.payload.groupKey;
   }
   const ended = n.kind === 'incident' && n.payload.status === 'resolved';
   const startsAt = n.kind === 'incident' ? n.openedAt : Date.parse(n.payload.openedAt);
@@ -160,13 +169,33 @@ export function alertmanagerAlert(n: Notification, at: { now: number; holdMs: nu
     labels,
     annotations: {
       summary: summary(n),
-      ...(n.kind === 'incident' ? { incidentId: n.payload.incidentId, value: String(n.payload.value), threshold: String(n.payload.threshold) } : { reviewId: n.payload.reviewId }),
+      ...(n.kind === 'incident' ? { incidentId: n.payload.incidentId, value: String(n.payload.value), threshold: String(n.payload.threshold), ...resolutionAnnotations(n.payload) } : { reviewId: n.payload.reviewId }),
     },
     startsAt: new Date(startsAt).toISOString(),
     // An alert never ends before it starts (a clock step back between opening and resolving).
     endsAt: new Date(Math.max(endsAt, startsAt)).toISOString(),
     ...(link ? { generatorURL: link } : {}),
   };
+}
+
+/**
+ * A resolved alert's annotations say what cleared it: `resolvedValue`, `clearThreshold`, `resolvedWindow` (ISO
+ * start/end), and the last breach as `lastBreachValue`, `lastBreachWindow` (`value`/`threshold` stay the last
+ * breach's, as before).
+ */
+function resolutionAnnotations(p: IncidentPayload): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (p.resolution) {
+    out.resolvedValue = String(p.resolution.value);
+    out.clearThreshold = String(p.resolution.clearThreshold);
+    out.resolvedWindow = `${p.resolution.window.start ?? ''}/${p.resolution.window.end ?? ''}`;
+  }
+  if (p.lastBreach) {
+    out.lastBreachValue = String(p.lastBreach.value);
+    out.lastBreachWindow = `${p.lastBreach.window.start ?? ''}/${p.lastBreach.window.end ?? ''}`;
+  }
+  if (p.resolvedBy) out.resolvedBy = p.resolvedBy;
+  return out;
 }
 
 /** Alertmanager keeps a firing alert this many re-send intervals after the last post. */
@@ -182,6 +211,7 @@ export function alertmanagerNotifier(target: string, baseUrl: string, timeoutMs:
   const url = alertmanagerUrl(baseUrl);
   return {
     type: 'alertmanager',
-    send: (n, signal) => postJson(target, url, [alertmanagerAlert(n, { now: now(), holdMs: ALERTMANAGER_HOLD_INTERVALS * resendMs })], signal, timeoutMs),
+    // One alert per subject: a group's notice posts every subject it lists.
+    send: (n, signal) => postJson(target, url, (n.kind === 'incident' ? subjectNotifications(n) : [n]).map((one) => alertmanagerAlert(one, { now: now(), holdMs: ALERTMANAGER_HOLD_INTERVALS * resendMs })), signal, timeoutMs),
   };
 }

@@ -117,11 +117,14 @@ describe('re-sending open incidents to the real Alertmanager', () => {
     expect(await a.flush()).toBe(true);
     const key = 'credit-risk/7/psi/region/-';
     await until(async () => (await alertsOf(key))[0]);
+    // Posted as a subject of its notification group; the re-send carries the same labels (else it would be another alert).
+    expect((await alertsOf(key)).map((x) => x.labels.notificationGroup)).toEqual(['credit-risk/7']);
     const ctx = contextOf();
     const target = resendTargets(ctx.config.notifiers)[0]!;
     // Read while open...
     const stale = await openAlertsOf(ctx, {}, 'am');
     expect(stale.map((n) => n.kind === 'incident' && n.payload.incidentId)).toContain(opened[0]);
+    expect(stale.filter((n) => n.kind === 'incident' && n.payload.incidentId === opened[0]).map((n) => n.kind === 'incident' && n.payload.groupKey)).toEqual(['credit-risk/7']);
     // ...resolved and its resolve notice delivered...
     const resolved = await a.resolve(opened[0]!, { actor: 'bob', reason: 'fixed' });
     expect(await a.flush()).toBe(true);

@@ -67,8 +67,12 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
     expect(first.opened).toHaveLength(1);
     expect(seen()).toEqual(['/owner firing step=0 warning']);
     const payload = sink.received[0]!.body;
+    // Notices are per notification group (default: the model version): the group's key is the dedupKey, the
+    // subject is the lead and the only entry of `subjects`.
+    expect(payload.subjects).toEqual([expect.objectContaining({ dedupKey: 'credit-risk/7/psi/age/-', incidentId: first.opened[0], metric: 'psi', feature: 'age', value: 0.31 })]);
     expect(payload).toMatchObject({
-      dedupKey: 'credit-risk/7/psi/age/-',
+      dedupKey: 'credit-risk/7',
+      groupKey: 'credit-risk/7',
       incidentId: first.opened[0],
       status: 'firing',
       severity: 'warning',
@@ -111,7 +115,7 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
     const cleared = await analyse(analysis(T0 + 7 * HOUR, [psi(0.05)]));
     expect(cleared.resolved).toEqual(first.opened);
     expect(seen().slice(4)).toEqual(['/owner resolved step=0 warning', '/oncall resolved step=0 warning']);
-    expect(new Set(sink.received.map((r) => r.body.dedupKey))).toEqual(new Set(['credit-risk/7/psi/age/-']));
+    expect(new Set(sink.received.map((r) => r.body.dedupKey))).toEqual(new Set(['credit-risk/7']));
 
     const detail = await alerting.getIncident(first.opened[0]!);
     expect(detail.history.map((h) => `${h.actor} ${h.action}`)).toEqual([

@@ -57,7 +57,9 @@ describe('notifiers against real receivers', () => {
       ownerUrl: `${sink.base}/owner`,
       oncallUrl: `${sink.base}/oncall`,
       ownerEmail: 'risk-ml@example.com',
-      top: `smtp: { url: "smtp://127.0.0.1:${smtpPort}", from: "vigil@example.com" }`,
+      // One notification group per subject: these tests check each receiver's format and limits for one subject
+      // (the key PagerDuty de-duplicates on is then the subject's); group-notifiers.test.ts checks groups.
+      top: `smtp: { url: "smtp://127.0.0.1:${smtpPort}", from: "vigil@example.com" }\nalerts: { groupBy: [model, version, metric, feature, group] }`,
       extra: [
         `  chat: { type: slack, url: "${sink.base}/slack" }`,
         `  pd: { type: pagerduty, routingKey: "r0uting-key-0123456789abcdef", url: "${sink.base}/pd/v2/enqueue" }`,
@@ -140,14 +142,35 @@ describe('notifiers against real receivers', () => {
     clock.advance(5 * MIN);
     await store.transaction((tx) => alerting.evaluateIn(tx, analysis(clock.t, [psi(0.01)])));
     expect(await alerting.flush()).toBe(true);
-    expect(sink.at('/owner')[1]!.body.status).toBe('resolved');
-    expect(sink.at('/slack')[1]!.body.text).toMatch(/^:white_check_mark: \[RESOLVED\]/);
-    expect(sink.at('/pd/v2/enqueue')[1]!.body).toEqual({ routing_key: 'r0uting-key-0123456789abcdef', event_action: 'resolve', dedup_key: 'credit-risk/7/psi/age/-' });
+    // The resolve notice says what cleared it (0.01 in the new window, clear threshold 0.1) and the last breach apart.
+    const clearing = { start: new Date(clock.t - 60 * MIN).toISOString(), end: new Date(clock.t).toISOString(), rows: 8000 };
+    const breach = { start: new Date(w.windowStart).toISOString(), end: new Date(w.windowEnd).toISOString(), rows: 8000 };
+    const resolvedBody = sink.at('/owner')[1]!.body;
+    expect(resolvedBody).toMatchObject({
+      status: 'resolved',
+      value: 0.31,
+      resolution: { window: clearing, value: 0.01, clearThreshold: 0.1, comparison: '>' },
+      lastBreach: { window: breach, value: 0.31, threshold: 0.2, comparison: '>' },
+      resolvedBy: 'vigil',
+    });
+    const line = `[RESOLVED] [warning] credit-risk/7 psi(age) = 0.01, within the clear threshold 0.1 in window ${clearing.start.slice(0, 16).replace('T', ' ')} – ${clearing.end.slice(11, 16)} UTC (last breach 0.31 > 0.2 in window ${breach.start.slice(0, 16).replace('T', ' ')} – ${breach.end.slice(11, 16)} UTC)`;
+    expect(sink.at('/slack')[1]!.body.text).toBe(`:white_check_mark: ${line.replace(/>/g, '&gt;')} <http://vigil.example/api/incidents/${id}|details>`);
+    expect(blockKitProblems(sink.at('/slack')[1]!.body)).toEqual([]);
+    expect(sink.at('/pd/v2/enqueue')[1]!.body).toMatchObject({
+      routing_key: 'r0uting-key-0123456789abcdef',
+      event_action: 'resolve',
+      dedup_key: 'credit-risk/7/psi/age/-',
+      payload: { summary: line, custom_details: { resolution: { value: 0.01, clearThreshold: 0.1 }, lastBreach: { value: 0.31 } } },
+    });
+    expect(pagerdutyProblems('alert', sink.at('/pd/v2/enqueue')[1]!.body)).toEqual([]);
     expect(mails).toHaveLength(4);
+    expect(mails[2]!.raw).toContain('"clearThreshold": 0.1');
+    expect(mails[2]!.raw).toContain('"lastBreach": {');
     // Ended at the resolve time (the test's clock runs ahead of Alertmanager's, so it is still listed), from the
     // true start.
     const after = (await am.alerts()).filter((a) => a.labels.dedupKey === 'credit-risk/7/psi/age/-');
     expect(after.map((a) => [Date.parse(a.startsAt), Date.parse(a.endsAt)])).toEqual([[incident.openedAt, clock.t]]);
+    expect(after[0]!.annotations).toMatchObject({ value: '0.31', threshold: '0.2', resolvedValue: '0.01', clearThreshold: '0.1', resolvedWindow: `${clearing.start}/${clearing.end}`, lastBreachValue: '0.31', resolvedBy: 'vigil' });
   }, 60_000);
 
   it('an acknowledgement acknowledges at PagerDuty, tells the webhooks who took it, and leaves Alertmanager firing', async () => {

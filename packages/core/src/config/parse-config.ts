@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { ConfigProblems } from './config-problems';
 import { ConfigReader, isRecord } from './config-reader';
+import { compileAlerts } from './compile-alerts';
 import { compileConnections } from './compile-connections';
 import { compileEscalation, compileNotifiers } from './compile-escalation';
 import { compileModels } from './compile-model';
@@ -9,7 +10,7 @@ import { deepFreeze } from './deep-freeze';
 import { readYaml, type Env } from './read-yaml';
 import { type VigilConfig } from './vigil-config';
 
-const TOP_LEVEL_KEYS = ['kafka', 'database', 'redis', 'http', 'smtp', 'notifiers', 'escalation', 'models', 'retention'];
+const TOP_LEVEL_KEYS = ['kafka', 'database', 'redis', 'http', 'smtp', 'notifiers', 'escalation', 'alerts', 'models', 'retention'];
 
 /**
  * Validates and compiles the text of a vigil.yaml. Every problem is collected, and then one `VigilError`
@@ -42,8 +43,9 @@ export function parseConfig(text: string, source: string, env: Env = process.env
     if (notifier.type === 'email' && !connections.smtp) r.problems.add(`notifiers.${name}`, 'is an email notifier, and there is no smtp section');
   }
   const escalation = compileEscalation(root.escalation, r, Object.keys(notifiers));
+  const alerts = compileAlerts(root.alerts, r);
   const models = compileModels(root.models, r, { policies: escalation, smtp: connections.smtp !== undefined, baseDir, notifiers: Object.keys(notifiers) });
   const retention = compileRetention(root.retention, r);
   problems.throwIfAny();
-  return deepFreeze({ ...connections, notifiers, escalation, models, ...(retention ? { retention } : {}) });
+  return deepFreeze({ ...connections, notifiers, escalation, alerts, models, ...(retention ? { retention } : {}) });
 }

@@ -21,6 +21,8 @@ export interface VigilConfig {
   readonly notifiers: Readonly<Record<string, NotifierConfig>>;
   /** Escalation policies by name; always holds `default` (built in unless the file defines it). */
   readonly escalation: Readonly<Record<string, EscalationPolicyConfig>>;
+  /** How incidents are grouped into notifications; absent (hand-built configs) → `DEFAULT_ALERT_GROUPING`. */
+  readonly alerts?: AlertGroupingConfig;
   readonly models: readonly ModelConfig[];
   /** How long personal data is kept (docs/configuration.md, "Retention"); absent → kept as before. */
   readonly retention?: RetentionConfig;
@@ -32,6 +34,20 @@ export interface RetentionConfig {
   readonly deadLetterRawMs?: number;
   /** Prediction-index rows whose event time is older than this are deleted (before their label TTL if need be). */
   readonly predictionIndexMs?: number;
+}
+
+export type AlertGroupLabel = 'model' | 'version' | 'metric' | 'feature' | 'group';
+
+/** `alerts:` (docs/alerts.md, "Notification groups"), with Alertmanager's meanings. */
+export interface AlertGroupingConfig {
+  /** The labels incidents are grouped by; always includes `model`. @defaultValue `['model', 'version']` */
+  readonly groupBy: readonly AlertGroupLabel[];
+  /** How long a new group waits before its first notice. @defaultValue 0 */
+  readonly groupWaitMs: number;
+  /** How long a notified group waits before telling of subjects that joined it. @defaultValue 5 minutes */
+  readonly groupIntervalMs: number;
+  /** The repeat of the last escalation step for policies that set no `repeat`; absent → those never repeat. */
+  readonly repeatIntervalMs?: number;
 }
 
 export interface KafkaConfig {

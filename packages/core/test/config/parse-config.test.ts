@@ -37,6 +37,7 @@ describe('parseConfig: the documented example', () => {
         'risk-committee': { type: 'email', to: ['model-risk@example.com'] },
         alertmanager: { type: 'alertmanager' },
       },
+      alerts: { groupBy: ['model', 'version'], groupWaitMs: 0, groupIntervalMs: 300_000 },
       escalation: {
         default: {
           steps: [

@@ -143,5 +143,9 @@ function describe(i: Incident): string {
 function formatIncident(i: Incident): string {
   const value = i.value === null ? '' : ` = ${i.value}${i.comparison && i.threshold !== null ? ` ${i.comparison} ${i.threshold}` : ''}`;
   const who = i.status === 'acknowledged' ? ` by ${i.acknowledgedBy}` : i.status === 'resolved' ? ` by ${i.resolvedBy}` : i.status === 'silenced' && i.silencedUntil ? ` until ${new Date(i.silencedUntil).toISOString()}` : '';
-  return `${i.id}  ${i.status.padEnd(12)} ${i.severity.padEnd(8)} ${describe(i)}${value}  opened ${new Date(i.openedAt).toISOString()}${who}`;
+  // A resolved incident says what cleared it beside its last breach (the value above stays the last breach's).
+  const r = i.resolution;
+  const cleared = r === null ? '' : `  cleared: ${r.value} within ${r.clearThreshold} in window ${new Date(r.windowStart).toISOString()} – ${new Date(r.windowEnd).toISOString()}`;
+  const breach = r === null ? value : ` last breach${value}${i.windowStart !== null && i.windowEnd !== null ? ` in window ${new Date(i.windowStart).toISOString()} – ${new Date(i.windowEnd).toISOString()}` : ''}`;
+  return `${i.id}  ${i.status.padEnd(12)} ${i.severity.padEnd(8)} ${describe(i)}${breach}  opened ${new Date(i.openedAt).toISOString()}${who}${cleared}`;
 }

@@ -18,6 +18,12 @@ export interface ReceivedAlert {
   comparison?: string;
   window?: { start: string; end: string; rows: number };
   incidentId: string;
+  /** Resolve notices: the window that cleared the incident and the last breach (docs/alerts.md). */
+  resolution?: { window: { start: string | null; end: string | null }; value: number | null; clearThreshold: number } | null;
+  lastBreach?: { window: { start: string | null; end: string | null }; value: number | null; threshold: number | null; comparison: string | null } | null;
+  resolvedBy?: string | null;
+  /** A notification group's notice: every subject it tells of (docs/alerts.md, "Notification groups"). */
+  subjects?: Array<Omit<ReceivedAlert, 'subjects'>> | null;
 }
 
 export interface AlertReceiver {
@@ -68,6 +74,24 @@ export async function startAlertReceiver(onAlert: (alert: ReceivedAlert) => void
   };
 }
 
+/**
+ * The lines a notification adds to the terminal: one per subject whose state it changes. A group's notice lists
+ * every subject of the group; `printed` (incident id → status printed last) keeps the subjects already shown in
+ * that state from being printed again, so each incident prints once firing and once resolved.
+ */
+export function alertLines(alert: ReceivedAlert, printed: Map<string, string>): string[] {
+  const subjects = alert.subjects && alert.subjects.length > 0 ? alert.subjects.map((s) => ({ ...alert, ...s, subjects: null })) : [alert];
+  const out: string[] = [];
+  for (const s of subjects) {
+    // A subject of an acknowledgement or resolve notice is in that state whatever it was listed as.
+    const status = alert.status === 'firing' ? s.status : alert.status;
+    if (printed.get(s.incidentId) === status) continue;
+    printed.set(s.incidentId, status);
+    out.push(formatAlert({ ...s, status, resolvedBy: alert.resolvedBy ?? null }));
+  }
+  return out;
+}
+
 /** One line per notification: `[firing] warning  psi(origin) = 0.213 > 0.2  window 2001-03-01 – 2001-03-08 (12,345 rows)`. */
 export function formatAlert(alert: ReceivedAlert): string {
   const subject = alert.feature ? `${alert.metric}(${alert.feature})` : alert.group ? `${alert.metric}[${alert.group}]` : alert.metric;
@@ -75,9 +99,21 @@ export function formatAlert(alert: ReceivedAlert): string {
   const threshold = alert.threshold === null || alert.threshold === undefined ? '' : ` ${alert.comparison ?? '>'} ${formatValue(alert.threshold)}`;
   const window = alert.window ? `window ${alert.window.start.slice(0, 10)} – ${alert.window.end.slice(0, 10)}` : '';
   const head = `ALERT [${alert.status}] ${alert.severity.padEnd(8)} ${alert.model}/${alert.version} ${subject}`;
-  // A resolve (or acknowledgement) notice carries the incident's last recorded value and window.
+  // A resolve notice says what cleared it, then the last breach: "resolved" never stands next to a breaching value alone.
+  if (alert.status === 'resolved') return `${head}${resolvedText(alert)}`;
+  // An acknowledgement notice carries the incident's last recorded value and window.
   if (alert.status !== 'firing') return `${head}  (last value ${value}, threshold ${threshold.replace(/^ \S+ /, '') || 'n/a'}${window ? `, ${window}` : ''})`;
   return `${head} = ${value}${threshold}${window ? `  ${window} (${(alert.window?.rows ?? 0).toLocaleString('en-US')} rows)` : ''}`;
+}
+
+const dates = (w: { start: string | null; end: string | null }): string => `window ${w.start?.slice(0, 10) ?? '?'} – ${w.end?.slice(0, 10) ?? '?'}`;
+
+function resolvedText(alert: ReceivedAlert): string {
+  const b = alert.lastBreach;
+  const last = b && b.value !== null ? `last breach ${formatValue(b.value)}${b.threshold === null ? '' : ` ${b.comparison ?? '>'} ${formatValue(b.threshold)}`}, ${dates(b.window)}` : '';
+  const r = alert.resolution;
+  if (!r) return `  (resolved by ${alert.resolvedBy ?? 'hand'}${last ? `; ${last}` : ''})`;
+  return ` = ${r.value === null ? 'n/a' : formatValue(r.value)}, within the clear threshold ${formatValue(r.clearThreshold)}  ${dates(r.window)}${last ? `  (${last})` : ''}`;
 }
 
 function formatValue(v: number): string {

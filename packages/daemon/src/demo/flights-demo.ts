@@ -27,7 +27,7 @@ import { renderReportHtml } from '../report/render-html';
 import { StreamRunner, type WindowAlerts } from '../run/stream-runner';
 import type { CommandIo } from '../cli/command-io';
 import { writeDashboards } from '../cli/dashboards-command';
-import { formatAlert, startAlertReceiver, type AlertReceiver } from './alert-receiver';
+import { alertLines, startAlertReceiver, type AlertReceiver } from './alert-receiver';
 import { FlightSource } from './flight-source';
 import { FLIGHT_FEATURES, flightsTable, loadFlights, type Flights } from './flights-data';
 import { labelsOf, rateMatchingThreshold, scoreFlights, trainFlightsModel } from './flights-model';
@@ -111,11 +111,14 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
   await mkdir(outDir, { recursive: true });
   const receiverLines: string[] = [];
   let progress: StreamProgress | undefined;
+  const printed = new Map<string, string>();
   const receiver: AlertReceiver = await startAlertReceiver((alert) => {
-    const line = formatAlert(alert);
-    receiverLines.push(line);
-    if (progress) progress.print(line, io.stdout);
-    else io.stdout(`${line}\n`);
+    // A notification group's notice tells of several subjects: one line per subject it changes.
+    for (const line of alertLines(alert, printed)) {
+      receiverLines.push(line);
+      if (progress) progress.print(line, io.stdout);
+      else io.stdout(`${line}\n`);
+    }
   });
   const pgliteDir = join(outDir, 'pglite');
   let store: Store | undefined;

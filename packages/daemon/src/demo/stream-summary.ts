@@ -76,7 +76,7 @@ export interface StreamSummary {
   /** Calendar months with events but fewer than MIN_MONTH_ROWS of them (the flights departing at midnight on July 1). */
   calibrationSkipped: Array<{ period: string; rows: number }>;
   fairness: { attribute: string; statisticalParityDifference: number | null; equalizedOddsDifference: number | null; groups: GroupSummary[] } | null;
-  incidents: Array<Pick<Incident, 'id' | 'metric' | 'feature' | 'group' | 'severity' | 'status' | 'value' | 'threshold'> & { window: string | null }>;
+  incidents: Array<Pick<Incident, 'id' | 'metric' | 'feature' | 'group' | 'severity' | 'status' | 'value' | 'threshold'> & { window: string | null; cleared: { value: number | null; clearThreshold: number } | null }>;
 }
 
 export interface SummaryInput {
@@ -197,7 +197,7 @@ export async function summarizeStream(input: SummaryInput): Promise<StreamSummar
     incidents: input.incidents
       .map((i) => ({ i, opened: input.openedIn.get(i.id) ?? i.windowStart }))
       .sort((a, b) => (a.opened ?? 0) - (b.opened ?? 0) || a.i.openedAt - b.i.openedAt)
-      .map(({ i, opened }) => ({ id: i.id, metric: i.metric, feature: i.feature, group: i.group, severity: i.severity, status: i.status, value: i.value, threshold: i.threshold, window: opened === null ? null : iso(opened) })),
+      .map(({ i, opened }) => ({ id: i.id, metric: i.metric, feature: i.feature, group: i.group, severity: i.severity, status: i.status, value: i.value, threshold: i.threshold, window: opened === null ? null : iso(opened), cleared: i.resolution === null ? null : { value: i.resolution.value, clearThreshold: i.resolution.clearThreshold } })),
   };
 }
 
@@ -269,7 +269,7 @@ export function formatStreamSummary(s: StreamSummary): string {
     out.push(`Incidents opened: ${s.incidents.length}`);
     for (const i of s.incidents) {
       const subject = i.feature ? `${i.metric}(${i.feature})` : i.group ? `${i.metric}[${i.group}]` : i.metric;
-      out.push(`  ${i.severity.padEnd(8)} ${subject.padEnd(38)} opened in the window of ${i.window ?? '—'}, last value ${f3(i.value).trim()} (threshold ${f3(i.threshold).trim()}), now ${i.status}`);
+      out.push(`  ${i.severity.padEnd(8)} ${subject.padEnd(38)} opened in the window of ${i.window ?? '—'}, last breach ${f3(i.value).trim()} (threshold ${f3(i.threshold).trim()}), now ${i.status}${i.cleared ? ` (cleared at ${f3(i.cleared.value).trim()}, clear threshold ${f3(i.cleared.clearThreshold).trim()})` : ''}`);
     }
   }
   return `${out.join('\n')}\n`;

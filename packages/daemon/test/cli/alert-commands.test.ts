@@ -89,4 +89,27 @@ describe('alert lifecycle commands', () => {
       await store.close();
     }
   }, 60_000);
+
+  // Last: its incidents would count in the review above.
+  it('lists a resolved incident with the window that cleared it beside its last breach', async () => {
+    const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    let id = '';
+    try {
+      const alerting = await createAlerting({ config: await loadConfig(config, {}), store });
+      const end = Date.parse('2026-11-23T10:00:00Z');
+      for (const [windowEnd, value] of [[end, 0.31], [end + 3_600_000, 0.04]] as const) {
+        const metricRows = [{ model: 'credit-risk', version: '8', windowStart: windowEnd - 3_600_000, windowEnd, metric: 'psi', feature: 'age', group: '', value, rows: 900, labelledRows: 0 }];
+        await store.upsertMetricRows(metricRows);
+        const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '8', windowStart: windowEnd - 3_600_000, windowEnd, rows: 900, labelledRows: 0, metricRows }));
+        id ||= summary.opened[0] ?? '';
+      }
+      await alerting.close();
+    } finally {
+      await store.close();
+    }
+    const list = await runCli(['incidents', 'list', '--status', 'resolved', '--model', 'credit-risk'], cwd, env);
+    const line = list.stdout.split('\n').find((l) => l.startsWith(id))!;
+    expect(line).toContain('credit-risk/8 psi(age) last breach = 0.31 > 0.2 in window 2026-11-23T09:00:00.000Z – 2026-11-23T10:00:00.000Z');
+    expect(line).toMatch(/ by vigil {2}cleared: 0\.04 within 0\.1 in window 2026-11-23T10:00:00\.000Z – 2026-11-23T11:00:00\.000Z$/);
+  }, 60_000);
 });

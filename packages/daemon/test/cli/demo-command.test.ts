@@ -103,7 +103,10 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
     expect(firing).toHaveLength(summary.incidents.length);
     for (const i of summary.incidents) expect(firing.some((line) => line.includes(` ${i.metric}`) && line.includes(`window ${i.window} `))).toBe(true);
     expect(firing.some((line) => line.includes('statisticalParityDifference[origin]') && line.includes('window 2001-02-01'))).toBe(true);
-    expect(summary.notifications.filter((line) => line.startsWith('ALERT [resolved]')).length).toBe(summary.incidents.filter((i) => i.status === 'resolved').length);
+    const resolved = summary.notifications.filter((line) => line.startsWith('ALERT [resolved]'));
+    expect(resolved.length).toBe(summary.incidents.filter((i) => i.status === 'resolved').length);
+    // A resolve says what cleared it (the clearing value within the clear threshold, its window) and the last breach apart.
+    for (const line of resolved) expect(line).toMatch(/ = [\d.e-]+, within the clear threshold [\d.e-]+ {2}window \d{4}-\d\d-\d\d – \d{4}-\d\d-\d\d {2}\(last breach [\d.e-]+ [<>]=? [\d.e-]+, window /);
     for (const line of summary.notifications) expect(result.stdout).toContain(line);
     expect(result.stdout).toMatch(/Incidents opened: \d+/);
   });

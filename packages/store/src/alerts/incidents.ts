@@ -44,11 +44,25 @@ export interface Incident extends IncidentKey {
   /** Targets that failed for good: `{ target, step, error, at }`. */
   deliveryFailures: Array<{ target: string; step: number; error: string; at: number }>;
   detail: string | null;
+  /** What cleared it (migration 0011): null while open, and when resolved by hand or by a condition ending. */
+  resolution: IncidentResolution | null;
+  /** The notification group that notifies about it (migration 0011); null for model conditions. */
+  notificationGroup: string | null;
+}
+
+/** The window that cleared an incident, its value and the clear threshold it was judged against. */
+export interface IncidentResolution {
+  windowStart: number;
+  windowEnd: number;
+  rows: number | null;
+  value: number | null;
+  clearThreshold: number;
+  comparison: string;
 }
 
 export type NewIncident = Omit<
   Incident,
-  'acknowledgedAt' | 'acknowledgedBy' | 'resolvedAt' | 'resolvedBy' | 'escalationStep' | 'lastNotifiedAt' | 'deliveryFailures' | 'updatedAt' | 'silencedUntil'
+  'acknowledgedAt' | 'acknowledgedBy' | 'resolvedAt' | 'resolvedBy' | 'escalationStep' | 'lastNotifiedAt' | 'deliveryFailures' | 'updatedAt' | 'silencedUntil' | 'resolution' | 'notificationGroup'
 > & { silencedUntil?: number | null };
 
 /** Columns an update may set, by field name. */
@@ -70,6 +84,8 @@ const COLUMNS = {
   escalationStep: 'escalation_step',
   lastNotifiedAt: 'last_notified_at',
   detail: 'detail',
+  resolution: 'resolution',
+  notificationGroup: 'notification_group',
 } as const;
 const TIME_FIELDS = new Set(['windowStart', 'windowEnd', 'updatedAt', 'acknowledgedAt', 'resolvedAt', 'silencedUntil', 'lastNotifiedAt']);
 
@@ -77,7 +93,7 @@ export type IncidentPatch = Partial<Pick<Incident, keyof typeof COLUMNS>>;
 
 const SELECT = `SELECT id, model, version, metric, feature, group_key, kind, severity, status, value, threshold, comparison,
   window_start, window_end, window_rows::text AS window_rows, opened_at, updated_at, acknowledged_at, acknowledged_by,
-  resolved_at, resolved_by, silenced_until, escalation_policy, escalation_step, last_notified_at, delivery_failures, detail
+  resolved_at, resolved_by, silenced_until, escalation_policy, escalation_step, last_notified_at, delivery_failures, detail, resolution, notification_group
   FROM vigil_incidents`;
 
 /**
@@ -123,6 +139,11 @@ export async function updateIncidentIn(sql: SqlExecutor, id: string, patch: Inci
   for (const [field, column] of Object.entries(COLUMNS)) {
     if (!(field in patch)) continue;
     const value = (patch as Record<string, unknown>)[field];
+    if (field === 'resolution') {
+      params.push(value === null || value === undefined ? null : JSON.stringify(value));
+      sets.push(`${column} = $${params.length}::jsonb`);
+      continue;
+    }
     params.push(TIME_FIELDS.has(field) ? optionalIso(value as number | null) : field === 'windowRows' && value !== null ? String(value) : value);
     sets.push(`${column} = $${params.length}${TIME_FIELDS.has(field) ? '::timestamptz' : field === 'windowRows' ? '::bigint' : ''}`);
   }
@@ -164,6 +185,12 @@ export interface IncidentQuery {
   since?: number;
   /** @defaultValue 100 */
   limit?: number;
+}
+
+/** The incidents of a notification group, oldest first. */
+export async function incidentsOfGroup(sql: SqlExecutor, groupId: string): Promise<Incident[]> {
+  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE notification_group = $1 ORDER BY opened_at, id`, [groupId]);
+  return result.rows.map(toIncident);
 }
 
 /** Newest first. */
@@ -222,5 +249,7 @@ function toIncident(r: Record<string, unknown>): Incident {
     lastNotifiedAt: optionalMs(r.last_notified_at),
     deliveryFailures: (typeof r.delivery_failures === 'string' ? JSON.parse(r.delivery_failures) : r.delivery_failures) as Incident['deliveryFailures'],
     detail: optionalText(r.detail),
+    notificationGroup: optionalText(r.notification_group),
+    resolution: (typeof r.resolution === 'string' ? JSON.parse(r.resolution) : (r.resolution ?? null)) as IncidentResolution | null,
   };
 }

@@ -14,6 +14,8 @@ export interface NewOutboxRow {
   jobId: string;
   kind: OutboxKind;
   incidentId: string | null;
+  /** A notification group's row (migration 0011): about every subject of the group; `incidentId` is null. */
+  groupId?: string | null;
   reviewId: string | null;
   model: string;
   step: number;
@@ -40,10 +42,10 @@ export interface OutboxRow extends NewOutboxRow {
 export async function insertOutboxIn(sql: SqlExecutor, rows: readonly NewOutboxRow[], now: number): Promise<number> {
   if (rows.length === 0) return 0;
   const result = await sql.query(
-    `INSERT INTO vigil_alert_outbox (job_id, kind, incident_id, review_id, model, step, round, target, payload, deliver_at, created_at)
-     SELECT u.j, u.k, u.i, u.r, u.m, u.s::integer, u.rd::integer, u.t, u.p::jsonb, u.d::timestamptz, $11::timestamptz
-     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-       AS u(j, k, i, r, m, s, rd, t, p, d)
+    `INSERT INTO vigil_alert_outbox (job_id, kind, incident_id, review_id, model, step, round, target, payload, deliver_at, created_at, group_id)
+     SELECT u.j, u.k, u.i, u.r, u.m, u.s::integer, u.rd::integer, u.t, u.p::jsonb, u.d::timestamptz, $11::timestamptz, u.g
+     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $12::text[])
+       AS u(j, k, i, r, m, s, rd, t, p, d, g)
      ON CONFLICT (job_id) DO NOTHING`,
     [
       rows.map((r) => r.jobId),
@@ -57,12 +59,13 @@ export async function insertOutboxIn(sql: SqlExecutor, rows: readonly NewOutboxR
       rows.map((r) => (r.payload === undefined || r.payload === null ? null : JSON.stringify(r.payload))),
       rows.map((r) => toIso(r.deliverAt, 'deliverAt')),
       toIso(now, 'now'),
+      rows.map((r) => r.groupId ?? null),
     ],
   );
   return result.rowCount;
 }
 
-const SELECT = `SELECT id::text AS id, job_id, kind, incident_id, review_id, model, step, round, target, payload, deliver_at, state, attempts,
+const SELECT = `SELECT id::text AS id, job_id, kind, incident_id, group_id, review_id, model, step, round, target, payload, deliver_at, state, attempts,
   last_error, enqueued_at, created_at, settled_at FROM vigil_alert_outbox`;
 
 export interface PendingOutboxQuery {
@@ -119,10 +122,32 @@ export async function cancelOutboxIn(sql: SqlExecutor, incidentId: string, kinds
   return result.rowCount;
 }
 
-/** Every outbox row of an incident, in order of creation. */
+/**
+ * Every outbox row about an incident, in order of creation: its own, and its notification group's (which told
+ * of it with its group's other subjects).
+ */
 export async function outboxOfIncident(sql: SqlExecutor, incidentId: string): Promise<OutboxRow[]> {
-  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE incident_id = $1 ORDER BY vigil_alert_outbox.id`, [incidentId]);
+  const result = await sql.query<Record<string, unknown>>(
+    `${SELECT} WHERE incident_id = $1 OR group_id = (SELECT notification_group FROM vigil_incidents WHERE id = $1) ORDER BY vigil_alert_outbox.id`,
+    [incidentId],
+  );
   return result.rows.map(toOutboxRow);
+}
+
+/** Every outbox row of a notification group, in order of creation. */
+export async function outboxOfGroup(sql: SqlExecutor, groupId: string): Promise<OutboxRow[]> {
+  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE group_id = $1 ORDER BY vigil_alert_outbox.id`, [groupId]);
+  return result.rows.map(toOutboxRow);
+}
+
+/** Cancels the pending rows of a notification group (of the given kinds); returns how many. */
+export async function cancelGroupOutboxIn(sql: SqlExecutor, groupId: string, kinds: readonly OutboxKind[], at: number): Promise<number> {
+  const result = await sql.query(
+    `UPDATE vigil_alert_outbox SET state = 'cancelled', settled_at = $3::timestamptz
+     WHERE group_id = $1 AND state = 'pending' AND kind = ANY($2::text[])`,
+    [groupId, [...kinds], toIso(at, 'at')],
+  );
+  return result.rowCount;
 }
 
 /**
@@ -132,9 +157,10 @@ export async function outboxOfIncident(sql: SqlExecutor, incidentId: string): Pr
 export async function openIncidentsNotifiedAt(sql: SqlExecutor, targets: readonly string[]): Promise<Array<{ incidentId: string; target: string }>> {
   if (targets.length === 0) return [];
   const result = await sql.query<{ incident_id: string; target: string }>(
-    `SELECT DISTINCT o.incident_id, o.target FROM vigil_incidents i JOIN vigil_alert_outbox o ON o.incident_id = i.id
+    `SELECT DISTINCT i.id AS incident_id, o.target FROM vigil_incidents i
+       JOIN vigil_alert_outbox o ON o.incident_id = i.id OR (i.notification_group IS NOT NULL AND o.group_id = i.notification_group)
      WHERE i.status <> 'resolved' AND o.kind = 'notify' AND o.state IN ('delivered', 'failed') AND o.target = ANY($1::text[])
-     ORDER BY o.incident_id, o.target`,
+     ORDER BY i.id, o.target`,
     [[...targets]],
   );
   return result.rows.map((r) => ({ incidentId: String(r.incident_id), target: String(r.target) }));
@@ -148,6 +174,7 @@ function toOutboxRow(r: Record<string, unknown>): OutboxRow {
     jobId: String(r.job_id),
     kind: r.kind as OutboxKind,
     incidentId: r.incident_id === null ? null : String(r.incident_id),
+    groupId: r.group_id === null || r.group_id === undefined ? null : String(r.group_id),
     reviewId: r.review_id === null ? null : String(r.review_id),
     model: String(r.model),
     step: toNumber(r.step),

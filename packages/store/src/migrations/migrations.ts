@@ -8,6 +8,7 @@ import { MIGRATION_0007_INGEST_KEYS_C_COLLATION } from './0007-ingest-keys-c-col
 import { MIGRATION_0008_VERSION_PROFILES } from './0008-version-profiles';
 import { MIGRATION_0009_PARTITION_WATERMARKS } from './0009-partition-watermarks';
 import { MIGRATION_0010_REVIEW_LIFECYCLE } from './0010-review-lifecycle';
+import { MIGRATION_0011_ALERT_GROUPS } from './0011-alert-groups';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -31,4 +32,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 8, name: 'version-profiles', sql: MIGRATION_0008_VERSION_PROFILES },
   { id: 9, name: 'partition-watermarks', sql: MIGRATION_0009_PARTITION_WATERMARKS },
   { id: 10, name: 'review-lifecycle', sql: MIGRATION_0010_REVIEW_LIFECYCLE },
+  { id: 11, name: 'alert-groups', sql: MIGRATION_0011_ALERT_GROUPS },
 ];

@@ -1,0 +1,24 @@
+import { alertLines, type ReceivedAlert } from '../../src/demo/alert-receiver';
+
+const window = (start: string, end: string) => ({ start: `${start}T00:00:00.000Z`, end: `${end}T00:00:00.000Z`, rows: 1000 });
+const subject = (id: string, metric: string, status: string, value: number, extra: Partial<ReceivedAlert> = {}): ReceivedAlert => ({
+  incidentId: id, status, severity: 'warning', model: 'flights', version: '1', metric, feature: null, group: null, value, threshold: 0.05, comparison: '>', window: window('2001-05-10', '2001-05-17'), ...extra,
+});
+
+describe('the demo receiver prints what each notice changes', () => {
+  it('one line per subject whose state changed; a resolve says what cleared it and the last breach', () => {
+    const printed = new Map<string, string>();
+    const first = { ...subject('a', 'ece', 'firing', 0.0578), subjects: [subject('a', 'ece', 'firing', 0.0578)] };
+    expect(alertLines(first, printed)).toEqual(['ALERT [firing] warning  flights/1 ece = 0.0578 > 0.0500  window 2001-05-10 – 2001-05-17 (1,000 rows)']);
+    const resolution = { window: window('2001-05-17', '2001-05-24'), value: 0.0133, clearThreshold: 0.03 };
+    const lastBreach = { window: window('2001-05-10', '2001-05-17'), value: 0.0578, threshold: 0.05, comparison: '>' };
+    // An update: a new subject joins (printed), the first one resolved meanwhile (printed as resolved).
+    const update = { ...subject('b', 'brier', 'firing', 0.3), subjects: [subject('b', 'brier', 'firing', 0.3), subject('a', 'ece', 'resolved', 0.0578, { resolution, lastBreach })] };
+    expect(alertLines(update, printed)).toEqual([
+      'ALERT [firing] warning  flights/1 brier = 0.300 > 0.0500  window 2001-05-10 – 2001-05-17 (1,000 rows)',
+      'ALERT [resolved] warning  flights/1 ece = 0.0133, within the clear threshold 0.0300  window 2001-05-17 – 2001-05-24  (last breach 0.0578 > 0.0500, window 2001-05-10 – 2001-05-17)',
+    ]);
+    // The same update again (a retry) prints nothing.
+    expect(alertLines(update, printed)).toEqual([]);
+  });
+});
