@@ -568,7 +568,8 @@ describe('parseConfig under fuzzed configurations', () => {
         if (v.fdr !== null && !v.deleted.includes('models[0].fdr')) expect(c0!.fdr).toBe(v.fdr);
         if (v.port !== null && !v.deleted.includes('http.port')) expect(outcome.config.http.port).toBe(v.port);
         if (v.window !== null && !v.deleted.includes('models[0].window')) {
-          expect(c0!.window).toEqual({ sizeMs: v.window[0] * v.window[1] * 60_000, slideMs: v.window[0] * 60_000, allowedLatenessMs: v.window[2] * 60_000 });
+          // idleTimeout is not set by the mutation: its default (one minute) applies.
+          expect(c0!.window).toEqual({ sizeMs: v.window[0] * v.window[1] * 60_000, slideMs: v.window[0] * 60_000, allowedLatenessMs: v.window[2] * 60_000, idleTimeoutMs: 60_000 });
         }
         if (v.id !== null) expect(c0!.id).toBe(v.id);
         if (v.ruleThreshold !== null && !v.deleted.includes('models[0].rules')) {
