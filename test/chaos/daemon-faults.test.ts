@@ -160,6 +160,9 @@ describe('vigil run under faults', () => {
     const h = await openHarness('fault-redis', ['m-red-a', 'm-red-b'], 2, {
       ownerWebhook: `${sink.base}/hook`,
       redisUrl,
+      // Keyed by model: no partition to wait for. With the idle hold, a model's windows closed in one burst after it,
+      // its breach and its clearing in one pass, and an incident resolved before its notice was ever sent.
+      idleTimeout: '0s',
       modelYaml: `
     rules:
       - { metric: psi, feature: age, threshold: 0.2, clearThreshold: 0.1, severity: critical, breachesOfWindows: { n: 1, m: 1 }, minSamples: 50 }`,
