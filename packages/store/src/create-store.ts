@@ -3,7 +3,7 @@ import { applyBatchIn, mergeBucketsIn, type ApplyBatchResult, type Batch, type L
 import { claimOrphansIn, expireOrphansIn } from './stream/labels';
 import { dueWindows, loadMaxEventTimes, loadPartitionWatermarks, loadTraffic, touchWindowsIn, type DueWindow, type PartitionWatermark } from './stream/windows';
 import { loadBuckets, type StoredBucket } from './batch/load-buckets';
-import { listDeadLetters, markReplayed, type DeadLetter, type DeadLetterQuery } from './dead-letters/dead-letters';
+import { countDeadLetters, listDeadLetters, markReplayed, type DeadLetter, type DeadLetterQuery } from './dead-letters/dead-letters';
 import { metricRows, upsertMetricRows, type MetricRow, type MetricRowQuery } from './metrics/metric-rows';
 import { migrate } from './migrations/migrate';
 import { loadOffsets, type StoredOffset } from './offsets/offsets';
@@ -68,6 +68,7 @@ export interface Store {
   upsertMetricRows(rows: readonly MetricRow[]): Promise<number>;
   metricRows(model: string, query: MetricRowQuery): Promise<MetricRow[]>;
   listDeadLetters(query?: DeadLetterQuery): Promise<DeadLetter[]>;
+  countDeadLetters(topics: readonly string[]): Promise<number>;
   markReplayed(ids: readonly string[], at?: number): Promise<number>;
   saveReferenceProfile(model: string, version: string, profile: unknown): Promise<void>;
   loadReferenceProfile<P = unknown>(model: string, version: string): Promise<StoredReferenceProfile<P> | null>;
@@ -142,6 +143,7 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
     upsertMetricRows: (rows) => upsertMetricRows(sql, rows),
     metricRows: (model, query) => metricRows(sql, model, query),
     listDeadLetters: (query) => listDeadLetters(sql, query),
+    countDeadLetters: (topics) => countDeadLetters(sql, topics),
     markReplayed: (ids, at) => markReplayed(sql, ids, at),
     // Two statements and an insert: one transaction, so a model is never half-registered.
     saveReferenceProfile: (model, version, profile) => sql.transaction((tx) => saveReferenceProfile(tx, model, version, profile)),

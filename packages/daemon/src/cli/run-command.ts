@@ -233,7 +233,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     const delivered = await alerting.flush(30_000);
     const incidents = await alerting.listIncidents({ limit: 10_000 });
     logger.info(
-      { predictions: read.predictions, labels: read.labels, deadLetters: (await store.listDeadLetters({ limit: 1_000_000 })).filter((d) => d.topic === topics.predictions || d.topic === topics.labels).length, incidentsOpen: incidents.filter((i) => i.status !== 'resolved').length, incidents: incidents.length, notificationsSettled: delivered },
+      { predictions: read.predictions, labels: read.labels, deadLetters: await store.countDeadLetters([topics.predictions, topics.labels]), incidentsOpen: incidents.filter((i) => i.status !== 'resolved').length, incidents: incidents.length, notificationsSettled: delivered },
       'end of the source: summary (vigil incidents list and vigil dlq list show the details)',
     );
   }

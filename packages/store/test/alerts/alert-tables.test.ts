@@ -1,7 +1,7 @@
 import { appendAuditIn, auditLog } from '../../src/alerts/audit-log';
 import { getIncident, insertIncidentIn, updateIncidentIn, type NewIncident } from '../../src/alerts/incidents';
 import { insertOutboxIn, outboxOfIncident, pendingOutbox, settleOutboxIn } from '../../src/alerts/outbox';
-import { listDeadLetters } from '../../src/dead-letters/dead-letters';
+import { countDeadLetters, listDeadLetters } from '../../src/dead-letters/dead-letters';
 import { collectEvidenceIn } from '../../src/alerts/reviews';
 import { upsertMetricRows } from '../../src/metrics/metric-rows';
 import { saveReferenceProfile } from '../../src/profiles/reference-profiles';
@@ -101,6 +101,7 @@ describe.each(BACKENDS)('alert tables on %s', (kind) => {
       await sql.query(`INSERT INTO vigil_dead_letters (topic, partition, "offset", received_at, code, reason, raw, raw_bytes) VALUES ('t', 0, $1, now(), 'VIGIL_DECODE_INVALID_JSON', $2, '\\x00'::bytea, 1)`, [i, `dl.${i}`]);
     }
     expect((await listDeadLetters(sql, { limit: 3 })).map((d) => d.reason)).toEqual(['dl.11', 'dl.10', 'dl.9']);
+    expect([await countDeadLetters(sql, ['t']), await countDeadLetters(sql, ['other'])]).toEqual([12, 0]);
   });
 
   it('reads the last M sufficient windows of each rule key, and the latest window whatever its outcome', async () => {
