@@ -49,23 +49,14 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
       throw new VigilError('VIGIL_FILE_NOT_FOUND', `${source}: is a directory, not a file`, { details: { file: source } });
     }
     // A pipe, FIFO or terminal (`-`, `<(zcat f.gz)`, /dev/stdin) has no size and cannot be read at an offset: it is
-    // read to its end first, and its format is told by its content and the name's extension.
-    const stream = !stats.isFile();
-    let bytes: Buffer | undefined;
-    if (stream) {
-      bytes = await readWhole(handle, source);
-      if (bytes.length === 0) throw emptyFileError(source, 'the input is empty (nothing was read from it)');
-    } else if (stats.size === 0) {
-      throw emptyFileError(source, 'the file is empty');
-    }
-    const size = bytes?.length ?? stats.size;
-    const head = bytes ? bytes.subarray(0, 4096) : Buffer.alloc(Math.min(size, 4096));
-    if (!bytes) await handle.read(head, 0, head.length, 0);
-    const format = detectFormat(source, head, stream);
-    if (format === 'parquet') return await readParquet(bytes ?? handle, size, source, options);
-    bytes ??= await readWhole(handle, source);
-    if (format === 'ndjson') return readNdjson(bytes, source, options);
-    return readCsv(bytes, source, format === 'tsv' ? 0x09 : 0x2c, options);
+    // read to its end first, and its format is told by its content alone.
+    if (!stats.isFile()) return await readTableBytes(await readWhole(handle, source), source, options);
+    if (stats.size === 0) throw emptyFileError(source, 'the file is empty');
+    const head = Buffer.alloc(Math.min(stats.size, 4096));
+    await handle.read(head, 0, head.length, 0);
+    const format = detectFormat(source, head);
+    if (format === 'parquet') return await readParquet(handle, stats.size, source, options);
+    return parseText(format, await readWhole(handle, source), source, options);
   } finally {
     await handle.close();
   }
@@ -76,8 +67,11 @@ export async function readTableBytes(bytes: Buffer, name: string, options: ReadT
   if (bytes.length === 0) throw emptyFileError(name, 'the input is empty (nothing was read from it)');
   const format = detectFormat(name, bytes.subarray(0, 4096), true);
   if (format === 'parquet') return readParquet(bytes, bytes.length, name, options);
-  if (format === 'ndjson') return readNdjson(bytes, name, options);
-  return readCsv(bytes, name, format === 'tsv' ? 0x09 : 0x2c, options);
+  return parseText(format, bytes, name, options);
+}
+
+function parseText(format: Exclude<Format, 'parquet'>, bytes: Buffer, source: string, options: ReadTableOptions): ReadTableResult {
+  return format === 'ndjson' ? readNdjson(bytes, source, options) : readCsv(bytes, source, format === 'tsv' ? 0x09 : 0x2c, options);
 }
 
 async function readWhole(handle: FileHandle, source: string): Promise<Buffer> {
