@@ -34,7 +34,8 @@ function stageFeatures(s: StagedPrediction, features: unknown): DecodeFailure | 
     const value = own(features, name);
     s.absent[i] = value === undefined ? 1 : 0;
     const kind = kindOf(value);
-    const n = value as number;
+    // Rules take a number: keeping the argument a number whatever the value keeps them fast.
+    const n = numberOf(value);
     if (s.numeric[i]) {
       const number = numericFeature(kind, n);
       if (typeof number !== 'number') return number.failure(`features.${name}`, value);
@@ -58,7 +59,7 @@ function stageFeatures(s: StagedPrediction, features: unknown): DecodeFailure | 
 
 function stageOutcome(s: StagedPrediction, event: JsonObject): DecodeFailure | undefined {
   const version = own(event, 'version');
-  const text = versionValue(kindOf(version), version as number);
+  const text = versionValue(kindOf(version), numberOf(version));
   if (text === Text.Verbatim) {
     if (!isWellFormed(version as string)) return malformedText('version', version as string);
     s.version = version as string;
@@ -71,17 +72,17 @@ function stageOutcome(s: StagedPrediction, event: JsonObject): DecodeFailure | u
   }
 
   const scoreField = own(event, 'score');
-  const score = scoreValue(kindOf(scoreField), scoreField as number, s.binary);
+  const score = scoreValue(kindOf(scoreField), numberOf(scoreField), s.binary);
   if (typeof score !== 'number') return score.failure('score', scoreField);
   s.score = score;
 
   const predictionField = own(event, 'prediction');
-  const prediction = outcomeValue(kindOf(predictionField), predictionField as number, s.binary);
+  const prediction = outcomeValue(kindOf(predictionField), numberOf(predictionField), s.binary);
   if (typeof prediction !== 'number') return prediction.failure('prediction', predictionField);
   s.prediction = derivedPrediction(prediction, s.score, s.binary, s.model.threshold);
 
   const labelField = own(event, 'label');
-  const label = outcomeValue(kindOf(labelField), labelField as number, s.binary);
+  const label = outcomeValue(kindOf(labelField), numberOf(labelField), s.binary);
   if (typeof label !== 'number') return label.failure('label', labelField);
   s.label = label;
   return undefined;
@@ -97,7 +98,7 @@ function stageGroups(s: StagedPrediction, groups: unknown): DecodeFailure | unde
   for (let g = 0; g < s.groupAttributes.length; g++) {
     const attribute = s.groupAttributes[g]!;
     const value = own(groups, attribute);
-    const text = textValue(kindOf(value), value as number);
+    const text = textValue(kindOf(value), numberOf(value));
     if (text === Text.Verbatim) {
       if (!isWellFormed(value as string)) return malformedText(`groups.${attribute}`, value as string);
       s.groups[g] = value as string;
@@ -110,4 +111,9 @@ function stageGroups(s: StagedPrediction, groups: unknown): DecodeFailure | unde
     }
   }
   return undefined;
+}
+
+/** The number a rule is given with a value's kind: the value when it is a number (else unused). */
+function numberOf(value: unknown): number {
+  return typeof value === 'number' ? value : 0;
 }

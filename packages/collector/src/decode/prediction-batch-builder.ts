@@ -49,6 +49,8 @@ export class PredictionBatchBuilder {
   private readonly lastRows = new Map<string, number>();
   private deadLetters: DeadLetter[] = [];
   private readonly scanner: EventScanner<ScannedPrediction> | undefined;
+  /** The columns whose scan path the scanner took as its target last (the model `scanner.target` was resolved for). */
+  private targetColumns: PredictionColumns | undefined;
   /** The model of the last event read by the fast path, and its id's bytes: most messages name the same one. */
   private lastModel: ModelDefinition | undefined;
   private lastModelBytes: Uint8Array = new Uint8Array(0);
@@ -74,7 +76,13 @@ export class PredictionBatchBuilder {
       throw new VigilError('VIGIL_CONFIG_INVALID', `cannot decode predictions: ${problems.join('; ')}`, { details: { problems } });
     }
     this.models = models;
-    this.scanner = options.scan === false ? undefined : new EventScanner((b, model) => this.scannedModel(b, model.start, model.end)?.scan);
+    this.scanner =
+      options.scan === false
+        ? undefined
+        : new EventScanner((b, model) => {
+            this.targetColumns = this.scannedModel(b, model.start, model.end);
+            return this.targetColumns?.scan;
+          });
   }
 
   /** Decodes one message into a row of its model's batch, or into a dead letter. Never throws. */
@@ -117,7 +125,7 @@ export class PredictionBatchBuilder {
       if (!scanner.scan(value, start, value.length)) return false;
       const model = scanner.model;
       if (model.kind !== Kind.String) return false;
-      const columns = this.scannedModel(value, model.start, model.end);
+      const columns = scanner.target !== undefined ? this.targetColumns : this.scannedModel(value, model.start, model.end);
       if (columns === undefined) return false;
       if (!columns.scan.stage(value, scanner, this.options.maxFutureMs === undefined ? Infinity : this.options.now() + this.options.maxFutureMs)) return false;
       columns.commit(message.topic);

@@ -31,18 +31,14 @@ const NOT_ZERO_OR_ONE = new Refusal('VIGIL_DECODE_OUT_OF_RANGE', '0 or 1');
 
 /** The JSON kind of a value `JSON.parse` gave (`undefined`: the key is absent). */
 export function kindOf(value: unknown): Kind {
-  switch (typeof value) {
-    case 'undefined':
-      return Kind.Absent;
-    case 'number':
-      return Kind.Number;
-    case 'string':
-      return Kind.String;
-    case 'boolean':
-      return value ? Kind.True : Kind.False;
-    default:
-      return value === null ? Kind.Null : Kind.Other;
-  }
+  // `typeof x === '…'` tests, most frequent first: V8 compiles each to a type check (a switch on typeof compares strings).
+  if (typeof value === 'number') return Kind.Number;
+  if (typeof value === 'string') return Kind.String;
+  if (value === undefined) return Kind.Absent;
+  if (value === null) return Kind.Null;
+  if (value === true) return Kind.True;
+  if (value === false) return Kind.False;
+  return Kind.Other;
 }
 
 /** What a text field (a categorical feature, a group value, the version) keeps. */

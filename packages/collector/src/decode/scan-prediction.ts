@@ -68,12 +68,13 @@ export class ScannedPrediction implements ScanTarget {
   /** The `features` object at `b[start]` into staging; the index after it, or FAIL. */
   scanFeatures(b: Uint8Array, start: number, end: number): number {
     const s = this.s;
-    const count = s.featureNames.length;
-    s.absent.fill(1);
-    s.start.fill(-1);
+    const { numeric, numbers, strings, absent, start: starts, end: ends } = s;
+    const count = numeric.length;
+    absent.fill(1);
+    starts.fill(-1);
     for (let f = 0; f < count; f++) {
-      if (s.numeric[f]) s.numbers[f] = Number.NaN;
-      else s.strings[f] = null;
+      if (numeric[f]) numbers[f] = Number.NaN;
+      else strings[f] = null;
     }
     const key = this.key;
     const value = this.value;
@@ -86,20 +87,20 @@ export class ScannedPrediction implements ScanTarget {
       if (i === FAIL) return FAIL;
       if (f >= 0) {
         // A key given twice keeps its last value, as in JSON.parse: every slot of the feature is set again.
-        s.absent[f] = 0;
-        if (s.numeric[f]) {
+        absent[f] = 0;
+        if (numeric[f]) {
           const number = numericFeature(value.kind, value.number);
           if (typeof number !== 'number') return FAIL;
-          s.numbers[f] = number;
+          numbers[f] = number;
         } else {
           // A number or boolean written as text is left to the parse path.
           const text = textValue(value.kind, value.number);
           if (text === Text.Verbatim) {
-            s.start[f] = value.start;
-            s.end[f] = value.end;
+            starts[f] = value.start;
+            ends[f] = value.end;
           } else if (text === Text.Missing) {
-            s.start[f] = -1;
-            s.strings[f] = null;
+            starts[f] = -1;
+            strings[f] = null;
           } else {
             return FAIL;
           }
