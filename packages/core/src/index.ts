@@ -1,6 +1,6 @@
 export { ERROR_CODES, VigilError, isVigilError } from './errors';
 export type { VigilErrorCode, VigilErrorOptions } from './errors';
-export { createLogger, redact, silentLogger } from './logger';
+export { createLogger, redact, silentLogger, syncWriter } from './logger';
 export type { LogFields, LogFormat, LogLevel, Logger, LoggerOptions } from './logger';
 export { MISSING_CODE, categoryAt, selectRows, withColumns } from './table';
 export type { CategoricalColumn, Column, FeatureKind, NumericColumn, Table } from './table';

@@ -1,3 +1,5 @@
+import { pino, type Logger as PinoLogger } from 'pino';
+
 /**
  * A logger interface that is a subset of pino's, so pino (or any compatible logger) can be injected. Library code
  * logs through this interface only; the daemon decides where lines go.
@@ -43,28 +45,69 @@ export interface LoggerOptions {
 }
 
 /**
- * A logger writing one line per record to a sink (stderr in the daemon), as JSON or as text. Both are made from the
- * same redacted record, so neither can carry a secret the other masks. kafkajs hands over `stack` fields: they
- * are kept at debug level only (errors carry their name, message and code).
+ * A pino logger writing one line per record to a sink (stderr in the daemon), as JSON or as text. The sink is called
+ * synchronously for each record (pino writes to it directly, with no buffer or worker thread), so a line is out
+ * before the call returns and an exit right after loses nothing. Both formats are made from the same redacted
+ * record, so neither can carry a secret the other masks: pino's own `redact` takes fixed paths, ours matches keys at
+ * any depth and passwords inside URLs in any string, so every record goes through `redact` in pino's `logMethod`
+ * hook (fields and message) and `bindings` formatter (child bindings). kafkajs hands over `stack` fields: they are
+ * kept at debug level only (errors carry their name, message and code).
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const threshold = LEVELS[options.level ?? 'info'];
-  const bindings = options.bindings ?? {};
-  const render = options.format === 'text' ? (record: LogFields) => textLine(record, options.color === true) : (record: LogFields) => JSON.stringify(record);
-  const log = (level: Exclude<LogLevel, 'silent'>) => (fields: LogFields | string, message?: string) => {
-    if (LEVELS[level] < threshold) return;
-    const extra = typeof fields === 'string' ? { msg: fields } : { ...fields, msg: message };
-    const record = redact({ level, time: new Date().toISOString(), ...bindings, ...extra }) as LogFields;
-    if (threshold > LEVELS.debug) delete record.stack;
-    options.write(render(record));
+  const level = options.level ?? 'info';
+  const keepStack = LEVELS[level] <= LEVELS.debug;
+  const clean = (fields: LogFields): LogFields => {
+    const record = redact(fields) as LogFields;
+    if (!keepStack) delete record.stack;
+    return record;
   };
-  return {
-    debug: log('debug'),
-    info: log('info'),
-    warn: log('warn'),
-    error: log('error'),
-    child: (more) => createLogger({ ...options, bindings: { ...bindings, ...more } }),
-  };
+  const render = options.format === 'text' ? (json: string) => textLine(JSON.parse(json) as LogFields, options.color === true) : (json: string) => json;
+  const root = pino(
+    {
+      level,
+      base: null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // `redact` has made every Error `{ name, message, code }` already: pino's `err` serializer (which would add
+      // `type` and `stack`) is replaced by the identity, and there is no error key (pino would take a missing
+      // message from `err.message`).
+      serializers: { err: (value: unknown) => value },
+      errorKey: '',
+      hooks: {
+        logMethod(args, method) {
+          const [fields, message] = args as [LogFields | string, string | undefined];
+          if (typeof fields === 'string') return method.call(this, redact(fields) as string);
+          // `msg` is the message argument's, never a field's (pino would take a field's when the argument is missing).
+          const { msg: _ignored, ...rest } = fields;
+          const record = clean(rest);
+          return message === undefined ? method.call(this, record) : method.call(this, record, redact(message) as string);
+        },
+      },
+    },
+    // pino's line ends with a newline; the sink gets the line alone.
+    { write: (line: string) => options.write(render(line.endsWith('\n') ? line.slice(0, -1) : line)) },
+  );
+  // pino formats only the root's bindings (children's are stringified as given), so each child's are redacted here.
+  const wrap = (logger: PinoLogger): Logger => ({
+    debug: (fields, message) => logger.debug(fields as LogFields, message),
+    info: (fields, message) => logger.info(fields as LogFields, message),
+    warn: (fields, message) => logger.warn(fields as LogFields, message),
+    error: (fields, message) => logger.error(fields as LogFields, message),
+    child: (bindings) => wrap(logger.child(clean(bindings))),
+  });
+  return wrap(options.bindings ? root.child(clean(options.bindings)) : root);
+}
+
+/**
+ * A writer to a file descriptor (2: stderr) that returns once the bytes are written: pino's synchronous
+ * destination. `process.stderr` buffers in memory when stderr is a socket (systemd's journal, a child process's
+ * stdio in Node), so on `process.exit` or a crash whatever is still queued is lost, and an exit right after 5000
+ * log lines kept fewer than 600 of them; through this writer all arrive, in order. When the reader is slow the
+ * daemon waits for it (pino retries a full pipe every 100 ms) instead of buffering without bound.
+ */
+export function syncWriter(fd: number): (text: string) => void {
+  const destination = pino.destination({ dest: fd, sync: true });
+  return (text) => void destination.write(text);
 }
 
 const LEVEL_COLORS: Record<string, [number, number]> = { debug: [2, 22], info: [32, 39], warn: [33, 39], error: [31, 39] };

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { createLogger, redact } from '@vigil/core';
 
 describe('logger', () => {
@@ -59,5 +61,49 @@ describe('stack fields (kafkajs hands them over)', () => {
     createLogger({ level: 'debug', write: (l) => debug.push(l) }).error({ broker: '127.0.0.1:1', stack }, 'Connection error');
     expect(JSON.parse(info[0]!)).toEqual({ level: 'error', time: expect.any(String), broker: '127.0.0.1:1', msg: 'Connection error' });
     expect(JSON.parse(debug[0]!)).toMatchObject({ stack });
+  });
+});
+
+describe('pino underneath', () => {
+  it('redacts the bindings of every child, not only the root’s (pino formats only the root’s)', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', write: (l) => lines.push(l), bindings: { apiKey: 'root-key-1' } });
+    log.child({ url: 'redis://:child-pw-2@cache', token: 'child-token-3' }).child({ nested: { password: 'grandchild-pw-4' } }).info('connected');
+    expect(lines[0]).not.toMatch(/root-key-1|child-pw-2|child-token-3|grandchild-pw-4/);
+    expect(JSON.parse(lines[0]!)).toEqual({
+      level: 'info',
+      time: expect.any(String),
+      apiKey: '[redacted]',
+      url: 'redis://:[redacted]@cache',
+      token: '[redacted]',
+      nested: { password: '[redacted]' },
+      msg: 'connected',
+    });
+  });
+
+  it('logs an error field as name, message and code, and takes no message from it', () => {
+    const lines: string[] = [];
+    createLogger({ write: (l) => lines.push(l) }).warn({ err: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) });
+    expect(JSON.parse(lines[0]!)).toEqual({ level: 'warn', time: expect.any(String), err: { name: 'Error', message: 'refused', code: 'ECONNREFUSED' } });
+  });
+
+  /** Runs the built package in a child process (whose stderr is a socket) that logs 5000 lines through `sink` and exits at once. */
+  const exitRightAfter = (sink: string) => {
+    const script = `
+      const { createLogger, syncWriter } = require(${JSON.stringify(join(__dirname, '../dist/index.js'))});
+      const write = ${sink};
+      const log = createLogger({ write: (line) => write(line + '\\n') }).child({ component: 'exit-test' });
+      for (let i = 0; i < 5000; i++) log.error({ i }, 'line');
+      write('error [VIGIL_INTERNAL]: the last line\\n');
+      process.exit(3);`;
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    return { status: child.status, lines: child.stderr.trimEnd().split('\n') };
+  };
+
+  it('through syncWriter(2), every line is out before process.exit, in order (the built package: run `pnpm run build` first)', () => {
+    const { status, lines } = exitRightAfter('syncWriter(2)');
+    expect(status).toBe(3);
+    expect(lines.slice(0, -1).map((line) => (JSON.parse(line) as { i: number }).i)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    expect(lines.at(-1)).toBe('error [VIGIL_INTERNAL]: the last line');
   });
 });

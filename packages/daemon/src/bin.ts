@@ -2,6 +2,7 @@
 // The only place that touches `process`: arguments, output streams, environment and the exit code.
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { syncWriter } from '@vigil/core';
 import { main, takeGlobalFlags } from './main';
 import { daemonHeapFlags } from './run/heap-flags';
 
@@ -9,9 +10,14 @@ const argv = process.argv.slice(2);
 // Before any command is loaded: the daemon's heap sizing (run/heap-flags.ts).
 for (const flag of daemonHeapFlags(takeGlobalFlags(argv).args, process.execArgv)) setFlagsFromString(flag);
 
+// stderr (the log, and the one `error [CODE]` line) is written synchronously: when it is a socket (systemd's journal,
+// a parent Node process) process.stderr would queue it in memory, and a crash or the forced exit below would lose
+// the queue, its last lines first.
+const stderr = syncWriter(2);
+
 main(argv, {
   stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stderr,
   cwd: invocationDirectory(),
   env: process.env,
   stderrIsTTY: process.stderr.isTTY === true,
@@ -26,7 +32,7 @@ main(argv, {
   (code) => finish(code),
   (error: unknown) => {
     // main never throws; should it, one line still.
-    process.stderr.write(`error [VIGIL_INTERNAL]: ${error instanceof Error ? error.message : String(error)}\n`);
+    stderr(`error [VIGIL_INTERNAL]: ${error instanceof Error ? error.message : String(error)}\n`);
     finish(1);
   },
 );
@@ -45,12 +51,13 @@ function invocationDirectory(): string {
 /**
  * Exits with `code` once the event loop is empty, or 5 s after the command returned if something it started lingers
  * (a Kafka consumer that did not stop within its close timeout keeps fetching): a daemon that finished shutting down
- * must not live on. Output to pipes and files is synchronous on Linux, so nothing written is lost.
+ * must not live on. stderr is written synchronously, and stdout to pipes and files is synchronous on Linux, so
+ * nothing written to stderr is lost (stdout to a socket could lose its queue on the forced exit).
  */
 function finish(code: number): void {
   process.exitCode = code;
   setTimeout(() => {
-    process.stderr.write(`vigil: still busy 5 s after the command finished (an open connection or timer); exiting with code ${code}\n`);
+    stderr(`vigil: still busy 5 s after the command finished (an open connection or timer); exiting with code ${code}\n`);
     process.exit(code);
   }, 5000).unref();
 }

@@ -4,10 +4,10 @@ import { FAIL, Kind, ValueSlot, afterMember, bytesEqual, firstMember, readKey, r
  * The decoder's fast path over a prediction event's bytes: reads the top-level object once, keeping where each field
  * of docs/events.md is (and the value of the scalar ones), without building an object per message. `scan` answers
  * false for anything it does not read itself — invalid JSON, a key or string with an escape, a field given twice,
- * and whatever `PredictionColumns.stageScanned` then refuses — and the builder decodes that message with
+ * and whatever the scan path (scan-prediction.ts) then refuses — and the builder decodes that message with
  * `JSON.parse` instead, which gives the same rows and the same dead letters as before the fast path existed.
  */
-/** What reads a model's `features` and `groups` objects in place: the model's columns. */
+/** What reads a model's `features` and `groups` objects in place: the scan path of the model (scan-prediction.ts). */
 export interface ScanTarget {
   /** Reads the object at `b[i]` into staging; the index after it, or FAIL to leave the event to `JSON.parse`. */
   scanFeatures(b: Uint8Array, i: number, end: number): number;

@@ -7,6 +7,7 @@ import { parseEvent, readModel } from './event-fields';
 import { Kind, bytesEqual } from './json-bytes';
 import { type PredictionBatch, RESERVED_COLUMN_PREFIX } from './prediction-batch';
 import { PredictionColumns } from './prediction-columns';
+import type { ScannedPrediction } from './scan-prediction';
 import type { RawMessage } from './raw-message';
 
 export interface PredictionBatchBuilderOptions extends DecodeOptions {
@@ -47,7 +48,9 @@ export class PredictionBatchBuilder {
   /** Per model, the rows of its last batch: the next batch's columns start that large instead of growing to it. */
   private readonly lastRows = new Map<string, number>();
   private deadLetters: DeadLetter[] = [];
-  private readonly scanner: EventScanner<PredictionColumns> | undefined;
+  private readonly scanner: EventScanner<ScannedPrediction> | undefined;
+  /** The columns whose scan path the scanner took as its target last (the model `scanner.target` was resolved for). */
+  private targetColumns: PredictionColumns | undefined;
   /** The model of the last event read by the fast path, and its id's bytes: most messages name the same one. */
   private lastModel: ModelDefinition | undefined;
   private lastModelBytes: Uint8Array = new Uint8Array(0);
@@ -73,7 +76,13 @@ export class PredictionBatchBuilder {
       throw new VigilError('VIGIL_CONFIG_INVALID', `cannot decode predictions: ${problems.join('; ')}`, { details: { problems } });
     }
     this.models = models;
-    this.scanner = options.scan === false ? undefined : new EventScanner((b, model) => this.scannedModel(b, model.start, model.end));
+    this.scanner =
+      options.scan === false
+        ? undefined
+        : new EventScanner((b, model) => {
+            this.targetColumns = this.scannedModel(b, model.start, model.end);
+            return this.targetColumns?.scan;
+          });
   }
 
   /** Decodes one message into a row of its model's batch, or into a dead letter. Never throws. */
@@ -107,7 +116,7 @@ export class PredictionBatchBuilder {
    * The fast path: true when the message was a plainly valid event of a configured model and is now a row; false
    * leaves it, untouched, to the `JSON.parse` path of `add`, which decides it exactly (row or dead letter).
    */
-  private addScanned(message: RawMessage, scanner: EventScanner<PredictionColumns>): boolean {
+  private addScanned(message: RawMessage, scanner: EventScanner<ScannedPrediction>): boolean {
     const value = message.value;
     if (value === null || value.length === 0 || value.length > this.options.maxMessageBytes || !isUtf8(value)) return false;
     // As in parseEvent: one byte-order mark is allowed.
@@ -116,9 +125,9 @@ export class PredictionBatchBuilder {
       if (!scanner.scan(value, start, value.length)) return false;
       const model = scanner.model;
       if (model.kind !== Kind.String) return false;
-      const columns = scanner.target ?? this.scannedModel(value, model.start, model.end);
+      const columns = scanner.target !== undefined ? this.targetColumns : this.scannedModel(value, model.start, model.end);
       if (columns === undefined) return false;
-      if (!columns.stageScanned(value, scanner, this.options.maxFutureMs === undefined ? Infinity : this.options.now() + this.options.maxFutureMs)) return false;
+      if (!columns.scan.stage(value, scanner, this.options.maxFutureMs === undefined ? Infinity : this.options.now() + this.options.maxFutureMs)) return false;
       columns.commit(message.topic);
       return true;
     } catch {

@@ -7,10 +7,12 @@ import { snappyCompress, snappyDecompressKafka } from './snappy';
 /*
  * The compression codecs kafkajs 2.2.4 lacks. Without them a fetched record batch compressed with Snappy, LZ4 or
  * ZSTD fails the whole fetch with KafkaJSNotImplemented and the consumer stops for good. Kafka's codecs are:
- *  - Snappy (2): one raw Snappy block (librdkafka) or snappy-java's xerial stream (the Java client): snappy.ts;
+ *  - Snappy (2): one raw Snappy block (librdkafka) or snappy-java's xerial stream (the Java client): snappy.ts,
+ *    with hysnappy (WebAssembly) decoding each block;
  *  - LZ4 (3): an LZ4 frame (lz4-frame.ts);
  *  - ZSTD (4): a Zstandard frame, decompressed by fzstd (pure JavaScript, decompression only).
- * Gzip (1) stays kafkajs's own (zlib). Only pure-JavaScript code: nothing to build or download at install.
+ * Gzip (1) stays kafkajs's own (zlib). Only JavaScript and WebAssembly shipped in npm packages: nothing to build
+ * or download at install.
  *
  * A batch that does not decompress fails with VIGIL_KAFKA_UNAVAILABLE naming the codec and the reason. It is marked
  * retriable: kafkajs retries the fetch, then restarts the consumer (logged as "kafka consumer crashed; it restarts"),

@@ -2,9 +2,10 @@
  * The LZ4 frame format (https://github.com/lz4/lz4/blob/dev/doc/lz4_Frame_format.md) as Kafka uses it: record
  * batches compressed with Kafka's codec 3 hold one LZ4 frame (librdkafka: liblz4's LZ4F; the Java client: its own
  * KafkaLZ4BlockOutputStream; both write independent 64 KiB blocks without checksums, but linked blocks and every
- * checksum are read too). Written here rather than taken from
- * lz4js, which skips every checksum and writes past no bound check: a corrupt batch must fail, not decode to
- * something else. Decoding is strict: every length is checked against the input, every offset against the output,
+ * checksum are read too). Written here rather than taken from lz4js, which cannot read linked blocks and passes
+ * nearly every corrupt batch as other bytes, or lz4-napi, a native binary per platform whose errors do not say
+ * where (docs/decisions/0010-kafka-codecs-and-what-stays-hand-written.md, bench/codecs.mjs): a corrupt batch must
+ * fail, not decode to something else. Decoding is strict: every length is checked against the input, every offset against the output,
  * and the header, block and content checksums are verified when the frame has them.
  */
 
@@ -58,6 +59,7 @@ function decodeFrame(input: Uint8Array, start: number, out: GrowableBytes): numb
   if ((flags & 0x02) !== 0 || (bd & 0x8f) !== 0) throw new Lz4FormatError('LZ4 frame descriptor has reserved bits set');
   const blockChecksums = (flags & 0x10) !== 0;
   const hasContentSize = (flags & 0x08) !== 0;
+  const independentBlocks = (flags & 0x20) !== 0;
   const contentChecksum = (flags & 0x04) !== 0;
   const hasDictionary = (flags & 0x01) !== 0;
   const blockMax = BLOCK_MAX_SIZES[(bd >> 4) & 0x07];
@@ -90,7 +92,8 @@ function decodeFrame(input: Uint8Array, start: number, out: GrowableBytes): numb
     need(input, pos, size + (blockChecksums ? 4 : 0), 'a block');
     if (blockChecksums && readU32(input, pos + size) !== xxhash32(input, pos, size)) throw new Lz4FormatError(`LZ4 block checksum mismatch at byte ${pos}`);
     if (stored) out.append(input, pos, size);
-    else decodeBlock(input, pos, pos + size, out, blockMax);
+    // A match reaches back into earlier blocks only when the frame links them, and never into an earlier frame.
+    else decodeBlock(input, pos, pos + size, out, blockMax, independentBlocks ? 'block' : 'frame', independentBlocks ? out.length : contentStart);
     pos += size + (blockChecksums ? 4 : 0);
   }
   const produced = out.length - contentStart;
@@ -103,8 +106,11 @@ function decodeFrame(input: Uint8Array, start: number, out: GrowableBytes): numb
   return pos;
 }
 
-/** One compressed block appended to `out`; matches may reach back into earlier blocks of the frame (linked blocks). */
-function decodeBlock(src: Uint8Array, start: number, end: number, out: GrowableBytes, blockMax: number): void {
+/**
+ * One compressed block appended to `out`; its matches may reach back to `floor` in the output: the start of the
+ * block when the frame's blocks are independent (Kafka's producers), of the frame when they are linked.
+ */
+function decodeBlock(src: Uint8Array, start: number, end: number, out: GrowableBytes, blockMax: number, scope: 'block' | 'frame', floor: number): void {
   const blockStart = out.length;
   out.reserve(blockMax);
   const dst = out.bytes;
@@ -145,7 +151,7 @@ function decodeBlock(src: Uint8Array, start: number, end: number, out: GrowableB
       }
     }
     length += MIN_MATCH;
-    if (offset === 0 || offset > d) throw new Lz4FormatError(`LZ4 match offset ${offset} points before the start of the output`);
+    if (offset === 0 || offset > d - floor) throw new Lz4FormatError(`LZ4 match offset ${offset} points before the start of the ${scope}${scope === 'block' ? " (the frame's blocks are independent)" : ''}`);
     if (d - blockStart + length > blockMax) throw new Lz4FormatError('LZ4 block decodes to more than its maximum size');
     let from = d - offset;
     if (offset >= length && length >= 32) {

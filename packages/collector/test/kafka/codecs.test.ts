@@ -195,6 +195,20 @@ describe('Kafka compression codecs', () => {
     }
   });
 
+  test('an LZ4 match may reach into the block before only when the frame links its blocks', () => {
+    // Block 1 stored ("abcdabcd"), block 2 a 4-byte match 8 back (into block 1) and the last literals "efghi".
+    const frame = (flags: number) => {
+      const descriptor = Buffer.from([flags, 0x40]);
+      const header = Buffer.concat([Buffer.from([0x04, 0x22, 0x4d, 0x18]), descriptor, Buffer.from([(xxhash32(descriptor, 0, 2) >>> 8) & 0xff])]);
+      const stored = Buffer.concat([Buffer.from([8, 0, 0, 0x80]), Buffer.from('abcdabcd')]);
+      const block = Buffer.from([0x00, 0x08, 0x00, 0x50, ...Buffer.from('efghi')]);
+      return Buffer.concat([header, stored, Buffer.from([block.length, 0, 0, 0]), block, Buffer.alloc(4)]);
+    };
+    expect(lz4DecompressFrames(frame(0x40)).toString()).toBe('abcdabcdabcdefghi');
+    // Independent blocks (what Kafka's producers write): such a match is corruption, not bytes of the block before.
+    expect(() => lz4DecompressFrames(frame(0x60))).toThrow("LZ4 match offset 8 points before the start of the block (the frame's blocks are independent)");
+  });
+
   test('a block checksum catches a flipped literal', async () => {
     const frame = Buffer.from(fixture('cli-linked-checksums.lz4'));
     frame[frame.length - 100] = frame[frame.length - 100]! ^ 0x01;
@@ -207,6 +221,13 @@ describe('Kafka compression codecs', () => {
 
   test('a Snappy header that promises more than the input can hold is refused before allocating', () => {
     expect(() => snappyUncompress(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x07, 0x00]))).toThrow(/cannot come from 6 bytes/);
+  });
+
+  test('a Snappy block too large for the shared WebAssembly instance decodes in one of its own, and the shared one still serves the next', async () => {
+    const codec = KAFKA_CODECS[CompressionTypes.Snappy];
+    const large = Buffer.concat([Buffer.alloc(12 << 20, EVENTS), randomBytes(6 << 20)]);
+    expect((await codec.decompress(await codec.compress({ buffer: large }))).equals(large)).toBe(true);
+    expect(recordValues(await codec.decompress(fixture('kcat-snappy.bin')))).toEqual(LINES);
   });
 
   test('registered with kafkajs once, for Snappy, LZ4 and ZSTD; gzip stays kafkajs’s', () => {

@@ -1,0 +1,67 @@
+/**
+ * The lint rule behind docs/architecture.md's arrows (eslint.config.mjs, `no-restricted-imports` per package): a
+ * package's sources importing a package above or beside it fails `pnpm run lint`, by name or by a relative path
+ * into the other package's sources; the imports the page allows pass. ESLint runs in a child process (its
+ * configuration is an ES module) on snippets linted as if they were a file of each package.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../..');
+
+interface Case {
+  /** An existing source file of the package, whose text the snippet replaces for the lint run. */
+  file: string;
+  code: string;
+}
+
+/** The `no-restricted-imports` messages ESLint gives each snippet, with the repository's configuration. */
+function restrictedImports(cases: readonly Case[]): string[][] {
+  const script = `
+    import { ESLint } from 'eslint';
+    const cases = JSON.parse(process.argv[1]);
+    const eslint = new ESLint({ cwd: ${JSON.stringify(ROOT)} });
+    const out = [];
+    for (const { file, code } of cases) {
+      const [result] = await eslint.lintText(code, { filePath: file });
+      out.push(result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message));
+    }
+    process.stdout.write(JSON.stringify(out));`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(cases)], { cwd: ROOT, encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`eslint failed: ${child.stderr}`);
+  return JSON.parse(child.stdout) as string[][];
+}
+
+const file = (pkg: string, name: string) => join(ROOT, pkg, 'src', name);
+const use = (...specifiers: string[]) => `${specifiers.map((s, i) => `import * as m${i} from '${s}';`).join('\n')}\nexport const all = [${specifiers.map((_, i) => `m${i}`).join(', ')}];\n`;
+
+describe('the package layers are enforced by lint', () => {
+  const backward: Array<[string, Case]> = [
+    ['core imports the store', { file: file('packages/core', 'duration.ts'), code: use('@vigil/store') }],
+    ['core imports the collector by a relative path', { file: file('packages/core', 'duration.ts'), code: use('../../collector/src/index') }],
+    ['analyzers import the collector', { file: file('packages/analyzers', 'index.ts'), code: use('@vigil/collector') }],
+    ['collector imports the store (beside it, not below)', { file: file('packages/collector', 'index.ts'), code: use('@vigil/store') }],
+    ['store imports the analyzers', { file: file('packages/store', 'values.ts'), code: use('@vigil/analyzers') }],
+    ['alerts import the daemon, deep', { file: file('packages/alerts', 'alerting.ts'), code: use('@vigil/daemon/dist/main') }],
+    ['alerts import the daemon by a relative path', { file: file('packages/alerts', 'alerting.ts'), code: use('../../daemon/src/main') }],
+    ['dashboards import the store by a relative path', { file: file('dashboards', 'panels.ts'), code: use('../../packages/store/src/index') }],
+  ];
+
+  const allowed: Array<[string, Case]> = [
+    ['analyzers import core', { file: file('packages/analyzers', 'index.ts'), code: use('@vigil/core') }],
+    ['alerts import the store and core', { file: file('packages/alerts', 'alerting.ts'), code: use('@vigil/store', '@vigil/core') }],
+    ['the daemon imports every package', { file: file('packages/daemon', 'main.ts'), code: use('@vigil/core', '@vigil/analyzers', '@vigil/collector', '@vigil/store', '@vigil/alerts', '@vigil/dashboards') }],
+    ['a package imports its own folders', { file: file('packages/collector', 'index.ts'), code: use('./kafka/codecs', './decode/prediction-columns') }],
+  ];
+
+  const messages = restrictedImports([...backward, ...allowed].map(([, c]) => c));
+
+  test.each(backward.map(([name], i) => [name, i] as const))('%s: lint fails naming the one-way order', (_name, i) => {
+    expect(messages[i]).toHaveLength(1);
+    expect(messages[i]![0]).toMatch(/^'[^']+' import is restricted from being used by a pattern\. @vigil\/[a-z]+ may import .+ \(the packages' one-way order: docs\/architecture\.md\)$/);
+  });
+
+  test.each(allowed.map(([name], i) => [name, backward.length + i] as const))('%s: lint passes', (_name, i) => {
+    expect(messages[i]).toEqual([]);
+  });
+});
