@@ -1,4 +1,4 @@
-export { accumulate, emptyAccumulator, labelAccumulator, mergeAccumulators, MISSING_GROUP } from './accumulator/window-accumulator';
+export { accumulate, capGroups, emptyAccumulator, labelAccumulator, MAX_GROUP_VALUES, mergeAccumulators, MISSING_GROUP, OTHER_GROUP } from './accumulator/window-accumulator';
 export type {
   CategoricalAccumulator, FeatureAccumulator, NumericAccumulator, OutcomeAccumulator, WindowAccumulator,
 } from './accumulator/window-accumulator';

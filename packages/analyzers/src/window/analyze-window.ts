@@ -4,7 +4,7 @@
  * (KS, Wasserstein, AUC, equal-mass ECE) and gets the same document otherwise — one code path for both.
  */
 import { VigilError } from '@vigil/core';
-import type { WindowAccumulator } from '../accumulator/window-accumulator';
+import { OTHER_GROUP, type WindowAccumulator } from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { binLabels } from '../profile/binning';
 import type { ReferenceProfile } from '../profile/reference-profile';
@@ -172,11 +172,18 @@ export function binnedAuc(positives: readonly number[], negatives: readonly numb
   return doubledWins / (2 * p * n);
 }
 
+/**
+ * Per-group rates and the differences between groups. `(other)`, the values beyond the cap of an attribute, is
+ * shown with its counts but is a mix of groups, not one: it is never sufficient, so no difference reads it.
+ */
 function fairness(acc: WindowAccumulator, spec: AnalysisSpec): FairnessResult[] {
   return spec.groups.map((attribute) => {
     const groups = Object.entries(acc.groups[attribute] ?? {})
       .sort(([a, ca], [b, cb]) => cb.n - ca.n || (a < b ? -1 : 1))
-      .map(([group, counts]) => groupRates(group, counts, spec.minGroupSize));
+      .map(([group, counts]) => {
+        const rates = groupRates(group, counts, spec.minGroupSize);
+        return group === OTHER_GROUP ? { ...rates, sufficient: false, sufficientLabelled: false } : rates;
+      });
     return { attribute, groups, ...fairnessDifferences(groups) };
   });
 }
