@@ -14,6 +14,7 @@ export { averagePrecision, downsampleCurve, precisionRecallCurve, rocCurve } fro
 export { categoricalDrift, numericDrift } from './window/feature-drift';
 export { analyzeWindow, binnedAuc } from './window/analyze-window';
 export { rocAuc } from './stats/classification';
+export { benjaminiHochberg } from './stats/multiple-testing';
 export type { ExactStatistics, WindowAnalysis } from './window/analyze-window';
 export { completeEventTime } from './window/complete-event-time';
 export type { PartitionProgress } from './window/complete-event-time';
