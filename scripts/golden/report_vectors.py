@@ -9,7 +9,7 @@ import os
 import numpy as np
 from fairlearn.metrics import MetricFrame, false_negative_rate, false_positive_rate, selection_rate, true_positive_rate
 from scipy.spatial.distance import jensenshannon
-from scipy.stats import chi2_contingency, ks_2samp, wasserstein_distance
+from scipy.stats import chi2_contingency, false_discovery_control, ks_2samp, wasserstein_distance
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sklearn.metrics import (accuracy_score, brier_score_loss, log_loss, mean_absolute_error, mean_squared_error,
@@ -151,8 +151,14 @@ def scenario(name, n_ref, n_cur, seed):
     for f in ["c1", "c2"]:
         m, rc, cc, nr, nc = categorical(ref[f], cur[f])
         drift.append(dict(feature=f, kind="categorical", metrics=m, reference=rc, current=cc, small=min(nr, nc) <= 1000))
-    adjusted = bh([x["metrics"].get("ksPValue", x["metrics"].get("chi2PValue")) for x in drift])
-    for x, a in zip(drift, adjusted):
+    pm, _, _, _, _ = numeric(ref["score"], cur["score"])
+    # One family for every test the report makes: each feature's test and the score's KS (prediction drift), adjusted
+    # by scipy's Benjamini-Hochberg (false_discovery_control, the adjusted p-values of statsmodels' fdr_bh).
+    family = [x["metrics"].get("ksPValue", x["metrics"].get("chi2PValue")) for x in drift] + [pm["ksPValue"]]
+    adjusted = false_discovery_control(family, method="bh")
+    np.testing.assert_allclose(adjusted, bh(family), rtol=1e-14)
+    prediction_adjusted = float(adjusted[-1])
+    for x, a in zip(drift, adjusted[:-1]):
         x["pValueAdjusted"] = float(a)
         if x["small"]:
             x["method"] = "ks" if x["kind"] == "numeric" else "chi2"
@@ -177,7 +183,6 @@ def scenario(name, n_ref, n_cur, seed):
     performance = dict(accuracy=float(accuracy_score(yl, yhat[lab])), precision=float(precision_score(yl, yhat[lab], zero_division=0)),
                        recall=float(recall_score(yl, yhat[lab], zero_division=0)), auc=float(roc_auc_score(yl, sl)),
                        logLoss=float(log_loss(yl, sl)))
-    pm, _, _, _, _ = numeric(ref["score"], cur["score"])
 
     fairness = []
     for attr in ["sex", "race"]:
@@ -210,7 +215,7 @@ def scenario(name, n_ref, n_cur, seed):
                              equalizedOddsDifference=float(max(mf["tpr"].max() - mf["tpr"].min(), mf["fpr"].max() - mf["fpr"].min())),
                              predictiveParityDifference=float(ppv.max() - ppv.min())))
 
-    expected = dict(rows=dict(reference=n_ref, current=n_cur), drift=drift, prediction=pm, calibration=calibration,
+    expected = dict(rows=dict(reference=n_ref, current=n_cur), drift=drift, prediction=pm, predictionPValueAdjusted=prediction_adjusted, calibration=calibration,
                     calibrationRows=int(lab.sum()), performance=performance, fairness=fairness)
     with open(os.path.join(d, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)

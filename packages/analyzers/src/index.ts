@@ -1,4 +1,4 @@
-export { accumulate, emptyAccumulator, labelAccumulator, mergeAccumulators, MISSING_GROUP } from './accumulator/window-accumulator';
+export { accumulate, capGroups, emptyAccumulator, labelAccumulator, MAX_GROUP_VALUES, mergeAccumulators, MISSING_GROUP, OTHER_GROUP } from './accumulator/window-accumulator';
 export type {
   CategoricalAccumulator, FeatureAccumulator, NumericAccumulator, OutcomeAccumulator, WindowAccumulator,
 } from './accumulator/window-accumulator';
@@ -14,6 +14,7 @@ export { averagePrecision, downsampleCurve, precisionRecallCurve, rocCurve } fro
 export { categoricalDrift, numericDrift } from './window/feature-drift';
 export { analyzeWindow, binnedAuc } from './window/analyze-window';
 export { rocAuc } from './stats/classification';
+export { benjaminiHochberg } from './stats/multiple-testing';
 export type { ExactStatistics, WindowAnalysis } from './window/analyze-window';
 export { completeEventTime } from './window/complete-event-time';
 export type { PartitionProgress } from './window/complete-event-time';

@@ -31,7 +31,7 @@ import type { RunningJob } from '../queue/job-queue';
 import type { AlertingContext } from './alerting-context';
 import { chainOf, nextStep, policyOf, stepRows } from './escalation';
 import type { ControlEvent } from './lifecycle';
-import { groupStepRows } from './notification-groups';
+import { groupNoticeRows, groupStepRows, isBriefNotice } from './notification-groups';
 
 export interface DeliveryDependencies {
   ctx: AlertingContext;
@@ -189,9 +189,10 @@ async function deliverGroupRow(deps: DeliveryDependencies, row: OutboxRow, job: 
   const { group, subjects } = await ctx.store.transaction(async (tx) => ({ group: await getAlertGroup(tx, row.groupId as string), subjects: await incidentsOfGroup(tx, row.groupId as string) }));
   if (group === null) return cancel('group is gone');
   if (row.kind === 'acknowledge' && group.status === 'resolved') return cancel('group is resolved');
-  if (row.kind === 'notify' && group.status !== 'firing') return cancel(`group is ${group.status}`);
+  const brief = isBriefNotice(row);
+  if (row.kind === 'notify' && group.status !== 'firing' && !brief) return cancel(`group is ${group.status}`);
   const listed = listedSubjects(row, subjects);
-  if (!listed.some((i) => i.status === (row.kind === 'notify' ? 'firing' : i.status))) return cancel('no firing subject in the group (silenced or acknowledged)');
+  if (!listed.some((i) => brief || i.status === (row.kind === 'notify' ? 'firing' : i.status))) return cancel('no firing subject in the group (silenced or acknowledged)');
   if (row.kind === 'notify') {
     const versions = new Set(listed.map((i) => i.version));
     const inhibitor = await ctx.store.transaction(async (tx) => (await openIncidentsIn(tx, group.model)).find((i) => i.kind === 'condition' && versions.has(i.version)));
@@ -266,6 +267,8 @@ async function settleGroupIn(tx: SqlExecutor, deps: DeliveryDependencies, row: O
   );
   if (row.kind !== 'notify') return listed;
   const current = error === undefined ? (await updateAlertGroupIn(tx, group.id, { escalationStep: Math.max(group.escalationStep, row.step), lastNotifiedAt: now, updatedAt: now }))! : group;
+  // A brief notice told of a group that had cleared already: its resolve follows, to the same target.
+  if (isBriefNotice(row) && error === undefined && (await insertOutboxIn(tx, groupNoticeRows('resolve', current, [row.target], now), now))) ctx.kick();
   const { chain, upgrade } = chainOf(row.payload);
   if (upgrade || current.status !== 'firing') return listed;
   const siblings = (await outboxOfGroup(tx, group.id)).filter((r) => r.kind === 'notify' && r.step === row.step && r.round === row.round && chainOf(r.payload).chain === chain && !chainOf(r.payload).upgrade);

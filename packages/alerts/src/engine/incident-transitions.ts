@@ -25,7 +25,7 @@ import {
 } from '@vigil/store';
 import type { AlertingContext } from './alerting-context';
 import { noticeRows, policyOf, stepRows } from './escalation';
-import { groupFiringIn, groupNoticeRows, scheduleUpdateIn, toldTargets } from './notification-groups';
+import { briefNoticeRows, firstNoticeTargets, groupFiringIn, groupNoticeRows, scheduleUpdateIn, toldTargets } from './notification-groups';
 
 export type OpenInput = Omit<NewIncident, 'id' | 'status' | 'escalationPolicy' | 'openedAt'> & { silencedUntil?: number | null };
 
@@ -85,7 +85,7 @@ export async function resolveIncidentIn(tx: SqlExecutor, ctx: AlertingContext, i
     // group's end, when its last subject resolves.
     const am = targets.filter((t) => isAlertmanager(ctx, t));
     if (await insertOutboxIn(tx, noticeRows('resolve', resolved, am, now), now)) ctx.kick();
-    await resolveGroupIfDoneIn(tx, ctx, resolved.notificationGroup, targets.filter((t) => !isAlertmanager(ctx, t)));
+    await resolveGroupIfDoneIn(tx, ctx, resolved.notificationGroup, targets.filter((t) => !isAlertmanager(ctx, t)), resolution !== null);
   } else if (await insertOutboxIn(tx, noticeRows('resolve', resolved, targets, now), now)) ctx.kick();
   await appendAuditIn(tx, [{ at: now, actor, action: 'incident.resolved', reason, model: incident.model, incidentId: incident.id, details: { previousStatus: incident.status, notices: targets } }]);
   return resolved;
@@ -128,8 +128,14 @@ export async function unsilenceIncidentIn(tx: SqlExecutor, ctx: AlertingContext,
 
 const isAlertmanager = (ctx: AlertingContext, target: string): boolean => ctx.config.notifiers[target]?.type === 'alertmanager';
 
-/** The last subject of a group resolved: the group resolves, and the targets it told hear so (one notice). */
-async function resolveGroupIfDoneIn(tx: SqlExecutor, ctx: AlertingContext, groupId: string, targets: readonly string[]): Promise<void> {
+/**
+ * The last subject of a group resolved: the group resolves, and the targets it told hear so (one notice). A group
+ * whose metrics cleared before its first notice went out (breached and cleared in one analysis pass, or within
+ * `groupWait`) is still told: its first notice's targets get a brief notice now, and its resolve once that is
+ * delivered (notification-groups.ts, `briefNoticeRows`), as PagerDuty and Slack users expect to learn that a
+ * window breached. Resolved by hand, it is not: whoever resolved it knows.
+ */
+async function resolveGroupIfDoneIn(tx: SqlExecutor, ctx: AlertingContext, groupId: string, targets: readonly string[], cleared: boolean): Promise<void> {
   const now = ctx.now();
   const group = await getAlertGroup(tx, groupId, true);
   if (group === null || group.status === 'resolved') return;
@@ -138,9 +144,11 @@ async function resolveGroupIfDoneIn(tx: SqlExecutor, ctx: AlertingContext, group
     if (group.status === 'firing') await scheduleUpdateIn(tx, ctx, group);
     return;
   }
+  const rows = await outboxOfGroup(tx, groupId);
+  const untold = cleared && group.status === 'firing' && toldTargets(rows).length === 0 ? firstNoticeTargets(rows) : [];
   await cancelGroupOutboxIn(tx, groupId, ['notify', 'acknowledge'], now);
   const resolved = (await updateAlertGroupIn(tx, groupId, { status: 'resolved', resolvedAt: now, updatedAt: now }))!;
-  if (await insertOutboxIn(tx, groupNoticeRows('resolve', resolved, targets, now), now)) ctx.kick();
+  if (await insertOutboxIn(tx, [...groupNoticeRows('resolve', resolved, targets, now), ...briefNoticeRows(resolved, untold, now)], now)) ctx.kick();
 }
 
 /**

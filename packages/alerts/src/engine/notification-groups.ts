@@ -59,6 +59,26 @@ function row(group: AlertGroup, kind: NewOutboxRow['kind'], r: Pick<NewOutboxRow
   return { ...r, kind, incidentId: null, groupId: group.id, reviewId: null, model: group.model };
 }
 
+/** The targets of a group's first notice while it is still pending (the escalation's rows, not updates). */
+export function firstNoticeTargets(rows: readonly OutboxRow[]): string[] {
+  return [...new Set(rows.filter((r) => r.kind === 'notify' && r.state === 'pending' && !chainOf(r.payload).upgrade).map((r) => r.target))];
+}
+
+/**
+ * The notice of a group that breached and cleared before anyone was told: one notice per target, due now, that
+ * lists every subject (resolved, with the window that breached and the one that cleared), and does not escalate.
+ * Delivered, it is followed by the group's resolve notice to the same target (delivery.ts), so a PagerDuty
+ * incident opens and resolves, in that order, and a chat channel reads "fired" then "resolved".
+ */
+export function briefNoticeRows(group: AlertGroup, targets: readonly string[], now: number): NewOutboxRow[] {
+  return targets.map((target) => row(group, 'notify', { jobId: jobId({ kind: 'notify', subject: group.id, chain: 'brief-up', step: 0, round: 0, target }), target, step: 0, round: 0, deliverAt: now, payload: { chain: 'brief', upgrade: true, brief: true, since: -1 } }));
+}
+
+/** Whether a group's row is a brief notice ({@link briefNoticeRows}). */
+export function isBriefNotice(r: Pick<OutboxRow, 'kind' | 'payload'>): boolean {
+  return r.kind === 'notify' && (r.payload as { brief?: unknown } | null)?.brief === true;
+}
+
 /** The targets a group's notices reached (a `notify` row delivered). */
 export function toldTargets(rows: readonly OutboxRow[]): string[] {
   return [...new Set(rows.filter((r) => r.kind === 'notify' && r.state === 'delivered').map((r) => r.target))];

@@ -142,6 +142,34 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
     expect(seen()).toEqual(['/owner firing step=0 subjects=3']);
   });
 
+  it('a breach that clears in the same analysis pass is still told: a notice naming it, then its resolve', async () => {
+    await start();
+    // One pass: the window that breaches and the next one, which clears, are evaluated before anything is sent
+    // (the daemon analyses every window that closed since its last pass together).
+    const windows = [analysis(T0, [psi(0.31)]), analysis(T0 + 60 * MIN, [psi(0.04)])];
+    for (const a of windows) await store.upsertMetricRows(a.metricRows);
+    await store.transaction(async (tx) => {
+      for (const a of windows) await alerting.evaluateIn(tx, a);
+    });
+    expect(await alerting.flush()).toBe(true);
+    // Before: nothing at all (the pending notice was cancelled by the resolve, and nobody had been told).
+    expect(seen()).toEqual(['/owner firing step=0 subjects=1', '/owner resolved step=0 subjects=1']);
+    const [notice, resolve] = sink.at('/owner').map((r) => r.body);
+    expect(notice.subjects[0]).toMatchObject({ feature: 'age', status: 'resolved', value: 0.31, resolution: expect.objectContaining({ value: 0.04 }) });
+    expect(resolve.dedupKey).toBe(notice.dedupKey);
+    // It is told once: no escalation to on-call follows, however long we wait.
+    await step(2 * 60 * MIN);
+    expect(sink.received).toHaveLength(2);
+  });
+
+  it('a breach resolved by hand before its first notice is not told: whoever resolved it knows', async () => {
+    await start('alerts: { groupWait: 30s }');
+    const { opened } = await analyse(analysis(T0, [psi(0.31)]));
+    await alerting.resolve(opened[0]!, { actor: 'bob', reason: 'known backfill' });
+    await step(60 * MIN);
+    expect(seen()).toEqual([]);
+  });
+
   it('alerts.groupBy with metric and feature: one group per subject, as before grouping', async () => {
     await start('alerts: { groupBy: [model, version, metric, feature, group], groupInterval: 1m }');
     await analyse(analysis(T0, FEATURES.slice(0, 3).map((f) => psi(0.3, f))));

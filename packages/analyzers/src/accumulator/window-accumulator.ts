@@ -69,6 +69,32 @@ export function capUnseen(unseen: Record<string, number>): Record<string, number
   return kept;
 }
 
+/** Values of one group attribute an accumulator keeps by name (docs/metrics.md, "Bounded state"). */
+export const MAX_GROUP_VALUES = 100;
+/** The group the values of an attribute beyond the cap are counted in; not a group of the fairness analysis. */
+export const OTHER_GROUP = '(other)';
+
+/**
+ * Keeps the {@link MAX_GROUP_VALUES} groups of one attribute with the most rows (ties by name, so the result
+ * does not depend on the order counts arrived in) and adds the others' counts into {@link OTHER_GROUP}; the
+ * `(missing)` group is always kept (it is one value, and docs/events.md promises it). Every count's total over
+ * the attribute is unchanged. Mutates the counts of `(other)` only.
+ */
+export function capGroups(byGroup: Record<string, GroupCounts>, max = MAX_GROUP_VALUES): Record<string, GroupCounts> {
+  const names = Object.keys(byGroup).filter((k) => k !== OTHER_GROUP && k !== MISSING_GROUP);
+  if (names.length <= max) return byGroup;
+  names.sort((a, b) => byGroup[b]!.n - byGroup[a]!.n || (a < b ? -1 : a > b ? 1 : 0));
+  const kept: Record<string, GroupCounts> = {};
+  const other = byGroup[OTHER_GROUP] ?? emptyGroupCounts(byGroup[names[0]!]!.calibration.length);
+  names.forEach((name, i) => {
+    if (i < max) kept[name] = byGroup[name]!;
+    else addGroupCounts(other, byGroup[name]!);
+  });
+  if (byGroup[MISSING_GROUP]) kept[MISSING_GROUP] = byGroup[MISSING_GROUP];
+  kept[OTHER_GROUP] = other;
+  return kept;
+}
+
 export type FeatureAccumulator = NumericAccumulator | CategoricalAccumulator;
 
 export interface OutcomeAccumulator {
@@ -326,6 +352,7 @@ function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: Ana
     for (const [key, counts] of countGroups(groupKeys(table, attribute), predicted, labels ?? missing, scores ?? missing)) {
       byGroup[key] = byGroup[key] ? addGroupCounts(byGroup[key], counts) : counts;
     }
+    acc.groups[attribute] = capGroups(byGroup);
   }
 }
 
@@ -360,7 +387,7 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
     for (const side of [a.groups[attribute] ?? {}, b.groups[attribute] ?? {}]) {
       for (const [g, c] of Object.entries(side)) merged[g] = merged[g] ? addGroupCounts(merged[g], c) : addGroupCounts(emptyGroupCounts(), c);
     }
-    groups[attribute] = merged;
+    groups[attribute] = capGroups(merged);
   }
   const oa = a.outcome;
   const ob = b.outcome;

@@ -249,6 +249,8 @@ export interface Report {
   drift: FeatureDrift[];
   prediction?: {
     metrics: { psi: number; js: number; ks: number; ksPValue: number; wasserstein: number };
+    /** `ksPValue` adjusted by Benjamini–Hochberg together with the features' test p-values; absent when NaN. */
+    pValueAdjusted?: number;
     histogram: Histogram;
     /** `vigil report` only: equal-width bins of the score. */
     distribution?: ValueDistribution;

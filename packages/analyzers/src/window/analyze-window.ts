@@ -4,7 +4,7 @@
  * (KS, Wasserstein, AUC, equal-mass ECE) and gets the same document otherwise — one code path for both.
  */
 import { VigilError } from '@vigil/core';
-import type { WindowAccumulator } from '../accumulator/window-accumulator';
+import { OTHER_GROUP, type WindowAccumulator } from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { binLabels } from '../profile/binning';
 import type { ReferenceProfile } from '../profile/reference-profile';
@@ -65,10 +65,11 @@ export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator,
     }
     throw new VigilError('VIGIL_PROFILE_MISMATCH', `profile and accumulator disagree on the kind of "${p.name}"`);
   });
-  decideDrift(drift, spec.fdr);
+  const prediction = predictionDrift(profile, acc, spec.score !== undefined ? exact.numeric?.get(spec.score) : undefined);
+  decideDrift(drift, prediction.prediction, spec.fdr);
   return {
     drift,
-    ...predictionDrift(profile, acc, spec.score !== undefined ? exact.numeric?.get(spec.score) : undefined),
+    ...prediction,
     ...outcomes(acc, spec, exact),
     fairness: fairness(acc, spec),
     summary: { features: drift.length, drifted: drift.filter((d) => d.drifted).map((d) => d.feature), falseDiscoveryRate: spec.fdr },
@@ -95,16 +96,20 @@ function pickNumeric(m: NumericDrift) {
 }
 
 /**
- * Benjamini–Hochberg over the test p-values of every feature of the window (KS for numeric, chi-square for
- * categorical), so a model with many features does not cry wolf. Every feature gets its adjusted p-value; the
- * features decided by a test drift when it is at most the false-discovery rate.
+ * Benjamini–Hochberg over every test the window makes: the p-value of each feature (KS for numeric, chi-square
+ * for categorical) and the KS p-value of the score (prediction drift), so a model with many features does not
+ * cry wolf. Every feature and the score get their adjusted p-value; the features decided by a test drift when it
+ * is at most the false-discovery rate. The fairness analysis makes no test (rates with intervals, differences
+ * against rule thresholds), so it has no p-value in the family (docs/metrics.md, "Multiple testing").
  */
-function decideDrift(drift: FeatureDrift[], fdr: number): void {
+function decideDrift(drift: FeatureDrift[], prediction: Report['prediction'], fdr: number): void {
   const pValues = drift.map((d) => ('ksPValue' in d.metrics ? d.metrics.ksPValue : d.metrics.chi2PValue));
+  pValues.push(prediction ? prediction.metrics.ksPValue : Number.NaN);
   const usable = pValues.map((p, i) => [p, i] as const).filter(([p]) => Number.isFinite(p));
   const { adjusted } = benjaminiHochberg(usable.map(([p]) => p), fdr);
   usable.forEach(([, i], j) => {
-    (drift[i] as FeatureDrift).pValueAdjusted = adjusted[j] as number;
+    if (i < drift.length) (drift[i] as FeatureDrift).pValueAdjusted = adjusted[j] as number;
+    else if (prediction) prediction.pValueAdjusted = adjusted[j] as number;
   });
   for (const d of drift) {
     if (d.method === 'ks' || d.method === 'chi2') d.drifted = d.pValueAdjusted !== undefined && d.pValueAdjusted <= fdr;
@@ -172,11 +177,18 @@ export function binnedAuc(positives: readonly number[], negatives: readonly numb
   return doubledWins / (2 * p * n);
 }
 
+/**
+ * Per-group rates and the differences between groups. `(other)`, the values beyond the cap of an attribute, is
+ * shown with its counts but is a mix of groups, not one: it is never sufficient, so no difference reads it.
+ */
 function fairness(acc: WindowAccumulator, spec: AnalysisSpec): FairnessResult[] {
   return spec.groups.map((attribute) => {
     const groups = Object.entries(acc.groups[attribute] ?? {})
       .sort(([a, ca], [b, cb]) => cb.n - ca.n || (a < b ? -1 : 1))
-      .map(([group, counts]) => groupRates(group, counts, spec.minGroupSize));
+      .map(([group, counts]) => {
+        const rates = groupRates(group, counts, spec.minGroupSize);
+        return group === OTHER_GROUP ? { ...rates, sufficient: false, sufficientLabelled: false } : rates;
+      });
     return { attribute, groups, ...fairnessDifferences(groups) };
   });
 }

@@ -68,6 +68,58 @@ describe('window accumulators', () => {
     );
   });
 
+  it('merging is associative: (a + b) + c equals a + (b + c)', () => {
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 20, maxLength: 80 }), fc.array(row, { maxLength: 60 }), fc.array(row, { maxLength: 60 }), fc.array(row, { maxLength: 60 }), (ref, a, b, c) => {
+        const profile = fitReferenceProfile(table(ref), spec);
+        const [x, y, z] = [a, b, c].map((rows) => accumulate(emptyAccumulator(profile, spec), profile, spec, table(rows))) as [WindowAccumulator, WindowAccumulator, WindowAccumulator];
+        expect(canonical(mergeAccumulators(mergeAccumulators(x, y), z))).toEqual(canonical(mergeAccumulators(x, mergeAccumulators(y, z))));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('beyond the cap of group values, merges in any grouping keep every total, the bound, and never overcount a group', () => {
+    // Up to 300 distinct values of g over three batches: above MAX_GROUP_VALUES, so the cap folds values into (other).
+    const wide = fc.record({ g: fc.integer({ min: 0, max: 299 }), score: fc.integer({ min: 0, max: 8 }).map((k) => k / 8), label: fc.constantFrom(0, 1) });
+    type Wide = { g: number; score: number; label: number };
+    const groupSpec: AnalysisSpec = { ...spec, features: [], groups: ['g'] };
+    const names = Array.from({ length: 300 }, (_, i) => `v${i}`);
+    const wideTable = (rows: readonly Wide[]): Table => ({
+      source: 'generated',
+      rowCount: rows.length,
+      columns: new Map<string, Column>([
+        ['score', { name: 'score', kind: 'numeric', values: Float64Array.from(rows, (r) => r.score) }],
+        ['label', { name: 'label', kind: 'numeric', values: Float64Array.from(rows, (r) => r.label) }],
+        ['g', { name: 'g', kind: 'categorical', categories: names, codes: Int32Array.from(rows, (r) => r.g) }],
+      ]),
+    });
+    const profile = fitReferenceProfile(wideTable([{ g: 0, score: 0.25, label: 0 }, { g: 1, score: 0.75, label: 1 }]), groupSpec);
+    const acc = (rows: readonly Wide[]) => accumulate(emptyAccumulator(profile, groupSpec), profile, groupSpec, wideTable(rows));
+    const sum = (byGroup: WindowAccumulator['groups'][string], field: 'n' | 'tp' | 'fp' | 'tn' | 'fn' | 'predictedPositive') =>
+      Object.values(byGroup).reduce((s, c) => s + c[field], 0);
+    fc.assert(
+      fc.property(fc.array(wide, { maxLength: 250 }), fc.array(wide, { maxLength: 250 }), fc.array(wide, { maxLength: 250 }), (a, b, c) => {
+        const [x, y, z] = [acc(a), acc(b), acc(c)];
+        const union = acc([...a, ...b, ...c]);
+        const exact = new Map<string, number>();
+        for (const r of [...a, ...b, ...c]) exact.set(names[r.g]!, (exact.get(names[r.g]!) ?? 0) + 1);
+        for (const merged of [mergeAccumulators(mergeAccumulators(x, y), z), mergeAccumulators(x, mergeAccumulators(y, z))]) {
+          const groups = merged.groups.g!;
+          // Everything but the choice of names is exactly associative.
+          expect(canonical({ ...merged, groups: {} })).toEqual(canonical({ ...union, groups: {} }));
+          for (const field of ['n', 'tp', 'fp', 'tn', 'fn', 'predictedPositive'] as const) expect(sum(groups, field)).toBe(sum(union.groups.g!, field));
+          const named = Object.keys(groups).filter((k) => k !== '(other)');
+          expect(named.length).toBeLessThanOrEqual(100);
+          for (const k of named) expect(groups[k]!.n).toBeLessThanOrEqual(exact.get(k)!);
+          // Within the cap nothing is folded, whatever the grouping: equal to the union.
+          if (exact.size <= 100) expect(canonical(merged)).toEqual(canonical(union));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('does not depend on the order of rows', () => {
     fc.assert(
       fc.property(fc.array(row, { minLength: 20, maxLength: 100 }), fc.array(row, { minLength: 1, maxLength: 100 }), fc.integer(), (ref, cur, seed) => {

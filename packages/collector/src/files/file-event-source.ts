@@ -65,6 +65,12 @@ export class FileEventSource implements PredictionSource {
         this.skip[which] = stored === undefined ? 0 : Number(stored);
       }
       for await (const line of this.lines()) {
+        // The end of the bytes written so far (a followed file): what is pending goes now, not when a batch fills.
+        if (line.length === 0) {
+          await this.flush(handler);
+          if (this.stopping) break;
+          continue;
+        }
         this.take(line);
         if (this.pending.predictions.length + this.pending.labels.length >= this.batchSize) await this.flush(handler);
         if (this.stopping) break;
@@ -130,10 +136,17 @@ export class FileEventSource implements PredictionSource {
     this.wake = undefined;
   }
 
-  /** Lines without their line end, blank lines skipped; a followed file's last line waits for its newline. */
+  /**
+   * Lines without their line end, blank lines skipped; a followed file's last line waits for its newline. An empty
+   * buffer (never a line) says a followed file has no more bytes for now.
+   */
   private async *lines(): AsyncGenerator<Buffer> {
     let rest: Buffer = Buffer.alloc(0);
     for await (const chunk of this.chunks()) {
+      if (chunk.length === 0) {
+        yield chunk;
+        continue;
+      }
       const data = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
       let start = 0;
       for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
@@ -174,6 +187,7 @@ export class FileEventSource implements PredictionSource {
           continue;
         }
         if (!this.options.follow) return;
+        yield Buffer.alloc(0);
         await this.pause(this.options.pollMs ?? 250);
       }
     } finally {

@@ -66,6 +66,20 @@ describe('FileEventSource', () => {
     expect(source.state).toBe('stopped');
   });
 
+  it('--follow hands over what the file holds so far, without waiting for a full batch', async () => {
+    const path = join(dir, 'follow-tail.ndjson');
+    writeFileSync(path, `${prediction(0)}\n${label(0)}\n`);
+    // The default batch (2000 lines) is far from filled: before, these lines waited for 2000 more, or for close().
+    const source = new FileEventSource({ path, topics, offsetsFor: async () => new Map(), follow: true, pollMs: 20 });
+    const seen: string[] = [];
+    await source.run(async (b) => {
+      seen.push(...b.messages.map((m) => String(m.value)));
+      if (seen.length === 1) appendFileSync(path, `${prediction(1)}\n`);
+      if (seen.length === 3) await source.close();
+    });
+    expect(seen).toEqual([prediction(0), label(0), prediction(1)]);
+  });
+
   it('- reads a stream (standard input)', async () => {
     const input = Readable.from([Buffer.from(`${prediction(0)}\n${label(0)}`), Buffer.from(`\n${prediction(1)}\n`)]);
     const batches = await collect(new FileEventSource({ path: '-', input, topics, offsetsFor: async () => new Map() }));

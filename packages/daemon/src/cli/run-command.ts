@@ -1,20 +1,9 @@
-import { createServer, type Server } from 'node:http';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import type { ReferenceProfile } from '@vigil/analyzers';
-import { createAlerting } from '@vigil/alerts';
-import { FileEventSource, KafkaSource, produceMessages, type PredictionSource } from '@vigil/collector';
 import { createLogger, isVigilError, VigilError, type LogFormat, type LogLevel } from '@vigil/core';
-import { alertDeliveryMetrics } from '../http/alert-metrics';
-import { createHttpApi } from '../http/http-api';
-import { PrometheusRegistry } from '../http/prometheus-registry';
-import { fitModelReference } from '../pipeline/fit-reference';
-import { RangeReferences } from '../pipeline/range-reference';
-import { runnerMetrics } from '../run/runner-metrics';
-import { StreamRunner } from '../run/stream-runner';
-import { deadLetterTopic } from '../run/dead-letter-topic';
+import { Daemon, fileDaemonSource, kafkaDaemonSource } from '../run/daemon';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { kafkaConnection } from './kafka-connection';
@@ -81,16 +70,6 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   }
   const logger = createLogger({ level, format, color: io.stderrColor.enabled, write: (line) => io.stderr(`${line}\n`) });
   const configDir = dirname(resolve(io.cwd, values.config));
-  const defaultProfiles = new Map<string, ReferenceProfile>();
-  for (const model of config.models) {
-    if (!model.reference || !('file' in model.reference)) continue;
-    const { profile, rows } = await fitModelReference(model, resolve(configDir, model.reference.file));
-    defaultProfiles.set(model.id, profile);
-    logger.info({ model: model.id, rows }, 'reference profile fitted from the configured file');
-  }
-
-  const store = await openStore(target);
-  const registry = new PrometheusRegistry();
   const kafka = config.kafka;
   const connection = kafka ? kafkaConnection(kafka, configDir, logger) : undefined;
   const groupId = kafka?.groupId ?? 'vigil';
@@ -98,171 +77,44 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   // never mixes with a Kafka topic's offsets in the same database; standard input is new every time.
   const sourceName = values.source === undefined ? undefined : values.source === '-' ? `stdin:${new Date().toISOString()}` : `file:${resolve(io.cwd, values.source)}`;
   const topics = sourceName ? { predictions: sourceName, labels: `${sourceName}#labels` } : kafka!.topics;
-  // Models whose reference is a range of their logged traffic: loaded or fitted now if the range is over, else
-  // by a maintenance pass once it is (until then their events are reported as having no profile).
-  const ranges = new RangeReferences({
-    models: config.models,
-    store,
-    ...(kafka && connection ? { connection: { ...connection, topic: kafka.topics.predictions } } : {}),
-    profiles: defaultProfiles,
-    logger,
-  });
-  await ranges.refresh();
-  const links = { ...(io.env.VIGIL_PUBLIC_URL ? { publicUrl: io.env.VIGIL_PUBLIC_URL } : {}), ...(io.env.VIGIL_GRAFANA_URL ? { grafanaUrl: io.env.VIGIL_GRAFANA_URL } : {}) };
-  const alerting = await createAlerting({
-    config,
-    store,
-    logger,
-    links,
-    onDelivery: alertDeliveryMetrics(registry),
-    // One queue per consumer group: deployments that share a Redis never take each other's deliveries.
-    bullmq: { name: `vigil-alerts.${groupId}` },
-    // Pause and resume reach the models' serving side through the control topic (docs/events.md, "Control event");
-    // without Kafka the paused state in the database is all there is.
-    ...(kafka && connection
-      ? {
-          publishControl: async (event) => {
-            await produceMessages([{ topic: kafka.topics.control, value: Buffer.from(JSON.stringify(event)) }], connection);
-          },
-        }
-      : {}),
-  });
-  const metrics = runnerMetrics(registry, { models: config.models.map((m) => m.id), topics: { ...topics, ...(kafka?.topics.deadLetters ? { deadLetters: kafka.topics.deadLetters } : {}) } });
-  const deadLetters = kafka && connection ? deadLetterTopic(kafka.topics.deadLetters, connection, metrics, logger) : undefined;
-  const runner = new StreamRunner({
-    config,
-    store,
-    groupId,
-    topics,
-    defaultProfiles,
-    missingProfileReason: (model) => ranges.missingReason(model),
-    alerts: alerting,
-    metrics,
-    ...(deadLetters ? { deadLetterTopic: deadLetters } : {}),
-    ...(config.retention ? { retention: config.retention } : {}),
-    logger,
-  });
-
-  // A failing batch or pass makes the daemon not ready, under what failed: the database, or the batch itself
-  // (retried without end, since skipping it would lose its events: an operator must look).
-  type Where = 'batch' | 'maintenance';
-  const failing = (where: Where, error: unknown): string => (isVigilError(error) && !error.code.startsWith('VIGIL_STORE') ? `${where} failing: ${error.code}` : 'database');
-  const failures = new Map<Where, string>();
-  const setFailure = (where: Where, error?: unknown) => (error === undefined ? failures.delete(where) : failures.set(where, failing(where, error)));
-  const problems = new Set<string>(['starting']);
-  const server = createServer(
-    createHttpApi({ store, http: config.http, registry, alerting, notReadyReasons: () => [...new Set([...problems, ...failures.values()])], logger }),
-  );
-  const offsetsFor = async (topic: string) => new Map((await store.loadOffsets(groupId, topic)).map((o) => [o.partition, o.nextOffset]));
-  const source: PredictionSource =
+  const source =
     values.source !== undefined
-      ? new FileEventSource({
+      ? fileDaemonSource({
           path: values.source === '-' ? '-' : resolve(io.cwd, values.source),
           ...(values.source === '-' ? { input: io.stdinStream?.() ?? Readable.from([]) } : {}),
-          topics,
-          offsetsFor,
           follow: values.follow === true,
-          onRetry: (error, attempt) => logger.warn({ err: error, attempt }, 'batch failed; retrying it'),
+          topics,
         })
-      : new KafkaSource({
-          ...connection!,
-          groupId,
-          topics: [kafka!.topics.predictions, kafka!.topics.labels],
-          sessionTimeoutMs: kafka!.sessionTimeoutMs,
-          offsetsFor,
-          // Ready once the group is joined (whether or not messages come); not while the consumer reconnects.
-          onConnection: (state) => {
-            problems.delete('starting');
-            if (state === 'joined') problems.delete('kafka');
-            else problems.add('kafka');
-          },
-        });
-  // A file is ready at once: there is no group to join.
-  if (values.source !== undefined) problems.delete('starting');
-  await alerting.start();
-  await listen(server, config.http.port, config.http.host);
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.http.port;
+      : kafkaDaemonSource(connection!, { groupId, topics: [kafka!.topics.predictions, kafka!.topics.labels], sessionTimeoutMs: kafka!.sessionTimeoutMs });
+  const links = { ...(io.env.VIGIL_PUBLIC_URL ? { publicUrl: io.env.VIGIL_PUBLIC_URL } : {}), ...(io.env.VIGIL_GRAFANA_URL ? { grafanaUrl: io.env.VIGIL_GRAFANA_URL } : {}) };
+  const daemon = new Daemon({
+    name: 'vigil run',
+    config,
+    configDir,
+    openStore: () => openStore(target),
+    database: describeTarget(target),
+    logger,
+    groupId,
+    topics,
+    source,
+    ...(connection ? { kafka: connection } : {}),
+    maintainEveryMs: maintainEvery,
+    alerting: { links },
+  });
   // Before "started" is logged: whoever waits for that line may stop the daemon at once, and must get a clean stop.
   const stop = once(['SIGTERM', 'SIGINT']);
-  logger.info(
-    {
-      http: `${config.http.host}:${port}`,
-      database: describeTarget(target),
-      ...(values.source !== undefined ? { source: values.source === '-' ? 'standard input' : resolve(io.cwd, values.source), follow: values.follow === true } : { brokers: kafka?.brokers, groupId }),
-      alertQueue: config.redis ? 'bullmq' : 'in-process',
-    },
-    'vigil run started',
-  );
-
-  let maintaining: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    // Fitting a range reads the topic, which may take long: it runs beside the passes, not in them.
-    void ranges.refresh();
-    maintaining = maintaining.then(() =>
-      runner.maintain().then(
-        () => setFailure('maintenance'),
-        (error: unknown) => {
-          setFailure('maintenance', error);
-          logger.warn({ err: error }, 'maintenance pass failed; retried at the next one');
-        },
-      ),
-    );
-  }, maintainEvery);
-
-  const read = { predictions: 0, labels: 0 };
-  const consuming = source.run(async (batch) => {
-    try {
-      await runner.handle(batch);
-      read[batch.topic === topics.labels ? 'labels' : 'predictions'] += batch.messages.length;
-      setFailure('batch');
-    } catch (error) {
-      // The source retries the batch with backoff; meanwhile the daemon says it is not ready.
-      setFailure('batch', error);
-      throw error;
+  void stop.then(() => daemon.stop());
+  try {
+    const outcome = await daemon.run();
+    if (outcome.state === 'failed') {
+      // A Vigil error (Kafka cannot be reached, refuses the credentials or the certificate) is one line from main.
+      if (isVigilError(outcome.error)) throw outcome.error;
+      return EXIT.internal;
     }
-  });
-  const outcome = await Promise.race([stop.then(() => 'signal' as const), consuming.then(() => 'ended' as const, (error: unknown) => error)]);
-  if (outcome === 'ended' && values.source !== undefined) {
-    // The end of the file: the windows its watermark closed are analysed and their notices delivered before the
-    // daemon stops, as a Kafka daemon would do while it kept running.
-    logger.info('end of the source: analysing the windows it closed and delivering their notices');
-    clearInterval(timer);
-    await maintaining;
-    await runner.maintain();
-    const delivered = await alerting.flush(30_000);
-    const incidents = await alerting.listIncidents({ limit: 10_000 });
-    logger.info(
-      { predictions: read.predictions, labels: read.labels, deadLetters: await store.countDeadLetters([topics.predictions, topics.labels]), incidentsOpen: incidents.filter((i) => i.status !== 'resolved').length, incidents: incidents.length, notificationsSettled: delivered },
-      'end of the source: summary (vigil incidents list and vigil dlq list show the details)',
-    );
+    return EXIT.ok;
+  } finally {
+    stop.dispose();
   }
-  logger.info('stopping: finishing the batch in flight');
-  clearInterval(timer);
-  await source.close();
-  await consuming.catch(() => undefined);
-  await maintaining;
-  await ranges.idle();
-  await deadLetters?.close();
-  await new Promise<void>((done) => server.close(() => done()));
-  await alerting.close();
-  await store.close();
-  stop.dispose();
-  if (outcome !== 'signal' && outcome !== 'ended') {
-    // A Vigil error (Kafka cannot be reached, refuses the credentials or the certificate) is one line from main.
-    if (isVigilError(outcome)) throw outcome;
-    logger.error({ err: outcome }, 'the consumer failed');
-    return EXIT.internal;
-  }
-  logger.info('stopped');
-  return EXIT.ok;
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((done, fail) => {
-    server.once('error', (error) => fail(new VigilError('VIGIL_USAGE', `vigil run: cannot listen on ${host}:${port} (${error.message})`)));
-    server.listen(port, host, () => done());
-  });
 }
 
 /** Resolves on the first of `signals`; `dispose` removes the handlers. */

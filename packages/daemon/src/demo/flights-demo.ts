@@ -18,13 +18,14 @@ import { join } from 'node:path';
 import {
   accumulate, analyzeReport, analyzeWindow, emptyAccumulator, fitReferenceProfile, initCompute, type AnalysisSpec, type ReferenceProfile,
 } from '@vigil/analyzers';
-import { createAlerting, type Alerting } from '@vigil/alerts';
-import { ensureTopic, KafkaSource, produceMessages } from '@vigil/collector';
+import type { Alerting } from '@vigil/alerts';
+import { ensureTopic, produceMessages, type OffsetsFor, type PredictionSource } from '@vigil/collector';
 import { createLogger, parseConfig, VigilError, type Logger, type VigilConfig } from '@vigil/core';
-import { createStore, redactUrl, type SqlExecutor, type Store } from '@vigil/store';
+import { createStore, redactUrl, type Incident, type SqlExecutor, type Store } from '@vigil/store';
 import { batchSpec } from '../pipeline/batch-buckets';
 import { renderReportHtml } from '../report/render-html';
-import { StreamRunner, type WindowAlerts } from '../run/stream-runner';
+import { Daemon, kafkaDaemonSource, type DaemonSource } from '../run/daemon';
+import type { WindowAlerts } from '../run/stream-runner';
 import type { CommandIo } from '../cli/command-io';
 import { writeDashboards } from '../cli/dashboards-command';
 import { alertLines, startAlertReceiver, type AlertReceiver } from './alert-receiver';
@@ -122,7 +123,6 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
   });
   const pgliteDir = join(outDir, 'pglite');
   let store: Store | undefined;
-  let alerting: Alerting | undefined;
   const logger: Logger = createLogger({ level: 'warn', write: (line) => (progress ? progress.print(line, io.stderr) : io.stderr(`${line}\n`)) });
   try {
     const config = demoConfig({ threshold, webhook: receiver.url, windowSize: options.windowSize, windowSlide: options.windowSlide, databaseUrl: options.databaseUrl, redisUrl: options.redisUrl });
@@ -152,62 +152,30 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     // The alerts run on the replay's clock (the event time reached), so incidents open, escalate and resolve in
     // 2001 next to the windows that caused them — on the dashboards' time axis too — not at today's date.
     let replayClock = flights.ts[streamRows[0] as number] ?? Date.now();
-    alerting = await createAlerting({
-      config,
-      store,
-      logger,
-      now: () => replayClock,
-      onDelivery: (o) => {
-        if (o.ok) delivered++;
-        else if (o.final) failed++;
-      },
-      ...(options.redisUrl !== undefined ? { bullmq: { name: `vigil-demo-${Date.now().toString(36)}` } } : {}),
-    });
-    await alerting.start();
-    const alertingRef = alerting;
     let windows = 0;
     /** Incident id → start of the window that opened it (the incident row keeps the latest window). */
     const openedIn = new Map<string, number>();
-    const alerts: WindowAlerts = {
-      async evaluateIn(tx: SqlExecutor, analysis) {
-        windows++;
-        for (const id of (await alertingRef.evaluateIn(tx, analysis)).opened) openedIn.set(id, analysis.windowStart);
-      },
-      // Model-level conditions (no reference profile, no traffic) as `vigil run` raises them.
-      modelConditionIn: (tx, condition) => alertingRef.modelConditionIn(tx, condition),
-    };
     // A demo run through Kafka gets topics and a consumer group of its own, so runs never mix.
     const stamp = Date.now().toString(36);
     const groupId = options.kafkaBrokers === undefined ? GROUP_ID : `vigil-demo-${stamp}`;
     const runTopics = options.kafkaBrokers === undefined ? TOPICS : { predictions: `vigil-demo-${stamp}.predictions`, labels: `vigil-demo-${stamp}.labels` };
-    const runner = new StreamRunner({ config, store, groupId, topics: runTopics, alerts, logger });
-    const storeRef = store;
-    const source = new FlightSource({
-      flights,
-      rows: streamRows,
-      scores: streamScores,
-      model: DEMO_MODEL,
-      version: DEMO_VERSION,
-      topic: runTopics.predictions,
-      batchSize: options.batchSize,
-      offsetsFor: async (topic) => new Map((await storeRef.loadOffsets(groupId, topic)).map((o) => [o.partition, o.nextOffset])),
-    });
+    const flightSource = (offsetsFor: OffsetsFor): FlightSource =>
+      new FlightSource({ flights, rows: streamRows, scores: streamScores, model: DEMO_MODEL, version: DEMO_VERSION, topic: runTopics.predictions, batchSize: options.batchSize, offsetsFor });
+    const streamLength = streamRows.length;
     // With Kafka, the same events go through a topic of the demo's own (one partition, so offsets are positions).
-    let kafkaSource: KafkaSource | undefined;
+    let daemonSource: DaemonSource = { describe: { source: 'the flights of February–June' }, readyAtOnce: true, create: ({ offsetsFor }) => flightSource(offsetsFor) };
+    let kafkaSource: PredictionSource | undefined;
     if (options.kafkaBrokers !== undefined) {
       const connection = { brokers: options.kafkaBrokers, logger };
       await ensureTopic(runTopics.predictions, 1, connection);
-      note(`producing ${source.length.toLocaleString('en-US')} events to the Kafka topic ${runTopics.predictions} at ${options.kafkaBrokers.join(',')}`);
-      for (let from = 0; from < source.length; from += 50_000) {
-        const part = source.batch(from, Math.min(source.length, from + 50_000));
+      note(`producing ${streamLength.toLocaleString('en-US')} events to the Kafka topic ${runTopics.predictions} at ${options.kafkaBrokers.join(',')}`);
+      const all = flightSource(async () => new Map());
+      for (let from = 0; from < all.length; from += 50_000) {
+        const part = all.batch(from, Math.min(all.length, from + 50_000));
         await produceMessages(part.messages.map((m) => ({ topic: runTopics.predictions, value: m.value ?? Buffer.alloc(0) })), connection);
       }
-      kafkaSource = new KafkaSource({
-        ...connection,
-        groupId,
-        topics: [runTopics.predictions],
-        offsetsFor: async (topic) => new Map((await storeRef.loadOffsets(groupId, topic)).map((o) => [o.partition, o.nextOffset])),
-      });
+      const kafka = kafkaDaemonSource(connection, { groupId, topics: [runTopics.predictions] });
+      daemonSource = { ...kafka, create: (o) => (kafkaSource = kafka.create(o)) };
     }
     note(
       `streaming ${streamRows.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} February–June flights` +
@@ -218,34 +186,82 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     progress = new StreamProgress({ total: streamRows.length, write: io.stderr, tty: options.tty });
     const streamStarted = performance.now();
     let events = 0;
-    await (kafkaSource ?? source).run(async (batch) => {
-      const before = windows;
-      replayClock = Math.max(replayClock, flights.ts[streamRows[Number(batch.nextOffset) - 1] as number] ?? replayClock);
-      await runner.handle(batch);
-      // The topic holds exactly the stream: once its last event is applied, the consumer stops.
-      if (kafkaSource && Number(batch.nextOffset) >= source.length) void kafkaSource.close();
-      alertingRef.kick();
-      events = Number(batch.nextOffset);
-      progress?.update({ events, windows, alerts: receiver.received.length, eventTime: flights.ts[streamRows[events - 1] as number] ?? Number.NaN });
-      // A replay runs months in seconds: it waits for the notifications of the windows it just closed, so each
-      // alert is delivered (and printed) next to its window, before the next window can resolve it. A live
-      // daemon does not wait; its relay delivers within its poll interval.
-      if (windows > before) await alertingRef.flush(30_000);
-      // The embedded database answers without I/O, so a busy stream would starve the timers and sockets of the
-      // outbox relay and the webhook: let them run between batches, as a Kafka fetch would.
-      else await new Promise((resolve) => setImmediate(resolve));
+    /** When the last batch was applied: the stream's time, without the wait for the last notices. */
+    let streamEnded = streamStarted;
+    let before = 0;
+    let settled = false;
+    let incidents: Incident[] = [];
+    const storeRef = store;
+    let alertingRef: Alerting | undefined;
+    const daemon = new Daemon({
+      name: 'vigil demo',
+      config,
+      configDir: outDir,
+      openStore: async () => storeRef,
+      database: where,
+      // The summary is read from the store after the stream.
+      keepStoreOpen: true,
+      logger,
+      groupId,
+      topics: runTopics,
+      source: daemonSource,
+      http: false,
+      drainFlushMs: 60_000,
+      alerting: {
+        now: () => replayClock,
+        onDelivery: (o) => {
+          if (o.ok) delivered++;
+          else if (o.final) failed++;
+        },
+        ...(options.redisUrl !== undefined ? { bullmq: { name: `vigil-demo-${Date.now().toString(36)}` } } : {}),
+      },
+      windowAlerts: (alerting): WindowAlerts => {
+        alertingRef = alerting;
+        return {
+          async evaluateIn(tx: SqlExecutor, analysis) {
+            windows++;
+            for (const id of (await alerting.evaluateIn(tx, analysis)).opened) openedIn.set(id, analysis.windowStart);
+          },
+          // Model-level conditions (no reference profile, no traffic) as `vigil run` raises them.
+          modelConditionIn: (tx, condition) => alerting.modelConditionIn(tx, condition),
+        };
+      },
+      beforeBatch: (batch) => {
+        before = windows;
+        replayClock = Math.max(replayClock, flights.ts[streamRows[Number(batch.nextOffset) - 1] as number] ?? replayClock);
+      },
+      afterBatch: async (batch) => {
+        // The topic holds exactly the stream: once its last event is applied, the consumer stops.
+        if (kafkaSource && Number(batch.nextOffset) >= streamLength) void kafkaSource.close();
+        alertingRef?.kick();
+        events = Number(batch.nextOffset);
+        streamEnded = performance.now();
+        progress?.update({ events, windows, alerts: receiver.received.length, eventTime: flights.ts[streamRows[events - 1] as number] ?? Number.NaN });
+        // A replay runs months in seconds: it waits for the notifications of the windows it just closed, so each
+        // alert is delivered (and printed) next to its window, before the next window can resolve it. A live
+        // daemon does not wait; its relay delivers within its poll interval.
+        if (windows > before) await alertingRef?.flush(30_000);
+        // The embedded database answers without I/O, so a busy stream would starve the timers and sockets of the
+        // outbox relay and the webhook: let them run between batches, as a Kafka fetch would.
+        else await new Promise((resolve) => setImmediate(resolve));
+      },
+      atEnd: async ({ alerting, settled: done }) => {
+        settled = done;
+        const streamSeconds = (streamEnded - streamStarted) / 1000;
+        progress?.update({ events, windows, alerts: receiver.received.length, eventTime: flights.ts[streamRows[events - 1] as number] ?? Number.NaN });
+        progress?.finish();
+        progress = undefined;
+        note(
+          `streamed ${events.toLocaleString('en-US')} events in ${streamSeconds.toFixed(1)} s (${Math.round(events / streamSeconds).toLocaleString('en-US')} events/s), ` +
+            `analysed ${windows} windows, ${openedIn.size} incidents opened, ${delivered} notifications delivered${failed > 0 ? `, ${failed} failed` : ''}${settled ? '' : ' (some still pending after 60 s)'}`,
+        );
+        incidents = await alerting.listIncidents({ model: DEMO_MODEL, limit: 1000 });
+      },
     });
-    await runner.maintain();
-    const streamSeconds = (performance.now() - streamStarted) / 1000;
+    const outcome = await daemon.run();
+    if (outcome.state === 'failed') throw outcome.error;
+    const streamSeconds = (streamEnded - streamStarted) / 1000;
     const eventsPerSecond = events / streamSeconds;
-    progress.update({ events, windows, alerts: receiver.received.length, eventTime: flights.ts[streamRows[events - 1] as number] ?? Number.NaN });
-    progress.finish();
-    const settled = await alerting.flush(60_000);
-    progress = undefined;
-    note(
-      `streamed ${events.toLocaleString('en-US')} events in ${streamSeconds.toFixed(1)} s (${Math.round(eventsPerSecond).toLocaleString('en-US')} events/s), ` +
-        `analysed ${windows} windows, ${openedIn.size} incidents opened, ${delivered} notifications delivered${failed > 0 ? `, ${failed} failed` : ''}${settled ? '' : ' (some still pending after 60 s)'}`,
-    );
 
     // The streamed flights of each calendar month through the accumulator and analysis of January's baseline: the
     // stored buckets are weekly and cannot be split at a month's boundary (stream-summary.ts).
@@ -265,7 +281,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       to,
       january: januaryAnalysis,
       months: months.map((m) => m.analysis),
-      incidents: await alerting.listIncidents({ model: DEMO_MODEL, limit: 1000 }),
+      incidents,
       openedIn,
       groupAttribute: 'origin',
     });
@@ -319,7 +335,6 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     return result;
   } finally {
     progress = undefined;
-    await alerting?.close();
     await receiver.close();
     await store?.close();
   }

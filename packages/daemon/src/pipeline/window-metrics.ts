@@ -48,7 +48,10 @@ export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis:
     add('drifted', d.drifted ? 1 : 0, d.feature, '', driftDetails(d));
   }
   if (analysis.prediction) {
-    for (const [metric, value] of Object.entries(analysis.prediction.metrics)) add(metric, value, SCORE_FEATURE, '', metric === 'psi' ? { histogram: analysis.prediction.histogram } : undefined);
+    const { histogram, pValueAdjusted } = analysis.prediction;
+    const detailsOf = (metric: string) =>
+      metric === 'psi' ? { histogram } : metric === 'ksPValue' && pValueAdjusted !== undefined ? { pValueAdjusted } : undefined;
+    for (const [metric, value] of Object.entries(analysis.prediction.metrics)) add(metric, value, SCORE_FEATURE, '', detailsOf(metric));
   }
   if (analysis.calibration) {
     const c = analysis.calibration;

@@ -62,6 +62,8 @@ describe.each(['large', 'small'])('vigil report against the reference implementa
 
   it('measures prediction drift, calibration and performance as scipy and scikit-learn do', () => {
     for (const [k, v] of Object.entries(report.prediction!.metrics)) expectClose(v, expected.prediction[k], `prediction.${k}`);
+    // The score's KS is one test of the report's Benjamini–Hochberg family, with the features' tests.
+    expectClose(report.prediction!.pValueAdjusted, expected.predictionPValueAdjusted, 'prediction.pValueAdjusted');
     for (const k of ['ece', 'eceEqualMass', 'mce', 'brier']) expectClose((report.calibration as unknown as Record<string, number>)[k], expected.calibration[k], `calibration.${k}`);
     expect(report.calibration!.rows).toBe(expected.calibrationRows);
     for (const [k, v] of Object.entries(expected.performance)) expectClose((report.performance as unknown as Record<string, number>)[k], v, `performance.${k}`);
