@@ -13,7 +13,7 @@ import { PrometheusRegistry } from '../http/prometheus-registry';
 import { fitModelReference } from '../pipeline/fit-reference';
 import { RangeReferences } from '../pipeline/range-reference';
 import { runnerMetrics } from '../run/runner-metrics';
-import { StreamRunner } from '../run/stream-runner';
+import { ANALYSIS_DEFAULTS, StreamRunner } from '../run/stream-runner';
 import { deadLetterTopic } from '../run/dead-letter-topic';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
@@ -43,6 +43,7 @@ const OPTIONS = {
   source: { type: 'string', value: 'FILE', help: 'read prediction and label events (NDJSON) from FILE, or - for standard input,\ninstead of Kafka; without --follow the daemon stops at the end of the file' },
   follow: { type: 'boolean', help: 'with --source FILE: keep reading as the file grows, until SIGTERM' },
   'maintain-every-ms': { type: 'string', value: 'MS', help: `how often orphan labels, expiries and windows left due are looked at (default ${MAINTAIN_EVERY_MS})` },
+  'max-analysis-lag-ms': { type: 'string', value: 'MS', help: `/readyz fails while window analysis is further behind ingest than this (default ${ANALYSIS_DEFAULTS.maxLagMs})` },
   help: HELP_OPTION,
 } satisfies CommandOptions;
 
@@ -61,6 +62,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   if (!LOG_FORMATS.includes(format)) throw new VigilError('VIGIL_USAGE', `vigil run: --log-format "${format}" is not one of ${LOG_FORMATS.join(', ')}`);
   const maintainEvery = values['maintain-every-ms'] === undefined ? MAINTAIN_EVERY_MS : Number(values['maintain-every-ms']);
   if (!(Number.isFinite(maintainEvery) && maintainEvery > 0)) throw new VigilError('VIGIL_USAGE', `vigil run: --maintain-every-ms must be a positive number`);
+  const maxLagMs = values['max-analysis-lag-ms'] === undefined ? ANALYSIS_DEFAULTS.maxLagMs : Number(values['max-analysis-lag-ms']);
+  if (!(Number.isFinite(maxLagMs) && maxLagMs > 0)) throw new VigilError('VIGIL_USAGE', `vigil run: --max-analysis-lag-ms must be a positive number`);
 
   if (values.follow && values.source === undefined) throw new VigilError('VIGIL_USAGE', 'vigil run: --follow goes with --source FILE');
   if (values.follow && values.source === '-') throw new VigilError('VIGIL_USAGE', 'vigil run: --follow reads a growing file; standard input is read to its end anyway');
@@ -140,6 +143,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     metrics,
     ...(deadLetters ? { deadLetterTopic: deadLetters } : {}),
     ...(config.retention ? { retention: config.retention } : {}),
+    // Windows are analysed beside ingest: a batch returns once committed (docs/streaming.md, "Analysis beside ingest").
+    analysis: { background: true, maxLagMs },
     logger,
   });
 
@@ -151,7 +156,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const setFailure = (where: Where, error?: unknown) => (error === undefined ? failures.delete(where) : failures.set(where, failing(where, error)));
   const problems = new Set<string>(['starting']);
   const server = createServer(
-    createHttpApi({ store, http: config.http, registry, alerting, notReadyReasons: () => [...new Set([...problems, ...failures.values()])], logger }),
+    createHttpApi({ store, http: config.http, registry, alerting, notReadyReasons: () => [...new Set([...problems, ...failures.values(), ...[runner.analysisProblem()].filter((r) => r !== undefined)])], logger }),
   );
   const offsetsFor = async (topic: string) => new Map((await store.loadOffsets(groupId, topic)).map((o) => [o.partition, o.nextOffset]));
   const source: PredictionSource =
@@ -230,6 +235,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     clearInterval(timer);
     await maintaining;
     await runner.maintain();
+    await runner.drain();
     const delivered = await alerting.flush(30_000);
     const incidents = await alerting.listIncidents({ limit: 10_000 });
     logger.info(
@@ -242,6 +248,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   await source.close();
   await consuming.catch(() => undefined);
   await maintaining;
+  await runner.stop();
   await ranges.idle();
   await deadLetters?.close();
   await new Promise<void>((done) => server.close(() => done()));
