@@ -78,12 +78,13 @@ async function cleanup() {
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => cleanup().finally(() => process.exit(130)));
 
 /** The sum of a family's samples in Prometheus text. */
-function metric(text, name) {
+function metric(text, name, labelled = '') {
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
     const rest = line.slice(name.length);
     if (rest[0] !== ' ' && rest[0] !== '{') continue;
+    if (labelled && !rest.includes(labelled)) continue;
     sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
   }
   return sum;
@@ -103,7 +104,7 @@ async function dueClosed(client) {
 }
 
 async function databaseCounters(client) {
-  const r = await client.query(`SELECT xact_commit::text, tup_inserted::text, tup_updated::text, tup_deleted::text, blks_written::text,
+  const r = await client.query(`SELECT xact_commit::text, tup_inserted::text, tup_updated::text, tup_deleted::text,
       pg_current_wal_lsn()::text AS lsn FROM pg_stat_database WHERE datname = current_database()`);
   const row = r.rows[0];
   return { commits: Number(row.xact_commit), inserted: Number(row.tup_inserted), updated: Number(row.tup_updated), deleted: Number(row.tup_deleted), lsn: row.lsn };
@@ -244,7 +245,7 @@ try {
       analysisAfterIngestS: (caughtUp - ingested) / 1000,
       peakLagS: peakLag,
       peakQueuedWindows: peakQueued,
-      windowsFirst: metric(text, 'vigil_windows_analysed_total{kind="first"'),
+      windowsFirst: metric(text, 'vigil_windows_analysed_total', 'kind="first"'),
       windowsAnalysed: metric(text, 'vigil_windows_analysed_total'),
       revisionsDeferred: metric(text, 'vigil_revisions_deferred_total'),
       analysisS: metric(text, 'vigil_analysis_seconds_total'),

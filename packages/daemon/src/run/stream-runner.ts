@@ -217,9 +217,11 @@ export class StreamRunner {
     const windows: WindowKey[] = [];
     const watermarks: WatermarkInput[] = [];
     const unprofiled: { model: string; version: string; rows: number }[] = [];
+    // Every model's ids in one look-up (a batch of a topic keyed by model holds dozens of models).
+    const seen = await this.options.store.lookupPredictionsOfModels(new Map([...built.batches].map(([id, b]) => [id, b.ids])));
     for (const [id, batchOfModel] of built.batches) {
       const runtime = this.models.get(id)!;
-      const decoded = await this.withoutRepeats(batchOfModel);
+      const decoded = this.withoutRepeats(batchOfModel, seen.get(id) ?? new Map());
       const out = batchBuckets(decoded, runtime.config, runtime.windows, (v) => this.profileOf(id, v), this.labelTtlMs, this.now());
       buckets.push(...out.buckets);
       predictions.push(...out.predictions);
@@ -258,8 +260,7 @@ export class StreamRunner {
    * or earlier in the batch: a producer that retries a send delivers an event twice, and it must count once.
    * A partition has one consumer, so the index holds every earlier batch of it when this one is handled.
    */
-  private async withoutRepeats(batch: PredictionBatch): Promise<PredictionBatch> {
-    const seen = await this.options.store.lookupPredictions(batch.model, batch.ids);
+  private withoutRepeats(batch: PredictionBatch, seen: ReadonlyMap<string, unknown>): PredictionBatch {
     const keep: number[] = [];
     const inBatch = new Set<string>();
     batch.ids.forEach((id, i) => {
