@@ -19,7 +19,7 @@ import { selectRows, silentLogger, type CategoricalColumn, type Logger, type Mod
 import {
   markAnalysedIn, upsertMetricRowsIn,
   type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type LabelInput, type LabelMatch, type MetricRow, type PredictionIndexRow,
-  type RetentionLimits, type SqlExecutor, type Store, type WatermarkInput, type WindowKey,
+  type RetentionLimits, type SqlExecutor, type Store, type StoredBucket, type WatermarkInput, type WindowKey,
 } from '@vigil/store';
 import { batchBuckets, batchSpec, labelBuckets } from '../pipeline/batch-buckets';
 import { windowMetricRows } from '../pipeline/window-metrics';
@@ -416,9 +416,10 @@ export class StreamRunner {
       const limit = this.options.analysisBatch ?? 200;
       for (;;) {
         const due = await this.options.store.dueWindows(id, watermark, limit);
+        const shared = await this.sharedBuckets(due);
         let skipped = 0;
         for (const window of due) {
-          const outcome = await this.analyseWindow(runtime, window, force);
+          const outcome = await this.analyseWindow(runtime, window, force, shared.get(window.version));
           if (outcome === 'analysed') analysed++;
           else if (outcome === 'deferred') skipped++;
         }
@@ -443,7 +444,35 @@ export class StreamRunner {
     return (window.quietMs ?? Infinity) >= (options.revisionQuietMs ?? ANALYSIS_DEFAULTS.revisionQuietMs);
   }
 
-  private async analyseWindow(runtime: ModelRuntime, window: DueWindow, force: boolean): Promise<'analysed' | 'deferred' | 'skipped'> {
+  /**
+   * Sliding windows share their buckets (a 1 h window sliding by 5 min shares 11 of its 12 with the next one): when a
+   * page of due windows holds several of one version, that version's buckets over their span are read once, not
+   * once a window. Read after the page's change_seq, like a window's own read: a change committed after it leaves
+   * the window due again.
+   */
+  private async sharedBuckets(due: readonly DueWindow[]): Promise<Map<string, StoredBucket<WindowAccumulator>[]>> {
+    const spans = new Map<string, { model: string; from: number; to: number; windows: number }>();
+    for (const w of due) {
+      const span = spans.get(w.version);
+      if (span) {
+        span.from = Math.min(span.from, w.start);
+        span.to = Math.max(span.to, w.end);
+        span.windows++;
+      } else spans.set(w.version, { model: w.model, from: w.start, to: w.end, windows: 1 });
+    }
+    const out = new Map<string, StoredBucket<WindowAccumulator>[]>();
+    for (const [version, span] of spans) {
+      if (span.windows > 1) out.set(version, await this.options.store.loadBuckets<WindowAccumulator>(span.model, version, span.from, span.to));
+    }
+    return out;
+  }
+
+  private async analyseWindow(
+    runtime: ModelRuntime,
+    window: DueWindow,
+    force: boolean,
+    shared?: readonly StoredBucket<WindowAccumulator>[],
+  ): Promise<'analysed' | 'deferred' | 'skipped'> {
     const started = performance.now();
     const key = `${window.model}\u0000${window.version}\u0000${window.start}\u0000${window.end}`;
     const quietMs = this.options.analysis?.revisionQuietMs ?? ANALYSIS_DEFAULTS.revisionQuietMs;
@@ -452,7 +481,9 @@ export class StreamRunner {
     await this.loadProfiles([[window.model, window.version]]);
     const profile = this.profileOf(window.model, window.version);
     if (!profile) return 'skipped';
-    const buckets = await this.options.store.loadBuckets<WindowAccumulator>(window.model, window.version, window.start, window.end);
+    const buckets = shared
+      ? shared.filter((b) => b.bucketStart >= window.start && b.bucketStart < window.end)
+      : await this.options.store.loadBuckets<WindowAccumulator>(window.model, window.version, window.start, window.end);
     // Stored buckets name groups by attribute (`sex`), so the window is analysed under those names.
     const stored = { ...batchSpec(runtime.config), groups: [...runtime.config.groups] };
     let acc = emptyAccumulator(profile, stored);
