@@ -15,7 +15,9 @@
  *   time (`--hours` of event time for each model);
  * - the database's writes: `pg_stat_database` (commits, tuples inserted/updated/deleted) and WAL bytes
  *   (`pg_current_wal_lsn()` before and after: server-wide, so other work on the server adds to it — the figure is an
- *   upper bound), per event;
+ *   upper bound), per event; with --wal-inspect, the WAL records of this database only (pg_walinspect, its
+ *   relations' OID in each record's block references; needs a superuser, and the WAL of the run still on disk: keep
+ *   such a run small), split into ingest (until the last commit) and the analysis after it;
  * - peak RSS (VmHWM) and CPU seconds of the daemon, CPU of this database's Postgres backends.
  *
  * The models' `window.idleTimeout` is 0s: the producer keys by model, so each model lives on one partition and the
@@ -41,6 +43,7 @@ const { values: args } = parseArgs({
     'reference-rows': { type: 'string', default: '20000' },
     'timeout-s': { type: 'string', default: '1800' },
     'cpu-prof': { type: 'string' },
+    'wal-inspect': { type: 'boolean', default: false },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
@@ -175,7 +178,27 @@ try {
         if (c !== undefined) backendCpu.set(pid, Math.max(backendCpu.get(pid) ?? 0, c));
       }
     };
+    if (args['wal-inspect']) await client.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
+    const dbOid = (await client.query('SELECT oid::text FROM pg_database WHERE datname = current_database()')).rows[0].oid;
     const before = await databaseCounters(client);
+    // This database's WAL: records whose block references name a relation of it (`rel TABLESPACE/DATABASE/FILE`),
+    // read a few hundred milliseconds at a time, before the server recycles the segments.
+    const wal = args['wal-inspect'] ? { ingest: { records: 0, bytes: 0, fpiBytes: 0 }, analysis: { records: 0, bytes: 0, fpiBytes: 0 } } : undefined;
+    let walCursor = before.lsn;
+    const walStep = async (analysisPhase) => {
+      const to = (await client.query('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
+      if (lsnBytes(to) <= lsnBytes(walCursor)) return;
+      const r = await client.query(
+        `SELECT count(*)::text AS records, coalesce(sum(record_length), 0)::text AS bytes, coalesce(sum(fpi_length), 0)::text AS fpi
+         FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn) WHERE block_ref LIKE $3`,
+        [walCursor, to, `%/${dbOid}/%`],
+      );
+      const phase = analysisPhase ? wal.analysis : wal.ingest;
+      phase.records += Number(r.rows[0].records);
+      phase.bytes += Number(r.rows[0].bytes);
+      phase.fpiBytes += Number(r.rows[0].fpi);
+      walCursor = to;
+    };
     const cpuProfDir = args['cpu-prof'] ? join(args['cpu-prof'], `m${count}`) : undefined;
     const port = await freePort();
     const started = performance.now();
@@ -199,10 +222,12 @@ try {
       }
       if (ingested === undefined && committed >= events) {
         ingested = now;
+        if (wal) await walStep(false);
         log(`${count} models: all ${events} committed after ${((now - started) / 1000).toFixed(1)} s`);
       }
       if (now - lastScrape >= 500) {
         lastScrape = now;
+        if (wal) await walStep(ingested !== undefined);
         text = await scrape(port);
         const lag = metric(text, 'vigil_analysis_lag_seconds');
         peakLag = Math.max(peakLag, lag);
@@ -223,6 +248,7 @@ try {
     const memory = memoryOf(daemon.pid);
     const cpuS = cpuSecondsOf(daemon.pid);
     const after = await databaseCounters(client);
+    if (args['wal-inspect']) await walStep(true);
     const sizes = await client.query(`SELECT c.relname AS name, pg_total_relation_size(c.oid)::bigint::text AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema() AND c.relname LIKE 'vigil\\_%' ORDER BY pg_total_relation_size(c.oid) DESC`);
     const counts = await client.query(`SELECT (SELECT count(*) FROM vigil_metric_rows)::int AS metric_rows, (SELECT count(*) FROM vigil_windows)::int AS windows,
@@ -263,6 +289,7 @@ try {
       commits: after.commits - before.commits,
       tuplesWritten: after.inserted - before.inserted + (after.updated - before.updated) + (after.deleted - before.deleted),
       walBytes: lsnBytes(after.lsn) - lsnBytes(before.lsn),
+      wal,
       lagSeries,
     };
     result.walBytesPerEvent = result.walBytes / events;
@@ -277,6 +304,12 @@ try {
         `database ${(dbBytes / 2 ** 20).toFixed(0)} MiB (${result.bytesPerEvent.toFixed(0)} B/event, ${(result.bytesPerModelDay / 2 ** 20).toFixed(1)} MiB/model-day); ` +
         `${result.commits} commits, ${result.tuplesWritten} tuples written (${result.tuplesPerEvent.toFixed(1)}/event), WAL ≤ ${(result.walBytes / 2 ** 20).toFixed(0)} MiB (${result.walBytesPerEvent.toFixed(0)} B/event)`,
     );
+    if (wal) {
+      log(
+        `  this database's WAL (pg_walinspect): ingest ${(wal.ingest.bytes / 2 ** 20).toFixed(1)} MiB in ${wal.ingest.records} records (${(wal.ingest.bytes / events).toFixed(0)} B/event); ` +
+          `analysis after the last commit ${(wal.analysis.bytes / 2 ** 20).toFixed(1)} MiB in ${wal.analysis.records} records; full-page images ${((wal.ingest.fpiBytes + wal.analysis.fpiBytes) / 2 ** 20).toFixed(1)} MiB`,
+      );
+    }
     log(`  tables: ${Object.entries(tableBytes).map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(1)} MiB`).join(', ')}; rows: ${JSON.stringify(counts.rows[0])}`);
     if (cpuProfDir) {
       await sleep(500);
