@@ -43,7 +43,7 @@ const OPTIONS = {
   source: { type: 'string', value: 'FILE', help: 'read prediction and label events (NDJSON) from FILE, or - for standard input,\ninstead of Kafka; without --follow the daemon stops at the end of the file' },
   follow: { type: 'boolean', help: 'with --source FILE: keep reading as the file grows, until SIGTERM' },
   'maintain-every-ms': { type: 'string', value: 'MS', help: `how often orphan labels, expiries and windows left due are looked at (default ${MAINTAIN_EVERY_MS})` },
-  'max-analysis-lag-ms': { type: 'string', value: 'MS', help: `/readyz fails while window analysis is further behind ingest than this (default ${ANALYSIS_DEFAULTS.maxLagMs})` },
+  'max-analysis-lag-ms': { type: 'string', value: 'MS', help: `not ready (/readyz 503) while window analysis is further behind ingest than this (default ${ANALYSIS_DEFAULTS.maxLagMs})` },
   help: HELP_OPTION,
 } satisfies CommandOptions;
 
