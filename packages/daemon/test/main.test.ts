@@ -58,7 +58,7 @@ describe('help', () => {
 
   it('vigil run --help lists all of its options, with a description each', async () => {
     const { stdout } = await vigil(['run', '--help']);
-    for (const option of ['-c, --config FILE', '--log-level LEVEL', '--log-format FORMAT', '--maintain-every-ms MS', '-h, --help']) {
+    for (const option of ['-c, --config FILE', '--log-level LEVEL', '--log-format FORMAT', '--maintain-every-ms MS', '--max-analysis-lag-ms MS', '-h, --help']) {
       expect(stdout).toMatch(new RegExp(`^ +${option} +\\w`, 'm'));
     }
   });

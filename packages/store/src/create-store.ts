@@ -7,7 +7,7 @@ import { countDeadLetters, listDeadLetters, markReplayed, type DeadLetter, type 
 import { metricRows, upsertMetricRows, type MetricRow, type MetricRowQuery } from './metrics/metric-rows';
 import { migrate } from './migrations/migrate';
 import { loadOffsets, type StoredOffset } from './offsets/offsets';
-import { deleteExpiredPredictions, lookupPredictions, type IndexedPrediction } from './predictions/prediction-index';
+import { deleteExpiredPredictions, lookupPredictions, lookupPredictionsOfModels, type IndexedPrediction } from './predictions/prediction-index';
 import {
   loadPinnedProfile, loadRangeProfile, loadReferenceProfile, pinProfile, saveRangeProfile, saveReferenceProfile, type PinnedProfile, type StoredRangeProfile,
   type StoredReferenceProfile,
@@ -79,6 +79,8 @@ export interface Store {
   pinProfile<P>(model: string, version: string, fingerprint: string, profile: P): Promise<PinnedProfile<P>>;
   loadPinnedProfile<P = unknown>(model: string, version: string): Promise<Required<PinnedProfile<P>> | null>;
   lookupPredictions(model: string, ids: readonly string[]): Promise<Map<string, IndexedPrediction>>;
+  /** `lookupPredictions` of several models in one statement (per model, by id). */
+  lookupPredictionsOfModels(wanted: ReadonlyMap<string, readonly string[]>): Promise<Map<string, Map<string, IndexedPrediction>>>;
   deleteExpiredPredictions(now: number): Promise<number>;
   /** Applies the retention limits (erases old dead-letter bytes, deletes old prediction-index rows) and audits the run. */
   applyRetention(now: number, limits: RetentionLimits): Promise<RetentionResult | null>;
@@ -153,6 +155,7 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
     pinProfile: (model, version, fingerprint, profile) => pinProfile(sql, model, version, fingerprint, profile),
     loadPinnedProfile: (model, version) => loadPinnedProfile(sql, model, version),
     lookupPredictions: (model, ids) => lookupPredictions(sql, model, ids),
+    lookupPredictionsOfModels: (wanted) => lookupPredictionsOfModels(sql, wanted),
     deleteExpiredPredictions: (now) => deleteExpiredPredictions(sql, now),
     applyRetention: (now, limits) => sql.transaction((tx) => applyRetentionIn(tx, now, limits)),
     async listModels() {

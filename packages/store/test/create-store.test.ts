@@ -184,6 +184,17 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     expect(found.get('req-4321')).toEqual({ version: '8', ts: T0 + 4321, bucketStart: T0 + 4 * MINUTE });
     expect(found.get('req-9999')).toEqual({ version: '8', ts: T0 + 9999, bucketStart: T0 + 9 * MINUTE });
     expect((await store.lookupPredictions('m-bulk', predictions.map((p) => p.id))).size).toBe(n);
+    // Several models in one look-up: each model's own ids only (an id of one model is unknown to another).
+    const many = await store.lookupPredictionsOfModels(
+      new Map([
+        ['m-bulk', ['req-0', 'req-9999', 'unknown']],
+        ['m-other', ['req-0']],
+        ['m-none', []],
+      ]),
+    );
+    expect([...many.keys()].sort()).toEqual(['m-bulk', 'm-none', 'm-other']);
+    expect(many.get('m-bulk')).toEqual(new Map([['req-0', { version: '7', ts: T0, bucketStart: T0 }], ['req-9999', { version: '8', ts: T0 + 9999, bucketStart: T0 + 9 * MINUTE }]]));
+    expect(many.get('m-other')!.size).toBe(0);
     // A producer retry of a prediction keeps the first entry.
     await store.applyBatch(batch(4, n, n + 1, [], { predictions: [{ ...predictions[0]!, version: 'retry' }] }), add);
     expect((await store.lookupPredictions('m-bulk', ['req-0'])).get('req-0')?.version).toBe('7');

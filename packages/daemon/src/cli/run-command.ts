@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { createLogger, isVigilError, VigilError, type LogFormat, type LogLevel } from '@vigil/core';
 import { Daemon, fileDaemonSource, kafkaDaemonSource } from '../run/daemon';
+import { ANALYSIS_DEFAULTS } from '../run/stream-runner';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { kafkaConnection } from './kafka-connection';
@@ -32,6 +33,7 @@ const OPTIONS = {
   source: { type: 'string', value: 'FILE', help: 'read prediction and label events (NDJSON) from FILE, or - for standard input,\ninstead of Kafka; without --follow the daemon stops at the end of the file' },
   follow: { type: 'boolean', help: 'with --source FILE: keep reading as the file grows, until SIGTERM' },
   'maintain-every-ms': { type: 'string', value: 'MS', help: `how often orphan labels, expiries and windows left due are looked at (default ${MAINTAIN_EVERY_MS})` },
+  'max-analysis-lag-ms': { type: 'string', value: 'MS', help: `not ready (/readyz 503) while window analysis is further behind ingest than this (default ${ANALYSIS_DEFAULTS.maxLagMs})` },
   help: HELP_OPTION,
 } satisfies CommandOptions;
 
@@ -50,6 +52,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   if (!LOG_FORMATS.includes(format)) throw new VigilError('VIGIL_USAGE', `vigil run: --log-format "${format}" is not one of ${LOG_FORMATS.join(', ')}`);
   const maintainEvery = values['maintain-every-ms'] === undefined ? MAINTAIN_EVERY_MS : Number(values['maintain-every-ms']);
   if (!(Number.isFinite(maintainEvery) && maintainEvery > 0)) throw new VigilError('VIGIL_USAGE', `vigil run: --maintain-every-ms must be a positive number`);
+  const maxLagMs = values['max-analysis-lag-ms'] === undefined ? ANALYSIS_DEFAULTS.maxLagMs : Number(values['max-analysis-lag-ms']);
+  if (!(Number.isFinite(maxLagMs) && maxLagMs > 0)) throw new VigilError('VIGIL_USAGE', `vigil run: --max-analysis-lag-ms must be a positive number`);
 
   if (values.follow && values.source === undefined) throw new VigilError('VIGIL_USAGE', 'vigil run: --follow goes with --source FILE');
   if (values.follow && values.source === '-') throw new VigilError('VIGIL_USAGE', 'vigil run: --follow reads a growing file; standard input is read to its end anyway');
@@ -99,6 +103,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     source,
     ...(connection ? { kafka: connection } : {}),
     maintainEveryMs: maintainEvery,
+    // Windows are analysed beside ingest: a batch returns once committed (docs/streaming.md, "Analysis beside ingest").
+    analysis: { background: true, maxLagMs },
     alerting: { links },
   });
   // Before "started" is logged: whoever waits for that line may stop the daemon at once, and must get a clean stop.

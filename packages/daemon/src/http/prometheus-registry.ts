@@ -24,6 +24,7 @@ export interface GaugeMetric {
 
 export class PrometheusRegistry {
   private readonly registry = new Registry();
+  private readonly hooks: (() => void)[] = [];
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -51,8 +52,14 @@ export class PrometheusRegistry {
     return { set: (value, labels = {}) => gauge.set(sorted(labels), value) };
   }
 
+  /** Runs `fn` before each rendering: for gauges read from live state (the analysis lag grows between events). */
+  beforeRender(fn: () => void): void {
+    this.hooks.push(fn);
+  }
+
   /** The Prometheus text exposition format (version 0.0.4). */
   render(): Promise<string> {
+    for (const hook of this.hooks) hook();
     return this.registry.metrics();
   }
 

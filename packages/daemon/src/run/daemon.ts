@@ -24,7 +24,7 @@ import { fitModelReference } from '../pipeline/fit-reference';
 import { RangeReferences } from '../pipeline/range-reference';
 import { deadLetterTopic } from './dead-letter-topic';
 import { runnerMetrics } from './runner-metrics';
-import { StreamRunner, type WindowAlerts } from './stream-runner';
+import { StreamRunner, type StreamRunnerOptions, type WindowAlerts } from './stream-runner';
 
 export type DaemonState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
@@ -86,6 +86,8 @@ export interface DaemonOptions {
   http?: boolean;
   /** Maintenance passes (orphan labels, expiries, windows left due, range references) every this many ms; none when absent. */
   maintainEveryMs?: number;
+  /** How the runner schedules window analysis (beside ingest for `vigil run`; inline when absent). */
+  analysis?: StreamRunnerOptions['analysis'];
   /** When the source ends on its own: how long to wait for the notices of its last windows. @defaultValue 30000 */
   drainFlushMs?: number;
   /** Passed to the alerting service (the demo's replay clock and its delivery counts, BullMQ's queue name, links). */
@@ -198,6 +200,7 @@ export class Daemon {
       if (timer) clearInterval(timer);
       await maintaining;
       await runner.maintain();
+      await runner.drain();
       const settled = await alerting.flush(o.drainFlushMs ?? 30_000);
       const incidents = await alerting.listIncidents({ limit: 10_000 });
       logger.info(
@@ -218,6 +221,8 @@ export class Daemon {
     await source.close();
     await consuming.catch(() => undefined);
     await maintaining;
+    // The analysis in flight finishes; no new one starts (windows left due are analysed after a restart).
+    await runner.stop();
     await ranges.idle();
     await closeAll();
     if (typeof outcome === 'object') {
@@ -300,6 +305,7 @@ export class Daemon {
       metrics,
       ...(deadLetters ? { deadLetterTopic: deadLetters } : {}),
       ...(config.retention ? { retention: config.retention } : {}),
+      ...(o.analysis ? { analysis: o.analysis } : {}),
       logger,
     });
     this.runnerRef = runner;
@@ -329,7 +335,7 @@ export class Daemon {
     let http: Record<string, string> = {};
     if (o.http !== false) {
       const server = createServer(
-        createHttpApi({ store, http: config.http, registry, alerting, notReadyReasons: () => [...new Set([...problems, ...failures.values()])], logger }),
+        createHttpApi({ store, http: config.http, registry, alerting, notReadyReasons: () => [...new Set([...problems, ...failures.values(), ...[runner.analysisProblem()].filter((r) => r !== undefined)])], logger }),
       );
       await listen(server, config.http.port, config.http.host, o.name);
       closers.push(() => new Promise<void>((done) => server.close(() => done())));

@@ -19,6 +19,10 @@ export interface RunnerMetrics {
   analysisSeconds: CounterMetric;
   watermark: GaugeMetric;
   batches: CounterMetric;
+  /** Revisions the materiality rule deferred (docs/streaming.md, "Analysis beside ingest"). */
+  revisionsDeferred: CounterMetric;
+  /** Where the analysis lag and the queue's size are read from at each scrape (analysis beside ingest). */
+  analysisProbe(probe: () => { lagSeconds: number; queuedWindows: number }): void;
   /** Records the partition's consumer lag after a batch. */
   observeLag(batch: SourceBatch): void;
 }
@@ -32,6 +36,11 @@ export interface KnownLabels {
 export function runnerMetrics(registry: PrometheusRegistry, known?: KnownLabels): RunnerMetrics {
   const lag = registry.gauge('vigil_consumer_lag_messages', 'Messages of the partition not yet consumed, after the latest batch', ['topic', 'partition']);
   const batches = registry.counter('vigil_batches_total', 'Source batches committed or recognised as committed before', ['topic']);
+  // Read from the scheduler at each scrape (the lag grows between events); 0 while analysis runs inline.
+  const lagGauge = registry.gauge('vigil_analysis_lag_seconds', 'Seconds since the oldest committed change that window analysis has not looked at yet (0: caught up)');
+  const queued = registry.gauge('vigil_analysis_queued_windows', 'Changed windows queued for analysis beside ingest (open ones included)');
+  lagGauge.set(0);
+  queued.set(0);
   const metrics: RunnerMetrics = {
     eventsConsumed: registry.counter('vigil_events_consumed_total', 'Prediction events decoded and committed', ['model']),
     deadLettered: registry.counter('vigil_dead_letters_total', 'Messages sent to the dead-letter store', ['topic', 'code']),
@@ -52,6 +61,14 @@ export function runnerMetrics(registry: PrometheusRegistry, known?: KnownLabels)
     // A timestamp, hence `_timestamp_seconds` (Prometheus naming); no sample before it is known (0 would read as 1970).
     watermark: registry.gauge('vigil_watermark_timestamp_seconds', 'Event-time watermark per model (Unix time in seconds)', ['model']),
     batches,
+    revisionsDeferred: registry.counter('vigil_revisions_deferred_total', 'Revisions of analysed windows too small to analyse at once (analysed once the window is quiet)', ['model']),
+    analysisProbe(probe) {
+      registry.beforeRender(() => {
+        const now = probe();
+        lagGauge.set(now.lagSeconds);
+        queued.set(now.queuedWindows);
+      });
+    },
     observeLag(batch) {
       batches.inc({ topic: batch.topic });
       if (batch.highWatermark === undefined) return;
@@ -62,6 +79,7 @@ export function runnerMetrics(registry: PrometheusRegistry, known?: KnownLabels)
     for (const model of known.models) {
       metrics.eventsConsumed.inc({ model }, 0);
       metrics.predictionsDuplicate.inc({ model }, 0);
+      metrics.revisionsDeferred.inc({ model }, 0);
       for (const kind of ['first', 'revision']) metrics.windowsAnalysed.inc({ model, kind }, 0);
     }
     for (const topic of [known.topics.predictions, known.topics.labels]) batches.inc({ topic }, 0);

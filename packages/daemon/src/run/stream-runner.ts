@@ -5,6 +5,10 @@
  * last analysis is analysed and its metric rows upserted — together with the alert evaluation, in one
  * transaction. Nothing here is kept only in memory: a restart, or another daemon taking over a partition, finds
  * everything in the store, so the runner can be killed at any point.
+ *
+ * Where the analysis runs: inline by default (`handle` returns once the batch's due windows are analysed, which
+ * the demo and the tests rely on), or, with `analysis.background` (`vigil run`), beside ingest in an
+ * {@link AnalysisScheduler}: `handle` returns once the batch is committed (docs/streaming.md, "Analysis beside ingest").
  */
 import {
   analyzeWindow, completeEventTime, emptyAccumulator, EventTimeWindows, mergeAccumulators,
@@ -15,10 +19,11 @@ import { selectRows, silentLogger, type CategoricalColumn, type Logger, type Mod
 import {
   markAnalysedIn, upsertMetricRowsIn,
   type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type LabelInput, type LabelMatch, type MetricRow, type PredictionIndexRow,
-  type RetentionLimits, type SqlExecutor, type Store, type WatermarkInput, type WindowKey,
+  type RetentionLimits, type SqlExecutor, type Store, type StoredBucket, type WatermarkInput, type WindowKey,
 } from '@vigil/store';
 import { batchBuckets, batchSpec, labelBuckets } from '../pipeline/batch-buckets';
 import { windowMetricRows } from '../pipeline/window-metrics';
+import { AnalysisScheduler, type ModelWork, type PassOutcome } from './analysis-scheduler';
 import type { RunnerMetrics } from './runner-metrics';
 import { VersionProfiles } from './version-profiles';
 
@@ -76,8 +81,28 @@ export interface StreamRunnerOptions {
   analysisBatch?: number;
   /** `retention` of vigil.yaml: applied by `maintain()` at most once per {@link RETENTION_EVERY_MS}, each run audited. */
   retention?: RetentionLimits;
+  /** Where windows are analysed: inline in `handle` (the default), or beside ingest. */
+  analysis?: AnalysisOptions;
   now?: () => number;
 }
+
+/** Analysis beside ingest (docs/streaming.md, "Analysis beside ingest"). */
+export interface AnalysisOptions {
+  /** `handle` commits and returns; an {@link AnalysisScheduler} analyses the closed windows beside it. */
+  background: boolean;
+  /**
+   * A revision (a window analysed before and changed since) is analysed at once when its labelled rows changed or
+   * its rows changed by more than this fraction of the rows last analysed; a smaller change waits for
+   * {@link revisionQuietMs}. @defaultValue 0.01
+   */
+  revisionRowChange?: number;
+  /** A smaller revision is analysed once the window has not changed for this long. @defaultValue 60 s */
+  revisionQuietMs?: number;
+  /** `/readyz` says "analysis lagging" when the analysis lag exceeds this. @defaultValue 5 minutes */
+  maxLagMs?: number;
+}
+
+export const ANALYSIS_DEFAULTS = { revisionRowChange: 0.01, revisionQuietMs: 60_000, maxLagMs: 300_000 } as const;
 
 const DAY_MS = 86_400_000;
 /** Retention limits are days to months: applying them hourly keeps the audit log to 24 entries a day per daemon. */
@@ -116,6 +141,10 @@ export class StreamRunner {
   private trafficChecked = false;
   private retainedAt = Number.NEGATIVE_INFINITY;
   private readonly startedAt: number;
+  /** With `analysis.background`: the queue of changed windows and the passes beside ingest. */
+  private readonly scheduler: AnalysisScheduler | undefined;
+  /** Revisions found too small to analyse yet: window key → the change_seq found, so it is not loaded again. */
+  private readonly deferred = new Map<string, number>();
 
   constructor(private readonly options: StreamRunnerOptions) {
     for (const model of options.config.models) this.models.set(model.id, { config: model, windows: new EventTimeWindows(model.window) });
@@ -127,16 +156,58 @@ export class StreamRunner {
     this.decodeOptions = compileDecodeOptions({ maxFutureMs: options.maxFutureMs ?? DAY_MS, now: this.now });
     this.builder = new PredictionBatchBuilder(new Map([...this.models].map(([id, m]) => [id, m.config])), { ...this.decodeOptions, expectedRows: EXPECTED_ROWS_PER_MODEL });
     this.versionProfiles = new VersionProfiles(options.store, options.defaultProfiles, this.logger);
+    if (options.analysis?.background) {
+      const scheduler = new AnalysisScheduler({ pass: (work) => this.analyseWork(work), now: this.now, logger: this.logger });
+      this.scheduler = scheduler;
+      options.metrics?.analysisProbe(() => ({ lagSeconds: scheduler.lagSeconds(), queuedWindows: scheduler.queuedWindows() }));
+    }
   }
 
-  /** A source's batch handler: commits the batch exactly once, then analyses the windows it closed or changed. */
+  /**
+   * A source's batch handler: commits the batch exactly once, then analyses the windows it closed or changed —
+   * before returning, or, with `analysis.background`, beside the next batches.
+   */
   async handle(batch: SourceBatch): Promise<void> {
-    const models = batch.topic === this.options.topics.labels ? await this.applyLabels(batch) : await this.applyPredictions(batch);
+    const changed: WindowKey[] = [];
+    const models = batch.topic === this.options.topics.labels ? await this.applyLabels(batch, changed) : await this.applyPredictions(batch, changed);
     this.options.metrics?.observeLag(batch);
-    await this.analyse(models);
+    if (this.scheduler) this.scheduler.mark(models, changed);
+    else await this.analyse(models);
   }
 
-  private async applyPredictions(batch: SourceBatch): Promise<string[]> {
+  /** Resolves once the background analysis has nothing to do (no-op inline). */
+  async idle(): Promise<void> {
+    await this.scheduler?.idle();
+  }
+
+  /**
+   * Every window closed by what was committed so far analysed, revisions the materiality rule defers included
+   * (the end of an input). Inline, the same as a pass over every model.
+   */
+  async drain(): Promise<void> {
+    if (this.scheduler) await this.scheduler.drain([...this.models.keys()]);
+    else await this.analyse([...this.models.keys()]);
+  }
+
+  /** Stops the background analysis after the pass in flight (what is left is due in the store, for the next start). */
+  async stop(): Promise<void> {
+    await this.scheduler?.stop();
+  }
+
+  /** Seconds the background analysis is behind the commits (0 inline). */
+  analysisLagSeconds(): number {
+    return this.scheduler?.lagSeconds() ?? 0;
+  }
+
+  /** A `/readyz` reason while the background analysis lags more than `analysis.maxLagMs`. */
+  analysisProblem(): string | undefined {
+    if (!this.scheduler) return undefined;
+    const lag = this.scheduler.lagSeconds();
+    const bound = (this.options.analysis?.maxLagMs ?? ANALYSIS_DEFAULTS.maxLagMs) / 1000;
+    return lag > bound ? `analysis lagging: ${Math.round(lag)} s behind the committed events (more than ${bound} s)` : undefined;
+  }
+
+  private async applyPredictions(batch: SourceBatch, changed: WindowKey[]): Promise<string[]> {
     for (const message of batch.messages) this.builder.add(message);
     const built = this.builder.build();
     await this.loadProfiles([...built.batches.values()].flatMap((b) => b.version.categories.map((version) => [b.model, version] as const)));
@@ -146,9 +217,11 @@ export class StreamRunner {
     const windows: WindowKey[] = [];
     const watermarks: WatermarkInput[] = [];
     const unprofiled: { model: string; version: string; rows: number }[] = [];
+    // Every model's ids in one look-up (a batch of a topic keyed by model holds dozens of models).
+    const seen = await this.options.store.lookupPredictionsOfModels(new Map([...built.batches].map(([id, b]) => [id, b.ids])));
     for (const [id, batchOfModel] of built.batches) {
       const runtime = this.models.get(id)!;
-      const decoded = await this.withoutRepeats(batchOfModel);
+      const decoded = this.withoutRepeats(batchOfModel, seen.get(id) ?? new Map());
       const out = batchBuckets(decoded, runtime.config, runtime.windows, (v) => this.profileOf(id, v), this.labelTtlMs, this.now());
       buckets.push(...out.buckets);
       predictions.push(...out.predictions);
@@ -158,6 +231,7 @@ export class StreamRunner {
     }
     const batchOut: Batch<WindowAccumulator> = { ...this.batchBase(batch, built.deadLetters), buckets, predictions, windows, watermarks };
     const result = await this.options.store.applyBatch(batchOut, mergeAccumulators);
+    changed.push(...windows);
     if (result.applied) {
       for (const w of watermarks) if (w.partitions !== undefined) this.partitionsAnnounced.add(`${w.model}\u0000${w.topic}\u0000${w.partitions}`);
       const m = this.options.metrics;
@@ -186,8 +260,7 @@ export class StreamRunner {
    * or earlier in the batch: a producer that retries a send delivers an event twice, and it must count once.
    * A partition has one consumer, so the index holds every earlier batch of it when this one is handled.
    */
-  private async withoutRepeats(batch: PredictionBatch): Promise<PredictionBatch> {
-    const seen = await this.options.store.lookupPredictions(batch.model, batch.ids);
+  private withoutRepeats(batch: PredictionBatch, seen: ReadonlyMap<string, unknown>): PredictionBatch {
     const keep: number[] = [];
     const inBatch = new Set<string>();
     batch.ids.forEach((id, i) => {
@@ -208,7 +281,7 @@ export class StreamRunner {
     };
   }
 
-  private async applyLabels(batch: SourceBatch): Promise<string[]> {
+  private async applyLabels(batch: SourceBatch, changed: WindowKey[]): Promise<string[]> {
     const labels: LabelInput[] = [];
     const deadLetters: DeadLetter[] = [];
     const expiresAt = this.now() + this.orphanTtlMs;
@@ -220,7 +293,13 @@ export class StreamRunner {
     }
     const models = [...new Set(labels.map((l) => l.model))];
     await this.loadAllVersions(models);
-    const result = await this.options.store.applyBatch({ ...this.batchBase(batch, deadLetters), buckets: [], labels }, mergeAccumulators, (matches) => this.labelEffects(matches));
+    let effects: WindowKey[] = [];
+    const result = await this.options.store.applyBatch({ ...this.batchBase(batch, deadLetters), buckets: [], labels }, mergeAccumulators, (matches) => {
+      const out = this.labelEffects(matches);
+      effects = out.windows;
+      return out;
+    });
+    changed.push(...effects);
     if (result.applied) {
       const m = this.options.metrics;
       m?.labelsJoined.inc({}, result.labels.joined);
@@ -275,7 +354,10 @@ export class StreamRunner {
       this.retainedAt = now;
     }
     await this.checkTraffic();
-    return this.analyse([...this.models.keys()]);
+    if (!this.scheduler) return this.analyse([...this.models.keys()]);
+    // Beside ingest: the scheduler asks the store for every model's due windows in its next pass.
+    this.scheduler.sweep([...this.models.keys()]);
+    return 0;
   }
 
   /** Opens a `no_traffic` incident for each model silent for too long, and resolves it once events come back. */
@@ -302,11 +384,20 @@ export class StreamRunner {
 
   /** Analyses the due windows of `models` (closed by their watermark and changed since); returns how many. */
   async analyse(models: readonly string[]): Promise<number> {
-    if (models.length === 0) return 0;
-    const partitions = await this.options.store.partitionWatermarks(models);
+    return (await this.analyseWork(models.map((model) => ({ model, earliestEnd: -Infinity, sweep: true, force: true })))).analysed;
+  }
+
+  /**
+   * One pass: each model's watermark, and the due windows of the models asked to sweep or whose earliest changed
+   * window it closed. Without `force`, a revision too small to matter waits ({@link AnalysisOptions}).
+   */
+  private async analyseWork(work: readonly ModelWork[]): Promise<PassOutcome> {
+    const watermarks = new Map<string, number>();
+    if (work.length === 0) return { watermarks, analysed: 0 };
+    const partitions = await this.options.store.partitionWatermarks(work.map((w) => w.model));
     let maxEventTimes: Map<string, number> | undefined;
     let analysed = 0;
-    for (const id of models) {
+    for (const { model: id, earliestEnd, sweep, force } of work) {
       const runtime = this.models.get(id);
       if (!runtime) continue;
       // The minimum over the partitions carrying the model (idle ones aside); a model whose batches came from a
@@ -318,26 +409,100 @@ export class StreamRunner {
           : ((maxEventTimes ??= await this.options.store.maxEventTimes()).get(id) ?? null);
       if (complete === null) continue;
       const watermark = runtime.windows.watermark(complete);
+      watermarks.set(id, watermark);
       this.options.metrics?.watermark.set(watermark / 1000, { model: id });
+      // Nothing queued has closed: the store has no due window of this model that the queue knows of.
+      if (!sweep && earliestEnd > watermark) continue;
+      const limit = this.options.analysisBatch ?? 200;
       for (;;) {
-        const due = await this.options.store.dueWindows(id, watermark, this.options.analysisBatch ?? 200);
-        for (const window of due) if (await this.analyseWindow(runtime, window)) analysed++;
-        if (due.length < (this.options.analysisBatch ?? 200)) break;
+        const due = await this.options.store.dueWindows(id, watermark, limit);
+        const shared = await this.sharedBuckets(due);
+        let skipped = 0;
+        for (const window of due) {
+          const outcome = await this.analyseWindow(runtime, window, force, shared.get(window.version));
+          if (outcome === 'analysed') analysed++;
+          else if (outcome === 'deferred') skipped++;
+        }
+        // A full page of deferred revisions would come back as the same page: the next sweep looks again.
+        if (due.length < limit || skipped === due.length) break;
       }
     }
-    return analysed;
+    return { watermarks, analysed };
   }
 
-  private async analyseWindow(runtime: ModelRuntime, window: DueWindow): Promise<boolean> {
+  /**
+   * Whether a revision is worth analysing now (docs/streaming.md, "Analysis beside ingest"): its labelled rows
+   * changed, its rows changed by more than `revisionRowChange` of those last analysed, or it has been quiet for
+   * `revisionQuietMs`. First analyses, inline runners and `drain` always analyse.
+   */
+  private material(window: DueWindow, rows: number, labelled: number): boolean {
+    const options = this.options.analysis;
+    if (!options?.background || window.analyses === 0) return true;
+    if (labelled !== (window.analysedLabelledRows ?? -1)) return true;
+    const before = window.analysedRows ?? 0;
+    if (Math.abs(rows - before) > (options.revisionRowChange ?? ANALYSIS_DEFAULTS.revisionRowChange) * before) return true;
+    return (window.quietMs ?? Infinity) >= (options.revisionQuietMs ?? ANALYSIS_DEFAULTS.revisionQuietMs);
+  }
+
+  /**
+   * Sliding windows share their buckets (a 1 h window sliding by 5 min shares 11 of its 12 with the next one): when a
+   * page of due windows holds several of one version, that version's buckets over their span are read once, not
+   * once a window. Read after the page's change_seq, like a window's own read: a change committed after it leaves
+   * the window due again.
+   */
+  private async sharedBuckets(due: readonly DueWindow[]): Promise<Map<string, StoredBucket<WindowAccumulator>[]>> {
+    const spans = new Map<string, { model: string; from: number; to: number; windows: number }>();
+    for (const w of due) {
+      const span = spans.get(w.version);
+      if (span) {
+        span.from = Math.min(span.from, w.start);
+        span.to = Math.max(span.to, w.end);
+        span.windows++;
+      } else spans.set(w.version, { model: w.model, from: w.start, to: w.end, windows: 1 });
+    }
+    const out = new Map<string, StoredBucket<WindowAccumulator>[]>();
+    for (const [version, span] of spans) {
+      if (span.windows > 1) out.set(version, await this.options.store.loadBuckets<WindowAccumulator>(span.model, version, span.from, span.to));
+    }
+    return out;
+  }
+
+  private async analyseWindow(
+    runtime: ModelRuntime,
+    window: DueWindow,
+    force: boolean,
+    shared?: readonly StoredBucket<WindowAccumulator>[],
+  ): Promise<'analysed' | 'deferred' | 'skipped'> {
     const started = performance.now();
+    const key = `${window.model}\u0000${window.version}\u0000${window.start}\u0000${window.end}`;
+    const quietMs = this.options.analysis?.revisionQuietMs ?? ANALYSIS_DEFAULTS.revisionQuietMs;
+    // Found too small at this very change before, and not quiet long enough yet: not loaded again.
+    if (!force && this.deferred.get(key) === window.changeSeq && (window.quietMs ?? Infinity) < quietMs) return 'deferred';
     await this.loadProfiles([[window.model, window.version]]);
     const profile = this.profileOf(window.model, window.version);
-    if (!profile) return false;
-    const buckets = await this.options.store.loadBuckets<WindowAccumulator>(window.model, window.version, window.start, window.end);
+    if (!profile) return 'skipped';
+    const buckets = shared
+      ? shared.filter((b) => b.bucketStart >= window.start && b.bucketStart < window.end)
+      : await this.options.store.loadBuckets<WindowAccumulator>(window.model, window.version, window.start, window.end);
     // Stored buckets name groups by attribute (`sex`), so the window is analysed under those names.
     const stored = { ...batchSpec(runtime.config), groups: [...runtime.config.groups] };
     let acc = emptyAccumulator(profile, stored);
     for (const b of buckets) acc = mergeAccumulators(acc, b.accumulator);
+    if (this.scheduler && window.analyses > 0 && acc.rows === window.analysedRows && acc.outcome.labelled === window.analysedLabelledRows) {
+      // Every change adds rows or labels: the same counts mean the last analysis already read this change (it
+      // committed while that analysis loaded the buckets). Its rows stand; the window is only marked as covered.
+      await this.options.store.transaction((tx) => markAnalysedIn(tx, window, { rows: acc.rows, labelledRows: acc.outcome.labelled }));
+      this.deferred.delete(key);
+      return 'skipped';
+    }
+    if (!force && !this.material(window, acc.rows, acc.outcome.labelled)) {
+      if (this.deferred.get(key) !== window.changeSeq) this.options.metrics?.revisionsDeferred.inc({ model: window.model });
+      // Bounded: an entry whose window another daemon analysed is never removed here.
+      if (this.deferred.size >= 100_000) this.deferred.clear();
+      this.deferred.set(key, window.changeSeq);
+      return 'deferred';
+    }
+    this.deferred.delete(key);
     const analysis = analyzeWindow(profile, acc, stored);
     const rows = windowMetricRows(window, acc, analysis);
     const written = await this.options.store.transaction(async (tx) => {
@@ -359,7 +524,7 @@ export class StreamRunner {
       this.options.metrics?.analysisSeconds.inc({}, (performance.now() - started) / 1000);
       this.logger.debug({ model: window.model, version: window.version, start: new Date(window.start).toISOString(), rows: acc.rows, metrics: rows.length }, 'window analysed');
     }
-    return written;
+    return written ? 'analysed' : 'skipped';
   }
 
   /** The profile a version is binned and analysed with (pinned by `loadProfiles`), or none. */

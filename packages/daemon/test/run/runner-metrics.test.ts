@@ -15,6 +15,9 @@ describe('runnerMetrics', () => {
     expect(seriesOf(await registry.render()).filter((l) => !l.startsWith('vigil_build_info')).sort()).toEqual(
       [
         'vigil_analysis_seconds_total 0',
+        'vigil_analysis_lag_seconds 0',
+        'vigil_analysis_queued_windows 0',
+        'vigil_revisions_deferred_total{model="m1"} 0',
         'vigil_batches_total{topic="l"} 0',
         'vigil_batches_total{topic="p"} 0',
         'vigil_events_consumed_total{model="m1"} 0',

@@ -29,6 +29,32 @@ export async function lookupPredictions(sql: SqlExecutor, model: string, ids: re
   return found;
 }
 
+/**
+ * {@link lookupPredictions} for several models in one statement: per model, its predictions among its ids. A batch
+ * of a topic keyed by model carries a few dozen models; one round trip instead of one per model.
+ */
+export async function lookupPredictionsOfModels(sql: SqlExecutor, wanted: ReadonlyMap<string, readonly string[]>): Promise<Map<string, Map<string, IndexedPrediction>>> {
+  const found = new Map<string, Map<string, IndexedPrediction>>();
+  const models: string[] = [];
+  const ids: string[] = [];
+  for (const [model, list] of wanted) {
+    found.set(model, new Map());
+    for (const id of list) {
+      models.push(model);
+      ids.push(id);
+    }
+  }
+  if (ids.length === 0) return found;
+  // The same primary-key probes as lookupPredictions (a LATERAL subquery that cannot be flattened).
+  const result = await sql.query<{ model: string; id: string; version: string; ts: unknown; bucket_start: unknown }>(
+    `SELECT p.model, p.id, p.version, p.ts, p.bucket_start FROM UNNEST($1::text[], $2::text[]) AS u(model, id)
+     CROSS JOIN LATERAL (SELECT i.model, i.id, i.version, i.ts, i.bucket_start FROM vigil_prediction_index AS i WHERE i.model = u.model AND i.id = u.id OFFSET 0) AS p`,
+    [textArrayParam(models), textArrayParam(ids)],
+  );
+  for (const r of result.rows) found.get(r.model)?.set(r.id, { version: r.version, ts: toMs(r.ts), bucketStart: toMs(r.bucket_start) });
+  return found;
+}
+
 /** Forgets predictions whose label can no longer arrive in time; returns how many. */
 export async function deleteExpiredPredictions(sql: SqlExecutor, now: number): Promise<number> {
   // Times in the index are epoch milliseconds (migration 0004).

@@ -20,6 +20,11 @@ export interface DueWindow extends WindowKey {
   changeSeq: number;
   /** Analyses done before this one (0: never analysed). */
   analyses: number;
+  /** Rows and labelled rows the last analysis saw (0 before the first): what tells a revision's size. */
+  analysedRows?: number;
+  analysedLabelledRows?: number;
+  /** Milliseconds since the window last changed (database clock). */
+  quietMs?: number;
 }
 
 export interface WatermarkInput {
@@ -158,8 +163,10 @@ export async function loadTraffic(sql: SqlExecutor): Promise<Map<string, { silen
 
 /** Windows of `model` that end at or before `watermark` and changed since their last analysis, oldest first. */
 export async function dueWindows(sql: SqlExecutor, model: string, watermark: number, limit: number): Promise<DueWindow[]> {
-  const result = await sql.query<{ version: string; window_start: unknown; window_end: unknown; change_seq: unknown; analyses: unknown }>(
-    `SELECT version, window_start, window_end, change_seq::text AS change_seq, analyses FROM vigil_windows
+  const result = await sql.query<{ version: string; window_start: unknown; window_end: unknown; change_seq: unknown; analyses: unknown; rows: unknown; labelled_rows: unknown; quiet_ms: unknown }>(
+    `SELECT version, window_start, window_end, change_seq::text AS change_seq, analyses, rows::text AS rows, labelled_rows::text AS labelled_rows,
+            (EXTRACT(EPOCH FROM (now() - changed_at)) * 1000)::float8 AS quiet_ms
+     FROM vigil_windows
      WHERE model = $1 AND window_end <= $2::timestamptz AND change_seq > analysed_seq
      ORDER BY window_end, version, window_start LIMIT $3`,
     [model, toIso(watermark, 'watermark'), limit],
@@ -171,6 +178,9 @@ export async function dueWindows(sql: SqlExecutor, model: string, watermark: num
     end: toMs(r.window_end),
     changeSeq: toNumber(r.change_seq),
     analyses: toNumber(r.analyses),
+    analysedRows: toNumber(r.rows),
+    analysedLabelledRows: toNumber(r.labelled_rows),
+    quietMs: Math.max(0, Number(r.quiet_ms)),
   }));
 }
 
