@@ -41,7 +41,7 @@ export function modelDashboard(): Dashboard {
         `SELECT rows, labelled_rows
          FROM vigil_metric_rows
          WHERE ${rowsOfModel} AND metric = 'rows' AND ${modelRows()}
-         ORDER BY window_end DESC
+         ORDER BY window_end DESC, version DESC
          LIMIT 1`,
         { unit: 'short' },
       ),
