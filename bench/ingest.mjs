@@ -208,6 +208,14 @@ try {
         pg_database_size(current_database())::bigint::text AS db_bytes,
         (SELECT json_object_agg(relname, pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind = 'r' AND n.nspname = 'public' AND pg_total_relation_size(c.oid) > 1048576) AS table_bytes`).catch((e) => ({ rows: [{ error: e.message }] }));
+    // The compact metric storage (migration 0012, docs/storage.md): a window's values and details, stored (compressed) and as text.
+    const compact = await client
+      .query(`SELECT count(*)::int AS windows, round(avg(pg_column_size(vals)))::int AS vals_bytes, round(avg(octet_length(vals::text)))::int AS vals_text,
+                round(avg(coalesce(pg_column_size(details), 0)))::int AS details_bytes, round(avg(coalesce(octet_length(details::text), 0)))::int AS details_text
+              FROM vigil_metric_windows`)
+      .then((r) => r.rows[0])
+      .catch(() => undefined);
+    if (compact) stats.rows[0].compactWindows = compact;
     await client.end();
     for (const d of group) await stopDaemon(d);
     const result = {
