@@ -116,7 +116,7 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
       });
     }
     expect(compared).toBeGreaterThan(20);
-  });
+  }, 60_000);
 
   it('shows the reliability diagram of the latest window from the bins the daemon stores in details.bins', async () => {
     const calibration = dashboards.find((d) => d.uid === 'vigil-calibration')!;
