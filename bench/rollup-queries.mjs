@@ -2,7 +2,7 @@
 /**
  * Dashboard queries over a year of metric roll-ups (docs/storage.md, docs/benchmarks.md "Metric storage").
  *
- *   node bench/rollup-queries.mjs [--models 100] [--days 365] [--hourly-models 3] [--runs 3] [--json FILE]
+ *   node bench/rollup-queries.mjs [--models 100] [--days 365] [--hourly-models 3] [--runs 3] [--json FILE] [--keep] [--reuse DATABASE]
  *
  * 1. A fresh database, migrated by the store. ~300 metric series per model, named as a window of a binary model with
  *    14 numeric and 6 categorical features and two group attributes (17 groups) writes them.
@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createDatabase, dropDatabase, machine, pg, quantile, root, runId, services, table } from './lib-stream.mjs';
+import { createDatabase, databaseUrlOf, dropDatabase, machine, pg, quantile, root, runId, services, table } from './lib-stream.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -27,11 +27,14 @@ const { values: args } = parseArgs({
     'hourly-models': { type: 'string', default: '3' },
     runs: { type: 'string', default: '3' },
     json: { type: 'string' },
+    // Keep the database (and print its name), or measure the queries on one kept before (no generation).
+    keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/rollup-queries.mjs [--models 100] [--days 365] [--hourly-models 3] [--runs 3] [--json FILE]');
+  console.log('Usage: node bench/rollup-queries.mjs [--models 100] [--days 365] [--hourly-models 3] [--runs 3] [--json FILE] [--keep] [--reuse DATABASE]');
   process.exit(0);
 }
 const models = Number(args.models);
@@ -40,21 +43,22 @@ const hourlyModels = Number(args['hourly-models']);
 const runs = Number(args.runs);
 const { createStore } = createRequire(join(root, 'packages/alerts/package.json'))('@vigil/store');
 const { databaseUrl: serverUrl } = services();
-const name = runId('bench_rollups');
+const name = args.reuse ?? runId('bench_rollups');
 const log = (m) => console.log(`[rollups] ${m}`);
 const END = '2026-12-01T00:00:00Z';
 
 let created = false;
 try {
-  log(`machine: ${machine()}`);
-  const url = await createDatabase(serverUrl, name);
-  created = true;
-  const store = await createStore({ url, poolSize: 1 });
-  await store.close();
+  log(`machine: ${JSON.stringify(machine())}`);
+  const url = args.reuse ? databaseUrlOf(serverUrl, name) : await createDatabase(serverUrl, name);
+  created = !args.keep && !args.reuse;
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const q = (text, params) => client.query(text, params);
   const t0 = performance.now();
+  if (!args.reuse) {
+  const store = await createStore({ url, poolSize: 1 });
+  await store.close();
   // The series of one model: what windowMetricRows writes for the bench's models (bench/ingest.mjs).
   await q(`CREATE TEMP TABLE template (metric text, feature text, group_key text)`);
   await q(`INSERT INTO template
@@ -74,7 +78,9 @@ try {
      SELECT 'model-' || lpad(m::text, 3, '0'), '1', t.metric, t.feature, t.group_key FROM generate_series(0, $1::int - 1) m, template t ORDER BY 1, 3, 4, 5`,
     [models],
   );
-  const perModel = (await q(`SELECT count(*)::int AS n FROM template`)).rows[0].n;
+  }
+  const perModel = (await q(`SELECT count(*)::int AS n FROM vigil_metric_series WHERE model = 'model-000'`)).rows[0].n;
+  if (!args.reuse) {
   const fill = (tableName, step, count, where) =>
     q(
       `INSERT INTO ${tableName} (series_id, bucket_start, windows, value_count, value_last, value_mean, value_min, value_max, rows, labelled_rows, last_window_end)
@@ -91,6 +97,8 @@ try {
   await fill('vigil_metric_hourly', '1 hour', days * 24, `(s.model < 'model-${String(hourlyModels).padStart(3, '0')}' OR s.metric IN ('rows', 'labelledRows'))`);
   log(`hourly roll-ups written (${Math.round((performance.now() - t0) / 1000)} s)`);
   await q('VACUUM ANALYZE');
+  }
+  if (args.keep) log(`database kept: ${name}`);
   const sizes = (
     await q(`SELECT relname, (SELECT count(*) FROM vigil_metric_daily)::bigint::text AS daily_rows, (SELECT count(*) FROM vigil_metric_hourly)::bigint::text AS hourly_rows,
        pg_total_relation_size(c.oid)::bigint::text AS bytes FROM pg_class c WHERE relname IN ('vigil_metric_daily', 'vigil_metric_hourly', 'vigil_metric_series') ORDER BY relname`)
