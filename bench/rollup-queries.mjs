@@ -57,46 +57,46 @@ try {
   const q = (text, params) => client.query(text, params);
   const t0 = performance.now();
   if (!args.reuse) {
-  const store = await createStore({ url, poolSize: 1 });
-  await store.close();
-  // The series of one model: what windowMetricRows writes for the bench's models (bench/ingest.mjs).
-  await q(`CREATE TEMP TABLE template (metric text, feature text, group_key text)`);
-  await q(`INSERT INTO template
-    SELECT m, 'f' || lpad(f::text, 2, '0'), '' FROM generate_series(0, 13) f,
-      unnest(ARRAY['psi','js','hellinger','ks','ksPValue','wasserstein','wassersteinNormed','missingRate','drifted']) m
-    UNION ALL SELECT m, 'f' || lpad(f::text, 2, '0'), '' FROM generate_series(14, 19) f,
-      unnest(ARRAY['chi2','chi2PValue','psi','js','hellinger','newCategoryRate','missingRate','drifted']) m
-    UNION ALL SELECT m, '$score', '' FROM unnest(ARRAY['psi','js','ks','ksPValue','wasserstein']) m
-    UNION ALL SELECT m, '', '' FROM unnest(ARRAY['rows','labelledRows','ece','mce','brier','accuracy','auc','logLoss','precision','recall']) m
-    UNION ALL SELECT m, '', a FROM unnest(ARRAY['segment','region']) a,
-      unnest(ARRAY['statisticalParityDifference','disparateImpactRatio','equalOpportunityDifference','equalizedOddsDifference','predictiveParityDifference']) m
-    UNION ALL SELECT m, '', g FROM unnest(ARRAY['segment=retail','segment=sme','segment=corporate','segment=private','segment=public',
-      'region=r00','region=r01','region=r02','region=r03','region=r04','region=r05','region=r06','region=r07','region=r08','region=r09','region=r10','region=r11']) g,
-      unnest(ARRAY['selectionRate','tpr','fpr','fnr','ppv','ece']) m`);
-  await q(
-    `INSERT INTO vigil_metric_series (model, version, metric, feature, group_key)
-     SELECT 'model-' || lpad(m::text, 3, '0'), '1', t.metric, t.feature, t.group_key FROM generate_series(0, $1::int - 1) m, template t ORDER BY 1, 3, 4, 5`,
-    [models],
-  );
+    const store = await createStore({ url, poolSize: 1 });
+    await store.close();
+    // The series of one model: what windowMetricRows writes for the bench's models (bench/ingest.mjs).
+    await q(`CREATE TEMP TABLE template (metric text, feature text, group_key text)`);
+    await q(`INSERT INTO template
+      SELECT m, 'f' || lpad(f::text, 2, '0'), '' FROM generate_series(0, 13) f,
+        unnest(ARRAY['psi','js','hellinger','ks','ksPValue','wasserstein','wassersteinNormed','missingRate','drifted']) m
+      UNION ALL SELECT m, 'f' || lpad(f::text, 2, '0'), '' FROM generate_series(14, 19) f,
+        unnest(ARRAY['chi2','chi2PValue','psi','js','hellinger','newCategoryRate','missingRate','drifted']) m
+      UNION ALL SELECT m, '$score', '' FROM unnest(ARRAY['psi','js','ks','ksPValue','wasserstein']) m
+      UNION ALL SELECT m, '', '' FROM unnest(ARRAY['rows','labelledRows','ece','mce','brier','accuracy','auc','logLoss','precision','recall']) m
+      UNION ALL SELECT m, '', a FROM unnest(ARRAY['segment','region']) a,
+        unnest(ARRAY['statisticalParityDifference','disparateImpactRatio','equalOpportunityDifference','equalizedOddsDifference','predictiveParityDifference']) m
+      UNION ALL SELECT m, '', g FROM unnest(ARRAY['segment=retail','segment=sme','segment=corporate','segment=private','segment=public',
+        'region=r00','region=r01','region=r02','region=r03','region=r04','region=r05','region=r06','region=r07','region=r08','region=r09','region=r10','region=r11']) g,
+        unnest(ARRAY['selectionRate','tpr','fpr','fnr','ppv','ece']) m`);
+    await q(
+      `INSERT INTO vigil_metric_series (model, version, metric, feature, group_key)
+       SELECT 'model-' || lpad(m::text, 3, '0'), '1', t.metric, t.feature, t.group_key FROM generate_series(0, $1::int - 1) m, template t ORDER BY 1, 3, 4, 5`,
+      [models],
+    );
   }
   const perModel = (await q(`SELECT count(*)::int AS n FROM vigil_metric_series WHERE model = 'model-000'`)).rows[0].n;
   if (!args.reuse) {
-  const fill = (tableName, step, count, where) =>
-    q(
-      `INSERT INTO ${tableName} (series_id, bucket_start, windows, value_count, value_last, value_mean, value_min, value_max, rows, labelled_rows, last_window_end)
-       SELECT s.series_id, b, w, w, v, v * 0.9, v * 0.5, v * 1.5, w * 1000, w * 800, b + $2::interval - interval '5 minutes'
-       FROM generate_series($1::timestamptz - $3::int * $2::interval, $1::timestamptz - $2::interval, $2::interval) b
-       CROSS JOIN vigil_metric_series s
-       CROSS JOIN LATERAL (SELECT CASE WHEN $2::interval = interval '1 day' THEN 288 ELSE 12 END AS w, abs(sin(s.series_id * 7 + extract(epoch FROM b) / 86400)) AS v) x
-       WHERE ${where}
-       ORDER BY b, s.series_id`,
-      [END, step, count],
-    );
-  await fill('vigil_metric_daily', '1 day', days, 'true');
-  log(`daily roll-ups written (${Math.round((performance.now() - t0) / 1000)} s)`);
-  await fill('vigil_metric_hourly', '1 hour', days * 24, `(s.model < 'model-${String(hourlyModels).padStart(3, '0')}' OR s.metric IN ('rows', 'labelledRows'))`);
-  log(`hourly roll-ups written (${Math.round((performance.now() - t0) / 1000)} s)`);
-  await q('VACUUM ANALYZE');
+    const fill = (tableName, step, count, where) =>
+      q(
+        `INSERT INTO ${tableName} (series_id, bucket_start, windows, value_count, value_last, value_mean, value_min, value_max, rows, labelled_rows, last_window_end)
+         SELECT s.series_id, b, w, w, v, v * 0.9, v * 0.5, v * 1.5, w * 1000, w * 800, b + $2::interval - interval '5 minutes'
+         FROM generate_series($1::timestamptz - $3::int * $2::interval, $1::timestamptz - $2::interval, $2::interval) b
+         CROSS JOIN vigil_metric_series s
+         CROSS JOIN LATERAL (SELECT CASE WHEN $2::interval = interval '1 day' THEN 288 ELSE 12 END AS w, abs(sin(s.series_id * 7 + extract(epoch FROM b) / 86400)) AS v) x
+         WHERE ${where}
+         ORDER BY b, s.series_id`,
+        [END, step, count],
+      );
+    await fill('vigil_metric_daily', '1 day', days, 'true');
+    log(`daily roll-ups written (${Math.round((performance.now() - t0) / 1000)} s)`);
+    await fill('vigil_metric_hourly', '1 hour', days * 24, `(s.model < 'model-${String(hourlyModels).padStart(3, '0')}' OR s.metric IN ('rows', 'labelledRows'))`);
+    log(`hourly roll-ups written (${Math.round((performance.now() - t0) / 1000)} s)`);
+    await q('VACUUM ANALYZE');
   }
   if (args.keep) log(`database kept: ${name}`);
   const sizes = (
