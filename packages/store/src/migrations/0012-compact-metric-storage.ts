@@ -58,10 +58,15 @@ GROUP BY r.model, r.version, r.window_start, r.window_end;
 
 DROP TABLE vigil_metric_rows;
 
+-- Series first: a panel filtering on metric (and model) joins the few series it wants to each window and looks
+-- their values up. vals || '{}' decompresses a window's values once (OFFSET 0 keeps it a subquery), not once
+-- per lookup: 3-4× faster than expanding every value of every window (docs/benchmarks.md, "Metric storage").
 CREATE VIEW vigil_metric_rows AS
 SELECT w.model, w.version, w.window_start, w.window_end, s.metric, s.feature, s.group_key,
-       (e.value #>> '{}')::double precision AS value, w.rows, w.labelled_rows, w.details -> e.key AS details, w.computed_at
+       (d.vals -> s.series_id::text #>> '{}')::double precision AS value, w.rows, w.labelled_rows,
+       w.details -> s.series_id::text AS details, w.computed_at
 FROM vigil_metric_windows w
-CROSS JOIN LATERAL jsonb_each(w.vals) AS e(key, value)
-JOIN vigil_metric_series s ON s.series_id = e.key::integer;
+CROSS JOIN LATERAL (SELECT w.vals || '{}'::jsonb AS vals OFFSET 0) AS d
+JOIN vigil_metric_series s ON s.model = w.model AND s.version = w.version
+WHERE d.vals ? s.series_id::text;
 `;
