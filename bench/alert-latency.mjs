@@ -25,7 +25,7 @@ const fromAlerts = createRequire(join(root, 'packages/alerts/package.json'));
 const fromStore = createRequire(join(root, 'packages/store/package.json'));
 const { createAlerting } = fromAlerts(join(root, 'packages/alerts/dist/index.js'));
 const { parseConfig } = fromAlerts('@vigil/core');
-const { createStore } = fromAlerts('@vigil/store');
+const { createStore, upsertMetricRowsIn } = fromAlerts('@vigil/store');
 const pg = fromStore('pg');
 
 const { values: args } = parseArgs({
@@ -98,11 +98,7 @@ async function main() {
   const breach = async (a) => {
     await store.transaction(async (tx) => {
       // As the daemon does: the window's metric rows and the alert evaluation commit together.
-      await tx.query(
-        `INSERT INTO vigil_metric_rows (model, version, window_start, window_end, metric, feature, group_key, value, rows, labelled_rows)
-         VALUES ($1, $2, $3, $4, 'psi', 'x', '', $5, $6, 0)`,
-        [a.model, a.version, new Date(a.windowStart).toISOString(), new Date(a.windowEnd).toISOString(), 0.3, a.rows],
-      );
+      await upsertMetricRowsIn(tx, a.metricRows);
       const s = await alerting.evaluateIn(tx, a);
       a.incidentId = s.opened[0];
     });

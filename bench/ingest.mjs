@@ -34,6 +34,9 @@ const { values: args } = parseArgs({
     'reference-rows': { type: 'string', default: '20000' },
     'kcat-runs': { type: 'string', default: '3' },
     hours: { type: 'string', default: '6' },
+    // Storage (docs/storage.md): after the last commit, wait until no more windows are analysed for this long, so
+    // the store figures include the metric rows. 0: measure at the last commit (windows still being analysed).
+    'settle-s': { type: 'string', default: '0' },
     'timeout-s': { type: 'string', default: '1800' },
     'cpu-prof': { type: 'string' },
     dir: { type: 'string' },
@@ -43,7 +46,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--cpu-prof DIR] [--json FILE] [--keep]');
+  console.log('Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--settle-s S] [--cpu-prof DIR] [--json FILE] [--keep]');
   process.exit(0);
 }
 const events = Number(args.events);
@@ -169,6 +172,20 @@ try {
       await sleep(200);
     }
     const totalS = (done - started) / 1000;
+    const settleMs = Number(args['settle-s']) * 1000;
+    if (settleMs > 0) {
+      let analysed = -1;
+      let stableSince = performance.now();
+      for (;;) {
+        const r = await client.query('SELECT count(*)::int AS n FROM vigil_windows WHERE analysed_seq > 0');
+        if (r.rows[0].n !== analysed) {
+          analysed = r.rows[0].n;
+          stableSince = performance.now();
+        } else if (performance.now() - stableSince >= settleMs) break;
+        await sleep(1000);
+      }
+      log(`${analysed} windows analysed, none more for ${args['settle-s']} s`);
+    }
     const steadyS = (done - firstCommit) / 1000;
     const memory = group.map((d) => memoryOf(d.pid));
     const cpu = group.map((d) => cpuSecondsOf(d.pid));
@@ -184,9 +201,21 @@ try {
         (SELECT count(*) FROM vigil_buckets)::int AS buckets,
         (SELECT count(*) FROM vigil_dead_letters)::int AS dead,
         (SELECT count(DISTINCT (model, window_start)) FROM vigil_metric_rows)::int AS windows,
+        (SELECT count(*) FROM vigil_windows WHERE analysed_seq > 0)::int AS analysed_windows,
+        (SELECT count(*) FROM vigil_metric_rows)::int AS metric_rows,
+        (SELECT json_object_agg(metric, json_build_object('rows', n, 'detailsBytes', d)) FROM (SELECT metric, count(*)::int AS n,
+          coalesce(sum(pg_column_size(details)), 0)::bigint AS d FROM vigil_metric_rows GROUP BY metric) AS k) AS metric_kinds,
         pg_database_size(current_database())::bigint::text AS db_bytes,
         (SELECT json_object_agg(relname, pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind = 'r' AND n.nspname = 'public' AND pg_total_relation_size(c.oid) > 1048576) AS table_bytes`).catch((e) => ({ rows: [{ error: e.message }] }));
+    // The compact metric storage (migration 0012, docs/storage.md): a window's values and details, stored (compressed) and as text.
+    const compact = await client
+      .query(`SELECT count(*)::int AS windows, round(avg(pg_column_size(vals)))::int AS vals_bytes, round(avg(octet_length(vals::text)))::int AS vals_text,
+                round(avg(coalesce(pg_column_size(details), 0)))::int AS details_bytes, round(avg(coalesce(octet_length(details::text), 0)))::int AS details_text
+              FROM vigil_metric_windows`)
+      .then((r) => r.rows[0])
+      .catch(() => undefined);
+    if (compact) stats.rows[0].compactWindows = compact;
     await client.end();
     for (const d of group) await stopDaemon(d);
     const result = {

@@ -45,7 +45,7 @@ export function calibrationDashboard(): Dashboard {
                 max(value) FILTER (WHERE metric = 'brier') AS brier
          FROM vigil_metric_rows
          WHERE ${rowsOfModel} AND metric IN ('ece', 'mce', 'brier')
-           AND window_end = (SELECT max(window_end) FROM vigil_metric_rows WHERE ${rowsOfModel} AND metric = 'ece')`,
+           AND window_end = (SELECT window_end FROM vigil_metric_rows WHERE ${rowsOfModel} AND metric = 'ece' ORDER BY window_end DESC LIMIT 1)`,
       ),
     )
     .withPanel(

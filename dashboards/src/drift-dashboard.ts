@@ -78,7 +78,7 @@ export function driftDashboard(): Dashboard {
         { title: 'Latest window', description: 'Every drift metric of each selected feature in the latest analysed window, most drifted first.' },
         { w: 24, h: 9 },
         `WITH latest AS (
-           SELECT max(window_end) AS window_end FROM vigil_metric_rows WHERE ${selected} AND metric = 'drifted'
+           SELECT window_end FROM vigil_metric_rows WHERE ${selected} AND metric = 'drifted' ORDER BY window_end DESC LIMIT 1
          )
          SELECT r.feature, r.version, r.window_start, r.window_end,
                 max(r.value) FILTER (WHERE r.metric = 'drifted') AS drifted,

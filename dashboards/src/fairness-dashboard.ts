@@ -33,7 +33,7 @@ const quoted = (names: readonly string[]) => names.map((n) => `'${n}'`).join(', 
 /** Groups of the selected attributes in the latest window that has them. */
 const LATEST_GROUPS = `
   WITH latest AS (
-    SELECT max(window_end) AS window_end FROM vigil_metric_rows WHERE ${inRange} AND metric = 'selectionRate' AND ${groupOfSelected()}
+    SELECT window_end FROM vigil_metric_rows WHERE ${inRange} AND metric = 'selectionRate' AND ${groupOfSelected()} ORDER BY window_end DESC LIMIT 1
   ), rates AS (
     SELECT r.version, r.group_key, r.metric, r.value,
            (r.details ->> 'n')::bigint AS n, (r.details ->> 'labelled')::bigint AS labelled,
@@ -121,7 +121,7 @@ export function fairnessDashboard(): Dashboard {
         { title: 'Differences in the latest window', description: 'Per attribute, every difference measure of the latest window.' },
         { w: 24, h: 6 },
         `WITH latest AS (
-           SELECT max(window_end) AS window_end FROM vigil_metric_rows WHERE ${inRange} AND metric = 'statisticalParityDifference' AND group_key IN ($group)
+           SELECT window_end FROM vigil_metric_rows WHERE ${inRange} AND metric = 'statisticalParityDifference' AND group_key IN ($group) ORDER BY window_end DESC LIMIT 1
          )
          SELECT r.group_key AS attribute, r.version,
                 max(r.value) FILTER (WHERE r.metric = 'statisticalParityDifference') AS statistical_parity_difference,

@@ -41,7 +41,7 @@ export function modelDashboard(): Dashboard {
         `SELECT rows, labelled_rows
          FROM vigil_metric_rows
          WHERE ${rowsOfModel} AND metric = 'rows' AND ${modelRows()}
-         ORDER BY window_end DESC
+         ORDER BY window_end DESC, version DESC
          LIMIT 1`,
         { unit: 'short' },
       ),
@@ -53,7 +53,7 @@ export function modelDashboard(): Dashboard {
         `SELECT coalesce(sum(value), 0) AS drifted_features
          FROM vigil_metric_rows
          WHERE ${model} AND ${versionIn()} AND metric = 'drifted' AND ${featureRows()}
-           AND window_end = (SELECT max(window_end) FROM vigil_metric_rows WHERE ${rowsOfModel} AND metric = 'drifted')`,
+           AND window_end = (SELECT window_end FROM vigil_metric_rows WHERE ${rowsOfModel} AND metric = 'drifted' ORDER BY window_end DESC LIMIT 1)`,
         { red: 1 },
       ),
     )

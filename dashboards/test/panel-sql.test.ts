@@ -1,4 +1,4 @@
-import { createStore, type Store } from '@vigil/store';
+import { createStore, type MetricRow, type SqlExecutor, type Store } from '@vigil/store';
 import { createTestSchema } from '../../packages/store/test/helpers/database';
 import { dashboardsJson, type DashboardJson } from './helpers/dashboard-json';
 import { fillStore, type Fixture } from './helpers/fixture';
@@ -15,11 +15,13 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
   let db: Awaited<ReturnType<typeof createTestSchema>>;
   let store: Store;
   let fixture: Fixture;
+  /** Every metric row the fixture wrote, for the table of before the compact storage (migration 0012). */
+  const written: MetricRow[] = [];
 
   beforeAll(async () => {
     db = await createTestSchema('dashboards');
     store = await createStore({ url: db.url, schema: db.schema, poolSize: 2 });
-    fixture = await fillStore(store);
+    fixture = await fillStore({ ...store, upsertMetricRows: (rows) => (written.push(...rows), store.upsertMetricRows(rows)) });
   }, 60_000);
 
   afterAll(async () => {
@@ -83,6 +85,38 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
       else expect(texts).toMatch(/critical firing: psi of income = 0.31 \(threshold 0.2\), version 7$/m);
     });
   });
+
+  it('answers every panel query as it did on the metric-rows table that the compact storage replaced', async () => {
+    expect(written.length).toBeGreaterThan(1000);
+    // The same rows in a temporary table of the old definition (migration 0001) with the old upsert (the last row of
+    // a key wins): a temporary relation comes first in the search path, so the same SQL then reads the table.
+    const latest = new Map(written.map((r) => [[r.model, r.version, r.windowStart, r.windowEnd, r.metric, r.feature, r.group].join('\u0000'), r]));
+    let compared = 0;
+    for (const dashboard of dashboards) {
+      const context = await variablesOf(dashboard);
+      const sqls = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => expandGrafanaSql(t.rawSql, context))).filter((q) => q.includes('vigil_metric_rows'));
+      await store.transaction(async (tx: SqlExecutor) => {
+        const compact = [];
+        for (const q of sqls) compact.push((await tx.query<Record<string, unknown>>(q)).rows);
+        await tx.query(`CREATE TEMPORARY TABLE vigil_metric_rows (
+          model text NOT NULL, version text NOT NULL, window_start timestamptz NOT NULL, window_end timestamptz NOT NULL, metric text NOT NULL,
+          feature text NOT NULL DEFAULT '', group_key text NOT NULL DEFAULT '', value double precision, rows bigint NOT NULL, labelled_rows bigint NOT NULL,
+          details jsonb, computed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (model, version, window_start, window_end, metric, feature, group_key)) ON COMMIT DROP`);
+        await tx.query(
+          `INSERT INTO vigil_metric_rows (model, version, window_start, window_end, metric, feature, group_key, value, rows, labelled_rows, details)
+           SELECT r.model, r.version, to_timestamp(r.ws / 1000.0), to_timestamp(r.we / 1000.0), r.metric, r.feature, r.grp, r.value::float8, r.rows, r.labelled, r.details
+           FROM jsonb_to_recordset($1::jsonb) AS r(model text, version text, ws bigint, we bigint, metric text, feature text, grp text, value text, rows bigint, labelled bigint, details jsonb)`,
+          [JSON.stringify([...latest.values()].map((r) => ({ model: r.model, version: r.version, ws: r.windowStart, we: r.windowEnd, metric: r.metric, feature: r.feature, grp: r.group, value: r.value === null ? null : String(r.value), rows: r.rows, labelled: r.labelledRows, details: r.details ?? null })))],
+        );
+        for (const [i, q] of sqls.entries()) {
+          const table = (await tx.query<Record<string, unknown>>(q)).rows;
+          expect({ dashboard: dashboard.uid, q, rows: table }).toEqual({ dashboard: dashboard.uid, q, rows: compact[i] });
+          compared++;
+        }
+      });
+    }
+    expect(compared).toBeGreaterThan(20);
+  }, 60_000);
 
   it('shows the reliability diagram of the latest window from the bins the daemon stores in details.bins', async () => {
     const calibration = dashboards.find((d) => d.uid === 'vigil-calibration')!;

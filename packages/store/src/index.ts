@@ -43,6 +43,8 @@ export type { NewOutboxRow, OutboxKind, OutboxRow, OutboxState, PendingOutboxQue
 export { addFindingIn, closeReviewIn, collectEvidenceIn, countReviews, getReview, insertReviewIn, listReviews, REVIEW_OUTCOMES, reviewFindings } from './alerts/reviews';
 export type { Review, ReviewEvidence, ReviewFinding, ReviewOutcome, ReviewQuery, ReviewStatus, ReviewSummary } from './alerts/reviews';
 export { applyRetentionIn } from './retention/apply-retention';
+export { rollUpMetricsIn } from './metrics/metric-rollups';
+export type { MetricExpiry, RollUpResult } from './metrics/metric-rollups';
 export type { RetentionLimits, RetentionResult } from './retention/apply-retention';
 export { pruneRuleWindowsIn, recentRuleWindowsIn, ruleKeyId, ruleStatesIn, upsertRuleStatesIn, upsertRuleWindowsIn } from './alerts/rule-windows';
 export type { RuleKey, RuleState, RuleWindow, RuleWindowOutcome } from './alerts/rule-windows';

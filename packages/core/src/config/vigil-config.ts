@@ -34,6 +34,10 @@ export interface RetentionConfig {
   readonly deadLetterRawMs?: number;
   /** Prediction-index rows whose event time is older than this are deleted (before their label TTL if need be). */
   readonly predictionIndexMs?: number;
+  /** Metric rows of windows that ended longer ago than this are deleted once rolled up hourly and daily. */
+  readonly metricRowsMs?: number;
+  /** Hourly metric roll-ups older than this are deleted; daily ones are kept. */
+  readonly metricHourlyMs?: number;
 }
 
 export type AlertGroupLabel = 'model' | 'version' | 'metric' | 'feature' | 'group';

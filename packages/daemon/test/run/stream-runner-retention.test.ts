@@ -1,6 +1,6 @@
 /**
  * `retention` in the runner's maintenance pass, on PostgreSQL and PGlite: old dead letters lose their bytes, old
- * prediction-index rows go, each run is audited, and runs are at most hourly.
+ * prediction-index rows go, metric rows are rolled up and expire, each run is audited, and runs are at most hourly.
  */
 import { parseConfig } from '@vigil/core';
 import { auditLog, type SqlClient, type Store } from '@vigil/store';
@@ -58,6 +58,39 @@ describe.each(BACKENDS)('StreamRunner retention on %s', (kind) => {
     now += 1;
     await runner.maintain();
     expect((await runs()).map((e) => (e.details as { predictionIndex: { deleted: number } }).predictionIndex.deleted)).toEqual([1, 0]);
+  }, 60_000);
+
+  it('rolls metric rows up hourly and daily, then deletes the windows past retention.metricRows', async () => {
+    const metricConfig = parseConfig(
+      `
+retention: { metricRows: 2h, metricHourly: 2d }
+models:
+  - id: credit-risk
+    task: binary
+    owner: { name: Risk team, webhook: 'http://127.0.0.1:9/hook' }
+    features: { age: numeric }
+`,
+      'test.yaml',
+      {},
+    );
+    expect(metricConfig.retention).toEqual({ metricRowsMs: 2 * 3_600_000, metricHourlyMs: 2 * DAY });
+    const HOUR = 3_600_000;
+    // Windows ending 3 h and 1 h before now: the first is past the limit.
+    const row = (end: number, value: number) => ({ model: 'credit-risk', version: '1', windowStart: end - HOUR, windowEnd: end, metric: 'psi', feature: 'age', group: '', value, rows: 10, labelledRows: 0 });
+    await store.upsertMetricRows([row(NOW - 3 * HOUR, 0.1), row(NOW - HOUR, 0.3)]);
+    const runner = new StreamRunner({ config: metricConfig, store, groupId: 'test', topics: { predictions: 'p', labels: 'l' }, now: () => NOW, retention: metricConfig.retention! });
+    await runner.maintain();
+    expect((await store.metricRows('credit-risk', { from: NOW - DAY, to: NOW })).map((r) => r.value)).toEqual([0.3]);
+    const rollups = await sql.query<{ grain: string; value_mean: number; windows: number }>(
+      "SELECT grain, value_mean, windows FROM vigil_metric_rollups WHERE model = 'credit-risk' AND metric = 'psi' ORDER BY grain, bucket_start",
+    );
+    expect(rollups.rows).toEqual([
+      { grain: 'day', value_mean: 0.2, windows: 2 },
+      { grain: 'hour', value_mean: 0.1, windows: 1 },
+      { grain: 'hour', value_mean: 0.3, windows: 1 },
+    ]);
+    const run = (await auditLog(sql, {})).filter((e) => e.action === 'retention.applied').at(-1);
+    expect(run?.details).toMatchObject({ metricRollups: { hours: 2, days: 1 }, metricRows: { windowsDeleted: 1 }, metricHourly: { deleted: 0 } });
   }, 60_000);
 
   it('does nothing without a retention section', async () => {

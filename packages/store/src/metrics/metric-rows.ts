@@ -1,6 +1,6 @@
 import { VigilError } from '@vigil/core';
 import type { SqlExecutor } from '../sql/sql-client';
-import { float8ArrayParam, int8ArrayParam, textArrayParam } from '../batch/array-params';
+import { int8ArrayParam, textArrayParam } from '../batch/array-params';
 import { toIso, toMs, toNumber } from '../values';
 
 /** One metric value of one window. Times in epoch milliseconds. */
@@ -37,49 +37,138 @@ export interface MetricRowQuery {
 /**
  * Upserts on the window key, so analysing a window again (late labels) revises its rows in place. Rows with the
  * same key in one call: the last one wins.
+ *
+ * Stored compactly (migration 0012, docs/storage.md): the row keys once in `vigil_metric_series`, and per window one
+ * `vigil_metric_windows` row holding every value and every details object of the window's rows, keyed by series id.
+ * Rows of a window written again replace their values and details; the window's other rows stay, as they did as
+ * table rows. `rows` and `labelledRows` are the window's: a window stores the counts of the last row written to it
+ * (the daemon writes the same counts on every row of a window).
  */
 export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const byKey = new Map<string, MetricRow>();
   for (const r of rows) byKey.set([r.model, r.version, r.windowStart, r.windowEnd, r.metric, r.feature, r.group].join('\u0000'), r);
   const list = [...byKey.values()];
-  // Each column as one binary array (see batch/array-params.ts); window times as epoch-ms int8, turned into
-  // timestamptz by exact integer arithmetic in the statement.
-  const result = await sql.query(
-    `INSERT INTO vigil_metric_rows (model, version, window_start, window_end, metric, feature, group_key, value, rows, labelled_rows, details, computed_at)
+  for (const r of list) {
+    wholeMs(r.windowStart, 'windowStart');
+    wholeMs(r.windowEnd, 'windowEnd');
+    wholeCount(r.rows, 'rows');
+    wholeCount(r.labelledRows, 'labelledRows');
+  }
+  const ids = await seriesIds(sql, list);
+  const windows = new Map<string, { first: MetricRow; last: MetricRow; vals: string[]; details: string[] }>();
+  for (const r of list) {
+    const key = [r.model, r.version, r.windowStart, r.windowEnd].join('\u0000');
+    let w = windows.get(key);
+    if (w === undefined) windows.set(key, (w = { first: r, last: r, vals: [], details: [] }));
+    w.last = r;
+    const id = ids.get(seriesKey(r)) as number;
+    w.vals.push(`"${id}":${jsonValue(r.value)}`);
+    if (r.details !== undefined) w.details.push(`"${id}":${JSON.stringify(r.details) ?? 'null'}`);
+  }
+  const ws = [...windows.values()];
+  // A row written again without details loses the details it had: the window's details drop every key written.
+  await sql.query(
+    `INSERT INTO vigil_metric_windows AS t (model, version, window_start, window_end, rows, labelled_rows, vals, details, computed_at)
      SELECT u.m, u.v, timestamptz 'epoch' + u.ws * interval '1 millisecond', timestamptz 'epoch' + u.we * interval '1 millisecond',
-            u.metric, u.f, u.g, u.val, u.r, u.l, u.d::jsonb, now()
-     FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::int8[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::int8[], $10::int8[], $11::text[])
-       AS u(m, v, ws, we, metric, f, g, val, r, l, d)
-     ON CONFLICT (model, version, window_start, window_end, metric, feature, group_key) DO UPDATE SET
-       value = EXCLUDED.value, rows = EXCLUDED.rows, labelled_rows = EXCLUDED.labelled_rows,
-       details = EXCLUDED.details, computed_at = EXCLUDED.computed_at`,
+            u.r, u.l, u.vals::jsonb, u.d::jsonb, now()
+     FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::text[], $8::text[])
+       AS u(m, v, ws, we, r, l, vals, d)
+     ON CONFLICT (model, version, window_start, window_end) DO UPDATE SET
+       rows = EXCLUDED.rows, labelled_rows = EXCLUDED.labelled_rows, vals = t.vals || EXCLUDED.vals,
+       details = NULLIF(COALESCE(t.details - ARRAY(SELECT jsonb_object_keys(EXCLUDED.vals)), '{}'::jsonb) || COALESCE(EXCLUDED.details, '{}'::jsonb), '{}'::jsonb),
+       computed_at = EXCLUDED.computed_at`,
     [
-      textArrayParam(list.map((r) => r.model)),
-      textArrayParam(list.map((r) => r.version)),
-      int8ArrayParam(list.map((r) => wholeMs(r.windowStart, 'windowStart'))),
-      int8ArrayParam(list.map((r) => wholeMs(r.windowEnd, 'windowEnd'))),
-      textArrayParam(list.map((r) => r.metric)),
-      textArrayParam(list.map((r) => r.feature)),
-      textArrayParam(list.map((r) => r.group)),
-      // A NaN value is stored as NaN (float8 has it); null as NULL.
-      float8ArrayParam(list.map((r) => r.value), true),
-      int8ArrayParam(list.map((r) => wholeCount(r.rows, 'rows'))),
-      int8ArrayParam(list.map((r) => wholeCount(r.labelledRows, 'labelledRows'))),
-      textArrayParam(list.map((r) => (r.details === undefined ? null : JSON.stringify(r.details)))),
+      textArrayParam(ws.map((w) => w.first.model)),
+      textArrayParam(ws.map((w) => w.first.version)),
+      int8ArrayParam(ws.map((w) => Math.trunc(w.first.windowStart))),
+      int8ArrayParam(ws.map((w) => Math.trunc(w.first.windowEnd))),
+      int8ArrayParam(ws.map((w) => w.last.rows)),
+      int8ArrayParam(ws.map((w) => w.last.labelledRows)),
+      textArrayParam(ws.map((w) => `{${w.vals.join(',')}}`)),
+      textArrayParam(ws.map((w) => (w.details.length === 0 ? null : `{${w.details.join(',')}}`))),
     ],
   );
-  return result.rowCount;
+  return list.length;
+}
+
+function seriesKey(r: Pick<MetricRow, 'model' | 'version' | 'metric' | 'feature' | 'group'>): string {
+  return [r.model, r.version, r.metric, r.feature, r.group].join('\u0000');
+}
+
+/**
+ * The series id of each row's (model, version, metric, feature, group), adding the missing ones. Only keys not yet
+ * known are inserted: `ON CONFLICT DO NOTHING` alone would draw an identity value for every row of every analysis.
+ */
+async function seriesIds(sql: SqlExecutor, list: readonly MetricRow[]): Promise<Map<string, number>> {
+  const keys = new Map<string, MetricRow>();
+  for (const r of list) keys.set(seriesKey(r), r);
+  const ks = [...keys.values()];
+  const params = [
+    textArrayParam(ks.map((r) => r.model)),
+    textArrayParam(ks.map((r) => r.version)),
+    textArrayParam(ks.map((r) => r.metric)),
+    textArrayParam(ks.map((r) => r.feature)),
+    textArrayParam(ks.map((r) => r.group)),
+  ];
+  const ids = new Map<string, number>();
+  const read = (result: { rows: Record<string, unknown>[] }) => {
+    for (const r of result.rows) {
+      ids.set(seriesKey({ model: String(r.model), version: String(r.version), metric: String(r.metric), feature: String(r.feature), group: String(r.group_key) }), toNumber(r.series_id));
+    }
+  };
+  // The INSERT's RETURNING gives the new ids; the SELECT (same snapshot) the ones known before.
+  read(
+    await sql.query<Record<string, unknown>>(
+      `WITH k AS (SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(m, v, metric, f, g)),
+       added AS (
+         INSERT INTO vigil_metric_series (model, version, metric, feature, group_key)
+         SELECT k.m, k.v, k.metric, k.f, k.g FROM k
+         WHERE NOT EXISTS (SELECT 1 FROM vigil_metric_series s WHERE s.model = k.m AND s.version = k.v AND s.metric = k.metric AND s.feature = k.f AND s.group_key = k.g)
+         ON CONFLICT DO NOTHING
+         RETURNING series_id, model, version, metric, feature, group_key)
+       SELECT s.series_id, s.model, s.version, s.metric, s.feature, s.group_key
+       FROM vigil_metric_series s JOIN k ON s.model = k.m AND s.version = k.v AND s.metric = k.metric AND s.feature = k.f AND s.group_key = k.g
+       UNION ALL SELECT * FROM added`,
+      params,
+    ),
+  );
+  if (ids.size < ks.length) {
+    // Added by another transaction after this statement's snapshot (its INSERT waited for that one to commit).
+    read(
+      await sql.query<Record<string, unknown>>(
+        `SELECT s.series_id, s.model, s.version, s.metric, s.feature, s.group_key
+         FROM vigil_metric_series s JOIN UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(m, v, metric, f, g)
+           ON s.model = k.m AND s.version = k.v AND s.metric = k.metric AND s.feature = k.f AND s.group_key = k.g`,
+        params,
+      ),
+    );
+  }
+  if (ids.size < ks.length) throw new VigilError('VIGIL_INTERNAL', 'a metric series was neither found nor added');
+  return ids;
+}
+
+/** A value as JSON: a number, null, or the text float8 reads back for NaN and the infinities (JSON has none). */
+function jsonValue(value: number | null): string {
+  if (value === null) return 'null';
+  if (Number.isFinite(value)) return JSON.stringify(value);
+  return Number.isNaN(value) ? '"NaN"' : value > 0 ? '"Infinity"' : '"-Infinity"';
 }
 
 export async function metricRows(sql: SqlExecutor, model: string, query: MetricRowQuery): Promise<MetricRow[]> {
+  // Each window's vals and details are read (and decompressed) once, joined on their series id.
   const result = await sql.query<Record<string, unknown>>(
-    `SELECT model, version, window_start, window_end, metric, feature, group_key, value, rows::text AS rows,
-            labelled_rows::text AS labelled_rows, details, computed_at
-     FROM vigil_metric_rows
-     WHERE model = $1 AND window_start >= $2::timestamptz AND window_start < $3::timestamptz
-       AND ($4::text IS NULL OR version = $4) AND ($5::text IS NULL OR metric = $5)
-     ORDER BY window_start, window_end, version, metric, feature, group_key`,
+    `SELECT w.model, w.version, w.window_start, w.window_end, s.metric, s.feature, s.group_key, x.value, w.rows::text AS rows,
+            w.labelled_rows::text AS labelled_rows, x.details, w.computed_at
+     FROM vigil_metric_windows w
+     CROSS JOIN LATERAL (
+       SELECT e.key, (e.value #>> '{}')::double precision AS value, d.value AS details
+       FROM jsonb_each(w.vals) AS e LEFT JOIN jsonb_each(w.details) AS d ON d.key = e.key
+     ) AS x
+     JOIN vigil_metric_series s ON s.series_id = x.key::integer
+     WHERE w.model = $1 AND w.window_start >= $2::timestamptz AND w.window_start < $3::timestamptz
+       AND ($4::text IS NULL OR w.version = $4) AND ($5::text IS NULL OR s.metric = $5)
+     ORDER BY w.window_start, w.window_end, w.version, s.metric, s.feature, s.group_key`,
     [model, toIso(query.from, 'from'), toIso(query.to, 'to'), query.version ?? null, query.metric ?? null],
   );
   return result.rows.map((r) => ({
@@ -93,7 +182,7 @@ export async function metricRows(sql: SqlExecutor, model: string, query: MetricR
     value: r.value === null ? null : toNumber(r.value),
     rows: toNumber(r.rows),
     labelledRows: toNumber(r.labelled_rows),
-    ...(r.details === null ? {} : { details: r.details }),
+    ...(r.details === null || r.details === undefined ? {} : { details: r.details }),
     computedAt: toMs(r.computed_at),
   }));
 }

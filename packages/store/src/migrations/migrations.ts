@@ -9,6 +9,8 @@ import { MIGRATION_0008_VERSION_PROFILES } from './0008-version-profiles';
 import { MIGRATION_0009_PARTITION_WATERMARKS } from './0009-partition-watermarks';
 import { MIGRATION_0010_REVIEW_LIFECYCLE } from './0010-review-lifecycle';
 import { MIGRATION_0011_ALERT_GROUPS } from './0011-alert-groups';
+import { MIGRATION_0012_COMPACT_METRIC_STORAGE } from './0012-compact-metric-storage';
+import { MIGRATION_0013_METRIC_ROLLUPS } from './0013-metric-rollups';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -33,4 +35,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 9, name: 'partition-watermarks', sql: MIGRATION_0009_PARTITION_WATERMARKS },
   { id: 10, name: 'review-lifecycle', sql: MIGRATION_0010_REVIEW_LIFECYCLE },
   { id: 11, name: 'alert-groups', sql: MIGRATION_0011_ALERT_GROUPS },
+  { id: 12, name: 'compact-metric-storage', sql: MIGRATION_0012_COMPACT_METRIC_STORAGE },
+  { id: 13, name: 'metric-rollups', sql: MIGRATION_0013_METRIC_ROLLUPS },
 ];

@@ -1,10 +1,13 @@
 /**
  * Retention (docs/configuration.md, "Retention"): erases the raw bytes of old dead letters (the row, its code and
  * reason stay, so the count and the why are still known) and deletes old prediction-index rows, then records what
- * it did in the audit log, all in one transaction.
+ * it did in the audit log, all in one transaction. With a limit on metric rows, it first rolls the windows analysed
+ * since its last run up into hourly and daily roll-ups, then deletes the windows' rows past the limit (and hourly
+ * roll-ups past theirs): one row per window and per series-hour, so a run deletes hundreds of rows a model-day.
  */
 import type { SqlExecutor } from '../sql/sql-client';
 import { appendAuditIn } from '../alerts/audit-log';
+import { rollUpMetricsIn, type RollUpResult } from '../metrics/metric-rollups';
 import { toIso, toMsParam } from '../values';
 
 export interface RetentionLimits {
@@ -12,17 +15,24 @@ export interface RetentionLimits {
   deadLetterRawMs?: number;
   /** Prediction-index rows whose event time is older than this are deleted. */
   predictionIndexMs?: number;
+  /** Metric rows of windows that ended longer ago than this are deleted, after being rolled up. */
+  metricRowsMs?: number;
+  /** Hourly roll-ups older than this are deleted (daily roll-ups are kept). */
+  metricHourlyMs?: number;
 }
 
 export interface RetentionResult {
   /** Dead letters whose raw bytes this run erased (null: no limit configured). */
   deadLettersErased: number | null;
   predictionsDeleted: number | null;
+  /** Set when a metric limit is configured: the roll-ups written and the windows and hours deleted. */
+  metrics?: RollUpResult;
 }
 
 /** Applies the configured limits as of `now`; returns null, writing nothing, when no limit is configured. */
 export async function applyRetentionIn(sql: SqlExecutor, now: number, limits: RetentionLimits): Promise<RetentionResult | null> {
-  if (limits.deadLetterRawMs === undefined && limits.predictionIndexMs === undefined) return null;
+  const metricLimits = limits.metricRowsMs !== undefined || limits.metricHourlyMs !== undefined;
+  if (limits.deadLetterRawMs === undefined && limits.predictionIndexMs === undefined && !metricLimits) return null;
   const details: Record<string, unknown> = {};
   let deadLettersErased: number | null = null;
   let predictionsDeleted: number | null = null;
@@ -42,6 +52,18 @@ export async function applyRetentionIn(sql: SqlExecutor, now: number, limits: Re
     predictionsDeleted = deleted.rowCount;
     details.predictionIndex = { eventTimeBefore: new Date(before).toISOString(), deleted: predictionsDeleted };
   }
+  let metrics: RollUpResult | undefined;
+  if (metricLimits) {
+    const windowsBefore = limits.metricRowsMs === undefined ? undefined : now - limits.metricRowsMs;
+    const hoursBefore = limits.metricHourlyMs === undefined ? undefined : now - limits.metricHourlyMs;
+    metrics = await rollUpMetricsIn(sql, {
+      ...(windowsBefore === undefined ? {} : { windowsBefore }),
+      ...(hoursBefore === undefined ? {} : { hoursBefore }),
+    });
+    details.metricRollups = { hours: metrics.hours, days: metrics.days };
+    if (windowsBefore !== undefined) details.metricRows = { windowEndBefore: new Date(windowsBefore).toISOString(), windowsDeleted: metrics.windowsDeleted };
+    if (hoursBefore !== undefined) details.metricHourly = { hourEndBefore: new Date(hoursBefore).toISOString(), deleted: metrics.hoursDeleted };
+  }
   await appendAuditIn(sql, [{ at: now, actor: 'vigil', action: 'retention.applied', reason: 'retention limits of the configuration', details }]);
-  return { deadLettersErased, predictionsDeleted };
+  return { deadLettersErased, predictionsDeleted, ...(metrics === undefined ? {} : { metrics }) };
 }

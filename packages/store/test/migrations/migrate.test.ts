@@ -3,8 +3,8 @@ import { migrate, splitStatements } from '../../src/migrations/migrate';
 import { MIGRATIONS } from '../../src/migrations/migrations';
 import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
 
-/** Every table some migration creates, and the migrations' own bookkeeping table. */
-const TABLES = [...MIGRATIONS.flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (\w+)/g)].map((t) => t[1] as string)), 'vigil_migrations'].sort();
+/** Every table and view some migration creates (0012 replaced the table vigil_metric_rows by a view), and the migrations' own bookkeeping table. */
+const TABLES = [...new Set([...MIGRATIONS.flatMap((m) => [...m.sql.matchAll(/CREATE (?:TABLE|VIEW) (\w+)/g)].map((t) => t[1] as string)), 'vigil_migrations'])].sort();
 
 describe.each(BACKENDS)('migrate on %s', (kind) => {
   let backend: TestBackend;
@@ -111,6 +111,58 @@ describe.each(BACKENDS)('migration 0005 on %s', (kind) => {
       "SELECT pg_typeof(accumulator)::text AS type, accumulator FROM vigil_buckets WHERE model = 'm'",
     );
     expect(rows.rows).toEqual([{ type: 'json', accumulator }]);
+  });
+});
+
+describe.each(BACKENDS)('migration 0012 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0012');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('moves stored metric rows into per-window records; the vigil_metric_rows view and the queries on it answer as the table did', async () => {
+    const client = await backend.newClient();
+    const schema = await schemaOf(client);
+    expect(await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 11) })).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] });
+    // Two models, two versions, two windows, every kind of value, rows with and without details, in one statement
+    // per window (so a window's rows share computed_at, as the daemon writes them).
+    for (const [start, shift] of [['2026-11-22T10:00:00Z', 0], ['2026-11-22T10:05:00Z', 1]] as const) {
+      await client.query(
+        `INSERT INTO vigil_metric_rows (model, version, window_start, window_end, metric, feature, group_key, value, rows, labelled_rows, details) VALUES
+           ('m', '7', $1::timestamptz, $1::timestamptz + interval '1 hour', 'rows', '', '', 900 + $2, 900 + $2, 700, NULL),
+           ('m', '7', $1::timestamptz, $1::timestamptz + interval '1 hour', 'psi', 'age', '', 0.1 + $2 / 3.0, 900 + $2, 700, '{"histogram": {"counts": [1, 2]}}'),
+           ('m', '7', $1::timestamptz, $1::timestamptz + interval '1 hour', 'drifted', 'age', '', 1, 900 + $2, 700, '{"method": "ks", "pValue": 0.001}'),
+           ('m', '7', $1::timestamptz, $1::timestamptz + interval '1 hour', 'psi', 'income', '', 'NaN', 900 + $2, 700, NULL),
+           ('m', '7', $1::timestamptz, $1::timestamptz + interval '1 hour', 'auc', '', '', NULL, 900 + $2, 700, 'null'),
+           ('m', '7', $1::timestamptz, $1::timestamptz + interval '1 hour', 'selectionRate', '', 'sex=f', 0.25, 900 + $2, 700, '{"n": 40, "labelled": 30, "ci": [0.1, 0.4], "sufficient": true}'),
+           ('m', '8', $1::timestamptz, $1::timestamptz + interval '1 hour', 'psi', 'age', '', 'Infinity', 10, 0, NULL),
+           ('other', '', $1::timestamptz, $1::timestamptz + interval '1 hour', 'ece', '', '', 0.03, 50, 50, '{"bins": [{"lower": 0, "upper": 0.1, "count": 5}]}')`,
+        [start, shift],
+      );
+    }
+    const queries = [
+      `SELECT model, version, window_start, window_end, metric, feature, group_key, value::text AS value, rows, labelled_rows, details, computed_at
+       FROM vigil_metric_rows ORDER BY model, version, window_start, metric, feature, group_key`,
+      // Panel-shaped queries (dashboards/): a series, a latest-window lookup, details drilled into, a distinct list.
+      `SELECT window_end AS "time", feature AS metric, value FROM vigil_metric_rows WHERE model = 'm' AND metric = 'psi' AND version = '7' ORDER BY 1, 2`,
+      `SELECT (details ->> 'n')::bigint AS n, (details -> 'ci' ->> 0)::float8 AS ci_lower FROM vigil_metric_rows
+       WHERE model = 'm' AND metric = 'selectionRate' AND window_end = (SELECT max(window_end) FROM vigil_metric_rows WHERE model = 'm' AND metric = 'selectionRate')`,
+      `SELECT b ->> 'count' AS count FROM vigil_metric_rows, jsonb_array_elements(details -> 'bins') AS b WHERE model = 'other' ORDER BY window_start`,
+      `SELECT DISTINCT feature FROM vigil_metric_rows WHERE model = 'm' AND feature <> '' ORDER BY 1`,
+      `SELECT window_end, sum(value) AS drifted FROM vigil_metric_rows WHERE metric = 'drifted' GROUP BY 1 ORDER BY 1`,
+    ];
+    const before = [];
+    for (const q of queries) before.push((await client.query(q)).rows);
+    expect(before[0]).toHaveLength(16);
+    expect(await migrate(client, { schema })).toEqual({ applied: MIGRATIONS.filter((m) => m.id > 11).map((m) => m.id) });
+    for (const [i, q] of queries.entries()) expect([i, (await client.query(q)).rows]).toEqual([i, before[i]]);
+    const stored = await client.query<{ windows: number; series: number }>(
+      'SELECT (SELECT count(*)::int FROM vigil_metric_windows) AS windows, (SELECT count(*)::int FROM vigil_metric_series) AS series',
+    );
+    expect(stored.rows).toEqual([{ windows: 6, series: 8 }]);
   });
 });
 

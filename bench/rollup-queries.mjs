@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+/**
+ * Dashboard queries over a year of metric roll-ups (docs/storage.md, docs/benchmarks.md "Metric storage").
+ *
+ *   node bench/rollup-queries.mjs [--models 100] [--days 365] [--hourly-models 3] [--runs 3] [--json FILE] [--keep] [--reuse DATABASE]
+ *
+ * 1. A fresh database, migrated by the store. ~300 metric series per model, named as a window of a binary model with
+ *    14 numeric and 6 categorical features and two group attributes (17 groups) writes them.
+ * 2. Daily roll-ups of every series for --days days; hourly roll-ups for --days days of every series of the first
+ *    --hourly-models models and of the `rows` and `labelledRows` series of every model (the fleet panels). Inserted
+ *    day by day across series, as the maintenance pass writes them. Then VACUUM ANALYZE.
+ * 3. Panel-shaped queries over the whole range (Grafana's $__timeFilter expanded), each run --runs times with
+ *    EXPLAIN (ANALYZE): the median execution time, rows returned and buffers read.
+ *
+ * Prints a table and the sizes of the roll-up tables; drops the database. Needs `pnpm run build` and PostgreSQL.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createDatabase, databaseUrlOf, dropDatabase, machine, pg, quantile, root, runId, services, table } from './lib-stream.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    models: { type: 'string', default: '100' },
+    days: { type: 'string', default: '365' },
+    'hourly-models': { type: 'string', default: '3' },
+    runs: { type: 'string', default: '3' },
+    json: { type: 'string' },
+    // Keep the database (and print its name), or measure the queries on one kept before (no generation).
+    keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (args.help) {
+  console.log('Usage: node bench/rollup-queries.mjs [--models 100] [--days 365] [--hourly-models 3] [--runs 3] [--json FILE] [--keep] [--reuse DATABASE]');
+  process.exit(0);
+}
+const models = Number(args.models);
+const days = Number(args.days);
+const hourlyModels = Number(args['hourly-models']);
+const runs = Number(args.runs);
+const { createStore } = createRequire(join(root, 'packages/alerts/package.json'))('@vigil/store');
+const { databaseUrl: serverUrl } = services();
+const name = args.reuse ?? runId('bench_rollups');
+const log = (m) => console.log(`[rollups] ${m}`);
+const END = '2026-12-01T00:00:00Z';
+
+let created = false;
+try {
+  log(`machine: ${JSON.stringify(machine())}`);
+  const url = args.reuse ? databaseUrlOf(serverUrl, name) : await createDatabase(serverUrl, name);
+  created = !args.keep && !args.reuse;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const q = (text, params) => client.query(text, params);
+  const t0 = performance.now();
+  if (!args.reuse) {
+    const store = await createStore({ url, poolSize: 1 });
+    await store.close();
+    // The series of one model: what windowMetricRows writes for the bench's models (bench/ingest.mjs).
+    await q(`CREATE TEMP TABLE template (metric text, feature text, group_key text)`);
+    await q(`INSERT INTO template
+      SELECT m, 'f' || lpad(f::text, 2, '0'), '' FROM generate_series(0, 13) f,
+        unnest(ARRAY['psi','js','hellinger','ks','ksPValue','wasserstein','wassersteinNormed','missingRate','drifted']) m
+      UNION ALL SELECT m, 'f' || lpad(f::text, 2, '0'), '' FROM generate_series(14, 19) f,
+        unnest(ARRAY['chi2','chi2PValue','psi','js','hellinger','newCategoryRate','missingRate','drifted']) m
+      UNION ALL SELECT m, '$score', '' FROM unnest(ARRAY['psi','js','ks','ksPValue','wasserstein']) m
+      UNION ALL SELECT m, '', '' FROM unnest(ARRAY['rows','labelledRows','ece','mce','brier','accuracy','auc','logLoss','precision','recall']) m
+      UNION ALL SELECT m, '', a FROM unnest(ARRAY['segment','region']) a,
+        unnest(ARRAY['statisticalParityDifference','disparateImpactRatio','equalOpportunityDifference','equalizedOddsDifference','predictiveParityDifference']) m
+      UNION ALL SELECT m, '', g FROM unnest(ARRAY['segment=retail','segment=sme','segment=corporate','segment=private','segment=public',
+        'region=r00','region=r01','region=r02','region=r03','region=r04','region=r05','region=r06','region=r07','region=r08','region=r09','region=r10','region=r11']) g,
+        unnest(ARRAY['selectionRate','tpr','fpr','fnr','ppv','ece']) m`);
+    await q(
+      `INSERT INTO vigil_metric_series (model, version, metric, feature, group_key)
+       SELECT 'model-' || lpad(m::text, 3, '0'), '1', t.metric, t.feature, t.group_key FROM generate_series(0, $1::int - 1) m, template t ORDER BY 1, 3, 4, 5`,
+      [models],
+    );
+  }
+  const perModel = (await q(`SELECT count(*)::int AS n FROM vigil_metric_series WHERE model = 'model-000'`)).rows[0].n;
+  if (!args.reuse) {
+    const fill = (tableName, step, count, where) =>
+      q(
+        `INSERT INTO ${tableName} (series_id, bucket_start, windows, value_count, value_last, value_mean, value_min, value_max, rows, labelled_rows, last_window_end)
+         SELECT s.series_id, b, w, w, v, v * 0.9, v * 0.5, v * 1.5, w * 1000, w * 800, b + $2::interval - interval '5 minutes'
+         FROM generate_series($1::timestamptz - $3::int * $2::interval, $1::timestamptz - $2::interval, $2::interval) b
+         CROSS JOIN vigil_metric_series s
+         CROSS JOIN LATERAL (SELECT CASE WHEN $2::interval = interval '1 day' THEN 288 ELSE 12 END AS w, abs(sin(s.series_id * 7 + extract(epoch FROM b) / 86400)) AS v) x
+         WHERE ${where}
+         ORDER BY b, s.series_id`,
+        [END, step, count],
+      );
+    await fill('vigil_metric_daily', '1 day', days, 'true');
+    log(`daily roll-ups written (${Math.round((performance.now() - t0) / 1000)} s)`);
+    await fill('vigil_metric_hourly', '1 hour', days * 24, `(s.model < 'model-${String(hourlyModels).padStart(3, '0')}' OR s.metric IN ('rows', 'labelledRows'))`);
+    log(`hourly roll-ups written (${Math.round((performance.now() - t0) / 1000)} s)`);
+    await q('VACUUM ANALYZE');
+  }
+  if (args.keep) log(`database kept: ${name}`);
+  const sizes = (
+    await q(`SELECT relname, (SELECT count(*) FROM vigil_metric_daily)::bigint::text AS daily_rows, (SELECT count(*) FROM vigil_metric_hourly)::bigint::text AS hourly_rows,
+       pg_total_relation_size(c.oid)::bigint::text AS bytes FROM pg_class c WHERE relname IN ('vigil_metric_daily', 'vigil_metric_hourly', 'vigil_metric_series') ORDER BY relname`)
+  ).rows;
+  const from = `'${new Date(Date.parse(END) - days * 86_400_000).toISOString()}'`;
+  const range = `bucket_start BETWEEN ${from} AND '${END}'`;
+  const queries = [
+    ['drift: psi per feature, one model, daily', `SELECT bucket_end AS "time", feature AS metric, value_mean AS value FROM vigil_metric_rollups WHERE grain = 'day' AND model = 'model-000' AND version IN ('1') AND metric = 'psi' AND ${range} ORDER BY 1, 2`],
+    ['drift: psi per feature, one model, hourly', `SELECT bucket_end AS "time", feature AS metric, value_mean AS value FROM vigil_metric_rollups WHERE grain = 'hour' AND model = 'model-000' AND version IN ('1') AND metric = 'psi' AND ${range} ORDER BY 1, 2`],
+    ['drift: drifted features per day, one model', `SELECT bucket_end AS "time", sum(value_max) AS drifted FROM vigil_metric_rollups WHERE grain = 'day' AND model = 'model-000' AND metric = 'drifted' AND ${range} GROUP BY 1 ORDER BY 1`],
+    ['fairness: selection rate per group, one model, daily', `SELECT bucket_end AS "time", group_key AS metric, value_mean FROM vigil_metric_rollups WHERE grain = 'day' AND model = 'model-000' AND metric = 'selectionRate' AND ${range} ORDER BY 1, 2`],
+    ['fleet: rows per model, daily', `SELECT bucket_end AS "time", model AS metric, rows FROM vigil_metric_rollups WHERE grain = 'day' AND metric = 'rows' AND ${range} ORDER BY 1, 2`],
+    ['fleet: rows per model, hourly', `SELECT bucket_end AS "time", model AS metric, value_last FROM vigil_metric_rollups WHERE grain = 'hour' AND metric = 'rows' AND ${range} ORDER BY 1, 2`],
+    ['fleet: drifted features per model and day (all models)', `SELECT bucket_end AS "time", model AS metric, sum(value_max) AS drifted FROM vigil_metric_rollups WHERE grain = 'day' AND metric = 'drifted' AND ${range} GROUP BY 1, 2 ORDER BY 1, 2`],
+    ['fleet: worst ECE per model over the range', `SELECT model, max(value_max) AS worst FROM vigil_metric_rollups WHERE grain = 'day' AND metric = 'ece' AND group_key = '' AND ${range} GROUP BY 1 ORDER BY 2 DESC`],
+  ];
+  const results = [];
+  for (const [title, sql] of queries) {
+    const times = [];
+    let rows = 0;
+    let buffers = '';
+    for (let i = 0; i < runs; i++) {
+      const plan = (await q(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`)).rows[0]['QUERY PLAN'][0];
+      times.push(plan['Execution Time'] + plan['Planning Time']);
+      rows = plan.Plan['Actual Rows'];
+      buffers = `${plan.Plan['Shared Hit Blocks'] ?? 0} hit / ${plan.Plan['Shared Read Blocks'] ?? 0} read`;
+    }
+    results.push({ title, ms: quantile(times, 0.5), first: times[0], rows, buffers, sql });
+    log(`${title}: median ${quantile(times, 0.5).toFixed(1)} ms (first ${times[0].toFixed(1)} ms), ${rows} rows`);
+  }
+  await client.end();
+  console.log(`\nRoll-up queries: ${models} models × ${perModel} series, ${days} days daily; hourly for ${hourlyModels} models' series and every model's rows/labelledRows`);
+  console.log(`sizes: ${JSON.stringify(sizes)}\n`);
+  console.log(table(['query (whole range)', 'median ms (planning + execution)', 'first run ms', 'rows'], results.map((r) => [r.title, r.ms.toFixed(1), r.first.toFixed(1), r.rows])));
+  if (args.json) writeFileSync(args.json, JSON.stringify({ models, days, hourlyModels, perModel, sizes, results }, null, 2));
+} finally {
+  if (created) await dropDatabase(serverUrl, name).catch((e) => console.error(`[rollups] drop ${name}: ${e.message}`));
+}

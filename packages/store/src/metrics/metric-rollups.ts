@@ -1,0 +1,108 @@
+/**
+ * Hourly and daily roll-ups of the metric series (migration 0013, docs/storage.md), written by the maintenance pass
+ * before old sliding-window rows are deleted (`retention.metricRows`), so dashboards over months keep a value per
+ * hour and per day. Idempotent: an hour is recomputed from its windows, a day from its hours.
+ */
+import type { SqlExecutor } from '../sql/sql-client';
+import { toIso, toMs } from '../values';
+
+export interface MetricExpiry {
+  /** Windows that ended before this time (epoch ms) are deleted, once rolled up. */
+  windowsBefore?: number;
+  /** Hourly roll-ups of hours that ended before this time (epoch ms) are deleted, once rolled up into their day. */
+  hoursBefore?: number;
+}
+
+export interface RollUpResult {
+  /** Hourly roll-up rows written (one per series and hour with a window analysed since the last pass). */
+  hours: number;
+  /** Daily roll-up rows written. */
+  days: number;
+  /** Null when no limit applies. */
+  windowsDeleted: number | null;
+  hoursDeleted: number | null;
+}
+
+/**
+ * Windows analysed since the last pass (by `computed_at`, less an hour for analyses whose transaction started
+ * before the last pass and committed after it) mark their hour and day for recomputation.
+ */
+const LATE_COMMIT_MARGIN = "interval '1 hour'";
+
+/**
+ * The (model, version, hour) of windows analysed since $1 (all when null), leaving out hours some of whose windows
+ * were deleted (they end before $2) and hours whose roll-ups were deleted (before $3): a window re-analysed after its
+ * hour expired changes neither the hour nor its day.
+ */
+const CHANGED = `changed AS (
+  SELECT DISTINCT model, version, date_bin('1 hour', window_end, timestamptz 'epoch') AS hour
+  FROM vigil_metric_windows
+  WHERE ($1::timestamptz IS NULL OR computed_at >= $1::timestamptz)
+    AND ($2::timestamptz IS NULL OR date_bin('1 hour', window_end, timestamptz 'epoch') >= $2::timestamptz)
+    AND ($3::timestamptz IS NULL OR date_bin('1 hour', window_end, timestamptz 'epoch') >= $3::timestamptz)
+)`;
+
+const SET_ALL = `windows = EXCLUDED.windows, value_count = EXCLUDED.value_count, value_last = EXCLUDED.value_last,
+  value_mean = EXCLUDED.value_mean, value_min = EXCLUDED.value_min, value_max = EXCLUDED.value_max, rows = EXCLUDED.rows,
+  labelled_rows = EXCLUDED.labelled_rows, last_window_end = EXCLUDED.last_window_end`;
+
+/** Rolls up what was analysed since the last pass, then deletes what the limits expire. Run in one transaction. */
+export async function rollUpMetricsIn(sql: SqlExecutor, expiry: MetricExpiry = {}): Promise<RollUpResult> {
+  await sql.query('INSERT INTO vigil_rollup_state (id) VALUES (true) ON CONFLICT (id) DO NOTHING');
+  const state = await sql.query<Record<string, unknown>>(
+    `SELECT rolled_up_to - ${LATE_COMMIT_MARGIN} AS since, windows_deleted_before, hours_deleted_before FROM vigil_rollup_state FOR UPDATE`,
+  );
+  const s = state.rows[0] ?? {};
+  const iso = (v: unknown) => (v === null || v === undefined ? null : toIso(toMs(v), 'roll-up state'));
+  const since = iso(s.since);
+  const windowsGone = iso(s.windows_deleted_before);
+  const hoursGone = iso(s.hours_deleted_before);
+  const hours = await sql.query(
+    `WITH ${CHANGED}
+     INSERT INTO vigil_metric_hourly (series_id, bucket_start, windows, value_count, value_last, value_mean, value_min, value_max, rows, labelled_rows, last_window_end)
+     SELECT x.series_id, c.hour, count(*), count(x.value),
+            (array_agg(x.value ORDER BY w.window_end DESC, w.window_start DESC))[1],
+            avg(x.value), min(x.value), max(x.value), sum(w.rows), sum(w.labelled_rows), max(w.window_end)
+     FROM changed c
+     JOIN vigil_metric_windows w ON w.model = c.model AND w.version = c.version AND w.window_end >= c.hour AND w.window_end < c.hour + interval '1 hour'
+     CROSS JOIN LATERAL (SELECT e.key::integer AS series_id, (e.value #>> '{}')::double precision AS value FROM jsonb_each(w.vals) AS e) AS x
+     GROUP BY x.series_id, c.hour
+     ON CONFLICT (series_id, bucket_start) DO UPDATE SET ${SET_ALL}`,
+    [since, windowsGone, hoursGone],
+  );
+  const days = await sql.query(
+    `WITH ${CHANGED}, d AS (
+       SELECT DISTINCT model, version, date_bin('1 day', hour, timestamptz 'epoch') AS day FROM changed
+       WHERE $3::timestamptz IS NULL OR date_bin('1 day', hour, timestamptz 'epoch') >= $3::timestamptz
+     )
+     INSERT INTO vigil_metric_daily (series_id, bucket_start, windows, value_count, value_last, value_mean, value_min, value_max, rows, labelled_rows, last_window_end)
+     SELECT h.series_id, d.day, sum(h.windows), sum(h.value_count),
+            (array_agg(h.value_last ORDER BY h.bucket_start DESC))[1],
+            sum(h.value_mean * h.value_count) / NULLIF(sum(h.value_count), 0), min(h.value_min), max(h.value_max),
+            sum(h.rows), sum(h.labelled_rows), max(h.last_window_end)
+     FROM d
+     JOIN vigil_metric_series s ON s.model = d.model AND s.version = d.version
+     JOIN vigil_metric_hourly h ON h.series_id = s.series_id AND h.bucket_start >= d.day AND h.bucket_start < d.day + interval '1 day'
+     GROUP BY h.series_id, d.day
+     ON CONFLICT (series_id, bucket_start) DO UPDATE SET ${SET_ALL}`,
+    [since, windowsGone, hoursGone],
+  );
+  let windowsDeleted: number | null = null;
+  let hoursDeleted: number | null = null;
+  if (expiry.windowsBefore !== undefined) {
+    const before = toIso(expiry.windowsBefore, 'windowsBefore');
+    windowsDeleted = (await sql.query('DELETE FROM vigil_metric_windows WHERE window_end < $1::timestamptz', [before])).rowCount;
+    await sql.query('UPDATE vigil_rollup_state SET windows_deleted_before = GREATEST(windows_deleted_before, $1::timestamptz)', [before]);
+  }
+  if (expiry.hoursBefore !== undefined) {
+    const before = toIso(expiry.hoursBefore, 'hoursBefore');
+    hoursDeleted = (await sql.query("DELETE FROM vigil_metric_hourly WHERE bucket_start + interval '1 hour' <= $1::timestamptz", [before])).rowCount;
+    // Days from this one on still have every hour.
+    await sql.query(
+      `UPDATE vigil_rollup_state SET hours_deleted_before = GREATEST(hours_deleted_before, date_bin('1 hour', $1::timestamptz, timestamptz 'epoch'))`,
+      [before],
+    );
+  }
+  await sql.query('UPDATE vigil_rollup_state SET rolled_up_to = now()');
+  return { hours: hours.rowCount, days: days.rowCount, windowsDeleted, hoursDeleted };
+}

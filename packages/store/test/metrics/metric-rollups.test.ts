@@ -1,0 +1,138 @@
+import { auditLog } from '../../src/alerts/audit-log';
+import { metricRows, upsertMetricRows, type MetricRow } from '../../src/metrics/metric-rows';
+import { rollUpMetricsIn } from '../../src/metrics/metric-rollups';
+import type { SqlClient } from '../../src/sql/sql-client';
+import type { Store } from '../../src/create-store';
+import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** A UTC midnight: hours 10 and 11 of this day hold the test's windows. */
+const D0 = Date.parse('2026-11-22T00:00:00Z');
+const H10 = D0 + 10 * HOUR;
+
+/** Window k (0..23) of a 1-hour window sliding by 5 minutes, ending at 10:00 + 5k min: 12 end in hour 10, 12 in hour 11. */
+function windowRows(model: string, k: number, shift = 0, day = 0): MetricRow[] {
+  const windowEnd = H10 + day * DAY + k * 5 * MINUTE;
+  const base = { model, version: '1', windowStart: windowEnd - HOUR, windowEnd, feature: '', group: '', rows: 100 + k, labelledRows: k };
+  return [
+    { ...base, metric: 'psi', feature: 'age', value: k + shift },
+    // null in odd windows: the last window of each hour has none.
+    { ...base, metric: 'auc', value: k % 2 === 0 ? k / 100 : null },
+  ];
+}
+
+interface Rollup {
+  metric: string;
+  bucket_start: string;
+  windows: number;
+  value_count: number;
+  value_last: number | null;
+  value_mean: number | null;
+  value_min: number | null;
+  value_max: number | null;
+  rows: string;
+  labelled_rows: string;
+  last_window_end: string;
+}
+
+async function rollups(sql: SqlClient, model: string, grain: 'hour' | 'day'): Promise<Rollup[]> {
+  const r = await sql.query<Rollup>(
+    `SELECT metric, to_char(bucket_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') AS bucket_start, windows, value_count, value_last,
+            round(value_mean::numeric, 9)::float8 AS value_mean, value_min, value_max, rows::text AS rows, labelled_rows::text AS labelled_rows,
+            to_char(last_window_end AT TIME ZONE 'UTC', 'HH24:MI') AS last_window_end
+     FROM vigil_metric_rollups WHERE model = $1 AND grain = $2 ORDER BY metric, bucket_start`,
+    [model, grain],
+  );
+  return r.rows;
+}
+
+const sum = (from: number, to: number, f: (k: number) => number) => Array.from({ length: to - from + 1 }, (_, i) => f(from + i)).reduce((a, b) => a + b, 0);
+
+describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
+  let backend: TestBackend;
+  let sql: SqlClient;
+  let store: Store;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'rollups');
+    store = await backend.newStore();
+    sql = await backend.newClient();
+  }, 60_000);
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('rolls windows up per hour and day (count, last, mean, min, max, summed rows), then deletes the expired windows', async () => {
+    const model = 'm-roll';
+    for (let k = 0; k < 24; k++) await upsertMetricRows(sql, windowRows(model, k));
+    // Now 12:30 with metric rows kept 2 hours: windows ending before 10:30 (k = 0..5) go, after being rolled up.
+    const now = H10 + 150 * MINUTE;
+    const result = await store.applyRetention(now, { metricRowsMs: 2 * HOUR });
+    expect(result).toEqual({ deadLettersErased: null, predictionsDeleted: null, metrics: { hours: 4, days: 2, windowsDeleted: 6, hoursDeleted: null } });
+    const hour = (metric: string, h: number, first: number, last: number, values: (k: number) => number | null): Rollup => {
+      const vs = Array.from({ length: last - first + 1 }, (_, i) => values(first + i)).filter((v): v is number => v !== null);
+      return {
+        metric,
+        bucket_start: `2026-11-22T${h}:00`,
+        windows: last - first + 1,
+        value_count: vs.length,
+        value_last: values(last),
+        value_mean: Math.round((vs.reduce((a, b) => a + b, 0) / vs.length) * 1e9) / 1e9,
+        value_min: Math.min(...vs),
+        value_max: Math.max(...vs),
+        rows: String(sum(first, last, (k) => 100 + k)),
+        labelled_rows: String(sum(first, last, (k) => k)),
+        last_window_end: `${h}:55`,
+      };
+    };
+    const auc = (k: number) => (k % 2 === 0 ? k / 100 : null);
+    const psi = (k: number) => k;
+    expect(await rollups(sql, model, 'hour')).toEqual([hour('auc', 10, 0, 11, auc), hour('auc', 11, 12, 23, auc), hour('psi', 10, 0, 11, psi), hour('psi', 11, 12, 23, psi)]);
+    expect(await rollups(sql, model, 'day')).toEqual([
+      { ...hour('auc', 0, 0, 23, auc), bucket_start: '2026-11-22T00:00', last_window_end: '11:55' },
+      { ...hour('psi', 0, 0, 23, psi), bucket_start: '2026-11-22T00:00', last_window_end: '11:55' },
+    ]);
+    expect((await metricRows(sql, model, { from: D0, to: D0 + DAY })).map((r) => r.windowEnd)).toEqual(
+      Array.from({ length: 18 }, (_, i) => H10 + (i + 6) * 5 * MINUTE).flatMap((t) => [t, t]),
+    );
+    const audit = (await auditLog(sql, { limit: 5 })).find((e) => e.action === 'retention.applied');
+    expect(audit?.details).toEqual({
+      metricRollups: { hours: 4, days: 2 },
+      metricRows: { windowEndBefore: new Date(now - 2 * HOUR).toISOString(), windowsDeleted: 6 },
+    });
+
+    // A re-analysis of hour 11's windows (late labels) revises hour 11 and the day on the next pass; a window of hour
+    // 10 analysed again after some of hour 10's windows expired leaves hour 10 as it was.
+    for (let k = 6; k < 24; k++) await upsertMetricRows(sql, windowRows(model, k, 1000));
+    const again = await store.applyRetention(now, { metricRowsMs: 2 * HOUR });
+    expect(again?.metrics).toEqual({ hours: 2, days: 2, windowsDeleted: 0, hoursDeleted: null });
+    const psiHours = (await rollups(sql, model, 'hour')).filter((r) => r.metric === 'psi');
+    expect(psiHours).toEqual([hour('psi', 10, 0, 11, psi), hour('psi', 11, 12, 23, (k) => k + 1000)]);
+    const psiDay = (await rollups(sql, model, 'day')).find((r) => r.metric === 'psi');
+    expect(psiDay).toMatchObject({ windows: 24, value_last: 1023, value_min: 0, value_max: 1023, value_mean: Math.round(((66 + sum(12, 23, (k) => k + 1000)) / 24) * 1e9) / 1e9 });
+  });
+
+  it('deletes hourly roll-ups past their limit and keeps the days they were rolled into', async () => {
+    const model = 'm-hours';
+    // The next day (the test before deleted windows of the first one).
+    for (let k = 0; k < 24; k++) await upsertMetricRows(sql, windowRows(model, k, 0, 1));
+    // Hours that ended by 11:30 go: this model's hour 10 (ended 11:00) and the other model's two hours the day before.
+    const result = await rollUpMetricsIn(sql, { hoursBefore: H10 + DAY + 90 * MINUTE });
+    expect(result.hoursDeleted).toBe(2 + 4);
+    expect((await rollups(sql, model, 'hour')).map((r) => [r.metric, r.bucket_start])).toEqual([
+      ['auc', '2026-11-23T11:00'],
+      ['psi', '2026-11-23T11:00'],
+    ]);
+    expect((await rollups(sql, model, 'day')).map((r) => [r.metric, r.windows])).toEqual([
+      ['auc', 24],
+      ['psi', 24],
+    ]);
+    // Another window of the day, analysed late: the day is not recomputed from the hours that are left.
+    await upsertMetricRows(sql, windowRows(model, 23, 5000, 1));
+    await rollUpMetricsIn(sql);
+    expect((await rollups(sql, model, 'hour')).find((r) => r.metric === 'psi')).toMatchObject({ windows: 12, value_max: 5023 });
+    expect((await rollups(sql, model, 'day')).find((r) => r.metric === 'psi')).toMatchObject({ bucket_start: '2026-11-23T00:00', windows: 24, value_max: 23 });
+    expect((await rollups(sql, 'm-roll', 'day')).map((r) => r.windows)).toEqual([24, 24]);
+  });
+});

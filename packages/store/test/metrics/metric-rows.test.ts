@@ -1,0 +1,142 @@
+import { metricRows, upsertMetricRows, type MetricRow } from '../../src/metrics/metric-rows';
+import type { SqlClient } from '../../src/sql/sql-client';
+import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+
+const T0 = Date.parse('2026-11-22T10:00:00Z');
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+const row = (over: Partial<MetricRow> & Pick<MetricRow, 'metric'>): MetricRow => ({
+  model: 'm',
+  version: '1',
+  windowStart: T0,
+  windowEnd: T0 + HOUR,
+  feature: '',
+  group: '',
+  value: 0,
+  rows: 500,
+  labelledRows: 400,
+  ...over,
+});
+
+/** What the view `vigil_metric_rows` shows, in the order of the store's reader, as MetricRows. */
+async function viewRows(sql: SqlClient, model: string): Promise<MetricRow[]> {
+  const result = await sql.query<Record<string, unknown>>(
+    `SELECT model, version, window_start, window_end, metric, feature, group_key, value, rows::text AS rows, labelled_rows::text AS labelled_rows, details, computed_at
+     FROM vigil_metric_rows WHERE model = $1 ORDER BY window_start, window_end, version, metric, feature, group_key`,
+    [model],
+  );
+  return result.rows.map((r) => ({
+    model: String(r.model),
+    version: String(r.version),
+    windowStart: new Date(r.window_start as string).getTime(),
+    windowEnd: new Date(r.window_end as string).getTime(),
+    metric: String(r.metric),
+    feature: String(r.feature),
+    group: String(r.group_key),
+    value: r.value === null ? null : Number(r.value),
+    rows: Number(r.rows),
+    labelledRows: Number(r.labelled_rows),
+    ...(r.details === null ? {} : { details: r.details }),
+    computedAt: new Date(r.computed_at as string).getTime(),
+  }));
+}
+
+describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
+  let backend: TestBackend;
+  let sql: SqlClient;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'metricrows');
+    await backend.newStore();
+    sql = await backend.newClient();
+  }, 60_000);
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('reads back every value, count and details as written, through the store and the vigil_metric_rows view alike', async () => {
+    const hostile = `sex='f"; DROP TABLE vigil_metric_windows; --`;
+    const written = [
+      row({ metric: 'rows', value: 500 }),
+      row({ metric: 'psi', feature: 'age', value: 0.1 + 0.2, details: { histogram: { edges: [0, 1, 2], counts: [3, 4] } } }),
+      row({ metric: 'psi', feature: 'income', value: Number.NaN }),
+      row({ metric: 'wasserstein', feature: 'income', value: Number.POSITIVE_INFINITY }),
+      row({ metric: 'ks', feature: 'income', value: Number.NEGATIVE_INFINITY }),
+      row({ metric: 'auc', value: null }),
+      row({ metric: 'selectionRate', group: hostile, value: 5e-324, details: { n: 12, ci: [0.1, 0.9], sufficient: false } }),
+      row({ metric: 'ece', value: -1.7976931348623157e308, details: null }),
+      row({ metric: 'psi', feature: 'age', version: '2', value: 0.3 }),
+      row({ metric: 'psi', feature: 'age', windowStart: T0 + 5 * MINUTE, windowEnd: T0 + 65 * MINUTE, value: 0.4, rows: 7, labelledRows: 0 }),
+    ];
+    expect(await upsertMetricRows(sql, written)).toBe(written.length);
+    const read = await metricRows(sql, 'm', { from: T0, to: T0 + HOUR });
+    expect(read.map(({ computedAt, ...r }) => (expect(computedAt).toBeGreaterThan(0), r))).toEqual(
+      [...written]
+        .map(({ details, ...r }) => (details === null || details === undefined ? r : { ...r, details }))
+        .sort((a, b) => a.windowStart - b.windowStart || a.version.localeCompare(b.version) || cmp(a.metric, b.metric) || cmp(a.feature, b.feature) || cmp(a.group, b.group)),
+    );
+    expect(await viewRows(sql, 'm')).toEqual(read);
+    // The filters of the reader.
+    expect((await metricRows(sql, 'm', { from: T0, to: T0 + HOUR, metric: 'psi' })).map((r) => [r.version, r.feature, r.windowStart])).toEqual([
+      ['1', 'age', T0],
+      ['1', 'income', T0],
+      ['2', 'age', T0],
+      ['1', 'age', T0 + 5 * MINUTE],
+    ]);
+    expect((await metricRows(sql, 'm', { from: T0, to: T0 + HOUR, version: '2' })).map((r) => r.metric)).toEqual(['psi']);
+    expect(await metricRows(sql, 'm', { from: T0 + HOUR, to: T0 + 2 * HOUR })).toEqual([]);
+  });
+
+  it('revises rows written again (dropping details they no longer have) and keeps the window’s other rows', async () => {
+    const model = 'm-revise';
+    await upsertMetricRows(sql, [
+      row({ model, metric: 'psi', feature: 'a', value: 1, details: { p: 1 } }),
+      row({ model, metric: 'psi', feature: 'b', value: 2, details: { p: 2 } }),
+      row({ model, metric: 'auc', value: 0.5 }),
+    ]);
+    await upsertMetricRows(sql, [row({ model, metric: 'psi', feature: 'a', value: 3 }), row({ model, metric: 'auc', value: 0.7, details: { bins: [] } })]);
+    const read = await metricRows(sql, model, { from: T0, to: T0 + 1 });
+    expect(read.map((r) => [r.metric, r.feature, r.value, r.details])).toEqual([
+      ['auc', '', 0.7, { bins: [] }],
+      ['psi', 'a', 3, undefined],
+      ['psi', 'b', 2, { p: 2 }],
+    ]);
+    expect(await viewRows(sql, model)).toEqual(read);
+  });
+
+  it('stores one row per window and each series key once, drawing no series id for keys already known', async () => {
+    const model = 'm-series';
+    const window = (start: number) =>
+      Array.from({ length: 50 }, (_, i) => row({ model, windowStart: start, windowEnd: start + HOUR, metric: 'psi', feature: `f${i}`, value: i / 100, details: { i } }));
+    for (let w = 0; w < 6; w++) await upsertMetricRows(sql, window(T0 + w * 5 * MINUTE));
+    await upsertMetricRows(sql, window(T0)); // a re-analysis
+    const counts = await sql.query<{ windows: number; series: number; ids: number }>(
+      `SELECT (SELECT count(*)::int FROM vigil_metric_windows WHERE model = $1) AS windows,
+              (SELECT count(*)::int FROM vigil_metric_series WHERE model = $1) AS series,
+              (SELECT (max(series_id) - min(series_id) + 1)::int FROM vigil_metric_series WHERE model = $1) AS ids`,
+      [model],
+    );
+    expect(counts.rows[0]).toEqual({ windows: 6, series: 50, ids: 50 });
+    expect((await metricRows(sql, model, { from: T0, to: T0 + HOUR })).length).toBe(300);
+    // A new series of the model gets the next id: nothing was drawn in vain by the writes above.
+    await upsertMetricRows(sql, [row({ model, metric: 'js', feature: 'f0', value: 0 })]);
+    const ids = await sql.query<{ ids: number }>('SELECT (max(series_id) - min(series_id) + 1)::int AS ids FROM vigil_metric_series WHERE model = $1', [model]);
+    expect(ids.rows[0]?.ids).toBe(51);
+  });
+
+  it('lets two writers add the same new series at once', async () => {
+    const other = await backend.newClient();
+    const model = 'm-race';
+    const rows = (w: number) => Array.from({ length: 20 }, (_, i) => row({ model, windowStart: T0 + w * MINUTE, windowEnd: T0 + w * MINUTE + HOUR, metric: 'psi', feature: `f${i}`, value: w }));
+    await Promise.all([upsertMetricRows(sql, rows(0)), upsertMetricRows(other, rows(1))]);
+    const read = await metricRows(sql, model, { from: T0, to: T0 + HOUR });
+    expect(read.map((r) => r.value)).toEqual([...Array(20).fill(0), ...Array(20).fill(1)]);
+    const series = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM vigil_metric_series WHERE model = $1', [model]);
+    expect(series.rows[0]?.n).toBe(20);
+  });
+});
+
+/** Byte order, as the C collation of the test databases' key columns would sort ASCII keys. */
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
