@@ -42,6 +42,10 @@ export { cancelGroupOutboxIn, cancelOutboxIn, getOutboxRow, insertOutboxIn, mark
 export type { NewOutboxRow, OutboxKind, OutboxRow, OutboxState, PendingOutboxQuery } from './alerts/outbox';
 export { addFindingIn, closeReviewIn, collectEvidenceIn, countReviews, getReview, insertReviewIn, listReviews, REVIEW_OUTCOMES, reviewFindings } from './alerts/reviews';
 export type { Review, ReviewEvidence, ReviewFinding, ReviewOutcome, ReviewQuery, ReviewStatus, ReviewSummary } from './alerts/reviews';
+export {
+  claimReviewItemIn, countDecided, decideReviewItemIn, expireReviewItemsIn, getReviewItem, listReviewItems, nextReviewItemIn, queueFlaggedIn, REVIEW_VERDICTS, reviewCapacity,
+} from './review-queue/review-queue';
+export type { FlaggedGroup, FlaggedPrediction, ReviewItem, ReviewItemStatus, ReviewQueueQuery, ReviewVerdict, VerdictInput } from './review-queue/review-queue';
 export { applyRetentionIn } from './retention/apply-retention';
 export type { RetentionLimits, RetentionResult } from './retention/apply-retention';
 export { pruneRuleWindowsIn, recentRuleWindowsIn, ruleKeyId, ruleStatesIn, upsertRuleStatesIn, upsertRuleWindowsIn } from './alerts/rule-windows';

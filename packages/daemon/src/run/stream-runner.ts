@@ -14,11 +14,12 @@ import { BATCH_COLUMNS, decodeLabel, PredictionBatchBuilder, compileDecodeOption
 import { selectRows, silentLogger, type CategoricalColumn, type Logger, type ModelConfig, type VigilConfig } from '@vigil/core';
 import {
   markAnalysedIn, upsertMetricRowsIn,
-  type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type LabelInput, type LabelMatch, type MetricRow, type PredictionIndexRow,
+  type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type FlaggedGroup, type LabelInput, type LabelMatch, type MetricRow, type PredictionIndexRow,
   type RetentionLimits, type SqlExecutor, type Store, type WatermarkInput, type WindowKey,
 } from '@vigil/store';
 import { batchBuckets, batchSpec, labelBuckets } from '../pipeline/batch-buckets';
 import { windowMetricRows } from '../pipeline/window-metrics';
+import { BatchFlagger } from '../review/flag-batch';
 import type { RunnerMetrics } from './runner-metrics';
 import { VersionProfiles } from './version-profiles';
 
@@ -105,6 +106,8 @@ export class StreamRunner {
   /** `model\0topic\0count`: the topic's partitions were given a watermark row for the model (once per process suffices). */
   private readonly partitionsAnnounced = new Set<string>();
   private readonly versionProfiles: VersionProfiles;
+  /** Flags predictions for human review (docs/review.md); its rows go into the batch's transaction. */
+  private readonly flagger: BatchFlagger;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly labelTtlMs: number;
@@ -127,6 +130,7 @@ export class StreamRunner {
     this.decodeOptions = compileDecodeOptions({ maxFutureMs: options.maxFutureMs ?? DAY_MS, now: this.now });
     this.builder = new PredictionBatchBuilder(new Map([...this.models].map(([id, m]) => [id, m.config])), { ...this.decodeOptions, expectedRows: EXPECTED_ROWS_PER_MODEL });
     this.versionProfiles = new VersionProfiles(options.store, options.defaultProfiles, this.logger);
+    this.flagger = new BatchFlagger(options.store, this.now);
   }
 
   /** A source's batch handler: commits the batch exactly once, then analyses the windows it closed or changed. */
@@ -146,6 +150,7 @@ export class StreamRunner {
     const windows: WindowKey[] = [];
     const watermarks: WatermarkInput[] = [];
     const unprofiled: { model: string; version: string; rows: number }[] = [];
+    const flagged: FlaggedGroup[] = [];
     for (const [id, batchOfModel] of built.batches) {
       const runtime = this.models.get(id)!;
       const decoded = await this.withoutRepeats(batchOfModel);
@@ -155,8 +160,12 @@ export class StreamRunner {
       windows.push(...out.windows);
       if (out.maxEventTs > -Infinity) watermarks.push(this.watermarkOf(id, out.maxEventTs, batch));
       for (const u of out.unprofiled) unprofiled.push({ model: id, ...u });
+      const review = await this.flagger.flag(runtime.config, decoded, (v) => this.profileOf(id, v));
+      if (review) flagged.push(review);
     }
-    const batchOut: Batch<WindowAccumulator> = { ...this.batchBase(batch, built.deadLetters), buckets, predictions, windows, watermarks };
+    const batchOut: Batch<WindowAccumulator> = {
+      ...this.batchBase(batch, built.deadLetters), buckets, predictions, windows, watermarks, ...(flagged.length > 0 ? { flagged: { now: this.now(), groups: flagged } } : {}),
+    };
     const result = await this.options.store.applyBatch(batchOut, mergeAccumulators);
     if (result.applied) {
       for (const w of watermarks) if (w.partitions !== undefined) this.partitionsAnnounced.add(`${w.model}\u0000${w.topic}\u0000${w.partitions}`);

@@ -9,6 +9,7 @@ import { MIGRATION_0008_VERSION_PROFILES } from './0008-version-profiles';
 import { MIGRATION_0009_PARTITION_WATERMARKS } from './0009-partition-watermarks';
 import { MIGRATION_0010_REVIEW_LIFECYCLE } from './0010-review-lifecycle';
 import { MIGRATION_0011_ALERT_GROUPS } from './0011-alert-groups';
+import { MIGRATION_0012_REVIEW_QUEUE } from './0012-review-queue';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -33,4 +34,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 9, name: 'partition-watermarks', sql: MIGRATION_0009_PARTITION_WATERMARKS },
   { id: 10, name: 'review-lifecycle', sql: MIGRATION_0010_REVIEW_LIFECYCLE },
   { id: 11, name: 'alert-groups', sql: MIGRATION_0011_ALERT_GROUPS },
+  { id: 12, name: 'review-queue', sql: MIGRATION_0012_REVIEW_QUEUE },
 ];

@@ -1,0 +1,138 @@
+/**
+ * Flagging at ingest (docs/review.md) against a real database: the runner queues exactly the predictions each
+ * policy flags (computed here from the events), holds the hour's capacity, queues nothing twice when a batch or an
+ * event is delivered again, and a reviewer's label joins its prediction like a label event, changing its windows.
+ */
+import { fitReferenceProfile, type ReferenceProfile } from '@vigil/analyzers';
+import { parseConfig, type VigilConfig } from '@vigil/core';
+import { claimReviewItemIn, decideReviewItemIn, listReviewItems, reviewCapacity, type MetricRow, type Store } from '@vigil/store';
+import { BACKENDS, openBackend, type TestBackend } from '../../../store/test/helpers/database';
+import { batchSpec } from '../../src/pipeline/batch-buckets';
+import { eventUniform } from '../../src/review/flag-policies';
+import { StreamRunner } from '../../src/run/stream-runner';
+import { makeEvents, readerTable, toPredictionBatch, type TestEvent } from '../run/stream-fixtures';
+
+const MIN = 60_000;
+const T0 = Date.parse('2026-03-01T00:00:00Z');
+const NOW = T0 + 3 * 60 * MIN;
+const TOPICS = { predictions: 'vigil.predictions', labels: 'vigil.labels' };
+
+const configWith = (capacity: number): VigilConfig =>
+  parseConfig(
+    `
+models:
+  - id: credit-risk
+    task: binary
+    threshold: 0.5
+    owner: { name: Risk team, webhook: 'http://127.0.0.1:9/hook' }
+    features: { age: numeric, income: numeric, region: categorical }
+    groups: [sex, region]
+    window: { size: 30m, slide: 10m, allowedLateness: 5m }
+    rules: []
+    review:
+      capacityPerHour: ${capacity}
+      borderline: { margin: 0.02 }
+      unusual: { ranges: { income: [22000, 98000], age: [22, 70] }, required: [age] }
+      groups: [{ attribute: sex, value: female, probability: 0.05 }]
+      audit: { rate: 0.01 }
+`,
+    'test.yaml',
+    {},
+  );
+
+/** What each policy should flag among `events`, computed from the events and the configuration alone. */
+function expectedFlags(events: TestEvent[], referenceRegions: ReadonlySet<string>): Map<string, Set<string>> {
+  const flags = new Map<string, Set<string>>();
+  const add = (id: string, policy: string) => flags.set(id, (flags.get(id) ?? new Set()).add(policy));
+  for (const e of events) {
+    if (eventUniform('credit-risk', e.id, 'audit') < 0.01) add(e.id, 'audit');
+    if (Math.abs(e.score - 0.5) < 0.02) add(e.id, 'borderline');
+    if (e.features.age === null || e.features.age < 22 || e.features.age > 70) add(e.id, 'unusual');
+    if (e.features.income < 22000 || e.features.income > 98000) add(e.id, 'unusual');
+    if (!referenceRegions.has(e.features.region)) add(e.id, 'unusual');
+    if (e.groups.sex === 'female' && eventUniform('credit-risk', e.id, 'group:sex=female') < 0.05) add(e.id, 'group');
+  }
+  return flags;
+}
+
+describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
+  const backends: TestBackend[] = [];
+  const newStore = async (): Promise<Store> => {
+    const b = await openBackend(kind, 'flagging');
+    backends.push(b);
+    return b.newStore();
+  };
+  afterEach(async () => {
+    await Promise.all(backends.splice(0).map((b) => b.teardown()));
+  });
+
+  // The reference never saw region "west", so every west event is unusual; its age has no missing values.
+  const reference = makeEvents({ n: 2000, start: T0 - 24 * 60 * MIN, seed: 1 }).map((e) => ({
+    ...e, features: { ...e.features, age: e.features.age ?? 40, region: e.features.region === 'west' ? 'north' : e.features.region },
+  }));
+  const stream = makeEvents({ n: 1800, start: T0, stepMs: 3000, seed: 2, shift: 0.15 }).map((e) => ({ ...e, label: null }));
+  const closer = makeEvents({ n: 1, start: T0 + 130 * MIN, seed: 3, idPrefix: 'closer' });
+
+  function runner(store: Store, config: VigilConfig): StreamRunner {
+    const model = config.models[0]!;
+    const profile: ReferenceProfile = fitReferenceProfile(readerTable(reference, model), batchSpec(model));
+    return new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, defaultProfiles: new Map([[model.id, profile]]), now: () => NOW });
+  }
+
+  it('queues exactly what each policy flags, once, whatever is delivered again', async () => {
+    const store = await newStore();
+    const r = runner(store, configWith(100_000));
+    await r.handle(toPredictionBatch(stream.slice(0, 900), 0, 0));
+    // The same batch again (a crash before the consumer committed) and a producer's retry of some events.
+    await r.handle(toPredictionBatch(stream.slice(0, 900), 0, 0));
+    await r.handle(toPredictionBatch([...stream.slice(800, 1800), ...closer], 0, 900));
+    const items = await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
+    const expected = expectedFlags([...stream, ...closer], new Set(['north', 'south', 'east']));
+    expect(new Set(items.map((i) => i.predictionId)).size).toBe(items.length);
+    expect(new Map(items.map((i) => [i.predictionId, new Set(i.policies)]))).toEqual(expected);
+    for (const policy of ['audit', 'borderline', 'unusual', 'group']) {
+      expect(items.filter((i) => i.policies.includes(policy)).length).toBeGreaterThan(3);
+    }
+    expect(items.every((i) => i.status === 'pending')).toBe(true);
+    const sample = items.find((i) => i.policies.includes('unusual') && i.features.region === 'west')!;
+    expect(sample.reasons).toContainEqual({ policy: 'unusual', kind: 'new_category', feature: 'region', value: 'west' });
+    expect(Object.keys(sample.features)).toEqual(['age', 'income', 'region']);
+  });
+
+  it('holds the hour\'s capacity, the audit sample first, and counts the rest as not queued', async () => {
+    const store = await newStore();
+    const r = runner(store, configWith(20));
+    await r.handle(toPredictionBatch(stream.slice(0, 900), 0, 0));
+    await r.handle(toPredictionBatch(stream.slice(900), 0, 900));
+    const items = await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
+    const expected = expectedFlags(stream, new Set(['north', 'south', 'east']));
+    const queued = items.filter((i) => i.status === 'pending');
+    expect(queued).toHaveLength(20);
+    expect(items.filter((i) => i.status === 'not_queued')).toHaveLength(expected.size - 20);
+    expect(await store.transaction((tx) => reviewCapacity(tx, 'credit-risk'))).toEqual([{ hourStart: NOW, queued: 20, notQueued: expected.size - 20 }]);
+    // The first batch's audit sample was queued before anything else of it.
+    const firstAudit = [...expected].filter(([id, p]) => p.has('audit') && Number(id.split('-')[1]) < 900).map(([id]) => id);
+    expect(firstAudit.length).toBeGreaterThan(0);
+    for (const id of firstAudit) expect(queued.map((i) => i.predictionId)).toContain(id);
+  });
+
+  it('a verdict\'s label joins its prediction like a label event and changes its windows', async () => {
+    const store = await newStore();
+    const r = runner(store, configWith(100_000));
+    await r.handle(toPredictionBatch([...stream, ...closer], 0, 0));
+    const metric = async (name: string, start: number): Promise<MetricRow | undefined> =>
+      (await store.metricRows('credit-risk', { from: start, to: start + 1, metric: name })).find((m) => m.feature === '' && m.group === '');
+    const item = (await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }))).find((i) => i.eventTs >= T0 + 30 * MIN && i.eventTs < T0 + 40 * MIN)!;
+    const windowStart = T0 + 30 * MIN;
+    expect((await metric('labelledRows', windowStart))?.value).toBe(0);
+    await store.transaction(async (tx) => {
+      await claimReviewItemIn(tx, item.id, 'ana', NOW, 60_000);
+      await decideReviewItemIn(tx, item.id, 'ana', NOW + 1, { verdict: 'override', label: 1, reason: 'known default', labelTtlMs: 86_400_000 });
+    });
+    await r.maintain();
+    // Every window holding the prediction (size 30m, slide 10m: three of them) counts the label.
+    for (const start of [windowStart - 20 * MIN, windowStart - 10 * MIN, windowStart]) expect((await metric('labelledRows', start))?.value).toBe(1);
+    expect((await metric('accuracy', windowStart))?.labelledRows).toBe(1);
+    expect((await metric('labelledRows', windowStart + 10 * MIN))?.value).toBe(0);
+  });
+});
