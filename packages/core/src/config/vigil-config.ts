@@ -108,7 +108,8 @@ export interface RedisConfig {
   readonly url: string;
 }
 
-export type HttpRole = 'owner' | 'responder' | 'admin';
+/** `reviewer`: the review queue only (docs/review.md); the others: docs/alerts.md, "HTTP API and roles". */
+export type HttpRole = 'owner' | 'responder' | 'admin' | 'reviewer';
 
 export interface HttpTokenConfig {
   readonly name: string;

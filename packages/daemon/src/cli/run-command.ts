@@ -12,6 +12,7 @@ import { createHttpApi } from '../http/http-api';
 import { PrometheusRegistry } from '../http/prometheus-registry';
 import { fitModelReference } from '../pipeline/fit-reference';
 import { RangeReferences } from '../pipeline/range-reference';
+import { ReviewQueueService } from '../review/review-queue-service';
 import { runnerMetrics } from '../run/runner-metrics';
 import { StreamRunner } from '../run/stream-runner';
 import { deadLetterTopic } from '../run/dead-letter-topic';
@@ -151,7 +152,9 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   const setFailure = (where: Where, error?: unknown) => (error === undefined ? failures.delete(where) : failures.set(where, failing(where, error)));
   const problems = new Set<string>(['starting']);
   const server = createServer(
-    createHttpApi({ store, http: config.http, registry, alerting, notReadyReasons: () => [...new Set([...problems, ...failures.values()])], logger }),
+    createHttpApi({
+      store, http: config.http, registry, alerting, reviewQueue: new ReviewQueueService(store, config), notReadyReasons: () => [...new Set([...problems, ...failures.values()])], logger,
+    }),
   );
   const offsetsFor = async (topic: string) => new Map((await store.loadOffsets(groupId, topic)).map((o) => [o.partition, o.nextOffset]));
   const source: PredictionSource =

@@ -11,6 +11,8 @@ import type { AlertingOperations } from '@vigil/alerts';
 import { isVigilError, type HttpConfig, type HttpTokenConfig, type Logger } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
 import { alertRoutes, type Route } from './alert-routes';
+import { reviewQueueRoutes } from './review-queue-routes';
+import type { ReviewQueueService } from '../review/review-queue-service';
 import { HttpProblem, json, MAX_TIME_MS, pathParam, refuseNul, type Reply } from './http-reply';
 import type { PrometheusRegistry } from './prometheus-registry';
 
@@ -24,6 +26,8 @@ export interface HttpApiDependencies {
   now?: () => number;
   /** The alert lifecycle; absent: the alert endpoints answer 503. */
   alerting?: AlertingOperations;
+  /** The human review queue (docs/review.md); absent: its endpoints answer 503. */
+  reviewQueue?: ReviewQueueService;
 }
 
 const DAY_MS = 86_400_000;
@@ -83,6 +87,7 @@ export function apiRoutes(deps: HttpApiDependencies): Route[] {
       },
     },
     ...alertRoutes(deps.alerting),
+    ...reviewQueueRoutes(deps.reviewQueue),
   ];
 }
 
