@@ -4,6 +4,7 @@
  * transaction that makes it, with the reviewer as the actor. Timed-out claims and expired items are settled first,
  * so what a reviewer sees is current.
  */
+import type { ReferenceProfile } from '@vigil/analyzers';
 import { VigilError, type ModelConfig, type VigilConfig } from '@vigil/core';
 import {
   appendAuditIn, claimReviewItemIn, countDecided, decideReviewItemIn, expireReviewItemsIn, getReviewItem, listReviewItems, nextReviewItemIn,
@@ -29,7 +30,7 @@ export class ReviewQueueService {
   private readonly models: ReadonlyMap<string, ModelConfig>;
 
   constructor(
-    private readonly store: Pick<Store, 'transaction'>,
+    private readonly store: Pick<Store, 'transaction' | 'loadPinnedProfile'>,
     config: Pick<VigilConfig, 'models'>,
     private readonly now: () => number = Date.now,
   ) {
@@ -105,6 +106,28 @@ export class ReviewQueueService {
       await this.audit(tx, now, reviewer, 'review_item.decided', item, reason);
       return item;
     });
+  }
+
+  modelConfig(id: string): ModelConfig | undefined {
+    return this.models.get(id);
+  }
+
+  /** The profile a version's windows are analysed with (pinned by `vigil run`), if any. */
+  async referenceProfile(model: string, version: string): Promise<ReferenceProfile | undefined> {
+    return (await this.store.loadPinnedProfile<ReferenceProfile>(model, version))?.profile;
+  }
+
+  /** The item `reviewer` holds a live claim on, if any (the most urgent). */
+  async currentClaim(reviewer: string): Promise<ReviewItem | undefined> {
+    const now = this.now();
+    const claimed = await this.list({ status: 'claimed', limit: 10_000 });
+    return claimed.find((i) => i.claimedBy === reviewer && (i.claimExpiresAt ?? 0) > now);
+  }
+
+  /** Pending items of the reviewed models (at most 1,000 counted). */
+  async waiting(): Promise<number> {
+    const models = new Set(this.reviewedModels());
+    return (await this.list({ status: 'pending', limit: 1000 })).filter((i) => models.has(i.model)).length;
   }
 
   /** Items `reviewer` decided today (UTC). */
