@@ -4,11 +4,11 @@
  * transaction that makes it, with the reviewer as the actor. Timed-out claims and expired items are settled first,
  * so what a reviewer sees is current.
  */
-import type { ReferenceProfile } from '@vigil/analyzers';
+import { EventTimeWindows, type ReferenceProfile } from '@vigil/analyzers';
 import { VigilError, type ModelConfig, type VigilConfig } from '@vigil/core';
 import {
   appendAuditIn, claimReviewItemIn, countDecided, decideReviewItemIn, expireReviewItemsIn, getReviewItem, listReviewItems, nextReviewItemIn,
-  REVIEW_VERDICTS, type ReviewItem, type ReviewItemStatus, type ReviewQueueQuery, type ReviewVerdict, type SqlExecutor, type Store,
+  REVIEW_VERDICTS, touchWindowsIn, type ReviewItem, type ReviewItemStatus, type ReviewQueueQuery, type ReviewVerdict, type SqlExecutor, type Store,
 } from '@vigil/store';
 
 export const REVIEW_ITEM_STATUSES: readonly ReviewItemStatus[] = ['pending', 'claimed', 'decided', 'expired', 'not_queued'];
@@ -104,6 +104,12 @@ export class ReviewQueueService {
         verdict: request.verdict, reason, labelTtlMs: LABEL_TTL_MS, ...(request.label !== undefined ? { label: request.label } : {}),
       });
       await this.audit(tx, now, reviewer, 'review_item.decided', item, reason);
+      // The windows of the prediction are analysed again: their decided rows and override rate changed.
+      const model = this.models.get(item.model);
+      if (model) {
+        const windows = new EventTimeWindows(model.window);
+        await touchWindowsIn(tx, windows.windowsOfBucket(windows.bucketOf(item.eventTs)).map((w) => ({ model: item.model, version: item.version, start: w.start, end: w.end })));
+      }
       return item;
     });
   }

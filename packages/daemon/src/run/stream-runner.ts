@@ -20,6 +20,7 @@ import {
 import { batchBuckets, batchSpec, labelBuckets } from '../pipeline/batch-buckets';
 import { windowMetricRows } from '../pipeline/window-metrics';
 import { BatchFlagger } from '../review/flag-batch';
+import { reviewWindowRows } from '../review/review-metrics';
 import type { RunnerMetrics } from './runner-metrics';
 import { VersionProfiles } from './version-profiles';
 
@@ -349,6 +350,7 @@ export class StreamRunner {
     for (const b of buckets) acc = mergeAccumulators(acc, b.accumulator);
     const analysis = analyzeWindow(profile, acc, stored);
     const rows = windowMetricRows(window, acc, analysis);
+    rows.push(...(await reviewWindowRows(this.options.store, runtime.config, window, this.now())));
     const written = await this.options.store.transaction(async (tx) => {
       if (!(await markAnalysedIn(tx, window, { rows: acc.rows, labelledRows: acc.outcome.labelled }))) return false;
       await upsertMetricRowsIn(tx, rows);

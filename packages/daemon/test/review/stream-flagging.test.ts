@@ -4,12 +4,14 @@
  * event is delivered again, and a reviewer's label joins its prediction like a label event, changing its windows.
  */
 import { fitReferenceProfile, type ReferenceProfile } from '@vigil/analyzers';
+import { createAlerting } from '@vigil/alerts';
 import { parseConfig, type VigilConfig } from '@vigil/core';
 import { claimReviewItemIn, decideReviewItemIn, listReviewItems, reviewCapacity, type MetricRow, type Store } from '@vigil/store';
 import { BACKENDS, openBackend, type TestBackend } from '../../../store/test/helpers/database';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { eventUniform } from '../../src/review/flag-policies';
-import { StreamRunner } from '../../src/run/stream-runner';
+import { ReviewQueueService } from '../../src/review/review-queue-service';
+import { StreamRunner, type StreamRunnerOptions } from '../../src/run/stream-runner';
 import { makeEvents, readerTable, toPredictionBatch, type TestEvent } from '../run/stream-fixtures';
 
 const MIN = 60_000;
@@ -17,7 +19,7 @@ const T0 = Date.parse('2026-03-01T00:00:00Z');
 const NOW = T0 + 3 * 60 * MIN;
 const TOPICS = { predictions: 'vigil.predictions', labels: 'vigil.labels' };
 
-const configWith = (capacity: number): VigilConfig =>
+const configWith = (capacity: number, rules = 'rules: []'): VigilConfig =>
   parseConfig(
     `
 models:
@@ -28,7 +30,7 @@ models:
     features: { age: numeric, income: numeric, region: categorical }
     groups: [sex, region]
     window: { size: 30m, slide: 10m, allowedLateness: 5m }
-    rules: []
+    ${rules}
     review:
       capacityPerHour: ${capacity}
       borderline: { margin: 0.02 }
@@ -73,10 +75,10 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
   const stream = makeEvents({ n: 1800, start: T0, stepMs: 3000, seed: 2, shift: 0.15 }).map((e) => ({ ...e, label: null }));
   const closer = makeEvents({ n: 1, start: T0 + 130 * MIN, seed: 3, idPrefix: 'closer' });
 
-  function runner(store: Store, config: VigilConfig): StreamRunner {
+  function runner(store: Store, config: VigilConfig, alerts?: StreamRunnerOptions['alerts']): StreamRunner {
     const model = config.models[0]!;
     const profile: ReferenceProfile = fitReferenceProfile(readerTable(reference, model), batchSpec(model));
-    return new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, defaultProfiles: new Map([[model.id, profile]]), now: () => NOW });
+    return new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, defaultProfiles: new Map([[model.id, profile]]), now: () => NOW, ...(alerts ? { alerts } : {}) });
   }
 
   it('queues exactly what each policy flags, once, whatever is delivered again', async () => {
@@ -134,5 +136,55 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     for (const start of [windowStart - 20 * MIN, windowStart - 10 * MIN, windowStart]) expect((await metric('labelledRows', start))?.value).toBe(1);
     expect((await metric('accuracy', windowStart))?.labelledRows).toBe(1);
     expect((await metric('labelledRows', windowStart + 10 * MIN))?.value).toBe(0);
+  });
+
+  it('writes the review rows of each window, and an override-rate rule opens one incident and resolves it', async () => {
+    const store = await newStore();
+    const config = configWith(100_000, 'rules: [{ metric: overrideRate, threshold: 0.1, clearThreshold: 0.1, minSamples: 2 }]');
+    const alerting = await createAlerting({ config, store, now: () => NOW });
+    const r = runner(store, config, alerting);
+    await r.handle(toPredictionBatch([...stream, ...closer], 0, 0));
+    const items = await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
+    // The latest analysed window (the closer's own stay open): the alert engine judges a subject by its newest window.
+    const windowStart = T0 + 80 * MIN;
+    const metric = async (name: string, start = windowStart) => (await store.metricRows('credit-risk', { from: start, to: start + 1, metric: name })).find((m) => m.group === '');
+    const inWindow = items.filter((i) => i.eventTs >= windowStart && i.eventTs < windowStart + 30 * MIN);
+    expect((await metric('flaggedRows'))?.value).toBe(inWindow.length);
+    expect((await metric('reviewBacklog'))?.value).toBe(inWindow.length);
+    expect((await metric('decidedRows'))?.value).toBe(0);
+    expect((await metric('flaggedRows'))?.rows).toBe(inWindow.length);
+
+    // Twenty items of [T0+80m, T0+90m): in the windows starting at T0+60m, T0+70m and T0+80m.
+    const slot = items.filter((i) => i.eventTs >= windowStart && i.eventTs < windowStart + 10 * MIN).slice(0, 20);
+    expect(slot).toHaveLength(20);
+    // Through the queue's operations, as the API and the page decide: a verdict touches the prediction's windows.
+    const queue = new ReviewQueueService(store, config, () => NOW);
+    const decide = async (list: typeof slot, verdict: 'agree' | 'override') => {
+      for (const item of list) {
+        await queue.claim(item.id, 'ana');
+        await queue.decide(item.id, 'ana', { verdict, reason: 'checked' });
+      }
+    };
+    const outbox = async (kind: string) =>
+      Number((await store.transaction((tx) => tx.query<{ n: string }>(`SELECT count(*)::text AS n FROM vigil_alert_outbox WHERE kind = $1 AND model = 'credit-risk'`, [kind]))).rows[0]!.n);
+    await decide(slot.slice(0, 2), 'override');
+    await r.maintain();
+    expect((await metric('overrideRate'))?.value).toBe(1);
+    expect((await metric('decidedRows'))?.value).toBe(2);
+    let incidents = await alerting.listIncidents({ model: 'credit-risk' });
+    expect(incidents.map((i) => [i.metric, i.status])).toEqual([['overrideRate', 'firing']]);
+    expect(await outbox('notify')).toBe(1);
+
+    await decide(slot.slice(2), 'agree');
+    await r.maintain();
+    for (const start of [windowStart - 20 * MIN, windowStart - 10 * MIN, windowStart]) expect((await metric('overrideRate', start))?.value).toBe(0.1);
+    const rate = await metric('overrideRate');
+    expect(rate?.details).toMatchObject({ overrides: 2, decided: 20 });
+    incidents = await alerting.listIncidents({ model: 'credit-risk' });
+    expect(incidents.map((i) => [i.metric, i.status])).toEqual([['overrideRate', 'resolved']]);
+    // Still the one notice (nothing re-notified); the resolve notice goes to the targets a delivery told, and no
+    // delivery runs here (the spawned daemon's tests deliver).
+    expect(await outbox('notify')).toBe(1);
+    expect((await metric('reviewBacklog'))?.value).toBe(inWindow.length - 20);
   });
 });

@@ -270,6 +270,25 @@ export async function reviewCapacity(sql: SqlExecutor, model: string): Promise<A
   return result.rows.map((r) => ({ hourStart: toMs(r.hour_start), queued: toNumber(r.queued), notQueued: toNumber(r.not_queued) }));
 }
 
+/** What a window's review metrics need of one queued item. */
+export interface ReviewWindowItem {
+  status: ReviewItemStatus;
+  verdict: ReviewVerdict | null;
+  audit: boolean;
+  groups: Record<string, string | null>;
+  flaggedAt: number;
+}
+
+/** The items of a model version whose predictions' event times are in [start, end). */
+export async function reviewWindowItemsIn(sql: SqlExecutor, model: string, version: string, start: number, end: number): Promise<ReviewWindowItem[]> {
+  const result = await sql.query<{ status: ReviewItemStatus; verdict: ReviewVerdict | null; audit: boolean; groups: unknown; flagged_at: unknown }>(
+    `SELECT status, verdict, 'audit' = ANY (policies) AS audit, groups, flagged_at FROM vigil_review_queue
+     WHERE model = $1 AND version = $2 AND event_ts >= $3::timestamptz AND event_ts < $4::timestamptz`,
+    [model, version, toIso(start, 'window start'), toIso(end, 'window end')],
+  );
+  return result.rows.map((r) => ({ status: r.status, verdict: r.verdict, audit: r.audit, groups: json(r.groups), flaggedAt: toMs(r.flagged_at) }));
+}
+
 function json<T>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
