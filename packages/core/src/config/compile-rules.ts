@@ -50,6 +50,7 @@ export const RULE_METRICS: Readonly<Record<string, RuleMetric>> = {
   notQueuedRows: { scope: 'model' },
   reviewBacklog: { scope: 'model' },
   oldestPendingAge: { scope: 'model' },
+  groupOverrideRate: { scope: 'group' },
   statisticalParityDifference: fairness(),
   disparateImpactRatio: fairness(true),
   equalOpportunityDifference: fairness(),

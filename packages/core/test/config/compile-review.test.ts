@@ -65,3 +65,15 @@ describe('models[].review', () => {
     expect(problemAt(withModel('review: { capacityPerHour: 2.5, audit: { rate: 0.1 } }'), 'models[0].review.capacityPerHour').message).toBe('must be a whole number, not 2.5');
   });
 });
+
+describe('rules on review metrics', () => {
+  it('accepts model review metrics, and groupOverrideRate for a group attribute', () => {
+    const m = model(`review: { capacityPerHour: 5, audit: { rate: 0.1 } }
+rules:
+  - { metric: overrideRate, threshold: 0.1, minSamples: 20 }
+  - { metric: oldestPendingAge, threshold: 14400, minSamples: 1 }
+  - { metric: groupOverrideRate, group: sex, threshold: 0.1 }`);
+    expect(m.rules.map((r) => [r.metric, r.group ?? null, r.comparison])).toEqual([['overrideRate', null, '>'], ['oldestPendingAge', null, '>'], ['groupOverrideRate', 'sex', '>']]);
+    expect(problemAt(withModel('rules: [{ metric: groupOverrideRate, group: race, threshold: 0.1 }]'), 'models[0].rules[0].group').message).toContain('"race"');
+  });
+});

@@ -8,7 +8,7 @@ import { wilsonInterval } from '@vigil/analyzers';
 import type { ModelConfig } from '@vigil/core';
 import { reviewWindowItemsIn, type MetricRow, type ReviewWindowItem, type Store, type WindowKey } from '@vigil/store';
 
-export const REVIEW_METRICS = ['flaggedRows', 'queuedRows', 'notQueuedRows', 'decidedRows', 'overrideRate', 'auditErrorRate', 'reviewBacklog', 'oldestPendingAge'] as const;
+export const REVIEW_METRICS = ['flaggedRows', 'queuedRows', 'notQueuedRows', 'decidedRows', 'overrideRate', 'auditErrorRate', 'reviewBacklog', 'oldestPendingAge', 'groupOverrideRate'] as const;
 
 /** The review rows of `window`, none for a model without a review section. */
 export async function reviewWindowRows(store: Pick<Store, 'transaction'>, model: ModelConfig, window: WindowKey, now: number): Promise<MetricRow[]> {
@@ -58,7 +58,20 @@ export function reviewMetricRows(window: WindowKey, model: Pick<ModelConfig, 'gr
       if (value === null || value === undefined) continue;
       byValue.set(value, [...(byValue.get(value) ?? []), item]);
     }
-    for (const [value, list] of [...byValue].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) rows.push(...rowsOf(`${attribute}=${value}`, list, false));
+    let worst: MetricRow | undefined;
+    for (const [value, list] of [...byValue].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const own = rowsOf(`${attribute}=${value}`, list, false);
+      rows.push(...own);
+      const rate = own.find((r) => r.metric === 'overrideRate')!;
+      if (rate.value !== null && (worst === undefined || rate.value > (worst.value as number))) worst = rate;
+    }
+    // The attribute's highest override rate, as an alert subject (group key = the attribute, like the fairness
+    // differences): a rule `{ metric: groupOverrideRate, group: age_band }` fires when one of its groups breaches.
+    rows.push(
+      worst
+        ? { ...worst, metric: 'groupOverrideRate', group: attribute, details: { ...(worst.details as object), group: worst.group } }
+        : { ...base, metric: 'groupOverrideRate', group: attribute, value: null, rows: 0 },
+    );
   }
   return rows;
 }

@@ -37,7 +37,22 @@ describe('reviewMetricRows', () => {
     expect(at('overrideRate', 'sex=M')).toMatchObject({ value: 0.5, rows: 2 });
     expect(at('flaggedRows', 'sex=M')?.value).toBe(3);
     expect(at('flaggedRows', 'sex=F')?.value).toBe(4);
-    expect(rows.filter((r) => r.group.includes('region'))).toEqual([]);
+    expect(rows.filter((r) => r.group.includes('*'))).toEqual([]);
+    // No item has a region: the attribute's subject row only, without a value.
+    expect(rows.filter((r) => r.group.startsWith('region')).map((r) => [r.metric, r.group, r.value])).toEqual([['groupOverrideRate', 'region', null]]);
     expect(at('reviewBacklog', 'sex=F')).toBeUndefined();
+  });
+
+  it('gives each attribute its highest group override rate, naming the group, as a rule subject', () => {
+    const skewed = [
+      item('decided', { verdict: 'override', groups: { sex: 'M' } }),
+      item('decided', { verdict: 'agree', groups: { sex: 'M' } }),
+      item('decided', { verdict: 'agree', groups: { sex: 'F' } }),
+      item('decided', { verdict: 'agree', groups: { sex: 'F' } }),
+      item('decided', { verdict: 'agree', groups: { sex: 'F' } }),
+    ];
+    const out = reviewMetricRows(W, { groups: ['sex'] }, skewed, NOW);
+    expect(out.find((r) => r.metric === 'groupOverrideRate')).toMatchObject({ group: 'sex', value: 0.5, rows: 2, details: { group: 'sex=M', overrides: 1, decided: 2 } });
+    expect(reviewMetricRows(W, { groups: ['sex'] }, [item('pending')], NOW).find((r) => r.metric === 'groupOverrideRate')).toMatchObject({ group: 'sex', value: null, rows: 0 });
   });
 });

@@ -180,6 +180,12 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     for (const start of [windowStart - 20 * MIN, windowStart - 10 * MIN, windowStart]) expect((await metric('overrideRate', start))?.value).toBe(0.1);
     const rate = await metric('overrideRate');
     expect(rate?.details).toMatchObject({ overrides: 2, decided: 20 });
+    // Per group value, and the attribute's highest rate naming its group.
+    const sexRows = (await store.metricRows('credit-risk', { from: windowStart, to: windowStart + 1, metric: 'overrideRate' })).filter((m) => m.group.startsWith('sex='));
+    expect(sexRows.reduce((s, m) => s + m.rows, 0)).toBe(20);
+    const worst = (await store.metricRows('credit-risk', { from: windowStart, to: windowStart + 1, metric: 'groupOverrideRate' })).find((m) => m.group === 'sex')!;
+    expect(worst.value).toBe(Math.max(...sexRows.map((m) => m.value ?? -1)));
+    expect(sexRows.map((m) => m.group)).toContain((worst.details as { group: string }).group);
     incidents = await alerting.listIncidents({ model: 'credit-risk' });
     expect(incidents.map((i) => [i.metric, i.status])).toEqual([['overrideRate', 'resolved']]);
     // Still the one notice (nothing re-notified); the resolve notice goes to the targets a delivery told, and no
