@@ -10,7 +10,8 @@ export const REVIEW_UID = 'vigil-review';
 const rowsOfModel = `${modelIs(false)} AND ${versionIn()} AND $__timeFilter(window_end)`;
 
 /**
- * Human review of flagged predictions (docs/review.md): the queue as it is now (from `vigil_review_queue`), and
+ * Human review of flagged predictions (docs/review.md): the queue as it is now (from `vigil_review_queue`; an item
+ * past its TTL is marked `expired` when the queue is next used, so it is left out here by its `expires_at`), and
  * per window the review rows the daemon writes (docs/metrics.md, "Human review").
  */
 export function reviewDashboard(): Dashboard {
@@ -26,10 +27,10 @@ export function reviewDashboard(): Dashboard {
       stat(
         { title: 'Queue now', description: 'Items pending and claimed now, decided in the last 24 hours, and the age of the oldest pending item.' },
         { w: 24, h: 5 },
-        `SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+        `SELECT count(*) FILTER (WHERE status = 'pending' AND expires_at > now()) AS pending,
                 count(*) FILTER (WHERE status = 'claimed') AS claimed,
                 count(*) FILTER (WHERE status = 'decided' AND decided_at > now() - interval '24 hours') AS "decided (24 h)",
-                coalesce(extract(epoch FROM now() - min(flagged_at) FILTER (WHERE status IN ('pending', 'claimed'))), 0)::float8 AS "oldest pending (s)"
+                coalesce(extract(epoch FROM now() - min(flagged_at) FILTER (WHERE status = 'claimed' OR (status = 'pending' AND expires_at > now()))), 0)::float8 AS "oldest pending (s)"
          FROM vigil_review_queue
          WHERE ${modelIs(false)} AND ${versionIn()}`,
       ),
@@ -86,7 +87,7 @@ export function reviewDashboard(): Dashboard {
         `SELECT id, prediction_id, version, status, array_to_string(policies, ' ') AS policies, priority,
                 flagged_at, extract(epoch FROM now() - flagged_at)::float8 AS waiting_seconds, claimed_by
          FROM vigil_review_queue
-         WHERE ${modelIs(false)} AND ${versionIn()} AND status IN ('pending', 'claimed')
+         WHERE ${modelIs(false)} AND ${versionIn()} AND (status = 'claimed' OR (status = 'pending' AND expires_at > now()))
          ORDER BY flagged_at, id
          LIMIT 20`,
       ),
