@@ -6,6 +6,7 @@ import { fleetDashboard } from './fleet-dashboard';
 import { forGrafana12 } from './for-grafana-12';
 import { incidentsDashboard } from './incidents-dashboard';
 import { modelDashboard } from './model-dashboard';
+import { reviewDashboard } from './review-dashboard';
 import { DEFAULT_DASHBOARDS_PATH, dashboardProviderYaml, datasourceYaml, type DatasourceOptions } from './provisioning';
 
 /**
@@ -13,7 +14,7 @@ import { DEFAULT_DASHBOARDS_PATH, dashboardProviderYaml, datasourceYaml, type Da
  * of the Grafana version docker-compose.yml runs.
  */
 export function vigilDashboards(): Dashboard[] {
-  const dashboards = [fleetDashboard(), modelDashboard(), driftDashboard(), calibrationDashboard(), fairnessDashboard(), incidentsDashboard()];
+  const dashboards = [fleetDashboard(), modelDashboard(), driftDashboard(), calibrationDashboard(), fairnessDashboard(), incidentsDashboard(), reviewDashboard()];
   for (const dashboard of dashboards) (dashboard.panels ?? []).forEach((panel, i) => (panel.id = i + 1));
   return dashboards.map(forGrafana12);
 }

@@ -6,6 +6,7 @@ export { FAIRNESS_UID } from './fairness-dashboard';
 export { FLEET_UID } from './fleet-dashboard';
 export { INCIDENTS_UID } from './incidents-dashboard';
 export { MODEL_UID } from './model-dashboard';
+export { REVIEW_UID } from './review-dashboard';
 export { DEFAULT_DASHBOARDS_PATH } from './provisioning';
 export type { DatasourceOptions } from './provisioning';
 export { POSTGRES_DATASOURCE_TYPE, VIGIL_DATASOURCE_UID } from './sql-query';

@@ -136,6 +136,20 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     expect(gaps.reduce((a, g) => a + g, 0) / gaps.length).toBeLessThan(-0.1);
   });
 
+  it('shows the review queue now and each group\'s override rate with its Wilson interval', async () => {
+    const review = dashboards.find((d) => d.uid === 'vigil-review')!;
+    const context = await variablesOf(review);
+    const now = await run(store, expandGrafanaSql(review.panels.find((p) => p.title === 'Queue now')!.targets![0]!.rawSql, context));
+    expect(now.rows).toEqual([expect.objectContaining({ pending: '5', claimed: '0' })]);
+    expect(Number(now.rows[0]!['oldest pending (s)'])).toBeGreaterThan(3 * 3600 - 60);
+    const groups = await run(store, expandGrafanaSql(review.panels.find((p) => p.title === 'Override rate per group (latest window)')!.targets![0]!.rawSql, context));
+    expect([...new Set(groups.rows.map((r) => r.group))].sort()).toEqual(['sex=female', 'sex=male']);
+    for (const r of groups.rows) {
+      expect(Number(r.override_rate)).toBeCloseTo(Number(r.overrides) / Number(r.decided), 12);
+      expect(Number(r.ci_lower) <= Number(r.override_rate) && Number(r.override_rate) <= Number(r.ci_upper)).toBe(true);
+    }
+  });
+
   it('shows each group rate with its Wilson interval, and marks groups too small to judge', async () => {
     const fairness = dashboards.find((d) => d.uid === 'vigil-fairness')!;
     const panel = fairness.panels.find((p) => p.title === 'Groups in the latest window')!;

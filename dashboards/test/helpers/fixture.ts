@@ -1,4 +1,6 @@
-import { insertIncidentIn, markAnalysedIn, updateIncidentIn, upsertRuleStatesIn, type MetricRow, type Store } from '@vigil/store';
+import { insertIncidentIn, markAnalysedIn, queueFlaggedIn, updateIncidentIn, upsertRuleStatesIn, type MetricRow, type ReviewWindowItem, type Store } from '@vigil/store';
+// The daemon's own review rows of a window (docs/metrics.md, "Human review"), as for windowMetricRows below.
+import { reviewMetricRows } from '../../../packages/daemon/src/review/review-metrics';
 import { pipelineMetricRows } from './pipeline-rows';
 
 /**
@@ -132,6 +134,34 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
   return out;
 }
 
+/**
+ * Human review of credit-risk: per window twenty flagged predictions (a quarter of them the audit sample), most
+ * decided, one in five overridden, the last windows' items still waiting; and the queue itself, five items waiting.
+ */
+async function fillReview(store: Store, firstStart: number, counts: ReadonlyMap<string, Pick<MetricRow, 'rows' | 'labelledRows'>>): Promise<void> {
+  const now = firstStart + WINDOWS * HOUR;
+  const rows = MODELS.filter((m) => m.model === 'credit-risk').flatMap((spec) =>
+    Array.from({ length: WINDOWS }, (_, w) => {
+      const start = firstStart + w * HOUR;
+      const items: ReviewWindowItem[] = Array.from({ length: 20 }, (_, i) => ({
+        status: i === 19 ? 'not_queued' : w >= WINDOWS - 2 && i % 2 === 0 ? 'pending' : 'decided',
+        verdict: w >= WINDOWS - 2 && i % 2 === 0 ? null : i % 5 === 0 ? 'override' : 'agree',
+        audit: i % 4 === 0,
+        groups: { sex: i % 3 === 0 ? 'female' : 'male' },
+        flaggedAt: start + HOUR,
+      }));
+      return reviewMetricRows({ model: spec.model, version: spec.version, start, end: start + HOUR }, { groups: ['sex', 'sex*race'] }, items.map((i) => (i.status === 'decided' ? i : { ...i, verdict: null })), now);
+    }).flat(),
+  );
+  // Stored as the daemon stores them: with their window's counts (one pair a window, docs/storage.md).
+  await store.upsertMetricRows(rows.map((r) => ({ ...r, ...counts.get(`${r.version}@${r.windowStart}`) })));
+  const items = Array.from({ length: 5 }, (_, i) => ({
+    id: `fixture-${i}`, version: '7', ts: now - (i + 1) * HOUR, score: 0.49 + i / 100, prediction: i < 1 ? 0 : 1, features: { age: 40 + i }, groups: { sex: 'female' },
+    reasons: [{ policy: i === 0 ? 'audit' : 'borderline' }], priority: i === 0 ? 2 : 0.5,
+  }));
+  await store.transaction((tx) => queueFlaggedIn(tx, [{ model: 'credit-risk', capacityPerHour: 100, ttlMs: 7 * 24 * HOUR, context: {}, items }], Date.now() - 3 * HOUR));
+}
+
 /** An incident as the alerts package stores it (migration 0003), in the columns the dashboards read. */
 interface IncidentSeed {
   model: string;
@@ -184,6 +214,8 @@ export async function fillStore(store: Store): Promise<Fixture> {
       : Array.from({ length: WINDOWS }, (_, w) => metricRowsOf(spec, firstStart + w * HOUR, w)).flat(),
   );
   await store.upsertMetricRows(rows);
+  const counts = new Map(rows.filter((r) => r.model === 'credit-risk').map((r) => [`${r.version}@${r.windowStart}`, { rows: r.rows, labelledRows: r.labelledRows }]));
+  await fillReview(store, firstStart, counts);
 
   await store.transaction(async (tx) => {
     // Every window analysed once, except the last three of each version, which wait for their analysis.

@@ -5,6 +5,8 @@ export type {
 export { SPEC_DEFAULTS, groupColumns } from './profile/analysis-spec';
 export type { AnalysisSpec } from './profile/analysis-spec';
 export { COARSE_BINS, FINE_BINS, fitReferenceProfile, requireColumn } from './profile/reference-profile';
+export { nextUp, quantileSorted } from './profile/binning';
+export { wilsonInterval } from './stats/wilson';
 export type { CategoricalProfile, FeatureProfile, NumericProfile, ReferenceProfile } from './profile/reference-profile';
 export { analyzeReport } from './report/analyze-report';
 export type { ReportInput } from './report/analyze-report';

@@ -11,6 +11,7 @@ export { loadConfig } from './config/load-config';
 export { parseConfig } from './config/parse-config';
 export { redactedConfig } from './config/redacted-config';
 export { RULE_METRICS, DEFAULT_RULES } from './config/compile-rules';
+export { DEFAULT_CLAIM_TIMEOUT_MS, DEFAULT_REVIEW_TTL_MS } from './config/compile-review';
 export { CONFIG_ENV } from './config/compile-connections';
 export { ALERT_GROUP_LABELS, DEFAULT_ALERT_GROUPING } from './config/compile-alerts';
 export type { ConfigProblem } from './config/config-problems';
@@ -34,7 +35,9 @@ export type {
   NotifierType,
   OwnerConfig,
   RetentionConfig,
+  ReviewConfig,
   ReviewerConfig,
+  ReviewGroupSample,
   RedisConfig,
   ReferenceConfig,
   RiskTier,

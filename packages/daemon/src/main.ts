@@ -34,6 +34,10 @@ const COMMANDS: Record<string, CommandEntry> = {
   'review show': { summary: 'show a review: its evidence, findings and outcome', load: async () => (await import('./cli/review-command')).reviewCommand('show') },
   'review note': { summary: 'add a finding to an open review', load: async () => (await import('./cli/review-command')).reviewCommand('note') },
   'review close': { summary: 'close a review with an outcome and a reason', load: async () => (await import('./cli/review-command')).reviewCommand('close') },
+  'queue list': { summary: 'list the human review queue: flagged predictions, most urgent first', load: async () => (await import('./cli/queue-command')).queueCommand('list') },
+  'queue show': { summary: 'show a flagged prediction with its context', load: async () => (await import('./cli/queue-command')).queueCommand('show') },
+  'queue claim': { summary: 'claim a flagged prediction (or --next) for review', load: async () => (await import('./cli/queue-command')).queueCommand('claim') },
+  'queue verdict': { summary: 'agree with or override a claimed prediction, with a reason and a label', load: async () => (await import('./cli/queue-command')).queueCommand('verdict') },
   audit: { summary: 'print the audit log: who did what, when and why (--json, --csv)', load: async () => (await import('./cli/audit-command')).auditCommand },
   'model pause': { summary: 'the kill switch: pause a model, publishing to vigil.control', load: async () => (await import('./cli/model-command')).modelCommand('pause') },
   'model resume': { summary: 'resume a paused model', load: async () => (await import('./cli/model-command')).modelCommand('resume') },
@@ -47,6 +51,7 @@ const GROUPS: Record<string, string> = {
   incidents: 'The alert lifecycle from a shell (docs/alerts.md): list, acknowledge, resolve and silence incidents.',
   review: 'Model reviews: a frozen evidence bundle of a period, findings, and an outcome, for the model-risk committee.',
   model: 'The governed kill switch of a model.',
+  queue: 'The human review queue (docs/review.md): flagged predictions, claims and verdicts.',
 };
 
 const OWN = { help: "show this help, or a command's: vigil help COMMAND", version: "print Vigil's version" };

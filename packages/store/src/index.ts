@@ -14,7 +14,7 @@ export type { StoredBucket } from './batch/load-buckets';
 export type { DeadLetter, DeadLetterQuery } from './dead-letters/dead-letters';
 export { upsertMetricRows as upsertMetricRowsIn } from './metrics/metric-rows';
 export type { MetricRow, MetricRowQuery } from './metrics/metric-rows';
-export { markAnalysedIn } from './stream/windows';
+export { markAnalysedIn, touchWindowsIn } from './stream/windows';
 export type { DueWindow, PartitionWatermark, WatermarkInput, WindowKey } from './stream/windows';
 export type { LabelInput, LabelMatch, LabelOutcome } from './stream/labels';
 export { migrate } from './migrations/migrate';
@@ -42,6 +42,10 @@ export { cancelGroupOutboxIn, cancelOutboxIn, getOutboxRow, insertOutboxIn, mark
 export type { NewOutboxRow, OutboxKind, OutboxRow, OutboxState, PendingOutboxQuery } from './alerts/outbox';
 export { addFindingIn, closeReviewIn, collectEvidenceIn, countReviews, getReview, insertReviewIn, listReviews, REVIEW_OUTCOMES, reviewFindings } from './alerts/reviews';
 export type { Review, ReviewEvidence, ReviewFinding, ReviewOutcome, ReviewQuery, ReviewStatus, ReviewSummary } from './alerts/reviews';
+export {
+  claimReviewItemIn, countDecided, decideReviewItemIn, expireReviewItemsIn, getReviewItem, listReviewItems, nextReviewItemIn, queueFlaggedIn, REVIEW_VERDICTS, reviewCapacity, reviewWindowItemsIn,
+} from './review-queue/review-queue';
+export type { FlaggedGroup, FlaggedPrediction, ReviewItem, ReviewWindowItem, ReviewItemStatus, ReviewQueueQuery, ReviewVerdict, VerdictInput } from './review-queue/review-queue';
 export { applyRetentionIn } from './retention/apply-retention';
 export { rollUpMetricsIn } from './metrics/metric-rollups';
 export type { MetricExpiry, RollUpResult } from './metrics/metric-rollups';

@@ -25,7 +25,7 @@ export const CONFIG_ENV = {
   tokens: 'VIGIL_TOKENS',
 } as const;
 
-export const HTTP_ROLES: readonly HttpRole[] = ['owner', 'responder', 'admin'];
+export const HTTP_ROLES: readonly HttpRole[] = ['owner', 'responder', 'admin', 'reviewer'];
 /** Shorter bearer tokens are guessable; 16 characters is the floor, generated 32-byte tokens are the advice. */
 export const MIN_TOKEN_LENGTH = 16;
 export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

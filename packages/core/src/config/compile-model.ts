@@ -5,6 +5,7 @@ import { childPath, didYouMean } from './config-problems';
 import { isRecord, type ConfigReader } from './config-reader';
 import { EMAIL } from './compile-connections';
 import { DEFAULT_POLICY, OWNER_TARGET, unknownPolicy } from './compile-escalation';
+import { compileReview } from './compile-review';
 import { compileRules } from './compile-rules';
 import { defineSecret } from './redacted-config';
 import {
@@ -31,6 +32,7 @@ const MODEL_KEYS = [
   'minGroupSize',
   'fdr',
   'rules',
+  'review',
 ] as const;
 /** Model ids go into Kafka keys, dedup keys (`model/version/metric/...`) and URLs: keep them plain. */
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -106,6 +108,7 @@ function compileModel(item: unknown, path: string, r: ConfigReader, context: Mod
   const minGroupSize = r.number(m.minGroupSize, `${path}.minGroupSize`, { integer: true, min: 1 }) ?? DEFAULT_MIN_GROUP_SIZE;
   const fdr = r.number(m.fdr, `${path}.fdr`, { above: 0, below: 1 }) ?? DEFAULT_FDR;
   const rules = compileRules(m.rules, `${path}.rules`, r, { task: task ?? 'binary', riskTier, features, groups });
+  const review = compileReview(m.review, `${path}.review`, r, { task, features, groups });
   if (id === undefined || task === undefined || owner === undefined) return undefined;
   return {
     id,
@@ -122,6 +125,7 @@ function compileModel(item: unknown, path: string, r: ConfigReader, context: Mod
     minGroupSize,
     fdr,
     rules,
+    ...(review ? { review } : {}),
   };
 }
 

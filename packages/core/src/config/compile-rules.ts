@@ -44,6 +44,13 @@ export const RULE_METRICS: Readonly<Record<string, RuleMetric>> = {
   rmse: { scope: 'model', task: 'regression' },
   bias: { scope: 'model', task: 'regression' },
   rows: { scope: 'model', lowerIsWorse: true },
+  // Human review (docs/review.md): rows of models with a review section.
+  overrideRate: { scope: 'model' },
+  auditErrorRate: { scope: 'model' },
+  notQueuedRows: { scope: 'model' },
+  reviewBacklog: { scope: 'model' },
+  oldestPendingAge: { scope: 'model' },
+  groupOverrideRate: { scope: 'group' },
   statisticalParityDifference: fairness(),
   disparateImpactRatio: fairness(true),
   equalOpportunityDifference: fairness(),

@@ -112,7 +112,8 @@ export interface RedisConfig {
   readonly url: string;
 }
 
-export type HttpRole = 'owner' | 'responder' | 'admin';
+/** `reviewer`: the review queue only (docs/review.md); the others: docs/alerts.md, "HTTP API and roles". */
+export type HttpRole = 'owner' | 'responder' | 'admin' | 'reviewer';
 
 export interface HttpTokenConfig {
   readonly name: string;
@@ -249,4 +250,36 @@ export interface ModelConfig extends ModelDefinition {
   readonly fdr: number;
   /** @defaultValue the default rules of the model's risk tier (docs/configuration.md) */
   readonly rules: readonly RuleConfig[];
+  /** Which predictions are flagged for human review (docs/review.md); absent → none. */
+  readonly review?: ReviewConfig;
+}
+
+/** A group whose predictions are sampled for review with a probability of their own. */
+export interface ReviewGroupSample {
+  /** A group attribute of the model (`age_band`), read from the event's `groups`. */
+  readonly attribute: string;
+  readonly value: string;
+  /** In (0, 1]. */
+  readonly probability: number;
+}
+
+/** `models[].review` (docs/review.md, "Configuring the policies"). */
+export interface ReviewConfig {
+  /** Items queued per clock hour; flagged events beyond it are counted as `not_queued`. */
+  readonly capacityPerHour: number;
+  /** A pending item expires this long after it was queued. @defaultValue 7 days */
+  readonly ttlMs: number;
+  /** A claim not decided within this goes back to the queue. @defaultValue 30 minutes */
+  readonly claimTimeoutMs: number;
+  /** |score − threshold| < margin (binary models). */
+  readonly borderline?: { readonly margin: number };
+  /**
+   * A numeric feature outside its range (configured, else the reference's [p0.5, p99.5]), a category the reference
+   * never saw, a missing value of a `required` feature.
+   */
+  readonly unusual?: { readonly ranges: Readonly<Record<string, readonly [number, number]>>; readonly required: readonly string[] };
+  /** @defaultValue [] */
+  readonly groups: readonly ReviewGroupSample[];
+  /** The uniform random sample (`rate` in (0, 1]) that estimates error rates without bias. */
+  readonly audit?: { readonly rate: number };
 }

@@ -80,7 +80,7 @@ describe('database, redis, http', () => {
     expect(problemsOf(withTop(top)).map((p) => [p.path, p.line, p.message])).toEqual([
       ['http.port', 2, 'must be a whole number, not 80.5'],
       ['http.readsRequireToken', 3, 'must be true or false, not "yes"'],
-      ['http.tokens[0].role', 5, 'must be one of owner, responder, admin, not "root"'],
+      ['http.tokens[0].role', 5, 'must be one of owner, responder, admin, reviewer, not "root"'],
       ['http.tokens[1].token', 6, 'must be at least 16 characters long'],
       ['http.tokens[3]', 8, 'a token named "c" is already defined'],
       ['http.tokens[4]', 9, 'has the same token as "c"'],
@@ -151,7 +151,7 @@ describe('environment overrides', () => {
       ['env.VIGIL_KAFKA_BROKERS', undefined, '"nope" is not host:port'],
       ['env.VIGIL_DATABASE_URL', undefined, 'must be a postgres:// or postgresql:// URL, not mysql://'],
       ['env.VIGIL_HTTP_PORT', undefined, 'must be a number, not "eighty"'],
-      ['env.VIGIL_TOKENS[0]', undefined, 'must be one of owner, responder, admin, not "root"'],
+      ['env.VIGIL_TOKENS[0]', undefined, 'must be one of owner, responder, admin, reviewer, not "root"'],
       ['env.VIGIL_TOKENS[1]', undefined, 'must be name:role:token'],
       ['env.VIGIL_TOKENS[2]', undefined, 'the token of "x" must be at least 16 characters long'],
     ]);

@@ -1,12 +1,13 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { VigilError, loadConfig, type FeatureKind, type ModelConfig, type Table } from '@vigil/core';
-import { analyzeReport, groupColumns, requireColumn, rocAuc, SPEC_DEFAULTS, type AnalysisSpec, type Report } from '@vigil/analyzers';
+import { analyzeReport, fitReferenceProfile, groupColumns, requireColumn, rocAuc, SPEC_DEFAULTS, type AnalysisSpec, type Report } from '@vigil/analyzers';
 import { readTable, readTables, rowLocation, type ReadTableResult } from '@vigil/collector';
 import { renderReportHtml, type ReportContext } from '../report/render-html';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { findModel } from './find-model';
+import { reviewOutCsv, reviewSummary, sizeReview } from '../review/review-out';
 import { gateLines, judgeByDefaults, judgeByRules, parseGates, type Gate, type GateResult, type ReferencePerformance } from './report-gates';
 import { summarizeReport } from './summarize-report';
 import { vigilVersion } from './version';
@@ -37,6 +38,7 @@ const OPTIONS = {
   'fail-on-drift': { type: 'boolean', help: 'the same as --fail-on drift' },
   config: { type: 'string', short: 'c', value: 'FILE', help: 'with --model: take features, groups, task, threshold, min group size,\nfdr and the gates\' rules from a model\'s configuration (flags win)' },
   model: { type: 'string', value: 'ID', help: 'the model of --config' },
+  'review-out': { type: 'string', value: 'FILE', help: 'with --config and --model: write the current rows the model\'s review policies\nwould flag, with the reasons and the hourly capacity applied (CSV)' },
   help: HELP_OPTION,
 } satisfies CommandOptions;
 
@@ -94,12 +96,17 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   for (const column of new Set(groups.flatMap(groupColumns))) if (roleOf.has(column)) problems.push(`column "${column}" cannot be ${roleOf.get(column)?.join(' and ')} and a group at once`);
   for (const [name] of listed ?? []) if (roleOf.has(name)) problems.push(`column "${name}" cannot be ${roleOf.get(name)?.join(' and ')} and a feature at once`);
 
+  if (values['review-out'] !== undefined && !model?.review) problems.push('--review-out needs --config and --model naming a model with a review section');
+  if (values['review-out'] === '-') problems.push('--review-out needs a file, not standard output');
   const outputs = [
     { flag: '--json', path: values.json },
     { flag: '--html', path: values.html },
+    { flag: '--review-out', path: values['review-out'] },
   ].filter((o): o is { flag: string; path: string } => o.path !== undefined);
   if (outputs.filter((o) => o.path === '-').length > 1) problems.push('--json and --html cannot both write to standard output (-)');
-  if (outputs.length === 2 && outputs[0]?.path !== '-' && resolve(io.cwd, outputs[0]!.path) === resolve(io.cwd, outputs[1]!.path)) problems.push('--json and --html name the same file');
+  for (const [i, a] of outputs.entries()) {
+    for (const b of outputs.slice(i + 1)) if (a.path !== '-' && resolve(io.cwd, a.path) === resolve(io.cwd, b.path)) problems.push(`${a.flag} and ${b.flag} name the same file`);
+  }
   for (const o of outputs) {
     for (const input of [values.reference, values.current]) {
       if (input !== undefined && o.path !== '-' && input !== '-' && (await samePath(resolve(io.cwd, o.path), resolve(io.cwd, input)))) {
@@ -175,6 +182,8 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   const say = toStdout ? io.stderr : io.stdout;
   const color = toStdout ? io.stderrColor : io.color;
   say(summarizeReport(report, color));
+  const sizing = values['review-out'] !== undefined && model?.review ? sizeReview({ ...model, review: model.review }, cur.table, { ...(score !== undefined ? { score } : {}), ...(prediction !== undefined ? { prediction } : {}), threshold }, fitReferenceProfile(ref.table, refSpec)) : undefined;
+  if (sizing && model?.review) say(reviewSummary(sizing, model.review.capacityPerHour));
   if (results.length > 0) say(`${gateLines(results, formatValue, color).join('\n')}\n`);
   const context: ReportContext = {
     inputs: { reference: refInput.name, current: curInput.name },
@@ -184,7 +193,8 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   let failed = false;
   for (const o of outputs) {
     // The gates' verdicts travel with the JSON, so a pipeline can read why it failed.
-    const text = o.flag === '--json' ? `${JSON.stringify(results.length > 0 ? { ...report, gates: results } : report, null, 2)}\n` : renderReportHtml(report, context);
+    const text =
+      o.flag === '--json' ? `${JSON.stringify(results.length > 0 ? { ...report, gates: results } : report, null, 2)}\n` : o.flag === '--review-out' ? reviewOutCsv(sizing!) : renderReportHtml(report, context);
     if (o.path === '-') {
       io.stdout(text);
       continue;

@@ -5,13 +5,15 @@
  * app/server split). Bad requests get a 4xx with a reason; store failures a 503 without internals (they are
  * logged). Write endpoints need a bearer token whose role allows them; reads need one when configured.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AlertingOperations } from '@vigil/alerts';
 import { isVigilError, type HttpConfig, type HttpTokenConfig, type Logger } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
 import { alertRoutes, type Route } from './alert-routes';
-import { HttpProblem, json, MAX_TIME_MS, pathParam, refuseNul, type Reply } from './http-reply';
+import { reviewPageRoutes } from './review-page-routes';
+import { reviewQueueRoutes } from './review-queue-routes';
+import type { ReviewQueueService } from '../review/review-queue-service';
+import { HttpProblem, json, matchToken, MAX_TIME_MS, pathParam, refuseNul, type Reply } from './http-reply';
 import type { PrometheusRegistry } from './prometheus-registry';
 
 export interface HttpApiDependencies {
@@ -24,6 +26,8 @@ export interface HttpApiDependencies {
   now?: () => number;
   /** The alert lifecycle; absent: the alert endpoints answer 503. */
   alerting?: AlertingOperations;
+  /** The human review queue (docs/review.md); absent: its endpoints answer 503. */
+  reviewQueue?: ReviewQueueService;
 }
 
 const DAY_MS = 86_400_000;
@@ -83,6 +87,8 @@ export function apiRoutes(deps: HttpApiDependencies): Route[] {
       },
     },
     ...alertRoutes(deps.alerting),
+    ...reviewQueueRoutes(deps.reviewQueue),
+    ...reviewPageRoutes(deps.reviewQueue, deps.http),
   ];
 }
 
@@ -127,6 +133,7 @@ export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage,
           'content-type': reply.type,
           ...(reply.status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
           ...(reply.status === 405 ? { allow } : {}),
+          ...reply.headers,
         });
         res.end(req.method === 'HEAD' ? undefined : reply.body);
         log.debug({ method: req.method, path: req.url?.split('?')[0], status: reply.status, ms: Date.now() - started }, 'request');
@@ -161,15 +168,11 @@ function authorize(req: IncomingMessage, tokens: HttpConfig['tokens']): HttpToke
   const header = req.headers.authorization ?? '';
   const match = /^Bearer (.+)$/i.exec(header);
   if (!match) throw new HttpProblem(401, 'a bearer token is required (Authorization: Bearer <token>)');
-  const given = Buffer.from(match[1] as string);
-  let found: HttpTokenConfig | undefined;
-  for (const t of tokens) {
-    const want = Buffer.from(t.token);
-    if (want.length === given.length && timingSafeEqual(want, given)) found = t;
-  }
+  const found = matchToken(match[1] as string, tokens);
   if (!found) throw new HttpProblem(401, 'the bearer token is not valid');
   return found;
 }
+
 
 /** Metric rows grouped per window, as GET /api/models/:id/windows returns them. */
 function groupWindows(rows: readonly MetricRow[]) {

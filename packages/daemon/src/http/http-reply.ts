@@ -1,4 +1,6 @@
 /** Replies and refusals shared by the HTTP routes. */
+import { timingSafeEqual } from 'node:crypto';
+import type { HttpConfig, HttpTokenConfig } from '@vigil/core';
 
 /** A refusal with a status and a reason the client can act on (never internals). */
 export class HttpProblem extends Error {
@@ -14,6 +16,8 @@ export interface Reply {
   status: number;
   type: string;
   body: string;
+  /** More response headers (the /review page's cookies, redirects and Content-Security-Policy). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export function json(status: number, body: unknown): Reply {
@@ -38,4 +42,15 @@ export function pathParam(raw: string): string {
     throw new HttpProblem(400, `the path segment "${raw.slice(0, 40)}" is not valid percent-encoding`);
   }
   return refuseNul(value, 'a path segment');
+}
+
+/** The configured token equal to `text`, compared in constant time (every token is compared). */
+export function matchToken(text: string, tokens: HttpConfig['tokens']): HttpTokenConfig | undefined {
+  const given = Buffer.from(text);
+  let found: HttpTokenConfig | undefined;
+  for (const t of tokens) {
+    const want = Buffer.from(t.token);
+    if (want.length === given.length && timingSafeEqual(want, given)) found = t;
+  }
+  return found;
 }

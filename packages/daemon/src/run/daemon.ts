@@ -22,6 +22,7 @@ import { createHttpApi } from '../http/http-api';
 import { PrometheusRegistry } from '../http/prometheus-registry';
 import { fitModelReference } from '../pipeline/fit-reference';
 import { RangeReferences } from '../pipeline/range-reference';
+import { ReviewQueueService } from '../review/review-queue-service';
 import { deadLetterTopic } from './dead-letter-topic';
 import { runnerMetrics } from './runner-metrics';
 import { StreamRunner, type StreamRunnerOptions, type WindowAlerts } from './stream-runner';
@@ -335,7 +336,9 @@ export class Daemon {
     let http: Record<string, string> = {};
     if (o.http !== false) {
       const server = createServer(
-        createHttpApi({ store, http: config.http, registry, alerting, notReadyReasons: () => [...new Set([...problems, ...failures.values(), ...[runner.analysisProblem()].filter((r) => r !== undefined)])], logger }),
+        createHttpApi({
+          store, http: config.http, registry, alerting, reviewQueue: new ReviewQueueService(store, config), notReadyReasons: () => [...new Set([...problems, ...failures.values(), ...[runner.analysisProblem()].filter((r) => r !== undefined)])], logger,
+        }),
       );
       await listen(server, config.http.port, config.http.host, o.name);
       closers.push(() => new Promise<void>((done) => server.close(() => done())));

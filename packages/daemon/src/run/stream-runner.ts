@@ -18,11 +18,13 @@ import { BATCH_COLUMNS, decodeLabel, PredictionBatchBuilder, compileDecodeOption
 import { selectRows, silentLogger, type CategoricalColumn, type Logger, type ModelConfig, type VigilConfig } from '@vigil/core';
 import {
   markAnalysedIn, upsertMetricRowsIn,
-  type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type LabelInput, type LabelMatch, type MetricRow, type PredictionIndexRow,
+  type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type FlaggedGroup, type LabelInput, type LabelMatch, type MetricRow, type PredictionIndexRow,
   type RetentionLimits, type SqlExecutor, type Store, type StoredBucket, type WatermarkInput, type WindowKey,
 } from '@vigil/store';
 import { batchBuckets, batchSpec, labelBuckets } from '../pipeline/batch-buckets';
 import { windowMetricRows } from '../pipeline/window-metrics';
+import { BatchFlagger } from '../review/flag-batch';
+import { reviewWindowRows } from '../review/review-metrics';
 import { AnalysisScheduler, type ModelWork, type PassOutcome } from './analysis-scheduler';
 import type { RunnerMetrics } from './runner-metrics';
 import { VersionProfiles } from './version-profiles';
@@ -130,6 +132,8 @@ export class StreamRunner {
   /** `model\0topic\0count`: the topic's partitions were given a watermark row for the model (once per process suffices). */
   private readonly partitionsAnnounced = new Set<string>();
   private readonly versionProfiles: VersionProfiles;
+  /** Flags predictions for human review (docs/review.md); its rows go into the batch's transaction. */
+  private readonly flagger: BatchFlagger;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly labelTtlMs: number;
@@ -161,6 +165,7 @@ export class StreamRunner {
       this.scheduler = scheduler;
       options.metrics?.analysisProbe(() => ({ lagSeconds: scheduler.lagSeconds(), queuedWindows: scheduler.queuedWindows() }));
     }
+    this.flagger = new BatchFlagger(options.store, this.now);
   }
 
   /**
@@ -219,6 +224,7 @@ export class StreamRunner {
     const unprofiled: { model: string; version: string; rows: number }[] = [];
     // Every model's ids in one look-up (a batch of a topic keyed by model holds dozens of models).
     const seen = await this.options.store.lookupPredictionsOfModels(new Map([...built.batches].map(([id, b]) => [id, b.ids])));
+    const flagged: FlaggedGroup[] = [];
     for (const [id, batchOfModel] of built.batches) {
       const runtime = this.models.get(id)!;
       const decoded = this.withoutRepeats(batchOfModel, seen.get(id) ?? new Map());
@@ -228,8 +234,12 @@ export class StreamRunner {
       windows.push(...out.windows);
       if (out.maxEventTs > -Infinity) watermarks.push(this.watermarkOf(id, out.maxEventTs, batch));
       for (const u of out.unprofiled) unprofiled.push({ model: id, ...u });
+      const review = await this.flagger.flag(runtime.config, decoded, (v) => this.profileOf(id, v));
+      if (review) flagged.push(review);
     }
-    const batchOut: Batch<WindowAccumulator> = { ...this.batchBase(batch, built.deadLetters), buckets, predictions, windows, watermarks };
+    const batchOut: Batch<WindowAccumulator> = {
+      ...this.batchBase(batch, built.deadLetters), buckets, predictions, windows, watermarks, ...(flagged.length > 0 ? { flagged: { now: this.now(), groups: flagged } } : {}),
+    };
     const result = await this.options.store.applyBatch(batchOut, mergeAccumulators);
     changed.push(...windows);
     if (result.applied) {
@@ -476,6 +486,10 @@ export class StreamRunner {
     const started = performance.now();
     const key = `${window.model}\u0000${window.version}\u0000${window.start}\u0000${window.end}`;
     const quietMs = this.options.analysis?.revisionQuietMs ?? ANALYSIS_DEFAULTS.revisionQuietMs;
+    // A model with a review section changes without new rows or labels (a claim, a verdict without a label, the
+    // queue's backlog): its windows' review rows are revised whenever they are due, never deferred or skipped.
+    const reviewed = runtime.config.review !== undefined;
+    force ||= reviewed;
     // Found too small at this very change before, and not quiet long enough yet: not loaded again.
     if (!force && this.deferred.get(key) === window.changeSeq && (window.quietMs ?? Infinity) < quietMs) return 'deferred';
     await this.loadProfiles([[window.model, window.version]]);
@@ -488,7 +502,7 @@ export class StreamRunner {
     const stored = { ...batchSpec(runtime.config), groups: [...runtime.config.groups] };
     let acc = emptyAccumulator(profile, stored);
     for (const b of buckets) acc = mergeAccumulators(acc, b.accumulator);
-    if (this.scheduler && window.analyses > 0 && acc.rows === window.analysedRows && acc.outcome.labelled === window.analysedLabelledRows) {
+    if (this.scheduler && !reviewed && window.analyses > 0 && acc.rows === window.analysedRows && acc.outcome.labelled === window.analysedLabelledRows) {
       // Every change adds rows or labels: the same counts mean the last analysis already read this change (it
       // committed while that analysis loaded the buckets). Its rows stand; the window is only marked as covered.
       await this.options.store.transaction((tx) => markAnalysedIn(tx, window, { rows: acc.rows, labelledRows: acc.outcome.labelled }));
@@ -505,9 +519,14 @@ export class StreamRunner {
     this.deferred.delete(key);
     const analysis = analyzeWindow(profile, acc, stored);
     const rows = windowMetricRows(window, acc, analysis);
+    const review = await reviewWindowRows(this.options.store, runtime.config, window, this.now());
+    rows.push(...review);
+    // The store keeps one pair of counts per window (docs/storage.md): review rows, whose own `rows` count
+    // decisions for the rules' minSamples, are stored with the window's counts (their values carry the review counts).
+    const storedRows = review.length === 0 ? rows : rows.map((r) => ({ ...r, rows: acc.rows, labelledRows: acc.outcome.labelled }));
     const written = await this.options.store.transaction(async (tx) => {
       if (!(await markAnalysedIn(tx, window, { rows: acc.rows, labelledRows: acc.outcome.labelled }))) return false;
-      await upsertMetricRowsIn(tx, rows);
+      await upsertMetricRowsIn(tx, storedRows);
       await this.options.alerts?.evaluateIn(tx, {
         model: window.model,
         version: window.version,

@@ -2,6 +2,7 @@ import { VigilError } from '@vigil/core';
 import type { SqlExecutor } from '../sql/sql-client';
 import type { StoredOffset } from '../offsets/offsets';
 import { joinLabelsIn, type LabelInput, type LabelMatch } from '../stream/labels';
+import { queueFlaggedIn, type FlaggedGroup } from '../review-queue/review-queue';
 import { advanceWatermarksIn, touchWindowsIn, type WatermarkInput, type WindowKey } from '../stream/windows';
 import { float8ArrayParam, int4ArrayParam, int8ArrayParam, textArrayParam } from './array-params';
 import { toIso, toMs, toNumber, toOffset, type Offset } from '../values';
@@ -75,6 +76,8 @@ export interface Batch<A = unknown> {
   windows?: readonly WindowKey[];
   /** Per model, the largest event time in the batch. */
   watermarks?: readonly WatermarkInput[];
+  /** Predictions flagged for human review, queued with the batch (docs/review.md); `now` picks the capacity hour. */
+  flagged?: { readonly now: number; readonly groups: readonly FlaggedGroup[] };
 }
 
 /**
@@ -87,7 +90,15 @@ export type LabelEffects<A> = (matches: readonly LabelMatch[]) => { buckets: Buc
 export type MergeAccumulators<A> = (stored: A, delta: A) => A | Promise<A>;
 
 export type ApplyBatchResult =
-  | { applied: true; buckets: number; predictions: number; deadLetters: number; labels: { joined: number; duplicates: number; orphaned: number } }
+  | {
+      applied: true;
+      buckets: number;
+      predictions: number;
+      deadLetters: number;
+      labels: { joined: number; duplicates: number; orphaned: number };
+      /** Flagged predictions queued for review, and those beyond the hour's capacity. */
+      review?: { queued: number; notQueued: number };
+    }
   /** The stored offsets already cover the batch: it was committed before (a replay after a crash). */
   | { applied: false; stored: StoredOffset[] };
 
@@ -187,6 +198,7 @@ export async function applyBatchIn<A>(
 
   // Predictions first: a label in the same batch as its prediction then joins instead of waiting as an orphan.
   const predictions = await insertPredictions(tx, batch.predictions ?? [], registered);
+  const review = batch.flagged ? await queueFlaggedIn(tx, batch.flagged.groups, batch.flagged.now) : undefined;
   const joined = await joinLabelsIn(tx, batch.labels ?? []);
   if (joined.matches.length > 0 && !labelEffects) throw new VigilError('VIGIL_INTERNAL', 'a batch with labels needs labelEffects');
   const effects = joined.matches.length > 0 && labelEffects ? await labelEffects(joined.matches) : { buckets: [], windows: [] };
@@ -204,7 +216,10 @@ export async function applyBatchIn<A>(
       [batch.groupId, plans.map((p) => p.topic), plans.map((p) => p.partition), plans.map((p) => p.next.toString())],
     );
   }
-  return { applied: true, buckets, predictions, deadLetters, labels: { joined: joined.matches.length, duplicates: joined.duplicates, orphaned: joined.orphaned } };
+  return {
+    applied: true, buckets, predictions, deadLetters, labels: { joined: joined.matches.length, duplicates: joined.duplicates, orphaned: joined.orphaned },
+    ...(review ? { review } : {}),
+  };
 }
 
 /**

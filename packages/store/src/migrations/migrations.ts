@@ -11,6 +11,7 @@ import { MIGRATION_0010_REVIEW_LIFECYCLE } from './0010-review-lifecycle';
 import { MIGRATION_0011_ALERT_GROUPS } from './0011-alert-groups';
 import { MIGRATION_0012_COMPACT_METRIC_STORAGE } from './0012-compact-metric-storage';
 import { MIGRATION_0013_METRIC_ROLLUPS } from './0013-metric-rollups';
+import { MIGRATION_0014_REVIEW_QUEUE } from './0014-review-queue';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -37,4 +38,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 11, name: 'alert-groups', sql: MIGRATION_0011_ALERT_GROUPS },
   { id: 12, name: 'compact-metric-storage', sql: MIGRATION_0012_COMPACT_METRIC_STORAGE },
   { id: 13, name: 'metric-rollups', sql: MIGRATION_0013_METRIC_ROLLUPS },
+  { id: 14, name: 'review-queue', sql: MIGRATION_0014_REVIEW_QUEUE },
 ];

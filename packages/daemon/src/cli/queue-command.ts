@@ -1,0 +1,144 @@
+/**
+ * `vigil queue list|show|claim|verdict` (docs/review.md, "vigil queue"): the human review queue from a shell, on the
+ * database of the configuration. Claims and verdicts are written to the audit log under --as (default cli:$USER).
+ */
+import { VigilError } from '@vigil/core';
+import type { ReviewItem, ReviewItemStatus, ReviewVerdict } from '@vigil/store';
+import { presentItem } from '../http/review-queue-routes';
+import { ReviewQueueService } from '../review/review-queue-service';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOption, type CommandOptions } from './command-args';
+import { EXIT, type CommandIo } from './command-io';
+import { cliActor, requireReason } from './alerting-session';
+import { databaseTarget, openStore } from './database';
+
+type QueueSub = 'list' | 'show' | 'claim' | 'verdict';
+
+const CONFIG = { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for its database and review policies; required' } as const satisfies CommandOption;
+const AS = { type: 'string', value: 'NAME', help: 'the reviewer, for the queue and the audit log (default cli:$USER)' } as const satisfies CommandOption;
+const JSON_OPTION = { type: 'boolean', help: 'print JSON instead of lines' } as const satisfies CommandOption;
+
+const SYNOPSIS: Record<QueueSub, string> = {
+  list: 'vigil queue list -c vigil.yaml [--model M] [--status pending|claimed|decided|expired|not_queued] [--reason audit|borderline|unusual|group] [--limit 50] [--json]',
+  show: 'vigil queue show ID -c vigil.yaml [--json]',
+  claim: 'vigil queue claim ID|--next [--model M] -c vigil.yaml [--as NAME] [--json]',
+  verdict: 'vigil queue verdict ID --verdict agree|override [--label L] --reason TEXT -c vigil.yaml [--as NAME]',
+};
+
+const ABOUT = `The human review queue (docs/review.md): predictions flagged by the models' review policies. Claim an item,
+then decide it: agree with the model or override it, with a reason and, when known, the true label (it joins the
+prediction like a label event).
+`;
+
+const OPTIONS = {
+  list: {
+    config: CONFIG,
+    model: { type: 'string', value: 'M', help: 'only items of model M' },
+    status: { type: 'string', value: 'STATUS', help: 'only items in this status' },
+    reason: { type: 'string', value: 'POLICY', help: 'only items flagged by this policy' },
+    limit: { type: 'string', value: 'N', help: 'at most N items, most urgent first (1 to 1000; default 50)' },
+    json: JSON_OPTION,
+    help: HELP_OPTION,
+  },
+  show: { config: CONFIG, json: JSON_OPTION, help: HELP_OPTION },
+  claim: { config: CONFIG, next: { type: 'boolean', help: 'claim the most urgent item instead of ID' }, model: { type: 'string', value: 'M', help: 'with --next: of model M only' }, as: AS, json: JSON_OPTION, help: HELP_OPTION },
+  verdict: {
+    config: CONFIG,
+    verdict: { type: 'string', value: 'VERDICT', help: 'agree or override; required' },
+    label: { type: 'string', value: 'L', help: 'the true outcome (0 or 1 for a binary model)' },
+    reason: { type: 'string', value: 'TEXT', help: 'why; required' },
+    as: AS,
+    json: JSON_OPTION,
+    help: HELP_OPTION,
+  },
+} satisfies Record<QueueSub, CommandOptions>;
+
+interface QueueValues {
+  config?: string;
+  model?: string;
+  status?: string;
+  reason?: string;
+  limit?: string;
+  json?: boolean;
+  next?: boolean;
+  verdict?: string;
+  label?: string;
+  as?: string;
+  help?: boolean;
+}
+
+export function queueCommand(sub: QueueSub) {
+  return async (argv: readonly string[], io: CommandIo): Promise<number> => {
+    const what = `vigil queue ${sub}`;
+    const options: CommandOptions = OPTIONS[sub];
+    const { values: given, positionals } = parseCommandArgs(what, { args: [...argv], allowPositionals: true, options });
+    const values = given as QueueValues;
+    if (values.help) {
+      io.stdout(commandHelp(`Usage: ${SYNOPSIS[sub]}\n\n${ABOUT}`, options, io.color));
+      return EXIT.ok;
+    }
+    if (values.config === undefined) throw new VigilError('VIGIL_USAGE', `${what}: -c vigil.yaml is required (its models' review policies)`);
+    const print = (item: ReviewItem) => io.stdout(values.json ? `${JSON.stringify(presentItem(item), null, 2)}\n` : `${formatItem(item)}\n`);
+    if (sub === 'list') {
+      if (positionals.length > 0) throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}"`);
+      const limit = values.limit === undefined ? 50 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new VigilError('VIGIL_USAGE', `${what}: --limit "${values.limit}" must be an integer from 1 to 1000`);
+      return withQueue(io, values.config, async (queue) => {
+        const items = await queue.list({
+          ...(values.model ? { model: values.model } : {}), ...(values.status ? { status: values.status as ReviewItemStatus } : {}), ...(values.reason ? { reason: values.reason } : {}), limit,
+        });
+        if (values.json) io.stdout(`${JSON.stringify(items.map(presentItem), null, 2)}\n`);
+        else if (items.length === 0) io.stdout('No items.\n');
+        else for (const item of items) io.stdout(`${formatItem(item)}\n`);
+        return EXIT.ok;
+      });
+    }
+    if (sub === 'claim' && values.next) {
+      if (positionals.length > 0) throw new VigilError('VIGIL_USAGE', `${what}: --next or an item id, not both`);
+      return withQueue(io, values.config, async (queue) => {
+        const item = await queue.claimNext(cliActor(io, values.as), values.model ? [values.model] : undefined);
+        if (!item) io.stdout('Nothing waits for review.\n');
+        else print(item);
+        return EXIT.ok;
+      });
+    }
+    const id = positionals[0];
+    if (id === undefined) throw new VigilError('VIGIL_USAGE', `${what}: the item id is required (see vigil queue list)`);
+    if (positionals.length > 1) throw new VigilError('VIGIL_USAGE', `${what}: one item id, not ${positionals.length}`);
+    if (sub === 'show') return withQueue(io, values.config, async (queue) => (print(await queue.show(id)), EXIT.ok));
+    if (sub === 'claim') return withQueue(io, values.config, async (queue) => (print(await queue.claim(id, cliActor(io, values.as))), EXIT.ok));
+    if (values.verdict !== 'agree' && values.verdict !== 'override') {
+      throw new VigilError('VIGIL_USAGE', `${what}: --verdict ${values.verdict === undefined ? 'is required' : `"${values.verdict}" is not valid`} (agree or override)`);
+    }
+    const verdict: ReviewVerdict = values.verdict;
+    const reason = requireReason(what, values.reason);
+    const label = values.label === undefined ? undefined : Number(values.label);
+    if (label !== undefined && (values.label?.trim() === '' || !Number.isFinite(label))) throw new VigilError('VIGIL_USAGE', `${what}: --label "${values.label}" is not a number`);
+    return withQueue(io, values.config, async (queue) => {
+      const item = await queue.decide(id, cliActor(io, values.as), { verdict, reason, ...(label !== undefined ? { label } : {}) });
+      if (values.json) print(item);
+      else io.stdout(`Decided item ${item.id} (${item.model} prediction ${item.predictionId}) as ${item.decidedBy}: ${item.verdict}${item.label === null ? '' : `, label ${item.label}`}.\n`);
+      return EXIT.ok;
+    });
+  };
+}
+
+async function withQueue(io: CommandIo, configPath: string, fn: (queue: ReviewQueueService) => Promise<number>): Promise<number> {
+  const { target, config } = await databaseTarget(io, configPath);
+  const store = await openStore(target);
+  try {
+    return await fn(new ReviewQueueService(store, config!));
+  } finally {
+    await store.close();
+  }
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** One line: id, status, model and prediction, why, and who holds or decided it. */
+function formatItem(item: ReviewItem): string {
+  const who =
+    item.status === 'claimed' ? ` claimed by ${item.claimedBy} until ${iso(item.claimExpiresAt)}` :
+    item.status === 'decided' ? ` ${item.verdict} by ${item.decidedBy}${item.label === null ? '' : ` (label ${item.label})`}: ${item.verdictReason}` : '';
+  const score = item.score === null ? '' : ` score ${Number(item.score.toFixed(4))}`;
+  return `${item.id}  ${item.status.padEnd(10)} ${item.model}/${item.version} ${item.predictionId} at ${iso(item.eventTs)}${score}  ${item.policies.join(', ')}${who}`;
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { auditLog, createStore, queueFlaggedIn } from '@vigil/store';
+import { runCli } from './run-cli';
+
+/** vigil queue list|show|claim|verdict on the embedded database of a fresh working directory. */
+describe('vigil queue', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'vigil-queue-cli-'));
+  const config = join(cwd, 'vigil.yaml');
+  const env = { USER: 'dana' };
+  writeFileSync(
+    config,
+    [
+      'models:',
+      '  - id: credit-risk',
+      '    task: binary',
+      '    owner: { name: Risk ML team, webhook: "http://127.0.0.1:9/hook" }',
+      '    features: { age: numeric }',
+      '    review: { capacityPerHour: 2, borderline: { margin: 0.1 }, audit: { rate: 0.01 } }',
+      '',
+    ].join('\n'),
+  );
+  const now = Date.now();
+
+  beforeAll(async () => {
+    const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    try {
+      const item = (id: string, priority: number, policy: string) => ({
+        id, version: 'v1', ts: now - 60_000, score: 0.52, prediction: 1, features: { age: 41 }, groups: {}, reasons: [{ policy }], priority,
+      });
+      await store.transaction((tx) =>
+        queueFlaggedIn(tx, [{ model: 'credit-risk', capacityPerHour: 2, ttlMs: 86_400_000, context: {}, items: [item('e1', 2, 'audit'), item('e2', 0.8, 'borderline'), item('e3', 0.1, 'borderline')] }], now),
+      );
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('lists, claims the next item, decides it with a label and records both in the audit log', async () => {
+    const list = await runCli(['queue', 'list', '-c', config], cwd, env);
+    expect(list).toMatchObject({ code: 0, stderr: '' });
+    const lines = list.stdout.trim().split('\n');
+    expect(lines.map((l) => l.split(/\s+/).slice(1, 4))).toEqual([
+      ['pending', 'credit-risk/v1', 'e1'],
+      ['pending', 'credit-risk/v1', 'e2'],
+      ['not_queued', 'credit-risk/v1', 'e3'],
+    ]);
+    expect((await runCli(['queue', 'list', '-c', config, '--reason', 'audit', '--json'], cwd, env)).stdout).toContain('"predictionId": "e1"');
+    expect(await runCli(['queue', 'list', '-c', config, '--status', 'gone'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('VIGIL_USAGE') });
+
+    const claimed = await runCli(['queue', 'claim', '--next', '-c', config], cwd, env);
+    expect(claimed.code).toBe(0);
+    expect(claimed.stdout).toMatch(/^\d+ {2}claimed {4}credit-risk\/v1 e1 at \S+ score 0\.52 {2}audit claimed by cli:dana until \S+\n$/);
+    const id = claimed.stdout.split(' ')[0]!;
+    expect(await runCli(['queue', 'verdict', id, '-c', config, '--verdict', 'override', '--label', '0', '--reason', 'paid in full', '--as', 'ana'], cwd, env)).toMatchObject({
+      code: 2, stderr: expect.stringMatching(/^error \[VIGIL_CONFLICT\]: review item \d+ cannot be decided by ana: it is claimed by cli:dana\n$/),
+    });
+    expect(await runCli(['queue', 'verdict', id, '-c', config, '--verdict', 'override', '--label', '1', '--reason', 'x'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('use agree') });
+    expect(await runCli(['queue', 'verdict', id, '-c', config, '--verdict', 'override', '--label', '0'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('--reason is required') });
+    expect(await runCli(['queue', 'verdict', id, '-c', config, '--verdict', 'override', '--label', '0', '--reason', 'paid in full'], cwd, env)).toMatchObject({
+      code: 0, stdout: `Decided item ${id} (credit-risk prediction e1) as cli:dana: override, label 0.\n`,
+    });
+    const shown = JSON.parse((await runCli(['queue', 'show', id, '-c', config, '--json'], cwd, env)).stdout);
+    expect(shown).toMatchObject({ status: 'decided', verdict: 'override', label: 0, verdictReason: 'paid in full', decidedBy: 'cli:dana' });
+    expect(await runCli(['queue', 'show', '999999', '-c', config], cwd, env)).toMatchObject({ code: 2, stderr: 'error [VIGIL_NOT_FOUND]: no review item 999999\n' });
+    expect(await runCli(['queue', 'show', id], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('-c vigil.yaml is required') });
+
+    const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    try {
+      const entries = await store.transaction((tx) => auditLog(tx, { model: 'credit-risk' }));
+      expect(entries.map((e) => [e.actor, e.action, e.reason])).toEqual([
+        ['cli:dana', 'review_item.claimed', null],
+        ['cli:dana', 'review_item.decided', 'paid in full'],
+      ]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
