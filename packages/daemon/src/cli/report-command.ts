@@ -145,7 +145,9 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     fdr,
   };
   await checkOutcomeColumns(cur.table, spec, curInput);
-  const refSpec = { ...spec, ...(resolved.inReference.score ? {} : { score: undefined }), ...(resolved.inReference.label ? {} : { label: undefined }) };
+  // The reference's labels are checked even when the current file has none: they calibrate the estimated performance.
+  const refLabel = resolved.inReference.label ? resolved.names.label : undefined;
+  const refSpec = { ...spec, ...(resolved.inReference.score ? {} : { score: undefined }), label: refLabel };
   await checkOutcomeColumns(ref.table, { ...refSpec, prediction: resolved.inReference.prediction ? spec.prediction : undefined }, refInput);
 
   for (const note of [...(ref.notes ?? []), ...(cur.notes ?? [])]) io.info(`${note}\n`);
@@ -157,7 +159,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   const notes = sectionNotes(spec, resolved, refInput.name, curInput.name);
   for (const note of notes) io.info(`Not computed: ${note}\n`);
 
-  const report = await analyzeReport({ reference: ref.table, current: cur.table, spec, inferred });
+  const report = await analyzeReport({ reference: ref.table, current: cur.table, spec, inferred, ...(label === undefined && refLabel !== undefined ? { referenceLabel: refLabel } : {}) });
   // What the files lacked was said above; what the analysis found it could not do (labels with no score, one
   // class only) is said here, once per section.
   const said = notes.join(' ');

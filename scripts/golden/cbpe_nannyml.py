@@ -8,7 +8,9 @@ scikit-learn's `IsotonicRegression(out_of_bounds='clip')` fitted on the referenc
 Vigil's isotonic calibrator on its own). The realized metrics (from the current labels, which Vigil's estimate does
 not see) are written too, to show the estimates track them.
 
-Run: .venv/bin/python scripts/golden/cbpe_vectors.py  (deterministic; needs nannyml==0.13.0 from requirements.txt)
+Run: bash scripts/setup-python-nannyml.sh && .venv-nannyml/bin/python scripts/golden/cbpe_nannyml.py  (deterministic)
+NannyML lives in its own venv, .venv-nannyml (scripts/requirements-nannyml.txt): it needs python-dateutil < 3, and
+installing it into .venv would change that venv's versions.
 """
 import json
 import os
@@ -133,7 +135,7 @@ def main():
         scenario("majority-positive", "three in four labels positive, sharpened score: the AUC components flip classes",
                  16, 4000, 1500, -1.0, 1.2, lambda p: sigmoid(3 * (p - 0.5) * 2)),
     ]
-    doc = dict(generator="scripts/golden/cbpe_vectors.py", nannyml=nml.__version__, cases=cases)
+    doc = dict(generator="scripts/golden/cbpe_nannyml.py", nannyml=nml.__version__, cases=cases)
     with open(OUT, "w") as f:
         json.dump(doc, f, separators=(",", ":"))
         f.write("\n")
