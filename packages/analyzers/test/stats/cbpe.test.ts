@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { calibrateScore, estimateCbpe, fitCbpe, fitIsotonic, needsCalibration, type EstimatedMetric } from '../../src/stats/cbpe';
 
-/** test/golden/cbpe.json, written by scripts/golden/cbpe_vectors.py from NannyML 0.13's CBPE. */
+/** test/golden/cbpe.json, written by scripts/golden/cbpe_nannyml.py from NannyML 0.13's CBPE. */
 interface CbpeGolden {
   name: string;
   note: string;
