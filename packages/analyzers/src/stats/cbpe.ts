@@ -58,18 +58,23 @@ export function fitIsotonic(scores: Float64Array, labels: Float64Array): Isotoni
   const order: number[] = [];
   for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i]!) && !Number.isNaN(labels[i]!)) order.push(i);
   order.sort((a, b) => scores[a]! - scores[b]!);
-  // Unique scores with the weight (row count) and mean label of their rows.
+  return isotonicFromSorted(Float64Array.from(order, (i) => scores[i]!), Float64Array.from(order, (i) => labels[i]!));
+}
+
+/** {@link fitIsotonic} of rows already sorted by score (no NaN). */
+function isotonicFromSorted(sortedScores: Float64Array, sortedLabels: Float64Array): IsotonicCalibrator {
+  // Unique scores with the weight (row count) and summed label of their rows.
   const xs: number[] = [];
   const sums: number[] = [];
   const weights: number[] = [];
-  for (const i of order) {
-    const s = scores[i]!;
+  for (let i = 0; i < sortedScores.length; i++) {
+    const s = sortedScores[i]!;
     if (xs.length > 0 && xs[xs.length - 1] === s) {
-      sums[sums.length - 1]! += labels[i]!;
+      sums[sums.length - 1]! += sortedLabels[i]!;
       weights[weights.length - 1]!++;
     } else {
       xs.push(s);
-      sums.push(labels[i]!);
+      sums.push(sortedLabels[i]!);
       weights.push(1);
     }
   }
@@ -143,7 +148,7 @@ function seededRandom(seed: number): () => number {
  * NannyML's expected calibration error for the calibration decision: the rows sorted by score and cut into
  * `bins` runs of equal row count (the last takes the remainder; fewer bins when there are under 2 · bins rows).
  */
-export function eceByRank(scores: number[], labels: number[], bins = 10): number {
+export function eceByRank(scores: Float64Array, labels: Float64Array, bins = 10): number {
   const n = scores.length;
   let count = bins;
   if (n <= 2 * count) count = Math.floor(n / 2);
@@ -152,7 +157,9 @@ export function eceByRank(scores: number[], labels: number[], bins = 10): number
   const edges: number[] = [];
   for (let e = 0; e <= n; e += width) edges.push(e);
   edges[edges.length - 1] = n;
-  const order = scores.map((_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => scores[a]! - scores[b]!);
   let ece = 0;
   for (let b = 0; b + 1 < edges.length; b++) {
     let sumScore = 0;
@@ -175,40 +182,57 @@ export function eceByRank(scores: number[], labels: number[], bins = 10): number
  * differ from NannyML's only when the two errors are nearly equal — when calibrating changes little either way.
  */
 export function needsCalibration(scores: Float64Array, labels: Float64Array, splits = 10, seed = 42): boolean {
+  // The rows sorted by score once: each split's training rows are then a sorted subsequence.
+  const order: number[] = [];
   const byClass: number[][] = [[], []];
   for (let i = 0; i < scores.length; i++) {
     if (Number.isNaN(scores[i]!) || Number.isNaN(labels[i]!)) continue;
+    order.push(i);
     byClass[labels[i] === 1 ? 1 : 0]!.push(i);
   }
-  const n = byClass[0]!.length + byClass[1]!.length;
+  const n = order.length;
   if (byClass[0]!.length === 0 || byClass[1]!.length === 0) return false;
   if (rocAuc(scores, labels) > 0.999) return false;
+  order.sort((a, b) => scores[a]! - scores[b]!);
   const nTest = Math.ceil(0.1 * n);
-  // Test rows per class in proportion to its size, the remainder to the larger fractional parts.
+  // Test rows per class in proportion to its size, the remainder to the larger fractional part.
   const exact = byClass.map((c) => (c.length / n) * nTest);
   const perClass = exact.map(Math.floor);
   if (perClass[0]! + perClass[1]! < nTest) perClass[exact[0]! - perClass[0]! >= exact[1]! - perClass[1]! ? 0 : 1]!++;
+  const testRows = perClass[0]! + perClass[1]!;
   const random = seededRandom(seed);
-  const rawScores: number[] = [];
-  const calibrated: number[] = [];
-  const testLabels: number[] = [];
+  const rawScores = new Float64Array(splits * testRows);
+  const calibrated = new Float64Array(splits * testRows);
+  const testLabels = new Float64Array(splits * testRows);
+  const inTest = new Uint8Array(scores.length);
+  const trainScores = new Float64Array(n - testRows);
+  const trainLabels = new Float64Array(n - testRows);
+  let pooled = 0;
   for (let s = 0; s < splits; s++) {
-    const test: number[] = [];
-    const train: number[] = [];
+    inTest.fill(0);
     byClass.forEach((rows, c) => {
+      // A partial Fisher–Yates shuffle: the first perClass[c] places are a uniform sample of the class.
       const shuffled = rows.slice();
-      for (let i = shuffled.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+      for (let i = 0; i < perClass[c]!; i++) {
+        const j = i + Math.floor(random() * (shuffled.length - i));
+        const t = shuffled[i]!;
+        shuffled[i] = shuffled[j]!;
+        shuffled[j] = t;
+        inTest[shuffled[i]!] = 1;
       }
-      test.push(...shuffled.slice(0, perClass[c]));
-      train.push(...shuffled.slice(perClass[c]));
     });
-    const calibrator = fitIsotonic(Float64Array.from(train, (i) => scores[i]!), Float64Array.from(train, (i) => labels[i]!));
-    for (const i of test) {
-      rawScores.push(scores[i]!);
-      calibrated.push(calibrateScore(calibrator, scores[i]!));
-      testLabels.push(labels[i]!);
+    let k = 0;
+    for (const i of order) {
+      if (inTest[i]) continue;
+      trainScores[k] = scores[i]!;
+      trainLabels[k++] = labels[i]!;
+    }
+    const calibrator = isotonicFromSorted(trainScores, trainLabels);
+    for (const i of order) {
+      if (!inTest[i]) continue;
+      rawScores[pooled] = scores[i]!;
+      calibrated[pooled] = calibrateScore(calibrator, scores[i]!);
+      testLabels[pooled++] = labels[i]!;
     }
   }
   return eceByRank(rawScores, testLabels) > eceByRank(calibrated, testLabels);

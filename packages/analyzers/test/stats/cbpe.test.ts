@@ -140,6 +140,23 @@ describe('CBPE properties', () => {
     );
   });
 
+  it('fits a reference of 300,000 rows (no call-argument limit on the splits) and calibrates a squared score', () => {
+    const n = 300_000;
+    let seed = 7;
+    const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const scores = new Float64Array(n);
+    const labels = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = random();
+      scores[i] = p * p;
+      labels[i] = random() < p ? 1 : 0;
+    }
+    const reference = fitCbpe(scores, labels, scores.map((s) => (s >= 0.5 ? 1 : 0)))!;
+    expect(reference.calibrator.kind).toBe('isotonic');
+    // The calibrated probability of score s is √s here.
+    expect(calibrateScore(reference.calibrator, 0.25)).toBeCloseTo(0.5, 1);
+  }, 60_000);
+
   it('a perfectly separating score needs no calibration (AUC above 0.999)', () => {
     const scores = f64([0.1, 0.2, 0.3, 0.7, 0.8, 0.9]);
     expect(needsCalibration(scores, f64([0, 0, 0, 1, 1, 1]))).toBe(false);

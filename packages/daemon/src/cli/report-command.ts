@@ -286,11 +286,15 @@ function asNumbers(table: Table, name: string): Float64Array {
 /** The model's rules applied to the report's metric rows, as `vigil run` applies them to a window (loaded only here). */
 async function judgeByModelRules(report: Report, gates: readonly Gate[], model: ModelConfig): Promise<GateResult[]> {
   const [{ matchRules }, { windowMetricRows }] = await Promise.all([import('@vigil/alerts'), import('../pipeline/window-metrics')]);
-  const labelled = report.calibration?.rows ?? report.performance?.rows ?? 0;
+  // Estimated performance (no labels) is no window metric: the rules judge realized figures, and its rows are unlabelled.
+  const { performance, ...rest } = report;
+  const measured = performance && !('estimatedAccuracy' in performance) ? performance : undefined;
+  const realized = measured ? { ...rest, performance: measured } : rest;
+  const labelled = report.calibration?.rows ?? measured?.rows ?? 0;
   const rows = windowMetricRows(
     { model: model.id, version: '', start: 0, end: 0 },
     { rows: report.rows.current, outcome: { labelled } },
-    report,
+    realized,
   );
   return judgeByRules(gates, matchRules(model, rows), model.id);
 }
