@@ -147,6 +147,7 @@ function seededRandom(seed: number): () => number {
 /**
  * NannyML's expected calibration error for the calibration decision: the rows sorted by score and cut into
  * `bins` runs of equal row count (the last takes the remainder; fewer bins when there are under 2 · bins rows).
+ * A row is positive when its label is 1.
  */
 export function eceByRank(scores: Float64Array, labels: Float64Array, bins = 10): number {
   const n = scores.length;
@@ -157,16 +158,26 @@ export function eceByRank(scores: Float64Array, labels: Float64Array, bins = 10)
   const edges: number[] = [];
   for (let e = 0; e <= n; e += width) edges.push(e);
   edges[edges.length - 1] = n;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => scores[a]! - scores[b]!);
+  // Native numeric sorts instead of an index sort (10× faster on a million rows): all scores, and the positives'
+  // scores; walking both, a row is positive while the next positive score equals it (positives first among ties —
+  // NannyML's order among tied scores is arbitrary too).
+  const sorted = Float64Array.from(scores).sort();
+  let positives = 0;
+  for (let i = 0; i < n; i++) if (labels[i] === 1) positives++;
+  const positiveScores = new Float64Array(positives);
+  for (let i = 0, k = 0; i < n; i++) if (labels[i] === 1) positiveScores[k++] = scores[i]!;
+  positiveScores.sort();
   let ece = 0;
+  let j = 0;
   for (let b = 0; b + 1 < edges.length; b++) {
     let sumScore = 0;
     let sumLabel = 0;
     for (let k = edges[b]!; k < edges[b + 1]!; k++) {
-      sumScore += scores[order[k]!]!;
-      sumLabel += labels[order[k]!]!;
+      sumScore += sorted[k]!;
+      if (j < positives && positiveScores[j] === sorted[k]) {
+        sumLabel++;
+        j++;
+      }
     }
     const m = edges[b + 1]! - edges[b]!;
     ece += (m / n) * Math.abs(sumScore / m - sumLabel / m);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { calibrateScore, estimateCbpe, fitCbpe, fitIsotonic, needsCalibration, type EstimatedMetric } from '../../src/stats/cbpe';
+import { calibrateScore, eceByRank, estimateCbpe, fitCbpe, fitIsotonic, needsCalibration, type EstimatedMetric } from '../../src/stats/cbpe';
 
 /** test/golden/cbpe.json, written by scripts/golden/cbpe_nannyml.py from NannyML 0.13's CBPE. */
 interface CbpeGolden {
@@ -156,6 +156,27 @@ describe('CBPE properties', () => {
     // The calibrated probability of score s is √s here.
     expect(calibrateScore(reference.calibrator, 0.25)).toBeCloseTo(0.5, 1);
   }, 60_000);
+
+  it('eceByRank is the equal-count-bin ECE of the rows sorted by score (positives first among ties)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ score: fc.integer({ min: 0, max: 20 }).map((k) => k / 20), label: fc.constantFrom(0, 1) }), { minLength: 4, maxLength: 300 }), (r) => {
+        const rows = [...r].sort((a, b) => a.score - b.score || b.label - a.label);
+        const n = rows.length;
+        const count = n <= 20 ? Math.floor(n / 2) : 10;
+        const width = Math.floor(n / count);
+        const edges: number[] = [];
+        for (let e = 0; e <= n; e += width) edges.push(e);
+        edges[edges.length - 1] = n;
+        let want = 0;
+        for (let b = 0; b + 1 < edges.length; b++) {
+          const bin = rows.slice(edges[b], edges[b + 1]);
+          const mean = (f: (x: { score: number; label: number }) => number): number => bin.reduce((t, x) => t + f(x), 0) / bin.length;
+          want += (bin.length / n) * Math.abs(mean((x) => x.score) - mean((x) => x.label));
+        }
+        expect(eceByRank(f64(r.map((x) => x.score)), f64(r.map((x) => x.label)))).toBeCloseTo(want, 12);
+      }),
+    );
+  });
 
   it('a perfectly separating score needs no calibration (AUC above 0.999)', () => {
     const scores = f64([0.1, 0.2, 0.3, 0.7, 0.8, 0.9]);
