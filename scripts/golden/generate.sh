@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates every golden vector from the reference implementations (scipy, scikit-learn, fairlearn) in .venv.
+# Regenerates every golden vector from the reference implementations (scipy, scikit-learn, fairlearn) in .venv,
+# and NannyML in .venv-nannyml.
 # The generators are seeded and the library versions pinned (scripts/requirements.txt), so the output equals the
 # committed files; if it does not, the tests run against what the reference implementations say here, and the
 # difference is shown.
@@ -9,6 +10,9 @@ cd "$root"
 for script in scripts/golden/*_vectors.py; do
   .venv/bin/python "$script"
 done
+# NannyML (the CBPE reference) has its own venv: it cannot join .venv without changing that venv's versions.
+bash scripts/setup-python-nannyml.sh
+.venv-nannyml/bin/python scripts/golden/cbpe_nannyml.py
 # Reads the report scenarios' CSV files that report_vectors.py has just written, so it runs after the loop.
 .venv/bin/python scripts/golden/report_extras.py
 if ! git diff --quiet -- packages/*/test/golden 2>/dev/null; then

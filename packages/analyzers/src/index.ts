@@ -16,6 +16,8 @@ export { averagePrecision, downsampleCurve, precisionRecallCurve, rocCurve } fro
 export { categoricalDrift, numericDrift } from './window/feature-drift';
 export { analyzeWindow, binnedAuc } from './window/analyze-window';
 export { rocAuc } from './stats/classification';
+export { calibrateScore, estimateCbpe, fitCbpe, fitIsotonic, needsCalibration } from './stats/cbpe';
+export type { CbpeEstimates, CbpeReference, PerformanceEstimate, ScoreCalibrator } from './stats/cbpe';
 export { benjaminiHochberg } from './stats/multiple-testing';
 export type { ExactStatistics, WindowAnalysis } from './window/analyze-window';
 export { completeEventTime } from './window/complete-event-time';
@@ -24,7 +26,7 @@ export { EventTimeWindows } from './window/event-time-windows';
 export type { WindowBounds } from './window/event-time-windows';
 export type {
   BinaryPerformance, Calibration, CalibrationBin, CategoricalDriftMetrics, CategoricalQuality, CategoricalSummary,
-  ConfusionMatrix, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram, NumericDriftMetrics, NumericQuality,
+  ConfusionMatrix, EstimatedBinaryPerformance, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram, NumericDriftMetrics, NumericQuality,
   NumericSummary, RegressionPerformance, Report, ReportSections, SectionStatus, ValueDistribution,
 } from './report/report-types';
 export { initCompute } from './compute/compute-backend';

@@ -1,5 +1,6 @@
 import { VigilError, type CategoricalColumn, type Column, type NumericColumn, type Table } from '@vigil/core';
 import { sortFinite } from '../sort/sort-finite';
+import type { CbpeReference } from '../stats/cbpe';
 import type { AnalysisSpec } from './analysis-spec';
 import { countSortedIntoBins, referenceEdges } from './binning';
 
@@ -52,6 +53,12 @@ export interface ReferenceProfile {
   readonly features: FeatureProfile[];
   /** Profile of the score (prediction drift); absent when the spec has no score column. */
   readonly score?: NumericProfile;
+  /**
+   * Confidence-based performance estimation fitted on the labelled reference (binary task): the score's calibrator
+   * and the sampling-error components. Absent unless a performance estimate was asked for (`vigil report` on an
+   * unlabelled current file).
+   */
+  readonly cbpe?: CbpeReference;
 }
 
 /**

@@ -5,17 +5,19 @@
  * samples, spread over the cores by parallel-columns.ts), AUC and equal-mass ECE.
  */
 import { VigilError, type Table } from '@vigil/core';
-import { accumulate, emptyAccumulator, type OutcomeAccumulator, type WindowAccumulator } from '../accumulator/window-accumulator';
+import { accumulate, emptyAccumulator, predictedClass, type OutcomeAccumulator, type WindowAccumulator } from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asNumeric, fitReferenceProfile, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
 import { eceEqualMass } from '../stats/calibration';
+import { estimateCbpe, fitCbpe, type CbpeReference } from '../stats/cbpe';
 import { rocAuc, sortedScoresByClass } from '../stats/classification';
 import { averagePrecisionFromCounts, downsampleCurve, precisionRecallFromCounts, rocFromCounts, thresholdCounts } from '../stats/curves';
 import { analyzeWindow } from '../window/analyze-window';
 import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns } from './parallel-columns';
 import {
-  CURVE_POINTS, NEW_CATEGORY_NAMES, type BinaryPerformance, type CategoricalSummary, type ConfusionMatrix, type FeatureQuality,
+  CURVE_POINTS, NEW_CATEGORY_NAMES, type BinaryPerformance, type CategoricalSummary, type ConfusionMatrix, type EstimatedBinaryPerformance,
+  type FeatureQuality,
   type Report, type ReportSections, type SectionStatus, type ValueDistribution,
 } from './report-types';
 
@@ -25,6 +27,11 @@ export interface ReportInput {
   spec: AnalysisSpec;
   /** Feature names whose kind was inferred rather than given (shown in the report). */
   inferred?: ReadonlySet<string>;
+  /**
+   * The reference's label column when the current file has none (`spec.label` is then absent): binary performance is
+   * then estimated from the scores, calibrated on these labels (CBPE).
+   */
+  referenceLabel?: string;
   /** Worker threads for the numeric columns. @defaultValue the machine's available parallelism */
   parallelism?: number;
   now?: () => Date;
@@ -54,8 +61,11 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   const byClass = spec.task === 'binary' && scores && labels ? sortedScoresByClass(scores, labels) : undefined;
   const columns = await numericColumns;
   const numeric = new Map(columns.map((c) => [c.name, c]));
-  const profile = fitReferenceProfile(reference, profileSpec, new Map(columns.map((c) => [c.name, c.profile])));
-  const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, current, new Map(columns.map((c) => [c.name, c.accumulator])));
+  const fitted = fitReferenceProfile(reference, profileSpec, new Map(columns.map((c) => [c.name, c.profile])));
+  const acc = accumulate(emptyAccumulator(fitted, spec), fitted, spec, current, new Map(columns.map((c) => [c.name, c.accumulator])));
+  // Without current labels, binary performance is estimated from the calibrated scores (the reference has labels).
+  const cbpe = acc.outcome.labelled === 0 && scoreInBoth ? fitReferenceCbpe(reference, spec, spec.label ?? input.referenceLabel) : undefined;
+  const profile = cbpe ? { ...fitted, cbpe } : fitted;
 
   const exactOutcomes =
     byClass && scores && labels && acc.outcome.labelled > 0
@@ -65,7 +75,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   const performance =
     analysis.performance && 'auc' in analysis.performance && scores && labels
       ? binaryExtras(analysis.performance, acc.outcome, spec, scores, labels)
-      : analysis.performance;
+      : analysis.performance ?? (profile.cbpe && scores ? estimatedPerformance(profile.cbpe, current, spec, scores) : undefined);
 
   return {
     rows: { reference: reference.rowCount, current: current.rowCount },
@@ -118,6 +128,33 @@ function binaryExtras(performance: BinaryPerformance, o: OutcomeAccumulator, spe
     roc: { fpr: r.map((k) => roc.fpr[k]!), tpr: r.map((k) => roc.tpr[k]!) },
     pr: { precision: p.map((k) => pr.precision[k]!), recall: p.map((k) => pr.recall[k]!) },
     averagePrecision: averagePrecisionFromCounts(counts),
+  };
+}
+
+/** CBPE fitted on the reference's scores, predicted classes and labels; undefined for regression or without labels. */
+function fitReferenceCbpe(reference: Table, spec: AnalysisSpec, label: string | undefined): CbpeReference | undefined {
+  if (spec.task !== 'binary' || spec.score === undefined || label === undefined || !reference.columns.has(label)) return undefined;
+  if (spec.prediction !== undefined && !reference.columns.has(spec.prediction)) return undefined;
+  const predicted = predictedClass(reference, spec);
+  if (!predicted) return undefined;
+  const scores = asNumeric(reference, requireColumn(reference, spec.score)).values;
+  const labels = asNumeric(reference, requireColumn(reference, label)).values;
+  return fitCbpe(scores, labels, predicted) ?? undefined;
+}
+
+function estimatedPerformance(cbpe: CbpeReference, current: Table, spec: AnalysisSpec, scores: Float64Array): EstimatedBinaryPerformance | undefined {
+  const predicted = predictedClass(current, spec);
+  const e = predicted && estimateCbpe(cbpe, scores, predicted);
+  if (!e) return undefined;
+  return {
+    estimatedAccuracy: e.accuracy,
+    estimatedPrecision: e.precision,
+    estimatedRecall: e.recall,
+    estimatedF1: e.f1,
+    estimatedAuc: e.auc,
+    rows: e.rows,
+    calibration: cbpe.calibrator.kind === 'isotonic' ? 'isotonic' : 'none',
+    referenceRows: cbpe.rows,
   };
 }
 
@@ -188,7 +225,7 @@ function sections(spec: AnalysisSpec, o: OutcomeAccumulator, analysis: Pick<Repo
   return {
     prediction: status(analysis.prediction !== undefined, spec.score === undefined ? noScore : undefined, 'the current file has no scores'),
     calibration: status(analysis.calibration !== undefined, binaryOnly(outcome), 'not computed'),
-    performance: status(performance !== undefined, outcome(), 'not computed'),
+    performance: status(performance !== undefined && !('estimatedAccuracy' in performance), outcome(), 'not computed'),
     curves: status(curves, curvesReason, 'needs both classes among the labelled rows'),
     fairness: status(fairnessReason === undefined && analysis.fairness.length > 0, fairnessReason, 'not computed'),
   };

@@ -3,6 +3,7 @@
  * field names are the users' contract: never renamed, only added to.
  */
 import type { FeatureKind } from '@vigil/core';
+import type { PerformanceEstimate } from '../stats/cbpe';
 
 /** Reference-against-current counts over one feature's bins, for the histogram charts. */
 export interface Histogram {
@@ -132,6 +133,26 @@ export interface BinaryPerformance {
   averagePrecision?: number;
 }
 
+/**
+ * Binary performance estimated without labels (confidence-based performance estimation, docs/metrics.md): present
+ * instead of {@link BinaryPerformance} when the current file has no labels and the reference has. Each estimate has
+ * its sampling error and a band of ± 3 sampling errors, clipped to [0, 1]; a value is null (NaN) when undefined,
+ * e.g. the AUC when every calibrated probability is 0 or 1.
+ */
+export interface EstimatedBinaryPerformance {
+  estimatedAccuracy: PerformanceEstimate;
+  estimatedPrecision: PerformanceEstimate;
+  estimatedRecall: PerformanceEstimate;
+  estimatedF1: PerformanceEstimate;
+  estimatedAuc: PerformanceEstimate;
+  /** Current rows with a score and a predicted class: what the estimates are of. */
+  rows: number;
+  /** Whether the score was calibrated (isotonic, fitted on the labelled reference) or used as it is. */
+  calibration: 'isotonic' | 'none';
+  /** Labelled reference rows the calibration and the sampling errors were fitted on. */
+  referenceRows: number;
+}
+
 /** The most points of one curve in the report. */
 export const CURVE_POINTS = 200;
 
@@ -256,7 +277,7 @@ export interface Report {
     distribution?: ValueDistribution;
   };
   calibration?: Calibration;
-  performance?: BinaryPerformance | RegressionPerformance;
+  performance?: BinaryPerformance | RegressionPerformance | EstimatedBinaryPerformance;
   fairness: FairnessResult[];
   /** Per feature, in `drift` order: missing values, range and quantiles, new categories — reference vs current. */
   dataQuality: FeatureQuality[];

@@ -152,7 +152,9 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     fdr,
   };
   await checkOutcomeColumns(cur.table, spec, curInput);
-  const refSpec = { ...spec, ...(resolved.inReference.score ? {} : { score: undefined }), ...(resolved.inReference.label ? {} : { label: undefined }) };
+  // The reference's labels are checked even when the current file has none: they calibrate the estimated performance.
+  const refLabel = resolved.inReference.label ? resolved.names.label : undefined;
+  const refSpec = { ...spec, ...(resolved.inReference.score ? {} : { score: undefined }), label: refLabel };
   await checkOutcomeColumns(ref.table, { ...refSpec, prediction: resolved.inReference.prediction ? spec.prediction : undefined }, refInput);
 
   for (const note of [...(ref.notes ?? []), ...(cur.notes ?? [])]) io.info(`${note}\n`);
@@ -164,7 +166,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   const notes = sectionNotes(spec, resolved, refInput.name, curInput.name);
   for (const note of notes) io.info(`Not computed: ${note}\n`);
 
-  const report = await analyzeReport({ reference: ref.table, current: cur.table, spec, inferred });
+  const report = await analyzeReport({ reference: ref.table, current: cur.table, spec, inferred, ...(label === undefined && refLabel !== undefined ? { referenceLabel: refLabel } : {}) });
   // What the files lacked was said above; what the analysis found it could not do (labels with no score, one
   // class only) is said here, once per section.
   const said = notes.join(' ');
@@ -294,11 +296,15 @@ function asNumbers(table: Table, name: string): Float64Array {
 /** The model's rules applied to the report's metric rows, as `vigil run` applies them to a window (loaded only here). */
 async function judgeByModelRules(report: Report, gates: readonly Gate[], model: ModelConfig): Promise<GateResult[]> {
   const [{ matchRules }, { windowMetricRows }] = await Promise.all([import('@vigil/alerts'), import('../pipeline/window-metrics')]);
-  const labelled = report.calibration?.rows ?? report.performance?.rows ?? 0;
+  // Estimated performance (no labels) is no window metric: the rules judge realized figures, and its rows are unlabelled.
+  const { performance, ...rest } = report;
+  const measured = performance && !('estimatedAccuracy' in performance) ? performance : undefined;
+  const realized = measured ? { ...rest, performance: measured } : rest;
+  const labelled = report.calibration?.rows ?? measured?.rows ?? 0;
   const rows = windowMetricRows(
     { model: model.id, version: '', start: 0, end: 0 },
     { rows: report.rows.current, outcome: { labelled } },
-    report,
+    realized,
   );
   return judgeByRules(gates, matchRules(model, rows), model.id);
 }

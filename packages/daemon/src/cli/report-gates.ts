@@ -88,7 +88,7 @@ export function judgeByDefaults(report: Report, gates: readonly Gate[], referenc
       }
       case 'performance': {
         const p = report.performance;
-        if (!p) return notJudged('no performance: it needs scores and labels in the current file');
+        if (!p || 'estimatedAccuracy' in p) return notJudged('no performance: it needs scores and labels in the current file');
         if (!reference) return notJudged('the reference has no scores and labels to compare with (--config --model judges by the model\'s rules)');
         const keep = 1 - GATE_DEFAULTS.performanceDrop;
         const failures: GateFailure[] = [];

@@ -13,6 +13,10 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR): stri
   if (report.calibration) lines.push(`Calibration: ece ${fmt(report.calibration.ece)}, equal-mass ece ${fmt(report.calibration.eceEqualMass)}, mce ${fmt(report.calibration.mce)}, brier ${fmt(report.calibration.brier)}`);
   const p = report.performance;
   if (p && 'auc' in p) lines.push(`Performance: accuracy ${fmt(p.accuracy)}, precision ${fmt(p.precision)}, recall ${fmt(p.recall)}, auc ${fmt(p.auc)}, log loss ${fmt(p.logLoss)}`);
+  if (p && 'estimatedAccuracy' in p) {
+    const e = (x: { value: number; band: [number, number] }): string => `${fmt(x.value)} [${fmt(x.band[0])}, ${fmt(x.band[1])}]`;
+    lines.push(`Estimated performance (no labels, CBPE): accuracy ${e(p.estimatedAccuracy)}, precision ${e(p.estimatedPrecision)}, recall ${e(p.estimatedRecall)}, f1 ${e(p.estimatedF1)}, auc ${e(p.estimatedAuc)}`);
+  }
   if (p && 'mae' in p) lines.push(`Performance: mae ${fmt(p.mae)}, rmse ${fmt(p.rmse)}, bias ${fmt(p.bias)}`);
   for (const f of report.fairness) {
     lines.push(`Fairness by ${f.attribute}: parity difference ${fmt(f.statisticalParityDifference)}, disparate impact ${fmt(f.disparateImpactRatio)}, equalized odds ${fmt(f.equalizedOddsDifference)}`);

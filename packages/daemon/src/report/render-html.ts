@@ -1,6 +1,6 @@
 import type {
-  BinaryPerformance, Calibration, ConfusionMatrix, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram,
-  NumericSummary, RegressionPerformance, Report, SectionStatus, ValueDistribution,
+  BinaryPerformance, Calibration, ConfusionMatrix, EstimatedBinaryPerformance, FairnessResult, FeatureDrift, FeatureQuality, GroupRates,
+  Histogram, NumericSummary, PerformanceEstimate, RegressionPerformance, Report, SectionStatus, ValueDistribution,
 } from '@vigil/analyzers';
 import {
   formatCount, formatNumber, formatPercent, formatPValue, formatTimestamp, MISSING,
@@ -54,6 +54,10 @@ function badge(text: string, variant: 'bad' | 'good' | 'warn' | 'neutral'): Safe
 
 function isBinary(performance: BinaryPerformance | RegressionPerformance): performance is BinaryPerformance {
   return 'auc' in performance;
+}
+
+function isEstimated(performance: NonNullable<Report['performance']>): performance is EstimatedBinaryPerformance {
+  return 'estimatedAccuracy' in performance;
 }
 
 function predictionStatus(psi: number): SafeHtml {
@@ -169,7 +173,13 @@ function summarySection(report: Report): SafeHtml {
 
   const performance = report.performance;
   const performanceTile = performance
-    ? isBinary(performance)
+    ? isEstimated(performance)
+      ? tile(
+          'Estimated performance',
+          html`${formatNumber(performance.estimatedAuc.value)}<span class="unit">AUC (est.)</span>`,
+          html`accuracy <b>${formatPercent(performance.estimatedAccuracy.value, 1)}</b> · F1 <b>${formatNumber(performance.estimatedF1.value)}</b> · no labels`,
+        )
+    : isBinary(performance)
       ? tile(
           'Performance',
           html`${formatNumber(performance.auc)}<span class="unit">AUC</span>`,
@@ -418,6 +428,22 @@ function binaryCharts(p: BinaryPerformance, curves: SectionStatus): SafeHtml {
   return html`<div class="performance-layout">${c && confusionBlock(c)}${charts}</div>`;
 }
 
+/** Performance estimated without labels (CBPE): each estimate with its band of ± 3 sampling errors. */
+function estimatedPerformanceSection(performance: EstimatedBinaryPerformance): SafeHtml {
+  const estimate = (label: string, e: PerformanceEstimate): SafeHtml =>
+    tile(label, formatNumber(e.value), html`band ${formatNumber(e.band[0])} – ${formatNumber(e.band[1])}`);
+  return html`<section class="card" id="performance">
+<div class="section-head"><h2>Estimated performance</h2><p>${formatCount(performance.rows)} unlabelled rows in the current data, estimated from the ${performance.calibration === 'isotonic' ? 'calibrated ' : ''}scores (CBPE)</p></div>
+<div class="tiles performance-tiles">${[
+    estimate('AUC', performance.estimatedAuc),
+    estimate('Accuracy', performance.estimatedAccuracy),
+    estimate('Precision', performance.estimatedPrecision),
+    estimate('Recall', performance.estimatedRecall),
+    estimate('F1', performance.estimatedF1),
+  ]}</div>
+</section>`;
+}
+
 function performanceSection(report: Report, performance: BinaryPerformance | RegressionPerformance): SafeHtml {
   const tiles = isBinary(performance)
     ? [
@@ -511,7 +537,9 @@ export function renderReportHtml(report: Report, context: ReportContext = {}): s
     ['distributions', 'Distributions', true, distributionsSection(report)],
     ['data-quality', 'Data quality', true, dataQualitySection(report)],
     section('calibration', 'Calibration', s.calibration, () => (report.calibration ? calibrationSection(report.calibration) : null)),
-    section('performance', 'Performance', s.performance, () => (report.performance ? performanceSection(report, report.performance) : null)),
+    report.performance && isEstimated(report.performance)
+      ? ['performance', 'Estimated performance', true, estimatedPerformanceSection(report.performance)]
+      : section('performance', 'Performance', s.performance, () => (report.performance && !isEstimated(report.performance) ? performanceSection(report, report.performance) : null)),
     section('fairness', 'Fairness', s.fairness, () => (report.fairness.length > 0 ? fairnessSection(report) : null)),
   ];
   const present = sections.filter((x): x is [string, string, boolean, SafeHtml] => x[3] !== null);

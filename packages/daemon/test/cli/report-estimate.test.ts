@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EstimatedBinaryPerformance, PerformanceEstimate, Report } from '@vigil/analyzers';
+import { runCli } from './run-cli';
+
+/** The first case of the analyzers' CBPE golden vectors (scripts/golden/cbpe_nannyml.py, NannyML 0.13). */
+interface Case {
+  name: string;
+  reference: { scores: number[]; labels: number[] };
+  current: { scores: number[]; labels: number[] };
+  needsCalibration: boolean;
+  expected: Record<'accuracy' | 'precision' | 'recall' | 'f1' | 'auc', PerformanceEstimate>;
+}
+const golden = JSON.parse(readFileSync(join(__dirname, '../../../analyzers/test/golden/cbpe.json'), 'utf8')) as { cases: Case[] };
+const overconfident = golden.cases.find((c) => c.name === 'overconfident')!;
+
+describe('vigil report on an unlabelled current file: estimated performance (CBPE)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-estimate-'));
+  const reference = join(dir, 'reference.csv');
+  const unlabelled = join(dir, 'current.csv');
+  const labelled = join(dir, 'current-labelled.csv');
+  writeFileSync(reference, `x,score,label\n${overconfident.reference.scores.map((s, i) => `${i % 7},${s},${overconfident.reference.labels[i]}`).join('\n')}\n`);
+  writeFileSync(unlabelled, `x,score\n${overconfident.current.scores.map((s, i) => `${i % 5},${s}`).join('\n')}\n`);
+  writeFileSync(labelled, `x,score,label\n${overconfident.current.scores.map((s, i) => `${i % 5},${s},${overconfident.current.labels[i]}`).join('\n')}\n`);
+
+  it('prints and writes the estimates with their bands, as NannyML estimates them', async () => {
+    const out = join(dir, 'report.json');
+    const result = await runCli(['report', '--reference', reference, '--current', unlabelled, '--json', out]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Estimated performance \(no labels, CBPE\): accuracy 0\.755 \[0\.720, 0\.790\]/);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    const p = report.performance as EstimatedBinaryPerformance;
+    expect(p.rows).toBe(overconfident.current.scores.length);
+    expect(p.calibration).toBe(overconfident.needsCalibration ? 'isotonic' : 'none');
+    const fields = { accuracy: p.estimatedAccuracy, precision: p.estimatedPrecision, recall: p.estimatedRecall, f1: p.estimatedF1, auc: p.estimatedAuc };
+    for (const [metric, got] of Object.entries(fields)) {
+      const want = overconfident.expected[metric as keyof Case['expected']];
+      expect({ metric, off: Math.abs(got.value - want.value) < 1e-6 }).toEqual({ metric, off: true });
+      expect(got.samplingError).toBeCloseTo(want.samplingError, 9);
+      expect(got.band[0]).toBeCloseTo(want.band[0], 6);
+      expect(got.band[1]).toBeCloseTo(want.band[1], 6);
+    }
+    // Realized performance still needs labels: its section says so.
+    expect(report.sections.performance.computed).toBe(false);
+  });
+
+  it('with current labels, reports the realized performance as before (no estimates)', async () => {
+    const out = join(dir, 'labelled.json');
+    const result = await runCli(['report', '--reference', reference, '--current', labelled, '--json', out]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    expect(report.performance && 'accuracy' in report.performance).toBe(true);
+    expect(report.performance && 'estimatedAccuracy' in report.performance).toBe(false);
+    expect(result.stdout).not.toContain('Estimated performance');
+  });
+
+  it('shows the estimates in the HTML report', async () => {
+    const out = join(dir, 'report.html');
+    expect((await runCli(['report', '--reference', reference, '--current', unlabelled, '--html', out])).code).toBe(0);
+    const page = readFileSync(out, 'utf8');
+    expect(page).toContain('<h2>Estimated performance</h2>');
+    expect(page).toContain('1,500 unlabelled rows');
+  });
+
+  it('refuses a reference whose labels are not 0/1 when they would calibrate the estimate', async () => {
+    const bad = join(dir, 'bad-reference.csv');
+    writeFileSync(bad, `x,score,label\n1,0.2,0\n2,0.7,3\n`);
+    const result = await runCli(['report', '--reference', bad, '--current', unlabelled]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error \[VIGIL_[A-Z_]+\]: .*bad-reference\.csv/m);
+  });
+});
