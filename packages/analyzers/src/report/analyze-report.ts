@@ -4,7 +4,7 @@
  * report holds the raw values, the statistics that need them are exact here: KS and Wasserstein (sorted
  * samples, spread over the cores by parallel-columns.ts), AUC and equal-mass ECE.
  */
-import { VigilError, type Table } from '@vigil/core';
+import { VigilError, type SpilledColumn, type Table } from '@vigil/core';
 import { accumulate, emptyAccumulator, type OutcomeAccumulator, type WindowAccumulator } from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asNumeric, fitReferenceProfile, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
@@ -16,7 +16,7 @@ import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns } from './parallel-columns';
 import {
   CURVE_POINTS, NEW_CATEGORY_NAMES, type BinaryPerformance, type CategoricalSummary, type ConfusionMatrix, type FeatureQuality,
-  type Report, type ReportSections, type SectionStatus, type ValueDistribution,
+  type Report, type ReportComputation, type ReportSections, type SectionStatus, type ValueDistribution,
 } from './report-types';
 
 export interface ReportInput {
@@ -25,6 +25,13 @@ export interface ReportInput {
   spec: AnalysisSpec;
   /** Feature names whose kind was inferred rather than given (shown in the report). */
   inferred?: ReadonlySet<string>;
+  /**
+   * Numeric columns a file reader wrote to a spill file instead of the table (`vigil report` beyond its memory
+   * budget); the table holds them empty. Each is read back, analysed and dropped on its own.
+   */
+  spilled?: { reference?: Readonly<Record<string, SpilledColumn>>; current?: Readonly<Record<string, SpilledColumn>> };
+  /** How the files were read, copied into the report as `computation`. */
+  computation?: ReportComputation;
   /** Worker threads for the numeric columns. @defaultValue the machine's available parallelism */
   parallelism?: number;
   now?: () => Date;
@@ -40,8 +47,8 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   const numericColumns = analyzeNumericColumns(
     numericNames.map((name) => ({
       name,
-      reference: asNumeric(reference, requireColumn(reference, name)).values,
-      current: asNumeric(current, requireColumn(current, name)).values,
+      reference: input.spilled?.reference?.[name] ?? asNumeric(reference, requireColumn(reference, name)).values,
+      current: input.spilled?.current?.[name] ?? asNumeric(current, requireColumn(current, name)).values,
     })),
     input.parallelism,
   );
@@ -81,6 +88,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
       minGroupSize: spec.minGroupSize,
       features: spec.features.map((f) => ({ name: f.name, kind: f.kind, inferred: input.inferred?.has(f.name) ?? false })),
     },
+    ...(input.computation ? { computation: input.computation } : {}),
     generatedAt: (input.now?.() ?? new Date()).toISOString(),
   };
 }

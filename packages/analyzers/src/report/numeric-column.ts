@@ -3,6 +3,7 @@
  * reference profile, the current side's accumulator, and the exact KS and Wasserstein statistics. A pure function
  * of two arrays, so it runs unchanged in a worker thread; this is ~85% of a report's analysis time.
  */
+import type { SpilledColumn } from '@vigil/core';
 import { numericAccumulatorFromSorted, type NumericAccumulator } from '../accumulator/window-accumulator';
 import { quantileSorted } from '../profile/binning';
 import { fitNumeric, type NumericProfile } from '../profile/reference-profile';
@@ -10,12 +11,14 @@ import { sortFinite } from '../sort/sort-finite';
 import { ksPValue, ksStatistic } from '../stats/ks';
 import { wasserstein1 } from '../stats/wasserstein';
 import type { NumericSummary, ValueDistribution } from './report-types';
+import { readSpilledColumn } from './spilled-column';
 import { valueDistribution } from './value-distribution';
 
 export interface NumericColumnJob {
   name: string;
-  reference: Float64Array;
-  current: Float64Array;
+  /** The values, or where a file reader spilled them (read back here, one column pair at a time). */
+  reference: Float64Array | SpilledColumn;
+  current: Float64Array | SpilledColumn;
 }
 
 export interface NumericColumnResult {
@@ -66,10 +69,12 @@ function lowerBound(sorted: Float64Array, x: number, after = false): number {
 }
 
 export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult {
-  const refSorted = sortFinite(job.reference);
-  const curSorted = sortFinite(job.current);
-  const profile = fitNumeric(job.name, job.reference, refSorted);
-  const accumulator = numericAccumulatorFromSorted(profile, curSorted, job.current.length);
+  const reference = job.reference instanceof Float64Array ? job.reference : readSpilledColumn(job.reference);
+  const current = job.current instanceof Float64Array ? job.current : readSpilledColumn(job.current);
+  const refSorted = sortFinite(reference);
+  const curSorted = sortFinite(current);
+  const profile = fitNumeric(job.name, reference, refSorted);
+  const accumulator = numericAccumulatorFromSorted(profile, curSorted, current.length);
   const both = refSorted.length > 0 && curSorted.length > 0;
   const ks = both ? ksStatistic(refSorted, curSorted) : Number.NaN;
   return {
@@ -80,8 +85,8 @@ export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult
     ksPValue: both ? ksPValue(ks, refSorted.length, curSorted.length) : Number.NaN,
     wasserstein: both ? wasserstein1(refSorted, curSorted) : Number.NaN,
     summary: {
-      reference: numericSummary(job.reference.length, refSorted),
-      current: numericSummary(job.current.length, curSorted),
+      reference: numericSummary(reference.length, refSorted),
+      current: numericSummary(current.length, curSorted),
       // Without reference values there is no range to fall outside of.
       below: refSorted.length > 0 ? lowerBound(curSorted, refSorted[0] as number) : 0,
       above: refSorted.length > 0 ? curSorted.length - lowerBound(curSorted, refSorted[refSorted.length - 1] as number, true) : 0,

@@ -243,6 +243,22 @@ export interface ReportSections {
   fairness: SectionStatus;
 }
 
+/**
+ * How `vigil report` read its files (docs/report.md): whole in memory, or — when that would exceed the memory
+ * budget — in chunks with the numeric feature columns spilled to a temporary file and analysed one column at a
+ * time. Every statistic is exact on both paths.
+ */
+export interface ReportComputation {
+  /** `--memory-budget`, in bytes. */
+  memoryBudget: number;
+  /** What reading both files whole would take (about four times their size), in bytes. */
+  estimatedInMemory: number;
+  reading: 'in-memory' | 'spilled';
+  /** Numeric columns read back from the spill file (0 in memory). */
+  spilledColumns: number;
+  statistics: 'exact';
+}
+
 export interface Report {
   rows: { reference: number; current: number };
   task: 'binary' | 'regression';
@@ -262,5 +278,7 @@ export interface Report {
   sections: ReportSections;
   summary: { features: number; drifted: string[]; falseDiscoveryRate: number };
   options: { threshold: number; minGroupSize: number; features: { name: string; kind: FeatureKind; inferred: boolean }[] };
+  /** `vigil report` only: how the files were read and the statistics computed. */
+  computation?: ReportComputation;
   generatedAt: string;
 }
