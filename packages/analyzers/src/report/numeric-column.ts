@@ -11,6 +11,7 @@ import { sortFinite } from '../sort/sort-finite';
 import { ksPValue, ksStatistic } from '../stats/ks';
 import { wasserstein1 } from '../stats/wasserstein';
 import type { NumericSummary, ValueDistribution } from './report-types';
+import { analyzeBinnedColumn } from './binned-column';
 import { readSpilledColumn } from './spilled-column';
 import { valueDistribution } from './value-distribution';
 
@@ -19,6 +20,8 @@ export interface NumericColumnJob {
   /** The values, or where a file reader spilled them (read back here, one column pair at a time). */
   reference: Float64Array | SpilledColumn;
   current: Float64Array | SpilledColumn;
+  /** Both sides spilled and too large for the memory budget: stream them through buckets (binned-column.ts). */
+  binned?: boolean;
 }
 
 export interface NumericColumnResult {
@@ -33,6 +36,8 @@ export interface NumericColumnResult {
   summary: { reference: NumericSummary; current: NumericSummary; below: number; above: number };
   /** Equal-width bins of both sides for the charts; null when neither side has a finite value. */
   distribution: ValueDistribution | null;
+  /** Present when the binned path computed the column: bounds on |binned − exact| of KS and Wasserstein. */
+  binned?: { ksErrorBound: number; wassersteinErrorBound: number };
 }
 
 /** Rows, missing values, extremes, mean and quantiles of one side from its sorted finite values. */
@@ -69,6 +74,9 @@ function lowerBound(sorted: Float64Array, x: number, after = false): number {
 }
 
 export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult {
+  if (job.binned && !(job.reference instanceof Float64Array) && !(job.current instanceof Float64Array)) {
+    return analyzeBinnedColumn(job.name, job.reference, job.current);
+  }
   const reference = job.reference instanceof Float64Array ? job.reference : readSpilledColumn(job.reference);
   const current = job.current instanceof Float64Array ? job.current : readSpilledColumn(job.current);
   const refSorted = sortFinite(reference);

@@ -175,6 +175,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       reading: spilledColumns.size > 0 ? 'spilled' : 'in-memory',
       spilledColumns: spec.features.filter((f) => f.kind === 'numeric' && spilledColumns.has(f.name)).length,
       statistics: 'exact',
+      binnedColumns: 0,
     };
     const report = await analyzeReport({
       reference: ref.table,
@@ -182,6 +183,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       spec,
       inferred,
       computation,
+      memoryBudget: memoryBudget as number,
       spilled: { ...(ref.spilled ? { reference: ref.spilled } : {}), ...(cur.spilled ? { current: cur.spilled } : {}) },
     });
     // What the files lacked was said above; what the analysis found it could not do (labels with no score, one
