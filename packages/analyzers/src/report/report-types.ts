@@ -296,7 +296,10 @@ export interface Report {
   sections: ReportSections;
   summary: { features: number; drifted: string[]; falseDiscoveryRate: number };
   options: { threshold: number; minGroupSize: number; features: { name: string; kind: FeatureKind; inferred: boolean }[] };
-  /** `vigil report` only: how the files were read and the statistics computed. */
+  /**
+   * `vigil report` only, present when the files were too large for the memory budget: how they were read and the
+   * statistics computed. Absent, the files were read whole and every statistic is exact.
+   */
   computation?: ReportComputation;
   generatedAt: string;
 }

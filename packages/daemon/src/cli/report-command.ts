@@ -182,7 +182,8 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       current: cur.table,
       spec,
       inferred,
-      computation,
+      // A report that fits is the report it always was: `computation` appears only when the budget changed the path.
+      ...(computation.reading === 'spilled' ? { computation } : {}),
       memoryBudget: memoryBudget as number,
       spilled: { ...(ref.spilled ? { reference: ref.spilled } : {}), ...(cur.spilled ? { current: cur.spilled } : {}) },
     });
