@@ -61,13 +61,15 @@ function bucketPass(column: SpilledColumn, center: number): Side {
   forEachSpilledPiece(column, PIECE, (values) => {
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
-      if (!Number.isFinite(v)) continue;
+      // Missing is NaN only: ±Infinity is a value, as on the exact path (sortFinite keeps it).
+      if (v !== v) continue;
       side.n++;
       side.sum += v;
       side.sumSquares += v * v;
       if (v < side.min) side.min = v;
       if (v > side.max) side.max = v;
-      const b = bucketOf(v - center);
+      // + 0 folds -0 into +0: equal values share a bucket.
+      const b = bucketOf(v - center + 0);
       counts[b]!++;
       if (v < low[b]!) low[b] = v;
       if (v > high[b]!) high[b] = v;
@@ -141,11 +143,11 @@ function bucketStatistics(r: Side, c: Side): { ks: number; ksErrorBound: number;
   return { ks, ksErrorBound: ksBound, wasserstein: w, wassersteinErrorBound: wBound };
 }
 
-/** Counts of `column`'s finite values over bins of `edges` (binIndex: [e(i-1), e(i)), outer bins open). */
+/** Counts of `column`'s values (not NaN) over bins of `edges` (binIndex: [e(i-1), e(i)), outer bins open). */
 function countInto(values: Float64Array, edges: readonly number[], counts: number[]): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (Number.isFinite(v)) counts[binIndex(edges, v)]!++;
+    if (v === v) counts[binIndex(edges, v)]!++;
   }
 }
 
@@ -156,7 +158,7 @@ function countDistribution(values: Float64Array, edges: readonly number[], count
   const inner = edges.slice(1, -1);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (!Number.isFinite(v)) continue;
+    if (v !== v) continue;
     if (v < lo || v > hi) outside.n++;
     else counts[binIndex(inner, v)]!++;
   }
@@ -202,7 +204,7 @@ export function analyzeBinnedColumn(name: string, reference: SpilledColumn, curr
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       if (v < r.min) below++;
-      else if (v > r.max && Number.isFinite(v)) above++;
+      else if (v > r.max) above++;
     }
   });
   const both = r.n > 0 && c.n > 0;
