@@ -112,8 +112,9 @@ function summary(side: Side, sample: Float64Array): NumericSummary {
 
 /** KS and Wasserstein from both sides' buckets, and bounds on their error. */
 function bucketStatistics(r: Side, c: Side): { ks: number; ksErrorBound: number; wasserstein: number; wassersteinErrorBound: number } {
-  let fr = 0;
-  let fc = 0;
+  // Cumulative counts as integers, divided at each use: the CDFs at bucket ends are then the exact ones, to the bit.
+  let cr = 0;
+  let cc = 0;
   let ks = 0;
   let ksBound = 0;
   let w = 0;
@@ -125,13 +126,14 @@ function bucketStatistics(r: Side, c: Side): { ks: number; ksErrorBound: number;
     if (nr === 0 && nc === 0) continue;
     const lo = Math.min(r.low[b]!, c.low[b]!);
     const hi = Math.max(r.high[b]!, c.high[b]!);
-    const before = Math.abs(fr - fc);
+    const before = Math.abs(cr / r.n - cc / c.n);
     // Between the previous bucket's largest value and this one's least, both CDFs are flat.
     if (!Number.isNaN(previousHigh)) w += before * (lo - previousHigh);
-    fr += nr / r.n;
-    fc += nc / c.n;
-    const after = Math.abs(fr - fc);
-    ks = Math.max(ks, after);
+    cr += nr;
+    cc += nc;
+    const after = Math.abs(cr / r.n - cc / c.n);
+    // As ksStatistic computes it, so that a bucket-exact column gives the exact statistic to the bit.
+    ks = Math.max(ks, Math.abs(cr * c.n - cc * r.n));
     if (hi > lo) {
       const share = Math.max(nr / r.n, nc / c.n);
       ksBound = Math.max(ksBound, share);
@@ -140,7 +142,7 @@ function bucketStatistics(r: Side, c: Side): { ks: number; ksErrorBound: number;
     }
     previousHigh = hi;
   }
-  return { ks, ksErrorBound: ksBound, wasserstein: w, wassersteinErrorBound: wBound };
+  return { ks: ks / (r.n * c.n), ksErrorBound: ksBound, wasserstein: w, wassersteinErrorBound: wBound };
 }
 
 /** Counts of `column`'s values (not NaN) over bins of `edges` (binIndex: [e(i-1), e(i)), outer bins open). */
