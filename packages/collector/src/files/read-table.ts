@@ -31,7 +31,9 @@ const PARQUET_MAGIC = Buffer.from('PAR1');
  * Reads a CSV, TSV, NDJSON or Parquet file into a columnar table. The format follows the extension (`.csv`,
  * `.tsv`, `.ndjson`/`.jsonl`/`.json-lines`, `.parquet`) and is checked against the content; `.data`, `.txt` and
  * extension-less files are recognised by content. CSV and NDJSON files are read whole into memory (so up to
- * 2 GiB); Parquet files are read by column chunk. Pipes and FIFOs are read whole, in any of the formats.
+ * 2 GiB); Parquet files are read by column chunk. Pipes and FIFOs are read whole, in any of the formats. With
+ * `options.spill`, CSV is read in chunks and numeric columns go to a spill file (csv-spill-reader.ts), so neither
+ * limit applies.
  *
  * @throws VigilError `VIGIL_FILE_NOT_FOUND`, `VIGIL_FILE_EMPTY`, `VIGIL_FILE_FORMAT`, `VIGIL_UNKNOWN_COLUMN`,
  *   `VIGIL_BAD_VALUE`; messages name the file, and the line (or row) and column where that applies.

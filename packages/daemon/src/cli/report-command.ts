@@ -8,7 +8,7 @@ import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from 
 import { EXIT, type CommandIo } from './command-io';
 import { findModel } from './find-model';
 import { gateLines, judgeByDefaults, judgeByRules, parseGates, type Gate, type GateResult, type ReferencePerformance } from './report-gates';
-import { defaultMemoryBudget, IN_MEMORY_FACTOR, parseMemoryBudget, spillDirectory } from './report-memory';
+import { defaultMemoryBudget, IN_MEMORY_FACTOR, MAX_WHOLE_FILE, parseMemoryBudget, spillDirectory } from './report-memory';
 import { summarizeReport } from './summarize-report';
 import { vigilVersion } from './version';
 
@@ -122,8 +122,10 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
 
   // Beyond the memory budget, the files are read in chunks and their numeric columns other than the outcomes and
   // groups spilled to a temporary file, then analysed a column pair at a time (docs/report.md, "Large files").
-  const estimatedInMemory = IN_MEMORY_FACTOR * ((await inputSize(refInput)) + (await inputSize(curInput)));
-  const spillDir = estimatedInMemory > (memoryBudget as number) ? await spillDirectory() : undefined;
+  const sizes = [await inputSize(refInput), await inputSize(curInput)];
+  const estimatedInMemory = IN_MEMORY_FACTOR * (sizes[0]! + sizes[1]!);
+  // A file of 2 GiB or more cannot be read into one buffer at all, whatever the budget.
+  const spillDir = estimatedInMemory > (memoryBudget as number) || sizes.some((n) => n >= MAX_WHOLE_FILE) ? await spillDirectory() : undefined;
   try {
     const keep = [roles.score ?? 'score', roles.prediction ?? 'prediction', roles.label ?? 'label', ...groups.flatMap(groupColumns)];
     const spill = (name: string): { spill?: { path: string; keep: string[] } } => (spillDir ? { spill: { path: join(spillDir.path, name), keep } } : {});
@@ -231,9 +233,9 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   }
 }
 
-/** Bytes of an input: its file's size, or the bytes read from standard input. */
+/** Bytes of an input file; 0 for standard input and pipes, which are read whole whatever the budget. */
 async function inputSize(input: { path: string; bytes?: Buffer }): Promise<number> {
-  if (input.bytes) return input.bytes.length;
+  if (input.bytes) return 0;
   try {
     const stats = await stat(input.path);
     return stats.isFile() ? stats.size : 0;

@@ -15,6 +15,9 @@ const UNITS: Readonly<Record<string, number>> = {
  */
 export const IN_MEMORY_FACTOR = 4;
 
+/** The largest file Node reads into one buffer is just under 2 GiB: a file this size or larger is always read in chunks. */
+export const MAX_WHOLE_FILE = 2 ** 31 - 1;
+
 /** The default `--memory-budget`: a quarter of the machine's memory. */
 export function defaultMemoryBudget(): number {
   return Math.floor(totalmem() / 4);
