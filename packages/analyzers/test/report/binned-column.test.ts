@@ -61,7 +61,7 @@ function sample(n: number, seed: number, draw: (random: () => number, normal: ()
 
 describe('binned against exact', () => {
   it.each([
-    ['normal, shifted, with missing values', (r: () => number, z: () => number) => (r() < 0.03 ? Number.NaN : z()), (r: () => number, z: () => number) => z() + 0.2],
+    ['normal, shifted, with missing values', (r: () => number, z: () => number) => (r() < 0.03 ? Number.NaN : z()), (_r: () => number, z: () => number) => z() + 0.2],
     ['log-normal', (_r: () => number, z: () => number) => Math.exp(1 + 0.5 * z()), (_r: () => number, z: () => number) => Math.exp(1.1 + 0.5 * z())],
     ['small integers (exact: every bucket one value)', (r: () => number) => Math.floor(r() * 8), (r: () => number) => Math.floor(r() * 9)],
     ['far from zero: 1e6 ± 10', (_r: () => number, z: () => number) => 1e6 + 10 * z(), (_r: () => number, z: () => number) => 1e6 + 10 * z() + 1],
