@@ -6,6 +6,7 @@ import { badValueError, emptyFileError, formatError, requireColumns } from './fi
 import { isMissingText } from './missing-values';
 import { parseNumberText } from './parse-number';
 import type { ReadTableOptions, ReadTableResult } from './read-table-options';
+import { readNumericLeaf } from './parquet-numeric-leaf';
 import { SpillWriter } from './spill-writer';
 
 /** Struct columns spread into their fields, as in NDJSON, so an event log written as Parquet reads the same. */
@@ -115,7 +116,15 @@ export async function readParquet(
         leaf.builder.reserve(rows);
       }
       try {
-        await parquetRead({ file, metadata, columns: [top], compressors, parsers: PARSERS, onChunk });
+        // A flat number column is decoded page by page into its array; anything else, or a page layout the fast
+        // path does not take, goes through parquetRead (the column is reset to missing first).
+        const found = leaves.get(top) ?? [];
+        const leaf = found.length === 1 && found[0]!.path.length === 0 && found[0]!.builder?.kind === 'numeric' ? found[0]! : undefined;
+        const fast = leaf !== undefined && (await readNumericLeaf(file, metadata, [top], leaf.builder!.reservedValues(), compressors));
+        if (!fast) {
+          if (leaf !== undefined) leaf.builder!.reserve(rows);
+          await parquetRead({ file, metadata, columns: [top], compressors, parsers: PARSERS, onChunk });
+        }
       } catch (error) {
         throw formatError(source, `cannot decode Parquet column "${top}" (${(error as Error).message})`);
       }
