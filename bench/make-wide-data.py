@@ -93,9 +93,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--out", required=True, help="directory for reference/current .csv and .parquet")
     parser.add_argument("--batch-rows", type=int, default=50_000)
+    parser.add_argument("--only", choices=["reference", "current"], help="write one of the two files (two processes write both at once)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     for name, drift in (("reference", False), ("current", True)):
+        if args.only is not None and name != args.only:
+            continue
         t = time.perf_counter()
         write(os.path.join(args.out, f"{name}.csv"), os.path.join(args.out, f"{name}.parquet"),
               args.rows, args.columns, args.seed, drift, args.batch_rows)
