@@ -110,7 +110,9 @@ function fit(rows) {
   const { bavail, bsize } = statfsSync(args.data);
   const free = bavail * bsize;
   let n = rows;
-  const need = (r) => 2 * r * (columns + 4) * (BYTES_PER_VALUE.csv + BYTES_PER_VALUE.parquet + BYTES_PER_VALUE.spill) * 1.1;
+  // Files already written (a run with --keep-data) need only room for the spill.
+  const written = (r) => ['reference.csv', 'current.csv', 'reference.parquet', 'current.parquet'].every((f) => existsSync(join(args.data, `rows-${r}-cols-${columns}`, f)));
+  const need = (r) => 2 * r * (columns + 4) * ((written(r) ? 0 : BYTES_PER_VALUE.csv + BYTES_PER_VALUE.parquet) + BYTES_PER_VALUE.spill) * 1.1;
   while (n > 1000 && need(n) > free) n = Math.floor(n / 2);
   if (n !== rows) log(`only ${fmt(free / 1e9)} GB free in ${args.data}: ${rows} rows need ${fmt(need(rows) / 1e9)} GB; running ${n}`);
   return n;
