@@ -60,7 +60,8 @@ function bucketPass(column: SpilledColumn, center: number): Side {
   const { counts, low, high } = side;
   forEachSpilledPiece(column, PIECE, (values) => {
     for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
+      // + 0 folds -0 into +0, as sortFinite does: the least or largest value is then 0, never -0.
+      const v = values[i]! + 0;
       // Missing is NaN only: ±Infinity is a value, as on the exact path (sortFinite keeps it).
       if (v !== v) continue;
       side.n++;
