@@ -27,7 +27,7 @@ export type { WindowBounds } from './window/event-time-windows';
 export type {
   BinaryPerformance, Calibration, CalibrationBin, CategoricalDriftMetrics, CategoricalQuality, CategoricalSummary,
   ConfusionMatrix, EstimatedBinaryPerformance, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram, NumericDriftMetrics, NumericQuality,
-  NumericSummary, RegressionPerformance, Report, ReportSections, SectionStatus, ValueDistribution,
+  NumericSummary, RegressionPerformance, Report, ReportComputation, ReportSections, SectionStatus, ValueDistribution,
 } from './report/report-types';
 export { initCompute } from './compute/compute-backend';
 export type { Compute, ComputeBackend } from './compute/compute-backend';

@@ -4,7 +4,7 @@ export { rowLocation } from './files/row-location';
 export { FileEventSource } from './files/file-event-source';
 export type { FileEventSourceOptions } from './files/file-event-source';
 export type { ReadRequest } from './files/read-tables';
-export type { ReadTableOptions, ReadTableResult } from './files/read-table-options';
+export type { ReadTableOptions, ReadTableResult, SpillOptions } from './files/read-table-options';
 export { PredictionBatchBuilder } from './decode/prediction-batch-builder';
 export type { BuiltPredictions, PredictionBatchBuilderOptions } from './decode/prediction-batch-builder';
 export { BATCH_COLUMNS, DEFAULT_VERSION, MISSING_GROUP, RESERVED_COLUMN_PREFIX, groupColumnName } from './decode/prediction-batch';

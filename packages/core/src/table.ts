@@ -56,3 +56,15 @@ export function withColumns(table: Table, extra: readonly Column[]): Table {
   for (const column of extra) columns.set(column.name, column);
   return { ...table, columns };
 }
+
+/**
+ * A numeric column written to a temporary file instead of held in memory (`vigil report` on files larger than its
+ * memory budget): its float64 values, in row order, are the concatenation of `segments`, each a byte offset in
+ * `path` and a count of values.
+ */
+export interface SpilledColumn {
+  readonly path: string;
+  readonly rows: number;
+  /** [byteOffset, values, byteOffset, values, ...] */
+  readonly segments: readonly number[];
+}

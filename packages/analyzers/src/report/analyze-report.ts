@@ -4,7 +4,8 @@
  * report holds the raw values, the statistics that need them are exact here: KS and Wasserstein (sorted
  * samples, spread over the cores by parallel-columns.ts), AUC and equal-mass ECE.
  */
-import { VigilError, type Table } from '@vigil/core';
+import { availableParallelism } from 'node:os';
+import { VigilError, type SpilledColumn, type Table } from '@vigil/core';
 import { accumulate, emptyAccumulator, predictedClass, type OutcomeAccumulator, type WindowAccumulator } from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asNumeric, fitReferenceProfile, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
@@ -18,7 +19,7 @@ import { analyzeNumericColumns } from './parallel-columns';
 import {
   CURVE_POINTS, NEW_CATEGORY_NAMES, type BinaryPerformance, type CategoricalSummary, type ConfusionMatrix, type EstimatedBinaryPerformance,
   type FeatureQuality,
-  type Report, type ReportSections, type SectionStatus, type ValueDistribution,
+  type Report, type ReportComputation, type ReportSections, type SectionStatus, type ValueDistribution,
 } from './report-types';
 
 export interface ReportInput {
@@ -32,6 +33,19 @@ export interface ReportInput {
    * then estimated from the scores, calibrated on these labels (CBPE).
    */
   referenceLabel?: string;
+  /**
+   * Numeric columns a file reader wrote to a spill file instead of the table (`vigil report` beyond its memory
+   * budget); the table holds them empty. Each is read back, analysed and dropped on its own.
+   */
+  spilled?: { reference?: Readonly<Record<string, SpilledColumn>>; current?: Readonly<Record<string, SpilledColumn>> };
+  /** How the files were read, copied into the report as `computation` (its `statistics` and `binnedColumns` are set here). */
+  computation?: ReportComputation;
+  /**
+   * Bytes the analysis may hold. A spilled column pair is read whole and sorted (exact) when one pair per thread
+   * fits — 16 bytes a row of both files — else streamed through buckets (binned, with error bounds).
+   * @defaultValue no limit
+   */
+  memoryBudget?: number;
   /** Worker threads for the numeric columns. @defaultValue the machine's available parallelism */
   parallelism?: number;
   now?: () => Date;
@@ -44,13 +58,16 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   const scoreInBoth = spec.score !== undefined && reference.columns.has(spec.score);
   const profileSpec: AnalysisSpec = scoreInBoth ? spec : { ...spec, score: undefined };
   const numericNames = [...spec.features.filter((f) => f.kind === 'numeric').map((f) => f.name), ...(scoreInBoth && spec.score !== undefined ? [spec.score] : [])];
+  const parallelism = input.parallelism ?? availableParallelism();
+  const exactFits = Math.min(parallelism, Math.max(numericNames.length, 1)) * 16 * (reference.rowCount + current.rowCount) <= (input.memoryBudget ?? Infinity);
   const numericColumns = analyzeNumericColumns(
     numericNames.map((name) => ({
       name,
-      reference: asNumeric(reference, requireColumn(reference, name)).values,
-      current: asNumeric(current, requireColumn(current, name)).values,
+      reference: input.spilled?.reference?.[name] ?? asNumeric(reference, requireColumn(reference, name)).values,
+      current: input.spilled?.current?.[name] ?? asNumeric(current, requireColumn(current, name)).values,
+      ...(exactFits ? {} : { binned: true }),
     })),
-    input.parallelism,
+    parallelism,
   );
   // Awaited below; this only keeps a failure of theirs from being an unhandled rejection if a line below throws first.
   numericColumns.catch(() => undefined);
@@ -60,6 +77,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   const labels = spec.label !== undefined ? asNumeric(current, requireColumn(current, spec.label)).values : null;
   const byClass = spec.task === 'binary' && scores && labels ? sortedScoresByClass(scores, labels) : undefined;
   const columns = await numericColumns;
+  const binnedColumns = columns.filter((c) => c.binned).length;
   const numeric = new Map(columns.map((c) => [c.name, c]));
   const fitted = fitReferenceProfile(reference, profileSpec, new Map(columns.map((c) => [c.name, c.profile])));
   const acc = accumulate(emptyAccumulator(fitted, spec), fitted, spec, current, new Map(columns.map((c) => [c.name, c.accumulator])));
@@ -81,7 +99,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     rows: { reference: reference.rowCount, current: current.rowCount },
     task: spec.task,
     ...analysis,
-    drift: analysis.drift.map((d) => (d.kind === 'numeric' ? withDistribution(d, numeric.get(d.feature)?.distribution) : d)),
+    drift: analysis.drift.map((d) => (d.kind === 'numeric' ? withBinned(withDistribution(d, numeric.get(d.feature)?.distribution), numeric.get(d.feature)?.binned) : d)),
     ...(analysis.prediction && spec.score !== undefined ? { prediction: withDistribution(analysis.prediction, numeric.get(spec.score)?.distribution) } : {}),
     ...(performance ? { performance } : {}),
     dataQuality: dataQuality(profile, acc, numeric),
@@ -91,8 +109,14 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
       minGroupSize: spec.minGroupSize,
       features: spec.features.map((f) => ({ name: f.name, kind: f.kind, inferred: input.inferred?.has(f.name) ?? false })),
     },
+    ...(input.computation ? { computation: { ...input.computation, statistics: binnedColumns > 0 ? 'binned' : 'exact', binnedColumns } } : {}),
     generatedAt: (input.now?.() ?? new Date()).toISOString(),
   };
+}
+
+/** A binned column's drift says so, with the bounds of its KS and Wasserstein (docs/report.md, "Large files"). */
+function withBinned<T extends object>(part: T, binned: NumericColumnResult['binned']): T {
+  return binned ? { ...part, statistics: 'binned', ksErrorBound: binned.ksErrorBound, wassersteinErrorBound: binned.wassersteinErrorBound } : part;
 }
 
 function withDistribution<T extends { distribution?: ValueDistribution }>(part: T, distribution: ValueDistribution | null | undefined): T {
@@ -170,6 +194,7 @@ function dataQuality(profile: ReferenceProfile, acc: WindowAccumulator, numeric:
         reference: s.reference,
         current: s.current,
         outsideReferenceRange: { below: s.below, above: s.above, share: present > 0 ? (s.below + s.above) / present : Number.NaN },
+        ...(numeric.get(p.name)!.binned ? { statistics: 'binned' as const } : {}),
       };
     }
     if (a?.kind !== 'categorical') throw new VigilError('VIGIL_PROFILE_MISMATCH', `profile and accumulator disagree on the kind of "${p.name}"`);

@@ -3,6 +3,7 @@
  * reference profile, the current side's accumulator, and the exact KS and Wasserstein statistics. A pure function
  * of two arrays, so it runs unchanged in a worker thread; this is ~85% of a report's analysis time.
  */
+import type { SpilledColumn } from '@vigil/core';
 import { numericAccumulatorFromSorted, type NumericAccumulator } from '../accumulator/window-accumulator';
 import { quantileSorted } from '../profile/binning';
 import { fitNumeric, type NumericProfile } from '../profile/reference-profile';
@@ -10,12 +11,17 @@ import { sortFinite } from '../sort/sort-finite';
 import { ksPValue, ksStatistic } from '../stats/ks';
 import { wasserstein1 } from '../stats/wasserstein';
 import type { NumericSummary, ValueDistribution } from './report-types';
+import { analyzeBinnedColumn } from './binned-column';
+import { readSpilledColumn } from './spilled-column';
 import { valueDistribution } from './value-distribution';
 
 export interface NumericColumnJob {
   name: string;
-  reference: Float64Array;
-  current: Float64Array;
+  /** The values, or where a file reader spilled them (read back here, one column pair at a time). */
+  reference: Float64Array | SpilledColumn;
+  current: Float64Array | SpilledColumn;
+  /** Both sides spilled and too large for the memory budget: stream them through buckets (binned-column.ts). */
+  binned?: boolean;
 }
 
 export interface NumericColumnResult {
@@ -30,6 +36,8 @@ export interface NumericColumnResult {
   summary: { reference: NumericSummary; current: NumericSummary; below: number; above: number };
   /** Equal-width bins of both sides for the charts; null when neither side has a finite value. */
   distribution: ValueDistribution | null;
+  /** Present when the binned path computed the column: bounds on |binned − exact| of KS and Wasserstein. */
+  binned?: { ksErrorBound: number; wassersteinErrorBound: number };
 }
 
 /** Rows, missing values, extremes, mean and quantiles of one side from its sorted finite values. */
@@ -66,10 +74,15 @@ function lowerBound(sorted: Float64Array, x: number, after = false): number {
 }
 
 export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult {
-  const refSorted = sortFinite(job.reference);
-  const curSorted = sortFinite(job.current);
-  const profile = fitNumeric(job.name, job.reference, refSorted);
-  const accumulator = numericAccumulatorFromSorted(profile, curSorted, job.current.length);
+  if (job.binned && !(job.reference instanceof Float64Array) && !(job.current instanceof Float64Array)) {
+    return analyzeBinnedColumn(job.name, job.reference, job.current);
+  }
+  const reference = job.reference instanceof Float64Array ? job.reference : readSpilledColumn(job.reference);
+  const current = job.current instanceof Float64Array ? job.current : readSpilledColumn(job.current);
+  const refSorted = sortFinite(reference);
+  const curSorted = sortFinite(current);
+  const profile = fitNumeric(job.name, reference, refSorted);
+  const accumulator = numericAccumulatorFromSorted(profile, curSorted, current.length);
   const both = refSorted.length > 0 && curSorted.length > 0;
   const ks = both ? ksStatistic(refSorted, curSorted) : Number.NaN;
   return {
@@ -80,8 +93,8 @@ export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult
     ksPValue: both ? ksPValue(ks, refSorted.length, curSorted.length) : Number.NaN,
     wasserstein: both ? wasserstein1(refSorted, curSorted) : Number.NaN,
     summary: {
-      reference: numericSummary(job.reference.length, refSorted),
-      current: numericSummary(job.current.length, curSorted),
+      reference: numericSummary(reference.length, refSorted),
+      current: numericSummary(current.length, curSorted),
       // Without reference values there is no range to fall outside of.
       below: refSorted.length > 0 ? lowerBound(curSorted, refSorted[0] as number) : 0,
       above: refSorted.length > 0 ? curSorted.length - lowerBound(curSorted, refSorted[refSorted.length - 1] as number, true) : 0,

@@ -64,8 +64,15 @@ export interface FeatureDrift {
   pValueAdjusted?: number;
   drifted: boolean;
   metrics: NumericDriftMetrics | CategoricalDriftMetrics;
-  /** Streaming windows: `ks` comes from the percentile bins, within this of the exact statistic (docs/decisions/0004). */
+  /**
+   * Streaming windows: `ks` comes from the percentile bins, within this of the exact statistic (docs/decisions/0004).
+   * `vigil report` on the binned path: `ks` comes from its value buckets, within this of the exact statistic.
+   */
   ksErrorBound?: number;
+  /** `vigil report` only, present when the column took the binned path (docs/report.md, "Large files"). */
+  statistics?: 'binned';
+  /** The binned path: `metrics.wasserstein` is within this of the exact distance. */
+  wassersteinErrorBound?: number;
   histogram: Histogram;
   /** Numeric features in `vigil report`: equal-width bins for the distribution charts. */
   distribution?: ValueDistribution;
@@ -218,6 +225,11 @@ export interface NumericQuality {
   current: NumericSummary;
   /** Current values below the reference minimum / above its maximum; `share` is of the current non-missing values. */
   outsideReferenceRange: { below: number; above: number; share: number };
+  /**
+   * Present when the column took the binned path: rows, missing, min, max, mean and the outside counts stay exact;
+   * the quantiles lie within the value bucket of the exact one (at most 2^-7 of its distance from the median away).
+   */
+  statistics?: 'binned';
 }
 
 export interface CategoricalSummary {
@@ -264,6 +276,28 @@ export interface ReportSections {
   fairness: SectionStatus;
 }
 
+/**
+ * How `vigil report` read its files (docs/report.md, "Large files"): whole in memory, or — when that would exceed
+ * the memory budget — in chunks with the numeric feature columns spilled to a temporary file and analysed one
+ * column pair at a time.
+ */
+export interface ReportComputation {
+  /** `--memory-budget`, in bytes. */
+  memoryBudget: number;
+  /** What reading both files whole would take (about four times their size), in bytes. */
+  estimatedInMemory: number;
+  reading: 'in-memory' | 'spilled';
+  /** Numeric feature columns read back from the spill file (0 in memory). */
+  spilledColumns: number;
+  /**
+   * `exact` when every statistic is; `binned` when some columns (`binnedColumns`; marked `statistics: "binned"`
+   * in `drift` and `dataQuality`) were streamed through value buckets because one column pair per thread did not
+   * fit in the budget.
+   */
+  statistics: 'exact' | 'binned';
+  binnedColumns: number;
+}
+
 export interface Report {
   rows: { reference: number; current: number };
   task: 'binary' | 'regression';
@@ -285,5 +319,10 @@ export interface Report {
   sections: ReportSections;
   summary: { features: number; drifted: string[]; falseDiscoveryRate: number };
   options: { threshold: number; minGroupSize: number; features: { name: string; kind: FeatureKind; inferred: boolean }[] };
+  /**
+   * `vigil report` only, present when the files were too large for the memory budget: how they were read and the
+   * statistics computed. Absent, the files were read whole and every statistic is exact.
+   */
+  computation?: ReportComputation;
   generatedAt: string;
 }

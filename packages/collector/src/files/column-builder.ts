@@ -94,6 +94,11 @@ export class ColumnBuilder {
     this.count = rows;
   }
 
+  /** The rows of a numeric column made with {@link reserve}, to be filled in place (a Parquet page decoder). */
+  reservedValues(): Float64Array {
+    return this.values.subarray(0, this.count);
+  }
+
   /** Sets a row of a numeric column made with {@link reserve}. */
   setNumber(row: number, value: number): void {
     this.values[row] = value;

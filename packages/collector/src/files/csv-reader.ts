@@ -102,7 +102,7 @@ export function readCsv(
   return { table: { source, rowCount: rows, columns }, inferred };
 }
 
-function readHeader(cursor: CsvCursor): string[] {
+export function readHeader(cursor: CsvCursor): string[] {
   const line = cursor.line;
   const names: string[] = [];
   const seen = new Set<string>();

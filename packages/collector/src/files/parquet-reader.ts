@@ -6,6 +6,8 @@ import { badValueError, emptyFileError, formatError, requireColumns } from './fi
 import { isMissingText } from './missing-values';
 import { parseNumberText } from './parse-number';
 import type { ReadTableOptions, ReadTableResult } from './read-table-options';
+import { readNumericLeaf } from './parquet-numeric-leaf';
+import { SpillWriter } from './spill-writer';
 
 /** Struct columns spread into their fields, as in NDJSON, so an event log written as Parquet reads the same. */
 const SPREAD_KEYS = new Set(['features', 'groups']);
@@ -27,6 +29,8 @@ interface Leaf {
   path: string[];
   kind: FeatureKind;
   builder: ColumnBuilder | null;
+  /** Index in the spill file when the column is written there after it is read (`options.spill`), else -1. */
+  spill: number;
 }
 
 /**
@@ -71,47 +75,79 @@ export async function readParquet(
   if (rows === 0) throw emptyFileError(source, 'the file has no rows');
 
   const wanted = options.columns === undefined ? undefined : new Set(options.columns);
+  const keep = new Set(options.spill?.keep ?? []);
   const builders = new Map<string, ColumnBuilder>();
   const read: string[] = [];
+  const spilledNames: string[] = [];
   for (const [top, found] of leaves) {
     for (const leaf of found) {
       if (wanted !== undefined && !wanted.has(leaf.name)) continue;
-      leaf.builder = new ColumnBuilder(leaf.name, options.types?.[leaf.name] ?? leaf.kind, 0);
-      leaf.builder.reserve(rows);
+      const kind = options.types?.[leaf.name] ?? leaf.kind;
+      leaf.builder = new ColumnBuilder(leaf.name, kind, 0);
+      // A spilled column is given its rows only while it is read, then written out and dropped.
+      if (options.spill !== undefined && kind === 'numeric' && !keep.has(leaf.name)) leaf.spill = spilledNames.push(leaf.name) - 1;
+      else leaf.builder.reserve(rows);
       builders.set(leaf.name, leaf.builder);
     }
     if (found.some((leaf) => leaf.builder !== null)) read.push(top);
   }
+  const spill = options.spill !== undefined ? new SpillWriter(options.spill.path, spilledNames, 0) : undefined;
+  try {
 
-  let failure: unknown;
-  const onChunk = (chunk: ColumnData): void => {
-    try {
-      for (const leaf of leaves.get(chunk.columnName) ?? []) {
-        if (leaf.builder !== null) fill(leaf, chunk, source);
+    const scratch: ColumnBuilder[] = [];
+    let failure: unknown;
+    const onChunk = (chunk: ColumnData): void => {
+      try {
+        for (const leaf of leaves.get(chunk.columnName) ?? []) {
+          if (leaf.builder !== null) fill(leaf, chunk, source);
+        }
+      } catch (error) {
+        failure ??= error;
       }
-    } catch (error) {
-      failure ??= error;
+    };
+    // One column at a time: hyparquet holds a decoded chunk as a JS array, so reading every column at once would
+    // hold the whole file as boxed values (over a gigabyte for a million rows of two dozen columns).
+    for (const top of read) {
+      const spilling = (leaves.get(top) ?? []).filter((leaf) => leaf.spill >= 0 && leaf.builder !== null);
+      // Spilled columns are read into one reused array each in turn (a struct's fields into arrays of their own).
+      for (const [i, leaf] of spilling.entries()) {
+        scratch[i] ??= new ColumnBuilder('', 'numeric', 0);
+        leaf.builder = scratch[i];
+        leaf.builder.reserve(rows);
+      }
+      try {
+        // A flat number column is decoded page by page into its array; anything else, or a page layout the fast
+        // path does not take, goes through parquetRead (the column is reset to missing first).
+        const found = leaves.get(top) ?? [];
+        const leaf = found.length === 1 && found[0]!.path.length === 0 && found[0]!.builder?.kind === 'numeric' ? found[0]! : undefined;
+        const fast = leaf !== undefined && (await readNumericLeaf(file, metadata, [top], leaf.builder!.reservedValues(), compressors));
+        if (!fast) {
+          if (leaf !== undefined) leaf.builder!.reserve(rows);
+          await parquetRead({ file, metadata, columns: [top], compressors, parsers: PARSERS, onChunk });
+        }
+      } catch (error) {
+        throw formatError(source, `cannot decode Parquet column "${top}" (${(error as Error).message})`);
+      }
+      if (failure !== undefined) throw failure;
+      for (const leaf of spilling) {
+        const column = leaf.builder!.build();
+        if (column.kind === 'numeric') spill!.appendColumn(leaf.spill, column.values);
+        leaf.builder = builders.get(leaf.name)!;
+      }
     }
-  };
-  // One column at a time: hyparquet holds a decoded chunk as a JS array, so reading every column at once would
-  // hold the whole file as boxed values (over a gigabyte for a million rows of two dozen columns).
-  for (const top of read) {
-    try {
-      await parquetRead({ file, metadata, columns: [top], compressors, parsers: PARSERS, onChunk });
-    } catch (error) {
-      throw formatError(source, `cannot decode Parquet column "${top}" (${(error as Error).message})`);
-    }
-    if (failure !== undefined) throw failure;
-  }
 
-  const columns = new Map<string, Column>();
-  const inferred: Record<string, FeatureKind> = {};
-  for (const name of options.columns ?? available) {
-    const builder = builders.get(name)!;
-    columns.set(name, builder.build());
-    if (options.types?.[name] === undefined) inferred[name] = builder.kind;
+    const columns = new Map<string, Column>();
+    const inferred: Record<string, FeatureKind> = {};
+    const spilled = spill?.finish();
+    for (const name of options.columns ?? available) {
+      const builder = builders.get(name)!;
+      columns.set(name, spilled?.[name] ? { name, kind: 'numeric', values: new Float64Array(0) } : builder.build());
+      if (options.types?.[name] === undefined) inferred[name] = builder.kind;
+    }
+    return { table: { source, rowCount: rows, columns }, inferred, ...(spilled ? { spilled } : {}) };
+  } finally {
+    spill?.close();
   }
-  return { table: { source, rowCount: rows, columns }, inferred };
 }
 
 function collectLeaves(
@@ -132,7 +168,7 @@ function collectLeaves(
     return;
   }
   if (node.children.length === 0) {
-    out.push({ name, path, kind: kindOf(node), builder: null });
+    out.push({ name, path, kind: kindOf(node), builder: null, spill: -1 });
     return;
   }
   for (const child of node.children) collectLeaves(child, top, [...path, child.element.name], prefix, out, unsupported);

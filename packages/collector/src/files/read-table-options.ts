@@ -1,4 +1,4 @@
-import type { FeatureKind, Table } from '@vigil/core';
+import type { FeatureKind, SpilledColumn, Table } from '@vigil/core';
 
 export interface ReadTableOptions {
   /**
@@ -19,6 +19,23 @@ export interface ReadTableOptions {
    * @defaultValue every column, in file order
    */
   columns?: readonly string[];
+  /**
+   * Read a CSV, TSV or Parquet file in bounded memory: CSV in chunks, Parquet a column at a time, and every numeric
+   * column not listed in `keep` written to the temporary file `path` instead of held (`ReadTableResult.spilled`).
+   * The table then holds those columns empty. NDJSON and pipes are read whole as without it.
+   */
+  spill?: SpillOptions;
+}
+
+export interface SpillOptions {
+  /** The spill file to write (the caller removes it). */
+  path: string;
+  /** Numeric columns kept in memory all the same (a report's score, label and prediction). */
+  keep?: readonly string[];
+  /** Bytes of CSV read at a time (tests make it small to cross chunk ends). @defaultValue 16 MiB */
+  chunkBytes?: number;
+  /** Bytes of values per spilled block of CSV rows. @defaultValue 32 MiB */
+  blockBytes?: number;
 }
 
 export interface ReadTableResult {
@@ -27,4 +44,6 @@ export interface ReadTableResult {
   inferred: Record<string, FeatureKind>;
   /** What the reader did that a person should know (label events joined to their predictions). */
   notes?: string[];
+  /** With `spill`: the numeric columns written to the spill file (empty in `table`). */
+  spilled?: Record<string, SpilledColumn>;
 }

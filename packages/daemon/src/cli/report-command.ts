@@ -1,7 +1,7 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { VigilError, loadConfig, type FeatureKind, type ModelConfig, type Table } from '@vigil/core';
-import { analyzeReport, fitReferenceProfile, groupColumns, requireColumn, rocAuc, SPEC_DEFAULTS, type AnalysisSpec, type Report } from '@vigil/analyzers';
+import { analyzeReport, fitReferenceProfile, groupColumns, requireColumn, rocAuc, SPEC_DEFAULTS, type AnalysisSpec, type Report, type ReportComputation } from '@vigil/analyzers';
 import { readTable, readTables, rowLocation, type ReadTableResult } from '@vigil/collector';
 import { renderReportHtml, type ReportContext } from '../report/render-html';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
@@ -9,6 +9,7 @@ import { EXIT, type CommandIo } from './command-io';
 import { findModel } from './find-model';
 import { reviewOutCsv, reviewSummary, sizeReview } from '../review/review-out';
 import { gateLines, judgeByDefaults, judgeByRules, parseGates, type Gate, type GateResult, type ReferencePerformance } from './report-gates';
+import { defaultMemoryBudget, IN_MEMORY_FACTOR, MAX_WHOLE_FILE, parseMemoryBudget, spillDirectory } from './report-memory';
 import { summarizeReport } from './summarize-report';
 import { vigilVersion } from './version';
 
@@ -39,6 +40,7 @@ const OPTIONS = {
   config: { type: 'string', short: 'c', value: 'FILE', help: 'with --model: take features, groups, task, threshold, min group size,\nfdr and the gates\' rules from a model\'s configuration (flags win)' },
   model: { type: 'string', value: 'ID', help: 'the model of --config' },
   'review-out': { type: 'string', value: 'FILE', help: 'with --config and --model: write the current rows the model\'s review policies\nwould flag, with the reasons and the hourly capacity applied (CSV)' },
+  'memory-budget': { type: 'string', value: 'SIZE', help: 'memory the files may take, e.g. 2GB, 512MiB (default: a quarter of the machine\'s);\nlarger files are read in chunks, their numeric columns spilled to a temporary file' },
   help: HELP_OPTION,
 } satisfies CommandOptions;
 
@@ -67,6 +69,8 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   if (task === 'regression' && values['prediction-column'] !== undefined) problems.push('--prediction-column applies to binary models only; a regression model\'s prediction is its score');
   const threshold = numberOption(values.threshold, '--threshold', model?.threshold ?? SPEC_DEFAULTS.threshold, problems, (x) => x >= 0 && x <= 1, 'a number from 0 to 1');
   const minGroupSize = numberOption(values['min-group-size'], '--min-group-size', model?.minGroupSize ?? SPEC_DEFAULTS.minGroupSize, problems, (x) => Number.isInteger(x) && x >= 1, 'a whole number of at least 1');
+  const memoryBudget = values['memory-budget'] === undefined ? defaultMemoryBudget() : parseMemoryBudget(values['memory-budget']);
+  if (memoryBudget === undefined) problems.push(`--memory-budget "${values['memory-budget']}" is not a size of at least 1MiB (e.g. 2GB, 512MiB, 4G)`);
   const fdr = numberOption(values.fdr, '--fdr', model?.fdr ?? SPEC_DEFAULTS.fdr, problems, (x) => x > 0 && x < 1, 'a number between 0 and 1, exclusive');
   const listed = parseFeatures(values.features, problems) ?? (model ? Object.entries(model.features) : undefined);
   const groups = values['group-columns'] !== undefined ? splitList(values['group-columns']) : [...(model?.groups ?? [])];
@@ -123,92 +127,140 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   const refInput = await input(values.reference as string);
   const curInput = await input(values.current as string);
 
-  const [ref, first] = (await readTables(
-    [refInput, curInput].map((i) => ({ path: i.path, options: { types, name: i.name }, ...(i.bytes ? { bytes: i.bytes } : {}) })),
-  )) as [ReadTableResult, ReadTableResult];
-  // Both files are read at once. Where a column's inferred kind differs, the current file is read again with the
-  // reference's kinds, so a text value in a numeric column is reported with its file, line and column instead of
-  // silently turning the column categorical. (Standard input cannot be read twice: its own kinds stand.)
-  const refKinds = Object.fromEntries([...ref.table.columns.values()].map((c) => [c.name, c.kind]));
-  const differs = [...first.table.columns.values()].some((c) => refKinds[c.name] !== undefined && refKinds[c.name] !== c.kind);
-  const cur = differs && curInput.name !== '-' ? await readTable(curInput.path, { types: { ...refKinds, ...types }, name: curInput.name }) : first;
+  // Beyond the memory budget, the files are read in chunks and their numeric columns other than the outcomes and
+  // groups spilled to a temporary file, then analysed a column pair at a time (docs/report.md, "Large files").
+  const sizes = [await inputSize(refInput), await inputSize(curInput)];
+  const estimatedInMemory = IN_MEMORY_FACTOR * (sizes[0]! + sizes[1]!);
+  // A file of 2 GiB or more cannot be read into one buffer at all, whatever the budget.
+  // --review-out judges the rows' own feature values, so its files are read whole (no spilled columns).
+  const spillDir =
+    values['review-out'] === undefined && (estimatedInMemory > (memoryBudget as number) || sizes.some((n) => n >= MAX_WHOLE_FILE)) ? await spillDirectory() : undefined;
+  try {
+    const keep = [roles.score ?? 'score', roles.prediction ?? 'prediction', roles.label ?? 'label', ...groups.flatMap(groupColumns)];
+    const spill = (name: string): { spill?: { path: string; keep: string[] } } => (spillDir ? { spill: { path: join(spillDir.path, name), keep } } : {});
+    const [ref, first] = (await readTables(
+      [refInput, curInput].map((i, k) => ({ path: i.path, options: { types, name: i.name, ...spill(k === 0 ? 'reference' : 'current') }, ...(i.bytes ? { bytes: i.bytes } : {}) })),
+    )) as [ReadTableResult, ReadTableResult];
+    // Both files are read at once. Where a column's inferred kind differs, the current file is read again with the
+    // reference's kinds, so a text value in a numeric column is reported with its file, line and column instead of
+    // silently turning the column categorical. (Standard input cannot be read twice: its own kinds stand.)
+    const refKinds = Object.fromEntries([...ref.table.columns.values()].map((c) => [c.name, c.kind]));
+    const differs = [...first.table.columns.values()].some((c) => refKinds[c.name] !== undefined && refKinds[c.name] !== c.kind);
+    const cur = differs && curInput.name !== '-' ? await readTable(curInput.path, { types: { ...refKinds, ...types }, name: curInput.name, ...spill('current-again') }) : first;
 
-  const resolved = resolveRoles(roles, ref.table, cur.table, roleFlags, new Set([...(listed ?? []).map(([n]) => n), ...groups.flatMap(groupColumns)]));
-  const reserved = new Set([...Object.values(resolved.names), ...groups.flatMap(groupColumns)]);
-  const features =
-    listed ?? [...ref.table.columns.values()].filter((c) => !reserved.has(c.name) && !NOT_FEATURES.has(c.name)).map((c) => [c.name, c.kind] as [string, FeatureKind]);
-  const inferred = new Set(listed ? [] : features.map(([name]) => name));
+    const resolved = resolveRoles(roles, ref.table, cur.table, roleFlags, new Set([...(listed ?? []).map(([n]) => n), ...groups.flatMap(groupColumns)]));
+    const reserved = new Set([...Object.values(resolved.names), ...groups.flatMap(groupColumns)]);
+    const features =
+      listed ?? [...ref.table.columns.values()].filter((c) => !reserved.has(c.name) && !NOT_FEATURES.has(c.name)).map((c) => [c.name, c.kind] as [string, FeatureKind]);
+    const inferred = new Set(listed ? [] : features.map(([name]) => name));
 
-  const { score, prediction, label } = resolved.used;
-  const spec: AnalysisSpec = {
-    task,
-    features: features.map(([name, kind]) => ({ name, kind })),
-    ...(score !== undefined ? { score } : {}),
-    ...(prediction !== undefined ? { prediction } : {}),
-    ...(label !== undefined ? { label } : {}),
-    groups,
-    threshold,
-    minGroupSize,
-    fdr,
-  };
-  await checkOutcomeColumns(cur.table, spec, curInput);
-  // The reference's labels are checked even when the current file has none: they calibrate the estimated performance.
-  const refLabel = resolved.inReference.label ? resolved.names.label : undefined;
-  const refSpec = { ...spec, ...(resolved.inReference.score ? {} : { score: undefined }), label: refLabel };
-  await checkOutcomeColumns(ref.table, { ...refSpec, prediction: resolved.inReference.prediction ? spec.prediction : undefined }, refInput);
+    const { score, prediction, label } = resolved.used;
+    const spec: AnalysisSpec = {
+      task,
+      features: features.map(([name, kind]) => ({ name, kind })),
+      ...(score !== undefined ? { score } : {}),
+      ...(prediction !== undefined ? { prediction } : {}),
+      ...(label !== undefined ? { label } : {}),
+      groups,
+      threshold,
+      minGroupSize,
+      fdr,
+    };
+    await checkOutcomeColumns(cur.table, spec, curInput);
+    // The reference's labels are checked even when the current file has none: they calibrate the estimated performance.
+    const refLabel = resolved.inReference.label ? resolved.names.label : undefined;
+    const refSpec = { ...spec, ...(resolved.inReference.score ? {} : { score: undefined }), label: refLabel };
+    await checkOutcomeColumns(ref.table, { ...refSpec, prediction: resolved.inReference.prediction ? spec.prediction : undefined }, refInput);
 
-  for (const note of [...(ref.notes ?? []), ...(cur.notes ?? [])]) io.info(`${note}\n`);
-  if (inferred.size > 0) {
-    io.info(`Features inferred from ${refInput.name}: ${features.map(([n, k]) => `${n}:${k}`).join(',')}\n  (pass --features to set them)\n`);
-  }
-  const roleList = Object.entries(resolved.names).map(([role, column]) => `${role}=${column}${resolved.used[role as Role] === undefined ? ' (not in the current file)' : ''}`);
-  if (roleList.length > 0) io.info(`Columns: ${roleList.join(', ')}\n`);
-  const notes = sectionNotes(spec, resolved, refInput.name, curInput.name);
-  for (const note of notes) io.info(`Not computed: ${note}\n`);
-
-  const report = await analyzeReport({ reference: ref.table, current: cur.table, spec, inferred, ...(label === undefined && refLabel !== undefined ? { referenceLabel: refLabel } : {}) });
-  // What the files lacked was said above; what the analysis found it could not do (labels with no score, one
-  // class only) is said here, once per section.
-  const said = notes.join(' ');
-  const words: Record<keyof Report['sections'], string> = { prediction: 'prediction drift', calibration: 'calibration', performance: 'performance', curves: 'curves', fairness: 'fairness' };
-  for (const [section, status] of Object.entries(report.sections) as [keyof Report['sections'], Report['sections'][keyof Report['sections']]][]) {
-    if (status.computed || said.includes(words[section]) || (section === 'curves' && (said.includes('performance') || !report.sections.performance.computed))) continue;
-    if (spec.task === 'regression' && status.reason === 'binary task only') continue;
-    io.info(`Not computed: ${words[section]}: ${status.reason}\n`);
-  }
-  const results =
-    gates.length === 0 ? [] : model ? await judgeByModelRules(report, gates, model) : judgeByDefaults(report, gates, referencePerformance(ref.table, refSpec));
-
-  // The console summary first, then the files: an output that cannot be written is reported after the numbers.
-  const toStdout = outputs.some((o) => o.path === '-');
-  const say = toStdout ? io.stderr : io.stdout;
-  const color = toStdout ? io.stderrColor : io.color;
-  say(summarizeReport(report, color));
-  const sizing = values['review-out'] !== undefined && model?.review ? sizeReview({ ...model, review: model.review }, cur.table, { ...(score !== undefined ? { score } : {}), ...(prediction !== undefined ? { prediction } : {}), threshold }, fitReferenceProfile(ref.table, refSpec)) : undefined;
-  if (sizing && model?.review) say(reviewSummary(sizing, model.review.capacityPerHour));
-  if (results.length > 0) say(`${gateLines(results, formatValue, color).join('\n')}\n`);
-  const context: ReportContext = {
-    inputs: { reference: refInput.name, current: curInput.name },
-    version: vigilVersion(),
-    commandLine: ['vigil', 'report', ...argv].map(shellWord).join(' '),
-  };
-  let failed = false;
-  for (const o of outputs) {
-    // The gates' verdicts travel with the JSON, so a pipeline can read why it failed.
-    const text =
-      o.flag === '--json' ? `${JSON.stringify(results.length > 0 ? { ...report, gates: results } : report, null, 2)}\n` : o.flag === '--review-out' ? reviewOutCsv(sizing!) : renderReportHtml(report, context);
-    if (o.path === '-') {
-      io.stdout(text);
-      continue;
+    for (const note of [...(ref.notes ?? []), ...(cur.notes ?? [])]) io.info(`${note}\n`);
+    if (inferred.size > 0) {
+      io.info(`Features inferred from ${refInput.name}: ${features.map(([n, k]) => `${n}:${k}`).join(',')}\n  (pass --features to set them)\n`);
     }
-    const problem = await writeOutput(resolve(io.cwd, o.path), text);
-    if (problem !== undefined) {
-      io.stderr(`${io.stderrColor.red(io.stderrColor.bold('error'))} [VIGIL_OUTPUT_UNWRITABLE]: ${o.path}: cannot be written (${problem}); the summary above is complete\n`);
-      failed = true;
+    const roleList = Object.entries(resolved.names).map(([role, column]) => `${role}=${column}${resolved.used[role as Role] === undefined ? ' (not in the current file)' : ''}`);
+    if (roleList.length > 0) io.info(`Columns: ${roleList.join(', ')}\n`);
+    const notes = sectionNotes(spec, resolved, refInput.name, curInput.name);
+    for (const note of notes) io.info(`Not computed: ${note}\n`);
+
+    const spilledColumns = new Set([...Object.keys(ref.spilled ?? {}), ...Object.keys(cur.spilled ?? {})]);
+    const computation: ReportComputation = {
+      memoryBudget: memoryBudget as number,
+      estimatedInMemory,
+      reading: spilledColumns.size > 0 ? 'spilled' : 'in-memory',
+      spilledColumns: spec.features.filter((f) => f.kind === 'numeric' && spilledColumns.has(f.name)).length,
+      statistics: 'exact',
+      binnedColumns: 0,
+    };
+    const report = await analyzeReport({
+      reference: ref.table,
+      current: cur.table,
+      spec,
+      inferred,
+      ...(label === undefined && refLabel !== undefined ? { referenceLabel: refLabel } : {}),
+      // A report that fits is the report it always was: `computation` appears only when the budget changed the path.
+      ...(computation.reading === 'spilled' ? { computation } : {}),
+      memoryBudget: memoryBudget as number,
+      spilled: { ...(ref.spilled ? { reference: ref.spilled } : {}), ...(cur.spilled ? { current: cur.spilled } : {}) },
+    });
+    // What the files lacked was said above; what the analysis found it could not do (labels with no score, one
+    // class only) is said here, once per section.
+    const said = notes.join(' ');
+    const words: Record<keyof Report['sections'], string> = { prediction: 'prediction drift', calibration: 'calibration', performance: 'performance', curves: 'curves', fairness: 'fairness' };
+    for (const [section, status] of Object.entries(report.sections) as [keyof Report['sections'], Report['sections'][keyof Report['sections']]][]) {
+      if (status.computed || said.includes(words[section]) || (section === 'curves' && (said.includes('performance') || !report.sections.performance.computed))) continue;
+      if (spec.task === 'regression' && status.reason === 'binary task only') continue;
+      io.info(`Not computed: ${words[section]}: ${status.reason}\n`);
     }
+    const results =
+      gates.length === 0 ? [] : model ? await judgeByModelRules(report, gates, model) : judgeByDefaults(report, gates, referencePerformance(ref.table, refSpec));
+
+    // The console summary first, then the files: an output that cannot be written is reported after the numbers.
+    const toStdout = outputs.some((o) => o.path === '-');
+    const say = toStdout ? io.stderr : io.stdout;
+    const color = toStdout ? io.stderrColor : io.color;
+    say(summarizeReport(report, color));
+    const sizing =
+      values['review-out'] !== undefined && model?.review
+        ? sizeReview({ ...model, review: model.review }, cur.table, { ...(score !== undefined ? { score } : {}), ...(prediction !== undefined ? { prediction } : {}), threshold }, fitReferenceProfile(ref.table, refSpec))
+        : undefined;
+    if (sizing && model?.review) say(reviewSummary(sizing, model.review.capacityPerHour));
+    if (results.length > 0) say(`${gateLines(results, formatValue, color).join('\n')}\n`);
+    const context: ReportContext = {
+      inputs: { reference: refInput.name, current: curInput.name },
+      version: vigilVersion(),
+      commandLine: ['vigil', 'report', ...argv].map(shellWord).join(' '),
+    };
+    let failed = false;
+    for (const o of outputs) {
+      // The gates' verdicts travel with the JSON, so a pipeline can read why it failed.
+      const text =
+        o.flag === '--json' ? `${JSON.stringify(results.length > 0 ? { ...report, gates: results } : report, null, 2)}\n` : o.flag === '--review-out' ? reviewOutCsv(sizing!) : renderReportHtml(report, context);
+      if (o.path === '-') {
+        io.stdout(text);
+        continue;
+      }
+      const problem = await writeOutput(resolve(io.cwd, o.path), text);
+      if (problem !== undefined) {
+        io.stderr(`${io.stderrColor.red(io.stderrColor.bold('error'))} [VIGIL_OUTPUT_UNWRITABLE]: ${o.path}: cannot be written (${problem}); the summary above is complete\n`);
+        failed = true;
+      }
+    }
+    if (failed) return EXIT.refused;
+    return results.some((r) => r.status === 'failed') ? EXIT.drift : EXIT.ok;
+  } finally {
+    await spillDir?.remove();
   }
-  if (failed) return EXIT.refused;
-  return results.some((r) => r.status === 'failed') ? EXIT.drift : EXIT.ok;
+}
+
+/** Bytes of an input file; 0 for standard input and pipes, which are read whole whatever the budget. */
+async function inputSize(input: { path: string; bytes?: Buffer }): Promise<number> {
+  if (input.bytes) return 0;
+  try {
+    const stats = await stat(input.path);
+    return stats.isFile() ? stats.size : 0;
+  } catch {
+    // The reader reports a missing file with its own words.
+    return 0;
+  }
 }
 
 interface ResolvedRoles {

@@ -1,4 +1,5 @@
 import type { Report } from '@vigil/analyzers';
+import { computationLine } from './report-computation';
 import { NO_COLOR, type Palette } from './palette';
 
 /** The plain-text summary of a report that commands print; drifted features in red when `color` is on. */
@@ -7,7 +8,7 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR): stri
   const lines = [`${color.bold('Rows:')} reference ${report.rows.reference}, current ${report.rows.current}`];
   lines.push(`Drift: ${report.summary.drifted.length} of ${report.summary.features} features drifted${report.summary.drifted.length ? `: ${report.summary.drifted.join(', ')}` : ''}`);
   for (const d of report.drift) {
-    lines.push(`  ${d.drifted ? color.red('DRIFT') : color.green('ok   ')}  ${d.feature.padEnd(24)} ${d.kind.padEnd(11)} ${d.method.padEnd(4)} ${fmt(d.value)} (threshold ${fmt(d.threshold)}${d.pValueAdjusted !== undefined ? `, adjusted p ${fmt(d.pValueAdjusted)}` : ''})`);
+    lines.push(`  ${d.drifted ? color.red('DRIFT') : color.green('ok   ')}  ${d.feature.padEnd(24)} ${d.kind.padEnd(11)} ${d.method.padEnd(4)} ${fmt(d.value)} (threshold ${fmt(d.threshold)}${d.pValueAdjusted !== undefined ? `, adjusted p ${fmt(d.pValueAdjusted)}` : ''}${d.statistics === 'binned' ? `; binned, ks ±${fmt(d.ksErrorBound)}` : ''})`);
   }
   if (report.prediction) lines.push(`Prediction drift: psi ${fmt(report.prediction.metrics.psi)}, ks ${fmt(report.prediction.metrics.ks)} (p ${fmt(report.prediction.metrics.ksPValue)})`);
   if (report.calibration) lines.push(`Calibration: ece ${fmt(report.calibration.ece)}, equal-mass ece ${fmt(report.calibration.eceEqualMass)}, mce ${fmt(report.calibration.mce)}, brier ${fmt(report.calibration.brier)}`);
@@ -21,5 +22,7 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR): stri
   for (const f of report.fairness) {
     lines.push(`Fairness by ${f.attribute}: parity difference ${fmt(f.statisticalParityDifference)}, disparate impact ${fmt(f.disparateImpactRatio)}, equalized odds ${fmt(f.equalizedOddsDifference)}`);
   }
+  const computation = computationLine(report);
+  if (computation !== undefined) lines.push(computation);
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,118 @@
+/**
+ * Reading with `spill` (vigil report beyond its memory budget) gives the table and values of reading whole: CSV in
+ * small chunks and blocks so that rows, quoted newlines and blocks cross chunk ends, Parquet a column at a time.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isVigilError, seededRandom, type SpilledColumn, type Table } from '@vigil/core';
+import { readTable, type ReadTableResult } from '@vigil/collector';
+
+const FIXTURES = join(__dirname, '..', 'fixtures');
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vigil-spill-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A spilled column's values, read here on their own (the analysis reads them in @vigil/analyzers). */
+function readBack(column: SpilledColumn): number[] {
+  const out = new Float64Array(column.rows);
+  const bytes = new Uint8Array(out.buffer);
+  const fd = openSync(column.path, 'r');
+  let at = 0;
+  for (let s = 0; s < column.segments.length; s += 2) {
+    const length = column.segments[s + 1]! * 8;
+    readSync(fd, bytes, at, length, column.segments[s]!);
+    at += length;
+  }
+  closeSync(fd);
+  return [...out];
+}
+
+/** Every column as plain values: numbers (spilled ones read back) or category names (null when missing). */
+function materialise(result: ReadTableResult): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const [name, column] of result.table.columns) {
+    const spilled = result.spilled?.[name];
+    if (spilled) out[name] = readBack(spilled);
+    else if (column.kind === 'numeric') out[name] = [...column.values];
+    else out[name] = [...column.codes].map((c) => (c < 0 ? null : column.categories[c]));
+  }
+  return out;
+}
+
+function csv(rows: number, seed: number, brokenRow = -1): string {
+  const random = seededRandom(seed);
+  const lines = ['a,"b",note,late,score'];
+  for (let i = 0; i < rows; i++) {
+    const a = random() < 0.05 ? '' : (random() * 200 - 100).toFixed(random() < 0.5 ? 3 : 12);
+    const b = random() < 0.05 ? 'NA' : String(Math.round(random() * 40));
+    // Quoted notes, some with a newline and an escaped quote inside, so rows span lines and chunk ends.
+    const note = random() < 0.2 ? `"line one\nline ""two"" ${i}"` : random() < 0.5 ? 'plain' : '';
+    // A column of numbers until row 250, then text: the in-memory reader makes it categorical.
+    const late = i === 250 ? 'n/a' : String(i % 7);
+    lines.push(i === brokenRow ? '1,2,x' : `${a},${b},${note},${late},${random().toFixed(6)}`);
+    if (i % 97 === 0) lines.push('');
+  }
+  // LF and CRLF line ends mixed.
+  return lines.map((line, i) => `${line}${i % 3 === 0 ? '\r\n' : '\n'}`).join('');
+}
+
+describe('readTable with spill', () => {
+  it.each([
+    ['tiny chunks and blocks', { chunkBytes: 64, blockBytes: 8 * 5 * 3 }],
+    ['chunks that hold many rows', { chunkBytes: 4096, blockBytes: 8 * 1024 }],
+  ])('reads a CSV to the same columns as reading it whole (%s)', async (_name, sizes) => {
+    const path = join(dir, 'mixed.csv');
+    await writeFile(path, csv(600, 3));
+    const whole = await readTable(path);
+    const spilled = await readTable(path, { spill: { path: join(dir, `mixed-${sizes.chunkBytes}.spill`), keep: ['score'], ...sizes } });
+    expect(spilled.table.rowCount).toBe(whole.table.rowCount);
+    expect(spilled.inferred).toEqual(whole.inferred);
+    expect(spilled.inferred.late).toBe('categorical');
+    expect(Object.keys(spilled.spilled ?? {}).sort()).toEqual(['a', 'b']);
+    // The kept numeric column stays in the table; a spilled one is there, empty.
+    expect((spilled.table.columns.get('score') as { values: Float64Array }).values.length).toBe(600);
+    expect((spilled.table.columns.get('a') as { values: Float64Array }).values.length).toBe(0);
+    expect(materialise(spilled)).toEqual(materialise(whole));
+  });
+
+  it('reports a bad row with the line reading whole reports', async () => {
+    // A row with a missing field, past the first chunks.
+    const path = join(dir, 'broken.csv');
+    await writeFile(path, csv(400, 5, 333));
+    const errorOf = async (promise: Promise<unknown>): Promise<string> => {
+      try {
+        await promise;
+      } catch (error) {
+        expect(isVigilError(error)).toBe(true);
+        return (error as Error).message;
+      }
+      throw new Error('expected a failure');
+    };
+    const whole = await errorOf(readTable(path));
+    expect(whole).toMatch(/broken\.csv:\d+: expected 5 fields as in the header, found 3/);
+    expect(await errorOf(readTable(path, { spill: { path: join(dir, 'broken.spill'), chunkBytes: 100 } }))).toBe(whole);
+    const given = await errorOf(readTable(path, { types: { late: 'numeric' }, spill: { path: join(dir, 'typed.spill'), chunkBytes: 100 } }));
+    expect(given).toBe(await errorOf(readTable(path, { types: { late: 'numeric' } })));
+    expect(given).toContain('column "late": "n/a" is not a number');
+  });
+
+  it('reads a Parquet file a column at a time to the same columns', async () => {
+    for (const name of ['typed-snappy.parquet', 'typed-zstd.parquet']) {
+      const path = join(FIXTURES, name);
+      const whole = await readTable(path);
+      const spilled = await readTable(path, { spill: { path: join(dir, `${name}.spill`) } });
+      const numeric = [...whole.table.columns.values()].filter((c) => c.kind === 'numeric').map((c) => c.name);
+      expect(numeric.length).toBeGreaterThan(0);
+      expect(Object.keys(spilled.spilled ?? {}).sort()).toEqual([...numeric].sort());
+      expect(materialise(spilled)).toEqual(materialise(whole));
+      expect(spilled.table.rowCount).toBe((whole.table as Table).rowCount);
+    }
+  });
+});
