@@ -103,7 +103,7 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
     expect(after.get('open')?.status).toBe('pending');
     // Nothing left to erase the next time; each run audited with its cut-off and count.
     expect(await store.applyRetention(NOW + 1, { reviewQueueMs: 30 * DAY })).toMatchObject({ reviewItemsErased: 0 });
-    const runs = (await auditLog(sql, { limit: 50 })).filter((e) => e.action === 'retention.applied' && 'reviewQueue' in (e.details ?? {}));
+    const runs = (await auditLog(sql, { limit: 50 })).filter((e) => e.action === 'retention.applied' && (e.details as Record<string, unknown> | null)?.reviewQueue !== undefined);
     expect(runs.map((e) => e.details)).toEqual([
       { reviewQueue: { settledBefore: new Date(NOW - 30 * DAY).toISOString(), erased: 3 } },
       { reviewQueue: { settledBefore: new Date(NOW + 1 - 30 * DAY).toISOString(), erased: 0 } },
