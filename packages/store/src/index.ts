@@ -45,7 +45,7 @@ export type { Review, ReviewEvidence, ReviewFinding, ReviewOutcome, ReviewQuery,
 export {
   claimReviewItemIn, countDecided, decideReviewItemIn, expireReviewItemsIn, getReviewItem, listReviewItems, nextReviewItemIn, queueFlaggedIn, REVIEW_VERDICTS, reviewCapacity, reviewWindowItemsIn,
 } from './review-queue/review-queue';
-export type { FlaggedGroup, FlaggedPrediction, ReviewItem, ReviewWindowItem, ReviewItemStatus, ReviewQueueQuery, ReviewVerdict, VerdictInput } from './review-queue/review-queue';
+export type { FlaggedGroup, FlaggedPrediction, ReviewItem, ReviewWindowItem, SettledReviewItem, ReviewItemStatus, ReviewQueueQuery, ReviewVerdict, VerdictInput } from './review-queue/review-queue';
 export { applyRetentionIn } from './retention/apply-retention';
 export { rollUpMetricsIn } from './metrics/metric-rollups';
 export type { MetricExpiry, RollUpResult } from './metrics/metric-rollups';

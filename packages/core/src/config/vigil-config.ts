@@ -38,6 +38,8 @@ export interface RetentionConfig {
   readonly metricRowsMs?: number;
   /** Hourly metric roll-ups older than this are deleted; daily ones are kept. */
   readonly metricHourlyMs?: number;
+  /** Review items settled longer ago than this lose their feature values, reasons and context; the row stays. */
+  readonly reviewQueueMs?: number;
 }
 
 export type AlertGroupLabel = 'model' | 'version' | 'metric' | 'feature' | 'group';

@@ -130,6 +130,19 @@ describe('parseConfig: the documented example', () => {
     expect(() => (config.models as unknown[]).push({})).toThrow(TypeError);
   });
 
+  it('holds a commented review section that compiles once uncommented', () => {
+    const lines = EXAMPLE_TEXT.split('\n');
+    const start = lines.indexOf('    # review:');
+    expect(start).toBeGreaterThan(0);
+    let end = start;
+    while (lines[end + 1]?.startsWith('    #   ')) end += 1;
+    const uncommented = [...lines.slice(0, start), ...lines.slice(start, end + 1).map((l) => l.replace('    # ', '    ')), ...lines.slice(end + 1)].join('\n');
+    const review = parseConfig(uncommented, EXAMPLE_PATH, EXAMPLE_ENV).models.find((m) => m.id === 'credit-risk')?.review;
+    expect(review).toMatchObject({ capacityPerHour: 40, ttlMs: 7 * 86_400_000, claimTimeoutMs: 30 * 60_000 });
+    expect(JSON.stringify(review)).toContain('18-25');
+    expect(config.models.find((m) => m.id === 'credit-risk')?.review).toBeUndefined();
+  });
+
   it('serialises through redactedConfig with secrets masked', () => {
     const view = redactedConfig(config) as { database: { url: string }; notifiers: Record<string, { url?: string }> };
     expect(view.database.url).toBe('postgres://vigil:[redacted]@db.internal:5432/vigil');

@@ -1,15 +1,16 @@
 /**
  * The review queue's operations (docs/review.md), shared by the HTTP API, the `/review` page and `vigil queue`: list
  * and show items, claim one (or the next), decide it. Every claim and verdict is written to the audit log in the
- * transaction that makes it, with the reviewer as the actor. Timed-out claims and expired items are settled first,
- * so what a reviewer sees is current.
+ * transaction that makes it, with the reviewer as the actor. Timed-out claims and expired items are settled first
+ * (their windows touched), so what a reviewer sees is current.
  */
 import { EventTimeWindows, type ReferenceProfile } from '@vigil/analyzers';
 import { VigilError, type ModelConfig, type VigilConfig } from '@vigil/core';
 import {
-  appendAuditIn, claimReviewItemIn, countDecided, decideReviewItemIn, expireReviewItemsIn, getReviewItem, listReviewItems, nextReviewItemIn,
+  appendAuditIn, claimReviewItemIn, countDecided, decideReviewItemIn, getReviewItem, listReviewItems, nextReviewItemIn,
   REVIEW_VERDICTS, touchWindowsIn, type ReviewItem, type ReviewItemStatus, type ReviewQueueQuery, type ReviewVerdict, type SqlExecutor, type Store,
 } from '@vigil/store';
+import { settleReviewQueueIn } from './settle-review-queue';
 
 export const REVIEW_ITEM_STATUSES: readonly ReviewItemStatus[] = ['pending', 'claimed', 'decided', 'expired', 'not_queued'];
 export const FLAG_POLICIES = ['audit', 'borderline', 'unusual', 'group'] as const;
@@ -50,14 +51,14 @@ export class ReviewQueueService {
       throw new VigilError('VIGIL_USAGE', `reason must be one of ${FLAG_POLICIES.join(', ')}, not "${query.reason.slice(0, 40)}"`);
     }
     return this.store.transaction(async (tx) => {
-      await expireReviewItemsIn(tx, this.now());
+      await settleReviewQueueIn(tx, this.models, this.now());
       return listReviewItems(tx, query);
     });
   }
 
   async show(id: string): Promise<ReviewItem> {
     const item = await this.store.transaction(async (tx) => {
-      await expireReviewItemsIn(tx, this.now());
+      await settleReviewQueueIn(tx, this.models, this.now());
       return getReviewItem(tx, id);
     });
     if (!item) throw new VigilError('VIGIL_NOT_FOUND', `no review item ${id.slice(0, 40)}`);
@@ -67,7 +68,7 @@ export class ReviewQueueService {
   async claim(id: string, reviewer: string): Promise<ReviewItem> {
     return this.store.transaction(async (tx) => {
       const now = this.now();
-      await expireReviewItemsIn(tx, now);
+      await settleReviewQueueIn(tx, this.models, now);
       const found = await getReviewItem(tx, id);
       if (!found) throw new VigilError('VIGIL_NOT_FOUND', `no review item ${id.slice(0, 40)}`);
       const item = await claimReviewItemIn(tx, id, reviewer, now, this.claimTimeoutOf(found.model));
@@ -80,7 +81,7 @@ export class ReviewQueueService {
   async claimNext(reviewer: string, models?: readonly string[]): Promise<ReviewItem | null> {
     return this.store.transaction(async (tx) => {
       const now = this.now();
-      await expireReviewItemsIn(tx, now);
+      await settleReviewQueueIn(tx, this.models, now);
       const next = await nextReviewItemIn(tx, reviewer, now, models ?? this.reviewedModels());
       if (!next) return null;
       if (next.status === 'claimed' && next.claimedBy === reviewer && (next.claimExpiresAt ?? 0) > now) return next;

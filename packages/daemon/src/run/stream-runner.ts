@@ -25,6 +25,7 @@ import { batchBuckets, batchSpec, labelBuckets } from '../pipeline/batch-buckets
 import { windowMetricRows } from '../pipeline/window-metrics';
 import { BatchFlagger } from '../review/flag-batch';
 import { reviewWindowRows } from '../review/review-metrics';
+import { settleReviewQueue } from '../review/settle-review-queue';
 import { AnalysisScheduler, type ModelWork, type PassOutcome } from './analysis-scheduler';
 import type { RunnerMetrics } from './runner-metrics';
 import { VersionProfiles } from './version-profiles';
@@ -359,6 +360,7 @@ export class StreamRunner {
     const expired = await store.expireOrphanLabels(now);
     if (expired > 0) this.options.metrics?.labelsExpired.inc({}, expired);
     await store.deleteExpiredPredictions(now);
+    await settleReviewQueue(store, this.options.config.models, now);
     if (this.options.retention && now - this.retainedAt >= RETENTION_EVERY_MS) {
       await store.applyRetention(now, this.options.retention);
       this.retainedAt = now;

@@ -2,6 +2,7 @@
  * Flagging at ingest (docs/review.md) against a real database: the runner queues exactly the predictions each
  * policy flags (computed here from the events), holds the hour's capacity, queues nothing twice when a batch or an
  * event is delivered again, and a reviewer's label joins its prediction like a label event, changing its windows.
+ * The maintenance pass settles the queue without traffic or readers: claims time out, items expire, rows follow.
  */
 import { fitReferenceProfile, type ReferenceProfile } from '@vigil/analyzers';
 import { createAlerting } from '@vigil/alerts';
@@ -75,10 +76,10 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
   const stream = makeEvents({ n: 1800, start: T0, stepMs: 3000, seed: 2, shift: 0.15 }).map((e) => ({ ...e, label: null }));
   const closer = makeEvents({ n: 1, start: T0 + 130 * MIN, seed: 3, idPrefix: 'closer' });
 
-  function runner(store: Store, config: VigilConfig, alerts?: StreamRunnerOptions['alerts']): StreamRunner {
+  function runner(store: Store, config: VigilConfig, alerts?: StreamRunnerOptions['alerts'], now: () => number = () => NOW): StreamRunner {
     const model = config.models[0]!;
     const profile: ReferenceProfile = fitReferenceProfile(readerTable(reference, model), batchSpec(model));
-    return new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, defaultProfiles: new Map([[model.id, profile]]), now: () => NOW, ...(alerts ? { alerts } : {}) });
+    return new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, defaultProfiles: new Map([[model.id, profile]]), now, ...(alerts ? { alerts } : {}) });
   }
 
   it('queues exactly what each policy flags, once, whatever is delivered again', async () => {
@@ -196,5 +197,41 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     // whose resolve follows once it is delivered.
     expect(await outbox('notify')).toBe(1);
     expect((await metric('reviewBacklog'))?.value).toBe(inWindow.length - 20);
+  });
+
+  it('the maintenance pass releases timed-out claims and expires items past their TTL with no new events, and the backlog rows follow', async () => {
+    const store = await newStore();
+    const config = configWith(100_000);
+    let clock = NOW;
+    const r = runner(store, config, undefined, () => clock);
+    await r.handle(toPredictionBatch([...stream, ...closer], 0, 0));
+    const windowStart = T0 + 80 * MIN;
+    const metric = async (name: string) => (await store.metricRows('credit-risk', { from: windowStart, to: windowStart + 1, metric: name })).find((m) => m.group === '');
+    const all = () => store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
+    const inWindow = (await all()).filter((i) => i.eventTs >= windowStart && i.eventTs < windowStart + 30 * MIN);
+    expect(inWindow.length).toBeGreaterThan(2);
+    expect((await metric('reviewBacklog'))?.value).toBe(inWindow.length);
+    const [claimed, held] = inWindow;
+    await store.transaction(async (tx) => {
+      await claimReviewItemIn(tx, claimed!.id, 'ana', NOW, 60_000);
+      await claimReviewItemIn(tx, held!.id, 'ben', NOW, 10 * 86_400_000);
+    });
+
+    // Past ana's claim timeout: her item is pending again, ben's live claim is left alone.
+    clock = NOW + 2 * MIN;
+    await r.maintain();
+    let byId = new Map((await all()).map((i) => [i.id, i]));
+    expect(byId.get(claimed!.id)).toMatchObject({ status: 'pending', claimedBy: null, claimExpiresAt: null });
+    expect(byId.get(held!.id)).toMatchObject({ status: 'claimed', claimedBy: 'ben' });
+    expect((await metric('reviewBacklog'))?.value).toBe(inWindow.length);
+
+    // Past the TTL (7 days): every pending item of the window is expired, ben's claim outlives it; no event arrived.
+    clock = NOW + 7 * 86_400_000 + MIN;
+    await r.maintain();
+    byId = new Map((await all()).map((i) => [i.id, i]));
+    expect(inWindow.filter((i) => i.id !== held!.id).every((i) => byId.get(i.id)?.status === 'expired')).toBe(true);
+    expect(byId.get(held!.id)?.status).toBe('claimed');
+    expect((await metric('reviewBacklog'))?.value).toBe(1);
+    expect((await metric('oldestPendingAge'))?.value).toBe((clock - held!.flaggedAt) / 1000);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Retention (docs/configuration.md, "Retention"): erases the raw bytes of old dead letters (the row, its code and
- * reason stay, so the count and the why are still known) and deletes old prediction-index rows, then records what
+ * reason stay, so the count and the why are still known), deletes old prediction-index rows and erases the feature
+ * values of long-settled review items, then records what
  * it did in the audit log, all in one transaction. With a limit on metric rows, it first rolls the windows analysed
  * since its last run up into hourly and daily roll-ups, then deletes the windows' rows past the limit (and hourly
  * roll-ups past theirs): one row per window and per series-hour, so a run deletes hundreds of rows a model-day.
@@ -19,6 +20,8 @@ export interface RetentionLimits {
   metricRowsMs?: number;
   /** Hourly roll-ups older than this are deleted (daily roll-ups are kept). */
   metricHourlyMs?: number;
+  /** Review items settled (decided, expired, not queued) longer ago than this lose their features, reasons and context. */
+  reviewQueueMs?: number;
 }
 
 export interface RetentionResult {
@@ -27,12 +30,14 @@ export interface RetentionResult {
   predictionsDeleted: number | null;
   /** Set when a metric limit is configured: the roll-ups written and the windows and hours deleted. */
   metrics?: RollUpResult;
+  /** Set when `reviewQueueMs` is configured: the review items whose feature values this run erased. */
+  reviewItemsErased?: number;
 }
 
 /** Applies the configured limits as of `now`; returns null, writing nothing, when no limit is configured. */
 export async function applyRetentionIn(sql: SqlExecutor, now: number, limits: RetentionLimits): Promise<RetentionResult | null> {
   const metricLimits = limits.metricRowsMs !== undefined || limits.metricHourlyMs !== undefined;
-  if (limits.deadLetterRawMs === undefined && limits.predictionIndexMs === undefined && !metricLimits) return null;
+  if (limits.deadLetterRawMs === undefined && limits.predictionIndexMs === undefined && limits.reviewQueueMs === undefined && !metricLimits) return null;
   const details: Record<string, unknown> = {};
   let deadLettersErased: number | null = null;
   let predictionsDeleted: number | null = null;
@@ -52,6 +57,23 @@ export async function applyRetentionIn(sql: SqlExecutor, now: number, limits: Re
     predictionsDeleted = deleted.rowCount;
     details.predictionIndex = { eventTimeBefore: new Date(before).toISOString(), deleted: predictionsDeleted };
   }
+  let reviewItemsErased: number | undefined;
+  if (limits.reviewQueueMs !== undefined) {
+    // Erased, not deleted: the row keeps the prediction's key (so an event delivered again is not flagged twice),
+    // its status, verdict, label, policies and groups (so a window analysed again keeps its review rows), and the
+    // reviewer's reason. What goes is what the model saw: the feature values, the reasons (they quote values) and
+    // the model's state at the time. Settled = decided, expired (at its TTL) or never queued (when flagged).
+    const before = now - limits.reviewQueueMs;
+    const erased = await sql.query(
+      `UPDATE vigil_review_queue SET features = '{}'::jsonb, reasons = '[]'::jsonb, context = '{}'::jsonb
+       WHERE ((status = 'decided' AND decided_at < $1::timestamptz) OR (status = 'expired' AND expires_at < $1::timestamptz)
+              OR (status = 'not_queued' AND flagged_at < $1::timestamptz))
+         AND (features <> '{}'::jsonb OR reasons <> '[]'::jsonb OR context <> '{}'::jsonb)`,
+      [toIso(before, 'before')],
+    );
+    reviewItemsErased = erased.rowCount;
+    details.reviewQueue = { settledBefore: new Date(before).toISOString(), erased: reviewItemsErased };
+  }
   let metrics: RollUpResult | undefined;
   if (metricLimits) {
     const windowsBefore = limits.metricRowsMs === undefined ? undefined : now - limits.metricRowsMs;
@@ -65,5 +87,5 @@ export async function applyRetentionIn(sql: SqlExecutor, now: number, limits: Re
     if (hoursBefore !== undefined) details.metricHourly = { hourEndBefore: new Date(hoursBefore).toISOString(), deleted: metrics.hoursDeleted };
   }
   await appendAuditIn(sql, [{ at: now, actor: 'vigil', action: 'retention.applied', reason: 'retention limits of the configuration', details }]);
-  return { deadLettersErased, predictionsDeleted, ...(metrics === undefined ? {} : { metrics }) };
+  return { deadLettersErased, predictionsDeleted, ...(metrics === undefined ? {} : { metrics }), ...(reviewItemsErased === undefined ? {} : { reviewItemsErased }) };
 }

@@ -236,23 +236,33 @@ export async function decideReviewItemIn(tx: SqlExecutor, id: string, reviewer: 
   return { ...item, status: 'decided', decidedBy: reviewer, decidedAt: now, verdict: input.verdict, label: input.label ?? null, verdictReason: input.reason };
 }
 
+/** An item whose status a settling pass changed: its windows' review rows (backlog, oldest pending age) changed. */
+export interface SettledReviewItem {
+  model: string;
+  version: string;
+  eventTs: number;
+}
+
 /**
  * Claims that timed out go back to `pending`; pending items past their TTL (and timed-out claims past it) become
- * `expired`. Returns how many items changed.
+ * `expired`. Returns how many items changed, and which (so the caller can touch their windows).
  */
-export async function expireReviewItemsIn(tx: SqlExecutor, now: number): Promise<{ released: number; expired: number }> {
+export async function expireReviewItemsIn(tx: SqlExecutor, now: number): Promise<{ released: number; expired: number; changed: SettledReviewItem[] }> {
   const at = toIso(now, 'now');
-  const expired = await tx.query(
+  const expired = await tx.query<{ model: string; version: string; event_ts: unknown }>(
     `UPDATE vigil_review_queue SET status = 'expired', claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL
-     WHERE expires_at <= $1::timestamptz AND (status = 'pending' OR (status = 'claimed' AND claim_expires_at <= $1::timestamptz))`,
+     WHERE expires_at <= $1::timestamptz AND (status = 'pending' OR (status = 'claimed' AND claim_expires_at <= $1::timestamptz))
+     RETURNING model, version, event_ts`,
     [at],
   );
-  const released = await tx.query(
+  const released = await tx.query<{ model: string; version: string; event_ts: unknown }>(
     `UPDATE vigil_review_queue SET status = 'pending', claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL
-     WHERE status = 'claimed' AND claim_expires_at <= $1::timestamptz`,
+     WHERE status = 'claimed' AND claim_expires_at <= $1::timestamptz
+     RETURNING model, version, event_ts`,
     [at],
   );
-  return { released: released.rowCount, expired: expired.rowCount };
+  const changed = [...expired.rows, ...released.rows].map((r) => ({ model: r.model, version: r.version, eventTs: toMs(r.event_ts) }));
+  return { released: released.rowCount, expired: expired.rowCount, changed };
 }
 
 /** How many items `reviewer` decided in [from, to). */

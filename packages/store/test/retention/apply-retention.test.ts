@@ -1,6 +1,7 @@
 import { auditLog } from '../../src/alerts/audit-log';
 import { listDeadLetters } from '../../src/dead-letters/dead-letters';
 import { applyRetentionIn } from '../../src/retention/apply-retention';
+import { claimReviewItemIn, decideReviewItemIn, expireReviewItemsIn, listReviewItems, queueFlaggedIn, type FlaggedPrediction } from '../../src/review-queue/review-queue';
 import type { SqlClient } from '../../src/sql/sql-client';
 import type { Store } from '../../src/create-store';
 import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
@@ -66,5 +67,46 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
     await prediction('ancient', 365);
     expect(await store.applyRetention(NOW, { predictionIndexMs: 90 * DAY })).toEqual({ deadLettersErased: null, predictionsDeleted: 1 });
     expect((await listDeadLetters(sql)).find((l) => l.offset === '4')?.rawErasedAt).toBeNull();
+  });
+
+  it('erases the feature values of review items settled before the limit, keeping their verdicts, once, audited', async () => {
+    const flagged = (id: string, priority: number): FlaggedPrediction => ({
+      id, version: 'v1', ts: NOW - 101 * DAY, score: 0.51, prediction: 1, features: { income: 51_234, region: 'west' }, groups: { sex: 'female' },
+      reasons: [{ policy: 'unusual', kind: 'new_category', feature: 'region', value: 'west' } as { policy: string }], priority,
+    });
+    const context = { metrics: [{ metric: 'psi', feature: 'income', value: 0.3 }] };
+    // Capacity 3: `notQueued` is recorded as not queued; `open` stays pending (its TTL is far away).
+    await store.transaction((tx) => queueFlaggedIn(tx, [{ model: 'rq', capacityPerHour: 3, ttlMs: 200 * DAY, context, items: [flagged('old', 4), flagged('recent', 3), flagged('open', 2), flagged('notQueued', 1)] }], NOW - 100 * DAY));
+    await store.transaction((tx) => queueFlaggedIn(tx, [{ model: 'rq', capacityPerHour: 3, ttlMs: DAY, context, items: [flagged('expired', 1)] }], NOW - 50 * DAY));
+    const byPrediction = async () => new Map((await listReviewItems(sql, { model: 'rq' })).map((i) => [i.predictionId, i]));
+    const items = await byPrediction();
+    const decide = (id: string, at: number) =>
+      store.transaction(async (tx) => {
+        await claimReviewItemIn(tx, items.get(id)!.id, 'ana', at, 60_000);
+        await decideReviewItemIn(tx, items.get(id)!.id, 'ana', at + 1, { verdict: 'override', label: 0, reason: 'checked the file', labelTtlMs: DAY });
+      });
+    await decide('old', NOW - 40 * DAY);
+    await decide('recent', NOW - 10 * DAY);
+    await store.transaction((tx) => expireReviewItemsIn(tx, NOW));
+
+    expect(await store.applyRetention(NOW, { reviewQueueMs: 30 * DAY })).toEqual({ deadLettersErased: null, predictionsDeleted: null, reviewItemsErased: 3 });
+    const after = await byPrediction();
+    for (const id of ['old', 'expired', 'notQueued']) {
+      expect(after.get(id)).toMatchObject({ features: {}, reasons: [], context: {}, groups: { sex: 'female' }, policies: ['unusual'] });
+    }
+    expect(after.get('old')).toMatchObject({ status: 'decided', verdict: 'override', label: 0, verdictReason: 'checked the file', decidedBy: 'ana' });
+    expect(after.get('expired')?.status).toBe('expired');
+    expect(after.get('notQueued')?.status).toBe('not_queued');
+    for (const id of ['recent', 'open']) {
+      expect(after.get(id)).toMatchObject({ features: { income: 51_234, region: 'west' }, reasons: [{ policy: 'unusual', value: 'west' }], context: { metrics: [{ metric: 'psi' }] } });
+    }
+    expect(after.get('open')?.status).toBe('pending');
+    // Nothing left to erase the next time; each run audited with its cut-off and count.
+    expect(await store.applyRetention(NOW + 1, { reviewQueueMs: 30 * DAY })).toMatchObject({ reviewItemsErased: 0 });
+    const runs = (await auditLog(sql, { limit: 50 })).filter((e) => e.action === 'retention.applied' && (e.details as Record<string, unknown> | null)?.reviewQueue !== undefined);
+    expect(runs.map((e) => e.details)).toEqual([
+      { reviewQueue: { settledBefore: new Date(NOW - 30 * DAY).toISOString(), erased: 3 } },
+      { reviewQueue: { settledBefore: new Date(NOW + 1 - 30 * DAY).toISOString(), erased: 0 } },
+    ]);
   });
 });

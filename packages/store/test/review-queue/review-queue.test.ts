@@ -88,12 +88,12 @@ describe.each(BACKENDS)('the review queue on %s', (kind) => {
     const [x1, x2] = await listReviewItems(sql, { model: 'ttl' });
     await store.transaction((tx) => claimReviewItemIn(tx, x1!.id, 'ana', T0 + 1, 60_000));
     await store.transaction((tx) => claimReviewItemIn(tx, x2!.id, 'ana', T0 + HOUR - 10, 60_000));
-    expect(await store.transaction((tx) => expireReviewItemsIn(tx, T0 + 120_000))).toEqual({ released: 1, expired: 0 });
+    expect(await store.transaction((tx) => expireReviewItemsIn(tx, T0 + 120_000))).toEqual({ released: 1, expired: 0, changed: [{ model: 'ttl', version: x1!.version, eventTs: x1!.eventTs }] });
     expect((await getReviewItem(sql, x1!.id))?.status).toBe('pending');
     // Past the TTL: pending items expire; a live claim is let run out first.
-    expect(await store.transaction((tx) => expireReviewItemsIn(tx, T0 + HOUR + 1))).toEqual({ released: 0, expired: 2 });
+    expect(await store.transaction((tx) => expireReviewItemsIn(tx, T0 + HOUR + 1))).toMatchObject({ released: 0, expired: 2, changed: [{ model: 'ttl' }, { model: 'ttl' }] });
     expect((await getReviewItem(sql, x2!.id))?.status).toBe('claimed');
-    expect(await store.transaction((tx) => expireReviewItemsIn(tx, T0 + 2 * HOUR))).toEqual({ released: 0, expired: 1 });
+    expect(await store.transaction((tx) => expireReviewItemsIn(tx, T0 + 2 * HOUR))).toEqual({ released: 0, expired: 1, changed: [{ model: 'ttl', version: x2!.version, eventTs: x2!.eventTs }] });
     expect((await listReviewItems(sql, { model: 'ttl', status: 'expired' })).length).toBe(3);
     expect(await store.transaction((tx) => nextReviewItemIn(tx, 'ana', T0 + 2 * HOUR, ['ttl']))).toBeNull();
     expect(await getReviewItem(sql, 'not-a-number')).toBeNull();

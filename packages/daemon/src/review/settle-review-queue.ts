@@ -1,0 +1,32 @@
+/**
+ * Settles the review queue at `now`: timed-out claims go back to `pending`, items past their TTL become `expired`,
+ * and the windows of every item that changed are touched so their review rows (reviewBacklog, oldestPendingAge) are
+ * analysed again. The runner's maintenance pass calls it, so the queue and its rows stay current without traffic or
+ * readers; the reviewer operations call it first, so what a reviewer sees is current.
+ */
+import { EventTimeWindows } from '@vigil/analyzers';
+import type { ModelConfig } from '@vigil/core';
+import { expireReviewItemsIn, touchWindowsIn, type SqlExecutor, type Store, type WindowKey } from '@vigil/store';
+
+export async function settleReviewQueueIn(tx: SqlExecutor, models: ReadonlyMap<string, ModelConfig>, now: number): Promise<{ released: number; expired: number }> {
+  const { released, expired, changed } = await expireReviewItemsIn(tx, now);
+  const windows: WindowKey[] = [];
+  const windowsOf = new Map<string, EventTimeWindows>();
+  for (const item of changed) {
+    const model = models.get(item.model);
+    // A model no longer configured has no windows analysed here.
+    if (!model) continue;
+    let w = windowsOf.get(model.id);
+    if (!w) windowsOf.set(model.id, (w = new EventTimeWindows(model.window)));
+    for (const { start, end } of w.windowsOfBucket(w.bucketOf(item.eventTs))) windows.push({ model: item.model, version: item.version, start, end });
+  }
+  await touchWindowsIn(tx, windows);
+  return { released, expired };
+}
+
+/** {@link settleReviewQueueIn} in its own transaction; nothing to do when no model has a `review` section. */
+export async function settleReviewQueue(store: Pick<Store, 'transaction'>, models: readonly ModelConfig[], now: number): Promise<{ released: number; expired: number }> {
+  if (!models.some((m) => m.review)) return { released: 0, expired: 0 };
+  const byId = new Map(models.map((m) => [m.id, m]));
+  return store.transaction((tx) => settleReviewQueueIn(tx, byId, now));
+}
