@@ -49,8 +49,10 @@ describe('vigil run: human review', () => {
       await h.produce('p1.ndjson', h.predictions, events.slice(0, half));
       const first = h.start();
       await waitFor('the first half', async () => (await h.committed(h.predictions)) >= half, [first]);
-      const producing = h.produce('p2.ndjson', h.predictions, events.slice(half), 4000);
-      await new Promise((r) => setTimeout(r, 300));
+      // Killed once it has committed part of the second half, while the rest is still being produced (at 1,000 a
+      // second the producer needs about 0.9 s; a fixed pause raced the daemon, which could read everything first).
+      const producing = h.produce('p2.ndjson', h.predictions, events.slice(half), 1000);
+      await waitFor('part of the second half', async () => (await h.committed(h.predictions)) > half, [first]);
       first.kill('SIGKILL');
       await exited(first);
       expect(await h.committed(h.predictions)).toBeLessThan(events.length);
