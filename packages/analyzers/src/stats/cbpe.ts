@@ -5,6 +5,7 @@
  * estimate carries the sampling error of a reference sample of the current data's size (±3 of it is the band).
  * Definitions and the check against NannyML 0.13 are in docs/metrics.md.
  */
+import { seededRandom } from '@vigil/core';
 import { rocAuc } from './classification';
 
 /** Isotonic calibrator: the fitted step points; between them the calibrated value is linearly interpolated. */
@@ -130,18 +131,6 @@ export function calibrateScore(calibrator: ScoreCalibrator, score: number): numb
   const x0 = x[lo]!;
   const x1 = x[hi]!;
   return x1 === x0 ? y[hi]! : y[lo]! + ((score - x0) * (y[hi]! - y[lo]!)) / (x1 - x0);
-}
-
-/** A small seeded generator (mulberry32), so the calibration decision is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
