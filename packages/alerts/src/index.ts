@@ -6,7 +6,7 @@ export { MAX_FINDING_CHARS } from './engine/lifecycle';
 export { MAX_SILENCE_MS } from './engine/lifecycle';
 export type { ModelCondition, ModelConditionName } from './engine/model-conditions';
 export type { RelayOptions } from './engine/outbox-relay';
-export { dedupKey } from './notifiers/payload';
+export { breaches, comparisonText, dedupKey, formatNumber } from './notifiers/payload';
 export type { IncidentPayload, PayloadLinks, ReviewPayload } from './notifiers/payload';
 export { beyond, classifyWindow, decideRule } from './rules/rule-evaluation';
 export type { RuleDecision, WindowOutcome } from './rules/rule-evaluation';

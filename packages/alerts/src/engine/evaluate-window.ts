@@ -62,7 +62,11 @@ interface Subject {
   metric: string;
   feature: string;
   group: string;
-  firing: Array<{ rule: RuleConfig; window: RuleWindow | undefined }>;
+  /**
+   * Firing rules with their newest breaching window among the last M (what the incident reports: a window that is
+   * only elevated keeps the incident firing but breaches nothing), else their newest window.
+   */
+  firing: Array<{ rule: RuleConfig; window: RuleWindow | undefined; breached: boolean }>;
   /** Every severity of the subject that is known to be firing, including rules this window did not judge. */
   anyFiring: boolean;
   /** The rules of the subject this window judged, with their latest window (what a clear is reported with). */
@@ -117,7 +121,10 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
     const subjectId = [key.metric, key.feature, key.group].join('\u0000');
     const subject = subjects.get(subjectId) ?? { metric: key.metric, feature: key.feature, group: key.group, firing: [], anyFiring: false, judged: [] };
     subject.judged.push({ rule, latest: history!.recent[0] ?? latest });
-    if (decision.firing) subject.firing.push({ rule, window: history!.recent[0] });
+    if (decision.firing) {
+      const breach = history!.recent.find((w) => w.outcome === 'breach');
+      subject.firing.push({ rule, window: breach ?? history!.recent[0], breached: breach !== undefined });
+    }
     subjects.set(subjectId, subject);
   }
   await upsertRuleStatesIn(tx, a.model, a.version, states, now);
@@ -170,9 +177,15 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
         if (opened) summary.opened.push(opened.id);
         continue;
       }
-      // A re-analysed older window does not move the incident back: it keeps showing the latest window.
-      const rows = windowStart === a.windowStart && windowEnd === a.windowEnd ? a.rows : existing.windowRows;
-      summary.updated.push(await reviseIn(tx, ctx, model, existing, top.rule, { value, windowStart, windowEnd, rows }));
+      // The incident shows its last breach. While it lingers between the clear threshold and the threshold (or an
+      // N-of-M rule still counts older breaches) and no breach is among the last M windows, it keeps the breach it
+      // has: an elevated value printed as "0.15 > 0.2" would be false.
+      const sameWindow = windowStart === existing.windowStart && windowEnd === existing.windowEnd;
+      const rows = windowStart === a.windowStart && windowEnd === a.windowEnd ? a.rows : sameWindow ? existing.windowRows : null;
+      // (A raised severity takes the new rule's window with its threshold, so value and threshold belong together.)
+      const raised = SEVERITY_RANK[top.rule.severity] > SEVERITY_RANK[existing.severity];
+      const breach = top.breached || raised || existing.value === null ? { value, windowStart, windowEnd, rows } : null;
+      summary.updated.push(await reviseIn(tx, ctx, model, existing, top.rule, breach));
     } else if (existing !== undefined && existing.kind === 'rule' && !subject.anyFiring) {
       await resolveIncidentIn(tx, ctx, existing, 'vigil', `${subject.metric} cleared (no longer beyond the clear threshold in enough windows)`, resolutionOf(subject, existing, a));
       summary.resolved.push(existing.id);
@@ -181,22 +194,22 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
   return summary;
 }
 
-/** A further breach of an open incident: new value and window, maybe a higher severity; never a second incident. */
+/**
+ * A further firing window of an open incident: the new breach's value and window (`w`; null when the window only
+ * kept it firing), maybe a higher severity; never a second incident.
+ */
 async function reviseIn(
   tx: SqlExecutor,
   ctx: AlertingContext,
   model: ModelConfig,
   incident: Incident,
   top: RuleConfig,
-  w: { value: number | null; windowStart: number; windowEnd: number; rows: number | null },
+  w: { value: number | null; windowStart: number; windowEnd: number; rows: number | null } | null,
 ): Promise<string> {
   const now = ctx.now();
   const raised = SEVERITY_RANK[top.severity] > SEVERITY_RANK[incident.severity];
   let current = (await updateIncidentIn(tx, incident.id, {
-    value: w.value,
-    windowStart: w.windowStart,
-    windowEnd: w.windowEnd,
-    windowRows: w.rows,
+    ...(w === null ? {} : { value: w.value, windowStart: w.windowStart, windowEnd: w.windowEnd, windowRows: w.rows }),
     updatedAt: now,
     ...(raised ? { severity: top.severity, threshold: top.threshold, comparison: top.comparison, detail: nOfMDetail(top) } : {}),
   }))!;

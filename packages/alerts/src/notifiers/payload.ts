@@ -4,7 +4,9 @@
  * retried or repeated notification is recognised downstream; `notificationId` names one delivery (the same on
  * every retry of it).
  */
+import type { Comparison } from '@vigil/core';
 import type { Incident } from '@vigil/store';
+import { beyond } from '../rules/rule-evaluation';
 
 export interface IncidentPayload {
   dedupKey: string;
@@ -31,7 +33,10 @@ export interface IncidentPayload {
    * by hand — see `resolvedBy` — or by a model condition ending). Null on other notices.
    */
   resolution: { window: PayloadWindow; value: number | null; clearThreshold: number; comparison: string } | null;
-  /** Resolve notices: the last window that kept the incident firing (the same as `value`, `threshold`, `window`). */
+  /**
+   * Resolve notices: the last window that breached the threshold (the same as `value`, `threshold`, `window`; a
+   * window only above the clear threshold kept the incident firing but is not a breach, and does not move them).
+   */
   lastBreach: { window: PayloadWindow; value: number | null; threshold: number | null; comparison: string | null } | null;
   /** Who resolved it (resolve notices): `vigil` when it cleared by itself. */
   resolvedBy: string | null;
@@ -186,8 +191,27 @@ export function subjectNotifications(n: Extract<Notification, { kind: 'incident'
 export function subjectText(p: Pick<IncidentPayload, 'metric' | 'feature' | 'group' | 'value' | 'comparison' | 'threshold' | 'status' | 'resolution'>): string {
   const name = `${p.metric}${p.feature ? `(${p.feature})` : ''}${p.group ? `[${p.group}]` : ''}`;
   if (p.status === 'resolved' && p.resolution) return `${name} cleared at ${p.resolution.value === null ? 'no value' : formatNumber(p.resolution.value)} (clear threshold ${formatNumber(p.resolution.clearThreshold)})`;
-  const value = p.value === null ? '' : ` = ${formatNumber(p.value)}${p.comparison && p.threshold !== null ? ` ${p.comparison} ${formatNumber(p.threshold)}` : ''}`;
+  const value = p.value === null ? '' : ` = ${comparisonText(p.value, p.comparison, p.threshold)}`;
   return `${name}${value}`;
+}
+
+/**
+ * `0.31 > 0.2` when the value is beyond the threshold, else `0.15, not > 0.2`: a comparison is printed only when it
+ * is true. (Incidents carry their last breach, so the second form is for the odd case where the window that set the
+ * value did not breach: a subject still firing when a model condition ends, a severity raised by an N-of-M rule.)
+ */
+export function comparisonText(value: number, comparison: string | null, threshold: number | null): string {
+  if (comparison === null || threshold === null) return formatNumber(value);
+  return `${formatNumber(value)}${breaches(value, comparison, threshold) ? ' ' : ', not '}${comparison} ${formatNumber(threshold)}`;
+}
+
+/** Whether `value comparison threshold` holds: what lets a text call the value a breach. */
+export function breaches(value: number | null, comparison: string | null, threshold: number | null): boolean {
+  return value !== null && comparison !== null && threshold !== null && isComparison(comparison) && beyond(comparison, value, threshold);
+}
+
+function isComparison(c: string): c is Comparison {
+  return c === '>' || c === '>=' || c === '<' || c === '<=';
 }
 
 function payloadWindow(start: number | null, end: number | null, rows: number | null): PayloadWindow {
@@ -209,7 +233,7 @@ export function windowText(w: PayloadWindow): string {
  */
 export function resolutionText(p: IncidentPayload): string {
   const last = p.lastBreach;
-  const lastText = last && last.value !== null ? `last breach ${formatNumber(last.value)}${last.comparison && last.threshold !== null ? ` ${last.comparison} ${formatNumber(last.threshold)}` : ''} in ${windowText(last.window)}` : '';
+  const lastText = last && last.value !== null ? `${breaches(last.value, last.comparison, last.threshold) ? 'last breach' : 'last value'} ${comparisonText(last.value, last.comparison, last.threshold)} in ${windowText(last.window)}` : '';
   const r = p.resolution;
   if (r === null) return ` (resolved by ${p.resolvedBy ?? 'hand'}${lastText ? `; ${lastText}` : ''})`;
   const value = r.value === null ? 'no value' : formatNumber(r.value);
@@ -228,11 +252,12 @@ export function summary(n: Notification): string {
   }
   const subject = `${p.model}${p.version ? `/${p.version}` : ''} ${p.metric}${p.feature ? `(${p.feature})` : ''}${p.group ? `[${p.group}]` : ''}`;
   if (p.status === 'resolved') return `[RESOLVED] [${p.severity}] ${subject}${resolutionText(p)}`;
-  const value = p.value === null ? '' : ` = ${formatNumber(p.value)}${p.comparison && p.threshold !== null ? ` ${p.comparison} ${formatNumber(p.threshold)}` : ''}`;
+  const value = p.value === null ? '' : ` = ${comparisonText(p.value, p.comparison, p.threshold)}`;
   const by = p.status === 'acknowledged' && p.acknowledgedBy ? ` by ${p.acknowledgedBy}` : '';
   return `[${p.status.toUpperCase()}${by}] [${p.severity}] ${subject}${value}${p.detail ? ` (${p.detail})` : ''}`;
 }
 
-function formatNumber(x: number): string {
+/** Four significant digits, trailing zeros dropped (`0.0578`, `0.05`, `1234`): how notices print values. */
+export function formatNumber(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(4).replace(/\.?0+$/, '');
 }

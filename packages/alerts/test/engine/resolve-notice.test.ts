@@ -47,7 +47,7 @@ describe('resolve notices on the real store', () => {
   };
   const iso = (ms: number) => new Date(ms).toISOString();
 
-  it('a breach, an elevated window, then a clearing window: the resolve carries the clearing window and value, and the last firing window apart', async () => {
+  it('a breach, an elevated window, then a clearing window: the resolve carries the clearing window and value, and the last breach apart (not the elevated window)', async () => {
     const { opened } = await analyse(T0, 0.31);
     clock.advance(HOUR);
     await analyse(T0 + HOUR, 0.15); // between the clear threshold (0.1) and the threshold (0.2): still firing
@@ -59,12 +59,12 @@ describe('resolve notices on the real store', () => {
     const notice = sink.at('/owner')[1]!.body;
     expect(notice).toMatchObject({
       status: 'resolved',
-      // The existing fields stay: the last window that kept it firing.
-      value: 0.15,
+      // The existing fields stay the last breach: the elevated window (0.15) kept it firing but breached nothing.
+      value: 0.31,
       threshold: 0.2,
-      window: { start: iso(T0), end: iso(T0 + HOUR), rows: 8000 },
+      window: { start: iso(T0 - HOUR), end: iso(T0), rows: 8000 },
       resolution: { window: { start: iso(T0 + HOUR), end: iso(T0 + 2 * HOUR), rows: 8000 }, value: 0.04, clearThreshold: 0.1, comparison: '>' },
-      lastBreach: { window: { start: iso(T0), end: iso(T0 + HOUR), rows: 8000 }, value: 0.15, threshold: 0.2, comparison: '>' },
+      lastBreach: { window: { start: iso(T0 - HOUR), end: iso(T0), rows: 8000 }, value: 0.31, threshold: 0.2, comparison: '>' },
       resolvedBy: 'vigil',
     });
     // The incident keeps it too (the CLI and the demo print it from there).

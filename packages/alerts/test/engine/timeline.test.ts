@@ -16,6 +16,7 @@ import type { WindowAnalysis } from '../../src/engine/evaluate-window';
 import { alertConfig, FakeClock, HOUR, MIN, T0 } from '../helpers/config';
 import { WebhookSink } from '../helpers/webhook-sink';
 import { analysis, psi } from '../helpers/windows';
+import { summary, type IncidentPayload } from '../../src/notifiers/payload';
 
 const QUEUES: Array<[string, () => Promise<JobQueue>]> = [
   ['in-process queue', async () => createMemoryQueue({ maxAttempts: 3, backoffMs: 5 })],
@@ -130,6 +131,45 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
       'vigil notification.delivered',
     ]);
     expect(detail.history[3]!.reason).toBe('looking into the age pipeline');
+  });
+
+  it('hysteresis: windows between the clear threshold and the threshold keep it firing, and every notice shows the last breach, never them as breaches', async () => {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const text = (body: unknown) => summary({ kind: 'incident', payload: body as IncidentPayload, openedAt: T0, resolvedAt: null });
+    const { opened } = await analyse(analysis(T0, [psi(0.31)]));
+    const breachWindow = { start: iso(T0 - HOUR), end: iso(T0), rows: 8000 };
+    clock.advance(HOUR);
+    // 0.15 and 0.12: beyond the clear threshold (0.1), not the threshold (0.2): still firing, no new breach.
+    expect((await analyse(analysis(T0 + HOUR, [psi(0.15)]))).updated).toEqual(opened);
+    clock.advance(HOUR);
+    expect((await analyse(analysis(T0 + 2 * HOUR, [psi(0.12)]))).updated).toEqual(opened);
+    expect(await alerting.getIncident(opened[0]!)).toMatchObject({ status: 'firing', value: 0.31, windowStart: T0 - HOUR, windowEnd: T0, windowRows: 8000 });
+    // The escalation to on-call (30m after opening, due by now) and the acknowledgement notices tell of the breach.
+    await step(0);
+    await alerting.acknowledge(opened[0]!, { actor: 'alice', reason: 'looking' });
+    await step(0);
+    expect(seen()).toEqual(['/owner firing step=0 warning', '/oncall firing step=1 warning', '/owner acknowledged step=0 warning', '/oncall acknowledged step=0 warning']);
+    for (const r of sink.received) expect(r.body).toMatchObject({ value: 0.31, threshold: 0.2, window: breachWindow });
+    expect(text(sink.received[3]!.body)).toBe('[ACKNOWLEDGED by alice] [warning] credit-risk/7 psi(age) = 0.31 > 0.2');
+    // A new breach while it lingers moves the incident to it.
+    clock.advance(HOUR);
+    await analyse(analysis(T0 + 3 * HOUR, [psi(0.2345678)]));
+    clock.advance(HOUR);
+    await analyse(analysis(T0 + 4 * HOUR, [psi(0.18)]));
+    expect(await alerting.getIncident(opened[0]!)).toMatchObject({ value: 0.2345678, windowStart: T0 + 2 * HOUR, windowEnd: T0 + 3 * HOUR });
+    clock.advance(HOUR);
+    expect((await analyse(analysis(T0 + 5 * HOUR, [psi(0.05)]))).resolved).toEqual(opened);
+    const resolves = sink.received.slice(4);
+    expect(resolves.map((r) => `${r.path} ${r.body.status}`)).toEqual(['/owner resolved', '/oncall resolved']);
+    expect(resolves[0]!.body).toMatchObject({
+      lastBreach: { value: 0.2345678, threshold: 0.2, comparison: '>', window: { start: iso(T0 + 2 * HOUR), end: iso(T0 + 3 * HOUR) } },
+      resolution: { value: 0.05, clearThreshold: 0.1, window: { start: iso(T0 + 4 * HOUR), end: iso(T0 + 5 * HOUR) } },
+    });
+    // What Slack, e-mail and PagerDuty print: true comparisons, values rounded.
+    expect(text(resolves[0]!.body)).toBe(
+      '[RESOLVED] [warning] credit-risk/7 psi(age) = 0.05, within the clear threshold 0.1 in window 2026-11-22 14:00 – 15:00 UTC (last breach 0.2346 > 0.2 in window 2026-11-22 12:00 – 13:00 UTC)',
+    );
+    for (const r of sink.received) expect(text(r.body)).not.toMatch(/0\.1[258]\d* >/);
   });
 
   it('repeats the last step every 4h while unacknowledged, tells on-call once when it turns critical, and resolves', async () => {

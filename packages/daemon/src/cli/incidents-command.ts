@@ -1,3 +1,4 @@
+import { breaches, comparisonText, formatNumber } from '@vigil/alerts';
 import type { Incident } from '@vigil/store';
 import { parseDuration, VigilError } from '@vigil/core';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOption, type CommandOptions } from './command-args';
@@ -141,11 +142,13 @@ function describe(i: Incident): string {
 }
 
 function formatIncident(i: Incident): string {
-  const value = i.value === null ? '' : ` = ${i.value}${i.comparison && i.threshold !== null ? ` ${i.comparison} ${i.threshold}` : ''}`;
+  // The incident's value is its last breach (rounded as the notices round it); a comparison is printed only when true.
+  const value = i.value === null ? '' : ` = ${comparisonText(i.value, i.comparison, i.threshold)}`;
   const who = i.status === 'acknowledged' ? ` by ${i.acknowledgedBy}` : i.status === 'resolved' ? ` by ${i.resolvedBy}` : i.status === 'silenced' && i.silencedUntil ? ` until ${new Date(i.silencedUntil).toISOString()}` : '';
-  // A resolved incident says what cleared it beside its last breach (the value above stays the last breach's).
+  // A resolved incident says what cleared it beside its last breach.
   const r = i.resolution;
-  const cleared = r === null ? '' : `  cleared: ${r.value} within ${r.clearThreshold} in window ${new Date(r.windowStart).toISOString()} – ${new Date(r.windowEnd).toISOString()}`;
-  const breach = r === null ? value : ` last breach${value}${i.windowStart !== null && i.windowEnd !== null ? ` in window ${new Date(i.windowStart).toISOString()} – ${new Date(i.windowEnd).toISOString()}` : ''}`;
+  const cleared =
+    r === null ? '' : `  cleared: ${r.value === null ? 'no value' : formatNumber(r.value)} within the clear threshold ${formatNumber(r.clearThreshold)} in window ${new Date(r.windowStart).toISOString()} – ${new Date(r.windowEnd).toISOString()}`;
+  const breach = i.kind === 'rule' ? ` ${breaches(i.value, i.comparison, i.threshold) ? 'last breach' : 'last value'}${value}${i.windowStart !== null && i.windowEnd !== null ? ` in window ${new Date(i.windowStart).toISOString()} – ${new Date(i.windowEnd).toISOString()}` : ''}` : value;
   return `${i.id}  ${i.status.padEnd(12)} ${i.severity.padEnd(8)} ${describe(i)}${breach}  opened ${new Date(i.openedAt).toISOString()}${who}${cleared}`;
 }

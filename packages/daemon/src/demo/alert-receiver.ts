@@ -4,6 +4,7 @@
  * travel the real way — rule, incident, outbox, relay, queue, notifier, HTTP — and only then reach the terminal.
  */
 import { createServer, type Server } from 'node:http';
+import { breaches, comparisonText, formatNumber } from '@vigil/alerts';
 
 export interface ReceivedAlert {
   status: string;
@@ -92,30 +93,28 @@ export function alertLines(alert: ReceivedAlert, printed: Map<string, string>): 
   return out;
 }
 
-/** One line per notification: `[firing] warning  psi(origin) = 0.213 > 0.2  window 2001-03-01 – 2001-03-08 (12,345 rows)`. */
+/**
+ * One line per notification: `[firing] warning  psi(origin) = 0.213 > 0.2  window 2001-03-01 – 2001-03-08 (12,345 rows)`.
+ * Values are rounded as the notices round them, and a comparison is printed only when it holds.
+ */
 export function formatAlert(alert: ReceivedAlert): string {
   const subject = alert.feature ? `${alert.metric}(${alert.feature})` : alert.group ? `${alert.metric}[${alert.group}]` : alert.metric;
-  const value = alert.value === null || alert.value === undefined ? 'n/a' : formatValue(alert.value);
-  const threshold = alert.threshold === null || alert.threshold === undefined ? '' : ` ${alert.comparison ?? '>'} ${formatValue(alert.threshold)}`;
+  const value = alert.value === null || alert.value === undefined ? 'n/a' : comparisonText(alert.value, alert.comparison ?? null, alert.threshold);
   const window = alert.window ? `window ${alert.window.start.slice(0, 10)} – ${alert.window.end.slice(0, 10)}` : '';
   const head = `ALERT [${alert.status}] ${alert.severity.padEnd(8)} ${alert.model}/${alert.version} ${subject}`;
   // A resolve notice says what cleared it, then the last breach: "resolved" never stands next to a breaching value alone.
   if (alert.status === 'resolved') return `${head}${resolvedText(alert)}`;
-  // An acknowledgement notice carries the incident's last recorded value and window.
-  if (alert.status !== 'firing') return `${head}  (last value ${value}, threshold ${threshold.replace(/^ \S+ /, '') || 'n/a'}${window ? `, ${window}` : ''})`;
-  return `${head} = ${value}${threshold}${window ? `  ${window} (${(alert.window?.rows ?? 0).toLocaleString('en-US')} rows)` : ''}`;
+  // An acknowledgement notice carries the incident's last breach and its window.
+  if (alert.status !== 'firing') return `${head}  (${breaches(alert.value, alert.comparison ?? null, alert.threshold) ? 'last breach' : 'last value'} ${value}${window ? `, ${window}` : ''})`;
+  return `${head} = ${value}${window ? `  ${window} (${(alert.window?.rows ?? 0).toLocaleString('en-US')} rows)` : ''}`;
 }
 
 const dates = (w: { start: string | null; end: string | null }): string => `window ${w.start?.slice(0, 10) ?? '?'} – ${w.end?.slice(0, 10) ?? '?'}`;
 
 function resolvedText(alert: ReceivedAlert): string {
   const b = alert.lastBreach;
-  const last = b && b.value !== null ? `last breach ${formatValue(b.value)}${b.threshold === null ? '' : ` ${b.comparison ?? '>'} ${formatValue(b.threshold)}`}, ${dates(b.window)}` : '';
+  const last = b && b.value !== null ? `${breaches(b.value, b.comparison ?? '>', b.threshold) ? 'last breach' : 'last value'} ${comparisonText(b.value, b.comparison ?? '>', b.threshold)}, ${dates(b.window)}` : '';
   const r = alert.resolution;
   if (!r) return `  (resolved by ${alert.resolvedBy ?? 'hand'}${last ? `; ${last}` : ''})`;
-  return ` = ${r.value === null ? 'n/a' : formatValue(r.value)}, within the clear threshold ${formatValue(r.clearThreshold)}  ${dates(r.window)}${last ? `  (${last})` : ''}`;
-}
-
-function formatValue(v: number): string {
-  return Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v * 100) / 100) : v.toPrecision(3);
+  return ` = ${r.value === null ? 'n/a' : formatNumber(r.value)}, within the clear threshold ${formatNumber(r.clearThreshold)}  ${dates(r.window)}${last ? `  (${last})` : ''}`;
 }

@@ -42,7 +42,7 @@ describe('alert lifecycle commands', () => {
   it('lists, acknowledges and resolves, recording the user and the reason', async () => {
     const list = await runCli(['incidents', 'list'], cwd, env);
     expect(list.stderr).toBe('');
-    expect(list.stdout).toMatch(new RegExp(`^${incidentId} {2}firing {7}warning  credit-risk/7 psi\\(age\\) = 0\\.35 > 0\\.2  opened `));
+    expect(list.stdout).toMatch(new RegExp(`^${incidentId} {2}firing {7}warning  credit-risk/7 psi\\(age\\) last breach = 0\\.35 > 0\\.2 in window 2026-11-22T09:00:00\\.000Z – 2026-11-22T10:00:00\\.000Z  opened `));
     const ack = await runCli(['incidents', 'ack', incidentId, '--reason', 'looking'], cwd, env);
     expect(ack).toMatchObject({ code: 0, stdout: `Acknowledged ${incidentId} (credit-risk/7 psi(age)) as cli:dana.\n` });
     expect((await runCli(['incidents', 'ack', incidentId, '--reason', 'again'], cwd, env))).toMatchObject({ code: 2, stderr: expect.stringContaining('VIGIL_CONFLICT') });
@@ -110,6 +110,35 @@ describe('alert lifecycle commands', () => {
     const list = await runCli(['incidents', 'list', '--status', 'resolved', '--model', 'credit-risk'], cwd, env);
     const line = list.stdout.split('\n').find((l) => l.startsWith(id))!;
     expect(line).toContain('credit-risk/8 psi(age) last breach = 0.31 > 0.2 in window 2026-11-23T09:00:00.000Z – 2026-11-23T10:00:00.000Z');
-    expect(line).toMatch(/ by vigil {2}cleared: 0\.04 within 0\.1 in window 2026-11-23T10:00:00\.000Z – 2026-11-23T11:00:00\.000Z$/);
+    expect(line).toMatch(/ by vigil {2}cleared: 0\.04 within the clear threshold 0\.1 in window 2026-11-23T10:00:00\.000Z – 2026-11-23T11:00:00\.000Z$/);
+  }, 60_000);
+
+  // An incident lingering between the clear threshold and the threshold: the list shows the last breach, rounded,
+  // never the elevated value as a breach (before: `psi(age) = 0.14999 > 0.2`, unrounded and false).
+  it('lists an incident kept firing by an elevated window with its last breach, rounded', async () => {
+    const evaluate = async (windowEnd: number, value: number) => {
+      const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+      try {
+        const alerting = await createAlerting({ config: await loadConfig(config, {}), store });
+        const metricRows = [{ model: 'credit-risk', version: '9', windowStart: windowEnd - 3_600_000, windowEnd, metric: 'psi', feature: 'age', group: '', value, rows: 900, labelledRows: 0 }];
+        await store.upsertMetricRows(metricRows);
+        const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '9', windowStart: windowEnd - 3_600_000, windowEnd, rows: 900, labelledRows: 0, metricRows }));
+        await alerting.close();
+        return summary;
+      } finally {
+        await store.close();
+      }
+    };
+    const end = Date.parse('2026-11-24T10:00:00Z');
+    const id = (await evaluate(end, 0.312345)).opened[0]!;
+    expect((await evaluate(end + 3_600_000, 0.14999)).updated).toEqual([id]); // elevated: still firing
+    const lineOf = async (status: string) => (await runCli(['incidents', 'list', '--status', status, '--model', 'credit-risk'], cwd, env)).stdout.split('\n').find((l) => l.startsWith(id))!;
+    const firing = await lineOf('open'); // silenced by the test above, still open
+    expect(firing).toContain('credit-risk/9 psi(age) last breach = 0.3123 > 0.2 in window 2026-11-24T09:00:00.000Z – 2026-11-24T10:00:00.000Z  opened ');
+    expect(firing).not.toContain('0.15');
+    await evaluate(end + 2 * 3_600_000, 0.0412345);
+    const resolved = await lineOf('resolved');
+    expect(resolved).toContain('last breach = 0.3123 > 0.2 in window 2026-11-24T09:00:00.000Z – 2026-11-24T10:00:00.000Z');
+    expect(resolved).toMatch(/cleared: 0\.04123 within the clear threshold 0\.1 in window 2026-11-24T11:00:00\.000Z – 2026-11-24T12:00:00\.000Z$/);
   }, 60_000);
 });
