@@ -170,11 +170,15 @@ function resolveCommand(name: string, rest: readonly string[]): { command: strin
   throw new VigilError('VIGIL_USAGE', `unknown command "${name}"; ${guess ? `did you mean "${guess}"?` : 'run "vigil help" for the commands'}`);
 }
 
-/** One line `error [CODE]: message` on stderr for any failure, and its exit code: 1 when retrying may help, else 2. */
+/**
+ * One line `error [CODE]: message` on stderr for any failure, and its exit code: 1 when retrying may help, else 2.
+ * A usage error of a known command adds one hint line, as git and kubectl do, instead of the whole help.
+ */
 function fail(error: unknown, io: CommandIo, command: string): number {
   const failure = asVigilError(error, command);
   const c = io.stderrColor;
   io.stderr(`${c.red(c.bold('error'))} [${failure.code}]: ${failure.message}\n`);
+  if (failure.code === 'VIGIL_USAGE' && command.startsWith('vigil ')) io.stderr(`Run '${command} --help' for usage.\n`);
   if (failure.code === 'VIGIL_INTERNAL' && io.env.VIGIL_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
   return failure.retriable || failure.code === 'VIGIL_INTERNAL' ? EXIT.internal : EXIT.refused;
 }

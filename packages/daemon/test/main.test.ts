@@ -87,7 +87,38 @@ describe('unknown commands', () => {
     [['report', '--refrence', 'r.csv'], 'vigil report: unknown option --refrence; did you mean --reference?'],
     [['run', '--log-fromat', 'text'], 'vigil run: unknown option --log-fromat; did you mean --log-format?'],
   ])('vigil %j: a usage error with a suggestion, exit 2', async (args, message) => {
-    expect(await vigil(args)).toEqual({ code: 2, stdout: '', stderr: `error [VIGIL_USAGE]: ${message}\n` });
+    // A known command's usage error adds the one hint line; an unknown command's message says where to look.
+    const hint = args[0] === 'report' || args[0] === 'run' ? `Run 'vigil ${args[0]} --help' for usage.\n` : '';
+    expect(await vigil(args)).toEqual({ code: 2, stdout: '', stderr: `error [VIGIL_USAGE]: ${message}\n${hint}` });
+  });
+});
+
+// Issue 12, a new user's trial: a usage error printed the whole help (~40 lines), and a threshold that is not a
+// number was "out of range". Now: the error and one hint line, as git and kubectl do.
+describe('usage errors', () => {
+  it('vigil report --threshold abc: not a number, in one line and a hint, exit 2', async () => {
+    const r = await vigil(['report', '--reference', 'r.csv', '--current', 'c.csv', '--threshold', 'abc']);
+    expect(r).toEqual({ code: 2, stdout: '', stderr: 'error [VIGIL_USAGE]: vigil report: --threshold "abc" is not a number; give a number from 0 to 1\nRun \'vigil report --help\' for usage.\n' });
+    const range = await vigil(['report', '--reference', 'r.csv', '--current', 'c.csv', '--threshold', '1.5']);
+    expect(range.stderr).toBe('error [VIGIL_USAGE]: vigil report: --threshold "1.5" is out of range (a number from 0 to 1)\nRun \'vigil report --help\' for usage.\n');
+  });
+
+  it('every problem of a report command line in the one error line, never the help', async () => {
+    const r = await vigil(['report', '--fdr', 'x', '--min-group-size', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')).toEqual([
+      'error [VIGIL_USAGE]: vigil report: --reference FILE is required; --current FILE is required; --min-group-size "0" is out of range (a whole number of at least 1); --fdr "x" is not a number; give a number between 0 and 1, exclusive',
+      "Run 'vigil report --help' for usage.",
+      '',
+    ]);
+    expect(r.stderr).not.toContain('Options:');
+  });
+
+  it('a command\'s own usage errors get the hint too; other failures do not', async () => {
+    expect((await vigil(['incidents', 'list', '--limit', 'x'])).stderr).toBe('error [VIGIL_USAGE]: vigil incidents list: --limit "x" must be an integer from 1 to 1000\nRun \'vigil incidents list --help\' for usage.\n');
+    const missing = await vigil(['report', '--reference', '/nonexistent/r.csv', '--current', '/nonexistent/c.csv']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).not.toContain('for usage');
   });
 });
 
@@ -140,6 +171,6 @@ describe('--quiet', () => {
     expect(await vigil(['-q', '--version'])).toEqual(await vigil(['--version']));
     expect((await vigil(['run', '--help', '--quiet'])).code).toBe(0);
     // After `--` it is an argument like any other: run takes none.
-    expect((await vigil(['run', '--', '--quiet'])).stderr).toBe('error [VIGIL_USAGE]: vigil run: unexpected argument "--quiet"; run "vigil run --help" for its options\n');
+    expect((await vigil(['run', '--', '--quiet'])).stderr).toBe('error [VIGIL_USAGE]: vigil run: unexpected argument "--quiet"\nRun \'vigil run --help\' for usage.\n');
   });
 });

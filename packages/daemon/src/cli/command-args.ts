@@ -50,23 +50,23 @@ export function usageError(command: string, error: unknown, options: ReadonlyArr
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) return error;
   const message = (error as Error).message;
-  const hint = `run "${command} --help" for its options`;
+  // No hint here: main adds the line `Run 'vigil report --help' for usage.` to every usage error of a command.
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const given = /Unknown option '([^']+)'/.exec(message)?.[1] ?? message;
     const names = options.map((o) => `--${o.name}`);
     const guess = given.startsWith('--') ? closest(given, names) : undefined;
-    return new VigilError('VIGIL_USAGE', `${command}: unknown option ${given}${guess ? `; did you mean ${guess}?` : `; ${hint}`}`, { cause: error });
+    return new VigilError('VIGIL_USAGE', `${command}: unknown option ${given}${guess ? `; did you mean ${guess}?` : ''}`, { cause: error });
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const name = /Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1];
     const detail = /argument missing|ambiguous/.test(message) ? 'needs a value' : /does not take an argument/.test(message) ? 'takes no value' : message;
     // The ambiguous case: `--reason -x` reads as a missing value; a value starting with a dash goes as --reason=-x.
     const dash = /ambiguous/.test(message) && name ? ` (a value starting with "-" goes as ${name}=-VALUE)` : '';
-    return new VigilError('VIGIL_USAGE', `${command}: ${name ?? 'an option'} ${detail}${dash}; ${hint}`, { cause: error });
+    return new VigilError('VIGIL_USAGE', `${command}: ${name ?? 'an option'} ${detail}${dash}`, { cause: error });
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     const given = /Unexpected argument '([^']*)'/.exec(message)?.[1];
-    return new VigilError('VIGIL_USAGE', `${command}: unexpected argument${given === undefined ? '' : ` "${given}"`}; ${hint}`, { cause: error });
+    return new VigilError('VIGIL_USAGE', `${command}: unexpected argument${given === undefined ? '' : ` "${given}"`}`, { cause: error });
   }
   return new VigilError('VIGIL_USAGE', `${command}: ${message}`, { cause: error });
 }

@@ -118,7 +118,8 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       }
     }
   }
-  if (problems.length > 0) throw new VigilError('VIGIL_USAGE', `vigil report: ${problems.join('; ')}\n\n${commandHelp(REPORT_USAGE, OPTIONS)}`);
+  // One line; main adds the hint to `vigil report --help` (the whole help here buried the problem under 40 lines).
+  if (problems.length > 0) throw new VigilError('VIGIL_USAGE', `vigil report: ${problems.join('; ')}`);
 
   const types: Record<string, FeatureKind> = Object.fromEntries(listed ?? []);
   for (const g of groups) for (const column of groupColumns(g)) types[column] = 'categorical';
@@ -412,7 +413,8 @@ async function configuredModel(configPath: string | undefined, id: string | unde
 function numberOption(raw: string | undefined, name: string, fallback: number, problems: string[], valid: (x: number) => boolean, range: string): number {
   if (raw === undefined) return fallback;
   const x = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(x) || !valid(x)) problems.push(`${name} "${raw}" is out of range (${range})`);
+  if (raw.trim() === '' || !Number.isFinite(x)) problems.push(`${name} "${raw}" is not a number; give ${range}`);
+  else if (!valid(x)) problems.push(`${name} "${raw}" is out of range (${range})`);
   return x;
 }
 

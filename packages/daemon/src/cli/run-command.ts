@@ -45,7 +45,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     io.stdout(commandHelp(USAGE, OPTIONS, io.color));
     return EXIT.ok;
   }
-  if (values.config === undefined) throw new VigilError('VIGIL_USAGE', 'vigil run: -c vigil.yaml is required; run "vigil run --help" for its options');
+  if (values.config === undefined) throw new VigilError('VIGIL_USAGE', 'vigil run: -c vigil.yaml is required');
   const level = (values['log-level'] ?? io.env.VIGIL_LOG_LEVEL ?? (io.quiet ? 'warn' : 'info')) as LogLevel;
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) throw new VigilError('VIGIL_USAGE', `vigil run: --log-level "${level}" is not one of debug, info, warn, error, silent`);
   const format = (values['log-format'] ?? io.env.VIGIL_LOG_FORMAT ?? (io.stderrIsTTY ? 'text' : 'json')) as LogFormat;

@@ -44,7 +44,7 @@ describe('vigil dashboards --out DIR', () => {
 
   it('refuses bad usage with a reason and exit code 2', async () => {
     const missing = await runCli(['dashboards'], cwd);
-    expect([missing.code, missing.stderr]).toEqual([2, 'error [VIGIL_USAGE]: vigil dashboards: --out DIR is required\n']);
+    expect([missing.code, missing.stderr]).toEqual([2, "error [VIGIL_USAGE]: vigil dashboards: --out DIR is required\nRun 'vigil dashboards --help' for usage.\n"]);
     const secret = await runCli(['dashboards', '--out', 'x', '--database-url', 'postgres://u:hunter2@db/vigil'], cwd);
     expect(secret.code).toBe(2);
     expect(secret.stderr).toMatch(/must not contain a password/);

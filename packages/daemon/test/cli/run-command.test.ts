@@ -59,6 +59,6 @@ models:
   });
 
   it('refuses a format it does not know', async () => {
-    expect(await runCli(['run', '-c', config, '--log-format', 'xml'], cwd)).toEqual({ code: 2, stdout: '', stderr: 'error [VIGIL_USAGE]: vigil run: --log-format "xml" is not one of text, json\n' });
+    expect(await runCli(['run', '-c', config, '--log-format', 'xml'], cwd)).toEqual({ code: 2, stdout: '', stderr: 'error [VIGIL_USAGE]: vigil run: --log-format "xml" is not one of text, json\nRun \'vigil run --help\' for usage.\n' });
   });
 });
