@@ -3,7 +3,7 @@
  * relative paths against the directory the command was typed in.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -33,6 +33,39 @@ describe('where vigil runs', () => {
     const out = spawnSync('pnpm', ['--silent', 'vigil', 'report', '--reference', rel('reference.csv'), '--current', rel('current.csv')], { cwd: examples, env, encoding: 'utf8' });
     expect([out.status, out.stderr]).toEqual([0, expect.stringContaining(`Features inferred from ${rel('reference.csv')}`)]);
     expect(out.stdout).toMatch(/^Rows: reference 400, current 300$/m);
+  });
+});
+
+// A new user's trial: scripts/setup.sh linked `vigil` machine-wide (/usr/bin/vigil) without a word. It now says what
+// it links, where, and how to undo it (scripts/link-vigil.sh), and `--no-link` skips it. npm's global prefix is
+// pointed at a temporary directory, so the test links nothing on the machine.
+describe('scripts/link-vigil.sh (run by scripts/setup.sh)', () => {
+  const prefix = mkdtempSync(join(tmpdir(), 'vigil-prefix-'));
+  afterAll(() => rmSync(prefix, { recursive: true, force: true }));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_config_')));
+  const run = (script: string, ...args: string[]) => spawnSync('bash', [join(ROOT, 'scripts', script), ...args], { env: { ...env, NPM_CONFIG_PREFIX: prefix }, encoding: 'utf8' });
+  const link = join(prefix, 'bin', 'vigil');
+
+  it('says what it links and where, and how to undo it; quiet when linked already; --unlink removes only its link', () => {
+    const first = run('link-vigil.sh');
+    expect(first.status).toBe(0);
+    expect(readlinkSync(link)).toBe(join(ROOT, 'packages/daemon/bin/vigil'));
+    expect(first.stderr).toContain(`setup: linked ${link} -> ${join(ROOT, 'packages/daemon/bin/vigil')} (npm's global bin directory, for every user of this machine; undo: bash scripts/link-vigil.sh --unlink, or rm ${link})`);
+    expect(run('link-vigil.sh').stderr).not.toContain('linked');
+    const unlink = run('link-vigil.sh', '--unlink');
+    expect([unlink.status, unlink.stderr]).toEqual([0, `setup: removed the link ${link}\n`]);
+    expect(existsSync(link)).toBe(false);
+    // Someone else's `vigil` is left alone, by linking and by unlinking.
+    mkdirSync(join(prefix, 'bin'), { recursive: true });
+    writeFileSync(link, '#!/bin/sh\n');
+    expect(run('link-vigil.sh').stderr).toContain('is not Vigil\'s link, so it was left alone');
+    expect(run('link-vigil.sh', '--unlink').stderr).toContain('is not a link to Vigil; nothing removed');
+    expect(lstatSync(link).isSymbolicLink()).toBe(false);
+  });
+
+  it('setup.sh refuses an unknown option before doing anything', () => {
+    const r = run('setup.sh', '--no-lnik');
+    expect([r.status, r.stderr]).toEqual([2, 'setup: unknown option --no-lnik (options: --tests, --no-link)\n']);
   });
 });
 
