@@ -1,5 +1,6 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir, totalmem } from 'node:os';
+import { constants, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 const UNITS: Readonly<Record<string, number>> = {
@@ -37,8 +38,27 @@ export function parseMemoryBudget(raw: string): number | undefined {
   return Number.isFinite(bytes) && bytes >= 1024 ** 2 ? bytes : undefined;
 }
 
-/** A private temporary directory for spill files, and its removal. */
+const CLEANUP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * A private temporary directory for spill files, and its removal. Until it is removed, SIGINT (Ctrl-C) and SIGTERM
+ * (a CI job's timeout, `kill`) remove it and end the process with the code a shell gives a process that signal
+ * ends (128 + its number: 130, 143): without this, a killed report left its spill — up to 8 bytes per numeric value
+ * of both files — in $TMPDIR. (SIGKILL cannot be caught; the directory is named `vigil-report-*` to find it.)
+ */
 export async function spillDirectory(): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), 'vigil-report-'));
-  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // Synchronously, then exit at once: nothing runs after it that could write to the directory again.
+    rmSync(path, { recursive: true, force: true });
+    process.exit(128 + constants.signals[signal as (typeof CLEANUP_SIGNALS)[number]]);
+  };
+  for (const s of CLEANUP_SIGNALS) process.once(s, onSignal);
+  return {
+    path,
+    remove: async () => {
+      for (const s of CLEANUP_SIGNALS) process.off(s, onSignal);
+      await rm(path, { recursive: true, force: true });
+    },
+  };
 }

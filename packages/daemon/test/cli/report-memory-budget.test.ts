@@ -4,8 +4,8 @@
  * CSV and Parquet, in-process and through the built CLI's worker threads); when one column pair per thread does
  * not fit either, the binned path stays within the bounds it prints; a budget that is not a size is refused.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '@vigil/analyzers';
@@ -53,6 +53,46 @@ describe('the spilled path gives the in-memory report', () => {
     expect(withoutTime(spilled)).toEqual(withoutTime(run([])));
     expect(readdirSync(tmp)).toEqual([]);
   });
+});
+
+// Issue 19's leftover: a report killed mid-run (Ctrl-C, a CI timeout) left its spill files in $TMPDIR.
+describe('a report killed by SIGINT or SIGTERM while spilling', () => {
+  // 8 numeric columns of 400,000 rows (about 30 MB): far beyond a 1MiB budget, and long enough to be caught mid-run.
+  const big = join(dir, 'kill-me.csv');
+  const random = seededRandom(7);
+  const lines = ['a,b,c,d,e,f,g,h,score,label'];
+  for (let i = 0; i < 400_000; i++) {
+    const score = random();
+    lines.push(`${Array.from({ length: 8 }, () => (random() * 1000).toFixed(4)).join(',')},${score.toFixed(6)},${random() < score ? 1 : 0}`);
+  }
+  writeFileSync(big, `${lines.join('\n')}\n`);
+
+  /** The sizes of the files under TMPDIR's `vigil-report-*` directories (the spill). */
+  const spillFiles = (tmp: string): number[] =>
+    readdirSync(tmp).filter((d) => d.startsWith('vigil-report-')).flatMap((d) => {
+      try {
+        return readdirSync(join(tmp, d)).map((f) => statSync(join(tmp, d, f)).size);
+      } catch {
+        return []; // removed meanwhile
+      }
+    });
+
+  it.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s: the spill directory is removed and the exit code is %i', async (signal, code) => {
+    const tmp = mkdtempSync(join(dir, 'killed-'));
+    const child = spawn(process.execPath, [BIN, 'report', '--reference', big, '--current', big, '--memory-budget', '1MiB', '--json', join(tmp, 'never.json')], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (status) => resolve(status)));
+    let running = true;
+    void exited.then(() => (running = false));
+    // Wait until the spill has bytes in it (polling; nothing is asserted about time), then send the signal.
+    while (running && !spillFiles(tmp).some((size) => size > 0)) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(running).toBe(true);
+    child.kill(signal);
+    expect(await exited).toBe(code);
+    expect(readdirSync(tmp).filter((d) => d.startsWith('vigil-report-'))).toEqual([]);
+    expect(stderr).not.toMatch(/\n {4}at /);
+  }, 120_000);
 });
 
 describe('the binned path, forced by a budget too small for one column pair per thread', () => {
