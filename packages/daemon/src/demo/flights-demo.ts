@@ -253,7 +253,10 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
         progress = undefined;
         note(
           `streamed ${events.toLocaleString('en-US')} events in ${streamSeconds.toFixed(1)} s (${Math.round(events / streamSeconds).toLocaleString('en-US')} events/s), ` +
-            `analysed ${windows} windows, ${openedIn.size} incidents opened, ${delivered} notifications delivered${failed > 0 ? `, ${failed} failed` : ''}${settled ? '' : ' (some still pending after 60 s)'}`,
+            `analysed ${windows} windows, ${openedIn.size} incidents opened, ${delivered} notifications delivered${failed > 0 ? `, ${failed} failed` : ''}${settled ? '' : ' (some still pending after 60 s)'}` +
+            // A group's notice tells of every incident of the model version it changes, one ALERT line each, so
+            // the lines and the notifications need not agree: say so rather than leave a reader counting.
+            (receiverLines.length === delivered ? '' : ` (printed as ${receiverLines.length} ALERT lines, one per incident a notification changed: a notification group's notice tells of several)`),
         );
         incidents = await alerting.listIncidents({ model: DEMO_MODEL, limit: 1000 });
       },

@@ -108,6 +108,12 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
     // A resolve says what cleared it (the clearing value within the clear threshold, its window) and the last breach apart.
     for (const line of resolved) expect(line).toMatch(/ = [\d.e-]+, within the clear threshold [\d.e-]+ {2}window \d{4}-\d\d-\d\d – \d{4}-\d\d-\d\d {2}\(last breach [\d.e-]+ [<>]=? [\d.e-]+, window /);
     for (const line of summary.notifications) expect(result.stdout).toContain(line);
+    // The count explains itself: N notifications, and the ALERT lines they were printed as when those differ
+    // (before: 9 ALERT lines above "8 notifications delivered", the first notice naming two incidents).
+    const counted = /(\d+) notifications delivered(?: \(printed as (\d+) ALERT lines, one per incident a notification changed: a notification group's notice tells of several\))?/.exec(result.stderr);
+    expect(counted).not.toBeNull();
+    expect(Number(counted![2] ?? counted![1])).toBe(summary.notifications.length);
+    expect(counted![2] === undefined).toBe(Number(counted![1]) === summary.notifications.length);
     expect(result.stdout).toMatch(/Incidents opened: \d+/);
   });
 
