@@ -240,7 +240,7 @@ function featureRow(f: FeatureDrift, index: number, inferred: boolean): SafeHtml
   const testP = numeric ? numeric.ksPValue : cat?.chi2PValue;
   const testDecisive = f.method === 'ks' || f.method === 'chi2';
   return html`<tr class="${f.drifted ? 'drifted' : ''}">
-<td class="feature"><span class="feature-name">${name}</span><span class="hint">${f.kind}${inferred && ' · inferred'}</span></td>
+<td class="feature"><span class="feature-name">${name}</span><span class="hint">${f.kind}${inferred && ' · inferred'}${binnedMark(f)}</span></td>
 <td>${f.drifted ? badge('Drifted', 'bad') : badge('Stable', 'good')}</td>
 <td class="group-start nowrap">${METHOD_LABELS[f.method]}</td>
 ${numCell(f.value, true)}${numCell(f.threshold)}${numCell(f.pValueAdjusted, false, formatPValue)}
@@ -276,12 +276,23 @@ function driftedFirst(drift: readonly FeatureDrift[]): { f: FeatureDrift; i: num
   return drift.map((f, i) => ({ f, i })).sort((a, b) => Number(b.f.drifted) - Number(a.f.drifted) || a.i - b.i);
 }
 
+/**
+ * ` · binned, KS ±0.003` for a feature that took the binned path of a large report (docs/report.md, "Large files"),
+ * as the console marks it; its title says what is estimated and what stays exact. Nothing for exact features.
+ */
+function binnedMark(f: FeatureDrift): SafeHtml | false {
+  if (f.statistics !== 'binned') return false;
+  const title = `Binned: KS within ${formatNumber(f.ksErrorBound ?? 0)} and W₁ within ${formatNumber(f.wassersteinErrorBound ?? 0)} of exact; rows, missing values, min, max, mean and the bin counts are exact`;
+  return html` · <span class="binned" title="${title}">binned, KS ±${formatNumber(f.ksErrorBound ?? 0)}</span>`;
+}
+
 function featureStats(f: FeatureDrift): string {
   const parts = [`${METHOD_LABELS[f.method]} ${formatNumber(f.value)} (threshold ${formatNumber(f.threshold)})`];
   if (f.pValueAdjusted !== undefined) parts.push(`BH p ${formatPValue(f.pValueAdjusted)}`);
   else if (f.pValue !== undefined) parts.push(`p ${formatPValue(f.pValue)}`);
   if (f.method !== 'psi') parts.push(`PSI ${formatNumber(f.metrics.psi)}`);
   if (f.method !== 'js') parts.push(`JS ${formatNumber(f.metrics.js)}`);
+  if (f.statistics === 'binned') parts.push(`binned: KS ±${formatNumber(f.ksErrorBound ?? 0)}, W₁ ±${formatNumber(f.wassersteinErrorBound ?? 0)}`);
   return parts.join(' · ');
 }
 
@@ -329,7 +340,9 @@ function shareCell(value: number, flagged: boolean, detail?: string): SafeHtml {
 }
 
 function qualityRows(q: FeatureQuality, index: number): SafeHtml {
-  const name = html`<td class="feature" rowspan="2"><span class="feature-name"><a href="#${featureAnchor(index)}" title="${q.feature}">${q.feature}</a></span><span class="hint">${q.kind}</span></td>`;
+  // Binned (large reports): the quantiles are estimates within their value bucket; the rest is exact.
+  const binned = q.kind === 'numeric' && q.statistics === 'binned' && html` · <span class="binned" title="Binned: p5–p95 lie within the value bucket of the exact quantile; rows, missing values, min, max and mean are exact">binned quantiles</span>`;
+  const name = html`<td class="feature" rowspan="2"><span class="feature-name"><a href="#${featureAnchor(index)}" title="${q.feature}">${q.feature}</a></span><span class="hint">${q.kind}${binned}</span></td>`;
   const missingFlag = q.current.missingShare - q.reference.missingShare > QUALITY_FLAG;
   if (q.kind === 'numeric') {
     const stats = (side: NumericSummary): SafeHtml =>

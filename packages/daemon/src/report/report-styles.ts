@@ -149,6 +149,7 @@ table.quality td.feature { vertical-align: middle; }
 table.quality td.categories { color: var(--muted); overflow-wrap: anywhere; }
 td.flagged { color: var(--warn); background: var(--warn-bg); font-weight: 600; }
 .new-categories { color: var(--warn); font-weight: 500; }
+.binned { color: var(--warn); }
 .performance-tiles { grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); }
 .performance-layout { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 16px; margin-top: 16px; align-items: start; }
 figure.confusion, figure.curve-card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px 10px; }

@@ -116,7 +116,11 @@ describe('the binned path, forced by a budget too small for one column pair per 
 
   it('each statistic within its printed bound of the exact path; the rest exact', async () => {
     const exact = (await report(['--reference', reference, '--current', current])).report;
-    const { report: binned, stdout } = await report(['--reference', reference, '--current', current, '--memory-budget', '1MiB']);
+    const page = join(mkdtempSync(join(dir, 'html-')), 'r.html');
+    const { report: binned, stdout } = await report(['--reference', reference, '--current', current, '--memory-budget', '1MiB', '--html', page]);
+    // The HTML report marks them too (it did not: only the console did).
+    const html = readFileSync(page, 'utf8');
+    expect(html.match(/<span class="binned" title="Binned: KS within [^"]+">binned, KS ±[\d.e-]+<\/span>/g)).toHaveLength(4);
     expect(binned.computation).toMatchObject({ reading: 'spilled', statistics: 'binned', binnedColumns: 4, spilledColumns: 4 });
     expect(stdout).toMatch(/4 of them binned \(KS within 0\.\d+ of exact/);
     for (const [i, e] of exact.drift.entries()) {

@@ -115,6 +115,31 @@ describe('renderReportHtml', () => {
     expect(page).toContain("default-src 'none'");
   });
 
+  // Issue 19's leftover: the console marked binned features (`binned, ks ±0.003`), the HTML report did not.
+  it('marks the features of the binned path, as the console does, escaped and without inline styles', () => {
+    const base = fullReport();
+    const numeric = base.drift.find((f) => f.kind === 'numeric')!;
+    const report: Report = {
+      ...base,
+      drift: base.drift.map((f) => (f === numeric ? { ...f, statistics: 'binned' as const, ksErrorBound: 0.0031, wassersteinErrorBound: 12.5 } : f)),
+      dataQuality: base.dataQuality.map((q) => (q.feature === numeric.feature && q.kind === 'numeric' ? { ...q, statistics: 'binned' as const } : q)),
+    };
+    const page = renderReportHtml(report);
+    const rowOf = (markup: string, feature: string) => markup.split('<tr').find((r) => r.includes(`title="${feature}"`)) ?? '';
+    const features = section(page, 'features');
+    expect(rowOf(features, numeric.feature)).toContain('<span class="binned" title="Binned: KS within 0.0031 and W₁ within 12.5 of exact; rows, missing values, min, max, mean and the bin counts are exact">binned, KS ±0.0031</span>');
+    // Only that one: the other features are exact.
+    expect(features.match(/class="binned"/g)).toHaveLength(1);
+    expect(section(page, 'distributions')).toContain('binned: KS ±0.0031, W₁ ±12.5');
+    expect(section(page, 'data-quality').match(/binned quantiles/g)).toHaveLength(1);
+    expect(rowOf(section(page, 'data-quality'), numeric.feature)).toContain('binned quantiles');
+    expect(page).not.toMatch(/ style="/);
+    // An exact report has no mark at all.
+    const exact = renderReportHtml(base);
+    expect(exact).not.toContain('class="binned"');
+    expect(exact).not.toMatch(/binned:|binned quantiles/);
+  });
+
   it('escapes every string that comes from the data', () => {
     const page = renderReportHtml(fullReport());
     expect(page).not.toContain(HOSTILE_FEATURE);
