@@ -234,4 +234,41 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     expect((await metric('reviewBacklog'))?.value).toBe(1);
     expect((await metric('oldestPendingAge'))?.value).toBe((clock - held!.flaggedAt) / 1000);
   });
+
+  it('the maintenance pass expires the items of a model whose review section was removed, a live claim once it runs out', async () => {
+    const store = await newStore();
+    await runner(store, configWith(100_000)).handle(toPredictionBatch([...stream, ...closer], 0, 0));
+    const all = () => store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
+    const before = await all();
+    expect(before.length).toBeGreaterThan(10);
+    const [timedOut, live] = before;
+    await store.transaction(async (tx) => {
+      await claimReviewItemIn(tx, timedOut!.id, 'ana', NOW, MIN);
+      await claimReviewItemIn(tx, live!.id, 'ben', NOW, 60 * MIN);
+    });
+
+    // The same model restarted without its review section (no model has one): long before any TTL.
+    const unreviewed = parseConfig(`
+models:
+  - id: credit-risk
+    task: binary
+    threshold: 0.5
+    owner: { name: Risk team, webhook: 'http://127.0.0.1:9/hook' }
+    features: { age: numeric, income: numeric, region: categorical }
+    groups: [sex, region]
+    window: { size: 30m, slide: 10m, allowedLateness: 5m }
+`, 'test.yaml', {});
+    expect(unreviewed.models[0]!.review).toBeUndefined();
+    let clock = NOW + 2 * MIN;
+    const r = runner(store, unreviewed, undefined, () => clock);
+    await r.maintain();
+    let byId = new Map((await all()).map((i) => [i.id, i]));
+    expect([...byId.values()].filter((i) => i.id !== live!.id).map((i) => i.status)).toEqual(before.slice(1).map(() => 'expired'));
+    expect(byId.get(live!.id)).toMatchObject({ status: 'claimed', claimedBy: 'ben' });
+
+    clock = NOW + 61 * MIN;
+    await r.maintain();
+    byId = new Map((await all()).map((i) => [i.id, i]));
+    expect(byId.get(live!.id)?.status).toBe('expired');
+  });
 });

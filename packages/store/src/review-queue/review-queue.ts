@@ -245,15 +245,21 @@ export interface SettledReviewItem {
 
 /**
  * Claims that timed out go back to `pending`; pending items past their TTL (and timed-out claims past it) become
- * `expired`. Returns how many items changed, and which (so the caller can touch their windows).
+ * `expired`, and so do those of `unreviewed` models (configured without a review section: nobody can claim them any
+ * more) whatever their TTL. Returns how many items changed, and which (so the caller can touch their windows).
  */
-export async function expireReviewItemsIn(tx: SqlExecutor, now: number): Promise<{ released: number; expired: number; changed: SettledReviewItem[] }> {
+export async function expireReviewItemsIn(
+  tx: SqlExecutor,
+  now: number,
+  unreviewed: readonly string[] = [],
+): Promise<{ released: number; expired: number; changed: SettledReviewItem[] }> {
   const at = toIso(now, 'now');
   const expired = await tx.query<{ model: string; version: string; event_ts: unknown }>(
     `UPDATE vigil_review_queue SET status = 'expired', claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL
-     WHERE expires_at <= $1::timestamptz AND (status = 'pending' OR (status = 'claimed' AND claim_expires_at <= $1::timestamptz))
+     WHERE (expires_at <= $1::timestamptz OR model = ANY ($2::text[]))
+       AND (status = 'pending' OR (status = 'claimed' AND claim_expires_at <= $1::timestamptz))
      RETURNING model, version, event_ts`,
-    [at],
+    [at, [...unreviewed]],
   );
   const released = await tx.query<{ model: string; version: string; event_ts: unknown }>(
     `UPDATE vigil_review_queue SET status = 'pending', claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL
