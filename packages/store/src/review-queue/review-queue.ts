@@ -271,6 +271,20 @@ export async function expireReviewItemsIn(
   return { released: released.rowCount, expired: expired.rowCount, changed };
 }
 
+/**
+ * Adds `patch` to the context of item `id` when it still waits for a reviewer and its context has no analysed
+ * window (it was flagged before any window of its model was analysed: a file replay, a first hour). Returns
+ * whether it was added.
+ */
+export async function fillReviewContextIn(tx: SqlExecutor, id: string, patch: Record<string, unknown>): Promise<boolean> {
+  const result = await tx.query(
+    `UPDATE vigil_review_queue SET context = context || $2::jsonb
+     WHERE id = $1::bigint AND status IN ('pending', 'claimed') AND NOT (context ? 'window')`,
+    [id, JSON.stringify(patch)],
+  );
+  return result.rowCount > 0;
+}
+
 /** How many items `reviewer` decided in [from, to). */
 export async function countDecided(sql: SqlExecutor, reviewer: string, from: number, to: number): Promise<number> {
   const result = await sql.query<{ n: unknown }>(
