@@ -42,6 +42,8 @@ export { cancelGroupOutboxIn, cancelOutboxIn, getOutboxRow, insertOutboxIn, mark
 export type { NewOutboxRow, OutboxKind, OutboxRow, OutboxState, PendingOutboxQuery } from './alerts/outbox';
 export { addFindingIn, closeReviewIn, collectEvidenceIn, countReviews, getReview, insertReviewIn, listReviews, REVIEW_OUTCOMES, reviewFindings } from './alerts/reviews';
 export type { Review, ReviewEvidence, ReviewFinding, ReviewOutcome, ReviewQuery, ReviewStatus, ReviewSummary } from './alerts/reviews';
+export { allotReviewCapacity } from './review-queue/allot-review-capacity';
+export type { CapacityClaim, CapacityUse } from './review-queue/allot-review-capacity';
 export {
   claimReviewItemIn, countDecided, decideReviewItemIn, expireReviewItemsIn, fillReviewContextIn, getReviewItem, listReviewItems, nextReviewItemIn, queueFlaggedIn, REVIEW_VERDICTS, reviewCapacity, reviewWindowItemsIn,
 } from './review-queue/review-queue';
