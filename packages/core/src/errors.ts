@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   VIGIL_DECODE_TOO_LARGE: 'An event is larger than the configured limit.',
   VIGIL_PROFILE_MISMATCH: 'A reference profile does not match the data or accumulator it is used with.',
   VIGIL_STORE_UNAVAILABLE: 'The database cannot be reached or the connection was lost (retriable); the connection string in the message has its password redacted.',
+  VIGIL_STORE_LOCKED: 'The embedded database is in use by another Vigil process (retriable: the message names its pid); stop it, or use a PostgreSQL server that several processes can share.',
   VIGIL_STORE_QUERY: 'A database statement failed; retriable when the database reports a serialization failure or deadlock (`details.sqlstate`).',
   VIGIL_STORE_MIGRATION: 'The schema cannot be migrated: a released migration was edited, or the database was migrated by a newer Vigil.',
   VIGIL_STORE_OFFSET_CONFLICT: 'A batch overlaps Kafka offsets that were only partly committed before; the consumer must seek to the stored offsets.',

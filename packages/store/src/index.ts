@@ -12,7 +12,7 @@ export type {
 } from './batch/apply-batch';
 export type { StoredBucket } from './batch/load-buckets';
 export type { DeadLetter, DeadLetterQuery } from './dead-letters/dead-letters';
-export { upsertMetricRows as upsertMetricRowsIn } from './metrics/metric-rows';
+export { metricRows as metricRowsIn, upsertMetricRows as upsertMetricRowsIn } from './metrics/metric-rows';
 export type { MetricRow, MetricRowQuery } from './metrics/metric-rows';
 export { markAnalysedIn, touchWindowsIn } from './stream/windows';
 export type { DueWindow, PartitionWatermark, WatermarkInput, WindowKey } from './stream/windows';
@@ -42,8 +42,10 @@ export { cancelGroupOutboxIn, cancelOutboxIn, getOutboxRow, insertOutboxIn, mark
 export type { NewOutboxRow, OutboxKind, OutboxRow, OutboxState, PendingOutboxQuery } from './alerts/outbox';
 export { addFindingIn, closeReviewIn, collectEvidenceIn, countReviews, getReview, insertReviewIn, listReviews, REVIEW_OUTCOMES, reviewFindings } from './alerts/reviews';
 export type { Review, ReviewEvidence, ReviewFinding, ReviewOutcome, ReviewQuery, ReviewStatus, ReviewSummary } from './alerts/reviews';
+export { allotReviewCapacity } from './review-queue/allot-review-capacity';
+export type { CapacityClaim, CapacityUse } from './review-queue/allot-review-capacity';
 export {
-  claimReviewItemIn, countDecided, decideReviewItemIn, expireReviewItemsIn, getReviewItem, listReviewItems, nextReviewItemIn, queueFlaggedIn, REVIEW_VERDICTS, reviewCapacity, reviewWindowItemsIn,
+  claimReviewItemIn, countDecided, decideReviewItemIn, expireReviewItemsIn, fillReviewContextIn, getReviewItem, listReviewItems, nextReviewItemIn, queueFlaggedIn, REVIEW_VERDICTS, reviewCapacity, reviewWindowItemsIn,
 } from './review-queue/review-queue';
 export type { FlaggedGroup, FlaggedPrediction, ReviewItem, ReviewWindowItem, SettledReviewItem, ReviewItemStatus, ReviewQueueQuery, ReviewVerdict, VerdictInput } from './review-queue/review-queue';
 export { applyRetentionIn } from './retention/apply-retention';

@@ -32,6 +32,11 @@ export function compileReview(value: unknown, path: string, r: ConfigReader, con
   const named = [v.borderline, v.unusual, v.groups, v.audit].some((p) => p !== undefined && p !== null);
   if (!named) r.problems.add(path, 'names no policy (borderline, unusual, groups or audit)');
   if (capacityPerHour === undefined) return undefined;
+  const groupReserves = groups.reduce((sum, g) => sum + g.reserve, 0);
+  const reserved = groupReserves + (audit?.reserve ?? 0);
+  if (reserved > capacityPerHour) {
+    r.problems.add(`${path}.capacityPerHour`, `is ${capacityPerHour}, less than the reserves of its samples (${reserved}: audit.reserve and groups[].reserve)`);
+  }
   return {
     capacityPerHour,
     ttlMs,
@@ -39,7 +44,8 @@ export function compileReview(value: unknown, path: string, r: ConfigReader, con
     ...(borderline ? { borderline } : {}),
     ...(unusual ? { unusual } : {}),
     groups,
-    ...(audit ? { audit } : {}),
+    // The audit sample's default reserve: a quarter of the capacity, within what the groups' reserves leave.
+    ...(audit ? { audit: { rate: audit.rate, reserve: audit.reserve ?? Math.max(0, Math.min(Math.ceil(capacityPerHour / 4), capacityPerHour - groupReserves)) } } : {}),
   };
 }
 
@@ -89,11 +95,12 @@ function compileGroupSamples(value: unknown, path: string, r: ConfigReader, cont
   const out: ReviewGroupSample[] = [];
   (r.list(value, path) ?? []).forEach((item, index) => {
     const itemPath = `${path}[${index}]`;
-    const g = r.object(item, itemPath, ['attribute', 'value', 'probability'], { required: true });
+    const g = r.object(item, itemPath, ['attribute', 'value', 'probability', 'reserve'], { required: true });
     if (!g) return;
     const attribute = r.string(g.attribute, `${itemPath}.attribute`, { required: true });
     const groupValue = r.string(g.value, `${itemPath}.value`, { required: true });
     const probability = r.number(g.probability, `${itemPath}.probability`, { required: true, above: 0, max: 1 });
+    const reserve = r.number(g.reserve, `${itemPath}.reserve`, { integer: true, min: 0 }) ?? 0;
     if (attribute !== undefined && !attributes.includes(attribute)) {
       const known = attributes.length === 0 ? 'the model has no groups' : `the model's group attributes: ${attributes.join(', ')}`;
       r.problems.add(`${itemPath}.attribute`, `"${attribute}" is not a group attribute of the model (${known})`);
@@ -104,14 +111,15 @@ function compileGroupSamples(value: unknown, path: string, r: ConfigReader, cont
       r.problems.add(itemPath, `${attribute}=${groupValue} is listed twice`);
       return;
     }
-    out.push({ attribute, value: groupValue, probability });
+    out.push({ attribute, value: groupValue, probability, reserve });
   });
   return out;
 }
 
-function compileAudit(value: unknown, path: string, r: ConfigReader): ReviewConfig['audit'] {
-  const a = r.object(value, path, ['rate']);
+function compileAudit(value: unknown, path: string, r: ConfigReader): { rate: number; reserve?: number } | undefined {
+  const a = r.object(value, path, ['rate', 'reserve']);
   if (!a) return undefined;
   const rate = r.number(a.rate, `${path}.rate`, { required: true, above: 0, max: 1 });
-  return rate === undefined ? undefined : { rate };
+  const reserve = r.number(a.reserve, `${path}.reserve`, { integer: true, min: 0 });
+  return rate === undefined ? undefined : { rate, ...(reserve !== undefined ? { reserve } : {}) };
 }

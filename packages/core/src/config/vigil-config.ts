@@ -263,6 +263,8 @@ export interface ReviewGroupSample {
   readonly value: string;
   /** In (0, 1]. */
   readonly probability: number;
+  /** Items of each hour's capacity kept for this sample (docs/review.md, "Capacity"). @defaultValue 0 */
+  readonly reserve: number;
 }
 
 /** `models[].review` (docs/review.md, "Configuring the policies"). */
@@ -282,6 +284,10 @@ export interface ReviewConfig {
   readonly unusual?: { readonly ranges: Readonly<Record<string, readonly [number, number]>>; readonly required: readonly string[] };
   /** @defaultValue [] */
   readonly groups: readonly ReviewGroupSample[];
-  /** The uniform random sample (`rate` in (0, 1]) that estimates error rates without bias. */
-  readonly audit?: { readonly rate: number };
+  /**
+   * The uniform random sample (`rate` in (0, 1]) that estimates error rates without bias; `reserve` items of each
+   * hour's capacity are kept for it. @defaultValue reserve: a quarter of capacityPerHour (rounded up), within what
+   * the groups' reserves leave
+   */
+  readonly audit?: { readonly rate: number; readonly reserve: number };
 }

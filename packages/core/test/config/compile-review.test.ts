@@ -21,10 +21,28 @@ describe('models[].review', () => {
       claimTimeoutMs: DEFAULT_CLAIM_TIMEOUT_MS,
       borderline: { margin: 0.05 },
       unusual: { ranges: { age: [18, 99] }, required: ['age'] },
-      groups: [{ attribute: 'sex', value: 'F', probability: 0.2 }],
-      audit: { rate: 0.005 },
+      groups: [{ attribute: 'sex', value: 'F', probability: 0.2, reserve: 0 }],
+      // A quarter of the capacity kept for the audit sample unless said otherwise.
+      audit: { rate: 0.005, reserve: 10 },
     });
     expect(model('review: { capacityPerHour: 0, audit: { rate: 1 }, ttl: 2h, claimTimeout: 5m }').review).toMatchObject({ capacityPerHour: 0, ttlMs: 7_200_000, claimTimeoutMs: 300_000 });
+  });
+
+  it('reserves capacity for the audit sample and the group samples, within the capacity', () => {
+    const review = (extra: string) => model(`review: { capacityPerHour: 10, ${extra} }`).review!;
+    expect(review('audit: { rate: 0.01, reserve: 6 }, groups: [{ attribute: sex, value: F, probability: 0.2, reserve: 4 }]')).toMatchObject({
+      audit: { rate: 0.01, reserve: 6 }, groups: [{ attribute: 'sex', value: 'F', probability: 0.2, reserve: 4 }],
+    });
+    expect(review('audit: { rate: 0.01, reserve: 0 }').audit).toEqual({ rate: 0.01, reserve: 0 });
+    // The default audit reserve (ceil(10 / 4) = 3) fits in what the groups' reserves leave.
+    expect(review('audit: { rate: 0.01 }, groups: [{ attribute: sex, value: F, probability: 0.2, reserve: 9 }]').audit).toEqual({ rate: 0.01, reserve: 1 });
+    expect(review('audit: { rate: 0.01 }, groups: [{ attribute: sex, value: F, probability: 0.2, reserve: 10 }]').audit).toEqual({ rate: 0.01, reserve: 0 });
+    expect(model('review: { capacityPerHour: 0, audit: { rate: 1 } }').review!.audit).toEqual({ rate: 1, reserve: 0 });
+    expect(problemAt(withModel('review: { capacityPerHour: 10, audit: { rate: 0.1, reserve: 8 }, groups: [{ attribute: sex, value: F, probability: 0.2, reserve: 3 }] }'), 'models[0].review.capacityPerHour').message).toBe(
+      'is 10, less than the reserves of its samples (11: audit.reserve and groups[].reserve)',
+    );
+    expect(problemAt(withModel('review: { capacityPerHour: 10, audit: { rate: 0.1, reserve: 1.5 } }'), 'models[0].review.audit.reserve').message).toBe('must be a whole number, not 1.5');
+    expect(problemAt(withModel('review: { capacityPerHour: 10, groups: [{ attribute: sex, value: F, probability: 0.2, reserve: -1 }] }'), 'models[0].review.groups[0].reserve').message).toMatch(/at least 0/);
   });
 
   it('lists every problem of the section at once', () => {

@@ -5,6 +5,7 @@
 import { VigilError } from '@vigil/core';
 import type { ReviewItem, ReviewItemStatus, ReviewVerdict } from '@vigil/store';
 import { presentItem } from '../http/review-queue-routes';
+import { describeItem, printable } from '../review/describe-item';
 import { ReviewQueueService } from '../review/review-queue-service';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOption, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
@@ -39,7 +40,7 @@ const OPTIONS = {
     json: JSON_OPTION,
     help: HELP_OPTION,
   },
-  show: { config: CONFIG, json: JSON_OPTION, help: HELP_OPTION },
+  show: { config: CONFIG, json: { type: 'boolean', help: 'print JSON instead of the description' }, help: HELP_OPTION },
   claim: { config: CONFIG, next: { type: 'boolean', help: 'claim the most urgent item instead of ID' }, model: { type: 'string', value: 'M', help: 'with --next: of model M only' }, as: AS, json: JSON_OPTION, help: HELP_OPTION },
   verdict: {
     config: CONFIG,
@@ -104,7 +105,14 @@ export function queueCommand(sub: QueueSub) {
     const id = positionals[0];
     if (id === undefined) throw new VigilError('VIGIL_USAGE', `${what}: the item id is required (see vigil queue list)`);
     if (positionals.length > 1) throw new VigilError('VIGIL_USAGE', `${what}: one item id, not ${positionals.length}`);
-    if (sub === 'show') return withQueue(io, values.config, async (queue) => (print(await queue.show(id)), EXIT.ok));
+    if (sub === 'show') {
+      return withQueue(io, values.config, async (queue) => {
+        const item = await queue.show(id);
+        if (values.json) print(item);
+        else io.stdout(describeItem(item, queue.modelConfig(item.model)));
+        return EXIT.ok;
+      });
+    }
     if (sub === 'claim') return withQueue(io, values.config, async (queue) => (print(await queue.claim(id, cliActor(io, values.as))), EXIT.ok));
     if (values.verdict !== 'agree' && values.verdict !== 'override') {
       throw new VigilError('VIGIL_USAGE', `${what}: --verdict ${values.verdict === undefined ? 'is required' : `"${values.verdict}" is not valid`} (agree or override)`);
@@ -134,11 +142,11 @@ async function withQueue(io: CommandIo, configPath: string, fn: (queue: ReviewQu
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** One line: id, status, model and prediction, why, and who holds or decided it. */
+/** One line: id, status, model and prediction, why, and who holds or decided it (control characters escaped). */
 function formatItem(item: ReviewItem): string {
   const who =
     item.status === 'claimed' ? ` claimed by ${item.claimedBy} until ${iso(item.claimExpiresAt)}` :
     item.status === 'decided' ? ` ${item.verdict} by ${item.decidedBy}${item.label === null ? '' : ` (label ${item.label})`}: ${item.verdictReason}` : '';
   const score = item.score === null ? '' : ` score ${Number(item.score.toFixed(4))}`;
-  return `${item.id}  ${item.status.padEnd(10)} ${item.model}/${item.version} ${item.predictionId} at ${iso(item.eventTs)}${score}  ${item.policies.join(', ')}${who}`;
+  return printable(`${item.id}  ${item.status.padEnd(10)} ${item.model}/${item.version} ${item.predictionId} at ${iso(item.eventTs)}${score}  ${item.policies.join(', ')}${who}`);
 }

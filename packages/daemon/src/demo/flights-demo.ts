@@ -21,7 +21,7 @@ import {
 import type { Alerting } from '@vigil/alerts';
 import { ensureTopic, produceMessages, type OffsetsFor, type PredictionSource } from '@vigil/collector';
 import { createLogger, parseConfig, VigilError, type Logger, type VigilConfig } from '@vigil/core';
-import { createStore, redactUrl, type Incident, type SqlExecutor, type Store } from '@vigil/store';
+import { createStore, listReviewItems, redactUrl, type Incident, type SqlExecutor, type Store } from '@vigil/store';
 import { batchSpec } from '../pipeline/batch-buckets';
 import { renderReportHtml } from '../report/render-html';
 import { Daemon, kafkaDaemonSource, type DaemonSource } from '../run/daemon';
@@ -42,6 +42,10 @@ const GROUP_ID = 'vigil-demo';
 const TOPICS = { predictions: 'vigil.predictions', labels: 'vigil.labels' };
 /** January rows the model trains on (a deterministic every-n-th sample). */
 const TRAIN_ROWS = 60_000;
+/** The demo model's review capacity per hour: a few items queued, the rest of the flagged flights counted. */
+const DEMO_REVIEW_CAPACITY = 20;
+/** Queued items listed in the output. */
+const REVIEW_LISTED = 5;
 
 export interface FlightsDemoOptions {
   io: CommandIo;
@@ -70,8 +74,20 @@ export interface FlightsDemoOptions {
   epochs: number;
 }
 
+/** What the review policies of the demo model flagged and queued (docs/review.md). */
+export interface DemoReview {
+  flagged: number;
+  queued: number;
+  notQueued: number;
+  /** Flagged predictions per policy (one may have several). */
+  perPolicy: Record<string, number>;
+  /** The most urgent queued items. */
+  first: Array<{ id: string; predictionId: string; departure: string; score: number | null; policies: string[] }>;
+}
+
 export interface FlightsDemoResult {
   summary: StreamSummary;
+  review: DemoReview;
   streamed: number;
   seconds: { total: number; stream: number };
   eventsPerSecond: number;
@@ -266,6 +282,8 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     const streamSeconds = (streamEnded - streamStarted) / 1000;
     const eventsPerSecond = events / streamSeconds;
 
+    const review = await demoReview(store);
+
     // The streamed flights of each calendar month through the accumulator and analysis of January's baseline: the
     // stored buckets are weekly and cannot be split at a month's boundary (stream-summary.ts).
     const months = analyzeMonths(flights, streamRows.subarray(0, events), streamScores, profile, baselineSpec);
@@ -312,13 +330,14 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
     const dashboards = await writeDashboards(files.dashboards);
     const seconds = { total: (performance.now() - started) / 1000, stream: streamSeconds };
-    const result: FlightsDemoResult = { summary, streamed: events, seconds, eventsPerSecond, alertsDelivered: delivered, files };
+    const result: FlightsDemoResult = { summary, review, streamed: events, seconds, eventsPerSecond, alertsDelivered: delivered, files };
     await writeFile(
       files.summary,
-      `${JSON.stringify({ model: DEMO_MODEL, version: DEMO_VERSION, threshold, januaryDelayRate: positiveRate, every: options.every, streamed: events, seconds, eventsPerSecond, notifications: receiverLines, ...summary }, null, 2)}\n`,
+      `${JSON.stringify({ model: DEMO_MODEL, version: DEMO_VERSION, threshold, januaryDelayRate: positiveRate, every: options.every, streamed: events, seconds, eventsPerSecond, notifications: receiverLines, ...summary, review }, null, 2)}\n`,
     );
 
     io.stdout(`\n${formatStreamSummary(summary)}`);
+    io.stdout(formatDemoReview(review));
     io.stdout(
       [
         '',
@@ -362,11 +381,54 @@ function demoConfig(o: { threshold: number; webhook: string; windowSize: string;
         features: Object.fromEntries(FLIGHT_FEATURES.map((f) => [f.name, f.kind])),
         groups: ['origin'],
         window: { size: o.windowSize, slide: o.windowSlide, allowedLateness: '1h' },
+        // A few flights for a person to look at (docs/review.md): the closest to the threshold and a uniform sample,
+        // at most DEMO_REVIEW_CAPACITY an hour of the daemon's clock (one or two hours for a run).
+        review: { capacityPerHour: DEMO_REVIEW_CAPACITY, borderline: { margin: 0.001 }, audit: { rate: 0.0005, reserve: 5 } },
       },
     ],
   };
   // JSON is YAML; no environment: the demo's settings are its options, not VIGIL_* variables.
   return parseConfig(JSON.stringify(raw), 'vigil demo', {});
+}
+
+/** Counts of the demo model's review queue, and its most urgent queued items. */
+async function demoReview(store: Store): Promise<DemoReview> {
+  return store.transaction(async (tx) => {
+    const counts = await tx.query<{ status: string; n: number }>(
+      'SELECT status, count(*)::int AS n FROM vigil_review_queue WHERE model = $1 GROUP BY status',
+      [DEMO_MODEL],
+    );
+    const policies = await tx.query<{ policy: string; n: number }>(
+      'SELECT p AS policy, count(*)::int AS n FROM vigil_review_queue, unnest(policies) AS p WHERE model = $1 GROUP BY p ORDER BY p',
+      [DEMO_MODEL],
+    );
+    const of = (status: string) => Number(counts.rows.find((r) => r.status === status)?.n ?? 0);
+    const items = await listReviewItems(tx, { model: DEMO_MODEL, status: 'pending', limit: REVIEW_LISTED });
+    const flagged = counts.rows.reduce((sum, r) => sum + Number(r.n), 0);
+    return {
+      flagged,
+      queued: flagged - of('not_queued'),
+      notQueued: of('not_queued'),
+      perPolicy: Object.fromEntries(policies.rows.map((r) => [r.policy, Number(r.n)])),
+      first: items.map((i) => ({ id: i.id, predictionId: i.predictionId, departure: new Date(i.eventTs).toISOString().slice(0, 16).replace('T', ' '), score: i.score, policies: i.policies })),
+    };
+  });
+}
+
+/** The review lines of the demo's output. */
+export function formatDemoReview(review: DemoReview): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const per = Object.entries(review.perPolicy).map(([policy, count]) => `${policy} ${n(count)}`).join(', ');
+  const lines = [
+    '',
+    `Human review (docs/review.md): ${n(review.flagged)} predictions flagged${per ? ` (${per})` : ''}; ${n(review.queued)} queued for a reviewer ` +
+      `(capacityPerHour ${DEMO_REVIEW_CAPACITY}, the audit sample first), ${n(review.notQueued)} counted as not queued.`,
+  ];
+  if (review.first.length > 0) {
+    lines.push('  The most urgent:');
+    for (const item of review.first) lines.push(`    item ${item.id.padStart(4)}  ${item.predictionId.padEnd(14)} departing ${item.departure}  score ${item.score === null ? '—' : item.score.toFixed(3)}  ${item.policies.join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /**

@@ -7,7 +7,7 @@ import { categoryAt, type CategoricalColumn, type ModelConfig, type ReviewConfig
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { BATCH_COLUMNS, groupColumnName, type PredictionBatch } from '@vigil/collector';
 import type { FlaggedGroup, FlaggedPrediction, MetricRow, Store } from '@vigil/store';
-import { eventUniform, flagPriority, judgeEvent, unusualBounds, type ReviewCandidate, type UnusualBounds } from './flag-policies';
+import { capacityReserves, eventUniform, flagPriority, judgeEvent, reserveKeys, unusualBounds, type ReviewCandidate, type UnusualBounds } from './flag-policies';
 
 /** The metrics a queued item shows of its model's latest analysed window. */
 export const CONTEXT_METRICS = ['psi', 'ece', 'brier', 'accuracy', 'auc'] as const;
@@ -42,6 +42,7 @@ export class BatchFlagger {
     return {
       model: model.id,
       capacityPerHour: model.review.capacityPerHour,
+      reserves: capacityReserves(model.review),
       ttlMs: model.review.ttlMs,
       context: await this.contextOf(model, maxTs),
       items,
@@ -113,7 +114,7 @@ export function flagRows(model: ReviewedModel, batch: PredictionBatch, boundsFor
     };
     const reasons = judgeEvent(model, candidate, bounds);
     if (reasons.length === 0) continue;
-    out.push({ ...candidate, reasons, priority: flagPriority(reasons), draw: eventUniform(model.id, candidate.id, 'capacity') });
+    out.push({ ...candidate, reasons, priority: flagPriority(reasons), reserves: reserveKeys(reasons), draw: eventUniform(model.id, candidate.id, 'capacity') });
   }
   out.sort((a, b) => b.priority - a.priority || a.draw - b.draw);
   return out.map(({ draw: _draw, ...item }) => item);

@@ -6,6 +6,7 @@
  */
 import { seededRandom, type ModelConfig, type ReviewConfig } from '@vigil/core';
 import { nextUp, type NumericProfile, type ReferenceProfile } from '@vigil/analyzers';
+import { allotReviewCapacity } from '@vigil/store';
 
 /** One decoded prediction as the policies see it. Missing values are null (never NaN). */
 export interface ReviewCandidate {
@@ -163,20 +164,48 @@ export function flagPriority(reasons: readonly FlagReason[]): number {
   return priority;
 }
 
+/** The reserves of a model's hourly capacity (docs/review.md, "Capacity"): the audit sample's, then each group sample's. */
+export function capacityReserves(review: ReviewConfig): Record<string, number> {
+  const reserves: Record<string, number> = {};
+  if (review.audit && review.audit.reserve > 0) reserves.audit = review.audit.reserve;
+  for (const g of review.groups) if (g.reserve > 0) reserves[groupReserveKey(g.attribute, g.value)] = g.reserve;
+  return reserves;
+}
+
+export function groupReserveKey(attribute: string, value: string): string {
+  return `group:${attribute}=${value}`;
+}
+
+/** The reserves a flagged prediction may be charged to, in order: the audit sample's first, then its groups'. */
+export function reserveKeys(reasons: readonly FlagReason[]): string[] {
+  const keys: string[] = [];
+  if (reasons.some((r) => r.policy === 'audit')) keys.push('audit');
+  for (const r of reasons) if (r.policy === 'group') keys.push(groupReserveKey(r.attribute, r.value));
+  return keys;
+}
+
 export interface Allotment<T> {
   readonly queued: T[];
   readonly notQueued: T[];
 }
 
 /**
- * Splits flagged predictions into those queued (at most `remaining`, by priority; equal priorities by the event's
- * own draw, so the choice is fair and repeatable) and those counted as not queued. Both keep the input order.
+ * Splits the flagged predictions of one clock hour into those queued and those counted as not queued, as `vigil
+ * run` does with one batch: by priority (equal priorities by the event's own draw, so the choice is fair and
+ * repeatable), each charged to its reserve first, else to the shared capacity (allotReviewCapacity). Without
+ * reserves, the first `capacity` by priority. Both keep the input order.
  */
-export function allotCapacity<T extends { priority: number; id: string }>(model: string, flagged: readonly T[], remaining: number): Allotment<T> {
-  if (flagged.length <= remaining) return { queued: [...flagged], notQueued: [] };
+export function allotCapacity<T extends { priority: number; id: string; reserves?: readonly string[] }>(
+  model: string,
+  flagged: readonly T[],
+  capacity: number,
+  reserves: Readonly<Record<string, number>> = {},
+): Allotment<T> {
+  if (flagged.length <= capacity && Object.keys(reserves).length === 0) return { queued: [...flagged], notQueued: [] };
   const keyed = flagged.map((item, index) => ({ item, index, draw: eventUniform(model, item.id, 'capacity') }));
   const ranked = [...keyed].sort((a, b) => b.item.priority - a.item.priority || a.draw - b.draw || a.index - b.index);
-  const chosen = new Set(ranked.slice(0, Math.max(0, remaining)).map((k) => k.index));
+  const { queued } = allotReviewCapacity(capacity, reserves, { queued: 0, reserved: {} }, ranked.map((k) => k.item));
+  const chosen = new Set(ranked.filter((_, i) => queued[i]).map((k) => k.index));
   return {
     queued: keyed.filter((k) => chosen.has(k.index)).map((k) => k.item),
     notQueued: keyed.filter((k) => !chosen.has(k.index)).map((k) => k.item),

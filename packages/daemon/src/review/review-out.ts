@@ -6,7 +6,7 @@
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { categoryAt, type ModelConfig, type ReviewConfig, type Table } from '@vigil/core';
 import { csvCell } from '../cli/write-csv';
-import { allotCapacity, flagPriority, judgeEvent, unusualBounds, type FlagReason, type ReviewCandidate } from './flag-policies';
+import { allotCapacity, capacityReserves, flagPriority, reserveKeys, judgeEvent, unusualBounds, type FlagReason, type ReviewCandidate } from './flag-policies';
 
 const HOUR_MS = 3_600_000;
 const POLICIES = ['audit', 'borderline', 'unusual', 'group'] as const;
@@ -81,8 +81,9 @@ export function sizeReview(model: ModelConfig & { review: ReviewConfig }, table:
     }
     for (const [hourStart, list] of [...byHour].sort(([a], [b]) => a - b)) {
       // As `vigil run` within one batch: the audit sample first, then the most urgent (the file as one batch per hour).
-      const { queued } = allotCapacity(model.id, list, model.review.capacityPerHour);
-      const chosen = new Set(queued);
+      const claims = list.map((f) => ({ id: f.id, priority: f.priority, reserves: reserveKeys(f.reasons), row: f }));
+      const { queued } = allotCapacity(model.id, claims, model.review.capacityPerHour, capacityReserves(model.review));
+      const chosen = new Set(queued.map((c) => c.row));
       for (const f of list) f.queued = chosen.has(f);
       hours.push({ hourStart, flagged: list.length, queued: queued.length });
     }

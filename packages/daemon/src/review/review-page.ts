@@ -174,12 +174,13 @@ ${groups.length > 0 && html`<p class="muted">Groups: ${groups.map(([k, v], i) =>
 function contextView(item: ReviewItem): SafeHtml {
   const ctx = item.context as {
     window?: { start: number; end: number; version: string; rows: number };
+    windowFilledAt?: number;
     metrics?: Array<{ metric: string; feature: string; value: number | null }>;
     openIncidents?: Array<{ id: string; metric: string; feature: string; group: string; severity: string; status: string; value: number | null; threshold: number | null }>;
   };
   const incidents = ctx.openIncidents ?? [];
   return html`${ctx.window
-    ? html`<p class="muted">Latest analysed window ${iso(ctx.window.start)} – ${iso(ctx.window.end)} (${ctx.window.rows} rows)</p>
+    ? html`<p class="muted">Latest analysed window ${iso(ctx.window.start)} – ${iso(ctx.window.end)} (${ctx.window.rows} rows)${ctx.windowFilledAt === undefined ? '' : ', analysed after the item was flagged'}</p>
 <table><tbody>${(ctx.metrics ?? []).map((m) => html`<tr><th scope="row">${m.metric}${m.feature && ` ${m.feature}`}</th><td>${m.value === null ? '—' : fmt(m.value)}</td></tr>`)}</tbody></table>`
     : html`<p class="muted">No analysed window yet.</p>`}
 <h2>Open incidents</h2>

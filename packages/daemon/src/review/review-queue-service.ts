@@ -7,9 +7,10 @@
 import { EventTimeWindows, type ReferenceProfile } from '@vigil/analyzers';
 import { VigilError, type ModelConfig, type VigilConfig } from '@vigil/core';
 import {
-  appendAuditIn, claimReviewItemIn, countDecided, decideReviewItemIn, getReviewItem, listReviewItems, nextReviewItemIn,
+  appendAuditIn, claimReviewItemIn, countDecided, decideReviewItemIn, fillReviewContextIn, getReviewItem, listReviewItems, metricRowsIn, nextReviewItemIn,
   REVIEW_VERDICTS, touchWindowsIn, type ReviewItem, type ReviewItemStatus, type ReviewQueueQuery, type ReviewVerdict, type SqlExecutor, type Store,
 } from '@vigil/store';
+import { latestWindowContext } from './flag-batch';
 import { settleReviewQueueIn } from './settle-review-queue';
 
 export const REVIEW_ITEM_STATUSES: readonly ReviewItemStatus[] = ['pending', 'claimed', 'decided', 'expired', 'not_queued'];
@@ -51,15 +52,20 @@ export class ReviewQueueService {
       throw new VigilError('VIGIL_USAGE', `reason must be one of ${FLAG_POLICIES.join(', ')}, not "${query.reason.slice(0, 40)}"`);
     }
     return this.store.transaction(async (tx) => {
-      await settleReviewQueueIn(tx, this.models, this.now());
-      return listReviewItems(tx, query);
+      const now = this.now();
+      await settleReviewQueueIn(tx, this.models, now);
+      const items: ReviewItem[] = [];
+      for (const item of await listReviewItems(tx, query)) items.push(await this.withWindow(tx, item, now));
+      return items;
     });
   }
 
   async show(id: string): Promise<ReviewItem> {
     const item = await this.store.transaction(async (tx) => {
-      await settleReviewQueueIn(tx, this.models, this.now());
-      return getReviewItem(tx, id);
+      const now = this.now();
+      await settleReviewQueueIn(tx, this.models, now);
+      const found = await getReviewItem(tx, id);
+      return found && this.withWindow(tx, found, now);
     });
     if (!item) throw new VigilError('VIGIL_NOT_FOUND', `no review item ${id.slice(0, 40)}`);
     return item;
@@ -73,7 +79,7 @@ export class ReviewQueueService {
       if (!found) throw new VigilError('VIGIL_NOT_FOUND', `no review item ${id.slice(0, 40)}`);
       const item = await claimReviewItemIn(tx, id, reviewer, now, this.claimTimeoutOf(found.model));
       await this.audit(tx, now, reviewer, 'review_item.claimed', item, null);
-      return item;
+      return this.withWindow(tx, item, now);
     });
   }
 
@@ -84,10 +90,10 @@ export class ReviewQueueService {
       await settleReviewQueueIn(tx, this.models, now);
       const next = await nextReviewItemIn(tx, reviewer, now, models ?? this.reviewedModels());
       if (!next) return null;
-      if (next.status === 'claimed' && next.claimedBy === reviewer && (next.claimExpiresAt ?? 0) > now) return next;
+      if (next.status === 'claimed' && next.claimedBy === reviewer && (next.claimExpiresAt ?? 0) > now) return this.withWindow(tx, next, now);
       const item = await claimReviewItemIn(tx, next.id, reviewer, now, this.claimTimeoutOf(next.model));
       await this.audit(tx, now, reviewer, 'review_item.claimed', item, null);
-      return item;
+      return this.withWindow(tx, item, now);
     });
   }
 
@@ -142,6 +148,22 @@ export class ReviewQueueService {
     const now = this.now();
     const start = Math.floor(now / DAY_MS) * DAY_MS;
     return this.store.transaction((tx) => countDecided(tx, reviewer, start, start + DAY_MS));
+  }
+
+  /**
+   * An item flagged before any window of its model was analysed (a file replay flags every event before the first
+   * analysis; a daemon's first hour) has no window in its context. Once one is, the first read fills it in: the
+   * latest analysed window at or before the event, as flagging would have found it, marked `windowFilledAt`. Only
+   * items still waiting for a reviewer are filled (retention erases settled ones' context).
+   */
+  private async withWindow(tx: SqlExecutor, item: ReviewItem, now: number): Promise<ReviewItem> {
+    const model = this.models.get(item.model);
+    if (!model || 'window' in item.context || (item.status !== 'pending' && item.status !== 'claimed')) return item;
+    const rows = await metricRowsIn(tx, item.model, { from: item.eventTs - 3 * model.window.sizeMs, to: item.eventTs + 1 });
+    const found = latestWindowContext(rows);
+    if (!('window' in found)) return item;
+    const patch = { ...found, windowFilledAt: now };
+    return (await fillReviewContextIn(tx, item.id, patch)) ? { ...item, context: { ...item.context, ...patch } } : item;
   }
 
   private claimTimeoutOf(model: string): number {

@@ -9,7 +9,10 @@ import type { ModelConfig } from '@vigil/core';
 import { expireReviewItemsIn, touchWindowsIn, type SqlExecutor, type Store, type WindowKey } from '@vigil/store';
 
 export async function settleReviewQueueIn(tx: SqlExecutor, models: ReadonlyMap<string, ModelConfig>, now: number): Promise<{ released: number; expired: number }> {
-  const { released, expired, changed } = await expireReviewItemsIn(tx, now);
+  // A model configured without a review section (it was removed) has items nobody can claim: they expire now. A
+  // model absent from the configuration is left to its TTL: another daemon sharing the database may review it.
+  const unreviewed = [...models.values()].filter((m) => !m.review).map((m) => m.id);
+  const { released, expired, changed } = await expireReviewItemsIn(tx, now, unreviewed);
   const windows: WindowKey[] = [];
   const windowsOf = new Map<string, EventTimeWindows>();
   for (const item of changed) {
@@ -24,9 +27,11 @@ export async function settleReviewQueueIn(tx: SqlExecutor, models: ReadonlyMap<s
   return { released, expired };
 }
 
-/** {@link settleReviewQueueIn} in its own transaction; nothing to do when no model has a `review` section. */
+/**
+ * {@link settleReviewQueueIn} in its own transaction. It runs even when no model has a `review` section any more:
+ * the items queued while one had are settled all the same.
+ */
 export async function settleReviewQueue(store: Pick<Store, 'transaction'>, models: readonly ModelConfig[], now: number): Promise<{ released: number; expired: number }> {
-  if (!models.some((m) => m.review)) return { released: 0, expired: 0 };
   const byId = new Map(models.map((m) => [m.id, m]));
   return store.transaction((tx) => settleReviewQueueIn(tx, byId, now));
 }

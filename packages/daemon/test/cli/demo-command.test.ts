@@ -40,6 +40,27 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
     rmSync(out, { recursive: true, force: true });
   });
 
+  it('flags a few flights for human review, queues them within the capacity and lists the most urgent', async () => {
+    const review = (summary as unknown as { review: { flagged: number; queued: number; notQueued: number; perPolicy: Record<string, number>; first: Array<{ id: string; policies: string[] }> } }).review;
+    const items = await store.transaction(async (tx) => (await tx.query<{ id: string; status: string; policies: string[] }>(
+      "SELECT id::text AS id, status, policies FROM vigil_review_queue WHERE model = 'flights-delay' ORDER BY id")).rows);
+    expect(items.length).toBe(review.flagged);
+    expect(review.perPolicy.borderline).toBeGreaterThan(0);
+    expect(review.perPolicy.audit).toBeGreaterThan(0);
+    const queued = items.filter((i) => i.status === 'pending');
+    expect(queued.length).toBe(review.queued);
+    expect(review.notQueued).toBe(items.length - queued.length);
+    // 20 an hour of the daemon's clock: a run spans one hour, or two across the hour's end.
+    expect(queued.length).toBeGreaterThan(0);
+    expect(queued.length).toBeLessThanOrEqual(40);
+    // The audit sample first: within its reserve of 5, every audit item flagged was queued.
+    const audit = items.filter((i) => i.policies.includes('audit'));
+    if (audit.length <= 5) expect(audit.every((i) => i.status === 'pending')).toBe(true);
+    expect(review.first.length).toBe(Math.min(5, queued.length));
+    expect(result.stdout).toMatch(new RegExp(`\nHuman review \\(docs/review\\.md\\): ${review.flagged.toLocaleString('en-US')} predictions flagged \\(audit \\d+, borderline [\\d,]+\\); ${review.queued} queued for a reviewer`));
+    for (const item of review.first) expect(result.stdout).toMatch(new RegExp(`\n {4}item +${item.id}  flight-\\d+ +departing 2001-\\d\\d-\\d\\d \\d\\d:\\d\\d  score 0\\.\\d{3}  `));
+  });
+
   it('streams the sampled flights exactly once and analyses every closed week of February–June', async () => {
     expect(summary.every).toBe(100);
     expect(summary.streamed).toBeGreaterThan(24_000);

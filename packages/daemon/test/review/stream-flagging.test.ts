@@ -20,7 +20,7 @@ const T0 = Date.parse('2026-03-01T00:00:00Z');
 const NOW = T0 + 3 * 60 * MIN;
 const TOPICS = { predictions: 'vigil.predictions', labels: 'vigil.labels' };
 
-const configWith = (capacity: number, rules = 'rules: []'): VigilConfig =>
+const configWith = (capacity: number, rules = 'rules: []', reserves = { audit: '', group: '' }): VigilConfig =>
   parseConfig(
     `
 models:
@@ -36,8 +36,8 @@ models:
       capacityPerHour: ${capacity}
       borderline: { margin: 0.02 }
       unusual: { ranges: { income: [22000, 98000], age: [22, 70] }, required: [age] }
-      groups: [{ attribute: sex, value: female, probability: 0.05 }]
-      audit: { rate: 0.01 }
+      groups: [{ attribute: sex, value: female, probability: 0.05${reserves.group} }]
+      audit: { rate: 0.01${reserves.audit} }
 `,
     'test.yaml',
     {},
@@ -117,6 +117,31 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     const firstAudit = [...expected].filter(([id, p]) => p.has('audit') && Number(id.split('-')[1]) < 900).map(([id]) => id);
     expect(firstAudit.length).toBeGreaterThan(0);
     for (const id of firstAudit) expect(queued.map((i) => i.predictionId)).toContain(id);
+  });
+
+  it('keeps the reserves of the audit and group samples for them when earlier batches of the hour would take everything', async () => {
+    const store = await newStore();
+    // 40 an hour: 20 kept for the audit sample, 5 for the female oversample, 15 shared.
+    const r = runner(store, configWith(40, 'rules: []', { audit: ', reserve: 20', group: ', reserve: 5' }));
+    const expected = expectedFlags(stream, new Set(['north', 'south', 'east']));
+    const audit = stream.filter((e) => expected.get(e.id)?.has('audit'));
+    const groupOnly = stream.filter((e) => expected.get(e.id)?.has('group') && !expected.get(e.id)?.has('audit'));
+    const rest = stream.filter((e) => !audit.includes(e) && !groupOnly.includes(e));
+    expect(audit.length).toBeGreaterThan(5);
+    expect(audit.length).toBeLessThanOrEqual(20);
+    expect(groupOnly.length).toBeGreaterThan(5);
+    expect(rest.filter((e) => expected.has(e.id)).length).toBeGreaterThan(40);
+    // The other policies' predictions first (enough to fill the capacity twice), the samples in later batches.
+    await r.handle(toPredictionBatch(rest, 0, 0));
+    await r.handle(toPredictionBatch(groupOnly, 0, rest.length));
+    await r.handle(toPredictionBatch(audit, 0, rest.length + groupOnly.length));
+    const items = await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
+    const queued = (list: readonly TestEvent[]) => items.filter((i) => i.status === 'pending' && list.some((e) => e.id === i.predictionId)).length;
+    expect(queued(rest)).toBe(15);
+    expect(queued(groupOnly)).toBe(5);
+    expect(queued(audit)).toBe(audit.length);
+    expect(items).toHaveLength(expected.size);
+    expect(await store.transaction((tx) => reviewCapacity(tx, 'credit-risk'))).toEqual([{ hourStart: NOW, queued: 20 + audit.length, notQueued: expected.size - 20 - audit.length }]);
   });
 
   it('a verdict\'s label joins its prediction like a label event and changes its windows', async () => {
@@ -233,5 +258,42 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     expect(byId.get(held!.id)?.status).toBe('claimed');
     expect((await metric('reviewBacklog'))?.value).toBe(1);
     expect((await metric('oldestPendingAge'))?.value).toBe((clock - held!.flaggedAt) / 1000);
+  });
+
+  it('the maintenance pass expires the items of a model whose review section was removed, a live claim once it runs out', async () => {
+    const store = await newStore();
+    await runner(store, configWith(100_000)).handle(toPredictionBatch([...stream, ...closer], 0, 0));
+    const all = () => store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
+    const before = await all();
+    expect(before.length).toBeGreaterThan(10);
+    const [timedOut, live] = before;
+    await store.transaction(async (tx) => {
+      await claimReviewItemIn(tx, timedOut!.id, 'ana', NOW, MIN);
+      await claimReviewItemIn(tx, live!.id, 'ben', NOW, 60 * MIN);
+    });
+
+    // The same model restarted without its review section (no model has one): long before any TTL.
+    const unreviewed = parseConfig(`
+models:
+  - id: credit-risk
+    task: binary
+    threshold: 0.5
+    owner: { name: Risk team, webhook: 'http://127.0.0.1:9/hook' }
+    features: { age: numeric, income: numeric, region: categorical }
+    groups: [sex, region]
+    window: { size: 30m, slide: 10m, allowedLateness: 5m }
+`, 'test.yaml', {});
+    expect(unreviewed.models[0]!.review).toBeUndefined();
+    let clock = NOW + 2 * MIN;
+    const r = runner(store, unreviewed, undefined, () => clock);
+    await r.maintain();
+    let byId = new Map((await all()).map((i) => [i.id, i]));
+    expect([...byId.values()].filter((i) => i.id !== live!.id).map((i) => i.status)).toEqual(before.slice(1).map(() => 'expired'));
+    expect(byId.get(live!.id)).toMatchObject({ status: 'claimed', claimedBy: 'ben' });
+
+    clock = NOW + 61 * MIN;
+    await r.maintain();
+    byId = new Map((await all()).map((i) => [i.id, i]));
+    expect(byId.get(live!.id)?.status).toBe('expired');
   });
 });

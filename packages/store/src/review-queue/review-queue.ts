@@ -8,6 +8,7 @@
 import { VigilError } from '@vigil/core';
 import type { SqlExecutor } from '../sql/sql-client';
 import { toIso, toMs, toNumber } from '../values';
+import { allotReviewCapacity } from './allot-review-capacity';
 
 export type ReviewItemStatus = 'pending' | 'claimed' | 'decided' | 'expired' | 'not_queued';
 export type ReviewVerdict = 'agree' | 'override';
@@ -26,12 +27,16 @@ export interface FlaggedPrediction {
   /** Why it was flagged (the daemon's FlagReason objects). */
   reasons: ReadonlyArray<{ policy: string }>;
   priority: number;
+  /** The reserves of the hour's capacity it may be charged to, in order (`audit`, `group:sex=F`); none: shared only. */
+  reserves?: readonly string[];
 }
 
 /** A model's flagged predictions of one batch, most urgent first: the first ones the hour can take are queued. */
 export interface FlaggedGroup {
   model: string;
   capacityPerHour: number;
+  /** Items of the hour's capacity kept for a sample (`audit`, `group:sex=F`), see allotReviewCapacity. */
+  reserves?: Readonly<Record<string, number>>;
   ttlMs: number;
   /** What the item shows of the model when it was flagged (drift, calibration); open incidents are added here. */
   context: Record<string, unknown>;
@@ -69,8 +74,9 @@ const HOUR_MS = 3_600_000;
 
 /**
  * Queues the flagged predictions of a batch, inside its transaction: per model, locks the counter of the clock hour
- * of `now`, queues the first items the remaining capacity allows and records the others as `not_queued`. A
- * prediction already in the queue (keyed by model and event id) is left as it is and counts nowhere.
+ * of `now`, queues the items the hour's capacity and reserves still allow (in the order given: most urgent first;
+ * allotReviewCapacity) and records the others as `not_queued`. A prediction already in the queue (keyed by model and
+ * event id) is left as it is and counts nowhere.
  */
 export async function queueFlaggedIn(tx: SqlExecutor, groups: readonly FlaggedGroup[], now: number): Promise<{ queued: number; notQueued: number }> {
   let queued = 0;
@@ -80,11 +86,24 @@ export async function queueFlaggedIn(tx: SqlExecutor, groups: readonly FlaggedGr
   for (const group of [...groups].sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0))) {
     if (group.items.length === 0) continue;
     await tx.query('INSERT INTO vigil_review_capacity (model, hour_start) VALUES ($1, $2::timestamptz) ON CONFLICT DO NOTHING', [group.model, hourStart]);
-    const locked = await tx.query<{ queued: unknown }>('SELECT queued FROM vigil_review_capacity WHERE model = $1 AND hour_start = $2::timestamptz FOR UPDATE', [
+    const locked = await tx.query<{ queued: unknown; reserved: unknown }>(
+      'SELECT queued, reserved FROM vigil_review_capacity WHERE model = $1 AND hour_start = $2::timestamptz FOR UPDATE',
+      [group.model, hourStart],
+    );
+    const present = await tx.query<{ prediction_id: string }>('SELECT prediction_id FROM vigil_review_queue WHERE model = $1 AND prediction_id = ANY ($2::text[])', [
       group.model,
-      hourStart,
+      group.items.map((i) => i.id),
     ]);
-    const remaining = Math.max(0, group.capacityPerHour - toNumber(locked.rows[0]?.queued ?? 0));
+    const known = new Set(present.rows.map((r) => r.prediction_id));
+    const items = group.items.filter((i) => !known.has(i.id));
+    if (items.length === 0) continue;
+    const reservedSoFar = json<Record<string, unknown>>(locked.rows[0]?.reserved ?? {});
+    const allotted = allotReviewCapacity(
+      group.capacityPerHour,
+      group.reserves ?? {},
+      { queued: toNumber(locked.rows[0]?.queued ?? 0), reserved: Object.fromEntries(Object.entries(reservedSoFar).map(([k, v]) => [k, toNumber(v)])) },
+      items,
+    );
     const incidents = await tx.query<Record<string, unknown>>(
       `SELECT id, version, metric, feature, group_key, severity, status, value, threshold, opened_at FROM vigil_incidents
        WHERE model = $1 AND status <> 'resolved' ORDER BY opened_at, id`,
@@ -97,21 +116,20 @@ export async function queueFlaggedIn(tx: SqlExecutor, groups: readonly FlaggedGr
         value: r.value === null ? null : toNumber(r.value), threshold: r.threshold === null ? null : toNumber(r.threshold), openedAt: toMs(r.opened_at),
       })),
     };
-    const items = group.items;
     const inserted = await tx.query<{ status: string }>(
       `INSERT INTO vigil_review_queue (model, prediction_id, version, event_ts, score, prediction, features, groups, reasons, policies, priority,
                                        context, status, flagged_at, expires_at)
        SELECT $1, u.id, u.v, u.ts::timestamptz, u.score, u.pred, u.f::jsonb, u.g::jsonb, u.r::jsonb,
               ARRAY(SELECT DISTINCT e ->> 'policy' FROM jsonb_array_elements(u.r::jsonb) AS e ORDER BY 1), u.pri, $2::jsonb,
-              CASE WHEN u.ord <= $3 THEN 'pending' ELSE 'not_queued' END, $4::timestamptz, $5::timestamptz
-       FROM UNNEST($6::text[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[], $12::text[], $13::text[], $14::float8[])
-         WITH ORDINALITY AS u(id, v, ts, score, pred, f, g, r, pri, ord)
+              u.status, $4::timestamptz, $5::timestamptz
+       FROM UNNEST($6::text[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[], $12::text[], $13::text[], $14::float8[], $3::text[])
+         AS u(id, v, ts, score, pred, f, g, r, pri, status)
        ON CONFLICT (model, prediction_id) DO NOTHING
        RETURNING status`,
       [
         group.model,
         JSON.stringify(context),
-        remaining,
+        allotted.queued.map((q) => (q ? 'pending' : 'not_queued')),
         toIso(now, 'now'),
         toIso(now + group.ttlMs, 'expiresAt'),
         items.map((i) => i.id),
@@ -127,12 +145,10 @@ export async function queueFlaggedIn(tx: SqlExecutor, groups: readonly FlaggedGr
     );
     const q = inserted.rows.filter((r) => r.status === 'pending').length;
     const n = inserted.rows.length - q;
-    await tx.query('UPDATE vigil_review_capacity SET queued = queued + $3, not_queued = not_queued + $4 WHERE model = $1 AND hour_start = $2::timestamptz', [
-      group.model,
-      hourStart,
-      q,
-      n,
-    ]);
+    await tx.query(
+      'UPDATE vigil_review_capacity SET queued = queued + $3, not_queued = not_queued + $4, reserved = $5::jsonb WHERE model = $1 AND hour_start = $2::timestamptz',
+      [group.model, hourStart, q, n, JSON.stringify(allotted.used.reserved)],
+    );
     queued += q;
     notQueued += n;
   }
@@ -245,15 +261,21 @@ export interface SettledReviewItem {
 
 /**
  * Claims that timed out go back to `pending`; pending items past their TTL (and timed-out claims past it) become
- * `expired`. Returns how many items changed, and which (so the caller can touch their windows).
+ * `expired`, and so do those of `unreviewed` models (configured without a review section: nobody can claim them any
+ * more) whatever their TTL. Returns how many items changed, and which (so the caller can touch their windows).
  */
-export async function expireReviewItemsIn(tx: SqlExecutor, now: number): Promise<{ released: number; expired: number; changed: SettledReviewItem[] }> {
+export async function expireReviewItemsIn(
+  tx: SqlExecutor,
+  now: number,
+  unreviewed: readonly string[] = [],
+): Promise<{ released: number; expired: number; changed: SettledReviewItem[] }> {
   const at = toIso(now, 'now');
   const expired = await tx.query<{ model: string; version: string; event_ts: unknown }>(
     `UPDATE vigil_review_queue SET status = 'expired', claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL
-     WHERE expires_at <= $1::timestamptz AND (status = 'pending' OR (status = 'claimed' AND claim_expires_at <= $1::timestamptz))
+     WHERE (expires_at <= $1::timestamptz OR model = ANY ($2::text[]))
+       AND (status = 'pending' OR (status = 'claimed' AND claim_expires_at <= $1::timestamptz))
      RETURNING model, version, event_ts`,
-    [at],
+    [at, [...unreviewed]],
   );
   const released = await tx.query<{ model: string; version: string; event_ts: unknown }>(
     `UPDATE vigil_review_queue SET status = 'pending', claimed_by = NULL, claimed_at = NULL, claim_expires_at = NULL
@@ -263,6 +285,20 @@ export async function expireReviewItemsIn(tx: SqlExecutor, now: number): Promise
   );
   const changed = [...expired.rows, ...released.rows].map((r) => ({ model: r.model, version: r.version, eventTs: toMs(r.event_ts) }));
   return { released: released.rowCount, expired: expired.rowCount, changed };
+}
+
+/**
+ * Adds `patch` to the context of item `id` when it still waits for a reviewer and its context has no analysed
+ * window (it was flagged before any window of its model was analysed: a file replay, a first hour). Returns
+ * whether it was added.
+ */
+export async function fillReviewContextIn(tx: SqlExecutor, id: string, patch: Record<string, unknown>): Promise<boolean> {
+  const result = await tx.query(
+    `UPDATE vigil_review_queue SET context = context || $2::jsonb
+     WHERE id = $1::bigint AND status IN ('pending', 'claimed') AND NOT (context ? 'window')`,
+    [id, JSON.stringify(patch)],
+  );
+  return result.rowCount > 0;
 }
 
 /** How many items `reviewer` decided in [from, to). */

@@ -1,10 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import type * as NodeModule from 'node:module';
 import type { PGlite, PGliteOptions, Transaction } from '@electric-sql/pglite';
-import { VigilError } from '@vigil/core';
+import { isVigilError, VigilError } from '@vigil/core';
 import type { SqlClient, SqlExecutor, SqlResult } from './sql-client';
 import { toStoreError } from './sql-error';
 import { quoteIdentifier } from './postgres-client';
+import { lockEmbeddedDatabase, unlockEmbeddedDatabase } from './embedded-lock';
 
 export interface PgliteClientOptions {
   /**
@@ -54,12 +55,17 @@ function executor(db: Runner): SqlExecutor {
 /** A SqlClient over PGlite: one in-process connection, whose transactions PGlite runs one at a time. */
 export async function createPgliteClient(options: PgliteClientOptions = {}): Promise<SqlClient> {
   const owned = options.instance === undefined;
+  const lockDir = owned ? options.dataDir : undefined;
   let db: PGlite;
   try {
     // PGlite creates its data folder but not the folders above it (./.vigil/ on a fresh checkout).
-    if (options.instance === undefined && options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
+    if (lockDir !== undefined) await mkdir(lockDir, { recursive: true });
+    // Before PGlite starts: a second process on the folder would abort inside its WebAssembly.
+    if (lockDir !== undefined) lockEmbeddedDatabase(lockDir);
     db = options.instance ?? (await openPglite(options.dataDir));
   } catch (error) {
+    if (isVigilError(error)) throw error;
+    if (lockDir !== undefined) unlockEmbeddedDatabase(lockDir);
     throw new VigilError('VIGIL_STORE_UNAVAILABLE', `cannot open the embedded database${options.dataDir ? ` in ${options.dataDir}` : ''}: ${String(error)}`, {
       cause: error,
     });
@@ -99,7 +105,9 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
       }
     },
     close(): Promise<void> {
-      closed ??= owned ? db.close() : Promise.resolve();
+      closed ??= owned ? db.close().finally(() => {
+            if (lockDir !== undefined) unlockEmbeddedDatabase(lockDir);
+          }) : Promise.resolve();
       return closed;
     },
   };
