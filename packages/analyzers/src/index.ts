@@ -1,7 +1,9 @@
-export { accumulate, capGroups, emptyAccumulator, labelAccumulator, MAX_GROUP_VALUES, mergeAccumulators, MISSING_GROUP, OTHER_GROUP } from './accumulator/window-accumulator';
+export { accumulate, capGroups, emptyAccumulator, labelAccumulator, MAX_GROUP_VALUES, mergeAccumulators, MISSING_GROUP, OTHER_GROUP, predictedClass } from './accumulator/window-accumulator';
 export type {
   CategoricalAccumulator, FeatureAccumulator, NumericAccumulator, OutcomeAccumulator, WindowAccumulator,
 } from './accumulator/window-accumulator';
+export { addEstimateRows, binnedEstimatedAuc, emptyEstimate, mergeEstimates, windowEstimates } from './accumulator/estimate-accumulator';
+export type { EstimateAccumulator, WindowEstimates } from './accumulator/estimate-accumulator';
 export { SPEC_DEFAULTS, groupColumns } from './profile/analysis-spec';
 export type { AnalysisSpec } from './profile/analysis-spec';
 export { COARSE_BINS, FINE_BINS, fitReferenceProfile, requireColumn } from './profile/reference-profile';

@@ -14,6 +14,7 @@ import { CALIBRATION_BINS, addCalibrationBins, equalWidthCalibrationBins } from 
 import type { GroupCounts } from '../stats/fairness';
 import { addGroupCounts, countGroups, emptyGroupCounts } from '../stats/fairness';
 import { clippedLogLossTerm, confusionCounts } from '../stats/classification';
+import { addEstimateRows, emptyEstimate, mergeEstimates, type EstimateAccumulator } from './estimate-accumulator';
 
 /** The group of a row whose attribute value is missing: its own group, never dropped (docs/events.md). */
 export const MISSING_GROUP = '(missing)';
@@ -118,6 +119,11 @@ export interface OutcomeAccumulator {
   /** Regression: Σ |ŷ − y| and Σ (ŷ − y). */
   sumAbsoluteError: number;
   sumError: number;
+  /**
+   * Binary, when the profile has CBPE fitted: the label-free state of the estimated performance
+   * (estimate-accumulator.ts). Absent in buckets stored before it, which count as empty.
+   */
+  estimate?: EstimateAccumulator;
 }
 
 export interface WindowAccumulator {
@@ -131,6 +137,7 @@ export interface WindowAccumulator {
 }
 
 export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec): WindowAccumulator {
+  const estimate = spec.task === 'binary' && spec.score !== undefined ? emptyEstimate(profile) : undefined;
   return {
     version: 1,
     rows: 0,
@@ -151,6 +158,7 @@ export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec):
       sumSquaredError: 0,
       sumAbsoluteError: 0,
       sumError: 0,
+      ...(estimate ? { estimate } : {}),
     },
     groups: Object.fromEntries(spec.groups.map((g) => [g, {}])),
   };
@@ -190,6 +198,10 @@ export function accumulate(
     }
   });
   addOutcome(acc, profile, spec, table, spec.score !== undefined ? numeric?.get(spec.score) : undefined);
+  if (acc.outcome.estimate && spec.score !== undefined) {
+    const predicted = predictedClass(table, spec);
+    if (predicted) addEstimateRows(acc.outcome.estimate, profile, asNumeric(table, requireColumn(table, spec.score)).values, predicted);
+  }
   return acc;
 }
 
@@ -365,6 +377,8 @@ function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: Ana
  */
 export function labelAccumulator(profile: ReferenceProfile, spec: AnalysisSpec, table: Table): WindowAccumulator {
   const acc = emptyAccumulator(profile, spec);
+  // The estimate is label-free: it was counted with the predictions.
+  delete acc.outcome.estimate;
   addOutcome(acc, profile, spec, table);
   if (acc.outcome.score) acc.outcome.score = emptyNumeric(profile.score!);
   for (const byGroup of Object.values(acc.groups)) {
@@ -412,6 +426,7 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
       sumSquaredError: oa.sumSquaredError + ob.sumSquaredError,
       sumAbsoluteError: oa.sumAbsoluteError + ob.sumAbsoluteError,
       sumError: oa.sumError + ob.sumError,
+      ...(oa.estimate || ob.estimate ? { estimate: mergeEstimates(oa.estimate, ob.estimate)! } : {}),
     },
     groups,
   };

@@ -4,6 +4,7 @@
  * (KS, Wasserstein, AUC, equal-mass ECE) and gets the same document otherwise — one code path for both.
  */
 import { VigilError } from '@vigil/core';
+import { windowEstimates, type WindowEstimates } from '../accumulator/estimate-accumulator';
 import { OTHER_GROUP, type WindowAccumulator } from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { binLabels } from '../profile/binning';
@@ -24,7 +25,10 @@ export interface ExactStatistics {
   eceEqualMass?: number;
 }
 
-export type WindowAnalysis = Pick<Report, 'drift' | 'prediction' | 'calibration' | 'performance' | 'fairness' | 'summary'>;
+export type WindowAnalysis = Pick<Report, 'drift' | 'prediction' | 'calibration' | 'performance' | 'fairness' | 'summary'> & {
+  /** Binary, when the profile has CBPE fitted: performance estimated from the calibrated scores, labels or not. */
+  estimated?: WindowEstimates;
+};
 
 export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator, spec: AnalysisSpec, exact: ExactStatistics = {}): WindowAnalysis {
   const drift = profile.features.map((p, i): FeatureDrift => {
@@ -71,9 +75,15 @@ export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator,
     drift,
     ...prediction,
     ...outcomes(acc, spec, exact),
+    ...estimated(profile, acc),
     fairness: fairness(acc, spec),
     summary: { features: drift.length, drifted: drift.filter((d) => d.drifted).map((d) => d.feature), falseDiscoveryRate: spec.fdr },
   };
+}
+
+function estimated(profile: ReferenceProfile, acc: WindowAccumulator): Pick<WindowAnalysis, 'estimated'> {
+  const e = profile.cbpe && acc.outcome.estimate ? windowEstimates(profile.cbpe, acc.outcome.estimate) : null;
+  return e ? { estimated: e } : {};
 }
 
 /** What decides `drifted`: the test statistic and its p-value on small samples, PSI on large ones. */

@@ -40,6 +40,12 @@ export const RULE_METRICS: Readonly<Record<string, RuleMetric>> = {
   recall: binary(true),
   auc: binary(true),
   logLoss: binary(),
+  // Estimated without labels (CBPE): judged on the window's rows, not its labelled rows.
+  estimatedAccuracy: binary(true),
+  estimatedPrecision: binary(true),
+  estimatedRecall: binary(true),
+  estimatedF1: binary(true),
+  estimatedAuc: binary(true),
   mae: { scope: 'model', task: 'regression' },
   rmse: { scope: 'model', task: 'regression' },
   bias: { scope: 'model', task: 'regression' },

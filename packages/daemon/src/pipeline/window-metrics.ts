@@ -62,6 +62,11 @@ export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis:
   if (analysis.performance) {
     for (const [metric, value] of Object.entries(analysis.performance)) if (metric !== 'rows') add(metric, value);
   }
+  if (analysis.estimated) {
+    // Beside the realised rows: the estimate needs no labels, its band is ± 3 sampling errors of the window's size.
+    const { rows: estimatedRows, ...estimates } = analysis.estimated;
+    for (const [metric, e] of Object.entries(estimates)) add(metric, e.value, '', '', { samplingError: e.samplingError, band: e.band, rows: estimatedRows });
+  }
   for (const f of analysis.fairness) {
     add('statisticalParityDifference', f.statisticalParityDifference, '', f.attribute);
     add('disparateImpactRatio', f.disparateImpactRatio, '', f.attribute);
