@@ -94,6 +94,14 @@ describe('rules', () => {
     expect(parse(withModel('rules: []')).models[0]?.rules).toEqual([]);
   });
 
+  it('takes the estimated metrics (CBPE) of binary models, lower is worse, and refuses them for regression', () => {
+    expect(rules('  - { metric: estimatedAccuracy, threshold: 0.8, clearThreshold: 0.82 }')[0]).toMatchObject({ metric: 'estimatedAccuracy', comparison: '<', threshold: 0.8, clearThreshold: 0.82 });
+    for (const m of ['estimatedPrecision', 'estimatedRecall', 'estimatedF1', 'estimatedAuc']) expect(rules(`  - { metric: ${m}, threshold: 0.5 }`)[0]?.comparison).toBe('<');
+    expect(problemAt(withModel('rules: [ { metric: estimatedAuc, threshold: 0.7 } ]').replace('task: binary', 'task: regression').replace('groups: [sex]', 'groups: []'), 'models[0].rules[0].metric').message).toBe(
+      '"estimatedAuc" is defined for binary models only, and this model is regression',
+    );
+  });
+
   it('names only metrics that exist in the catalogue in its defaults', () => {
     for (const tier of Object.values(DEFAULT_RULES)) for (const rule of tier.rules) expect(RULE_METRICS[rule.metric]).toBeDefined();
   });
