@@ -98,7 +98,6 @@ export function binnedEstimatedAuc(rowsFine: readonly number[], probabilityFine:
   const totalN = rows - totalP;
   if (!(totalP > 0) || !(totalN > 0)) return Number.NaN;
   let tps = 0;
-  let fps = 0;
   let area = 0;
   for (let b = rowsFine.length - 1; b >= 0; b--) {
     const n = rowsFine[b] as number;
@@ -106,7 +105,6 @@ export function binnedEstimatedAuc(rowsFine: readonly number[], probabilityFine:
     const q = probabilityFine[b] as number;
     const tps0 = tps;
     tps += q;
-    fps += n - q;
     area += ((n - q) / totalN) * ((tps + tps0) / 2 / totalP);
   }
   return area;
