@@ -19,6 +19,8 @@ export { categoricalDrift, numericDrift } from './window/feature-drift';
 export { analyzeWindow, binnedAuc } from './window/analyze-window';
 export { rocAuc } from './stats/classification';
 export { calibrateScore, estimateCbpe, fitCbpe, fitIsotonic, needsCalibration } from './stats/cbpe';
+export { CHUNK_SIZES, fitReferenceChunks, MIN_CHUNKS, referenceBand } from './stats/reference-chunks';
+export type { ChunkMetric, ChunkStatistics, ReferenceBand } from './stats/reference-chunks';
 export type { CbpeEstimates, CbpeReference, PerformanceEstimate, ScoreCalibrator } from './stats/cbpe';
 export { benjaminiHochberg } from './stats/multiple-testing';
 export type { ExactStatistics, WindowAnalysis } from './window/analyze-window';

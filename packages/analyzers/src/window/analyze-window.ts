@@ -15,6 +15,7 @@ import { calibrationFromBins } from '../stats/calibration';
 import { classificationRates } from '../stats/classification';
 import { fairnessDifferences, groupRates } from '../stats/fairness';
 import { benjaminiHochberg } from '../stats/multiple-testing';
+import { referenceBand, type ChunkMetric, type ReferenceBand } from '../stats/reference-chunks';
 import { categoricalDrift, numericDrift, type ExactNumericStatistics, type NumericDrift } from './feature-drift';
 
 /** Statistics only raw values give; without them the window's binned estimates are used. */
@@ -28,6 +29,11 @@ export interface ExactStatistics {
 export type WindowAnalysis = Pick<Report, 'drift' | 'prediction' | 'calibration' | 'performance' | 'fairness' | 'summary'> & {
   /** Binary, when the profile has CBPE fitted: performance estimated from the calibrated scores, labels or not. */
   estimated?: WindowEstimates;
+  /**
+   * Per performance metric (realised and estimated), when the profile has reference chunk statistics: the band
+   * `threshold: reference` rules judge it against, at the window's rows (labelled rows for the realised metrics).
+   */
+  referenceBands?: Record<string, ReferenceBand>;
 };
 
 export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator, spec: AnalysisSpec, exact: ExactStatistics = {}): WindowAnalysis {
@@ -76,6 +82,7 @@ export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator,
     ...prediction,
     ...outcomes(acc, spec, exact),
     ...estimated(profile, acc),
+    ...referenceBands(profile, acc),
     fairness: fairness(acc, spec),
     summary: { features: drift.length, drifted: drift.filter((d) => d.drifted).map((d) => d.feature), falseDiscoveryRate: spec.fdr },
   };
@@ -84,6 +91,30 @@ export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator,
 function estimated(profile: ReferenceProfile, acc: WindowAccumulator): Pick<WindowAnalysis, 'estimated'> {
   const e = profile.cbpe && acc.outcome.estimate ? windowEstimates(profile.cbpe, acc.outcome.estimate) : null;
   return e ? { estimated: e } : {};
+}
+
+/** The metrics `threshold: reference` applies to, with the realised chunk metric each is judged against. */
+export const REFERENCE_BAND_METRICS: Readonly<Record<string, ChunkMetric>> = {
+  accuracy: 'accuracy',
+  precision: 'precision',
+  recall: 'recall',
+  auc: 'auc',
+  estimatedAccuracy: 'accuracy',
+  estimatedPrecision: 'precision',
+  estimatedRecall: 'recall',
+  estimatedF1: 'f1',
+  estimatedAuc: 'auc',
+};
+
+function referenceBands(profile: ReferenceProfile, acc: WindowAccumulator): Pick<WindowAnalysis, 'referenceBands'> {
+  if (!profile.chunks || profile.chunks.length === 0) return {};
+  const bands: Record<string, ReferenceBand> = {};
+  for (const [metric, chunkMetric] of Object.entries(REFERENCE_BAND_METRICS)) {
+    const rows = metric.startsWith('estimated') ? (acc.outcome.estimate?.rows ?? 0) : acc.outcome.labelled;
+    const band = referenceBand(profile.chunks, chunkMetric, rows);
+    if (band) bands[metric] = band;
+  }
+  return { referenceBands: bands };
 }
 
 /** What decides `drifted`: the test statistic and its p-value on small samples, PSI on large ones. */

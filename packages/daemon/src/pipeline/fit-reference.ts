@@ -1,4 +1,4 @@
-import { fitCbpe, fitReferenceProfile, predictedClass, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
+import { fitCbpe, fitReferenceChunks, fitReferenceProfile, predictedClass, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
 import { readTable } from '@vigil/collector';
 import type { FeatureKind, ModelConfig, Table } from '@vigil/core';
 
@@ -30,20 +30,23 @@ export function fitModelTable(model: ModelConfig, table: Table, scoreColumn: str
     fdr: model.fdr,
   };
   const profile = fitReferenceProfile(table, spec);
-  const cbpe = referenceCbpe(table, spec);
-  return cbpe ? { ...profile, cbpe } : profile;
+  const labelled = labelledReference(table, spec);
+  if (!labelled) return profile;
+  const cbpe = fitCbpe(labelled.scores, labelled.labels, labelled.predicted);
+  const chunks = fitReferenceChunks(labelled.scores, labelled.labels, labelled.predicted);
+  return { ...profile, ...(cbpe ? { cbpe } : {}), ...(chunks.length > 0 ? { chunks } : {}) };
 }
 
 /**
- * CBPE fitted on a binary model's labelled reference (docs/metrics.md, "Estimated performance"): the score, the
- * numeric `label` column and the predicted class (the numeric `prediction` column, else score ≥ threshold, as the
- * events' class is). Undefined for regression, or without a score or numeric labels.
+ * What CBPE and the reference chunks are fitted on (docs/metrics.md, "Estimated performance in the windows"): a
+ * binary model's score, the numeric `label` column and the predicted class (the numeric `prediction` column, else
+ * score ≥ threshold, as the events' class is). Undefined for regression, or without a score or numeric labels.
  */
-function referenceCbpe(table: Table, spec: AnalysisSpec): ReferenceProfile['cbpe'] {
+function labelledReference(table: Table, spec: AnalysisSpec): { scores: Float64Array; labels: Float64Array; predicted: Float64Array } | undefined {
   const score = spec.score === undefined ? undefined : table.columns.get(spec.score);
   const label = table.columns.get(REFERENCE_LABEL_COLUMN);
   if (spec.task !== 'binary' || score?.kind !== 'numeric' || label?.kind !== 'numeric') return undefined;
   const prediction = table.columns.get(REFERENCE_PREDICTION_COLUMN);
   const predicted = predictedClass(table, prediction?.kind === 'numeric' ? { ...spec, prediction: REFERENCE_PREDICTION_COLUMN } : spec);
-  return (predicted && fitCbpe(score.values, label.values, predicted)) ?? undefined;
+  return predicted ? { scores: score.values, labels: label.values, predicted } : undefined;
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accumulate, analyzeWindow, emptyAccumulator, estimateCbpe } from '@vigil/analyzers';
+import { accumulate, analyzeWindow, emptyAccumulator, estimateCbpe, referenceBand } from '@vigil/analyzers';
 import { parseConfig } from '@vigil/core';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { fitModelReference } from '../../src/pipeline/fit-reference';
@@ -44,6 +44,7 @@ describe('fitting a model reference file', () => {
     const { profile } = await fitModelReference(model, referenceCsv(dir, reference, true));
     expect(profile.cbpe).toBeDefined();
     expect(profile.cbpe!.rows).toBe(reference.filter((e) => e.label !== null).length);
+    expect(profile.chunks!.map((c) => [c.rows, c.chunks])).toEqual([[100, 22], [250, 9]]);
 
     const spec = batchSpec(model);
     const events = makeEvents({ n: 500, start: 0, seed: 2, shift: 0.15 }).map((e) => ({ ...e, label: null }));
@@ -58,7 +59,13 @@ describe('fitting a model reference file', () => {
     const report = estimateCbpe(profile.cbpe!, scores, Float64Array.from(events, (e) => (e.score >= model.threshold ? 1 : 0)))!;
     for (const [metric, key] of [['estimatedAccuracy', 'accuracy'], ['estimatedPrecision', 'precision'], ['estimatedRecall', 'recall'], ['estimatedF1', 'f1']] as const) {
       expect(row(metric)!.value).toBeCloseTo(report[key].value, 9);
-      expect(row(metric)!.details).toEqual({ samplingError: report[key].samplingError, band: report[key].band, rows: 500 });
+      expect(row(metric)!.details).toEqual({
+        samplingError: report[key].samplingError,
+        band: report[key].band,
+        rows: 500,
+        // What `threshold: reference` rules judge: realised chunks of the reference, 2,250 labelled rows → 250-row chunks.
+        reference: referenceBand(profile.chunks, key, 500),
+      });
     }
     expect(Math.abs(row('estimatedAuc')!.value! - report.auc.value)).toBeLessThan(0.01);
     expect(row('accuracy')).toBeUndefined();
