@@ -23,7 +23,7 @@ export { CHUNK_SIZES, fitReferenceChunks, MIN_CHUNKS, referenceBand } from './st
 export type { ChunkMetric, ChunkStatistics, ReferenceBand } from './stats/reference-chunks';
 export type { CbpeEstimates, CbpeReference, PerformanceEstimate, ScoreCalibrator } from './stats/cbpe';
 export { benjaminiHochberg } from './stats/multiple-testing';
-export type { ExactStatistics, WindowAnalysis } from './window/analyze-window';
+export type { ExactStatistics, FeatureQualityRates, WindowAnalysis } from './window/analyze-window';
 export { completeEventTime } from './window/complete-event-time';
 export type { PartitionProgress } from './window/complete-event-time';
 export { EventTimeWindows } from './window/event-time-windows';

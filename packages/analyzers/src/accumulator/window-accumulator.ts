@@ -31,6 +31,11 @@ export interface NumericAccumulator {
   sumSquares: number;
   min: number | null;
   max: number | null;
+  /**
+   * Non-missing values outside the reference's [min, max] (data quality, `outOfRangeRate`). Absent in buckets
+   * stored before it was counted, which count as 0.
+   */
+  outside?: number;
 }
 
 export interface CategoricalAccumulator {
@@ -165,7 +170,7 @@ export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec):
 }
 
 function emptyNumeric(p: NumericProfile): NumericAccumulator {
-  return { kind: 'numeric', rows: 0, missing: 0, counts: p.counts.map(() => 0), fineCounts: p.fineCounts.map(() => 0), sum: 0, sumSquares: 0, min: null, max: null };
+  return { kind: 'numeric', rows: 0, missing: 0, counts: p.counts.map(() => 0), fineCounts: p.fineCounts.map(() => 0), sum: 0, sumSquares: 0, min: null, max: null, outside: 0 };
 }
 
 /**
@@ -214,12 +219,16 @@ function addNumeric(acc: NumericAccumulator, p: NumericProfile, values: Float64A
   let sumSquares = 0;
   let min = acc.min ?? Infinity;
   let max = acc.max ?? -Infinity;
+  let outside = 0;
+  const low = p.min;
+  const high = p.max;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (v !== v) {
       missing++;
       continue;
     }
+    if (v < low || v > high) outside++;
     counts[binIndex(edges, v)]!++;
     fine[binIndex(fineEdges, v)]!++;
     sum += v;
@@ -231,6 +240,7 @@ function addNumeric(acc: NumericAccumulator, p: NumericProfile, values: Float64A
   acc.missing += missing;
   acc.sum += sum;
   acc.sumSquares += sumSquares;
+  acc.outside = (acc.outside ?? 0) + outside;
   if (min !== Infinity) {
     acc.min = min;
     acc.max = max;
@@ -244,11 +254,14 @@ export function numericAccumulatorFromSorted(p: NumericProfile, sorted: Float64A
   countSortedIntoBins(sorted, p.fineEdges, acc.fineCounts);
   let sum = 0;
   let sumSquares = 0;
+  let outside = 0;
   for (let i = 0; i < sorted.length; i++) {
     const v = sorted[i] as number;
     sum += v;
     sumSquares += v * v;
+    if (v < p.min || v > p.max) outside++;
   }
+  acc.outside = outside;
   acc.rows += rows;
   acc.missing += rows - sorted.length;
   acc.sum += sum;
@@ -444,6 +457,7 @@ function mergeFeature(a: FeatureAccumulator, b: FeatureAccumulator): FeatureAccu
       sumSquares: a.sumSquares + b.sumSquares,
       min: a.min === null ? b.min : b.min === null ? a.min : Math.min(a.min, b.min),
       max: a.max === null ? b.max : b.max === null ? a.max : Math.max(a.max, b.max),
+      outside: (a.outside ?? 0) + (b.outside ?? 0),
     };
   }
   if (a.kind === 'categorical' && b.kind === 'categorical') {

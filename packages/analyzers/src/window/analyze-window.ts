@@ -34,7 +34,15 @@ export type WindowAnalysis = Pick<Report, 'drift' | 'prediction' | 'calibration'
    * `threshold: reference` rules judge it against, at the window's rows (labelled rows for the realised metrics).
    */
   referenceBands?: Record<string, ReferenceBand>;
+  /** Data quality per numeric feature, in profile order (docs/metrics.md, "Data quality in the windows"). */
+  quality?: FeatureQualityRates[];
 };
+
+export interface FeatureQualityRates {
+  feature: string;
+  /** Share of the non-missing values outside the reference's [min, max]; NaN without a non-missing value. */
+  outOfRangeRate: number;
+}
 
 export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator, spec: AnalysisSpec, exact: ExactStatistics = {}): WindowAnalysis {
   const drift = profile.features.map((p, i): FeatureDrift => {
@@ -83,6 +91,7 @@ export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator,
     ...outcomes(acc, spec, exact),
     ...estimated(profile, acc),
     ...referenceBands(profile, acc),
+    quality: quality(profile, acc),
     fairness: fairness(acc, spec),
     summary: { features: drift.length, drifted: drift.filter((d) => d.drifted).map((d) => d.feature), falseDiscoveryRate: spec.fdr },
   };
@@ -91,6 +100,17 @@ export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator,
 function estimated(profile: ReferenceProfile, acc: WindowAccumulator): Pick<WindowAnalysis, 'estimated'> {
   const e = profile.cbpe && acc.outcome.estimate ? windowEstimates(profile.cbpe, acc.outcome.estimate) : null;
   return e ? { estimated: e } : {};
+}
+
+function quality(profile: ReferenceProfile, acc: WindowAccumulator): FeatureQualityRates[] {
+  const out: FeatureQualityRates[] = [];
+  profile.features.forEach((p, i) => {
+    const a = acc.features[i];
+    if (p.kind !== 'numeric' || a?.kind !== 'numeric') return;
+    const present = a.rows - a.missing;
+    out.push({ feature: p.name, outOfRangeRate: present > 0 ? (a.outside ?? 0) / present : Number.NaN });
+  });
+  return out;
 }
 
 /** The metrics `threshold: reference` applies to, with the realised chunk metric each is judged against. */

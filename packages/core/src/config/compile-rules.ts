@@ -32,6 +32,7 @@ export const RULE_METRICS: Readonly<Record<string, RuleMetric>> = {
   ksPValue: feature('numeric', true),
   wasserstein: feature('numeric'),
   wassersteinNormed: feature('numeric'),
+  outOfRangeRate: feature('numeric'),
   chi2: feature('categorical'),
   chi2PValue: feature('categorical', true),
   newCategoryRate: feature('categorical'),

@@ -47,6 +47,7 @@ export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis:
     }
     add('drifted', d.drifted ? 1 : 0, d.feature, '', driftDetails(d));
   }
+  for (const q of analysis.quality ?? []) add('outOfRangeRate', q.outOfRangeRate, q.feature);
   if (analysis.prediction) {
     const { histogram, pValueAdjusted } = analysis.prediction;
     const detailsOf = (metric: string) =>
