@@ -103,4 +103,49 @@ describe('vigil run estimated performance', () => {
       await h.cleanup();
     }
   });
+
+  it('a rule with threshold: reference judges each window against the labelled reference’s chunks: one firing, one resolved', async () => {
+    sink.received.length = 0;
+    const h = await openHarness('run-estimated-ref', ['credit-risk'], 2, {
+      referenceLabels: true,
+      ownerWebhook: `${sink.base}/hook`,
+      modelYaml: `
+    rules:
+      - { metric: estimatedAccuracy, threshold: reference, sigmas: 3, breachesOfWindows: { n: 1, m: 1 }, minSamples: 100 }`,
+    });
+    try {
+      const events = withoutLabel([
+        ...makeEvents({ n: 1200, start: T0, stepMs: 3000, seed: 51 }),
+        ...unsure(makeEvents({ n: 1200, start: T0 + 60 * MIN, stepMs: 3000, seed: 52, idPrefix: 'unsure' })),
+        ...makeEvents({ n: 1800, start: T0 + 120 * MIN, stepMs: 3000, seed: 53, idPrefix: 'after' }),
+        ...makeEvents({ n: 1, start: T0 + 5 * 60 * MIN, seed: 54, idPrefix: 'closer' }),
+      ]);
+      await h.produce('p.ndjson', h.predictions, events);
+      const daemon = h.start();
+      await waitFor('the windows to be analysed', () => h.settled({ predictions: events.length, labels: 0 }), [daemon]);
+      await waitFor('the incident to resolve', async () => received().some((r) => r.status === 'resolved'), [daemon], 60_000);
+
+      const rows = (await h.store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') })).filter((r) => r.metric === 'estimatedAccuracy');
+      // Every row carries the band of the reference chunks of its size: realised accuracy over 250-row chunks.
+      const bands = rows.map((r) => (r.details as { reference: { mean: number; std: number; chunkRows: number } }).reference);
+      for (const b of bands) expect(b.chunkRows === 100 || b.chunkRows === 250).toBe(true);
+      const lower = (i: number) => bands[i]!.mean - 3 * bands[i]!.std;
+      const breaching = rows.filter((r, i) => r.value! < lower(i));
+      expect(breaching.length).toBeGreaterThan(0);
+      for (const r of breaching) expect(r.windowEnd).toBeGreaterThan(T0 + 60 * MIN);
+      for (const r of breaching) expect(r.windowStart).toBeLessThan(T0 + 120 * MIN);
+
+      const hooks = received();
+      expect(hooks.map((r) => r.status)).toEqual(['firing', 'resolved']);
+      expect(hooks[0]).toMatchObject({ metric: 'estimatedAccuracy' });
+      // The incident's threshold is a breaching window's own: mean − 3σ of its band, not a configured number.
+      const threshold = (hooks[0] as unknown as { threshold: number }).threshold;
+      expect(breaching.some((r) => Math.abs(lower(rows.indexOf(r)) - threshold) < 1e-9)).toBe(true);
+
+      daemon.kill('SIGTERM');
+      expect(await exited(daemon)).toBe(0);
+    } finally {
+      await h.cleanup();
+    }
+  });
 });
