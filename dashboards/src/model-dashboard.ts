@@ -109,9 +109,13 @@ export function modelDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Performance', description: 'Accuracy, precision, recall and AUC of the labelled rows of each window (binary models).' },
+        {
+          title: 'Performance',
+          description:
+            'Accuracy, precision, recall and AUC of the labelled rows of each window (binary models), beside the same metrics estimated from the calibrated scores without labels (CBPE, when the reference had labels): the estimated lines come first and the realised ones meet them as labels arrive.',
+        },
         { w: 12, h: 8 },
-        modelMetrics(['accuracy', 'precision', 'recall', 'auc']),
+        modelMetrics(['accuracy', 'precision', 'recall', 'auc', 'estimatedAccuracy', 'estimatedPrecision', 'estimatedRecall', 'estimatedAuc']),
         { unit: 'percentunit', min: 0, max: 1 },
       ),
     )

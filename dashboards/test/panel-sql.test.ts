@@ -136,6 +136,19 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     expect(gaps.reduce((a, g) => a + g, 0) / gaps.length).toBeLessThan(-0.1);
   });
 
+  it('draws the estimated performance (CBPE) beside the realised one, per metric', async () => {
+    const overview = dashboards.find((d) => d.uid === 'vigil-model')!;
+    const context = await variablesOf(overview);
+    const panel = overview.panels.find((p) => p.title === 'Performance')!;
+    const result = await run(store, expandGrafanaSql(panel.targets![0]!.rawSql, context));
+    const series = [...new Set(result.rows.map((r) => String(r.metric)))].sort();
+    for (const m of ['accuracy', 'auc', 'precision', 'recall']) {
+      expect(series.some((s) => s.startsWith(`${m} `) || s === m)).toBe(true);
+      const estimated = `estimated${m[0]!.toUpperCase()}${m.slice(1)}`;
+      expect(series.some((s) => s.startsWith(`${estimated} `) || s === estimated)).toBe(true);
+    }
+  });
+
   it('shows the review queue now and each group\'s override rate with its Wilson interval', async () => {
     const review = dashboards.find((d) => d.uid === 'vigil-review')!;
     const context = await variablesOf(review);

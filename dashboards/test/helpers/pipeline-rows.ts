@@ -1,4 +1,4 @@
-import { accumulate, analyzeWindow, emptyAccumulator, fitReferenceProfile, type AnalysisSpec } from '@vigil/analyzers';
+import { accumulate, analyzeWindow, emptyAccumulator, fitCbpe, fitReferenceProfile, predictedClass, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
 import { seededRandom, type Column, type Table } from '@vigil/core';
 import type { MetricRow } from '@vigil/store';
 // The daemon's own conversion of a window analysis into metric rows (not part of its public surface): the
@@ -68,7 +68,11 @@ function events(rows: number, drift: number, seed: number): Table {
 /** Every window of one model version, as the daemon would have written them. */
 export function pipelineMetricRows(model: string, version: string, firstStart: number, windows: number, windowMs: number, rowsPerWindow: number): MetricRow[] {
   const seed = [...`${model}/${version}`].reduce((h, c) => Math.imul(h, 31) + c.charCodeAt(0), 7);
-  const profile = fitReferenceProfile(events(3000, 0, seed), PIPELINE_SPEC);
+  const reference = events(3000, 0, seed);
+  // The reference is labelled, so the daemon fits CBPE on it (packages/daemon/src/pipeline/fit-reference.ts).
+  const value = (name: string) => (reference.columns.get(name) as { values: Float64Array }).values;
+  const cbpe = fitCbpe(value('score'), value('label'), predictedClass(reference, PIPELINE_SPEC)!)!;
+  const profile: ReferenceProfile = { ...fitReferenceProfile(reference, PIPELINE_SPEC), cbpe };
   const rows: MetricRow[] = [];
   for (let w = 0; w < windows; w++) {
     const table = events(rowsPerWindow, w / windows, seed + w + 1);

@@ -1,7 +1,9 @@
-export { accumulate, capGroups, emptyAccumulator, labelAccumulator, MAX_GROUP_VALUES, mergeAccumulators, MISSING_GROUP, OTHER_GROUP } from './accumulator/window-accumulator';
+export { accumulate, capGroups, emptyAccumulator, labelAccumulator, MAX_GROUP_VALUES, mergeAccumulators, MISSING_GROUP, OTHER_GROUP, predictedClass } from './accumulator/window-accumulator';
 export type {
   CategoricalAccumulator, FeatureAccumulator, NumericAccumulator, OutcomeAccumulator, WindowAccumulator,
 } from './accumulator/window-accumulator';
+export { addEstimateRows, binnedEstimatedAuc, emptyEstimate, mergeEstimates, windowEstimates } from './accumulator/estimate-accumulator';
+export type { EstimateAccumulator, WindowEstimates } from './accumulator/estimate-accumulator';
 export { SPEC_DEFAULTS, groupColumns } from './profile/analysis-spec';
 export type { AnalysisSpec } from './profile/analysis-spec';
 export { COARSE_BINS, FINE_BINS, fitReferenceProfile, requireColumn } from './profile/reference-profile';
@@ -17,9 +19,11 @@ export { categoricalDrift, numericDrift } from './window/feature-drift';
 export { analyzeWindow, binnedAuc } from './window/analyze-window';
 export { rocAuc } from './stats/classification';
 export { calibrateScore, estimateCbpe, fitCbpe, fitIsotonic, needsCalibration } from './stats/cbpe';
+export { CHUNK_SIZES, fitReferenceChunks, MIN_CHUNKS, referenceBand } from './stats/reference-chunks';
+export type { ChunkMetric, ChunkStatistics, ReferenceBand } from './stats/reference-chunks';
 export type { CbpeEstimates, CbpeReference, PerformanceEstimate, ScoreCalibrator } from './stats/cbpe';
 export { benjaminiHochberg } from './stats/multiple-testing';
-export type { ExactStatistics, WindowAnalysis } from './window/analyze-window';
+export type { ExactStatistics, FeatureQualityRates, WindowAnalysis } from './window/analyze-window';
 export { completeEventTime } from './window/complete-event-time';
 export type { PartitionProgress } from './window/complete-event-time';
 export { EventTimeWindows } from './window/event-time-windows';

@@ -51,18 +51,33 @@ export function matchRules(model: Pick<ModelConfig, 'rules'>, rows: readonly Met
     const scope = RULE_METRICS[row.metric]?.scope;
     if (scope === undefined || !inScope(scope, row)) continue;
     const candidates = model.rules.filter((r) => r.metric === row.metric);
-    for (const rule of candidates) {
-      if (!ruleCovers(rule, row, candidates)) continue;
-      const details = (row.details ?? {}) as { sufficient?: unknown; pValueAdjusted?: unknown };
+    for (const configured of candidates) {
+      if (!ruleCovers(configured, row, candidates)) continue;
+      const details = (row.details ?? {}) as { sufficient?: unknown; pValueAdjusted?: unknown; reference?: unknown };
+      const rule = configured.reference ? withReferenceThreshold(configured, details.reference) : configured;
       // p-value rules judge the Benjamini–Hochberg adjusted p-value when the analysis provides it (docs/configuration.md, "Rules").
       const value = P_VALUE_METRICS.has(row.metric) && typeof details.pValueAdjusted === 'number' ? details.pValueAdjusted : row.value;
       // Traffic itself has no minimum: a window with too few rows is exactly what a `rows` rule looks for.
       const samples = row.metric === 'rows' ? Number.POSITIVE_INFINITY : LABEL_BASED_METRICS.has(row.metric) ? row.labelledRows : row.rows;
-      const outcome = classifyWindow(rule, { value, samples, ...(details.sufficient === false ? { sufficient: false } : {}) });
+      // A reference rule on a row without the band (a profile without labelled reference) cannot judge it.
+      const outcome = Number.isNaN(rule.threshold) ? 'insufficient_data' : classifyWindow(rule, { value, samples, ...(details.sufficient === false ? { sufficient: false } : {}) });
       out.push({ rule, metric: row.metric, feature: row.feature, group: row.group, value, samples: Number.isFinite(samples) ? samples : row.rows, outcome });
     }
   }
   return out;
+}
+
+/**
+ * A `threshold: reference` rule with this window's threshold: mean − sigmas·σ of the reference chunks of the
+ * window's size for `<`/`<=` (lower is worse), mean + sigmas·σ for `>`/`>=`; it clears within the band (clear
+ * threshold = threshold). NaN when the row carries no band.
+ */
+function withReferenceThreshold(rule: RuleConfig, band: unknown): RuleConfig {
+  const b = band as { mean?: unknown; std?: unknown } | undefined;
+  if (typeof b?.mean !== 'number' || typeof b.std !== 'number') return { ...rule, threshold: Number.NaN, clearThreshold: Number.NaN };
+  const k = rule.reference!.sigmas;
+  const threshold = rule.comparison === '<' || rule.comparison === '<=' ? b.mean - k * b.std : b.mean + k * b.std;
+  return { ...rule, threshold, clearThreshold: threshold };
 }
 
 function inScope(scope: 'feature' | 'group' | 'model', row: MetricRow): boolean {

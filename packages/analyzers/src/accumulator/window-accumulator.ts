@@ -14,6 +14,7 @@ import { CALIBRATION_BINS, addCalibrationBins, equalWidthCalibrationBins } from 
 import type { GroupCounts } from '../stats/fairness';
 import { addGroupCounts, countGroups, emptyGroupCounts } from '../stats/fairness';
 import { clippedLogLossTerm, confusionCounts } from '../stats/classification';
+import { addEstimateRows, emptyEstimate, mergeEstimates, type EstimateAccumulator } from './estimate-accumulator';
 
 /** The group of a row whose attribute value is missing: its own group, never dropped (docs/events.md). */
 export const MISSING_GROUP = '(missing)';
@@ -30,6 +31,11 @@ export interface NumericAccumulator {
   sumSquares: number;
   min: number | null;
   max: number | null;
+  /**
+   * Non-missing values outside the reference's [min, max] (data quality, `outOfRangeRate`). Absent in buckets
+   * stored before it was counted, which count as 0.
+   */
+  outside?: number;
 }
 
 export interface CategoricalAccumulator {
@@ -118,6 +124,11 @@ export interface OutcomeAccumulator {
   /** Regression: Σ |ŷ − y| and Σ (ŷ − y). */
   sumAbsoluteError: number;
   sumError: number;
+  /**
+   * Binary, when the profile has CBPE fitted: the label-free state of the estimated performance
+   * (estimate-accumulator.ts). Absent in buckets stored before it, which count as empty.
+   */
+  estimate?: EstimateAccumulator;
 }
 
 export interface WindowAccumulator {
@@ -131,6 +142,7 @@ export interface WindowAccumulator {
 }
 
 export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec): WindowAccumulator {
+  const estimate = spec.task === 'binary' && spec.score !== undefined ? emptyEstimate(profile) : undefined;
   return {
     version: 1,
     rows: 0,
@@ -151,13 +163,14 @@ export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec):
       sumSquaredError: 0,
       sumAbsoluteError: 0,
       sumError: 0,
+      ...(estimate ? { estimate } : {}),
     },
     groups: Object.fromEntries(spec.groups.map((g) => [g, {}])),
   };
 }
 
 function emptyNumeric(p: NumericProfile): NumericAccumulator {
-  return { kind: 'numeric', rows: 0, missing: 0, counts: p.counts.map(() => 0), fineCounts: p.fineCounts.map(() => 0), sum: 0, sumSquares: 0, min: null, max: null };
+  return { kind: 'numeric', rows: 0, missing: 0, counts: p.counts.map(() => 0), fineCounts: p.fineCounts.map(() => 0), sum: 0, sumSquares: 0, min: null, max: null, outside: 0 };
 }
 
 /**
@@ -190,6 +203,10 @@ export function accumulate(
     }
   });
   addOutcome(acc, profile, spec, table, spec.score !== undefined ? numeric?.get(spec.score) : undefined);
+  if (acc.outcome.estimate && spec.score !== undefined) {
+    const predicted = predictedClass(table, spec);
+    if (predicted) addEstimateRows(acc.outcome.estimate, profile, asNumeric(table, requireColumn(table, spec.score)).values, predicted);
+  }
   return acc;
 }
 
@@ -202,12 +219,16 @@ function addNumeric(acc: NumericAccumulator, p: NumericProfile, values: Float64A
   let sumSquares = 0;
   let min = acc.min ?? Infinity;
   let max = acc.max ?? -Infinity;
+  let outside = 0;
+  const low = p.min;
+  const high = p.max;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (v !== v) {
       missing++;
       continue;
     }
+    if (v < low || v > high) outside++;
     counts[binIndex(edges, v)]!++;
     fine[binIndex(fineEdges, v)]!++;
     sum += v;
@@ -219,6 +240,7 @@ function addNumeric(acc: NumericAccumulator, p: NumericProfile, values: Float64A
   acc.missing += missing;
   acc.sum += sum;
   acc.sumSquares += sumSquares;
+  acc.outside = (acc.outside ?? 0) + outside;
   if (min !== Infinity) {
     acc.min = min;
     acc.max = max;
@@ -232,11 +254,14 @@ export function numericAccumulatorFromSorted(p: NumericProfile, sorted: Float64A
   countSortedIntoBins(sorted, p.fineEdges, acc.fineCounts);
   let sum = 0;
   let sumSquares = 0;
+  let outside = 0;
   for (let i = 0; i < sorted.length; i++) {
     const v = sorted[i] as number;
     sum += v;
     sumSquares += v * v;
+    if (v < p.min || v > p.max) outside++;
   }
+  acc.outside = outside;
   acc.rows += rows;
   acc.missing += rows - sorted.length;
   acc.sum += sum;
@@ -365,6 +390,8 @@ function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: Ana
  */
 export function labelAccumulator(profile: ReferenceProfile, spec: AnalysisSpec, table: Table): WindowAccumulator {
   const acc = emptyAccumulator(profile, spec);
+  // The estimate is label-free: it was counted with the predictions.
+  delete acc.outcome.estimate;
   addOutcome(acc, profile, spec, table);
   if (acc.outcome.score) acc.outcome.score = emptyNumeric(profile.score!);
   for (const byGroup of Object.values(acc.groups)) {
@@ -412,6 +439,7 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
       sumSquaredError: oa.sumSquaredError + ob.sumSquaredError,
       sumAbsoluteError: oa.sumAbsoluteError + ob.sumAbsoluteError,
       sumError: oa.sumError + ob.sumError,
+      ...(oa.estimate || ob.estimate ? { estimate: mergeEstimates(oa.estimate, ob.estimate)! } : {}),
     },
     groups,
   };
@@ -429,6 +457,7 @@ function mergeFeature(a: FeatureAccumulator, b: FeatureAccumulator): FeatureAccu
       sumSquares: a.sumSquares + b.sumSquares,
       min: a.min === null ? b.min : b.min === null ? a.min : Math.min(a.min, b.min),
       max: a.max === null ? b.max : b.max === null ? a.max : Math.max(a.max, b.max),
+      outside: (a.outside ?? 0) + (b.outside ?? 0),
     };
   }
   if (a.kind === 'categorical' && b.kind === 'categorical') {

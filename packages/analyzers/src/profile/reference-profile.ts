@@ -1,6 +1,7 @@
 import { VigilError, type CategoricalColumn, type Column, type NumericColumn, type Table } from '@vigil/core';
 import { sortFinite } from '../sort/sort-finite';
 import type { CbpeReference } from '../stats/cbpe';
+import type { ChunkStatistics } from '../stats/reference-chunks';
 import type { AnalysisSpec } from './analysis-spec';
 import { countSortedIntoBins, referenceEdges } from './binning';
 
@@ -59,6 +60,11 @@ export interface ReferenceProfile {
    * unlabelled current file).
    */
   readonly cbpe?: CbpeReference;
+  /**
+   * Realised performance over chunks of the labelled reference, per chunk size (stats/reference-chunks.ts): what
+   * rules with `threshold: reference` judge windows against. Absent without a labelled reference.
+   */
+  readonly chunks?: ChunkStatistics[];
 }
 
 /**

@@ -89,7 +89,8 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     byClass && scores && labels && acc.outcome.labelled > 0
       ? { auc: rocAuc(scores, labels, byClass), eceEqualMass: eceEqualMass(scores, labels, undefined, byClass) }
       : {};
-  const analysis = analyzeWindow(profile, acc, spec, { numeric, ...exactOutcomes });
+  // The window-only parts (rows for rules and dashboards) are not the report's: it has dataQuality and its own estimate.
+  const { quality: _quality, estimated: _estimated, referenceBands: _bands, ...analysis } = analyzeWindow(profile, acc, spec, { numeric, ...exactOutcomes });
   const performance =
     analysis.performance && 'auc' in analysis.performance && scores && labels
       ? binaryExtras(analysis.performance, acc.outcome, spec, scores, labels)

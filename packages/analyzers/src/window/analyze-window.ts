@@ -4,6 +4,7 @@
  * (KS, Wasserstein, AUC, equal-mass ECE) and gets the same document otherwise — one code path for both.
  */
 import { VigilError } from '@vigil/core';
+import { windowEstimates, type WindowEstimates } from '../accumulator/estimate-accumulator';
 import { OTHER_GROUP, type WindowAccumulator } from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { binLabels } from '../profile/binning';
@@ -14,6 +15,7 @@ import { calibrationFromBins } from '../stats/calibration';
 import { classificationRates } from '../stats/classification';
 import { fairnessDifferences, groupRates } from '../stats/fairness';
 import { benjaminiHochberg } from '../stats/multiple-testing';
+import { referenceBand, type ChunkMetric, type ReferenceBand } from '../stats/reference-chunks';
 import { categoricalDrift, numericDrift, type ExactNumericStatistics, type NumericDrift } from './feature-drift';
 
 /** Statistics only raw values give; without them the window's binned estimates are used. */
@@ -24,7 +26,23 @@ export interface ExactStatistics {
   eceEqualMass?: number;
 }
 
-export type WindowAnalysis = Pick<Report, 'drift' | 'prediction' | 'calibration' | 'performance' | 'fairness' | 'summary'>;
+export type WindowAnalysis = Pick<Report, 'drift' | 'prediction' | 'calibration' | 'performance' | 'fairness' | 'summary'> & {
+  /** Binary, when the profile has CBPE fitted: performance estimated from the calibrated scores, labels or not. */
+  estimated?: WindowEstimates;
+  /**
+   * Per performance metric (realised and estimated), when the profile has reference chunk statistics: the band
+   * `threshold: reference` rules judge it against, at the window's rows (labelled rows for the realised metrics).
+   */
+  referenceBands?: Record<string, ReferenceBand>;
+  /** Data quality per numeric feature, in profile order (docs/metrics.md, "Data quality in the windows"). */
+  quality?: FeatureQualityRates[];
+};
+
+export interface FeatureQualityRates {
+  feature: string;
+  /** Share of the non-missing values outside the reference's [min, max]; NaN without a non-missing value. */
+  outOfRangeRate: number;
+}
 
 export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator, spec: AnalysisSpec, exact: ExactStatistics = {}): WindowAnalysis {
   const drift = profile.features.map((p, i): FeatureDrift => {
@@ -71,9 +89,52 @@ export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator,
     drift,
     ...prediction,
     ...outcomes(acc, spec, exact),
+    ...estimated(profile, acc),
+    ...referenceBands(profile, acc),
+    quality: quality(profile, acc),
     fairness: fairness(acc, spec),
     summary: { features: drift.length, drifted: drift.filter((d) => d.drifted).map((d) => d.feature), falseDiscoveryRate: spec.fdr },
   };
+}
+
+function estimated(profile: ReferenceProfile, acc: WindowAccumulator): Pick<WindowAnalysis, 'estimated'> {
+  const e = profile.cbpe && acc.outcome.estimate ? windowEstimates(profile.cbpe, acc.outcome.estimate) : null;
+  return e ? { estimated: e } : {};
+}
+
+function quality(profile: ReferenceProfile, acc: WindowAccumulator): FeatureQualityRates[] {
+  const out: FeatureQualityRates[] = [];
+  profile.features.forEach((p, i) => {
+    const a = acc.features[i];
+    if (p.kind !== 'numeric' || a?.kind !== 'numeric') return;
+    const present = a.rows - a.missing;
+    out.push({ feature: p.name, outOfRangeRate: present > 0 ? (a.outside ?? 0) / present : Number.NaN });
+  });
+  return out;
+}
+
+/** The metrics `threshold: reference` applies to, with the realised chunk metric each is judged against. */
+export const REFERENCE_BAND_METRICS: Readonly<Record<string, ChunkMetric>> = {
+  accuracy: 'accuracy',
+  precision: 'precision',
+  recall: 'recall',
+  auc: 'auc',
+  estimatedAccuracy: 'accuracy',
+  estimatedPrecision: 'precision',
+  estimatedRecall: 'recall',
+  estimatedF1: 'f1',
+  estimatedAuc: 'auc',
+};
+
+function referenceBands(profile: ReferenceProfile, acc: WindowAccumulator): Pick<WindowAnalysis, 'referenceBands'> {
+  if (!profile.chunks || profile.chunks.length === 0) return {};
+  const bands: Record<string, ReferenceBand> = {};
+  for (const [metric, chunkMetric] of Object.entries(REFERENCE_BAND_METRICS)) {
+    const rows = metric.startsWith('estimated') ? (acc.outcome.estimate?.rows ?? 0) : acc.outcome.labelled;
+    const band = referenceBand(profile.chunks, chunkMetric, rows);
+    if (band) bands[metric] = band;
+  }
+  return { referenceBands: bands };
 }
 
 /** What decides `drifted`: the test statistic and its p-value on small samples, PSI on large ones. */

@@ -12,10 +12,14 @@ export interface RuleMetric {
   readonly kind?: FeatureKind;
   /** Lower values are worse (p-values, AUC, traffic): the default comparison is `<` instead of `>`. */
   readonly lowerIsWorse?: boolean;
+  /** A rule may say `threshold: reference`: the window's rows carry the band of reference chunks (performance metrics). */
+  readonly reference?: boolean;
 }
 
 const feature = (kind?: FeatureKind, lowerIsWorse?: boolean): RuleMetric => ({ scope: 'feature', ...(kind ? { kind } : {}), ...(lowerIsWorse ? { lowerIsWorse } : {}) });
 const binary = (lowerIsWorse?: boolean): RuleMetric => ({ scope: 'model', task: 'binary', ...(lowerIsWorse ? { lowerIsWorse } : {}) });
+/** A binary performance metric, lower is worse, that `threshold: reference` applies to. */
+const performance: RuleMetric = { scope: 'model', task: 'binary', lowerIsWorse: true, reference: true };
 const fairness = (lowerIsWorse?: boolean): RuleMetric => ({ scope: 'group', task: 'binary', ...(lowerIsWorse ? { lowerIsWorse } : {}) });
 
 /** The metrics a rule may name: the window metrics of docs/metrics.md, plus `rows` (traffic). */
@@ -28,6 +32,7 @@ export const RULE_METRICS: Readonly<Record<string, RuleMetric>> = {
   ksPValue: feature('numeric', true),
   wasserstein: feature('numeric'),
   wassersteinNormed: feature('numeric'),
+  outOfRangeRate: feature('numeric'),
   chi2: feature('categorical'),
   chi2PValue: feature('categorical', true),
   newCategoryRate: feature('categorical'),
@@ -35,11 +40,17 @@ export const RULE_METRICS: Readonly<Record<string, RuleMetric>> = {
   eceEqualMass: binary(),
   mce: binary(),
   brier: binary(),
-  accuracy: binary(true),
-  precision: binary(true),
-  recall: binary(true),
-  auc: binary(true),
+  accuracy: performance,
+  precision: performance,
+  recall: performance,
+  auc: performance,
   logLoss: binary(),
+  // Estimated without labels (CBPE): judged on the window's rows, not its labelled rows.
+  estimatedAccuracy: performance,
+  estimatedPrecision: performance,
+  estimatedRecall: performance,
+  estimatedF1: performance,
+  estimatedAuc: performance,
   mae: { scope: 'model', task: 'regression' },
   rmse: { scope: 'model', task: 'regression' },
   bias: { scope: 'model', task: 'regression' },
@@ -59,15 +70,25 @@ export const RULE_METRICS: Readonly<Record<string, RuleMetric>> = {
 };
 
 const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];
+/** Standard deviations of the reference chunks a `threshold: reference` rule allows either side of their mean. */
+export const DEFAULT_REFERENCE_SIGMAS = 3;
 const SEVERITIES: readonly Severity[] = ['warning', 'critical'];
 export const DEFAULT_MIN_SAMPLES = 100;
 
 interface DefaultRule {
   metric: string;
+  /** NaN when `reference` is set: the threshold comes from the reference chunks, per window. */
   threshold: number;
   clearThreshold: number;
   severity: Severity;
+  reference?: { sigmas: number };
 }
+
+/**
+ * A default rule judging a performance metric against reference chunks (mean − 3σ): what accuracy is normal
+ * depends on the model, so any fixed number would be arbitrary.
+ */
+const belowReference = (metric: string): DefaultRule => ({ metric, threshold: Number.NaN, clearThreshold: Number.NaN, severity: 'warning', reference: { sigmas: DEFAULT_REFERENCE_SIGMAS } });
 
 /**
  * Rules of a model whose config has no `rules` key. A higher tier alerts earlier, more severely and after fewer
@@ -82,6 +103,8 @@ export const DEFAULT_RULES: Readonly<Record<RiskTier, { breachesOfWindows: { n: 
       { metric: 'psi', threshold: 0.25, clearThreshold: 0.2, severity: 'critical' },
       { metric: 'ece', threshold: 0.05, clearThreshold: 0.03, severity: 'warning' },
       { metric: 'statisticalParityDifference', threshold: 0.1, clearThreshold: 0.08, severity: 'critical' },
+      belowReference('accuracy'),
+      belowReference('estimatedAccuracy'),
     ],
   },
   medium: {
@@ -90,6 +113,8 @@ export const DEFAULT_RULES: Readonly<Record<RiskTier, { breachesOfWindows: { n: 
       { metric: 'psi', threshold: 0.2, clearThreshold: 0.1, severity: 'warning' },
       { metric: 'ece', threshold: 0.1, clearThreshold: 0.07, severity: 'warning' },
       { metric: 'statisticalParityDifference', threshold: 0.2, clearThreshold: 0.15, severity: 'warning' },
+      belowReference('accuracy'),
+      belowReference('estimatedAccuracy'),
     ],
   },
   low: {
@@ -135,11 +160,11 @@ export function defaultRules(model: RuleContext): RuleConfig[] {
       if (metric.scope === 'feature') return Object.keys(model.features).length > 0;
       return true;
     })
-    .map((rule) => ({ ...rule, comparison: '>', breachesOfWindows: { ...tier.breachesOfWindows }, minSamples: DEFAULT_MIN_SAMPLES }));
+    .map((rule) => ({ ...rule, comparison: RULE_METRICS[rule.metric]!.lowerIsWorse ? '<' : '>', breachesOfWindows: { ...tier.breachesOfWindows }, minSamples: DEFAULT_MIN_SAMPLES }));
 }
 
 function compileRule(item: unknown, path: string, r: ConfigReader, model: RuleContext): RuleConfig | undefined {
-  const keys = ['metric', 'feature', 'group', 'comparison', 'threshold', 'clearThreshold', 'severity', 'breachesOfWindows', 'minSamples'];
+  const keys = ['metric', 'feature', 'group', 'comparison', 'threshold', 'sigmas', 'clearThreshold', 'severity', 'breachesOfWindows', 'minSamples'];
   const rule = r.object(item, path, keys, { required: true });
   if (!rule) return undefined;
   const metricName = r.string(rule.metric, `${path}.metric`, { required: true });
@@ -167,10 +192,13 @@ function compileRule(item: unknown, path: string, r: ConfigReader, model: RuleCo
   }
 
   const comparison = r.oneOf(rule.comparison, `${path}.comparison`, COMPARISONS) ?? (metric?.lowerIsWorse ? '<' : '>');
-  const threshold = r.number(rule.threshold, `${path}.threshold`, { required: true });
-  const clearThreshold = r.number(rule.clearThreshold, `${path}.clearThreshold`) ?? threshold;
+  const fromReference = rule.threshold === 'reference';
+  const reference = fromReference ? compileReferenceThreshold(rule, path, r, metricName, metric) : undefined;
+  if (!fromReference && rule.sigmas !== undefined) r.problems.add(`${path}.sigmas`, 'applies to `threshold: reference` only');
+  const threshold = fromReference ? Number.NaN : r.number(rule.threshold, `${path}.threshold`, { required: true });
+  const clearThreshold = fromReference ? Number.NaN : (r.number(rule.clearThreshold, `${path}.clearThreshold`) ?? threshold);
   // The clear threshold must sit on the healthy side, or an incident would clear while still breaching.
-  if (threshold !== undefined && clearThreshold !== undefined) {
+  if (!fromReference && threshold !== undefined && clearThreshold !== undefined) {
     const upward = comparison === '>' || comparison === '>=';
     if (upward ? clearThreshold > threshold : clearThreshold < threshold) {
       const side = upward ? 'at most' : 'at least';
@@ -181,6 +209,7 @@ function compileRule(item: unknown, path: string, r: ConfigReader, model: RuleCo
   const breachesOfWindows = compileNOfM(rule.breachesOfWindows, `${path}.breachesOfWindows`, r);
   const minSamples = r.number(rule.minSamples, `${path}.minSamples`, { integer: true, min: 1 }) ?? DEFAULT_MIN_SAMPLES;
   if (metricName === undefined || metric === undefined || threshold === undefined || clearThreshold === undefined) return undefined;
+  if (fromReference && reference === undefined) return undefined;
   return {
     metric: metricName,
     ...(featureName === undefined ? {} : { feature: featureName }),
@@ -188,10 +217,27 @@ function compileRule(item: unknown, path: string, r: ConfigReader, model: RuleCo
     comparison,
     threshold,
     clearThreshold,
+    ...(reference ? { reference } : {}),
     severity,
     breachesOfWindows,
     minSamples,
   };
+}
+
+/** `threshold: reference` with its optional `sigmas`: for performance metrics, without a clear threshold of its own. */
+function compileReferenceThreshold(rule: Record<string, unknown>, path: string, r: ConfigReader, metricName: string | undefined, metric: RuleMetric | undefined): { sigmas: number } | undefined {
+  let ok = true;
+  if (metric !== undefined && !metric.reference) {
+    const which = Object.keys(RULE_METRICS).filter((m) => RULE_METRICS[m]!.reference);
+    r.problems.add(`${path}.threshold`, `"${metricName}" has no reference threshold; \`threshold: reference\` applies to ${which.join(', ')}`);
+    ok = false;
+  }
+  if (rule.clearThreshold !== undefined) {
+    r.problems.add(`${path}.clearThreshold`, 'does not apply to `threshold: reference`, which clears at the reference band itself');
+    ok = false;
+  }
+  const sigmas = rule.sigmas === undefined ? DEFAULT_REFERENCE_SIGMAS : r.number(rule.sigmas, `${path}.sigmas`, { above: 0, max: 10 });
+  return ok && sigmas !== undefined ? { sigmas } : undefined;
 }
 
 function checkFeature(name: string, metricName: string, metric: RuleMetric, path: string, r: ConfigReader, model: RuleContext): void {

@@ -225,9 +225,15 @@ export interface RuleConfig {
   /** Fairness metrics only: a group attribute or intersection of the model; absent → every one. */
   readonly group?: string;
   readonly comparison: Comparison;
+  /** NaN when `reference` is set: each window's threshold then comes from the reference chunks. */
   readonly threshold: number;
   /** An incident clears once the value is no longer beyond this (hysteresis). @defaultValue the threshold */
   readonly clearThreshold: number;
+  /**
+   * `threshold: reference`: the window breaches beyond mean ∓ sigmas·σ of the reference chunks of its size (below
+   * for metrics where lower is worse), and clears within it; the band is on the metric row (`details.reference`).
+   */
+  readonly reference?: { readonly sigmas: number };
   /** @defaultValue `'warning'` */
   readonly severity: Severity;
   /** Breach when at least `n` of the last `m` windows breach. @defaultValue `{ n: 1, m: 1 }` */

@@ -86,12 +86,39 @@ describe('rules', () => {
 
   it('uses the default rules of the risk tier when rules are omitted, and none for rules: []', () => {
     const high = parse(withModel('riskTier: high')).models[0]!.rules;
-    expect(high.map((r) => `${r.metric}${r.comparison}${r.threshold}/${r.severity}`)).toEqual(
-      DEFAULT_RULES.high.rules.map((r) => `${r.metric}>${r.threshold}/${r.severity}`),
-    );
+    expect(high.map((r) => `${r.metric}${r.comparison}${r.reference ? `reference ${r.reference.sigmas}σ` : r.threshold}/${r.severity}`)).toEqual([
+      'psi>0.1/warning',
+      'psi>0.25/critical',
+      'ece>0.05/warning',
+      'statisticalParityDifference>0.1/critical',
+      'accuracy<reference 3σ/warning',
+      'estimatedAccuracy<reference 3σ/warning',
+    ]);
     const ungrouped = parse(MINIMAL.replace('groups: [sex]', 'groups: []').replace('task: binary', 'task: binary\n    riskTier: high')).models[0]!;
-    expect(ungrouped.rules.map((r) => r.metric)).toEqual(['psi', 'psi', 'ece']);
+    expect(ungrouped.rules.map((r) => r.metric)).toEqual(['psi', 'psi', 'ece', 'accuracy', 'estimatedAccuracy']);
+    const regression = parse(MINIMAL.replace('groups: [sex]', 'groups: []').replace('task: binary', 'task: regression\n    riskTier: high')).models[0]!;
+    expect(regression.rules.map((r) => r.metric)).toEqual(['psi', 'psi']);
     expect(parse(withModel('rules: []')).models[0]?.rules).toEqual([]);
+  });
+
+  it('takes the estimated metrics (CBPE) of binary models, lower is worse, and refuses them for regression', () => {
+    expect(rules('  - { metric: estimatedAccuracy, threshold: 0.8, clearThreshold: 0.82 }')[0]).toMatchObject({ metric: 'estimatedAccuracy', comparison: '<', threshold: 0.8, clearThreshold: 0.82 });
+    for (const m of ['estimatedPrecision', 'estimatedRecall', 'estimatedF1', 'estimatedAuc']) expect(rules(`  - { metric: ${m}, threshold: 0.5 }`)[0]?.comparison).toBe('<');
+    expect(problemAt(withModel('rules: [ { metric: estimatedAuc, threshold: 0.7 } ]').replace('task: binary', 'task: regression').replace('groups: [sex]', 'groups: []'), 'models[0].rules[0].metric').message).toBe(
+      '"estimatedAuc" is defined for binary models only, and this model is regression',
+    );
+  });
+
+  it('takes threshold: reference with sigmas (default 3) for performance metrics, without a clear threshold', () => {
+    expect(rules('  - { metric: estimatedAccuracy, threshold: reference }\n  - { metric: auc, threshold: reference, sigmas: 2, severity: critical }')).toEqual([
+      { metric: 'estimatedAccuracy', comparison: '<', threshold: NaN, clearThreshold: NaN, reference: { sigmas: 3 }, severity: 'warning', breachesOfWindows: { n: 1, m: 1 }, minSamples: 100 },
+      { metric: 'auc', comparison: '<', threshold: NaN, clearThreshold: NaN, reference: { sigmas: 2 }, severity: 'critical', breachesOfWindows: { n: 1, m: 1 }, minSamples: 100 },
+    ]);
+    expect(ruleProblem('  - { metric: psi, threshold: reference }', 'models[0].rules[0].threshold')).toMatch(/^"psi" has no reference threshold; `threshold: reference` applies to accuracy, precision, recall, auc, estimatedAccuracy/);
+    expect(ruleProblem('  - { metric: accuracy, threshold: reference, clearThreshold: 0.8 }', 'models[0].rules[0].clearThreshold')).toMatch(/does not apply to `threshold: reference`/);
+    expect(ruleProblem('  - { metric: accuracy, threshold: reference, sigmas: 0 }', 'models[0].rules[0].sigmas')).toBe('must be greater than 0, not 0');
+    expect(ruleProblem('  - { metric: accuracy, threshold: 0.8, sigmas: 2 }', 'models[0].rules[0].sigmas')).toBe('applies to `threshold: reference` only');
+    expect(ruleProblem('  - { metric: accuracy, threshold: median }', 'models[0].rules[0].threshold')).toBe('must be a number, not "median"');
   });
 
   it('names only metrics that exist in the catalogue in its defaults', () => {

@@ -174,6 +174,9 @@ describe('parseConfig: defaults', () => {
       ['psi', 0.2, 0.1, { n: 2, m: 3 }],
       ['ece', 0.1, 0.07, { n: 2, m: 3 }],
       ['statisticalParityDifference', 0.2, 0.15, { n: 2, m: 3 }],
+      // Accuracy floors come from the reference chunks (threshold: reference), per window.
+      ['accuracy', NaN, NaN, { n: 2, m: 3 }],
+      ['estimatedAccuracy', NaN, NaN, { n: 2, m: 3 }],
     ]);
   });
 });

@@ -1,11 +1,16 @@
-import { fitReferenceProfile, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
+import { fitCbpe, fitReferenceChunks, fitReferenceProfile, predictedClass, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
 import { readTable } from '@vigil/collector';
 import type { FeatureKind, ModelConfig, Table } from '@vigil/core';
 
+/** The columns of a reference file that CBPE reads beside the score: the ground truth and, optionally, the class. */
+export const REFERENCE_LABEL_COLUMN = 'label';
+export const REFERENCE_PREDICTION_COLUMN = 'prediction';
+
 /**
  * A model's reference profile from a file (CSV, NDJSON or Parquet) holding its configured features and, when
- * present, the score in `scoreColumn` (for prediction drift). Deterministic: every daemon of a consumer group
- * fitting the same file gets the same bins, so their accumulators add up.
+ * present, the score in `scoreColumn` (for prediction drift) and a numeric `label` column (a binary model's
+ * windows then estimate their performance, CBPE). Deterministic: every daemon of a consumer group fitting the same
+ * file gets the same bins and calibrator, so their accumulators add up.
  */
 export async function fitModelReference(model: ModelConfig, path: string, scoreColumn = 'score'): Promise<{ profile: ReferenceProfile; rows: number }> {
   const types: Record<string, FeatureKind> = { ...model.features };
@@ -24,5 +29,24 @@ export function fitModelTable(model: ModelConfig, table: Table, scoreColumn: str
     minGroupSize: model.minGroupSize,
     fdr: model.fdr,
   };
-  return fitReferenceProfile(table, spec);
+  const profile = fitReferenceProfile(table, spec);
+  const labelled = labelledReference(table, spec);
+  if (!labelled) return profile;
+  const cbpe = fitCbpe(labelled.scores, labelled.labels, labelled.predicted);
+  const chunks = fitReferenceChunks(labelled.scores, labelled.labels, labelled.predicted);
+  return { ...profile, ...(cbpe ? { cbpe } : {}), ...(chunks.length > 0 ? { chunks } : {}) };
+}
+
+/**
+ * What CBPE and the reference chunks are fitted on (docs/metrics.md, "Estimated performance in the windows"): a
+ * binary model's score, the numeric `label` column and the predicted class (the numeric `prediction` column, else
+ * score ≥ threshold, as the events' class is). Undefined for regression, or without a score or numeric labels.
+ */
+function labelledReference(table: Table, spec: AnalysisSpec): { scores: Float64Array; labels: Float64Array; predicted: Float64Array } | undefined {
+  const score = spec.score === undefined ? undefined : table.columns.get(spec.score);
+  const label = table.columns.get(REFERENCE_LABEL_COLUMN);
+  if (spec.task !== 'binary' || score?.kind !== 'numeric' || label?.kind !== 'numeric') return undefined;
+  const prediction = table.columns.get(REFERENCE_PREDICTION_COLUMN);
+  const predicted = predictedClass(table, prediction?.kind === 'numeric' ? { ...spec, prediction: REFERENCE_PREDICTION_COLUMN } : spec);
+  return predicted ? { scores: score.values, labels: label.values, predicted } : undefined;
 }

@@ -47,6 +47,7 @@ export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis:
     }
     add('drifted', d.drifted ? 1 : 0, d.feature, '', driftDetails(d));
   }
+  for (const q of analysis.quality ?? []) add('outOfRangeRate', q.outOfRangeRate, q.feature);
   if (analysis.prediction) {
     const { histogram, pValueAdjusted } = analysis.prediction;
     const detailsOf = (metric: string) =>
@@ -59,8 +60,16 @@ export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis:
     add('mce', c.mce);
     add('brier', c.brier);
   }
+  // `threshold: reference` rules judge these rows against the band of reference chunks of the window's size.
+  const bands = analysis.referenceBands;
+  const band = (metric: string) => (bands?.[metric] ? { reference: bands[metric] } : undefined);
   if (analysis.performance) {
-    for (const [metric, value] of Object.entries(analysis.performance)) if (metric !== 'rows') add(metric, value);
+    for (const [metric, value] of Object.entries(analysis.performance)) if (metric !== 'rows') add(metric, value, '', '', band(metric));
+  }
+  if (analysis.estimated) {
+    // Beside the realised rows: the estimate needs no labels, its band is ± 3 sampling errors of the window's size.
+    const { rows: estimatedRows, ...estimates } = analysis.estimated;
+    for (const [metric, e] of Object.entries(estimates)) add(metric, e.value, '', '', { samplingError: e.samplingError, band: e.band, rows: estimatedRows, ...band(metric) });
   }
   for (const f of analysis.fairness) {
     add('statisticalParityDifference', f.statisticalParityDifference, '', f.attribute);

@@ -47,6 +47,8 @@ export interface HarnessOptions {
   idleTimeout?: string;
   /** The models' `reference` in the daemon's configuration. @defaultValue `{ file: reference.csv }` (written by the harness) */
   referenceYaml?: string;
+  /** reference.csv also has each reference event's `label` (empty when it has none): the profile then has CBPE. */
+  referenceLabels?: boolean;
 }
 
 function modelsYaml(ids: readonly string[], options: HarnessOptions, reference = options.referenceYaml ?? '{ file: reference.csv }'): string {
@@ -123,7 +125,9 @@ export async function openHarness(label: string, models: readonly string[] = ['c
   const reference = referenceEvents();
   writeFileSync(
     join(dir, 'reference.csv'),
-    ['age,income,region,score', ...reference.map((e) => `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score}`)].join('\n'),
+    options.referenceLabels
+      ? ['age,income,region,score,label', ...reference.map((e) => `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score},${e.label ?? ''}`)].join('\n')
+      : ['age,income,region,score', ...reference.map((e) => `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score}`)].join('\n'),
   );
   // The schema through the connection's options, as an operator would point Vigil at one.
   const url = `${db.url}${db.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.schema}`)}`;
