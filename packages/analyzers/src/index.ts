@@ -33,3 +33,7 @@ export { initCompute } from './compute/compute-backend';
 export type { Compute, ComputeBackend } from './compute/compute-backend';
 export { scoreLogisticModel, trainLogisticModel } from './model/logistic-model';
 export type { LogisticModel, TrainOptions } from './model/logistic-model';
+export {
+  BAND_SIGMAS, chunkBand, ERROR_BINS, EXPLAINED_VARIANCE, fitDataReconstruction, reconstructionError, reconstructionErrors, reconstructionErrorsOfRows, samplingBand,
+} from './multivariate/data-reconstruction';
+export type { DataReconstruction, ErrorMoments, ReconstructionBand, ReconstructionInput } from './multivariate/data-reconstruction';

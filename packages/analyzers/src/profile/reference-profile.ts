@@ -1,6 +1,7 @@
 import { VigilError, type CategoricalColumn, type Column, type NumericColumn, type Table } from '@vigil/core';
 import { sortFinite } from '../sort/sort-finite';
 import type { CbpeReference } from '../stats/cbpe';
+import type { DataReconstruction } from '../multivariate/data-reconstruction';
 import type { AnalysisSpec } from './analysis-spec';
 import { countSortedIntoBins, referenceEdges } from './binning';
 
@@ -59,6 +60,12 @@ export interface ReferenceProfile {
    * unlabelled current file).
    */
   readonly cbpe?: CbpeReference;
+  /**
+   * Multivariate drift by data reconstruction (`fitDataReconstruction`): the fitted encoding, scaling and principal
+   * axes, and the reference rows' error moments and histogram. Absent for fewer than two features and in profiles
+   * stored before it existed, which load unchanged (their windows simply have no reconstruction error).
+   */
+  readonly reconstruction?: DataReconstruction;
 }
 
 /**
