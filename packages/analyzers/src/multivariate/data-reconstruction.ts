@@ -25,6 +25,13 @@ export const EXPLAINED_VARIANCE = 0.65;
 export const ERROR_BINS = 20;
 /** Reference chunks' mean ± this many standard deviations is the band (NannyML's StandardDeviationThreshold). */
 export const BAND_SIGMAS = 3;
+/**
+ * Features a reconstruction is fitted over at most: the fit costs n·d² (covariance) and d³ per Jacobi sweep, so a
+ * wide file (a thousand columns) would spend minutes on a section meant to be a glance.
+ */
+export const MAX_RECONSTRUCTION_FEATURES = 200;
+/** Rows per tfjs batch: bounds the float32 tensors of a fit or projection whatever the file's size. */
+const BATCH_ROWS = 65_536;
 
 export type ReconstructionInput =
   | { readonly name: string; readonly kind: 'numeric'; readonly fill: number; readonly mean: number; readonly scale: number }
@@ -76,13 +83,20 @@ export async function fitDataReconstruction(
   if (n < 2) throw new VigilError('VIGIL_BAD_VALUE', `${table.source}: data reconstruction needs at least two reference rows`);
   const inputs = features.map((f) => (f.kind === 'numeric' ? fitNumericInput(table, f.name) : fitCategoricalInput(table, f.name)));
   const d = inputs.length;
-  const x = standardised(inputs, table);
   const { tf } = await initCompute();
-  // The covariance of the standardised (mean-zero) columns, XᵀX / n: the one n × d pass of the fit.
-  const covariance = tf.tidy(() => {
-    const xs = tf.tensor2d(x, [n, d]);
-    return tf.div(tf.matMul(xs, xs, true, false), n);
-  });
+  // The covariance of the standardised (mean-zero) columns, XᵀX / n: the one n × d pass of the fit, a batch of rows
+  // at a time so that the float32 copy of the file stays bounded.
+  let covariance = tf.zeros([d, d]);
+  for (let start = 0; start < n; start += BATCH_ROWS) {
+    const rows = Math.min(BATCH_ROWS, n - start);
+    const x = standardised(inputs, table, start, start + rows);
+    const next = tf.tidy(() => {
+      const xs = tf.tensor2d(x, [rows, d]);
+      return tf.add(covariance, tf.div(tf.matMul(xs, xs, true, false), n));
+    });
+    covariance.dispose();
+    covariance = next;
+  }
   const c = Float64Array.from(await covariance.data());
   covariance.dispose();
   for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) c[i * d + j] = c[j * d + i] = ((c[i * d + j] as number) + (c[j * d + i] as number)) / 2;
@@ -102,7 +116,7 @@ export async function fitDataReconstruction(
   const axes: number[] = [];
   for (let j = 0; j < components; j++) for (let i = 0; i < d; i++) axes.push(vectors[i * d + (order[j] as number)] as number);
   const partial = { inputs, axes, components, explainedVariance };
-  const errors = await projectErrors(partial, x, n);
+  const errors = await projectErrors(partial, table);
   const sorted = sortFinite(errors);
   const edges = referenceEdges(sorted, ERROR_BINS);
   const counts = new Array<number>(edges.length + 1).fill(0);
@@ -112,7 +126,7 @@ export async function fitDataReconstruction(
 
 /** Each row's reconstruction error, projected with tfjs in batches (float32). */
 export async function reconstructionErrors(model: DataReconstruction, table: Table): Promise<Float64Array> {
-  return projectErrors(model, standardised(model.inputs, table), table.rowCount);
+  return projectErrors(model, table);
 }
 
 /**
@@ -282,14 +296,13 @@ function columnReader(input: ReconstructionInput, table: Table): (row: number) =
   };
 }
 
-/** The standardised rows of `table`, row-major float32 (what tfjs takes). */
-function standardised(inputs: readonly ReconstructionInput[], table: Table): Float32Array {
+/** The standardised rows `start … end − 1` of `table`, row-major float32 (what tfjs takes). */
+function standardised(inputs: readonly ReconstructionInput[], table: Table, start: number, end: number): Float32Array {
   const d = inputs.length;
-  const n = table.rowCount;
-  const x = new Float32Array(n * d);
+  const x = new Float32Array((end - start) * d);
   inputs.forEach((input, i) => {
     const read = columnReader(input, table);
-    for (let r = 0; r < n; r++) x[r * d + i] = read(r);
+    for (let r = start; r < end; r++) x[(r - start) * d + i] = read(r);
   });
   return x;
 }
@@ -314,11 +327,10 @@ function residualNorm(model: Pick<DataReconstruction, 'axes' | 'components' | 'i
   return Math.sqrt(projected);
 }
 
-/** Rows per tfjs batch: bounds the float32 tensors of a projection whatever the file's size. */
-const BATCH_ROWS = 65_536;
 
-async function projectErrors(model: Pick<DataReconstruction, 'axes' | 'components' | 'inputs'>, x: Float32Array, n: number): Promise<Float64Array> {
+async function projectErrors(model: Pick<DataReconstruction, 'axes' | 'components' | 'inputs'>, table: Table): Promise<Float64Array> {
   const { tf } = await initCompute();
+  const n = table.rowCount;
   const d = model.inputs.length;
   const k = model.components;
   const out = new Float64Array(n);
@@ -327,7 +339,7 @@ async function projectErrors(model: Pick<DataReconstruction, 'axes' | 'component
     for (let start = 0; start < n; start += BATCH_ROWS) {
       const rows = Math.min(BATCH_ROWS, n - start);
       const norms = tf.tidy(() => {
-        const z = tf.tensor2d(x.subarray(start * d, (start + rows) * d), [rows, d]);
+        const z = tf.tensor2d(standardised(model.inputs, table, start, start + rows), [rows, d]);
         const back = tf.matMul(tf.matMul(z, axes, false, true), axes);
         return tf.sqrt(tf.sum(tf.square(tf.sub(z, back)), 1));
       });
