@@ -41,3 +41,5 @@ export { multivariateDrift } from './multivariate/multivariate-drift';
 export type { MultivariateOptions } from './multivariate/multivariate-drift';
 export { domainClassifier } from './multivariate/domain-classifier';
 export type { DomainClassifierOptions } from './multivariate/domain-classifier';
+export { addReconstruction, emptyReconstruction, mergeReconstruction, reconstructionWindow } from './multivariate/reconstruction-accumulator';
+export type { ReconstructionAccumulator, ReconstructionWindow } from './multivariate/reconstruction-accumulator';

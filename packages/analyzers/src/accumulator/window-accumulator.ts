@@ -14,6 +14,7 @@ import { CALIBRATION_BINS, addCalibrationBins, equalWidthCalibrationBins } from 
 import type { GroupCounts } from '../stats/fairness';
 import { addGroupCounts, countGroups, emptyGroupCounts } from '../stats/fairness';
 import { clippedLogLossTerm, confusionCounts } from '../stats/classification';
+import { addReconstruction, emptyReconstruction, mergeReconstruction, type ReconstructionAccumulator } from '../multivariate/reconstruction-accumulator';
 
 /** The group of a row whose attribute value is missing: its own group, never dropped (docs/events.md). */
 export const MISSING_GROUP = '(missing)';
@@ -128,6 +129,11 @@ export interface WindowAccumulator {
   outcome: OutcomeAccumulator;
   /** attribute → group → counts. */
   groups: Record<string, Record<string, GroupCounts>>;
+  /**
+   * Reconstruction errors of the rows (multivariate drift), when the profile has a reconstruction; absent in buckets
+   * stored before, which merge as empty.
+   */
+  reconstruction?: ReconstructionAccumulator;
 }
 
 export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec): WindowAccumulator {
@@ -153,6 +159,7 @@ export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec):
       sumError: 0,
     },
     groups: Object.fromEntries(spec.groups.map((g) => [g, {}])),
+    ...(profile.reconstruction ? { reconstruction: emptyReconstruction(profile.reconstruction) } : {}),
   };
 }
 
@@ -190,6 +197,7 @@ export function accumulate(
     }
   });
   addOutcome(acc, profile, spec, table, spec.score !== undefined ? numeric?.get(spec.score) : undefined);
+  if (profile.reconstruction) addReconstruction((acc.reconstruction ??= emptyReconstruction(profile.reconstruction)), profile.reconstruction, table);
   return acc;
 }
 
@@ -365,6 +373,8 @@ function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: Ana
  */
 export function labelAccumulator(profile: ReferenceProfile, spec: AnalysisSpec, table: Table): WindowAccumulator {
   const acc = emptyAccumulator(profile, spec);
+  // Labels change no feature value: a label-only delta carries no reconstruction errors.
+  delete acc.reconstruction;
   addOutcome(acc, profile, spec, table);
   if (acc.outcome.score) acc.outcome.score = emptyNumeric(profile.score!);
   for (const byGroup of Object.values(acc.groups)) {
@@ -414,7 +424,13 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
       sumError: oa.sumError + ob.sumError,
     },
     groups,
+    ...reconstructionOf(a, b),
   };
+}
+
+function reconstructionOf(a: WindowAccumulator, b: WindowAccumulator): Pick<WindowAccumulator, 'reconstruction'> {
+  const merged = mergeReconstruction(a.reconstruction, b.reconstruction);
+  return merged ? { reconstruction: merged } : {};
 }
 
 function mergeFeature(a: FeatureAccumulator, b: FeatureAccumulator): FeatureAccumulator {

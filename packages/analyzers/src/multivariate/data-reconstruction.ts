@@ -13,7 +13,7 @@
  * iteration: tfjs has no eigen solver. The per-event projection at ingest (`reconstructionError`) is a float64
  * loop over the d × k axes, because accumulating a bucket is synchronous and its runs are a few rows.
  */
-import { VigilError, type Table } from '@vigil/core';
+import { selectRows, VigilError, type Table } from '@vigil/core';
 import { initCompute } from '../compute/compute-backend';
 import { referenceEdges } from '../profile/binning';
 import { asCategorical, asNumeric, requireColumn } from '../profile/reference-profile';
@@ -75,10 +75,14 @@ export interface ErrorMoments {
  * them into chunks for its band).
  */
 export async function fitDataReconstruction(
-  table: Table,
+  raw: Table,
   features: readonly { readonly name: string; readonly kind: 'numeric' | 'categorical' }[],
 ): Promise<{ model: DataReconstruction; errors: Float64Array }> {
-  const n = table.rowCount;
+  // Fitted on the rows in a canonical order (sorted by their values), so the floating-point sums, and so the fitted
+  // transform, do not depend on the order of a file or of the events a reference range was read from.
+  const order = canonicalOrder(raw, features);
+  const table = selectRows({ ...raw, columns: new Map(features.map((f) => [f.name, requireColumn(raw, f.name)])) }, order);
+  const n = raw.rowCount;
   if (features.length < 2) throw new VigilError('VIGIL_BAD_VALUE', `${table.source}: data reconstruction needs at least two features, not ${features.length}`);
   if (n < 2) throw new VigilError('VIGIL_BAD_VALUE', `${table.source}: data reconstruction needs at least two reference rows`);
   const inputs = features.map((f) => (f.kind === 'numeric' ? fitNumericInput(table, f.name) : fitCategoricalInput(table, f.name)));
@@ -101,27 +105,61 @@ export async function fitDataReconstruction(
   covariance.dispose();
   for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) c[i * d + j] = c[j * d + i] = ((c[i * d + j] as number) + (c[j * d + i] as number)) / 2;
   const { values, vectors } = symmetricEigen(c, d);
-  const order = Array.from({ length: d }, (_, i) => i).sort((a, b) => (values[b] as number) - (values[a] as number));
-  const total = order.reduce((t, i) => t + Math.max(values[i] as number, 0), 0);
+  const byVariance = Array.from({ length: d }, (_, i) => i).sort((a, b) => (values[b] as number) - (values[a] as number));
+  const total = byVariance.reduce((t, i) => t + Math.max(values[i] as number, 0), 0);
   // scikit-learn's rule for a fractional n_components: the fewest axes whose cumulative ratio exceeds it.
   let components = 0;
   let cumulative = 0;
   const explainedVariance: number[] = [];
   while (components < d && (components === 0 || cumulative <= EXPLAINED_VARIANCE)) {
-    const ratio = total > 0 ? Math.max(values[order[components] as number] as number, 0) / total : 0;
+    const ratio = total > 0 ? Math.max(values[byVariance[components] as number] as number, 0) / total : 0;
     explainedVariance.push(ratio);
     cumulative += ratio;
     components++;
   }
   const axes: number[] = [];
-  for (let j = 0; j < components; j++) for (let i = 0; i < d; i++) axes.push(vectors[i * d + (order[j] as number)] as number);
+  for (let j = 0; j < components; j++) for (let i = 0; i < d; i++) axes.push(vectors[i * d + (byVariance[j] as number)] as number);
   const partial = { inputs, axes, components, explainedVariance };
-  const errors = await projectErrors(partial, table);
-  const sorted = sortFinite(errors);
+  const canonical = await projectErrors(partial, table);
+  const sorted = sortFinite(canonical);
   const edges = referenceEdges(sorted, ERROR_BINS);
   const counts = new Array<number>(edges.length + 1).fill(0);
-  for (const e of errors) counts[binOf(edges, e)]!++;
-  return { model: { ...partial, reference: { ...moments(errors), edges, counts } }, errors };
+  for (const e of canonical) counts[binOf(edges, e)]!++;
+  const errors = new Float64Array(n);
+  order.forEach((row, i) => (errors[row] = canonical[i] as number));
+  return { model: { ...partial, reference: { ...moments(canonical), edges, counts } }, errors };
+}
+
+/** Row numbers sorted by the rows' feature values (numbers ascending, then categories by name; missing last). */
+function canonicalOrder(table: Table, features: readonly { readonly name: string; readonly kind: 'numeric' | 'categorical' }[]): Int32Array {
+  const keys = features.map((f): ((a: number, b: number) => number) => {
+    const column = requireColumn(table, f.name);
+    if (f.kind === 'numeric') {
+      const v = asNumeric(table, column).values;
+      return (a, b) => {
+        const x = v[a] as number;
+        const y = v[b] as number;
+        return x === y || (x !== x && y !== y) ? 0 : x !== x ? 1 : y !== y ? -1 : x < y ? -1 : 1;
+      };
+    }
+    const c = asCategorical(column);
+    // Ranks of the categories by name, so the order does not depend on the dictionary's order.
+    const names = c.categories.map((name, code) => [name, code] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const rank = new Int32Array(c.categories.length);
+    names.forEach(([, code], r) => (rank[code] = r));
+    const missing = c.categories.length;
+    const at = (row: number): number => ((c.codes[row] as number) < 0 ? missing : (rank[c.codes[row] as number] as number));
+    return (a, b) => at(a) - at(b);
+  });
+  const rows = Array.from({ length: table.rowCount }, (_, i) => i);
+  rows.sort((a, b) => {
+    for (const key of keys) {
+      const k = key(a, b);
+      if (k !== 0) return k;
+    }
+    return 0;
+  });
+  return Int32Array.from(rows);
 }
 
 /** Each row's reconstruction error, projected with tfjs in batches (float32). */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { Column, Table } from '@vigil/core';
+import { selectRows, type Column, type Table } from '@vigil/core';
 import {
   chunkBand, fitDataReconstruction, reconstructionError, reconstructionErrors, reconstructionErrorsOfRows, samplingBand, symmetricEigen,
 } from '../../src/multivariate/data-reconstruction';
@@ -114,6 +114,14 @@ describe('data reconstruction against NannyML 0.13', () => {
     const sampling = samplingBand(fitted.model.reference, golden.chunkSize);
     expect(sampling.upper - sampling.lower).toBeGreaterThan(0.5 * (band.upper - band.lower));
     expect(sampling.upper - sampling.lower).toBeLessThan(2 * (band.upper - band.lower));
+  });
+
+  it('the fit does not depend on the order of the rows (a file and a range of the same events fit alike)', async () => {
+    const reversed = selectRows(reference, Int32Array.from({ length: reference.rowCount }, (_, i) => reference.rowCount - 1 - i));
+    const again = await fitDataReconstruction(reversed, golden.features);
+    expect(again.model).toEqual(fitted.model);
+    // Errors come back in the order of the rows given.
+    expect(again.errors[0]).toBe(fitted.errors[reference.rowCount - 1]);
   });
 
   it('the fixed error histogram holds every reference row', () => {

@@ -355,10 +355,12 @@ async function judgeByModelRules(report: Report, gates: readonly Gate[], model: 
   const measured = performance && !('estimatedAccuracy' in performance) ? performance : undefined;
   const realized = measured ? { ...rest, performance: measured } : rest;
   const labelled = report.calibration?.rows ?? measured?.rows ?? 0;
+  const m = report.multivariate;
   const rows = windowMetricRows(
     { model: model.id, version: '', start: 0, end: 0 },
     { rows: report.rows.current, outcome: { labelled } },
     realized,
+    m?.computed ? { value: m.reconstructionError, samplingError: m.samplingError, rows: m.rows, band: m.referenceReconstructionError, drifted: m.drifted } : undefined,
   );
   return judgeByRules(gates, matchRules(model, rows), model.id);
 }

@@ -1,4 +1,4 @@
-import { fitReferenceProfile, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
+import { fitDataReconstruction, fitReferenceProfile, MAX_RECONSTRUCTION_FEATURES, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
 import { readTable } from '@vigil/collector';
 import type { FeatureKind, ModelConfig, Table } from '@vigil/core';
 
@@ -10,11 +10,14 @@ import type { FeatureKind, ModelConfig, Table } from '@vigil/core';
 export async function fitModelReference(model: ModelConfig, path: string, scoreColumn = 'score'): Promise<{ profile: ReferenceProfile; rows: number }> {
   const types: Record<string, FeatureKind> = { ...model.features };
   const { table } = await readTable(path, { types });
-  return { profile: fitModelTable(model, table, table.columns.has(scoreColumn) ? scoreColumn : undefined), rows: table.rowCount };
+  return { profile: await fitModelTable(model, table, table.columns.has(scoreColumn) ? scoreColumn : undefined), rows: table.rowCount };
 }
 
-/** The profile of `table`, which holds the model's features under their names and, when given, the score. */
-export function fitModelTable(model: ModelConfig, table: Table, scoreColumn: string | undefined): ReferenceProfile {
+/**
+ * The profile of `table`, which holds the model's features under their names and, when given, the score; with the
+ * data reconstruction of multivariate drift for 2 to 200 features (docs/metrics.md, "Reconstruction error").
+ */
+export async function fitModelTable(model: ModelConfig, table: Table, scoreColumn: string | undefined): Promise<ReferenceProfile> {
   const spec: AnalysisSpec = {
     task: model.task,
     features: Object.entries(model.features).map(([name, kind]) => ({ name, kind })),
@@ -24,5 +27,7 @@ export function fitModelTable(model: ModelConfig, table: Table, scoreColumn: str
     minGroupSize: model.minGroupSize,
     fdr: model.fdr,
   };
-  return fitReferenceProfile(table, spec);
+  const profile = fitReferenceProfile(table, spec);
+  if (spec.features.length < 2 || spec.features.length > MAX_RECONSTRUCTION_FEATURES || table.rowCount < 2) return profile;
+  return { ...profile, reconstruction: (await fitDataReconstruction(table, spec.features)).model };
 }
