@@ -187,9 +187,10 @@ export function reconstructionErrorsOfRows(model: DataReconstruction, table: Tab
   const z = new Float64Array(d);
   const readers = model.inputs.map((input) => columnReader(input, table));
   const out = new Float64Array(end - start);
+  const p = new Float64Array(model.components);
   for (let r = start; r < end; r++) {
     for (let i = 0; i < d; i++) z[i] = readers[i]!(r);
-    out[r - start] = residualNorm(model, z, 0);
+    out[r - start] = residualNorm(model, z, 0, p);
   }
   return out;
 }
@@ -345,12 +346,11 @@ function standardised(inputs: readonly ReconstructionInput[], table: Table, star
   return x;
 }
 
-function residualNorm(model: Pick<DataReconstruction, 'axes' | 'components' | 'inputs'>, z: Float64Array, offset: number): number {
+function residualNorm(model: Pick<DataReconstruction, 'axes' | 'components' | 'inputs'>, z: Float64Array, offset: number, p = new Float64Array(model.components)): number {
   const d = model.inputs.length;
   const axes = model.axes;
   let projected = 0;
   // ‖z − VᵀVz‖ written out per coordinate: the difference form keeps small errors exact where ‖z‖² − ‖Vz‖² would cancel.
-  const p = new Float64Array(model.components);
   for (let j = 0; j < model.components; j++) {
     let s = 0;
     for (let i = 0; i < d; i++) s += (axes[j * d + i] as number) * (z[offset + i] as number);
