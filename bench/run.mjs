@@ -8,7 +8,8 @@
  * Evidently, each as a ratio to `vigil report` in the same run; --large adds 3M rows); then the
  * streaming benchmarks that take a few minutes at most (bench/ingest.mjs: 1M events, one `vigil run` against
  * kcat; bench/window-close.mjs: one window close and its cost curve) when Postgres and Kafka are up
- * (scripts/services/start.sh postgres kafka). bench/memory-models.mjs takes longer and is run on its own.
+ * (scripts/services/start.sh postgres kafka), and bench/reconstruction.mjs (the multivariate-drift projection at
+ * ingest against decoding, no service needed) always. bench/memory-models.mjs takes longer and is run on its own.
  *
  *   node bench/run.mjs [--sizes 200000,1000000] [--repeat N] [--skip-evidently] [--regenerate] [--skip-peers]
  *                      [--large] [--skip-streaming | --streaming-only]
@@ -82,6 +83,8 @@ if (!args['streaming-only']) {
 }
 
 if (!args['skip-streaming']) {
+  // No service needed: the projection of multivariate drift at ingest against decoding the same events.
+  step(process.execPath, [join(bench, 'reconstruction.mjs')]);
   if (await servicesUp()) {
     step(process.execPath, [join(bench, 'ingest.mjs')]);
     step(process.execPath, [join(bench, 'window-close.mjs'), '--curve-budget-s', '1']);

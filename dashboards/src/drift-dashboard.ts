@@ -1,7 +1,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { incidentAnnotations } from './incident-annotations';
 import { statusHistory, table, timeSeries } from './panels';
-import { featureRows, modelIs, versionIn, withVersion } from './sql-conventions';
+import { featureRows, modelIs, modelRows, versionIn, withVersion } from './sql-conventions';
 import { featureVariable, metricChoice, modelVariable, versionVariable } from './variables';
 import { vigilDashboard } from './vigil-dashboard';
 
@@ -22,6 +22,7 @@ export const DRIFT_METRICS = [
 ] as const;
 
 const selected = `${modelIs(false)} AND ${versionIn()} AND ${featureRows()} AND feature IN ($feature) AND $__timeFilter(window_end)`;
+const reconstruction = `${modelIs(false)} AND ${versionIn()} AND ${modelRows()} AND metric = 'reconstructionError' AND $__timeFilter(window_end)`;
 
 export function driftDashboard(): Dashboard {
   return vigilDashboard(DRIFT_UID, 'Vigil / Drift', 'Data drift of each input feature of one model against its reference profile.')
@@ -71,6 +72,26 @@ export function driftDashboard(): Dashboard {
          WHERE ${selected} AND metric = 'missingRate'
          ORDER BY 1, 2`,
         { unit: 'percentunit', min: 0 },
+      ),
+    )
+    .withPanel(
+      timeSeries(
+        {
+          title: 'Multivariate drift: reconstruction error',
+          description:
+            "The window's mean data reconstruction error (PCA of the standardised features fitted on the reference) and its band, the reference mean ± 3σ/√rows: a change in how the features move together leaves the band even when no single feature drifts.",
+        },
+        { w: 24, h: 8 },
+        `SELECT window_end AS "time", ${withVersion("'reconstruction error'")} AS metric, value
+         FROM vigil_metric_rows WHERE ${reconstruction}
+         UNION ALL
+         SELECT window_end, ${withVersion("'band upper'")}, (details->>'upper')::double precision
+         FROM vigil_metric_rows WHERE ${reconstruction}
+         UNION ALL
+         SELECT window_end, ${withVersion("'band lower'")}, (details->>'lower')::double precision
+         FROM vigil_metric_rows WHERE ${reconstruction}
+         ORDER BY 1, 2`,
+        { min: 0 },
       ),
     )
     .withPanel(

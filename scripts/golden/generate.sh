@@ -10,9 +10,10 @@ cd "$root"
 for script in scripts/golden/*_vectors.py; do
   .venv/bin/python "$script"
 done
-# NannyML (the CBPE reference) has its own venv: it cannot join .venv without changing that venv's versions.
+# NannyML (the CBPE and DRE reference) has its own venv: it cannot join .venv without changing that venv's versions.
 bash scripts/setup-python-nannyml.sh
 .venv-nannyml/bin/python scripts/golden/cbpe_nannyml.py
+.venv-nannyml/bin/python scripts/golden/dre_nannyml.py
 # Reads the report scenarios' CSV files that report_vectors.py has just written, so it runs after the loop.
 .venv/bin/python scripts/golden/report_extras.py
 if ! git diff --quiet -- packages/*/test/golden 2>/dev/null; then

@@ -79,6 +79,9 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
   feature('region', 'missingRate', 0);
   feature('region', 'drifted', drift > 0.6 ? 1 : 0);
   for (const metric of ['psi', 'js', 'ks', 'ksPValue', 'wasserstein']) feature('$score', metric, metric === 'ksPValue' ? 1 - drift : drift * 0.1);
+  // Multivariate drift: the mean reconstruction error leaves its band (reference mean ± 3σ/√rows) as the day drifts.
+  const half = round(3 * 0.45 / Math.sqrt(rows));
+  model('reconstructionError', round(0.85 + 0.6 * drift), { lower: round(0.85 - half), upper: round(0.85 + half), referenceMean: 0.85, method: 'sampling', drifted: 0.6 * drift > half, rows, samplingError: round(0.45 / Math.sqrt(rows)) });
   if (spec.task === 'regression') {
     model('mae', 4 + drift * 2);
     model('rmse', 6 + drift * 3);
@@ -216,11 +219,15 @@ export async function fillStore(store: Store): Promise<Fixture> {
   const watermarks = [...new Set(MODELS.map((m) => m.model))].map((model) => ({ model, maxEventTs: firstStart + WINDOWS * HOUR + 20 * 60_000 }));
   await store.applyBatch({ groupId: 'dashboards-test', offsets: [], buckets, windows, watermarks }, (a) => a);
 
-  const rows = MODELS.flatMap((spec) =>
-    spec.rows === 'pipeline'
-      ? pipelineMetricRows(spec.model, spec.version, firstStart, WINDOWS, HOUR, spec.traffic)
-      : Array.from({ length: WINDOWS }, (_, w) => metricRowsOf(spec, firstStart + w * HOUR, w)).flat(),
-  );
+  const rows = (
+    await Promise.all(
+      MODELS.map(async (spec) =>
+        spec.rows === 'pipeline'
+          ? pipelineMetricRows(spec.model, spec.version, firstStart, WINDOWS, HOUR, spec.traffic)
+          : Array.from({ length: WINDOWS }, (_, w) => metricRowsOf(spec, firstStart + w * HOUR, w)).flat(),
+      ),
+    )
+  ).flat();
   await store.upsertMetricRows(rows);
   const counts = new Map(rows.filter((r) => r.model === 'credit-risk').map((r) => [`${r.version}@${r.windowStart}`, { rows: r.rows, labelledRows: r.labelledRows }]));
   await fillReview(store, firstStart, counts);

@@ -1,4 +1,4 @@
-import { accumulate, analyzeWindow, emptyAccumulator, fitCbpe, fitReferenceProfile, predictedClass, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
+import { accumulate, analyzeWindow, emptyAccumulator, fitCbpe, fitDataReconstruction, fitReferenceProfile, predictedClass, reconstructionWindow, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
 import { seededRandom, type Column, type Table } from '@vigil/core';
 import type { MetricRow } from '@vigil/store';
 // The daemon's own conversion of a window analysis into metric rows (not part of its public surface): the
@@ -66,19 +66,20 @@ function events(rows: number, drift: number, seed: number): Table {
 }
 
 /** Every window of one model version, as the daemon would have written them. */
-export function pipelineMetricRows(model: string, version: string, firstStart: number, windows: number, windowMs: number, rowsPerWindow: number): MetricRow[] {
+export async function pipelineMetricRows(model: string, version: string, firstStart: number, windows: number, windowMs: number, rowsPerWindow: number): Promise<MetricRow[]> {
   const seed = [...`${model}/${version}`].reduce((h, c) => Math.imul(h, 31) + c.charCodeAt(0), 7);
   const reference = events(3000, 0, seed);
   // The reference is labelled, so the daemon fits CBPE on it (packages/daemon/src/pipeline/fit-reference.ts).
   const value = (name: string) => (reference.columns.get(name) as { values: Float64Array }).values;
   const cbpe = fitCbpe(value('score'), value('label'), predictedClass(reference, PIPELINE_SPEC)!)!;
-  const profile: ReferenceProfile = { ...fitReferenceProfile(reference, PIPELINE_SPEC), cbpe };
+  const reconstruction = (await fitDataReconstruction(reference, PIPELINE_SPEC.features)).model;
+  const profile: ReferenceProfile = { ...fitReferenceProfile(reference, PIPELINE_SPEC), cbpe, reconstruction };
   const rows: MetricRow[] = [];
   for (let w = 0; w < windows; w++) {
     const table = events(rowsPerWindow, w / windows, seed + w + 1);
     const acc = accumulate(emptyAccumulator(profile, PIPELINE_SPEC), profile, PIPELINE_SPEC, table);
     const analysis = analyzeWindow(profile, acc, PIPELINE_SPEC);
-    rows.push(...windowMetricRows({ model, version, start: firstStart + w * windowMs, end: firstStart + (w + 1) * windowMs }, acc, analysis));
+    rows.push(...windowMetricRows({ model, version, start: firstStart + w * windowMs, end: firstStart + (w + 1) * windowMs }, acc, analysis, reconstructionWindow(profile.reconstruction, acc.reconstruction)));
   }
   return rows;
 }

@@ -30,10 +30,20 @@ export { EventTimeWindows } from './window/event-time-windows';
 export type { WindowBounds } from './window/event-time-windows';
 export type {
   BinaryPerformance, Calibration, CalibrationBin, CategoricalDriftMetrics, CategoricalQuality, CategoricalSummary,
-  ConfusionMatrix, EstimatedBinaryPerformance, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram, NumericDriftMetrics, NumericQuality,
-  NumericSummary, RegressionPerformance, Report, ReportComputation, ReportSections, SectionStatus, ValueDistribution,
+  ConfusionMatrix, DomainClassifier, EstimatedBinaryPerformance, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram, NumericDriftMetrics, NumericQuality,
+  MultivariateDrift, NumericSummary, ReconstructionDrift, RegressionPerformance, Report, ReportComputation, ReportSections, SectionStatus, ValueDistribution,
 } from './report/report-types';
 export { initCompute } from './compute/compute-backend';
 export type { Compute, ComputeBackend } from './compute/compute-backend';
 export { scoreLogisticModel, trainLogisticModel } from './model/logistic-model';
 export type { LogisticModel, TrainOptions } from './model/logistic-model';
+export {
+  BAND_SIGMAS, chunkBand, ERROR_BINS, EXPLAINED_VARIANCE, fitDataReconstruction, MAX_RECONSTRUCTION_FEATURES, reconstructionError, reconstructionErrors, reconstructionErrorsOfRows, samplingBand,
+} from './multivariate/data-reconstruction';
+export type { DataReconstruction, ErrorMoments, ReconstructionBand, ReconstructionInput } from './multivariate/data-reconstruction';
+export { multivariateDrift } from './multivariate/multivariate-drift';
+export type { MultivariateOptions } from './multivariate/multivariate-drift';
+export { domainClassifier } from './multivariate/domain-classifier';
+export type { DomainClassifierOptions } from './multivariate/domain-classifier';
+export { addReconstruction, emptyReconstruction, mergeReconstruction, reconstructionWindow } from './multivariate/reconstruction-accumulator';
+export type { ReconstructionAccumulator, ReconstructionWindow } from './multivariate/reconstruction-accumulator';

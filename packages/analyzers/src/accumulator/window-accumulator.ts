@@ -15,6 +15,7 @@ import type { GroupCounts } from '../stats/fairness';
 import { addGroupCounts, countGroups, emptyGroupCounts } from '../stats/fairness';
 import { clippedLogLossTerm, confusionCounts } from '../stats/classification';
 import { addEstimateRows, emptyEstimate, mergeEstimates, type EstimateAccumulator } from './estimate-accumulator';
+import { addReconstruction, emptyReconstruction, mergeReconstruction, type ReconstructionAccumulator } from '../multivariate/reconstruction-accumulator';
 
 /** The group of a row whose attribute value is missing: its own group, never dropped (docs/events.md). */
 export const MISSING_GROUP = '(missing)';
@@ -139,6 +140,11 @@ export interface WindowAccumulator {
   outcome: OutcomeAccumulator;
   /** attribute → group → counts. */
   groups: Record<string, Record<string, GroupCounts>>;
+  /**
+   * Reconstruction errors of the rows (multivariate drift), when the profile has a reconstruction; absent in buckets
+   * stored before, which merge as empty.
+   */
+  reconstruction?: ReconstructionAccumulator;
 }
 
 export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec): WindowAccumulator {
@@ -166,6 +172,7 @@ export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec):
       ...(estimate ? { estimate } : {}),
     },
     groups: Object.fromEntries(spec.groups.map((g) => [g, {}])),
+    ...(profile.reconstruction ? { reconstruction: emptyReconstruction(profile.reconstruction) } : {}),
   };
 }
 
@@ -207,6 +214,7 @@ export function accumulate(
     const predicted = predictedClass(table, spec);
     if (predicted) addEstimateRows(acc.outcome.estimate, profile, asNumeric(table, requireColumn(table, spec.score)).values, predicted);
   }
+  if (profile.reconstruction) addReconstruction((acc.reconstruction ??= emptyReconstruction(profile.reconstruction)), profile.reconstruction, table);
   return acc;
 }
 
@@ -392,6 +400,8 @@ export function labelAccumulator(profile: ReferenceProfile, spec: AnalysisSpec, 
   const acc = emptyAccumulator(profile, spec);
   // The estimate is label-free: it was counted with the predictions.
   delete acc.outcome.estimate;
+  // Labels change no feature value: a label-only delta carries no reconstruction errors.
+  delete acc.reconstruction;
   addOutcome(acc, profile, spec, table);
   if (acc.outcome.score) acc.outcome.score = emptyNumeric(profile.score!);
   for (const byGroup of Object.values(acc.groups)) {
@@ -442,7 +452,13 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
       ...(oa.estimate || ob.estimate ? { estimate: mergeEstimates(oa.estimate, ob.estimate)! } : {}),
     },
     groups,
+    ...reconstructionOf(a, b),
   };
+}
+
+function reconstructionOf(a: WindowAccumulator, b: WindowAccumulator): Pick<WindowAccumulator, 'reconstruction'> {
+  const merged = mergeReconstruction(a.reconstruction, b.reconstruction);
+  return merged ? { reconstruction: merged } : {};
 }
 
 function mergeFeature(a: FeatureAccumulator, b: FeatureAccumulator): FeatureAccumulator {

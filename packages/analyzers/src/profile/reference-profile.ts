@@ -2,6 +2,7 @@ import { VigilError, type CategoricalColumn, type Column, type NumericColumn, ty
 import { sortFinite } from '../sort/sort-finite';
 import type { CbpeReference } from '../stats/cbpe';
 import type { ChunkStatistics } from '../stats/reference-chunks';
+import type { DataReconstruction } from '../multivariate/data-reconstruction';
 import type { AnalysisSpec } from './analysis-spec';
 import { countSortedIntoBins, referenceEdges } from './binning';
 
@@ -65,6 +66,12 @@ export interface ReferenceProfile {
    * rules with `threshold: reference` judge windows against. Absent without a labelled reference.
    */
   readonly chunks?: ChunkStatistics[];
+  /**
+   * Multivariate drift by data reconstruction (`fitDataReconstruction`): the fitted encoding, scaling and principal
+   * axes, and the reference rows' error moments and histogram. Absent for fewer than two features and in profiles
+   * stored before it existed, which load unchanged (their windows simply have no reconstruction error).
+   */
+  readonly reconstruction?: DataReconstruction;
 }
 
 /**

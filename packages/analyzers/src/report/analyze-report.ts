@@ -14,6 +14,7 @@ import { estimateCbpe, fitCbpe, type CbpeReference } from '../stats/cbpe';
 import { rocAuc, sortedScoresByClass } from '../stats/classification';
 import { averagePrecisionFromCounts, downsampleCurve, precisionRecallFromCounts, rocFromCounts, thresholdCounts } from '../stats/curves';
 import { analyzeWindow } from '../window/analyze-window';
+import { multivariateDrift } from '../multivariate/multivariate-drift';
 import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns } from './parallel-columns';
 import {
@@ -49,6 +50,8 @@ export interface ReportInput {
   /** Worker threads for the numeric columns. @defaultValue the machine's available parallelism */
   parallelism?: number;
   now?: () => Date;
+  /** Train the domain classifier of the multivariate section (`vigil report --domain-classifier`). */
+  domainClassifier?: boolean;
 }
 
 export async function analyzeReport(input: ReportInput): Promise<Report> {
@@ -95,6 +98,11 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     analysis.performance && 'auc' in analysis.performance && scores && labels
       ? binaryExtras(analysis.performance, acc.outcome, spec, scores, labels)
       : analysis.performance ?? (profile.cbpe && scores ? estimatedPerformance(profile.cbpe, current, spec, scores) : undefined);
+  const spilledFeatures = spec.features.some((f) => input.spilled?.reference?.[f.name] !== undefined || input.spilled?.current?.[f.name] !== undefined);
+  const multivariate = await multivariateDrift(reference, current, spec.features, {
+    ...(input.domainClassifier ? { domainClassifier: true } : {}),
+    ...(spilledFeatures ? { unavailable: 'needs the files read whole: they exceeded the memory budget and their columns were spilled' } : {}),
+  });
 
   return {
     rows: { reference: reference.rowCount, current: current.rowCount },
@@ -104,6 +112,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     ...(analysis.prediction && spec.score !== undefined ? { prediction: withDistribution(analysis.prediction, numeric.get(spec.score)?.distribution) } : {}),
     ...(performance ? { performance } : {}),
     dataQuality: dataQuality(profile, acc, numeric),
+    multivariate,
     sections: sections(spec, acc.outcome, analysis, performance),
     options: {
       threshold: spec.threshold,

@@ -4,6 +4,7 @@
  */
 import type { FeatureKind } from '@vigil/core';
 import type { PerformanceEstimate } from '../stats/cbpe';
+import type { ReconstructionBand } from '../multivariate/data-reconstruction';
 
 /** Reference-against-current counts over one feature's bins, for the histogram charts. */
 export interface Histogram {
@@ -319,6 +320,8 @@ export interface Report {
   sections: ReportSections;
   summary: { features: number; drifted: string[]; falseDiscoveryRate: number };
   options: { threshold: number; minGroupSize: number; features: { name: string; kind: FeatureKind; inferred: boolean }[] };
+  /** Drift across features: data reconstruction error against its reference band, and the domain classifier. */
+  multivariate?: MultivariateDrift;
   /**
    * `vigil report` only, present when the files were too large for the memory budget: how they were read and the
    * statistics computed. Absent, the files were read whole and every statistic is exact.
@@ -326,3 +329,34 @@ export interface Report {
   computation?: ReportComputation;
   generatedAt: string;
 }
+
+/** The current file's data reconstruction error against the band of reference chunks of its size (docs/report.md). */
+export interface ReconstructionDrift {
+  computed: true;
+  /** Mean reconstruction error of the current rows. */
+  reconstructionError: number;
+  /** The current rows' standard deviation of the error / √rows (NannyML's sampling error). */
+  samplingError: number;
+  rows: number;
+  referenceReconstructionError: ReconstructionBand;
+  /** The current error is outside the reference band. */
+  drifted: boolean;
+  /** Principal axes kept, the share of the variance they explain, and the features they span. */
+  components: number;
+  explainedVariance: number;
+  features: number;
+}
+
+/** How well a classifier tells current rows from reference rows (docs/report.md, "Domain classifier"). */
+export interface DomainClassifier {
+  /** Mean ROC AUC over the held-out folds: 0.5 when the two files cannot be told apart, 1 when always. */
+  auc: number;
+  foldAuc: number[];
+  folds: number;
+  seed: number;
+  /** Rows used from each file (a sample when a file is larger than the cap). */
+  rows: { reference: number; current: number };
+  model: 'logistic-regression';
+}
+
+export type MultivariateDrift = (ReconstructionDrift | { computed: false; reason: string }) & { domainClassifier?: DomainClassifier };

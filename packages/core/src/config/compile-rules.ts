@@ -55,6 +55,8 @@ export const RULE_METRICS: Readonly<Record<string, RuleMetric>> = {
   rmse: { scope: 'model', task: 'regression' },
   bias: { scope: 'model', task: 'regression' },
   rows: { scope: 'model', lowerIsWorse: true },
+  // Multivariate drift (docs/metrics.md, "Reconstruction error"): models with two features or more.
+  reconstructionError: { scope: 'model' },
   // Human review (docs/review.md): rows of models with a review section.
   overrideRate: { scope: 'model' },
   auditErrorRate: { scope: 'model' },

@@ -19,10 +19,29 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR): stri
     lines.push(`Estimated performance (no labels, CBPE): accuracy ${e(p.estimatedAccuracy)}, precision ${e(p.estimatedPrecision)}, recall ${e(p.estimatedRecall)}, f1 ${e(p.estimatedF1)}, auc ${e(p.estimatedAuc)}`);
   }
   if (p && 'mae' in p) lines.push(`Performance: mae ${fmt(p.mae)}, rmse ${fmt(p.rmse)}, bias ${fmt(p.bias)}`);
+  const mv = multivariateLines(report, fmt, color);
+  lines.push(...mv);
   for (const f of report.fairness) {
     lines.push(`Fairness by ${f.attribute}: parity difference ${fmt(f.statisticalParityDifference)}, disparate impact ${fmt(f.disparateImpactRatio)}, equalized odds ${fmt(f.equalizedOddsDifference)}`);
   }
   const computation = computationLine(report);
   if (computation !== undefined) lines.push(computation);
   return `${lines.join('\n')}\n`;
+}
+
+/** Multivariate drift: the reconstruction error against its reference band, and the domain classifier's AUC. */
+function multivariateLines(report: Report, fmt: (x: number | null | undefined) => string, color: Palette): string[] {
+  const m = report.multivariate;
+  if (!m) return [];
+  const lines: string[] = [];
+  if (m.computed) {
+    const band = m.referenceReconstructionError;
+    const basis = band.method === 'chunks' ? `${band.chunks} reference chunks of ${band.chunkSize} rows` : `reference rows, ${band.chunkSize}-row sampling error`;
+    lines.push(
+      `Multivariate drift (data reconstruction): ${m.drifted ? color.red('DRIFT') : color.green('ok')} error ${fmt(m.reconstructionError)}, reference ${fmt(band.mean)} [${fmt(band.lower)}, ${fmt(band.upper)}] (${basis}; ${m.components} of ${m.features} axes, ${fmt(m.explainedVariance)} of the variance)`,
+    );
+  }
+  const c = m.domainClassifier;
+  if (c) lines.push(`Domain classifier: ROC AUC ${fmt(c.auc)} (${c.folds}-fold, seed ${c.seed}; ${c.rows.reference} reference and ${c.rows.current} current rows; 0.5 = indistinguishable)`);
+  return lines;
 }

@@ -16,7 +16,7 @@
 import { rm, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  accumulate, analyzeReport, analyzeWindow, emptyAccumulator, fitReferenceProfile, initCompute, type AnalysisSpec, type ReferenceProfile,
+  accumulate, analyzeReport, analyzeWindow, emptyAccumulator, fitDataReconstruction, fitReferenceProfile, initCompute, type AnalysisSpec, type ReferenceProfile,
 } from '@vigil/analyzers';
 import type { Alerting } from '@vigil/alerts';
 import { ensureTopic, produceMessages, type OffsetsFor, type PredictionSource } from '@vigil/collector';
@@ -154,7 +154,8 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
 
     // The reference profile of the version, stored as `vigil reference fit` stores it.
     const profileSpec: AnalysisSpec = { task: 'binary', features: FLIGHT_FEATURES, score: 'score', groups: [], threshold, minGroupSize: modelConfig.minGroupSize, fdr: modelConfig.fdr };
-    const profile = fitReferenceProfile(referenceTable, profileSpec);
+    // With the data reconstruction of multivariate drift, as `vigil reference fit` fits it (fit-reference.ts).
+    const profile: ReferenceProfile = { ...fitReferenceProfile(referenceTable, profileSpec), reconstruction: (await fitDataReconstruction(referenceTable, profileSpec.features)).model };
     await store.saveReferenceProfile(DEMO_MODEL, DEMO_VERSION, profile);
     note(`stored the reference profile of ${DEMO_MODEL} version ${DEMO_VERSION} (${referenceRows.length.toLocaleString('en-US')} January flights) in ${where}`);
 

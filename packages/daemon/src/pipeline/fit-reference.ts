@@ -1,4 +1,13 @@
-import { fitCbpe, fitReferenceChunks, fitReferenceProfile, predictedClass, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
+import {
+  fitCbpe,
+  fitDataReconstruction,
+  fitReferenceChunks,
+  fitReferenceProfile,
+  MAX_RECONSTRUCTION_FEATURES,
+  predictedClass,
+  type AnalysisSpec,
+  type ReferenceProfile,
+} from '@vigil/analyzers';
 import { readTable } from '@vigil/collector';
 import type { FeatureKind, ModelConfig, Table } from '@vigil/core';
 
@@ -15,11 +24,14 @@ export const REFERENCE_PREDICTION_COLUMN = 'prediction';
 export async function fitModelReference(model: ModelConfig, path: string, scoreColumn = 'score'): Promise<{ profile: ReferenceProfile; rows: number }> {
   const types: Record<string, FeatureKind> = { ...model.features };
   const { table } = await readTable(path, { types });
-  return { profile: fitModelTable(model, table, table.columns.has(scoreColumn) ? scoreColumn : undefined), rows: table.rowCount };
+  return { profile: await fitModelTable(model, table, table.columns.has(scoreColumn) ? scoreColumn : undefined), rows: table.rowCount };
 }
 
-/** The profile of `table`, which holds the model's features under their names and, when given, the score. */
-export function fitModelTable(model: ModelConfig, table: Table, scoreColumn: string | undefined): ReferenceProfile {
+/**
+ * The profile of `table`, which holds the model's features under their names and, when given, the score; with the
+ * data reconstruction of multivariate drift for 2 to 200 features (docs/metrics.md, "Reconstruction error").
+ */
+export async function fitModelTable(model: ModelConfig, table: Table, scoreColumn: string | undefined): Promise<ReferenceProfile> {
   const spec: AnalysisSpec = {
     task: model.task,
     features: Object.entries(model.features).map(([name, kind]) => ({ name, kind })),
@@ -30,11 +42,16 @@ export function fitModelTable(model: ModelConfig, table: Table, scoreColumn: str
     fdr: model.fdr,
   };
   const profile = fitReferenceProfile(table, spec);
+  const reconstruction =
+    spec.features.length >= 2 && spec.features.length <= MAX_RECONSTRUCTION_FEATURES && table.rowCount >= 2
+      ? (await fitDataReconstruction(table, spec.features)).model
+      : undefined;
+  const withReconstruction = reconstruction ? { ...profile, reconstruction } : profile;
   const labelled = labelledReference(table, spec);
-  if (!labelled) return profile;
+  if (!labelled) return withReconstruction;
   const cbpe = fitCbpe(labelled.scores, labelled.labels, labelled.predicted);
   const chunks = fitReferenceChunks(labelled.scores, labelled.labels, labelled.predicted);
-  return { ...profile, ...(cbpe ? { cbpe } : {}), ...(chunks.length > 0 ? { chunks } : {}) };
+  return { ...withReconstruction, ...(cbpe ? { cbpe } : {}), ...(chunks.length > 0 ? { chunks } : {}) };
 }
 
 /**

@@ -54,7 +54,7 @@ export async function fitRangeReference(model: ModelConfig, range: TimeRange, co
     );
   }
   const table = rows.table(`${connection.topic} ${new Date(range.from).toISOString()}/${new Date(range.to).toISOString()}`);
-  const profile = fitModelTable(model, table, rows.hasScore ? BATCH_COLUMNS.score : undefined);
+  const profile = await fitModelTable(model, table, rows.hasScore ? BATCH_COLUMNS.score : undefined);
   // The score profile is named as a file reference's score column is, so both kinds of profile read alike.
   return { profile: profile.score ? { ...profile, score: { ...profile.score, name: 'score' } } : profile, rows: rows.count, messages };
 }

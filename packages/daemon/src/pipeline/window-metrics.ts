@@ -4,7 +4,7 @@
  * model metrics with neither feature nor group, fairness differences keyed by attribute and per-group rates by
  * `attribute=group`. A value that cannot be computed (NaN, no labels) is stored as null.
  */
-import type { FeatureDrift, WindowAccumulator, WindowAnalysis } from '@vigil/analyzers';
+import type { FeatureDrift, ReconstructionWindow, WindowAccumulator, WindowAnalysis } from '@vigil/analyzers';
 import type { MetricRow, WindowKey } from '@vigil/store';
 
 /** The feature name of prediction-drift rows. */
@@ -13,7 +13,11 @@ export const SCORE_FEATURE = '$score';
 /** The counts a window's rows carry: a window's accumulator, or a report's rows and labelled rows. */
 export type WindowCounts = Pick<WindowAccumulator, 'rows'> & { readonly outcome: Pick<WindowAccumulator['outcome'], 'labelled'> };
 
-export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis: WindowAnalysis): MetricRow[] {
+/**
+ * `reconstruction`: the window's reconstruction error (`reconstructionWindow` of its accumulator, or a report's), written
+ * as the model row `reconstructionError` with its band in `details`.
+ */
+export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis: WindowAnalysis, reconstruction?: ReconstructionWindow): MetricRow[] {
   const rows: MetricRow[] = [];
   const { model, version, start: windowStart, end: windowEnd } = window;
   const windowRows = acc.rows;
@@ -70,6 +74,18 @@ export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis:
     // Beside the realised rows: the estimate needs no labels, its band is ± 3 sampling errors of the window's size.
     const { rows: estimatedRows, ...estimates } = analysis.estimated;
     for (const [metric, e] of Object.entries(estimates)) add(metric, e.value, '', '', { samplingError: e.samplingError, band: e.band, rows: estimatedRows, ...band(metric) });
+  }
+  if (reconstruction) {
+    const { band } = reconstruction;
+    add('reconstructionError', reconstruction.value, '', '', {
+      lower: band.lower,
+      upper: band.upper,
+      referenceMean: band.mean,
+      method: band.method,
+      drifted: reconstruction.drifted,
+      rows: reconstruction.rows,
+      samplingError: Number.isFinite(reconstruction.samplingError) ? reconstruction.samplingError : null,
+    });
   }
   for (const f of analysis.fairness) {
     add('statisticalParityDifference', f.statisticalParityDifference, '', f.attribute);

@@ -1,6 +1,6 @@
 import type {
   BinaryPerformance, Calibration, ConfusionMatrix, EstimatedBinaryPerformance, FairnessResult, FeatureDrift, FeatureQuality, GroupRates,
-  Histogram, NumericSummary, PerformanceEstimate, RegressionPerformance, Report, SectionStatus, ValueDistribution,
+  Histogram, MultivariateDrift, NumericSummary, PerformanceEstimate, RegressionPerformance, Report, SectionStatus, ValueDistribution,
 } from '@vigil/analyzers';
 import {
   formatCount, formatNumber, formatPercent, formatPValue, formatTimestamp, MISSING,
@@ -535,6 +535,54 @@ ${report.fairness.map((r, i) => attributeBlock(r, i, report.options.minGroupSize
 </section>`;
 }
 
+/** Multivariate drift: the reconstruction error against its reference band, and the domain classifier's AUC. */
+function multivariateSection(m: MultivariateDrift): [string, string, boolean, SafeHtml] {
+  const c = m.domainClassifier;
+  const classifierTile =
+    c &&
+    tile(
+      'Domain classifier',
+      html`${formatNumber(c.auc)}<span class="unit">ROC AUC</span>`,
+      html`${c.folds}-fold cross-validated logistic regression (seed ${c.seed}) · 0.5 = the files cannot be told apart`,
+      c.auc >= 0.6 ? 'alert' : '',
+    );
+  if (!m.computed) {
+    return [
+      'multivariate',
+      'Multivariate drift',
+      c !== undefined,
+      html`<section class="${c ? 'card' : 'card not-computed'}" id="multivariate">
+<div class="section-head"><h2>Multivariate drift</h2>${badge('not computed', 'neutral')}</div>
+<p class="reason">Data reconstruction: ${notComputedText({ computed: false, reason: m.reason })}</p>
+${c && html`<div class="tiles">${classifierTile}</div>`}
+</section>`,
+    ];
+  }
+  const band = m.referenceReconstructionError;
+  const basis =
+    band.method === 'chunks'
+      ? html`mean ± 3σ of ${formatCount(band.chunks)} reference chunks of ${formatCount(band.chunkSize)} rows`
+      : html`reference mean ± 3σ/√${formatCount(band.chunkSize)} (the reference is shorter than two chunks)`;
+  return [
+    'multivariate',
+    'Multivariate drift',
+    true,
+    html`<section class="card" id="multivariate">
+<div class="section-head"><h2>Multivariate drift</h2><p>data reconstruction (PCA of the standardised features, ${formatCount(m.components)} of ${formatCount(m.features)} axes, ${formatPercent(m.explainedVariance, 1)} of the reference variance)</p></div>
+<div class="tiles">${[
+      tile(
+        'Reconstruction error',
+        html`${formatNumber(m.reconstructionError)} ${m.drifted ? badge('Drift', 'bad') : badge('Stable', 'good')}`,
+        html`${formatCount(m.rows)} current rows · sampling error ${formatNumber(m.samplingError)}`,
+        m.drifted ? 'alert' : '',
+      ),
+      tile('Reference band', html`${formatNumber(band.lower)} – ${formatNumber(band.upper)}`, html`${basis}; reference mean ${formatNumber(band.mean)}`),
+      ...(classifierTile ? [classifierTile] : []),
+    ]}</div>
+</section>`,
+  ];
+}
+
 /**
  * Renders a `vigil report` result as one self-contained HTML document: inline CSS and SVG, no scripts, no external
  * resources (a Content-Security-Policy says so to the browser too), every data string escaped — the report's and
@@ -550,6 +598,7 @@ export function renderReportHtml(report: Report, context: ReportContext = {}): s
     ['features', 'Features', true, featuresSection(report)],
     ['distributions', 'Distributions', true, distributionsSection(report)],
     ['data-quality', 'Data quality', true, dataQualitySection(report)],
+    ...(report.multivariate ? [multivariateSection(report.multivariate)] : []),
     section('calibration', 'Calibration', s.calibration, () => (report.calibration ? calibrationSection(report.calibration) : null)),
     report.performance && isEstimated(report.performance)
       ? ['performance', 'Estimated performance', true, estimatedPerformanceSection(report.performance)]
