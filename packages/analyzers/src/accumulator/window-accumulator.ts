@@ -14,6 +14,7 @@ import { CALIBRATION_BINS, addCalibrationBins, equalWidthCalibrationBins } from 
 import type { GroupCounts } from '../stats/fairness';
 import { addGroupCounts, countGroups, emptyGroupCounts } from '../stats/fairness';
 import { clippedLogLossTerm, confusionCounts } from '../stats/classification';
+import { addAttributions, emptyAttributions, mergeAttributions, type AttributionAccumulator } from './attribution-accumulator';
 
 /** The group of a row whose attribute value is missing: its own group, never dropped (docs/events.md). */
 export const MISSING_GROUP = '(missing)';
@@ -128,6 +129,8 @@ export interface WindowAccumulator {
   outcome: OutcomeAccumulator;
   /** attribute → group → counts. */
   groups: Record<string, Record<string, GroupCounts>>;
+  /** Logged attributions (models with an `explain` section); absent in accumulators stored before them. */
+  attributions?: AttributionAccumulator;
 }
 
 export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec): WindowAccumulator {
@@ -190,6 +193,7 @@ export function accumulate(
     }
   });
   addOutcome(acc, profile, spec, table, spec.score !== undefined ? numeric?.get(spec.score) : undefined);
+  if (spec.attributions) addAttributions((acc.attributions ??= emptyAttributions()), spec, table, (attribute) => groupKeys(table, attribute));
   return acc;
 }
 
@@ -391,7 +395,9 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
   }
   const oa = a.outcome;
   const ob = b.outcome;
+  const attributions = a.attributions || b.attributions ? mergeAttributions(a.attributions ?? emptyAttributions(), b.attributions ?? emptyAttributions()) : undefined;
   return {
+    ...(attributions ? { attributions } : {}),
     version: 1,
     rows: a.rows + b.rows,
     features: a.features.map((fa, i) => mergeFeature(fa, b.features[i] as FeatureAccumulator)),

@@ -57,8 +57,11 @@ export function groupColumnName(attribute: string): string {
  * `attributions.age`, NaN when it carries none (docs/events.md).
  */
 export function attributionColumnName(feature: string): string {
-  return `${RESERVED_COLUMN_PREFIX}attr.${feature}`;
+  return `${ATTRIBUTION_COLUMN_PREFIX}${feature}`;
 }
+
+/** What {@link attributionColumnName} puts before a feature's name. */
+export const ATTRIBUTION_COLUMN_PREFIX = `${RESERVED_COLUMN_PREFIX}attr.`;
 
 /** The `version` of an event that has none. */
 export const DEFAULT_VERSION = 'unversioned';
