@@ -5,10 +5,17 @@ export type {
 export { addEstimateRows, binnedEstimatedAuc, emptyEstimate, mergeEstimates, windowEstimates } from './accumulator/estimate-accumulator';
 export type { EstimateAccumulator, WindowEstimates } from './accumulator/estimate-accumulator';
 export { SPEC_DEFAULTS, groupColumns } from './profile/analysis-spec';
-export type { AnalysisSpec } from './profile/analysis-spec';
+export type { AnalysisSpec, AttributionSpec } from './profile/analysis-spec';
+export { addAttributions, emptyAttributions, mergeAttributions, MAX_ATTRIBUTION_GROUPS } from './accumulator/attribution-accumulator';
+export type { AttributionAccumulator, AttributionSums } from './accumulator/attribution-accumulator';
+export { analyzeAttributions } from './window/attribution-analysis';
+export type { AttributionAnalysis, FeatureAttribution, GroupAttribution } from './window/attribution-analysis';
 export { COARSE_BINS, FINE_BINS, fitReferenceProfile, requireColumn } from './profile/reference-profile';
 export { nextUp, quantileSorted } from './profile/binning';
 export { wilsonInterval } from './stats/wilson';
+export { attributionNdcg, rankFeatures } from './stats/ndcg';
+export { attributionShare } from './stats/protected-share';
+export type { AttributionShare } from './stats/protected-share';
 export type { CategoricalProfile, FeatureProfile, NumericProfile, ReferenceProfile } from './profile/reference-profile';
 export { analyzeReport } from './report/analyze-report';
 export type { ReportInput } from './report/analyze-report';

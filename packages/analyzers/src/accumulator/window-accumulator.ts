@@ -16,6 +16,7 @@ import { addGroupCounts, countGroups, emptyGroupCounts } from '../stats/fairness
 import { clippedLogLossTerm, confusionCounts } from '../stats/classification';
 import { addEstimateRows, emptyEstimate, mergeEstimates, type EstimateAccumulator } from './estimate-accumulator';
 import { addReconstruction, emptyReconstruction, mergeReconstruction, type ReconstructionAccumulator } from '../multivariate/reconstruction-accumulator';
+import { addAttributions, emptyAttributions, mergeAttributions, type AttributionAccumulator } from './attribution-accumulator';
 
 /** The group of a row whose attribute value is missing: its own group, never dropped (docs/events.md). */
 export const MISSING_GROUP = '(missing)';
@@ -145,6 +146,8 @@ export interface WindowAccumulator {
    * stored before, which merge as empty.
    */
   reconstruction?: ReconstructionAccumulator;
+  /** Logged attributions (models with an `explain` section); absent in accumulators stored before them. */
+  attributions?: AttributionAccumulator;
 }
 
 export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec): WindowAccumulator {
@@ -215,6 +218,7 @@ export function accumulate(
     if (predicted) addEstimateRows(acc.outcome.estimate, profile, asNumeric(table, requireColumn(table, spec.score)).values, predicted);
   }
   if (profile.reconstruction) addReconstruction((acc.reconstruction ??= emptyReconstruction(profile.reconstruction)), profile.reconstruction, table);
+  if (spec.attributions) addAttributions((acc.attributions ??= emptyAttributions()), spec, table, (attribute) => groupKeys(table, attribute));
   return acc;
 }
 
@@ -428,7 +432,9 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
   }
   const oa = a.outcome;
   const ob = b.outcome;
+  const attributions = a.attributions || b.attributions ? mergeAttributions(a.attributions ?? emptyAttributions(), b.attributions ?? emptyAttributions()) : undefined;
   return {
+    ...(attributions ? { attributions } : {}),
     version: 1,
     rows: a.rows + b.rows,
     features: a.features.map((fa, i) => mergeFeature(fa, b.features[i] as FeatureAccumulator)),

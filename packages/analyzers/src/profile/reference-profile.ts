@@ -3,6 +3,7 @@ import { sortFinite } from '../sort/sort-finite';
 import type { CbpeReference } from '../stats/cbpe';
 import type { ChunkStatistics } from '../stats/reference-chunks';
 import type { DataReconstruction } from '../multivariate/data-reconstruction';
+import { addAttributions, emptyAttributions, type AttributionSums } from '../accumulator/attribution-accumulator';
 import type { AnalysisSpec } from './analysis-spec';
 import { countSortedIntoBins, referenceEdges } from './binning';
 
@@ -72,6 +73,11 @@ export interface ReferenceProfile {
    * stored before it existed, which load unchanged (their windows simply have no reconstruction error).
    */
   readonly reconstruction?: DataReconstruction;
+  /**
+   * Sums of the reference's logged attributions per feature (docs/explanations.md): the reference ranking and
+   * protected share. Absent when the spec reads no attributions or the reference carried none.
+   */
+  readonly attributions?: Record<string, AttributionSums>;
 }
 
 /**
@@ -86,7 +92,15 @@ export function fitReferenceProfile(table: Table, spec: AnalysisSpec, numeric?: 
     return fitNumeric(name, values, sortFinite(values));
   };
   const features = spec.features.map((f) => (f.kind === 'numeric' ? fit(f.name) : fitCategorical(f.name, asCategorical(requireColumn(table, f.name)))));
-  return { version: 1, rows: table.rowCount, features, ...(spec.score !== undefined ? { score: fit(spec.score) } : {}) };
+  // Group sums are a window's business, not the reference's: no groups are read here.
+  const attributions = spec.attributions ? addAttributions(emptyAttributions(), { ...spec, groups: [] }, table, () => []) : undefined;
+  return {
+    version: 1,
+    rows: table.rowCount,
+    features,
+    ...(spec.score !== undefined ? { score: fit(spec.score) } : {}),
+    ...(attributions && attributions.rows > 0 ? { attributions: attributions.features } : {}),
+  };
 }
 
 export function fitNumeric(name: string, values: Float64Array, sorted: Float64Array): NumericProfile {

@@ -16,6 +16,7 @@ import { classificationRates } from '../stats/classification';
 import { fairnessDifferences, groupRates } from '../stats/fairness';
 import { benjaminiHochberg } from '../stats/multiple-testing';
 import { referenceBand, type ChunkMetric, type ReferenceBand } from '../stats/reference-chunks';
+import { analyzeAttributions, type AttributionAnalysis } from './attribution-analysis';
 import { categoricalDrift, numericDrift, type ExactNumericStatistics, type NumericDrift } from './feature-drift';
 
 /** Statistics only raw values give; without them the window's binned estimates are used. */
@@ -36,6 +37,8 @@ export type WindowAnalysis = Pick<Report, 'drift' | 'prediction' | 'calibration'
   referenceBands?: Record<string, ReferenceBand>;
   /** Data quality per numeric feature, in profile order (docs/metrics.md, "Data quality in the windows"). */
   quality?: FeatureQualityRates[];
+  /** Logged attributions against the reference's (docs/explanations.md); absent when the window carried none. */
+  attributions?: AttributionAnalysis;
 };
 
 export interface FeatureQualityRates {
@@ -85,7 +88,9 @@ export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator,
   });
   const prediction = predictionDrift(profile, acc, spec.score !== undefined ? exact.numeric?.get(spec.score) : undefined);
   decideDrift(drift, prediction.prediction, spec.fdr);
+  const attributions = analyzeAttributions(acc.attributions, profile.attributions, spec);
   return {
+    ...(attributions ? { attributions } : {}),
     drift,
     ...prediction,
     ...outcomes(acc, spec, exact),

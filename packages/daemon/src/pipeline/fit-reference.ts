@@ -8,6 +8,7 @@ import {
   type AnalysisSpec,
   type ReferenceProfile,
 } from '@vigil/analyzers';
+import { attributionSpec } from './batch-buckets';
 import { readTable } from '@vigil/collector';
 import type { FeatureKind, ModelConfig, Table } from '@vigil/core';
 
@@ -16,22 +17,29 @@ export const REFERENCE_LABEL_COLUMN = 'label';
 export const REFERENCE_PREDICTION_COLUMN = 'prediction';
 
 /**
+ * Where a reference file keeps the attributions of a model with an `explain` section: columns
+ * `attributions.<feature>`, which is what an NDJSON file of prediction events flattens `attributions` into.
+ */
+export const FILE_ATTRIBUTION_PREFIX = 'attributions.';
+
+/**
  * A model's reference profile from a file (CSV, NDJSON or Parquet) holding its configured features and, when
- * present, the score in `scoreColumn` (for prediction drift) and a numeric `label` column (a binary model's
+ * present, the score in `scoreColumn` (for prediction drift), the attributions (`attributions.<feature>`) and a numeric `label` column (a binary model's
  * windows then estimate their performance, CBPE). Deterministic: every daemon of a consumer group fitting the same
  * file gets the same bins and calibrator, so their accumulators add up.
  */
 export async function fitModelReference(model: ModelConfig, path: string, scoreColumn = 'score'): Promise<{ profile: ReferenceProfile; rows: number }> {
   const types: Record<string, FeatureKind> = { ...model.features };
   const { table } = await readTable(path, { types });
-  return { profile: await fitModelTable(model, table, table.columns.has(scoreColumn) ? scoreColumn : undefined), rows: table.rowCount };
+  return { profile: await fitModelTable(model, table, table.columns.has(scoreColumn) ? scoreColumn : undefined, FILE_ATTRIBUTION_PREFIX), rows: table.rowCount };
 }
 
 /**
  * The profile of `table`, which holds the model's features under their names and, when given, the score; with the
- * data reconstruction of multivariate drift for 2 to 200 features (docs/metrics.md, "Reconstruction error").
+ * data reconstruction of multivariate drift for 2 to 200 features (docs/metrics.md, "Reconstruction error"); for a
+ * model with an `explain` section, the attributions in columns `attributionPrefix` + feature (none is fine).
  */
-export async function fitModelTable(model: ModelConfig, table: Table, scoreColumn: string | undefined): Promise<ReferenceProfile> {
+export async function fitModelTable(model: ModelConfig, table: Table, scoreColumn: string | undefined, attributionPrefix: string): Promise<ReferenceProfile> {
   const spec: AnalysisSpec = {
     task: model.task,
     features: Object.entries(model.features).map(([name, kind]) => ({ name, kind })),
@@ -40,6 +48,7 @@ export async function fitModelTable(model: ModelConfig, table: Table, scoreColum
     threshold: model.threshold,
     minGroupSize: model.minGroupSize,
     fdr: model.fdr,
+    ...(model.explain ? { attributions: attributionSpec(model.explain, attributionPrefix) } : {}),
   };
   const profile = fitReferenceProfile(table, spec);
   const reconstruction =

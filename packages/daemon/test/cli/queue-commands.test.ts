@@ -27,7 +27,7 @@ describe('vigil queue', () => {
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
       const item = (id: string, priority: number, policy: string) => ({
-        id, version: 'v1', ts: now - 60_000, score: 0.52, prediction: 1, features: { age: 41 }, groups: {}, reasons: [policy === 'audit' ? { policy, rate: 0.01 } : { policy, distance: 0.02, margin: 0.1 }], priority,
+        id, version: 'v1', ts: now - 60_000, score: 0.52, prediction: 1, features: { age: 41 }, groups: {}, attributions: { age: 0.0625 }, reasons: [policy === 'audit' ? { policy, rate: 0.01 } : { policy, distance: 0.02, margin: 0.1 }], priority,
       });
       await store.transaction((tx) =>
         queueFlaggedIn(tx, [{ model: 'credit-risk', capacityPerHour: 2, ttlMs: 86_400_000, context: {}, items: [item('e1', 2, 'audit'), item('e2', 0.8, 'borderline'), item('e3', 0.1, 'borderline')] }], now),
@@ -69,6 +69,8 @@ describe('vigil queue', () => {
     expect(described.stdout).toMatch(new RegExp(`^Item: +${id}\nStatus: +decided\nModel: +credit-risk, version v1\nPrediction: +e1 at `));
     expect(described.stdout).toContain('\nReasons:\n  - audit: in the uniform random sample (rate 0.01)\nFeatures:\n  age  41\nModel when flagged:\n  no analysed window yet\nOpen incidents: none\n');
     expect(described.stdout).toMatch(/\nVerdict: +override by cli:dana at \S+, label 0\nReason: +paid in full\n$/);
+    // The event's attributions beside its features (docs/review.md).
+    expect([shown.features, shown.attributions]).toEqual([{ age: 41 }, { age: 0.0625 }]);
     expect(await runCli(['queue', 'show', '999999', '-c', config], cwd, env)).toMatchObject({ code: 2, stderr: 'error [VIGIL_NOT_FOUND]: no review item 999999\n' });
     expect(await runCli(['queue', 'show', id], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('-c vigil.yaml is required') });
 

@@ -13,6 +13,7 @@ import { MIGRATION_0012_COMPACT_METRIC_STORAGE } from './0012-compact-metric-sto
 import { MIGRATION_0013_METRIC_ROLLUPS } from './0013-metric-rollups';
 import { MIGRATION_0014_REVIEW_QUEUE } from './0014-review-queue';
 import { MIGRATION_0016_REVIEW_CAPACITY_RESERVES } from './0016-review-capacity-reserves';
+import { MIGRATION_0019_REVIEW_ATTRIBUTIONS } from './0019-review-attributions';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -41,4 +42,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 13, name: 'metric-rollups', sql: MIGRATION_0013_METRIC_ROLLUPS },
   { id: 14, name: 'review-queue', sql: MIGRATION_0014_REVIEW_QUEUE },
   { id: 16, name: 'review-capacity-reserves', sql: MIGRATION_0016_REVIEW_CAPACITY_RESERVES },
+  { id: 19, name: 'review-attributions', sql: MIGRATION_0019_REVIEW_ATTRIBUTIONS },
 ];
