@@ -9,7 +9,7 @@ import { samplingBand, type ReferenceProfile } from '@vigil/analyzers';
 import { parseConfig, seededRandom, type VigilConfig } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
 import { openBackend, type TestBackend } from '../../../store/test/helpers/database';
-import { fitModelTable } from '../../src/pipeline/fit-reference';
+import { FILE_ATTRIBUTION_PREFIX, fitModelTable } from '../../src/pipeline/fit-reference';
 import { StreamRunner } from '../../src/run/stream-runner';
 import { readerTable, toPredictionBatch, type TestEvent } from './stream-fixtures';
 
@@ -57,7 +57,7 @@ describe('reconstruction error in streaming windows (postgres)', () => {
     store = await backend.newStore();
     const config0: VigilConfig = parseConfig(yaml(1), 'test.yaml', {});
     const reference = events(3000, T0 - 24 * 60 * MIN, 1, 1, 'ref');
-    const profile: ReferenceProfile = await fitModelTable(config0.models[0]!, readerTable(reference, config0.models[0]!), undefined);
+    const profile: ReferenceProfile = await fitModelTable(config0.models[0]!, readerTable(reference, config0.models[0]!), undefined, FILE_ATTRIBUTION_PREFIX);
     expect(profile.reconstruction?.components).toBeGreaterThan(0);
     // The stored profile is JSON: the fitted transform survives the round trip.
     expect(JSON.parse(JSON.stringify(profile)).reconstruction).toEqual(profile.reconstruction);
