@@ -166,6 +166,40 @@ describe.each(BACKENDS)('migration 0012 on %s', (kind) => {
   });
 });
 
+describe.each(BACKENDS)('migration 0015 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0015');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('summarises the daily roll-ups already stored per model version, metric and day, as the fleet panel summed them', async () => {
+    const client = await backend.newClient();
+    const schema = await schemaOf(client);
+    expect(await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 14) })).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14] });
+    // Two models, three features, two days of daily roll-ups; model b's f2 has no roll-up on the second day.
+    await client.query(`INSERT INTO vigil_metric_series (model, version, metric, feature, group_key)
+      SELECT m, '1', x, f, '' FROM unnest(ARRAY['a', 'b']) m, unnest(ARRAY['drifted', 'psi']) x, unnest(ARRAY['f0', 'f1', 'f2']) f`);
+    await client.query(`INSERT INTO vigil_metric_daily (series_id, bucket_start, windows, value_count, value_last, value_mean, value_min, value_max, rows, labelled_rows, last_window_end)
+      SELECT s.series_id, d, 288, 288, 0, (s.series_id % 5) / 10.0, 0, CASE WHEN s.metric = 'drifted' THEN (s.series_id + extract(day FROM d)::int) % 2 ELSE s.series_id / 7.0 END,
+             1000, 0, d + interval '1 day'
+      FROM vigil_metric_series s, unnest(ARRAY[timestamptz '2026-11-22T00:00:00Z', timestamptz '2026-11-23T00:00:00Z']) d
+      WHERE NOT (s.model = 'b' AND s.feature = 'f2' AND d > '2026-11-22T12:00:00Z')`);
+    const panel = `SELECT bucket_end AS "time", model AS metric, sum(value_max) AS drifted, count(*)::int AS series, max(value_max) AS worst, max(value_mean) AS mean_max
+      FROM vigil_metric_rollups WHERE grain = 'day' AND metric = $1 GROUP BY 1, 2 ORDER BY 1, 2`;
+    const before = { drifted: (await client.query(panel, ['drifted'])).rows, psi: (await client.query(panel, ['psi'])).rows };
+    expect(before.drifted).toHaveLength(4);
+    expect(before.drifted.map((r) => r.series)).toEqual([3, 3, 3, 2]);
+    expect(await migrate(client, { schema })).toEqual({ applied: MIGRATIONS.filter((m) => m.id > 14).map((m) => m.id) });
+    const after = `SELECT bucket_start + interval '1 day' AS "time", model AS metric, value_max_sum AS drifted, series, value_max_max AS worst, value_mean_max AS mean_max
+      FROM vigil_metric_model_daily WHERE metric = $1 ORDER BY 1, 2`;
+    expect((await client.query(after, ['drifted'])).rows).toEqual(before.drifted);
+    expect((await client.query(after, ['psi'])).rows).toEqual(before.psi);
+  });
+});
+
 describe('splitStatements', () => {
   it('splits at line-ending semicolons and drops comment lines', () => {
     expect(splitStatements('-- a comment; with a semicolon\nCREATE TABLE a (x int);\n\nCREATE INDEX i ON a (x);')).toEqual([
