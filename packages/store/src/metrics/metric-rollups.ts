@@ -5,6 +5,7 @@
  */
 import type { SqlExecutor } from '../sql/sql-client';
 import { toIso, toMs } from '../values';
+import { dropMetricPartitionsIn, type DroppedPartition } from './metric-partitions';
 
 export interface MetricExpiry {
   /** Windows that ended before this time (epoch ms) are deleted, once rolled up. */
@@ -21,6 +22,8 @@ export interface RollUpResult {
   /** Null when no limit applies. */
   windowsDeleted: number | null;
   hoursDeleted: number | null;
+  /** The weekly partitions of windows dropped whole (their windows are counted in `windowsDeleted`); absent when none. */
+  partitionsDropped?: DroppedPartition[];
 }
 
 /**
@@ -106,9 +109,14 @@ export async function rollUpMetricsIn(sql: SqlExecutor, expiry: MetricExpiry = {
   );
   let windowsDeleted: number | null = null;
   let hoursDeleted: number | null = null;
+  let partitionsDropped: DroppedPartition[] = [];
   if (expiry.windowsBefore !== undefined) {
     const before = toIso(expiry.windowsBefore, 'windowsBefore');
+    // Whole weeks past the limit are dropped (migration 0016); the windows left before it, in the week that holds the
+    // limit or in the default partition, are deleted.
+    partitionsDropped = await dropMetricPartitionsIn(sql, expiry.windowsBefore);
     windowsDeleted = (await sql.query('DELETE FROM vigil_metric_windows WHERE window_end < $1::timestamptz', [before])).rowCount;
+    for (const p of partitionsDropped) windowsDeleted += p.windows;
     await sql.query('UPDATE vigil_rollup_state SET windows_deleted_before = GREATEST(windows_deleted_before, $1::timestamptz)', [before]);
   }
   if (expiry.hoursBefore !== undefined) {
@@ -121,5 +129,5 @@ export async function rollUpMetricsIn(sql: SqlExecutor, expiry: MetricExpiry = {
     );
   }
   await sql.query('UPDATE vigil_rollup_state SET rolled_up_to = now()');
-  return { hours: hours.rowCount, days: days.rowCount, windowsDeleted, hoursDeleted };
+  return { hours: hours.rowCount, days: days.rowCount, windowsDeleted, hoursDeleted, ...(partitionsDropped.length > 0 ? { partitionsDropped } : {}) };
 }

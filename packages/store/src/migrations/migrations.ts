@@ -13,6 +13,7 @@ import { MIGRATION_0012_COMPACT_METRIC_STORAGE } from './0012-compact-metric-sto
 import { MIGRATION_0013_METRIC_ROLLUPS } from './0013-metric-rollups';
 import { MIGRATION_0014_REVIEW_QUEUE } from './0014-review-queue';
 import { MIGRATION_0015_METRIC_MODEL_DAILY } from './0015-metric-model-daily';
+import { MIGRATION_0016_PARTITION_METRIC_WINDOWS } from './0016-partition-metric-windows';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -41,4 +42,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 13, name: 'metric-rollups', sql: MIGRATION_0013_METRIC_ROLLUPS },
   { id: 14, name: 'review-queue', sql: MIGRATION_0014_REVIEW_QUEUE },
   { id: 15, name: 'metric-model-daily', sql: MIGRATION_0015_METRIC_MODEL_DAILY },
+  { id: 16, name: 'partition-metric-windows', sql: MIGRATION_0016_PARTITION_METRIC_WINDOWS },
 ];

@@ -1,6 +1,7 @@
 import { isVigilError } from '@vigil/core';
 import { migrate, splitStatements } from '../../src/migrations/migrate';
 import { MIGRATIONS } from '../../src/migrations/migrations';
+import { ensureMetricPartitionsIn } from '../../src/metrics/metric-partitions';
 import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
 
 /** Every table and view some migration creates (0012 replaced the table vigil_metric_rows by a view), and the migrations' own bookkeeping table. */
@@ -197,6 +198,55 @@ describe.each(BACKENDS)('migration 0015 on %s', (kind) => {
       FROM vigil_metric_model_daily WHERE metric = $1 ORDER BY 1, 2`;
     expect((await client.query(after, ['drifted'])).rows).toEqual(before.drifted);
     expect((await client.query(after, ['psi'])).rows).toEqual(before.psi);
+  });
+});
+
+describe.each(BACKENDS)('migration 0016 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0016');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('moves the stored windows into the partitioned table; the vigil_metric_rows view and the queries on it answer as before, and after the windows move into weekly partitions', async () => {
+    const client = await backend.newClient();
+    const schema = await schemaOf(client);
+    expect(await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 15) })).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] });
+    await client.query(`INSERT INTO vigil_metric_series (series_id, model, version, metric, feature, group_key) VALUES
+      (1, 'm', '7', 'psi', 'age', ''), (2, 'm', '7', 'drifted', 'age', ''), (3, 'm', '7', 'auc', '', ''), (4, 'other', '', 'ece', '', '')`);
+    // Windows in two weeks, with values of every kind and details on some series.
+    await client.query(`INSERT INTO vigil_metric_windows (model, version, window_start, window_end, rows, labelled_rows, vals, details, computed_at)
+      SELECT 'm', '7', e - interval '1 hour', e, 900 + i, 700, jsonb_build_object('1', i / 3.0, '2', i % 2, '3', CASE WHEN i % 3 = 0 THEN 'null'::jsonb ELSE to_jsonb('NaN'::text) END),
+             jsonb_build_object('1', jsonb_build_object('histogram', jsonb_build_array(i, 2))), timestamptz '2026-12-01T00:00:00Z' + i * interval '1 second'
+      FROM generate_series(0, 9) i, LATERAL (SELECT timestamptz '2026-11-29T16:00:00Z' + i * interval '1 hour' AS e) x
+      UNION ALL SELECT 'other', '', timestamptz '2026-11-20T00:00:00Z', timestamptz '2026-11-20T01:00:00Z', 50, 50, '{"4": 0.03}', NULL, timestamptz '2026-12-01T00:00:00Z'`);
+    const queries = [
+      `SELECT model, version, window_start, window_end, metric, feature, group_key, value::text AS value, rows, labelled_rows, details, computed_at
+       FROM vigil_metric_rows ORDER BY model, version, window_start, metric, feature, group_key`,
+      `SELECT window_end AS "time", feature AS metric, value FROM vigil_metric_rows WHERE model = 'm' AND metric = 'psi' AND version = '7'
+         AND window_end BETWEEN '2026-11-28T00:00:00Z' AND '2026-11-30T03:00:00Z' ORDER BY 1, 2`,
+      `SELECT window_end, sum(value) AS drifted FROM vigil_metric_rows WHERE metric = 'drifted' GROUP BY 1 ORDER BY 1`,
+      `SELECT window_end FROM vigil_metric_rows WHERE model = 'm' AND metric = 'auc' ORDER BY window_end DESC LIMIT 1`,
+    ];
+    const before = [];
+    for (const q of queries) before.push((await client.query(q)).rows);
+    expect(before[0]).toHaveLength(31);
+    expect(await migrate(client, { schema })).toEqual({ applied: MIGRATIONS.filter((m) => m.id > 15).map((m) => m.id) });
+    const kindOf = await client.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE oid = 'vigil_metric_windows'::regclass`);
+    expect(kindOf.rows).toEqual([{ relkind: 'p' }]);
+    for (const [i, q] of queries.entries()) expect([i, (await client.query(q)).rows]).toEqual([i, before[i]]);
+    await ensureMetricPartitionsIn(client, Date.parse('2026-12-01T00:00:00Z'));
+    const placed = await client.query<{ p: string; n: number }>(
+      `SELECT replace(tableoid::regclass::text, '"', '') AS p, count(*)::integer AS n FROM vigil_metric_windows GROUP BY 1 ORDER BY 1`,
+    );
+    expect(placed.rows.map((r) => [r.p.replace(/^.*\./, ''), r.n])).toEqual([
+      ['vigil_metric_windows_p20261116', 1],
+      ['vigil_metric_windows_p20261123', 8],
+      ['vigil_metric_windows_p20261130', 2],
+    ]);
+    for (const [i, q] of queries.entries()) expect([i, (await client.query(q)).rows]).toEqual([i, before[i]]);
   });
 });
 
