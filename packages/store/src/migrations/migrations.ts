@@ -14,6 +14,7 @@ import { MIGRATION_0013_METRIC_ROLLUPS } from './0013-metric-rollups';
 import { MIGRATION_0014_REVIEW_QUEUE } from './0014-review-queue';
 import { MIGRATION_0015_METRIC_MODEL_DAILY } from './0015-metric-model-daily';
 import { MIGRATION_0016_PARTITION_METRIC_WINDOWS } from './0016-partition-metric-windows';
+import { MIGRATION_0017_BUCKET_LZ4 } from './0017-bucket-lz4';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -43,4 +44,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 14, name: 'review-queue', sql: MIGRATION_0014_REVIEW_QUEUE },
   { id: 15, name: 'metric-model-daily', sql: MIGRATION_0015_METRIC_MODEL_DAILY },
   { id: 16, name: 'partition-metric-windows', sql: MIGRATION_0016_PARTITION_METRIC_WINDOWS },
+  { id: 17, name: 'bucket-lz4', sql: MIGRATION_0017_BUCKET_LZ4 },
 ];

@@ -250,6 +250,47 @@ describe.each(BACKENDS)('migration 0016 on %s', (kind) => {
   });
 });
 
+describe.each(BACKENDS)('migration 0017 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0017');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('compresses stored and new accumulators with lz4 where the server has it, keeping every accumulator and its updated_at', async () => {
+    const client = await backend.newClient();
+    const schema = await schemaOf(client);
+    expect(await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 16) })).toEqual({ applied: [...Array(16).keys()].map((i) => i + 1) });
+    // An accumulator shaped like the daemon's: histograms of mostly zeros, well over the 2 KB at which Postgres compresses.
+    const accumulator = (k: number) =>
+      JSON.stringify({ version: 1, rows: k, features: Array.from({ length: 30 }, (_, f) => ({ kind: 'numeric', rows: k, counts: Array.from({ length: 100 }, (_, b) => (b === (f + k) % 100 ? k : 0)), sum: k * 0.1 })) });
+    for (const k of [1, 2]) {
+      await client.query(`INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows, updated_at) VALUES ('m', '1', $1::timestamptz, $2::json, $3, '2026-11-22T12:00:00Z')`, [
+        new Date(Date.UTC(2026, 10, 22, 10, 5 * k)).toISOString(),
+        accumulator(k),
+        k,
+      ]);
+    }
+    const read = `SELECT accumulator::text AS a, updated_at, pg_column_compression(accumulator) AS compression, pg_column_size(accumulator) < octet_length(accumulator::text) AS smaller
+      FROM vigil_buckets ORDER BY bucket_start`;
+    const before = (await client.query<{ a: string; updated_at: unknown; compression: string | null; smaller: boolean }>(read)).rows;
+    expect(before.map((r) => [r.compression, r.smaller])).toEqual([
+      [null, false],
+      [null, false],
+    ]);
+    expect(await migrate(client, { schema })).toEqual({ applied: MIGRATIONS.filter((m) => m.id > 16).map((m) => m.id) });
+    await client.query(`INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows) VALUES ('m', '1', '2026-11-22T10:15:00Z', $1::json, 3)`, [accumulator(3)]);
+    const after = (await client.query<{ a: string; updated_at: unknown; compression: string | null; smaller: boolean }>(read)).rows;
+    expect(after.map((r) => r.a)).toEqual([accumulator(1), accumulator(2), accumulator(3)]);
+    expect(after.slice(0, 2).map((r) => r.updated_at)).toEqual(before.map((r) => r.updated_at));
+    // PGlite is built without lz4: there the accumulators stay as they were.
+    const compressed = kind === 'postgres' ? ['lz4', true] : [null, false];
+    expect(after.map((r) => [r.compression, r.smaller])).toEqual([compressed, compressed, compressed]);
+  });
+});
+
 describe('splitStatements', () => {
   it('splits at line-ending semicolons and drops comment lines', () => {
     expect(splitStatements('-- a comment; with a semicolon\nCREATE TABLE a (x int);\n\nCREATE INDEX i ON a (x);')).toEqual([
