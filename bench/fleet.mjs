@@ -23,7 +23,7 @@
  * The models' `window.idleTimeout` is 0s: the producer keys by model, so each model lives on one partition and the
  * others never carry it (with the default 1 m they would hold every model's first windows back a minute).
  *
- * Cleans up: daemon stopped, database dropped, topics deleted, files deleted (unless --keep). Needs `pnpm run build`
+ * Cleans up: daemon stopped, database dropped, topics deleted, files deleted (the database and files kept with --keep). Needs `pnpm run build`
  * and the services (scripts/services/start.sh postgres kafka). Heavy: run it alone.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -251,6 +251,14 @@ try {
     if (args['wal-inspect']) await walStep(true);
     const sizes = await client.query(`SELECT c.relname AS name, pg_total_relation_size(c.oid)::bigint::text AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema() AND c.relname LIKE 'vigil\\_%' ORDER BY pg_total_relation_size(c.oid) DESC`);
+    // Where the bytes go: each table's heap, its TOAST (and free-space/visibility maps), and each of its indexes.
+    const parts = await client.query(`SELECT t.relname AS table_name, 'heap' AS part, pg_relation_size(t.oid)::bigint::text AS bytes
+        FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.relkind = 'r' AND n.nspname = current_schema() AND t.relname LIKE 'vigil\\_%'
+      UNION ALL SELECT t.relname, 'toast+maps', (pg_table_size(t.oid) - pg_relation_size(t.oid))::bigint::text
+        FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.relkind = 'r' AND n.nspname = current_schema() AND t.relname LIKE 'vigil\\_%'
+      UNION ALL SELECT t.relname, 'index ' || i.relname, pg_relation_size(i.oid)::bigint::text
+        FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE n.nspname = current_schema() AND t.relname LIKE 'vigil\\_%'`);
     const counts = await client.query(`SELECT (SELECT count(*) FROM vigil_metric_rows)::int AS metric_rows, (SELECT count(*) FROM vigil_windows)::int AS windows,
         (SELECT count(*) FROM vigil_buckets)::int AS buckets, (SELECT count(*) FROM vigil_prediction_index)::int AS indexed`);
     await client.end();
@@ -283,6 +291,7 @@ try {
       postgresCpuUsPerEvent: (postgresCpuS * 1e6) / events,
       counts: counts.rows[0],
       tableBytes,
+      partBytes: parts.rows.filter((r) => Number(r.bytes) >= 65536).map((r) => ({ table: r.table_name, part: r.part, bytes: Number(r.bytes) })).sort((a, b) => b.bytes - a.bytes),
       dbBytes,
       bytesPerEvent: dbBytes / events,
       bytesPerModelDay: dbBytes / modelDays,
@@ -310,6 +319,7 @@ try {
           `analysis after the last commit ${(wal.analysis.bytes / 2 ** 20).toFixed(1)} MiB in ${wal.analysis.records} records; full-page images ${((wal.ingest.fpiBytes + wal.analysis.fpiBytes) / 2 ** 20).toFixed(1)} MiB`,
       );
     }
+    log(`  parts (≥ 64 KiB), B/event: ${result.partBytes.map((r) => `${r.table} ${r.part} ${(r.bytes / events).toFixed(0)}`).join(', ')}`);
     log(`  tables: ${Object.entries(tableBytes).map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(1)} MiB`).join(', ')}; rows: ${JSON.stringify(counts.rows[0])}`);
     if (cpuProfDir) {
       await sleep(500);
@@ -319,7 +329,8 @@ try {
         for (const line of hottest(join(cpuProfDir, p), 25)) console.log(`    ${line}`);
       }
     }
-    await dropDatabase(serverUrl, run);
+    if (args.keep) log(`  database kept: ${run}`);
+    else await dropDatabase(serverUrl, run);
     databases.splice(databases.indexOf(run), 1);
   }
 

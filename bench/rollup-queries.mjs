@@ -93,6 +93,10 @@ try {
         [END, step, count],
       );
     await fill('vigil_metric_daily', '1 day', days, 'true');
+    // What the maintenance pass writes beside the daily roll-ups (migration 0015, packages/store/src/metrics/metric-rollups.ts).
+    await q(`INSERT INTO vigil_metric_model_daily (metric, bucket_start, model, version, series, value_max_sum, value_max_max, value_mean_max)
+      SELECT s.metric, d.bucket_start, s.model, s.version, count(*), sum(d.value_max), max(d.value_max), max(d.value_mean)
+      FROM vigil_metric_daily d JOIN vigil_metric_series s USING (series_id) GROUP BY s.metric, d.bucket_start, s.model, s.version ORDER BY 2, 1`);
     log(`daily roll-ups written (${Math.round((performance.now() - t0) / 1000)} s)`);
     await fill('vigil_metric_hourly', '1 hour', days * 24, `(s.model < 'model-${String(hourlyModels).padStart(3, '0')}' OR s.metric IN ('rows', 'labelledRows'))`);
     log(`hourly roll-ups written (${Math.round((performance.now() - t0) / 1000)} s)`);
@@ -101,7 +105,7 @@ try {
   if (args.keep) log(`database kept: ${name}`);
   const sizes = (
     await q(`SELECT relname, (SELECT count(*) FROM vigil_metric_daily)::bigint::text AS daily_rows, (SELECT count(*) FROM vigil_metric_hourly)::bigint::text AS hourly_rows,
-       pg_total_relation_size(c.oid)::bigint::text AS bytes FROM pg_class c WHERE relname IN ('vigil_metric_daily', 'vigil_metric_hourly', 'vigil_metric_series') ORDER BY relname`)
+       pg_total_relation_size(c.oid)::bigint::text AS bytes FROM pg_class c WHERE relname IN ('vigil_metric_daily', 'vigil_metric_hourly', 'vigil_metric_series', 'vigil_metric_model_daily') ORDER BY relname`)
   ).rows;
   const from = `'${new Date(Date.parse(END) - days * 86_400_000).toISOString()}'`;
   const range = `bucket_start BETWEEN ${from} AND '${END}'`;
@@ -112,7 +116,10 @@ try {
     ['fairness: selection rate per group, one model, daily', `SELECT bucket_end AS "time", group_key AS metric, value_mean FROM vigil_metric_rollups WHERE grain = 'day' AND model = 'model-000' AND metric = 'selectionRate' AND ${range} ORDER BY 1, 2`],
     ['fleet: rows per model, daily', `SELECT bucket_end AS "time", model AS metric, rows FROM vigil_metric_rollups WHERE grain = 'day' AND metric = 'rows' AND ${range} ORDER BY 1, 2`],
     ['fleet: rows per model, hourly', `SELECT bucket_end AS "time", model AS metric, value_last FROM vigil_metric_rollups WHERE grain = 'hour' AND metric = 'rows' AND ${range} ORDER BY 1, 2`],
-    ['fleet: drifted features per model and day (all models)', `SELECT bucket_end AS "time", model AS metric, sum(value_max) AS drifted FROM vigil_metric_rollups WHERE grain = 'day' AND metric = 'drifted' AND ${range} GROUP BY 1, 2 ORDER BY 1, 2`],
+    ['fleet: drifted features per model and day (all models)', `SELECT bucket_start + interval '1 day' AS "time", model AS metric, sum(value_max_sum) AS drifted FROM vigil_metric_model_daily WHERE metric = 'drifted' AND ${range} GROUP BY 1, 2 ORDER BY 1, 2`],
+    ['fleet: worst feature PSI per model and day (all models)', `SELECT bucket_start + interval '1 day' AS "time", model AS metric, max(value_max_max) AS psi FROM vigil_metric_model_daily WHERE metric = 'psi' AND ${range} GROUP BY 1, 2 ORDER BY 1, 2`],
+    // The same panel summing the per-series daily roll-ups, as before migration 0015.
+    ['fleet: drifted features per model and day, from vigil_metric_rollups', `SELECT bucket_end AS "time", model AS metric, sum(value_max) AS drifted FROM vigil_metric_rollups WHERE grain = 'day' AND metric = 'drifted' AND ${range} GROUP BY 1, 2 ORDER BY 1, 2`],
     ['fleet: worst ECE per model over the range', `SELECT model, max(value_max) AS worst FROM vigil_metric_rollups WHERE grain = 'day' AND metric = 'ece' AND group_key = '' AND ${range} GROUP BY 1 ORDER BY 2 DESC`],
   ];
   const results = [];

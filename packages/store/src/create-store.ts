@@ -13,6 +13,7 @@ import {
   type StoredReferenceProfile,
 } from './profiles/reference-profiles';
 import { applyRetentionIn, type RetentionLimits, type RetentionResult } from './retention/apply-retention';
+import { ensureMetricPartitionsIn, type PartitionsResult } from './metrics/metric-partitions';
 import { createPgliteClient } from './sql/pglite-client';
 import { createPostgresClient } from './sql/postgres-client';
 import type { SqlClient, SqlExecutor } from './sql/sql-client';
@@ -84,6 +85,11 @@ export interface Store {
   deleteExpiredPredictions(now: number): Promise<number>;
   /** Applies the retention limits (erases old dead-letter bytes, deletes old prediction-index rows) and audits the run. */
   applyRetention(now: number, limits: RetentionLimits): Promise<RetentionResult | null>;
+  /**
+   * Creates the weekly partitions of metric windows for the week of `now` and the two after it, and moves windows
+   * that landed in the default partition into their week's (docs/storage.md, "Time partitions").
+   */
+  maintainPartitions(now: number): Promise<PartitionsResult>;
   /** Model ids and the versions seen for each. */
   listModels(): Promise<Array<{ model: string; versions: string[] }>>;
   /**
@@ -158,6 +164,7 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
     lookupPredictionsOfModels: (wanted) => lookupPredictionsOfModels(sql, wanted),
     deleteExpiredPredictions: (now) => deleteExpiredPredictions(sql, now),
     applyRetention: (now, limits) => sql.transaction((tx) => applyRetentionIn(tx, now, limits)),
+    maintainPartitions: (now) => sql.transaction((tx) => ensureMetricPartitionsIn(tx, now)),
     async listModels() {
       const result = await sql.query<{ model: string; versions: string[] | null }>(
         `SELECT m.model, array_remove(array_agg(v.version ORDER BY v.version), NULL) AS versions

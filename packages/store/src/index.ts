@@ -51,6 +51,8 @@ export type { FlaggedGroup, FlaggedPrediction, ReviewItem, ReviewWindowItem, Set
 export { applyRetentionIn } from './retention/apply-retention';
 export { rollUpMetricsIn } from './metrics/metric-rollups';
 export type { MetricExpiry, RollUpResult } from './metrics/metric-rollups';
+export { ensureMetricPartitionsIn, dropMetricPartitionsIn, metricPartitions, partitionStart } from './metrics/metric-partitions';
+export type { DroppedPartition, MetricPartition, PartitionsResult } from './metrics/metric-partitions';
 export type { RetentionLimits, RetentionResult } from './retention/apply-retention';
 export { pruneRuleWindowsIn, recentRuleWindowsIn, ruleKeyId, ruleStatesIn, upsertRuleStatesIn, upsertRuleWindowsIn } from './alerts/rule-windows';
 export type { RuleKey, RuleState, RuleWindow, RuleWindowOutcome } from './alerts/rule-windows';

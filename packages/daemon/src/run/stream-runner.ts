@@ -145,6 +145,7 @@ export class StreamRunner {
   private readonly silent = new Map<string, string>();
   private trafficChecked = false;
   private retainedAt = Number.NEGATIVE_INFINITY;
+  private partitionedAt = Number.NEGATIVE_INFINITY;
   private readonly startedAt: number;
   /** With `analysis.background`: the queue of changed windows and the passes beside ingest. */
   private readonly scheduler: AnalysisScheduler | undefined;
@@ -361,6 +362,12 @@ export class StreamRunner {
     if (expired > 0) this.options.metrics?.labelsExpired.inc({}, expired);
     await store.deleteExpiredPredictions(now);
     await settleReviewQueue(store, this.options.config.models, now);
+    // Partitions of the weeks ahead, created hourly like retention runs (a window of a week without one waits in the
+    // default partition until the next pass moves it).
+    if (now - this.partitionedAt >= RETENTION_EVERY_MS) {
+      await store.maintainPartitions(now);
+      this.partitionedAt = now;
+    }
     if (this.options.retention && now - this.retainedAt >= RETENTION_EVERY_MS) {
       await store.applyRetention(now, this.options.retention);
       this.retainedAt = now;

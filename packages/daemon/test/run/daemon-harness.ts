@@ -78,7 +78,8 @@ export interface Harness {
   store: Store;
   sql: SqlClient;
   produce(name: string, topic: string, values: unknown[], rate?: number): Promise<void>;
-  start(): Daemon;
+  /** Starts `vigil run` on the harness's configuration, with `args` after the harness's own. */
+  start(args?: readonly string[]): Daemon;
   /** Everything consumed, every closed window analysed, every joinable label joined. */
   settled(totals: { predictions: number; labels: number }): Promise<boolean>;
   /** The metric rows of every model, comparable across runs. */
@@ -193,8 +194,8 @@ models:${modelsYaml(models, options)}
       writeFileSync(path, values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('\n') + '\n');
       await produceFile(path, { brokers: kafkaBrokers(), topic, ...(rate !== undefined ? { rate } : {}) });
     },
-    start() {
-      const daemon = spawnDaemon(configPath, dir, { ...process.env, VIGIL_KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '' });
+    start(args = []) {
+      const daemon = spawnDaemon(configPath, dir, { ...process.env, VIGIL_KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '' }, 'info', args);
       daemons.push(daemon);
       return daemon;
     },
@@ -240,8 +241,8 @@ models:${modelsYaml(models, options)}
 }
 
 /** Starts the built `vigil run -c configPath` in `cwd` (maintenance every 300 ms), collecting its stdout and stderr. */
-export function spawnDaemon(configPath: string, cwd: string, env: NodeJS.ProcessEnv, logLevel = 'info'): Daemon {
-  const child = spawn(process.execPath, [BIN, 'run', '-c', configPath, '--maintain-every-ms', '300', '--log-level', logLevel], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnDaemon(configPath: string, cwd: string, env: NodeJS.ProcessEnv, logLevel = 'info', args: readonly string[] = []): Daemon {
+  const child = spawn(process.execPath, [BIN, 'run', '-c', configPath, '--maintain-every-ms', '300', '--log-level', logLevel, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

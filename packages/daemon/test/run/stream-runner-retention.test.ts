@@ -3,7 +3,7 @@
  * prediction-index rows go, metric rows are rolled up and expire, each run is audited, and runs are at most hourly.
  */
 import { parseConfig } from '@vigil/core';
-import { auditLog, type SqlClient, type Store } from '@vigil/store';
+import { auditLog, metricPartitions, type SqlClient, type Store } from '@vigil/store';
 import { BACKENDS, openBackend, type TestBackend } from '../../../store/test/helpers/database';
 import { RETENTION_EVERY_MS, StreamRunner } from '../../src/run/stream-runner';
 
@@ -100,5 +100,14 @@ models:
     await new StreamRunner({ config: { models: config.models }, store, groupId: 'test', topics: { predictions: 'p', labels: 'l' }, now: () => NOW }).maintain();
     expect((await auditLog(sql, {})).length).toBe(before);
     expect((await sql.query<{ id: string }>('SELECT id FROM vigil_prediction_index ORDER BY id')).rows.map((r) => r.id)).toEqual(['ancient', 'new']);
+  }, 60_000);
+
+  it('creates the weekly partitions of metric windows ahead in maintain(), with or without retention', async () => {
+    const runner = new StreamRunner({ config: { models: config.models }, store, groupId: 'test', topics: { predictions: 'p', labels: 'l' }, now: () => NOW + 30 * DAY });
+    await runner.maintain();
+    // NOW + 30 days is Thursday 2026-12-31: its week (from Monday 12-28) and the two after it.
+    const names = (await metricPartitions(sql)).map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['vigil_metric_windows_p20261228', 'vigil_metric_windows_p20270104', 'vigil_metric_windows_p20270111']));
+    expect(names).not.toContain('vigil_metric_windows_p20270118');
   }, 60_000);
 });

@@ -5,6 +5,7 @@
  */
 import type { SqlExecutor } from '../sql/sql-client';
 import { toIso, toMs } from '../values';
+import { dropMetricPartitionsIn, type DroppedPartition } from './metric-partitions';
 
 export interface MetricExpiry {
   /** Windows that ended before this time (epoch ms) are deleted, once rolled up. */
@@ -21,6 +22,8 @@ export interface RollUpResult {
   /** Null when no limit applies. */
   windowsDeleted: number | null;
   hoursDeleted: number | null;
+  /** The weekly partitions of windows dropped whole (their windows are counted in `windowsDeleted`); absent when none. */
+  partitionsDropped?: DroppedPartition[];
 }
 
 /**
@@ -87,11 +90,33 @@ export async function rollUpMetricsIn(sql: SqlExecutor, expiry: MetricExpiry = {
      ON CONFLICT (series_id, bucket_start) DO UPDATE SET ${SET_ALL}`,
     [since, windowsGone, hoursGone],
   );
+  // The days just rolled up, summarised per model version and metric across features and groups (migration 0015):
+  // from every daily row of the day, so a series not analysed since the last pass still counts.
+  await sql.query(
+    `WITH ${CHANGED}, d AS (
+       SELECT DISTINCT model, version, date_bin('1 day', hour, timestamptz 'epoch') AS day FROM changed
+       WHERE $3::timestamptz IS NULL OR date_bin('1 day', hour, timestamptz 'epoch') >= $3::timestamptz
+     )
+     INSERT INTO vigil_metric_model_daily (metric, bucket_start, model, version, series, value_max_sum, value_max_max, value_mean_max)
+     SELECT s.metric, d.day, s.model, s.version, count(*), sum(x.value_max), max(x.value_max), max(x.value_mean)
+     FROM d
+     JOIN vigil_metric_series s ON s.model = d.model AND s.version = d.version
+     JOIN vigil_metric_daily x ON x.series_id = s.series_id AND x.bucket_start = d.day
+     GROUP BY s.metric, d.day, s.model, s.version
+     ON CONFLICT (metric, bucket_start, model, version) DO UPDATE SET series = EXCLUDED.series, value_max_sum = EXCLUDED.value_max_sum,
+       value_max_max = EXCLUDED.value_max_max, value_mean_max = EXCLUDED.value_mean_max`,
+    [since, windowsGone, hoursGone],
+  );
   let windowsDeleted: number | null = null;
   let hoursDeleted: number | null = null;
+  let partitionsDropped: DroppedPartition[] = [];
   if (expiry.windowsBefore !== undefined) {
     const before = toIso(expiry.windowsBefore, 'windowsBefore');
+    // Whole weeks past the limit are dropped (migration 0016); the windows left before it, in the week that holds the
+    // limit or in the default partition, are deleted.
+    partitionsDropped = await dropMetricPartitionsIn(sql, expiry.windowsBefore);
     windowsDeleted = (await sql.query('DELETE FROM vigil_metric_windows WHERE window_end < $1::timestamptz', [before])).rowCount;
+    for (const p of partitionsDropped) windowsDeleted += p.windows;
     await sql.query('UPDATE vigil_rollup_state SET windows_deleted_before = GREATEST(windows_deleted_before, $1::timestamptz)', [before]);
   }
   if (expiry.hoursBefore !== undefined) {
@@ -104,5 +129,5 @@ export async function rollUpMetricsIn(sql: SqlExecutor, expiry: MetricExpiry = {
     );
   }
   await sql.query('UPDATE vigil_rollup_state SET rolled_up_to = now()');
-  return { hours: hours.rowCount, days: days.rowCount, windowsDeleted, hoursDeleted };
+  return { hours: hours.rowCount, days: days.rowCount, windowsDeleted, hoursDeleted, ...(partitionsDropped.length > 0 ? { partitionsDropped } : {}) };
 }

@@ -12,7 +12,10 @@ import { MIGRATION_0011_ALERT_GROUPS } from './0011-alert-groups';
 import { MIGRATION_0012_COMPACT_METRIC_STORAGE } from './0012-compact-metric-storage';
 import { MIGRATION_0013_METRIC_ROLLUPS } from './0013-metric-rollups';
 import { MIGRATION_0014_REVIEW_QUEUE } from './0014-review-queue';
-import { MIGRATION_0016_REVIEW_CAPACITY_RESERVES } from './0016-review-capacity-reserves';
+import { MIGRATION_0015_METRIC_MODEL_DAILY } from './0015-metric-model-daily';
+import { MIGRATION_0016_PARTITION_METRIC_WINDOWS } from './0016-partition-metric-windows';
+import { MIGRATION_0017_BUCKET_LZ4 } from './0017-bucket-lz4';
+import { MIGRATION_0018_REVIEW_CAPACITY_RESERVES } from './0018-review-capacity-reserves';
 import { MIGRATION_0019_REVIEW_ATTRIBUTIONS } from './0019-review-attributions';
 
 export interface Migration {
@@ -41,6 +44,9 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 12, name: 'compact-metric-storage', sql: MIGRATION_0012_COMPACT_METRIC_STORAGE },
   { id: 13, name: 'metric-rollups', sql: MIGRATION_0013_METRIC_ROLLUPS },
   { id: 14, name: 'review-queue', sql: MIGRATION_0014_REVIEW_QUEUE },
-  { id: 16, name: 'review-capacity-reserves', sql: MIGRATION_0016_REVIEW_CAPACITY_RESERVES },
+  { id: 15, name: 'metric-model-daily', sql: MIGRATION_0015_METRIC_MODEL_DAILY },
+  { id: 16, name: 'partition-metric-windows', sql: MIGRATION_0016_PARTITION_METRIC_WINDOWS },
+  { id: 17, name: 'bucket-lz4', sql: MIGRATION_0017_BUCKET_LZ4 },
+  { id: 18, name: 'review-capacity-reserves', sql: MIGRATION_0018_REVIEW_CAPACITY_RESERVES },
   { id: 19, name: 'review-attributions', sql: MIGRATION_0019_REVIEW_ATTRIBUTIONS },
 ];

@@ -3,8 +3,9 @@
  * reason stay, so the count and the why are still known), deletes old prediction-index rows and erases the feature
  * values of long-settled review items, then records what
  * it did in the audit log, all in one transaction. With a limit on metric rows, it first rolls the windows analysed
- * since its last run up into hourly and daily roll-ups, then deletes the windows' rows past the limit (and hourly
- * roll-ups past theirs): one row per window and per series-hour, so a run deletes hundreds of rows a model-day.
+ * since its last run up into hourly and daily roll-ups, then drops the weekly partitions of windows wholly past the
+ * limit and deletes the windows past it in the week that holds it (and hourly roll-ups past theirs, a row per
+ * series-hour); the audit entry names each partition dropped.
  */
 import type { SqlExecutor } from '../sql/sql-client';
 import { appendAuditIn } from '../alerts/audit-log';
@@ -83,7 +84,15 @@ export async function applyRetentionIn(sql: SqlExecutor, now: number, limits: Re
       ...(hoursBefore === undefined ? {} : { hoursBefore }),
     });
     details.metricRollups = { hours: metrics.hours, days: metrics.days };
-    if (windowsBefore !== undefined) details.metricRows = { windowEndBefore: new Date(windowsBefore).toISOString(), windowsDeleted: metrics.windowsDeleted };
+    if (windowsBefore !== undefined) {
+      details.metricRows = {
+        windowEndBefore: new Date(windowsBefore).toISOString(),
+        windowsDeleted: metrics.windowsDeleted,
+        ...(metrics.partitionsDropped
+          ? { partitionsDropped: metrics.partitionsDropped.map((p) => ({ partition: p.name, from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), windows: p.windows })) }
+          : {}),
+      };
+    }
     if (hoursBefore !== undefined) details.metricHourly = { hourEndBefore: new Date(hoursBefore).toISOString(), deleted: metrics.hoursDeleted };
   }
   await appendAuditIn(sql, [{ at: now, actor: 'vigil', action: 'retention.applied', reason: 'retention limits of the configuration', details }]);

@@ -56,7 +56,8 @@ describe.each(BACKENDS)('migration 0007 on %s', (kind) => {
     );
     await client.query("INSERT INTO vigil_orphan_labels (model, id, label, ts, expires_at) VALUES ('m', 'é', 1, now(), now() + interval '1 day')");
     await client.query("INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows) VALUES ('m', '1', now(), '{\"n\": 1}', 1)");
-    expect((await migrate(client, { schema })).applied).toContain(7);
+    // Up to 0007 only: 0017 compresses the accumulators again, with lz4 (tested in migrate.test.ts).
+    expect((await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 7) })).applied).toContain(7);
 
     const columns = await client.query<{ table: string; column: string; collation: string | null; storage: string }>(
       `SELECT c.relname AS table, a.attname AS column, co.collname AS collation, a.attstorage AS storage

@@ -135,4 +135,43 @@ describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
     expect((await rollups(sql, model, 'day')).find((r) => r.metric === 'psi')).toMatchObject({ bucket_start: '2026-11-23T00:00', windows: 24, value_max: 23 });
     expect((await rollups(sql, 'm-roll', 'day')).map((r) => r.windows)).toEqual([24, 24]);
   });
+  it('summarises each day per model version and metric across features: series, sum and max of the daily maxima, max of the daily means', async () => {
+    const model = 'm-fleet';
+    const day = 2;
+    // drifted: f0 in windows 20..23, f1 in window 3, f2 never; psi of f0..f2 is k + feature index.
+    const drifted = (f: number, k: number) => (f === 0 ? (k >= 20 ? 1 : 0) : f === 1 ? (k === 3 ? 1 : 0) : 0);
+    const write = (k: number, f2: number) => {
+      const windowEnd = H10 + day * DAY + k * 5 * MINUTE;
+      const base = { model, version: '1', windowStart: windowEnd - HOUR, windowEnd, group: '', rows: 10, labelledRows: 0 };
+      return upsertMetricRows(sql, [
+        ...[0, 1, 2].map((f) => ({ ...base, metric: 'drifted', feature: `f${f}`, value: f === 2 ? f2 : drifted(f, k) })),
+        ...[0, 1, 2].map((f) => ({ ...base, metric: 'psi', feature: `f${f}`, value: k + f })),
+      ]);
+    };
+    for (let k = 0; k < 24; k++) await write(k, 0);
+    await rollUpMetricsIn(sql);
+    const summary = async () =>
+      (
+        await sql.query<{ metric: string; day: string; series: number; value_max_sum: number; value_max_max: number; value_mean_max: number }>(
+          `SELECT metric, to_char(bucket_start AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, series, value_max_sum, value_max_max,
+                  round(value_mean_max::numeric, 9)::float8 AS value_mean_max
+           FROM vigil_metric_model_daily WHERE model = $1 ORDER BY metric`,
+          [model],
+        )
+      ).rows;
+    expect(await summary()).toEqual([
+      { metric: 'drifted', day: '2026-11-24', series: 3, value_max_sum: 2, value_max_max: 1, value_mean_max: Math.round((4 / 24) * 1e9) / 1e9 },
+      { metric: 'psi', day: '2026-11-24', series: 3, value_max_sum: 23 + 24 + 25, value_max_max: 25, value_mean_max: Math.round((sum(0, 23, (k) => k + 2) / 24) * 1e9) / 1e9 },
+    ]);
+    // The same answer as summing the per-series daily roll-ups, which is what the panel read before.
+    const fromRollups = await sql.query<{ n: number; s: number; m: number }>(
+      `SELECT count(*)::int AS n, sum(value_max) AS s, max(value_max) AS m FROM vigil_metric_rollups WHERE grain = 'day' AND model = $1 AND metric = 'drifted'`,
+      [model],
+    );
+    expect(fromRollups.rows[0]).toEqual({ n: 3, s: 2, m: 1 });
+    // f2 drifts in the last window, analysed again: the next pass revises the day's summary.
+    await write(23, 1);
+    await rollUpMetricsIn(sql);
+    expect((await summary())[0]).toMatchObject({ metric: 'drifted', series: 3, value_max_sum: 3, value_max_max: 1 });
+  });
 });

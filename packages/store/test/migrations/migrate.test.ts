@@ -1,6 +1,7 @@
 import { isVigilError } from '@vigil/core';
 import { migrate, splitStatements } from '../../src/migrations/migrate';
 import { MIGRATIONS } from '../../src/migrations/migrations';
+import { ensureMetricPartitionsIn } from '../../src/metrics/metric-partitions';
 import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
 
 /** Every table and view some migration creates (0012 replaced the table vigil_metric_rows by a view), and the migrations' own bookkeeping table. */
@@ -163,6 +164,130 @@ describe.each(BACKENDS)('migration 0012 on %s', (kind) => {
       'SELECT (SELECT count(*)::int FROM vigil_metric_windows) AS windows, (SELECT count(*)::int FROM vigil_metric_series) AS series',
     );
     expect(stored.rows).toEqual([{ windows: 6, series: 8 }]);
+  });
+});
+
+describe.each(BACKENDS)('migration 0015 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0015');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('summarises the daily roll-ups already stored per model version, metric and day, as the fleet panel summed them', async () => {
+    const client = await backend.newClient();
+    const schema = await schemaOf(client);
+    expect(await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 14) })).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14] });
+    // Two models, three features, two days of daily roll-ups; model b's f2 has no roll-up on the second day.
+    await client.query(`INSERT INTO vigil_metric_series (model, version, metric, feature, group_key)
+      SELECT m, '1', x, f, '' FROM unnest(ARRAY['a', 'b']) m, unnest(ARRAY['drifted', 'psi']) x, unnest(ARRAY['f0', 'f1', 'f2']) f`);
+    await client.query(`INSERT INTO vigil_metric_daily (series_id, bucket_start, windows, value_count, value_last, value_mean, value_min, value_max, rows, labelled_rows, last_window_end)
+      SELECT s.series_id, d, 288, 288, 0, (s.series_id % 5) / 10.0, 0, CASE WHEN s.metric = 'drifted' THEN (s.series_id + extract(day FROM d)::int) % 2 ELSE s.series_id / 7.0 END,
+             1000, 0, d + interval '1 day'
+      FROM vigil_metric_series s, unnest(ARRAY[timestamptz '2026-11-22T00:00:00Z', timestamptz '2026-11-23T00:00:00Z']) d
+      WHERE NOT (s.model = 'b' AND s.feature = 'f2' AND d > '2026-11-22T12:00:00Z')`);
+    const panel = `SELECT bucket_end AS "time", model AS metric, sum(value_max) AS drifted, count(*)::int AS series, max(value_max) AS worst, max(value_mean) AS mean_max
+      FROM vigil_metric_rollups WHERE grain = 'day' AND metric = $1 GROUP BY 1, 2 ORDER BY 1, 2`;
+    const before = { drifted: (await client.query(panel, ['drifted'])).rows, psi: (await client.query(panel, ['psi'])).rows };
+    expect(before.drifted).toHaveLength(4);
+    expect(before.drifted.map((r) => r.series)).toEqual([3, 3, 3, 2]);
+    expect(await migrate(client, { schema })).toEqual({ applied: MIGRATIONS.filter((m) => m.id > 14).map((m) => m.id) });
+    const after = `SELECT bucket_start + interval '1 day' AS "time", model AS metric, value_max_sum AS drifted, series, value_max_max AS worst, value_mean_max AS mean_max
+      FROM vigil_metric_model_daily WHERE metric = $1 ORDER BY 1, 2`;
+    expect((await client.query(after, ['drifted'])).rows).toEqual(before.drifted);
+    expect((await client.query(after, ['psi'])).rows).toEqual(before.psi);
+  });
+});
+
+describe.each(BACKENDS)('migration 0016 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0016');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('moves the stored windows into the partitioned table; the vigil_metric_rows view and the queries on it answer as before, and after the windows move into weekly partitions', async () => {
+    const client = await backend.newClient();
+    const schema = await schemaOf(client);
+    expect(await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 15) })).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] });
+    await client.query(`INSERT INTO vigil_metric_series (series_id, model, version, metric, feature, group_key) VALUES
+      (1, 'm', '7', 'psi', 'age', ''), (2, 'm', '7', 'drifted', 'age', ''), (3, 'm', '7', 'auc', '', ''), (4, 'other', '', 'ece', '', '')`);
+    // Windows in two weeks, with values of every kind and details on some series.
+    await client.query(`INSERT INTO vigil_metric_windows (model, version, window_start, window_end, rows, labelled_rows, vals, details, computed_at)
+      SELECT 'm', '7', e - interval '1 hour', e, 900 + i, 700, jsonb_build_object('1', i / 3.0, '2', i % 2, '3', CASE WHEN i % 3 = 0 THEN 'null'::jsonb ELSE to_jsonb('NaN'::text) END),
+             jsonb_build_object('1', jsonb_build_object('histogram', jsonb_build_array(i, 2))), timestamptz '2026-12-01T00:00:00Z' + i * interval '1 second'
+      FROM generate_series(0, 9) i, LATERAL (SELECT timestamptz '2026-11-29T16:00:00Z' + i * interval '1 hour' AS e) x
+      UNION ALL SELECT 'other', '', timestamptz '2026-11-20T00:00:00Z', timestamptz '2026-11-20T01:00:00Z', 50, 50, '{"4": 0.03}', NULL, timestamptz '2026-12-01T00:00:00Z'`);
+    const queries = [
+      `SELECT model, version, window_start, window_end, metric, feature, group_key, value::text AS value, rows, labelled_rows, details, computed_at
+       FROM vigil_metric_rows ORDER BY model, version, window_start, metric, feature, group_key`,
+      `SELECT window_end AS "time", feature AS metric, value FROM vigil_metric_rows WHERE model = 'm' AND metric = 'psi' AND version = '7'
+         AND window_end BETWEEN '2026-11-28T00:00:00Z' AND '2026-11-30T03:00:00Z' ORDER BY 1, 2`,
+      `SELECT window_end, sum(value) AS drifted FROM vigil_metric_rows WHERE metric = 'drifted' GROUP BY 1 ORDER BY 1`,
+      `SELECT window_end FROM vigil_metric_rows WHERE model = 'm' AND metric = 'auc' ORDER BY window_end DESC LIMIT 1`,
+    ];
+    const before = [];
+    for (const q of queries) before.push((await client.query(q)).rows);
+    expect(before[0]).toHaveLength(31);
+    expect(await migrate(client, { schema })).toEqual({ applied: MIGRATIONS.filter((m) => m.id > 15).map((m) => m.id) });
+    const kindOf = await client.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE oid = 'vigil_metric_windows'::regclass`);
+    expect(kindOf.rows).toEqual([{ relkind: 'p' }]);
+    for (const [i, q] of queries.entries()) expect([i, (await client.query(q)).rows]).toEqual([i, before[i]]);
+    await ensureMetricPartitionsIn(client, Date.parse('2026-12-01T00:00:00Z'));
+    const placed = await client.query<{ p: string; n: number }>(
+      `SELECT replace(tableoid::regclass::text, '"', '') AS p, count(*)::integer AS n FROM vigil_metric_windows GROUP BY 1 ORDER BY 1`,
+    );
+    expect(placed.rows.map((r) => [r.p.replace(/^.*\./, ''), r.n])).toEqual([
+      ['vigil_metric_windows_p20261116', 1],
+      ['vigil_metric_windows_p20261123', 8],
+      ['vigil_metric_windows_p20261130', 2],
+    ]);
+    for (const [i, q] of queries.entries()) expect([i, (await client.query(q)).rows]).toEqual([i, before[i]]);
+  });
+});
+
+describe.each(BACKENDS)('migration 0017 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0017');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('compresses stored and new accumulators with lz4 where the server has it, keeping every accumulator and its updated_at', async () => {
+    const client = await backend.newClient();
+    const schema = await schemaOf(client);
+    expect(await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 16) })).toEqual({ applied: [...Array(16).keys()].map((i) => i + 1) });
+    // An accumulator shaped like the daemon's: histograms of mostly zeros, well over the 2 KB at which Postgres compresses.
+    const accumulator = (k: number) =>
+      JSON.stringify({ version: 1, rows: k, features: Array.from({ length: 30 }, (_, f) => ({ kind: 'numeric', rows: k, counts: Array.from({ length: 100 }, (_, b) => (b === (f + k) % 100 ? k : 0)), sum: k * 0.1 })) });
+    for (const k of [1, 2]) {
+      await client.query(`INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows, updated_at) VALUES ('m', '1', $1::timestamptz, $2::json, $3, '2026-11-22T12:00:00Z')`, [
+        new Date(Date.UTC(2026, 10, 22, 10, 5 * k)).toISOString(),
+        accumulator(k),
+        k,
+      ]);
+    }
+    const read = `SELECT accumulator::text AS a, updated_at, pg_column_compression(accumulator) AS compression, pg_column_size(accumulator) < octet_length(accumulator::text) AS smaller
+      FROM vigil_buckets ORDER BY bucket_start`;
+    const before = (await client.query<{ a: string; updated_at: unknown; compression: string | null; smaller: boolean }>(read)).rows;
+    expect(before.map((r) => [r.compression, r.smaller])).toEqual([
+      [null, false],
+      [null, false],
+    ]);
+    expect(await migrate(client, { schema })).toEqual({ applied: MIGRATIONS.filter((m) => m.id > 16).map((m) => m.id) });
+    await client.query(`INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows) VALUES ('m', '1', '2026-11-22T10:15:00Z', $1::json, 3)`, [accumulator(3)]);
+    const after = (await client.query<{ a: string; updated_at: unknown; compression: string | null; smaller: boolean }>(read)).rows;
+    expect(after.map((r) => r.a)).toEqual([accumulator(1), accumulator(2), accumulator(3)]);
+    expect(after.slice(0, 2).map((r) => r.updated_at)).toEqual(before.map((r) => r.updated_at));
+    // PGlite is built without lz4: there the accumulators stay as they were.
+    const compressed = kind === 'postgres' ? ['lz4', true] : [null, false];
+    expect(after.map((r) => [r.compression, r.smaller])).toEqual([compressed, compressed, compressed]);
   });
 });
 
