@@ -41,6 +41,14 @@ export function describeItem(item: ReviewItem, model?: Pick<ModelConfig, 'task' 
     const width = Math.max(...features.map(([name]) => name.length));
     for (const [name, value] of features) lines.push(`  ${name.padEnd(width)}  ${value === null ? '(missing)' : typeof value === 'number' ? num(value) : value}${unusual.has(name) ? '  (unusual)' : ''}`);
   }
+  // Logged attributions (docs/explanations.md), largest |attribution| first: what drove this score, by the model's
+  // own account.
+  const attributions = Object.entries(item.attributions).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+  if (attributions.length > 0) {
+    lines.push('Attributions:');
+    const width = Math.max(...attributions.map(([name]) => name.length));
+    for (const [name, value] of attributions) lines.push(`  ${name.padEnd(width)}  ${num(value)}`);
+  }
   const groups = Object.entries(item.groups);
   if (groups.length > 0) {
     lines.push('Groups:');

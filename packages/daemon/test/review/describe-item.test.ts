@@ -12,6 +12,7 @@ const item: ReviewItem = {
   score: 0.52,
   prediction: 1,
   features: { age: 19, income: null, region: 'west\u001b[2J\nage: 40' },
+  attributions: {},
   groups: { sex: 'female' },
   reasons: [
     { policy: 'audit', rate: 0.01 },
@@ -73,8 +74,14 @@ describe('describeItem', () => {
     );
   });
 
+  it('lists the logged attributions under the features, largest |attribution| first, and none when the event carried none', () => {
+    const text = describeItem({ ...item, attributions: { age: 0.05, income: -0.25, 'region\u001b[2J': 0.125 } });
+    expect(text).toMatch(/\nAttributions:\n {2}income +-0\.25\n {2}region\\u\{1b\}\[2J +0\.125\n {2}age +0\.05\n/);
+    expect(describeItem(item)).not.toContain('Attributions:');
+  });
+
   it('says what is not there: no window analysed, no incidents, erased features, a pending item and its expiry', () => {
-    const text = describeItem({ ...item, status: 'pending', features: {}, groups: {}, context: {}, verdict: null, decidedBy: null, decidedAt: null, label: null, verdictReason: null });
+    const text = describeItem({ ...item, status: 'pending', features: {}, attributions: {}, groups: {}, context: {}, verdict: null, decidedBy: null, decidedAt: null, label: null, verdictReason: null });
     expect(text).toContain('Status:      pending, expires 2026-03-08T10:00:00Z\n');
     expect(text).toContain('Features:    (erased by retention)\n');
     expect(text).toContain('Model when flagged:\n  no analysed window yet\nOpen incidents: none\n');
