@@ -33,3 +33,8 @@ export { initCompute } from './compute/compute-backend';
 export type { Compute, ComputeBackend } from './compute/compute-backend';
 export { scoreLogisticModel, trainLogisticModel } from './model/logistic-model';
 export type { LogisticModel, TrainOptions } from './model/logistic-model';
+export {
+  SURROGATE_OTHER, SURROGATE_SCORE_CLIP, SURROGATE_TOP_CATEGORIES, accumulateSurrogate, addSurrogateRows, emptySurrogate,
+  mergeSurrogates, solveSurrogate, surrogateDesign, surrogatePermutationImportance, surrogateRows, surrogateTarget,
+} from './stats/surrogate';
+export type { SurrogateAccumulator, SurrogateDesign, SurrogateFeature, SurrogateFit } from './stats/surrogate';
