@@ -26,7 +26,7 @@ export { EventTimeWindows } from './window/event-time-windows';
 export type { WindowBounds } from './window/event-time-windows';
 export type {
   BinaryPerformance, Calibration, CalibrationBin, CategoricalDriftMetrics, CategoricalQuality, CategoricalSummary,
-  ConfusionMatrix, EstimatedBinaryPerformance, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram, NumericDriftMetrics, NumericQuality,
+  AttributionShareChange, ConfusionMatrix, EstimatedBinaryPerformance, ExplanationFeature, Explanations, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram, NumericDriftMetrics, NumericQuality,
   NumericSummary, RegressionPerformance, Report, ReportComputation, ReportSections, SectionStatus, ValueDistribution,
 } from './report/report-types';
 export { initCompute } from './compute/compute-backend';
@@ -38,3 +38,7 @@ export {
   mergeSurrogates, solveSurrogate, surrogateDesign, surrogatePermutationImportance, surrogateRows, surrogateTarget,
 } from './stats/surrogate';
 export type { SurrogateAccumulator, SurrogateDesign, SurrogateFeature, SurrogateFit } from './stats/surrogate';
+export { ATTRIBUTION_PREFIX, PERMUTATION_REPEATS, PERMUTATION_ROWS, PERMUTATION_SEED, SHARE_GROWTH_WARNING } from './report/report-explanations';
+export type { ExplainOptions } from './report/report-explanations';
+export { analyzeSurrogateWindow, fitReferenceSurrogate } from './window/window-surrogate';
+export type { ExplainSpec, ReferenceSurrogate, SurrogateWindow } from './window/window-surrogate';

@@ -14,6 +14,8 @@ import { CALIBRATION_BINS, addCalibrationBins, equalWidthCalibrationBins } from 
 import type { GroupCounts } from '../stats/fairness';
 import { addGroupCounts, countGroups, emptyGroupCounts } from '../stats/fairness';
 import { clippedLogLossTerm, confusionCounts } from '../stats/classification';
+import { accumulateSurrogate, mergeSurrogates, type SurrogateAccumulator } from '../stats/surrogate';
+import { emptyWindowSurrogate, windowSurrogateDesign } from '../window/window-surrogate';
 
 /** The group of a row whose attribute value is missing: its own group, never dropped (docs/events.md). */
 export const MISSING_GROUP = '(missing)';
@@ -128,6 +130,11 @@ export interface WindowAccumulator {
   outcome: OutcomeAccumulator;
   /** attribute → group → counts. */
   groups: Record<string, Record<string, GroupCounts>>;
+  /**
+   * The linear surrogate's sufficient statistics, when the profile has a reference surrogate (docs/storage.md:
+   * about 10 KB of JSON a bucket for 30 numeric features). Buckets stored without it merge as if empty.
+   */
+  surrogate?: SurrogateAccumulator;
 }
 
 export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec): WindowAccumulator {
@@ -153,6 +160,10 @@ export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec):
       sumError: 0,
     },
     groups: Object.fromEntries(spec.groups.map((g) => [g, {}])),
+    ...((): { surrogate?: SurrogateAccumulator } => {
+      const surrogate = emptyWindowSurrogate(profile, spec.task);
+      return surrogate ? { surrogate } : {};
+    })(),
   };
 }
 
@@ -190,6 +201,8 @@ export function accumulate(
     }
   });
   addOutcome(acc, profile, spec, table, spec.score !== undefined ? numeric?.get(spec.score) : undefined);
+  const design = acc.surrogate && windowSurrogateDesign(profile, spec.task);
+  if (acc.surrogate && design && spec.score !== undefined && table.columns.has(spec.score)) accumulateSurrogate(acc.surrogate, design, table, spec.score);
   return acc;
 }
 
@@ -414,6 +427,7 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
       sumError: oa.sumError + ob.sumError,
     },
     groups,
+    ...(a.surrogate && b.surrogate ? { surrogate: mergeSurrogates(a.surrogate, b.surrogate) } : a.surrogate || b.surrogate ? { surrogate: structuredClone((a.surrogate ?? b.surrogate)!) } : {}),
   };
 }
 

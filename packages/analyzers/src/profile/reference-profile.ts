@@ -1,6 +1,7 @@
 import { VigilError, type CategoricalColumn, type Column, type NumericColumn, type Table } from '@vigil/core';
 import { sortFinite } from '../sort/sort-finite';
 import type { CbpeReference } from '../stats/cbpe';
+import type { ReferenceSurrogate } from '../window/window-surrogate';
 import type { AnalysisSpec } from './analysis-spec';
 import { countSortedIntoBins, referenceEdges } from './binning';
 
@@ -59,6 +60,11 @@ export interface ReferenceProfile {
    * unlabelled current file).
    */
   readonly cbpe?: CbpeReference;
+  /**
+   * The linear surrogate fitted to the reference (models with an `explain` section and a scored reference,
+   * docs/explanations-surrogate.md): windows accumulate its sufficient statistics and rank against its importances.
+   */
+  readonly surrogate?: ReferenceSurrogate;
 }
 
 /**

@@ -16,6 +16,7 @@ import { averagePrecisionFromCounts, downsampleCurve, precisionRecallFromCounts,
 import { analyzeWindow } from '../window/analyze-window';
 import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns } from './parallel-columns';
+import { reportExplanations, type ExplainOptions } from './report-explanations';
 import {
   CURVE_POINTS, NEW_CATEGORY_NAMES, type BinaryPerformance, type CategoricalSummary, type ConfusionMatrix, type EstimatedBinaryPerformance,
   type FeatureQuality,
@@ -48,6 +49,8 @@ export interface ReportInput {
   memoryBudget?: number;
   /** Worker threads for the numeric columns. @defaultValue the machine's available parallelism */
   parallelism?: number;
+  /** Protected attributes, proxies and NDCG's k for the explanations. @defaultValue none named, k = every feature */
+  explain?: ExplainOptions;
   now?: () => Date;
 }
 
@@ -94,6 +97,11 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     analysis.performance && 'auc' in analysis.performance && scores && labels
       ? binaryExtras(analysis.performance, acc.outcome, spec, scores, labels)
       : analysis.performance ?? (profile.cbpe && scores ? estimatedPerformance(profile.cbpe, current, spec, scores) : undefined);
+  // The surrogate reads every feature's raw values, which a spilled report holds in its temporary file only.
+  const spilled = Object.keys(input.spilled?.reference ?? {}).length + Object.keys(input.spilled?.current ?? {}).length > 0;
+  const explained = spilled
+    ? { status: { computed: false, reason: 'not computed for files read in chunks beyond the memory budget (--memory-budget)' } }
+    : reportExplanations(reference, current, spec, fitted, input.explain ?? { protected: [], proxies: [] });
 
   return {
     rows: { reference: reference.rowCount, current: current.rowCount },
@@ -102,8 +110,9 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     drift: analysis.drift.map((d) => (d.kind === 'numeric' ? withBinned(withDistribution(d, numeric.get(d.feature)?.distribution), numeric.get(d.feature)?.binned) : d)),
     ...(analysis.prediction && spec.score !== undefined ? { prediction: withDistribution(analysis.prediction, numeric.get(spec.score)?.distribution) } : {}),
     ...(performance ? { performance } : {}),
+    ...(explained.explanations ? { explanations: explained.explanations } : {}),
     dataQuality: dataQuality(profile, acc, numeric),
-    sections: sections(spec, acc.outcome, analysis, performance),
+    sections: { ...sections(spec, acc.outcome, analysis, performance), explanations: explained.status },
     options: {
       threshold: spec.threshold,
       minGroupSize: spec.minGroupSize,
@@ -231,7 +240,7 @@ function categoricalSummary(rows: number, missing: number, counts: [string, numb
 }
 
 /** Why each optional section is absent, in words a reader can act on; shown by the HTML and the CLI summary. */
-function sections(spec: AnalysisSpec, o: OutcomeAccumulator, analysis: Pick<Report, 'prediction' | 'calibration' | 'fairness'>, performance: Report['performance']): ReportSections {
+function sections(spec: AnalysisSpec, o: OutcomeAccumulator, analysis: Pick<Report, 'prediction' | 'calibration' | 'fairness'>, performance: Report['performance']): Omit<ReportSections, 'explanations'> {
   const binary = spec.task === 'binary';
   const noScore = binary ? 'needs a score column in both the reference and the current file' : 'needs a predicted-value (score) column in both files';
   const outcome = (): string | undefined =>

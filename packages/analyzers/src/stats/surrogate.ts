@@ -133,13 +133,19 @@ export function mergeSurrogates(a: SurrogateAccumulator, b: SurrogateAccumulator
 }
 
 /**
- * The design matrix of `table` (row-major, rows × p) and the target, complete rows only; `kept` holds the table
- * row of each. The report's permutation importance works on it; the accumulator is built from it.
+ * The design matrix of the table's rows [from, to) (row-major, rows × p) and the target, complete rows only;
+ * `kept` holds the table row of each. The report's permutation importance works on it; the accumulator is built from it.
  */
-export function surrogateRows(design: SurrogateDesign, table: Table, score: string): { x: Float64Array; y: Float64Array; kept: Int32Array } {
+export function surrogateRows(
+  design: SurrogateDesign,
+  table: Table,
+  score: string,
+  from = 0,
+  to = table.rowCount,
+): { x: Float64Array; y: Float64Array; kept: Int32Array } {
   const p = design.columns.length;
-  const n = table.rowCount;
-  const scores = asNumeric(table, requireColumn(table, score)).values;
+  const n = to - from;
+  const scores = asNumeric(table, requireColumn(table, score)).values.subarray(from, to);
   const x = new Float64Array(n * p);
   const y = new Float64Array(n);
   const complete = new Uint8Array(n).fill(1);
@@ -151,7 +157,7 @@ export function surrogateRows(design: SurrogateDesign, table: Table, score: stri
     const at = design.offsets[k] as number;
     const column = requireColumn(table, f.name);
     if (f.kind === 'numeric') {
-      const values = asNumeric(table, column).values;
+      const values = asNumeric(table, column).values.subarray(from, to);
       for (let i = 0; i < n; i++) {
         const v = values[i] as number;
         if (v !== v) complete[i] = 0;
@@ -166,7 +172,7 @@ export function surrogateRows(design: SurrogateDesign, table: Table, score: stri
         return j >= 0 && j < other ? j : other;
       })()));
       for (let i = 0; i < n; i++) {
-        const code = cat.codes[i] as number;
+        const code = cat.codes[from + i] as number;
         if (code === MISSING_CODE) complete[i] = 0;
         else {
           const s = slot[code] as number;
@@ -183,7 +189,7 @@ export function surrogateRows(design: SurrogateDesign, table: Table, score: stri
   m = 0;
   for (let i = 0; i < n; i++) {
     if (!complete[i]) continue;
-    kept[m] = i;
+    kept[m] = from + i;
     ys[m] = y[i] as number;
     xs.set(x.subarray(i * p, (i + 1) * p), m * p);
     m++;
@@ -191,14 +197,20 @@ export function surrogateRows(design: SurrogateDesign, table: Table, score: stri
   return { x: xs, y: ys, kept };
 }
 
+const SURROGATE_CHUNK_ROWS = 4096;
+
 /** Adds the complete rows of `table` to `acc` (which it returns); `score` is the score column. */
 export function accumulateSurrogate(acc: SurrogateAccumulator, design: SurrogateDesign, table: Table, score: string): SurrogateAccumulator {
   if (acc.columns !== design.columns.length) {
     throw new VigilError('VIGIL_PROFILE_MISMATCH', `surrogate accumulator has ${acc.columns} columns, the design ${design.columns.length}`);
   }
-  const { x, y } = surrogateRows(design, table, score);
-  addSurrogateRows(acc, x, y);
-  acc.skipped += table.rowCount - y.length;
+  // In chunks, so the design matrix of a million-row file is never held whole.
+  for (let from = 0; from < table.rowCount; from += SURROGATE_CHUNK_ROWS) {
+    const to = Math.min(table.rowCount, from + SURROGATE_CHUNK_ROWS);
+    const { x, y } = surrogateRows(design, table, score, from, to);
+    addSurrogateRows(acc, x, y);
+    acc.skipped += to - from - y.length;
+  }
   return acc;
 }
 
