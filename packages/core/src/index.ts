@@ -27,6 +27,7 @@ export type {
   HttpRole,
   HttpTokenConfig,
   KafkaConfig,
+  ExplainConfig,
   KafkaSaslConfig,
   KafkaSslConfig,
   KafkaTopicsConfig,

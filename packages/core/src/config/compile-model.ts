@@ -5,6 +5,7 @@ import { childPath, didYouMean } from './config-problems';
 import { isRecord, type ConfigReader } from './config-reader';
 import { EMAIL } from './compile-connections';
 import { DEFAULT_POLICY, OWNER_TARGET, unknownPolicy } from './compile-escalation';
+import { compileExplain } from './compile-explain';
 import { compileReview } from './compile-review';
 import { compileRules } from './compile-rules';
 import { defineSecret } from './redacted-config';
@@ -33,6 +34,7 @@ const MODEL_KEYS = [
   'fdr',
   'rules',
   'review',
+  'explain',
 ] as const;
 /** Model ids go into Kafka keys, dedup keys (`model/version/metric/...`) and URLs: keep them plain. */
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -107,7 +109,8 @@ function compileModel(item: unknown, path: string, r: ConfigReader, context: Mod
   const window = compileWindow(m.window, `${path}.window`, r);
   const minGroupSize = r.number(m.minGroupSize, `${path}.minGroupSize`, { integer: true, min: 1 }) ?? DEFAULT_MIN_GROUP_SIZE;
   const fdr = r.number(m.fdr, `${path}.fdr`, { above: 0, below: 1 }) ?? DEFAULT_FDR;
-  const rules = compileRules(m.rules, `${path}.rules`, r, { task: task ?? 'binary', riskTier, features, groups });
+  const explain = compileExplain(m.explain, `${path}.explain`, r, features);
+  const rules = compileRules(m.rules, `${path}.rules`, r, { task: task ?? 'binary', riskTier, features, groups, explain: m.explain !== undefined && m.explain !== null });
   const review = compileReview(m.review, `${path}.review`, r, { task, features, groups });
   if (id === undefined || task === undefined || owner === undefined) return undefined;
   return {
@@ -126,6 +129,7 @@ function compileModel(item: unknown, path: string, r: ConfigReader, context: Mod
     fdr,
     rules,
     ...(review ? { review } : {}),
+    ...(explain ? { explain } : {}),
   };
 }
 

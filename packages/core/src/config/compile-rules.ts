@@ -12,10 +12,13 @@ export interface RuleMetric {
   readonly kind?: FeatureKind;
   /** Lower values are worse (p-values, AUC, traffic): the default comparison is `<` instead of `>`. */
   readonly lowerIsWorse?: boolean;
+  /** Computed for models with an `explain` section only (docs/explanations.md). */
+  readonly explain?: boolean;
 }
 
 const feature = (kind?: FeatureKind, lowerIsWorse?: boolean): RuleMetric => ({ scope: 'feature', ...(kind ? { kind } : {}), ...(lowerIsWorse ? { lowerIsWorse } : {}) });
 const binary = (lowerIsWorse?: boolean): RuleMetric => ({ scope: 'model', task: 'binary', ...(lowerIsWorse ? { lowerIsWorse } : {}) });
+const explained = (lowerIsWorse?: boolean): RuleMetric => ({ scope: 'model', explain: true, ...(lowerIsWorse ? { lowerIsWorse } : {}) });
 const fairness = (lowerIsWorse?: boolean): RuleMetric => ({ scope: 'group', task: 'binary', ...(lowerIsWorse ? { lowerIsWorse } : {}) });
 
 /** The metrics a rule may name: the window metrics of docs/metrics.md, plus `rows` (traffic). */
@@ -56,6 +59,13 @@ export const RULE_METRICS: Readonly<Record<string, RuleMetric>> = {
   equalOpportunityDifference: fairness(),
   equalizedOddsDifference: fairness(),
   predictiveParityDifference: fairness(),
+  // Explanations (docs/explanations.md): models with an explain section. surrogateR2 is the fit of the linear
+  // surrogate computed when events carry no attributions.
+  attributionNdcg: explained(true),
+  protectedAttributionShare: explained(),
+  protectedAttributionShareRatio: explained(),
+  proxyAttributionShare: explained(),
+  surrogateR2: explained(true),
 };
 
 const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];
@@ -82,6 +92,10 @@ export const DEFAULT_RULES: Readonly<Record<RiskTier, { breachesOfWindows: { n: 
       { metric: 'psi', threshold: 0.25, clearThreshold: 0.2, severity: 'critical' },
       { metric: 'ece', threshold: 0.05, clearThreshold: 0.03, severity: 'warning' },
       { metric: 'statisticalParityDifference', threshold: 0.1, clearThreshold: 0.08, severity: 'critical' },
+      // Clarify's attribution-drift mark; and the protected attributes' share of |attribution| doubling against
+      // the reference. Only for models with an explain section.
+      { metric: 'attributionNdcg', threshold: 0.9, clearThreshold: 0.92, severity: 'warning' },
+      { metric: 'protectedAttributionShareRatio', threshold: 2, clearThreshold: 1.5, severity: 'critical' },
     ],
   },
   medium: {
@@ -106,6 +120,8 @@ export interface RuleContext {
   readonly riskTier: RiskTier;
   readonly features: Readonly<Record<string, FeatureKind>>;
   readonly groups: readonly string[];
+  /** Whether the model has an `explain` section. @defaultValue false */
+  readonly explain?: boolean;
 }
 
 export function compileRules(value: unknown, path: string, r: ConfigReader, model: RuleContext): RuleConfig[] {
@@ -131,11 +147,12 @@ export function defaultRules(model: RuleContext): RuleConfig[] {
     .filter((rule) => {
       const metric = RULE_METRICS[rule.metric];
       if (!metric || (metric.task !== undefined && metric.task !== model.task)) return false;
+      if (metric.explain && !model.explain) return false;
       if (metric.scope === 'group') return model.groups.length > 0;
       if (metric.scope === 'feature') return Object.keys(model.features).length > 0;
       return true;
     })
-    .map((rule) => ({ ...rule, comparison: '>', breachesOfWindows: { ...tier.breachesOfWindows }, minSamples: DEFAULT_MIN_SAMPLES }));
+    .map((rule) => ({ ...rule, comparison: RULE_METRICS[rule.metric]!.lowerIsWorse ? '<' : '>', breachesOfWindows: { ...tier.breachesOfWindows }, minSamples: DEFAULT_MIN_SAMPLES }));
 }
 
 function compileRule(item: unknown, path: string, r: ConfigReader, model: RuleContext): RuleConfig | undefined {
@@ -151,6 +168,9 @@ function compileRule(item: unknown, path: string, r: ConfigReader, model: RuleCo
   }
   if (metric?.task !== undefined && metric.task !== model.task) {
     r.problems.add(`${path}.metric`, `"${metricName}" is defined for ${metric.task} models only, and this model is ${model.task}`);
+  }
+  if (metric?.explain && !model.explain) {
+    r.problems.add(`${path}.metric`, `"${metricName}" is computed for models with an explain section, and this model has none`);
   }
   const featureName = r.string(rule.feature, `${path}.feature`);
   if (featureName !== undefined && metric !== undefined) checkFeature(featureName, metricName!, metric, `${path}.feature`, r, model);

@@ -254,6 +254,18 @@ export interface ModelConfig extends ModelDefinition {
   readonly rules: readonly RuleConfig[];
   /** Which predictions are flagged for human review (docs/review.md); absent → none. */
   readonly review?: ReviewConfig;
+  /** Protected attributes and proxies for the attribution metrics (docs/explanations.md); absent → none. */
+  readonly explain?: ExplainConfig;
+}
+
+/** `models[].explain` (docs/configuration.md, "Explain"; docs/explanations.md). */
+export interface ExplainConfig {
+  /** Features that are protected attributes; their share of total |attribution| is `protectedAttributionShare`. */
+  readonly protected: readonly string[];
+  /** Features that stand in for a protected attribute (zip code for race); `proxyAttributionShare`. @defaultValue `[]` */
+  readonly proxies: readonly string[];
+  /** How many top places of the feature ranking `attributionNdcg` counts; absent → all features. */
+  readonly k?: number;
 }
 
 /** A group whose predictions are sampled for review with a probability of their own. */

@@ -87,7 +87,7 @@ describe('rules', () => {
   it('uses the default rules of the risk tier when rules are omitted, and none for rules: []', () => {
     const high = parse(withModel('riskTier: high')).models[0]!.rules;
     expect(high.map((r) => `${r.metric}${r.comparison}${r.threshold}/${r.severity}`)).toEqual(
-      DEFAULT_RULES.high.rules.map((r) => `${r.metric}>${r.threshold}/${r.severity}`),
+      DEFAULT_RULES.high.rules.filter((r) => !RULE_METRICS[r.metric]!.explain).map((r) => `${r.metric}>${r.threshold}/${r.severity}`),
     );
     const ungrouped = parse(MINIMAL.replace('groups: [sex]', 'groups: []').replace('task: binary', 'task: binary\n    riskTier: high')).models[0]!;
     expect(ungrouped.rules.map((r) => r.metric)).toEqual(['psi', 'psi', 'ece']);
