@@ -123,7 +123,11 @@ describe('logged attributions', () => {
       const values = (current.columns.get(`attributions.${f}`) as { values: Float64Array }).values;
       let s = 0;
       let n = 0;
-      for (const v of values) if (!Number.isNaN(v)) (s += Math.abs(v)), n++;
+      for (const v of values) {
+        if (Number.isNaN(v)) continue;
+        s += Math.abs(v);
+        n++;
+      }
       sums[f] = [s, n];
     }
     for (const f of x!.features) expect(f.current).toBeCloseTo(sums[f.feature]![0] / sums[f.feature]![1], 12);

@@ -1,4 +1,4 @@
-import { fitReferenceProfile, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
+import { fitReferenceProfile, fitReferenceSurrogate, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
 import { readTable } from '@vigil/collector';
 import type { FeatureKind, ModelConfig, Table } from '@vigil/core';
 
@@ -13,7 +13,10 @@ export async function fitModelReference(model: ModelConfig, path: string, scoreC
   return { profile: fitModelTable(model, table, table.columns.has(scoreColumn) ? scoreColumn : undefined), rows: table.rowCount };
 }
 
-/** The profile of `table`, which holds the model's features under their names and, when given, the score. */
+/**
+ * The profile of `table`, which holds the model's features under their names and, when given, the score; with the
+ * reference surrogate when the model has an `explain` section and the table a score.
+ */
 export function fitModelTable(model: ModelConfig, table: Table, scoreColumn: string | undefined): ReferenceProfile {
   const spec: AnalysisSpec = {
     task: model.task,
@@ -24,5 +27,9 @@ export function fitModelTable(model: ModelConfig, table: Table, scoreColumn: str
     minGroupSize: model.minGroupSize,
     fdr: model.fdr,
   };
-  return fitReferenceProfile(table, spec);
+  const profile = fitReferenceProfile(table, spec);
+  // A model with an explain section gets the reference's linear surrogate, which windows without logged
+  // attributions are ranked against (docs/explanations-surrogate.md).
+  const surrogate = model.explain ? fitReferenceSurrogate(table, profile, spec) : undefined;
+  return surrogate ? { ...profile, surrogate } : profile;
 }

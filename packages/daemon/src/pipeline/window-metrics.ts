@@ -4,7 +4,7 @@
  * model metrics with neither feature nor group, fairness differences keyed by attribute and per-group rates by
  * `attribute=group`. A value that cannot be computed (NaN, no labels) is stored as null.
  */
-import type { FeatureDrift, WindowAccumulator, WindowAnalysis } from '@vigil/analyzers';
+import type { FeatureDrift, SurrogateWindow, WindowAccumulator, WindowAnalysis } from '@vigil/analyzers';
 import type { MetricRow, WindowKey } from '@vigil/store';
 
 /** The feature name of prediction-drift rows. */
@@ -13,7 +13,18 @@ export const SCORE_FEATURE = '$score';
 /** The counts a window's rows carry: a window's accumulator, or a report's rows and labelled rows. */
 export type WindowCounts = Pick<WindowAccumulator, 'rows'> & { readonly outcome: Pick<WindowAccumulator['outcome'], 'labelled'> };
 
-export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis: WindowAnalysis): MetricRow[] {
+/**
+ * `surrogate`: the window's linear surrogate (models with an `explain` section): `surrogateR2` and per feature
+ * `surrogateImportance`, and — unless the window's events logged attributions, whose rows these names then are —
+ * `attributionNdcg` and the protected and proxy shares computed from the surrogate's importances
+ * (docs/explanations-surrogate.md), each with `details.source` "surrogate".
+ */
+export function windowMetricRows(
+  window: WindowKey,
+  acc: WindowCounts,
+  analysis: WindowAnalysis,
+  surrogate?: { window: SurrogateWindow; rankingRows: boolean },
+): MetricRow[] {
   const rows: MetricRow[] = [];
   const { model, version, start: windowStart, end: windowEnd } = window;
   const windowRows = acc.rows;
@@ -77,6 +88,20 @@ export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis:
       add('fnr', g.fnr, '', key, { ...common, ci: g.ciFnr, sufficient: g.sufficientLabelled });
       add('ppv', g.ppv, '', key, { ...common, ci: g.ciPpv, sufficient: g.sufficientLabelled });
       add('ece', g.ece, '', key, { ...common, sufficient: g.sufficientLabelled });
+    }
+  }
+  if (surrogate) {
+    const s = surrogate.window;
+    const source = { source: 'surrogate', rows: s.rows };
+    add('surrogateR2', s.r2, '', '', { ...source, ridge: s.ridge });
+    for (const [feature, value] of Object.entries(s.importances)) add('surrogateImportance', value, feature);
+    if (surrogate.rankingRows) {
+      add('attributionNdcg', s.ndcg, '', '', source);
+      if (s.protectedShare !== null) {
+        add('protectedAttributionShare', s.protectedShare, '', '', source);
+        add('protectedAttributionShareRatio', s.protectedShareRatio, '', '', source);
+      }
+      if (s.proxyShare !== null) add('proxyAttributionShare', s.proxyShare, '', '', source);
     }
   }
   return rows;

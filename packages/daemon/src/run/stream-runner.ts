@@ -11,7 +11,7 @@
  * {@link AnalysisScheduler}: `handle` returns once the batch is committed (docs/streaming.md, "Analysis beside ingest").
  */
 import {
-  analyzeWindow, completeEventTime, emptyAccumulator, EventTimeWindows, mergeAccumulators,
+  analyzeSurrogateWindow, analyzeWindow, completeEventTime, emptyAccumulator, EventTimeWindows, mergeAccumulators,
   type ReferenceProfile, type WindowAccumulator,
 } from '@vigil/analyzers';
 import { BATCH_COLUMNS, decodeLabel, PredictionBatchBuilder, compileDecodeOptions, type DeadLetter, type PredictionBatch, type SourceBatch } from '@vigil/collector';
@@ -520,7 +520,10 @@ export class StreamRunner {
     }
     this.deferred.delete(key);
     const analysis = analyzeWindow(profile, acc, stored);
-    const rows = windowMetricRows(window, acc, analysis);
+    const explain = runtime.config.explain;
+    const surrogate = explain ? analyzeSurrogateWindow(profile, acc.surrogate, stored.task, explain) : undefined;
+    // TODO(lead, on merging part A): rankingRows false when the window's events logged attributions.
+    const rows = windowMetricRows(window, acc, analysis, surrogate ? { window: surrogate, rankingRows: true } : undefined);
     const review = await reviewWindowRows(this.options.store, runtime.config, window, this.now());
     rows.push(...review);
     // The store keeps one pair of counts per window (docs/storage.md): review rows, whose own `rows` count
