@@ -8,6 +8,10 @@ model, the score for a regression; rows with anything missing left out), the lea
 np.linalg.lstsq on [1 | X] (intercept first), R^2 from the residuals, and per feature the standard deviation of
 its contribution to the fitted logit (|beta| * sigma for a numeric feature).
 
+Also packages/daemon/test/golden/large/surrogate.json: the same figures for both files of the `large` report
+scenario (committed CSV files, read with pandas), with the NDCG of the current ranking against the reference's
+and the shares of c1 (protected) and x3 (proxy), for `vigil report --protected c1 --proxies x3`.
+
 Run: .venv/bin/python scripts/golden/surrogate_vectors.py  (deterministic; pinned numpy in scripts/requirements.txt)
 """
 import json
@@ -15,6 +19,7 @@ import math
 import os
 
 import numpy as np
+import pandas as pd
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 OUT = os.path.join(ROOT, "packages", "analyzers", "test", "golden", "surrogate.json")
@@ -180,5 +185,39 @@ def main():
         f.write("\n")
 
 
+def ndcg(reference, current):
+    """SageMaker Clarify's NDCG of the current ranking against the reference's (ties by name), all features."""
+    names = sorted(set(reference) | set(current))
+    ideal = sorted(names, key=lambda f: (-reference.get(f, 0.0), f))
+    actual = sorted(names, key=lambda f: (-current.get(f, 0.0), f))
+    dcg = sum(reference.get(f, 0.0) / math.log2(i + 2) for i, f in enumerate(actual))
+    idcg = sum(reference.get(f, 0.0) / math.log2(i + 2) for i, f in enumerate(ideal))
+    return dcg / idcg
+
+
+def report_scenario():
+    root = os.path.join(ROOT, "packages", "daemon", "test", "golden", "large")
+    read = lambda name: pd.read_csv(os.path.join(root, name), keep_default_na=False, na_values=[""])
+    ref, cur = read("reference.csv"), read("current.csv")
+    features = [dict(name=n, kind="numeric") for n in ("x1", "x2", "x3")] + [dict(name=n, kind="categorical") for n in ("c1", "c2")]
+    as_columns = lambda d: {c: [None if (isinstance(v, float) and math.isnan(v)) else v for v in d[c].tolist()] for c in d.columns}
+    r, c = as_columns(ref), as_columns(cur)
+    sides = dict(reference=expected(r, r, features, "binary"), current=expected(r, c, features, "binary"))
+    imp = {k: {i["feature"]: i["importance"] for i in v["importances"]} for k, v in sides.items()}
+    share = lambda side, names: sum(imp[side][n] for n in names) / sum(imp[side].values())
+    out = dict(
+        importances=imp,
+        r2={k: v["r2"] for k, v in sides.items()},
+        rows={k: v["rows"] for k, v in sides.items()},
+        ndcg=ndcg(imp["reference"], imp["current"]),
+        protectedShare={k: share(k, ["c1"]) for k in sides},
+        proxyShare={k: share(k, ["x3"]) for k in sides},
+    )
+    with open(os.path.join(root, "surrogate.json"), "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+
+
 if __name__ == "__main__":
     main()
+    report_scenario()
