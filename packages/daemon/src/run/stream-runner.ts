@@ -522,7 +522,8 @@ export class StreamRunner {
     const analysis = analyzeWindow(profile, acc, stored);
     const explain = runtime.config.explain;
     const surrogate = explain ? analyzeSurrogateWindow(profile, acc.surrogate, stored.task, explain) : undefined;
-    // TODO(lead, on merging part A): rankingRows false when the window's events logged attributions.
+    // Windows whose events logged attributions are ranked from those (issue 15 part A, merged separately): on that
+    // merge, rankingRows is false for them, so the two sources never write the same rows.
     const rows = windowMetricRows(window, acc, analysis, surrogate ? { window: surrogate, rankingRows: true } : undefined);
     const review = await reviewWindowRows(this.options.store, runtime.config, window, this.now());
     rows.push(...review);
