@@ -1,7 +1,7 @@
 """Golden vectors for the linear surrogate (packages/analyzers/src/stats/surrogate.ts).
 
 Each case holds a reference and a current table (columns of numbers or category names; null is missing), and what
-numpy says about the current one: the design columns of the documented encoding (docs/explanations-surrogate.md:
+numpy says about the current one: the design columns of the documented encoding (docs/explanations.md#without-logged-attributions-the-linear-surrogate:
 z = (x - reference mean) / reference population std; drop-first one-hot of the reference's 10 most frequent
 categories, ties by name, plus one "(other)" indicator; target logit(clip(score, 1e-6, 1 - 1e-6)) for a binary
 model, the score for a regression; rows with anything missing left out), the least-squares coefficients from

@@ -62,7 +62,7 @@ export interface ReferenceProfile {
   readonly cbpe?: CbpeReference;
   /**
    * The linear surrogate fitted to the reference (models with an `explain` section and a scored reference,
-   * docs/explanations-surrogate.md): windows accumulate its sufficient statistics and rank against its importances.
+   * docs/explanations.md#without-logged-attributions-the-linear-surrogate): windows accumulate its sufficient statistics and rank against its importances.
    */
   readonly surrogate?: ReferenceSurrogate;
 }

@@ -1,5 +1,5 @@
 /**
- * A linear surrogate of the model (docs/explanations-surrogate.md): ordinary least squares of the score's logit
+ * A linear surrogate of the model (docs/explanations.md#without-logged-attributions-the-linear-surrogate): ordinary least squares of the score's logit
  * (binary) or the score itself (regression) on the features standardised by the reference profile, for teams that
  * log features and scores but no attributions. Only its sufficient statistics are kept (n, Σx, Σy, Σy², Xᵀy and
  * the upper triangle of XᵀX), so buckets merge by addition, survive restarts as JSON, and a window is solved from
@@ -41,7 +41,7 @@ export interface SurrogateDesign {
 }
 
 /**
- * The encoding (docs/explanations-surrogate.md, "Encoding"):
+ * The encoding (docs/explanations.md#without-logged-attributions-the-linear-surrogate, "Encoding"):
  * - numeric: z = (x − μ) / σ with the reference's mean and population σ (σ = 1 when the reference is constant);
  * - categorical: drop-first one-hot over the reference's {@link SURROGATE_TOP_CATEGORIES} most frequent categories
  *   (ties by name; the most frequent is the baseline) plus one {@link SURROGATE_OTHER} indicator.

@@ -1,5 +1,5 @@
 /**
- * The linear surrogate in streaming windows (docs/explanations-surrogate.md): the reference's own surrogate is
+ * The linear surrogate in streaming windows (docs/explanations.md#without-logged-attributions-the-linear-surrogate): the reference's own surrogate is
  * fitted once with its profile (its importances are what a window's ranking is compared with), each bucket keeps
  * the surrogate's sufficient statistics in its accumulator, and a window solves the sum of its buckets.
  */

@@ -29,7 +29,7 @@ export function fitModelTable(model: ModelConfig, table: Table, scoreColumn: str
   };
   const profile = fitReferenceProfile(table, spec);
   // A model with an explain section gets the reference's linear surrogate, which windows without logged
-  // attributions are ranked against (docs/explanations-surrogate.md).
+  // attributions are ranked against (docs/explanations.md#without-logged-attributions-the-linear-surrogate).
   const surrogate = model.explain ? fitReferenceSurrogate(table, profile, spec) : undefined;
   return surrogate ? { ...profile, surrogate } : profile;
 }

@@ -17,7 +17,7 @@ export type WindowCounts = Pick<WindowAccumulator, 'rows'> & { readonly outcome:
  * `surrogate`: the window's linear surrogate (models with an `explain` section): `surrogateR2` and per feature
  * `surrogateImportance`, and — unless the window's events logged attributions, whose rows these names then are —
  * `attributionNdcg` and the protected and proxy shares computed from the surrogate's importances
- * (docs/explanations-surrogate.md), each with `details.source` "surrogate".
+ * (docs/explanations.md#without-logged-attributions-the-linear-surrogate), each with `details.source` "surrogate".
  */
 export function windowMetricRows(
   window: WindowKey,
