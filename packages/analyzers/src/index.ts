@@ -37,7 +37,7 @@ export { EventTimeWindows } from './window/event-time-windows';
 export type { WindowBounds } from './window/event-time-windows';
 export type {
   BinaryPerformance, Calibration, CalibrationBin, CategoricalDriftMetrics, CategoricalQuality, CategoricalSummary,
-  ConfusionMatrix, DomainClassifier, EstimatedBinaryPerformance, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram, NumericDriftMetrics, NumericQuality,
+  AttributionShareChange, ConfusionMatrix, DomainClassifier, EstimatedBinaryPerformance, ExplanationFeature, Explanations, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram, NumericDriftMetrics, NumericQuality,
   MultivariateDrift, NumericSummary, ReconstructionDrift, RegressionPerformance, Report, ReportComputation, ReportSections, SectionStatus, ValueDistribution,
 } from './report/report-types';
 export { initCompute } from './compute/compute-backend';
@@ -54,3 +54,12 @@ export { domainClassifier } from './multivariate/domain-classifier';
 export type { DomainClassifierOptions } from './multivariate/domain-classifier';
 export { addReconstruction, emptyReconstruction, mergeReconstruction, reconstructionWindow } from './multivariate/reconstruction-accumulator';
 export type { ReconstructionAccumulator, ReconstructionWindow } from './multivariate/reconstruction-accumulator';
+export {
+  SURROGATE_OTHER, SURROGATE_SCORE_CLIP, SURROGATE_TOP_CATEGORIES, accumulateSurrogate, addSurrogateRows, emptySurrogate,
+  mergeSurrogates, solveSurrogate, surrogateDesign, surrogatePermutationImportance, surrogateRows, surrogateTarget,
+} from './stats/surrogate';
+export type { SurrogateAccumulator, SurrogateDesign, SurrogateFeature, SurrogateFit } from './stats/surrogate';
+export { ATTRIBUTION_PREFIX, PERMUTATION_REPEATS, PERMUTATION_ROWS, PERMUTATION_SEED, SHARE_GROWTH_WARNING } from './report/report-explanations';
+export type { ExplainOptions } from './report/report-explanations';
+export { analyzeSurrogateWindow, fitReferenceSurrogate } from './window/window-surrogate';
+export type { ExplainSpec, ReferenceSurrogate, SurrogateWindow } from './window/window-surrogate';

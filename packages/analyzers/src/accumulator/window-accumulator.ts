@@ -17,6 +17,8 @@ import { clippedLogLossTerm, confusionCounts } from '../stats/classification';
 import { addEstimateRows, emptyEstimate, mergeEstimates, type EstimateAccumulator } from './estimate-accumulator';
 import { addReconstruction, emptyReconstruction, mergeReconstruction, type ReconstructionAccumulator } from '../multivariate/reconstruction-accumulator';
 import { addAttributions, emptyAttributions, mergeAttributions, type AttributionAccumulator } from './attribution-accumulator';
+import { accumulateSurrogate, mergeSurrogates, type SurrogateAccumulator } from '../stats/surrogate';
+import { emptyWindowSurrogate, windowSurrogateDesign } from '../window/window-surrogate';
 
 /** The group of a row whose attribute value is missing: its own group, never dropped (docs/events.md). */
 export const MISSING_GROUP = '(missing)';
@@ -148,6 +150,11 @@ export interface WindowAccumulator {
   reconstruction?: ReconstructionAccumulator;
   /** Logged attributions (models with an `explain` section); absent in accumulators stored before them. */
   attributions?: AttributionAccumulator;
+  /**
+   * The linear surrogate's sufficient statistics, when the profile has a reference surrogate (docs/storage.md:
+   * about 10 KB of JSON a bucket for 30 numeric features). Buckets stored without it merge as if empty.
+   */
+  surrogate?: SurrogateAccumulator;
 }
 
 export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec): WindowAccumulator {
@@ -176,6 +183,10 @@ export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec):
     },
     groups: Object.fromEntries(spec.groups.map((g) => [g, {}])),
     ...(profile.reconstruction ? { reconstruction: emptyReconstruction(profile.reconstruction) } : {}),
+    ...((): { surrogate?: SurrogateAccumulator } => {
+      const surrogate = emptyWindowSurrogate(profile, spec.task);
+      return surrogate ? { surrogate } : {};
+    })(),
   };
 }
 
@@ -219,6 +230,8 @@ export function accumulate(
   }
   if (profile.reconstruction) addReconstruction((acc.reconstruction ??= emptyReconstruction(profile.reconstruction)), profile.reconstruction, table);
   if (spec.attributions) addAttributions((acc.attributions ??= emptyAttributions()), spec, table, (attribute) => groupKeys(table, attribute));
+  const design = acc.surrogate && windowSurrogateDesign(profile, spec.task);
+  if (acc.surrogate && design && spec.score !== undefined && table.columns.has(spec.score)) accumulateSurrogate(acc.surrogate, design, table, spec.score);
   return acc;
 }
 
@@ -459,6 +472,7 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
     },
     groups,
     ...reconstructionOf(a, b),
+    ...(a.surrogate && b.surrogate ? { surrogate: mergeSurrogates(a.surrogate, b.surrogate) } : a.surrogate || b.surrogate ? { surrogate: structuredClone((a.surrogate ?? b.surrogate)!) } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import type { CbpeReference } from '../stats/cbpe';
 import type { ChunkStatistics } from '../stats/reference-chunks';
 import type { DataReconstruction } from '../multivariate/data-reconstruction';
 import { addAttributions, emptyAttributions, type AttributionSums } from '../accumulator/attribution-accumulator';
+import type { ReferenceSurrogate } from '../window/window-surrogate';
 import type { AnalysisSpec } from './analysis-spec';
 import { countSortedIntoBins, referenceEdges } from './binning';
 
@@ -78,6 +79,11 @@ export interface ReferenceProfile {
    * protected share. Absent when the spec reads no attributions or the reference carried none.
    */
   readonly attributions?: Record<string, AttributionSums>;
+  /**
+   * The linear surrogate fitted to the reference (models with an `explain` section and a scored reference,
+   * docs/explanations.md#without-logged-attributions-the-linear-surrogate): windows accumulate its sufficient statistics and rank against its importances.
+   */
+  readonly surrogate?: ReferenceSurrogate;
 }
 
 /**

@@ -17,6 +17,7 @@ import { analyzeWindow } from '../window/analyze-window';
 import { multivariateDrift } from '../multivariate/multivariate-drift';
 import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns } from './parallel-columns';
+import { reportExplanations, type ExplainOptions } from './report-explanations';
 import {
   CURVE_POINTS, NEW_CATEGORY_NAMES, type BinaryPerformance, type CategoricalSummary, type ConfusionMatrix, type EstimatedBinaryPerformance,
   type FeatureQuality,
@@ -49,6 +50,8 @@ export interface ReportInput {
   memoryBudget?: number;
   /** Worker threads for the numeric columns. @defaultValue the machine's available parallelism */
   parallelism?: number;
+  /** Protected attributes, proxies and NDCG's k for the explanations. @defaultValue none named, k = every feature */
+  explain?: ExplainOptions;
   now?: () => Date;
   /** Train the domain classifier of the multivariate section (`vigil report --domain-classifier`). */
   domainClassifier?: boolean;
@@ -103,6 +106,11 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     ...(input.domainClassifier ? { domainClassifier: true } : {}),
     ...(spilledFeatures ? { unavailable: 'needs the files read whole: they exceeded the memory budget and their columns were spilled' } : {}),
   });
+  // The surrogate reads every feature's raw values, which a spilled report holds in its temporary file only.
+  const spilled = Object.keys(input.spilled?.reference ?? {}).length + Object.keys(input.spilled?.current ?? {}).length > 0;
+  const explained = spilled
+    ? { status: { computed: false, reason: 'not computed for files read in chunks beyond the memory budget (--memory-budget)' } }
+    : reportExplanations(reference, current, spec, fitted, input.explain ?? { protected: [], proxies: [] });
 
   return {
     rows: { reference: reference.rowCount, current: current.rowCount },
@@ -111,9 +119,10 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     drift: analysis.drift.map((d) => (d.kind === 'numeric' ? withBinned(withDistribution(d, numeric.get(d.feature)?.distribution), numeric.get(d.feature)?.binned) : d)),
     ...(analysis.prediction && spec.score !== undefined ? { prediction: withDistribution(analysis.prediction, numeric.get(spec.score)?.distribution) } : {}),
     ...(performance ? { performance } : {}),
+    ...(explained.explanations ? { explanations: explained.explanations } : {}),
     dataQuality: dataQuality(profile, acc, numeric),
     multivariate,
-    sections: sections(spec, acc.outcome, analysis, performance),
+    sections: { ...sections(spec, acc.outcome, analysis, performance), explanations: explained.status },
     options: {
       threshold: spec.threshold,
       minGroupSize: spec.minGroupSize,
@@ -241,7 +250,7 @@ function categoricalSummary(rows: number, missing: number, counts: [string, numb
 }
 
 /** Why each optional section is absent, in words a reader can act on; shown by the HTML and the CLI summary. */
-function sections(spec: AnalysisSpec, o: OutcomeAccumulator, analysis: Pick<Report, 'prediction' | 'calibration' | 'fairness'>, performance: Report['performance']): ReportSections {
+function sections(spec: AnalysisSpec, o: OutcomeAccumulator, analysis: Pick<Report, 'prediction' | 'calibration' | 'fairness'>, performance: Report['performance']): Omit<ReportSections, 'explanations'> {
   const binary = spec.task === 'binary';
   const noScore = binary ? 'needs a score column in both the reference and the current file' : 'needs a predicted-value (score) column in both files';
   const outcome = (): string | undefined =>

@@ -275,6 +275,61 @@ export interface ReportSections {
   /** ROC and precision–recall curves and the confusion matrix (binary task). */
   curves: SectionStatus;
   fairness: SectionStatus;
+  /** Feature importance, its ranking's NDCG and the protected share (docs/report.md, "Explanations"). */
+  explanations: SectionStatus;
+}
+
+/** One feature's importance in both files (docs/report.md, "Explanations"); null where it has none. */
+export interface ExplanationFeature {
+  feature: string;
+  /** Mean |attribution| over the rows carrying one (logged), or the surrogate's importance (score-logit units). */
+  reference: number | null;
+  current: number | null;
+  /** 1 = most important; ties by name. */
+  referenceRank: number | null;
+  currentRank: number | null;
+  /** Listed as a protected attribute / as a proxy (`--protected`, `--proxies`, or the model's `explain`). */
+  protected: boolean;
+  proxy: boolean;
+  /** Surrogate only: the rise in the surrogate's mean squared error when the feature is shuffled, per file. */
+  permutationReference?: number | null;
+  permutationCurrent?: number | null;
+}
+
+/** The share of total importance carried by a list of features, in both files. */
+export interface AttributionShareChange {
+  features: string[];
+  reference: number | null;
+  current: number | null;
+  /** current / reference; null when the reference share is 0 or unknown. */
+  ratio: number | null;
+  /** The current share is at least 1.5 times the reference's (or above 0 where the reference's is 0). */
+  grew: boolean;
+}
+
+export interface Explanations {
+  /** `attributions` when both files carry `attributions.<feature>` columns, else `surrogate`. */
+  source: 'attributions' | 'surrogate';
+  /** Rows the importances are over: rows with an attribution, or complete rows of the surrogate. */
+  rows: { reference: number; current: number };
+  /** In current-rank order. */
+  features: ExplanationFeature[];
+  /** NDCG@k of the current ranking against the reference's (SageMaker Clarify's definition); null without a reference ranking. */
+  ndcg: number | null;
+  k: number;
+  /** Present when protected attributes are named. */
+  protectedShare?: AttributionShareChange;
+  /** Present when proxies are named. */
+  proxyShare?: AttributionShareChange;
+  /** Surrogate only: how much of the score-logit's variance the linear surrogate explains in each file. */
+  surrogateR2?: { reference: number; current: number };
+  /** Surrogate only: its target, rows, whether collinear columns needed the ridge, and the permutation sample. */
+  surrogate?: {
+    target: 'logit' | 'identity';
+    rows: { reference: number; current: number };
+    ridge: boolean;
+    permutation: { seed: number; repeats: number; rows: { reference: number; current: number } };
+  };
 }
 
 /**
@@ -314,6 +369,8 @@ export interface Report {
   calibration?: Calibration;
   performance?: BinaryPerformance | RegressionPerformance | EstimatedBinaryPerformance;
   fairness: FairnessResult[];
+  /** Which features drive the score, reference against current; absent when `sections.explanations` says why. */
+  explanations?: Explanations;
   /** Per feature, in `drift` order: missing values, range and quantiles, new categories — reference vs current. */
   dataQuality: FeatureQuality[];
   /** Which optional sections were computed; a reason for each one that was not. */

@@ -1,7 +1,7 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { VigilError, loadConfig, type FeatureKind, type ModelConfig, type Table } from '@vigil/core';
-import { analyzeReport, fitReferenceProfile, groupColumns, requireColumn, rocAuc, SPEC_DEFAULTS, type AnalysisSpec, type Report, type ReportComputation } from '@vigil/analyzers';
+import { analyzeReport, ATTRIBUTION_PREFIX, fitReferenceProfile, groupColumns, requireColumn, rocAuc, SPEC_DEFAULTS, type AnalysisSpec, type Report, type ReportComputation } from '@vigil/analyzers';
 import { readTable, readTables, rowLocation, type ReadTableResult } from '@vigil/collector';
 import { renderReportHtml, type ReportContext } from '../report/render-html';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
@@ -29,6 +29,8 @@ const OPTIONS = {
   'prediction-column': { type: 'string', value: 'NAME', help: 'predicted class (default: "prediction", else score >= threshold)' },
   'label-column': { type: 'string', value: 'NAME', help: 'ground truth 0/1 or value (default: a column named "label")' },
   'group-columns': { type: 'string', value: 'a,b,a*b', help: 'attributes for fairness; a*b is an intersection' },
+  protected: { type: 'string', value: 'a,b', help: 'features that are protected attributes: their share of the importance\n(explanations; default: the model\'s explain.protected with --config)' },
+  proxies: { type: 'string', value: 'a,b', help: 'features that stand in for a protected attribute (default: explain.proxies)' },
   task: { type: 'string', value: 'binary|regression', help: 'the model\'s task (default: binary)' },
   threshold: { type: 'string', value: 'P', help: 'decision threshold of a binary model (default: 0.5)' },
   'min-group-size': { type: 'string', value: 'N', help: 'smaller groups are reported but not compared (default: 30)' },
@@ -76,6 +78,11 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   const listed = parseFeatures(values.features, problems) ?? (model ? Object.entries(model.features) : undefined);
   const groups = values['group-columns'] !== undefined ? splitList(values['group-columns']) : [...(model?.groups ?? [])];
   for (const name of repeated(groups)) problems.push(`--group-columns lists "${name}" twice`);
+  const protectedFeatures = values.protected !== undefined ? splitList(values.protected) : [...(model?.explain?.protected ?? [])];
+  const proxies = values.proxies !== undefined ? splitList(values.proxies) : [...(model?.explain?.proxies ?? [])];
+  for (const name of repeated(protectedFeatures)) problems.push(`--protected lists "${name}" twice`);
+  for (const name of repeated(proxies)) problems.push(`--proxies lists "${name}" twice`);
+  for (const name of protectedFeatures.filter((n) => proxies.includes(n))) problems.push(`"${name}" cannot be both --protected and --proxies`);
   let gates: Gate[] = [];
   try {
     gates = [...new Set([...(values['fail-on-drift'] ? (['drift'] as Gate[]) : []), ...(values['fail-on'] !== undefined ? parseGates(values['fail-on']) : [])])];
@@ -153,8 +160,17 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     const resolved = resolveRoles(roles, ref.table, cur.table, roleFlags, new Set([...(listed ?? []).map(([n]) => n), ...groups.flatMap(groupColumns)]));
     const reserved = new Set([...Object.values(resolved.names), ...groups.flatMap(groupColumns)]);
     const features =
-      listed ?? [...ref.table.columns.values()].filter((c) => !reserved.has(c.name) && !NOT_FEATURES.has(c.name)).map((c) => [c.name, c.kind] as [string, FeatureKind]);
+      listed ??
+      [...ref.table.columns.values()]
+        .filter((c) => !reserved.has(c.name) && !NOT_FEATURES.has(c.name) && !c.name.startsWith(ATTRIBUTION_PREFIX))
+        .map((c) => [c.name, c.kind] as [string, FeatureKind]);
     const inferred = new Set(listed ? [] : features.map(([name]) => name));
+    for (const [flag, names] of [['--protected', protectedFeatures], ['--proxies', proxies]] as const) {
+      const unknown = names.filter((n) => !features.some(([f]) => f === n));
+      if (unknown.length > 0) {
+        throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${flag} names ${unknown.map((n) => `"${n}"`).join(', ')}, not a feature (features: ${features.map(([f]) => f).join(', ')})`);
+      }
+    }
 
     const { score, prediction, label } = resolved.used;
     const spec: AnalysisSpec = {
@@ -202,12 +218,13 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       ...(computation.reading === 'spilled' ? { computation } : {}),
       memoryBudget: memoryBudget as number,
       ...(values['domain-classifier'] ? { domainClassifier: true } : {}),
+      explain: { protected: protectedFeatures, proxies, ...(model?.explain?.k !== undefined ? { k: model.explain.k } : {}) },
       spilled: { ...(ref.spilled ? { reference: ref.spilled } : {}), ...(cur.spilled ? { current: cur.spilled } : {}) },
     });
     // What the files lacked was said above; what the analysis found it could not do (labels with no score, one
     // class only) is said here, once per section.
     const said = notes.join(' ');
-    const words: Record<keyof Report['sections'], string> = { prediction: 'prediction drift', calibration: 'calibration', performance: 'performance', curves: 'curves', fairness: 'fairness' };
+    const words: Record<keyof Report['sections'], string> = { prediction: 'prediction drift', calibration: 'calibration', performance: 'performance', curves: 'curves', fairness: 'fairness', explanations: 'explanations' };
     for (const [section, status] of Object.entries(report.sections) as [keyof Report['sections'], Report['sections'][keyof Report['sections']]][]) {
       if (status.computed || said.includes(words[section]) || (section === 'curves' && (said.includes('performance') || !report.sections.performance.computed))) continue;
       if (spec.task === 'regression' && status.reason === 'binary task only') continue;

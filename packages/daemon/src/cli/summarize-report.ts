@@ -24,6 +24,14 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR): stri
   for (const f of report.fairness) {
     lines.push(`Fairness by ${f.attribute}: parity difference ${fmt(f.statisticalParityDifference)}, disparate impact ${fmt(f.disparateImpactRatio)}, equalized odds ${fmt(f.equalizedOddsDifference)}`);
   }
+  const x = report.explanations;
+  if (x) {
+    const source = x.source === 'attributions' ? 'logged attributions' : `linear surrogate, R² ${fmt(x.surrogateR2?.reference)} → ${fmt(x.surrogateR2?.current)}`;
+    const top = x.features.slice(0, 3).map((f) => f.feature).join(', ');
+    const share = (label: string, c: typeof x.protectedShare): string =>
+      c ? `, ${label} share ${fmt(c.reference)} → ${fmt(c.current)}${c.grew ? ` ${color.red('(grew)')}` : ''}` : '';
+    lines.push(`Explanations (${source}): ndcg@${x.k} ${fmt(x.ndcg)}, top ${top}${share('protected', x.protectedShare)}${share('proxy', x.proxyShare)}`);
+  }
   const computation = computationLine(report);
   if (computation !== undefined) lines.push(computation);
   return `${lines.join('\n')}\n`;

@@ -3,6 +3,7 @@ import {
   fitDataReconstruction,
   fitReferenceChunks,
   fitReferenceProfile,
+  fitReferenceSurrogate,
   MAX_RECONSTRUCTION_FEATURES,
   predictedClass,
   type AnalysisSpec,
@@ -55,7 +56,10 @@ export async function fitModelTable(model: ModelConfig, table: Table, scoreColum
     spec.features.length >= 2 && spec.features.length <= MAX_RECONSTRUCTION_FEATURES && table.rowCount >= 2
       ? (await fitDataReconstruction(table, spec.features)).model
       : undefined;
-  const withReconstruction = reconstruction ? { ...profile, reconstruction } : profile;
+  // A model with an explain section gets the reference's linear surrogate, which windows without logged
+  // attributions are ranked against (docs/explanations.md#without-logged-attributions-the-linear-surrogate).
+  const surrogate = model.explain ? fitReferenceSurrogate(table, profile, spec) : undefined;
+  const withReconstruction = { ...profile, ...(reconstruction ? { reconstruction } : {}), ...(surrogate ? { surrogate } : {}) };
   const labelled = labelledReference(table, spec);
   if (!labelled) return withReconstruction;
   const cbpe = fitCbpe(labelled.scores, labelled.labels, labelled.predicted);

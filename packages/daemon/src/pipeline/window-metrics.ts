@@ -4,7 +4,7 @@
  * model metrics with neither feature nor group, fairness differences keyed by attribute and per-group rates by
  * `attribute=group`. A value that cannot be computed (NaN, no labels) is stored as null.
  */
-import type { FeatureDrift, ReconstructionWindow, WindowAccumulator, WindowAnalysis } from '@vigil/analyzers';
+import type { FeatureDrift, ReconstructionWindow, SurrogateWindow, WindowAccumulator, WindowAnalysis } from '@vigil/analyzers';
 import type { MetricRow, WindowKey } from '@vigil/store';
 
 /** The feature name of prediction-drift rows. */
@@ -16,8 +16,18 @@ export type WindowCounts = Pick<WindowAccumulator, 'rows'> & { readonly outcome:
 /**
  * `reconstruction`: the window's reconstruction error (`reconstructionWindow` of its accumulator, or a report's), written
  * as the model row `reconstructionError` with its band in `details`.
+ * `surrogate`: the window's linear surrogate (models with an `explain` section): `surrogateR2` and per feature
+ * `surrogateImportance`, and — unless the window's events logged attributions, whose rows these names then are —
+ * `attributionNdcg` and the protected and proxy shares computed from the surrogate's importances
+ * (docs/explanations.md#without-logged-attributions-the-linear-surrogate), each with `details.source` "surrogate".
  */
-export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis: WindowAnalysis, reconstruction?: ReconstructionWindow): MetricRow[] {
+export function windowMetricRows(
+  window: WindowKey,
+  acc: WindowCounts,
+  analysis: WindowAnalysis,
+  reconstruction?: ReconstructionWindow,
+  surrogate?: { window: SurrogateWindow; rankingRows: boolean },
+): MetricRow[] {
   const rows: MetricRow[] = [];
   const { model, version, start: windowStart, end: windowEnd } = window;
   const windowRows = acc.rows;
@@ -116,6 +126,20 @@ export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis:
     add('protectedAttributionShareRatio', a.protectedShareRatio, '', '', { share: a.protectedShare, reference: a.referenceProtectedShare });
     add('proxyAttributionShare', a.proxyShare);
     for (const g of a.groups) add('protectedAttributionMeanAbs', g.meanAbs, g.feature, `${g.attribute}=${g.group}`, { rows: g.rows });
+  }
+  if (surrogate) {
+    const s = surrogate.window;
+    const source = { source: 'surrogate', rows: s.rows };
+    add('surrogateR2', s.r2, '', '', { ...source, ridge: s.ridge });
+    for (const [feature, value] of Object.entries(s.importances)) add('surrogateImportance', value, feature);
+    if (surrogate.rankingRows) {
+      add('attributionNdcg', s.ndcg, '', '', source);
+      if (s.protectedShare !== null) {
+        add('protectedAttributionShare', s.protectedShare, '', '', source);
+        add('protectedAttributionShareRatio', s.protectedShareRatio, '', '', source);
+      }
+      if (s.proxyShare !== null) add('proxyAttributionShare', s.proxyShare, '', '', source);
+    }
   }
   return rows;
 }

@@ -1,5 +1,5 @@
 import type {
-  BinaryPerformance, Calibration, ConfusionMatrix, EstimatedBinaryPerformance, FairnessResult, FeatureDrift, FeatureQuality, GroupRates,
+  AttributionShareChange, BinaryPerformance, Calibration, ConfusionMatrix, EstimatedBinaryPerformance, Explanations, FairnessResult, FeatureDrift, FeatureQuality, GroupRates,
   Histogram, MultivariateDrift, NumericSummary, PerformanceEstimate, RegressionPerformance, Report, SectionStatus, ValueDistribution,
 } from '@vigil/analyzers';
 import {
@@ -9,6 +9,7 @@ import { precisionRecallChart, rocChart, type OperatingPoint } from './curve-cha
 import { distributionChart } from './distribution-chart';
 import { groupRateChart } from './group-rate-chart';
 import { histogramChart } from './histogram-chart';
+import { importanceChart, MAX_CHART_FEATURES } from './importance-chart';
 import { reliabilityDiagram } from './reliability-diagram';
 import { REPORT_STYLES } from './report-styles';
 import { computationLine } from '../cli/report-computation';
@@ -583,6 +584,68 @@ ${c && html`<div class="tiles">${classifierTile}</div>`}
   ];
 }
 
+/** NDCG of the feature ranking below this is flagged: SageMaker Clarify's attribution-drift alert mark. */
+const NDCG_FLAG = 0.9;
+/** A surrogate explaining less of the score-logit's variance than this is called out as a weak guide. */
+const SURROGATE_R2_WEAK = 0.5;
+
+function shareTile(label: string, c: AttributionShareChange): SafeHtml {
+  return tile(
+    label,
+    html`${formatPercent(c.current, 1)}<span class="unit">of the importance</span> ${c.grew ? badge('grew', 'bad') : badge('steady', 'good')}`,
+    html`reference <b>${formatPercent(c.reference, 1)}</b>${c.ratio !== null && html` · ×<b>${formatNumber(c.ratio)}</b>`} · ${c.features.join(', ')}`,
+    c.grew ? 'alert' : '',
+  );
+}
+
+function explanationsSection(x: Explanations): SafeHtml {
+  const surrogate = x.source === 'surrogate';
+  const r2 = x.surrogateR2;
+  const weak = r2 !== undefined && !(r2.reference >= SURROGATE_R2_WEAK && r2.current >= SURROGATE_R2_WEAK);
+  const tiles = [
+    tile(
+      'Ranking change',
+      html`${formatNumber(x.ndcg)}<span class="unit">${`NDCG@${x.k}`}</span> ${x.ndcg !== null && (x.ndcg < NDCG_FLAG ? badge('moved', 'bad') : badge('stable', 'good'))}`,
+      html`1 = the reference's order; below ${formatNumber(NDCG_FLAG)} is flagged`,
+      x.ndcg !== null && x.ndcg < NDCG_FLAG ? 'alert' : '',
+    ),
+    x.protectedShare && shareTile('Protected attributes', x.protectedShare),
+    x.proxyShare && shareTile('Proxies', x.proxyShare),
+    r2 &&
+      tile(
+        'Surrogate fit',
+        html`${formatNumber(r2.current)}<span class="unit">R²</span> ${weak && badge('weak', 'warn')}`,
+        html`reference <b>${formatNumber(r2.reference)}</b> · share of the score-logit's variance the linear surrogate explains`,
+      ),
+  ];
+  const warning =
+    x.protectedShare?.grew === true &&
+    html`<p class="warning">${`The protected attributes (${x.protectedShare.features.join(', ')}) carry ${formatPercent(x.protectedShare.current, 1)} of the ${surrogate ? 'surrogate importance' : 'total |attribution|'} in the current file, against ${formatPercent(x.protectedShare.reference, 1)} in the reference: the model may be leaning on them more. Review before relying on its decisions.`}</p>`;
+  const rows = x.features.map(
+    (f) => html`<tr><td class="feature">${f.feature}${f.protected && html` ${badge('protected', 'warn')}`}${f.proxy && html` ${badge('proxy', 'warn')}`}</td>
+<td class="num">${f.referenceRank ?? MISSING}</td><td class="num">${f.currentRank ?? MISSING}</td>${numCell(f.reference, false, formatNumber, true)}${numCell(f.current)}${
+      surrogate && html`${numCell(f.permutationReference, false, formatNumber, true)}${numCell(f.permutationCurrent)}`
+    }</tr>`,
+  );
+  const source = surrogate
+    ? html`From a linear surrogate of the ${x.surrogate?.target === 'identity' ? 'score' : 'score\'s logit'} on the standardised features, fitted to each file (${formatCount(x.rows.reference)} and ${formatCount(x.rows.current)} complete rows): importance is the spread of a feature's contribution to it. The files carry no attributions.`
+    : html`From the attributions logged with the predictions (<code>attributions.&lt;feature&gt;</code>): importance is the mean |attribution| over ${formatCount(x.rows.reference)} reference and ${formatCount(x.rows.current)} current rows.`;
+  return html`<section class="card" id="explanations">
+<div class="section-head"><h2>Explanations</h2><p>${source}</p></div>
+<div class="tiles">${tiles}</div>
+${warning}
+${weak && html`<p class="note">The surrogate explains under ${formatPercent(SURROGATE_R2_WEAK, 0)} of the score-logit's variance in at least one file: the model is far from linear there, and these importances describe the surrogate more than the model.</p>`}
+<div class="chart-wrap">${importanceChart(x)}</div>
+${x.features.length > MAX_CHART_FEATURES && html`<p class="note">${`The chart shows the top ${MAX_CHART_FEATURES} features; the table has all ${x.features.length}.`}</p>`}
+<div class="table-scroll"><table class="sticky-first">
+<thead><tr><th>Feature</th><th class="num">Reference rank</th><th class="num">Current rank</th><th class="num group-start">Reference</th><th class="num">Current</th>${
+    surrogate && html`<th class="num group-start">Permutation (reference)</th><th class="num">Permutation (current)</th>`
+  }</tr></thead>
+<tbody>${rows}</tbody></table></div>
+${surrogate && html`<p class="note">${`Permutation importance: the rise in the surrogate's mean squared error when the feature is shuffled (seed ${x.surrogate?.permutation.seed ?? ''}, ${x.surrogate?.permutation.repeats ?? ''} shuffles, on ${formatCount(x.surrogate?.permutation.rows.reference ?? 0)} and ${formatCount(x.surrogate?.permutation.rows.current ?? 0)} rows). Importance is association with the score, not a cause; a small protected share does not prove the model is fair.`}</p>`}
+</section>`;
+}
+
 /**
  * Renders a `vigil report` result as one self-contained HTML document: inline CSS and SVG, no scripts, no external
  * resources (a Content-Security-Policy says so to the browser too), every data string escaped — the report's and
@@ -604,6 +667,8 @@ export function renderReportHtml(report: Report, context: ReportContext = {}): s
       ? ['performance', 'Estimated performance', true, estimatedPerformanceSection(report.performance)]
       : section('performance', 'Performance', s.performance, () => (report.performance && !isEstimated(report.performance) ? performanceSection(report, report.performance) : null)),
     section('fairness', 'Fairness', s.fairness, () => (report.fairness.length > 0 ? fairnessSection(report) : null)),
+    // Reports written before explanations existed have no status for them: no card at all.
+    ...(s.explanations ? [section('explanations', 'Explanations', s.explanations, () => (report.explanations ? explanationsSection(report.explanations) : null))] : []),
   ];
   const present = sections.filter((x): x is [string, string, boolean, SafeHtml] => x[3] !== null);
   const version = context.version !== undefined ? ` ${context.version}` : '';

@@ -119,6 +119,7 @@ td .ci { display: block; font-size: 11px; color: var(--faint); }
 .flag-row a { font-weight: 600; color: var(--ink); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .flag-detail { font-size: 12px; }
 .note { font-size: 12px; color: var(--muted); margin-top: 8px; }
+.warning { font-size: 13px; color: var(--bad); background: var(--bad-bg); border-radius: 6px; padding: 8px 12px; margin: 12px 0 0; }
 footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8px; display: grid; gap: 4px; }
 footer code, .inputs code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 12px; overflow-wrap: anywhere; }
 footer .command code { background: #eef1f4; border-radius: 4px; padding: 1px 6px; color: var(--ink); }

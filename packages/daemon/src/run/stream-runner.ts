@@ -11,7 +11,7 @@
  * {@link AnalysisScheduler}: `handle` returns once the batch is committed (docs/streaming.md, "Analysis beside ingest").
  */
 import {
-  analyzeWindow, completeEventTime, emptyAccumulator, EventTimeWindows, mergeAccumulators, reconstructionWindow,
+  analyzeSurrogateWindow, analyzeWindow, completeEventTime, emptyAccumulator, EventTimeWindows, mergeAccumulators, reconstructionWindow,
   type ReferenceProfile, type WindowAccumulator,
 } from '@vigil/analyzers';
 import { BATCH_COLUMNS, decodeLabel, PredictionBatchBuilder, compileDecodeOptions, type DeadLetter, type PredictionBatch, type SourceBatch } from '@vigil/collector';
@@ -527,7 +527,17 @@ export class StreamRunner {
     }
     this.deferred.delete(key);
     const analysis = analyzeWindow(profile, acc, stored);
-    const rows = windowMetricRows(window, acc, analysis, reconstructionWindow(profile.reconstruction, acc.reconstruction));
+    const explain = runtime.config.explain;
+    const surrogate = explain ? analyzeSurrogateWindow(profile, acc.surrogate, stored.task, explain) : undefined;
+    // Windows whose events logged attributions are ranked from those: the surrogate then writes only its own rows
+    // (surrogateR2, surrogateImportance), so the two sources never write the same rows.
+    const rows = windowMetricRows(
+      window,
+      acc,
+      analysis,
+      reconstructionWindow(profile.reconstruction, acc.reconstruction),
+      surrogate ? { window: surrogate, rankingRows: !analysis.attributions } : undefined,
+    );
     const review = await reviewWindowRows(this.options.store, runtime.config, window, this.now());
     rows.push(...review);
     // The store keeps one pair of counts per window (docs/storage.md): review rows, whose own `rows` count

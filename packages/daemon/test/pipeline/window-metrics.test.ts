@@ -1,6 +1,8 @@
-import { accumulate, analyzeWindow, benjaminiHochberg, emptyAccumulator, fitReferenceProfile } from '@vigil/analyzers';
+import { accumulate, analyzeSurrogateWindow, analyzeWindow, benjaminiHochberg, emptyAccumulator, fitReferenceProfile } from '@vigil/analyzers';
+import { BATCH_COLUMNS } from '@vigil/collector';
 import { parseConfig } from '@vigil/core';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
+import { fitModelTable } from '../../src/pipeline/fit-reference';
 import { windowMetricRows } from '../../src/pipeline/window-metrics';
 import { makeEvents, readerTable } from '../run/stream-fixtures';
 
@@ -53,5 +55,52 @@ describe('window metric rows', () => {
     tests.forEach((r, i) => expect(r.details).toEqual({ pValueAdjusted: adjusted[i] }));
     // Before, the score's p-value was judged raw and the features' family had three tests.
     expect((row('ksPValue', '$score').details as { pValueAdjusted: number }).pValueAdjusted).toBeGreaterThan(row('ksPValue', '$score').value!);
+  });
+});
+
+describe('surrogate rows (a model with an explain section)', () => {
+  const explained = parseConfig(
+    `
+models:
+  - id: credit-risk
+    task: binary
+    owner: { name: Risk team, webhook: 'http://127.0.0.1:9/hook' }
+    features: { age: numeric, income: numeric, region: categorical }
+    groups: [sex]
+    explain: { protected: [region], proxies: [income] }
+`,
+    'test.yaml',
+    {},
+  ).models[0]!;
+  const spec = batchSpec(explained);
+  const profile = fitModelTable(explained, readerTable(makeEvents({ n: 2000, start: 0, seed: 1 }), explained), BATCH_COLUMNS.score);
+  const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, readerTable(makeEvents({ n: 500, start: 0, seed: 2 }), explained));
+  const surrogate = analyzeSurrogateWindow(profile, acc.surrogate, spec.task, explained.explain!)!;
+  const key = { model: explained.id, version: 'unversioned', start: 0, end: 1 };
+
+  it('the daemon fits the reference surrogate for explain models and accumulates it per bucket', () => {
+    expect(profile.surrogate!.features).toEqual(['age', 'income', 'region']);
+    // Every 50th event has no age: left out of the surrogate.
+    expect(acc.surrogate!.rows).toBe(490);
+    expect(fitModelTable(model, readerTable(makeEvents({ n: 200, start: 0, seed: 1 }), model), BATCH_COLUMNS.score).surrogate).toBeUndefined();
+  });
+
+  it('writes surrogateR2, surrogateImportance per feature, and the ranking rows marked as the surrogate’s', () => {
+    const rows = windowMetricRows(key, acc, analyzeWindow(profile, acc, spec), { window: surrogate, rankingRows: true });
+    const row = (metric: string, feature = '') => rows.filter((r) => r.metric === metric && r.feature === feature);
+    expect(row('surrogateR2')).toEqual([expect.objectContaining({ value: surrogate.r2, details: { source: 'surrogate', rows: 490, ridge: false } })]);
+    for (const f of ['age', 'income', 'region']) expect(row('surrogateImportance', f).map((r) => r.value)).toEqual([surrogate.importances[f]]);
+    expect(row('attributionNdcg').map((r) => [r.value, r.details])).toEqual([[surrogate.ndcg, { source: 'surrogate', rows: 490 }]]);
+    expect(row('protectedAttributionShare').map((r) => r.value)).toEqual([surrogate.protectedShare]);
+    expect(row('protectedAttributionShareRatio').map((r) => r.value)).toEqual([surrogate.protectedShareRatio]);
+    expect(row('proxyAttributionShare').map((r) => r.value)).toEqual([surrogate.proxyShare]);
+    // The score here is random: the surrogate explains almost none of it, which its R² says.
+    expect(surrogate.r2).toBeLessThan(0.05);
+  });
+
+  it('leaves the ranking rows to logged attributions when the window has them', () => {
+    const rows = windowMetricRows(key, acc, analyzeWindow(profile, acc, spec), { window: surrogate, rankingRows: false });
+    expect(rows.filter((r) => r.metric === 'surrogateR2')).toHaveLength(1);
+    expect(rows.filter((r) => ['attributionNdcg', 'protectedAttributionShare', 'protectedAttributionShareRatio', 'proxyAttributionShare'].includes(r.metric))).toEqual([]);
   });
 });

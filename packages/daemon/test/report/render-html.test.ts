@@ -8,7 +8,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { renderReportHtml } from '../../src/report/render-html';
 import { runCli } from '../cli/run-cli';
 import {
-  HOSTILE_FEATURE, HOSTILE_GROUP, NO_GROUPS, NO_LABELS, NO_SCORE, QUOTED_FEATURE, fullReport, minimalReport, noScoreReport,
+  HOSTILE_FEATURE, HOSTILE_GROUP, NO_EXPLANATIONS, NO_GROUPS, NO_LABELS, NO_SCORE, QUOTED_FEATURE, fullReport, minimalReport, noScoreReport,
   unlabelledReport,
 } from './report-fixtures';
 
@@ -31,7 +31,7 @@ function notComputedIds(page: string): string[] {
   return [...page.matchAll(/<section class="card not-computed" id="([a-z-]+)"/g)].map((m) => m[1] ?? '');
 }
 
-const ALL_SECTIONS = ['summary', 'features', 'distributions', 'data-quality', 'calibration', 'performance', 'fairness'];
+const ALL_SECTIONS = ['summary', 'features', 'distributions', 'data-quality', 'calibration', 'performance', 'fairness', 'explanations'];
 
 describe('renderReportHtml', () => {
   it('renders every section of a full report', () => {
@@ -106,6 +106,33 @@ describe('renderReportHtml', () => {
     expect(bare).toContain('<b>8,000</b> rows');
   });
 
+  it('renders the explanations: NDCG flagged, the grown protected share with its warning, ranked bars and the table, escaped', () => {
+    const report = fullReport();
+    const x = section(renderReportHtml(report), 'explanations');
+    expect(x).toContain('0.62<span class="unit">NDCG@12</span> <span class="badge bad">moved</span>');
+    expect(x).toContain('40.0%<span class="unit">of the importance</span> <span class="badge bad">grew</span>');
+    expect(x).toContain('<p class="warning">The protected attributes (age) carry 40.0% of the surrogate importance in the current file, against 5.0% in the reference');
+    expect(x).toContain('12.0%<span class="unit">of the importance</span> <span class="badge good">steady</span>'); // the proxy
+    expect(x).toContain('0.43<span class="unit">R²</span> <span class="badge warn">weak</span>');
+    expect(x).toContain('these importances describe the surrogate more than the model');
+    // Two bars (reference, current) per feature, in current-rank order, and one table row per feature.
+    expect(x.match(/<rect class="ref" x="[0-9.]+" y="[0-9]/g)).toHaveLength(12); // the legend's swatch sits at y -9
+    expect(x.match(/<rect class="cur" x="[0-9.]+" y="[0-9]/g)).toHaveLength(12);
+    const names = [...x.matchAll(/<text class="group-name[a-z -]*"[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]);
+    expect(names).toEqual(report.explanations!.features.map((f) => f.feature.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')));
+    expect(x.match(/<tr><td class="feature">/g)).toHaveLength(12);
+    expect(x).toContain('&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;');
+    expect(x).not.toContain(HOSTILE_FEATURE);
+    expect(x).toContain('seed 15, 5 shuffles');
+    // From logged attributions: no surrogate fit, no permutation columns, and the page says where the numbers come from.
+    const logged = { ...report.explanations!, source: 'attributions' as const, surrogateR2: undefined, surrogate: undefined };
+    const y = section(renderReportHtml({ ...report, explanations: logged }), 'explanations');
+    expect(y).toContain('From the attributions logged with the predictions');
+    expect(y).not.toContain('Permutation');
+    expect(y).not.toContain('R²');
+    expect(y).toContain('mean |attribution|');
+  });
+
   it('is self-contained: no scripts, no external resources', () => {
     const page = renderReportHtml(fullReport());
     expect(page).not.toMatch(/<script/i);
@@ -167,7 +194,8 @@ describe('renderReportHtml', () => {
 
   it('without a score: no green "ok" and no "0 groups", but the reason everywhere', () => {
     const page = renderReportHtml(noScoreReport());
-    expect(notComputedIds(page)).toEqual(['calibration', 'performance', 'fairness']);
+    expect(notComputedIds(page)).toEqual(['calibration', 'performance', 'fairness', 'explanations']);
+    expect(section(page, 'explanations')).toContain(`Not computed: ${NO_EXPLANATIONS.replace('<', '&lt;').replace('>', '&gt;')}.`);
     expect(page).not.toContain('<span class="badge good">ok</span>');
     expect(page).not.toContain('0 groups');
     expect(section(page, 'fairness')).toContain('Not computed: needs a score or prediction column.');
@@ -214,6 +242,7 @@ describe('renderReportHtml', () => {
         performance: { computed: true },
         curves: { computed: false, reason: 'binary task only' },
         fairness: { computed: false, reason: NO_GROUPS },
+        explanations: { computed: true },
       },
     };
     const page = renderReportHtml(report);

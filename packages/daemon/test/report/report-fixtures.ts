@@ -3,7 +3,7 @@
  * with hostile strings in feature, category and group names.
  */
 import type {
-  BinaryPerformance, CalibrationBin, CategoricalDriftMetrics, FairnessResult, FeatureDrift, FeatureQuality, GroupRates,
+  BinaryPerformance, CalibrationBin, CategoricalDriftMetrics, Explanations, FairnessResult, FeatureDrift, FeatureQuality, GroupRates,
   Histogram, NumericDriftMetrics, NumericSummary, Report, ReportSections, ValueDistribution,
 } from '@vigil/analyzers';
 
@@ -201,7 +201,37 @@ function curves(auc: number, positiveRate: number): Pick<BinaryPerformance, 'roc
 
 const ALL_COMPUTED: ReportSections = {
   prediction: { computed: true }, calibration: { computed: true }, performance: { computed: true }, curves: { computed: true }, fairness: { computed: true },
+  explanations: { computed: true },
 };
+
+/**
+ * A surrogate's explanations of `features`: the current ranking reverses the reference's and the first feature is
+ * protected, its share grown from 5% to 40%; the second is a proxy.
+ */
+export function explanations(features: readonly string[]): Explanations {
+  const n = features.length;
+  return {
+    source: 'surrogate',
+    rows: { reference: 9800, current: 7900 },
+    features: features.map((feature, i) => ({
+      feature,
+      reference: 0.05 + 0.1 * i,
+      current: 0.05 + 0.1 * (n - 1 - i),
+      referenceRank: n - i,
+      currentRank: i + 1,
+      protected: i === 0,
+      proxy: i === 1,
+      permutationReference: 2 * (0.05 + 0.1 * i) ** 2,
+      permutationCurrent: 2 * (0.05 + 0.1 * (n - 1 - i)) ** 2,
+    })),
+    ndcg: 0.62,
+    k: n,
+    protectedShare: { features: [features[0]!], reference: 0.05, current: 0.4, ratio: 8, grew: true },
+    proxyShare: { features: [features[1]!], reference: 0.1, current: 0.12, ratio: 1.2, grew: false },
+    surrogateR2: { reference: 0.71, current: 0.43 },
+    surrogate: { target: 'logit', rows: { reference: 9800, current: 7900 }, ridge: false, permutation: { seed: 15, repeats: 5, rows: { reference: 9800, current: 7900 } } },
+  };
+}
 
 export function fullReport(): Report {
   const shapes: Record<string, ValueDistribution> = {
@@ -211,6 +241,7 @@ export function fullReport(): Report {
   };
   const features = drift().map((f) => (shapes[f.feature] ? { ...f, distribution: shapes[f.feature] } : f));
   return {
+    explanations: explanations(features.map((f) => f.feature)),
     rows: { reference: REF, current: CUR },
     task: 'binary',
     drift: features,
@@ -245,6 +276,7 @@ export function fullReport(): Report {
 export function minimalReport(): Report {
   const features = drift().slice(0, 3);
   return {
+    explanations: explanations(features.map((f) => f.feature)),
     rows: { reference: 2000, current: 1500 },
     task: 'binary',
     drift: features,
@@ -270,6 +302,7 @@ export function minimalReport(): Report {
 export const NO_LABELS = 'needs labels in the current file';
 export const NO_GROUPS = 'needs group columns (--group-columns)';
 export const NO_SCORE = 'needs a score column in both the reference and the current file';
+export const NO_EXPLANATIONS = 'needs attributions (attributions.<feature> columns) or a score column in both files for the surrogate';
 
 /** Neither a score nor labels, but a group column: what analyzeReport gives (fairness with no groups) and why. */
 export function noScoreReport(): Report {
@@ -287,7 +320,9 @@ export function noScoreReport(): Report {
       performance: { computed: false, reason: NO_SCORE },
       curves: { computed: false, reason: NO_SCORE },
       fairness: { computed: false, reason: 'needs a score or prediction column' },
+      explanations: { computed: false, reason: NO_EXPLANATIONS },
     },
+    explanations: undefined,
   };
 }
 

@@ -1,0 +1,170 @@
+/**
+ * The `explanations` section of `vigil report` (docs/report.md, "Explanations"): which features drive the score in
+ * the reference file and in the current one, how far the ranking moved (NDCG), and how much of it the protected
+ * attributes and their proxies carry. From logged attributions when both files carry them, else from the linear
+ * surrogate fitted to each file, with its R² and the permutation importance of the surrogate on the raw rows.
+ */
+import { seededRandom, selectRows, type Table } from '@vigil/core';
+import type { AnalysisSpec } from '../profile/analysis-spec';
+import { asNumeric, type ReferenceProfile } from '../profile/reference-profile';
+import { attributionNdcg, rankFeatures } from '../stats/ndcg';
+import { attributionShare } from '../stats/protected-share';
+import {
+  accumulateSurrogate, emptySurrogate, solveSurrogate, surrogateDesign, surrogatePermutationImportance, surrogateRows,
+  type SurrogateDesign, type SurrogateFit,
+} from '../stats/surrogate';
+import type { AttributionShareChange, ExplanationFeature, Explanations, SectionStatus } from './report-types';
+
+/** Columns that carry a row's attributions: `attributions.<feature>` (what NDJSON's `attributions` object reads as). */
+export const ATTRIBUTION_PREFIX = 'attributions.';
+/** Rows the permutation importance of the surrogate is computed on at most, per file (a seeded sample beyond). */
+export const PERMUTATION_ROWS = 20_000;
+/** Shuffles per feature, averaged. */
+export const PERMUTATION_REPEATS = 5;
+/** The seed of the permutation importance's sample and shuffles: the same files give the same report. */
+export const PERMUTATION_SEED = 15;
+/** The protected share is flagged as grown when the current share is at least this multiple of the reference's. */
+export const SHARE_GROWTH_WARNING = 1.5;
+
+export interface ExplainOptions {
+  /** Protected attributes (features), for the protected share. */
+  readonly protected: readonly string[];
+  readonly proxies: readonly string[];
+  /** Top places NDCG counts. @defaultValue every feature */
+  readonly k?: number;
+}
+
+/** The section, or why it is not computed. */
+export function reportExplanations(
+  reference: Table,
+  current: Table,
+  spec: AnalysisSpec,
+  profile: ReferenceProfile,
+  options: ExplainOptions,
+): { explanations?: Explanations; status: SectionStatus } {
+  if (spec.features.length === 0) return { status: { computed: false, reason: 'needs features' } };
+  const names = spec.features.map((f) => f.name);
+  const logged = (t: Table): string[] => names.filter((n) => t.columns.has(ATTRIBUTION_PREFIX + n));
+  const refLogged = logged(reference);
+  const curLogged = logged(current);
+  if (refLogged.length > 0 && curLogged.length > 0) {
+    const ref = attributionTotals(reference, refLogged);
+    const cur = attributionTotals(current, curLogged);
+    return { explanations: section('attributions', names, ref, cur, options), status: { computed: true } };
+  }
+  const score = spec.score;
+  if (score === undefined || !reference.columns.has(score) || !current.columns.has(score)) {
+    return { status: { computed: false, reason: 'needs attributions (attributions.<feature> columns) or a score column in both files for the surrogate' } };
+  }
+  const design = surrogateDesign(profile, spec.task, names);
+  const fitOf = (t: Table): SurrogateFit | null => solveSurrogate(accumulateSurrogate(emptySurrogate(design), design, t, score), design);
+  const refFit = fitOf(reference);
+  const curFit = fitOf(current);
+  if (!refFit || !curFit) return { status: { computed: false, reason: 'the surrogate needs at least two rows with every feature and the score present in each file' } };
+  const importance = (fit: SurrogateFit): Totals => {
+    const mean = Object.fromEntries(fit.importances.map((i) => [i.feature, i.importance]));
+    return { mean, total: mean, rows: fit.n };
+  };
+  const refPermutation = permutation(refFit, design, reference, score);
+  const curPermutation = permutation(curFit, design, current, score);
+  const base = section('surrogate', names, importance(refFit), importance(curFit), options);
+  const explanations: Explanations = {
+    ...base,
+    features: base.features.map((f) => ({
+      ...f,
+      permutationReference: refPermutation.importance[f.feature] ?? null,
+      permutationCurrent: curPermutation.importance[f.feature] ?? null,
+    })),
+    surrogateR2: { reference: refFit.r2, current: curFit.r2 },
+    surrogate: {
+      target: design.target,
+      rows: { reference: refFit.n, current: curFit.n },
+      ridge: refFit.ridge || curFit.ridge,
+      permutation: { seed: PERMUTATION_SEED, repeats: PERMUTATION_REPEATS, rows: { reference: refPermutation.rows, current: curPermutation.rows } },
+    },
+  };
+  return { explanations, status: { computed: true } };
+}
+
+interface Totals {
+  /** Per feature: mean |attribution|, or the surrogate's importance. */
+  mean: Record<string, number>;
+  /** Per feature: what the shares are of (Σ|attribution|, or the importance). */
+  total: Record<string, number>;
+  rows: number;
+}
+
+/** Mean and total |attribution| per feature over the rows that carry one (a missing attribution is not a zero). */
+function attributionTotals(table: Table, features: readonly string[]): Totals {
+  const mean: Record<string, number> = {};
+  const total: Record<string, number> = {};
+  let rows = 0;
+  for (const name of features) {
+    const values = asNumeric(table, table.columns.get(ATTRIBUTION_PREFIX + name)!).values;
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      if (v !== v) continue;
+      sum += Math.abs(v);
+      n++;
+    }
+    if (n === 0) continue;
+    mean[name] = sum / n;
+    total[name] = sum;
+    rows = Math.max(rows, n);
+  }
+  return { mean, total, rows };
+}
+
+function section(source: Explanations['source'], names: readonly string[], ref: Totals, cur: Totals, options: ExplainOptions): Explanations {
+  const refRank = new Map(rankFeatures(ref.mean).map((f, i) => [f, i + 1]));
+  const curRank = new Map(rankFeatures(cur.mean).map((f, i) => [f, i + 1]));
+  const features: ExplanationFeature[] = names.map((feature) => ({
+    feature,
+    reference: ref.mean[feature] ?? null,
+    current: cur.mean[feature] ?? null,
+    referenceRank: refRank.get(feature) ?? null,
+    currentRank: curRank.get(feature) ?? null,
+    protected: options.protected.includes(feature),
+    proxy: options.proxies.includes(feature),
+  }));
+  // Current ranking first; features without a current importance last, by name.
+  features.sort((a, b) => (a.currentRank ?? Infinity) - (b.currentRank ?? Infinity) || (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
+  const k = Math.min(options.k ?? names.length, names.length);
+  const refShare = attributionShare(ref.total, options.protected, options.proxies);
+  const curShare = attributionShare(cur.total, options.protected, options.proxies);
+  return {
+    source,
+    rows: { reference: ref.rows, current: cur.rows },
+    features,
+    ndcg: attributionNdcg(ref.mean, cur.mean, k),
+    k,
+    ...(options.protected.length > 0 ? { protectedShare: change(options.protected, refShare.protected, curShare.protected) } : {}),
+    ...(options.proxies.length > 0 ? { proxyShare: change(options.proxies, refShare.proxies, curShare.proxies) } : {}),
+  };
+}
+
+function change(features: readonly string[], reference: number | null, current: number | null): AttributionShareChange {
+  const ratio = reference !== null && current !== null && reference > 0 ? current / reference : null;
+  const grew = reference !== null && current !== null && (reference > 0 ? current >= SHARE_GROWTH_WARNING * reference : current > 0);
+  return { features: [...features], reference, current, ratio, grew };
+}
+
+/** Permutation importance of `fit` on a seeded sample of at most {@link PERMUTATION_ROWS} of the table's rows. */
+function permutation(fit: SurrogateFit, design: SurrogateDesign, table: Table, score: string): { importance: Record<string, number>; rows: number } {
+  const random = seededRandom(PERMUTATION_SEED);
+  let sample = table;
+  if (table.rowCount > PERMUTATION_ROWS) {
+    // Floyd's algorithm: PERMUTATION_ROWS distinct rows, kept in file order.
+    const chosen = new Set<number>();
+    for (let j = table.rowCount - PERMUTATION_ROWS; j < table.rowCount; j++) {
+      const t = Math.floor(random() * (j + 1));
+      chosen.add(chosen.has(t) ? j : t);
+    }
+    sample = selectRows(table, Int32Array.from([...chosen].sort((a, b) => a - b)));
+  }
+  const { x, y } = surrogateRows(design, sample, score);
+  const importance = surrogatePermutationImportance(fit, design, x, y, random, PERMUTATION_REPEATS);
+  return { importance: Object.fromEntries(importance.map((i) => [i.feature, i.importance])), rows: y.length };
+}

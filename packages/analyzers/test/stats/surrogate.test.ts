@@ -1,0 +1,216 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { seededRandom, type Column, type Table } from '@vigil/core';
+import { selectRows } from '@vigil/core';
+import type { AnalysisSpec } from '../../src/profile/analysis-spec';
+import { fitReferenceProfile } from '../../src/profile/reference-profile';
+import {
+  accumulateSurrogate,
+  addSurrogateRows,
+  emptySurrogate,
+  mergeSurrogates,
+  solveSurrogate,
+  surrogateDesign,
+  surrogatePermutationImportance,
+  surrogateRows,
+  type SurrogateAccumulator,
+} from '../../src/stats/surrogate';
+
+interface SurrogateCase {
+  name: string;
+  note: string;
+  task: 'binary' | 'regression';
+  features: { name: string; kind: 'numeric' | 'categorical' }[];
+  reference: Record<string, (number | string | null)[]>;
+  current: Record<string, (number | string | null)[]>;
+  expected: {
+    columns: string[];
+    rows: number;
+    skipped: number;
+    intercept: number;
+    coefficients: number[];
+    r2: number;
+    importances: { feature: string; importance: number }[];
+  };
+}
+
+const golden = JSON.parse(readFileSync(join(__dirname, '..', 'golden', 'surrogate.json'), 'utf8')) as { cases: SurrogateCase[] };
+
+function toTable(source: string, columns: Record<string, (number | string | null)[]>, kinds: SurrogateCase['features']): Table {
+  const out = new Map<string, Column>();
+  for (const [name, values] of Object.entries(columns)) {
+    const kind = kinds.find((k) => k.name === name)?.kind ?? 'numeric';
+    if (kind === 'numeric') {
+      out.set(name, { name, kind, values: Float64Array.from(values, (v) => (v === null ? Number.NaN : Number(v))) });
+    } else {
+      const categories: string[] = [];
+      const codes = Int32Array.from(values, (v) => {
+        if (v === null) return -1;
+        const s = String(v);
+        let i = categories.indexOf(s);
+        if (i < 0) i = categories.push(s) - 1;
+        return i;
+      });
+      out.set(name, { name, kind, codes, categories });
+    }
+  }
+  return { source, rowCount: columns.score?.length ?? 0, columns: out };
+}
+
+function spec(c: SurrogateCase): AnalysisSpec {
+  return { task: c.task, features: c.features, score: 'score', groups: [], threshold: 0.5, minGroupSize: 30, fdr: 0.05 };
+}
+
+/** 1e-9 relative or 1e-12 absolute, whichever is larger: the stated tolerance of every golden comparison. */
+function expectClose(what: string, actual: number, expected: number): void {
+  const tolerance = Math.max(1e-12, 1e-9 * Math.abs(expected));
+  if (!(Math.abs(actual - expected) <= tolerance)) throw new Error(`${what}: ${actual} differs from numpy's ${expected} by more than ${tolerance}`);
+}
+
+describe('golden vectors (numpy lstsq on the encoded rows)', () => {
+  for (const c of golden.cases) {
+    test(`${c.name}: ${c.note}`, () => {
+      const reference = toTable('reference', c.reference, c.features);
+      const current = toTable('current', c.current, c.features);
+      const design = surrogateDesign(fitReferenceProfile(reference, spec(c)), c.task);
+      expect(design.columns).toEqual(c.expected.columns);
+      // Three uneven buckets, merged: what a window over stored buckets solves.
+      const n = current.rowCount;
+      const cuts = [0, Math.floor(n / 7), Math.floor((n * 3) / 5), n];
+      let merged: SurrogateAccumulator = emptySurrogate(design);
+      for (let b = 0; b < 3; b++) {
+        const rows = Array.from({ length: cuts[b + 1]! - cuts[b]! }, (_, i) => cuts[b]! + i);
+        const bucket = accumulateSurrogate(emptySurrogate(design), design, selectRows(current, rows), 'score');
+        merged = mergeSurrogates(merged, JSON.parse(JSON.stringify(bucket)) as SurrogateAccumulator);
+      }
+      expect([merged.rows, merged.skipped]).toEqual([c.expected.rows, c.expected.skipped]);
+      const fit = solveSurrogate(merged, design)!;
+      expect(fit.ridge).toBe(false);
+      expectClose('intercept', fit.intercept, c.expected.intercept);
+      fit.coefficients.forEach((v, i) => expectClose(`coefficient ${design.columns[i]}`, v, c.expected.coefficients[i]!));
+      expectClose('r2', fit.r2, c.expected.r2);
+      expect(fit.importances.map((i) => i.feature)).toEqual(c.expected.importances.map((i) => i.feature));
+      fit.importances.forEach((v, i) => expectClose(`importance ${v.feature}`, v.importance, c.expected.importances[i]!.importance));
+    });
+  }
+});
+
+describe('accumulators', () => {
+  const c = golden.cases.find((g) => g.name === 'mixed')!;
+  const design = surrogateDesign(fitReferenceProfile(toTable('reference', c.reference, c.features), spec(c)), c.task);
+  const p = design.columns.length;
+  const row = fc.tuple(
+    fc.array(fc.integer({ min: -40, max: 40 }), { minLength: p, maxLength: p }),
+    fc.integer({ min: -50, max: 50 }),
+  );
+
+  test('merging two accumulators equals accumulating the union of their rows (exactly, on dyadic values)', () => {
+    // Quarter-integers keep every product and sum exact in float64, so the comparison can be equality.
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 30 }), fc.array(row, { maxLength: 30 }), (a, b) => {
+        const pack = (rows: typeof a): [Float64Array, Float64Array] => [
+          Float64Array.from(rows.flatMap(([x]) => x.map((v) => v / 4))),
+          Float64Array.from(rows.map(([, y]) => y / 4)),
+        ];
+        const accA = emptySurrogate(design);
+        const accB = emptySurrogate(design);
+        const union = emptySurrogate(design);
+        addSurrogateRows(accA, ...pack(a));
+        addSurrogateRows(accB, ...pack(b));
+        addSurrogateRows(union, ...pack([...a, ...b]));
+        expect(mergeSurrogates(accA, accB)).toEqual(union);
+        expect(mergeSurrogates(accB, accA)).toEqual(union);
+      }),
+    );
+  });
+
+  test('merging is exact up to float rounding on real rows, and the solve agrees with the single pass', () => {
+    const current = toTable('current', c.current, c.features);
+    const whole = solveSurrogate(accumulateSurrogate(emptySurrogate(design), design, current, 'score'), design)!;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: current.rowCount - 1 }), (cut) => {
+        const first = Array.from({ length: cut }, (_, i) => i);
+        const rest = Array.from({ length: current.rowCount - cut }, (_, i) => cut + i);
+        const a = accumulateSurrogate(emptySurrogate(design), design, selectRows(current, first), 'score');
+        const b = accumulateSurrogate(emptySurrogate(design), design, selectRows(current, rest), 'score');
+        const fit = solveSurrogate(mergeSurrogates(a, b), design)!;
+        fit.coefficients.forEach((v, i) => expectClose('coefficient', v, whole.coefficients[i]!));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  test('accumulators of different designs do not merge', () => {
+    const other = { ...emptySurrogate(design), columns: p - 1, sumXX: new Array<number>(((p - 1) * p) / 2).fill(0) };
+    expect(() => mergeSurrogates(emptySurrogate(design), other)).toThrow(/cannot be merged/);
+  });
+});
+
+describe('solve', () => {
+  const c = golden.cases.find((g) => g.name === 'numeric')!;
+  const reference = toTable('reference', c.reference, c.features);
+  const design = surrogateDesign(fitReferenceProfile(reference, spec(c)), c.task);
+
+  test('fewer than two complete rows: no fit', () => {
+    const acc = emptySurrogate(design);
+    addSurrogateRows(acc, Float64Array.of(1, 2, 3), Float64Array.of(0.5));
+    expect(solveSurrogate(acc, design)).toBeNull();
+  });
+
+  test('exactly collinear columns take the ridge and still reproduce the target', () => {
+    // y = x0 + x1 with x1 = 2·x0: any split works; the ridge picks one and the fit stays exact (R² = 1).
+    const acc = emptySurrogate(design);
+    const rows = 50;
+    const x = new Float64Array(rows * 3);
+    const y = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) {
+      x[r * 3] = r / 10 - 2;
+      x[r * 3 + 1] = 2 * (r / 10 - 2);
+      x[r * 3 + 2] = Math.sin(r);
+      y[r] = 3 * (r / 10 - 2) + 0.5 * Math.sin(r) + 1;
+    }
+    addSurrogateRows(acc, x, y);
+    const fit = solveSurrogate(acc, design)!;
+    expect(fit.ridge).toBe(true);
+    expect(fit.coefficients[0]! + 2 * fit.coefficients[1]!).toBeCloseTo(3, 6);
+    expect(fit.coefficients[2]).toBeCloseTo(0.5, 6);
+    expect(fit.r2).toBeCloseTo(1, 8);
+  });
+
+  test('a constant target has no R²', () => {
+    const acc = emptySurrogate(design);
+    addSurrogateRows(acc, Float64Array.of(1, 2, 3, 2, 1, 0, 0, 5, 1), Float64Array.of(2, 2, 2));
+    expect(solveSurrogate(acc, design)!.r2).toBeNaN();
+  });
+
+  test('permutation importance is seeded, ranks the strongest feature first, and is near zero for an unused one', () => {
+    const rows = 2000;
+    const x = new Float64Array(rows * 3);
+    const y = new Float64Array(rows);
+    const random = seededRandom(7);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < 3; j++) x[r * 3 + j] = random() * 2 - 1;
+      y[r] = 2 * x[r * 3]! + 0.5 * x[r * 3 + 1]!;
+    }
+    const acc = emptySurrogate(design);
+    addSurrogateRows(acc, x, y);
+    const fit = solveSurrogate(acc, design)!;
+    const once = surrogatePermutationImportance(fit, design, x, y, seededRandom(11));
+    const again = surrogatePermutationImportance(fit, design, x, y, seededRandom(11));
+    expect(again).toEqual(once);
+    const [a, b, unused] = once.map((o) => o.importance);
+    // For a linear model the expected rise is 2·β²·Var(x): 2·4/3 and 2·0.25/3 for uniform(−1, 1).
+    expect(a).toBeGreaterThan(b!);
+    expect(Math.abs(a! - 8 / 3)).toBeLessThan(0.3);
+    expect(Math.abs(b! - 0.5 / 3)).toBeLessThan(0.05);
+    expect(Math.abs(unused!)).toBeLessThan(1e-12);
+  });
+
+  test('surrogateRows leaves out rows with a missing feature or score', () => {
+    const table = toTable('t', { age: [30, null, 50, 60], income: [1, 2, 3, 4], hours: [40, 40, 40, null], score: [0.2, 0.4, null, 0.9] }, c.features);
+    const { kept, y } = surrogateRows(design, table, 'score');
+    expect([...kept]).toEqual([0]);
+    expect(y[0]).toBeCloseTo(Math.log(0.2 / 0.8), 15);
+  });
+});
