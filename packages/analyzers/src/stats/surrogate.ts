@@ -3,7 +3,7 @@
  * (binary) or the score itself (regression) on the features standardised by the reference profile, for teams that
  * log features and scores but no attributions. Only its sufficient statistics are kept (n, Σx, Σy, Σy², Xᵀy and
  * the upper triangle of XᵀX), so buckets merge by addition, survive restarts as JSON, and a window is solved from
- * the sum of its buckets. The solve is a float64 Cholesky in TypeScript, not tfjs (docs/decisions/0012).
+ * the sum of its buckets. The solve is a float64 Cholesky in TypeScript, not tfjs (docs/decisions/0014).
  */
 import { MISSING_CODE, VigilError, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
