@@ -69,7 +69,7 @@ describe('the lock of the embedded database', () => {
         stdout: '',
         stderr: `error [VIGIL_STORE_LOCKED]: the embedded database ${join(cwd, '.vigil/pglite')} is in use by another Vigil process (pid ${first.child.pid}); stop it, or set database.url (VIGIL_DATABASE_URL) to a PostgreSQL server that several processes can share\n`,
       });
-      expect(refused.stderr).not.toMatch(/Aborted|RuntimeError|    at /);
+      expect(refused.stderr).not.toMatch(/Aborted|RuntimeError| {4}at /);
       // Refused before PGlite was started: the daemon's lock is untouched, and it still runs.
       expect(readFileSync(lock, 'utf8').trim()).toBe(String(first.child.pid));
       expect(first.child.exitCode).toBeNull();

@@ -75,7 +75,7 @@ describe('judgeEvent', () => {
   });
 
   it('samples audit and groups from the event id alone, at the configured rates', () => {
-    const r = review({ audit: { rate: 0.05 }, groups: [{ attribute: 'age_band', value: '18-25', probability: 0.2 }] });
+    const r = review({ audit: { rate: 0.05, reserve: 0 }, groups: [{ attribute: 'age_band', value: '18-25', probability: 0.2, reserve: 0 }] });
     const n = 40_000;
     let audited = 0;
     let grouped = 0;
