@@ -4,13 +4,14 @@
  * metrics; issue 6 "Scale": the cost curve as features, groups and window length grow).
  *
  *   node bench/window-close.mjs [--features 30] [--numeric-share 0.75] [--attributes 4] [--buckets 12]
- *                               [--bucket-rows 5000] [--reps 300] [--no-store] [--no-curve] [--json FILE]
+ *                               [--bucket-rows 5000] [--reps 300] [--no-store] [--no-curve] [--no-reconstruction] [--json FILE]
  *
  * What the daemon does when a window closes (packages/daemon/src/run/stream-runner.ts `analyseWindow`), timed
  * in the same steps, on the built packages:
  *   compute: `emptyAccumulator` + `mergeAccumulators` of the window's stored buckets (JSON, as Postgres gives them
  *            back), `analyzeWindow` (drift of every feature and the score with KS p-values, calibration,
- *            performance, fairness per attribute, Benjamini–Hochberg) and `windowMetricRows`;
+ *            performance, fairness per attribute, Benjamini–Hochberg) and `windowMetricRows`, with the
+ *            reconstruction error of multivariate drift (profiles of 2 to 200 features);
  *   store:   `loadBuckets` of the window, then one transaction with `markAnalysedIn` + `upsertMetricRowsIn`, on
  *            a fresh database on the local Postgres (dropped afterwards).
  * The buckets are built from generated events with `accumulate`, as the daemon builds them per batch.
@@ -35,13 +36,14 @@ const { values: args } = parseArgs({
     reps: { type: 'string', default: '300' },
     'no-store': { type: 'boolean', default: false },
     'no-curve': { type: 'boolean', default: false },
+    'no-reconstruction': { type: 'boolean', default: false },
     'curve-budget-s': { type: 'string', default: '3' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/window-close.mjs [--features N] [--attributes A] [--buckets B] [--bucket-rows R] [--reps N] [--no-store] [--no-curve] [--json FILE]');
+  console.log('Usage: node bench/window-close.mjs [--features N] [--attributes A] [--buckets B] [--bucket-rows R] [--reps N] [--no-store] [--no-curve] [--no-reconstruction] [--json FILE]');
   process.exit(0);
 }
 
@@ -50,7 +52,9 @@ const load = async (path) => {
   const m = await import(join(root, path));
   return m.default ?? m;
 };
-const { accumulate, analyzeWindow, emptyAccumulator, fitReferenceProfile, mergeAccumulators } = await load('packages/analyzers/dist/index.js');
+const {
+  accumulate, analyzeWindow, emptyAccumulator, fitDataReconstruction, fitReferenceProfile, MAX_RECONSTRUCTION_FEATURES, mergeAccumulators, reconstructionWindow,
+} = await load('packages/analyzers/dist/index.js');
 const { windowMetricRows } = await load('packages/daemon/dist/pipeline/window-metrics.js');
 const { createStore, markAnalysedIn, upsertMetricRowsIn } = await load('packages/store/dist/index.js');
 
@@ -113,8 +117,12 @@ function generate(sc, rows, seed, drift) {
 }
 
 /** Reference profile and the window's buckets as the store holds them (JSON round trip). */
-function prepare(sc, { referenceRows, buckets, bucketRows }) {
-  const profile = fitReferenceProfile(generate(sc, referenceRows, 1, 0), { ...sc.spec, groups: [] });
+async function prepare(sc, { referenceRows, buckets, bucketRows }) {
+  const reference = generate(sc, referenceRows, 1, 0);
+  const base = fitReferenceProfile(reference, { ...sc.spec, groups: [] });
+  // With multivariate drift as the daemon fits it (fit-reference.ts): its buckets then project every event.
+  const reconstructs = !args['no-reconstruction'] && sc.spec.features.length >= 2 && sc.spec.features.length <= MAX_RECONSTRUCTION_FEATURES;
+  const profile = reconstructs ? { ...base, reconstruction: (await fitDataReconstruction(reference, sc.spec.features)).model } : base;
   const stored = [];
   for (let b = 0; b < buckets; b++) {
     const acc = accumulate(emptyAccumulator(profile, sc.spec), profile, sc.spec, generate(sc, bucketRows, 100 + b, 0.5));
@@ -131,7 +139,7 @@ function closeOnce(sc, profile, stored, window) {
   const t1 = performance.now();
   const analysis = analyzeWindow(profile, acc, sc.spec);
   const t2 = performance.now();
-  const rows = windowMetricRows(window, acc, analysis);
+  const rows = windowMetricRows(window, acc, analysis, reconstructionWindow(profile.reconstruction, acc.reconstruction));
   const t3 = performance.now();
   return { merge: t1 - t0, analyse: t2 - t1, rows: t3 - t2, total: t3 - t0, metricRows: rows, acc };
 }
@@ -176,7 +184,7 @@ async function timeStore(store, sc, prepared, model, { reps, budgetMs = Infinity
     // Not timed: the compute, measured above.
     let acc = emptyAccumulator(profile, sc.spec);
     for (const b of loaded) acc = mergeAccumulators(acc, b.accumulator);
-    const rows = windowMetricRows(window, acc, analyzeWindow(profile, acc, sc.spec));
+    const rows = windowMetricRows(window, acc, analyzeWindow(profile, acc, sc.spec), reconstructionWindow(profile.reconstruction, acc.reconstruction));
     const due = { ...window, changeSeq: i + 1, analyses: i };
     const t2 = performance.now();
     await store.transaction(async (tx) => {
@@ -210,7 +218,7 @@ console.log(
     `(${headline.attributes.map((a) => a.values).join('+')} = ${headline.attributes.reduce((s, a) => s + a.values, 0)} groups), ` +
     `window of ${sizes.buckets} buckets × ${sizes.bucketRows} events, reference ${sizes.referenceRows} rows`,
 );
-const prepared = prepare(headline, sizes);
+const prepared = await prepare(headline, sizes);
 const compute = timeCompute(headline, prepared, { reps: Number(args.reps), warmup: 20 });
 const result = { machine: m, scenario: { features, numeric: numericCount, attributes: headline.attributes, ...sizes }, compute: {}, store: null, curve: [] };
 const rowsOut = [];
@@ -263,7 +271,7 @@ try {
       const sc = scenario({ features: p.features, attributes: p.attributes });
       const groups = p.attributes.reduce((s, a) => s + a.values, 0);
       const bucketRows = p.bucketRows ?? 1000;
-      const prep = prepare(sc, { referenceRows: p.referenceRows ?? 20_000, buckets: p.buckets, bucketRows });
+      const prep = await prepare(sc, { referenceRows: p.referenceRows ?? 20_000, buckets: p.buckets, bucketRows });
       const c = timeCompute(sc, prep, { reps: 200, budgetMs, warmup: 3 });
       let st;
       if (store) st = await timeStore(store, sc, prep, `curve-${n++}`, { reps: 100, budgetMs });

@@ -2,7 +2,8 @@
  * The tfjs backend, chosen once: native TensorFlow (`@tensorflow/tfjs-node`) when the user installed it, else
  * WebAssembly (shipped inside its npm package, so it works offline), else the plain CPU backend. tfjs-node is not
  * a dependency because its install downloads a native library, which fails on machines without internet access.
- * tfjs is loaded on first use, so commands that never train a model (`vigil report`) do not pay for loading it.
+ * tfjs is loaded on first use, so commands that neither train a model nor fit a data reconstruction (multivariate
+ * drift: `vigil report` with two features or more, `vigil reference fit`) do not pay for loading it.
  */
 import type * as Tf from '@tensorflow/tfjs-core';
 

@@ -14,6 +14,7 @@ import { estimateCbpe, fitCbpe, type CbpeReference } from '../stats/cbpe';
 import { rocAuc, sortedScoresByClass } from '../stats/classification';
 import { averagePrecisionFromCounts, downsampleCurve, precisionRecallFromCounts, rocFromCounts, thresholdCounts } from '../stats/curves';
 import { analyzeWindow } from '../window/analyze-window';
+import { initCompute } from '../compute/compute-backend';
 import { multivariateDrift } from '../multivariate/multivariate-drift';
 import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns } from './parallel-columns';
@@ -65,6 +66,8 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   const profileSpec: AnalysisSpec = scoreInBoth ? spec : { ...spec, score: undefined };
   const numericNames = [...spec.features.filter((f) => f.kind === 'numeric').map((f) => f.name), ...(scoreInBoth && spec.score !== undefined ? [spec.score] : [])];
   const parallelism = input.parallelism ?? availableParallelism();
+  // The multivariate section fits with tfjs: its backend starts loading now, beside the columns' workers.
+  if (spec.features.length >= 2) initCompute().catch(() => undefined);
   const exactFits = Math.min(parallelism, Math.max(numericNames.length, 1)) * 16 * (reference.rowCount + current.rowCount) <= (input.memoryBudget ?? Infinity);
   const numericColumns = analyzeNumericColumns(
     numericNames.map((name) => ({
