@@ -1,4 +1,4 @@
-import { isVigilError } from '@vigil/core';
+import { isVigilError, type MetricName } from '@vigil/core';
 import type { Batch, BucketDelta, MergeAccumulators } from '../src/batch/apply-batch';
 import type { LabelMatch } from '../src/stream/labels';
 import type { Store } from '../src/create-store';
@@ -288,7 +288,7 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       version: '7',
       windowStart: T0,
       windowEnd: T0 + 60 * MINUTE,
-      metric,
+      metric: metric as MetricName, // the store keeps any name; 'tpr_gap' below is none of the runner's
       feature,
       group,
       value,

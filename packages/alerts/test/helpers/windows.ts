@@ -1,3 +1,4 @@
+import type { MetricName } from '@vigil/core';
 import type { MetricRow } from '@vigil/store';
 import type { WindowAnalysis } from '../../src/engine/evaluate-window';
 import { HOUR } from './config';
@@ -14,7 +15,7 @@ export function analysis(end: number, metrics: Array<{ metric: string; feature?:
     version,
     windowStart,
     windowEnd: end,
-    metric: m.metric,
+    metric: m.metric as MetricName,
     feature: m.feature ?? '',
     group: m.group ?? '',
     value: m.value,

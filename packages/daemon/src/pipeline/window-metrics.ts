@@ -5,6 +5,7 @@
  * `attribute=group`. A value that cannot be computed (NaN, no labels) is stored as null.
  */
 import type { FeatureDrift, WindowAccumulator, WindowAnalysis } from '@vigil/analyzers';
+import type { MetricName } from '@vigil/core';
 import type { MetricRow, WindowKey } from '@vigil/store';
 
 /** The feature name of prediction-drift rows. */
@@ -20,7 +21,7 @@ export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis:
   const labelledRows = acc.outcome.labelled;
   // A literal of one shape per row (not spreads of a base object): a window writes hundreds of rows and this is a
   // measurable part of closing it (docs/benchmarks.md, "Closing one window").
-  const add = (metric: string, value: number | null | undefined, feature = '', group = '', details?: unknown): void => {
+  const add = (metric: MetricName, value: number | null | undefined, feature = '', group = '', details?: unknown): void => {
     const row: MetricRow = {
       model,
       version,
@@ -43,15 +44,15 @@ export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis:
     // The deciding test's p-value row carries its Benjamini–Hochberg adjustment: p-value rules judge that one.
     const tested = d.pValueAdjusted === undefined ? undefined : d.method === 'ks' ? 'ksPValue' : d.method === 'chi2' ? 'chi2PValue' : undefined;
     for (const [metric, value] of Object.entries(d.metrics)) {
-      if (metric !== 'referenceMissingRate') add(metric, value, d.feature, '', metric === tested ? { pValueAdjusted: d.pValueAdjusted } : undefined);
+      if (metric !== 'referenceMissingRate') add(metric as MetricName, value, d.feature, '', metric === tested ? { pValueAdjusted: d.pValueAdjusted } : undefined);
     }
     add('drifted', d.drifted ? 1 : 0, d.feature, '', driftDetails(d));
   }
   if (analysis.prediction) {
     const { histogram, pValueAdjusted } = analysis.prediction;
-    const detailsOf = (metric: string) =>
+    const detailsOf = (metric: MetricName) =>
       metric === 'psi' ? { histogram } : metric === 'ksPValue' && pValueAdjusted !== undefined ? { pValueAdjusted } : undefined;
-    for (const [metric, value] of Object.entries(analysis.prediction.metrics)) add(metric, value, SCORE_FEATURE, '', detailsOf(metric));
+    for (const [metric, value] of Object.entries(analysis.prediction.metrics)) add(metric as MetricName, value, SCORE_FEATURE, '', detailsOf(metric as MetricName));
   }
   if (analysis.calibration) {
     const c = analysis.calibration;
@@ -60,7 +61,7 @@ export function windowMetricRows(window: WindowKey, acc: WindowCounts, analysis:
     add('brier', c.brier);
   }
   if (analysis.performance) {
-    for (const [metric, value] of Object.entries(analysis.performance)) if (metric !== 'rows') add(metric, value);
+    for (const [metric, value] of Object.entries(analysis.performance)) if (metric !== 'rows') add(metric as MetricName, value);
   }
   for (const f of analysis.fairness) {
     add('statisticalParityDifference', f.statisticalParityDifference, '', f.attribute);

@@ -147,7 +147,7 @@ models:
     store = await createStore({ url: db.url, schema: db.schema, poolSize: 4, logger });
     // No alerting.start(): nothing runs in the background, so any change in the database comes from a request.
     alerting = await createAlerting({ config, store, logger, now: () => T0 + HOUR });
-    const rows = ['f0', ...features].map((feature) => ({ model: 'credit-risk', version: '7', windowStart: T0 - HOUR, windowEnd: T0, metric: 'psi', feature, group: '', value: 0.4, rows: 5000, labelledRows: 0 }));
+    const rows = ['f0', ...features].map((feature) => ({ model: 'credit-risk', version: '7', windowStart: T0 - HOUR, windowEnd: T0, metric: 'psi' as const, feature, group: '', value: 0.4, rows: 5000, labelledRows: 0 }));
     await store.saveReferenceProfile('credit-risk', '7', { fitted: 'for the test' });
     await store.saveReferenceProfile('fraud', '1', { fitted: 'for the test' });
     await store.upsertMetricRows(rows);

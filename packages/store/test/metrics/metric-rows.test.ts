@@ -1,3 +1,4 @@
+import type { MetricName } from '@vigil/core';
 import { metricRows, upsertMetricRows, type MetricRow } from '../../src/metrics/metric-rows';
 import type { SqlClient } from '../../src/sql/sql-client';
 import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
@@ -31,7 +32,7 @@ async function viewRows(sql: SqlClient, model: string): Promise<MetricRow[]> {
     version: String(r.version),
     windowStart: new Date(r.window_start as string).getTime(),
     windowEnd: new Date(r.window_end as string).getTime(),
-    metric: String(r.metric),
+    metric: String(r.metric) as MetricName,
     feature: String(r.feature),
     group: String(r.group_key),
     value: r.value === null ? null : Number(r.value),
