@@ -2,7 +2,7 @@ export { ERROR_CODES, VigilError, isVigilError } from './errors';
 export type { VigilErrorCode, VigilErrorOptions } from './errors';
 export { createLogger, redact, silentLogger, syncWriter } from './logger';
 export type { LogFields, LogFormat, LogLevel, Logger, LoggerOptions } from './logger';
-export { MISSING_CODE, categoryAt, selectRows, withColumns } from './table';
+export { MISSING_CODE, MISSING_GROUP, categoryAt, selectRows, withColumns } from './table';
 export type { CategoricalColumn, Column, FeatureKind, NumericColumn, SpilledColumn, Table } from './table';
 export { parseDuration, parseInstant } from './duration';
 export { seededRandom } from './seeded-random';

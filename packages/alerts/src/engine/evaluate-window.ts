@@ -36,7 +36,7 @@ import { openIncidentIn, resolveIncidentIn, unsilenceIncidentIn } from './incide
 import { groupSeverityRaisedIn } from './notification-groups';
 
 /** One analysed window of one model version, as the streaming daemon hands it over. */
-export interface WindowAnalysis {
+export interface AnalysedWindow {
   model: string;
   version: string;
   windowStart: number;
@@ -69,7 +69,7 @@ interface Subject {
   judged: Array<{ rule: RuleConfig; latest: RuleWindow }>;
 }
 
-export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a: WindowAnalysis): Promise<EvaluationSummary> {
+export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a: AnalysedWindow): Promise<EvaluationSummary> {
   const summary: EvaluationSummary = { evaluated: 0, opened: [], resolved: [], updated: [], inhibited: 0 };
   const model = ctx.models.get(a.model);
   if (model === undefined || model.rules.length === 0) return summary;
@@ -220,7 +220,7 @@ async function reviseIn(
  * judged), its value and that rule's clear threshold. The incident keeps the last firing window's value, so the
  * resolve notice can tell the clearing window from the last breach.
  */
-function resolutionOf(subject: Subject, incident: Incident, a: WindowAnalysis): IncidentResolution | null {
+function resolutionOf(subject: Subject, incident: Incident, a: AnalysedWindow): IncidentResolution | null {
   const judged = subject.judged.find((j) => j.rule.severity === incident.severity) ?? subject.judged[0];
   if (judged === undefined) return null;
   const w = judged.latest;

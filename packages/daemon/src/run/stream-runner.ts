@@ -14,11 +14,12 @@ import {
   analyzeWindow, completeEventTime, emptyAccumulator, EventTimeWindows, mergeAccumulators,
   type ReferenceProfile, type WindowAccumulator,
 } from '@vigil/analyzers';
+import type { AnalysedWindow, ModelCondition } from '@vigil/alerts';
 import { BATCH_COLUMNS, decodeLabel, PredictionBatchBuilder, compileDecodeOptions, type DeadLetter, type PredictionBatch, type SourceBatch } from '@vigil/collector';
 import { compositeKey, selectRows, silentLogger, type CategoricalColumn, type Logger, type ModelConfig, type VigilConfig } from '@vigil/core';
 import {
   markAnalysedIn, upsertMetricRowsIn,
-  type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type FlaggedGroup, type LabelInput, type LabelMatch, type MetricRow, type PredictionIndexRow,
+  type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type FlaggedGroup, type LabelInput, type LabelMatch, type PredictionIndexRow,
   type RetentionLimits, type SqlExecutor, type Store, type StoredBucket, type WatermarkInput, type WindowKey,
 } from '@vigil/store';
 import { batchBuckets, batchSpec, labelBuckets } from '../pipeline/batch-buckets';
@@ -32,20 +33,9 @@ import { VersionProfiles } from './version-profiles';
 
 /** What the alerts package does with an analysed window, inside the transaction that writes its rows. */
 export interface WindowAlerts {
-  evaluateIn(
-    tx: SqlExecutor,
-    analysis: { model: string; version: string; windowStart: number; windowEnd: number; rows: number; labelledRows: number; metricRows: MetricRow[] },
-  ): Promise<unknown>;
+  evaluateIn(tx: SqlExecutor, analysis: AnalysedWindow): Promise<unknown>;
   /** A version without a reference profile opens a model-level incident; the profile's arrival resolves it. */
   modelConditionIn?(tx: SqlExecutor, condition: ModelCondition): Promise<void>;
-}
-
-export interface ModelCondition {
-  model: string;
-  version: string;
-  condition: 'no_reference_profile' | 'no_traffic';
-  active: boolean;
-  detail?: string;
 }
 
 export interface StreamRunnerOptions {
