@@ -3,7 +3,7 @@ import type { Batch, BucketDelta, MergeAccumulators } from '../src/batch/apply-b
 import type { LabelMatch } from '../src/stream/labels';
 import type { Store } from '../src/create-store';
 import type { MetricRow } from '../src/metrics/metric-rows';
-import { BACKENDS, openBackend, type TestBackend } from './helpers/database';
+import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 /** A stand-in accumulator: additive counts, like the analyzers' JSON form, without their internals. */
 interface Counts {

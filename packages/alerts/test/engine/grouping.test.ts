@@ -11,8 +11,8 @@ import { createBullmqQueue } from '../../src/queue/bullmq-queue';
 import type { JobQueue } from '../../src/queue/job-queue';
 import { createMemoryQueue } from '../../src/queue/memory-queue';
 import { alertConfig, FakeClock, MIN, T0 } from '../helpers/config';
-import { reachableRedisUrl } from '../helpers/services';
-import { WebhookSink } from '../helpers/webhook-sink';
+import { reachableRedisUrl } from '@vigil/test-kit';
+import { WebhookSink } from '@vigil/test-kit';
 import { analysis, psi } from '../helpers/windows';
 
 const QUEUES: Array<[string, () => Promise<JobQueue>]> = [

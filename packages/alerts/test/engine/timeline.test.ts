@@ -11,10 +11,10 @@ import { createAlerting, type Alerting } from '../../src/alerting';
 import { createBullmqQueue } from '../../src/queue/bullmq-queue';
 import type { JobQueue } from '../../src/queue/job-queue';
 import { createMemoryQueue } from '../../src/queue/memory-queue';
-import { reachableRedisUrl } from '../helpers/services';
+import { reachableRedisUrl } from '@vigil/test-kit';
 import type { AnalysedWindow } from '../../src/engine/evaluate-window';
 import { alertConfig, FakeClock, HOUR, MIN, T0 } from '../helpers/config';
-import { WebhookSink } from '../helpers/webhook-sink';
+import { WebhookSink } from '@vigil/test-kit';
 import { analysis, psi } from '../helpers/windows';
 
 const QUEUES: Array<[string, () => Promise<JobQueue>]> = [

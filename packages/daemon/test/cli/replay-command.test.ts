@@ -1,6 +1,6 @@
-import { createTestTopic, kafkaBrokers, writeEventsFile } from '../../../collector/test/kafka/kafka-test-kit';
+import { createTestTopic, kafkaBrokers, writeEventsFile } from '@vigil/test-kit';
 import { readFileSync } from 'node:fs';
-import { kcatValues, storedBatches } from '../../../collector/test/kafka/compressed-topics-kit';
+import { kcatValues, storedBatches } from '@vigil/test-kit';
 import { runCli } from './run-cli';
 
 const replay = (args: string[], env: Record<string, string | undefined>) => runCli(['replay', ...args], process.cwd(), env);

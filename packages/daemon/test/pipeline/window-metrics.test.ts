@@ -2,7 +2,7 @@ import { accumulate, analyzeWindow, benjaminiHochberg, emptyAccumulator, fitRefe
 import { parseConfig } from '@vigil/core';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { windowMetricRows } from '../../src/pipeline/window-metrics';
-import { makeEvents, readerTable } from '../run/stream-fixtures';
+import { makeEvents, readerTable } from '@vigil/test-kit';
 
 const model = parseConfig(
   `

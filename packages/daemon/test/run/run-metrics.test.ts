@@ -6,9 +6,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { vigilVersion } from '../../src/cli/version';
-import { createTestTopic } from '../../../collector/test/kafka/kafka-test-kit';
-import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor } from './daemon-harness';
-import { makeEvents } from './stream-fixtures';
+import { createTestTopic } from '@vigil/test-kit';
+import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor } from '@vigil/test-kit/daemon-harness';
+import { makeEvents } from '@vigil/test-kit';
 
 jest.setTimeout(180_000);
 

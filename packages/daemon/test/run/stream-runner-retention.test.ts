@@ -4,7 +4,7 @@
  */
 import { parseConfig } from '@vigil/core';
 import { auditLog, type SqlClient, type Store } from '@vigil/store';
-import { BACKENDS, openBackend, type TestBackend } from '../../../store/test/helpers/database';
+import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 import { RETENTION_EVERY_MS, StreamRunner } from '../../src/run/stream-runner';
 
 const DAY = 86_400_000;

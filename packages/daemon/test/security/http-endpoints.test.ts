@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { createAlerting, type Alerting } from '@vigil/alerts';
 import { createLogger, parseConfig, type HttpRole, type HttpTokenConfig } from '@vigil/core';
 import { createPostgresClient, createStore, type SqlClient, type Store } from '@vigil/store';
-import { createTestSchema } from '../../../store/test/helpers/database';
+import { createTestSchema } from '@vigil/test-kit';
 import { WRITE_ROLES } from '../../src/http/alert-routes';
 import { apiRoutes, createHttpApi } from '../../src/http/http-api';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';

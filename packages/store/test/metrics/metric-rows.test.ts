@@ -1,7 +1,7 @@
 import type { MetricName } from '@vigil/core';
 import { metricRows, upsertMetricRows, type MetricRow } from '../../src/metrics/metric-rows';
 import type { SqlClient } from '../../src/sql/sql-client';
-import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 const MINUTE = 60_000;
