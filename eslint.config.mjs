@@ -44,6 +44,27 @@ function layerRules() {
     });
 }
 
+/*
+ * Tests share harnesses through @vigil/test-kit, never by a relative path into another package's `test/` folder
+ * (packages/x/test, dashboards/test): a helper two packages need belongs in the kit.
+ */
+const TEST_IMPORTS = {
+  files: ['**/test/**/*.ts', 'packages/test-kit/src/**/*.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            regex: '^(\\.\\./)+(packages/)?[a-z-]+/test(/.*)?$',
+            message: "a test imports another package's test helpers through @vigil/test-kit (packages/test-kit), not by a relative path",
+          },
+        ],
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.venv/**', 'bench/.venv/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
@@ -60,4 +81,5 @@ export default tseslint.config(
   },
   { files: ['**/test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'], rules: { 'no-console': 'off' } },
   ...layerRules(),
+  TEST_IMPORTS,
 );

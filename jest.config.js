@@ -12,6 +12,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(hyparquet|hyparquet-compressors|hysnappy|fzstd)[@/])'],
   moduleNameMapper: {
     '^@vigil/dashboards$': '<rootDir>/dashboards/src/index.ts',
+    '^@vigil/test-kit/([a-z-]+)$': '<rootDir>/packages/test-kit/src/$1.ts',
     '^@vigil/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],

@@ -1,7 +1,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { incidentAnnotations } from './incident-annotations';
 import { barChart, stat, table, timeSeries } from './panels';
-import { modelIs, modelRows, versionIn, withVersion } from './sql-conventions';
+import { metricIn, metricIs, modelIs, modelRows, versionIn, withVersion } from './sql-conventions';
 import { modelVariable, versionVariable } from './variables';
 import { joinSql } from './sql-query';
 import { vigilDashboard } from './vigil-dashboard';
@@ -18,7 +18,7 @@ const LATEST_BINS = `
   WITH latest AS (
     SELECT details
     FROM vigil_metric_rows
-    WHERE ${rowsOfModel} AND metric = 'ece' AND jsonb_typeof(details -> 'bins') = 'array'
+    WHERE ${rowsOfModel} AND ${metricIs('ece')} AND jsonb_typeof(details -> 'bins') = 'array'
     ORDER BY window_end DESC, version DESC
     LIMIT 1
   ), bins AS (
@@ -40,12 +40,12 @@ export function calibrationDashboard(): Dashboard {
       stat(
         { title: 'Latest window', description: 'ECE, MCE and Brier score of the labelled rows of the latest analysed window.' },
         { w: 8, h: 6 },
-        `SELECT max(value) FILTER (WHERE metric = 'ece') AS ece,
-                max(value) FILTER (WHERE metric = 'mce') AS mce,
-                max(value) FILTER (WHERE metric = 'brier') AS brier
+        `SELECT max(value) FILTER (WHERE ${metricIs('ece')}) AS ece,
+                max(value) FILTER (WHERE ${metricIs('mce')}) AS mce,
+                max(value) FILTER (WHERE ${metricIs('brier')}) AS brier
          FROM vigil_metric_rows
-         WHERE ${rowsOfModel} AND metric IN ('ece', 'mce', 'brier')
-           AND window_end = (SELECT window_end FROM vigil_metric_rows WHERE ${rowsOfModel} AND metric = 'ece' ORDER BY window_end DESC LIMIT 1)`,
+         WHERE ${rowsOfModel} AND ${metricIn(['ece', 'mce', 'brier'])}
+           AND window_end = (SELECT window_end FROM vigil_metric_rows WHERE ${rowsOfModel} AND ${metricIs('ece')} ORDER BY window_end DESC LIMIT 1)`,
       ),
     )
     .withPanel(
@@ -54,7 +54,7 @@ export function calibrationDashboard(): Dashboard {
         { w: 16, h: 6 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
          FROM vigil_metric_rows
-         WHERE ${rowsOfModel} AND metric IN ('ece', 'mce')
+         WHERE ${rowsOfModel} AND ${metricIn(['ece', 'mce'])}
          ORDER BY 1, 2`,
         { min: 0, threshold: 0.1 },
       ),
@@ -65,7 +65,7 @@ export function calibrationDashboard(): Dashboard {
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
          FROM vigil_metric_rows
-         WHERE ${rowsOfModel} AND metric IN ('brier', 'logLoss')
+         WHERE ${rowsOfModel} AND ${metricIn(['brier', 'logLoss'])}
          ORDER BY 1, 2`,
         { min: 0 },
       ),

@@ -1,7 +1,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { incidentAnnotations } from './incident-annotations';
 import { statusHistory, table, timeSeries } from './panels';
-import { featureRows, modelIs, modelRows, versionIn, withVersion } from './sql-conventions';
+import { featureRows, metricIs, modelIs, modelRows, versionIn, withVersion } from './sql-conventions';
 import { featureVariable, metricChoice, modelVariable, versionVariable } from './variables';
 import { vigilDashboard } from './vigil-dashboard';
 
@@ -47,7 +47,7 @@ export function driftDashboard(): Dashboard {
         { w: 24, h: 8 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value AS drifted
          FROM vigil_metric_rows
-         WHERE ${selected} AND metric = 'drifted'
+         WHERE ${selected} AND ${metricIs('drifted')}
          ORDER BY 1, 2`,
       ),
     )
@@ -57,7 +57,7 @@ export function driftDashboard(): Dashboard {
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion("'drifted features'")} AS metric, sum(value) AS drifted
          FROM vigil_metric_rows
-         WHERE ${selected} AND metric = 'drifted'
+         WHERE ${selected} AND ${metricIs('drifted')}
          GROUP BY 1, 2
          ORDER BY 1, 2`,
         { min: 0, bars: true },
@@ -69,7 +69,7 @@ export function driftDashboard(): Dashboard {
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value AS missing_rate
          FROM vigil_metric_rows
-         WHERE ${selected} AND metric = 'missingRate'
+         WHERE ${selected} AND ${metricIs('missingRate')}
          ORDER BY 1, 2`,
         { unit: 'percentunit', min: 0 },
       ),
@@ -99,20 +99,20 @@ export function driftDashboard(): Dashboard {
         { title: 'Latest window', description: 'Every drift metric of each selected feature in the latest analysed window, most drifted first.' },
         { w: 24, h: 9 },
         `WITH latest AS (
-           SELECT window_end FROM vigil_metric_rows WHERE ${selected} AND metric = 'drifted' ORDER BY window_end DESC LIMIT 1
+           SELECT window_end FROM vigil_metric_rows WHERE ${selected} AND ${metricIs('drifted')} ORDER BY window_end DESC LIMIT 1
          )
          SELECT r.feature, r.version, r.window_start, r.window_end,
-                max(r.value) FILTER (WHERE r.metric = 'drifted') AS drifted,
-                max(r.value) FILTER (WHERE r.metric = 'psi') AS psi,
-                max(r.value) FILTER (WHERE r.metric = 'js') AS js,
-                max(r.value) FILTER (WHERE r.metric = 'hellinger') AS hellinger,
-                max(r.value) FILTER (WHERE r.metric = 'ks') AS ks,
-                max(r.value) FILTER (WHERE r.metric = 'ksPValue') AS ks_p_value,
-                max(r.value) FILTER (WHERE r.metric = 'wassersteinNormed') AS wasserstein_normed,
-                max(r.value) FILTER (WHERE r.metric = 'chi2') AS chi2,
-                max(r.value) FILTER (WHERE r.metric = 'chi2PValue') AS chi2_p_value,
-                max(r.value) FILTER (WHERE r.metric = 'newCategoryRate') AS new_category_rate,
-                max(r.value) FILTER (WHERE r.metric = 'missingRate') AS missing_rate,
+                max(r.value) FILTER (WHERE ${metricIs('drifted', 'r.')}) AS drifted,
+                max(r.value) FILTER (WHERE ${metricIs('psi', 'r.')}) AS psi,
+                max(r.value) FILTER (WHERE ${metricIs('js', 'r.')}) AS js,
+                max(r.value) FILTER (WHERE ${metricIs('hellinger', 'r.')}) AS hellinger,
+                max(r.value) FILTER (WHERE ${metricIs('ks', 'r.')}) AS ks,
+                max(r.value) FILTER (WHERE ${metricIs('ksPValue', 'r.')}) AS ks_p_value,
+                max(r.value) FILTER (WHERE ${metricIs('wassersteinNormed', 'r.')}) AS wasserstein_normed,
+                max(r.value) FILTER (WHERE ${metricIs('chi2', 'r.')}) AS chi2,
+                max(r.value) FILTER (WHERE ${metricIs('chi2PValue', 'r.')}) AS chi2_p_value,
+                max(r.value) FILTER (WHERE ${metricIs('newCategoryRate', 'r.')}) AS new_category_rate,
+                max(r.value) FILTER (WHERE ${metricIs('missingRate', 'r.')}) AS missing_rate,
                 max(r.rows) AS rows
          FROM vigil_metric_rows AS r
          JOIN latest AS l ON l.window_end = r.window_end

@@ -1,7 +1,8 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { MetricName } from '@vigil/core';
 import { incidentAnnotations } from './incident-annotations';
 import { barChart, table, timeSeries } from './panels';
-import { modelIs, versionIn, withVersion } from './sql-conventions';
+import { metricIn, metricIs, modelIs, versionIn, withVersion } from './sql-conventions';
 import { groupVariable, metricChoice, modelVariable, versionVariable } from './variables';
 import { joinSql } from './sql-query';
 import { vigilDashboard } from './vigil-dashboard';
@@ -16,10 +17,10 @@ export const GROUP_RATES = [
   ['False-negative rate', 'fnr'],
   ['Positive predictive value', 'ppv'],
   ['Calibration error (ECE)', 'ece'],
-] as const;
+] as const satisfies ReadonlyArray<readonly [string, MetricName]>;
 
 /** Differences across the sufficient groups of one attribute; `group_key` is the attribute. */
-export const DIFFERENCES = ['statisticalParityDifference', 'equalOpportunityDifference', 'equalizedOddsDifference', 'predictiveParityDifference'] as const;
+export const DIFFERENCES = ['statisticalParityDifference', 'equalOpportunityDifference', 'equalizedOddsDifference', 'predictiveParityDifference'] as const satisfies readonly MetricName[];
 
 const inRange = `${modelIs(false)} AND ${versionIn()} AND $__timeFilter(window_end)`;
 
@@ -33,7 +34,7 @@ const quoted = (names: readonly string[]) => names.map((n) => `'${n}'`).join(', 
 /** Groups of the selected attributes in the latest window that has them. */
 const LATEST_GROUPS = `
   WITH latest AS (
-    SELECT window_end FROM vigil_metric_rows WHERE ${inRange} AND metric = 'selectionRate' AND ${groupOfSelected()} ORDER BY window_end DESC LIMIT 1
+    SELECT window_end FROM vigil_metric_rows WHERE ${inRange} AND ${metricIs('selectionRate')} AND ${groupOfSelected()} ORDER BY window_end DESC LIMIT 1
   ), rates AS (
     SELECT r.version, r.group_key, r.metric, r.value,
            (r.details ->> 'n')::bigint AS n, (r.details ->> 'labelled')::bigint AS labelled,
@@ -61,7 +62,7 @@ export function fairnessDashboard(): Dashboard {
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion("group_key || ': ' || metric")} AS metric, value
          FROM vigil_metric_rows
-         WHERE ${inRange} AND group_key IN ($group) AND metric IN (${quoted(DIFFERENCES)})
+         WHERE ${inRange} AND group_key IN ($group) AND ${metricIn(DIFFERENCES)}
          ORDER BY 1, 2`,
         { min: 0, threshold: 0.1 },
       ),
@@ -72,7 +73,7 @@ export function fairnessDashboard(): Dashboard {
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('group_key')} AS metric, value AS disparate_impact_ratio
          FROM vigil_metric_rows
-         WHERE ${inRange} AND group_key IN ($group) AND metric = 'disparateImpactRatio'
+         WHERE ${inRange} AND group_key IN ($group) AND ${metricIs('disparateImpactRatio')}
          ORDER BY 1, 2`,
         { min: 0, max: 1, threshold: 0.8 },
       ),
@@ -111,7 +112,7 @@ export function fairnessDashboard(): Dashboard {
           LATEST_GROUPS,
           `SELECT group_key AS "group", version, metric AS rate, value, ci_lower, ci_upper, n, labelled, sufficient
          FROM rates
-         WHERE metric IN (${quoted(GROUP_RATES.map(([, m]) => m))})
+         WHERE ${metricIn(GROUP_RATES.map(([, m]) => m))}
          ORDER BY group_key, version, array_position(ARRAY[${quoted(GROUP_RATES.map(([, m]) => m))}]::text[], metric)`,
         ),
       ),
@@ -121,14 +122,14 @@ export function fairnessDashboard(): Dashboard {
         { title: 'Differences in the latest window', description: 'Per attribute, every difference measure of the latest window.' },
         { w: 24, h: 6 },
         `WITH latest AS (
-           SELECT window_end FROM vigil_metric_rows WHERE ${inRange} AND metric = 'statisticalParityDifference' AND group_key IN ($group) ORDER BY window_end DESC LIMIT 1
+           SELECT window_end FROM vigil_metric_rows WHERE ${inRange} AND ${metricIs('statisticalParityDifference')} AND group_key IN ($group) ORDER BY window_end DESC LIMIT 1
          )
          SELECT r.group_key AS attribute, r.version,
-                max(r.value) FILTER (WHERE r.metric = 'statisticalParityDifference') AS statistical_parity_difference,
-                max(r.value) FILTER (WHERE r.metric = 'disparateImpactRatio') AS disparate_impact_ratio,
-                max(r.value) FILTER (WHERE r.metric = 'equalOpportunityDifference') AS equal_opportunity_difference,
-                max(r.value) FILTER (WHERE r.metric = 'equalizedOddsDifference') AS equalized_odds_difference,
-                max(r.value) FILTER (WHERE r.metric = 'predictiveParityDifference') AS predictive_parity_difference
+                max(r.value) FILTER (WHERE ${metricIs('statisticalParityDifference', 'r.')}) AS statistical_parity_difference,
+                max(r.value) FILTER (WHERE ${metricIs('disparateImpactRatio', 'r.')}) AS disparate_impact_ratio,
+                max(r.value) FILTER (WHERE ${metricIs('equalOpportunityDifference', 'r.')}) AS equal_opportunity_difference,
+                max(r.value) FILTER (WHERE ${metricIs('equalizedOddsDifference', 'r.')}) AS equalized_odds_difference,
+                max(r.value) FILTER (WHERE ${metricIs('predictiveParityDifference', 'r.')}) AS predictive_parity_difference
          FROM vigil_metric_rows AS r
          JOIN latest AS l ON l.window_end = r.window_end
          WHERE ${modelIs(false, 'r.model')} AND ${versionIn('r.version')} AND r.group_key IN ($group)

@@ -1,7 +1,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { incidentAnnotations } from './incident-annotations';
 import { stat, table, timeSeries } from './panels';
-import { OPEN_INCIDENT, featureRows, modelIs, modelRows } from './sql-conventions';
+import { featureRows, metricIn, metricIs, modelIs, modelRows, OPEN_INCIDENT } from './sql-conventions';
 import { modelVariable } from './variables';
 import { vigilDashboard } from './vigil-dashboard';
 
@@ -71,7 +71,7 @@ export function fleetDashboard(): Dashboard {
         { w: 12, h: 8 },
         `SELECT window_end AS "time", model AS metric, max(value) AS psi
          FROM vigil_metric_rows
-         WHERE ${models} AND metric = 'psi' AND ${featureRows()} AND $__timeFilter(window_end)
+         WHERE ${models} AND ${metricIs('psi')} AND ${featureRows()} AND $__timeFilter(window_end)
          GROUP BY 1, 2
          ORDER BY 1`,
         { min: 0, threshold: 0.2 },
@@ -84,16 +84,16 @@ export function fleetDashboard(): Dashboard {
         `WITH latest AS (
            SELECT DISTINCT ON (model) model, version, window_start, window_end
            FROM vigil_metric_rows
-           WHERE ${models} AND metric = 'rows' AND ${modelRows()} AND $__timeFilter(window_end)
+           WHERE ${models} AND ${metricIs('rows')} AND ${modelRows()} AND $__timeFilter(window_end)
            ORDER BY model, window_end DESC, version DESC
          ), drift AS (
            SELECT r.model,
-                  max(r.value) FILTER (WHERE r.metric = 'psi') AS worst_psi,
-                  (array_agg(r.feature ORDER BY r.value DESC NULLS LAST) FILTER (WHERE r.metric = 'psi'))[1] AS worst_feature,
-                  sum(r.value) FILTER (WHERE r.metric = 'drifted') AS drifted_features
+                  max(r.value) FILTER (WHERE ${metricIs('psi', 'r.')}) AS worst_psi,
+                  (array_agg(r.feature ORDER BY r.value DESC NULLS LAST) FILTER (WHERE ${metricIs('psi', 'r.')}))[1] AS worst_feature,
+                  sum(r.value) FILTER (WHERE ${metricIs('drifted', 'r.')}) AS drifted_features
            FROM vigil_metric_rows AS r
            JOIN latest AS l ON l.model = r.model AND l.version = r.version AND l.window_start = r.window_start AND l.window_end = r.window_end
-           WHERE r.metric IN ('psi', 'drifted') AND ${featureRows('r.')}
+           WHERE ${metricIn(['psi', 'drifted'], 'r.')} AND ${featureRows('r.')}
            GROUP BY r.model
          ), traffic AS (
            SELECT model, sum(rows) AS events FROM vigil_buckets WHERE ${models} AND $__timeFilter(bucket_start) GROUP BY model

@@ -1,7 +1,8 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { MetricName } from '@vigil/core';
 import { incidentAnnotations } from './incident-annotations';
 import { stat, timeSeries } from './panels';
-import { OPEN_INCIDENT, SCORE_FEATURE, featureRows, modelIs, modelRows, versionIn, withVersion } from './sql-conventions';
+import { featureRows, metricIn, metricIs, modelIs, modelRows, OPEN_INCIDENT, SCORE_FEATURE, versionIn, withVersion } from './sql-conventions';
 import { featureVariable, modelVariable, versionVariable } from './variables';
 import { vigilDashboard } from './vigil-dashboard';
 
@@ -13,10 +14,10 @@ const model = modelIs(false);
 const rowsOfModel = `${model} AND ${versionIn()} AND $__timeFilter(window_end)`;
 
 /** A time series of whole-model metrics, one series per metric (and version). */
-function modelMetrics(metrics: readonly string[]): string {
+function modelMetrics(metrics: readonly MetricName[]): string {
   return `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
           FROM vigil_metric_rows
-          WHERE ${rowsOfModel} AND metric IN (${metrics.map((m) => `'${m}'`).join(', ')}) AND ${modelRows()}
+          WHERE ${rowsOfModel} AND ${metricIn(metrics)} AND ${modelRows()}
           ORDER BY 1, 2`;
 }
 
@@ -40,7 +41,7 @@ export function modelDashboard(): Dashboard {
         { w: 6, h: 4 },
         `SELECT rows, labelled_rows
          FROM vigil_metric_rows
-         WHERE ${rowsOfModel} AND metric = 'rows' AND ${modelRows()}
+         WHERE ${rowsOfModel} AND ${metricIs('rows')} AND ${modelRows()}
          ORDER BY window_end DESC, version DESC
          LIMIT 1`,
         { unit: 'short' },
@@ -52,8 +53,8 @@ export function modelDashboard(): Dashboard {
         { w: 6, h: 4 },
         `SELECT coalesce(sum(value), 0) AS drifted_features
          FROM vigil_metric_rows
-         WHERE ${model} AND ${versionIn()} AND metric = 'drifted' AND ${featureRows()}
-           AND window_end = (SELECT window_end FROM vigil_metric_rows WHERE ${rowsOfModel} AND metric = 'drifted' ORDER BY window_end DESC LIMIT 1)`,
+         WHERE ${model} AND ${versionIn()} AND ${metricIs('drifted')} AND ${featureRows()}
+           AND window_end = (SELECT window_end FROM vigil_metric_rows WHERE ${rowsOfModel} AND ${metricIs('drifted')} ORDER BY window_end DESC LIMIT 1)`,
         { red: 1 },
       ),
     )
@@ -91,7 +92,7 @@ export function modelDashboard(): Dashboard {
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value AS psi
          FROM vigil_metric_rows
-         WHERE ${rowsOfModel} AND metric = 'psi' AND ${featureRows()} AND feature IN ($feature)
+         WHERE ${rowsOfModel} AND ${metricIs('psi')} AND ${featureRows()} AND feature IN ($feature)
          ORDER BY 1, 2`,
         { min: 0, threshold: 0.2 },
       ),
@@ -102,7 +103,7 @@ export function modelDashboard(): Dashboard {
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
          FROM vigil_metric_rows
-         WHERE ${rowsOfModel} AND feature = ${SCORE_FEATURE} AND group_key = '' AND metric IN ('psi', 'js', 'ks')
+         WHERE ${rowsOfModel} AND feature = ${SCORE_FEATURE} AND group_key = '' AND ${metricIn(['psi', 'js', 'ks'])}
          ORDER BY 1, 2`,
         { min: 0 },
       ),

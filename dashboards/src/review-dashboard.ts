@@ -1,7 +1,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { incidentAnnotations } from './incident-annotations';
 import { stat, table, timeSeries } from './panels';
-import { modelIs, modelRows, versionIn, withVersion } from './sql-conventions';
+import { metricIn, metricIs, modelIs, modelRows, versionIn, withVersion } from './sql-conventions';
 import { modelVariable, versionVariable } from './variables';
 import { vigilDashboard } from './vigil-dashboard';
 
@@ -41,7 +41,7 @@ export function reviewDashboard(): Dashboard {
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
          FROM vigil_metric_rows
-         WHERE ${rowsOfModel} AND ${modelRows()} AND metric IN ('flaggedRows', 'queuedRows', 'notQueuedRows', 'decidedRows')
+         WHERE ${rowsOfModel} AND ${modelRows()} AND ${metricIn(['flaggedRows', 'queuedRows', 'notQueuedRows', 'decidedRows'])}
          ORDER BY 1, 2`,
         { min: 0 },
       ),
@@ -52,7 +52,7 @@ export function reviewDashboard(): Dashboard {
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
          FROM vigil_metric_rows
-         WHERE ${rowsOfModel} AND ${modelRows()} AND metric IN ('overrideRate', 'auditErrorRate') AND value IS NOT NULL
+         WHERE ${rowsOfModel} AND ${modelRows()} AND ${metricIn(['overrideRate', 'auditErrorRate'])} AND value IS NOT NULL
          ORDER BY 1, 2`,
         { min: 0, max: 1, unit: 'percentunit', threshold: 0.1 },
       ),
@@ -63,7 +63,7 @@ export function reviewDashboard(): Dashboard {
         { w: 12, h: 7 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
          FROM vigil_metric_rows
-         WHERE ${rowsOfModel} AND ${modelRows()} AND metric = 'reviewBacklog'
+         WHERE ${rowsOfModel} AND ${modelRows()} AND ${metricIs('reviewBacklog')}
          ORDER BY 1, 2`,
         { min: 0 },
       ),
@@ -75,8 +75,8 @@ export function reviewDashboard(): Dashboard {
         `SELECT group_key AS "group", version, (details ->> 'decided')::int AS decided, (details ->> 'overrides')::int AS overrides,
                 value AS override_rate, (details ->> 'lower')::float8 AS ci_lower, (details ->> 'upper')::float8 AS ci_upper
          FROM vigil_metric_rows
-         WHERE ${rowsOfModel} AND metric = 'overrideRate' AND group_key LIKE '%=%'
-           AND window_end = (SELECT max(window_end) FROM vigil_metric_rows WHERE ${rowsOfModel} AND metric = 'overrideRate')
+         WHERE ${rowsOfModel} AND ${metricIs('overrideRate')} AND group_key LIKE '%=%'
+           AND window_end = (SELECT max(window_end) FROM vigil_metric_rows WHERE ${rowsOfModel} AND ${metricIs('overrideRate')})
          ORDER BY 1, 2`,
       ),
     )

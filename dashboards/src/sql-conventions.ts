@@ -11,6 +11,7 @@
  * literal dollar followed by a word character never appears in this SQL: `$score` is written `'$' || 'score'`,
  * and `'$%'` (no word character after the dollar) is left alone by Grafana.
  */
+import type { MetricName } from '@vigil/core';
 
 /** `model = '$model'` for a single-value variable; `model IN ($model)` when it is multi-value (Grafana quotes). */
 export function modelIs(multi: boolean, column = 'model'): string {
@@ -20,6 +21,16 @@ export function modelIs(multi: boolean, column = 'model'): string {
 /** The version variable is multi-value with "All": Grafana expands it to a quoted list. */
 export function versionIn(column = 'version'): string {
   return `${column} IN ($version)`;
+}
+
+/** Rows of one metric: `metric = 'psi'`. The name is checked against @vigil/core's METRIC_NAMES. */
+export function metricIs(name: MetricName, prefix = ''): string {
+  return `${prefix}metric = '${name}'`;
+}
+
+/** Rows of any of these metrics: `metric IN ('ece', 'mce')`. */
+export function metricIn(names: readonly MetricName[], prefix = ''): string {
+  return `${prefix}metric IN (${names.map((n) => `'${n}'`).join(', ')})`;
 }
 
 /** Rows of the whole model (no feature, no group). */

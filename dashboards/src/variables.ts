@@ -6,6 +6,7 @@ import {
   VariableSort,
   type VariableModel,
 } from '@grafana/grafana-foundation-sdk/dashboard';
+import { metricIs } from './sql-conventions';
 import { VIGIL_DATASOURCE, dedent } from './sql-query';
 
 const ALL = { selected: true, text: ['All'], value: ['$__all'] };
@@ -42,7 +43,7 @@ export function featureVariable(): Builder<VariableModel> {
     'feature',
     'Feature',
     `SELECT DISTINCT feature FROM vigil_metric_rows
-     WHERE model = '$model' AND metric = 'drifted' AND feature <> '' AND feature NOT LIKE '$%' AND group_key = ''
+     WHERE model = '$model' AND ${metricIs('drifted')} AND feature <> '' AND feature NOT LIKE '$%' AND group_key = ''
        AND $__timeFilter(window_end)
      ORDER BY feature`,
   )
@@ -59,7 +60,7 @@ export function groupVariable(): Builder<VariableModel> {
     'group',
     'Group attribute',
     `SELECT DISTINCT group_key FROM vigil_metric_rows
-     WHERE model = '$model' AND metric = 'statisticalParityDifference' AND group_key <> ''
+     WHERE model = '$model' AND ${metricIs('statisticalParityDifference')} AND group_key <> ''
        AND $__timeFilter(window_end)
      ORDER BY group_key`,
   )

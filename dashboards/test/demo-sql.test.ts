@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createStore, type Store } from '@vigil/store';
-import { createTestSchema } from '../../packages/store/test/helpers/database';
+import { createTestSchema } from '@vigil/test-kit';
 import { dashboardsJson } from './helpers/dashboard-json';
 import { expandGrafanaSql } from './helpers/grafana-sql';
 import { checkShape, run, variablesOf } from './helpers/panel-queries';

@@ -1,5 +1,5 @@
 import { createStore, type MetricRow, type SqlExecutor, type Store } from '@vigil/store';
-import { createTestSchema } from '../../packages/store/test/helpers/database';
+import { createTestSchema } from '@vigil/test-kit';
 import { dashboardsJson, type DashboardJson } from './helpers/dashboard-json';
 import { fillStore, type Fixture } from './helpers/fixture';
 import { expandGrafanaSql } from './helpers/grafana-sql';

@@ -65,3 +65,26 @@ describe('the package layers are enforced by lint', () => {
     expect(messages[i]).toEqual([]);
   });
 });
+
+describe("tests share helpers through @vigil/test-kit, not another package's test/ folder", () => {
+  const testFile = (pkg: string, name: string) => join(ROOT, pkg, 'test', name);
+  const across: Array<[string, Case]> = [
+    ["the daemon's tests import the store's test helpers", { file: testFile('packages/daemon', 'run/stream-runner.test.ts'), code: use('../../../store/test/helpers/database') }],
+    ["the dashboards' tests import the store's test helpers", { file: testFile('dashboards', 'panel-sql.test.ts'), code: use('../../packages/store/test/helpers/database') }],
+    ["the chaos tests import the daemon's test helpers", { file: join(ROOT, 'test/chaos/crash-run.test.ts'), code: use('../../packages/daemon/test/run/daemon-harness') }],
+  ];
+  const allowed: Array<[string, Case]> = [
+    ['a test imports the kit', { file: testFile('packages/daemon', 'run/stream-runner.test.ts'), code: use('@vigil/test-kit', '@vigil/test-kit/daemon-harness') }],
+    ['a test imports helpers of its own test folder', { file: testFile('packages/alerts', 'engine/grouping.test.ts'), code: use('../helpers/windows') }],
+  ];
+  const messages = restrictedImports([...across, ...allowed].map(([, c]) => c));
+
+  test.each(across.map(([name], i) => [name, i] as const))('%s: lint fails naming the kit', (_name, i) => {
+    expect(messages[i]).toHaveLength(1);
+    expect(messages[i]![0]).toMatch(/through @vigil\/test-kit/);
+  });
+
+  test.each(allowed.map(([name], i) => [name, across.length + i] as const))('%s: lint passes', (_name, i) => {
+    expect(messages[i]).toEqual([]);
+  });
+});

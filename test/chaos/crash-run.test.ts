@@ -5,10 +5,10 @@
  * says (one notice when it fired, one when it resolved), recognised by notification id however often a crash made
  * the daemon send one again.
  */
-import { exited, MIN, openHarness, T0, type Daemon } from '../../packages/daemon/test/run/daemon-harness';
+import { exited, MIN, openHarness, T0, type Daemon } from '@vigil/test-kit/daemon-harness';
 import { seededRandom } from '@vigil/core';
-import { makeEvents, type TestEvent } from '../../packages/daemon/test/run/stream-fixtures';
-import { WebhookSink } from '../../packages/alerts/test/helpers/webhook-sink';
+import { makeEvents, type TestEvent } from '@vigil/test-kit';
+import { WebhookSink } from '@vigil/test-kit';
 
 jest.setTimeout(1_200_000);
 

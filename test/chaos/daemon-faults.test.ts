@@ -7,10 +7,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor, type Daemon } from '../../packages/daemon/test/run/daemon-harness';
-import { makeEvents, type TestEvent } from '../../packages/daemon/test/run/stream-fixtures';
-import { reachableRedisUrl } from '../../packages/alerts/test/helpers/services';
-import { WebhookSink } from '../../packages/alerts/test/helpers/webhook-sink';
+import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor, type Daemon } from '@vigil/test-kit/daemon-harness';
+import { makeEvents, type TestEvent } from '@vigil/test-kit';
+import { reachableRedisUrl } from '@vigil/test-kit';
+import { WebhookSink } from '@vigil/test-kit';
 
 jest.setTimeout(300_000);
 const run = promisify(execFile);

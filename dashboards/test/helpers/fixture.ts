@@ -1,3 +1,4 @@
+import type { MetricName } from '@vigil/core';
 import { insertIncidentIn, markAnalysedIn, queueFlaggedIn, updateIncidentIn, upsertRuleStatesIn, type MetricRow, type ReviewWindowItem, type Store } from '@vigil/store';
 // The daemon's own review rows of a window (docs/metrics.md, "Human review"), as for windowMetricRows below.
 import { reviewMetricRows } from '../../../packages/daemon/src/review/review-metrics';
@@ -55,8 +56,8 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
   const labelled = Math.round(rows * (w < WINDOWS - 3 ? 0.8 : 0.2));
   const base = { model: spec.model, version: spec.version, windowStart, windowEnd: windowStart + HOUR, rows, labelledRows: labelled };
   const out: MetricRow[] = [];
-  const model = (metric: string, value: number | null, details?: unknown) => out.push({ ...base, metric, feature: '', group: '', value, ...(details === undefined ? {} : { details }) });
-  const feature = (name: string, metric: string, value: number) => out.push({ ...base, metric, feature: name, group: '', value: round(value) });
+  const model = (metric: MetricName, value: number | null, details?: unknown) => out.push({ ...base, metric, feature: '', group: '', value, ...(details === undefined ? {} : { details }) });
+  const feature = (name: string, metric: MetricName, value: number) => out.push({ ...base, metric, feature: name, group: '', value: round(value) });
   model('rows', rows);
   model('labelledRows', labelled);
   for (const name of ['age', 'income']) {
@@ -78,7 +79,7 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
   feature('region', 'newCategoryRate', drift * 0.02);
   feature('region', 'missingRate', 0);
   feature('region', 'drifted', drift > 0.6 ? 1 : 0);
-  for (const metric of ['psi', 'js', 'ks', 'ksPValue', 'wasserstein']) feature('$score', metric, metric === 'ksPValue' ? 1 - drift : drift * 0.1);
+  for (const metric of ['psi', 'js', 'ks', 'ksPValue', 'wasserstein'] as const) feature('$score', metric, metric === 'ksPValue' ? 1 - drift : drift * 0.1);
   // Multivariate drift: the mean reconstruction error leaves its band (reference mean ± 3σ/√rows) as the day drifts.
   const half = round(3 * 0.45 / Math.sqrt(rows));
   model('reconstructionError', round(0.85 + 0.6 * drift), { lower: round(0.85 - half), upper: round(0.85 + half), referenceMean: 0.85, method: 'sampling', drifted: 0.6 * drift > half, rows, samplingError: round(0.45 / Math.sqrt(rows)) });
@@ -129,7 +130,7 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
         const denominator = metric === 'selectionRate' ? size : Math.max(1, Math.round(labelledN / 2));
         // As the daemon writes them (packages/daemon/src/pipeline/window-metrics.ts): a group's ECE has no interval.
         const ci = metric === 'ece' ? {} : { ci: wilson(value, denominator) };
-        out.push({ ...base, metric, feature: '', group: `${attribute}=${group}`, value: round(value), details: { n: size, labelled: Math.min(size, labelledN), ...ci, sufficient } });
+        out.push({ ...base, metric: metric as MetricName, feature: '', group: `${attribute}=${group}`, value: round(value), details: { n: size, labelled: Math.min(size, labelledN), ...ci, sufficient } });
       }
     });
     const spd = Math.max(...selection) - Math.min(...selection);
@@ -140,7 +141,7 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
       equalizedOddsDifference: 0.04 * (groups.length - 1),
       predictiveParityDifference: 0.01 * (groups.length - 1),
     };
-    for (const [metric, value] of Object.entries(differences)) out.push({ ...base, metric, feature: '', group: attribute, value: round(value) });
+    for (const [metric, value] of Object.entries(differences)) out.push({ ...base, metric: metric as MetricName, feature: '', group: attribute, value: round(value) });
   }
   return out;
 }

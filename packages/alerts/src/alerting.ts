@@ -10,7 +10,7 @@ import { pendingOutbox } from '@vigil/store';
 import type { AlertingContext } from './engine/alerting-context';
 import { AlertmanagerResender } from './engine/alertmanager-resend';
 import { createDeliveryHandler } from './engine/delivery';
-import { evaluateWindowIn, type EvaluationSummary, type WindowAnalysis } from './engine/evaluate-window';
+import { evaluateWindowIn, type AnalysedWindow, type EvaluationSummary } from './engine/evaluate-window';
 import { expireSilences } from './engine/expire-silences';
 import { Lifecycle, type Actor, type CloseReviewInput, type ControlEvent, type FindingInput, type IncidentDetail, type ReviewDetail, type ReviewInput, type SilenceInput } from './engine/lifecycle';
 import { modelConditionIn, type ModelCondition } from './engine/model-conditions';
@@ -56,7 +56,7 @@ export type AlertingState = 'created' | 'running' | 'stopping' | 'stopped';
 
 export interface Alerting {
   /** Rules → incidents + outbox + audit, in the caller's transaction (the one that writes the window's metric rows). */
-  evaluateIn(tx: SqlExecutor, analysis: WindowAnalysis): Promise<EvaluationSummary>;
+  evaluateIn(tx: SqlExecutor, analysis: AnalysedWindow): Promise<EvaluationSummary>;
   /** A model-level condition starts or stops; while it holds, the model version's other incidents do not open. */
   modelConditionIn(tx: SqlExecutor, condition: ModelCondition): Promise<void>;
   /**

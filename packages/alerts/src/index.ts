@@ -1,6 +1,6 @@
 export { createAlerting } from './alerting';
 export type { Alerting, AlertingOperations, AlertingOptions, AlertingState } from './alerting';
-export type { EvaluationSummary, WindowAnalysis } from './engine/evaluate-window';
+export type { AnalysedWindow, EvaluationSummary } from './engine/evaluate-window';
 export type { Actor, CloseReviewInput, ControlEvent, FindingInput, IncidentDetail, ReviewDetail, ReviewInput, SilenceInput } from './engine/lifecycle';
 export { MAX_FINDING_CHARS } from './engine/lifecycle';
 export { MAX_SILENCE_MS } from './engine/lifecycle';

@@ -31,6 +31,12 @@ export interface Table {
 
 export const MISSING_CODE = -1;
 
+/**
+ * The group of a row whose group attribute is absent, null or missing: its own group, never dropped (docs/events.md,
+ * "Prediction event"). The collector writes it into decoded batches and the analyzers count it.
+ */
+export const MISSING_GROUP = '(missing)';
+
 /** Decodes a categorical cell, or returns null for a missing value. */
 export function categoryAt(column: CategoricalColumn, row: number): string | null {
   const code = column.codes[row] ?? MISSING_CODE;

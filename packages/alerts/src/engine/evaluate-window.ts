@@ -7,7 +7,7 @@
  * Rules of one subject (model, version, metric, feature, group) but different severities share one incident,
  * whose severity is the highest firing rule's; it resolves when none of them fires any more.
  */
-import type { ModelConfig, RuleConfig } from '@vigil/core';
+import { compositeKey, type ModelConfig, type RuleConfig } from '@vigil/core';
 import {
   activeSilencesIn,
   appendAuditIn,
@@ -36,7 +36,7 @@ import { openIncidentIn, resolveIncidentIn, unsilenceIncidentIn } from './incide
 import { groupSeverityRaisedIn } from './notification-groups';
 
 /** One analysed window of one model version, as the streaming daemon hands it over. */
-export interface WindowAnalysis {
+export interface AnalysedWindow {
   model: string;
   version: string;
   windowStart: number;
@@ -73,7 +73,7 @@ interface Subject {
   judged: Array<{ rule: RuleConfig; latest: RuleWindow }>;
 }
 
-export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a: WindowAnalysis): Promise<EvaluationSummary> {
+export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a: AnalysedWindow): Promise<EvaluationSummary> {
   const summary: EvaluationSummary = { evaluated: 0, opened: [], resolved: [], updated: [], inhibited: 0 };
   const model = ctx.models.get(a.model);
   if (model === undefined || model.rules.length === 0) return summary;
@@ -118,7 +118,7 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
     const wasFiring = previous.get(id)?.firing ?? false;
     const decision = decideRule(rule.breachesOfWindows, wasFiring, history!.recent.map((w) => w.outcome), latest.outcome);
     states.push({ ...key, firing: decision.firing, state: decision.state, value: latest.value, windowStart: latest.windowStart, windowEnd: latest.windowEnd });
-    const subjectId = [key.metric, key.feature, key.group].join('\u0000');
+    const subjectId = compositeKey(key.metric, key.feature, key.group);
     const subject = subjects.get(subjectId) ?? { metric: key.metric, feature: key.feature, group: key.group, firing: [], anyFiring: false, judged: [] };
     subject.judged.push({ rule, latest: history!.recent[0] ?? latest });
     if (decision.firing) {
@@ -132,12 +132,12 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
   const judged = new Set(states.map((s) => ruleKeyId(s)));
   for (const s of previous.values()) {
     if (judged.has(ruleKeyId(s)) || !s.firing) continue;
-    const subject = subjects.get([s.metric, s.feature, s.group].join('\u0000'));
+    const subject = subjects.get(compositeKey(s.metric, s.feature, s.group));
     if (subject) subject.anyFiring = true;
   }
 
   const open = await openIncidentsIn(tx, a.model, a.version);
-  const openByKey = new Map(open.map((i) => [[i.metric, i.feature, i.group].join('\u0000'), i]));
+  const openByKey = new Map(open.map((i) => [compositeKey(i.metric, i.feature, i.group), i]));
   const inhibited = open.some((i) => i.kind === 'condition' && i.status !== 'resolved');
   const silences = await activeSilencesIn(tx, a.model, now);
 
@@ -233,7 +233,7 @@ async function reviseIn(
  * judged), its value and that rule's clear threshold. The incident keeps the last firing window's value, so the
  * resolve notice can tell the clearing window from the last breach.
  */
-function resolutionOf(subject: Subject, incident: Incident, a: WindowAnalysis): IncidentResolution | null {
+function resolutionOf(subject: Subject, incident: Incident, a: AnalysedWindow): IncidentResolution | null {
   const judged = subject.judged.find((j) => j.rule.severity === incident.severity) ?? subject.judged[0];
   if (judged === undefined) return null;
   const w = judged.latest;

@@ -3,7 +3,7 @@
  * owner has: `owner:webhook` (the generic webhook) and `owner:email` (when `smtp` is configured). Other targets
  * are names under `notifiers` in vigil.yaml. Notifiers are built once per (model, target) and reused.
  */
-import type { ModelConfig, NotifierConfig, VigilConfig } from '@vigil/core';
+import { compositeKey, type ModelConfig, type NotifierConfig, type VigilConfig } from '@vigil/core';
 import { emailNotifier } from './email-notifier';
 import { alertmanagerNotifier, pagerdutyNotifier, slackNotifier, webhookNotifier } from './http-notifiers';
 import type { Notifier } from './notifier';
@@ -57,7 +57,7 @@ export class NotifierRegistry {
 
   /** The notifier for a target of a model, or undefined when the configuration has none by that name. */
   get(model: ModelConfig, target: string): Notifier | undefined {
-    const key = target.startsWith('owner:') || target.startsWith(REVIEWER_PREFIX) ? `${model.id}\u0000${target}` : target;
+    const key = target.startsWith('owner:') || target.startsWith(REVIEWER_PREFIX) ? compositeKey(model.id, target) : target;
     if (!this.cache.has(key)) this.cache.set(key, this.build(model, target) ?? null);
     return this.cache.get(key) ?? undefined;
   }

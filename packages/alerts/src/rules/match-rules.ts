@@ -4,12 +4,12 @@
  * model metrics have neither; fairness differences have no feature and the group attribute (`sex`, `sex*race`)
  * as group key. Per-group rates (`sex=female`) are evidence, not alert subjects.
  */
-import { RULE_METRICS, type ModelConfig, type RuleConfig } from '@vigil/core';
+import { RULE_METRICS, type MetricName, type MetricRowKind, type ModelConfig, type RuleConfig } from '@vigil/core';
 import type { MetricRow } from '@vigil/store';
 import { classifyWindow, type WindowOutcome } from './rule-evaluation';
 
 /** Metrics computed from labelled rows only: their minimum sample size counts labelled rows. */
-export const LABEL_BASED_METRICS: ReadonlySet<string> = new Set([
+export const LABEL_BASED_METRICS: ReadonlySet<string> = new Set<MetricName>([
   'ece',
   'eceEqualMass',
   'mce',
@@ -80,7 +80,7 @@ function withReferenceThreshold(rule: RuleConfig, band: unknown): RuleConfig {
   return { ...rule, threshold, clearThreshold: threshold };
 }
 
-function inScope(scope: 'feature' | 'group' | 'model', row: MetricRow): boolean {
+function inScope(scope: MetricRowKind, row: MetricRow): boolean {
   if (scope === 'feature') return row.feature !== '' && row.group === '';
   if (scope === 'model') return row.feature === '' && row.group === '';
   return row.feature === '' && row.group !== '' && !row.group.includes('=');

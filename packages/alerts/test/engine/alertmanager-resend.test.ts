@@ -12,7 +12,7 @@ import type { AlertingContext } from '../../src/engine/alerting-context';
 import { alertConfig } from '../helpers/config';
 import { realStore } from '../helpers/database';
 import { OwnAlertmanager, type AlertmanagerAlert } from '../helpers/own-alertmanager';
-import { WebhookSink } from '../helpers/webhook-sink';
+import { WebhookSink } from '@vigil/test-kit';
 import { analysis, psi } from '../helpers/windows';
 
 interface AmNotification {

@@ -6,13 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { silentLogger } from '@vigil/core';
 import { createStore, type Store } from '@vigil/store';
 import { createAlerting, type Alerting } from '../../src/alerting';
-import type { WindowAnalysis } from '../../src/engine/evaluate-window';
+import type { AnalysedWindow } from '../../src/engine/evaluate-window';
 import { createBullmqQueue } from '../../src/queue/bullmq-queue';
 import type { JobQueue } from '../../src/queue/job-queue';
 import { createMemoryQueue } from '../../src/queue/memory-queue';
 import { alertConfig, FakeClock, MIN, T0 } from '../helpers/config';
-import { reachableRedisUrl } from '../helpers/services';
-import { WebhookSink } from '../helpers/webhook-sink';
+import { reachableRedisUrl, WebhookSink } from '@vigil/test-kit';
 import { analysis, psi } from '../helpers/windows';
 
 const QUEUES: Array<[string, () => Promise<JobQueue>]> = [
@@ -50,7 +49,7 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
     await sink.close();
   });
 
-  const analyse = async (a: WindowAnalysis) => {
+  const analyse = async (a: AnalysedWindow) => {
     await store.upsertMetricRows(a.metricRows);
     const summary = await store.transaction((tx) => alerting.evaluateIn(tx, a));
     expect(await alerting.flush()).toBe(true);

@@ -7,7 +7,7 @@ import { createAlerting, type Alerting } from '../../src/alerting';
 import { createMemoryQueue } from '../../src/queue/memory-queue';
 import { alertConfig, FakeClock, HOUR, MIN, T0 } from '../helpers/config';
 import { realStore } from '../helpers/database';
-import { WebhookSink } from '../helpers/webhook-sink';
+import { WebhookSink } from '@vigil/test-kit';
 import { analysis, psi } from '../helpers/windows';
 
 describe('resolve notices on the real store', () => {

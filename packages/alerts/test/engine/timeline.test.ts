@@ -11,10 +11,9 @@ import { createAlerting, type Alerting } from '../../src/alerting';
 import { createBullmqQueue } from '../../src/queue/bullmq-queue';
 import type { JobQueue } from '../../src/queue/job-queue';
 import { createMemoryQueue } from '../../src/queue/memory-queue';
-import { reachableRedisUrl } from '../helpers/services';
-import type { WindowAnalysis } from '../../src/engine/evaluate-window';
+import { reachableRedisUrl, WebhookSink } from '@vigil/test-kit';
+import type { AnalysedWindow } from '../../src/engine/evaluate-window';
 import { alertConfig, FakeClock, HOUR, MIN, T0 } from '../helpers/config';
-import { WebhookSink } from '../helpers/webhook-sink';
 import { analysis, psi } from '../helpers/windows';
 import { summary, type IncidentPayload } from '../../src/notifiers/payload';
 
@@ -51,7 +50,7 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
     await sink.close();
   });
 
-  const analyse = async (a: WindowAnalysis) => {
+  const analyse = async (a: AnalysedWindow) => {
     await store.upsertMetricRows(a.metricRows);
     const summary = await store.transaction((tx) => alerting.evaluateIn(tx, a));
     expect(await alerting.flush()).toBe(true);

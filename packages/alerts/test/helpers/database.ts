@@ -1,5 +1,5 @@
 import { createStore, type Store } from '@vigil/store';
-import { createTestSchema } from '../../../store/test/helpers/database';
+import { createTestSchema } from '@vigil/test-kit';
 
 /** A migrated store on a fresh schema of the real PostgreSQL (fails with how to start it when it is absent). */
 export async function realStore(label: string): Promise<{ store: Store; url: string; schema: string; teardown(): Promise<void> }> {

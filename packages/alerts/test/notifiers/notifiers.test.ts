@@ -13,7 +13,7 @@ import { alertConfig, FakeClock, MIN, T0 } from '../helpers/config';
 import { OwnAlertmanager } from '../helpers/own-alertmanager';
 import { pagerdutyProblems } from '../helpers/pagerduty-events';
 import { blockKitProblems } from '../helpers/slack-block-kit';
-import { WebhookSink } from '../helpers/webhook-sink';
+import { WebhookSink } from '@vigil/test-kit';
 import { analysis, psi } from '../helpers/windows';
 
 interface Mail {

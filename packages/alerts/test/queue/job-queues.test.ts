@@ -7,7 +7,7 @@ import { silentLogger } from '@vigil/core';
 import { createBullmqQueue } from '../../src/queue/bullmq-queue';
 import type { JobQueue, RunningJob } from '../../src/queue/job-queue';
 import { createMemoryQueue } from '../../src/queue/memory-queue';
-import { reachableRedisUrl } from '../helpers/services';
+import { reachableRedisUrl } from '@vigil/test-kit';
 
 const queues: Array<[string, () => Promise<JobQueue>]> = [
   ['memory', async () => createMemoryQueue({ maxAttempts: 3, backoffMs: 10, concurrency: 2 })],

@@ -15,7 +15,7 @@ import type { JobQueue } from '../../src/queue/job-queue';
 import { alertConfig, alertConfigText } from '../helpers/config';
 import { realStore } from '../helpers/database';
 import { OwnRedis } from '../helpers/own-redis';
-import { WebhookSink } from '../helpers/webhook-sink';
+import { WebhookSink } from '@vigil/test-kit';
 import { analysis, psi } from '../helpers/windows';
 
 describe('delivery faults (BullMQ on its own Redis, real PostgreSQL)', () => {

@@ -4,7 +4,7 @@
  * addition, so analysis cost does not grow with traffic and memory stays bounded. The JSON form of
  * `WindowAccumulator` is what the store persists per (model, version, bucket).
  */
-import { VigilError, type Table } from '@vigil/core';
+import { MISSING_GROUP, VigilError, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { groupColumns } from '../profile/analysis-spec';
 import { binIndex, countSortedIntoBins } from '../profile/binning';
@@ -20,8 +20,8 @@ import { addAttributions, emptyAttributions, mergeAttributions, type Attribution
 import { accumulateSurrogate, mergeSurrogates, type SurrogateAccumulator } from '../stats/surrogate';
 import { emptyWindowSurrogate, windowSurrogateDesign } from '../window/window-surrogate';
 
-/** The group of a row whose attribute value is missing: its own group, never dropped (docs/events.md). */
-export const MISSING_GROUP = '(missing)';
+/** Declared in @vigil/core (the collector writes it too); exported here as before. */
+export { MISSING_GROUP };
 
 export interface NumericAccumulator {
   kind: 'numeric';

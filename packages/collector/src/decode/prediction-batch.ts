@@ -1,4 +1,4 @@
-import type { CategoricalColumn, Table } from '@vigil/core';
+import { MISSING_GROUP, type CategoricalColumn, type Table } from '@vigil/core';
 
 /**
  * The decoded prediction events of one model from one `add`…`build` cycle, as columns (docs/streaming.md, "One batch, one transaction").
@@ -66,8 +66,5 @@ export const ATTRIBUTION_COLUMN_PREFIX = `${RESERVED_COLUMN_PREFIX}attr.`;
 /** The `version` of an event that has none. */
 export const DEFAULT_VERSION = 'unversioned';
 
-/**
- * The group of an event whose group attribute is absent or null: its own category, never dropped (docs/events.md, "Prediction event");
- * the same text as the analyzers' MISSING_GROUP.
- */
-export const MISSING_GROUP = '(missing)';
+/** Declared in @vigil/core (the analyzers count it too); exported here as before. */
+export { MISSING_GROUP };

@@ -1,4 +1,4 @@
-import type { Column, FeatureKind } from '@vigil/core';
+import { compositeKey, type Column, type FeatureKind } from '@vigil/core';
 import { ColumnBuilder } from './column-builder';
 import { badValueError, emptyFileError, formatError, requireColumns } from './file-errors';
 import { isMissingText } from './missing-values';
@@ -133,7 +133,7 @@ function isLabelEvent(event: Record<string, unknown>): boolean {
 }
 
 function eventKey(event: Record<string, unknown>): string {
-  return `${String(event.model ?? '')}\u0000${String(event.id ?? '')}`;
+  return compositeKey(String(event.model ?? ''), String(event.id ?? ''));
 }
 
 /** The `label` column with each row's joined label event in place of its own (a number, a boolean or null). */

@@ -1,5 +1,5 @@
 import { DeadLetterPublisher, deadLetterRecord, readTopicSince, type DeadLetter, type DeadLetterRecord, type RawMessage } from '@vigil/collector';
-import { createTestTopic, kafkaBrokers } from './kafka-test-kit';
+import { createTestTopic, kafkaBrokers } from '@vigil/test-kit';
 
 function letter(over: Partial<DeadLetter> & Pick<DeadLetter, 'offset'>): DeadLetter {
   const raw = over.raw ?? Buffer.from('{"model":"credit-risk","id":"x"');

@@ -3,8 +3,7 @@ import { type DeadLetter, KafkaSource, PredictionBatchBuilder, type SourceBatch 
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { registerCompressionCodecs } from '../../src/kafka/codecs';
 import { MODELS } from '../decode/decode-helpers';
-import { CODEC_IDS, corruptStoredBatch, javaProduce, type KafkaCodec, kcatProduce, kcatValues, storedBatches } from './compressed-topics-kit';
-import { createTestTopic, delay, kafkaBrokers, uniqueName, within } from './kafka-test-kit';
+import { CODEC_IDS, corruptStoredBatch, javaProduce, type KafkaCodec, kcatProduce, kcatValues, storedBatches, createTestTopic, delay, kafkaBrokers, uniqueName, within } from '@vigil/test-kit';
 
 /*
  * Compressed topics through the real broker: batches that librdkafka (kcat), the Java client and kafkajs compressed

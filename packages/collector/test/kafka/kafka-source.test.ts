@@ -3,7 +3,7 @@ import { PredictionBatchBuilder, type DeadLetter } from '@vigil/collector';
 import { createPostgresClient, createStore } from '@vigil/store';
 import { KafkaSource, produceFile, type BatchHandler, type KafkaSourceOptions, type SourceBatch } from '@vigil/collector';
 import { MODELS } from '../decode/decode-helpers';
-import { createTestTopic, delay, kafkaBrokers, serviceSetting, uniqueName, within, writeEventsFile } from './kafka-test-kit';
+import { createTestTopic, delay, kafkaBrokers, serviceSetting, uniqueName, within, writeEventsFile } from '@vigil/test-kit';
 
 /** Runs `source` until `until()` holds after a batch, then closes it (bounded). */
 async function consumeUntil(source: KafkaSource, handler: BatchHandler, until: () => boolean, timeoutMs = 45_000): Promise<void> {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KafkaSource, produceFile, type RawMessage } from '@vigil/collector';
-import { createTestTopic, kafkaBrokers, uniqueName, within, writeEventsFile } from './kafka-test-kit';
+import { createTestTopic, kafkaBrokers, uniqueName, within, writeEventsFile } from '@vigil/test-kit';
 
 async function readAll(topic: string, count: number): Promise<RawMessage[]> {
   const source = new KafkaSource({ brokers: kafkaBrokers(), groupId: uniqueName('group'), topics: [topic] });

@@ -1,3 +1,5 @@
+import { compositeKey } from '../composite-key';
+import { type MetricName, type MetricRowKind } from '../metric-names';
 import { type FeatureKind } from '../table';
 import { didYouMean } from './config-problems';
 import { type ConfigReader } from './config-reader';
@@ -6,7 +8,7 @@ import { type Comparison, type RiskTier, type RuleConfig, type Severity } from '
 /** What a rule's metric is computed over, and for which models (docs/metrics.md). */
 export interface RuleMetric {
   /** `feature`: one value per feature; `group`: one per group attribute or intersection; `model`: one per window. */
-  readonly scope: 'feature' | 'group' | 'model';
+  readonly scope: MetricRowKind;
   readonly task?: 'binary' | 'regression';
   /** Feature metrics defined for one kind of feature only. */
   readonly kind?: FeatureKind;
@@ -25,7 +27,10 @@ const performance: RuleMetric = { scope: 'model', task: 'binary', lowerIsWorse: 
 const explained = (lowerIsWorse?: boolean): RuleMetric => ({ scope: 'model', explain: true, ...(lowerIsWorse ? { lowerIsWorse } : {}) });
 const fairness = (lowerIsWorse?: boolean): RuleMetric => ({ scope: 'group', task: 'binary', ...(lowerIsWorse ? { lowerIsWorse } : {}) });
 
-/** The metrics a rule may name: the window metrics of docs/metrics.md, plus `rows` (traffic). */
+/**
+ * The metrics a rule may name: the window metrics of docs/metrics.md, plus `rows` (traffic). Each key is a
+ * {@link MetricName} (checked by `satisfies`); the table is read by the name a config gives, a plain string.
+ */
 export const RULE_METRICS: Readonly<Record<string, RuleMetric>> = {
   psi: feature(),
   js: feature(),
@@ -79,7 +84,7 @@ export const RULE_METRICS: Readonly<Record<string, RuleMetric>> = {
   protectedAttributionShareRatio: explained(),
   proxyAttributionShare: explained(),
   surrogateR2: explained(true),
-};
+} satisfies Partial<Record<MetricName, RuleMetric>>;
 
 const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];
 /** Standard deviations of the reference chunks a `threshold: reference` rule allows either side of their mean. */
@@ -88,7 +93,7 @@ const SEVERITIES: readonly Severity[] = ['warning', 'critical'];
 export const DEFAULT_MIN_SAMPLES = 100;
 
 interface DefaultRule {
-  metric: string;
+  metric: MetricName;
   /** NaN when `reference` is set: the threshold comes from the reference chunks, per window. */
   threshold: number;
   clearThreshold: number;
@@ -100,7 +105,7 @@ interface DefaultRule {
  * A default rule judging a performance metric against reference chunks (mean − 3σ): what accuracy is normal
  * depends on the model, so any fixed number would be arbitrary.
  */
-const belowReference = (metric: string): DefaultRule => ({ metric, threshold: Number.NaN, clearThreshold: Number.NaN, severity: 'warning', reference: { sigmas: DEFAULT_REFERENCE_SIGMAS } });
+const belowReference = (metric: MetricName): DefaultRule => ({ metric, threshold: Number.NaN, clearThreshold: Number.NaN, severity: 'warning', reference: { sigmas: DEFAULT_REFERENCE_SIGMAS } });
 
 /**
  * Rules of a model whose config has no `rules` key. A higher tier alerts earlier, more severely and after fewer
@@ -159,7 +164,7 @@ export function compileRules(value: unknown, path: string, r: ConfigReader, mode
     const rulePath = `${path}[${index}]`;
     const rule = compileRule(item, rulePath, r, model);
     if (!rule) return;
-    const key = [rule.metric, rule.feature ?? '', rule.group ?? '', rule.severity].join('\u0000');
+    const key = compositeKey(rule.metric, rule.feature ?? '', rule.group ?? '', rule.severity);
     const first = seen.get(key);
     if (first !== undefined) r.problems.add(rulePath, `repeats ${path}[${first}] (same metric, feature, group and severity)`);
     else seen.set(key, index);

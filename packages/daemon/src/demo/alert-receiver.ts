@@ -5,27 +5,17 @@
  */
 import { createServer, type Server } from 'node:http';
 import { breaches, comparisonText, formatNumber } from '@vigil/alerts';
+import type { IncidentPayload } from '@vigil/alerts';
 
-export interface ReceivedAlert {
-  status: string;
-  severity: string;
-  model: string;
-  version: string;
-  metric: string;
-  feature: string | null;
-  group: string | null;
-  value: number | null;
-  threshold: number | null;
-  comparison?: string;
-  window?: { start: string; end: string; rows: number };
-  incidentId: string;
-  /** Resolve notices: the window that cleared the incident and the last breach (docs/alerts.md). */
-  resolution?: { window: { start: string | null; end: string | null }; value: number | null; clearThreshold: number } | null;
-  lastBreach?: { window: { start: string | null; end: string | null }; value: number | null; threshold: number | null; comparison: string | null } | null;
-  resolvedBy?: string | null;
-  /** A notification group's notice: every subject it tells of (docs/alerts.md, "Notification groups"). */
-  subjects?: Array<Omit<ReceivedAlert, 'subjects'>> | null;
-}
+/**
+ * What the receiver reads of a notification: the alerts' webhook payload (docs/alerts.md), of which it prints the
+ * subject, the value and the windows; the other fields may be absent (a notice from an older Vigil, the tests).
+ */
+export type ReceivedAlert = Pick<IncidentPayload, 'incidentId' | 'status' | 'severity' | 'model' | 'version' | 'metric' | 'feature' | 'group' | 'value' | 'threshold'> &
+  Partial<Pick<IncidentPayload, 'comparison' | 'window' | 'resolution' | 'lastBreach' | 'resolvedBy'>> & {
+    /** A notification group's notice: every subject it tells of (docs/alerts.md, "Notification groups"). */
+    subjects?: ReadonlyArray<Omit<ReceivedAlert, 'subjects'>> | null;
+  };
 
 export interface AlertReceiver {
   readonly url: string;
@@ -100,7 +90,7 @@ export function alertLines(alert: ReceivedAlert, printed: Map<string, string>): 
 export function formatAlert(alert: ReceivedAlert): string {
   const subject = alert.feature ? `${alert.metric}(${alert.feature})` : alert.group ? `${alert.metric}[${alert.group}]` : alert.metric;
   const value = alert.value === null || alert.value === undefined ? 'n/a' : comparisonText(alert.value, alert.comparison ?? null, alert.threshold);
-  const window = alert.window ? `window ${alert.window.start.slice(0, 10)} – ${alert.window.end.slice(0, 10)}` : '';
+  const window = alert.window ? dates(alert.window) : '';
   const head = `ALERT [${alert.status}] ${alert.severity.padEnd(8)} ${alert.model}/${alert.version} ${subject}`;
   // A resolve notice says what cleared it, then the last breach: "resolved" never stands next to a breaching value alone.
   if (alert.status === 'resolved') return `${head}${resolvedText(alert)}`;

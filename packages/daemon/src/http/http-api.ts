@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AlertingOperations } from '@vigil/alerts';
-import { isVigilError, type HttpConfig, type HttpTokenConfig, type Logger } from '@vigil/core';
+import { compositeKey, isVigilError, type HttpConfig, type HttpTokenConfig, type Logger } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
 import { alertRoutes, type Route } from './alert-routes';
 import { reviewPageRoutes } from './review-page-routes';
@@ -178,7 +178,7 @@ function authorize(req: IncomingMessage, tokens: HttpConfig['tokens']): HttpToke
 function groupWindows(rows: readonly MetricRow[]) {
   const windows = new Map<string, { version: string; start: string; end: string; rows: number; labelledRows: number; metrics: unknown[] }>();
   for (const r of rows) {
-    const key = `${r.version}\u0000${r.windowStart}\u0000${r.windowEnd}`;
+    const key = compositeKey(r.version, r.windowStart, r.windowEnd);
     let w = windows.get(key);
     if (!w) {
       w = { version: r.version, start: new Date(r.windowStart).toISOString(), end: new Date(r.windowEnd).toISOString(), rows: 0, labelledRows: 0, metrics: [] };

@@ -4,7 +4,7 @@
  * model's newest event time. Joined labels become label-only deltas of their predictions' buckets. Rows of a
  * version without a reference profile cannot be binned; they are reported, never guessed (issue 3), and not indexed.
  */
-import { categoryAt, selectRows, type CategoricalColumn, type Column, type ExplainConfig, type ModelDefinition, type Table } from '@vigil/core';
+import { compositeKey, categoryAt, selectRows, type CategoricalColumn, type Column, type ExplainConfig, type ModelDefinition, type Table } from '@vigil/core';
 import {
   accumulate, emptyAccumulator, groupColumns, labelAccumulator, SPEC_DEFAULTS,
   type AnalysisSpec, type EventTimeWindows, type ReferenceProfile, type WindowAccumulator,
@@ -86,7 +86,7 @@ export function batchBuckets(
     if (run !== undefined && code === lastCode && bucketStart === lastBucket) {
       run.end = i + 1;
     } else {
-      const key = `${version}\u0000${bucketStart}`;
+      const key = compositeKey(version, bucketStart);
       let entry = byKey.get(key);
       if (!entry) byKey.set(key, (entry = { version, bucketStart, rows: 0 }));
       run = { entry, start: i, end: i + 1 };
@@ -226,7 +226,7 @@ export function labelBuckets(
   const spec = batchSpec(model);
   const byKey = new Map<string, { version: string; bucketStart: number; rows: LabelMatch[] }>();
   for (const m of matches) {
-    const key = `${m.version}\u0000${m.bucketStart}`;
+    const key = compositeKey(m.version, m.bucketStart);
     let entry = byKey.get(key);
     if (!entry) byKey.set(key, (entry = { version: m.version, bucketStart: m.bucketStart, rows: [] }));
     entry.rows.push(m);

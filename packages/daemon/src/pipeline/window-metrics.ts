@@ -5,6 +5,7 @@
  * `attribute=group`. A value that cannot be computed (NaN, no labels) is stored as null.
  */
 import type { FeatureDrift, ReconstructionWindow, SurrogateWindow, WindowAccumulator, WindowAnalysis } from '@vigil/analyzers';
+import type { MetricName } from '@vigil/core';
 import type { MetricRow, WindowKey } from '@vigil/store';
 
 /** The feature name of prediction-drift rows. */
@@ -34,7 +35,7 @@ export function windowMetricRows(
   const labelledRows = acc.outcome.labelled;
   // A literal of one shape per row (not spreads of a base object): a window writes hundreds of rows and this is a
   // measurable part of closing it (docs/benchmarks.md, "Closing one window").
-  const add = (metric: string, value: number | null | undefined, feature = '', group = '', details?: unknown): void => {
+  const add = (metric: MetricName, value: number | null | undefined, feature = '', group = '', details?: unknown): void => {
     const row: MetricRow = {
       model,
       version,
@@ -57,16 +58,16 @@ export function windowMetricRows(
     // The deciding test's p-value row carries its Benjamini–Hochberg adjustment: p-value rules judge that one.
     const tested = d.pValueAdjusted === undefined ? undefined : d.method === 'ks' ? 'ksPValue' : d.method === 'chi2' ? 'chi2PValue' : undefined;
     for (const [metric, value] of Object.entries(d.metrics)) {
-      if (metric !== 'referenceMissingRate') add(metric, value, d.feature, '', metric === tested ? { pValueAdjusted: d.pValueAdjusted } : undefined);
+      if (metric !== 'referenceMissingRate') add(metric as MetricName, value, d.feature, '', metric === tested ? { pValueAdjusted: d.pValueAdjusted } : undefined);
     }
     add('drifted', d.drifted ? 1 : 0, d.feature, '', driftDetails(d));
   }
   for (const q of analysis.quality ?? []) add('outOfRangeRate', q.outOfRangeRate, q.feature);
   if (analysis.prediction) {
     const { histogram, pValueAdjusted } = analysis.prediction;
-    const detailsOf = (metric: string) =>
+    const detailsOf = (metric: MetricName) =>
       metric === 'psi' ? { histogram } : metric === 'ksPValue' && pValueAdjusted !== undefined ? { pValueAdjusted } : undefined;
-    for (const [metric, value] of Object.entries(analysis.prediction.metrics)) add(metric, value, SCORE_FEATURE, '', detailsOf(metric));
+    for (const [metric, value] of Object.entries(analysis.prediction.metrics)) add(metric as MetricName, value, SCORE_FEATURE, '', detailsOf(metric as MetricName));
   }
   if (analysis.calibration) {
     const c = analysis.calibration;
@@ -78,12 +79,12 @@ export function windowMetricRows(
   const bands = analysis.referenceBands;
   const band = (metric: string) => (bands?.[metric] ? { reference: bands[metric] } : undefined);
   if (analysis.performance) {
-    for (const [metric, value] of Object.entries(analysis.performance)) if (metric !== 'rows') add(metric, value, '', '', band(metric));
+    for (const [metric, value] of Object.entries(analysis.performance)) if (metric !== 'rows') add(metric as MetricName, value, '', '', band(metric));
   }
   if (analysis.estimated) {
     // Beside the realised rows: the estimate needs no labels, its band is ± 3 sampling errors of the window's size.
     const { rows: estimatedRows, ...estimates } = analysis.estimated;
-    for (const [metric, e] of Object.entries(estimates)) add(metric, e.value, '', '', { samplingError: e.samplingError, band: e.band, rows: estimatedRows, ...band(metric) });
+    for (const [metric, e] of Object.entries(estimates)) add(metric as MetricName, e.value, '', '', { samplingError: e.samplingError, band: e.band, rows: estimatedRows, ...band(metric) });
   }
   if (reconstruction) {
     const { band } = reconstruction;

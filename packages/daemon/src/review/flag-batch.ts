@@ -3,14 +3,14 @@
  * policies flag, most urgent first, with what the queue shows beside them. The store queues them in the batch's own
  * transaction (exactly once with it), up to the hour's capacity.
  */
-import { categoryAt, type CategoricalColumn, type ModelConfig, type ReviewConfig } from '@vigil/core';
+import { categoryAt, type CategoricalColumn, type MetricName, type ModelConfig, type ReviewConfig } from '@vigil/core';
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { BATCH_COLUMNS, attributionColumnName, groupColumnName, type PredictionBatch } from '@vigil/collector';
 import type { FlaggedGroup, FlaggedPrediction, MetricRow, Store } from '@vigil/store';
 import { capacityReserves, eventUniform, flagPriority, judgeEvent, reserveKeys, unusualBounds, type ReviewCandidate, type UnusualBounds } from './flag-policies';
 
 /** The metrics a queued item shows of its model's latest analysed window. */
-export const CONTEXT_METRICS = ['psi', 'ece', 'brier', 'accuracy', 'auc'] as const;
+export const CONTEXT_METRICS: readonly MetricName[] = ['psi', 'ece', 'brier', 'accuracy', 'auc'];
 /** The model's latest window is looked up again after this long (it changes once per slide at most). */
 const CONTEXT_TTL_MS = 30_000;
 
@@ -71,7 +71,7 @@ export class BatchFlagger {
 
 /** The context rows of the latest window among `rows`: `{ window: { start, end, version }, metrics: [...] }`, or `{}`. */
 export function latestWindowContext(rows: readonly MetricRow[]): Record<string, unknown> {
-  const wanted = rows.filter((r) => (CONTEXT_METRICS as readonly string[]).includes(r.metric) && r.group === '');
+  const wanted = rows.filter((r) => CONTEXT_METRICS.includes(r.metric) && r.group === '');
   if (wanted.length === 0) return {};
   const latest = wanted.reduce((a, b) => (b.windowEnd > a.windowEnd ? b : a));
   const of = wanted.filter((r) => r.windowStart === latest.windowStart && r.windowEnd === latest.windowEnd && r.version === latest.version);

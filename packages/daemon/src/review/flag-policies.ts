@@ -4,7 +4,7 @@
  * The random samples (audit, groups) draw one uniform number per (model, event id, policy) from a hash of those, so a
  * batch re-delivered after a crash, or `vigil report --review-out` over the same events, decides exactly alike.
  */
-import { seededRandom, type ModelConfig, type ReviewConfig } from '@vigil/core';
+import { compositeKey, seededRandom, type ModelConfig, type ReviewConfig } from '@vigil/core';
 import { nextUp, type NumericProfile, type ReferenceProfile } from '@vigil/analyzers';
 import { allotReviewCapacity } from '@vigil/store';
 
@@ -103,7 +103,7 @@ export function profileQuantile(p: NumericProfile, q: number): number {
 
 /** The uniform number in [0, 1) that event `id` of `model` draws for `salt` (a policy), the same on every run. */
 export function eventUniform(model: string, id: string, salt: string): number {
-  return seededRandom(fnv1a(`${model}\u0000${id}\u0000${salt}`))();
+  return seededRandom(fnv1a(compositeKey(model, id, salt)))();
 }
 
 /** FNV-1a, 32 bits, over the UTF-16 code units. */

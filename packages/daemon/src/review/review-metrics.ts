@@ -5,7 +5,7 @@
  * windows of its predictions (they are in the batch), and a verdict touches them again.
  */
 import { wilsonInterval } from '@vigil/analyzers';
-import type { ModelConfig } from '@vigil/core';
+import type { MetricName, ModelConfig } from '@vigil/core';
 import { reviewWindowItemsIn, type MetricRow, type ReviewWindowItem, type Store, type WindowKey } from '@vigil/store';
 
 export const REVIEW_METRICS = ['flaggedRows', 'queuedRows', 'notQueuedRows', 'decidedRows', 'overrideRate', 'auditErrorRate', 'reviewBacklog', 'oldestPendingAge', 'groupOverrideRate'] as const;
@@ -26,8 +26,8 @@ export function reviewMetricRows(window: WindowKey, model: Pick<ModelConfig, 'gr
   const base = { model: window.model, version: window.version, windowStart: window.start, windowEnd: window.end, feature: '', labelledRows: 0 };
   const rowsOf = (group: string, list: readonly ReviewWindowItem[], all: boolean): MetricRow[] => {
     const decided = list.filter((i) => i.status === 'decided');
-    const count = (metric: string, value: number): MetricRow => ({ ...base, group, metric, value, rows: list.length });
-    const rate = (metric: string, of: readonly ReviewWindowItem[]): MetricRow => {
+    const count = (metric: MetricName, value: number): MetricRow => ({ ...base, group, metric, value, rows: list.length });
+    const rate = (metric: MetricName, of: readonly ReviewWindowItem[]): MetricRow => {
       const overrides = of.filter((i) => i.verdict === 'override').length;
       const [lower, upper] = wilsonInterval(overrides, of.length);
       return { ...base, group, metric, value: of.length === 0 ? null : overrides / of.length, rows: of.length, details: { overrides, decided: of.length, lower, upper } };

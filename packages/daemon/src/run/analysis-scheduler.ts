@@ -10,7 +10,7 @@
  * (or the maintenance pass, which asks for a sweep of every model) finds those windows through the due-window
  * query. Ingest never waits for a pass: `mark` returns at once.
  */
-import { silentLogger, type Logger } from '@vigil/core';
+import { compositeKey, silentLogger, type Logger } from '@vigil/core';
 import type { WindowKey } from '@vigil/store';
 
 /** What one pass is asked to do for one model. */
@@ -79,7 +79,7 @@ export class AnalysisScheduler {
     for (const w of windows) {
       let byKey = this.queued.get(w.model);
       if (!byKey) this.queued.set(w.model, (byKey = new Map()));
-      byKey.set(`${w.version}\u0000${w.start}\u0000${w.end}`, { end: w.end, generation });
+      byKey.set(compositeKey(w.version, w.start, w.end), { end: w.end, generation });
     }
     const now = this.now();
     for (const model of models) this.request(model, now, false, false);

@@ -14,11 +14,12 @@ import {
   analyzeSurrogateWindow, analyzeWindow, completeEventTime, emptyAccumulator, EventTimeWindows, mergeAccumulators, reconstructionWindow,
   type ReferenceProfile, type WindowAccumulator,
 } from '@vigil/analyzers';
+import type { AnalysedWindow, ModelCondition } from '@vigil/alerts';
 import { BATCH_COLUMNS, decodeLabel, PredictionBatchBuilder, compileDecodeOptions, type DeadLetter, type PredictionBatch, type SourceBatch } from '@vigil/collector';
-import { selectRows, silentLogger, type CategoricalColumn, type Logger, type ModelConfig, type VigilConfig } from '@vigil/core';
+import { compositeKey, selectRows, silentLogger, type CategoricalColumn, type Logger, type ModelConfig, type VigilConfig } from '@vigil/core';
 import {
   markAnalysedIn, upsertMetricRowsIn,
-  type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type FlaggedGroup, type LabelInput, type LabelMatch, type MetricRow, type PredictionIndexRow,
+  type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type FlaggedGroup, type LabelInput, type LabelMatch, type PredictionIndexRow,
   type RetentionLimits, type SqlExecutor, type Store, type StoredBucket, type WatermarkInput, type WindowKey,
 } from '@vigil/store';
 import { batchBuckets, batchSpec, labelBuckets } from '../pipeline/batch-buckets';
@@ -32,20 +33,9 @@ import { VersionProfiles } from './version-profiles';
 
 /** What the alerts package does with an analysed window, inside the transaction that writes its rows. */
 export interface WindowAlerts {
-  evaluateIn(
-    tx: SqlExecutor,
-    analysis: { model: string; version: string; windowStart: number; windowEnd: number; rows: number; labelledRows: number; metricRows: MetricRow[] },
-  ): Promise<unknown>;
+  evaluateIn(tx: SqlExecutor, analysis: AnalysedWindow): Promise<unknown>;
   /** A version without a reference profile opens a model-level incident; the profile's arrival resolves it. */
   modelConditionIn?(tx: SqlExecutor, condition: ModelCondition): Promise<void>;
-}
-
-export interface ModelCondition {
-  model: string;
-  version: string;
-  condition: 'no_reference_profile' | 'no_traffic';
-  active: boolean;
-  detail?: string;
 }
 
 export interface StreamRunnerOptions {
@@ -245,7 +235,7 @@ export class StreamRunner {
     const result = await this.options.store.applyBatch(batchOut, mergeAccumulators);
     changed.push(...windows);
     if (result.applied) {
-      for (const w of watermarks) if (w.partitions !== undefined) this.partitionsAnnounced.add(`${w.model}\u0000${w.topic}\u0000${w.partitions}`);
+      for (const w of watermarks) if (w.partitions !== undefined) this.partitionsAnnounced.add(compositeKey(w.model, String(w.topic), w.partitions));
       const m = this.options.metrics;
       for (const [id, b] of built.batches) m?.eventsConsumed.inc({ model: id }, b.rowCount);
       for (const d of built.deadLetters) m?.deadLettered.inc({ topic: d.topic, code: d.code });
@@ -263,7 +253,7 @@ export class StreamRunner {
   private watermarkOf(model: string, maxEventTs: number, batch: SourceBatch): WatermarkInput {
     const mark: WatermarkInput = { model, maxEventTs, topic: batch.topic, partition: batch.partition };
     const count = batch.topicPartitions;
-    if (count !== undefined && !this.partitionsAnnounced.has(`${model}\u0000${batch.topic}\u0000${count}`)) mark.partitions = count;
+    if (count !== undefined && !this.partitionsAnnounced.has(compositeKey(model, batch.topic, count))) mark.partitions = count;
     return mark;
   }
 
@@ -493,7 +483,7 @@ export class StreamRunner {
     shared?: readonly StoredBucket<WindowAccumulator>[],
   ): Promise<'analysed' | 'deferred' | 'skipped'> {
     const started = performance.now();
-    const key = `${window.model}\u0000${window.version}\u0000${window.start}\u0000${window.end}`;
+    const key = compositeKey(window.model, window.version, window.start, window.end);
     const quietMs = this.options.analysis?.revisionQuietMs ?? ANALYSIS_DEFAULTS.revisionQuietMs;
     // A model with a review section changes without new rows or labels (a claim, a verdict without a label, the
     // queue's backlog): its windows' review rows are revised whenever they are due, never deferred or skipped.
@@ -567,13 +557,13 @@ export class StreamRunner {
 
   /** The profile a version is binned and analysed with (pinned by `loadProfiles`), or none. */
   private profileOf(model: string, version: string): ReferenceProfile | undefined {
-    return this.profiles.get(`${model}\u0000${version}`)?.profile;
+    return this.profiles.get(compositeKey(model, version))?.profile;
   }
 
   private async loadProfiles(pairs: Iterable<readonly [string, string]>): Promise<void> {
     const now = this.now();
     for (const [model, version] of pairs) {
-      const key = `${model}\u0000${version}`;
+      const key = compositeKey(model, version);
       const cached = this.profiles.get(key);
       if (cached && (cached.profile || now - cached.checkedAt < PROFILE_RETRY_MS)) continue;
       const profile = await this.versionProfiles.resolve(model, version);
@@ -599,7 +589,7 @@ export class StreamRunner {
 
   private async reportUnprofiled(model: string, version: string, rows: number): Promise<void> {
     this.options.metrics?.unprofiled.inc({ model, version }, rows);
-    const key = `${model}\u0000${version}`;
+    const key = compositeKey(model, version);
     if (this.reportedUnprofiled.has(key)) return;
     this.reportedUnprofiled.add(key);
     const reason = this.options.missingProfileReason?.(model);

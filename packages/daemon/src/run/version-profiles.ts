@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ReferenceProfile } from '@vigil/analyzers';
-import type { Logger } from '@vigil/core';
+import { compositeKey, type Logger } from '@vigil/core';
 import type { Store } from '@vigil/store';
 
 /**
@@ -39,7 +39,7 @@ export class VersionProfiles {
     if (candidate === undefined) return (await this.store.loadPinnedProfile<ReferenceProfile>(model, version))?.profile;
     const pinned = await this.store.pinProfile(model, version, this.fingerprintOf(candidate), candidate);
     if (pinned.profile === undefined) return candidate;
-    const key = `${model}\u0000${version}`;
+    const key = compositeKey(model, version);
     if (!this.warned.has(key)) {
       this.warned.add(key);
       this.logger.warn(

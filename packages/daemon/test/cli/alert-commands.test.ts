@@ -30,7 +30,7 @@ describe('alert lifecycle commands', () => {
     try {
       const alerting = await createAlerting({ config: await loadConfig(config, {}), store });
       const end = Date.parse('2026-11-22T10:00:00Z');
-      const metricRows = [{ model: 'credit-risk', version: '7', windowStart: end - 3_600_000, windowEnd: end, metric: 'psi', feature: 'age', group: '', value: 0.35, rows: 900, labelledRows: 0 }];
+      const metricRows = [{ model: 'credit-risk', version: '7', windowStart: end - 3_600_000, windowEnd: end, metric: 'psi' as const, feature: 'age', group: '', value: 0.35, rows: 900, labelledRows: 0 }];
       await store.upsertMetricRows(metricRows);
       const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '7', windowStart: end - 3_600_000, windowEnd: end, rows: 900, labelledRows: 0, metricRows }));
       incidentId = summary.opened[0]!;
@@ -98,7 +98,7 @@ describe('alert lifecycle commands', () => {
       const alerting = await createAlerting({ config: await loadConfig(config, {}), store });
       const end = Date.parse('2026-11-23T10:00:00Z');
       for (const [windowEnd, value] of [[end, 0.31], [end + 3_600_000, 0.04]] as const) {
-        const metricRows = [{ model: 'credit-risk', version: '8', windowStart: windowEnd - 3_600_000, windowEnd, metric: 'psi', feature: 'age', group: '', value, rows: 900, labelledRows: 0 }];
+        const metricRows = [{ model: 'credit-risk', version: '8', windowStart: windowEnd - 3_600_000, windowEnd, metric: 'psi' as const, feature: 'age', group: '', value, rows: 900, labelledRows: 0 }];
         await store.upsertMetricRows(metricRows);
         const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '8', windowStart: windowEnd - 3_600_000, windowEnd, rows: 900, labelledRows: 0, metricRows }));
         id ||= summary.opened[0] ?? '';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, type Store } from '@vigil/store';
 import type { StreamSummary } from '../../src/demo/stream-summary';
-import { kafkaBrokers } from '../../../collector/test/kafka/kafka-test-kit';
+import { kafkaBrokers } from '@vigil/test-kit';
 import { runCli } from './run-cli';
 
 const root = join(__dirname, '../../../..');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaSource, type RawMessage } from '@vigil/collector';
 import { createStore } from '@vigil/store';
-import { createTestTopic, kafkaBrokers, uniqueName, within } from '../../../collector/test/kafka/kafka-test-kit';
+import { createTestTopic, kafkaBrokers, uniqueName, within } from '@vigil/test-kit';
 import { runCli } from './run-cli';
 
 jest.setTimeout(90_000);

@@ -1,6 +1,5 @@
-import { createTestTopic, kafkaBrokers, writeEventsFile } from '../../../collector/test/kafka/kafka-test-kit';
+import { createTestTopic, kafkaBrokers, writeEventsFile, kcatValues, storedBatches } from '@vigil/test-kit';
 import { readFileSync } from 'node:fs';
-import { kcatValues, storedBatches } from '../../../collector/test/kafka/compressed-topics-kit';
 import { runCli } from './run-cli';
 
 const replay = (args: string[], env: Record<string, string | undefined>) => runCli(['replay', ...args], process.cwd(), env);

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kafkaBrokers, uniqueName } from '../../../collector/test/kafka/kafka-test-kit';
+import { kafkaBrokers, uniqueName } from '@vigil/test-kit';
 import { runCli } from './run-cli';
 
 jest.setTimeout(120_000);

@@ -1,7 +1,7 @@
 import { alertLines, type ReceivedAlert } from '../../src/demo/alert-receiver';
 
 const window = (start: string, end: string) => ({ start: `${start}T00:00:00.000Z`, end: `${end}T00:00:00.000Z`, rows: 1000 });
-const subject = (id: string, metric: string, status: string, value: number, extra: Partial<ReceivedAlert> = {}): ReceivedAlert => ({
+const subject = (id: string, metric: string, status: ReceivedAlert['status'], value: number, extra: Partial<ReceivedAlert> = {}): ReceivedAlert => ({
   incidentId: id, status, severity: 'warning', model: 'flights', version: '1', metric, feature: null, group: null, value, threshold: 0.05, comparison: '>', window: window('2001-05-10', '2001-05-17'), ...extra,
 });
 
@@ -10,7 +10,7 @@ describe('the demo receiver prints what each notice changes', () => {
     const printed = new Map<string, string>();
     const first = { ...subject('a', 'ece', 'firing', 0.0578), subjects: [subject('a', 'ece', 'firing', 0.0578)] };
     expect(alertLines(first, printed)).toEqual(['ALERT [firing] warning  flights/1 ece = 0.0578 > 0.05  window 2001-05-10 – 2001-05-17 (1,000 rows)']);
-    const resolution = { window: window('2001-05-17', '2001-05-24'), value: 0.0133, clearThreshold: 0.03 };
+    const resolution = { window: window('2001-05-17', '2001-05-24'), value: 0.0133, clearThreshold: 0.03, comparison: '<=' as const };
     const lastBreach = { window: window('2001-05-10', '2001-05-17'), value: 0.0578, threshold: 0.05, comparison: '>' };
     // An update: a new subject joins (printed), the first one resolved meanwhile (printed as resolved).
     const update = { ...subject('b', 'brier', 'firing', 0.3), subjects: [subject('b', 'brier', 'firing', 0.3), subject('a', 'ece', 'resolved', 0.0578, { resolution, lastBreach })] };

@@ -53,7 +53,7 @@ models:
       published.push(e);
     } });
     await alerting.start();
-    const metricRows = [{ model: 'credit-risk', version: '7', windowStart: T0 - HOUR, windowEnd: T0, metric: 'psi', feature: 'age', group: '', value: 0.4, rows: 5000, labelledRows: 0 }];
+    const metricRows = [{ model: 'credit-risk', version: '7', windowStart: T0 - HOUR, windowEnd: T0, metric: 'psi' as const, feature: 'age', group: '', value: 0.4, rows: 5000, labelledRows: 0 }];
     await store.saveReferenceProfile('credit-risk', '7', { fitted: 'for the test' }); // registers the model version
     await store.upsertMetricRows(metricRows);
     const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '7', windowStart: T0 - HOUR, windowEnd: T0, rows: 5000, labelledRows: 0, metricRows }));

@@ -8,8 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createAlerting, type Alerting } from '@vigil/alerts';
 import { parseConfig, silentLogger } from '@vigil/core';
 import { createStore, type Store } from '@vigil/store';
-import { WebhookSink } from '../../../alerts/test/helpers/webhook-sink';
-import { createTestSchema } from '../../../store/test/helpers/database';
+import { WebhookSink, createTestSchema } from '@vigil/test-kit';
 import { createHttpApi } from '../../src/http/http-api';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
 

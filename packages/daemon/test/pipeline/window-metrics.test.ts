@@ -4,7 +4,7 @@ import { parseConfig } from '@vigil/core';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { fitModelTable } from '../../src/pipeline/fit-reference';
 import { windowMetricRows } from '../../src/pipeline/window-metrics';
-import { makeEvents, readerTable } from '../run/stream-fixtures';
+import { makeEvents, readerTable } from '@vigil/test-kit';
 
 const model = parseConfig(
   `

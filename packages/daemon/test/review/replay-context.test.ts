@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../cli/run-cli';
-import { exited, MIN, openHarness, T0 } from '../run/daemon-harness';
-import { makeEvents } from '../run/stream-fixtures';
+import { exited, MIN, openHarness, T0 } from '@vigil/test-kit/daemon-harness';
+import { makeEvents } from '@vigil/test-kit';
 
 jest.setTimeout(240_000);
 

@@ -14,7 +14,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { fitReferenceProfile } from '@vigil/analyzers';
 import { createLogger, parseConfig, type Table } from '@vigil/core';
 import { auditLog, createStore, queueFlaggedIn, type Store } from '@vigil/store';
-import { createTestSchema } from '../../../store/test/helpers/database';
+import { createTestSchema } from '@vigil/test-kit';
 import { createHttpApi } from '../../src/http/http-api';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
 import { batchSpec } from '../../src/pipeline/batch-buckets';

@@ -4,9 +4,8 @@
  * twice, and reviewers' verdicts over the HTTP API open an override-rate incident and resolve it, the owner told
  * once of each.
  */
-import { WebhookSink } from '../../../alerts/test/helpers/webhook-sink';
-import { exited, httpPort, MIN, openHarness, T0, waitFor } from '../run/daemon-harness';
-import { makeEvents, type TestEvent } from '../run/stream-fixtures';
+import { WebhookSink, makeEvents, type TestEvent } from '@vigil/test-kit';
+import { exited, httpPort, MIN, openHarness, T0, waitFor } from '@vigil/test-kit/daemon-harness';
 import { eventUniform } from '../../src/review/flag-policies';
 
 jest.setTimeout(300_000);

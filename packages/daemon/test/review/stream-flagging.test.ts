@@ -8,12 +8,11 @@ import { fitReferenceProfile, type ReferenceProfile } from '@vigil/analyzers';
 import { createAlerting } from '@vigil/alerts';
 import { parseConfig, type VigilConfig } from '@vigil/core';
 import { claimReviewItemIn, decideReviewItemIn, listReviewItems, reviewCapacity, type MetricRow, type Store } from '@vigil/store';
-import { BACKENDS, openBackend, type TestBackend } from '../../../store/test/helpers/database';
+import { BACKENDS, openBackend, type TestBackend, makeEvents, readerTable, toPredictionBatch, type TestEvent } from '@vigil/test-kit';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { eventUniform } from '../../src/review/flag-policies';
 import { ReviewQueueService } from '../../src/review/review-queue-service';
 import { StreamRunner, type StreamRunnerOptions } from '../../src/run/stream-runner';
-import { makeEvents, readerTable, toPredictionBatch, type TestEvent } from '../run/stream-fixtures';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');

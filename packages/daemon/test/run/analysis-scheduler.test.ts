@@ -6,13 +6,12 @@
 import { fitReferenceProfile, type ReferenceProfile } from '@vigil/analyzers';
 import { parseConfig, type VigilConfig } from '@vigil/core';
 import type { MetricRow, Store, WindowKey } from '@vigil/store';
-import { BACKENDS, openBackend, type TestBackend } from '../../../store/test/helpers/database';
+import { BACKENDS, openBackend, type TestBackend, makeEvents, readerTable, toLabelBatch, toPredictionBatch } from '@vigil/test-kit';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { AnalysisScheduler, type ModelWork } from '../../src/run/analysis-scheduler';
 import { runnerMetrics } from '../../src/run/runner-metrics';
 import { StreamRunner, type AnalysisOptions } from '../../src/run/stream-runner';
-import { makeEvents, readerTable, toLabelBatch, toPredictionBatch } from './stream-fixtures';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');

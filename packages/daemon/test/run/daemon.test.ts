@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { createLogger, parseConfig, type VigilConfig } from '@vigil/core';
 import { createStore, type Store } from '@vigil/store';
 import { Daemon, fileDaemonSource, type DaemonOptions } from '../../src/run/daemon';
-import { labelEvents, MIN, referenceEvents, T0 } from './daemon-harness';
-import { makeEvents } from './stream-fixtures';
+import { labelEvents, MIN, referenceEvents, T0 } from '@vigil/test-kit/daemon-harness';
+import { makeEvents } from '@vigil/test-kit';
 
 jest.setTimeout(120_000);
 

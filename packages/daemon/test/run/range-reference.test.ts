@@ -6,12 +6,11 @@
 import { join } from 'node:path';
 import { isVigilError, parseConfig, type ModelConfig } from '@vigil/core';
 import type { ReferenceProfile } from '@vigil/analyzers';
-import { kafkaBrokers } from '../../../collector/test/kafka/kafka-test-kit';
+import { kafkaBrokers, makeEvents } from '@vigil/test-kit';
 import { fitModelReference } from '../../src/pipeline/fit-reference';
 import { fitRangeReference, RangeReferences } from '../../src/pipeline/range-reference';
 import { runCli } from '../cli/run-cli';
-import { exited, httpPort, labelEvents, MIN, openHarness, referenceEvents, T0, waitFor } from './daemon-harness';
-import { makeEvents } from './stream-fixtures';
+import { exited, httpPort, labelEvents, MIN, openHarness, referenceEvents, T0, waitFor } from '@vigil/test-kit/daemon-harness';
 
 jest.setTimeout(180_000);
 

@@ -4,9 +4,8 @@
  * server here) is told once; acknowledging it over the HTTP API with a responder's token tells the owner again,
  * and a bad token changes nothing.
  */
-import { exited, httpPort, MIN, openHarness, T0, waitFor } from './daemon-harness';
-import { WebhookSink } from '../../../alerts/test/helpers/webhook-sink';
-import { makeEvents } from './stream-fixtures';
+import { exited, httpPort, MIN, openHarness, T0, waitFor } from '@vigil/test-kit/daemon-harness';
+import { WebhookSink, makeEvents } from '@vigil/test-kit';
 
 jest.setTimeout(180_000);
 

@@ -10,10 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { produceFile } from '@vigil/collector';
 import { createPostgresClient, createStore, listIncidents, type MetricRow } from '@vigil/store';
-import { WebhookSink } from '../../../alerts/test/helpers/webhook-sink';
-import { createTestTopic, kafkaBrokers, uniqueName } from '../../../collector/test/kafka/kafka-test-kit';
-import { createTestSchema } from '../../../store/test/helpers/database';
-import { exited, spawnDaemon, waitFor } from './daemon-harness';
+import { WebhookSink, createTestTopic, kafkaBrokers, uniqueName, createTestSchema } from '@vigil/test-kit';
+import { exited, spawnDaemon, waitFor } from '@vigil/test-kit/daemon-harness';
 
 jest.setTimeout(240_000);
 

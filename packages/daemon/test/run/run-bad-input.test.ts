@@ -5,9 +5,8 @@
  * With `kafka.topics.deadLetters` set, the same dead letters are also published to that topic.
  */
 import { readTopicSince, type DeadLetterRecord, type RawMessage } from '@vigil/collector';
-import { createTestTopic, kafkaBrokers } from '../../../collector/test/kafka/kafka-test-kit';
-import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor } from './daemon-harness';
-import { makeEvents } from './stream-fixtures';
+import { createTestTopic, kafkaBrokers, makeEvents } from '@vigil/test-kit';
+import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor } from '@vigil/test-kit/daemon-harness';
 
 jest.setTimeout(180_000);
 

@@ -5,9 +5,8 @@
  * says which codec failed and why, is not ready, and does not move past it; once the batch reads again, it goes on.
  */
 import { get } from 'node:http';
-import { CODEC_IDS, corruptStoredBatch, type KafkaCodec, kcatProduce, storedBatches } from '../../../collector/test/kafka/compressed-topics-kit';
-import { type Daemon, exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor } from './daemon-harness';
-import { makeEvents, type TestEvent } from './stream-fixtures';
+import { CODEC_IDS, corruptStoredBatch, type KafkaCodec, kcatProduce, storedBatches, makeEvents, type TestEvent } from '@vigil/test-kit';
+import { type Daemon, exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor } from '@vigil/test-kit/daemon-harness';
 
 jest.setTimeout(240_000);
 

@@ -3,8 +3,8 @@
  * PostgreSQL. The metric rows it ends with must equal those of the in-process runner fed the same events
  * directly — uninterrupted, and across a `kill -9` in the middle of the stream.
  */
-import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor } from './daemon-harness';
-import { makeEvents } from './stream-fixtures';
+import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor } from '@vigil/test-kit/daemon-harness';
+import { makeEvents } from '@vigil/test-kit';
 
 jest.setTimeout(180_000);
 

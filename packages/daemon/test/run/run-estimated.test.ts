@@ -5,9 +5,8 @@
  * resolves it, the owner's webhook (a real HTTP server) told once of each; the labels, sent later, add the realised
  * rows beside the estimated ones, which they leave as they were.
  */
-import { WebhookSink } from '../../../alerts/test/helpers/webhook-sink';
-import { exited, labelEvents, MIN, openHarness, T0, waitFor } from './daemon-harness';
-import { makeEvents, type TestEvent } from './stream-fixtures';
+import { WebhookSink, makeEvents, type TestEvent } from '@vigil/test-kit';
+import { exited, labelEvents, MIN, openHarness, T0, waitFor } from '@vigil/test-kit/daemon-harness';
 
 jest.setTimeout(240_000);
 

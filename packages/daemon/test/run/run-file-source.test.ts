@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exited, labelEvents, MIN, openHarness, T0, waitFor, type Harness } from './daemon-harness';
-import { makeEvents } from './stream-fixtures';
+import { exited, labelEvents, MIN, openHarness, T0, waitFor, type Harness } from '@vigil/test-kit/daemon-harness';
+import { makeEvents } from '@vigil/test-kit';
 
 jest.setTimeout(240_000);
 

@@ -6,9 +6,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { vigilVersion } from '../../src/cli/version';
-import { createTestTopic } from '../../../collector/test/kafka/kafka-test-kit';
-import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor } from './daemon-harness';
-import { makeEvents } from './stream-fixtures';
+import { createTestTopic, makeEvents } from '@vigil/test-kit';
+import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor } from '@vigil/test-kit/daemon-harness';
 
 jest.setTimeout(180_000);
 

@@ -5,10 +5,8 @@
  * analysis (and notified its value) and revised it as the other partitions came in (issue 18, point 4).
  */
 import { seededRandom } from '@vigil/core';
-import { produceToPartitions } from '../../../collector/test/kafka/kafka-test-kit';
-import { WebhookSink } from '../../../alerts/test/helpers/webhook-sink';
-import { exited, MIN, openHarness, T0, waitFor } from './daemon-harness';
-import { makeEvents } from './stream-fixtures';
+import { produceToPartitions, WebhookSink, makeEvents } from '@vigil/test-kit';
+import { exited, MIN, openHarness, T0, waitFor } from '@vigil/test-kit/daemon-harness';
 
 jest.setTimeout(240_000);
 

@@ -3,8 +3,8 @@
  * behind ingest: not ready with the reason "analysis lagging" while analyses wait longer than
  * `--max-analysis-lag-ms`, ready again once they are done (docs/streaming.md, "Analysis beside ingest").
  */
-import { exited, httpPort, openHarness, T0, waitFor } from './daemon-harness';
-import { makeEvents } from './stream-fixtures';
+import { exited, httpPort, openHarness, T0, waitFor } from '@vigil/test-kit/daemon-harness';
+import { makeEvents } from '@vigil/test-kit';
 
 jest.setTimeout(240_000);
 

@@ -13,9 +13,8 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { ensureTopic, produceFile, type KafkaConnectionOptions } from '@vigil/collector';
 import { createPostgresClient, createStore, type Store } from '@vigil/store';
-import { WebhookSink } from '../../../alerts/test/helpers/webhook-sink';
-import { exited, MIN, spawnDaemon, T0, waitFor, type Daemon } from './daemon-harness';
-import { makeEvents } from './stream-fixtures';
+import { WebhookSink, makeEvents } from '@vigil/test-kit';
+import { exited, MIN, spawnDaemon, T0, waitFor, type Daemon } from '@vigil/test-kit/daemon-harness';
 
 jest.setTimeout(240_000);
 

@@ -8,10 +8,9 @@ import { matchRules } from '@vigil/alerts';
 import { samplingBand, type ReferenceProfile } from '@vigil/analyzers';
 import { parseConfig, seededRandom, type VigilConfig } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
-import { openBackend, type TestBackend } from '../../../store/test/helpers/database';
+import { openBackend, type TestBackend, readerTable, toPredictionBatch, type TestEvent } from '@vigil/test-kit';
 import { FILE_ATTRIBUTION_PREFIX, fitModelTable } from '../../src/pipeline/fit-reference';
 import { StreamRunner } from '../../src/run/stream-runner';
-import { readerTable, toPredictionBatch, type TestEvent } from './stream-fixtures';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');

@@ -4,7 +4,7 @@
  */
 import { parseConfig } from '@vigil/core';
 import { auditLog, metricPartitions, type SqlClient, type Store } from '@vigil/store';
-import { BACKENDS, openBackend, type TestBackend } from '../../../store/test/helpers/database';
+import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 import { RETENTION_EVERY_MS, StreamRunner } from '../../src/run/stream-runner';
 
 const DAY = 86_400_000;
@@ -76,7 +76,7 @@ models:
     expect(metricConfig.retention).toEqual({ metricRowsMs: 2 * 3_600_000, metricHourlyMs: 2 * DAY });
     const HOUR = 3_600_000;
     // Windows ending 3 h and 1 h before now: the first is past the limit.
-    const row = (end: number, value: number) => ({ model: 'credit-risk', version: '1', windowStart: end - HOUR, windowEnd: end, metric: 'psi', feature: 'age', group: '', value, rows: 10, labelledRows: 0 });
+    const row = (end: number, value: number) => ({ model: 'credit-risk', version: '1', windowStart: end - HOUR, windowEnd: end, metric: 'psi' as const, feature: 'age', group: '', value, rows: 10, labelledRows: 0 });
     await store.upsertMetricRows([row(NOW - 3 * HOUR, 0.1), row(NOW - HOUR, 0.3)]);
     const runner = new StreamRunner({ config: metricConfig, store, groupId: 'test', topics: { predictions: 'p', labels: 'l' }, now: () => NOW, retention: metricConfig.retention! });
     await runner.maintain();

@@ -5,10 +5,9 @@
 import { BATCH_COLUMNS } from '@vigil/collector';
 import { parseConfig, type VigilConfig } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
-import { BACKENDS, openBackend, type TestBackend } from '../../../store/test/helpers/database';
+import { BACKENDS, openBackend, type TestBackend, makeEvents, readerTable, toPredictionBatch, type TestEvent } from '@vigil/test-kit';
 import { fitModelTable } from '../../src/pipeline/fit-reference';
 import { StreamRunner } from '../../src/run/stream-runner';
-import { makeEvents, readerTable, toPredictionBatch, type TestEvent } from './stream-fixtures';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');

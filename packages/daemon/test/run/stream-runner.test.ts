@@ -8,12 +8,11 @@ import { fitReferenceProfile, type NumericProfile, type ReferenceProfile, type W
 import type { SourceBatch } from '@vigil/collector';
 import { parseConfig, type VigilConfig } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
-import { BACKENDS, openBackend, type TestBackend } from '../../../store/test/helpers/database';
+import { BACKENDS, openBackend, type TestBackend, makeEvents, readerTable, toLabelBatch, toPredictionBatch, type TestEvent } from '@vigil/test-kit';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { StreamRunner } from '../../src/run/stream-runner';
 import { profileFingerprint } from '../../src/run/version-profiles';
 import { quantileEdges } from '../../../analyzers/src/profile/binning';
-import { makeEvents, readerTable, toLabelBatch, toPredictionBatch, type TestEvent } from './stream-fixtures';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');

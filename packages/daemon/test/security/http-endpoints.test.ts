@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { createAlerting, type Alerting } from '@vigil/alerts';
 import { createLogger, parseConfig, type HttpRole, type HttpTokenConfig } from '@vigil/core';
 import { createPostgresClient, createStore, type SqlClient, type Store } from '@vigil/store';
-import { createTestSchema } from '../../../store/test/helpers/database';
+import { createTestSchema } from '@vigil/test-kit';
 import { WRITE_ROLES } from '../../src/http/alert-routes';
 import { apiRoutes, createHttpApi } from '../../src/http/http-api';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
@@ -147,7 +147,7 @@ models:
     store = await createStore({ url: db.url, schema: db.schema, poolSize: 4, logger });
     // No alerting.start(): nothing runs in the background, so any change in the database comes from a request.
     alerting = await createAlerting({ config, store, logger, now: () => T0 + HOUR });
-    const rows = ['f0', ...features].map((feature) => ({ model: 'credit-risk', version: '7', windowStart: T0 - HOUR, windowEnd: T0, metric: 'psi', feature, group: '', value: 0.4, rows: 5000, labelledRows: 0 }));
+    const rows = ['f0', ...features].map((feature) => ({ model: 'credit-risk', version: '7', windowStart: T0 - HOUR, windowEnd: T0, metric: 'psi' as const, feature, group: '', value: 0.4, rows: 5000, labelledRows: 0 }));
     await store.saveReferenceProfile('credit-risk', '7', { fitted: 'for the test' });
     await store.saveReferenceProfile('fraud', '1', { fitted: 'for the test' });
     await store.upsertMetricRows(rows);

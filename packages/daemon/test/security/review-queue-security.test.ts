@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createLogger, parseConfig } from '@vigil/core';
 import { createPostgresClient, createStore, queueFlaggedIn, type SqlClient, type Store } from '@vigil/store';
-import { createTestSchema } from '../../../store/test/helpers/database';
+import { createTestSchema } from '@vigil/test-kit';
 import { createHttpApi } from '../../src/http/http-api';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
 import { REVIEW_QUEUE_ROLES } from '../../src/http/review-queue-routes';

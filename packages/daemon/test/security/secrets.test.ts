@@ -17,8 +17,7 @@ import { inspect } from 'node:util';
 import { createAlerting, type Alerting } from '@vigil/alerts';
 import { createLogger, isVigilError, parseConfig, redactedConfig, type VigilConfig } from '@vigil/core';
 import { createPostgresClient, createStore, type SqlClient, type Store } from '@vigil/store';
-import { createTestTopic, kafkaBrokers } from '../../../collector/test/kafka/kafka-test-kit';
-import { createTestSchema } from '../../../store/test/helpers/database';
+import { createTestTopic, kafkaBrokers, createTestSchema } from '@vigil/test-kit';
 import { alertDeliveryMetrics } from '../../src/http/alert-metrics';
 import { createHttpApi } from '../../src/http/http-api';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
@@ -338,7 +337,7 @@ describe('secrets never leak', () => {
       server = createServer(createHttpApi({ store, http: config.http, registry, notReadyReasons: () => [], logger, alerting }));
       await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
       const T = Date.now() - 60_000;
-      const metricRows = [{ model: 'credit-risk', version: '1', windowStart: T - 3_600_000, windowEnd: T, metric: 'psi', feature: 'age', group: '', value: 0.9, rows: 500, labelledRows: 0 }];
+      const metricRows = [{ model: 'credit-risk', version: '1', windowStart: T - 3_600_000, windowEnd: T, metric: 'psi' as const, feature: 'age', group: '', value: 0.9, rows: 500, labelledRows: 0 }];
       await store.saveReferenceProfile('credit-risk', '1', { fitted: 'for the test' });
       await store.upsertMetricRows(metricRows);
       await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '1', windowStart: T - 3_600_000, windowEnd: T, rows: 500, labelledRows: 0, metricRows }));

@@ -8,6 +8,7 @@ import { toIso, toMs, toNumber } from '../values';
 import { metricRows, type MetricRow } from '../metrics/metric-rows';
 import { auditLog, type AuditEntry } from './audit-log';
 import { incidentsOfModel, type Incident } from './incidents';
+import { compositeKey } from '@vigil/core';
 
 export interface ReviewEvidence {
   model: string;
@@ -72,7 +73,7 @@ export async function collectEvidenceIn(sql: SqlExecutor, model: string, version
   const rows = await metricRows(sql, model, { from, to, ...(version === '' ? {} : { version }) });
   const windows = new Map<string, ReviewEvidence['windows'][number]>();
   for (const r of rows) {
-    const key = `${r.version}\u0000${r.windowStart}\u0000${r.windowEnd}`;
+    const key = compositeKey(r.version, r.windowStart, r.windowEnd);
     const w = windows.get(key) ?? { version: r.version, windowStart: r.windowStart, windowEnd: r.windowEnd, rows: 0, labelledRows: 0 };
     w.rows = Math.max(w.rows, r.rows);
     w.labelledRows = Math.max(w.labelledRows, r.labelledRows);
@@ -85,7 +86,7 @@ export async function collectEvidenceIn(sql: SqlExecutor, model: string, version
   );
   for (const r of stored.rows) {
     const w = { version: String(r.version), windowStart: toMs(r.window_start), windowEnd: toMs(r.window_end) };
-    windows.set(`${w.version}\u0000${w.windowStart}\u0000${w.windowEnd}`, {
+    windows.set(compositeKey(w.version, w.windowStart, w.windowEnd), {
       ...w,
       rows: toNumber(r.rows),
       labelledRows: toNumber(r.labelled_rows),

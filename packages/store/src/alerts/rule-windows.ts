@@ -5,6 +5,7 @@
  */
 import type { SqlExecutor } from '../sql/sql-client';
 import { toIso, toMs, toNumber } from '../values';
+import { compositeKey } from '@vigil/core';
 
 export type RuleWindowOutcome = 'breach' | 'elevated' | 'ok' | 'insufficient_data';
 
@@ -181,5 +182,5 @@ export async function upsertRuleStatesIn(sql: SqlExecutor, model: string, versio
 
 /** A map key for a rule key. */
 export function ruleKeyId(k: RuleKey): string {
-  return [k.metric, k.feature, k.group, k.severity].join('\u0000');
+  return compositeKey(k.metric, k.feature, k.group, k.severity);
 }

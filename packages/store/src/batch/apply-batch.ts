@@ -1,4 +1,4 @@
-import { VigilError } from '@vigil/core';
+import { compositeKey, VigilError } from '@vigil/core';
 import type { SqlExecutor } from '../sql/sql-client';
 import type { StoredOffset } from '../offsets/offsets';
 import { joinLabelsIn, type LabelInput, type LabelMatch } from '../stream/labels';
@@ -118,7 +118,7 @@ function planOffsets(offsets: readonly BatchPartition[]): OffsetPlan[] {
   }));
   const seen = new Set<string>();
   for (const p of plans) {
-    const key = `${p.topic}\u0000${p.partition}`;
+    const key = compositeKey(p.topic, p.partition);
     if (seen.has(key)) throw new VigilError('VIGIL_INTERNAL', `a batch lists partition ${p.topic}/${p.partition} twice`);
     seen.add(key);
     if (p.next < p.first) throw new VigilError('VIGIL_INTERNAL', `a batch's nextOffset precedes its firstOffset on ${p.topic}/${p.partition}`);
@@ -127,7 +127,7 @@ function planOffsets(offsets: readonly BatchPartition[]): OffsetPlan[] {
   return plans.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
 }
 
-const bucketKey = (model: string, version: string, start: number): string => `${model}\u0000${version}\u0000${start}`;
+const bucketKey = (model: string, version: string, start: number): string => compositeKey(model, version, start);
 
 /**
  * Writes one batch with exactly-once effect, inside the caller's transaction: locks the batch's offset rows,
@@ -165,10 +165,10 @@ export async function applyBatchIn<A>(
        WHERE o.group_id = $1 ORDER BY o.topic, o.partition FOR UPDATE OF o`,
       [batch.groupId, topics, partitions],
     );
-    const stored = new Map(locked.rows.map((r) => [`${r.topic}\u0000${r.partition}`, BigInt(r.next_offset)]));
+    const stored = new Map(locked.rows.map((r) => [compositeKey(r.topic, r.partition), BigInt(r.next_offset)]));
     let replayed = 0;
     for (const p of plans) {
-      const at = stored.get(`${p.topic}\u0000${p.partition}`);
+      const at = stored.get(compositeKey(p.topic, p.partition));
       if (at === undefined) throw new VigilError('VIGIL_INTERNAL', `offset row of ${p.topic}/${p.partition} vanished under its lock`);
       if (at > p.first) {
         // Part of the batch was committed before. Only a whole batch can be recognised as a replay; a partial
@@ -191,7 +191,7 @@ export async function applyBatchIn<A>(
       }
       return {
         applied: false,
-        stored: plans.map((p) => ({ topic: p.topic, partition: p.partition, nextOffset: String(stored.get(`${p.topic}\u0000${p.partition}`)) })),
+        stored: plans.map((p) => ({ topic: p.topic, partition: p.partition, nextOffset: String(stored.get(compositeKey(p.topic, p.partition))) })),
       };
     }
   }
@@ -238,9 +238,9 @@ async function registerModels(tx: SqlExecutor, pairs: ReadonlyArray<{ model: str
   }
   const fresh = [...versionsOf]
     .flatMap(([model, versions]) => [...versions].map((version) => ({ model, version })))
-    .filter((p) => !registered.has(`${p.model}\u0000${p.version}`));
+    .filter((p) => !registered.has(compositeKey(p.model, p.version)));
   if (fresh.length === 0) return;
-  for (const p of fresh) registered.add(`${p.model}\u0000${p.version}`);
+  for (const p of fresh) registered.add(compositeKey(p.model, p.version));
   const unique = fresh.sort((a, b) =>
     a.model < b.model ? -1 : a.model > b.model ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0,
   );

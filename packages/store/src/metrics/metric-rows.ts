@@ -1,4 +1,4 @@
-import { VigilError } from '@vigil/core';
+import { compositeKey, VigilError, type MetricName } from '@vigil/core';
 import type { SqlExecutor } from '../sql/sql-client';
 import { int8ArrayParam, textArrayParam } from '../batch/array-params';
 import { toIso, toMs, toNumber } from '../values';
@@ -10,7 +10,7 @@ export interface MetricRow {
   version: string;
   windowStart: number;
   windowEnd: number;
-  metric: string;
+  metric: MetricName;
   /** '' for a metric of the whole model (not of one feature). */
   feature: string;
   /** '' for all rows; otherwise the group key, e.g. `sex=female`. */
@@ -47,7 +47,7 @@ export interface MetricRowQuery {
 export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const byKey = new Map<string, MetricRow>();
-  for (const r of rows) byKey.set([r.model, r.version, r.windowStart, r.windowEnd, r.metric, r.feature, r.group].join('\u0000'), r);
+  for (const r of rows) byKey.set(compositeKey(r.model, r.version, r.windowStart, r.windowEnd, r.metric, r.feature, r.group), r);
   const list = [...byKey.values()];
   for (const r of list) {
     wholeMs(r.windowStart, 'windowStart');
@@ -58,7 +58,7 @@ export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRo
   const ids = await seriesIds(sql, list);
   const windows = new Map<string, { first: MetricRow; last: MetricRow; vals: string[]; details: string[] }>();
   for (const r of list) {
-    const key = [r.model, r.version, r.windowStart, r.windowEnd].join('\u0000');
+    const key = compositeKey(r.model, r.version, r.windowStart, r.windowEnd);
     let w = windows.get(key);
     if (w === undefined) windows.set(key, (w = { first: r, last: r, vals: [], details: [] }));
     w.last = r;
@@ -92,8 +92,8 @@ export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRo
   return list.length;
 }
 
-function seriesKey(r: Pick<MetricRow, 'model' | 'version' | 'metric' | 'feature' | 'group'>): string {
-  return [r.model, r.version, r.metric, r.feature, r.group].join('\u0000');
+function seriesKey(r: Pick<MetricRow, 'model' | 'version' | 'feature' | 'group'> & { metric: string }): string {
+  return compositeKey(r.model, r.version, r.metric, r.feature, r.group);
 }
 
 /**
@@ -176,7 +176,8 @@ export async function metricRows(sql: SqlExecutor, model: string, query: MetricR
     version: String(r.version),
     windowStart: toMs(r.window_start),
     windowEnd: toMs(r.window_end),
-    metric: String(r.metric),
+    // Only the runner writes metric rows, and it writes only METRIC_NAMES.
+    metric: String(r.metric) as MetricName,
     feature: String(r.feature),
     group: String(r.group_key),
     value: r.value === null ? null : toNumber(r.value),

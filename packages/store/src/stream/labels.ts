@@ -6,6 +6,7 @@
  */
 import type { SqlExecutor } from '../sql/sql-client';
 import { toIso, toMs, toNumber } from '../values';
+import { compositeKey } from '@vigil/core';
 
 export interface LabelInput {
   model: string;
@@ -59,7 +60,7 @@ export async function joinLabelsIn(tx: SqlExecutor, labels: readonly LabelInput[
   const unique = new Map<string, LabelInput>();
   let duplicates = 0;
   for (const l of labels) {
-    const key = `${l.model}\u0000${l.id}`;
+    const key = compositeKey(l.model, l.id);
     if (unique.has(key)) duplicates++;
     else unique.set(key, l);
   }
@@ -70,11 +71,11 @@ export async function joinLabelsIn(tx: SqlExecutor, labels: readonly LabelInput[
      ORDER BY p.model, p.id FOR UPDATE OF p`,
     [list.map((l) => l.model), list.map((l) => l.id)],
   );
-  const rows = new Map(found.rows.map((r) => [`${r.model}\u0000${r.id}`, r]));
+  const rows = new Map(found.rows.map((r) => [compositeKey(r.model, r.id), r]));
   const matches: LabelMatch[] = [];
   const orphans: LabelInput[] = [];
   for (const l of list) {
-    const row = rows.get(`${l.model}\u0000${l.id}`);
+    const row = rows.get(compositeKey(l.model, l.id));
     if (!row) orphans.push(l);
     else if (row.labelled) duplicates++;
     else matches.push(toMatch(row, l.label));

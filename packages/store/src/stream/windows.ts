@@ -5,6 +5,7 @@
  */
 import type { SqlExecutor } from '../sql/sql-client';
 import { toIso, toMs, toNumber } from '../values';
+import { compositeKey } from '@vigil/core';
 
 /** A window of one model version. Times in epoch milliseconds, `end` exclusive. */
 export interface WindowKey {
@@ -59,7 +60,7 @@ const windowOrder = (a: WindowKey, b: WindowKey): number =>
 /** Marks windows as changed (creating them when new), in the caller's transaction. Locks rows in key order. */
 export async function touchWindowsIn(tx: SqlExecutor, windows: readonly WindowKey[]): Promise<void> {
   if (windows.length === 0) return;
-  const unique = [...new Map(windows.map((w) => [`${w.model}\u0000${w.version}\u0000${w.start}\u0000${w.end}`, w])).values()].sort(windowOrder);
+  const unique = [...new Map(windows.map((w) => [compositeKey(w.model, w.version, w.start, w.end), w])).values()].sort(windowOrder);
   await tx.query(
     `INSERT INTO vigil_windows (model, version, window_start, window_end)
      SELECT u.m, u.v, u.s::timestamptz, u.e::timestamptz FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS u(m, v, s, e)
@@ -90,7 +91,7 @@ export async function advanceWatermarksIn(tx: SqlExecutor, marks: readonly Water
  */
 async function advancePartitionWatermarksIn(tx: SqlExecutor, marks: readonly WatermarkInput[]): Promise<void> {
   const rows = new Map<string, { model: string; topic: string; partition: number; maxEventTs: number | null }>();
-  const keyOf = (model: string, topic: string, partition: number) => `${model}\u0000${topic}\u0000${partition}`;
+  const keyOf = (model: string, topic: string, partition: number) => compositeKey(model, topic, partition);
   for (const m of marks) {
     if (m.topic === undefined || m.partition === undefined) continue;
     const key = keyOf(m.model, m.topic, m.partition);

@@ -7,7 +7,7 @@ import { upsertMetricRows } from '../../src/metrics/metric-rows';
 import { saveReferenceProfile } from '../../src/profiles/reference-profiles';
 import { pruneRuleWindowsIn, recentRuleWindowsIn, ruleKeyId, upsertRuleWindowsIn, type RuleWindow } from '../../src/alerts/rule-windows';
 import type { SqlClient } from '../../src/sql/sql-client';
-import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 

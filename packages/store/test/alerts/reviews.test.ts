@@ -1,7 +1,7 @@
 import { appendAuditIn, auditLog } from '../../src/alerts/audit-log';
 import { addFindingIn, closeReviewIn, getReview, insertReviewIn, listReviews, reviewFindings, type Review } from '../../src/alerts/reviews';
 import type { SqlClient } from '../../src/sql/sql-client';
-import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 const evidence = (from: number, to: number): Review['evidence'] => ({ model: 'm', version: '', from, to, metricRows: [], windows: [], referenceProfiles: [], incidents: [], audit: [] });

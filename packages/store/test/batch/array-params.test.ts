@@ -1,5 +1,5 @@
 import { float8ArrayParam, int8ArrayParam, textArrayParam } from '../../src/batch/array-params';
-import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 describe.each(BACKENDS)('binary array parameters on %s', (kind) => {
   let backend: TestBackend;

@@ -4,7 +4,7 @@ import { MIGRATIONS } from '../../src/migrations/migrations';
 import type { Store } from '../../src/create-store';
 import type { LabelMatch } from '../../src/stream/labels';
 import { lookupPredictions } from '../../src/predictions/prediction-index';
-import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 /**
  * The ingest path's cheaper prediction index (issue 3): migration 0007 (the key under the "C" collation, bucket

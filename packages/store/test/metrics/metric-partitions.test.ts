@@ -3,7 +3,7 @@ import { metricRows, upsertMetricRows, type MetricRow } from '../../src/metrics/
 import { metricPartitions, partitionStart } from '../../src/metrics/metric-partitions';
 import type { SqlClient } from '../../src/sql/sql-client';
 import type { Store } from '../../src/create-store';
-import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,6 +1,7 @@
+import type { MetricName } from '@vigil/core';
 import { metricRows, upsertMetricRows, type MetricRow } from '../../src/metrics/metric-rows';
 import type { SqlClient } from '../../src/sql/sql-client';
-import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 const MINUTE = 60_000;
@@ -31,7 +32,7 @@ async function viewRows(sql: SqlClient, model: string): Promise<MetricRow[]> {
     version: String(r.version),
     windowStart: new Date(r.window_start as string).getTime(),
     windowEnd: new Date(r.window_end as string).getTime(),
-    metric: String(r.metric),
+    metric: String(r.metric) as MetricName,
     feature: String(r.feature),
     group: String(r.group_key),
     value: r.value === null ? null : Number(r.value),

@@ -2,7 +2,7 @@ import { isVigilError } from '@vigil/core';
 import { migrate, splitStatements } from '../../src/migrations/migrate';
 import { MIGRATIONS } from '../../src/migrations/migrations';
 import { ensureMetricPartitionsIn } from '../../src/metrics/metric-partitions';
-import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 /** Every table and view some migration creates (0012 replaced the table vigil_metric_rows by a view), and the migrations' own bookkeeping table. */
 const TABLES = [...new Set([...MIGRATIONS.flatMap((m) => [...m.sql.matchAll(/CREATE (?:TABLE|VIEW) (\w+)/g)].map((t) => t[1] as string)), 'vigil_migrations'])].sort();

@@ -4,7 +4,7 @@ import { applyRetentionIn } from '../../src/retention/apply-retention';
 import { claimReviewItemIn, decideReviewItemIn, expireReviewItemsIn, listReviewItems, queueFlaggedIn, type FlaggedPrediction } from '../../src/review-queue/review-queue';
 import type { SqlClient } from '../../src/sql/sql-client';
 import type { Store } from '../../src/create-store';
-import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-12-01T00:00:00Z');

@@ -5,7 +5,7 @@ import {
 } from '../../src/review-queue/review-queue';
 import type { SqlClient } from '../../src/sql/sql-client';
 import type { Store } from '../../src/create-store';
-import { BACKENDS, openBackend, type TestBackend } from '../helpers/database';
+import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-22T10:00:00Z');

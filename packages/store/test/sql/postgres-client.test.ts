@@ -3,7 +3,7 @@ import { isVigilError } from '@vigil/core';
 import { createStore } from '../../src/create-store';
 import { MIGRATIONS } from '../../src/migrations/migrations';
 import { createPostgresClient, quoteIdentifier, redactUrl } from '../../src/sql/postgres-client';
-import { databaseUrl } from '../helpers/database';
+import { databaseUrl } from '@vigil/test-kit';
 
 const SECRET = 's3cret-P4ss';
 

@@ -9,7 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
  * produce-file.ts and codecs.ts).
  */
 
-const ENV_FILE = resolve(__dirname, '../../../../.cache/services/env');
+const ENV_FILE = resolve(__dirname, '../../../.cache/services/env');
 const HOW_TO_START = 'start it with `bash scripts/services/install.sh && bash scripts/services/start.sh kafka`';
 
 /** From the environment or the file scripts/services/start.sh writes; throws (never skips) when neither names it. */

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { resolve } from 'node:path';
 
 const HOW_TO_START = 'start it with `bash scripts/services/start.sh redis` (after `bash scripts/services/install.sh`)';
-const ENV_FILE = resolve(__dirname, '../../../../.cache/services/env');
+const ENV_FILE = resolve(__dirname, '../../../.cache/services/env');
 
 /** VIGIL_REDIS_URL from the environment, else from the file scripts/services/start.sh writes; fails (never skips). */
 export function redisUrl(): string {

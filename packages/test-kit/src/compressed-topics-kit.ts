@@ -13,7 +13,7 @@ export type KafkaCodec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 /** Kafka's codec ids, as in a record batch's attributes. */
 export const CODEC_IDS: Record<KafkaCodec, number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
 
-const ROOT = resolve(__dirname, '../../../..');
+const ROOT = resolve(__dirname, '../../..');
 const SERVICES = process.env.VIGIL_SERVICES_DIR ?? join(ROOT, '.cache/services');
 const HOW_TO_START = 'start it with `bash scripts/services/install.sh && bash scripts/services/start.sh kafka`';
 

@@ -10,15 +10,15 @@ import { createAlerting, type Alerting } from '@vigil/alerts';
 import { produceFile } from '@vigil/collector';
 import { parseConfig, type VigilConfig } from '@vigil/core';
 import { createPostgresClient, createStore, type Incident, type MetricRow, type SqlClient, type Store } from '@vigil/store';
-import { createTestTopic, kafkaBrokers, uniqueName } from '../../../collector/test/kafka/kafka-test-kit';
-import { createTestSchema } from '../../../store/test/helpers/database';
-import { fitModelReference } from '../../src/pipeline/fit-reference';
-import { StreamRunner } from '../../src/run/stream-runner';
+import { createTestTopic, kafkaBrokers, uniqueName } from './kafka-test-kit';
+import { createTestSchema } from './database';
+import { fitModelReference } from '../../daemon/src/pipeline/fit-reference';
+import { StreamRunner } from '../../daemon/src/run/stream-runner';
 import { makeEvents, toLabelBatch, toPredictionBatch, type TestEvent } from './stream-fixtures';
 
 export const MIN = 60_000;
 export const T0 = Date.parse('2026-03-01T00:00:00Z');
-const BIN = join(__dirname, '../../dist/bin.js');
+const BIN = join(__dirname, '../../daemon/dist/bin.js');
 const LATENESS_MS = 5 * MIN;
 
 /** The events the harness writes to reference.csv: 3,000 of them a second apart, from a day before T0. */

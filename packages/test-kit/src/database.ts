@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
-import { createPgliteClient, openPglite } from '../../src/sql/pglite-client';
-import { createPostgresClient, quoteIdentifier, redactUrl } from '../../src/sql/postgres-client';
-import type { SqlClient } from '../../src/sql/sql-client';
-import { createStore, type Store, type StoreOptions } from '../../src/create-store';
+import { createPgliteClient, openPglite } from '../../store/src/sql/pglite-client';
+import { createPostgresClient, quoteIdentifier, redactUrl } from '../../store/src/sql/postgres-client';
+import type { SqlClient } from '../../store/src/sql/sql-client';
+import { createStore, type Store, type StoreOptions } from '../../store/src/create-store';
 
-const ENV_FILE = resolve(__dirname, '../../../../.cache/services/env');
+const ENV_FILE = resolve(__dirname, '../../../.cache/services/env');
 const HOW_TO_START = 'start it with `bash scripts/services/start.sh postgres` (after `bash scripts/services/install.sh`)';
 
 /** VIGIL_DATABASE_URL from the environment, else from the file scripts/services/start.sh writes. */
