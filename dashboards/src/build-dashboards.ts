@@ -1,6 +1,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { calibrationDashboard } from './calibration-dashboard';
 import { driftDashboard } from './drift-dashboard';
+import { explanationsDashboard } from './explanations-dashboard';
 import { fairnessDashboard } from './fairness-dashboard';
 import { fleetDashboard } from './fleet-dashboard';
 import { forGrafana12 } from './for-grafana-12';
@@ -14,7 +15,7 @@ import { DEFAULT_DASHBOARDS_PATH, dashboardProviderYaml, datasourceYaml, type Da
  * of the Grafana version docker-compose.yml runs.
  */
 export function vigilDashboards(): Dashboard[] {
-  const dashboards = [fleetDashboard(), modelDashboard(), driftDashboard(), calibrationDashboard(), fairnessDashboard(), incidentsDashboard(), reviewDashboard()];
+  const dashboards = [fleetDashboard(), modelDashboard(), driftDashboard(), calibrationDashboard(), fairnessDashboard(), explanationsDashboard(), incidentsDashboard(), reviewDashboard()];
   for (const dashboard of dashboards) (dashboard.panels ?? []).forEach((panel, i) => (panel.id = i + 1));
   return dashboards.map(forGrafana12);
 }

@@ -2,6 +2,7 @@ export { buildDashboards } from './build-dashboards';
 export type { BuildDashboardsOptions, BuiltDashboards } from './build-dashboards';
 export { CALIBRATION_UID } from './calibration-dashboard';
 export { DRIFT_UID } from './drift-dashboard';
+export { EXPLANATIONS_UID } from './explanations-dashboard';
 export { FAIRNESS_UID } from './fairness-dashboard';
 export { FLEET_UID } from './fleet-dashboard';
 export { INCIDENTS_UID } from './incidents-dashboard';

@@ -4,7 +4,7 @@ import { DEFAULT_DASHBOARDS_PATH, VIGIL_DATASOURCE_UID, buildDashboards } from '
 import { dashboardsJson, type PanelJson } from './helpers/dashboard-json';
 import { parseYaml } from './helpers/yaml';
 
-const EXPECTED_UIDS = ['vigil-fleet', 'vigil-model', 'vigil-drift', 'vigil-calibration', 'vigil-fairness', 'vigil-incidents', 'vigil-review'];
+const EXPECTED_UIDS = ['vigil-fleet', 'vigil-model', 'vigil-drift', 'vigil-calibration', 'vigil-fairness', 'vigil-explanations', 'vigil-incidents', 'vigil-review'];
 
 /** Variables Grafana defines itself, and the PostgreSQL macros (`$__name(`). */
 const BUILT_INS = new Set(['__interval', '__interval_ms', '__from', '__to']);

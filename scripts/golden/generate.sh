@@ -10,6 +10,8 @@ cd "$root"
 for script in scripts/golden/*_vectors.py; do
   .venv/bin/python "$script"
 done
+# Logged SHAP values on UCI Adult for the attribution end-to-end test (shap, pinned in scripts/requirements.txt).
+.venv/bin/python scripts/golden/shap_adult.py
 # NannyML (the CBPE reference) has its own venv: it cannot join .venv without changing that venv's versions.
 bash scripts/setup-python-nannyml.sh
 .venv-nannyml/bin/python scripts/golden/cbpe_nannyml.py

@@ -25,6 +25,8 @@ export const PIPELINE_SPEC: AnalysisSpec = {
   threshold: 0.5,
   minGroupSize: 30,
   fdr: 0.05,
+  // Attributions as the daemon reads them, with age protected and region a proxy (docs/explanations.md).
+  attributions: { prefix: 'attr.', protected: ['age'], proxies: ['region'] },
 };
 
 
@@ -39,6 +41,9 @@ function events(rows: number, drift: number, seed: number): Table {
   const score = new Float64Array(rows);
   const label = new Float64Array(rows);
   const region = new Int32Array(rows);
+  const attrAge = new Float64Array(rows);
+  const attrIncome = new Float64Array(rows);
+  const attrRegion = new Float64Array(rows);
   const sex = new Int32Array(rows);
   const race = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
@@ -51,6 +56,10 @@ function events(rows: number, drift: number, seed: number): Table {
     const z = -0.4 + 0.9 * normal() + 0.35 * (sex[i] as number);
     const s = 1 / (1 + Math.exp(-z));
     score[i] = s;
+    // Additive attributions in score units; over the day the model leans more on age.
+    attrAge[i] = Number.isNaN(age[i]!) ? NaN : (0.01 + 0.03 * drift) * ((age[i]! - 40) / 11);
+    attrIncome[i] = 0.05 * (Math.log(income[i]!) - 10.6);
+    attrRegion[i] = region[i] === 4 ? 0.02 : -0.005;
     label[i] = next() < Math.max(0, s - 0.2 * drift) ? 1 : 0;
   }
   const columns: Column[] = [
@@ -61,6 +70,9 @@ function events(rows: number, drift: number, seed: number): Table {
     { name: 'race', kind: 'categorical', codes: race, categories: ['white', 'black'] },
     { name: 'score', kind: 'numeric', values: score },
     { name: 'label', kind: 'numeric', values: label },
+    { name: 'attr.age', kind: 'numeric', values: attrAge },
+    { name: 'attr.income', kind: 'numeric', values: attrIncome },
+    { name: 'attr.region', kind: 'numeric', values: attrRegion },
   ];
   return { source: `synthetic drift ${drift}`, rowCount: rows, columns: new Map(columns.map((c) => [c.name, c])) };
 }

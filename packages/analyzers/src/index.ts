@@ -3,7 +3,11 @@ export type {
   CategoricalAccumulator, FeatureAccumulator, NumericAccumulator, OutcomeAccumulator, WindowAccumulator,
 } from './accumulator/window-accumulator';
 export { SPEC_DEFAULTS, groupColumns } from './profile/analysis-spec';
-export type { AnalysisSpec } from './profile/analysis-spec';
+export type { AnalysisSpec, AttributionSpec } from './profile/analysis-spec';
+export { addAttributions, emptyAttributions, mergeAttributions, MAX_ATTRIBUTION_GROUPS } from './accumulator/attribution-accumulator';
+export type { AttributionAccumulator, AttributionSums } from './accumulator/attribution-accumulator';
+export { analyzeAttributions } from './window/attribution-analysis';
+export type { AttributionAnalysis, FeatureAttribution, GroupAttribution } from './window/attribution-analysis';
 export { COARSE_BINS, FINE_BINS, fitReferenceProfile, requireColumn } from './profile/reference-profile';
 export { nextUp, quantileSorted } from './profile/binning';
 export { wilsonInterval } from './stats/wilson';

@@ -7,7 +7,7 @@ export type { ReadRequest } from './files/read-tables';
 export type { ReadTableOptions, ReadTableResult, SpillOptions } from './files/read-table-options';
 export { PredictionBatchBuilder } from './decode/prediction-batch-builder';
 export type { BuiltPredictions, PredictionBatchBuilderOptions } from './decode/prediction-batch-builder';
-export { BATCH_COLUMNS, DEFAULT_VERSION, MISSING_GROUP, RESERVED_COLUMN_PREFIX, groupColumnName } from './decode/prediction-batch';
+export { BATCH_COLUMNS, DEFAULT_VERSION, MISSING_GROUP, RESERVED_COLUMN_PREFIX, ATTRIBUTION_COLUMN_PREFIX, attributionColumnName, groupColumnName } from './decode/prediction-batch';
 export type { PredictionBatch } from './decode/prediction-batch';
 export { decodeLabel } from './decode/decode-label';
 export type { DecodedLabel, LabelEvent } from './decode/decode-label';

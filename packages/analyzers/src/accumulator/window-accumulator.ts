@@ -16,6 +16,7 @@ import { addGroupCounts, countGroups, emptyGroupCounts } from '../stats/fairness
 import { clippedLogLossTerm, confusionCounts } from '../stats/classification';
 import { accumulateSurrogate, mergeSurrogates, type SurrogateAccumulator } from '../stats/surrogate';
 import { emptyWindowSurrogate, windowSurrogateDesign } from '../window/window-surrogate';
+import { addAttributions, emptyAttributions, mergeAttributions, type AttributionAccumulator } from './attribution-accumulator';
 
 /** The group of a row whose attribute value is missing: its own group, never dropped (docs/events.md). */
 export const MISSING_GROUP = '(missing)';
@@ -135,6 +136,8 @@ export interface WindowAccumulator {
    * about 10 KB of JSON a bucket for 30 numeric features). Buckets stored without it merge as if empty.
    */
   surrogate?: SurrogateAccumulator;
+  /** Logged attributions (models with an `explain` section); absent in accumulators stored before them. */
+  attributions?: AttributionAccumulator;
 }
 
 export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec): WindowAccumulator {
@@ -203,6 +206,7 @@ export function accumulate(
   addOutcome(acc, profile, spec, table, spec.score !== undefined ? numeric?.get(spec.score) : undefined);
   const design = acc.surrogate && windowSurrogateDesign(profile, spec.task);
   if (acc.surrogate && design && spec.score !== undefined && table.columns.has(spec.score)) accumulateSurrogate(acc.surrogate, design, table, spec.score);
+  if (spec.attributions) addAttributions((acc.attributions ??= emptyAttributions()), spec, table, (attribute) => groupKeys(table, attribute));
   return acc;
 }
 
@@ -404,7 +408,9 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
   }
   const oa = a.outcome;
   const ob = b.outcome;
+  const attributions = a.attributions || b.attributions ? mergeAttributions(a.attributions ?? emptyAttributions(), b.attributions ?? emptyAttributions()) : undefined;
   return {
+    ...(attributions ? { attributions } : {}),
     version: 1,
     rows: a.rows + b.rows,
     features: a.features.map((fa, i) => mergeFeature(fa, b.features[i] as FeatureAccumulator)),

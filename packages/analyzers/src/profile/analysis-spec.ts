@@ -17,6 +17,19 @@ export interface AnalysisSpec {
   readonly minGroupSize: number;
   /** Benjamini–Hochberg false-discovery rate for p-value based decisions. @defaultValue 0.05 */
   readonly fdr: number;
+  /**
+   * Logged attributions (docs/explanations.md): a feature's attributions are the numeric column `prefix` + its
+   * name (a table without it carries none). Absent → attributions are not read.
+   */
+  readonly attributions?: AttributionSpec;
+}
+
+/** The model's `explain` section, with where a table keeps the attributions. */
+export interface AttributionSpec {
+  readonly prefix: string;
+  readonly protected: readonly string[];
+  readonly proxies: readonly string[];
+  readonly k?: number;
 }
 
 export const SPEC_DEFAULTS = { threshold: 0.5, minGroupSize: 30, fdr: 0.05 } as const;

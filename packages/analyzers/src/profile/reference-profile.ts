@@ -2,6 +2,7 @@ import { VigilError, type CategoricalColumn, type Column, type NumericColumn, ty
 import { sortFinite } from '../sort/sort-finite';
 import type { CbpeReference } from '../stats/cbpe';
 import type { ReferenceSurrogate } from '../window/window-surrogate';
+import { addAttributions, emptyAttributions, type AttributionSums } from '../accumulator/attribution-accumulator';
 import type { AnalysisSpec } from './analysis-spec';
 import { countSortedIntoBins, referenceEdges } from './binning';
 
@@ -65,6 +66,11 @@ export interface ReferenceProfile {
    * docs/explanations.md#without-logged-attributions-the-linear-surrogate): windows accumulate its sufficient statistics and rank against its importances.
    */
   readonly surrogate?: ReferenceSurrogate;
+  /**
+   * Sums of the reference's logged attributions per feature (docs/explanations.md): the reference ranking and
+   * protected share. Absent when the spec reads no attributions or the reference carried none.
+   */
+  readonly attributions?: Record<string, AttributionSums>;
 }
 
 /**
@@ -79,7 +85,15 @@ export function fitReferenceProfile(table: Table, spec: AnalysisSpec, numeric?: 
     return fitNumeric(name, values, sortFinite(values));
   };
   const features = spec.features.map((f) => (f.kind === 'numeric' ? fit(f.name) : fitCategorical(f.name, asCategorical(requireColumn(table, f.name)))));
-  return { version: 1, rows: table.rowCount, features, ...(spec.score !== undefined ? { score: fit(spec.score) } : {}) };
+  // Group sums are a window's business, not the reference's: no groups are read here.
+  const attributions = spec.attributions ? addAttributions(emptyAttributions(), { ...spec, groups: [] }, table, () => []) : undefined;
+  return {
+    version: 1,
+    rows: table.rowCount,
+    features,
+    ...(spec.score !== undefined ? { score: fit(spec.score) } : {}),
+    ...(attributions && attributions.rows > 0 ? { attributions: attributions.features } : {}),
+  };
 }
 
 export function fitNumeric(name: string, values: Float64Array, sorted: Float64Array): NumericProfile {

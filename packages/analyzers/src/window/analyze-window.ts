@@ -14,6 +14,7 @@ import { calibrationFromBins } from '../stats/calibration';
 import { classificationRates } from '../stats/classification';
 import { fairnessDifferences, groupRates } from '../stats/fairness';
 import { benjaminiHochberg } from '../stats/multiple-testing';
+import { analyzeAttributions, type AttributionAnalysis } from './attribution-analysis';
 import { categoricalDrift, numericDrift, type ExactNumericStatistics, type NumericDrift } from './feature-drift';
 
 /** Statistics only raw values give; without them the window's binned estimates are used. */
@@ -24,7 +25,10 @@ export interface ExactStatistics {
   eceEqualMass?: number;
 }
 
-export type WindowAnalysis = Pick<Report, 'drift' | 'prediction' | 'calibration' | 'performance' | 'fairness' | 'summary'>;
+export type WindowAnalysis = Pick<Report, 'drift' | 'prediction' | 'calibration' | 'performance' | 'fairness' | 'summary'> & {
+  /** Logged attributions against the reference's (docs/explanations.md); absent when the window carried none. */
+  attributions?: AttributionAnalysis;
+};
 
 export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator, spec: AnalysisSpec, exact: ExactStatistics = {}): WindowAnalysis {
   const drift = profile.features.map((p, i): FeatureDrift => {
@@ -67,7 +71,9 @@ export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator,
   });
   const prediction = predictionDrift(profile, acc, spec.score !== undefined ? exact.numeric?.get(spec.score) : undefined);
   decideDrift(drift, prediction.prediction, spec.fdr);
+  const attributions = analyzeAttributions(acc.attributions, profile.attributions, spec);
   return {
+    ...(attributions ? { attributions } : {}),
     drift,
     ...prediction,
     ...outcomes(acc, spec, exact),

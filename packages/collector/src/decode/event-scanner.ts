@@ -24,6 +24,7 @@ export class EventScanner<T extends ScanTarget = ScanTarget> {
   readonly label = new ValueSlot();
   readonly version = new ValueSlot();
   readonly groups = new ValueSlot();
+  readonly attributions = new ValueSlot();
   private readonly key = new ValueSlot();
   private readonly other = new ValueSlot();
   /**
@@ -47,6 +48,7 @@ export class EventScanner<T extends ScanTarget = ScanTarget> {
     this.label.kind = Kind.Absent;
     this.version.kind = Kind.Absent;
     this.groups.kind = Kind.Absent;
+    this.attributions.kind = Kind.Absent;
     this.target = undefined;
     let i = firstMember(b, skipSpace(b, start, end), end);
     while (i >= 0) {
@@ -95,6 +97,9 @@ export class EventScanner<T extends ScanTarget = ScanTarget> {
       case 10:
         if (bytesEqual(b, start, end, PREDICTION)) return this.prediction;
         break;
+      case 12:
+        if (bytesEqual(b, start, end, ATTRIBUTIONS)) return this.attributions;
+        break;
     }
     return this.other;
   }
@@ -110,6 +115,7 @@ const GROUPS = ascii('groups');
 const VERSION = ascii('version');
 const FEATURES = ascii('features');
 const PREDICTION = ascii('prediction');
+const ATTRIBUTIONS = ascii('attributions');
 
 /**
  * Names (feature names, group attributes) matched against an object's keys by their UTF-8 bytes; tries the name after

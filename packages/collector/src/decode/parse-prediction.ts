@@ -1,7 +1,7 @@
 import type { DecodeFailure } from './dead-letter';
 import { type JsonObject, isObject, isWellFormed, malformedText, missingField, outOfRange, own, readId, readTimestamp, wrongType } from './event-fields';
 import { DEFAULT_VERSION, MISSING_GROUP } from './prediction-batch';
-import { Text, derivedPrediction, kindOf, numericFeature, outcomeValue, scoreValue, textValue, versionValue } from './prediction-field-rules';
+import { Text, attributionValue, derivedPrediction, kindOf, numericFeature, outcomeValue, scoreValue, textValue, versionValue } from './prediction-field-rules';
 import type { StagedPrediction } from './staged-prediction';
 
 /*
@@ -21,7 +21,25 @@ export function stageParsed(s: StagedPrediction, event: JsonObject, latestTs: nu
   if (typeof ts !== 'number') return ts;
   if (ts > latestTs) return outOfRange('ts', `a time before ${new Date(latestTs).toISOString()} (the clock plus maxFutureMs)`, own(event, 'ts'));
   s.ts = ts;
-  return stageFeatures(s, own(event, 'features')) ?? stageOutcome(s, event) ?? stageGroups(s, own(event, 'groups'));
+  return stageFeatures(s, own(event, 'features')) ?? stageOutcome(s, event) ?? stageGroups(s, own(event, 'groups')) ?? stageAttributions(s, own(event, 'attributions'));
+}
+
+/**
+ * `attributions`: absent or null carries none; keys that are not features of the model are ignored, as in
+ * `features`; a value follows `attributionValue`.
+ */
+function stageAttributions(s: StagedPrediction, attributions: unknown): DecodeFailure | undefined {
+  s.attributions.fill(Number.NaN);
+  if (attributions === undefined || attributions === null) return undefined;
+  if (!isObject(attributions)) return wrongType('attributions', 'an object', attributions);
+  for (let i = 0; i < s.featureNames.length; i++) {
+    const name = s.featureNames[i]!;
+    const value = own(attributions, name);
+    const a = attributionValue(kindOf(value), numberOf(value));
+    if (typeof a !== 'number') return a.failure(`attributions.${name}`, value);
+    s.attributions[i] = a;
+  }
+  return undefined;
 }
 
 /** Keys that are not features of the model are ignored; a feature's value follows `numericFeature` or `textValue`. */

@@ -5,7 +5,8 @@ import type { CategoricalColumn, Table } from '@vigil/core';
  *
  * `table` holds one column per model feature, under the feature's name, typed by the model (numeric: Float64Array
  * with NaN for missing; categorical: dictionary codes with -1 for missing), followed by the reserved columns named
- * in {@link BATCH_COLUMNS} and one categorical column per group attribute, named by {@link groupColumnName}.
+ * in {@link BATCH_COLUMNS}, one categorical column per group attribute, named by {@link groupColumnName}, and one
+ * numeric column per feature with the events' attributions, named by {@link attributionColumnName}.
  * Reserved names start with `$`, which model feature names may not (the builder refuses such a model), so they
  * never collide with a feature, and a group attribute may also be a feature.
  */
@@ -50,6 +51,17 @@ export const BATCH_COLUMNS = Object.freeze({
 export function groupColumnName(attribute: string): string {
   return `${RESERVED_COLUMN_PREFIX}group.${attribute}`;
 }
+
+/**
+ * The numeric column of the attributions of feature `feature` (`age` → `$attr.age`): the event's
+ * `attributions.age`, NaN when it carries none (docs/events.md).
+ */
+export function attributionColumnName(feature: string): string {
+  return `${ATTRIBUTION_COLUMN_PREFIX}${feature}`;
+}
+
+/** What {@link attributionColumnName} puts before a feature's name. */
+export const ATTRIBUTION_COLUMN_PREFIX = `${RESERVED_COLUMN_PREFIX}attr.`;
 
 /** The `version` of an event that has none. */
 export const DEFAULT_VERSION = 'unversioned';

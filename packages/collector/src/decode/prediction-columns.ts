@@ -3,7 +3,7 @@ import { ColumnBuilder } from '../files/column-builder';
 import type { DecodeFailure } from './dead-letter';
 import type { JsonObject } from './event-fields';
 import { stageParsed } from './parse-prediction';
-import { BATCH_COLUMNS, type PredictionBatch, groupColumnName } from './prediction-batch';
+import { BATCH_COLUMNS, type PredictionBatch, attributionColumnName, groupColumnName } from './prediction-batch';
 import { ScannedPrediction } from './scan-prediction';
 import { EMPTY, StagedPrediction } from './staged-prediction';
 
@@ -26,6 +26,7 @@ export class PredictionColumns {
   private readonly predictionColumn: ColumnBuilder;
   private readonly labelColumn: ColumnBuilder;
   private readonly groupColumns: ColumnBuilder[];
+  private readonly attributionColumns: ColumnBuilder[];
   private readonly ids: string[] = [];
   private readonly topics = new Set<string>();
   private lastTopic = '';
@@ -43,6 +44,7 @@ export class PredictionColumns {
     this.predictionColumn = new ColumnBuilder(BATCH_COLUMNS.prediction, 'numeric', capacity);
     this.labelColumn = new ColumnBuilder(BATCH_COLUMNS.label, 'numeric', capacity);
     this.groupColumns = groupAttributes.map((a) => new ColumnBuilder(groupColumnName(a), 'categorical', capacity));
+    this.attributionColumns = this.staged.featureNames.map((name) => new ColumnBuilder(attributionColumnName(name), 'numeric', capacity));
   }
 
   get rowCount(): number {
@@ -73,6 +75,7 @@ export class PredictionColumns {
         }
       }
       if (s.absent[i] === 1) this.absent[i]!++;
+      this.attributionColumns[i]!.pushNumber(s.attributions[i]!);
     }
     for (let g = 0; g < this.groupColumns.length; g++) {
       const start = s.groupStart[g]!;
@@ -101,7 +104,7 @@ export class PredictionColumns {
     const version = this.versionColumn.build() as CategoricalColumn;
     columns.set(ts.name, ts);
     columns.set(version.name, version);
-    for (const builder of [this.scoreColumn, this.predictionColumn, this.labelColumn, ...this.groupColumns]) {
+    for (const builder of [this.scoreColumn, this.predictionColumn, this.labelColumn, ...this.groupColumns, ...this.attributionColumns]) {
       columns.set(builder.name, builder.build());
     }
     const absentFeatures = new Map<string, number>();

@@ -92,6 +92,17 @@ export function scoreValue(kind: Kind, n: number, binary: boolean): number | Ref
 }
 
 /**
+ * An attribution of `attributions` (SHAP or any additive attribution, in score units): a finite number; null or
+ * absent is NaN (the event carries none for that feature). A boolean or a string is refused, not converted: an
+ * attribution is never a flag, and a producer sending text is a producer to fix.
+ */
+export function attributionValue(kind: Kind, n: number): number | Refusal {
+  if (kind === Kind.Number) return Number.isFinite(n) ? n : NOT_FINITE;
+  if (kind === Kind.Null || kind === Kind.Absent) return Number.NaN;
+  return NOT_A_NUMBER;
+}
+
+/**
  * `prediction` and `label`: 0/1 (or a boolean) for a binary model, a finite number for a regression; null or absent
  * is NaN.
  */

@@ -3,7 +3,7 @@ import { NameMatcher } from './event-scanner';
 import { FAIL, Kind, ValueSlot, afterMember, firstMember, readKey, readValue, slotText } from './json-bytes';
 import { MAX_EPOCH_MS, parseIsoTimestamp } from './parse-timestamp';
 import { DEFAULT_VERSION, MISSING_GROUP } from './prediction-batch';
-import { Text, derivedPrediction, numericFeature, outcomeValue, scoreValue, textValue, versionValue } from './prediction-field-rules';
+import { Text, attributionValue, derivedPrediction, numericFeature, outcomeValue, scoreValue, textValue, versionValue } from './prediction-field-rules';
 import type { StagedPrediction } from './staged-prediction';
 
 /**
@@ -59,6 +59,14 @@ export class ScannedPrediction implements ScanTarget {
     } else if (groups.kind !== Kind.Staged) {
       return false;
     }
+    const attributions = scanner.attributions;
+    if (attributions.kind === Kind.Object) {
+      if (this.scanAttributions(b, attributions.start, attributions.end) !== attributions.end) return false;
+    } else if (attributions.kind === Kind.Absent || attributions.kind === Kind.Null) {
+      s.attributions.fill(Number.NaN);
+    } else {
+      return false;
+    }
     s.id = slotText(b, id);
     s.ts = ms;
     s.bytes = b;
@@ -105,6 +113,29 @@ export class ScannedPrediction implements ScanTarget {
             return FAIL;
           }
         }
+      }
+      i = afterMember(b, i, end);
+    }
+    return i === FAIL ? FAIL : ~i;
+  }
+
+  /** The `attributions` object at `b[start]` into staging; the index after it, or FAIL. */
+  scanAttributions(b: Uint8Array, start: number, end: number): number {
+    const attributions = this.s.attributions;
+    attributions.fill(Number.NaN);
+    const key = this.key;
+    const value = this.value;
+    let i = firstMember(b, start, end);
+    while (i >= 0) {
+      i = readKey(b, i, end, key);
+      if (i === FAIL) return FAIL;
+      const f = this.featureMatcher.indexOf(b, key.start, key.end);
+      i = readValue(b, i, end, value);
+      if (i === FAIL) return FAIL;
+      if (f >= 0) {
+        const a = attributionValue(value.kind, value.number);
+        if (typeof a !== 'number') return FAIL;
+        attributions[f] = a;
       }
       i = afterMember(b, i, end);
     }

@@ -20,6 +20,8 @@ export class StagedPrediction {
   /** 1 for a feature whose key was absent (counted per column), 0 when it was there, even as null. */
   readonly absent: Uint8Array;
   readonly groups: string[];
+  /** Per feature, the event's attribution (`attributions`); NaN when it carries none for the feature. */
+  readonly attributions: Float64Array;
   id = '';
   ts = 0;
   version = DEFAULT_VERSION;
@@ -44,6 +46,7 @@ export class StagedPrediction {
     this.strings = this.featureNames.map(() => null);
     this.absent = new Uint8Array(this.featureNames.length);
     this.groups = groupAttributes.map(() => MISSING_GROUP);
+    this.attributions = new Float64Array(this.featureNames.length).fill(Number.NaN);
     this.start = new Int32Array(this.featureNames.length).fill(-1);
     this.end = new Int32Array(this.featureNames.length);
     this.groupStart = new Int32Array(groupAttributes.length).fill(-1);

@@ -60,6 +60,7 @@ describe('the decoder fast path', () => {
     const texts = [
       exampleEvent(),
       { ...exampleEvent(), ts: 1795860000123, version: null, prediction: true, label: false, score: 0 },
+      { ...exampleEvent(), attributions: { age: -0.5, income: 1e-9, region: null, other: 'x' } },
       { ...exampleEvent(), features: { region: 'south', income: null, age: -0 }, groups: null },
       { ...exampleEvent(), features: { age: true, income: false, region: 'é🙂' }, groups: { age_band: null, sex: 'x', other: [1, { a: '\n' }] } },
       { ...exampleEvent(), model: 'house-price', score: -3.5e-7, prediction: 12345.678, label: 1e21, features: { rooms: 3, city: 'Oslo' } },
@@ -131,6 +132,10 @@ describe('the decoder fast path', () => {
         prediction: fc.oneof(fc.constantFrom(0, 1, -0, true, false, null), value),
         label: fc.oneof(fc.constantFrom(0, 1, true, false, null), value),
         groups: fc.oneof(fc.dictionary(fc.constantFrom('sex', 'age_band', 'valueOf', 'hasOwnProperty', 'région'), value, { maxKeys: 4 }), value),
+        attributions: fc.oneof(
+          { weight: 4, arbitrary: fc.dictionary(fc.constantFrom('age', 'income', 'region', 'rooms', 'city', 'toString', '__proto__', 'âge', 'x'), fc.oneof({ weight: 3, arbitrary: number }, scalar), { maxKeys: 5 }) },
+          value,
+        ),
       },
       { requiredKeys: [] },
     );

@@ -48,11 +48,20 @@ const validEvent = fc.record(
       { sex: fc.oneof(fc.constantFrom('female', 'male'), fc.integer(), fc.constant(null)), age_band: fc.string({ maxLength: 5 }) },
       { requiredKeys: [] },
     ),
+    attributions: fc.record(
+      {
+        age: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null)),
+        region: fc.double({ min: -1, max: 1, noNaN: true }),
+        rooms: fc.integer(),
+        extra: anyValue,
+      },
+      { requiredKeys: [] },
+    ),
   },
   { requiredKeys: ['model', 'id', 'ts', 'features'] },
 );
 
-const FIELDS = ['model', 'version', 'id', 'ts', 'features', 'score', 'prediction', 'label', 'groups'];
+const FIELDS = ['model', 'version', 'id', 'ts', 'features', 'score', 'prediction', 'label', 'groups', 'attributions'];
 const FEATURES = ['age', 'income', 'region', 'rooms', 'city'];
 const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'];
 
@@ -60,10 +69,11 @@ const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwn
 const mutatedEvent = fc
   .tuple(validEvent, fc.constantFrom(...FIELDS), fc.constantFrom(...FEATURES), fc.nat(3), anyValue, fc.constantFrom(...PROTO_KEYS))
   .map(([event, field, feature, how, value, protoKey]) => {
-    const copy: Record<string, unknown> = { ...event, features: { ...event.features }, groups: { ...event.groups } };
+    const copy: Record<string, unknown> = { ...event, features: { ...event.features }, groups: { ...event.groups }, attributions: { ...event.attributions } };
     if (how === 0) delete copy[field];
     else if (how === 1) copy[field] = value;
-    else if (how === 2) (copy['features'] as Record<string, unknown>)[feature] = value;
+    // A feature's value, or (age and rooms) its attribution.
+    else if (how === 2) (copy[feature === 'age' || feature === 'rooms' ? 'attributions' : 'features'] as Record<string, unknown>)[feature] = value;
     else {
       // JSON.stringify drops a `__proto__` key set by assignment, so the key is written into the text instead.
       const polluting = JSON.stringify({ polluted: true, prototype: { polluted: true } });

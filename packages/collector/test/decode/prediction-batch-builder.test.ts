@@ -6,6 +6,7 @@ import {
   MISSING_GROUP,
   PredictionBatchBuilder,
   type PredictionBatch,
+  attributionColumnName,
   groupColumnName,
 } from '@vigil/collector';
 import { CREDIT, HOUSE, MODELS, exampleEvent, message } from './decode-helpers';
@@ -67,6 +68,9 @@ describe('PredictionBatchBuilder: golden events', () => {
       '$label',
       '$group.sex',
       '$group.age_band',
+      '$attr.age',
+      '$attr.income',
+      '$attr.region',
     ]);
     expect(numeric(table, 'age')).toEqual([41]);
     expect(numeric(table, 'income')).toEqual([52000.5]);
@@ -80,6 +84,28 @@ describe('PredictionBatchBuilder: golden events', () => {
     expect(table.columns.get(BATCH_COLUMNS.version)).toBe(batch.version);
     expect(table.source).toBe('vigil.predictions');
     expect(batch.absentFeatures).toEqual(new Map([['age', 0], ['income', 0], ['region', 0]]));
+    // The example carries no attributions: every attribution column is missing.
+    for (const f of ['age', 'income', 'region']) expect(numeric(table, attributionColumnName(f))).toEqual([NaN]);
+  });
+
+  it('reads attributions per feature, in both decoder paths: null, absent and unknown keys carry none', () => {
+    const events = [
+      { ...exampleEvent(), attributions: { age: -0.25, income: 0.125, region: 0.5, zip: 9 } },
+      { ...exampleEvent(), attributions: { age: 1e-3, region: null } },
+      { ...exampleEvent(), attributions: null },
+      // attributions before model: the scan path reads it wherever it is.
+      `{"attributions":{"region":-2},"model":"credit-risk","id":"q","ts":0,"features":{}}`,
+    ];
+    for (const scan of [true, false]) {
+      const builder = new PredictionBatchBuilder(MODELS, { scan });
+      for (const e of events) builder.add(message(typeof e === 'string' ? e : JSON.stringify(e)));
+      const built = builder.build();
+      expect(built.deadLetters).toEqual([]);
+      const table = built.batches.get(CREDIT.id)!.table;
+      expect(numeric(table, attributionColumnName('age'))).toEqual([-0.25, 1e-3, NaN, NaN]);
+      expect(numeric(table, attributionColumnName('income'))).toEqual([0.125, NaN, NaN, NaN]);
+      expect(numeric(table, attributionColumnName('region'))).toEqual([0.5, NaN, NaN, -2]);
+    }
   });
 
   it('reads ts as ISO-8601 (any offset, none meaning UTC) or epoch milliseconds', () => {
@@ -284,6 +310,10 @@ describe('PredictionBatchBuilder: dead letters', () => {
     ['groups as a string', { ...exampleEvent(), groups: 'female' }, 'VIGIL_DECODE_WRONG_TYPE', 'field "groups": expected an object, got "female"'],
     ['an object group value', { ...exampleEvent(), groups: { sex: { v: 'f' } } }, 'VIGIL_DECODE_WRONG_TYPE', 'field "groups.sex": expected a string, got an object'],
     ['an array group value', { ...exampleEvent(), groups: { age_band: [40, 49] } }, 'VIGIL_DECODE_WRONG_TYPE', 'field "groups.age_band": expected a string, got an array'],
+    ['attributions as a list', { ...exampleEvent(), attributions: [0.1, 0.2] }, 'VIGIL_DECODE_WRONG_TYPE', 'field "attributions": expected an object, got an array'],
+    ['a string attribution', { ...exampleEvent(), attributions: { age: '0.1' } }, 'VIGIL_DECODE_WRONG_TYPE', 'field "attributions.age": expected a number, got "0.1"'],
+    ['a boolean attribution', { ...exampleEvent(), attributions: { region: true } }, 'VIGIL_DECODE_WRONG_TYPE', 'field "attributions.region": expected a number, got true'],
+    ['an overflowing attribution', '{"model":"credit-risk","id":"x","ts":0,"features":{},"attributions":{"income":-1e999}}', 'VIGIL_DECODE_OUT_OF_RANGE', 'field "attributions.income": expected a finite number, got -Infinity'],
   ];
 
   it.each(reasons)('refuses %s', (_, event, code, reason) => {

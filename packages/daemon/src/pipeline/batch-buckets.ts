@@ -4,15 +4,15 @@
  * model's newest event time. Joined labels become label-only deltas of their predictions' buckets. Rows of a
  * version without a reference profile cannot be binned; they are reported, never guessed (issue 3), and not indexed.
  */
-import { categoryAt, selectRows, type CategoricalColumn, type Column, type ModelDefinition, type Table } from '@vigil/core';
+import { categoryAt, selectRows, type CategoricalColumn, type Column, type ExplainConfig, type ModelDefinition, type Table } from '@vigil/core';
 import {
   accumulate, emptyAccumulator, groupColumns, labelAccumulator, SPEC_DEFAULTS,
   type AnalysisSpec, type EventTimeWindows, type ReferenceProfile, type WindowAccumulator,
 } from '@vigil/analyzers';
-import { BATCH_COLUMNS, groupColumnName, type PredictionBatch } from '@vigil/collector';
+import { ATTRIBUTION_COLUMN_PREFIX, BATCH_COLUMNS, groupColumnName, type PredictionBatch } from '@vigil/collector';
 import type { BucketDelta, LabelMatch, PredictionIndexRow, WindowKey } from '@vigil/store';
 
-type SpecModel = ModelDefinition & { minGroupSize?: number; fdr?: number };
+type SpecModel = ModelDefinition & { minGroupSize?: number; fdr?: number; explain?: ExplainConfig };
 
 export interface BatchBuckets {
   buckets: BucketDelta<WindowAccumulator>[];
@@ -37,7 +37,13 @@ export function batchSpec(model: SpecModel): AnalysisSpec {
     threshold: model.threshold,
     minGroupSize: model.minGroupSize ?? SPEC_DEFAULTS.minGroupSize,
     fdr: model.fdr ?? SPEC_DEFAULTS.fdr,
+    ...(model.explain ? { attributions: attributionSpec(model.explain, ATTRIBUTION_COLUMN_PREFIX) } : {}),
   };
+}
+
+/** The attribution part of a model's spec: its `explain` section, with the attributions in columns `prefix` + feature. */
+export function attributionSpec(explain: ExplainConfig, prefix: string): NonNullable<AnalysisSpec['attributions']> {
+  return { prefix, protected: explain.protected, proxies: explain.proxies, ...(explain.k === undefined ? {} : { k: explain.k }) };
 }
 
 /** The raw attributes a model's groups read (`sex*race` reads `sex` and `race`). */
@@ -268,6 +274,13 @@ function labelTable(rows: readonly LabelMatch[], model: ModelDefinition): Table 
 /** Persisted accumulators name groups by attribute (`sex`, `sex*race`), not by the decoder's column names. */
 function byAttribute(acc: WindowAccumulator, model: ModelDefinition, spec: AnalysisSpec): WindowAccumulator {
   acc.groups = Object.fromEntries(model.groups.map((g, i) => [g, acc.groups[spec.groups[i] as string] ?? {}]));
+  const attributions = acc.attributions;
+  if (attributions) {
+    attributions.groups = Object.fromEntries(model.groups.flatMap((g, i) => {
+      const byGroup = attributions.groups[spec.groups[i] as string];
+      return byGroup ? [[g, byGroup]] : [];
+    }));
+  }
   return acc;
 }
 

@@ -1,5 +1,5 @@
 import type { ReferenceProfile } from '@vigil/analyzers';
-import { BATCH_COLUMNS, PredictionBatchBuilder, readTopicSince, type KafkaConnectionOptions, type PredictionBatch } from '@vigil/collector';
+import { ATTRIBUTION_COLUMN_PREFIX, BATCH_COLUMNS, PredictionBatchBuilder, attributionColumnName, readTopicSince, type KafkaConnectionOptions, type PredictionBatch } from '@vigil/collector';
 import { type Column, type Logger, type ModelConfig, type Table, VigilError, isVigilError } from '@vigil/core';
 import type { Store } from '@vigil/store';
 import { fitModelTable } from './fit-reference';
@@ -54,7 +54,7 @@ export async function fitRangeReference(model: ModelConfig, range: TimeRange, co
     );
   }
   const table = rows.table(`${connection.topic} ${new Date(range.from).toISOString()}/${new Date(range.to).toISOString()}`);
-  const profile = fitModelTable(model, table, rows.hasScore ? BATCH_COLUMNS.score : undefined);
+  const profile = fitModelTable(model, table, rows.hasScore ? BATCH_COLUMNS.score : undefined, ATTRIBUTION_COLUMN_PREFIX);
   // The score profile is named as a file reference's score column is, so both kinds of profile read alike.
   return { profile: profile.score ? { ...profile, score: { ...profile.score, name: 'score' } } : profile, rows: rows.count, messages };
 }
@@ -72,6 +72,7 @@ class RangeRows {
       else this.categorical.set(name, { codes: [], index: new Map(), categories: [] });
     }
     this.numeric.set(BATCH_COLUMNS.score, []);
+    if (model.explain) for (const name of Object.keys(model.features)) this.numeric.set(attributionColumnName(name), []);
   }
 
   add(batch: PredictionBatch, range: TimeRange): void {

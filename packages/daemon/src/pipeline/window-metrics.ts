@@ -104,6 +104,19 @@ export function windowMetricRows(
       if (s.proxyShare !== null) add('proxyAttributionShare', s.proxyShare, '', '', source);
     }
   }
+  if (analysis.attributions) {
+    const a = analysis.attributions;
+    add('attributionRows', a.rows);
+    for (const f of a.features) {
+      add('attributionMean', f.mean, f.feature, '', { rows: f.rows });
+      add('attributionMeanAbs', f.meanAbs, f.feature, '', { rows: f.rows, rank: f.rank, referenceMeanAbs: f.referenceMeanAbs });
+    }
+    add('attributionNdcg', a.ndcg, '', '', { k: a.k, ranking: a.features.map((f) => f.feature), referenceRanking: a.referenceRanking });
+    add('protectedAttributionShare', a.protectedShare, '', '', { reference: a.referenceProtectedShare });
+    add('protectedAttributionShareRatio', a.protectedShareRatio, '', '', { share: a.protectedShare, reference: a.referenceProtectedShare });
+    add('proxyAttributionShare', a.proxyShare);
+    for (const g of a.groups) add('protectedAttributionMeanAbs', g.meanAbs, g.feature, `${g.attribute}=${g.group}`, { rows: g.rows });
+  }
   return rows;
 }
 

@@ -5,7 +5,7 @@
  */
 import { categoryAt, type CategoricalColumn, type ModelConfig, type ReviewConfig } from '@vigil/core';
 import type { ReferenceProfile } from '@vigil/analyzers';
-import { BATCH_COLUMNS, groupColumnName, type PredictionBatch } from '@vigil/collector';
+import { BATCH_COLUMNS, attributionColumnName, groupColumnName, type PredictionBatch } from '@vigil/collector';
 import type { FlaggedGroup, FlaggedPrediction, MetricRow, Store } from '@vigil/store';
 import { eventUniform, flagPriority, judgeEvent, unusualBounds, type ReviewCandidate, type UnusualBounds } from './flag-policies';
 
@@ -93,6 +93,10 @@ export function flagRows(model: ReviewedModel, batch: PredictionBatch, boundsFor
   const score = numeric(BATCH_COLUMNS.score);
   const prediction = numeric(BATCH_COLUMNS.prediction);
   const features = Object.keys(model.features).map((name) => [name, table.columns.get(name)] as const);
+  const attributionColumns = Object.keys(model.features).flatMap((name) => {
+    const values = numeric(attributionColumnName(name));
+    return values ? [[name, values] as const] : [];
+  });
   const attributes = [...new Set(model.groups.flatMap((g) => g.split('*')))].map((a) => [a, table.columns.get(groupColumnName(a)) as CategoricalColumn | undefined] as const);
   const out: (FlaggedPrediction & { draw: number })[] = [];
   for (let i = 0; i < batch.rowCount; i++) {
@@ -113,7 +117,13 @@ export function flagRows(model: ReviewedModel, batch: PredictionBatch, boundsFor
     };
     const reasons = judgeEvent(model, candidate, bounds);
     if (reasons.length === 0) continue;
-    out.push({ ...candidate, reasons, priority: flagPriority(reasons), draw: eventUniform(model.id, candidate.id, 'capacity') });
+    // The event's attributions, shown beside the features (docs/review.md); none is `{}`.
+    const attributions: Record<string, number> = {};
+    for (const [name, values] of attributionColumns) {
+      const a = values[i] as number;
+      if (a === a) attributions[name] = a;
+    }
+    out.push({ ...candidate, attributions, reasons, priority: flagPriority(reasons), draw: eventUniform(model.id, candidate.id, 'capacity') });
   }
   out.sort((a, b) => b.priority - a.priority || a.draw - b.draw);
   return out.map(({ draw: _draw, ...item }) => item);

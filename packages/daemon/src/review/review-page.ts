@@ -146,6 +146,15 @@ function scoreView(item: ReviewItem, model: ModelConfig | undefined): SafeHtml {
 function featuresView({ item, model, profile }: ItemView): SafeHtml {
   // In the order of the configuration (the queue stores features as jsonb, which keeps no key order).
   const names = [...Object.keys(model?.features ?? {}).filter((n) => Object.hasOwn(item.features, n)), ...Object.keys(item.features).filter((n) => !Object.hasOwn(model?.features ?? {}, n))];
+  // The event's attributions (docs/events.md), beside each feature when it carried them; items of events without
+  // attributions (or erased by retention) keep the three columns.
+  const attributions = item.attributions ?? {};
+  const attributed = Object.keys(attributions).length > 0;
+  const attributionCell = (name: string) => {
+    if (!attributed) return '';
+    const a = Object.hasOwn(attributions, name) ? attributions[name]! : null;
+    return html`<td class="attribution">${a === null ? '—' : `${a > 0 ? '+' : ''}${fmt(a)}`}</td>`;
+  };
   const rows = names.map((name) => [name, item.features[name] ?? null] as const).map(([name, value]) => {
     const fitted = profile?.features.find((f) => f.name === name);
     let reference: SafeHtml | string = 'no reference profile';
@@ -164,10 +173,10 @@ function featuresView({ item, model, profile }: ItemView): SafeHtml {
       unusual = at < 0;
       reference = at < 0 ? 'never seen in the reference' : `${pct(share)} of the reference`;
     }
-    return html`<tr${unusual ? trustedHtml(' class="flag"') : ''}><th scope="row">${name}</th><td class="value">${value === null ? 'missing' : typeof value === 'number' ? fmt(value) : value}</td><td>${reference}</td></tr>`;
+    return html`<tr${unusual ? trustedHtml(' class="flag"') : ''}><th scope="row">${name}</th><td class="value">${value === null ? 'missing' : typeof value === 'number' ? fmt(value) : value}</td>${attributionCell(name)}<td>${reference}</td></tr>`;
   });
   const groups = Object.entries(item.groups);
-  return html`<table><thead><tr><th>feature</th><th>value</th><th>reference</th></tr></thead><tbody>${rows}</tbody></table>
+  return html`<table><thead><tr><th>feature</th><th>value</th>${attributed && html`<th title="the event's attribution, in score units">attribution</th>`}<th>reference</th></tr></thead><tbody>${rows}</tbody></table>
 ${groups.length > 0 && html`<p class="muted">Groups: ${groups.map(([k, v], i) => html`${i > 0 ? ', ' : ''}${k}=${v ?? 'missing'}`)}</p>`}`;
 }
 

@@ -522,9 +522,9 @@ export class StreamRunner {
     const analysis = analyzeWindow(profile, acc, stored);
     const explain = runtime.config.explain;
     const surrogate = explain ? analyzeSurrogateWindow(profile, acc.surrogate, stored.task, explain) : undefined;
-    // Windows whose events logged attributions are ranked from those (issue 15 part A, merged separately): on that
-    // merge, rankingRows is false for them, so the two sources never write the same rows.
-    const rows = windowMetricRows(window, acc, analysis, surrogate ? { window: surrogate, rankingRows: true } : undefined);
+    // A window whose events logged attributions is ranked from those; the surrogate ranks the others, so the two
+    // sources never write the same rows.
+    const rows = windowMetricRows(window, acc, analysis, surrogate ? { window: surrogate, rankingRows: analysis.attributions === undefined } : undefined);
     const review = await reviewWindowRows(this.options.store, runtime.config, window, this.now());
     rows.push(...review);
     // The store keeps one pair of counts per window (docs/storage.md): review rows, whose own `rows` count

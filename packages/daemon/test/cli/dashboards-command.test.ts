@@ -11,12 +11,12 @@ describe('vigil dashboards --out DIR', () => {
     const r = await runCli(['dashboards', '--out', 'grafana'], cwd);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Wrote 7 dashboards and their provisioning files to .*\/grafana:\n/);
+    expect(r.stdout).toMatch(/^Wrote 8 dashboards and their provisioning files to .*\/grafana:\n/);
     expect(r.stdout).toContain('  dashboards/vigil/vigil-fleet.json\n');
     const { files } = buildDashboards();
     for (const [path, text] of Object.entries(files)) expect(readFileSync(join(cwd, 'grafana', path), 'utf8')).toBe(text);
     expect(readdirSync(join(cwd, 'grafana/dashboards/vigil')).sort()).toEqual(
-      ['vigil-calibration.json', 'vigil-drift.json', 'vigil-fairness.json', 'vigil-fleet.json', 'vigil-incidents.json', 'vigil-model.json', 'vigil-review.json'],
+      ['vigil-calibration.json', 'vigil-drift.json', 'vigil-explanations.json', 'vigil-fairness.json', 'vigil-fleet.json', 'vigil-incidents.json', 'vigil-model.json', 'vigil-review.json'],
     );
     const fleet = JSON.parse(readFileSync(join(cwd, 'grafana/dashboards/vigil/vigil-fleet.json'), 'utf8')) as { uid: string };
     expect(fleet.uid).toBe('vigil-fleet');

@@ -27,7 +27,7 @@ describe('vigil queue', () => {
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
       const item = (id: string, priority: number, policy: string) => ({
-        id, version: 'v1', ts: now - 60_000, score: 0.52, prediction: 1, features: { age: 41 }, groups: {}, reasons: [{ policy }], priority,
+        id, version: 'v1', ts: now - 60_000, score: 0.52, prediction: 1, features: { age: 41 }, groups: {}, attributions: { age: 0.0625 }, reasons: [{ policy }], priority,
       });
       await store.transaction((tx) =>
         queueFlaggedIn(tx, [{ model: 'credit-risk', capacityPerHour: 2, ttlMs: 86_400_000, context: {}, items: [item('e1', 2, 'audit'), item('e2', 0.8, 'borderline'), item('e3', 0.1, 'borderline')] }], now),
@@ -63,6 +63,8 @@ describe('vigil queue', () => {
     });
     const shown = JSON.parse((await runCli(['queue', 'show', id, '-c', config, '--json'], cwd, env)).stdout);
     expect(shown).toMatchObject({ status: 'decided', verdict: 'override', label: 0, verdictReason: 'paid in full', decidedBy: 'cli:dana' });
+    // The event's attributions beside its features (docs/review.md).
+    expect([shown.features, shown.attributions]).toEqual([{ age: 41 }, { age: 0.0625 }]);
     expect(await runCli(['queue', 'show', '999999', '-c', config], cwd, env)).toMatchObject({ code: 2, stderr: 'error [VIGIL_NOT_FOUND]: no review item 999999\n' });
     expect(await runCli(['queue', 'show', id], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('-c vigil.yaml is required') });
 

@@ -1,5 +1,5 @@
 import { accumulate, analyzeSurrogateWindow, analyzeWindow, benjaminiHochberg, emptyAccumulator, fitReferenceProfile } from '@vigil/analyzers';
-import { BATCH_COLUMNS } from '@vigil/collector';
+import { ATTRIBUTION_COLUMN_PREFIX, BATCH_COLUMNS } from '@vigil/collector';
 import { parseConfig } from '@vigil/core';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { fitModelTable } from '../../src/pipeline/fit-reference';
@@ -56,6 +56,40 @@ describe('window metric rows', () => {
     // Before, the score's p-value was judged raw and the features' family had three tests.
     expect((row('ksPValue', '$score').details as { pValueAdjusted: number }).pValueAdjusted).toBeGreaterThan(row('ksPValue', '$score').value!);
   });
+
+  it('writes the attribution rows of a model with an explain section, keyed as rules and dashboards read them', () => {
+    const explained = { ...model, explain: { protected: ['region'], proxies: ['income'] } };
+    const spec = batchSpec(explained);
+    const withAttributions = (events: ReturnType<typeof makeEvents>, sex: number) => {
+      const table = readerTable(events, model);
+      // The decoder's $attr columns: dyadic values, so every mean below is exact.
+      const column = (name: string, f: (i: number) => number) => ({ name: `$attr.${name}`, kind: 'numeric' as const, values: Float64Array.from({ length: table.rowCount }, (_, i) => f(i)) });
+      const extra = [column('age', (i) => (i % 2 === 0 ? 0.25 : -0.25)), column('income', () => 0.125), column('region', () => sex)];
+      return { ...table, columns: new Map([...table.columns, ...extra.map((c) => [c.name, c] as const)]) };
+    };
+    const profile = fitReferenceProfile(withAttributions(makeEvents({ n: 400, start: 0, seed: 1 }), 0.0625), spec);
+    const table = withAttributions(makeEvents({ n: 200, start: 0, seed: 2 }), 0.5);
+    const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, table);
+    const rows = windowMetricRows({ model: model.id, version: 'v', start: 0, end: 1 }, acc, analyzeWindow(profile, acc, spec));
+    const at = (metric: string, feature = '', group = '') => rows.find((r) => r.metric === metric && r.feature === feature && r.group === group);
+    expect(at('attributionRows')?.value).toBe(200);
+    expect([at('attributionMean', 'age')?.value, at('attributionMeanAbs', 'age')?.value]).toEqual([0, 0.25]);
+    // Region overtakes age and income: rank 1, against 0.0625 (last) in the reference.
+    expect(at('attributionMeanAbs', 'region')?.details).toEqual({ rows: 200, rank: 1, referenceMeanAbs: 0.0625 });
+    expect((at('attributionNdcg')?.details as { ranking: string[]; referenceRanking: string[] })).toMatchObject({ ranking: ['region', 'age', 'income'], referenceRanking: ['age', 'income', 'region'] });
+    expect(at('protectedAttributionShare')?.value).toBe(0.5 / 0.875);
+    expect(at('proxyAttributionShare')?.value).toBe(0.125 / 0.875);
+    expect(at('protectedAttributionShareRatio')?.value).toBeCloseTo((0.5 / 0.875) / (0.0625 / 0.4375), 12);
+    // Per group of each group attribute, the protected feature's mean |attribution|.
+    const groups = rows.filter((r) => r.metric === 'protectedAttributionMeanAbs');
+    expect(groups.length).toBeGreaterThan(0);
+    // (Named here by the decoder's group columns; the runner analyses stored buckets under the attributes' names.)
+    for (const r of groups) expect([r.feature, /^\$group\.(sex|region)=/.test(r.group), r.value]).toEqual(['region', true, 0.5]);
+    // Without an explain section, none of them.
+    const plain = batchSpec(model);
+    const plainAcc = accumulate(emptyAccumulator(profile, plain), profile, plain, table);
+    expect(windowMetricRows({ model: model.id, version: 'v', start: 0, end: 1 }, plainAcc, analyzeWindow(profile, plainAcc, plain)).some((r) => r.metric.includes('ttribution'))).toBe(false);
+  });
 });
 
 describe('surrogate rows (a model with an explain section)', () => {
@@ -73,7 +107,7 @@ models:
     {},
   ).models[0]!;
   const spec = batchSpec(explained);
-  const profile = fitModelTable(explained, readerTable(makeEvents({ n: 2000, start: 0, seed: 1 }), explained), BATCH_COLUMNS.score);
+  const profile = fitModelTable(explained, readerTable(makeEvents({ n: 2000, start: 0, seed: 1 }), explained), BATCH_COLUMNS.score, ATTRIBUTION_COLUMN_PREFIX);
   const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, readerTable(makeEvents({ n: 500, start: 0, seed: 2 }), explained));
   const surrogate = analyzeSurrogateWindow(profile, acc.surrogate, spec.task, explained.explain!)!;
   const key = { model: explained.id, version: 'unversioned', start: 0, end: 1 };
@@ -82,7 +116,7 @@ models:
     expect(profile.surrogate!.features).toEqual(['age', 'income', 'region']);
     // Every 50th event has no age: left out of the surrogate.
     expect(acc.surrogate!.rows).toBe(490);
-    expect(fitModelTable(model, readerTable(makeEvents({ n: 200, start: 0, seed: 1 }), model), BATCH_COLUMNS.score).surrogate).toBeUndefined();
+    expect(fitModelTable(model, readerTable(makeEvents({ n: 200, start: 0, seed: 1 }), model), BATCH_COLUMNS.score, ATTRIBUTION_COLUMN_PREFIX).surrogate).toBeUndefined();
   });
 
   it('writes surrogateR2, surrogateImportance per feature, and the ranking rows marked as the surrogate’s', () => {

@@ -81,15 +81,15 @@ models:
     };
     await store.pinProfile('credit-risk', 'v1', 'fp', fitReferenceProfile(table, { ...batchSpec(model), score: undefined }));
     const now = Date.now();
-    const item = (id: string, priority: number, features: Record<string, number | string | null>, reasons: Array<Record<string, unknown> & { policy: string }>) => ({
-      id, version: 'v1', ts: now - 60_000, score: 0.53, prediction: 1, features, groups: {}, reasons, priority,
+    const item = (id: string, priority: number, features: Record<string, number | string | null>, reasons: Array<Record<string, unknown> & { policy: string }>, attributions?: Record<string, number>) => ({
+      id, version: 'v1', ts: now - 60_000, score: 0.53, prediction: 1, features, groups: {}, reasons, priority, ...(attributions ? { attributions } : {}),
     });
     await store.transaction((tx) =>
       queueFlaggedIn(tx, [{
         model: 'credit-risk', capacityPerHour: 100, ttlMs: 86_400_000,
         context: { window: { start: now - 3_600_000, end: now, version: 'v1', rows: 500, labelledRows: 0 }, metrics: [{ metric: 'psi', feature: 'income', value: 0.31 }] },
         items: [
-          item('first', 1, { income: 150_000, note: XSS }, [{ policy: 'unusual', kind: 'new_category', feature: 'note', value: XSS }, { policy: 'unusual', kind: 'out_of_range', feature: 'income', value: 150_000, range: [20_400, 99_600], rangeFrom: 'reference' }]),
+          item('first', 1, { income: 150_000, note: XSS }, [{ policy: 'unusual', kind: 'new_category', feature: 'note', value: XSS }, { policy: 'unusual', kind: 'out_of_range', feature: 'income', value: 150_000, range: [20_400, 99_600], rangeFrom: 'reference' }], { income: 0.21 }),
           item('second', 0.7, { income: 50_000, note: 'renewal' }, [{ policy: 'borderline', distance: 0.03, margin: 0.1 }]),
         ],
       }], now),
@@ -152,6 +152,10 @@ models:
     expect(await incomeRow.textContent()).toMatch(/p0\.5–p99\.5 20\d{3}(\.\d+)? – 99\d{3}(\.\d+)?; percentile 100/);
     expect(await page.textContent('#score')).toContain('Score 0.53 against the threshold 0.5 (distance 0.03): predicted 1.');
     expect(await page.textContent('#context')).toContain('psi income');
+    // The event's attributions beside its features: income carried one, note none.
+    expect(await page.locator('#features thead th').allTextContents()).toEqual(['feature', 'value', 'attribution', 'reference']);
+    expect(await incomeRow.locator('td.attribution').textContent()).toBe('+0.21');
+    expect(await page.locator('#features tr', { hasText: 'note' }).locator('td.attribution').textContent()).toBe('—');
 
     for (const width of [1280, 800]) {
       await page.setViewportSize({ width, height: 900 });
@@ -169,6 +173,8 @@ models:
     expect(await page.textContent('#notice')).toMatch(/^Decided item \d+\.$/);
     // The next item is claimed and shown at once.
     expect(await page.textContent('#item h2')).toContain('prediction second');
+    // An event without attributions keeps the three columns.
+    expect(await page.locator('#features thead th').allTextContents()).toEqual(['feature', 'value', 'reference']);
     expect(await page.textContent('#today')).toBe('1 decided today');
     expect(dialogs).toEqual([]);
     expect(problems).toEqual([]);

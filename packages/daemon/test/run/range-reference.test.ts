@@ -23,7 +23,8 @@ describe('a reference of logged traffic', () => {
   it('is fitted from the events of the model in the range only, as a file of the same events would be', async () => {
     const h = await openHarness('range-fit', ['credit-risk'], 3);
     try {
-      const inRange = referenceEvents();
+      // The range's events carry an attribution of income (multiples of 1/8: every sum is exact).
+      const inRange = referenceEvents().map((e, i) => ({ ...e, attributions: { income: (i % 8) / 8 - 0.5 } }));
       const before = makeEvents({ n: 500, start: FROM - 30 * MIN, stepMs: 3000, seed: 12, idPrefix: 'before', shift: 0.3 }).filter((e) => e.ts < FROM);
       const after = makeEvents({ n: 500, start: TO, seed: 13, idPrefix: 'after', shift: 0.3 });
       const otherModel = makeEvents({ n: 300, start: FROM, seed: 14, idPrefix: 'other', model: 'fraud' });
@@ -41,6 +42,13 @@ describe('a reference of logged traffic', () => {
       // reference.csv holds exactly the in-range events (the harness writes it).
       const fromFile = await fitModelReference(model, join(h.dir, 'reference.csv'));
       expect(fit.profile).toEqual(fromFile.profile);
+      // A model with an explain section also reads the range's attributions into the profile (the reference ranking).
+      const explained = { ...model, explain: { protected: ['age'], proxies: [] } } as ModelConfig;
+      const attributed = await fitRangeReference(explained, { from: FROM, to: TO }, connection);
+      const { attributions, ...rest } = attributed.profile;
+      expect(rest).toEqual(fromFile.profile);
+      const values = inRange.map((e) => e.attributions.income);
+      expect(attributions).toEqual({ income: { count: values.length, sum: values.reduce((a, b) => a + b, 0), sumAbs: values.reduce((a, b) => a + Math.abs(b), 0) } });
 
       // A range with no event of the model is refused with a reason, not fitted on nothing.
       const empty = await fitRangeReference(model, { from: FROM - 3 * 24 * 60 * MIN, to: FROM - 2 * 24 * 60 * MIN }, connection).catch((e: unknown) => e);

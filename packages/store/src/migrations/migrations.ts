@@ -12,6 +12,7 @@ import { MIGRATION_0011_ALERT_GROUPS } from './0011-alert-groups';
 import { MIGRATION_0012_COMPACT_METRIC_STORAGE } from './0012-compact-metric-storage';
 import { MIGRATION_0013_METRIC_ROLLUPS } from './0013-metric-rollups';
 import { MIGRATION_0014_REVIEW_QUEUE } from './0014-review-queue';
+import { MIGRATION_0019_REVIEW_ATTRIBUTIONS } from './0019-review-attributions';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -39,4 +40,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 12, name: 'compact-metric-storage', sql: MIGRATION_0012_COMPACT_METRIC_STORAGE },
   { id: 13, name: 'metric-rollups', sql: MIGRATION_0013_METRIC_ROLLUPS },
   { id: 14, name: 'review-queue', sql: MIGRATION_0014_REVIEW_QUEUE },
+  { id: 19, name: 'review-attributions', sql: MIGRATION_0019_REVIEW_ATTRIBUTIONS },
 ];

@@ -61,14 +61,14 @@ export async function applyRetentionIn(sql: SqlExecutor, now: number, limits: Re
   if (limits.reviewQueueMs !== undefined) {
     // Erased, not deleted: the row keeps the prediction's key (so an event delivered again is not flagged twice),
     // its status, verdict, label, policies and groups (so a window analysed again keeps its review rows), and the
-    // reviewer's reason. What goes is what the model saw: the feature values, the reasons (they quote values) and
+    // reviewer's reason. What goes is what the model saw: the feature values and attributions, the reasons (they quote values) and
     // the model's state at the time. Settled = decided, expired (at its TTL) or never queued (when flagged).
     const before = now - limits.reviewQueueMs;
     const erased = await sql.query(
-      `UPDATE vigil_review_queue SET features = '{}'::jsonb, reasons = '[]'::jsonb, context = '{}'::jsonb
+      `UPDATE vigil_review_queue SET features = '{}'::jsonb, attributions = '{}'::jsonb, reasons = '[]'::jsonb, context = '{}'::jsonb
        WHERE ((status = 'decided' AND decided_at < $1::timestamptz) OR (status = 'expired' AND expires_at < $1::timestamptz)
               OR (status = 'not_queued' AND flagged_at < $1::timestamptz))
-         AND (features <> '{}'::jsonb OR reasons <> '[]'::jsonb OR context <> '{}'::jsonb)`,
+         AND (features <> '{}'::jsonb OR attributions <> '{}'::jsonb OR reasons <> '[]'::jsonb OR context <> '{}'::jsonb)`,
       [toIso(before, 'before')],
     );
     reviewItemsErased = erased.rowCount;

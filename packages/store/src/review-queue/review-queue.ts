@@ -23,6 +23,8 @@ export interface FlaggedPrediction {
   prediction: number | null;
   features: Record<string, number | string | null>;
   groups: Record<string, string | null>;
+  /** The event's attributions by feature (docs/events.md); absent or `{}` when it carried none. */
+  attributions?: Record<string, number>;
   /** Why it was flagged (the daemon's FlagReason objects). */
   reasons: ReadonlyArray<{ policy: string }>;
   priority: number;
@@ -48,6 +50,8 @@ export interface ReviewItem {
   prediction: number | null;
   features: Record<string, number | string | null>;
   groups: Record<string, string | null>;
+  /** The event's attributions by feature; `{}` when it carried none (or they were erased by retention). */
+  attributions: Record<string, number>;
   reasons: Array<Record<string, unknown> & { policy: string }>;
   policies: string[];
   priority: number;
@@ -100,12 +104,12 @@ export async function queueFlaggedIn(tx: SqlExecutor, groups: readonly FlaggedGr
     const items = group.items;
     const inserted = await tx.query<{ status: string }>(
       `INSERT INTO vigil_review_queue (model, prediction_id, version, event_ts, score, prediction, features, groups, reasons, policies, priority,
-                                       context, status, flagged_at, expires_at)
+                                       context, status, flagged_at, expires_at, attributions)
        SELECT $1, u.id, u.v, u.ts::timestamptz, u.score, u.pred, u.f::jsonb, u.g::jsonb, u.r::jsonb,
               ARRAY(SELECT DISTINCT e ->> 'policy' FROM jsonb_array_elements(u.r::jsonb) AS e ORDER BY 1), u.pri, $2::jsonb,
-              CASE WHEN u.ord <= $3 THEN 'pending' ELSE 'not_queued' END, $4::timestamptz, $5::timestamptz
-       FROM UNNEST($6::text[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[], $12::text[], $13::text[], $14::float8[])
-         WITH ORDINALITY AS u(id, v, ts, score, pred, f, g, r, pri, ord)
+              CASE WHEN u.ord <= $3 THEN 'pending' ELSE 'not_queued' END, $4::timestamptz, $5::timestamptz, u.a::jsonb
+       FROM UNNEST($6::text[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[], $12::text[], $13::text[], $14::float8[], $15::text[])
+         WITH ORDINALITY AS u(id, v, ts, score, pred, f, g, r, pri, a, ord)
        ON CONFLICT (model, prediction_id) DO NOTHING
        RETURNING status`,
       [
@@ -123,6 +127,7 @@ export async function queueFlaggedIn(tx: SqlExecutor, groups: readonly FlaggedGr
         items.map((i) => JSON.stringify(i.groups)),
         items.map((i) => JSON.stringify(i.reasons)),
         items.map((i) => i.priority),
+        items.map((i) => JSON.stringify(i.attributions ?? {})),
       ],
     );
     const q = inserted.rows.filter((r) => r.status === 'pending').length;
@@ -148,7 +153,7 @@ export interface ReviewQueueQuery {
   limit?: number;
 }
 
-const SELECT = `SELECT id::text AS id, model, prediction_id, version, event_ts, score, prediction, features, groups, reasons, policies, priority, context,
+const SELECT = `SELECT id::text AS id, model, prediction_id, version, event_ts, score, prediction, features, groups, attributions, reasons, policies, priority, context,
   status, flagged_at, expires_at, claimed_by, claimed_at, claim_expires_at, decided_by, decided_at, verdict, label, verdict_reason FROM vigil_review_queue`;
 
 /** Items most urgent first (pending and claimed), then the most recently flagged. */
@@ -317,6 +322,7 @@ function toItem(r: Record<string, unknown>): ReviewItem {
     prediction: numOrNull(r.prediction),
     features: json(r.features),
     groups: json(r.groups),
+    attributions: json(r.attributions ?? {}),
     reasons: json(r.reasons),
     policies: Array.isArray(r.policies) ? (r.policies as string[]) : json<string[]>(r.policies),
     priority: toNumber(r.priority),

@@ -71,7 +71,7 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
 
   it('erases the feature values of review items settled before the limit, keeping their verdicts, once, audited', async () => {
     const flagged = (id: string, priority: number): FlaggedPrediction => ({
-      id, version: 'v1', ts: NOW - 101 * DAY, score: 0.51, prediction: 1, features: { income: 51_234, region: 'west' }, groups: { sex: 'female' },
+      id, version: 'v1', ts: NOW - 101 * DAY, score: 0.51, prediction: 1, features: { income: 51_234, region: 'west' }, groups: { sex: 'female' }, attributions: { income: 0.25 },
       reasons: [{ policy: 'unusual', kind: 'new_category', feature: 'region', value: 'west' } as { policy: string }], priority,
     });
     const context = { metrics: [{ metric: 'psi', feature: 'income', value: 0.3 }] };
@@ -92,13 +92,13 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
     expect(await store.applyRetention(NOW, { reviewQueueMs: 30 * DAY })).toEqual({ deadLettersErased: null, predictionsDeleted: null, reviewItemsErased: 3 });
     const after = await byPrediction();
     for (const id of ['old', 'expired', 'notQueued']) {
-      expect(after.get(id)).toMatchObject({ features: {}, reasons: [], context: {}, groups: { sex: 'female' }, policies: ['unusual'] });
+      expect(after.get(id)).toMatchObject({ features: {}, attributions: {}, reasons: [], context: {}, groups: { sex: 'female' }, policies: ['unusual'] });
     }
     expect(after.get('old')).toMatchObject({ status: 'decided', verdict: 'override', label: 0, verdictReason: 'checked the file', decidedBy: 'ana' });
     expect(after.get('expired')?.status).toBe('expired');
     expect(after.get('notQueued')?.status).toBe('not_queued');
     for (const id of ['recent', 'open']) {
-      expect(after.get(id)).toMatchObject({ features: { income: 51_234, region: 'west' }, reasons: [{ policy: 'unusual', value: 'west' }], context: { metrics: [{ metric: 'psi' }] } });
+      expect(after.get(id)).toMatchObject({ features: { income: 51_234, region: 'west' }, attributions: { income: 0.25 }, reasons: [{ policy: 'unusual', value: 'west' }], context: { metrics: [{ metric: 'psi' }] } });
     }
     expect(after.get('open')?.status).toBe('pending');
     // Nothing left to erase the next time; each run audited with its cut-off and count.

@@ -57,6 +57,14 @@ describe.each(BACKENDS)('the review queue on %s', (kind) => {
     expect((await listReviewItems(sql, { model: 'cap', status: 'not_queued' })).map((i) => i.predictionId)).toEqual(['d', 'h']);
   });
 
+  it('keeps the attributions an event carried, and {} for one without them', async () => {
+    const withAttributions = { ...item('attr-1', 1), attributions: { age: -0.125, income: 0.03125 } };
+    await store.transaction((tx) => queueFlaggedIn(tx, [group('attr', [withAttributions, item('attr-2', 0.5)])], T0));
+    const items = await listReviewItems(sql, { model: 'attr' });
+    expect(items.map((i) => [i.predictionId, i.attributions])).toEqual([['attr-1', { age: -0.125, income: 0.03125 }], ['attr-2', {}]]);
+    expect((await getReviewItem(sql, items[0]!.id))?.attributions).toEqual({ age: -0.125, income: 0.03125 });
+  });
+
   it('claims, times claims out, decides only by the claimant, and hands a verdict\'s label to the label join', async () => {
     await store.transaction((tx) => queueFlaggedIn(tx, [group('flow', [item('p1', 1), item('p2', 0.5)])], T0));
     const next = await store.transaction((tx) => nextReviewItemIn(tx, 'ana', T0 + 1, ['flow']));
