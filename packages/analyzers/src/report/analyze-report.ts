@@ -109,11 +109,8 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     ...(input.domainClassifier ? { domainClassifier: true } : {}),
     ...(spilledFeatures ? { unavailable: 'needs the files read whole: they exceeded the memory budget and their columns were spilled' } : {}),
   });
-  // The surrogate reads every feature's raw values, which a spilled report holds in its temporary file only.
-  const spilled = Object.keys(input.spilled?.reference ?? {}).length + Object.keys(input.spilled?.current ?? {}).length > 0;
-  const explained = spilled
-    ? { status: { computed: false, reason: 'not computed for files read in chunks beyond the memory budget (--memory-budget)' } }
-    : reportExplanations(reference, current, spec, fitted, input.explain ?? { protected: [], proxies: [] });
+  // A spilled report's feature columns are read back from the spill file a block of rows at a time.
+  const explained = reportExplanations(reference, current, spec, fitted, input.explain ?? { protected: [], proxies: [] }, input.spilled);
 
   return {
     rows: { reference: reference.rowCount, current: current.rowCount },

@@ -4,7 +4,7 @@
  * attributes and their proxies carry. From logged attributions when both files carry them, else from the linear
  * surrogate fitted to each file, with its R² and the permutation importance of the surrogate on the raw rows.
  */
-import { seededRandom, selectRows, type Table } from '@vigil/core';
+import { seededRandom, selectRows, type Column, type SpilledColumn, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asNumeric, type ReferenceProfile } from '../profile/reference-profile';
 import { attributionNdcg, rankFeatures } from '../stats/ndcg';
@@ -14,6 +14,7 @@ import {
   type SurrogateDesign, type SurrogateFit,
 } from '../stats/surrogate';
 import type { AttributionShareChange, ExplanationFeature, Explanations, SectionStatus } from './report-types';
+import { forEachSpilledPiece, readSpilledRows } from './spilled-column';
 
 /** Columns that carry a row's attributions: `attributions.<feature>` (what NDJSON's `attributions` object reads as). */
 export const ATTRIBUTION_PREFIX = 'attributions.';
@@ -34,6 +35,15 @@ export interface ExplainOptions {
   readonly k?: number;
 }
 
+/** Numeric columns of each file held in a spill file instead of its table (a report beyond its memory budget). */
+export interface SpilledColumns {
+  readonly reference?: Readonly<Record<string, SpilledColumn>>;
+  readonly current?: Readonly<Record<string, SpilledColumn>>;
+}
+
+/** Rows a spilled file's surrogate reads at a time: every feature's values of this many rows. */
+const SPILLED_BLOCK_ROWS = 4096;
+
 /** The section, or why it is not computed. */
 export function reportExplanations(
   reference: Table,
@@ -41,6 +51,7 @@ export function reportExplanations(
   spec: AnalysisSpec,
   profile: ReferenceProfile,
   options: ExplainOptions,
+  spilled: SpilledColumns = {},
 ): { explanations?: Explanations; status: SectionStatus } {
   if (spec.features.length === 0) return { status: { computed: false, reason: 'needs features' } };
   const names = spec.features.map((f) => f.name);
@@ -48,8 +59,8 @@ export function reportExplanations(
   const refLogged = logged(reference);
   const curLogged = logged(current);
   if (refLogged.length > 0 && curLogged.length > 0) {
-    const ref = attributionTotals(reference, refLogged);
-    const cur = attributionTotals(current, curLogged);
+    const ref = attributionTotals(reference, refLogged, spilled.reference);
+    const cur = attributionTotals(current, curLogged, spilled.current);
     return { explanations: section('attributions', names, ref, cur, options), status: { computed: true } };
   }
   const score = spec.score;
@@ -57,16 +68,22 @@ export function reportExplanations(
     return { status: { computed: false, reason: 'needs attributions (attributions.<feature> columns) or a score column in both files for the surrogate' } };
   }
   const design = surrogateDesign(profile, spec.task, names);
-  const fitOf = (t: Table): SurrogateFit | null => solveSurrogate(accumulateSurrogate(emptySurrogate(design), design, t, score), design);
-  const refFit = fitOf(reference);
-  const curFit = fitOf(current);
+  const fitOf = (t: Table, held: Readonly<Record<string, SpilledColumn>> | undefined): SurrogateFit | null => {
+    const acc = emptySurrogate(design);
+    if (!held || Object.keys(held).length === 0) accumulateSurrogate(acc, design, t, score);
+    // Block by block: the same rows in the same order, so the same sums to the last bit as in memory.
+    else for (let from = 0; from < t.rowCount; from += SPILLED_BLOCK_ROWS) accumulateSurrogate(acc, design, rowBlock(t, held, from, Math.min(t.rowCount, from + SPILLED_BLOCK_ROWS)), score);
+    return solveSurrogate(acc, design);
+  };
+  const refFit = fitOf(reference, spilled.reference);
+  const curFit = fitOf(current, spilled.current);
   if (!refFit || !curFit) return { status: { computed: false, reason: 'the surrogate needs at least two rows with every feature and the score present in each file' } };
   const importance = (fit: SurrogateFit): Totals => {
     const mean = Object.fromEntries(fit.importances.map((i) => [i.feature, i.importance]));
     return { mean, total: mean, rows: fit.n };
   };
-  const refPermutation = permutation(refFit, design, reference, score);
-  const curPermutation = permutation(curFit, design, current, score);
+  const refPermutation = permutation(refFit, design, reference, score, spilled.reference);
+  const curPermutation = permutation(curFit, design, current, score, spilled.current);
   const base = section('surrogate', names, importance(refFit), importance(curFit), options);
   const explanations: Explanations = {
     ...base,
@@ -95,20 +112,24 @@ interface Totals {
 }
 
 /** Mean and total |attribution| per feature over the rows that carry one (a missing attribution is not a zero). */
-function attributionTotals(table: Table, features: readonly string[]): Totals {
+function attributionTotals(table: Table, features: readonly string[], held: Readonly<Record<string, SpilledColumn>> | undefined): Totals {
   const mean: Record<string, number> = {};
   const total: Record<string, number> = {};
   let rows = 0;
   for (const name of features) {
-    const values = asNumeric(table, table.columns.get(ATTRIBUTION_PREFIX + name)!).values;
     let sum = 0;
     let n = 0;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i] as number;
-      if (v !== v) continue;
-      sum += Math.abs(v);
-      n++;
-    }
+    const add = (values: Float64Array): void => {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i] as number;
+        if (v !== v) continue;
+        sum += Math.abs(v);
+        n++;
+      }
+    };
+    const spilledColumn = held?.[ATTRIBUTION_PREFIX + name];
+    if (spilledColumn) forEachSpilledPiece(spilledColumn, SPILLED_BLOCK_ROWS, add);
+    else add(asNumeric(table, table.columns.get(ATTRIBUTION_PREFIX + name)!).values);
     if (n === 0) continue;
     mean[name] = sum / n;
     total[name] = sum;
@@ -151,10 +172,55 @@ function change(features: readonly string[], reference: number | null, current: 
   return { features: [...features], reference, current, ratio, grew };
 }
 
+/** Rows [from, to) of `table`, with its spilled columns read back from their file for just those rows. */
+function rowBlock(table: Table, held: Readonly<Record<string, SpilledColumn>>, from: number, to: number): Table {
+  const columns = new Map<string, Column>();
+  for (const [name, c] of table.columns) {
+    const spilledColumn = held[name];
+    if (spilledColumn) {
+      const values = new Float64Array(to - from);
+      readSpilledRows(spilledColumn, from, to, values);
+      columns.set(name, { name, kind: 'numeric', values });
+    } else if (c.kind === 'numeric') columns.set(name, { name, kind: 'numeric', values: c.values.subarray(from, to) });
+    else columns.set(name, { name, kind: 'categorical', codes: c.codes.subarray(from, to), categories: c.categories });
+  }
+  for (const [name, spilledColumn] of Object.entries(held)) {
+    if (columns.has(name)) continue;
+    const values = new Float64Array(to - from);
+    readSpilledRows(spilledColumn, from, to, values);
+    columns.set(name, { name, kind: 'numeric', values });
+  }
+  return { source: table.source, rowCount: to - from, columns };
+}
+
+/** The table's `rows` (ascending), with its spilled columns read back for just those rows (one pass over each). */
+function sampleRows(table: Table, rows: Int32Array, held: Readonly<Record<string, SpilledColumn>> | undefined): Table {
+  const sample = selectRows(table, rows);
+  if (!held || Object.keys(held).length === 0) return sample;
+  const columns = new Map(sample.columns);
+  for (const [name, spilledColumn] of Object.entries(held)) {
+    const values = new Float64Array(rows.length);
+    let seen = 0;
+    let k = 0;
+    forEachSpilledPiece(spilledColumn, SPILLED_BLOCK_ROWS, (piece) => {
+      for (; k < rows.length && (rows[k] as number) < seen + piece.length; k++) values[k] = piece[(rows[k] as number) - seen] as number;
+      seen += piece.length;
+    });
+    columns.set(name, { name, kind: 'numeric', values });
+  }
+  return { ...sample, columns };
+}
+
 /** Permutation importance of `fit` on a seeded sample of at most {@link PERMUTATION_ROWS} of the table's rows. */
-function permutation(fit: SurrogateFit, design: SurrogateDesign, table: Table, score: string): { importance: Record<string, number>; rows: number } {
+function permutation(
+  fit: SurrogateFit,
+  design: SurrogateDesign,
+  table: Table,
+  score: string,
+  held: Readonly<Record<string, SpilledColumn>> | undefined,
+): { importance: Record<string, number>; rows: number } {
   const random = seededRandom(PERMUTATION_SEED);
-  let sample = table;
+  let rows: Int32Array;
   if (table.rowCount > PERMUTATION_ROWS) {
     // Floyd's algorithm: PERMUTATION_ROWS distinct rows, kept in file order.
     const chosen = new Set<number>();
@@ -162,8 +228,11 @@ function permutation(fit: SurrogateFit, design: SurrogateDesign, table: Table, s
       const t = Math.floor(random() * (j + 1));
       chosen.add(chosen.has(t) ? j : t);
     }
-    sample = selectRows(table, Int32Array.from([...chosen].sort((a, b) => a - b)));
+    rows = Int32Array.from([...chosen].sort((a, b) => a - b));
+  } else {
+    rows = Int32Array.from({ length: table.rowCount }, (_, i) => i);
   }
+  const sample = sampleRows(table, rows, held);
   const { x, y } = surrogateRows(design, sample, score);
   const importance = surrogatePermutationImportance(fit, design, x, y, random, PERMUTATION_REPEATS);
   return { importance: Object.fromEntries(importance.map((i) => [i.feature, i.importance])), rows: y.length };

@@ -49,3 +49,29 @@ export function forEachSpilledPiece(column: SpilledColumn, size: number, fn: (va
     closeSync(fd);
   }
 }
+
+/**
+ * Values [from, to) of a spilled column into `into` (length to − from): the linear surrogate of a spilled report
+ * reads all feature columns a block of rows at a time this way, so it holds one block, not the columns.
+ */
+export function readSpilledRows(column: SpilledColumn, from: number, to: number, into: Float64Array): void {
+  const bytes = new Uint8Array(into.buffer, into.byteOffset, (to - from) * 8);
+  const fd = openSync(column.path, 'r');
+  try {
+    let first = 0; // row index of the current segment's first value
+    let at = 0;
+    for (let s = 0; s < column.segments.length && first < to; s += 2) {
+      const offset = column.segments[s]!;
+      const count = column.segments[s + 1]!;
+      const lo = Math.max(from, first);
+      const hi = Math.min(to, first + count);
+      if (lo < hi) {
+        readFully(fd, bytes, at * 8, (hi - lo) * 8, offset + (lo - first) * 8, column.path);
+        at += hi - lo;
+      }
+      first += count;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

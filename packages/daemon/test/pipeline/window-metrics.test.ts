@@ -1,5 +1,5 @@
 import { accumulate, analyzeSurrogateWindow, analyzeWindow, benjaminiHochberg, emptyAccumulator, fitReferenceProfile } from '@vigil/analyzers';
-import { BATCH_COLUMNS } from '@vigil/collector';
+import { ATTRIBUTION_COLUMN_PREFIX, BATCH_COLUMNS } from '@vigil/collector';
 import { parseConfig } from '@vigil/core';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { fitModelTable } from '../../src/pipeline/fit-reference';
@@ -107,7 +107,7 @@ models:
     {},
   ).models[0]!;
   const spec = batchSpec(explained);
-  const profile = fitModelTable(explained, readerTable(makeEvents({ n: 2000, start: 0, seed: 1 }), explained), BATCH_COLUMNS.score);
+  const profile = fitModelTable(explained, readerTable(makeEvents({ n: 2000, start: 0, seed: 1 }), explained), BATCH_COLUMNS.score, ATTRIBUTION_COLUMN_PREFIX);
   const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, readerTable(makeEvents({ n: 500, start: 0, seed: 2 }), explained));
   const surrogate = analyzeSurrogateWindow(profile, acc.surrogate, spec.task, explained.explain!)!;
   const key = { model: explained.id, version: 'unversioned', start: 0, end: 1 };
@@ -116,7 +116,7 @@ models:
     expect(profile.surrogate!.features).toEqual(['age', 'income', 'region']);
     // Every 50th event has no age: left out of the surrogate.
     expect(acc.surrogate!.rows).toBe(490);
-    expect(fitModelTable(model, readerTable(makeEvents({ n: 200, start: 0, seed: 1 }), model), BATCH_COLUMNS.score).surrogate).toBeUndefined();
+    expect(fitModelTable(model, readerTable(makeEvents({ n: 200, start: 0, seed: 1 }), model), BATCH_COLUMNS.score, ATTRIBUTION_COLUMN_PREFIX).surrogate).toBeUndefined();
   });
 
   it('writes surrogateR2, surrogateImportance per feature, and the ranking rows marked as the surrogate’s', () => {

@@ -44,8 +44,11 @@ describe('a reference of logged traffic', () => {
       // A model with an explain section also reads the range's attributions into the profile (the reference ranking).
       const explained = { ...model, explain: { protected: ['age'], proxies: [] } } as ModelConfig;
       const attributed = await fitRangeReference(explained, { from: FROM, to: TO }, connection);
-      const { attributions, ...rest } = attributed.profile;
+      const { attributions, surrogate, ...rest } = attributed.profile;
       expect(rest).toEqual(fromFile.profile);
+      // And, the range having scores, the reference's linear surrogate (the ranking of windows without attributions).
+      expect(surrogate?.features).toEqual(['age', 'income', 'region']);
+      expect(surrogate?.rows).toBe(inRange.filter((e) => e.features.age !== null).length);
       const values = inRange.map((e) => e.attributions.income);
       expect(attributions).toEqual({ income: { count: values.length, sum: values.reduce((a, b) => a + b, 0), sumAbs: values.reduce((a, b) => a + Math.abs(b), 0) } });
 

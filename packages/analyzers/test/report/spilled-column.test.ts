@@ -1,0 +1,27 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SpilledColumn } from '@vigil/core';
+import { readSpilledColumn, readSpilledRows } from '../../src/report/spilled-column';
+
+describe('readSpilledRows', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-spill-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // 25 values in three segments, interleaved with another column's bytes, as a chunked reader writes them.
+  const values = Float64Array.from({ length: 25 }, (_, i) => i * 1.5 - 7);
+  const other = new Float64Array(5).fill(99);
+  const parts = [values.subarray(0, 10), other, values.subarray(10, 13), other, values.subarray(13)];
+  const path = join(dir, 'spill');
+  writeFileSync(path, Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))));
+  const column: SpilledColumn = { path, rows: 25, segments: [0, 10, 15 * 8, 3, 23 * 8, 12] };
+
+  test('reads any row range across segment boundaries, as the whole column read holds it', () => {
+    expect(readSpilledColumn(column)).toEqual(values);
+    for (const [from, to] of [[0, 25], [0, 10], [9, 11], [10, 13], [12, 14], [5, 20], [24, 25], [3, 3]] as const) {
+      const into = new Float64Array(to - from);
+      readSpilledRows(column, from, to, into);
+      expect([from, to, [...into]]).toEqual([from, to, [...values.subarray(from, to)]]);
+    }
+  });
+});
