@@ -102,7 +102,7 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
   model('recall', round(0.63 - 0.06 * drift));
   model('auc', round(0.9 - 0.05 * drift));
   // Estimated without labels (CBPE): over every row of the window, each with its band of ± 3 sampling errors.
-  const estimated = (metric: string, value: number, samplingError: number) =>
+  const estimated = (metric: MetricName, value: number, samplingError: number) =>
     model(metric, round(value), { samplingError, band: [round(Math.max(0, value - 3 * samplingError)), round(Math.min(1, value + 3 * samplingError))], rows });
   estimated('estimatedAccuracy', 0.855 - 0.075 * drift, 0.01);
   estimated('estimatedPrecision', 0.735 - 0.05 * drift, 0.015);

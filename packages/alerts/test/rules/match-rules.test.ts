@@ -1,4 +1,4 @@
-import { parseConfig } from '@vigil/core';
+import { parseConfig, type MetricName } from '@vigil/core';
 import type { MetricRow } from '@vigil/store';
 import { matchRules } from '../../src/rules/match-rules';
 
@@ -17,7 +17,7 @@ ${rules}
     {},
   ).models[0]!;
 
-const row = (metric: string, value: number | null, details?: unknown): MetricRow => ({
+const row = (metric: MetricName, value: number | null, details?: unknown): MetricRow => ({
   model: 'm', version: '1', windowStart: 0, windowEnd: 1, rows: 1000, labelledRows: 500, metric, feature: '', group: '', value, ...(details === undefined ? {} : { details }),
 });
 

@@ -120,7 +120,7 @@ describe('alert lifecycle commands', () => {
       const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
       try {
         const alerting = await createAlerting({ config: await loadConfig(config, {}), store });
-        const metricRows = [{ model: 'credit-risk', version: '9', windowStart: windowEnd - 3_600_000, windowEnd, metric: 'psi', feature: 'age', group: '', value, rows: 900, labelledRows: 0 }];
+        const metricRows = [{ model: 'credit-risk', version: '9', windowStart: windowEnd - 3_600_000, windowEnd, metric: 'psi' as const, feature: 'age', group: '', value, rows: 900, labelledRows: 0 }];
         await store.upsertMetricRows(metricRows);
         const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '9', windowStart: windowEnd - 3_600_000, windowEnd, rows: 900, labelledRows: 0, metricRows }));
         await alerting.close();

@@ -24,7 +24,7 @@ describe('the demo receiver prints what each notice changes', () => {
 
   it('states only true comparisons: a value that did not breach is printed with "not"', () => {
     const printed = new Map<string, string>();
-    const resolution = { window: window('2001-02-15', '2001-02-22'), value: 0.0255, clearThreshold: 0.03 };
+    const resolution = { window: window('2001-02-15', '2001-02-22'), value: 0.0255, clearThreshold: 0.03, comparison: '<=' as const };
     // The notice of an incident whose recorded window did not breach (before: "last breach 0.0354 > 0.0500").
     const lastBreach = { window: window('2001-02-08', '2001-02-15'), value: 0.0354, threshold: 0.05, comparison: '>' };
     expect(alertLines(subject('c', 'ece', 'resolved', 0.0354, { resolution, lastBreach }), printed)).toEqual([

@@ -6,7 +6,7 @@ import { parseConfig } from '@vigil/core';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { fitModelReference } from '../../src/pipeline/fit-reference';
 import { windowMetricRows } from '../../src/pipeline/window-metrics';
-import { makeEvents, readerTable, type TestEvent } from '../run/stream-fixtures';
+import { makeEvents, readerTable, type TestEvent } from '@vigil/test-kit';
 
 const config = (task: string) =>
   parseConfig(

@@ -1,4 +1,4 @@
-import { accumulate, analyzeSurrogateWindow, analyzeWindow, benjaminiHochberg, emptyAccumulator, fitReferenceProfile } from '@vigil/analyzers';
+import { accumulate, analyzeSurrogateWindow, analyzeWindow, benjaminiHochberg, emptyAccumulator, fitReferenceProfile, type ReferenceProfile, type SurrogateWindow, type WindowAccumulator } from '@vigil/analyzers';
 import { ATTRIBUTION_COLUMN_PREFIX, BATCH_COLUMNS } from '@vigil/collector';
 import { parseConfig } from '@vigil/core';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
@@ -107,20 +107,25 @@ models:
     {},
   ).models[0]!;
   const spec = batchSpec(explained);
-  const profile = fitModelTable(explained, readerTable(makeEvents({ n: 2000, start: 0, seed: 1 }), explained), BATCH_COLUMNS.score, ATTRIBUTION_COLUMN_PREFIX);
-  const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, readerTable(makeEvents({ n: 500, start: 0, seed: 2 }), explained));
-  const surrogate = analyzeSurrogateWindow(profile, acc.surrogate, spec.task, explained.explain!)!;
+  let profile: ReferenceProfile;
+  let acc: WindowAccumulator;
+  let surrogate: SurrogateWindow;
+  beforeAll(async () => {
+    profile = await fitModelTable(explained, readerTable(makeEvents({ n: 2000, start: 0, seed: 1 }), explained), BATCH_COLUMNS.score, ATTRIBUTION_COLUMN_PREFIX);
+    acc = accumulate(emptyAccumulator(profile, spec), profile, spec, readerTable(makeEvents({ n: 500, start: 0, seed: 2 }), explained));
+    surrogate = analyzeSurrogateWindow(profile, acc.surrogate, spec.task, explained.explain!)!;
+  });
   const key = { model: explained.id, version: 'unversioned', start: 0, end: 1 };
 
-  it('the daemon fits the reference surrogate for explain models and accumulates it per bucket', () => {
+  it('the daemon fits the reference surrogate for explain models and accumulates it per bucket', async () => {
     expect(profile.surrogate!.features).toEqual(['age', 'income', 'region']);
     // Every 50th event has no age: left out of the surrogate.
     expect(acc.surrogate!.rows).toBe(490);
-    expect(fitModelTable(model, readerTable(makeEvents({ n: 200, start: 0, seed: 1 }), model), BATCH_COLUMNS.score, ATTRIBUTION_COLUMN_PREFIX).surrogate).toBeUndefined();
+    expect((await fitModelTable(model, readerTable(makeEvents({ n: 200, start: 0, seed: 1 }), model), BATCH_COLUMNS.score, ATTRIBUTION_COLUMN_PREFIX)).surrogate).toBeUndefined();
   });
 
   it('writes surrogateR2, surrogateImportance per feature, and the ranking rows marked as the surrogate’s', () => {
-    const rows = windowMetricRows(key, acc, analyzeWindow(profile, acc, spec), { window: surrogate, rankingRows: true });
+    const rows = windowMetricRows(key, acc, analyzeWindow(profile, acc, spec), undefined, { window: surrogate, rankingRows: true });
     const row = (metric: string, feature = '') => rows.filter((r) => r.metric === metric && r.feature === feature);
     expect(row('surrogateR2')).toEqual([expect.objectContaining({ value: surrogate.r2, details: { source: 'surrogate', rows: 490, ridge: false } })]);
     for (const f of ['age', 'income', 'region']) expect(row('surrogateImportance', f).map((r) => r.value)).toEqual([surrogate.importances[f]]);
@@ -133,7 +138,7 @@ models:
   });
 
   it('leaves the ranking rows to logged attributions when the window has them', () => {
-    const rows = windowMetricRows(key, acc, analyzeWindow(profile, acc, spec), { window: surrogate, rankingRows: false });
+    const rows = windowMetricRows(key, acc, analyzeWindow(profile, acc, spec), undefined, { window: surrogate, rankingRows: false });
     expect(rows.filter((r) => r.metric === 'surrogateR2')).toHaveLength(1);
     expect(rows.filter((r) => ['attributionNdcg', 'protectedAttributionShare', 'protectedAttributionShareRatio', 'proxyAttributionShare'].includes(r.metric))).toEqual([]);
   });

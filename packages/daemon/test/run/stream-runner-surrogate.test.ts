@@ -2,6 +2,7 @@
  * The linear surrogate through the runner and a real store (PostgreSQL and PGlite): buckets persist its sums, a
  * restart loses nothing, and a planted reliance on a protected feature shows in the window rows.
  */
+import type { ReferenceProfile } from '@vigil/analyzers';
 import { ATTRIBUTION_COLUMN_PREFIX, BATCH_COLUMNS } from '@vigil/collector';
 import { parseConfig, type VigilConfig } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
@@ -39,7 +40,10 @@ function scored(events: TestEvent[], north: (e: TestEvent) => number): TestEvent
 }
 
 const reference = scored(makeEvents({ n: 2000, start: T0 - 24 * 60 * MIN, seed: 1 }), () => 0.05);
-const profile = fitModelTable(model, readerTable(reference, model), BATCH_COLUMNS.score, ATTRIBUTION_COLUMN_PREFIX);
+let profile: ReferenceProfile;
+beforeAll(async () => {
+  profile = await fitModelTable(model, readerTable(reference, model), BATCH_COLUMNS.score, ATTRIBUTION_COLUMN_PREFIX);
+});
 // 90 minutes of traffic; from T0 + 45 min the model leans on region = north. Then one event to close the windows.
 const stream = scored(makeEvents({ n: 1800, start: T0, stepMs: 3000, seed: 2 }), (e) => (e.ts >= T0 + 45 * MIN ? 2 : 0.05));
 const closer = scored(makeEvents({ n: 1, start: T0 + 130 * MIN, seed: 3, idPrefix: 'closer' }), () => 0);

@@ -144,8 +144,8 @@ describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
       const windowEnd = H10 + day * DAY + k * 5 * MINUTE;
       const base = { model, version: '1', windowStart: windowEnd - HOUR, windowEnd, group: '', rows: 10, labelledRows: 0 };
       return upsertMetricRows(sql, [
-        ...[0, 1, 2].map((f) => ({ ...base, metric: 'drifted', feature: `f${f}`, value: f === 2 ? f2 : drifted(f, k) })),
-        ...[0, 1, 2].map((f) => ({ ...base, metric: 'psi', feature: `f${f}`, value: k + f })),
+        ...[0, 1, 2].map((f) => ({ ...base, metric: 'drifted' as const, feature: `f${f}`, value: f === 2 ? f2 : drifted(f, k) })),
+        ...[0, 1, 2].map((f) => ({ ...base, metric: 'psi' as const, feature: `f${f}`, value: k + f })),
       ]);
     };
     for (let k = 0; k < 24; k++) await write(k, 0);
