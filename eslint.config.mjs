@@ -57,7 +57,8 @@ const TEST_IMPORTS = {
         patterns: [
           {
             regex: '^(\\.\\./)+(packages/)?[a-z-]+/test(/.*)?$',
-            message: "a test imports another package's test helpers through @vigil/test-kit (packages/test-kit), not by a relative path",
+            message:
+              "a test imports another package's test helpers through @vigil/test-kit (packages/test-kit), not by a relative path",
           },
         ],
       },
@@ -74,7 +75,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-console': ['error'],
     },

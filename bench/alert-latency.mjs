@@ -43,12 +43,15 @@ const SECONDS = Number(args.seconds);
 function env() {
   const file = join(root, '.cache/services/env');
   const out = { ...process.env };
-  if (existsSync(file)) for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (m && !out[m[1]]) out[m[1]] = m[2];
-  }
+  if (existsSync(file))
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+      if (m && !out[m[1]]) out[m[1]] = m[2];
+    }
   if (!out.VIGIL_DATABASE_URL || (!args.memory && !out.VIGIL_REDIS_URL)) {
-    throw new Error('bench: PostgreSQL and Redis are needed: bash scripts/services/install.sh && bash scripts/services/start.sh postgres redis');
+    throw new Error(
+      'bench: PostgreSQL and Redis are needed: bash scripts/services/install.sh && bash scripts/services/start.sh postgres redis',
+    );
   }
   return out;
 }
@@ -92,7 +95,20 @@ async function main() {
   await alerting.start();
   const HOUR = 3_600_000;
   const windowOf = (model, version, end) => {
-    const metricRows = [{ model, version, windowStart: end - HOUR, windowEnd: end, metric: 'psi', feature: 'x', group: '', value: 0.3, rows: 5000, labelledRows: 0 }];
+    const metricRows = [
+      {
+        model,
+        version,
+        windowStart: end - HOUR,
+        windowEnd: end,
+        metric: 'psi',
+        feature: 'x',
+        group: '',
+        value: 0.3,
+        rows: 5000,
+        labelledRows: 0,
+      },
+    ];
     return { model, version, windowStart: end - HOUR, windowEnd: end, rows: 5000, labelledRows: 0, metricRows };
   };
   const breach = async (a) => {
@@ -109,10 +125,15 @@ async function main() {
   try {
     const t0 = Date.now();
     const setup = performance.now();
-    for (let i = 0; i < OPEN; i += 50) await Promise.all(Array.from({ length: Math.min(50, OPEN - i) }, (_, k) => breach(windowOf('fleet', String(i + k), t0))));
+    for (let i = 0; i < OPEN; i += 50)
+      await Promise.all(
+        Array.from({ length: Math.min(50, OPEN - i) }, (_, k) => breach(windowOf('fleet', String(i + k), t0))),
+      );
     await alerting.flush(120_000);
     const open = (await alerting.listIncidents({ statuses: ['firing'], limit: 1000 })).length;
-    console.log(`setup: ${OPEN} incidents opened and notified in ${((performance.now() - setup) / 1000).toFixed(1)} s (firing now: ${open}${OPEN > 1000 ? '+' : ''})`);
+    console.log(
+      `setup: ${OPEN} incidents opened and notified in ${((performance.now() - setup) / 1000).toFixed(1)} s (firing now: ${open}${OPEN > 1000 ? '+' : ''})`,
+    );
 
     const total = RATE * SECONDS;
     const started = new Map();
@@ -128,12 +149,25 @@ async function main() {
     await Promise.all(inflight);
     const sendSeconds = (performance.now() - begin) / 1000;
     const deadline = performance.now() + 60_000;
-    while ([...started.keys()].some((id) => !arrivals.has(id)) && performance.now() < deadline) await new Promise((r) => { waiter = r; setTimeout(r, 100); });
-    const latencies = [...started].filter(([id]) => arrivals.has(id)).map(([id, t]) => arrivals.get(id) - t).sort((a, b) => a - b);
+    while ([...started.keys()].some((id) => !arrivals.has(id)) && performance.now() < deadline)
+      await new Promise((r) => {
+        waiter = r;
+        setTimeout(r, 100);
+      });
+    const latencies = [...started]
+      .filter(([id]) => arrivals.has(id))
+      .map(([id, t]) => arrivals.get(id) - t)
+      .sort((a, b) => a - b);
     const missing = started.size - latencies.length;
-    console.log(`queue: ${args.memory ? 'in-process' : 'BullMQ on Redis'}; machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
-    console.log(`load: ${total} breaches at ${RATE}/s requested, sent in ${sendSeconds.toFixed(1)} s (${(total / sendSeconds).toFixed(1)}/s), ${OPEN} incidents open before`);
-    console.log(`breach → webhook latency (ms): p50 ${quantile(latencies, 0.5).toFixed(1)}, p95 ${quantile(latencies, 0.95).toFixed(1)}, p99 ${quantile(latencies, 0.99).toFixed(1)}, max ${latencies.at(-1).toFixed(1)}; delivered ${latencies.length}/${total}${missing ? `, ${missing} not delivered within 60 s` : ''}`);
+    console.log(
+      `queue: ${args.memory ? 'in-process' : 'BullMQ on Redis'}; machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
+    );
+    console.log(
+      `load: ${total} breaches at ${RATE}/s requested, sent in ${sendSeconds.toFixed(1)} s (${(total / sendSeconds).toFixed(1)}/s), ${OPEN} incidents open before`,
+    );
+    console.log(
+      `breach → webhook latency (ms): p50 ${quantile(latencies, 0.5).toFixed(1)}, p95 ${quantile(latencies, 0.95).toFixed(1)}, p99 ${quantile(latencies, 0.99).toFixed(1)}, max ${latencies.at(-1).toFixed(1)}; delivered ${latencies.length}/${total}${missing ? `, ${missing} not delivered within 60 s` : ''}`,
+    );
   } finally {
     await alerting.close();
     await store.close();

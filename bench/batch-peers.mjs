@@ -46,7 +46,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/batch-peers.mjs [--sizes 100000,1000000] [--large] [--repeat 3] [--peers scipy,nannyml,evidently] [--timeout-s 900] [--nannyml-chunks 1] [--data-root DIR] [--out FILE]');
+  console.log(
+    'Usage: node bench/batch-peers.mjs [--sizes 100000,1000000] [--large] [--repeat 3] [--peers scipy,nannyml,evidently] [--timeout-s 900] [--nannyml-chunks 1] [--data-root DIR] [--out FILE]',
+  );
   process.exit(0);
 }
 const sizes = args.sizes.split(',').filter(Boolean).map(Number);
@@ -72,16 +74,26 @@ const NUMERIC = [...FEATURES, 'score'];
 const versions = peerVersions();
 const available = peers.filter((p) => {
   if (versions[p]) return true;
-  console.log(`[batch-peers] ${p} is not importable in bench/.venv (bash bench/setup-peers.sh says why): left out. ${versions.errors[p] ?? ''}`);
+  console.log(
+    `[batch-peers] ${p} is not importable in bench/.venv (bash bench/setup-peers.sh says why): left out. ${versions.errors[p] ?? ''}`,
+  );
   return false;
 });
 
 const machine = machineInfo();
 console.log(`# Batch analysis: vigil report vs ${available.join(', ')} — ${machine.date}`);
-console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB RAM, load average ${machine.loadavg.join(' ')}; node ${process.version}; python ${versions.python}`);
-console.log(`peers: ${available.map((p) => `${p} ${versions[p]}`).join(', ')}; pandas ${versions.pandas}, numpy ${versions.numpy}`);
-console.log(`sizes: ${sizes.map((n) => n.toLocaleString('en-US')).join(', ')} rows × (20 numeric features + score + label + segment + region); ${repeat} interleaved round(s); timeout ${timeoutS} s per command`);
-console.log('tfjs: vigil report trains no model and does not load tfjs, so which tfjs backend would run is irrelevant here.\n');
+console.log(
+  `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB RAM, load average ${machine.loadavg.join(' ')}; node ${process.version}; python ${versions.python}`,
+);
+console.log(
+  `peers: ${available.map((p) => `${p} ${versions[p]}`).join(', ')}; pandas ${versions.pandas}, numpy ${versions.numpy}`,
+);
+console.log(
+  `sizes: ${sizes.map((n) => n.toLocaleString('en-US')).join(', ')} rows × (20 numeric features + score + label + segment + region); ${repeat} interleaved round(s); timeout ${timeoutS} s per command`,
+);
+console.log(
+  'tfjs: vigil report trains no model and does not load tfjs, so which tfjs backend would run is irrelevant here.\n',
+);
 
 const results = { date: machine.date, machine, versions, sizes: {}, repeat, timeoutS, nannymlChunks, peers: available };
 const outFile = args.out ?? join(resolve(args['data-root']), `batch-peers-${Date.now()}.json`);
@@ -96,7 +108,9 @@ for (const rows of sizes) {
     for (const p of available) {
       const x = await runPeer(p, files);
       runs[p].push(x);
-      console.log(`round ${r + 1}: ${p} ${describe(x)}${x.status === 'ok' && v.status === 'ok' ? ` → ${(x.seconds / v.seconds).toFixed(1)}× vigil` : ''}`);
+      console.log(
+        `round ${r + 1}: ${p} ${describe(x)}${x.status === 'ok' && v.status === 'ok' ? ` → ${(x.seconds / v.seconds).toFixed(1)}× vigil` : ''}`,
+      );
     }
   }
   const summary = summarise(runs);
@@ -117,7 +131,9 @@ function ensureData(rows) {
   const have = existsSync(stamp) ? Number.parseInt(readFileSync(stamp, 'utf8'), 10) : undefined;
   if (have !== rows || !existsSync(files.reference) || !existsSync(files.current)) {
     mkdirSync(dir, { recursive: true });
-    const r = spawnSync(python, [join(bench, 'make-data.py'), '--rows', String(rows), '--out', dir, '--no-parquet'], { stdio: 'inherit' });
+    const r = spawnSync(python, [join(bench, 'make-data.py'), '--rows', String(rows), '--out', dir, '--no-parquet'], {
+      stdio: 'inherit',
+    });
     if (r.status !== 0) fail(`make-data.py --rows ${rows} failed`);
   }
   return files;
@@ -126,7 +142,21 @@ function ensureData(rows) {
 async function runVigil(files) {
   const json = join(os.tmpdir(), `vigil-batch-peers-${process.pid}.json`);
   const features = [...FEATURES.map((f) => `${f}:numeric`), ...CATEGORICAL.map((c) => `${c}:categorical`)].join(',');
-  const cmd = [process.execPath, cliBin, 'report', '--reference', files.reference, '--current', files.current, '--features', features, '--group-columns', CATEGORICAL.join(','), '--json', json];
+  const cmd = [
+    process.execPath,
+    cliBin,
+    'report',
+    '--reference',
+    files.reference,
+    '--current',
+    files.current,
+    '--features',
+    features,
+    '--group-columns',
+    CATEGORICAL.join(','),
+    '--json',
+    json,
+  ];
   const m = await timed(cmd);
   if (m.status === 'ok') {
     m.report = JSON.parse(readFileSync(json, 'utf8'));
@@ -137,7 +167,16 @@ async function runVigil(files) {
 }
 
 async function runPeer(peer, files) {
-  const lists = (numeric, categorical) => ['--reference', files.reference, '--current', files.current, '--numeric', numeric.join(','), '--categorical', categorical.join(',')];
+  const lists = (numeric, categorical) => [
+    '--reference',
+    files.reference,
+    '--current',
+    files.current,
+    '--numeric',
+    numeric.join(','),
+    '--categorical',
+    categorical.join(','),
+  ];
   const cmd =
     peer === 'scipy'
       ? [python, join(bench, 'scipy-drift.py'), ...lists(NUMERIC, CATEGORICAL)]
@@ -164,7 +203,12 @@ function timed(cmd, env = {}) {
   const load = os.loadavg()[0];
   return new Promise((done) => {
     const t = performance.now();
-    const child = spawn(argv[0], argv.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...env } });
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, ...env },
+    });
     const out = [];
     const err = [];
     child.stdout.on('data', (d) => out.push(d));
@@ -174,7 +218,10 @@ function timed(cmd, env = {}) {
       ? undefined
       : setInterval(() => {
           try {
-            polled = Math.max(polled, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+            polled = Math.max(
+              polled,
+              Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+            );
           } catch {
             // exited
           }
@@ -206,7 +253,9 @@ function timed(cmd, env = {}) {
       const rss = gnuTime ? /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr) : undefined;
       const peakRssMiB = rss ? Number(rss[1]) / 1024 : polled || undefined;
       const status = timedOut ? 'timeout' : code === 0 ? 'ok' : 'failed';
-      const exit = gnuTime ? /Command (?:exited with non-zero status (\d+)|terminated by signal (\d+))/.exec(stderr) : undefined;
+      const exit = gnuTime
+        ? /Command (?:exited with non-zero status (\d+)|terminated by signal (\d+))/.exec(stderr)
+        : undefined;
       done({
         status,
         seconds,
@@ -215,7 +264,20 @@ function timed(cmd, env = {}) {
         code: exit ? (exit[1] !== undefined ? Number(exit[1]) : `signal ${exit[2]}`) : (code ?? signal),
         stdout,
         stderr,
-        error: status === 'failed' ? stderr.split('\n').filter((l) => l && !/^\s+(Command being timed|User time|System time|Percent|Elapsed|Average|Maximum|Major|Minor|Voluntary|Involuntary|Swaps|File system|Socket|Signals|Page size|Exit status)/.test(l)).slice(-6).join(' | ') : undefined,
+        error:
+          status === 'failed'
+            ? stderr
+                .split('\n')
+                .filter(
+                  (l) =>
+                    l &&
+                    !/^\s+(Command being timed|User time|System time|Percent|Elapsed|Average|Maximum|Major|Minor|Voluntary|Involuntary|Swaps|File system|Socket|Signals|Page size|Exit status)/.test(
+                      l,
+                    ),
+                )
+                .slice(-6)
+                .join(' | ')
+            : undefined,
       });
     });
   });
@@ -224,7 +286,11 @@ function timed(cmd, env = {}) {
 function describe(m) {
   if (m.status === 'timeout') return `timed out after ${timeoutS} s (killed; load ${m.load.toFixed(2)} at start)`;
   if (m.status === 'failed') return `FAILED (exit ${m.code}) after ${m.seconds.toFixed(1)} s: ${m.error}`;
-  const ph = m.phases ? ` (${Object.entries(m.phases).map(([k, s]) => `${k} ${s.toFixed(2)}`).join(', ')})` : '';
+  const ph = m.phases
+    ? ` (${Object.entries(m.phases)
+        .map(([k, s]) => `${k} ${s.toFixed(2)}`)
+        .join(', ')})`
+    : '';
   return `${m.seconds.toFixed(2)} s${ph}, peak RSS ${m.peakRssMiB?.toFixed(0)} MiB, load ${m.load.toFixed(2)} at start`;
 }
 
@@ -233,9 +299,22 @@ function summarise(runs) {
   const vigil = runs.vigil;
   for (const [tool, list] of Object.entries(runs)) {
     const ok = list.filter((m) => m.status === 'ok');
-    const ratios = tool === 'vigil' ? [] : list.map((m, i) => (m.status === 'ok' && vigil[i]?.status === 'ok' ? m.seconds / vigil[i].seconds : undefined)).filter((x) => x !== undefined);
+    const ratios =
+      tool === 'vigil'
+        ? []
+        : list
+            .map((m, i) => (m.status === 'ok' && vigil[i]?.status === 'ok' ? m.seconds / vigil[i].seconds : undefined))
+            .filter((x) => x !== undefined);
     // Compute only: the peer's time without Python's start, imports and read_csv.
-    const compute = ok.map((m) => (m.phases ? Object.entries(m.phases).filter(([k]) => k !== 'import' && k !== 'read').reduce((a, [, s]) => a + s, 0) : undefined)).filter((x) => x !== undefined);
+    const compute = ok
+      .map((m) =>
+        m.phases
+          ? Object.entries(m.phases)
+              .filter(([k]) => k !== 'import' && k !== 'read')
+              .reduce((a, [, s]) => a + s, 0)
+          : undefined,
+      )
+      .filter((x) => x !== undefined);
     out[tool] = {
       runs: list.length,
       ok: ok.length,
@@ -258,7 +337,12 @@ function printSize(rows, s, agreement) {
   console.log(`\n### ${rows.toLocaleString('en-US')} rows: median of ${repeat} round(s)\n`);
   const line = (tool) => {
     const x = s[tool];
-    const note = x.ok === 0 ? (x.timeouts ? `timed out after ${timeoutS} s (${x.timeouts}/${x.runs})` : `failed (${x.failures[0] ?? '?'})`) : undefined;
+    const note =
+      x.ok === 0
+        ? x.timeouts
+          ? `timed out after ${timeoutS} s (${x.timeouts}/${x.runs})`
+          : `failed (${x.failures[0] ?? '?'})`
+        : undefined;
     return [
       tool,
       note ?? fmt(x.seconds),
@@ -272,13 +356,35 @@ function printSize(rows, s, agreement) {
   };
   console.log(
     markdownTable([
-      ['tool', 'whole command s', 'peer ÷ vigil', 'compute s (no import/read)', 'read_csv s', 'peak RSS MiB', 'each round s', 'load avg at start'],
+      [
+        'tool',
+        'whole command s',
+        'peer ÷ vigil',
+        'compute s (no import/read)',
+        'read_csv s',
+        'peak RSS MiB',
+        'each round s',
+        'load avg at start',
+      ],
       ...['vigil', ...available].map(line),
     ]),
   );
   if (agreement.length > 0) {
     console.log(`\nAgreement with vigil report's JSON (last round):\n`);
-    console.log(markdownTable([['peer', 'metric', 'columns', 'max |diff|', 'max rel diff', 'worst column', 'note'], ...agreement.map((a) => [a.peer, a.metric, a.columns, a.maxAbs.toExponential(2), a.maxRel.toExponential(2), a.worst ?? '—', a.note ?? ''])]));
+    console.log(
+      markdownTable([
+        ['peer', 'metric', 'columns', 'max |diff|', 'max rel diff', 'worst column', 'note'],
+        ...agreement.map((a) => [
+          a.peer,
+          a.metric,
+          a.columns,
+          a.maxAbs.toExponential(2),
+          a.maxRel.toExponential(2),
+          a.worst ?? '—',
+          a.note ?? '',
+        ]),
+      ]),
+    );
   }
 }
 
@@ -305,44 +411,135 @@ function agree(runs) {
       maxRel = Math.max(maxRel, rel);
     }
     const zeroNote = zeros > 0 ? `${zeros} of ${n} are 0 on both sides (underflow)` : undefined;
-    if (n > 0) out.push({ peer, metric, columns: n, maxAbs, maxRel, worst: maxRel > 0 ? worst : undefined, note: [note, zeroNote].filter(Boolean).join('; ') || undefined });
+    if (n > 0)
+      out.push({
+        peer,
+        metric,
+        columns: n,
+        maxAbs,
+        maxRel,
+        worst: maxRel > 0 ? worst : undefined,
+        note: [note, zeroNote].filter(Boolean).join('; ') || undefined,
+      });
   };
   const last = (p) => runs[p]?.findLast((m) => m.status === 'ok')?.out;
   const scipy = last('scipy');
   if (scipy) {
     const c = scipy.columns;
-    compare('scipy', 'KS statistic', NUMERIC.map((k) => [k, c[k]?.ks, vigilOf(k)?.ks]));
-    compare('scipy', 'KS p-value', NUMERIC.map((k) => [k, c[k]?.ksPValue, vigilOf(k)?.ksPValue]), 'asymptotic (kstwo) above 10,000 rows per sample in both');
-    compare('scipy', 'Wasserstein-1', NUMERIC.map((k) => [k, c[k]?.wasserstein, vigilOf(k)?.wasserstein]));
-    compare('scipy', 'chi-square statistic', CATEGORICAL.map((k) => [k, c[k]?.chi2, vigilOf(k)?.chi2]), 'dof > 1: no Yates correction on either side');
-    compare('scipy', 'chi-square p-value', CATEGORICAL.map((k) => [k, c[k]?.chi2PValue, vigilOf(k)?.chi2PValue]));
+    compare(
+      'scipy',
+      'KS statistic',
+      NUMERIC.map((k) => [k, c[k]?.ks, vigilOf(k)?.ks]),
+    );
+    compare(
+      'scipy',
+      'KS p-value',
+      NUMERIC.map((k) => [k, c[k]?.ksPValue, vigilOf(k)?.ksPValue]),
+      'asymptotic (kstwo) above 10,000 rows per sample in both',
+    );
+    compare(
+      'scipy',
+      'Wasserstein-1',
+      NUMERIC.map((k) => [k, c[k]?.wasserstein, vigilOf(k)?.wasserstein]),
+    );
+    compare(
+      'scipy',
+      'chi-square statistic',
+      CATEGORICAL.map((k) => [k, c[k]?.chi2, vigilOf(k)?.chi2]),
+      'dof > 1: no Yates correction on either side',
+    );
+    compare(
+      'scipy',
+      'chi-square p-value',
+      CATEGORICAL.map((k) => [k, c[k]?.chi2PValue, vigilOf(k)?.chi2PValue]),
+    );
   }
   const nml = last('nannyml');
   if (nml && nannymlChunks > 1) {
-    console.log(`\nNannyML ran with ${nannymlChunks} chunks: its values are per chunk (a part of the current file against the whole reference), not comparable with vigil report's; agreement left out.`);
+    console.log(
+      `\nNannyML ran with ${nannymlChunks} chunks: its values are per chunk (a part of the current file against the whole reference), not comparable with vigil report's; agreement left out.`,
+    );
   } else if (nml) {
     const c = nml.columns;
     const estimated = Math.min(...Object.values(runs.vigil.findLast((m) => m.status === 'ok').report.rows)) >= 10_000;
-    const est = estimated ? 'NannyML estimates it from 10,000 equal-width reference bins (≥ 10,000 reference rows)' : 'exact below 10,000 reference rows';
-    compare('nannyml', 'KS statistic', NUMERIC.map((k) => [k, c[k]?.kolmogorov_smirnov, vigilOf(k)?.ks]), est);
-    compare('nannyml', 'Wasserstein-1', NUMERIC.map((k) => [k, c[k]?.wasserstein, vigilOf(k)?.wasserstein]), est);
-    compare('nannyml', 'chi-square statistic', CATEGORICAL.map((k) => [k, c[k]?.chi2, vigilOf(k)?.chi2]), 'same definition (dof > 1)');
-    compare('nannyml', 'Jensen–Shannon, categorical', CATEGORICAL.map((k) => [k, c[k]?.jensen_shannon === undefined || c[k]?.jensen_shannon === null ? undefined : c[k].jensen_shannon * Math.sqrt(Math.LN2), vigilOf(k)?.js]), 'NannyML base 2, × √ln 2');
-    compare('nannyml', 'Hellinger, categorical', CATEGORICAL.map((k) => [k, c[k]?.hellinger, vigilOf(k)?.hellinger]));
-    compare('nannyml', 'Jensen–Shannon, numeric', FEATURES.map((k) => [k, c[k]?.jensen_shannon * Math.sqrt(Math.LN2), vigilOf(k)?.js]), 'different bins (NannyML: numpy "doane" on the reference; Vigil: reference deciles): not expected to agree');
+    const est = estimated
+      ? 'NannyML estimates it from 10,000 equal-width reference bins (≥ 10,000 reference rows)'
+      : 'exact below 10,000 reference rows';
+    compare(
+      'nannyml',
+      'KS statistic',
+      NUMERIC.map((k) => [k, c[k]?.kolmogorov_smirnov, vigilOf(k)?.ks]),
+      est,
+    );
+    compare(
+      'nannyml',
+      'Wasserstein-1',
+      NUMERIC.map((k) => [k, c[k]?.wasserstein, vigilOf(k)?.wasserstein]),
+      est,
+    );
+    compare(
+      'nannyml',
+      'chi-square statistic',
+      CATEGORICAL.map((k) => [k, c[k]?.chi2, vigilOf(k)?.chi2]),
+      'same definition (dof > 1)',
+    );
+    compare(
+      'nannyml',
+      'Jensen–Shannon, categorical',
+      CATEGORICAL.map((k) => [
+        k,
+        c[k]?.jensen_shannon === undefined || c[k]?.jensen_shannon === null
+          ? undefined
+          : c[k].jensen_shannon * Math.sqrt(Math.LN2),
+        vigilOf(k)?.js,
+      ]),
+      'NannyML base 2, × √ln 2',
+    );
+    compare(
+      'nannyml',
+      'Hellinger, categorical',
+      CATEGORICAL.map((k) => [k, c[k]?.hellinger, vigilOf(k)?.hellinger]),
+    );
+    compare(
+      'nannyml',
+      'Jensen–Shannon, numeric',
+      FEATURES.map((k) => [k, c[k]?.jensen_shannon * Math.sqrt(Math.LN2), vigilOf(k)?.js]),
+      'different bins (NannyML: numpy "doane" on the reference; Vigil: reference deciles): not expected to agree',
+    );
   }
   const ev = last('evidently');
   if (ev) {
     const c = ev.columns;
-    compare('evidently', 'normed Wasserstein', FEATURES.filter((k) => /wasserstein/i.test(c[k]?.method ?? '')).map((k) => [k, c[k].value, vigilOf(k)?.wassersteinNormed]), 'columns Evidently scores with Wasserstein (> 5 distinct values)');
-    compare('evidently', 'Jensen–Shannon, categorical', CATEGORICAL.filter((k) => /jensen/i.test(c[k]?.method ?? '')).map((k) => [k, c[k].value, vigilOf(k)?.js]), 'over category counts, natural log, in both');
+    compare(
+      'evidently',
+      'normed Wasserstein',
+      FEATURES.filter((k) => /wasserstein/i.test(c[k]?.method ?? '')).map((k) => [
+        k,
+        c[k].value,
+        vigilOf(k)?.wassersteinNormed,
+      ]),
+      'columns Evidently scores with Wasserstein (> 5 distinct values)',
+    );
+    compare(
+      'evidently',
+      'Jensen–Shannon, categorical',
+      CATEGORICAL.filter((k) => /jensen/i.test(c[k]?.method ?? '')).map((k) => [k, c[k].value, vigilOf(k)?.js]),
+      'over category counts, natural log, in both',
+    );
   }
   return out;
 }
 
 function strip(runs) {
   return Object.fromEntries(
-    Object.entries(runs).map(([tool, list]) => [tool, list.map(({ stdout: _o, stderr: _e, report: _r, out, ...rest }) => ({ ...rest, columns: out?.columns, version: out?.nannyml ?? out?.scipy ?? out?.evidently }))]),
+    Object.entries(runs).map(([tool, list]) => [
+      tool,
+      list.map(({ stdout: _o, stderr: _e, report: _r, out, ...rest }) => ({
+        ...rest,
+        columns: out?.columns,
+        version: out?.nannyml ?? out?.scipy ?? out?.evidently,
+      })),
+    ]),
   );
 }
 

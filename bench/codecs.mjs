@@ -25,7 +25,11 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
-  options: { candidates: { type: 'string', default: '/tmp/codec-eval' }, mb: { type: 'string', default: '8' }, runs: { type: 'string', default: '5' } },
+  options: {
+    candidates: { type: 'string', default: '/tmp/codec-eval' },
+    mb: { type: 'string', default: '8' },
+    runs: { type: 'string', default: '5' },
+  },
 });
 const root = resolve(import.meta.dirname, '..');
 const requireFrom = (dir) => createRequire(join(dir, 'package.json'));
@@ -75,7 +79,7 @@ function withXerial(rawBlock) {
   return (input) => {
     if (input.length < 16 || !Buffer.from(input.subarray(0, 8)).equals(XERIAL)) return rawBlock(input);
     const chunks = [];
-    for (let pos = 16; pos < input.length; ) {
+    for (let pos = 16; pos < input.length;) {
       if (pos + 4 > input.length) throw new Error('xerial chunk length cut');
       const size = input.readUInt32BE(pos);
       pos += 4;
@@ -103,7 +107,10 @@ const lz4Decoders = [
 const FIXTURES = join(root, 'packages/collector/test/kafka/fixtures/compression');
 const fixture = (name) => readFileSync(join(FIXTURES, name));
 const EVENTS = fixture('events.ndjson');
-const decompressedBatch = (name, decode) => ours[name.includes('snappy') ? 'snappy' : 'lz4'][name.includes('snappy') ? 'snappyDecompressKafka' : 'lz4DecompressFrames'](fixture(name));
+const decompressedBatch = (name, decode) =>
+  ours[name.includes('snappy') ? 'snappy' : 'lz4'][
+    name.includes('snappy') ? 'snappyDecompressKafka' : 'lz4DecompressFrames'
+  ](fixture(name));
 
 /** --mb MB of event lines, each with a distinct id, as a batch of records would be. */
 function corpus(mb) {
@@ -122,7 +129,10 @@ function outcome(decode, input) {
   try {
     return { ok: true, output: Buffer.from(decode(input)) };
   } catch (error) {
-    return { ok: false, message: error instanceof Error ? `${error.name}: ${error.message}` : `non-Error thrown: ${String(error)}` };
+    return {
+      ok: false,
+      message: error instanceof Error ? `${error.name}: ${error.message}` : `non-Error thrown: ${String(error)}`,
+    };
   }
 }
 
@@ -172,14 +182,19 @@ function corruption(decode, compressed, whole) {
 
 const runs = Number(args.runs);
 const big = corpus(Number(args.mb));
-console.log(`node ${process.version}; corpus ${(big.length / 2 ** 20).toFixed(1)} MB of event JSON; median of ${runs} runs\n`);
+console.log(
+  `node ${process.version}; corpus ${(big.length / 2 ** 20).toFixed(1)} MB of event JSON; median of ${runs} runs\n`,
+);
 
 const codecs = [
   {
     name: 'Snappy',
     decoders: snappyDecoders,
     producers: ['kcat-snappy.bin', 'java-snappy.bin'],
-    compressed: [['vigil raw block', ours.snappy.snappyCompress(big)], napiSnappy && ['@napi-rs/snappy raw block', napiSnappy.compressSync(big)]].filter(Boolean),
+    compressed: [
+      ['vigil raw block', ours.snappy.snappyCompress(big)],
+      napiSnappy && ['@napi-rs/snappy raw block', napiSnappy.compressSync(big)],
+    ].filter(Boolean),
     liar: Buffer.from([0x80, 0x80, 0x80, 0x80, 0x08, 0x00]),
   },
   {
@@ -187,7 +202,10 @@ const codecs = [
     decoders: lz4Decoders,
     producers: ['kcat-lz4.bin', 'java-lz4.bin'],
     extra: ['cli-default.lz4', 'cli-linked-checksums.lz4', 'cli-no-checksum.lz4'],
-    compressed: [['vigil frame', ours.lz4.lz4CompressFrame(big)], lz4napi && ['lz4-napi frame', lz4napi.compressFrameSync(big)]].filter(Boolean),
+    compressed: [
+      ['vigil frame', ours.lz4.lz4CompressFrame(big)],
+      lz4napi && ['lz4-napi frame', lz4napi.compressFrameSync(big)],
+    ].filter(Boolean),
     // A frame declaring a 2 GiB content size (with a right header checksum), then an end mark.
     liar: (() => {
       const frame = Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x68, 0x40, 0, 0, 0, 0x80, 0, 0, 0, 0, 0x00, 0, 0, 0, 0]);
@@ -208,15 +226,33 @@ for (const codec of codecs) {
     console.log(`  ${name}`);
     console.log(`    fixtures: ${fixturesOk.join(', ')}`);
     const batch = fixture(codec.producers[0]);
-    console.log(`    decode ${codec.producers[0]} (one ${(batch.length / 1024).toFixed(0)} KB batch) x200: ${throughput((input) => { for (let i = 0; i < 200; i++) decode(input); return decode(input); }, batch, decompressedBatch(codec.producers[0]), runs, 201)}`);
-    for (const [what, compressed] of codec.compressed) console.log(`    decode ${what} (${(compressed.length / 2 ** 20).toFixed(1)} MB): ${throughput(decode, compressed, big, runs)}`);
+    console.log(
+      `    decode ${codec.producers[0]} (one ${(batch.length / 1024).toFixed(0)} KB batch) x200: ${throughput(
+        (input) => {
+          for (let i = 0; i < 200; i++) decode(input);
+          return decode(input);
+        },
+        batch,
+        decompressedBatch(codec.producers[0]),
+        runs,
+        201,
+      )}`,
+    );
+    for (const [what, compressed] of codec.compressed)
+      console.log(
+        `    decode ${what} (${(compressed.length / 2 ** 20).toFixed(1)} MB): ${throughput(decode, compressed, big, runs)}`,
+      );
     for (const f of codec.producers) {
       const { counts, messages } = corruption(decode, fixture(f), decompressedBatch(f));
-      console.log(`    corrupt ${f}: ${counts.error} errors, ${counts.same} right bytes, ${counts.prefix} clean prefixes, ${counts.silent} OTHER BYTES without an error`);
+      console.log(
+        `    corrupt ${f}: ${counts.error} errors, ${counts.same} right bytes, ${counts.prefix} clean prefixes, ${counts.silent} OTHER BYTES without an error`,
+      );
       console.log(`      e.g. ${messages.join(' | ')}`);
     }
     const liar = outcome(decode, codec.liar);
-    console.log(`    header promising 2 GiB: ${liar.ok ? `returned ${liar.output.length} bytes` : liar.message.slice(0, 100)}`);
+    console.log(
+      `    header promising 2 GiB: ${liar.ok ? `returned ${liar.output.length} bytes` : liar.message.slice(0, 100)}`,
+    );
   }
   console.log('');
 }

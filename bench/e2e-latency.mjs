@@ -17,8 +17,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  committedMessages, configYaml, createDatabase, createTopics, deleteTopics, dropDatabase, featureSet, featureValues, freePort, kafka, machine,
-  modelYaml, outcome, quantile, rng, runId, services, sleep, spreadModelIds, startDaemon, stopDaemon, table, withClient, writeReferenceCsv,
+  committedMessages,
+  configYaml,
+  createDatabase,
+  createTopics,
+  deleteTopics,
+  dropDatabase,
+  featureSet,
+  featureValues,
+  freePort,
+  kafka,
+  machine,
+  modelYaml,
+  outcome,
+  quantile,
+  rng,
+  runId,
+  services,
+  sleep,
+  spreadModelIds,
+  startDaemon,
+  stopDaemon,
+  table,
+  withClient,
+  writeReferenceCsv,
 } from './lib-stream.mjs';
 
 const { values: args } = parseArgs({
@@ -46,10 +68,16 @@ async function main() {
   const numeric = Math.ceil(Number(args.features) * 0.8);
   const features = featureSet(numeric, Number(args.features) - numeric);
   const models = spreadModelIds('e2e', MODELS, PARTITIONS);
-  console.log(`[bench] e2e latency: ${MODELS} models × ${features.length} features, ${RATE} events/s for ${SECONDS} s, ${args.window} windows; ${JSON.stringify(machine())}`);
+  console.log(
+    `[bench] e2e latency: ${MODELS} models × ${features.length} features, ${RATE} events/s for ${SECONDS} s, ${args.window} windows; ${JSON.stringify(machine())}`,
+  );
 
   const databaseUrl = await createDatabase(serverUrl, id);
-  await createTopics(brokers, [{ topic: topics.predictions, partitions: PARTITIONS }, { topic: topics.labels, partitions: 1 }, { topic: topics.control, partitions: 1 }]);
+  await createTopics(brokers, [
+    { topic: topics.predictions, partitions: PARTITIONS },
+    { topic: topics.labels, partitions: 1 },
+    { topic: topics.control, partitions: 1 },
+  ]);
   let daemon;
   const producer = kafka(brokers).producer({ allowAutoTopicCreation: false });
   const raw = kafka(brokers).consumer({ groupId: `${id}-raw`, maxWaitTimeInMs: 100 });
@@ -58,19 +86,40 @@ async function main() {
     // Keyed by model: no other partition to wait for, so no idle timeout (the default would hold each model's first
     // windows for a minute, waiting for the partitions that never carry it: docs/streaming.md, "The watermark").
     const window = `\n    window: { size: ${args.window}, slide: ${args.window}, allowedLateness: 0s, idleTimeout: 0s }`;
-    writeFileSync(join(dir, 'vigil.yaml'), configYaml({ brokers, groupId: id, ...topics, databaseUrl, models: models.map((m) => modelYaml(m, features, 'reference.csv') + window).join('\n') }));
+    writeFileSync(
+      join(dir, 'vigil.yaml'),
+      configYaml({
+        brokers,
+        groupId: id,
+        ...topics,
+        databaseUrl,
+        models: models.map((m) => modelYaml(m, features, 'reference.csv') + window).join('\n'),
+      }),
+    );
     const port = await freePort();
-    daemon = startDaemon({ config: join(dir, 'vigil.yaml'), databaseUrl, brokers, port, logFile: join(dir, 'daemon.log') });
+    daemon = startDaemon({
+      config: join(dir, 'vigil.yaml'),
+      databaseUrl,
+      brokers,
+      port,
+      logFile: join(dir, 'daemon.log'),
+    });
 
     // The raw client: when it receives each window-closing event.
     const received = new Map();
     await raw.connect();
     await raw.subscribe({ topic: topics.predictions, fromBeginning: true });
-    await raw.run({ eachMessage: async ({ message }) => void received.set(message.value.toString().match(/"id":"([^"]+)"/)[1], Date.now()) });
+    await raw.run({
+      eachMessage: async ({ message }) =>
+        void received.set(message.value.toString().match(/"id":"([^"]+)"/)[1], Date.now()),
+    });
     await producer.connect();
     // Ready: both consumers have joined (the daemon's readiness says so).
     for (let i = 0; i < 300; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       await sleep(100);
     }
@@ -95,7 +144,16 @@ async function main() {
         const ts = Date.now();
         const o = outcome(r);
         const eventId = `e${sent++}`;
-        const event = { model, version: '1', id: eventId, ts, features: featureValues(features, r), score: o.score, label: o.label, groups: o.groups };
+        const event = {
+          model,
+          version: '1',
+          id: eventId,
+          ts,
+          features: featureValues(features, r),
+          score: o.score,
+          label: o.label,
+          groups: o.groups,
+        };
         if (ts >= nextEnd.get(model)) {
           closing.push({ model, end: Math.floor(ts / WINDOW_MS) * WINDOW_MS, id: eventId });
           nextEnd.set(model, Math.floor(ts / WINDOW_MS) * WINDOW_MS + WINDOW_MS);
@@ -105,7 +163,10 @@ async function main() {
         byModel.set(model, list);
       }
       const producedAt = Date.now();
-      await producer.sendBatch({ topicMessages: [{ topic: topics.predictions, messages: [...byModel.values()].flat() }], acks: 1 });
+      await producer.sendBatch({
+        topicMessages: [{ topic: topics.predictions, messages: [...byModel.values()].flat() }],
+        acks: 1,
+      });
       for (const c of closing) closers.push({ ...c, producedAt });
       const spent = Date.now() - tickStart;
       if (spent < TICK_MS) await sleep(TICK_MS - spent);
@@ -113,12 +174,30 @@ async function main() {
     // One more event per model a window later closes the last windows.
     await sleep(WINDOW_MS);
     await producer.sendBatch({
-      topicMessages: [{ topic: topics.predictions, messages: models.map((model) => ({ key: model, value: JSON.stringify({ model, version: '1', id: `last-${model}`, ts: Date.now(), features: featureValues(features, r), score: 0.5, label: 1, groups: outcome(r).groups }) })) }],
+      topicMessages: [
+        {
+          topic: topics.predictions,
+          messages: models.map((model) => ({
+            key: model,
+            value: JSON.stringify({
+              model,
+              version: '1',
+              id: `last-${model}`,
+              ts: Date.now(),
+              features: featureValues(features, r),
+              score: 0.5,
+              label: 1,
+              groups: outcome(r).groups,
+            }),
+          })),
+        },
+      ],
     });
     const total = sent + models.length;
 
     const latencies = await withClient(databaseUrl, async (client) => {
-      for (let i = 0; i < 600 && (await committedMessages(client, id, topics.predictions)) < total; i++) await sleep(200);
+      for (let i = 0; i < 600 && (await committedMessages(client, id, topics.predictions)) < total; i++)
+        await sleep(200);
       await sleep(2000);
       const rows = await client.query(
         `SELECT model, (extract(epoch FROM window_end) * 1000)::bigint AS end_ms, (extract(epoch FROM min(computed_at)) * 1000)::float8 AS at_ms
@@ -138,10 +217,27 @@ async function main() {
       vigil.push(at - c.producedAt);
       if (received.has(c.id)) baseline.push(received.get(c.id) - c.producedAt);
     }
-    const row = (name, xs) => [name, xs.length, ...[0.5, 0.9, 0.99].map((q) => quantile(xs, q).toFixed(1)), Math.max(...xs).toFixed(1)];
-    console.log(table(['path', 'windows', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], [row('vigil run: produce → metric rows committed', vigil), row('raw kafkajs consumer: produce → received', baseline)]));
-    console.log(`ratio vigil ÷ raw client: p50 ${(quantile(vigil, 0.5) / quantile(baseline, 0.5)).toFixed(1)}×, p99 ${(quantile(vigil, 0.99) / quantile(baseline, 0.99)).toFixed(1)}×`);
-    console.log(`${sent} events produced; ${closers.length} window-closing events, ${missing} of their windows without rows (empty windows are not analysed)`);
+    const row = (name, xs) => [
+      name,
+      xs.length,
+      ...[0.5, 0.9, 0.99].map((q) => quantile(xs, q).toFixed(1)),
+      Math.max(...xs).toFixed(1),
+    ];
+    console.log(
+      table(
+        ['path', 'windows', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+        [
+          row('vigil run: produce → metric rows committed', vigil),
+          row('raw kafkajs consumer: produce → received', baseline),
+        ],
+      ),
+    );
+    console.log(
+      `ratio vigil ÷ raw client: p50 ${(quantile(vigil, 0.5) / quantile(baseline, 0.5)).toFixed(1)}×, p99 ${(quantile(vigil, 0.99) / quantile(baseline, 0.99)).toFixed(1)}×`,
+    );
+    console.log(
+      `${sent} events produced; ${closers.length} window-closing events, ${missing} of their windows without rows (empty windows are not analysed)`,
+    );
   } finally {
     await producer.disconnect().catch(() => undefined);
     await raw.disconnect().catch(() => undefined);

@@ -30,8 +30,30 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  committedMessages, configYaml, cpuSecondsOf, createDatabase, createTopics, deleteTopics, dropDatabase, featureSet, freePort, machine, memoryOf,
-  modelYaml, pg, produceKeyed, runId, services, sleep, spreadModelIds, startDaemon, stopDaemon, table, topicSize, writeEvents, writeReferenceCsv,
+  committedMessages,
+  configYaml,
+  cpuSecondsOf,
+  createDatabase,
+  createTopics,
+  deleteTopics,
+  dropDatabase,
+  featureSet,
+  freePort,
+  machine,
+  memoryOf,
+  modelYaml,
+  pg,
+  produceKeyed,
+  runId,
+  services,
+  sleep,
+  spreadModelIds,
+  startDaemon,
+  stopDaemon,
+  table,
+  topicSize,
+  writeEvents,
+  writeReferenceCsv,
 } from './lib-stream.mjs';
 
 const { values: args } = parseArgs({
@@ -50,7 +72,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/fleet.mjs [--models 100,1000] [--events N] [--hours H] [--partitions P] [--cpu-prof DIR] [--json FILE] [--keep]');
+  console.log(
+    'Usage: node bench/fleet.mjs [--models 100,1000] [--events N] [--hours H] [--partitions P] [--cpu-prof DIR] [--json FILE] [--keep]',
+  );
   process.exit(0);
 }
 const modelCounts = args.models.split(',').map(Number);
@@ -74,7 +98,8 @@ const log = (m) => console.log(`[fleet] ${m}`);
 
 async function cleanup() {
   for (const d of daemons) await stopDaemon(d, 10_000).catch(() => undefined);
-  for (const name of databases) await dropDatabase(serverUrl, name).catch((e) => console.error(`[fleet] drop ${name}: ${e.message}`));
+  for (const name of databases)
+    await dropDatabase(serverUrl, name).catch((e) => console.error(`[fleet] drop ${name}: ${e.message}`));
   if (topicsMade.length > 0) await deleteTopics(brokers, topicsMade);
   if (!args.keep) rmSync(dir, { recursive: true, force: true });
 }
@@ -92,7 +117,10 @@ function metric(text, name, labelled = '') {
   }
   return sum;
 }
-const scrape = (port) => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+const scrape = (port) =>
+  fetch(`http://127.0.0.1:${port}/metrics`)
+    .then((r) => r.text())
+    .catch(() => '');
 
 /** Closed windows still due: every window ending at or before its model's largest event time minus the lateness. */
 async function dueClosed(client) {
@@ -110,7 +138,13 @@ async function databaseCounters(client) {
   const r = await client.query(`SELECT xact_commit::text, tup_inserted::text, tup_updated::text, tup_deleted::text,
       pg_current_wal_lsn()::text AS lsn FROM pg_stat_database WHERE datname = current_database()`);
   const row = r.rows[0];
-  return { commits: Number(row.xact_commit), inserted: Number(row.tup_inserted), updated: Number(row.tup_updated), deleted: Number(row.tup_deleted), lsn: row.lsn };
+  return {
+    commits: Number(row.xact_commit),
+    inserted: Number(row.tup_inserted),
+    updated: Number(row.tup_updated),
+    deleted: Number(row.tup_deleted),
+    lsn: row.lsn,
+  };
 }
 const lsnBytes = (lsn) => {
   const [hi, lo] = lsn.split('/');
@@ -123,7 +157,8 @@ function hottest(file, top = 20) {
   const self = new Map();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const dt = new Map();
-  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  for (let i = 0; i < profile.samples.length; i++)
+    dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
   for (const [nodeId, us] of dt) {
     const n = byId.get(nodeId);
     const f = n.callFrame;
@@ -131,7 +166,10 @@ function hottest(file, top = 20) {
     self.set(key, (self.get(key) ?? 0) + us);
   }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
-  return [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1e6).toFixed(2).padStart(7)} s  ${k}`);
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1e6).toFixed(2).padStart(7)} s  ${k}`);
 }
 
 const results = [];
@@ -150,7 +188,9 @@ try {
     const endTs = Date.now() - 60_000;
     const startTs = endTs - hours * 3_600_000;
     const bytes = await writeEvents(file, { count: events, models, features, startTs, endTs, seed: 42 });
-    log(`${count} models: wrote ${events} events (${(bytes / events).toFixed(0)} B/event incl. key), ${hours} h of event time`);
+    log(
+      `${count} models: wrote ${events} events (${(bytes / events).toFixed(0)} B/event incl. key), ${hours} h of event time`,
+    );
     await createTopics(brokers, [
       { topic: topics.predictions, partitions },
       { topic: topics.labels, partitions: 1 },
@@ -165,25 +205,32 @@ try {
     const url = await createDatabase(serverUrl, run);
     databases.push(run);
     const config = join(dir, `vigil-${count}.yaml`);
-    const modelsYaml = models.map((mid) => `${modelYaml(mid, features, reference)}\n    window: { idleTimeout: 0s }`).join('\n');
+    const modelsYaml = models
+      .map((mid) => `${modelYaml(mid, features, reference)}\n    window: { idleTimeout: 0s }`)
+      .join('\n');
     writeFileSync(config, configYaml({ brokers, groupId: run, ...topics, databaseUrl: url, models: modelsYaml }));
     const client = new pg.Client({ connectionString: url });
     client.on('error', () => undefined);
     await client.connect();
     const backendCpu = new Map();
     const sampleBackends = async () => {
-      const r = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      const r = await client.query(
+        'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      );
       for (const { pid } of r.rows) {
         const c = cpuSecondsOf(pid);
         if (c !== undefined) backendCpu.set(pid, Math.max(backendCpu.get(pid) ?? 0, c));
       }
     };
     if (args['wal-inspect']) await client.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
-    const dbOid = (await client.query('SELECT oid::text FROM pg_database WHERE datname = current_database()')).rows[0].oid;
+    const dbOid = (await client.query('SELECT oid::text FROM pg_database WHERE datname = current_database()')).rows[0]
+      .oid;
     const before = await databaseCounters(client);
     // This database's WAL: records whose block references name a relation of it (`rel TABLESPACE/DATABASE/FILE`),
     // read a few hundred milliseconds at a time, before the server recycles the segments.
-    const wal = args['wal-inspect'] ? { ingest: { records: 0, bytes: 0, fpiBytes: 0 }, analysis: { records: 0, bytes: 0, fpiBytes: 0 } } : undefined;
+    const wal = args['wal-inspect']
+      ? { ingest: { records: 0, bytes: 0, fpiBytes: 0 }, analysis: { records: 0, bytes: 0, fpiBytes: 0 } }
+      : undefined;
     let walCursor = before.lsn;
     const walStep = async (analysisPhase) => {
       const to = (await client.query('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
@@ -202,7 +249,14 @@ try {
     const cpuProfDir = args['cpu-prof'] ? join(args['cpu-prof'], `m${count}`) : undefined;
     const port = await freePort();
     const started = performance.now();
-    const daemon = startDaemon({ config, databaseUrl: url, brokers, port, logFile: join(dir, `daemon-${count}.log`), cpuProfDir });
+    const daemon = startDaemon({
+      config,
+      databaseUrl: url,
+      brokers,
+      port,
+      logFile: join(dir, `daemon-${count}.log`),
+      cpuProfDir,
+    });
     daemons.push(daemon);
     let firstCommit;
     let firstCommitted = 0;
@@ -239,8 +293,10 @@ try {
           break;
         }
       }
-      if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) throw new Error(`the daemon exited early; see ${dir}/daemon-${count}.log`);
-      if (now - started > timeoutMs) throw new Error(`timed out after ${args['timeout-s']} s (${committed} of ${events} committed)`);
+      if (daemon.child.exitCode !== null || daemon.child.signalCode !== null)
+        throw new Error(`the daemon exited early; see ${dir}/daemon-${count}.log`);
+      if (now - started > timeoutMs)
+        throw new Error(`timed out after ${args['timeout-s']} s (${committed} of ${events} committed)`);
       await sleep(100);
     }
     text = await scrape(port);
@@ -249,17 +305,20 @@ try {
     const cpuS = cpuSecondsOf(daemon.pid);
     const after = await databaseCounters(client);
     if (args['wal-inspect']) await walStep(true);
-    const sizes = await client.query(`SELECT c.relname AS name, pg_total_relation_size(c.oid)::bigint::text AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    const sizes =
+      await client.query(`SELECT c.relname AS name, pg_total_relation_size(c.oid)::bigint::text AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema() AND c.relname LIKE 'vigil\\_%' ORDER BY pg_total_relation_size(c.oid) DESC`);
     // Where the bytes go: each table's heap, its TOAST (and free-space/visibility maps), and each of its indexes.
-    const parts = await client.query(`SELECT t.relname AS table_name, 'heap' AS part, pg_relation_size(t.oid)::bigint::text AS bytes
+    const parts =
+      await client.query(`SELECT t.relname AS table_name, 'heap' AS part, pg_relation_size(t.oid)::bigint::text AS bytes
         FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.relkind = 'r' AND n.nspname = current_schema() AND t.relname LIKE 'vigil\\_%'
       UNION ALL SELECT t.relname, 'toast+maps', (pg_table_size(t.oid) - pg_relation_size(t.oid))::bigint::text
         FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.relkind = 'r' AND n.nspname = current_schema() AND t.relname LIKE 'vigil\\_%'
       UNION ALL SELECT t.relname, 'index ' || i.relname, pg_relation_size(i.oid)::bigint::text
         FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = t.relnamespace
         WHERE n.nspname = current_schema() AND t.relname LIKE 'vigil\\_%'`);
-    const counts = await client.query(`SELECT (SELECT count(*) FROM vigil_metric_rows)::int AS metric_rows, (SELECT count(*) FROM vigil_windows)::int AS windows,
+    const counts =
+      await client.query(`SELECT (SELECT count(*) FROM vigil_metric_rows)::int AS metric_rows, (SELECT count(*) FROM vigil_windows)::int AS windows,
         (SELECT count(*) FROM vigil_buckets)::int AS buckets, (SELECT count(*) FROM vigil_prediction_index)::int AS indexed`);
     await client.end();
     await stopDaemon(daemon);
@@ -291,12 +350,16 @@ try {
       postgresCpuUsPerEvent: (postgresCpuS * 1e6) / events,
       counts: counts.rows[0],
       tableBytes,
-      partBytes: parts.rows.filter((r) => Number(r.bytes) >= 65536).map((r) => ({ table: r.table_name, part: r.part, bytes: Number(r.bytes) })).sort((a, b) => b.bytes - a.bytes),
+      partBytes: parts.rows
+        .filter((r) => Number(r.bytes) >= 65536)
+        .map((r) => ({ table: r.table_name, part: r.part, bytes: Number(r.bytes) }))
+        .sort((a, b) => b.bytes - a.bytes),
       dbBytes,
       bytesPerEvent: dbBytes / events,
       bytesPerModelDay: dbBytes / modelDays,
       commits: after.commits - before.commits,
-      tuplesWritten: after.inserted - before.inserted + (after.updated - before.updated) + (after.deleted - before.deleted),
+      tuplesWritten:
+        after.inserted - before.inserted + (after.updated - before.updated) + (after.deleted - before.deleted),
       walBytes: lsnBytes(after.lsn) - lsnBytes(before.lsn),
       wal,
       lagSeries,
@@ -319,8 +382,14 @@ try {
           `analysis after the last commit ${(wal.analysis.bytes / 2 ** 20).toFixed(1)} MiB in ${wal.analysis.records} records; full-page images ${((wal.ingest.fpiBytes + wal.analysis.fpiBytes) / 2 ** 20).toFixed(1)} MiB`,
       );
     }
-    log(`  parts (≥ 64 KiB), B/event: ${result.partBytes.map((r) => `${r.table} ${r.part} ${(r.bytes / events).toFixed(0)}`).join(', ')}`);
-    log(`  tables: ${Object.entries(tableBytes).map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(1)} MiB`).join(', ')}; rows: ${JSON.stringify(counts.rows[0])}`);
+    log(
+      `  parts (≥ 64 KiB), B/event: ${result.partBytes.map((r) => `${r.table} ${r.part} ${(r.bytes / events).toFixed(0)}`).join(', ')}`,
+    );
+    log(
+      `  tables: ${Object.entries(tableBytes)
+        .map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(1)} MiB`)
+        .join(', ')}; rows: ${JSON.stringify(counts.rows[0])}`,
+    );
     if (cpuProfDir) {
       await sleep(500);
       const profiles = readdirSync(cpuProfDir).filter((f) => f.endsWith('.cpuprofile'));
@@ -334,10 +403,24 @@ try {
     databases.splice(databases.indexOf(run), 1);
   }
 
-  console.log(`\nFleet: ${events} events × (30 features + score + label + 2 groups), default windows (1 h / 5 min), ${hours} h of event time, ${partitions} partitions, one daemon`);
+  console.log(
+    `\nFleet: ${events} events × (30 features + score + label + 2 groups), default windows (1 h / 5 min), ${hours} h of event time, ${partitions} partitions, one daemon`,
+  );
   console.log(
     table(
-      ['models', 'ingest events/s', 'analysis done after last commit s', 'peak lag s', 'analyses', 'peak RSS MiB', 'CPU µs/event daemon / Postgres', 'DB B/event', 'DB MiB/model-day', 'tuples/event', 'WAL B/event (≤)'],
+      [
+        'models',
+        'ingest events/s',
+        'analysis done after last commit s',
+        'peak lag s',
+        'analyses',
+        'peak RSS MiB',
+        'CPU µs/event daemon / Postgres',
+        'DB B/event',
+        'DB MiB/model-day',
+        'tuples/event',
+        'WAL B/event (≤)',
+      ],
       results.map((r) => [
         r.models,
         Math.round(r.eventsPerS).toLocaleString('en'),

@@ -14,10 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { accumulate, emptyAccumulator, fitReferenceProfile, mergeAccumulators } = createRequire(join(root, 'packages/analyzers/package.json'))(
-  join(root, 'packages/analyzers/dist/index.js'),
-);
-const { values: args } = parseArgs({ options: { values: { type: 'string', default: '1000000' }, batch: { type: 'string', default: '10000' } } });
+const { accumulate, emptyAccumulator, fitReferenceProfile, mergeAccumulators } = createRequire(
+  join(root, 'packages/analyzers/package.json'),
+)(join(root, 'packages/analyzers/dist/index.js'));
+const { values: args } = parseArgs({
+  options: { values: { type: 'string', default: '1000000' }, batch: { type: 'string', default: '10000' } },
+});
 const total = Number(args.values);
 const batch = Number(args.batch);
 if (typeof globalThis.gc !== 'function') {
@@ -25,7 +27,16 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(2);
 }
 
-const spec = { task: 'binary', features: [{ name: 'x', kind: 'numeric' }], score: 'score', label: 'label', groups: ['user'], threshold: 0.5, minGroupSize: 30, fdr: 0.05 };
+const spec = {
+  task: 'binary',
+  features: [{ name: 'x', kind: 'numeric' }],
+  score: 'score',
+  label: 'label',
+  groups: ['user'],
+  threshold: 0.5,
+  minGroupSize: 30,
+  fdr: 0.05,
+};
 function table(names) {
   const n = names.length;
   const columns = [
@@ -54,8 +65,12 @@ for (let start = 0; start < total; start += batch) {
     globalThis.gc();
     const heap = process.memoryUsage().heapUsed - baseline;
     const json = JSON.stringify(acc).length;
-    console.log(`${String(done).padStart(15)}   ${mib(heap).padStart(29)}   ${(json / 1024).toFixed(1).padStart(22)}   ${String(Object.keys(acc.groups.user).length).padStart(11)}`);
+    console.log(
+      `${String(done).padStart(15)}   ${mib(heap).padStart(29)}   ${(json / 1024).toFixed(1).padStart(22)}   ${String(Object.keys(acc.groups.user).length).padStart(11)}`,
+    );
   }
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-console.log(`${total} values in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} rows/s through accumulate + merge)`);
+console.log(
+  `${total} values in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} rows/s through accumulate + merge)`,
+);

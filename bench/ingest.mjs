@@ -20,9 +20,33 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  committedMessages, configYaml, cpuSecondsOf, createDatabase, createTopics, deleteTopics, dropDatabase, featureSet, freePort,
-  kcatRead, machine, memoryOf, root, modelYaml, pg, produceKeyed, quantile, runId, services, sleep, spreadModelIds, startDaemon,
-  stopDaemon, table, topicSize, writeEvents, writeReferenceCsv,
+  committedMessages,
+  configYaml,
+  cpuSecondsOf,
+  createDatabase,
+  createTopics,
+  deleteTopics,
+  dropDatabase,
+  featureSet,
+  freePort,
+  kcatRead,
+  machine,
+  memoryOf,
+  root,
+  modelYaml,
+  pg,
+  produceKeyed,
+  quantile,
+  runId,
+  services,
+  sleep,
+  spreadModelIds,
+  startDaemon,
+  stopDaemon,
+  table,
+  topicSize,
+  writeEvents,
+  writeReferenceCsv,
 } from './lib-stream.mjs';
 
 const { values: args } = parseArgs({
@@ -46,7 +70,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--settle-s S] [--cpu-prof DIR] [--json FILE] [--keep]');
+  console.log(
+    'Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--settle-s S] [--cpu-prof DIR] [--json FILE] [--keep]',
+  );
   process.exit(0);
 }
 const events = Number(args.events);
@@ -72,7 +98,8 @@ let topicsCreated = false;
 async function cleanup() {
   for (const d of daemons) await stopDaemon(d, 10_000).catch(() => undefined);
   for (const c of clients) await c.end().catch(() => undefined);
-  for (const name of databases) await dropDatabase(serverUrl, name).catch((e) => console.error(`[ingest] drop ${name}: ${e.message}`));
+  for (const name of databases)
+    await dropDatabase(serverUrl, name).catch((e) => console.error(`[ingest] drop ${name}: ${e.message}`));
   if (topicsCreated) await deleteTopics(brokers, Object.values(topics));
   if (!args.keep) rmSync(dir, { recursive: true, force: true });
 }
@@ -92,7 +119,9 @@ try {
   const startTs = endTs - Number(args.hours) * 3_600_000;
   let t = performance.now();
   const bytes = await writeEvents(file, { count: events, models, features, startTs, endTs, seed: 42 });
-  log(`wrote ${events} events (${(bytes / 2 ** 20).toFixed(0)} MiB, ${(bytes / events).toFixed(0)} B/event incl. key) for ${models.length} models in ${((performance.now() - t) / 1000).toFixed(1)} s: ${file}`);
+  log(
+    `wrote ${events} events (${(bytes / 2 ** 20).toFixed(0)} MiB, ${(bytes / events).toFixed(0)} B/event incl. key) for ${models.length} models in ${((performance.now() - t) / 1000).toFixed(1)} s: ${file}`,
+  );
 
   await createTopics(brokers, [
     { topic: topics.predictions, partitions },
@@ -102,14 +131,18 @@ try {
   topicsCreated = true;
   const produceS = produceKeyed(brokers, topics.predictions, file);
   const size = await topicSize(brokers, topics.predictions);
-  log(`produced to ${topics.predictions} (${partitions} partitions) with kcat in ${produceS.toFixed(1)} s; topic holds ${size} messages`);
+  log(
+    `produced to ${topics.predictions} (${partitions} partitions) with kcat in ${produceS.toFixed(1)} s; topic holds ${size} messages`,
+  );
   if (size !== events) throw new Error(`the topic holds ${size} messages, not ${events}`);
 
   const kcatRuns = [];
   for (let i = 0; i < Number(args['kcat-runs']); i++) kcatRuns.push(kcatRead(brokers, topics.predictions));
   const kcatS = quantile(kcatRuns, 0.5);
   const kcatRate = events / kcatS;
-  log(`kcat read the topic in ${kcatRuns.map((s) => s.toFixed(2)).join(' / ')} s → median ${kcatS.toFixed(2)} s, ${Math.round(kcatRate)} events/s`);
+  log(
+    `kcat read the topic in ${kcatRuns.map((s) => s.toFixed(2)).join(' / ')} s → median ${kcatS.toFixed(2)} s, ${Math.round(kcatRate)} events/s`,
+  );
 
   const modelsYaml = models.map((mid) => modelYaml(mid, features, reference)).join('\n');
   const results = [];
@@ -130,7 +163,9 @@ try {
     const backendCpu = new Map();
     const backendType = new Map();
     const sampleBackends = async () => {
-      const r = await client.query('SELECT pid, backend_type FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      const r = await client.query(
+        'SELECT pid, backend_type FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      );
       for (const { pid, backend_type: type } of r.rows) {
         const c = cpuSecondsOf(pid);
         if (c !== undefined) backendCpu.set(pid, Math.max(backendCpu.get(pid) ?? 0, c));
@@ -143,7 +178,14 @@ try {
     const started = performance.now();
     for (let i = 0; i < n; i++) {
       const cpuProfDir = args['cpu-prof'] ? join(args['cpu-prof'], `d${n}-${i}`) : undefined;
-      const d = startDaemon({ config, databaseUrl: url, brokers, port: await freePort(), logFile: join(dir, `daemon-${n}-${i}.log`), cpuProfDir });
+      const d = startDaemon({
+        config,
+        databaseUrl: url,
+        brokers,
+        port: await freePort(),
+        logFile: join(dir, `daemon-${n}-${i}.log`),
+        cpuProfDir,
+      });
       group.push(d);
       daemons.push(d);
     }
@@ -167,8 +209,12 @@ try {
         break;
       }
       const dead = group.find((d) => d.child.exitCode !== null || d.child.signalCode !== null);
-      if (dead) throw new Error(`a daemon exited early (${dead.child.exitCode ?? dead.child.signalCode}); see ${dir}/daemon-${n}-*.log`);
-      if (now - started > timeoutMs) throw new Error(`timed out after ${args['timeout-s']} s with ${committed} of ${events} committed`);
+      if (dead)
+        throw new Error(
+          `a daemon exited early (${dead.child.exitCode ?? dead.child.signalCode}); see ${dir}/daemon-${n}-*.log`,
+        );
+      if (now - started > timeoutMs)
+        throw new Error(`timed out after ${args['timeout-s']} s with ${committed} of ${events} committed`);
       await sleep(200);
     }
     const totalS = (done - started) / 1000;
@@ -191,11 +237,21 @@ try {
     const cpu = group.map((d) => cpuSecondsOf(d.pid));
     await sampleBackends();
     const postgresCpuS = [...backendCpu.values()].reduce((a, b) => a + b, 0);
-    const autovacuumCpuS = [...backendCpu].filter(([pid]) => backendType.get(pid) === 'autovacuum worker').reduce((a, [, c]) => a + c, 0);
+    const autovacuumCpuS = [...backendCpu]
+      .filter(([pid]) => backendType.get(pid) === 'autovacuum worker')
+      .reduce((a, [, c]) => a + c, 0);
     const brokerCpuS = (cpuSecondsOf(brokerPid()) ?? Number.NaN) - (brokerCpuBefore ?? Number.NaN);
-    const scraped = await Promise.all(group.map((d) => fetch(`http://127.0.0.1:${d.port}/metrics`).then((r) => r.text()).catch(() => '')));
+    const scraped = await Promise.all(
+      group.map((d) =>
+        fetch(`http://127.0.0.1:${d.port}/metrics`)
+          .then((r) => r.text())
+          .catch(() => ''),
+      ),
+    );
     const counter = (name) => scraped.reduce((sum, text) => sum + sumMetric(text, name), 0);
-    const stats = await client.query(`SELECT
+    const stats = await client
+      .query(
+        `SELECT
         (SELECT count(*) FROM vigil_prediction_index)::int AS indexed,
         (SELECT coalesce(sum(rows), 0) FROM vigil_buckets)::bigint::text AS bucket_rows,
         (SELECT count(*) FROM vigil_buckets)::int AS buckets,
@@ -207,12 +263,16 @@ try {
           coalesce(sum(pg_column_size(details)), 0)::bigint AS d FROM vigil_metric_rows GROUP BY metric) AS k) AS metric_kinds,
         pg_database_size(current_database())::bigint::text AS db_bytes,
         (SELECT json_object_agg(relname, pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind = 'r' AND n.nspname = 'public' AND pg_total_relation_size(c.oid) > 1048576) AS table_bytes`).catch((e) => ({ rows: [{ error: e.message }] }));
+          WHERE c.relkind = 'r' AND n.nspname = 'public' AND pg_total_relation_size(c.oid) > 1048576) AS table_bytes`,
+      )
+      .catch((e) => ({ rows: [{ error: e.message }] }));
     // The compact metric storage (migration 0012, docs/storage.md): a window's values and details, stored (compressed) and as text.
     const compact = await client
-      .query(`SELECT count(*)::int AS windows, round(avg(pg_column_size(vals)))::int AS vals_bytes, round(avg(octet_length(vals::text)))::int AS vals_text,
+      .query(
+        `SELECT count(*)::int AS windows, round(avg(pg_column_size(vals)))::int AS vals_bytes, round(avg(octet_length(vals::text)))::int AS vals_text,
                 round(avg(coalesce(pg_column_size(details), 0)))::int AS details_bytes, round(avg(coalesce(octet_length(details::text), 0)))::int AS details_text
-              FROM vigil_metric_windows`)
+              FROM vigil_metric_windows`,
+      )
       .then((r) => r.rows[0])
       .catch(() => undefined);
     if (compact) stats.rows[0].compactWindows = compact;
@@ -254,11 +314,25 @@ try {
     databases.splice(databases.indexOf(dbName), 1);
   }
 
-  console.log(`\nSustained ingest: ${events} events × (20 features + score + label + 2 groups), ${models.length} models, ${partitions} partitions`);
-  console.log(`kcat baseline (read the topic, -o beginning -e): ${kcatS.toFixed(2)} s → ${Math.round(kcatRate).toLocaleString('en')} events/s\n`);
+  console.log(
+    `\nSustained ingest: ${events} events × (20 features + score + label + 2 groups), ${models.length} models, ${partitions} partitions`,
+  );
+  console.log(
+    `kcat baseline (read the topic, -o beginning -e): ${kcatS.toFixed(2)} s → ${Math.round(kcatRate).toLocaleString('en')} events/s\n`,
+  );
   console.log(
     table(
-      ['vigil run daemons', 'wall s (from start)', 'events/s', 'kcat ÷ vigil', 'events/s after 1st commit', 'kcat ÷ vigil (steady)', 'peak RSS MiB (each)', 'CPU s: daemons / Postgres / broker', 'CPU µs an event: daemons / Postgres'],
+      [
+        'vigil run daemons',
+        'wall s (from start)',
+        'events/s',
+        'kcat ÷ vigil',
+        'events/s after 1st commit',
+        'kcat ÷ vigil (steady)',
+        'peak RSS MiB (each)',
+        'CPU s: daemons / Postgres / broker',
+        'CPU µs an event: daemons / Postgres',
+      ],
       results.map((r) => [
         r.daemons,
         r.totalS.toFixed(1),
@@ -272,8 +346,14 @@ try {
       ]),
     ),
   );
-  console.log(`\ntarget (issue 3): ≥ 50,000 events/s — ${results.map((r) => `${r.daemons} daemon(s): ${r.eventsPerS >= 50_000 ? 'met' : 'not met'}`).join('; ')}`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ machine: m, events, models, partitions, bytes, produceS, kcatRuns, kcatS, results }, null, 2));
+  console.log(
+    `\ntarget (issue 3): ≥ 50,000 events/s — ${results.map((r) => `${r.daemons} daemon(s): ${r.eventsPerS >= 50_000 ? 'met' : 'not met'}`).join('; ')}`,
+  );
+  if (args.json)
+    writeFileSync(
+      args.json,
+      JSON.stringify({ machine: m, events, models, partitions, bytes, produceS, kcatRuns, kcatS, results }, null, 2),
+    );
 } catch (error) {
   console.error(`[ingest] failed: ${error.stack ?? error}`);
   process.exitCode = 1;

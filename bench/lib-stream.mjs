@@ -19,7 +19,9 @@ export const vigilBin = join(root, 'packages/daemon/dist/bin.js');
 const fromCollector = createRequire(join(root, 'packages/collector/package.json'));
 const fromStore = createRequire(join(root, 'packages/store/package.json'));
 const kafkajs = fromCollector('kafkajs');
-const murmur2 = fromCollector(join(dirname(fromCollector.resolve('kafkajs')), 'src/producer/partitioners/default/murmur2.js'));
+const murmur2 = fromCollector(
+  join(dirname(fromCollector.resolve('kafkajs')), 'src/producer/partitioners/default/murmur2.js'),
+);
 export const pg = fromStore('pg');
 
 /** VIGIL_DATABASE_URL and VIGIL_KAFKA_BROKERS: the environment, else .cache/services/env (scripts/services/start.sh). */
@@ -35,9 +37,17 @@ export function services() {
   const databaseUrl = process.env.VIGIL_DATABASE_URL || fromFile.VIGIL_DATABASE_URL;
   const brokers = process.env.VIGIL_KAFKA_BROKERS || fromFile.VIGIL_KAFKA_BROKERS;
   if (!databaseUrl || !brokers) {
-    throw new Error('bench: Postgres and Kafka are needed: bash scripts/services/install.sh && bash scripts/services/start.sh postgres kafka');
+    throw new Error(
+      'bench: Postgres and Kafka are needed: bash scripts/services/install.sh && bash scripts/services/start.sh postgres kafka',
+    );
   }
-  return { databaseUrl, brokers: brokers.split(',').map((b) => b.trim()).filter(Boolean) };
+  return {
+    databaseUrl,
+    brokers: brokers
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  };
 }
 
 /** A run-unique suffix for topic, group and database names. */
@@ -87,7 +97,10 @@ export async function withAdmin(brokers, fn) {
 
 export async function createTopics(brokers, topics) {
   await withAdmin(brokers, async (admin) => {
-    await admin.createTopics({ waitForLeaders: true, topics: topics.map(({ topic, partitions }) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map(({ topic, partitions }) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+    });
   });
 }
 
@@ -132,9 +145,31 @@ export function spreadModelIds(prefix, count, partitions) {
  */
 export function produceKeyed(brokers, topic, file) {
   const started = performance.now();
-  const r = spawnSync('kcat', ['-P', '-b', brokers.join(','), '-t', topic, '-K', '\t', '-z', 'none', '-X', 'topic.partitioner=murmur2_random', '-X', 'linger.ms=50', '-X', 'batch.size=1000000', '-l', file], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const r = spawnSync(
+    'kcat',
+    [
+      '-P',
+      '-b',
+      brokers.join(','),
+      '-t',
+      topic,
+      '-K',
+      '\t',
+      '-z',
+      'none',
+      '-X',
+      'topic.partitioner=murmur2_random',
+      '-X',
+      'linger.ms=50',
+      '-X',
+      'batch.size=1000000',
+      '-l',
+      file,
+    ],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   if (r.status !== 0) throw new Error(`kcat -P failed (${r.status ?? r.signal})`);
   return (performance.now() - started) / 1000;
 }
@@ -142,7 +177,9 @@ export function produceKeyed(brokers, topic, file) {
 /** Wall seconds of `kcat -C -b ... -t topic -o beginning -e -q > /dev/null`: merely reading the whole topic. */
 export function kcatRead(brokers, topic) {
   const started = performance.now();
-  const r = spawnSync('kcat', ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync('kcat', ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`kcat -C failed (${r.status ?? r.signal})`);
   return (performance.now() - started) / 1000;
 }
@@ -167,12 +204,29 @@ export function freePort() {
  * `vigil run` as a child process. `extraNodeArgs` go to its node (default: VIGIL_BENCH_NODE_ARGS split on spaces,
  * e.g. "--heap-growing-percent=0 --semi-space-growth-factor=2" for V8's own heap sizing; NODE_OPTIONS refuses these).
  */
-export function startDaemon({ config, databaseUrl, brokers, port, logFile, cpuProfDir, logLevel = 'warn', extraNodeArgs = (process.env.VIGIL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), env = {} }) {
+export function startDaemon({
+  config,
+  databaseUrl,
+  brokers,
+  port,
+  logFile,
+  cpuProfDir,
+  logLevel = 'warn',
+  extraNodeArgs = (process.env.VIGIL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  env = {},
+}) {
   const out = openSync(logFile, 'a');
   const nodeArgs = [...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []), ...extraNodeArgs];
   const child = spawn(process.execPath, [...nodeArgs, vigilBin, 'run', '-c', config, '--log-level', logLevel], {
     cwd: dirname(config),
-    env: { ...process.env, VIGIL_DATABASE_URL: databaseUrl, VIGIL_KAFKA_BROKERS: brokers.join(','), VIGIL_HTTP_PORT: String(port), VIGIL_HTTP_HOST: '127.0.0.1', ...env },
+    env: {
+      ...process.env,
+      VIGIL_DATABASE_URL: databaseUrl,
+      VIGIL_KAFKA_BROKERS: brokers.join(','),
+      VIGIL_HTTP_PORT: String(port),
+      VIGIL_HTTP_HOST: '127.0.0.1',
+      ...env,
+    },
     stdio: ['ignore', out, out],
   });
   const exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
@@ -203,7 +257,9 @@ export function memoryOf(pid) {
 /** User + system CPU seconds of a process so far (/proc/PID/stat). */
 export function cpuSecondsOf(pid) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return undefined;
@@ -213,7 +269,10 @@ export function cpuSecondsOf(pid) {
 /** Messages of `topic` committed by `group` in the store: the sum of the stored next offsets. */
 export async function committedMessages(client, group, topic) {
   try {
-    const r = await client.query('SELECT coalesce(sum(next_offset), 0)::text AS n FROM vigil_consumer_offsets WHERE group_id = $1 AND topic = $2', [group, topic]);
+    const r = await client.query(
+      'SELECT coalesce(sum(next_offset), 0)::text AS n FROM vigil_consumer_offsets WHERE group_id = $1 AND topic = $2',
+      [group, topic],
+    );
     return Number(r.rows[0].n);
   } catch (error) {
     if (error.code === '42P01') return 0; // the daemon has not migrated yet
@@ -278,11 +337,20 @@ export function featureValues(features, r, drift = 0) {
     if (f.kind === 'numeric') {
       let x;
       switch (f.shape) {
-        case 0: x = f.mean + f.scale * (r.normal() + drift * 0.3); break;
-        case 1: x = Math.exp(0.5 * r.normal() + drift * 0.1); break;
-        case 2: x = -Math.log(1 - r.next()) * f.scale * (1 + drift * 0.2); break;
-        case 3: x = Math.floor(18 + 60 * r.next()); break;
-        default: x = f.mean + f.scale * r.next();
+        case 0:
+          x = f.mean + f.scale * (r.normal() + drift * 0.3);
+          break;
+        case 1:
+          x = Math.exp(0.5 * r.normal() + drift * 0.1);
+          break;
+        case 2:
+          x = -Math.log(1 - r.next()) * f.scale * (1 + drift * 0.2);
+          break;
+        case 3:
+          x = Math.floor(18 + 60 * r.next());
+          break;
+        default:
+          x = f.mean + f.scale * r.next();
       }
       out[f.name] = f.name === 'f01' && r.next() < 0.01 ? null : round(x, 4);
     } else {
@@ -301,7 +369,14 @@ export const REGIONS = Array.from({ length: 12 }, (_, i) => `r${String(i).padSta
 export function outcome(r, drift = 0) {
   const score = round(Math.min(1, Math.max(0, 0.3 + 0.2 * r.normal() + drift * 0.05)), 4);
   const label = r.next() < score * (1 - drift * 0.1) ? 1 : 0;
-  return { score, label, groups: { segment: SEGMENTS[Math.floor(r.next() * SEGMENTS.length)], region: REGIONS[Math.floor(r.next() * REGIONS.length)] } };
+  return {
+    score,
+    label,
+    groups: {
+      segment: SEGMENTS[Math.floor(r.next() * SEGMENTS.length)],
+      region: REGIONS[Math.floor(r.next() * REGIONS.length)],
+    },
+  };
 }
 
 /** A reference CSV of `rows` rows: the features, score, label, segment, region. */
@@ -314,7 +389,8 @@ export async function writeReferenceCsv(path, features, rows, seed) {
     const v = featureValues(features, r);
     const o = outcome(r);
     const cells = features.map((f) => (v[f.name] === null ? '' : v[f.name]));
-    if (!out.write(`${[...cells, o.score, o.label, o.groups.segment, o.groups.region].join(',')}\n`)) await new Promise((d) => out.once('drain', d));
+    if (!out.write(`${[...cells, o.score, o.label, o.groups.segment, o.groups.region].join(',')}\n`))
+      await new Promise((d) => out.once('drain', d));
   }
   await new Promise((done, fail) => out.end((error) => (error ? fail(error) : done())));
 }
@@ -324,7 +400,10 @@ export async function writeReferenceCsv(path, features, rows, seed) {
  * `vigil replay`). Event times run evenly over [startTs, endTs), models drawn at random, so each model's events
  * are in event-time order. Returns the bytes written.
  */
-export async function writeEvents(path, { count, models, features, startTs, endTs, seed, idPrefix = 'e', drift = 0.5 }) {
+export async function writeEvents(
+  path,
+  { count, models, features, startTs, endTs, seed, idPrefix = 'e', drift = 0.5 },
+) {
   const r = rng(seed);
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
   let bytes = 0;
@@ -333,7 +412,16 @@ export async function writeEvents(path, { count, models, features, startTs, endT
   for (let i = 0; i < count; i++) {
     const model = models[Math.floor(r.next() * models.length)];
     const o = outcome(r, drift);
-    const event = { model, version: '1', id: `${idPrefix}${i}`, ts: Math.floor(startTs + i * step), features: featureValues(features, r, drift), score: o.score, label: o.label, groups: o.groups };
+    const event = {
+      model,
+      version: '1',
+      id: `${idPrefix}${i}`,
+      ts: Math.floor(startTs + i * step),
+      features: featureValues(features, r, drift),
+      score: o.score,
+      label: o.label,
+      groups: o.groups,
+    };
     chunk += `${model}\t${JSON.stringify(event)}\n`;
     if (chunk.length > 1 << 20) {
       bytes += Buffer.byteLength(chunk);
@@ -391,12 +479,20 @@ export function table(headers, rows) {
   const cells = [headers, ...rows].map((r) => r.map(String));
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
   const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(cells[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+  return [line(cells[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join(
+    '\n',
+  );
 }
 
 export function machine() {
   const mem = /MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
   const cpus = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim();
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  return { date: new Date().toISOString(), nproc: cpus, ramGiB: (Number(mem) / 1024 / 1024).toFixed(1), node: process.version, load };
+  return {
+    date: new Date().toISOString(),
+    nproc: cpus,
+    ramGiB: (Number(mem) / 1024 / 1024).toFixed(1),
+    node: process.version,
+    load,
+  };
 }

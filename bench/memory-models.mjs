@@ -23,9 +23,29 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  committedMessages, configYaml, cpuSecondsOf, createDatabase, createTopics, deleteTopics, dropDatabase, featureSet, freePort,
-  machine, memoryOf, modelYaml, pg, produceKeyed, runId, services, sleep, spreadModelIds, startDaemon, stopDaemon, table,
-  writeEvents, writeReferenceCsv,
+  committedMessages,
+  configYaml,
+  cpuSecondsOf,
+  createDatabase,
+  createTopics,
+  deleteTopics,
+  dropDatabase,
+  featureSet,
+  freePort,
+  machine,
+  memoryOf,
+  modelYaml,
+  pg,
+  produceKeyed,
+  runId,
+  services,
+  sleep,
+  spreadModelIds,
+  startDaemon,
+  stopDaemon,
+  table,
+  writeEvents,
+  writeReferenceCsv,
 } from './lib-stream.mjs';
 
 const { values: args } = parseArgs({
@@ -48,7 +68,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/memory-models.mjs [--models M] [--features F] [--totals 100000,300000,1000000] [--hours H] [--reference-rows R] [--reference-files N] [--settle-s S] [--json FILE] [--keep]');
+  console.log(
+    'Usage: node bench/memory-models.mjs [--models M] [--features F] [--totals 100000,300000,1000000] [--hours H] [--reference-rows R] [--reference-files N] [--settle-s S] [--json FILE] [--keep]',
+  );
   process.exit(0);
 }
 const modelCount = Number(args.models);
@@ -56,7 +78,10 @@ const featureCount = Number(args.features);
 const totals = args.totals.split(',').map(Number);
 const partitions = Number(args.partitions);
 const settleMs = Number(args['settle-s']) * 1000;
-if (![modelCount, featureCount, partitions, ...totals].every((n) => Number.isInteger(n) && n > 0) || totals.some((t, i) => i > 0 && t <= totals[i - 1])) {
+if (
+  ![modelCount, featureCount, partitions, ...totals].every((n) => Number.isInteger(n) && n > 0) ||
+  totals.some((t, i) => i > 0 && t <= totals[i - 1])
+) {
   console.error('memory-models: --models, --features, --partitions must be positive integers and --totals increasing');
   process.exit(2);
 }
@@ -86,9 +111,19 @@ function probeReading() {
 /** Max of each probe field over the lines since `since` (ms). */
 function probeMax(since) {
   if (!args.probe || !existsSync(probeFile)) return undefined;
-  const lines = readFileSync(probeFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((p) => p.t >= since);
+  const lines = readFileSync(probeFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((p) => p.t >= since);
   const max = (k) => Math.max(...lines.map((p) => p[k]));
-  return { rss: max('rss'), heapTotal: max('heapTotal'), heapUsed: max('heapUsed'), external: max('external'), arrayBuffers: max('arrayBuffers') };
+  return {
+    rss: max('rss'),
+    heapTotal: max('heapTotal'),
+    heapUsed: max('heapUsed'),
+    external: max('external'),
+    arrayBuffers: max('arrayBuffers'),
+  };
 }
 let snapshotCount = 0;
 async function snapshot(label) {
@@ -110,7 +145,8 @@ async function snapshot(label) {
 async function cleanup() {
   if (daemon) await stopDaemon(daemon, 10_000).catch(() => undefined);
   await client?.end().catch(() => undefined);
-  if (dbCreated) await dropDatabase(serverUrl, id).catch((e) => console.error(`[memory-models] drop ${id}: ${e.message}`));
+  if (dbCreated)
+    await dropDatabase(serverUrl, id).catch((e) => console.error(`[memory-models] drop ${id}: ${e.message}`));
   if (topicsCreated) await deleteTopics(brokers, Object.values(topics));
   if (!args.keep) rmSync(dir, { recursive: true, force: true });
 }
@@ -131,7 +167,9 @@ try {
     if (i < files) await writeReferenceCsv(reference, features, Number(args['reference-rows']), 1000 + i);
     yaml.push(modelYaml(models[i], features, reference));
   }
-  log(`${models.length} models × ${featureCount} features (${numeric} numeric), ${files} reference files of ${args['reference-rows']} rows written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  log(
+    `${models.length} models × ${featureCount} features (${numeric} numeric), ${files} reference files of ${args['reference-rows']} rows written in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
 
   await createTopics(brokers, [
     { topic: topics.predictions, partitions },
@@ -149,15 +187,26 @@ try {
   await client.connect();
   t = performance.now();
   daemon = startDaemon({
-    config, databaseUrl: url, brokers, port: await freePort(), logFile: join(dir, 'daemon.log'),
-    extraNodeArgs: [...args['node-args'].split(' ').filter(Boolean), ...(args.probe ? ['--require', join(import.meta.dirname, 'memory-probe.cjs')] : [])],
+    config,
+    databaseUrl: url,
+    brokers,
+    port: await freePort(),
+    logFile: join(dir, 'daemon.log'),
+    extraNodeArgs: [
+      ...args['node-args'].split(' ').filter(Boolean),
+      ...(args.probe ? ['--require', join(import.meta.dirname, 'memory-probe.cjs')] : []),
+    ],
     env: args.probe ? { VIGIL_MEMORY_PROBE: probeFile } : {},
   });
   // Started: the HTTP API answers once the profiles are fitted and the store is open.
   for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${daemon.port}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${daemon.port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
-    if (daemon.child.exitCode !== null) throw new Error(`vigil run exited (${daemon.child.exitCode}); see ${dir}/daemon.log`);
+    if (daemon.child.exitCode !== null)
+      throw new Error(`vigil run exited (${daemon.child.exitCode}); see ${dir}/daemon.log`);
     if (performance.now() - t > 300_000) throw new Error('vigil run did not start in 300 s');
     await sleep(250);
   }
@@ -165,9 +214,13 @@ try {
   await sleep(settleMs);
   const idle = memoryOf(daemon.pid);
   const idleProbe = probeReading();
-  log(`vigil run up in ${startupS.toFixed(1)} s (profiles fitted, store migrated); idle RSS ${idle.rssMiB.toFixed(0)} MiB${idleProbe.text}`);
+  log(
+    `vigil run up in ${startupS.toFixed(1)} s (profiles fitted, store migrated); idle RSS ${idle.rssMiB.toFixed(0)} MiB${idleProbe.text}`,
+  );
   await snapshot('idle');
-  const phases = [{ total: 0, rssMiB: idle.rssMiB, maxRssMiB: idle.rssMiB, hwmMiB: idle.hwmMiB, seconds: 0, probe: idleProbe.line }];
+  const phases = [
+    { total: 0, rssMiB: idle.rssMiB, maxRssMiB: idle.rssMiB, hwmMiB: idle.hwmMiB, seconds: 0, probe: idleProbe.line },
+  ];
 
   const endTs = Date.now() - 60_000;
   const startTs = endTs - Number(args.hours) * 3_600_000;
@@ -188,10 +241,14 @@ try {
     let maxRss = 0;
     for (;;) {
       const mem = memoryOf(daemon.pid);
-      if (!mem) throw new Error(`vigil run exited (${daemon.child.exitCode ?? daemon.child.signalCode}); see ${dir}/daemon.log`);
+      if (!mem)
+        throw new Error(
+          `vigil run exited (${daemon.child.exitCode ?? daemon.child.signalCode}); see ${dir}/daemon.log`,
+        );
       maxRss = Math.max(maxRss, mem.rssMiB);
       if ((await committedMessages(client, id, topics.predictions)) >= total) break;
-      if (performance.now() - phaseStart > Number(args['timeout-s']) * 1000) throw new Error(`phase ${total} timed out`);
+      if (performance.now() - phaseStart > Number(args['timeout-s']) * 1000)
+        throw new Error(`phase ${total} timed out`);
       await sleep(500);
     }
     const seconds = (performance.now() - phaseStart) / 1000;
@@ -203,31 +260,88 @@ try {
     const mem = memoryOf(daemon.pid);
     const reading = probeReading();
     const peakProbe = probeMax(phaseStartMs);
-    phases.push({ total, rssMiB: mem.rssMiB, maxRssMiB: maxRss, hwmMiB: mem.hwmMiB, seconds, eventsPerS: count / seconds, probe: reading.line, probeMax: peakProbe });
-    log(`after ${total} events: RSS ${mem.rssMiB.toFixed(0)} MiB (max during the phase ${maxRss.toFixed(0)}, VmHWM ${mem.hwmMiB.toFixed(0)}); phase of ${count} events consumed in ${seconds.toFixed(1)} s (${Math.round(count / seconds)} events/s)${reading.text}`);
-    if (peakProbe) log(`  max in the phase: heap used ${peakProbe.heapUsed}, heap committed ${peakProbe.heapTotal}, external ${peakProbe.external}, array buffers ${peakProbe.arrayBuffers} MiB`);
+    phases.push({
+      total,
+      rssMiB: mem.rssMiB,
+      maxRssMiB: maxRss,
+      hwmMiB: mem.hwmMiB,
+      seconds,
+      eventsPerS: count / seconds,
+      probe: reading.line,
+      probeMax: peakProbe,
+    });
+    log(
+      `after ${total} events: RSS ${mem.rssMiB.toFixed(0)} MiB (max during the phase ${maxRss.toFixed(0)}, VmHWM ${mem.hwmMiB.toFixed(0)}); phase of ${count} events consumed in ${seconds.toFixed(1)} s (${Math.round(count / seconds)} events/s)${reading.text}`,
+    );
+    if (peakProbe)
+      log(
+        `  max in the phase: heap used ${peakProbe.heapUsed}, heap committed ${peakProbe.heapTotal}, external ${peakProbe.external}, array buffers ${peakProbe.arrayBuffers} MiB`,
+      );
     await snapshot(`after ${total}`);
   }
-  const metrics = await fetch(`http://127.0.0.1:${daemon.port}/metrics`).then((r) => r.text(), () => '');
-  const windows = metrics.split('\n').filter((l) => l.startsWith('vigil_windows_analysed_total')).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const metrics = await fetch(`http://127.0.0.1:${daemon.port}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
+  const windows = metrics
+    .split('\n')
+    .filter((l) => l.startsWith('vigil_windows_analysed_total'))
+    .reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   const cpuS = cpuSecondsOf(daemon.pid);
-  const stats = await client.query(`SELECT (SELECT count(*) FROM vigil_buckets)::int AS buckets, (SELECT count(*) FROM vigil_windows)::int AS windows,
+  const stats =
+    await client.query(`SELECT (SELECT count(*) FROM vigil_buckets)::int AS buckets, (SELECT count(*) FROM vigil_windows)::int AS windows,
     (SELECT count(*) FROM vigil_metric_rows)::int AS metric_rows, pg_database_size(current_database())::bigint::text AS db_bytes`);
   await client.end();
   await stopDaemon(daemon);
   daemon = undefined;
 
-  console.log(`\nvigil run memory: ${models.length} models × ${featureCount} features, groups segment (5) and region (12), windows 1h / 5m; ${windows} windows analysed; daemon CPU ${cpuS?.toFixed(0)} s; store ${JSON.stringify(stats.rows[0])}\n`);
+  console.log(
+    `\nvigil run memory: ${models.length} models × ${featureCount} features, groups segment (5) and region (12), windows 1h / 5m; ${windows} windows analysed; daemon CPU ${cpuS?.toFixed(0)} s; store ${JSON.stringify(stats.rows[0])}\n`,
+  );
   console.log(
     table(
-      ['events consumed (total)', 'VmRSS after the phase MiB', 'max RSS in the phase MiB', 'VmHWM MiB', 'phase s', 'events/s'],
-      phases.map((p) => [p.total.toLocaleString('en'), p.rssMiB.toFixed(0), p.maxRssMiB.toFixed(0), p.hwmMiB.toFixed(0), p.seconds.toFixed(1), p.eventsPerS ? Math.round(p.eventsPerS).toLocaleString('en') : 'idle']),
+      [
+        'events consumed (total)',
+        'VmRSS after the phase MiB',
+        'max RSS in the phase MiB',
+        'VmHWM MiB',
+        'phase s',
+        'events/s',
+      ],
+      phases.map((p) => [
+        p.total.toLocaleString('en'),
+        p.rssMiB.toFixed(0),
+        p.maxRssMiB.toFixed(0),
+        p.hwmMiB.toFixed(0),
+        p.seconds.toFixed(1),
+        p.eventsPerS ? Math.round(p.eventsPerS).toLocaleString('en') : 'idle',
+      ]),
     ),
   );
   const peak = Math.max(...phases.map((p) => p.maxRssMiB));
   const after = phases.slice(1).map((p) => p.rssMiB);
-  console.log(`\ntarget (issue 3): under 300 MB and flat — peak ${peak.toFixed(0)} MiB (${((peak * 2 ** 20) / 1e6).toFixed(0)} MB); after-phase RSS from ${Math.min(...after).toFixed(0)} to ${Math.max(...after).toFixed(0)} MiB`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ machine: m, models: models.length, features: featureCount, referenceFiles: files, startupS, phases, windows, cpuS, store: stats.rows[0] }, null, 2));
+  console.log(
+    `\ntarget (issue 3): under 300 MB and flat — peak ${peak.toFixed(0)} MiB (${((peak * 2 ** 20) / 1e6).toFixed(0)} MB); after-phase RSS from ${Math.min(...after).toFixed(0)} to ${Math.max(...after).toFixed(0)} MiB`,
+  );
+  if (args.json)
+    writeFileSync(
+      args.json,
+      JSON.stringify(
+        {
+          machine: m,
+          models: models.length,
+          features: featureCount,
+          referenceFiles: files,
+          startupS,
+          phases,
+          windows,
+          cpuS,
+          store: stats.rows[0],
+        },
+        null,
+        2,
+      ),
+    );
 } catch (error) {
   console.error(`[memory-models] failed: ${error.stack ?? error}`);
   process.exitCode = 1;

@@ -18,7 +18,20 @@ if (file) {
     const status = readFileSync('/proc/self/status', 'utf8');
     const kib = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
     const h = v8.getHeapStatistics();
-    const line = { t: Date.now(), malloced: mib(h.malloced_memory), peakMalloced: mib(h.peak_malloced_memory), ...(++readings % 20 === 1 ? { smaps: smaps() } : {}), rss: mib(m.rss), rssAnon: mib(kib('RssAnon')), rssFile: mib(kib('RssFile')), heapTotal: mib(m.heapTotal), heapUsed: mib(m.heapUsed), external: mib(m.external), arrayBuffers: mib(m.arrayBuffers), spaces };
+    const line = {
+      t: Date.now(),
+      malloced: mib(h.malloced_memory),
+      peakMalloced: mib(h.peak_malloced_memory),
+      ...(++readings % 20 === 1 ? { smaps: smaps() } : {}),
+      rss: mib(m.rss),
+      rssAnon: mib(kib('RssAnon')),
+      rssFile: mib(kib('RssFile')),
+      heapTotal: mib(m.heapTotal),
+      heapUsed: mib(m.heapUsed),
+      external: mib(m.external),
+      arrayBuffers: mib(m.arrayBuffers),
+      spaces,
+    };
     try {
       appendFileSync(file, `${JSON.stringify(line)}\n`);
     } catch {
@@ -37,7 +50,20 @@ function smaps() {
     if (head) {
       const size = (parseInt(head[2], 16) - parseInt(head[1], 16)) / 2 ** 20;
       const name = head[3];
-      kind = name === '[heap]' ? 'brkHeap' : name.startsWith('[stack') ? 'stack' : name.startsWith('/') ? 'file' : name === '' ? (size < 1 ? 'anonSmall' : size === 64 ? 'anon64MiB' : 'anonOther') : 'anonOther';
+      kind =
+        name === '[heap]'
+          ? 'brkHeap'
+          : name.startsWith('[stack')
+            ? 'stack'
+            : name.startsWith('/')
+              ? 'file'
+              : name === ''
+                ? size < 1
+                  ? 'anonSmall'
+                  : size === 64
+                    ? 'anon64MiB'
+                    : 'anonOther'
+                : 'anonOther';
       continue;
     }
     const rss = /^Rss:\s+(\d+) kB/.exec(line);

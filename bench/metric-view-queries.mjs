@@ -16,7 +16,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDatabase, dropDatabase, machine, pg, root, runId, services } from './lib-stream.mjs';
 
-const { values: args } = parseArgs({ options: { days: { type: 'string', default: '7' }, runs: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({
+  options: { days: { type: 'string', default: '7' }, runs: { type: 'string', default: '3' } },
+});
 const days = Number(args.days);
 const { createStore } = createRequire(join(root, 'packages/alerts/package.json'))('@vigil/store');
 const { databaseUrl: serverUrl } = services();
@@ -44,7 +46,9 @@ try {
     [days],
   );
   await c.query(`CREATE TABLE old_rows AS SELECT * FROM vigil_metric_rows`);
-  await c.query(`ALTER TABLE old_rows ADD PRIMARY KEY (model, version, window_start, window_end, metric, feature, group_key)`);
+  await c.query(
+    `ALTER TABLE old_rows ADD PRIMARY KEY (model, version, window_start, window_end, metric, feature, group_key)`,
+  );
   await c.query(`CREATE INDEX old_rows_panel ON old_rows (model, metric, window_start)`);
   await c.query('VACUUM ANALYZE');
   const rows = (await c.query('SELECT count(*)::int AS n FROM old_rows')).rows[0].n;
@@ -54,10 +58,25 @@ try {
       ? `(SELECT window_end FROM ${t} WHERE model = 'm' AND metric = 'selectionRate' AND ${range} ORDER BY window_end DESC LIMIT 1)`
       : `(SELECT max(window_end) FROM ${t} WHERE model = 'm' AND metric = 'selectionRate' AND ${range})`;
   const queries = [
-    ['drift panel: psi per feature', (t) => `SELECT window_end AS "time", feature AS metric, value FROM ${t} WHERE model = 'm' AND version IN ('1') AND ${range} AND metric = 'psi' ORDER BY 1, 2`],
-    ['latest window (ORDER BY … LIMIT 1): group rates with details', (t) => `SELECT group_key, value, (details ->> 'n')::bigint AS n, (details -> 'ci' ->> 0)::float8 AS lo FROM ${t} WHERE model = 'm' AND metric = 'selectionRate' AND window_end = ${latest(t, 'limit')} ORDER BY 1`],
-    ['latest window (max): group rates with details', (t) => `SELECT group_key, value, (details ->> 'n')::bigint AS n, (details -> 'ci' ->> 0)::float8 AS lo FROM ${t} WHERE model = 'm' AND metric = 'selectionRate' AND window_end = ${latest(t, 'max')} ORDER BY 1`],
-    ['no metric filter: distinct features', (t) => `SELECT DISTINCT feature FROM ${t} WHERE model = 'm' AND ${range} ORDER BY 1`],
+    [
+      'drift panel: psi per feature',
+      (t) =>
+        `SELECT window_end AS "time", feature AS metric, value FROM ${t} WHERE model = 'm' AND version IN ('1') AND ${range} AND metric = 'psi' ORDER BY 1, 2`,
+    ],
+    [
+      'latest window (ORDER BY … LIMIT 1): group rates with details',
+      (t) =>
+        `SELECT group_key, value, (details ->> 'n')::bigint AS n, (details -> 'ci' ->> 0)::float8 AS lo FROM ${t} WHERE model = 'm' AND metric = 'selectionRate' AND window_end = ${latest(t, 'limit')} ORDER BY 1`,
+    ],
+    [
+      'latest window (max): group rates with details',
+      (t) =>
+        `SELECT group_key, value, (details ->> 'n')::bigint AS n, (details -> 'ci' ->> 0)::float8 AS lo FROM ${t} WHERE model = 'm' AND metric = 'selectionRate' AND window_end = ${latest(t, 'max')} ORDER BY 1`,
+    ],
+    [
+      'no metric filter: distinct features',
+      (t) => `SELECT DISTINCT feature FROM ${t} WHERE model = 'm' AND ${range} ORDER BY 1`,
+    ],
   ];
   console.log(`${days} days, ${rows} metric rows (one model)`);
   for (const [title, sql] of queries) {

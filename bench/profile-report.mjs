@@ -34,8 +34,23 @@ const json = join(dir, 'report.json');
 const t = performance.now();
 const r = spawnSync(
   process.execPath,
-  ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '500', join(root, 'packages/daemon/dist/bin.js'), 'report',
-    '--reference', join(data, `reference.${ext}`), '--current', join(data, `current.${ext}`), '--group-columns', 'segment,region', '--json', json],
+  [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    dir,
+    '--cpu-prof-interval',
+    '500',
+    join(root, 'packages/daemon/dist/bin.js'),
+    'report',
+    '--reference',
+    join(data, `reference.${ext}`),
+    '--current',
+    join(data, `current.${ext}`),
+    '--group-columns',
+    'segment,region',
+    '--json',
+    json,
+  ],
   { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
 );
 const wall = (performance.now() - t) / 1000;
@@ -76,10 +91,16 @@ for (let i = 0; i < profile.samples.length; i++) {
 }
 const show = (title, map) => {
   console.log(`\n${title}`);
-  const rows = [...map].filter(([k]) => !/^\((root|program|idle)\)/.test(k) || title.startsWith('self')).sort((a, b) => b[1] - a[1]).slice(0, top);
-  for (const [k, s] of rows) console.log(`${s.toFixed(3).padStart(8)} s ${((100 * s) / total).toFixed(1).padStart(5)}%  ${k}`);
+  const rows = [...map]
+    .filter(([k]) => !/^\((root|program|idle)\)/.test(k) || title.startsWith('self'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top);
+  for (const [k, s] of rows)
+    console.log(`${s.toFixed(3).padStart(8)} s ${((100 * s) / total).toFixed(1).padStart(5)}%  ${k}`);
 };
-console.log(`vigil report on ${data} (${ext}): ${wall.toFixed(2)} s wall-clock under the profiler, ${total.toFixed(2)} s sampled`);
+console.log(
+  `vigil report on ${data} (${ext}): ${wall.toFixed(2)} s wall-clock under the profiler, ${total.toFixed(2)} s sampled`,
+);
 show('self time (the function itself)', self);
 show('inclusive time (the function and what it calls)', inclusive);
 if (args.keep) {

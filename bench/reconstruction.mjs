@@ -14,11 +14,15 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '50000' }, runs: { type: 'string', default: '7' } } });
+const { values: args } = parseArgs({
+  options: { events: { type: 'string', default: '50000' }, runs: { type: 'string', default: '7' } },
+});
 const root = resolve(import.meta.dirname, '..');
 const require = createRequire(join(root, 'packages/daemon/package.json'));
 const { PredictionBatchBuilder } = require(join(root, 'packages/collector/dist/index.js'));
-const { addReconstruction, emptyReconstruction, fitDataReconstruction, reconstructionErrors, initCompute } = require(join(root, 'packages/analyzers/dist/index.js'));
+const { addReconstruction, emptyReconstruction, fitDataReconstruction, reconstructionErrors, initCompute } = require(
+  join(root, 'packages/analyzers/dist/index.js'),
+);
 
 const features = {};
 for (let i = 0; i < 14; i++) features[`n${i}`] = 'numeric';
@@ -28,7 +32,7 @@ const models = new Map([[model.id, model]]);
 
 function messagesOf(n, seed) {
   let s = seed >>> 0;
-  const random = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   const out = [];
   for (let k = 0; k < n; k++) {
     const base = random() * 10;
@@ -37,14 +41,36 @@ function messagesOf(n, seed) {
     const z = [base, random() * 10, random() * 10];
     for (let i = 0; i < 14; i++) f[`n${i}`] = Math.round((z[i % 3] * (1 + i / 10) + random()) * 100) / 100;
     for (let i = 0; i < 6; i++) f[`c${i}`] = `cat${Math.floor(random() * (3 + i * 3))}`;
-    const event = { model: 'm1', id: `id-${seed}-${k}`, ts: 1764900000000 + k, version: 'v3', features: f, score: random(), prediction: k % 2, label: k % 3 === 0 ? null : k % 2, groups: { sex: k % 2 ? 'f' : 'm', band: `b${k % 5}` } };
-    out.push({ topic: 't', partition: 0, offset: String(k), key: null, value: Buffer.from(JSON.stringify(event)), timestamp: '0' });
+    const event = {
+      model: 'm1',
+      id: `id-${seed}-${k}`,
+      ts: 1764900000000 + k,
+      version: 'v3',
+      features: f,
+      score: random(),
+      prediction: k % 2,
+      label: k % 3 === 0 ? null : k % 2,
+      groups: { sex: k % 2 ? 'f' : 'm', band: `b${k % 5}` },
+    };
+    out.push({
+      topic: 't',
+      partition: 0,
+      offset: String(k),
+      key: null,
+      value: Buffer.from(JSON.stringify(event)),
+      timestamp: '0',
+    });
   }
   return out;
 }
 
 function decode(messages) {
-  const builder = new PredictionBatchBuilder(models, { maxMessageBytes: 1 << 20, maxDeadLetterBytes: 1024, expectedRows: 1024, now: () => Date.now() });
+  const builder = new PredictionBatchBuilder(models, {
+    maxMessageBytes: 1 << 20,
+    maxDeadLetterBytes: 1024,
+    expectedRows: 1024,
+    now: () => Date.now(),
+  });
   for (const message of messages) builder.add(message);
   const batch = builder.build().batches.get('m1');
   if (batch?.rowCount !== messages.length) throw new Error('decode: not every event became a row');
@@ -70,7 +96,8 @@ let table;
 for (let r = 0; r < runs; r++) decodeUs = Math.min(decodeUs, cpu(() => (table = decode(messages))) / n);
 let projectUs = Infinity;
 let acc;
-for (let r = 0; r < runs; r++) projectUs = Math.min(projectUs, cpu(() => (acc = addReconstruction(emptyReconstruction(fitted), fitted, table))) / n);
+for (let r = 0; r < runs; r++)
+  projectUs = Math.min(projectUs, cpu(() => (acc = addReconstruction(emptyReconstruction(fitted), fitted, table))) / n);
 if (acc.rows !== n) throw new Error('projection: not every event was counted');
 let tfjsUs = Infinity;
 for (let r = 0; r < runs; r++) {
@@ -79,7 +106,11 @@ for (let r = 0; r < runs; r++) {
   const used = process.cpuUsage(start);
   tfjsUs = Math.min(tfjsUs, (used.user + used.system) / n);
 }
-console.log(`reconstruction: ${spec.length} features, ${fitted.components} principal axes (${(fitted.explainedVariance.reduce((t, v) => t + v, 0) * 100).toFixed(1)}% of the variance), ${n.toLocaleString('en')} events, best of ${runs}`);
+console.log(
+  `reconstruction: ${spec.length} features, ${fitted.components} principal axes (${(fitted.explainedVariance.reduce((t, v) => t + v, 0) * 100).toFixed(1)}% of the variance), ${n.toLocaleString('en')} events, best of ${runs}`,
+);
 console.log(`  decode                 ${decodeUs.toFixed(2)} µs CPU an event`);
-console.log(`  projection at ingest   ${projectUs.toFixed(2)} µs CPU an event (float64 loop) = ${((projectUs / decodeUs) * 100).toFixed(1)}% of decoding`);
+console.log(
+  `  projection at ingest   ${projectUs.toFixed(2)} µs CPU an event (float64 loop) = ${((projectUs / decodeUs) * 100).toFixed(1)}% of decoding`,
+);
 console.log(`  tfjs batch projection  ${tfjsUs.toFixed(2)} µs CPU an event (${backend} backend, vigil report's path)`);

@@ -38,7 +38,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/report-vs-evidently.mjs [--data DIR] [--repeat N] [--skip-evidently] [--out results.json]');
+  console.log(
+    'Usage: node bench/report-vs-evidently.mjs [--data DIR] [--repeat N] [--skip-evidently] [--out results.json]',
+  );
   process.exit(0);
 }
 const repeat = Math.max(1, Number.parseInt(args.repeat, 10) || 1);
@@ -53,7 +55,11 @@ for (const f of [files.reference, files.current]) {
   if (!existsSync(f)) fail(`${f} is missing: run bench/.venv/bin/python bench/make-data.py (or node bench/run.mjs)`);
 }
 const cliBin = join(root, 'packages/daemon/dist/bin.js');
-for (const f of [cliBin, join(root, 'packages/collector/dist/index.js'), join(root, 'packages/analyzers/dist/index.js')]) {
+for (const f of [
+  cliBin,
+  join(root, 'packages/collector/dist/index.js'),
+  join(root, 'packages/analyzers/dist/index.js'),
+]) {
   if (!existsSync(f)) fail(`${f} is missing: run pnpm run build first`);
 }
 const python = join(bench, '.venv/bin/python');
@@ -74,8 +80,12 @@ const SPEC = {
 
 const machine = machineInfo();
 console.log(`# vigil report vs Evidently — ${machine.date}`);
-console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB RAM, load average ${machine.loadavg.join(' ')}; node ${process.version}`);
-console.log(`data: ${files.reference} (${mb(files.reference)} MB), ${files.current} (${mb(files.current)} MB); repeat ${repeat}\n`);
+console.log(
+  `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB RAM, load average ${machine.loadavg.join(' ')}; node ${process.version}`,
+);
+console.log(
+  `data: ${files.reference} (${mb(files.reference)} MB), ${files.current} (${mb(files.current)} MB); repeat ${repeat}\n`,
+);
 
 const runs = { vigil: [], cli: [], evidently: [] };
 let lastReport;
@@ -94,7 +104,9 @@ for (let r = 0; r < repeat; r++) {
   // (b) the whole CLI.
   const cli = await vigilCli();
   runs.cli.push(cli);
-  console.log(`vigil report CLI: ${fmt(cli.seconds)} s wall-clock, peak RSS ${fmt(cli.peakRssMiB, 0)} MiB (${cli.rssSource}), exit ${cli.code}; load average ${fmt(cli.load)} at its start`);
+  console.log(
+    `vigil report CLI: ${fmt(cli.seconds)} s wall-clock, peak RSS ${fmt(cli.peakRssMiB, 0)} MiB (${cli.rssSource}), exit ${cli.code}; load average ${fmt(cli.load)} at its start`,
+  );
   // (c) Evidently.
   if (!args['skip-evidently']) {
     const ev = await evidentlyRun();
@@ -111,7 +123,13 @@ for (let r = 0; r < repeat; r++) {
 // (d) the table.
 const v = medianOf(runs.vigil, ['parse', 'analyse', 'parseParquet', 'peakRssMiB']);
 const c = medianOf(runs.cli, ['seconds', 'peakRssMiB', 'load']);
-const e = runs.evidently.length > 0 ? medianOf(runs.evidently.map((x) => ({ ...x.seconds, wall: x.wall, peakRssMiB: x.peakRssMiB, load: x.load })), ['import', 'read', 'dataset', 'run', 'json', 'wall', 'peakRssMiB', 'load']) : undefined;
+const e =
+  runs.evidently.length > 0
+    ? medianOf(
+        runs.evidently.map((x) => ({ ...x.seconds, wall: x.wall, peakRssMiB: x.peakRssMiB, load: x.load })),
+        ['import', 'read', 'dataset', 'run', 'json', 'wall', 'peakRssMiB', 'load'],
+      )
+    : undefined;
 const rows = [
   ['parse both CSVs (Vigil readTable / pandas read_csv)', v.parse, e?.read],
   ['analyse (analyzeReport / Dataset + Report.run)', v.analyse, e ? e.dataset + e.run : undefined],
@@ -119,42 +137,76 @@ const rows = [
 ];
 const table = [
   ['phase', 'Vigil s', 'Evidently s', 'Evidently ÷ Vigil'],
-  ...rows.map(([name, a, b]) => [name, fmt(a), b === undefined ? '—' : fmt(b), b === undefined ? '—' : `${fmt(b / a, 1)}×`]),
+  ...rows.map(([name, a, b]) => [
+    name,
+    fmt(a),
+    b === undefined ? '—' : fmt(b),
+    b === undefined ? '—' : `${fmt(b / a, 1)}×`,
+  ]),
   ['peak RSS, whole command (MiB)', fmt(c.peakRssMiB, 0), e ? fmt(e.peakRssMiB, 0) : '—', ''],
   ['1-minute load average as the whole command started', fmt(c.load), e ? fmt(e.load) : '—', ''],
 ];
-if (v.parseParquet !== undefined) table.splice(2, 0, ['parse both Parquet copies (Vigil only)', fmt(v.parseParquet), '—', '—']);
-console.log(`## Results (${runs.vigil[0].rows.toLocaleString('en-US')} rows each; median of ${repeat} run${repeat > 1 ? 's' : ''})\n`);
+if (v.parseParquet !== undefined)
+  table.splice(2, 0, ['parse both Parquet copies (Vigil only)', fmt(v.parseParquet), '—', '—']);
+console.log(
+  `## Results (${runs.vigil[0].rows.toLocaleString('en-US')} rows each; median of ${repeat} run${repeat > 1 ? 's' : ''})\n`,
+);
 console.log(markdownTable(table));
 const evDrifted = runs.evidently.at(-1)?.driftedColumns;
 console.log(
   `\ndrifted: Vigil ${runs.cli.at(-1).drifted?.length ?? '?'} of ${FEATURES.length} features (${runs.cli.at(-1).drifted?.join(', ') || 'none'}; PSI >= 0.2 above 1,000 rows)` +
-    (evDrifted ? `; Evidently ${evDrifted.count} of ${FEATURES.length + 4} columns (its per-method thresholds, e.g. normed Wasserstein >= 0.1)` : ''),
+    (evDrifted
+      ? `; Evidently ${evDrifted.count} of ${FEATURES.length + 4} columns (its per-method thresholds, e.g. normed Wasserstein >= 0.1)`
+      : ''),
 );
 console.log(`tfjs backend: ${runs.cli[0].backend ?? 'not reported (vigil report does not use tfjs)'}`);
 
 const ratio = e ? e.wall / c.seconds : undefined;
 const goals = [
   ['analysis (after parsing) under 2 s', `${fmt(v.analyse)} s`, v.analyse < 2],
-  ['whole vigil report ≥ 20× faster than Evidently', ratio === undefined ? 'not measured' : `${fmt(ratio, 1)}×`, ratio === undefined ? undefined : ratio >= 20],
-  ['moonshot: ≥ 50× (the aim at 1M rows)', ratio === undefined ? 'not measured' : `${fmt(ratio, 1)}×`, ratio === undefined ? undefined : ratio >= 50],
-  ['peak RSS of vigil report under 1.5 GB (1.5e9 bytes)', `${fmt(c.peakRssMiB, 0)} MiB = ${fmt((c.peakRssMiB * 1048576) / 1e9, 2)} GB`, c.peakRssMiB * 1048576 < 1.5e9],
+  [
+    'whole vigil report ≥ 20× faster than Evidently',
+    ratio === undefined ? 'not measured' : `${fmt(ratio, 1)}×`,
+    ratio === undefined ? undefined : ratio >= 20,
+  ],
+  [
+    'moonshot: ≥ 50× (the aim at 1M rows)',
+    ratio === undefined ? 'not measured' : `${fmt(ratio, 1)}×`,
+    ratio === undefined ? undefined : ratio >= 50,
+  ],
+  [
+    'peak RSS of vigil report under 1.5 GB (1.5e9 bytes)',
+    `${fmt(c.peakRssMiB, 0)} MiB = ${fmt((c.peakRssMiB * 1048576) / 1e9, 2)} GB`,
+    c.peakRssMiB * 1048576 < 1.5e9,
+  ],
 ];
 console.log('\n## Goals\n');
-console.log(markdownTable([['goal', 'measured', 'met'], ...goals.map(([g, m, ok]) => [g, m, ok === undefined ? '—' : ok ? 'yes' : 'NO'])]));
+console.log(
+  markdownTable([
+    ['goal', 'measured', 'met'],
+    ...goals.map(([g, m, ok]) => [g, m, ok === undefined ? '—' : ok ? 'yes' : 'NO']),
+  ]),
+);
 
 const agreement = e ? agreementCheck(lastReport, runs.evidently.at(-1).columns, referenceStd) : undefined;
 if (agreement) {
   console.log('\n## Agreement where the definitions match\n');
   console.log(
     'Evidently (>1000 rows) scores a numeric column with >5 distinct values by the Wasserstein distance divided by\n' +
-      'max(np.std(reference), 0.001) (population std, NaN dropped); Vigil\'s wassersteinNormed divides scipy\'s\n' +
+      "max(np.std(reference), 0.001) (population std, NaN dropped); Vigil's wassersteinNormed divides scipy's\n" +
       'wasserstein_distance by the reference population std (NaN dropped): the same definition. Columns with <=5\n' +
       'distinct values get Jensen-Shannon over value counts in Evidently, over reference-decile bins in Vigil:\n' +
       'the same only when every value has its own bin.\n',
   );
-  console.log(markdownTable([['column', 'Evidently method', 'Evidently value', 'Vigil value', 'Vigil metric', '|diff|', 'agree'], ...agreement.rows]));
-  console.log(`\nWasserstein (normed): ${agreement.matched} columns compared, max |diff| ${agreement.maxDiff.toExponential(2)}, ${agreement.agreeing}/${agreement.matched} within 1e-6 relative.`);
+  console.log(
+    markdownTable([
+      ['column', 'Evidently method', 'Evidently value', 'Vigil value', 'Vigil metric', '|diff|', 'agree'],
+      ...agreement.rows,
+    ]),
+  );
+  console.log(
+    `\nWasserstein (normed): ${agreement.matched} columns compared, max |diff| ${agreement.maxDiff.toExponential(2)}, ${agreement.agreeing}/${agreement.matched} within 1e-6 relative.`,
+  );
 }
 
 const result = {
@@ -165,7 +217,16 @@ const result = {
   vigil: runs.vigil.map(({ report, referenceStd: _s, ...rest }) => rest),
   cli: runs.cli,
   evidently: runs.evidently.map(({ columns, ...rest }) => rest),
-  summary: { parse: v.parse, analyse: v.analyse, parseParquet: v.parseParquet, cliSeconds: c.seconds, cliPeakRssMiB: c.peakRssMiB, cliLoad: c.load, evidently: e, ratioWhole: ratio },
+  summary: {
+    parse: v.parse,
+    analyse: v.analyse,
+    parseParquet: v.parseParquet,
+    cliSeconds: c.seconds,
+    cliPeakRssMiB: c.peakRssMiB,
+    cliLoad: c.load,
+    evidently: e,
+    ratioWhole: ratio,
+  },
   goals: goals.map(([goal, measured, met]) => ({ goal, measured, met })),
   agreement,
 };
@@ -224,31 +285,64 @@ async function vigilInProcess() {
 async function vigilCli() {
   const json = join(os.tmpdir(), `vigil-bench-report-${process.pid}.json`);
   const cmd = [
-    process.execPath, cliBin, 'report',
-    '--reference', files.reference, '--current', files.current,
-    '--group-columns', GROUPS.join(','), '--json', json,
+    process.execPath,
+    cliBin,
+    'report',
+    '--reference',
+    files.reference,
+    '--current',
+    files.current,
+    '--group-columns',
+    GROUPS.join(','),
+    '--json',
+    json,
   ];
   const measured = await timed(cmd);
   if (measured.code !== 0) fail(`vigil report exited ${measured.code}:\n${measured.stderr}`);
   const backend = /tfjs[^\n]*?(tensorflow|wasm|cpu)/i.exec(measured.stderr)?.[1];
   const report = JSON.parse(readFileSync(json, 'utf8'));
   rmSync(json, { force: true });
-  return { seconds: measured.seconds, peakRssMiB: measured.peakRssMiB, rssSource: measured.rssSource, load: measured.load, code: measured.code, backend, rows: report.rows, drifted: report.summary?.drifted };
+  return {
+    seconds: measured.seconds,
+    peakRssMiB: measured.peakRssMiB,
+    rssSource: measured.rssSource,
+    load: measured.load,
+    code: measured.code,
+    backend,
+    rows: report.rows,
+    drifted: report.summary?.drifted,
+  };
 }
 
 async function evidentlyRun() {
   const snapshot = join(os.tmpdir(), `evidently-bench-snapshot-${process.pid}.json`);
   const cmd = [
-    python, join(bench, 'evidently-report.py'),
-    '--reference', files.reference, '--current', files.current,
-    '--numeric', [...FEATURES, 'score'].join(','), '--categorical', ['label', ...GROUPS].join(','),
-    '--snapshot', snapshot,
+    python,
+    join(bench, 'evidently-report.py'),
+    '--reference',
+    files.reference,
+    '--current',
+    files.current,
+    '--numeric',
+    [...FEATURES, 'score'].join(','),
+    '--categorical',
+    ['label', ...GROUPS].join(','),
+    '--snapshot',
+    snapshot,
   ];
   const measured = await timed(cmd);
   if (measured.code !== 0) fail(`Evidently exited ${measured.code}:\n${measured.stderr.slice(-4000)}`);
   const out = JSON.parse(measured.stdout.trim().split('\n').at(-1));
   rmSync(snapshot, { force: true });
-  return { version: out.evidently, wall: measured.seconds, load: measured.load, seconds: out.seconds, peakRssMiB: Math.max(out.peakRssMiB, measured.peakRssMiB ?? 0), columns: out.columns, driftedColumns: out.driftedColumns };
+  return {
+    version: out.evidently,
+    wall: measured.seconds,
+    load: measured.load,
+    seconds: out.seconds,
+    peakRssMiB: Math.max(out.peakRssMiB, measured.peakRssMiB ?? 0),
+    columns: out.columns,
+    driftedColumns: out.driftedColumns,
+  };
 }
 
 /** Wall-clock and peak RSS of a command: /usr/bin/time -v when present, else polling /proc/PID/status. */
@@ -294,7 +388,12 @@ function run(command, argv, { cwd, pollRss = false } = {}) {
     child.on('error', reject);
     child.on('close', (code) => {
       if (timer) clearInterval(timer);
-      resolvePromise({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), polledPeakMiB });
+      resolvePromise({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        polledPeakMiB,
+      });
     });
   });
 }
@@ -324,13 +423,22 @@ function agreementCheck(report, evidentlyColumns, refStd) {
       metric = 'js (decile bins)';
     }
     const diff = vigilValue === undefined ? undefined : Math.abs(vigilValue - ev.value);
-    const agree = isWasserstein && diff !== undefined ? diff <= 1e-6 * Math.max(1e-12, Math.abs(ev.value)) + 1e-12 : undefined;
+    const agree =
+      isWasserstein && diff !== undefined ? diff <= 1e-6 * Math.max(1e-12, Math.abs(ev.value)) + 1e-12 : undefined;
     if (isWasserstein && diff !== undefined) {
       matched++;
       if (agree) agreeing++;
       maxDiff = Math.max(maxDiff, diff);
     }
-    rows.push([column, ev.method, fmtSci(ev.value), vigilValue === undefined ? '—' : fmtSci(vigilValue), metric ?? '—', diff === undefined ? '—' : diff.toExponential(1), agree === undefined ? 'n/a (different definition)' : agree ? 'yes' : 'NO']);
+    rows.push([
+      column,
+      ev.method,
+      fmtSci(ev.value),
+      vigilValue === undefined ? '—' : fmtSci(vigilValue),
+      metric ?? '—',
+      diff === undefined ? '—' : diff.toExponential(1),
+      agree === undefined ? 'n/a (different definition)' : agree ? 'yes' : 'NO',
+    ]);
   }
   return { rows, matched, agreeing, maxDiff };
 }
@@ -356,8 +464,12 @@ function machineInfo() {
 function medianOf(list, keys) {
   const out = {};
   for (const k of keys) {
-    const xs = list.map((x) => x[k]).filter((x) => typeof x === 'number').sort((a, b) => a - b);
-    if (xs.length > 0) out[k] = xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+    const xs = list
+      .map((x) => x[k])
+      .filter((x) => typeof x === 'number')
+      .sort((a, b) => a - b);
+    if (xs.length > 0)
+      out[k] = xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
   }
   return out;
 }
@@ -384,4 +496,3 @@ function fail(message) {
   console.error(`report-vs-evidently: ${message}`);
   process.exit(1);
 }
-

@@ -18,7 +18,18 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createDatabase, databaseUrlOf, dropDatabase, machine, pg, quantile, root, runId, services, table } from './lib-stream.mjs';
+import {
+  createDatabase,
+  databaseUrlOf,
+  dropDatabase,
+  machine,
+  pg,
+  quantile,
+  root,
+  runId,
+  services,
+  table,
+} from './lib-stream.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,7 +45,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/rollup-queries.mjs [--models 100] [--days 365] [--hourly-models 3] [--runs 3] [--json FILE] [--keep] [--reuse DATABASE]');
+  console.log(
+    'Usage: node bench/rollup-queries.mjs [--models 100] [--days 365] [--hourly-models 3] [--runs 3] [--json FILE] [--keep] [--reuse DATABASE]',
+  );
   process.exit(0);
 }
 const models = Number(args.models);
@@ -98,7 +111,12 @@ try {
       SELECT s.metric, d.bucket_start, s.model, s.version, count(*), sum(d.value_max), max(d.value_max), max(d.value_mean)
       FROM vigil_metric_daily d JOIN vigil_metric_series s USING (series_id) GROUP BY s.metric, d.bucket_start, s.model, s.version ORDER BY 2, 1`);
     log(`daily roll-ups written (${Math.round((performance.now() - t0) / 1000)} s)`);
-    await fill('vigil_metric_hourly', '1 hour', days * 24, `(s.model < 'model-${String(hourlyModels).padStart(3, '0')}' OR s.metric IN ('rows', 'labelledRows'))`);
+    await fill(
+      'vigil_metric_hourly',
+      '1 hour',
+      days * 24,
+      `(s.model < 'model-${String(hourlyModels).padStart(3, '0')}' OR s.metric IN ('rows', 'labelledRows'))`,
+    );
     log(`hourly roll-ups written (${Math.round((performance.now() - t0) / 1000)} s)`);
     await q('VACUUM ANALYZE');
   }
@@ -110,17 +128,47 @@ try {
   const from = `'${new Date(Date.parse(END) - days * 86_400_000).toISOString()}'`;
   const range = `bucket_start BETWEEN ${from} AND '${END}'`;
   const queries = [
-    ['drift: psi per feature, one model, daily', `SELECT bucket_end AS "time", feature AS metric, value_mean AS value FROM vigil_metric_rollups WHERE grain = 'day' AND model = 'model-000' AND version IN ('1') AND metric = 'psi' AND ${range} ORDER BY 1, 2`],
-    ['drift: psi per feature, one model, hourly', `SELECT bucket_end AS "time", feature AS metric, value_mean AS value FROM vigil_metric_rollups WHERE grain = 'hour' AND model = 'model-000' AND version IN ('1') AND metric = 'psi' AND ${range} ORDER BY 1, 2`],
-    ['drift: drifted features per day, one model', `SELECT bucket_end AS "time", sum(value_max) AS drifted FROM vigil_metric_rollups WHERE grain = 'day' AND model = 'model-000' AND metric = 'drifted' AND ${range} GROUP BY 1 ORDER BY 1`],
-    ['fairness: selection rate per group, one model, daily', `SELECT bucket_end AS "time", group_key AS metric, value_mean FROM vigil_metric_rollups WHERE grain = 'day' AND model = 'model-000' AND metric = 'selectionRate' AND ${range} ORDER BY 1, 2`],
-    ['fleet: rows per model, daily', `SELECT bucket_end AS "time", model AS metric, rows FROM vigil_metric_rollups WHERE grain = 'day' AND metric = 'rows' AND ${range} ORDER BY 1, 2`],
-    ['fleet: rows per model, hourly', `SELECT bucket_end AS "time", model AS metric, value_last FROM vigil_metric_rollups WHERE grain = 'hour' AND metric = 'rows' AND ${range} ORDER BY 1, 2`],
-    ['fleet: drifted features per model and day (all models)', `SELECT bucket_start + interval '1 day' AS "time", model AS metric, sum(value_max_sum) AS drifted FROM vigil_metric_model_daily WHERE metric = 'drifted' AND ${range} GROUP BY 1, 2 ORDER BY 1, 2`],
-    ['fleet: worst feature PSI per model and day (all models)', `SELECT bucket_start + interval '1 day' AS "time", model AS metric, max(value_max_max) AS psi FROM vigil_metric_model_daily WHERE metric = 'psi' AND ${range} GROUP BY 1, 2 ORDER BY 1, 2`],
+    [
+      'drift: psi per feature, one model, daily',
+      `SELECT bucket_end AS "time", feature AS metric, value_mean AS value FROM vigil_metric_rollups WHERE grain = 'day' AND model = 'model-000' AND version IN ('1') AND metric = 'psi' AND ${range} ORDER BY 1, 2`,
+    ],
+    [
+      'drift: psi per feature, one model, hourly',
+      `SELECT bucket_end AS "time", feature AS metric, value_mean AS value FROM vigil_metric_rollups WHERE grain = 'hour' AND model = 'model-000' AND version IN ('1') AND metric = 'psi' AND ${range} ORDER BY 1, 2`,
+    ],
+    [
+      'drift: drifted features per day, one model',
+      `SELECT bucket_end AS "time", sum(value_max) AS drifted FROM vigil_metric_rollups WHERE grain = 'day' AND model = 'model-000' AND metric = 'drifted' AND ${range} GROUP BY 1 ORDER BY 1`,
+    ],
+    [
+      'fairness: selection rate per group, one model, daily',
+      `SELECT bucket_end AS "time", group_key AS metric, value_mean FROM vigil_metric_rollups WHERE grain = 'day' AND model = 'model-000' AND metric = 'selectionRate' AND ${range} ORDER BY 1, 2`,
+    ],
+    [
+      'fleet: rows per model, daily',
+      `SELECT bucket_end AS "time", model AS metric, rows FROM vigil_metric_rollups WHERE grain = 'day' AND metric = 'rows' AND ${range} ORDER BY 1, 2`,
+    ],
+    [
+      'fleet: rows per model, hourly',
+      `SELECT bucket_end AS "time", model AS metric, value_last FROM vigil_metric_rollups WHERE grain = 'hour' AND metric = 'rows' AND ${range} ORDER BY 1, 2`,
+    ],
+    [
+      'fleet: drifted features per model and day (all models)',
+      `SELECT bucket_start + interval '1 day' AS "time", model AS metric, sum(value_max_sum) AS drifted FROM vigil_metric_model_daily WHERE metric = 'drifted' AND ${range} GROUP BY 1, 2 ORDER BY 1, 2`,
+    ],
+    [
+      'fleet: worst feature PSI per model and day (all models)',
+      `SELECT bucket_start + interval '1 day' AS "time", model AS metric, max(value_max_max) AS psi FROM vigil_metric_model_daily WHERE metric = 'psi' AND ${range} GROUP BY 1, 2 ORDER BY 1, 2`,
+    ],
     // The same panel summing the per-series daily roll-ups, as before migration 0015.
-    ['fleet: drifted features per model and day, from vigil_metric_rollups', `SELECT bucket_end AS "time", model AS metric, sum(value_max) AS drifted FROM vigil_metric_rollups WHERE grain = 'day' AND metric = 'drifted' AND ${range} GROUP BY 1, 2 ORDER BY 1, 2`],
-    ['fleet: worst ECE per model over the range', `SELECT model, max(value_max) AS worst FROM vigil_metric_rollups WHERE grain = 'day' AND metric = 'ece' AND group_key = '' AND ${range} GROUP BY 1 ORDER BY 2 DESC`],
+    [
+      'fleet: drifted features per model and day, from vigil_metric_rollups',
+      `SELECT bucket_end AS "time", model AS metric, sum(value_max) AS drifted FROM vigil_metric_rollups WHERE grain = 'day' AND metric = 'drifted' AND ${range} GROUP BY 1, 2 ORDER BY 1, 2`,
+    ],
+    [
+      'fleet: worst ECE per model over the range',
+      `SELECT model, max(value_max) AS worst FROM vigil_metric_rollups WHERE grain = 'day' AND metric = 'ece' AND group_key = '' AND ${range} GROUP BY 1 ORDER BY 2 DESC`,
+    ],
   ];
   const results = [];
   for (const [title, sql] of queries) {
@@ -137,10 +185,18 @@ try {
     log(`${title}: median ${quantile(times, 0.5).toFixed(1)} ms (first ${times[0].toFixed(1)} ms), ${rows} rows`);
   }
   await client.end();
-  console.log(`\nRoll-up queries: ${models} models × ${perModel} series, ${days} days daily; hourly for ${hourlyModels} models' series and every model's rows/labelledRows`);
+  console.log(
+    `\nRoll-up queries: ${models} models × ${perModel} series, ${days} days daily; hourly for ${hourlyModels} models' series and every model's rows/labelledRows`,
+  );
   console.log(`sizes: ${JSON.stringify(sizes)}\n`);
-  console.log(table(['query (whole range)', 'median ms (planning + execution)', 'first run ms', 'rows'], results.map((r) => [r.title, r.ms.toFixed(1), r.first.toFixed(1), r.rows])));
-  if (args.json) writeFileSync(args.json, JSON.stringify({ models, days, hourlyModels, perModel, sizes, results }, null, 2));
+  console.log(
+    table(
+      ['query (whole range)', 'median ms (planning + execution)', 'first run ms', 'rows'],
+      results.map((r) => [r.title, r.ms.toFixed(1), r.first.toFixed(1), r.rows]),
+    ),
+  );
+  if (args.json)
+    writeFileSync(args.json, JSON.stringify({ models, days, hourlyModels, perModel, sizes, results }, null, 2));
 } finally {
   if (created) await dropDatabase(serverUrl, name).catch((e) => console.error(`[rollups] drop ${name}: ${e.message}`));
 }

@@ -38,7 +38,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/run.mjs [--sizes 200000,1000000] [--repeat N] [--skip-evidently] [--regenerate] [--skip-peers] [--large] [--skip-streaming | --streaming-only]');
+  console.log(
+    'Usage: node bench/run.mjs [--sizes 200000,1000000] [--repeat N] [--skip-evidently] [--regenerate] [--skip-peers] [--large] [--skip-streaming | --streaming-only]',
+  );
   process.exit(0);
 }
 const sizes = args.sizes.split(',').filter(Boolean).map(Number);
@@ -60,7 +62,12 @@ if (!args['streaming-only']) {
     const data = join(bench, 'data', `rows-${rows}`);
     const stamp = join(data, 'ROWS');
     const have = existsSync(stamp) ? Number.parseInt(readFileSync(stamp, 'utf8'), 10) : undefined;
-    if (args.regenerate || have !== rows || !existsSync(join(data, 'reference.csv')) || !existsSync(join(data, 'current.csv'))) {
+    if (
+      args.regenerate ||
+      have !== rows ||
+      !existsSync(join(data, 'reference.csv')) ||
+      !existsSync(join(data, 'current.csv'))
+    ) {
       step(join(bench, '.venv/bin/python'), [join(bench, 'make-data.py'), '--rows', String(rows), '--out', data]);
     } else {
       console.log(`[bench] reusing ${data} (${rows} rows)`);
@@ -90,7 +97,9 @@ if (!args['skip-streaming']) {
     step(process.execPath, [join(bench, 'window-close.mjs'), '--curve-budget-s', '1']);
     console.log('[bench] memory with 100 models takes longer: node bench/memory-models.mjs');
   } else {
-    console.log('[bench] streaming benchmarks skipped: Postgres and Kafka are not up (bash scripts/services/install.sh && bash scripts/services/start.sh postgres kafka)');
+    console.log(
+      '[bench] streaming benchmarks skipped: Postgres and Kafka are not up (bash scripts/services/install.sh && bash scripts/services/start.sh postgres kafka)',
+    );
   }
 }
 if (results.length > 0 && !(args['skip-peers'] && args['skip-streaming'])) printHeadline(results);
@@ -102,8 +111,12 @@ if (results.length > 0 && !(args['skip-peers'] && args['skip-streaming'])) print
  */
 function printHeadline(results) {
   const f = (x, d = 2) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '—');
-  console.log('\n## Headline: whole `vigil report` vs whole Evidently DataDriftPreset script (wall-clock, start-up included)\n');
-  console.log('| rows | vigil report s | load | Evidently s | load | Evidently ÷ Vigil | goal ≥ 20× | peak RSS Vigil / Evidently MiB |');
+  console.log(
+    '\n## Headline: whole `vigil report` vs whole Evidently DataDriftPreset script (wall-clock, start-up included)\n',
+  );
+  console.log(
+    '| rows | vigil report s | load | Evidently s | load | Evidently ÷ Vigil | goal ≥ 20× | peak RSS Vigil / Evidently MiB |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const e = r.evidently;
@@ -113,7 +126,9 @@ function printHeadline(results) {
         `${ratio === undefined ? '—' : `**${f(ratio, 1)}×**`} | ${ratio === undefined ? '—' : ratio >= 20 ? 'met' : 'NOT met'} | ${f(r.cliPeakRssMiB, 0)} / ${f(e?.peakRssMiB, 0)} |`,
     );
   }
-  console.log('\nOn a shared machine the two sides of a row may have run at different loads: compare the load columns.');
+  console.log(
+    '\nOn a shared machine the two sides of a row may have run at different loads: compare the load columns.',
+  );
 }
 
 /** Postgres and Kafka of scripts/services (or VIGIL_DATABASE_URL / VIGIL_KAFKA_BROKERS) accept connections. */

@@ -74,21 +74,37 @@ for (const requested of sizes) {
   };
   if (!existsSync(files.parquet.current)) {
     log(`writing ${rows} rows × ${columns} columns to ${dir}`);
-    const made = await run(python, [join(bench, 'make-wide-data.py'), '--rows', String(rows), '--columns', String(columns), '--out', dir]);
+    const made = await run(python, [
+      join(bench, 'make-wide-data.py'),
+      '--rows',
+      String(rows),
+      '--columns',
+      String(columns),
+      '--out',
+      dir,
+    ]);
     if (made.code !== 0) fail(`make-wide-data.py failed:\n${made.stderr}`);
   }
   const run1 = { rows, requestedRows: requested, sizesGB: {}, vigil: {}, evidently: undefined };
-  if (rows !== requested) run1.note = `scaled down from ${requested} rows: the free space of ${args.data} does not hold the files and the spill`;
-  for (const format of ['csv', 'parquet']) run1.sizesGB[format] = (statSync(files[format].reference).size + statSync(files[format].current).size) / 1e9;
+  if (rows !== requested)
+    run1.note = `scaled down from ${requested} rows: the free space of ${args.data} does not hold the files and the spill`;
+  for (const format of ['csv', 'parquet'])
+    run1.sizesGB[format] = (statSync(files[format].reference).size + statSync(files[format].current).size) / 1e9;
   for (const format of formats) {
     log(`vigil report, ${rows} rows, ${format}`);
     run1.vigil[format] = await vigil(files[format]);
-    log(`  ${fmt(run1.vigil[format].seconds)} s, peak RSS ${fmt(run1.vigil[format].peakRssMiB / 1024)} GiB, ${run1.vigil[format].path}`);
+    log(
+      `  ${fmt(run1.vigil[format].seconds)} s, peak RSS ${fmt(run1.vigil[format].peakRssMiB / 1024)} GiB, ${run1.vigil[format].path}`,
+    );
   }
   if (runEvidently) {
-    log(`Evidently DataDriftPreset, ${rows} rows, csv (limit ${args['evidently-limit']} s, ${args['evidently-rss-limit']} GB)`);
+    log(
+      `Evidently DataDriftPreset, ${rows} rows, csv (limit ${args['evidently-limit']} s, ${args['evidently-rss-limit']} GB)`,
+    );
     run1.evidently = await evidently(files.csv);
-    log(`  ${run1.evidently.finished ? `${fmt(run1.evidently.seconds)} s` : `did not finish (${run1.evidently.reason})`}, peak RSS ${fmt(run1.evidently.peakRssMiB / 1024)} GiB`);
+    log(
+      `  ${run1.evidently.finished ? `${fmt(run1.evidently.seconds)} s` : `did not finish (${run1.evidently.reason})`}, peak RSS ${fmt(run1.evidently.peakRssMiB / 1024)} GiB`,
+    );
   }
   results.runs.push(run1);
   if (!args['keep-data']) rmSync(dir, { recursive: true, force: true });
@@ -98,11 +114,19 @@ console.log('\n| rows × columns | files (CSV / Parquet) | Vigil CSV | Vigil Par
 console.log('|---|---|---|---|---|');
 for (const r of results.runs) {
   const v = (x) => (x ? `${fmt(x.seconds)} s, ${fmt(x.peakRssMiB / 1024)} GiB (${x.path})` : '-');
-  const e = r.evidently ? (r.evidently.finished ? `${fmt(r.evidently.seconds)} s, ${fmt(r.evidently.peakRssMiB / 1024)} GiB` : `did not finish: ${r.evidently.reason} (${fmt(r.evidently.peakRssMiB / 1024)} GiB at the stop)`) : 'skipped';
-  console.log(`| ${r.rows.toLocaleString('en')} × ${columns} | ${fmt(r.sizesGB.csv)} / ${fmt(r.sizesGB.parquet)} GB | ${v(r.vigil.csv)} | ${v(r.vigil.parquet)} | ${e} |`);
+  const e = r.evidently
+    ? r.evidently.finished
+      ? `${fmt(r.evidently.seconds)} s, ${fmt(r.evidently.peakRssMiB / 1024)} GiB`
+      : `did not finish: ${r.evidently.reason} (${fmt(r.evidently.peakRssMiB / 1024)} GiB at the stop)`
+    : 'skipped';
+  console.log(
+    `| ${r.rows.toLocaleString('en')} × ${columns} | ${fmt(r.sizesGB.csv)} / ${fmt(r.sizesGB.parquet)} GB | ${v(r.vigil.csv)} | ${v(r.vigil.parquet)} | ${e} |`,
+  );
   if (r.note) console.log(`note: ${r.note}`);
 }
-console.log(`\nmachine: ${results.machine.cpus} cores (${results.machine.cpuModel}), ${results.machine.memGiB} GiB, load ${results.machine.loadavg.join(' ')}, node ${results.machine.node}`);
+console.log(
+  `\nmachine: ${results.machine.cpus} cores (${results.machine.cpuModel}), ${results.machine.memGiB} GiB, load ${results.machine.loadavg.join(' ')}, node ${results.machine.node}`,
+);
 if (args.out) writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
 
 /** The rows that fit the free space of the data directory (files, plus the spill of one report), halved until they do. */
@@ -111,45 +135,105 @@ function fit(rows) {
   const free = bavail * bsize;
   let n = rows;
   // Files already written (a run with --keep-data) need only room for the spill.
-  const written = (r) => ['reference.csv', 'current.csv', 'reference.parquet', 'current.parquet'].every((f) => existsSync(join(args.data, `rows-${r}-cols-${columns}`, f)));
-  const need = (r) => 2 * r * (columns + 4) * ((written(r) ? 0 : BYTES_PER_VALUE.csv + BYTES_PER_VALUE.parquet) + BYTES_PER_VALUE.spill) * 1.1;
+  const written = (r) =>
+    ['reference.csv', 'current.csv', 'reference.parquet', 'current.parquet'].every((f) =>
+      existsSync(join(args.data, `rows-${r}-cols-${columns}`, f)),
+    );
+  const need = (r) =>
+    2 *
+    r *
+    (columns + 4) *
+    ((written(r) ? 0 : BYTES_PER_VALUE.csv + BYTES_PER_VALUE.parquet) + BYTES_PER_VALUE.spill) *
+    1.1;
   while (n > 1000 && need(n) > free) n = Math.floor(n / 2);
-  if (n !== rows) log(`only ${fmt(free / 1e9)} GB free in ${args.data}: ${rows} rows need ${fmt(need(rows) / 1e9)} GB; running ${n}`);
+  if (n !== rows)
+    log(`only ${fmt(free / 1e9)} GB free in ${args.data}: ${rows} rows need ${fmt(need(rows) / 1e9)} GB; running ${n}`);
   return n;
 }
 
 async function vigil(pair) {
   const json = join(os.tmpdir(), `vigil-wide-report-${process.pid}.json`);
   const budget = args['memory-budget'] ? ['--memory-budget', args['memory-budget']] : [];
-  const cmd = [process.execPath, cliBin, 'report', '--reference', pair.reference, '--current', pair.current, '--group-columns', 'segment,region', '--json', json, ...budget];
+  const cmd = [
+    process.execPath,
+    cliBin,
+    'report',
+    '--reference',
+    pair.reference,
+    '--current',
+    pair.current,
+    '--group-columns',
+    'segment,region',
+    '--json',
+    json,
+    ...budget,
+  ];
   const load = os.loadavg()[0];
   const t = performance.now();
   const result = await run('/usr/bin/time', ['-v', ...cmd]);
   const seconds = (performance.now() - t) / 1000;
   if (result.code !== 0) fail(`vigil report exited ${result.code}:\n${result.stderr.slice(-4000)}`);
-  const peakRssMiB = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1] ?? Number.NaN) / 1024;
+  const peakRssMiB =
+    Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1] ?? Number.NaN) / 1024;
   const report = JSON.parse(readFileSync(json, 'utf8'));
   rmSync(json, { force: true });
   const c = report.computation;
-  const path = c === undefined ? 'in memory, exact' : `spilled ${c.spilledColumns} columns, ${c.statistics}${c.binnedColumns ? ` (${c.binnedColumns} binned)` : ''}`;
-  return { seconds, peakRssMiB, load, path, computation: c ?? null, features: report.drift.length, drifted: report.summary.drifted.length };
+  const path =
+    c === undefined
+      ? 'in memory, exact'
+      : `spilled ${c.spilledColumns} columns, ${c.statistics}${c.binnedColumns ? ` (${c.binnedColumns} binned)` : ''}`;
+  return {
+    seconds,
+    peakRssMiB,
+    load,
+    path,
+    computation: c ?? null,
+    features: report.drift.length,
+    drifted: report.summary.drifted.length,
+  };
 }
 
 async function evidently(pair) {
   const snapshot = join(os.tmpdir(), `evidently-wide-${process.pid}.json`);
   const argv = [
-    join(bench, 'evidently-report.py'), '--reference', pair.reference, '--current', pair.current,
-    '--numeric', [...features, 'score'].join(','), '--categorical', 'label,segment,region', '--snapshot', snapshot,
+    join(bench, 'evidently-report.py'),
+    '--reference',
+    pair.reference,
+    '--current',
+    pair.current,
+    '--numeric',
+    [...features, 'score'].join(','),
+    '--categorical',
+    'label,segment,region',
+    '--snapshot',
+    snapshot,
   ];
   const load = os.loadavg()[0];
   const t = performance.now();
-  const result = await run(evidentlyPython, argv, { limitSeconds: Number(args['evidently-limit']), limitRssGB: Number(args['evidently-rss-limit']) });
+  const result = await run(evidentlyPython, argv, {
+    limitSeconds: Number(args['evidently-limit']),
+    limitRssGB: Number(args['evidently-rss-limit']),
+  });
   const seconds = (performance.now() - t) / 1000;
   rmSync(snapshot, { force: true });
   if (result.stopped) return { finished: false, reason: result.stopped, seconds, peakRssMiB: result.peakRssMiB, load };
-  if (result.code !== 0) return { finished: false, reason: `exit ${result.code}: ${result.stderr.trim().split('\n').at(-1)}`, seconds, peakRssMiB: result.peakRssMiB, load };
+  if (result.code !== 0)
+    return {
+      finished: false,
+      reason: `exit ${result.code}: ${result.stderr.trim().split('\n').at(-1)}`,
+      seconds,
+      peakRssMiB: result.peakRssMiB,
+      load,
+    };
   const out = JSON.parse(result.stdout.trim().split('\n').at(-1));
-  return { finished: true, seconds, phases: out.seconds, peakRssMiB: Math.max(out.peakRssMiB ?? 0, result.peakRssMiB), load, drifted: out.driftedColumns?.length };
+  return {
+    finished: true,
+    seconds,
+    phases: out.seconds,
+    peakRssMiB: Math.max(out.peakRssMiB ?? 0, result.peakRssMiB),
+    load,
+    drifted: out.driftedColumns?.length,
+  };
 }
 
 /** Runs a command; with limits, polls its RSS (VmHWM) and kills it past the time or RSS limit. */
@@ -170,14 +254,22 @@ function run(command, argv, { limitSeconds, limitRssGB } = {}) {
       } catch {
         // the process has exited
       }
-      if (stopped === undefined && limitSeconds !== undefined && (Date.now() - started) / 1000 > limitSeconds) stopped = `past the ${limitSeconds} s limit`;
-      if (stopped === undefined && limitRssGB !== undefined && (peakRssMiB * 2 ** 20) / 1e9 > limitRssGB) stopped = `past the ${limitRssGB} GB RSS limit`;
+      if (stopped === undefined && limitSeconds !== undefined && (Date.now() - started) / 1000 > limitSeconds)
+        stopped = `past the ${limitSeconds} s limit`;
+      if (stopped === undefined && limitRssGB !== undefined && (peakRssMiB * 2 ** 20) / 1e9 > limitRssGB)
+        stopped = `past the ${limitRssGB} GB RSS limit`;
       if (stopped !== undefined) child.kill('SIGKILL');
     }, 100);
     child.on('error', reject);
     child.on('close', (code) => {
       clearInterval(timer);
-      resolvePromise({ code, stopped, peakRssMiB, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolvePromise({
+        code,
+        stopped,
+        peakRssMiB,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
     });
   });
 }
@@ -189,7 +281,14 @@ function machineInfo() {
   } catch {
     // not Linux
   }
-  return { date: new Date().toISOString(), cpus: os.availableParallelism(), cpuModel, memGiB: Math.round(os.totalmem() / 2 ** 30), loadavg: os.loadavg().map((x) => x.toFixed(2)), node: process.version };
+  return {
+    date: new Date().toISOString(),
+    cpus: os.availableParallelism(),
+    cpuModel,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadavg: os.loadavg().map((x) => x.toFixed(2)),
+    node: process.version,
+  };
 }
 
 function fmt(x) {

@@ -43,7 +43,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('Usage: node bench/window-close.mjs [--features N] [--attributes A] [--buckets B] [--bucket-rows R] [--reps N] [--no-store] [--no-curve] [--no-reconstruction] [--json FILE]');
+  console.log(
+    'Usage: node bench/window-close.mjs [--features N] [--attributes A] [--buckets B] [--bucket-rows R] [--reps N] [--no-store] [--no-curve] [--no-reconstruction] [--json FILE]',
+  );
   process.exit(0);
 }
 
@@ -53,7 +55,14 @@ const load = async (path) => {
   return m.default ?? m;
 };
 const {
-  accumulate, analyzeWindow, emptyAccumulator, fitDataReconstruction, fitReferenceProfile, MAX_RECONSTRUCTION_FEATURES, mergeAccumulators, reconstructionWindow,
+  accumulate,
+  analyzeWindow,
+  emptyAccumulator,
+  fitDataReconstruction,
+  fitReferenceProfile,
+  MAX_RECONSTRUCTION_FEATURES,
+  mergeAccumulators,
+  reconstructionWindow,
 } = await load('packages/analyzers/dist/index.js');
 const { windowMetricRows } = await load('packages/daemon/dist/pipeline/window-metrics.js');
 const { createStore, markAnalysedIn, upsertMetricRowsIn } = await load('packages/store/dist/index.js');
@@ -64,7 +73,12 @@ const WINDOW_START = Date.UTC(2026, 10, 1, 0, 0, 0);
 /** A scenario: F features (a share numeric), attributes with their number of values. */
 function scenario({ features, numericShare = 0.75, attributes }) {
   const numeric = Math.round(features * numericShare);
-  const feats = Array.from({ length: features }, (_, i) => ({ name: `f${String(i).padStart(4, '0')}`, kind: i < numeric ? 'numeric' : 'categorical', k: 3 + (i % 9), shape: i % 4 }));
+  const feats = Array.from({ length: features }, (_, i) => ({
+    name: `f${String(i).padStart(4, '0')}`,
+    kind: i < numeric ? 'numeric' : 'categorical',
+    k: 3 + (i % 9),
+    shape: i % 4,
+  }));
   const spec = {
     task: 'binary',
     features: feats.map((f) => ({ name: f.name, kind: f.kind })),
@@ -87,7 +101,14 @@ function generate(sc, rows, seed, drift) {
       const values = new Float64Array(rows);
       for (let i = 0; i < rows; i++) {
         const z = r.normal() + drift * 0.3;
-        values[i] = f.shape === 0 ? z : f.shape === 1 ? Math.exp(0.5 * z) : f.shape === 2 ? Math.floor(18 + 60 * r.next()) : 10 * r.next() + drift;
+        values[i] =
+          f.shape === 0
+            ? z
+            : f.shape === 1
+              ? Math.exp(0.5 * z)
+              : f.shape === 2
+                ? Math.floor(18 + 60 * r.next())
+                : 10 * r.next() + drift;
         if (i % 97 === 0 && f.shape === 1) values[i] = Number.NaN;
       }
       columns.set(f.name, { name: f.name, kind: 'numeric', values });
@@ -97,7 +118,12 @@ function generate(sc, rows, seed, drift) {
         const u = Math.min(0.999999, r.next() * (1 + drift * 0.05));
         codes[i] = Math.min(f.k - 1, Math.floor(f.k * u * u));
       }
-      columns.set(f.name, { name: f.name, kind: 'categorical', categories: Array.from({ length: f.k }, (_, j) => `c${j}`), codes });
+      columns.set(f.name, {
+        name: f.name,
+        kind: 'categorical',
+        categories: Array.from({ length: f.k }, (_, j) => `c${j}`),
+        codes,
+      });
     }
   }
   const score = new Float64Array(rows);
@@ -111,7 +137,12 @@ function generate(sc, rows, seed, drift) {
   for (const a of sc.attributes) {
     const codes = new Int32Array(rows);
     for (let i = 0; i < rows; i++) codes[i] = Math.floor(r.next() * a.values);
-    columns.set(a.name, { name: a.name, kind: 'categorical', categories: Array.from({ length: a.values }, (_, j) => `${a.name}-${j}`), codes });
+    columns.set(a.name, {
+      name: a.name,
+      kind: 'categorical',
+      categories: Array.from({ length: a.values }, (_, j) => `${a.name}-${j}`),
+      codes,
+    });
   }
   return { source: 'bench', rowCount: rows, columns };
 }
@@ -121,14 +152,32 @@ async function prepare(sc, { referenceRows, buckets, bucketRows }) {
   const reference = generate(sc, referenceRows, 1, 0);
   const base = fitReferenceProfile(reference, { ...sc.spec, groups: [] });
   // With multivariate drift as the daemon fits it (fit-reference.ts): its buckets then project every event.
-  const reconstructs = !args['no-reconstruction'] && sc.spec.features.length >= 2 && sc.spec.features.length <= MAX_RECONSTRUCTION_FEATURES;
-  const profile = reconstructs ? { ...base, reconstruction: (await fitDataReconstruction(reference, sc.spec.features)).model } : base;
+  const reconstructs =
+    !args['no-reconstruction'] &&
+    sc.spec.features.length >= 2 &&
+    sc.spec.features.length <= MAX_RECONSTRUCTION_FEATURES;
+  const profile = reconstructs
+    ? { ...base, reconstruction: (await fitDataReconstruction(reference, sc.spec.features)).model }
+    : base;
   const stored = [];
   for (let b = 0; b < buckets; b++) {
-    const acc = accumulate(emptyAccumulator(profile, sc.spec), profile, sc.spec, generate(sc, bucketRows, 100 + b, 0.5));
-    stored.push({ bucketStart: WINDOW_START + b * BUCKET_MS, accumulator: JSON.parse(JSON.stringify(acc)), rows: bucketRows });
+    const acc = accumulate(
+      emptyAccumulator(profile, sc.spec),
+      profile,
+      sc.spec,
+      generate(sc, bucketRows, 100 + b, 0.5),
+    );
+    stored.push({
+      bucketStart: WINDOW_START + b * BUCKET_MS,
+      accumulator: JSON.parse(JSON.stringify(acc)),
+      rows: bucketRows,
+    });
   }
-  return { profile, stored, window: { model: 'm', version: '1', start: WINDOW_START, end: WINDOW_START + buckets * BUCKET_MS } };
+  return {
+    profile,
+    stored,
+    window: { model: 'm', version: '1', start: WINDOW_START, end: WINDOW_START + buckets * BUCKET_MS },
+  };
 }
 
 /** The daemon's compute for one window: merge, analyse, metric rows. Returns the three durations in ms. */
@@ -139,7 +188,12 @@ function closeOnce(sc, profile, stored, window) {
   const t1 = performance.now();
   const analysis = analyzeWindow(profile, acc, sc.spec);
   const t2 = performance.now();
-  const rows = windowMetricRows(window, acc, analysis, reconstructionWindow(profile.reconstruction, acc.reconstruction));
+  const rows = windowMetricRows(
+    window,
+    acc,
+    analysis,
+    reconstructionWindow(profile.reconstruction, acc.reconstruction),
+  );
   const t3 = performance.now();
   return { merge: t1 - t0, analyse: t2 - t1, rows: t3 - t2, total: t3 - t0, metricRows: rows, acc };
 }
@@ -167,7 +221,13 @@ async function timeStore(store, sc, prepared, model, { reps, budgetMs = Infinity
     {
       groupId: 'bench',
       offsets: [],
-      buckets: stored.map((b) => ({ model, version: window.version, bucketStart: b.bucketStart, accumulator: b.accumulator, rows: b.rows })),
+      buckets: stored.map((b) => ({
+        model,
+        version: window.version,
+        bucketStart: b.bucketStart,
+        accumulator: b.accumulator,
+        rows: b.rows,
+      })),
       windows: [{ model, version: window.version, start: window.start, end: window.end }],
     },
     mergeAccumulators,
@@ -184,11 +244,17 @@ async function timeStore(store, sc, prepared, model, { reps, budgetMs = Infinity
     // Not timed: the compute, measured above.
     let acc = emptyAccumulator(profile, sc.spec);
     for (const b of loaded) acc = mergeAccumulators(acc, b.accumulator);
-    const rows = windowMetricRows(window, acc, analyzeWindow(profile, acc, sc.spec), reconstructionWindow(profile.reconstruction, acc.reconstruction));
+    const rows = windowMetricRows(
+      window,
+      acc,
+      analyzeWindow(profile, acc, sc.spec),
+      reconstructionWindow(profile.reconstruction, acc.reconstruction),
+    );
     const due = { ...window, changeSeq: i + 1, analyses: i };
     const t2 = performance.now();
     await store.transaction(async (tx) => {
-      if (!(await markAnalysedIn(tx, due, { rows: acc.rows, labelledRows: acc.outcome.labelled }))) throw new Error('window not marked');
+      if (!(await markAnalysedIn(tx, due, { rows: acc.rows, labelledRows: acc.outcome.labelled })))
+        throw new Error('window not marked');
       await upsertMetricRowsIn(tx, rows);
     });
     const t3 = performance.now();
@@ -210,8 +276,19 @@ console.log(`[window-close] machine: nproc ${m.nproc}, ${m.ramGiB} GiB RAM, node
 const features = Number(args.features);
 const attrCount = Number(args.attributes);
 const ATTR_VALUES = [2, 5, 12, 8, 4, 6, 3, 10];
-const headline = scenario({ features, numericShare: Number(args['numeric-share']), attributes: Array.from({ length: attrCount }, (_, i) => ({ name: `g${i}`, values: ATTR_VALUES[i % ATTR_VALUES.length] })) });
-const sizes = { referenceRows: Number(args['reference-rows']), buckets: Number(args.buckets), bucketRows: Number(args['bucket-rows']) };
+const headline = scenario({
+  features,
+  numericShare: Number(args['numeric-share']),
+  attributes: Array.from({ length: attrCount }, (_, i) => ({
+    name: `g${i}`,
+    values: ATTR_VALUES[i % ATTR_VALUES.length],
+  })),
+});
+const sizes = {
+  referenceRows: Number(args['reference-rows']),
+  buckets: Number(args.buckets),
+  bucketRows: Number(args['bucket-rows']),
+};
 const numericCount = headline.feats.filter((f) => f.kind === 'numeric').length;
 console.log(
   `[window-close] one model: ${features} features (${numericCount} numeric, ${features - numericCount} categorical), ${attrCount} group attributes ` +
@@ -220,11 +297,26 @@ console.log(
 );
 const prepared = await prepare(headline, sizes);
 const compute = timeCompute(headline, prepared, { reps: Number(args.reps), warmup: 20 });
-const result = { machine: m, scenario: { features, numeric: numericCount, attributes: headline.attributes, ...sizes }, compute: {}, store: null, curve: [] };
+const result = {
+  machine: m,
+  scenario: { features, numeric: numericCount, attributes: headline.attributes, ...sizes },
+  compute: {},
+  store: null,
+  curve: [],
+};
 const rowsOut = [];
 for (const k of ['merge', 'analyse', 'rows', 'total']) {
   result.compute[k] = { median: med(compute.samples[k]), p99: p99(compute.samples[k]) };
-  rowsOut.push([{ merge: `merge ${sizes.buckets} buckets`, analyse: 'analyzeWindow', rows: 'windowMetricRows', total: 'compute total' }[k], f2(med(compute.samples[k])), f2(p99(compute.samples[k]))]);
+  rowsOut.push([
+    {
+      merge: `merge ${sizes.buckets} buckets`,
+      analyse: 'analyzeWindow',
+      rows: 'windowMetricRows',
+      total: 'compute total',
+    }[k],
+    f2(med(compute.samples[k])),
+    f2(p99(compute.samples[k])),
+  ]);
 }
 
 let serverUrl;
@@ -243,27 +335,99 @@ try {
     const url = await createDatabase(serverUrl, dbName);
     store = await createStore({ url });
     const s = await timeStore(store, headline, prepared, 'headline', { reps: Math.min(Number(args.reps), 200) });
-    result.store = { load: { median: med(s.samples.load), p99: p99(s.samples.load) }, write: { median: med(s.samples.write), p99: p99(s.samples.write) }, bucketJsonBytes: s.bucketJsonBytes, n: s.n };
-    rowsOut.push([`store: loadBuckets (${sizes.buckets} × ${(s.bucketJsonBytes / sizes.buckets / 1024).toFixed(0)} KiB JSON)`, f2(med(s.samples.load)), f2(p99(s.samples.load))]);
-    rowsOut.push([`store: markAnalysed + upsert ${compute.metricRows} metric rows (1 transaction)`, f2(med(s.samples.write)), f2(p99(s.samples.write))]);
+    result.store = {
+      load: { median: med(s.samples.load), p99: p99(s.samples.load) },
+      write: { median: med(s.samples.write), p99: p99(s.samples.write) },
+      bucketJsonBytes: s.bucketJsonBytes,
+      n: s.n,
+    };
+    rowsOut.push([
+      `store: loadBuckets (${sizes.buckets} × ${(s.bucketJsonBytes / sizes.buckets / 1024).toFixed(0)} KiB JSON)`,
+      f2(med(s.samples.load)),
+      f2(p99(s.samples.load)),
+    ]);
+    rowsOut.push([
+      `store: markAnalysed + upsert ${compute.metricRows} metric rows (1 transaction)`,
+      f2(med(s.samples.write)),
+      f2(p99(s.samples.write)),
+    ]);
     rowsOut.push(['compute + store (sum of the medians)', f2(med(compute.samples.total) + med(s.samples.total)), '']);
     result.wholeMedian = med(compute.samples.total) + med(s.samples.total);
   }
-  console.log(`\nClosing one window: ${compute.metricRows} metric rows; ${compute.n} repetitions (store: ${result.store?.n ?? 0})\n`);
+  console.log(
+    `\nClosing one window: ${compute.metricRows} metric rows; ${compute.n} repetitions (store: ${result.store?.n ?? 0})\n`,
+  );
   console.log(table(['step', 'median ms', 'p99 ms'], rowsOut));
-  console.log(`\ntarget (issue 3): all metrics of the window under 10 ms — compute median ${f2(result.compute.total.median)} ms, p99 ${f2(result.compute.total.p99)} ms: ${result.compute.total.p99 < 10 ? 'met' : result.compute.total.median < 10 ? 'met at the median, not at p99' : 'not met'}`);
+  console.log(
+    `\ntarget (issue 3): all metrics of the window under 10 ms — compute median ${f2(result.compute.total.median)} ms, p99 ${f2(result.compute.total.p99)} ms: ${result.compute.total.p99 < 10 ? 'met' : result.compute.total.median < 10 ? 'met at the median, not at p99' : 'not met'}`,
+  );
 
   if (!args['no-curve']) {
     const budgetMs = Number(args['curve-budget-s']) * 1000;
     const points = [
-      ...[10, 30, 100, 300, 1000].map((f) => ({ axis: 'features', features: f, attributes: [{ name: 'g0', values: 2 }, { name: 'g1', values: 5 }, { name: 'g2', values: 12 }, { name: 'g3', values: 8 }], buckets: 12 })),
-      ...[2, 20, 50, 100, 200].map((g) => ({ axis: 'groups', features: 30, attributes: [{ name: 'g0', values: g }], buckets: 12 })),
-      ...[2, 20, 50, 100, 200].filter((g) => g >= 20).map((g) => ({ axis: 'groups (4 attributes)', features: 30, attributes: Array.from({ length: 4 }, (_, i) => ({ name: `g${i}`, values: g / 4 })), buckets: 12 })),
-      ...[12, 48, 144, 288].map((b) => ({ axis: 'window buckets', features: 30, attributes: [{ name: 'g0', values: 2 }, { name: 'g1', values: 5 }, { name: 'g2', values: 12 }, { name: 'g3', values: 8 }], buckets: b })),
+      ...[10, 30, 100, 300, 1000].map((f) => ({
+        axis: 'features',
+        features: f,
+        attributes: [
+          { name: 'g0', values: 2 },
+          { name: 'g1', values: 5 },
+          { name: 'g2', values: 12 },
+          { name: 'g3', values: 8 },
+        ],
+        buckets: 12,
+      })),
+      ...[2, 20, 50, 100, 200].map((g) => ({
+        axis: 'groups',
+        features: 30,
+        attributes: [{ name: 'g0', values: g }],
+        buckets: 12,
+      })),
+      ...[2, 20, 50, 100, 200]
+        .filter((g) => g >= 20)
+        .map((g) => ({
+          axis: 'groups (4 attributes)',
+          features: 30,
+          attributes: Array.from({ length: 4 }, (_, i) => ({ name: `g${i}`, values: g / 4 })),
+          buckets: 12,
+        })),
+      ...[12, 48, 144, 288].map((b) => ({
+        axis: 'window buckets',
+        features: 30,
+        attributes: [
+          { name: 'g0', values: 2 },
+          { name: 'g1', values: 5 },
+          { name: 'g2', values: 12 },
+          { name: 'g3', values: 8 },
+        ],
+        buckets: b,
+      })),
       // Same window and bins, more events in it: only the KS p-values should notice.
-      ...[500, 5000, 25_000].map((r) => ({ axis: 'window events', features: 30, attributes: [{ name: 'g0', values: 2 }, { name: 'g1', values: 5 }, { name: 'g2', values: 12 }, { name: 'g3', values: 8 }], buckets: 12, bucketRows: r })),
+      ...[500, 5000, 25_000].map((r) => ({
+        axis: 'window events',
+        features: 30,
+        attributes: [
+          { name: 'g0', values: 2 },
+          { name: 'g1', values: 5 },
+          { name: 'g2', values: 12 },
+          { name: 'g3', values: 8 },
+        ],
+        buckets: 12,
+        bucketRows: r,
+      })),
       // Both samples at most 10,000 rows: the KS p-values take the exact two-sample distribution (as scipy's "auto").
-      ...[250, 800].map((r) => ({ axis: 'small window, reference 5,000', features: 30, attributes: [{ name: 'g0', values: 2 }, { name: 'g1', values: 5 }, { name: 'g2', values: 12 }, { name: 'g3', values: 8 }], buckets: 12, bucketRows: r, referenceRows: 5000 })),
+      ...[250, 800].map((r) => ({
+        axis: 'small window, reference 5,000',
+        features: 30,
+        attributes: [
+          { name: 'g0', values: 2 },
+          { name: 'g1', values: 5 },
+          { name: 'g2', values: 12 },
+          { name: 'g3', values: 8 },
+        ],
+        buckets: 12,
+        bucketRows: r,
+        referenceRows: 5000,
+      })),
     ];
     const curveRows = [];
     let n = 0;
@@ -276,20 +440,72 @@ try {
       let st;
       if (store) st = await timeStore(store, sc, prep, `curve-${n++}`, { reps: 100, budgetMs });
       const point = {
-        axis: p.axis, features: p.features, attributes: p.attributes.length, groups, buckets: p.buckets, bucketRows, metricRows: c.metricRows,
-        compute: { median: med(c.samples.total), p99: p99(c.samples.total), merge: med(c.samples.merge), analyse: med(c.samples.analyse), rows: med(c.samples.rows) },
-        store: st ? { load: med(st.samples.load), write: med(st.samples.write), p99: p99(st.samples.total), kib: st.bucketJsonBytes / p.buckets / 1024 } : undefined,
+        axis: p.axis,
+        features: p.features,
+        attributes: p.attributes.length,
+        groups,
+        buckets: p.buckets,
+        bucketRows,
+        metricRows: c.metricRows,
+        compute: {
+          median: med(c.samples.total),
+          p99: p99(c.samples.total),
+          merge: med(c.samples.merge),
+          analyse: med(c.samples.analyse),
+          rows: med(c.samples.rows),
+        },
+        store: st
+          ? {
+              load: med(st.samples.load),
+              write: med(st.samples.write),
+              p99: p99(st.samples.total),
+              kib: st.bucketJsonBytes / p.buckets / 1024,
+            }
+          : undefined,
       };
       result.curve.push(point);
       curveRows.push([
-        p.axis, p.features, `${p.attributes.length} / ${groups}`, `${p.buckets} × ${bucketRows.toLocaleString('en')}`, c.metricRows,
-        f2(point.compute.merge), f2(point.compute.analyse), f2(point.compute.rows), f2(point.compute.median), f2(point.compute.p99),
-        st ? f2(point.store.load) : '', st ? f2(point.store.write) : '', st ? point.store.kib.toFixed(0) : '',
+        p.axis,
+        p.features,
+        `${p.attributes.length} / ${groups}`,
+        `${p.buckets} × ${bucketRows.toLocaleString('en')}`,
+        c.metricRows,
+        f2(point.compute.merge),
+        f2(point.compute.analyse),
+        f2(point.compute.rows),
+        f2(point.compute.median),
+        f2(point.compute.p99),
+        st ? f2(point.store.load) : '',
+        st ? f2(point.store.write) : '',
+        st ? point.store.kib.toFixed(0) : '',
       ]);
-      console.error(`[window-close] curve ${p.axis}: features ${p.features}, groups ${groups}, buckets ${p.buckets} × ${bucketRows} → compute ${f2(point.compute.median)} ms`);
+      console.error(
+        `[window-close] curve ${p.axis}: features ${p.features}, groups ${groups}, buckets ${p.buckets} × ${bucketRows} → compute ${f2(point.compute.median)} ms`,
+      );
     }
-    console.log('\nCost of one window close as it grows (medians in ms; p99 of the compute; store = the local Postgres)\n');
-    console.log(table(['axis', 'features', 'attributes / groups', 'buckets × events', 'metric rows', 'merge', 'analyzeWindow', 'metric rows', 'compute', 'compute p99', 'store load', 'store upsert', 'KiB/bucket'], curveRows));
+    console.log(
+      '\nCost of one window close as it grows (medians in ms; p99 of the compute; store = the local Postgres)\n',
+    );
+    console.log(
+      table(
+        [
+          'axis',
+          'features',
+          'attributes / groups',
+          'buckets × events',
+          'metric rows',
+          'merge',
+          'analyzeWindow',
+          'metric rows',
+          'compute',
+          'compute p99',
+          'store load',
+          'store upsert',
+          'KiB/bucket',
+        ],
+        curveRows,
+      ),
+    );
   }
   if (args.json) writeFileSync(args.json, JSON.stringify(result, null, 2));
 } catch (error) {
@@ -297,5 +513,6 @@ try {
   process.exitCode = 1;
 } finally {
   await store?.close();
-  if (dbName) await dropDatabase(serverUrl, dbName).catch((e) => console.error(`[window-close] drop ${dbName}: ${e.message}`));
+  if (dbName)
+    await dropDatabase(serverUrl, dbName).catch((e) => console.error(`[window-close] drop ${dbName}: ${e.message}`));
 }

@@ -15,7 +15,16 @@ import { DEFAULT_DASHBOARDS_PATH, dashboardProviderYaml, datasourceYaml, type Da
  * of the Grafana version docker-compose.yml runs.
  */
 export function vigilDashboards(): Dashboard[] {
-  const dashboards = [fleetDashboard(), modelDashboard(), driftDashboard(), calibrationDashboard(), fairnessDashboard(), explanationsDashboard(), incidentsDashboard(), reviewDashboard()];
+  const dashboards = [
+    fleetDashboard(),
+    modelDashboard(),
+    driftDashboard(),
+    calibrationDashboard(),
+    fairnessDashboard(),
+    explanationsDashboard(),
+    incidentsDashboard(),
+    reviewDashboard(),
+  ];
   for (const dashboard of dashboards) (dashboard.panels ?? []).forEach((panel, i) => (panel.id = i + 1));
   return dashboards.map(forGrafana12);
 }

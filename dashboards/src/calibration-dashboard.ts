@@ -38,7 +38,10 @@ export function calibrationDashboard(): Dashboard {
     .annotation(incidentAnnotations(false))
     .withPanel(
       stat(
-        { title: 'Latest window', description: 'ECE, MCE and Brier score of the labelled rows of the latest analysed window.' },
+        {
+          title: 'Latest window',
+          description: 'ECE, MCE and Brier score of the labelled rows of the latest analysed window.',
+        },
         { w: 8, h: 6 },
         `SELECT max(value) FILTER (WHERE ${metricIs('ece')}) AS ece,
                 max(value) FILTER (WHERE ${metricIs('mce')}) AS mce,
@@ -50,7 +53,11 @@ export function calibrationDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Expected and maximum calibration error', description: 'ECE = Σ (n_b / N)·|positive rate − mean score| over 10 equal-width score bins; MCE is the largest bin gap.' },
+        {
+          title: 'Expected and maximum calibration error',
+          description:
+            'ECE = Σ (n_b / N)·|positive rate − mean score| over 10 equal-width score bins; MCE is the largest bin gap.',
+        },
         { w: 16, h: 6 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
          FROM vigil_metric_rows
@@ -61,7 +68,10 @@ export function calibrationDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Brier score and log loss', description: 'Mean squared error of the scores, and the log loss, of the labelled rows of each window.' },
+        {
+          title: 'Brier score and log loss',
+          description: 'Mean squared error of the scores, and the log loss, of the labelled rows of each window.',
+        },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
          FROM vigil_metric_rows
@@ -72,7 +82,11 @@ export function calibrationDashboard(): Dashboard {
     )
     .withPanel(
       barChart(
-        { title: 'Reliability diagram (latest window)', description: 'Per score bin of the latest window: the mean score next to the observed positive rate. A calibrated model has the two bars equal.' },
+        {
+          title: 'Reliability diagram (latest window)',
+          description:
+            'Per score bin of the latest window: the mean score next to the observed positive rate. A calibrated model has the two bars equal.',
+        },
         { w: 12, h: 8 },
         joinSql(
           LATEST_BINS,
@@ -87,7 +101,10 @@ export function calibrationDashboard(): Dashboard {
     )
     .withPanel(
       table(
-        { title: 'Calibration bins (latest window)', description: 'The bins behind the reliability diagram, with their row counts and gaps.' },
+        {
+          title: 'Calibration bins (latest window)',
+          description: 'The bins behind the reliability diagram, with their row counts and gaps.',
+        },
         { w: 24, h: 8 },
         joinSql(
           LATEST_BINS,

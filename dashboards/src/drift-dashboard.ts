@@ -25,7 +25,11 @@ const selected = `${modelIs(false)} AND ${versionIn()} AND ${featureRows()} AND 
 const reconstruction = `${modelIs(false)} AND ${versionIn()} AND ${modelRows()} AND metric = 'reconstructionError' AND $__timeFilter(window_end)`;
 
 export function driftDashboard(): Dashboard {
-  return vigilDashboard(DRIFT_UID, 'Vigil / Drift', 'Data drift of each input feature of one model against its reference profile.')
+  return vigilDashboard(
+    DRIFT_UID,
+    'Vigil / Drift',
+    'Data drift of each input feature of one model against its reference profile.',
+  )
     .withVariable(modelVariable(false))
     .withVariable(versionVariable())
     .withVariable(featureVariable())
@@ -33,7 +37,11 @@ export function driftDashboard(): Dashboard {
     .annotation(incidentAnnotations(false))
     .withPanel(
       timeSeries(
-        { title: '$metric per feature', description: 'The chosen drift metric of each selected feature, per window. Numeric features have PSI, JS, Hellinger, KS and Wasserstein; categorical ones chi-squared, PSI, JS and the new-category rate.' },
+        {
+          title: '$metric per feature',
+          description:
+            'The chosen drift metric of each selected feature, per window. Numeric features have PSI, JS, Hellinger, KS and Wasserstein; categorical ones chi-squared, PSI, JS and the new-category rate.',
+        },
         { w: 24, h: 9 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value
          FROM vigil_metric_rows
@@ -43,7 +51,11 @@ export function driftDashboard(): Dashboard {
     )
     .withPanel(
       statusHistory(
-        { title: 'Drifted', description: 'Per feature and window: red when the feature drifted (its deciding test, after the Benjamini–Hochberg correction across the window).' },
+        {
+          title: 'Drifted',
+          description:
+            'Per feature and window: red when the feature drifted (its deciding test, after the Benjamini–Hochberg correction across the window).',
+        },
         { w: 24, h: 8 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value AS drifted
          FROM vigil_metric_rows
@@ -53,7 +65,10 @@ export function driftDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Drifted features per window', description: 'How many of the selected features drifted in each window.' },
+        {
+          title: 'Drifted features per window',
+          description: 'How many of the selected features drifted in each window.',
+        },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion("'drifted features'")} AS metric, sum(value) AS drifted
          FROM vigil_metric_rows
@@ -96,7 +111,10 @@ export function driftDashboard(): Dashboard {
     )
     .withPanel(
       table(
-        { title: 'Latest window', description: 'Every drift metric of each selected feature in the latest analysed window, most drifted first.' },
+        {
+          title: 'Latest window',
+          description: 'Every drift metric of each selected feature in the latest analysed window, most drifted first.',
+        },
         { w: 24, h: 9 },
         `WITH latest AS (
            SELECT window_end FROM vigil_metric_rows WHERE ${selected} AND ${metricIs('drifted')} ORDER BY window_end DESC LIMIT 1

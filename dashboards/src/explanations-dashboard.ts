@@ -38,7 +38,11 @@ export function explanationsDashboard(): Dashboard {
     .annotation(incidentAnnotations(false))
     .withPanel(
       timeSeries(
-        { title: 'NDCG of the feature ranking', description: 'NDCG@k of the window\'s ranking by mean |attribution| against the reference ranking (SageMaker Clarify\'s definition); 1 is the reference\'s order, Clarify flags below 0.9.' },
+        {
+          title: 'NDCG of the feature ranking',
+          description:
+            "NDCG@k of the window's ranking by mean |attribution| against the reference ranking (SageMaker Clarify's definition); 1 is the reference's order, Clarify flags below 0.9.",
+        },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion("'NDCG'")} AS metric, value
          FROM vigil_metric_rows
@@ -49,7 +53,11 @@ export function explanationsDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Share of |attribution|: protected attributes and proxies', description: 'Σ|attribution| of the protected features (and of their proxies) over Σ|attribution| of all features, per window.' },
+        {
+          title: 'Share of |attribution|: protected attributes and proxies',
+          description:
+            'Σ|attribution| of the protected features (and of their proxies) over Σ|attribution| of all features, per window.',
+        },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion("CASE metric WHEN 'protectedAttributionShare' THEN 'protected' ELSE 'proxies' END")} AS metric, value
          FROM vigil_metric_rows
@@ -60,7 +68,10 @@ export function explanationsDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Mean |attribution| per feature', description: 'Each feature\'s mean |attribution| (its global importance, in score units) per window.' },
+        {
+          title: 'Mean |attribution| per feature',
+          description: "Each feature's mean |attribution| (its global importance, in score units) per window.",
+        },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value
          FROM vigil_metric_rows
@@ -71,7 +82,11 @@ export function explanationsDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Protected attributes\' mean |attribution| per group', description: 'For each group of each group attribute, the mean |attribution| of each protected feature: is the model leaning on it more for one group?' },
+        {
+          title: "Protected attributes' mean |attribution| per group",
+          description:
+            'For each group of each group attribute, the mean |attribution| of each protected feature: is the model leaning on it more for one group?',
+        },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion("feature || ' | ' || group_key")} AS metric, value
          FROM vigil_metric_rows
@@ -82,7 +97,11 @@ export function explanationsDashboard(): Dashboard {
     )
     .withPanel(
       barChart(
-        { title: 'Mean |attribution|, latest window against the reference', description: 'Each feature\'s mean |attribution| in the reference and in the latest window, in the window\'s ranking order.' },
+        {
+          title: 'Mean |attribution|, latest window against the reference',
+          description:
+            "Each feature's mean |attribution| in the reference and in the latest window, in the window's ranking order.",
+        },
         { w: 12, h: 9 },
         joinSql(
           LATEST_FEATURES,
@@ -97,7 +116,11 @@ export function explanationsDashboard(): Dashboard {
     )
     .withPanel(
       table(
-        { title: 'Features in the latest window', description: 'Rank by mean |attribution|, mean and mean |attribution|, the reference\'s mean |attribution|, and the rows that carried an attribution for the feature.' },
+        {
+          title: 'Features in the latest window',
+          description:
+            "Rank by mean |attribution|, mean and mean |attribution|, the reference's mean |attribution|, and the rows that carried an attribution for the feature.",
+        },
         { w: 12, h: 9 },
         joinSql(
           LATEST_FEATURES,

@@ -20,7 +20,12 @@ export const GROUP_RATES = [
 ] as const satisfies ReadonlyArray<readonly [string, MetricName]>;
 
 /** Differences across the sufficient groups of one attribute; `group_key` is the attribute. */
-export const DIFFERENCES = ['statisticalParityDifference', 'equalOpportunityDifference', 'equalizedOddsDifference', 'predictiveParityDifference'] as const satisfies readonly MetricName[];
+export const DIFFERENCES = [
+  'statisticalParityDifference',
+  'equalOpportunityDifference',
+  'equalizedOddsDifference',
+  'predictiveParityDifference',
+] as const satisfies readonly MetricName[];
 
 const inRange = `${modelIs(false)} AND ${versionIn()} AND $__timeFilter(window_end)`;
 
@@ -58,7 +63,11 @@ export function fairnessDashboard(): Dashboard {
     .annotation(incidentAnnotations(false))
     .withPanel(
       timeSeries(
-        { title: 'Differences between groups', description: 'Statistical parity, equal opportunity, equalized odds and predictive parity differences (max − min across sufficient groups), per attribute.' },
+        {
+          title: 'Differences between groups',
+          description:
+            'Statistical parity, equal opportunity, equalized odds and predictive parity differences (max − min across sufficient groups), per attribute.',
+        },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion("group_key || ': ' || metric")} AS metric, value
          FROM vigil_metric_rows
@@ -69,7 +78,11 @@ export function fairnessDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Disparate impact ratio', description: 'Lowest over highest selection rate across sufficient groups; below 0.8 fails the four-fifths rule.' },
+        {
+          title: 'Disparate impact ratio',
+          description:
+            'Lowest over highest selection rate across sufficient groups; below 0.8 fails the four-fifths rule.',
+        },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('group_key')} AS metric, value AS disparate_impact_ratio
          FROM vigil_metric_rows
@@ -80,7 +93,11 @@ export function fairnessDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: '$rate per group', description: 'The chosen rate of every group of the selected attributes, per window (groups too small to be judged included; see the table for which).' },
+        {
+          title: '$rate per group',
+          description:
+            'The chosen rate of every group of the selected attributes, per window (groups too small to be judged included; see the table for which).',
+        },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('group_key')} AS metric, value
          FROM vigil_metric_rows
@@ -91,7 +108,11 @@ export function fairnessDashboard(): Dashboard {
     )
     .withPanel(
       barChart(
-        { title: '$rate per group, latest window', description: 'The chosen rate of each group in the latest window between the bounds of its 95% Wilson interval.' },
+        {
+          title: '$rate per group, latest window',
+          description:
+            'The chosen rate of each group in the latest window between the bounds of its 95% Wilson interval.',
+        },
         { w: 12, h: 9 },
         joinSql(
           LATEST_GROUPS,
@@ -106,7 +127,11 @@ export function fairnessDashboard(): Dashboard {
     )
     .withPanel(
       table(
-        { title: 'Groups in the latest window', description: 'Every rate of every group of the selected attributes in the latest window, with its 95% Wilson interval, the rows behind it, and whether the group is large enough to be used in the differences and alerts.' },
+        {
+          title: 'Groups in the latest window',
+          description:
+            'Every rate of every group of the selected attributes in the latest window, with its 95% Wilson interval, the rows behind it, and whether the group is large enough to be used in the differences and alerts.',
+        },
         { w: 24, h: 10 },
         joinSql(
           LATEST_GROUPS,
@@ -119,7 +144,10 @@ export function fairnessDashboard(): Dashboard {
     )
     .withPanel(
       table(
-        { title: 'Differences in the latest window', description: 'Per attribute, every difference measure of the latest window.' },
+        {
+          title: 'Differences in the latest window',
+          description: 'Per attribute, every difference measure of the latest window.',
+        },
         { w: 24, h: 6 },
         `WITH latest AS (
            SELECT window_end FROM vigil_metric_rows WHERE ${inRange} AND ${metricIs('statisticalParityDifference')} AND group_key IN ($group) ORDER BY window_end DESC LIMIT 1

@@ -10,10 +10,20 @@ export const FLEET_UID = 'vigil-fleet';
 const models = modelIs(true);
 
 export function fleetDashboard(): Dashboard {
-  return vigilDashboard(FLEET_UID, 'Vigil / Fleet overview', 'Every monitored model: traffic, open incidents, and where drift is worst.')
+  return vigilDashboard(
+    FLEET_UID,
+    'Vigil / Fleet overview',
+    'Every monitored model: traffic, open incidents, and where drift is worst.',
+  )
     .withVariable(modelVariable(true))
     .annotation(incidentAnnotations(true))
-    .withPanel(stat({ title: 'Models', description: 'Models Vigil monitors (among those selected).' }, { w: 4, h: 4 }, `SELECT count(*) AS models FROM vigil_models WHERE ${models}`))
+    .withPanel(
+      stat(
+        { title: 'Models', description: 'Models Vigil monitors (among those selected).' },
+        { w: 4, h: 4 },
+        `SELECT count(*) AS models FROM vigil_models WHERE ${models}`,
+      ),
+    )
     .withPanel(
       stat(
         { title: 'Events', description: 'Prediction events counted in the time range.' },
@@ -40,14 +50,21 @@ export function fleetDashboard(): Dashboard {
     )
     .withPanel(
       stat(
-        { title: 'Windows awaiting analysis', description: 'Windows that changed (new events or late labels) since they were last analysed; closed or not.' },
+        {
+          title: 'Windows awaiting analysis',
+          description: 'Windows that changed (new events or late labels) since they were last analysed; closed or not.',
+        },
         { w: 4, h: 4 },
         `SELECT count(*) AS windows_pending FROM vigil_windows WHERE ${models} AND change_seq > analysed_seq`,
       ),
     )
     .withPanel(
       stat(
-        { title: 'Event-time lag', description: 'How far behind now the newest event of the most lagging model is (large during a back-fill or a replay).' },
+        {
+          title: 'Event-time lag',
+          description:
+            'How far behind now the newest event of the most lagging model is (large during a back-fill or a replay).',
+        },
         { w: 4, h: 4 },
         `SELECT extract(epoch FROM now() - min(max_event_ts)) AS event_time_lag FROM vigil_watermarks WHERE ${models}`,
         { unit: 's' },
@@ -55,7 +72,10 @@ export function fleetDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Traffic', description: 'Prediction events per interval, per model (from the time buckets, which do not overlap).' },
+        {
+          title: 'Traffic',
+          description: 'Prediction events per interval, per model (from the time buckets, which do not overlap).',
+        },
         { w: 12, h: 8 },
         `SELECT $__timeGroupAlias(bucket_start, $__interval), model AS metric, sum(rows) AS events
          FROM vigil_buckets
@@ -67,7 +87,11 @@ export function fleetDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Worst feature drift (PSI)', description: 'Per model and window, the largest PSI of any input feature. Above 0.2 is usually called a significant shift.' },
+        {
+          title: 'Worst feature drift (PSI)',
+          description:
+            'Per model and window, the largest PSI of any input feature. Above 0.2 is usually called a significant shift.',
+        },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", model AS metric, max(value) AS psi
          FROM vigil_metric_rows
@@ -79,7 +103,11 @@ export function fleetDashboard(): Dashboard {
     )
     .withPanel(
       table(
-        { title: 'Models', description: 'Per model: its versions, the latest analysed window, events in the time range, the most drifted feature of the latest window, open incidents, the newest event time, and windows awaiting analysis.' },
+        {
+          title: 'Models',
+          description:
+            'Per model: its versions, the latest analysed window, events in the time range, the most drifted feature of the latest window, open incidents, the newest event time, and windows awaiting analysis.',
+        },
         { w: 24, h: 8 },
         `WITH latest AS (
            SELECT DISTINCT ON (model) model, version, window_start, window_end

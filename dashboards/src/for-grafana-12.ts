@@ -30,7 +30,11 @@ export function forGrafana12(dashboard: Dashboard): Dashboard {
   for (const panel of dashboard.panels ?? []) {
     if (!('type' in panel) || panel.type !== 'table' || panel.options?.footer === undefined) continue;
     const { footer, ...options } = panel.options as { footer: LegacyTableFooter };
-    const reducers = !footer.show ? [] : footer.countRows && footer.reducer?.[0] === 'count' ? ['countAll'] : (footer.reducer ?? []);
+    const reducers = !footer.show
+      ? []
+      : footer.countRows && footer.reducer?.[0] === 'count'
+        ? ['countAll']
+        : (footer.reducer ?? []);
     panel.options = options;
     panel.fieldConfig ??= { defaults: {}, overrides: [] };
     panel.fieldConfig.defaults.custom = { ...panel.fieldConfig.defaults.custom, footer: { reducers } };

@@ -17,12 +17,31 @@ function countWith(status: string): string {
 }
 
 export function incidentsDashboard(): Dashboard {
-  return vigilDashboard(INCIDENTS_UID, 'Vigil / Incidents', 'The alert lifecycle: what is firing, what was acknowledged or resolved, and when.')
+  return vigilDashboard(
+    INCIDENTS_UID,
+    'Vigil / Incidents',
+    'The alert lifecycle: what is firing, what was acknowledged or resolved, and when.',
+  )
     .withVariable(modelVariable(true))
     .annotation(incidentAnnotations(true))
-    .withPanel(stat({ title: 'Firing', description: 'Incidents firing now, not acknowledged.' }, { w: 6, h: 4 }, countWith('firing'), { red: 1 }))
-    .withPanel(stat({ title: 'Acknowledged', description: 'Incidents someone acknowledged that are not resolved yet.' }, { w: 6, h: 4 }, countWith('acknowledged')))
-    .withPanel(stat({ title: 'Silenced', description: 'Incidents silenced now.' }, { w: 6, h: 4 }, countWith('silenced')))
+    .withPanel(
+      stat(
+        { title: 'Firing', description: 'Incidents firing now, not acknowledged.' },
+        { w: 6, h: 4 },
+        countWith('firing'),
+        { red: 1 },
+      ),
+    )
+    .withPanel(
+      stat(
+        { title: 'Acknowledged', description: 'Incidents someone acknowledged that are not resolved yet.' },
+        { w: 6, h: 4 },
+        countWith('acknowledged'),
+      ),
+    )
+    .withPanel(
+      stat({ title: 'Silenced', description: 'Incidents silenced now.' }, { w: 6, h: 4 }, countWith('silenced')),
+    )
     .withPanel(
       stat(
         { title: 'Resolved in range', description: 'Incidents resolved in the time range.' },
@@ -32,7 +51,11 @@ export function incidentsDashboard(): Dashboard {
     )
     .withPanel(
       stateTimeline(
-        { title: 'Timeline', description: 'The 30 latest incidents of the range, one row each: firing from when it opened, acknowledged from when someone acknowledged it, until it resolved. A silenced incident shows as silenced from its last update (when it was silenced).' },
+        {
+          title: 'Timeline',
+          description:
+            'The 30 latest incidents of the range, one row each: firing from when it opened, acknowledged from when someone acknowledged it, until it resolved. A silenced incident shows as silenced from its last update (when it was silenced).',
+        },
         { w: 24, h: 10 },
         `WITH recent AS (
            SELECT id, opened_at, acknowledged_at, resolved_at, updated_at, status,
@@ -60,7 +83,10 @@ export function incidentsDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Open incidents over time', description: 'Incidents open (opened and not yet resolved) at each moment, per severity.' },
+        {
+          title: 'Open incidents over time',
+          description: 'Incidents open (opened and not yet resolved) at each moment, per severity.',
+        },
         { w: 16, h: 8 },
         `SELECT t AS "time", s.severity AS metric, count(i.id) AS open_incidents
          FROM generate_series($__timeFrom()::timestamptz, $__timeTo()::timestamptz, make_interval(secs => $__interval_ms / 1000.0)) AS t
@@ -74,7 +100,10 @@ export function incidentsDashboard(): Dashboard {
     )
     .withPanel(
       barChart(
-        { title: 'Incidents by metric', description: 'Incidents open at some moment of the time range, per metric and severity.' },
+        {
+          title: 'Incidents by metric',
+          description: 'Incidents open at some moment of the time range, per metric and severity.',
+        },
         { w: 8, h: 8 },
         `SELECT metric,
                 count(*) FILTER (WHERE severity = 'critical') AS critical,
@@ -88,7 +117,11 @@ export function incidentsDashboard(): Dashboard {
     )
     .withPanel(
       table(
-        { title: 'Rule states', description: 'The current state of every alert rule key: firing, ok, or insufficient_data (too few rows, no labels yet, or a group too small to judge), firing first.' },
+        {
+          title: 'Rule states',
+          description:
+            'The current state of every alert rule key: firing, ok, or insufficient_data (too few rows, no labels yet, or a group too small to judge), firing first.',
+        },
         { w: 24, h: 8 },
         `SELECT model, version, metric, nullif(feature, '') AS feature, nullif(group_key, '') AS "group", severity, state, value,
                 window_end, updated_at
@@ -100,7 +133,11 @@ export function incidentsDashboard(): Dashboard {
     )
     .withPanel(
       table(
-        { title: 'Incidents', description: 'Every incident open at some moment of the time range, newest first, with how long it lasted (so far).' },
+        {
+          title: 'Incidents',
+          description:
+            'Every incident open at some moment of the time range, newest first, with how long it lasted (so far).',
+        },
         { w: 24, h: 12 },
         `SELECT id, opened_at, model, version, severity, status, metric, nullif(feature, '') AS feature, nullif(group_key, '') AS "group",
                 value, threshold, window_start, window_end, acknowledged_at, resolved_at,

@@ -2,7 +2,17 @@ import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { MetricName } from '@vigil/core';
 import { incidentAnnotations } from './incident-annotations';
 import { stat, timeSeries } from './panels';
-import { featureRows, metricIn, metricIs, modelIs, modelRows, OPEN_INCIDENT, SCORE_FEATURE, versionIn, withVersion } from './sql-conventions';
+import {
+  featureRows,
+  metricIn,
+  metricIs,
+  modelIs,
+  modelRows,
+  OPEN_INCIDENT,
+  SCORE_FEATURE,
+  versionIn,
+  withVersion,
+} from './sql-conventions';
 import { featureVariable, modelVariable, versionVariable } from './variables';
 import { vigilDashboard } from './vigil-dashboard';
 
@@ -22,7 +32,11 @@ function modelMetrics(metrics: readonly MetricName[]): string {
 }
 
 export function modelDashboard(): Dashboard {
-  return vigilDashboard(MODEL_UID, 'Vigil / Model overview', 'One model: traffic, labels, drift per feature, prediction drift and performance over time.')
+  return vigilDashboard(
+    MODEL_UID,
+    'Vigil / Model overview',
+    'One model: traffic, labels, drift per feature, prediction drift and performance over time.',
+  )
     .withVariable(modelVariable(false))
     .withVariable(versionVariable())
     .withVariable(featureVariable())
@@ -80,7 +94,11 @@ export function modelDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Rows and labels per window', description: 'Rows in each analysed window, and how many of them have a label so far (labels arrive late; a window is re-analysed when they do).' },
+        {
+          title: 'Rows and labels per window',
+          description:
+            'Rows in each analysed window, and how many of them have a label so far (labels arrive late; a window is re-analysed when they do).',
+        },
         { w: 12, h: 8 },
         modelMetrics(['rows', 'labelledRows']),
         { unit: 'short', min: 0 },
@@ -88,7 +106,11 @@ export function modelDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Feature drift (PSI)', description: 'PSI of each selected feature against the reference profile, per window. Above 0.2 is usually called a significant shift.' },
+        {
+          title: 'Feature drift (PSI)',
+          description:
+            'PSI of each selected feature against the reference profile, per window. Above 0.2 is usually called a significant shift.',
+        },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value AS psi
          FROM vigil_metric_rows
@@ -99,7 +121,11 @@ export function modelDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Prediction drift', description: 'Drift of the score distribution against the reference: PSI, Jensen–Shannon distance and the KS statistic.' },
+        {
+          title: 'Prediction drift',
+          description:
+            'Drift of the score distribution against the reference: PSI, Jensen–Shannon distance and the KS statistic.',
+        },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
          FROM vigil_metric_rows
@@ -116,13 +142,25 @@ export function modelDashboard(): Dashboard {
             'Accuracy, precision, recall and AUC of the labelled rows of each window (binary models), beside the same metrics estimated from the calibrated scores without labels (CBPE, when the reference had labels): the estimated lines come first and the realised ones meet them as labels arrive.',
         },
         { w: 12, h: 8 },
-        modelMetrics(['accuracy', 'precision', 'recall', 'auc', 'estimatedAccuracy', 'estimatedPrecision', 'estimatedRecall', 'estimatedAuc']),
+        modelMetrics([
+          'accuracy',
+          'precision',
+          'recall',
+          'auc',
+          'estimatedAccuracy',
+          'estimatedPrecision',
+          'estimatedRecall',
+          'estimatedAuc',
+        ]),
         { unit: 'percentunit', min: 0, max: 1 },
       ),
     )
     .withPanel(
       timeSeries(
-        { title: 'Errors', description: 'Log loss (binary), and MAE, RMSE and bias (regression) of the labelled rows of each window.' },
+        {
+          title: 'Errors',
+          description: 'Log loss (binary), and MAE, RMSE and bias (regression) of the labelled rows of each window.',
+        },
         { w: 12, h: 8 },
         modelMetrics(['logLoss', 'mae', 'rmse', 'bias']),
       ),

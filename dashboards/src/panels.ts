@@ -15,7 +15,12 @@ import {
   VizOrientation,
   VizTooltipOptionsBuilder,
 } from '@grafana/grafana-foundation-sdk/common';
-import { MappingType, ThresholdsConfigBuilder, ThresholdsMode, type Panel } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  MappingType,
+  ThresholdsConfigBuilder,
+  ThresholdsMode,
+  type Panel,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as StateTimelineBuilder } from '@grafana/grafana-foundation-sdk/statetimeline';
 import { PanelBuilder as StatusHistoryBuilder } from '@grafana/grafana-foundation-sdk/statushistory';
@@ -34,7 +39,12 @@ export interface PanelText {
   description: string;
 }
 
-const legend = () => new VizLegendOptionsBuilder().showLegend(true).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom).calcs([]);
+const legend = () =>
+  new VizLegendOptionsBuilder()
+    .showLegend(true)
+    .displayMode(LegendDisplayMode.List)
+    .placement(LegendPlacement.Bottom)
+    .calcs([]);
 const tooltip = () => new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending);
 
 /** Green below `red`, red from it on (a metric's usual alert threshold, drawn as a dashed line on time series). */
@@ -73,13 +83,20 @@ export function timeSeries(text: PanelText, size: Size, sql: string, options: Ti
   if (options.max !== undefined) p.max(options.max);
   if (options.bars) p.drawStyle(GraphDrawStyle.Bars).fillOpacity(60);
   if (options.threshold !== undefined) {
-    p.thresholds(redFrom(options.threshold)).thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed));
+    p.thresholds(redFrom(options.threshold)).thresholdsStyle(
+      new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed),
+    );
   }
   return p;
 }
 
 /** Big numbers from one row of `format: table` SQL (each numeric column is one number). */
-export function stat(text: PanelText, size: Size, sql: string, options: { unit?: string; red?: number } = {}): Builder<Panel> {
+export function stat(
+  text: PanelText,
+  size: Size,
+  sql: string,
+  options: { unit?: string; red?: number } = {},
+): Builder<Panel> {
   const p = new StatBuilder()
     .title(text.title)
     .description(text.description)
@@ -112,7 +129,13 @@ export function table(text: PanelText, size: Size, sql: string, options: { unit?
 }
 
 /** Grouped bars of `format: table` SQL: `xField` labels the groups, every numeric column is one bar. */
-export function barChart(text: PanelText, size: Size, sql: string, xField: string, options: { unit?: string; min?: number; max?: number } = {}): Builder<Panel> {
+export function barChart(
+  text: PanelText,
+  size: Size,
+  sql: string,
+  xField: string,
+  options: { unit?: string; min?: number; max?: number } = {},
+): Builder<Panel> {
   const p = new BarChartBuilder()
     .title(text.title)
     .description(text.description)
@@ -153,7 +176,12 @@ export interface TimelineState {
 }
 
 /** One row per series of `format: time_series` SQL whose values are states, drawn as coloured spans. */
-export function stateTimeline(text: PanelText, size: Size, sql: string, states: readonly TimelineState[]): Builder<Panel> {
+export function stateTimeline(
+  text: PanelText,
+  size: Size,
+  sql: string,
+  states: readonly TimelineState[],
+): Builder<Panel> {
   return new StateTimelineBuilder()
     .title(text.title)
     .description(text.description)
@@ -164,7 +192,9 @@ export function stateTimeline(text: PanelText, size: Size, sql: string, states: 
     .mappings([
       {
         type: MappingType.ValueToText,
-        options: Object.fromEntries(states.map((s, index) => [String(s.value), { text: s.text, color: s.color, index }])),
+        options: Object.fromEntries(
+          states.map((s, index) => [String(s.value), { text: s.text, color: s.color, index }]),
+        ),
       },
     ])
     .showValue(VisibilityMode.Never)

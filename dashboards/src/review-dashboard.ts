@@ -25,7 +25,11 @@ export function reviewDashboard(): Dashboard {
     .annotation(incidentAnnotations(false))
     .withPanel(
       stat(
-        { title: 'Queue now', description: 'Items pending and claimed now, decided in the last 24 hours, and the age of the oldest pending item.' },
+        {
+          title: 'Queue now',
+          description:
+            'Items pending and claimed now, decided in the last 24 hours, and the age of the oldest pending item.',
+        },
         { w: 24, h: 5 },
         `SELECT count(*) FILTER (WHERE status = 'pending' AND expires_at > now()) AS pending,
                 count(*) FILTER (WHERE status = 'claimed') AS claimed,
@@ -37,7 +41,11 @@ export function reviewDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Flagged, queued and decided per window', description: 'Predictions of each window flagged by any policy, queued within the hourly capacity, not queued (beyond it), and decided.' },
+        {
+          title: 'Flagged, queued and decided per window',
+          description:
+            'Predictions of each window flagged by any policy, queued within the hourly capacity, not queued (beyond it), and decided.',
+        },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
          FROM vigil_metric_rows
@@ -48,7 +56,11 @@ export function reviewDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Override rate and audit error rate', description: 'Overrides / decisions per window; the audit error rate is the same over the uniform audit sample alone, the unbiased estimate of the error rate.' },
+        {
+          title: 'Override rate and audit error rate',
+          description:
+            'Overrides / decisions per window; the audit error rate is the same over the uniform audit sample alone, the unbiased estimate of the error rate.',
+        },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
          FROM vigil_metric_rows
@@ -59,7 +71,10 @@ export function reviewDashboard(): Dashboard {
     )
     .withPanel(
       timeSeries(
-        { title: 'Backlog per window', description: 'Items of each window still pending or claimed at its latest analysis.' },
+        {
+          title: 'Backlog per window',
+          description: 'Items of each window still pending or claimed at its latest analysis.',
+        },
         { w: 12, h: 7 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
          FROM vigil_metric_rows
@@ -70,7 +85,10 @@ export function reviewDashboard(): Dashboard {
     )
     .withPanel(
       table(
-        { title: 'Override rate per group (latest window)', description: 'Per group value: decisions, overrides, the override rate and its 95% Wilson interval.' },
+        {
+          title: 'Override rate per group (latest window)',
+          description: 'Per group value: decisions, overrides, the override rate and its 95% Wilson interval.',
+        },
         { w: 12, h: 7 },
         `SELECT group_key AS "group", version, (details ->> 'decided')::int AS decided, (details ->> 'overrides')::int AS overrides,
                 value AS override_rate, (details ->> 'lower')::float8 AS ci_lower, (details ->> 'upper')::float8 AS ci_upper
@@ -82,7 +100,11 @@ export function reviewDashboard(): Dashboard {
     )
     .withPanel(
       table(
-        { title: 'Oldest waiting items', description: 'The pending and claimed items that have waited longest, with the policies that flagged them (no feature values: open the /review page).' },
+        {
+          title: 'Oldest waiting items',
+          description:
+            'The pending and claimed items that have waited longest, with the policies that flagged them (no feature values: open the /review page).',
+        },
         { w: 24, h: 8 },
         `SELECT id, prediction_id, version, status, array_to_string(policies, ' ') AS policies, priority,
                 flagged_at, extract(epoch FROM now() - flagged_at)::float8 AS waiting_seconds, claimed_by

@@ -54,7 +54,9 @@ export function dedent(text: string): string {
   const flush = !first.startsWith(' ');
   const counted = (flush ? rest : lines).filter((l) => l.trim() !== '');
   const indent = counted.length === 0 ? 0 : Math.min(...counted.map((l) => l.length - l.trimStart().length));
-  return lines.map((l, i) => (i === 0 && flush ? l : l.slice(Math.min(indent, l.length - l.trimStart().length))).trimEnd()).join('\n');
+  return lines
+    .map((l, i) => (i === 0 && flush ? l : l.slice(Math.min(indent, l.length - l.trimStart().length))).trimEnd())
+    .join('\n');
 }
 
 /** SQL made of several pieces (a shared WITH clause and the SELECT of one panel), each dedented on its own. */

@@ -29,7 +29,11 @@ export function modelVariable(multi: boolean): Builder<VariableModel> {
 
 /** Versions of the selected model, newest first; "All" by default. */
 export function versionVariable(): Builder<VariableModel> {
-  return queryVariable('version', 'Version', "SELECT version FROM vigil_model_versions WHERE model = '$model' ORDER BY first_seen_at DESC, version DESC")
+  return queryVariable(
+    'version',
+    'Version',
+    "SELECT version FROM vigil_model_versions WHERE model = '$model' ORDER BY first_seen_at DESC, version DESC",
+  )
     .refresh(VariableRefresh.OnDashboardLoad)
     .sort(VariableSort.Disabled)
     .multi(true)
@@ -72,7 +76,11 @@ export function groupVariable(): Builder<VariableModel> {
 }
 
 /** A fixed list of metric names; `options` are [label, metric name] pairs, the first is the default. */
-export function metricChoice(name: string, label: string, options: ReadonlyArray<readonly [string, string]>): Builder<VariableModel> {
+export function metricChoice(
+  name: string,
+  label: string,
+  options: ReadonlyArray<readonly [string, string]>,
+): Builder<VariableModel> {
   const [first] = options;
   if (first === undefined) throw new Error(`variable ${name} needs at least one option`);
   return new CustomVariableBuilder(name)

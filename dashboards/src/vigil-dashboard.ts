@@ -1,4 +1,9 @@
-import { DashboardBuilder, DashboardCursorSync, DashboardLinkBuilder, DashboardLinkType } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  DashboardBuilder,
+  DashboardCursorSync,
+  DashboardLinkBuilder,
+  DashboardLinkType,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 
 /** Tag shared by every Vigil dashboard; the "Vigil" link menu lists the dashboards with it. */
 export const VIGIL_TAG = 'vigil';

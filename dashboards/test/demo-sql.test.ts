@@ -16,7 +16,11 @@ import { checkShape, run, variablesOf } from './helpers/panel-queries';
 
 const BIN = join(__dirname, '../../packages/daemon/dist/bin.js');
 // Six months on a panel about 1,000 pixels wide: Grafana's $__interval is then about 4 hours.
-const RANGE = { from: new Date('2001-01-01T00:00:00Z'), to: new Date('2001-07-01T00:00:00Z'), intervalMs: 4 * 3_600_000 };
+const RANGE = {
+  from: new Date('2001-01-01T00:00:00Z'),
+  to: new Date('2001-07-01T00:00:00Z'),
+  intervalMs: 4 * 3_600_000,
+};
 
 describe('dashboards on a demo run', () => {
   let db: Awaited<ReturnType<typeof createTestSchema>>;
@@ -26,7 +30,11 @@ describe('dashboards on a demo run', () => {
   beforeAll(async () => {
     db = await createTestSchema('demo-dashboards');
     out = mkdtempSync(join(tmpdir(), 'vigil-demo-sql-'));
-    await promisify(execFile)(process.execPath, [BIN, 'demo', '--every', '100', '--database', db.url, '--schema', db.schema, '--out', out], { cwd: out, maxBuffer: 16 * 1024 * 1024 });
+    await promisify(execFile)(
+      process.execPath,
+      [BIN, 'demo', '--every', '100', '--database', db.url, '--schema', db.schema, '--out', out],
+      { cwd: out, maxBuffer: 16 * 1024 * 1024 },
+    );
     store = await createStore({ url: db.url, schema: db.schema, poolSize: 2 });
   }, 180_000);
 
@@ -38,29 +46,40 @@ describe('dashboards on a demo run', () => {
 
   const dashboards = dashboardsJson();
 
-  it.each(dashboards.map((d) => [d.uid, d] as const))('%s: every panel query runs and shows the demo model', async (_uid, dashboard) => {
-    const context = await variablesOf(store, RANGE, dashboard);
-    if (context.variables.model && !context.variables.model.includeAll) expect(context.variables.model.value).toBe('flights-delay');
-    let withRows = 0;
-    const empty: string[] = [];
-    for (const panel of dashboard.panels) {
-      for (const target of panel.targets ?? []) {
-        const result = await run(store, expandGrafanaSql(target.rawSql, context));
-        if (result.rows.length === 0) {
-          empty.push(panel.title);
-          continue;
+  it.each(dashboards.map((d) => [d.uid, d] as const))(
+    '%s: every panel query runs and shows the demo model',
+    async (_uid, dashboard) => {
+      const context = await variablesOf(store, RANGE, dashboard);
+      if (context.variables.model && !context.variables.model.includeAll)
+        expect(context.variables.model.value).toBe('flights-delay');
+      let withRows = 0;
+      const empty: string[] = [];
+      for (const panel of dashboard.panels) {
+        for (const target of panel.targets ?? []) {
+          const result = await run(store, expandGrafanaSql(target.rawSql, context));
+          if (result.rows.length === 0) {
+            empty.push(panel.title);
+            continue;
+          }
+          checkShape(panel, target, result);
+          withRows++;
         }
-        checkShape(panel, target, result);
-        withRows++;
       }
-    }
-    // The demo is a binary model with groups: only panels of what it cannot have (regression errors, say) may be empty.
-    // Its review section is small (a few items, no verdicts), and its models have no `explain` section and log no
-    // attributions: those two dashboards may stay empty here; panel-sql.test.ts runs every one of their panels on rows.
-    const cannotHave = dashboard.uid === 'vigil-review' || dashboard.uid === 'vigil-explanations' ? /./ : /regression|MAE|RMSE|silenced|acknowledged/i;
-    expect({ dashboard: dashboard.uid, empty: empty.filter((t) => !cannotHave.test(t)) }).toEqual({ dashboard: dashboard.uid, empty: [] });
-    expect(withRows).toBeGreaterThan(0);
-  }, 180_000);
+      // The demo is a binary model with groups: only panels of what it cannot have (regression errors, say) may be empty.
+      // Its review section is small (a few items, no verdicts), and its models have no `explain` section and log no
+      // attributions: those two dashboards may stay empty here; panel-sql.test.ts runs every one of their panels on rows.
+      const cannotHave =
+        dashboard.uid === 'vigil-review' || dashboard.uid === 'vigil-explanations'
+          ? /./
+          : /regression|MAE|RMSE|silenced|acknowledged/i;
+      expect({ dashboard: dashboard.uid, empty: empty.filter((t) => !cannotHave.test(t)) }).toEqual({
+        dashboard: dashboard.uid,
+        empty: [],
+      });
+      expect(withRows).toBeGreaterThan(0);
+    },
+    180_000,
+  );
 
   it('shows the demo incidents as annotations on the model dashboard', async () => {
     const model = dashboards.find((d) => d.uid === 'vigil-model')!;

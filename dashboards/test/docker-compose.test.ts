@@ -34,14 +34,16 @@ const service = (name: string): Service => {
   if (!s) throw new Error(`docker-compose.yml has no service ${name}`);
   return s;
 };
-const env = (name: string) => Object.fromEntries(Object.entries(service(name).environment ?? {}).map(([k, v]) => [k, String(v)]));
+const env = (name: string) =>
+  Object.fromEntries(Object.entries(service(name).environment ?? {}).map(([k, v]) => [k, String(v)]));
 
 /** The host folder mounted at `target` in `service`, and the rest of the path below it. */
 function hostPath(serviceName: string, containerPath: string): string | undefined {
   for (const volume of service(serviceName).volumes ?? []) {
     const [source, target] = volume.split(':') as [string, string];
     if (!source.startsWith('.')) continue;
-    if (containerPath === target || containerPath.startsWith(`${target}/`)) return join(ROOT, source, posix.relative(target, containerPath));
+    if (containerPath === target || containerPath.startsWith(`${target}/`))
+      return join(ROOT, source, posix.relative(target, containerPath));
   }
   return undefined;
 }
@@ -52,21 +54,29 @@ describe('docker-compose.yml', () => {
     expect(env('kafka').KAFKA_PROCESS_ROLES).toBe('broker,controller');
     expect(service('vigil').build?.context).toBe('.');
     expect(service('vigil').build?.dockerfile_inline).toMatch(/pnpm install --frozen-lockfile && pnpm run build/);
-    expect(service('vigil').build?.dockerfile_inline).toMatch(/ENTRYPOINT \["node", "packages\/daemon\/dist\/bin.js"\]/);
+    expect(service('vigil').build?.dockerfile_inline).toMatch(
+      /ENTRYPOINT \["node", "packages\/daemon\/dist\/bin.js"\]/,
+    );
     expect(existsSync(join(ROOT, 'packages/daemon/src/bin.ts'))).toBe(true);
     expect(service('vigil').command?.slice(0, 2)).toEqual(['run', '-c']);
     for (const [name, s] of Object.entries(compose.services)) {
       for (const [dependency, { condition }] of Object.entries(s.depends_on ?? {})) {
-        expect({ name, dependency, condition, healthcheck: service(dependency).healthcheck !== undefined }).toEqual({ name, dependency, condition: 'service_healthy', healthcheck: true });
+        expect({ name, dependency, condition, healthcheck: service(dependency).healthcheck !== undefined }).toEqual({
+          name,
+          dependency,
+          condition: 'service_healthy',
+          healthcheck: true,
+        });
       }
     }
   });
 
-  it("mounts the provisioning folder `vigil dashboards` writes where Grafana reads it", () => {
+  it('mounts the provisioning folder `vigil dashboards` writes where Grafana reads it', () => {
     const mounted = hostPath('grafana', '/etc/grafana/provisioning');
     expect(mounted).toBe(join(ROOT, 'dashboards/provisioning'));
     const { files } = buildDashboards();
-    for (const [path, text] of Object.entries(files)) expect({ path, same: readFileSync(join(mounted!, path), 'utf8') === text }).toEqual({ path, same: true });
+    for (const [path, text] of Object.entries(files))
+      expect({ path, same: readFileSync(join(mounted!, path), 'utf8') === text }).toEqual({ path, same: true });
     // The provider's folder and the home dashboard resolve, through the mount, to the generated JSON files.
     const provider = hostPath('grafana', DEFAULT_DASHBOARDS_PATH)!;
     expect(existsSync(join(provider, 'vigil-fleet.json'))).toBe(true);
@@ -76,28 +86,46 @@ describe('docker-compose.yml', () => {
   it('gives Grafana every variable the datasource file names, pointing at the postgres service', () => {
     const datasource = buildDashboards().files['datasources/vigil.yaml']!;
     const needed = [...datasource.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!);
-    expect(needed.sort()).toEqual(['VIGIL_PG_DATABASE', 'VIGIL_PG_HOST', 'VIGIL_PG_PASSWORD', 'VIGIL_PG_SSLMODE', 'VIGIL_PG_USER']);
+    expect(needed.sort()).toEqual([
+      'VIGIL_PG_DATABASE',
+      'VIGIL_PG_HOST',
+      'VIGIL_PG_PASSWORD',
+      'VIGIL_PG_SSLMODE',
+      'VIGIL_PG_USER',
+    ]);
     const grafana = env('grafana');
-    for (const name of needed) expect({ name, set: grafana[name] !== undefined && grafana[name] !== '' }).toEqual({ name, set: true });
+    for (const name of needed)
+      expect({ name, set: grafana[name] !== undefined && grafana[name] !== '' }).toEqual({ name, set: true });
     const pg = env('postgres');
     expect(grafana).toEqual(
-      expect.objectContaining({ VIGIL_PG_HOST: 'postgres:5432', VIGIL_PG_DATABASE: pg.POSTGRES_DB, VIGIL_PG_USER: pg.POSTGRES_USER, VIGIL_PG_PASSWORD: pg.POSTGRES_PASSWORD }),
+      expect.objectContaining({
+        VIGIL_PG_HOST: 'postgres:5432',
+        VIGIL_PG_DATABASE: pg.POSTGRES_DB,
+        VIGIL_PG_USER: pg.POSTGRES_USER,
+        VIGIL_PG_PASSWORD: pg.POSTGRES_PASSWORD,
+      }),
     );
   });
 
   it('connects the daemon to the same database, broker and Redis', () => {
     const vigil = env('vigil');
     const pg = env('postgres');
-    expect(vigil.VIGIL_DATABASE_URL).toBe(`postgres://${pg.POSTGRES_USER}:${pg.POSTGRES_PASSWORD}@postgres:5432/${pg.POSTGRES_DB}`);
+    expect(vigil.VIGIL_DATABASE_URL).toBe(
+      `postgres://${pg.POSTGRES_USER}:${pg.POSTGRES_PASSWORD}@postgres:5432/${pg.POSTGRES_DB}`,
+    );
     expect(env('kafka').KAFKA_ADVERTISED_LISTENERS!.split(',')).toContain(`PLAINTEXT://${vigil.VIGIL_KAFKA_BROKERS}`);
     expect(vigil.VIGIL_REDIS_URL).toBe('redis://redis:6379');
     expect(service('vigil').ports).toContain(`${vigil.VIGIL_HTTP_PORT}:${vigil.VIGIL_HTTP_PORT}`);
   });
 
-  it("hands the daemon a configuration Vigil accepts", () => {
+  it('hands the daemon a configuration Vigil accepts', () => {
     const [mount] = service('vigil').configs ?? [];
     expect(service('vigil').command).toEqual(['run', '-c', mount!.target]);
-    const config = parseConfig(compose.configs[mount!.source]!.content, 'docker-compose.yml#configs.vigil-config', env('vigil'));
+    const config = parseConfig(
+      compose.configs[mount!.source]!.content,
+      'docker-compose.yml#configs.vigil-config',
+      env('vigil'),
+    );
     expect(config.models.map((m) => m.id)).toEqual(['credit-risk']);
     expect(config.database?.url).toBe(env('vigil').VIGIL_DATABASE_URL);
   });

@@ -1,4 +1,11 @@
-import { AnnotationQueryBuilder, DashboardBuilder, DashboardLinkBuilder, IntervalVariableBuilder, QueryVariableBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  AnnotationQueryBuilder,
+  DashboardBuilder,
+  DashboardLinkBuilder,
+  IntervalVariableBuilder,
+  QueryVariableBuilder,
+  type Dashboard,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import { TableFooterOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
 import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { forGrafana12 } from '../src/for-grafana-12';
@@ -16,12 +23,16 @@ function sdkDashboard(footer?: TableFooterOptionsBuilder): Dashboard {
     .build();
 }
 
-const tableOf = (d: Dashboard) => d.panels![0] as { options: Record<string, unknown>; fieldConfig: { defaults: { custom: Record<string, unknown> } } };
+const tableOf = (d: Dashboard) =>
+  d.panels![0] as { options: Record<string, unknown>; fieldConfig: { defaults: { custom: Record<string, unknown> } } };
 
 describe('forGrafana12', () => {
   it('removes the Grafana 13 placement of annotations and links the SDK writes', () => {
     const sdk = sdkDashboard();
-    expect([sdk.annotations!.list![0]!.placement, sdk.links![0]!.placement]).toEqual(['inControlsMenu', 'inControlsMenu']);
+    expect([sdk.annotations!.list![0]!.placement, sdk.links![0]!.placement]).toEqual([
+      'inControlsMenu',
+      'inControlsMenu',
+    ]);
     const d = forGrafana12(sdk);
     expect(['placement' in d.annotations!.list![0]!, 'placement' in d.links![0]!]).toEqual([false, false]);
   });

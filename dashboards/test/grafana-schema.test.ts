@@ -25,30 +25,55 @@ type DashboardObject = {
   annotations: { list: Array<Record<string, unknown>> };
   links: Array<Record<string, unknown>>;
   templating: { list: Array<Record<string, unknown>> };
-  panels: Array<{ type: string; options: Record<string, unknown>; fieldConfig: { defaults: { custom: Record<string, unknown> } } }>;
+  panels: Array<{
+    type: string;
+    options: Record<string, unknown>;
+    fieldConfig: { defaults: { custom: Record<string, unknown> } };
+  }>;
 };
 
 const table = (d: DashboardObject) => d.panels.find((p) => p.type === 'table')!;
 
 const WRONG: Wrong[] = [
-  { name: 'annotation placement (Grafana 13)', apply: (d) => ((d.annotations.list[0]!.placement = 'inControlsMenu'), 'placement') },
+  {
+    name: 'annotation placement (Grafana 13)',
+    apply: (d) => ((d.annotations.list[0]!.placement = 'inControlsMenu'), 'placement'),
+  },
   { name: 'link placement (Grafana 13)', apply: (d) => ((d.links[0]!.placement = 'inControlsMenu'), 'placement') },
-  { name: 'table options.footer (before Grafana 12)', apply: (d) => ((table(d).options.footer = { show: false, reducer: [], countRows: false }), 'footer') },
-  { name: 'table footer in the old shape', apply: (d) => ((table(d).fieldConfig.defaults.custom.footer = { show: false, reducer: [] }), 'show') },
-  { name: 'table without custom.cellOptions', apply: (d) => (delete table(d).fieldConfig.defaults.custom.cellOptions, 'cellOptions') },
-  { name: 'interval setting on a query variable', apply: (d) => ((d.templating.list[0]!.auto_min = '10s'), 'auto_min') },
+  {
+    name: 'table options.footer (before Grafana 12)',
+    apply: (d) => ((table(d).options.footer = { show: false, reducer: [], countRows: false }), 'footer'),
+  },
+  {
+    name: 'table footer in the old shape',
+    apply: (d) => ((table(d).fieldConfig.defaults.custom.footer = { show: false, reducer: [] }), 'show'),
+  },
+  {
+    name: 'table without custom.cellOptions',
+    apply: (d) => (delete table(d).fieldConfig.defaults.custom.cellOptions, 'cellOptions'),
+  },
+  {
+    name: 'interval setting on a query variable',
+    apply: (d) => ((d.templating.list[0]!.auto_min = '10s'), 'auto_min'),
+  },
   { name: 'unknown panel option', apply: (d) => ((d.panels[0]!.options.colour = 'red'), 'colour') },
 ];
 
 describe('dashboards against the schema of the Grafana version docker-compose.yml runs', () => {
-  const dashboards = Object.fromEntries(Object.entries(buildDashboards().files).filter(([path]) => path.endsWith('.json')));
+  const dashboards = Object.fromEntries(
+    Object.entries(buildDashboards().files).filter(([path]) => path.endsWith('.json')),
+  );
 
   it('uses @grafana/schema of the Grafana version docker-compose.yml pins', () => {
-    const compose = parseYaml(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { image?: string }> };
+    const compose = parseYaml(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { image?: string }>;
+    };
     const image = compose.services.grafana?.image ?? '';
     const pinned = /^grafana\/grafana(?:-oss)?:(\d+)\.(\d+)\.\d+$/.exec(image);
     expect({ image, pinned: pinned !== null }).toEqual({ image, pinned: true });
-    const installed = (JSON.parse(readFileSync(require.resolve('@grafana/schema/package.json'), 'utf8')) as { version: string }).version;
+    const installed = (
+      JSON.parse(readFileSync(require.resolve('@grafana/schema/package.json'), 'utf8')) as { version: string }
+    ).version;
     expect(installed.split('.').slice(0, 2).join('.')).toBe(`${pinned![1]}.${pinned![2]}`);
   });
 
@@ -72,7 +97,11 @@ describe('dashboards against the schema of the Grafana version docker-compose.ym
       const key = keys[wrong.name]!;
       const lines = files[wrong.name]!.split('\n');
       // Exactly one error, naming the field, on the line that has it (a missing field: the object lacking it).
-      expect({ wrong: wrong.name, errors: found.length, names: new RegExp(`'"?${key}"?'`).test(found[0]?.message ?? '') }).toEqual({ wrong: wrong.name, errors: 1, names: true });
+      expect({
+        wrong: wrong.name,
+        errors: found.length,
+        names: new RegExp(`'"?${key}"?'`).test(found[0]?.message ?? ''),
+      }).toEqual({ wrong: wrong.name, errors: 1, names: true });
       if (!found[0]!.message.includes('is missing')) expect(lines[found[0]!.line - 1]).toContain(`"${key}":`);
     }
   });
@@ -83,16 +112,35 @@ describe('dashboards against the schema of the Grafana version docker-compose.ym
     const valid: SchemaDashboard = {
       schemaVersion: 42,
       annotations: { list: [annotation] },
-      panels: [{ type: 'table', options: { frameIndex: 0, showHeader: true }, fieldConfig: { defaults: { custom: { ...custom, footer: { reducers: ['sum'] } } }, overrides: [] } }],
+      panels: [
+        {
+          type: 'table',
+          options: { frameIndex: 0, showHeader: true },
+          fieldConfig: { defaults: { custom: { ...custom, footer: { reducers: ['sum'] } } }, overrides: [] },
+        },
+      ],
     };
-    // @ts-expect-error `placement` is a Grafana 13 field
-    const placement: SchemaDashboard = { schemaVersion: 42, annotations: { list: [{ ...annotation, placement: 'inControlsMenu' }] } };
-    // @ts-expect-error the table footer left `options` in Grafana 12
-    const footer: SchemaDashboard = { schemaVersion: 42, panels: [{ type: 'table', options: { frameIndex: 0, showHeader: true, footer: { show: false, reducer: [] } } }] };
-    // @ts-expect-error a table's field config requires `cellOptions`
-    const cellOptions: SchemaDashboard = { schemaVersion: 42, panels: [{ type: 'table', fieldConfig: { defaults: { custom: { align: 'auto', inspect: false } }, overrides: [] } }] };
+    const placement: SchemaDashboard = {
+      schemaVersion: 42,
+      // @ts-expect-error `placement` is a Grafana 13 field
+      annotations: { list: [{ ...annotation, placement: 'inControlsMenu' }] },
+    };
+    const footer: SchemaDashboard = {
+      schemaVersion: 42,
+      // @ts-expect-error the table footer left `options` in Grafana 12
+      panels: [{ type: 'table', options: { frameIndex: 0, showHeader: true, footer: { show: false, reducer: [] } } }],
+    };
+    const cellOptions: SchemaDashboard = {
+      schemaVersion: 42,
+      panels: [
+        // @ts-expect-error a table's field config requires `cellOptions`
+        { type: 'table', fieldConfig: { defaults: { custom: { align: 'auto', inspect: false } }, overrides: [] } },
+      ],
+    };
     // The same objects, as JSON, through the check the dashboards go through: only the valid one passes.
-    const files = Object.fromEntries(Object.entries({ valid, placement, footer, cellOptions }).map(([name, d]) => [name, JSON.stringify(d)]));
+    const files = Object.fromEntries(
+      Object.entries({ valid, placement, footer, cellOptions }).map(([name, d]) => [name, JSON.stringify(d)]),
+    );
     const errors = schemaErrors(files);
     expect(errors.map((e) => [e.file, /'"?(\w+)"?'/.exec(e.message)?.[1]]).sort()).toEqual([
       ['cellOptions', 'cellOptions'],

@@ -21,7 +21,10 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
   beforeAll(async () => {
     db = await createTestSchema('dashboards');
     store = await createStore({ url: db.url, schema: db.schema, poolSize: 2 });
-    fixture = await fillStore({ ...store, upsertMetricRows: (rows) => (written.push(...rows), store.upsertMetricRows(rows)) });
+    fixture = await fillStore({
+      ...store,
+      upsertMetricRows: (rows) => (written.push(...rows), store.upsertMetricRows(rows)),
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -29,7 +32,8 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     await db?.drop();
   });
 
-  const variablesOf = (dashboard: DashboardJson, choices: Record<string, string> = {}) => queryVariables(store, fixture, dashboard, choices);
+  const variablesOf = (dashboard: DashboardJson, choices: Record<string, string> = {}) =>
+    queryVariables(store, fixture, dashboard, choices);
 
   const dashboards = dashboardsJson();
 
@@ -41,22 +45,31 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     it('resolves every variable to values from the database', async () => {
       const context = await variablesOf(dashboard);
       for (const v of dashboard.templating.list) expect(context.variables[v.name]).toBeDefined();
-      if (context.variables.model && !context.variables.model.includeAll) expect(context.variables.model.value).toBe('credit-risk');
+      if (context.variables.model && !context.variables.model.includeAll)
+        expect(context.variables.model.value).toBe('credit-risk');
     });
 
     it('runs every panel query and gets the columns the panel type needs', async () => {
       const custom = dashboard.templating.list.filter((v) => v.type === 'custom');
       // Every choice of every custom variable (drift metric, group rate) is run, not just the default.
-      const runs: Array<Record<string, string>> = [{}, ...custom.flatMap((v) => (v.options ?? []).slice(1).map((o) => ({ [v.name]: o.value })))];
+      const runs: Array<Record<string, string>> = [
+        {},
+        ...custom.flatMap((v) => (v.options ?? []).slice(1).map((o) => ({ [v.name]: o.value }))),
+      ];
       let queries = 0;
       for (const choice of runs) {
         const context = await variablesOf(dashboard, choice);
         for (const panel of dashboard.panels) {
-          const usesChoice = Object.keys(choice).every((name) => panel.targets?.some((t) => t.rawSql.includes(`$${name}`)) || panel.title.includes(`$${name}`));
+          const usesChoice = Object.keys(choice).every(
+            (name) => panel.targets?.some((t) => t.rawSql.includes(`$${name}`)) || panel.title.includes(`$${name}`),
+          );
           if (!usesChoice) continue;
           for (const target of panel.targets ?? []) {
             const sql = expandGrafanaSql(target.rawSql, context);
-            expect({ panel: panel.title, unexpanded: sql.match(/\$\w+/g) ?? [] }).toEqual({ panel: panel.title, unexpanded: [] });
+            expect({ panel: panel.title, unexpanded: sql.match(/\$\w+/g) ?? [] }).toEqual({
+              panel: panel.title,
+              unexpanded: [],
+            });
             const result = await run(store, sql).catch((error: Error) => {
               throw new Error(`${dashboard.uid} / ${panel.title}: ${error.message}\n${sql}`);
             });
@@ -90,11 +103,18 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     expect(written.length).toBeGreaterThan(1000);
     // The same rows in a temporary table of the old definition (migration 0001) with the old upsert (the last row of
     // a key wins): a temporary relation comes first in the search path, so the same SQL then reads the table.
-    const latest = new Map(written.map((r) => [[r.model, r.version, r.windowStart, r.windowEnd, r.metric, r.feature, r.group].join('\u0000'), r]));
+    const latest = new Map(
+      written.map((r) => [
+        [r.model, r.version, r.windowStart, r.windowEnd, r.metric, r.feature, r.group].join('\u0000'),
+        r,
+      ]),
+    );
     let compared = 0;
     for (const dashboard of dashboards) {
       const context = await variablesOf(dashboard);
-      const sqls = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => expandGrafanaSql(t.rawSql, context))).filter((q) => q.includes('vigil_metric_rows'));
+      const sqls = dashboard.panels
+        .flatMap((p) => (p.targets ?? []).map((t) => expandGrafanaSql(t.rawSql, context)))
+        .filter((q) => q.includes('vigil_metric_rows'));
       await store.transaction(async (tx: SqlExecutor) => {
         const compact = [];
         for (const q of sqls) compact.push((await tx.query<Record<string, unknown>>(q)).rows);
@@ -106,11 +126,31 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
           `INSERT INTO vigil_metric_rows (model, version, window_start, window_end, metric, feature, group_key, value, rows, labelled_rows, details)
            SELECT r.model, r.version, to_timestamp(r.ws / 1000.0), to_timestamp(r.we / 1000.0), r.metric, r.feature, r.grp, r.value::float8, r.rows, r.labelled, r.details
            FROM jsonb_to_recordset($1::jsonb) AS r(model text, version text, ws bigint, we bigint, metric text, feature text, grp text, value text, rows bigint, labelled bigint, details jsonb)`,
-          [JSON.stringify([...latest.values()].map((r) => ({ model: r.model, version: r.version, ws: r.windowStart, we: r.windowEnd, metric: r.metric, feature: r.feature, grp: r.group, value: r.value === null ? null : String(r.value), rows: r.rows, labelled: r.labelledRows, details: r.details ?? null })))],
+          [
+            JSON.stringify(
+              [...latest.values()].map((r) => ({
+                model: r.model,
+                version: r.version,
+                ws: r.windowStart,
+                we: r.windowEnd,
+                metric: r.metric,
+                feature: r.feature,
+                grp: r.group,
+                value: r.value === null ? null : String(r.value),
+                rows: r.rows,
+                labelled: r.labelledRows,
+                details: r.details ?? null,
+              })),
+            ),
+          ],
         );
         for (const [i, q] of sqls.entries()) {
           const table = (await tx.query<Record<string, unknown>>(q)).rows;
-          expect({ dashboard: dashboard.uid, q, rows: table }).toEqual({ dashboard: dashboard.uid, q, rows: compact[i] });
+          expect({ dashboard: dashboard.uid, q, rows: table }).toEqual({
+            dashboard: dashboard.uid,
+            q,
+            rows: compact[i],
+          });
           compared++;
         }
       });
@@ -126,10 +166,15 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     const table = calibration.panels.find((p) => p.title === 'Calibration bins (latest window)')!;
     const bins = await run(store, expandGrafanaSql(table.targets![0]!.rawSql, context));
     // Ten equal-width bins; the diagram leaves out the empty ones.
-    expect(bins.rows.map((r) => [Number(r.lower).toFixed(1), Number(r.upper).toFixed(1)])).toEqual(Array.from({ length: 10 }, (_, i) => [(i / 10).toFixed(1), ((i + 1) / 10).toFixed(1)]));
+    expect(bins.rows.map((r) => [Number(r.lower).toFixed(1), Number(r.upper).toFixed(1)])).toEqual(
+      Array.from({ length: 10 }, (_, i) => [(i / 10).toFixed(1), ((i + 1) / 10).toFixed(1)]),
+    );
     const filled = bins.rows.filter((r) => Number(r.count) > 0);
-    expect(bars.rows.map((r) => r.bin)).toEqual(filled.map((r) => `${Number(r.lower).toFixed(2)}–${Number(r.upper).toFixed(2)}`));
-    for (const r of filled) expect(Number(r.mean_score) >= Number(r.lower) && Number(r.mean_score) <= Number(r.upper)).toBe(true);
+    expect(bars.rows.map((r) => r.bin)).toEqual(
+      filled.map((r) => `${Number(r.lower).toFixed(2)}–${Number(r.upper).toFixed(2)}`),
+    );
+    for (const r of filled)
+      expect(Number(r.mean_score) >= Number(r.lower) && Number(r.mean_score) <= Number(r.upper)).toBe(true);
     // The labels of the latest window lag the scores by about 0.2·23/24: observed rates sit below the scores.
     const gaps = filled.filter((r) => Number(r.count) >= 50).map((r) => Number(r.gap));
     expect(gaps.length).toBeGreaterThan(3);
@@ -149,13 +194,22 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     }
   });
 
-  it('shows the review queue now and each group\'s override rate with its Wilson interval', async () => {
+  it("shows the review queue now and each group's override rate with its Wilson interval", async () => {
     const review = dashboards.find((d) => d.uid === 'vigil-review')!;
     const context = await variablesOf(review);
-    const now = await run(store, expandGrafanaSql(review.panels.find((p) => p.title === 'Queue now')!.targets![0]!.rawSql, context));
+    const now = await run(
+      store,
+      expandGrafanaSql(review.panels.find((p) => p.title === 'Queue now')!.targets![0]!.rawSql, context),
+    );
     expect(now.rows).toEqual([expect.objectContaining({ pending: '5', claimed: '0' })]);
     expect(Number(now.rows[0]!['oldest pending (s)'])).toBeGreaterThan(3 * 3600 - 60);
-    const groups = await run(store, expandGrafanaSql(review.panels.find((p) => p.title === 'Override rate per group (latest window)')!.targets![0]!.rawSql, context));
+    const groups = await run(
+      store,
+      expandGrafanaSql(
+        review.panels.find((p) => p.title === 'Override rate per group (latest window)')!.targets![0]!.rawSql,
+        context,
+      ),
+    );
     expect([...new Set(groups.rows.map((r) => r.group))].sort()).toEqual(['sex=female', 'sex=male']);
     for (const r of groups.rows) {
       expect(Number(r.override_rate)).toBeCloseTo(Number(r.overrides) / Number(r.decided), 12);
@@ -168,14 +222,30 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     const panel = fairness.panels.find((p) => p.title === 'Groups in the latest window')!;
     const result = await run(store, expandGrafanaSql(panel.targets![0]!.rawSql, await variablesOf(fairness)));
     const groups = [...new Set(result.rows.map((r) => r.group))].sort();
-    expect(groups).toEqual(['sex*race=female*black', 'sex*race=female*white', 'sex*race=male*black', 'sex*race=male*white', 'sex=female', 'sex=male']);
-    expect([...new Set(result.rows.map((r) => r.rate))].sort()).toEqual(['ece', 'fnr', 'fpr', 'ppv', 'selectionRate', 'tpr']);
+    expect(groups).toEqual([
+      'sex*race=female*black',
+      'sex*race=female*white',
+      'sex*race=male*black',
+      'sex*race=male*white',
+      'sex=female',
+      'sex=male',
+    ]);
+    expect([...new Set(result.rows.map((r) => r.rate))].sort()).toEqual([
+      'ece',
+      'fnr',
+      'fpr',
+      'ppv',
+      'selectionRate',
+      'tpr',
+    ]);
     const withInterval = result.rows.filter((r) => r.value !== null && r.ci_lower !== null);
     expect(withInterval.length).toBeGreaterThan(30);
-    for (const r of withInterval) expect(Number(r.ci_lower) <= Number(r.value) + 1e-12 && Number(r.value) <= Number(r.ci_upper) + 1e-12).toBe(true);
+    for (const r of withInterval)
+      expect(Number(r.ci_lower) <= Number(r.value) + 1e-12 && Number(r.value) <= Number(r.ci_upper) + 1e-12).toBe(true);
     // A group's ECE has no interval; the selection rate is judged on the group's rows.
     expect(result.rows.filter((r) => r.rate === 'ece').every((r) => r.ci_lower === null)).toBe(true);
-    for (const r of result.rows.filter((x) => x.rate === 'selectionRate')) expect({ group: r.group, sufficient: r.sufficient }).toEqual({ group: r.group, sufficient: Number(r.n) >= 30 });
+    for (const r of result.rows.filter((x) => x.rate === 'selectionRate'))
+      expect({ group: r.group, sufficient: r.sufficient }).toEqual({ group: r.group, sufficient: Number(r.n) >= 30 });
     expect(result.rows.some((r) => r.sufficient === false)).toBe(true);
   });
 
@@ -183,7 +253,8 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     const incidents = dashboards.find((d) => d.uid === 'vigil-incidents')!;
     const panel = incidents.panels.find((p) => p.type === 'state-timeline')!;
     const result = await run(store, expandGrafanaSql(panel.targets![0]!.rawSql, await variablesOf(incidents)));
-    const states = (name: RegExp) => [...new Set(result.rows.filter((r) => name.test(String(r.metric))).map((r) => Number(r.state)))].sort();
+    const states = (name: RegExp) =>
+      [...new Set(result.rows.filter((r) => name.test(String(r.metric))).map((r) => Number(r.state)))].sort();
     expect(new Set(result.rows.map((r) => r.metric)).size).toBe(6);
     expect(states(/^credit-risk \/ 7 \/ psi \/ income \(critical\)/)).toEqual([0, 1]);
     expect(states(/^credit-risk \/ 7 \/ ece \(warning\)/)).toEqual([0, 1, 2]);

@@ -27,38 +27,78 @@ function restrictedImports(cases: readonly Case[]): string[][] {
       out.push(result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message));
     }
     process.stdout.write(JSON.stringify(out));`;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(cases)], { cwd: ROOT, encoding: 'utf8' });
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(cases)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (child.status !== 0) throw new Error(`eslint failed: ${child.stderr}`);
   return JSON.parse(child.stdout) as string[][];
 }
 
 const file = (pkg: string, name: string) => join(ROOT, pkg, 'src', name);
-const use = (...specifiers: string[]) => `${specifiers.map((s, i) => `import * as m${i} from '${s}';`).join('\n')}\nexport const all = [${specifiers.map((_, i) => `m${i}`).join(', ')}];\n`;
+const use = (...specifiers: string[]) =>
+  `${specifiers.map((s, i) => `import * as m${i} from '${s}';`).join('\n')}\nexport const all = [${specifiers.map((_, i) => `m${i}`).join(', ')}];\n`;
 
 describe('the package layers are enforced by lint', () => {
   const backward: Array<[string, Case]> = [
     ['core imports the store', { file: file('packages/core', 'duration.ts'), code: use('@vigil/store') }],
-    ['core imports the collector by a relative path', { file: file('packages/core', 'duration.ts'), code: use('../../collector/src/index') }],
+    [
+      'core imports the collector by a relative path',
+      { file: file('packages/core', 'duration.ts'), code: use('../../collector/src/index') },
+    ],
     ['analyzers import the collector', { file: file('packages/analyzers', 'index.ts'), code: use('@vigil/collector') }],
-    ['collector imports the store (beside it, not below)', { file: file('packages/collector', 'index.ts'), code: use('@vigil/store') }],
+    [
+      'collector imports the store (beside it, not below)',
+      { file: file('packages/collector', 'index.ts'), code: use('@vigil/store') },
+    ],
     ['store imports the analyzers', { file: file('packages/store', 'values.ts'), code: use('@vigil/analyzers') }],
-    ['alerts import the daemon, deep', { file: file('packages/alerts', 'alerting.ts'), code: use('@vigil/daemon/dist/main') }],
-    ['alerts import the daemon by a relative path', { file: file('packages/alerts', 'alerting.ts'), code: use('../../daemon/src/main') }],
-    ['dashboards import the store by a relative path', { file: file('dashboards', 'panels.ts'), code: use('../../packages/store/src/index') }],
+    [
+      'alerts import the daemon, deep',
+      { file: file('packages/alerts', 'alerting.ts'), code: use('@vigil/daemon/dist/main') },
+    ],
+    [
+      'alerts import the daemon by a relative path',
+      { file: file('packages/alerts', 'alerting.ts'), code: use('../../daemon/src/main') },
+    ],
+    [
+      'dashboards import the store by a relative path',
+      { file: file('dashboards', 'panels.ts'), code: use('../../packages/store/src/index') },
+    ],
   ];
 
   const allowed: Array<[string, Case]> = [
     ['analyzers import core', { file: file('packages/analyzers', 'index.ts'), code: use('@vigil/core') }],
-    ['alerts import the store and core', { file: file('packages/alerts', 'alerting.ts'), code: use('@vigil/store', '@vigil/core') }],
-    ['the daemon imports every package', { file: file('packages/daemon', 'main.ts'), code: use('@vigil/core', '@vigil/analyzers', '@vigil/collector', '@vigil/store', '@vigil/alerts', '@vigil/dashboards') }],
-    ['a package imports its own folders', { file: file('packages/collector', 'index.ts'), code: use('./kafka/codecs', './decode/prediction-columns') }],
+    [
+      'alerts import the store and core',
+      { file: file('packages/alerts', 'alerting.ts'), code: use('@vigil/store', '@vigil/core') },
+    ],
+    [
+      'the daemon imports every package',
+      {
+        file: file('packages/daemon', 'main.ts'),
+        code: use(
+          '@vigil/core',
+          '@vigil/analyzers',
+          '@vigil/collector',
+          '@vigil/store',
+          '@vigil/alerts',
+          '@vigil/dashboards',
+        ),
+      },
+    ],
+    [
+      'a package imports its own folders',
+      { file: file('packages/collector', 'index.ts'), code: use('./kafka/codecs', './decode/prediction-columns') },
+    ],
   ];
 
   const messages = restrictedImports([...backward, ...allowed].map(([, c]) => c));
 
   test.each(backward.map(([name], i) => [name, i] as const))('%s: lint fails naming the one-way order', (_name, i) => {
     expect(messages[i]).toHaveLength(1);
-    expect(messages[i]![0]).toMatch(/^'[^']+' import is restricted from being used by a pattern\. @vigil\/[a-z]+ may import .+ \(the packages' one-way order: docs\/architecture\.md\)$/);
+    expect(messages[i]![0]).toMatch(
+      /^'[^']+' import is restricted from being used by a pattern\. @vigil\/[a-z]+ may import .+ \(the packages' one-way order: docs\/architecture\.md\)$/,
+    );
   });
 
   test.each(allowed.map(([name], i) => [name, backward.length + i] as const))('%s: lint passes', (_name, i) => {
@@ -69,13 +109,34 @@ describe('the package layers are enforced by lint', () => {
 describe("tests share helpers through @vigil/test-kit, not another package's test/ folder", () => {
   const testFile = (pkg: string, name: string) => join(ROOT, pkg, 'test', name);
   const across: Array<[string, Case]> = [
-    ["the daemon's tests import the store's test helpers", { file: testFile('packages/daemon', 'run/stream-runner.test.ts'), code: use('../../../store/test/helpers/database') }],
-    ["the dashboards' tests import the store's test helpers", { file: testFile('dashboards', 'panel-sql.test.ts'), code: use('../../packages/store/test/helpers/database') }],
-    ["the chaos tests import the daemon's test helpers", { file: join(ROOT, 'test/chaos/crash-run.test.ts'), code: use('../../packages/daemon/test/run/daemon-harness') }],
+    [
+      "the daemon's tests import the store's test helpers",
+      {
+        file: testFile('packages/daemon', 'run/stream-runner.test.ts'),
+        code: use('../../../store/test/helpers/database'),
+      },
+    ],
+    [
+      "the dashboards' tests import the store's test helpers",
+      { file: testFile('dashboards', 'panel-sql.test.ts'), code: use('../../packages/store/test/helpers/database') },
+    ],
+    [
+      "the chaos tests import the daemon's test helpers",
+      { file: join(ROOT, 'test/chaos/crash-run.test.ts'), code: use('../../packages/daemon/test/run/daemon-harness') },
+    ],
   ];
   const allowed: Array<[string, Case]> = [
-    ['a test imports the kit', { file: testFile('packages/daemon', 'run/stream-runner.test.ts'), code: use('@vigil/test-kit', '@vigil/test-kit/daemon-harness') }],
-    ['a test imports helpers of its own test folder', { file: testFile('packages/alerts', 'engine/grouping.test.ts'), code: use('../helpers/windows') }],
+    [
+      'a test imports the kit',
+      {
+        file: testFile('packages/daemon', 'run/stream-runner.test.ts'),
+        code: use('@vigil/test-kit', '@vigil/test-kit/daemon-harness'),
+      },
+    ],
+    [
+      'a test imports helpers of its own test folder',
+      { file: testFile('packages/alerts', 'engine/grouping.test.ts'), code: use('../helpers/windows') },
+    ],
   ];
   const messages = restrictedImports([...across, ...allowed].map(([, c]) => c));
 

@@ -23,7 +23,11 @@ jest.setTimeout(600_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_106);
 const PATH = process.env.FUZZ_PATH;
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
-const runs = <T>(n: number): fc.Parameters<T> => ({ seed: SEED, numRuns: Math.max(1, Math.round(n * SCALE)), ...(PATH ? { path: PATH } : {}) });
+const runs = <T>(n: number): fc.Parameters<T> => ({
+  seed: SEED,
+  numRuns: Math.max(1, Math.round(n * SCALE)),
+  ...(PATH ? { path: PATH } : {}),
+});
 
 const SOURCE = 'vigil.yaml';
 const EXAMPLE_TEXT = readFileSync(join(__dirname, '../../examples/vigil.yaml'), 'utf8');
@@ -252,7 +256,9 @@ interface Mutation {
 }
 
 function regionOf(path: string): string {
-  return /^(models\[\d+\]|notifiers(\.[^.[]+|\["[^"]*"\])?|escalation(\.[^.[]+|\["[^"]*"\])?|[^.[]+)/.exec(path)?.[0] ?? path;
+  return (
+    /^(models\[\d+\]|notifiers(\.[^.[]+|\["[^"]*"\])?|escalation(\.[^.[]+|\["[^"]*"\])?|[^.[]+)/.exec(path)?.[0] ?? path
+  );
 }
 
 const PROTO_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];
@@ -260,7 +266,24 @@ const PROTO_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOw
 const junkString = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.string({ unit: 'grapheme', maxLength: 6 }),
-  fc.constantFrom(...PROTO_NAMES, '', ' ', 'NaN', 'null', '~', 'true', '1e999', '-0', '\u0000', '\t', 'ä', '🙂', 'ключ', '$', '*'),
+  fc.constantFrom(
+    ...PROTO_NAMES,
+    '',
+    ' ',
+    'NaN',
+    'null',
+    '~',
+    'true',
+    '1e999',
+    '-0',
+    '\u0000',
+    '\t',
+    'ä',
+    '🙂',
+    'ключ',
+    '$',
+    '*',
+  ),
 );
 
 /** The mutations that apply to one node, as arbitraries (empty when none does). */
@@ -275,45 +298,106 @@ function mutationsAt(root: JsonObject, node: Node): fc.Arbitrary<Mutation>[] {
   else if (typeof value === 'string') wrong = [[value], { value }, [], {}];
   else if (Array.isArray(value)) wrong = [5, 'text', { a: 1 }, true];
   else wrong = [5, 'text', [1], [] as Json[]];
-  out.push(fc.constantFrom(...wrong).map((w) => ({ kind: `wrong type (${shown(w)})`, path, apply: (r: JsonObject) => replace(r, path, w) })));
+  out.push(
+    fc
+      .constantFrom(...wrong)
+      .map((w) => ({ kind: `wrong type (${shown(w)})`, path, apply: (r: JsonObject) => replace(r, path, w) })),
+  );
 
   const choices = ENUMS[shape];
   if (choices !== undefined) {
-    const bad = fc.oneof(fc.constantFrom('Binary', 'regresion', 'HIGH', 'crit', '=>', '==', 'numerical', 'Slack', 'admin ', 'owner\n'), junkString);
-    out.push(bad.filter((s) => !choices.includes(s)).map((s) => ({ kind: `bad enum ${JSON.stringify(s)}`, path, apply: (r: JsonObject) => replace(r, path, s) })));
+    const bad = fc.oneof(
+      fc.constantFrom('Binary', 'regresion', 'HIGH', 'crit', '=>', '==', 'numerical', 'Slack', 'admin ', 'owner\n'),
+      junkString,
+    );
+    out.push(
+      bad
+        .filter((s) => !choices.includes(s))
+        .map((s) => ({ kind: `bad enum ${JSON.stringify(s)}`, path, apply: (r: JsonObject) => replace(r, path, s) })),
+    );
   }
   const positive = DURATIONS[shape];
   if (positive !== undefined) {
     const bad = fc.oneof(
-      fc.constantFrom<Json>('-5m', '5', '5 min', '1.5ms', 'abc', '', 'm5', '1y', '1h 30m', 'PT5M', '-0s', '∞', 5, 0, true),
+      fc.constantFrom<Json>(
+        '-5m',
+        '5',
+        '5 min',
+        '1.5ms',
+        'abc',
+        '',
+        'm5',
+        '1y',
+        '1h 30m',
+        'PT5M',
+        '-0s',
+        '∞',
+        5,
+        0,
+        true,
+      ),
       positive ? fc.constantFrom<Json>('0m', '0s', '0ms', '0h0m', '0d') : fc.constant<Json>('-1m'),
       junkString.filter((s) => !/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/.test(s.trim())),
     );
-    out.push(bad.map((d) => ({ kind: `bad duration ${JSON.stringify(d)}`, path, apply: (r: JsonObject) => replace(r, path, d) })));
+    out.push(
+      bad.map((d) => ({
+        kind: `bad duration ${JSON.stringify(d)}`,
+        path,
+        apply: (r: JsonObject) => replace(r, path, d),
+      })),
+    );
   }
   const protocols = URLS[shape];
   if (protocols !== undefined) {
     const bad = fc
       .oneof(
-        fc.constantFrom('not a url', 'ftp://example.com/x', 'http//example.com', 'https://', 'mailto:ops@example.com', 'javascript:alert(1)', '//example.com', 'postgres://db/x', 'https://hooks.example.com/x', 'redis://r:6379'),
+        fc.constantFrom(
+          'not a url',
+          'ftp://example.com/x',
+          'http//example.com',
+          'https://',
+          'mailto:ops@example.com',
+          'javascript:alert(1)',
+          '//example.com',
+          'postgres://db/x',
+          'https://hooks.example.com/x',
+          'redis://r:6379',
+        ),
         junkString,
         junkString.map((s) => `${s}://${s}`),
       )
       .filter((u) => !validUrl(u, protocols));
-    out.push(bad.map((u) => ({ kind: `bad URL ${JSON.stringify(u)}`, path, apply: (r: JsonObject) => replace(r, path, u) })));
+    out.push(
+      bad.map((u) => ({ kind: `bad URL ${JSON.stringify(u)}`, path, apply: (r: JsonObject) => replace(r, path, u) })),
+    );
   }
   const valid = NUMBERS[shape];
   if (valid !== undefined) {
-    const bad = fc.oneof(fc.constantFrom(0, -1, 1.5, 2, 1e308, -1e-308, 70_000, 1001, 0.5), fc.double(), fc.integer({ min: -1e9, max: 1e9 })).filter((n) => !valid(n));
-    out.push(bad.map((n) => ({ kind: `number out of range ${n}`, path, apply: (r: JsonObject) => replace(r, path, n) })));
+    const bad = fc
+      .oneof(
+        fc.constantFrom(0, -1, 1.5, 2, 1e308, -1e-308, 70_000, 1001, 0.5),
+        fc.double(),
+        fc.integer({ min: -1e9, max: 1e9 }),
+      )
+      .filter((n) => !valid(n));
+    out.push(
+      bad.map((n) => ({ kind: `number out of range ${n}`, path, apply: (r: JsonObject) => replace(r, path, n) })),
+    );
   }
   // Unknown keys, in any mapping (a new feature, notifier or policy with a junk value in the free ones).
   if (isObject(value)) {
     const fresh = fc.oneof(fc.stringMatching(/^x[A-Za-z0-9_]{0,8}$/), fc.constantFrom(...PROTO_NAMES), junkString);
     out.push(
       fresh
-        .filter((key) => !KNOWN_KEYS.has(key) && !Object.hasOwn(value, key) && (FREE_KEYS.has(shape) || !KNOWN_KEYS.has(key.trim())))
-        .map((key) => ({ kind: `unknown key ${JSON.stringify(key)}`, path: childPath(path, key), apply: (r: JsonObject) => setKey(at(r, path)!.value as JsonObject, key, 42) })),
+        .filter(
+          (key) =>
+            !KNOWN_KEYS.has(key) && !Object.hasOwn(value, key) && (FREE_KEYS.has(shape) || !KNOWN_KEYS.has(key.trim())),
+        )
+        .map((key) => ({
+          kind: `unknown key ${JSON.stringify(key)}`,
+          path: childPath(path, key),
+          apply: (r: JsonObject) => setKey(at(r, path)!.value as JsonObject, key, 42),
+        })),
     );
   }
   // References to what does not exist.
@@ -334,13 +418,22 @@ function mutationsAt(root: JsonObject, node: Node): fc.Arbitrary<Mutation>[] {
 /** Names that are none of `known` (as the compiler compares them, trimmed), prototype members included. */
 function unknownName(known: readonly string[]): fc.Arbitrary<string> {
   return fc
-    .oneof(fc.constantFrom(...PROTO_NAMES, 'Age', 'PSI', 'ps1', 'sex ', 'sex * age_band', 'x'), fc.stringMatching(/^[a-z]{1,8}$/), junkString)
+    .oneof(
+      fc.constantFrom(...PROTO_NAMES, 'Age', 'PSI', 'ps1', 'sex ', 'sex * age_band', 'x'),
+      fc.stringMatching(/^[a-z]{1,8}$/),
+      junkString,
+    )
     .filter((name) => name.trim() !== '' && !known.includes(name.trim()));
 }
 
 function referenceMutations(root: JsonObject, path: string, model: JsonObject): fc.Arbitrary<Mutation>[] {
   const features = Object.keys(isObject(model.features) ? model.features : {});
-  const groups = (Array.isArray(model.groups) ? model.groups : []).map((g) => String(g).split('*').map((p) => p.trim()).join('*'));
+  const groups = (Array.isArray(model.groups) ? model.groups : []).map((g) =>
+    String(g)
+      .split('*')
+      .map((p) => p.trim())
+      .join('*'),
+  );
   const rules = Array.isArray(model.rules) ? model.rules.length : 0;
   const rulePath = `${path}.rules[${rules}]`;
   const addRule = (rule: JsonObject) => (r: JsonObject) => {
@@ -353,11 +446,31 @@ function referenceMutations(root: JsonObject, path: string, model: JsonObject): 
   const index = Number(/\[(\d+)\]$/.exec(path)![1]);
   const original = clone(model);
   const list: fc.Arbitrary<Mutation>[] = [
-    unknownName(features).map((f) => ({ kind: `rule on unknown feature ${JSON.stringify(f)}`, path: `${rulePath}.feature`, apply: addRule({ metric: 'psi', feature: f, threshold: 0.2 }) })),
-    unknownName(Object.keys(RULE_METRICS)).map((m) => ({ kind: `rule on unknown metric ${JSON.stringify(m)}`, path: `${rulePath}.metric`, apply: addRule({ metric: m, threshold: 1 }) })),
-    unknownName(groups).map((g) => ({ kind: `rule on unknown group ${JSON.stringify(g)}`, path: `${rulePath}.group`, apply: addRule({ metric: 'statisticalParityDifference', group: g, threshold: 0.1 }) })),
-    fc.constant({ kind: 'feature on a model metric', path: `${rulePath}.feature`, apply: addRule({ metric: 'rows', feature: features[0] ?? 'age', threshold: 1 }) }),
-    unknownName(policies).map((p) => ({ kind: `unknown policy ${JSON.stringify(p)}`, path: `${path}.escalation`, apply: (r: JsonObject) => setKey(at(r, path)!.value as JsonObject, 'escalation', p) })),
+    unknownName(features).map((f) => ({
+      kind: `rule on unknown feature ${JSON.stringify(f)}`,
+      path: `${rulePath}.feature`,
+      apply: addRule({ metric: 'psi', feature: f, threshold: 0.2 }),
+    })),
+    unknownName(Object.keys(RULE_METRICS)).map((m) => ({
+      kind: `rule on unknown metric ${JSON.stringify(m)}`,
+      path: `${rulePath}.metric`,
+      apply: addRule({ metric: m, threshold: 1 }),
+    })),
+    unknownName(groups).map((g) => ({
+      kind: `rule on unknown group ${JSON.stringify(g)}`,
+      path: `${rulePath}.group`,
+      apply: addRule({ metric: 'statisticalParityDifference', group: g, threshold: 0.1 }),
+    })),
+    fc.constant({
+      kind: 'feature on a model metric',
+      path: `${rulePath}.feature`,
+      apply: addRule({ metric: 'rows', feature: features[0] ?? 'age', threshold: 1 }),
+    }),
+    unknownName(policies).map((p) => ({
+      kind: `unknown policy ${JSON.stringify(p)}`,
+      path: `${path}.escalation`,
+      apply: (r: JsonObject) => setKey(at(r, path)!.value as JsonObject, 'escalation', p),
+    })),
     fc.constant({
       kind: 'duplicate model id',
       path: `models[${models.length}].id`,
@@ -387,7 +500,7 @@ function validUrl(text: string, protocols: readonly string[]): boolean {
 }
 
 function shown(value: Json): string {
-  return Array.isArray(value) ? 'a list' : isObject(value) ? 'a mapping' : JSON.stringify(value) ?? String(value);
+  return Array.isArray(value) ? 'a list' : isObject(value) ? 'a mapping' : (JSON.stringify(value) ?? String(value));
 }
 
 /** One to four mutations of one base, each in its own region, so no mutation can hide another one's problem. */
@@ -395,28 +508,26 @@ function mutated(base: BaseName): fc.Arbitrary<{ base: BaseName; text: string; m
   const root = BASES[base];
   const all = nodes(root).flatMap((node) => mutationsAt(root, node));
   // The duplicate of a model takes the next index: only one per run, applied first.
-  return fc
-    .array(fc.oneof(...all), { minLength: 1, maxLength: 4 })
-    .map((picked) => {
-      const mutations: Mutation[] = [];
-      const regions: string[] = [];
-      let duplicated = false;
-      const overlap = (a: string, b: string): boolean => a === b || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
-      for (const m of picked) {
-        const region = m.region ?? regionOf(m.path);
-        const isDuplicate = m.kind === 'duplicate model id';
-        // A mutation of a whole section would hide those inside it; two duplicates would both be models[N].
-        if (regions.some((r) => overlap(r, region) || overlap(region, r)) || (isDuplicate && duplicated)) continue;
-        regions.push(region);
-        if (isDuplicate) {
-          duplicated = true;
-          mutations.unshift(m);
-        } else mutations.push(m);
-      }
-      const copy = clone(root);
-      for (const m of mutations) m.apply(copy);
-      return { base, text: toYaml(copy), mutations };
-    });
+  return fc.array(fc.oneof(...all), { minLength: 1, maxLength: 4 }).map((picked) => {
+    const mutations: Mutation[] = [];
+    const regions: string[] = [];
+    let duplicated = false;
+    const overlap = (a: string, b: string): boolean => a === b || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
+    for (const m of picked) {
+      const region = m.region ?? regionOf(m.path);
+      const isDuplicate = m.kind === 'duplicate model id';
+      // A mutation of a whole section would hide those inside it; two duplicates would both be models[N].
+      if (regions.some((r) => overlap(r, region) || overlap(region, r)) || (isDuplicate && duplicated)) continue;
+      regions.push(region);
+      if (isDuplicate) {
+        duplicated = true;
+        mutations.unshift(m);
+      } else mutations.push(m);
+    }
+    const copy = clone(root);
+    for (const m of mutations) m.apply(copy);
+    return { base, text: toYaml(copy), mutations };
+  });
 }
 
 // ---- The checks.
@@ -445,14 +556,20 @@ function attempt(text: string): Outcome {
   expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   if (thrown === undefined) return { config, ms };
   if (!(thrown instanceof VigilError) || thrown.code !== 'VIGIL_CONFIG_INVALID') {
-    throw new Error(`parseConfig threw something else than a VIGIL_CONFIG_INVALID VigilError: ${String((thrown as Error)?.stack ?? thrown)}\non:\n${text}`);
+    throw new Error(
+      `parseConfig threw something else than a VIGIL_CONFIG_INVALID VigilError: ${String((thrown as Error)?.stack ?? thrown)}\non:\n${text}`,
+    );
   }
   const problems = (thrown.details?.problems ?? []) as ConfigProblem[];
   const lines = thrown.message.split('\n');
   const trouble: string[] = [];
   if (problems.length === 0) trouble.push('no problems listed');
-  if (lines[0] !== `${SOURCE}: ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'} in the configuration:`) trouble.push(`heading ${lines[0]}`);
-  if (lines.length !== problems.length + 1) trouble.push(`${lines.length - 1} lines for ${problems.length} problems (a message spans lines?)`);
+  if (
+    lines[0] !== `${SOURCE}: ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'} in the configuration:`
+  )
+    trouble.push(`heading ${lines[0]}`);
+  if (lines.length !== problems.length + 1)
+    trouble.push(`${lines.length - 1} lines for ${problems.length} problems (a message spans lines?)`);
   const textLines = text.split('\n').length;
   problems.forEach((p, i) => {
     const line = PROBLEM_LINE.exec(lines[i + 1] ?? '');
@@ -462,8 +579,10 @@ function attempt(text: string): Outcome {
     if (expected !== undefined ? lines[i + 1] !== expected : line === null || line[2] !== `${p.path}: ${p.message}`) {
       trouble.push(`line ${JSON.stringify(lines[i + 1])} is not file:line: path: message`);
     }
-    if (!absentTopLevel && (p.line === undefined || p.line < 1 || p.line > textLines)) trouble.push(`problem at ${p.path} has line ${String(p.line)} (file of ${textLines} lines)`);
-    if (p.path === '' || p.message.trim() === '' || p.message.includes('\n')) trouble.push(`problem ${JSON.stringify(p)}`);
+    if (!absentTopLevel && (p.line === undefined || p.line < 1 || p.line > textLines))
+      trouble.push(`problem at ${p.path} has line ${String(p.line)} (file of ${textLines} lines)`);
+    if (p.path === '' || p.message.trim() === '' || p.message.includes('\n'))
+      trouble.push(`problem ${JSON.stringify(p)}`);
   });
   if (trouble.length > 0) throw new Error(`${trouble.join('\n')}\nerror:\n${thrown.message}\non:\n${text}`);
   return { problems, ms };
@@ -480,7 +599,9 @@ function count(outcome: Outcome, kind?: string): void {
 }
 
 beforeAll(() => {
-  console.log(`config fuzz: seed ${SEED}${PATH ? `, path ${PATH}` : ''}, scale ${SCALE} (FUZZ_SEED=${SEED} npx jest --runInBand test/chaos/config-fuzz.test.ts)`);
+  console.log(
+    `config fuzz: seed ${SEED}${PATH ? `, path ${PATH}` : ''}, scale ${SCALE} (FUZZ_SEED=${SEED} npx jest --runInBand test/chaos/config-fuzz.test.ts)`,
+  );
 });
 
 afterAll(() => {
@@ -489,52 +610,94 @@ afterAll(() => {
     const category = kind.replace(/ (["($\d-]|true|false).*$/, '');
     top.set(category, (top.get(category) ?? 0) + n);
   }
-  console.log(`config fuzz: ${configs} configurations in ${(totalMs / 1000).toFixed(1)} s of parseConfig (${(configs / (totalMs / 1000)).toFixed(0)}/s); mutation kinds: ${[...top].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  console.log(
+    `config fuzz: ${configs} configurations in ${(totalMs / 1000).toFixed(1)} s of parseConfig (${(configs / (totalMs / 1000)).toFixed(0)}/s); mutation kinds: ${[...top].map(([k, n]) => `${k} ${n}`).join(', ')}`,
+  );
 });
 
 describe('parseConfig under fuzzed configurations', () => {
   it('reads the bases back from the YAML the fuzz writes', () => {
-    for (const [name, text] of [['example', EXAMPLE_TEXT], ['minimal', MINIMAL_TEXT]] as const) {
+    for (const [name, text] of [
+      ['example', EXAMPLE_TEXT],
+      ['minimal', MINIMAL_TEXT],
+    ] as const) {
       const written = attempt(toYaml(BASES[name]));
       expect(written.problems).toBeUndefined();
       expect(written.config).toEqual(parseConfig(text, SOURCE, ENV));
     }
   });
 
-  it.each(['example', 'minimal'] as const)('refuses mutated %s configurations, naming the path of every mutation', (base) => {
-    fc.assert(
-      fc.property(mutated(base), ({ text, mutations }) => {
-        const outcome = attempt(text);
-        count(outcome);
-        for (const m of mutations) kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
-        if (outcome.problems === undefined) throw new Error(`accepted:\n${text}\nmutations: ${mutations.map((m) => `${m.kind} at ${m.path}`).join('; ')}`);
-        const named = new Set(outcome.problems.map((p) => p.path));
-        // A minimal file without its models is empty, refused as a whole.
-        const missing = mutations.filter((m) => !named.has(m.path) && !(text === '' && named.has('(root)')));
-        if (missing.length > 0) {
-          throw new Error(
-            `not named: ${missing.map((m) => `${m.kind} at ${m.path}`).join('; ')}\nproblems:\n${outcome.problems.map((p) => `  ${p.line}: ${p.path}: ${p.message}`).join('\n')}\non:\n${text}`,
-          );
-        }
-      }),
-      runs(base === 'example' ? 2000 : 1000),
-    );
-  });
+  it.each(['example', 'minimal'] as const)(
+    'refuses mutated %s configurations, naming the path of every mutation',
+    (base) => {
+      fc.assert(
+        fc.property(mutated(base), ({ text, mutations }) => {
+          const outcome = attempt(text);
+          count(outcome);
+          for (const m of mutations) kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
+          if (outcome.problems === undefined)
+            throw new Error(
+              `accepted:\n${text}\nmutations: ${mutations.map((m) => `${m.kind} at ${m.path}`).join('; ')}`,
+            );
+          const named = new Set(outcome.problems.map((p) => p.path));
+          // A minimal file without its models is empty, refused as a whole.
+          const missing = mutations.filter((m) => !named.has(m.path) && !(text === '' && named.has('(root)')));
+          if (missing.length > 0) {
+            throw new Error(
+              `not named: ${missing.map((m) => `${m.kind} at ${m.path}`).join('; ')}\nproblems:\n${outcome.problems.map((p) => `  ${p.line}: ${p.path}: ${p.message}`).join('\n')}\non:\n${text}`,
+            );
+          }
+        }),
+        runs(base === 'example' ? 2000 : 1000),
+      );
+    },
+  );
 
   it('accepts valid mutations of the example, and compiles the new values', () => {
     const root = BASES.example;
     const valid = fc.record({
       threshold: fc.option(fc.double({ min: 0, max: 1, noNaN: true }).map((n) => n + 0)),
-      ruleThreshold: fc.option(fc.tuple(fc.nat(4), fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => n + 0))),
+      ruleThreshold: fc.option(
+        fc.tuple(
+          fc.nat(4),
+          fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => n + 0),
+        ),
+      ),
       minGroupSize: fc.option(fc.integer({ min: 1, max: 1e9 })),
       fdr: fc.option(fc.double({ min: 1e-9, max: 1 - 1e-9, noNaN: true })),
       port: fc.option(fc.integer({ min: 0, max: 65_535 })),
-      window: fc.option(fc.tuple(fc.constantFrom(1, 5, 10, 15, 30), fc.integer({ min: 1, max: 48 }), fc.integer({ min: 0, max: 600 }))),
+      window: fc.option(
+        fc.tuple(fc.constantFrom(1, 5, 10, 15, 30), fc.integer({ min: 1, max: 48 }), fc.integer({ min: 0, max: 600 })),
+      ),
       id: fc.option(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,40}$/).filter((id) => id !== 'house-prices')),
       severity: fc.option(fc.tuple(fc.nat(4), fc.constantFrom('warning', 'critical'))),
       riskTier: fc.option(fc.constantFrom('high', 'medium', 'low')),
-      feature: fc.option(fc.tuple(fc.string({ minLength: 1, maxLength: 10 }).filter((f) => !f.startsWith('$') && !['sqft', 'rooms', 'district', '__proto__'].includes(f)), fc.constantFrom('numeric', 'categorical'))),
-      deleted: fc.subarray(['kafka.groupId', 'kafka.clientId', 'kafka.topics', 'kafka.ssl', 'http.port', 'http.host', 'models[0].threshold', 'models[0].window', 'models[0].minGroupSize', 'models[0].fdr', 'models[0].rules', 'models[0].reference', 'models[1].window', 'models[1].riskTier', 'escalation.high-risk.repeat', 'models[0].rules[0].clearThreshold']),
+      feature: fc.option(
+        fc.tuple(
+          fc
+            .string({ minLength: 1, maxLength: 10 })
+            .filter((f) => !f.startsWith('$') && !['sqft', 'rooms', 'district', '__proto__'].includes(f)),
+          fc.constantFrom('numeric', 'categorical'),
+        ),
+      ),
+      deleted: fc.subarray([
+        'kafka.groupId',
+        'kafka.clientId',
+        'kafka.topics',
+        'kafka.ssl',
+        'http.port',
+        'http.host',
+        'models[0].threshold',
+        'models[0].window',
+        'models[0].minGroupSize',
+        'models[0].fdr',
+        'models[0].rules',
+        'models[0].reference',
+        'models[1].window',
+        'models[1].riskTier',
+        'escalation.high-risk.repeat',
+        'models[0].rules[0].clearThreshold',
+      ]),
     });
     fc.assert(
       fc.property(valid, (v) => {
@@ -543,11 +706,20 @@ describe('parseConfig under fuzzed configurations', () => {
         const m1 = (copy.models as JsonObject[])[1]!;
         const rules = m0.rules as JsonObject[];
         if (v.threshold !== null) m0.threshold = v.threshold;
-        if (v.ruleThreshold !== null) Object.assign(rules[v.ruleThreshold[0]]!, { threshold: v.ruleThreshold[1], clearThreshold: v.ruleThreshold[1] });
+        if (v.ruleThreshold !== null)
+          Object.assign(rules[v.ruleThreshold[0]]!, {
+            threshold: v.ruleThreshold[1],
+            clearThreshold: v.ruleThreshold[1],
+          });
         if (v.minGroupSize !== null) m0.minGroupSize = v.minGroupSize;
         if (v.fdr !== null) m0.fdr = v.fdr;
         if (v.port !== null) (copy.http as JsonObject).port = v.port;
-        if (v.window !== null) m0.window = { size: `${v.window[0] * v.window[1]}m`, slide: `${v.window[0]}m`, allowedLateness: `${v.window[2]}m` };
+        if (v.window !== null)
+          m0.window = {
+            size: `${v.window[0] * v.window[1]}m`,
+            slide: `${v.window[0]}m`,
+            allowedLateness: `${v.window[2]}m`,
+          };
         if (v.id !== null) m0.id = v.id;
         if (v.severity !== null) {
           // Two rules on the same metric would then repeat each other; rule 0 is the only psi rule.
@@ -560,16 +732,24 @@ describe('parseConfig under fuzzed configurations', () => {
         const outcome = attempt(text);
         count(outcome, 'valid');
         if (outcome.config === undefined) {
-          throw new Error(`refused a valid mutation (${JSON.stringify(v)}):\n${outcome.problems!.map((p) => `  ${p.line}: ${p.path}: ${p.message}`).join('\n')}\non:\n${text}`);
+          throw new Error(
+            `refused a valid mutation (${JSON.stringify(v)}):\n${outcome.problems!.map((p) => `  ${p.line}: ${p.path}: ${p.message}`).join('\n')}\non:\n${text}`,
+          );
         }
         const [c0, c1] = outcome.config.models;
         if (v.threshold !== null && !v.deleted.includes('models[0].threshold')) expect(c0!.threshold).toBe(v.threshold);
-        if (v.minGroupSize !== null && !v.deleted.includes('models[0].minGroupSize')) expect(c0!.minGroupSize).toBe(v.minGroupSize);
+        if (v.minGroupSize !== null && !v.deleted.includes('models[0].minGroupSize'))
+          expect(c0!.minGroupSize).toBe(v.minGroupSize);
         if (v.fdr !== null && !v.deleted.includes('models[0].fdr')) expect(c0!.fdr).toBe(v.fdr);
         if (v.port !== null && !v.deleted.includes('http.port')) expect(outcome.config.http.port).toBe(v.port);
         if (v.window !== null && !v.deleted.includes('models[0].window')) {
           // idleTimeout is not set by the mutation: its default (one minute) applies.
-          expect(c0!.window).toEqual({ sizeMs: v.window[0] * v.window[1] * 60_000, slideMs: v.window[0] * 60_000, allowedLatenessMs: v.window[2] * 60_000, idleTimeoutMs: 60_000 });
+          expect(c0!.window).toEqual({
+            sizeMs: v.window[0] * v.window[1] * 60_000,
+            slideMs: v.window[0] * 60_000,
+            allowedLatenessMs: v.window[2] * 60_000,
+            idleTimeoutMs: 60_000,
+          });
         }
         if (v.id !== null) expect(c0!.id).toBe(v.id);
         if (v.ruleThreshold !== null && !v.deleted.includes('models[0].rules')) {
@@ -584,17 +764,33 @@ describe('parseConfig under fuzzed configurations', () => {
 
   it('refuses YAML syntax errors with their line, and never fails otherwise on damaged text', () => {
     const lines = EXAMPLE_TEXT.split('\n');
-    const keyLines = lines.map((l, i) => ({ l, i })).filter(({ l }) => /^\s*[A-Za-z]+:\s*(#.*)?$/.test(l) || /^\s*[A-Za-z]+: [^{[\s#"]/.test(l));
+    const keyLines = lines
+      .map((l, i) => ({ l, i }))
+      .filter(({ l }) => /^\s*[A-Za-z]+:\s*(#.*)?$/.test(l) || /^\s*[A-Za-z]+: [^{[\s#"]/.test(l));
     const valueLines = lines.map((l, i) => ({ l, i })).filter(({ l }) => /^\s*[A-Za-z]+: [A-Za-z0-9]/.test(l));
     const broken = fc.oneof(
       // The same key twice in one mapping.
-      fc.constantFrom(...keyLines).map(({ i }) => ({ kind: 'duplicate key', text: [...lines.slice(0, i + 1), lines[i]!.replace(/#.*/, ''), ...lines.slice(i + 1)].join('\n') })),
+      fc.constantFrom(...keyLines).map(({ i }) => ({
+        kind: 'duplicate key',
+        text: [...lines.slice(0, i + 1), lines[i]!.replace(/#.*/, ''), ...lines.slice(i + 1)].join('\n'),
+      })),
       // An unterminated double-quoted scalar.
-      fc.constantFrom(...valueLines).map(({ l, i }) => ({ kind: 'unterminated quote', text: [...lines.slice(0, i), l.replace(/: /, ': "').replace(/\s*#.*/, ''), ...lines.slice(i + 1)].join('\n') })),
+      fc.constantFrom(...valueLines).map(({ l, i }) => ({
+        kind: 'unterminated quote',
+        text: [...lines.slice(0, i), l.replace(/: /, ': "').replace(/\s*#.*/, ''), ...lines.slice(i + 1)].join('\n'),
+      })),
       // A tab as indentation.
-      fc.constantFrom(...valueLines.filter(({ l }) => l.startsWith('  '))).map(({ l, i }) => ({ kind: 'tab indentation', text: [...lines.slice(0, i), `\t${l.trimStart()}`, ...lines.slice(i + 1)].join('\n') })),
+      fc.constantFrom(...valueLines.filter(({ l }) => l.startsWith('  '))).map(({ l, i }) => ({
+        kind: 'tab indentation',
+        text: [...lines.slice(0, i), `\t${l.trimStart()}`, ...lines.slice(i + 1)].join('\n'),
+      })),
       // An unclosed flow collection.
-      fc.constantFrom(...lines.map((l, i) => ({ l, i })).filter(({ l }) => /^[^#]*: \{[^#]*\}/.test(l))).map(({ l, i }) => ({ kind: 'unclosed flow mapping', text: [...lines.slice(0, i), l.replace(/\}[^}]*$/, ''), ...lines.slice(i + 1)].join('\n') })),
+      fc
+        .constantFrom(...lines.map((l, i) => ({ l, i })).filter(({ l }) => /^[^#]*: \{[^#]*\}/.test(l)))
+        .map(({ l, i }) => ({
+          kind: 'unclosed flow mapping',
+          text: [...lines.slice(0, i), l.replace(/\}[^}]*$/, ''), ...lines.slice(i + 1)].join('\n'),
+        })),
     );
     fc.assert(
       fc.property(broken, ({ kind, text }) => {
@@ -608,7 +804,41 @@ describe('parseConfig under fuzzed configurations', () => {
 
     // Byte-level damage: flips, deletions, insertions and duplications of slices of the text.
     const damage = fc.array(
-      fc.tuple(fc.nat(3), fc.nat(), fc.nat(64), fc.oneof(fc.constantFrom(':', '-', '{', '}', '[', ']', '&a', '*a', '!!', '"', "'", '#', '\t', '\n', '  ', '|', '>', '?', ',', '%', '@', '`', '\u0000', '\ufeff', '${X}'), fc.string({ maxLength: 4 }))),
+      fc.tuple(
+        fc.nat(3),
+        fc.nat(),
+        fc.nat(64),
+        fc.oneof(
+          fc.constantFrom(
+            ':',
+            '-',
+            '{',
+            '}',
+            '[',
+            ']',
+            '&a',
+            '*a',
+            '!!',
+            '"',
+            "'",
+            '#',
+            '\t',
+            '\n',
+            '  ',
+            '|',
+            '>',
+            '?',
+            ',',
+            '%',
+            '@',
+            '`',
+            '\u0000',
+            '\ufeff',
+            '${X}',
+          ),
+          fc.string({ maxLength: 4 }),
+        ),
+      ),
       { minLength: 1, maxLength: 6 },
     );
     fc.assert(
@@ -616,7 +846,8 @@ describe('parseConfig under fuzzed configurations', () => {
         let text = original;
         for (const [how, at0, length, insert] of edits) {
           const i = at0 % (text.length + 1);
-          if (how === 0) text = text.slice(0, i) + String.fromCharCode(text.charCodeAt(i) ^ (1 << length % 7)) + text.slice(i + 1);
+          if (how === 0)
+            text = text.slice(0, i) + String.fromCharCode(text.charCodeAt(i) ^ (1 << (length % 7))) + text.slice(i + 1);
           else if (how === 1) text = text.slice(0, i) + text.slice(i + length);
           else if (how === 2) text = text.slice(0, i) + insert + text.slice(i);
           else text = text.slice(0, i) + text.slice(i, i + length) + text.slice(i);
@@ -628,11 +859,14 @@ describe('parseConfig under fuzzed configurations', () => {
   });
 
   it('refuses alias bombs quickly', () => {
-    const bomb = fc.tuple(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 2, max: 20 }), fc.boolean()).map(([breadth, depth, inModels]) => {
-      let text = `a0: &a0 [${Array.from({ length: breadth }, () => '"x"').join(', ')}]\n`;
-      for (let i = 1; i < depth; i++) text += `a${i}: &a${i} [${Array.from({ length: breadth }, () => `*a${i - 1}`).join(', ')}]\n`;
-      return inModels ? `${text}${MINIMAL_TEXT.trimEnd()}\n    rules: *a${depth - 1}\n` : `${text}${MINIMAL_TEXT}`;
-    });
+    const bomb = fc
+      .tuple(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 2, max: 20 }), fc.boolean())
+      .map(([breadth, depth, inModels]) => {
+        let text = `a0: &a0 [${Array.from({ length: breadth }, () => '"x"').join(', ')}]\n`;
+        for (let i = 1; i < depth; i++)
+          text += `a${i}: &a${i} [${Array.from({ length: breadth }, () => `*a${i - 1}`).join(', ')}]\n`;
+        return inModels ? `${text}${MINIMAL_TEXT.trimEnd()}\n    rules: *a${depth - 1}\n` : `${text}${MINIMAL_TEXT}`;
+      });
     fc.assert(
       fc.property(bomb, (text) => {
         const outcome = attempt(text);

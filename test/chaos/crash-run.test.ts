@@ -31,13 +31,20 @@ interface Hook {
 function differences(actual: unknown, expected: unknown, path = '', out: string[] = []): string[] {
   if (out.length >= 10) return out;
   if (typeof actual === 'number' && typeof expected === 'number') {
-    if (!(Math.abs(actual - expected) <= Math.max(1e-12, 1e-9 * Math.max(Math.abs(actual), Math.abs(expected))))) out.push(`${path}: ${actual} ≠ ${expected}`);
+    if (!(Math.abs(actual - expected) <= Math.max(1e-12, 1e-9 * Math.max(Math.abs(actual), Math.abs(expected)))))
+      out.push(`${path}: ${actual} ≠ ${expected}`);
   } else if (Array.isArray(actual) && Array.isArray(expected)) {
     if (actual.length !== expected.length) out.push(`${path}: ${actual.length} items ≠ ${expected.length}`);
     else actual.forEach((a, i) => differences(a, expected[i], `${path}[${i}]`, out));
   } else if (actual && expected && typeof actual === 'object' && typeof expected === 'object') {
     const keys = new Set([...Object.keys(actual), ...Object.keys(expected)]);
-    for (const k of keys) differences((actual as Record<string, unknown>)[k], (expected as Record<string, unknown>)[k], `${path}.${k}`, out);
+    for (const k of keys)
+      differences(
+        (actual as Record<string, unknown>)[k],
+        (expected as Record<string, unknown>)[k],
+        `${path}.${k}`,
+        out,
+      );
   } else if (actual !== expected) {
     out.push(`${path}: ${JSON.stringify(actual)} ≠ ${JSON.stringify(expected)}`);
   }
@@ -51,8 +58,23 @@ function modelEvents(model: string, seed: number): TestEvent[] {
   const shifted = Math.floor(PER_MODEL * 0.3);
   return [
     ...makeEvents({ n: third, start: T0, stepMs: step, seed, model, idPrefix: `${model}-a` }),
-    ...makeEvents({ n: shifted, start: T0 + third * step, stepMs: step, seed: seed + 1, shift: 2, model, idPrefix: `${model}-b` }),
-    ...makeEvents({ n: PER_MODEL - third - shifted, start: T0 + (third + shifted) * step, stepMs: step, seed: seed + 2, model, idPrefix: `${model}-c` }),
+    ...makeEvents({
+      n: shifted,
+      start: T0 + third * step,
+      stepMs: step,
+      seed: seed + 1,
+      shift: 2,
+      model,
+      idPrefix: `${model}-b`,
+    }),
+    ...makeEvents({
+      n: PER_MODEL - third - shifted,
+      start: T0 + (third + shifted) * step,
+      stepMs: step,
+      seed: seed + 2,
+      model,
+      idPrefix: `${model}-c`,
+    }),
     // Closes every window of the twenty hours.
     ...makeEvents({ n: 1, start: T0 + (HOURS + 2) * 60 * MIN, seed: seed + 3, model, idPrefix: `${model}-closer` }),
   ];
@@ -86,7 +108,10 @@ describe('vigil run killed at random moments', () => {
       const poll = async (until: () => Promise<boolean>, what: string, daemon: Daemon) => {
         while (!(await until().catch(() => false))) {
           if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${daemon.output().slice(-4000)}`);
-          if (daemon.exitCode !== null) throw new Error(`the daemon exited (${daemon.exitCode}) waiting for ${what}:\n${daemon.output().slice(-4000)}`);
+          if (daemon.exitCode !== null)
+            throw new Error(
+              `the daemon exited (${daemon.exitCode}) waiting for ${what}:\n${daemon.output().slice(-4000)}`,
+            );
           await new Promise((r) => setTimeout(r, 25));
         }
       };
@@ -101,9 +126,22 @@ describe('vigil run killed at random moments', () => {
       }
       const last = h.start();
       daemons.push(last);
-      await poll(() => h.settled({ predictions: events.length, labels: 0 }), 'the last daemon to finish the stream', last);
+      await poll(
+        () => h.settled({ predictions: events.length, labels: 0 }),
+        'the last daemon to finish the stream',
+        last,
+      );
       // Every notification settled (delivered, or cancelled by an incident's end).
-      await poll(async () => (await h.sql.query<{ n: string }>("SELECT count(*)::text AS n FROM vigil_alert_outbox WHERE state = 'pending'")).rows[0]!.n === '0', 'the outbox to drain', last);
+      await poll(
+        async () =>
+          (
+            await h.sql.query<{ n: string }>(
+              "SELECT count(*)::text AS n FROM vigil_alert_outbox WHERE state = 'pending'",
+            )
+          ).rows[0]!.n === '0',
+        'the outbox to drain',
+        last,
+      );
       last.kill('SIGTERM');
       expect(await exited(last)).toBe(0);
       console.log(`consumed with ${KILLS} kills in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -115,13 +153,29 @@ describe('vigil run killed at random moments', () => {
       const incidents = await h.incidents();
       expect(differences(incidents, expected.incidents)).toEqual([]);
       // The drift of the middle hours is found in every model, and ends with them.
-      expect(incidents.filter((i) => i.metric === 'psi' && i.feature === 'age').map((i) => [i.model, i.status])).toEqual(MODELS.map((m) => [m, 'resolved']));
+      expect(
+        incidents.filter((i) => i.metric === 'psi' && i.feature === 'age').map((i) => [i.model, i.status]),
+      ).toEqual(MODELS.map((m) => [m, 'resolved']));
 
       // One notice per incident and state the policy sends (firing, then resolved), however often it was re-sent.
-      const ids = await h.sql.query<{ id: string; status: string }>('SELECT id::text AS id, status FROM vigil_incidents');
-      const told = (id: string, status: string) => new Set(received().filter((r) => r.incidentId === id && r.status === status).map((r) => r.notificationId)).size;
-      for (const { id, status } of ids.rows) expect({ id, firing: told(id, 'firing'), resolved: told(id, 'resolved') }).toEqual({ id, firing: 1, resolved: status === 'resolved' ? 1 : 0 });
-      console.log(`${ids.rows.length} incidents, ${received().length} notifications received, ${new Set(received().map((r) => r.notificationId)).size} distinct`);
+      const ids = await h.sql.query<{ id: string; status: string }>(
+        'SELECT id::text AS id, status FROM vigil_incidents',
+      );
+      const told = (id: string, status: string) =>
+        new Set(
+          received()
+            .filter((r) => r.incidentId === id && r.status === status)
+            .map((r) => r.notificationId),
+        ).size;
+      for (const { id, status } of ids.rows)
+        expect({ id, firing: told(id, 'firing'), resolved: told(id, 'resolved') }).toEqual({
+          id,
+          firing: 1,
+          resolved: status === 'resolved' ? 1 : 0,
+        });
+      console.log(
+        `${ids.rows.length} incidents, ${received().length} notifications received, ${new Set(received().map((r) => r.notificationId)).size} distinct`,
+      );
     } finally {
       for (const d of daemons) if (d.exitCode === null && d.signalCode === null) d.kill('SIGKILL');
       await h.cleanup();

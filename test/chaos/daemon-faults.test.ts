@@ -7,7 +7,16 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor, type Daemon } from '@vigil/test-kit/daemon-harness';
+import {
+  exited,
+  httpPort,
+  labelEvents,
+  MIN,
+  openHarness,
+  T0,
+  waitFor,
+  type Daemon,
+} from '@vigil/test-kit/daemon-harness';
 import { makeEvents, type TestEvent } from '@vigil/test-kit';
 import { reachableRedisUrl } from '@vigil/test-kit';
 import { WebhookSink } from '@vigil/test-kit';
@@ -38,8 +47,20 @@ async function watchReadiness(port: number, during: Promise<unknown>): Promise<S
 }
 
 function stream(models: readonly string[], n: number): TestEvent[] {
-  const events = models.flatMap((model, i) => makeEvents({ n, start: T0, stepMs: (3 * 60 * MIN) / n, seed: 20 + i, shift: 0.05 * i, model, idPrefix: `${model}-e` }));
-  const closers = models.map((model) => makeEvents({ n: 1, start: T0 + 4 * 60 * MIN, seed: 99, model, idPrefix: `${model}-closer` })[0]!);
+  const events = models.flatMap((model, i) =>
+    makeEvents({
+      n,
+      start: T0,
+      stepMs: (3 * 60 * MIN) / n,
+      seed: 20 + i,
+      shift: 0.05 * i,
+      model,
+      idPrefix: `${model}-e`,
+    }),
+  );
+  const closers = models.map(
+    (model) => makeEvents({ n: 1, start: T0 + 4 * 60 * MIN, seed: 99, model, idPrefix: `${model}-closer` })[0]!,
+  );
   return [...events.sort((a, b) => a.ts - b.ts), ...closers];
 }
 
@@ -53,12 +74,19 @@ describe('vigil run under faults', () => {
       const daemon = h.start();
       daemons.push(daemon);
       const port = await httpPort(daemon);
-      const producing = Promise.all([h.produce('p.ndjson', h.predictions, events, 3000), h.produce('l.ndjson', h.labels, labels, 2500)]);
+      const producing = Promise.all([
+        h.produce('p.ndjson', h.predictions, events, 3000),
+        h.produce('l.ndjson', h.labels, labels, 2500),
+      ]);
       await waitFor('ingest to start', async () => (await h.committed(h.predictions)) > 0, daemons);
 
       const seen = await watchReadiness(port, run('bash', [join(SERVICES, 'restart.sh'), '--kill', 'postgres']));
       await producing;
-      await waitFor('the daemon to catch up after the restart', () => h.settled({ predictions: events.length, labels: labels.length }), daemons);
+      await waitFor(
+        'the daemon to catch up after the restart',
+        () => h.settled({ predictions: events.length, labels: labels.length }),
+        daemons,
+      );
       expect(seen).toContain(503);
       expect(await readyz(port)).toBe(200);
       daemon.kill('SIGTERM');
@@ -82,7 +110,11 @@ describe('vigil run under faults', () => {
       await run('bash', [join(SERVICES, 'restart.sh'), 'kafka']);
       await h.produce('p2.ndjson', h.predictions, events.slice(half));
       await h.produce('l.ndjson', h.labels, labels);
-      await waitFor('the daemon to resume after the broker restart', () => h.settled({ predictions: events.length, labels: labels.length }), [daemon]);
+      await waitFor(
+        'the daemon to resume after the broker restart',
+        () => h.settled({ predictions: events.length, labels: labels.length }),
+        [daemon],
+      );
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
       expect(await h.rows()).toEqual(await h.expectedRows(events));
@@ -103,12 +135,20 @@ describe('vigil run under faults', () => {
       const b = h.start();
       await waitFor('the first third', async () => (await h.committed(h.predictions)) >= third, [a, b]);
 
-      const producing = Promise.all([h.produce('p2.ndjson', h.predictions, events.slice(third), 5000), h.produce('l.ndjson', h.labels, labels, 5000)]);
+      const producing = Promise.all([
+        h.produce('p2.ndjson', h.predictions, events.slice(third), 5000),
+        h.produce('l.ndjson', h.labels, labels, 5000),
+      ]);
       await new Promise((r) => setTimeout(r, 500));
       b.kill('SIGKILL');
       await exited(b);
       await producing;
-      await waitFor('the survivor to take over', () => h.settled({ predictions: events.length, labels: labels.length }), [a, b], 240_000);
+      await waitFor(
+        'the survivor to take over',
+        () => h.settled({ predictions: events.length, labels: labels.length }),
+        [a, b],
+        240_000,
+      );
       a.kill('SIGTERM');
       expect(await exited(a)).toBe(0);
       const rows = (await h.rows()) as Array<{ model: string; metric: string }>;
@@ -133,7 +173,12 @@ describe('vigil run under faults', () => {
       await run('bash', [join(SERVICES, 'pause.sh'), 'kafka']);
       let resumed = false;
       try {
-        await waitFor('/readyz to say the brokers are gone', async () => (await readyz(port)) === 503, [daemon], 60_000);
+        await waitFor(
+          '/readyz to say the brokers are gone',
+          async () => (await readyz(port)) === 503,
+          [daemon],
+          60_000,
+        );
         const reasons = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as unknown;
         expect(JSON.stringify(reasons)).toContain('kafka');
       } finally {
@@ -143,7 +188,12 @@ describe('vigil run under faults', () => {
       expect(resumed).toBe(true);
       await h.produce('p2.ndjson', h.predictions, events.slice(half));
       await h.produce('l.ndjson', h.labels, labels);
-      await waitFor('the daemon to resume after the pause', () => h.settled({ predictions: events.length, labels: labels.length }), [daemon], 240_000);
+      await waitFor(
+        'the daemon to resume after the pause',
+        () => h.settled({ predictions: events.length, labels: labels.length }),
+        [daemon],
+        240_000,
+      );
       await waitFor('ready again', async () => (await readyz(port)) === 200, [daemon], 60_000);
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
@@ -155,7 +205,8 @@ describe('vigil run under faults', () => {
 
   it('Redis restarted while alerts flow through BullMQ: every incident still tells its owner, once', async () => {
     const sink = await new WebhookSink().start();
-    const received = () => sink.received.map((r) => r.body as { incidentId: string; notificationId: string; status: string });
+    const received = () =>
+      sink.received.map((r) => r.body as { incidentId: string; notificationId: string; status: string });
     const redisUrl = await reachableRedisUrl();
     const h = await openHarness('fault-redis', ['m-red-a', 'm-red-b'], 2, {
       ownerWebhook: `${sink.base}/hook`,
@@ -172,7 +223,15 @@ describe('vigil run under faults', () => {
       const events = h.models
         .flatMap((model, i) => [
           ...makeEvents({ n: 1500, start: T0, stepMs: 2400, seed: 50 + i, model, idPrefix: `${model}-a` }),
-          ...makeEvents({ n: 1500, start: T0 + 60 * MIN, stepMs: 2400, seed: 60 + i, shift: 2, model, idPrefix: `${model}-b` }),
+          ...makeEvents({
+            n: 1500,
+            start: T0 + 60 * MIN,
+            stepMs: 2400,
+            seed: 60 + i,
+            shift: 2,
+            model,
+            idPrefix: `${model}-b`,
+          }),
           ...makeEvents({ n: 1500, start: T0 + 120 * MIN, stepMs: 2400, seed: 70 + i, model, idPrefix: `${model}-c` }),
           ...makeEvents({ n: 1, start: T0 + 240 * MIN, seed: 80 + i, model, idPrefix: `${model}-closer` }),
         ])
@@ -184,14 +243,36 @@ describe('vigil run under faults', () => {
       await run('bash', [join(SERVICES, 'restart.sh'), '--kill', 'redis']);
       await producing;
       await waitFor('the stream', () => h.settled({ predictions: events.length, labels: 0 }), [daemon], 240_000);
-      await waitFor('the outbox to drain', async () => (await h.sql.query<{ n: string }>("SELECT count(*)::text AS n FROM vigil_alert_outbox WHERE state = 'pending'")).rows[0]!.n === '0', [daemon], 120_000);
+      await waitFor(
+        'the outbox to drain',
+        async () =>
+          (
+            await h.sql.query<{ n: string }>(
+              "SELECT count(*)::text AS n FROM vigil_alert_outbox WHERE state = 'pending'",
+            )
+          ).rows[0]!.n === '0',
+        [daemon],
+        120_000,
+      );
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
 
-      const incidents = await h.sql.query<{ id: string; status: string }>("SELECT id::text AS id, status FROM vigil_incidents WHERE metric = 'psi'");
+      const incidents = await h.sql.query<{ id: string; status: string }>(
+        "SELECT id::text AS id, status FROM vigil_incidents WHERE metric = 'psi'",
+      );
       expect(incidents.rows.map((i) => i.status)).toEqual(['resolved', 'resolved']);
-      const told = (id: string, status: string) => new Set(received().filter((r) => r.incidentId === id && r.status === status).map((r) => r.notificationId)).size;
-      for (const { id } of incidents.rows) expect({ id, firing: told(id, 'firing'), resolved: told(id, 'resolved') }).toEqual({ id, firing: 1, resolved: 1 });
+      const told = (id: string, status: string) =>
+        new Set(
+          received()
+            .filter((r) => r.incidentId === id && r.status === status)
+            .map((r) => r.notificationId),
+        ).size;
+      for (const { id } of incidents.rows)
+        expect({ id, firing: told(id, 'firing'), resolved: told(id, 'resolved') }).toEqual({
+          id,
+          firing: 1,
+          resolved: 1,
+        });
     } finally {
       await h.cleanup();
       await sink.close();

@@ -1,5 +1,14 @@
 import type { MetricName } from '@vigil/core';
-import { insertIncidentIn, markAnalysedIn, queueFlaggedIn, updateIncidentIn, upsertRuleStatesIn, type MetricRow, type ReviewWindowItem, type Store } from '@vigil/store';
+import {
+  insertIncidentIn,
+  markAnalysedIn,
+  queueFlaggedIn,
+  updateIncidentIn,
+  upsertRuleStatesIn,
+  type MetricRow,
+  type ReviewWindowItem,
+  type Store,
+} from '@vigil/store';
 // The daemon's own review rows of a window (docs/metrics.md, "Human review"), as for windowMetricRows below.
 import { reviewMetricRows } from '../../../packages/daemon/src/review/review-metrics';
 import { pipelineMetricRows } from './pipeline-rows';
@@ -38,7 +47,10 @@ const MODELS: ModelSpec[] = [
   { model: 'fraud-score', version: '3', task: 'binary', traffic: 9000, rows: 'hand-written' },
 ];
 
-const GROUPS: Record<string, string[]> = { sex: ['female', 'male'], 'sex*race': ['female*black', 'female*white', 'male*black', 'male*white'] };
+const GROUPS: Record<string, string[]> = {
+  sex: ['female', 'male'],
+  'sex*race': ['female*black', 'female*white', 'male*black', 'male*white'],
+};
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
@@ -54,10 +66,19 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
   const drift = w / WINDOWS; // 0 → 1 over the day
   const rows = spec.traffic;
   const labelled = Math.round(rows * (w < WINDOWS - 3 ? 0.8 : 0.2));
-  const base = { model: spec.model, version: spec.version, windowStart, windowEnd: windowStart + HOUR, rows, labelledRows: labelled };
+  const base = {
+    model: spec.model,
+    version: spec.version,
+    windowStart,
+    windowEnd: windowStart + HOUR,
+    rows,
+    labelledRows: labelled,
+  };
   const out: MetricRow[] = [];
-  const model = (metric: MetricName, value: number | null, details?: unknown) => out.push({ ...base, metric, feature: '', group: '', value, ...(details === undefined ? {} : { details }) });
-  const feature = (name: string, metric: MetricName, value: number) => out.push({ ...base, metric, feature: name, group: '', value: round(value) });
+  const model = (metric: MetricName, value: number | null, details?: unknown) =>
+    out.push({ ...base, metric, feature: '', group: '', value, ...(details === undefined ? {} : { details }) });
+  const feature = (name: string, metric: MetricName, value: number) =>
+    out.push({ ...base, metric, feature: name, group: '', value: round(value) });
   model('rows', rows);
   model('labelledRows', labelled);
   for (const name of ['age', 'income']) {
@@ -79,10 +100,19 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
   feature('region', 'newCategoryRate', drift * 0.02);
   feature('region', 'missingRate', 0);
   feature('region', 'drifted', drift > 0.6 ? 1 : 0);
-  for (const metric of ['psi', 'js', 'ks', 'ksPValue', 'wasserstein'] as const) feature('$score', metric, metric === 'ksPValue' ? 1 - drift : drift * 0.1);
+  for (const metric of ['psi', 'js', 'ks', 'ksPValue', 'wasserstein'] as const)
+    feature('$score', metric, metric === 'ksPValue' ? 1 - drift : drift * 0.1);
   // Multivariate drift: the mean reconstruction error leaves its band (reference mean ± 3σ/√rows) as the day drifts.
-  const half = round(3 * 0.45 / Math.sqrt(rows));
-  model('reconstructionError', round(0.85 + 0.6 * drift), { lower: round(0.85 - half), upper: round(0.85 + half), referenceMean: 0.85, method: 'sampling', drifted: 0.6 * drift > half, rows, samplingError: round(0.45 / Math.sqrt(rows)) });
+  const half = round((3 * 0.45) / Math.sqrt(rows));
+  model('reconstructionError', round(0.85 + 0.6 * drift), {
+    lower: round(0.85 - half),
+    upper: round(0.85 + half),
+    referenceMean: 0.85,
+    method: 'sampling',
+    drifted: 0.6 * drift > half,
+    rows,
+    samplingError: round(0.45 / Math.sqrt(rows)),
+  });
   if (spec.task === 'regression') {
     model('mae', 4 + drift * 2);
     model('rmse', 6 + drift * 3);
@@ -91,7 +121,13 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
   }
   const bins = Array.from({ length: 10 }, (_, b) => {
     const meanScore = b / 10 + 0.05;
-    return { lower: b / 10, upper: (b + 1) / 10, count: b === 9 ? 0 : Math.round(labelled / 9), meanScore: b === 9 ? null : round(meanScore), positiveRate: b === 9 ? null : round(Math.max(0, meanScore - 0.1 * drift)) };
+    return {
+      lower: b / 10,
+      upper: (b + 1) / 10,
+      count: b === 9 ? 0 : Math.round(labelled / 9),
+      meanScore: b === 9 ? null : round(meanScore),
+      positiveRate: b === 9 ? null : round(Math.max(0, meanScore - 0.1 * drift)),
+    };
   });
   model('ece', round(0.02 + 0.1 * drift), { bins });
   model('mce', round(0.05 + 0.15 * drift));
@@ -103,7 +139,11 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
   model('auc', round(0.9 - 0.05 * drift));
   // Estimated without labels (CBPE): over every row of the window, each with its band of ± 3 sampling errors.
   const estimated = (metric: MetricName, value: number, samplingError: number) =>
-    model(metric, round(value), { samplingError, band: [round(Math.max(0, value - 3 * samplingError)), round(Math.min(1, value + 3 * samplingError))], rows });
+    model(metric, round(value), {
+      samplingError,
+      band: [round(Math.max(0, value - 3 * samplingError)), round(Math.min(1, value + 3 * samplingError))],
+      rows,
+    });
   estimated('estimatedAccuracy', 0.855 - 0.075 * drift, 0.01);
   estimated('estimatedPrecision', 0.735 - 0.05 * drift, 0.015);
   estimated('estimatedRecall', 0.625 - 0.055 * drift, 0.018);
@@ -130,7 +170,14 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
         const denominator = metric === 'selectionRate' ? size : Math.max(1, Math.round(labelledN / 2));
         // As the daemon writes them (packages/daemon/src/pipeline/window-metrics.ts): a group's ECE has no interval.
         const ci = metric === 'ece' ? {} : { ci: wilson(value, denominator) };
-        out.push({ ...base, metric: metric as MetricName, feature: '', group: `${attribute}=${group}`, value: round(value), details: { n: size, labelled: Math.min(size, labelledN), ...ci, sufficient } });
+        out.push({
+          ...base,
+          metric: metric as MetricName,
+          feature: '',
+          group: `${attribute}=${group}`,
+          value: round(value),
+          details: { n: size, labelled: Math.min(size, labelledN), ...ci, sufficient },
+        });
       }
     });
     const spd = Math.max(...selection) - Math.min(...selection);
@@ -141,7 +188,8 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
       equalizedOddsDifference: 0.04 * (groups.length - 1),
       predictiveParityDifference: 0.01 * (groups.length - 1),
     };
-    for (const [metric, value] of Object.entries(differences)) out.push({ ...base, metric: metric as MetricName, feature: '', group: attribute, value: round(value) });
+    for (const [metric, value] of Object.entries(differences))
+      out.push({ ...base, metric: metric as MetricName, feature: '', group: attribute, value: round(value) });
   }
   return out;
 }
@@ -150,7 +198,11 @@ function metricRowsOf(spec: ModelSpec, windowStart: number, w: number): MetricRo
  * Human review of credit-risk: per window twenty flagged predictions (a quarter of them the audit sample), most
  * decided, one in five overridden, the last windows' items still waiting; and the queue itself, five items waiting.
  */
-async function fillReview(store: Store, firstStart: number, counts: ReadonlyMap<string, Pick<MetricRow, 'rows' | 'labelledRows'>>): Promise<void> {
+async function fillReview(
+  store: Store,
+  firstStart: number,
+  counts: ReadonlyMap<string, Pick<MetricRow, 'rows' | 'labelledRows'>>,
+): Promise<void> {
   const now = firstStart + WINDOWS * HOUR;
   const rows = MODELS.filter((m) => m.model === 'credit-risk').flatMap((spec) =>
     Array.from({ length: WINDOWS }, (_, w) => {
@@ -162,16 +214,34 @@ async function fillReview(store: Store, firstStart: number, counts: ReadonlyMap<
         groups: { sex: i % 3 === 0 ? 'female' : 'male' },
         flaggedAt: start + HOUR,
       }));
-      return reviewMetricRows({ model: spec.model, version: spec.version, start, end: start + HOUR }, { groups: ['sex', 'sex*race'] }, items.map((i) => (i.status === 'decided' ? i : { ...i, verdict: null })), now);
+      return reviewMetricRows(
+        { model: spec.model, version: spec.version, start, end: start + HOUR },
+        { groups: ['sex', 'sex*race'] },
+        items.map((i) => (i.status === 'decided' ? i : { ...i, verdict: null })),
+        now,
+      );
     }).flat(),
   );
   // Stored as the daemon stores them: with their window's counts (one pair a window, docs/storage.md).
   await store.upsertMetricRows(rows.map((r) => ({ ...r, ...counts.get(`${r.version}@${r.windowStart}`) })));
   const items = Array.from({ length: 5 }, (_, i) => ({
-    id: `fixture-${i}`, version: '7', ts: now - (i + 1) * HOUR, score: 0.49 + i / 100, prediction: i < 1 ? 0 : 1, features: { age: 40 + i }, groups: { sex: 'female' },
-    reasons: [{ policy: i === 0 ? 'audit' : 'borderline' }], priority: i === 0 ? 2 : 0.5,
+    id: `fixture-${i}`,
+    version: '7',
+    ts: now - (i + 1) * HOUR,
+    score: 0.49 + i / 100,
+    prediction: i < 1 ? 0 : 1,
+    features: { age: 40 + i },
+    groups: { sex: 'female' },
+    reasons: [{ policy: i === 0 ? 'audit' : 'borderline' }],
+    priority: i === 0 ? 2 : 0.5,
   }));
-  await store.transaction((tx) => queueFlaggedIn(tx, [{ model: 'credit-risk', capacityPerHour: 100, ttlMs: 7 * 24 * HOUR, context: {}, items }], Date.now() - 3 * HOUR));
+  await store.transaction((tx) =>
+    queueFlaggedIn(
+      tx,
+      [{ model: 'credit-risk', capacityPerHour: 100, ttlMs: 7 * 24 * HOUR, context: {}, items }],
+      Date.now() - 3 * HOUR,
+    ),
+  );
 }
 
 /** An incident as the alerts package stores it (migration 0003), in the columns the dashboards read. */
@@ -192,17 +262,91 @@ interface IncidentSeed {
 }
 
 const INCIDENTS: IncidentSeed[] = [
-  { model: 'credit-risk', version: '7', metric: 'psi', feature: 'income', group: '', severity: 'critical', status: 'firing', value: 0.31, threshold: 0.2, openedWindow: 10 },
-  { model: 'credit-risk', version: '7', metric: 'ece', feature: '', group: '', severity: 'warning', status: 'acknowledged', value: 0.09, threshold: 0.08, openedWindow: 15, acknowledgedAfter: 1 },
-  { model: 'credit-risk', version: '8', metric: 'statisticalParityDifference', feature: '', group: 'sex', severity: 'warning', status: 'resolved', value: 0.12, threshold: 0.1, openedWindow: 4, acknowledgedAfter: 1, resolvedAfter: 5 },
-  { model: 'fraud-score', version: '3', metric: 'rows', feature: '', group: '', severity: 'critical', status: 'resolved', value: 40, threshold: 100, openedWindow: 2, resolvedAfter: 2 },
-  { model: 'fraud-score', version: '3', metric: 'chi2PValue', feature: 'region', group: '', severity: 'warning', status: 'silenced', value: 1e-9, threshold: 0.01, openedWindow: 20 },
-  { model: 'delivery-eta', version: '', metric: 'rmse', feature: '', group: '', severity: 'critical', status: 'firing', value: 8.9, threshold: 8, openedWindow: 22 },
+  {
+    model: 'credit-risk',
+    version: '7',
+    metric: 'psi',
+    feature: 'income',
+    group: '',
+    severity: 'critical',
+    status: 'firing',
+    value: 0.31,
+    threshold: 0.2,
+    openedWindow: 10,
+  },
+  {
+    model: 'credit-risk',
+    version: '7',
+    metric: 'ece',
+    feature: '',
+    group: '',
+    severity: 'warning',
+    status: 'acknowledged',
+    value: 0.09,
+    threshold: 0.08,
+    openedWindow: 15,
+    acknowledgedAfter: 1,
+  },
+  {
+    model: 'credit-risk',
+    version: '8',
+    metric: 'statisticalParityDifference',
+    feature: '',
+    group: 'sex',
+    severity: 'warning',
+    status: 'resolved',
+    value: 0.12,
+    threshold: 0.1,
+    openedWindow: 4,
+    acknowledgedAfter: 1,
+    resolvedAfter: 5,
+  },
+  {
+    model: 'fraud-score',
+    version: '3',
+    metric: 'rows',
+    feature: '',
+    group: '',
+    severity: 'critical',
+    status: 'resolved',
+    value: 40,
+    threshold: 100,
+    openedWindow: 2,
+    resolvedAfter: 2,
+  },
+  {
+    model: 'fraud-score',
+    version: '3',
+    metric: 'chi2PValue',
+    feature: 'region',
+    group: '',
+    severity: 'warning',
+    status: 'silenced',
+    value: 1e-9,
+    threshold: 0.01,
+    openedWindow: 20,
+  },
+  {
+    model: 'delivery-eta',
+    version: '',
+    metric: 'rmse',
+    feature: '',
+    group: '',
+    severity: 'critical',
+    status: 'firing',
+    value: 8.9,
+    threshold: 8,
+    openedWindow: 22,
+  },
 ];
 
 export async function fillStore(store: Store): Promise<Fixture> {
   const firstStart = Math.floor(Date.now() / HOUR) * HOUR - (WINDOWS + 1) * HOUR;
-  for (const spec of MODELS) await store.saveReferenceProfile(spec.model, spec.version, { rows: 10_000, features: [{ name: 'age' }, { name: 'income' }, { name: 'region' }] });
+  for (const spec of MODELS)
+    await store.saveReferenceProfile(spec.model, spec.version, {
+      rows: 10_000,
+      features: [{ name: 'age' }, { name: 'income' }, { name: 'region' }],
+    });
 
   const buckets = MODELS.flatMap((spec) =>
     Array.from({ length: WINDOWS * 12 }, (_, i) => ({
@@ -215,9 +359,17 @@ export async function fillStore(store: Store): Promise<Fixture> {
   );
   // One batch as the collector commits it: buckets, the windows they belong to, and each model's watermark.
   const windows = MODELS.flatMap((spec) =>
-    Array.from({ length: WINDOWS }, (_, w) => ({ model: spec.model, version: spec.version, start: firstStart + w * HOUR, end: firstStart + (w + 1) * HOUR })),
+    Array.from({ length: WINDOWS }, (_, w) => ({
+      model: spec.model,
+      version: spec.version,
+      start: firstStart + w * HOUR,
+      end: firstStart + (w + 1) * HOUR,
+    })),
   );
-  const watermarks = [...new Set(MODELS.map((m) => m.model))].map((model) => ({ model, maxEventTs: firstStart + WINDOWS * HOUR + 20 * 60_000 }));
+  const watermarks = [...new Set(MODELS.map((m) => m.model))].map((model) => ({
+    model,
+    maxEventTs: firstStart + WINDOWS * HOUR + 20 * 60_000,
+  }));
   await store.applyBatch({ groupId: 'dashboards-test', offsets: [], buckets, windows, watermarks }, (a) => a);
 
   const rows = (
@@ -230,7 +382,11 @@ export async function fillStore(store: Store): Promise<Fixture> {
     )
   ).flat();
   await store.upsertMetricRows(rows);
-  const counts = new Map(rows.filter((r) => r.model === 'credit-risk').map((r) => [`${r.version}@${r.windowStart}`, { rows: r.rows, labelledRows: r.labelledRows }]));
+  const counts = new Map(
+    rows
+      .filter((r) => r.model === 'credit-risk')
+      .map((r) => [`${r.version}@${r.windowStart}`, { rows: r.rows, labelledRows: r.labelledRows }]),
+  );
   await fillReview(store, firstStart, counts);
 
   await store.transaction(async (tx) => {
@@ -238,7 +394,11 @@ export async function fillStore(store: Store): Promise<Fixture> {
     for (const w of windows) {
       if (w.end > firstStart + (WINDOWS - 3) * HOUR) continue;
       const traffic = MODELS.find((m) => m.model === w.model && m.version === w.version)!.traffic;
-      await markAnalysedIn(tx, { ...w, changeSeq: 1, analyses: 0 }, { rows: traffic, labelledRows: Math.round(traffic * 0.8) });
+      await markAnalysedIn(
+        tx,
+        { ...w, changeSeq: 1, analyses: 0 },
+        { rows: traffic, labelledRows: Math.round(traffic * 0.8) },
+      );
     }
     // Incidents and rule states through the store's own alert functions, as the alerts package writes them.
     for (const [n, i] of INCIDENTS.entries()) {
@@ -246,9 +406,24 @@ export async function fillStore(store: Store): Promise<Fixture> {
       const opened = firstStart + (i.openedWindow + 1) * HOUR;
       const at = (hours: number | undefined) => (hours === undefined ? null : opened + hours * HOUR);
       const inserted = await insertIncidentIn(tx, {
-        id, model: i.model, version: i.version, metric: i.metric, feature: i.feature, group: i.group, kind: 'rule',
-        severity: i.severity, status: 'firing', value: i.value, threshold: i.threshold, comparison: null,
-        windowStart: opened - HOUR, windowEnd: opened, windowRows: 1000, openedAt: opened, escalationPolicy: 'default', detail: null,
+        id,
+        model: i.model,
+        version: i.version,
+        metric: i.metric,
+        feature: i.feature,
+        group: i.group,
+        kind: 'rule',
+        severity: i.severity,
+        status: 'firing',
+        value: i.value,
+        threshold: i.threshold,
+        comparison: null,
+        windowStart: opened - HOUR,
+        windowEnd: opened,
+        windowRows: 1000,
+        openedAt: opened,
+        escalationPolicy: 'default',
+        detail: null,
       });
       if (!inserted) throw new Error(`fixture incident ${id} clashes with an open one of the same key`);
       if (i.status !== 'firing') {
@@ -261,11 +436,37 @@ export async function fillStore(store: Store): Promise<Fixture> {
       }
     }
     const lastStart = firstStart + (WINDOWS - 1) * HOUR;
-    const state = (metric: string, feature: string, group: string, s: 'ok' | 'firing' | 'insufficient_data', value: number | null) => ({
-      metric, feature, group, severity: 'critical', firing: s === 'firing', state: s, value, windowStart: lastStart, windowEnd: lastStart + HOUR,
+    const state = (
+      metric: string,
+      feature: string,
+      group: string,
+      s: 'ok' | 'firing' | 'insufficient_data',
+      value: number | null,
+    ) => ({
+      metric,
+      feature,
+      group,
+      severity: 'critical',
+      firing: s === 'firing',
+      state: s,
+      value,
+      windowStart: lastStart,
+      windowEnd: lastStart + HOUR,
     });
-    await upsertRuleStatesIn(tx, 'credit-risk', '7', [state('psi', 'income', '', 'firing', 0.48), state('ece', '', '', 'insufficient_data', null)], lastStart + HOUR);
-    await upsertRuleStatesIn(tx, 'credit-risk', '8', [state('statisticalParityDifference', '', 'sex', 'ok', 0.05)], lastStart + HOUR);
+    await upsertRuleStatesIn(
+      tx,
+      'credit-risk',
+      '7',
+      [state('psi', 'income', '', 'firing', 0.48), state('ece', '', '', 'insufficient_data', null)],
+      lastStart + HOUR,
+    );
+    await upsertRuleStatesIn(
+      tx,
+      'credit-risk',
+      '8',
+      [state('statisticalParityDifference', '', 'sex', 'ok', 0.05)],
+      lastStart + HOUR,
+    );
   });
 
   return {

@@ -23,7 +23,11 @@ import type * as timeseries from '@grafana/schema/dist/types/raw/composable/time
 export type SchemaDashboard = JsonOf<
   Omit<Dashboard, 'panels' | 'annotations'> & {
     panels?: Array<SchemaPanel | RowPanel>;
-    annotations?: { list?: Array<Omit<NonNullable<NonNullable<Dashboard['annotations']>['list']>[number], 'target'> & { target?: Target }> };
+    annotations?: {
+      list?: Array<
+        Omit<NonNullable<NonNullable<Dashboard['annotations']>['list']>[number], 'target'> & { target?: Target }
+      >;
+    };
   }
 >;
 

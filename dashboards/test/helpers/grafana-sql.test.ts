@@ -1,4 +1,12 @@
-import { expandGrafanaSql, expandMacros, formatInterval, goFloat, interpolateVariables, rfc3339Nano, type GrafanaQueryContext } from './grafana-sql';
+import {
+  expandGrafanaSql,
+  expandMacros,
+  formatInterval,
+  goFloat,
+  interpolateVariables,
+  rfc3339Nano,
+  type GrafanaQueryContext,
+} from './grafana-sql';
 
 const context: GrafanaQueryContext = {
   from: new Date('2026-11-20T00:00:00.000Z'),
@@ -29,11 +37,15 @@ describe('Grafana variable interpolation (browser side)', () => {
   });
 
   it('leaves names that are not variables as written, macros included', () => {
-    expect(interpolateVariables("$__timeFilter(ts) AND x = '$nothing' AND y LIKE '$%'", context)).toBe("$__timeFilter(ts) AND x = '$nothing' AND y LIKE '$%'");
+    expect(interpolateVariables("$__timeFilter(ts) AND x = '$nothing' AND y LIKE '$%'", context)).toBe(
+      "$__timeFilter(ts) AND x = '$nothing' AND y LIKE '$%'",
+    );
   });
 
   it('replaces the built-in interval and range variables', () => {
-    expect(interpolateVariables('$__interval $__interval_ms $__from $__to', context)).toBe(`5m 300000 ${context.from.getTime()} ${context.to.getTime()}`);
+    expect(interpolateVariables('$__interval $__interval_ms $__from $__to', context)).toBe(
+      `5m 300000 ${context.from.getTime()} ${context.to.getTime()}`,
+    );
   });
 
   it('formats intervals with their largest unit, as Grafana does', () => {
@@ -48,20 +60,34 @@ describe('Grafana variable interpolation (browser side)', () => {
 
 describe('PostgreSQL macros (server side)', () => {
   it('expands $__timeFilter, $__timeFrom and $__timeTo to RFC 3339 literals in UTC', () => {
-    expect(expandMacros('WHERE $__timeFilter(window_end)', context)).toBe("WHERE window_end BETWEEN '2026-11-20T00:00:00Z' AND '2026-11-22T06:30:00.25Z'");
-    expect(expandMacros('$__timeFrom() < $__timeTo()', context)).toBe("'2026-11-20T00:00:00Z' < '2026-11-22T06:30:00.25Z'");
+    expect(expandMacros('WHERE $__timeFilter(window_end)', context)).toBe(
+      "WHERE window_end BETWEEN '2026-11-20T00:00:00Z' AND '2026-11-22T06:30:00.25Z'",
+    );
+    expect(expandMacros('$__timeFrom() < $__timeTo()', context)).toBe(
+      "'2026-11-20T00:00:00Z' < '2026-11-22T06:30:00.25Z'",
+    );
   });
 
   it('groups by epoch seconds, with or without the "time" alias', () => {
-    expect(expandMacros("SELECT $__timeGroupAlias(ts, '5m'), 1", context)).toBe('SELECT floor(extract(epoch from ts)/300)*300 AS "time", 1');
-    expect(expandMacros('GROUP BY $__timeGroup(ts, 1h)', context)).toBe('GROUP BY floor(extract(epoch from ts)/3600)*3600');
+    expect(expandMacros("SELECT $__timeGroupAlias(ts, '5m'), 1", context)).toBe(
+      'SELECT floor(extract(epoch from ts)/300)*300 AS "time", 1',
+    );
+    expect(expandMacros('GROUP BY $__timeGroup(ts, 1h)', context)).toBe(
+      'GROUP BY floor(extract(epoch from ts)/3600)*3600',
+    );
     // Before Grafana 5.3 $__timeGroup added the alias itself; a comma right after the macro still gets it.
-    expect(expandMacros('SELECT $__timeGroup(ts,5m), v', context)).toBe('SELECT floor(extract(epoch from ts)/300)*300 AS "time", v');
+    expect(expandMacros('SELECT $__timeGroup(ts,5m), v', context)).toBe(
+      'SELECT floor(extract(epoch from ts)/300)*300 AS "time", v',
+    );
   });
 
   it('expands the epoch macros and the remaining interval placeholders', () => {
-    expect(expandMacros('$__unixEpochFilter(t)', context)).toBe(`t >= ${context.from.getTime() / 1000} AND t <= ${Math.floor(context.to.getTime() / 1000)}`);
-    expect(expandMacros('$__time(ts), $__timeEpoch(ts)', context)).toBe('ts AS "time", extract(epoch from ts) as "time"');
+    expect(expandMacros('$__unixEpochFilter(t)', context)).toBe(
+      `t >= ${context.from.getTime() / 1000} AND t <= ${Math.floor(context.to.getTime() / 1000)}`,
+    );
+    expect(expandMacros('$__time(ts), $__timeEpoch(ts)', context)).toBe(
+      'ts AS "time", extract(epoch from ts) as "time"',
+    );
     expect(expandMacros('$__interval_ms / $__interval', context)).toBe('300000 / 5m');
   });
 
@@ -83,7 +109,12 @@ describe('PostgreSQL macros (server side)', () => {
 
 describe('both steps', () => {
   it('turns a panel query into the statement PostgreSQL receives', () => {
-    expect(expandGrafanaSql("SELECT $__timeGroupAlias(bucket_start, $__interval) FROM b WHERE model = '$model' AND version IN ($version) AND $__timeFilter(bucket_start)", context)).toBe(
+    expect(
+      expandGrafanaSql(
+        "SELECT $__timeGroupAlias(bucket_start, $__interval) FROM b WHERE model = '$model' AND version IN ($version) AND $__timeFilter(bucket_start)",
+        context,
+      ),
+    ).toBe(
       `SELECT floor(extract(epoch from bucket_start)/300)*300 AS "time" FROM b WHERE model = 'o''brien' AND version IN ('7','8''x') AND bucket_start BETWEEN '2026-11-20T00:00:00Z' AND '2026-11-22T06:30:00.25Z'`,
     );
   });

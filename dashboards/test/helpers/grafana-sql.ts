@@ -42,22 +42,34 @@ export function interpolateVariables(sql: string, context: GrafanaQueryContext):
     __from: String(context.from.getTime()),
     __to: String(context.to.getTime()),
   };
-  return sql.replace(VARIABLE, (match: string, plain?: string, bracket?: string, bracketFormat?: string, braced?: string, fieldPath?: string, bracedFormat?: string) => {
-    const name = plain ?? bracket ?? braced;
-    const format = bracketFormat ?? bracedFormat;
-    if (name === undefined) return match;
-    if (fieldPath !== undefined) throw new Error(`${match}: field paths of variables are not supported here`);
-    if (name in builtIns) {
-      if (format !== undefined) throw new Error(`${match}: formats of built-in variables are not supported here`);
-      return builtIns[name] as string;
-    }
-    const variable = context.variables[name];
-    if (variable === undefined) return match;
-    if (format !== undefined) return formatted(variable, format, match);
-    const { value } = variable;
-    if (typeof value === 'string') return variable.multi || variable.includeAll ? quoteLiteral(value) : value.replace(/'/g, "''");
-    return value.map(quoteLiteral).join(',');
-  });
+  return sql.replace(
+    VARIABLE,
+    (
+      match: string,
+      plain?: string,
+      bracket?: string,
+      bracketFormat?: string,
+      braced?: string,
+      fieldPath?: string,
+      bracedFormat?: string,
+    ) => {
+      const name = plain ?? bracket ?? braced;
+      const format = bracketFormat ?? bracedFormat;
+      if (name === undefined) return match;
+      if (fieldPath !== undefined) throw new Error(`${match}: field paths of variables are not supported here`);
+      if (name in builtIns) {
+        if (format !== undefined) throw new Error(`${match}: formats of built-in variables are not supported here`);
+        return builtIns[name] as string;
+      }
+      const variable = context.variables[name];
+      if (variable === undefined) return match;
+      if (format !== undefined) return formatted(variable, format, match);
+      const { value } = variable;
+      if (typeof value === 'string')
+        return variable.multi || variable.includeAll ? quoteLiteral(value) : value.replace(/'/g, "''");
+      return value.map(quoteLiteral).join(',');
+    },
+  );
 }
 
 /** The few explicit formats (`${name:format}`) a dashboard might use. */
@@ -120,7 +132,11 @@ export function expandMacros(sql: string, context: Pick<GrafanaQueryContext, 'fr
       const at = original.indexOf(whole);
       if (at >= 0 && original[at + whole.length] === ',') macro = '__timeGroupAlias';
     }
-    return evaluateMacro(macro, rawArgs.split(',').map((a) => a.trim()), context);
+    return evaluateMacro(
+      macro,
+      rawArgs.split(',').map((a) => a.trim()),
+      context,
+    );
   });
   return text;
 }
@@ -178,7 +194,10 @@ export function parseInterval(text: string): number {
 
 /** Go's time.RFC3339Nano in UTC: trailing zeros of the fraction dropped, no fraction when it is zero. */
 export function rfc3339Nano(date: Date): string {
-  return date.toISOString().replace(/\.?0+Z$/, 'Z').replace(/\.Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/\.?0+Z$/, 'Z')
+    .replace(/\.Z$/, 'Z');
 }
 
 /** Go's `%v` of a float64 (`fmt.Println(1e6)` prints `1e+06`): shortest digits, exponent form below 1e-4 or from 1e6. */

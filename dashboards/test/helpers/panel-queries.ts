@@ -43,23 +43,39 @@ const timeMs = (value: unknown): number => (value instanceof Date ? value.getTim
 export function checkShape(panel: PanelJson, target: SqlTarget, result: Result): void {
   const where = `panel "${panel.title}" (${panel.type})`;
   const names = result.columns.map((c) => c.name);
-  expect({ where, duplicateColumns: names.filter((n, i) => names.indexOf(n) !== i) }).toEqual({ where, duplicateColumns: [] });
+  expect({ where, duplicateColumns: names.filter((n, i) => names.indexOf(n) !== i) }).toEqual({
+    where,
+    duplicateColumns: [],
+  });
   expect({ where, rows: result.rows.length > 0 }).toEqual({ where, rows: true });
   const numeric = result.columns.filter((c) => NUMERIC.has(c.type) && c.name !== 'time');
   expect({ where, numericColumns: numeric.length > 0 }).toEqual({ where, numericColumns: true });
   if (target.format === 'time_series') {
     const time = result.columns.find((c) => c.name === 'time');
-    expect({ where, time: time !== undefined && (TIME.has(time.type) || NUMERIC.has(time.type)) }).toEqual({ where, time: true });
+    expect({ where, time: time !== undefined && (TIME.has(time.type) || NUMERIC.has(time.type)) }).toEqual({
+      where,
+      time: true,
+    });
     const others = result.columns.filter((c) => c.name !== 'time');
-    expect({ where, otherColumns: others.filter((c) => !NUMERIC.has(c.type) && !TEXT.has(c.type)) }).toEqual({ where, otherColumns: [] });
+    expect({ where, otherColumns: others.filter((c) => !NUMERIC.has(c.type) && !TEXT.has(c.type)) }).toEqual({
+      where,
+      otherColumns: [],
+    });
     // Sorted by time, and one value per series and time (Grafana turns long rows into one series per label set).
     const times = result.rows.map((r) => timeMs(r.time));
-    expect({ where, sorted: times.every((t, i) => i === 0 || (times[i - 1] as number) <= t) }).toEqual({ where, sorted: true });
+    expect({ where, sorted: times.every((t, i) => i === 0 || (times[i - 1] as number) <= t) }).toEqual({
+      where,
+      sorted: true,
+    });
     const labels = others.filter((c) => TEXT.has(c.type)).map((c) => c.name);
     const keys = result.rows.map((r) => [timeMs(r.time), ...labels.map((l) => r[l])].join('|'));
-    expect({ where, duplicatePoints: keys.filter((k, i) => keys.indexOf(k) !== i).slice(0, 3) }).toEqual({ where, duplicatePoints: [] });
+    expect({ where, duplicatePoints: keys.filter((k, i) => keys.indexOf(k) !== i).slice(0, 3) }).toEqual({
+      where,
+      duplicatePoints: [],
+    });
     // Three columns: time, metric and value; the metric column names the series.
-    if (result.columns.length === 3 && labels.length === 1) expect({ where, label: labels[0] }).toEqual({ where, label: 'metric' });
+    if (result.columns.length === 3 && labels.length === 1)
+      expect({ where, label: labels[0] }).toEqual({ where, label: 'metric' });
   }
   if (panel.type === 'barchart') {
     const xField = panel.options?.xField as string;
@@ -75,21 +91,37 @@ export function checkShape(panel: PanelJson, target: SqlTarget, result: Result):
  * variables before it) and takes its first value, or every value for "All"; a custom variable takes `choice`
  * when given, else its first option.
  */
-export async function variablesOf(store: Store, range: { from: Date; to: Date; intervalMs?: number }, dashboard: DashboardJson, choices: Record<string, string> = {}): Promise<GrafanaQueryContext> {
-  const context: GrafanaQueryContext = { from: range.from, to: range.to, intervalMs: range.intervalMs ?? 300_000, variables: {} };
+export async function variablesOf(
+  store: Store,
+  range: { from: Date; to: Date; intervalMs?: number },
+  dashboard: DashboardJson,
+  choices: Record<string, string> = {},
+): Promise<GrafanaQueryContext> {
+  const context: GrafanaQueryContext = {
+    from: range.from,
+    to: range.to,
+    intervalMs: range.intervalMs ?? 300_000,
+    variables: {},
+  };
   const variables = context.variables as Record<string, GrafanaVariable>;
   for (const v of dashboard.templating.list) {
     let values: string[];
     if (v.type === 'query') {
       const result = await run(store, expandGrafanaSql(v.query ?? '', context));
-      expect({ variable: `${dashboard.uid}/${v.name}`, columns: result.columns.length }).toEqual({ variable: `${dashboard.uid}/${v.name}`, columns: 1 });
+      expect({ variable: `${dashboard.uid}/${v.name}`, columns: result.columns.length }).toEqual({
+        variable: `${dashboard.uid}/${v.name}`,
+        columns: 1,
+      });
       values = result.rows.map((r) => String(Object.values(r)[0]));
     } else if (v.type === 'custom') {
       values = (v.options ?? []).map((o) => o.value);
     } else {
       throw new Error(`${dashboard.uid}: variable ${v.name} has type ${v.type}, which this test does not know`);
     }
-    expect({ variable: `${dashboard.uid}/${v.name}`, options: values.length > 0 }).toEqual({ variable: `${dashboard.uid}/${v.name}`, options: true });
+    expect({ variable: `${dashboard.uid}/${v.name}`, options: values.length > 0 }).toEqual({
+      variable: `${dashboard.uid}/${v.name}`,
+      options: true,
+    });
     const chosen = choices[v.name] ?? values[0]!;
     if (v.includeAll) variables[v.name] = { value: values, multi: v.multi, includeAll: true };
     else variables[v.name] = { value: v.multi ? [chosen] : chosen, multi: v.multi, includeAll: false };

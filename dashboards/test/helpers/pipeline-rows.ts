@@ -1,4 +1,15 @@
-import { accumulate, analyzeWindow, emptyAccumulator, fitCbpe, fitDataReconstruction, fitReferenceProfile, predictedClass, reconstructionWindow, type AnalysisSpec, type ReferenceProfile } from '@vigil/analyzers';
+import {
+  accumulate,
+  analyzeWindow,
+  emptyAccumulator,
+  fitCbpe,
+  fitDataReconstruction,
+  fitReferenceProfile,
+  predictedClass,
+  reconstructionWindow,
+  type AnalysisSpec,
+  type ReferenceProfile,
+} from '@vigil/analyzers';
 import { seededRandom, type Column, type Table } from '@vigil/core';
 import type { MetricRow } from '@vigil/store';
 // The daemon's own conversion of a window analysis into metric rows (not part of its public surface): the
@@ -28,7 +39,6 @@ export const PIPELINE_SPEC: AnalysisSpec = {
   // Attributions as the daemon reads them, with age protected and region a proxy (docs/explanations.md).
   attributions: { prefix: 'attr.', protected: ['age'], proxies: ['region'] },
 };
-
 
 const REGIONS = ['north', 'south', 'east', 'west', 'islands'];
 
@@ -78,7 +88,14 @@ function events(rows: number, drift: number, seed: number): Table {
 }
 
 /** Every window of one model version, as the daemon would have written them. */
-export async function pipelineMetricRows(model: string, version: string, firstStart: number, windows: number, windowMs: number, rowsPerWindow: number): Promise<MetricRow[]> {
+export async function pipelineMetricRows(
+  model: string,
+  version: string,
+  firstStart: number,
+  windows: number,
+  windowMs: number,
+  rowsPerWindow: number,
+): Promise<MetricRow[]> {
   const seed = [...`${model}/${version}`].reduce((h, c) => Math.imul(h, 31) + c.charCodeAt(0), 7);
   const reference = events(3000, 0, seed);
   // The reference is labelled, so the daemon fits CBPE on it (packages/daemon/src/pipeline/fit-reference.ts).
@@ -91,7 +108,14 @@ export async function pipelineMetricRows(model: string, version: string, firstSt
     const table = events(rowsPerWindow, w / windows, seed + w + 1);
     const acc = accumulate(emptyAccumulator(profile, PIPELINE_SPEC), profile, PIPELINE_SPEC, table);
     const analysis = analyzeWindow(profile, acc, PIPELINE_SPEC);
-    rows.push(...windowMetricRows({ model, version, start: firstStart + w * windowMs, end: firstStart + (w + 1) * windowMs }, acc, analysis, reconstructionWindow(profile.reconstruction, acc.reconstruction)));
+    rows.push(
+      ...windowMetricRows(
+        { model, version, start: firstStart + w * windowMs, end: firstStart + (w + 1) * windowMs },
+        acc,
+        analysis,
+        reconstructionWindow(profile.reconstruction, acc.reconstruction),
+      ),
+    );
   }
   return rows;
 }

@@ -8,7 +8,10 @@ export interface SchemaError {
   message: string;
 }
 
-const HEADER = ["import type { SchemaDashboard } from './grafana-schema';", 'export const dashboard: SchemaDashboard = '];
+const HEADER = [
+  "import type { SchemaDashboard } from './grafana-schema';",
+  'export const dashboard: SchemaDashboard = ',
+];
 
 /**
  * Type-checks each JSON text as an object literal assigned to `SchemaDashboard` (JSON is TypeScript expression
@@ -25,7 +28,12 @@ export function schemaErrors(files: Record<string, string>): SchemaError[] {
     moduleResolution: ts.ModuleResolutionKind.Node10,
     types: [],
   };
-  const virtual = new Map(Object.entries(files).map(([file, json], i) => [join(__dirname, `schema-check-${i}.ts`), { file, text: `${HEADER.join('\n')}${json}` }]));
+  const virtual = new Map(
+    Object.entries(files).map(([file, json], i) => [
+      join(__dirname, `schema-check-${i}.ts`),
+      { file, text: `${HEADER.join('\n')}${json}` },
+    ]),
+  );
   const host = ts.createCompilerHost(options);
   const { fileExists, readFile, getSourceFile } = host;
   host.fileExists = (name) => virtual.has(name) || fileExists.call(host, name);

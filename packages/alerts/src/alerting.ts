@@ -5,14 +5,37 @@
  * Commands that only change state (the CLI) never call `start()` and never need Redis.
  */
 import { silentLogger, VigilError, type Logger, type ModelConfig, type VigilConfig } from '@vigil/core';
-import type { AuditEntry, AuditQuery, Incident, IncidentQuery, ModelControl, Review, ReviewFinding, ReviewQuery, ReviewSummary, Silence, SqlExecutor, Store } from '@vigil/store';
+import type {
+  AuditEntry,
+  AuditQuery,
+  Incident,
+  IncidentQuery,
+  ModelControl,
+  Review,
+  ReviewFinding,
+  ReviewQuery,
+  ReviewSummary,
+  Silence,
+  SqlExecutor,
+  Store,
+} from '@vigil/store';
 import { pendingOutbox } from '@vigil/store';
 import type { AlertingContext } from './engine/alerting-context';
 import { AlertmanagerResender } from './engine/alertmanager-resend';
 import { createDeliveryHandler } from './engine/delivery';
 import { evaluateWindowIn, type AnalysedWindow, type EvaluationSummary } from './engine/evaluate-window';
 import { expireSilences } from './engine/expire-silences';
-import { Lifecycle, type Actor, type CloseReviewInput, type ControlEvent, type FindingInput, type IncidentDetail, type ReviewDetail, type ReviewInput, type SilenceInput } from './engine/lifecycle';
+import {
+  Lifecycle,
+  type Actor,
+  type CloseReviewInput,
+  type ControlEvent,
+  type FindingInput,
+  type IncidentDetail,
+  type ReviewDetail,
+  type ReviewInput,
+  type SilenceInput,
+} from './engine/lifecycle';
 import { modelConditionIn, type ModelCondition } from './engine/model-conditions';
 import { OutboxRelay, type RelayOptions } from './engine/outbox-relay';
 import { NotifierRegistry } from './notifiers/targets';
@@ -45,7 +68,13 @@ export interface AlertingOptions {
   };
   relay?: RelayOptions;
   /** BullMQ queue name, key prefix and stall detection (tests use unique names and short locks). */
-  bullmq?: { name?: string; prefix?: string; lockDurationMs?: number; stalledIntervalMs?: number; connectTimeoutMs?: number };
+  bullmq?: {
+    name?: string;
+    prefix?: string;
+    lockDurationMs?: number;
+    stalledIntervalMs?: number;
+    connectTimeoutMs?: number;
+  };
   /** Use this queue instead of building one (tests). */
   queue?: JobQueue;
   /** Told about each delivery attempt (the daemon counts alerts sent for /metrics). */
@@ -138,7 +167,11 @@ export async function createAlerting(options: AlertingOptions): Promise<Alerting
     modelConditionIn: (tx, condition) => modelConditionIn(tx, ctx, condition),
     async start() {
       if (state !== 'created') throw new VigilError('VIGIL_INTERNAL', `alerting cannot start: it is ${state}`);
-      const queueOptions = { maxAttempts: options.delivery?.maxAttempts ?? 5, backoffMs: options.delivery?.backoffMs ?? 1000, concurrency: options.delivery?.concurrency ?? 8 };
+      const queueOptions = {
+        maxAttempts: options.delivery?.maxAttempts ?? 5,
+        backoffMs: options.delivery?.backoffMs ?? 1000,
+        concurrency: options.delivery?.concurrency ?? 8,
+      };
       queue =
         options.queue ??
         (redisUrl !== undefined
@@ -171,8 +204,14 @@ export async function createAlerting(options: AlertingOptions): Promise<Alerting
     close(timeoutMs = 10_000) {
       closing ??= (async () => {
         state = 'stopping';
-        const steps: Array<() => Promise<unknown>> = [() => relay?.stop() ?? Promise.resolve(), () => resender?.stop() ?? Promise.resolve(), () => queue?.close(timeoutMs) ?? Promise.resolve(), () => notifiers.close()];
-        for (const step of steps) await step().catch((error: unknown) => logger.warn({ err: error }, 'closing alerting'));
+        const steps: Array<() => Promise<unknown>> = [
+          () => relay?.stop() ?? Promise.resolve(),
+          () => resender?.stop() ?? Promise.resolve(),
+          () => queue?.close(timeoutMs) ?? Promise.resolve(),
+          () => notifiers.close(),
+        ];
+        for (const step of steps)
+          await step().catch((error: unknown) => logger.warn({ err: error }, 'closing alerting'));
         state = 'stopped';
       })();
       return closing;
@@ -186,7 +225,9 @@ export async function createAlerting(options: AlertingOptions): Promise<Alerting
         await expireSilences(ctx);
         await relay.pass(true);
         const c = await queue.counts();
-        const due = await options.store.transaction((tx) => pendingOutbox(tx, { dueBefore: now() + 1, notEnqueuedOnly: false, limit: 1 }));
+        const due = await options.store.transaction((tx) =>
+          pendingOutbox(tx, { dueBefore: now() + 1, notEnqueuedOnly: false, limit: 1 }),
+        );
         // Two quiet looks in a row: a job that just finished may have written the next step's row in between.
         quiet = c.waiting + c.active + c.delayed === 0 && due.length === 0 ? quiet + 1 : 0;
         if (quiet >= 2) return true;

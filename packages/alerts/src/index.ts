@@ -1,7 +1,16 @@
 export { createAlerting } from './alerting';
 export type { Alerting, AlertingOperations, AlertingOptions, AlertingState } from './alerting';
 export type { AnalysedWindow, EvaluationSummary } from './engine/evaluate-window';
-export type { Actor, CloseReviewInput, ControlEvent, FindingInput, IncidentDetail, ReviewDetail, ReviewInput, SilenceInput } from './engine/lifecycle';
+export type {
+  Actor,
+  CloseReviewInput,
+  ControlEvent,
+  FindingInput,
+  IncidentDetail,
+  ReviewDetail,
+  ReviewInput,
+  SilenceInput,
+} from './engine/lifecycle';
 export { MAX_FINDING_CHARS } from './engine/lifecycle';
 export { MAX_SILENCE_MS } from './engine/lifecycle';
 export type { ModelCondition, ModelConditionName } from './engine/model-conditions';

@@ -1,12 +1,37 @@
-export { accumulate, capGroups, emptyAccumulator, labelAccumulator, MAX_GROUP_VALUES, mergeAccumulators, MISSING_GROUP, OTHER_GROUP, predictedClass } from './accumulator/window-accumulator';
-export type {
-  CategoricalAccumulator, FeatureAccumulator, NumericAccumulator, OutcomeAccumulator, WindowAccumulator,
+export {
+  accumulate,
+  capGroups,
+  emptyAccumulator,
+  labelAccumulator,
+  MAX_GROUP_VALUES,
+  mergeAccumulators,
+  MISSING_GROUP,
+  OTHER_GROUP,
+  predictedClass,
 } from './accumulator/window-accumulator';
-export { addEstimateRows, binnedEstimatedAuc, emptyEstimate, mergeEstimates, windowEstimates } from './accumulator/estimate-accumulator';
+export type {
+  CategoricalAccumulator,
+  FeatureAccumulator,
+  NumericAccumulator,
+  OutcomeAccumulator,
+  WindowAccumulator,
+} from './accumulator/window-accumulator';
+export {
+  addEstimateRows,
+  binnedEstimatedAuc,
+  emptyEstimate,
+  mergeEstimates,
+  windowEstimates,
+} from './accumulator/estimate-accumulator';
 export type { EstimateAccumulator, WindowEstimates } from './accumulator/estimate-accumulator';
 export { SPEC_DEFAULTS, groupColumns } from './profile/analysis-spec';
 export type { AnalysisSpec, AttributionSpec } from './profile/analysis-spec';
-export { addAttributions, emptyAttributions, mergeAttributions, MAX_ATTRIBUTION_GROUPS } from './accumulator/attribution-accumulator';
+export {
+  addAttributions,
+  emptyAttributions,
+  mergeAttributions,
+  MAX_ATTRIBUTION_GROUPS,
+} from './accumulator/attribution-accumulator';
 export type { AttributionAccumulator, AttributionSums } from './accumulator/attribution-accumulator';
 export { analyzeAttributions } from './window/attribution-analysis';
 export type { AttributionAnalysis, FeatureAttribution, GroupAttribution } from './window/attribution-analysis';
@@ -36,30 +61,90 @@ export type { PartitionProgress } from './window/complete-event-time';
 export { EventTimeWindows } from './window/event-time-windows';
 export type { WindowBounds } from './window/event-time-windows';
 export type {
-  BinaryPerformance, Calibration, CalibrationBin, CategoricalDriftMetrics, CategoricalQuality, CategoricalSummary,
-  AttributionShareChange, ConfusionMatrix, DomainClassifier, EstimatedBinaryPerformance, ExplanationFeature, Explanations, FairnessResult, FeatureDrift, FeatureQuality, GroupRates, Histogram, NumericDriftMetrics, NumericQuality,
-  MultivariateDrift, NumericSummary, ReconstructionDrift, RegressionPerformance, Report, ReportComputation, ReportSections, SectionStatus, ValueDistribution,
+  BinaryPerformance,
+  Calibration,
+  CalibrationBin,
+  CategoricalDriftMetrics,
+  CategoricalQuality,
+  CategoricalSummary,
+  AttributionShareChange,
+  ConfusionMatrix,
+  DomainClassifier,
+  EstimatedBinaryPerformance,
+  ExplanationFeature,
+  Explanations,
+  FairnessResult,
+  FeatureDrift,
+  FeatureQuality,
+  GroupRates,
+  Histogram,
+  NumericDriftMetrics,
+  NumericQuality,
+  MultivariateDrift,
+  NumericSummary,
+  ReconstructionDrift,
+  RegressionPerformance,
+  Report,
+  ReportComputation,
+  ReportSections,
+  SectionStatus,
+  ValueDistribution,
 } from './report/report-types';
 export { initCompute } from './compute/compute-backend';
 export type { Compute, ComputeBackend } from './compute/compute-backend';
 export { scoreLogisticModel, trainLogisticModel } from './model/logistic-model';
 export type { LogisticModel, TrainOptions } from './model/logistic-model';
 export {
-  BAND_SIGMAS, chunkBand, ERROR_BINS, EXPLAINED_VARIANCE, fitDataReconstruction, MAX_RECONSTRUCTION_FEATURES, reconstructionError, reconstructionErrors, reconstructionErrorsOfRows, samplingBand,
+  BAND_SIGMAS,
+  chunkBand,
+  ERROR_BINS,
+  EXPLAINED_VARIANCE,
+  fitDataReconstruction,
+  MAX_RECONSTRUCTION_FEATURES,
+  reconstructionError,
+  reconstructionErrors,
+  reconstructionErrorsOfRows,
+  samplingBand,
 } from './multivariate/data-reconstruction';
-export type { DataReconstruction, ErrorMoments, ReconstructionBand, ReconstructionInput } from './multivariate/data-reconstruction';
+export type {
+  DataReconstruction,
+  ErrorMoments,
+  ReconstructionBand,
+  ReconstructionInput,
+} from './multivariate/data-reconstruction';
 export { multivariateDrift } from './multivariate/multivariate-drift';
 export type { MultivariateOptions } from './multivariate/multivariate-drift';
 export { domainClassifier } from './multivariate/domain-classifier';
 export type { DomainClassifierOptions } from './multivariate/domain-classifier';
-export { addReconstruction, emptyReconstruction, mergeReconstruction, reconstructionWindow } from './multivariate/reconstruction-accumulator';
+export {
+  addReconstruction,
+  emptyReconstruction,
+  mergeReconstruction,
+  reconstructionWindow,
+} from './multivariate/reconstruction-accumulator';
 export type { ReconstructionAccumulator, ReconstructionWindow } from './multivariate/reconstruction-accumulator';
 export {
-  SURROGATE_OTHER, SURROGATE_SCORE_CLIP, SURROGATE_TOP_CATEGORIES, accumulateSurrogate, addSurrogateRows, emptySurrogate,
-  mergeSurrogates, solveSurrogate, surrogateDesign, surrogatePermutationImportance, surrogateRows, surrogateTarget,
+  SURROGATE_OTHER,
+  SURROGATE_SCORE_CLIP,
+  SURROGATE_TOP_CATEGORIES,
+  accumulateSurrogate,
+  addSurrogateRows,
+  emptySurrogate,
+  mergeSurrogates,
+  solveSurrogate,
+  surrogateDesign,
+  surrogatePermutationImportance,
+  surrogateRows,
+  surrogateTarget,
 } from './stats/surrogate';
 export type { SurrogateAccumulator, SurrogateDesign, SurrogateFeature, SurrogateFit } from './stats/surrogate';
-export { ATTRIBUTION_PREFIX, PERMUTATION_REPEATS, PERMUTATION_ROWS, PERMUTATION_SEED, SHARE_GROWTH_WARNING } from './report/report-explanations';
+export {
+  ATTRIBUTION_PREFIX,
+  PERMUTATION_REPEATS,
+  PERMUTATION_ROWS,
+  PERMUTATION_SEED,
+  SHARE_GROWTH_WARNING,
+} from './report/report-explanations';
 export type { ExplainOptions } from './report/report-explanations';
 export { analyzeSurrogateWindow, fitReferenceSurrogate } from './window/window-surrogate';
 export type { ExplainSpec, ReferenceSurrogate, SurrogateWindow } from './window/window-surrogate';

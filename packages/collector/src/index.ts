@@ -7,7 +7,15 @@ export type { ReadRequest } from './files/read-tables';
 export type { ReadTableOptions, ReadTableResult, SpillOptions } from './files/read-table-options';
 export { PredictionBatchBuilder } from './decode/prediction-batch-builder';
 export type { BuiltPredictions, PredictionBatchBuilderOptions } from './decode/prediction-batch-builder';
-export { BATCH_COLUMNS, DEFAULT_VERSION, MISSING_GROUP, RESERVED_COLUMN_PREFIX, ATTRIBUTION_COLUMN_PREFIX, attributionColumnName, groupColumnName } from './decode/prediction-batch';
+export {
+  BATCH_COLUMNS,
+  DEFAULT_VERSION,
+  MISSING_GROUP,
+  RESERVED_COLUMN_PREFIX,
+  ATTRIBUTION_COLUMN_PREFIX,
+  attributionColumnName,
+  groupColumnName,
+} from './decode/prediction-batch';
 export type { PredictionBatch } from './decode/prediction-batch';
 export { decodeLabel } from './decode/decode-label';
 export type { DecodedLabel, LabelEvent } from './decode/decode-label';
@@ -18,7 +26,14 @@ export type { RawMessage } from './decode/raw-message';
 export { parseIsoTimestamp } from './decode/parse-timestamp';
 export { KafkaSource } from './kafka/kafka-source';
 export type { KafkaConnectionOptions, KafkaSourceOptions } from './kafka/kafka-source';
-export type { Backpressure, BatchHandler, OffsetsFor, PredictionSource, SourceBatch, SourceState } from './kafka/prediction-source';
+export type {
+  Backpressure,
+  BatchHandler,
+  OffsetsFor,
+  PredictionSource,
+  SourceBatch,
+  SourceState,
+} from './kafka/prediction-source';
 export { readTopicSince } from './kafka/read-since';
 export type { ReadSinceOptions, ReadSinceResult } from './kafka/read-since';
 export { PRODUCE_COMPRESSIONS, ensureTopic, produceFile, produceMessages } from './kafka/produce-file';

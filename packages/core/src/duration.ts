@@ -8,7 +8,10 @@ export function parseDuration(input: string | number, where = 'duration'): numbe
   const text = String(input).trim();
   const parts = /^(\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/.test(text) ? text.match(/\d+(?:\.\d+)?(?:ms|s|m|h|d|w)/g) : null;
   if (!parts) {
-    throw new VigilError('VIGIL_CONFIG_INVALID', `${where}: "${text}" is not a duration (examples: 30s, 5m, 1h, 1h30m)`);
+    throw new VigilError(
+      'VIGIL_CONFIG_INVALID',
+      `${where}: "${text}" is not a duration (examples: 30s, 5m, 1h, 1h30m)`,
+    );
   }
   return parts.reduce((total, part) => {
     const unit = /ms|[smhdw]$/.exec(part)?.[0] ?? 'ms';

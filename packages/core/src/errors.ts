@@ -9,25 +9,35 @@ export const ERROR_CODES = {
   VIGIL_FILE_NOT_FOUND: 'An input file does not exist or cannot be read.',
   VIGIL_FILE_EMPTY: 'An input file has no header or no data rows.',
   VIGIL_FILE_FORMAT: 'An input file is not valid CSV, NDJSON or Parquet, or uses an unsupported encoding.',
-  VIGIL_OUTPUT_UNWRITABLE: 'An output file or directory cannot be written: its directory does not exist or is a file, an output directory is a file, or the system refused (permission, read-only or full disk; retriable only when the disk is full).',
+  VIGIL_OUTPUT_UNWRITABLE:
+    'An output file or directory cannot be written: its directory does not exist or is a file, an output directory is a file, or the system refused (permission, read-only or full disk; retriable only when the disk is full).',
   VIGIL_UNKNOWN_COLUMN: 'A column named by an option or the configuration is not in the file.',
   VIGIL_BAD_VALUE: 'A value cannot be read as its column type (file, line and column are in the message).',
   VIGIL_DECODE_INVALID_JSON: 'An event is not valid JSON.',
   VIGIL_DECODE_MISSING_FIELD: 'An event lacks a required field.',
   VIGIL_DECODE_WRONG_TYPE: 'An event field has the wrong type.',
-  VIGIL_DECODE_OUT_OF_RANGE: 'An event field has the right type but a value outside its domain (a binary score outside [0, 1], a label other than 0/1, a non-finite number).',
+  VIGIL_DECODE_OUT_OF_RANGE:
+    'An event field has the right type but a value outside its domain (a binary score outside [0, 1], a label other than 0/1, a non-finite number).',
   VIGIL_DECODE_UNKNOWN_MODEL: 'An event names a model that is not configured.',
   VIGIL_DECODE_TOO_LARGE: 'An event is larger than the configured limit.',
   VIGIL_PROFILE_MISMATCH: 'A reference profile does not match the data or accumulator it is used with.',
-  VIGIL_STORE_UNAVAILABLE: 'The database cannot be reached or the connection was lost (retriable); the connection string in the message has its password redacted.',
-  VIGIL_STORE_LOCKED: 'The embedded database is in use by another Vigil process (retriable: the message names its pid); stop it, or use a PostgreSQL server that several processes can share.',
-  VIGIL_STORE_QUERY: 'A database statement failed; retriable when the database reports a serialization failure or deadlock (`details.sqlstate`).',
-  VIGIL_STORE_MIGRATION: 'The schema cannot be migrated: a released migration was edited, or the database was migrated by a newer Vigil.',
-  VIGIL_STORE_OFFSET_CONFLICT: 'A batch overlaps Kafka offsets that were only partly committed before; the consumer must seek to the stored offsets.',
+  VIGIL_STORE_UNAVAILABLE:
+    'The database cannot be reached or the connection was lost (retriable); the connection string in the message has its password redacted.',
+  VIGIL_STORE_LOCKED:
+    'The embedded database is in use by another Vigil process (retriable: the message names its pid); stop it, or use a PostgreSQL server that several processes can share.',
+  VIGIL_STORE_QUERY:
+    'A database statement failed; retriable when the database reports a serialization failure or deadlock (`details.sqlstate`).',
+  VIGIL_STORE_MIGRATION:
+    'The schema cannot be migrated: a released migration was edited, or the database was migrated by a newer Vigil.',
+  VIGIL_STORE_OFFSET_CONFLICT:
+    'A batch overlaps Kafka offsets that were only partly committed before; the consumer must seek to the stored offsets.',
   VIGIL_NOT_FOUND: 'An incident, model or review named by a request does not exist.',
-  VIGIL_CONFLICT: 'A request is valid but not in the current state (acknowledging a resolved incident, say); nothing was changed.',
-  VIGIL_NOTIFY_FAILED: 'A notification could not be delivered (retriable for timeouts, network errors, 429 and 5xx answers).',
-  VIGIL_QUEUE_UNAVAILABLE: 'The alert queue (Redis) cannot be reached (retriable); notifications wait in the database outbox.',
+  VIGIL_CONFLICT:
+    'A request is valid but not in the current state (acknowledging a resolved incident, say); nothing was changed.',
+  VIGIL_NOTIFY_FAILED:
+    'A notification could not be delivered (retriable for timeouts, network errors, 429 and 5xx answers).',
+  VIGIL_QUEUE_UNAVAILABLE:
+    'The alert queue (Redis) cannot be reached (retriable); notifications wait in the database outbox.',
   VIGIL_KAFKA_UNAVAILABLE: 'Kafka cannot be reached, or reading a topic failed (retriable).',
   VIGIL_INTERNAL: 'A bug: an invariant of Vigil itself was broken.',
 } as const;

@@ -18,14 +18,16 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const LEVELS: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50, silent: 100 };
 
 /** Keys whose values never reach a log line, at any depth. */
-const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|routing[-_]?key|private[-_]?key|credential|sasl/i;
+const SECRET_KEY =
+  /pass(word)?|secret|token|authorization|api[-_]?key|routing[-_]?key|private[-_]?key|credential|sasl/i;
 const URL_CREDENTIALS = /\/\/([^:/@\s]*):([^@\s]+)@/g;
 
 /** Replaces secret-looking keys and the password part of URLs; used for every logged object. */
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.replace(URL_CREDENTIALS, '//$1:[redacted]@');
   if (value === null || typeof value !== 'object' || depth > 8) return value;
-  if (value instanceof Error) return { name: value.name, message: redact(value.message), code: (value as { code?: unknown }).code };
+  if (value instanceof Error)
+    return { name: value.name, message: redact(value.message), code: (value as { code?: unknown }).code };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
@@ -61,7 +63,10 @@ export function createLogger(options: LoggerOptions): Logger {
     if (!keepStack) delete record.stack;
     return record;
   };
-  const render = options.format === 'text' ? (json: string) => textLine(JSON.parse(json) as LogFields, options.color === true) : (json: string) => json;
+  const render =
+    options.format === 'text'
+      ? (json: string) => textLine(JSON.parse(json) as LogFields, options.color === true)
+      : (json: string) => json;
   const root = pino(
     {
       level,
@@ -80,7 +85,9 @@ export function createLogger(options: LoggerOptions): Logger {
           // `msg` is the message argument's, never a field's (pino would take a field's when the argument is missing).
           const { msg: _ignored, ...rest } = fields;
           const record = clean(rest);
-          return message === undefined ? method.call(this, record) : method.call(this, record, redact(message) as string);
+          return message === undefined
+            ? method.call(this, record)
+            : method.call(this, record, redact(message) as string);
         },
       },
     },
@@ -110,7 +117,12 @@ export function syncWriter(fd: number): (text: string) => void {
   return (text) => void destination.write(text);
 }
 
-const LEVEL_COLORS: Record<string, [number, number]> = { debug: [2, 22], info: [32, 39], warn: [33, 39], error: [31, 39] };
+const LEVEL_COLORS: Record<string, [number, number]> = {
+  debug: [2, 22],
+  info: [32, 39],
+  warn: [33, 39],
+  error: [31, 39],
+};
 
 /** `2026-12-05T16:05:14.598Z INFO  vigil run started  http=127.0.0.1:8080 brokers=["kafka:9092"]`: one line always. */
 function textLine(record: LogFields, color: boolean): string {

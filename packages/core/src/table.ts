@@ -50,7 +50,12 @@ export function selectRows(table: Table, rows: readonly number[] | Int32Array, s
     if (column.kind === 'numeric') {
       columns.set(name, { name, kind: 'numeric', values: Float64Array.from(rows, (r) => column.values[r] as number) });
     } else {
-      columns.set(name, { name, kind: 'categorical', categories: column.categories, codes: Int32Array.from(rows, (r) => column.codes[r] as number) });
+      columns.set(name, {
+        name,
+        kind: 'categorical',
+        categories: column.categories,
+        codes: Int32Array.from(rows, (r) => column.codes[r] as number),
+      });
     }
   }
   return { source, rowCount: rows.length, columns };

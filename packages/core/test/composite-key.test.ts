@@ -14,10 +14,14 @@ describe('compositeKey', () => {
   it('gives different tuples without NUL different keys', () => {
     const part = fc.string().filter((s) => !s.includes('\u0000'));
     fc.assert(
-      fc.property(fc.array(part, { minLength: 1, maxLength: 4 }), fc.array(part, { minLength: 1, maxLength: 4 }), (a, b) => {
-        fc.pre(a.length === b.length && a.some((x, i) => x !== b[i]));
-        expect(compositeKey(...a)).not.toBe(compositeKey(...b));
-      }),
+      fc.property(
+        fc.array(part, { minLength: 1, maxLength: 4 }),
+        fc.array(part, { minLength: 1, maxLength: 4 }),
+        (a, b) => {
+          fc.pre(a.length === b.length && a.some((x, i) => x !== b[i]));
+          expect(compositeKey(...a)).not.toBe(compositeKey(...b));
+        },
+      ),
     );
   });
 });

@@ -10,7 +10,9 @@ describe('parseDuration', () => {
   ])('%s → %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
   it('refuses what is not a duration, naming where', () => {
-    expect(() => parseDuration('soon', 'models[0].window.size')).toThrow(/models\[0\]\.window\.size: "soon" is not a duration/);
+    expect(() => parseDuration('soon', 'models[0].window.size')).toThrow(
+      /models\[0\]\.window\.size: "soon" is not a duration/,
+    );
     expect(() => parseDuration('5 minutes')).toThrow(/not a duration/);
   });
 });

@@ -44,7 +44,10 @@ main(argv, {
  */
 function invocationDirectory(): string {
   const workspaceRoot = resolve(__dirname, '../../..');
-  const viaWorkspaceScript = process.env.npm_lifecycle_event === 'vigil' && process.env.INIT_CWD !== undefined && process.cwd() === workspaceRoot;
+  const viaWorkspaceScript =
+    process.env.npm_lifecycle_event === 'vigil' &&
+    process.env.INIT_CWD !== undefined &&
+    process.cwd() === workspaceRoot;
   return viaWorkspaceScript ? (process.env.INIT_CWD as string) : process.cwd();
 }
 
@@ -57,7 +60,9 @@ function invocationDirectory(): string {
 function finish(code: number): void {
   process.exitCode = code;
   setTimeout(() => {
-    stderr(`vigil: still busy 5 s after the command finished (an open connection or timer); exiting with code ${code}\n`);
+    stderr(
+      `vigil: still busy 5 s after the command finished (an open connection or timer); exiting with code ${code}\n`,
+    );
     process.exit(code);
   }, 5000).unref();
 }

@@ -17,31 +17,106 @@ interface CommandEntry {
  * command of two words (`dlq list`) belongs to the group of its first word (`dlq`).
  */
 const COMMANDS: Record<string, CommandEntry> = {
-  report: { summary: 'one-shot drift, calibration, performance and fairness analysis of two files', load: async () => (await import('./cli/report-command')).reportCommand },
-  demo: { summary: '3M real flights through the whole pipeline: drift, calibration, fairness, alerts (--adult: census)', load: async () => (await import('./cli/demo-command')).demoCommand },
-  run: { summary: 'the daemon: consume Kafka, keep windows in the database, analyse, serve the HTTP API', load: async () => (await import('./cli/run-command')).runCommand },
-  'reference fit': { summary: 'fit and store the reference profile of a model version', load: async () => (await import('./cli/reference-command')).referenceCommand },
-  replay: { summary: 'produce an NDJSON file of events to Kafka', load: async () => (await import('./cli/replay-command')).replayCommand },
-  dashboards: { summary: 'write the Grafana dashboards and their provisioning files', load: async () => (await import('./cli/dashboards-command')).dashboardsCommand },
-  'dlq list': { summary: 'list the dead-letter store', load: async () => (await import('./cli/dlq-command')).dlqCommand },
-  'dlq replay': { summary: 're-submit dead letters to Kafka after a fix', load: async () => (await import('./cli/dlq-command')).dlqReplayCommand },
-  'incidents list': { summary: 'list incidents', load: async () => (await import('./cli/incidents-command')).incidentsCommand('list') },
-  'incidents ack': { summary: 'acknowledge an incident', load: async () => (await import('./cli/incidents-command')).incidentsCommand('ack') },
-  'incidents resolve': { summary: 'resolve an incident', load: async () => (await import('./cli/incidents-command')).incidentsCommand('resolve') },
-  'incidents silence': { summary: "silence an incident, or a model's alerts, for a while", load: async () => (await import('./cli/incidents-command')).incidentsCommand('silence') },
-  'review open': { summary: 'open a review of a model with a frozen evidence bundle', load: async () => (await import('./cli/review-command')).reviewOpenCommand },
-  'review list': { summary: 'list reviews, newest first', load: async () => (await import('./cli/review-command')).reviewCommand('list') },
-  'review show': { summary: 'show a review: its evidence, findings and outcome', load: async () => (await import('./cli/review-command')).reviewCommand('show') },
-  'review note': { summary: 'add a finding to an open review', load: async () => (await import('./cli/review-command')).reviewCommand('note') },
-  'review close': { summary: 'close a review with an outcome and a reason', load: async () => (await import('./cli/review-command')).reviewCommand('close') },
-  'queue list': { summary: 'list the human review queue: flagged predictions, most urgent first', load: async () => (await import('./cli/queue-command')).queueCommand('list') },
-  'queue show': { summary: 'show a flagged prediction with its context', load: async () => (await import('./cli/queue-command')).queueCommand('show') },
-  'queue claim': { summary: 'claim a flagged prediction (or --next) for review', load: async () => (await import('./cli/queue-command')).queueCommand('claim') },
-  'queue verdict': { summary: 'agree with or override a claimed prediction, with a reason and a label', load: async () => (await import('./cli/queue-command')).queueCommand('verdict') },
-  audit: { summary: 'print the audit log: who did what, when and why (--json, --csv)', load: async () => (await import('./cli/audit-command')).auditCommand },
-  'model pause': { summary: 'the kill switch: pause a model, publishing to vigil.control', load: async () => (await import('./cli/model-command')).modelCommand('pause') },
-  'model resume': { summary: 'resume a paused model', load: async () => (await import('./cli/model-command')).modelCommand('resume') },
-  migrate: { summary: 'apply database migrations', load: async () => (await import('./cli/migrate-command')).migrateCommand },
+  report: {
+    summary: 'one-shot drift, calibration, performance and fairness analysis of two files',
+    load: async () => (await import('./cli/report-command')).reportCommand,
+  },
+  demo: {
+    summary: '3M real flights through the whole pipeline: drift, calibration, fairness, alerts (--adult: census)',
+    load: async () => (await import('./cli/demo-command')).demoCommand,
+  },
+  run: {
+    summary: 'the daemon: consume Kafka, keep windows in the database, analyse, serve the HTTP API',
+    load: async () => (await import('./cli/run-command')).runCommand,
+  },
+  'reference fit': {
+    summary: 'fit and store the reference profile of a model version',
+    load: async () => (await import('./cli/reference-command')).referenceCommand,
+  },
+  replay: {
+    summary: 'produce an NDJSON file of events to Kafka',
+    load: async () => (await import('./cli/replay-command')).replayCommand,
+  },
+  dashboards: {
+    summary: 'write the Grafana dashboards and their provisioning files',
+    load: async () => (await import('./cli/dashboards-command')).dashboardsCommand,
+  },
+  'dlq list': {
+    summary: 'list the dead-letter store',
+    load: async () => (await import('./cli/dlq-command')).dlqCommand,
+  },
+  'dlq replay': {
+    summary: 're-submit dead letters to Kafka after a fix',
+    load: async () => (await import('./cli/dlq-command')).dlqReplayCommand,
+  },
+  'incidents list': {
+    summary: 'list incidents',
+    load: async () => (await import('./cli/incidents-command')).incidentsCommand('list'),
+  },
+  'incidents ack': {
+    summary: 'acknowledge an incident',
+    load: async () => (await import('./cli/incidents-command')).incidentsCommand('ack'),
+  },
+  'incidents resolve': {
+    summary: 'resolve an incident',
+    load: async () => (await import('./cli/incidents-command')).incidentsCommand('resolve'),
+  },
+  'incidents silence': {
+    summary: "silence an incident, or a model's alerts, for a while",
+    load: async () => (await import('./cli/incidents-command')).incidentsCommand('silence'),
+  },
+  'review open': {
+    summary: 'open a review of a model with a frozen evidence bundle',
+    load: async () => (await import('./cli/review-command')).reviewOpenCommand,
+  },
+  'review list': {
+    summary: 'list reviews, newest first',
+    load: async () => (await import('./cli/review-command')).reviewCommand('list'),
+  },
+  'review show': {
+    summary: 'show a review: its evidence, findings and outcome',
+    load: async () => (await import('./cli/review-command')).reviewCommand('show'),
+  },
+  'review note': {
+    summary: 'add a finding to an open review',
+    load: async () => (await import('./cli/review-command')).reviewCommand('note'),
+  },
+  'review close': {
+    summary: 'close a review with an outcome and a reason',
+    load: async () => (await import('./cli/review-command')).reviewCommand('close'),
+  },
+  'queue list': {
+    summary: 'list the human review queue: flagged predictions, most urgent first',
+    load: async () => (await import('./cli/queue-command')).queueCommand('list'),
+  },
+  'queue show': {
+    summary: 'show a flagged prediction with its context',
+    load: async () => (await import('./cli/queue-command')).queueCommand('show'),
+  },
+  'queue claim': {
+    summary: 'claim a flagged prediction (or --next) for review',
+    load: async () => (await import('./cli/queue-command')).queueCommand('claim'),
+  },
+  'queue verdict': {
+    summary: 'agree with or override a claimed prediction, with a reason and a label',
+    load: async () => (await import('./cli/queue-command')).queueCommand('verdict'),
+  },
+  audit: {
+    summary: 'print the audit log: who did what, when and why (--json, --csv)',
+    load: async () => (await import('./cli/audit-command')).auditCommand,
+  },
+  'model pause': {
+    summary: 'the kill switch: pause a model, publishing to vigil.control',
+    load: async () => (await import('./cli/model-command')).modelCommand('pause'),
+  },
+  'model resume': {
+    summary: 'resume a paused model',
+    load: async () => (await import('./cli/model-command')).modelCommand('resume'),
+  },
+  migrate: {
+    summary: 'apply database migrations',
+    load: async () => (await import('./cli/migrate-command')).migrateCommand,
+  },
 };
 
 /** What each command group is about, for its help. */
@@ -49,7 +124,8 @@ const GROUPS: Record<string, string> = {
   reference: 'Reference profiles: the distributions every window of a model version is compared with.',
   dlq: 'The dead-letter store: messages the daemon refused, with the reason, kept for replay after a fix.',
   incidents: 'The alert lifecycle from a shell (docs/alerts.md): list, acknowledge, resolve and silence incidents.',
-  review: 'Model reviews: a frozen evidence bundle of a period, findings, and an outcome, for the model-risk committee.',
+  review:
+    'Model reviews: a frozen evidence bundle of a period, findings, and an outcome, for the model-risk committee.',
   model: 'The governed kill switch of a model.',
   queue: 'The human review queue (docs/review.md): flagged predictions, claims and verdicts.',
 };
@@ -64,7 +140,11 @@ const GLOBAL_FLAGS = `Global flags (anywhere on the command line):
   -h, --help          show help`;
 
 function globalHelp(color: Palette): string {
-  const rows = [...Object.entries(COMMANDS).map(([name, c]) => [name, c.summary] as const), ['version', OWN.version] as const, ['help', OWN.help] as const];
+  const rows = [
+    ...Object.entries(COMMANDS).map(([name, c]) => [name, c.summary] as const),
+    ['version', OWN.version] as const,
+    ['help', OWN.help] as const,
+  ];
   return (
     `${color.bold('Usage:')} vigil [--no-color] [-q] <command> [options]\n\n${color.bold('Commands:')}\n` +
     rows.map(([name, summary]) => `  ${name.padEnd(20)}${summary}\n`).join('') +
@@ -89,7 +169,11 @@ export function takeGlobalFlags(argv: readonly string[]): { args: string[]; noCo
   const tail = end < 0 ? [] : argv.slice(end);
   const noColor = head.includes('--no-color');
   const quiet = head.includes('--quiet') || head.includes('-q');
-  return { args: [...head.filter((a) => a !== '--no-color' && a !== '--quiet' && a !== '-q'), ...tail], noColor, quiet };
+  return {
+    args: [...head.filter((a) => a !== '--no-color' && a !== '--quiet' && a !== '-q'), ...tail],
+    noColor,
+    quiet,
+  };
 }
 
 /** The io of commands: the process's, with colours per stream, --quiet and `info`. */
@@ -153,7 +237,10 @@ export async function main(argv: readonly string[], processIo: ProcessIo): Promi
  * The command `name rest…` names, or undefined for a command group without (or with only --help for) its
  * sub-command; an unknown command or sub-command is a usage error suggesting the nearest one.
  */
-function resolveCommand(name: string, rest: readonly string[]): { command: string; entry: CommandEntry; args: string[] } | undefined {
+function resolveCommand(
+  name: string,
+  rest: readonly string[],
+): { command: string; entry: CommandEntry; args: string[] } | undefined {
   const sub = rest[0];
   const two = sub !== undefined ? COMMANDS[`${name} ${sub}`] : undefined;
   if (two) return { command: `${name} ${sub}`, entry: two, args: rest.slice(1) };
@@ -161,13 +248,21 @@ function resolveCommand(name: string, rest: readonly string[]): { command: strin
   if (one) return { command: name, entry: one, args: [...rest] };
   if (GROUPS[name] !== undefined) {
     if (sub === undefined || sub === '--help' || sub === '-h') return undefined;
-    const subs = Object.keys(COMMANDS).filter((c) => c.startsWith(`${name} `)).map((c) => c.slice(name.length + 1));
+    const subs = Object.keys(COMMANDS)
+      .filter((c) => c.startsWith(`${name} `))
+      .map((c) => c.slice(name.length + 1));
     const guess = closest(sub, subs);
-    throw new VigilError('VIGIL_USAGE', `unknown command "vigil ${name} ${sub}"${guess ? `; did you mean "vigil ${name} ${guess}"?` : `; the ${name} commands are ${subs.join(', ')}`}`);
+    throw new VigilError(
+      'VIGIL_USAGE',
+      `unknown command "vigil ${name} ${sub}"${guess ? `; did you mean "vigil ${name} ${guess}"?` : `; the ${name} commands are ${subs.join(', ')}`}`,
+    );
   }
   const names = [...new Set([...Object.keys(COMMANDS).map((c) => c.split(' ')[0] as string), 'help', 'version'])];
   const guess = name.startsWith('-') ? undefined : closest(name, names);
-  throw new VigilError('VIGIL_USAGE', `unknown command "${name}"; ${guess ? `did you mean "${guess}"?` : 'run "vigil help" for the commands'}`);
+  throw new VigilError(
+    'VIGIL_USAGE',
+    `unknown command "${name}"; ${guess ? `did you mean "${guess}"?` : 'run "vigil help" for the commands'}`,
+  );
 }
 
 /**
@@ -179,7 +274,8 @@ function fail(error: unknown, io: CommandIo, command: string): number {
   const c = io.stderrColor;
   io.stderr(`${c.red(c.bold('error'))} [${failure.code}]: ${failure.message}\n`);
   if (failure.code === 'VIGIL_USAGE' && command.startsWith('vigil ')) io.stderr(`Run '${command} --help' for usage.\n`);
-  if (failure.code === 'VIGIL_INTERNAL' && io.env.VIGIL_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+  if (failure.code === 'VIGIL_INTERNAL' && io.env.VIGIL_DEBUG && error instanceof Error && error.stack)
+    io.stderr(`${error.stack}\n`);
   return failure.retriable || failure.code === 'VIGIL_INTERNAL' ? EXIT.internal : EXIT.refused;
 }
 
@@ -189,6 +285,11 @@ function asVigilError(error: unknown, command: string): VigilError {
   const parsed = usageError(command, error, []);
   if (isVigilError(parsed)) return parsed;
   if (isKafkaClientError(error)) return kafkaFailure(error, undefined, `${command}: Kafka failed`);
-  const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
-  return new VigilError('VIGIL_INTERNAL', `${command}: ${message} (a bug in Vigil: please report it; VIGIL_DEBUG=1 prints where it happened)`, { cause: error });
+  const message =
+    error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+  return new VigilError(
+    'VIGIL_INTERNAL',
+    `${command}: ${message} (a bug in Vigil: please report it; VIGIL_DEBUG=1 prints where it happened)`,
+    { cause: error },
+  );
 }

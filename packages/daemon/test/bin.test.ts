@@ -3,7 +3,16 @@
  * relative paths against the directory the command was typed in.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -13,25 +22,42 @@ const GOLDEN = join(__dirname, 'golden/small');
 describe('where vigil runs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bin-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_') && k !== 'FORCE_COLOR' && !k.startsWith('npm_') && k !== 'INIT_CWD'));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !k.startsWith('VIGIL_') && k !== 'FORCE_COLOR' && !k.startsWith('npm_') && k !== 'INIT_CWD',
+    ),
+  );
 
   it('as an executable linked onto PATH: in its own directory, even when an outer npm script left INIT_CWD behind', () => {
     symlinkSync(join(__dirname, '../bin/vigil'), join(dir, 'vigil'));
     const report = (extra: Record<string, string>) =>
-      spawnSync('vigil', ['report', '--reference', 'reference.csv', '--current', 'current.csv'], { cwd: GOLDEN, env: { ...env, PATH: `${dir}:${env.PATH ?? ''}`, ...extra }, encoding: 'utf8' });
+      spawnSync('vigil', ['report', '--reference', 'reference.csv', '--current', 'current.csv'], {
+        cwd: GOLDEN,
+        env: { ...env, PATH: `${dir}:${env.PATH ?? ''}`, ...extra },
+        encoding: 'utf8',
+      });
     const plain = report({});
     expect([plain.status, plain.stderr]).toEqual([0, expect.stringContaining('Features inferred from reference.csv')]);
     expect(plain.stdout).toMatch(/^Rows: reference 400, current 300$/m);
     const leaked = report({ INIT_CWD: ROOT, npm_lifecycle_event: 'vigil' });
     expect([leaked.status, leaked.stdout]).toEqual([0, plain.stdout]);
-    expect(execFileSync('vigil', ['--version'], { env: { ...env, PATH: `${dir}:${env.PATH ?? ''}` }, encoding: 'utf8' })).toMatch(/^vigil \d+\.\d+\.\d+\n$/);
+    expect(
+      execFileSync('vigil', ['--version'], { env: { ...env, PATH: `${dir}:${env.PATH ?? ''}` }, encoding: 'utf8' }),
+    ).toMatch(/^vigil \d+\.\d+\.\d+\n$/);
   });
 
   it('through `pnpm --silent vigil` from a directory of the workspace: where it was typed', () => {
     const examples = join(ROOT, 'examples');
     const rel = (f: string) => relative(examples, join(GOLDEN, f));
-    const out = spawnSync('pnpm', ['--silent', 'vigil', 'report', '--reference', rel('reference.csv'), '--current', rel('current.csv')], { cwd: examples, env, encoding: 'utf8' });
-    expect([out.status, out.stderr]).toEqual([0, expect.stringContaining(`Features inferred from ${rel('reference.csv')}`)]);
+    const out = spawnSync(
+      'pnpm',
+      ['--silent', 'vigil', 'report', '--reference', rel('reference.csv'), '--current', rel('current.csv')],
+      { cwd: examples, env, encoding: 'utf8' },
+    );
+    expect([out.status, out.stderr]).toEqual([
+      0,
+      expect.stringContaining(`Features inferred from ${rel('reference.csv')}`),
+    ]);
     expect(out.stdout).toMatch(/^Rows: reference 400, current 300$/m);
   });
 });
@@ -42,15 +68,23 @@ describe('where vigil runs', () => {
 describe('scripts/link-vigil.sh (run by scripts/setup.sh)', () => {
   const prefix = mkdtempSync(join(tmpdir(), 'vigil-prefix-'));
   afterAll(() => rmSync(prefix, { recursive: true, force: true }));
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_config_')));
-  const run = (script: string, ...args: string[]) => spawnSync('bash', [join(ROOT, 'scripts', script), ...args], { env: { ...env, NPM_CONFIG_PREFIX: prefix }, encoding: 'utf8' });
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_config_')),
+  );
+  const run = (script: string, ...args: string[]) =>
+    spawnSync('bash', [join(ROOT, 'scripts', script), ...args], {
+      env: { ...env, NPM_CONFIG_PREFIX: prefix },
+      encoding: 'utf8',
+    });
   const link = join(prefix, 'bin', 'vigil');
 
   it('says what it links and where, and how to undo it; quiet when linked already; --unlink removes only its link', () => {
     const first = run('link-vigil.sh');
     expect(first.status).toBe(0);
     expect(readlinkSync(link)).toBe(join(ROOT, 'packages/daemon/bin/vigil'));
-    expect(first.stderr).toContain(`setup: linked ${link} -> ${join(ROOT, 'packages/daemon/bin/vigil')} (npm's global bin directory, for every user of this machine; undo: bash scripts/link-vigil.sh --unlink, or rm ${link})`);
+    expect(first.stderr).toContain(
+      `setup: linked ${link} -> ${join(ROOT, 'packages/daemon/bin/vigil')} (npm's global bin directory, for every user of this machine; undo: bash scripts/link-vigil.sh --unlink, or rm ${link})`,
+    );
     expect(run('link-vigil.sh').stderr).not.toContain('linked');
     const unlink = run('link-vigil.sh', '--unlink');
     expect([unlink.status, unlink.stderr]).toEqual([0, `setup: removed the link ${link}\n`]);
@@ -58,7 +92,7 @@ describe('scripts/link-vigil.sh (run by scripts/setup.sh)', () => {
     // Someone else's `vigil` is left alone, by linking and by unlinking.
     mkdirSync(join(prefix, 'bin'), { recursive: true });
     writeFileSync(link, '#!/bin/sh\n');
-    expect(run('link-vigil.sh').stderr).toContain('is not Vigil\'s link, so it was left alone');
+    expect(run('link-vigil.sh').stderr).toContain("is not Vigil's link, so it was left alone");
     expect(run('link-vigil.sh', '--unlink').stderr).toContain('is not a link to Vigil; nothing removed');
     expect(lstatSync(link).isSymbolicLink()).toBe(false);
   });
@@ -74,9 +108,17 @@ describe('what a command loads', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   // Loaded before the CLI: says on exit whether prom-client was loaded (the /metrics library of `vigil run`).
   const preload = join(dir, 'loaded.js');
-  writeFileSync(preload, "process.on('exit', () => process.stderr.write(`\\nprom-client loaded: ${Object.keys(require.cache).some((k) => k.includes('/prom-client/'))}\\n`));\n");
+  writeFileSync(
+    preload,
+    "process.on('exit', () => process.stderr.write(`\\nprom-client loaded: ${Object.keys(require.cache).some((k) => k.includes('/prom-client/'))}\\n`));\n",
+  );
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_')));
-  const vigil = (args: string[]) => spawnSync(process.execPath, ['-r', preload, join(__dirname, '../dist/bin.js'), ...args], { cwd: GOLDEN, env, encoding: 'utf8' });
+  const vigil = (args: string[]) =>
+    spawnSync(process.execPath, ['-r', preload, join(__dirname, '../dist/bin.js'), ...args], {
+      cwd: GOLDEN,
+      env,
+      encoding: 'utf8',
+    });
 
   it('vigil report does not load prom-client; vigil run does', () => {
     const report = vigil(['report', '--reference', 'reference.csv', '--current', 'current.csv']);

@@ -18,13 +18,42 @@ interface Run {
 async function vigil(args: string[], io: Partial<ProcessIo> = {}): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd: process.cwd(), env: {}, ...io });
+  const code = await main(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    cwd: process.cwd(),
+    env: {},
+    ...io,
+  });
   return { code, stdout, stderr };
 }
 
 const ESC = '\x1b[';
-const COMMANDS = ['report', 'demo', 'run', 'reference fit', 'replay', 'dashboards', 'dlq list', 'dlq replay', 'incidents list', 'incidents ack', 'incidents resolve', 'incidents silence', 'review open', 'model pause', 'model resume', 'migrate'];
-const GROUPS = { reference: ['fit'], dlq: ['list', 'replay'], incidents: ['list', 'ack', 'resolve', 'silence'], review: ['open'], model: ['pause', 'resume'] };
+const COMMANDS = [
+  'report',
+  'demo',
+  'run',
+  'reference fit',
+  'replay',
+  'dashboards',
+  'dlq list',
+  'dlq replay',
+  'incidents list',
+  'incidents ack',
+  'incidents resolve',
+  'incidents silence',
+  'review open',
+  'model pause',
+  'model resume',
+  'migrate',
+];
+const GROUPS = {
+  reference: ['fit'],
+  dlq: ['list', 'replay'],
+  incidents: ['list', 'ack', 'resolve', 'silence'],
+  review: ['open'],
+  model: ['pause', 'resume'],
+};
 
 describe('vigil --version', () => {
   it('prints the version of packages/daemon/package.json, as `vigil version` does', async () => {
@@ -58,21 +87,31 @@ describe('help', () => {
 
   it('vigil run --help lists all of its options, with a description each', async () => {
     const { stdout } = await vigil(['run', '--help']);
-    for (const option of ['-c, --config FILE', '--log-level LEVEL', '--log-format FORMAT', '--maintain-every-ms MS', '--max-analysis-lag-ms MS', '-h, --help']) {
+    for (const option of [
+      '-c, --config FILE',
+      '--log-level LEVEL',
+      '--log-format FORMAT',
+      '--maintain-every-ms MS',
+      '--max-analysis-lag-ms MS',
+      '-h, --help',
+    ]) {
       expect(stdout).toMatch(new RegExp(`^ +${option} +\\w`, 'm'));
     }
   });
 
-  it.each(Object.entries(GROUPS))('vigil %s alone prints the group help and exits 2; with --help it exits 0', async (group, subs) => {
-    const alone = await vigil([group]);
-    expect(alone.code).toBe(2);
-    expect(alone.stdout).toBe('');
-    expect(alone.stderr).toMatch(new RegExp(`^Usage: vigil ${group} <command>`));
-    for (const sub of subs) expect(alone.stderr).toMatch(new RegExp(`^  ${sub} +\\S`, 'm'));
-    const help = await vigil([group, '--help']);
-    expect(help).toEqual({ code: 0, stdout: alone.stderr, stderr: '' });
-    expect(await vigil(['help', group])).toEqual(help);
-  });
+  it.each(Object.entries(GROUPS))(
+    'vigil %s alone prints the group help and exits 2; with --help it exits 0',
+    async (group, subs) => {
+      const alone = await vigil([group]);
+      expect(alone.code).toBe(2);
+      expect(alone.stdout).toBe('');
+      expect(alone.stderr).toMatch(new RegExp(`^Usage: vigil ${group} <command>`));
+      for (const sub of subs) expect(alone.stderr).toMatch(new RegExp(`^  ${sub} +\\S`, 'm'));
+      const help = await vigil([group, '--help']);
+      expect(help).toEqual({ code: 0, stdout: alone.stderr, stderr: '' });
+      expect(await vigil(['help', group])).toEqual(help);
+    },
+  );
 });
 
 describe('unknown commands', () => {
@@ -98,9 +137,16 @@ describe('unknown commands', () => {
 describe('usage errors', () => {
   it('vigil report --threshold abc: not a number, in one line and a hint, exit 2', async () => {
     const r = await vigil(['report', '--reference', 'r.csv', '--current', 'c.csv', '--threshold', 'abc']);
-    expect(r).toEqual({ code: 2, stdout: '', stderr: 'error [VIGIL_USAGE]: vigil report: --threshold "abc" is not a number; give a number from 0 to 1\nRun \'vigil report --help\' for usage.\n' });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error [VIGIL_USAGE]: vigil report: --threshold "abc" is not a number; give a number from 0 to 1\nRun \'vigil report --help\' for usage.\n',
+    });
     const range = await vigil(['report', '--reference', 'r.csv', '--current', 'c.csv', '--threshold', '1.5']);
-    expect(range.stderr).toBe('error [VIGIL_USAGE]: vigil report: --threshold "1.5" is out of range (a number from 0 to 1)\nRun \'vigil report --help\' for usage.\n');
+    expect(range.stderr).toBe(
+      'error [VIGIL_USAGE]: vigil report: --threshold "1.5" is out of range (a number from 0 to 1)\nRun \'vigil report --help\' for usage.\n',
+    );
   });
 
   it('every problem of a report command line in the one error line, never the help', async () => {
@@ -114,8 +160,10 @@ describe('usage errors', () => {
     expect(r.stderr).not.toContain('Options:');
   });
 
-  it('a command\'s own usage errors get the hint too; other failures do not', async () => {
-    expect((await vigil(['incidents', 'list', '--limit', 'x'])).stderr).toBe('error [VIGIL_USAGE]: vigil incidents list: --limit "x" must be an integer from 1 to 1000\nRun \'vigil incidents list --help\' for usage.\n');
+  it("a command's own usage errors get the hint too; other failures do not", async () => {
+    expect((await vigil(['incidents', 'list', '--limit', 'x'])).stderr).toBe(
+      'error [VIGIL_USAGE]: vigil incidents list: --limit "x" must be an integer from 1 to 1000\nRun \'vigil incidents list --help\' for usage.\n',
+    );
     const missing = await vigil(['report', '--reference', '/nonexistent/r.csv', '--current', '/nonexistent/c.csv']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).not.toContain('for usage');
@@ -138,7 +186,9 @@ describe('colour', () => {
     const help = await vigil(['run', '--help'], { stdoutIsTTY: true });
     expect(help.stdout.startsWith(`${ESC}1mUsage:${ESC}22m vigil run`)).toBe(true);
     const error = await vigil(['reprot'], { stderrIsTTY: true });
-    expect(error.stderr).toBe(`${ESC}31m${ESC}1merror${ESC}22m${ESC}39m [VIGIL_USAGE]: unknown command "reprot"; did you mean "report"?\n`);
+    expect(error.stderr).toBe(
+      `${ESC}31m${ESC}1merror${ESC}22m${ESC}39m [VIGIL_USAGE]: unknown command "reprot"; did you mean "report"?\n`,
+    );
     expect((await vigil(['reprot'], { stdoutIsTTY: true })).stderr).not.toContain(ESC);
     expect((await vigil(['run', '--help'], { stderrIsTTY: true })).stdout).not.toContain(ESC);
   });
@@ -156,7 +206,12 @@ describe('colour', () => {
 describe('--quiet', () => {
   it('drops informational lines and keeps the rest', () => {
     const written: string[] = [];
-    const base: ProcessIo = { stdout: (t) => void written.push(`out:${t}`), stderr: (t) => void written.push(`err:${t}`), cwd: '/', env: {} };
+    const base: ProcessIo = {
+      stdout: (t) => void written.push(`out:${t}`),
+      stderr: (t) => void written.push(`err:${t}`),
+      cwd: '/',
+      env: {},
+    };
     const quiet = commandIo(base, { quiet: true });
     quiet.info('Features inferred\n');
     quiet.stderr('a warning\n');
@@ -171,6 +226,8 @@ describe('--quiet', () => {
     expect(await vigil(['-q', '--version'])).toEqual(await vigil(['--version']));
     expect((await vigil(['run', '--help', '--quiet'])).code).toBe(0);
     // After `--` it is an argument like any other: run takes none.
-    expect((await vigil(['run', '--', '--quiet'])).stderr).toBe('error [VIGIL_USAGE]: vigil run: unexpected argument "--quiet"\nRun \'vigil run --help\' for usage.\n');
+    expect((await vigil(['run', '--', '--quiet'])).stderr).toBe(
+      'error [VIGIL_USAGE]: vigil run: unexpected argument "--quiet"\nRun \'vigil run --help\' for usage.\n',
+    );
   });
 });

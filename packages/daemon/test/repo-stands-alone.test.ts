@@ -9,7 +9,9 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '../../..');
 
 it('no committed file reads the sibling shared folder or cites the internal brief', () => {
-  const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter((f) => f.length > 0);
+  const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\0')
+    .filter((f) => f.length > 0);
   expect(files.length).toBeGreaterThan(100);
   const offending: string[] = [];
   const banned = [['..', 'shared'].join('/'), ['PRODUCT', 'md'].join('.'), ['DESIGN', 'md'].join('.')];

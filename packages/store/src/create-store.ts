@@ -1,15 +1,48 @@
 import { silentLogger, type Logger } from '@vigil/core';
-import { applyBatchIn, mergeBucketsIn, type ApplyBatchResult, type Batch, type LabelEffects, type MergeAccumulators } from './batch/apply-batch';
+import {
+  applyBatchIn,
+  mergeBucketsIn,
+  type ApplyBatchResult,
+  type Batch,
+  type LabelEffects,
+  type MergeAccumulators,
+} from './batch/apply-batch';
 import { claimOrphansIn, expireOrphansIn } from './stream/labels';
-import { dueWindows, loadMaxEventTimes, loadPartitionWatermarks, loadTraffic, touchWindowsIn, type DueWindow, type PartitionWatermark } from './stream/windows';
+import {
+  dueWindows,
+  loadMaxEventTimes,
+  loadPartitionWatermarks,
+  loadTraffic,
+  touchWindowsIn,
+  type DueWindow,
+  type PartitionWatermark,
+} from './stream/windows';
 import { loadBuckets, type StoredBucket } from './batch/load-buckets';
-import { countDeadLetters, listDeadLetters, markReplayed, type DeadLetter, type DeadLetterQuery } from './dead-letters/dead-letters';
+import {
+  countDeadLetters,
+  listDeadLetters,
+  markReplayed,
+  type DeadLetter,
+  type DeadLetterQuery,
+} from './dead-letters/dead-letters';
 import { metricRows, upsertMetricRows, type MetricRow, type MetricRowQuery } from './metrics/metric-rows';
 import { migrate } from './migrations/migrate';
 import { loadOffsets, type StoredOffset } from './offsets/offsets';
-import { deleteExpiredPredictions, lookupPredictions, lookupPredictionsOfModels, type IndexedPrediction } from './predictions/prediction-index';
 import {
-  loadPinnedProfile, loadRangeProfile, loadReferenceProfile, pinProfile, saveRangeProfile, saveReferenceProfile, type PinnedProfile, type StoredRangeProfile,
+  deleteExpiredPredictions,
+  lookupPredictions,
+  lookupPredictionsOfModels,
+  type IndexedPrediction,
+} from './predictions/prediction-index';
+import {
+  loadPinnedProfile,
+  loadRangeProfile,
+  loadReferenceProfile,
+  pinProfile,
+  saveRangeProfile,
+  saveReferenceProfile,
+  type PinnedProfile,
+  type StoredRangeProfile,
   type StoredReferenceProfile,
 } from './profiles/reference-profiles';
 import { applyRetentionIn, type RetentionLimits, type RetentionResult } from './retention/apply-retention';
@@ -48,7 +81,11 @@ export interface Store {
    * or nothing at all. Returns `{ applied: false }` without writing when the stored offsets show the batch was
    * committed before. `merge` adds a delta to a stored accumulator (the store never looks inside them).
    */
-  applyBatch<A>(batch: Batch<A>, merge: MergeAccumulators<A>, labelEffects?: LabelEffects<A>): Promise<ApplyBatchResult>;
+  applyBatch<A>(
+    batch: Batch<A>,
+    merge: MergeAccumulators<A>,
+    labelEffects?: LabelEffects<A>,
+  ): Promise<ApplyBatchResult>;
   /**
    * Joins up to `limit` waiting (orphan) labels whose prediction has arrived since, with their effects, in one
    * transaction; returns how many were joined (0: none left).
@@ -74,14 +111,22 @@ export interface Store {
   saveReferenceProfile(model: string, version: string, profile: unknown): Promise<void>;
   loadReferenceProfile<P = unknown>(model: string, version: string): Promise<StoredReferenceProfile<P> | null>;
   /** Stores the profile of `model`'s traffic in [from, to) unless one is stored; returns the stored one (the first wins). */
-  saveRangeProfile<P>(model: string, from: number, to: number, profile: P, rows: number): Promise<StoredRangeProfile<P>>;
+  saveRangeProfile<P>(
+    model: string,
+    from: number,
+    to: number,
+    profile: P,
+    rows: number,
+  ): Promise<StoredRangeProfile<P>>;
   loadRangeProfile<P = unknown>(model: string, from: number, to: number): Promise<StoredRangeProfile<P> | null>;
   /** Pins the profile a version's buckets are binned with unless one is; returns the pinned one (the first wins). */
   pinProfile<P>(model: string, version: string, fingerprint: string, profile: P): Promise<PinnedProfile<P>>;
   loadPinnedProfile<P = unknown>(model: string, version: string): Promise<Required<PinnedProfile<P>> | null>;
   lookupPredictions(model: string, ids: readonly string[]): Promise<Map<string, IndexedPrediction>>;
   /** `lookupPredictions` of several models in one statement (per model, by id). */
-  lookupPredictionsOfModels(wanted: ReadonlyMap<string, readonly string[]>): Promise<Map<string, Map<string, IndexedPrediction>>>;
+  lookupPredictionsOfModels(
+    wanted: ReadonlyMap<string, readonly string[]>,
+  ): Promise<Map<string, Map<string, IndexedPrediction>>>;
   deleteExpiredPredictions(now: number): Promise<number>;
   /** Applies the retention limits (erases old dead-letter bytes, deletes old prediction-index rows) and audits the run. */
   applyRetention(now: number, limits: RetentionLimits): Promise<RetentionResult | null>;
@@ -128,7 +173,9 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
     kind: sql.kind,
     applyBatch: async (batch, merge, labelEffects) => {
       const registered = new Set(registeredModels);
-      const result = await sql.transaction((tx) => applyBatchIn(tx, batch, merge, deadLetterMaxBytes, labelEffects, registered));
+      const result = await sql.transaction((tx) =>
+        applyBatchIn(tx, batch, merge, deadLetterMaxBytes, labelEffects, registered),
+      );
       for (const pair of registered) registeredModels.add(pair);
       return result;
     },
@@ -154,7 +201,8 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
     countDeadLetters: (topics) => countDeadLetters(sql, topics),
     markReplayed: (ids, at) => markReplayed(sql, ids, at),
     // Two statements and an insert: one transaction, so a model is never half-registered.
-    saveReferenceProfile: (model, version, profile) => sql.transaction((tx) => saveReferenceProfile(tx, model, version, profile)),
+    saveReferenceProfile: (model, version, profile) =>
+      sql.transaction((tx) => saveReferenceProfile(tx, model, version, profile)),
     loadReferenceProfile: (model, version) => loadReferenceProfile(sql, model, version),
     saveRangeProfile: (model, from, to, profile, rows) => saveRangeProfile(sql, model, from, to, profile, rows),
     loadRangeProfile: (model, from, to) => loadRangeProfile(sql, model, from, to),

@@ -20,7 +20,8 @@ export function toOffset(value: Offset, what: string): bigint {
 }
 
 export function toIso(ms: number, what: string): string {
-  if (!Number.isFinite(ms)) throw new VigilError('VIGIL_INTERNAL', `${what} is not a time in epoch milliseconds: ${ms}`);
+  if (!Number.isFinite(ms))
+    throw new VigilError('VIGIL_INTERNAL', `${what} is not a time in epoch milliseconds: ${ms}`);
   return new Date(ms).toISOString();
 }
 
@@ -40,7 +41,8 @@ export function toMs(value: unknown): number {
 
 /** An epoch-milliseconds time as a bigint parameter, checked like {@link toIso}. */
 export function toMsParam(ms: number, what: string): string {
-  if (!Number.isFinite(ms)) throw new VigilError('VIGIL_INTERNAL', `${what} is not a time in epoch milliseconds: ${ms}`);
+  if (!Number.isFinite(ms))
+    throw new VigilError('VIGIL_INTERNAL', `${what} is not a time in epoch milliseconds: ${ms}`);
   return String(Math.trunc(ms));
 }
 

@@ -9,18 +9,37 @@ import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 interface Counts {
   counts: number[];
 }
-const add: MergeAccumulators<Counts> = (stored, delta) => ({ counts: stored.counts.map((c, i) => c + (delta.counts[i] ?? 0)) });
+const add: MergeAccumulators<Counts> = (stored, delta) => ({
+  counts: stored.counts.map((c, i) => c + (delta.counts[i] ?? 0)),
+});
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
 const EVIL = "x'); DROP TABLE vigil_buckets; --";
 
 function bucket(model: string, minute: number, counts: number[], version = '7'): BucketDelta<Counts> {
-  return { model, version, bucketStart: T0 + minute * MINUTE, accumulator: { counts }, rows: counts.reduce((a, b) => a + b, 0) };
+  return {
+    model,
+    version,
+    bucketStart: T0 + minute * MINUTE,
+    accumulator: { counts },
+    rows: counts.reduce((a, b) => a + b, 0),
+  };
 }
 
-function batch(partition: number, first: number, next: number, buckets: BucketDelta<Counts>[], extra: Partial<Batch<Counts>> = {}): Batch<Counts> {
-  return { groupId: 'vigil', offsets: [{ topic: 'vigil.predictions', partition, firstOffset: String(first), nextOffset: String(next) }], buckets, ...extra };
+function batch(
+  partition: number,
+  first: number,
+  next: number,
+  buckets: BucketDelta<Counts>[],
+  extra: Partial<Batch<Counts>> = {},
+): Batch<Counts> {
+  return {
+    groupId: 'vigil',
+    offsets: [{ topic: 'vigil.predictions', partition, firstOffset: String(first), nextOffset: String(next) }],
+    buckets,
+    ...extra,
+  };
 }
 
 async function counts(store: Store, model: string): Promise<Array<{ minute: number; counts: number[]; rows: number }>> {
@@ -41,45 +60,92 @@ describe.each(BACKENDS)('store on %s', (kind) => {
 
   it('applies a batch once and recognises its replay after a crash', async () => {
     const b = batch(0, 0, 100, [bucket('m-once', 0, [1, 2, 3])], {
-      predictions: [{ model: 'm-once', id: 'p1', version: '7', ts: T0 + 5, bucketStart: T0, expiresAt: T0 + 60 * MINUTE }],
-      deadLetters: [{ topic: 'vigil.predictions', partition: 0, offset: '42', code: 'VIGIL_DECODE_INVALID_JSON', reason: 'not JSON', raw: Buffer.from('{oops') }],
+      predictions: [
+        { model: 'm-once', id: 'p1', version: '7', ts: T0 + 5, bucketStart: T0, expiresAt: T0 + 60 * MINUTE },
+      ],
+      deadLetters: [
+        {
+          topic: 'vigil.predictions',
+          partition: 0,
+          offset: '42',
+          code: 'VIGIL_DECODE_INVALID_JSON',
+          reason: 'not JSON',
+          raw: Buffer.from('{oops'),
+        },
+      ],
     });
-    expect(await store.applyBatch(b, add)).toEqual({ applied: true, buckets: 1, predictions: 1, deadLetters: 1, labels: { joined: 0, orphaned: 0, duplicates: 0 } });
+    expect(await store.applyBatch(b, add)).toEqual({
+      applied: true,
+      buckets: 1,
+      predictions: 1,
+      deadLetters: 1,
+      labels: { joined: 0, orphaned: 0, duplicates: 0 },
+    });
     const deadBefore = (await store.listDeadLetters()).length;
 
     const replay = await store.applyBatch(b, add);
-    expect(replay).toEqual({ applied: false, stored: [{ topic: 'vigil.predictions', partition: 0, nextOffset: '100' }] });
+    expect(replay).toEqual({
+      applied: false,
+      stored: [{ topic: 'vigil.predictions', partition: 0, nextOffset: '100' }],
+    });
     expect(await counts(store, 'm-once')).toEqual([{ minute: 0, counts: [1, 2, 3], rows: 6 }]);
     expect((await store.listDeadLetters()).length).toBe(deadBefore);
-    expect(await store.loadOffsets('vigil', 'vigil.predictions')).toEqual([{ topic: 'vigil.predictions', partition: 0, nextOffset: '100' }]);
+    expect(await store.loadOffsets('vigil', 'vigil.predictions')).toEqual([
+      { topic: 'vigil.predictions', partition: 0, nextOffset: '100' },
+    ]);
 
     // The next batch continues where the stored offset points.
     expect((await store.applyBatch(batch(0, 100, 150, [bucket('m-once', 0, [1, 1, 1])]), add)).applied).toBe(true);
     expect(await counts(store, 'm-once')).toEqual([{ minute: 0, counts: [2, 3, 4], rows: 9 }]);
-    expect(await store.loadOffsets('vigil', 'vigil.predictions')).toEqual([{ topic: 'vigil.predictions', partition: 0, nextOffset: '150' }]);
+    expect(await store.loadOffsets('vigil', 'vigil.predictions')).toEqual([
+      { topic: 'vigil.predictions', partition: 0, nextOffset: '150' },
+    ]);
     expect(await store.loadOffsets('other-group', 'vigil.predictions')).toEqual([]);
   });
 
   it('records the largest event time of each partition with its batch, never back, expected partitions without one, and nothing on a replay', async () => {
-    const mark = (partition: number, ts: number, partitions?: number) => ({ model: 'm-parts', maxEventTs: T0 + ts, topic: 'vigil.watermarks', partition, ...(partitions ? { partitions } : {}) });
+    const mark = (partition: number, ts: number, partitions?: number) => ({
+      model: 'm-parts',
+      maxEventTs: T0 + ts,
+      topic: 'vigil.watermarks',
+      partition,
+      ...(partitions ? { partitions } : {}),
+    });
     const on = (partition: number, first: number, next: number, ts: number, partitions?: number): Batch<Counts> => ({
       groupId: 'vigil',
       offsets: [{ topic: 'vigil.watermarks', partition, firstOffset: String(first), nextOffset: String(next) }],
       buckets: [],
       watermarks: [mark(partition, ts, partitions)],
     });
-    const progress = async () => ((await store.partitionWatermarks()).get('m-parts') ?? []).map((p) => [p.topic, p.partition, p.maxEventTs === null ? null : p.maxEventTs - T0]);
+    const progress = async () =>
+      ((await store.partitionWatermarks()).get('m-parts') ?? []).map((p) => [
+        p.topic,
+        p.partition,
+        p.maxEventTs === null ? null : p.maxEventTs - T0,
+      ]);
 
     // The model's first batch names the topic's three partitions: the two others are expected, without an event time.
     expect((await store.applyBatch(on(0, 0, 10, 5 * MINUTE, 3), add)).applied).toBe(true);
-    expect(await progress()).toEqual([['vigil.watermarks', 0, 5 * MINUTE], ['vigil.watermarks', 1, null], ['vigil.watermarks', 2, null]]);
+    expect(await progress()).toEqual([
+      ['vigil.watermarks', 0, 5 * MINUTE],
+      ['vigil.watermarks', 1, null],
+      ['vigil.watermarks', 2, null],
+    ]);
     // Another partition's batch, behind; naming the partitions again leaves the others as they are.
     expect((await store.applyBatch(on(1, 0, 10, 2 * MINUTE, 3), add)).applied).toBe(true);
-    expect(await progress()).toEqual([['vigil.watermarks', 0, 5 * MINUTE], ['vigil.watermarks', 1, 2 * MINUTE], ['vigil.watermarks', 2, null]]);
+    expect(await progress()).toEqual([
+      ['vigil.watermarks', 0, 5 * MINUTE],
+      ['vigil.watermarks', 1, 2 * MINUTE],
+      ['vigil.watermarks', 2, null],
+    ]);
     // A replay writes nothing, even with another event time; an older batch does not move a partition back.
     expect((await store.applyBatch(on(0, 0, 10, 50 * MINUTE), add)).applied).toBe(false);
     expect((await store.applyBatch(on(0, 10, 20, 1 * MINUTE), add)).applied).toBe(true);
-    expect(await progress()).toEqual([['vigil.watermarks', 0, 5 * MINUTE], ['vigil.watermarks', 1, 2 * MINUTE], ['vigil.watermarks', 2, null]]);
+    expect(await progress()).toEqual([
+      ['vigil.watermarks', 0, 5 * MINUTE],
+      ['vigil.watermarks', 1, 2 * MINUTE],
+      ['vigil.watermarks', 2, null],
+    ]);
     // The model's largest event time is kept beside (the no-traffic check, sources without partitions).
     expect((await store.maxEventTimes()).get('m-parts')).toBe(T0 + 5 * MINUTE);
     const idle = (await store.partitionWatermarks(['m-parts', 'm-none'])).get('m-parts')!;
@@ -96,9 +162,27 @@ describe.each(BACKENDS)('store on %s', (kind) => {
 
   it('keeps offsets beyond 2^53 exact', async () => {
     const big = '9007199254740993';
-    await store.applyBatch({ groupId: 'big', offsets: [{ topic: 't', partition: 3, firstOffset: big, nextOffset: '9007199254740995' }], buckets: [] }, add);
+    await store.applyBatch(
+      {
+        groupId: 'big',
+        offsets: [{ topic: 't', partition: 3, firstOffset: big, nextOffset: '9007199254740995' }],
+        buckets: [],
+      },
+      add,
+    );
     expect(await store.loadOffsets('big', 't')).toEqual([{ topic: 't', partition: 3, nextOffset: '9007199254740995' }]);
-    expect((await store.applyBatch({ groupId: 'big', offsets: [{ topic: 't', partition: 3, firstOffset: big, nextOffset: '9007199254740995' }], buckets: [] }, add)).applied).toBe(false);
+    expect(
+      (
+        await store.applyBatch(
+          {
+            groupId: 'big',
+            offsets: [{ topic: 't', partition: 3, firstOffset: big, nextOffset: '9007199254740995' }],
+            buckets: [],
+          },
+          add,
+        )
+      ).applied,
+    ).toBe(false);
   });
 
   it('merges buckets across batches to the sum of their deltas', async () => {
@@ -116,21 +200,30 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       for (const d of deltas) {
         const m = (d.bucketStart - T0) / MINUTE;
         const acc = expected.get(m) ?? [0, 0, 0, 0];
-        expected.set(m, acc.map((v, i) => v + (d.accumulator.counts[i] ?? 0)));
+        expected.set(
+          m,
+          acc.map((v, i) => v + (d.accumulator.counts[i] ?? 0)),
+        );
       }
       expect((await store.applyBatch(batch(2, offset, offset + 7, deltas), add)).applied).toBe(true);
       offset += 7;
     }
-    const want = [...expected.entries()].sort((a, b) => a[0] - b[0]).map(([minute, c]) => ({ minute, counts: c, rows: c.reduce((x, y) => x + y, 0) }));
+    const want = [...expected.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([minute, c]) => ({ minute, counts: c, rows: c.reduce((x, y) => x + y, 0) }));
     expect(await counts(store, 'm-sum')).toEqual(want);
     // from ≤ bucketStart < to
-    expect((await store.loadBuckets('m-sum', '7', T0 + MINUTE, T0 + 3 * MINUTE)).map((r) => (r.bucketStart - T0) / MINUTE)).toEqual([1, 2]);
+    expect(
+      (await store.loadBuckets('m-sum', '7', T0 + MINUTE, T0 + 3 * MINUTE)).map((r) => (r.bucketStart - T0) / MINUTE),
+    ).toEqual([1, 2]);
   });
 
   it('loses no delta when batches of different partitions hit the same new bucket concurrently', async () => {
     const n = 8;
     const results = await Promise.all(
-      Array.from({ length: n }, (_, p) => store.applyBatch(batch(100 + p, 0, 1, [bucket('m-race', 0, [1, p]), bucket('m-race', 1, [p, 1])]), add)),
+      Array.from({ length: n }, (_, p) =>
+        store.applyBatch(batch(100 + p, 0, 1, [bucket('m-race', 0, [1, p]), bucket('m-race', 1, [p, 1])]), add),
+      ),
     );
     expect(results.every((r) => r.applied)).toBe(true);
     const sumP = (n * (n - 1)) / 2;
@@ -148,11 +241,24 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     };
     const b = batch(3, 10, 20, [bucket('m-fail', 1, [7]), bucket('m-fail', 0, [1])], {
       predictions: [{ model: 'm-fail', id: 'never', version: '7', ts: T0, bucketStart: T0, expiresAt: T0 + MINUTE }],
-      deadLetters: [{ topic: 'vigil.predictions', partition: 3, offset: 11, code: 'VIGIL_DECODE_INVALID_JSON', reason: 'x', raw: Buffer.from('x') }],
+      deadLetters: [
+        {
+          topic: 'vigil.predictions',
+          partition: 3,
+          offset: 11,
+          code: 'VIGIL_DECODE_INVALID_JSON',
+          reason: 'x',
+          raw: Buffer.from('x'),
+        },
+      ],
     });
     await expect(store.applyBatch(b, failing)).rejects.toThrow('merge exploded');
     expect(await counts(store, 'm-fail')).toEqual([{ minute: 0, counts: [5], rows: 5 }]); // minute 1 (inserted before the merge) rolled back
-    expect(await store.loadOffsets('vigil', 'vigil.predictions')).toContainEqual({ topic: 'vigil.predictions', partition: 3, nextOffset: '10' });
+    expect(await store.loadOffsets('vigil', 'vigil.predictions')).toContainEqual({
+      topic: 'vigil.predictions',
+      partition: 3,
+      nextOffset: '10',
+    });
     expect((await store.lookupPredictions('m-fail', ['never'])).size).toBe(0);
     expect((await store.listDeadLetters({ limit: 10_000 })).length).toBe(deadBefore);
     // The same batch then goes through with a working merge.
@@ -174,7 +280,10 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       expiresAt: T0 + (i < n / 2 ? 1 : 2) * 60 * MINUTE,
     }));
     const started = Date.now();
-    expect(await store.applyBatch(batch(4, 0, n, [], { predictions }), add)).toMatchObject({ applied: true, predictions: n });
+    expect(await store.applyBatch(batch(4, 0, n, [], { predictions }), add)).toMatchObject({
+      applied: true,
+      predictions: n,
+    });
     const elapsed = Date.now() - started;
     expect(elapsed).toBeLessThan(20_000);
 
@@ -183,7 +292,14 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     expect(found.get('req-0')).toEqual({ version: '7', ts: T0, bucketStart: T0 });
     expect(found.get('req-4321')).toEqual({ version: '8', ts: T0 + 4321, bucketStart: T0 + 4 * MINUTE });
     expect(found.get('req-9999')).toEqual({ version: '8', ts: T0 + 9999, bucketStart: T0 + 9 * MINUTE });
-    expect((await store.lookupPredictions('m-bulk', predictions.map((p) => p.id))).size).toBe(n);
+    expect(
+      (
+        await store.lookupPredictions(
+          'm-bulk',
+          predictions.map((p) => p.id),
+        )
+      ).size,
+    ).toBe(n);
     // Several models in one look-up: each model's own ids only (an id of one model is unknown to another).
     const many = await store.lookupPredictionsOfModels(
       new Map([
@@ -193,7 +309,12 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       ]),
     );
     expect([...many.keys()].sort()).toEqual(['m-bulk', 'm-none', 'm-other']);
-    expect(many.get('m-bulk')).toEqual(new Map([['req-0', { version: '7', ts: T0, bucketStart: T0 }], ['req-9999', { version: '8', ts: T0 + 9999, bucketStart: T0 + 9 * MINUTE }]]));
+    expect(many.get('m-bulk')).toEqual(
+      new Map([
+        ['req-0', { version: '7', ts: T0, bucketStart: T0 }],
+        ['req-9999', { version: '8', ts: T0 + 9999, bucketStart: T0 + 9 * MINUTE }],
+      ]),
+    );
     expect(many.get('m-other')!.size).toBe(0);
     // A producer retry of a prediction keeps the first entry.
     await store.applyBatch(batch(4, n, n + 1, [], { predictions: [{ ...predictions[0]!, version: 'retry' }] }), add);
@@ -201,7 +322,10 @@ describe.each(BACKENDS)('store on %s', (kind) => {
 
     // Other tests' predictions in this schema expire by then too, hence "at least".
     expect(await store.deleteExpiredPredictions(T0 + 60 * MINUTE)).toBeGreaterThanOrEqual(n / 2);
-    const left = await store.lookupPredictions('m-bulk', predictions.map((p) => p.id));
+    const left = await store.lookupPredictions(
+      'm-bulk',
+      predictions.map((p) => p.id),
+    );
     expect(left.size).toBe(n / 2);
     expect(left.has('req-0')).toBe(false);
     expect(left.has('req-9999')).toBe(true);
@@ -220,13 +344,25 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       prediction: i % 2,
       groups: { sex: text, race: i === 3 ? null : 'x"y' },
     }));
-    expect(await store.applyBatch(batch(11, 0, predictions.length, [], { predictions }), add)).toMatchObject({ applied: true, predictions: awkward.length });
-    const found = await store.lookupPredictions('m-literal', predictions.map((p) => p.id));
+    expect(await store.applyBatch(batch(11, 0, predictions.length, [], { predictions }), add)).toMatchObject({
+      applied: true,
+      predictions: awkward.length,
+    });
+    const found = await store.lookupPredictions(
+      'm-literal',
+      predictions.map((p) => p.id),
+    );
     expect(found.size).toBe(awkward.length);
     expect(found.get(predictions[7]!.id)).toEqual({ version: EVIL, ts: T0 + 7_000, bucketStart: T0 });
 
     let matches: LabelMatch[] = [];
-    const labels = predictions.map((p) => ({ model: p.model, id: p.id, label: 1, ts: T0 + 2 * MINUTE, expiresAt: T0 + 90 * MINUTE }));
+    const labels = predictions.map((p) => ({
+      model: p.model,
+      id: p.id,
+      label: 1,
+      ts: T0 + 2 * MINUTE,
+      expiresAt: T0 + 90 * MINUTE,
+    }));
     await store.applyBatch(batch(12, 0, 1, [], { labels }), add, (m) => {
       matches = [...m];
       return { buckets: [], windows: [] };
@@ -255,9 +391,31 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     await small.applyBatch(
       batch(5, 0, 3, [], {
         deadLetters: [
-          { topic: 'vigil.predictions', partition: 5, offset: 0, code: 'VIGIL_DECODE_INVALID_JSON', reason: 'binary junk', raw: binary, receivedAt: T0 },
-          { topic: 'vigil.predictions', partition: 5, offset: 2, code: 'VIGIL_DECODE_TOO_LARGE', reason: `too large ${EVIL}`, raw: large },
-          { topic: 'vigil.predictions', partition: 5, offset: 1, code: 'VIGIL_DECODE_MISSING_FIELD', reason: 'empty', raw: new Uint8Array(0) },
+          {
+            topic: 'vigil.predictions',
+            partition: 5,
+            offset: 0,
+            code: 'VIGIL_DECODE_INVALID_JSON',
+            reason: 'binary junk',
+            raw: binary,
+            receivedAt: T0,
+          },
+          {
+            topic: 'vigil.predictions',
+            partition: 5,
+            offset: 2,
+            code: 'VIGIL_DECODE_TOO_LARGE',
+            reason: `too large ${EVIL}`,
+            raw: large,
+          },
+          {
+            topic: 'vigil.predictions',
+            partition: 5,
+            offset: 1,
+            code: 'VIGIL_DECODE_MISSING_FIELD',
+            reason: 'empty',
+            raw: new Uint8Array(0),
+          },
         ],
       }),
       add,
@@ -265,7 +423,14 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     const listed = (await small.listDeadLetters({ limit: 1000 })).filter((d) => d.partition === 5);
     expect(listed.map((d) => d.offset)).toEqual(['1', '2', '0']); // newest (highest id) first
     const [empty, big, junk] = listed;
-    expect(junk).toMatchObject({ topic: 'vigil.predictions', code: 'VIGIL_DECODE_INVALID_JSON', reason: 'binary junk', rawBytes: 9, replayedAt: null, receivedAt: T0 });
+    expect(junk).toMatchObject({
+      topic: 'vigil.predictions',
+      code: 'VIGIL_DECODE_INVALID_JSON',
+      reason: 'binary junk',
+      rawBytes: 9,
+      replayedAt: null,
+      receivedAt: T0,
+    });
     expect(Buffer.compare(junk!.raw, binary)).toBe(0);
     expect(big!.raw.length).toBe(16);
     expect(big!.rawBytes).toBe(100);
@@ -283,7 +448,13 @@ describe.each(BACKENDS)('store on %s', (kind) => {
   });
 
   it('upserts metric rows: a re-analysis revises a row in place, never adds one', async () => {
-    const row = (metric: string, feature: string, group: string, value: number | null, labelled: number): MetricRow => ({
+    const row = (
+      metric: string,
+      feature: string,
+      group: string,
+      value: number | null,
+      labelled: number,
+    ): MetricRow => ({
       model: 'm-metrics',
       version: '7',
       windowStart: T0,
@@ -295,18 +466,37 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       rows: 1000,
       labelledRows: labelled,
     });
-    const first = [row('psi', 'age', '', 0.1, 0), row('auc', '', '', null, 0), row('tpr_gap', '', 'sex', 0.05, 0), row('psi', 'income', '', Number.NaN, 0)];
+    const first = [
+      row('psi', 'age', '', 0.1, 0),
+      row('auc', '', '', null, 0),
+      row('tpr_gap', '', 'sex', 0.05, 0),
+      row('psi', 'income', '', Number.NaN, 0),
+    ];
     expect(await store.upsertMetricRows(first)).toBe(4);
     const query = { from: T0, to: T0 + MINUTE };
     expect((await store.metricRows('m-metrics', query)).length).toBe(4);
 
-    const revised = [row('auc', '', '', 0.81, 600), { ...row('psi', 'age', '', 0.12, 600), details: { pValue: 0.02, bins: [1, 2] } }];
+    const revised = [
+      row('auc', '', '', 0.81, 600),
+      { ...row('psi', 'age', '', 0.12, 600), details: { pValue: 0.02, bins: [1, 2] } },
+    ];
     await store.upsertMetricRows(revised);
     const after = await store.metricRows('m-metrics', query);
     expect(after.length).toBe(4);
     const auc = after.find((r) => r.metric === 'auc');
-    expect(auc).toMatchObject({ value: 0.81, labelledRows: 600, rows: 1000, feature: '', group: '', windowStart: T0, windowEnd: T0 + 60 * MINUTE });
-    expect(after.find((r) => r.feature === 'age')).toMatchObject({ value: 0.12, details: { pValue: 0.02, bins: [1, 2] } });
+    expect(auc).toMatchObject({
+      value: 0.81,
+      labelledRows: 600,
+      rows: 1000,
+      feature: '',
+      group: '',
+      windowStart: T0,
+      windowEnd: T0 + 60 * MINUTE,
+    });
+    expect(after.find((r) => r.feature === 'age')).toMatchObject({
+      value: 0.12,
+      details: { pValue: 0.02, bins: [1, 2] },
+    });
     expect(after.find((r) => r.feature === 'income')?.value).toBeNaN();
     expect((await store.metricRows('m-metrics', { ...query, metric: 'psi' })).length).toBe(2);
     expect(await store.metricRows('m-metrics', { from: T0 + MINUTE, to: T0 + 2 * MINUTE })).toEqual([]);
@@ -318,12 +508,17 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       {
         groupId: EVIL,
         offsets: [{ topic: EVIL, partition: 0, firstOffset: 0, nextOffset: 1 }],
-        buckets: [{ model: EVIL, version: evilVersion, bucketStart: T0, accumulator: { counts: [1], note: EVIL }, rows: 1 }],
+        buckets: [
+          { model: EVIL, version: evilVersion, bucketStart: T0, accumulator: { counts: [1], note: EVIL }, rows: 1 },
+        ],
         predictions: [{ model: EVIL, id: EVIL, version: evilVersion, ts: T0, bucketStart: T0, expiresAt: T0 + MINUTE }],
       },
-      (a: Counts & { note?: string }, b: Counts & { note?: string }) => ({ ...add(a, b), note: a.note }) as Counts & { note?: string },
+      (a: Counts & { note?: string }, b: Counts & { note?: string }) =>
+        ({ ...add(a, b), note: a.note }) as Counts & { note?: string },
     );
-    expect(await store.loadBuckets(EVIL, evilVersion, T0, T0 + 1)).toMatchObject([{ accumulator: { counts: [1], note: EVIL }, rows: 1 }]);
+    expect(await store.loadBuckets(EVIL, evilVersion, T0, T0 + 1)).toMatchObject([
+      { accumulator: { counts: [1], note: EVIL }, rows: 1 },
+    ]);
     expect((await store.lookupPredictions(EVIL, [EVIL])).get(EVIL)?.version).toBe(evilVersion);
     expect(await store.loadOffsets(EVIL, EVIL)).toEqual([{ topic: EVIL, partition: 0, nextOffset: '1' }]);
     await store.saveReferenceProfile(EVIL, evilVersion, { text: EVIL });
@@ -340,7 +535,10 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     await store.saveReferenceProfile('m-profile', '2', { rows: 30 });
     expect((await store.loadReferenceProfile<{ rows: number }>('m-profile', '1'))?.profile.rows).toBe(20);
     expect((await store.loadReferenceProfile<{ rows: number }>('m-profile', '2'))?.profile.rows).toBe(30);
-    expect((await store.listModels()).find((m) => m.model === 'm-profile')).toEqual({ model: 'm-profile', versions: ['1', '2'] });
+    expect((await store.listModels()).find((m) => m.model === 'm-profile')).toEqual({
+      model: 'm-profile',
+      versions: ['1', '2'],
+    });
   });
 
   it('keeps the first range profile stored for a model and range, and hands it to later savers', async () => {

@@ -1,5 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { kafkaBrokers } from './kafka-test-kit';
@@ -39,7 +49,12 @@ function run(command: string, args: string[], input?: string): string {
  * Produces each line as one message with kcat, compressed with `codec`; `key` makes it `key\tvalue` lines keyed by
  * the part before the tab. Lines are batched as librdkafka does (up to 1 MB or 10,000 messages a batch).
  */
-export function kcatProduce(topic: string, lines: readonly string[], codec: KafkaCodec, options: { partition?: number; keyed?: boolean } = {}): void {
+export function kcatProduce(
+  topic: string,
+  lines: readonly string[],
+  codec: KafkaCodec,
+  options: { partition?: number; keyed?: boolean } = {},
+): void {
   withLines(lines, (path) => {
     const args = ['-P', '-b', kafkaBrokers().join(','), '-t', topic, '-z', codec, '-X', 'linger.ms=200', '-l'];
     if (options.partition !== undefined) args.push('-p', String(options.partition));
@@ -52,20 +67,55 @@ export function kcatProduce(topic: string, lines: readonly string[], codec: Kafk
 export function javaProduce(topic: string, lines: readonly string[], codec: Exclude<KafkaCodec, 'none'>): void {
   const libs = process.env.VIGIL_KAFKA_LIBS ?? join(ROOT, '.cache/kafka/libs');
   if (!existsSync(libs)) throw new Error(`the Kafka jars are not in ${libs}; ${HOW_TO_START}`);
-  const args = ['-cp', `${libs}/*`, 'org.apache.kafka.tools.ConsoleProducer', '--bootstrap-server', kafkaBrokers().join(','), '--topic', topic];
-  run('java', [...args, '--compression-codec', codec, '--producer-property', 'linger.ms=200', '--producer-property', 'batch.size=262144'], `${lines.join('\n')}\n`);
+  const args = [
+    '-cp',
+    `${libs}/*`,
+    'org.apache.kafka.tools.ConsoleProducer',
+    '--bootstrap-server',
+    kafkaBrokers().join(','),
+    '--topic',
+    topic,
+  ];
+  run(
+    'java',
+    [
+      ...args,
+      '--compression-codec',
+      codec,
+      '--producer-property',
+      'linger.ms=200',
+      '--producer-property',
+      'batch.size=262144',
+    ],
+    `${lines.join('\n')}\n`,
+  );
 }
 
 /** Every message's value on `topic`, read from the beginning with kcat (librdkafka decompresses). */
 export function kcatValues(topic: string): string[] {
-  const out = run('kcat', ['-C', '-b', kafkaBrokers().join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\n']);
+  const out = run('kcat', [
+    '-C',
+    '-b',
+    kafkaBrokers().join(','),
+    '-t',
+    topic,
+    '-o',
+    'beginning',
+    '-e',
+    '-q',
+    '-f',
+    '%s\n',
+  ]);
   return out.split('\n').filter((line) => line !== '');
 }
 
 /** The directory where the local broker keeps `topic`'s `partition` (from its server.properties). */
 function partitionDir(topic: string, partition: number): string {
   const properties = join(SERVICES, 'kafka/server.properties');
-  if (!existsSync(properties)) throw new Error(`${properties} does not exist: this test corrupts a batch on the local broker's disk; ${HOW_TO_START}`);
+  if (!existsSync(properties))
+    throw new Error(
+      `${properties} does not exist: this test corrupts a batch on the local broker's disk; ${HOW_TO_START}`,
+    );
   const dirs = /^log\.dirs=(.+)$/m.exec(readFileSync(properties, 'utf8'))?.[1];
   if (dirs === undefined) throw new Error(`${properties} has no log.dirs`);
   const dir = dirs
@@ -88,7 +138,7 @@ export interface StoredBatch {
 export function storedBatches(topic: string, partition: number): StoredBatch[] {
   const segment = readFileSync(join(partitionDir(topic, partition), '00000000000000000000.log'));
   const batches: StoredBatch[] = [];
-  for (let at = 0; at + 61 <= segment.length; ) {
+  for (let at = 0; at + 61 <= segment.length;) {
     const length = segment.readInt32BE(at + 8);
     batches.push({
       baseOffset: segment.readBigInt64BE(at),

@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { createAlerting, type Alerting } from '@vigil/alerts';
 import { produceFile } from '@vigil/collector';
 import { parseConfig, type VigilConfig } from '@vigil/core';
-import { createPostgresClient, createStore, type Incident, type MetricRow, type SqlClient, type Store } from '@vigil/store';
+import {
+  createPostgresClient,
+  createStore,
+  type Incident,
+  type MetricRow,
+  type SqlClient,
+  type Store,
+} from '@vigil/store';
 import { createTestTopic, kafkaBrokers, uniqueName } from './kafka-test-kit';
 import { createTestSchema } from './database';
 import { fitModelReference } from '../../daemon/src/pipeline/fit-reference';
@@ -51,7 +58,11 @@ export interface HarnessOptions {
   referenceLabels?: boolean;
 }
 
-function modelsYaml(ids: readonly string[], options: HarnessOptions, reference = options.referenceYaml ?? '{ file: reference.csv }'): string {
+function modelsYaml(
+  ids: readonly string[],
+  options: HarnessOptions,
+  reference = options.referenceYaml ?? '{ file: reference.csv }',
+): string {
   return ids
     .map(
       (id) => `
@@ -114,10 +125,25 @@ export interface IncidentSummary {
 
 const summarize = (incidents: readonly Incident[]): IncidentSummary[] =>
   incidents
-    .map((i) => ({ model: i.model, version: i.version, metric: i.metric, feature: i.feature, group: i.group, status: i.status, severity: i.severity, value: i.value === null ? null : Number(i.value.toPrecision(12)), windowStart: i.windowStart }))
+    .map((i) => ({
+      model: i.model,
+      version: i.version,
+      metric: i.metric,
+      feature: i.feature,
+      group: i.group,
+      status: i.status,
+      severity: i.severity,
+      value: i.value === null ? null : Number(i.value.toPrecision(12)),
+      windowStart: i.windowStart,
+    }))
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
-export async function openHarness(label: string, models: readonly string[] = ['credit-risk'], partitions = 3, options: HarnessOptions = {}): Promise<Harness> {
+export async function openHarness(
+  label: string,
+  models: readonly string[] = ['credit-risk'],
+  partitions = 3,
+  options: HarnessOptions = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-run-'));
   const db = await createTestSchema(label);
   const predictions = await createTestTopic(`${label}-pred`, partitions, options.topicConfig);
@@ -127,8 +153,16 @@ export async function openHarness(label: string, models: readonly string[] = ['c
   writeFileSync(
     join(dir, 'reference.csv'),
     options.referenceLabels
-      ? ['age,income,region,score,label', ...reference.map((e) => `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score},${e.label ?? ''}`)].join('\n')
-      : ['age,income,region,score', ...reference.map((e) => `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score}`)].join('\n'),
+      ? [
+          'age,income,region,score,label',
+          ...reference.map(
+            (e) => `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score},${e.label ?? ''}`,
+          ),
+        ].join('\n')
+      : [
+          'age,income,region,score',
+          ...reference.map((e) => `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score}`),
+        ].join('\n'),
   );
   // The schema through the connection's options, as an operator would point Vigil at one.
   const url = `${db.url}${db.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.schema}`)}`;
@@ -155,29 +189,46 @@ models:${modelsYaml(models, options)}
       ...r,
       computedAt: undefined,
       value: r.value === null ? null : Number(r.value.toPrecision(12)),
-      details: JSON.parse(JSON.stringify(r.details ?? null), (_k, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v)),
+      details: JSON.parse(JSON.stringify(r.details ?? null), (_k, v: unknown) =>
+        typeof v === 'number' ? Number(v.toPrecision(12)) : v,
+      ),
     }));
   };
   /**
    * Runs `fn` on a database of its own with an in-process runner of the models on reference.csv (what a daemon
    * must end with), then drops the database.
    */
-  const inExpectedStore = async <T>(fn: (expected: Store, runner: (alerts?: Alerting) => StreamRunner, config: VigilConfig) => Promise<T>): Promise<T> => {
+  const inExpectedStore = async <T>(
+    fn: (expected: Store, runner: (alerts?: Alerting) => StreamRunner, config: VigilConfig) => Promise<T>,
+  ): Promise<T> => {
     const other = await createTestSchema('run-expected');
     const expected = await createStore({ url: other.url, schema: other.schema });
     try {
-      const config = parseConfig(`models:${modelsYaml(models, options, '{ file: reference.csv }')}`, 'expected.yaml', {});
+      const config = parseConfig(
+        `models:${modelsYaml(models, options, '{ file: reference.csv }')}`,
+        'expected.yaml',
+        {},
+      );
       const defaultProfiles = new Map();
-      for (const model of config.models) defaultProfiles.set(model.id, (await fitModelReference(model, join(dir, 'reference.csv'))).profile);
+      for (const model of config.models)
+        defaultProfiles.set(model.id, (await fitModelReference(model, join(dir, 'reference.csv'))).profile);
       const runner = (alerts?: Alerting) =>
-        new StreamRunner({ config, store: expected, groupId: 'expected', topics: { predictions: 'p', labels: 'l' }, defaultProfiles, ...(alerts ? { alerts } : {}) });
+        new StreamRunner({
+          config,
+          store: expected,
+          groupId: 'expected',
+          topics: { predictions: 'p', labels: 'l' },
+          defaultProfiles,
+          ...(alerts ? { alerts } : {}),
+        });
       return await fn(expected, runner, config);
     } finally {
       await expected.close();
       await other.drop();
     }
   };
-  const committed = async (topic: string) => (await store.loadOffsets(groupId, topic)).reduce((n, o) => n + Number(o.nextOffset), 0);
+  const committed = async (topic: string) =>
+    (await store.loadOffsets(groupId, topic)).reduce((n, o) => n + Number(o.nextOffset), 0);
 
   return {
     dir,
@@ -195,18 +246,27 @@ models:${modelsYaml(models, options)}
       await produceFile(path, { brokers: kafkaBrokers(), topic, ...(rate !== undefined ? { rate } : {}) });
     },
     start(args = []) {
-      const daemon = spawnDaemon(configPath, dir, { ...process.env, VIGIL_KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '' }, 'info', args);
+      const daemon = spawnDaemon(
+        configPath,
+        dir,
+        { ...process.env, VIGIL_KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '' },
+        'info',
+        args,
+      );
       daemons.push(daemon);
       return daemon;
     },
     async settled(totals) {
-      if ((await committed(predictions.topic)) < totals.predictions || (await committed(labels.topic)) < totals.labels) return false;
+      if ((await committed(predictions.topic)) < totals.predictions || (await committed(labels.topic)) < totals.labels)
+        return false;
       const latest = await store.maxEventTimes();
       for (const model of models) {
         const max = latest.get(model);
         if (max === undefined || (await store.dueWindows(model, max - LATENESS_MS)).length > 0) return false;
       }
-      const joinable = await sql.query<{ n: string }>('SELECT count(*)::text AS n FROM vigil_orphan_labels o JOIN vigil_prediction_index p USING (model, id)');
+      const joinable = await sql.query<{ n: string }>(
+        'SELECT count(*)::text AS n FROM vigil_orphan_labels o JOIN vigil_prediction_index p USING (model, id)',
+      );
       return joinable.rows[0]!.n === '0';
     },
     rows: () => rowsOf(store),
@@ -214,7 +274,14 @@ models:${modelsYaml(models, options)}
       inExpectedStore(async (expected, runner) => {
         const r = runner();
         await r.handle(toPredictionBatch([...events], 0, 0, 'p'));
-        await r.handle(toLabelBatch(events.filter((e) => e.label !== null), 0, 0, 'l'));
+        await r.handle(
+          toLabelBatch(
+            events.filter((e) => e.label !== null),
+            0,
+            0,
+            'l',
+          ),
+        );
         await r.maintain();
         return rowsOf(expected);
       }),
@@ -222,12 +289,16 @@ models:${modelsYaml(models, options)}
       inExpectedStore(async (expected, runner, config) => {
         const alerting = await createAlerting({ config, store: expected });
         const r = runner(alerting);
-        for (let i = 0; i < events.length; i += chunk) await r.handle(toPredictionBatch(events.slice(i, i + chunk), 0, i, 'p'));
+        for (let i = 0; i < events.length; i += chunk)
+          await r.handle(toPredictionBatch(events.slice(i, i + chunk), 0, i, 'p'));
         await r.maintain();
         return { rows: await rowsOf(expected), incidents: summarize(await alerting.listIncidents({ limit: 10_000 })) };
       }),
     async incidents() {
-      const alerting = await createAlerting({ config: parseConfig(`models:${modelsYaml(models, options)}`, 'actual.yaml', {}), store });
+      const alerting = await createAlerting({
+        config: parseConfig(`models:${modelsYaml(models, options)}`, 'actual.yaml', {}),
+        store,
+      });
       return summarize(await alerting.listIncidents({ limit: 10_000 }));
     },
     committed,
@@ -241,8 +312,18 @@ models:${modelsYaml(models, options)}
 }
 
 /** Starts the built `vigil run -c configPath` in `cwd` (maintenance every 300 ms), collecting its stdout and stderr. */
-export function spawnDaemon(configPath: string, cwd: string, env: NodeJS.ProcessEnv, logLevel = 'info', args: readonly string[] = []): Daemon {
-  const child = spawn(process.execPath, [BIN, 'run', '-c', configPath, '--maintain-every-ms', '300', '--log-level', logLevel, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnDaemon(
+  configPath: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  logLevel = 'info',
+  args: readonly string[] = [],
+): Daemon {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'run', '-c', configPath, '--maintain-every-ms', '300', '--log-level', logLevel, ...args],
+    { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -250,20 +331,34 @@ export function spawnDaemon(configPath: string, cwd: string, env: NodeJS.Process
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((done) => (child.exitCode !== null || child.signalCode !== null ? done(child.exitCode) : child.once('exit', (code) => done(code))));
+  return new Promise((done) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? done(child.exitCode)
+      : child.once('exit', (code) => done(code)),
+  );
 }
 
-export async function waitFor(what: string, condition: () => Promise<boolean>, daemons: readonly Daemon[], ms = 150_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  condition: () => Promise<boolean>,
+  daemons: readonly Daemon[],
+  ms = 150_000,
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await condition().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; daemon output:\n${daemons.map((d) => d.output().slice(-4000)).join('\n---\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}; daemon output:\n${daemons.map((d) => d.output().slice(-4000)).join('\n---\n')}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 /** The label events of the events that have a label, a day after them. */
 export const labelEvents = (events: readonly TestEvent[]) =>
-  events.filter((e) => e.label !== null).map((e) => ({ model: e.model, id: e.id, label: e.label, ts: e.ts + 86_400_000 }));
+  events
+    .filter((e) => e.label !== null)
+    .map((e) => ({ model: e.model, id: e.id, label: e.label, ts: e.ts + 86_400_000 }));
 
 /** The port the daemon's HTTP API listens on, from its start-up log line. */
 export async function httpPort(daemon: Daemon): Promise<number> {

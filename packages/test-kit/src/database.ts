@@ -8,7 +8,8 @@ import type { SqlClient } from '../../store/src/sql/sql-client';
 import { createStore, type Store, type StoreOptions } from '../../store/src/create-store';
 
 const ENV_FILE = resolve(__dirname, '../../../.cache/services/env');
-const HOW_TO_START = 'start it with `bash scripts/services/start.sh postgres` (after `bash scripts/services/install.sh`)';
+const HOW_TO_START =
+  'start it with `bash scripts/services/start.sh postgres` (after `bash scripts/services/install.sh`)';
 
 /** VIGIL_DATABASE_URL from the environment, else from the file scripts/services/start.sh writes. */
 export function databaseUrl(): string {
@@ -20,7 +21,9 @@ export function databaseUrl(): string {
       .find((l) => l.startsWith('VIGIL_DATABASE_URL='));
     if (line) return line.slice('VIGIL_DATABASE_URL='.length).trim();
   }
-  throw new Error(`VIGIL_DATABASE_URL is not set and ${ENV_FILE} does not name it: PostgreSQL is needed by these tests; ${HOW_TO_START}`);
+  throw new Error(
+    `VIGIL_DATABASE_URL is not set and ${ENV_FILE} does not name it: PostgreSQL is needed by these tests; ${HOW_TO_START}`,
+  );
 }
 
 /**
@@ -45,7 +48,9 @@ export async function createTestSchema(label: string): Promise<{ url: string; sc
   try {
     await admin(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
   } catch (error) {
-    throw new Error(`PostgreSQL is not reachable at ${redactUrl(url)} (${(error as Error).message}); ${HOW_TO_START}`, { cause: error });
+    throw new Error(`PostgreSQL is not reachable at ${redactUrl(url)} (${(error as Error).message}); ${HOW_TO_START}`, {
+      cause: error,
+    });
   }
   let dropped = false;
   return {

@@ -22,11 +22,16 @@ export function serviceSetting(name: 'VIGIL_KAFKA_BROKERS' | 'VIGIL_DATABASE_URL
       .find((l) => l.startsWith(`${name}=`));
     if (line) return line.slice(name.length + 1).trim();
   }
-  throw new Error(`${name} is not set and ${ENV_FILE} does not name it: these tests need the real service; ${HOW_TO_START}`);
+  throw new Error(
+    `${name} is not set and ${ENV_FILE} does not name it: these tests need the real service; ${HOW_TO_START}`,
+  );
 }
 
 export function kafkaBrokers(): string[] {
-  return serviceSetting('VIGIL_KAFKA_BROKERS').split(',').map((b) => b.trim()).filter((b) => b !== '');
+  return serviceSetting('VIGIL_KAFKA_BROKERS')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
 }
 
 export function uniqueName(label: string): string {
@@ -41,16 +46,31 @@ export async function createTestTopic(
 ): Promise<{ topic: string; endOffsets(): Promise<Map<number, string>>; drop(): Promise<void> }> {
   const brokers = kafkaBrokers();
   const topic = uniqueName(label);
-  const admin = new Kafka({ clientId: 'vigil-test-admin', brokers, connectionTimeout: 2000, retry: { retries: 2 }, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'vigil-test-admin',
+    brokers,
+    connectionTimeout: 2000,
+    retry: { retries: 2 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
   try {
     await admin.connect();
     await admin.createTopics({
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries: Object.entries(config).map(([name, value]) => ({ name, value })) }],
+      topics: [
+        {
+          topic,
+          numPartitions: partitions,
+          replicationFactor: 1,
+          configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+        },
+      ],
       waitForLeaders: true,
     });
   } catch (error) {
     await admin.disconnect().catch(() => undefined);
-    throw new Error(`Kafka is not reachable at ${brokers.join(',')} (${(error as Error).message}); ${HOW_TO_START}`, { cause: error });
+    throw new Error(`Kafka is not reachable at ${brokers.join(',')} (${(error as Error).message}); ${HOW_TO_START}`, {
+      cause: error,
+    });
   }
   let dropped = false;
   return {
@@ -72,7 +92,10 @@ export async function createTestTopic(
 }
 
 /** A temporary NDJSON file of `count` prediction events; every `badEvery`-th line (1-based) is not JSON. */
-export function writeEventsFile(count: number, badEvery = 0): { path: string; ids: string[]; badLines: number; remove(): void } {
+export function writeEventsFile(
+  count: number,
+  badEvery = 0,
+): { path: string; ids: string[]; badLines: number; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-kafka-'));
   const path = join(dir, 'events.ndjson');
   const lines: string[] = [];
@@ -89,7 +112,13 @@ export function writeEventsFile(count: number, badEvery = 0): { path: string; id
     lines.push(
       JSON.stringify(
         i % 3 === 0
-          ? { model: 'house-price', id, ts: 1_763_800_000_000 + i, features: { rooms: (i % 7) + 1, city: `c${i % 5}` }, score: 100_000 + i }
+          ? {
+              model: 'house-price',
+              id,
+              ts: 1_763_800_000_000 + i,
+              features: { rooms: (i % 7) + 1, city: `c${i % 5}` },
+              score: 100_000 + i,
+            }
           : {
               model: 'credit-risk',
               version: '7',
@@ -126,8 +155,16 @@ export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * partitioner does (`kcat -X partitioner=random`, the Java client's RoundRobinPartitioner): one model's events
  * end up spread over the topic's partitions.
  */
-export async function produceToPartitions(topic: string, messages: ReadonlyArray<{ partition: number; value: unknown }>): Promise<void> {
-  const producer = new Kafka({ clientId: 'vigil-test-producer', brokers: kafkaBrokers(), connectionTimeout: 2000, logLevel: logLevel.NOTHING }).producer();
+export async function produceToPartitions(
+  topic: string,
+  messages: ReadonlyArray<{ partition: number; value: unknown }>,
+): Promise<void> {
+  const producer = new Kafka({
+    clientId: 'vigil-test-producer',
+    brokers: kafkaBrokers(),
+    connectionTimeout: 2000,
+    logLevel: logLevel.NOTHING,
+  }).producer();
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += 500) {

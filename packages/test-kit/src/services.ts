@@ -15,7 +15,9 @@ export function redisUrl(): string {
       .find((l) => l.startsWith('VIGIL_REDIS_URL='));
     if (line) return line.slice('VIGIL_REDIS_URL='.length).trim();
   }
-  throw new Error(`VIGIL_REDIS_URL is not set and ${ENV_FILE} does not name it: Redis is needed by these tests; ${HOW_TO_START}`);
+  throw new Error(
+    `VIGIL_REDIS_URL is not set and ${ENV_FILE} does not name it: Redis is needed by these tests; ${HOW_TO_START}`,
+  );
 }
 
 /** `redisUrl()`, after checking that something listens there: fails at once with how to start Redis, never hangs. */
@@ -31,7 +33,9 @@ export async function reachableRedisUrl(): Promise<string> {
     });
     const fail = (why: string) => {
       socket.destroy();
-      reject(new Error(`Redis does not answer at ${u.hostname}:${port} (${why}): these tests need it; ${HOW_TO_START}`));
+      reject(
+        new Error(`Redis does not answer at ${u.hostname}:${port} (${why}): these tests need it; ${HOW_TO_START}`),
+      );
     };
     socket.once('timeout', () => fail('timeout'));
     socket.once('error', (e) => fail(e.message));

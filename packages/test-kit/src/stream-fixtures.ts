@@ -12,8 +12,15 @@ export interface TestEvent {
   groups: { sex?: string; region?: string };
 }
 
-
-export function makeEvents(o: { n: number; start: number; stepMs?: number; seed: number; shift?: number; idPrefix?: string; model?: string }): TestEvent[] {
+export function makeEvents(o: {
+  n: number;
+  start: number;
+  stepMs?: number;
+  seed: number;
+  shift?: number;
+  idPrefix?: string;
+  model?: string;
+}): TestEvent[] {
   const rand = seededRandom(o.seed);
   const shift = o.shift ?? 0;
   return Array.from({ length: o.n }, (_, i) => {
@@ -25,7 +32,11 @@ export function makeEvents(o: { n: number; start: number; stepMs?: number; seed:
       model: o.model ?? 'credit-risk',
       id: `${o.idPrefix ?? `s${o.seed}`}-${i}`,
       ts: o.start + i * (o.stepMs ?? 1000),
-      features: { age: i % 50 === 0 ? null : Math.round(20 + 50 * u + 10 * shift), income: 20_000 + 80_000 * rand(), region },
+      features: {
+        age: i % 50 === 0 ? null : Math.round(20 + 50 * u + 10 * shift),
+        income: 20_000 + 80_000 * rand(),
+        region,
+      },
       score,
       label: i % 4 === 3 ? null : rand() < score ? 1 : 0,
       groups: i % 97 === 0 ? { region } : { sex: female ? 'female' : 'male', region },
@@ -36,7 +47,9 @@ export function makeEvents(o: { n: number; start: number; stepMs?: number; seed:
 /** The decoder's table of `events` (features under their names, score, label and groups in `$` columns). */
 export function readerTable(events: TestEvent[], model: ModelConfig): Table {
   const builder = new PredictionBatchBuilder(new Map([[model.id, model]]));
-  events.forEach((e, i) => builder.add({ topic: 't', partition: 0, offset: String(i), key: null, value: Buffer.from(JSON.stringify(e)) }));
+  events.forEach((e, i) =>
+    builder.add({ topic: 't', partition: 0, offset: String(i), key: null, value: Buffer.from(JSON.stringify(e)) }),
+  );
   return builder.build().batches.get(model.id)!.table;
 }
 
@@ -44,17 +57,38 @@ function batchOf(topic: string, values: unknown[], partition: number, firstOffse
   return {
     topic,
     partition,
-    messages: values.map((v, i) => ({ topic, partition, offset: String(firstOffset + i), key: null, value: Buffer.from(JSON.stringify(v)) })),
+    messages: values.map((v, i) => ({
+      topic,
+      partition,
+      offset: String(firstOffset + i),
+      key: null,
+      value: Buffer.from(JSON.stringify(v)),
+    })),
     firstOffset: String(firstOffset),
     nextOffset: String(firstOffset + values.length),
   };
 }
 
-export function toPredictionBatch(events: TestEvent[], partition: number, firstOffset: number, topic = 'vigil.predictions'): SourceBatch {
+export function toPredictionBatch(
+  events: TestEvent[],
+  partition: number,
+  firstOffset: number,
+  topic = 'vigil.predictions',
+): SourceBatch {
   return batchOf(topic, events, partition, firstOffset);
 }
 
 /** Label events for the events that have a label. */
-export function toLabelBatch(events: TestEvent[], partition: number, firstOffset: number, topic = 'vigil.labels'): SourceBatch {
-  return batchOf(topic, events.map((e) => ({ model: e.model, id: e.id, label: e.label, ts: e.ts + 86_400_000 })), partition, firstOffset);
+export function toLabelBatch(
+  events: TestEvent[],
+  partition: number,
+  firstOffset: number,
+  topic = 'vigil.labels',
+): SourceBatch {
+  return batchOf(
+    topic,
+    events.map((e) => ({ model: e.model, id: e.id, label: e.label, ts: e.ts + 86_400_000 })),
+    partition,
+    firstOffset,
+  );
 }

@@ -16,7 +16,12 @@
  */
 import type { NotifierConfig } from '@vigil/core';
 import { getAlertGroup, getIncident, openIncidentsNotifiedAt, type Incident, type SqlExecutor } from '@vigil/store';
-import { ALERTMANAGER_HOLD_INTERVALS, ALERTMANAGER_RESEND_MS, alertmanagerAlert, alertmanagerUrl } from '../notifiers/http-notifiers';
+import {
+  ALERTMANAGER_HOLD_INTERVALS,
+  ALERTMANAGER_RESEND_MS,
+  alertmanagerAlert,
+  alertmanagerUrl,
+} from '../notifiers/http-notifiers';
 import { postJson } from '../notifiers/notifier';
 import { incidentPayload, type Notification, type PayloadLinks } from '../notifiers/payload';
 import type { AlertingContext } from './alerting-context';
@@ -29,20 +34,36 @@ export interface ResendTarget {
 
 /** The `alertmanager` notifiers of the configuration, with their re-send interval. */
 export function resendTargets(notifiers: Readonly<Record<string, NotifierConfig>>): ResendTarget[] {
-  return Object.entries(notifiers).flatMap(([name, n]) => (n.type === 'alertmanager' ? [{ name, url: n.url, resendMs: n.resendMs ?? ALERTMANAGER_RESEND_MS }] : []));
+  return Object.entries(notifiers).flatMap(([name, n]) =>
+    n.type === 'alertmanager' ? [{ name, url: n.url, resendMs: n.resendMs ?? ALERTMANAGER_RESEND_MS }] : [],
+  );
 }
 
-function notificationOf(ctx: AlertingContext, links: PayloadLinks, target: string, incident: Incident, groupKey: string | null): Notification | undefined {
+function notificationOf(
+  ctx: AlertingContext,
+  links: PayloadLinks,
+  target: string,
+  incident: Incident,
+  groupKey: string | null,
+): Notification | undefined {
   const model = ctx.models.get(incident.model);
   if (model === undefined) return undefined;
-  const payload = incidentPayload(incident, { notificationId: `vigil.${incident.id}.resend.${target}`, owner: model.owner.name, step: Math.max(0, incident.escalationStep), links, groupKey });
+  const payload = incidentPayload(incident, {
+    notificationId: `vigil.${incident.id}.resend.${target}`,
+    owner: model.owner.name,
+    step: Math.max(0, incident.escalationStep),
+    links,
+    groupKey,
+  });
   return { kind: 'incident', payload, openedAt: incident.openedAt, resolvedAt: incident.resolvedAt };
 }
 
 /** The open incidents `target` must keep showing, read from Postgres. */
 /** The group label a grouped subject's alert was posted with (the same on every re-send). */
 async function groupKeyIn(tx: SqlExecutor, incident: Incident): Promise<string | null> {
-  return incident.notificationGroup === null ? null : ((await getAlertGroup(tx, incident.notificationGroup))?.groupKey ?? null);
+  return incident.notificationGroup === null
+    ? null
+    : ((await getAlertGroup(tx, incident.notificationGroup))?.groupKey ?? null);
 }
 
 export async function openAlertsOf(ctx: AlertingContext, links: PayloadLinks, target: string): Promise<Notification[]> {
@@ -62,11 +83,24 @@ export async function openAlertsOf(ctx: AlertingContext, links: PayloadLinks, ta
  * Posts `alerts` (from `openAlertsOf`) to the target in one request, then re-sends as resolved those whose incident
  * resolved in between. Returns how many alerts were posted as open.
  */
-export async function resendAlerts(ctx: AlertingContext, links: PayloadLinks, target: ResendTarget, alerts: readonly Notification[], signal: AbortSignal, timeoutMs: number): Promise<number> {
+export async function resendAlerts(
+  ctx: AlertingContext,
+  links: PayloadLinks,
+  target: ResendTarget,
+  alerts: readonly Notification[],
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<number> {
   if (alerts.length === 0) return 0;
   const url = alertmanagerUrl(target.url);
   const holdMs = ALERTMANAGER_HOLD_INTERVALS * target.resendMs;
-  await postJson(target.name, url, alerts.map((n) => alertmanagerAlert(n, { now: ctx.now(), holdMs })), signal, timeoutMs);
+  await postJson(
+    target.name,
+    url,
+    alerts.map((n) => alertmanagerAlert(n, { now: ctx.now(), holdMs })),
+    signal,
+    timeoutMs,
+  );
   const ids = alerts.flatMap((n) => (n.kind === 'incident' ? [n.payload.incidentId] : []));
   const resolved = await ctx.store.transaction(async (tx) => {
     const out: Notification[] = [];
@@ -78,7 +112,14 @@ export async function resendAlerts(ctx: AlertingContext, links: PayloadLinks, ta
     }
     return out;
   });
-  if (resolved.length > 0) await postJson(target.name, url, resolved.map((n) => alertmanagerAlert(n, { now: ctx.now(), holdMs })), signal, timeoutMs);
+  if (resolved.length > 0)
+    await postJson(
+      target.name,
+      url,
+      resolved.map((n) => alertmanagerAlert(n, { now: ctx.now(), holdMs })),
+      signal,
+      timeoutMs,
+    );
   return alerts.length;
 }
 
@@ -103,7 +144,14 @@ export class AlertmanagerResender {
 
   /** One pass for a target now (tests); returns how many alerts were re-sent. */
   async pass(target: ResendTarget): Promise<number> {
-    return resendAlerts(this.ctx, this.links, target, await openAlertsOf(this.ctx, this.links, target.name), this.abort.signal, this.timeoutMs);
+    return resendAlerts(
+      this.ctx,
+      this.links,
+      target,
+      await openAlertsOf(this.ctx, this.links, target.name),
+      this.abort.signal,
+      this.timeoutMs,
+    );
   }
 
   async stop(): Promise<void> {
@@ -119,9 +167,17 @@ export class AlertmanagerResender {
     const timer = setTimeout(() => {
       const run = this.pass(target)
         .then(
-          (n) => this.ctx.logger.debug({ component: 'alertmanager-resend', target: target.name, alerts: n }, 're-sent open alerts'),
+          (n) =>
+            this.ctx.logger.debug(
+              { component: 'alertmanager-resend', target: target.name, alerts: n },
+              're-sent open alerts',
+            ),
           (error: unknown) => {
-            if (!this.stopped) this.ctx.logger.warn({ component: 'alertmanager-resend', target: target.name, err: error }, 're-sending open alerts failed; next try in one interval');
+            if (!this.stopped)
+              this.ctx.logger.warn(
+                { component: 'alertmanager-resend', target: target.name, err: error },
+                're-sending open alerts failed; next try in one interval',
+              );
           },
         )
         .finally(() => {

@@ -73,7 +73,11 @@ interface Subject {
   judged: Array<{ rule: RuleConfig; latest: RuleWindow }>;
 }
 
-export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a: AnalysedWindow): Promise<EvaluationSummary> {
+export async function evaluateWindowIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  a: AnalysedWindow,
+): Promise<EvaluationSummary> {
   const summary: EvaluationSummary = { evaluated: 0, opened: [], resolved: [], updated: [], inhibited: 0 };
   const model = ctx.models.get(a.model);
   if (model === undefined || model.rules.length === 0) return summary;
@@ -95,9 +99,16 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
   }));
   await upsertRuleWindowsIn(tx, a.model, a.version, windows, now);
   const rules = new Map<string, RuleConfig>();
-  const keys: Array<{ metric: string; feature: string; group: string; severity: RuleConfig['severity']; m: number }> = [];
+  const keys: Array<{ metric: string; feature: string; group: string; severity: RuleConfig['severity']; m: number }> =
+    [];
   for (const e of evaluations) {
-    const key = { metric: e.metric, feature: e.feature, group: e.group, severity: e.rule.severity, m: e.rule.breachesOfWindows.m };
+    const key = {
+      metric: e.metric,
+      feature: e.feature,
+      group: e.group,
+      severity: e.rule.severity,
+      m: e.rule.breachesOfWindows.m,
+    };
     const id = ruleKeyId(key);
     if (rules.has(id)) continue;
     rules.set(id, e.rule);
@@ -116,10 +127,29 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
     const latest = history?.latest;
     if (latest === undefined) continue;
     const wasFiring = previous.get(id)?.firing ?? false;
-    const decision = decideRule(rule.breachesOfWindows, wasFiring, history!.recent.map((w) => w.outcome), latest.outcome);
-    states.push({ ...key, firing: decision.firing, state: decision.state, value: latest.value, windowStart: latest.windowStart, windowEnd: latest.windowEnd });
+    const decision = decideRule(
+      rule.breachesOfWindows,
+      wasFiring,
+      history!.recent.map((w) => w.outcome),
+      latest.outcome,
+    );
+    states.push({
+      ...key,
+      firing: decision.firing,
+      state: decision.state,
+      value: latest.value,
+      windowStart: latest.windowStart,
+      windowEnd: latest.windowEnd,
+    });
     const subjectId = compositeKey(key.metric, key.feature, key.group);
-    const subject = subjects.get(subjectId) ?? { metric: key.metric, feature: key.feature, group: key.group, firing: [], anyFiring: false, judged: [] };
+    const subject = subjects.get(subjectId) ?? {
+      metric: key.metric,
+      feature: key.feature,
+      group: key.group,
+      firing: [],
+      anyFiring: false,
+      judged: [],
+    };
     subject.judged.push({ rule, latest: history!.recent[0] ?? latest });
     if (decision.firing) {
       const breach = history!.recent.find((w) => w.outcome === 'breach');
@@ -144,7 +174,9 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
   for (const [subjectId, subject] of subjects) {
     const existing = openByKey.get(subjectId);
     if (subject.firing.length > 0) {
-      const top = subject.firing.reduce((best, f) => (SEVERITY_RANK[f.rule.severity] > SEVERITY_RANK[best.rule.severity] ? f : best));
+      const top = subject.firing.reduce((best, f) =>
+        SEVERITY_RANK[f.rule.severity] > SEVERITY_RANK[best.rule.severity] ? f : best,
+      );
       const value = top.window?.value ?? null;
       const windowStart = top.window?.windowStart ?? a.windowStart;
       const windowEnd = top.window?.windowEnd ?? a.windowEnd;
@@ -153,7 +185,13 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
           summary.inhibited += 1;
           continue;
         }
-        const key = { model: a.model, version: a.version, metric: subject.metric, feature: subject.feature, group: subject.group };
+        const key = {
+          model: a.model,
+          version: a.version,
+          metric: subject.metric,
+          feature: subject.feature,
+          group: subject.group,
+        };
         const silence = silences.find((s) => silenceMatches(s, key));
         const opened = await openIncidentIn(
           tx,
@@ -181,13 +219,21 @@ export async function evaluateWindowIn(tx: SqlExecutor, ctx: AlertingContext, a:
       // N-of-M rule still counts older breaches) and no breach is among the last M windows, it keeps the breach it
       // has: an elevated value printed as "0.15 > 0.2" would be false.
       const sameWindow = windowStart === existing.windowStart && windowEnd === existing.windowEnd;
-      const rows = windowStart === a.windowStart && windowEnd === a.windowEnd ? a.rows : sameWindow ? existing.windowRows : null;
+      const rows =
+        windowStart === a.windowStart && windowEnd === a.windowEnd ? a.rows : sameWindow ? existing.windowRows : null;
       // (A raised severity takes the new rule's window with its threshold, so value and threshold belong together.)
       const raised = SEVERITY_RANK[top.rule.severity] > SEVERITY_RANK[existing.severity];
       const breach = top.breached || raised || existing.value === null ? { value, windowStart, windowEnd, rows } : null;
       summary.updated.push(await reviseIn(tx, ctx, model, existing, top.rule, breach));
     } else if (existing !== undefined && existing.kind === 'rule' && !subject.anyFiring) {
-      await resolveIncidentIn(tx, ctx, existing, 'vigil', `${subject.metric} cleared (no longer beyond the clear threshold in enough windows)`, resolutionOf(subject, existing, a));
+      await resolveIncidentIn(
+        tx,
+        ctx,
+        existing,
+        'vigil',
+        `${subject.metric} cleared (no longer beyond the clear threshold in enough windows)`,
+        resolutionOf(subject, existing, a),
+      );
       summary.resolved.push(existing.id);
     }
   }
@@ -211,20 +257,39 @@ async function reviseIn(
   let current = (await updateIncidentIn(tx, incident.id, {
     ...(w === null ? {} : { value: w.value, windowStart: w.windowStart, windowEnd: w.windowEnd, windowRows: w.rows }),
     updatedAt: now,
-    ...(raised ? { severity: top.severity, threshold: top.threshold, comparison: top.comparison, detail: nOfMDetail(top) } : {}),
+    ...(raised
+      ? { severity: top.severity, threshold: top.threshold, comparison: top.comparison, detail: nOfMDetail(top) }
+      : {}),
   }))!;
   if (raised) {
-    await appendAuditIn(tx, [{ at: now, actor: 'vigil', action: 'incident.severity_raised', reason: `${top.metric} ${top.comparison} ${top.threshold}`, model: incident.model, incidentId: incident.id, details: { from: incident.severity, to: top.severity } }]);
+    await appendAuditIn(tx, [
+      {
+        at: now,
+        actor: 'vigil',
+        action: 'incident.severity_raised',
+        reason: `${top.metric} ${top.comparison} ${top.threshold}`,
+        model: incident.model,
+        incidentId: incident.id,
+        details: { from: incident.severity, to: top.severity },
+      },
+    ]);
     if (current.status === 'firing' && current.notificationGroup !== null) {
       await groupSeverityRaisedIn(tx, ctx, model, current.notificationGroup, top.severity);
     } else if (current.status === 'firing') {
       // Tell the targets of the step reached so far, once, that it got worse.
       const step = Math.max(0, current.escalationStep);
-      const rows = stepRows(ctx, model, current, { chain: `sev-${top.severity}`, step, round: 0, deliverAt: now, upgrade: true });
+      const rows = stepRows(ctx, model, current, {
+        chain: `sev-${top.severity}`,
+        step,
+        round: 0,
+        deliverAt: now,
+        upgrade: true,
+      });
       if (await insertOutboxIn(tx, rows, now)) ctx.kick();
     }
   }
-  if (current.status === 'silenced' && current.silencedUntil !== null && current.silencedUntil <= now) current = await unsilenceIncidentIn(tx, ctx, model, current);
+  if (current.status === 'silenced' && current.silencedUntil !== null && current.silencedUntil <= now)
+    current = await unsilenceIncidentIn(tx, ctx, model, current);
   return current.id;
 }
 

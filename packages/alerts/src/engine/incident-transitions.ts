@@ -25,25 +25,56 @@ import {
 } from '@vigil/store';
 import type { AlertingContext } from './alerting-context';
 import { noticeRows, policyOf, stepRows } from './escalation';
-import { briefNoticeRows, firstNoticeTargets, groupFiringIn, groupNoticeRows, scheduleUpdateIn, toldTargets } from './notification-groups';
+import {
+  briefNoticeRows,
+  firstNoticeTargets,
+  groupFiringIn,
+  groupNoticeRows,
+  scheduleUpdateIn,
+  toldTargets,
+} from './notification-groups';
 
-export type OpenInput = Omit<NewIncident, 'id' | 'status' | 'escalationPolicy' | 'openedAt'> & { silencedUntil?: number | null };
+export type OpenInput = Omit<NewIncident, 'id' | 'status' | 'escalationPolicy' | 'openedAt'> & {
+  silencedUntil?: number | null;
+};
 
 /**
  * Opens an incident (silenced when a silence covers it) and schedules its first escalation step. Returns null
  * when an unresolved incident of the same key exists (a concurrent evaluation opened it first).
  */
-export async function openIncidentIn(tx: SqlExecutor, ctx: AlertingContext, model: ModelConfig, input: OpenInput, reason: string): Promise<Incident | null> {
+export async function openIncidentIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  model: ModelConfig,
+  input: OpenInput,
+  reason: string,
+): Promise<Incident | null> {
   const now = ctx.now();
   const silenced = input.silencedUntil !== undefined && input.silencedUntil !== null;
   const id = `inc_${randomUUID()}`;
-  const inserted = await insertIncidentIn(tx, { ...input, id, status: silenced ? 'silenced' : 'firing', escalationPolicy: model.escalation, openedAt: now, silencedUntil: input.silencedUntil ?? null });
+  const inserted = await insertIncidentIn(tx, {
+    ...input,
+    id,
+    status: silenced ? 'silenced' : 'firing',
+    escalationPolicy: model.escalation,
+    openedAt: now,
+    silencedUntil: input.silencedUntil ?? null,
+  });
   if (!inserted) return null;
   const incident = (await updateIncidentIn(tx, id, {}))!;
-  if (!silenced && incident.kind === 'rule') await groupFiringIn(tx, ctx, model, incident, { chain: 'c0', restart: false });
+  if (!silenced && incident.kind === 'rule')
+    await groupFiringIn(tx, ctx, model, incident, { chain: 'c0', restart: false });
   else if (!silenced) await scheduleFromStartIn(tx, ctx, model, incident, 'c0', now);
   await appendAuditIn(tx, [
-    { at: now, actor: 'vigil', action: 'incident.opened', reason, model: incident.model, incidentId: id, details: { severity: incident.severity, value: incident.value, threshold: incident.threshold, silenced } },
+    {
+      at: now,
+      actor: 'vigil',
+      action: 'incident.opened',
+      reason,
+      model: incident.model,
+      incidentId: id,
+      details: { severity: incident.severity, value: incident.value, threshold: incident.threshold, silenced },
+    },
   ]);
   return incident;
 }
@@ -53,7 +84,14 @@ export async function openIncidentIn(tx: SqlExecutor, ctx: AlertingContext, mode
  * incident's escalation is its notification group's: it (re)joins the group, which restarts its escalation unless
  * one is running (then the group tells of it in an update).
  */
-export async function scheduleFromStartIn(tx: SqlExecutor, ctx: AlertingContext, model: ModelConfig, incident: Incident, chain: string, at: number): Promise<void> {
+export async function scheduleFromStartIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  model: ModelConfig,
+  incident: Incident,
+  chain: string,
+  at: number,
+): Promise<void> {
   if (incident.kind === 'rule') {
     await groupFiringIn(tx, ctx, model, incident, { chain, restart: true });
     return;
@@ -73,21 +111,54 @@ export async function notifiedTargetsIn(tx: SqlExecutor, incidentId: string): Pr
  * Resolves an incident: cancels pending notifications and tells everyone who was told. `resolution` is the window
  * that cleared it (automatic resolves); a resolve by hand or by a condition ending has none.
  */
-export async function resolveIncidentIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, actor: string, reason: string, resolution: IncidentResolution | null = null): Promise<Incident> {
+export async function resolveIncidentIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  incident: Incident,
+  actor: string,
+  reason: string,
+  resolution: IncidentResolution | null = null,
+): Promise<Incident> {
   const now = ctx.now();
   await cancelOutboxIn(tx, incident.id, ['notify', 'acknowledge'], now);
-  const resolved = (await updateIncidentIn(tx, incident.id, { status: 'resolved', resolvedAt: now, resolvedBy: actor, updatedAt: now, resolution }))!;
+  const resolved = (await updateIncidentIn(tx, incident.id, {
+    status: 'resolved',
+    resolvedAt: now,
+    resolvedBy: actor,
+    updatedAt: now,
+    resolution,
+  }))!;
   // Alertmanager also hears of a resolve when its notification was given up on: the re-sender may have told it.
-  const gaveUp = (await outboxOfIncident(tx, incident.id)).filter((r) => r.kind === 'notify' && r.state === 'failed' && ctx.config.notifiers[r.target]?.type === 'alertmanager').map((r) => r.target);
+  const gaveUp = (await outboxOfIncident(tx, incident.id))
+    .filter(
+      (r) => r.kind === 'notify' && r.state === 'failed' && ctx.config.notifiers[r.target]?.type === 'alertmanager',
+    )
+    .map((r) => r.target);
   const targets = [...new Set([...(await notifiedTargetsIn(tx, incident.id)), ...gaveUp])];
   if (resolved.notificationGroup !== null) {
     // Alertmanager keeps one alert per subject: it hears of this subject's end now. The other targets hear of the
     // group's end, when its last subject resolves.
     const am = targets.filter((t) => isAlertmanager(ctx, t));
     if (await insertOutboxIn(tx, noticeRows('resolve', resolved, am, now), now)) ctx.kick();
-    await resolveGroupIfDoneIn(tx, ctx, resolved.notificationGroup, targets.filter((t) => !isAlertmanager(ctx, t)), resolution !== null);
+    await resolveGroupIfDoneIn(
+      tx,
+      ctx,
+      resolved.notificationGroup,
+      targets.filter((t) => !isAlertmanager(ctx, t)),
+      resolution !== null,
+    );
   } else if (await insertOutboxIn(tx, noticeRows('resolve', resolved, targets, now), now)) ctx.kick();
-  await appendAuditIn(tx, [{ at: now, actor, action: 'incident.resolved', reason, model: incident.model, incidentId: incident.id, details: { previousStatus: incident.status, notices: targets } }]);
+  await appendAuditIn(tx, [
+    {
+      at: now,
+      actor,
+      action: 'incident.resolved',
+      reason,
+      model: incident.model,
+      incidentId: incident.id,
+      details: { previousStatus: incident.status, notices: targets },
+    },
+  ]);
   return resolved;
 }
 
@@ -96,37 +167,97 @@ export async function resolveIncidentIn(tx: SqlExecutor, ctx: AlertingContext, i
  * incident, so it stops paging too). Alertmanager has no acknowledgement: it keeps the alert until resolved.
  * The incident still resolves by itself when the metric clears.
  */
-export async function acknowledgeIncidentIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, actor: string, reason: string): Promise<Incident> {
+export async function acknowledgeIncidentIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  incident: Incident,
+  actor: string,
+  reason: string,
+): Promise<Incident> {
   if (incident.notificationGroup !== null) return acknowledgeGroupIn(tx, ctx, incident, actor, reason);
   const now = ctx.now();
   const cancelled = await cancelOutboxIn(tx, incident.id, ['notify'], now);
-  const acked = (await updateIncidentIn(tx, incident.id, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor, updatedAt: now }))!;
-  const told = (await notifiedTargetsIn(tx, incident.id)).filter((t) => ctx.config.notifiers[t]?.type !== 'alertmanager');
+  const acked = (await updateIncidentIn(tx, incident.id, {
+    status: 'acknowledged',
+    acknowledgedAt: now,
+    acknowledgedBy: actor,
+    updatedAt: now,
+  }))!;
+  const told = (await notifiedTargetsIn(tx, incident.id)).filter(
+    (t) => ctx.config.notifiers[t]?.type !== 'alertmanager',
+  );
   if (await insertOutboxIn(tx, noticeRows('acknowledge', acked, told, now), now)) ctx.kick();
-  await appendAuditIn(tx, [{ at: now, actor, action: 'incident.acknowledged', reason, model: incident.model, incidentId: incident.id, details: { previousStatus: incident.status, cancelledNotifications: cancelled } }]);
+  await appendAuditIn(tx, [
+    {
+      at: now,
+      actor,
+      action: 'incident.acknowledged',
+      reason,
+      model: incident.model,
+      incidentId: incident.id,
+      details: { previousStatus: incident.status, cancelledNotifications: cancelled },
+    },
+  ]);
   return acked;
 }
 
 /** Silences until `until`: pending notifications are cancelled; escalation restarts if it still fires after. */
-export async function silenceIncidentIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, until: number, actor: string, reason: string, silenceId: string): Promise<Incident> {
+export async function silenceIncidentIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  incident: Incident,
+  until: number,
+  actor: string,
+  reason: string,
+  silenceId: string,
+): Promise<Incident> {
   const now = ctx.now();
   await cancelOutboxIn(tx, incident.id, ['notify'], now);
-  const silenced = (await updateIncidentIn(tx, incident.id, { status: 'silenced', silencedUntil: until, updatedAt: now }))!;
-  await appendAuditIn(tx, [{ at: now, actor, action: 'incident.silenced', reason, model: incident.model, incidentId: incident.id, details: { until: new Date(until).toISOString(), silenceId } }]);
+  const silenced = (await updateIncidentIn(tx, incident.id, {
+    status: 'silenced',
+    silencedUntil: until,
+    updatedAt: now,
+  }))!;
+  await appendAuditIn(tx, [
+    {
+      at: now,
+      actor,
+      action: 'incident.silenced',
+      reason,
+      model: incident.model,
+      incidentId: incident.id,
+      details: { until: new Date(until).toISOString(), silenceId },
+    },
+  ]);
   return silenced;
 }
 
 /** A silence ran out while the incident still fires: back to firing, escalation from step 0. */
-export async function unsilenceIncidentIn(tx: SqlExecutor, ctx: AlertingContext, model: ModelConfig, incident: Incident): Promise<Incident> {
+export async function unsilenceIncidentIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  model: ModelConfig,
+  incident: Incident,
+): Promise<Incident> {
   const now = ctx.now();
   const firing = (await updateIncidentIn(tx, incident.id, { status: 'firing', silencedUntil: null, updatedAt: now }))!;
   // A new chain per restart keeps job ids unique (the first chain's rows are settled or cancelled).
   await scheduleFromStartIn(tx, ctx, model, firing, `u${now}`, now);
-  await appendAuditIn(tx, [{ at: now, actor: 'vigil', action: 'incident.unsilenced', reason: 'the silence expired and the incident still fires', model: incident.model, incidentId: incident.id }]);
+  await appendAuditIn(tx, [
+    {
+      at: now,
+      actor: 'vigil',
+      action: 'incident.unsilenced',
+      reason: 'the silence expired and the incident still fires',
+      model: incident.model,
+      incidentId: incident.id,
+    },
+  ]);
   return firing;
 }
 
-const isAlertmanager = (ctx: AlertingContext, target: string): boolean => ctx.config.notifiers[target]?.type === 'alertmanager';
+const isAlertmanager = (ctx: AlertingContext, target: string): boolean =>
+  ctx.config.notifiers[target]?.type === 'alertmanager';
 
 /**
  * The last subject of a group resolved: the group resolves, and the targets it told hear so (one notice). A group
@@ -135,7 +266,13 @@ const isAlertmanager = (ctx: AlertingContext, target: string): boolean => ctx.co
  * delivered (notification-groups.ts, `briefNoticeRows`), as PagerDuty and Slack users expect to learn that a
  * window breached. Resolved by hand, it is not: whoever resolved it knows.
  */
-async function resolveGroupIfDoneIn(tx: SqlExecutor, ctx: AlertingContext, groupId: string, targets: readonly string[], cleared: boolean): Promise<void> {
+async function resolveGroupIfDoneIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  groupId: string,
+  targets: readonly string[],
+  cleared: boolean,
+): Promise<void> {
   const now = ctx.now();
   const group = await getAlertGroup(tx, groupId, true);
   if (group === null || group.status === 'resolved') return;
@@ -148,7 +285,14 @@ async function resolveGroupIfDoneIn(tx: SqlExecutor, ctx: AlertingContext, group
   const untold = cleared && group.status === 'firing' && toldTargets(rows).length === 0 ? firstNoticeTargets(rows) : [];
   await cancelGroupOutboxIn(tx, groupId, ['notify', 'acknowledge'], now);
   const resolved = (await updateAlertGroupIn(tx, groupId, { status: 'resolved', resolvedAt: now, updatedAt: now }))!;
-  if (await insertOutboxIn(tx, [...groupNoticeRows('resolve', resolved, targets, now), ...briefNoticeRows(resolved, untold, now)], now)) ctx.kick();
+  if (
+    await insertOutboxIn(
+      tx,
+      [...groupNoticeRows('resolve', resolved, targets, now), ...briefNoticeRows(resolved, untold, now)],
+      now,
+    )
+  )
+    ctx.kick();
 }
 
 /**
@@ -156,7 +300,13 @@ async function resolveGroupIfDoneIn(tx: SqlExecutor, ctx: AlertingContext, group
  * (Alertmanager aside) get one acknowledgement notice — and every firing subject of it: whoever took the page
  * took the group. Silenced subjects stay silenced. A subject that starts firing later re-opens the group.
  */
-async function acknowledgeGroupIn(tx: SqlExecutor, ctx: AlertingContext, incident: Incident, actor: string, reason: string): Promise<Incident> {
+async function acknowledgeGroupIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  incident: Incident,
+  actor: string,
+  reason: string,
+): Promise<Incident> {
   const now = ctx.now();
   const groupId = incident.notificationGroup as string;
   const group = await getAlertGroup(tx, groupId, true);
@@ -164,15 +314,38 @@ async function acknowledgeGroupIn(tx: SqlExecutor, ctx: AlertingContext, inciden
   const subjects = (await incidentsOfGroup(tx, groupId)).filter((i) => i.id === incident.id || i.status === 'firing');
   for (const subject of subjects) {
     const cancelled = await cancelOutboxIn(tx, subject.id, ['notify'], now);
-    const updated = (await updateIncidentIn(tx, subject.id, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor, updatedAt: now }))!;
+    const updated = (await updateIncidentIn(tx, subject.id, {
+      status: 'acknowledged',
+      acknowledgedAt: now,
+      acknowledgedBy: actor,
+      updatedAt: now,
+    }))!;
     if (subject.id === incident.id) acked = updated;
     await appendAuditIn(tx, [
-      { at: now, actor, action: 'incident.acknowledged', reason, model: subject.model, incidentId: subject.id, details: { previousStatus: subject.status, cancelledNotifications: cancelled, group: group?.groupKey ?? null, ...(subject.id === incident.id ? {} : { via: incident.id }) } },
+      {
+        at: now,
+        actor,
+        action: 'incident.acknowledged',
+        reason,
+        model: subject.model,
+        incidentId: subject.id,
+        details: {
+          previousStatus: subject.status,
+          cancelledNotifications: cancelled,
+          group: group?.groupKey ?? null,
+          ...(subject.id === incident.id ? {} : { via: incident.id }),
+        },
+      },
     ]);
   }
   if (group !== null && group.status === 'firing') {
     await cancelGroupOutboxIn(tx, groupId, ['notify'], now);
-    const groupAcked = (await updateAlertGroupIn(tx, groupId, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor, updatedAt: now }))!;
+    const groupAcked = (await updateAlertGroupIn(tx, groupId, {
+      status: 'acknowledged',
+      acknowledgedAt: now,
+      acknowledgedBy: actor,
+      updatedAt: now,
+    }))!;
     const told = toldTargets(await outboxOfGroup(tx, groupId)).filter((t) => !isAlertmanager(ctx, t));
     if (await insertOutboxIn(tx, groupNoticeRows('acknowledge', groupAcked, told, now), now)) ctx.kick();
   }

@@ -101,7 +101,12 @@ export interface ControlEvent {
 
 export interface IncidentDetail extends Incident {
   history: AuditEntry[];
-  notifications: Array<Pick<OutboxRow, 'kind' | 'step' | 'round' | 'target' | 'state' | 'deliverAt' | 'settledAt' | 'lastError' | 'attempts'>>;
+  notifications: Array<
+    Pick<
+      OutboxRow,
+      'kind' | 'step' | 'round' | 'target' | 'state' | 'deliverAt' | 'settledAt' | 'lastError' | 'attempts'
+    >
+  >;
 }
 
 /** Silences longer than this are refused: a silence is a snooze, not a way to switch alerting off. */
@@ -121,7 +126,19 @@ export class Lifecycle {
     return this.ctx.store.transaction(async (tx) => {
       const incident = await mustFind(await getIncident(tx, id), id);
       const history = await auditLog(tx, { incidentId: id });
-      const notifications = (await outboxOfIncident(tx, id)).map(({ kind, step, round, target, state, deliverAt, settledAt, lastError, attempts }) => ({ kind, step, round, target, state, deliverAt, settledAt, lastError, attempts }));
+      const notifications = (await outboxOfIncident(tx, id)).map(
+        ({ kind, step, round, target, state, deliverAt, settledAt, lastError, attempts }) => ({
+          kind,
+          step,
+          round,
+          target,
+          state,
+          deliverAt,
+          settledAt,
+          lastError,
+          attempts,
+        }),
+      );
       return { ...incident, history, notifications };
     });
   }
@@ -146,7 +163,13 @@ export class Lifecycle {
       const states = [...(await ruleStatesIn(tx, incident.model, incident.version)).values()].filter(
         (s) => s.metric === incident.metric && s.feature === incident.feature && s.group === incident.group && s.firing,
       );
-      await upsertRuleStatesIn(tx, incident.model, incident.version, states.map((s) => ({ ...s, firing: false, state: 'ok' })), this.ctx.now());
+      await upsertRuleStatesIn(
+        tx,
+        incident.model,
+        incident.version,
+        states.map((s) => ({ ...s, firing: false, state: 'ok' })),
+        this.ctx.now(),
+      );
       return resolved;
     });
   }
@@ -156,25 +179,67 @@ export class Lifecycle {
     checkActor(input);
     const now = this.ctx.now();
     const hasExpiry = input.expiresAt !== undefined || input.durationMs !== undefined;
-    if (!hasExpiry) throw new VigilError('VIGIL_USAGE', 'a silence needs an expiry (expiresAt or a duration): silences always end');
-    if (input.expiresAt !== undefined && input.durationMs !== undefined) throw new VigilError('VIGIL_USAGE', 'give either an expiry time or a duration, not both');
+    if (!hasExpiry)
+      throw new VigilError('VIGIL_USAGE', 'a silence needs an expiry (expiresAt or a duration): silences always end');
+    if (input.expiresAt !== undefined && input.durationMs !== undefined)
+      throw new VigilError('VIGIL_USAGE', 'give either an expiry time or a duration, not both');
     const expiresAt = input.expiresAt ?? now + (input.durationMs as number);
-    if (!Number.isFinite(expiresAt) || expiresAt <= now) throw new VigilError('VIGIL_USAGE', `the silence must expire in the future (got ${Number.isFinite(expiresAt) ? new Date(expiresAt).toISOString() : String(expiresAt)})`);
-    if (expiresAt - now > MAX_SILENCE_MS) throw new VigilError('VIGIL_USAGE', 'a silence may last at most 90 days; to stop alerting for a model, change its rules');
+    if (!Number.isFinite(expiresAt) || expiresAt <= now)
+      throw new VigilError(
+        'VIGIL_USAGE',
+        `the silence must expire in the future (got ${Number.isFinite(expiresAt) ? new Date(expiresAt).toISOString() : String(expiresAt)})`,
+      );
+    if (expiresAt - now > MAX_SILENCE_MS)
+      throw new VigilError(
+        'VIGIL_USAGE',
+        'a silence may last at most 90 days; to stop alerting for a model, change its rules',
+      );
     return this.ctx.store.transaction(async (tx) => {
-      let matcher = { model: input.model, version: input.version ?? '', metric: input.metric ?? '', feature: input.feature ?? '', group: input.group ?? '' };
+      let matcher = {
+        model: input.model,
+        version: input.version ?? '',
+        metric: input.metric ?? '',
+        feature: input.feature ?? '',
+        group: input.group ?? '',
+      };
       if (input.incidentId !== undefined) {
         const incident = await mustFind(await getIncident(tx, input.incidentId), input.incidentId);
         if (incident.status === 'resolved') throw conflict(incident, 'silence');
-        matcher = { model: incident.model, version: incident.version, metric: incident.metric, feature: incident.feature, group: incident.group };
+        matcher = {
+          model: incident.model,
+          version: incident.version,
+          metric: incident.metric,
+          feature: incident.feature,
+          group: incident.group,
+        };
       } else this.model(input.model);
-      const silence: Silence = { id: `sil_${randomUUID()}`, ...matcher, startsAt: now, expiresAt, reason: input.reason, createdBy: input.actor, createdAt: now };
+      const silence: Silence = {
+        id: `sil_${randomUUID()}`,
+        ...matcher,
+        startsAt: now,
+        expiresAt,
+        reason: input.reason,
+        createdBy: input.actor,
+        createdAt: now,
+      };
       await insertSilenceIn(tx, silence);
-      await appendAuditIn(tx, [{ at: now, actor: input.actor, action: 'silence.created', reason: input.reason, model: silence.model, incidentId: input.incidentId ?? null, details: { ...matcher, id: silence.id, expiresAt: new Date(expiresAt).toISOString() } }]);
+      await appendAuditIn(tx, [
+        {
+          at: now,
+          actor: input.actor,
+          action: 'silence.created',
+          reason: input.reason,
+          model: silence.model,
+          incidentId: input.incidentId ?? null,
+          details: { ...matcher, id: silence.id, expiresAt: new Date(expiresAt).toISOString() },
+        },
+      ]);
       const silenced: Incident[] = [];
       for (const incident of await openIncidentsIn(tx, silence.model)) {
         if (incident.status !== 'firing' || !silenceMatches(silence, incident)) continue;
-        silenced.push(await silenceIncidentIn(tx, this.ctx, incident, expiresAt, input.actor, input.reason, silence.id));
+        silenced.push(
+          await silenceIncidentIn(tx, this.ctx, incident, expiresAt, input.actor, input.reason, silence.id),
+        );
       }
       return { silence, silenced };
     });
@@ -194,10 +259,23 @@ export class Lifecycle {
     const now = this.ctx.now();
     const to = input.to ?? now;
     const from = input.from ?? to - WEEK_MS;
-    if (!(from < to)) throw new VigilError('VIGIL_USAGE', `the review period must start before it ends (from ${new Date(from).toISOString()}, to ${new Date(to).toISOString()})`);
+    if (!(from < to))
+      throw new VigilError(
+        'VIGIL_USAGE',
+        `the review period must start before it ends (from ${new Date(from).toISOString()}, to ${new Date(to).toISOString()})`,
+      );
     return this.ctx.store.transaction(async (tx) => {
       const evidence = await collectEvidenceIn(tx, model.id, input.version ?? '', from, to);
-      const review: Review = { id: `rev_${randomUUID()}`, model: model.id, version: input.version ?? '', reason: input.reason, openedBy: input.actor, openedAt: now, status: 'open', evidence };
+      const review: Review = {
+        id: `rev_${randomUUID()}`,
+        model: model.id,
+        version: input.version ?? '',
+        reason: input.reason,
+        openedBy: input.actor,
+        openedAt: now,
+        status: 'open',
+        evidence,
+      };
       await insertReviewIn(tx, review);
       const payload = {
         type: 'review',
@@ -208,11 +286,19 @@ export class Lifecycle {
         reason: input.reason,
         openedBy: input.actor,
         openedAt: new Date(now).toISOString(),
-        evidence: { metricRows: evidence.metricRows.length, windows: evidence.windows.length, incidents: evidence.incidents.length, referenceProfiles: evidence.referenceProfiles.map((p) => p.id) },
+        evidence: {
+          metricRows: evidence.metricRows.length,
+          windows: evidence.windows.length,
+          incidents: evidence.incidents.length,
+          referenceProfiles: evidence.referenceProfiles.map((p) => p.id),
+        },
         owner: model.owner.name,
       };
       const first = policyOf(this.ctx, { escalationPolicy: model.escalation }).steps[0];
-      const targets = model.reviewers !== undefined && model.reviewers.length > 0 ? expandReviewers(model, this.ctx.config) : expandTargets(first?.notify ?? ['owner'], model, this.ctx.config);
+      const targets =
+        model.reviewers !== undefined && model.reviewers.length > 0
+          ? expandReviewers(model, this.ctx.config)
+          : expandTargets(first?.notify ?? ['owner'], model, this.ctx.config);
       const rows: NewOutboxRow[] = targets.map((target) => ({
         jobId: jobId({ kind: 'review', subject: review.id, step: 0, round: 0, target }),
         kind: 'review',
@@ -222,11 +308,29 @@ export class Lifecycle {
         step: 0,
         round: 0,
         target,
-        payload: { ...payload, notificationId: jobId({ kind: 'review', subject: review.id, step: 0, round: 0, target }) },
+        payload: {
+          ...payload,
+          notificationId: jobId({ kind: 'review', subject: review.id, step: 0, round: 0, target }),
+        },
         deliverAt: now,
       }));
       if (await insertOutboxIn(tx, rows, now)) this.ctx.kick();
-      await appendAuditIn(tx, [{ at: now, actor: input.actor, action: 'review.opened', reason: input.reason, model: model.id, details: { reviewId: review.id, from: new Date(from).toISOString(), to: new Date(to).toISOString(), metricRows: evidence.metricRows.length, incidents: evidence.incidents.length } }]);
+      await appendAuditIn(tx, [
+        {
+          at: now,
+          actor: input.actor,
+          action: 'review.opened',
+          reason: input.reason,
+          model: model.id,
+          details: {
+            reviewId: review.id,
+            from: new Date(from).toISOString(),
+            to: new Date(to).toISOString(),
+            metricRows: evidence.metricRows.length,
+            incidents: evidence.incidents.length,
+          },
+        },
+      ]);
       return review;
     });
   }
@@ -244,16 +348,31 @@ export class Lifecycle {
 
   /** Appends a finding to an open review (409 VIGIL_CONFLICT once it is closed). */
   async addFinding(id: string, input: FindingInput): Promise<ReviewFinding> {
-    if (typeof input.actor !== 'string' || input.actor.trim() === '') throw new VigilError('VIGIL_USAGE', 'an actor is required (who does this)');
-    if (typeof input.text !== 'string' || input.text.trim() === '') throw new VigilError('VIGIL_USAGE', 'a finding needs a text');
-    if (input.text.length > MAX_FINDING_CHARS) throw new VigilError('VIGIL_USAGE', `a finding may have at most ${MAX_FINDING_CHARS} characters (this one has ${input.text.length})`);
+    if (typeof input.actor !== 'string' || input.actor.trim() === '')
+      throw new VigilError('VIGIL_USAGE', 'an actor is required (who does this)');
+    if (typeof input.text !== 'string' || input.text.trim() === '')
+      throw new VigilError('VIGIL_USAGE', 'a finding needs a text');
+    if (input.text.length > MAX_FINDING_CHARS)
+      throw new VigilError(
+        'VIGIL_USAGE',
+        `a finding may have at most ${MAX_FINDING_CHARS} characters (this one has ${input.text.length})`,
+      );
     const now = this.ctx.now();
     return this.ctx.store.transaction(async (tx) => {
       const review = mustFindReview(await getReview(tx, id, true), id);
       if (review.status !== 'open') throw reviewConflict(review, 'add a finding to');
       const finding = await addFindingIn(tx, id, { at: now, author: input.actor, text: input.text });
       if (finding === null) throw reviewConflict(review, 'add a finding to');
-      await appendAuditIn(tx, [{ at: now, actor: input.actor, action: 'review.finding_added', reason: null, model: review.model, details: { reviewId: id, findingId: finding.id, text: input.text } }]);
+      await appendAuditIn(tx, [
+        {
+          at: now,
+          actor: input.actor,
+          action: 'review.finding_added',
+          reason: null,
+          model: review.model,
+          details: { reviewId: id, findingId: finding.id, text: input.text },
+        },
+      ]);
       return finding;
     });
   }
@@ -261,12 +380,29 @@ export class Lifecycle {
   /** Closes an open review with an outcome and a reason; a closed review never changes again. */
   async closeReview(id: string, input: CloseReviewInput): Promise<ReviewDetail> {
     checkActor(input);
-    if (!(REVIEW_OUTCOMES as readonly string[]).includes(input.outcome)) throw new VigilError('VIGIL_USAGE', `the outcome "${String(input.outcome)}" is not one of ${REVIEW_OUTCOMES.join(', ')}`);
+    if (!(REVIEW_OUTCOMES as readonly string[]).includes(input.outcome))
+      throw new VigilError(
+        'VIGIL_USAGE',
+        `the outcome "${String(input.outcome)}" is not one of ${REVIEW_OUTCOMES.join(', ')}`,
+      );
     const now = this.ctx.now();
     return this.ctx.store.transaction(async (tx) => {
       const review = mustFindReview(await getReview(tx, id, true), id);
-      if (review.status !== 'open' || !(await closeReviewIn(tx, id, { at: now, by: input.actor, outcome: input.outcome, reason: input.reason }))) throw reviewConflict(review, 'close');
-      await appendAuditIn(tx, [{ at: now, actor: input.actor, action: 'review.closed', reason: input.reason, model: review.model, details: { reviewId: id, outcome: input.outcome } }]);
+      if (
+        review.status !== 'open' ||
+        !(await closeReviewIn(tx, id, { at: now, by: input.actor, outcome: input.outcome, reason: input.reason }))
+      )
+        throw reviewConflict(review, 'close');
+      await appendAuditIn(tx, [
+        {
+          at: now,
+          actor: input.actor,
+          action: 'review.closed',
+          reason: input.reason,
+          model: review.model,
+          details: { reviewId: id, outcome: input.outcome },
+        },
+      ]);
       const closed = mustFindReview(await getReview(tx, id), id);
       return { ...closed, findings: await reviewFindings(tx, id) };
     });
@@ -298,12 +434,50 @@ export class Lifecycle {
     const model = this.model(modelId);
     const now = this.ctx.now();
     return this.ctx.store.transaction(async (tx) => {
-      const control: ModelControl = { model: model.id, paused: action === 'pause', reason: who.reason, changedBy: who.actor, changedAt: now };
+      const control: ModelControl = {
+        model: model.id,
+        paused: action === 'pause',
+        reason: who.reason,
+        changedBy: who.actor,
+        changedAt: now,
+      };
       await setModelControlIn(tx, control);
-      const event: ControlEvent = { model: model.id, action, reason: who.reason, by: who.actor, ts: new Date(now).toISOString() };
+      const event: ControlEvent = {
+        model: model.id,
+        action,
+        reason: who.reason,
+        by: who.actor,
+        ts: new Date(now).toISOString(),
+      };
       const id = jobId({ kind: 'control', subject: model.id, step: 0, round: now, target: action });
-      await insertOutboxIn(tx, [{ jobId: id, kind: 'control', incidentId: null, reviewId: null, model: model.id, step: 0, round: 0, target: 'control', payload: event, deliverAt: now }], now);
-      await appendAuditIn(tx, [{ at: now, actor: who.actor, action: action === 'pause' ? 'model.paused' : 'model.resumed', reason: who.reason, model: model.id, details: { event } }]);
+      await insertOutboxIn(
+        tx,
+        [
+          {
+            jobId: id,
+            kind: 'control',
+            incidentId: null,
+            reviewId: null,
+            model: model.id,
+            step: 0,
+            round: 0,
+            target: 'control',
+            payload: event,
+            deliverAt: now,
+          },
+        ],
+        now,
+      );
+      await appendAuditIn(tx, [
+        {
+          at: now,
+          actor: who.actor,
+          action: action === 'pause' ? 'model.paused' : 'model.resumed',
+          reason: who.reason,
+          model: model.id,
+          details: { event },
+        },
+      ]);
       this.ctx.kick();
       return control;
     });
@@ -317,8 +491,10 @@ export class Lifecycle {
 }
 
 function checkActor(who: Actor): void {
-  if (typeof who.actor !== 'string' || who.actor.trim() === '') throw new VigilError('VIGIL_USAGE', 'an actor is required (who does this)');
-  if (typeof who.reason !== 'string' || who.reason.trim() === '') throw new VigilError('VIGIL_USAGE', 'a reason is required: it goes to the audit log');
+  if (typeof who.actor !== 'string' || who.actor.trim() === '')
+    throw new VigilError('VIGIL_USAGE', 'an actor is required (who does this)');
+  if (typeof who.reason !== 'string' || who.reason.trim() === '')
+    throw new VigilError('VIGIL_USAGE', 'a reason is required: it goes to the audit log');
 }
 
 async function mustFind(incident: Incident | null, id: string): Promise<Incident> {
@@ -332,12 +508,23 @@ function mustFindReview(review: Review | null, id: string): Review {
 }
 
 function reviewConflict(review: Review, what: string): VigilError {
-  return new VigilError('VIGIL_CONFLICT', `cannot ${what} review ${review.id}: it was closed${review.closedBy ? ` by ${review.closedBy}` : ''} (${review.outcome ?? 'closed'}); a closed review does not change`, {
-    details: { status: review.status },
-  });
+  return new VigilError(
+    'VIGIL_CONFLICT',
+    `cannot ${what} review ${review.id}: it was closed${review.closedBy ? ` by ${review.closedBy}` : ''} (${review.outcome ?? 'closed'}); a closed review does not change`,
+    {
+      details: { status: review.status },
+    },
+  );
 }
 
 function conflict(incident: Incident, what: string): VigilError {
-  const by = incident.status === 'acknowledged' ? ` by ${incident.acknowledgedBy}` : incident.status === 'resolved' ? ` by ${incident.resolvedBy}` : '';
-  return new VigilError('VIGIL_CONFLICT', `cannot ${what} incident ${incident.id}: it is ${incident.status}${by}`, { details: { status: incident.status } });
+  const by =
+    incident.status === 'acknowledged'
+      ? ` by ${incident.acknowledgedBy}`
+      : incident.status === 'resolved'
+        ? ` by ${incident.resolvedBy}`
+        : '';
+  return new VigilError('VIGIL_CONFLICT', `cannot ${what} incident ${incident.id}: it is ${incident.status}${by}`, {
+    details: { status: incident.status },
+  });
 }

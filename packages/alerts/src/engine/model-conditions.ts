@@ -19,22 +19,43 @@ export interface ModelCondition {
   detail?: string;
 }
 
-const SEVERITY: Record<ModelConditionName, 'warning' | 'critical'> = { no_traffic: 'critical', no_reference_profile: 'warning' };
+const SEVERITY: Record<ModelConditionName, 'warning' | 'critical'> = {
+  no_traffic: 'critical',
+  no_reference_profile: 'warning',
+};
 
 export async function modelConditionIn(tx: SqlExecutor, ctx: AlertingContext, c: ModelCondition): Promise<void> {
   const model = ctx.models.get(c.model);
   if (model === undefined) return;
-  const open = (await openIncidentsIn(tx, c.model, c.version)).find((i) => i.kind === 'condition' && i.metric === c.condition);
+  const open = (await openIncidentsIn(tx, c.model, c.version)).find(
+    (i) => i.kind === 'condition' && i.metric === c.condition,
+  );
   if (c.active) {
     if (open) {
-      if ((c.detail ?? null) !== open.detail) await updateIncidentIn(tx, open.id, { detail: c.detail ?? null, updatedAt: ctx.now() });
+      if ((c.detail ?? null) !== open.detail)
+        await updateIncidentIn(tx, open.id, { detail: c.detail ?? null, updatedAt: ctx.now() });
       return;
     }
     await openIncidentIn(
       tx,
       ctx,
       model,
-      { model: c.model, version: c.version, metric: c.condition, feature: '', group: '', kind: 'condition', severity: SEVERITY[c.condition], value: null, threshold: null, comparison: null, windowStart: null, windowEnd: null, windowRows: null, detail: c.detail ?? null },
+      {
+        model: c.model,
+        version: c.version,
+        metric: c.condition,
+        feature: '',
+        group: '',
+        kind: 'condition',
+        severity: SEVERITY[c.condition],
+        value: null,
+        threshold: null,
+        comparison: null,
+        windowStart: null,
+        windowEnd: null,
+        windowRows: null,
+        detail: c.detail ?? null,
+      },
       c.detail ?? c.condition.replace(/_/g, ' '),
     );
   } else if (open) {

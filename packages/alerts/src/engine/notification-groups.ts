@@ -38,30 +38,76 @@ export function groupingOf(config: Pick<VigilConfig, 'alerts'>): AlertGroupingCo
 
 /** The group key of a subject: its `groupBy` labels in order, `/`-separated, `-` for none (`credit-risk/7`). */
 export function groupKeyOf(config: Pick<VigilConfig, 'alerts'>, k: IncidentKey): string {
-  const values: Record<string, string> = { model: k.model, version: k.version, metric: k.metric, feature: k.feature, group: k.group };
-  return groupingOf(config).groupBy.map((label) => values[label] || '-').join('/');
+  const values: Record<string, string> = {
+    model: k.model,
+    version: k.version,
+    metric: k.metric,
+    feature: k.feature,
+    group: k.group,
+  };
+  return groupingOf(config)
+    .groupBy.map((label) => values[label] || '-')
+    .join('/');
 }
 
 /** Outbox rows notifying every target of one step of a group's escalation. */
-export function groupStepRows(ctx: AlertingContext, model: ModelConfig, group: AlertGroup, at: ChainPosition): NewOutboxRow[] {
+export function groupStepRows(
+  ctx: AlertingContext,
+  model: ModelConfig,
+  group: AlertGroup,
+  at: ChainPosition,
+): NewOutboxRow[] {
   const s = policyOf(ctx, group).steps[at.step];
   if (s === undefined) return [];
   const chain = at.upgrade ? `${at.chain}-up` : at.chain;
-  return expandTargets(s.notify, model, ctx.config).map((target) => row(group, 'notify', { jobId: jobId({ kind: 'notify', subject: group.id, chain, step: at.step, round: at.round, target }), target, step: at.step, round: at.round, deliverAt: at.deliverAt, payload: { chain: at.chain, ...(at.upgrade ? { upgrade: true } : {}) } }));
+  return expandTargets(s.notify, model, ctx.config).map((target) =>
+    row(group, 'notify', {
+      jobId: jobId({ kind: 'notify', subject: group.id, chain, step: at.step, round: at.round, target }),
+      target,
+      step: at.step,
+      round: at.round,
+      deliverAt: at.deliverAt,
+      payload: { chain: at.chain, ...(at.upgrade ? { upgrade: true } : {}) },
+    }),
+  );
 }
 
 /** Acknowledgement and resolve notices of a group, to the given targets. */
-export function groupNoticeRows(kind: 'resolve' | 'acknowledge', group: AlertGroup, targets: readonly string[], deliverAt: number): NewOutboxRow[] {
-  return targets.map((target) => row(group, kind, { jobId: jobId({ kind, subject: group.id, step: 0, round: 0, target }), target, step: 0, round: 0, deliverAt, payload: null }));
+export function groupNoticeRows(
+  kind: 'resolve' | 'acknowledge',
+  group: AlertGroup,
+  targets: readonly string[],
+  deliverAt: number,
+): NewOutboxRow[] {
+  return targets.map((target) =>
+    row(group, kind, {
+      jobId: jobId({ kind, subject: group.id, step: 0, round: 0, target }),
+      target,
+      step: 0,
+      round: 0,
+      deliverAt,
+      payload: null,
+    }),
+  );
 }
 
-function row(group: AlertGroup, kind: NewOutboxRow['kind'], r: Pick<NewOutboxRow, 'jobId' | 'target' | 'step' | 'round' | 'deliverAt' | 'payload'>): NewOutboxRow {
+function row(
+  group: AlertGroup,
+  kind: NewOutboxRow['kind'],
+  r: Pick<NewOutboxRow, 'jobId' | 'target' | 'step' | 'round' | 'deliverAt' | 'payload'>,
+): NewOutboxRow {
   return { ...r, kind, incidentId: null, groupId: group.id, reviewId: null, model: group.model };
 }
 
 /** The targets of a group's first notice while it is still pending (the escalation's rows, not updates). */
 export function firstNoticeTargets(rows: readonly OutboxRow[]): string[] {
-  return [...new Set(rows.filter((r) => r.kind === 'notify' && r.state === 'pending' && !chainOf(r.payload).upgrade).map((r) => r.target))];
+  return [
+    ...new Set(
+      rows
+        .filter((r) => r.kind === 'notify' && r.state === 'pending' && !chainOf(r.payload).upgrade)
+        .map((r) => r.target),
+    ),
+  ];
 }
 
 /**
@@ -71,7 +117,16 @@ export function firstNoticeTargets(rows: readonly OutboxRow[]): string[] {
  * incident opens and resolves, in that order, and a chat channel reads "fired" then "resolved".
  */
 export function briefNoticeRows(group: AlertGroup, targets: readonly string[], now: number): NewOutboxRow[] {
-  return targets.map((target) => row(group, 'notify', { jobId: jobId({ kind: 'notify', subject: group.id, chain: 'brief-up', step: 0, round: 0, target }), target, step: 0, round: 0, deliverAt: now, payload: { chain: 'brief', upgrade: true, brief: true, since: -1 } }));
+  return targets.map((target) =>
+    row(group, 'notify', {
+      jobId: jobId({ kind: 'notify', subject: group.id, chain: 'brief-up', step: 0, round: 0, target }),
+      target,
+      step: 0,
+      round: 0,
+      deliverAt: now,
+      payload: { chain: 'brief', upgrade: true, brief: true, since: -1 },
+    }),
+  );
 }
 
 /** Whether a group's row is a brief notice ({@link briefNoticeRows}). */
@@ -89,9 +144,21 @@ export function toldTargets(rows: readonly OutboxRow[]): string[] {
  * opens when there is none (first notice after `groupWait`). `restart` (back from a silence or a condition) starts
  * the group's escalation again from step 0 when it has none running, as an ungrouped incident's would.
  */
-export async function groupFiringIn(tx: SqlExecutor, ctx: AlertingContext, model: ModelConfig, incident: Incident, o: { chain: string; restart: boolean }): Promise<AlertGroup> {
+export async function groupFiringIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  model: ModelConfig,
+  incident: Incident,
+  o: { chain: string; restart: boolean },
+): Promise<AlertGroup> {
   const now = ctx.now();
-  const { group, opened } = await openAlertGroupIn(tx, { id: `grp_${randomUUID()}`, groupKey: groupKeyOf(ctx.config, incident), model: incident.model, escalationPolicy: model.escalation, now });
+  const { group, opened } = await openAlertGroupIn(tx, {
+    id: `grp_${randomUUID()}`,
+    groupKey: groupKeyOf(ctx.config, incident),
+    model: incident.model,
+    escalationPolicy: model.escalation,
+    now,
+  });
   if (incident.notificationGroup !== group.id) await updateIncidentIn(tx, incident.id, { notificationGroup: group.id });
   if (opened) {
     await scheduleGroupIn(tx, ctx, model, group, 'c0', now + groupingOf(ctx.config).groupWaitMs);
@@ -100,7 +167,12 @@ export async function groupFiringIn(tx: SqlExecutor, ctx: AlertingContext, model
   if (group.status === 'acknowledged') {
     // A new firing subject re-opens an acknowledged group: its escalation starts again (the notices list the
     // firing subjects; those acknowledged stay acknowledged).
-    const firing = (await updateAlertGroupIn(tx, group.id, { status: 'firing', acknowledgedAt: null, acknowledgedBy: null, updatedAt: now }))!;
+    const firing = (await updateAlertGroupIn(tx, group.id, {
+      status: 'firing',
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      updatedAt: now,
+    }))!;
     await scheduleGroupIn(tx, ctx, model, firing, `a${now}`, now);
     return firing;
   }
@@ -120,33 +192,82 @@ export async function groupFiringIn(tx: SqlExecutor, ctx: AlertingContext, model
  * The group changed (a subject joined, or resolved while others still fire): the targets told so far get one
  * update `groupInterval` after the group's last notice, unless one is already due (it will list the change too).
  */
-export async function scheduleUpdateIn(tx: SqlExecutor, ctx: AlertingContext, group: AlertGroup, rows?: readonly OutboxRow[]): Promise<void> {
+export async function scheduleUpdateIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  group: AlertGroup,
+  rows?: readonly OutboxRow[],
+): Promise<void> {
   const all = rows ?? (await outboxOfGroup(tx, group.id));
   const told = toldTargets(all);
-  if (told.length === 0 || all.some((r) => r.kind === 'notify' && r.state === 'pending' && chainOf(r.payload).upgrade)) return;
+  if (told.length === 0 || all.some((r) => r.kind === 'notify' && r.state === 'pending' && chainOf(r.payload).upgrade))
+    return;
   const now = ctx.now();
   const due = Math.max(now, (group.lastNotifiedAt ?? now) + groupingOf(ctx.config).groupIntervalMs);
   await notifyToldIn(tx, ctx, group, told, `upd${due}`, due, group.lastNotifiedAt);
 }
 
 /** Step 0 of a group's escalation, due at its delay from `at`. */
-export async function scheduleGroupIn(tx: SqlExecutor, ctx: AlertingContext, model: ModelConfig, group: AlertGroup, chain: string, at: number): Promise<void> {
+export async function scheduleGroupIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  model: ModelConfig,
+  group: AlertGroup,
+  chain: string,
+  at: number,
+): Promise<void> {
   const first = policyOf(ctx, group).steps[0];
-  if (await insertOutboxIn(tx, groupStepRows(ctx, model, group, { chain, step: 0, round: 0, deliverAt: at + (first?.afterMs ?? 0) }), ctx.now())) ctx.kick();
+  if (
+    await insertOutboxIn(
+      tx,
+      groupStepRows(ctx, model, group, { chain, step: 0, round: 0, deliverAt: at + (first?.afterMs ?? 0) }),
+      ctx.now(),
+    )
+  )
+    ctx.kick();
 }
 
 /** A one-off notice (an update, a severity raise) to the targets told so far; it does not continue the chain. */
-async function notifyToldIn(tx: SqlExecutor, ctx: AlertingContext, group: AlertGroup, told: readonly string[], chain: string, due: number, since: number | null): Promise<void> {
+async function notifyToldIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  group: AlertGroup,
+  told: readonly string[],
+  chain: string,
+  due: number,
+  since: number | null,
+): Promise<void> {
   const step = Math.max(0, group.escalationStep);
   // `since`: the update also lists the subjects resolved after the notice before it (the same for every target).
-  const rows = told.map((target) => row(group, 'notify', { jobId: jobId({ kind: 'notify', subject: group.id, chain: `${chain}-up`, step, round: 0, target }), target, step, round: 0, deliverAt: due, payload: { chain, upgrade: true, since } }));
+  const rows = told.map((target) =>
+    row(group, 'notify', {
+      jobId: jobId({ kind: 'notify', subject: group.id, chain: `${chain}-up`, step, round: 0, target }),
+      target,
+      step,
+      round: 0,
+      deliverAt: due,
+      payload: { chain, upgrade: true, since },
+    }),
+  );
   if (await insertOutboxIn(tx, rows, ctx.now())) ctx.kick();
 }
 
 /** A subject of a firing group turned more severe: tell the targets of the step reached so far, once per severity. */
-export async function groupSeverityRaisedIn(tx: SqlExecutor, ctx: AlertingContext, model: ModelConfig, groupId: string, severity: string): Promise<void> {
+export async function groupSeverityRaisedIn(
+  tx: SqlExecutor,
+  ctx: AlertingContext,
+  model: ModelConfig,
+  groupId: string,
+  severity: string,
+): Promise<void> {
   const group = await getAlertGroup(tx, groupId, true);
   if (group === null || group.status !== 'firing') return;
-  const rows = groupStepRows(ctx, model, group, { chain: `sev-${severity}`, step: Math.max(0, group.escalationStep), round: 0, deliverAt: ctx.now(), upgrade: true });
+  const rows = groupStepRows(ctx, model, group, {
+    chain: `sev-${severity}`,
+    step: Math.max(0, group.escalationStep),
+    round: 0,
+    deliverAt: ctx.now(),
+    upgrade: true,
+  });
   if (await insertOutboxIn(tx, rows, ctx.now())) ctx.kick();
 }

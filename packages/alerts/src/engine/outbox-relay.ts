@@ -97,10 +97,24 @@ export class OutboxRelay {
     let total = 0;
     for (;;) {
       // A full pass looks at many more rows at once: it cannot page by "not enqueued yet".
-      const fresh = await this.ctx.store.transaction((tx) => pendingOutbox(tx, { dueBefore: now + this.aheadMs + 1, notEnqueuedOnly: !full, limit: full ? this.batch * 20 : this.batch }));
+      const fresh = await this.ctx.store.transaction((tx) =>
+        pendingOutbox(tx, {
+          dueBefore: now + this.aheadMs + 1,
+          notEnqueuedOnly: !full,
+          limit: full ? this.batch * 20 : this.batch,
+        }),
+      );
       if (fresh.length === 0) break;
-      await this.queue.add(fresh.map((r) => ({ id: r.jobId, data: { outboxId: r.id }, delayMs: Math.max(0, r.deliverAt - now) })));
-      await this.ctx.store.transaction((tx) => markEnqueued(tx, fresh.map((r) => r.id), now));
+      await this.queue.add(
+        fresh.map((r) => ({ id: r.jobId, data: { outboxId: r.id }, delayMs: Math.max(0, r.deliverAt - now) })),
+      );
+      await this.ctx.store.transaction((tx) =>
+        markEnqueued(
+          tx,
+          fresh.map((r) => r.id),
+          now,
+        ),
+      );
       total += fresh.length;
       if (full || fresh.length < this.batch) break;
     }

@@ -6,15 +6,31 @@ import { createTransport } from 'nodemailer';
 import { deliveryError, type Notifier } from './notifier';
 import { summary } from './payload';
 
-export function emailNotifier(target: string, smtp: { url: string; from: string }, to: readonly string[], timeoutMs: number): Notifier {
-  const transport = createTransport(smtp.url, { connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
+export function emailNotifier(
+  target: string,
+  smtp: { url: string; from: string },
+  to: readonly string[],
+  timeoutMs: number,
+): Notifier {
+  const transport = createTransport(smtp.url, {
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  });
   return {
     type: 'email',
     async send(n, signal) {
       if (signal.aborted) throw deliveryError(target, 'delivery aborted (shutting down)', true);
       const p = n.payload;
-      const links = n.kind === 'incident' ? [n.payload.links.incident, n.payload.links.dashboard] : [n.payload.links.review];
-      const text = [summary(n), '', JSON.stringify(p, null, 2), '', ...links.filter((l): l is string => typeof l === 'string')].join('\n');
+      const links =
+        n.kind === 'incident' ? [n.payload.links.incident, n.payload.links.dashboard] : [n.payload.links.review];
+      const text = [
+        summary(n),
+        '',
+        JSON.stringify(p, null, 2),
+        '',
+        ...links.filter((l): l is string => typeof l === 'string'),
+      ].join('\n');
       try {
         await transport.sendMail({
           from: smtp.from,
@@ -27,7 +43,12 @@ export function emailNotifier(target: string, smtp: { url: string; from: string 
       } catch (error) {
         const code = (error as { responseCode?: number }).responseCode;
         // 5xx SMTP replies are permanent refusals (unknown mailbox); connection problems and 4xx are worth retrying.
-        throw deliveryError(target, `SMTP delivery failed (${(error as Error).message})`, code === undefined || code < 500, error);
+        throw deliveryError(
+          target,
+          `SMTP delivery failed (${(error as Error).message})`,
+          code === undefined || code < 500,
+          error,
+        );
       }
     },
     async close() {

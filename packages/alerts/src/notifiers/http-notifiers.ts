@@ -27,17 +27,34 @@ function slackLink(url: string, label: string): string {
  * URLs found in the data.
  */
 export function slackMessage(n: Notification): { text: string; blocks: Array<Record<string, unknown>> } {
-  const links: Array<[string | null, string]> = n.kind === 'review' ? [[n.payload.links.review, 'details']] : [[n.payload.links.incident, 'details'], [n.payload.links.dashboard, 'dashboard']];
+  const links: Array<[string | null, string]> =
+    n.kind === 'review'
+      ? [[n.payload.links.review, 'details']]
+      : [
+          [n.payload.links.incident, 'details'],
+          [n.payload.links.dashboard, 'dashboard'],
+        ];
   const present = links.filter((l): l is [string, string] => l[0] !== null);
   const head = `${emoji(n)} `;
   const link = present[0] ? ` ${slackLink(present[0][0], present[0][1])}` : '';
   // A group's notice lists its subjects one per line under the headline (all of it escaped, cut to the limit).
   const subjects = n.kind === 'incident' && (n.payload.subjects?.length ?? 0) > 1 ? n.payload.subjects! : [];
-  const body = subjects.length > 0 ? [summary(n).replace(/: \d+ subjects: .*$/s, `: ${subjects.length} subjects`), ...subjects.map((s) => `• ${subjectText(s)}`)].join('\n') : summary(n);
+  const body =
+    subjects.length > 0
+      ? [
+          summary(n).replace(/: \d+ subjects: .*$/s, `: ${subjects.length} subjects`),
+          ...subjects.map((s) => `• ${subjectText(s)}`),
+        ].join('\n')
+      : summary(n);
   const text = `${head}${slackText(body, SLACK_LIMITS.sectionText - head.length - link.length)}${link}`;
   const blocks: Array<Record<string, unknown>> = [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }];
   if (present.length > 1) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: present.map(([url, label]) => slackLink(url, label)).join(' · '), verbatim: true }] });
+    blocks.push({
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: present.map(([url, label]) => slackLink(url, label)).join(' · '), verbatim: true },
+      ],
+    });
   }
   return { text, blocks };
 }
@@ -71,25 +88,53 @@ export function pagerdutyChangeUrl(eventsUrl: string): string {
  * raises), `acknowledge` and `resolve`, all with the same `dedup_key`. A review is a change event: it informs the
  * service's responders and pages nobody, since nothing would ever resolve it.
  */
-export function pagerdutyEvent(n: Notification, routingKey: string): { endpoint: 'alert' | 'change'; body: Record<string, unknown> } {
+export function pagerdutyEvent(
+  n: Notification,
+  routingKey: string,
+): { endpoint: 'alert' | 'change'; body: Record<string, unknown> } {
   const p = n.payload;
   const source = `${p.model}${p.version ? `/${p.version}` : ''}`;
-  const linkList = n.kind === 'review' ? [[n.payload.links.review, 'Review in Vigil']] : [[n.payload.links.incident, 'Incident in Vigil'], [n.payload.links.dashboard, 'Grafana dashboard']];
-  const links = linkList.filter((l): l is [string, string] => typeof l[0] === 'string').map(([href, text]) => ({ href, text }));
+  const linkList =
+    n.kind === 'review'
+      ? [[n.payload.links.review, 'Review in Vigil']]
+      : [
+          [n.payload.links.incident, 'Incident in Vigil'],
+          [n.payload.links.dashboard, 'Grafana dashboard'],
+        ];
+  const links = linkList
+    .filter((l): l is [string, string] => typeof l[0] === 'string')
+    .map(([href, text]) => ({ href, text }));
   const text = truncateText(summary(n), PAGERDUTY_SUMMARY_MAX);
   if (n.kind === 'review') {
-    const body = { routing_key: routingKey, payload: { summary: text, timestamp: n.payload.openedAt, source, custom_details: p }, ...(links.length ? { links } : {}) };
+    const body = {
+      routing_key: routingKey,
+      payload: { summary: text, timestamp: n.payload.openedAt, source, custom_details: p },
+      ...(links.length ? { links } : {}),
+    };
     return { endpoint: 'change', body };
   }
   const dedupKey = pagerdutyDedupKey(n.payload.dedupKey);
   const status = n.payload.status;
-  if (status === 'acknowledged') return { endpoint: 'alert', body: { routing_key: routingKey, event_action: 'acknowledge', dedup_key: dedupKey } };
+  if (status === 'acknowledged')
+    return { endpoint: 'alert', body: { routing_key: routingKey, event_action: 'acknowledge', dedup_key: dedupKey } };
   // A group of several subjects has no single component.
   const component = (n.payload.subjects?.length ?? 0) > 1 ? null : (n.payload.feature ?? n.payload.group);
   if (status === 'resolved') {
     // The resolve carries what cleared it (and the last breach) in custom_details, shown on the alert's timeline.
-    const payload = { summary: text, timestamp: new Date(n.resolvedAt ?? Date.now()).toISOString(), source, severity: n.payload.severity, ...(component ? { component } : {}), group: n.payload.metric, class: 'model-monitoring', custom_details: p };
-    return { endpoint: 'alert', body: { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey, payload, client: 'Vigil' } };
+    const payload = {
+      summary: text,
+      timestamp: new Date(n.resolvedAt ?? Date.now()).toISOString(),
+      source,
+      severity: n.payload.severity,
+      ...(component ? { component } : {}),
+      group: n.payload.metric,
+      class: 'model-monitoring',
+      custom_details: p,
+    };
+    return {
+      endpoint: 'alert',
+      body: { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey, payload, client: 'Vigil' },
+    };
   }
   const body = {
     routing_key: routingKey,
@@ -115,7 +160,9 @@ export function pagerdutyEvent(n: Notification, routingKey: string): { endpoint:
 export function pagerdutyRefusal(text: string): string | undefined {
   try {
     const e = JSON.parse(text) as { status?: unknown; message?: unknown; errors?: unknown };
-    const parts = [e.message ?? e.status, ...(Array.isArray(e.errors) ? e.errors : [])].filter((x): x is string => typeof x === 'string' && x !== '');
+    const parts = [e.message ?? e.status, ...(Array.isArray(e.errors) ? e.errors : [])].filter(
+      (x): x is string => typeof x === 'string' && x !== '',
+    );
     return parts.length ? parts.join('; ') : undefined;
   } catch {
     return undefined;
@@ -129,7 +176,9 @@ export function pagerdutyNotifier(target: string, url: string, routingKey: strin
     send(n, signal) {
       const { endpoint, body } = pagerdutyEvent(n, routingKey);
       // 400 is permanent (PagerDuty: "Bad Request — do not retry"): the row fails with PagerDuty's own reason.
-      return postJson(target, endpoint === 'change' ? changeUrl : url, body, signal, timeoutMs, { describe: pagerdutyRefusal });
+      return postJson(target, endpoint === 'change' ? changeUrl : url, body, signal, timeoutMs, {
+        describe: pagerdutyRefusal,
+      });
     },
   };
 }
@@ -151,7 +200,11 @@ export interface AlertmanagerAlert {
  */
 export function alertmanagerAlert(n: Notification, at: { now: number; holdMs: number }): AlertmanagerAlert {
   const p = n.payload;
-  const labels: Record<string, string> = { alertname: n.kind === 'review' ? 'VigilReview' : 'VigilIncident', model: p.model, dedupKey: p.dedupKey };
+  const labels: Record<string, string> = {
+    alertname: n.kind === 'review' ? 'VigilReview' : 'VigilIncident',
+    model: p.model,
+    dedupKey: p.dedupKey,
+  };
   if (p.version) labels.version = p.version;
   if (n.kind === 'incident') {
     labels.metric = n.payload.metric;
@@ -169,7 +222,14 @@ export function alertmanagerAlert(n: Notification, at: { now: number; holdMs: nu
     labels,
     annotations: {
       summary: summary(n),
-      ...(n.kind === 'incident' ? { incidentId: n.payload.incidentId, value: String(n.payload.value), threshold: String(n.payload.threshold), ...resolutionAnnotations(n.payload) } : { reviewId: n.payload.reviewId }),
+      ...(n.kind === 'incident'
+        ? {
+            incidentId: n.payload.incidentId,
+            value: String(n.payload.value),
+            threshold: String(n.payload.threshold),
+            ...resolutionAnnotations(n.payload),
+          }
+        : { reviewId: n.payload.reviewId }),
     },
     startsAt: new Date(startsAt).toISOString(),
     // An alert never ends before it starts (a clock step back between opening and resolving).
@@ -207,11 +267,26 @@ export function alertmanagerUrl(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/api/v2/alerts`;
 }
 
-export function alertmanagerNotifier(target: string, baseUrl: string, timeoutMs: number, now: () => number, resendMs = ALERTMANAGER_RESEND_MS): Notifier {
+export function alertmanagerNotifier(
+  target: string,
+  baseUrl: string,
+  timeoutMs: number,
+  now: () => number,
+  resendMs = ALERTMANAGER_RESEND_MS,
+): Notifier {
   const url = alertmanagerUrl(baseUrl);
   return {
     type: 'alertmanager',
     // One alert per subject: a group's notice posts every subject it lists.
-    send: (n, signal) => postJson(target, url, (n.kind === 'incident' ? subjectNotifications(n) : [n]).map((one) => alertmanagerAlert(one, { now: now(), holdMs: ALERTMANAGER_HOLD_INTERVALS * resendMs })), signal, timeoutMs),
+    send: (n, signal) =>
+      postJson(
+        target,
+        url,
+        (n.kind === 'incident' ? subjectNotifications(n) : [n]).map((one) =>
+          alertmanagerAlert(one, { now: now(), holdMs: ALERTMANAGER_HOLD_INTERVALS * resendMs }),
+        ),
+        signal,
+        timeoutMs,
+      ),
   };
 }

@@ -12,7 +12,11 @@ export interface Notifier {
 }
 
 export function deliveryError(target: string, message: string, retriable: boolean, cause?: unknown): VigilError {
-  return new VigilError('VIGIL_NOTIFY_FAILED', `${target}: ${message}`, { retriable, ...(cause === undefined ? {} : { cause }), details: { target } });
+  return new VigilError('VIGIL_NOTIFY_FAILED', `${target}: ${message}`, {
+    retriable,
+    ...(cause === undefined ? {} : { cause }),
+    details: { target },
+  });
 }
 
 /**
@@ -45,7 +49,14 @@ export interface PostOptions {
  * POSTs JSON and checks the answer. The URL never appears in errors (webhook URLs are capabilities); the target
  * name does.
  */
-export async function postJson(target: string, targetUrl: string, body: unknown, signal: AbortSignal, timeoutMs: number, options: PostOptions = {}): Promise<void> {
+export async function postJson(
+  target: string,
+  targetUrl: string,
+  body: unknown,
+  signal: AbortSignal,
+  timeoutMs: number,
+  options: PostOptions = {},
+): Promise<void> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const { url, headers } = splitCredentials(targetUrl);
   let res: Response;
@@ -59,12 +70,21 @@ export async function postJson(target: string, targetUrl: string, body: unknown,
   } catch (error) {
     if (signal.aborted) throw deliveryError(target, 'delivery aborted (shutting down)', true, error);
     if (timeout.aborted) throw deliveryError(target, `no answer within ${timeoutMs} ms`, true, error);
-    throw deliveryError(target, `request failed (${withoutUrls((error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message)})`, true, error);
+    throw deliveryError(
+      target,
+      `request failed (${withoutUrls((error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message)})`,
+      true,
+      error,
+    );
   }
   // Drain the body so the connection can be reused; a slow body is bounded by the same timeout.
   const text = await res.text().catch(() => '');
   if (res.ok) return;
   const retriable = res.status === 429 || res.status >= 500 || res.status === 408;
   const reason = (text && options.describe?.(text)) || text.slice(0, 200);
-  throw deliveryError(target, `answered ${res.status}${reason ? `: ${withoutUrls(reason.slice(0, 500))}` : ''}`, retriable);
+  throw deliveryError(
+    target,
+    `answered ${res.status}${reason ? `: ${withoutUrls(reason.slice(0, 500))}` : ''}`,
+    retriable,
+  );
 }

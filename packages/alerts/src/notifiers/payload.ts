@@ -37,7 +37,12 @@ export interface IncidentPayload {
    * Resolve notices: the last window that breached the threshold (the same as `value`, `threshold`, `window`; a
    * window only above the clear threshold kept the incident firing but is not a breach, and does not move them).
    */
-  lastBreach: { window: PayloadWindow; value: number | null; threshold: number | null; comparison: string | null } | null;
+  lastBreach: {
+    window: PayloadWindow;
+    value: number | null;
+    threshold: number | null;
+    comparison: string | null;
+  } | null;
   /** Who resolved it (resolve notices): `vigil` when it cleared by itself. */
   resolvedBy: string | null;
   /**
@@ -53,7 +58,22 @@ export interface IncidentPayload {
 /** One subject of a group's notice: the incident, as the single-subject payload describes it. */
 export type SubjectPayload = Pick<
   IncidentPayload,
-  'dedupKey' | 'incidentId' | 'status' | 'severity' | 'model' | 'version' | 'metric' | 'feature' | 'group' | 'value' | 'threshold' | 'comparison' | 'window' | 'detail' | 'resolution' | 'lastBreach'
+  | 'dedupKey'
+  | 'incidentId'
+  | 'status'
+  | 'severity'
+  | 'model'
+  | 'version'
+  | 'metric'
+  | 'feature'
+  | 'group'
+  | 'value'
+  | 'threshold'
+  | 'comparison'
+  | 'window'
+  | 'detail'
+  | 'resolution'
+  | 'lastBreach'
 > & { openedAt: string; resolvedAt: string | null };
 
 export interface PayloadWindow {
@@ -82,10 +102,18 @@ export interface ReviewPayload {
  * opening and resolve times (epoch ms) for the receivers that want them as timestamps (Alertmanager's `startsAt`
  * and `endsAt`, PagerDuty's `payload.timestamp`).
  */
-export type Notification = { kind: 'incident'; payload: IncidentPayload; openedAt: number; resolvedAt: number | null } | { kind: 'review'; payload: ReviewPayload };
+export type Notification =
+  | { kind: 'incident'; payload: IncidentPayload; openedAt: number; resolvedAt: number | null }
+  | { kind: 'review'; payload: ReviewPayload };
 
 /** `model/version/metric/feature/group`, '-' for none: stable for the life of an incident's subject. */
-export function dedupKey(k: { model: string; version: string; metric: string; feature: string; group: string }): string {
+export function dedupKey(k: {
+  model: string;
+  version: string;
+  metric: string;
+  feature: string;
+  group: string;
+}): string {
   return [k.model, k.version || '-', k.metric, k.feature || '-', k.group || '-'].join('/');
 }
 
@@ -130,8 +158,18 @@ export function incidentPayload(incident: Incident, o: PayloadOptions): Incident
     escalationStep: o.step,
     acknowledgedBy: incident.acknowledgedBy,
     detail: incident.detail,
-    resolution: resolved && r !== null ? { window: payloadWindow(r.windowStart, r.windowEnd, r.rows), value: r.value, clearThreshold: r.clearThreshold, comparison: r.comparison } : null,
-    lastBreach: resolved ? { window, value: incident.value, threshold: incident.threshold, comparison: incident.comparison } : null,
+    resolution:
+      resolved && r !== null
+        ? {
+            window: payloadWindow(r.windowStart, r.windowEnd, r.rows),
+            value: r.value,
+            clearThreshold: r.clearThreshold,
+            comparison: r.comparison,
+          }
+        : null,
+    lastBreach: resolved
+      ? { window, value: incident.value, threshold: incident.threshold, comparison: incident.comparison }
+      : null,
     resolvedBy: resolved ? incident.resolvedBy : null,
     groupKey: o.groupKey ?? null,
     subjects: null,
@@ -156,27 +194,56 @@ export function groupNotification(
   o: Omit<PayloadOptions, 'groupKey'>,
 ): Notification {
   const rank = (i: Incident) => (i.status === status ? 0 : 1);
-  const ordered = [...subjects].sort((a, b) => rank(a) - rank(b) || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.openedAt - b.openedAt || dedupKey(a).localeCompare(dedupKey(b)));
+  const ordered = [...subjects].sort(
+    (a, b) =>
+      rank(a) - rank(b) ||
+      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+      a.openedAt - b.openedAt ||
+      dedupKey(a).localeCompare(dedupKey(b)),
+  );
   const lead = ordered[0]!;
   const payload = incidentPayload({ ...lead, status }, { ...o, groupKey: group.groupKey });
   const subjectPayloads = ordered.map((i): SubjectPayload => {
     const p = incidentPayload(i, o);
     return {
-      dedupKey: p.dedupKey, incidentId: p.incidentId, status: p.status, severity: p.severity, model: p.model, version: p.version, metric: p.metric, feature: p.feature, group: p.group,
-      value: p.value, threshold: p.threshold, comparison: p.comparison, window: p.window, detail: p.detail, resolution: p.resolution, lastBreach: p.lastBreach,
-      openedAt: new Date(i.openedAt).toISOString(), resolvedAt: i.resolvedAt === null ? null : new Date(i.resolvedAt).toISOString(),
+      dedupKey: p.dedupKey,
+      incidentId: p.incidentId,
+      status: p.status,
+      severity: p.severity,
+      model: p.model,
+      version: p.version,
+      metric: p.metric,
+      feature: p.feature,
+      group: p.group,
+      value: p.value,
+      threshold: p.threshold,
+      comparison: p.comparison,
+      window: p.window,
+      detail: p.detail,
+      resolution: p.resolution,
+      lastBreach: p.lastBreach,
+      openedAt: new Date(i.openedAt).toISOString(),
+      resolvedAt: i.resolvedAt === null ? null : new Date(i.resolvedAt).toISOString(),
     };
   });
   return {
     kind: 'incident',
-    payload: { ...payload, dedupKey: group.groupKey, acknowledgedBy: status === 'acknowledged' ? (group.acknowledgedBy ?? payload.acknowledgedBy) : payload.acknowledgedBy, subjects: subjectPayloads },
+    payload: {
+      ...payload,
+      dedupKey: group.groupKey,
+      acknowledgedBy:
+        status === 'acknowledged' ? (group.acknowledgedBy ?? payload.acknowledgedBy) : payload.acknowledgedBy,
+      subjects: subjectPayloads,
+    },
     openedAt: Math.min(...subjects.map((i) => i.openedAt)),
     resolvedAt: status === 'resolved' ? Math.max(...subjects.map((i) => i.resolvedAt ?? i.openedAt)) : null,
   };
 }
 
 /** Each subject of a group's notice as a notification of its own (Alertmanager keeps one alert per subject). */
-export function subjectNotifications(n: Extract<Notification, { kind: 'incident' }>): Array<Extract<Notification, { kind: 'incident' }>> {
+export function subjectNotifications(
+  n: Extract<Notification, { kind: 'incident' }>,
+): Array<Extract<Notification, { kind: 'incident' }>> {
   const subjects = n.payload.subjects;
   if (subjects === null || subjects.length === 0) return [n];
   return subjects.map((s) => ({
@@ -188,9 +255,15 @@ export function subjectNotifications(n: Extract<Notification, { kind: 'incident'
 }
 
 /** `psi(age) = 0.31 > 0.2`: a subject as one short phrase. */
-export function subjectText(p: Pick<IncidentPayload, 'metric' | 'feature' | 'group' | 'value' | 'comparison' | 'threshold' | 'status' | 'resolution'>): string {
+export function subjectText(
+  p: Pick<
+    IncidentPayload,
+    'metric' | 'feature' | 'group' | 'value' | 'comparison' | 'threshold' | 'status' | 'resolution'
+  >,
+): string {
   const name = `${p.metric}${p.feature ? `(${p.feature})` : ''}${p.group ? `[${p.group}]` : ''}`;
-  if (p.status === 'resolved' && p.resolution) return `${name} cleared at ${p.resolution.value === null ? 'no value' : formatNumber(p.resolution.value)} (clear threshold ${formatNumber(p.resolution.clearThreshold)})`;
+  if (p.status === 'resolved' && p.resolution)
+    return `${name} cleared at ${p.resolution.value === null ? 'no value' : formatNumber(p.resolution.value)} (clear threshold ${formatNumber(p.resolution.clearThreshold)})`;
   const value = p.value === null ? '' : ` = ${comparisonText(p.value, p.comparison, p.threshold)}`;
   return `${name}${value}`;
 }
@@ -207,7 +280,13 @@ export function comparisonText(value: number, comparison: string | null, thresho
 
 /** Whether `value comparison threshold` holds: what lets a text call the value a breach. */
 export function breaches(value: number | null, comparison: string | null, threshold: number | null): boolean {
-  return value !== null && comparison !== null && threshold !== null && isComparison(comparison) && beyond(comparison, value, threshold);
+  return (
+    value !== null &&
+    comparison !== null &&
+    threshold !== null &&
+    isComparison(comparison) &&
+    beyond(comparison, value, threshold)
+  );
 }
 
 function isComparison(c: string): c is Comparison {
@@ -215,7 +294,11 @@ function isComparison(c: string): c is Comparison {
 }
 
 function payloadWindow(start: number | null, end: number | null, rows: number | null): PayloadWindow {
-  return { start: start === null ? null : new Date(start).toISOString(), end: end === null ? null : new Date(end).toISOString(), rows };
+  return {
+    start: start === null ? null : new Date(start).toISOString(),
+    end: end === null ? null : new Date(end).toISOString(),
+    rows,
+  };
 }
 
 /** `2026-11-22 09:00 – 10:00`-like: a window's dates as people read them (UTC, minutes; the day once if shared). */
@@ -233,7 +316,10 @@ export function windowText(w: PayloadWindow): string {
  */
 export function resolutionText(p: IncidentPayload): string {
   const last = p.lastBreach;
-  const lastText = last && last.value !== null ? `${breaches(last.value, last.comparison, last.threshold) ? 'last breach' : 'last value'} ${comparisonText(last.value, last.comparison, last.threshold)} in ${windowText(last.window)}` : '';
+  const lastText =
+    last && last.value !== null
+      ? `${breaches(last.value, last.comparison, last.threshold) ? 'last breach' : 'last value'} ${comparisonText(last.value, last.comparison, last.threshold)} in ${windowText(last.window)}`
+      : '';
   const r = p.resolution;
   if (r === null) return ` (resolved by ${p.resolvedBy ?? 'hand'}${lastText ? `; ${lastText}` : ''})`;
   const value = r.value === null ? 'no value' : formatNumber(r.value);
@@ -242,7 +328,8 @@ export function resolutionText(p: IncidentPayload): string {
 
 /** One line for chat, e-mail subjects and PagerDuty summaries. */
 export function summary(n: Notification): string {
-  if (n.kind === 'review') return `[REVIEW] ${n.payload.model}: review ${n.payload.reviewId} opened by ${n.payload.openedBy}: ${n.payload.reason}`;
+  if (n.kind === 'review')
+    return `[REVIEW] ${n.payload.model}: review ${n.payload.reviewId} opened by ${n.payload.openedBy}: ${n.payload.reason}`;
   const p = n.payload;
   const subjects = p.subjects ?? [];
   if (subjects.length > 1) {

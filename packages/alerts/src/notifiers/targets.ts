@@ -12,7 +12,11 @@ export const OWNER_WEBHOOK = 'owner:webhook';
 export const OWNER_EMAIL = 'owner:email';
 
 /** The delivery targets of a step's `notify` list for one model, in order, without duplicates. */
-export function expandTargets(notify: readonly string[], model: ModelConfig, config: Pick<VigilConfig, 'smtp'>): string[] {
+export function expandTargets(
+  notify: readonly string[],
+  model: ModelConfig,
+  config: Pick<VigilConfig, 'smtp'>,
+): string[] {
   const out: string[] = [];
   for (const name of notify) {
     if (name === 'owner') {
@@ -36,7 +40,8 @@ export function expandReviewers(model: ModelConfig, config: Pick<VigilConfig, 's
     if ('notifier' in reviewer) out.push(...expandTargets([reviewer.notifier], model, config));
     else {
       if (reviewer.webhook !== undefined) out.push(`${REVIEWER_PREFIX}${reviewer.name}:webhook`);
-      if (reviewer.email !== undefined && config.smtp !== undefined) out.push(`${REVIEWER_PREFIX}${reviewer.name}:email`);
+      if (reviewer.email !== undefined && config.smtp !== undefined)
+        out.push(`${REVIEWER_PREFIX}${reviewer.name}:email`);
     }
   }
   return [...new Set(out)];
@@ -57,7 +62,8 @@ export class NotifierRegistry {
 
   /** The notifier for a target of a model, or undefined when the configuration has none by that name. */
   get(model: ModelConfig, target: string): Notifier | undefined {
-    const key = target.startsWith('owner:') || target.startsWith(REVIEWER_PREFIX) ? compositeKey(model.id, target) : target;
+    const key =
+      target.startsWith('owner:') || target.startsWith(REVIEWER_PREFIX) ? compositeKey(model.id, target) : target;
     if (!this.cache.has(key)) this.cache.set(key, this.build(model, target) ?? null);
     return this.cache.get(key) ?? undefined;
   }
@@ -69,19 +75,27 @@ export class NotifierRegistry {
 
   private build(model: ModelConfig, target: string): Notifier | undefined {
     const { timeoutMs, now } = this.options;
-    if (target === OWNER_WEBHOOK) return model.owner.webhook === undefined ? undefined : webhookNotifier(target, model.owner.webhook, timeoutMs);
+    if (target === OWNER_WEBHOOK)
+      return model.owner.webhook === undefined ? undefined : webhookNotifier(target, model.owner.webhook, timeoutMs);
     if (target === OWNER_EMAIL) {
       const smtp = this.config.smtp;
-      return smtp === undefined || model.owner.email === undefined ? undefined : emailNotifier(target, smtp, [model.owner.email], timeoutMs);
+      return smtp === undefined || model.owner.email === undefined
+        ? undefined
+        : emailNotifier(target, smtp, [model.owner.email], timeoutMs);
     }
     if (target.startsWith(REVIEWER_PREFIX)) {
       const channel = target.slice(target.lastIndexOf(':') + 1);
       const name = target.slice(REVIEWER_PREFIX.length, target.lastIndexOf(':'));
-      const person = model.reviewers?.find((r): r is Exclude<typeof r, { notifier: string }> => !('notifier' in r) && r.name === name);
+      const person = model.reviewers?.find(
+        (r): r is Exclude<typeof r, { notifier: string }> => !('notifier' in r) && r.name === name,
+      );
       if (person === undefined) return undefined;
-      if (channel === 'webhook') return person.webhook === undefined ? undefined : webhookNotifier(target, person.webhook, timeoutMs);
+      if (channel === 'webhook')
+        return person.webhook === undefined ? undefined : webhookNotifier(target, person.webhook, timeoutMs);
       const smtp = this.config.smtp;
-      return channel === 'email' && smtp !== undefined && person.email !== undefined ? emailNotifier(target, smtp, [person.email], timeoutMs) : undefined;
+      return channel === 'email' && smtp !== undefined && person.email !== undefined
+        ? emailNotifier(target, smtp, [person.email], timeoutMs)
+        : undefined;
     }
     const n: NotifierConfig | undefined = this.config.notifiers[target];
     if (n === undefined) return undefined;

@@ -67,9 +67,15 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
     const where = `${connection.host}:${connection.port}`;
     const why = `${(error as Error).message}${lastError ? `; last error: ${describe(lastError)}` : ''}`;
     if (lastError && isRefusal(lastError)) {
-      throw new VigilError('VIGIL_QUEUE_UNAVAILABLE', `Redis at ${where} refused the connection (${why})`, { cause: lastError, retriable: false });
+      throw new VigilError('VIGIL_QUEUE_UNAVAILABLE', `Redis at ${where} refused the connection (${why})`, {
+        cause: lastError,
+        retriable: false,
+      });
     }
-    throw new VigilError('VIGIL_QUEUE_UNAVAILABLE', `Redis does not answer at ${where} (${why})`, { cause: error, retriable: true });
+    throw new VigilError('VIGIL_QUEUE_UNAVAILABLE', `Redis does not answer at ${where} (${why})`, {
+      cause: error,
+      retriable: true,
+    });
   }
   let worker: Worker<JobData> | undefined;
   const controllers = new Set<AbortController>();
@@ -83,7 +89,14 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
         jobs.map((j) => ({
           name: 'deliver',
           data: j.data,
-          opts: { jobId: j.id, delay: Math.max(0, Math.round(j.delayMs)), attempts: maxAttempts, backoff: { type: 'exponential', delay: backoffMs }, removeOnComplete: true, removeOnFail: true },
+          opts: {
+            jobId: j.id,
+            delay: Math.max(0, Math.round(j.delayMs)),
+            attempts: maxAttempts,
+            backoff: { type: 'exponential', delay: backoffMs },
+            removeOnComplete: true,
+            removeOnFail: true,
+          },
         })),
       );
     },
@@ -95,7 +108,13 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
           const controller = new AbortController();
           controllers.add(controller);
           try {
-            await handler({ id: job.id ?? '', data: job.data, attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? maxAttempts, signal: controller.signal });
+            await handler({
+              id: job.id ?? '',
+              data: job.data,
+              attempt: job.attemptsMade + 1,
+              maxAttempts: job.opts.attempts ?? maxAttempts,
+              signal: controller.signal,
+            });
           } finally {
             controllers.delete(controller);
           }
@@ -112,7 +131,11 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
     },
     async counts() {
       const c = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'paused');
-      return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0), delayed: c.delayed ?? 0, active: c.active ?? 0 };
+      return {
+        waiting: (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0),
+        delayed: c.delayed ?? 0,
+        active: c.active ?? 0,
+      };
     },
     close(timeoutMs = 10_000) {
       closed ??= (async () => {
@@ -134,7 +157,10 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
         }
         steps.push(() => queue.close());
         // Every step runs even if one fails, and none may hang (Redis gone): STYLE.md's bounded close().
-        for (const step of steps) await bounded(step(), timeoutMs + 5000).catch((error: unknown) => log.warn({ err: error }, 'closing the queue'));
+        for (const step of steps)
+          await bounded(step(), timeoutMs + 5000).catch((error: unknown) =>
+            log.warn({ err: error }, 'closing the queue'),
+          );
       })();
       return closed;
     },
@@ -144,7 +170,13 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
 /** AUTH refused (wrong user or password, or none given) or a TLS certificate not trusted: retrying cannot help. */
 function isRefusal(error: Error): boolean {
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && /^(ERR_TLS_CERT_ALTNAME_INVALID|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$)/.test(code)) return true;
+  if (
+    typeof code === 'string' &&
+    /^(ERR_TLS_CERT_ALTNAME_INVALID|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$)/.test(
+      code,
+    )
+  )
+    return true;
   return /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(error.message);
 }
 

@@ -52,7 +52,13 @@ export function createMemoryQueue(options: JobQueueOptions = {}): JobQueue {
     const task = (async () => {
       await Promise.resolve(); // the bookkeeping below runs after `running.set`, even if the handler throws at once
       try {
-        await handler!({ id: entry.job.id, data: entry.job.data, attempt: entry.attempt, maxAttempts, signal: abort.signal });
+        await handler!({
+          id: entry.job.id,
+          data: entry.job.data,
+          attempt: entry.attempt,
+          maxAttempts,
+          signal: abort.signal,
+        });
         entries.delete(entry.job.id);
       } catch {
         if (entry.attempt >= maxAttempts || abort.signal.aborted) entries.delete(entry.job.id);

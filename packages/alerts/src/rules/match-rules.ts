@@ -56,12 +56,30 @@ export function matchRules(model: Pick<ModelConfig, 'rules'>, rows: readonly Met
       const details = (row.details ?? {}) as { sufficient?: unknown; pValueAdjusted?: unknown; reference?: unknown };
       const rule = configured.reference ? withReferenceThreshold(configured, details.reference) : configured;
       // p-value rules judge the Benjamini–Hochberg adjusted p-value when the analysis provides it (docs/configuration.md, "Rules").
-      const value = P_VALUE_METRICS.has(row.metric) && typeof details.pValueAdjusted === 'number' ? details.pValueAdjusted : row.value;
+      const value =
+        P_VALUE_METRICS.has(row.metric) && typeof details.pValueAdjusted === 'number'
+          ? details.pValueAdjusted
+          : row.value;
       // Traffic itself has no minimum: a window with too few rows is exactly what a `rows` rule looks for.
-      const samples = row.metric === 'rows' ? Number.POSITIVE_INFINITY : LABEL_BASED_METRICS.has(row.metric) ? row.labelledRows : row.rows;
+      const samples =
+        row.metric === 'rows'
+          ? Number.POSITIVE_INFINITY
+          : LABEL_BASED_METRICS.has(row.metric)
+            ? row.labelledRows
+            : row.rows;
       // A reference rule on a row without the band (a profile without labelled reference) cannot judge it.
-      const outcome = Number.isNaN(rule.threshold) ? 'insufficient_data' : classifyWindow(rule, { value, samples, ...(details.sufficient === false ? { sufficient: false } : {}) });
-      out.push({ rule, metric: row.metric, feature: row.feature, group: row.group, value, samples: Number.isFinite(samples) ? samples : row.rows, outcome });
+      const outcome = Number.isNaN(rule.threshold)
+        ? 'insufficient_data'
+        : classifyWindow(rule, { value, samples, ...(details.sufficient === false ? { sufficient: false } : {}) });
+      out.push({
+        rule,
+        metric: row.metric,
+        feature: row.feature,
+        group: row.group,
+        value,
+        samples: Number.isFinite(samples) ? samples : row.rows,
+        outcome,
+      });
     }
   }
   return out;
@@ -74,7 +92,8 @@ export function matchRules(model: Pick<ModelConfig, 'rules'>, rows: readonly Met
  */
 function withReferenceThreshold(rule: RuleConfig, band: unknown): RuleConfig {
   const b = band as { mean?: unknown; std?: unknown } | undefined;
-  if (typeof b?.mean !== 'number' || typeof b.std !== 'number') return { ...rule, threshold: Number.NaN, clearThreshold: Number.NaN };
+  if (typeof b?.mean !== 'number' || typeof b.std !== 'number')
+    return { ...rule, threshold: Number.NaN, clearThreshold: Number.NaN };
   const k = rule.reference!.sigmas;
   const threshold = rule.comparison === '<' || rule.comparison === '<=' ? b.mean - k * b.std : b.mean + k * b.std;
   return { ...rule, threshold, clearThreshold: threshold };
@@ -93,7 +112,17 @@ function inScope(scope: MetricRowKind, row: MetricRow): boolean {
 function ruleCovers(rule: RuleConfig, row: MetricRow, sameMetric: readonly RuleConfig[]): boolean {
   if (rule.feature !== undefined && rule.feature !== row.feature) return false;
   if (rule.group !== undefined && rule.group !== row.group) return false;
-  if (rule.feature === undefined && row.feature !== '' && sameMetric.some((r) => r !== rule && r.severity === rule.severity && r.feature === row.feature)) return false;
-  if (rule.group === undefined && row.group !== '' && sameMetric.some((r) => r !== rule && r.severity === rule.severity && r.group === row.group)) return false;
+  if (
+    rule.feature === undefined &&
+    row.feature !== '' &&
+    sameMetric.some((r) => r !== rule && r.severity === rule.severity && r.feature === row.feature)
+  )
+    return false;
+  if (
+    rule.group === undefined &&
+    row.group !== '' &&
+    sameMetric.some((r) => r !== rule && r.severity === rule.severity && r.group === row.group)
+  )
+    return false;
   return true;
 }

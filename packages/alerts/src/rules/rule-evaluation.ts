@@ -36,9 +36,13 @@ export type ClassifiedRule = Pick<RuleConfig, 'comparison' | 'threshold' | 'clea
  * The outcome of one window. `samples` is the row count the rule's minimum applies to (labelled rows for
  * label-based metrics); `sufficient: false` comes from a fairness group too small to judge.
  */
-export function classifyWindow(rule: ClassifiedRule, window: { value: number | null; samples: number; sufficient?: boolean }): WindowOutcome {
+export function classifyWindow(
+  rule: ClassifiedRule,
+  window: { value: number | null; samples: number; sufficient?: boolean },
+): WindowOutcome {
   const { value } = window;
-  if (value === null || Number.isNaN(value) || window.sufficient === false || window.samples < rule.minSamples) return 'insufficient_data';
+  if (value === null || Number.isNaN(value) || window.sufficient === false || window.samples < rule.minSamples)
+    return 'insufficient_data';
   if (beyond(rule.comparison, value, rule.threshold)) return 'breach';
   if (beyond(rule.comparison, value, rule.clearThreshold)) return 'elevated';
   return 'ok';
@@ -53,7 +57,12 @@ export interface RuleDecision {
  * The rule's state after its latest window. `recent` are the outcomes of the last M windows with enough data
  * (any order; at most M are looked at), `latest` the outcome of the newest window of all.
  */
-export function decideRule(nOfM: { n: number; m: number }, wasFiring: boolean, recent: readonly WindowOutcome[], latest: WindowOutcome): RuleDecision {
+export function decideRule(
+  nOfM: { n: number; m: number },
+  wasFiring: boolean,
+  recent: readonly WindowOutcome[],
+  latest: WindowOutcome,
+): RuleDecision {
   if (latest === 'insufficient_data') return { firing: wasFiring, state: 'insufficient_data' };
   const considered = recent.filter((o) => o !== 'insufficient_data').slice(0, nOfM.m);
   const breaches = considered.filter((o) => o === 'breach').length;

@@ -43,7 +43,12 @@ describe('re-sending open incidents to the real Alertmanager', () => {
     store = db.store;
     // Two daemons on one database, each with its own relay, queue and re-sender.
     for (let i = 0; i < 2; i += 1) {
-      const alerting = await createAlerting({ config: config(), store, relay: { pollMs: 100 }, delivery: { backoffMs: 5, timeoutMs: 5000 } });
+      const alerting = await createAlerting({
+        config: config(),
+        store,
+        relay: { pollMs: 100 },
+        delivery: { backoffMs: 5, timeoutMs: 5000 },
+      });
       await alerting.start();
       daemons.push(alerting);
     }
@@ -57,10 +62,18 @@ describe('re-sending open incidents to the real Alertmanager', () => {
   });
 
   const amNotifications = (): AmNotification[] => sink.at('/am').map((r) => r.body as AmNotification);
-  const alertsOf = async (dedupKey: string): Promise<AlertmanagerAlert[]> => (await am.alerts()).filter((a) => a.labels.dedupKey === dedupKey);
+  const alertsOf = async (dedupKey: string): Promise<AlertmanagerAlert[]> =>
+    (await am.alerts()).filter((a) => a.labels.dedupKey === dedupKey);
   const contextOf = (): AlertingContext => {
     const c = config();
-    return { config: c, models: new Map(c.models.map((m) => [m.id, m])), store, now: Date.now, logger: silentLogger, kick: () => undefined };
+    return {
+      config: c,
+      models: new Map(c.models.map((m) => [m.id, m])),
+      store,
+      now: Date.now,
+      logger: silentLogger,
+      kick: () => undefined,
+    };
   };
   async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
     for (;;) {
@@ -108,7 +121,11 @@ describe('re-sending open incidents to the real Alertmanager', () => {
     // API v2 lists active, silenced and inhibited alerts, not resolved ones.
     expect(await alertsOf(key)).toEqual([]);
     // Nothing re-sends a resolved incident.
-    expect((await openAlertsOf(contextOf(), {}, 'am')).some((n) => n.kind === 'incident' && n.payload.incidentId === incident.id)).toBe(false);
+    expect(
+      (await openAlertsOf(contextOf(), {}, 'am')).some(
+        (n) => n.kind === 'incident' && n.payload.incidentId === incident.id,
+      ),
+    ).toBe(false);
   }, 60_000);
 
   it('a re-send that crosses a resolve does not leave the alert firing', async () => {
@@ -124,12 +141,23 @@ describe('re-sending open incidents to the real Alertmanager', () => {
     // Read while open...
     const stale = await openAlertsOf(ctx, {}, 'am');
     expect(stale.map((n) => n.kind === 'incident' && n.payload.incidentId)).toContain(opened[0]);
-    expect(stale.filter((n) => n.kind === 'incident' && n.payload.incidentId === opened[0]).map((n) => n.kind === 'incident' && n.payload.groupKey)).toEqual(['credit-risk/7']);
+    expect(
+      stale
+        .filter((n) => n.kind === 'incident' && n.payload.incidentId === opened[0])
+        .map((n) => n.kind === 'incident' && n.payload.groupKey),
+    ).toEqual(['credit-risk/7']);
     // ...resolved and its resolve notice delivered...
     const resolved = await a.resolve(opened[0]!, { actor: 'bob', reason: 'fixed' });
     expect(await a.flush()).toBe(true);
     // ...then the stale re-send lands.
-    await resendAlerts(ctx, {}, target, stale.filter((n) => n.kind === 'incident' && n.payload.incidentId === opened[0]), new AbortController().signal, 5000);
+    await resendAlerts(
+      ctx,
+      {},
+      target,
+      stale.filter((n) => n.kind === 'incident' && n.payload.incidentId === opened[0]),
+      new AbortController().signal,
+      5000,
+    );
     // Resolved (not listed), as the resolve notice left it.
     expect(await alertsOf(key)).toEqual([]);
     expect(resolved.status).toBe('resolved');
@@ -139,10 +167,18 @@ describe('re-sending open incidents to the real Alertmanager', () => {
     const [a] = daemons as [Alerting];
     const { opened } = await store.transaction((tx) => a.evaluateIn(tx, analysis(Date.now(), [psi(0.45, 'income')])));
     expect(await a.flush()).toBe(true);
-    await a.silence({ incidentId: opened[0]!, model: 'credit-risk', durationMs: 3_600_000, actor: 'carol', reason: 'known' });
+    await a.silence({
+      incidentId: opened[0]!,
+      model: 'credit-risk',
+      durationMs: 3_600_000,
+      actor: 'carol',
+      reason: 'known',
+    });
     const ctx = contextOf();
     const open = await openAlertsOf(ctx, {}, 'am');
-    expect(open.map((n) => n.kind === 'incident' && [n.payload.feature, n.payload.status])).toEqual([['income', 'silenced']]);
+    expect(open.map((n) => n.kind === 'incident' && [n.payload.feature, n.payload.status])).toEqual([
+      ['income', 'silenced'],
+    ]);
     expect(await openAlertsOf(ctx, {}, 'oncall')).toEqual([]);
   }, 60_000);
 });

@@ -20,7 +20,11 @@ describe('evaluateIn against the pure rule (property)', () => {
 
   beforeAll(async () => {
     store = await createStore({});
-    const config = alertConfig({ ownerUrl: 'http://127.0.0.1:9/o', oncallUrl: 'http://127.0.0.1:9/c', rules: '      - { metric: psi, threshold: 0.2, clearThreshold: 0.1, breachesOfWindows: { n: 2, m: 3 } }' });
+    const config = alertConfig({
+      ownerUrl: 'http://127.0.0.1:9/o',
+      oncallUrl: 'http://127.0.0.1:9/c',
+      rules: '      - { metric: psi, threshold: 0.2, clearThreshold: 0.1, breachesOfWindows: { n: 2, m: 3 } }',
+    });
     alerting = await createAlerting({ config, store });
   }, 60_000);
   afterAll(async () => {
@@ -48,14 +52,19 @@ describe('evaluateIn against the pure rule (property)', () => {
           outcomes.set(end, classifyWindow(RULE, { value: o.value, samples: o.rows }));
           const ordered = [...outcomes].sort((x, y) => y[0] - x[0]);
           const latest = ordered[0]![1];
-          const recent = ordered.map(([, outcome]) => outcome).filter((x) => x !== 'insufficient_data').slice(0, NOFM.m);
+          const recent = ordered
+            .map(([, outcome]) => outcome)
+            .filter((x) => x !== 'insufficient_data')
+            .slice(0, NOFM.m);
           const next: boolean = decideRule(NOFM, firing, recent, latest).firing;
           if (next && !firing) opened += 1;
           expect(summary.opened.length).toBe(next && !firing ? 1 : 0);
           expect(summary.resolved.length).toBe(!next && firing ? 1 : 0);
           firing = next;
 
-          const mine = (await alerting.listIncidents({ model: 'credit-risk', limit: 1000 })).filter((i) => i.version === version);
+          const mine = (await alerting.listIncidents({ model: 'credit-risk', limit: 1000 })).filter(
+            (i) => i.version === version,
+          );
           expect(mine.filter((i) => i.status !== 'resolved')).toHaveLength(firing ? 1 : 0);
           expect(mine).toHaveLength(opened);
         }

@@ -16,7 +16,17 @@ import { analysis, psi } from '../helpers/windows';
 
 const QUEUES: Array<[string, () => Promise<JobQueue>]> = [
   ['in-process queue', async () => createMemoryQueue({ maxAttempts: 3, backoffMs: 5 })],
-  ['BullMQ on Redis', async () => createBullmqQueue({ url: await reachableRedisUrl(), prefix: `vigil-grouping-${randomBytes(4).toString('hex')}`, maxAttempts: 3, backoffMs: 5, logger: silentLogger })],
+  [
+    'BullMQ on Redis',
+    async () =>
+      createBullmqQueue({
+        url: await reachableRedisUrl(),
+        prefix: `vigil-grouping-${randomBytes(4).toString('hex')}`,
+        maxAttempts: 3,
+        backoffMs: 5,
+        logger: silentLogger,
+      }),
+  ],
 ];
 
 const FEATURES = Array.from({ length: 20 }, (_, i) => `f${String(i + 1).padStart(2, '0')}`);
@@ -59,16 +69,29 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
     clock.advance(ms);
     expect(await alerting.flush()).toBe(true);
   };
-  const seen = () => sink.received.map((r) => `${r.path} ${r.body.status} step=${r.body.escalationStep} subjects=${r.body.subjects?.length}`);
+  const seen = () =>
+    sink.received.map(
+      (r) => `${r.path} ${r.body.status} step=${r.body.escalationStep} subjects=${r.body.subjects?.length}`,
+    );
   const features = (body: { subjects: Array<{ feature: string }> }) => body.subjects.map((s) => s.feature).sort();
 
   it('20 features breach in one window: one notice naming 20; a 21st joins: one update after groupInterval; all clear: one resolve per target', async () => {
     await start();
-    const first = await analyse(analysis(T0, FEATURES.map((f) => psi(0.3, f))));
+    const first = await analyse(
+      analysis(
+        T0,
+        FEATURES.map((f) => psi(0.3, f)),
+      ),
+    );
     expect(first.opened).toHaveLength(20);
     expect(seen()).toEqual(['/owner firing step=0 subjects=20']);
     const notice = sink.received[0]!.body;
-    expect(notice).toMatchObject({ dedupKey: 'credit-risk/7', groupKey: 'credit-risk/7', status: 'firing', severity: 'warning' });
+    expect(notice).toMatchObject({
+      dedupKey: 'credit-risk/7',
+      groupKey: 'credit-risk/7',
+      status: 'firing',
+      severity: 'warning',
+    });
     expect(features(notice)).toEqual(FEATURES);
     expect(new Set(notice.subjects.map((s: { incidentId: string }) => s.incidentId))).toEqual(new Set(first.opened));
     // Each subject is still its own incident.
@@ -88,7 +111,11 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
     await step(25 * MIN); // T0 + 30m: the group escalates once, to on-call
     expect(seen().slice(2)).toEqual(['/oncall firing step=1 subjects=21']);
     // Each subject's incident shows the step its group reached.
-    expect(await Promise.all([first.opened[0]!, later.opened[0]!].map(async (id) => (await alerting.getIncident(id)).escalationStep))).toEqual([1, 1]);
+    expect(
+      await Promise.all(
+        [first.opened[0]!, later.opened[0]!].map(async (id) => (await alerting.getIncident(id)).escalationStep),
+      ),
+    ).toEqual([1, 1]);
 
     // Twenty clear; the 21st still fires: the group stays, and its next notice (an update, groupInterval after
     // the last, here at once) lists the twenty as resolved beside the one still firing.
@@ -102,21 +129,40 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
     clock.advance(5 * MIN);
     const all = await analyse(analysis(clock.t, [psi(0.01, 'f21')]));
     expect(all.resolved).toHaveLength(1);
-    expect(seen().slice(5).sort()).toEqual(['/oncall resolved step=0 subjects=21', '/owner resolved step=0 subjects=21']);
+    expect(seen().slice(5).sort()).toEqual([
+      '/oncall resolved step=0 subjects=21',
+      '/owner resolved step=0 subjects=21',
+    ]);
     const resolve = sink.at('/owner').at(-1)!.body;
-    expect(resolve.subjects.every((s: { status: string; resolution: { value: number } }) => s.status === 'resolved' && s.resolution.value === 0.01)).toBe(true);
+    expect(
+      resolve.subjects.every(
+        (s: { status: string; resolution: { value: number } }) =>
+          s.status === 'resolved' && s.resolution.value === 0.01,
+      ),
+    ).toBe(true);
     await step(8 * 60 * MIN); // the 4h repeat would have fired
     expect(seen()).toHaveLength(7);
     // The audit log records the group's notices on each subject: first notice, update, on-call, the update
     // telling it resolved (owner, on-call), the group's resolve (owner, on-call).
     const detail = await alerting.getIncident(first.opened[0]!);
     expect(detail.history.filter((h) => h.action === 'notification.delivered')).toHaveLength(7);
-    expect(detail.notifications.map((n) => `${n.kind} ${n.target} ${n.state}`)).toEqual(expect.arrayContaining(['notify owner:webhook delivered', 'notify oncall delivered', 'resolve owner:webhook delivered']));
+    expect(detail.notifications.map((n) => `${n.kind} ${n.target} ${n.state}`)).toEqual(
+      expect.arrayContaining([
+        'notify owner:webhook delivered',
+        'notify oncall delivered',
+        'resolve owner:webhook delivered',
+      ]),
+    );
   });
 
   it('acknowledging one incident acknowledges the group and its firing subjects: one acknowledgement, escalation stops', async () => {
     await start();
-    const { opened } = await analyse(analysis(T0, FEATURES.slice(0, 3).map((f) => psi(0.3, f))));
+    const { opened } = await analyse(
+      analysis(
+        T0,
+        FEATURES.slice(0, 3).map((f) => psi(0.3, f)),
+      ),
+    );
     expect(seen()).toEqual(['/owner firing step=0 subjects=3']);
     clock.advance(5 * MIN);
     await alerting.acknowledge(opened[1]!, { actor: 'alice', reason: 'one pipeline broke them all' });
@@ -130,10 +176,20 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
 
   it('alerts.groupWait: a new group waits, and subjects joining meanwhile are in its first notice', async () => {
     await start('alerts: { groupWait: 30s }');
-    await analyse(analysis(T0, FEATURES.slice(0, 2).map((f) => psi(0.3, f))));
+    await analyse(
+      analysis(
+        T0,
+        FEATURES.slice(0, 2).map((f) => psi(0.3, f)),
+      ),
+    );
     expect(seen()).toEqual([]);
     clock.advance(10_000);
-    await analyse(analysis(T0 + 10_000, FEATURES.slice(0, 3).map((f) => psi(0.3, f))));
+    await analyse(
+      analysis(
+        T0 + 10_000,
+        FEATURES.slice(0, 3).map((f) => psi(0.3, f)),
+      ),
+    );
     expect(seen()).toEqual([]);
     await step(19_000);
     expect(seen()).toEqual([]);
@@ -154,7 +210,12 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
     // Before: nothing at all (the pending notice was cancelled by the resolve, and nobody had been told).
     expect(seen()).toEqual(['/owner firing step=0 subjects=1', '/owner resolved step=0 subjects=1']);
     const [notice, resolve] = sink.at('/owner').map((r) => r.body);
-    expect(notice.subjects[0]).toMatchObject({ feature: 'age', status: 'resolved', value: 0.31, resolution: expect.objectContaining({ value: 0.04 }) });
+    expect(notice.subjects[0]).toMatchObject({
+      feature: 'age',
+      status: 'resolved',
+      value: 0.31,
+      resolution: expect.objectContaining({ value: 0.04 }),
+    });
     expect(resolve.dedupKey).toBe(notice.dedupKey);
     // It is told once: no escalation to on-call follows, however long we wait.
     await step(2 * 60 * MIN);
@@ -171,8 +232,21 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
 
   it('alerts.groupBy with metric and feature: one group per subject, as before grouping', async () => {
     await start('alerts: { groupBy: [model, version, metric, feature, group], groupInterval: 1m }');
-    await analyse(analysis(T0, FEATURES.slice(0, 3).map((f) => psi(0.3, f))));
-    expect(seen()).toEqual(['/owner firing step=0 subjects=1', '/owner firing step=0 subjects=1', '/owner firing step=0 subjects=1']);
-    expect(sink.received.map((r) => r.body.dedupKey).sort()).toEqual(['credit-risk/7/psi/f01/-', 'credit-risk/7/psi/f02/-', 'credit-risk/7/psi/f03/-']);
+    await analyse(
+      analysis(
+        T0,
+        FEATURES.slice(0, 3).map((f) => psi(0.3, f)),
+      ),
+    );
+    expect(seen()).toEqual([
+      '/owner firing step=0 subjects=1',
+      '/owner firing step=0 subjects=1',
+      '/owner firing step=0 subjects=1',
+    ]);
+    expect(sink.received.map((r) => r.body.dedupKey).sort()).toEqual([
+      'credit-risk/7/psi/f01/-',
+      'credit-risk/7/psi/f02/-',
+      'credit-risk/7/psi/f03/-',
+    ]);
   });
 });

@@ -63,13 +63,30 @@ describe('resolve notices on the real store', () => {
       value: 0.31,
       threshold: 0.2,
       window: { start: iso(T0 - HOUR), end: iso(T0), rows: 8000 },
-      resolution: { window: { start: iso(T0 + HOUR), end: iso(T0 + 2 * HOUR), rows: 8000 }, value: 0.04, clearThreshold: 0.1, comparison: '>' },
-      lastBreach: { window: { start: iso(T0 - HOUR), end: iso(T0), rows: 8000 }, value: 0.31, threshold: 0.2, comparison: '>' },
+      resolution: {
+        window: { start: iso(T0 + HOUR), end: iso(T0 + 2 * HOUR), rows: 8000 },
+        value: 0.04,
+        clearThreshold: 0.1,
+        comparison: '>',
+      },
+      lastBreach: {
+        window: { start: iso(T0 - HOUR), end: iso(T0), rows: 8000 },
+        value: 0.31,
+        threshold: 0.2,
+        comparison: '>',
+      },
       resolvedBy: 'vigil',
     });
     // The incident keeps it too (the CLI and the demo print it from there).
     const incident = await alerting.getIncident(opened[0]!);
-    expect(incident.resolution).toEqual({ windowStart: T0 + HOUR, windowEnd: T0 + 2 * HOUR, rows: 8000, value: 0.04, clearThreshold: 0.1, comparison: '>' });
+    expect(incident.resolution).toEqual({
+      windowStart: T0 + HOUR,
+      windowEnd: T0 + 2 * HOUR,
+      rows: 8000,
+      value: 0.04,
+      clearThreshold: 0.1,
+      comparison: '>',
+    });
     // The firing notice had neither.
     expect(sink.at('/owner')[0]!.body).toMatchObject({ resolution: null, lastBreach: null, resolvedBy: null });
   });
@@ -79,7 +96,12 @@ describe('resolve notices on the real store', () => {
     clock.advance(10 * MIN);
     await alerting.resolve(opened[0]!, { actor: 'bob', reason: 'pipeline fixed' });
     expect(await alerting.flush()).toBe(true);
-    expect(sink.at('/owner')[1]!.body).toMatchObject({ status: 'resolved', resolution: null, resolvedBy: 'bob', lastBreach: { value: 0.31, threshold: 0.2 } });
+    expect(sink.at('/owner')[1]!.body).toMatchObject({
+      status: 'resolved',
+      resolution: null,
+      resolvedBy: 'bob',
+      lastBreach: { value: 0.31, threshold: 0.2 },
+    });
     expect((await alerting.getIncident(opened[0]!)).resolution).toBeNull();
   });
 });

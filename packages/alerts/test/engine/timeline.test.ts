@@ -19,7 +19,17 @@ import { summary, type IncidentPayload } from '../../src/notifiers/payload';
 
 const QUEUES: Array<[string, () => Promise<JobQueue>]> = [
   ['in-process queue', async () => createMemoryQueue({ maxAttempts: 3, backoffMs: 5 })],
-  ['BullMQ on Redis', async () => createBullmqQueue({ url: await reachableRedisUrl(), prefix: `vigil-timeline-${randomBytes(4).toString('hex')}`, maxAttempts: 3, backoffMs: 5, logger: silentLogger })],
+  [
+    'BullMQ on Redis',
+    async () =>
+      createBullmqQueue({
+        url: await reachableRedisUrl(),
+        prefix: `vigil-timeline-${randomBytes(4).toString('hex')}`,
+        maxAttempts: 3,
+        backoffMs: 5,
+        logger: silentLogger,
+      }),
+  ],
 ];
 
 describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, repeat, resolve', (_name, makeQueue) => {
@@ -60,7 +70,8 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
     clock.advance(ms);
     expect(await alerting.flush()).toBe(true);
   };
-  const seen = () => sink.received.map((r) => `${r.path} ${r.body.status} step=${r.body.escalationStep} ${r.body.severity}`);
+  const seen = () =>
+    sink.received.map((r) => `${r.path} ${r.body.status} step=${r.body.escalationStep} ${r.body.severity}`);
 
   it('notifies the owner, escalates to on-call after 30m, stops on ack, and sends resolve notices to both', async () => {
     const first = await analyse(analysis(T0, [psi(0.31)]));
@@ -69,7 +80,15 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
     const payload = sink.received[0]!.body;
     // Notices are per notification group (default: the model version): the group's key is the dedupKey, the
     // subject is the lead and the only entry of `subjects`.
-    expect(payload.subjects).toEqual([expect.objectContaining({ dedupKey: 'credit-risk/7/psi/age/-', incidentId: first.opened[0], metric: 'psi', feature: 'age', value: 0.31 })]);
+    expect(payload.subjects).toEqual([
+      expect.objectContaining({
+        dedupKey: 'credit-risk/7/psi/age/-',
+        incidentId: first.opened[0],
+        metric: 'psi',
+        feature: 'age',
+        value: 0.31,
+      }),
+    ]);
     expect(payload).toMatchObject({
       dedupKey: 'credit-risk/7',
       groupKey: 'credit-risk/7',
@@ -86,7 +105,10 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
       window: { start: '2026-11-22T09:00:00.000Z', end: '2026-11-22T10:00:00.000Z', rows: 8000 },
       owner: 'Risk ML team',
       escalationStep: 0,
-      links: { incident: `http://vigil.example:8080/api/incidents/${first.opened[0]}`, dashboard: 'http://grafana.example/d/vigil-model?var-model=credit-risk' },
+      links: {
+        incident: `http://vigil.example:8080/api/incidents/${first.opened[0]}`,
+        dashboard: 'http://grafana.example/d/vigil-model?var-model=credit-risk',
+      },
     });
 
     clock.advance(10 * MIN);
@@ -101,7 +123,10 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
     expect(seen()).toEqual(['/owner firing step=0 warning', '/oncall firing step=1 warning']);
 
     clock.advance(4 * MIN);
-    const acked = await alerting.acknowledge(first.opened[0]!, { actor: 'alice', reason: 'looking into the age pipeline' });
+    const acked = await alerting.acknowledge(first.opened[0]!, {
+      actor: 'alice',
+      reason: 'looking into the age pipeline',
+    });
     expect(acked).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'alice' });
     await step(0);
     expect(seen().slice(2)).toEqual(['/owner acknowledged step=0 warning', '/oncall acknowledged step=0 warning']);
@@ -134,7 +159,8 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
 
   it('hysteresis: windows between the clear threshold and the threshold keep it firing, and every notice shows the last breach, never them as breaches', async () => {
     const iso = (ms: number) => new Date(ms).toISOString();
-    const text = (body: unknown) => summary({ kind: 'incident', payload: body as IncidentPayload, openedAt: T0, resolvedAt: null });
+    const text = (body: unknown) =>
+      summary({ kind: 'incident', payload: body as IncidentPayload, openedAt: T0, resolvedAt: null });
     const { opened } = await analyse(analysis(T0, [psi(0.31)]));
     const breachWindow = { start: iso(T0 - HOUR), end: iso(T0), rows: 8000 };
     clock.advance(HOUR);
@@ -142,12 +168,23 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
     expect((await analyse(analysis(T0 + HOUR, [psi(0.15)]))).updated).toEqual(opened);
     clock.advance(HOUR);
     expect((await analyse(analysis(T0 + 2 * HOUR, [psi(0.12)]))).updated).toEqual(opened);
-    expect(await alerting.getIncident(opened[0]!)).toMatchObject({ status: 'firing', value: 0.31, windowStart: T0 - HOUR, windowEnd: T0, windowRows: 8000 });
+    expect(await alerting.getIncident(opened[0]!)).toMatchObject({
+      status: 'firing',
+      value: 0.31,
+      windowStart: T0 - HOUR,
+      windowEnd: T0,
+      windowRows: 8000,
+    });
     // The escalation to on-call (30m after opening, due by now) and the acknowledgement notices tell of the breach.
     await step(0);
     await alerting.acknowledge(opened[0]!, { actor: 'alice', reason: 'looking' });
     await step(0);
-    expect(seen()).toEqual(['/owner firing step=0 warning', '/oncall firing step=1 warning', '/owner acknowledged step=0 warning', '/oncall acknowledged step=0 warning']);
+    expect(seen()).toEqual([
+      '/owner firing step=0 warning',
+      '/oncall firing step=1 warning',
+      '/owner acknowledged step=0 warning',
+      '/oncall acknowledged step=0 warning',
+    ]);
     for (const r of sink.received) expect(r.body).toMatchObject({ value: 0.31, threshold: 0.2, window: breachWindow });
     expect(text(sink.received[3]!.body)).toBe('[ACKNOWLEDGED by alice] [warning] credit-risk/7 psi(age) = 0.31 > 0.2');
     // A new breach while it lingers moves the incident to it.
@@ -155,13 +192,22 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
     await analyse(analysis(T0 + 3 * HOUR, [psi(0.2345678)]));
     clock.advance(HOUR);
     await analyse(analysis(T0 + 4 * HOUR, [psi(0.18)]));
-    expect(await alerting.getIncident(opened[0]!)).toMatchObject({ value: 0.2345678, windowStart: T0 + 2 * HOUR, windowEnd: T0 + 3 * HOUR });
+    expect(await alerting.getIncident(opened[0]!)).toMatchObject({
+      value: 0.2345678,
+      windowStart: T0 + 2 * HOUR,
+      windowEnd: T0 + 3 * HOUR,
+    });
     clock.advance(HOUR);
     expect((await analyse(analysis(T0 + 5 * HOUR, [psi(0.05)]))).resolved).toEqual(opened);
     const resolves = sink.received.slice(4);
     expect(resolves.map((r) => `${r.path} ${r.body.status}`)).toEqual(['/owner resolved', '/oncall resolved']);
     expect(resolves[0]!.body).toMatchObject({
-      lastBreach: { value: 0.2345678, threshold: 0.2, comparison: '>', window: { start: iso(T0 + 2 * HOUR), end: iso(T0 + 3 * HOUR) } },
+      lastBreach: {
+        value: 0.2345678,
+        threshold: 0.2,
+        comparison: '>',
+        window: { start: iso(T0 + 2 * HOUR), end: iso(T0 + 3 * HOUR) },
+      },
       resolution: { value: 0.05, clearThreshold: 0.1, window: { start: iso(T0 + 4 * HOUR), end: iso(T0 + 5 * HOUR) } },
     });
     // What Slack, e-mail and PagerDuty print: true comparisons, values rounded.
@@ -175,7 +221,11 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
     const { opened } = await analyse(analysis(T0, [psi(0.3)]));
     await step(30 * MIN);
     await step(4 * HOUR); // t0 + 4h30m: first repeat of the last step
-    expect(seen()).toEqual(['/owner firing step=0 warning', '/oncall firing step=1 warning', '/oncall firing step=1 warning']);
+    expect(seen()).toEqual([
+      '/owner firing step=0 warning',
+      '/oncall firing step=1 warning',
+      '/oncall firing step=1 warning',
+    ]);
     expect(sink.at('/oncall').map((r) => r.body.notificationId)).toHaveLength(2);
     expect(new Set(sink.at('/oncall').map((r) => r.body.notificationId)).size).toBe(2);
 
@@ -201,7 +251,13 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
     const revised = await analyse(analysis(T0 + 5 * MIN, [ece(0.25)]));
     expect(revised.opened).toEqual([]);
     expect(await alerting.listIncidents({ model: 'credit-risk' })).toHaveLength(1);
-    expect((await alerting.listIncidents())[0]).toMatchObject({ metric: 'ece', feature: '', group: '', value: 0.25, status: 'firing' });
+    expect((await alerting.listIncidents())[0]).toMatchObject({
+      metric: 'ece',
+      feature: '',
+      group: '',
+      value: 0.25,
+      status: 'firing',
+    });
     expect(seen()).toEqual(['/owner firing step=0 warning']);
   });
 
@@ -216,44 +272,90 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
   });
 
   it('a model-level condition opens one incident and inhibits feature incidents until it clears', async () => {
-    await store.transaction((tx) => alerting.modelConditionIn(tx, { model: 'credit-risk', version: '7', condition: 'no_reference_profile', active: true, detail: 'no reference profile for version 7' }));
+    await store.transaction((tx) =>
+      alerting.modelConditionIn(tx, {
+        model: 'credit-risk',
+        version: '7',
+        condition: 'no_reference_profile',
+        active: true,
+        detail: 'no reference profile for version 7',
+      }),
+    );
     await alerting.flush();
     const blocked = await analyse(analysis(T0, [psi(0.9)]));
     expect(blocked).toMatchObject({ opened: [], inhibited: 1 });
     expect(seen()).toEqual(['/owner firing step=0 warning']);
-    expect(sink.received[0]!.body).toMatchObject({ metric: 'no_reference_profile', dedupKey: 'credit-risk/7/no_reference_profile/-/-', detail: 'no reference profile for version 7' });
-    await store.transaction((tx) => alerting.modelConditionIn(tx, { model: 'credit-risk', version: '7', condition: 'no_reference_profile', active: false }));
+    expect(sink.received[0]!.body).toMatchObject({
+      metric: 'no_reference_profile',
+      dedupKey: 'credit-risk/7/no_reference_profile/-/-',
+      detail: 'no reference profile for version 7',
+    });
+    await store.transaction((tx) =>
+      alerting.modelConditionIn(tx, {
+        model: 'credit-risk',
+        version: '7',
+        condition: 'no_reference_profile',
+        active: false,
+      }),
+    );
     await alerting.flush();
     expect(seen()[1]).toBe('/owner resolved step=0 warning');
     const now = await analyse(analysis(T0 + 5 * MIN, [psi(0.9)]));
     expect(now.opened).toHaveLength(1);
   });
 
-  it('a condition that starts later mutes an open incident\'s escalation, which restarts when it ends', async () => {
+  it("a condition that starts later mutes an open incident's escalation, which restarts when it ends", async () => {
     const { opened } = await analyse(analysis(T0, [psi(0.3)]));
     expect(seen()).toEqual(['/owner firing step=0 warning']);
     clock.advance(10 * MIN);
-    await store.transaction((tx) => alerting.modelConditionIn(tx, { model: 'credit-risk', version: '7', condition: 'no_traffic', active: true, detail: 'no events for 10m' }));
+    await store.transaction((tx) =>
+      alerting.modelConditionIn(tx, {
+        model: 'credit-risk',
+        version: '7',
+        condition: 'no_traffic',
+        active: true,
+        detail: 'no events for 10m',
+      }),
+    );
     await step(0);
     expect(seen()[1]).toBe('/owner firing step=0 critical'); // the no_traffic incident itself
     await step(30 * MIN); // on-call would have been told about psi at 30m (it is told about no_traffic)
-    const psiSeen = () => sink.received.filter((r) => r.body.metric === 'psi').map((r) => `${r.path} ${r.body.status} step=${r.body.escalationStep}`);
+    const psiSeen = () =>
+      sink.received
+        .filter((r) => r.body.metric === 'psi')
+        .map((r) => `${r.path} ${r.body.status} step=${r.body.escalationStep}`);
     expect(psiSeen()).toEqual(['/owner firing step=0']);
-    expect((await alerting.getIncident(opened[0]!)).notifications.map((n) => `${n.target} ${n.state} ${n.lastError ?? ''}`.trim())).toEqual([
+    expect(
+      (await alerting.getIncident(opened[0]!)).notifications.map((n) =>
+        `${n.target} ${n.state} ${n.lastError ?? ''}`.trim(),
+      ),
+    ).toEqual([
       'owner:webhook delivered',
       expect.stringMatching(/^oncall cancelled inhibited by the no_traffic incident inc_/),
     ]);
-    await store.transaction((tx) => alerting.modelConditionIn(tx, { model: 'credit-risk', version: '7', condition: 'no_traffic', active: false }));
+    await store.transaction((tx) =>
+      alerting.modelConditionIn(tx, { model: 'credit-risk', version: '7', condition: 'no_traffic', active: false }),
+    );
     await step(0);
     expect(psiSeen()).toEqual(['/owner firing step=0', '/owner firing step=0']);
-    expect(sink.received.filter((r) => r.body.metric === 'no_traffic').map((r) => `${r.path} ${r.body.status}`)).toEqual(['/owner firing', '/oncall firing', '/owner resolved', '/oncall resolved']);
+    expect(
+      sink.received.filter((r) => r.body.metric === 'no_traffic').map((r) => `${r.path} ${r.body.status}`),
+    ).toEqual(['/owner firing', '/oncall firing', '/owner resolved', '/oncall resolved']);
   });
 
   it('silences: no notifications while silenced, escalation restarts when the silence expires and it still fires', async () => {
     const { opened } = await analyse(analysis(T0, [psi(0.3)]));
     expect(seen()).toHaveLength(1);
-    await expect(alerting.silence({ model: 'credit-risk', actor: 'bob', reason: 'known upstream change' })).rejects.toMatchObject({ code: 'VIGIL_USAGE' });
-    const { silenced } = await alerting.silence({ incidentId: opened[0]!, model: 'credit-risk', durationMs: 2 * HOUR, actor: 'bob', reason: 'known upstream change' });
+    await expect(
+      alerting.silence({ model: 'credit-risk', actor: 'bob', reason: 'known upstream change' }),
+    ).rejects.toMatchObject({ code: 'VIGIL_USAGE' });
+    const { silenced } = await alerting.silence({
+      incidentId: opened[0]!,
+      model: 'credit-risk',
+      durationMs: 2 * HOUR,
+      actor: 'bob',
+      reason: 'known upstream change',
+    });
     expect(silenced.map((i) => i.status)).toEqual(['silenced']);
     await step(HOUR); // on-call would have been paged at 30m
     expect(seen()).toHaveLength(1);

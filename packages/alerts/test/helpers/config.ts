@@ -24,10 +24,13 @@ notifiers:
 ${o.extra ?? ''}
 escalation:
   default:
-${o.policy ?? `    steps:
+${
+  o.policy ??
+  `    steps:
       - { after: 0m, notify: [owner] }
       - { after: 30m, notify: [oncall] }
-    repeat: 4h`}
+    repeat: 4h`
+}
 models:
   - id: credit-risk
     task: binary
@@ -35,9 +38,12 @@ models:
     features: { age: numeric, region: categorical }
     groups: [sex]
     rules:
-${o.rules ?? `      - { metric: psi, threshold: 0.2, clearThreshold: 0.1, severity: warning, minSamples: 100 }
+${
+  o.rules ??
+  `      - { metric: psi, threshold: 0.2, clearThreshold: 0.1, severity: warning, minSamples: 100 }
       - { metric: psi, threshold: 0.5, clearThreshold: 0.4, severity: critical }
-      - { metric: ece, threshold: 0.1, clearThreshold: 0.07, breachesOfWindows: { n: 2, m: 3 } }`}
+      - { metric: ece, threshold: 0.1, clearThreshold: 0.07, breachesOfWindows: { n: 2, m: 3 } }`
+}
 ${o.models ?? ''}
 `;
 }

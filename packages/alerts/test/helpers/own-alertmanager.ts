@@ -41,7 +41,9 @@ export class OwnAlertmanager {
 
   async start(): Promise<this> {
     if (spawnSync(BINARY, ['--version']).status !== 0) {
-      throw new Error(`${BINARY} is not installed: this test needs the real Alertmanager; install it with \`bash scripts/services/install.sh\` (Debian package prometheus-alertmanager)`);
+      throw new Error(
+        `${BINARY} is not installed: this test needs the real Alertmanager; install it with \`bash scripts/services/install.sh\` (Debian package prometheus-alertmanager)`,
+      );
     }
     if (this.port === 0) this.port = await freePort();
     const port = this.port;
@@ -65,12 +67,24 @@ export class OwnAlertmanager {
             '',
           ].join('\n'),
     );
-    this.proc = spawn(BINARY, [`--config.file=${config}`, `--storage.path=${join(this.dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = spawn(
+      BINARY,
+      [
+        `--config.file=${config}`,
+        `--storage.path=${join(this.dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--cluster.listen-address=',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     this.proc.stderr?.on('data', (b: Buffer) => void (this.log = (this.log + b.toString()).slice(-4000)));
     this.url = `http://127.0.0.1:${port}`;
     for (;;) {
       if (this.proc.exitCode !== null) throw new Error(`${BINARY} exited during start-up:\n${this.log}`);
-      const ready = await fetch(`${this.url}/-/ready`).then((r) => r.ok, () => false);
+      const ready = await fetch(`${this.url}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ready) return this;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -31,9 +31,14 @@ export class OwnRedis {
   }
 
   async start(): Promise<this> {
-    if (spawnSync('redis-server', ['--version']).status !== 0) throw new Error(`redis-server is not installed: these tests need it; ${HOW}`);
+    if (spawnSync('redis-server', ['--version']).status !== 0)
+      throw new Error(`redis-server is not installed: these tests need it; ${HOW}`);
     if (this.port === 0) this.port = await freePort();
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], { stdio: 'ignore' });
+    this.proc = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir],
+      { stdio: 'ignore' },
+    );
     for (;;) {
       if (this.cli('PING') === 'PONG') return this;
       if (this.proc.exitCode !== null) throw new Error(`redis-server exited during start-up on port ${this.port}`);

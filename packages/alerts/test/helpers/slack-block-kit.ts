@@ -47,7 +47,8 @@ export function escapingProblems(text: string, where: string): string[] {
     if (/&(?!amp;|lt;|gt;)/.test(label)) problems.push(`${where}: a link label has an unescaped "&"`);
     return '';
   });
-  if (/[<>]/.test(withoutLinks)) problems.push(`${where}: "<" or ">" outside a link Vigil built: ${JSON.stringify(text.slice(0, 120))}`);
+  if (/[<>]/.test(withoutLinks))
+    problems.push(`${where}: "<" or ">" outside a link Vigil built: ${JSON.stringify(text.slice(0, 120))}`);
   if (/&(?!amp;|lt;|gt;)/.test(withoutLinks)) problems.push(`${where}: an "&" that is not &amp;, &lt; or &gt;`);
   return problems;
 }
@@ -56,14 +57,16 @@ function textObject(o: unknown, where: string, max: number, only?: 'plain_text')
   if (typeof o !== 'object' || o === null) return [`${where}: not a text object`];
   const t = o as Record<string, unknown>;
   const problems: string[] = [];
-  for (const key of Object.keys(t)) if (!['type', 'text', 'emoji', 'verbatim'].includes(key)) problems.push(`${where}: unknown key "${key}"`);
+  for (const key of Object.keys(t))
+    if (!['type', 'text', 'emoji', 'verbatim'].includes(key)) problems.push(`${where}: unknown key "${key}"`);
   if (t.type !== 'plain_text' && t.type !== 'mrkdwn') problems.push(`${where}.type must be plain_text or mrkdwn`);
   if (only && t.type !== only) problems.push(`${where}.type must be ${only}`);
   if ('emoji' in t && t.type !== 'plain_text') problems.push(`${where}.emoji is only usable with plain_text`);
   if ('verbatim' in t && t.type !== 'mrkdwn') problems.push(`${where}.verbatim is only usable with mrkdwn`);
   if (typeof t.text !== 'string') return [...problems, `${where}.text must be a string`];
   if (t.text.length < 1) problems.push(`${where}.text is empty (minimum length 1)`);
-  if (t.text.length > Math.min(max, RULES.textObject)) problems.push(`${where}.text has ${t.text.length} characters (at most ${Math.min(max, RULES.textObject)})`);
+  if (t.text.length > Math.min(max, RULES.textObject))
+    problems.push(`${where}.text has ${t.text.length} characters (at most ${Math.min(max, RULES.textObject)})`);
   problems.push(...escapingProblems(t.text, `${where}.text`));
   return problems;
 }
@@ -72,33 +75,49 @@ export function blockKitProblems(message: unknown): string[] {
   if (typeof message !== 'object' || message === null) return ['the message is not an object'];
   const m = message as Record<string, unknown>;
   const problems: string[] = [];
-  if (typeof m.text !== 'string' || m.text.length === 0) problems.push('text: a message with blocks needs the fallback `text`');
+  if (typeof m.text !== 'string' || m.text.length === 0)
+    problems.push('text: a message with blocks needs the fallback `text`');
   else {
-    if (m.text.length > RULES.messageText) problems.push(`text has ${m.text.length} characters (at most ${RULES.messageText})`);
+    if (m.text.length > RULES.messageText)
+      problems.push(`text has ${m.text.length} characters (at most ${RULES.messageText})`);
     problems.push(...escapingProblems(m.text, 'text'));
   }
   if (!Array.isArray(m.blocks)) return [...problems, 'blocks must be an array'];
-  if (m.blocks.length > RULES.blocksPerMessage) problems.push(`${m.blocks.length} blocks (at most ${RULES.blocksPerMessage})`);
+  if (m.blocks.length > RULES.blocksPerMessage)
+    problems.push(`${m.blocks.length} blocks (at most ${RULES.blocksPerMessage})`);
   m.blocks.forEach((block: unknown, i) => {
     const where = `blocks[${i}]`;
     if (typeof block !== 'object' || block === null) return problems.push(`${where}: not an object`);
     const b = block as Record<string, unknown>;
     const keys = BLOCK_KEYS[String(b.type)];
-    if (keys === undefined) return problems.push(`${where}: block type ${JSON.stringify(b.type)} is not one this checker knows (${DOCS}/reference/block-kit/blocks)`);
-    for (const key of Object.keys(b)) if (!keys.includes(key)) problems.push(`${where}: unknown key "${key}" for a ${String(b.type)} block`);
-    if (b.block_id !== undefined && (typeof b.block_id !== 'string' || b.block_id.length > RULES.blockId)) problems.push(`${where}.block_id must be a string of at most ${RULES.blockId} characters`);
+    if (keys === undefined)
+      return problems.push(
+        `${where}: block type ${JSON.stringify(b.type)} is not one this checker knows (${DOCS}/reference/block-kit/blocks)`,
+      );
+    for (const key of Object.keys(b))
+      if (!keys.includes(key)) problems.push(`${where}: unknown key "${key}" for a ${String(b.type)} block`);
+    if (b.block_id !== undefined && (typeof b.block_id !== 'string' || b.block_id.length > RULES.blockId))
+      problems.push(`${where}.block_id must be a string of at most ${RULES.blockId} characters`);
     if (b.type === 'section') {
       if (b.text === undefined && b.fields === undefined) problems.push(`${where}: a section needs text or fields`);
       if (b.text !== undefined) problems.push(...textObject(b.text, `${where}.text`, RULES.sectionText));
       if (b.fields !== undefined) {
-        if (!Array.isArray(b.fields) || b.fields.length === 0 || b.fields.length > RULES.sectionFields) problems.push(`${where}.fields must have 1 to ${RULES.sectionFields} items`);
-        else b.fields.forEach((f: unknown, j) => problems.push(...textObject(f, `${where}.fields[${j}]`, RULES.sectionField)));
+        if (!Array.isArray(b.fields) || b.fields.length === 0 || b.fields.length > RULES.sectionFields)
+          problems.push(`${where}.fields must have 1 to ${RULES.sectionFields} items`);
+        else
+          b.fields.forEach((f: unknown, j) =>
+            problems.push(...textObject(f, `${where}.fields[${j}]`, RULES.sectionField)),
+          );
       }
     }
     if (b.type === 'header') problems.push(...textObject(b.text, `${where}.text`, RULES.headerText, 'plain_text'));
     if (b.type === 'context') {
-      if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > RULES.contextElements) problems.push(`${where}.elements must have 1 to ${RULES.contextElements} items`);
-      else b.elements.forEach((e: unknown, j) => problems.push(...textObject(e, `${where}.elements[${j}]`, RULES.textObject)));
+      if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > RULES.contextElements)
+        problems.push(`${where}.elements must have 1 to ${RULES.contextElements} items`);
+      else
+        b.elements.forEach((e: unknown, j) =>
+          problems.push(...textObject(e, `${where}.elements[${j}]`, RULES.textObject)),
+        );
     }
     return undefined;
   });

@@ -4,7 +4,11 @@ import type { AnalysedWindow } from '../../src/engine/evaluate-window';
 import { HOUR } from './config';
 
 /** A window analysis of credit-risk version 7 ending at `end`, with the given metric values. */
-export function analysis(end: number, metrics: Array<{ metric: string; feature?: string; group?: string; value: number | null; details?: unknown }>, o: { rows?: number; labelledRows?: number; model?: string; version?: string } = {}): AnalysedWindow {
+export function analysis(
+  end: number,
+  metrics: Array<{ metric: string; feature?: string; group?: string; value: number | null; details?: unknown }>,
+  o: { rows?: number; labelledRows?: number; model?: string; version?: string } = {},
+): AnalysedWindow {
   const model = o.model ?? 'credit-risk';
   const version = o.version ?? '7';
   const rows = o.rows ?? 8000;

@@ -45,7 +45,11 @@ describe('notifiers against real receivers', () => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
-          mails.push({ from: String(session.envelope.mailFrom && session.envelope.mailFrom.address), to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+          mails.push({
+            from: String(session.envelope.mailFrom && session.envelope.mailFrom.address),
+            to: session.envelope.rcptTo.map((r) => r.address),
+            raw: Buffer.concat(chunks).toString('utf8'),
+          });
           callback();
         });
       },
@@ -67,12 +71,23 @@ describe('notifiers against real receivers', () => {
         `  mail: { type: email, to: [oncall@example.com] }`,
         `  am: { type: alertmanager, url: "${am.url}" }`,
       ].join('\n'),
-      policy: '    steps:\n      - { after: 0m, notify: [owner, chat, pd, mail, am] }\n  refused:\n    steps:\n      - { after: 0m, notify: [pdbad] }',
-      models: ['  - id: fraud', '    task: binary', '    owner: { name: Fraud team }', '    features: { amount: numeric }', '    escalation: refused', '    rules: [ { metric: psi, threshold: 0.2 } ]'].join('\n'),
+      policy:
+        '    steps:\n      - { after: 0m, notify: [owner, chat, pd, mail, am] }\n  refused:\n    steps:\n      - { after: 0m, notify: [pdbad] }',
+      models: [
+        '  - id: fraud',
+        '    task: binary',
+        '    owner: { name: Fraud team }',
+        '    features: { amount: numeric }',
+        '    escalation: refused',
+        '    rules: [ { metric: psi, threshold: 0.2 } ]',
+      ].join('\n'),
     });
     // PagerDuty's answer to an event it refuses (its documented error body).
     sink.respond = (r) => (r.path.startsWith('/pdbad/') ? 400 : 200);
-    sink.answer = (r) => (r.path.startsWith('/pdbad/') ? '{"status":"invalid event","message":"Event object is invalid","errors":["Length of \'dedup_key\' is too long"]}' : undefined);
+    sink.answer = (r) =>
+      r.path.startsWith('/pdbad/')
+        ? '{"status":"invalid event","message":"Event object is invalid","errors":["Length of \'dedup_key\' is too long"]}'
+        : undefined;
     alerting = await createAlerting({
       config,
       store,
@@ -99,8 +114,15 @@ describe('notifiers against real receivers', () => {
     expect(await alerting.flush()).toBe(true);
     const id = opened[0]!;
 
-    expect(sink.at('/owner')[0]!.body).toMatchObject({ dedupKey: 'credit-risk/7/psi/age/-', incidentId: id, status: 'firing', value: 0.31 });
-    expect(sink.at('/slack')[0]!.body.text).toMatch(/^:warning: \[FIRING\] \[warning\] credit-risk\/7 psi\(age\) = 0\.31 &gt; 0\.2 <http:\/\/vigil\.example\/api\/incidents\/inc_[^|]+\|details>$/);
+    expect(sink.at('/owner')[0]!.body).toMatchObject({
+      dedupKey: 'credit-risk/7/psi/age/-',
+      incidentId: id,
+      status: 'firing',
+      value: 0.31,
+    });
+    expect(sink.at('/slack')[0]!.body.text).toMatch(
+      /^:warning: \[FIRING\] \[warning\] credit-risk\/7 psi\(age\) = 0\.31 &gt; 0\.2 <http:\/\/vigil\.example\/api\/incidents\/inc_[^|]+\|details>$/,
+    );
     const incident = await alerting.getIncident(id);
     expect(sink.at('/pd/v2/enqueue')[0]!.body).toEqual({
       routing_key: 'r0uting-key-0123456789abcdef',
@@ -125,7 +147,13 @@ describe('notifiers against real receivers', () => {
     // Slack: the line, then both links (Vigil's own control sequences, the URL's "&" escaped).
     expect(sink.at('/slack')[0]!.body.blocks[1]).toEqual({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `<http://vigil.example/api/incidents/${id}|details> · <http://grafana.example/g&amp;x/d/vigil-model?var-model=credit-risk|dashboard>`, verbatim: true }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `<http://vigil.example/api/incidents/${id}|details> · <http://grafana.example/g&amp;x/d/vigil-model?var-model=credit-risk|dashboard>`,
+          verbatim: true,
+        },
+      ],
     });
     expect(mails.map((m) => m.to.join(',')).sort()).toEqual(['oncall@example.com', 'risk-ml@example.com']);
     expect(mails[0]!.from).toBe('vigil@example.com');
@@ -137,14 +165,33 @@ describe('notifiers against real receivers', () => {
     // The incident's true start, not the end of a hold (Alertmanager sets startsAt = endsAt when it is missing).
     expect(Date.parse(active[0]!.startsAt)).toBe(incident.openedAt);
     expect(Date.parse(active[0]!.endsAt)).toBeGreaterThan(Date.now());
-    expect(active[0]).toMatchObject({ labels: { alertname: 'VigilIncident', model: 'credit-risk', version: '7', metric: 'psi', feature: 'age', severity: 'warning' }, annotations: { incidentId: id }, status: { state: 'active' } });
+    expect(active[0]).toMatchObject({
+      labels: {
+        alertname: 'VigilIncident',
+        model: 'credit-risk',
+        version: '7',
+        metric: 'psi',
+        feature: 'age',
+        severity: 'warning',
+      },
+      annotations: { incidentId: id },
+      status: { state: 'active' },
+    });
 
     clock.advance(5 * MIN);
     await store.transaction((tx) => alerting.evaluateIn(tx, analysis(clock.t, [psi(0.01)])));
     expect(await alerting.flush()).toBe(true);
     // The resolve notice says what cleared it (0.01 in the new window, clear threshold 0.1) and the last breach apart.
-    const clearing = { start: new Date(clock.t - 60 * MIN).toISOString(), end: new Date(clock.t).toISOString(), rows: 8000 };
-    const breach = { start: new Date(w.windowStart).toISOString(), end: new Date(w.windowEnd).toISOString(), rows: 8000 };
+    const clearing = {
+      start: new Date(clock.t - 60 * MIN).toISOString(),
+      end: new Date(clock.t).toISOString(),
+      rows: 8000,
+    };
+    const breach = {
+      start: new Date(w.windowStart).toISOString(),
+      end: new Date(w.windowEnd).toISOString(),
+      rows: 8000,
+    };
     const resolvedBody = sink.at('/owner')[1]!.body;
     expect(resolvedBody).toMatchObject({
       status: 'resolved',
@@ -154,13 +201,18 @@ describe('notifiers against real receivers', () => {
       resolvedBy: 'vigil',
     });
     const line = `[RESOLVED] [warning] credit-risk/7 psi(age) = 0.01, within the clear threshold 0.1 in window ${clearing.start.slice(0, 16).replace('T', ' ')} – ${clearing.end.slice(11, 16)} UTC (last breach 0.31 > 0.2 in window ${breach.start.slice(0, 16).replace('T', ' ')} – ${breach.end.slice(11, 16)} UTC)`;
-    expect(sink.at('/slack')[1]!.body.text).toBe(`:white_check_mark: ${line.replace(/>/g, '&gt;')} <http://vigil.example/api/incidents/${id}|details>`);
+    expect(sink.at('/slack')[1]!.body.text).toBe(
+      `:white_check_mark: ${line.replace(/>/g, '&gt;')} <http://vigil.example/api/incidents/${id}|details>`,
+    );
     expect(blockKitProblems(sink.at('/slack')[1]!.body)).toEqual([]);
     expect(sink.at('/pd/v2/enqueue')[1]!.body).toMatchObject({
       routing_key: 'r0uting-key-0123456789abcdef',
       event_action: 'resolve',
       dedup_key: 'credit-risk/7/psi/age/-',
-      payload: { summary: line, custom_details: { resolution: { value: 0.01, clearThreshold: 0.1 }, lastBreach: { value: 0.31 } } },
+      payload: {
+        summary: line,
+        custom_details: { resolution: { value: 0.01, clearThreshold: 0.1 }, lastBreach: { value: 0.31 } },
+      },
     });
     expect(pagerdutyProblems('alert', sink.at('/pd/v2/enqueue')[1]!.body)).toEqual([]);
     expect(mails).toHaveLength(4);
@@ -170,19 +222,37 @@ describe('notifiers against real receivers', () => {
     // true start.
     const after = (await am.alerts()).filter((a) => a.labels.dedupKey === 'credit-risk/7/psi/age/-');
     expect(after.map((a) => [Date.parse(a.startsAt), Date.parse(a.endsAt)])).toEqual([[incident.openedAt, clock.t]]);
-    expect(after[0]!.annotations).toMatchObject({ value: '0.31', threshold: '0.2', resolvedValue: '0.01', clearThreshold: '0.1', resolvedWindow: `${clearing.start}/${clearing.end}`, lastBreachValue: '0.31', resolvedBy: 'vigil' });
+    expect(after[0]!.annotations).toMatchObject({
+      value: '0.31',
+      threshold: '0.2',
+      resolvedValue: '0.01',
+      clearThreshold: '0.1',
+      resolvedWindow: `${clearing.start}/${clearing.end}`,
+      lastBreachValue: '0.31',
+      resolvedBy: 'vigil',
+    });
   }, 60_000);
 
   it('an acknowledgement acknowledges at PagerDuty, tells the webhooks who took it, and leaves Alertmanager firing', async () => {
     clock.advance(5 * MIN);
-    const { opened } = await store.transaction((tx) => alerting.evaluateIn(tx, analysis(clock.t, [psi(0.4, 'region')])));
+    const { opened } = await store.transaction((tx) =>
+      alerting.evaluateIn(tx, analysis(clock.t, [psi(0.4, 'region')])),
+    );
     expect(await alerting.flush()).toBe(true);
     const pdBefore = sink.at('/pd/v2/enqueue').length;
     const amBefore = (await am.alerts()).length;
     await alerting.acknowledge(opened[0]!, { actor: 'alice', reason: 'on it' });
     expect(await alerting.flush()).toBe(true);
-    expect(sink.at('/pd/v2/enqueue').slice(pdBefore)).toEqual([expect.objectContaining({ body: expect.objectContaining({ event_action: 'acknowledge', dedup_key: 'credit-risk/7/psi/region/-' }) })]);
-    expect(sink.at('/owner').at(-1)!.body).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'alice', feature: 'region' });
+    expect(sink.at('/pd/v2/enqueue').slice(pdBefore)).toEqual([
+      expect.objectContaining({
+        body: expect.objectContaining({ event_action: 'acknowledge', dedup_key: 'credit-risk/7/psi/region/-' }),
+      }),
+    ]);
+    expect(sink.at('/owner').at(-1)!.body).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedBy: 'alice',
+      feature: 'region',
+    });
     expect(sink.at('/slack').at(-1)!.body.text).toMatch(/^:eyes: \[ACKNOWLEDGED by alice\]/);
     const region = (await am.alerts()).filter((a) => a.labels.feature === 'region');
     expect(region).toHaveLength(1);
@@ -190,18 +260,36 @@ describe('notifiers against real receivers', () => {
     expect((await am.alerts()).length).toBe(amBefore);
   });
 
-  it('opens a review with frozen evidence and tells the first step\'s targets', async () => {
-    const review = await alerting.openReview({ model: 'credit-risk', actor: 'carol', reason: 'fairness complaint', from: T0 - 30 * 86_400_000, to: clock.t + 1 });
+  it("opens a review with frozen evidence and tells the first step's targets", async () => {
+    const review = await alerting.openReview({
+      model: 'credit-risk',
+      actor: 'carol',
+      reason: 'fairness complaint',
+      from: T0 - 30 * 86_400_000,
+      to: clock.t + 1,
+    });
     expect(review.evidence.incidents.length).toBeGreaterThanOrEqual(1);
     expect(review.evidence.audit.map((a) => a.action)).toContain('incident.resolved');
     expect(await alerting.flush()).toBe(true);
-    expect(sink.at('/owner').at(-1)!.body).toMatchObject({ type: 'review', reviewId: review.id, reason: 'fairness complaint', openedBy: 'carol' });
-    expect((await alerting.getReview(review.id)).evidence.incidents.map((i) => i.status)).toEqual(review.evidence.incidents.map((i) => i.status));
+    expect(sink.at('/owner').at(-1)!.body).toMatchObject({
+      type: 'review',
+      reviewId: review.id,
+      reason: 'fairness complaint',
+      openedBy: 'carol',
+    });
+    expect((await alerting.getReview(review.id)).evidence.incidents.map((i) => i.status)).toEqual(
+      review.evidence.incidents.map((i) => i.status),
+    );
     // PagerDuty hears of a review as a change event: it informs and pages nobody, and nothing has to resolve it.
     expect(sink.at('/pd/v2/change/enqueue').map((r) => r.body)).toEqual([
       {
         routing_key: 'r0uting-key-0123456789abcdef',
-        payload: { summary: `[REVIEW] credit-risk: review ${review.id} opened by carol: fairness complaint`, timestamp: new Date(review.openedAt).toISOString(), source: 'credit-risk', custom_details: expect.objectContaining({ reviewId: review.id }) },
+        payload: {
+          summary: `[REVIEW] credit-risk: review ${review.id} opened by carol: fairness complaint`,
+          timestamp: new Date(review.openedAt).toISOString(),
+          source: 'credit-risk',
+          custom_details: expect.objectContaining({ reviewId: review.id }),
+        },
         links: [{ href: `http://vigil.example/api/reviews/${review.id}`, text: 'Review in Vigil' }],
       },
     ]);
@@ -237,12 +325,20 @@ describe('notifiers against real receivers', () => {
     expect(slack.at(-2)!.text).toContain('complaint &lt;!channel&gt; &amp; &lt;@U1&gt; said &gt; 3');
     for (const body of slack) expect(blockKitProblems(body)).toEqual([]);
 
-    const triggers = sink.at('/pd/v2/enqueue').map((r) => r.body).filter((b) => b.event_action === 'trigger');
+    const triggers = sink
+      .at('/pd/v2/enqueue')
+      .map((r) => r.body)
+      .filter((b) => b.event_action === 'trigger');
     const longKey = triggers.find((b) => b.payload.component === long)!.dedup_key as string;
     expect(longKey.length).toBeLessThanOrEqual(255);
     expect(longKey.startsWith(`credit-risk/7<@U1>&/psi/${long.slice(0, 100)}`)).toBe(true);
     // The acknowledgement (like a resolve) reaches the same PagerDuty alert.
-    expect(sink.at('/pd/v2/enqueue').filter((r) => r.body.dedup_key === longKey).map((r) => r.body.event_action)).toEqual(['trigger', 'acknowledge']);
+    expect(
+      sink
+        .at('/pd/v2/enqueue')
+        .filter((r) => r.body.dedup_key === longKey)
+        .map((r) => r.body.event_action),
+    ).toEqual(['trigger', 'acknowledge']);
     const emojiSummary = triggers.find((b) => b.payload.component === emoji)!.payload.summary as string;
     // At most 1024 however counted (UTF-16 units, hence code points), cut between two emoji.
     expect(emojiSummary.length).toBeLessThanOrEqual(1024);
@@ -250,21 +346,37 @@ describe('notifiers against real receivers', () => {
     expect(emojiSummary.endsWith('😀…')).toBe(true);
   });
 
-  it('a refused PagerDuty event fails at once with PagerDuty\'s reason, recorded and counted, not retried', async () => {
+  it("a refused PagerDuty event fails at once with PagerDuty's reason, recorded and counted, not retried", async () => {
     clock.advance(5 * MIN);
-    const { opened } = await store.transaction((tx) => alerting.evaluateIn(tx, analysis(clock.t, [{ metric: 'psi', feature: 'amount', value: 0.5 }], { model: 'fraud', version: '1' })));
+    const { opened } = await store.transaction((tx) =>
+      alerting.evaluateIn(
+        tx,
+        analysis(clock.t, [{ metric: 'psi', feature: 'amount', value: 0.5 }], { model: 'fraud', version: '1' }),
+      ),
+    );
     expect(await alerting.flush()).toBe(true);
     expect(sink.at('/pdbad/v2/enqueue')).toHaveLength(1);
     const incident = await alerting.getIncident(opened[0]!);
-    expect(incident.deliveryFailures).toEqual([expect.objectContaining({ target: 'pdbad', error: expect.stringContaining("answered 400: Event object is invalid; Length of 'dedup_key' is too long") })]);
+    expect(incident.deliveryFailures).toEqual([
+      expect.objectContaining({
+        target: 'pdbad',
+        error: expect.stringContaining("answered 400: Event object is invalid; Length of 'dedup_key' is too long"),
+      }),
+    ]);
     expect(incident.notifications.find((n) => n.target === 'pdbad')).toMatchObject({ state: 'failed', attempts: 1 });
-    expect(outcomes.filter((o) => o.target === 'pdbad')).toEqual([{ kind: 'notify', target: 'pdbad', ok: false, final: true }]);
+    expect(outcomes.filter((o) => o.target === 'pdbad')).toEqual([
+      { kind: 'notify', target: 'pdbad', ok: false, final: true },
+    ]);
   });
 
-  it('sent only bodies that PagerDuty\'s published schema and Slack\'s Block Kit rules accept', () => {
+  it("sent only bodies that PagerDuty's published schema and Slack's Block Kit rules accept", () => {
     const pd = sink.received.filter((r) => r.path.startsWith('/pd/'));
     expect(pd.length).toBeGreaterThan(10);
-    for (const r of pd) expect({ path: r.path, problems: pagerdutyProblems(r.path.includes('/change/') ? 'change' : 'alert', r.body) }).toEqual({ path: r.path, problems: [] });
+    for (const r of pd)
+      expect({
+        path: r.path,
+        problems: pagerdutyProblems(r.path.includes('/change/') ? 'change' : 'alert', r.body),
+      }).toEqual({ path: r.path, problems: [] });
     const slack = sink.at('/slack');
     expect(slack.length).toBeGreaterThan(5);
     for (const r of slack) expect(blockKitProblems(r.body)).toEqual([]);

@@ -4,7 +4,10 @@ import { escapeSlack, pagerdutyDedupKey, slackText, truncateText, wellFormed } f
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // Any UTF-16 text, lone surrogates and astral characters included.
-const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ unit: fc.constantFrom('😀', '&', '<', '>', 'a', 'é', '\uD800'), maxLength: 400 }));
+const text = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 400 }),
+  fc.string({ unit: fc.constantFrom('😀', '&', '<', '>', 'a', 'é', '\uD800'), maxLength: 400 }),
+);
 const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 describe('receiver text', () => {
@@ -33,8 +36,10 @@ describe('receiver text', () => {
     );
   });
 
-  it('escapes exactly Slack\'s three control characters', () => {
-    expect(escapeSlack('psi(x<y>&z) <!channel> <@U1> &amp;')).toBe('psi(x&lt;y&gt;&amp;z) &lt;!channel&gt; &lt;@U1&gt; &amp;amp;');
+  it("escapes exactly Slack's three control characters", () => {
+    expect(escapeSlack('psi(x<y>&z) <!channel> <@U1> &amp;')).toBe(
+      'psi(x&lt;y&gt;&amp;z) &lt;!channel&gt; &lt;@U1&gt; &amp;amp;',
+    );
   });
 
   it('pagerdutyDedupKey keeps short keys, and fits long ones in 255 bytes, stable and distinct', () => {
@@ -56,8 +61,14 @@ describe('receiver text', () => {
   });
 
   it('derives the change-events URL from the alert-events URL', () => {
-    expect(pagerdutyChangeUrl('https://events.pagerduty.com/v2/enqueue')).toBe('https://events.pagerduty.com/v2/change/enqueue');
-    expect(pagerdutyChangeUrl('https://events.eu.pagerduty.com/v2/enqueue/')).toBe('https://events.eu.pagerduty.com/v2/change/enqueue');
-    expect(pagerdutyChangeUrl('http://proxy.internal/pagerduty')).toBe('http://proxy.internal/pagerduty/change/enqueue');
+    expect(pagerdutyChangeUrl('https://events.pagerduty.com/v2/enqueue')).toBe(
+      'https://events.pagerduty.com/v2/change/enqueue',
+    );
+    expect(pagerdutyChangeUrl('https://events.eu.pagerduty.com/v2/enqueue/')).toBe(
+      'https://events.eu.pagerduty.com/v2/change/enqueue',
+    );
+    expect(pagerdutyChangeUrl('http://proxy.internal/pagerduty')).toBe(
+      'http://proxy.internal/pagerduty/change/enqueue',
+    );
   });
 });

@@ -11,7 +11,18 @@ import { reachableRedisUrl } from '@vigil/test-kit';
 
 const queues: Array<[string, () => Promise<JobQueue>]> = [
   ['memory', async () => createMemoryQueue({ maxAttempts: 3, backoffMs: 10, concurrency: 2 })],
-  ['bullmq', async () => createBullmqQueue({ url: await reachableRedisUrl(), prefix: `vigil-test-${randomBytes(4).toString('hex')}`, maxAttempts: 3, backoffMs: 10, concurrency: 2, logger: silentLogger })],
+  [
+    'bullmq',
+    async () =>
+      createBullmqQueue({
+        url: await reachableRedisUrl(),
+        prefix: `vigil-test-${randomBytes(4).toString('hex')}`,
+        maxAttempts: 3,
+        backoffMs: 10,
+        concurrency: 2,
+        logger: silentLogger,
+      }),
+  ],
 ];
 
 describe.each(queues)('%s queue', (_kind, make) => {
@@ -30,7 +41,12 @@ describe.each(queues)('%s queue', (_kind, make) => {
     queue.process(async (job) => {
       runs.push({ id: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts });
       if (job.id === 'flaky' && job.attempt < 3) throw new Error('scripted failure');
-      if (runs.filter((r) => r.id === 'flaky').length === 3 && runs.some((r) => r.id === 'a') && runs.some((r) => r.id === 'later')) done();
+      if (
+        runs.filter((r) => r.id === 'flaky').length === 3 &&
+        runs.some((r) => r.id === 'a') &&
+        runs.some((r) => r.id === 'later')
+      )
+        done();
     });
     await queue.add([
       { id: 'a', data: { outboxId: '1' }, delayMs: 0 },
@@ -49,7 +65,9 @@ describe.each(queues)('%s queue', (_kind, make) => {
 
 describe('BullMQ queue without Redis', () => {
   it('fails at start with VIGIL_QUEUE_UNAVAILABLE instead of waiting forever', async () => {
-    await expect(createBullmqQueue({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 500, logger: silentLogger })).rejects.toMatchObject({
+    await expect(
+      createBullmqQueue({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 500, logger: silentLogger }),
+    ).rejects.toMatchObject({
       code: 'VIGIL_QUEUE_UNAVAILABLE',
       retriable: true,
       message: expect.stringContaining('Redis does not answer at 127.0.0.1:1'),

@@ -43,7 +43,16 @@ describe('delivery faults (BullMQ on its own Redis, real PostgreSQL)', () => {
   });
 
   const queue = async (): Promise<JobQueue> => {
-    const q = await createBullmqQueue({ url: redis.url, prefix, maxAttempts: 3, backoffMs: 20, concurrency: 4, lockDurationMs: 1000, stalledIntervalMs: 300, logger: silentLogger });
+    const q = await createBullmqQueue({
+      url: redis.url,
+      prefix,
+      maxAttempts: 3,
+      backoffMs: 20,
+      concurrency: 4,
+      lockDurationMs: 1000,
+      stalledIntervalMs: 300,
+      logger: silentLogger,
+    });
     opened.push(q);
     return q;
   };
@@ -66,7 +75,8 @@ describe('delivery faults (BullMQ on its own Redis, real PostgreSQL)', () => {
     a.kick();
     return summary.opened[0]!;
   };
-  const twoSteps = (after: string) => `    steps:\n      - { after: 0m, notify: [owner] }\n      - { after: ${after}, notify: [oncall] }`;
+  const twoSteps = (after: string) =>
+    `    steps:\n      - { after: 0m, notify: [owner] }\n      - { after: ${after}, notify: [oncall] }`;
 
   it('a worker stopped mid-delivery: another worker delivers it, and downstream sees one notification (same ids)', async () => {
     sink.respond = (_r, i) => (i === 0 ? 'hang' : 200);
@@ -74,13 +84,18 @@ describe('delivery faults (BullMQ on its own Redis, real PostgreSQL)', () => {
     const id = await breach(first);
     await sink.until((r) => r.length === 1);
     await first.close(0); // aborts the request in flight; nothing is recorded as delivered
-    expect((await first.getIncident(id)).notifications.filter((n) => n.kind === 'notify').map((n) => n.state)).toEqual(['pending']);
+    expect((await first.getIncident(id)).notifications.filter((n) => n.kind === 'notify').map((n) => n.state)).toEqual([
+      'pending',
+    ]);
 
     const second = await alerting(twoSteps('1h'));
     await sink.until((r) => r.length === 2);
     await waitFor(async () => (await second.getIncident(id)).notifications[0]?.state === 'delivered');
     const owner = sink.at('/owner');
-    expect(owner.map((r) => r.body.notificationId)).toEqual([owner[0]!.body.notificationId, owner[0]!.body.notificationId]);
+    expect(owner.map((r) => r.body.notificationId)).toEqual([
+      owner[0]!.body.notificationId,
+      owner[0]!.body.notificationId,
+    ]);
     // The notice is the model version's notification group's (grouping by default): its key is the group's.
     expect(new Set(owner.map((r) => r.body.dedupKey))).toEqual(new Set(['credit-risk/7']));
     const detail = await second.getIncident(id);
@@ -89,13 +104,23 @@ describe('delivery faults (BullMQ on its own Redis, real PostgreSQL)', () => {
 
   it('a worker process killed (SIGKILL) while a webhook holds its request: delivered by another worker, once by id', async () => {
     const dist = join(__dirname, '../../dist/index.js');
-    if (!existsSync(dist)) throw new Error(`${dist} is missing: this test runs a worker from the built package; run \`pnpm run build\` first`);
+    if (!existsSync(dist))
+      throw new Error(
+        `${dist} is missing: this test runs a worker from the built package; run \`pnpm run build\` first`,
+      );
     sink.respond = (_r, i) => (i === 0 ? 'hang' : 200);
     const policy = twoSteps('1h');
     const config = alertConfigText({ ownerUrl: `${sink.base}/owner`, oncallUrl: `${sink.base}/oncall`, policy });
     const child = fork(join(__dirname, 'fixtures/delivery-worker.js'), [], {
       cwd: join(__dirname, '../..'),
-      env: { ...process.env, VIGIL_TEST_CONFIG: config, VIGIL_TEST_DATABASE_URL: db.url, VIGIL_TEST_SCHEMA: db.schema, VIGIL_TEST_REDIS_URL: redis.url, VIGIL_TEST_PREFIX: prefix },
+      env: {
+        ...process.env,
+        VIGIL_TEST_CONFIG: config,
+        VIGIL_TEST_DATABASE_URL: db.url,
+        VIGIL_TEST_SCHEMA: db.schema,
+        VIGIL_TEST_REDIS_URL: redis.url,
+        VIGIL_TEST_PREFIX: prefix,
+      },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -105,7 +130,10 @@ describe('delivery faults (BullMQ on its own Redis, real PostgreSQL)', () => {
         child.once('exit', (code) => reject(new Error(`the worker process exited with ${code} before starting`)));
       });
       // State is written here; only the child's relay and worker run, so the child takes the job.
-      const writer = await createAlerting({ config: alertConfig({ ownerUrl: `${sink.base}/owner`, oncallUrl: `${sink.base}/oncall`, policy }), store: db.store });
+      const writer = await createAlerting({
+        config: alertConfig({ ownerUrl: `${sink.base}/owner`, oncallUrl: `${sink.base}/oncall`, policy }),
+        store: db.store,
+      });
       const w = analysis(Date.now(), [psi(0.31)]);
       const id = (await db.store.transaction((tx) => writer.evaluateIn(tx, w))).opened[0]!;
       await sink.until((r) => r.length === 1);
@@ -118,7 +146,9 @@ describe('delivery faults (BullMQ on its own Redis, real PostgreSQL)', () => {
       const owner = sink.at('/owner');
       expect(owner[1]!.body.notificationId).toBe(owner[0]!.body.notificationId);
       expect(owner[1]!.body.dedupKey).toBe('credit-risk/7');
-      expect((await survivor.getIncident(id)).history.filter((h) => h.action === 'notification.delivered')).toHaveLength(1);
+      expect(
+        (await survivor.getIncident(id)).history.filter((h) => h.action === 'notification.delivered'),
+      ).toHaveLength(1);
     } finally {
       child.kill('SIGKILL');
       await exited;
@@ -167,8 +197,16 @@ describe('delivery faults (BullMQ on its own Redis, real PostgreSQL)', () => {
     await sink.until((r) => r.some((x) => x.path === '/oncall'));
     expect(sink.at('/owner')).toHaveLength(3); // maxAttempts
     const detail = await a.getIncident(id);
-    expect(detail.deliveryFailures).toEqual([expect.objectContaining({ target: 'owner:webhook', step: 0, error: expect.stringContaining('no answer within 300 ms') })]);
-    expect(detail.notifications.map((n) => [n.target, n.state])).toEqual(expect.arrayContaining([['owner:webhook', 'failed']]));
+    expect(detail.deliveryFailures).toEqual([
+      expect.objectContaining({
+        target: 'owner:webhook',
+        step: 0,
+        error: expect.stringContaining('no answer within 300 ms'),
+      }),
+    ]);
+    expect(detail.notifications.map((n) => [n.target, n.state])).toEqual(
+      expect.arrayContaining([['owner:webhook', 'failed']]),
+    );
     expect(detail.history.map((h) => h.action)).toContain('notification.failed');
     expect(sink.at('/oncall')[0]!.body).toMatchObject({ escalationStep: 1, status: 'firing' });
   }, 60_000);

@@ -23,7 +23,9 @@ models:
       caught = error;
     }
     expect(caught).toMatchObject({ code: 'VIGIL_CONFIG_INVALID' });
-    const problems = (caught as { details: { problems: Array<{ path: string; message: string }> } }).details.problems.map((p) => `${p.path}: ${p.message}`);
+    const problems = (
+      caught as { details: { problems: Array<{ path: string; message: string }> } }
+    ).details.problems.map((p) => `${p.path}: ${p.message}`);
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^models\[0\]\.rules\[0\]\.metric: "psy" is not a metric \(did you mean "psi"\?\)/),
@@ -35,7 +37,11 @@ models:
   });
 
   it('a valid configuration starts alerting with no Redis (the in-process queue)', async () => {
-    const config = parseConfig('models:\n  - { id: m, task: binary, owner: { name: O, webhook: "http://127.0.0.1:9/h" }, features: {} }\n', 'vigil.yaml', {});
+    const config = parseConfig(
+      'models:\n  - { id: m, task: binary, owner: { name: O, webhook: "http://127.0.0.1:9/h" }, features: {} }\n',
+      'vigil.yaml',
+      {},
+    );
     const store = await createStore({});
     const alerting = await createAlerting({ config, store });
     await alerting.start();

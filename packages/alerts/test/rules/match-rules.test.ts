@@ -18,7 +18,17 @@ ${rules}
   ).models[0]!;
 
 const row = (metric: MetricName, value: number | null, details?: unknown): MetricRow => ({
-  model: 'm', version: '1', windowStart: 0, windowEnd: 1, rows: 1000, labelledRows: 500, metric, feature: '', group: '', value, ...(details === undefined ? {} : { details }),
+  model: 'm',
+  version: '1',
+  windowStart: 0,
+  windowEnd: 1,
+  rows: 1000,
+  labelledRows: 500,
+  metric,
+  feature: '',
+  group: '',
+  value,
+  ...(details === undefined ? {} : { details }),
 });
 
 describe('threshold: reference', () => {
@@ -28,18 +38,26 @@ describe('threshold: reference', () => {
 
   it('judges the window against mean − 3σ of its row’s band (lower is worse), clearing within it', () => {
     const [breach] = matchRules(model, [row('estimatedAccuracy', 0.739, band)]);
-    expect(breach).toMatchObject({ outcome: 'breach', rule: { threshold: 0.8 - 3 * 0.02, clearThreshold: 0.8 - 3 * 0.02 } });
+    expect(breach).toMatchObject({
+      outcome: 'breach',
+      rule: { threshold: 0.8 - 3 * 0.02, clearThreshold: 0.8 - 3 * 0.02 },
+    });
     expect(matchRules(model, [row('estimatedAccuracy', 0.741, band)])[0]!.outcome).toBe('ok');
   });
 
   it('takes sigmas and the comparison’s side: mean + 2σ for `>`', () => {
-    expect(matchRules(model, [row('auc', 0.841, band)])[0]).toMatchObject({ outcome: 'breach', rule: { threshold: 0.8 + 2 * 0.02 } });
+    expect(matchRules(model, [row('auc', 0.841, band)])[0]).toMatchObject({
+      outcome: 'breach',
+      rule: { threshold: 0.8 + 2 * 0.02 },
+    });
     expect(matchRules(model, [row('auc', 0.839, band)])[0]!.outcome).toBe('ok');
   });
 
   it('is insufficient_data on a row without a band (a profile without a labelled reference), never a breach', () => {
     expect(matchRules(model, [row('estimatedAccuracy', 0.1)])[0]!.outcome).toBe('insufficient_data');
-    expect(matchRules(model, [row('estimatedAccuracy', 0.1, { reference: { mean: 0.8 } })])[0]!.outcome).toBe('insufficient_data');
+    expect(matchRules(model, [row('estimatedAccuracy', 0.1, { reference: { mean: 0.8 } })])[0]!.outcome).toBe(
+      'insufficient_data',
+    );
   });
 
   it('leaves the configured rule as it was', () => {

@@ -16,7 +16,14 @@ const rule = (over: Partial<RuleConfig> = {}): RuleConfig => ({
 
 describe('comparisons and window classification', () => {
   it('compares with each operator, and NaN is never beyond', () => {
-    expect([beyond('>', 0.3, 0.2), beyond('>', 0.2, 0.2), beyond('>=', 0.2, 0.2), beyond('<', 0.01, 0.05), beyond('<=', 0.05, 0.05), beyond('<', 0.06, 0.05)]).toEqual([true, false, true, true, true, false]);
+    expect([
+      beyond('>', 0.3, 0.2),
+      beyond('>', 0.2, 0.2),
+      beyond('>=', 0.2, 0.2),
+      beyond('<', 0.01, 0.05),
+      beyond('<=', 0.05, 0.05),
+      beyond('<', 0.06, 0.05),
+    ]).toEqual([true, false, true, true, true, false]);
     expect(beyond('>', Number.NaN, 0)).toBe(false);
     expect(beyond('<', Number.NaN, 0)).toBe(false);
   });
@@ -27,7 +34,11 @@ describe('comparisons and window classification', () => {
     expect(classifyWindow(r, { value: 0.15, samples: 1000 })).toBe('elevated');
     expect(classifyWindow(r, { value: 0.1, samples: 1000 })).toBe('ok');
     const low = rule({ metric: 'auc', comparison: '<', threshold: 0.7, clearThreshold: 0.75 });
-    expect([0.6, 0.72, 0.8].map((value) => classifyWindow(low, { value, samples: 1000 }))).toEqual(['breach', 'elevated', 'ok']);
+    expect([0.6, 0.72, 0.8].map((value) => classifyWindow(low, { value, samples: 1000 }))).toEqual([
+      'breach',
+      'elevated',
+      'ok',
+    ]);
   });
 
   it('is insufficient_data below minSamples, for a null or NaN value, and for an insufficient group — never ok or breach', () => {
@@ -53,22 +64,43 @@ describe('N-of-M with hysteresis', () => {
   };
 
   it('fires on 2 of the last 3 windows, not on isolated breaches', () => {
-    expect(run({ n: 2, m: 3 }, ['breach', 'ok', 'ok', 'breach', 'ok', 'breach'])).toEqual([false, false, false, false, false, true]);
+    expect(run({ n: 2, m: 3 }, ['breach', 'ok', 'ok', 'breach', 'ok', 'breach'])).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+    ]);
     expect(run({ n: 2, m: 3 }, ['breach', 'breach'])).toEqual([false, true]);
   });
 
   it('keeps firing while the value stays beyond the clear threshold, clears below it', () => {
-    expect(run({ n: 1, m: 1 }, ['breach', 'elevated', 'elevated', 'ok', 'elevated'])).toEqual([true, true, true, false, false]);
+    expect(run({ n: 1, m: 1 }, ['breach', 'elevated', 'elevated', 'ok', 'elevated'])).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('insufficient data neither fires nor clears, and is left out of the M windows', () => {
-    expect(decideRule({ n: 1, m: 1 }, true, [], 'insufficient_data')).toEqual({ firing: true, state: 'insufficient_data' });
-    expect(decideRule({ n: 1, m: 1 }, false, ['breach'], 'insufficient_data')).toEqual({ firing: false, state: 'insufficient_data' });
+    expect(decideRule({ n: 1, m: 1 }, true, [], 'insufficient_data')).toEqual({
+      firing: true,
+      state: 'insufficient_data',
+    });
+    expect(decideRule({ n: 1, m: 1 }, false, ['breach'], 'insufficient_data')).toEqual({
+      firing: false,
+      state: 'insufficient_data',
+    });
     expect(run({ n: 2, m: 2 }, ['breach', 'insufficient_data', 'breach'])).toEqual([false, false, true]);
   });
 
   const outcome = fc.constantFrom<WindowOutcome>('breach', 'elevated', 'ok', 'insufficient_data');
-  const nOfM = fc.integer({ min: 1, max: 6 }).chain((m) => fc.record({ n: fc.integer({ min: 1, max: m }), m: fc.constant(m) }));
+  const nOfM = fc
+    .integer({ min: 1, max: 6 })
+    .chain((m) => fc.record({ n: fc.integer({ min: 1, max: m }), m: fc.constant(m) }));
 
   it('property: a rule that starts firing has at least N breaches among its last M sufficient windows', () => {
     fc.assert(
@@ -78,7 +110,8 @@ describe('N-of-M with hysteresis', () => {
         for (const o of outcomes) {
           if (o !== 'insufficient_data') history.unshift(o);
           const d = decideRule(nm, firing, history.slice(0, nm.m), o);
-          if (d.firing && !firing) expect(history.slice(0, nm.m).filter((x) => x === 'breach').length).toBeGreaterThanOrEqual(nm.n);
+          if (d.firing && !firing)
+            expect(history.slice(0, nm.m).filter((x) => x === 'breach').length).toBeGreaterThanOrEqual(nm.n);
           if (!d.firing && firing) expect(history.slice(0, nm.m).filter((x) => x !== 'ok').length).toBeLessThan(nm.n);
           if (o === 'insufficient_data') expect(d.firing).toBe(firing);
           firing = d.firing;
@@ -91,7 +124,10 @@ describe('N-of-M with hysteresis', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 30 }), (values) => {
         const r = rule({ threshold: 0.5, clearThreshold: 0.5 });
-        const fired = run(r.breachesOfWindows, values.map((value) => classifyWindow(r, { value, samples: 1000 })));
+        const fired = run(
+          r.breachesOfWindows,
+          values.map((value) => classifyWindow(r, { value, samples: 1000 })),
+        );
         expect(fired).toEqual(values.map((v) => v > 0.5));
       }),
     );
@@ -99,15 +135,19 @@ describe('N-of-M with hysteresis', () => {
 
   it('property: values between the clear threshold and the threshold never change the state (no flapping)', () => {
     fc.assert(
-      fc.property(fc.boolean(), fc.array(fc.double({ min: 0.1000001, max: 0.2, noNaN: true }), { minLength: 1, maxLength: 20 }), (start, values) => {
-        const r = rule();
-        let firing = start;
-        for (const value of values) {
-          const o = classifyWindow(r, { value, samples: 1000 });
-          firing = decideRule(r.breachesOfWindows, firing, [o], o).firing;
-        }
-        expect(firing).toBe(start);
-      }),
+      fc.property(
+        fc.boolean(),
+        fc.array(fc.double({ min: 0.1000001, max: 0.2, noNaN: true }), { minLength: 1, maxLength: 20 }),
+        (start, values) => {
+          const r = rule();
+          let firing = start;
+          for (const value of values) {
+            const o = classifyWindow(r, { value, samples: 1000 });
+            firing = decideRule(r.breachesOfWindows, firing, [o], o).firing;
+          }
+          expect(firing).toBe(start);
+        },
+      ),
     );
   });
 });
@@ -126,8 +166,22 @@ describe('matching metric rows to rules', () => {
       { ...base, metric: 'psi', feature: 'income', group: '', value: 0.3 },
       { ...base, metric: 'ece', feature: '', group: '', value: 0.2 },
       { ...base, metric: 'ece', feature: '', group: 'sex=female', value: 0.4 },
-      { ...base, metric: 'statisticalParityDifference', feature: '', group: 'sex', value: 0.3, details: { sufficient: true } },
-      { ...base, metric: 'statisticalParityDifference', feature: '', group: 'race', value: 0.3, details: { sufficient: false } },
+      {
+        ...base,
+        metric: 'statisticalParityDifference',
+        feature: '',
+        group: 'sex',
+        value: 0.3,
+        details: { sufficient: true },
+      },
+      {
+        ...base,
+        metric: 'statisticalParityDifference',
+        feature: '',
+        group: 'race',
+        value: 0.3,
+        details: { sufficient: false },
+      },
       { ...base, metric: 'selectionRate', feature: '', group: 'sex=male', value: 0.9 },
     ]);
     expect(evaluations.map((e) => [e.metric, e.feature, e.group, e.rule.threshold, e.outcome])).toEqual([

@@ -48,7 +48,8 @@ export function addAttributions(
   for (const { name } of spec.features) {
     const column = table.columns.get(explain.prefix + name);
     if (column === undefined) continue;
-    if (column.kind !== 'numeric') throw new VigilError('VIGIL_BAD_VALUE', `${table.source}: attribution column "${column.name}" must be numeric`);
+    if (column.kind !== 'numeric')
+      throw new VigilError('VIGIL_BAD_VALUE', `${table.source}: attribution column "${column.name}" must be numeric`);
     const values = column.values;
     let count = 0;
     let sum = 0;
@@ -108,7 +109,9 @@ export function mergeAttributions(a: AttributionAccumulator, b: AttributionAccum
  * Keeps the {@link MAX_ATTRIBUTION_GROUPS} groups with the most attributions (ties by name) and `(missing)`, and
  * adds the others into `(other)`; totals are unchanged.
  */
-function capAttributionGroups(byGroup: Record<string, Record<string, AttributionSums>>): Record<string, Record<string, AttributionSums>> {
+function capAttributionGroups(
+  byGroup: Record<string, Record<string, AttributionSums>>,
+): Record<string, Record<string, AttributionSums>> {
   const names = Object.keys(byGroup).filter((k) => k !== OTHER && k !== MISSING);
   if (names.length <= MAX_ATTRIBUTION_GROUPS) return byGroup;
   const size = (g: string) => Object.values(byGroup[g]!).reduce((n, s) => n + s.count, 0);

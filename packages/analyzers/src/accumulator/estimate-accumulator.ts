@@ -7,7 +7,13 @@
  */
 import { binIndex } from '../profile/binning';
 import type { ReferenceProfile } from '../profile/reference-profile';
-import { calibrateScore, CBPE_BAND_WIDTH, type CbpeReference, type EstimatedMetric, type PerformanceEstimate } from '../stats/cbpe';
+import {
+  calibrateScore,
+  CBPE_BAND_WIDTH,
+  type CbpeReference,
+  type EstimatedMetric,
+  type PerformanceEstimate,
+} from '../stats/cbpe';
 
 export interface EstimateAccumulator {
   /** Rows with a score and a predicted class: what the estimates are of. */
@@ -36,11 +42,24 @@ export interface WindowEstimates {
 export function emptyEstimate(profile: ReferenceProfile): EstimateAccumulator | undefined {
   if (!profile.cbpe || !profile.score) return undefined;
   const bins = profile.score.fineCounts.length;
-  return { rows: 0, tp: 0, fp: 0, fn: 0, tn: 0, rowsFine: new Array<number>(bins).fill(0), probabilityFine: new Array<number>(bins).fill(0) };
+  return {
+    rows: 0,
+    tp: 0,
+    fp: 0,
+    fn: 0,
+    tn: 0,
+    rowsFine: new Array<number>(bins).fill(0),
+    probabilityFine: new Array<number>(bins).fill(0),
+  };
 }
 
 /** Adds the rows with both a score and a predicted class (1 or 0; NaN is unknown). Mutates `acc`. */
-export function addEstimateRows(acc: EstimateAccumulator, profile: ReferenceProfile, scores: Float64Array, predicted: Float64Array): void {
+export function addEstimateRows(
+  acc: EstimateAccumulator,
+  profile: ReferenceProfile,
+  scores: Float64Array,
+  predicted: Float64Array,
+): void {
   const cbpe = profile.cbpe;
   const fineEdges = profile.score?.fineEdges;
   if (!cbpe || !fineEdges) return;
@@ -64,7 +83,10 @@ export function addEstimateRows(acc: EstimateAccumulator, profile: ReferenceProf
 }
 
 /** The sum of two states of one profile (neither is modified); a bucket stored before estimation counts as empty. */
-export function mergeEstimates(a: EstimateAccumulator | undefined, b: EstimateAccumulator | undefined): EstimateAccumulator | undefined {
+export function mergeEstimates(
+  a: EstimateAccumulator | undefined,
+  b: EstimateAccumulator | undefined,
+): EstimateAccumulator | undefined {
   if (!a) return b && copy(b);
   if (!b) return copy(a);
   return {
@@ -125,7 +147,11 @@ export function windowEstimates(cbpe: CbpeReference, acc: EstimateAccumulator): 
     const c = cbpe.components[m];
     const samplingError = c.std / Math.sqrt(n * c.fraction);
     const clip = (v: number): number => Math.min(1, Math.max(0, v));
-    return { value, samplingError, band: [clip(value - CBPE_BAND_WIDTH * samplingError), clip(value + CBPE_BAND_WIDTH * samplingError)] };
+    return {
+      value,
+      samplingError,
+      band: [clip(value - CBPE_BAND_WIDTH * samplingError), clip(value + CBPE_BAND_WIDTH * samplingError)],
+    };
   };
   return {
     estimatedAccuracy: estimate('accuracy', (tp + tn) / n),

@@ -8,15 +8,31 @@ import { MISSING_GROUP, VigilError, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { groupColumns } from '../profile/analysis-spec';
 import { binIndex, countSortedIntoBins } from '../profile/binning';
-import { asCategorical, asNumeric, requireColumn, type NumericProfile, type ReferenceProfile } from '../profile/reference-profile';
+import {
+  asCategorical,
+  asNumeric,
+  requireColumn,
+  type NumericProfile,
+  type ReferenceProfile,
+} from '../profile/reference-profile';
 import type { CalibrationBinStats } from '../stats/calibration';
 import { CALIBRATION_BINS, addCalibrationBins, equalWidthCalibrationBins } from '../stats/calibration';
 import type { GroupCounts } from '../stats/fairness';
 import { addGroupCounts, countGroups, emptyGroupCounts } from '../stats/fairness';
 import { clippedLogLossTerm, confusionCounts } from '../stats/classification';
 import { addEstimateRows, emptyEstimate, mergeEstimates, type EstimateAccumulator } from './estimate-accumulator';
-import { addReconstruction, emptyReconstruction, mergeReconstruction, type ReconstructionAccumulator } from '../multivariate/reconstruction-accumulator';
-import { addAttributions, emptyAttributions, mergeAttributions, type AttributionAccumulator } from './attribution-accumulator';
+import {
+  addReconstruction,
+  emptyReconstruction,
+  mergeReconstruction,
+  type ReconstructionAccumulator,
+} from '../multivariate/reconstruction-accumulator';
+import {
+  addAttributions,
+  emptyAttributions,
+  mergeAttributions,
+  type AttributionAccumulator,
+} from './attribution-accumulator';
 import { accumulateSurrogate, mergeSurrogates, type SurrogateAccumulator } from '../stats/surrogate';
 import { emptyWindowSurrogate, windowSurrogateDesign } from '../window/window-surrogate';
 
@@ -163,7 +179,9 @@ export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec):
     version: 1,
     rows: 0,
     features: profile.features.map((f) =>
-      f.kind === 'numeric' ? emptyNumeric(f) : { kind: 'categorical', rows: 0, missing: 0, counts: f.counts.map(() => 0), unseen: {} },
+      f.kind === 'numeric'
+        ? emptyNumeric(f)
+        : { kind: 'categorical', rows: 0, missing: 0, counts: f.counts.map(() => 0), unseen: {} },
     ),
     outcome: {
       score: profile.score ? emptyNumeric(profile.score) : null,
@@ -191,7 +209,18 @@ export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec):
 }
 
 function emptyNumeric(p: NumericProfile): NumericAccumulator {
-  return { kind: 'numeric', rows: 0, missing: 0, counts: p.counts.map(() => 0), fineCounts: p.fineCounts.map(() => 0), sum: 0, sumSquares: 0, min: null, max: null, outside: 0 };
+  return {
+    kind: 'numeric',
+    rows: 0,
+    missing: 0,
+    counts: p.counts.map(() => 0),
+    fineCounts: p.fineCounts.map(() => 0),
+    sum: 0,
+    sumSquares: 0,
+    min: null,
+    max: null,
+    outside: 0,
+  };
 }
 
 /**
@@ -207,7 +236,10 @@ export function accumulate(
   numeric?: ReadonlyMap<string, NumericAccumulator>,
 ): WindowAccumulator {
   if (acc.features.length !== profile.features.length) {
-    throw new VigilError('VIGIL_PROFILE_MISMATCH', `accumulator has ${acc.features.length} features, profile ${profile.features.length}`);
+    throw new VigilError(
+      'VIGIL_PROFILE_MISMATCH',
+      `accumulator has ${acc.features.length} features, profile ${profile.features.length}`,
+    );
   }
   acc.rows += table.rowCount;
   profile.features.forEach((f, i) => {
@@ -220,18 +252,36 @@ export function accumulate(
     } else if (f.kind === 'categorical' && target.kind === 'categorical') {
       addCategorical(target, f.categories, asCategorical(column));
     } else {
-      throw new VigilError('VIGIL_PROFILE_MISMATCH', `feature "${f.name}" is ${f.kind} in the profile but ${target.kind} in the accumulator`);
+      throw new VigilError(
+        'VIGIL_PROFILE_MISMATCH',
+        `feature "${f.name}" is ${f.kind} in the profile but ${target.kind} in the accumulator`,
+      );
     }
   });
   addOutcome(acc, profile, spec, table, spec.score !== undefined ? numeric?.get(spec.score) : undefined);
   if (acc.outcome.estimate && spec.score !== undefined) {
     const predicted = predictedClass(table, spec);
-    if (predicted) addEstimateRows(acc.outcome.estimate, profile, asNumeric(table, requireColumn(table, spec.score)).values, predicted);
+    if (predicted)
+      addEstimateRows(
+        acc.outcome.estimate,
+        profile,
+        asNumeric(table, requireColumn(table, spec.score)).values,
+        predicted,
+      );
   }
-  if (profile.reconstruction) addReconstruction((acc.reconstruction ??= emptyReconstruction(profile.reconstruction)), profile.reconstruction, table);
-  if (spec.attributions) addAttributions((acc.attributions ??= emptyAttributions()), spec, table, (attribute) => groupKeys(table, attribute));
+  if (profile.reconstruction)
+    addReconstruction(
+      (acc.reconstruction ??= emptyReconstruction(profile.reconstruction)),
+      profile.reconstruction,
+      table,
+    );
+  if (spec.attributions)
+    addAttributions((acc.attributions ??= emptyAttributions()), spec, table, (attribute) =>
+      groupKeys(table, attribute),
+    );
   const design = acc.surrogate && windowSurrogateDesign(profile, spec.task);
-  if (acc.surrogate && design && spec.score !== undefined && table.columns.has(spec.score)) accumulateSurrogate(acc.surrogate, design, table, spec.score);
+  if (acc.surrogate && design && spec.score !== undefined && table.columns.has(spec.score))
+    accumulateSurrogate(acc.surrogate, design, table, spec.score);
   return acc;
 }
 
@@ -273,7 +323,11 @@ function addNumeric(acc: NumericAccumulator, p: NumericProfile, values: Float64A
 }
 
 /** The accumulator of one numeric column from its finite values sorted ascending (one merge pass per bin set). */
-export function numericAccumulatorFromSorted(p: NumericProfile, sorted: Float64Array, rows: number): NumericAccumulator {
+export function numericAccumulatorFromSorted(
+  p: NumericProfile,
+  sorted: Float64Array,
+  rows: number,
+): NumericAccumulator {
   const acc = emptyNumeric(p);
   countSortedIntoBins(sorted, p.edges, acc.counts);
   countSortedIntoBins(sorted, p.fineEdges, acc.fineCounts);
@@ -298,7 +352,11 @@ export function numericAccumulatorFromSorted(p: NumericProfile, sorted: Float64A
   return acc;
 }
 
-function addCategorical(acc: CategoricalAccumulator, categories: readonly string[], column: ReturnType<typeof asCategorical>): void {
+function addCategorical(
+  acc: CategoricalAccumulator,
+  categories: readonly string[],
+  column: ReturnType<typeof asCategorical>,
+): void {
   // Map the file's dictionary onto the profile's categories once, then count codes.
   const position = new Map(categories.map((c, i) => [c, i]));
   const local = new Array<number>(column.categories.length).fill(0);
@@ -350,7 +408,13 @@ export function predictedClass(table: Table, spec: AnalysisSpec): Float64Array |
   return out;
 }
 
-function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: AnalysisSpec, table: Table, scoreDone?: NumericAccumulator): void {
+function addOutcome(
+  acc: WindowAccumulator,
+  profile: ReferenceProfile,
+  spec: AnalysisSpec,
+  table: Table,
+  scoreDone?: NumericAccumulator,
+): void {
   const out = acc.outcome;
   const scores = spec.score !== undefined ? asNumeric(table, requireColumn(table, spec.score)).values : null;
   const labels = spec.label !== undefined ? asNumeric(table, requireColumn(table, spec.label)).values : null;
@@ -386,7 +450,8 @@ function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: Ana
     }
   }
 
-  if (binary && labels && scores) addCalibrationBins(out.calibration, equalWidthCalibrationBins(scores, labels, out.calibration.length));
+  if (binary && labels && scores)
+    addCalibrationBins(out.calibration, equalWidthCalibrationBins(scores, labels, out.calibration.length));
   if (binary && labels && predicted) {
     const c = confusionCounts(predicted, labels);
     out.tp += c.tp;
@@ -399,7 +464,12 @@ function addOutcome(acc: WindowAccumulator, profile: ReferenceProfile, spec: Ana
   const missing = new Float64Array(table.rowCount).fill(Number.NaN);
   for (const attribute of spec.groups) {
     const byGroup = (acc.groups[attribute] ??= {});
-    for (const [key, counts] of countGroups(groupKeys(table, attribute), predicted, labels ?? missing, scores ?? missing)) {
+    for (const [key, counts] of countGroups(
+      groupKeys(table, attribute),
+      predicted,
+      labels ?? missing,
+      scores ?? missing,
+    )) {
       byGroup[key] = byGroup[key] ? addGroupCounts(byGroup[key], counts) : counts;
     }
     acc.groups[attribute] = capGroups(byGroup);
@@ -439,13 +509,17 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
   for (const attribute of new Set([...Object.keys(a.groups), ...Object.keys(b.groups)])) {
     const merged: Record<string, GroupCounts> = {};
     for (const side of [a.groups[attribute] ?? {}, b.groups[attribute] ?? {}]) {
-      for (const [g, c] of Object.entries(side)) merged[g] = merged[g] ? addGroupCounts(merged[g], c) : addGroupCounts(emptyGroupCounts(), c);
+      for (const [g, c] of Object.entries(side))
+        merged[g] = merged[g] ? addGroupCounts(merged[g], c) : addGroupCounts(emptyGroupCounts(), c);
     }
     groups[attribute] = capGroups(merged);
   }
   const oa = a.outcome;
   const ob = b.outcome;
-  const attributions = a.attributions || b.attributions ? mergeAttributions(a.attributions ?? emptyAttributions(), b.attributions ?? emptyAttributions()) : undefined;
+  const attributions =
+    a.attributions || b.attributions
+      ? mergeAttributions(a.attributions ?? emptyAttributions(), b.attributions ?? emptyAttributions())
+      : undefined;
   return {
     ...(attributions ? { attributions } : {}),
     version: 1,
@@ -472,7 +546,11 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
     },
     groups,
     ...reconstructionOf(a, b),
-    ...(a.surrogate && b.surrogate ? { surrogate: mergeSurrogates(a.surrogate, b.surrogate) } : a.surrogate || b.surrogate ? { surrogate: structuredClone((a.surrogate ?? b.surrogate)!) } : {}),
+    ...(a.surrogate && b.surrogate
+      ? { surrogate: mergeSurrogates(a.surrogate, b.surrogate) }
+      : a.surrogate || b.surrogate
+        ? { surrogate: structuredClone((a.surrogate ?? b.surrogate)!) }
+        : {}),
   };
 }
 
@@ -499,12 +577,19 @@ function mergeFeature(a: FeatureAccumulator, b: FeatureAccumulator): FeatureAccu
   if (a.kind === 'categorical' && b.kind === 'categorical') {
     const unseen = { ...a.unseen };
     for (const [k, n] of Object.entries(b.unseen)) unseen[k] = (unseen[k] ?? 0) + n;
-    return { kind: 'categorical', rows: a.rows + b.rows, missing: a.missing + b.missing, counts: addArrays(a.counts, b.counts), unseen: capUnseen(unseen) };
+    return {
+      kind: 'categorical',
+      rows: a.rows + b.rows,
+      missing: a.missing + b.missing,
+      counts: addArrays(a.counts, b.counts),
+      unseen: capUnseen(unseen),
+    };
   }
   throw new VigilError('VIGIL_PROFILE_MISMATCH', 'cannot merge a numeric and a categorical accumulator');
 }
 
 function addArrays(a: readonly number[], b: readonly number[]): number[] {
-  if (a.length !== b.length) throw new VigilError('VIGIL_PROFILE_MISMATCH', `bin counts differ in length (${a.length} vs ${b.length})`);
+  if (a.length !== b.length)
+    throw new VigilError('VIGIL_PROFILE_MISMATCH', `bin counts differ in length (${a.length} vs ${b.length})`);
   return a.map((x, i) => x + (b[i] as number));
 }

@@ -8,7 +8,9 @@ import { asCategorical, asNumeric, requireColumn } from '../profile/reference-pr
 import type * as Tf from '@tensorflow/tfjs-core';
 import { initCompute } from '../compute/compute-backend';
 
-type Encoded = { name: string; kind: 'numeric'; mean: number; std: number } | { name: string; kind: 'categorical'; categories: string[] };
+type Encoded =
+  | { name: string; kind: 'numeric'; mean: number; std: number }
+  | { name: string; kind: 'categorical'; categories: string[] };
 
 export interface LogisticModel {
   inputs: Encoded[];

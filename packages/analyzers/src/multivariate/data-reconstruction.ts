@@ -34,7 +34,13 @@ export const MAX_RECONSTRUCTION_FEATURES = 200;
 const BATCH_ROWS = 65_536;
 
 export type ReconstructionInput =
-  | { readonly name: string; readonly kind: 'numeric'; readonly fill: number; readonly mean: number; readonly scale: number }
+  | {
+      readonly name: string;
+      readonly kind: 'numeric';
+      readonly fill: number;
+      readonly mean: number;
+      readonly scale: number;
+    }
   | {
       readonly name: string;
       readonly kind: 'categorical';
@@ -81,11 +87,21 @@ export async function fitDataReconstruction(
   // Fitted on the rows in a canonical order (sorted by their values), so the floating-point sums, and so the fitted
   // transform, do not depend on the order of a file or of the events a reference range was read from.
   const order = canonicalOrder(raw, features);
-  const table = selectRows({ ...raw, columns: new Map(features.map((f) => [f.name, requireColumn(raw, f.name)])) }, order);
+  const table = selectRows(
+    { ...raw, columns: new Map(features.map((f) => [f.name, requireColumn(raw, f.name)])) },
+    order,
+  );
   const n = raw.rowCount;
-  if (features.length < 2) throw new VigilError('VIGIL_BAD_VALUE', `${table.source}: data reconstruction needs at least two features, not ${features.length}`);
-  if (n < 2) throw new VigilError('VIGIL_BAD_VALUE', `${table.source}: data reconstruction needs at least two reference rows`);
-  const inputs = features.map((f) => (f.kind === 'numeric' ? fitNumericInput(table, f.name) : fitCategoricalInput(table, f.name)));
+  if (features.length < 2)
+    throw new VigilError(
+      'VIGIL_BAD_VALUE',
+      `${table.source}: data reconstruction needs at least two features, not ${features.length}`,
+    );
+  if (n < 2)
+    throw new VigilError('VIGIL_BAD_VALUE', `${table.source}: data reconstruction needs at least two reference rows`);
+  const inputs = features.map((f) =>
+    f.kind === 'numeric' ? fitNumericInput(table, f.name) : fitCategoricalInput(table, f.name),
+  );
   const d = inputs.length;
   const { tf } = await initCompute();
   // The covariance of the standardised (mean-zero) columns, XᵀX / n: the one n × d pass of the fit, a batch of rows
@@ -103,9 +119,12 @@ export async function fitDataReconstruction(
   }
   const c = Float64Array.from(await covariance.data());
   covariance.dispose();
-  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) c[i * d + j] = c[j * d + i] = ((c[i * d + j] as number) + (c[j * d + i] as number)) / 2;
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < i; j++) c[i * d + j] = c[j * d + i] = ((c[i * d + j] as number) + (c[j * d + i] as number)) / 2;
   const { values, vectors } = symmetricEigen(c, d);
-  const byVariance = Array.from({ length: d }, (_, i) => i).sort((a, b) => (values[b] as number) - (values[a] as number));
+  const byVariance = Array.from({ length: d }, (_, i) => i).sort(
+    (a, b) => (values[b] as number) - (values[a] as number),
+  );
   const total = byVariance.reduce((t, i) => t + Math.max(values[i] as number, 0), 0);
   // scikit-learn's rule for a fractional n_components: the fewest axes whose cumulative ratio exceeds it.
   let components = 0;
@@ -118,7 +137,8 @@ export async function fitDataReconstruction(
     components++;
   }
   const axes: number[] = [];
-  for (let j = 0; j < components; j++) for (let i = 0; i < d; i++) axes.push(vectors[i * d + (byVariance[j] as number)] as number);
+  for (let j = 0; j < components; j++)
+    for (let i = 0; i < d; i++) axes.push(vectors[i * d + (byVariance[j] as number)] as number);
   const partial = { inputs, axes, components, explainedVariance };
   const canonical = await projectErrors(partial, table);
   const sorted = sortFinite(canonical);
@@ -131,7 +151,10 @@ export async function fitDataReconstruction(
 }
 
 /** Row numbers sorted by the rows' feature values (numbers ascending, then categories by name; missing last). */
-function canonicalOrder(table: Table, features: readonly { readonly name: string; readonly kind: 'numeric' | 'categorical' }[]): Int32Array {
+function canonicalOrder(
+  table: Table,
+  features: readonly { readonly name: string; readonly kind: 'numeric' | 'categorical' }[],
+): Int32Array {
   const keys = features.map((f): ((a: number, b: number) => number) => {
     const column = requireColumn(table, f.name);
     if (f.kind === 'numeric') {
@@ -144,11 +167,14 @@ function canonicalOrder(table: Table, features: readonly { readonly name: string
     }
     const c = asCategorical(column);
     // Ranks of the categories by name, so the order does not depend on the dictionary's order.
-    const names = c.categories.map((name, code) => [name, code] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const names = c.categories
+      .map((name, code) => [name, code] as const)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const rank = new Int32Array(c.categories.length);
     names.forEach(([, code], r) => (rank[code] = r));
     const missing = c.categories.length;
-    const at = (row: number): number => ((c.codes[row] as number) < 0 ? missing : (rank[c.codes[row] as number] as number));
+    const at = (row: number): number =>
+      (c.codes[row] as number) < 0 ? missing : (rank[c.codes[row] as number] as number);
     return (a, b) => at(a) - at(b);
   });
   const rows = Array.from({ length: table.rowCount }, (_, i) => i);
@@ -171,18 +197,30 @@ export async function reconstructionErrors(model: DataReconstruction, table: Tab
  * One event's reconstruction error in float64, from its raw feature values (numbers, strings, or null/undefined
  * for missing) in `model.inputs` order: the projection done at ingest.
  */
-export function reconstructionError(model: DataReconstruction, values: readonly (number | string | null | undefined)[], scratch?: Float64Array): number {
+export function reconstructionError(
+  model: DataReconstruction,
+  values: readonly (number | string | null | undefined)[],
+  scratch?: Float64Array,
+): number {
   const d = model.inputs.length;
   const z = scratch ?? new Float64Array(d);
   model.inputs.forEach((input, i) => {
     const v = values[i];
-    z[i] = input.kind === 'numeric' ? encodeNumber(input, typeof v === 'number' ? v : Number.NaN) : encodeCategory(input, v === null || v === undefined ? null : String(v));
+    z[i] =
+      input.kind === 'numeric'
+        ? encodeNumber(input, typeof v === 'number' ? v : Number.NaN)
+        : encodeCategory(input, v === null || v === undefined ? null : String(v));
   });
   return residualNorm(model, z, 0);
 }
 
 /** The errors of rows `start … end − 1` of `table`, one float64 loop per row (ingest: bucket runs are short). */
-export function reconstructionErrorsOfRows(model: DataReconstruction, table: Table, start = 0, end = table.rowCount): Float64Array {
+export function reconstructionErrorsOfRows(
+  model: DataReconstruction,
+  table: Table,
+  start = 0,
+  end = table.rowCount,
+): Float64Array {
   const d = model.inputs.length;
   const z = new Float64Array(d);
   const readers = model.inputs.map((input) => columnReader(input, table));
@@ -244,7 +282,14 @@ export function chunkBand(errors: Float64Array, chunkSize: number): Reconstructi
   const mean = means.reduce((t, v) => t + v, 0) / chunks;
   // np.nanstd: population standard deviation of the chunk values.
   const std = Math.sqrt(means.reduce((t, v) => t + (v - mean) ** 2, 0) / chunks);
-  return { mean, lower: Math.max(mean - BAND_SIGMAS * std, 0), upper: mean + BAND_SIGMAS * std, chunkSize, method: 'chunks', chunks };
+  return {
+    mean,
+    lower: Math.max(mean - BAND_SIGMAS * std, 0),
+    upper: mean + BAND_SIGMAS * std,
+    chunkSize,
+    method: 'chunks',
+    chunks,
+  };
 }
 
 /** mean ± 3σ/√n from the reference rows' moments: the band of an n-row window without the reference's raw rows. */
@@ -293,7 +338,13 @@ function fitCategoricalInput(table: Table, name: string): ReconstructionInput {
   const present = column.categories.map((c, i) => [c, counts[i] as number] as const).filter(([, k]) => k > 0);
   present.sort(([a, m], [b, k]) => k - m || (a < b ? -1 : a > b ? 1 : 0));
   // SimpleImputer(most_frequent): ties go to the smallest value, as scipy's mode does.
-  const top = present.length > 0 ? present.filter(([, k]) => k === present[0]![1]).map(([c]) => c).sort()[0]! : null;
+  const top =
+    present.length > 0
+      ? present
+          .filter(([, k]) => k === present[0]![1])
+          .map(([c]) => c)
+          .sort()[0]!
+      : null;
   const n = column.codes.length;
   const categories = present.map(([c]) => c);
   const shares = present.map(([c, k]) => (k + (c === top ? missing : 0)) / n);
@@ -313,7 +364,11 @@ function encodeNumber(input: Extract<ReconstructionInput, { kind: 'numeric' }>, 
   return ((v === v ? v : input.fill) - input.mean) / input.scale;
 }
 
-function encodeCategory(input: Extract<ReconstructionInput, { kind: 'categorical' }>, value: string | null, position?: ReadonlyMap<string, number>): number {
+function encodeCategory(
+  input: Extract<ReconstructionInput, { kind: 'categorical' }>,
+  value: string | null,
+  position?: ReadonlyMap<string, number>,
+): number {
   const at = (position ?? new Map(input.categories.map((c, i) => [c, i]))).get(value ?? input.fill ?? '');
   const share = at === undefined ? 0 : (input.shares[at] as number);
   return (share - input.mean) / input.scale;
@@ -346,7 +401,12 @@ function standardised(inputs: readonly ReconstructionInput[], table: Table, star
   return x;
 }
 
-function residualNorm(model: Pick<DataReconstruction, 'axes' | 'components' | 'inputs'>, z: Float64Array, offset: number, p = new Float64Array(model.components)): number {
+function residualNorm(
+  model: Pick<DataReconstruction, 'axes' | 'components' | 'inputs'>,
+  z: Float64Array,
+  offset: number,
+  p = new Float64Array(model.components),
+): number {
   const d = model.inputs.length;
   const axes = model.axes;
   let projected = 0;
@@ -365,8 +425,10 @@ function residualNorm(model: Pick<DataReconstruction, 'axes' | 'components' | 'i
   return Math.sqrt(projected);
 }
 
-
-async function projectErrors(model: Pick<DataReconstruction, 'axes' | 'components' | 'inputs'>, table: Table): Promise<Float64Array> {
+async function projectErrors(
+  model: Pick<DataReconstruction, 'axes' | 'components' | 'inputs'>,
+  table: Table,
+): Promise<Float64Array> {
   const { tf } = await initCompute();
   const n = table.rowCount;
   const d = model.inputs.length;

@@ -42,7 +42,10 @@ export async function domainClassifier(
   labels.fill(1, refRows.length);
   // Stratified folds: each class shuffled on its own and dealt round-robin, so every fold holds both files.
   const fold = new Int32Array(n);
-  for (const [start, count] of [[0, refRows.length], [refRows.length, curRows.length]] as const) {
+  for (const [start, count] of [
+    [0, refRows.length],
+    [refRows.length, curRows.length],
+  ] as const) {
     const order = shuffled(count, random);
     order.forEach((k, position) => (fold[start + k] = position % folds));
   }
@@ -52,7 +55,12 @@ export async function domainClassifier(
     const model = await trainLogisticModel(table, features, train, { epochs: options.epochs ?? 200 });
     const scores = scoreLogisticModel(model, table);
     const held = [...fold.keys()].filter((i) => fold[i] === f);
-    foldAuc.push(rocAuc(Float64Array.from(held, (i) => scores[i] as number), Float64Array.from(held, (i) => labels[i] as number)));
+    foldAuc.push(
+      rocAuc(
+        Float64Array.from(held, (i) => scores[i] as number),
+        Float64Array.from(held, (i) => labels[i] as number),
+      ),
+    );
   }
   return {
     auc: foldAuc.reduce((t, v) => t + v, 0) / folds,
@@ -67,7 +75,9 @@ export async function domainClassifier(
 /** `count` row numbers of `rows` in order: all of them, or a seeded sample of `cap`. */
 function sample(rows: number, cap: number, random: () => number): number[] {
   if (rows <= cap) return Array.from({ length: rows }, (_, i) => i);
-  return shuffled(rows, random).slice(0, cap).sort((a, b) => a - b);
+  return shuffled(rows, random)
+    .slice(0, cap)
+    .sort((a, b) => a - b);
 }
 
 function shuffled(count: number, random: () => number): number[] {
@@ -80,7 +90,13 @@ function shuffled(count: number, random: () => number): number[] {
 }
 
 /** The chosen reference rows, then the chosen current rows, as one table of the features (categories merged). */
-function stack(reference: Table, refRows: readonly number[], current: Table, curRows: readonly number[], features: readonly { name: string; kind: string }[]): Table {
+function stack(
+  reference: Table,
+  refRows: readonly number[],
+  current: Table,
+  curRows: readonly number[],
+  features: readonly { name: string; kind: string }[],
+): Table {
   const columns = new Map<string, Column>();
   for (const f of features) {
     const a = requireColumn(reference, f.name);
@@ -107,7 +123,9 @@ function stack(reference: Table, refRows: readonly number[], current: Table, cur
       const my = remap(y);
       const codes = new Int32Array(refRows.length + curRows.length);
       refRows.forEach((r, i) => (codes[i] = (x.codes[r] as number) < 0 ? -1 : (mx[x.codes[r] as number] as number)));
-      curRows.forEach((r, i) => (codes[refRows.length + i] = (y.codes[r] as number) < 0 ? -1 : (my[y.codes[r] as number] as number)));
+      curRows.forEach(
+        (r, i) => (codes[refRows.length + i] = (y.codes[r] as number) < 0 ? -1 : (my[y.codes[r] as number] as number)),
+      );
       columns.set(f.name, { name: f.name, kind: 'categorical', codes, categories });
     }
   }

@@ -4,7 +4,14 @@
  */
 import type { Table } from '@vigil/core';
 import type { MultivariateDrift } from '../report/report-types';
-import { MAX_RECONSTRUCTION_FEATURES, chunkBand, fitDataReconstruction, meanAndStd, moments, reconstructionErrors } from './data-reconstruction';
+import {
+  MAX_RECONSTRUCTION_FEATURES,
+  chunkBand,
+  fitDataReconstruction,
+  meanAndStd,
+  moments,
+  reconstructionErrors,
+} from './data-reconstruction';
 import { domainClassifier, type DomainClassifierOptions } from './domain-classifier';
 
 export interface MultivariateOptions {
@@ -21,16 +28,31 @@ export async function multivariateDrift(
   options: MultivariateOptions = {},
 ): Promise<MultivariateDrift> {
   const classifier =
-    options.domainClassifier && options.unavailable === undefined && features.length > 0 && reference.rowCount > 1 && current.rowCount > 1
-      ? { domainClassifier: await domainClassifier(reference, current, features, options.domainClassifier === true ? {} : options.domainClassifier) }
+    options.domainClassifier &&
+    options.unavailable === undefined &&
+    features.length > 0 &&
+    reference.rowCount > 1 &&
+    current.rowCount > 1
+      ? {
+          domainClassifier: await domainClassifier(
+            reference,
+            current,
+            features,
+            options.domainClassifier === true ? {} : options.domainClassifier,
+          ),
+        }
       : {};
   const reason =
     options.unavailable ??
-    (features.length < 2 ? 'needs at least two features'
-    : features.length > MAX_RECONSTRUCTION_FEATURES ? `fitted over at most ${MAX_RECONSTRUCTION_FEATURES} features; this report has ${features.length}`
-    : reference.rowCount < 2 ? 'needs at least two reference rows'
-    : current.rowCount === 0 ? 'the current file has no rows'
-    : undefined);
+    (features.length < 2
+      ? 'needs at least two features'
+      : features.length > MAX_RECONSTRUCTION_FEATURES
+        ? `fitted over at most ${MAX_RECONSTRUCTION_FEATURES} features; this report has ${features.length}`
+        : reference.rowCount < 2
+          ? 'needs at least two reference rows'
+          : current.rowCount === 0
+            ? 'the current file has no rows'
+            : undefined);
   if (reason !== undefined) return { computed: false, reason, ...classifier };
   const { model, errors } = await fitDataReconstruction(reference, features);
   const currentErrors = await reconstructionErrors(model, current);

@@ -5,7 +5,14 @@
  * need no raw rows.
  */
 import type { Table } from '@vigil/core';
-import { binOf, meanAndStd, reconstructionErrorsOfRows, samplingBand, type DataReconstruction, type ReconstructionBand } from './data-reconstruction';
+import {
+  binOf,
+  meanAndStd,
+  reconstructionErrorsOfRows,
+  samplingBand,
+  type DataReconstruction,
+  type ReconstructionBand,
+} from './data-reconstruction';
 
 export interface ReconstructionAccumulator {
   rows: number;
@@ -20,7 +27,13 @@ export function emptyReconstruction(model: DataReconstruction): ReconstructionAc
 }
 
 /** Projects rows `start … end − 1` of `table` (float64, one loop per row) and adds their errors to `acc`. */
-export function addReconstruction(acc: ReconstructionAccumulator, model: DataReconstruction, table: Table, start = 0, end = table.rowCount): ReconstructionAccumulator {
+export function addReconstruction(
+  acc: ReconstructionAccumulator,
+  model: DataReconstruction,
+  table: Table,
+  start = 0,
+  end = table.rowCount,
+): ReconstructionAccumulator {
   const errors = reconstructionErrorsOfRows(model, table, start, end);
   const edges = model.reference.edges;
   for (const e of errors) {
@@ -34,7 +47,10 @@ export function addReconstruction(acc: ReconstructionAccumulator, model: DataRec
 }
 
 /** The sum of two accumulators (either may be absent: buckets stored before the profile had a reconstruction). */
-export function mergeReconstruction(a: ReconstructionAccumulator | undefined, b: ReconstructionAccumulator | undefined): ReconstructionAccumulator | undefined {
+export function mergeReconstruction(
+  a: ReconstructionAccumulator | undefined,
+  b: ReconstructionAccumulator | undefined,
+): ReconstructionAccumulator | undefined {
   if (!a) return b && { ...b, counts: [...b.counts] };
   if (!b) return { ...a, counts: [...a.counts] };
   const counts = a.counts.length >= b.counts.length ? [...a.counts] : [...b.counts];
@@ -52,7 +68,10 @@ export interface ReconstructionWindow {
   drifted: boolean;
 }
 
-export function reconstructionWindow(model: DataReconstruction | undefined, acc: ReconstructionAccumulator | undefined): ReconstructionWindow | undefined {
+export function reconstructionWindow(
+  model: DataReconstruction | undefined,
+  acc: ReconstructionAccumulator | undefined,
+): ReconstructionWindow | undefined {
   if (!model || !acc || acc.rows === 0) return undefined;
   const { mean, std } = meanAndStd(acc);
   const band = samplingBand(model.reference, acc.rows);

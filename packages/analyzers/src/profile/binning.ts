@@ -73,7 +73,7 @@ export function referenceEdges(sorted: Float64Array, k: number): number[] {
   const n = sorted.length;
   const masses: number[] = [];
   let rest = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const v = sorted[i] as number;
     let j = i + 1;
     while (j < n && sorted[j] === v) j++;
@@ -84,7 +84,7 @@ export function referenceEdges(sorted: Float64Array, k: number): number[] {
   if (masses.length === 0) return quantileEdges(sorted, k);
   const remainder = new Float64Array(rest);
   let r = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const v = sorted[i] as number;
     let j = i + 1;
     while (j < n && sorted[j] === v) j++;
@@ -133,7 +133,8 @@ export function nextUp(v: number): number {
  * [v, nextUp(v)) reads `= v`, and the bin after it, which starts just above v, reads `(v, e)` or `> v`.
  */
 export function binLabels(edges: readonly number[]): string[] {
-  const fmt = (x: number): string => (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : String(+x.toPrecision(4)));
+  const fmt = (x: number): string =>
+    Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : String(+x.toPrecision(4));
   if (edges.length === 0) return ['all'];
   const e = (i: number): number => edges[i] as number;
   const singleton = (i: number): boolean => i >= 1 && i < edges.length && nextUp(e(i - 1)) === e(i);

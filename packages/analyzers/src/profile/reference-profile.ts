@@ -90,16 +90,24 @@ export interface ReferenceProfile {
  * Fits the reference profile of `table`. Numeric profiles already fitted elsewhere (a report fits them on worker
  * threads) are taken from `numeric` instead of being fitted again.
  */
-export function fitReferenceProfile(table: Table, spec: AnalysisSpec, numeric?: ReadonlyMap<string, NumericProfile>): ReferenceProfile {
+export function fitReferenceProfile(
+  table: Table,
+  spec: AnalysisSpec,
+  numeric?: ReadonlyMap<string, NumericProfile>,
+): ReferenceProfile {
   const fit = (name: string): NumericProfile => {
     const done = numeric?.get(name);
     if (done) return done;
     const values = asNumeric(table, requireColumn(table, name)).values;
     return fitNumeric(name, values, sortFinite(values));
   };
-  const features = spec.features.map((f) => (f.kind === 'numeric' ? fit(f.name) : fitCategorical(f.name, asCategorical(requireColumn(table, f.name)))));
+  const features = spec.features.map((f) =>
+    f.kind === 'numeric' ? fit(f.name) : fitCategorical(f.name, asCategorical(requireColumn(table, f.name))),
+  );
   // Group sums are a window's business, not the reference's: no groups are read here.
-  const attributions = spec.attributions ? addAttributions(emptyAttributions(), { ...spec, groups: [] }, table, () => []) : undefined;
+  const attributions = spec.attributions
+    ? addAttributions(emptyAttributions(), { ...spec, groups: [] }, table, () => [])
+    : undefined;
   return {
     version: 1,
     rows: table.rowCount,
@@ -162,14 +170,20 @@ function fitCategorical(name: string, column: CategoricalColumn): CategoricalPro
 export function requireColumn(table: Table, name: string): Column {
   const column = table.columns.get(name);
   if (!column) {
-    throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${table.source}: no column "${name}" (columns: ${[...table.columns.keys()].join(', ')})`);
+    throw new VigilError(
+      'VIGIL_UNKNOWN_COLUMN',
+      `${table.source}: no column "${name}" (columns: ${[...table.columns.keys()].join(', ')})`,
+    );
   }
   return column;
 }
 
 export function asNumeric(table: Table, column: Column): NumericColumn {
   if (column.kind !== 'numeric') {
-    throw new VigilError('VIGIL_BAD_VALUE', `${table.source}: column "${column.name}" must be numeric but holds text such as "${column.categories[0] ?? ''}"`);
+    throw new VigilError(
+      'VIGIL_BAD_VALUE',
+      `${table.source}: column "${column.name}" must be numeric but holds text such as "${column.categories[0] ?? ''}"`,
+    );
   }
   return column;
 }

@@ -6,13 +6,25 @@
  */
 import { availableParallelism } from 'node:os';
 import { VigilError, type SpilledColumn, type Table } from '@vigil/core';
-import { accumulate, emptyAccumulator, predictedClass, type OutcomeAccumulator, type WindowAccumulator } from '../accumulator/window-accumulator';
+import {
+  accumulate,
+  emptyAccumulator,
+  predictedClass,
+  type OutcomeAccumulator,
+  type WindowAccumulator,
+} from '../accumulator/window-accumulator';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asNumeric, fitReferenceProfile, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
 import { eceEqualMass } from '../stats/calibration';
 import { estimateCbpe, fitCbpe, type CbpeReference } from '../stats/cbpe';
 import { rocAuc, sortedScoresByClass } from '../stats/classification';
-import { averagePrecisionFromCounts, downsampleCurve, precisionRecallFromCounts, rocFromCounts, thresholdCounts } from '../stats/curves';
+import {
+  averagePrecisionFromCounts,
+  downsampleCurve,
+  precisionRecallFromCounts,
+  rocFromCounts,
+  thresholdCounts,
+} from '../stats/curves';
 import { analyzeWindow } from '../window/analyze-window';
 import { initCompute } from '../compute/compute-backend';
 import { multivariateDrift } from '../multivariate/multivariate-drift';
@@ -20,9 +32,18 @@ import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns } from './parallel-columns';
 import { reportExplanations, type ExplainOptions } from './report-explanations';
 import {
-  CURVE_POINTS, NEW_CATEGORY_NAMES, type BinaryPerformance, type CategoricalSummary, type ConfusionMatrix, type EstimatedBinaryPerformance,
+  CURVE_POINTS,
+  NEW_CATEGORY_NAMES,
+  type BinaryPerformance,
+  type CategoricalSummary,
+  type ConfusionMatrix,
+  type EstimatedBinaryPerformance,
   type FeatureQuality,
-  type Report, type ReportComputation, type ReportSections, type SectionStatus, type ValueDistribution,
+  type Report,
+  type ReportComputation,
+  type ReportSections,
+  type SectionStatus,
+  type ValueDistribution,
 } from './report-types';
 
 export interface ReportInput {
@@ -64,11 +85,16 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   // its profile has no score, so prediction drift is left out and calibration and performance stay.
   const scoreInBoth = spec.score !== undefined && reference.columns.has(spec.score);
   const profileSpec: AnalysisSpec = scoreInBoth ? spec : { ...spec, score: undefined };
-  const numericNames = [...spec.features.filter((f) => f.kind === 'numeric').map((f) => f.name), ...(scoreInBoth && spec.score !== undefined ? [spec.score] : [])];
+  const numericNames = [
+    ...spec.features.filter((f) => f.kind === 'numeric').map((f) => f.name),
+    ...(scoreInBoth && spec.score !== undefined ? [spec.score] : []),
+  ];
   const parallelism = input.parallelism ?? availableParallelism();
   // The multivariate section fits with tfjs: its backend starts loading now, beside the columns' workers.
   if (spec.features.length >= 2) initCompute().catch(() => undefined);
-  const exactFits = Math.min(parallelism, Math.max(numericNames.length, 1)) * 16 * (reference.rowCount + current.rowCount) <= (input.memoryBudget ?? Infinity);
+  const exactFits =
+    Math.min(parallelism, Math.max(numericNames.length, 1)) * 16 * (reference.rowCount + current.rowCount) <=
+    (input.memoryBudget ?? Infinity);
   const numericColumns = analyzeNumericColumns(
     numericNames.map((name) => ({
       name,
@@ -89,9 +115,18 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   const binnedColumns = columns.filter((c) => c.binned).length;
   const numeric = new Map(columns.map((c) => [c.name, c]));
   const fitted = fitReferenceProfile(reference, profileSpec, new Map(columns.map((c) => [c.name, c.profile])));
-  const acc = accumulate(emptyAccumulator(fitted, spec), fitted, spec, current, new Map(columns.map((c) => [c.name, c.accumulator])));
+  const acc = accumulate(
+    emptyAccumulator(fitted, spec),
+    fitted,
+    spec,
+    current,
+    new Map(columns.map((c) => [c.name, c.accumulator])),
+  );
   // Without current labels, binary performance is estimated from the calibrated scores (the reference has labels).
-  const cbpe = acc.outcome.labelled === 0 && scoreInBoth ? fitReferenceCbpe(reference, spec, spec.label ?? input.referenceLabel) : undefined;
+  const cbpe =
+    acc.outcome.labelled === 0 && scoreInBoth
+      ? fitReferenceCbpe(reference, spec, spec.label ?? input.referenceLabel)
+      : undefined;
   const profile = cbpe ? { ...fitted, cbpe } : fitted;
 
   const exactOutcomes =
@@ -99,25 +134,48 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
       ? { auc: rocAuc(scores, labels, byClass), eceEqualMass: eceEqualMass(scores, labels, undefined, byClass) }
       : {};
   // The window-only parts (rows for rules and dashboards) are not the report's: it has dataQuality and its own estimate.
-  const { quality: _quality, estimated: _estimated, referenceBands: _bands, ...analysis } = analyzeWindow(profile, acc, spec, { numeric, ...exactOutcomes });
+  const {
+    quality: _quality,
+    estimated: _estimated,
+    referenceBands: _bands,
+    ...analysis
+  } = analyzeWindow(profile, acc, spec, { numeric, ...exactOutcomes });
   const performance =
     analysis.performance && 'auc' in analysis.performance && scores && labels
       ? binaryExtras(analysis.performance, acc.outcome, spec, scores, labels)
-      : analysis.performance ?? (profile.cbpe && scores ? estimatedPerformance(profile.cbpe, current, spec, scores) : undefined);
-  const spilledFeatures = spec.features.some((f) => input.spilled?.reference?.[f.name] !== undefined || input.spilled?.current?.[f.name] !== undefined);
+      : (analysis.performance ??
+        (profile.cbpe && scores ? estimatedPerformance(profile.cbpe, current, spec, scores) : undefined));
+  const spilledFeatures = spec.features.some(
+    (f) => input.spilled?.reference?.[f.name] !== undefined || input.spilled?.current?.[f.name] !== undefined,
+  );
   const multivariate = await multivariateDrift(reference, current, spec.features, {
     ...(input.domainClassifier ? { domainClassifier: true } : {}),
-    ...(spilledFeatures ? { unavailable: 'needs the files read whole: they exceeded the memory budget and their columns were spilled' } : {}),
+    ...(spilledFeatures
+      ? { unavailable: 'needs the files read whole: they exceeded the memory budget and their columns were spilled' }
+      : {}),
   });
   // A spilled report's feature columns are read back from the spill file a block of rows at a time.
-  const explained = reportExplanations(reference, current, spec, fitted, input.explain ?? { protected: [], proxies: [] }, input.spilled);
+  const explained = reportExplanations(
+    reference,
+    current,
+    spec,
+    fitted,
+    input.explain ?? { protected: [], proxies: [] },
+    input.spilled,
+  );
 
   return {
     rows: { reference: reference.rowCount, current: current.rowCount },
     task: spec.task,
     ...analysis,
-    drift: analysis.drift.map((d) => (d.kind === 'numeric' ? withBinned(withDistribution(d, numeric.get(d.feature)?.distribution), numeric.get(d.feature)?.binned) : d)),
-    ...(analysis.prediction && spec.score !== undefined ? { prediction: withDistribution(analysis.prediction, numeric.get(spec.score)?.distribution) } : {}),
+    drift: analysis.drift.map((d) =>
+      d.kind === 'numeric'
+        ? withBinned(withDistribution(d, numeric.get(d.feature)?.distribution), numeric.get(d.feature)?.binned)
+        : d,
+    ),
+    ...(analysis.prediction && spec.score !== undefined
+      ? { prediction: withDistribution(analysis.prediction, numeric.get(spec.score)?.distribution) }
+      : {}),
     ...(performance ? { performance } : {}),
     ...(explained.explanations ? { explanations: explained.explanations } : {}),
     dataQuality: dataQuality(profile, acc, numeric),
@@ -126,24 +184,46 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     options: {
       threshold: spec.threshold,
       minGroupSize: spec.minGroupSize,
-      features: spec.features.map((f) => ({ name: f.name, kind: f.kind, inferred: input.inferred?.has(f.name) ?? false })),
+      features: spec.features.map((f) => ({
+        name: f.name,
+        kind: f.kind,
+        inferred: input.inferred?.has(f.name) ?? false,
+      })),
     },
-    ...(input.computation ? { computation: { ...input.computation, statistics: binnedColumns > 0 ? 'binned' : 'exact', binnedColumns } } : {}),
+    ...(input.computation
+      ? { computation: { ...input.computation, statistics: binnedColumns > 0 ? 'binned' : 'exact', binnedColumns } }
+      : {}),
     generatedAt: (input.now?.() ?? new Date()).toISOString(),
   };
 }
 
 /** A binned column's drift says so, with the bounds of its KS and Wasserstein (docs/report.md, "Large files"). */
 function withBinned<T extends object>(part: T, binned: NumericColumnResult['binned']): T {
-  return binned ? { ...part, statistics: 'binned', ksErrorBound: binned.ksErrorBound, wassersteinErrorBound: binned.wassersteinErrorBound } : part;
+  return binned
+    ? {
+        ...part,
+        statistics: 'binned',
+        ksErrorBound: binned.ksErrorBound,
+        wassersteinErrorBound: binned.wassersteinErrorBound,
+      }
+    : part;
 }
 
-function withDistribution<T extends { distribution?: ValueDistribution }>(part: T, distribution: ValueDistribution | null | undefined): T {
+function withDistribution<T extends { distribution?: ValueDistribution }>(
+  part: T,
+  distribution: ValueDistribution | null | undefined,
+): T {
   return distribution ? { ...part, distribution } : part;
 }
 
 /** The confusion matrix at the threshold, and the ROC and precision–recall curves from the raw scores. */
-function binaryExtras(performance: BinaryPerformance, o: OutcomeAccumulator, spec: AnalysisSpec, scores: Float64Array, labels: Float64Array): BinaryPerformance {
+function binaryExtras(
+  performance: BinaryPerformance,
+  o: OutcomeAccumulator,
+  spec: AnalysisSpec,
+  scores: Float64Array,
+  labels: Float64Array,
+): BinaryPerformance {
   const rate = (num: number, den: number): number | null => (den > 0 ? num / den : null);
   const confusion: ConfusionMatrix = {
     ...(spec.prediction !== undefined ? { predictionColumn: spec.prediction } : { threshold: spec.threshold }),
@@ -176,7 +256,8 @@ function binaryExtras(performance: BinaryPerformance, o: OutcomeAccumulator, spe
 
 /** CBPE fitted on the reference's scores, predicted classes and labels; undefined for regression or without labels. */
 function fitReferenceCbpe(reference: Table, spec: AnalysisSpec, label: string | undefined): CbpeReference | undefined {
-  if (spec.task !== 'binary' || spec.score === undefined || label === undefined || !reference.columns.has(label)) return undefined;
+  if (spec.task !== 'binary' || spec.score === undefined || label === undefined || !reference.columns.has(label))
+    return undefined;
   if (spec.prediction !== undefined && !reference.columns.has(spec.prediction)) return undefined;
   const predicted = predictedClass(reference, spec);
   if (!predicted) return undefined;
@@ -185,7 +266,12 @@ function fitReferenceCbpe(reference: Table, spec: AnalysisSpec, label: string | 
   return fitCbpe(scores, labels, predicted) ?? undefined;
 }
 
-function estimatedPerformance(cbpe: CbpeReference, current: Table, spec: AnalysisSpec, scores: Float64Array): EstimatedBinaryPerformance | undefined {
+function estimatedPerformance(
+  cbpe: CbpeReference,
+  current: Table,
+  spec: AnalysisSpec,
+  scores: Float64Array,
+): EstimatedBinaryPerformance | undefined {
   const predicted = predictedClass(current, spec);
   const e = predicted && estimateCbpe(cbpe, scores, predicted);
   if (!e) return undefined;
@@ -201,7 +287,11 @@ function estimatedPerformance(cbpe: CbpeReference, current: Table, spec: Analysi
   };
 }
 
-function dataQuality(profile: ReferenceProfile, acc: WindowAccumulator, numeric: ReadonlyMap<string, NumericColumnResult>): FeatureQuality[] {
+function dataQuality(
+  profile: ReferenceProfile,
+  acc: WindowAccumulator,
+  numeric: ReadonlyMap<string, NumericColumnResult>,
+): FeatureQuality[] {
   return profile.features.map((p, i): FeatureQuality => {
     const a = acc.features[i];
     if (p.kind === 'numeric') {
@@ -212,19 +302,31 @@ function dataQuality(profile: ReferenceProfile, acc: WindowAccumulator, numeric:
         kind: 'numeric',
         reference: s.reference,
         current: s.current,
-        outsideReferenceRange: { below: s.below, above: s.above, share: present > 0 ? (s.below + s.above) / present : Number.NaN },
+        outsideReferenceRange: {
+          below: s.below,
+          above: s.above,
+          share: present > 0 ? (s.below + s.above) / present : Number.NaN,
+        },
         ...(numeric.get(p.name)!.binned ? { statistics: 'binned' as const } : {}),
       };
     }
-    if (a?.kind !== 'categorical') throw new VigilError('VIGIL_PROFILE_MISMATCH', `profile and accumulator disagree on the kind of "${p.name}"`);
+    if (a?.kind !== 'categorical')
+      throw new VigilError('VIGIL_PROFILE_MISMATCH', `profile and accumulator disagree on the kind of "${p.name}"`);
     const unseen = Object.entries(a.unseen).sort(([x, m], [y, n]) => n - m || (x < y ? -1 : 1));
     const newRows = unseen.reduce((t, [, n]) => t + n, 0);
     const present = a.rows - a.missing;
-    const current: [string, number][] = [...p.categories.map((c, k): [string, number] => [c, a.counts[k] ?? 0]), ...unseen];
+    const current: [string, number][] = [
+      ...p.categories.map((c, k): [string, number] => [c, a.counts[k] ?? 0]),
+      ...unseen,
+    ];
     return {
       feature: p.name,
       kind: 'categorical',
-      reference: categoricalSummary(p.rows, p.missing, p.categories.map((c, k) => [c, p.counts[k] ?? 0])),
+      reference: categoricalSummary(
+        p.rows,
+        p.missing,
+        p.categories.map((c, k) => [c, p.counts[k] ?? 0]),
+      ),
       current: categoricalSummary(a.rows, a.missing, current),
       newCategories: {
         rows: newRows,
@@ -250,24 +352,49 @@ function categoricalSummary(rows: number, missing: number, counts: [string, numb
 }
 
 /** Why each optional section is absent, in words a reader can act on; shown by the HTML and the CLI summary. */
-function sections(spec: AnalysisSpec, o: OutcomeAccumulator, analysis: Pick<Report, 'prediction' | 'calibration' | 'fairness'>, performance: Report['performance']): Omit<ReportSections, 'explanations'> {
+function sections(
+  spec: AnalysisSpec,
+  o: OutcomeAccumulator,
+  analysis: Pick<Report, 'prediction' | 'calibration' | 'fairness'>,
+  performance: Report['performance'],
+): Omit<ReportSections, 'explanations'> {
   const binary = spec.task === 'binary';
-  const noScore = binary ? 'needs a score column in both the reference and the current file' : 'needs a predicted-value (score) column in both files';
+  const noScore = binary
+    ? 'needs a score column in both the reference and the current file'
+    : 'needs a predicted-value (score) column in both files';
   const outcome = (): string | undefined =>
-    spec.score === undefined ? noScore
-    : spec.label === undefined ? 'needs labels in the current file'
-    : o.labelled === 0 ? 'no row of the current file has both a label and a score'
-    : undefined;
+    spec.score === undefined
+      ? noScore
+      : spec.label === undefined
+        ? 'needs labels in the current file'
+        : o.labelled === 0
+          ? 'no row of the current file has both a label and a score'
+          : undefined;
   const status = (computed: boolean, reason: string | undefined, fallback: string): SectionStatus =>
     computed ? { computed: true } : { computed: false, reason: reason ?? fallback };
   const binaryOnly = (reason: () => string | undefined): string | undefined => (binary ? reason() : 'binary task only');
-  const curvesReason = binaryOnly(() => outcome() ?? (o.tp + o.fn === 0 ? 'needs positive labels in the current file' : o.fp + o.tn === 0 ? 'needs negative labels in the current file' : undefined));
+  const curvesReason = binaryOnly(
+    () =>
+      outcome() ??
+      (o.tp + o.fn === 0
+        ? 'needs positive labels in the current file'
+        : o.fp + o.tn === 0
+          ? 'needs negative labels in the current file'
+          : undefined),
+  );
   const fairnessReason =
-    spec.groups.length === 0 ? 'needs group columns (--group-columns)'
-    : binaryOnly(() => (spec.score === undefined && spec.prediction === undefined ? 'needs a score or prediction column' : undefined));
+    spec.groups.length === 0
+      ? 'needs group columns (--group-columns)'
+      : binaryOnly(() =>
+          spec.score === undefined && spec.prediction === undefined ? 'needs a score or prediction column' : undefined,
+        );
   const curves = performance !== undefined && 'roc' in performance && performance.roc !== undefined;
   return {
-    prediction: status(analysis.prediction !== undefined, spec.score === undefined ? noScore : undefined, 'the current file has no scores'),
+    prediction: status(
+      analysis.prediction !== undefined,
+      spec.score === undefined ? noScore : undefined,
+      'the current file has no scores',
+    ),
     calibration: status(analysis.calibration !== undefined, binaryOnly(outcome), 'not computed'),
     performance: status(performance !== undefined && !('estimatedAccuracy' in performance), outcome(), 'not computed'),
     curves: status(curves, curvesReason, 'needs both classes among the labelled rows'),

@@ -54,8 +54,15 @@ interface Side {
 
 function bucketPass(column: SpilledColumn, center: number): Side {
   const side: Side = {
-    rows: column.rows, n: 0, sum: 0, sumSquares: 0, min: Infinity, max: -Infinity,
-    counts: new Float64Array(BUCKETS), low: new Float64Array(BUCKETS).fill(Infinity), high: new Float64Array(BUCKETS).fill(-Infinity),
+    rows: column.rows,
+    n: 0,
+    sum: 0,
+    sumSquares: 0,
+    min: Infinity,
+    max: -Infinity,
+    counts: new Float64Array(BUCKETS),
+    low: new Float64Array(BUCKETS).fill(Infinity),
+    high: new Float64Array(BUCKETS).fill(-Infinity),
   };
   const { counts, low, high } = side;
   forEachSpilledPiece(column, PIECE, (values) => {
@@ -107,12 +114,19 @@ function summary(side: Side, sample: Float64Array): NumericSummary {
     min: side.n > 0 ? side.min : Number.NaN,
     max: side.n > 0 ? side.max : Number.NaN,
     mean: side.n > 0 ? side.sum / side.n : Number.NaN,
-    p5: q(0.05), p25: q(0.25), p50: q(0.5), p75: q(0.75), p95: q(0.95),
+    p5: q(0.05),
+    p25: q(0.25),
+    p50: q(0.5),
+    p75: q(0.75),
+    p95: q(0.95),
   };
 }
 
 /** KS and Wasserstein from both sides' buckets, and bounds on their error. */
-function bucketStatistics(r: Side, c: Side): { ks: number; ksErrorBound: number; wasserstein: number; wassersteinErrorBound: number } {
+function bucketStatistics(
+  r: Side,
+  c: Side,
+): { ks: number; ksErrorBound: number; wasserstein: number; wassersteinErrorBound: number } {
   // Cumulative counts as integers, divided at each use: the CDFs at bucket ends are then the exact ones, to the bit.
   let cr = 0;
   let cc = 0;
@@ -155,7 +169,12 @@ function countInto(values: Float64Array, edges: readonly number[], counts: numbe
 }
 
 /** The chart's counts: bins [e(i), e(i+1)), the last closed; values beyond the ends counted apart. */
-function countDistribution(values: Float64Array, edges: readonly number[], counts: number[], outside: { n: number }): void {
+function countDistribution(
+  values: Float64Array,
+  edges: readonly number[],
+  counts: number[],
+  outside: { n: number },
+): void {
   const lo = edges[0]!;
   const hi = edges[edges.length - 1]!;
   const inner = edges.slice(1, -1);
@@ -167,7 +186,11 @@ function countDistribution(values: Float64Array, edges: readonly number[], count
   }
 }
 
-export function analyzeBinnedColumn(name: string, reference: SpilledColumn, current: SpilledColumn): NumericColumnResult {
+export function analyzeBinnedColumn(
+  name: string,
+  reference: SpilledColumn,
+  current: SpilledColumn,
+): NumericColumnResult {
   // Buckets are finest near their centre: centred on the reference's median (from a first pass centred on 0), a
   // column such as 1e6 ± 10 is bucketed as finely as one around 0.
   const first = bucketPass(reference, 0);
@@ -180,14 +203,29 @@ export function analyzeBinnedColumn(name: string, reference: SpilledColumn, curr
   const fineEdges = referenceEdges(refSample, FINE_BINS);
   const mean = r.n > 0 ? r.sum / r.n : Number.NaN;
   const profile: NumericProfile = {
-    name, kind: 'numeric', edges, counts: new Array<number>(edges.length + 1).fill(0), fineEdges, fineCounts: new Array<number>(fineEdges.length + 1).fill(0),
-    rows: r.rows, missing: r.rows - r.n, mean,
+    name,
+    kind: 'numeric',
+    edges,
+    counts: new Array<number>(edges.length + 1).fill(0),
+    fineEdges,
+    fineCounts: new Array<number>(fineEdges.length + 1).fill(0),
+    rows: r.rows,
+    missing: r.rows - r.n,
+    mean,
     std: r.n > 0 ? Math.sqrt(Math.max(0, r.sumSquares / r.n - mean * mean)) : Number.NaN,
-    min: r.n > 0 ? r.min : Number.NaN, max: r.n > 0 ? r.max : Number.NaN,
+    min: r.n > 0 ? r.min : Number.NaN,
+    max: r.n > 0 ? r.max : Number.NaN,
   };
   const accumulator: NumericAccumulator = {
-    kind: 'numeric', rows: c.rows, missing: c.rows - c.n, counts: profile.counts.map(() => 0), fineCounts: profile.fineCounts.map(() => 0),
-    sum: c.sum, sumSquares: c.sumSquares, min: c.n > 0 ? c.min : null, max: c.n > 0 ? c.max : null,
+    kind: 'numeric',
+    rows: c.rows,
+    missing: c.rows - c.n,
+    counts: profile.counts.map(() => 0),
+    fineCounts: profile.fineCounts.map(() => 0),
+    sum: c.sum,
+    sumSquares: c.sumSquares,
+    min: c.n > 0 ? c.min : null,
+    max: c.n > 0 ? c.max : null,
   };
   const chart = valueDistribution(refSample, curSample);
   const chartCounts = chart ? [chart.edges.slice(1).map(() => 0), chart.edges.slice(1).map(() => 0)] : [];
@@ -211,7 +249,9 @@ export function analyzeBinnedColumn(name: string, reference: SpilledColumn, curr
     }
   });
   const both = r.n > 0 && c.n > 0;
-  const stats = both ? bucketStatistics(r, c) : { ks: Number.NaN, ksErrorBound: 0, wasserstein: Number.NaN, wassersteinErrorBound: 0 };
+  const stats = both
+    ? bucketStatistics(r, c)
+    : { ks: Number.NaN, ksErrorBound: 0, wasserstein: Number.NaN, wassersteinErrorBound: 0 };
   return {
     name,
     profile,
@@ -220,7 +260,14 @@ export function analyzeBinnedColumn(name: string, reference: SpilledColumn, curr
     ksPValue: both ? ksPValue(stats.ks, r.n, c.n) : Number.NaN,
     wasserstein: stats.wasserstein,
     summary: { reference: summary(r, refSample), current: summary(c, curSample), below, above },
-    distribution: chart ? { edges: chart.edges, reference: chartCounts[0]!, current: chartCounts[1]!, outside: { reference: outside[0]!.n, current: outside[1]!.n } } : null,
+    distribution: chart
+      ? {
+          edges: chart.edges,
+          reference: chartCounts[0]!,
+          current: chartCounts[1]!,
+          outside: { reference: outside[0]!.n, current: outside[1]!.n },
+        }
+      : null,
     binned: { ksErrorBound: stats.ksErrorBound, wassersteinErrorBound: stats.wassersteinErrorBound },
   };
 }

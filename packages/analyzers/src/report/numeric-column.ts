@@ -97,7 +97,10 @@ export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult
       current: numericSummary(current.length, curSorted),
       // Without reference values there is no range to fall outside of.
       below: refSorted.length > 0 ? lowerBound(curSorted, refSorted[0] as number) : 0,
-      above: refSorted.length > 0 ? curSorted.length - lowerBound(curSorted, refSorted[refSorted.length - 1] as number, true) : 0,
+      above:
+        refSorted.length > 0
+          ? curSorted.length - lowerBound(curSorted, refSorted[refSorted.length - 1] as number, true)
+          : 0,
     },
     distribution: valueDistribution(refSorted, curSorted),
   };

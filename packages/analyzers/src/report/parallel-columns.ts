@@ -16,7 +16,10 @@ import { analyzeNumericColumn, type NumericColumnJob, type NumericColumnResult }
 
 const WORKER_FILE = join(__dirname, 'numeric-worker.js');
 
-export async function analyzeNumericColumns(jobs: readonly NumericColumnJob[], parallelism = availableParallelism()): Promise<NumericColumnResult[]> {
+export async function analyzeNumericColumns(
+  jobs: readonly NumericColumnJob[],
+  parallelism = availableParallelism(),
+): Promise<NumericColumnResult[]> {
   const threads = Math.min(parallelism, jobs.length);
   if (threads <= 1 || __filename.endsWith('.ts')) return jobs.map(analyzeNumericColumn);
   // Round-robin keeps the shares even: columns of one report have the same number of rows.
@@ -38,9 +41,17 @@ function runWorker(jobs: NumericColumnJob[]): Promise<NumericColumnResult[]> {
       fn();
     };
     worker.once('message', (reply: { ok: true; results: NumericColumnResult[] } | { ok: false; message: string }) =>
-      finish(() => (reply.ok ? resolve(reply.results) : reject(new VigilError('VIGIL_INTERNAL', `numeric column worker failed: ${reply.message}`)))),
+      finish(() =>
+        reply.ok
+          ? resolve(reply.results)
+          : reject(new VigilError('VIGIL_INTERNAL', `numeric column worker failed: ${reply.message}`)),
+      ),
     );
-    worker.once('error', (error) => finish(() => reject(new VigilError('VIGIL_INTERNAL', `numeric column worker crashed: ${error.message}`, { cause: error }))));
+    worker.once('error', (error) =>
+      finish(() =>
+        reject(new VigilError('VIGIL_INTERNAL', `numeric column worker crashed: ${error.message}`, { cause: error })),
+      ),
+    );
     worker.postMessage(jobs);
   });
 }

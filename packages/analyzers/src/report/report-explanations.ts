@@ -10,8 +10,14 @@ import { asNumeric, type ReferenceProfile } from '../profile/reference-profile';
 import { attributionNdcg, rankFeatures } from '../stats/ndcg';
 import { attributionShare } from '../stats/protected-share';
 import {
-  accumulateSurrogate, emptySurrogate, solveSurrogate, surrogateDesign, surrogatePermutationImportance, surrogateRows,
-  type SurrogateDesign, type SurrogateFit,
+  accumulateSurrogate,
+  emptySurrogate,
+  solveSurrogate,
+  surrogateDesign,
+  surrogatePermutationImportance,
+  surrogateRows,
+  type SurrogateDesign,
+  type SurrogateFit,
 } from '../stats/surrogate';
 import type { AttributionShareChange, ExplanationFeature, Explanations, SectionStatus } from './report-types';
 import { forEachSpilledPiece, readSpilledRows } from './spilled-column';
@@ -65,19 +71,37 @@ export function reportExplanations(
   }
   const score = spec.score;
   if (score === undefined || !reference.columns.has(score) || !current.columns.has(score)) {
-    return { status: { computed: false, reason: 'needs attributions (attributions.<feature> columns) or a score column in both files for the surrogate' } };
+    return {
+      status: {
+        computed: false,
+        reason: 'needs attributions (attributions.<feature> columns) or a score column in both files for the surrogate',
+      },
+    };
   }
   const design = surrogateDesign(profile, spec.task, names);
   const fitOf = (t: Table, held: Readonly<Record<string, SpilledColumn>> | undefined): SurrogateFit | null => {
     const acc = emptySurrogate(design);
     if (!held || Object.keys(held).length === 0) accumulateSurrogate(acc, design, t, score);
     // Block by block: the same rows in the same order, so the same sums to the last bit as in memory.
-    else for (let from = 0; from < t.rowCount; from += SPILLED_BLOCK_ROWS) accumulateSurrogate(acc, design, rowBlock(t, held, from, Math.min(t.rowCount, from + SPILLED_BLOCK_ROWS)), score);
+    else
+      for (let from = 0; from < t.rowCount; from += SPILLED_BLOCK_ROWS)
+        accumulateSurrogate(
+          acc,
+          design,
+          rowBlock(t, held, from, Math.min(t.rowCount, from + SPILLED_BLOCK_ROWS)),
+          score,
+        );
     return solveSurrogate(acc, design);
   };
   const refFit = fitOf(reference, spilled.reference);
   const curFit = fitOf(current, spilled.current);
-  if (!refFit || !curFit) return { status: { computed: false, reason: 'the surrogate needs at least two rows with every feature and the score present in each file' } };
+  if (!refFit || !curFit)
+    return {
+      status: {
+        computed: false,
+        reason: 'the surrogate needs at least two rows with every feature and the score present in each file',
+      },
+    };
   const importance = (fit: SurrogateFit): Totals => {
     const mean = Object.fromEntries(fit.importances.map((i) => [i.feature, i.importance]));
     return { mean, total: mean, rows: fit.n };
@@ -97,7 +121,11 @@ export function reportExplanations(
       target: design.target,
       rows: { reference: refFit.n, current: curFit.n },
       ridge: refFit.ridge || curFit.ridge,
-      permutation: { seed: PERMUTATION_SEED, repeats: PERMUTATION_REPEATS, rows: { reference: refPermutation.rows, current: curPermutation.rows } },
+      permutation: {
+        seed: PERMUTATION_SEED,
+        repeats: PERMUTATION_REPEATS,
+        rows: { reference: refPermutation.rows, current: curPermutation.rows },
+      },
     },
   };
   return { explanations, status: { computed: true } };
@@ -112,7 +140,11 @@ interface Totals {
 }
 
 /** Mean and total |attribution| per feature over the rows that carry one (a missing attribution is not a zero). */
-function attributionTotals(table: Table, features: readonly string[], held: Readonly<Record<string, SpilledColumn>> | undefined): Totals {
+function attributionTotals(
+  table: Table,
+  features: readonly string[],
+  held: Readonly<Record<string, SpilledColumn>> | undefined,
+): Totals {
   const mean: Record<string, number> = {};
   const total: Record<string, number> = {};
   let rows = 0;
@@ -138,7 +170,13 @@ function attributionTotals(table: Table, features: readonly string[], held: Read
   return { mean, total, rows };
 }
 
-function section(source: Explanations['source'], names: readonly string[], ref: Totals, cur: Totals, options: ExplainOptions): Explanations {
+function section(
+  source: Explanations['source'],
+  names: readonly string[],
+  ref: Totals,
+  cur: Totals,
+  options: ExplainOptions,
+): Explanations {
   const refRank = new Map(rankFeatures(ref.mean).map((f, i) => [f, i + 1]));
   const curRank = new Map(rankFeatures(cur.mean).map((f, i) => [f, i + 1]));
   const features: ExplanationFeature[] = names.map((feature) => ({
@@ -151,7 +189,11 @@ function section(source: Explanations['source'], names: readonly string[], ref: 
     proxy: options.proxies.includes(feature),
   }));
   // Current ranking first; features without a current importance last, by name.
-  features.sort((a, b) => (a.currentRank ?? Infinity) - (b.currentRank ?? Infinity) || (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
+  features.sort(
+    (a, b) =>
+      (a.currentRank ?? Infinity) - (b.currentRank ?? Infinity) ||
+      (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0),
+  );
   const k = Math.min(options.k ?? names.length, names.length);
   const refShare = attributionShare(ref.total, options.protected, options.proxies);
   const curShare = attributionShare(cur.total, options.protected, options.proxies);
@@ -161,14 +203,19 @@ function section(source: Explanations['source'], names: readonly string[], ref: 
     features,
     ndcg: attributionNdcg(ref.mean, cur.mean, k),
     k,
-    ...(options.protected.length > 0 ? { protectedShare: change(options.protected, refShare.protected, curShare.protected) } : {}),
+    ...(options.protected.length > 0
+      ? { protectedShare: change(options.protected, refShare.protected, curShare.protected) }
+      : {}),
     ...(options.proxies.length > 0 ? { proxyShare: change(options.proxies, refShare.proxies, curShare.proxies) } : {}),
   };
 }
 
 function change(features: readonly string[], reference: number | null, current: number | null): AttributionShareChange {
   const ratio = reference !== null && current !== null && reference > 0 ? current / reference : null;
-  const grew = reference !== null && current !== null && (reference > 0 ? current >= SHARE_GROWTH_WARNING * reference : current > 0);
+  const grew =
+    reference !== null &&
+    current !== null &&
+    (reference > 0 ? current >= SHARE_GROWTH_WARNING * reference : current > 0);
   return { features: [...features], reference, current, ratio, grew };
 }
 
@@ -203,7 +250,8 @@ function sampleRows(table: Table, rows: Int32Array, held: Readonly<Record<string
     let seen = 0;
     let k = 0;
     forEachSpilledPiece(spilledColumn, SPILLED_BLOCK_ROWS, (piece) => {
-      for (; k < rows.length && (rows[k] as number) < seen + piece.length; k++) values[k] = piece[(rows[k] as number) - seen] as number;
+      for (; k < rows.length && (rows[k] as number) < seen + piece.length; k++)
+        values[k] = piece[(rows[k] as number) - seen] as number;
       seen += piece.length;
     });
     columns.set(name, { name, kind: 'numeric', values });

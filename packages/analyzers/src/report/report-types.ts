@@ -376,7 +376,11 @@ export interface Report {
   /** Which optional sections were computed; a reason for each one that was not. */
   sections: ReportSections;
   summary: { features: number; drifted: string[]; falseDiscoveryRate: number };
-  options: { threshold: number; minGroupSize: number; features: { name: string; kind: FeatureKind; inferred: boolean }[] };
+  options: {
+    threshold: number;
+    minGroupSize: number;
+    features: { name: string; kind: FeatureKind; inferred: boolean }[];
+  };
   /** Drift across features: data reconstruction error against its reference band, and the domain classifier. */
   multivariate?: MultivariateDrift;
   /**
@@ -416,4 +420,6 @@ export interface DomainClassifier {
   model: 'logistic-regression';
 }
 
-export type MultivariateDrift = (ReconstructionDrift | { computed: false; reason: string }) & { domainClassifier?: DomainClassifier };
+export type MultivariateDrift = (ReconstructionDrift | { computed: false; reason: string }) & {
+  domainClassifier?: DomainClassifier;
+};

@@ -19,7 +19,7 @@ export function readSpilledColumn(column: SpilledColumn): Float64Array {
 }
 
 function readFully(fd: number, bytes: Uint8Array, at: number, length: number, position: number, path: string): void {
-  for (let got = 0; got < length; ) {
+  for (let got = 0; got < length;) {
     const read = readSync(fd, bytes, at + got, length - got, position + got);
     if (read === 0) throw new Error(`${path}: the spill file ends early`);
     got += read;
@@ -38,7 +38,7 @@ export function forEachSpilledPiece(column: SpilledColumn, size: number, fn: (va
     for (let s = 0; s < column.segments.length; s += 2) {
       const offset = column.segments[s]!;
       const count = column.segments[s + 1]!;
-      for (let done = 0; done < count; ) {
+      for (let done = 0; done < count;) {
         const n = Math.min(buffer.length, count - done);
         readFully(fd, bytes, 0, n * 8, offset + done * 8, column.path);
         fn(buffer.subarray(0, n));

@@ -46,7 +46,8 @@ function count(sorted: Float64Array, edges: number[]): { counts: number[]; outsi
 export function valueDistribution(reference: Float64Array, current: Float64Array): ValueDistribution | null {
   const sides = [reference, current].filter((s) => s.length > 0);
   if (sides.length === 0) return null;
-  const q = (p: number, pick: (a: number, b: number) => number): number => sides.map((s) => quantileSorted(s, p)).reduce((a, b) => pick(a, b));
+  const q = (p: number, pick: (a: number, b: number) => number): number =>
+    sides.map((s) => quantileSorted(s, p)).reduce((a, b) => pick(a, b));
   let lo = q(0, Math.min);
   let hi = q(1, Math.max);
   let edges: number[];
@@ -77,5 +78,10 @@ export function valueDistribution(reference: Float64Array, current: Float64Array
   }
   const ref = count(reference, edges);
   const cur = count(current, edges);
-  return { edges, reference: ref.counts, current: cur.counts, outside: { reference: ref.outside, current: cur.outside } };
+  return {
+    edges,
+    reference: ref.counts,
+    current: cur.counts,
+    outside: { reference: ref.outside, current: cur.outside },
+  };
 }

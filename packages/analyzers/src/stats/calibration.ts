@@ -72,8 +72,12 @@ export function equalWidthCalibrationBins(
 }
 
 /** Adds `other`'s bins into `target`'s, bin by bin (in place): calibration bins are additive. */
-export function addCalibrationBins(target: CalibrationBinStats[], other: readonly CalibrationBinStats[]): CalibrationBinStats[] {
-  if (target.length !== other.length) throw new RangeError(`cannot add ${other.length} calibration bins to ${target.length}`);
+export function addCalibrationBins(
+  target: CalibrationBinStats[],
+  other: readonly CalibrationBinStats[],
+): CalibrationBinStats[] {
+  if (target.length !== other.length)
+    throw new RangeError(`cannot add ${other.length} calibration bins to ${target.length}`);
   for (let b = 0; b < target.length; b++) {
     const into = target[b]!;
     const from = other[b]!;

@@ -59,7 +59,10 @@ export function fitIsotonic(scores: Float64Array, labels: Float64Array): Isotoni
   const order: number[] = [];
   for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i]!) && !Number.isNaN(labels[i]!)) order.push(i);
   order.sort((a, b) => scores[a]! - scores[b]!);
-  return isotonicFromSorted(Float64Array.from(order, (i) => scores[i]!), Float64Array.from(order, (i) => labels[i]!));
+  return isotonicFromSorted(
+    Float64Array.from(order, (i) => scores[i]!),
+    Float64Array.from(order, (i) => labels[i]!),
+  );
 }
 
 /** {@link fitIsotonic} of rows already sorted by score (no NaN). */
@@ -358,7 +361,11 @@ export function estimatedAuc(scores: number[], probabilities: number[]): number 
 
 function estimate(value: number, samplingError: number): PerformanceEstimate {
   const clip = (v: number): number => Math.min(1, Math.max(0, v));
-  return { value, samplingError, band: [clip(value - CBPE_BAND_WIDTH * samplingError), clip(value + CBPE_BAND_WIDTH * samplingError)] };
+  return {
+    value,
+    samplingError,
+    band: [clip(value - CBPE_BAND_WIDTH * samplingError), clip(value + CBPE_BAND_WIDTH * samplingError)],
+  };
 }
 
 /**
@@ -368,7 +375,11 @@ function estimate(value: number, samplingError: number): PerformanceEstimate {
  * The sampling error of a metric is std / √(n · fraction) with the reference's components and the n current rows.
  * Returns null when no current row has both a score and a predicted class.
  */
-export function estimateCbpe(reference: CbpeReference, scores: Float64Array, predicted: Float64Array): CbpeEstimates | null {
+export function estimateCbpe(
+  reference: CbpeReference,
+  scores: Float64Array,
+  predicted: Float64Array,
+): CbpeEstimates | null {
   const raw: number[] = [];
   const probabilities: number[] = [];
   let tp = 0;

@@ -70,8 +70,12 @@ export function rocFromCounts(c: ThresholdCounts, dropIntermediate = true): RocC
   for (let k = 0; k < n; k++) {
     // np.diff(x, 2) != 0 for either coordinate: a corner.
     const corner =
-      !dropIntermediate || n <= 2 || k === 0 || k === n - 1 ||
-      c.fps[k + 1]! - 2 * c.fps[k]! + c.fps[k - 1]! !== 0 || c.tps[k + 1]! - 2 * c.tps[k]! + c.tps[k - 1]! !== 0;
+      !dropIntermediate ||
+      n <= 2 ||
+      k === 0 ||
+      k === n - 1 ||
+      c.fps[k + 1]! - 2 * c.fps[k]! + c.fps[k - 1]! !== 0 ||
+      c.tps[k + 1]! - 2 * c.tps[k]! + c.tps[k - 1]! !== 0;
     if (!corner) continue;
     out.fpr.push(c.fps[k]! / negatives);
     out.tpr.push(c.tps[k]! / positives);
@@ -93,7 +97,11 @@ export interface PrecisionRecallCurve {
  * highest, then (recall 0, precision 1). `dropIntermediate` drops, as scikit-learn ≥ 1.3 does when asked, the points
  * whose true-positive count equals both neighbours' (they lie on one vertical segment). Null without positives.
  */
-export function precisionRecallCurve(scores: Float64Array, labels: Float64Array, dropIntermediate = false): PrecisionRecallCurve | null {
+export function precisionRecallCurve(
+  scores: Float64Array,
+  labels: Float64Array,
+  dropIntermediate = false,
+): PrecisionRecallCurve | null {
   return precisionRecallFromCounts(thresholdCounts(scores, labels), dropIntermediate);
 }
 
@@ -104,7 +112,13 @@ export function precisionRecallFromCounts(c: ThresholdCounts, dropIntermediate =
   if (positives === 0) return null;
   const out: PrecisionRecallCurve = { precision: [], recall: [], thresholds: [] };
   for (let k = n - 1; k >= 0; k--) {
-    const keep = !dropIntermediate || n <= 2 || k === 0 || k === n - 1 || c.tps[k]! !== c.tps[k - 1]! || c.tps[k + 1]! !== c.tps[k]!;
+    const keep =
+      !dropIntermediate ||
+      n <= 2 ||
+      k === 0 ||
+      k === n - 1 ||
+      c.tps[k]! !== c.tps[k - 1]! ||
+      c.tps[k + 1]! !== c.tps[k]!;
     if (!keep) continue;
     out.precision.push(c.tps[k]! / (c.tps[k]! + c.fps[k]!));
     out.recall.push(c.tps[k]! / positives);
@@ -148,7 +162,8 @@ export function downsampleCurve(xs: readonly number[], ys: readonly number[], ma
   const n = xs.length;
   if (n <= maxPoints) return Array.from({ length: n }, (_, k) => k);
   const length = [0];
-  for (let k = 1; k < n; k++) length.push(length[k - 1]! + Math.abs(xs[k]! - xs[k - 1]!) + Math.abs(ys[k]! - ys[k - 1]!));
+  for (let k = 1; k < n; k++)
+    length.push(length[k - 1]! + Math.abs(xs[k]! - xs[k - 1]!) + Math.abs(ys[k]! - ys[k - 1]!));
   const total = length[n - 1]!;
   const out = [0];
   let k = 1;

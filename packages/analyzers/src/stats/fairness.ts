@@ -3,7 +3,13 @@
  * docs/metrics.md ("Fairness"), equal to fairlearn's on the groups that are large enough.
  */
 import type { GroupRates } from '../report/report-types';
-import { CALIBRATION_BINS, addCalibrationBins, calibrationBinIndex, calibrationFromBins, type CalibrationBinStats } from './calibration';
+import {
+  CALIBRATION_BINS,
+  addCalibrationBins,
+  calibrationBinIndex,
+  calibrationFromBins,
+  type CalibrationBinStats,
+} from './calibration';
 import { assertSameLength } from './classification';
 import { wilsonInterval } from './wilson';
 
@@ -102,10 +108,7 @@ export function countGroups(
   return byGroup;
 }
 
-function rateWithInterval(
-  successes: number,
-  trials: number,
-): { rate: number | null; ci: [number, number] | null } {
+function rateWithInterval(successes: number, trials: number): { rate: number | null; ci: [number, number] | null } {
   if (trials === 0) return { rate: null, ci: null };
   return { rate: successes / trials, ci: wilsonInterval(successes, trials) };
 }

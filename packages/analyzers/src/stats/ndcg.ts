@@ -53,6 +53,7 @@ export function attributionNdcg(
 function importanceOf(values: Readonly<Record<string, number>>, name: string, side: string): number {
   if (!Object.hasOwn(values, name)) return 0;
   const value = values[name]!;
-  if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`the ${side} importance of "${name}" must be a finite number >= 0, not ${value}`);
+  if (!(Number.isFinite(value) && value >= 0))
+    throw new RangeError(`the ${side} importance of "${name}" must be a finite number >= 0, not ${value}`);
   return value;
 }

@@ -22,7 +22,8 @@ export function attributionShare(
 ): AttributionShare {
   let total = 0;
   for (const [name, value] of Object.entries(absTotals)) {
-    if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`the |attribution| total of "${name}" must be a finite number >= 0, not ${value}`);
+    if (!(Number.isFinite(value) && value >= 0))
+      throw new RangeError(`the |attribution| total of "${name}" must be a finite number >= 0, not ${value}`);
     total += value;
   }
   if (total === 0) return { protected: null, proxies: null };

@@ -34,9 +34,14 @@ const METRICS: readonly ChunkMetric[] = ['accuracy', 'precision', 'recall', 'f1'
  * are 0 on a chunk whose denominator is 0 (scikit-learn's `zero_division=0`); a chunk with one class has no AUC and
  * is left out of the AUC's moments. Empty when the reference is too small for 6 chunks of 100 rows.
  */
-export function fitReferenceChunks(scores: Float64Array, labels: Float64Array, predicted: Float64Array): ChunkStatistics[] {
+export function fitReferenceChunks(
+  scores: Float64Array,
+  labels: Float64Array,
+  predicted: Float64Array,
+): ChunkStatistics[] {
   const rows: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i]!) && !Number.isNaN(labels[i]!) && !Number.isNaN(predicted[i]!)) rows.push(i);
+  for (let i = 0; i < scores.length; i++)
+    if (!Number.isNaN(scores[i]!) && !Number.isNaN(labels[i]!) && !Number.isNaN(predicted[i]!)) rows.push(i);
   const out: ChunkStatistics[] = [];
   for (const size of CHUNK_SIZES) {
     const chunks = Math.floor(rows.length / size);
@@ -60,9 +65,18 @@ export function fitReferenceChunks(scores: Float64Array, labels: Float64Array, p
       values.precision.push(tp + fp > 0 ? tp / (tp + fp) : 0);
       values.recall.push(tp + fn > 0 ? tp / (tp + fn) : 0);
       values.f1.push(2 * tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : 0);
-      values.auc.push(rocAuc(Float64Array.from(at, (i) => scores[i]!), Float64Array.from(at, (i) => labels[i]!)));
+      values.auc.push(
+        rocAuc(
+          Float64Array.from(at, (i) => scores[i]!),
+          Float64Array.from(at, (i) => labels[i]!),
+        ),
+      );
     }
-    out.push({ rows: size, chunks, metrics: Object.fromEntries(METRICS.map((m) => [m, moments(values[m])])) as Record<ChunkMetric, ChunkMoments> });
+    out.push({
+      rows: size,
+      chunks,
+      metrics: Object.fromEntries(METRICS.map((m) => [m, moments(values[m])])) as Record<ChunkMetric, ChunkMoments>,
+    });
   }
   return out;
 }
@@ -92,7 +106,11 @@ export interface ReferenceBand {
  * error of a proportion shrinks as 1/√n — so a window between two sizes is judged at its own size. Null when the
  * profile has no chunk statistics, the window has no rows, or the metric was defined on no chunk.
  */
-export function referenceBand(statistics: readonly ChunkStatistics[] | undefined, metric: ChunkMetric, rows: number): ReferenceBand | null {
+export function referenceBand(
+  statistics: readonly ChunkStatistics[] | undefined,
+  metric: ChunkMetric,
+  rows: number,
+): ReferenceBand | null {
   if (!statistics || statistics.length === 0 || !(rows > 0)) return null;
   let chosen = statistics[0]!;
   for (const s of statistics) if (s.rows <= rows) chosen = s;

@@ -22,7 +22,14 @@ const TWO_POW_MINUS_128 = 2 ** -128;
  * ln Γ(x) = (x − ½) ln x − x + ln √(2π) + Σₖ B₂ₖ / (2k(2k − 1) x^(2k−1)).
  */
 const STIRLING_COEFFICIENTS = [
-  -3617 / 122400, 1 / 156, -691 / 360360, 1 / 1188, -1 / 1680, 1 / 1260, -1 / 360, 1 / 12,
+  -3617 / 122400,
+  1 / 156,
+  -691 / 360360,
+  1 / 1188,
+  -1 / 1680,
+  1 / 1260,
+  -1 / 360,
+  1 / 12,
 ] as const;
 
 /** Stirling's correction ln Γ(x) − [(x − ½) ln x − x + ln √(2π)]; accurate to double precision for x ≥ 10. */
@@ -298,8 +305,7 @@ class SmirnovTerms {
     const restMinusNx = rest - this.nxFloor - this.fraction; // n − j − n·x ≥ 0, exact up to the rounding of the fraction
     const deviationLow = nx - j * Math.log1p(nx / j); // bd0(j, j + n·x)
     const ratio = nx / rest;
-    const deviationHigh =
-      rest * (ratio < 0.5 ? -Math.log1p(-ratio) : Math.log(rest / restMinusNx)) - nx; // bd0(n − j, n − j − n·x)
+    const deviationHigh = rest * (ratio < 0.5 ? -Math.log1p(-ratio) : Math.log(rest / restMinusNx)) - nx; // bd0(n − j, n − j − n·x)
     return (
       this.stirlingN -
       stirlingError(j) -
@@ -702,8 +708,7 @@ export function kolmogorovSmirnovSf(n: number, d: number): number {
   }
   if (nd2 >= 370) return 0;
   if (nd2 >= 2.2) return clipProbability(2 * smirnov(n, d));
-  const cdf =
-    n <= 100_000 && n * d ** 1.5 <= 1.4 ? kolmogorovCdfDurbin(n, d) : kolmogorovCdfPelzGood(n, d);
+  const cdf = n <= 100_000 && n * d ** 1.5 <= 1.4 ? kolmogorovCdfDurbin(n, d) : kolmogorovCdfPelzGood(n, d);
   return clipProbability(1 - cdf);
 }
 

@@ -47,7 +47,11 @@ export interface SurrogateDesign {
  *   (ties by name; the most frequent is the baseline) plus one {@link SURROGATE_OTHER} indicator.
  * The target is logit(clip(score)) for a binary model and the score for a regression.
  */
-export function surrogateDesign(profile: ReferenceProfile, task: AnalysisSpec['task'], features?: readonly string[]): SurrogateDesign {
+export function surrogateDesign(
+  profile: ReferenceProfile,
+  task: AnalysisSpec['task'],
+  features?: readonly string[],
+): SurrogateDesign {
   const chosen = features ? features.map((name) => requireProfileFeature(profile, name)) : profile.features;
   const out: SurrogateFeature[] = [];
   const columns: string[] = [];
@@ -56,7 +60,12 @@ export function surrogateDesign(profile: ReferenceProfile, task: AnalysisSpec['t
     offsets.push(columns.length);
     if (f.kind === 'numeric') {
       const usable = Number.isFinite(f.std) && f.std > 0;
-      out.push({ name: f.name, kind: 'numeric', mean: Number.isFinite(f.mean) ? f.mean : 0, scale: usable ? f.std : 1 });
+      out.push({
+        name: f.name,
+        kind: 'numeric',
+        mean: Number.isFinite(f.mean) ? f.mean : 0,
+        scale: usable ? f.std : 1,
+      });
       columns.push(f.name);
     } else {
       const ranked = f.categories.map((c, i) => [c, f.counts[i] ?? 0] as const);
@@ -72,14 +81,23 @@ export function surrogateDesign(profile: ReferenceProfile, task: AnalysisSpec['t
 
 function requireProfileFeature(profile: ReferenceProfile, name: string): ReferenceProfile['features'][number] {
   const f = profile.features.find((p) => p.name === name);
-  if (!f) throw new VigilError('VIGIL_PROFILE_MISMATCH', `the surrogate names feature "${name}", which the reference profile does not have`);
+  if (!f)
+    throw new VigilError(
+      'VIGIL_PROFILE_MISMATCH',
+      `the surrogate names feature "${name}", which the reference profile does not have`,
+    );
   return f;
 }
 
 /** The surrogate's target for one score: NaN when the score is missing. */
 export function surrogateTarget(design: SurrogateDesign, score: number): number {
   if (design.target === 'identity') return score;
-  const p = score < SURROGATE_SCORE_CLIP ? SURROGATE_SCORE_CLIP : score > 1 - SURROGATE_SCORE_CLIP ? 1 - SURROGATE_SCORE_CLIP : score;
+  const p =
+    score < SURROGATE_SCORE_CLIP
+      ? SURROGATE_SCORE_CLIP
+      : score > 1 - SURROGATE_SCORE_CLIP
+        ? 1 - SURROGATE_SCORE_CLIP
+        : score;
   return Math.log(p / (1 - p));
 }
 
@@ -117,7 +135,10 @@ export function emptySurrogate(design: SurrogateDesign): SurrogateAccumulator {
 /** Sum of two accumulators of the same design (a new object; neither input changes). */
 export function mergeSurrogates(a: SurrogateAccumulator, b: SurrogateAccumulator): SurrogateAccumulator {
   if (a.columns !== b.columns || a.sumXX.length !== b.sumXX.length) {
-    throw new VigilError('VIGIL_PROFILE_MISMATCH', `surrogate accumulators of ${a.columns} and ${b.columns} columns cannot be merged`);
+    throw new VigilError(
+      'VIGIL_PROFILE_MISMATCH',
+      `surrogate accumulators of ${a.columns} and ${b.columns} columns cannot be merged`,
+    );
   }
   const add = (x: number[], y: number[]): number[] => x.map((v, i) => v + (y[i] as number));
   return {
@@ -167,10 +188,14 @@ export function surrogateRows(
       const cat = asCategorical(column);
       // Table code → indicator offset (−1: the baseline), computed once per dictionary entry.
       const other = f.indicators.length - 1;
-      const slot = cat.categories.map((c) => (c === f.baseline ? -1 : ((): number => {
-        const j = f.indicators.indexOf(c);
-        return j >= 0 && j < other ? j : other;
-      })()));
+      const slot = cat.categories.map((c) =>
+        c === f.baseline
+          ? -1
+          : ((): number => {
+              const j = f.indicators.indexOf(c);
+              return j >= 0 && j < other ? j : other;
+            })(),
+      );
       for (let i = 0; i < n; i++) {
         const code = cat.codes[from + i] as number;
         if (code === MISSING_CODE) complete[i] = 0;
@@ -200,9 +225,17 @@ export function surrogateRows(
 const SURROGATE_CHUNK_ROWS = 4096;
 
 /** Adds the complete rows of `table` to `acc` (which it returns); `score` is the score column. */
-export function accumulateSurrogate(acc: SurrogateAccumulator, design: SurrogateDesign, table: Table, score: string): SurrogateAccumulator {
+export function accumulateSurrogate(
+  acc: SurrogateAccumulator,
+  design: SurrogateDesign,
+  table: Table,
+  score: string,
+): SurrogateAccumulator {
   if (acc.columns !== design.columns.length) {
-    throw new VigilError('VIGIL_PROFILE_MISMATCH', `surrogate accumulator has ${acc.columns} columns, the design ${design.columns.length}`);
+    throw new VigilError(
+      'VIGIL_PROFILE_MISMATCH',
+      `surrogate accumulator has ${acc.columns} columns, the design ${design.columns.length}`,
+    );
   }
   // In chunks, so the design matrix of a million-row file is never held whole.
   for (let from = 0; from < table.rowCount; from += SURROGATE_CHUNK_ROWS) {
@@ -273,7 +306,10 @@ export function solveSurrogate(acc: SurrogateAccumulator, design: SurrogateDesig
   const p = acc.columns;
   const n = acc.rows;
   if (p !== design.columns.length) {
-    throw new VigilError('VIGIL_PROFILE_MISMATCH', `surrogate accumulator has ${p} columns, the design ${design.columns.length}`);
+    throw new VigilError(
+      'VIGIL_PROFILE_MISMATCH',
+      `surrogate accumulator has ${p} columns, the design ${design.columns.length}`,
+    );
   }
   if (n < 2) return null;
   const cov = centredCovariance(acc);
@@ -290,13 +326,19 @@ export function solveSurrogate(acc: SurrogateAccumulator, design: SurrogateDesig
     const b = new Float64Array(k);
     for (let a = 0; a < k; a++) {
       b[a] = (c[active[a] as number] as number) * (d[a] as number);
-      for (let e = 0; e < k; e++) r[a * k + e] = (cov[(active[a] as number) * p + (active[e] as number)] as number) * (d[a] as number) * (d[e] as number);
+      for (let e = 0; e < k; e++)
+        r[a * k + e] =
+          (cov[(active[a] as number) * p + (active[e] as number)] as number) * (d[a] as number) * (d[e] as number);
     }
     let gamma = choleskySolve(r, b, k, 0);
     if (!gamma) {
       ridge = true;
       gamma = choleskySolve(r, b, k, RIDGE);
-      if (!gamma) throw new VigilError('VIGIL_INTERNAL', 'the surrogate normal equations are not positive definite even with a ridge');
+      if (!gamma)
+        throw new VigilError(
+          'VIGIL_INTERNAL',
+          'the surrogate normal equations are not positive definite even with a ridge',
+        );
     }
     for (let a = 0; a < k; a++) beta[active[a] as number] = (gamma[a] as number) * (d[a] as number);
   }
@@ -312,7 +354,8 @@ export function solveSurrogate(acc: SurrogateAccumulator, design: SurrogateDesig
     const from = design.offsets[idx] as number;
     const to = idx + 1 < design.offsets.length ? (design.offsets[idx + 1] as number) : p;
     let v = 0;
-    for (let i = from; i < to; i++) for (let j = from; j < to; j++) v += (beta[i] as number) * (cov[i * p + j] as number) * (beta[j] as number);
+    for (let i = from; i < to; i++)
+      for (let j = from; j < to; j++) v += (beta[i] as number) * (cov[i * p + j] as number) * (beta[j] as number);
     return { feature: f.name, importance: Math.sqrt(Math.max(0, v) / n) };
   });
   return { n, intercept, coefficients: beta, importances, r2: syy > 0 ? 1 - sse / syy : Number.NaN, ridge };
@@ -407,7 +450,8 @@ export function surrogatePermutationImportance(
         // Swap this feature's part of the prediction for that of the permuted row.
         const q = order[r] as number;
         let s = predictions[r] as number;
-        for (let i = from; i < to; i++) s += (beta[i] as number) * ((x[q * p + i] as number) - (x[r * p + i] as number));
+        for (let i = from; i < to; i++)
+          s += (beta[i] as number) * ((x[q * p + i] as number) - (x[r * p + i] as number));
         mse += (s - (y[r] as number)) ** 2;
       }
       total += mse / Math.max(1, n) - base;

@@ -26,8 +26,5 @@ export function wilsonInterval(successes: number, n: number, z: number = Z_95): 
   const denominator = 1 + z2 / n;
   const center = (p + z2 / (2 * n)) / denominator;
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denominator;
-  return [
-    successes <= 0 ? 0 : Math.max(0, center - half),
-    successes >= n ? 1 : Math.min(1, center + half),
-  ];
+  return [successes <= 0 ? 0 : Math.max(0, center - half), successes >= n ? 1 : Math.min(1, center + half)];
 }

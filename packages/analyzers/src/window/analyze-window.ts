@@ -27,7 +27,10 @@ export interface ExactStatistics {
   eceEqualMass?: number;
 }
 
-export type WindowAnalysis = Pick<Report, 'drift' | 'prediction' | 'calibration' | 'performance' | 'fairness' | 'summary'> & {
+export type WindowAnalysis = Pick<
+  Report,
+  'drift' | 'prediction' | 'calibration' | 'performance' | 'fairness' | 'summary'
+> & {
   /** Binary, when the profile has CBPE fitted: performance estimated from the calibrated scores, labels or not. */
   estimated?: WindowEstimates;
   /**
@@ -47,7 +50,12 @@ export interface FeatureQualityRates {
   outOfRangeRate: number;
 }
 
-export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator, spec: AnalysisSpec, exact: ExactStatistics = {}): WindowAnalysis {
+export function analyzeWindow(
+  profile: ReferenceProfile,
+  acc: WindowAccumulator,
+  spec: AnalysisSpec,
+  exact: ExactStatistics = {},
+): WindowAnalysis {
   const drift = profile.features.map((p, i): FeatureDrift => {
     const a = acc.features[i];
     if (p.kind === 'numeric' && a?.kind === 'numeric') {
@@ -86,7 +94,11 @@ export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator,
     }
     throw new VigilError('VIGIL_PROFILE_MISMATCH', `profile and accumulator disagree on the kind of "${p.name}"`);
   });
-  const prediction = predictionDrift(profile, acc, spec.score !== undefined ? exact.numeric?.get(spec.score) : undefined);
+  const prediction = predictionDrift(
+    profile,
+    acc,
+    spec.score !== undefined ? exact.numeric?.get(spec.score) : undefined,
+  );
   decideDrift(drift, prediction.prediction, spec.fdr);
   const attributions = analyzeAttributions(acc.attributions, profile.attributions, spec);
   return {
@@ -98,7 +110,11 @@ export function analyzeWindow(profile: ReferenceProfile, acc: WindowAccumulator,
     ...referenceBands(profile, acc),
     quality: quality(profile, acc),
     fairness: fairness(acc, spec),
-    summary: { features: drift.length, drifted: drift.filter((d) => d.drifted).map((d) => d.feature), falseDiscoveryRate: spec.fdr },
+    summary: {
+      features: drift.length,
+      drifted: drift.filter((d) => d.drifted).map((d) => d.feature),
+      falseDiscoveryRate: spec.fdr,
+    },
   };
 }
 
@@ -143,8 +159,16 @@ function referenceBands(profile: ReferenceProfile, acc: WindowAccumulator): Pick
 }
 
 /** What decides `drifted`: the test statistic and its p-value on small samples, PSI on large ones. */
-function decidingMetric(method: DriftMethod, statistic: number, pValue: number, psi: number, fdr: number): Pick<FeatureDrift, 'method' | 'value' | 'threshold' | 'pValue'> {
-  return method === 'psi' ? { method, value: psi, threshold: DRIFT_DEFAULTS.psi } : { method, value: statistic, threshold: fdr, pValue };
+function decidingMetric(
+  method: DriftMethod,
+  statistic: number,
+  pValue: number,
+  psi: number,
+  fdr: number,
+): Pick<FeatureDrift, 'method' | 'value' | 'threshold' | 'pValue'> {
+  return method === 'psi'
+    ? { method, value: psi, threshold: DRIFT_DEFAULTS.psi }
+    : { method, value: statistic, threshold: fdr, pValue };
 }
 
 function pickNumeric(m: NumericDrift) {
@@ -172,7 +196,10 @@ function decideDrift(drift: FeatureDrift[], prediction: Report['prediction'], fd
   const pValues = drift.map((d) => ('ksPValue' in d.metrics ? d.metrics.ksPValue : d.metrics.chi2PValue));
   pValues.push(prediction ? prediction.metrics.ksPValue : Number.NaN);
   const usable = pValues.map((p, i) => [p, i] as const).filter(([p]) => Number.isFinite(p));
-  const { adjusted } = benjaminiHochberg(usable.map(([p]) => p), fdr);
+  const { adjusted } = benjaminiHochberg(
+    usable.map(([p]) => p),
+    fdr,
+  );
   usable.forEach(([, i], j) => {
     if (i < drift.length) (drift[i] as FeatureDrift).pValueAdjusted = adjusted[j] as number;
     else if (prediction) prediction.pValueAdjusted = adjusted[j] as number;
@@ -183,23 +210,40 @@ function decideDrift(drift: FeatureDrift[], prediction: Report['prediction'], fd
   }
 }
 
-function predictionDrift(profile: ReferenceProfile, acc: WindowAccumulator, exact: ExactNumericStatistics | undefined): Pick<Report, 'prediction'> {
+function predictionDrift(
+  profile: ReferenceProfile,
+  acc: WindowAccumulator,
+  exact: ExactNumericStatistics | undefined,
+): Pick<Report, 'prediction'> {
   if (!profile.score || !acc.outcome.score || acc.outcome.score.rows === 0) return {};
   const m = numericDrift(profile.score, acc.outcome.score, exact);
   return {
     prediction: {
       metrics: { psi: m.psi, js: m.js, ks: m.ks, ksPValue: m.ksPValue, wasserstein: m.wasserstein },
-      histogram: { labels: binLabels(profile.score.edges), reference: profile.score.counts, current: acc.outcome.score.counts },
+      histogram: {
+        labels: binLabels(profile.score.edges),
+        reference: profile.score.counts,
+        current: acc.outcome.score.counts,
+      },
     },
   };
 }
 
-function outcomes(acc: WindowAccumulator, spec: AnalysisSpec, exact: ExactStatistics): Pick<Report, 'calibration' | 'performance'> {
+function outcomes(
+  acc: WindowAccumulator,
+  spec: AnalysisSpec,
+  exact: ExactStatistics,
+): Pick<Report, 'calibration' | 'performance'> {
   const o = acc.outcome;
   if (o.labelled === 0 || spec.score === undefined || spec.label === undefined) return {};
   if (spec.task === 'regression') {
     return {
-      performance: { mae: o.sumAbsoluteError / o.labelled, rmse: Math.sqrt(o.sumSquaredError / o.labelled), bias: o.sumError / o.labelled, rows: o.labelled },
+      performance: {
+        mae: o.sumAbsoluteError / o.labelled,
+        rmse: Math.sqrt(o.sumSquaredError / o.labelled),
+        bias: o.sumError / o.labelled,
+        rows: o.labelled,
+      },
     };
   }
   const { ece, mce } = calibrationFromBins(o.calibration);
@@ -209,13 +253,28 @@ function outcomes(acc: WindowAccumulator, spec: AnalysisSpec, exact: ExactStatis
     mce,
     brier: o.sumSquaredError / o.labelled,
     bins: o.calibration.flatMap((b, i) =>
-      b.count === 0 ? [] : [{ lower: i / o.calibration.length, upper: (i + 1) / o.calibration.length, count: b.count, meanScore: b.sumScore / b.count, positiveRate: b.sumLabel / b.count }],
+      b.count === 0
+        ? []
+        : [
+            {
+              lower: i / o.calibration.length,
+              upper: (i + 1) / o.calibration.length,
+              count: b.count,
+              meanScore: b.sumScore / b.count,
+              positiveRate: b.sumLabel / b.count,
+            },
+          ],
     ),
     rows: o.labelled,
   };
   return {
     calibration,
-    performance: { ...classificationRates(o), auc: exact.auc ?? binnedAuc(o.positiveFine, o.negativeFine), logLoss: o.sumLogLoss / o.labelled, rows: o.labelled },
+    performance: {
+      ...classificationRates(o),
+      auc: exact.auc ?? binnedAuc(o.positiveFine, o.negativeFine),
+      logLoss: o.sumLogLoss / o.labelled,
+      rows: o.labelled,
+    },
   };
 }
 

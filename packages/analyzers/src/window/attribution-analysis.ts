@@ -75,9 +75,13 @@ export function analyzeAttributions(
   const ndcg = referenceRanking.length === 0 ? null : attributionNdcg(referenceMeanAbs, meanAbs, explain.k);
   // Shares over sums of |a|: rows may carry different features, and the share is of the total |attribution|.
   const share = attributionShare(sumAbsOf(acc.features), explain.protected, explain.proxies);
-  const referenceShare = reference ? attributionShare(sumAbsOf(reference), explain.protected, explain.proxies) : { protected: null, proxies: null };
+  const referenceShare = reference
+    ? attributionShare(sumAbsOf(reference), explain.protected, explain.proxies)
+    : { protected: null, proxies: null };
   const ratio =
-    share.protected !== null && referenceShare.protected !== null && referenceShare.protected > 0 ? share.protected / referenceShare.protected : null;
+    share.protected !== null && referenceShare.protected !== null && referenceShare.protected > 0
+      ? share.protected / referenceShare.protected
+      : null;
   const groups: GroupAttribution[] = [];
   for (const [attribute, byGroup] of Object.entries(acc.groups)) {
     for (const group of Object.keys(byGroup).sort()) {

@@ -23,10 +23,14 @@ export class EventTimeWindows {
   constructor(window: Pick<WindowConfig, 'sizeMs' | 'slideMs' | 'allowedLatenessMs'>) {
     const { sizeMs, slideMs, allowedLatenessMs } = window;
     const problems: string[] = [];
-    if (!(Number.isSafeInteger(slideMs) && slideMs > 0)) problems.push(`slide ${slideMs} ms must be a positive whole number of milliseconds`);
-    if (!(Number.isSafeInteger(sizeMs) && sizeMs > 0 && sizeMs % slideMs === 0)) problems.push(`size ${sizeMs} ms must be a positive multiple of the slide (${slideMs} ms)`);
-    if (!(Number.isFinite(allowedLatenessMs) && allowedLatenessMs >= 0)) problems.push(`allowed lateness ${allowedLatenessMs} ms must be zero or more`);
-    if (problems.length > 0) throw new VigilError('VIGIL_CONFIG_INVALID', `window: ${problems.join('; ')}`, { details: { problems } });
+    if (!(Number.isSafeInteger(slideMs) && slideMs > 0))
+      problems.push(`slide ${slideMs} ms must be a positive whole number of milliseconds`);
+    if (!(Number.isSafeInteger(sizeMs) && sizeMs > 0 && sizeMs % slideMs === 0))
+      problems.push(`size ${sizeMs} ms must be a positive multiple of the slide (${slideMs} ms)`);
+    if (!(Number.isFinite(allowedLatenessMs) && allowedLatenessMs >= 0))
+      problems.push(`allowed lateness ${allowedLatenessMs} ms must be zero or more`);
+    if (problems.length > 0)
+      throw new VigilError('VIGIL_CONFIG_INVALID', `window: ${problems.join('; ')}`, { details: { problems } });
     this.sizeMs = sizeMs;
     this.slideMs = slideMs;
     this.allowedLatenessMs = allowedLatenessMs;
@@ -68,7 +72,10 @@ export class EventTimeWindows {
    */
   closedBetween(previous: number, next: number): WindowBounds[] {
     if (!Number.isFinite(previous) || !Number.isFinite(next)) {
-      throw new VigilError('VIGIL_INTERNAL', `watermarks must be finite (got ${previous} → ${next}): start from the first event's watermark`);
+      throw new VigilError(
+        'VIGIL_INTERNAL',
+        `watermarks must be finite (got ${previous} → ${next}): start from the first event's watermark`,
+      );
     }
     const out: WindowBounds[] = [];
     if (!(next > previous)) return out;

@@ -32,7 +32,11 @@ export function numericDrift(p: NumericProfile, a: NumericAccumulator, exact?: E
   const wasserstein = exact ? exact.wasserstein : binnedWasserstein(p, a);
   let maxMass = 0;
   for (let i = 0; i < p.fineCounts.length && !exact; i++) {
-    maxMass = Math.max(maxMass, (p.fineCounts[i] as number) / Math.max(refN, 1), (a.fineCounts[i] as number) / Math.max(curN, 1));
+    maxMass = Math.max(
+      maxMass,
+      (p.fineCounts[i] as number) / Math.max(refN, 1),
+      (a.fineCounts[i] as number) / Math.max(curN, 1),
+    );
   }
   return {
     psi: psi(p.counts, a.counts),

@@ -9,7 +9,13 @@ import type { ReferenceProfile } from '../profile/reference-profile';
 import { attributionNdcg } from '../stats/ndcg';
 import { attributionShare } from '../stats/protected-share';
 import {
-  accumulateSurrogate, emptySurrogate, solveSurrogate, surrogateDesign, type SurrogateAccumulator, type SurrogateDesign, type SurrogateFit,
+  accumulateSurrogate,
+  emptySurrogate,
+  solveSurrogate,
+  surrogateDesign,
+  type SurrogateAccumulator,
+  type SurrogateDesign,
+  type SurrogateFit,
 } from '../stats/surrogate';
 
 /** The reference's surrogate, stored in its profile. */
@@ -27,7 +33,11 @@ export interface ReferenceSurrogate {
  * The surrogate fitted to the reference table (which the profile was fitted to), or undefined when it has no
  * score column or fewer than two complete rows.
  */
-export function fitReferenceSurrogate(table: Table, profile: ReferenceProfile, spec: AnalysisSpec): ReferenceSurrogate | undefined {
+export function fitReferenceSurrogate(
+  table: Table,
+  profile: ReferenceProfile,
+  spec: AnalysisSpec,
+): ReferenceSurrogate | undefined {
   if (spec.score === undefined || !table.columns.has(spec.score) || profile.features.length === 0) return undefined;
   const features = profile.features.map((f) => f.name);
   const design = surrogateDesign(profile, spec.task, features);
@@ -39,7 +49,10 @@ export function fitReferenceSurrogate(table: Table, profile: ReferenceProfile, s
 const designs = new WeakMap<ReferenceProfile, Map<AnalysisSpec['task'], SurrogateDesign>>();
 
 /** The design of a profile's surrogate (cached per profile: every bucket of a batch uses it). */
-export function windowSurrogateDesign(profile: ReferenceProfile, task: AnalysisSpec['task']): SurrogateDesign | undefined {
+export function windowSurrogateDesign(
+  profile: ReferenceProfile,
+  task: AnalysisSpec['task'],
+): SurrogateDesign | undefined {
   if (!profile.surrogate) return undefined;
   let byTask = designs.get(profile);
   if (!byTask) designs.set(profile, (byTask = new Map()));
@@ -49,7 +62,10 @@ export function windowSurrogateDesign(profile: ReferenceProfile, task: AnalysisS
 }
 
 /** An empty surrogate accumulator when the profile has a reference surrogate, else undefined. */
-export function emptyWindowSurrogate(profile: ReferenceProfile, task: AnalysisSpec['task']): SurrogateAccumulator | undefined {
+export function emptyWindowSurrogate(
+  profile: ReferenceProfile,
+  task: AnalysisSpec['task'],
+): SurrogateAccumulator | undefined {
   const design = windowSurrogateDesign(profile, task);
   return design ? emptySurrogate(design) : undefined;
 }
@@ -98,7 +114,10 @@ export function analyzeSurrogateWindow(
     ndcg: attributionNdcg(reference.importances, importances, k),
     protectedShare: explain.protected.length > 0 ? share.protected : null,
     proxyShare: explain.proxies.length > 0 ? share.proxies : null,
-    protectedShareRatio: explain.protected.length > 0 && share.protected !== null && refShare !== null && refShare > 0 ? share.protected / refShare : null,
+    protectedShareRatio:
+      explain.protected.length > 0 && share.protected !== null && refShare !== null && refShare > 0
+        ? share.protected / refShare
+        : null,
   };
 }
 

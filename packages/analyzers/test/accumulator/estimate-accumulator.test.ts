@@ -3,8 +3,18 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Column, Table } from '@vigil/core';
 import {
-  accumulate, analyzeWindow, binnedEstimatedAuc, emptyAccumulator, estimateCbpe, fitCbpe, fitReferenceProfile, labelAccumulator, mergeAccumulators,
-  type AnalysisSpec, type ReferenceProfile, type WindowAccumulator,
+  accumulate,
+  analyzeWindow,
+  binnedEstimatedAuc,
+  emptyAccumulator,
+  estimateCbpe,
+  fitCbpe,
+  fitReferenceProfile,
+  labelAccumulator,
+  mergeAccumulators,
+  type AnalysisSpec,
+  type ReferenceProfile,
+  type WindowAccumulator,
 } from '@vigil/analyzers';
 import { estimatedAuc, type EstimatedMetric } from '../../src/stats/cbpe';
 
@@ -15,9 +25,20 @@ interface CbpeGolden {
   current: { scores: number[]; predicted: number[]; labels: number[] };
   byDecision: Record<'isotonic' | 'identity', Record<EstimatedMetric, number>>;
 }
-const golden = (JSON.parse(readFileSync(join(__dirname, '..', 'golden', 'cbpe.json'), 'utf8')) as { cases: CbpeGolden[] }).cases;
+const golden = (
+  JSON.parse(readFileSync(join(__dirname, '..', 'golden', 'cbpe.json'), 'utf8')) as { cases: CbpeGolden[] }
+).cases;
 
-const spec: AnalysisSpec = { task: 'binary', features: [], score: 'score', prediction: 'predicted', groups: [], threshold: 0.5, minGroupSize: 30, fdr: 0.05 };
+const spec: AnalysisSpec = {
+  task: 'binary',
+  features: [],
+  score: 'score',
+  prediction: 'predicted',
+  groups: [],
+  threshold: 0.5,
+  minGroupSize: 30,
+  fdr: 0.05,
+};
 const f64 = (xs: readonly number[]): Float64Array => Float64Array.from(xs);
 
 function table(scores: readonly number[], predicted: readonly number[], labels?: readonly number[]): Table {
@@ -45,25 +66,38 @@ describe('estimated performance in the windows', () => {
   let worstAuc = 0;
   afterAll(() => console.log(`window CBPE: largest |binned − NannyML| estimated AUC ${worstAuc.toExponential(2)}`));
 
-  it.each(golden.map((c) => [c.name, c]))('%s: a window of two buckets estimates what NannyML 0.13 estimates on its rows', (_name, c) => {
-    const profile = profileOf(c.reference);
-    const half = Math.floor(c.current.scores.length / 2);
-    const part = (from: number, to: number): Table => table(c.current.scores.slice(from, to), c.current.predicted.slice(from, to));
-    const window = mergeAccumulators(accumulated(profile, part(0, half)), accumulated(profile, part(half, c.current.scores.length)));
-    const estimated = analyzeWindow(profile, window, spec).estimated!;
-    const want = c.byDecision[profile.cbpe!.calibrator.kind];
-    expect(estimated.rows).toBe(c.current.scores.length);
-    // Accuracy, precision, recall and F1 are of sums: exact whatever the binning.
-    for (const m of METRICS) expect(Math.abs(estimated[`estimated${m}`].value - want[m.toLowerCase() as EstimatedMetric])).toBeLessThan(1e-9);
-    // The AUC steps through the reference's percentile score bins: within the issue's 0.01 of NannyML's.
-    const aucError = Math.abs(estimated.estimatedAuc.value - want.auc);
-    worstAuc = Math.max(worstAuc, aucError);
-    expect(aucError).toBeLessThan(0.01);
-    // The sampling errors are the report's for the same number of rows.
-    const report = estimateCbpe(profile.cbpe!, f64(c.current.scores), f64(c.current.predicted))!;
-    expect(estimated.estimatedAccuracy.samplingError).toBeCloseTo(report.accuracy.samplingError, 12);
-    expect(estimated.estimatedAuc.band[0]).toBeCloseTo(Math.max(0, estimated.estimatedAuc.value - 3 * report.auc.samplingError), 12);
-  });
+  it.each(golden.map((c) => [c.name, c]))(
+    '%s: a window of two buckets estimates what NannyML 0.13 estimates on its rows',
+    (_name, c) => {
+      const profile = profileOf(c.reference);
+      const half = Math.floor(c.current.scores.length / 2);
+      const part = (from: number, to: number): Table =>
+        table(c.current.scores.slice(from, to), c.current.predicted.slice(from, to));
+      const window = mergeAccumulators(
+        accumulated(profile, part(0, half)),
+        accumulated(profile, part(half, c.current.scores.length)),
+      );
+      const estimated = analyzeWindow(profile, window, spec).estimated!;
+      const want = c.byDecision[profile.cbpe!.calibrator.kind];
+      expect(estimated.rows).toBe(c.current.scores.length);
+      // Accuracy, precision, recall and F1 are of sums: exact whatever the binning.
+      for (const m of METRICS)
+        expect(Math.abs(estimated[`estimated${m}`].value - want[m.toLowerCase() as EstimatedMetric])).toBeLessThan(
+          1e-9,
+        );
+      // The AUC steps through the reference's percentile score bins: within the issue's 0.01 of NannyML's.
+      const aucError = Math.abs(estimated.estimatedAuc.value - want.auc);
+      worstAuc = Math.max(worstAuc, aucError);
+      expect(aucError).toBeLessThan(0.01);
+      // The sampling errors are the report's for the same number of rows.
+      const report = estimateCbpe(profile.cbpe!, f64(c.current.scores), f64(c.current.predicted))!;
+      expect(estimated.estimatedAccuracy.samplingError).toBeCloseTo(report.accuracy.samplingError, 12);
+      expect(estimated.estimatedAuc.band[0]).toBeCloseTo(
+        Math.max(0, estimated.estimatedAuc.value - 3 * report.auc.samplingError),
+        12,
+      );
+    },
+  );
 
   it('labels arriving later add no estimated rows: the estimate is counted with the predictions', () => {
     const c = golden[0]!;
@@ -92,29 +126,48 @@ describe('estimated performance in the windows', () => {
 
   it('the binned AUC equals the row-wise estimated AUC when each bin holds one distinct score', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 2, maxLength: 60 }), (rows) => {
-        const rowsFine = new Array<number>(10).fill(0);
-        const probabilityFine = new Array<number>(10).fill(0);
-        for (const [bin, p] of rows) {
-          rowsFine[bin]!++;
-          probabilityFine[bin]! += p;
-        }
-        const exact = estimatedAuc(rows.map(([bin]) => bin), rows.map(([, p]) => p));
-        const binned = binnedEstimatedAuc(rowsFine, probabilityFine);
-        if (Number.isNaN(exact)) expect(binned).toBeNaN();
-        else expect(binned).toBeCloseTo(exact, 9);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.double({ min: 0, max: 1, noNaN: true })), {
+          minLength: 2,
+          maxLength: 60,
+        }),
+        (rows) => {
+          const rowsFine = new Array<number>(10).fill(0);
+          const probabilityFine = new Array<number>(10).fill(0);
+          for (const [bin, p] of rows) {
+            rowsFine[bin]!++;
+            probabilityFine[bin]! += p;
+          }
+          const exact = estimatedAuc(
+            rows.map(([bin]) => bin),
+            rows.map(([, p]) => p),
+          );
+          const binned = binnedEstimatedAuc(rowsFine, probabilityFine);
+          if (Number.isNaN(exact)) expect(binned).toBeNaN();
+          else expect(binned).toBeCloseTo(exact, 9);
+        },
+      ),
     );
   });
 
   it('property: merging two windows gives the estimate of their union', () => {
     const c = golden[1]!;
     const profile = profileOf(c.reference);
-    const rows = fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, 1, Number.NaN)), { maxLength: 80 });
+    const rows = fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, 1, Number.NaN)), {
+      maxLength: 80,
+    });
     fc.assert(
       fc.property(rows, rows, (a, b) => {
-        const t = (r: typeof a): Table => table(r.map(([s]) => s), r.map(([, p]) => p));
-        const merged = analyzeWindow(profile, mergeAccumulators(accumulated(profile, t(a)), accumulated(profile, t(b))), spec).estimated;
+        const t = (r: typeof a): Table =>
+          table(
+            r.map(([s]) => s),
+            r.map(([, p]) => p),
+          );
+        const merged = analyzeWindow(
+          profile,
+          mergeAccumulators(accumulated(profile, t(a)), accumulated(profile, t(b))),
+          spec,
+        ).estimated;
         const union = analyzeWindow(profile, accumulated(profile, t([...a, ...b])), spec).estimated;
         if (!union) {
           expect(merged).toBeUndefined();
@@ -135,10 +188,20 @@ describe('estimated performance in the windows', () => {
   it('the estimate moves when the score distribution shifts, with no label anywhere', () => {
     const c = golden[0]!;
     const profile = profileOf(c.reference);
-    const onReference = analyzeWindow(profile, accumulated(profile, table(c.reference.scores, c.reference.predicted)), spec).estimated!;
+    const onReference = analyzeWindow(
+      profile,
+      accumulated(profile, table(c.reference.scores, c.reference.predicted)),
+      spec,
+    ).estimated!;
     // Every score pulled halfway towards the threshold: less confident, so fewer expected correct predictions.
     const shifted = c.reference.scores.map((s) => 0.5 + (s - 0.5) / 2);
-    const onShifted = analyzeWindow(profile, accumulated(profile, table(shifted, c.reference.predicted)), spec).estimated!;
-    expect(onShifted.estimatedAccuracy.value).toBeLessThan(onReference.estimatedAccuracy.value - 3 * onReference.estimatedAccuracy.samplingError);
+    const onShifted = analyzeWindow(
+      profile,
+      accumulated(profile, table(shifted, c.reference.predicted)),
+      spec,
+    ).estimated!;
+    expect(onShifted.estimatedAccuracy.value).toBeLessThan(
+      onReference.estimatedAccuracy.value - 3 * onReference.estimatedAccuracy.samplingError,
+    );
   });
 });

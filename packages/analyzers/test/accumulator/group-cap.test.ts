@@ -6,13 +6,29 @@
 import fc from 'fast-check';
 import type { Column, Table } from '@vigil/core';
 import {
-  accumulate, analyzeWindow, capGroups, emptyAccumulator, fitReferenceProfile, MAX_GROUP_VALUES, mergeAccumulators, MISSING_GROUP, OTHER_GROUP,
-  type AnalysisSpec, type WindowAccumulator,
+  accumulate,
+  analyzeWindow,
+  capGroups,
+  emptyAccumulator,
+  fitReferenceProfile,
+  MAX_GROUP_VALUES,
+  mergeAccumulators,
+  MISSING_GROUP,
+  OTHER_GROUP,
+  type AnalysisSpec,
+  type WindowAccumulator,
 } from '@vigil/analyzers';
 import type { GroupCounts } from '../../src/stats/fairness';
 
 const spec: AnalysisSpec = {
-  task: 'binary', features: [{ name: 'x', kind: 'numeric' }], score: 'score', label: 'label', groups: ['g'], threshold: 0.5, minGroupSize: 5, fdr: 0.05,
+  task: 'binary',
+  features: [{ name: 'x', kind: 'numeric' }],
+  score: 'score',
+  label: 'label',
+  groups: ['g'],
+  threshold: 0.5,
+  minGroupSize: 5,
+  fdr: 0.05,
 };
 
 /** Rows whose group is `names[codes[i]]` (−1: missing), score i/16 mod 1 and a label alternating 0, 1. */
@@ -26,7 +42,8 @@ function table(names: string[], codes: number[]): Table {
   return { source: 'generated', rowCount: codes.length, columns: new Map(columns.map((c) => [c.name, c])) };
 }
 const profile = fitReferenceProfile(table(['a', 'b'], [0, 1, 0, 1, 0, 1, 0, 1]), spec);
-const accOf = (names: string[], codes: number[]): WindowAccumulator => accumulate(emptyAccumulator(profile, spec), profile, spec, table(names, codes));
+const accOf = (names: string[], codes: number[]): WindowAccumulator =>
+  accumulate(emptyAccumulator(profile, spec), profile, spec, table(names, codes));
 const groupsOf = (acc: WindowAccumulator): Record<string, GroupCounts> => acc.groups.g!;
 const FIELDS = ['n', 'predictedPositive', 'tp', 'fp', 'tn', 'fn'] as const;
 /** Every count of an attribute summed over its groups, `(other)` included, calibration bins too. */
@@ -64,28 +81,42 @@ describe('group values are bounded', () => {
   });
 
   it('keeps the groups with most rows, ties by name, (missing) always, and every total', () => {
-    const counts = fc.dictionary(fc.string({ minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 30 }), { maxKeys: 260 });
+    const counts = fc.dictionary(fc.string({ minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 30 }), {
+      maxKeys: 260,
+    });
     fc.assert(
       fc.property(counts, fc.integer({ min: 1, max: 120 }), (sizes, max) => {
         const byGroup: Record<string, GroupCounts> = {};
         for (const [name, n] of Object.entries(sizes)) {
-          byGroup[name] = { n, predictedPositive: n % 3, tp: 1, fp: 0, tn: n - 1, fn: 0, calibration: [{ count: n, sumScore: n / 2, sumLabel: 1 }] };
+          byGroup[name] = {
+            n,
+            predictedPositive: n % 3,
+            tp: 1,
+            fp: 0,
+            tn: n - 1,
+            fn: 0,
+            calibration: [{ count: n, sumScore: n / 2, sumLabel: 1 }],
+          };
         }
         const before = totals(byGroup);
         const capped = capGroups(byGroup, max);
         expect(totals(capped)).toEqual(before);
-        const named = (r: Record<string, GroupCounts>) => Object.keys(r).filter((k) => k !== OTHER_GROUP && k !== MISSING_GROUP);
+        const named = (r: Record<string, GroupCounts>) =>
+          Object.keys(r).filter((k) => k !== OTHER_GROUP && k !== MISSING_GROUP);
         expect(named(capped).length).toBe(Math.min(named(byGroup).length, max));
         if (MISSING_GROUP in byGroup) expect(capped[MISSING_GROUP]).toBe(byGroup[MISSING_GROUP]);
         const dropped = named(byGroup).filter((k) => !(k in capped));
-        for (const d of dropped) for (const k of named(capped)) expect(sizes[k]! > sizes[d]! || (sizes[k] === sizes[d] && k < d)).toBe(true);
+        for (const d of dropped)
+          for (const k of named(capped)) expect(sizes[k]! > sizes[d]! || (sizes[k] === sizes[d] && k < d)).toBe(true);
       }),
     );
   });
 
   it('(other) is shown with its counts but never compared: it is a mix of groups', () => {
     // 101 groups of 10 rows, selection rates all 0.5 except "z-last", folded into (other) by name.
-    const names = Array.from({ length: MAX_GROUP_VALUES + 1 }, (_, i) => (i === MAX_GROUP_VALUES ? 'z-last' : `g${String(i).padStart(3, '0')}`));
+    const names = Array.from({ length: MAX_GROUP_VALUES + 1 }, (_, i) =>
+      i === MAX_GROUP_VALUES ? 'z-last' : `g${String(i).padStart(3, '0')}`,
+    );
     const codes = names.flatMap((_, k) => Array.from({ length: 10 }, () => k));
     const acc = accOf(names, codes);
     const fairness = analyzeWindow(profile, acc, spec).fairness[0]!;

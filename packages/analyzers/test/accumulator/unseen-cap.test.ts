@@ -5,13 +5,37 @@
  */
 import fc from 'fast-check';
 import type { Table } from '@vigil/core';
-import { accumulate, analyzeWindow, emptyAccumulator, fitReferenceProfile, mergeAccumulators, type AnalysisSpec, type WindowAccumulator } from '@vigil/analyzers';
-import { capUnseen, MAX_UNSEEN_NAMES, OTHER_UNSEEN, type CategoricalAccumulator } from '../../src/accumulator/window-accumulator';
+import {
+  accumulate,
+  analyzeWindow,
+  emptyAccumulator,
+  fitReferenceProfile,
+  mergeAccumulators,
+  type AnalysisSpec,
+  type WindowAccumulator,
+} from '@vigil/analyzers';
+import {
+  capUnseen,
+  MAX_UNSEEN_NAMES,
+  OTHER_UNSEEN,
+  type CategoricalAccumulator,
+} from '../../src/accumulator/window-accumulator';
 
-const spec: AnalysisSpec = { task: 'binary', features: [{ name: 'c', kind: 'categorical' }], groups: [], threshold: 0.5, minGroupSize: 5, fdr: 0.05 };
+const spec: AnalysisSpec = {
+  task: 'binary',
+  features: [{ name: 'c', kind: 'categorical' }],
+  groups: [],
+  threshold: 0.5,
+  minGroupSize: 5,
+  fdr: 0.05,
+};
 
 function table(categories: string[], codes: number[]): Table {
-  return { source: 'generated', rowCount: codes.length, columns: new Map([['c', { name: 'c', kind: 'categorical' as const, categories, codes: Int32Array.from(codes) }]]) };
+  return {
+    source: 'generated',
+    rowCount: codes.length,
+    columns: new Map([['c', { name: 'c', kind: 'categorical' as const, categories, codes: Int32Array.from(codes) }]]),
+  };
 }
 const reference = table(['a', 'b'], [0, 1, 0, 1, 0]);
 const profile = fitReferenceProfile(reference, spec);
@@ -24,7 +48,15 @@ describe('unseen category names are bounded', () => {
     const batch = 10_000;
     for (let start = 0; start < 1_000_000; start += batch) {
       const names = Array.from({ length: batch }, (_, i) => `id-${start + i}`);
-      const part = accumulate(emptyAccumulator(profile, spec), profile, spec, table(names, names.map((_, i) => i)));
+      const part = accumulate(
+        emptyAccumulator(profile, spec),
+        profile,
+        spec,
+        table(
+          names,
+          names.map((_, i) => i),
+        ),
+      );
       acc = mergeAccumulators(acc, part);
       expect(Object.keys(unseenOf(acc)).length).toBeLessThanOrEqual(MAX_UNSEEN_NAMES + 1);
     }
@@ -36,14 +68,20 @@ describe('unseen category names are bounded', () => {
 
   it('keeps the most frequent names, ties by name, and the total', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 50 }), { maxKeys: 300 }), (unseen) => {
-        const capped = capUnseen({ ...unseen });
-        expect(total(capped)).toBe(total(unseen));
-        const names = Object.keys(capped).filter((k) => k !== OTHER_UNSEEN);
-        expect(names.length).toBe(Math.min(Object.keys(unseen).filter((k) => k !== OTHER_UNSEEN).length, MAX_UNSEEN_NAMES));
-        const dropped = Object.keys(unseen).filter((k) => k !== OTHER_UNSEEN && !(k in capped));
-        for (const d of dropped) for (const k of names) expect(unseen[k]! > unseen[d]! || (unseen[k] === unseen[d] && k < d)).toBe(true);
-      }),
+      fc.property(
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 50 }), { maxKeys: 300 }),
+        (unseen) => {
+          const capped = capUnseen({ ...unseen });
+          expect(total(capped)).toBe(total(unseen));
+          const names = Object.keys(capped).filter((k) => k !== OTHER_UNSEEN);
+          expect(names.length).toBe(
+            Math.min(Object.keys(unseen).filter((k) => k !== OTHER_UNSEEN).length, MAX_UNSEEN_NAMES),
+          );
+          const dropped = Object.keys(unseen).filter((k) => k !== OTHER_UNSEEN && !(k in capped));
+          for (const d of dropped)
+            for (const k of names) expect(unseen[k]! > unseen[d]! || (unseen[k] === unseen[d] && k < d)).toBe(true);
+        },
+      ),
     );
   });
 
@@ -53,7 +91,12 @@ describe('unseen category names are bounded', () => {
     const codes = [...Array(400).keys()].map((i) => i % (many.length + few.length));
     const cats = [...few, ...many];
     const capped = accumulate(emptyAccumulator(profile, spec), profile, spec, table(cats, codes));
-    const uncapped = { ...capped, features: [{ ...(capped.features[0] as CategoricalAccumulator), unseen: { new: total(unseenOf(capped)) } }] };
-    expect(analyzeWindow(profile, capped, spec).drift).toEqual(analyzeWindow(profile, uncapped, spec).drift.map((d) => ({ ...d, histogram: expect.anything() })));
+    const uncapped = {
+      ...capped,
+      features: [{ ...(capped.features[0] as CategoricalAccumulator), unseen: { new: total(unseenOf(capped)) } }],
+    };
+    expect(analyzeWindow(profile, capped, spec).drift).toEqual(
+      analyzeWindow(profile, uncapped, spec).drift.map((d) => ({ ...d, histogram: expect.anything() })),
+    );
   });
 });

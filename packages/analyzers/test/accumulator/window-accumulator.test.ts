@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { selectRows, type Column, type Table } from '@vigil/core';
-import { accumulate, analyzeWindow, emptyAccumulator, fitReferenceProfile, mergeAccumulators, type AnalysisSpec, type NumericProfile, type WindowAccumulator } from '@vigil/analyzers';
+import {
+  accumulate,
+  analyzeWindow,
+  emptyAccumulator,
+  fitReferenceProfile,
+  mergeAccumulators,
+  type AnalysisSpec,
+  type NumericProfile,
+  type WindowAccumulator,
+} from '@vigil/analyzers';
 import { numericAccumulatorFromSorted } from '../../src/accumulator/window-accumulator';
 
 const CATEGORIES = ['a', 'b', 'c', 'd'];
@@ -18,7 +27,13 @@ const spec: AnalysisSpec = {
   fdr: 0.05,
 };
 
-interface Row { x: number | null; c: number; score: number; label: number | null; g: number }
+interface Row {
+  x: number | null;
+  c: number;
+  score: number;
+  label: number | null;
+  g: number;
+}
 
 const row = fc.record({
   // Integers keep every sum exact, so a merge must equal the union bit for bit.
@@ -30,7 +45,11 @@ const row = fc.record({
 });
 
 function table(rows: readonly Row[]): Table {
-  const num = (name: string, f: (r: Row) => number | null): Column => ({ name, kind: 'numeric', values: Float64Array.from(rows, (r) => f(r) ?? Number.NaN) });
+  const num = (name: string, f: (r: Row) => number | null): Column => ({
+    name,
+    kind: 'numeric',
+    values: Float64Array.from(rows, (r) => f(r) ?? Number.NaN),
+  });
   const columns: Column[] = [
     num('x', (r) => r.x),
     { name: 'c', kind: 'categorical', categories: CATEGORIES, codes: Int32Array.from(rows, (r) => r.c) },
@@ -48,40 +67,63 @@ function table(rows: readonly Row[]): Table {
 const canonical = (acc: WindowAccumulator): unknown =>
   JSON.parse(
     JSON.stringify(acc, (_k, v) =>
-      typeof v === 'number' ? Number(v.toPrecision(12)) : v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+      typeof v === 'number'
+        ? Number(v.toPrecision(12))
+        : v && typeof v === 'object' && !Array.isArray(v)
+          ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+          : v,
     ),
   );
 
 describe('window accumulators', () => {
   it('merging the accumulators of two batches equals accumulating their union', () => {
     fc.assert(
-      fc.property(fc.array(row, { minLength: 20, maxLength: 120 }), fc.array(row, { maxLength: 80 }), fc.array(row, { maxLength: 80 }), (ref, a, b) => {
-        const profile = fitReferenceProfile(table(ref), spec);
-        const union = accumulate(emptyAccumulator(profile, spec), profile, spec, table([...a, ...b]));
-        const merged = mergeAccumulators(
-          accumulate(emptyAccumulator(profile, spec), profile, spec, table(a)),
-          accumulate(emptyAccumulator(profile, spec), profile, spec, table(b)),
-        );
-        expect(canonical(merged)).toEqual(canonical(union));
-      }),
+      fc.property(
+        fc.array(row, { minLength: 20, maxLength: 120 }),
+        fc.array(row, { maxLength: 80 }),
+        fc.array(row, { maxLength: 80 }),
+        (ref, a, b) => {
+          const profile = fitReferenceProfile(table(ref), spec);
+          const union = accumulate(emptyAccumulator(profile, spec), profile, spec, table([...a, ...b]));
+          const merged = mergeAccumulators(
+            accumulate(emptyAccumulator(profile, spec), profile, spec, table(a)),
+            accumulate(emptyAccumulator(profile, spec), profile, spec, table(b)),
+          );
+          expect(canonical(merged)).toEqual(canonical(union));
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('merging is associative: (a + b) + c equals a + (b + c)', () => {
     fc.assert(
-      fc.property(fc.array(row, { minLength: 20, maxLength: 80 }), fc.array(row, { maxLength: 60 }), fc.array(row, { maxLength: 60 }), fc.array(row, { maxLength: 60 }), (ref, a, b, c) => {
-        const profile = fitReferenceProfile(table(ref), spec);
-        const [x, y, z] = [a, b, c].map((rows) => accumulate(emptyAccumulator(profile, spec), profile, spec, table(rows))) as [WindowAccumulator, WindowAccumulator, WindowAccumulator];
-        expect(canonical(mergeAccumulators(mergeAccumulators(x, y), z))).toEqual(canonical(mergeAccumulators(x, mergeAccumulators(y, z))));
-      }),
+      fc.property(
+        fc.array(row, { minLength: 20, maxLength: 80 }),
+        fc.array(row, { maxLength: 60 }),
+        fc.array(row, { maxLength: 60 }),
+        fc.array(row, { maxLength: 60 }),
+        (ref, a, b, c) => {
+          const profile = fitReferenceProfile(table(ref), spec);
+          const [x, y, z] = [a, b, c].map((rows) =>
+            accumulate(emptyAccumulator(profile, spec), profile, spec, table(rows)),
+          ) as [WindowAccumulator, WindowAccumulator, WindowAccumulator];
+          expect(canonical(mergeAccumulators(mergeAccumulators(x, y), z))).toEqual(
+            canonical(mergeAccumulators(x, mergeAccumulators(y, z))),
+          );
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   it('beyond the cap of group values, merges in any grouping keep every total, the bound, and never overcount a group', () => {
     // Up to 300 distinct values of g over three batches: above MAX_GROUP_VALUES, so the cap folds values into (other).
-    const wide = fc.record({ g: fc.integer({ min: 0, max: 299 }), score: fc.integer({ min: 0, max: 8 }).map((k) => k / 8), label: fc.constantFrom(0, 1) });
+    const wide = fc.record({
+      g: fc.integer({ min: 0, max: 299 }),
+      score: fc.integer({ min: 0, max: 8 }).map((k) => k / 8),
+      label: fc.constantFrom(0, 1),
+    });
     type Wide = { g: number; score: number; label: number };
     const groupSpec: AnalysisSpec = { ...spec, features: [], groups: ['g'] };
     const names = Array.from({ length: 300 }, (_, i) => `v${i}`);
@@ -94,42 +136,67 @@ describe('window accumulators', () => {
         ['g', { name: 'g', kind: 'categorical', categories: names, codes: Int32Array.from(rows, (r) => r.g) }],
       ]),
     });
-    const profile = fitReferenceProfile(wideTable([{ g: 0, score: 0.25, label: 0 }, { g: 1, score: 0.75, label: 1 }]), groupSpec);
-    const acc = (rows: readonly Wide[]) => accumulate(emptyAccumulator(profile, groupSpec), profile, groupSpec, wideTable(rows));
-    const sum = (byGroup: WindowAccumulator['groups'][string], field: 'n' | 'tp' | 'fp' | 'tn' | 'fn' | 'predictedPositive') =>
-      Object.values(byGroup).reduce((s, c) => s + c[field], 0);
+    const profile = fitReferenceProfile(
+      wideTable([
+        { g: 0, score: 0.25, label: 0 },
+        { g: 1, score: 0.75, label: 1 },
+      ]),
+      groupSpec,
+    );
+    const acc = (rows: readonly Wide[]) =>
+      accumulate(emptyAccumulator(profile, groupSpec), profile, groupSpec, wideTable(rows));
+    const sum = (
+      byGroup: WindowAccumulator['groups'][string],
+      field: 'n' | 'tp' | 'fp' | 'tn' | 'fn' | 'predictedPositive',
+    ) => Object.values(byGroup).reduce((s, c) => s + c[field], 0);
     fc.assert(
-      fc.property(fc.array(wide, { maxLength: 250 }), fc.array(wide, { maxLength: 250 }), fc.array(wide, { maxLength: 250 }), (a, b, c) => {
-        const [x, y, z] = [acc(a), acc(b), acc(c)];
-        const union = acc([...a, ...b, ...c]);
-        const exact = new Map<string, number>();
-        for (const r of [...a, ...b, ...c]) exact.set(names[r.g]!, (exact.get(names[r.g]!) ?? 0) + 1);
-        for (const merged of [mergeAccumulators(mergeAccumulators(x, y), z), mergeAccumulators(x, mergeAccumulators(y, z))]) {
-          const groups = merged.groups.g!;
-          // Everything but the choice of names is exactly associative.
-          expect(canonical({ ...merged, groups: {} })).toEqual(canonical({ ...union, groups: {} }));
-          for (const field of ['n', 'tp', 'fp', 'tn', 'fn', 'predictedPositive'] as const) expect(sum(groups, field)).toBe(sum(union.groups.g!, field));
-          const named = Object.keys(groups).filter((k) => k !== '(other)');
-          expect(named.length).toBeLessThanOrEqual(100);
-          for (const k of named) expect(groups[k]!.n).toBeLessThanOrEqual(exact.get(k)!);
-          // Within the cap nothing is folded, whatever the grouping: equal to the union.
-          if (exact.size <= 100) expect(canonical(merged)).toEqual(canonical(union));
-        }
-      }),
+      fc.property(
+        fc.array(wide, { maxLength: 250 }),
+        fc.array(wide, { maxLength: 250 }),
+        fc.array(wide, { maxLength: 250 }),
+        (a, b, c) => {
+          const [x, y, z] = [acc(a), acc(b), acc(c)];
+          const union = acc([...a, ...b, ...c]);
+          const exact = new Map<string, number>();
+          for (const r of [...a, ...b, ...c]) exact.set(names[r.g]!, (exact.get(names[r.g]!) ?? 0) + 1);
+          for (const merged of [
+            mergeAccumulators(mergeAccumulators(x, y), z),
+            mergeAccumulators(x, mergeAccumulators(y, z)),
+          ]) {
+            const groups = merged.groups.g!;
+            // Everything but the choice of names is exactly associative.
+            expect(canonical({ ...merged, groups: {} })).toEqual(canonical({ ...union, groups: {} }));
+            for (const field of ['n', 'tp', 'fp', 'tn', 'fn', 'predictedPositive'] as const)
+              expect(sum(groups, field)).toBe(sum(union.groups.g!, field));
+            const named = Object.keys(groups).filter((k) => k !== '(other)');
+            expect(named.length).toBeLessThanOrEqual(100);
+            for (const k of named) expect(groups[k]!.n).toBeLessThanOrEqual(exact.get(k)!);
+            // Within the cap nothing is folded, whatever the grouping: equal to the union.
+            if (exact.size <= 100) expect(canonical(merged)).toEqual(canonical(union));
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it('does not depend on the order of rows', () => {
     fc.assert(
-      fc.property(fc.array(row, { minLength: 20, maxLength: 100 }), fc.array(row, { minLength: 1, maxLength: 100 }), fc.integer(), (ref, cur, seed) => {
-        const profile = fitReferenceProfile(table(ref), spec);
-        const t = table(cur);
-        const order = cur.map((_, i) => i).sort((i, j) => ((i * 2654435761 + seed) % 997) - ((j * 2654435761 + seed) % 997));
-        const a = accumulate(emptyAccumulator(profile, spec), profile, spec, t);
-        const b = accumulate(emptyAccumulator(profile, spec), profile, spec, selectRows(t, order));
-        expect(canonical(b)).toEqual(canonical(a));
-      }),
+      fc.property(
+        fc.array(row, { minLength: 20, maxLength: 100 }),
+        fc.array(row, { minLength: 1, maxLength: 100 }),
+        fc.integer(),
+        (ref, cur, seed) => {
+          const profile = fitReferenceProfile(table(ref), spec);
+          const t = table(cur);
+          const order = cur
+            .map((_, i) => i)
+            .sort((i, j) => ((i * 2654435761 + seed) % 997) - ((j * 2654435761 + seed) % 997));
+          const a = accumulate(emptyAccumulator(profile, spec), profile, spec, t);
+          const b = accumulate(emptyAccumulator(profile, spec), profile, spec, selectRows(t, order));
+          expect(canonical(b)).toEqual(canonical(a));
+        },
+      ),
     );
   });
 
@@ -172,8 +239,18 @@ describe('numeric accumulators computed from sorted values', () => {
         const x = (t.columns.get('x') as { values: Float64Array }).values;
         const score = (t.columns.get('score') as { values: Float64Array }).values;
         const fromSorted = new Map([
-          ['x', numericAccumulatorFromSorted(profile.features[0] as NumericProfile, x.filter((v) => !Number.isNaN(v)).sort(), x.length)],
-          ['score', numericAccumulatorFromSorted(profile.score!, score.filter((v) => !Number.isNaN(v)).sort(), score.length)],
+          [
+            'x',
+            numericAccumulatorFromSorted(
+              profile.features[0] as NumericProfile,
+              x.filter((v) => !Number.isNaN(v)).sort(),
+              x.length,
+            ),
+          ],
+          [
+            'score',
+            numericAccumulatorFromSorted(profile.score!, score.filter((v) => !Number.isNaN(v)).sort(), score.length),
+          ],
         ]);
         const plain = accumulate(emptyAccumulator(profile, spec), profile, spec, t);
         const fast = accumulate(emptyAccumulator(profile, spec), profile, spec, t, fromSorted);
@@ -183,7 +260,14 @@ describe('numeric accumulators computed from sorted values', () => {
   });
 
   it('a reference without scores still takes labelled windows: merges, calibration, no AUC', () => {
-    const rows = (n: number, seed: number): Row[] => Array.from({ length: n }, (_, i) => ({ x: (i * seed) % 40, c: i % 4, score: ((i * 7 + seed) % 17) / 16, label: i % 3 === 0 ? null : (i + seed) % 2, g: i % 3 }));
+    const rows = (n: number, seed: number): Row[] =>
+      Array.from({ length: n }, (_, i) => ({
+        x: (i * seed) % 40,
+        c: i % 4,
+        score: ((i * 7 + seed) % 17) / 16,
+        label: i % 3 === 0 ? null : (i + seed) % 2,
+        g: i % 3,
+      }));
     // The reference file has the features only (no score column): the profile has no score bins.
     const profile = fitReferenceProfile(table(rows(200, 1)), { ...spec, score: undefined, label: undefined });
     expect(profile.score).toBeUndefined();

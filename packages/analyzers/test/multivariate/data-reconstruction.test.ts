@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { selectRows, type Column, type Table } from '@vigil/core';
 import {
-  chunkBand, fitDataReconstruction, reconstructionError, reconstructionErrors, reconstructionErrorsOfRows, samplingBand, symmetricEigen,
+  chunkBand,
+  fitDataReconstruction,
+  reconstructionError,
+  reconstructionErrors,
+  reconstructionErrorsOfRows,
+  samplingBand,
+  symmetricEigen,
 } from '../../src/multivariate/data-reconstruction';
 
 /** test/golden/dre.json, written by scripts/golden/dre_nannyml.py from NannyML 0.13's DataReconstructionDriftCalculator. */
@@ -27,14 +33,22 @@ interface DreGolden {
 
 const golden = JSON.parse(readFileSync(join(__dirname, '..', 'golden', 'dre.json'), 'utf8')) as DreGolden;
 
-function table(source: string, data: Record<string, (number | string | null)[]>, features: DreGolden['features']): Table {
+function table(
+  source: string,
+  data: Record<string, (number | string | null)[]>,
+  features: DreGolden['features'],
+): Table {
   const columns = new Map<string, Column>();
   let rowCount = 0;
   for (const f of features) {
     const raw = data[f.name]!;
     rowCount = raw.length;
     if (f.kind === 'numeric') {
-      columns.set(f.name, { name: f.name, kind: 'numeric', values: Float64Array.from(raw, (v) => (v === null ? Number.NaN : (v as number))) });
+      columns.set(f.name, {
+        name: f.name,
+        kind: 'numeric',
+        values: Float64Array.from(raw, (v) => (v === null ? Number.NaN : (v as number))),
+      });
     } else {
       const categories: string[] = [];
       const codes = Int32Array.from(raw, (v) => {
@@ -71,7 +85,9 @@ describe('data reconstruction against NannyML 0.13', () => {
 
   it('keeps as many principal axes as NannyML, explaining the same variance', () => {
     expect(fitted.model.components).toBe(golden.expected.components);
-    fitted.model.explainedVariance.forEach((r, j) => expect(r).toBeCloseTo(golden.expected.explainedVarianceRatio[j]!, 4));
+    fitted.model.explainedVariance.forEach((r, j) =>
+      expect(r).toBeCloseTo(golden.expected.explainedVarianceRatio[j]!, 4),
+    );
   });
 
   it('reference and analysis chunk errors within 2% relative of NannyML (measured: within 1e-4)', async () => {
@@ -117,7 +133,10 @@ describe('data reconstruction against NannyML 0.13', () => {
   });
 
   it('the fit does not depend on the order of the rows (a file and a range of the same events fit alike)', async () => {
-    const reversed = selectRows(reference, Int32Array.from({ length: reference.rowCount }, (_, i) => reference.rowCount - 1 - i));
+    const reversed = selectRows(
+      reference,
+      Int32Array.from({ length: reference.rowCount }, (_, i) => reference.rowCount - 1 - i),
+    );
     const again = await fitDataReconstruction(reversed, golden.features);
     expect(again.model).toEqual(fitted.model);
     // Errors come back in the order of the rows given.
@@ -135,24 +154,28 @@ describe('data reconstruction against NannyML 0.13', () => {
 describe('symmetricEigen', () => {
   it('A·v = λ·v with orthonormal eigenvectors for random symmetric matrices', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: 64, maxLength: 64 }), (d, raw) => {
-        const a = new Float64Array(d * d);
-        for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) a[i * d + j] = a[j * d + i] = raw[i * 8 + j]!;
-        const { values, vectors } = symmetricEigen(a, d);
-        const norm = Math.max(1, ...Array.from(a, Math.abs));
-        for (let j = 0; j < d; j++) {
-          for (let i = 0; i < d; i++) {
-            let av = 0;
-            for (let k = 0; k < d; k++) av += a[i * d + k]! * vectors[k * d + j]!;
-            expect(Math.abs(av - values[j]! * vectors[i * d + j]!)).toBeLessThan(1e-9 * norm * d);
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: 64, maxLength: 64 }),
+        (d, raw) => {
+          const a = new Float64Array(d * d);
+          for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) a[i * d + j] = a[j * d + i] = raw[i * 8 + j]!;
+          const { values, vectors } = symmetricEigen(a, d);
+          const norm = Math.max(1, ...Array.from(a, Math.abs));
+          for (let j = 0; j < d; j++) {
+            for (let i = 0; i < d; i++) {
+              let av = 0;
+              for (let k = 0; k < d; k++) av += a[i * d + k]! * vectors[k * d + j]!;
+              expect(Math.abs(av - values[j]! * vectors[i * d + j]!)).toBeLessThan(1e-9 * norm * d);
+            }
+            for (let m = 0; m < d; m++) {
+              let dot = 0;
+              for (let k = 0; k < d; k++) dot += vectors[k * d + j]! * vectors[k * d + m]!;
+              expect(Math.abs(dot - (j === m ? 1 : 0))).toBeLessThan(1e-12 * d);
+            }
           }
-          for (let m = 0; m < d; m++) {
-            let dot = 0;
-            for (let k = 0; k < d; k++) dot += vectors[k * d + j]! * vectors[k * d + m]!;
-            expect(Math.abs(dot - (j === m ? 1 : 0))).toBeLessThan(1e-12 * d);
-          }
-        }
-      }),
+        },
+      ),
       { numRuns: 200 },
     );
   });

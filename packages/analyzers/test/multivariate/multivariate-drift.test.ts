@@ -16,10 +16,20 @@ function table(source: string, data: Record<string, (number | string | null)[]>,
   for (const f of golden.features) {
     const raw = data[f.name]!.slice(from, to);
     rowCount = raw.length;
-    if (f.kind === 'numeric') columns.set(f.name, { name: f.name, kind: 'numeric', values: Float64Array.from(raw, (v) => (v === null ? Number.NaN : (v as number))) });
+    if (f.kind === 'numeric')
+      columns.set(f.name, {
+        name: f.name,
+        kind: 'numeric',
+        values: Float64Array.from(raw, (v) => (v === null ? Number.NaN : (v as number))),
+      });
     else {
       const categories = [...new Set(raw.filter((v): v is string => v !== null))];
-      columns.set(f.name, { name: f.name, kind: 'categorical', categories, codes: Int32Array.from(raw, (v) => (v === null ? -1 : categories.indexOf(v as string))) });
+      columns.set(f.name, {
+        name: f.name,
+        kind: 'categorical',
+        categories,
+        codes: Int32Array.from(raw, (v) => (v === null ? -1 : categories.indexOf(v as string))),
+      });
     }
   }
   return { source, rowCount, columns };
@@ -42,7 +52,11 @@ function normalTable(source: string, rows: number, seed: number, shift: number):
     ]),
   };
 }
-const FEATURES = [{ name: 'x1', kind: 'numeric' }, { name: 'x2', kind: 'numeric' }, { name: 'c', kind: 'categorical' }] as const;
+const FEATURES = [
+  { name: 'x1', kind: 'numeric' },
+  { name: 'x2', kind: 'numeric' },
+  { name: 'c', kind: 'categorical' },
+] as const;
 
 describe('the report multivariate section', () => {
   const reference = table('reference', golden.reference);

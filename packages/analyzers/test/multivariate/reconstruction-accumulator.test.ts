@@ -1,8 +1,22 @@
 import fc from 'fast-check';
 import { seededRandom, type Column, type Table } from '@vigil/core';
-import { accumulate, emptyAccumulator, labelAccumulator, mergeAccumulators } from '../../src/accumulator/window-accumulator';
-import { fitDataReconstruction, reconstructionErrors, type DataReconstruction } from '../../src/multivariate/data-reconstruction';
-import { addReconstruction, emptyReconstruction, mergeReconstruction, reconstructionWindow } from '../../src/multivariate/reconstruction-accumulator';
+import {
+  accumulate,
+  emptyAccumulator,
+  labelAccumulator,
+  mergeAccumulators,
+} from '../../src/accumulator/window-accumulator';
+import {
+  fitDataReconstruction,
+  reconstructionErrors,
+  type DataReconstruction,
+} from '../../src/multivariate/data-reconstruction';
+import {
+  addReconstruction,
+  emptyReconstruction,
+  mergeReconstruction,
+  reconstructionWindow,
+} from '../../src/multivariate/reconstruction-accumulator';
 import type { AnalysisSpec } from '../../src/profile/analysis-spec';
 import { fitReferenceProfile, type ReferenceProfile } from '../../src/profile/reference-profile';
 
@@ -11,7 +25,14 @@ const FEATURES = [
   { name: 'b', kind: 'numeric' },
   { name: 'c', kind: 'categorical' },
 ] as const;
-const SPEC: AnalysisSpec = { task: 'binary', features: FEATURES, groups: [], threshold: 0.5, minGroupSize: 30, fdr: 0.05 };
+const SPEC: AnalysisSpec = {
+  task: 'binary',
+  features: FEATURES,
+  groups: [],
+  threshold: 0.5,
+  minGroupSize: 30,
+  fdr: 0.05,
+};
 const CATEGORIES = ['x', 'y', 'z', 'new'];
 
 type Row = [number | null, number | null, number];
@@ -94,8 +115,14 @@ describe('reconstruction accumulators', () => {
     // b no longer follows a: the window is far above its band.
     expect(window.drifted).toBe(true);
     expect(window.value).toBeGreaterThan(window.band.upper);
-    const same = reconstructionWindow(model, addReconstruction(emptyReconstruction(model), model, tableOf(referenceRows(700))))!;
-    const small = reconstructionWindow(model, addReconstruction(emptyReconstruction(model), model, tableOf(referenceRows(50))))!;
+    const same = reconstructionWindow(
+      model,
+      addReconstruction(emptyReconstruction(model), model, tableOf(referenceRows(700))),
+    )!;
+    const small = reconstructionWindow(
+      model,
+      addReconstruction(emptyReconstruction(model), model, tableOf(referenceRows(50))),
+    )!;
     expect(same.drifted).toBe(false);
     expect(small.band.upper - small.band.lower).toBeGreaterThan(same.band.upper - same.band.lower);
     expect(reconstructionWindow(model, emptyReconstruction(model))).toBeUndefined();

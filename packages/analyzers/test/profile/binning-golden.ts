@@ -17,7 +17,10 @@ export interface BinningCase {
   metrics: { psi: number; js: number; hellinger: number };
   plainMetrics: { psi: number; js: number; hellinger: number };
 }
-export const binningGolden = JSON.parse(readFileSync(join(__dirname, '../golden/binning.json'), 'utf8')) as { k: number; fineK: number; cases: BinningCase[] };
+export const binningGolden = JSON.parse(readFileSync(join(__dirname, '../golden/binning.json'), 'utf8')) as {
+  k: number;
+  fineK: number;
+  cases: BinningCase[];
+};
 /** A golden sample as a numeric column (null is a missing value). */
 export const column = (values: (number | null)[]): Float64Array => Float64Array.from(values, (v) => v ?? Number.NaN);
-

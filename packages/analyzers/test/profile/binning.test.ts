@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { binIndex, binLabels, countSortedIntoBins, nextUp, quantileEdges, quantileSorted, referenceEdges } from '../../src/profile/binning';
+import {
+  binIndex,
+  binLabels,
+  countSortedIntoBins,
+  nextUp,
+  quantileEdges,
+  quantileSorted,
+  referenceEdges,
+} from '../../src/profile/binning';
 import { sortFinite } from '../../src/sort/sort-finite';
 import { hellingerDistance, jensenShannonDistance, psi } from '../../src/stats/distribution';
 import { binningGolden, column } from './binning-golden';
@@ -15,7 +23,18 @@ const mixedValues = fc.array(
   fc.oneof(
     { weight: 4, arbitrary: fc.integer({ min: -3, max: 3 }) },
     { weight: 4, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) },
-    { weight: 1, arbitrary: fc.constantFrom(Infinity, -Infinity, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, -Number.MIN_VALUE, -0) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        Infinity,
+        -Infinity,
+        Number.MAX_VALUE,
+        -Number.MAX_VALUE,
+        Number.MIN_VALUE,
+        -Number.MIN_VALUE,
+        -0,
+      ),
+    },
   ),
   { maxLength: 400 },
 );
@@ -63,7 +82,12 @@ describe('referenceEdges', () => {
     expect(quantileEdges(values, 10)).toEqual([0]); // the old bins: everything from 0 up in one bin
     expect(edges.slice(0, 2)).toEqual([0, Number.MIN_VALUE]);
     // The remaining 60 values (1..60) at their own quantiles j/9: np.quantile(np.arange(1, 61), np.arange(1, 9) / 9)
-    expect(edges.slice(2)).toEqual(quantileEdges(Float64Array.from({ length: 60 }, (_, i) => i + 1), 9));
+    expect(edges.slice(2)).toEqual(
+      quantileEdges(
+        Float64Array.from({ length: 60 }, (_, i) => i + 1),
+        9,
+      ),
+    );
     expect(edges).toHaveLength(10);
     // numpy: np.bincount(np.searchsorted(edges, x, side="right"))
     expect(countsOf(values, edges)).toEqual([0, 940, 7, 7, 6, 7, 6, 7, 6, 7, 7]);
@@ -71,7 +95,9 @@ describe('referenceEdges', () => {
 
   it('moves PSI, JS and Hellinger when a point mass shifts (94% zeros → 88.7%), which plain deciles hide', () => {
     const sample = (n: number, zeros: number): Float64Array =>
-      Float64Array.from({ length: n }, (_, i) => (i < zeros ? 0 : Math.round(Math.exp(6 + 2 * ((i * 0.6180339887498949) % 1)))));
+      Float64Array.from({ length: n }, (_, i) =>
+        i < zeros ? 0 : Math.round(Math.exp(6 + 2 * ((i * 0.6180339887498949) % 1))),
+      );
     const reference = sample(3000, 2820);
     const current = sample(3000, 2661);
     const sortedRef = sortFinite(reference);
@@ -128,7 +154,9 @@ describe('referenceEdges', () => {
         const lower = [-Infinity, ...edges];
         const upper = [...edges, Infinity];
         for (const v of sorted) {
-          const holding = lower.flatMap((lo, i) => (lo <= v && (v < upper[i]! || (i === edges.length && v === Infinity)) ? [i] : []));
+          const holding = lower.flatMap((lo, i) =>
+            lo <= v && (v < upper[i]! || (i === edges.length && v === Infinity)) ? [i] : [],
+          );
           expect(holding).toEqual([binIndex(edges, v)]);
         }
         const counts = countsOf(values, edges);
@@ -154,7 +182,9 @@ describe('referenceEdges', () => {
           if (!top) expect(edges[bin]).toBe(nextUp(v));
           if (!top) expect(binIndex(edges, nextUp(v))).not.toBe(bin);
           expect(binIndex(edges, -nextUp(-v))).not.toBe(bin);
-          expect(sorted.filter((x) => binIndex(edges, x) === bin).every((x) => x === v || (top && x === Infinity))).toBe(true);
+          expect(
+            sorted.filter((x) => binIndex(edges, x) === bin).every((x) => x === v || (top && x === Infinity)),
+          ).toBe(true);
         }
       }),
     );
@@ -162,10 +192,17 @@ describe('referenceEdges', () => {
 
   it('data without ties gives the plain quantile edges (continuous features bin as before)', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }), { maxLength: 400, comparator: (a, b) => a === b }), bins, (values, k) => {
-        const sorted = sortFinite(Float64Array.from(values));
-        expect(referenceEdges(sorted, k)).toEqual(quantileEdges(sorted, k));
-      }),
+      fc.property(
+        fc.uniqueArray(fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }), {
+          maxLength: 400,
+          comparator: (a, b) => a === b,
+        }),
+        bins,
+        (values, k) => {
+          const sorted = sortFinite(Float64Array.from(values));
+          expect(referenceEdges(sorted, k)).toEqual(quantileEdges(sorted, k));
+        },
+      ),
     );
   });
 
@@ -223,15 +260,19 @@ describe('binLabels', () => {
 describe('countSortedIntoBins', () => {
   it('counts exactly as binIndex per value', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: -20, max: 20 }), { maxLength: 300 }), fc.uniqueArray(fc.integer({ min: -15, max: 15 }), { maxLength: 12 }), (values, rawEdges) => {
-        const edges = [...rawEdges].sort((a, b) => a - b);
-        const sorted = Float64Array.from(values).sort();
-        const expected = new Array<number>(edges.length + 1).fill(0);
-        for (const v of values) expected[binIndex(edges, v)]!++;
-        const counts = new Array<number>(edges.length + 1).fill(0);
-        countSortedIntoBins(sorted, edges, counts);
-        expect(counts).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: -20, max: 20 }), { maxLength: 300 }),
+        fc.uniqueArray(fc.integer({ min: -15, max: 15 }), { maxLength: 12 }),
+        (values, rawEdges) => {
+          const edges = [...rawEdges].sort((a, b) => a - b);
+          const sorted = Float64Array.from(values).sort();
+          const expected = new Array<number>(edges.length + 1).fill(0);
+          for (const v of values) expected[binIndex(edges, v)]!++;
+          const counts = new Array<number>(edges.length + 1).fill(0);
+          countSortedIntoBins(sorted, edges, counts);
+          expect(counts).toEqual(expected);
+        },
+      ),
     );
   });
 });

@@ -1,19 +1,44 @@
 import type { Table } from '@vigil/core';
-import { accumulate, emptyAccumulator, fitReferenceProfile, numericDrift, type AnalysisSpec, type NumericAccumulator, type NumericProfile, type ReferenceProfile } from '@vigil/analyzers';
+import {
+  accumulate,
+  emptyAccumulator,
+  fitReferenceProfile,
+  numericDrift,
+  type AnalysisSpec,
+  type NumericAccumulator,
+  type NumericProfile,
+  type ReferenceProfile,
+} from '@vigil/analyzers';
 import { numericAccumulatorFromSorted } from '../../src/accumulator/window-accumulator';
 import { binIndex, quantileEdges, referenceEdges } from '../../src/profile/binning';
 import { COARSE_BINS, FINE_BINS } from '../../src/profile/reference-profile';
 import { sortFinite } from '../../src/sort/sort-finite';
 import { binningGolden, column } from './binning-golden';
 
-const spec: AnalysisSpec = { task: 'binary', features: [{ name: 'x', kind: 'numeric' }], groups: [], threshold: 0.5, minGroupSize: 30, fdr: 0.05 };
+const spec: AnalysisSpec = {
+  task: 'binary',
+  features: [{ name: 'x', kind: 'numeric' }],
+  groups: [],
+  threshold: 0.5,
+  minGroupSize: 30,
+  fdr: 0.05,
+};
 
-const table = (values: Float64Array): Table => ({ source: 'generated', rowCount: values.length, columns: new Map([['x', { name: 'x', kind: 'numeric', values }]]) });
+const table = (values: Float64Array): Table => ({
+  source: 'generated',
+  rowCount: values.length,
+  columns: new Map([['x', { name: 'x', kind: 'numeric', values }]]),
+});
 
 /** The current side as a streaming window bins it (one value at a time) and as a report does (sorted, merged). */
 function bothAccumulators(profile: ReferenceProfile, current: Float64Array): NumericAccumulator[] {
-  const streamed = accumulate(emptyAccumulator(profile, spec), profile, spec, table(current)).features[0] as NumericAccumulator;
-  const reported = numericAccumulatorFromSorted(profile.features[0] as NumericProfile, sortFinite(current), current.length);
+  const streamed = accumulate(emptyAccumulator(profile, spec), profile, spec, table(current))
+    .features[0] as NumericAccumulator;
+  const reported = numericAccumulatorFromSorted(
+    profile.features[0] as NumericProfile,
+    sortFinite(current),
+    current.length,
+  );
   return [streamed, reported];
 }
 
@@ -64,7 +89,10 @@ describe('profiles stored before point masses had bins of their own', () => {
     const edges = quantileEdges(sorted, COARSE_BINS);
     const fineEdges = quantileEdges(sorted, FINE_BINS);
     const p = fitted.features[0] as NumericProfile;
-    const old = { ...fitted, features: [{ ...p, edges, counts: rebin(edges), fineEdges, fineCounts: rebin(fineEdges) }] };
+    const old = {
+      ...fitted,
+      features: [{ ...p, edges, counts: rebin(edges), fineEdges, fineCounts: rebin(fineEdges) }],
+    };
     return JSON.parse(JSON.stringify(old)) as ReferenceProfile;
   }
 

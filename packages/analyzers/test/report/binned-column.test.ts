@@ -33,7 +33,9 @@ function compare(reference: Float64Array, current: Float64Array): void {
   expect(exact.binned).toBeUndefined();
   expect(Math.abs(binned.ks - exact.ks)).toBeLessThanOrEqual(bounds.ksErrorBound + 1e-12);
   if (Number.isFinite(exact.wasserstein)) {
-    expect(Math.abs(binned.wasserstein - exact.wasserstein)).toBeLessThanOrEqual(bounds.wassersteinErrorBound + 1e-9 * (1 + Math.abs(exact.wasserstein)));
+    expect(Math.abs(binned.wasserstein - exact.wasserstein)).toBeLessThanOrEqual(
+      bounds.wassersteinErrorBound + 1e-9 * (1 + Math.abs(exact.wasserstein)),
+    );
   } else {
     // An infinite value on one side: no finite distance on either path.
     expect(Number.isFinite(binned.wasserstein)).toBe(false);
@@ -61,19 +63,47 @@ function sample(n: number, seed: number, draw: (random: () => number, normal: ()
 
 describe('binned against exact', () => {
   it.each([
-    ['normal, shifted, with missing values', (r: () => number, z: () => number) => (r() < 0.03 ? Number.NaN : z()), (_r: () => number, z: () => number) => z() + 0.2],
-    ['log-normal', (_r: () => number, z: () => number) => Math.exp(1 + 0.5 * z()), (_r: () => number, z: () => number) => Math.exp(1.1 + 0.5 * z())],
-    ['small integers (exact: every bucket one value)', (r: () => number) => Math.floor(r() * 8), (r: () => number) => Math.floor(r() * 9)],
-    ['far from zero: 1e6 ± 10', (_r: () => number, z: () => number) => 1e6 + 10 * z(), (_r: () => number, z: () => number) => 1e6 + 10 * z() + 1],
-    ['heavy tails and infinities', (r: () => number, z: () => number) => (r() < 0.01 ? Infinity : z() / Math.max(1e-3, Math.abs(z()))), (_r: () => number, z: () => number) => z() * 3],
+    [
+      'normal, shifted, with missing values',
+      (r: () => number, z: () => number) => (r() < 0.03 ? Number.NaN : z()),
+      (_r: () => number, z: () => number) => z() + 0.2,
+    ],
+    [
+      'log-normal',
+      (_r: () => number, z: () => number) => Math.exp(1 + 0.5 * z()),
+      (_r: () => number, z: () => number) => Math.exp(1.1 + 0.5 * z()),
+    ],
+    [
+      'small integers (exact: every bucket one value)',
+      (r: () => number) => Math.floor(r() * 8),
+      (r: () => number) => Math.floor(r() * 9),
+    ],
+    [
+      'far from zero: 1e6 ± 10',
+      (_r: () => number, z: () => number) => 1e6 + 10 * z(),
+      (_r: () => number, z: () => number) => 1e6 + 10 * z() + 1,
+    ],
+    [
+      'heavy tails and infinities',
+      (r: () => number, z: () => number) => (r() < 0.01 ? Infinity : z() / Math.max(1e-3, Math.abs(z()))),
+      (_r: () => number, z: () => number) => z() * 3,
+    ],
   ])('%s', (_name, ref, cur) => {
     compare(sample(20_000, 1, ref), sample(15_000, 2, cur));
   });
 
   it('small integers have exact KS and Wasserstein (bound 0)', () => {
-    const b = analyzeBinnedColumn('x', spill(sample(5000, 3, (r) => Math.floor(r() * 5))), spill(sample(5000, 4, (r) => Math.floor(r() * 6))));
+    const b = analyzeBinnedColumn(
+      'x',
+      spill(sample(5000, 3, (r) => Math.floor(r() * 5))),
+      spill(sample(5000, 4, (r) => Math.floor(r() * 6))),
+    );
     expect(b.binned).toEqual({ ksErrorBound: 0, wassersteinErrorBound: 0 });
-    const e = analyzeNumericColumn({ name: 'x', reference: sample(5000, 3, (r) => Math.floor(r() * 5)), current: sample(5000, 4, (r) => Math.floor(r() * 6)) });
+    const e = analyzeNumericColumn({
+      name: 'x',
+      reference: sample(5000, 3, (r) => Math.floor(r() * 5)),
+      current: sample(5000, 4, (r) => Math.floor(r() * 6)),
+    });
     expect(b.ks).toBeCloseTo(e.ks, 12);
     expect(b.wasserstein).toBeCloseTo(e.wasserstein, 9);
   });
@@ -86,7 +116,10 @@ describe('binned against exact', () => {
   });
 
   it('property: the bounds hold on any finite samples', () => {
-    const values = fc.array(fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.integer({ min: -5, max: 5 })), { minLength: 1, maxLength: 400 });
+    const values = fc.array(
+      fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.integer({ min: -5, max: 5 })),
+      { minLength: 1, maxLength: 400 },
+    );
     fc.assert(
       fc.property(values, values, (a, b) => {
         compare(Float64Array.from(a), Float64Array.from(b));

@@ -8,14 +8,21 @@ import { analyzeReport } from '../../src/report/analyze-report';
  * Rows of a scored population: the score's logit is 0.8·z(age) + 0.4·z(hours) + `sexWeight`·[sex = m] plus noise,
  * so the surrogate recovers those weights (up to the noise) and a larger `sexWeight` plants reliance on `sex`.
  */
-function population(seed: number, n: number, sexWeight: number, extra: Record<string, (i: number, row: { age: number; hours: number; male: boolean }) => number> = {}): Table {
+function population(
+  seed: number,
+  n: number,
+  sexWeight: number,
+  extra: Record<string, (i: number, row: { age: number; hours: number; male: boolean }) => number> = {},
+): Table {
   const random = seededRandom(seed);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const age = new Float64Array(n);
   const hours = new Float64Array(n);
   const score = new Float64Array(n);
   const codes = new Int32Array(n);
-  const more: Record<string, Float64Array> = Object.fromEntries(Object.keys(extra).map((k) => [k, new Float64Array(n)]));
+  const more: Record<string, Float64Array> = Object.fromEntries(
+    Object.keys(extra).map((k) => [k, new Float64Array(n)]),
+  );
   for (let i = 0; i < n; i++) {
     age[i] = 40 + 10 * normal();
     hours[i] = 40 + 5 * normal();
@@ -53,7 +60,10 @@ describe('the surrogate (no attributions logged)', () => {
   const reference = population(1, 3000, 0.05);
   const current = population(2, 3000, 2);
   const profile = fitReferenceProfile(reference, spec);
-  const { explanations: x, status } = reportExplanations(reference, current, spec, profile, { protected: ['sex'], proxies: [] });
+  const { explanations: x, status } = reportExplanations(reference, current, spec, profile, {
+    protected: ['sex'],
+    proxies: [],
+  });
 
   test('ranks sex first once the model leans on it, and says the protected share grew', () => {
     expect(status).toEqual({ computed: true });
@@ -79,7 +89,10 @@ describe('the surrogate (no attributions logged)', () => {
   });
 
   test('permutation importance is seeded (equal on a second run) and ranks like the importances', () => {
-    const again = reportExplanations(reference, current, spec, profile, { protected: ['sex'], proxies: [] }).explanations!;
+    const again = reportExplanations(reference, current, spec, profile, {
+      protected: ['sex'],
+      proxies: [],
+    }).explanations!;
     expect(again.features.map((f) => f.permutationCurrent)).toEqual(x!.features.map((f) => f.permutationCurrent));
     const permutation = x!.features.map((f) => f.permutationCurrent!);
     expect(permutation[0]).toBeGreaterThan(permutation[1]!);
@@ -90,7 +103,10 @@ describe('the surrogate (no attributions logged)', () => {
   });
 
   test('unchanged model: NDCG near 1 and the share not flagged', () => {
-    const same = reportExplanations(reference, population(3, 3000, 0.05), spec, profile, { protected: ['sex'], proxies: [] }).explanations!;
+    const same = reportExplanations(reference, population(3, 3000, 0.05), spec, profile, {
+      protected: ['sex'],
+      proxies: [],
+    }).explanations!;
     expect(same.ndcg!).toBeGreaterThan(0.99);
     expect(same.protectedShare!.grew).toBe(false);
   });
@@ -98,7 +114,10 @@ describe('the surrogate (no attributions logged)', () => {
   test('no score in one file and no attributions: not computed, with the reason', () => {
     const noScore: Table = { ...current, columns: new Map([...current.columns].filter(([k]) => k !== 'score')) };
     expect(reportExplanations(reference, noScore, spec, profile, { protected: [], proxies: [] })).toEqual({
-      status: { computed: false, reason: 'needs attributions (attributions.<feature> columns) or a score column in both files for the surrogate' },
+      status: {
+        computed: false,
+        reason: 'needs attributions (attributions.<feature> columns) or a score column in both files for the surrogate',
+      },
     });
   });
 });
@@ -115,7 +134,10 @@ describe('logged attributions', () => {
   const profile = fitReferenceProfile(reference, spec);
 
   test('are used instead of the surrogate: mean |attribution| over the rows that carry one, shares of Σ|a|', () => {
-    const { explanations: x } = reportExplanations(reference, current, spec, profile, { protected: ['sex'], proxies: ['hours'] });
+    const { explanations: x } = reportExplanations(reference, current, spec, profile, {
+      protected: ['sex'],
+      proxies: ['hours'],
+    });
     expect(x!.source).toBe('attributions');
     expect(x!.surrogateR2).toBeUndefined();
     const sums: Record<string, [number, number]> = {};
@@ -140,7 +162,13 @@ describe('logged attributions', () => {
   });
 
   test('in analyzeReport: the section and its status are in the report, the drift is of the features only', async () => {
-    const report = await analyzeReport({ reference, current, spec, parallelism: 1, explain: { protected: ['sex'], proxies: [] } });
+    const report = await analyzeReport({
+      reference,
+      current,
+      spec,
+      parallelism: 1,
+      explain: { protected: ['sex'], proxies: [] },
+    });
     expect(report.sections.explanations).toEqual({ computed: true });
     expect(report.explanations!.source).toBe('attributions');
     expect(report.drift.map((d) => d.feature)).toEqual(['age', 'hours', 'sex']);

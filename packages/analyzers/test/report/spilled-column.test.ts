@@ -18,7 +18,16 @@ describe('readSpilledRows', () => {
 
   test('reads any row range across segment boundaries, as the whole column read holds it', () => {
     expect(readSpilledColumn(column)).toEqual(values);
-    for (const [from, to] of [[0, 25], [0, 10], [9, 11], [10, 13], [12, 14], [5, 20], [24, 25], [3, 3]] as const) {
+    for (const [from, to] of [
+      [0, 25],
+      [0, 10],
+      [9, 11],
+      [10, 13],
+      [12, 14],
+      [5, 20],
+      [24, 25],
+      [3, 3],
+    ] as const) {
       const into = new Float64Array(to - from);
       readSpilledRows(column, from, to, into);
       expect([from, to, [...into]]).toEqual([from, to, [...values.subarray(from, to)]]);

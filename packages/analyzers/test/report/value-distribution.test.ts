@@ -14,7 +14,11 @@ interface DistributionGolden {
 }
 
 /** Written by scripts/golden/report_extras.py: the same bin rule in Python, counted with numpy.histogram. */
-const golden = (JSON.parse(readFileSync(join(__dirname, '..', 'golden', 'curves.json'), 'utf8')) as { distributions: DistributionGolden[] }).distributions;
+const golden = (
+  JSON.parse(readFileSync(join(__dirname, '..', 'golden', 'curves.json'), 'utf8')) as {
+    distributions: DistributionGolden[];
+  }
+).distributions;
 
 describe('golden vectors (numpy.histogram on the report bins)', () => {
   for (const c of golden) {

@@ -142,7 +142,12 @@ describe('properties', () => {
         const mass = eceEqualMass(s, y, k);
         const brier = brierScore(s, y);
         return (
-          ece >= 0 && ece <= 1 && mce <= 1 && mce >= ece - 1e-15 && mass >= 0 && mass <= 1 &&
+          ece >= 0 &&
+          ece <= 1 &&
+          mce <= 1 &&
+          mce >= ece - 1e-15 &&
+          mass >= 0 &&
+          mass <= 1 &&
           (Number.isNaN(brier) || (brier >= 0 && brier <= 1))
         );
       }),

@@ -93,7 +93,10 @@ describe('properties', () => {
         const auc = rocAuc(s, y);
         const naive = naiveAuc(s, y);
         if (Number.isNaN(naive)) return Number.isNaN(auc);
-        const flipped = rocAuc(s.map((v) => 1 - v), y);
+        const flipped = rocAuc(
+          s.map((v) => 1 - v),
+          y,
+        );
         return auc >= 0 && auc <= 1 && Math.abs(auc - naive) <= 1e-12 && Math.abs(flipped - (1 - auc)) <= 1e-12;
       }),
     );
@@ -101,19 +104,22 @@ describe('properties', () => {
 
   test('AUC, log loss, confusion counts and rates do not depend on row order', () => {
     fc.assert(
-      fc.property(rows.chain((r) => fc.tuple(fc.constant(r), fc.shuffledSubarray(r, { minLength: r.length }))), ([r, p]) => {
-        const [s, y, yhat] = [column(r, 0), column(r, 1), column(r, 2)];
-        const [ps, py, pyhat] = [column(p, 0), column(p, 1), column(p, 2)];
-        const auc = rocAuc(s, y);
-        if (Number.isNaN(auc)) expect(rocAuc(ps, py)).toBeNaN();
-        else expect(rocAuc(ps, py)).toBeCloseTo(auc, 12);
-        const loss = logLoss(s, y);
-        if (Number.isNaN(loss)) expect(logLoss(ps, py)).toBeNaN();
-        else expect(logLoss(ps, py)).toBeCloseTo(loss, 10);
-        const counts = confusionCounts(yhat, y);
-        expect(confusionCounts(pyhat, py)).toEqual(counts);
-        expect(classificationRates(confusionCounts(pyhat, py))).toEqual(classificationRates(counts));
-      }),
+      fc.property(
+        rows.chain((r) => fc.tuple(fc.constant(r), fc.shuffledSubarray(r, { minLength: r.length }))),
+        ([r, p]) => {
+          const [s, y, yhat] = [column(r, 0), column(r, 1), column(r, 2)];
+          const [ps, py, pyhat] = [column(p, 0), column(p, 1), column(p, 2)];
+          const auc = rocAuc(s, y);
+          if (Number.isNaN(auc)) expect(rocAuc(ps, py)).toBeNaN();
+          else expect(rocAuc(ps, py)).toBeCloseTo(auc, 12);
+          const loss = logLoss(s, y);
+          if (Number.isNaN(loss)) expect(logLoss(ps, py)).toBeNaN();
+          else expect(logLoss(ps, py)).toBeCloseTo(loss, 10);
+          const counts = confusionCounts(yhat, y);
+          expect(confusionCounts(pyhat, py)).toEqual(counts);
+          expect(classificationRates(confusionCounts(pyhat, py))).toEqual(classificationRates(counts));
+        },
+      ),
     );
   });
 

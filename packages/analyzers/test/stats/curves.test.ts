@@ -112,7 +112,8 @@ describe('properties', () => {
           const roc = rocCurve(scores, labels, drop);
           if (!roc) return;
           let area = 0;
-          for (let k = 1; k < roc.fpr.length; k++) area += ((roc.fpr[k]! - roc.fpr[k - 1]!) * (roc.tpr[k]! + roc.tpr[k - 1]!)) / 2;
+          for (let k = 1; k < roc.fpr.length; k++)
+            area += ((roc.fpr[k]! - roc.fpr[k - 1]!) * (roc.tpr[k]! + roc.tpr[k - 1]!)) / 2;
           expect(Math.abs(area - rocAuc(scores, labels))).toBeLessThan(1e-12);
           expect(roc.fpr[0]).toBe(0);
           expect(roc.fpr[roc.fpr.length - 1]).toBe(1);
@@ -140,7 +141,10 @@ describe('properties', () => {
   test('downsampling keeps at most the limit, both ends, and only points of the curve, in order', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 2, maxLength: 1500 }),
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })), {
+          minLength: 2,
+          maxLength: 1500,
+        }),
         fc.integer({ min: 2, max: 300 }),
         (points, max) => {
           const xs = points.map(([x]) => x);
@@ -158,15 +162,18 @@ describe('properties', () => {
 
   test('summary quantiles are the sorted values interpolated at q·(n − 1)', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 200 }), (values) => {
-        const sorted = sortFinite(Float64Array.from(values));
-        const s = numericSummary(values.length, sorted);
-        expect(s.p50).toBe(quantileSorted(sorted, 0.5));
-        expect(s.min).toBeLessThanOrEqual(s.p5);
-        expect(s.p5).toBeLessThanOrEqual(s.p25);
-        expect(s.p75).toBeLessThanOrEqual(s.p95);
-        expect(s.p95).toBeLessThanOrEqual(s.max);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 200 }),
+        (values) => {
+          const sorted = sortFinite(Float64Array.from(values));
+          const s = numericSummary(values.length, sorted);
+          expect(s.p50).toBe(quantileSorted(sorted, 0.5));
+          expect(s.min).toBeLessThanOrEqual(s.p5);
+          expect(s.p5).toBeLessThanOrEqual(s.p25);
+          expect(s.p75).toBeLessThanOrEqual(s.p95);
+          expect(s.p95).toBeLessThanOrEqual(s.max);
+        },
+      ),
     );
   });
 });

@@ -54,7 +54,14 @@ describe('properties', () => {
     fc.assert(
       fc.property(pair, fc.integer({ min: 1, max: 7 }), ([r], factor) => {
         expect(psi(r, r)).toBe(0);
-        expect(Math.abs(psi(r, r.map((v) => v * factor)))).toBeLessThanOrEqual(1e-12);
+        expect(
+          Math.abs(
+            psi(
+              r,
+              r.map((v) => v * factor),
+            ),
+          ),
+        ).toBeLessThanOrEqual(1e-12);
       }),
     );
   });

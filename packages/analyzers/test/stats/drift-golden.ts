@@ -52,9 +52,7 @@ export interface DriftGolden {
   };
 }
 
-export const golden = JSON.parse(
-  readFileSync(join(__dirname, '..', 'golden', 'drift.json'), 'utf8'),
-) as DriftGolden;
+export const golden = JSON.parse(readFileSync(join(__dirname, '..', 'golden', 'drift.json'), 'utf8')) as DriftGolden;
 
 const frac = (v: number): number => v - Math.floor(v);
 

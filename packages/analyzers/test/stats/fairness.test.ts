@@ -69,7 +69,15 @@ function countsOf(rows: readonly [number, number, number][]): GroupCounts {
 describe('edge cases', () => {
   test('zero denominators give null rates and intervals', () => {
     // Two labelled negatives, both predicted negative, and one unlabelled positive prediction.
-    const r = groupRates('g', countsOf([[0, 0, 0.2], [0, 0, 0.3], [1, Number.NaN, 0.9]]), 2);
+    const r = groupRates(
+      'g',
+      countsOf([
+        [0, 0, 0.2],
+        [0, 0, 0.3],
+        [1, Number.NaN, 0.9],
+      ]),
+      2,
+    );
     expect(r).toMatchObject({ n: 3, labelled: 2, tpr: null, fnr: null, ppv: null, ciTpr: null, ciPpv: null, fpr: 0 });
     expect(r.selectionRate).toBeCloseTo(1 / 3, 15);
     expect(r.ece).toBeCloseTo(0.25, 15);
@@ -77,13 +85,34 @@ describe('edge cases', () => {
   });
 
   test('a group without labels has no ECE; a NaN prediction is not a row', () => {
-    const r = groupRates('g', countsOf([[1, Number.NaN, 0.9], [Number.NaN, 1, 0.5]]), 30);
+    const r = groupRates(
+      'g',
+      countsOf([
+        [1, Number.NaN, 0.9],
+        [Number.NaN, 1, 0.5],
+      ]),
+      30,
+    );
     expect(r).toMatchObject({ n: 1, labelled: 0, ece: null, sufficient: false, sufficientLabelled: false });
   });
 
   test('differences need two sufficient groups; the ratio needs a positive selection rate', () => {
-    const a = groupRates('a', countsOf([[0, 1, 0.1], [0, 0, 0.2]]), 2);
-    const b = groupRates('b', countsOf([[0, 0, 0.1], [0, 1, 0.2]]), 2);
+    const a = groupRates(
+      'a',
+      countsOf([
+        [0, 1, 0.1],
+        [0, 0, 0.2],
+      ]),
+      2,
+    );
+    const b = groupRates(
+      'b',
+      countsOf([
+        [0, 0, 0.1],
+        [0, 1, 0.2],
+      ]),
+      2,
+    );
     const small = groupRates('c', countsOf([[1, 1, 0.9]]), 2);
     expect(fairnessDifferences([a, small])).toEqual({
       statisticalParityDifference: null,
@@ -139,7 +168,14 @@ describe('properties', () => {
         expect([...sum.keys()].sort()).toEqual([...whole.keys()].sort());
         for (const [g, c] of whole) {
           const s = sum.get(g)!;
-          expect([s.n, s.predictedPositive, s.tp, s.fp, s.tn, s.fn]).toEqual([c.n, c.predictedPositive, c.tp, c.fp, c.tn, c.fn]);
+          expect([s.n, s.predictedPositive, s.tp, s.fp, s.tn, s.fn]).toEqual([
+            c.n,
+            c.predictedPositive,
+            c.tp,
+            c.fp,
+            c.tn,
+            c.fn,
+          ]);
           c.calibration.forEach((bin, b) => {
             expect(s.calibration[b]!.count).toBe(bin.count);
             expect(s.calibration[b]!.sumLabel).toBe(bin.sumLabel);
@@ -164,7 +200,8 @@ describe('properties', () => {
           const v = d[key];
           if (v !== null && !(v >= 0 && v <= 1)) return false;
         }
-        if (d.disparateImpactRatio !== null && !(d.disparateImpactRatio >= 0 && d.disparateImpactRatio <= 1)) return false;
+        if (d.disparateImpactRatio !== null && !(d.disparateImpactRatio >= 0 && d.disparateImpactRatio <= 1))
+          return false;
         for (const g of rates) {
           for (const [rate, ci] of [
             [g.selectionRate, g.ciSelectionRate],
@@ -188,16 +225,19 @@ describe('properties', () => {
 
   test('group rates do not depend on row order', () => {
     fc.assert(
-      fc.property(rows.chain((r) => fc.tuple(fc.constant(r), fc.shuffledSubarray(r, { minLength: r.length }))), ([r, p]) => {
-        const a = new Map(ratesOf(countAll(r), 5).map((g) => [g.group, g]));
-        for (const g of ratesOf(countAll(p), 5)) {
-          const { ece, ...rest } = g;
-          const { ece: ece0, ...rest0 } = a.get(g.group)!;
-          expect(rest).toEqual(rest0);
-          if (ece === null) expect(ece0).toBeNull();
-          else expect(ece).toBeCloseTo(ece0!, 12);
-        }
-      }),
+      fc.property(
+        rows.chain((r) => fc.tuple(fc.constant(r), fc.shuffledSubarray(r, { minLength: r.length }))),
+        ([r, p]) => {
+          const a = new Map(ratesOf(countAll(r), 5).map((g) => [g.group, g]));
+          for (const g of ratesOf(countAll(p), 5)) {
+            const { ece, ...rest } = g;
+            const { ece: ece0, ...rest0 } = a.get(g.group)!;
+            expect(rest).toEqual(rest0);
+            if (ece === null) expect(ece0).toBeNull();
+            else expect(ece).toBeCloseTo(ece0!, 12);
+          }
+        },
+      ),
     );
   });
 });

@@ -97,21 +97,14 @@ describe('properties', () => {
 
   test('D does not depend on the order of rows before sorting', () => {
     fc.assert(
-      fc.property(
-        sample,
-        sample,
-        fc.array(fc.nat(), { minLength: 60, maxLength: 60 }),
-        (a, b, keys) => {
-          const shuffled = a
-            .map((v, i) => ({ v, key: keys[i] ?? 0 }))
-            .sort((p, q) => p.key - q.key)
-            .map((p) => p.v);
-          const y = sorted(Float64Array.from(b));
-          expect(ksStatistic(sorted(Float64Array.from(shuffled)), y)).toBe(
-            ksStatistic(sorted(Float64Array.from(a)), y),
-          );
-        },
-      ),
+      fc.property(sample, sample, fc.array(fc.nat(), { minLength: 60, maxLength: 60 }), (a, b, keys) => {
+        const shuffled = a
+          .map((v, i) => ({ v, key: keys[i] ?? 0 }))
+          .sort((p, q) => p.key - q.key)
+          .map((p) => p.v);
+        const y = sorted(Float64Array.from(b));
+        expect(ksStatistic(sorted(Float64Array.from(shuffled)), y)).toBe(ksStatistic(sorted(Float64Array.from(a)), y));
+      }),
     );
   });
 

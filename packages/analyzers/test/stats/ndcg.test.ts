@@ -14,7 +14,9 @@ interface AttributionCase {
   currentHasTies: boolean;
 }
 
-const golden = JSON.parse(readFileSync(join(__dirname, '../golden/attribution.json'), 'utf8')) as { cases: AttributionCase[] };
+const golden = JSON.parse(readFileSync(join(__dirname, '../golden/attribution.json'), 'utf8')) as {
+  cases: AttributionCase[];
+};
 
 describe('golden vectors (Clarify NDCG written out in Python, scripts/golden/attribution_vectors.py)', () => {
   for (const c of golden.cases) {
@@ -28,7 +30,11 @@ describe('golden vectors (Clarify NDCG written out in Python, scripts/golden/att
     const tieFree = golden.cases.filter((c) => !c.currentHasTies && c.sklearnNdcg !== null && c.expected.ndcg !== null);
     expect(tieFree.length).toBeGreaterThan(20);
     for (const c of tieFree) expect(Math.abs(c.sklearnNdcg! - c.expected.ndcg!)).toBeLessThanOrEqual(1e-12);
-    expect(golden.cases.some((c) => c.currentHasTies && c.sklearnNdcg !== null && Math.abs(c.sklearnNdcg - c.expected.ndcg!) > 1e-3)).toBe(true);
+    expect(
+      golden.cases.some(
+        (c) => c.currentHasTies && c.sklearnNdcg !== null && Math.abs(c.sklearnNdcg - c.expected.ndcg!) > 1e-3,
+      ),
+    ).toBe(true);
   });
 });
 
@@ -44,24 +50,33 @@ test('bad k and bad importances are refused', () => {
   expect(() => attributionNdcg({ a: 1 }, { a: Number.NaN })).toThrow(/current importance of "a"/);
 });
 
-const importances = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), fc.double({ min: 0, max: 100, noNaN: true }), { minKeys: 1 });
+const importances = fc.dictionary(
+  fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'),
+  fc.double({ min: 0, max: 100, noNaN: true }),
+  { minKeys: 1 },
+);
 
 test('property: NDCG lies in [0, 1], equals 1 against itself, and does not depend on the key order', () => {
   fc.assert(
-    fc.property(importances, importances, fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }), (ref, cur, k) => {
-      const ndcg = attributionNdcg(ref, cur, k);
-      const self = attributionNdcg(ref, ref, k);
-      if (Object.values(ref).every((v) => v === 0)) {
-        expect(ndcg).toBeNull();
-        return;
-      }
-      expect(ndcg).not.toBeNull();
-      expect(ndcg!).toBeGreaterThanOrEqual(0);
-      expect(ndcg!).toBeLessThanOrEqual(1 + 1e-12);
-      if (self !== null) expect(self).toBeCloseTo(1, 12);
-      const reversed = Object.fromEntries(Object.entries(cur).reverse());
-      expect(attributionNdcg(ref, reversed, k)).toBe(ndcg);
-    }),
+    fc.property(
+      importances,
+      importances,
+      fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+      (ref, cur, k) => {
+        const ndcg = attributionNdcg(ref, cur, k);
+        const self = attributionNdcg(ref, ref, k);
+        if (Object.values(ref).every((v) => v === 0)) {
+          expect(ndcg).toBeNull();
+          return;
+        }
+        expect(ndcg).not.toBeNull();
+        expect(ndcg!).toBeGreaterThanOrEqual(0);
+        expect(ndcg!).toBeLessThanOrEqual(1 + 1e-12);
+        if (self !== null) expect(self).toBeCloseTo(1, 12);
+        const reversed = Object.fromEntries(Object.entries(cur).reverse());
+        expect(attributionNdcg(ref, reversed, k)).toBe(ndcg);
+      },
+    ),
   );
 });
 
@@ -70,7 +85,10 @@ test('property: scaling the current importances does not change the NDCG (only t
     fc.property(importances, importances, fc.double({ min: 0.001, max: 1000, noNaN: true }), (ref, cur, scale) => {
       const scaled = Object.fromEntries(Object.entries(cur).map(([f, v]) => [f, v * scale]));
       // Over the union: a reference feature absent now ranks at 0 among them.
-      const union = (side: Record<string, number>) => ({ ...Object.fromEntries(Object.keys(ref).map((f) => [f, 0])), ...side });
+      const union = (side: Record<string, number>) => ({
+        ...Object.fromEntries(Object.keys(ref).map((f) => [f, 0])),
+        ...side,
+      });
       fc.pre(rankFeatures(union(scaled)).join() === rankFeatures(union(cur)).join());
       expect(attributionNdcg(ref, scaled)).toBe(attributionNdcg(ref, cur));
     }),

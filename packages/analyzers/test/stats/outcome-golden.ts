@@ -100,6 +100,8 @@ export function expectClose(metric: string, actual: number | null, expected: num
 
 export function reportWorstErrors(): void {
   if (process.env['GOLDEN_ERRORS'] === undefined) return;
-  const lines = [...worst].map(([metric, e]) => `${metric}: abs ${e.abs.toExponential(2)}, rel ${e.rel.toExponential(2)}`);
+  const lines = [...worst].map(
+    ([metric, e]) => `${metric}: abs ${e.abs.toExponential(2)}, rel ${e.rel.toExponential(2)}`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

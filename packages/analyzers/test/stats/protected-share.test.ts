@@ -11,7 +11,9 @@ interface ShareCase {
   expected: { share: { protected: number | null; proxies: number | null } };
 }
 
-const golden = JSON.parse(readFileSync(join(__dirname, '../golden/attribution.json'), 'utf8')) as { cases: ShareCase[] };
+const golden = JSON.parse(readFileSync(join(__dirname, '../golden/attribution.json'), 'utf8')) as {
+  cases: ShareCase[];
+};
 
 describe('golden vectors (numpy, scripts/golden/attribution_vectors.py)', () => {
   for (const c of golden.cases) {
@@ -27,7 +29,10 @@ describe('golden vectors (numpy, scripts/golden/attribution_vectors.py)', () => 
 });
 
 test('a worked example: sex carries 0.6 of 4.0, zip 0.4 of 4.0', () => {
-  expect(attributionShare({ age: 1, sex: 0.6, zip: 0.4, income: 2 }, ['sex', 'race'], ['zip'])).toEqual({ protected: 0.15, proxies: 0.1 });
+  expect(attributionShare({ age: 1, sex: 0.6, zip: 0.4, income: 2 }, ['sex', 'race'], ['zip'])).toEqual({
+    protected: 0.15,
+    proxies: 0.1,
+  });
 });
 
 test('no attribution at all: both shares undefined', () => {
@@ -41,7 +46,11 @@ test('negative or non-finite totals are refused', () => {
 });
 
 test('property: shares lie in [0, 1], and protected + the rest add up to the total', () => {
-  const totals = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'sex', 'race'), fc.double({ min: 0, max: 1e6, noNaN: true }), { minKeys: 1 });
+  const totals = fc.dictionary(
+    fc.constantFrom('a', 'b', 'c', 'sex', 'race'),
+    fc.double({ min: 0, max: 1e6, noNaN: true }),
+    { minKeys: 1 },
+  );
   fc.assert(
     fc.property(totals, (t) => {
       const share = attributionShare(t, ['sex', 'race'], ['a']);

@@ -82,9 +82,13 @@ function gcd(a: number, b: number): number {
 describe('properties', () => {
   test('P + Q = 1 for the incomplete gamma ratios', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0.01, max: 1e5, noNaN: true }), fc.double({ min: 0, max: 2e5, noNaN: true }), (a, x) => {
-        expect(Math.abs(regularizedGammaP(a, x) + regularizedGammaQ(a, x) - 1)).toBeLessThanOrEqual(1e-12);
-      }),
+      fc.property(
+        fc.double({ min: 0.01, max: 1e5, noNaN: true }),
+        fc.double({ min: 0, max: 2e5, noNaN: true }),
+        (a, x) => {
+          expect(Math.abs(regularizedGammaP(a, x) + regularizedGammaQ(a, x) - 1)).toBeLessThanOrEqual(1e-12);
+        },
+      ),
     );
   });
 

@@ -35,9 +35,15 @@ interface SurrogateCase {
   };
 }
 
-const golden = JSON.parse(readFileSync(join(__dirname, '..', 'golden', 'surrogate.json'), 'utf8')) as { cases: SurrogateCase[] };
+const golden = JSON.parse(readFileSync(join(__dirname, '..', 'golden', 'surrogate.json'), 'utf8')) as {
+  cases: SurrogateCase[];
+};
 
-function toTable(source: string, columns: Record<string, (number | string | null)[]>, kinds: SurrogateCase['features']): Table {
+function toTable(
+  source: string,
+  columns: Record<string, (number | string | null)[]>,
+  kinds: SurrogateCase['features'],
+): Table {
   const out = new Map<string, Column>();
   for (const [name, values] of Object.entries(columns)) {
     const kind = kinds.find((k) => k.name === name)?.kind ?? 'numeric';
@@ -59,13 +65,22 @@ function toTable(source: string, columns: Record<string, (number | string | null
 }
 
 function spec(c: SurrogateCase): AnalysisSpec {
-  return { task: c.task, features: c.features, score: 'score', groups: [], threshold: 0.5, minGroupSize: 30, fdr: 0.05 };
+  return {
+    task: c.task,
+    features: c.features,
+    score: 'score',
+    groups: [],
+    threshold: 0.5,
+    minGroupSize: 30,
+    fdr: 0.05,
+  };
 }
 
 /** 1e-9 relative or 1e-12 absolute, whichever is larger: the stated tolerance of every golden comparison. */
 function expectClose(what: string, actual: number, expected: number): void {
   const tolerance = Math.max(1e-12, 1e-9 * Math.abs(expected));
-  if (!(Math.abs(actual - expected) <= tolerance)) throw new Error(`${what}: ${actual} differs from numpy's ${expected} by more than ${tolerance}`);
+  if (!(Math.abs(actual - expected) <= tolerance))
+    throw new Error(`${what}: ${actual} differs from numpy's ${expected} by more than ${tolerance}`);
 }
 
 describe('golden vectors (numpy lstsq on the encoded rows)', () => {
@@ -88,10 +103,14 @@ describe('golden vectors (numpy lstsq on the encoded rows)', () => {
       const fit = solveSurrogate(merged, design)!;
       expect(fit.ridge).toBe(false);
       expectClose('intercept', fit.intercept, c.expected.intercept);
-      fit.coefficients.forEach((v, i) => expectClose(`coefficient ${design.columns[i]}`, v, c.expected.coefficients[i]!));
+      fit.coefficients.forEach((v, i) =>
+        expectClose(`coefficient ${design.columns[i]}`, v, c.expected.coefficients[i]!),
+      );
       expectClose('r2', fit.r2, c.expected.r2);
       expect(fit.importances.map((i) => i.feature)).toEqual(c.expected.importances.map((i) => i.feature));
-      fit.importances.forEach((v, i) => expectClose(`importance ${v.feature}`, v.importance, c.expected.importances[i]!.importance));
+      fit.importances.forEach((v, i) =>
+        expectClose(`importance ${v.feature}`, v.importance, c.expected.importances[i]!.importance),
+      );
     });
   }
 });
@@ -208,7 +227,11 @@ describe('solve', () => {
   });
 
   test('surrogateRows leaves out rows with a missing feature or score', () => {
-    const table = toTable('t', { age: [30, null, 50, 60], income: [1, 2, 3, 4], hours: [40, 40, 40, null], score: [0.2, 0.4, null, 0.9] }, c.features);
+    const table = toTable(
+      't',
+      { age: [30, null, 50, 60], income: [1, 2, 3, 4], hours: [40, 40, 40, null], score: [0.2, 0.4, null, 0.9] },
+      c.features,
+    );
     const { kept, y } = surrogateRows(design, table, 'score');
     expect([...kept]).toEqual([0]);
     expect(y[0]).toBeCloseTo(Math.log(0.2 / 0.8), 15);

@@ -71,7 +71,12 @@ describe('properties', () => {
       fc.property(sample, sample, fc.integer({ min: -1000, max: 1000 }), (a, b, c) => {
         const u = sorted(Float64Array.from(a, (x) => Math.round(x)));
         const v = sorted(Float64Array.from(b, (x) => Math.round(x)));
-        expect(wasserstein1(u.map((x) => x + c), v.map((x) => x + c))).toBeCloseTo(wasserstein1(u, v), 6);
+        expect(
+          wasserstein1(
+            u.map((x) => x + c),
+            v.map((x) => x + c),
+          ),
+        ).toBeCloseTo(wasserstein1(u, v), 6);
       }),
     );
   });
@@ -81,7 +86,9 @@ describe('properties', () => {
       fc.property(sample, sample, (a, b) => {
         const reversed = [...a].reverse();
         const v = sorted(Float64Array.from(b));
-        expect(wasserstein1(sorted(Float64Array.from(reversed)), v)).toBe(wasserstein1(sorted(Float64Array.from(a)), v));
+        expect(wasserstein1(sorted(Float64Array.from(reversed)), v)).toBe(
+          wasserstein1(sorted(Float64Array.from(a)), v),
+        );
       }),
     );
   });

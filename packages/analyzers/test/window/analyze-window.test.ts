@@ -1,9 +1,26 @@
 import fc from 'fast-check';
 import type { Column, Table } from '@vigil/core';
-import { accumulate, analyzeWindow, emptyAccumulator, fitReferenceProfile, mergeAccumulators, type AnalysisSpec } from '@vigil/analyzers';
+import {
+  accumulate,
+  analyzeWindow,
+  emptyAccumulator,
+  fitReferenceProfile,
+  mergeAccumulators,
+  type AnalysisSpec,
+} from '@vigil/analyzers';
 import { numericAccumulatorFromSorted } from '../../src/accumulator/window-accumulator';
 
-const spec: AnalysisSpec = { task: 'binary', features: [{ name: 'x', kind: 'numeric' }, { name: 'c', kind: 'categorical' }], groups: [], threshold: 0.5, minGroupSize: 30, fdr: 0.05 };
+const spec: AnalysisSpec = {
+  task: 'binary',
+  features: [
+    { name: 'x', kind: 'numeric' },
+    { name: 'c', kind: 'categorical' },
+  ],
+  groups: [],
+  threshold: 0.5,
+  minGroupSize: 30,
+  fdr: 0.05,
+};
 
 function table(xs: readonly (number | null)[]): Table {
   const columns: Column[] = [
@@ -18,19 +35,26 @@ const values = fc.array(fc.option(fc.integer({ min: -30, max: 30 }), { freq: 6 }
 describe('data quality in the windows', () => {
   it('property: outOfRangeRate is the share of non-missing values outside the reference [min, max], and merging buckets gives the union’s', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: -10, max: 10 }), { minLength: 1, maxLength: 40 }), values, values, (reference, a, b) => {
-        const profile = fitReferenceProfile(table(reference), spec);
-        const acc = (xs: readonly (number | null)[]) => accumulate(emptyAccumulator(profile, spec), profile, spec, table(xs));
-        const merged = analyzeWindow(profile, mergeAccumulators(acc(a), acc(b)), spec).quality!;
-        const present = [...a, ...b].filter((v): v is number => v !== null);
-        const lo = Math.min(...reference);
-        const hi = Math.max(...reference);
-        const want = present.length === 0 ? Number.NaN : present.filter((v) => v < lo || v > hi).length / present.length;
-        expect(merged).toHaveLength(1);
-        expect(merged[0]!.feature).toBe('x');
-        if (Number.isNaN(want)) expect(merged[0]!.outOfRangeRate).toBeNaN();
-        else expect(merged[0]!.outOfRangeRate).toBeCloseTo(want, 12);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: -10, max: 10 }), { minLength: 1, maxLength: 40 }),
+        values,
+        values,
+        (reference, a, b) => {
+          const profile = fitReferenceProfile(table(reference), spec);
+          const acc = (xs: readonly (number | null)[]) =>
+            accumulate(emptyAccumulator(profile, spec), profile, spec, table(xs));
+          const merged = analyzeWindow(profile, mergeAccumulators(acc(a), acc(b)), spec).quality!;
+          const present = [...a, ...b].filter((v): v is number => v !== null);
+          const lo = Math.min(...reference);
+          const hi = Math.max(...reference);
+          const want =
+            present.length === 0 ? Number.NaN : present.filter((v) => v < lo || v > hi).length / present.length;
+          expect(merged).toHaveLength(1);
+          expect(merged[0]!.feature).toBe('x');
+          if (Number.isNaN(want)) expect(merged[0]!.outOfRangeRate).toBeNaN();
+          else expect(merged[0]!.outOfRangeRate).toBeCloseTo(want, 12);
+        },
+      ),
     );
   });
 

@@ -47,7 +47,15 @@ describe('completeEventTime', () => {
   });
 
   it('with a zero idle timeout, is the largest event time of any partition not carrying now (the behaviour of one watermark per model)', () => {
-    expect(completeEventTime([{ maxEventTs: T + 40 * MIN, idleMs: 1 }, { maxEventTs: T + 25 * MIN, idleMs: 1 }], 0)).toBe(T + 40 * MIN);
+    expect(
+      completeEventTime(
+        [
+          { maxEventTs: T + 40 * MIN, idleMs: 1 },
+          { maxEventTs: T + 25 * MIN, idleMs: 1 },
+        ],
+        0,
+      ),
+    ).toBe(T + 40 * MIN);
   });
 
   it('never passes an active partition, and never exceeds the largest event time', () => {
@@ -56,16 +64,22 @@ describe('completeEventTime', () => {
       idleMs: fc.integer({ min: 0, max: 10 * MIN }),
     });
     fc.assert(
-      fc.property(fc.array(partition, { maxLength: 8 }), fc.integer({ min: 0, max: 5 * MIN }), (partitions, timeout) => {
-        const t = completeEventTime(partitions, timeout);
-        const known = partitions.flatMap((p) => (p.maxEventTs === null ? [] : [p.maxEventTs]));
-        if (t === null) {
-          expect(known.length === 0 || partitions.some((p) => p.maxEventTs === null && p.idleMs <= timeout)).toBe(true);
-          return;
-        }
-        expect(t).toBeLessThanOrEqual(Math.max(...known));
-        for (const p of partitions) if (p.idleMs <= timeout) expect(t).toBeLessThanOrEqual(p.maxEventTs as number);
-      }),
+      fc.property(
+        fc.array(partition, { maxLength: 8 }),
+        fc.integer({ min: 0, max: 5 * MIN }),
+        (partitions, timeout) => {
+          const t = completeEventTime(partitions, timeout);
+          const known = partitions.flatMap((p) => (p.maxEventTs === null ? [] : [p.maxEventTs]));
+          if (t === null) {
+            expect(known.length === 0 || partitions.some((p) => p.maxEventTs === null && p.idleMs <= timeout)).toBe(
+              true,
+            );
+            return;
+          }
+          expect(t).toBeLessThanOrEqual(Math.max(...known));
+          for (const p of partitions) if (p.idleMs <= timeout) expect(t).toBeLessThanOrEqual(p.maxEventTs as number);
+        },
+      ),
     );
   });
 });

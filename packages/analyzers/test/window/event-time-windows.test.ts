@@ -25,34 +25,48 @@ describe('EventTimeWindows', () => {
 
   it('every bucket is in exactly the windows that list it', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 2 ** 40 }), (slides, slideMin, ts) => {
-        const w = new EventTimeWindows({ sizeMs: slides * slideMin * MIN, slideMs: slideMin * MIN, allowedLatenessMs: 0 });
-        const bucket = w.bucketOf(ts);
-        expect(bucket <= ts && ts < bucket + w.slideMs).toBe(true);
-        const windows = w.windowsOfBucket(bucket);
-        expect(windows).toHaveLength(slides);
-        for (const win of windows) expect(w.bucketsOfWindow(win)).toContain(bucket);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        (slides, slideMin, ts) => {
+          const w = new EventTimeWindows({
+            sizeMs: slides * slideMin * MIN,
+            slideMs: slideMin * MIN,
+            allowedLatenessMs: 0,
+          });
+          const bucket = w.bucketOf(ts);
+          expect(bucket <= ts && ts < bucket + w.slideMs).toBe(true);
+          const windows = w.windowsOfBucket(bucket);
+          expect(windows).toHaveLength(slides);
+          for (const win of windows) expect(w.bucketsOfWindow(win)).toContain(bucket);
+        },
+      ),
     );
   });
 
   it('closes every window exactly once, however the watermark advances', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(fc.integer({ min: 0, max: 40 * MIN }), { minLength: 1, maxLength: 30 }), (slides, steps) => {
-        const w = new EventTimeWindows({ sizeMs: slides * 5 * MIN, slideMs: 5 * MIN, allowedLatenessMs: 2 * MIN });
-        const start = Date.parse('2026-11-22T00:00:00Z') + 123;
-        let watermark = start;
-        const closed: number[] = [];
-        for (const step of steps) {
-          const next = watermark + step;
-          closed.push(...w.closedBetween(watermark, next).map((x) => x.end));
-          watermark = next;
-        }
-        const expected: number[] = [];
-        for (let end = Math.floor(start / w.slideMs) * w.slideMs + w.slideMs; end <= watermark; end += w.slideMs) expected.push(end);
-        expect(closed).toEqual(expected);
-        expect(w.closedBetween(watermark, watermark - 1)).toEqual([]);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.integer({ min: 0, max: 40 * MIN }), { minLength: 1, maxLength: 30 }),
+        (slides, steps) => {
+          const w = new EventTimeWindows({ sizeMs: slides * 5 * MIN, slideMs: 5 * MIN, allowedLatenessMs: 2 * MIN });
+          const start = Date.parse('2026-11-22T00:00:00Z') + 123;
+          let watermark = start;
+          const closed: number[] = [];
+          for (const step of steps) {
+            const next = watermark + step;
+            closed.push(...w.closedBetween(watermark, next).map((x) => x.end));
+            watermark = next;
+          }
+          const expected: number[] = [];
+          for (let end = Math.floor(start / w.slideMs) * w.slideMs + w.slideMs; end <= watermark; end += w.slideMs)
+            expected.push(end);
+          expect(closed).toEqual(expected);
+          expect(w.closedBetween(watermark, watermark - 1)).toEqual([]);
+        },
+      ),
     );
   });
 

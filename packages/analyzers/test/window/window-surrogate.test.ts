@@ -1,5 +1,10 @@
 import { seededRandom, selectRows, type Column, type Table } from '@vigil/core';
-import { accumulate, emptyAccumulator, mergeAccumulators, type WindowAccumulator } from '../../src/accumulator/window-accumulator';
+import {
+  accumulate,
+  emptyAccumulator,
+  mergeAccumulators,
+  type WindowAccumulator,
+} from '../../src/accumulator/window-accumulator';
 import type { AnalysisSpec } from '../../src/profile/analysis-spec';
 import { fitReferenceProfile } from '../../src/profile/reference-profile';
 import { accumulateSurrogate, emptySurrogate, solveSurrogate, surrogateDesign } from '../../src/stats/surrogate';
@@ -53,7 +58,10 @@ function windowOf(table: Table, buckets: number): WindowAccumulator {
   let acc = emptyAccumulator(profile, spec);
   const size = Math.ceil(table.rowCount / buckets);
   for (let b = 0; b < buckets; b++) {
-    const part = selectRows(table, Array.from({ length: Math.min(size, table.rowCount - b * size) }, (_, i) => b * size + i));
+    const part = selectRows(
+      table,
+      Array.from({ length: Math.min(size, table.rowCount - b * size) }, (_, i) => b * size + i),
+    );
     const bucket = accumulate(emptyAccumulator(profile, spec), profile, spec, part);
     acc = mergeAccumulators(acc, JSON.parse(JSON.stringify(bucket)) as WindowAccumulator);
   }
@@ -75,7 +83,8 @@ test('a window solved from merged buckets equals the surrogate fitted to all its
   const whole = solveSurrogate(accumulateSurrogate(emptySurrogate(design), design, current, 'score'), design)!;
   const window = analyzeSurrogateWindow(profile, acc.surrogate, 'binary', explain)!;
   expect(window.rows).toBe(whole.n);
-  for (const i of whole.importances) expect(Math.abs(window.importances[i.feature]! - i.importance)).toBeLessThanOrEqual(1e-12 * i.importance);
+  for (const i of whole.importances)
+    expect(Math.abs(window.importances[i.feature]! - i.importance)).toBeLessThanOrEqual(1e-12 * i.importance);
   expect(Math.abs(window.r2 - whole.r2)).toBeLessThan(1e-12);
   // Same model: the ranking holds and the shares stay near the reference's.
   expect(window.ndcg!).toBeGreaterThan(0.99);

@@ -15,7 +15,8 @@ export interface LabelEvent {
   readonly ts: number;
 }
 
-export type DecodedLabel = { readonly ok: true; readonly label: LabelEvent } | { readonly ok: false; readonly deadLetter: DeadLetter };
+export type DecodedLabel =
+  { readonly ok: true; readonly label: LabelEvent } | { readonly ok: false; readonly deadLetter: DeadLetter };
 
 /**
  * Decodes a label event. `model`, `id` and `label` are required (a null label carries no ground truth, so it is
@@ -47,13 +48,20 @@ export function decodeLabel(
     }
   } catch (error) {
     // Only a bug gets here; the message is still accounted for, as a dead letter.
-    result = new DecodeFailure('VIGIL_INTERNAL', `value: decoder failed (${error instanceof Error ? error.message : String(error)})`);
+    result = new DecodeFailure(
+      'VIGIL_INTERNAL',
+      `value: decoder failed (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   if (result instanceof DecodeFailure) return { ok: false, deadLetter: toDeadLetter(message, result, compiled, model) };
   return { ok: true, label: result };
 }
 
-function readLabelEvent(event: Record<string, unknown>, model: ModelDefinition, message: RawMessage): LabelEvent | DecodeFailure {
+function readLabelEvent(
+  event: Record<string, unknown>,
+  model: ModelDefinition,
+  message: RawMessage,
+): LabelEvent | DecodeFailure {
   const id = readId(event);
   if (typeof id !== 'string') return id;
   const label = readLabel(own(event, 'label'), model.task === 'binary');
@@ -62,7 +70,10 @@ function readLabelEvent(event: Record<string, unknown>, model: ModelDefinition, 
   let ts: number | DecodeFailure;
   if (tsValue === undefined || tsValue === null) {
     // Kafka timestamps are integer epoch milliseconds; `Number` alone would also take " " (0), "0x10" (16) or "1e300".
-    const fallback = message.timestamp !== undefined && /^-?\d{1,16}$/.test(message.timestamp) ? Number(message.timestamp) : Number.NaN;
+    const fallback =
+      message.timestamp !== undefined && /^-?\d{1,16}$/.test(message.timestamp)
+        ? Number(message.timestamp)
+        : Number.NaN;
     ts = Math.abs(fallback) <= MAX_EPOCH_MS ? fallback : missingField('ts', tsValue);
   } else {
     ts = readTimestamp(tsValue, 'ts');

@@ -44,7 +44,8 @@ export function compileDecodeOptions(options: DecodeOptions | CompiledDecodeOpti
   };
   const problems: string[] = [];
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value <= 0) problems.push(`${name}: expected a positive integer, got ${String(value)}`);
+    if (!Number.isSafeInteger(value) || value <= 0)
+      problems.push(`${name}: expected a positive integer, got ${String(value)}`);
   }
   if (options.maxFutureMs !== undefined && !(Number.isFinite(options.maxFutureMs) && options.maxFutureMs >= 0)) {
     problems.push(`maxFutureMs: expected zero or more milliseconds, got ${String(options.maxFutureMs)}`);
@@ -55,7 +56,9 @@ export function compileDecodeOptions(options: DecodeOptions | CompiledDecodeOpti
     now: options.now ?? DECODE_DEFAULTS.now,
   };
   if (problems.length > 0) {
-    throw new VigilError('VIGIL_CONFIG_INVALID', `invalid decode options: ${problems.join('; ')}`, { details: { problems } });
+    throw new VigilError('VIGIL_CONFIG_INVALID', `invalid decode options: ${problems.join('; ')}`, {
+      details: { problems },
+    });
   }
   return Object.freeze(compiled);
 }

@@ -40,16 +40,24 @@ export function describeValue(value: unknown): string {
 export function missingField(path: string, value: unknown): DecodeFailure {
   return new DecodeFailure(
     'VIGIL_DECODE_MISSING_FIELD',
-    value === undefined ? `field "${path}": required, but absent` : `field "${path}": required, got ${describeValue(value)}`,
+    value === undefined
+      ? `field "${path}": required, but absent`
+      : `field "${path}": required, got ${describeValue(value)}`,
   );
 }
 
 export function wrongType(path: string, expected: string, value: unknown): DecodeFailure {
-  return new DecodeFailure('VIGIL_DECODE_WRONG_TYPE', `field "${path}": expected ${expected}, got ${describeValue(value)}`);
+  return new DecodeFailure(
+    'VIGIL_DECODE_WRONG_TYPE',
+    `field "${path}": expected ${expected}, got ${describeValue(value)}`,
+  );
 }
 
 export function outOfRange(path: string, expected: string, value: unknown): DecodeFailure {
-  return new DecodeFailure('VIGIL_DECODE_OUT_OF_RANGE', `field "${path}": expected ${expected}, got ${describeValue(value)}`);
+  return new DecodeFailure(
+    'VIGIL_DECODE_OUT_OF_RANGE',
+    `field "${path}": expected ${expected}, got ${describeValue(value)}`,
+  );
 }
 
 /**
@@ -119,9 +127,11 @@ export function readModel(
 /** The event id: a non-empty string, or a finite number written as `String(n)` (e.g. 1e21 → "1e+21"). */
 export function readId(event: JsonObject): string | DecodeFailure {
   const value = own(event, 'id');
-  if (typeof value === 'string') return value.length === 0 ? missingField('id', value) : isWellFormed(value) ? value : malformedText('id', value);
+  if (typeof value === 'string')
+    return value.length === 0 ? missingField('id', value) : isWellFormed(value) ? value : malformedText('id', value);
   if (value === undefined || value === null) return missingField('id', value);
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : outOfRange('id', 'a finite number', value);
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? String(value) : outOfRange('id', 'a finite number', value);
   return wrongType('id', 'a string', value);
 }
 

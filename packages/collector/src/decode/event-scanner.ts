@@ -1,4 +1,14 @@
-import { FAIL, Kind, ValueSlot, afterMember, bytesEqual, firstMember, readKey, readValue, skipSpace } from './json-bytes';
+import {
+  FAIL,
+  Kind,
+  ValueSlot,
+  afterMember,
+  bytesEqual,
+  firstMember,
+  readKey,
+  readValue,
+  skipSpace,
+} from './json-bytes';
 
 /**
  * The decoder's fast path over a prediction event's bytes: reads the top-level object once, keeping where each field
@@ -57,7 +67,11 @@ export class EventScanner<T extends ScanTarget = ScanTarget> {
       const slot = this.slotOf(b, this.key.start, this.key.end);
       // A field given twice: JSON.parse keeps the last one; left to it.
       if (slot !== this.other && slot.kind !== Kind.Absent) return false;
-      if ((slot === this.features || slot === this.groups) && b[i] === 0x7b && (this.model.kind as Kind) === Kind.String) {
+      if (
+        (slot === this.features || slot === this.groups) &&
+        b[i] === 0x7b &&
+        (this.model.kind as Kind) === Kind.String
+      ) {
         const target = this.target ?? (this.target = this.resolve(b, this.model));
         if (target === undefined) return false;
         i = slot === this.features ? target.scanFeatures(b, i, end) : target.scanGroups(b, i, end);

@@ -45,7 +45,10 @@ export enum Kind {
 }
 
 /** Exactly representable powers of ten: a decimal of at most 15 digits times or over one of them rounds once. */
-const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+  1e21, 1e22,
+];
 
 /** What {@link readValue} read; reused from value to value (no allocation per value). */
 export class ValueSlot {
@@ -101,7 +104,16 @@ function skipString(b: Uint8Array, i: number, end: number): number {
         if (j + 4 >= end) return FAIL;
         for (let k = 1; k <= 4; k++) if (!isHex(b[j + k]!)) return FAIL;
         j += 4;
-      } else if (!(e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74)) {
+      } else if (!(
+        e === QUOTE ||
+        e === BACKSLASH ||
+        e === 0x2f ||
+        e === 0x62 ||
+        e === 0x66 ||
+        e === 0x6e ||
+        e === 0x72 ||
+        e === 0x74
+      )) {
         return FAIL;
       }
     }

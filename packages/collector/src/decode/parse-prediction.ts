@@ -1,7 +1,28 @@
 import type { DecodeFailure } from './dead-letter';
-import { type JsonObject, isObject, isWellFormed, malformedText, missingField, outOfRange, own, readId, readTimestamp, wrongType } from './event-fields';
+import {
+  type JsonObject,
+  isObject,
+  isWellFormed,
+  malformedText,
+  missingField,
+  outOfRange,
+  own,
+  readId,
+  readTimestamp,
+  wrongType,
+} from './event-fields';
 import { DEFAULT_VERSION, MISSING_GROUP } from './prediction-batch';
-import { Text, attributionValue, derivedPrediction, kindOf, numericFeature, outcomeValue, scoreValue, textValue, versionValue } from './prediction-field-rules';
+import {
+  Text,
+  attributionValue,
+  derivedPrediction,
+  kindOf,
+  numericFeature,
+  outcomeValue,
+  scoreValue,
+  textValue,
+  versionValue,
+} from './prediction-field-rules';
 import type { StagedPrediction } from './staged-prediction';
 
 /*
@@ -19,9 +40,19 @@ export function stageParsed(s: StagedPrediction, event: JsonObject, latestTs: nu
   s.id = id;
   const ts = readTimestamp(own(event, 'ts'), 'ts');
   if (typeof ts !== 'number') return ts;
-  if (ts > latestTs) return outOfRange('ts', `a time before ${new Date(latestTs).toISOString()} (the clock plus maxFutureMs)`, own(event, 'ts'));
+  if (ts > latestTs)
+    return outOfRange(
+      'ts',
+      `a time before ${new Date(latestTs).toISOString()} (the clock plus maxFutureMs)`,
+      own(event, 'ts'),
+    );
   s.ts = ts;
-  return stageFeatures(s, own(event, 'features')) ?? stageOutcome(s, event) ?? stageGroups(s, own(event, 'groups')) ?? stageAttributions(s, own(event, 'attributions'));
+  return (
+    stageFeatures(s, own(event, 'features')) ??
+    stageOutcome(s, event) ??
+    stageGroups(s, own(event, 'groups')) ??
+    stageAttributions(s, own(event, 'attributions'))
+  );
 }
 
 /**

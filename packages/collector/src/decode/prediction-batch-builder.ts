@@ -67,13 +67,17 @@ export class PredictionBatchBuilder {
       if (key !== model.id) problems.push(`model "${model.id}" is registered under another id, "${key}"`);
       for (const feature of Object.keys(model.features)) {
         if (feature.startsWith(RESERVED_COLUMN_PREFIX)) {
-          problems.push(`model "${model.id}": feature "${feature}" starts with "${RESERVED_COLUMN_PREFIX}", reserved for decoder columns`);
+          problems.push(
+            `model "${model.id}": feature "${feature}" starts with "${RESERVED_COLUMN_PREFIX}", reserved for decoder columns`,
+          );
         }
       }
       this.groupAttributes.set(key, groupAttributesOf(model));
     }
     if (problems.length > 0) {
-      throw new VigilError('VIGIL_CONFIG_INVALID', `cannot decode predictions: ${problems.join('; ')}`, { details: { problems } });
+      throw new VigilError('VIGIL_CONFIG_INVALID', `cannot decode predictions: ${problems.join('; ')}`, {
+        details: { problems },
+      });
     }
     this.models = models;
     this.scanner =
@@ -101,13 +105,19 @@ export class PredictionBatchBuilder {
         } else {
           model = definition.id;
           const columns = this.columnsOf(definition);
-          failure = columns.stage(event, this.options.maxFutureMs === undefined ? Infinity : this.options.now() + this.options.maxFutureMs);
+          failure = columns.stage(
+            event,
+            this.options.maxFutureMs === undefined ? Infinity : this.options.now() + this.options.maxFutureMs,
+          );
           if (failure === undefined) columns.commit(message.topic);
         }
       }
     } catch (error) {
       // Only a bug (or exhausted memory) gets here; the message is still accounted for, as a dead letter.
-      failure = new DecodeFailure('VIGIL_INTERNAL', `value: decoder failed (${error instanceof Error ? error.message : String(error)})`);
+      failure = new DecodeFailure(
+        'VIGIL_INTERNAL',
+        `value: decoder failed (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
     if (failure !== undefined) this.deadLetters.push(toDeadLetter(message, failure, this.options, model));
   }
@@ -118,16 +128,25 @@ export class PredictionBatchBuilder {
    */
   private addScanned(message: RawMessage, scanner: EventScanner<ScannedPrediction>): boolean {
     const value = message.value;
-    if (value === null || value.length === 0 || value.length > this.options.maxMessageBytes || !isUtf8(value)) return false;
+    if (value === null || value.length === 0 || value.length > this.options.maxMessageBytes || !isUtf8(value))
+      return false;
     // As in parseEvent: one byte-order mark is allowed.
     const start = value[0] === 0xef && value[1] === 0xbb && value[2] === 0xbf ? 3 : 0;
     try {
       if (!scanner.scan(value, start, value.length)) return false;
       const model = scanner.model;
       if (model.kind !== Kind.String) return false;
-      const columns = scanner.target !== undefined ? this.targetColumns : this.scannedModel(value, model.start, model.end);
+      const columns =
+        scanner.target !== undefined ? this.targetColumns : this.scannedModel(value, model.start, model.end);
       if (columns === undefined) return false;
-      if (!columns.scan.stage(value, scanner, this.options.maxFutureMs === undefined ? Infinity : this.options.now() + this.options.maxFutureMs)) return false;
+      if (
+        !columns.scan.stage(
+          value,
+          scanner,
+          this.options.maxFutureMs === undefined ? Infinity : this.options.now() + this.options.maxFutureMs,
+        )
+      )
+        return false;
       columns.commit(message.topic);
       return true;
     } catch {
@@ -174,7 +193,11 @@ export class PredictionBatchBuilder {
       // A sixteenth to spare: a column's build then keeps its array (a view), where growing by half from 1,024 rows
       // allocated and copied each numeric column three times for a 2,400-event batch.
       const last = this.lastRows.get(model.id) ?? 0;
-      columns = new PredictionColumns(model, this.groupAttributes.get(model.id)!, Math.max(this.expectedRows, Math.ceil(last * 1.0625)));
+      columns = new PredictionColumns(
+        model,
+        this.groupAttributes.get(model.id)!,
+        Math.max(this.expectedRows, Math.ceil(last * 1.0625)),
+      );
       this.columns.set(model.id, columns);
     }
     return columns;

@@ -44,7 +44,9 @@ export class PredictionColumns {
     this.predictionColumn = new ColumnBuilder(BATCH_COLUMNS.prediction, 'numeric', capacity);
     this.labelColumn = new ColumnBuilder(BATCH_COLUMNS.label, 'numeric', capacity);
     this.groupColumns = groupAttributes.map((a) => new ColumnBuilder(groupColumnName(a), 'categorical', capacity));
-    this.attributionColumns = this.staged.featureNames.map((name) => new ColumnBuilder(attributionColumnName(name), 'numeric', capacity));
+    this.attributionColumns = this.staged.featureNames.map(
+      (name) => new ColumnBuilder(attributionColumnName(name), 'numeric', capacity),
+    );
   }
 
   get rowCount(): number {
@@ -104,7 +106,13 @@ export class PredictionColumns {
     const version = this.versionColumn.build() as CategoricalColumn;
     columns.set(ts.name, ts);
     columns.set(version.name, version);
-    for (const builder of [this.scoreColumn, this.predictionColumn, this.labelColumn, ...this.groupColumns, ...this.attributionColumns]) {
+    for (const builder of [
+      this.scoreColumn,
+      this.predictionColumn,
+      this.labelColumn,
+      ...this.groupColumns,
+      ...this.attributionColumns,
+    ]) {
       columns.set(builder.name, builder.build());
     }
     const absentFeatures = new Map<string, number>();

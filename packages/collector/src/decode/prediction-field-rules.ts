@@ -18,7 +18,9 @@ export class Refusal {
   ) {}
 
   failure(path: string, value: unknown): DecodeFailure {
-    return this.code === 'VIGIL_DECODE_WRONG_TYPE' ? wrongType(path, this.expected, value) : outOfRange(path, this.expected, value);
+    return this.code === 'VIGIL_DECODE_WRONG_TYPE'
+      ? wrongType(path, this.expected, value)
+      : outOfRange(path, this.expected, value);
   }
 }
 

@@ -3,7 +3,16 @@ import { NameMatcher } from './event-scanner';
 import { FAIL, Kind, ValueSlot, afterMember, firstMember, readKey, readValue, slotText } from './json-bytes';
 import { MAX_EPOCH_MS, parseIsoTimestamp } from './parse-timestamp';
 import { DEFAULT_VERSION, MISSING_GROUP } from './prediction-batch';
-import { Text, attributionValue, derivedPrediction, numericFeature, outcomeValue, scoreValue, textValue, versionValue } from './prediction-field-rules';
+import {
+  Text,
+  attributionValue,
+  derivedPrediction,
+  numericFeature,
+  outcomeValue,
+  scoreValue,
+  textValue,
+  versionValue,
+} from './prediction-field-rules';
 import type { StagedPrediction } from './staged-prediction';
 
 /**

@@ -192,7 +192,10 @@ export class CsvCursor {
 
   /** The last field's value as a string. */
   value(): string {
-    return this.text ?? Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.start, this.end - this.start).toString('utf8');
+    return (
+      this.text ??
+      Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.start, this.end - this.start).toString('utf8')
+    );
   }
 
   /** Reads a quoted field whose content starts at `pos`; returns the position after the closing quote's trailing spaces. */

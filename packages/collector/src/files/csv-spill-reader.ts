@@ -64,13 +64,19 @@ async function readOnce(
   const wanted = options.columns === undefined ? undefined : new Set(options.columns);
   const keep = new Set(options.spill.keep ?? []);
   const kindOf = (name: string): FeatureKind => given[name] ?? sample.inferred[name] ?? 'numeric';
-  const spilledNames = names.filter((n) => (wanted === undefined || wanted.has(n)) && kindOf(n) === 'numeric' && !keep.has(n));
+  const spilledNames = names.filter(
+    (n) => (wanted === undefined || wanted.has(n)) && kindOf(n) === 'numeric' && !keep.has(n),
+  );
   const spillIndex = new Map(spilledNames.map((n, i) => [n, i]));
   const spill = new SpillWriter(options.spill.path, spilledNames, spilledNames.length, options.spill.blockBytes);
   try {
     // Per field: a builder (kept columns), the index of a spilled column, or null (skipped).
     const builders = names.map((name) =>
-      wanted !== undefined && !wanted.has(name) ? null : spillIndex.has(name) ? null : new ColumnBuilder(name, kindOf(name), 1024),
+      wanted !== undefined && !wanted.has(name)
+        ? null
+        : spillIndex.has(name)
+          ? null
+          : new ColumnBuilder(name, kindOf(name), 1024),
     );
     const spilled = names.map((name) => spillIndex.get(name) ?? -1);
     const inferredNumeric = names.map((name) => given[name] === undefined);
@@ -98,9 +104,14 @@ async function readOnce(
             const text = cursor.text;
             const missing = text === null ? isMissingBytes(bytes, cursor.start, cursor.end) : isMissingText(text);
             if (numeric) {
-              const value = missing ? Number.NaN : text === null ? parseNumberBytes(bytes, cursor.start, cursor.end) : parseNumberText(text);
+              const value = missing
+                ? Number.NaN
+                : text === null
+                  ? parseNumberBytes(bytes, cursor.start, cursor.end)
+                  : parseNumberText(text);
               if (!missing && Number.isNaN(value)) {
-                if (!inferredNumeric[k]) throw badValueError(`${source}:${cursor.fieldLine}`, names[k]!, cursor.value());
+                if (!inferredNumeric[k])
+                  throw badValueError(`${source}:${cursor.fieldLine}`, names[k]!, cursor.value());
                 throw new TurnsCategorical(names[k]!);
               }
               if (s >= 0) block[s * stride + r] = value;
@@ -156,7 +167,11 @@ class Chunks {
   private position = 0;
   private eof = false;
 
-  constructor(private readonly handle: FileHandle, private readonly size: number, chunkBytes: number) {
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly size: number,
+    chunkBytes: number,
+  ) {
     this.buffer = Buffer.allocUnsafe(chunkBytes);
   }
 

@@ -22,7 +22,11 @@ export function emptyFileError(source: string, what: string): VigilError {
 }
 
 /** Throws `VIGIL_UNKNOWN_COLUMN` unless every wanted column is available. */
-export function requireColumns(source: string, available: readonly string[], wanted: readonly string[] | undefined): void {
+export function requireColumns(
+  source: string,
+  available: readonly string[],
+  wanted: readonly string[] | undefined,
+): void {
   if (wanted === undefined) return;
   const have = new Set(available);
   const missing = wanted.filter((name) => !have.has(name));

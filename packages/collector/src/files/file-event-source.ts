@@ -47,8 +47,10 @@ export class FileEventSource implements PredictionSource {
 
   constructor(private readonly options: FileEventSourceOptions) {
     this.batchSize = options.batchSize ?? 2000;
-    if (!(Number.isSafeInteger(this.batchSize) && this.batchSize > 0)) throw new VigilError('VIGIL_USAGE', `batch size must be a positive integer, got ${this.batchSize}`);
-    if (options.path === '-' && !options.input) throw new VigilError('VIGIL_INTERNAL', 'reading - needs an input stream');
+    if (!(Number.isSafeInteger(this.batchSize) && this.batchSize > 0))
+      throw new VigilError('VIGIL_USAGE', `batch size must be a positive integer, got ${this.batchSize}`);
+    if (options.path === '-' && !options.input)
+      throw new VigilError('VIGIL_INTERNAL', 'reading - needs an input stream');
   }
 
   get state(): SourceState {
@@ -56,7 +58,8 @@ export class FileEventSource implements PredictionSource {
   }
 
   async run(handler: BatchHandler): Promise<void> {
-    if (this.current !== 'created') throw new VigilError('VIGIL_INTERNAL', `the file source cannot run: it is ${this.current}`);
+    if (this.current !== 'created')
+      throw new VigilError('VIGIL_INTERNAL', `the file source cannot run: it is ${this.current}`);
     this.current = 'running';
     try {
       const { topics } = this.options;
@@ -93,7 +96,13 @@ export class FileEventSource implements PredictionSource {
     const which = isLabelEvent(line) ? 'labels' : 'predictions';
     const offset = this.next[which]++;
     if (offset < this.skip[which]) return;
-    this.pending[which].push({ topic: this.options.topics[which], partition: 0, offset: String(offset), key: null, value: line });
+    this.pending[which].push({
+      topic: this.options.topics[which],
+      partition: 0,
+      offset: String(offset),
+      key: null,
+      value: line,
+    });
   }
 
   /** Predictions first, so a label whose prediction came a few lines before it in the file joins at once. */
@@ -174,7 +183,11 @@ export class FileEventSource implements PredictionSource {
       handle = await open(this.options.path, 'r');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new VigilError('VIGIL_FILE_NOT_FOUND', `${this.options.path}: cannot be read (${code === 'ENOENT' ? 'no such file' : (error as Error).message})`, { cause: error });
+      throw new VigilError(
+        'VIGIL_FILE_NOT_FOUND',
+        `${this.options.path}: cannot be read (${code === 'ENOENT' ? 'no such file' : (error as Error).message})`,
+        { cause: error },
+      );
     }
     try {
       let position = 0;
@@ -212,7 +225,9 @@ function isLabelEvent(line: Buffer): boolean {
   if (line.indexOf('"label"') < 0) return false;
   try {
     const event = JSON.parse(line.toString('utf8')) as unknown;
-    return typeof event === 'object' && event !== null && !Array.isArray(event) && !('features' in event) && 'label' in event;
+    return (
+      typeof event === 'object' && event !== null && !Array.isArray(event) && !('features' in event) && 'label' in event
+    );
   } catch {
     return false;
   }

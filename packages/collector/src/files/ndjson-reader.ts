@@ -122,7 +122,9 @@ export function readNdjson(bytes: Uint8Array, source: string, options: ReadTable
     if (!('label' in inferred) && columns.get('label')?.given === undefined) inferred.label = 'numeric';
     notes.push(
       `${source}: ${labelEvents.size.toLocaleString('en-US')} label events joined to their predictions by model and id` +
-        (labels.unmatched > 0 ? `; ${labels.unmatched.toLocaleString('en-US')} matched no prediction of the file and were left out` : ''),
+        (labels.unmatched > 0
+          ? `; ${labels.unmatched.toLocaleString('en-US')} matched no prediction of the file and were left out`
+          : ''),
     );
   }
   return { table: { source, rowCount: rows, columns: table }, inferred, ...(notes.length > 0 ? { notes } : {}) };
@@ -137,10 +139,16 @@ function eventKey(event: Record<string, unknown>): string {
 }
 
 /** The `label` column with each row's joined label event in place of its own (a number, a boolean or null). */
-function joinLabels(own: Column | undefined, rowKeys: readonly string[], events: ReadonlyMap<string, { label: unknown; line: number }>, source: string): { column: Column; unmatched: number } {
+function joinLabels(
+  own: Column | undefined,
+  rowKeys: readonly string[],
+  events: ReadonlyMap<string, { label: unknown; line: number }>,
+  source: string,
+): { column: Column; unmatched: number } {
   const values = new Float64Array(rowKeys.length).fill(Number.NaN);
   if (own?.kind === 'numeric') values.set(own.values);
-  else if (own?.kind === 'categorical' && own.codes.some((c) => c >= 0)) throw formatError(source, 'the label column holds text, so label events cannot be joined to it');
+  else if (own?.kind === 'categorical' && own.codes.some((c) => c >= 0))
+    throw formatError(source, 'the label column holds text, so label events cannot be joined to it');
   const matched = new Set<string>();
   rowKeys.forEach((key, row) => {
     const event = events.get(key);

@@ -25,8 +25,16 @@ interface PageHeader {
 /** The parts of hyparquet's page-level modules used here (hyparquet/src/*.js, exported by its package). */
 interface PageModules {
   parquetHeader(reader: Reader): PageHeader;
-  readDataPage(bytes: Uint8Array, header: NonNullable<PageHeader['data_page_header']>, decoder: unknown): { definitionLevels: number[]; dataPage: Values };
-  readDataPageV2(bytes: Uint8Array, header: PageHeader, decoder: unknown): { definitionLevels: number[]; dataPage: Values };
+  readDataPage(
+    bytes: Uint8Array,
+    header: NonNullable<PageHeader['data_page_header']>,
+    decoder: unknown,
+  ): { definitionLevels: number[]; dataPage: Values };
+  readDataPageV2(
+    bytes: Uint8Array,
+    header: PageHeader,
+    decoder: unknown,
+  ): { definitionLevels: number[]; dataPage: Values };
   decompressPage(bytes: Uint8Array, size: number, codec: string, compressors: unknown): Uint8Array;
   readPlain(reader: Reader, type: string, count: number, typeLength: number | undefined): Values;
   getSchemaPath(schema: FileMetaData['schema'], name: string[]): SchemaTree[];
@@ -52,7 +60,13 @@ const toNumber = (v: number | bigint): number => (typeof v === 'bigint' ? Number
  * Fills `out` (one value per row, NaN for null) with the column at `path`; false when the column is not a flat
  * plain number column and nothing was read.
  */
-export async function readNumericLeaf(file: AsyncBuffer, metadata: FileMetaData, path: string[], out: Float64Array, compressors: unknown): Promise<boolean> {
+export async function readNumericLeaf(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  path: string[],
+  out: Float64Array,
+  compressors: unknown,
+): Promise<boolean> {
   const m = await pageModules();
   const schemaPath = m.getSchemaPath(metadata.schema, path);
   const element = schemaPath[schemaPath.length - 1]?.element;
@@ -63,9 +77,19 @@ export async function readNumericLeaf(file: AsyncBuffer, metadata: FileMetaData,
   const type = element.type;
   let rowStart = 0;
   for (const group of metadata.row_groups) {
-    const chunk = group.columns.find((c: ColumnChunk) => c.meta_data?.path_in_schema.join('.') === path.join('.'))?.meta_data;
+    const chunk = group.columns.find(
+      (c: ColumnChunk) => c.meta_data?.path_in_schema.join('.') === path.join('.'),
+    )?.meta_data;
     if (chunk === undefined) return false;
-    const decoder = { columnName: path.join('.'), type, element, schemaPath, codec: chunk.codec, compressors, parsers: {} };
+    const decoder = {
+      columnName: path.join('.'),
+      type,
+      element,
+      schemaPath,
+      codec: chunk.codec,
+      compressors,
+      parsers: {},
+    };
     const start = Number(chunk.dictionary_page_offset ?? chunk.data_page_offset);
     const bytes = new Uint8Array(await file.slice(start, start + Number(chunk.total_compressed_size)));
     const reader: Reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
@@ -81,11 +105,20 @@ export async function readNumericLeaf(file: AsyncBuffer, metadata: FileMetaData,
       let encoding: string;
       if (header.type === 'DICTIONARY_PAGE') {
         const plain = m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors);
-        dictionary = m.readPlain({ view: new DataView(plain.buffer, plain.byteOffset, plain.byteLength), offset: 0 }, type, header.dictionary_page_header!.num_values, element.type_length);
+        dictionary = m.readPlain(
+          { view: new DataView(plain.buffer, plain.byteOffset, plain.byteLength), offset: 0 },
+          type,
+          header.dictionary_page_header!.num_values,
+          element.type_length,
+        );
         continue;
       } else if (header.type === 'DATA_PAGE') {
         const daph = header.data_page_header!;
-        page = m.readDataPage(m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors), daph, decoder);
+        page = m.readDataPage(
+          m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors),
+          daph,
+          decoder,
+        );
         count = daph.num_values;
         encoding = daph.encoding;
       } else if (header.type === 'DATA_PAGE_V2') {

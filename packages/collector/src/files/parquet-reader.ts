@@ -47,7 +47,10 @@ export async function readParquet(
 ): Promise<ReadTableResult> {
   // Loaded here rather than at the top: hyparquet and its codecs take ~0.1 s to load, which every `vigil report`
   // (and each of its file-reading worker threads) paid even when both files were CSV.
-  const [{ parquetMetadataAsync, parquetRead, parquetSchema }, { compressors }] = await Promise.all([import('hyparquet'), import('hyparquet-compressors')]);
+  const [{ parquetMetadataAsync, parquetRead, parquetSchema }, { compressors }] = await Promise.all([
+    import('hyparquet'),
+    import('hyparquet-compressors'),
+  ]);
   const file = fileBuffer(handle, size);
   let metadata: FileMetaData;
   try {
@@ -85,7 +88,8 @@ export async function readParquet(
       const kind = options.types?.[leaf.name] ?? leaf.kind;
       leaf.builder = new ColumnBuilder(leaf.name, kind, 0);
       // A spilled column is given its rows only while it is read, then written out and dropped.
-      if (options.spill !== undefined && kind === 'numeric' && !keep.has(leaf.name)) leaf.spill = spilledNames.push(leaf.name) - 1;
+      if (options.spill !== undefined && kind === 'numeric' && !keep.has(leaf.name))
+        leaf.spill = spilledNames.push(leaf.name) - 1;
       else leaf.builder.reserve(rows);
       builders.set(leaf.name, leaf.builder);
     }
@@ -93,7 +97,6 @@ export async function readParquet(
   }
   const spill = options.spill !== undefined ? new SpillWriter(options.spill.path, spilledNames, 0) : undefined;
   try {
-
     const scratch: ColumnBuilder[] = [];
     let failure: unknown;
     const onChunk = (chunk: ColumnData): void => {
@@ -119,8 +122,13 @@ export async function readParquet(
         // A flat number column is decoded page by page into its array; anything else, or a page layout the fast
         // path does not take, goes through parquetRead (the column is reset to missing first).
         const found = leaves.get(top) ?? [];
-        const leaf = found.length === 1 && found[0]!.path.length === 0 && found[0]!.builder?.kind === 'numeric' ? found[0]! : undefined;
-        const fast = leaf !== undefined && (await readNumericLeaf(file, metadata, [top], leaf.builder!.reservedValues(), compressors));
+        const leaf =
+          found.length === 1 && found[0]!.path.length === 0 && found[0]!.builder?.kind === 'numeric'
+            ? found[0]!
+            : undefined;
+        const fast =
+          leaf !== undefined &&
+          (await readNumericLeaf(file, metadata, [top], leaf.builder!.reservedValues(), compressors));
         if (!fast) {
           if (leaf !== undefined) leaf.builder!.reserve(rows);
           await parquetRead({ file, metadata, columns: [top], compressors, parsers: PARSERS, onChunk });
@@ -160,9 +168,13 @@ function collectLeaves(
 ): void {
   const { element } = node;
   const name = path.length === 0 ? top : prefix + path.join('.');
-  const nested = element.converted_type === 'LIST' || element.converted_type === 'MAP' ||
-    element.converted_type === 'MAP_KEY_VALUE' || element.logical_type?.type === 'LIST' ||
-    element.logical_type?.type === 'MAP' || element.repetition_type === 'REPEATED';
+  const nested =
+    element.converted_type === 'LIST' ||
+    element.converted_type === 'MAP' ||
+    element.converted_type === 'MAP_KEY_VALUE' ||
+    element.logical_type?.type === 'LIST' ||
+    element.logical_type?.type === 'MAP' ||
+    element.repetition_type === 'REPEATED';
   if (nested) {
     unsupported.add(name);
     return;
@@ -220,7 +232,8 @@ function toNumber(value: unknown, column: string, row: number, source: string): 
 function toText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-  if (typeof value === 'object') return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+  if (typeof value === 'object')
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
   return String(value);
 }
 
@@ -240,7 +253,12 @@ function fileBuffer(handle: FileHandle | Uint8Array, size: number): AsyncBuffer 
       const buffer = new ArrayBuffer(length);
       let done = 0;
       while (done < length) {
-        const { bytesRead } = await handle.read(new Uint8Array(buffer, done, length - done), 0, length - done, start + done);
+        const { bytesRead } = await handle.read(
+          new Uint8Array(buffer, done, length - done),
+          0,
+          length - done,
+          start + done,
+        );
         if (bytesRead === 0) break;
         done += bytesRead;
       }

@@ -49,7 +49,9 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
   try {
     const stats = await handle.stat();
     if (stats.isDirectory()) {
-      throw new VigilError('VIGIL_FILE_NOT_FOUND', `${source}: is a directory, not a file`, { details: { file: source } });
+      throw new VigilError('VIGIL_FILE_NOT_FOUND', `${source}: is a directory, not a file`, {
+        details: { file: source },
+      });
     }
     // A pipe, FIFO or terminal (`-`, `<(zcat f.gz)`, /dev/stdin) has no size and cannot be read at an offset: it is
     // read to its end first, and its format is told by its content alone.
@@ -60,7 +62,10 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
     const format = detectFormat(source, head);
     if (format === 'parquet') return await readParquet(handle, stats.size, source, options);
     if (options.spill !== undefined && format !== 'ndjson') {
-      return await readCsvSpilled(handle, stats.size, source, format === 'tsv' ? 0x09 : 0x2c, { ...options, spill: options.spill });
+      return await readCsvSpilled(handle, stats.size, source, format === 'tsv' ? 0x09 : 0x2c, {
+        ...options,
+        spill: options.spill,
+      });
     }
     return parseText(format, await readWhole(handle, source), source, options);
   } finally {
@@ -69,7 +74,11 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
 }
 
 /** Reads a table from bytes already in memory (standard input, read by the caller); `name` is for messages. */
-export async function readTableBytes(bytes: Buffer, name: string, givenOptions: ReadTableOptions = {}): Promise<ReadTableResult> {
+export async function readTableBytes(
+  bytes: Buffer,
+  name: string,
+  givenOptions: ReadTableOptions = {},
+): Promise<ReadTableResult> {
   // Bytes in hand are in memory already: nothing to spill.
   const { spill: _spill, ...options } = givenOptions;
   if (bytes.length === 0) throw emptyFileError(name, 'the input is empty (nothing was read from it)');
@@ -78,8 +87,15 @@ export async function readTableBytes(bytes: Buffer, name: string, givenOptions: 
   return parseText(format, bytes, name, options);
 }
 
-function parseText(format: Exclude<Format, 'parquet'>, bytes: Buffer, source: string, options: ReadTableOptions): ReadTableResult {
-  return format === 'ndjson' ? readNdjson(bytes, source, options) : readCsv(bytes, source, format === 'tsv' ? 0x09 : 0x2c, options);
+function parseText(
+  format: Exclude<Format, 'parquet'>,
+  bytes: Buffer,
+  source: string,
+  options: ReadTableOptions,
+): ReadTableResult {
+  return format === 'ndjson'
+    ? readNdjson(bytes, source, options)
+    : readCsv(bytes, source, format === 'tsv' ? 0x09 : 0x2c, options);
 }
 
 async function readWhole(handle: FileHandle, source: string): Promise<Buffer> {
@@ -98,10 +114,15 @@ function detectFormat(path: string, head: Buffer, stream = false): Format {
   }
   const byExtension = FORMAT_BY_EXTENSION[extension];
   if (byExtension === 'parquet') {
-    if (!isParquet) throw formatError(path, 'the file is named .parquet but does not start with the Parquet magic "PAR1"');
+    if (!isParquet)
+      throw formatError(path, 'the file is named .parquet but does not start with the Parquet magic "PAR1"');
     return 'parquet';
   }
-  if (isParquet) throw formatError(path, `the file is Parquet but named ${extension || 'without an extension'}; rename it to .parquet`);
+  if (isParquet)
+    throw formatError(
+      path,
+      `the file is Parquet but named ${extension || 'without an extension'}; rename it to .parquet`,
+    );
   if (head.includes(0)) throw formatError(path, 'the file is binary, not CSV, TSV, NDJSON or Parquet');
   if (byExtension !== undefined) return byExtension;
   // A pipe's name is whatever the shell made (/dev/fd/63, a FIFO's own): only its content counts.
@@ -111,9 +132,13 @@ function detectFormat(path: string, head: Buffer, stream = false): Format {
       `unknown file type "${extension}"; expected ${Object.keys(FORMAT_BY_EXTENSION).join(', ')}`,
     );
   }
-  const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const text = head
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (text.startsWith('{')) return 'ndjson';
-  if (text.startsWith('[')) throw formatError(path, 'a JSON array is not supported; write one JSON object per line (NDJSON)');
+  if (text.startsWith('['))
+    throw formatError(path, 'a JSON array is not supported; write one JSON object per line (NDJSON)');
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
   if (firstLine.includes('\t')) return 'tsv';
   if (firstLine.includes(',')) return 'csv';
@@ -123,10 +148,13 @@ function detectFormat(path: string, head: Buffer, stream = false): Format {
 function notReadable(path: string, error: unknown): VigilError {
   const code = (error as NodeJS.ErrnoException).code;
   const reason =
-    code === 'ENOENT' ? 'no such file' :
-    code === 'EACCES' || code === 'EPERM' ? 'permission denied' :
-    code === 'ERR_FS_FILE_TOO_LARGE' ? 'larger than the 2 GiB that can be read into memory; use Parquet' :
-    (error as Error).message;
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'ERR_FS_FILE_TOO_LARGE'
+          ? 'larger than the 2 GiB that can be read into memory; use Parquet'
+          : (error as Error).message;
   return new VigilError('VIGIL_FILE_NOT_FOUND', `${path}: cannot be read (${reason})`, {
     cause: error,
     details: { file: path },

@@ -20,16 +20,25 @@ export interface ReadRequest {
   bytes?: Buffer;
 }
 
-export async function readTables(requests: readonly ReadRequest[], parallelism = availableParallelism()): Promise<ReadTableResult[]> {
+export async function readTables(
+  requests: readonly ReadRequest[],
+  parallelism = availableParallelism(),
+): Promise<ReadTableResult[]> {
   if (Math.min(parallelism, requests.length) <= 1 || __filename.endsWith('.ts')) {
     const results: ReadTableResult[] = [];
-    for (const r of requests) results.push(r.bytes ? await readTableBytes(r.bytes, r.options?.name ?? r.path, r.options) : await readTable(r.path, r.options));
+    for (const r of requests)
+      results.push(
+        r.bytes
+          ? await readTableBytes(r.bytes, r.options?.name ?? r.path, r.options)
+          : await readTable(r.path, r.options),
+      );
     return results;
   }
   // The calling thread reads the first file itself (or parses bytes in hand: copying them to a worker would cost
   // what the thread saves) while workers read the others: it would otherwise idle, and each worker started costs
   // ~50 ms of CPU (a V8 isolate loading the readers), more in latency on a busy machine.
-  const here = (r: ReadRequest): Promise<ReadTableResult> => (r.bytes ? readTableBytes(r.bytes, r.options?.name ?? r.path, r.options) : readTable(r.path, r.options));
+  const here = (r: ReadRequest): Promise<ReadTableResult> =>
+    r.bytes ? readTableBytes(r.bytes, r.options?.name ?? r.path, r.options) : readTable(r.path, r.options);
   const [first, ...rest] = requests as [ReadRequest, ...ReadRequest[]];
   const others = Promise.all(rest.map((r) => (r.bytes ? here(r) : readInWorker(r))));
   // Awaited below; this only keeps a failure of theirs from being an unhandled rejection if the first file fails.
@@ -38,7 +47,9 @@ export async function readTables(requests: readonly ReadRequest[], parallelism =
   return [mine, ...(await others)];
 }
 
-type Reply = { ok: true; result: ReadTableResult } | { ok: false; code: VigilErrorCode; message: string; details?: Record<string, unknown> };
+type Reply =
+  | { ok: true; result: ReadTableResult }
+  | { ok: false; code: VigilErrorCode; message: string; details?: Record<string, unknown> };
 
 function readInWorker(request: ReadRequest): Promise<ReadTableResult> {
   return new Promise((resolve, reject) => {
@@ -48,9 +59,17 @@ function readInWorker(request: ReadRequest): Promise<ReadTableResult> {
       fn();
     };
     worker.once('message', (reply: Reply) =>
-      finish(() => (reply.ok ? resolve(reply.result) : reject(new VigilError(reply.code, reply.message, reply.details ? { details: reply.details } : {})))),
+      finish(() =>
+        reply.ok
+          ? resolve(reply.result)
+          : reject(new VigilError(reply.code, reply.message, reply.details ? { details: reply.details } : {})),
+      ),
     );
-    worker.once('error', (error) => finish(() => reject(new VigilError('VIGIL_INTERNAL', `file reader worker crashed: ${error.message}`, { cause: error }))));
+    worker.once('error', (error) =>
+      finish(() =>
+        reject(new VigilError('VIGIL_INTERNAL', `file reader worker crashed: ${error.message}`, { cause: error })),
+      ),
+    );
     worker.postMessage({ path: request.path, options: request.options ?? {} });
   });
 }

@@ -22,7 +22,11 @@ export async function rowLocation(path: string, row: number, name = path): Promi
     return fallback;
   }
   if (bytes.subarray(0, 4).toString('latin1') === 'PAR1') return `${name}: row ${row + 1}`;
-  const text = bytes.subarray(0, 4096).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const text = bytes
+    .subarray(0, 4096)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (text.startsWith('{')) return ndjsonLine(bytes, row, name) ?? fallback;
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
   const line = csvLine(bytes, firstLine.includes('\t') && !firstLine.includes(',') ? 0x09 : 0x2c, row, name);

@@ -49,7 +49,8 @@ export class SpillWriter {
       this.rows[c]! += this.row;
     }
     // The whole block, spare rows and all: one write instead of one per column.
-    const bytes = this.row === this.blockRows ? this.block.byteLength : (this.segments.length - 1) * stride + this.row * 8;
+    const bytes =
+      this.row === this.blockRows ? this.block.byteLength : (this.segments.length - 1) * stride + this.row * 8;
     this.write(new Uint8Array(this.block.buffer, this.block.byteOffset, bytes));
     this.row = 0;
   }

@@ -27,13 +27,21 @@ export interface KafkaCompressionCodec {
 
 type CodecName = 'Snappy' | 'LZ4' | 'ZSTD';
 
-function codec(name: CodecName, compress: ((input: Buffer) => Buffer) | undefined, decompress: (input: Buffer) => Uint8Array): KafkaCompressionCodec {
+function codec(
+  name: CodecName,
+  compress: ((input: Buffer) => Buffer) | undefined,
+  decompress: (input: Buffer) => Uint8Array,
+): KafkaCompressionCodec {
   return {
     async compress(encoder) {
       if (compress === undefined) {
-        throw new VigilError('VIGIL_USAGE', `kafka: ${name} cannot compress: Vigil's Kafka client only decompresses ${name} (produce uncompressed, gzip, Snappy or LZ4)`, {
-          details: { codec: name },
-        });
+        throw new VigilError(
+          'VIGIL_USAGE',
+          `kafka: ${name} cannot compress: Vigil's Kafka client only decompresses ${name} (produce uncompressed, gzip, Snappy or LZ4)`,
+          {
+            details: { codec: name },
+          },
+        );
       }
       return compress(encoder.buffer);
     },
@@ -44,11 +52,15 @@ function codec(name: CodecName, compress: ((input: Buffer) => Buffer) | undefine
         if (buffer.length === 0) throw new Error('empty input');
         output = decompress(buffer);
       } catch (error) {
-        throw new VigilError('VIGIL_KAFKA_UNAVAILABLE', `kafka: a record batch compressed with ${name} (${buffer.length} bytes) does not decompress: ${(error as Error).message}`, {
-          cause: error,
-          retriable: true,
-          details: { codec: name, compressedBytes: buffer.length },
-        });
+        throw new VigilError(
+          'VIGIL_KAFKA_UNAVAILABLE',
+          `kafka: a record batch compressed with ${name} (${buffer.length} bytes) does not decompress: ${(error as Error).message}`,
+          {
+            cause: error,
+            retriable: true,
+            details: { codec: name, compressedBytes: buffer.length },
+          },
+        );
       }
       return Buffer.isBuffer(output) ? output : Buffer.from(output.buffer, output.byteOffset, output.byteLength);
     },

@@ -125,12 +125,16 @@ export class DeadLetterPublisher {
       this.options.onFailed?.(letters.length, 'dropped');
       return;
     }
-    for (const letter of letters) this.queue.push({ key: deadLetterKey(letter), value: Buffer.from(JSON.stringify(deadLetterRecord(letter))) });
+    for (const letter of letters)
+      this.queue.push({ key: deadLetterKey(letter), value: Buffer.from(JSON.stringify(deadLetterRecord(letter))) });
     const over = this.queue.length - this.maxPending;
     if (over > 0) {
       this.queue.splice(0, over);
       this.options.onFailed?.(over, 'dropped');
-      this.logger.warn({ topic: this.options.topic, dropped: over, maxPending: this.maxPending }, 'dead-letter topic: queue full, oldest records dropped (they stay in the dead-letter store)');
+      this.logger.warn(
+        { topic: this.options.topic, dropped: over, maxPending: this.maxPending },
+        'dead-letter topic: queue full, oldest records dropped (they stay in the dead-letter store)',
+      );
     }
     this.kick();
   }
@@ -157,10 +161,16 @@ export class DeadLetterPublisher {
     // the stop of the daemon must not hang on its side channel. Disconnecting ends it.
     if (!flushed && this.queue.length > 0) {
       this.options.onFailed?.(this.queue.length, 'dropped');
-      this.logger.warn({ topic: this.options.topic, dropped: this.queue.length }, 'dead-letter topic: records not sent before the stop (they stay in the dead-letter store)');
+      this.logger.warn(
+        { topic: this.options.topic, dropped: this.queue.length },
+        'dead-letter topic: records not sent before the stop (they stay in the dead-letter store)',
+      );
       this.queue.length = 0;
     }
-    if (this.producer && this.connected) await this.producer.disconnect().catch((error: unknown) => this.logger.warn({ err: error }, 'dead-letter topic: producer disconnect failed'));
+    if (this.producer && this.connected)
+      await this.producer
+        .disconnect()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'dead-letter topic: producer disconnect failed'));
   }
 
   private kick(): void {
@@ -174,17 +184,28 @@ export class DeadLetterPublisher {
   private async sendQueued(): Promise<void> {
     const part = this.queue.slice(0, this.batchSize);
     try {
-      this.producer ??= createKafka(this.options, this.logger).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+      this.producer ??= createKafka(this.options, this.logger).producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+      });
       if (!this.connected) {
         await this.producer.connect();
         this.connected = true;
       }
-      await this.producer.send({ topic: this.options.topic, messages: part.map((q) => ({ key: q.key, value: q.value })), acks: -1, compression: CompressionTypes.None });
+      await this.producer.send({
+        topic: this.options.topic,
+        messages: part.map((q) => ({ key: q.key, value: q.value })),
+        acks: -1,
+        compression: CompressionTypes.None,
+      });
     } catch (error) {
       this.failures++;
       const delay = Math.min(30_000, this.retryDelayMs * 2 ** Math.min(this.failures - 1, 5));
       this.options.onFailed?.(part.length, 'retrying');
-      this.logger.warn({ err: error, topic: this.options.topic, records: part.length, retryInMs: delay }, 'dead-letter topic: send failed, retrying (ingest goes on; the records are in the dead-letter store)');
+      this.logger.warn(
+        { err: error, topic: this.options.topic, records: part.length, retryInMs: delay },
+        'dead-letter topic: send failed, retrying (ingest goes on; the records are in the dead-letter store)',
+      );
       if (!this.closed) {
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined;

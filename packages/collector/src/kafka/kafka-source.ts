@@ -1,5 +1,15 @@
 import { type Logger, silentLogger, VigilError } from '@vigil/core';
-import { type Batch, type Consumer, type EachBatchPayload, Kafka, type KafkaConfig, type KafkaMessage, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import {
+  type Batch,
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  type KafkaConfig,
+  type KafkaMessage,
+  logLevel,
+  type LogEntry,
+  type SASLOptions,
+} from 'kafkajs';
 import type { RawMessage } from '../decode/raw-message';
 import { registerCompressionCodecs } from './codecs';
 import type { BatchHandler, OffsetsFor, PredictionSource, SourceBatch, SourceState } from './prediction-source';
@@ -16,8 +26,14 @@ export interface KafkaConnectionOptions {
   /** @defaultValue `vigil` */
   readonly clientId?: string;
   /** TLS: `true` for the system's CAs, or PEM material. */
-  readonly ssl?: boolean | { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly rejectUnauthorized?: boolean };
-  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
+  readonly ssl?:
+    | boolean
+    | { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly rejectUnauthorized?: boolean };
+  readonly sasl?: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  };
   /** @defaultValue 3000 */
   readonly connectionTimeoutMs?: number;
   /** Kafka client retries for a request before it fails (the source still retries its own work). @defaultValue 5 */
@@ -93,18 +109,28 @@ export function createKafka(options: KafkaConnectionOptions, logger: Logger): Ka
 export function connectionProblems(options: KafkaConnectionOptions): string[] {
   const problems: string[] = [];
   if (options.brokers.length === 0) problems.push('brokers: expected at least one host:port');
-  for (const broker of options.brokers) if (!/^[^\s:]+:\d+$/.test(broker)) problems.push(`brokers: "${broker}" is not host:port`);
+  for (const broker of options.brokers)
+    if (!/^[^\s:]+:\d+$/.test(broker)) problems.push(`brokers: "${broker}" is not host:port`);
   return problems;
 }
 
 /** A fetched kafkajs message as the decoders see it. */
 export function toRawMessage(batch: Batch, m: KafkaMessage): RawMessage {
-  return { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, timestamp: m.timestamp };
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    offset: m.offset,
+    key: m.key ?? null,
+    value: m.value ?? null,
+    timestamp: m.timestamp,
+  };
 }
 
 /** TLS verdicts on either side's certificate (ours refused by the broker's alert, or the broker's): trying again cannot help. */
-const CERTIFICATE_CODES = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_\w+|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_\w*ALERT\w*CERTIFICATE\w*)$/;
-const CERTIFICATE_MESSAGE = /alert (bad certificate|certificate required|unknown ca)|certificate (verify failed|has expired)|self-signed certificate/i;
+const CERTIFICATE_CODES =
+  /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_\w+|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_\w*ALERT\w*CERTIFICATE\w*)$/;
+const CERTIFICATE_MESSAGE =
+  /alert (bad certificate|certificate required|unknown ca)|certificate (verify failed|has expired)|self-signed certificate/i;
 
 /**
  * A failure to connect, subscribe or join as one Vigil error naming Kafka and the causes kafkajs nests (its retry
@@ -114,15 +140,30 @@ function connectFailure(error: unknown, brokers: readonly string[]): unknown {
   if (error instanceof VigilError) return error;
   const messages: string[] = [];
   let permanent = false;
-  for (let e = error as { name?: string; message?: string; code?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth += 1) {
+  for (
+    let e = error as
+        { name?: string; message?: string; code?: string; cause?: unknown; originalError?: unknown } | undefined,
+      depth = 0;
+    e && depth < 5;
+    depth += 1
+  ) {
     if (e.message && !messages.some((m) => m.includes(e!.message!))) messages.push(e.message);
-    if (/SASLAuthentication|Authorization/.test(e.name ?? '') || CERTIFICATE_CODES.test(e.code ?? '') || CERTIFICATE_MESSAGE.test(e.message ?? '')) permanent = true;
+    if (
+      /SASLAuthentication|Authorization/.test(e.name ?? '') ||
+      CERTIFICATE_CODES.test(e.code ?? '') ||
+      CERTIFICATE_MESSAGE.test(e.message ?? '')
+    )
+      permanent = true;
     e = (e.originalError ?? e.cause) as typeof e;
   }
-  return new VigilError('VIGIL_KAFKA_UNAVAILABLE', `cannot consume from Kafka at ${brokers.join(', ')}: ${messages.join(': ') || String(error)}`, {
-    cause: error,
-    retriable: !permanent,
-  });
+  return new VigilError(
+    'VIGIL_KAFKA_UNAVAILABLE',
+    `cannot consume from Kafka at ${brokers.join(', ')}: ${messages.join(': ') || String(error)}`,
+    {
+      cause: error,
+      retriable: !permanent,
+    },
+  );
 }
 
 /** kafkajs logs group joins and the like at INFO; they are our debug. */
@@ -180,7 +221,8 @@ export class KafkaSource implements PredictionSource {
       ['retryMaxMs', options.retryMaxMs],
       ['closeTimeoutMs', options.closeTimeoutMs],
     ] as const) {
-      if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) problems.push(`${name}: expected a positive integer, got ${value}`);
+      if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0))
+        problems.push(`${name}: expected a positive integer, got ${value}`);
     }
     if (problems.length > 0) {
       throw new VigilError('VIGIL_CONFIG_INVALID', `kafka source: ${problems.join('; ')}`, { details: { problems } });
@@ -256,7 +298,10 @@ export class KafkaSource implements PredictionSource {
       this.watchdog = setInterval(() => {
         if (this.silent || Date.now() - this.lastAnswer <= silenceMs) return;
         this.silent = true;
-        this.logger.warn({ silentMs: Date.now() - this.lastAnswer }, 'the brokers have not answered a fetch or a heartbeat');
+        this.logger.warn(
+          { silentMs: Date.now() - this.lastAnswer },
+          'the brokers have not answered a fetch or a heartbeat',
+        );
         this.options.onConnection?.('lost');
       }, 1000);
       this.watchdog.unref();
@@ -321,7 +366,9 @@ export class KafkaSource implements PredictionSource {
       if (partitions.length === 0) continue;
       for (const partition of partitions) this.positions.delete(`${topic}:${partition}`);
       if (this.options.offsetsFor === undefined) continue;
-      const loaded = await this.retrying(`loading offsets of ${topic}`, () => this.options.offsetsFor!(topic, partitions));
+      const loaded = await this.retrying(`loading offsets of ${topic}`, () =>
+        this.options.offsetsFor!(topic, partitions),
+      );
       if (loaded === undefined) return;
       const offsets = loaded.value;
       for (const partition of partitions) {
@@ -330,7 +377,10 @@ export class KafkaSource implements PredictionSource {
         this.positions.set(`${topic}:${partition}`, BigInt(offset));
         this.consumer.seek({ topic, partition, offset });
       }
-      this.logger.info({ topic, partitions, offsets: Object.fromEntries(offsets) }, 'partitions assigned; sought to stored offsets');
+      this.logger.info(
+        { topic, partitions, offsets: Object.fromEntries(offsets) },
+        'partitions assigned; sought to stored offsets',
+      );
     }
   }
 
@@ -381,7 +431,9 @@ export class KafkaSource implements PredictionSource {
     }, this.options.heartbeatIntervalMs ?? 3000);
     let result: { value: Awaited<ReturnType<BatchHandler>> } | undefined;
     try {
-      result = await this.retrying(`handling ${key} offsets ${sourceBatch.firstOffset}..${last}`, () => handler(sourceBatch));
+      result = await this.retrying(`handling ${key} offsets ${sourceBatch.firstOffset}..${last}`, () =>
+        handler(sourceBatch),
+      );
     } finally {
       clearInterval(beat);
     }

@@ -42,7 +42,8 @@ export function lz4DecompressFrames(input: Uint8Array): Buffer {
       pos += 8 + size;
       continue;
     }
-    if (magic !== FRAME_MAGIC) throw new Lz4FormatError(`not an LZ4 frame: magic number 0x${magic.toString(16)} at byte ${pos}`);
+    if (magic !== FRAME_MAGIC)
+      throw new Lz4FormatError(`not an LZ4 frame: magic number 0x${magic.toString(16)} at byte ${pos}`);
     pos = decodeFrame(input, pos + 4, out);
     frames++;
   }
@@ -75,7 +76,10 @@ function decodeFrame(input: Uint8Array, start: number, out: GrowableBytes): numb
   if (hasDictionary) throw new Lz4FormatError('LZ4 frame needs a dictionary (Kafka never sends one)');
   const headerChecksum = input[pos + descriptorLength]!;
   // Kafka's first LZ4 message format (magic 0, before 0.10) hashed the magic number too; accept that as well.
-  if (headerChecksum !== ((xxhash32(input, pos, descriptorLength) >>> 8) & 0xff) && headerChecksum !== ((xxhash32(input, pos - 4, descriptorLength + 4) >>> 8) & 0xff)) {
+  if (
+    headerChecksum !== ((xxhash32(input, pos, descriptorLength) >>> 8) & 0xff) &&
+    headerChecksum !== ((xxhash32(input, pos - 4, descriptorLength + 4) >>> 8) & 0xff)
+  ) {
     throw new Lz4FormatError('LZ4 frame header checksum mismatch');
   }
   pos += descriptorLength + 1;
@@ -90,17 +94,29 @@ function decodeFrame(input: Uint8Array, start: number, out: GrowableBytes): numb
     const size = (word & ~UNCOMPRESSED_BIT) >>> 0;
     if (size > blockMax) throw new Lz4FormatError(`LZ4 block of ${size} bytes exceeds the frame's maximum ${blockMax}`);
     need(input, pos, size + (blockChecksums ? 4 : 0), 'a block');
-    if (blockChecksums && readU32(input, pos + size) !== xxhash32(input, pos, size)) throw new Lz4FormatError(`LZ4 block checksum mismatch at byte ${pos}`);
+    if (blockChecksums && readU32(input, pos + size) !== xxhash32(input, pos, size))
+      throw new Lz4FormatError(`LZ4 block checksum mismatch at byte ${pos}`);
     if (stored) out.append(input, pos, size);
     // A match reaches back into earlier blocks only when the frame links them, and never into an earlier frame.
-    else decodeBlock(input, pos, pos + size, out, blockMax, independentBlocks ? 'block' : 'frame', independentBlocks ? out.length : contentStart);
+    else
+      decodeBlock(
+        input,
+        pos,
+        pos + size,
+        out,
+        blockMax,
+        independentBlocks ? 'block' : 'frame',
+        independentBlocks ? out.length : contentStart,
+      );
     pos += size + (blockChecksums ? 4 : 0);
   }
   const produced = out.length - contentStart;
-  if (contentSize !== undefined && produced !== contentSize) throw new Lz4FormatError(`LZ4 frame decoded to ${produced} bytes, its header says ${contentSize}`);
+  if (contentSize !== undefined && produced !== contentSize)
+    throw new Lz4FormatError(`LZ4 frame decoded to ${produced} bytes, its header says ${contentSize}`);
   if (contentChecksum) {
     need(input, pos, 4, 'the content checksum');
-    if (readU32(input, pos) !== xxhash32(out.bytes, contentStart, produced)) throw new Lz4FormatError('LZ4 frame content checksum mismatch');
+    if (readU32(input, pos) !== xxhash32(out.bytes, contentStart, produced))
+      throw new Lz4FormatError('LZ4 frame content checksum mismatch');
     pos += 4;
   }
   return pos;
@@ -110,7 +126,15 @@ function decodeFrame(input: Uint8Array, start: number, out: GrowableBytes): numb
  * One compressed block appended to `out`; its matches may reach back to `floor` in the output: the start of the
  * block when the frame's blocks are independent (Kafka's producers), of the frame when they are linked.
  */
-function decodeBlock(src: Uint8Array, start: number, end: number, out: GrowableBytes, blockMax: number, scope: 'block' | 'frame', floor: number): void {
+function decodeBlock(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  out: GrowableBytes,
+  blockMax: number,
+  scope: 'block' | 'frame',
+  floor: number,
+): void {
   const blockStart = out.length;
   out.reserve(blockMax);
   const dst = out.bytes;
@@ -129,9 +153,10 @@ function decodeBlock(src: Uint8Array, start: number, end: number, out: GrowableB
       }
     }
     if (s + literals > end) throw new Lz4FormatError('LZ4 literals run past the block');
-    if (d - blockStart + literals > blockMax) throw new Lz4FormatError('LZ4 block decodes to more than its maximum size');
+    if (d - blockStart + literals > blockMax)
+      throw new Lz4FormatError('LZ4 block decodes to more than its maximum size');
     if (literals < 32) {
-      for (const stop = s + literals; s < stop; ) dst[d++] = src[s++]!;
+      for (const stop = s + literals; s < stop;) dst[d++] = src[s++]!;
     } else {
       dst.set(src.subarray(s, s + literals), d);
       s += literals;
@@ -151,7 +176,10 @@ function decodeBlock(src: Uint8Array, start: number, end: number, out: GrowableB
       }
     }
     length += MIN_MATCH;
-    if (offset === 0 || offset > d - floor) throw new Lz4FormatError(`LZ4 match offset ${offset} points before the start of the ${scope}${scope === 'block' ? " (the frame's blocks are independent)" : ''}`);
+    if (offset === 0 || offset > d - floor)
+      throw new Lz4FormatError(
+        `LZ4 match offset ${offset} points before the start of the ${scope}${scope === 'block' ? " (the frame's blocks are independent)" : ''}`,
+      );
     if (d - blockStart + length > blockMax) throw new Lz4FormatError('LZ4 block decodes to more than its maximum size');
     let from = d - offset;
     if (offset >= length && length >= 32) {
@@ -159,7 +187,7 @@ function decodeBlock(src: Uint8Array, start: number, end: number, out: GrowableB
       d += length;
     } else {
       // Byte by byte: short copies, and overlapping ones (a run repeats the bytes just written).
-      for (const stop = d + length; d < stop; ) dst[d++] = dst[from++]!;
+      for (const stop = d + length; d < stop;) dst[d++] = dst[from++]!;
     }
   }
   out.length = d;
@@ -216,7 +244,7 @@ function compressBlock(src: Uint8Array, out: GrowableBytes, table: Int32Array): 
     dst[d++] = offset >> 8;
     if (matchCode >= 15) d = writeLength(dst, d, matchCode - 15);
   };
-  for (let i = 0; i + MF_LIMIT <= n; ) {
+  for (let i = 0; i + MF_LIMIT <= n;) {
     const word = readU32(src, i);
     const h = Math.imul(word, 2654435761) >>> 18;
     const candidate = table[h]!;
@@ -294,7 +322,8 @@ function writeU32(data: Uint8Array, at: number, value: number): void {
 }
 
 function need(input: Uint8Array, at: number, count: number, what: string): void {
-  if (at + count > input.length) throw new Lz4FormatError(`LZ4 input ends inside ${what} (needs ${count} bytes at ${at}, has ${input.length})`);
+  if (at + count > input.length)
+    throw new Lz4FormatError(`LZ4 input ends inside ${what} (needs ${count} bytes at ${at}, has ${input.length})`);
 }
 
 /** An output buffer that doubles as it fills. */

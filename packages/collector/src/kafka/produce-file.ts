@@ -47,12 +47,17 @@ export interface ProduceFileResult {
 export async function produceFile(path: string, options: ProduceFileOptions): Promise<ProduceFileResult> {
   const problems: string[] = [];
   if (options.topic.trim() === '') problems.push('topic: expected a non-empty string');
-  if (options.rate !== undefined && !(Number.isFinite(options.rate) && options.rate > 0)) problems.push(`rate: expected a positive number, got ${options.rate}`);
-  if (options.batchSize !== undefined && !(Number.isSafeInteger(options.batchSize) && options.batchSize > 0)) problems.push(`batchSize: expected a positive integer, got ${options.batchSize}`);
+  if (options.rate !== undefined && !(Number.isFinite(options.rate) && options.rate > 0))
+    problems.push(`rate: expected a positive number, got ${options.rate}`);
+  if (options.batchSize !== undefined && !(Number.isSafeInteger(options.batchSize) && options.batchSize > 0))
+    problems.push(`batchSize: expected a positive integer, got ${options.batchSize}`);
   if (options.compression !== undefined && !PRODUCE_COMPRESSIONS.includes(options.compression)) {
-    problems.push(`compression: "${String(options.compression)}" is not one of ${PRODUCE_COMPRESSIONS.join(', ')} (zstd topics are read, not written)`);
+    problems.push(
+      `compression: "${String(options.compression)}" is not one of ${PRODUCE_COMPRESSIONS.join(', ')} (zstd topics are read, not written)`,
+    );
   }
-  if (problems.length > 0) throw new VigilError('VIGIL_USAGE', `replay: ${problems.join('; ')}`, { details: { problems } });
+  if (problems.length > 0)
+    throw new VigilError('VIGIL_USAGE', `replay: ${problems.join('; ')}`, { details: { problems } });
   try {
     await access(path);
   } catch (error) {
@@ -62,8 +67,14 @@ export async function produceFile(path: string, options: ProduceFileOptions): Pr
   const keyField = options.keyField ?? 'model';
   const rate = options.rate;
   // With a rate, about ten requests a second keep the pace smooth.
-  const batchSize = rate === undefined ? (options.batchSize ?? 500) : Math.max(1, Math.min(options.batchSize ?? 500, Math.floor(rate / 10)));
-  const producer = createKafka(options, logger).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const batchSize =
+    rate === undefined
+      ? (options.batchSize ?? 500)
+      : Math.max(1, Math.min(options.batchSize ?? 500, Math.floor(rate / 10)));
+  const producer = createKafka(options, logger).producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   const started = Date.now();
   let produced = 0;
   let unkeyed = 0;
@@ -73,7 +84,12 @@ export async function produceFile(path: string, options: ProduceFileOptions): Pr
     if (pending.length === 0) return;
     const messages = pending;
     pending = [];
-    await producer.send({ topic: options.topic, messages, acks: -1, compression: COMPRESSION_TYPES[options.compression ?? 'none'] });
+    await producer.send({
+      topic: options.topic,
+      messages,
+      acks: -1,
+      compression: COMPRESSION_TYPES[options.compression ?? 'none'],
+    });
     produced += messages.length;
     if (rate !== undefined) {
       const dueMs = (produced / rate) * 1000 - (Date.now() - started);
@@ -113,10 +129,16 @@ export interface OutgoingMessage {
  * Produces `messages` unchanged, each to its topic, keyed by the event's `model` like `vigil replay` (so a
  * re-submitted event lands on its model's partition); acknowledged by all in-sync replicas.
  */
-export async function produceMessages(messages: readonly OutgoingMessage[], options: KafkaConnectionOptions & { readonly batchSize?: number }): Promise<number> {
+export async function produceMessages(
+  messages: readonly OutgoingMessage[],
+  options: KafkaConnectionOptions & { readonly batchSize?: number },
+): Promise<number> {
   if (messages.length === 0) return 0;
   const logger = (options.logger ?? silentLogger).child({ component: 'produce' });
-  const producer = createKafka(options, logger).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = createKafka(options, logger).producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   const batchSize = options.batchSize ?? 500;
   await producer.connect();
   try {
@@ -127,7 +149,11 @@ export async function produceMessages(messages: readonly OutgoingMessage[], opti
         list.push({ key: keyOf(m.value.toString('utf8'), 'model'), value: m.value });
         byTopic.set(m.topic, list);
       }
-      await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })), acks: -1, compression: CompressionTypes.None });
+      await producer.sendBatch({
+        topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
+        acks: -1,
+        compression: CompressionTypes.None,
+      });
     }
   } finally {
     await producer.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'producer disconnect failed'));
@@ -150,7 +176,11 @@ function keyOf(line: string, field: string): string | null {
  * Creates `topic` with `partitions` partitions unless it exists (the demo's own topics; an operator creates the
  * daemon's). Resolves true when it was created.
  */
-export async function ensureTopic(topic: string, partitions: number, options: KafkaConnectionOptions): Promise<boolean> {
+export async function ensureTopic(
+  topic: string,
+  partitions: number,
+  options: KafkaConnectionOptions,
+): Promise<boolean> {
   const logger = (options.logger ?? silentLogger).child({ component: 'admin' });
   const admin = createKafka(options, logger).admin();
   await admin.connect();

@@ -85,22 +85,31 @@ export async function readTopicSince(options: ReadSinceOptions): Promise<ReadSin
         );
         started.then(
           () => {
-            for (const [partition, { start }] of range) consumer.seek({ topic: options.topic, partition, offset: start.toString() });
+            for (const [partition, { start }] of range)
+              consumer.seek({ topic: options.topic, partition, offset: start.toString() });
           },
           (error: unknown) => fail(error),
         );
       });
     } finally {
-      await consumer.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'read-since consumer disconnect failed'));
+      await consumer
+        .disconnect()
+        .catch((error: unknown) => logger.warn({ err: error }, 'read-since consumer disconnect failed'));
     }
-    await admin.deleteGroups([groupId]).catch((error: unknown) => logger.debug({ err: error, groupId }, 'could not delete the read-since group'));
+    await admin
+      .deleteGroups([groupId])
+      .catch((error: unknown) => logger.debug({ err: error, groupId }, 'could not delete the read-since group'));
     return { messages, partitions };
   } catch (error) {
     if (error instanceof VigilError) throw error;
-    throw new VigilError('VIGIL_KAFKA_UNAVAILABLE', `reading topic ${options.topic} since ${new Date(options.sinceMs).toISOString()} failed: ${(error as Error).message}`, {
-      cause: error,
-      retriable: true,
-    });
+    throw new VigilError(
+      'VIGIL_KAFKA_UNAVAILABLE',
+      `reading topic ${options.topic} since ${new Date(options.sinceMs).toISOString()} failed: ${(error as Error).message}`,
+      {
+        cause: error,
+        retriable: true,
+      },
+    );
   } finally {
     await admin.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'admin disconnect failed'));
   }

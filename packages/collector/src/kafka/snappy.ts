@@ -34,10 +34,14 @@ export function snappyDecompressKafka(input: Uint8Array): Buffer {
   const chunks: Buffer[] = [];
   let pos = XERIAL_HEADER_LENGTH;
   while (pos < input.length) {
-    if (pos + 4 > input.length) throw new SnappyFormatError(`xerial snappy stream ends inside a chunk length at byte ${pos}`);
+    if (pos + 4 > input.length)
+      throw new SnappyFormatError(`xerial snappy stream ends inside a chunk length at byte ${pos}`);
     const size = ((input[pos]! << 24) | (input[pos + 1]! << 16) | (input[pos + 2]! << 8) | input[pos + 3]!) >>> 0;
     pos += 4;
-    if (pos + size > input.length) throw new SnappyFormatError(`xerial snappy chunk of ${size} bytes at byte ${pos} runs past the end (${input.length} bytes)`);
+    if (pos + size > input.length)
+      throw new SnappyFormatError(
+        `xerial snappy chunk of ${size} bytes at byte ${pos} runs past the end (${input.length} bytes)`,
+      );
     chunks.push(snappyUncompress(input.subarray(pos, pos + size)));
     pos += size;
   }
@@ -64,15 +68,19 @@ export function snappyUncompress(src: Uint8Array): Buffer {
   }
   if (expected > 2 ** 31) throw new SnappyFormatError(`snappy uncompressed length ${expected} is implausible`);
   // A Snappy element of n input bytes yields at most 64 output bytes per tag byte: a bound against lying headers.
-  if (expected > src.length * 64 + 64) throw new SnappyFormatError(`snappy uncompressed length ${expected} cannot come from ${src.length} bytes`);
-  const uncompress = src.length + expected > SHARED_INSTANCE_BYTES ? snappyUncompressor() : (shared ??= snappyUncompressor());
+  if (expected > src.length * 64 + 64)
+    throw new SnappyFormatError(`snappy uncompressed length ${expected} cannot come from ${src.length} bytes`);
+  const uncompress =
+    src.length + expected > SHARED_INSTANCE_BYTES ? snappyUncompressor() : (shared ??= snappyUncompressor());
   let output: Uint8Array;
   try {
     output = uncompress(src, expected);
   } catch (error) {
     // hysnappy's reasons: "invalid snappy length header", "missing eof marker" (the block does not end where its
     // length says), "premature end of input".
-    throw new SnappyFormatError(`snappy block of ${src.length} bytes (${expected} declared) is corrupt: ${(error as Error).message}`);
+    throw new SnappyFormatError(
+      `snappy block of ${src.length} bytes (${expected} declared) is corrupt: ${(error as Error).message}`,
+    );
   }
   return Buffer.from(output.buffer, output.byteOffset, output.byteLength);
 }
@@ -128,12 +136,19 @@ export function snappyCompress(src: Uint8Array): Buffer {
       length -= chunk;
     }
   };
-  for (let i = 0; i + 4 <= n; ) {
+  for (let i = 0; i + 4 <= n;) {
     const word = (src[i]! | (src[i + 1]! << 8) | (src[i + 2]! << 16) | (src[i + 3]! << 24)) >>> 0;
     const h = Math.imul(word, 0x1e35a7bd) >>> 18;
     const candidate = table[h]!;
     table[h] = i;
-    if (candidate >= 0 && i - candidate <= 0xffff && src[candidate] === src[i] && src[candidate + 1] === src[i + 1] && src[candidate + 2] === src[i + 2] && src[candidate + 3] === src[i + 3]) {
+    if (
+      candidate >= 0 &&
+      i - candidate <= 0xffff &&
+      src[candidate] === src[i] &&
+      src[candidate + 1] === src[i + 1] &&
+      src[candidate + 2] === src[i + 2] &&
+      src[candidate + 3] === src[i + 3]
+    ) {
       let length = 4;
       while (i + length < n && src[candidate + length] === src[i + length]) length++;
       literal(i);

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import type { Column, FeatureKind, ModelDefinition } from '@vigil/core';
-import { type BuiltPredictions, PredictionBatchBuilder, type PredictionBatchBuilderOptions, type RawMessage } from '@vigil/collector';
+import {
+  type BuiltPredictions,
+  PredictionBatchBuilder,
+  type PredictionBatchBuilderOptions,
+  type RawMessage,
+} from '@vigil/collector';
 import { CREDIT, HOUSE, exampleEvent, message } from './decode-helpers';
 
 /**
@@ -14,11 +19,21 @@ const PROTO: ModelDefinition = {
   id: 'constructor',
   task: 'binary',
   threshold: 0.3,
-  features: Object.fromEntries([['toString', 'numeric'], ['__proto__', 'categorical'], ['âge', 'numeric']]) as Record<string, FeatureKind>,
+  features: Object.fromEntries([
+    ['toString', 'numeric'],
+    ['__proto__', 'categorical'],
+    ['âge', 'numeric'],
+  ]) as Record<string, FeatureKind>,
   groups: ['valueOf', 'hasOwnProperty*région'],
 };
 const MODELS: ReadonlyMap<string, ModelDefinition> = new Map([CREDIT, HOUSE, PROTO].map((m) => [m.id, m]));
-const OPTIONS: PredictionBatchBuilderOptions = { maxMessageBytes: 8192, maxDeadLetterBytes: 128, maxFutureMs: 1e13, now: () => 1.7e12, expectedRows: 4 };
+const OPTIONS: PredictionBatchBuilderOptions = {
+  maxMessageBytes: 8192,
+  maxDeadLetterBytes: 128,
+  maxFutureMs: 1e13,
+  now: () => 1.7e12,
+  expectedRows: 4,
+};
 
 function decode(messages: readonly RawMessage[], scan: boolean): BuiltPredictions {
   const builder = new PredictionBatchBuilder(MODELS, { ...OPTIONS, scan });
@@ -62,9 +77,30 @@ describe('the decoder fast path', () => {
       { ...exampleEvent(), ts: 1795860000123, version: null, prediction: true, label: false, score: 0 },
       { ...exampleEvent(), attributions: { age: -0.5, income: 1e-9, region: null, other: 'x' } },
       { ...exampleEvent(), features: { region: 'south', income: null, age: -0 }, groups: null },
-      { ...exampleEvent(), features: { age: true, income: false, region: 'é🙂' }, groups: { age_band: null, sex: 'x', other: [1, { a: '\n' }] } },
-      { ...exampleEvent(), model: 'house-price', score: -3.5e-7, prediction: 12345.678, label: 1e21, features: { rooms: 3, city: 'Oslo' } },
-      { model: 'constructor', id: 'p', ts: '2026-11-22', features: Object.fromEntries([['__proto__', 'x'], ['toString', 2], ['âge', 0.1]]), groups: { valueOf: 'v', région: 'r' } },
+      {
+        ...exampleEvent(),
+        features: { age: true, income: false, region: 'é🙂' },
+        groups: { age_band: null, sex: 'x', other: [1, { a: '\n' }] },
+      },
+      {
+        ...exampleEvent(),
+        model: 'house-price',
+        score: -3.5e-7,
+        prediction: 12345.678,
+        label: 1e21,
+        features: { rooms: 3, city: 'Oslo' },
+      },
+      {
+        model: 'constructor',
+        id: 'p',
+        ts: '2026-11-22',
+        features: Object.fromEntries([
+          ['__proto__', 'x'],
+          ['toString', 2],
+          ['âge', 0.1],
+        ]),
+        groups: { valueOf: 'v', région: 'r' },
+      },
     ].map((e) => message(JSON.stringify(e)));
     const parse = jest.spyOn(JSON, 'parse');
     try {
@@ -78,14 +114,29 @@ describe('the decoder fast path', () => {
   });
 
   it.each([
-    ['numbers JSON spells in every way', '{"model":"house-price","id":"n","ts":1E3,"features":{"rooms":0.30000000000000004,"city":"a"},"score":-0.0,"prediction":1.7976931348623157e308,"label":5e-324}'],
-    ['a long decimal', '{"model":"house-price","id":"n","ts":0,"features":{"rooms":123456789012345678901234567890.123456789},"score":1e-400,"label":2.2250738585072011e-308}'],
+    [
+      'numbers JSON spells in every way',
+      '{"model":"house-price","id":"n","ts":1E3,"features":{"rooms":0.30000000000000004,"city":"a"},"score":-0.0,"prediction":1.7976931348623157e308,"label":5e-324}',
+    ],
+    [
+      'a long decimal',
+      '{"model":"house-price","id":"n","ts":0,"features":{"rooms":123456789012345678901234567890.123456789},"score":1e-400,"label":2.2250738585072011e-308}',
+    ],
     ['a number too large to be finite', '{"model":"house-price","id":"n","ts":0,"features":{"rooms":1e999}}'],
-    ['whitespace everywhere and a byte-order mark', '\ufeff \t\r\n{ "model" : "credit-risk" ,\n"id":"w" , "ts" : 5 , "features" : { "age" : 1 , "region" : "n" } }\n '],
-    ['escapes in values and keys', '{"model":"credit-risk","id":"a\\"b","ts":1,"features":{"region":"\\u00e9","\\u0061ge":2},"groups":{"sex":"\\ud83d\\ude42"}}'],
+    [
+      'whitespace everywhere and a byte-order mark',
+      '\ufeff \t\r\n{ "model" : "credit-risk" ,\n"id":"w" , "ts" : 5 , "features" : { "age" : 1 , "region" : "n" } }\n ',
+    ],
+    [
+      'escapes in values and keys',
+      '{"model":"credit-risk","id":"a\\"b","ts":1,"features":{"region":"\\u00e9","\\u0061ge":2},"groups":{"sex":"\\ud83d\\ude42"}}',
+    ],
     ['a lone surrogate escape', '{"model":"credit-risk","id":"x","ts":1,"features":{"region":"\\ud800"}}'],
     ['a field given twice', '{"model":"credit-risk","id":"x","ts":1,"features":{"age":1},"features":{"income":2}}'],
-    ['a feature given twice', '{"model":"credit-risk","id":"x","ts":1,"features":{"age":1,"region":"a","age":null,"region":null,"region":"b"}}'],
+    [
+      'a feature given twice',
+      '{"model":"credit-risk","id":"x","ts":1,"features":{"age":1,"region":"a","age":null,"region":null,"region":"b"}}',
+    ],
     ['an unknown model', '{"model":"nope","id":"x","ts":1,"features":{}}'],
     ['the model last', '{"id":"x","ts":1,"features":{"age":3},"model":"credit-risk"}'],
     ['a number id', '{"model":"credit-risk","id":1e21,"ts":1,"features":{}}'],
@@ -102,7 +153,10 @@ describe('the decoder fast path', () => {
     ['a bare minus', '{"model":"credit-risk","id":"x","ts":-,"features":{}}'],
     ['a control character in a string', '{"model":"credit-risk","id":"x\u0001","ts":1,"features":{}}'],
     ['features as an array', '{"model":"credit-risk","id":"x","ts":1,"features":[]}'],
-    ['deep nesting in an unknown key', `{"model":"credit-risk","id":"x","ts":1,"features":{},"extra":${'['.repeat(500)}${']'.repeat(500)}}`],
+    [
+      'deep nesting in an unknown key',
+      `{"model":"credit-risk","id":"x","ts":1,"features":{},"extra":${'['.repeat(500)}${']'.repeat(500)}}`,
+    ],
     ['an array at the top', '[{"model":"credit-risk"}]'],
     ['a literal misspelt', '{"model":"credit-risk","id":"x","ts":1,"features":{"age":nul}}'],
   ])('%s', (_name, text) => {
@@ -110,8 +164,16 @@ describe('the decoder fast path', () => {
   });
 
   it('gives the same rows and dead letters as JSON.parse for generated, mutated and cut events', () => {
-    const text = fc.oneof(fc.string({ maxLength: 6 }), fc.string({ unit: 'grapheme', maxLength: 3 }), fc.constantFrom('', 'é', '\u0000', '"', '\\', '__proto__'));
-    const number = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -0, 1, 0.1, 1e21, 1e-7, 5e-324, 8.64e15, 1.5));
+    const text = fc.oneof(
+      fc.string({ maxLength: 6 }),
+      fc.string({ unit: 'grapheme', maxLength: 3 }),
+      fc.constantFrom('', 'é', '\u0000', '"', '\\', '__proto__'),
+    );
+    const number = fc.oneof(
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(0, -0, 1, 0.1, 1e21, 1e-7, 5e-324, 8.64e15, 1.5),
+    );
     const scalar = fc.oneof(text, number, fc.boolean(), fc.constant(null));
     const value = fc.oneof({ weight: 4, arbitrary: scalar }, fc.jsonValue({ maxDepth: 2 }));
     const event = fc.record(
@@ -125,36 +187,57 @@ describe('the decoder fast path', () => {
         ),
         version: value,
         features: fc.oneof(
-          { weight: 6, arbitrary: fc.dictionary(fc.constantFrom('age', 'income', 'region', 'rooms', 'city', 'toString', '__proto__', 'âge', 'x'), value, { maxKeys: 6 }) },
+          {
+            weight: 6,
+            arbitrary: fc.dictionary(
+              fc.constantFrom('age', 'income', 'region', 'rooms', 'city', 'toString', '__proto__', 'âge', 'x'),
+              value,
+              { maxKeys: 6 },
+            ),
+          },
           value,
         ),
         score: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), value),
         prediction: fc.oneof(fc.constantFrom(0, 1, -0, true, false, null), value),
         label: fc.oneof(fc.constantFrom(0, 1, true, false, null), value),
-        groups: fc.oneof(fc.dictionary(fc.constantFrom('sex', 'age_band', 'valueOf', 'hasOwnProperty', 'région'), value, { maxKeys: 4 }), value),
+        groups: fc.oneof(
+          fc.dictionary(fc.constantFrom('sex', 'age_band', 'valueOf', 'hasOwnProperty', 'région'), value, {
+            maxKeys: 4,
+          }),
+          value,
+        ),
         attributions: fc.oneof(
-          { weight: 4, arbitrary: fc.dictionary(fc.constantFrom('age', 'income', 'region', 'rooms', 'city', 'toString', '__proto__', 'âge', 'x'), fc.oneof({ weight: 3, arbitrary: number }, scalar), { maxKeys: 5 }) },
+          {
+            weight: 4,
+            arbitrary: fc.dictionary(
+              fc.constantFrom('age', 'income', 'region', 'rooms', 'city', 'toString', '__proto__', 'âge', 'x'),
+              fc.oneof({ weight: 3, arbitrary: number }, scalar),
+              { maxKeys: 5 },
+            ),
+          },
           value,
         ),
       },
       { requiredKeys: [] },
     );
     // Keys written into the text (JSON.stringify drops an assigned __proto__), spaces, and byte-level damage.
-    const encoded = fc.tuple(event, fc.constantFrom('', ' ', '\n\t'), fc.nat(), fc.nat(6), fc.integer({ min: 0, max: 255 })).map(([e, space, at, how, byte]) => {
-      let json = JSON.stringify(e, null, space.length > 0 ? space : undefined);
-      json = json.replace('"features":{', '"features":{"__proto__":"p",');
-      const bytes = Buffer.from(json);
-      const k = bytes.length === 0 ? 0 : at % bytes.length;
-      if (how === 1) return bytes.subarray(0, k);
-      if (how === 2) return Buffer.concat([bytes.subarray(0, k), Buffer.from([byte]), bytes.subarray(k)]);
-      if (how === 3) return Buffer.concat([bytes.subarray(0, k), bytes.subarray(k + 1)]);
-      if (how === 4) {
-        const copy = Buffer.from(bytes);
-        if (copy.length > 0) copy[k] = byte;
-        return copy;
-      }
-      return bytes;
-    });
+    const encoded = fc
+      .tuple(event, fc.constantFrom('', ' ', '\n\t'), fc.nat(), fc.nat(6), fc.integer({ min: 0, max: 255 }))
+      .map(([e, space, at, how, byte]) => {
+        let json = JSON.stringify(e, null, space.length > 0 ? space : undefined);
+        json = json.replace('"features":{', '"features":{"__proto__":"p",');
+        const bytes = Buffer.from(json);
+        const k = bytes.length === 0 ? 0 : at % bytes.length;
+        if (how === 1) return bytes.subarray(0, k);
+        if (how === 2) return Buffer.concat([bytes.subarray(0, k), Buffer.from([byte]), bytes.subarray(k)]);
+        if (how === 3) return Buffer.concat([bytes.subarray(0, k), bytes.subarray(k + 1)]);
+        if (how === 4) {
+          const copy = Buffer.from(bytes);
+          if (copy.length > 0) copy[k] = byte;
+          return copy;
+        }
+        return bytes;
+      });
     fc.assert(
       fc.property(fc.array(encoded, { minLength: 1, maxLength: 8 }), (values) => {
         expectSame(values.map((v, i) => ({ ...message(v), offset: String(i) })));

@@ -45,7 +45,10 @@ const validEvent = fc.record(
     prediction: fc.constantFrom(0, 1, true, false, null),
     label: fc.constantFrom(0, 1, true, false, null),
     groups: fc.record(
-      { sex: fc.oneof(fc.constantFrom('female', 'male'), fc.integer(), fc.constant(null)), age_band: fc.string({ maxLength: 5 }) },
+      {
+        sex: fc.oneof(fc.constantFrom('female', 'male'), fc.integer(), fc.constant(null)),
+        age_band: fc.string({ maxLength: 5 }),
+      },
       { requiredKeys: [] },
     ),
     attributions: fc.record(
@@ -67,18 +70,35 @@ const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwn
 
 /** A valid event with one field deleted, or given another value, or with a prototype-pollution key spliced in. */
 const mutatedEvent = fc
-  .tuple(validEvent, fc.constantFrom(...FIELDS), fc.constantFrom(...FEATURES), fc.nat(3), anyValue, fc.constantFrom(...PROTO_KEYS))
+  .tuple(
+    validEvent,
+    fc.constantFrom(...FIELDS),
+    fc.constantFrom(...FEATURES),
+    fc.nat(3),
+    anyValue,
+    fc.constantFrom(...PROTO_KEYS),
+  )
   .map(([event, field, feature, how, value, protoKey]) => {
-    const copy: Record<string, unknown> = { ...event, features: { ...event.features }, groups: { ...event.groups }, attributions: { ...event.attributions } };
+    const copy: Record<string, unknown> = {
+      ...event,
+      features: { ...event.features },
+      groups: { ...event.groups },
+      attributions: { ...event.attributions },
+    };
     if (how === 0) delete copy[field];
     else if (how === 1) copy[field] = value;
     // A feature's value, or (age and rooms) its attribution.
-    else if (how === 2) (copy[feature === 'age' || feature === 'rooms' ? 'attributions' : 'features'] as Record<string, unknown>)[feature] = value;
+    else if (how === 2)
+      (copy[feature === 'age' || feature === 'rooms' ? 'attributions' : 'features'] as Record<string, unknown>)[
+        feature
+      ] = value;
     else {
       // JSON.stringify drops a `__proto__` key set by assignment, so the key is written into the text instead.
       const polluting = JSON.stringify({ polluted: true, prototype: { polluted: true } });
       const text = JSON.stringify(copy);
-      return text.replace(/"features":\{/, `"features":{"${protoKey}":${polluting},`).replace(/^\{/, `{"${protoKey}":${polluting},`);
+      return text
+        .replace(/"features":\{/, `"features":{"${protoKey}":${polluting},`)
+        .replace(/^\{/, `{"${protoKey}":${polluting},`);
     }
     return JSON.stringify(copy);
   });
@@ -89,25 +109,46 @@ const messageValue: fc.Arbitrary<Buffer | null> = fc.oneof(
   { weight: 4, arbitrary: validText.map((t) => Buffer.from(t)) },
   { weight: 4, arbitrary: mutatedEvent.map((t) => Buffer.from(t)) },
   // Truncated bytes, which may cut a multi-byte character.
-  { weight: 2, arbitrary: fc.tuple(validText, fc.nat()).map(([t, n]) => Buffer.from(t).subarray(0, n % (Buffer.byteLength(t) + 1))) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(validText, fc.nat())
+      .map(([t, n]) => Buffer.from(t).subarray(0, n % (Buffer.byteLength(t) + 1))),
+  },
   { weight: 2, arbitrary: fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }).map((s) => Buffer.from(s)) },
   { weight: 1, arbitrary: fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')) },
   // Huge strings, around the size limit.
   {
     weight: 1,
-    arbitrary: fc.tuple(validEvent, fc.integer({ min: LIMIT - 200, max: LIMIT + 200 }), fc.constantFrom('id', 'version', 'features'))
-      .map(([e, n, field]) => Buffer.from(JSON.stringify({ ...e, [field]: field === 'features' ? { region: 'é'.repeat(n / 2) } : 'x'.repeat(n) }))),
+    arbitrary: fc
+      .tuple(
+        validEvent,
+        fc.integer({ min: LIMIT - 200, max: LIMIT + 200 }),
+        fc.constantFrom('id', 'version', 'features'),
+      )
+      .map(([e, n, field]) =>
+        Buffer.from(
+          JSON.stringify({ ...e, [field]: field === 'features' ? { region: 'é'.repeat(n / 2) } : 'x'.repeat(n) }),
+        ),
+      ),
   },
   // Deep nesting, as a whole value and inside the features.
   {
     weight: 1,
     arbitrary: fc.tuple(validEvent, fc.integer({ min: 1, max: 3000 }), fc.boolean()).map(([e, depth, inFeatures]) => {
       const nested = `${'{"a":['.repeat(depth)}1${']}'.repeat(depth)}`;
-      return Buffer.from(inFeatures ? JSON.stringify(e).replace('"features":{', `"features":{"region":${nested},"deep":${nested},`) : nested);
+      return Buffer.from(
+        inFeatures
+          ? JSON.stringify(e).replace('"features":{', `"features":{"region":${nested},"deep":${nested},`)
+          : nested,
+      );
     }),
   },
-  { weight: 1, arbitrary: fc.constantFrom(null, Buffer.alloc(0), Buffer.from('\ufeff'), Buffer.from(' '), Buffer.from('{}')) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(null, Buffer.alloc(0), Buffer.from('\ufeff'), Buffer.from(' '), Buffer.from('{}')),
+  },
 );
 
 const rawMessage = (value: Buffer | null, offset: number): RawMessage => ({
@@ -130,18 +171,22 @@ function checkInvariants(messages: readonly RawMessage[], built: BuiltPrediction
   const problems: string[] = [];
   for (const batch of built.batches.values()) {
     rows += batch.rowCount;
-    if (batch.ids.length !== batch.rowCount || batch.table.rowCount !== batch.rowCount) problems.push(`${batch.model}: row counts differ`);
+    if (batch.ids.length !== batch.rowCount || batch.table.rowCount !== batch.rowCount)
+      problems.push(`${batch.model}: row counts differ`);
     for (const column of batch.table.columns.values()) {
       const length = column.kind === 'numeric' ? column.values.length : column.codes.length;
       if (length !== batch.rowCount) problems.push(`${column.name}: ${length} rows`);
-      if (column.kind === 'categorical' && column.codes.some((c) => c < -1 || c >= column.categories.length)) problems.push(`${column.name}: bad code`);
+      if (column.kind === 'categorical' && column.codes.some((c) => c < -1 || c >= column.categories.length))
+        problems.push(`${column.name}: bad code`);
     }
   }
   expect(rows + built.deadLetters.length).toBe(messages.length);
   expect(new Set(built.deadLetters.map((d) => d.offset)).size).toBe(built.deadLetters.length);
   for (const letter of built.deadLetters) {
-    if (!Object.hasOwn(ERROR_CODES, letter.code) || letter.code === 'VIGIL_INTERNAL') problems.push(`code ${letter.code}`);
-    if (letter.reason.length === 0 || letter.reason.length > 500) problems.push(`reason ${JSON.stringify(letter.reason)}`);
+    if (!Object.hasOwn(ERROR_CODES, letter.code) || letter.code === 'VIGIL_INTERNAL')
+      problems.push(`code ${letter.code}`);
+    if (letter.reason.length === 0 || letter.reason.length > 500)
+      problems.push(`reason ${JSON.stringify(letter.reason)}`);
     if (letter.raw.length > OPTIONS.maxDeadLetterBytes) problems.push(`raw of ${letter.raw.length} bytes`);
   }
   expect(problems).toEqual([]);

@@ -24,7 +24,10 @@ function categories(table: Table, name: string): (string | null)[] {
 }
 
 /** Decodes `events` (objects, texts or bytes) and returns the credit-risk batch and the dead letters. */
-function decode(...events: unknown[]): { batch: PredictionBatch | undefined; deadLetters: ReturnType<PredictionBatchBuilder['build']>['deadLetters'] } {
+function decode(...events: unknown[]): {
+  batch: PredictionBatch | undefined;
+  deadLetters: ReturnType<PredictionBatchBuilder['build']>['deadLetters'];
+} {
   const builder = new PredictionBatchBuilder(MODELS);
   for (const event of events) builder.add(message(event));
   const built = builder.build();
@@ -83,7 +86,13 @@ describe('PredictionBatchBuilder: golden events', () => {
     expect(table.columns.get(BATCH_COLUMNS.ts)).toMatchObject({ values: batch.ts });
     expect(table.columns.get(BATCH_COLUMNS.version)).toBe(batch.version);
     expect(table.source).toBe('vigil.predictions');
-    expect(batch.absentFeatures).toEqual(new Map([['age', 0], ['income', 0], ['region', 0]]));
+    expect(batch.absentFeatures).toEqual(
+      new Map([
+        ['age', 0],
+        ['income', 0],
+        ['region', 0],
+      ]),
+    );
     // The example carries no attributions: every attribution column is missing.
     for (const f of ['age', 'income', 'region']) expect(numeric(table, attributionColumnName(f))).toEqual([NaN]);
   });
@@ -109,7 +118,13 @@ describe('PredictionBatchBuilder: golden events', () => {
   });
 
   it('reads ts as ISO-8601 (any offset, none meaning UTC) or epoch milliseconds', () => {
-    const stamps = ['2026-11-22T10:00:00Z', '2026-11-22T11:30:00+01:30', '2026-11-22T10:00:00', 1795860000000, '2026-11-22T10:00:00.000123Z'];
+    const stamps = [
+      '2026-11-22T10:00:00Z',
+      '2026-11-22T11:30:00+01:30',
+      '2026-11-22T10:00:00',
+      1795860000000,
+      '2026-11-22T10:00:00.000123Z',
+    ];
     const { batch, deadLetters } = decode(...stamps.map((ts) => ({ ...exampleEvent(), ts })));
     expect(deadLetters).toEqual([]);
     const t = Date.UTC(2026, 10, 22, 10);
@@ -117,7 +132,12 @@ describe('PredictionBatchBuilder: golden events', () => {
   });
 
   it('defaults version to "unversioned" and writes a numeric version as a string', () => {
-    const { batch } = decode({ ...exampleEvent(), version: undefined }, { ...exampleEvent(), version: null }, { ...exampleEvent(), version: 7 }, { ...exampleEvent(), version: 'v2' });
+    const { batch } = decode(
+      { ...exampleEvent(), version: undefined },
+      { ...exampleEvent(), version: null },
+      { ...exampleEvent(), version: 7 },
+      { ...exampleEvent(), version: 'v2' },
+    );
     expect(DEFAULT_VERSION).toBe('unversioned');
     expect(categories(batch!.table, BATCH_COLUMNS.version)).toEqual(['unversioned', 'unversioned', '7', 'v2']);
   });
@@ -174,7 +194,13 @@ describe('PredictionBatchBuilder: golden events', () => {
     const table = batch!.table;
     expect(numeric(table, 'age')).toEqual([NaN, NaN, 3]);
     expect(categories(table, 'region')).toEqual([null, null, 'south']);
-    expect(batch!.absentFeatures).toEqual(new Map([['age', 1], ['income', 0], ['region', 1]]));
+    expect(batch!.absentFeatures).toEqual(
+      new Map([
+        ['age', 1],
+        ['income', 0],
+        ['region', 1],
+      ]),
+    );
   });
 
   it('ignores features the model does not have', () => {
@@ -188,7 +214,12 @@ describe('PredictionBatchBuilder: golden events', () => {
   });
 
   it('writes numbers and booleans in a categorical feature as strings', () => {
-    const { batch } = decode(withFeatures({ region: 12 }), withFeatures({ region: 1.0 }), withFeatures({ region: 2.5 }), withFeatures({ region: true }));
+    const { batch } = decode(
+      withFeatures({ region: 12 }),
+      withFeatures({ region: 1.0 }),
+      withFeatures({ region: 2.5 }),
+      withFeatures({ region: true }),
+    );
     expect(categories(batch!.table, 'region')).toEqual(['12', '1', '2.5', 'true']);
   });
 
@@ -218,11 +249,25 @@ describe('PredictionBatchBuilder: golden events', () => {
 
   it('reads features named like members of Object.prototype as plain keys', () => {
     const models = new Map<string, ModelDefinition>([
-      ['m', { ...CREDIT, id: 'm', features: JSON.parse('{"constructor":"numeric","toString":"categorical","__proto__":"numeric"}') as ModelDefinition['features'], groups: ['hasOwnProperty'] }],
+      [
+        'm',
+        {
+          ...CREDIT,
+          id: 'm',
+          features: JSON.parse(
+            '{"constructor":"numeric","toString":"categorical","__proto__":"numeric"}',
+          ) as ModelDefinition['features'],
+          groups: ['hasOwnProperty'],
+        },
+      ],
     ]);
     const builder = new PredictionBatchBuilder(models);
     builder.add(message({ model: 'm', id: 'a', ts: 0, features: {} }));
-    builder.add(message(`{"model":"m","id":"b","ts":0,"features":{"constructor":1,"toString":"x","__proto__":2},"groups":{"hasOwnProperty":"g"}}`));
+    builder.add(
+      message(
+        `{"model":"m","id":"b","ts":0,"features":{"constructor":1,"toString":"x","__proto__":2},"groups":{"hasOwnProperty":"g"}}`,
+      ),
+    );
     const { batches, deadLetters } = builder.build();
     expect(deadLetters).toEqual([]);
     const table = batches.get('m')!.table;
@@ -260,7 +305,10 @@ describe('PredictionBatchBuilder: golden events', () => {
 
   it('grows past its expected size', () => {
     const builder = new PredictionBatchBuilder(MODELS, { expectedRows: 0 });
-    for (let i = 0; i < 5000; i++) builder.add(message({ ...exampleEvent(), id: `r${i}`, score: (i % 100) / 100, features: { age: i, region: `r${i % 7}` } }));
+    for (let i = 0; i < 5000; i++)
+      builder.add(
+        message({ ...exampleEvent(), id: `r${i}`, score: (i % 100) / 100, features: { age: i, region: `r${i % 7}` } }),
+      );
     const batch = builder.build().batches.get(CREDIT.id)!;
     expect(batch.rowCount).toBe(5000);
     expect(batch.ids[4999]).toBe('r4999');
@@ -276,44 +324,209 @@ describe('PredictionBatchBuilder: dead letters', () => {
   const reasons: [string, unknown, keyof typeof ERROR_CODES, string][] = [
     ['not JSON', '{"model": "credit-risk", ', 'VIGIL_DECODE_INVALID_JSON', 'value: not valid JSON ('],
     ['an empty value', '', 'VIGIL_DECODE_INVALID_JSON', 'value: empty (a null or zero-length message)'],
-    ['bytes that are not UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), 'VIGIL_DECODE_INVALID_JSON', 'value: not valid UTF-8'],
+    [
+      'bytes that are not UTF-8',
+      Buffer.from([0x7b, 0xff, 0x7d]),
+      'VIGIL_DECODE_INVALID_JSON',
+      'value: not valid UTF-8',
+    ],
     ['an array', '[1, 2]', 'VIGIL_DECODE_WRONG_TYPE', 'value: expected a JSON object, got an array'],
     ['a string', '"credit-risk"', 'VIGIL_DECODE_WRONG_TYPE', 'value: expected a JSON object, got "credit-risk"'],
-    ['no model', { ...exampleEvent(), model: undefined }, 'VIGIL_DECODE_MISSING_FIELD', 'field "model": required, but absent'],
-    ['a null model', { ...exampleEvent(), model: null }, 'VIGIL_DECODE_MISSING_FIELD', 'field "model": required, got null'],
-    ['a numeric model', { ...exampleEvent(), model: 3 }, 'VIGIL_DECODE_WRONG_TYPE', 'field "model": expected a string, got 3'],
-    ['an unknown model', { ...exampleEvent(), model: 'fraud' }, 'VIGIL_DECODE_UNKNOWN_MODEL', 'field "model": unknown model "fraud"'],
+    [
+      'no model',
+      { ...exampleEvent(), model: undefined },
+      'VIGIL_DECODE_MISSING_FIELD',
+      'field "model": required, but absent',
+    ],
+    [
+      'a null model',
+      { ...exampleEvent(), model: null },
+      'VIGIL_DECODE_MISSING_FIELD',
+      'field "model": required, got null',
+    ],
+    [
+      'a numeric model',
+      { ...exampleEvent(), model: 3 },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "model": expected a string, got 3',
+    ],
+    [
+      'an unknown model',
+      { ...exampleEvent(), model: 'fraud' },
+      'VIGIL_DECODE_UNKNOWN_MODEL',
+      'field "model": unknown model "fraud"',
+    ],
     ['no id', { ...exampleEvent(), id: undefined }, 'VIGIL_DECODE_MISSING_FIELD', 'field "id": required, but absent'],
     ['an empty id', { ...exampleEvent(), id: '' }, 'VIGIL_DECODE_MISSING_FIELD', 'field "id": required, got ""'],
-    ['an object id', { ...exampleEvent(), id: { a: 1 } }, 'VIGIL_DECODE_WRONG_TYPE', 'field "id": expected a string, got an object'],
+    [
+      'an object id',
+      { ...exampleEvent(), id: { a: 1 } },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "id": expected a string, got an object',
+    ],
     ['no ts', { ...exampleEvent(), ts: undefined }, 'VIGIL_DECODE_MISSING_FIELD', 'field "ts": required, but absent'],
-    ['a free-form ts', { ...exampleEvent(), ts: 'yesterday' }, 'VIGIL_DECODE_WRONG_TYPE', 'field "ts": expected an ISO-8601 timestamp or epoch milliseconds, got "yesterday"'],
-    ['an impossible date', { ...exampleEvent(), ts: '2026-02-30T00:00:00Z' }, 'VIGIL_DECODE_WRONG_TYPE', 'field "ts": expected an ISO-8601 timestamp or epoch milliseconds, got "2026-02-30T00:00:00Z"'],
-    ['a boolean ts', { ...exampleEvent(), ts: true }, 'VIGIL_DECODE_WRONG_TYPE', 'field "ts": expected an ISO-8601 timestamp or epoch milliseconds, got true'],
-    ['a ts past the Date range', { ...exampleEvent(), ts: 1e17 }, 'VIGIL_DECODE_OUT_OF_RANGE', 'field "ts": expected epoch milliseconds within ±8640000000000000, got 100000000000000000'],
-    ['no features', { ...exampleEvent(), features: undefined }, 'VIGIL_DECODE_MISSING_FIELD', 'field "features": required, but absent'],
-    ['features as an array', { ...exampleEvent(), features: [41] }, 'VIGIL_DECODE_WRONG_TYPE', 'field "features": expected an object, got an array'],
-    ['a string for a numeric feature', withFeatures({ age: 'high' }), 'VIGIL_DECODE_WRONG_TYPE', 'field "features.age": expected a number, got "high"'],
-    ['a numeric string for a numeric feature', withFeatures({ income: '52000' }), 'VIGIL_DECODE_WRONG_TYPE', 'field "features.income": expected a number, got "52000"'],
-    ['an overflowing number', '{"model":"credit-risk","id":"x","ts":0,"features":{"age":1e999}}', 'VIGIL_DECODE_OUT_OF_RANGE', 'field "features.age": expected a finite number, got Infinity'],
-    ['an object for a categorical feature', withFeatures({ region: { name: 'north' } }), 'VIGIL_DECODE_WRONG_TYPE', 'field "features.region": expected a string, got an object'],
-    ['a long string, quoted in part', withFeatures({ age: 'x'.repeat(1000) }), 'VIGIL_DECODE_WRONG_TYPE', `field "features.age": expected a number, got "${'x'.repeat(40)}…"`],
-    ['a numeric version that is not finite', '{"model":"credit-risk","id":"x","ts":0,"features":{},"version":-1e400}', 'VIGIL_DECODE_OUT_OF_RANGE', 'field "version": expected a finite number, got -Infinity'],
-    ['an array version', { ...exampleEvent(), version: ['7'] }, 'VIGIL_DECODE_WRONG_TYPE', 'field "version": expected a string, got an array'],
-    ['a string score', { ...exampleEvent(), score: '0.8' }, 'VIGIL_DECODE_WRONG_TYPE', 'field "score": expected a number, got "0.8"'],
-    ['a binary score above 1', { ...exampleEvent(), score: 1.5 }, 'VIGIL_DECODE_OUT_OF_RANGE', 'field "score": expected a probability in [0, 1], got 1.5'],
-    ['a binary score below 0', { ...exampleEvent(), score: -0.1 }, 'VIGIL_DECODE_OUT_OF_RANGE', 'field "score": expected a probability in [0, 1], got -0.1'],
-    ['a binary prediction of 2', { ...exampleEvent(), prediction: 2 }, 'VIGIL_DECODE_OUT_OF_RANGE', 'field "prediction": expected 0 or 1, got 2'],
-    ['a string prediction', { ...exampleEvent(), prediction: 'yes' }, 'VIGIL_DECODE_WRONG_TYPE', 'field "prediction": expected 0, 1 or a boolean, got "yes"'],
-    ['a binary label of 0.5', { ...exampleEvent(), label: 0.5 }, 'VIGIL_DECODE_OUT_OF_RANGE', 'field "label": expected 0 or 1, got 0.5'],
-    ['a string label', { ...exampleEvent(), label: '1' }, 'VIGIL_DECODE_WRONG_TYPE', 'field "label": expected 0, 1 or a boolean, got "1"'],
-    ['groups as a string', { ...exampleEvent(), groups: 'female' }, 'VIGIL_DECODE_WRONG_TYPE', 'field "groups": expected an object, got "female"'],
-    ['an object group value', { ...exampleEvent(), groups: { sex: { v: 'f' } } }, 'VIGIL_DECODE_WRONG_TYPE', 'field "groups.sex": expected a string, got an object'],
-    ['an array group value', { ...exampleEvent(), groups: { age_band: [40, 49] } }, 'VIGIL_DECODE_WRONG_TYPE', 'field "groups.age_band": expected a string, got an array'],
-    ['attributions as a list', { ...exampleEvent(), attributions: [0.1, 0.2] }, 'VIGIL_DECODE_WRONG_TYPE', 'field "attributions": expected an object, got an array'],
-    ['a string attribution', { ...exampleEvent(), attributions: { age: '0.1' } }, 'VIGIL_DECODE_WRONG_TYPE', 'field "attributions.age": expected a number, got "0.1"'],
-    ['a boolean attribution', { ...exampleEvent(), attributions: { region: true } }, 'VIGIL_DECODE_WRONG_TYPE', 'field "attributions.region": expected a number, got true'],
-    ['an overflowing attribution', '{"model":"credit-risk","id":"x","ts":0,"features":{},"attributions":{"income":-1e999}}', 'VIGIL_DECODE_OUT_OF_RANGE', 'field "attributions.income": expected a finite number, got -Infinity'],
+    [
+      'a free-form ts',
+      { ...exampleEvent(), ts: 'yesterday' },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "ts": expected an ISO-8601 timestamp or epoch milliseconds, got "yesterday"',
+    ],
+    [
+      'an impossible date',
+      { ...exampleEvent(), ts: '2026-02-30T00:00:00Z' },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "ts": expected an ISO-8601 timestamp or epoch milliseconds, got "2026-02-30T00:00:00Z"',
+    ],
+    [
+      'a boolean ts',
+      { ...exampleEvent(), ts: true },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "ts": expected an ISO-8601 timestamp or epoch milliseconds, got true',
+    ],
+    [
+      'a ts past the Date range',
+      { ...exampleEvent(), ts: 1e17 },
+      'VIGIL_DECODE_OUT_OF_RANGE',
+      'field "ts": expected epoch milliseconds within ±8640000000000000, got 100000000000000000',
+    ],
+    [
+      'no features',
+      { ...exampleEvent(), features: undefined },
+      'VIGIL_DECODE_MISSING_FIELD',
+      'field "features": required, but absent',
+    ],
+    [
+      'features as an array',
+      { ...exampleEvent(), features: [41] },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "features": expected an object, got an array',
+    ],
+    [
+      'a string for a numeric feature',
+      withFeatures({ age: 'high' }),
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "features.age": expected a number, got "high"',
+    ],
+    [
+      'a numeric string for a numeric feature',
+      withFeatures({ income: '52000' }),
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "features.income": expected a number, got "52000"',
+    ],
+    [
+      'an overflowing number',
+      '{"model":"credit-risk","id":"x","ts":0,"features":{"age":1e999}}',
+      'VIGIL_DECODE_OUT_OF_RANGE',
+      'field "features.age": expected a finite number, got Infinity',
+    ],
+    [
+      'an object for a categorical feature',
+      withFeatures({ region: { name: 'north' } }),
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "features.region": expected a string, got an object',
+    ],
+    [
+      'a long string, quoted in part',
+      withFeatures({ age: 'x'.repeat(1000) }),
+      'VIGIL_DECODE_WRONG_TYPE',
+      `field "features.age": expected a number, got "${'x'.repeat(40)}…"`,
+    ],
+    [
+      'a numeric version that is not finite',
+      '{"model":"credit-risk","id":"x","ts":0,"features":{},"version":-1e400}',
+      'VIGIL_DECODE_OUT_OF_RANGE',
+      'field "version": expected a finite number, got -Infinity',
+    ],
+    [
+      'an array version',
+      { ...exampleEvent(), version: ['7'] },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "version": expected a string, got an array',
+    ],
+    [
+      'a string score',
+      { ...exampleEvent(), score: '0.8' },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "score": expected a number, got "0.8"',
+    ],
+    [
+      'a binary score above 1',
+      { ...exampleEvent(), score: 1.5 },
+      'VIGIL_DECODE_OUT_OF_RANGE',
+      'field "score": expected a probability in [0, 1], got 1.5',
+    ],
+    [
+      'a binary score below 0',
+      { ...exampleEvent(), score: -0.1 },
+      'VIGIL_DECODE_OUT_OF_RANGE',
+      'field "score": expected a probability in [0, 1], got -0.1',
+    ],
+    [
+      'a binary prediction of 2',
+      { ...exampleEvent(), prediction: 2 },
+      'VIGIL_DECODE_OUT_OF_RANGE',
+      'field "prediction": expected 0 or 1, got 2',
+    ],
+    [
+      'a string prediction',
+      { ...exampleEvent(), prediction: 'yes' },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "prediction": expected 0, 1 or a boolean, got "yes"',
+    ],
+    [
+      'a binary label of 0.5',
+      { ...exampleEvent(), label: 0.5 },
+      'VIGIL_DECODE_OUT_OF_RANGE',
+      'field "label": expected 0 or 1, got 0.5',
+    ],
+    [
+      'a string label',
+      { ...exampleEvent(), label: '1' },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "label": expected 0, 1 or a boolean, got "1"',
+    ],
+    [
+      'groups as a string',
+      { ...exampleEvent(), groups: 'female' },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "groups": expected an object, got "female"',
+    ],
+    [
+      'an object group value',
+      { ...exampleEvent(), groups: { sex: { v: 'f' } } },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "groups.sex": expected a string, got an object',
+    ],
+    [
+      'an array group value',
+      { ...exampleEvent(), groups: { age_band: [40, 49] } },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "groups.age_band": expected a string, got an array',
+    ],
+    [
+      'attributions as a list',
+      { ...exampleEvent(), attributions: [0.1, 0.2] },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "attributions": expected an object, got an array',
+    ],
+    [
+      'a string attribution',
+      { ...exampleEvent(), attributions: { age: '0.1' } },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "attributions.age": expected a number, got "0.1"',
+    ],
+    [
+      'a boolean attribution',
+      { ...exampleEvent(), attributions: { region: true } },
+      'VIGIL_DECODE_WRONG_TYPE',
+      'field "attributions.region": expected a number, got true',
+    ],
+    [
+      'an overflowing attribution',
+      '{"model":"credit-risk","id":"x","ts":0,"features":{},"attributions":{"income":-1e999}}',
+      'VIGIL_DECODE_OUT_OF_RANGE',
+      'field "attributions.income": expected a finite number, got -Infinity',
+    ],
   ];
 
   it.each(reasons)('refuses %s', (_, event, code, reason) => {
@@ -348,10 +561,22 @@ describe('PredictionBatchBuilder: dead letters', () => {
     builder.add(message(event.replace('"region":"north"', '"region":"\\ud83d\\ude00"')));
     const built = builder.build();
     expect(built.deadLetters.map((d) => [d.code, d.reason])).toEqual([
-      ['VIGIL_DECODE_OUT_OF_RANGE', 'field "version": expected well-formed Unicode text (no lone surrogate), got "7\\ud800"'],
-      ['VIGIL_DECODE_OUT_OF_RANGE', 'field "features.region": expected well-formed Unicode text (no lone surrogate), got "\\udc00north"'],
-      ['VIGIL_DECODE_OUT_OF_RANGE', 'field "groups.sex": expected well-formed Unicode text (no lone surrogate), got "fe\\ud83dmale"'],
-      ['VIGIL_DECODE_OUT_OF_RANGE', 'field "id": expected well-formed Unicode text (no lone surrogate), got "req-\\ud800"'],
+      [
+        'VIGIL_DECODE_OUT_OF_RANGE',
+        'field "version": expected well-formed Unicode text (no lone surrogate), got "7\\ud800"',
+      ],
+      [
+        'VIGIL_DECODE_OUT_OF_RANGE',
+        'field "features.region": expected well-formed Unicode text (no lone surrogate), got "\\udc00north"',
+      ],
+      [
+        'VIGIL_DECODE_OUT_OF_RANGE',
+        'field "groups.sex": expected well-formed Unicode text (no lone surrogate), got "fe\\ud83dmale"',
+      ],
+      [
+        'VIGIL_DECODE_OUT_OF_RANGE',
+        'field "id": expected well-formed Unicode text (no lone surrogate), got "req-\\ud800"',
+      ],
     ]);
     // A surrogate pair is a character like any other.
     expect(categories(built.batches.get(CREDIT.id)!.table, 'region')).toEqual(['\u{1F600}']);
@@ -388,8 +613,21 @@ describe('PredictionBatchBuilder: dead letters', () => {
   it('keeps where the message came from, its key, and its first bytes', () => {
     const builder = new PredictionBatchBuilder(MODELS, { maxDeadLetterBytes: 16 });
     const value = Buffer.from(JSON.stringify({ ...exampleEvent(), score: 7 }));
-    builder.add({ topic: 'vigil.predictions', partition: 3, offset: '9007199254740993', key: Buffer.from('credit-risk'), value, timestamp: '5' });
-    builder.add({ topic: 'vigil.predictions', partition: 3, offset: '9007199254740994', key: null, value: Buffer.from('{}') });
+    builder.add({
+      topic: 'vigil.predictions',
+      partition: 3,
+      offset: '9007199254740993',
+      key: Buffer.from('credit-risk'),
+      value,
+      timestamp: '5',
+    });
+    builder.add({
+      topic: 'vigil.predictions',
+      partition: 3,
+      offset: '9007199254740994',
+      key: null,
+      value: Buffer.from('{}'),
+    });
     const [first, second] = builder.build().deadLetters;
     expect(first).toEqual({
       topic: 'vigil.predictions',
@@ -406,7 +644,14 @@ describe('PredictionBatchBuilder: dead letters', () => {
     const kept = Buffer.from(first!.raw);
     value.fill(0);
     expect(first!.raw).toEqual(kept);
-    expect(second).toMatchObject({ key: null, timestamp: undefined, model: null, code: 'VIGIL_DECODE_MISSING_FIELD', raw: Buffer.from('{}'), rawBytes: 2 });
+    expect(second).toMatchObject({
+      key: null,
+      timestamp: undefined,
+      model: null,
+      code: 'VIGIL_DECODE_MISSING_FIELD',
+      raw: Buffer.from('{}'),
+      rawBytes: 2,
+    });
   });
 
   it('keeps 64 KiB of a value by default', () => {
@@ -418,7 +663,11 @@ describe('PredictionBatchBuilder: dead letters', () => {
   });
 
   it('leaves no trace of a bad event in the rows of the others', () => {
-    const good = (id: string): Record<string, unknown> => ({ ...exampleEvent(), id, features: { age: Number(id), income: 1, region: `r${id}` } });
+    const good = (id: string): Record<string, unknown> => ({
+      ...exampleEvent(),
+      id,
+      features: { age: Number(id), income: 1, region: `r${id}` },
+    });
     const { batch, deadLetters } = decode(
       good('1'),
       // Fails at its last feature, after the first ones were read.

@@ -10,7 +10,8 @@ describe('ByteDictionary', () => {
         values.forEach((value, i) => {
           if (!expected.has(value)) expected.set(value, expected.size);
           const bytes = Buffer.from(`|${value}|`);
-          const code = i % 2 === 0 ? dictionary.codeOfBytes(bytes, 1, bytes.length - 1) : dictionary.codeOfString(value);
+          const code =
+            i % 2 === 0 ? dictionary.codeOfBytes(bytes, 1, bytes.length - 1) : dictionary.codeOfString(value);
           expect(code).toBe(expected.get(value));
         });
         expect(dictionary.categories).toEqual([...expected.keys()]);

@@ -18,7 +18,10 @@ const decimal = fc
   .filter((text) => /[0-9]/.test(text.split(/[eE]/)[0]!) && !/[eE][+-]?$/.test(text));
 const cell = fc.oneof(
   { weight: 8, arbitrary: decimal },
-  { weight: 1, arbitrary: fc.constantFrom('', 'NA', 'NaN', 'null', '?', 'Infinity', '-Infinity', ' 7', '"8.5"', '"-1e3"') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('', 'NA', 'NaN', 'null', '?', 'Infinity', '-Infinity', ' 7', '"8.5"', '"-1e3"'),
+  },
   { weight: 1, arbitrary: decimal.map((text) => `${text} `) },
 );
 
@@ -42,7 +45,9 @@ describe('readCsv', () => {
           for (const [k, name] of ['a', 'b'].entries()) {
             const column = table.columns.get(name)!;
             if (column.kind !== 'numeric') throw new Error('numeric column expected');
-            rows.forEach((row, i) => expect({ cell: row[k], value: column.values[i] }).toEqual({ cell: row[k], value: expected(row[k]!) }));
+            rows.forEach((row, i) =>
+              expect({ cell: row[k], value: column.values[i] }).toEqual({ cell: row[k], value: expected(row[k]!) }),
+            );
           }
         },
       ),
@@ -52,6 +57,8 @@ describe('readCsv', () => {
 
   it('reports the line of a bad number that follows fast-path cells', () => {
     const text = 'a,b\n1.5,2\n3,4e2\n5,x\n';
-    expect(() => readCsv(Buffer.from(text), 'bad.csv', 0x2c, { types: { a: 'numeric', b: 'numeric' } })).toThrow(/bad\.csv:4/);
+    expect(() => readCsv(Buffer.from(text), 'bad.csv', 0x2c, { types: { a: 'numeric', b: 'numeric' } })).toThrow(
+      /bad\.csv:4/,
+    );
   });
 });

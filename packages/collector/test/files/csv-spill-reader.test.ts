@@ -71,7 +71,9 @@ describe('readTable with spill', () => {
     const path = join(dir, 'mixed.csv');
     await writeFile(path, csv(600, 3));
     const whole = await readTable(path);
-    const spilled = await readTable(path, { spill: { path: join(dir, `mixed-${sizes.chunkBytes}.spill`), keep: ['score'], ...sizes } });
+    const spilled = await readTable(path, {
+      spill: { path: join(dir, `mixed-${sizes.chunkBytes}.spill`), keep: ['score'], ...sizes },
+    });
     expect(spilled.table.rowCount).toBe(whole.table.rowCount);
     expect(spilled.inferred).toEqual(whole.inferred);
     expect(spilled.inferred.late).toBe('categorical');
@@ -98,7 +100,9 @@ describe('readTable with spill', () => {
     const whole = await errorOf(readTable(path));
     expect(whole).toMatch(/broken\.csv:\d+: expected 5 fields as in the header, found 3/);
     expect(await errorOf(readTable(path, { spill: { path: join(dir, 'broken.spill'), chunkBytes: 100 } }))).toBe(whole);
-    const given = await errorOf(readTable(path, { types: { late: 'numeric' }, spill: { path: join(dir, 'typed.spill'), chunkBytes: 100 } }));
+    const given = await errorOf(
+      readTable(path, { types: { late: 'numeric' }, spill: { path: join(dir, 'typed.spill'), chunkBytes: 100 } }),
+    );
     expect(given).toBe(await errorOf(readTable(path, { types: { late: 'numeric' } })));
     expect(given).toContain('column "late": "n/a" is not a number');
   });

@@ -15,7 +15,10 @@ const FILES = [
 
 describe('readNumericLeaf', () => {
   it.each(FILES)('%s: every flat number column as hyparquet reads it', async (path) => {
-    const [{ parquetMetadataAsync, parquetReadObjects, parquetSchema }, { compressors }] = await Promise.all([import('hyparquet'), import('hyparquet-compressors')]);
+    const [{ parquetMetadataAsync, parquetReadObjects, parquetSchema }, { compressors }] = await Promise.all([
+      import('hyparquet'),
+      import('hyparquet-compressors'),
+    ]);
     const handle = await open(path, 'r');
     try {
       const { size } = await handle.stat();
@@ -34,7 +37,10 @@ describe('readNumericLeaf', () => {
         const name = child.element.name;
         const out = new Float64Array(rows.length);
         const fast = await readNumericLeaf(file, metadata, [name], out, compressors);
-        const plainNumber = ['DOUBLE', 'FLOAT', 'INT32', 'INT64'].includes(child.element.type ?? '') && child.element.logical_type === undefined && child.element.converted_type === undefined;
+        const plainNumber =
+          ['DOUBLE', 'FLOAT', 'INT32', 'INT64'].includes(child.element.type ?? '') &&
+          child.element.logical_type === undefined &&
+          child.element.converted_type === undefined;
         expect({ name, fast }).toEqual({ name, fast: plainNumber });
         if (!fast) continue;
         decoded++;

@@ -26,7 +26,9 @@ describe('parseNumberBytes', () => {
         digits,
         fc.constantFrom('', '.'),
         digits,
-        fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.stringMatching(/^[0-9]{0,4}$/))),
+        fc.option(
+          fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.stringMatching(/^[0-9]{0,4}$/)),
+        ),
       )
       .map(([sign, whole, dot, fraction, exponent]) => sign + whole + dot + fraction + (exponent?.join('') ?? ''));
     fc.assert(
@@ -48,7 +50,21 @@ describe('parseNumberBytes', () => {
   });
 
   it('reads the edge cases of decimal syntax like Number()', () => {
-    for (const text of ['0', '-0', '-0.0', '5.', '.5', '+.5', '1e5', '1E-5', '007', '9007199254740993', '1e400', '-1e-400', '4.9e-324']) {
+    for (const text of [
+      '0',
+      '-0',
+      '-0.0',
+      '5.',
+      '.5',
+      '+.5',
+      '1e5',
+      '1E-5',
+      '007',
+      '9007199254740993',
+      '1e400',
+      '-1e-400',
+      '4.9e-324',
+    ]) {
       expect(Object.is(parseBytes(text), Number(text))).toBe(true);
     }
   });
@@ -65,7 +81,8 @@ describe('parseNumberText', () => {
       expect(parseNumberText(text)).toBe(Number.POSITIVE_INFINITY);
       expect(parseBytes(text)).toBe(Number.POSITIVE_INFINITY);
     }
-    for (const text of ['-inf', '-Inf', '-INFINITY', '-Infinity']) expect(parseBytes(text)).toBe(Number.NEGATIVE_INFINITY);
+    for (const text of ['-inf', '-Inf', '-INFINITY', '-Infinity'])
+      expect(parseBytes(text)).toBe(Number.NEGATIVE_INFINITY);
     for (const text of ['infinite', 'in', 'infinityy', '++inf']) expect(parseNumberText(text)).toBeNaN();
   });
 

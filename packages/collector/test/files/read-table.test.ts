@@ -73,7 +73,13 @@ describe('readTable: CSV', () => {
     const sex = column(table, 'sex') as CategoricalColumn;
     expect([...sex.categories].sort()).toEqual(['Female', 'Male']);
     const race = column(table, 'race') as CategoricalColumn;
-    expect([...race.categories].sort()).toEqual(['Amer-Indian-Eskimo', 'Asian-Pac-Islander', 'Black', 'Other', 'White']);
+    expect([...race.categories].sort()).toEqual([
+      'Amer-Indian-Eskimo',
+      'Asian-Pac-Islander',
+      'Black',
+      'Other',
+      'White',
+    ]);
     expect(inferred.age).toBe('numeric');
     expect(inferred.workclass).toBe('categorical');
     const age = column(table, 'age') as NumericColumn;
@@ -154,7 +160,10 @@ describe('readTable: CSV', () => {
 
   it('reports empty files and files without data rows', async () => {
     const empty = await file('empty.csv', '');
-    expect(await failure(readTable(empty))).toEqual({ code: 'VIGIL_FILE_EMPTY', message: `${empty}: the file is empty` });
+    expect(await failure(readTable(empty))).toEqual({
+      code: 'VIGIL_FILE_EMPTY',
+      message: `${empty}: the file is empty`,
+    });
     const blank = await file('blank.csv', '\n\r\n');
     expect((await failure(readTable(blank))).code).toBe('VIGIL_FILE_EMPTY');
     const header = await file('header.csv', 'a,b\n\n');
@@ -197,7 +206,18 @@ describe('readTable: NDJSON', () => {
     const { table, inferred } = await readTable(path);
     expect(table.rowCount).toBe(3);
     expect([...table.columns.keys()]).toEqual([
-      'model', 'version', 'id', 'ts', 'age', 'income', 'region', 'score', 'prediction', 'label', 'sex', 'age_band',
+      'model',
+      'version',
+      'id',
+      'ts',
+      'age',
+      'income',
+      'region',
+      'score',
+      'prediction',
+      'label',
+      'sex',
+      'age_band',
       'meta.source.host',
     ]);
     expect(numbers(table, 'age')).toEqual([41, Number.NaN, 29]);
@@ -262,17 +282,36 @@ describe('readTable: Parquet', () => {
     expect(numbers(table, 'small')).toEqual([1, 2, Number.NaN, 4, 5]);
     expect(texts(table, 'region')).toEqual(['north', null, 'south', 'north', 'é']);
     expect(numbers(table, 'approved')).toEqual([1, 0, Number.NaN, 1, 0]);
-    expect(numbers(table, 'ts')).toEqual([Date.UTC(2026, 10, 22, 10), 1, Number.NaN, -1000, Date.UTC(2000, 1, 29, 12, 30, 0, 500)]);
+    expect(numbers(table, 'ts')).toEqual([
+      Date.UTC(2026, 10, 22, 10),
+      1,
+      Number.NaN,
+      -1000,
+      Date.UTC(2000, 1, 29, 12, 30, 0, 500),
+    ]);
     expect(numbers(table, 'ts_ms')).toEqual([0, 1000, Number.NaN, -1000, 1_700_000_000_123]);
-    expect(numbers(table, 'day')).toEqual([86_400_000, Number.NaN, Date.UTC(2026, 10, 22), -86_400_000, Date.UTC(2000, 0, 1)]);
+    expect(numbers(table, 'day')).toEqual([
+      86_400_000,
+      Number.NaN,
+      Date.UTC(2026, 10, 22),
+      -86_400_000,
+      Date.UTC(2000, 0, 1),
+    ]);
   };
 
   it('reads ZSTD-compressed pages across row groups', async () => {
     const { table, inferred } = await readTable(join(FIXTURES, 'typed-zstd.parquet'));
     expectTyped(table);
     expect(inferred).toEqual({
-      age: 'numeric', income: 'numeric', score: 'numeric', small: 'numeric', region: 'categorical',
-      approved: 'numeric', ts: 'numeric', ts_ms: 'numeric', day: 'numeric',
+      age: 'numeric',
+      income: 'numeric',
+      score: 'numeric',
+      small: 'numeric',
+      region: 'categorical',
+      approved: 'numeric',
+      ts: 'numeric',
+      ts_ms: 'numeric',
+      day: 'numeric',
     });
   });
 

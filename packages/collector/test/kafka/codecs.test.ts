@@ -68,15 +68,14 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('Kafka compression codecs', () => {
-  test.each(codecs.flatMap(([name, type]) => ['kcat', 'java'].map((producer) => [`${producer}-${name}`, type] as const)))(
-    '%s: the batch a real producer compressed decompresses to its 500 records',
-    async (name, type) => {
-      const compressed = fixture(`${name}.bin`);
-      const records = await KAFKA_CODECS[type].decompress(compressed);
-      expect(Buffer.isBuffer(records)).toBe(true);
-      expect(recordValues(records)).toEqual(LINES);
-    },
-  );
+  test.each(
+    codecs.flatMap(([name, type]) => ['kcat', 'java'].map((producer) => [`${producer}-${name}`, type] as const)),
+  )('%s: the batch a real producer compressed decompresses to its 500 records', async (name, type) => {
+    const compressed = fixture(`${name}.bin`);
+    const records = await KAFKA_CODECS[type].decompress(compressed);
+    expect(Buffer.isBuffer(records)).toBe(true);
+    expect(recordValues(records)).toEqual(LINES);
+  });
 
   test('the record parser itself: kcat-gzip through zlib gives the same 500 records', () => {
     expect(recordValues(gunzipSync(fixture('kcat-gzip.bin')))).toEqual(LINES);
@@ -92,9 +91,12 @@ describe('Kafka compression codecs', () => {
     expect(fixture('cli-linked-checksums.lz4')[4]! & 0x20).toBe(0);
   });
 
-  test.each(['cli-default.lz4', 'cli-linked-checksums.lz4', 'cli-no-checksum.lz4'])('lz4 tool frame %s decompresses to the file', async (name) => {
-    expect((await KAFKA_CODECS[CompressionTypes.LZ4].decompress(fixture(name))).equals(EVENTS)).toBe(true);
-  });
+  test.each(['cli-default.lz4', 'cli-linked-checksums.lz4', 'cli-no-checksum.lz4'])(
+    'lz4 tool frame %s decompresses to the file',
+    async (name) => {
+      expect((await KAFKA_CODECS[CompressionTypes.LZ4].decompress(fixture(name))).equals(EVENTS)).toBe(true);
+    },
+  );
 
   test.each(['cli-default.zst', 'cli-no-check.zst'])('zstd tool frame %s decompresses to the file', async (name) => {
     expect((await KAFKA_CODECS[CompressionTypes.ZSTD].decompress(fixture(name))).equals(EVENTS)).toBe(true);
@@ -102,7 +104,12 @@ describe('Kafka compression codecs', () => {
 
   test('concatenated LZ4 frames and skippable frames', () => {
     const skippable = Buffer.concat([Buffer.from([0x5a, 0x2a, 0x4d, 0x18, 3, 0, 0, 0]), Buffer.from('abc')]);
-    const input = Buffer.concat([skippable, fixture('cli-default.lz4'), skippable, fixture('cli-linked-checksums.lz4')]);
+    const input = Buffer.concat([
+      skippable,
+      fixture('cli-default.lz4'),
+      skippable,
+      fixture('cli-linked-checksums.lz4'),
+    ]);
     expect(lz4DecompressFrames(input).equals(Buffer.concat([EVENTS, EVENTS]))).toBe(true);
   });
 
@@ -121,7 +128,9 @@ describe('Kafka compression codecs', () => {
     ['random (incompressible)', randomBytes(200_000)],
     ['1 MB of zeros', Buffer.alloc(1 << 20)],
     ['a 3-byte period across blocks', Buffer.from('abc'.repeat(70_000))],
-    ...[65_535, 65_536, 65_537, 131_085].map((n) => [`${n} bytes of mixed data`, Buffer.concat([EVENTS, randomBytes(n)]).subarray(0, n)] as [string, Buffer]),
+    ...[65_535, 65_536, 65_537, 131_085].map(
+      (n) => [`${n} bytes of mixed data`, Buffer.concat([EVENTS, randomBytes(n)]).subarray(0, n)] as [string, Buffer],
+    ),
   ];
 
   test.each(samples)('LZ4 and Snappy compress then decompress %s unchanged', async (_name, input) => {
@@ -145,12 +154,18 @@ describe('Kafka compression codecs', () => {
     expect((error as Error).message).toMatch(/ZSTD cannot compress/);
   });
 
-  test.each(codecs.flatMap(([name, type]) => ['kcat', 'java'].map((producer) => [`${producer}-${name}`, type] as const)))(
+  test.each(
+    codecs.flatMap(([name, type]) => ['kcat', 'java'].map((producer) => [`${producer}-${name}`, type] as const)),
+  )(
     '%s truncated anywhere: a VIGIL_KAFKA_UNAVAILABLE error naming the codec, never other bytes',
     async (name, type) => {
       const compressed = fixture(`${name}.bin`);
       const whole = await KAFKA_CODECS[type].decompress(compressed);
-      const codecName = { [CompressionTypes.Snappy]: 'Snappy', [CompressionTypes.LZ4]: 'LZ4', [CompressionTypes.ZSTD]: 'ZSTD' }[type];
+      const codecName = {
+        [CompressionTypes.Snappy]: 'Snappy',
+        [CompressionTypes.LZ4]: 'LZ4',
+        [CompressionTypes.ZSTD]: 'ZSTD',
+      }[type];
       for (let cut = 0; cut < compressed.length; cut += Math.max(1, Math.floor(compressed.length / 300))) {
         const outcome = await KAFKA_CODECS[type].decompress(compressed.subarray(0, cut)).then(
           (output) => output,
@@ -164,7 +179,9 @@ describe('Kafka compression codecs', () => {
           continue;
         }
         expect(isVigilError(outcome, 'VIGIL_KAFKA_UNAVAILABLE')).toBe(true);
-        expect((outcome as Error).message).toMatch(new RegExp(`^kafka: a record batch compressed with ${codecName} \\(${cut} bytes\\) does not decompress: .+`));
+        expect((outcome as Error).message).toMatch(
+          new RegExp(`^kafka: a record batch compressed with ${codecName} \\(${cut} bytes\\) does not decompress: .+`),
+        );
       }
     },
   );
@@ -199,14 +216,20 @@ describe('Kafka compression codecs', () => {
     // Block 1 stored ("abcdabcd"), block 2 a 4-byte match 8 back (into block 1) and the last literals "efghi".
     const frame = (flags: number) => {
       const descriptor = Buffer.from([flags, 0x40]);
-      const header = Buffer.concat([Buffer.from([0x04, 0x22, 0x4d, 0x18]), descriptor, Buffer.from([(xxhash32(descriptor, 0, 2) >>> 8) & 0xff])]);
+      const header = Buffer.concat([
+        Buffer.from([0x04, 0x22, 0x4d, 0x18]),
+        descriptor,
+        Buffer.from([(xxhash32(descriptor, 0, 2) >>> 8) & 0xff]),
+      ]);
       const stored = Buffer.concat([Buffer.from([8, 0, 0, 0x80]), Buffer.from('abcdabcd')]);
       const block = Buffer.from([0x00, 0x08, 0x00, 0x50, ...Buffer.from('efghi')]);
       return Buffer.concat([header, stored, Buffer.from([block.length, 0, 0, 0]), block, Buffer.alloc(4)]);
     };
     expect(lz4DecompressFrames(frame(0x40)).toString()).toBe('abcdabcdabcdefghi');
     // Independent blocks (what Kafka's producers write): such a match is corruption, not bytes of the block before.
-    expect(() => lz4DecompressFrames(frame(0x60))).toThrow("LZ4 match offset 8 points before the start of the block (the frame's blocks are independent)");
+    expect(() => lz4DecompressFrames(frame(0x60))).toThrow(
+      "LZ4 match offset 8 points before the start of the block (the frame's blocks are independent)",
+    );
   });
 
   test('a block checksum catches a flipped literal', async () => {
@@ -216,11 +239,15 @@ describe('Kafka compression codecs', () => {
   });
 
   test.each(codecs)('an empty %s payload is an error, not an empty batch', async (_name, type) => {
-    await expect(KAFKA_CODECS[type].decompress(Buffer.alloc(0))).rejects.toThrow(/\(0 bytes\) does not decompress: empty input/);
+    await expect(KAFKA_CODECS[type].decompress(Buffer.alloc(0))).rejects.toThrow(
+      /\(0 bytes\) does not decompress: empty input/,
+    );
   });
 
   test('a Snappy header that promises more than the input can hold is refused before allocating', () => {
-    expect(() => snappyUncompress(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x07, 0x00]))).toThrow(/cannot come from 6 bytes/);
+    expect(() => snappyUncompress(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x07, 0x00]))).toThrow(
+      /cannot come from 6 bytes/,
+    );
   });
 
   test('a Snappy block too large for the shared WebAssembly instance decodes in one of its own, and the shared one still serves the next', async () => {

@@ -1,4 +1,11 @@
-import { DeadLetterPublisher, deadLetterRecord, readTopicSince, type DeadLetter, type DeadLetterRecord, type RawMessage } from '@vigil/collector';
+import {
+  DeadLetterPublisher,
+  deadLetterRecord,
+  readTopicSince,
+  type DeadLetter,
+  type DeadLetterRecord,
+  type RawMessage,
+} from '@vigil/collector';
 import { createTestTopic, kafkaBrokers } from '@vigil/test-kit';
 
 function letter(over: Partial<DeadLetter> & Pick<DeadLetter, 'offset'>): DeadLetter {
@@ -19,9 +26,22 @@ function letter(over: Partial<DeadLetter> & Pick<DeadLetter, 'offset'>): DeadLet
 
 const LETTERS: DeadLetter[] = [
   letter({ offset: '17' }),
-  letter({ offset: '18', model: 'credit-risk', code: 'VIGIL_DECODE_MISSING_FIELD', reason: 'field "id": required', raw: Buffer.from('{"model":"credit-risk"}') }),
+  letter({
+    offset: '18',
+    model: 'credit-risk',
+    code: 'VIGIL_DECODE_MISSING_FIELD',
+    reason: 'field "id": required',
+    raw: Buffer.from('{"model":"credit-risk"}'),
+  }),
   // Not UTF-8 (a lone continuation byte), and cut from 10 MB to 4 bytes: base64, truncated.
-  letter({ offset: '9007199254740993', key: null, code: 'VIGIL_DECODE_TOO_LARGE', reason: 'message of 10485760 bytes', raw: Buffer.from([0x7b, 0x80, 0x22, 0x61]), rawBytes: 10_485_760 }),
+  letter({
+    offset: '9007199254740993',
+    key: null,
+    code: 'VIGIL_DECODE_TOO_LARGE',
+    reason: 'message of 10485760 bytes',
+    raw: Buffer.from([0x7b, 0x80, 0x22, 0x61]),
+    rawBytes: 10_485_760,
+  }),
 ];
 
 describe('deadLetterRecord', () => {
@@ -41,7 +61,13 @@ describe('deadLetterRecord', () => {
       key: Buffer.from('credit-risk').toString('base64'),
     });
     const big = deadLetterRecord(LETTERS[2]!);
-    expect(big).toMatchObject({ offset: '9007199254740993', encoding: 'base64', valueBytes: 10_485_760, truncated: true, key: null });
+    expect(big).toMatchObject({
+      offset: '9007199254740993',
+      encoding: 'base64',
+      valueBytes: 10_485_760,
+      truncated: true,
+      key: null,
+    });
     expect(Buffer.from(big.value, 'base64')).toEqual(LETTERS[2]!.raw);
   });
 });
@@ -58,7 +84,10 @@ describe('DeadLetterPublisher against the real broker', () => {
       expect(published).toBe(3);
       const read: RawMessage[] = [];
       await readTopicSince({ brokers: kafkaBrokers(), topic, sinceMs: 0, onMessages: (m) => void read.push(...m) });
-      const records = read.map((m) => ({ key: m.key?.toString('utf8'), record: JSON.parse(m.value!.toString('utf8')) as DeadLetterRecord }));
+      const records = read.map((m) => ({
+        key: m.key?.toString('utf8'),
+        record: JSON.parse(m.value!.toString('utf8')) as DeadLetterRecord,
+      }));
       records.sort((a, b) => a.record.offset.localeCompare(b.record.offset));
       expect(records).toEqual(
         [...LETTERS]

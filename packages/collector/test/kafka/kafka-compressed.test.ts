@@ -3,7 +3,20 @@ import { type DeadLetter, KafkaSource, PredictionBatchBuilder, type SourceBatch 
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { registerCompressionCodecs } from '../../src/kafka/codecs';
 import { MODELS } from '../decode/decode-helpers';
-import { CODEC_IDS, corruptStoredBatch, javaProduce, type KafkaCodec, kcatProduce, kcatValues, storedBatches, createTestTopic, delay, kafkaBrokers, uniqueName, within } from '@vigil/test-kit';
+import {
+  CODEC_IDS,
+  corruptStoredBatch,
+  javaProduce,
+  type KafkaCodec,
+  kcatProduce,
+  kcatValues,
+  storedBatches,
+  createTestTopic,
+  delay,
+  kafkaBrokers,
+  uniqueName,
+  within,
+} from '@vigil/test-kit';
 
 /*
  * Compressed topics through the real broker: batches that librdkafka (kcat), the Java client and kafkajs compressed
@@ -17,7 +30,13 @@ function eventLines(prefix: string, n: number): string[] {
   return Array.from({ length: n }, (_, i) =>
     JSON.stringify(
       i % 3 === 0
-        ? { model: 'house-price', id: `${prefix}-${i}`, ts: 1_763_800_000_000 + i, features: { rooms: (i % 7) + 1, city: `c${i % 5}` }, score: 100_000 + i }
+        ? {
+            model: 'house-price',
+            id: `${prefix}-${i}`,
+            ts: 1_763_800_000_000 + i,
+            features: { rooms: (i % 7) + 1, city: `c${i % 5}` },
+            score: 100_000 + i,
+          }
         : {
             model: 'credit-risk',
             version: '7',
@@ -34,14 +53,27 @@ function eventLines(prefix: string, n: number): string[] {
 const idOf = (line: string): string => (JSON.parse(line) as { id: string }).id;
 
 /** Consumes `topic` with a fresh group until `until()` holds after a batch; decodes each batch. */
-async function consume(topic: string, until: (ids: string[]) => boolean, logs: LogFields[] = [], timeoutMs = 60_000, onConnection?: (state: 'joined' | 'lost') => void) {
+async function consume(
+  topic: string,
+  until: (ids: string[]) => boolean,
+  logs: LogFields[] = [],
+  timeoutMs = 60_000,
+  onConnection?: (state: 'joined' | 'lost') => void,
+) {
   const builder = new PredictionBatchBuilder(MODELS);
   const ids: string[] = [];
   const deadLetters: DeadLetter[] = [];
   const seen = new Set<string>();
   let duplicates = 0;
   const logger = createLogger({ level: 'debug', write: (line) => logs.push(JSON.parse(line) as LogFields) });
-  const source = new KafkaSource({ brokers: kafkaBrokers(), groupId: uniqueName('compressed'), topics: [topic], retryInitialMs: 50, logger, onConnection });
+  const source = new KafkaSource({
+    brokers: kafkaBrokers(),
+    groupId: uniqueName('compressed'),
+    topics: [topic],
+    retryInitialMs: 50,
+    logger,
+    onConnection,
+  });
   let reached!: () => void;
   const done = new Promise<void>((r) => (reached = r));
   const running = source.run(async (batch: SourceBatch) => {
@@ -60,7 +92,11 @@ async function consume(topic: string, until: (ids: string[]) => boolean, logs: L
     await within(timeoutMs, 'consuming', Promise.race([done, running]));
   } finally {
     await within(15_000, 'close()', source.close());
-    await within(5_000, 'run() after close()', running.catch(() => undefined));
+    await within(
+      5_000,
+      'run() after close()',
+      running.catch(() => undefined),
+    );
   }
   return { ids, deadLetters, duplicates };
 }
@@ -82,14 +118,20 @@ describe('compressed topics through KafkaSource and the real broker', () => {
     // Two rounds of every codec on every partition, so batches of different codecs alternate on each.
     for (const round of [1, 2]) {
       for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
-        for (const partition of [0, 1, 2]) kcatProduce(topic, produced(eventLines(`kcat-${codec}-${round}-${partition}`, 150)), codec, { partition });
+        for (const partition of [0, 1, 2])
+          kcatProduce(topic, produced(eventLines(`kcat-${codec}-${round}-${partition}`, 150)), codec, { partition });
       }
     }
     // The Java client's sticky partitioner picks the partitions of these.
-    for (const codec of ['gzip', 'snappy', 'lz4', 'zstd'] as const) javaProduce(topic, produced(eventLines(`java-${codec}`, 600)), codec);
+    for (const codec of ['gzip', 'snappy', 'lz4', 'zstd'] as const)
+      javaProduce(topic, produced(eventLines(`java-${codec}`, 600)), codec);
     // kafkajs with the codecs registered here compresses Snappy and LZ4 (our compressors).
     registerCompressionCodecs();
-    const producer = new Kafka({ clientId: 'vigil-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).producer();
+    const producer = new Kafka({
+      clientId: 'vigil-test',
+      brokers: kafkaBrokers(),
+      logLevel: logLevel.NOTHING,
+    }).producer();
     await producer.connect();
     try {
       for (const [name, compression] of [
@@ -143,7 +185,9 @@ describe('compressed topics through KafkaSource and the real broker', () => {
 
       const logs: LogFields[] = [];
       const name = { lz4: 'LZ4', snappy: 'Snappy', zstd: 'ZSTD' }[codec];
-      const complaint = new RegExp(`kafka: a record batch compressed with ${name} \\(\\d+ bytes\\) does not decompress: .+`);
+      const complaint = new RegExp(
+        `kafka: a record batch compressed with ${name} \\(\\d+ bytes\\) does not decompress: .+`,
+      );
       const mentions = (l: LogFields) => complaint.test(JSON.stringify(l));
       let leaked = false;
       const states: Array<{ state: 'joined' | 'lost'; restored: boolean }> = [];
@@ -161,11 +205,23 @@ describe('compressed topics through KafkaSource and the real broker', () => {
       // Each fetch that meets the batch fails with the codec's error; kafkajs retries, then restarts the consumer.
       const deadline = Date.now() + 60_000;
       while (!logs.some((l) => l.msg === 'kafka consumer crashed; it restarts' && mentions(l))) {
-        if (Date.now() > deadline) throw new Error(`no restart with the codec's error; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n').slice(-6000)}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no restart with the codec's error; logs:\n${logs
+              .map((l) => JSON.stringify(l))
+              .join('\n')
+              .slice(-6000)}`,
+          );
         await delay(200);
       }
       expect(logs.filter((l) => l.msg === 'kafka consumer crashed and does not restart')).toEqual([]);
-      console.log(`${codec}: what the source logged about the corrupt batch:\n${logs.filter((l) => l.level !== 'debug' && mentions(l)).slice(0, 3).map((l) => JSON.stringify(l)).join('\n')}`);
+      console.log(
+        `${codec}: what the source logged about the corrupt batch:\n${logs
+          .filter((l) => l.level !== 'debug' && mentions(l))
+          .slice(0, 3)
+          .map((l) => JSON.stringify(l))
+          .join('\n')}`,
+      );
 
       expect(leaked).toBe(false);
       corrupt.restore();

@@ -1,12 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import { PredictionBatchBuilder, type DeadLetter } from '@vigil/collector';
 import { createPostgresClient, createStore } from '@vigil/store';
-import { KafkaSource, produceFile, type BatchHandler, type KafkaSourceOptions, type SourceBatch } from '@vigil/collector';
+import {
+  KafkaSource,
+  produceFile,
+  type BatchHandler,
+  type KafkaSourceOptions,
+  type SourceBatch,
+} from '@vigil/collector';
 import { MODELS } from '../decode/decode-helpers';
-import { createTestTopic, delay, kafkaBrokers, serviceSetting, uniqueName, within, writeEventsFile } from '@vigil/test-kit';
+import {
+  createTestTopic,
+  delay,
+  kafkaBrokers,
+  serviceSetting,
+  uniqueName,
+  within,
+  writeEventsFile,
+} from '@vigil/test-kit';
 
 /** Runs `source` until `until()` holds after a batch, then closes it (bounded). */
-async function consumeUntil(source: KafkaSource, handler: BatchHandler, until: () => boolean, timeoutMs = 45_000): Promise<void> {
+async function consumeUntil(
+  source: KafkaSource,
+  handler: BatchHandler,
+  until: () => boolean,
+  timeoutMs = 45_000,
+): Promise<void> {
   let reached!: () => void;
   const done = new Promise<void>((r) => (reached = r));
   const running = source.run(async (batch) => {
@@ -68,7 +87,9 @@ describe('KafkaSource against the real broker', () => {
       () => messages >= 5000,
     );
     const seconds = (Date.now() - started) / 1000;
-    console.log(`consumed ${messages} messages in ${seconds.toFixed(2)} s (${Math.round(messages / seconds)} msg/s incl. group join)`);
+    console.log(
+      `consumed ${messages} messages in ${seconds.toFixed(2)} s (${Math.round(messages / seconds)} msg/s incl. group join)`,
+    );
 
     expect(messages).toBe(5000);
     expect(ids).toHaveLength(file.ids.length);
@@ -201,8 +222,18 @@ describe('KafkaSource against the real broker', () => {
   });
 
   test('a broker that does not answer makes run() reject with the cause', async () => {
-    const source = new KafkaSource({ brokers: ['127.0.0.1:1'], groupId: uniqueName('group'), topics: ['nothing'], requestRetries: 0, connectionTimeoutMs: 500 });
-    const error = await within(20_000, 'run()', source.run(async () => undefined)).catch((e: unknown) => e);
+    const source = new KafkaSource({
+      brokers: ['127.0.0.1:1'],
+      groupId: uniqueName('group'),
+      topics: ['nothing'],
+      requestRetries: 0,
+      connectionTimeoutMs: 500,
+    });
+    const error = await within(
+      20_000,
+      'run()',
+      source.run(async () => undefined),
+    ).catch((e: unknown) => e);
     // One Vigil error naming Kafka and the socket's cause; worth retrying (the broker may come up), unlike a refused password.
     expect(error).toMatchObject({ code: 'VIGIL_KAFKA_UNAVAILABLE', retriable: true });
     expect((error as Error).message).toMatch(/^cannot consume from Kafka at 127\.0\.0\.1:1: .*(connect|ECONNREFUSED)/i);
@@ -210,7 +241,9 @@ describe('KafkaSource against the real broker', () => {
   });
 
   test('refuses bad options, every problem together', () => {
-    expect(() => new KafkaSource({ brokers: ['localhost'], groupId: ' ', topics: [] })).toThrow(/brokers: "localhost".*groupId.*topics|groupId.*topics/);
+    expect(() => new KafkaSource({ brokers: ['localhost'], groupId: ' ', topics: [] })).toThrow(
+      /brokers: "localhost".*groupId.*topics|groupId.*topics/,
+    );
   });
 });
 
@@ -224,7 +257,10 @@ describe('KafkaSource with the real store: exactly once across a restart', () =>
     const url = serviceSetting('VIGIL_DATABASE_URL');
     const schema = `vigil_test_kafka_${process.pid}_${randomBytes(4).toString('hex')}`;
     const store = await createStore({ url, schema }).catch((error: unknown) => {
-      throw new Error(`PostgreSQL is not reachable (${(error as Error).message}); start it with \`bash scripts/services/start.sh postgres\``, { cause: error });
+      throw new Error(
+        `PostgreSQL is not reachable (${(error as Error).message}); start it with \`bash scripts/services/start.sh postgres\``,
+        { cause: error },
+      );
     });
     teardown.push(async () => {
       await store.close();
@@ -257,9 +293,23 @@ describe('KafkaSource with the real store: exactly once across a restart', () =>
         const result = await store.applyBatch(
           {
             groupId,
-            offsets: [{ topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset, nextOffset: batch.nextOffset }],
+            offsets: [
+              {
+                topic: batch.topic,
+                partition: batch.partition,
+                firstOffset: batch.firstOffset,
+                nextOffset: batch.nextOffset,
+              },
+            ],
             buckets: [],
-            deadLetters: built.deadLetters.map((d) => ({ topic: d.topic, partition: d.partition, offset: d.offset, code: d.code, reason: d.reason, raw: d.raw })),
+            deadLetters: built.deadLetters.map((d) => ({
+              topic: d.topic,
+              partition: d.partition,
+              offset: d.offset,
+              code: d.code,
+              reason: d.reason,
+              raw: d.raw,
+            })),
           },
           (stored) => stored,
         );
@@ -267,18 +317,31 @@ describe('KafkaSource with the real store: exactly once across a restart', () =>
           skipped++;
           return;
         }
-        applied.push({ partition: batch.partition, first: BigInt(batch.firstOffset), next: BigInt(batch.nextOffset), run });
+        applied.push({
+          partition: batch.partition,
+          first: BigInt(batch.firstOffset),
+          next: BigInt(batch.nextOffset),
+          run,
+        });
         appliedMessages += batch.messages.length;
       };
 
     // First run: stopped once 2,000 events are stored, with later batches possibly fetched and in flight.
-    await consumeUntil(new KafkaSource(sourceOptions(topic, { groupId, offsetsFor, maxBytesPerPartition: 16_384 })), handlerFor(1), () => appliedMessages >= 2000);
+    await consumeUntil(
+      new KafkaSource(sourceOptions(topic, { groupId, offsetsFor, maxBytesPerPartition: 16_384 })),
+      handlerFor(1),
+      () => appliedMessages >= 2000,
+    );
     const afterFirst = appliedMessages;
     expect(afterFirst).toBeGreaterThanOrEqual(2000);
     expect(afterFirst).toBeLessThan(5000);
 
     // Second run, same group: resumes from the stored offsets.
-    await consumeUntil(new KafkaSource(sourceOptions(topic, { groupId, offsetsFor, maxBytesPerPartition: 16_384 })), handlerFor(2), () => appliedMessages >= 5000);
+    await consumeUntil(
+      new KafkaSource(sourceOptions(topic, { groupId, offsetsFor, maxBytesPerPartition: 16_384 })),
+      handlerFor(2),
+      () => appliedMessages >= 5000,
+    );
 
     expect(appliedMessages).toBe(5000);
     const stored = new Map((await store.loadOffsets(groupId, topic)).map((o) => [o.partition, o.nextOffset]));

@@ -41,7 +41,9 @@ describe('produceFile against the real broker', () => {
     teardown.push(file.remove);
     // Blank lines and a JSON value that is not an object.
     writeFileSync(file.path, `\n${readFileSync(file.path, 'utf8')}\n  \n[1,2]\n{"model": 7, "id": "x"}\n`);
-    const lines = readFileSync(file.path, 'utf8').split('\n').filter((l: string) => l.trim() !== '');
+    const lines = readFileSync(file.path, 'utf8')
+      .split('\n')
+      .filter((l: string) => l.trim() !== '');
 
     const result = await produceFile(file.path, { brokers: kafkaBrokers(), topic, keyField: 'model' });
     expect(result).toEqual(expect.objectContaining({ produced: 32, unkeyed: file.badLines + 2, blankLines: 3 }));
@@ -67,7 +69,9 @@ describe('produceFile against the real broker', () => {
   });
 
   test('a missing file and bad options are refused before connecting', async () => {
-    await expect(produceFile(join(__dirname, 'no-such-file.ndjson'), { brokers: ['127.0.0.1:1'], topic: 't' })).rejects.toMatchObject({
+    await expect(
+      produceFile(join(__dirname, 'no-such-file.ndjson'), { brokers: ['127.0.0.1:1'], topic: 't' }),
+    ).rejects.toMatchObject({
       code: 'VIGIL_FILE_NOT_FOUND',
     });
     await expect(produceFile(__filename, { brokers: ['127.0.0.1:1'], topic: ' ', rate: 0 })).rejects.toMatchObject({

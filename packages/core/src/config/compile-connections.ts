@@ -44,15 +44,33 @@ export interface Connections {
  * A value from the environment when its variable is set and not empty, else from the file. The environment wins
  * (docs/configuration.md, "Overrides"): one file is deployed to every environment, and each deployment says where its services are.
  */
-function pick(env: Env, name: string, fileValue: unknown, filePath: string): { value: unknown; path: string; fromEnv: boolean } {
+function pick(
+  env: Env,
+  name: string,
+  fileValue: unknown,
+  filePath: string,
+): { value: unknown; path: string; fromEnv: boolean } {
   const fromEnv = env[name];
-  if (fromEnv !== undefined && fromEnv.trim() !== '') return { value: fromEnv.trim(), path: `env.${name}`, fromEnv: true };
+  if (fromEnv !== undefined && fromEnv.trim() !== '')
+    return { value: fromEnv.trim(), path: `env.${name}`, fromEnv: true };
   return { value: fileValue, path: filePath, fromEnv: false };
 }
 
-export function compileConnections(root: Record<string, unknown>, r: ConfigReader, env: Env, baseDir: string): Connections {
+export function compileConnections(
+  root: Record<string, unknown>,
+  r: ConfigReader,
+  env: Env,
+  baseDir: string,
+): Connections {
   const kafka = compileKafka(root.kafka, r, env, baseDir);
-  const database = compileUrlSection(root.database, 'database', CONFIG_ENV.databaseUrl, ['postgres:', 'postgresql:'], r, env);
+  const database = compileUrlSection(
+    root.database,
+    'database',
+    CONFIG_ENV.databaseUrl,
+    ['postgres:', 'postgresql:'],
+    r,
+    env,
+  );
   const redis = compileUrlSection(root.redis, 'redis', CONFIG_ENV.redisUrl, ['redis:', 'rediss:'], r, env);
   const out: Connections = {
     ...(kafka ? { kafka } : {}),
@@ -66,20 +84,32 @@ export function compileConnections(root: Record<string, unknown>, r: ConfigReade
 }
 
 function compileKafka(value: unknown, r: ConfigReader, env: Env, baseDir: string): KafkaConfig | undefined {
-  const section = r.object(value, 'kafka', ['brokers', 'groupId', 'clientId', 'topics', 'ssl', 'sasl', 'sessionTimeout']) ?? {};
+  const section =
+    r.object(value, 'kafka', ['brokers', 'groupId', 'clientId', 'topics', 'ssl', 'sasl', 'sessionTimeout']) ?? {};
   const brokersPick = pick(env, CONFIG_ENV.kafkaBrokers, section.brokers, 'kafka.brokers');
   // Kafka is on when the file has a kafka section or the environment names brokers.
   if (value === undefined || value === null) {
     if (!brokersPick.fromEnv) return undefined;
   }
-  const brokerList = brokersPick.fromEnv ? String(brokersPick.value).split(',').map((b) => b.trim()) : brokersPick.value;
+  const brokerList = brokersPick.fromEnv
+    ? String(brokersPick.value)
+        .split(',')
+        .map((b) => b.trim())
+    : brokersPick.value;
   const brokers = r.strings(brokerList, brokersPick.path, { required: true, nonEmpty: true });
   brokers?.forEach((broker, index) => {
-    if (!BROKER.test(broker)) r.problems.add(brokersPick.fromEnv ? brokersPick.path : childPath(brokersPick.path, index), `"${broker}" is not host:port`);
+    if (!BROKER.test(broker))
+      r.problems.add(
+        brokersPick.fromEnv ? brokersPick.path : childPath(brokersPick.path, index),
+        `"${broker}" is not host:port`,
+      );
   });
   const topicsIn = r.object(section.topics, 'kafka.topics', ['predictions', 'labels', 'control', 'deadLetters']) ?? {};
   const topic = (key: string, fallback?: string): string | undefined =>
-    r.string(topicsIn[key], `kafka.topics.${key}`, { pattern: TOPIC, expected: 'a Kafka topic name (letters, digits, . _ -)' }) ?? fallback;
+    r.string(topicsIn[key], `kafka.topics.${key}`, {
+      pattern: TOPIC,
+      expected: 'a Kafka topic name (letters, digits, . _ -)',
+    }) ?? fallback;
   const deadLetters = topic('deadLetters');
   const topics = {
     predictions: topic('predictions', 'vigil.predictions')!,
@@ -100,7 +130,8 @@ function compileKafka(value: unknown, r: ConfigReader, env: Env, baseDir: string
     sessionTimeoutMs: r.duration(section.sessionTimeout, 'kafka.sessionTimeout', { positive: true }) ?? 30_000,
   };
   // The broker refuses sessions outside group.min/max.session.timeout.ms (6 s and 30 min by default).
-  if (kafka.sessionTimeoutMs < 6000 || kafka.sessionTimeoutMs > 1_800_000) r.problems.add('kafka.sessionTimeout', 'must be between 6s and 30m (the broker\'s default bounds)');
+  if (kafka.sessionTimeoutMs < 6000 || kafka.sessionTimeoutMs > 1_800_000)
+    r.problems.add('kafka.sessionTimeout', "must be between 6s and 30m (the broker's default bounds)");
   const ssl = compileKafkaSsl(section.ssl, r, baseDir);
   const sasl = compileKafkaSasl(section.sasl, r);
   return { ...kafka, ...(ssl ? { ssl } : {}), ...(sasl ? { sasl } : {}) };
@@ -129,7 +160,12 @@ function compileKafkaSsl(value: unknown, r: ConfigReader, baseDir: string): Kafk
 function compileKafkaSasl(value: unknown, r: ConfigReader): KafkaSaslConfig | undefined {
   const sasl = r.object(value, 'kafka.sasl', ['mechanism', 'username', 'password']);
   if (!sasl) return undefined;
-  const mechanism = r.oneOf(sasl.mechanism, 'kafka.sasl.mechanism', ['plain', 'scram-sha-256', 'scram-sha-512'] as const, { required: true });
+  const mechanism = r.oneOf(
+    sasl.mechanism,
+    'kafka.sasl.mechanism',
+    ['plain', 'scram-sha-256', 'scram-sha-512'] as const,
+    { required: true },
+  );
   const username = r.string(sasl.username, 'kafka.sasl.username', { required: true });
   const password = r.string(sasl.password, 'kafka.sasl.password', { required: true, secret: true });
   if (mechanism === undefined || username === undefined || password === undefined) return undefined;
@@ -166,7 +202,8 @@ function compileHttp(value: unknown, r: ConfigReader, env: Env): HttpConfig {
   const tokensPick = pick(env, CONFIG_ENV.tokens, http.tokens, 'http.tokens');
   const tokens = tokensPick.fromEnv ? tokensFromEnv(String(tokensPick.value), r) : compileTokens(http.tokens, r);
   const readsRequireToken = r.boolean(http.readsRequireToken, 'http.readsRequireToken') ?? false;
-  if (readsRequireToken && tokens.length === 0) r.problems.add('http.readsRequireToken', 'is true, but no token is configured (http.tokens or VIGIL_TOKENS)');
+  if (readsRequireToken && tokens.length === 0)
+    r.problems.add('http.readsRequireToken', 'is true, but no token is configured (http.tokens or VIGIL_TOKENS)');
   return { port, host, tokens, readsRequireToken };
 }
 
@@ -180,7 +217,8 @@ function compileTokens(value: unknown, r: ConfigReader): HttpTokenConfig[] {
     const name = r.string(entry.name, `${path}.name`, { required: true });
     const role = r.oneOf(entry.role, `${path}.role`, HTTP_ROLES, { required: true, secret: mayBeToken(entry.role) });
     const token = r.string(entry.token, `${path}.token`, { required: true, secret: true });
-    if (token !== undefined && token.length < MIN_TOKEN_LENGTH) r.problems.add(`${path}.token`, `must be at least ${MIN_TOKEN_LENGTH} characters long`);
+    if (token !== undefined && token.length < MIN_TOKEN_LENGTH)
+      r.problems.add(`${path}.token`, `must be at least ${MIN_TOKEN_LENGTH} characters long`);
     else if (name !== undefined && role !== undefined && token !== undefined) addToken(out, name, role, token, path, r);
   });
   return out;
@@ -198,7 +236,8 @@ function tokensFromEnv(text: string, r: ConfigReader): HttpTokenConfig[] {
       return;
     }
     const checkedRole = r.oneOf(role, path, HTTP_ROLES, { secret: mayBeToken(role) });
-    if (token.length < MIN_TOKEN_LENGTH) r.problems.add(path, `the token of "${name}" must be at least ${MIN_TOKEN_LENGTH} characters long`);
+    if (token.length < MIN_TOKEN_LENGTH)
+      r.problems.add(path, `the token of "${name}" must be at least ${MIN_TOKEN_LENGTH} characters long`);
     else if (checkedRole !== undefined) addToken(out, name, checkedRole, token, path, r);
   });
   return out;
@@ -207,9 +246,17 @@ function tokensFromEnv(text: string, r: ConfigReader): HttpTokenConfig[] {
 /** A role as long as a token may be the token in the wrong place (`root:<token>:admin`): never quote it. */
 const mayBeToken = (role: unknown): boolean => typeof role === 'string' && role.length >= MIN_TOKEN_LENGTH;
 
-function addToken(out: HttpTokenConfig[], name: string, role: HttpRole, token: string, path: string, r: ConfigReader): void {
+function addToken(
+  out: HttpTokenConfig[],
+  name: string,
+  role: HttpRole,
+  token: string,
+  path: string,
+  r: ConfigReader,
+): void {
   if (out.some((t) => t.name === name)) r.problems.add(path, `a token named "${name}" is already defined`);
-  else if (out.some((t) => t.token === token)) r.problems.add(path, `has the same token as "${out.find((t) => t.token === token)?.name}"`);
+  else if (out.some((t) => t.token === token))
+    r.problems.add(path, `has the same token as "${out.find((t) => t.token === token)?.name}"`);
   const entry = { name, role } as HttpTokenConfig;
   defineSecret(entry, 'token', token, 'value');
   out.push(entry);

@@ -2,7 +2,12 @@ import { childPath, didYouMean } from './config-problems';
 import { isRecord, type ConfigReader } from './config-reader';
 import { EMAIL } from './compile-connections';
 import { defineSecret } from './redacted-config';
-import { type EscalationPolicyConfig, type EscalationStepConfig, type NotifierConfig, type NotifierType } from './vigil-config';
+import {
+  type EscalationPolicyConfig,
+  type EscalationStepConfig,
+  type NotifierConfig,
+  type NotifierType,
+} from './vigil-config';
 
 /** The escalation target that means "the owner of the model the incident is about". */
 export const OWNER_TARGET = 'owner';
@@ -43,7 +48,12 @@ export function compileNotifiers(value: unknown, r: ConfigReader): Record<string
   return out;
 }
 
-function compileNotifier(type: NotifierType, n: Record<string, unknown>, path: string, r: ConfigReader): NotifierConfig | undefined {
+function compileNotifier(
+  type: NotifierType,
+  n: Record<string, unknown>,
+  path: string,
+  r: ConfigReader,
+): NotifierConfig | undefined {
   switch (type) {
     case 'email': {
       const to = r.strings(n.to, `${path}.to`, { required: true, nonEmpty: true });
@@ -64,7 +74,8 @@ function compileNotifier(type: NotifierType, n: Record<string, unknown>, path: s
       const url = r.url(n.url, `${path}.url`, HTTP, { required: true, secret: true });
       // Alertmanager forgets alerts that are not re-sent (and everything on a restart): how often Vigil re-sends.
       const resendMs = type === 'alertmanager' ? r.duration(n.resend, `${path}.resend`, { positive: true }) : undefined;
-      if (resendMs !== undefined && resendMs < 1000) r.problems.add(`${path}.resend`, 'must be at least 1s (Alertmanager asks for 30s to 3m)');
+      if (resendMs !== undefined && resendMs < 1000)
+        r.problems.add(`${path}.resend`, 'must be at least 1s (Alertmanager asks for 30s to 3m)');
       if (url === undefined) return undefined;
       const out = (resendMs === undefined ? { type } : { type, resendMs }) as NotifierConfig;
       // Alertmanager URLs are plain service addresses; webhook and Slack URLs are capabilities.
@@ -74,7 +85,11 @@ function compileNotifier(type: NotifierType, n: Record<string, unknown>, path: s
   }
 }
 
-export function compileEscalation(value: unknown, r: ConfigReader, notifiers: readonly string[]): Record<string, EscalationPolicyConfig> {
+export function compileEscalation(
+  value: unknown,
+  r: ConfigReader,
+  notifiers: readonly string[],
+): Record<string, EscalationPolicyConfig> {
   const out: Record<string, EscalationPolicyConfig> = {};
   const targets = [OWNER_TARGET, ...notifiers];
   for (const [name, entry] of Object.entries(r.record(value, 'escalation') ?? {})) {
@@ -93,12 +108,16 @@ export function compileEscalation(value: unknown, r: ConfigReader, notifiers: re
       notify?.forEach((target, i) => {
         if (targets.includes(target)) return;
         const suggestion = didYouMean(target, targets);
-        const hint = suggestion === undefined ? `"${OWNER_TARGET}" or a name under notifiers` : `did you mean "${suggestion}"?`;
+        const hint =
+          suggestion === undefined ? `"${OWNER_TARGET}" or a name under notifiers` : `did you mean "${suggestion}"?`;
         r.problems.add(`${stepPath}.notify[${i}]`, `"${target}" is not a notifier (${hint})`);
       });
       const previous = steps[steps.length - 1];
       if (afterMs !== undefined && previous && afterMs < previous.afterMs) {
-        r.problems.add(`${stepPath}.after`, 'must not be earlier than the previous step (steps are in order of their delay)');
+        r.problems.add(
+          `${stepPath}.after`,
+          'must not be earlier than the previous step (steps are in order of their delay)',
+        );
       }
       if (afterMs !== undefined && notify !== undefined) steps.push({ afterMs, notify });
     });

@@ -25,7 +25,10 @@ export function compileExplain(
       r.problems.add(childPath(`${path}.${key}`, index), unknownName('feature', name, names));
       return false;
     });
-  const protectedFeatures = check(r.strings(e.protected, `${path}.protected`, { required: true, nonEmpty: true }), 'protected');
+  const protectedFeatures = check(
+    r.strings(e.protected, `${path}.protected`, { required: true, nonEmpty: true }),
+    'protected',
+  );
   const proxies = check(r.strings(e.proxies, `${path}.proxies`), 'proxies');
   proxies.forEach((name) => {
     if (protectedFeatures.includes(name)) r.problems.add(`${path}.proxies`, `"${name}" is already listed as protected`);

@@ -43,7 +43,12 @@ const ATTRIBUTE = /^[^*\s]+$/;
 /** The prefix of the decoder's own columns (`RESERVED_COLUMN_PREFIX` of @vigil/collector). */
 const RESERVED_FEATURE_PREFIX = '$';
 
-export const WINDOW_DEFAULTS: WindowConfig = { sizeMs: 3_600_000, slideMs: 300_000, allowedLatenessMs: 600_000, idleTimeoutMs: 60_000 };
+export const WINDOW_DEFAULTS: WindowConfig = {
+  sizeMs: 3_600_000,
+  slideMs: 300_000,
+  allowedLatenessMs: 600_000,
+  idleTimeoutMs: 60_000,
+};
 export const DEFAULT_MIN_GROUP_SIZE = 30;
 export const DEFAULT_FDR = 0.05;
 export const DEFAULT_THRESHOLD = 0.5;
@@ -67,10 +72,14 @@ export function compileModels(value: unknown, r: ConfigReader, context: ModelCon
     const path = `models[${index}]`;
     const model = compileModel(item, path, r, context);
     // Checked on the raw id, so a duplicate is reported even when the model has other problems.
-    const id = isRecord(item) && (typeof item.id === 'string' || typeof item.id === 'number') ? String(item.id).trim() : undefined;
+    const id =
+      isRecord(item) && (typeof item.id === 'string' || typeof item.id === 'number')
+        ? String(item.id).trim()
+        : undefined;
     if (id !== undefined) {
       const first = firstIndex.get(id);
-      if (first !== undefined) r.problems.add(`${path}.id`, `duplicate model id "${id}" (first defined by models[${first}])`);
+      if (first !== undefined)
+        r.problems.add(`${path}.id`, `duplicate model id "${id}" (first defined by models[${first}])`);
       else firstIndex.set(id, index);
     }
     if (model) out.push(model);
@@ -81,7 +90,11 @@ export function compileModels(value: unknown, r: ConfigReader, context: ModelCon
 function compileModel(item: unknown, path: string, r: ConfigReader, context: ModelContext): ModelConfig | undefined {
   const m = r.object(item, path, MODEL_KEYS, { required: true });
   if (!m) return undefined;
-  const id = r.string(m.id, `${path}.id`, { required: true, pattern: MODEL_ID, expected: 'a model id (letters, digits, . _ -; at most 128)' });
+  const id = r.string(m.id, `${path}.id`, {
+    required: true,
+    pattern: MODEL_ID,
+    expected: 'a model id (letters, digits, . _ -; at most 128)',
+  });
   const task = r.oneOf(m.task, `${path}.task`, ['binary', 'regression'] as const, { required: true });
   const threshold =
     task === 'regression'
@@ -93,7 +106,8 @@ function compileModel(item: unknown, path: string, r: ConfigReader, context: Mod
   const escalation = r.string(m.escalation, `${path}.escalation`) ?? DEFAULT_POLICY;
   // Own policies only: a policy named `toString` must not find Object.prototype.toString.
   const policy = Object.hasOwn(context.policies, escalation) ? context.policies[escalation] : undefined;
-  if (policy === undefined) r.problems.add(`${path}.escalation`, unknownPolicy(escalation, Object.keys(context.policies)));
+  if (policy === undefined)
+    r.problems.add(`${path}.escalation`, unknownPolicy(escalation, Object.keys(context.policies)));
   const owner = compileOwner(m.owner, `${path}.owner`, r);
   const ownerNotified = policy?.steps.some((step) => step.notify.includes(OWNER_TARGET)) ?? false;
   // Judged on the raw values: an invalid webhook or email is already a problem of its own.
@@ -107,10 +121,17 @@ function compileModel(item: unknown, path: string, r: ConfigReader, context: Mod
   const reviewers = compileReviewers(m.reviewers, `${path}.reviewers`, r, context);
   const reference = compileReference(m.reference, `${path}.reference`, r, context.baseDir);
   const window = compileWindow(m.window, `${path}.window`, r);
-  const minGroupSize = r.number(m.minGroupSize, `${path}.minGroupSize`, { integer: true, min: 1 }) ?? DEFAULT_MIN_GROUP_SIZE;
+  const minGroupSize =
+    r.number(m.minGroupSize, `${path}.minGroupSize`, { integer: true, min: 1 }) ?? DEFAULT_MIN_GROUP_SIZE;
   const fdr = r.number(m.fdr, `${path}.fdr`, { above: 0, below: 1 }) ?? DEFAULT_FDR;
   const explain = compileExplain(m.explain, `${path}.explain`, r, features);
-  const rules = compileRules(m.rules, `${path}.rules`, r, { task: task ?? 'binary', riskTier, features, groups, explain: m.explain !== undefined && m.explain !== null });
+  const rules = compileRules(m.rules, `${path}.rules`, r, {
+    task: task ?? 'binary',
+    riskTier,
+    features,
+    groups,
+    explain: m.explain !== undefined && m.explain !== null,
+  });
   const review = compileReview(m.review, `${path}.review`, r, { task, features, groups });
   if (id === undefined || task === undefined || owner === undefined) return undefined;
   return {
@@ -139,7 +160,10 @@ function compileFeatures(value: unknown, path: string, r: ConfigReader): Record<
     const checked = r.oneOf(kind, childPath(path, name), ['numeric', 'categorical'] as const, { required: true });
     // The event decoder names its own columns `$ts`, `$score`, `$group.sex`, ... and refuses to start otherwise.
     if (name.startsWith(RESERVED_FEATURE_PREFIX)) {
-      r.problems.add(childPath(path, name), `feature names starting with "${RESERVED_FEATURE_PREFIX}" are reserved for the columns Vigil adds`);
+      r.problems.add(
+        childPath(path, name),
+        `feature names starting with "${RESERVED_FEATURE_PREFIX}" are reserved for the columns Vigil adds`,
+      );
     } else if (checked !== undefined) out[name] = checked;
   }
   return out;
@@ -151,7 +175,12 @@ function compileFeatures(value: unknown, path: string, r: ConfigReader): Record<
  * (a numeric column would make one group per value); a categorical feature may, since segmenting by an input
  * such as region is common, and the group value is read from the event's `groups`, the feature from `features`.
  */
-function compileGroups(value: unknown, path: string, r: ConfigReader, features: Readonly<Record<string, FeatureKind>>): string[] {
+function compileGroups(
+  value: unknown,
+  path: string,
+  r: ConfigReader,
+  features: Readonly<Record<string, FeatureKind>>,
+): string[] {
   const raw = r.list(value, path) ?? [];
   const singles = raw.filter((g): g is string => typeof g === 'string' && !g.includes('*')).map((g) => g.trim());
   const seen = new Map<string, string>();
@@ -160,7 +189,14 @@ function compileGroups(value: unknown, path: string, r: ConfigReader, features: 
     const itemPath = `${path}[${index}]`;
     const group = r.string(item, itemPath, { required: true });
     if (group === undefined) return;
-    if (out.includes(group.split('*').map((p) => p.trim()).join('*'))) {
+    if (
+      out.includes(
+        group
+          .split('*')
+          .map((p) => p.trim())
+          .join('*'),
+      )
+    ) {
       r.problems.add(itemPath, `"${group}" is listed twice`);
       return;
     }
@@ -170,17 +206,26 @@ function compileGroups(value: unknown, path: string, r: ConfigReader, features: 
       return;
     }
     if (parts.length === 1 && Object.hasOwn(features, group) && features[group] === 'numeric') {
-      r.problems.add(itemPath, `"${group}" is a numeric feature; groups must be discrete (add a banded attribute, e.g. ${group}_band)`);
+      r.problems.add(
+        itemPath,
+        `"${group}" is a numeric feature; groups must be discrete (add a banded attribute, e.g. ${group}_band)`,
+      );
     }
     if (parts.length > 1) {
       const unlisted = parts.filter((p) => !singles.includes(p));
-      if (unlisted.length > 0) r.problems.add(itemPath, `the intersection "${group}" names ${unlisted.map((p) => `"${p}"`).join(', ')}, which ${unlisted.length === 1 ? 'is' : 'are'} not listed in groups on ${unlisted.length === 1 ? 'its' : 'their'} own`);
-      if (new Set(parts).size !== parts.length) r.problems.add(itemPath, `the intersection "${group}" repeats an attribute`);
+      if (unlisted.length > 0)
+        r.problems.add(
+          itemPath,
+          `the intersection "${group}" names ${unlisted.map((p) => `"${p}"`).join(', ')}, which ${unlisted.length === 1 ? 'is' : 'are'} not listed in groups on ${unlisted.length === 1 ? 'its' : 'their'} own`,
+        );
+      if (new Set(parts).size !== parts.length)
+        r.problems.add(itemPath, `the intersection "${group}" repeats an attribute`);
     }
     // a*b and b*a are the same groups: report the second spelling.
     const canonical = [...parts].sort().join('*');
     const earlier = seen.get(canonical);
-    if (earlier !== undefined && earlier !== group) r.problems.add(itemPath, `"${group}" is the same intersection as "${earlier}"`);
+    if (earlier !== undefined && earlier !== group)
+      r.problems.add(itemPath, `"${group}" is the same intersection as "${earlier}"`);
     seen.set(canonical, group);
     out.push(parts.join('*'));
   });
@@ -213,7 +258,10 @@ function compileReviewers(value: unknown, path: string, r: ConfigReader, context
       const name = item.trim();
       if (!targets.includes(name)) {
         const suggestion = didYouMean(name, targets);
-        const hint = suggestion === undefined ? `a person { name, email, webhook }, "${OWNER_TARGET}" or a name under notifiers` : `did you mean "${suggestion}"?`;
+        const hint =
+          suggestion === undefined
+            ? `a person { name, email, webhook }, "${OWNER_TARGET}" or a name under notifiers`
+            : `did you mean "${suggestion}"?`;
         r.problems.add(itemPath, `"${name}" is not a notifier (${hint})`);
       } else if (names.has(`notifier:${name}`)) r.problems.add(itemPath, `"${name}" is listed twice`);
       else {
@@ -232,7 +280,10 @@ function compileReviewers(value: unknown, path: string, r: ConfigReader, context
     if (person.webhook === undefined && !(person.email !== undefined && context.smtp)) {
       const raw = isRecord(item) ? item : {};
       if (raw.webhook === undefined || raw.webhook === null) {
-        r.problems.add(itemPath, `cannot be notified: ${person.email !== undefined ? 'it has only an email, and there is no smtp section' : 'it has neither a webhook nor an email'}`);
+        r.problems.add(
+          itemPath,
+          `cannot be notified: ${person.email !== undefined ? 'it has only an email, and there is no smtp section' : 'it has neither a webhook nor an email'}`,
+        );
         return;
       }
     }
@@ -289,7 +340,10 @@ function compileWindow(value: unknown, path: string, r: ConfigReader): WindowCon
   const slide = slideMs ?? WINDOW_DEFAULTS.slideMs;
   // Each slide starts a window; if slides did not tile the window, windows would start off the size grid.
   if ((sizeMs !== undefined || slideMs !== undefined) && (slide > size || size % slide !== 0)) {
-    r.problems.add(slideMs !== undefined ? `${path}.slide` : `${path}.size`, `the slide (${formatMs(slide)}) must divide the window size (${formatMs(size)})`);
+    r.problems.add(
+      slideMs !== undefined ? `${path}.slide` : `${path}.size`,
+      `the slide (${formatMs(slide)}) must divide the window size (${formatMs(size)})`,
+    );
   }
   return {
     sizeMs: size,
@@ -300,7 +354,12 @@ function compileWindow(value: unknown, path: string, r: ConfigReader): WindowCon
 }
 
 function formatMs(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;

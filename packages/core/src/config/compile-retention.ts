@@ -9,7 +9,13 @@ import { type RetentionConfig } from './vigil-config';
 const DAY_MS = 86_400_000;
 
 export function compileRetention(value: unknown, r: ConfigReader): RetentionConfig | undefined {
-  const section = r.object(value, 'retention', ['deadLetterRaw', 'predictionIndex', 'metricRows', 'metricHourly', 'reviewQueue']);
+  const section = r.object(value, 'retention', [
+    'deadLetterRaw',
+    'predictionIndex',
+    'metricRows',
+    'metricHourly',
+    'reviewQueue',
+  ]);
   if (!section) return undefined;
   const deadLetterRawMs = r.duration(section.deadLetterRaw, 'retention.deadLetterRaw', { positive: true });
   const predictionIndexMs = r.duration(section.predictionIndex, 'retention.predictionIndex', { positive: true });

@@ -19,12 +19,30 @@ interface ReviewContext {
  * `models[].review` (docs/review.md): which predictions are flagged for a human, and how many an hour the team can
  * take. Every problem is reported, so a file with several mistakes is fixed in one go.
  */
-export function compileReview(value: unknown, path: string, r: ConfigReader, context: ReviewContext): ReviewConfig | undefined {
-  const v = r.object(value, path, ['capacityPerHour', 'ttl', 'claimTimeout', 'borderline', 'unusual', 'groups', 'audit']);
+export function compileReview(
+  value: unknown,
+  path: string,
+  r: ConfigReader,
+  context: ReviewContext,
+): ReviewConfig | undefined {
+  const v = r.object(value, path, [
+    'capacityPerHour',
+    'ttl',
+    'claimTimeout',
+    'borderline',
+    'unusual',
+    'groups',
+    'audit',
+  ]);
   if (!v) return undefined;
-  const capacityPerHour = r.number(v.capacityPerHour, `${path}.capacityPerHour`, { required: true, integer: true, min: 0 });
+  const capacityPerHour = r.number(v.capacityPerHour, `${path}.capacityPerHour`, {
+    required: true,
+    integer: true,
+    min: 0,
+  });
   const ttlMs = r.duration(v.ttl, `${path}.ttl`, { positive: true }) ?? DEFAULT_REVIEW_TTL_MS;
-  const claimTimeoutMs = r.duration(v.claimTimeout, `${path}.claimTimeout`, { positive: true }) ?? DEFAULT_CLAIM_TIMEOUT_MS;
+  const claimTimeoutMs =
+    r.duration(v.claimTimeout, `${path}.claimTimeout`, { positive: true }) ?? DEFAULT_CLAIM_TIMEOUT_MS;
   const borderline = compileBorderline(v.borderline, `${path}.borderline`, r, context);
   const unusual = compileUnusual(v.unusual, `${path}.unusual`, r, context);
   const groups = compileGroupSamples(v.groups, `${path}.groups`, r, context);
@@ -35,7 +53,10 @@ export function compileReview(value: unknown, path: string, r: ConfigReader, con
   const groupReserves = groups.reduce((sum, g) => sum + g.reserve, 0);
   const reserved = groupReserves + (audit?.reserve ?? 0);
   if (reserved > capacityPerHour) {
-    r.problems.add(`${path}.capacityPerHour`, `is ${capacityPerHour}, less than the reserves of its samples (${reserved}: audit.reserve and groups[].reserve)`);
+    r.problems.add(
+      `${path}.capacityPerHour`,
+      `is ${capacityPerHour}, less than the reserves of its samples (${reserved}: audit.reserve and groups[].reserve)`,
+    );
   }
   return {
     capacityPerHour,
@@ -45,11 +66,24 @@ export function compileReview(value: unknown, path: string, r: ConfigReader, con
     ...(unusual ? { unusual } : {}),
     groups,
     // The audit sample's default reserve: a quarter of the capacity, within what the groups' reserves leave.
-    ...(audit ? { audit: { rate: audit.rate, reserve: audit.reserve ?? Math.max(0, Math.min(Math.ceil(capacityPerHour / 4), capacityPerHour - groupReserves)) } } : {}),
+    ...(audit
+      ? {
+          audit: {
+            rate: audit.rate,
+            reserve:
+              audit.reserve ?? Math.max(0, Math.min(Math.ceil(capacityPerHour / 4), capacityPerHour - groupReserves)),
+          },
+        }
+      : {}),
   };
 }
 
-function compileBorderline(value: unknown, path: string, r: ConfigReader, context: ReviewContext): ReviewConfig['borderline'] {
+function compileBorderline(
+  value: unknown,
+  path: string,
+  r: ConfigReader,
+  context: ReviewContext,
+): ReviewConfig['borderline'] {
   const b = r.object(value, path, ['margin']);
   if (!b) return undefined;
   if (context.task === 'regression') r.problems.add(path, 'needs a binary model (a score against its threshold)');
@@ -57,7 +91,12 @@ function compileBorderline(value: unknown, path: string, r: ConfigReader, contex
   return margin === undefined || context.task === 'regression' ? undefined : { margin };
 }
 
-function compileUnusual(value: unknown, path: string, r: ConfigReader, context: ReviewContext): ReviewConfig['unusual'] {
+function compileUnusual(
+  value: unknown,
+  path: string,
+  r: ConfigReader,
+  context: ReviewContext,
+): ReviewConfig['unusual'] {
   const u = r.object(value, path, ['ranges', 'required']);
   if (!u) return undefined;
   const ranges: Record<string, readonly [number, number]> = {};
@@ -85,12 +124,18 @@ function compileUnusual(value: unknown, path: string, r: ConfigReader, context: 
   }
   const required = r.strings(u.required, `${path}.required`) ?? [];
   required.forEach((name, index) => {
-    if (!Object.hasOwn(context.features, name)) r.problems.add(childPath(`${path}.required`, index), `"${name}" is not a feature of the model`);
+    if (!Object.hasOwn(context.features, name))
+      r.problems.add(childPath(`${path}.required`, index), `"${name}" is not a feature of the model`);
   });
   return { ranges, required: required.filter((name) => Object.hasOwn(context.features, name)) };
 }
 
-function compileGroupSamples(value: unknown, path: string, r: ConfigReader, context: ReviewContext): ReviewGroupSample[] {
+function compileGroupSamples(
+  value: unknown,
+  path: string,
+  r: ConfigReader,
+  context: ReviewContext,
+): ReviewGroupSample[] {
   const attributes = [...new Set(context.groups.flatMap((g) => g.split('*')))];
   const out: ReviewGroupSample[] = [];
   (r.list(value, path) ?? []).forEach((item, index) => {
@@ -102,7 +147,8 @@ function compileGroupSamples(value: unknown, path: string, r: ConfigReader, cont
     const probability = r.number(g.probability, `${itemPath}.probability`, { required: true, above: 0, max: 1 });
     const reserve = r.number(g.reserve, `${itemPath}.reserve`, { integer: true, min: 0 }) ?? 0;
     if (attribute !== undefined && !attributes.includes(attribute)) {
-      const known = attributes.length === 0 ? 'the model has no groups' : `the model's group attributes: ${attributes.join(', ')}`;
+      const known =
+        attributes.length === 0 ? 'the model has no groups' : `the model's group attributes: ${attributes.join(', ')}`;
       r.problems.add(`${itemPath}.attribute`, `"${attribute}" is not a group attribute of the model (${known})`);
       return;
     }

@@ -20,12 +20,28 @@ export interface RuleMetric {
   readonly explain?: boolean;
 }
 
-const feature = (kind?: FeatureKind, lowerIsWorse?: boolean): RuleMetric => ({ scope: 'feature', ...(kind ? { kind } : {}), ...(lowerIsWorse ? { lowerIsWorse } : {}) });
-const binary = (lowerIsWorse?: boolean): RuleMetric => ({ scope: 'model', task: 'binary', ...(lowerIsWorse ? { lowerIsWorse } : {}) });
+const feature = (kind?: FeatureKind, lowerIsWorse?: boolean): RuleMetric => ({
+  scope: 'feature',
+  ...(kind ? { kind } : {}),
+  ...(lowerIsWorse ? { lowerIsWorse } : {}),
+});
+const binary = (lowerIsWorse?: boolean): RuleMetric => ({
+  scope: 'model',
+  task: 'binary',
+  ...(lowerIsWorse ? { lowerIsWorse } : {}),
+});
 /** A binary performance metric, lower is worse, that `threshold: reference` applies to. */
 const performance: RuleMetric = { scope: 'model', task: 'binary', lowerIsWorse: true, reference: true };
-const explained = (lowerIsWorse?: boolean): RuleMetric => ({ scope: 'model', explain: true, ...(lowerIsWorse ? { lowerIsWorse } : {}) });
-const fairness = (lowerIsWorse?: boolean): RuleMetric => ({ scope: 'group', task: 'binary', ...(lowerIsWorse ? { lowerIsWorse } : {}) });
+const explained = (lowerIsWorse?: boolean): RuleMetric => ({
+  scope: 'model',
+  explain: true,
+  ...(lowerIsWorse ? { lowerIsWorse } : {}),
+});
+const fairness = (lowerIsWorse?: boolean): RuleMetric => ({
+  scope: 'group',
+  task: 'binary',
+  ...(lowerIsWorse ? { lowerIsWorse } : {}),
+});
 
 /**
  * The metrics a rule may name: the window metrics of docs/metrics.md, plus `rows` (traffic). Each key is a
@@ -105,14 +121,22 @@ interface DefaultRule {
  * A default rule judging a performance metric against reference chunks (mean − 3σ): what accuracy is normal
  * depends on the model, so any fixed number would be arbitrary.
  */
-const belowReference = (metric: MetricName): DefaultRule => ({ metric, threshold: Number.NaN, clearThreshold: Number.NaN, severity: 'warning', reference: { sigmas: DEFAULT_REFERENCE_SIGMAS } });
+const belowReference = (metric: MetricName): DefaultRule => ({
+  metric,
+  threshold: Number.NaN,
+  clearThreshold: Number.NaN,
+  severity: 'warning',
+  reference: { sigmas: DEFAULT_REFERENCE_SIGMAS },
+});
 
 /**
  * Rules of a model whose config has no `rules` key. A higher tier alerts earlier, more severely and after fewer
  * windows. PSI 0.1/0.2/0.25 are the usual "watch/significant" marks of model-risk practice; ECE and parity marks
  * follow the same spirit. `rules: []` turns alerting off for a model.
  */
-export const DEFAULT_RULES: Readonly<Record<RiskTier, { breachesOfWindows: { n: number; m: number }; rules: readonly DefaultRule[] }>> = {
+export const DEFAULT_RULES: Readonly<
+  Record<RiskTier, { breachesOfWindows: { n: number; m: number }; rules: readonly DefaultRule[] }>
+> = {
   high: {
     breachesOfWindows: { n: 1, m: 1 },
     rules: [
@@ -166,7 +190,8 @@ export function compileRules(value: unknown, path: string, r: ConfigReader, mode
     if (!rule) return;
     const key = compositeKey(rule.metric, rule.feature ?? '', rule.group ?? '', rule.severity);
     const first = seen.get(key);
-    if (first !== undefined) r.problems.add(rulePath, `repeats ${path}[${first}] (same metric, feature, group and severity)`);
+    if (first !== undefined)
+      r.problems.add(rulePath, `repeats ${path}[${first}] (same metric, feature, group and severity)`);
     else seen.set(key, index);
     out.push(rule);
   });
@@ -184,34 +209,62 @@ export function defaultRules(model: RuleContext): RuleConfig[] {
       if (metric.scope === 'feature') return Object.keys(model.features).length > 0;
       return true;
     })
-    .map((rule) => ({ ...rule, comparison: RULE_METRICS[rule.metric]!.lowerIsWorse ? '<' : '>', breachesOfWindows: { ...tier.breachesOfWindows }, minSamples: DEFAULT_MIN_SAMPLES }));
+    .map((rule) => ({
+      ...rule,
+      comparison: RULE_METRICS[rule.metric]!.lowerIsWorse ? '<' : '>',
+      breachesOfWindows: { ...tier.breachesOfWindows },
+      minSamples: DEFAULT_MIN_SAMPLES,
+    }));
 }
 
 function compileRule(item: unknown, path: string, r: ConfigReader, model: RuleContext): RuleConfig | undefined {
-  const keys = ['metric', 'feature', 'group', 'comparison', 'threshold', 'sigmas', 'clearThreshold', 'severity', 'breachesOfWindows', 'minSamples'];
+  const keys = [
+    'metric',
+    'feature',
+    'group',
+    'comparison',
+    'threshold',
+    'sigmas',
+    'clearThreshold',
+    'severity',
+    'breachesOfWindows',
+    'minSamples',
+  ];
   const rule = r.object(item, path, keys, { required: true });
   if (!rule) return undefined;
   const metricName = r.string(rule.metric, `${path}.metric`, { required: true });
   // Own metrics only: `metric: constructor` must not find Object.prototype.constructor.
-  const metric = metricName === undefined || !Object.hasOwn(RULE_METRICS, metricName) ? undefined : RULE_METRICS[metricName];
+  const metric =
+    metricName === undefined || !Object.hasOwn(RULE_METRICS, metricName) ? undefined : RULE_METRICS[metricName];
   if (metricName !== undefined && metric === undefined) {
     const suggestion = didYouMean(metricName, Object.keys(RULE_METRICS));
-    r.problems.add(`${path}.metric`, `"${metricName}" is not a metric${suggestion === undefined ? ' (see docs/metrics.md)' : ` (did you mean "${suggestion}"?)`}`);
+    r.problems.add(
+      `${path}.metric`,
+      `"${metricName}" is not a metric${suggestion === undefined ? ' (see docs/metrics.md)' : ` (did you mean "${suggestion}"?)`}`,
+    );
   }
   if (metric?.task !== undefined && metric.task !== model.task) {
-    r.problems.add(`${path}.metric`, `"${metricName}" is defined for ${metric.task} models only, and this model is ${model.task}`);
+    r.problems.add(
+      `${path}.metric`,
+      `"${metricName}" is defined for ${metric.task} models only, and this model is ${model.task}`,
+    );
   }
   if (metric?.explain && !model.explain) {
-    r.problems.add(`${path}.metric`, `"${metricName}" is computed for models with an explain section, and this model has none`);
+    r.problems.add(
+      `${path}.metric`,
+      `"${metricName}" is computed for models with an explain section, and this model has none`,
+    );
   }
   const featureName = r.string(rule.feature, `${path}.feature`);
-  if (featureName !== undefined && metric !== undefined) checkFeature(featureName, metricName!, metric, `${path}.feature`, r, model);
+  if (featureName !== undefined && metric !== undefined)
+    checkFeature(featureName, metricName!, metric, `${path}.feature`, r, model);
   if (featureName === undefined && metric?.scope === 'feature' && Object.keys(model.features).length === 0) {
     r.problems.add(`${path}.metric`, `"${metricName}" is a feature metric, and this model has no features`);
   }
   const group = r.string(rule.group, `${path}.group`);
   if (group !== undefined && metric !== undefined) {
-    if (metric.scope !== 'group') r.problems.add(`${path}.group`, `"${metricName}" is not a fairness metric, so it has no group`);
+    if (metric.scope !== 'group')
+      r.problems.add(`${path}.group`, `"${metricName}" is not a fairness metric, so it has no group`);
     else if (!model.groups.includes(group)) r.problems.add(`${path}.group`, unknownName('group', group, model.groups));
   }
   if (group === undefined && metric?.scope === 'group' && model.groups.length === 0) {
@@ -221,21 +274,28 @@ function compileRule(item: unknown, path: string, r: ConfigReader, model: RuleCo
   const comparison = r.oneOf(rule.comparison, `${path}.comparison`, COMPARISONS) ?? (metric?.lowerIsWorse ? '<' : '>');
   const fromReference = rule.threshold === 'reference';
   const reference = fromReference ? compileReferenceThreshold(rule, path, r, metricName, metric) : undefined;
-  if (!fromReference && rule.sigmas !== undefined) r.problems.add(`${path}.sigmas`, 'applies to `threshold: reference` only');
+  if (!fromReference && rule.sigmas !== undefined)
+    r.problems.add(`${path}.sigmas`, 'applies to `threshold: reference` only');
   const threshold = fromReference ? Number.NaN : r.number(rule.threshold, `${path}.threshold`, { required: true });
-  const clearThreshold = fromReference ? Number.NaN : (r.number(rule.clearThreshold, `${path}.clearThreshold`) ?? threshold);
+  const clearThreshold = fromReference
+    ? Number.NaN
+    : (r.number(rule.clearThreshold, `${path}.clearThreshold`) ?? threshold);
   // The clear threshold must sit on the healthy side, or an incident would clear while still breaching.
   if (!fromReference && threshold !== undefined && clearThreshold !== undefined) {
     const upward = comparison === '>' || comparison === '>=';
     if (upward ? clearThreshold > threshold : clearThreshold < threshold) {
       const side = upward ? 'at most' : 'at least';
-      r.problems.add(`${path}.clearThreshold`, `must be ${side} the threshold ${threshold} (the healthy side of "${comparison}"), not ${clearThreshold}`);
+      r.problems.add(
+        `${path}.clearThreshold`,
+        `must be ${side} the threshold ${threshold} (the healthy side of "${comparison}"), not ${clearThreshold}`,
+      );
     }
   }
   const severity = r.oneOf(rule.severity, `${path}.severity`, SEVERITIES) ?? 'warning';
   const breachesOfWindows = compileNOfM(rule.breachesOfWindows, `${path}.breachesOfWindows`, r);
   const minSamples = r.number(rule.minSamples, `${path}.minSamples`, { integer: true, min: 1 }) ?? DEFAULT_MIN_SAMPLES;
-  if (metricName === undefined || metric === undefined || threshold === undefined || clearThreshold === undefined) return undefined;
+  if (metricName === undefined || metric === undefined || threshold === undefined || clearThreshold === undefined)
+    return undefined;
   if (fromReference && reference === undefined) return undefined;
   return {
     metric: metricName,
@@ -252,29 +312,52 @@ function compileRule(item: unknown, path: string, r: ConfigReader, model: RuleCo
 }
 
 /** `threshold: reference` with its optional `sigmas`: for performance metrics, without a clear threshold of its own. */
-function compileReferenceThreshold(rule: Record<string, unknown>, path: string, r: ConfigReader, metricName: string | undefined, metric: RuleMetric | undefined): { sigmas: number } | undefined {
+function compileReferenceThreshold(
+  rule: Record<string, unknown>,
+  path: string,
+  r: ConfigReader,
+  metricName: string | undefined,
+  metric: RuleMetric | undefined,
+): { sigmas: number } | undefined {
   let ok = true;
   if (metric !== undefined && !metric.reference) {
     const which = Object.keys(RULE_METRICS).filter((m) => RULE_METRICS[m]!.reference);
-    r.problems.add(`${path}.threshold`, `"${metricName}" has no reference threshold; \`threshold: reference\` applies to ${which.join(', ')}`);
+    r.problems.add(
+      `${path}.threshold`,
+      `"${metricName}" has no reference threshold; \`threshold: reference\` applies to ${which.join(', ')}`,
+    );
     ok = false;
   }
   if (rule.clearThreshold !== undefined) {
-    r.problems.add(`${path}.clearThreshold`, 'does not apply to `threshold: reference`, which clears at the reference band itself');
+    r.problems.add(
+      `${path}.clearThreshold`,
+      'does not apply to `threshold: reference`, which clears at the reference band itself',
+    );
     ok = false;
   }
-  const sigmas = rule.sigmas === undefined ? DEFAULT_REFERENCE_SIGMAS : r.number(rule.sigmas, `${path}.sigmas`, { above: 0, max: 10 });
+  const sigmas =
+    rule.sigmas === undefined
+      ? DEFAULT_REFERENCE_SIGMAS
+      : r.number(rule.sigmas, `${path}.sigmas`, { above: 0, max: 10 });
   return ok && sigmas !== undefined ? { sigmas } : undefined;
 }
 
-function checkFeature(name: string, metricName: string, metric: RuleMetric, path: string, r: ConfigReader, model: RuleContext): void {
+function checkFeature(
+  name: string,
+  metricName: string,
+  metric: RuleMetric,
+  path: string,
+  r: ConfigReader,
+  model: RuleContext,
+): void {
   if (metric.scope !== 'feature') {
     r.problems.add(path, `"${metricName}" is not a per-feature metric, so it has no feature`);
     return;
   }
   const kind = Object.hasOwn(model.features, name) ? model.features[name] : undefined;
   if (kind === undefined) r.problems.add(path, unknownName('feature', name, Object.keys(model.features)));
-  else if (metric.kind !== undefined && metric.kind !== kind) r.problems.add(path, `"${metricName}" applies to ${metric.kind} features, and "${name}" is ${kind}`);
+  else if (metric.kind !== undefined && metric.kind !== kind)
+    r.problems.add(path, `"${metricName}" applies to ${metric.kind} features, and "${name}" is ${kind}`);
 }
 
 function compileNOfM(value: unknown, path: string, r: ConfigReader): { n: number; m: number } {
@@ -289,5 +372,7 @@ function compileNOfM(value: unknown, path: string, r: ConfigReader): { n: number
 export function unknownName(what: string, name: string, known: readonly string[]): string {
   const suggestion = didYouMean(name, known);
   if (suggestion !== undefined) return `"${name}" is not a ${what} of this model (did you mean "${suggestion}"?)`;
-  return known.length === 0 ? `"${name}" is not a ${what} of this model (it has none)` : `"${name}" is not a ${what} of this model (${known.join(', ')})`;
+  return known.length === 0
+    ? `"${name}" is not a ${what} of this model (it has none)`
+    : `"${name}" is not a ${what} of this model (${known.join(', ')})`;
 }

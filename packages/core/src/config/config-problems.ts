@@ -38,11 +38,17 @@ export class ConfigProblems {
       .map((problem, index) => ({ problem, index }))
       .sort((a, b) => (a.problem.line ?? Infinity) - (b.problem.line ?? Infinity) || a.index - b.index)
       .map(({ problem }) => problem);
-    const lines = sorted.map((p) => `  ${this.source}${p.line === undefined ? '' : `:${p.line}`}: ${p.path}: ${p.message}`);
+    const lines = sorted.map(
+      (p) => `  ${this.source}${p.line === undefined ? '' : `:${p.line}`}: ${p.path}: ${p.message}`,
+    );
     const noun = sorted.length === 1 ? 'problem' : 'problems';
-    throw new VigilError('VIGIL_CONFIG_INVALID', `${this.source}: ${sorted.length} ${noun} in the configuration:\n${lines.join('\n')}`, {
-      details: { source: this.source, problems: sorted },
-    });
+    throw new VigilError(
+      'VIGIL_CONFIG_INVALID',
+      `${this.source}: ${sorted.length} ${noun} in the configuration:\n${lines.join('\n')}`,
+      {
+        details: { source: this.source, problems: sorted },
+      },
+    );
   }
 
   /** A missing key has no line of its own: report the line of the closest parent that exists. */
@@ -77,9 +83,11 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const distance = candidate.toLowerCase() === input.toLowerCase() ? 0 : editDistance(input.toLowerCase(), candidate.toLowerCase());
+    const distance =
+      candidate.toLowerCase() === input.toLowerCase() ? 0 : editDistance(input.toLowerCase(), candidate.toLowerCase());
     // On a tie, a candidate of the same length wins: "=>" is a swapped ">=", not a ">" with a stray "=".
-    const closerLength = best !== undefined && Math.abs(candidate.length - input.length) < Math.abs(best.length - input.length);
+    const closerLength =
+      best !== undefined && Math.abs(candidate.length - input.length) < Math.abs(best.length - input.length);
     if (distance < bestDistance || (distance === bestDistance && closerLength)) {
       best = candidate;
       bestDistance = distance;
@@ -101,7 +109,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, at(i - 2, j - 2) + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        value = Math.min(value, at(i - 2, j - 2) + 1);
       d[i * cols + j] = value;
     }
   }

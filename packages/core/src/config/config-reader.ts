@@ -17,7 +17,12 @@ export class ConfigReader {
   constructor(readonly problems: ConfigProblems) {}
 
   /** A mapping whose keys must all be in `keys`; unknown keys are problems, with a suggestion for near misses. */
-  object(value: unknown, path: string, keys: readonly string[], options: Presence = {}): Record<string, unknown> | undefined {
+  object(
+    value: unknown,
+    path: string,
+    keys: readonly string[],
+    options: Presence = {},
+  ): Record<string, unknown> | undefined {
     if (!this.present(value, path, options)) return undefined;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       this.problems.add(path, `must be a mapping (key: value), not ${describe(value, options.secret)}`);
@@ -55,7 +60,11 @@ export class ConfigReader {
     return value;
   }
 
-  string(value: unknown, path: string, options: Presence & { pattern?: RegExp; expected?: string } = {}): string | undefined {
+  string(
+    value: unknown,
+    path: string,
+    options: Presence & { pattern?: RegExp; expected?: string } = {},
+  ): string | undefined {
     if (!this.present(value, path, options)) return undefined;
     // Numbers and booleans are accepted where YAML made them so (`groupId: 42`), not lists or mappings.
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {

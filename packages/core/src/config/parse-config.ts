@@ -10,7 +10,18 @@ import { deepFreeze } from './deep-freeze';
 import { readYaml, type Env } from './read-yaml';
 import { type VigilConfig } from './vigil-config';
 
-const TOP_LEVEL_KEYS = ['kafka', 'database', 'redis', 'http', 'smtp', 'notifiers', 'escalation', 'alerts', 'models', 'retention'];
+const TOP_LEVEL_KEYS = [
+  'kafka',
+  'database',
+  'redis',
+  'http',
+  'smtp',
+  'notifiers',
+  'escalation',
+  'alerts',
+  'models',
+  'retention',
+];
 
 /**
  * Validates and compiles the text of a vigil.yaml. Every problem is collected, and then one `VigilError`
@@ -40,11 +51,17 @@ export function parseConfig(text: string, source: string, env: Env = process.env
   const connections = compileConnections(root, r, env, baseDir);
   const notifiers = compileNotifiers(root.notifiers, r);
   for (const [name, notifier] of Object.entries(notifiers)) {
-    if (notifier.type === 'email' && !connections.smtp) r.problems.add(`notifiers.${name}`, 'is an email notifier, and there is no smtp section');
+    if (notifier.type === 'email' && !connections.smtp)
+      r.problems.add(`notifiers.${name}`, 'is an email notifier, and there is no smtp section');
   }
   const escalation = compileEscalation(root.escalation, r, Object.keys(notifiers));
   const alerts = compileAlerts(root.alerts, r);
-  const models = compileModels(root.models, r, { policies: escalation, smtp: connections.smtp !== undefined, baseDir, notifiers: Object.keys(notifiers) });
+  const models = compileModels(root.models, r, {
+    policies: escalation,
+    smtp: connections.smtp !== undefined,
+    baseDir,
+    notifiers: Object.keys(notifiers),
+  });
   const retention = compileRetention(root.retention, r);
   problems.throwIfAny();
   return deepFreeze({ ...connections, notifiers, escalation, alerts, models, ...(retention ? { retention } : {}) });

@@ -35,7 +35,8 @@ export function readYaml(text: string, problems: ConfigProblems, env: Env): unkn
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
   if (doc.errors.length > 0) {
-    for (const error of doc.errors) problems.add('(yaml)', `invalid YAML: ${firstLine(error.message)}`, lineAt(error.pos[0]));
+    for (const error of doc.errors)
+      problems.add('(yaml)', `invalid YAML: ${firstLine(error.message)}`, lineAt(error.pos[0]));
     return undefined;
   }
   const budget = { values: 0 };
@@ -73,7 +74,10 @@ function aliasTargets(doc: Parameters<typeof YamlModule.visit>[0]): Map<Alias, N
 function toValue(node: unknown, path: string, walk: Walk): unknown {
   if (walk.budget.values > MAX_YAML_VALUES) return undefined;
   if (++walk.budget.values > MAX_YAML_VALUES) {
-    walk.problems.add(path === '' ? '(root)' : path, `expands to more than ${MAX_YAML_VALUES} values (aliases that repeat aliases?)`);
+    walk.problems.add(
+      path === '' ? '(root)' : path,
+      `expands to more than ${MAX_YAML_VALUES} values (aliases that repeat aliases?)`,
+    );
     return undefined;
   }
   // Aliases can nest; a bound keeps a pathological file from recursing forever.
@@ -95,7 +99,8 @@ function toValue(node: unknown, path: string, walk: Walk): unknown {
       const value = toValue(pair.value, keyPath, next);
       // Defined, not assigned: `out.__proto__ = value` would replace the mapping's prototype instead of adding a
       // key, which the checks of unknown keys would then miss, and the value's members would read as the mapping's.
-      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       else out[key] = value;
     }
     return out;

@@ -299,7 +299,10 @@ export interface ReviewConfig {
    * A numeric feature outside its range (configured, else the reference's [p0.5, p99.5]), a category the reference
    * never saw, a missing value of a `required` feature.
    */
-  readonly unusual?: { readonly ranges: Readonly<Record<string, readonly [number, number]>>; readonly required: readonly string[] };
+  readonly unusual?: {
+    readonly ranges: Readonly<Record<string, readonly [number, number]>>;
+    readonly required: readonly string[];
+  };
   /** @defaultValue [] */
   readonly groups: readonly ReviewGroupSample[];
   /**

@@ -10,15 +10,27 @@ describe('alerts: notification grouping', () => {
   });
 
   it('compiles groupBy in label order and the three intervals to milliseconds', () => {
-    const config = parse(withTop('alerts: { groupBy: [metric, model], groupWait: 30s, groupInterval: 10m, repeatInterval: 4h }'));
-    expect(config.alerts).toEqual({ groupBy: ['model', 'metric'], groupWaitMs: 30_000, groupIntervalMs: 600_000, repeatIntervalMs: 14_400_000 });
+    const config = parse(
+      withTop('alerts: { groupBy: [metric, model], groupWait: 30s, groupInterval: 10m, repeatInterval: 4h }'),
+    );
+    expect(config.alerts).toEqual({
+      groupBy: ['model', 'metric'],
+      groupWaitMs: 30_000,
+      groupIntervalMs: 600_000,
+      repeatIntervalMs: 14_400_000,
+    });
   });
 
   it('refuses unknown labels, a groupBy without model, unknown keys and a zero group interval', () => {
     const problems = problemsOf(withTop('alerts: { groupBy: [model, featur], groupInterval: 0s, groupWiat: 1m }'));
     expect(problems.map((p) => [p.path, p.message])).toEqual([
       ['alerts.groupWiat', expect.stringMatching(/unknown key/)],
-      ['alerts.groupBy[1]', expect.stringMatching(/^must be one of model, version, metric, feature, group, not "featur" \(did you mean "feature"\?\)/)],
+      [
+        'alerts.groupBy[1]',
+        expect.stringMatching(
+          /^must be one of model, version, metric, feature, group, not "featur" \(did you mean "feature"\?\)/,
+        ),
+      ],
       ['alerts.groupInterval', 'must be longer than 0'],
     ]);
     expect(problemsOf(withTop('alerts: { groupBy: [version, metric] }')).map((p) => [p.path, p.message])).toEqual([

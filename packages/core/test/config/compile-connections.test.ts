@@ -26,9 +26,13 @@ describe('kafka', () => {
     });
   });
 
-  it('takes a session timeout within the broker\'s bounds', () => {
-    expect(parse(withTop('kafka: { brokers: [localhost:9092], sessionTimeout: 10s }')).kafka?.sessionTimeoutMs).toBe(10_000);
-    expect(() => parse(withTop('kafka: { brokers: [localhost:9092], sessionTimeout: 2s }'))).toThrow(/kafka\.sessionTimeout: must be between 6s and 30m/);
+  it("takes a session timeout within the broker's bounds", () => {
+    expect(parse(withTop('kafka: { brokers: [localhost:9092], sessionTimeout: 10s }')).kafka?.sessionTimeoutMs).toBe(
+      10_000,
+    );
+    expect(() => parse(withTop('kafka: { brokers: [localhost:9092], sessionTimeout: 2s }'))).toThrow(
+      /kafka\.sessionTimeout: must be between 6s and 30m/,
+    );
   });
 
   it('checks brokers, topics, ssl and sasl', () => {
@@ -85,9 +89,12 @@ describe('database, redis, http', () => {
       ['http.tokens[3]', 8, 'a token named "c" is already defined'],
       ['http.tokens[4]', 9, 'has the same token as "c"'],
     ]);
-    expect(problemAt(withTop('http: { tokens: [ { name: n, role: admin, token: 12345678901234567890 } ] }'), 'http.tokens[0].token').message).toBe(
-      'must be a string (quote it), not a number',
-    );
+    expect(
+      problemAt(
+        withTop('http: { tokens: [ { name: n, role: admin, token: 12345678901234567890 } ] }'),
+        'http.tokens[0].token',
+      ).message,
+    ).toBe('must be a string (quote it), not a number');
     expect(problemAt(withTop('http: { readsRequireToken: true }'), 'http.readsRequireToken').message).toBe(
       'is true, but no token is configured (http.tokens or VIGIL_TOKENS)',
     );
@@ -158,7 +165,9 @@ describe('environment overrides', () => {
   });
 
   it('substitutes ${NAME} references anywhere in string values', () => {
-    const text = withTop('kafka: { brokers: ["${BROKER_HOST}:9092"], groupId: "vigil-${STAGE}", clientId: "$${literal}" }');
+    const text = withTop(
+      'kafka: { brokers: ["${BROKER_HOST}:9092"], groupId: "vigil-${STAGE}", clientId: "$${literal}" }',
+    );
     const kafka = parse(text, { BROKER_HOST: 'b1', STAGE: 'prod' }).kafka;
     expect(kafka?.brokers).toEqual(['b1:9092']);
     expect(kafka?.groupId).toBe('vigil-prod');
@@ -167,7 +176,11 @@ describe('environment overrides', () => {
 
   it('reports references to unset variables with their path and line', () => {
     const problems = problemsOf(withTop('database:\n  url: "postgres://vigil:${DB_PASSWORD}@db/vigil"'));
-    expect(problems).toEqual([{ path: 'database.url', line: 2, message: 'refers to the environment variable DB_PASSWORD, which is not set' }]);
-    expect(problemAt(withTop('http: { host: "${not valid}" }'), 'http.host').message).toBe('"${not valid}" is not a valid environment variable reference');
+    expect(problems).toEqual([
+      { path: 'database.url', line: 2, message: 'refers to the environment variable DB_PASSWORD, which is not set' },
+    ]);
+    expect(problemAt(withTop('http: { host: "${not valid}" }'), 'http.host').message).toBe(
+      '"${not valid}" is not a valid environment variable reference',
+    );
   });
 });

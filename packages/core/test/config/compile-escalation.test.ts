@@ -4,8 +4,20 @@ const withTop = (top: string) => `${top}\n${MINIMAL}`;
 
 describe('escalation policies', () => {
   it('compiles delays and repeat intervals to milliseconds', () => {
-    const config = parse(withTop('escalation:\n  default:\n    steps: [ { after: 0m, notify: [owner] }, { after: 1h30m, notify: [owner] } ]\n    repeat: 4h'));
-    expect(config.escalation).toEqual({ default: { steps: [{ afterMs: 0, notify: ['owner'] }, { afterMs: 5_400_000, notify: ['owner'] }], repeatMs: 14_400_000 } });
+    const config = parse(
+      withTop(
+        'escalation:\n  default:\n    steps: [ { after: 0m, notify: [owner] }, { after: 1h30m, notify: [owner] } ]\n    repeat: 4h',
+      ),
+    );
+    expect(config.escalation).toEqual({
+      default: {
+        steps: [
+          { afterMs: 0, notify: ['owner'] },
+          { afterMs: 5_400_000, notify: ['owner'] },
+        ],
+        repeatMs: 14_400_000,
+      },
+    });
   });
 
   it('adds the built-in default policy when the file has none', () => {
@@ -15,7 +27,8 @@ describe('escalation policies', () => {
   });
 
   it('refuses targets that are neither owner nor a notifier', () => {
-    const top = 'notifiers: { oncall: { type: pagerduty, routingKey: abc } }\nescalation:\n  default: { steps: [ { after: 0m, notify: [owner, on-call, boss] } ] }';
+    const top =
+      'notifiers: { oncall: { type: pagerduty, routingKey: abc } }\nescalation:\n  default: { steps: [ { after: 0m, notify: [owner, on-call, boss] } ] }';
     const problems = problemsOf(withTop(top));
     expect(problems.map((p) => [p.path, p.line, p.message])).toEqual([
       ['escalation.default.steps[0].notify[1]', 3, '"on-call" is not a notifier (did you mean "oncall"?)'],
@@ -75,7 +88,10 @@ describe('notifiers', () => {
     ].join('\n');
     const problems = problemsOf(withTop(top));
     expect(problems.map((p) => [p.path, p.message])).toEqual([
-      ['notifiers.a.type', 'must be one of webhook, slack, pagerduty, email, alertmanager, not "slak" (did you mean "slack"?)'],
+      [
+        'notifiers.a.type',
+        'must be one of webhook, slack, pagerduty, email, alertmanager, not "slak" (did you mean "slack"?)',
+      ],
       ['notifiers.b.url', 'unknown key (known keys: type, to)'],
       ['notifiers.b', 'is an email notifier, and there is no smtp section'],
       ['notifiers.owner', '"owner" is reserved for the owner of each model; choose another name'],
@@ -84,13 +100,20 @@ describe('notifiers', () => {
       ['notifiers.d.url', 'is required'],
       ['notifiers.e', 'must be a mapping (key: value), not "just-a-string"'],
     ]);
-    expect(problemAt(withTop('notifiers: { x: { url: "https://x.example.com" } }'), 'notifiers.x.type').message).toBe('is required');
+    expect(problemAt(withTop('notifiers: { x: { url: "https://x.example.com" } }'), 'notifiers.x.type').message).toBe(
+      'is required',
+    );
   });
 
   it('takes an Alertmanager re-send interval of at least a second, and only for alertmanager', () => {
     const config = parse(withTop('notifiers: { am: { type: alertmanager, url: "http://am:9093", resend: 90s } }'));
     expect(config.notifiers).toEqual({ am: { type: 'alertmanager', resendMs: 90_000 } });
-    const top = ['notifiers:', '  a: { type: alertmanager, url: "http://am:9093", resend: 500ms }', '  b: { type: alertmanager, url: "http://am:9093", resend: 0s }', '  c: { type: webhook, url: "https://x.example.com", resend: 1m }'].join('\n');
+    const top = [
+      'notifiers:',
+      '  a: { type: alertmanager, url: "http://am:9093", resend: 500ms }',
+      '  b: { type: alertmanager, url: "http://am:9093", resend: 0s }',
+      '  c: { type: webhook, url: "https://x.example.com", resend: 1m }',
+    ].join('\n');
     expect(problemsOf(withTop(top)).map((p) => [p.path, p.message])).toEqual([
       ['notifiers.a.resend', 'must be at least 1s (Alertmanager asks for 30s to 3m)'],
       ['notifiers.b.resend', 'must be longer than 0'],

@@ -10,7 +10,11 @@ describe('models[].explain', () => {
 
   it('compiles protected features, proxies (default none) and k (default absent: all features)', () => {
     expect(model('explain: { protected: [age] }').explain).toEqual({ protected: ['age'], proxies: [] });
-    expect(model('explain: { protected: [age], proxies: [region], k: 5 }').explain).toEqual({ protected: ['age'], proxies: ['region'], k: 5 });
+    expect(model('explain: { protected: [age], proxies: [region], k: 5 }').explain).toEqual({
+      protected: ['age'],
+      proxies: ['region'],
+      k: 5,
+    });
   });
 
   it('lists every problem of the section at once', () => {
@@ -24,8 +28,12 @@ describe('models[].explain', () => {
       ]),
     );
     expect(problems).toHaveLength(5);
-    expect(problemAt(withModel('explain: { proxies: [age] }'), 'models[0].explain.protected').message).toBe('is required');
-    expect(problemAt(withModel('explain: { protected: [] }'), 'models[0].explain.protected').message).toBe('must not be empty');
+    expect(problemAt(withModel('explain: { proxies: [age] }'), 'models[0].explain.protected').message).toBe(
+      'is required',
+    );
+    expect(problemAt(withModel('explain: { protected: [] }'), 'models[0].explain.protected').message).toBe(
+      'must not be empty',
+    );
   });
 });
 
@@ -39,14 +47,18 @@ rules:
   - { metric: proxyAttributionShare, threshold: 0.3 }
   - { metric: surrogateR2, threshold: 0.5 }`);
     expect(m.rules.map((r) => [r.metric, r.comparison])).toEqual([
-      ['attributionNdcg', '<'], ['protectedAttributionShare', '>'], ['protectedAttributionShareRatio', '>'], ['proxyAttributionShare', '>'], ['surrogateR2', '<'],
+      ['attributionNdcg', '<'],
+      ['protectedAttributionShare', '>'],
+      ['protectedAttributionShareRatio', '>'],
+      ['proxyAttributionShare', '>'],
+      ['surrogateR2', '<'],
     ]);
   });
 
   it('refuses them on a model without an explain section', () => {
-    expect(problemAt(withModel('rules: [{ metric: attributionNdcg, threshold: 0.9 }]'), 'models[0].rules[0].metric').message).toBe(
-      '"attributionNdcg" is computed for models with an explain section, and this model has none',
-    );
+    expect(
+      problemAt(withModel('rules: [{ metric: attributionNdcg, threshold: 0.9 }]'), 'models[0].rules[0].metric').message,
+    ).toBe('"attributionNdcg" is computed for models with an explain section, and this model has none');
   });
 
   it('high tier defaults: NDCG < 0.9 and the protected share doubling, only with an explain section', () => {
@@ -56,7 +68,9 @@ rules:
     const ratio = explained.find((r) => r.metric === 'protectedAttributionShareRatio')!;
     expect([ratio.comparison, ratio.threshold, ratio.severity]).toEqual(['>', 2, 'critical']);
     expect(model('riskTier: high').rules.some((r) => RULE_METRICS[r.metric]!.explain)).toBe(false);
-    expect(model('riskTier: low\nexplain: { protected: [age] }').rules.some((r) => RULE_METRICS[r.metric]!.explain)).toBe(false);
+    expect(
+      model('riskTier: low\nexplain: { protected: [age] }').rules.some((r) => RULE_METRICS[r.metric]!.explain),
+    ).toBe(false);
     expect(DEFAULT_RULES.high.rules.filter((r) => RULE_METRICS[r.metric]!.explain)).toHaveLength(2);
   });
 });

@@ -25,7 +25,14 @@ describe('childPath', () => {
 
 describe('ConfigProblems', () => {
   it('takes the line of the nearest parent for a missing key, and lists problems in file order', () => {
-    const problems = new ConfigProblems('vigil.yaml', new Map([['models', 3], ['models[0]', 4], ['models[0].window', 9]]));
+    const problems = new ConfigProblems(
+      'vigil.yaml',
+      new Map([
+        ['models', 3],
+        ['models[0]', 4],
+        ['models[0].window', 9],
+      ]),
+    );
     problems.add('models[0].window.slide', 'second');
     problems.add('models[0].id', 'first');
     problems.add('env.X', 'no line');

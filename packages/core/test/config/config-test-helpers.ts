@@ -55,6 +55,7 @@ export function problemsOf(text: string, env: Record<string, string | undefined>
 export function problemAt(text: string, path: string, env: Record<string, string | undefined> = {}): ConfigProblem {
   const problems = problemsOf(text, env);
   const matching = problems.filter((p) => p.path === path);
-  if (matching.length !== 1) throw new Error(`expected one problem at ${path}, got:\n${JSON.stringify(problems, null, 2)}`);
+  if (matching.length !== 1)
+    throw new Error(`expected one problem at ${path}, got:\n${JSON.stringify(problems, null, 2)}`);
   return matching[0]!;
 }

@@ -14,7 +14,12 @@ describe('parseConfig: the documented example', () => {
         brokers: ['kafka-1:9092', 'kafka-2:9092'],
         groupId: 'vigil',
         clientId: 'vigil-prod',
-        topics: { predictions: 'vigil.predictions', labels: 'vigil.labels', control: 'vigil.control', deadLetters: 'vigil.dead-letters' },
+        topics: {
+          predictions: 'vigil.predictions',
+          labels: 'vigil.labels',
+          control: 'vigil.control',
+          deadLetters: 'vigil.dead-letters',
+        },
         ssl: { rejectUnauthorized: true, caFile: join(examplesDir, 'certs/kafka-ca.pem') },
         sasl: { mechanism: 'scram-sha-512', username: 'vigil' },
         sessionTimeoutMs: 30_000,
@@ -70,11 +75,53 @@ describe('parseConfig: the documented example', () => {
           minGroupSize: 30,
           fdr: 0.05,
           rules: [
-            { metric: 'psi', comparison: '>', threshold: 0.2, clearThreshold: 0.1, severity: 'critical', breachesOfWindows: { n: 2, m: 3 }, minSamples: 100 },
-            { metric: 'ksPValue', feature: 'income', comparison: '<', threshold: 0.001, clearThreshold: 0.001, severity: 'warning', breachesOfWindows: { n: 1, m: 1 }, minSamples: 100 },
-            { metric: 'ece', comparison: '>', threshold: 0.05, clearThreshold: 0.03, severity: 'warning', breachesOfWindows: { n: 1, m: 1 }, minSamples: 500 },
-            { metric: 'statisticalParityDifference', group: 'sex', comparison: '>', threshold: 0.1, clearThreshold: 0.1, severity: 'critical', breachesOfWindows: { n: 1, m: 1 }, minSamples: 100 },
-            { metric: 'rows', comparison: '<', threshold: 100, clearThreshold: 100, severity: 'warning', breachesOfWindows: { n: 1, m: 1 }, minSamples: 100 },
+            {
+              metric: 'psi',
+              comparison: '>',
+              threshold: 0.2,
+              clearThreshold: 0.1,
+              severity: 'critical',
+              breachesOfWindows: { n: 2, m: 3 },
+              minSamples: 100,
+            },
+            {
+              metric: 'ksPValue',
+              feature: 'income',
+              comparison: '<',
+              threshold: 0.001,
+              clearThreshold: 0.001,
+              severity: 'warning',
+              breachesOfWindows: { n: 1, m: 1 },
+              minSamples: 100,
+            },
+            {
+              metric: 'ece',
+              comparison: '>',
+              threshold: 0.05,
+              clearThreshold: 0.03,
+              severity: 'warning',
+              breachesOfWindows: { n: 1, m: 1 },
+              minSamples: 500,
+            },
+            {
+              metric: 'statisticalParityDifference',
+              group: 'sex',
+              comparison: '>',
+              threshold: 0.1,
+              clearThreshold: 0.1,
+              severity: 'critical',
+              breachesOfWindows: { n: 1, m: 1 },
+              minSamples: 100,
+            },
+            {
+              metric: 'rows',
+              comparison: '<',
+              threshold: 100,
+              clearThreshold: 100,
+              severity: 'warning',
+              breachesOfWindows: { n: 1, m: 1 },
+              minSamples: 100,
+            },
           ],
         },
         {
@@ -91,7 +138,17 @@ describe('parseConfig: the documented example', () => {
           minGroupSize: 30,
           fdr: 0.05,
           // The low tier's defaults; ece is for binary models and so left out.
-          rules: [{ metric: 'psi', comparison: '>', threshold: 0.25, clearThreshold: 0.2, severity: 'warning', breachesOfWindows: { n: 3, m: 5 }, minSamples: 100 }],
+          rules: [
+            {
+              metric: 'psi',
+              comparison: '>',
+              threshold: 0.25,
+              clearThreshold: 0.2,
+              severity: 'warning',
+              breachesOfWindows: { n: 3, m: 5 },
+              minSamples: 100,
+            },
+          ],
         },
       ],
     });
@@ -117,7 +174,8 @@ describe('parseConfig: the documented example', () => {
     const walk = (value: unknown, path: string): void => {
       if (value === null || typeof value !== 'object') return;
       if (!Object.isFrozen(value)) unfrozen.push(path);
-      for (const key of Object.getOwnPropertyNames(value)) walk((value as Record<string, unknown>)[key], `${path}.${key}`);
+      for (const key of Object.getOwnPropertyNames(value))
+        walk((value as Record<string, unknown>)[key], `${path}.${key}`);
     };
     walk(config, 'config');
     expect(unfrozen).toEqual([]);
@@ -136,8 +194,14 @@ describe('parseConfig: the documented example', () => {
     expect(start).toBeGreaterThan(0);
     let end = start;
     while (lines[end + 1]?.startsWith('    #   ')) end += 1;
-    const uncommented = [...lines.slice(0, start), ...lines.slice(start, end + 1).map((l) => l.replace('    # ', '    ')), ...lines.slice(end + 1)].join('\n');
-    const review = parseConfig(uncommented, EXAMPLE_PATH, EXAMPLE_ENV).models.find((m) => m.id === 'credit-risk')?.review;
+    const uncommented = [
+      ...lines.slice(0, start),
+      ...lines.slice(start, end + 1).map((l) => l.replace('    # ', '    ')),
+      ...lines.slice(end + 1),
+    ].join('\n');
+    const review = parseConfig(uncommented, EXAMPLE_PATH, EXAMPLE_ENV).models.find(
+      (m) => m.id === 'credit-risk',
+    )?.review;
     expect(review).toMatchObject({ capacityPerHour: 40, ttlMs: 7 * 86_400_000, claimTimeoutMs: 30 * 60_000 });
     expect(JSON.stringify(review)).toContain('18-25');
     expect(config.models.find((m) => m.id === 'credit-risk')?.review).toBeUndefined();
@@ -235,7 +299,9 @@ describe('parseConfig: every problem at once', () => {
     for (const p of problems) expect(error.message).toContain(`vigil.yaml:${p.line}: ${p.path}: ${p.message}`);
     expect(problems.find((p) => p.path === 'kafka.groupID')?.message).toContain('did you mean "groupId"?');
     expect(problems.find((p) => p.path === 'models[1].task')?.message).toContain('did you mean "regression"?');
-    expect(problems.find((p) => p.path === 'models[0].window.slide')?.message).toBe('the slide (7m) must divide the window size (1h)');
+    expect(problems.find((p) => p.path === 'models[0].window.slide')?.message).toBe(
+      'the slide (7m) must divide the window size (1h)',
+    );
   });
 });
 
@@ -259,7 +325,9 @@ describe('parseConfig: the file as a whole', () => {
 
   it('suggests the section meant by an unknown top-level key', () => {
     const problems = problemsOf(`${MINIMAL}\nescalations: {}\n`);
-    expect(problems).toEqual([{ path: 'escalations', line: 9, message: expect.stringContaining('did you mean "escalation"?') }]);
+    expect(problems).toEqual([
+      { path: 'escalations', line: 9, message: expect.stringContaining('did you mean "escalation"?') },
+    ]);
   });
 
   it('requires at least one model', () => {

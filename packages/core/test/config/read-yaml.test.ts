@@ -6,12 +6,25 @@ describe('readYaml', () => {
     const problems = new ConfigProblems('f.yaml');
     const value = readYaml('a:\n  b: 1\n  list:\n    - x\n    - { y: 2 }\n', problems, {});
     expect(value).toEqual({ a: { b: 1, list: ['x', { y: 2 }] } });
-    expect(Object.fromEntries(problems.lines)).toEqual({ a: 1, 'a.b': 2, 'a.list': 3, 'a.list[0]': 4, 'a.list[1]': 5, 'a.list[1].y': 5 });
+    expect(Object.fromEntries(problems.lines)).toEqual({
+      a: 1,
+      'a.b': 2,
+      'a.list': 3,
+      'a.list[0]': 4,
+      'a.list[1]': 5,
+      'a.list[1].y': 5,
+    });
   });
 
   it('keeps YAML types, and reads durations and dates as strings', () => {
     const problems = new ConfigProblems('f.yaml');
-    expect(readYaml('n: 1.5\nb: true\nz: ~\nd: 5m\nt: 2026-10-01\n', problems, {})).toEqual({ n: 1.5, b: true, z: null, d: '5m', t: '2026-10-01' });
+    expect(readYaml('n: 1.5\nb: true\nz: ~\nd: 5m\nt: 2026-10-01\n', problems, {})).toEqual({
+      n: 1.5,
+      b: true,
+      z: null,
+      d: '5m',
+      t: '2026-10-01',
+    });
   });
 
   it('substitutes environment variables and unescapes $${', () => {
@@ -29,7 +42,9 @@ describe('readYaml', () => {
 
   it('reads a __proto__ key as a key, not as the prototype of its mapping (found by test/chaos/config-fuzz)', () => {
     const problems = new ConfigProblems('f.yaml');
-    const value = readYaml('a:\n  b: 1\n  __proto__: { polluted: true, b: 2 }\n', problems, {}) as { a: Record<string, unknown> };
+    const value = readYaml('a:\n  b: 1\n  __proto__: { polluted: true, b: 2 }\n', problems, {}) as {
+      a: Record<string, unknown>;
+    };
     expect(Object.getPrototypeOf(value.a)).toBe(Object.prototype);
     expect(Object.keys(value.a)).toEqual(['b', '__proto__']);
     expect(value.a['polluted']).toBeUndefined();
@@ -40,7 +55,8 @@ describe('readYaml', () => {
   it('refuses a file whose aliases expand to too many values, quickly (found by test/chaos/config-fuzz)', () => {
     // Eight lines that expand to 10^8 values: this used to run for minutes and end in a RangeError.
     let text = 'a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n';
-    for (let i = 1; i < 8; i++) text += `a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]\n`;
+    for (let i = 1; i < 8; i++)
+      text += `a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]\n`;
     const problems = new ConfigProblems('f.yaml');
     const started = performance.now();
     expect(readYaml(text, problems, {})).toBeUndefined();

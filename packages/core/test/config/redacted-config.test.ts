@@ -7,7 +7,10 @@ import { EXAMPLE_ENV, EXAMPLE_TEXT, MINIMAL, parse } from './config-test-helpers
 const SECRET = /s3cret/;
 
 describe('secrets never leak', () => {
-  const config = parseConfig(EXAMPLE_TEXT, 'vigil.yaml', { ...EXAMPLE_ENV, VIGIL_TOKENS: 'ci:admin:ci-token-s3cret-0123456789' });
+  const config = parseConfig(EXAMPLE_TEXT, 'vigil.yaml', {
+    ...EXAMPLE_ENV,
+    VIGIL_TOKENS: 'ci:admin:ci-token-s3cret-0123456789',
+  });
 
   it('from JSON.stringify, inspect, spreads or the logger', () => {
     expect(JSON.stringify(config)).not.toMatch(SECRET);
@@ -29,7 +32,10 @@ describe('secrets never leak', () => {
       kafka: { sasl: { mechanism: 'scram-sha-512', username: 'vigil', password: '[redacted]' } },
       http: { tokens: [{ name: 'ci', role: 'admin', token: '[redacted]' }] },
       smtp: { url: 'smtps://vigil:[redacted]@smtp.example.com:465' },
-      notifiers: { oncall: { routingKey: '[redacted]' }, 'ml-platform-slack': { url: 'https://hooks.slack.com/[redacted]' } },
+      notifiers: {
+        oncall: { routingKey: '[redacted]' },
+        'ml-platform-slack': { url: 'https://hooks.slack.com/[redacted]' },
+      },
       models: [{ owner: { webhook: 'https://hooks.example.com/[redacted]' } }, {}],
     });
   });
@@ -59,7 +65,8 @@ describe('secrets never leak', () => {
   });
 
   it('from an environment override that is invalid', () => {
-    const run = () => parse(MINIMAL, { VIGIL_DATABASE_URL: 'mysql://u:env-s3cret@db/x', VIGIL_REDIS_URL: 'env-s3cret' });
+    const run = () =>
+      parse(MINIMAL, { VIGIL_DATABASE_URL: 'mysql://u:env-s3cret@db/x', VIGIL_REDIS_URL: 'env-s3cret' });
     expect(run).toThrow(/env\.VIGIL_DATABASE_URL/);
     expect(run).not.toThrow(SECRET);
   });
@@ -77,6 +84,9 @@ describe('mask', () => {
   });
 
   it('applies to any part of a configuration', () => {
-    expect(redactedConfig(parse(MINIMAL).models[0]?.owner)).toEqual({ name: 'Team', webhook: 'https://hooks.example.com/[redacted]' });
+    expect(redactedConfig(parse(MINIMAL).models[0]?.owner)).toEqual({
+      name: 'Team',
+      webhook: 'https://hooks.example.com/[redacted]',
+    });
   });
 });

@@ -10,10 +10,22 @@ import type { CommandIo } from './command-io';
 import { databaseTarget, openStore } from './database';
 
 /** A configuration with no models, for commands that only touch incidents by id. */
-const NO_MODELS: VigilConfig = { http: { port: 0, host: '127.0.0.1', tokens: [], readsRequireToken: false }, notifiers: {}, escalation: { default: { steps: [{ afterMs: 0, notify: ['owner'] }] } }, models: [] };
+const NO_MODELS: VigilConfig = {
+  http: { port: 0, host: '127.0.0.1', tokens: [], readsRequireToken: false },
+  notifiers: {},
+  escalation: { default: { steps: [{ afterMs: 0, notify: ['owner'] }] } },
+  models: [],
+};
 
-export async function withAlerting<T>(io: CommandIo, configPath: string | undefined, what: string, needsModels: boolean, fn: (alerting: Alerting, config: VigilConfig) => Promise<T>): Promise<T> {
-  if (needsModels && configPath === undefined) throw new VigilError('VIGIL_USAGE', `${what}: -c vigil.yaml is required (the model must be configured)`);
+export async function withAlerting<T>(
+  io: CommandIo,
+  configPath: string | undefined,
+  what: string,
+  needsModels: boolean,
+  fn: (alerting: Alerting, config: VigilConfig) => Promise<T>,
+): Promise<T> {
+  if (needsModels && configPath === undefined)
+    throw new VigilError('VIGIL_USAGE', `${what}: -c vigil.yaml is required (the model must be configured)`);
   const { target, config } = await databaseTarget(io, configPath);
   const store: Store = await openStore(target);
   try {
@@ -30,6 +42,7 @@ export function cliActor(io: CommandIo, as: string | undefined): string {
 }
 
 export function requireReason(what: string, reason: string | undefined): string {
-  if (reason === undefined || reason.trim() === '') throw new VigilError('VIGIL_USAGE', `${what}: --reason is required (it goes to the audit log)`);
+  if (reason === undefined || reason.trim() === '')
+    throw new VigilError('VIGIL_USAGE', `${what}: --reason is required (it goes to the audit log)`);
   return reason;
 }

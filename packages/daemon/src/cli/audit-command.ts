@@ -37,17 +37,31 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   if (values.json && values.csv) throw new VigilError('VIGIL_USAGE', `${what}: give --json or --csv, not both`);
   const from = instantOption(what, '--from', values.from);
   const to = instantOption(what, '--to', values.to);
-  if (from !== undefined && to !== undefined && from > to) throw new VigilError('VIGIL_USAGE', `${what}: --from ${values.from} is after --to ${values.to}`);
+  if (from !== undefined && to !== undefined && from > to)
+    throw new VigilError('VIGIL_USAGE', `${what}: --from ${values.from} is after --to ${values.to}`);
   const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit);
-  if (values.limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new VigilError('VIGIL_USAGE', `${what}: --limit "${values.limit}" must be a positive integer`);
+  if (values.limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+    throw new VigilError('VIGIL_USAGE', `${what}: --limit "${values.limit}" must be a positive integer`);
   return withAlerting(io, values.config, what, false, async (alerting) => {
     let written = 0;
     let afterId: string | undefined;
     if (values.csv) io.stdout('id,at,actor,action,model,incident_id,reason,details\n');
     if (values.json) io.stdout('[');
     while (written < limit) {
-      const page = await alerting.auditLog({ ...(values.model ? { model: values.model } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(afterId ? { afterId } : {}), limit: Math.min(PAGE, limit - written) });
-      const lines = page.map((e, i) => (values.json ? `${written + i === 0 ? '\n' : ',\n'}${JSON.stringify(present(e))}` : values.csv ? csvLine(e) : textLine(e)));
+      const page = await alerting.auditLog({
+        ...(values.model ? { model: values.model } : {}),
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
+        ...(afterId ? { afterId } : {}),
+        limit: Math.min(PAGE, limit - written),
+      });
+      const lines = page.map((e, i) =>
+        values.json
+          ? `${written + i === 0 ? '\n' : ',\n'}${JSON.stringify(present(e))}`
+          : values.csv
+            ? csvLine(e)
+            : textLine(e),
+      );
       if (lines.length > 0) io.stdout(values.json ? lines.join('') : `${lines.join('\n')}\n`);
       written += page.length;
       afterId = page[page.length - 1]?.id;
@@ -60,12 +74,32 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
 }
 
 function present(e: AuditEntry) {
-  return { id: e.id, at: new Date(e.at).toISOString(), actor: e.actor, action: e.action, model: e.model, incidentId: e.incidentId, reason: e.reason, details: e.details ?? null };
+  return {
+    id: e.id,
+    at: new Date(e.at).toISOString(),
+    actor: e.actor,
+    action: e.action,
+    model: e.model,
+    incidentId: e.incidentId,
+    reason: e.reason,
+    details: e.details ?? null,
+  };
 }
 
 function csvLine(e: AuditEntry): string {
   const p = present(e);
-  return [p.id, p.at, p.actor, p.action, p.model ?? '', p.incidentId ?? '', p.reason ?? '', p.details === null ? '' : JSON.stringify(p.details)].map(csvCell).join(',');
+  return [
+    p.id,
+    p.at,
+    p.actor,
+    p.action,
+    p.model ?? '',
+    p.incidentId ?? '',
+    p.reason ?? '',
+    p.details === null ? '' : JSON.stringify(p.details),
+  ]
+    .map(csvCell)
+    .join(',');
 }
 
 function textLine(e: AuditEntry): string {

@@ -26,12 +26,19 @@ export const HELP_OPTION = { type: 'boolean', short: 'h', help: 'show this help'
  * node:util parseArgs in strict mode for `command` (`vigil report`): unknown options, missing values and unexpected
  * arguments become VIGIL_USAGE errors that name the command, suggest the closest option and point at its help.
  */
-export function parseCommandArgs<const T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
+export function parseCommandArgs<const T extends ParseArgsConfig>(
+  command: string,
+  config: T,
+): ReturnType<typeof parseArgs<T>> {
   let parsed: ReturnType<typeof parseArgs<T>>;
   try {
     parsed = parseArgs<T>({ ...config, strict: true, tokens: true });
   } catch (error) {
-    throw usageError(command, error, Object.entries(config.options ?? {}).map(([name, o]) => ({ name, short: o.short })));
+    throw usageError(
+      command,
+      error,
+      Object.entries(config.options ?? {}).map(([name, o]) => ({ name, short: o.short })),
+    );
   }
   // The last of two values would win silently (`--reference a --reference b`): a flag given twice is a conflict,
   // unless it is one that collects its values.
@@ -46,7 +53,11 @@ export function parseCommandArgs<const T extends ParseArgsConfig>(command: strin
 }
 
 /** The VIGIL_USAGE error for a node:util parseArgs error; other errors are returned as they are. */
-export function usageError(command: string, error: unknown, options: ReadonlyArray<{ name: string; short?: string | undefined }>): unknown {
+export function usageError(
+  command: string,
+  error: unknown,
+  options: ReadonlyArray<{ name: string; short?: string | undefined }>,
+): unknown {
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) return error;
   const message = (error as Error).message;
@@ -55,18 +66,28 @@ export function usageError(command: string, error: unknown, options: ReadonlyArr
     const given = /Unknown option '([^']+)'/.exec(message)?.[1] ?? message;
     const names = options.map((o) => `--${o.name}`);
     const guess = given.startsWith('--') ? closest(given, names) : undefined;
-    return new VigilError('VIGIL_USAGE', `${command}: unknown option ${given}${guess ? `; did you mean ${guess}?` : ''}`, { cause: error });
+    return new VigilError(
+      'VIGIL_USAGE',
+      `${command}: unknown option ${given}${guess ? `; did you mean ${guess}?` : ''}`,
+      { cause: error },
+    );
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const name = /Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1];
-    const detail = /argument missing|ambiguous/.test(message) ? 'needs a value' : /does not take an argument/.test(message) ? 'takes no value' : message;
+    const detail = /argument missing|ambiguous/.test(message)
+      ? 'needs a value'
+      : /does not take an argument/.test(message)
+        ? 'takes no value'
+        : message;
     // The ambiguous case: `--reason -x` reads as a missing value; a value starting with a dash goes as --reason=-x.
     const dash = /ambiguous/.test(message) && name ? ` (a value starting with "-" goes as ${name}=-VALUE)` : '';
     return new VigilError('VIGIL_USAGE', `${command}: ${name ?? 'an option'} ${detail}${dash}`, { cause: error });
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     const given = /Unexpected argument '([^']*)'/.exec(message)?.[1];
-    return new VigilError('VIGIL_USAGE', `${command}: unexpected argument${given === undefined ? '' : ` "${given}"`}`, { cause: error });
+    return new VigilError('VIGIL_USAGE', `${command}: unexpected argument${given === undefined ? '' : ` "${given}"`}`, {
+      cause: error,
+    });
   }
   return new VigilError('VIGIL_USAGE', `${command}: ${message}`, { cause: error });
 }
@@ -83,7 +104,8 @@ export function commandHelp(usage: string, options: CommandOptions, color: Palet
   const width = Math.min(30, Math.max(...rows.map(([flag]) => flag.length))) + 2;
   const lines = rows.map(([flag, text]) => {
     const [first = '', ...rest] = text.split('\n');
-    const head = flag.length + 2 > width ? `  ${flag}\n  ${' '.repeat(width)}${first}` : `  ${flag.padEnd(width)}${first}`;
+    const head =
+      flag.length + 2 > width ? `  ${flag}\n  ${' '.repeat(width)}${first}` : `  ${flag.padEnd(width)}${first}`;
     return [head, ...rest.map((l) => `  ${' '.repeat(width)}${l}`)].join('\n');
   });
   const text = usage.endsWith('\n') ? usage : `${usage}\n`;
@@ -113,7 +135,9 @@ export function closest(given: string, candidates: readonly string[]): string | 
 
 /** Optimal-string-alignment distance: Levenshtein plus the swap of two neighbours ("reprot" is 1 from "report"). */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -129,6 +153,10 @@ export function editDistance(a: string, b: string): number {
 export function instantOption(command: string, option: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = parseInstant(text);
-  if (Number.isNaN(ms)) throw new VigilError('VIGIL_USAGE', `${command}: ${option} must be an ISO-8601 instant such as 2026-11-01T00:00:00Z, got "${text}"`);
+  if (Number.isNaN(ms))
+    throw new VigilError(
+      'VIGIL_USAGE',
+      `${command}: ${option} must be an ISO-8601 instant such as 2026-11-01T00:00:00Z, got "${text}"`,
+    );
   return ms;
 }

@@ -1,6 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import { VigilError } from '@vigil/core';
-import { DEFAULT_DASHBOARDS_PATH, buildDashboards, type BuildDashboardsOptions, type DatasourceOptions } from '@vigil/dashboards';
+import {
+  DEFAULT_DASHBOARDS_PATH,
+  buildDashboards,
+  type BuildDashboardsOptions,
+  type DatasourceOptions,
+} from '@vigil/dashboards';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { prepareOutputDirectory, writeOutputFile } from './output-path';
@@ -13,13 +18,21 @@ mount it at /etc/grafana/provisioning, or copy its datasources/ and dashboards/ 
 `;
 
 const OPTIONS = {
-  out: { type: 'string', short: 'o', value: 'DIR', help: "where to write (created when missing; Vigil's files in it are replaced); required" },
-  'dashboards-path': { type: 'string', value: 'PATH', help: `where Grafana reads the JSON files (default ${DEFAULT_DASHBOARDS_PATH})` },
+  out: {
+    type: 'string',
+    short: 'o',
+    value: 'DIR',
+    help: "where to write (created when missing; Vigil's files in it are replaced); required",
+  },
+  'dashboards-path': {
+    type: 'string',
+    value: 'PATH',
+    help: `where Grafana reads the JSON files (default ${DEFAULT_DASHBOARDS_PATH})`,
+  },
   'database-url': {
     type: 'string',
     value: 'URL',
-    help:
-      'the database the datasource reads (host, port, database, user, sslmode); without it,\nGrafana takes them from its environment: VIGIL_PG_HOST (host:port), VIGIL_PG_DATABASE,\nVIGIL_PG_USER, VIGIL_PG_SSLMODE. The password always comes from VIGIL_PG_PASSWORD.',
+    help: 'the database the datasource reads (host, port, database, user, sslmode); without it,\nGrafana takes them from its environment: VIGIL_PG_HOST (host:port), VIGIL_PG_DATABASE,\nVIGIL_PG_USER, VIGIL_PG_SSLMODE. The password always comes from VIGIL_PG_PASSWORD.',
   },
   help: HELP_OPTION,
 } satisfies CommandOptions;
@@ -30,17 +43,29 @@ function datasourceFromUrl(text: string): DatasourceOptions {
   try {
     url = new URL(text);
   } catch {
-    throw new VigilError('VIGIL_USAGE', `vigil dashboards: --database-url "${text}" is not a URL (postgres://USER@HOST:PORT/DATABASE)`);
+    throw new VigilError(
+      'VIGIL_USAGE',
+      `vigil dashboards: --database-url "${text}" is not a URL (postgres://USER@HOST:PORT/DATABASE)`,
+    );
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new VigilError('VIGIL_USAGE', `vigil dashboards: --database-url must start with postgres://, not ${url.protocol}//`);
+    throw new VigilError(
+      'VIGIL_USAGE',
+      `vigil dashboards: --database-url must start with postgres://, not ${url.protocol}//`,
+    );
   }
   if (url.password !== '') {
-    throw new VigilError('VIGIL_USAGE', 'vigil dashboards: --database-url must not contain a password: it would be written to the provisioning file; give it to Grafana as VIGIL_PG_PASSWORD');
+    throw new VigilError(
+      'VIGIL_USAGE',
+      'vigil dashboards: --database-url must not contain a password: it would be written to the provisioning file; give it to Grafana as VIGIL_PG_PASSWORD',
+    );
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (url.hostname === '' || database === '') {
-    throw new VigilError('VIGIL_USAGE', 'vigil dashboards: --database-url needs a host and a database (postgres://USER@HOST:PORT/DATABASE)');
+    throw new VigilError(
+      'VIGIL_USAGE',
+      'vigil dashboards: --database-url needs a host and a database (postgres://USER@HOST:PORT/DATABASE)',
+    );
   }
   return {
     host: `${url.hostname}:${url.port || '5432'}`,
@@ -56,7 +81,8 @@ export async function dashboardsCommand(argv: readonly string[], io: CommandIo):
     io.stdout(commandHelp(USAGE, OPTIONS, io.color));
     return EXIT.ok;
   }
-  if (values.out === undefined || values.out === '') throw new VigilError('VIGIL_USAGE', 'vigil dashboards: --out DIR is required');
+  if (values.out === undefined || values.out === '')
+    throw new VigilError('VIGIL_USAGE', 'vigil dashboards: --out DIR is required');
   const out = resolve(io.cwd, values.out);
   const paths = await writeDashboards(out, {
     ...(values['dashboards-path'] === undefined ? {} : { dashboardsPath: values['dashboards-path'] }),

@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { loadConfig, type VigilConfig } from '@vigil/core';
-import { createPgliteClient, createPostgresClient, createStore, redactUrl, type SqlClient, type Store } from '@vigil/store';
+import {
+  createPgliteClient,
+  createPostgresClient,
+  createStore,
+  redactUrl,
+  type SqlClient,
+  type Store,
+} from '@vigil/store';
 import type { CommandIo } from './command-io';
 
 /**
@@ -12,7 +19,10 @@ export interface DatabaseTarget {
   dataDir: string;
 }
 
-export async function databaseTarget(io: CommandIo, configPath: string | undefined): Promise<{ target: DatabaseTarget; config?: VigilConfig }> {
+export async function databaseTarget(
+  io: CommandIo,
+  configPath: string | undefined,
+): Promise<{ target: DatabaseTarget; config?: VigilConfig }> {
   const config = configPath === undefined ? undefined : await loadConfig(resolve(io.cwd, configPath), io.env);
   const url = config ? config.database?.url : io.env.VIGIL_DATABASE_URL;
   const dataDir = resolve(io.cwd, '.vigil/pglite');
@@ -24,7 +34,9 @@ export function describeTarget(target: DatabaseTarget): string {
 }
 
 export function openClient(target: DatabaseTarget): Promise<SqlClient> {
-  return target.url ? Promise.resolve(createPostgresClient({ url: target.url })) : createPgliteClient({ dataDir: target.dataDir });
+  return target.url
+    ? Promise.resolve(createPostgresClient({ url: target.url }))
+    : createPgliteClient({ dataDir: target.dataDir });
 }
 
 export function openStore(target: DatabaseTarget): Promise<Store> {

@@ -32,17 +32,33 @@ const OPTIONS = {
   all: { type: 'boolean', help: 'stream every flight (about 2.5 million events; several minutes)' },
   limit: { type: 'string', value: 'N', help: 'stop after N streamed events' },
   database: { type: 'string', value: 'URL', help: 'a running PostgreSQL instead of embedded PGlite' },
-  schema: { type: 'string', value: 'NAME', help: "the schema for the demo's tables there (default vigil_demo_<time>, so runs never mix)" },
-  redis: { type: 'string', value: 'URL', help: 'a running Redis for the alert queue (BullMQ) instead of the in-process queue' },
+  schema: {
+    type: 'string',
+    value: 'NAME',
+    help: "the schema for the demo's tables there (default vigil_demo_<time>, so runs never mix)",
+  },
+  redis: {
+    type: 'string',
+    value: 'URL',
+    help: 'a running Redis for the alert queue (BullMQ) instead of the in-process queue',
+  },
   kafka: {
     type: 'string',
     value: 'BROKERS',
     help: "running Kafka brokers: the events are produced to a topic of the run's own\n(vigil-demo-<time>.predictions) and consumed from it instead of the file source",
   },
-  window: { type: 'string', value: 'SIZE', help: 'window size (default 7d: weeks from Thursday, as February 1, 2001 was)' },
+  window: {
+    type: 'string',
+    value: 'SIZE',
+    help: 'window size (default 7d: weeks from Thursday, as February 1, 2001 was)',
+  },
   slide: { type: 'string', value: 'SIZE', help: 'window slide (default: the size, windows that do not overlap)' },
   'batch-size': { type: 'string', value: 'N', help: 'events per source batch (default 2000)' },
-  'top-airports': { type: 'string', value: 'N', help: 'origin and destination airports the model knows: January’s N busiest, the rest "other" (default 15)' },
+  'top-airports': {
+    type: 'string',
+    value: 'N',
+    help: 'origin and destination airports the model knows: January’s N busiest, the rest "other" (default 15)',
+  },
   epochs: { type: 'string', value: 'N', help: "training epochs of the demo's logistic regression (default 150)" },
   data: { type: 'string', value: 'FILE', help: 'another copy of flights-3m.parquet (or of adult.data with --adult)' },
   adult: { type: 'boolean', help: 'the UCI Adult fairness demo (sex, race) on the report path instead' },
@@ -63,11 +79,16 @@ export async function demoCommand(argv: readonly string[], io: CommandIo): Promi
     await runAdultDemo(demoIo, values.data, out);
     return EXIT.ok;
   }
-  if (values.all && values.every !== undefined) throw new VigilError('VIGIL_USAGE', 'vigil demo: --all and --every exclude each other');
-  if (values.schema !== undefined && values.database === undefined) throw new VigilError('VIGIL_USAGE', 'vigil demo: --schema needs --database');
+  if (values.all && values.every !== undefined)
+    throw new VigilError('VIGIL_USAGE', 'vigil demo: --all and --every exclude each other');
+  if (values.schema !== undefined && values.database === undefined)
+    throw new VigilError('VIGIL_USAGE', 'vigil demo: --schema needs --database');
   const windowSize = values.window ?? '7d';
   const windowSlide = values.slide ?? windowSize;
-  for (const [name, value] of [['--window', windowSize], ['--slide', windowSlide]] as const) {
+  for (const [name, value] of [
+    ['--window', windowSize],
+    ['--slide', windowSlide],
+  ] as const) {
     try {
       parseDuration(value);
     } catch {
@@ -84,7 +105,9 @@ export async function demoCommand(argv: readonly string[], io: CommandIo): Promi
     outDir: resolve(io.cwd, out),
     every: values.all ? 1 : values.every === undefined ? DEFAULT_EVERY : positiveInteger('--every', values.every),
     ...(limit !== undefined ? { limit } : {}),
-    ...(values.database !== undefined ? { databaseUrl: values.database, schema: values.schema ?? `vigil_demo_${compactTime(new Date())}` } : {}),
+    ...(values.database !== undefined
+      ? { databaseUrl: values.database, schema: values.schema ?? `vigil_demo_${compactTime(new Date())}` }
+      : {}),
     ...(values.redis !== undefined ? { redisUrl: values.redis } : {}),
     ...(values.kafka !== undefined ? { kafkaBrokers: values.kafka.split(',').map((b) => b.trim()) } : {}),
     batchSize: values['batch-size'] === undefined ? 2000 : positiveInteger('--batch-size', values['batch-size']),
@@ -98,7 +121,8 @@ export async function demoCommand(argv: readonly string[], io: CommandIo): Promi
 
 function positiveInteger(name: string, text: string): number {
   const n = Number(text);
-  if (!(Number.isSafeInteger(n) && n > 0)) throw new VigilError('VIGIL_USAGE', `vigil demo: ${name} must be a positive integer, got ${text}`);
+  if (!(Number.isSafeInteger(n) && n > 0))
+    throw new VigilError('VIGIL_USAGE', `vigil demo: ${name} must be a positive integer, got ${text}`);
   return n;
 }
 

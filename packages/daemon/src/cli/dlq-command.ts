@@ -12,7 +12,12 @@ Lists dead-lettered messages, newest first: where they came from, why they were 
 raw bytes. The database comes from the configuration, VIGIL_DATABASE_URL, or ./.vigil/pglite.
 `;
 
-const CONFIG_OPTION = { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for its database (and Kafka for replay)' } as const satisfies CommandOption;
+const CONFIG_OPTION = {
+  type: 'string',
+  short: 'c',
+  value: 'FILE',
+  help: 'the configuration, for its database (and Kafka for replay)',
+} as const satisfies CommandOption;
 
 const OPTIONS = {
   config: CONFIG_OPTION,
@@ -29,19 +34,28 @@ export async function dlqCommand(argv: readonly string[], io: CommandIo): Promis
     return EXIT.ok;
   }
   const limit = values.limit === undefined ? 50 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new VigilError('VIGIL_USAGE', `vigil dlq list: --limit "${values.limit}" must be a positive integer`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new VigilError('VIGIL_USAGE', `vigil dlq list: --limit "${values.limit}" must be a positive integer`);
   const { target } = await databaseTarget(io, values.config);
   const store = await openStore(target);
   try {
     const letters = await store.listDeadLetters({ limit, pendingOnly: !values.all });
     if (values.json) {
-      io.stdout(`${JSON.stringify(letters.map((l) => ({ ...l, raw: l.raw.toString('base64') })), null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify(
+          letters.map((l) => ({ ...l, raw: l.raw.toString('base64') })),
+          null,
+          2,
+        )}\n`,
+      );
     } else if (letters.length === 0) {
       io.stdout('No dead letters.\n');
     } else {
       for (const l of letters) {
         const preview = l.raw.toString('utf8', 0, Math.min(l.raw.length, 80)).replace(/[^\x20-\x7e]/g, '.');
-        io.stdout(`${l.id}  ${new Date(l.receivedAt).toISOString()}  ${l.topic}/${l.partition}@${l.offset}  ${l.code}\n    ${l.reason}\n    ${l.rawErasedAt !== null ? `(${l.rawBytes} bytes, erased by retention at ${new Date(l.rawErasedAt).toISOString()})` : `${preview}${l.rawBytes > 80 ? ` … (${l.rawBytes} bytes)` : ''}`}\n`);
+        io.stdout(
+          `${l.id}  ${new Date(l.receivedAt).toISOString()}  ${l.topic}/${l.partition}@${l.offset}  ${l.code}\n    ${l.reason}\n    ${l.rawErasedAt !== null ? `(${l.rawBytes} bytes, erased by retention at ${new Date(l.rawErasedAt).toISOString()})` : `${preview}${l.rawBytes > 80 ? ` … (${l.rawBytes} bytes)` : ''}`}\n`,
+        );
       }
     }
     return EXIT.ok;
@@ -62,11 +76,24 @@ Brokers come from --brokers, the configuration, or VIGIL_KAFKA_BROKERS.
 
 const REPLAY_OPTIONS = {
   config: CONFIG_OPTION,
-  id: { type: 'string', multiple: true, value: 'ID,...', help: 'only these dead letters (ids as vigil dlq list shows them)' },
-  code: { type: 'string', value: 'CODE', help: 'only dead letters refused with this error code (VIGIL_DECODE_UNKNOWN_MODEL, say)' },
+  id: {
+    type: 'string',
+    multiple: true,
+    value: 'ID,...',
+    help: 'only these dead letters (ids as vigil dlq list shows them)',
+  },
+  code: {
+    type: 'string',
+    value: 'CODE',
+    help: 'only dead letters refused with this error code (VIGIL_DECODE_UNKNOWN_MODEL, say)',
+  },
   limit: { type: 'string', value: 'N', help: 'at most N dead letters, oldest first (default 1000)' },
   topic: { type: 'string', value: 'TOPIC', help: 'produce to this topic instead of the one each came from' },
-  brokers: { type: 'string', value: 'HOST:PORT,...', help: 'the Kafka brokers (default: the configuration, else VIGIL_KAFKA_BROKERS)' },
+  brokers: {
+    type: 'string',
+    value: 'HOST:PORT,...',
+    help: 'the Kafka brokers (default: the configuration, else VIGIL_KAFKA_BROKERS)',
+  },
   'dry-run': { type: 'boolean', help: 'print which dead letters would be replayed; change nothing' },
   help: HELP_OPTION,
 } satisfies CommandOptions;
@@ -80,12 +107,24 @@ export async function dlqReplayCommand(argv: readonly string[], io: CommandIo): 
   const problems: string[] = [];
   const limit = values.limit === undefined ? 1000 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) problems.push(`--limit "${values.limit}" must be a positive integer`);
-  const ids = new Set((values.id ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
-  for (const id of ids) if (!/^\d+$/.test(id)) problems.push(`--id "${id}" is not a dead-letter id (a number, as vigil dlq list shows)`);
+  const ids = new Set(
+    (values.id ?? [])
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter(Boolean),
+  );
+  for (const id of ids)
+    if (!/^\d+$/.test(id)) problems.push(`--id "${id}" is not a dead-letter id (a number, as vigil dlq list shows)`);
   const { target, config } = await databaseTarget(io, values.config);
-  const brokers = (values.brokers ?? io.env.VIGIL_KAFKA_BROKERS)?.split(',').map((b) => b.trim()).filter(Boolean) ?? config?.kafka?.brokers;
-  if (!values['dry-run'] && (!brokers || brokers.length === 0)) problems.push('no Kafka brokers: pass --brokers, a configuration with kafka.brokers, or set VIGIL_KAFKA_BROKERS');
-  if (problems.length > 0) throw new VigilError('VIGIL_USAGE', `vigil dlq replay: ${problems.join('; ')}\n\n${REPLAY_USAGE}`);
+  const brokers =
+    (values.brokers ?? io.env.VIGIL_KAFKA_BROKERS)
+      ?.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean) ?? config?.kafka?.brokers;
+  if (!values['dry-run'] && (!brokers || brokers.length === 0))
+    problems.push('no Kafka brokers: pass --brokers, a configuration with kafka.brokers, or set VIGIL_KAFKA_BROKERS');
+  if (problems.length > 0)
+    throw new VigilError('VIGIL_USAGE', `vigil dlq replay: ${problems.join('; ')}\n\n${REPLAY_USAGE}`);
 
   const store = await openStore(target);
   try {
@@ -94,20 +133,28 @@ export async function dlqReplayCommand(argv: readonly string[], io: CommandIo): 
       .slice(0, limit)
       .reverse();
     const missing = [...ids].filter((id) => !pending.some((l) => l.id === id));
-    for (const id of missing) io.stderr(`dead letter ${id}: not pending (unknown, already replayed, or filtered out by --code)\n`);
+    for (const id of missing)
+      io.stderr(`dead letter ${id}: not pending (unknown, already replayed, or filtered out by --code)\n`);
     const truncated = pending.filter((l) => l.raw.length < l.rawBytes);
     for (const l of truncated) {
-      const why = l.rawErasedAt !== null ? `its bytes were erased by retention at ${new Date(l.rawErasedAt).toISOString()}` : `only ${l.raw.length} of its ${l.rawBytes} bytes were kept`;
+      const why =
+        l.rawErasedAt !== null
+          ? `its bytes were erased by retention at ${new Date(l.rawErasedAt).toISOString()}`
+          : `only ${l.raw.length} of its ${l.rawBytes} bytes were kept`;
       io.stderr(`dead letter ${l.id}: ${why}, so it cannot be replayed; left pending\n`);
     }
     const replayable = pending.filter((l) => l.raw.length === l.rawBytes);
     if (values['dry-run']) {
-      io.stdout(`Would replay ${replayable.length} dead letter(s): ${replayable.map((l) => l.id).join(', ') || 'none'}\n`);
+      io.stdout(
+        `Would replay ${replayable.length} dead letter(s): ${replayable.map((l) => l.id).join(', ') || 'none'}\n`,
+      );
       return EXIT.ok;
     }
     // Produced first, marked after: a crash in between replays them again rather than losing them. Client id, TLS
     // and SASL from the configuration, as vigil run connects; the brokers may come from --brokers instead.
-    const security = config?.kafka ? kafkaConnection(config.kafka, values.config === undefined ? io.cwd : dirname(resolve(io.cwd, values.config))) : {};
+    const security = config?.kafka
+      ? kafkaConnection(config.kafka, values.config === undefined ? io.cwd : dirname(resolve(io.cwd, values.config)))
+      : {};
     await withKafka(brokers as string[], 'vigil dlq replay: cannot produce to Kafka', () =>
       produceMessages(
         replayable.map((l) => ({ topic: values.topic ?? l.topic, value: l.raw })),
@@ -115,7 +162,9 @@ export async function dlqReplayCommand(argv: readonly string[], io: CommandIo): 
       ),
     );
     await store.markReplayed(replayable.map((l) => l.id));
-    io.stdout(`Replayed ${replayable.length} dead letter(s)${values.topic ? ` to ${values.topic}` : ''}${truncated.length > 0 ? `; ${truncated.length} truncated one(s) left pending` : ''}.\n`);
+    io.stdout(
+      `Replayed ${replayable.length} dead letter(s)${values.topic ? ` to ${values.topic}` : ''}${truncated.length > 0 ? `; ${truncated.length} truncated one(s) left pending` : ''}.\n`,
+    );
     return missing.length > 0 ? EXIT.refused : EXIT.ok;
   } finally {
     await store.close();

@@ -17,14 +17,31 @@ const SYNOPSIS: Record<Sub, string> = {
                                (--for 2h | --until 2026-11-23T08:00:00Z) --reason TEXT [--as NAME]`,
 };
 
-const CONFIG = { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for its database and models' } as const satisfies CommandOption;
-const REASON = { type: 'string', value: 'TEXT', help: 'why, for the audit log; required' } as const satisfies CommandOption;
-const AS = { type: 'string', value: 'NAME', help: 'who, for the audit log (default cli:$USER)' } as const satisfies CommandOption;
+const CONFIG = {
+  type: 'string',
+  short: 'c',
+  value: 'FILE',
+  help: 'the configuration, for its database and models',
+} as const satisfies CommandOption;
+const REASON = {
+  type: 'string',
+  value: 'TEXT',
+  help: 'why, for the audit log; required',
+} as const satisfies CommandOption;
+const AS = {
+  type: 'string',
+  value: 'NAME',
+  help: 'who, for the audit log (default cli:$USER)',
+} as const satisfies CommandOption;
 
 const OPTIONS = {
   list: {
     config: CONFIG,
-    status: { type: 'string', value: 'STATUS,...', help: 'only these: open (firing, acknowledged or silenced), firing, acknowledged, resolved, silenced' },
+    status: {
+      type: 'string',
+      value: 'STATUS,...',
+      help: 'only these: open (firing, acknowledged or silenced), firing, acknowledged, resolved, silenced',
+    },
     model: { type: 'string', value: 'M', help: 'only incidents of model M' },
     limit: { type: 'string', value: 'N', help: 'at most N incidents, newest first (1 to 1000; default 50)' },
     json: { type: 'boolean', help: 'print JSON instead of lines' },
@@ -81,14 +98,24 @@ export function incidentsCommand(sub: Sub) {
       return EXIT.ok;
     }
     if (sub === 'list') {
-      if (positionals.length > 0) throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}"`);
+      if (positionals.length > 0)
+        throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}"`);
       const limit = values.limit === undefined ? 50 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new VigilError('VIGIL_USAGE', `${what}: --limit "${values.limit}" must be an integer from 1 to 1000`);
-      const statuses = values.status === undefined ? undefined : values.status.split(',').flatMap((s) => (s === 'open' ? ['firing', 'acknowledged', 'silenced'] : [s]));
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new VigilError('VIGIL_USAGE', `${what}: --limit "${values.limit}" must be an integer from 1 to 1000`);
+      const statuses =
+        values.status === undefined
+          ? undefined
+          : values.status.split(',').flatMap((s) => (s === 'open' ? ['firing', 'acknowledged', 'silenced'] : [s]));
       const bad = statuses?.find((s) => !(STATUSES as readonly string[]).includes(s));
-      if (bad !== undefined) throw new VigilError('VIGIL_USAGE', `${what}: --status "${bad}" is not one of open, ${STATUSES.join(', ')}`);
+      if (bad !== undefined)
+        throw new VigilError('VIGIL_USAGE', `${what}: --status "${bad}" is not one of open, ${STATUSES.join(', ')}`);
       return withAlerting(io, values.config, what, false, async (alerting) => {
-        const incidents = await alerting.listIncidents({ ...(values.model ? { model: values.model } : {}), ...(statuses ? { statuses: statuses as Incident['status'][] } : {}), limit });
+        const incidents = await alerting.listIncidents({
+          ...(values.model ? { model: values.model } : {}),
+          ...(statuses ? { statuses: statuses as Incident['status'][] } : {}),
+          limit,
+        });
         if (values.json) io.stdout(`${JSON.stringify(incidents, null, 2)}\n`);
         else if (incidents.length === 0) io.stdout('No incidents.\n');
         else for (const i of incidents) io.stdout(`${formatIncident(i)}\n`);
@@ -96,29 +123,43 @@ export function incidentsCommand(sub: Sub) {
       });
     }
     const id = positionals[0];
-    if (positionals.length > 1) throw new VigilError('VIGIL_USAGE', `${what}: one incident id, not ${positionals.length}`);
+    if (positionals.length > 1)
+      throw new VigilError('VIGIL_USAGE', `${what}: one incident id, not ${positionals.length}`);
     const who = { actor: cliActor(io, values.as), reason: requireReason(what, values.reason) };
     if (sub === 'ack' || sub === 'resolve') {
-      if (id === undefined) throw new VigilError('VIGIL_USAGE', `${what}: the incident id is required (see vigil incidents list)`);
+      if (id === undefined)
+        throw new VigilError('VIGIL_USAGE', `${what}: the incident id is required (see vigil incidents list)`);
       return withAlerting(io, values.config, what, false, async (alerting) => {
         const incident = sub === 'ack' ? await alerting.acknowledge(id, who) : await alerting.resolve(id, who);
-        io.stdout(`${sub === 'ack' ? 'Acknowledged' : 'Resolved'} ${incident.id} (${describe(incident)}) as ${who.actor}.\n`);
+        io.stdout(
+          `${sub === 'ack' ? 'Acknowledged' : 'Resolved'} ${incident.id} (${describe(incident)}) as ${who.actor}.\n`,
+        );
         return EXIT.ok;
       });
     }
     // silence
-    if (id === undefined && values.model === undefined) throw new VigilError('VIGIL_USAGE', `${what}: name an incident id or --model (with -c vigil.yaml)`);
-    if ((values.for === undefined) === (values.until === undefined)) throw new VigilError('VIGIL_USAGE', `${what}: give exactly one of --for DURATION and --until TIME: silences always expire`);
+    if (id === undefined && values.model === undefined)
+      throw new VigilError('VIGIL_USAGE', `${what}: name an incident id or --model (with -c vigil.yaml)`);
+    if ((values.for === undefined) === (values.until === undefined))
+      throw new VigilError(
+        'VIGIL_USAGE',
+        `${what}: give exactly one of --for DURATION and --until TIME: silences always expire`,
+      );
     let durationMs: number | undefined;
     if (values.for !== undefined) {
       try {
         durationMs = parseDuration(values.for, '--for');
       } catch (error) {
-        throw new VigilError('VIGIL_USAGE', `${what}: --for "${values.for}" is not a duration (examples: 30m, 2h, 1d)`, { cause: error });
+        throw new VigilError(
+          'VIGIL_USAGE',
+          `${what}: --for "${values.for}" is not a duration (examples: 30m, 2h, 1d)`,
+          { cause: error },
+        );
       }
     }
     const expiresAt = values.until === undefined ? undefined : Date.parse(values.until);
-    if (expiresAt !== undefined && !Number.isFinite(expiresAt)) throw new VigilError('VIGIL_USAGE', `${what}: --until "${values.until}" is not an ISO-8601 time`);
+    if (expiresAt !== undefined && !Number.isFinite(expiresAt))
+      throw new VigilError('VIGIL_USAGE', `${what}: --until "${values.until}" is not an ISO-8601 time`);
     return withAlerting(io, values.config, what, id === undefined, async (alerting) => {
       const { silence, silenced } = await alerting.silence({
         model: values.model ?? '',
@@ -131,7 +172,9 @@ export function incidentsCommand(sub: Sub) {
         ...(expiresAt !== undefined ? { expiresAt } : {}),
         ...who,
       });
-      io.stdout(`Silence ${silence.id} until ${new Date(silence.expiresAt).toISOString()}; ${silenced.length} open incident${silenced.length === 1 ? '' : 's'} silenced.\n`);
+      io.stdout(
+        `Silence ${silence.id} until ${new Date(silence.expiresAt).toISOString()}; ${silenced.length} open incident${silenced.length === 1 ? '' : 's'} silenced.\n`,
+      );
       return EXIT.ok;
     });
   };
@@ -144,11 +187,23 @@ function describe(i: Incident): string {
 function formatIncident(i: Incident): string {
   // The incident's value is its last breach (rounded as the notices round it); a comparison is printed only when true.
   const value = i.value === null ? '' : ` = ${comparisonText(i.value, i.comparison, i.threshold)}`;
-  const who = i.status === 'acknowledged' ? ` by ${i.acknowledgedBy}` : i.status === 'resolved' ? ` by ${i.resolvedBy}` : i.status === 'silenced' && i.silencedUntil ? ` until ${new Date(i.silencedUntil).toISOString()}` : '';
+  const who =
+    i.status === 'acknowledged'
+      ? ` by ${i.acknowledgedBy}`
+      : i.status === 'resolved'
+        ? ` by ${i.resolvedBy}`
+        : i.status === 'silenced' && i.silencedUntil
+          ? ` until ${new Date(i.silencedUntil).toISOString()}`
+          : '';
   // A resolved incident says what cleared it beside its last breach.
   const r = i.resolution;
   const cleared =
-    r === null ? '' : `  cleared: ${r.value === null ? 'no value' : formatNumber(r.value)} within the clear threshold ${formatNumber(r.clearThreshold)} in window ${new Date(r.windowStart).toISOString()} – ${new Date(r.windowEnd).toISOString()}`;
-  const breach = i.kind === 'rule' ? ` ${breaches(i.value, i.comparison, i.threshold) ? 'last breach' : 'last value'}${value}${i.windowStart !== null && i.windowEnd !== null ? ` in window ${new Date(i.windowStart).toISOString()} – ${new Date(i.windowEnd).toISOString()}` : ''}` : value;
+    r === null
+      ? ''
+      : `  cleared: ${r.value === null ? 'no value' : formatNumber(r.value)} within the clear threshold ${formatNumber(r.clearThreshold)} in window ${new Date(r.windowStart).toISOString()} – ${new Date(r.windowEnd).toISOString()}`;
+  const breach =
+    i.kind === 'rule'
+      ? ` ${breaches(i.value, i.comparison, i.threshold) ? 'last breach' : 'last value'}${value}${i.windowStart !== null && i.windowEnd !== null ? ` in window ${new Date(i.windowStart).toISOString()} – ${new Date(i.windowEnd).toISOString()}` : ''}`
+      : value;
   return `${i.id}  ${i.status.padEnd(12)} ${i.severity.padEnd(8)} ${describe(i)}${breach}  opened ${new Date(i.openedAt).toISOString()}${who}${cleared}`;
 }

@@ -8,7 +8,9 @@ export function kafkaConnection(kafka: KafkaConfig, configDir: string, logger?: 
   return {
     brokers: kafka.brokers,
     clientId: kafka.clientId,
-    ...(kafka.sasl ? { sasl: { mechanism: kafka.sasl.mechanism, username: kafka.sasl.username, password: kafka.sasl.password } } : {}),
+    ...(kafka.sasl
+      ? { sasl: { mechanism: kafka.sasl.mechanism, username: kafka.sasl.username, password: kafka.sasl.password } }
+      : {}),
     ...(kafka.ssl ? { ssl: tlsOptions(kafka.ssl, configDir) } : {}),
     ...(logger ? { logger } : {}),
   };
@@ -22,10 +24,19 @@ function tlsOptions(ssl: NonNullable<KafkaConfig['ssl']>, configDir: string) {
     try {
       return readFileSync(path, 'utf8');
     } catch (error) {
-      throw new VigilError('VIGIL_FILE_NOT_FOUND', `kafka.ssl.${key}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+      throw new VigilError(
+        'VIGIL_FILE_NOT_FOUND',
+        `kafka.ssl.${key}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        { cause: error },
+      );
     }
   };
-  return { rejectUnauthorized: ssl.rejectUnauthorized, ca: read('caFile'), cert: read('certFile'), key: read('keyFile') };
+  return {
+    rejectUnauthorized: ssl.rejectUnauthorized,
+    ca: read('caFile'),
+    cert: read('certFile'),
+    key: read('keyFile'),
+  };
 }
 
 /**
@@ -36,12 +47,21 @@ export function kafkaFailure(error: unknown, brokers: readonly string[] | undefi
   if (error instanceof VigilError) return error;
   const messages: string[] = [];
   let refused = false;
-  for (let e = error as { name?: string; message?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; e && depth < 5; depth += 1) {
+  for (
+    let e = error as { name?: string; message?: string; cause?: unknown; originalError?: unknown } | undefined,
+      depth = 0;
+    e && depth < 5;
+    depth += 1
+  ) {
     if (e.message && !messages.some((m) => m.includes(e!.message!))) messages.push(e.message);
     if (/SASLAuthentication|Authorization/.test(e.name ?? '')) refused = true;
     e = (e.originalError ?? e.cause) as typeof e;
   }
-  return new VigilError('VIGIL_KAFKA_UNAVAILABLE', `${doing}${brokers ? ` at ${brokers.join(', ')}` : ''}: ${messages.join(': ') || String(error)}`, { cause: error, retriable: !refused });
+  return new VigilError(
+    'VIGIL_KAFKA_UNAVAILABLE',
+    `${doing}${brokers ? ` at ${brokers.join(', ')}` : ''}: ${messages.join(': ') || String(error)}`,
+    { cause: error, retriable: !refused },
+  );
 }
 
 /** An error thrown by kafkajs (all its classes are named KafkaJS…). */

@@ -24,7 +24,11 @@ export async function migrateCommand(argv: readonly string[], io: CommandIo): Pr
   const client = await openClient(target);
   try {
     const { applied } = await migrate(client);
-    io.stdout(applied.length > 0 ? `Applied migrations ${applied.join(', ')} to the ${describeTarget(target)}\n` : `The ${describeTarget(target)} is up to date\n`);
+    io.stdout(
+      applied.length > 0
+        ? `Applied migrations ${applied.join(', ')} to the ${describeTarget(target)}\n`
+        : `The ${describeTarget(target)} is up to date\n`,
+    );
     return EXIT.ok;
   } finally {
     await client.close();

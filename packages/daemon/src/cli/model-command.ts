@@ -10,7 +10,12 @@ The governed kill switch: marks the model ${action === 'pause' ? 'paused' : 'res
 `;
 
 const OPTIONS = {
-  config: { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for its database and models; required' },
+  config: {
+    type: 'string',
+    short: 'c',
+    value: 'FILE',
+    help: 'the configuration, for its database and models; required',
+  },
   reason: { type: 'string', value: 'TEXT', help: 'why, for the audit log and the control event; required' },
   as: { type: 'string', value: 'NAME', help: 'who, for the audit log (default cli:$USER)' },
   help: HELP_OPTION,
@@ -20,7 +25,11 @@ const OPTIONS = {
 export function modelCommand(action: 'pause' | 'resume') {
   return async (argv: readonly string[], io: CommandIo): Promise<number> => {
     const what = `vigil model ${action}`;
-    const { values, positionals } = parseCommandArgs(what, { args: [...argv], allowPositionals: true, options: OPTIONS });
+    const { values, positionals } = parseCommandArgs(what, {
+      args: [...argv],
+      allowPositionals: true,
+      options: OPTIONS,
+    });
     if (values.help) {
       io.stdout(commandHelp(usage(action), OPTIONS, io.color));
       return EXIT.ok;
@@ -31,8 +40,11 @@ export function modelCommand(action: 'pause' | 'resume') {
     const reason = requireReason(what, values.reason);
     return withAlerting(io, values.config, what, true, async (alerting) => {
       const who = { actor: cliActor(io, values.as), reason };
-      const control = action === 'pause' ? await alerting.pauseModel(model, who) : await alerting.resumeModel(model, who);
-      io.stdout(`${control.paused ? 'Paused' : 'Resumed'} ${control.model} as ${control.changedBy}: ${control.reason}. The running daemon publishes the control event to vigil.control.\n`);
+      const control =
+        action === 'pause' ? await alerting.pauseModel(model, who) : await alerting.resumeModel(model, who);
+      io.stdout(
+        `${control.paused ? 'Paused' : 'Resumed'} ${control.model} as ${control.changedBy}: ${control.reason}. The running daemon publishes the control event to vigil.control.\n`,
+      );
       return EXIT.ok;
     });
   };

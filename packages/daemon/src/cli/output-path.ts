@@ -23,7 +23,10 @@ function reason(error: unknown): string {
 }
 
 function unwritable(what: string, path: string, error: unknown): VigilError {
-  return new VigilError('VIGIL_OUTPUT_UNWRITABLE', `${what}: cannot write to ${path}: ${reason(error)}`, { cause: error, retriable: (error as NodeJS.ErrnoException).code === 'ENOSPC' });
+  return new VigilError('VIGIL_OUTPUT_UNWRITABLE', `${what}: cannot write to ${path}: ${reason(error)}`, {
+    cause: error,
+    retriable: (error as NodeJS.ErrnoException).code === 'ENOSPC',
+  });
 }
 
 /** Makes sure `dir` is a directory Vigil can write into (creating it and its parents when missing). */
@@ -34,7 +37,11 @@ export function prepareOutputDirectory(dir: string, what: string): void {
   } catch {
     isDirectory = undefined;
   }
-  if (isDirectory === false) throw new VigilError('VIGIL_OUTPUT_UNWRITABLE', `${what}: cannot write to ${dir}: it is a file, and the output must be a directory (created when missing)`);
+  if (isDirectory === false)
+    throw new VigilError(
+      'VIGIL_OUTPUT_UNWRITABLE',
+      `${what}: cannot write to ${dir}: it is a file, and the output must be a directory (created when missing)`,
+    );
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {

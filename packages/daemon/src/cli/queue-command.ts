@@ -14,8 +14,17 @@ import { databaseTarget, openStore } from './database';
 
 type QueueSub = 'list' | 'show' | 'claim' | 'verdict';
 
-const CONFIG = { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for its database and review policies; required' } as const satisfies CommandOption;
-const AS = { type: 'string', value: 'NAME', help: 'the reviewer, for the queue and the audit log (default cli:$USER)' } as const satisfies CommandOption;
+const CONFIG = {
+  type: 'string',
+  short: 'c',
+  value: 'FILE',
+  help: 'the configuration, for its database and review policies; required',
+} as const satisfies CommandOption;
+const AS = {
+  type: 'string',
+  value: 'NAME',
+  help: 'the reviewer, for the queue and the audit log (default cli:$USER)',
+} as const satisfies CommandOption;
 const JSON_OPTION = { type: 'boolean', help: 'print JSON instead of lines' } as const satisfies CommandOption;
 
 const SYNOPSIS: Record<QueueSub, string> = {
@@ -41,7 +50,14 @@ const OPTIONS = {
     help: HELP_OPTION,
   },
   show: { config: CONFIG, json: { type: 'boolean', help: 'print JSON instead of the description' }, help: HELP_OPTION },
-  claim: { config: CONFIG, next: { type: 'boolean', help: 'claim the most urgent item instead of ID' }, model: { type: 'string', value: 'M', help: 'with --next: of model M only' }, as: AS, json: JSON_OPTION, help: HELP_OPTION },
+  claim: {
+    config: CONFIG,
+    next: { type: 'boolean', help: 'claim the most urgent item instead of ID' },
+    model: { type: 'string', value: 'M', help: 'with --next: of model M only' },
+    as: AS,
+    json: JSON_OPTION,
+    help: HELP_OPTION,
+  },
   verdict: {
     config: CONFIG,
     verdict: { type: 'string', value: 'VERDICT', help: 'agree or override; required' },
@@ -77,15 +93,22 @@ export function queueCommand(sub: QueueSub) {
       io.stdout(commandHelp(`Usage: ${SYNOPSIS[sub]}\n\n${ABOUT}`, options, io.color));
       return EXIT.ok;
     }
-    if (values.config === undefined) throw new VigilError('VIGIL_USAGE', `${what}: -c vigil.yaml is required (its models' review policies)`);
-    const print = (item: ReviewItem) => io.stdout(values.json ? `${JSON.stringify(presentItem(item), null, 2)}\n` : `${formatItem(item)}\n`);
+    if (values.config === undefined)
+      throw new VigilError('VIGIL_USAGE', `${what}: -c vigil.yaml is required (its models' review policies)`);
+    const print = (item: ReviewItem) =>
+      io.stdout(values.json ? `${JSON.stringify(presentItem(item), null, 2)}\n` : `${formatItem(item)}\n`);
     if (sub === 'list') {
-      if (positionals.length > 0) throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}"`);
+      if (positionals.length > 0)
+        throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}"`);
       const limit = values.limit === undefined ? 50 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new VigilError('VIGIL_USAGE', `${what}: --limit "${values.limit}" must be an integer from 1 to 1000`);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new VigilError('VIGIL_USAGE', `${what}: --limit "${values.limit}" must be an integer from 1 to 1000`);
       return withQueue(io, values.config, async (queue) => {
         const items = await queue.list({
-          ...(values.model ? { model: values.model } : {}), ...(values.status ? { status: values.status as ReviewItemStatus } : {}), ...(values.reason ? { reason: values.reason } : {}), limit,
+          ...(values.model ? { model: values.model } : {}),
+          ...(values.status ? { status: values.status as ReviewItemStatus } : {}),
+          ...(values.reason ? { reason: values.reason } : {}),
+          limit,
         });
         if (values.json) io.stdout(`${JSON.stringify(items.map(presentItem), null, 2)}\n`);
         else if (items.length === 0) io.stdout('No items.\n');
@@ -103,7 +126,8 @@ export function queueCommand(sub: QueueSub) {
       });
     }
     const id = positionals[0];
-    if (id === undefined) throw new VigilError('VIGIL_USAGE', `${what}: the item id is required (see vigil queue list)`);
+    if (id === undefined)
+      throw new VigilError('VIGIL_USAGE', `${what}: the item id is required (see vigil queue list)`);
     if (positionals.length > 1) throw new VigilError('VIGIL_USAGE', `${what}: one item id, not ${positionals.length}`);
     if (sub === 'show') {
       return withQueue(io, values.config, async (queue) => {
@@ -113,24 +137,44 @@ export function queueCommand(sub: QueueSub) {
         return EXIT.ok;
       });
     }
-    if (sub === 'claim') return withQueue(io, values.config, async (queue) => (print(await queue.claim(id, cliActor(io, values.as))), EXIT.ok));
+    if (sub === 'claim')
+      return withQueue(
+        io,
+        values.config,
+        async (queue) => (print(await queue.claim(id, cliActor(io, values.as))), EXIT.ok),
+      );
     if (values.verdict !== 'agree' && values.verdict !== 'override') {
-      throw new VigilError('VIGIL_USAGE', `${what}: --verdict ${values.verdict === undefined ? 'is required' : `"${values.verdict}" is not valid`} (agree or override)`);
+      throw new VigilError(
+        'VIGIL_USAGE',
+        `${what}: --verdict ${values.verdict === undefined ? 'is required' : `"${values.verdict}" is not valid`} (agree or override)`,
+      );
     }
     const verdict: ReviewVerdict = values.verdict;
     const reason = requireReason(what, values.reason);
     const label = values.label === undefined ? undefined : Number(values.label);
-    if (label !== undefined && (values.label?.trim() === '' || !Number.isFinite(label))) throw new VigilError('VIGIL_USAGE', `${what}: --label "${values.label}" is not a number`);
+    if (label !== undefined && (values.label?.trim() === '' || !Number.isFinite(label)))
+      throw new VigilError('VIGIL_USAGE', `${what}: --label "${values.label}" is not a number`);
     return withQueue(io, values.config, async (queue) => {
-      const item = await queue.decide(id, cliActor(io, values.as), { verdict, reason, ...(label !== undefined ? { label } : {}) });
+      const item = await queue.decide(id, cliActor(io, values.as), {
+        verdict,
+        reason,
+        ...(label !== undefined ? { label } : {}),
+      });
       if (values.json) print(item);
-      else io.stdout(`Decided item ${item.id} (${item.model} prediction ${item.predictionId}) as ${item.decidedBy}: ${item.verdict}${item.label === null ? '' : `, label ${item.label}`}.\n`);
+      else
+        io.stdout(
+          `Decided item ${item.id} (${item.model} prediction ${item.predictionId}) as ${item.decidedBy}: ${item.verdict}${item.label === null ? '' : `, label ${item.label}`}.\n`,
+        );
       return EXIT.ok;
     });
   };
 }
 
-async function withQueue(io: CommandIo, configPath: string, fn: (queue: ReviewQueueService) => Promise<number>): Promise<number> {
+async function withQueue(
+  io: CommandIo,
+  configPath: string,
+  fn: (queue: ReviewQueueService) => Promise<number>,
+): Promise<number> {
   const { target, config } = await databaseTarget(io, configPath);
   const store = await openStore(target);
   try {
@@ -145,8 +189,13 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 /** One line: id, status, model and prediction, why, and who holds or decided it (control characters escaped). */
 function formatItem(item: ReviewItem): string {
   const who =
-    item.status === 'claimed' ? ` claimed by ${item.claimedBy} until ${iso(item.claimExpiresAt)}` :
-    item.status === 'decided' ? ` ${item.verdict} by ${item.decidedBy}${item.label === null ? '' : ` (label ${item.label})`}: ${item.verdictReason}` : '';
+    item.status === 'claimed'
+      ? ` claimed by ${item.claimedBy} until ${iso(item.claimExpiresAt)}`
+      : item.status === 'decided'
+        ? ` ${item.verdict} by ${item.decidedBy}${item.label === null ? '' : ` (label ${item.label})`}: ${item.verdictReason}`
+        : '';
   const score = item.score === null ? '' : ` score ${Number(item.score.toFixed(4))}`;
-  return printable(`${item.id}  ${item.status.padEnd(10)} ${item.model}/${item.version} ${item.predictionId} at ${iso(item.eventTs)}${score}  ${item.policies.join(', ')}${who}`);
+  return printable(
+    `${item.id}  ${item.status.padEnd(10)} ${item.model}/${item.version} ${item.predictionId} at ${iso(item.eventTs)}${score}  ${item.policies.join(', ')}${who}`,
+  );
 }

@@ -19,12 +19,25 @@ instants, read from the configured predictions topic.
 `;
 
 const OPTIONS = {
-  config: { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for the model, its database and Kafka; required' },
+  config: {
+    type: 'string',
+    short: 'c',
+    value: 'FILE',
+    help: 'the configuration, for the model, its database and Kafka; required',
+  },
   model: { type: 'string', value: 'ID', help: 'the configured model; required' },
   file: { type: 'string', value: 'FILE', help: 'fit from this CSV, NDJSON or Parquet file' },
-  from: { type: 'string', value: 'TIME', help: 'fit from the logged traffic since this ISO-8601 instant (inclusive), with --to' },
+  from: {
+    type: 'string',
+    value: 'TIME',
+    help: 'fit from the logged traffic since this ISO-8601 instant (inclusive), with --to',
+  },
   to: { type: 'string', value: 'TIME', help: 'until this ISO-8601 instant (exclusive)' },
-  version: { type: 'string', value: 'V', help: 'the model version whose windows use the profile (default unversioned)' },
+  version: {
+    type: 'string',
+    value: 'V',
+    help: 'the model version whose windows use the profile (default unversioned)',
+  },
   'score-column': { type: 'string', value: 'NAME', help: 'the score column of --file (default score)' },
   help: HELP_OPTION,
 } satisfies CommandOptions;
@@ -38,13 +51,23 @@ export async function referenceCommand(argv: readonly string[], io: CommandIo): 
   const missing = (['config', 'model'] as const).filter((k) => values[k] === undefined).map((k) => `--${k}`);
   const range = values.from !== undefined || values.to !== undefined;
   if (values.file === undefined && !range) missing.push('--file, or --from and --to');
-  if (missing.length > 0) throw new VigilError('VIGIL_USAGE', `vigil reference fit: ${missing.join(', ')} required\n\n${USAGE}`);
-  if (values.file !== undefined && range) throw new VigilError('VIGIL_USAGE', `vigil reference fit: give --file or --from/--to, not both\n\n${USAGE}`);
+  if (missing.length > 0)
+    throw new VigilError('VIGIL_USAGE', `vigil reference fit: ${missing.join(', ')} required\n\n${USAGE}`);
+  if (values.file !== undefined && range)
+    throw new VigilError('VIGIL_USAGE', `vigil reference fit: give --file or --from/--to, not both\n\n${USAGE}`);
   const { target, config } = await databaseTarget(io, values.config);
-  const model = findModel(config as VigilConfig, values.model as string, values.config as string, 'vigil reference fit');
+  const model = findModel(
+    config as VigilConfig,
+    values.model as string,
+    values.config as string,
+    'vigil reference fit',
+  );
 
-  const fitted = range ? await fitFromTopic(model, values.from, values.to, config as VigilConfig, values.config as string, io) : undefined;
-  const { profile, rows } = fitted ?? (await fitModelReference(model, resolve(io.cwd, values.file as string), values['score-column']));
+  const fitted = range
+    ? await fitFromTopic(model, values.from, values.to, config as VigilConfig, values.config as string, io)
+    : undefined;
+  const { profile, rows } =
+    fitted ?? (await fitModelReference(model, resolve(io.cwd, values.file as string), values['score-column']));
   const version = values.version ?? 'unversioned';
   const store = await openStore(target);
   try {
@@ -67,18 +90,36 @@ export async function referenceCommand(argv: readonly string[], io: CommandIo): 
   return EXIT.ok;
 }
 
-async function fitFromTopic(model: ModelConfig, from: string | undefined, to: string | undefined, config: VigilConfig, configPath: string, io: CommandIo): Promise<RangeFit> {
+async function fitFromTopic(
+  model: ModelConfig,
+  from: string | undefined,
+  to: string | undefined,
+  config: VigilConfig,
+  configPath: string,
+  io: CommandIo,
+): Promise<RangeFit> {
   const fromMs = instant('--from', from);
   const toMs = instant('--to', to);
-  if (!(fromMs < toMs)) throw new VigilError('VIGIL_USAGE', `vigil reference fit: --to (${to}) must be after --from (${from})`);
+  if (!(fromMs < toMs))
+    throw new VigilError('VIGIL_USAGE', `vigil reference fit: --to (${to}) must be after --from (${from})`);
   const kafka = config.kafka;
-  if (!kafka) throw new VigilError('VIGIL_USAGE', `vigil reference fit: --from/--to read the logged traffic from Kafka, but ${configPath} has no kafka section and VIGIL_KAFKA_BROKERS is not set`);
+  if (!kafka)
+    throw new VigilError(
+      'VIGIL_USAGE',
+      `vigil reference fit: --from/--to read the logged traffic from Kafka, but ${configPath} has no kafka section and VIGIL_KAFKA_BROKERS is not set`,
+    );
   const connection = kafkaConnection(kafka, dirname(resolve(io.cwd, configPath)));
-  return withKafka(kafka.brokers, `vigil reference fit: cannot read ${kafka.topics.predictions}`, () => fitRangeReference(model, { from: fromMs, to: toMs }, { ...connection, topic: kafka.topics.predictions }));
+  return withKafka(kafka.brokers, `vigil reference fit: cannot read ${kafka.topics.predictions}`, () =>
+    fitRangeReference(model, { from: fromMs, to: toMs }, { ...connection, topic: kafka.topics.predictions }),
+  );
 }
 
 function instant(option: string, text: string | undefined): number {
   const ms = instantOption('vigil reference fit', option, text);
-  if (ms === undefined) throw new VigilError('VIGIL_USAGE', `vigil reference fit: ${option} must be an ISO-8601 instant such as 2026-11-01T00:00:00Z, got nothing`);
+  if (ms === undefined)
+    throw new VigilError(
+      'VIGIL_USAGE',
+      `vigil reference fit: ${option} must be an ISO-8601 instant such as 2026-11-01T00:00:00Z, got nothing`,
+    );
   return ms;
 }

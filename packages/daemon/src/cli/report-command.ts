@@ -1,15 +1,40 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { VigilError, loadConfig, type FeatureKind, type ModelConfig, type Table } from '@vigil/core';
-import { analyzeReport, ATTRIBUTION_PREFIX, fitReferenceProfile, groupColumns, requireColumn, rocAuc, SPEC_DEFAULTS, type AnalysisSpec, type Report, type ReportComputation } from '@vigil/analyzers';
+import {
+  analyzeReport,
+  ATTRIBUTION_PREFIX,
+  fitReferenceProfile,
+  groupColumns,
+  requireColumn,
+  rocAuc,
+  SPEC_DEFAULTS,
+  type AnalysisSpec,
+  type Report,
+  type ReportComputation,
+} from '@vigil/analyzers';
 import { readTable, readTables, rowLocation, type ReadTableResult } from '@vigil/collector';
 import { renderReportHtml, type ReportContext } from '../report/render-html';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { findModel } from './find-model';
 import { reviewOutCsv, reviewSummary, sizeReview } from '../review/review-out';
-import { gateLines, judgeByDefaults, judgeByRules, parseGates, type Gate, type GateResult, type ReferencePerformance } from './report-gates';
-import { defaultMemoryBudget, IN_MEMORY_FACTOR, MAX_WHOLE_FILE, parseMemoryBudget, spillDirectory } from './report-memory';
+import {
+  gateLines,
+  judgeByDefaults,
+  judgeByRules,
+  parseGates,
+  type Gate,
+  type GateResult,
+  type ReferencePerformance,
+} from './report-gates';
+import {
+  defaultMemoryBudget,
+  IN_MEMORY_FACTOR,
+  MAX_WHOLE_FILE,
+  parseMemoryBudget,
+  spillDirectory,
+} from './report-memory';
 import { summarizeReport } from './summarize-report';
 import { vigilVersion } from './version';
 
@@ -24,26 +49,78 @@ rates are computed, and the sections that need labels say so. Exit code 0; 3 whe
 const OPTIONS = {
   reference: { type: 'string', value: 'FILE', help: 'the reference file (- for standard input)' },
   current: { type: 'string', value: 'FILE', help: 'the current file (- for standard input)' },
-  features: { type: 'string', value: 'a:numeric,b:categorical', help: 'feature columns and kinds (default: every column without a role, kinds inferred)' },
-  'score-column': { type: 'string', value: 'NAME', help: 'predicted probability / value (default: a column named "score")' },
-  'prediction-column': { type: 'string', value: 'NAME', help: 'predicted class (default: "prediction", else score >= threshold)' },
-  'label-column': { type: 'string', value: 'NAME', help: 'ground truth 0/1 or value (default: a column named "label")' },
+  features: {
+    type: 'string',
+    value: 'a:numeric,b:categorical',
+    help: 'feature columns and kinds (default: every column without a role, kinds inferred)',
+  },
+  'score-column': {
+    type: 'string',
+    value: 'NAME',
+    help: 'predicted probability / value (default: a column named "score")',
+  },
+  'prediction-column': {
+    type: 'string',
+    value: 'NAME',
+    help: 'predicted class (default: "prediction", else score >= threshold)',
+  },
+  'label-column': {
+    type: 'string',
+    value: 'NAME',
+    help: 'ground truth 0/1 or value (default: a column named "label")',
+  },
   'group-columns': { type: 'string', value: 'a,b,a*b', help: 'attributes for fairness; a*b is an intersection' },
-  protected: { type: 'string', value: 'a,b', help: 'features that are protected attributes: their share of the importance\n(explanations; default: the model\'s explain.protected with --config)' },
-  proxies: { type: 'string', value: 'a,b', help: 'features that stand in for a protected attribute (default: explain.proxies)' },
-  task: { type: 'string', value: 'binary|regression', help: 'the model\'s task (default: binary)' },
+  protected: {
+    type: 'string',
+    value: 'a,b',
+    help: "features that are protected attributes: their share of the importance\n(explanations; default: the model's explain.protected with --config)",
+  },
+  proxies: {
+    type: 'string',
+    value: 'a,b',
+    help: 'features that stand in for a protected attribute (default: explain.proxies)',
+  },
+  task: { type: 'string', value: 'binary|regression', help: "the model's task (default: binary)" },
   threshold: { type: 'string', value: 'P', help: 'decision threshold of a binary model (default: 0.5)' },
   'min-group-size': { type: 'string', value: 'N', help: 'smaller groups are reported but not compared (default: 30)' },
-  fdr: { type: 'string', value: 'Q', help: 'Benjamini-Hochberg false-discovery rate for p-value decisions (default: 0.05)' },
-  json: { type: 'string', value: 'FILE', help: 'write the report as JSON (- for standard output; the summary then goes to stderr)' },
+  fdr: {
+    type: 'string',
+    value: 'Q',
+    help: 'Benjamini-Hochberg false-discovery rate for p-value decisions (default: 0.05)',
+  },
+  json: {
+    type: 'string',
+    value: 'FILE',
+    help: 'write the report as JSON (- for standard output; the summary then goes to stderr)',
+  },
   html: { type: 'string', value: 'FILE', help: 'write the report as one HTML page (- for standard output)' },
-  'fail-on': { type: 'string', value: 'GATES', help: 'exit 3 when a gate fails, one line per failure (CI):\ndrift,score,calibration,performance,fairness or all' },
+  'fail-on': {
+    type: 'string',
+    value: 'GATES',
+    help: 'exit 3 when a gate fails, one line per failure (CI):\ndrift,score,calibration,performance,fairness or all',
+  },
   'fail-on-drift': { type: 'boolean', help: 'the same as --fail-on drift' },
-  config: { type: 'string', short: 'c', value: 'FILE', help: 'with --model: take features, groups, task, threshold, min group size,\nfdr and the gates\' rules from a model\'s configuration (flags win)' },
+  config: {
+    type: 'string',
+    short: 'c',
+    value: 'FILE',
+    help: "with --model: take features, groups, task, threshold, min group size,\nfdr and the gates' rules from a model's configuration (flags win)",
+  },
   model: { type: 'string', value: 'ID', help: 'the model of --config' },
-  'review-out': { type: 'string', value: 'FILE', help: 'with --config and --model: write the current rows the model\'s review policies\nwould flag, with the reasons and the hourly capacity applied (CSV)' },
-  'domain-classifier': { type: 'boolean', help: 'train a classifier to tell current rows from reference rows and report its\ncross-validated ROC AUC (multivariate drift; 5 folds, seeded)' },
-  'memory-budget': { type: 'string', value: 'SIZE', help: 'memory the files may take, e.g. 2GB, 512MiB (default: a quarter of the machine\'s);\nlarger files are read in chunks, their numeric columns spilled to a temporary file' },
+  'review-out': {
+    type: 'string',
+    value: 'FILE',
+    help: "with --config and --model: write the current rows the model's review policies\nwould flag, with the reasons and the hourly capacity applied (CSV)",
+  },
+  'domain-classifier': {
+    type: 'boolean',
+    help: 'train a classifier to tell current rows from reference rows and report its\ncross-validated ROC AUC (multivariate drift; 5 folds, seeded)',
+  },
+  'memory-budget': {
+    type: 'string',
+    value: 'SIZE',
+    help: "memory the files may take, e.g. 2GB, 512MiB (default: a quarter of the machine's);\nlarger files are read in chunks, their numeric columns spilled to a temporary file",
+  },
   help: HELP_OPTION,
 } satisfies CommandOptions;
 
@@ -65,27 +142,61 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   const model = await configuredModel(values.config, values.model, io);
   if (!values.reference) problems.push('--reference FILE is required');
   if (!values.current) problems.push('--current FILE is required');
-  if (values.reference === '-' && values.current === '-') problems.push('--reference and --current cannot both read standard input (-)');
+  if (values.reference === '-' && values.current === '-')
+    problems.push('--reference and --current cannot both read standard input (-)');
   const task = (values.task ?? model?.task ?? 'binary') as AnalysisSpec['task'];
   if (task !== 'binary' && task !== 'regression') problems.push(`--task must be binary or regression, not "${task}"`);
-  if (task === 'regression' && values.threshold !== undefined) problems.push('--threshold applies to binary models only; a regression model has no decision threshold');
-  if (task === 'regression' && values['prediction-column'] !== undefined) problems.push('--prediction-column applies to binary models only; a regression model\'s prediction is its score');
-  const threshold = numberOption(values.threshold, '--threshold', model?.threshold ?? SPEC_DEFAULTS.threshold, problems, (x) => x >= 0 && x <= 1, 'a number from 0 to 1');
-  const minGroupSize = numberOption(values['min-group-size'], '--min-group-size', model?.minGroupSize ?? SPEC_DEFAULTS.minGroupSize, problems, (x) => Number.isInteger(x) && x >= 1, 'a whole number of at least 1');
-  const memoryBudget = values['memory-budget'] === undefined ? defaultMemoryBudget() : parseMemoryBudget(values['memory-budget']);
-  if (memoryBudget === undefined) problems.push(`--memory-budget "${values['memory-budget']}" is not a size of at least 1MiB (e.g. 2GB, 512MiB, 4G)`);
-  const fdr = numberOption(values.fdr, '--fdr', model?.fdr ?? SPEC_DEFAULTS.fdr, problems, (x) => x > 0 && x < 1, 'a number between 0 and 1, exclusive');
+  if (task === 'regression' && values.threshold !== undefined)
+    problems.push('--threshold applies to binary models only; a regression model has no decision threshold');
+  if (task === 'regression' && values['prediction-column'] !== undefined)
+    problems.push("--prediction-column applies to binary models only; a regression model's prediction is its score");
+  const threshold = numberOption(
+    values.threshold,
+    '--threshold',
+    model?.threshold ?? SPEC_DEFAULTS.threshold,
+    problems,
+    (x) => x >= 0 && x <= 1,
+    'a number from 0 to 1',
+  );
+  const minGroupSize = numberOption(
+    values['min-group-size'],
+    '--min-group-size',
+    model?.minGroupSize ?? SPEC_DEFAULTS.minGroupSize,
+    problems,
+    (x) => Number.isInteger(x) && x >= 1,
+    'a whole number of at least 1',
+  );
+  const memoryBudget =
+    values['memory-budget'] === undefined ? defaultMemoryBudget() : parseMemoryBudget(values['memory-budget']);
+  if (memoryBudget === undefined)
+    problems.push(`--memory-budget "${values['memory-budget']}" is not a size of at least 1MiB (e.g. 2GB, 512MiB, 4G)`);
+  const fdr = numberOption(
+    values.fdr,
+    '--fdr',
+    model?.fdr ?? SPEC_DEFAULTS.fdr,
+    problems,
+    (x) => x > 0 && x < 1,
+    'a number between 0 and 1, exclusive',
+  );
   const listed = parseFeatures(values.features, problems) ?? (model ? Object.entries(model.features) : undefined);
-  const groups = values['group-columns'] !== undefined ? splitList(values['group-columns']) : [...(model?.groups ?? [])];
+  const groups =
+    values['group-columns'] !== undefined ? splitList(values['group-columns']) : [...(model?.groups ?? [])];
   for (const name of repeated(groups)) problems.push(`--group-columns lists "${name}" twice`);
-  const protectedFeatures = values.protected !== undefined ? splitList(values.protected) : [...(model?.explain?.protected ?? [])];
+  const protectedFeatures =
+    values.protected !== undefined ? splitList(values.protected) : [...(model?.explain?.protected ?? [])];
   const proxies = values.proxies !== undefined ? splitList(values.proxies) : [...(model?.explain?.proxies ?? [])];
   for (const name of repeated(protectedFeatures)) problems.push(`--protected lists "${name}" twice`);
   for (const name of repeated(proxies)) problems.push(`--proxies lists "${name}" twice`);
-  for (const name of protectedFeatures.filter((n) => proxies.includes(n))) problems.push(`"${name}" cannot be both --protected and --proxies`);
+  for (const name of protectedFeatures.filter((n) => proxies.includes(n)))
+    problems.push(`"${name}" cannot be both --protected and --proxies`);
   let gates: Gate[] = [];
   try {
-    gates = [...new Set([...(values['fail-on-drift'] ? (['drift'] as Gate[]) : []), ...(values['fail-on'] !== undefined ? parseGates(values['fail-on']) : [])])];
+    gates = [
+      ...new Set([
+        ...(values['fail-on-drift'] ? (['drift'] as Gate[]) : []),
+        ...(values['fail-on'] !== undefined ? parseGates(values['fail-on']) : []),
+      ]),
+    ];
   } catch (error) {
     problems.push((error as Error).message.replace(/^vigil report: /, ''));
   }
@@ -98,30 +209,48 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   };
   const roleFlags = { score: '--score-column', prediction: '--prediction-column', label: '--label-column' } as const;
   const roleOf = new Map<string, string[]>();
-  for (const [role, column] of Object.entries(roles)) if (column !== undefined) roleOf.set(column, [...(roleOf.get(column) ?? []), roleFlags[role as Role]]);
-  for (const [column, flags] of roleOf) if (flags.length > 1) problems.push(`column "${column}" cannot be ${flags.join(' and ')} at once`);
+  for (const [role, column] of Object.entries(roles))
+    if (column !== undefined) roleOf.set(column, [...(roleOf.get(column) ?? []), roleFlags[role as Role]]);
+  for (const [column, flags] of roleOf)
+    if (flags.length > 1) problems.push(`column "${column}" cannot be ${flags.join(' and ')} at once`);
   // `--score-column label` alone: the column named "label" is the labels by its name, and now the score as well.
   for (const [role, column] of Object.entries(roles)) {
-    if (column === undefined || column === role || !(column in roleFlags) || roles[column as Role] !== undefined) continue;
-    problems.push(`column "${column}" cannot be ${roleFlags[role as Role]} and the ${column} (by its name) at once; if the ${column}s are in another column, name it with ${roleFlags[column as Role]}`);
+    if (column === undefined || column === role || !(column in roleFlags) || roles[column as Role] !== undefined)
+      continue;
+    problems.push(
+      `column "${column}" cannot be ${roleFlags[role as Role]} and the ${column} (by its name) at once; if the ${column}s are in another column, name it with ${roleFlags[column as Role]}`,
+    );
   }
-  for (const column of new Set(groups.flatMap(groupColumns))) if (roleOf.has(column)) problems.push(`column "${column}" cannot be ${roleOf.get(column)?.join(' and ')} and a group at once`);
-  for (const [name] of listed ?? []) if (roleOf.has(name)) problems.push(`column "${name}" cannot be ${roleOf.get(name)?.join(' and ')} and a feature at once`);
+  for (const column of new Set(groups.flatMap(groupColumns)))
+    if (roleOf.has(column))
+      problems.push(`column "${column}" cannot be ${roleOf.get(column)?.join(' and ')} and a group at once`);
+  for (const [name] of listed ?? [])
+    if (roleOf.has(name))
+      problems.push(`column "${name}" cannot be ${roleOf.get(name)?.join(' and ')} and a feature at once`);
 
-  if (values['review-out'] !== undefined && !model?.review) problems.push('--review-out needs --config and --model naming a model with a review section');
+  if (values['review-out'] !== undefined && !model?.review)
+    problems.push('--review-out needs --config and --model naming a model with a review section');
   if (values['review-out'] === '-') problems.push('--review-out needs a file, not standard output');
   const outputs = [
     { flag: '--json', path: values.json },
     { flag: '--html', path: values.html },
     { flag: '--review-out', path: values['review-out'] },
   ].filter((o): o is { flag: string; path: string } => o.path !== undefined);
-  if (outputs.filter((o) => o.path === '-').length > 1) problems.push('--json and --html cannot both write to standard output (-)');
+  if (outputs.filter((o) => o.path === '-').length > 1)
+    problems.push('--json and --html cannot both write to standard output (-)');
   for (const [i, a] of outputs.entries()) {
-    for (const b of outputs.slice(i + 1)) if (a.path !== '-' && resolve(io.cwd, a.path) === resolve(io.cwd, b.path)) problems.push(`${a.flag} and ${b.flag} name the same file`);
+    for (const b of outputs.slice(i + 1))
+      if (a.path !== '-' && resolve(io.cwd, a.path) === resolve(io.cwd, b.path))
+        problems.push(`${a.flag} and ${b.flag} name the same file`);
   }
   for (const o of outputs) {
     for (const input of [values.reference, values.current]) {
-      if (input !== undefined && o.path !== '-' && input !== '-' && (await samePath(resolve(io.cwd, o.path), resolve(io.cwd, input)))) {
+      if (
+        input !== undefined &&
+        o.path !== '-' &&
+        input !== '-' &&
+        (await samePath(resolve(io.cwd, o.path), resolve(io.cwd, input)))
+      ) {
         problems.push(`${o.flag} ${o.path} is an input file; refusing to overwrite it`);
       }
     }
@@ -132,7 +261,9 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   const types: Record<string, FeatureKind> = Object.fromEntries(listed ?? []);
   for (const g of groups) for (const column of groupColumns(g)) types[column] = 'categorical';
   const input = async (flag: string): Promise<{ path: string; name: string; bytes?: Buffer }> =>
-    flag === '-' ? { path: '-', name: '-', bytes: (await io.stdin?.()) ?? Buffer.alloc(0) } : { path: resolve(io.cwd, flag), name: flag };
+    flag === '-'
+      ? { path: '-', name: '-', bytes: (await io.stdin?.()) ?? Buffer.alloc(0) }
+      : { path: resolve(io.cwd, flag), name: flag };
   const refInput = await input(values.reference as string);
   const curInput = await input(values.current as string);
 
@@ -143,21 +274,49 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   // A file of 2 GiB or more cannot be read into one buffer at all, whatever the budget.
   // --review-out judges the rows' own feature values, so its files are read whole (no spilled columns).
   const spillDir =
-    values['review-out'] === undefined && (estimatedInMemory > (memoryBudget as number) || sizes.some((n) => n >= MAX_WHOLE_FILE)) ? await spillDirectory() : undefined;
+    values['review-out'] === undefined &&
+    (estimatedInMemory > (memoryBudget as number) || sizes.some((n) => n >= MAX_WHOLE_FILE))
+      ? await spillDirectory()
+      : undefined;
   try {
-    const keep = [roles.score ?? 'score', roles.prediction ?? 'prediction', roles.label ?? 'label', ...groups.flatMap(groupColumns)];
-    const spill = (name: string): { spill?: { path: string; keep: string[] } } => (spillDir ? { spill: { path: join(spillDir.path, name), keep } } : {});
+    const keep = [
+      roles.score ?? 'score',
+      roles.prediction ?? 'prediction',
+      roles.label ?? 'label',
+      ...groups.flatMap(groupColumns),
+    ];
+    const spill = (name: string): { spill?: { path: string; keep: string[] } } =>
+      spillDir ? { spill: { path: join(spillDir.path, name), keep } } : {};
     const [ref, first] = (await readTables(
-      [refInput, curInput].map((i, k) => ({ path: i.path, options: { types, name: i.name, ...spill(k === 0 ? 'reference' : 'current') }, ...(i.bytes ? { bytes: i.bytes } : {}) })),
+      [refInput, curInput].map((i, k) => ({
+        path: i.path,
+        options: { types, name: i.name, ...spill(k === 0 ? 'reference' : 'current') },
+        ...(i.bytes ? { bytes: i.bytes } : {}),
+      })),
     )) as [ReadTableResult, ReadTableResult];
     // Both files are read at once. Where a column's inferred kind differs, the current file is read again with the
     // reference's kinds, so a text value in a numeric column is reported with its file, line and column instead of
     // silently turning the column categorical. (Standard input cannot be read twice: its own kinds stand.)
     const refKinds = Object.fromEntries([...ref.table.columns.values()].map((c) => [c.name, c.kind]));
-    const differs = [...first.table.columns.values()].some((c) => refKinds[c.name] !== undefined && refKinds[c.name] !== c.kind);
-    const cur = differs && curInput.name !== '-' ? await readTable(curInput.path, { types: { ...refKinds, ...types }, name: curInput.name, ...spill('current-again') }) : first;
+    const differs = [...first.table.columns.values()].some(
+      (c) => refKinds[c.name] !== undefined && refKinds[c.name] !== c.kind,
+    );
+    const cur =
+      differs && curInput.name !== '-'
+        ? await readTable(curInput.path, {
+            types: { ...refKinds, ...types },
+            name: curInput.name,
+            ...spill('current-again'),
+          })
+        : first;
 
-    const resolved = resolveRoles(roles, ref.table, cur.table, roleFlags, new Set([...(listed ?? []).map(([n]) => n), ...groups.flatMap(groupColumns)]));
+    const resolved = resolveRoles(
+      roles,
+      ref.table,
+      cur.table,
+      roleFlags,
+      new Set([...(listed ?? []).map(([n]) => n), ...groups.flatMap(groupColumns)]),
+    );
     const reserved = new Set([...Object.values(resolved.names), ...groups.flatMap(groupColumns)]);
     const features =
       listed ??
@@ -165,10 +324,16 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
         .filter((c) => !reserved.has(c.name) && !NOT_FEATURES.has(c.name) && !c.name.startsWith(ATTRIBUTION_PREFIX))
         .map((c) => [c.name, c.kind] as [string, FeatureKind]);
     const inferred = new Set(listed ? [] : features.map(([name]) => name));
-    for (const [flag, names] of [['--protected', protectedFeatures], ['--proxies', proxies]] as const) {
+    for (const [flag, names] of [
+      ['--protected', protectedFeatures],
+      ['--proxies', proxies],
+    ] as const) {
       const unknown = names.filter((n) => !features.some(([f]) => f === n));
       if (unknown.length > 0) {
-        throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${flag} names ${unknown.map((n) => `"${n}"`).join(', ')}, not a feature (features: ${features.map(([f]) => f).join(', ')})`);
+        throw new VigilError(
+          'VIGIL_UNKNOWN_COLUMN',
+          `${flag} names ${unknown.map((n) => `"${n}"`).join(', ')}, not a feature (features: ${features.map(([f]) => f).join(', ')})`,
+        );
       }
     }
 
@@ -188,13 +353,22 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     // The reference's labels are checked even when the current file has none: they calibrate the estimated performance.
     const refLabel = resolved.inReference.label ? resolved.names.label : undefined;
     const refSpec = { ...spec, ...(resolved.inReference.score ? {} : { score: undefined }), label: refLabel };
-    await checkOutcomeColumns(ref.table, { ...refSpec, prediction: resolved.inReference.prediction ? spec.prediction : undefined }, refInput);
+    await checkOutcomeColumns(
+      ref.table,
+      { ...refSpec, prediction: resolved.inReference.prediction ? spec.prediction : undefined },
+      refInput,
+    );
 
     for (const note of [...(ref.notes ?? []), ...(cur.notes ?? [])]) io.info(`${note}\n`);
     if (inferred.size > 0) {
-      io.info(`Features inferred from ${refInput.name}: ${features.map(([n, k]) => `${n}:${k}`).join(',')}\n  (pass --features to set them)\n`);
+      io.info(
+        `Features inferred from ${refInput.name}: ${features.map(([n, k]) => `${n}:${k}`).join(',')}\n  (pass --features to set them)\n`,
+      );
     }
-    const roleList = Object.entries(resolved.names).map(([role, column]) => `${role}=${column}${resolved.used[role as Role] === undefined ? ' (not in the current file)' : ''}`);
+    const roleList = Object.entries(resolved.names).map(
+      ([role, column]) =>
+        `${role}=${column}${resolved.used[role as Role] === undefined ? ' (not in the current file)' : ''}`,
+    );
     if (roleList.length > 0) io.info(`Columns: ${roleList.join(', ')}\n`);
     const notes = sectionNotes(spec, resolved, refInput.name, curInput.name);
     for (const note of notes) io.info(`Not computed: ${note}\n`);
@@ -218,20 +392,43 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       ...(computation.reading === 'spilled' ? { computation } : {}),
       memoryBudget: memoryBudget as number,
       ...(values['domain-classifier'] ? { domainClassifier: true } : {}),
-      explain: { protected: protectedFeatures, proxies, ...(model?.explain?.k !== undefined ? { k: model.explain.k } : {}) },
+      explain: {
+        protected: protectedFeatures,
+        proxies,
+        ...(model?.explain?.k !== undefined ? { k: model.explain.k } : {}),
+      },
       spilled: { ...(ref.spilled ? { reference: ref.spilled } : {}), ...(cur.spilled ? { current: cur.spilled } : {}) },
     });
     // What the files lacked was said above; what the analysis found it could not do (labels with no score, one
     // class only) is said here, once per section.
     const said = notes.join(' ');
-    const words: Record<keyof Report['sections'], string> = { prediction: 'prediction drift', calibration: 'calibration', performance: 'performance', curves: 'curves', fairness: 'fairness', explanations: 'explanations' };
-    for (const [section, status] of Object.entries(report.sections) as [keyof Report['sections'], Report['sections'][keyof Report['sections']]][]) {
-      if (status.computed || said.includes(words[section]) || (section === 'curves' && (said.includes('performance') || !report.sections.performance.computed))) continue;
+    const words: Record<keyof Report['sections'], string> = {
+      prediction: 'prediction drift',
+      calibration: 'calibration',
+      performance: 'performance',
+      curves: 'curves',
+      fairness: 'fairness',
+      explanations: 'explanations',
+    };
+    for (const [section, status] of Object.entries(report.sections) as [
+      keyof Report['sections'],
+      Report['sections'][keyof Report['sections']],
+    ][]) {
+      if (
+        status.computed ||
+        said.includes(words[section]) ||
+        (section === 'curves' && (said.includes('performance') || !report.sections.performance.computed))
+      )
+        continue;
       if (spec.task === 'regression' && status.reason === 'binary task only') continue;
       io.info(`Not computed: ${words[section]}: ${status.reason}\n`);
     }
     const results =
-      gates.length === 0 ? [] : model ? await judgeByModelRules(report, gates, model) : judgeByDefaults(report, gates, referencePerformance(ref.table, refSpec));
+      gates.length === 0
+        ? []
+        : model
+          ? await judgeByModelRules(report, gates, model)
+          : judgeByDefaults(report, gates, referencePerformance(ref.table, refSpec));
 
     // The console summary first, then the files: an output that cannot be written is reported after the numbers.
     const toStdout = outputs.some((o) => o.path === '-');
@@ -240,7 +437,16 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     say(summarizeReport(report, color));
     const sizing =
       values['review-out'] !== undefined && model?.review
-        ? sizeReview({ ...model, review: model.review }, cur.table, { ...(score !== undefined ? { score } : {}), ...(prediction !== undefined ? { prediction } : {}), threshold }, fitReferenceProfile(ref.table, refSpec))
+        ? sizeReview(
+            { ...model, review: model.review },
+            cur.table,
+            {
+              ...(score !== undefined ? { score } : {}),
+              ...(prediction !== undefined ? { prediction } : {}),
+              threshold,
+            },
+            fitReferenceProfile(ref.table, refSpec),
+          )
         : undefined;
     if (sizing && model?.review) say(reviewSummary(sizing, model.review.capacityPerHour));
     if (results.length > 0) say(`${gateLines(results, formatValue, color).join('\n')}\n`);
@@ -253,14 +459,20 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     for (const o of outputs) {
       // The gates' verdicts travel with the JSON, so a pipeline can read why it failed.
       const text =
-        o.flag === '--json' ? `${JSON.stringify(results.length > 0 ? { ...report, gates: results } : report, null, 2)}\n` : o.flag === '--review-out' ? reviewOutCsv(sizing!) : renderReportHtml(report, context);
+        o.flag === '--json'
+          ? `${JSON.stringify(results.length > 0 ? { ...report, gates: results } : report, null, 2)}\n`
+          : o.flag === '--review-out'
+            ? reviewOutCsv(sizing!)
+            : renderReportHtml(report, context);
       if (o.path === '-') {
         io.stdout(text);
         continue;
       }
       const problem = await writeOutput(resolve(io.cwd, o.path), text);
       if (problem !== undefined) {
-        io.stderr(`${io.stderrColor.red(io.stderrColor.bold('error'))} [VIGIL_OUTPUT_UNWRITABLE]: ${o.path}: cannot be written (${problem}); the summary above is complete\n`);
+        io.stderr(
+          `${io.stderrColor.red(io.stderrColor.bold('error'))} [VIGIL_OUTPUT_UNWRITABLE]: ${o.path}: cannot be written (${problem}); the summary above is complete\n`,
+        );
         failed = true;
       }
     }
@@ -296,7 +508,13 @@ interface ResolvedRoles {
  * file has it (unless listed as a feature or group). The current file decides what is analysed (no labels yet is the normal production case); a column
  * named by a flag that neither file has is an error.
  */
-function resolveRoles(roles: Partial<Record<Role, string>>, ref: Table, cur: Table, flags: Record<Role, string>, taken: ReadonlySet<string>): ResolvedRoles {
+function resolveRoles(
+  roles: Partial<Record<Role, string>>,
+  ref: Table,
+  cur: Table,
+  flags: Record<Role, string>,
+  taken: ReadonlySet<string>,
+): ResolvedRoles {
   const out: ResolvedRoles = { names: {}, used: {}, inReference: { score: false, prediction: false, label: false } };
   for (const role of ['score', 'prediction', 'label'] as const) {
     const flag = roles[role];
@@ -304,7 +522,10 @@ function resolveRoles(roles: Partial<Record<Role, string>>, ref: Table, cur: Tab
     if (column === undefined) continue;
     if (flag !== undefined && !ref.columns.has(flag) && !cur.columns.has(flag)) {
       const list = (t: Table): string => [...t.columns.keys()].map((c) => JSON.stringify(c)).join(', ');
-      throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${flags[role]} "${flag}": neither ${ref.source} (columns ${list(ref)}) nor ${cur.source} (columns ${list(cur)}) has it`);
+      throw new VigilError(
+        'VIGIL_UNKNOWN_COLUMN',
+        `${flags[role]} "${flag}": neither ${ref.source} (columns ${list(ref)}) nor ${cur.source} (columns ${list(cur)}) has it`,
+      );
     }
     out.names[role] = column;
     out.inReference[role] = ref.columns.has(column);
@@ -316,14 +537,22 @@ function resolveRoles(roles: Partial<Record<Role, string>>, ref: Table, cur: Tab
 /** One line per section the files cannot give, and why (printed, so a section never vanishes without a word). */
 function sectionNotes(spec: AnalysisSpec, roles: ResolvedRoles, refName: string, curName: string): string[] {
   const notes: string[] = [];
-  const missing = (role: Role): string => (roles.names[role] !== undefined ? `column "${roles.names[role]}"` : `no ${role} column; --${role}-column names one`);
+  const missing = (role: Role): string =>
+    roles.names[role] !== undefined ? `column "${roles.names[role]}"` : `no ${role} column; --${role}-column names one`;
   const predicted = spec.prediction !== undefined || (spec.task === 'binary' && spec.score !== undefined);
-  if (spec.score === undefined) notes.push(`prediction drift, calibration and performance need a score in the current file ${curName} (${missing('score')})`);
-  else if (!roles.inReference.score) notes.push(`prediction drift needs a score in the reference file ${refName} too (${missing('score')})`);
+  if (spec.score === undefined)
+    notes.push(
+      `prediction drift, calibration and performance need a score in the current file ${curName} (${missing('score')})`,
+    );
+  else if (!roles.inReference.score)
+    notes.push(`prediction drift needs a score in the reference file ${refName} too (${missing('score')})`);
   if (spec.score !== undefined && spec.label === undefined) {
-    notes.push(`${spec.task === 'binary' ? 'calibration, performance and the fairness rates tpr, fpr, fnr, ppv' : 'performance'} need labels in the current file ${curName} (${missing('label')})`);
+    notes.push(
+      `${spec.task === 'binary' ? 'calibration, performance and the fairness rates tpr, fpr, fnr, ppv' : 'performance'} need labels in the current file ${curName} (${missing('label')})`,
+    );
   }
-  if (spec.groups.length > 0 && spec.task === 'binary' && !predicted) notes.push(`fairness needs a score or prediction column in the current file ${curName}`);
+  if (spec.groups.length > 0 && spec.task === 'binary' && !predicted)
+    notes.push(`fairness needs a score or prediction column in the current file ${curName}`);
   return notes;
 }
 
@@ -367,7 +596,10 @@ function asNumbers(table: Table, name: string): Float64Array {
 
 /** The model's rules applied to the report's metric rows, as `vigil run` applies them to a window (loaded only here). */
 async function judgeByModelRules(report: Report, gates: readonly Gate[], model: ModelConfig): Promise<GateResult[]> {
-  const [{ matchRules }, { windowMetricRows }] = await Promise.all([import('@vigil/alerts'), import('../pipeline/window-metrics')]);
+  const [{ matchRules }, { windowMetricRows }] = await Promise.all([
+    import('@vigil/alerts'),
+    import('../pipeline/window-metrics'),
+  ]);
   // Estimated performance (no labels) is no window metric: the rules judge realized figures, and its rows are unlabelled.
   const { performance, ...rest } = report;
   const measured = performance && !('estimatedAccuracy' in performance) ? performance : undefined;
@@ -378,7 +610,15 @@ async function judgeByModelRules(report: Report, gates: readonly Gate[], model: 
     { model: model.id, version: '', start: 0, end: 0 },
     { rows: report.rows.current, outcome: { labelled } },
     realized,
-    m?.computed ? { value: m.reconstructionError, samplingError: m.samplingError, rows: m.rows, band: m.referenceReconstructionError, drifted: m.drifted } : undefined,
+    m?.computed
+      ? {
+          value: m.reconstructionError,
+          samplingError: m.samplingError,
+          rows: m.rows,
+          band: m.referenceReconstructionError,
+          drifted: m.drifted,
+        }
+      : undefined,
   );
   return judgeByRules(gates, matchRules(model, rows), model.id);
 }
@@ -393,7 +633,15 @@ async function writeOutput(path: string, text: string): Promise<string | undefin
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? 'no such directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code === 'ENOTDIR' ? 'a parent is not a directory' : (error as Error).message;
+    return code === 'ENOENT'
+      ? 'no such directory'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'ENOTDIR'
+            ? 'a parent is not a directory'
+            : (error as Error).message;
   }
 }
 
@@ -425,13 +673,25 @@ function formatValue(x: number): string {
 }
 
 /** The model named by `--model` in the configuration file of `--config`, whose settings are the defaults. */
-async function configuredModel(configPath: string | undefined, id: string | undefined, io: CommandIo): Promise<ModelConfig | undefined> {
+async function configuredModel(
+  configPath: string | undefined,
+  id: string | undefined,
+  io: CommandIo,
+): Promise<ModelConfig | undefined> {
   if (configPath === undefined && id === undefined) return undefined;
-  if (configPath === undefined || id === undefined) throw new VigilError('VIGIL_USAGE', 'vigil report: --config and --model go together');
+  if (configPath === undefined || id === undefined)
+    throw new VigilError('VIGIL_USAGE', 'vigil report: --config and --model go together');
   return findModel(await loadConfig(resolve(io.cwd, configPath), io.env), id, configPath, 'vigil report');
 }
 
-function numberOption(raw: string | undefined, name: string, fallback: number, problems: string[], valid: (x: number) => boolean, range: string): number {
+function numberOption(
+  raw: string | undefined,
+  name: string,
+  fallback: number,
+  problems: string[],
+  valid: (x: number) => boolean,
+  range: string,
+): number {
   if (raw === undefined) return fallback;
   const x = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(x)) problems.push(`${name} "${raw}" is not a number; give ${range}`);
@@ -440,37 +700,56 @@ function numberOption(raw: string | undefined, name: string, fallback: number, p
 }
 
 function splitList(raw: string | undefined): string[] {
-  return raw === undefined ? [] : raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return raw === undefined
+    ? []
+    : raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
 }
 
 function parseFeatures(raw: string | undefined, problems: string[]): [string, FeatureKind][] | undefined {
   if (raw === undefined) return undefined;
   const items = splitList(raw);
-  for (const name of repeated(items.map((item) => item.slice(0, item.lastIndexOf(':') < 0 ? item.length : item.lastIndexOf(':'))))) {
+  for (const name of repeated(
+    items.map((item) => item.slice(0, item.lastIndexOf(':') < 0 ? item.length : item.lastIndexOf(':'))),
+  )) {
     problems.push(`--features lists "${name}" twice`);
   }
   return items.map((item) => {
     const at = item.lastIndexOf(':');
     const name = at < 0 ? item : item.slice(0, at);
     const kind = at < 0 ? '' : item.slice(at + 1);
-    if (kind !== 'numeric' && kind !== 'categorical') problems.push(`--features: "${item}" must be name:numeric or name:categorical`);
+    if (kind !== 'numeric' && kind !== 'categorical')
+      problems.push(`--features: "${item}" must be name:numeric or name:categorical`);
     return [name, kind as FeatureKind];
   });
 }
 
 /** Labels of a binary model are 0/1 and its scores probabilities; anything else is refused with its file and line. */
-async function checkOutcomeColumns(table: Table, spec: AnalysisSpec, input: { path: string; name: string }): Promise<void> {
+async function checkOutcomeColumns(
+  table: Table,
+  spec: AnalysisSpec,
+  input: { path: string; name: string },
+): Promise<void> {
   const check = async (name: string | undefined, ok: (v: number) => boolean, what: string): Promise<void> => {
     if (name === undefined || !table.columns.has(name)) return;
     const column = requireColumn(table, name);
     if (column.kind !== 'numeric') {
       const row = column.codes.findIndex((c) => c >= 0);
       const where = await rowLocation(input.path, Math.max(row, 0), input.name);
-      throw new VigilError('VIGIL_BAD_VALUE', `${where}: column "${name}": ${JSON.stringify(column.categories[column.codes[Math.max(row, 0)] ?? 0] ?? '')} is not ${what}`);
+      throw new VigilError(
+        'VIGIL_BAD_VALUE',
+        `${where}: column "${name}": ${JSON.stringify(column.categories[column.codes[Math.max(row, 0)] ?? 0] ?? '')} is not ${what}`,
+      );
     }
     for (let i = 0; i < column.values.length; i++) {
       const v = column.values[i] as number;
-      if (v === v && !ok(v)) throw new VigilError('VIGIL_BAD_VALUE', `${await rowLocation(input.path, i, input.name)}: column "${name}": ${v} is not ${what}`);
+      if (v === v && !ok(v))
+        throw new VigilError(
+          'VIGIL_BAD_VALUE',
+          `${await rowLocation(input.path, i, input.name)}: column "${name}": ${v} is not ${what}`,
+        );
     }
   };
   if (spec.task === 'binary') {

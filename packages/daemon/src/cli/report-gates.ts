@@ -46,13 +46,21 @@ export const GATE_DEFAULTS = {
 
 /** `--fail-on drift,score` → the gates, in their canonical order; `all` is every gate. */
 export function parseGates(raw: string): Gate[] {
-  const names = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (names.length === 0) throw new VigilError('VIGIL_USAGE', `vigil report: --fail-on needs a list of gates: ${GATES.join(', ')} or all`);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (names.length === 0)
+    throw new VigilError('VIGIL_USAGE', `vigil report: --fail-on needs a list of gates: ${GATES.join(', ')} or all`);
   const wanted = new Set<Gate>();
   for (const name of names) {
     if (name === 'all') GATES.forEach((g) => wanted.add(g));
     else if ((GATES as readonly string[]).includes(name)) wanted.add(name as Gate);
-    else throw new VigilError('VIGIL_USAGE', `vigil report: --fail-on: unknown gate "${name}"; the gates are ${GATES.join(', ')} and all`);
+    else
+      throw new VigilError(
+        'VIGIL_USAGE',
+        `vigil report: --fail-on: unknown gate "${name}"; the gates are ${GATES.join(', ')} and all`,
+      );
   }
   return GATES.filter((g) => wanted.has(g));
 }
@@ -60,10 +68,25 @@ export function parseGates(raw: string): Gate[] {
 /** Reference performance the `performance` gate compares with; absent when the reference has no scores and labels. */
 export type ReferencePerformance = { auc: number; accuracy: number } | { mae: number; rmse: number };
 
-export function judgeByDefaults(report: Report, gates: readonly Gate[], reference: ReferencePerformance | undefined): GateResult[] {
+export function judgeByDefaults(
+  report: Report,
+  gates: readonly Gate[],
+  reference: ReferencePerformance | undefined,
+): GateResult[] {
   return gates.map((gate) => {
-    const result = (failures: GateFailure[]): GateResult => ({ gate, status: failures.length > 0 ? 'failed' : 'passed', failures, by: 'defaults' });
-    const notJudged = (reason: string): GateResult => ({ gate, status: 'not judged', failures: [], reason, by: 'defaults' });
+    const result = (failures: GateFailure[]): GateResult => ({
+      gate,
+      status: failures.length > 0 ? 'failed' : 'passed',
+      failures,
+      by: 'defaults',
+    });
+    const notJudged = (reason: string): GateResult => ({
+      gate,
+      status: 'not judged',
+      failures: [],
+      reason,
+      by: 'defaults',
+    });
     switch (gate) {
       case 'drift':
         return result(
@@ -72,32 +95,61 @@ export function judgeByDefaults(report: Report, gates: readonly Gate[], referenc
             .map((d) =>
               d.method === 'psi'
                 ? { metric: 'psi', subject: d.feature, value: d.value, comparison: '>=', threshold: d.threshold }
-                : { metric: `${d.method} adjusted p`, subject: d.feature, value: d.pValueAdjusted ?? Number.NaN, comparison: '<=', threshold: d.threshold },
+                : {
+                    metric: `${d.method} adjusted p`,
+                    subject: d.feature,
+                    value: d.pValueAdjusted ?? Number.NaN,
+                    comparison: '<=',
+                    threshold: d.threshold,
+                  },
             ),
         );
       case 'score': {
         const p = report.prediction;
         if (!p) return notJudged('no prediction drift: it needs a score column in both files');
-        return result(p.metrics.psi > GATE_DEFAULTS.scorePsi ? [{ metric: 'psi', subject: '$score', value: p.metrics.psi, comparison: '>', threshold: GATE_DEFAULTS.scorePsi }] : []);
+        return result(
+          p.metrics.psi > GATE_DEFAULTS.scorePsi
+            ? [
+                {
+                  metric: 'psi',
+                  subject: '$score',
+                  value: p.metrics.psi,
+                  comparison: '>',
+                  threshold: GATE_DEFAULTS.scorePsi,
+                },
+              ]
+            : [],
+        );
       }
       case 'calibration': {
         if (report.task === 'regression') return notJudged('calibration applies to binary models only');
         const c = report.calibration;
-        if (!c || !Number.isFinite(c.ece)) return notJudged('no calibration: it needs scores and labels in the current file');
-        return result(c.ece > GATE_DEFAULTS.ece ? [{ metric: 'ece', subject: '', value: c.ece, comparison: '>', threshold: GATE_DEFAULTS.ece }] : []);
+        if (!c || !Number.isFinite(c.ece))
+          return notJudged('no calibration: it needs scores and labels in the current file');
+        return result(
+          c.ece > GATE_DEFAULTS.ece
+            ? [{ metric: 'ece', subject: '', value: c.ece, comparison: '>', threshold: GATE_DEFAULTS.ece }]
+            : [],
+        );
       }
       case 'performance': {
         const p = report.performance;
-        if (!p || 'estimatedAccuracy' in p) return notJudged('no performance: it needs scores and labels in the current file');
-        if (!reference) return notJudged('the reference has no scores and labels to compare with (--config --model judges by the model\'s rules)');
+        if (!p || 'estimatedAccuracy' in p)
+          return notJudged('no performance: it needs scores and labels in the current file');
+        if (!reference)
+          return notJudged(
+            "the reference has no scores and labels to compare with (--config --model judges by the model's rules)",
+          );
         const keep = 1 - GATE_DEFAULTS.performanceDrop;
         const failures: GateFailure[] = [];
         const lower = (metric: string, value: number, ref: number): void => {
-          if (Number.isFinite(value) && Number.isFinite(ref) && value < keep * ref) failures.push({ metric, subject: '', value, comparison: '<', threshold: keep * ref });
+          if (Number.isFinite(value) && Number.isFinite(ref) && value < keep * ref)
+            failures.push({ metric, subject: '', value, comparison: '<', threshold: keep * ref });
         };
         const higher = (metric: string, value: number, ref: number): void => {
           const limit = ref / keep;
-          if (Number.isFinite(value) && Number.isFinite(ref) && value > limit) failures.push({ metric, subject: '', value, comparison: '>', threshold: limit });
+          if (Number.isFinite(value) && Number.isFinite(ref) && value > limit)
+            failures.push({ metric, subject: '', value, comparison: '>', threshold: limit });
         };
         if ('auc' in p && 'auc' in reference) {
           lower('auc', p.auc, reference.auc);
@@ -112,13 +164,23 @@ export function judgeByDefaults(report: Report, gates: readonly Gate[], referenc
         if (report.task === 'regression') return notJudged('fairness of selection rates applies to binary models only');
         const judged = report.fairness.filter((f) => f.statisticalParityDifference !== null);
         if (judged.length === 0) {
-          return notJudged(report.fairness.length === 0 ? 'no group columns (--group-columns) or no predicted class' : 'no attribute has two groups large enough to compare');
+          return notJudged(
+            report.fairness.length === 0
+              ? 'no group columns (--group-columns) or no predicted class'
+              : 'no attribute has two groups large enough to compare',
+          );
         }
         const limit = GATE_DEFAULTS.statisticalParityDifference;
         return result(
           judged
             .filter((f) => (f.statisticalParityDifference as number) > limit)
-            .map((f) => ({ metric: 'statisticalParityDifference', subject: f.attribute, value: f.statisticalParityDifference as number, comparison: '>', threshold: limit })),
+            .map((f) => ({
+              metric: 'statisticalParityDifference',
+              subject: f.attribute,
+              value: f.statisticalParityDifference as number,
+              comparison: '>',
+              threshold: limit,
+            })),
         );
       }
     }
@@ -130,8 +192,18 @@ export function gateOfMetric(metric: string, feature: string): Gate | undefined 
   if (feature === '$score') return 'score';
   if (feature !== '') return 'drift';
   if (['ece', 'eceEqualMass', 'mce', 'brier'].includes(metric)) return 'calibration';
-  if (['accuracy', 'precision', 'recall', 'auc', 'logLoss', 'mae', 'rmse', 'bias'].includes(metric)) return 'performance';
-  if (['statisticalParityDifference', 'disparateImpactRatio', 'equalOpportunityDifference', 'equalizedOddsDifference', 'predictiveParityDifference'].includes(metric)) return 'fairness';
+  if (['accuracy', 'precision', 'recall', 'auc', 'logLoss', 'mae', 'rmse', 'bias'].includes(metric))
+    return 'performance';
+  if (
+    [
+      'statisticalParityDifference',
+      'disparateImpactRatio',
+      'equalOpportunityDifference',
+      'equalizedOddsDifference',
+      'predictiveParityDifference',
+    ].includes(metric)
+  )
+    return 'fairness';
   return undefined;
 }
 
@@ -145,30 +217,49 @@ export interface RuleOutcome {
   rule: Pick<ModelConfig['rules'][number], 'comparison' | 'threshold'>;
 }
 
-export function judgeByRules(gates: readonly Gate[], evaluations: readonly RuleOutcome[], modelId: string): GateResult[] {
+export function judgeByRules(
+  gates: readonly Gate[],
+  evaluations: readonly RuleOutcome[],
+  modelId: string,
+): GateResult[] {
   return gates.map((gate) => {
     const mine = evaluations.filter((e) => gateOfMetric(e.metric, e.feature) === gate);
     const by = `rules of ${modelId}`;
     const judged = mine.filter((e) => e.outcome !== 'insufficient_data');
     if (judged.length === 0) {
-      const reason = mine.length === 0 ? `model ${modelId} has no rule for this section, or its metrics could not be computed` : 'too few rows (or labelled rows) for the rules\' minimum sample size';
+      const reason =
+        mine.length === 0
+          ? `model ${modelId} has no rule for this section, or its metrics could not be computed`
+          : "too few rows (or labelled rows) for the rules' minimum sample size";
       return { gate, status: 'not judged', failures: [], reason, by };
     }
     const failures = judged
       .filter((e) => e.outcome === 'breach')
-      .map((e) => ({ metric: e.metric, subject: e.feature || e.group, value: e.value as number, comparison: e.rule.comparison, threshold: e.rule.threshold }));
+      .map((e) => ({
+        metric: e.metric,
+        subject: e.feature || e.group,
+        value: e.value as number,
+        comparison: e.rule.comparison,
+        threshold: e.rule.threshold,
+      }));
     return { gate, status: failures.length > 0 ? 'failed' : 'passed', failures, by };
   });
 }
 
 /** `gate calibration failed: ece 0.375 > 0.1` — one line per failure, or one line per gate that passed or was not judged. */
-export function gateLines(results: readonly GateResult[], fmt: (x: number) => string, color: Palette = NO_COLOR): string[] {
+export function gateLines(
+  results: readonly GateResult[],
+  fmt: (x: number) => string,
+  color: Palette = NO_COLOR,
+): string[] {
   const lines: string[] = [];
   for (const r of results) {
     if (r.status === 'failed') {
       for (const f of r.failures) {
         const where = f.subject === '' ? f.metric : `${f.metric}(${f.subject})`;
-        lines.push(`gate ${r.gate} ${color.red('failed')}: ${where} ${fmt(f.value)} ${f.comparison} ${fmt(f.threshold)} (${r.by})`);
+        lines.push(
+          `gate ${r.gate} ${color.red('failed')}: ${where} ${fmt(f.value)} ${f.comparison} ${fmt(f.threshold)} (${r.by})`,
+        );
       }
     } else if (r.status === 'passed') {
       lines.push(`gate ${r.gate} ${color.green('passed')} (${r.by})`);

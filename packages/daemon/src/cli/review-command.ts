@@ -1,6 +1,13 @@
 import { VigilError } from '@vigil/core';
 import { REVIEW_OUTCOMES, type Review, type ReviewOutcome } from '@vigil/store';
-import { commandHelp, type CommandOption, type CommandOptions, HELP_OPTION, instantOption, parseCommandArgs } from './command-args';
+import {
+  commandHelp,
+  type CommandOption,
+  type CommandOptions,
+  HELP_OPTION,
+  instantOption,
+  parseCommandArgs,
+} from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { cliActor, requireReason, withAlerting } from './alerting-session';
 
@@ -12,7 +19,12 @@ reference profile ids, incidents and their audit trail — into the database, an
 `;
 
 const OPTIONS = {
-  config: { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for its database and models; required' },
+  config: {
+    type: 'string',
+    short: 'c',
+    value: 'FILE',
+    help: 'the configuration, for its database and models; required',
+  },
   model: { type: 'string', value: 'M', help: 'the model under review; required' },
   version: { type: 'string', value: 'V', help: 'only its version V' },
   from: { type: 'string', value: 'TIME', help: 'start of the period, ISO-8601 (default: 7 days before --to)' },
@@ -30,7 +42,8 @@ export async function reviewOpenCommand(argv: readonly string[], io: CommandIo):
     io.stdout(commandHelp(USAGE, OPTIONS, io.color));
     return EXIT.ok;
   }
-  if (positionals.length > 0) throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}" (the model goes in --model)`);
+  if (positionals.length > 0)
+    throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}" (the model goes in --model)`);
   if (values.model === undefined) throw new VigilError('VIGIL_USAGE', `${what}: --model is required`);
   const reason = requireReason(what, values.reason);
   const from = instantOption(what, '--from', values.from);
@@ -45,7 +58,10 @@ export async function reviewOpenCommand(argv: readonly string[], io: CommandIo):
       reason,
     });
     const e = review.evidence;
-    if (values.json) io.stdout(`${JSON.stringify({ id: review.id, model: review.model, openedBy: review.openedBy, openedAt: new Date(review.openedAt).toISOString(), evidence: { metricRows: e.metricRows.length, windows: e.windows.length, incidents: e.incidents.length, referenceProfiles: e.referenceProfiles.map((p) => p.id) } }, null, 2)}\n`);
+    if (values.json)
+      io.stdout(
+        `${JSON.stringify({ id: review.id, model: review.model, openedBy: review.openedBy, openedAt: new Date(review.openedAt).toISOString(), evidence: { metricRows: e.metricRows.length, windows: e.windows.length, incidents: e.incidents.length, referenceProfiles: e.referenceProfiles.map((p) => p.id) } }, null, 2)}\n`,
+      );
     else
       io.stdout(
         `Opened review ${review.id} of ${review.model}: froze ${e.metricRows.length} metric rows over ${e.windows.length} windows, ${e.incidents.length} incidents, ${e.referenceProfiles.length} reference profiles (${new Date(e.from).toISOString()} to ${new Date(e.to).toISOString()}).\n`,
@@ -54,8 +70,17 @@ export async function reviewOpenCommand(argv: readonly string[], io: CommandIo):
   });
 }
 
-const CONFIG = { type: 'string', short: 'c', value: 'FILE', help: 'the configuration, for its database' } as const satisfies CommandOption;
-const AS = { type: 'string', value: 'NAME', help: 'who, for the audit log (default cli:$USER)' } as const satisfies CommandOption;
+const CONFIG = {
+  type: 'string',
+  short: 'c',
+  value: 'FILE',
+  help: 'the configuration, for its database',
+} as const satisfies CommandOption;
+const AS = {
+  type: 'string',
+  value: 'NAME',
+  help: 'who, for the audit log (default cli:$USER)',
+} as const satisfies CommandOption;
 const JSON_OPTION = { type: 'boolean', help: 'print JSON instead of lines' } as const satisfies CommandOption;
 
 type ReviewSub = 'list' | 'show' | 'note' | 'close';
@@ -81,11 +106,24 @@ const REVIEW_OPTIONS = {
     json: JSON_OPTION,
     help: HELP_OPTION,
   },
-  show: { config: CONFIG, json: { type: 'boolean', help: 'print the whole review (with its frozen evidence) as JSON' }, help: HELP_OPTION },
-  note: { config: CONFIG, text: { type: 'string', value: 'TEXT', help: 'the finding; required' }, as: AS, help: HELP_OPTION },
+  show: {
+    config: CONFIG,
+    json: { type: 'boolean', help: 'print the whole review (with its frozen evidence) as JSON' },
+    help: HELP_OPTION,
+  },
+  note: {
+    config: CONFIG,
+    text: { type: 'string', value: 'TEXT', help: 'the finding; required' },
+    as: AS,
+    help: HELP_OPTION,
+  },
   close: {
     config: CONFIG,
-    outcome: { type: 'string', value: 'OUTCOME', help: `what the review decided: ${REVIEW_OUTCOMES.join(', ')}; required` },
+    outcome: {
+      type: 'string',
+      value: 'OUTCOME',
+      help: `what the review decided: ${REVIEW_OUTCOMES.join(', ')}; required`,
+    },
     reason: { type: 'string', value: 'TEXT', help: 'why, for the audit log; required' },
     as: AS,
     help: HELP_OPTION,
@@ -117,40 +155,69 @@ export function reviewCommand(sub: ReviewSub) {
       return EXIT.ok;
     }
     if (sub === 'list') {
-      if (positionals.length > 0) throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}"`);
+      if (positionals.length > 0)
+        throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}"`);
       const limit = values.limit === undefined ? 50 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new VigilError('VIGIL_USAGE', `${what}: --limit "${values.limit}" must be an integer from 1 to 1000`);
-      if (values.status !== undefined && values.status !== 'open' && values.status !== 'closed') throw new VigilError('VIGIL_USAGE', `${what}: --status "${values.status}" is not open or closed`);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new VigilError('VIGIL_USAGE', `${what}: --limit "${values.limit}" must be an integer from 1 to 1000`);
+      if (values.status !== undefined && values.status !== 'open' && values.status !== 'closed')
+        throw new VigilError('VIGIL_USAGE', `${what}: --status "${values.status}" is not open or closed`);
       const status = values.status as 'open' | 'closed' | undefined;
       return withAlerting(io, values.config, what, false, async (alerting) => {
-        const reviews = await alerting.listReviews({ ...(values.model ? { model: values.model } : {}), ...(status ? { status } : {}), limit });
-        if (values.json) io.stdout(`${JSON.stringify(reviews.map((r) => ({ ...isoTimes(r), evidence: { ...r.evidence, from: iso(r.evidence.from), to: iso(r.evidence.to) } })), null, 2)}\n`);
+        const reviews = await alerting.listReviews({
+          ...(values.model ? { model: values.model } : {}),
+          ...(status ? { status } : {}),
+          limit,
+        });
+        if (values.json)
+          io.stdout(
+            `${JSON.stringify(
+              reviews.map((r) => ({
+                ...isoTimes(r),
+                evidence: { ...r.evidence, from: iso(r.evidence.from), to: iso(r.evidence.to) },
+              })),
+              null,
+              2,
+            )}\n`,
+          );
         else if (reviews.length === 0) io.stdout('No reviews.\n');
-        else for (const r of reviews) io.stdout(`${formatReview(r)}  ${r.findings} finding${r.findings === 1 ? '' : 's'}\n`);
+        else
+          for (const r of reviews)
+            io.stdout(`${formatReview(r)}  ${r.findings} finding${r.findings === 1 ? '' : 's'}\n`);
         return EXIT.ok;
       });
     }
     const id = positionals[0];
-    if (id === undefined) throw new VigilError('VIGIL_USAGE', `${what}: the review id is required (see vigil review list)`);
-    if (positionals.length > 1) throw new VigilError('VIGIL_USAGE', `${what}: one review id, not ${positionals.length}`);
+    if (id === undefined)
+      throw new VigilError('VIGIL_USAGE', `${what}: the review id is required (see vigil review list)`);
+    if (positionals.length > 1)
+      throw new VigilError('VIGIL_USAGE', `${what}: one review id, not ${positionals.length}`);
     if (sub === 'show') {
       return withAlerting(io, values.config, what, false, async (alerting) => {
         const review = await alerting.getReview(id);
         if (values.json) {
-          io.stdout(`${JSON.stringify({ ...isoTimes(review), findings: review.findings.map((f) => ({ ...f, at: iso(f.at) })) }, null, 2)}\n`);
+          io.stdout(
+            `${JSON.stringify({ ...isoTimes(review), findings: review.findings.map((f) => ({ ...f, at: iso(f.at) })) }, null, 2)}\n`,
+          );
           return EXIT.ok;
         }
         const e = review.evidence;
         io.stdout(`${formatReview(review)}\n  reason: ${review.reason}\n`);
-        io.stdout(`  evidence ${iso(e.from)} to ${iso(e.to)}: ${e.metricRows.length} metric rows, ${e.windows.length} windows, ${e.incidents.length} incidents, reference profiles ${e.referenceProfiles.map((p) => p.id).join(', ') || 'none'}\n`);
+        io.stdout(
+          `  evidence ${iso(e.from)} to ${iso(e.to)}: ${e.metricRows.length} metric rows, ${e.windows.length} windows, ${e.incidents.length} incidents, reference profiles ${e.referenceProfiles.map((p) => p.id).join(', ') || 'none'}\n`,
+        );
         if (review.findings.length === 0) io.stdout('  no findings\n');
         for (const f of review.findings) io.stdout(`  finding ${f.id} by ${f.author} at ${iso(f.at)}: ${f.text}\n`);
-        if (review.status === 'closed') io.stdout(`  closed by ${review.closedBy} at ${iso(review.closedAt ?? null)}: ${review.outcome} (${review.closeReason})\n`);
+        if (review.status === 'closed')
+          io.stdout(
+            `  closed by ${review.closedBy} at ${iso(review.closedAt ?? null)}: ${review.outcome} (${review.closeReason})\n`,
+          );
         return EXIT.ok;
       });
     }
     if (sub === 'note') {
-      if (values.text === undefined || values.text.trim() === '') throw new VigilError('VIGIL_USAGE', `${what}: --text is required (the finding)`);
+      if (values.text === undefined || values.text.trim() === '')
+        throw new VigilError('VIGIL_USAGE', `${what}: --text is required (the finding)`);
       const text = values.text;
       return withAlerting(io, values.config, what, false, async (alerting) => {
         const finding = await alerting.addFinding(id, { actor: cliActor(io, values.as), text });
@@ -160,21 +227,32 @@ export function reviewCommand(sub: ReviewSub) {
     }
     const outcome = values.outcome;
     if (outcome === undefined || !(REVIEW_OUTCOMES as readonly string[]).includes(outcome)) {
-      throw new VigilError('VIGIL_USAGE', `${what}: --outcome ${outcome === undefined ? 'is required' : `"${outcome}" is not valid`} (one of ${REVIEW_OUTCOMES.join(', ')})`);
+      throw new VigilError(
+        'VIGIL_USAGE',
+        `${what}: --outcome ${outcome === undefined ? 'is required' : `"${outcome}" is not valid`} (one of ${REVIEW_OUTCOMES.join(', ')})`,
+      );
     }
     const reason = requireReason(what, values.reason);
     return withAlerting(io, values.config, what, false, async (alerting) => {
-      const review = await alerting.closeReview(id, { actor: cliActor(io, values.as), outcome: outcome as ReviewOutcome, reason });
+      const review = await alerting.closeReview(id, {
+        actor: cliActor(io, values.as),
+        outcome: outcome as ReviewOutcome,
+        reason,
+      });
       io.stdout(`Closed review ${review.id} of ${review.model} as ${review.closedBy}: ${review.outcome}.\n`);
       return EXIT.ok;
     });
   };
 }
 
-const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
 function isoTimes<T extends Omit<Review, 'evidence'>>(r: T): T & { openedAt: string | null; closedAt: string | null } {
-  return { ...r, version: r.version || null, openedAt: iso(r.openedAt), closedAt: iso(r.closedAt) } as unknown as T & { openedAt: string | null; closedAt: string | null };
+  return { ...r, version: r.version || null, openedAt: iso(r.openedAt), closedAt: iso(r.closedAt) } as unknown as T & {
+    openedAt: string | null;
+    closedAt: string | null;
+  };
 }
 
 function formatReview(r: Omit<Review, 'evidence'>): string {

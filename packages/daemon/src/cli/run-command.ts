@@ -28,12 +28,32 @@ VIGIL_REDIS_URL. Links in notifications use VIGIL_PUBLIC_URL (this API) and VIGI
 
 const OPTIONS = {
   config: { type: 'string', short: 'c', value: 'FILE', help: 'the configuration (docs/configuration.md); required' },
-  'log-level': { type: 'string', value: 'LEVEL', help: 'debug, info, warn, error or silent (default: VIGIL_LOG_LEVEL, else info; warn with --quiet)' },
-  'log-format': { type: 'string', value: 'FORMAT', help: 'text (readable lines) or json (one object a line); default: VIGIL_LOG_FORMAT,\nelse text when stderr is a terminal and json otherwise' },
-  source: { type: 'string', value: 'FILE', help: 'read prediction and label events (NDJSON) from FILE, or - for standard input,\ninstead of Kafka; without --follow the daemon stops at the end of the file' },
+  'log-level': {
+    type: 'string',
+    value: 'LEVEL',
+    help: 'debug, info, warn, error or silent (default: VIGIL_LOG_LEVEL, else info; warn with --quiet)',
+  },
+  'log-format': {
+    type: 'string',
+    value: 'FORMAT',
+    help: 'text (readable lines) or json (one object a line); default: VIGIL_LOG_FORMAT,\nelse text when stderr is a terminal and json otherwise',
+  },
+  source: {
+    type: 'string',
+    value: 'FILE',
+    help: 'read prediction and label events (NDJSON) from FILE, or - for standard input,\ninstead of Kafka; without --follow the daemon stops at the end of the file',
+  },
   follow: { type: 'boolean', help: 'with --source FILE: keep reading as the file grows, until SIGTERM' },
-  'maintain-every-ms': { type: 'string', value: 'MS', help: `how often orphan labels, expiries and windows left due are looked at (default ${MAINTAIN_EVERY_MS})` },
-  'max-analysis-lag-ms': { type: 'string', value: 'MS', help: `not ready (/readyz 503) while window analysis is further behind ingest than this (default ${ANALYSIS_DEFAULTS.maxLagMs})` },
+  'maintain-every-ms': {
+    type: 'string',
+    value: 'MS',
+    help: `how often orphan labels, expiries and windows left due are looked at (default ${MAINTAIN_EVERY_MS})`,
+  },
+  'max-analysis-lag-ms': {
+    type: 'string',
+    value: 'MS',
+    help: `not ready (/readyz 503) while window analysis is further behind ingest than this (default ${ANALYSIS_DEFAULTS.maxLagMs})`,
+  },
   help: HELP_OPTION,
 } satisfies CommandOptions;
 
@@ -47,21 +67,38 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   }
   if (values.config === undefined) throw new VigilError('VIGIL_USAGE', 'vigil run: -c vigil.yaml is required');
   const level = (values['log-level'] ?? io.env.VIGIL_LOG_LEVEL ?? (io.quiet ? 'warn' : 'info')) as LogLevel;
-  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) throw new VigilError('VIGIL_USAGE', `vigil run: --log-level "${level}" is not one of debug, info, warn, error, silent`);
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level))
+    throw new VigilError(
+      'VIGIL_USAGE',
+      `vigil run: --log-level "${level}" is not one of debug, info, warn, error, silent`,
+    );
   const format = (values['log-format'] ?? io.env.VIGIL_LOG_FORMAT ?? (io.stderrIsTTY ? 'text' : 'json')) as LogFormat;
-  if (!LOG_FORMATS.includes(format)) throw new VigilError('VIGIL_USAGE', `vigil run: --log-format "${format}" is not one of ${LOG_FORMATS.join(', ')}`);
-  const maintainEvery = values['maintain-every-ms'] === undefined ? MAINTAIN_EVERY_MS : Number(values['maintain-every-ms']);
-  if (!(Number.isFinite(maintainEvery) && maintainEvery > 0)) throw new VigilError('VIGIL_USAGE', `vigil run: --maintain-every-ms must be a positive number`);
-  const maxLagMs = values['max-analysis-lag-ms'] === undefined ? ANALYSIS_DEFAULTS.maxLagMs : Number(values['max-analysis-lag-ms']);
-  if (!(Number.isFinite(maxLagMs) && maxLagMs > 0)) throw new VigilError('VIGIL_USAGE', `vigil run: --max-analysis-lag-ms must be a positive number`);
+  if (!LOG_FORMATS.includes(format))
+    throw new VigilError('VIGIL_USAGE', `vigil run: --log-format "${format}" is not one of ${LOG_FORMATS.join(', ')}`);
+  const maintainEvery =
+    values['maintain-every-ms'] === undefined ? MAINTAIN_EVERY_MS : Number(values['maintain-every-ms']);
+  if (!(Number.isFinite(maintainEvery) && maintainEvery > 0))
+    throw new VigilError('VIGIL_USAGE', `vigil run: --maintain-every-ms must be a positive number`);
+  const maxLagMs =
+    values['max-analysis-lag-ms'] === undefined ? ANALYSIS_DEFAULTS.maxLagMs : Number(values['max-analysis-lag-ms']);
+  if (!(Number.isFinite(maxLagMs) && maxLagMs > 0))
+    throw new VigilError('VIGIL_USAGE', `vigil run: --max-analysis-lag-ms must be a positive number`);
 
-  if (values.follow && values.source === undefined) throw new VigilError('VIGIL_USAGE', 'vigil run: --follow goes with --source FILE');
-  if (values.follow && values.source === '-') throw new VigilError('VIGIL_USAGE', 'vigil run: --follow reads a growing file; standard input is read to its end anyway');
+  if (values.follow && values.source === undefined)
+    throw new VigilError('VIGIL_USAGE', 'vigil run: --follow goes with --source FILE');
+  if (values.follow && values.source === '-')
+    throw new VigilError(
+      'VIGIL_USAGE',
+      'vigil run: --follow reads a growing file; standard input is read to its end anyway',
+    );
 
   if (values.source !== undefined && values.source !== '-') {
     // Before anything starts: a source that cannot be read is a usage error, not a daemon that stops at once.
     await access(resolve(io.cwd, values.source), constants.R_OK).catch((error: NodeJS.ErrnoException) => {
-      throw new VigilError('VIGIL_FILE_NOT_FOUND', `vigil run: --source ${values.source}: cannot be read (${error.code === 'ENOENT' ? 'no such file' : error.message})`);
+      throw new VigilError(
+        'VIGIL_FILE_NOT_FOUND',
+        `vigil run: --source ${values.source}: cannot be read (${error.code === 'ENOENT' ? 'no such file' : error.message})`,
+      );
     });
   }
   const { target, config } = await databaseTarget(io, values.config);
@@ -72,14 +109,24 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
       `vigil run: ${values.config} has no kafka section and VIGIL_KAFKA_BROKERS is not set; give one, or read events from a file with --source FILE (or - for standard input)`,
     );
   }
-  const logger = createLogger({ level, format, color: io.stderrColor.enabled, write: (line) => io.stderr(`${line}\n`) });
+  const logger = createLogger({
+    level,
+    format,
+    color: io.stderrColor.enabled,
+    write: (line) => io.stderr(`${line}\n`),
+  });
   const configDir = dirname(resolve(io.cwd, values.config));
   const kafka = config.kafka;
   const connection = kafka ? kafkaConnection(kafka, configDir, logger) : undefined;
   const groupId = kafka?.groupId ?? 'vigil';
   // A file's events are offsets of topics named after the file, so a restart resumes the file where it stopped and
   // never mixes with a Kafka topic's offsets in the same database; standard input is new every time.
-  const sourceName = values.source === undefined ? undefined : values.source === '-' ? `stdin:${new Date().toISOString()}` : `file:${resolve(io.cwd, values.source)}`;
+  const sourceName =
+    values.source === undefined
+      ? undefined
+      : values.source === '-'
+        ? `stdin:${new Date().toISOString()}`
+        : `file:${resolve(io.cwd, values.source)}`;
   const topics = sourceName ? { predictions: sourceName, labels: `${sourceName}#labels` } : kafka!.topics;
   const source =
     values.source !== undefined
@@ -89,8 +136,15 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
           follow: values.follow === true,
           topics,
         })
-      : kafkaDaemonSource(connection!, { groupId, topics: [kafka!.topics.predictions, kafka!.topics.labels], sessionTimeoutMs: kafka!.sessionTimeoutMs });
-  const links = { ...(io.env.VIGIL_PUBLIC_URL ? { publicUrl: io.env.VIGIL_PUBLIC_URL } : {}), ...(io.env.VIGIL_GRAFANA_URL ? { grafanaUrl: io.env.VIGIL_GRAFANA_URL } : {}) };
+      : kafkaDaemonSource(connection!, {
+          groupId,
+          topics: [kafka!.topics.predictions, kafka!.topics.labels],
+          sessionTimeoutMs: kafka!.sessionTimeoutMs,
+        });
+  const links = {
+    ...(io.env.VIGIL_PUBLIC_URL ? { publicUrl: io.env.VIGIL_PUBLIC_URL } : {}),
+    ...(io.env.VIGIL_GRAFANA_URL ? { grafanaUrl: io.env.VIGIL_GRAFANA_URL } : {}),
+  };
   const daemon = new Daemon({
     name: 'vigil run',
     config,

@@ -4,33 +4,64 @@ import { NO_COLOR, type Palette } from './palette';
 
 /** The plain-text summary of a report that commands print; drifted features in red when `color` is on. */
 export function summarizeReport(report: Report, color: Palette = NO_COLOR): string {
-  const fmt = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(1) : x.toFixed(3));
+  const fmt = (x: number | null | undefined): string =>
+    x === null || x === undefined || !Number.isFinite(x)
+      ? '-'
+      : Math.abs(x) < 1e-3 && x !== 0
+        ? x.toExponential(1)
+        : x.toFixed(3);
   const lines = [`${color.bold('Rows:')} reference ${report.rows.reference}, current ${report.rows.current}`];
-  lines.push(`Drift: ${report.summary.drifted.length} of ${report.summary.features} features drifted${report.summary.drifted.length ? `: ${report.summary.drifted.join(', ')}` : ''}`);
+  lines.push(
+    `Drift: ${report.summary.drifted.length} of ${report.summary.features} features drifted${report.summary.drifted.length ? `: ${report.summary.drifted.join(', ')}` : ''}`,
+  );
   for (const d of report.drift) {
-    lines.push(`  ${d.drifted ? color.red('DRIFT') : color.green('ok   ')}  ${d.feature.padEnd(24)} ${d.kind.padEnd(11)} ${d.method.padEnd(4)} ${fmt(d.value)} (threshold ${fmt(d.threshold)}${d.pValueAdjusted !== undefined ? `, adjusted p ${fmt(d.pValueAdjusted)}` : ''}${d.statistics === 'binned' ? `; binned, ks ±${fmt(d.ksErrorBound)}` : ''})`);
+    lines.push(
+      `  ${d.drifted ? color.red('DRIFT') : color.green('ok   ')}  ${d.feature.padEnd(24)} ${d.kind.padEnd(11)} ${d.method.padEnd(4)} ${fmt(d.value)} (threshold ${fmt(d.threshold)}${d.pValueAdjusted !== undefined ? `, adjusted p ${fmt(d.pValueAdjusted)}` : ''}${d.statistics === 'binned' ? `; binned, ks ±${fmt(d.ksErrorBound)}` : ''})`,
+    );
   }
-  if (report.prediction) lines.push(`Prediction drift: psi ${fmt(report.prediction.metrics.psi)}, ks ${fmt(report.prediction.metrics.ks)} (p ${fmt(report.prediction.metrics.ksPValue)})`);
-  if (report.calibration) lines.push(`Calibration: ece ${fmt(report.calibration.ece)}, equal-mass ece ${fmt(report.calibration.eceEqualMass)}, mce ${fmt(report.calibration.mce)}, brier ${fmt(report.calibration.brier)}`);
+  if (report.prediction)
+    lines.push(
+      `Prediction drift: psi ${fmt(report.prediction.metrics.psi)}, ks ${fmt(report.prediction.metrics.ks)} (p ${fmt(report.prediction.metrics.ksPValue)})`,
+    );
+  if (report.calibration)
+    lines.push(
+      `Calibration: ece ${fmt(report.calibration.ece)}, equal-mass ece ${fmt(report.calibration.eceEqualMass)}, mce ${fmt(report.calibration.mce)}, brier ${fmt(report.calibration.brier)}`,
+    );
   const p = report.performance;
-  if (p && 'auc' in p) lines.push(`Performance: accuracy ${fmt(p.accuracy)}, precision ${fmt(p.precision)}, recall ${fmt(p.recall)}, auc ${fmt(p.auc)}, log loss ${fmt(p.logLoss)}`);
+  if (p && 'auc' in p)
+    lines.push(
+      `Performance: accuracy ${fmt(p.accuracy)}, precision ${fmt(p.precision)}, recall ${fmt(p.recall)}, auc ${fmt(p.auc)}, log loss ${fmt(p.logLoss)}`,
+    );
   if (p && 'estimatedAccuracy' in p) {
-    const e = (x: { value: number; band: [number, number] }): string => `${fmt(x.value)} [${fmt(x.band[0])}, ${fmt(x.band[1])}]`;
-    lines.push(`Estimated performance (no labels, CBPE): accuracy ${e(p.estimatedAccuracy)}, precision ${e(p.estimatedPrecision)}, recall ${e(p.estimatedRecall)}, f1 ${e(p.estimatedF1)}, auc ${e(p.estimatedAuc)}`);
+    const e = (x: { value: number; band: [number, number] }): string =>
+      `${fmt(x.value)} [${fmt(x.band[0])}, ${fmt(x.band[1])}]`;
+    lines.push(
+      `Estimated performance (no labels, CBPE): accuracy ${e(p.estimatedAccuracy)}, precision ${e(p.estimatedPrecision)}, recall ${e(p.estimatedRecall)}, f1 ${e(p.estimatedF1)}, auc ${e(p.estimatedAuc)}`,
+    );
   }
   if (p && 'mae' in p) lines.push(`Performance: mae ${fmt(p.mae)}, rmse ${fmt(p.rmse)}, bias ${fmt(p.bias)}`);
   const mv = multivariateLines(report, fmt, color);
   lines.push(...mv);
   for (const f of report.fairness) {
-    lines.push(`Fairness by ${f.attribute}: parity difference ${fmt(f.statisticalParityDifference)}, disparate impact ${fmt(f.disparateImpactRatio)}, equalized odds ${fmt(f.equalizedOddsDifference)}`);
+    lines.push(
+      `Fairness by ${f.attribute}: parity difference ${fmt(f.statisticalParityDifference)}, disparate impact ${fmt(f.disparateImpactRatio)}, equalized odds ${fmt(f.equalizedOddsDifference)}`,
+    );
   }
   const x = report.explanations;
   if (x) {
-    const source = x.source === 'attributions' ? 'logged attributions' : `linear surrogate, R² ${fmt(x.surrogateR2?.reference)} → ${fmt(x.surrogateR2?.current)}`;
-    const top = x.features.slice(0, 3).map((f) => f.feature).join(', ');
+    const source =
+      x.source === 'attributions'
+        ? 'logged attributions'
+        : `linear surrogate, R² ${fmt(x.surrogateR2?.reference)} → ${fmt(x.surrogateR2?.current)}`;
+    const top = x.features
+      .slice(0, 3)
+      .map((f) => f.feature)
+      .join(', ');
     const share = (label: string, c: typeof x.protectedShare): string =>
       c ? `, ${label} share ${fmt(c.reference)} → ${fmt(c.current)}${c.grew ? ` ${color.red('(grew)')}` : ''}` : '';
-    lines.push(`Explanations (${source}): ndcg@${x.k} ${fmt(x.ndcg)}, top ${top}${share('protected', x.protectedShare)}${share('proxy', x.proxyShare)}`);
+    lines.push(
+      `Explanations (${source}): ndcg@${x.k} ${fmt(x.ndcg)}, top ${top}${share('protected', x.protectedShare)}${share('proxy', x.proxyShare)}`,
+    );
   }
   const computation = computationLine(report);
   if (computation !== undefined) lines.push(computation);
@@ -44,12 +75,18 @@ function multivariateLines(report: Report, fmt: (x: number | null | undefined) =
   const lines: string[] = [];
   if (m.computed) {
     const band = m.referenceReconstructionError;
-    const basis = band.method === 'chunks' ? `${band.chunks} reference chunks of ${band.chunkSize} rows` : `reference rows, ${band.chunkSize}-row sampling error`;
+    const basis =
+      band.method === 'chunks'
+        ? `${band.chunks} reference chunks of ${band.chunkSize} rows`
+        : `reference rows, ${band.chunkSize}-row sampling error`;
     lines.push(
       `Multivariate drift (data reconstruction): ${m.drifted ? color.red('DRIFT') : color.green('ok')} error ${fmt(m.reconstructionError)}, reference ${fmt(band.mean)} [${fmt(band.lower)}, ${fmt(band.upper)}] (${basis}; ${m.components} of ${m.features} axes, ${fmt(m.explainedVariance)} of the variance)`,
     );
   }
   const c = m.domainClassifier;
-  if (c) lines.push(`Domain classifier: ROC AUC ${fmt(c.auc)} (${c.folds}-fold, seed ${c.seed}; ${c.rows.reference} reference and ${c.rows.current} current rows; 0.5 = indistinguishable)`);
+  if (c)
+    lines.push(
+      `Domain classifier: ROC AUC ${fmt(c.auc)} (${c.folds}-fold, seed ${c.seed}; ${c.rows.reference} reference and ${c.rows.current} current rows; 0.5 = indistinguishable)`,
+    );
   return lines;
 }

@@ -8,7 +8,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { VigilError, seededRandom, selectRows, withColumns, type CategoricalColumn, type Table } from '@vigil/core';
-import { analyzeReport, initCompute, scoreLogisticModel, trainLogisticModel, type AnalysisSpec } from '@vigil/analyzers';
+import {
+  analyzeReport,
+  initCompute,
+  scoreLogisticModel,
+  trainLogisticModel,
+  type AnalysisSpec,
+} from '@vigil/analyzers';
 import { readTable } from '@vigil/collector';
 import { renderReportHtml } from '../report/render-html';
 import type { CommandIo } from '../cli/command-io';
@@ -55,7 +61,12 @@ export async function runAdultDemo(io: CommandIo, dataFile: string | undefined, 
 
   const { backend } = await initCompute();
   const trainTable = selectRows(data, train);
-  const model = await trainLogisticModel(trainTable, FEATURES, (trainTable.columns.get('label') as { values: Float64Array }).values, { epochs: 250 });
+  const model = await trainLogisticModel(
+    trainTable,
+    FEATURES,
+    (trainTable.columns.get('label') as { values: Float64Array }).values,
+    { epochs: 250 },
+  );
   io.stderr(`Trained a logistic regression on ${train.length} rows (tfjs ${backend} backend)\n`);
 
   const scored = (rows: number[], source: string): Table => {
@@ -84,7 +95,14 @@ export async function runAdultDemo(io: CommandIo, dataFile: string | undefined, 
     current: join(outDir, 'demo-current.csv'),
   };
   await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(files.html, renderReportHtml(report, { inputs: { reference: files.reference, current: files.current }, version: vigilVersion(), commandLine: 'vigil demo --adult' }));
+  await writeFile(
+    files.html,
+    renderReportHtml(report, {
+      inputs: { reference: files.reference, current: files.current },
+      version: vigilVersion(),
+      commandLine: 'vigil demo --adult',
+    }),
+  );
   await writeCsv(files.reference, ref);
   await writeCsv(files.current, cur);
 
@@ -106,15 +124,19 @@ export async function runAdultDemo(io: CommandIo, dataFile: string | undefined, 
 const ADULT_DATA = join(__dirname, '..', '..', 'data', 'adult', 'adult.data');
 
 function findAdult(): string {
-  if (!existsSync(ADULT_DATA)) throw new VigilError('VIGIL_FILE_NOT_FOUND', `UCI Adult data not found at ${ADULT_DATA}; pass --data or set VIGIL_ADULT_DATA`);
+  if (!existsSync(ADULT_DATA))
+    throw new VigilError(
+      'VIGIL_FILE_NOT_FOUND',
+      `UCI Adult data not found at ${ADULT_DATA}; pass --data or set VIGIL_ADULT_DATA`,
+    );
   return ADULT_DATA;
 }
 
 /** Salary `>50K` → 1, `<=50K` → 0 (the file writes some labels with a trailing dot). */
 function salaryLabels(table: Table): Float64Array {
   const column = table.columns.get('Salary') as CategoricalColumn | undefined;
-  if (!column || column.kind !== 'categorical') throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${table.source}: no categorical column "Salary"`);
+  if (!column || column.kind !== 'categorical')
+    throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${table.source}: no categorical column "Salary"`);
   const positive = column.categories.map((c) => c.startsWith('>50K'));
   return Float64Array.from(column.codes, (c) => (c < 0 ? Number.NaN : positive[c] ? 1 : 0));
 }
-

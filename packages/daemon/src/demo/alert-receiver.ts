@@ -11,7 +11,10 @@ import type { IncidentPayload } from '@vigil/alerts';
  * What the receiver reads of a notification: the alerts' webhook payload (docs/alerts.md), of which it prints the
  * subject, the value and the windows; the other fields may be absent (a notice from an older Vigil, the tests).
  */
-export type ReceivedAlert = Pick<IncidentPayload, 'incidentId' | 'status' | 'severity' | 'model' | 'version' | 'metric' | 'feature' | 'group' | 'value' | 'threshold'> &
+export type ReceivedAlert = Pick<
+  IncidentPayload,
+  'incidentId' | 'status' | 'severity' | 'model' | 'version' | 'metric' | 'feature' | 'group' | 'value' | 'threshold'
+> &
   Partial<Pick<IncidentPayload, 'comparison' | 'window' | 'resolution' | 'lastBreach' | 'resolvedBy'>> & {
     /** A notification group's notice: every subject it tells of (docs/alerts.md, "Notification groups"). */
     subjects?: ReadonlyArray<Omit<ReceivedAlert, 'subjects'>> | null;
@@ -71,7 +74,10 @@ export async function startAlertReceiver(onAlert: (alert: ReceivedAlert) => void
  * that state from being printed again, so each incident prints once firing and once resolved.
  */
 export function alertLines(alert: ReceivedAlert, printed: Map<string, string>): string[] {
-  const subjects = alert.subjects && alert.subjects.length > 0 ? alert.subjects.map((s) => ({ ...alert, ...s, subjects: null })) : [alert];
+  const subjects =
+    alert.subjects && alert.subjects.length > 0
+      ? alert.subjects.map((s) => ({ ...alert, ...s, subjects: null }))
+      : [alert];
   const out: string[] = [];
   for (const s of subjects) {
     // A subject of an acknowledgement or resolve notice is in that state whatever it was listed as.
@@ -88,22 +94,34 @@ export function alertLines(alert: ReceivedAlert, printed: Map<string, string>): 
  * Values are rounded as the notices round them, and a comparison is printed only when it holds.
  */
 export function formatAlert(alert: ReceivedAlert): string {
-  const subject = alert.feature ? `${alert.metric}(${alert.feature})` : alert.group ? `${alert.metric}[${alert.group}]` : alert.metric;
-  const value = alert.value === null || alert.value === undefined ? 'n/a' : comparisonText(alert.value, alert.comparison ?? null, alert.threshold);
+  const subject = alert.feature
+    ? `${alert.metric}(${alert.feature})`
+    : alert.group
+      ? `${alert.metric}[${alert.group}]`
+      : alert.metric;
+  const value =
+    alert.value === null || alert.value === undefined
+      ? 'n/a'
+      : comparisonText(alert.value, alert.comparison ?? null, alert.threshold);
   const window = alert.window ? dates(alert.window) : '';
   const head = `ALERT [${alert.status}] ${alert.severity.padEnd(8)} ${alert.model}/${alert.version} ${subject}`;
   // A resolve notice says what cleared it, then the last breach: "resolved" never stands next to a breaching value alone.
   if (alert.status === 'resolved') return `${head}${resolvedText(alert)}`;
   // An acknowledgement notice carries the incident's last breach and its window.
-  if (alert.status !== 'firing') return `${head}  (${breaches(alert.value, alert.comparison ?? null, alert.threshold) ? 'last breach' : 'last value'} ${value}${window ? `, ${window}` : ''})`;
+  if (alert.status !== 'firing')
+    return `${head}  (${breaches(alert.value, alert.comparison ?? null, alert.threshold) ? 'last breach' : 'last value'} ${value}${window ? `, ${window}` : ''})`;
   return `${head} = ${value}${window ? `  ${window} (${(alert.window?.rows ?? 0).toLocaleString('en-US')} rows)` : ''}`;
 }
 
-const dates = (w: { start: string | null; end: string | null }): string => `window ${w.start?.slice(0, 10) ?? '?'} – ${w.end?.slice(0, 10) ?? '?'}`;
+const dates = (w: { start: string | null; end: string | null }): string =>
+  `window ${w.start?.slice(0, 10) ?? '?'} – ${w.end?.slice(0, 10) ?? '?'}`;
 
 function resolvedText(alert: ReceivedAlert): string {
   const b = alert.lastBreach;
-  const last = b && b.value !== null ? `${breaches(b.value, b.comparison ?? '>', b.threshold) ? 'last breach' : 'last value'} ${comparisonText(b.value, b.comparison ?? '>', b.threshold)}, ${dates(b.window)}` : '';
+  const last =
+    b && b.value !== null
+      ? `${breaches(b.value, b.comparison ?? '>', b.threshold) ? 'last breach' : 'last value'} ${comparisonText(b.value, b.comparison ?? '>', b.threshold)}, ${dates(b.window)}`
+      : '';
   const r = alert.resolution;
   if (!r) return `  (resolved by ${alert.resolvedBy ?? 'hand'}${last ? `; ${last}` : ''})`;
   return ` = ${r.value === null ? 'n/a' : formatNumber(r.value)}, within the clear threshold ${formatNumber(r.clearThreshold)}  ${dates(r.window)}${last ? `  (${last})` : ''}`;

@@ -4,7 +4,14 @@
  * `KafkaSource` hands them to `StreamRunner.handle`. Offsets are the events' positions in the stream, and the
  * source starts at the offset the store has committed for its consumer group, so a batch is never applied twice.
  */
-import type { BatchHandler, OffsetsFor, PredictionSource, RawMessage, SourceBatch, SourceState } from '@vigil/collector';
+import type {
+  BatchHandler,
+  OffsetsFor,
+  PredictionSource,
+  RawMessage,
+  SourceBatch,
+  SourceState,
+} from '@vigil/collector';
 import { VigilError } from '@vigil/core';
 import { dayName, type Flights } from './flights-data';
 
@@ -29,8 +36,10 @@ export class FlightSource implements PredictionSource {
 
   constructor(private readonly options: FlightSourceOptions) {
     const size = options.batchSize ?? 2000;
-    if (!(Number.isSafeInteger(size) && size > 0)) throw new VigilError('VIGIL_USAGE', `batch size must be a positive integer, got ${size}`);
-    if (options.scores.length !== options.rows.length) throw new VigilError('VIGIL_INTERNAL', 'one score per streamed row is needed');
+    if (!(Number.isSafeInteger(size) && size > 0))
+      throw new VigilError('VIGIL_USAGE', `batch size must be a positive integer, got ${size}`);
+    if (options.scores.length !== options.rows.length)
+      throw new VigilError('VIGIL_INTERNAL', 'one score per streamed row is needed');
   }
 
   get state(): SourceState {
@@ -43,7 +52,8 @@ export class FlightSource implements PredictionSource {
   }
 
   async run(handler: BatchHandler): Promise<void> {
-    if (this.current !== 'created') throw new VigilError('VIGIL_INTERNAL', `the flight source cannot run: it is ${this.current}`);
+    if (this.current !== 'created')
+      throw new VigilError('VIGIL_INTERNAL', `the flight source cannot run: it is ${this.current}`);
     this.current = 'running';
     const { topic } = this.options;
     try {
@@ -95,8 +105,22 @@ export class FlightSource implements PredictionSource {
         label: Number.isNaN(label) ? null : label,
         groups: { origin },
       };
-      messages.push({ topic, partition: 0, offset: String(n), key, value: Buffer.from(JSON.stringify(event)), timestamp: String(flights.ts[i]) });
+      messages.push({
+        topic,
+        partition: 0,
+        offset: String(n),
+        key,
+        value: Buffer.from(JSON.stringify(event)),
+        timestamp: String(flights.ts[i]),
+      });
     }
-    return { topic, partition: 0, messages, firstOffset: String(from), nextOffset: String(to), highWatermark: String(this.length) };
+    return {
+      topic,
+      partition: 0,
+      messages,
+      firstOffset: String(from),
+      nextOffset: String(to),
+      highWatermark: String(this.length),
+    };
   }
 }

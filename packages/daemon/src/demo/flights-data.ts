@@ -48,7 +48,11 @@ export function flightsPath(): string {
   try {
     entry = require.resolve('vega-datasets');
   } catch (error) {
-    throw new VigilError('VIGIL_FILE_NOT_FOUND', 'the npm package vega-datasets is not installed (run bash scripts/setup.sh); pass --data FILE to use another copy', { cause: error });
+    throw new VigilError(
+      'VIGIL_FILE_NOT_FOUND',
+      'the npm package vega-datasets is not installed (run bash scripts/setup.sh); pass --data FILE to use another copy',
+      { cause: error },
+    );
   }
   // The package exports only its JS entry (build/index.js); the data folder sits next to build/.
   return join(dirname(entry), '..', 'data', 'flights-3m.parquet');
@@ -57,7 +61,13 @@ export function flightsPath(): string {
 export async function loadFlights(path: string, topAirports: number): Promise<Flights> {
   const { table } = await readTable(path, {
     columns: ['date', 'delay', 'distance', 'origin', 'destination'],
-    types: { date: 'numeric', delay: 'numeric', distance: 'numeric', origin: 'categorical', destination: 'categorical' },
+    types: {
+      date: 'numeric',
+      delay: 'numeric',
+      distance: 'numeric',
+      origin: 'categorical',
+      destination: 'categorical',
+    },
   });
   const date = numeric(table, 'date');
   const delay = numeric(table, 'delay');
@@ -69,7 +79,11 @@ export async function loadFlights(path: string, topAirports: number): Promise<Fl
   const label = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     const t = date[i] as number;
-    if (i > 0 && t < (ts[i - 1] as number)) throw new VigilError('VIGIL_BAD_VALUE', `${path}: flights are expected in departure order (row ${i} goes back in time)`);
+    if (i > 0 && t < (ts[i - 1] as number))
+      throw new VigilError(
+        'VIGIL_BAD_VALUE',
+        `${path}: flights are expected in departure order (row ${i} goes back in time)`,
+      );
     ts[i] = t;
     const d = new Date(t);
     hour[i] = d.getUTCHours() + d.getUTCMinutes() / 60;
@@ -95,14 +109,34 @@ export async function loadFlights(path: string, topAirports: number): Promise<Fl
 }
 
 /** The rows `rows` of the flights as a table of the model's inputs (plus `label`, and `score` when given). */
-export function flightsTable(flights: Flights, rows: readonly number[] | Int32Array, source: string, score?: Float64Array): Table {
+export function flightsTable(
+  flights: Flights,
+  rows: readonly number[] | Int32Array,
+  source: string,
+  score?: Float64Array,
+): Table {
   const pick = (values: Float64Array): Float64Array => Float64Array.from(rows, (i) => values[i] as number);
   const columns: Array<NumericColumn | CategoricalColumn> = [
     { name: 'hour', kind: 'numeric', values: pick(flights.hour) },
-    { name: 'dayOfWeek', kind: 'categorical', categories: DAYS, codes: Int32Array.from(rows, (i) => flights.day[i] as number) },
+    {
+      name: 'dayOfWeek',
+      kind: 'categorical',
+      categories: DAYS,
+      codes: Int32Array.from(rows, (i) => flights.day[i] as number),
+    },
     { name: 'distance', kind: 'numeric', values: pick(flights.distance) },
-    { name: 'origin', kind: 'categorical', categories: flights.airports.origin, codes: Int32Array.from(rows, (i) => flights.origin[i] as number) },
-    { name: 'destination', kind: 'categorical', categories: flights.airports.destination, codes: Int32Array.from(rows, (i) => flights.destination[i] as number) },
+    {
+      name: 'origin',
+      kind: 'categorical',
+      categories: flights.airports.origin,
+      codes: Int32Array.from(rows, (i) => flights.origin[i] as number),
+    },
+    {
+      name: 'destination',
+      kind: 'categorical',
+      categories: flights.airports.destination,
+      codes: Int32Array.from(rows, (i) => flights.destination[i] as number),
+    },
     { name: 'label', kind: 'numeric', values: pick(flights.label) },
   ];
   if (score) columns.push({ name: 'score', kind: 'numeric', values: score });
@@ -145,12 +179,14 @@ function firstAtOrAfter(sorted: Float64Array, t: number): number {
 
 function numeric(table: Table, name: string): Float64Array {
   const c = table.columns.get(name);
-  if (c?.kind !== 'numeric') throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${table.source}: no numeric column "${name}"`);
+  if (c?.kind !== 'numeric')
+    throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${table.source}: no numeric column "${name}"`);
   return c.values;
 }
 
 function categorical(table: Table, name: string): CategoricalColumn {
   const c = table.columns.get(name);
-  if (c?.kind !== 'categorical') throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${table.source}: no categorical column "${name}"`);
+  if (c?.kind !== 'categorical')
+    throw new VigilError('VIGIL_UNKNOWN_COLUMN', `${table.source}: no categorical column "${name}"`);
   return c;
 }

@@ -16,7 +16,15 @@
 import { rm, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  accumulate, analyzeReport, analyzeWindow, emptyAccumulator, fitDataReconstruction, fitReferenceProfile, initCompute, type AnalysisSpec, type ReferenceProfile,
+  accumulate,
+  analyzeReport,
+  analyzeWindow,
+  emptyAccumulator,
+  fitDataReconstruction,
+  fitReferenceProfile,
+  initCompute,
+  type AnalysisSpec,
+  type ReferenceProfile,
 } from '@vigil/analyzers';
 import type { Alerting } from '@vigil/alerts';
 import { ensureTopic, produceMessages, type OffsetsFor, type PredictionSource } from '@vigil/collector';
@@ -34,7 +42,14 @@ import { FLIGHT_FEATURES, flightsTable, loadFlights, type Flights } from './flig
 import { labelsOf, rateMatchingThreshold, scoreFlights, trainFlightsModel } from './flights-model';
 import { StreamProgress } from './stream-progress';
 import { vigilVersion } from '../cli/version';
-import { calendarMonths, formatStreamSummary, MIN_MONTH_ROWS, summarizeStream, type MonthAnalysis, type StreamSummary } from './stream-summary';
+import {
+  calendarMonths,
+  formatStreamSummary,
+  MIN_MONTH_ROWS,
+  summarizeStream,
+  type MonthAnalysis,
+  type StreamSummary,
+} from './stream-summary';
 
 export const DEMO_MODEL = 'flights-delay';
 export const DEMO_VERSION = '2001-01';
@@ -102,7 +117,9 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
   const note = (text: string): void => io.stderr(`[${elapsed().padStart(7)}] ${text}\n`);
 
   const flights = await loadFlights(options.dataPath, options.topAirports);
-  note(`read ${flights.rows.toLocaleString('en-US')} flights (${isoDay(flights.ts[0] ?? 0)} … ${isoDay(flights.ts[flights.rows - 1] ?? 0)}) from ${flights.source}`);
+  note(
+    `read ${flights.rows.toLocaleString('en-US')} flights (${isoDay(flights.ts[0] ?? 0)} … ${isoDay(flights.ts[flights.rows - 1] ?? 0)}) from ${flights.source}`,
+  );
 
   // January: a training sample, and the rest as the reference the stream is compared with.
   const january = flights.februaryStart;
@@ -122,7 +139,8 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
   // Every k-th flight of February onwards, as the stream.
   const total = flights.rows - january;
   let streamRows = everyNth(january, flights.rows, options.every, 0);
-  if (options.limit !== undefined && options.limit < streamRows.length) streamRows = streamRows.subarray(0, options.limit);
+  if (options.limit !== undefined && options.limit < streamRows.length)
+    streamRows = streamRows.subarray(0, options.limit);
   const streamScores = scoreFlights(model, flights, streamRows);
 
   await mkdir(outDir, { recursive: true });
@@ -139,9 +157,19 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
   });
   const pgliteDir = join(outDir, 'pglite');
   let store: Store | undefined;
-  const logger: Logger = createLogger({ level: 'warn', write: (line) => (progress ? progress.print(line, io.stderr) : io.stderr(`${line}\n`)) });
+  const logger: Logger = createLogger({
+    level: 'warn',
+    write: (line) => (progress ? progress.print(line, io.stderr) : io.stderr(`${line}\n`)),
+  });
   try {
-    const config = demoConfig({ threshold, webhook: receiver.url, windowSize: options.windowSize, windowSlide: options.windowSlide, databaseUrl: options.databaseUrl, redisUrl: options.redisUrl });
+    const config = demoConfig({
+      threshold,
+      webhook: receiver.url,
+      windowSize: options.windowSize,
+      windowSlide: options.windowSlide,
+      databaseUrl: options.databaseUrl,
+      redisUrl: options.redisUrl,
+    });
     const modelConfig = config.models[0]!;
     if (options.databaseUrl === undefined) {
       // A fresh embedded database per run: the demo's offsets and windows start from nothing.
@@ -150,19 +178,39 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     } else {
       store = await createStore({ url: options.databaseUrl, schema: options.schema, logger });
     }
-    const where = options.databaseUrl === undefined ? `embedded PGlite in ${pgliteDir}` : `PostgreSQL at ${redactUrl(options.databaseUrl)}, schema ${options.schema}`;
+    const where =
+      options.databaseUrl === undefined
+        ? `embedded PGlite in ${pgliteDir}`
+        : `PostgreSQL at ${redactUrl(options.databaseUrl)}, schema ${options.schema}`;
 
     // The reference profile of the version, stored as `vigil reference fit` stores it.
-    const profileSpec: AnalysisSpec = { task: 'binary', features: FLIGHT_FEATURES, score: 'score', groups: [], threshold, minGroupSize: modelConfig.minGroupSize, fdr: modelConfig.fdr };
+    const profileSpec: AnalysisSpec = {
+      task: 'binary',
+      features: FLIGHT_FEATURES,
+      score: 'score',
+      groups: [],
+      threshold,
+      minGroupSize: modelConfig.minGroupSize,
+      fdr: modelConfig.fdr,
+    };
     // With the data reconstruction of multivariate drift, as `vigil reference fit` fits it (fit-reference.ts).
-    const profile: ReferenceProfile = { ...fitReferenceProfile(referenceTable, profileSpec), reconstruction: (await fitDataReconstruction(referenceTable, profileSpec.features)).model };
+    const profile: ReferenceProfile = {
+      ...fitReferenceProfile(referenceTable, profileSpec),
+      reconstruction: (await fitDataReconstruction(referenceTable, profileSpec.features)).model,
+    };
     await store.saveReferenceProfile(DEMO_MODEL, DEMO_VERSION, profile);
-    note(`stored the reference profile of ${DEMO_MODEL} version ${DEMO_VERSION} (${referenceRows.length.toLocaleString('en-US')} January flights) in ${where}`);
+    note(
+      `stored the reference profile of ${DEMO_MODEL} version ${DEMO_VERSION} (${referenceRows.length.toLocaleString('en-US')} January flights) in ${where}`,
+    );
 
     // January through the same accumulator and window analysis: the baseline the months are compared with.
     const baselineSpec: AnalysisSpec = { ...profileSpec, label: 'label', groups: ['origin'] };
     const baselineAcc = accumulate(emptyAccumulator(profile, baselineSpec), profile, baselineSpec, referenceTable);
-    const januaryAnalysis = { ...analyzeWindow(profile, baselineAcc, baselineSpec), rows: baselineAcc.rows, labelled: baselineAcc.outcome.labelled };
+    const januaryAnalysis = {
+      ...analyzeWindow(profile, baselineAcc, baselineSpec),
+      rows: baselineAcc.rows,
+      labelled: baselineAcc.outcome.labelled,
+    };
 
     let delivered = 0;
     let failed = 0;
@@ -175,21 +223,42 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     // A demo run through Kafka gets topics and a consumer group of its own, so runs never mix.
     const stamp = Date.now().toString(36);
     const groupId = options.kafkaBrokers === undefined ? GROUP_ID : `vigil-demo-${stamp}`;
-    const runTopics = options.kafkaBrokers === undefined ? TOPICS : { predictions: `vigil-demo-${stamp}.predictions`, labels: `vigil-demo-${stamp}.labels` };
+    const runTopics =
+      options.kafkaBrokers === undefined
+        ? TOPICS
+        : { predictions: `vigil-demo-${stamp}.predictions`, labels: `vigil-demo-${stamp}.labels` };
     const flightSource = (offsetsFor: OffsetsFor): FlightSource =>
-      new FlightSource({ flights, rows: streamRows, scores: streamScores, model: DEMO_MODEL, version: DEMO_VERSION, topic: runTopics.predictions, batchSize: options.batchSize, offsetsFor });
+      new FlightSource({
+        flights,
+        rows: streamRows,
+        scores: streamScores,
+        model: DEMO_MODEL,
+        version: DEMO_VERSION,
+        topic: runTopics.predictions,
+        batchSize: options.batchSize,
+        offsetsFor,
+      });
     const streamLength = streamRows.length;
     // With Kafka, the same events go through a topic of the demo's own (one partition, so offsets are positions).
-    let daemonSource: DaemonSource = { describe: { source: 'the flights of February–June' }, readyAtOnce: true, create: ({ offsetsFor }) => flightSource(offsetsFor) };
+    let daemonSource: DaemonSource = {
+      describe: { source: 'the flights of February–June' },
+      readyAtOnce: true,
+      create: ({ offsetsFor }) => flightSource(offsetsFor),
+    };
     let kafkaSource: PredictionSource | undefined;
     if (options.kafkaBrokers !== undefined) {
       const connection = { brokers: options.kafkaBrokers, logger };
       await ensureTopic(runTopics.predictions, 1, connection);
-      note(`producing ${streamLength.toLocaleString('en-US')} events to the Kafka topic ${runTopics.predictions} at ${options.kafkaBrokers.join(',')}`);
+      note(
+        `producing ${streamLength.toLocaleString('en-US')} events to the Kafka topic ${runTopics.predictions} at ${options.kafkaBrokers.join(',')}`,
+      );
       const all = flightSource(async () => new Map());
       for (let from = 0; from < all.length; from += 50_000) {
         const part = all.batch(from, Math.min(all.length, from + 50_000));
-        await produceMessages(part.messages.map((m) => ({ topic: runTopics.predictions, value: m.value ?? Buffer.alloc(0) })), connection);
+        await produceMessages(
+          part.messages.map((m) => ({ topic: runTopics.predictions, value: m.value ?? Buffer.alloc(0) })),
+          connection,
+        );
       }
       const kafka = kafkaDaemonSource(connection, { groupId, topics: [runTopics.predictions] });
       daemonSource = { ...kafka, create: (o) => (kafkaSource = kafka.create(o)) };
@@ -245,7 +314,10 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       },
       beforeBatch: (batch) => {
         before = windows;
-        replayClock = Math.max(replayClock, flights.ts[streamRows[Number(batch.nextOffset) - 1] as number] ?? replayClock);
+        replayClock = Math.max(
+          replayClock,
+          flights.ts[streamRows[Number(batch.nextOffset) - 1] as number] ?? replayClock,
+        );
       },
       afterBatch: async (batch) => {
         // The topic holds exactly the stream: once its last event is applied, the consumer stops.
@@ -253,7 +325,12 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
         alertingRef?.kick();
         events = Number(batch.nextOffset);
         streamEnded = performance.now();
-        progress?.update({ events, windows, alerts: receiver.received.length, eventTime: flights.ts[streamRows[events - 1] as number] ?? Number.NaN });
+        progress?.update({
+          events,
+          windows,
+          alerts: receiver.received.length,
+          eventTime: flights.ts[streamRows[events - 1] as number] ?? Number.NaN,
+        });
         // A replay runs months in seconds: it waits for the notifications of the windows it just closed, so each
         // alert is delivered (and printed) next to its window, before the next window can resolve it. A live
         // daemon does not wait; its relay delivers within its poll interval.
@@ -265,7 +342,12 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       atEnd: async ({ alerting, settled: done }) => {
         settled = done;
         const streamSeconds = (streamEnded - streamStarted) / 1000;
-        progress?.update({ events, windows, alerts: receiver.received.length, eventTime: flights.ts[streamRows[events - 1] as number] ?? Number.NaN });
+        progress?.update({
+          events,
+          windows,
+          alerts: receiver.received.length,
+          eventTime: flights.ts[streamRows[events - 1] as number] ?? Number.NaN,
+        });
         progress?.finish();
         progress = undefined;
         note(
@@ -273,7 +355,9 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
             `analysed ${windows} windows, ${openedIn.size} incidents opened, ${delivered} notifications delivered${failed > 0 ? `, ${failed} failed` : ''}${settled ? '' : ' (some still pending after 60 s)'}` +
             // A group's notice tells of every incident of the model version it changes, one ALERT line each, so
             // the lines and the notifications need not agree: say so rather than leave a reader counting.
-            (receiverLines.length === delivered ? '' : ` (printed as ${receiverLines.length} ALERT lines, one per incident a notification changed: a notification group's notice tells of several)`),
+            (receiverLines.length === delivered
+              ? ''
+              : ` (printed as ${receiverLines.length} ALERT lines, one per incident a notification changed: a notification group's notice tells of several)`),
         );
         incidents = await alerting.listIncidents({ model: DEMO_MODEL, limit: 1000 });
       },
@@ -314,8 +398,22 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     const monthName = new Date(lastMonth.start).toLocaleString('en-US', { month: 'long', timeZone: 'UTC' });
     const report = await analyzeReport({
       reference: referenceTable,
-      current: flightsTable(flights, lastMonth.rows, `${monthName} ${new Date(lastMonth.start).getUTCFullYear()} (streamed flights)`, lastMonth.scores),
-      spec: { task: 'binary', features: FLIGHT_FEATURES, score: 'score', label: 'label', groups: ['origin'], threshold, minGroupSize: modelConfig.minGroupSize, fdr: modelConfig.fdr },
+      current: flightsTable(
+        flights,
+        lastMonth.rows,
+        `${monthName} ${new Date(lastMonth.start).getUTCFullYear()} (streamed flights)`,
+        lastMonth.scores,
+      ),
+      spec: {
+        task: 'binary',
+        features: FLIGHT_FEATURES,
+        score: 'score',
+        label: 'label',
+        groups: ['origin'],
+        threshold,
+        minGroupSize: modelConfig.minGroupSize,
+        fdr: modelConfig.fdr,
+      },
     });
     const files = {
       html: join(outDir, 'demo-report.html'),
@@ -326,12 +424,30 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     };
     await writeFile(
       files.html,
-      renderReportHtml(report, { inputs: { reference: 'January 2001 (the training month)', current: report.rows.current > 0 ? `${monthName} ${new Date(lastMonth.start).getUTCFullYear()} (streamed flights)` : '' }, version: vigilVersion(), commandLine: 'vigil demo' }),
+      renderReportHtml(report, {
+        inputs: {
+          reference: 'January 2001 (the training month)',
+          current:
+            report.rows.current > 0
+              ? `${monthName} ${new Date(lastMonth.start).getUTCFullYear()} (streamed flights)`
+              : '',
+        },
+        version: vigilVersion(),
+        commandLine: 'vigil demo',
+      }),
     );
     await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
     const dashboards = await writeDashboards(files.dashboards);
     const seconds = { total: (performance.now() - started) / 1000, stream: streamSeconds };
-    const result: FlightsDemoResult = { summary, review, streamed: events, seconds, eventsPerSecond, alertsDelivered: delivered, files };
+    const result: FlightsDemoResult = {
+      summary,
+      review,
+      streamed: events,
+      seconds,
+      eventsPerSecond,
+      alertsDelivered: delivered,
+      files,
+    };
     await writeFile(
       files.summary,
       `${JSON.stringify({ model: DEMO_MODEL, version: DEMO_VERSION, threshold, januaryDelayRate: positiveRate, every: options.every, streamed: events, seconds, eventsPerSecond, notifications: receiverLines, ...summary, review }, null, 2)}\n`,
@@ -347,7 +463,10 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
           [`HTML report (${monthName} against January)`, files.html],
           ['JSON report', files.json],
           ['summary (JSON)', files.summary],
-          [`Grafana dashboards (${dashboards.filter((p) => p.endsWith('.json')).length}) and provisioning`, files.dashboards],
+          [
+            `Grafana dashboards (${dashboards.filter((p) => p.endsWith('.json')).length}) and provisioning`,
+            files.dashboards,
+          ],
           options.databaseUrl === undefined
             ? ["the demo's database (embedded PGlite)", pgliteDir]
             : ['metric rows and incidents', `${redactUrl(options.databaseUrl)}, schema ${options.schema}`],
@@ -367,7 +486,14 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
  * The demo's vigil.yaml, as an object: one model, its owner reached by webhook, and the default rules of the high
  * risk tier (docs/configuration.md): PSI > 0.1 / 0.25, ECE > 0.05, statistical parity difference > 0.1, 1 of 1.
  */
-function demoConfig(o: { threshold: number; webhook: string; windowSize: string; windowSlide: string; databaseUrl?: string; redisUrl?: string }): VigilConfig {
+function demoConfig(o: {
+  threshold: number;
+  webhook: string;
+  windowSize: string;
+  windowSlide: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+}): VigilConfig {
   const raw = {
     ...(o.databaseUrl !== undefined ? { database: { url: o.databaseUrl } } : {}),
     ...(o.redisUrl !== undefined ? { redis: { url: o.redisUrl } } : {}),
@@ -384,7 +510,11 @@ function demoConfig(o: { threshold: number; webhook: string; windowSize: string;
         window: { size: o.windowSize, slide: o.windowSlide, allowedLateness: '1h' },
         // A few flights for a person to look at (docs/review.md): the closest to the threshold and a uniform sample,
         // at most DEMO_REVIEW_CAPACITY an hour of the daemon's clock (one or two hours for a run).
-        review: { capacityPerHour: DEMO_REVIEW_CAPACITY, borderline: { margin: 0.001 }, audit: { rate: 0.0005, reserve: 5 } },
+        review: {
+          capacityPerHour: DEMO_REVIEW_CAPACITY,
+          borderline: { margin: 0.001 },
+          audit: { rate: 0.0005, reserve: 5 },
+        },
       },
     ],
   };
@@ -411,7 +541,13 @@ async function demoReview(store: Store): Promise<DemoReview> {
       queued: flagged - of('not_queued'),
       notQueued: of('not_queued'),
       perPolicy: Object.fromEntries(policies.rows.map((r) => [r.policy, Number(r.n)])),
-      first: items.map((i) => ({ id: i.id, predictionId: i.predictionId, departure: new Date(i.eventTs).toISOString().slice(0, 16).replace('T', ' '), score: i.score, policies: i.policies })),
+      first: items.map((i) => ({
+        id: i.id,
+        predictionId: i.predictionId,
+        departure: new Date(i.eventTs).toISOString().slice(0, 16).replace('T', ' '),
+        score: i.score,
+        policies: i.policies,
+      })),
     };
   });
 }
@@ -419,7 +555,9 @@ async function demoReview(store: Store): Promise<DemoReview> {
 /** The review lines of the demo's output. */
 export function formatDemoReview(review: DemoReview): string {
   const n = (x: number) => x.toLocaleString('en-US');
-  const per = Object.entries(review.perPolicy).map(([policy, count]) => `${policy} ${n(count)}`).join(', ');
+  const per = Object.entries(review.perPolicy)
+    .map(([policy, count]) => `${policy} ${n(count)}`)
+    .join(', ');
   const lines = [
     '',
     `Human review (docs/review.md): ${n(review.flagged)} predictions flagged${per ? ` (${per})` : ''}; ${n(review.queued)} queued for a reviewer ` +
@@ -427,7 +565,10 @@ export function formatDemoReview(review: DemoReview): string {
   ];
   if (review.first.length > 0) {
     lines.push('  The most urgent:');
-    for (const item of review.first) lines.push(`    item ${item.id.padStart(4)}  ${item.predictionId.padEnd(14)} departing ${item.departure}  score ${item.score === null ? '—' : item.score.toFixed(3)}  ${item.policies.join(', ')}`);
+    for (const item of review.first)
+      lines.push(
+        `    item ${item.id.padStart(4)}  ${item.predictionId.padEnd(14)} departing ${item.departure}  score ${item.score === null ? '—' : item.score.toFixed(3)}  ${item.policies.join(', ')}`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -436,12 +577,33 @@ export function formatDemoReview(review: DemoReview): string {
  * The flights `rows` (scored `scores`, position by position) grouped by the calendar month of their departure, each
  * month accumulated and analysed as one window, as January's baseline is.
  */
-export function analyzeMonths(flights: Flights, rows: Int32Array, scores: Float64Array, profile: ReferenceProfile, spec: AnalysisSpec): Array<{ start: number; rows: Int32Array; scores: Float64Array; analysis: MonthAnalysis }> {
+export function analyzeMonths(
+  flights: Flights,
+  rows: Int32Array,
+  scores: Float64Array,
+  profile: ReferenceProfile,
+  spec: AnalysisSpec,
+): Array<{ start: number; rows: Int32Array; scores: Float64Array; analysis: MonthAnalysis }> {
   return calendarMonths(Float64Array.from(rows, (r) => flights.ts[r] as number)).map((month) => {
     const monthRows = Int32Array.from(month.positions, (p) => rows[p] as number);
     const monthScores = Float64Array.from(month.positions, (p) => scores[p] as number);
-    const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, flightsTable(flights, monthRows, month.period, monthScores));
-    return { start: month.start, rows: monthRows, scores: monthScores, analysis: { period: month.period, analysis: analyzeWindow(profile, acc, spec), rows: acc.rows, labelled: acc.outcome.labelled } };
+    const acc = accumulate(
+      emptyAccumulator(profile, spec),
+      profile,
+      spec,
+      flightsTable(flights, monthRows, month.period, monthScores),
+    );
+    return {
+      start: month.start,
+      rows: monthRows,
+      scores: monthScores,
+      analysis: {
+        period: month.period,
+        analysis: analyzeWindow(profile, acc, spec),
+        rows: acc.rows,
+        labelled: acc.outcome.labelled,
+      },
+    };
   });
 }
 
@@ -455,7 +617,7 @@ function everyNth(from: number, to: number, n: number, offset: number): Int32Arr
 /** 2 → 2nd, 5 → 5th, 11 → 11th, 21 → 21st. */
 function ordinal(n: number): string {
   const teen = n % 100 >= 11 && n % 100 <= 13;
-  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const suffix = teen ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
   return `${n}${suffix}`;
 }
 

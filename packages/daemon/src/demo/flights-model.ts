@@ -9,7 +9,12 @@ import { FLIGHT_FEATURES, flightsTable, type Flights } from './flights-data';
 
 const SCORE_CHUNK = 100_000;
 
-export async function trainFlightsModel(flights: Flights, rows: Int32Array, epochs: number, maxCategories: number): Promise<LogisticModel> {
+export async function trainFlightsModel(
+  flights: Flights,
+  rows: Int32Array,
+  epochs: number,
+  maxCategories: number,
+): Promise<LogisticModel> {
   const table = flightsTable(flights, rows, 'January training sample');
   return trainLogisticModel(table, FLIGHT_FEATURES, labelsOf(table), { epochs, maxCategories, learningRate: 0.05 });
 }
@@ -25,7 +30,10 @@ export function scoreFlights(model: LogisticModel, flights: Flights, rows: Int32
 }
 
 /** The score above which the share of rows equals the share of positive labels (ties included upwards). */
-export function rateMatchingThreshold(scores: Float64Array, labels: Float64Array): { threshold: number; positiveRate: number } {
+export function rateMatchingThreshold(
+  scores: Float64Array,
+  labels: Float64Array,
+): { threshold: number; positiveRate: number } {
   let n = 0;
   let positives = 0;
   for (const y of labels) {

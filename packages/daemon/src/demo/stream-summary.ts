@@ -7,7 +7,15 @@
  * that straddles two months cannot be split from its accumulator, so summing the buckets that start in a month
  * would count other months' days (the week of April 26 in April, the week of May 31 in May).
  */
-import { analyzeWindow, emptyAccumulator, mergeAccumulators, type AnalysisSpec, type ReferenceProfile, type WindowAccumulator, type WindowAnalysis } from '@vigil/analyzers';
+import {
+  analyzeWindow,
+  emptyAccumulator,
+  mergeAccumulators,
+  type AnalysisSpec,
+  type ReferenceProfile,
+  type WindowAccumulator,
+  type WindowAnalysis,
+} from '@vigil/analyzers';
 import type { Incident, Store } from '@vigil/store';
 
 export interface FeatureDriftSummary {
@@ -75,8 +83,18 @@ export interface StreamSummary {
   calibration: PeriodCalibration[];
   /** Calendar months with events but fewer than MIN_MONTH_ROWS of them (the flights departing at midnight on July 1). */
   calibrationSkipped: Array<{ period: string; rows: number }>;
-  fairness: { attribute: string; statisticalParityDifference: number | null; equalizedOddsDifference: number | null; groups: GroupSummary[] } | null;
-  incidents: Array<Pick<Incident, 'id' | 'metric' | 'feature' | 'group' | 'severity' | 'status' | 'value' | 'threshold'> & { window: string | null; cleared: { value: number | null; clearThreshold: number } | null }>;
+  fairness: {
+    attribute: string;
+    statisticalParityDifference: number | null;
+    equalizedOddsDifference: number | null;
+    groups: GroupSummary[];
+  } | null;
+  incidents: Array<
+    Pick<Incident, 'id' | 'metric' | 'feature' | 'group' | 'severity' | 'status' | 'value' | 'threshold'> & {
+      window: string | null;
+      cleared: { value: number | null; clearThreshold: number } | null;
+    }
+  >;
 }
 
 export interface SummaryInput {
@@ -119,22 +137,37 @@ export function calendarMonths(times: ArrayLike<number>): CalendarMonth[] {
     .sort(([a], [b]) => a - b)
     .map(([start, positions]) => {
       const d = new Date(start);
-      return { period: iso(start).slice(0, 7), start, end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1), positions: Int32Array.from(positions) };
+      return {
+        period: iso(start).slice(0, 7),
+        start,
+        end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1),
+        positions: Int32Array.from(positions),
+      };
     });
 }
 
 export async function summarizeStream(input: SummaryInput): Promise<StreamSummary> {
   const { store, model, version, from, to } = input;
   const rows = await store.metricRows(model, { from: from - 31 * 86_400_000, to, version });
-  const windowStarts = [...new Set(rows.filter((r) => r.metric === 'rows').map((r) => r.windowStart))].sort((a, b) => a - b);
+  const windowStarts = [...new Set(rows.filter((r) => r.metric === 'rows').map((r) => r.windowStart))].sort(
+    (a, b) => a - b,
+  );
 
   const drift: FeatureDriftSummary[] = [];
   const features = [...input.profile.features.map((f) => f.name), ...(input.profile.score ? ['$score'] : [])];
   for (const feature of features) {
-    const psi = new Map(rows.filter((r) => r.metric === 'psi' && r.feature === feature).map((r) => [r.windowStart, r.value]));
-    let decided: Array<{ windowStart: number; value: number | null }> = rows.filter((r) => r.metric === 'drifted' && r.feature === feature && r.value !== null).sort((a, b) => a.windowStart - b.windowStart);
+    const psi = new Map(
+      rows.filter((r) => r.metric === 'psi' && r.feature === feature).map((r) => [r.windowStart, r.value]),
+    );
+    let decided: Array<{ windowStart: number; value: number | null }> = rows
+      .filter((r) => r.metric === 'drifted' && r.feature === feature && r.value !== null)
+      .sort((a, b) => a.windowStart - b.windowStart);
     // The prediction (`$score`) has no drift decision of its own: judged by PSI against the alert rules' mark.
-    if (decided.length === 0) decided = [...psi].filter(([, v]) => v !== null).map(([windowStart, v]) => ({ windowStart, value: (v as number) > SCORE_PSI ? 1 : 0 })).sort((a, b) => a.windowStart - b.windowStart);
+    if (decided.length === 0)
+      decided = [...psi]
+        .filter(([, v]) => v !== null)
+        .map(([windowStart, v]) => ({ windowStart, value: (v as number) > SCORE_PSI ? 1 : 0 }))
+        .sort((a, b) => a.windowStart - b.windowStart);
     const first = decided.find((r) => r.value === 1);
     const psis = [...psi.values()].filter((v): v is number => v !== null);
     drift.push({
@@ -147,7 +180,9 @@ export async function summarizeStream(input: SummaryInput): Promise<StreamSummar
     });
   }
 
-  const calibration: PeriodCalibration[] = [periodCalibration('2001-01 (reference)', input.january, input.january.rows, input.january.labelled)];
+  const calibration: PeriodCalibration[] = [
+    periodCalibration('2001-01 (reference)', input.january, input.january.rows, input.january.labelled),
+  ];
   const calibrationSkipped: StreamSummary['calibrationSkipped'] = [];
   for (const month of input.months) {
     if (month.rows < MIN_MONTH_ROWS) calibrationSkipped.push({ period: month.period, rows: month.rows });
@@ -167,7 +202,8 @@ export async function summarizeStream(input: SummaryInput): Promise<StreamSummar
         equalizedOddsDifference: fair.equalizedOddsDifference,
         groups: fair.groups
           .map((g): GroupSummary => {
-            const counts = groupCounts[g.group] as unknown as { tp?: number; fp?: number; tn?: number; fn?: number } | undefined;
+            const counts = groupCounts[g.group] as unknown as
+              { tp?: number; fp?: number; tn?: number; fn?: number } | undefined;
             const labelled = counts ? (counts.tp ?? 0) + (counts.fp ?? 0) + (counts.tn ?? 0) + (counts.fn ?? 0) : 0;
             return {
               group: g.group,
@@ -197,22 +233,49 @@ export async function summarizeStream(input: SummaryInput): Promise<StreamSummar
     incidents: input.incidents
       .map((i) => ({ i, opened: input.openedIn.get(i.id) ?? i.windowStart }))
       .sort((a, b) => (a.opened ?? 0) - (b.opened ?? 0) || a.i.openedAt - b.i.openedAt)
-      .map(({ i, opened }) => ({ id: i.id, metric: i.metric, feature: i.feature, group: i.group, severity: i.severity, status: i.status, value: i.value, threshold: i.threshold, window: opened === null ? null : iso(opened), cleared: i.resolution === null ? null : { value: i.resolution.value, clearThreshold: i.resolution.clearThreshold } })),
+      .map(({ i, opened }) => ({
+        id: i.id,
+        metric: i.metric,
+        feature: i.feature,
+        group: i.group,
+        severity: i.severity,
+        status: i.status,
+        value: i.value,
+        threshold: i.threshold,
+        window: opened === null ? null : iso(opened),
+        cleared:
+          i.resolution === null ? null : { value: i.resolution.value, clearThreshold: i.resolution.clearThreshold },
+      })),
   };
 }
 
 /** The stored buckets of [from, to) added up: the accumulator of a window over exactly that period. */
-export async function sumBuckets(store: Store, model: string, version: string, from: number, to: number, profile: ReferenceProfile, spec: AnalysisSpec): Promise<WindowAccumulator> {
+export async function sumBuckets(
+  store: Store,
+  model: string,
+  version: string,
+  from: number,
+  to: number,
+  profile: ReferenceProfile,
+  spec: AnalysisSpec,
+): Promise<WindowAccumulator> {
   let acc = emptyAccumulator(profile, spec);
-  for (const b of await store.loadBuckets<WindowAccumulator>(model, version, from, to)) acc = mergeAccumulators(acc, b.accumulator);
+  for (const b of await store.loadBuckets<WindowAccumulator>(model, version, from, to))
+    acc = mergeAccumulators(acc, b.accumulator);
   return acc;
 }
 
 /** A period's row of the calibration table: the delay rate and mean score are the calibration bins' weighted means. */
-export function periodCalibration(period: string, analysis: WindowAnalysis, rows: number, labelled: number): PeriodCalibration {
+export function periodCalibration(
+  period: string,
+  analysis: WindowAnalysis,
+  rows: number,
+  labelled: number,
+): PeriodCalibration {
   const bins = analysis.calibration?.bins ?? [];
   const count = bins.reduce((s, b) => s + b.count, 0);
-  const weighted = (pick: (b: (typeof bins)[number]) => number): number | null => (count > 0 ? bins.reduce((s, b) => s + (b.count > 0 ? pick(b) * b.count : 0), 0) / count : null);
+  const weighted = (pick: (b: (typeof bins)[number]) => number): number | null =>
+    count > 0 ? bins.reduce((s, b) => s + (b.count > 0 ? pick(b) * b.count : 0), 0) / count : null;
   const performance = analysis.performance as { auc?: number } | undefined;
   return {
     period,
@@ -235,20 +298,36 @@ export function formatStreamSummary(s: StreamSummary): string {
   const out: string[] = [];
   const f3 = (v: number | null): string => (v === null ? '   n/a' : v.toFixed(3).padStart(6));
   const pct = (v: number | null): string => (v === null ? '  n/a' : `${(v * 100).toFixed(1).padStart(4)}%`);
-  out.push(`Windows analysed: ${s.windows} (starting ${s.firstWindow ?? '—'} … ${s.lastWindow ?? '—'}), ${s.metricRows.toLocaleString('en-US')} metric rows stored`);
+  out.push(
+    `Windows analysed: ${s.windows} (starting ${s.firstWindow ?? '—'} … ${s.lastWindow ?? '—'}), ${s.metricRows.toLocaleString('en-US')} metric rows stored`,
+  );
   out.push('');
-  out.push(`Drift (each window against the January reference; $score is the prediction, drifted when PSI > ${SCORE_PSI}):`);
+  out.push(
+    `Drift (each window against the January reference; $score is the prediction, drifted when PSI > ${SCORE_PSI}):`,
+  );
   for (const d of s.drift) {
-    const when = d.firstDrifted === null ? 'never drifted' : `first drifted in the window starting ${d.firstDrifted} (PSI ${f3(d.psiAtFirst).trim()})`;
-    out.push(`  ${d.feature.padEnd(12)} drifted in ${String(d.drifted).padStart(3)} of ${String(d.windows).padStart(3)} windows; ${when}; max PSI ${f3(d.maxPsi).trim()}`);
+    const when =
+      d.firstDrifted === null
+        ? 'never drifted'
+        : `first drifted in the window starting ${d.firstDrifted} (PSI ${f3(d.psiAtFirst).trim()})`;
+    out.push(
+      `  ${d.feature.padEnd(12)} drifted in ${String(d.drifted).padStart(3)} of ${String(d.windows).padStart(3)} windows; ${when}; max PSI ${f3(d.maxPsi).trim()}`,
+    );
   }
   out.push('');
   out.push('Calibration month by month (the flights departing in each calendar month, analysed as one window):');
-  out.push(`  ${'month'.padEnd(20)} ${'flights'.padStart(8)} ${'delayed'.padStart(7)} ${'mean score'.padStart(10)} ${'ECE'.padStart(6)} ${'Brier'.padStart(6)} ${'AUC'.padStart(6)}`);
+  out.push(
+    `  ${'month'.padEnd(20)} ${'flights'.padStart(8)} ${'delayed'.padStart(7)} ${'mean score'.padStart(10)} ${'ECE'.padStart(6)} ${'Brier'.padStart(6)} ${'AUC'.padStart(6)}`,
+  );
   for (const c of s.calibration) {
-    out.push(`  ${c.period.padEnd(20)} ${c.rows.toLocaleString('en-US').padStart(8)} ${pct(c.delayRate).padStart(7)} ${pct(c.meanScore).padStart(10)} ${f3(c.ece)} ${f3(c.brier)} ${f3(c.auc)}`);
+    out.push(
+      `  ${c.period.padEnd(20)} ${c.rows.toLocaleString('en-US').padStart(8)} ${pct(c.delayRate).padStart(7)} ${pct(c.meanScore).padStart(10)} ${f3(c.ece)} ${f3(c.brier)} ${f3(c.auc)}`,
+    );
   }
-  for (const m of s.calibrationSkipped) out.push(`  ${m.period.padEnd(20)} ${m.rows.toLocaleString('en-US').padStart(8)} flights, too few to analyse as a month (fewer than ${MIN_MONTH_ROWS})`);
+  for (const m of s.calibrationSkipped)
+    out.push(
+      `  ${m.period.padEnd(20)} ${m.rows.toLocaleString('en-US').padStart(8)} flights, too few to analyse as a month (fewer than ${MIN_MONTH_ROWS})`,
+    );
   if (s.fairness) {
     const fair = s.fairness;
     out.push('');
@@ -256,7 +335,9 @@ export function formatStreamSummary(s: StreamSummary): string {
       `Groups by ${fair.attribute} over the whole stream (statistical parity difference ${f3(fair.statisticalParityDifference).trim()}, ` +
         `equalized odds difference ${f3(fair.equalizedOddsDifference).trim()}):`,
     );
-    out.push(`  ${'airport'.padEnd(8)} ${'flights'.padStart(8)} ${'delayed'.padStart(7)} ${'flagged'.padStart(7)} ${'(Jan)'.padStart(6)} ${'TPR'.padStart(6)} ${'FPR'.padStart(6)} ${'ECE'.padStart(6)}`);
+    out.push(
+      `  ${'airport'.padEnd(8)} ${'flights'.padStart(8)} ${'delayed'.padStart(7)} ${'flagged'.padStart(7)} ${'(Jan)'.padStart(6)} ${'TPR'.padStart(6)} ${'FPR'.padStart(6)} ${'ECE'.padStart(6)}`,
+    );
     for (const g of fair.groups) {
       out.push(
         `  ${g.group.padEnd(8)} ${g.rows.toLocaleString('en-US').padStart(8)} ${pct(g.delayRate).padStart(7)} ${pct(g.selectionRate).padStart(7)} ${pct(g.januarySelectionRate).padStart(6)} ${f3(g.tpr)} ${f3(g.fpr)} ${f3(g.ece)}`,
@@ -269,7 +350,9 @@ export function formatStreamSummary(s: StreamSummary): string {
     out.push(`Incidents opened: ${s.incidents.length}`);
     for (const i of s.incidents) {
       const subject = i.feature ? `${i.metric}(${i.feature})` : i.group ? `${i.metric}[${i.group}]` : i.metric;
-      out.push(`  ${i.severity.padEnd(8)} ${subject.padEnd(38)} opened in the window of ${i.window ?? '—'}, last breach ${f3(i.value).trim()} (threshold ${f3(i.threshold).trim()}), now ${i.status}${i.cleared ? ` (cleared at ${f3(i.cleared.value).trim()}, clear threshold ${f3(i.cleared.clearThreshold).trim()})` : ''}`);
+      out.push(
+        `  ${i.severity.padEnd(8)} ${subject.padEnd(38)} opened in the window of ${i.window ?? '—'}, last breach ${f3(i.value).trim()} (threshold ${f3(i.threshold).trim()}), now ${i.status}${i.cleared ? ` (cleared at ${f3(i.cleared.value).trim()}, clear threshold ${f3(i.cleared.clearThreshold).trim()})` : ''}`,
+      );
     }
   }
   return `${out.join('\n')}\n`;

@@ -5,8 +5,14 @@
  */
 import type { PrometheusRegistry } from './prometheus-registry';
 
-export function alertDeliveryMetrics(registry: PrometheusRegistry): (outcome: { kind: string; target: string; ok: boolean; final: boolean }) => void {
-  const sent = registry.counter('vigil_alerts_sent_total', 'Notifications delivered, by kind (notify, acknowledge, resolve, review, control) and target.', ['kind', 'target']);
+export function alertDeliveryMetrics(
+  registry: PrometheusRegistry,
+): (outcome: { kind: string; target: string; ok: boolean; final: boolean }) => void {
+  const sent = registry.counter(
+    'vigil_alerts_sent_total',
+    'Notifications delivered, by kind (notify, acknowledge, resolve, review, control) and target.',
+    ['kind', 'target'],
+  );
   const failed = registry.counter(
     'vigil_alert_delivery_failures_total',
     'Delivery attempts that failed, by kind, target and whether the notification was given up (final).',

@@ -17,7 +17,12 @@ export interface Route {
   method: 'GET' | 'POST';
   /** `open`: no token ever; `read`: a token when reads require one; a role list: a token with one of them. */
   access: 'open' | 'read' | readonly HttpRole[];
-  handle: (ctx: { match: RegExpExecArray; url: URL; req: IncomingMessage; token: HttpTokenConfig | undefined }) => Promise<Reply>;
+  handle: (ctx: {
+    match: RegExpExecArray;
+    url: URL;
+    req: IncomingMessage;
+    token: HttpTokenConfig | undefined;
+  }) => Promise<Reply>;
 }
 
 const ANYONE: readonly HttpRole[] = ['owner', 'responder', 'admin'];
@@ -54,13 +59,23 @@ export function alertRoutes(alerting: AlertingOperations | undefined): Route[] {
         const statusParam = url.searchParams.get('status');
         const statuses = statusParam === null || statusParam === '' ? undefined : statusParam.split(',');
         const bad = statuses?.find((s) => !(STATUSES as readonly string[]).includes(s) && s !== 'open');
-        if (bad !== undefined) throw new HttpProblem(400, `"status" must be a comma-separated list of open, ${STATUSES.join(', ')}; not "${bad.slice(0, 40)}"`);
-        const expanded = statuses?.flatMap((s) => (s === 'open' ? ['firing', 'acknowledged', 'silenced'] : [s])) as (typeof STATUSES)[number][] | undefined;
+        if (bad !== undefined)
+          throw new HttpProblem(
+            400,
+            `"status" must be a comma-separated list of open, ${STATUSES.join(', ')}; not "${bad.slice(0, 40)}"`,
+          );
+        const expanded = statuses?.flatMap((s) => (s === 'open' ? ['firing', 'acknowledged', 'silenced'] : [s])) as
+          (typeof STATUSES)[number][] | undefined;
         const limitParam = url.searchParams.get('limit');
         const limit = limitParam === null ? 100 : Number(limitParam);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpProblem(400, '"limit" must be an integer from 1 to 1000');
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+          throw new HttpProblem(400, '"limit" must be an integer from 1 to 1000');
         const model = url.searchParams.get('model') ?? undefined;
-        const incidents = await need().listIncidents({ ...(model ? { model } : {}), ...(expanded ? { statuses: expanded } : {}), limit });
+        const incidents = await need().listIncidents({
+          ...(model ? { model } : {}),
+          ...(expanded ? { statuses: expanded } : {}),
+          limit,
+        });
         return json(200, { incidents: incidents.map(present) });
       },
     },
@@ -90,12 +105,23 @@ export function alertRoutes(alerting: AlertingOperations | undefined): Route[] {
       method: 'POST',
       access: ANYONE,
       async handle({ req, token }) {
-        const f = new BodyFields(await readJsonBody(req), ['model', 'version', 'metric', 'feature', 'group', 'incidentId', 'expiresAt', 'duration', 'reason']);
+        const f = new BodyFields(await readJsonBody(req), [
+          'model',
+          'version',
+          'metric',
+          'feature',
+          'group',
+          'incidentId',
+          'expiresAt',
+          'duration',
+          'reason',
+        ]);
         const incidentId = f.string('incidentId');
         const model = incidentId === undefined ? f.string('model', true) : (f.string('model') ?? '');
         const expiresAt = f.time('expiresAt');
         const durationMs = f.duration('duration');
-        if (expiresAt === undefined && durationMs === undefined) throw new HttpProblem(400, 'a silence needs "expiresAt" or "duration": silences always expire');
+        if (expiresAt === undefined && durationMs === undefined)
+          throw new HttpProblem(400, 'a silence needs "expiresAt" or "duration": silences always expire');
         const optional = (name: string) => {
           const v = f.string(name);
           return v === undefined ? {} : { [name]: v };
@@ -112,7 +138,15 @@ export function alertRoutes(alerting: AlertingOperations | undefined): Route[] {
           actor: actor(token),
           reason: f.string('reason', true),
         });
-        return json(201, { silence: { ...result.silence, startsAt: iso(result.silence.startsAt), expiresAt: iso(result.silence.expiresAt), createdAt: iso(result.silence.createdAt) }, silenced: result.silenced.map(present) });
+        return json(201, {
+          silence: {
+            ...result.silence,
+            startsAt: iso(result.silence.startsAt),
+            expiresAt: iso(result.silence.expiresAt),
+            createdAt: iso(result.silence.createdAt),
+          },
+          silenced: result.silenced.map(present),
+        });
       },
     },
     {
@@ -124,7 +158,14 @@ export function alertRoutes(alerting: AlertingOperations | undefined): Route[] {
         const from = f.time('from');
         const to = f.time('to');
         const version = f.string('version');
-        const review = await need().openReview({ model: f.string('model', true), ...(version ? { version } : {}), ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }), actor: actor(token), reason: f.string('reason', true) });
+        const review = await need().openReview({
+          model: f.string('model', true),
+          ...(version ? { version } : {}),
+          ...(from === undefined ? {} : { from }),
+          ...(to === undefined ? {} : { to }),
+          actor: actor(token),
+          reason: f.string('reason', true),
+        });
         return json(201, { review: summarizeReview(review) });
       },
     },
@@ -134,17 +175,28 @@ export function alertRoutes(alerting: AlertingOperations | undefined): Route[] {
       access: 'read',
       async handle({ url }) {
         const status = url.searchParams.get('status') || undefined;
-        if (status !== undefined && !(REVIEW_STATUSES as readonly string[]).includes(status)) throw new HttpProblem(400, `"status" must be open or closed, not "${status.slice(0, 40)}"`);
+        if (status !== undefined && !(REVIEW_STATUSES as readonly string[]).includes(status))
+          throw new HttpProblem(400, `"status" must be open or closed, not "${status.slice(0, 40)}"`);
         const limit = limitParam(url, 50);
         const model = url.searchParams.get('model') || undefined;
         const after = reviewCursor(url.searchParams.get('after'));
         // One more than asked: whether there is a next page, without an empty last one.
-        const reviews = await need().listReviews({ ...(model ? { model } : {}), ...(status ? { status: status as (typeof REVIEW_STATUSES)[number] } : {}), ...(after ? { after } : {}), limit: limit + 1 });
+        const reviews = await need().listReviews({
+          ...(model ? { model } : {}),
+          ...(status ? { status: status as (typeof REVIEW_STATUSES)[number] } : {}),
+          ...(after ? { after } : {}),
+          limit: limit + 1,
+        });
         const page = reviews.slice(0, limit);
         const last = page[page.length - 1];
         return json(200, {
-          reviews: page.map((r) => ({ ...presentReviewHead(r), evidence: { ...r.evidence, from: iso(r.evidence.from), to: iso(r.evidence.to) }, findings: r.findings })),
-          next: reviews.length > limit && last ? Buffer.from(`${last.openedAt}:${last.id}`).toString('base64url') : null,
+          reviews: page.map((r) => ({
+            ...presentReviewHead(r),
+            evidence: { ...r.evidence, from: iso(r.evidence.from), to: iso(r.evidence.to) },
+            findings: r.findings,
+          })),
+          next:
+            reviews.length > limit && last ? Buffer.from(`${last.openedAt}:${last.id}`).toString('base64url') : null,
         });
       },
     },
@@ -173,7 +225,11 @@ export function alertRoutes(alerting: AlertingOperations | undefined): Route[] {
       async handle({ match, req, token }) {
         const f = new BodyFields(await readJsonBody(req), ['outcome', 'reason']);
         const outcome = f.string('outcome', true) as Parameters<AlertingOperations['closeReview']>[1]['outcome'];
-        const review = await need().closeReview(param(match), { actor: actor(token), outcome, reason: f.string('reason', true) });
+        const review = await need().closeReview(param(match), {
+          actor: actor(token),
+          outcome,
+          reason: f.string('reason', true),
+        });
         return json(200, { review: presentReview(review) });
       },
     },
@@ -184,14 +240,28 @@ export function alertRoutes(alerting: AlertingOperations | undefined): Route[] {
       async handle({ url }) {
         const limit = limitParam(url, 100);
         const after = url.searchParams.get('after') || undefined;
-        if (after !== undefined && !/^\d{1,18}$/.test(after)) throw new HttpProblem(400, `"after" must be the "next" cursor of a previous page (an entry id), not "${after.slice(0, 40)}"`);
+        if (after !== undefined && !/^\d{1,18}$/.test(after))
+          throw new HttpProblem(
+            400,
+            `"after" must be the "next" cursor of a previous page (an entry id), not "${after.slice(0, 40)}"`,
+          );
         const model = url.searchParams.get('model') || undefined;
         const from = auditTime(url, 'from');
         const to = auditTime(url, 'to');
-        if (from !== undefined && to !== undefined && from > to) throw new HttpProblem(400, `"from" (${iso(from)}) is after "to" (${iso(to)})`);
-        const entries = await need().auditLog({ ...(model ? { model } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(after ? { afterId: after } : {}), limit: limit + 1 });
+        if (from !== undefined && to !== undefined && from > to)
+          throw new HttpProblem(400, `"from" (${iso(from)}) is after "to" (${iso(to)})`);
+        const entries = await need().auditLog({
+          ...(model ? { model } : {}),
+          ...(from !== undefined ? { from } : {}),
+          ...(to !== undefined ? { to } : {}),
+          ...(after ? { afterId: after } : {}),
+          limit: limit + 1,
+        });
         const page = entries.slice(0, limit);
-        return json(200, { entries: page.map(presentAudit), next: entries.length > limit ? (page[page.length - 1]?.id ?? null) : null });
+        return json(200, {
+          entries: page.map(presentAudit),
+          next: entries.length > limit ? (page[page.length - 1]?.id ?? null) : null,
+        });
       },
     },
     {
@@ -201,19 +271,30 @@ export function alertRoutes(alerting: AlertingOperations | undefined): Route[] {
       async handle({ match, req, token }) {
         const f = new BodyFields(await readJsonBody(req), ['reason']);
         const who = { actor: actor(token), reason: f.string('reason', true) };
-        const control = match[2] === 'pause' ? await need().pauseModel(param(match), who) : await need().resumeModel(param(match), who);
-        return json(200, { model: control.model, paused: control.paused, reason: control.reason, by: control.changedBy, at: iso(control.changedAt) });
+        const control =
+          match[2] === 'pause'
+            ? await need().pauseModel(param(match), who)
+            : await need().resumeModel(param(match), who);
+        return json(200, {
+          model: control.model,
+          paused: control.paused,
+          reason: control.reason,
+          by: control.changedBy,
+          at: iso(control.changedAt),
+        });
       },
     },
   ];
 }
 
-const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
 function limitParam(url: URL, fallback: number): number {
   const raw = url.searchParams.get('limit');
   const limit = raw === null || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpProblem(400, '"limit" must be an integer from 1 to 1000');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new HttpProblem(400, '"limit" must be an integer from 1 to 1000');
   return limit;
 }
 
@@ -231,12 +312,22 @@ function auditTime(url: URL, name: string): number | undefined {
   const raw = url.searchParams.get(name);
   if (raw === null || raw === '') return undefined;
   const t = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(t) || Math.abs(t) > MAX_TIME_MS) throw new HttpProblem(400, `"${name}" must be an ISO-8601 time or epoch milliseconds, not "${raw.slice(0, 40)}"`);
+  if (!Number.isFinite(t) || Math.abs(t) > MAX_TIME_MS)
+    throw new HttpProblem(400, `"${name}" must be an ISO-8601 time or epoch milliseconds, not "${raw.slice(0, 40)}"`);
   return t;
 }
 
 function presentAudit(e: AuditEntry) {
-  return { id: e.id, at: iso(e.at), actor: e.actor, action: e.action, reason: e.reason, model: e.model, incidentId: e.incidentId, details: e.details };
+  return {
+    id: e.id,
+    at: iso(e.at),
+    actor: e.actor,
+    action: e.action,
+    reason: e.reason,
+    model: e.model,
+    incidentId: e.incidentId,
+    details: e.details,
+  };
 }
 
 function presentReviewHead(r: Omit<ReviewDetail, 'evidence' | 'findings'>) {
@@ -257,7 +348,11 @@ function presentReviewHead(r: Omit<ReviewDetail, 'evidence' | 'findings'>) {
 
 /** A review with its frozen evidence (as stored: times in epoch ms) and its findings. */
 function presentReview(r: ReviewDetail) {
-  return { ...presentReviewHead(r), evidence: r.evidence, findings: r.findings.map((f) => ({ id: f.id, at: iso(f.at), author: f.author, text: f.text })) };
+  return {
+    ...presentReviewHead(r),
+    evidence: r.evidence,
+    findings: r.findings.map((f) => ({ id: f.id, at: iso(f.at), author: f.author, text: f.text })),
+  };
 }
 
 /** An incident as the API shows it: ISO times, null for "no feature/group". */
@@ -299,6 +394,14 @@ function summarizeReview(r: Awaited<ReturnType<AlertingOperations['openReview']>
     openedBy: r.openedBy,
     openedAt: iso(r.openedAt),
     status: r.status,
-    evidence: { from: iso(e.from), to: iso(e.to), metricRows: e.metricRows.length, windows: e.windows.length, incidents: e.incidents.length, referenceProfiles: e.referenceProfiles.map((p) => p.id), auditEntries: e.audit.length },
+    evidence: {
+      from: iso(e.from),
+      to: iso(e.to),
+      metricRows: e.metricRows.length,
+      windows: e.windows.length,
+      incidents: e.incidents.length,
+      referenceProfiles: e.referenceProfiles.map((p) => p.id),
+      auditEntries: e.audit.length,
+    },
   };
 }

@@ -51,7 +51,12 @@ export function apiRoutes(deps: HttpApiDependencies): Route[] {
         return json(reasons.length === 0 ? 200 : 503, { ready: reasons.length === 0, reasons });
       },
     },
-    { pattern: /^\/metrics$/, method: 'GET', access: 'open', handle: async () => ({ status: 200, type: deps.registry.contentType, body: await deps.registry.render() }) },
+    {
+      pattern: /^\/metrics$/,
+      method: 'GET',
+      access: 'open',
+      handle: async () => ({ status: 200, type: deps.registry.contentType, body: await deps.registry.render() }),
+    },
     {
       pattern: /^\/api\/models$/,
       method: 'GET',
@@ -64,7 +69,13 @@ export function apiRoutes(deps: HttpApiDependencies): Route[] {
         return json(200, {
           models: models.map((m) => {
             const c = controls.get(m.model);
-            return { ...m, paused: c?.paused ?? false, ...(c?.paused ? { pausedBy: c.changedBy, pausedAt: new Date(c.changedAt).toISOString(), pauseReason: c.reason } : {}) };
+            return {
+              ...m,
+              paused: c?.paused ?? false,
+              ...(c?.paused
+                ? { pausedBy: c.changedBy, pausedAt: new Date(c.changedAt).toISOString(), pauseReason: c.reason }
+                : {}),
+            };
           }),
         });
       },
@@ -78,12 +89,21 @@ export function apiRoutes(deps: HttpApiDependencies): Route[] {
         const now = deps.now?.() ?? Date.now();
         const to = timeParam(url, 'to', now);
         const from = timeParam(url, 'from', to - DAY_MS);
-        if (from > to) throw new HttpProblem(400, `"from" (${new Date(from).toISOString()}) is after "to" (${new Date(to).toISOString()})`);
+        if (from > to)
+          throw new HttpProblem(
+            400,
+            `"from" (${new Date(from).toISOString()}) is after "to" (${new Date(to).toISOString()})`,
+          );
         const known = (await deps.store.listModels()).some((m) => m.model === model);
         if (!known) throw new HttpProblem(404, `no model "${model}"`);
         const version = url.searchParams.get('version') ?? undefined;
         const rows = await deps.store.metricRows(model, { from, to, ...(version !== undefined ? { version } : {}) });
-        return json(200, { model, from: new Date(from).toISOString(), to: new Date(to).toISOString(), windows: groupWindows(rows) });
+        return json(200, {
+          model,
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+          windows: groupWindows(rows),
+        });
       },
     },
     ...alertRoutes(deps.alerting),
@@ -114,7 +134,11 @@ export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage,
         if (deps.http.readsRequireToken) token = authorize(req, deps.http.tokens);
       } else if (route.access !== 'open') {
         token = authorize(req, deps.http.tokens);
-        if (!route.access.includes(token.role)) throw new HttpProblem(403, `the token "${token.name}" has the role ${token.role}; ${route.method} ${url.pathname} needs ${route.access.join(' or ')}`);
+        if (!route.access.includes(token.role))
+          throw new HttpProblem(
+            403,
+            `the token "${token.name}" has the role ${token.role}; ${route.method} ${url.pathname} needs ${route.access.join(' or ')}`,
+          );
       }
       for (const [name, value] of url.searchParams) refuseNul(`${name}=${value}`, 'a query parameter');
       return route.handle({ match: route.pattern.exec(url.pathname) as RegExpExecArray, url, req, token });
@@ -122,7 +146,8 @@ export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage,
       .catch((error: unknown): Reply => {
         if (error instanceof HttpProblem) return json(error.status, { error: error.message });
         const status = isVigilError(error) ? STATUS_OF[error.code] : undefined;
-        if (status !== undefined && isVigilError(error)) return json(status, { error: error.message, code: error.code });
+        if (status !== undefined && isVigilError(error))
+          return json(status, { error: error.message, code: error.code });
         log.error({ err: error, path: req.url?.split('?')[0] }, 'request failed');
         return json(503, { error: 'the request could not be served; see the daemon log' });
       })
@@ -136,7 +161,10 @@ export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage,
           ...reply.headers,
         });
         res.end(req.method === 'HEAD' ? undefined : reply.body);
-        log.debug({ method: req.method, path: req.url?.split('?')[0], status: reply.status, ms: Date.now() - started }, 'request');
+        log.debug(
+          { method: req.method, path: req.url?.split('?')[0], status: reply.status, ms: Date.now() - started },
+          'request',
+        );
       });
   };
 }
@@ -155,7 +183,8 @@ function timeParam(url: URL, name: string, fallback: number): number {
   const raw = url.searchParams.get(name);
   if (raw === null || raw === '') return fallback;
   const t = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(t) || Math.abs(t) > MAX_TIME_MS) throw new HttpProblem(400, `"${name}" must be an ISO-8601 time or epoch milliseconds, not "${raw.slice(0, 40)}"`);
+  if (!Number.isFinite(t) || Math.abs(t) > MAX_TIME_MS)
+    throw new HttpProblem(400, `"${name}" must be an ISO-8601 time or epoch milliseconds, not "${raw.slice(0, 40)}"`);
   return t;
 }
 
@@ -164,7 +193,11 @@ function timeParam(url: URL, name: string, fallback: number): number {
  * token may read; the caller checks its role for writes.
  */
 function authorize(req: IncomingMessage, tokens: HttpConfig['tokens']): HttpTokenConfig {
-  if (tokens.length === 0) throw new HttpProblem(401, 'this endpoint needs a bearer token, and none is configured (http.tokens or VIGIL_TOKENS)');
+  if (tokens.length === 0)
+    throw new HttpProblem(
+      401,
+      'this endpoint needs a bearer token, and none is configured (http.tokens or VIGIL_TOKENS)',
+    );
   const header = req.headers.authorization ?? '';
   const match = /^Bearer (.+)$/i.exec(header);
   if (!match) throw new HttpProblem(401, 'a bearer token is required (Authorization: Bearer <token>)');
@@ -173,20 +206,35 @@ function authorize(req: IncomingMessage, tokens: HttpConfig['tokens']): HttpToke
   return found;
 }
 
-
 /** Metric rows grouped per window, as GET /api/models/:id/windows returns them. */
 function groupWindows(rows: readonly MetricRow[]) {
-  const windows = new Map<string, { version: string; start: string; end: string; rows: number; labelledRows: number; metrics: unknown[] }>();
+  const windows = new Map<
+    string,
+    { version: string; start: string; end: string; rows: number; labelledRows: number; metrics: unknown[] }
+  >();
   for (const r of rows) {
     const key = compositeKey(r.version, r.windowStart, r.windowEnd);
     let w = windows.get(key);
     if (!w) {
-      w = { version: r.version, start: new Date(r.windowStart).toISOString(), end: new Date(r.windowEnd).toISOString(), rows: 0, labelledRows: 0, metrics: [] };
+      w = {
+        version: r.version,
+        start: new Date(r.windowStart).toISOString(),
+        end: new Date(r.windowEnd).toISOString(),
+        rows: 0,
+        labelledRows: 0,
+        metrics: [],
+      };
       windows.set(key, w);
     }
     w.rows = Math.max(w.rows, r.rows);
     w.labelledRows = Math.max(w.labelledRows, r.labelledRows);
-    w.metrics.push({ metric: r.metric, feature: r.feature || null, group: r.group || null, value: r.value, ...(r.details !== undefined ? { details: r.details } : {}) });
+    w.metrics.push({
+      metric: r.metric,
+      feature: r.feature || null,
+      group: r.group || null,
+      value: r.value,
+      ...(r.details !== undefined ? { details: r.details } : {}),
+    });
   }
   return [...windows.values()].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
 }

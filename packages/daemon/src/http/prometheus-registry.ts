@@ -10,7 +10,11 @@ import { vigilVersion } from '../cli/version';
 
 type Labels = Readonly<Record<string, string>>;
 
-const NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const NAMED_LIKE_COUNTERS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /** What the daemon's code counts with (the call sites do not depend on prom-client): a counter only goes up... */
 export interface CounterMetric {
@@ -32,7 +36,12 @@ export class PrometheusRegistry {
     // metrics` says so, prometheus/client_js#283): their labelled siblings (`nodejs_active_handles{type}` ...) stay,
     // and `sum without (type) (...)` gives the totals.
     for (const name of NAMED_LIKE_COUNTERS) this.registry.removeSingleMetric(name);
-    const build = new Gauge({ name: 'vigil_build_info', help: 'Always 1; the version of the running Vigil as a label', labelNames: ['version'], registers: [this.registry] });
+    const build = new Gauge({
+      name: 'vigil_build_info',
+      help: 'Always 1; the version of the running Vigil as a label',
+      labelNames: ['version'],
+      registers: [this.registry],
+    });
     build.set({ version: vigilVersion() }, 1);
   }
 

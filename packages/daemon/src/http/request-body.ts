@@ -11,7 +11,8 @@ export const MAX_BODY_BYTES = 16 * 1024;
 
 export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
   const type = req.headers['content-type'];
-  if (type !== undefined && !/^application\/json\b/i.test(type)) throw new HttpProblem(415, `the body must be JSON (content-type: application/json), not ${type.slice(0, 60)}`);
+  if (type !== undefined && !/^application\/json\b/i.test(type))
+    throw new HttpProblem(415, `the body must be JSON (content-type: application/json), not ${type.slice(0, 60)}`);
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
     req.resume();
@@ -35,7 +36,8 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   } catch (error) {
     throw new HttpProblem(400, `the body is not valid JSON (${(error as Error).message})`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new HttpProblem(400, 'the body must be a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new HttpProblem(400, 'the body must be a JSON object');
   return value as Record<string, unknown>;
 }
 
@@ -46,7 +48,11 @@ export class BodyFields {
     allowed: readonly string[],
   ) {
     const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
-    if (unknown.length > 0) throw new HttpProblem(400, `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k.slice(0, 40)}"`).join(', ')} (allowed: ${allowed.join(', ')})`);
+    if (unknown.length > 0)
+      throw new HttpProblem(
+        400,
+        `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k.slice(0, 40)}"`).join(', ')} (allowed: ${allowed.join(', ')})`,
+      );
   }
 
   string(name: string, required: true): string;
@@ -66,8 +72,10 @@ export class BodyFields {
   time(name: string): number | undefined {
     const v = this.body[name];
     if (v === undefined || v === null) return undefined;
-    const t = typeof v === 'number' ? v : typeof v === 'string' ? (/^\d+$/.test(v) ? Number(v) : Date.parse(v)) : Number.NaN;
-    if (!Number.isFinite(t) || Math.abs(t) > MAX_TIME_MS) throw new HttpProblem(400, `"${name}" must be an ISO-8601 time or epoch milliseconds`);
+    const t =
+      typeof v === 'number' ? v : typeof v === 'string' ? (/^\d+$/.test(v) ? Number(v) : Date.parse(v)) : Number.NaN;
+    if (!Number.isFinite(t) || Math.abs(t) > MAX_TIME_MS)
+      throw new HttpProblem(400, `"${name}" must be an ISO-8601 time or epoch milliseconds`);
     return t;
   }
 
@@ -80,7 +88,10 @@ export class BodyFields {
       if (ms <= 0) throw new Error('not positive');
       return ms;
     } catch {
-      throw new HttpProblem(400, `"${name}" must be a positive duration such as 30m, 2h or 1d, not "${v.slice(0, 40)}"`);
+      throw new HttpProblem(
+        400,
+        `"${name}" must be a positive duration such as 30m, 2h or 1d, not "${v.slice(0, 40)}"`,
+      );
     }
   }
 }

@@ -24,7 +24,11 @@ interface Session {
 }
 
 /** The page routes, their own sessions with them. */
-export function reviewPageRoutes(queue: ReviewQueueService | undefined, http: Pick<HttpConfig, 'tokens'>, now: () => number = Date.now): Route[] {
+export function reviewPageRoutes(
+  queue: ReviewQueueService | undefined,
+  http: Pick<HttpConfig, 'tokens'>,
+  now: () => number = Date.now,
+): Route[] {
   const sessions = new Map<string, Session>();
 
   const sessionOf = (req: IncomingMessage): (Session & { id: string }) | undefined => {
@@ -41,21 +45,36 @@ export function reviewPageRoutes(queue: ReviewQueueService | undefined, http: Pi
     return { ...session, id };
   };
 
-  const contextOf = async (session: Session): Promise<PageContext> => ({ reviewer: session.reviewer, csrf: session.csrf, decidedToday: await need(queue).decidedToday(session.reviewer) });
+  const contextOf = async (session: Session): Promise<PageContext> => ({
+    reviewer: session.reviewer,
+    csrf: session.csrf,
+    decidedToday: await need(queue).decidedToday(session.reviewer),
+  });
 
   /** A state-changing request of a signed-in reviewer: same origin, the session's CSRF token. */
-  const guarded = async (req: IncomingMessage): Promise<{ session: Session & { id: string }; form: URLSearchParams }> => {
+  const guarded = async (
+    req: IncomingMessage,
+  ): Promise<{ session: Session & { id: string }; form: URLSearchParams }> => {
     refuseCrossSite(req);
     const session = sessionOf(req);
     if (!session) throw new PageProblem(401, signInPage('Your session has ended: sign in again.'));
     const form = await readForm(req);
     const given = Buffer.from(form.get('csrf') ?? '');
     const want = Buffer.from(session.csrf);
-    if (given.length !== want.length || !timingSafeEqual(given, want)) throw new PageProblem(403, messagePage(await contextOf(session), 'Refused', 'The form is not from this page (its CSRF token is missing or wrong). Reload the page and try again.'));
+    if (given.length !== want.length || !timingSafeEqual(given, want))
+      throw new PageProblem(
+        403,
+        messagePage(
+          await contextOf(session),
+          'Refused',
+          'The form is not from this page (its CSRF token is missing or wrong). Reload the page and try again.',
+        ),
+      );
     return { session, form };
   };
 
-  const handle = (fn: (req: IncomingMessage, url: URL, match: RegExpExecArray) => Promise<Reply>): Route['handle'] =>
+  const handle =
+    (fn: (req: IncomingMessage, url: URL, match: RegExpExecArray) => Promise<Reply>): Route['handle'] =>
     async ({ req, url, match }) => {
       try {
         return await fn(req, url, match);
@@ -77,10 +96,22 @@ export function reviewPageRoutes(queue: ReviewQueueService | undefined, http: Pi
         const q = need(queue);
         const context = await contextOf(session);
         const decided = url.searchParams.get('decided');
-        const notice = decided !== null && /^\d{1,18}$/.test(decided) ? `Decided item ${decided}.` : url.searchParams.get('empty') === '1' ? 'Nothing waits for review.' : undefined;
+        const notice =
+          decided !== null && /^\d{1,18}$/.test(decided)
+            ? `Decided item ${decided}.`
+            : url.searchParams.get('empty') === '1'
+              ? 'Nothing waits for review.'
+              : undefined;
         const item = await q.currentClaim(session.reviewer);
         if (!item) return htmlReply(200, idlePage(context, await q.waiting(), notice));
-        return htmlReply(200, itemPage(context, { item, model: q.modelConfig(item.model), profile: await q.referenceProfile(item.model, item.version) }, notice));
+        return htmlReply(
+          200,
+          itemPage(
+            context,
+            { item, model: q.modelConfig(item.model), profile: await q.referenceProfile(item.model, item.version) },
+            notice,
+          ),
+        );
       }),
     },
     {
@@ -92,11 +123,24 @@ export function reviewPageRoutes(queue: ReviewQueueService | undefined, http: Pi
         const form = await readForm(req);
         const token = matchToken(form.get('token') ?? '', http.tokens);
         if (!token) return htmlReply(401, signInPage('That token is not valid.'));
-        if (!PAGE_ROLES.includes(token.role)) return htmlReply(403, signInPage(`The token "${token.name}" has the role ${token.role}; the review page needs reviewer or admin.`));
+        if (!PAGE_ROLES.includes(token.role))
+          return htmlReply(
+            403,
+            signInPage(
+              `The token "${token.name}" has the role ${token.role}; the review page needs reviewer or admin.`,
+            ),
+          );
         const id = randomBytes(32).toString('base64url');
-        sessions.set(id, { reviewer: token.name, csrf: randomBytes(32).toString('base64url'), expiresAt: now() + SESSION_MS });
+        sessions.set(id, {
+          reviewer: token.name,
+          csrf: randomBytes(32).toString('base64url'),
+          expiresAt: now() + SESSION_MS,
+        });
         for (const [key, s] of sessions) if (s.expiresAt <= now()) sessions.delete(key);
-        return redirect('/review', `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/review; Max-Age=${SESSION_MS / 1000}`);
+        return redirect(
+          '/review',
+          `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/review; Max-Age=${SESSION_MS / 1000}`,
+        );
       }),
     },
     {
@@ -133,9 +177,22 @@ export function reviewPageRoutes(queue: ReviewQueueService | undefined, http: Pi
         try {
           if (verdict !== 'agree' && verdict !== 'override') throw new HttpProblem(400, 'Choose agree or override.');
           if (label !== undefined && !Number.isFinite(label)) throw new HttpProblem(400, 'The label must be a number.');
-          await q.decide(id, session.reviewer, { verdict, reason: form.get('reason') ?? '', ...(label !== undefined ? { label } : {}) });
+          await q.decide(id, session.reviewer, {
+            verdict,
+            reason: form.get('reason') ?? '',
+            ...(label !== undefined ? { label } : {}),
+          });
         } catch (error) {
-          const status = error instanceof HttpProblem ? error.status : isVigilError(error, 'VIGIL_USAGE') ? 400 : isVigilError(error, 'VIGIL_CONFLICT') ? 409 : isVigilError(error, 'VIGIL_NOT_FOUND') ? 404 : undefined;
+          const status =
+            error instanceof HttpProblem
+              ? error.status
+              : isVigilError(error, 'VIGIL_USAGE')
+                ? 400
+                : isVigilError(error, 'VIGIL_CONFLICT')
+                  ? 409
+                  : isVigilError(error, 'VIGIL_NOT_FOUND')
+                    ? 404
+                    : undefined;
           if (status === undefined) throw error;
           return htmlReply(status, messagePage(await contextOf(session), 'Not decided', (error as Error).message));
         }
@@ -174,13 +231,19 @@ function htmlReply(status: number, body: string): Reply {
 }
 
 function redirect(location: string, cookie?: string): Reply {
-  return { status: 303, type: 'text/plain; charset=utf-8', body: '', headers: { ...SECURITY_HEADERS, location, ...(cookie ? { 'set-cookie': cookie } : {}) } };
+  return {
+    status: 303,
+    type: 'text/plain; charset=utf-8',
+    body: '',
+    headers: { ...SECURITY_HEADERS, location, ...(cookie ? { 'set-cookie': cookie } : {}) },
+  };
 }
 
 /** A form post from another site (a CSRF attempt) is refused on its headers. */
 function refuseCrossSite(req: IncomingMessage): void {
   const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new PageProblem(403, signInPage('Refused: the request came from another site.'));
+  if (site !== undefined && site !== 'same-origin' && site !== 'none')
+    throw new PageProblem(403, signInPage('Refused: the request came from another site.'));
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== 'null') {
     let host: string | undefined;
@@ -189,13 +252,15 @@ function refuseCrossSite(req: IncomingMessage): void {
     } catch {
       host = undefined;
     }
-    if (host !== req.headers.host) throw new PageProblem(403, signInPage('Refused: the request came from another site.'));
+    if (host !== req.headers.host)
+      throw new PageProblem(403, signInPage('Refused: the request came from another site.'));
   } else if (origin === 'null') throw new PageProblem(403, signInPage('Refused: the request came from another site.'));
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const type = req.headers['content-type'] ?? '';
-  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) throw new PageProblem(415, signInPage('The request is not a form.'));
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type))
+    throw new PageProblem(415, signInPage('The request is not a form.'));
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -207,7 +272,8 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
     chunks.push(chunk);
   }
   const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-  for (const [, value] of form) if (value.includes('\u0000')) throw new PageProblem(400, signInPage('The form holds a NUL character.'));
+  for (const [, value] of form)
+    if (value.includes('\u0000')) throw new PageProblem(400, signInPage('The form holds a NUL character.'));
   return form;
 }
 

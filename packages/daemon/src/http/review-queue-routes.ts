@@ -34,7 +34,8 @@ export function reviewQueueRoutes(queue: ReviewQueueService | undefined): Route[
       async handle({ url }) {
         const limitParam = url.searchParams.get('limit');
         const limit = limitParam === null ? 100 : Number(limitParam);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpProblem(400, '"limit" must be an integer from 1 to 1000');
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+          throw new HttpProblem(400, '"limit" must be an integer from 1 to 1000');
         const param = (name: string) => {
           const v = url.searchParams.get(name);
           return v === null || v === '' ? undefined : v;
@@ -42,7 +43,12 @@ export function reviewQueueRoutes(queue: ReviewQueueService | undefined): Route[
         const model = param('model');
         const status = param('status');
         const reason = param('reason');
-        const items = await need().list({ ...(model ? { model } : {}), ...(status ? { status: status as ReviewItemStatus } : {}), ...(reason ? { reason } : {}), limit });
+        const items = await need().list({
+          ...(model ? { model } : {}),
+          ...(status ? { status: status as ReviewItemStatus } : {}),
+          ...(reason ? { reason } : {}),
+          limit,
+        });
         return json(200, { items: items.map(presentItem) });
       },
     },
@@ -71,12 +77,16 @@ export function reviewQueueRoutes(queue: ReviewQueueService | undefined): Route[
         const body = await readJsonBody(req);
         const f = new BodyFields(body, ['verdict', 'label', 'reason']);
         const verdict = f.string('verdict', true);
-        if (verdict !== 'agree' && verdict !== 'override') throw new HttpProblem(400, `"verdict" must be agree or override, not "${verdict.slice(0, 40)}"`);
+        if (verdict !== 'agree' && verdict !== 'override')
+          throw new HttpProblem(400, `"verdict" must be agree or override, not "${verdict.slice(0, 40)}"`);
         const label = body.label;
-        if (label !== undefined && label !== null && (typeof label !== 'number' || !Number.isFinite(label))) throw new HttpProblem(400, '"label" must be a number');
+        if (label !== undefined && label !== null && (typeof label !== 'number' || !Number.isFinite(label)))
+          throw new HttpProblem(400, '"label" must be a number');
         const reason = f.string('reason', true);
         const item = await need().decide(pathParam(match[1] as string), reviewer(token), {
-          verdict: verdict as ReviewVerdict, reason, ...(typeof label === 'number' ? { label } : {}),
+          verdict: verdict as ReviewVerdict,
+          reason,
+          ...(typeof label === 'number' ? { label } : {}),
         });
         return json(200, { item: presentItem(item) });
       },

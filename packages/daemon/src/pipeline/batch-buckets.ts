@@ -4,10 +4,26 @@
  * model's newest event time. Joined labels become label-only deltas of their predictions' buckets. Rows of a
  * version without a reference profile cannot be binned; they are reported, never guessed (issue 3), and not indexed.
  */
-import { compositeKey, categoryAt, selectRows, type CategoricalColumn, type Column, type ExplainConfig, type ModelDefinition, type Table } from '@vigil/core';
 import {
-  accumulate, emptyAccumulator, groupColumns, labelAccumulator, SPEC_DEFAULTS,
-  type AnalysisSpec, type EventTimeWindows, type ReferenceProfile, type WindowAccumulator,
+  compositeKey,
+  categoryAt,
+  selectRows,
+  type CategoricalColumn,
+  type Column,
+  type ExplainConfig,
+  type ModelDefinition,
+  type Table,
+} from '@vigil/core';
+import {
+  accumulate,
+  emptyAccumulator,
+  groupColumns,
+  labelAccumulator,
+  SPEC_DEFAULTS,
+  type AnalysisSpec,
+  type EventTimeWindows,
+  type ReferenceProfile,
+  type WindowAccumulator,
 } from '@vigil/analyzers';
 import { ATTRIBUTION_COLUMN_PREFIX, BATCH_COLUMNS, groupColumnName, type PredictionBatch } from '@vigil/collector';
 import type { BucketDelta, LabelMatch, PredictionIndexRow, WindowKey } from '@vigil/store';
@@ -43,7 +59,12 @@ export function batchSpec(model: SpecModel): AnalysisSpec {
 
 /** The attribution part of a model's spec: its `explain` section, with the attributions in columns `prefix` + feature. */
 export function attributionSpec(explain: ExplainConfig, prefix: string): NonNullable<AnalysisSpec['attributions']> {
-  return { prefix, protected: explain.protected, proxies: explain.proxies, ...(explain.k === undefined ? {} : { k: explain.k }) };
+  return {
+    prefix,
+    protected: explain.protected,
+    proxies: explain.proxies,
+    ...(explain.k === undefined ? {} : { k: explain.k }),
+  };
 }
 
 /** The raw attributes a model's groups read (`sex*race` reads `sex` and `race`). */
@@ -65,7 +86,9 @@ export function batchBuckets(
   const score = numericValues(table, BATCH_COLUMNS.score);
   const prediction = numericValues(table, BATCH_COLUMNS.prediction);
   const label = numericValues(table, BATCH_COLUMNS.label);
-  const attributes = groupAttributes(model).map((a) => [a, table.columns.get(groupColumnName(a)) as CategoricalColumn | undefined] as const);
+  const attributes = groupAttributes(model).map(
+    (a) => [a, table.columns.get(groupColumnName(a)) as CategoricalColumn | undefined] as const,
+  );
 
   // Rows of one (version, bucket) as runs of consecutive rows: a partition's events come nearly in event-time
   // order, so a batch is a few long runs, counted in place (views of the columns) instead of copied row by row.
@@ -150,7 +173,13 @@ export function batchBuckets(
   // Events that were not counted are not indexed either: a label of one, even after a profile has been stored,
   // must not add an outcome to a bucket that never counted its prediction (it waits as an orphan and expires).
   const indexed = unprofiled.size === 0 ? predictions : predictions.filter((p) => !unprofiled.has(p.version));
-  return { buckets, predictions: indexed, windows: touched, maxEventTs, unprofiled: [...unprofiled].map(([version, rows]) => ({ version, rows })) };
+  return {
+    buckets,
+    predictions: indexed,
+    windows: touched,
+    maxEventTs,
+    unprofiled: [...unprofiled].map(([version, rows]) => ({ version, rows })),
+  };
 }
 
 interface BucketRows {
@@ -184,7 +213,9 @@ function rowRange(table: Table, start: number, end: number): Table {
  * The raw group attribute values of a row as an object shared by every row with the same values (one per
  * combination of dictionary codes, not one per row).
  */
-function groupObjects(attributes: readonly (readonly [string, CategoricalColumn | undefined])[]): (row: number) => Record<string, string | null> {
+function groupObjects(
+  attributes: readonly (readonly [string, CategoricalColumn | undefined])[],
+): (row: number) => Record<string, string | null> {
   const build = (row: number): Record<string, string | null> => {
     const groups: Record<string, string | null> = {};
     for (const [attribute, column] of attributes) groups[attribute] = column ? categoryAt(column, row) : null;
@@ -197,7 +228,8 @@ function groupObjects(attributes: readonly (readonly [string, CategoricalColumn 
     const cache = new Map<number, Record<string, string | null>>();
     return (row) => {
       let key = 0;
-      for (const [, column] of attributes) key = key * ((column?.categories.length ?? 0) + 1) + (column ? (column.codes[row] as number) + 1 : 0);
+      for (const [, column] of attributes)
+        key = key * ((column?.categories.length ?? 0) + 1) + (column ? (column.codes[row] as number) + 1 : 0);
       let groups = cache.get(key);
       if (!groups) cache.set(key, (groups = build(row)));
       return groups;
@@ -276,10 +308,12 @@ function byAttribute(acc: WindowAccumulator, model: ModelDefinition, spec: Analy
   acc.groups = Object.fromEntries(model.groups.map((g, i) => [g, acc.groups[spec.groups[i] as string] ?? {}]));
   const attributions = acc.attributions;
   if (attributions) {
-    attributions.groups = Object.fromEntries(model.groups.flatMap((g, i) => {
-      const byGroup = attributions.groups[spec.groups[i] as string];
-      return byGroup ? [[g, byGroup]] : [];
-    }));
+    attributions.groups = Object.fromEntries(
+      model.groups.flatMap((g, i) => {
+        const byGroup = attributions.groups[spec.groups[i] as string];
+        return byGroup ? [[g, byGroup]] : [];
+      }),
+    );
   }
   return acc;
 }

@@ -29,10 +29,22 @@ export const FILE_ATTRIBUTION_PREFIX = 'attributions.';
  * windows then estimate their performance, CBPE). Deterministic: every daemon of a consumer group fitting the same
  * file gets the same bins and calibrator, so their accumulators add up.
  */
-export async function fitModelReference(model: ModelConfig, path: string, scoreColumn = 'score'): Promise<{ profile: ReferenceProfile; rows: number }> {
+export async function fitModelReference(
+  model: ModelConfig,
+  path: string,
+  scoreColumn = 'score',
+): Promise<{ profile: ReferenceProfile; rows: number }> {
   const types: Record<string, FeatureKind> = { ...model.features };
   const { table } = await readTable(path, { types });
-  return { profile: await fitModelTable(model, table, table.columns.has(scoreColumn) ? scoreColumn : undefined, FILE_ATTRIBUTION_PREFIX), rows: table.rowCount };
+  return {
+    profile: await fitModelTable(
+      model,
+      table,
+      table.columns.has(scoreColumn) ? scoreColumn : undefined,
+      FILE_ATTRIBUTION_PREFIX,
+    ),
+    rows: table.rowCount,
+  };
 }
 
 /**
@@ -40,7 +52,12 @@ export async function fitModelReference(model: ModelConfig, path: string, scoreC
  * data reconstruction of multivariate drift for 2 to 200 features (docs/metrics.md, "Reconstruction error"); for a
  * model with an `explain` section, the attributions in columns `attributionPrefix` + feature (none is fine).
  */
-export async function fitModelTable(model: ModelConfig, table: Table, scoreColumn: string | undefined, attributionPrefix: string): Promise<ReferenceProfile> {
+export async function fitModelTable(
+  model: ModelConfig,
+  table: Table,
+  scoreColumn: string | undefined,
+  attributionPrefix: string,
+): Promise<ReferenceProfile> {
   const spec: AnalysisSpec = {
     task: model.task,
     features: Object.entries(model.features).map(([name, kind]) => ({ name, kind })),
@@ -59,7 +76,11 @@ export async function fitModelTable(model: ModelConfig, table: Table, scoreColum
   // A model with an explain section gets the reference's linear surrogate, which windows without logged
   // attributions are ranked against (docs/explanations.md#without-logged-attributions-the-linear-surrogate).
   const surrogate = model.explain ? fitReferenceSurrogate(table, profile, spec) : undefined;
-  const withReconstruction = { ...profile, ...(reconstruction ? { reconstruction } : {}), ...(surrogate ? { surrogate } : {}) };
+  const withReconstruction = {
+    ...profile,
+    ...(reconstruction ? { reconstruction } : {}),
+    ...(surrogate ? { surrogate } : {}),
+  };
   const labelled = labelledReference(table, spec);
   if (!labelled) return withReconstruction;
   const cbpe = fitCbpe(labelled.scores, labelled.labels, labelled.predicted);
@@ -72,11 +93,17 @@ export async function fitModelTable(model: ModelConfig, table: Table, scoreColum
  * binary model's score, the numeric `label` column and the predicted class (the numeric `prediction` column, else
  * score ≥ threshold, as the events' class is). Undefined for regression, or without a score or numeric labels.
  */
-function labelledReference(table: Table, spec: AnalysisSpec): { scores: Float64Array; labels: Float64Array; predicted: Float64Array } | undefined {
+function labelledReference(
+  table: Table,
+  spec: AnalysisSpec,
+): { scores: Float64Array; labels: Float64Array; predicted: Float64Array } | undefined {
   const score = spec.score === undefined ? undefined : table.columns.get(spec.score);
   const label = table.columns.get(REFERENCE_LABEL_COLUMN);
   if (spec.task !== 'binary' || score?.kind !== 'numeric' || label?.kind !== 'numeric') return undefined;
   const prediction = table.columns.get(REFERENCE_PREDICTION_COLUMN);
-  const predicted = predictedClass(table, prediction?.kind === 'numeric' ? { ...spec, prediction: REFERENCE_PREDICTION_COLUMN } : spec);
+  const predicted = predictedClass(
+    table,
+    prediction?.kind === 'numeric' ? { ...spec, prediction: REFERENCE_PREDICTION_COLUMN } : spec,
+  );
   return predicted ? { scores: score.values, labels: label.values, predicted } : undefined;
 }

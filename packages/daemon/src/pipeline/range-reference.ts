@@ -1,5 +1,13 @@
 import type { ReferenceProfile } from '@vigil/analyzers';
-import { ATTRIBUTION_COLUMN_PREFIX, BATCH_COLUMNS, PredictionBatchBuilder, attributionColumnName, readTopicSince, type KafkaConnectionOptions, type PredictionBatch } from '@vigil/collector';
+import {
+  ATTRIBUTION_COLUMN_PREFIX,
+  BATCH_COLUMNS,
+  PredictionBatchBuilder,
+  attributionColumnName,
+  readTopicSince,
+  type KafkaConnectionOptions,
+  type PredictionBatch,
+} from '@vigil/collector';
 import { type Column, type Logger, type ModelConfig, type Table, VigilError, isVigilError } from '@vigil/core';
 import type { Store } from '@vigil/store';
 import { fitModelTable } from './fit-reference';
@@ -35,7 +43,11 @@ export interface RangeFit {
  * @throws VigilError `VIGIL_FILE_EMPTY` when the topic holds no event of the model in the range (retention, a
  *   wrong range or model id), `VIGIL_KAFKA_UNAVAILABLE` when the topic cannot be read.
  */
-export async function fitRangeReference(model: ModelConfig, range: TimeRange, connection: KafkaConnectionOptions & { readonly topic: string }): Promise<RangeFit> {
+export async function fitRangeReference(
+  model: ModelConfig,
+  range: TimeRange,
+  connection: KafkaConnectionOptions & { readonly topic: string },
+): Promise<RangeFit> {
   const builder = new PredictionBatchBuilder(new Map([[model.id, model]]));
   const rows = new RangeRows(model);
   const { messages } = await readTopicSince({
@@ -53,10 +65,21 @@ export async function fitRangeReference(model: ModelConfig, range: TimeRange, co
       `topic ${connection.topic} holds no event of model ${model.id} between ${new Date(range.from).toISOString()} and ${new Date(range.to).toISOString()} (${messages} messages read): is the range within the topic's retention?`,
     );
   }
-  const table = rows.table(`${connection.topic} ${new Date(range.from).toISOString()}/${new Date(range.to).toISOString()}`);
-  const profile = await fitModelTable(model, table, rows.hasScore ? BATCH_COLUMNS.score : undefined, ATTRIBUTION_COLUMN_PREFIX);
+  const table = rows.table(
+    `${connection.topic} ${new Date(range.from).toISOString()}/${new Date(range.to).toISOString()}`,
+  );
+  const profile = await fitModelTable(
+    model,
+    table,
+    rows.hasScore ? BATCH_COLUMNS.score : undefined,
+    ATTRIBUTION_COLUMN_PREFIX,
+  );
   // The score profile is named as a file reference's score column is, so both kinds of profile read alike.
-  return { profile: profile.score ? { ...profile, score: { ...profile.score, name: 'score' } } : profile, rows: rows.count, messages };
+  return {
+    profile: profile.score ? { ...profile, score: { ...profile.score, name: 'score' } } : profile,
+    rows: rows.count,
+    messages,
+  };
 }
 
 /** The features and scores of the events in range, gathered across batches (whose dictionaries differ). */
@@ -64,7 +87,10 @@ class RangeRows {
   count = 0;
   hasScore = false;
   private readonly numeric = new Map<string, number[]>();
-  private readonly categorical = new Map<string, { codes: number[]; index: Map<string, number>; categories: string[] }>();
+  private readonly categorical = new Map<
+    string,
+    { codes: number[]; index: Map<string, number>; categories: string[] }
+  >();
 
   constructor(model: ModelConfig) {
     for (const [name, kind] of Object.entries(model.features)) {
@@ -72,7 +98,8 @@ class RangeRows {
       else this.categorical.set(name, { codes: [], index: new Map(), categories: [] });
     }
     this.numeric.set(BATCH_COLUMNS.score, []);
-    if (model.explain) for (const name of Object.keys(model.features)) this.numeric.set(attributionColumnName(name), []);
+    if (model.explain)
+      for (const name of Object.keys(model.features)) this.numeric.set(attributionColumnName(name), []);
   }
 
   add(batch: PredictionBatch, range: TimeRange): void {
@@ -85,7 +112,8 @@ class RangeRows {
     this.count += selected.length;
     for (const [name, out] of this.numeric) {
       const column = batch.table.columns.get(name);
-      if (column?.kind !== 'numeric') throw new VigilError('VIGIL_INTERNAL', `decoded batch lacks numeric column ${name}`);
+      if (column?.kind !== 'numeric')
+        throw new VigilError('VIGIL_INTERNAL', `decoded batch lacks numeric column ${name}`);
       for (const row of selected) {
         const value = column.values[row] as number;
         if (name === BATCH_COLUMNS.score && !Number.isNaN(value)) this.hasScore = true;
@@ -94,7 +122,8 @@ class RangeRows {
     }
     for (const [name, out] of this.categorical) {
       const column = batch.table.columns.get(name);
-      if (column?.kind !== 'categorical') throw new VigilError('VIGIL_INTERNAL', `decoded batch lacks categorical column ${name}`);
+      if (column?.kind !== 'categorical')
+        throw new VigilError('VIGIL_INTERNAL', `decoded batch lacks categorical column ${name}`);
       // The batch's codes, translated once into this collection's codes.
       const translated = column.categories.map((category) => {
         let code = out.index.get(category);
@@ -114,8 +143,10 @@ class RangeRows {
 
   table(source: string): Table {
     const columns = new Map<string, Column>();
-    for (const [name, values] of this.numeric) columns.set(name, { name, kind: 'numeric', values: Float64Array.from(values) });
-    for (const [name, { codes, categories }] of this.categorical) columns.set(name, { name, kind: 'categorical', codes: Int32Array.from(codes), categories });
+    for (const [name, values] of this.numeric)
+      columns.set(name, { name, kind: 'numeric', values: Float64Array.from(values) });
+    for (const [name, { codes, categories }] of this.categorical)
+      columns.set(name, { name, kind: 'categorical', codes: Int32Array.from(codes), categories });
     return { source, rowCount: this.count, columns };
   }
 }
@@ -144,7 +175,8 @@ export class RangeReferences {
   private running: Promise<void> | undefined;
 
   constructor(private readonly options: RangeReferencesOptions) {
-    for (const model of options.models) if (model.reference && 'from' in model.reference) this.states.set(model.id, { status: 'waiting' });
+    for (const model of options.models)
+      if (model.reference && 'from' in model.reference) this.states.set(model.id, { status: 'waiting' });
   }
 
   /** Models with a range reference and what became of it. */
@@ -165,7 +197,8 @@ export class RangeReferences {
     const state = this.states.get(model);
     const config = this.options.models.find((m) => m.id === model);
     if (!state || state.status === 'fitted' || !config?.reference || !('from' in config.reference)) return undefined;
-    if (state.status === 'failed') return `its reference range ${config.reference.from}/${config.reference.to} cannot be fitted: ${state.reason}`;
+    if (state.status === 'failed')
+      return `its reference range ${config.reference.from}/${config.reference.to} cannot be fitted: ${state.reason}`;
     const due = new Date(Date.parse(config.reference.to) + config.window.allowedLatenessMs).toISOString();
     return `its reference is its traffic from ${config.reference.from} to ${config.reference.to}, fitted once that range and its allowed lateness are over, at ${due}`;
   }
@@ -190,21 +223,34 @@ export class RangeReferences {
         }
         if (now < range.to + model.window.allowedLatenessMs) continue;
         if (!this.options.connection) {
-          this.states.set(model.id, { status: 'failed', reason: 'logged traffic is read back from Kafka, and this run has none (--source); give the model a reference file' });
+          this.states.set(model.id, {
+            status: 'failed',
+            reason:
+              'logged traffic is read back from Kafka, and this run has none (--source); give the model a reference file',
+          });
           continue;
         }
         this.options.logger.info(log, 'fitting the reference profile from logged traffic');
         const fit = await fitRangeReference(model, range, this.options.connection);
         const saved = await this.options.store.saveRangeProfile(model.id, range.from, range.to, fit.profile, fit.rows);
         this.use(model.id, saved.profile, saved.rows);
-        this.options.logger.info({ ...log, rows: saved.rows, messages: fit.messages }, 'reference profile fitted from logged traffic and stored');
+        this.options.logger.info(
+          { ...log, rows: saved.rows, messages: fit.messages },
+          'reference profile fitted from logged traffic and stored',
+        );
       } catch (error) {
         if (isVigilError(error) && error.retriable) {
-          this.options.logger.warn({ ...log, err: error }, 'reference profile of logged traffic: failed; tried again at the next maintenance pass');
+          this.options.logger.warn(
+            { ...log, err: error },
+            'reference profile of logged traffic: failed; tried again at the next maintenance pass',
+          );
         } else {
           // An empty range or a bug does not mend by reading the topic again: reported once, until a restart.
           this.states.set(model.id, { status: 'failed', reason: (error as Error).message });
-          this.options.logger.error({ ...log, err: error }, 'reference profile of logged traffic: cannot be fitted; the model stays unanalysed');
+          this.options.logger.error(
+            { ...log, err: error },
+            'reference profile of logged traffic: cannot be fitted; the model stays unanalysed',
+          );
         }
       }
     }

@@ -4,7 +4,13 @@
  * model metrics with neither feature nor group, fairness differences keyed by attribute and per-group rates by
  * `attribute=group`. A value that cannot be computed (NaN, no labels) is stored as null.
  */
-import type { FeatureDrift, ReconstructionWindow, SurrogateWindow, WindowAccumulator, WindowAnalysis } from '@vigil/analyzers';
+import type {
+  FeatureDrift,
+  ReconstructionWindow,
+  SurrogateWindow,
+  WindowAccumulator,
+  WindowAnalysis,
+} from '@vigil/analyzers';
 import type { MetricName } from '@vigil/core';
 import type { MetricRow, WindowKey } from '@vigil/store';
 
@@ -12,7 +18,9 @@ import type { MetricRow, WindowKey } from '@vigil/store';
 export const SCORE_FEATURE = '$score';
 
 /** The counts a window's rows carry: a window's accumulator, or a report's rows and labelled rows. */
-export type WindowCounts = Pick<WindowAccumulator, 'rows'> & { readonly outcome: Pick<WindowAccumulator['outcome'], 'labelled'> };
+export type WindowCounts = Pick<WindowAccumulator, 'rows'> & {
+  readonly outcome: Pick<WindowAccumulator['outcome'], 'labelled'>;
+};
 
 /**
  * `reconstruction`: the window's reconstruction error (`reconstructionWindow` of its accumulator, or a report's), written
@@ -35,7 +43,13 @@ export function windowMetricRows(
   const labelledRows = acc.outcome.labelled;
   // A literal of one shape per row (not spreads of a base object): a window writes hundreds of rows and this is a
   // measurable part of closing it (docs/benchmarks.md, "Closing one window").
-  const add = (metric: MetricName, value: number | null | undefined, feature = '', group = '', details?: unknown): void => {
+  const add = (
+    metric: MetricName,
+    value: number | null | undefined,
+    feature = '',
+    group = '',
+    details?: unknown,
+  ): void => {
     const row: MetricRow = {
       model,
       version,
@@ -56,9 +70,23 @@ export function windowMetricRows(
   add('labelledRows', acc.outcome.labelled);
   for (const d of analysis.drift) {
     // The deciding test's p-value row carries its Benjamini–Hochberg adjustment: p-value rules judge that one.
-    const tested = d.pValueAdjusted === undefined ? undefined : d.method === 'ks' ? 'ksPValue' : d.method === 'chi2' ? 'chi2PValue' : undefined;
+    const tested =
+      d.pValueAdjusted === undefined
+        ? undefined
+        : d.method === 'ks'
+          ? 'ksPValue'
+          : d.method === 'chi2'
+            ? 'chi2PValue'
+            : undefined;
     for (const [metric, value] of Object.entries(d.metrics)) {
-      if (metric !== 'referenceMissingRate') add(metric as MetricName, value, d.feature, '', metric === tested ? { pValueAdjusted: d.pValueAdjusted } : undefined);
+      if (metric !== 'referenceMissingRate')
+        add(
+          metric as MetricName,
+          value,
+          d.feature,
+          '',
+          metric === tested ? { pValueAdjusted: d.pValueAdjusted } : undefined,
+        );
     }
     add('drifted', d.drifted ? 1 : 0, d.feature, '', driftDetails(d));
   }
@@ -66,8 +94,13 @@ export function windowMetricRows(
   if (analysis.prediction) {
     const { histogram, pValueAdjusted } = analysis.prediction;
     const detailsOf = (metric: MetricName) =>
-      metric === 'psi' ? { histogram } : metric === 'ksPValue' && pValueAdjusted !== undefined ? { pValueAdjusted } : undefined;
-    for (const [metric, value] of Object.entries(analysis.prediction.metrics)) add(metric as MetricName, value, SCORE_FEATURE, '', detailsOf(metric as MetricName));
+      metric === 'psi'
+        ? { histogram }
+        : metric === 'ksPValue' && pValueAdjusted !== undefined
+          ? { pValueAdjusted }
+          : undefined;
+    for (const [metric, value] of Object.entries(analysis.prediction.metrics))
+      add(metric as MetricName, value, SCORE_FEATURE, '', detailsOf(metric as MetricName));
   }
   if (analysis.calibration) {
     const c = analysis.calibration;
@@ -79,12 +112,19 @@ export function windowMetricRows(
   const bands = analysis.referenceBands;
   const band = (metric: string) => (bands?.[metric] ? { reference: bands[metric] } : undefined);
   if (analysis.performance) {
-    for (const [metric, value] of Object.entries(analysis.performance)) if (metric !== 'rows') add(metric as MetricName, value, '', '', band(metric));
+    for (const [metric, value] of Object.entries(analysis.performance))
+      if (metric !== 'rows') add(metric as MetricName, value, '', '', band(metric));
   }
   if (analysis.estimated) {
     // Beside the realised rows: the estimate needs no labels, its band is ± 3 sampling errors of the window's size.
     const { rows: estimatedRows, ...estimates } = analysis.estimated;
-    for (const [metric, e] of Object.entries(estimates)) add(metric as MetricName, e.value, '', '', { samplingError: e.samplingError, band: e.band, rows: estimatedRows, ...band(metric) });
+    for (const [metric, e] of Object.entries(estimates))
+      add(metric as MetricName, e.value, '', '', {
+        samplingError: e.samplingError,
+        band: e.band,
+        rows: estimatedRows,
+        ...band(metric),
+      });
   }
   if (reconstruction) {
     const { band } = reconstruction;
@@ -120,13 +160,25 @@ export function windowMetricRows(
     add('attributionRows', a.rows);
     for (const f of a.features) {
       add('attributionMean', f.mean, f.feature, '', { rows: f.rows });
-      add('attributionMeanAbs', f.meanAbs, f.feature, '', { rows: f.rows, rank: f.rank, referenceMeanAbs: f.referenceMeanAbs });
+      add('attributionMeanAbs', f.meanAbs, f.feature, '', {
+        rows: f.rows,
+        rank: f.rank,
+        referenceMeanAbs: f.referenceMeanAbs,
+      });
     }
-    add('attributionNdcg', a.ndcg, '', '', { k: a.k, ranking: a.features.map((f) => f.feature), referenceRanking: a.referenceRanking });
+    add('attributionNdcg', a.ndcg, '', '', {
+      k: a.k,
+      ranking: a.features.map((f) => f.feature),
+      referenceRanking: a.referenceRanking,
+    });
     add('protectedAttributionShare', a.protectedShare, '', '', { reference: a.referenceProtectedShare });
-    add('protectedAttributionShareRatio', a.protectedShareRatio, '', '', { share: a.protectedShare, reference: a.referenceProtectedShare });
+    add('protectedAttributionShareRatio', a.protectedShareRatio, '', '', {
+      share: a.protectedShare,
+      reference: a.referenceProtectedShare,
+    });
     add('proxyAttributionShare', a.proxyShare);
-    for (const g of a.groups) add('protectedAttributionMeanAbs', g.meanAbs, g.feature, `${g.attribute}=${g.group}`, { rows: g.rows });
+    for (const g of a.groups)
+      add('protectedAttributionMeanAbs', g.meanAbs, g.feature, `${g.attribute}=${g.group}`, { rows: g.rows });
   }
   if (surrogate) {
     const s = surrogate.window;

@@ -12,7 +12,17 @@ import { describeReason } from './review-page';
 interface ItemContext {
   window?: { start: number; end: number; version: string; rows: number; labelledRows?: number };
   metrics?: Array<{ metric: string; feature: string; value: number | null }>;
-  openIncidents?: Array<{ id: string; metric: string; feature: string; group: string; severity: string; status: string; value: number | null; threshold: number | null; openedAt: number }>;
+  openIncidents?: Array<{
+    id: string;
+    metric: string;
+    feature: string;
+    group: string;
+    severity: string;
+    status: string;
+    value: number | null;
+    threshold: number | null;
+    openedAt: number;
+  }>;
   /** Set when the window was filled in after flagging (docs/review.md, "The queue"). */
   windowFilledAt?: number;
 }
@@ -26,7 +36,11 @@ export function describeItem(item: ReviewItem, model?: Pick<ModelConfig, 'task' 
   field('Model', `${item.model}, version ${item.version === '' ? '(none)' : item.version}`);
   field('Prediction', `${item.predictionId} at ${iso(item.eventTs)}`);
   const threshold = model?.task === 'regression' ? undefined : model?.threshold;
-  if (item.score !== null) field('Score', `${num(item.score)}${threshold === undefined ? '' : ` (threshold ${num(threshold)}, distance ${num(Math.abs(item.score - threshold))})`}`);
+  if (item.score !== null)
+    field(
+      'Score',
+      `${num(item.score)}${threshold === undefined ? '' : ` (threshold ${num(threshold)}, distance ${num(Math.abs(item.score - threshold))})`}`,
+    );
   if (item.prediction !== null) field('Predicted', num(item.prediction));
   field('Flagged', `${iso(item.flaggedAt)} by ${item.policies.join(', ')} (priority ${num(item.priority)})`);
 
@@ -39,7 +53,10 @@ export function describeItem(item: ReviewItem, model?: Pick<ModelConfig, 'task' 
   else {
     lines.push('Features:');
     const width = Math.max(...features.map(([name]) => name.length));
-    for (const [name, value] of features) lines.push(`  ${name.padEnd(width)}  ${value === null ? '(missing)' : typeof value === 'number' ? num(value) : value}${unusual.has(name) ? '  (unusual)' : ''}`);
+    for (const [name, value] of features)
+      lines.push(
+        `  ${name.padEnd(width)}  ${value === null ? '(missing)' : typeof value === 'number' ? num(value) : value}${unusual.has(name) ? '  (unusual)' : ''}`,
+      );
   }
   // Logged attributions (docs/explanations.md), largest |attribution| first: what drove this score, by the model's
   // own account.
@@ -57,11 +74,17 @@ export function describeItem(item: ReviewItem, model?: Pick<ModelConfig, 'task' 
   }
 
   const ctx = item.context as ItemContext;
-  lines.push(ctx.windowFilledAt === undefined ? 'Model when flagged:' : `Model (window analysed after flagging, filled in ${iso(ctx.windowFilledAt)}):`);
+  lines.push(
+    ctx.windowFilledAt === undefined
+      ? 'Model when flagged:'
+      : `Model (window analysed after flagging, filled in ${iso(ctx.windowFilledAt)}):`,
+  );
   if (!ctx.window) lines.push('  no analysed window yet');
   else {
     const w = ctx.window;
-    lines.push(`  window ${iso(w.start)} – ${iso(w.end)}, version ${w.version === '' ? '(none)' : w.version}, ${w.rows} rows${w.labelledRows === undefined ? '' : `, ${w.labelledRows} labelled`}`);
+    lines.push(
+      `  window ${iso(w.start)} – ${iso(w.end)}, version ${w.version === '' ? '(none)' : w.version}, ${w.rows} rows${w.labelledRows === undefined ? '' : `, ${w.labelledRows} labelled`}`,
+    );
     const metrics = ctx.metrics ?? [];
     const names = metrics.map((m) => `${m.metric}${m.feature ? ` ${m.feature}` : ''}`);
     const width = Math.max(0, ...names.map((n) => n.length));
@@ -71,10 +94,15 @@ export function describeItem(item: ReviewItem, model?: Pick<ModelConfig, 'task' 
   lines.push(`Open incidents:${incidents.length === 0 ? ' none' : ''}`);
   for (const i of incidents) {
     const what = [i.metric, i.feature, i.group].filter((x) => x).join(' ');
-    lines.push(`  #${i.id} ${i.severity} ${i.status}: ${what}${i.value === null ? '' : ` = ${num(i.value)}`}${i.threshold === null ? '' : ` (threshold ${num(i.threshold)})`}, opened ${iso(i.openedAt)}`);
+    lines.push(
+      `  #${i.id} ${i.severity} ${i.status}: ${what}${i.value === null ? '' : ` = ${num(i.value)}`}${i.threshold === null ? '' : ` (threshold ${num(i.threshold)})`}, opened ${iso(i.openedAt)}`,
+    );
   }
   if (item.status === 'decided') {
-    field('Verdict', `${item.verdict ?? '?'} by ${item.decidedBy ?? '?'} at ${iso(item.decidedAt)}${item.label === null ? '' : `, label ${num(item.label)}`}`);
+    field(
+      'Verdict',
+      `${item.verdict ?? '?'} by ${item.decidedBy ?? '?'} at ${iso(item.decidedAt)}${item.label === null ? '' : `, label ${num(item.label)}`}`,
+    );
     field('Reason', item.verdictReason ?? '');
   }
   return `${lines.map(printable).join('\n')}\n`;
@@ -89,7 +117,7 @@ function statusText(item: ReviewItem): string {
     case 'decided':
       return 'decided';
     case 'not_queued':
-      return 'not_queued (flagged beyond the hour\'s capacity)';
+      return "not_queued (flagged beyond the hour's capacity)";
     default:
       return item.status;
   }

@@ -7,7 +7,16 @@ import { categoryAt, type CategoricalColumn, type MetricName, type ModelConfig, 
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { BATCH_COLUMNS, attributionColumnName, groupColumnName, type PredictionBatch } from '@vigil/collector';
 import type { FlaggedGroup, FlaggedPrediction, MetricRow, Store } from '@vigil/store';
-import { capacityReserves, eventUniform, flagPriority, judgeEvent, reserveKeys, unusualBounds, type ReviewCandidate, type UnusualBounds } from './flag-policies';
+import {
+  capacityReserves,
+  eventUniform,
+  flagPriority,
+  judgeEvent,
+  reserveKeys,
+  unusualBounds,
+  type ReviewCandidate,
+  type UnusualBounds,
+} from './flag-policies';
 
 /** The metrics a queued item shows of its model's latest analysed window. */
 export const CONTEXT_METRICS: readonly MetricName[] = ['psi', 'ece', 'brier', 'accuracy', 'auc'];
@@ -30,7 +39,11 @@ export class BatchFlagger {
    * or nothing is flagged. Rows of a version without a profile are not flagged: they are not indexed either, so a
    * reviewer's label could not join them.
    */
-  async flag(model: ModelConfig, batch: PredictionBatch, profileFor: (version: string) => ReferenceProfile | undefined): Promise<FlaggedGroup | undefined> {
+  async flag(
+    model: ModelConfig,
+    batch: PredictionBatch,
+    profileFor: (version: string) => ReferenceProfile | undefined,
+  ): Promise<FlaggedGroup | undefined> {
     if (!model.review || batch.rowCount === 0) return undefined;
     const items = flagRows({ ...model, review: model.review }, batch, (version) => {
       const profile = profileFor(version);
@@ -74,9 +87,17 @@ export function latestWindowContext(rows: readonly MetricRow[]): Record<string, 
   const wanted = rows.filter((r) => CONTEXT_METRICS.includes(r.metric) && r.group === '');
   if (wanted.length === 0) return {};
   const latest = wanted.reduce((a, b) => (b.windowEnd > a.windowEnd ? b : a));
-  const of = wanted.filter((r) => r.windowStart === latest.windowStart && r.windowEnd === latest.windowEnd && r.version === latest.version);
+  const of = wanted.filter(
+    (r) => r.windowStart === latest.windowStart && r.windowEnd === latest.windowEnd && r.version === latest.version,
+  );
   return {
-    window: { start: latest.windowStart, end: latest.windowEnd, version: latest.version, rows: latest.rows, labelledRows: latest.labelledRows },
+    window: {
+      start: latest.windowStart,
+      end: latest.windowEnd,
+      version: latest.version,
+      rows: latest.rows,
+      labelledRows: latest.labelledRows,
+    },
     metrics: of.map((r) => ({ metric: r.metric, feature: r.feature, value: r.value })),
   };
 }
@@ -85,7 +106,11 @@ export function latestWindowContext(rows: readonly MetricRow[]): Record<string, 
  * The rows of `batch` that the model's policies flag, most urgent first (ties by the event's own draw), as the
  * queue stores them. `boundsFor` gives a version's unusual-value bounds, undefined for a version without profile.
  */
-export function flagRows(model: ReviewedModel, batch: PredictionBatch, boundsFor: (version: string) => UnusualBounds | undefined): FlaggedPrediction[] {
+export function flagRows(
+  model: ReviewedModel,
+  batch: PredictionBatch,
+  boundsFor: (version: string) => UnusualBounds | undefined,
+): FlaggedPrediction[] {
   const table = batch.table;
   const numeric = (name: string): Float64Array | undefined => {
     const c = table.columns.get(name);
@@ -98,7 +123,9 @@ export function flagRows(model: ReviewedModel, batch: PredictionBatch, boundsFor
     const values = numeric(attributionColumnName(name));
     return values ? [[name, values] as const] : [];
   });
-  const attributes = [...new Set(model.groups.flatMap((g) => g.split('*')))].map((a) => [a, table.columns.get(groupColumnName(a)) as CategoricalColumn | undefined] as const);
+  const attributes = [...new Set(model.groups.flatMap((g) => g.split('*')))].map(
+    (a) => [a, table.columns.get(groupColumnName(a)) as CategoricalColumn | undefined] as const,
+  );
   const out: (FlaggedPrediction & { draw: number })[] = [];
   for (let i = 0; i < batch.rowCount; i++) {
     const code = batch.version.codes[i] as number;
@@ -114,7 +141,13 @@ export function flagRows(model: ReviewedModel, batch: PredictionBatch, boundsFor
     const groups: Record<string, string | null> = {};
     for (const [attribute, column] of attributes) groups[attribute] = column ? categoryAt(column, i) : null;
     const candidate: ReviewCandidate = {
-      id: batch.ids[i] as string, ts: batch.ts[i] as number, version, score: finite(score?.[i]), prediction: finite(prediction?.[i]), features: values, groups,
+      id: batch.ids[i] as string,
+      ts: batch.ts[i] as number,
+      version,
+      score: finite(score?.[i]),
+      prediction: finite(prediction?.[i]),
+      features: values,
+      groups,
     };
     const reasons = judgeEvent(model, candidate, bounds);
     if (reasons.length === 0) continue;
@@ -124,7 +157,14 @@ export function flagRows(model: ReviewedModel, batch: PredictionBatch, boundsFor
       const a = values[i] as number;
       if (a === a) attributions[name] = a;
     }
-    out.push({ ...candidate, attributions, reasons, priority: flagPriority(reasons), reserves: reserveKeys(reasons), draw: eventUniform(model.id, candidate.id, 'capacity') });
+    out.push({
+      ...candidate,
+      attributions,
+      reasons,
+      priority: flagPriority(reasons),
+      reserves: reserveKeys(reasons),
+      draw: eventUniform(model.id, candidate.id, 'capacity'),
+    });
   }
   out.sort((a, b) => b.priority - a.priority || a.draw - b.draw);
   return out.map(({ draw: _draw, ...item }) => item);

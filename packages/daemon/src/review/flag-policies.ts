@@ -55,7 +55,11 @@ export const UNUSUAL_QUANTILES = [0.005, 0.995] as const;
  * Per numeric feature its configured range, else the reference's [p0.5, p99.5]; per categorical feature the
  * categories of the reference. Without a profile only configured ranges apply.
  */
-export function unusualBounds(model: Pick<ModelConfig, 'features'>, review: ReviewConfig, profile: ReferenceProfile | undefined): UnusualBounds {
+export function unusualBounds(
+  model: Pick<ModelConfig, 'features'>,
+  review: ReviewConfig,
+  profile: ReferenceProfile | undefined,
+): UnusualBounds {
   const ranges = new Map<string, { range: readonly [number, number]; from: 'config' | 'reference' }>();
   const categories = new Map<string, ReadonlySet<string>>();
   const configured = review.unusual?.ranges ?? {};
@@ -69,7 +73,8 @@ export function unusualBounds(model: Pick<ModelConfig, 'features'>, review: Revi
       const low = profileQuantile(fitted, UNUSUAL_QUANTILES[0]);
       const high = profileQuantile(fitted, UNUSUAL_QUANTILES[1]);
       if (Number.isFinite(low) && Number.isFinite(high)) ranges.set(name, { range: [low, high], from: 'reference' });
-    } else if (fitted?.kind === 'categorical' && kind === 'categorical') categories.set(name, new Set(fitted.categories));
+    } else if (fitted?.kind === 'categorical' && kind === 'categorical')
+      categories.set(name, new Set(fitted.categories));
   }
   return { ranges, categories };
 }
@@ -117,13 +122,19 @@ function fnv1a(text: string): number {
 }
 
 /** Every reason the model's policies flag `event` for; empty when none does. */
-export function judgeEvent(model: Pick<ModelConfig, 'id' | 'threshold'> & { review: ReviewConfig }, event: ReviewCandidate, bounds: UnusualBounds): FlagReason[] {
+export function judgeEvent(
+  model: Pick<ModelConfig, 'id' | 'threshold'> & { review: ReviewConfig },
+  event: ReviewCandidate,
+  bounds: UnusualBounds,
+): FlagReason[] {
   const review = model.review;
   const reasons: FlagReason[] = [];
-  if (review.audit && eventUniform(model.id, event.id, 'audit') < review.audit.rate) reasons.push({ policy: 'audit', rate: review.audit.rate });
+  if (review.audit && eventUniform(model.id, event.id, 'audit') < review.audit.rate)
+    reasons.push({ policy: 'audit', rate: review.audit.rate });
   if (review.borderline && event.score !== null) {
     const distance = Math.abs(event.score - model.threshold);
-    if (distance < review.borderline.margin) reasons.push({ policy: 'borderline', distance, margin: review.borderline.margin });
+    if (distance < review.borderline.margin)
+      reasons.push({ policy: 'borderline', distance, margin: review.borderline.margin });
   }
   if (review.unusual) {
     for (const [feature, value] of Object.entries(event.features)) {
@@ -132,7 +143,14 @@ export function judgeEvent(model: Pick<ModelConfig, 'id' | 'threshold'> & { revi
       } else if (typeof value === 'number') {
         const bound = bounds.ranges.get(feature);
         if (bound && (value < bound.range[0] || value > bound.range[1])) {
-          reasons.push({ policy: 'unusual', kind: 'out_of_range', feature, value, range: bound.range, rangeFrom: bound.from });
+          reasons.push({
+            policy: 'unusual',
+            kind: 'out_of_range',
+            feature,
+            value,
+            range: bound.range,
+            rangeFrom: bound.from,
+          });
         }
       } else {
         const seen = bounds.categories.get(feature);
@@ -143,7 +161,12 @@ export function judgeEvent(model: Pick<ModelConfig, 'id' | 'threshold'> & { revi
   for (const sample of review.groups) {
     if (event.groups[sample.attribute] !== sample.value) continue;
     if (eventUniform(model.id, event.id, `group:${sample.attribute}=${sample.value}`) < sample.probability) {
-      reasons.push({ policy: 'group', attribute: sample.attribute, value: sample.value, probability: sample.probability });
+      reasons.push({
+        policy: 'group',
+        attribute: sample.attribute,
+        value: sample.value,
+        probability: sample.probability,
+      });
     }
   }
   return reasons;
@@ -204,7 +227,12 @@ export function allotCapacity<T extends { priority: number; id: string; reserves
   if (flagged.length <= capacity && Object.keys(reserves).length === 0) return { queued: [...flagged], notQueued: [] };
   const keyed = flagged.map((item, index) => ({ item, index, draw: eventUniform(model, item.id, 'capacity') }));
   const ranked = [...keyed].sort((a, b) => b.item.priority - a.item.priority || a.draw - b.draw || a.index - b.index);
-  const { queued } = allotReviewCapacity(capacity, reserves, { queued: 0, reserved: {} }, ranked.map((k) => k.item));
+  const { queued } = allotReviewCapacity(
+    capacity,
+    reserves,
+    { queued: 0, reserved: {} },
+    ranked.map((k) => k.item),
+  );
   const chosen = new Set(ranked.filter((_, i) => queued[i]).map((k) => k.index));
   return {
     queued: keyed.filter((k) => chosen.has(k.index)).map((k) => k.item),

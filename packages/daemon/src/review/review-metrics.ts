@@ -8,12 +8,29 @@ import { wilsonInterval } from '@vigil/analyzers';
 import type { MetricName, ModelConfig } from '@vigil/core';
 import { reviewWindowItemsIn, type MetricRow, type ReviewWindowItem, type Store, type WindowKey } from '@vigil/store';
 
-export const REVIEW_METRICS = ['flaggedRows', 'queuedRows', 'notQueuedRows', 'decidedRows', 'overrideRate', 'auditErrorRate', 'reviewBacklog', 'oldestPendingAge', 'groupOverrideRate'] as const;
+export const REVIEW_METRICS = [
+  'flaggedRows',
+  'queuedRows',
+  'notQueuedRows',
+  'decidedRows',
+  'overrideRate',
+  'auditErrorRate',
+  'reviewBacklog',
+  'oldestPendingAge',
+  'groupOverrideRate',
+] as const;
 
 /** The review rows of `window`, none for a model without a review section. */
-export async function reviewWindowRows(store: Pick<Store, 'transaction'>, model: ModelConfig, window: WindowKey, now: number): Promise<MetricRow[]> {
+export async function reviewWindowRows(
+  store: Pick<Store, 'transaction'>,
+  model: ModelConfig,
+  window: WindowKey,
+  now: number,
+): Promise<MetricRow[]> {
   if (!model.review) return [];
-  const items = await store.transaction((tx) => reviewWindowItemsIn(tx, window.model, window.version, window.start, window.end));
+  const items = await store.transaction((tx) =>
+    reviewWindowItemsIn(tx, window.model, window.version, window.start, window.end),
+  );
   return reviewMetricRows(window, model, items, now);
 }
 
@@ -22,15 +39,40 @@ export async function reviewWindowRows(store: Pick<Store, 'transaction'>, model:
  * counts and the override rate. A rate's `rows` is its denominator (decided items), so a rule's `minSamples`
  * counts decisions; its details hold the numerator and the Wilson 95% interval.
  */
-export function reviewMetricRows(window: WindowKey, model: Pick<ModelConfig, 'groups'>, items: readonly ReviewWindowItem[], now: number): MetricRow[] {
-  const base = { model: window.model, version: window.version, windowStart: window.start, windowEnd: window.end, feature: '', labelledRows: 0 };
+export function reviewMetricRows(
+  window: WindowKey,
+  model: Pick<ModelConfig, 'groups'>,
+  items: readonly ReviewWindowItem[],
+  now: number,
+): MetricRow[] {
+  const base = {
+    model: window.model,
+    version: window.version,
+    windowStart: window.start,
+    windowEnd: window.end,
+    feature: '',
+    labelledRows: 0,
+  };
   const rowsOf = (group: string, list: readonly ReviewWindowItem[], all: boolean): MetricRow[] => {
     const decided = list.filter((i) => i.status === 'decided');
-    const count = (metric: MetricName, value: number): MetricRow => ({ ...base, group, metric, value, rows: list.length });
+    const count = (metric: MetricName, value: number): MetricRow => ({
+      ...base,
+      group,
+      metric,
+      value,
+      rows: list.length,
+    });
     const rate = (metric: MetricName, of: readonly ReviewWindowItem[]): MetricRow => {
       const overrides = of.filter((i) => i.verdict === 'override').length;
       const [lower, upper] = wilsonInterval(overrides, of.length);
-      return { ...base, group, metric, value: of.length === 0 ? null : overrides / of.length, rows: of.length, details: { overrides, decided: of.length, lower, upper } };
+      return {
+        ...base,
+        group,
+        metric,
+        value: of.length === 0 ? null : overrides / of.length,
+        rows: of.length,
+        details: { overrides, decided: of.length, lower, upper },
+      };
     };
     const out = [
       count('flaggedRows', list.length),
@@ -44,9 +86,19 @@ export function reviewMetricRows(window: WindowKey, model: Pick<ModelConfig, 'gr
     const oldest = open.reduce((min, i) => Math.min(min, i.flaggedAt), Number.POSITIVE_INFINITY);
     return [
       ...out,
-      rate('auditErrorRate', decided.filter((i) => i.audit)),
+      rate(
+        'auditErrorRate',
+        decided.filter((i) => i.audit),
+      ),
       { ...base, group, metric: 'reviewBacklog', value: open.length, rows: list.length },
-      { ...base, group, metric: 'oldestPendingAge', value: open.length === 0 ? null : Math.max(0, (now - oldest) / 1000), rows: open.length, details: { unit: 'seconds' } },
+      {
+        ...base,
+        group,
+        metric: 'oldestPendingAge',
+        value: open.length === 0 ? null : Math.max(0, (now - oldest) / 1000),
+        rows: open.length,
+        details: { unit: 'seconds' },
+      },
     ];
   };
   const rows = rowsOf('', items, true);
@@ -69,7 +121,12 @@ export function reviewMetricRows(window: WindowKey, model: Pick<ModelConfig, 'gr
     // differences): a rule `{ metric: groupOverrideRate, group: age_band }` fires when one of its groups breaches.
     rows.push(
       worst
-        ? { ...worst, metric: 'groupOverrideRate', group: attribute, details: { ...(worst.details as object), group: worst.group } }
+        ? {
+            ...worst,
+            metric: 'groupOverrideRate',
+            group: attribute,
+            details: { ...(worst.details as object), group: worst.group },
+          }
         : { ...base, metric: 'groupOverrideRate', group: attribute, value: null, rows: 0 },
     );
   }

@@ -6,7 +6,16 @@
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { categoryAt, type ModelConfig, type ReviewConfig, type Table } from '@vigil/core';
 import { csvCell } from '../cli/write-csv';
-import { allotCapacity, capacityReserves, flagPriority, reserveKeys, judgeEvent, unusualBounds, type FlagReason, type ReviewCandidate } from './flag-policies';
+import {
+  allotCapacity,
+  capacityReserves,
+  flagPriority,
+  reserveKeys,
+  judgeEvent,
+  unusualBounds,
+  type FlagReason,
+  type ReviewCandidate,
+} from './flag-policies';
 
 const HOUR_MS = 3_600_000;
 const POLICIES = ['audit', 'borderline', 'unusual', 'group'] as const;
@@ -40,7 +49,12 @@ export interface ReviewColumns {
 }
 
 /** Every row of `table` the model's policies flag, with the capacity applied per clock hour of its time column. */
-export function sizeReview(model: ModelConfig & { review: ReviewConfig }, table: Table, columns: ReviewColumns, profile: ReferenceProfile | undefined): ReviewSizing {
+export function sizeReview(
+  model: ModelConfig & { review: ReviewConfig },
+  table: Table,
+  columns: ReviewColumns,
+  profile: ReferenceProfile | undefined,
+): ReviewSizing {
   const bounds = unusualBounds(model, model.review, profile);
   const numeric = (name: string | undefined): Float64Array | undefined => {
     const c = name === undefined ? undefined : table.columns.get(name);
@@ -48,7 +62,14 @@ export function sizeReview(model: ModelConfig & { review: ReviewConfig }, table:
   };
   const text = (name: string) => {
     const c = table.columns.get(name);
-    return (i: number): string | null => (c === undefined ? null : c.kind === 'categorical' ? categoryAt(c, i) : Number.isNaN(c.values[i]!) ? null : String(c.values[i]));
+    return (i: number): string | null =>
+      c === undefined
+        ? null
+        : c.kind === 'categorical'
+          ? categoryAt(c, i)
+          : Number.isNaN(c.values[i]!)
+            ? null
+            : String(c.values[i]);
   };
   const score = numeric(columns.score);
   const prediction = numeric(columns.prediction);
@@ -60,17 +81,45 @@ export function sizeReview(model: ModelConfig & { review: ReviewConfig }, table:
   const flagged: FlaggedRow[] = [];
   for (let i = 0; i < table.rowCount; i++) {
     const values: Record<string, number | string | null> = {};
-    for (const [name, c] of features) values[name] = c === undefined ? null : c.kind === 'numeric' ? (Number.isNaN(c.values[i]!) ? null : c.values[i]!) : categoryAt(c, i);
+    for (const [name, c] of features)
+      values[name] =
+        c === undefined
+          ? null
+          : c.kind === 'numeric'
+            ? Number.isNaN(c.values[i]!)
+              ? null
+              : c.values[i]!
+            : categoryAt(c, i);
     const groups: Record<string, string | null> = {};
     for (const [a, read] of attributes) groups[a] = read(i);
     const s = finite(score?.[i]);
-    const p = finite(prediction?.[i]) ?? (s === null || model.task === 'regression' ? null : s >= columns.threshold ? 1 : 0);
-    const candidate: ReviewCandidate = { id: idOf?.(i) ?? `row-${i + 1}`, ts: timeOf?.(i) ?? 0, version: '', score: s, prediction: p, features: values, groups };
+    const p =
+      finite(prediction?.[i]) ?? (s === null || model.task === 'regression' ? null : s >= columns.threshold ? 1 : 0);
+    const candidate: ReviewCandidate = {
+      id: idOf?.(i) ?? `row-${i + 1}`,
+      ts: timeOf?.(i) ?? 0,
+      version: '',
+      score: s,
+      prediction: p,
+      features: values,
+      groups,
+    };
     const reasons = judgeEvent({ ...model, threshold: columns.threshold }, candidate, bounds);
     if (reasons.length === 0) continue;
-    flagged.push({ row: i + 1, id: candidate.id, ts: timeOf?.(i) ?? null, score: s, prediction: p, reasons, priority: flagPriority(reasons), queued: null });
+    flagged.push({
+      row: i + 1,
+      id: candidate.id,
+      ts: timeOf?.(i) ?? null,
+      score: s,
+      prediction: p,
+      reasons,
+      priority: flagPriority(reasons),
+      queued: null,
+    });
   }
-  const perPolicy = Object.fromEntries(POLICIES.map((policy) => [policy, flagged.filter((f) => f.reasons.some((r) => r.policy === policy)).length])) as ReviewSizing['perPolicy'];
+  const perPolicy = Object.fromEntries(
+    POLICIES.map((policy) => [policy, flagged.filter((f) => f.reasons.some((r) => r.policy === policy)).length]),
+  ) as ReviewSizing['perPolicy'];
   const hours: ReviewSizing['hours'] = [];
   if (timeOf) {
     const byHour = new Map<number, FlaggedRow[]>();
@@ -97,7 +146,17 @@ export function reviewOutCsv(sizing: ReviewSizing): string {
   for (const f of sizing.flagged) {
     const policies = [...new Set(f.reasons.map((r) => r.policy))].join(' ');
     lines.push(
-      [String(f.row), csvCell(f.id), f.ts === null ? '' : new Date(f.ts).toISOString(), f.score ?? '', f.prediction ?? '', policies, String(Number(f.priority.toFixed(6))), f.queued === null ? '' : String(f.queued), csvCell(JSON.stringify(f.reasons))].join(','),
+      [
+        String(f.row),
+        csvCell(f.id),
+        f.ts === null ? '' : new Date(f.ts).toISOString(),
+        f.score ?? '',
+        f.prediction ?? '',
+        policies,
+        String(Number(f.priority.toFixed(6))),
+        f.queued === null ? '' : String(f.queued),
+        csvCell(JSON.stringify(f.reasons)),
+      ].join(','),
     );
   }
   return `${lines.join('\n')}\n`;
@@ -106,13 +165,17 @@ export function reviewOutCsv(sizing: ReviewSizing): string {
 /** The console lines: flagged rows per policy, and per hour against the capacity. */
 export function reviewSummary(sizing: ReviewSizing, capacityPerHour: number): string {
   const share = (n: number) => `${((100 * n) / Math.max(1, sizing.rows)).toFixed(2)}%`;
-  const lines = [`Review: ${sizing.flagged.length} of ${sizing.rows} rows flagged (${share(sizing.flagged.length)}): ${POLICIES.map((p) => `${p} ${sizing.perPolicy[p]}`).join(', ')}`];
+  const lines = [
+    `Review: ${sizing.flagged.length} of ${sizing.rows} rows flagged (${share(sizing.flagged.length)}): ${POLICIES.map((p) => `${p} ${sizing.perPolicy[p]}`).join(', ')}`,
+  ];
   if (sizing.hours.length === 0) lines.push('  no ts or timestamp column: the capacity per hour is not simulated');
   else {
     const peak = sizing.hours.reduce((m, h) => Math.max(m, h.flagged), 0);
     const over = sizing.hours.filter((h) => h.flagged > capacityPerHour).length;
     const notQueued = sizing.hours.reduce((s, h) => s + h.flagged - h.queued, 0);
-    lines.push(`  per hour: at most ${peak} flagged (capacityPerHour ${capacityPerHour}); ${over} of ${sizing.hours.length} hours over capacity, ${notQueued} rows not queued`);
+    lines.push(
+      `  per hour: at most ${peak} flagged (capacityPerHour ${capacityPerHour}); ${over} of ${sizing.hours.length} hours over capacity, ${notQueued} rows not queued`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

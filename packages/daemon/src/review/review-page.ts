@@ -36,43 +36,65 @@ export interface PageContext {
 
 function page(title: string, body: SafeHtml, context?: PageContext): string {
   return html`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${META_CSP}">
-<meta name="referrer" content="same-origin">
-<title>${title} · Vigil review</title>
-<style>${trustedHtml(STYLES)}</style>
-</head>
-<body>
-<main>
-<header><h1>Vigil review</h1>${context && html`<div><span id="reviewer">Signed in as <strong>${context.reviewer}</strong></span> · <span id="today">${context.decidedToday} decided today</span>
-<form class="inline" method="post" action="/review/sign-out"><input type="hidden" name="csrf" value="${context.csrf}"> <button type="submit">Sign out</button></form></div>`}</header>
-${body}
-</main>
-</body>
-</html>
-`.value;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta http-equiv="Content-Security-Policy" content="${META_CSP}" />
+        <meta name="referrer" content="same-origin" />
+        <title>${title} · Vigil review</title>
+        <style>
+          ${trustedHtml(STYLES)}
+        </style>
+      </head>
+      <body>
+        <main>
+          <header>
+            <h1>Vigil review</h1>
+            ${
+              context &&
+              html`<div>
+                <span id="reviewer">Signed in as <strong>${context.reviewer}</strong></span> ·
+                <span id="today">${context.decidedToday} decided today</span>
+                <form class="inline" method="post" action="/review/sign-out">
+                  <input type="hidden" name="csrf" value="${context.csrf}" /> <button type="submit">Sign out</button>
+                </form>
+              </div>`
+            }
+          </header>
+          ${body}
+        </main>
+      </body>
+    </html> `.value;
 }
 
 export function signInPage(message?: string): string {
   return page(
     'Sign in',
     html`<section class="card${message ? ' error' : ''}" id="sign-in">
-<h2>Sign in</h2>
-${message && html`<p id="message">${message}</p>`}
-<p class="muted">With a token of the role <code>reviewer</code> or <code>admin</code> (<code>http.tokens</code>).</p>
-<form method="post" action="/review/sign-in" autocomplete="off">
-<label for="token">Token</label><input id="token" name="token" type="password" required autofocus size="40">
-<div class="actions"><button type="submit">Sign in</button></div>
-</form>
-</section>`,
+      <h2>Sign in</h2>
+      ${message && html`<p id="message">${message}</p>`}
+      <p class="muted">
+        With a token of the role <code>reviewer</code> or <code>admin</code> (<code>http.tokens</code>).
+      </p>
+      <form method="post" action="/review/sign-in" autocomplete="off">
+        <label for="token">Token</label><input id="token" name="token" type="password" required autofocus size="40" />
+        <div class="actions"><button type="submit">Sign in</button></div>
+      </form>
+    </section>`,
   );
 }
 
 export function messagePage(context: PageContext, title: string, message: string): string {
-  return page(title, html`<section class="card error" id="message"><h2>${title}</h2><p>${message}</p><p><a href="/review">Back to the queue</a></p></section>`, context);
+  return page(
+    title,
+    html`<section class="card error" id="message">
+      <h2>${title}</h2>
+      <p>${message}</p>
+      <p><a href="/review">Back to the queue</a></p>
+    </section>`,
+    context,
+  );
 }
 
 /** The page without a claimed item: how many wait, and the button that claims the most urgent one. */
@@ -80,11 +102,15 @@ export function idlePage(context: PageContext, waiting: number, notice?: string)
   return page(
     'Queue',
     html`${notice && html`<section class="card" id="notice"><p>${notice}</p></section>`}
-<section class="card" id="idle">
-<h2>${waiting === 0 ? 'Nothing waits for review' : `${waiting} item${waiting === 1 ? '' : 's'} waiting`}</h2>
-<form method="post" action="/review/next"><input type="hidden" name="csrf" value="${context.csrf}">
-<div class="actions"><button type="submit" accesskey="n" id="next">Claim the next item <kbd>N</kbd></button></div></form>
-</section>`,
+      <section class="card" id="idle">
+        <h2>${waiting === 0 ? 'Nothing waits for review' : `${waiting} item${waiting === 1 ? '' : 's'} waiting`}</h2>
+        <form method="post" action="/review/next">
+          <input type="hidden" name="csrf" value="${context.csrf}" />
+          <div class="actions">
+            <button type="submit" accesskey="n" id="next">Claim the next item <kbd>N</kbd></button>
+          </div>
+        </form>
+      </section>`,
     context,
   );
 }
@@ -102,34 +128,56 @@ export function itemPage(context: PageContext, view: ItemView, notice?: string):
   return page(
     `Item ${item.id}`,
     html`${notice && html`<section class="card" id="notice"><p>${notice}</p></section>`}
-<section class="card" id="item">
-<h2>${item.model} · version ${item.version || '—'} · prediction <code>${item.predictionId}</code></h2>
-<p class="muted">Event time ${iso(item.eventTs)} · flagged ${iso(item.flaggedAt)} · claimed until ${iso(item.claimExpiresAt)}</p>
-${scoreView(item, model)}
-<h2>Why it was flagged</h2>
-<ul class="reasons" id="reasons">${item.reasons.map((r) => html`<li>${describeReason(r)}</li>`)}</ul>
-</section>
-<div class="grid">
-<section class="card" id="features"><h2>Features against the reference</h2>${featuresView(view)}</section>
-<section class="card" id="context"><h2>The model when it was flagged</h2>${contextView(item)}</section>
-</div>
-<section class="card" id="verdict">
-<h2>Verdict</h2>
-<form method="post" action="/review/items/${item.id}/verdict">
-<input type="hidden" name="csrf" value="${context.csrf}">
-<label for="label">True outcome (optional)</label>
-${binary
-  ? html`<select id="label" name="label" accesskey="l"><option value="">not known</option><option value="0">0</option><option value="1">1</option></select>`
-  : html`<input id="label" name="label" inputmode="decimal" accesskey="l">`}
-<label for="reason">Reason <kbd>R</kbd></label>
-<textarea id="reason" name="reason" required maxlength="2000" accesskey="r"></textarea>
-<div class="actions">
-<button class="agree" type="submit" name="verdict" value="agree" accesskey="a" id="agree">Agree with the model <kbd>A</kbd></button>
-<button class="override" type="submit" name="verdict" value="override" accesskey="o" id="override">Override <kbd>O</kbd></button>
-</div>
-<p class="muted">Shortcuts: your browser's access-key modifier (Alt, or Alt+Shift, or Ctrl+Alt on a Mac) with the key shown.</p>
-</form>
-</section>`,
+      <section class="card" id="item">
+        <h2>${item.model} · version ${item.version || '—'} · prediction <code>${item.predictionId}</code></h2>
+        <p class="muted">
+          Event time ${iso(item.eventTs)} · flagged ${iso(item.flaggedAt)} · claimed until ${iso(item.claimExpiresAt)}
+        </p>
+        ${scoreView(item, model)}
+        <h2>Why it was flagged</h2>
+        <ul class="reasons" id="reasons">
+          ${item.reasons.map((r) => html`<li>${describeReason(r)}</li>`)}
+        </ul>
+      </section>
+      <div class="grid">
+        <section class="card" id="features">
+          <h2>Features against the reference</h2>
+          ${featuresView(view)}
+        </section>
+        <section class="card" id="context">
+          <h2>The model when it was flagged</h2>
+          ${contextView(item)}
+        </section>
+      </div>
+      <section class="card" id="verdict">
+        <h2>Verdict</h2>
+        <form method="post" action="/review/items/${item.id}/verdict">
+          <input type="hidden" name="csrf" value="${context.csrf}" />
+          <label for="label">True outcome (optional)</label>
+          ${
+            binary
+              ? html`<select id="label" name="label" accesskey="l">
+                  <option value="">not known</option>
+                  <option value="0">0</option>
+                  <option value="1">1</option>
+                </select>`
+              : html`<input id="label" name="label" inputmode="decimal" accesskey="l" />`
+          }
+          <label for="reason">Reason <kbd>R</kbd></label>
+          <textarea id="reason" name="reason" required maxlength="2000" accesskey="r"></textarea>
+          <div class="actions">
+            <button class="agree" type="submit" name="verdict" value="agree" accesskey="a" id="agree">
+              Agree with the model <kbd>A</kbd>
+            </button>
+            <button class="override" type="submit" name="verdict" value="override" accesskey="o" id="override">
+              Override <kbd>O</kbd>
+            </button>
+          </div>
+          <p class="muted">
+            Shortcuts: your browser's access-key modifier (Alt, or Alt+Shift, or Ctrl+Alt on a Mac) with the key shown.
+          </p>
+        </form>
+      </section>`,
     context,
   );
 }
@@ -137,15 +185,27 @@ ${binary
 function scoreView(item: ReviewItem, model: ModelConfig | undefined): SafeHtml {
   if (item.score === null) return html`<p id="score">No score; prediction ${item.prediction ?? '—'}.</p>`;
   const threshold = model?.threshold;
-  if (model?.task === 'regression' || threshold === undefined) return html`<p id="score">Predicted ${fmt(item.score)}.</p>`;
+  if (model?.task === 'regression' || threshold === undefined)
+    return html`<p id="score">Predicted ${fmt(item.score)}.</p>`;
   const pct = (v: number) => `${Math.max(0, Math.min(100, v * 100)).toFixed(2)}%`;
-  return html`<div id="score"><p>Score <strong>${fmt(item.score)}</strong> against the threshold ${fmt(threshold)} (distance ${fmt(Math.abs(item.score - threshold))}): predicted <strong>${item.prediction ?? '—'}</strong>.</p>
-<div class="bar" role="img" aria-label="${`score ${fmt(item.score)}, threshold ${fmt(threshold)}`}"><span class="cut" style="${`left:${pct(threshold)}`}"></span><span class="at" style="${`left:${pct(item.score)}`}"></span></div></div>`;
+  return html`<div id="score">
+    <p>
+      Score <strong>${fmt(item.score)}</strong> against the threshold ${fmt(threshold)} (distance
+      ${fmt(Math.abs(item.score - threshold))}): predicted <strong>${item.prediction ?? '—'}</strong>.
+    </p>
+    <div class="bar" role="img" aria-label="${`score ${fmt(item.score)}, threshold ${fmt(threshold)}`}">
+      <span class="cut" style="${`left:${pct(threshold)}`}"></span
+      ><span class="at" style="${`left:${pct(item.score)}`}"></span>
+    </div>
+  </div>`;
 }
 
 function featuresView({ item, model, profile }: ItemView): SafeHtml {
   // In the order of the configuration (the queue stores features as jsonb, which keeps no key order).
-  const names = [...Object.keys(model?.features ?? {}).filter((n) => Object.hasOwn(item.features, n)), ...Object.keys(item.features).filter((n) => !Object.hasOwn(model?.features ?? {}, n))];
+  const names = [
+    ...Object.keys(model?.features ?? {}).filter((n) => Object.hasOwn(item.features, n)),
+    ...Object.keys(item.features).filter((n) => !Object.hasOwn(model?.features ?? {}, n)),
+  ];
   // The event's attributions (docs/events.md), beside each feature when it carried them; items of events without
   // attributions (or erased by retention) keep the three columns.
   const attributions = item.attributions ?? {};
@@ -155,29 +215,45 @@ function featuresView({ item, model, profile }: ItemView): SafeHtml {
     const a = Object.hasOwn(attributions, name) ? attributions[name]! : null;
     return html`<td class="attribution">${a === null ? '—' : `${a > 0 ? '+' : ''}${fmt(a)}`}</td>`;
   };
-  const rows = names.map((name) => [name, item.features[name] ?? null] as const).map(([name, value]) => {
-    const fitted = profile?.features.find((f) => f.name === name);
-    let reference: SafeHtml | string = 'no reference profile';
-    let unusual = false;
-    if (value === null) {
-      reference = fitted ? `missing in ${pct(fitted.missing / Math.max(1, fitted.rows))} of the reference` : reference;
-      unusual = true;
-    } else if (fitted?.kind === 'numeric' && typeof value === 'number') {
-      const low = profileQuantile(fitted, UNUSUAL_QUANTILES[0]);
-      const high = profileQuantile(fitted, UNUSUAL_QUANTILES[1]);
-      unusual = value < low || value > high;
-      reference = html`p0.5–p99.5 ${fmt(low)} – ${fmt(high)}; percentile ${fmt(100 * profileCdf(fitted, value), 1)}`;
-    } else if (fitted?.kind === 'categorical') {
-      const at = fitted.categories.indexOf(String(value));
-      const share = at < 0 ? 0 : (fitted.counts[at] ?? 0) / Math.max(1, fitted.rows);
-      unusual = at < 0;
-      reference = at < 0 ? 'never seen in the reference' : `${pct(share)} of the reference`;
-    }
-    return html`<tr${unusual ? trustedHtml(' class="flag"') : ''}><th scope="row">${name}</th><td class="value">${value === null ? 'missing' : typeof value === 'number' ? fmt(value) : value}</td>${attributionCell(name)}<td>${reference}</td></tr>`;
-  });
+  const rows = names
+    .map((name) => [name, item.features[name] ?? null] as const)
+    .map(([name, value]) => {
+      const fitted = profile?.features.find((f) => f.name === name);
+      let reference: SafeHtml | string = 'no reference profile';
+      let unusual = false;
+      if (value === null) {
+        reference = fitted
+          ? `missing in ${pct(fitted.missing / Math.max(1, fitted.rows))} of the reference`
+          : reference;
+        unusual = true;
+      } else if (fitted?.kind === 'numeric' && typeof value === 'number') {
+        const low = profileQuantile(fitted, UNUSUAL_QUANTILES[0]);
+        const high = profileQuantile(fitted, UNUSUAL_QUANTILES[1]);
+        unusual = value < low || value > high;
+        reference = html`p0.5–p99.5 ${fmt(low)} – ${fmt(high)}; percentile ${fmt(100 * profileCdf(fitted, value), 1)}`;
+      } else if (fitted?.kind === 'categorical') {
+        const at = fitted.categories.indexOf(String(value));
+        const share = at < 0 ? 0 : (fitted.counts[at] ?? 0) / Math.max(1, fitted.rows);
+        unusual = at < 0;
+        reference = at < 0 ? 'never seen in the reference' : `${pct(share)} of the reference`;
+      }
+      return html`<tr${unusual ? trustedHtml(' class="flag"') : ''}><th scope="row">${name}</th><td class="value">${value === null ? 'missing' : typeof value === 'number' ? fmt(value) : value}</td>${attributionCell(name)}<td>${reference}</td></tr>`;
+    });
   const groups = Object.entries(item.groups);
-  return html`<table><thead><tr><th>feature</th><th>value</th>${attributed && html`<th title="the event's attribution, in score units">attribution</th>`}<th>reference</th></tr></thead><tbody>${rows}</tbody></table>
-${groups.length > 0 && html`<p class="muted">Groups: ${groups.map(([k, v], i) => html`${i > 0 ? ', ' : ''}${k}=${v ?? 'missing'}`)}</p>`}`;
+  return html`<table>
+      <thead>
+        <tr>
+          <th>feature</th>
+          <th>value</th>
+          ${attributed && html`<th title="the event's attribution, in score units">attribution</th>`}
+          <th>reference</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>
+    ${groups.length > 0 && html`<p class="muted">Groups: ${groups.map(([k, v], i) => html`${i > 0 ? ', ' : ''}${k}=${v ?? 'missing'}`)}</p>`}`;
 }
 
 function contextView(item: ReviewItem): SafeHtml {
@@ -185,17 +261,45 @@ function contextView(item: ReviewItem): SafeHtml {
     window?: { start: number; end: number; version: string; rows: number };
     windowFilledAt?: number;
     metrics?: Array<{ metric: string; feature: string; value: number | null }>;
-    openIncidents?: Array<{ id: string; metric: string; feature: string; group: string; severity: string; status: string; value: number | null; threshold: number | null }>;
+    openIncidents?: Array<{
+      id: string;
+      metric: string;
+      feature: string;
+      group: string;
+      severity: string;
+      status: string;
+      value: number | null;
+      threshold: number | null;
+    }>;
   };
   const incidents = ctx.openIncidents ?? [];
-  return html`${ctx.window
-    ? html`<p class="muted">Latest analysed window ${iso(ctx.window.start)} – ${iso(ctx.window.end)} (${ctx.window.rows} rows)${ctx.windowFilledAt === undefined ? '' : ', analysed after the item was flagged'}</p>
-<table><tbody>${(ctx.metrics ?? []).map((m) => html`<tr><th scope="row">${m.metric}${m.feature && ` ${m.feature}`}</th><td>${m.value === null ? '—' : fmt(m.value)}</td></tr>`)}</tbody></table>`
-    : html`<p class="muted">No analysed window yet.</p>`}
-<h2>Open incidents</h2>
-${incidents.length === 0
-  ? html`<p class="ok">None.</p>`
-  : html`<ul>${incidents.map((i) => html`<li>${i.severity} ${i.status}: ${i.metric}${i.feature && ` ${i.feature}`}${i.group && ` ${i.group}`} ${i.value === null ? '' : `= ${fmt(i.value)}`}${i.threshold === null ? '' : ` (threshold ${fmt(i.threshold)})`}</li>`)}</ul>`}`;
+  return html`${
+      ctx.window
+        ? html`<p class="muted">
+              Latest analysed window ${iso(ctx.window.start)} – ${iso(ctx.window.end)} (${ctx.window.rows}
+              rows)${ctx.windowFilledAt === undefined ? '' : ', analysed after the item was flagged'}
+            </p>
+            <table>
+              <tbody>
+                ${(ctx.metrics ?? []).map(
+                  (m) =>
+                    html`<tr>
+                      <th scope="row">${m.metric}${m.feature && ` ${m.feature}`}</th>
+                      <td>${m.value === null ? '—' : fmt(m.value)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+        : html`<p class="muted">No analysed window yet.</p>`
+    }
+    <h2>Open incidents</h2>
+    ${
+      incidents.length === 0
+        ? html`<p class="ok">None.</p>`
+        : html`<ul>
+            ${incidents.map((i) => html`<li>${i.severity} ${i.status}: ${i.metric}${i.feature && ` ${i.feature}`}${i.group && ` ${i.group}`} ${i.value === null ? '' : `= ${fmt(i.value)}`}${i.threshold === null ? '' : ` (threshold ${fmt(i.threshold)})`}</li>`)}
+          </ul>`
+    }`;
 }
 
 /** A reason in words. */
@@ -210,7 +314,8 @@ export function describeReason(r: Record<string, unknown> & { policy: string }):
       return `group sample: ${String(r.attribute)}=${String(r.value)} (probability ${v(r.probability)})`;
     case 'unusual':
       if (r.kind === 'missing') return `unusual: ${String(r.feature)} is missing`;
-      if (r.kind === 'new_category') return `unusual: ${String(r.feature)}=${String(r.value)} was never seen in the reference`;
+      if (r.kind === 'new_category')
+        return `unusual: ${String(r.feature)}=${String(r.value)} was never seen in the reference`;
       if (r.kind === 'out_of_range') {
         const range = r.range as [number, number];
         return `unusual: ${String(r.feature)}=${v(r.value)} is outside ${r.rangeFrom === 'config' ? 'its configured range' : "the reference's [p0.5, p99.5]"} [${v(range[0])}, ${v(range[1])}]`;

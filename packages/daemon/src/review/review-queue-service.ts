@@ -7,13 +7,34 @@
 import { EventTimeWindows, type ReferenceProfile } from '@vigil/analyzers';
 import { VigilError, type ModelConfig, type VigilConfig } from '@vigil/core';
 import {
-  appendAuditIn, claimReviewItemIn, countDecided, decideReviewItemIn, fillReviewContextIn, getReviewItem, listReviewItems, metricRowsIn, nextReviewItemIn,
-  REVIEW_VERDICTS, touchWindowsIn, type ReviewItem, type ReviewItemStatus, type ReviewQueueQuery, type ReviewVerdict, type SqlExecutor, type Store,
+  appendAuditIn,
+  claimReviewItemIn,
+  countDecided,
+  decideReviewItemIn,
+  fillReviewContextIn,
+  getReviewItem,
+  listReviewItems,
+  metricRowsIn,
+  nextReviewItemIn,
+  REVIEW_VERDICTS,
+  touchWindowsIn,
+  type ReviewItem,
+  type ReviewItemStatus,
+  type ReviewQueueQuery,
+  type ReviewVerdict,
+  type SqlExecutor,
+  type Store,
 } from '@vigil/store';
 import { latestWindowContext } from './flag-batch';
 import { settleReviewQueueIn } from './settle-review-queue';
 
-export const REVIEW_ITEM_STATUSES: readonly ReviewItemStatus[] = ['pending', 'claimed', 'decided', 'expired', 'not_queued'];
+export const REVIEW_ITEM_STATUSES: readonly ReviewItemStatus[] = [
+  'pending',
+  'claimed',
+  'decided',
+  'expired',
+  'not_queued',
+];
 export const FLAG_POLICIES = ['audit', 'borderline', 'unusual', 'group'] as const;
 
 const DAY_MS = 86_400_000;
@@ -46,10 +67,16 @@ export class ReviewQueueService {
 
   async list(query: ReviewQueueQuery): Promise<ReviewItem[]> {
     if (query.status !== undefined && !REVIEW_ITEM_STATUSES.includes(query.status)) {
-      throw new VigilError('VIGIL_USAGE', `status must be one of ${REVIEW_ITEM_STATUSES.join(', ')}, not "${String(query.status).slice(0, 40)}"`);
+      throw new VigilError(
+        'VIGIL_USAGE',
+        `status must be one of ${REVIEW_ITEM_STATUSES.join(', ')}, not "${String(query.status).slice(0, 40)}"`,
+      );
     }
     if (query.reason !== undefined && !(FLAG_POLICIES as readonly string[]).includes(query.reason)) {
-      throw new VigilError('VIGIL_USAGE', `reason must be one of ${FLAG_POLICIES.join(', ')}, not "${query.reason.slice(0, 40)}"`);
+      throw new VigilError(
+        'VIGIL_USAGE',
+        `reason must be one of ${FLAG_POLICIES.join(', ')}, not "${query.reason.slice(0, 40)}"`,
+      );
     }
     return this.store.transaction(async (tx) => {
       const now = this.now();
@@ -90,7 +117,8 @@ export class ReviewQueueService {
       await settleReviewQueueIn(tx, this.models, now);
       const next = await nextReviewItemIn(tx, reviewer, now, models ?? this.reviewedModels());
       if (!next) return null;
-      if (next.status === 'claimed' && next.claimedBy === reviewer && (next.claimExpiresAt ?? 0) > now) return this.withWindow(tx, next, now);
+      if (next.status === 'claimed' && next.claimedBy === reviewer && (next.claimExpiresAt ?? 0) > now)
+        return this.withWindow(tx, next, now);
       const item = await claimReviewItemIn(tx, next.id, reviewer, now, this.claimTimeoutOf(next.model));
       await this.audit(tx, now, reviewer, 'review_item.claimed', item, null);
       return this.withWindow(tx, item, now);
@@ -98,24 +126,37 @@ export class ReviewQueueService {
   }
 
   async decide(id: string, reviewer: string, request: VerdictRequest): Promise<ReviewItem> {
-    if (!REVIEW_VERDICTS.includes(request.verdict)) throw new VigilError('VIGIL_USAGE', `verdict must be agree or override, not "${String(request.verdict).slice(0, 40)}"`);
+    if (!REVIEW_VERDICTS.includes(request.verdict))
+      throw new VigilError(
+        'VIGIL_USAGE',
+        `verdict must be agree or override, not "${String(request.verdict).slice(0, 40)}"`,
+      );
     const reason = request.reason.trim();
     if (reason === '') throw new VigilError('VIGIL_USAGE', 'a verdict needs a reason');
-    if (reason.length > MAX_REASON_LENGTH) throw new VigilError('VIGIL_USAGE', `the reason is longer than ${MAX_REASON_LENGTH} characters`);
+    if (reason.length > MAX_REASON_LENGTH)
+      throw new VigilError('VIGIL_USAGE', `the reason is longer than ${MAX_REASON_LENGTH} characters`);
     return this.store.transaction(async (tx) => {
       const now = this.now();
       const found = await getReviewItem(tx, id);
       if (!found) throw new VigilError('VIGIL_NOT_FOUND', `no review item ${id.slice(0, 40)}`);
       checkLabel(this.models.get(found.model), found, request);
       const item = await decideReviewItemIn(tx, id, reviewer, now, {
-        verdict: request.verdict, reason, labelTtlMs: LABEL_TTL_MS, ...(request.label !== undefined ? { label: request.label } : {}),
+        verdict: request.verdict,
+        reason,
+        labelTtlMs: LABEL_TTL_MS,
+        ...(request.label !== undefined ? { label: request.label } : {}),
       });
       await this.audit(tx, now, reviewer, 'review_item.decided', item, reason);
       // The windows of the prediction are analysed again: their decided rows and override rate changed.
       const model = this.models.get(item.model);
       if (model) {
         const windows = new EventTimeWindows(model.window);
-        await touchWindowsIn(tx, windows.windowsOfBucket(windows.bucketOf(item.eventTs)).map((w) => ({ model: item.model, version: item.version, start: w.start, end: w.end })));
+        await touchWindowsIn(
+          tx,
+          windows
+            .windowsOfBucket(windows.bucketOf(item.eventTs))
+            .map((w) => ({ model: item.model, version: item.version, start: w.start, end: w.end })),
+        );
       }
       return item;
     });
@@ -159,7 +200,10 @@ export class ReviewQueueService {
   private async withWindow(tx: SqlExecutor, item: ReviewItem, now: number): Promise<ReviewItem> {
     const model = this.models.get(item.model);
     if (!model || 'window' in item.context || (item.status !== 'pending' && item.status !== 'claimed')) return item;
-    const rows = await metricRowsIn(tx, item.model, { from: item.eventTs - 3 * model.window.sizeMs, to: item.eventTs + 1 });
+    const rows = await metricRowsIn(tx, item.model, {
+      from: item.eventTs - 3 * model.window.sizeMs,
+      to: item.eventTs + 1,
+    });
     const found = latestWindowContext(rows);
     if (!('window' in found)) return item;
     const patch = { ...found, windowFilledAt: now };
@@ -168,18 +212,39 @@ export class ReviewQueueService {
 
   private claimTimeoutOf(model: string): number {
     const review = this.models.get(model)?.review;
-    if (!review) throw new VigilError('VIGIL_CONFLICT', `model ${model} has no review section in this configuration: its items cannot be claimed here`);
+    if (!review)
+      throw new VigilError(
+        'VIGIL_CONFLICT',
+        `model ${model} has no review section in this configuration: its items cannot be claimed here`,
+      );
     return review.claimTimeoutMs;
   }
 
-  private async audit(tx: SqlExecutor, at: number, actor: string, action: string, item: ReviewItem, reason: string | null): Promise<void> {
-    await appendAuditIn(tx, [{
-      at, actor, action, reason, model: item.model,
-      details: {
-        reviewItem: item.id, predictionId: item.predictionId, version: item.version,
-        ...(action === 'review_item.decided' ? { verdict: item.verdict, label: item.label } : { claimExpiresAt: new Date(item.claimExpiresAt ?? at).toISOString() }),
+  private async audit(
+    tx: SqlExecutor,
+    at: number,
+    actor: string,
+    action: string,
+    item: ReviewItem,
+    reason: string | null,
+  ): Promise<void> {
+    await appendAuditIn(tx, [
+      {
+        at,
+        actor,
+        action,
+        reason,
+        model: item.model,
+        details: {
+          reviewItem: item.id,
+          predictionId: item.predictionId,
+          version: item.version,
+          ...(action === 'review_item.decided'
+            ? { verdict: item.verdict, label: item.label }
+            : { claimExpiresAt: new Date(item.claimExpiresAt ?? at).toISOString() }),
+        },
       },
-    }]);
+    ]);
   }
 }
 
@@ -191,10 +256,14 @@ function checkLabel(model: ModelConfig | undefined, item: ReviewItem, request: V
   if (request.label === undefined) return;
   if (!Number.isFinite(request.label)) throw new VigilError('VIGIL_USAGE', 'the label must be a finite number');
   if (model?.task === 'regression') return;
-  if (request.label !== 0 && request.label !== 1) throw new VigilError('VIGIL_USAGE', `the label of a binary model is 0 or 1, not ${request.label}`);
+  if (request.label !== 0 && request.label !== 1)
+    throw new VigilError('VIGIL_USAGE', `the label of a binary model is 0 or 1, not ${request.label}`);
   if (item.prediction === null) return;
   if (request.verdict === 'agree' && request.label !== item.prediction) {
-    throw new VigilError('VIGIL_USAGE', `agree with the prediction ${item.prediction} but label ${request.label}: use override`);
+    throw new VigilError(
+      'VIGIL_USAGE',
+      `agree with the prediction ${item.prediction} but label ${request.label}: use override`,
+    );
   }
   if (request.verdict === 'override' && request.label === item.prediction) {
     throw new VigilError('VIGIL_USAGE', `override the prediction ${item.prediction} with the same label: use agree`);

@@ -8,7 +8,11 @@ import { EventTimeWindows } from '@vigil/analyzers';
 import type { ModelConfig } from '@vigil/core';
 import { expireReviewItemsIn, touchWindowsIn, type SqlExecutor, type Store, type WindowKey } from '@vigil/store';
 
-export async function settleReviewQueueIn(tx: SqlExecutor, models: ReadonlyMap<string, ModelConfig>, now: number): Promise<{ released: number; expired: number }> {
+export async function settleReviewQueueIn(
+  tx: SqlExecutor,
+  models: ReadonlyMap<string, ModelConfig>,
+  now: number,
+): Promise<{ released: number; expired: number }> {
   // A model configured without a review section (it was removed) has items nobody can claim: they expire now. A
   // model absent from the configuration is left to its TTL: another daemon sharing the database may review it.
   const unreviewed = [...models.values()].filter((m) => !m.review).map((m) => m.id);
@@ -21,7 +25,8 @@ export async function settleReviewQueueIn(tx: SqlExecutor, models: ReadonlyMap<s
     if (!model) continue;
     let w = windowsOf.get(model.id);
     if (!w) windowsOf.set(model.id, (w = new EventTimeWindows(model.window)));
-    for (const { start, end } of w.windowsOfBucket(w.bucketOf(item.eventTs))) windows.push({ model: item.model, version: item.version, start, end });
+    for (const { start, end } of w.windowsOfBucket(w.bucketOf(item.eventTs)))
+      windows.push({ model: item.model, version: item.version, start, end });
   }
   await touchWindowsIn(tx, windows);
   return { released, expired };
@@ -31,7 +36,11 @@ export async function settleReviewQueueIn(tx: SqlExecutor, models: ReadonlyMap<s
  * {@link settleReviewQueueIn} in its own transaction. It runs even when no model has a `review` section any more:
  * the items queued while one had are settled all the same.
  */
-export async function settleReviewQueue(store: Pick<Store, 'transaction'>, models: readonly ModelConfig[], now: number): Promise<{ released: number; expired: number }> {
+export async function settleReviewQueue(
+  store: Pick<Store, 'transaction'>,
+  models: readonly ModelConfig[],
+  now: number,
+): Promise<{ released: number; expired: number }> {
   const byId = new Map(models.map((m) => [m.id, m]));
   return store.transaction((tx) => settleReviewQueueIn(tx, byId, now));
 }

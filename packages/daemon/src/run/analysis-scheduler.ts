@@ -155,7 +155,12 @@ export class AnalysisScheduler {
       this.inFlight = new Map(this.pending);
       this.pending.clear();
       const startedAt = this.generation;
-      const work: ModelWork[] = [...this.inFlight].map(([model, p]) => ({ model, earliestEnd: this.earliestEnd(model), sweep: p.sweep, force: p.force }));
+      const work: ModelWork[] = [...this.inFlight].map(([model, p]) => ({
+        model,
+        earliestEnd: this.earliestEnd(model),
+        sweep: p.sweep,
+        force: p.force,
+      }));
       try {
         const outcome = await this.options.pass(work);
         this.analysed += outcome.analysed;
@@ -167,10 +172,17 @@ export class AnalysisScheduler {
         this.failures++;
         for (const [model, p] of this.inFlight) {
           const later = this.pending.get(model);
-          this.pending.set(model, { since: Math.min(p.since, later?.since ?? Infinity), sweep: p.sweep || (later?.sweep ?? false), force: p.force || (later?.force ?? false) });
+          this.pending.set(model, {
+            since: Math.min(p.since, later?.since ?? Infinity),
+            sweep: p.sweep || (later?.sweep ?? false),
+            force: p.force || (later?.force ?? false),
+          });
         }
         this.inFlight.clear();
-        this.logger.warn({ err: error }, 'window analysis pass failed; retried with the next batch or maintenance pass');
+        this.logger.warn(
+          { err: error },
+          'window analysis pass failed; retried with the next batch or maintenance pass',
+        );
         return;
       }
     }

@@ -14,7 +14,15 @@ import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { createAlerting, type Alerting, type AlertingOptions } from '@vigil/alerts';
-import { FileEventSource, KafkaSource, produceMessages, type KafkaConnectionOptions, type OffsetsFor, type PredictionSource, type SourceBatch } from '@vigil/collector';
+import {
+  FileEventSource,
+  KafkaSource,
+  produceMessages,
+  type KafkaConnectionOptions,
+  type OffsetsFor,
+  type PredictionSource,
+  type SourceBatch,
+} from '@vigil/collector';
 import { isVigilError, VigilError, type Logger, type VigilConfig } from '@vigil/core';
 import type { Store } from '@vigil/store';
 import { alertDeliveryMetrics } from '../http/alert-metrics';
@@ -35,11 +43,18 @@ export interface DaemonSource {
   describe: Record<string, unknown>;
   /** Whether the daemon is ready at once (a file) or once the source says it joined (Kafka). */
   readyAtOnce: boolean;
-  create(o: { offsetsFor: OffsetsFor; onConnection: (state: 'joined' | 'lost') => void; onRetry: (error: unknown, attempt: number) => void }): PredictionSource;
+  create(o: {
+    offsetsFor: OffsetsFor;
+    onConnection: (state: 'joined' | 'lost') => void;
+    onRetry: (error: unknown, attempt: number) => void;
+  }): PredictionSource;
 }
 
 /** The Kafka topics of the configuration, in its consumer group. */
-export function kafkaDaemonSource(connection: KafkaConnectionOptions, o: { groupId: string; topics: readonly string[]; sessionTimeoutMs?: number; describe?: Record<string, unknown> }): DaemonSource {
+export function kafkaDaemonSource(
+  connection: KafkaConnectionOptions,
+  o: { groupId: string; topics: readonly string[]; sessionTimeoutMs?: number; describe?: Record<string, unknown> },
+): DaemonSource {
   return {
     describe: o.describe ?? { brokers: connection.brokers, groupId: o.groupId },
     readyAtOnce: false,
@@ -57,11 +72,24 @@ export function kafkaDaemonSource(connection: KafkaConnectionOptions, o: { group
 }
 
 /** An NDJSON file (`follow`: as it grows) or standard input (`path` `-` with `input`). */
-export function fileDaemonSource(o: { path: string; input?: AsyncIterable<Buffer | string>; follow: boolean; topics: { predictions: string; labels: string } }): DaemonSource {
+export function fileDaemonSource(o: {
+  path: string;
+  input?: AsyncIterable<Buffer | string>;
+  follow: boolean;
+  topics: { predictions: string; labels: string };
+}): DaemonSource {
   return {
     describe: { source: o.path === '-' ? 'standard input' : o.path, follow: o.follow },
     readyAtOnce: true,
-    create: ({ offsetsFor, onRetry }) => new FileEventSource({ path: o.path, ...(o.input ? { input: o.input } : {}), topics: o.topics, offsetsFor, follow: o.follow, onRetry }),
+    create: ({ offsetsFor, onRetry }) =>
+      new FileEventSource({
+        path: o.path,
+        ...(o.input ? { input: o.input } : {}),
+        topics: o.topics,
+        offsetsFor,
+        follow: o.follow,
+        onRetry,
+      }),
   };
 }
 
@@ -154,7 +182,9 @@ export class Daemon {
       started = await this.start(closers);
     } catch (error) {
       this.transition('failed');
-      await closeAll().catch((closeError: unknown) => logger.warn({ err: closeError }, 'closing after a failed start failed'));
+      await closeAll().catch((closeError: unknown) =>
+        logger.warn({ err: closeError }, 'closing after a failed start failed'),
+      );
       throw error;
     }
     const { alerting, runner, source, ranges, setFailure } = started;
@@ -192,7 +222,13 @@ export class Daemon {
       }
       await o.afterBatch?.(batch);
     });
-    const outcome = await Promise.race([this.stopping.then(() => 'stopped' as const), consuming.then(() => 'ended' as const, (error: unknown) => ({ error }))]);
+    const outcome = await Promise.race([
+      this.stopping.then(() => 'stopped' as const),
+      consuming.then(
+        () => 'ended' as const,
+        (error: unknown) => ({ error }),
+      ),
+    ]);
     this.transition('draining');
     if (outcome === 'ended') {
       // The end of the source: the windows its watermark closed are analysed and their notices delivered before
@@ -286,14 +322,21 @@ export class Daemon {
       ...(kafka && o.kafka
         ? {
             publishControl: async (event) => {
-              await produceMessages([{ topic: kafka.topics.control, value: Buffer.from(JSON.stringify(event)) }], o.kafka!);
+              await produceMessages(
+                [{ topic: kafka.topics.control, value: Buffer.from(JSON.stringify(event)) }],
+                o.kafka!,
+              );
             },
           }
         : {}),
     });
     closers.push(() => alerting.close());
-    const metrics = runnerMetrics(registry, { models: config.models.map((m) => m.id), topics: { ...o.topics, ...(kafka?.topics.deadLetters ? { deadLetters: kafka.topics.deadLetters } : {}) } });
-    const deadLetters = kafka && o.kafka ? deadLetterTopic(kafka.topics.deadLetters, o.kafka, metrics, logger) : undefined;
+    const metrics = runnerMetrics(registry, {
+      models: config.models.map((m) => m.id),
+      topics: { ...o.topics, ...(kafka?.topics.deadLetters ? { deadLetters: kafka.topics.deadLetters } : {}) },
+    });
+    const deadLetters =
+      kafka && o.kafka ? deadLetterTopic(kafka.topics.deadLetters, o.kafka, metrics, logger) : undefined;
     if (deadLetters) closers.push(() => deadLetters.close());
     const runner = new StreamRunner({
       config,
@@ -313,7 +356,8 @@ export class Daemon {
 
     // A failing batch or pass makes the daemon not ready, under what failed: the database, or the batch itself
     // (retried without end, since skipping it would lose its events: an operator must look).
-    const failing = (where: Where, error: unknown): string => (isVigilError(error) && !error.code.startsWith('VIGIL_STORE') ? `${where} failing: ${error.code}` : 'database');
+    const failing = (where: Where, error: unknown): string =>
+      isVigilError(error) && !error.code.startsWith('VIGIL_STORE') ? `${where} failing: ${error.code}` : 'database';
     const failures = new Map<Where, string>();
     const setFailure = (where: Where, error?: unknown): void => {
       if (error === undefined) failures.delete(where);
@@ -321,7 +365,8 @@ export class Daemon {
     };
     const problems = new Set<string>(['starting']);
     // The one reader of committed offsets, for whichever source.
-    const offsetsFor: OffsetsFor = async (topic) => new Map((await store.loadOffsets(o.groupId, topic)).map((x) => [x.partition, x.nextOffset]));
+    const offsetsFor: OffsetsFor = async (topic) =>
+      new Map((await store.loadOffsets(o.groupId, topic)).map((x) => [x.partition, x.nextOffset]));
     const source = o.source.create({
       offsetsFor,
       onConnection: (state) => {
@@ -337,15 +382,32 @@ export class Daemon {
     if (o.http !== false) {
       const server = createServer(
         createHttpApi({
-          store, http: config.http, registry, alerting, reviewQueue: new ReviewQueueService(store, config), notReadyReasons: () => [...new Set([...problems, ...failures.values(), ...[runner.analysisProblem()].filter((r) => r !== undefined)])], logger,
+          store,
+          http: config.http,
+          registry,
+          alerting,
+          reviewQueue: new ReviewQueueService(store, config),
+          notReadyReasons: () => [
+            ...new Set([
+              ...problems,
+              ...failures.values(),
+              ...[runner.analysisProblem()].filter((r) => r !== undefined),
+            ]),
+          ],
+          logger,
         }),
       );
       await listen(server, config.http.port, config.http.host, o.name);
       closers.push(() => new Promise<void>((done) => server.close(() => done())));
       const address = server.address();
-      http = { http: `${config.http.host}:${typeof address === 'object' && address ? address.port : config.http.port}` };
+      http = {
+        http: `${config.http.host}:${typeof address === 'object' && address ? address.port : config.http.port}`,
+      };
     }
-    logger.info({ ...http, database: o.database, ...o.source.describe, alertQueue: config.redis ? 'bullmq' : 'in-process' }, `${o.name} started`);
+    logger.info(
+      { ...http, database: o.database, ...o.source.describe, alertQueue: config.redis ? 'bullmq' : 'in-process' },
+      `${o.name} started`,
+    );
     return { store, alerting, runner, source, ranges, problems, setFailure };
   }
 }
@@ -362,7 +424,9 @@ interface Started {
 
 function listen(server: Server, port: number, host: string, name: string): Promise<void> {
   return new Promise((done, fail) => {
-    server.once('error', (error) => fail(new VigilError('VIGIL_USAGE', `${name}: cannot listen on ${host}:${port} (${error.message})`)));
+    server.once('error', (error) =>
+      fail(new VigilError('VIGIL_USAGE', `${name}: cannot listen on ${host}:${port} (${error.message})`)),
+    );
     server.listen(port, host, () => done());
   });
 }

@@ -7,7 +7,12 @@ import type { Logger } from '@vigil/core';
 import type { RunnerMetrics } from './runner-metrics';
 
 /** The publisher of `topic`, or undefined when no dead-letter topic is configured. */
-export function deadLetterTopic(topic: string | undefined, connection: KafkaConnectionOptions, metrics: RunnerMetrics, logger: Logger): DeadLetterPublisher | undefined {
+export function deadLetterTopic(
+  topic: string | undefined,
+  connection: KafkaConnectionOptions,
+  metrics: RunnerMetrics,
+  logger: Logger,
+): DeadLetterPublisher | undefined {
   if (topic === undefined) return undefined;
   return new DeadLetterPublisher({
     ...connection,

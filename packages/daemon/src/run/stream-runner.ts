@@ -11,16 +11,52 @@
  * {@link AnalysisScheduler}: `handle` returns once the batch is committed (docs/streaming.md, "Analysis beside ingest").
  */
 import {
-  analyzeSurrogateWindow, analyzeWindow, completeEventTime, emptyAccumulator, EventTimeWindows, mergeAccumulators, reconstructionWindow,
-  type ReferenceProfile, type WindowAccumulator,
+  analyzeSurrogateWindow,
+  analyzeWindow,
+  completeEventTime,
+  emptyAccumulator,
+  EventTimeWindows,
+  mergeAccumulators,
+  reconstructionWindow,
+  type ReferenceProfile,
+  type WindowAccumulator,
 } from '@vigil/analyzers';
 import type { AnalysedWindow, ModelCondition } from '@vigil/alerts';
-import { BATCH_COLUMNS, decodeLabel, PredictionBatchBuilder, compileDecodeOptions, type DeadLetter, type PredictionBatch, type SourceBatch } from '@vigil/collector';
-import { compositeKey, selectRows, silentLogger, type CategoricalColumn, type Logger, type ModelConfig, type VigilConfig } from '@vigil/core';
 import {
-  markAnalysedIn, upsertMetricRowsIn,
-  type Batch, type BucketDelta, type DeadLetterInput, type DueWindow, type FlaggedGroup, type LabelInput, type LabelMatch, type PredictionIndexRow,
-  type RetentionLimits, type SqlExecutor, type Store, type StoredBucket, type WatermarkInput, type WindowKey,
+  BATCH_COLUMNS,
+  decodeLabel,
+  PredictionBatchBuilder,
+  compileDecodeOptions,
+  type DeadLetter,
+  type PredictionBatch,
+  type SourceBatch,
+} from '@vigil/collector';
+import {
+  compositeKey,
+  selectRows,
+  silentLogger,
+  type CategoricalColumn,
+  type Logger,
+  type ModelConfig,
+  type VigilConfig,
+} from '@vigil/core';
+import {
+  markAnalysedIn,
+  upsertMetricRowsIn,
+  type Batch,
+  type BucketDelta,
+  type DeadLetterInput,
+  type DueWindow,
+  type FlaggedGroup,
+  type LabelInput,
+  type LabelMatch,
+  type PredictionIndexRow,
+  type RetentionLimits,
+  type SqlExecutor,
+  type Store,
+  type StoredBucket,
+  type WatermarkInput,
+  type WindowKey,
 } from '@vigil/store';
 import { batchBuckets, batchSpec, labelBuckets } from '../pipeline/batch-buckets';
 import { windowMetricRows } from '../pipeline/window-metrics';
@@ -143,19 +179,30 @@ export class StreamRunner {
   private readonly deferred = new Map<string, number>();
 
   constructor(private readonly options: StreamRunnerOptions) {
-    for (const model of options.config.models) this.models.set(model.id, { config: model, windows: new EventTimeWindows(model.window) });
+    for (const model of options.config.models)
+      this.models.set(model.id, { config: model, windows: new EventTimeWindows(model.window) });
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.logger = (options.logger ?? silentLogger).child({ component: 'runner' });
     this.labelTtlMs = options.labelTtlMs ?? 30 * DAY_MS;
     this.orphanTtlMs = options.orphanTtlMs ?? 7 * DAY_MS;
     this.decodeOptions = compileDecodeOptions({ maxFutureMs: options.maxFutureMs ?? DAY_MS, now: this.now });
-    this.builder = new PredictionBatchBuilder(new Map([...this.models].map(([id, m]) => [id, m.config])), { ...this.decodeOptions, expectedRows: EXPECTED_ROWS_PER_MODEL });
+    this.builder = new PredictionBatchBuilder(new Map([...this.models].map(([id, m]) => [id, m.config])), {
+      ...this.decodeOptions,
+      expectedRows: EXPECTED_ROWS_PER_MODEL,
+    });
     this.versionProfiles = new VersionProfiles(options.store, options.defaultProfiles, this.logger);
     if (options.analysis?.background) {
-      const scheduler = new AnalysisScheduler({ pass: (work) => this.analyseWork(work), now: this.now, logger: this.logger });
+      const scheduler = new AnalysisScheduler({
+        pass: (work) => this.analyseWork(work),
+        now: this.now,
+        logger: this.logger,
+      });
       this.scheduler = scheduler;
-      options.metrics?.analysisProbe(() => ({ lagSeconds: scheduler.lagSeconds(), queuedWindows: scheduler.queuedWindows() }));
+      options.metrics?.analysisProbe(() => ({
+        lagSeconds: scheduler.lagSeconds(),
+        queuedWindows: scheduler.queuedWindows(),
+      }));
     }
     this.flagger = new BatchFlagger(options.store, this.now);
   }
@@ -166,7 +213,10 @@ export class StreamRunner {
    */
   async handle(batch: SourceBatch): Promise<void> {
     const changed: WindowKey[] = [];
-    const models = batch.topic === this.options.topics.labels ? await this.applyLabels(batch, changed) : await this.applyPredictions(batch, changed);
+    const models =
+      batch.topic === this.options.topics.labels
+        ? await this.applyLabels(batch, changed)
+        : await this.applyPredictions(batch, changed);
     this.options.metrics?.observeLag(batch);
     if (this.scheduler) this.scheduler.mark(models, changed);
     else await this.analyse(models);
@@ -201,13 +251,17 @@ export class StreamRunner {
     if (!this.scheduler) return undefined;
     const lag = this.scheduler.lagSeconds();
     const bound = (this.options.analysis?.maxLagMs ?? ANALYSIS_DEFAULTS.maxLagMs) / 1000;
-    return lag > bound ? `analysis lagging: ${Math.round(lag)} s behind the committed events (more than ${bound} s)` : undefined;
+    return lag > bound
+      ? `analysis lagging: ${Math.round(lag)} s behind the committed events (more than ${bound} s)`
+      : undefined;
   }
 
   private async applyPredictions(batch: SourceBatch, changed: WindowKey[]): Promise<string[]> {
     for (const message of batch.messages) this.builder.add(message);
     const built = this.builder.build();
-    await this.loadProfiles([...built.batches.values()].flatMap((b) => b.version.categories.map((version) => [b.model, version] as const)));
+    await this.loadProfiles(
+      [...built.batches.values()].flatMap((b) => b.version.categories.map((version) => [b.model, version] as const)),
+    );
 
     const buckets: BucketDelta<WindowAccumulator>[] = [];
     const predictions: PredictionIndexRow[] = [];
@@ -215,12 +269,21 @@ export class StreamRunner {
     const watermarks: WatermarkInput[] = [];
     const unprofiled: { model: string; version: string; rows: number }[] = [];
     // Every model's ids in one look-up (a batch of a topic keyed by model holds dozens of models).
-    const seen = await this.options.store.lookupPredictionsOfModels(new Map([...built.batches].map(([id, b]) => [id, b.ids])));
+    const seen = await this.options.store.lookupPredictionsOfModels(
+      new Map([...built.batches].map(([id, b]) => [id, b.ids])),
+    );
     const flagged: FlaggedGroup[] = [];
     for (const [id, batchOfModel] of built.batches) {
       const runtime = this.models.get(id)!;
       const decoded = this.withoutRepeats(batchOfModel, seen.get(id) ?? new Map());
-      const out = batchBuckets(decoded, runtime.config, runtime.windows, (v) => this.profileOf(id, v), this.labelTtlMs, this.now());
+      const out = batchBuckets(
+        decoded,
+        runtime.config,
+        runtime.windows,
+        (v) => this.profileOf(id, v),
+        this.labelTtlMs,
+        this.now(),
+      );
       buckets.push(...out.buckets);
       predictions.push(...out.predictions);
       windows.push(...out.windows);
@@ -230,12 +293,19 @@ export class StreamRunner {
       if (review) flagged.push(review);
     }
     const batchOut: Batch<WindowAccumulator> = {
-      ...this.batchBase(batch, built.deadLetters), buckets, predictions, windows, watermarks, ...(flagged.length > 0 ? { flagged: { now: this.now(), groups: flagged } } : {}),
+      ...this.batchBase(batch, built.deadLetters),
+      buckets,
+      predictions,
+      windows,
+      watermarks,
+      ...(flagged.length > 0 ? { flagged: { now: this.now(), groups: flagged } } : {}),
     };
     const result = await this.options.store.applyBatch(batchOut, mergeAccumulators);
     changed.push(...windows);
     if (result.applied) {
-      for (const w of watermarks) if (w.partitions !== undefined) this.partitionsAnnounced.add(compositeKey(w.model, String(w.topic), w.partitions));
+      for (const w of watermarks)
+        if (w.partitions !== undefined)
+          this.partitionsAnnounced.add(compositeKey(w.model, String(w.topic), w.partitions));
       const m = this.options.metrics;
       for (const [id, b] of built.batches) m?.eventsConsumed.inc({ model: id }, b.rowCount);
       for (const d of built.deadLetters) m?.deadLettered.inc({ topic: d.topic, code: d.code });
@@ -253,7 +323,8 @@ export class StreamRunner {
   private watermarkOf(model: string, maxEventTs: number, batch: SourceBatch): WatermarkInput {
     const mark: WatermarkInput = { model, maxEventTs, topic: batch.topic, partition: batch.partition };
     const count = batch.topicPartitions;
-    if (count !== undefined && !this.partitionsAnnounced.has(compositeKey(model, batch.topic, count))) mark.partitions = count;
+    if (count !== undefined && !this.partitionsAnnounced.has(compositeKey(model, batch.topic, count)))
+      mark.partitions = count;
     return mark;
   }
 
@@ -296,11 +367,15 @@ export class StreamRunner {
     const models = [...new Set(labels.map((l) => l.model))];
     await this.loadAllVersions(models);
     let effects: WindowKey[] = [];
-    const result = await this.options.store.applyBatch({ ...this.batchBase(batch, deadLetters), buckets: [], labels }, mergeAccumulators, (matches) => {
-      const out = this.labelEffects(matches);
-      effects = out.windows;
-      return out;
-    });
+    const result = await this.options.store.applyBatch(
+      { ...this.batchBase(batch, deadLetters), buckets: [], labels },
+      mergeAccumulators,
+      (matches) => {
+        const out = this.labelEffects(matches);
+        effects = out.windows;
+        return out;
+      },
+    );
     changed.push(...effects);
     if (result.applied) {
       const m = this.options.metrics;
@@ -332,10 +407,23 @@ export class StreamRunner {
   private batchBase(batch: SourceBatch, deadLetters: readonly DeadLetter[]) {
     return {
       groupId: this.options.groupId,
-      offsets: [{ topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset, nextOffset: batch.nextOffset }],
-      deadLetters: deadLetters.map(
-        (d): DeadLetterInput => ({ topic: d.topic, partition: d.partition, offset: d.offset, code: d.code, reason: d.reason, raw: d.raw, rawBytes: d.rawBytes }),
-      ),
+      offsets: [
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          firstOffset: batch.firstOffset,
+          nextOffset: batch.nextOffset,
+        },
+      ],
+      deadLetters: deadLetters.map((d): DeadLetterInput => ({
+        topic: d.topic,
+        partition: d.partition,
+        offset: d.offset,
+        code: d.code,
+        reason: d.reason,
+        raw: d.raw,
+        rawBytes: d.rawBytes,
+      })),
     };
   }
 
@@ -377,15 +465,18 @@ export class StreamRunner {
       const seen = traffic.get(id);
       // A model never heard of has been silent since this daemon started.
       const silentMs = seen ? seen.silentMs : this.now() - this.startedAt;
-      const limit = this.options.noTrafficAfterMs ?? runtime.config.window.sizeMs + runtime.config.window.allowedLatenessMs;
+      const limit =
+        this.options.noTrafficAfterMs ?? runtime.config.window.sizeMs + runtime.config.window.allowedLatenessMs;
       const version = this.silent.get(id) ?? seen?.version ?? 'unversioned';
       if (silentMs > limit && !this.silent.has(id)) {
         const detail = `no events of model ${id} for ${Math.round(silentMs / 1000)} s (more than ${Math.round(limit / 1000)} s)`;
         this.logger.warn({ model: id, version }, detail);
-        if (await this.modelCondition({ model: id, version, condition: 'no_traffic', active: true, detail })) this.silent.set(id, version);
+        if (await this.modelCondition({ model: id, version, condition: 'no_traffic', active: true, detail }))
+          this.silent.set(id, version);
       } else if (silentMs <= limit && (this.silent.has(id) || !this.trafficChecked)) {
         // On the first pass too: an incident another daemon (or this one before a restart) opened may be open.
-        if (await this.modelCondition({ model: id, version, condition: 'no_traffic', active: false })) this.silent.delete(id);
+        if (await this.modelCondition({ model: id, version, condition: 'no_traffic', active: false }))
+          this.silent.delete(id);
       }
     }
     this.trafficChecked = true;
@@ -393,7 +484,9 @@ export class StreamRunner {
 
   /** Analyses the due windows of `models` (closed by their watermark and changed since); returns how many. */
   async analyse(models: readonly string[]): Promise<number> {
-    return (await this.analyseWork(models.map((model) => ({ model, earliestEnd: -Infinity, sweep: true, force: true })))).analysed;
+    return (
+      await this.analyseWork(models.map((model) => ({ model, earliestEnd: -Infinity, sweep: true, force: true })))
+    ).analysed;
   }
 
   /**
@@ -449,7 +542,8 @@ export class StreamRunner {
     if (!options?.background || window.analyses === 0) return true;
     if (labelled !== (window.analysedLabelledRows ?? -1)) return true;
     const before = window.analysedRows ?? 0;
-    if (Math.abs(rows - before) > (options.revisionRowChange ?? ANALYSIS_DEFAULTS.revisionRowChange) * before) return true;
+    if (Math.abs(rows - before) > (options.revisionRowChange ?? ANALYSIS_DEFAULTS.revisionRowChange) * before)
+      return true;
     return (window.quietMs ?? Infinity) >= (options.revisionQuietMs ?? ANALYSIS_DEFAULTS.revisionQuietMs);
   }
 
@@ -471,7 +565,11 @@ export class StreamRunner {
     }
     const out = new Map<string, StoredBucket<WindowAccumulator>[]>();
     for (const [version, span] of spans) {
-      if (span.windows > 1) out.set(version, await this.options.store.loadBuckets<WindowAccumulator>(span.model, version, span.from, span.to));
+      if (span.windows > 1)
+        out.set(
+          version,
+          await this.options.store.loadBuckets<WindowAccumulator>(span.model, version, span.from, span.to),
+        );
     }
     return out;
   }
@@ -490,7 +588,8 @@ export class StreamRunner {
     const reviewed = runtime.config.review !== undefined;
     force ||= reviewed;
     // Found too small at this very change before, and not quiet long enough yet: not loaded again.
-    if (!force && this.deferred.get(key) === window.changeSeq && (window.quietMs ?? Infinity) < quietMs) return 'deferred';
+    if (!force && this.deferred.get(key) === window.changeSeq && (window.quietMs ?? Infinity) < quietMs)
+      return 'deferred';
     await this.loadProfiles([[window.model, window.version]]);
     const profile = this.profileOf(window.model, window.version);
     if (!profile) return 'skipped';
@@ -501,15 +600,24 @@ export class StreamRunner {
     const stored = { ...batchSpec(runtime.config), groups: [...runtime.config.groups] };
     let acc = emptyAccumulator(profile, stored);
     for (const b of buckets) acc = mergeAccumulators(acc, b.accumulator);
-    if (this.scheduler && !reviewed && window.analyses > 0 && acc.rows === window.analysedRows && acc.outcome.labelled === window.analysedLabelledRows) {
+    if (
+      this.scheduler &&
+      !reviewed &&
+      window.analyses > 0 &&
+      acc.rows === window.analysedRows &&
+      acc.outcome.labelled === window.analysedLabelledRows
+    ) {
       // Every change adds rows or labels: the same counts mean the last analysis already read this change (it
       // committed while that analysis loaded the buckets). Its rows stand; the window is only marked as covered.
-      await this.options.store.transaction((tx) => markAnalysedIn(tx, window, { rows: acc.rows, labelledRows: acc.outcome.labelled }));
+      await this.options.store.transaction((tx) =>
+        markAnalysedIn(tx, window, { rows: acc.rows, labelledRows: acc.outcome.labelled }),
+      );
       this.deferred.delete(key);
       return 'skipped';
     }
     if (!force && !this.material(window, acc.rows, acc.outcome.labelled)) {
-      if (this.deferred.get(key) !== window.changeSeq) this.options.metrics?.revisionsDeferred.inc({ model: window.model });
+      if (this.deferred.get(key) !== window.changeSeq)
+        this.options.metrics?.revisionsDeferred.inc({ model: window.model });
       // Bounded: an entry whose window another daemon analysed is never removed here.
       if (this.deferred.size >= 100_000) this.deferred.clear();
       this.deferred.set(key, window.changeSeq);
@@ -532,7 +640,8 @@ export class StreamRunner {
     rows.push(...review);
     // The store keeps one pair of counts per window (docs/storage.md): review rows, whose own `rows` count
     // decisions for the rules' minSamples, are stored with the window's counts (their values carry the review counts).
-    const storedRows = review.length === 0 ? rows : rows.map((r) => ({ ...r, rows: acc.rows, labelledRows: acc.outcome.labelled }));
+    const storedRows =
+      review.length === 0 ? rows : rows.map((r) => ({ ...r, rows: acc.rows, labelledRows: acc.outcome.labelled }));
     const written = await this.options.store.transaction(async (tx) => {
       if (!(await markAnalysedIn(tx, window, { rows: acc.rows, labelledRows: acc.outcome.labelled }))) return false;
       await upsertMetricRowsIn(tx, storedRows);
@@ -548,9 +657,21 @@ export class StreamRunner {
       return true;
     });
     if (written) {
-      this.options.metrics?.windowsAnalysed.inc({ model: window.model, kind: window.analyses === 0 ? 'first' : 'revision' });
+      this.options.metrics?.windowsAnalysed.inc({
+        model: window.model,
+        kind: window.analyses === 0 ? 'first' : 'revision',
+      });
       this.options.metrics?.analysisSeconds.inc({}, (performance.now() - started) / 1000);
-      this.logger.debug({ model: window.model, version: window.version, start: new Date(window.start).toISOString(), rows: acc.rows, metrics: rows.length }, 'window analysed');
+      this.logger.debug(
+        {
+          model: window.model,
+          version: window.version,
+          start: new Date(window.start).toISOString(),
+          rows: acc.rows,
+          metrics: rows.length,
+        },
+        'window analysed',
+      );
     }
     return written ? 'analysed' : 'skipped';
   }
@@ -573,7 +694,8 @@ export class StreamRunner {
       const reported = this.reportedUnprofiled.has(key);
       if (profile && (reported || !cached)) {
         this.reportedUnprofiled.delete(key);
-        if (reported) this.logger.info({ model, version }, 'reference profile found: the version is analysed from now on');
+        if (reported)
+          this.logger.info({ model, version }, 'reference profile found: the version is analysed from now on');
         await this.modelCondition({ model, version, condition: 'no_reference_profile', active: false });
       }
     }
@@ -598,7 +720,8 @@ export class StreamRunner {
       (reason === undefined ? ` (vigil reference fit --model ${model} --version ${version})` : ` (${reason})`);
     this.logger.warn({ model, version }, detail);
     // An opening that fails is tried again with the next batch.
-    if (!(await this.modelCondition({ model, version, condition: 'no_reference_profile', active: true, detail }))) this.reportedUnprofiled.delete(key);
+    if (!(await this.modelCondition({ model, version, condition: 'no_reference_profile', active: true, detail })))
+      this.reportedUnprofiled.delete(key);
   }
 
   /** Tells the alerts about a model-level condition; false when it could not be written (tried again later). */
@@ -609,7 +732,10 @@ export class StreamRunner {
       await this.options.store.transaction((tx) => alerts.modelConditionIn!(tx, condition));
       return true;
     } catch (error) {
-      this.logger.warn({ err: error, model: condition.model, version: condition.version }, `the ${condition.condition} incident could not be written; retried later`);
+      this.logger.warn(
+        { err: error, model: condition.model, version: condition.version },
+        `the ${condition.condition} incident could not be written; retried later`,
+      );
       return false;
     }
   }

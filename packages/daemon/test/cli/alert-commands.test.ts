@@ -30,9 +30,32 @@ describe('alert lifecycle commands', () => {
     try {
       const alerting = await createAlerting({ config: await loadConfig(config, {}), store });
       const end = Date.parse('2026-11-22T10:00:00Z');
-      const metricRows = [{ model: 'credit-risk', version: '7', windowStart: end - 3_600_000, windowEnd: end, metric: 'psi' as const, feature: 'age', group: '', value: 0.35, rows: 900, labelledRows: 0 }];
+      const metricRows = [
+        {
+          model: 'credit-risk',
+          version: '7',
+          windowStart: end - 3_600_000,
+          windowEnd: end,
+          metric: 'psi' as const,
+          feature: 'age',
+          group: '',
+          value: 0.35,
+          rows: 900,
+          labelledRows: 0,
+        },
+      ];
       await store.upsertMetricRows(metricRows);
-      const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '7', windowStart: end - 3_600_000, windowEnd: end, rows: 900, labelledRows: 0, metricRows }));
+      const summary = await store.transaction((tx) =>
+        alerting.evaluateIn(tx, {
+          model: 'credit-risk',
+          version: '7',
+          windowStart: end - 3_600_000,
+          windowEnd: end,
+          rows: 900,
+          labelledRows: 0,
+          metricRows,
+        }),
+      );
       incidentId = summary.opened[0]!;
     } finally {
       await store.close();
@@ -42,23 +65,57 @@ describe('alert lifecycle commands', () => {
   it('lists, acknowledges and resolves, recording the user and the reason', async () => {
     const list = await runCli(['incidents', 'list'], cwd, env);
     expect(list.stderr).toBe('');
-    expect(list.stdout).toMatch(new RegExp(`^${incidentId} {2}firing {7}warning  credit-risk/7 psi\\(age\\) last breach = 0\\.35 > 0\\.2 in window 2026-11-22T09:00:00\\.000Z – 2026-11-22T10:00:00\\.000Z  opened `));
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^${incidentId} {2}firing {7}warning  credit-risk/7 psi\\(age\\) last breach = 0\\.35 > 0\\.2 in window 2026-11-22T09:00:00\\.000Z – 2026-11-22T10:00:00\\.000Z  opened `,
+      ),
+    );
     const ack = await runCli(['incidents', 'ack', incidentId, '--reason', 'looking'], cwd, env);
-    expect(ack).toMatchObject({ code: 0, stdout: `Acknowledged ${incidentId} (credit-risk/7 psi(age)) as cli:dana.\n` });
-    expect((await runCli(['incidents', 'ack', incidentId, '--reason', 'again'], cwd, env))).toMatchObject({ code: 2, stderr: expect.stringContaining('VIGIL_CONFLICT') });
-    expect(JSON.parse((await runCli(['incidents', 'list', '--status', 'acknowledged', '--json'], cwd, env)).stdout)[0]).toMatchObject({ id: incidentId, acknowledgedBy: 'cli:dana' });
-    expect(await runCli(['incidents', 'resolve', incidentId, '--reason', 'fixed', '--as', 'ops-bot'], cwd, env)).toMatchObject({ code: 0, stdout: expect.stringContaining('as ops-bot') });
+    expect(ack).toMatchObject({
+      code: 0,
+      stdout: `Acknowledged ${incidentId} (credit-risk/7 psi(age)) as cli:dana.\n`,
+    });
+    expect(await runCli(['incidents', 'ack', incidentId, '--reason', 'again'], cwd, env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('VIGIL_CONFLICT'),
+    });
+    expect(
+      JSON.parse((await runCli(['incidents', 'list', '--status', 'acknowledged', '--json'], cwd, env)).stdout)[0],
+    ).toMatchObject({ id: incidentId, acknowledgedBy: 'cli:dana' });
+    expect(
+      await runCli(['incidents', 'resolve', incidentId, '--reason', 'fixed', '--as', 'ops-bot'], cwd, env),
+    ).toMatchObject({ code: 0, stdout: expect.stringContaining('as ops-bot') });
     expect((await runCli(['incidents', 'list', '--status', 'open'], cwd, env)).stdout).toBe('No incidents.\n');
   }, 60_000);
 
   it('refuses bad input with exit code 2 and a reason, changing nothing', async () => {
-    expect(await runCli(['incidents', 'ack', 'inc_nope', '--reason', 'x'], cwd, env)).toMatchObject({ code: 2, stderr: 'error [VIGIL_NOT_FOUND]: no incident "inc_nope"\n' });
-    expect(await runCli(['incidents', 'ack', incidentId], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('--reason is required') });
-    expect(await runCli(['incidents', 'silence', '-c', config, '--model', 'credit-risk', '--reason', 'deploy'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('silences always expire') });
-    expect(await runCli(['incidents', 'silence', '-c', config, '--model', 'credit-risk', '--for', 'soon', '--reason', 'deploy'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('is not a duration') });
+    expect(await runCli(['incidents', 'ack', 'inc_nope', '--reason', 'x'], cwd, env)).toMatchObject({
+      code: 2,
+      stderr: 'error [VIGIL_NOT_FOUND]: no incident "inc_nope"\n',
+    });
+    expect(await runCli(['incidents', 'ack', incidentId], cwd, env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--reason is required'),
+    });
+    expect(
+      await runCli(['incidents', 'silence', '-c', config, '--model', 'credit-risk', '--reason', 'deploy'], cwd, env),
+    ).toMatchObject({ code: 2, stderr: expect.stringContaining('silences always expire') });
+    expect(
+      await runCli(
+        ['incidents', 'silence', '-c', config, '--model', 'credit-risk', '--for', 'soon', '--reason', 'deploy'],
+        cwd,
+        env,
+      ),
+    ).toMatchObject({ code: 2, stderr: expect.stringContaining('is not a duration') });
     expect(await runCli(['incidents', 'list', '--status', 'burning'], cwd, env)).toMatchObject({ code: 2 });
-    expect(await runCli(['model', 'pause', 'nope', '-c', config, '--reason', 'x'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('no model "nope"') });
-    expect(await runCli(['model', 'pause', 'credit-risk', '--reason', 'x'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('-c vigil.yaml is required') });
+    expect(await runCli(['model', 'pause', 'nope', '-c', config, '--reason', 'x'], cwd, env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('no model "nope"'),
+    });
+    expect(await runCli(['model', 'pause', 'credit-risk', '--reason', 'x'], cwd, env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('-c vigil.yaml is required'),
+    });
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
       const actions = (await store.transaction((tx) => auditLog(tx, {}))).map((e) => e.action);
@@ -69,12 +126,56 @@ describe('alert lifecycle commands', () => {
   }, 60_000);
 
   it('silences a model, opens a review, pauses and resumes the model', async () => {
-    expect((await runCli(['incidents', 'silence', '-c', config, '--model', 'credit-risk', '--metric', 'psi', '--for', '2h', '--reason', 'migration'], cwd, env)).stdout).toMatch(/^Silence sil_\S+ until \S+; 0 open incidents silenced\.\n$/);
-    const review = await runCli(['review', 'open', '-c', config, '--model', 'credit-risk', '--reason', 'complaint', '--from', '2026-11-01T00:00:00Z', '--to', '2026-11-23T00:00:00Z'], cwd, env);
+    expect(
+      (
+        await runCli(
+          [
+            'incidents',
+            'silence',
+            '-c',
+            config,
+            '--model',
+            'credit-risk',
+            '--metric',
+            'psi',
+            '--for',
+            '2h',
+            '--reason',
+            'migration',
+          ],
+          cwd,
+          env,
+        )
+      ).stdout,
+    ).toMatch(/^Silence sil_\S+ until \S+; 0 open incidents silenced\.\n$/);
+    const review = await runCli(
+      [
+        'review',
+        'open',
+        '-c',
+        config,
+        '--model',
+        'credit-risk',
+        '--reason',
+        'complaint',
+        '--from',
+        '2026-11-01T00:00:00Z',
+        '--to',
+        '2026-11-23T00:00:00Z',
+      ],
+      cwd,
+      env,
+    );
     expect(review.stderr).toBe('');
-    expect(review.stdout).toMatch(/^Opened review rev_\S+ of credit-risk: froze 1 metric rows over 1 windows, 1 incidents, 0 reference profiles/);
-    expect(await runCli(['model', 'pause', 'credit-risk', '-c', config, '--reason', 'unfair decisions'], cwd, env)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Paused credit-risk as cli:dana: unfair decisions\./) });
-    expect(await runCli(['model', 'resume', 'credit-risk', '-c', config, '--reason', 'fixed'], cwd, env)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Resumed credit-risk/) });
+    expect(review.stdout).toMatch(
+      /^Opened review rev_\S+ of credit-risk: froze 1 metric rows over 1 windows, 1 incidents, 0 reference profiles/,
+    );
+    expect(
+      await runCli(['model', 'pause', 'credit-risk', '-c', config, '--reason', 'unfair decisions'], cwd, env),
+    ).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Paused credit-risk as cli:dana: unfair decisions\./) });
+    expect(await runCli(['model', 'resume', 'credit-risk', '-c', config, '--reason', 'fixed'], cwd, env)).toMatchObject(
+      { code: 0, stdout: expect.stringMatching(/^Resumed credit-risk/) },
+    );
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
       const entries = await store.transaction((tx) => auditLog(tx, { model: 'credit-risk' }));
@@ -97,10 +198,36 @@ describe('alert lifecycle commands', () => {
     try {
       const alerting = await createAlerting({ config: await loadConfig(config, {}), store });
       const end = Date.parse('2026-11-23T10:00:00Z');
-      for (const [windowEnd, value] of [[end, 0.31], [end + 3_600_000, 0.04]] as const) {
-        const metricRows = [{ model: 'credit-risk', version: '8', windowStart: windowEnd - 3_600_000, windowEnd, metric: 'psi' as const, feature: 'age', group: '', value, rows: 900, labelledRows: 0 }];
+      for (const [windowEnd, value] of [
+        [end, 0.31],
+        [end + 3_600_000, 0.04],
+      ] as const) {
+        const metricRows = [
+          {
+            model: 'credit-risk',
+            version: '8',
+            windowStart: windowEnd - 3_600_000,
+            windowEnd,
+            metric: 'psi' as const,
+            feature: 'age',
+            group: '',
+            value,
+            rows: 900,
+            labelledRows: 0,
+          },
+        ];
         await store.upsertMetricRows(metricRows);
-        const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '8', windowStart: windowEnd - 3_600_000, windowEnd, rows: 900, labelledRows: 0, metricRows }));
+        const summary = await store.transaction((tx) =>
+          alerting.evaluateIn(tx, {
+            model: 'credit-risk',
+            version: '8',
+            windowStart: windowEnd - 3_600_000,
+            windowEnd,
+            rows: 900,
+            labelledRows: 0,
+            metricRows,
+          }),
+        );
         id ||= summary.opened[0] ?? '';
       }
       await alerting.close();
@@ -109,8 +236,12 @@ describe('alert lifecycle commands', () => {
     }
     const list = await runCli(['incidents', 'list', '--status', 'resolved', '--model', 'credit-risk'], cwd, env);
     const line = list.stdout.split('\n').find((l) => l.startsWith(id))!;
-    expect(line).toContain('credit-risk/8 psi(age) last breach = 0.31 > 0.2 in window 2026-11-23T09:00:00.000Z – 2026-11-23T10:00:00.000Z');
-    expect(line).toMatch(/ by vigil {2}cleared: 0\.04 within the clear threshold 0\.1 in window 2026-11-23T10:00:00\.000Z – 2026-11-23T11:00:00\.000Z$/);
+    expect(line).toContain(
+      'credit-risk/8 psi(age) last breach = 0.31 > 0.2 in window 2026-11-23T09:00:00.000Z – 2026-11-23T10:00:00.000Z',
+    );
+    expect(line).toMatch(
+      / by vigil {2}cleared: 0\.04 within the clear threshold 0\.1 in window 2026-11-23T10:00:00\.000Z – 2026-11-23T11:00:00\.000Z$/,
+    );
   }, 60_000);
 
   // An incident lingering between the clear threshold and the threshold: the list shows the last breach, rounded,
@@ -120,9 +251,32 @@ describe('alert lifecycle commands', () => {
       const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
       try {
         const alerting = await createAlerting({ config: await loadConfig(config, {}), store });
-        const metricRows = [{ model: 'credit-risk', version: '9', windowStart: windowEnd - 3_600_000, windowEnd, metric: 'psi' as const, feature: 'age', group: '', value, rows: 900, labelledRows: 0 }];
+        const metricRows = [
+          {
+            model: 'credit-risk',
+            version: '9',
+            windowStart: windowEnd - 3_600_000,
+            windowEnd,
+            metric: 'psi' as const,
+            feature: 'age',
+            group: '',
+            value,
+            rows: 900,
+            labelledRows: 0,
+          },
+        ];
         await store.upsertMetricRows(metricRows);
-        const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '9', windowStart: windowEnd - 3_600_000, windowEnd, rows: 900, labelledRows: 0, metricRows }));
+        const summary = await store.transaction((tx) =>
+          alerting.evaluateIn(tx, {
+            model: 'credit-risk',
+            version: '9',
+            windowStart: windowEnd - 3_600_000,
+            windowEnd,
+            rows: 900,
+            labelledRows: 0,
+            metricRows,
+          }),
+        );
         await alerting.close();
         return summary;
       } finally {
@@ -132,13 +286,22 @@ describe('alert lifecycle commands', () => {
     const end = Date.parse('2026-11-24T10:00:00Z');
     const id = (await evaluate(end, 0.312345)).opened[0]!;
     expect((await evaluate(end + 3_600_000, 0.14999)).updated).toEqual([id]); // elevated: still firing
-    const lineOf = async (status: string) => (await runCli(['incidents', 'list', '--status', status, '--model', 'credit-risk'], cwd, env)).stdout.split('\n').find((l) => l.startsWith(id))!;
+    const lineOf = async (status: string) =>
+      (await runCli(['incidents', 'list', '--status', status, '--model', 'credit-risk'], cwd, env)).stdout
+        .split('\n')
+        .find((l) => l.startsWith(id))!;
     const firing = await lineOf('open'); // silenced by the test above, still open
-    expect(firing).toContain('credit-risk/9 psi(age) last breach = 0.3123 > 0.2 in window 2026-11-24T09:00:00.000Z – 2026-11-24T10:00:00.000Z  opened ');
+    expect(firing).toContain(
+      'credit-risk/9 psi(age) last breach = 0.3123 > 0.2 in window 2026-11-24T09:00:00.000Z – 2026-11-24T10:00:00.000Z  opened ',
+    );
     expect(firing).not.toContain('0.15');
     await evaluate(end + 2 * 3_600_000, 0.0412345);
     const resolved = await lineOf('resolved');
-    expect(resolved).toContain('last breach = 0.3123 > 0.2 in window 2026-11-24T09:00:00.000Z – 2026-11-24T10:00:00.000Z');
-    expect(resolved).toMatch(/cleared: 0\.04123 within the clear threshold 0\.1 in window 2026-11-24T11:00:00\.000Z – 2026-11-24T12:00:00\.000Z$/);
+    expect(resolved).toContain(
+      'last breach = 0.3123 > 0.2 in window 2026-11-24T09:00:00.000Z – 2026-11-24T10:00:00.000Z',
+    );
+    expect(resolved).toMatch(
+      /cleared: 0\.04123 within the clear threshold 0\.1 in window 2026-11-24T11:00:00\.000Z – 2026-11-24T12:00:00\.000Z$/,
+    );
   }, 60_000);
 });

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { isVigilError } from '@vigil/core';
-import { closest, commandHelp, editDistance, HELP_OPTION, parseCommandArgs, type CommandOptions } from '../../src/cli/command-args';
+import {
+  closest,
+  commandHelp,
+  editDistance,
+  HELP_OPTION,
+  parseCommandArgs,
+  type CommandOptions,
+} from '../../src/cli/command-args';
 import { ANSI_COLOR } from '../../src/cli/palette';
 
 const OPTIONS = {
@@ -25,7 +32,11 @@ function refusal(argv: string[], allowPositionals = false): string {
 
 describe('parseCommandArgs', () => {
   it('parses like node:util parseArgs in strict mode', () => {
-    const { values, positionals } = parseCommandArgs('vigil x', { args: ['-c', 'v.yaml', '--id', 'a', '--id=b', '--fail-on-drift', 'f'], options: OPTIONS, allowPositionals: true });
+    const { values, positionals } = parseCommandArgs('vigil x', {
+      args: ['-c', 'v.yaml', '--id', 'a', '--id=b', '--fail-on-drift', 'f'],
+      options: OPTIONS,
+      allowPositionals: true,
+    });
     expect({ ...values }).toEqual({ config: 'v.yaml', id: ['a', 'b'], 'fail-on-drift': true });
     expect(positionals).toEqual(['f']);
   });
@@ -33,7 +44,9 @@ describe('parseCommandArgs', () => {
   it('suggests the nearest option for a typo, and names nothing else otherwise (main adds the hint line)', () => {
     expect(refusal(['--refrence', 'r.csv'])).toBe('vigil report: unknown option --refrence; did you mean --reference?');
     expect(refusal(['--curent=c.csv'])).toBe('vigil report: unknown option --curent; did you mean --current?');
-    expect(refusal(['--fail-on-drfit'])).toBe('vigil report: unknown option --fail-on-drfit; did you mean --fail-on-drift?');
+    expect(refusal(['--fail-on-drfit'])).toBe(
+      'vigil report: unknown option --fail-on-drfit; did you mean --fail-on-drift?',
+    );
     expect(refusal(['--fail'])).toBe('vigil report: unknown option --fail; did you mean --fail-on-drift?');
     expect(refusal(['--zebra'])).toBe('vigil report: unknown option --zebra');
     expect(refusal(['-x'])).toBe('vigil report: unknown option -x');
@@ -42,7 +55,9 @@ describe('parseCommandArgs', () => {
   it('says which option lacks a value, which takes none, and which argument is unexpected', () => {
     expect(refusal(['--reference'])).toBe('vigil report: --reference needs a value');
     expect(refusal(['-c'])).toBe('vigil report: --config needs a value');
-    expect(refusal(['--reference', '-x'])).toMatch(/^vigil report: --reference needs a value \(a value starting with "-" goes as --reference=-VALUE\)/);
+    expect(refusal(['--reference', '-x'])).toMatch(
+      /^vigil report: --reference needs a value \(a value starting with "-" goes as --reference=-VALUE\)/,
+    );
     expect(refusal(['--fail-on-drift=yes'])).toBe('vigil report: --fail-on-drift takes no value');
     expect(refusal(['stray'])).toBe('vigil report: unexpected argument "stray"');
   });

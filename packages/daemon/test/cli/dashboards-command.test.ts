@@ -14,11 +14,21 @@ describe('vigil dashboards --out DIR', () => {
     expect(r.stdout).toMatch(/^Wrote 8 dashboards and their provisioning files to .*\/grafana:\n/);
     expect(r.stdout).toContain('  dashboards/vigil/vigil-fleet.json\n');
     const { files } = buildDashboards();
-    for (const [path, text] of Object.entries(files)) expect(readFileSync(join(cwd, 'grafana', path), 'utf8')).toBe(text);
-    expect(readdirSync(join(cwd, 'grafana/dashboards/vigil')).sort()).toEqual(
-      ['vigil-calibration.json', 'vigil-drift.json', 'vigil-explanations.json', 'vigil-fairness.json', 'vigil-fleet.json', 'vigil-incidents.json', 'vigil-model.json', 'vigil-review.json'],
-    );
-    const fleet = JSON.parse(readFileSync(join(cwd, 'grafana/dashboards/vigil/vigil-fleet.json'), 'utf8')) as { uid: string };
+    for (const [path, text] of Object.entries(files))
+      expect(readFileSync(join(cwd, 'grafana', path), 'utf8')).toBe(text);
+    expect(readdirSync(join(cwd, 'grafana/dashboards/vigil')).sort()).toEqual([
+      'vigil-calibration.json',
+      'vigil-drift.json',
+      'vigil-explanations.json',
+      'vigil-fairness.json',
+      'vigil-fleet.json',
+      'vigil-incidents.json',
+      'vigil-model.json',
+      'vigil-review.json',
+    ]);
+    const fleet = JSON.parse(readFileSync(join(cwd, 'grafana/dashboards/vigil/vigil-fleet.json'), 'utf8')) as {
+      uid: string;
+    };
     expect(fleet.uid).toBe('vigil-fleet');
   });
 
@@ -26,12 +36,25 @@ describe('vigil dashboards --out DIR', () => {
     writeFileSync(join(cwd, 'grafana/dashboards/vigil/vigil-model.json'), 'stale');
     writeFileSync(join(cwd, 'grafana/notes.txt'), 'mine');
     expect((await runCli(['dashboards', '-o', join(cwd, 'grafana')], '/')).code).toBe(0);
-    expect(readFileSync(join(cwd, 'grafana/dashboards/vigil/vigil-model.json'), 'utf8')).toBe(buildDashboards().files['dashboards/vigil/vigil-model.json']);
+    expect(readFileSync(join(cwd, 'grafana/dashboards/vigil/vigil-model.json'), 'utf8')).toBe(
+      buildDashboards().files['dashboards/vigil/vigil-model.json'],
+    );
     expect(readFileSync(join(cwd, 'grafana/notes.txt'), 'utf8')).toBe('mine');
   });
 
   it('points the datasource and the provider where it is told', async () => {
-    const r = await runCli(['dashboards', '--out', 'custom', '--database-url', 'postgres://grafana@db.internal:6432/vigil?sslmode=require', '--dashboards-path', '/var/lib/grafana/vigil'], cwd);
+    const r = await runCli(
+      [
+        'dashboards',
+        '--out',
+        'custom',
+        '--database-url',
+        'postgres://grafana@db.internal:6432/vigil?sslmode=require',
+        '--dashboards-path',
+        '/var/lib/grafana/vigil',
+      ],
+      cwd,
+    );
     expect(r.code).toBe(0);
     const datasource = readFileSync(join(cwd, 'custom/datasources/vigil.yaml'), 'utf8');
     expect(datasource).toContain('url: "db.internal:6432"');
@@ -44,7 +67,10 @@ describe('vigil dashboards --out DIR', () => {
 
   it('refuses bad usage with a reason and exit code 2', async () => {
     const missing = await runCli(['dashboards'], cwd);
-    expect([missing.code, missing.stderr]).toEqual([2, "error [VIGIL_USAGE]: vigil dashboards: --out DIR is required\nRun 'vigil dashboards --help' for usage.\n"]);
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      "error [VIGIL_USAGE]: vigil dashboards: --out DIR is required\nRun 'vigil dashboards --help' for usage.\n",
+    ]);
     const secret = await runCli(['dashboards', '--out', 'x', '--database-url', 'postgres://u:hunter2@db/vigil'], cwd);
     expect(secret.code).toBe(2);
     expect(secret.stderr).toMatch(/must not contain a password/);

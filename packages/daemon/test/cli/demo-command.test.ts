@@ -41,9 +41,25 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
   });
 
   it('flags a few flights for human review, queues them within the capacity and lists the most urgent', async () => {
-    const review = (summary as unknown as { review: { flagged: number; queued: number; notQueued: number; perPolicy: Record<string, number>; first: Array<{ id: string; policies: string[] }> } }).review;
-    const items = await store.transaction(async (tx) => (await tx.query<{ id: string; status: string; policies: string[] }>(
-      "SELECT id::text AS id, status, policies FROM vigil_review_queue WHERE model = 'flights-delay' ORDER BY id")).rows);
+    const review = (
+      summary as unknown as {
+        review: {
+          flagged: number;
+          queued: number;
+          notQueued: number;
+          perPolicy: Record<string, number>;
+          first: Array<{ id: string; policies: string[] }>;
+        };
+      }
+    ).review;
+    const items = await store.transaction(
+      async (tx) =>
+        (
+          await tx.query<{ id: string; status: string; policies: string[] }>(
+            "SELECT id::text AS id, status, policies FROM vigil_review_queue WHERE model = 'flights-delay' ORDER BY id",
+          )
+        ).rows,
+    );
     expect(items.length).toBe(review.flagged);
     expect(review.perPolicy.borderline).toBeGreaterThan(0);
     expect(review.perPolicy.audit).toBeGreaterThan(0);
@@ -57,8 +73,17 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
     const audit = items.filter((i) => i.policies.includes('audit'));
     if (audit.length <= 5) expect(audit.every((i) => i.status === 'pending')).toBe(true);
     expect(review.first.length).toBe(Math.min(5, queued.length));
-    expect(result.stdout).toMatch(new RegExp(`\nHuman review \\(docs/review\\.md\\): ${review.flagged.toLocaleString('en-US')} predictions flagged \\(audit \\d+, borderline [\\d,]+\\); ${review.queued} queued for a reviewer`));
-    for (const item of review.first) expect(result.stdout).toMatch(new RegExp(`\n {4}item +${item.id}  flight-\\d+ +departing 2001-\\d\\d-\\d\\d \\d\\d:\\d\\d  score 0\\.\\d{3}  `));
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `\nHuman review \\(docs/review\\.md\\): ${review.flagged.toLocaleString('en-US')} predictions flagged \\(audit \\d+, borderline [\\d,]+\\); ${review.queued} queued for a reviewer`,
+      ),
+    );
+    for (const item of review.first)
+      expect(result.stdout).toMatch(
+        new RegExp(
+          `\n {4}item +${item.id}  flight-\\d+ +departing 2001-\\d\\d-\\d\\d \\d\\d:\\d\\d  score 0\\.\\d{3}  `,
+        ),
+      );
   });
 
   it('streams the sampled flights exactly once and analyses every closed week of February–June', async () => {
@@ -76,7 +101,11 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
   });
 
   it('stores the metric rows of every window, fairness rows per origin airport included', async () => {
-    const rows = await store.metricRows('flights-delay', { from: Date.UTC(2001, 0, 1), to: Date.UTC(2001, 6, 1), version: '2001-01' });
+    const rows = await store.metricRows('flights-delay', {
+      from: Date.UTC(2001, 0, 1),
+      to: Date.UTC(2001, 6, 1),
+      version: '2001-01',
+    });
     expect(rows.length).toBe(summary.metricRows);
     const windowRows = rows.filter((r) => r.metric === 'rows');
     expect(windowRows).toHaveLength(21);
@@ -86,7 +115,9 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
     expect(counted).toBeLessThan(summary.streamed);
     const ord = rows.filter((r) => r.metric === 'selectionRate' && r.group === 'origin=ORD');
     expect(ord).toHaveLength(21);
-    expect(rows.filter((r) => r.metric === 'ece' && r.feature === '' && r.group === '' && r.value !== null)).toHaveLength(21);
+    expect(
+      rows.filter((r) => r.metric === 'ece' && r.feature === '' && r.group === '' && r.value !== null),
+    ).toHaveLength(21);
   });
 
   it('finds the outcome shift of the season: fewer delays in spring, and calibration that drifts from January', () => {
@@ -96,7 +127,8 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
     // Measured on the real data: February had more delays than January, April and May fewer.
     expect(byMonth.get('2001-02')!.delayRate!).toBeGreaterThan(jan.delayRate! + 0.015);
     expect(byMonth.get('2001-05')!.delayRate!).toBeLessThan(jan.delayRate! - 0.02);
-    for (const month of ['2001-02', '2001-04', '2001-05']) expect(byMonth.get(month)!.ece!).toBeGreaterThan(2 * jan.ece!);
+    for (const month of ['2001-02', '2001-04', '2001-05'])
+      expect(byMonth.get(month)!.ece!).toBeGreaterThan(2 * jan.ece!);
     expect(result.stdout).toMatch(/Calibration month by month/);
     expect(result.stdout).toMatch(/2001-05 +[\d,]+ +1\d\.\d% +20\.\d%/);
   });
@@ -122,16 +154,25 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
     // that opened it; the parity incident fires from the first week on and stays.
     const firing = summary.notifications.filter((line) => line.startsWith('ALERT [firing]'));
     expect(firing).toHaveLength(summary.incidents.length);
-    for (const i of summary.incidents) expect(firing.some((line) => line.includes(` ${i.metric}`) && line.includes(`window ${i.window} `))).toBe(true);
-    expect(firing.some((line) => line.includes('statisticalParityDifference[origin]') && line.includes('window 2001-02-01'))).toBe(true);
+    for (const i of summary.incidents)
+      expect(firing.some((line) => line.includes(` ${i.metric}`) && line.includes(`window ${i.window} `))).toBe(true);
+    expect(
+      firing.some((line) => line.includes('statisticalParityDifference[origin]') && line.includes('window 2001-02-01')),
+    ).toBe(true);
     const resolved = summary.notifications.filter((line) => line.startsWith('ALERT [resolved]'));
     expect(resolved.length).toBe(summary.incidents.filter((i) => i.status === 'resolved').length);
     // A resolve says what cleared it (the clearing value within the clear threshold, its window) and the last breach apart.
-    for (const line of resolved) expect(line).toMatch(/ = [\d.e-]+, within the clear threshold [\d.e-]+ {2}window \d{4}-\d\d-\d\d – \d{4}-\d\d-\d\d {2}\(last breach [\d.e-]+ [<>]=? [\d.e-]+, window /);
+    for (const line of resolved)
+      expect(line).toMatch(
+        / = [\d.e-]+, within the clear threshold [\d.e-]+ {2}window \d{4}-\d\d-\d\d – \d{4}-\d\d-\d\d {2}\(last breach [\d.e-]+ [<>]=? [\d.e-]+, window /,
+      );
     for (const line of summary.notifications) expect(result.stdout).toContain(line);
     // The count explains itself: N notifications, and the ALERT lines they were printed as when those differ
     // (before: 9 ALERT lines above "8 notifications delivered", the first notice naming two incidents).
-    const counted = /(\d+) notifications delivered(?: \(printed as (\d+) ALERT lines, one per incident a notification changed: a notification group's notice tells of several\))?/.exec(result.stderr);
+    const counted =
+      /(\d+) notifications delivered(?: \(printed as (\d+) ALERT lines, one per incident a notification changed: a notification group's notice tells of several\))?/.exec(
+        result.stderr,
+      );
     expect(counted).not.toBeNull();
     expect(Number(counted![2] ?? counted![1])).toBe(summary.notifications.length);
     expect(counted![2] === undefined).toBe(Number(counted![1]) === summary.notifications.length);
@@ -150,16 +191,21 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
   it('writes the HTML report, the JSON report and the Grafana dashboards, and says where they are', () => {
     const html = readFileSync(join(out, 'demo-report.html'), 'utf8');
     expect(html).toMatch(/^<!doctype html>/i);
-    const report = JSON.parse(readFileSync(join(out, 'demo-report.json'), 'utf8')) as { rows: { reference: number; current: number } };
+    const report = JSON.parse(readFileSync(join(out, 'demo-report.json'), 'utf8')) as {
+      rows: { reference: number; current: number };
+    };
     // June's streamed flights (every 100th) against the January reference.
     expect(report.rows.current).toBeGreaterThan(4_000);
     expect(report.rows.current).toBeLessThan(5_500);
     expect(report.rows.reference).toBeGreaterThan(400_000);
     expect(html).toContain('origin');
     expect(result.stdout).toContain('HTML report (June against January)');
-    const dashboards = readdirSync(join(out, 'grafana'), { recursive: true }).map(String).filter((p) => p.endsWith('.json'));
+    const dashboards = readdirSync(join(out, 'grafana'), { recursive: true })
+      .map(String)
+      .filter((p) => p.endsWith('.json'));
     expect(dashboards.length).toBeGreaterThan(0);
-    for (const file of ['demo-report.html', 'demo-summary.json', 'grafana']) expect(result.stdout).toContain(join(out, file));
+    for (const file of ['demo-report.html', 'demo-summary.json', 'grafana'])
+      expect(result.stdout).toContain(join(out, file));
     expect(result.stdout).toMatch(/Done in [\d.]+ s \(stream [\d.]+ s, [\d,]+ events\/s\)/);
     // Not a terminal: progress comes as plain lines with the rate.
     expect(result.stderr).toMatch(/streaming: [\d,]+\/[\d,]+ events \(100%\) +[\d,]+ events\/s/);
@@ -183,8 +229,15 @@ describe('vigil demo --kafka (the stream through the real broker)', () => {
       expect(b.streamed).toBe(a.streamed);
       // The same events in the same order: the same windows, metric rows, calibration and incidents.
       // Kafka hands over batches of other sizes: sums agree to 12 significant digits, not to the last bit.
-      const round = (v: unknown): unknown => JSON.parse(JSON.stringify(v), (_k, x: unknown) => (typeof x === 'number' ? Number(x.toPrecision(12)) : x));
-      const findings = (x: SummaryFile) => round({ windows: x.windows, metricRows: x.metricRows, calibration: x.calibration, incidents: x.incidents.map(({ id: _id, ...rest }) => JSON.stringify(round(rest))).sort() });
+      const round = (v: unknown): unknown =>
+        JSON.parse(JSON.stringify(v), (_k, x: unknown) => (typeof x === 'number' ? Number(x.toPrecision(12)) : x));
+      const findings = (x: SummaryFile) =>
+        round({
+          windows: x.windows,
+          metricRows: x.metricRows,
+          calibration: x.calibration,
+          incidents: x.incidents.map(({ id: _id, ...rest }) => JSON.stringify(round(rest))).sort(),
+        });
       expect(findings(b)).toEqual(findings(a));
       expect(a.incidents.length).toBeGreaterThan(0);
     } finally {

@@ -18,17 +18,30 @@ describe('vigil dlq replay', () => {
     try {
       const unknownModel = Buffer.from(JSON.stringify({ model: 'added-later', id: 'e1', ts: 1, features: {} }));
       const notJson = Buffer.from('{"model": "credit-risk", "id": ');
-      const huge = Buffer.from(JSON.stringify({ model: 'credit-risk', id: 'big', ts: 1, features: { blob: 'x'.repeat(400) } }));
+      const huge = Buffer.from(
+        JSON.stringify({ model: 'credit-risk', id: 'big', ts: 1, features: { blob: 'x'.repeat(400) } }),
+      );
       // Stored with a 200-byte limit, as a daemon configured so would have kept them.
       const store = await createStore({ dataDir: join(cwd, '.vigil/pglite'), deadLetterMaxBytes: 200 });
       try {
-        const letter = (offset: number, raw: Buffer, code: string) => ({ topic, partition: 0, offset, code, reason: `test ${code}`, raw });
+        const letter = (offset: number, raw: Buffer, code: string) => ({
+          topic,
+          partition: 0,
+          offset,
+          code,
+          reason: `test ${code}`,
+          raw,
+        });
         await store.applyBatch(
           {
             groupId: 'g',
             offsets: [],
             buckets: [],
-            deadLetters: [letter(1, unknownModel, 'VIGIL_DECODE_UNKNOWN_MODEL'), letter(2, notJson, 'VIGIL_DECODE_INVALID_JSON'), letter(3, huge, 'VIGIL_DECODE_TOO_LARGE')],
+            deadLetters: [
+              letter(1, unknownModel, 'VIGIL_DECODE_UNKNOWN_MODEL'),
+              letter(2, notJson, 'VIGIL_DECODE_INVALID_JSON'),
+              letter(3, huge, 'VIGIL_DECODE_TOO_LARGE'),
+            ],
           },
           (a) => a,
         );

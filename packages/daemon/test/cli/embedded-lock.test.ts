@@ -14,7 +14,11 @@ jest.setTimeout(120_000);
 const BIN = join(__dirname, '../../dist/bin.js');
 
 function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  return new Promise((resolve) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? resolve(child.exitCode)
+      : child.once('exit', (code) => resolve(code)),
+  );
 }
 
 async function until(what: string, check: () => boolean, child: ChildProcess, output: () => string): Promise<void> {
@@ -60,7 +64,12 @@ describe('the lock of the embedded database', () => {
   it('refuses a second process with the pid of the holder, and lets it in once the holder is gone', async () => {
     const first = startDaemon();
     try {
-      await until('the daemon to open the database', () => first.output().includes(' started"'), first.child, first.output);
+      await until(
+        'the daemon to open the database',
+        () => first.output().includes(' started"'),
+        first.child,
+        first.output,
+      );
       expect(readFileSync(lock, 'utf8').trim()).toBe(String(first.child.pid));
 
       const refused = await runCli(['queue', 'list', '-c', config], cwd, {});
@@ -79,7 +88,11 @@ describe('the lock of the embedded database', () => {
       first.child.kill('SIGTERM');
       expect(await exited(first.child)).toBe(0);
       expect(existsSync(lock)).toBe(false);
-      expect(await runCli(['queue', 'list', '-c', config], cwd, {})).toEqual({ code: 0, stdout: 'No items.\n', stderr: '' });
+      expect(await runCli(['queue', 'list', '-c', config], cwd, {})).toEqual({
+        code: 0,
+        stdout: 'No items.\n',
+        stderr: '',
+      });
       expect(existsSync(lock)).toBe(false);
     } finally {
       first.child.kill('SIGKILL');
@@ -88,11 +101,20 @@ describe('the lock of the embedded database', () => {
     // Killed, a daemon leaves its lock behind, naming a pid that no longer runs: the next command takes it over.
     const second = startDaemon();
     try {
-      await until('the second daemon to open the database', () => second.output().includes(' started"'), second.child, second.output);
+      await until(
+        'the second daemon to open the database',
+        () => second.output().includes(' started"'),
+        second.child,
+        second.output,
+      );
       second.child.kill('SIGKILL');
       await exited(second.child);
       expect(readFileSync(lock, 'utf8').trim()).toBe(String(second.child.pid));
-      expect(await runCli(['queue', 'list', '-c', config], cwd, {})).toEqual({ code: 0, stdout: 'No items.\n', stderr: '' });
+      expect(await runCli(['queue', 'list', '-c', config], cwd, {})).toEqual({
+        code: 0,
+        stdout: 'No items.\n',
+        stderr: '',
+      });
       expect(existsSync(lock)).toBe(false);
     } finally {
       second.child.kill('SIGKILL');

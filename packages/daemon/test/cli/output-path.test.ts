@@ -28,14 +28,22 @@ describe('output paths', () => {
   });
 
   it('refuses a file as the output directory, or a path through a file, naming the path and the reason', async () => {
-    expect(await refusal(() => prepareOutputDirectory(file, 'vigil demo --adult'))).toBe(`vigil demo --adult: cannot write to ${file}: it is a file, and the output must be a directory (created when missing)`);
-    expect(await refusal(() => prepareOutputDirectory(join(file, 'x'), 'vigil demo'))).toBe(`vigil demo: cannot write to ${join(file, 'x')}: a part of the path is a file, not a directory`);
+    expect(await refusal(() => prepareOutputDirectory(file, 'vigil demo --adult'))).toBe(
+      `vigil demo --adult: cannot write to ${file}: it is a file, and the output must be a directory (created when missing)`,
+    );
+    expect(await refusal(() => prepareOutputDirectory(join(file, 'x'), 'vigil demo'))).toBe(
+      `vigil demo: cannot write to ${join(file, 'x')}: a part of the path is a file, not a directory`,
+    );
   });
 
   it('writes a file, and refuses one whose directory is missing', async () => {
     await writeOutputFile(join(dir, 'r.json'), '{}', 'vigil report');
     expect(readFileSync(join(dir, 'r.json'), 'utf8')).toBe('{}');
-    expect(await refusal(() => writeOutputFile(join(dir, 'missing/r.json'), '{}', 'vigil report'))).toBe(`vigil report: cannot write to ${join(dir, 'missing/r.json')}: its directory does not exist`);
-    expect(await refusal(() => writeOutputFile(dir, '{}', 'vigil report'))).toBe(`vigil report: cannot write to ${dir}: it is a directory`);
+    expect(await refusal(() => writeOutputFile(join(dir, 'missing/r.json'), '{}', 'vigil report'))).toBe(
+      `vigil report: cannot write to ${join(dir, 'missing/r.json')}: its directory does not exist`,
+    );
+    expect(await refusal(() => writeOutputFile(dir, '{}', 'vigil report'))).toBe(
+      `vigil report: cannot write to ${dir}: it is a directory`,
+    );
   });
 });

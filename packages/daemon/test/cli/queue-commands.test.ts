@@ -27,10 +27,31 @@ describe('vigil queue', () => {
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
       const item = (id: string, priority: number, policy: string) => ({
-        id, version: 'v1', ts: now - 60_000, score: 0.52, prediction: 1, features: { age: 41 }, groups: {}, attributions: { age: 0.0625 }, reasons: [policy === 'audit' ? { policy, rate: 0.01 } : { policy, distance: 0.02, margin: 0.1 }], priority,
+        id,
+        version: 'v1',
+        ts: now - 60_000,
+        score: 0.52,
+        prediction: 1,
+        features: { age: 41 },
+        groups: {},
+        attributions: { age: 0.0625 },
+        reasons: [policy === 'audit' ? { policy, rate: 0.01 } : { policy, distance: 0.02, margin: 0.1 }],
+        priority,
       });
       await store.transaction((tx) =>
-        queueFlaggedIn(tx, [{ model: 'credit-risk', capacityPerHour: 2, ttlMs: 86_400_000, context: {}, items: [item('e1', 2, 'audit'), item('e2', 0.8, 'borderline'), item('e3', 0.1, 'borderline')] }], now),
+        queueFlaggedIn(
+          tx,
+          [
+            {
+              model: 'credit-risk',
+              capacityPerHour: 2,
+              ttlMs: 86_400_000,
+              context: {},
+              items: [item('e1', 2, 'audit'), item('e2', 0.8, 'borderline'), item('e3', 0.1, 'borderline')],
+            },
+          ],
+          now,
+        ),
       );
     } finally {
       await store.close();
@@ -46,33 +67,94 @@ describe('vigil queue', () => {
       ['pending', 'credit-risk/v1', 'e2'],
       ['not_queued', 'credit-risk/v1', 'e3'],
     ]);
-    expect((await runCli(['queue', 'list', '-c', config, '--reason', 'audit', '--json'], cwd, env)).stdout).toContain('"predictionId": "e1"');
-    expect(await runCli(['queue', 'list', '-c', config, '--status', 'gone'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('VIGIL_USAGE') });
+    expect((await runCli(['queue', 'list', '-c', config, '--reason', 'audit', '--json'], cwd, env)).stdout).toContain(
+      '"predictionId": "e1"',
+    );
+    expect(await runCli(['queue', 'list', '-c', config, '--status', 'gone'], cwd, env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('VIGIL_USAGE'),
+    });
 
     const claimed = await runCli(['queue', 'claim', '--next', '-c', config], cwd, env);
     expect(claimed.code).toBe(0);
-    expect(claimed.stdout).toMatch(/^\d+ {2}claimed {4}credit-risk\/v1 e1 at \S+ score 0\.52 {2}audit claimed by cli:dana until \S+\n$/);
+    expect(claimed.stdout).toMatch(
+      /^\d+ {2}claimed {4}credit-risk\/v1 e1 at \S+ score 0\.52 {2}audit claimed by cli:dana until \S+\n$/,
+    );
     const id = claimed.stdout.split(' ')[0]!;
-    expect(await runCli(['queue', 'verdict', id, '-c', config, '--verdict', 'override', '--label', '0', '--reason', 'paid in full', '--as', 'ana'], cwd, env)).toMatchObject({
-      code: 2, stderr: expect.stringMatching(/^error \[VIGIL_CONFLICT\]: review item \d+ cannot be decided by ana: it is claimed by cli:dana\n$/),
+    expect(
+      await runCli(
+        [
+          'queue',
+          'verdict',
+          id,
+          '-c',
+          config,
+          '--verdict',
+          'override',
+          '--label',
+          '0',
+          '--reason',
+          'paid in full',
+          '--as',
+          'ana',
+        ],
+        cwd,
+        env,
+      ),
+    ).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(
+        /^error \[VIGIL_CONFLICT\]: review item \d+ cannot be decided by ana: it is claimed by cli:dana\n$/,
+      ),
     });
-    expect(await runCli(['queue', 'verdict', id, '-c', config, '--verdict', 'override', '--label', '1', '--reason', 'x'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('use agree') });
-    expect(await runCli(['queue', 'verdict', id, '-c', config, '--verdict', 'override', '--label', '0'], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('--reason is required') });
-    expect(await runCli(['queue', 'verdict', id, '-c', config, '--verdict', 'override', '--label', '0', '--reason', 'paid in full'], cwd, env)).toMatchObject({
-      code: 0, stdout: `Decided item ${id} (credit-risk prediction e1) as cli:dana: override, label 0.\n`,
+    expect(
+      await runCli(
+        ['queue', 'verdict', id, '-c', config, '--verdict', 'override', '--label', '1', '--reason', 'x'],
+        cwd,
+        env,
+      ),
+    ).toMatchObject({ code: 2, stderr: expect.stringContaining('use agree') });
+    expect(
+      await runCli(['queue', 'verdict', id, '-c', config, '--verdict', 'override', '--label', '0'], cwd, env),
+    ).toMatchObject({ code: 2, stderr: expect.stringContaining('--reason is required') });
+    expect(
+      await runCli(
+        ['queue', 'verdict', id, '-c', config, '--verdict', 'override', '--label', '0', '--reason', 'paid in full'],
+        cwd,
+        env,
+      ),
+    ).toMatchObject({
+      code: 0,
+      stdout: `Decided item ${id} (credit-risk prediction e1) as cli:dana: override, label 0.\n`,
     });
     const shown = JSON.parse((await runCli(['queue', 'show', id, '-c', config, '--json'], cwd, env)).stdout);
-    expect(shown).toMatchObject({ status: 'decided', verdict: 'override', label: 0, verdictReason: 'paid in full', decidedBy: 'cli:dana' });
+    expect(shown).toMatchObject({
+      status: 'decided',
+      verdict: 'override',
+      label: 0,
+      verdictReason: 'paid in full',
+      decidedBy: 'cli:dana',
+    });
     // In text: described a field a line, the context too, not the one line of `list`.
     const described = await runCli(['queue', 'show', id, '-c', config], cwd, env);
     expect(described).toMatchObject({ code: 0, stderr: '' });
-    expect(described.stdout).toMatch(new RegExp(`^Item: +${id}\nStatus: +decided\nModel: +credit-risk, version v1\nPrediction: +e1 at `));
-    expect(described.stdout).toContain('\nReasons:\n  - audit: in the uniform random sample (rate 0.01)\nFeatures:\n  age  41\nModel when flagged:\n  no analysed window yet\nOpen incidents: none\n');
+    expect(described.stdout).toMatch(
+      new RegExp(`^Item: +${id}\nStatus: +decided\nModel: +credit-risk, version v1\nPrediction: +e1 at `),
+    );
+    expect(described.stdout).toContain(
+      '\nReasons:\n  - audit: in the uniform random sample (rate 0.01)\nFeatures:\n  age  41\nModel when flagged:\n  no analysed window yet\nOpen incidents: none\n',
+    );
     expect(described.stdout).toMatch(/\nVerdict: +override by cli:dana at \S+, label 0\nReason: +paid in full\n$/);
     // The event's attributions beside its features (docs/review.md).
     expect([shown.features, shown.attributions]).toEqual([{ age: 41 }, { age: 0.0625 }]);
-    expect(await runCli(['queue', 'show', '999999', '-c', config], cwd, env)).toMatchObject({ code: 2, stderr: 'error [VIGIL_NOT_FOUND]: no review item 999999\n' });
-    expect(await runCli(['queue', 'show', id], cwd, env)).toMatchObject({ code: 2, stderr: expect.stringContaining('-c vigil.yaml is required') });
+    expect(await runCli(['queue', 'show', '999999', '-c', config], cwd, env)).toMatchObject({
+      code: 2,
+      stderr: 'error [VIGIL_NOT_FOUND]: no review item 999999\n',
+    });
+    expect(await runCli(['queue', 'show', id], cwd, env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('-c vigil.yaml is required'),
+    });
 
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {

@@ -35,7 +35,17 @@ describe.each(['large', 'small'])('vigil report against the reference implementa
 
   beforeAll(async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'vigil-report-')), 'report.json');
-    const result = await runCli(['report', '--reference', join(dir, 'reference.csv'), '--current', join(dir, 'current.csv'), '--group-columns', 'sex,race', '--json', out]);
+    const result = await runCli([
+      'report',
+      '--reference',
+      join(dir, 'reference.csv'),
+      '--current',
+      join(dir, 'current.csv'),
+      '--group-columns',
+      'sex,race',
+      '--json',
+      out,
+    ]);
     expect(result.code).toBe(0);
     stderr = result.stderr;
     report = JSON.parse(readFileSync(out, 'utf8'));
@@ -52,8 +62,14 @@ describe.each(['large', 'small'])('vigil report against the reference implementa
     expect(report.drift.map((d) => d.feature)).toEqual(expected.drift.map((d: { feature: string }) => d.feature));
     for (const [i, e] of (expected.drift as Record<string, unknown>[]).entries()) {
       const d = report.drift[i]!;
-      expect({ feature: d.feature, kind: d.kind, method: d.method, drifted: d.drifted }).toEqual({ feature: e.feature, kind: e.kind, method: e.method, drifted: e.drifted });
-      for (const [k, v] of Object.entries(e.metrics as Record<string, number>)) expectClose((d.metrics as unknown as Record<string, number>)[k], v, `${d.feature}.${k}`);
+      expect({ feature: d.feature, kind: d.kind, method: d.method, drifted: d.drifted }).toEqual({
+        feature: e.feature,
+        kind: e.kind,
+        method: e.method,
+        drifted: e.drifted,
+      });
+      for (const [k, v] of Object.entries(e.metrics as Record<string, number>))
+        expectClose((d.metrics as unknown as Record<string, number>)[k], v, `${d.feature}.${k}`);
       expect(d.histogram.reference).toEqual(e.reference);
       expect(d.histogram.current).toEqual(e.current);
       expectClose(d.pValueAdjusted, e.pValueAdjusted, `${d.feature}.pValueAdjusted`);
@@ -61,12 +77,19 @@ describe.each(['large', 'small'])('vigil report against the reference implementa
   });
 
   it('measures prediction drift, calibration and performance as scipy and scikit-learn do', () => {
-    for (const [k, v] of Object.entries(report.prediction!.metrics)) expectClose(v, expected.prediction[k], `prediction.${k}`);
+    for (const [k, v] of Object.entries(report.prediction!.metrics))
+      expectClose(v, expected.prediction[k], `prediction.${k}`);
     // The score's KS is one test of the report's Benjamini–Hochberg family, with the features' tests.
     expectClose(report.prediction!.pValueAdjusted, expected.predictionPValueAdjusted, 'prediction.pValueAdjusted');
-    for (const k of ['ece', 'eceEqualMass', 'mce', 'brier']) expectClose((report.calibration as unknown as Record<string, number>)[k], expected.calibration[k], `calibration.${k}`);
+    for (const k of ['ece', 'eceEqualMass', 'mce', 'brier'])
+      expectClose(
+        (report.calibration as unknown as Record<string, number>)[k],
+        expected.calibration[k],
+        `calibration.${k}`,
+      );
     expect(report.calibration!.rows).toBe(expected.calibrationRows);
-    for (const [k, v] of Object.entries(expected.performance)) expectClose((report.performance as unknown as Record<string, number>)[k], v, `performance.${k}`);
+    for (const [k, v] of Object.entries(expected.performance))
+      expectClose((report.performance as unknown as Record<string, number>)[k], v, `performance.${k}`);
   });
 
   it('reports group rates with Wilson intervals and the differences fairlearn computes', () => {
@@ -77,7 +100,13 @@ describe.each(['large', 'small'])('vigil report against the reference implementa
         const g = f.groups[i] as unknown as Record<string, unknown>;
         for (const [k, v] of Object.entries(eg)) expectClose(g[k], v, `${e.attribute}.${eg.group}.${k}`);
       }
-      for (const k of ['statisticalParityDifference', 'disparateImpactRatio', 'equalOpportunityDifference', 'equalizedOddsDifference', 'predictiveParityDifference']) {
+      for (const k of [
+        'statisticalParityDifference',
+        'disparateImpactRatio',
+        'equalOpportunityDifference',
+        'equalizedOddsDifference',
+        'predictiveParityDifference',
+      ]) {
         expectClose((f as unknown as Record<string, number>)[k], e[k], `${e.attribute}.${k}`);
       }
     }
@@ -123,7 +152,9 @@ describe('vigil report: bad input is refused with what and where', () => {
   it('bad flags, all listed together', async () => {
     const r = await runCli(['report', '--threshold', '7', '--features', 'age:number']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--reference FILE is required; --current FILE is required; --threshold "7" is out of range \(a number from 0 to 1\); --features: "age:number"/);
+    expect(r.stderr).toMatch(
+      /--reference FILE is required; --current FILE is required; --threshold "7" is out of range \(a number from 0 to 1\); --features: "age:number"/,
+    );
   });
 
   it('a score that is not a probability', async () => {
@@ -135,7 +166,14 @@ describe('vigil report: bad input is refused with what and where', () => {
 
   it('--fail-on-drift exits 3 when a feature drifted, 0 otherwise', async () => {
     const small = join(__dirname, '../golden/small');
-    const drifted = await runCli(['report', '--reference', join(small, 'reference.csv'), '--current', join(small, 'current.csv'), '--fail-on-drift']);
+    const drifted = await runCli([
+      'report',
+      '--reference',
+      join(small, 'reference.csv'),
+      '--current',
+      join(small, 'current.csv'),
+      '--fail-on-drift',
+    ]);
     expect(drifted.code).toBe(3);
     expect(drifted.stdout).toMatch(/DRIFT\s+x1/);
     const same = await runCli(['report', '--reference', good, '--current', good, '--fail-on-drift']);
@@ -152,7 +190,17 @@ describe('vigil report: other inputs and tasks', () => {
     const small = join(__dirname, '../golden/small');
     const run = async (current: string, name: string): Promise<Omit<Report, 'generatedAt'>> => {
       const path = join(out, name);
-      const r = await runCli(['report', '--reference', join(small, 'reference.csv'), '--current', join(small, current), '--group-columns', 'sex,race', '--json', path]);
+      const r = await runCli([
+        'report',
+        '--reference',
+        join(small, 'reference.csv'),
+        '--current',
+        join(small, current),
+        '--group-columns',
+        'sex,race',
+        '--json',
+        path,
+      ]);
       expect(r.stderr).not.toMatch(/error/);
       expect(r.code).toBe(0);
       const { generatedAt: _generatedAt, ...report } = JSON.parse(readFileSync(path, 'utf8')) as Report;
@@ -165,12 +213,24 @@ describe('vigil report: other inputs and tasks', () => {
     const dir = join(__dirname, '../golden/regression');
     const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
     const path = join(out, 'regression.json');
-    const r = await runCli(['report', '--task', 'regression', '--reference', join(dir, 'reference.csv'), '--current', join(dir, 'current.csv'), '--json', path]);
+    const r = await runCli([
+      'report',
+      '--task',
+      'regression',
+      '--reference',
+      join(dir, 'reference.csv'),
+      '--current',
+      join(dir, 'current.csv'),
+      '--json',
+      path,
+    ]);
     expect(r.code).toBe(0);
     const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
     expect(report.calibration).toBeUndefined();
-    for (const [k, v] of Object.entries(expected.performance)) expectClose((report.performance as unknown as Record<string, number>)[k], v, `performance.${k}`);
-    for (const [k, v] of Object.entries(report.prediction!.metrics)) expectClose(v, expected.prediction[k], `prediction.${k}`);
+    for (const [k, v] of Object.entries(expected.performance))
+      expectClose((report.performance as unknown as Record<string, number>)[k], v, `performance.${k}`);
+    for (const [k, v] of Object.entries(report.prediction!.metrics))
+      expectClose(v, expected.prediction[k], `prediction.${k}`);
     expect(r.stdout).toMatch(/Performance: mae/);
   });
 });
@@ -200,16 +260,42 @@ describe('vigil report --config --model', () => {
 
   it("takes features, groups and thresholds from the model's configuration", async () => {
     const base = ['report', '--reference', join(small, 'reference.csv'), '--current', join(small, 'current.csv')];
-    const fromConfig = await runCli([...base, '--config', config, '--model', 'golden-small', '--json', join(dir, 'a.json')]);
+    const fromConfig = await runCli([
+      ...base,
+      '--config',
+      config,
+      '--model',
+      'golden-small',
+      '--json',
+      join(dir, 'a.json'),
+    ]);
     expect(fromConfig.stderr).not.toContain('inferred');
     expect(fromConfig.code).toBe(0);
-    const fromFlags = await runCli([...base, '--features', 'x1:numeric,x2:numeric,x3:numeric,c1:categorical,c2:categorical', '--group-columns', 'sex,race', '--json', join(dir, 'b.json')]);
+    const fromFlags = await runCli([
+      ...base,
+      '--features',
+      'x1:numeric,x2:numeric,x3:numeric,c1:categorical,c2:categorical',
+      '--group-columns',
+      'sex,race',
+      '--json',
+      join(dir, 'b.json'),
+    ]);
     expect(fromFlags.code).toBe(0);
     expect(withoutTime(join(dir, 'a.json'))).toEqual(withoutTime(join(dir, 'b.json')));
   });
 
   it('refuses a model that is not configured, and --model without --config', async () => {
-    const unknown = await runCli(['report', '--reference', 'a', '--current', 'b', '--config', config, '--model', 'nope']);
+    const unknown = await runCli([
+      'report',
+      '--reference',
+      'a',
+      '--current',
+      'b',
+      '--config',
+      config,
+      '--model',
+      'nope',
+    ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no model "nope" in .*vigil\.yaml \(models: golden-small\)/);
     const alone = await runCli(['report', '--reference', 'a', '--current', 'b', '--model', 'golden-small']);
@@ -223,8 +309,18 @@ describe('vigil report: the built CLI', () => {
     // (scripts/setup.sh builds it) spreads them over worker threads. Both must give the same numbers.
     const large = join(__dirname, '../golden/large');
     const out = mkdtempSync(join(tmpdir(), 'vigil-built-'));
-    const args = ['report', '--reference', join(large, 'reference.csv'), '--current', join(large, 'current.csv'), '--group-columns', 'sex,race'];
-    execFileSync(process.execPath, [join(__dirname, '../../dist/bin.js'), ...args, '--json', join(out, 'built.json')], { stdio: 'pipe' });
+    const args = [
+      'report',
+      '--reference',
+      join(large, 'reference.csv'),
+      '--current',
+      join(large, 'current.csv'),
+      '--group-columns',
+      'sex,race',
+    ];
+    execFileSync(process.execPath, [join(__dirname, '../../dist/bin.js'), ...args, '--json', join(out, 'built.json')], {
+      stdio: 'pipe',
+    });
     const inProcess = await runCli([...args, '--json', join(out, 'src.json')]);
     expect(inProcess.code).toBe(0);
     const read = (name: string): unknown => {
@@ -240,14 +336,31 @@ describe('vigil report: the built CLI', () => {
     writeFileSync(join(dir, 'cur.csv'), 'age,city\n41,north\nforty,south\n');
     const run = (ref: string): { status: number | null; stderr: string } => {
       try {
-        execFileSync(process.execPath, [join(__dirname, '../../dist/bin.js'), 'report', '--reference', join(dir, ref), '--current', join(dir, 'cur.csv')], { stdio: 'pipe' });
+        execFileSync(
+          process.execPath,
+          [
+            join(__dirname, '../../dist/bin.js'),
+            'report',
+            '--reference',
+            join(dir, ref),
+            '--current',
+            join(dir, 'cur.csv'),
+          ],
+          { stdio: 'pipe' },
+        );
         return { status: 0, stderr: '' };
       } catch (error) {
         const e = error as { status: number | null; stderr: Buffer };
         return { status: e.status, stderr: e.stderr.toString() };
       }
     };
-    expect(run('ref.csv')).toEqual({ status: 2, stderr: expect.stringMatching(/VIGIL_BAD_VALUE.*cur\.csv:3: column "age": "forty" is not a number/) });
-    expect(run('missing.csv')).toEqual({ status: 2, stderr: expect.stringMatching(/VIGIL_FILE_NOT_FOUND.*missing\.csv/) });
+    expect(run('ref.csv')).toEqual({
+      status: 2,
+      stderr: expect.stringMatching(/VIGIL_BAD_VALUE.*cur\.csv:3: column "age": "forty" is not a number/),
+    });
+    expect(run('missing.csv')).toEqual({
+      status: 2,
+      stderr: expect.stringMatching(/VIGIL_FILE_NOT_FOUND.*missing\.csv/),
+    });
   });
 });

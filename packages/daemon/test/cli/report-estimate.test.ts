@@ -12,7 +12,9 @@ interface Case {
   needsCalibration: boolean;
   expected: Record<'accuracy' | 'precision' | 'recall' | 'f1' | 'auc', PerformanceEstimate>;
 }
-const golden = JSON.parse(readFileSync(join(__dirname, '../../../analyzers/test/golden/cbpe.json'), 'utf8')) as { cases: Case[] };
+const golden = JSON.parse(readFileSync(join(__dirname, '../../../analyzers/test/golden/cbpe.json'), 'utf8')) as {
+  cases: Case[];
+};
 const overconfident = golden.cases.find((c) => c.name === 'overconfident')!;
 
 describe('vigil report on an unlabelled current file: estimated performance (CBPE)', () => {
@@ -20,9 +22,15 @@ describe('vigil report on an unlabelled current file: estimated performance (CBP
   const reference = join(dir, 'reference.csv');
   const unlabelled = join(dir, 'current.csv');
   const labelled = join(dir, 'current-labelled.csv');
-  writeFileSync(reference, `x,score,label\n${overconfident.reference.scores.map((s, i) => `${i % 7},${s},${overconfident.reference.labels[i]}`).join('\n')}\n`);
+  writeFileSync(
+    reference,
+    `x,score,label\n${overconfident.reference.scores.map((s, i) => `${i % 7},${s},${overconfident.reference.labels[i]}`).join('\n')}\n`,
+  );
   writeFileSync(unlabelled, `x,score\n${overconfident.current.scores.map((s, i) => `${i % 5},${s}`).join('\n')}\n`);
-  writeFileSync(labelled, `x,score,label\n${overconfident.current.scores.map((s, i) => `${i % 5},${s},${overconfident.current.labels[i]}`).join('\n')}\n`);
+  writeFileSync(
+    labelled,
+    `x,score,label\n${overconfident.current.scores.map((s, i) => `${i % 5},${s},${overconfident.current.labels[i]}`).join('\n')}\n`,
+  );
 
   it('prints and writes the estimates with their bands, as NannyML estimates them', async () => {
     const out = join(dir, 'report.json');
@@ -33,7 +41,13 @@ describe('vigil report on an unlabelled current file: estimated performance (CBP
     const p = report.performance as EstimatedBinaryPerformance;
     expect(p.rows).toBe(overconfident.current.scores.length);
     expect(p.calibration).toBe(overconfident.needsCalibration ? 'isotonic' : 'none');
-    const fields = { accuracy: p.estimatedAccuracy, precision: p.estimatedPrecision, recall: p.estimatedRecall, f1: p.estimatedF1, auc: p.estimatedAuc };
+    const fields = {
+      accuracy: p.estimatedAccuracy,
+      precision: p.estimatedPrecision,
+      recall: p.estimatedRecall,
+      f1: p.estimatedF1,
+      auc: p.estimatedAuc,
+    };
     for (const [metric, got] of Object.entries(fields)) {
       const want = overconfident.expected[metric as keyof Case['expected']];
       expect({ metric, off: Math.abs(got.value - want.value) < 1e-6 }).toEqual({ metric, off: true });

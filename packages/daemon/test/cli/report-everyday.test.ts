@@ -48,39 +48,65 @@ const unlabelled = write('unlabelled.csv', rows(3000, 4, { labels: false }));
 async function reportJson(args: string[]): Promise<{ code: number; stdout: string; stderr: string; report: Report }> {
   const out = join(mkdtempSync(join(dir, 'out-')), 'r.json');
   const r = await runCli(['report', ...args, '--json', out]);
-  return { ...r, report: r.code === 2 ? (undefined as unknown as Report) : (JSON.parse(readFileSync(out, 'utf8')) as Report) };
+  return {
+    ...r,
+    report: r.code === 2 ? (undefined as unknown as Report) : (JSON.parse(readFileSync(out, 'utf8')) as Report),
+  };
 }
 
 describe('an unlabelled current file (before: "no column label", exit 2)', () => {
-  it.each([[[]], [['--label-column', 'label']]])('gives drift, prediction drift and selection-rate fairness %j', async (extra) => {
-    const r = await reportJson(['--reference', reference, '--current', unlabelled, '--group-columns', 'sex', ...extra]);
-    expect(r.code).toBe(0);
-    expect(r.report.drift.map((d) => d.feature)).toEqual(['x', 'gain', 'region']);
-    expect(r.report.prediction?.metrics.psi).toBeGreaterThanOrEqual(0);
-    expect(r.report.calibration).toBeUndefined();
-    const sex = r.report.fairness.find((f) => f.attribute === 'sex');
-    expect(sex?.groups.map((g) => g.group).sort()).toEqual(['F', 'M']);
-    expect(sex?.statisticalParityDifference).toEqual(expect.any(Number));
-    expect(sex?.equalOpportunityDifference).toBeNull();
-    // One line says which sections need labels; the label column is never taken for a feature.
-    expect(r.stderr).toMatch(/Not computed: calibration, performance and the fairness rates tpr, fpr, fnr, ppv need labels in the current file .*unlabelled\.csv \(column "label"\)/);
-    expect(r.stderr).toContain('label=label (not in the current file)');
-  });
+  it.each([[[]], [['--label-column', 'label']]])(
+    'gives drift, prediction drift and selection-rate fairness %j',
+    async (extra) => {
+      const r = await reportJson([
+        '--reference',
+        reference,
+        '--current',
+        unlabelled,
+        '--group-columns',
+        'sex',
+        ...extra,
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.report.drift.map((d) => d.feature)).toEqual(['x', 'gain', 'region']);
+      expect(r.report.prediction?.metrics.psi).toBeGreaterThanOrEqual(0);
+      expect(r.report.calibration).toBeUndefined();
+      const sex = r.report.fairness.find((f) => f.attribute === 'sex');
+      expect(sex?.groups.map((g) => g.group).sort()).toEqual(['F', 'M']);
+      expect(sex?.statisticalParityDifference).toEqual(expect.any(Number));
+      expect(sex?.equalOpportunityDifference).toBeNull();
+      // One line says which sections need labels; the label column is never taken for a feature.
+      expect(r.stderr).toMatch(
+        /Not computed: calibration, performance and the fairness rates tpr, fpr, fnr, ppv need labels in the current file .*unlabelled\.csv \(column "label"\)/,
+      );
+      expect(r.stderr).toContain('label=label (not in the current file)');
+    },
+  );
 
-  it('a reference without scores still gives the current file\'s calibration and performance, and says prediction drift needs them', async () => {
+  it("a reference without scores still gives the current file's calibration and performance, and says prediction drift needs them", async () => {
     const noScore = write('ref-noscore.csv', readFileSync(reference, 'utf8').replace(/,score,label\n/, ',s,label\n'));
     const r = await reportJson(['--reference', noScore, '--current', healthy, '--features', 'x:numeric']);
     expect(r.code).toBe(0);
     expect(r.report.prediction).toBeUndefined();
     expect(r.report.calibration?.ece).toBeLessThan(0.05);
     expect(r.report.performance).toHaveProperty('auc');
-    expect(r.stderr).toMatch(/Not computed: prediction drift needs a score in the reference file .*ref-noscore\.csv too/);
+    expect(r.stderr).toMatch(
+      /Not computed: prediction drift needs a score in the reference file .*ref-noscore\.csv too/,
+    );
   });
 });
 
 describe('--fail-on gates every section (before: --fail-on-drift passed a model with score PSI 4 and ECE 0.4)', () => {
   it('a broken model fails the score and calibration gates: exit 3, one line per failure with metric, value and threshold', async () => {
-    const r = await runCli(['report', '--reference', reference, '--current', broken, '--fail-on', 'score,calibration,performance']);
+    const r = await runCli([
+      'report',
+      '--reference',
+      reference,
+      '--current',
+      broken,
+      '--fail-on',
+      'score,calibration,performance',
+    ]);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^gate score failed: psi\(\$score\) [\d.]+ > 0\.2 \(defaults\)$/m);
     expect(r.stdout).toMatch(/^gate calibration failed: ece [\d.]+ > 0\.1 \(defaults\)$/m);
@@ -89,22 +115,40 @@ describe('--fail-on gates every section (before: --fail-on-drift passed a model 
     expect(r.stdout).not.toMatch(/performance failed: auc/);
     const json = await reportJson(['--reference', reference, '--current', broken, '--fail-on', 'calibration']);
     expect((json.report as Report & { gates: unknown }).gates).toEqual([
-      { gate: 'calibration', status: 'failed', by: 'defaults', failures: [{ metric: 'ece', subject: '', value: json.report.calibration?.ece, comparison: '>', threshold: 0.1 }] },
+      {
+        gate: 'calibration',
+        status: 'failed',
+        by: 'defaults',
+        failures: [
+          { metric: 'ece', subject: '', value: json.report.calibration?.ece, comparison: '>', threshold: 0.1 },
+        ],
+      },
     ]);
     // --fail-on-drift alone still judges only the features, which did not move.
     expect((await runCli(['report', '--reference', reference, '--current', broken, '--fail-on-drift'])).code).toBe(0);
   });
 
   it('a healthy model passes every gate; a gate that cannot be judged says why and does not fail', async () => {
-    const ok = await runCli(['report', '--reference', reference, '--current', healthy, '--group-columns', 'sex', '--fail-on', 'all']);
+    const ok = await runCli([
+      'report',
+      '--reference',
+      reference,
+      '--current',
+      healthy,
+      '--group-columns',
+      'sex',
+      '--fail-on',
+      'all',
+    ]);
     expect(ok.code).toBe(0);
-    for (const gate of ['drift', 'score', 'calibration', 'performance', 'fairness']) expect(ok.stdout).toContain(`gate ${gate} passed`);
+    for (const gate of ['drift', 'score', 'calibration', 'performance', 'fairness'])
+      expect(ok.stdout).toContain(`gate ${gate} passed`);
     const unl = await runCli(['report', '--reference', reference, '--current', unlabelled, '--fail-on', 'calibration']);
     expect(unl.code).toBe(0);
     expect(unl.stdout).toMatch(/gate calibration not judged: .*needs scores and labels/);
   });
 
-  it('--config --model judges by the model\'s own rules', async () => {
+  it("--config --model judges by the model's own rules", async () => {
     const config = write(
       'vigil.yaml',
       [
@@ -118,7 +162,19 @@ describe('--fail-on gates every section (before: --fail-on-drift passed a model 
         '      - { metric: psi, threshold: 5, clearThreshold: 4 }',
       ].join('\n'),
     );
-    const r = await runCli(['report', '--reference', reference, '--current', broken, '--config', config, '--model', 'm', '--fail-on', 'calibration,drift']);
+    const r = await runCli([
+      'report',
+      '--reference',
+      reference,
+      '--current',
+      broken,
+      '--config',
+      config,
+      '--model',
+      'm',
+      '--fail-on',
+      'calibration,drift',
+    ]);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^gate calibration failed: ece [\d.]+ > 0\.01 \(rules of m\)$/m);
     expect(r.stdout).toMatch(/^gate drift passed \(rules of m\)$/m);
@@ -142,10 +198,20 @@ describe('outputs never destroy an input, and a failed write comes after the sum
   });
 
   it('an unwritable --json is reported after the console summary, without a stack trace (before: internal error, no summary)', async () => {
-    const r = await runCli(['report', '--reference', reference, '--current', healthy, '--json', '/nonexistent/dir/r.json']);
+    const r = await runCli([
+      'report',
+      '--reference',
+      reference,
+      '--current',
+      healthy,
+      '--json',
+      '/nonexistent/dir/r.json',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^Rows: reference 3000, current 3000/);
-    expect(r.stderr).toMatch(/^error \[VIGIL_OUTPUT_UNWRITABLE\]: \/nonexistent\/dir\/r\.json: cannot be written \(no such directory\)/m);
+    expect(r.stderr).toMatch(
+      /^error \[VIGIL_OUTPUT_UNWRITABLE\]: \/nonexistent\/dir\/r\.json: cannot be written \(no such directory\)/m,
+    );
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
   });
 
@@ -156,27 +222,44 @@ describe('outputs never destroy an input, and a failed write comes after the sum
     expect((JSON.parse(r.stdout) as Report).rows).toEqual({ reference: 3000, current: 3000 });
     expect(r.stderr).toMatch(/Rows: reference 3000/);
     expect(existsSync(join(cwd, '-'))).toBe(false);
-    expect((await runCli(['report', '--reference', reference, '--current', healthy, '--json', '-', '--html', '-'])).code).toBe(2);
+    expect(
+      (await runCli(['report', '--reference', reference, '--current', healthy, '--json', '-', '--html', '-'])).code,
+    ).toBe(2);
   });
 });
 
 describe('standard input, pipes and FIFOs are read as streams (before: "the file is empty")', () => {
-  const expected = (): string => execFileSync('node', [BIN, 'report', '--reference', reference, '--current', healthy], { encoding: 'utf8' });
+  const expected = (): string =>
+    execFileSync('node', [BIN, 'report', '--reference', reference, '--current', healthy], { encoding: 'utf8' });
 
   it('--current - reads standard input', () => {
-    const r = spawnSync('node', [BIN, 'report', '--reference', reference, '--current', '-'], { input: readFileSync(healthy), encoding: 'utf8' });
+    const r = spawnSync('node', [BIN, 'report', '--reference', reference, '--current', '-'], {
+      input: readFileSync(healthy),
+      encoding: 'utf8',
+    });
     expect(r.stderr).not.toMatch(/error/);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(expected());
   });
 
   it('a process substitution <(cat f) and a FIFO', () => {
-    const sub = spawnSync('bash', ['-c', `node "${BIN}" report --reference "${reference}" --current <(cat "${healthy}")`], { encoding: 'utf8' });
+    const sub = spawnSync(
+      'bash',
+      ['-c', `node "${BIN}" report --reference "${reference}" --current <(cat "${healthy}")`],
+      { encoding: 'utf8' },
+    );
     expect(sub.status).toBe(0);
     expect(sub.stdout).toBe(expected());
     const fifo = join(dir, 'current.fifo');
     execFileSync('mkfifo', [fifo]);
-    const viaFifo = spawnSync('bash', ['-c', `cat "${healthy}" > "${fifo}" & node "${BIN}" report --reference "${reference}" --current "${fifo}"; wait`], { encoding: 'utf8' });
+    const viaFifo = spawnSync(
+      'bash',
+      [
+        '-c',
+        `cat "${healthy}" > "${fifo}" & node "${BIN}" report --reference "${reference}" --current "${fifo}"; wait`,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(viaFifo.status).toBe(0);
     expect(viaFifo.stdout).toBe(expected());
   });
@@ -190,12 +273,30 @@ describe('standard input, pipes and FIFOs are read as streams (before: "the file
 
 describe('contradictions are refused, naming the conflict (before: accepted)', () => {
   it.each([
-    [['--reference', reference, '--reference', healthy, '--current', healthy], /vigil report: --reference is given 2 times; give it once/],
-    [['--reference', reference, '--current', healthy, '--score-column', 'label', '--label-column', 'label'], /column "label" cannot be --score-column and --label-column at once/],
-    [['--reference', reference, '--current', healthy, '--group-columns', 'sex,sex'], /--group-columns lists "sex" twice/],
-    [['--reference', reference, '--current', healthy, '--task', 'regression', '--threshold', '0.3'], /--threshold applies to binary models only/],
-    [['--reference', reference, '--current', healthy, '--features', 'x:numeric,x:numeric'], /--features lists "x" twice/],
-    [['--reference', reference, '--current', healthy, '--features', 'score:numeric', '--score-column', 'score'], /column "score" cannot be --score-column and a feature at once/],
+    [
+      ['--reference', reference, '--reference', healthy, '--current', healthy],
+      /vigil report: --reference is given 2 times; give it once/,
+    ],
+    [
+      ['--reference', reference, '--current', healthy, '--score-column', 'label', '--label-column', 'label'],
+      /column "label" cannot be --score-column and --label-column at once/,
+    ],
+    [
+      ['--reference', reference, '--current', healthy, '--group-columns', 'sex,sex'],
+      /--group-columns lists "sex" twice/,
+    ],
+    [
+      ['--reference', reference, '--current', healthy, '--task', 'regression', '--threshold', '0.3'],
+      /--threshold applies to binary models only/,
+    ],
+    [
+      ['--reference', reference, '--current', healthy, '--features', 'x:numeric,x:numeric'],
+      /--features lists "x" twice/,
+    ],
+    [
+      ['--reference', reference, '--current', healthy, '--features', 'score:numeric', '--score-column', 'score'],
+      /column "score" cannot be --score-column and a feature at once/,
+    ],
   ])('%j', async (args, message) => {
     const r = await runCli(['report', ...args]);
     expect(r.code).toBe(2);
@@ -203,10 +304,12 @@ describe('contradictions are refused, naming the conflict (before: accepted)', (
     expect(r.stderr).toMatch(/^error \[VIGIL_USAGE\]/);
   });
 
-  it('a flag that gives another role\'s conventional column is refused (before: --score-column label showed a perfect model)', async () => {
+  it("a flag that gives another role's conventional column is refused (before: --score-column label showed a perfect model)", async () => {
     const r = await runCli(['report', '--reference', reference, '--current', healthy, '--score-column', 'label']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/column "label" cannot be --score-column and the label \(by its name\) at once; if the labels are in another column, name it with --label-column/);
+    expect(r.stderr).toMatch(
+      /column "label" cannot be --score-column and the label \(by its name\) at once; if the labels are in another column, name it with --label-column/,
+    );
     const p = await runCli(['report', '--reference', reference, '--current', healthy, '--prediction-column', 'label']);
     expect(p.code).toBe(2);
   });
@@ -221,8 +324,16 @@ describe('contradictions are refused, naming the conflict (before: accepted)', (
 describe('NDJSON of prediction and label events, as vigil run --source reads them', () => {
   it('joins each label event to its prediction by id instead of reading it as a row (before: 9,000 rows, no calibration)', async () => {
     const random = seededRandom(9);
-    const predictions = Array.from({ length: 600 }, (_, i) => ({ model: 'm', id: `r${i}`, ts: 1_700_000_000_000 + i, features: { x: random() }, score: random() }));
-    const labels = predictions.filter((_, i) => i % 3 !== 0).map((p) => ({ model: 'm', id: p.id, label: random() < p.score ? 1 : 0, ts: 1_700_000_100_000 }));
+    const predictions = Array.from({ length: 600 }, (_, i) => ({
+      model: 'm',
+      id: `r${i}`,
+      ts: 1_700_000_000_000 + i,
+      features: { x: random() },
+      score: random(),
+    }));
+    const labels = predictions
+      .filter((_, i) => i % 3 !== 0)
+      .map((p) => ({ model: 'm', id: p.id, label: random() < p.score ? 1 : 0, ts: 1_700_000_100_000 }));
     const orphan = { model: 'm', id: 'nobody', label: 1 };
     const file = write('events.ndjson', [...predictions, ...labels, orphan].map((e) => JSON.stringify(e)).join('\n'));
     const ref = write('events-ref.ndjson', predictions.map((e) => JSON.stringify({ ...e, label: 0 })).join('\n'));
@@ -230,7 +341,9 @@ describe('NDJSON of prediction and label events, as vigil run --source reads the
     expect(r.code).toBe(0);
     expect(r.report.rows.current).toBe(600);
     expect(r.report.calibration?.rows).toBe(400);
-    expect(r.stderr).toMatch(/events\.ndjson: 401 label events joined to their predictions by model and id; 1 matched no prediction of the file and were left out/);
+    expect(r.stderr).toMatch(
+      /events\.ndjson: 401 label events joined to their predictions by model and id; 1 matched no prediction of the file and were left out/,
+    );
   });
 
   it('says what the analysis could not compute even when the columns exist (before: only the JSON said it)', async () => {
@@ -241,8 +354,18 @@ describe('NDJSON of prediction and label events, as vigil run --source reads the
     expect(r.stderr).toMatch(/Not computed: calibration: /);
   });
 
-  it('a regression model\'s calibration gate says why it is not judged', async () => {
-    const r = await runCli(['report', '--reference', reference, '--current', healthy, '--task', 'regression', '--fail-on', 'calibration']);
+  it("a regression model's calibration gate says why it is not judged", async () => {
+    const r = await runCli([
+      'report',
+      '--reference',
+      reference,
+      '--current',
+      healthy,
+      '--task',
+      'regression',
+      '--fail-on',
+      'calibration',
+    ]);
     expect(r.stdout).toMatch(/gate calibration not judged: calibration applies to binary models only/);
   });
 });

@@ -28,8 +28,26 @@ describe('vigil report explanations on the large scenario (no attributions: the 
   let html: string;
 
   beforeAll(async () => {
-    const args = ['report', '--reference', join(golden, 'reference.csv'), '--current', join(golden, 'current.csv'), '--group-columns', 'sex,race'];
-    const result = await runCli([...args, '--protected', 'c1', '--proxies', 'x3', '--json', join(dir, 'r.json'), '--html', join(dir, 'r.html')]);
+    const args = [
+      'report',
+      '--reference',
+      join(golden, 'reference.csv'),
+      '--current',
+      join(golden, 'current.csv'),
+      '--group-columns',
+      'sex,race',
+    ];
+    const result = await runCli([
+      ...args,
+      '--protected',
+      'c1',
+      '--proxies',
+      'x3',
+      '--json',
+      join(dir, 'r.json'),
+      '--html',
+      join(dir, 'r.html'),
+    ]);
     expect(result.code).toBe(0);
     stdout = result.stdout;
     report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
@@ -66,7 +84,9 @@ describe('vigil report explanations on the large scenario (no attributions: the 
   });
 
   it('says it in the summary and the HTML', () => {
-    expect(stdout).toMatch(/^Explanations \(linear surrogate, R² 0\.933 → 0\.940\): ndcg@5 1\.000, top x1, x2, c2, protected share 0\.005 → 0\.006, proxy share 6\.9e-5 → 0\.005 \(grew\)$/m);
+    expect(stdout).toMatch(
+      /^Explanations \(linear surrogate, R² 0\.933 → 0\.940\): ndcg@5 1\.000, top x1, x2, c2, protected share 0\.005 → 0\.006, proxy share 6\.9e-5 → 0\.005 \(grew\)$/m,
+    );
     expect(html).toContain('<section class="card" id="explanations">');
     expect(html).toContain('<a href="#explanations" class="">Explanations</a>');
   });
@@ -75,7 +95,11 @@ describe('vigil report explanations on the large scenario (no attributions: the 
 describe('vigil report explanations from logged attributions (NDJSON events)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-explain-'));
   /** Events whose attributions are each feature's term of the logit; `sexWeight` is how much the model uses sex. */
-  const events = (seed: number, n: number, sexWeight: number): { lines: string; attributions: Record<string, number[]> } => {
+  const events = (
+    seed: number,
+    n: number,
+    sexWeight: number,
+  ): { lines: string; attributions: Record<string, number[]> } => {
     const random = seededRandom(seed);
     const attributions: Record<string, number[]> = { age: [], hours: [], sex: [] };
     const lines: string[] = [];
@@ -96,7 +120,17 @@ describe('vigil report explanations from logged attributions (NDJSON events)', (
     const cur = events(2, 300, 1.2);
     writeFileSync(join(dir, 'ref.ndjson'), ref.lines);
     writeFileSync(join(dir, 'cur.ndjson'), cur.lines);
-    const result = await runCli(['report', '--reference', join(dir, 'ref.ndjson'), '--current', join(dir, 'cur.ndjson'), '--protected', 'sex', '--json', join(dir, 'r.json')]);
+    const result = await runCli([
+      'report',
+      '--reference',
+      join(dir, 'ref.ndjson'),
+      '--current',
+      join(dir, 'cur.ndjson'),
+      '--protected',
+      'sex',
+      '--json',
+      join(dir, 'r.json'),
+    ]);
     expect(result.code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     expect(report.options.features.map((f) => f.name)).toEqual(['age', 'hours', 'sex']);
@@ -110,19 +144,41 @@ describe('vigil report explanations from logged attributions (NDJSON events)', (
     }
     expect(x.features[0]!.feature).toBe('sex');
     expect(x.protectedShare!.grew).toBe(true);
-    expect(result.stdout).toMatch(/^Explanations \(logged attributions\): ndcg@3 [0-9.]+, top sex, age, hours, protected share [0-9.]+ → [0-9.]+ \(grew\)$/m);
+    expect(result.stdout).toMatch(
+      /^Explanations \(logged attributions\): ndcg@3 [0-9.]+, top sex, age, hours, protected share [0-9.]+ → [0-9.]+ \(grew\)$/m,
+    );
   });
 
   it('refuses a protected attribute that is not a feature, with exit 2 and no stack trace', async () => {
     writeFileSync(join(dir, 'a.ndjson'), events(3, 50, 0).lines);
-    const result = await runCli(['report', '--reference', join(dir, 'a.ndjson'), '--current', join(dir, 'a.ndjson'), '--protected', 'race,sex']);
+    const result = await runCli([
+      'report',
+      '--reference',
+      join(dir, 'a.ndjson'),
+      '--current',
+      join(dir, 'a.ndjson'),
+      '--protected',
+      'race,sex',
+    ]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('error [VIGIL_UNKNOWN_COLUMN]: --protected names "race", not a feature (features: age, hours, sex)');
+    expect(result.stderr).toContain(
+      'error [VIGIL_UNKNOWN_COLUMN]: --protected names "race", not a feature (features: age, hours, sex)',
+    );
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('refuses a name listed as both protected and proxy', async () => {
-    const result = await runCli(['report', '--reference', 'x.csv', '--current', 'y.csv', '--protected', 'sex', '--proxies', 'sex']);
+    const result = await runCli([
+      'report',
+      '--reference',
+      'x.csv',
+      '--current',
+      'y.csv',
+      '--protected',
+      'sex',
+      '--proxies',
+      'sex',
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('"sex" cannot be both --protected and --proxies');
   });

@@ -27,25 +27,47 @@ async function report(args: string[]): Promise<{ report: Report; stdout: string;
  * The report without its time, its `computation` and its multivariate section, which needs the rows whole: the
  * spilled path says so instead (checked by `spilledMultivariate`).
  */
-const withoutTime = ({ generatedAt: _g, computation: _c, multivariate: _m, ...rest }: Report): Omit<Report, 'generatedAt' | 'computation' | 'multivariate'> => rest;
+const withoutTime = ({
+  generatedAt: _g,
+  computation: _c,
+  multivariate: _m,
+  ...rest
+}: Report): Omit<Report, 'generatedAt' | 'computation' | 'multivariate'> => rest;
 const spilledMultivariate = (spilled: Report, whole: Report): void => {
   expect(whole.multivariate?.computed).toBe(true);
-  expect(spilled.multivariate).toEqual({ computed: false, reason: 'needs the files read whole: they exceeded the memory budget and their columns were spilled' });
+  expect(spilled.multivariate).toEqual({
+    computed: false,
+    reason: 'needs the files read whole: they exceeded the memory budget and their columns were spilled',
+  });
 };
 
 describe('the spilled path gives the in-memory report', () => {
   it.each(['current.csv', 'current.parquet'])('golden scenario, current %s', async (current) => {
-    const args = ['--reference', join(GOLDEN, 'reference.csv'), '--current', join(GOLDEN, current), '--group-columns', 'sex,race'];
+    const args = [
+      '--reference',
+      join(GOLDEN, 'reference.csv'),
+      '--current',
+      join(GOLDEN, current),
+      '--group-columns',
+      'sex,race',
+    ];
     const whole = await report(args);
     // Under a quarter of what reading whole would take, yet room for one exact column pair per thread.
     const spilled = await report([...args, '--memory-budget', '1MiB']);
     expect(whole.report.computation).toBeUndefined();
-    expect(spilled.report.computation).toMatchObject({ reading: 'spilled', statistics: 'exact', binnedColumns: 0, memoryBudget: 1024 ** 2 });
+    expect(spilled.report.computation).toMatchObject({
+      reading: 'spilled',
+      statistics: 'exact',
+      binnedColumns: 0,
+      memoryBudget: 1024 ** 2,
+    });
     expect(spilled.report.computation!.spilledColumns).toBe(3);
     expect(spilled.report.computation!.estimatedInMemory).toBeGreaterThan(1024 ** 2);
     expect(withoutTime(spilled.report)).toEqual(withoutTime(whole.report));
     spilledMultivariate(spilled.report, whole.report);
-    expect(spilled.stdout).toContain('3 numeric columns were spilled to a temporary file and analysed one at a time; every statistic is exact.');
+    expect(spilled.stdout).toContain(
+      '3 numeric columns were spilled to a temporary file and analysed one at a time; every statistic is exact.',
+    );
     expect(whole.stdout).not.toContain('Computation:');
   });
 
@@ -53,7 +75,23 @@ describe('the spilled path gives the in-memory report', () => {
     const tmp = mkdtempSync(join(dir, 'tmp-'));
     const run = (extra: string[]): Report => {
       const out = join(mkdtempSync(join(dir, 'cli-')), 'r.json');
-      const r = spawnSync(process.execPath, [BIN, 'report', '--reference', join(GOLDEN, 'reference.csv'), '--current', join(GOLDEN, 'current.parquet'), '--group-columns', 'sex,race', '--json', out, ...extra], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
+      const r = spawnSync(
+        process.execPath,
+        [
+          BIN,
+          'report',
+          '--reference',
+          join(GOLDEN, 'reference.csv'),
+          '--current',
+          join(GOLDEN, 'current.parquet'),
+          '--group-columns',
+          'sex,race',
+          '--json',
+          out,
+          ...extra,
+        ],
+        { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } },
+      );
       expect({ status: r.status, stderr: r.status === 0 ? '' : r.stderr }).toEqual({ status: 0, stderr: '' });
       return JSON.parse(readFileSync(out, 'utf8')) as Report;
     };
@@ -74,36 +112,63 @@ describe('a report killed by SIGINT or SIGTERM while spilling', () => {
   const lines = ['a,b,c,d,e,f,g,h,score,label'];
   for (let i = 0; i < 400_000; i++) {
     const score = random();
-    lines.push(`${Array.from({ length: 8 }, () => (random() * 1000).toFixed(4)).join(',')},${score.toFixed(6)},${random() < score ? 1 : 0}`);
+    lines.push(
+      `${Array.from({ length: 8 }, () => (random() * 1000).toFixed(4)).join(',')},${score.toFixed(6)},${random() < score ? 1 : 0}`,
+    );
   }
   writeFileSync(big, `${lines.join('\n')}\n`);
 
   /** The sizes of the files under TMPDIR's `vigil-report-*` directories (the spill). */
   const spillFiles = (tmp: string): number[] =>
-    readdirSync(tmp).filter((d) => d.startsWith('vigil-report-')).flatMap((d) => {
-      try {
-        return readdirSync(join(tmp, d)).map((f) => statSync(join(tmp, d, f)).size);
-      } catch {
-        return []; // removed meanwhile
-      }
-    });
+    readdirSync(tmp)
+      .filter((d) => d.startsWith('vigil-report-'))
+      .flatMap((d) => {
+        try {
+          return readdirSync(join(tmp, d)).map((f) => statSync(join(tmp, d, f)).size);
+        } catch {
+          return []; // removed meanwhile
+        }
+      });
 
-  it.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s: the spill directory is removed and the exit code is %i', async (signal, code) => {
-    const tmp = mkdtempSync(join(dir, 'killed-'));
-    const child = spawn(process.execPath, [BIN, 'report', '--reference', big, '--current', big, '--memory-budget', '1MiB', '--json', join(tmp, 'never.json')], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (status) => resolve(status)));
-    let running = true;
-    void exited.then(() => (running = false));
-    // Wait until the spill has bytes in it (polling; nothing is asserted about time), then send the signal.
-    while (running && !spillFiles(tmp).some((size) => size > 0)) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(running).toBe(true);
-    child.kill(signal);
-    expect(await exited).toBe(code);
-    expect(readdirSync(tmp).filter((d) => d.startsWith('vigil-report-'))).toEqual([]);
-    expect(stderr).not.toMatch(/\n {4}at /);
-  }, 120_000);
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)(
+    '%s: the spill directory is removed and the exit code is %i',
+    async (signal, code) => {
+      const tmp = mkdtempSync(join(dir, 'killed-'));
+      const child = spawn(
+        process.execPath,
+        [
+          BIN,
+          'report',
+          '--reference',
+          big,
+          '--current',
+          big,
+          '--memory-budget',
+          '1MiB',
+          '--json',
+          join(tmp, 'never.json'),
+        ],
+        { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (status) => resolve(status)));
+      let running = true;
+      void exited.then(() => (running = false));
+      // Wait until the spill has bytes in it (polling; nothing is asserted about time), then send the signal.
+      while (running && !spillFiles(tmp).some((size) => size > 0))
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(running).toBe(true);
+      child.kill(signal);
+      expect(await exited).toBe(code);
+      expect(readdirSync(tmp).filter((d) => d.startsWith('vigil-report-'))).toEqual([]);
+      expect(stderr).not.toMatch(/\n {4}at /);
+    },
+    120_000,
+  );
 });
 
 describe('the binned path, forced by a budget too small for one column pair per thread', () => {
@@ -128,11 +193,27 @@ describe('the binned path, forced by a budget too small for one column pair per 
   it('each statistic within its printed bound of the exact path; the rest exact', async () => {
     const exact = (await report(['--reference', reference, '--current', current])).report;
     const page = join(mkdtempSync(join(dir, 'html-')), 'r.html');
-    const { report: binned, stdout } = await report(['--reference', reference, '--current', current, '--memory-budget', '1MiB', '--html', page]);
+    const { report: binned, stdout } = await report([
+      '--reference',
+      reference,
+      '--current',
+      current,
+      '--memory-budget',
+      '1MiB',
+      '--html',
+      page,
+    ]);
     // The HTML report marks them too (it did not: only the console did).
     const html = readFileSync(page, 'utf8');
-    expect(html.match(/<span class="binned" title="Binned: KS within [^"]+">binned, KS ±[\d.e-]+<\/span>/g)).toHaveLength(4);
-    expect(binned.computation).toMatchObject({ reading: 'spilled', statistics: 'binned', binnedColumns: 4, spilledColumns: 4 });
+    expect(
+      html.match(/<span class="binned" title="Binned: KS within [^"]+">binned, KS ±[\d.e-]+<\/span>/g),
+    ).toHaveLength(4);
+    expect(binned.computation).toMatchObject({
+      reading: 'spilled',
+      statistics: 'binned',
+      binnedColumns: 4,
+      spilledColumns: 4,
+    });
     expect(stdout).toMatch(/4 of them binned \(KS within 0\.\d+ of exact/);
     for (const [i, e] of exact.drift.entries()) {
       const b = binned.drift[i]!;
@@ -153,7 +234,12 @@ describe('the binned path, forced by a budget too small for one column pair per 
       if (e.kind !== 'numeric' || b.kind !== 'numeric') throw new Error('numeric features only');
       expect(b.statistics).toBe('binned');
       for (const side of ['reference', 'current'] as const) {
-        expect([b[side].rows, b[side].missing, b[side].min, b[side].max]).toEqual([e[side].rows, e[side].missing, e[side].min, e[side].max]);
+        expect([b[side].rows, b[side].missing, b[side].min, b[side].max]).toEqual([
+          e[side].rows,
+          e[side].missing,
+          e[side].min,
+          e[side].max,
+        ]);
         for (const q of ['p5', 'p25', 'p50', 'p75', 'p95'] as const) {
           // Within the value bucket: 2^-7 of the distance from the reference median, which is under 2^-7 of the range.
           expect(Math.abs(b[side][q] - e[side][q])).toBeLessThanOrEqual(2 ** -7 * (e[side].max - e[side].min));
@@ -170,14 +256,37 @@ describe('the binned path, forced by a budget too small for one column pair per 
 
 describe('a --memory-budget that is not a size is refused', () => {
   it.each(['lots', '0', '12XB', '-5GB', '512KiB', ''])('%j', async (budget) => {
-    const r = await runCli(['report', '--reference', join(GOLDEN, 'reference.csv'), '--current', join(GOLDEN, 'current.csv'), `--memory-budget=${budget}`]);
+    const r = await runCli([
+      'report',
+      '--reference',
+      join(GOLDEN, 'reference.csv'),
+      '--current',
+      join(GOLDEN, 'current.csv'),
+      `--memory-budget=${budget}`,
+    ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`error [VIGIL_USAGE]: vigil report: --memory-budget ${JSON.stringify(budget)} is not a size of at least 1MiB`);
+    expect(r.stderr).toContain(
+      `error [VIGIL_USAGE]: vigil report: --memory-budget ${JSON.stringify(budget)} is not a size of at least 1MiB`,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it.each([['2GB', 2e9], ['512MiB', 512 * 1024 ** 2], ['1.5g', 1.5 * 1024 ** 3], ['1048576', 1024 ** 2]])('accepts %s', async (budget, bytes) => {
-    const { report: r } = await report(['--reference', join(GOLDEN, 'reference.csv'), '--current', join(GOLDEN, 'current.csv'), '--memory-budget', budget, '--group-columns', 'sex,race']);
+  it.each([
+    ['2GB', 2e9],
+    ['512MiB', 512 * 1024 ** 2],
+    ['1.5g', 1.5 * 1024 ** 3],
+    ['1048576', 1024 ** 2],
+  ])('accepts %s', async (budget, bytes) => {
+    const { report: r } = await report([
+      '--reference',
+      join(GOLDEN, 'reference.csv'),
+      '--current',
+      join(GOLDEN, 'current.csv'),
+      '--memory-budget',
+      budget,
+      '--group-columns',
+      'sex,race',
+    ]);
     // All of these fit the golden files whole except the smallest.
     if (bytes > 10 * 1024 ** 2) expect(r.computation).toBeUndefined();
     else expect(r.computation?.memoryBudget).toBe(bytes);

@@ -27,7 +27,18 @@ describe('vigil report: multivariate drift', () => {
   it('JSON, summary and HTML carry the reconstruction error, its band and the domain classifier', async () => {
     const json = join(dir, 'shifted.json');
     const html = join(dir, 'shifted.html');
-    const result = await runCli(['report', '--reference', join(dir, 'reference.csv'), '--current', join(dir, 'shifted.csv'), '--domain-classifier', '--json', json, '--html', html]);
+    const result = await runCli([
+      'report',
+      '--reference',
+      join(dir, 'reference.csv'),
+      '--current',
+      join(dir, 'shifted.csv'),
+      '--domain-classifier',
+      '--json',
+      json,
+      '--html',
+      html,
+    ]);
     expect(result.code).toBe(0);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
     expect(report.summary.drifted).toEqual([]);
@@ -38,7 +49,9 @@ describe('vigil report: multivariate drift', () => {
     expect(m.referenceReconstructionError).toMatchObject({ chunkSize: 2500, chunks: 2, method: 'chunks' });
     // A linear classifier cannot see a correlation flip: the two files look alike to it.
     expect(Math.abs(m.domainClassifier!.auc - 0.5)).toBeLessThan(0.05);
-    expect(result.stdout).toMatch(/Multivariate drift \(data reconstruction\): DRIFT error 1\.4\d\d, reference 0\.8\d\d \[/);
+    expect(result.stdout).toMatch(
+      /Multivariate drift \(data reconstruction\): DRIFT error 1\.4\d\d, reference 0\.8\d\d \[/,
+    );
     expect(result.stdout).toContain('Domain classifier: ROC AUC 0.');
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('<section class="card" id="multivariate">');
@@ -49,7 +62,15 @@ describe('vigil report: multivariate drift', () => {
 
   it('same-distribution data is not flagged, and without the flag there is no classifier', async () => {
     const json = join(dir, 'same.json');
-    const result = await runCli(['report', '--reference', join(dir, 'reference.csv'), '--current', join(dir, 'same.csv'), '--json', json]);
+    const result = await runCli([
+      'report',
+      '--reference',
+      join(dir, 'reference.csv'),
+      '--current',
+      join(dir, 'same.csv'),
+      '--json',
+      json,
+    ]);
     expect(result.code).toBe(0);
     const m = (JSON.parse(readFileSync(json, 'utf8')) as Report).multivariate!;
     expect(m.computed && m.drifted).toBe(false);

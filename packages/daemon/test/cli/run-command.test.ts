@@ -13,7 +13,9 @@ const BIN = join(__dirname, '../../dist/bin.js');
 /** Starts the built `vigil run`, stops it with SIGTERM once it has started, and returns its stderr. */
 function runUntilStarted(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((done, fail) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_') && k !== 'FORCE_COLOR'));
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_') && k !== 'FORCE_COLOR'),
+    );
     const child = spawn(process.execPath, [BIN, 'run', ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let stopped = false;
@@ -49,16 +51,29 @@ models:
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
   it('text: `time LEVEL message key=value` lines; json (the default into a pipe): one object a line', async () => {
-    const [text, json] = await Promise.all([runUntilStarted(['-c', config, '--log-format', 'text'], mkdtempSync(join(cwd, 'text-'))), runUntilStarted(['-c', config], mkdtempSync(join(cwd, 'json-')))]);
+    const [text, json] = await Promise.all([
+      runUntilStarted(['-c', config, '--log-format', 'text'], mkdtempSync(join(cwd, 'text-'))),
+      runUntilStarted(['-c', config], mkdtempSync(join(cwd, 'json-'))),
+    ]);
     expect([text.code, json.code]).toEqual([0, 0]);
     const textLines = text.stderr.trim().split('\n');
-    expect(textLines.find((l) => l.includes('vigil run started'))).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}vigil run started {2}http=127\.0\.0\.1:\d+ database="embedded PGlite database in [^"]+" brokers=\[[^\]]+\] groupId=\S+ alertQueue=in-process$/);
+    expect(textLines.find((l) => l.includes('vigil run started'))).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}vigil run started {2}http=127\.0\.0\.1:\d+ database="embedded PGlite database in [^"]+" brokers=\[[^\]]+\] groupId=\S+ alertQueue=in-process$/,
+    );
     expect(textLines.filter((l) => l.startsWith('{'))).toEqual([]);
-    const records = json.stderr.trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string });
+    const records = json.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: string; msg: string });
     expect(records.map((r) => r.msg)).toEqual(expect.arrayContaining(['vigil run started', 'stopped']));
   });
 
   it('refuses a format it does not know', async () => {
-    expect(await runCli(['run', '-c', config, '--log-format', 'xml'], cwd)).toEqual({ code: 2, stdout: '', stderr: 'error [VIGIL_USAGE]: vigil run: --log-format "xml" is not one of text, json\nRun \'vigil run --help\' for usage.\n' });
+    expect(await runCli(['run', '-c', config, '--log-format', 'xml'], cwd)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error [VIGIL_USAGE]: vigil run: --log-format "xml" is not one of text, json\nRun \'vigil run --help\' for usage.\n',
+    });
   });
 });

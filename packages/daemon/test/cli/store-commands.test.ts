@@ -32,13 +32,24 @@ describe('vigil migrate, reference fit and dlq list on the embedded database', (
 
   it('fits, stores and reloads the reference profile of a model version', async () => {
     const file = join(__dirname, '../golden/small/reference.csv');
-    const r = await runCli(['reference', 'fit', '-c', config, '--model', 'golden-small', '--file', file, '--version', '7'], cwd);
+    const r = await runCli(
+      ['reference', 'fit', '-c', config, '--model', 'golden-small', '--file', file, '--version', '7'],
+      cwd,
+    );
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/Stored the reference profile of golden-small version 7: 400 rows, 5 features, and the score/);
+    expect(r.stdout).toMatch(
+      /Stored the reference profile of golden-small version 7: 400 rows, 5 features, and the score/,
+    );
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
       const stored = await store.loadReferenceProfile<ReferenceProfile>('golden-small', '7');
-      expect(stored?.profile.features.map((f) => `${f.name}:${f.kind}`)).toEqual(['x1:numeric', 'x2:numeric', 'x3:numeric', 'c1:categorical', 'c2:categorical']);
+      expect(stored?.profile.features.map((f) => `${f.name}:${f.kind}`)).toEqual([
+        'x1:numeric',
+        'x2:numeric',
+        'x3:numeric',
+        'c1:categorical',
+        'c2:categorical',
+      ]);
       expect(stored?.profile.rows).toBe(400);
     } finally {
       await store.close();
@@ -61,7 +72,9 @@ describe('vigil migrate, reference fit and dlq list on the embedded database', (
     expect(await runCli([...fit, file], cwd)).toMatchObject({ code: 0, stderr: '' });
     const refused = await runCli([...fit, current], cwd);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/VIGIL_CONFLICT.*golden-small version 8 has been binned with another profile since .*deploy the new reference as a new version/);
+    expect(refused.stderr).toMatch(
+      /VIGIL_CONFLICT.*golden-small version 8 has been binned with another profile since .*deploy the new reference as a new version/,
+    );
   }, 60_000);
 
   it('lists dead letters with where they came from and why', async () => {
@@ -73,7 +86,16 @@ describe('vigil migrate, reference fit and dlq list on the embedded database', (
           groupId: 'vigil',
           offsets: [{ topic: 'vigil.predictions', partition: 2, firstOffset: '41', nextOffset: '42' }],
           buckets: [],
-          deadLetters: [{ topic: 'vigil.predictions', partition: 2, offset: '41', code: 'VIGIL_DECODE_INVALID_JSON', reason: 'not JSON at byte 7', raw: Buffer.from('{"model": oops') }],
+          deadLetters: [
+            {
+              topic: 'vigil.predictions',
+              partition: 2,
+              offset: '41',
+              code: 'VIGIL_DECODE_INVALID_JSON',
+              reason: 'not JSON at byte 7',
+              raw: Buffer.from('{"model": oops'),
+            },
+          ],
         },
         (a) => a,
       );
@@ -81,19 +103,35 @@ describe('vigil migrate, reference fit and dlq list on the embedded database', (
       await store.close();
     }
     const list = await runCli(['dlq', 'list'], cwd);
-    expect(list.stdout).toMatch(/vigil\.predictions\/2@41 {2}VIGIL_DECODE_INVALID_JSON\n {4}not JSON at byte 7\n {4}\{"model": oops/);
+    expect(list.stdout).toMatch(
+      /vigil\.predictions\/2@41 {2}VIGIL_DECODE_INVALID_JSON\n {4}not JSON at byte 7\n {4}\{"model": oops/,
+    );
     const json = JSON.parse((await runCli(['dlq', 'list', '--json'], cwd)).stdout);
     expect(Buffer.from(json[0].raw, 'base64').toString()).toBe('{"model": oops');
-    expect((await runCli(['dlq', 'list', '--limit', '0'], cwd)).stderr).toMatch(/--limit "0" must be a positive integer/);
+    expect((await runCli(['dlq', 'list', '--limit', '0'], cwd)).stderr).toMatch(
+      /--limit "0" must be a positive integer/,
+    );
     // After retention erased its bytes, the row says so instead of showing an empty message.
     const later = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     const erasedAt = Date.now() + 86_400_000;
     try {
-      expect(await later.applyRetention(erasedAt, { deadLetterRawMs: 1 })).toEqual({ deadLettersErased: 1, predictionsDeleted: null });
+      expect(await later.applyRetention(erasedAt, { deadLetterRawMs: 1 })).toEqual({
+        deadLettersErased: 1,
+        predictionsDeleted: null,
+      });
     } finally {
       await later.close();
     }
-    expect((await runCli(['dlq', 'list'], cwd)).stdout).toMatch(new RegExp(`not JSON at byte 7\n {4}\\(14 bytes, erased by retention at ${new Date(erasedAt).toISOString().replace(/\./g, '\\.')}\\)\n$`));
-    expect(JSON.parse((await runCli(['dlq', 'list', '--json'], cwd)).stdout)[0]).toMatchObject({ raw: '', rawBytes: 14, rawErasedAt: erasedAt, reason: 'not JSON at byte 7' });
+    expect((await runCli(['dlq', 'list'], cwd)).stdout).toMatch(
+      new RegExp(
+        `not JSON at byte 7\n {4}\\(14 bytes, erased by retention at ${new Date(erasedAt).toISOString().replace(/\./g, '\\.')}\\)\n$`,
+      ),
+    );
+    expect(JSON.parse((await runCli(['dlq', 'list', '--json'], cwd)).stdout)[0]).toMatchObject({
+      raw: '',
+      rawBytes: 14,
+      rawErasedAt: erasedAt,
+      reason: 'not JSON at byte 7',
+    });
   }, 60_000);
 });

@@ -29,7 +29,13 @@ describe('vigil demo --adult (UCI Adult on the report path)', () => {
 
   it('reports per-group rates for sex and race that agree with fairlearn on the scored rows', () => {
     const python = join(root, '.venv/bin/python');
-    const check = JSON.parse(execFileSync(python, [join(root, 'scripts/golden/fairness_check.py'), join(out, 'demo-current.csv'), 'sex', 'race'], { encoding: 'utf8' }));
+    const check = JSON.parse(
+      execFileSync(
+        python,
+        [join(root, 'scripts/golden/fairness_check.py'), join(out, 'demo-current.csv'), 'sex', 'race'],
+        { encoding: 'utf8' },
+      ),
+    );
     for (const attribute of ['sex', 'race']) {
       const ours = report.fairness.find((f) => f.attribute === attribute)!;
       const theirs = check[attribute];

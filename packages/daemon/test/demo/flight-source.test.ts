@@ -40,8 +40,14 @@ describe('FlightSource', () => {
     const s = source(new Map());
     await s.run(async (b) => void batches.push(b));
     expect(s.state).toBe('stopped');
-    expect(batches.map((b) => [b.firstOffset, b.nextOffset, b.messages.length])).toEqual([['0', '2', 2], ['2', '4', 2], ['4', '5', 1]]);
-    expect(batches.every((b) => b.topic === 'vigil.predictions' && b.partition === 0 && b.highWatermark === '5')).toBe(true);
+    expect(batches.map((b) => [b.firstOffset, b.nextOffset, b.messages.length])).toEqual([
+      ['0', '2', 2],
+      ['2', '4', 2],
+      ['4', '5', 1],
+    ]);
+    expect(batches.every((b) => b.topic === 'vigil.predictions' && b.partition === 0 && b.highWatermark === '5')).toBe(
+      true,
+    );
     const events = batches.flatMap((b) => b.messages.map((m) => JSON.parse(m.value!.toString('utf8'))));
     expect(events[0]).toEqual({
       model: 'flights-delay',

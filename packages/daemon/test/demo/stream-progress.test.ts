@@ -13,11 +13,17 @@ describe('StreamProgress', () => {
     const p = new StreamProgress({ total: 1000, write: (t) => void (out += t), tty: true, clock: c.now });
     c.advance(1000);
     p.update({ events: 500, windows: 2, alerts: 1, eventTime: Date.UTC(2001, 2, 1) });
-    expect(out).toBe('\r\u001b[K[###############...............] 500/1,000 events (50%)  500 events/s  at 2001-03-01  windows 2  alerts 1');
+    expect(out).toBe(
+      '\r\u001b[K[###############...............] 500/1,000 events (50%)  500 events/s  at 2001-03-01  windows 2  alerts 1',
+    );
     p.print('ALERT [firing] ...', (t) => void (printed += t));
     expect(printed).toBe('ALERT [firing] ...\n');
     // The bar was cleared before the line and drawn again after it.
-    expect(out.endsWith('alerts 1\r\u001b[K\r\u001b[K[###############...............] 500/1,000 events (50%)  500 events/s  at 2001-03-01  windows 2  alerts 1')).toBe(true);
+    expect(
+      out.endsWith(
+        'alerts 1\r\u001b[K\r\u001b[K[###############...............] 500/1,000 events (50%)  500 events/s  at 2001-03-01  windows 2  alerts 1',
+      ),
+    ).toBe(true);
     c.advance(1000);
     p.update({ events: 1000, windows: 4, alerts: 1, eventTime: Date.UTC(2001, 5, 1) });
     p.finish();
@@ -28,7 +34,13 @@ describe('StreamProgress', () => {
   it('prints plain lines no more often than asked when stderr is not a terminal', () => {
     const lines: string[] = [];
     const c = clock();
-    const p = new StreamProgress({ total: 100, write: (t) => void lines.push(t), tty: false, plainEveryMs: 5000, clock: c.now });
+    const p = new StreamProgress({
+      total: 100,
+      write: (t) => void lines.push(t),
+      tty: false,
+      plainEveryMs: 5000,
+      clock: c.now,
+    });
     for (let i = 1; i <= 10; i++) {
       c.advance(1000);
       p.update({ events: i * 10, windows: 0, alerts: 0, eventTime: Number.NaN });

@@ -3,14 +3,26 @@ import { join } from 'node:path';
 import { fitReferenceProfile, type AnalysisSpec } from '@vigil/analyzers';
 import { analyzeMonths } from '../../src/demo/flights-demo';
 import { FLIGHT_FEATURES, flightsPath, flightsTable, loadFlights, type Flights } from '../../src/demo/flights-data';
-import { calendarMonths, formatStreamSummary, MIN_MONTH_ROWS, periodCalibration, type StreamSummary } from '../../src/demo/stream-summary';
+import {
+  calendarMonths,
+  formatStreamSummary,
+  MIN_MONTH_ROWS,
+  periodCalibration,
+  type StreamSummary,
+} from '../../src/demo/stream-summary';
 
 const root = join(__dirname, '../../../..');
 
 describe('calendarMonths', () => {
   it('puts each event in the UTC month of its event time, also inside a week that straddles two months', () => {
     // The demo's week of April 26, 2001 (Thursday) runs to May 2: its bucket starts in April, four of its days are May's.
-    const times = [Date.UTC(2001, 3, 26, 8), Date.UTC(2001, 3, 30, 23, 59, 59, 999), Date.UTC(2001, 4, 1), Date.UTC(2001, 4, 2, 18), Date.UTC(2001, 3, 27)];
+    const times = [
+      Date.UTC(2001, 3, 26, 8),
+      Date.UTC(2001, 3, 30, 23, 59, 59, 999),
+      Date.UTC(2001, 4, 1),
+      Date.UTC(2001, 4, 2, 18),
+      Date.UTC(2001, 3, 27),
+    ];
     const months = calendarMonths(times);
     expect(months.map((m) => m.period)).toEqual(['2001-04', '2001-05']);
     expect(Array.from(months[0]!.positions)).toEqual([0, 1, 4]);
@@ -38,12 +50,31 @@ describe('the demo’s months on the real flights, against pandas', () => {
   it('counts the flights and the share delayed of each calendar month as pandas does on the Parquet file', async () => {
     // Every 100th February–June flight, as `vigil demo --every 100` streams them.
     const every = 100;
-    const rows = Int32Array.from({ length: Math.ceil((flights.rows - flights.februaryStart) / every) }, (_, k) => flights.februaryStart + k * every);
+    const rows = Int32Array.from(
+      { length: Math.ceil((flights.rows - flights.februaryStart) / every) },
+      (_, k) => flights.februaryStart + k * every,
+    );
     // Any score will do for the month split; the hour of departure keeps it in [0, 1).
     const scores = Float64Array.from(rows, (r) => (flights.hour[r] as number) / 24);
     const january = Int32Array.from({ length: Math.floor(flights.februaryStart / 50) }, (_, k) => k * 50);
-    const profileSpec: AnalysisSpec = { task: 'binary', features: FLIGHT_FEATURES, score: 'score', groups: [], threshold: 0.5, minGroupSize: 30, fdr: 0.05 };
-    const profile = fitReferenceProfile(flightsTable(flights, january, 'January', Float64Array.from(january, (r) => (flights.hour[r] as number) / 24)), profileSpec);
+    const profileSpec: AnalysisSpec = {
+      task: 'binary',
+      features: FLIGHT_FEATURES,
+      score: 'score',
+      groups: [],
+      threshold: 0.5,
+      minGroupSize: 30,
+      fdr: 0.05,
+    };
+    const profile = fitReferenceProfile(
+      flightsTable(
+        flights,
+        january,
+        'January',
+        Float64Array.from(january, (r) => (flights.hour[r] as number) / 24),
+      ),
+      profileSpec,
+    );
     const spec: AnalysisSpec = { ...profileSpec, label: 'label', groups: ['origin'] };
     const months = analyzeMonths(flights, rows, scores, profile, spec);
 
@@ -57,10 +88,12 @@ describe('the demo’s months on the real flights, against pandas', () => {
       "known = s['delay'].notna()",
       "late = (s['delay'] > 15) & known",
       "g = pd.DataFrame({'m': m, 'late': late, 'known': known}).groupby('m').sum()",
-      "n = pd.Series(m).value_counts()",
+      'n = pd.Series(m).value_counts()',
       "print(json.dumps({k: {'rows': int(n[k]), 'labelled': int(g.loc[k, 'known']), 'late': int(g.loc[k, 'late'])} for k in g.index}))",
     ].join('\n');
-    const reference = JSON.parse(execFileSync(join(root, '.venv/bin/python'), ['-c', script, flightsPath(), String(every)], { encoding: 'utf8' })) as Record<string, { rows: number; labelled: number; late: number }>;
+    const reference = JSON.parse(
+      execFileSync(join(root, '.venv/bin/python'), ['-c', script, flightsPath(), String(every)], { encoding: 'utf8' }),
+    ) as Record<string, { rows: number; labelled: number; late: number }>;
 
     expect(months.map((m) => m.analysis.period)).toEqual(Object.keys(reference).sort());
     for (const { analysis } of months) {
@@ -86,14 +119,27 @@ describe('formatStreamSummary', () => {
       metricRows: 10,
       groupMetricRows: 0,
       drift: [],
-      calibration: [{ period: '2001-06', rows: 100_444, labelled: 100_444, delayRate: 0.2128, meanScore: 0.206, ece: 0.014, brier: 0.161, auc: 0.641 }],
+      calibration: [
+        {
+          period: '2001-06',
+          rows: 100_444,
+          labelled: 100_444,
+          delayRate: 0.2128,
+          meanScore: 0.206,
+          ece: 0.014,
+          brier: 0.161,
+          auc: 0.641,
+        },
+      ],
       calibrationSkipped: [{ period: '2001-07', rows: 2 }],
       fairness: null,
       incidents: [],
     };
     const text = formatStreamSummary(summary);
     expect(text).toMatch(/2001-06 +100,444 +21\.3% +20\.6%/);
-    expect(text).toContain(`2001-07                     2 flights, too few to analyse as a month (fewer than ${MIN_MONTH_ROWS})`);
+    expect(text).toContain(
+      `2001-07                     2 flights, too few to analyse as a month (fewer than ${MIN_MONTH_ROWS})`,
+    );
     expect(text).toContain('the flights departing in each calendar month');
   });
 });

@@ -20,15 +20,61 @@ describe('HTTP API (read side) over a real socket', () => {
 
   beforeAll(async () => {
     store = await createStore({});
-    await store.applyBatch({ groupId: 'g', offsets: [], buckets: [{ model: 'credit-risk', version: '7', bucketStart: T0, accumulator: {}, rows: 10 }] }, (a) => a);
+    await store.applyBatch(
+      {
+        groupId: 'g',
+        offsets: [],
+        buckets: [{ model: 'credit-risk', version: '7', bucketStart: T0, accumulator: {}, rows: 10 }],
+      },
+      (a) => a,
+    );
     await store.upsertMetricRows([
-      { model: 'credit-risk', version: '7', windowStart: T0, windowEnd: T0 + HOUR, metric: 'psi', feature: 'age', group: '', value: 0.31, rows: 8000, labelledRows: 0, details: { threshold: 0.2 } },
-      { model: 'credit-risk', version: '7', windowStart: T0, windowEnd: T0 + HOUR, metric: 'ece', feature: '', group: '', value: null, rows: 8000, labelledRows: 0 },
-      { model: 'credit-risk', version: '7', windowStart: T0 + HOUR, windowEnd: T0 + 2 * HOUR, metric: 'psi', feature: 'age', group: '', value: 0.05, rows: 7000, labelledRows: 120 },
+      {
+        model: 'credit-risk',
+        version: '7',
+        windowStart: T0,
+        windowEnd: T0 + HOUR,
+        metric: 'psi',
+        feature: 'age',
+        group: '',
+        value: 0.31,
+        rows: 8000,
+        labelledRows: 0,
+        details: { threshold: 0.2 },
+      },
+      {
+        model: 'credit-risk',
+        version: '7',
+        windowStart: T0,
+        windowEnd: T0 + HOUR,
+        metric: 'ece',
+        feature: '',
+        group: '',
+        value: null,
+        rows: 8000,
+        labelledRows: 0,
+      },
+      {
+        model: 'credit-risk',
+        version: '7',
+        windowStart: T0 + HOUR,
+        windowEnd: T0 + 2 * HOUR,
+        metric: 'psi',
+        feature: 'age',
+        group: '',
+        value: 0.05,
+        rows: 7000,
+        labelledRows: 120,
+      },
     ]);
     const app = createHttpApi({
       store,
-      http: { tokens, get readsRequireToken() { return readsRequireToken; } },
+      http: {
+        tokens,
+        get readsRequireToken() {
+          return readsRequireToken;
+        },
+      },
       registry,
       notReadyReasons: () => notReady,
       logger: silentLogger,
@@ -60,24 +106,43 @@ describe('HTTP API (read side) over a real socket', () => {
     consumed.inc({ topic: 'vigil.predictions' }, 42);
     const m = await get('/metrics');
     expect(m.type).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(m.text).toContain('# TYPE vigil_events_consumed_total counter\nvigil_events_consumed_total{topic="vigil.predictions"} 42');
+    expect(m.text).toContain(
+      '# TYPE vigil_events_consumed_total counter\nvigil_events_consumed_total{topic="vigil.predictions"} 42',
+    );
   });
 
   it('lists models and their windows with every metric', async () => {
-    expect(JSON.parse((await get('/api/models')).text)).toEqual({ models: [{ model: 'credit-risk', versions: ['7'] }] });
+    expect(JSON.parse((await get('/api/models')).text)).toEqual({
+      models: [{ model: 'credit-risk', versions: ['7'] }],
+    });
     const w = JSON.parse((await get('/api/models/credit-risk/windows')).text);
     expect(w.windows).toHaveLength(2);
     expect(w.windows[0]).toEqual({
-      version: '7', start: '2026-11-22T10:00:00.000Z', end: '2026-11-22T11:00:00.000Z', rows: 8000, labelledRows: 0,
-      metrics: expect.arrayContaining([{ metric: 'psi', feature: 'age', group: null, value: 0.31, details: { threshold: 0.2 } }, expect.objectContaining({ metric: 'ece', value: null })]),
+      version: '7',
+      start: '2026-11-22T10:00:00.000Z',
+      end: '2026-11-22T11:00:00.000Z',
+      rows: 8000,
+      labelledRows: 0,
+      metrics: expect.arrayContaining([
+        { metric: 'psi', feature: 'age', group: null, value: 0.31, details: { threshold: 0.2 } },
+        expect.objectContaining({ metric: 'ece', value: null }),
+      ]),
     });
-    const narrowed = JSON.parse((await get(`/api/models/credit-risk/windows?from=${T0 + HOUR}&to=2026-11-22T13:00:00Z`)).text);
+    const narrowed = JSON.parse(
+      (await get(`/api/models/credit-risk/windows?from=${T0 + HOUR}&to=2026-11-22T13:00:00Z`)).text,
+    );
     expect(narrowed.windows.map((x: { start: string }) => x.start)).toEqual(['2026-11-22T11:00:00.000Z']);
   });
 
   it('answers bad requests with a 4xx and a reason, and changes nothing', async () => {
-    expect(await get('/api/models/nope/windows')).toMatchObject({ status: 404, text: expect.stringContaining('no model \\"nope\\"') });
-    expect(await get('/api/models/credit-risk/windows?from=yesterday')).toMatchObject({ status: 400, text: expect.stringContaining('ISO-8601') });
+    expect(await get('/api/models/nope/windows')).toMatchObject({
+      status: 404,
+      text: expect.stringContaining('no model \\"nope\\"'),
+    });
+    expect(await get('/api/models/credit-risk/windows?from=yesterday')).toMatchObject({
+      status: 400,
+      text: expect.stringContaining('ISO-8601'),
+    });
     expect(await get(`/api/models/credit-risk/windows?from=${T0 + HOUR}&to=${T0}`)).toMatchObject({ status: 400 });
     expect(await get('/api/nothing')).toMatchObject({ status: 404 });
     const injected = await get(`/api/models/${encodeURIComponent("x'; DROP TABLE vigil_metric_rows; --")}/windows`);

@@ -3,7 +3,8 @@ import { vigilVersion } from '../../src/cli/version';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
 
 /** The sample lines (no comments) of a registry's text. */
-const sampleLines = async (registry: PrometheusRegistry) => (await registry.render()).split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+const sampleLines = async (registry: PrometheusRegistry) =>
+  (await registry.render()).split('\n').filter((l) => l !== '' && !l.startsWith('#'));
 
 describe('PrometheusRegistry', () => {
   it('has the process and Node.js metrics and vigil_build_info from the start, without gauges named like counters', async () => {
@@ -25,7 +26,11 @@ describe('PrometheusRegistry', () => {
     plain.inc();
     plain.inc({}, 2.5);
     byModel.inc({ model: 'b' }, 3);
-    expect((await sampleLines(registry)).filter((l) => l.startsWith('vigil_test_'))).toEqual(['vigil_test_plain_total 3.5', 'vigil_test_model_total{model="a"} 0', 'vigil_test_model_total{model="b"} 3']);
+    expect((await sampleLines(registry)).filter((l) => l.startsWith('vigil_test_'))).toEqual([
+      'vigil_test_plain_total 3.5',
+      'vigil_test_model_total{model="a"} 0',
+      'vigil_test_model_total{model="b"} 3',
+    ]);
   });
 
   it('prints labels in name order, escaped, whatever the order they were given in', async () => {

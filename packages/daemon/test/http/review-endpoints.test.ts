@@ -13,7 +13,11 @@ import { createHttpApi } from '../../src/http/http-api';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
-const TOKENS = { owner: 'owner-token-0123456789', responder: 'responder-token-0123456789', admin: 'admin-token-0123456789' };
+const TOKENS = {
+  owner: 'owner-token-0123456789',
+  responder: 'responder-token-0123456789',
+  admin: 'admin-token-0123456789',
+};
 
 describe('HTTP API: reviews and the audit trail (PostgreSQL)', () => {
   let db: Awaited<ReturnType<typeof createTestSchema>>;
@@ -55,9 +59,25 @@ models:
     );
     db = await createTestSchema('review_endpoints');
     store = await createStore({ url: db.url, schema: db.schema, poolSize: 4 });
-    alerting = await createAlerting({ config, store, now: () => now, delivery: { backoffMs: 5, maxAttempts: 2 }, relay: { aheadMs: 0, pollMs: 60_000, recheckMs: 0 } });
+    alerting = await createAlerting({
+      config,
+      store,
+      now: () => now,
+      delivery: { backoffMs: 5, maxAttempts: 2 },
+      relay: { aheadMs: 0, pollMs: 60_000, recheckMs: 0 },
+    });
     await alerting.start();
-    server = createServer(createHttpApi({ store, http: config.http, registry: new PrometheusRegistry(), notReadyReasons: () => [], logger: silentLogger, now: () => now, alerting }));
+    server = createServer(
+      createHttpApi({
+        store,
+        http: config.http,
+        registry: new PrometheusRegistry(),
+        notReadyReasons: () => [],
+        logger: silentLogger,
+        now: () => now,
+        alerting,
+      }),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }, 60_000);
@@ -75,15 +95,25 @@ models:
     const headers: Record<string, string> = {};
     if (o.token) headers.authorization = `Bearer ${o.token}`;
     if (o.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${base}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
 
   it('notifies the reviewers on open, and the first escalation step of a model without reviewers', async () => {
-    const opened = await call('POST', '/api/reviews', { token: TOKENS.responder, body: { model: 'credit-risk', reason: 'quarterly review' } });
+    const opened = await call('POST', '/api/reviews', {
+      token: TOKENS.responder,
+      body: { model: 'credit-risk', reason: 'quarterly review' },
+    });
     expect(opened.status).toBe(201);
-    const fallback = await call('POST', '/api/reviews', { token: TOKENS.responder, body: { model: 'fraud', reason: 'complaint' } });
+    const fallback = await call('POST', '/api/reviews', {
+      token: TOKENS.responder,
+      body: { model: 'fraud', reason: 'complaint' },
+    });
     expect(fallback.status).toBe(201);
     expect(await alerting.flush(10_000)).toBe(true);
     expect(reviewerSink.received.map((r) => [r.path, r.body.type, r.body.reviewId]).sort()).toEqual([
@@ -91,31 +121,107 @@ models:
       ['/committee', 'review', opened.body.review.id],
     ]);
     // The owner of credit-risk is not told (its reviewers are); fraud has none, so its owner (step 1) is.
-    expect(ownerSink.received.map((r) => [r.path, r.body.reviewId])).toEqual([['/owner-fraud', fallback.body.review.id]]);
+    expect(ownerSink.received.map((r) => [r.path, r.body.reviewId])).toEqual([
+      ['/owner-fraud', fallback.body.review.id],
+    ]);
   });
 
   it('records findings with the token as author, closes with an outcome, then answers 409 to every change', async () => {
     now = T0 + 60_000;
-    const id = (await call('POST', '/api/reviews', { token: TOKENS.admin, body: { model: 'credit-risk', reason: 'incident follow-up' } })).body.review.id as string;
-    expect(await call('POST', `/api/reviews/${id}/findings`, { token: TOKENS.owner, body: { text: 'x' } })).toMatchObject({ status: 403 });
+    const id = (
+      await call('POST', '/api/reviews', {
+        token: TOKENS.admin,
+        body: { model: 'credit-risk', reason: 'incident follow-up' },
+      })
+    ).body.review.id as string;
+    expect(
+      await call('POST', `/api/reviews/${id}/findings`, { token: TOKENS.owner, body: { text: 'x' } }),
+    ).toMatchObject({ status: 403 });
     expect(await call('POST', `/api/reviews/${id}/findings`, { body: { text: 'x' } })).toMatchObject({ status: 401 });
-    expect(await call('POST', `/api/reviews/${id}/findings`, { token: TOKENS.responder, body: {} })).toMatchObject({ status: 400, body: { error: '"text" is required' } });
+    expect(await call('POST', `/api/reviews/${id}/findings`, { token: TOKENS.responder, body: {} })).toMatchObject({
+      status: 400,
+      body: { error: '"text" is required' },
+    });
     now += 1000;
-    const finding = await call('POST', `/api/reviews/${id}/findings`, { token: TOKENS.responder, body: { text: 'the age shift is a new branch, not fraud' } });
-    expect(finding).toMatchObject({ status: 201, body: { finding: { author: 'rita', text: 'the age shift is a new branch, not fraud', at: new Date(now).toISOString() } } });
-    expect(await call('POST', `/api/reviews/${id}/close`, { token: TOKENS.responder, body: { outcome: 'retrain' } })).toMatchObject({ status: 400, body: { error: '"reason" is required' } });
-    expect(await call('POST', `/api/reviews/${id}/close`, { token: TOKENS.responder, body: { outcome: 'shrug', reason: 'r' } })).toMatchObject({ status: 400, body: { error: expect.stringContaining('no_action, retrain, rollback, retire, other') } });
-    expect(await call('POST', `/api/reviews/${id}/close`, { token: TOKENS.owner, body: { outcome: 'retrain', reason: 'r' } })).toMatchObject({ status: 403 });
+    const finding = await call('POST', `/api/reviews/${id}/findings`, {
+      token: TOKENS.responder,
+      body: { text: 'the age shift is a new branch, not fraud' },
+    });
+    expect(finding).toMatchObject({
+      status: 201,
+      body: {
+        finding: { author: 'rita', text: 'the age shift is a new branch, not fraud', at: new Date(now).toISOString() },
+      },
+    });
+    expect(
+      await call('POST', `/api/reviews/${id}/close`, { token: TOKENS.responder, body: { outcome: 'retrain' } }),
+    ).toMatchObject({ status: 400, body: { error: '"reason" is required' } });
+    expect(
+      await call('POST', `/api/reviews/${id}/close`, {
+        token: TOKENS.responder,
+        body: { outcome: 'shrug', reason: 'r' },
+      }),
+    ).toMatchObject({
+      status: 400,
+      body: { error: expect.stringContaining('no_action, retrain, rollback, retire, other') },
+    });
+    expect(
+      await call('POST', `/api/reviews/${id}/close`, {
+        token: TOKENS.owner,
+        body: { outcome: 'retrain', reason: 'r' },
+      }),
+    ).toMatchObject({ status: 403 });
     now += 1000;
-    const closed = await call('POST', `/api/reviews/${id}/close`, { token: TOKENS.admin, body: { outcome: 'retrain', reason: 'drift confirmed by the branch data' } });
-    expect(closed).toMatchObject({ status: 200, body: { review: { id, status: 'closed', outcome: 'retrain', closedBy: 'root', closedAt: new Date(now).toISOString(), closeReason: 'drift confirmed by the branch data' } } });
-    expect(await call('POST', `/api/reviews/${id}/findings`, { token: TOKENS.admin, body: { text: 'too late' } })).toMatchObject({ status: 409, body: { code: 'VIGIL_CONFLICT', error: expect.stringContaining('closed by root') } });
-    expect(await call('POST', `/api/reviews/${id}/close`, { token: TOKENS.admin, body: { outcome: 'no_action', reason: 'again' } })).toMatchObject({ status: 409, body: { code: 'VIGIL_CONFLICT' } });
-    expect(await call('POST', '/api/reviews/rev_nope/close', { token: TOKENS.admin, body: { outcome: 'no_action', reason: 'r' } })).toMatchObject({ status: 404 });
+    const closed = await call('POST', `/api/reviews/${id}/close`, {
+      token: TOKENS.admin,
+      body: { outcome: 'retrain', reason: 'drift confirmed by the branch data' },
+    });
+    expect(closed).toMatchObject({
+      status: 200,
+      body: {
+        review: {
+          id,
+          status: 'closed',
+          outcome: 'retrain',
+          closedBy: 'root',
+          closedAt: new Date(now).toISOString(),
+          closeReason: 'drift confirmed by the branch data',
+        },
+      },
+    });
+    expect(
+      await call('POST', `/api/reviews/${id}/findings`, { token: TOKENS.admin, body: { text: 'too late' } }),
+    ).toMatchObject({
+      status: 409,
+      body: { code: 'VIGIL_CONFLICT', error: expect.stringContaining('closed by root') },
+    });
+    expect(
+      await call('POST', `/api/reviews/${id}/close`, {
+        token: TOKENS.admin,
+        body: { outcome: 'no_action', reason: 'again' },
+      }),
+    ).toMatchObject({ status: 409, body: { code: 'VIGIL_CONFLICT' } });
+    expect(
+      await call('POST', '/api/reviews/rev_nope/close', {
+        token: TOKENS.admin,
+        body: { outcome: 'no_action', reason: 'r' },
+      }),
+    ).toMatchObject({ status: 404 });
     const shown = await call('GET', `/api/reviews/${id}`);
-    expect(shown.body.review).toMatchObject({ status: 'closed', outcome: 'retrain', findings: [{ author: 'rita', text: 'the age shift is a new branch, not fraud' }] });
-    const trail = await call('GET', `/api/audit?model=credit-risk&from=${encodeURIComponent(new Date(T0 + 60_000).toISOString())}`);
-    expect(trail.body.entries.filter((e: { action: string }) => e.action.startsWith('review.')).map((e: { actor: string; action: string; reason: string | null }) => [e.actor, e.action, e.reason])).toEqual([
+    expect(shown.body.review).toMatchObject({
+      status: 'closed',
+      outcome: 'retrain',
+      findings: [{ author: 'rita', text: 'the age shift is a new branch, not fraud' }],
+    });
+    const trail = await call(
+      'GET',
+      `/api/audit?model=credit-risk&from=${encodeURIComponent(new Date(T0 + 60_000).toISOString())}`,
+    );
+    expect(
+      trail.body.entries
+        .filter((e: { action: string }) => e.action.startsWith('review.'))
+        .map((e: { actor: string; action: string; reason: string | null }) => [e.actor, e.action, e.reason]),
+    ).toEqual([
       ['root', 'review.opened', 'incident follow-up'],
       ['rita', 'review.finding_added', null],
       ['root', 'review.closed', 'drift confirmed by the branch data'],
@@ -125,13 +231,17 @@ models:
   it('lists reviews by model and status, paged with a next cursor; refuses bad filters', async () => {
     for (let i = 0; i < 12; i++) {
       now = T0 + 3_600_000 + i * 1000;
-      expect((await call('POST', '/api/reviews', { token: TOKENS.responder, body: { model: 'fraud', reason: `r${i}` } })).status).toBe(201);
+      expect(
+        (await call('POST', '/api/reviews', { token: TOKENS.responder, body: { model: 'fraud', reason: `r${i}` } }))
+          .status,
+      ).toBe(201);
     }
     const reasons: string[] = [];
     let next: string | null = null;
     let pages = 0;
     do {
-      const page: { status: number; body: { reviews: Array<{ reason: string; model: string }>; next: string | null } } = await call('GET', `/api/reviews?model=fraud&status=open&limit=5${next ? `&after=${next}` : ''}`);
+      const page: { status: number; body: { reviews: Array<{ reason: string; model: string }>; next: string | null } } =
+        await call('GET', `/api/reviews?model=fraud&status=open&limit=5${next ? `&after=${next}` : ''}`);
       expect(page.status).toBe(200);
       reasons.push(...page.body.reviews.map((r) => r.reason));
       next = page.body.next;
@@ -139,7 +249,9 @@ models:
     } while (next !== null);
     expect(pages).toBe(3);
     expect(reasons).toEqual([...Array.from({ length: 12 }, (_, i) => `r${11 - i}`), 'complaint']);
-    expect((await call('GET', '/api/reviews?status=closed')).body.reviews.map((r: { outcome: string }) => r.outcome)).toEqual(['retrain']);
+    expect(
+      (await call('GET', '/api/reviews?status=closed')).body.reviews.map((r: { outcome: string }) => r.outcome),
+    ).toEqual(['retrain']);
     expect(await call('GET', '/api/reviews?status=done')).toMatchObject({ status: 400 });
     expect(await call('GET', '/api/reviews?after=bm90LWEtY3Vyc29y')).toMatchObject({ status: 400 });
     expect(await call('GET', '/api/reviews?limit=0')).toMatchObject({ status: 400 });
@@ -149,7 +261,8 @@ models:
     const ids: number[] = [];
     let next: string | null = null;
     do {
-      const page: { status: number; body: { entries: Array<{ id: string; at: string }>; next: string | null } } = await call('GET', `/api/audit?limit=3${next ? `&after=${next}` : ''}`);
+      const page: { status: number; body: { entries: Array<{ id: string; at: string }>; next: string | null } } =
+        await call('GET', `/api/audit?limit=3${next ? `&after=${next}` : ''}`);
       expect(page.status).toBe(200);
       for (const e of page.body.entries) expect(e.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       ids.push(...page.body.entries.map((e) => Number(e.id)));
@@ -159,7 +272,9 @@ models:
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
     expect(await call('GET', '/api/audit?after=1;DROP')).toMatchObject({ status: 400 });
-    expect(await call('GET', '/api/audit?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z')).toMatchObject({ status: 400 });
+    expect(await call('GET', '/api/audit?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z')).toMatchObject({
+      status: 400,
+    });
     expect((await call('GET', '/api/audit?model=nope')).body).toEqual({ entries: [], next: null });
   });
 });

@@ -1,15 +1,36 @@
 import type { ModelDefinition } from '@vigil/core';
-import { EventTimeWindows, accumulate, emptyAccumulator, fitReferenceProfile, mergeAccumulators, type WindowAccumulator } from '@vigil/analyzers';
+import {
+  EventTimeWindows,
+  accumulate,
+  emptyAccumulator,
+  fitReferenceProfile,
+  mergeAccumulators,
+  type WindowAccumulator,
+} from '@vigil/analyzers';
 import { PredictionBatchBuilder, type PredictionBatch } from '@vigil/collector';
 import { batchBuckets, batchSpec } from '../../src/pipeline/batch-buckets';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-11-22T10:00:00Z');
-const model: ModelDefinition = { id: 'credit-risk', task: 'binary', threshold: 0.5, features: { age: 'numeric', region: 'categorical' }, groups: ['sex', 'sex*region'] };
+const model: ModelDefinition = {
+  id: 'credit-risk',
+  task: 'binary',
+  threshold: 0.5,
+  features: { age: 'numeric', region: 'categorical' },
+  groups: ['sex', 'sex*region'],
+};
 
 function decode(events: object[]): PredictionBatch {
   const builder = new PredictionBatchBuilder(new Map([[model.id, model]]));
-  events.forEach((e, i) => builder.add({ topic: 'vigil.predictions', partition: 0, offset: String(i), key: Buffer.from(model.id), value: Buffer.from(JSON.stringify(e)) }));
+  events.forEach((e, i) =>
+    builder.add({
+      topic: 'vigil.predictions',
+      partition: 0,
+      offset: String(i),
+      key: Buffer.from(model.id),
+      value: Buffer.from(JSON.stringify(e)),
+    }),
+  );
   const built = builder.build();
   expect(built.deadLetters).toEqual([]);
   return built.batches.get(model.id)!;
@@ -48,16 +69,27 @@ describe('batchBuckets: a decoded batch becomes per-bucket accumulator deltas', 
     expect(result.predictions).toHaveLength(300);
     expect(result.predictions.every((p) => p.version === '7')).toBe(true);
     expect(result.predictions[0]).toEqual({
-      model: model.id, id: '7-2-0', version: '7', ts: T0, bucketStart: T0, expiresAt: T0 + 7 * 24 * 60 * MIN,
-      score: 0.458, prediction: 0, label: null, groups: { sex: '(missing)', region: 'x' },
+      model: model.id,
+      id: '7-2-0',
+      version: '7',
+      ts: T0,
+      bucketStart: T0,
+      expiresAt: T0 + 7 * 24 * 60 * MIN,
+      score: 0.458,
+      prediction: 0,
+      label: null,
+      groups: { sex: '(missing)', region: 'x' },
     });
     // A back-filled event (older than the clock) still gets the whole TTL for its label.
-    expect(batchBuckets(batch, model, windows, () => profile, MIN, T0 + 60 * MIN).predictions[0]!.expiresAt).toBe(T0 + 61 * MIN);
+    expect(batchBuckets(batch, model, windows, () => profile, MIN, T0 + 60 * MIN).predictions[0]!.expiresAt).toBe(
+      T0 + 61 * MIN,
+    );
 
     const spec = batchSpec(model);
     const whole = accumulate(emptyAccumulator(profile, spec), profile, spec, decode(events(300, '7', T0, 2)).table);
     const merged = result.buckets.map((b) => b.accumulator).reduce((a, b) => mergeAccumulators(a, b));
-    const round = (acc: WindowAccumulator): unknown => JSON.parse(JSON.stringify(acc.features), (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v));
+    const round = (acc: WindowAccumulator): unknown =>
+      JSON.parse(JSON.stringify(acc.features), (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v));
     expect(round(merged)).toEqual(round(whole));
     expect(merged.outcome.labelled).toBe(whole.outcome.labelled);
   });

@@ -26,7 +26,9 @@ function referenceCsv(dir: string, events: TestEvent[], withLabel: boolean): str
   const lines = [`age,income,region,score${withLabel ? ',label' : ''}`];
   for (const e of events) {
     if (withLabel && e.label === null) continue;
-    lines.push([e.features.age ?? '', e.features.income, e.features.region, e.score, ...(withLabel ? [e.label] : [])].join(','));
+    lines.push(
+      [e.features.age ?? '', e.features.income, e.features.region, e.score, ...(withLabel ? [e.label] : [])].join(','),
+    );
   }
   const path = join(dir, `reference-${withLabel ? 'labelled' : 'plain'}.csv`);
   writeFileSync(path, `${lines.join('\n')}\n`);
@@ -44,7 +46,10 @@ describe('fitting a model reference file', () => {
     const { profile } = await fitModelReference(model, referenceCsv(dir, reference, true));
     expect(profile.cbpe).toBeDefined();
     expect(profile.cbpe!.rows).toBe(reference.filter((e) => e.label !== null).length);
-    expect(profile.chunks!.map((c) => [c.rows, c.chunks])).toEqual([[100, 22], [250, 9]]);
+    expect(profile.chunks!.map((c) => [c.rows, c.chunks])).toEqual([
+      [100, 22],
+      [250, 9],
+    ]);
 
     const spec = batchSpec(model);
     const events = makeEvents({ n: 500, start: 0, seed: 2, shift: 0.15 }).map((e) => ({ ...e, label: null }));
@@ -56,8 +61,17 @@ describe('fitting a model reference file', () => {
     const row = (metric: string) => rows.find((r) => r.metric === metric && r.feature === '' && r.group === '');
     // The same estimate as `vigil report` gives on these rows (score ≥ threshold is the class of every event).
     const scores = Float64Array.from(events, (e) => e.score);
-    const report = estimateCbpe(profile.cbpe!, scores, Float64Array.from(events, (e) => (e.score >= model.threshold ? 1 : 0)))!;
-    for (const [metric, key] of [['estimatedAccuracy', 'accuracy'], ['estimatedPrecision', 'precision'], ['estimatedRecall', 'recall'], ['estimatedF1', 'f1']] as const) {
+    const report = estimateCbpe(
+      profile.cbpe!,
+      scores,
+      Float64Array.from(events, (e) => (e.score >= model.threshold ? 1 : 0)),
+    )!;
+    for (const [metric, key] of [
+      ['estimatedAccuracy', 'accuracy'],
+      ['estimatedPrecision', 'precision'],
+      ['estimatedRecall', 'recall'],
+      ['estimatedF1', 'f1'],
+    ] as const) {
       expect(row(metric)!.value).toBeCloseTo(report[key].value, 9);
       expect(row(metric)!.details).toEqual({
         samplingError: report[key].samplingError,
@@ -73,7 +87,11 @@ describe('fitting a model reference file', () => {
 
   it('fits no CBPE without labels in the reference, nor for a regression model', async () => {
     const reference = makeEvents({ n: 500, start: 0, seed: 1 });
-    expect((await fitModelReference(config('binary'), referenceCsv(dir, reference, false))).profile.cbpe).toBeUndefined();
-    expect((await fitModelReference(config('regression'), referenceCsv(dir, reference, true))).profile.cbpe).toBeUndefined();
+    expect(
+      (await fitModelReference(config('binary'), referenceCsv(dir, reference, false))).profile.cbpe,
+    ).toBeUndefined();
+    expect(
+      (await fitModelReference(config('regression'), referenceCsv(dir, reference, true))).profile.cbpe,
+    ).toBeUndefined();
   });
 });

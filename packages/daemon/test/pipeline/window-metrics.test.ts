@@ -1,4 +1,14 @@
-import { accumulate, analyzeSurrogateWindow, analyzeWindow, benjaminiHochberg, emptyAccumulator, fitReferenceProfile, type ReferenceProfile, type SurrogateWindow, type WindowAccumulator } from '@vigil/analyzers';
+import {
+  accumulate,
+  analyzeSurrogateWindow,
+  analyzeWindow,
+  benjaminiHochberg,
+  emptyAccumulator,
+  fitReferenceProfile,
+  type ReferenceProfile,
+  type SurrogateWindow,
+  type WindowAccumulator,
+} from '@vigil/analyzers';
 import { ATTRIBUTION_COLUMN_PREFIX, BATCH_COLUMNS } from '@vigil/collector';
 import { parseConfig } from '@vigil/core';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
@@ -31,7 +41,11 @@ describe('window metric rows', () => {
     const rows = windowMetricRows({ model: model.id, version: 'unversioned', start: 0, end: 1 }, acc, analysis);
     const row = (metric: string, feature: string) => rows.find((r) => r.metric === metric && r.feature === feature)!;
 
-    for (const [feature, metric] of [['age', 'ksPValue'], ['income', 'ksPValue'], ['region', 'chi2PValue']] as const) {
+    for (const [feature, metric] of [
+      ['age', 'ksPValue'],
+      ['income', 'ksPValue'],
+      ['region', 'chi2PValue'],
+    ] as const) {
       const decided = row('drifted', feature).details as { method: string; pValue: number; pValueAdjusted: number };
       expect(decided.method).toBe(metric === 'ksPValue' ? 'ks' : 'chi2');
       const p = row(metric, feature);
@@ -41,20 +55,41 @@ describe('window metric rows', () => {
     }
     // The shifted feature is found; the adjustment over four tests is visible on at least one.
     expect(row('drifted', 'age').value).toBe(1);
-    expect(rows.some((r) => r.metric === 'ksPValue' && (r.details as { pValueAdjusted: number }).pValueAdjusted > r.value!)).toBe(true);
+    expect(
+      rows.some((r) => r.metric === 'ksPValue' && (r.details as { pValueAdjusted: number }).pValueAdjusted > r.value!),
+    ).toBe(true);
   });
 
   it('the score’s KS p-value (prediction drift) is adjusted in the same family as the features’ tests', () => {
     const spec = batchSpec(model);
     const profile = fitReferenceProfile(readerTable(makeEvents({ n: 2000, start: 0, seed: 1 }), model), spec);
-    const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, readerTable(makeEvents({ n: 400, start: 0, seed: 2, shift: 1 }), model));
-    const rows = windowMetricRows({ model: model.id, version: 'unversioned', start: 0, end: 1 }, acc, analyzeWindow(profile, acc, spec));
+    const acc = accumulate(
+      emptyAccumulator(profile, spec),
+      profile,
+      spec,
+      readerTable(makeEvents({ n: 400, start: 0, seed: 2, shift: 1 }), model),
+    );
+    const rows = windowMetricRows(
+      { model: model.id, version: 'unversioned', start: 0, end: 1 },
+      acc,
+      analyzeWindow(profile, acc, spec),
+    );
     const row = (metric: string, feature: string) => rows.find((r) => r.metric === metric && r.feature === feature)!;
-    const tests = [row('ksPValue', 'age'), row('ksPValue', 'income'), row('chi2PValue', 'region'), row('ksPValue', '$score')];
-    const { adjusted } = benjaminiHochberg(tests.map((r) => r.value!), spec.fdr);
+    const tests = [
+      row('ksPValue', 'age'),
+      row('ksPValue', 'income'),
+      row('chi2PValue', 'region'),
+      row('ksPValue', '$score'),
+    ];
+    const { adjusted } = benjaminiHochberg(
+      tests.map((r) => r.value!),
+      spec.fdr,
+    );
     tests.forEach((r, i) => expect(r.details).toEqual({ pValueAdjusted: adjusted[i] }));
     // Before, the score's p-value was judged raw and the features' family had three tests.
-    expect((row('ksPValue', '$score').details as { pValueAdjusted: number }).pValueAdjusted).toBeGreaterThan(row('ksPValue', '$score').value!);
+    expect((row('ksPValue', '$score').details as { pValueAdjusted: number }).pValueAdjusted).toBeGreaterThan(
+      row('ksPValue', '$score').value!,
+    );
   });
 
   it('writes the attribution rows of a model with an explain section, keyed as rules and dashboards read them', () => {
@@ -63,32 +98,55 @@ describe('window metric rows', () => {
     const withAttributions = (events: ReturnType<typeof makeEvents>, sex: number) => {
       const table = readerTable(events, model);
       // The decoder's $attr columns: dyadic values, so every mean below is exact.
-      const column = (name: string, f: (i: number) => number) => ({ name: `$attr.${name}`, kind: 'numeric' as const, values: Float64Array.from({ length: table.rowCount }, (_, i) => f(i)) });
-      const extra = [column('age', (i) => (i % 2 === 0 ? 0.25 : -0.25)), column('income', () => 0.125), column('region', () => sex)];
+      const column = (name: string, f: (i: number) => number) => ({
+        name: `$attr.${name}`,
+        kind: 'numeric' as const,
+        values: Float64Array.from({ length: table.rowCount }, (_, i) => f(i)),
+      });
+      const extra = [
+        column('age', (i) => (i % 2 === 0 ? 0.25 : -0.25)),
+        column('income', () => 0.125),
+        column('region', () => sex),
+      ];
       return { ...table, columns: new Map([...table.columns, ...extra.map((c) => [c.name, c] as const)]) };
     };
     const profile = fitReferenceProfile(withAttributions(makeEvents({ n: 400, start: 0, seed: 1 }), 0.0625), spec);
     const table = withAttributions(makeEvents({ n: 200, start: 0, seed: 2 }), 0.5);
     const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, table);
-    const rows = windowMetricRows({ model: model.id, version: 'v', start: 0, end: 1 }, acc, analyzeWindow(profile, acc, spec));
-    const at = (metric: string, feature = '', group = '') => rows.find((r) => r.metric === metric && r.feature === feature && r.group === group);
+    const rows = windowMetricRows(
+      { model: model.id, version: 'v', start: 0, end: 1 },
+      acc,
+      analyzeWindow(profile, acc, spec),
+    );
+    const at = (metric: string, feature = '', group = '') =>
+      rows.find((r) => r.metric === metric && r.feature === feature && r.group === group);
     expect(at('attributionRows')?.value).toBe(200);
     expect([at('attributionMean', 'age')?.value, at('attributionMeanAbs', 'age')?.value]).toEqual([0, 0.25]);
     // Region overtakes age and income: rank 1, against 0.0625 (last) in the reference.
     expect(at('attributionMeanAbs', 'region')?.details).toEqual({ rows: 200, rank: 1, referenceMeanAbs: 0.0625 });
-    expect((at('attributionNdcg')?.details as { ranking: string[]; referenceRanking: string[] })).toMatchObject({ ranking: ['region', 'age', 'income'], referenceRanking: ['age', 'income', 'region'] });
+    expect(at('attributionNdcg')?.details as { ranking: string[]; referenceRanking: string[] }).toMatchObject({
+      ranking: ['region', 'age', 'income'],
+      referenceRanking: ['age', 'income', 'region'],
+    });
     expect(at('protectedAttributionShare')?.value).toBe(0.5 / 0.875);
     expect(at('proxyAttributionShare')?.value).toBe(0.125 / 0.875);
-    expect(at('protectedAttributionShareRatio')?.value).toBeCloseTo((0.5 / 0.875) / (0.0625 / 0.4375), 12);
+    expect(at('protectedAttributionShareRatio')?.value).toBeCloseTo(0.5 / 0.875 / (0.0625 / 0.4375), 12);
     // Per group of each group attribute, the protected feature's mean |attribution|.
     const groups = rows.filter((r) => r.metric === 'protectedAttributionMeanAbs');
     expect(groups.length).toBeGreaterThan(0);
     // (Named here by the decoder's group columns; the runner analyses stored buckets under the attributes' names.)
-    for (const r of groups) expect([r.feature, /^\$group\.(sex|region)=/.test(r.group), r.value]).toEqual(['region', true, 0.5]);
+    for (const r of groups)
+      expect([r.feature, /^\$group\.(sex|region)=/.test(r.group), r.value]).toEqual(['region', true, 0.5]);
     // Without an explain section, none of them.
     const plain = batchSpec(model);
     const plainAcc = accumulate(emptyAccumulator(profile, plain), profile, plain, table);
-    expect(windowMetricRows({ model: model.id, version: 'v', start: 0, end: 1 }, plainAcc, analyzeWindow(profile, plainAcc, plain)).some((r) => r.metric.includes('ttribution'))).toBe(false);
+    expect(
+      windowMetricRows(
+        { model: model.id, version: 'v', start: 0, end: 1 },
+        plainAcc,
+        analyzeWindow(profile, plainAcc, plain),
+      ).some((r) => r.metric.includes('ttribution')),
+    ).toBe(false);
   });
 });
 
@@ -111,8 +169,18 @@ models:
   let acc: WindowAccumulator;
   let surrogate: SurrogateWindow;
   beforeAll(async () => {
-    profile = await fitModelTable(explained, readerTable(makeEvents({ n: 2000, start: 0, seed: 1 }), explained), BATCH_COLUMNS.score, ATTRIBUTION_COLUMN_PREFIX);
-    acc = accumulate(emptyAccumulator(profile, spec), profile, spec, readerTable(makeEvents({ n: 500, start: 0, seed: 2 }), explained));
+    profile = await fitModelTable(
+      explained,
+      readerTable(makeEvents({ n: 2000, start: 0, seed: 1 }), explained),
+      BATCH_COLUMNS.score,
+      ATTRIBUTION_COLUMN_PREFIX,
+    );
+    acc = accumulate(
+      emptyAccumulator(profile, spec),
+      profile,
+      spec,
+      readerTable(makeEvents({ n: 500, start: 0, seed: 2 }), explained),
+    );
     surrogate = analyzeSurrogateWindow(profile, acc.surrogate, spec.task, explained.explain!)!;
   });
   const key = { model: explained.id, version: 'unversioned', start: 0, end: 1 };
@@ -121,15 +189,32 @@ models:
     expect(profile.surrogate!.features).toEqual(['age', 'income', 'region']);
     // Every 50th event has no age: left out of the surrogate.
     expect(acc.surrogate!.rows).toBe(490);
-    expect((await fitModelTable(model, readerTable(makeEvents({ n: 200, start: 0, seed: 1 }), model), BATCH_COLUMNS.score, ATTRIBUTION_COLUMN_PREFIX)).surrogate).toBeUndefined();
+    expect(
+      (
+        await fitModelTable(
+          model,
+          readerTable(makeEvents({ n: 200, start: 0, seed: 1 }), model),
+          BATCH_COLUMNS.score,
+          ATTRIBUTION_COLUMN_PREFIX,
+        )
+      ).surrogate,
+    ).toBeUndefined();
   });
 
   it('writes surrogateR2, surrogateImportance per feature, and the ranking rows marked as the surrogate’s', () => {
-    const rows = windowMetricRows(key, acc, analyzeWindow(profile, acc, spec), undefined, { window: surrogate, rankingRows: true });
+    const rows = windowMetricRows(key, acc, analyzeWindow(profile, acc, spec), undefined, {
+      window: surrogate,
+      rankingRows: true,
+    });
     const row = (metric: string, feature = '') => rows.filter((r) => r.metric === metric && r.feature === feature);
-    expect(row('surrogateR2')).toEqual([expect.objectContaining({ value: surrogate.r2, details: { source: 'surrogate', rows: 490, ridge: false } })]);
-    for (const f of ['age', 'income', 'region']) expect(row('surrogateImportance', f).map((r) => r.value)).toEqual([surrogate.importances[f]]);
-    expect(row('attributionNdcg').map((r) => [r.value, r.details])).toEqual([[surrogate.ndcg, { source: 'surrogate', rows: 490 }]]);
+    expect(row('surrogateR2')).toEqual([
+      expect.objectContaining({ value: surrogate.r2, details: { source: 'surrogate', rows: 490, ridge: false } }),
+    ]);
+    for (const f of ['age', 'income', 'region'])
+      expect(row('surrogateImportance', f).map((r) => r.value)).toEqual([surrogate.importances[f]]);
+    expect(row('attributionNdcg').map((r) => [r.value, r.details])).toEqual([
+      [surrogate.ndcg, { source: 'surrogate', rows: 490 }],
+    ]);
     expect(row('protectedAttributionShare').map((r) => r.value)).toEqual([surrogate.protectedShare]);
     expect(row('protectedAttributionShareRatio').map((r) => r.value)).toEqual([surrogate.protectedShareRatio]);
     expect(row('proxyAttributionShare').map((r) => r.value)).toEqual([surrogate.proxyShare]);
@@ -138,8 +223,20 @@ models:
   });
 
   it('leaves the ranking rows to logged attributions when the window has them', () => {
-    const rows = windowMetricRows(key, acc, analyzeWindow(profile, acc, spec), undefined, { window: surrogate, rankingRows: false });
+    const rows = windowMetricRows(key, acc, analyzeWindow(profile, acc, spec), undefined, {
+      window: surrogate,
+      rankingRows: false,
+    });
     expect(rows.filter((r) => r.metric === 'surrogateR2')).toHaveLength(1);
-    expect(rows.filter((r) => ['attributionNdcg', 'protectedAttributionShare', 'protectedAttributionShareRatio', 'proxyAttributionShare'].includes(r.metric))).toEqual([]);
+    expect(
+      rows.filter((r) =>
+        [
+          'attributionNdcg',
+          'protectedAttributionShare',
+          'protectedAttributionShareRatio',
+          'proxyAttributionShare',
+        ].includes(r.metric),
+      ),
+    ).toEqual([]);
   });
 });

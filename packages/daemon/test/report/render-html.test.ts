@@ -8,7 +8,16 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { renderReportHtml } from '../../src/report/render-html';
 import { runCli } from '../cli/run-cli';
 import {
-  HOSTILE_FEATURE, HOSTILE_GROUP, NO_EXPLANATIONS, NO_GROUPS, NO_LABELS, NO_SCORE, QUOTED_FEATURE, fullReport, minimalReport, noScoreReport,
+  HOSTILE_FEATURE,
+  HOSTILE_GROUP,
+  NO_EXPLANATIONS,
+  NO_GROUPS,
+  NO_LABELS,
+  NO_SCORE,
+  QUOTED_FEATURE,
+  fullReport,
+  minimalReport,
+  noScoreReport,
   unlabelledReport,
 } from './report-fixtures';
 
@@ -31,7 +40,16 @@ function notComputedIds(page: string): string[] {
   return [...page.matchAll(/<section class="card not-computed" id="([a-z-]+)"/g)].map((m) => m[1] ?? '');
 }
 
-const ALL_SECTIONS = ['summary', 'features', 'distributions', 'data-quality', 'calibration', 'performance', 'fairness', 'explanations'];
+const ALL_SECTIONS = [
+  'summary',
+  'features',
+  'distributions',
+  'data-quality',
+  'calibration',
+  'performance',
+  'fairness',
+  'explanations',
+];
 
 describe('renderReportHtml', () => {
   it('renders every section of a full report', () => {
@@ -50,7 +68,11 @@ describe('renderReportHtml', () => {
     expect(page.match(/<svg class="chart histogram"/g)).toHaveLength(12 + 1);
     // Numeric columns with equal-width bins show their shape, and their PSI bins one click away.
     expect(distributions.match(/<svg class="chart distribution"/g)).toHaveLength(3 + 1);
-    expect(distributions.match(/<details class="psi-bins"><summary>PSI bins \(reference deciles\)<\/summary><svg class="chart histogram"/g)).toHaveLength(3 + 1);
+    expect(
+      distributions.match(
+        /<details class="psi-bins"><summary>PSI bins \(reference deciles\)<\/summary><svg class="chart histogram"/g,
+      ),
+    ).toHaveLength(3 + 1);
     expect(distributions).toContain('beyond the plotted range: 0 reference, 37 current values');
     expect(page.match(/<svg class="chart reliability"/g)).toHaveLength(1);
     expect(page.match(/<svg class="chart fairness"/g)).toHaveLength(2);
@@ -65,7 +87,8 @@ describe('renderReportHtml', () => {
 
     // Performance: the confusion matrix at the threshold, ROC and precision–recall curves with AUC and AP.
     const performance = section(page, 'performance');
-    for (const count of ['1,902', '811', '4,188', '599']) expect(performance).toContain(`<span class="cm-count">${count}</span>`);
+    for (const count of ['1,902', '811', '4,188', '599'])
+      expect(performance).toContain(`<span class="cm-count">${count}</span>`);
     expect(performance).toContain('positive when score ≥ <b>0.5</b>');
     expect(performance).toContain('<td class="num">76.0%</td>'); // TPR = 1902 / (1902 + 599)
     expect(performance.match(/<svg class="chart curve roc"/g)).toHaveLength(1);
@@ -111,7 +134,9 @@ describe('renderReportHtml', () => {
     const x = section(renderReportHtml(report), 'explanations');
     expect(x).toContain('0.62<span class="unit">NDCG@12</span> <span class="badge bad">moved</span>');
     expect(x).toContain('40.0%<span class="unit">of the importance</span> <span class="badge bad">grew</span>');
-    expect(x).toContain('<p class="warning">The protected attributes (age) carry 40.0% of the surrogate importance in the current file, against 5.0% in the reference');
+    expect(x).toContain(
+      '<p class="warning">The protected attributes (age) carry 40.0% of the surrogate importance in the current file, against 5.0% in the reference',
+    );
     expect(x).toContain('12.0%<span class="unit">of the importance</span> <span class="badge good">steady</span>'); // the proxy
     expect(x).toContain('0.43<span class="unit">R²</span> <span class="badge warn">weak</span>');
     expect(x).toContain('these importances describe the surrogate more than the model');
@@ -119,13 +144,27 @@ describe('renderReportHtml', () => {
     expect(x.match(/<rect class="ref" x="[0-9.]+" y="[0-9]/g)).toHaveLength(12); // the legend's swatch sits at y -9
     expect(x.match(/<rect class="cur" x="[0-9.]+" y="[0-9]/g)).toHaveLength(12);
     const names = [...x.matchAll(/<text class="group-name[a-z -]*"[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1]);
-    expect(names).toEqual(report.explanations!.features.map((f) => f.feature.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')));
+    expect(names).toEqual(
+      report.explanations!.features.map((f) =>
+        f.feature
+          .replace(/&/g, '&amp;')
+          .replace(/</g, '&lt;')
+          .replace(/>/g, '&gt;')
+          .replace(/"/g, '&quot;')
+          .replace(/'/g, '&#39;'),
+      ),
+    );
     expect(x.match(/<tr><td class="feature">/g)).toHaveLength(12);
     expect(x).toContain('&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;');
     expect(x).not.toContain(HOSTILE_FEATURE);
     expect(x).toContain('seed 15, 5 shuffles');
     // From logged attributions: no surrogate fit, no permutation columns, and the page says where the numbers come from.
-    const logged = { ...report.explanations!, source: 'attributions' as const, surrogateR2: undefined, surrogate: undefined };
+    const logged = {
+      ...report.explanations!,
+      source: 'attributions' as const,
+      surrogateR2: undefined,
+      surrogate: undefined,
+    };
     const y = section(renderReportHtml({ ...report, explanations: logged }), 'explanations');
     expect(y).toContain('From the attributions logged with the predictions');
     expect(y).not.toContain('Permutation');
@@ -148,13 +187,20 @@ describe('renderReportHtml', () => {
     const numeric = base.drift.find((f) => f.kind === 'numeric')!;
     const report: Report = {
       ...base,
-      drift: base.drift.map((f) => (f === numeric ? { ...f, statistics: 'binned' as const, ksErrorBound: 0.0031, wassersteinErrorBound: 12.5 } : f)),
-      dataQuality: base.dataQuality.map((q) => (q.feature === numeric.feature && q.kind === 'numeric' ? { ...q, statistics: 'binned' as const } : q)),
+      drift: base.drift.map((f) =>
+        f === numeric ? { ...f, statistics: 'binned' as const, ksErrorBound: 0.0031, wassersteinErrorBound: 12.5 } : f,
+      ),
+      dataQuality: base.dataQuality.map((q) =>
+        q.feature === numeric.feature && q.kind === 'numeric' ? { ...q, statistics: 'binned' as const } : q,
+      ),
     };
     const page = renderReportHtml(report);
-    const rowOf = (markup: string, feature: string) => markup.split('<tr').find((r) => r.includes(`title="${feature}"`)) ?? '';
+    const rowOf = (markup: string, feature: string) =>
+      markup.split('<tr').find((r) => r.includes(`title="${feature}"`)) ?? '';
     const features = section(page, 'features');
-    expect(rowOf(features, numeric.feature)).toContain('<span class="binned" title="Binned: KS within 0.0031 and W₁ within 12.5 of exact; rows, missing values, min, max, mean and the bin counts are exact">binned, KS ±0.0031</span>');
+    expect(rowOf(features, numeric.feature)).toContain(
+      '<span class="binned" title="Binned: KS within 0.0031 and W₁ within 12.5 of exact; rows, missing values, min, max, mean and the bin counts are exact">binned, KS ±0.0031</span>',
+    );
     // Only that one: the other features are exact.
     expect(features.match(/class="binned"/g)).toHaveLength(1);
     expect(section(page, 'distributions')).toContain('binned: KS ±0.0031, W₁ ±12.5');
@@ -195,7 +241,9 @@ describe('renderReportHtml', () => {
   it('without a score: no green "ok" and no "0 groups", but the reason everywhere', () => {
     const page = renderReportHtml(noScoreReport());
     expect(notComputedIds(page)).toEqual(['calibration', 'performance', 'fairness', 'explanations']);
-    expect(section(page, 'explanations')).toContain(`Not computed: ${NO_EXPLANATIONS.replace('<', '&lt;').replace('>', '&gt;')}.`);
+    expect(section(page, 'explanations')).toContain(
+      `Not computed: ${NO_EXPLANATIONS.replace('<', '&lt;').replace('>', '&gt;')}.`,
+    );
     expect(page).not.toContain('<span class="badge good">ok</span>');
     expect(page).not.toContain('0 groups');
     expect(section(page, 'fairness')).toContain('Not computed: needs a score or prediction column.');
@@ -220,7 +268,11 @@ describe('renderReportHtml', () => {
   it('a binary report with labels but one class: the confusion matrix, and curves not computed', () => {
     const base = fullReport();
     const performance = { ...base.performance!, roc: undefined, pr: undefined, averagePrecision: undefined };
-    const page = renderReportHtml({ ...base, performance, sections: { ...base.sections, curves: { computed: false, reason: 'needs negative labels in the current file' } } });
+    const page = renderReportHtml({
+      ...base,
+      performance,
+      sections: { ...base.sections, curves: { computed: false, reason: 'needs negative labels in the current file' } },
+    });
     const section_ = section(page, 'performance');
     expect(section_).toContain('<span class="cm-count">1,902</span>');
     expect(section_).toContain('Not computed: needs negative labels in the current file.');
@@ -295,7 +347,17 @@ describe('renderReportHtml in headless Chromium', () => {
   const goldenReport = async (): Promise<string> => {
     const golden = join(__dirname, '../golden/large');
     const out = join(dir, 'golden-large.html');
-    const result = await runCli(['report', '--reference', join(golden, 'reference.csv'), '--current', join(golden, 'current.csv'), '--group-columns', 'sex,race', '--html', out]);
+    const result = await runCli([
+      'report',
+      '--reference',
+      join(golden, 'reference.csv'),
+      '--current',
+      join(golden, 'current.csv'),
+      '--group-columns',
+      'sex,race',
+      '--html',
+      out,
+    ]);
     if (result.code !== 0) throw new Error(`vigil report failed:\n${result.stderr}`);
     return readFileSync(out, 'utf8');
   };
@@ -307,126 +369,150 @@ describe('renderReportHtml in headless Chromium', () => {
     ['no-score', async () => renderReportHtml(noScoreReport())],
     ['unlabelled', async () => renderReportHtml(unlabelledReport())],
     ['demo', demoReport],
-  ] as const)('the %s report loads nothing external, fits 1280 and 800 px, and draws its charts', async (name, html) => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-chromium.sh`);
-    const file = join(dir, `${name}.html`);
-    writeFileSync(file, await html());
-    const url = pathToFileURL(file).href;
+  ] as const)(
+    'the %s report loads nothing external, fits 1280 and 800 px, and draws its charts',
+    async (name, html) => {
+      if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-chromium.sh`);
+      const file = join(dir, `${name}.html`);
+      writeFileSync(file, await html());
+      const url = pathToFileURL(file).href;
 
-    const context = await chromium.launchPersistentContext(join(dir, `profile-${name}`), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ],
-      viewport: { width: 1280, height: 900 },
-    });
-    try {
-      const foreign: string[] = [];
-      const problems: string[] = [];
-      await context.route('**/*', async (route) => {
-        if (route.request().url() === url) return route.continue();
-        foreign.push(route.request().url());
-        return route.abort();
+      const context = await chromium.launchPersistentContext(join(dir, `profile-${name}`), {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+        viewport: { width: 1280, height: 900 },
       });
-      context.on('request', (request) => {
-        if (request.url() !== url) foreign.push(request.url());
-      });
-      const page = context.pages()[0] ?? (await context.newPage());
-      page.on('console', (message) => {
-        if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
-      });
-      page.on('pageerror', (error) => problems.push(error.message));
-      await page.goto(url, { waitUntil: 'load' });
-      expect(await page.locator('script').count()).toBe(0);
+      try {
+        const foreign: string[] = [];
+        const problems: string[] = [];
+        await context.route('**/*', async (route) => {
+          if (route.request().url() === url) return route.continue();
+          foreign.push(route.request().url());
+          return route.abort();
+        });
+        context.on('request', (request) => {
+          if (request.url() !== url) foreign.push(request.url());
+        });
+        const page = context.pages()[0] ?? (await context.newPage());
+        page.on('console', (message) => {
+          if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
+        });
+        page.on('pageerror', (error) => problems.push(error.message));
+        await page.goto(url, { waitUntil: 'load' });
+        expect(await page.locator('script').count()).toBe(0);
 
-      for (const width of [1280, 800]) {
-        await page.setViewportSize({ width, height: 900 });
-        const fit = await page.evaluate(() => ({
-          scrollWidth: document.documentElement.scrollWidth,
-          innerWidth: window.innerWidth,
-        }));
-        expect(fit.scrollWidth).toBeLessThanOrEqual(fit.innerWidth);
+        for (const width of [1280, 800]) {
+          await page.setViewportSize({ width, height: 900 });
+          const fit = await page.evaluate(() => ({
+            scrollWidth: document.documentElement.scrollWidth,
+            innerWidth: window.innerWidth,
+          }));
+          expect(fit.scrollWidth).toBeLessThanOrEqual(fit.innerWidth);
 
-        // Nothing sticks out of the window; at 1280 px not even inside a scrolling table (the feature table fits).
-        const overflow = await page.evaluate((wide) => {
-          const out: string[] = [];
-          for (const el of Array.from(document.querySelectorAll<HTMLElement>('main *'))) {
-            if (!wide && el.closest('.table-scroll')) continue;
-            const r = el.getBoundingClientRect();
-            if (r.width > 0 && (r.right > window.innerWidth + 0.5 || r.left < -0.5)) out.push(`${el.tagName}.${el.getAttribute('class') ?? ''}`);
-          }
-          for (const box of Array.from(document.querySelectorAll<HTMLElement>('.table-scroll'))) {
-            if (wide && box.scrollWidth > box.clientWidth) out.push(`scrolling table in #${box.closest('section')?.id ?? '?'}`);
-          }
-          return out;
-        }, width === 1280);
-        expect(overflow).toEqual([]);
+          // Nothing sticks out of the window; at 1280 px not even inside a scrolling table (the feature table fits).
+          const overflow = await page.evaluate((wide) => {
+            const out: string[] = [];
+            for (const el of Array.from(document.querySelectorAll<HTMLElement>('main *'))) {
+              if (!wide && el.closest('.table-scroll')) continue;
+              const r = el.getBoundingClientRect();
+              if (r.width > 0 && (r.right > window.innerWidth + 0.5 || r.left < -0.5))
+                out.push(`${el.tagName}.${el.getAttribute('class') ?? ''}`);
+            }
+            for (const box of Array.from(document.querySelectorAll<HTMLElement>('.table-scroll'))) {
+              if (wide && box.scrollWidth > box.clientWidth)
+                out.push(`scrolling table in #${box.closest('section')?.id ?? '?'}`);
+            }
+            return out;
+          }, width === 1280);
+          expect(overflow).toEqual([]);
 
-        const sections = await page.evaluate(() => Array.from(document.querySelectorAll('section.card')).map((s) => s.id));
-        expect(sections).toEqual(expect.arrayContaining(['summary', 'features', 'distributions', 'data-quality']));
-        // Curves are drawn as paths with points, inside their chart.
-        const curves = await page.evaluate(() =>
-          Array.from(document.querySelectorAll<SVGPathElement>('svg.chart.curve path.curve-line')).map((p) => {
-            const box = p.getBBox();
-            return { length: p.getTotalLength(), width: box.width, height: box.height };
-          }),
-        );
-        if (name === 'full' || name === 'demo' || name === 'golden') {
-          expect(curves).toHaveLength(2);
-          for (const c of curves) {
-            expect(c.length).toBeGreaterThan(100);
-            expect(c.width).toBeGreaterThan(100);
+          const sections = await page.evaluate(() =>
+            Array.from(document.querySelectorAll('section.card')).map((s) => s.id),
+          );
+          expect(sections).toEqual(expect.arrayContaining(['summary', 'features', 'distributions', 'data-quality']));
+          // Curves are drawn as paths with points, inside their chart.
+          const curves = await page.evaluate(() =>
+            Array.from(document.querySelectorAll<SVGPathElement>('svg.chart.curve path.curve-line')).map((p) => {
+              const box = p.getBBox();
+              return { length: p.getTotalLength(), width: box.width, height: box.height };
+            }),
+          );
+          if (name === 'full' || name === 'demo' || name === 'golden') {
+            expect(curves).toHaveLength(2);
+            for (const c of curves) {
+              expect(c.length).toBeGreaterThan(100);
+              expect(c.width).toBeGreaterThan(100);
+            }
+          } else {
+            expect(curves).toEqual([]);
           }
-        } else {
-          expect(curves).toEqual([]);
+
+          const charts: ChartCheck[] = await page.evaluate(() =>
+            // Charts inside a closed <details> (the PSI bins) are not drawn until opened.
+            Array.from(document.querySelectorAll<SVGSVGElement>('svg.chart'))
+              .filter((svg) => !svg.closest('details:not([open])'))
+              .map((svg) => {
+                const box = svg.getBoundingClientRect();
+                const shapes = Array.from(
+                  svg.querySelectorAll<SVGGraphicsElement>('rect, circle, line, polyline, path'),
+                ).filter((shape) => {
+                  if (shape.closest('defs, .legend') || shape.classList.contains('hit')) return false;
+                  const b = shape.getBBox();
+                  return b.width > 0 || b.height > 0;
+                });
+                return {
+                  className: svg.getAttribute('class') ?? '',
+                  width: box.width,
+                  height: box.height,
+                  shapes: shapes.length,
+                };
+              }),
+          );
+          expect(charts.length).toBeGreaterThan(0);
+          for (const chart of charts) {
+            expect(chart.width).toBeGreaterThan(100);
+            expect(chart.height).toBeGreaterThan(100);
+            expect(chart.shapes).toBeGreaterThan(3);
+          }
+          const shot = join(dir, `${name}-${width}.png`);
+          await page.screenshot({ path: shot, fullPage: true });
+          // A copy outside the temp dir, for a human to look at after the run.
+          copyFileSync(
+            shot,
+            name === 'full' ? `/tmp/vigil-report-${width}.png` : `/tmp/vigil-report-${name}-${width}.png`,
+          );
         }
 
-        const charts: ChartCheck[] = await page.evaluate(() =>
-          // Charts inside a closed <details> (the PSI bins) are not drawn until opened.
-          Array.from(document.querySelectorAll<SVGSVGElement>('svg.chart')).filter((svg) => !svg.closest('details:not([open])')).map((svg) => {
-            const box = svg.getBoundingClientRect();
-            const shapes = Array.from(svg.querySelectorAll<SVGGraphicsElement>('rect, circle, line, polyline, path')).filter(
-              (shape) => {
-                if (shape.closest('defs, .legend') || shape.classList.contains('hit')) return false;
-                const b = shape.getBBox();
-                return b.width > 0 || b.height > 0;
-              },
-            );
-            return { className: svg.getAttribute('class') ?? '', width: box.width, height: box.height, shapes: shapes.length };
-          }),
-        );
-        expect(charts.length).toBeGreaterThan(0);
-        for (const chart of charts) {
-          expect(chart.width).toBeGreaterThan(100);
-          expect(chart.height).toBeGreaterThan(100);
-          expect(chart.shapes).toBeGreaterThan(3);
+        // A PSI-bin chart opens without a script and is drawn then.
+        if (name === 'full' || name === 'golden') {
+          const details = page.locator('details.psi-bins').first();
+          await details.locator('summary').click();
+          const box = await details.locator('svg.chart.histogram').boundingBox();
+          expect(box?.width ?? 0).toBeGreaterThan(100);
         }
-        const shot = join(dir, `${name}-${width}.png`);
-        await page.screenshot({ path: shot, fullPage: true });
-        // A copy outside the temp dir, for a human to look at after the run.
-        copyFileSync(shot, name === 'full' ? `/tmp/vigil-report-${width}.png` : `/tmp/vigil-report-${name}-${width}.png`);
-      }
 
-      // A PSI-bin chart opens without a script and is drawn then.
-      if (name === 'full' || name === 'golden') {
-        const details = page.locator('details.psi-bins').first();
-        await details.locator('summary').click();
-        const box = await details.locator('svg.chart.histogram').boundingBox();
-        expect(box?.width ?? 0).toBeGreaterThan(100);
+        // The escaped hostile names must come through as text, not markup.
+        if (name === 'full') {
+          const text = await page.locator('body').innerText();
+          expect(text).toContain(HOSTILE_FEATURE);
+          expect(text).toContain(HOSTILE_GROUP);
+        }
+        expect(foreign).toEqual([]);
+        expect(problems).toEqual([]);
+      } finally {
+        await closeWithin(context, 10_000);
       }
-
-      // The escaped hostile names must come through as text, not markup.
-      if (name === 'full') {
-        const text = await page.locator('body').innerText();
-        expect(text).toContain(HOSTILE_FEATURE);
-        expect(text).toContain(HOSTILE_GROUP);
-      }
-      expect(foreign).toEqual([]);
-      expect(problems).toEqual([]);
-    } finally {
-      await closeWithin(context, 10_000);
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

@@ -5,7 +5,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeReport, type AnalysisSpec, type BinaryPerformance, type Report, type ValueDistribution } from '@vigil/analyzers';
+import {
+  analyzeReport,
+  type AnalysisSpec,
+  type BinaryPerformance,
+  type Report,
+  type ValueDistribution,
+} from '@vigil/analyzers';
 import type { Column, Table } from '@vigil/core';
 import { runCli } from '../cli/run-cli';
 
@@ -23,7 +29,12 @@ interface Extras {
   distributions: Record<string, ValueDistribution>;
   dataQuality: Record<string, unknown>[];
   confusion: Record<string, number>;
-  curves: { roc: { fpr: number[]; tpr: number[] }; prDropped: { precision: number[]; recall: number[] }; averagePrecision: number; auc: number };
+  curves: {
+    roc: { fpr: number[]; tpr: number[] };
+    prDropped: { precision: number[]; recall: number[] };
+    averagePrecision: number;
+    auc: number;
+  };
 }
 
 describe('vigil report JSON on the large golden scenario', () => {
@@ -34,7 +45,17 @@ describe('vigil report JSON on the large golden scenario', () => {
   let report: Report;
   beforeAll(async () => {
     const out = join(dir, 'report.json');
-    const result = await runCli(['report', '--reference', join(golden, 'reference.csv'), '--current', join(golden, 'current.csv'), '--group-columns', 'sex,race', '--json', out]);
+    const result = await runCli([
+      'report',
+      '--reference',
+      join(golden, 'reference.csv'),
+      '--current',
+      join(golden, 'current.csv'),
+      '--group-columns',
+      'sex,race',
+      '--json',
+      out,
+    ]);
     if (result.code !== 0) throw new Error(result.stderr);
     report = JSON.parse(readFileSync(out, 'utf8')) as Report;
   }, 60_000);
@@ -63,14 +84,16 @@ describe('vigil report JSON on the large golden scenario', () => {
   });
 
   it('bins numeric features and the score into equal-width bins as numpy.histogram counts them', () => {
-    for (const f of ['x1', 'x2', 'x3']) expect(report.drift.find((d) => d.feature === f)?.distribution).toEqual(expected.distributions[f]);
+    for (const f of ['x1', 'x2', 'x3'])
+      expect(report.drift.find((d) => d.feature === f)?.distribution).toEqual(expected.distributions[f]);
     expect(report.prediction?.distribution).toEqual(expected.distributions['score']);
     expect(report.drift.filter((d) => d.kind === 'categorical').every((d) => d.distribution === undefined)).toBe(true);
   });
 
   it('has the confusion matrix of scikit-learn at the threshold', () => {
     const p = report.performance as BinaryPerformance;
-    for (const [k, v] of Object.entries(expected.confusion)) close((p.confusion as unknown as Record<string, number>)[k], v);
+    for (const [k, v] of Object.entries(expected.confusion))
+      close((p.confusion as unknown as Record<string, number>)[k], v);
     const { tp, fp, tn, fn } = p.confusion!;
     expect(tp + fp + tn + fn).toBe(p.rows);
   });
@@ -107,7 +130,11 @@ function numeric(name: string, values: number[]): Column {
 }
 
 function table(columns: Column[]): Table {
-  return { source: 'test', rowCount: columns[0] && columns[0].kind === 'numeric' ? columns[0].values.length : 0, columns: new Map(columns.map((c) => [c.name, c])) };
+  return {
+    source: 'test',
+    rowCount: columns[0] && columns[0].kind === 'numeric' ? columns[0].values.length : 0,
+    columns: new Map(columns.map((c) => [c.name, c])),
+  };
 }
 
 describe('sections not computed', () => {
@@ -115,14 +142,37 @@ describe('sections not computed', () => {
   const x = Array.from({ length: n }, (_, i) => (i * 37) % 101);
   const score = x.map((v) => v / 101);
   const label = x.map((v, i) => (v > 50 !== (i % 7 === 0) ? 1 : 0));
-  const sex: Column = { name: 'sex', kind: 'categorical', categories: ['F', 'M'], codes: Int32Array.from(x, (v) => v % 2) };
-  const base: AnalysisSpec = { task: 'binary', features: [{ name: 'x', kind: 'numeric' }], groups: [], threshold: 0.5, minGroupSize: 30, fdr: 0.05 };
-  const run = (spec: AnalysisSpec, cur = table([numeric('x', x), numeric('score', score), numeric('label', label), sex])): Promise<Report> =>
-    analyzeReport({ reference: table([numeric('x', x), numeric('score', score), numeric('label', label), sex]), current: cur, spec, parallelism: 1 });
+  const sex: Column = {
+    name: 'sex',
+    kind: 'categorical',
+    categories: ['F', 'M'],
+    codes: Int32Array.from(x, (v) => v % 2),
+  };
+  const base: AnalysisSpec = {
+    task: 'binary',
+    features: [{ name: 'x', kind: 'numeric' }],
+    groups: [],
+    threshold: 0.5,
+    minGroupSize: 30,
+    fdr: 0.05,
+  };
+  const run = (
+    spec: AnalysisSpec,
+    cur = table([numeric('x', x), numeric('score', score), numeric('label', label), sex]),
+  ): Promise<Report> =>
+    analyzeReport({
+      reference: table([numeric('x', x), numeric('score', score), numeric('label', label), sex]),
+      current: cur,
+      spec,
+      parallelism: 1,
+    });
 
   it('without a score: prediction drift, calibration, performance, curves and fairness say why', async () => {
     const r = await run({ ...base, label: 'label', groups: ['sex'] });
-    expect(r.sections.prediction).toEqual({ computed: false, reason: 'needs a score column in both the reference and the current file' });
+    expect(r.sections.prediction).toEqual({
+      computed: false,
+      reason: 'needs a score column in both the reference and the current file',
+    });
     expect(r.sections.calibration.reason).toBe('needs a score column in both the reference and the current file');
     expect(r.sections.performance.computed).toBe(false);
     expect(r.sections.curves.computed).toBe(false);
@@ -134,12 +184,21 @@ describe('sections not computed', () => {
     const r = await run({ ...base, score: 'score', groups: ['sex'] });
     expect(r.sections.prediction.computed).toBe(true);
     expect(r.sections.fairness.computed).toBe(true);
-    for (const s of [r.sections.calibration, r.sections.performance, r.sections.curves]) expect(s).toEqual({ computed: false, reason: 'needs labels in the current file' });
+    for (const s of [r.sections.calibration, r.sections.performance, r.sections.curves])
+      expect(s).toEqual({ computed: false, reason: 'needs labels in the current file' });
     expect(r.fairness[0]?.groups.every((g) => g.tpr === null)).toBe(true);
   });
 
   it('with one class among the labels: no curves, and no group columns: no fairness', async () => {
-    const cur = table([numeric('x', x), numeric('score', score), numeric('label', label.map(() => 1)), sex]);
+    const cur = table([
+      numeric('x', x),
+      numeric('score', score),
+      numeric(
+        'label',
+        label.map(() => 1),
+      ),
+      sex,
+    ]);
     const r = await run({ ...base, score: 'score', label: 'label' }, cur);
     expect(r.sections.performance.computed).toBe(true);
     expect(r.sections.curves).toEqual({ computed: false, reason: 'needs negative labels in the current file' });
@@ -151,6 +210,7 @@ describe('sections not computed', () => {
   it('regression: calibration, curves and fairness are for binary models', async () => {
     const r = await run({ ...base, task: 'regression', score: 'score', label: 'label', groups: ['sex'] });
     expect(r.sections.performance.computed).toBe(true);
-    for (const s of [r.sections.calibration, r.sections.curves, r.sections.fairness]) expect(s).toEqual({ computed: false, reason: 'binary task only' });
+    for (const s of [r.sections.calibration, r.sections.curves, r.sections.fairness])
+      expect(s).toEqual({ computed: false, reason: 'binary task only' });
   });
 });

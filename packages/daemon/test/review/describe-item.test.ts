@@ -23,8 +23,25 @@ const item: ReviewItem = {
   priority: 2,
   context: {
     window: { start: T - 1_800_000, end: T, version: 'v1', rows: 1200, labelledRows: 900 },
-    metrics: [{ metric: 'psi', feature: 'age', value: 0.125 }, { metric: 'ece', feature: '', value: 0.031 }, { metric: 'auc', feature: '', value: null }],
-    openIncidents: [{ id: '3', version: 'v1', metric: 'psi', feature: 'age', group: '', severity: 'critical', status: 'open', value: 0.31, threshold: 0.2, openedAt: T - 600_000 }],
+    metrics: [
+      { metric: 'psi', feature: 'age', value: 0.125 },
+      { metric: 'ece', feature: '', value: 0.031 },
+      { metric: 'auc', feature: '', value: null },
+    ],
+    openIncidents: [
+      {
+        id: '3',
+        version: 'v1',
+        metric: 'psi',
+        feature: 'age',
+        group: '',
+        severity: 'critical',
+        status: 'open',
+        value: 0.31,
+        threshold: 0.2,
+        openedAt: T - 600_000,
+      },
+    ],
   },
   status: 'decided',
   flaggedAt: T + 5000,
@@ -81,7 +98,19 @@ describe('describeItem', () => {
   });
 
   it('says what is not there: no window analysed, no incidents, erased features, a pending item and its expiry', () => {
-    const text = describeItem({ ...item, status: 'pending', features: {}, attributions: {}, groups: {}, context: {}, verdict: null, decidedBy: null, decidedAt: null, label: null, verdictReason: null });
+    const text = describeItem({
+      ...item,
+      status: 'pending',
+      features: {},
+      attributions: {},
+      groups: {},
+      context: {},
+      verdict: null,
+      decidedBy: null,
+      decidedAt: null,
+      label: null,
+      verdictReason: null,
+    });
     expect(text).toContain('Status:      pending, expires 2026-03-08T10:00:00Z\n');
     expect(text).toContain('Features:    (erased by retention)\n');
     expect(text).toContain('Model when flagged:\n  no analysed window yet\nOpen incidents: none\n');
@@ -90,7 +119,9 @@ describe('describeItem', () => {
   });
 
   it('escapes every control character and terminal-reordering character, and nothing else', () => {
-    expect(printable('a\u0000b\u007fc\u009bd\u2028e\u202ef\u2066g')).toBe('a\\u{0}b\\u{7f}c\\u{9b}d\\u{2028}e\\u{202e}f\\u{2066}g');
+    expect(printable('a\u0000b\u007fc\u009bd\u2028e\u202ef\u2066g')).toBe(
+      'a\\u{0}b\\u{7f}c\\u{9b}d\\u{2028}e\\u{202e}f\\u{2066}g',
+    );
     expect(printable('plain <script> é ü 中文 "q" \\')).toBe('plain <script> é ü 中文 "q" \\');
   });
 });

@@ -12,13 +12,22 @@ describe('vigil report --review-out', () => {
   const random = seededRandom(11);
   const rows = (n: number, withTs: boolean, prefix: string) =>
     Array.from({ length: n }, (_, i) => ({
-      id: `${prefix}${i}`, ts: new Date(T0 + i * 20_000).toISOString(), income: Math.round(20_000 + 80_000 * random()), region: ['north', 'south'][i % 2]!,
-      sex: random() < 0.5 ? 'F' : 'M', score: Number(random().toFixed(4)), withTs,
+      id: `${prefix}${i}`,
+      ts: new Date(T0 + i * 20_000).toISOString(),
+      income: Math.round(20_000 + 80_000 * random()),
+      region: ['north', 'south'][i % 2]!,
+      sex: random() < 0.5 ? 'F' : 'M',
+      score: Number(random().toFixed(4)),
+      withTs,
     }));
   const csv = (list: ReturnType<typeof rows>, ts: boolean) =>
     `${['id', ...(ts ? ['ts'] : []), 'income', 'region', 'sex', 'score'].join(',')}\n${list.map((r) => [r.id, ...(ts ? [r.ts] : []), r.income, r.region, r.sex, r.score].join(',')).join('\n')}\n`;
   const reference = rows(1000, false, 'r');
-  const current = rows(600, true, 'c').map((r, i) => ({ ...r, income: i % 40 === 0 ? 500_000 : r.income, region: i % 50 === 1 ? 'east' : r.region }));
+  const current = rows(600, true, 'c').map((r, i) => ({
+    ...r,
+    income: i % 40 === 0 ? 500_000 : r.income,
+    region: i % 50 === 1 ? 'east' : r.region,
+  }));
   writeFileSync(join(dir, 'ref.csv'), csv(reference, false));
   writeFileSync(join(dir, 'cur.csv'), csv(current, true));
   writeFileSync(
@@ -40,7 +49,22 @@ describe('vigil report --review-out', () => {
 
   it('writes every row a policy flags, with its reasons, and applies the hourly capacity', async () => {
     const out = join(dir, 'review.csv');
-    const result = await runCli(['report', '--reference', 'ref.csv', '--current', 'cur.csv', '-c', 'vigil.yaml', '--model', 'credit-risk', '--review-out', out], dir);
+    const result = await runCli(
+      [
+        'report',
+        '--reference',
+        'ref.csv',
+        '--current',
+        'cur.csv',
+        '-c',
+        'vigil.yaml',
+        '--model',
+        'credit-risk',
+        '--review-out',
+        out,
+      ],
+      dir,
+    );
     expect(result.stderr).not.toContain('error');
     expect(result.code).toBe(0);
     const expected = new Map<string, Set<string>>();
@@ -58,7 +82,8 @@ describe('vigil report --review-out', () => {
       return { id: cells[1]!, ts: cells[2]!, policies: new Set(cells[5]!.split(' ')), queued: cells[7] };
     });
     expect(new Map(parsed.map((p) => [p.id, p.policies]))).toEqual(expected);
-    for (const policy of ['audit', 'borderline', 'unusual', 'group']) expect(parsed.filter((p) => p.policies.has(policy)).length).toBeGreaterThan(0);
+    for (const policy of ['audit', 'borderline', 'unusual', 'group'])
+      expect(parsed.filter((p) => p.policies.has(policy)).length).toBeGreaterThan(0);
     // At most the capacity per clock hour, the audit sample first: its reserve (ceil(10 / 4) = 3 by default) is
     // kept for it, the other 7 are shared, by priority.
     const perHour = new Map<string, typeof parsed>();
@@ -78,7 +103,10 @@ describe('vigil report --review-out', () => {
   }, 60_000);
 
   it('refuses --review-out without a model that has a review section', async () => {
-    const result = await runCli(['report', '--reference', 'ref.csv', '--current', 'cur.csv', '--review-out', 'x.csv'], dir);
+    const result = await runCli(
+      ['report', '--reference', 'ref.csv', '--current', 'cur.csv', '--review-out', 'x.csv'],
+      dir,
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--review-out needs --config and --model naming a model with a review section');
   });

@@ -32,13 +32,23 @@ async function pressAccessKey(page: Page, key: string): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
   const code = `Key${key.toUpperCase()}`;
   const keyCode = key.toUpperCase().charCodeAt(0);
-  await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', modifiers: 1, key, code, windowsVirtualKeyCode: keyCode });
+  await cdp.send('Input.dispatchKeyEvent', {
+    type: 'rawKeyDown',
+    modifiers: 1,
+    key,
+    code,
+    windowsVirtualKeyCode: keyCode,
+  });
   await cdp.send('Input.dispatchKeyEvent', { type: 'char', modifiers: 1, text: key, unmodifiedText: key, key, code });
   await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', modifiers: 1, key, code, windowsVirtualKeyCode: keyCode });
   await cdp.detach();
 }
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; text: string }
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
 
 describe('the /review page', () => {
   let store: Store;
@@ -73,32 +83,110 @@ models:
     const model = config.models[0]!;
     const n = 1000;
     const table: Table = {
-      source: 'reference', rowCount: n,
+      source: 'reference',
+      rowCount: n,
       columns: new Map([
-        ['income', { name: 'income', kind: 'numeric' as const, values: Float64Array.from({ length: n }, (_, i) => 20_000 + i * 80) }],
-        ['note', { name: 'note', kind: 'categorical' as const, categories: ['new', 'renewal'], codes: Int32Array.from({ length: n }, (_, i) => i % 2) }],
+        [
+          'income',
+          {
+            name: 'income',
+            kind: 'numeric' as const,
+            values: Float64Array.from({ length: n }, (_, i) => 20_000 + i * 80),
+          },
+        ],
+        [
+          'note',
+          {
+            name: 'note',
+            kind: 'categorical' as const,
+            categories: ['new', 'renewal'],
+            codes: Int32Array.from({ length: n }, (_, i) => i % 2),
+          },
+        ],
       ]),
     };
-    await store.pinProfile('credit-risk', 'v1', 'fp', fitReferenceProfile(table, { ...batchSpec(model), score: undefined }));
+    await store.pinProfile(
+      'credit-risk',
+      'v1',
+      'fp',
+      fitReferenceProfile(table, { ...batchSpec(model), score: undefined }),
+    );
     const now = Date.now();
-    const item = (id: string, priority: number, features: Record<string, number | string | null>, reasons: Array<Record<string, unknown> & { policy: string }>, attributions?: Record<string, number>) => ({
-      id, version: 'v1', ts: now - 60_000, score: 0.53, prediction: 1, features, groups: {}, reasons, priority, ...(attributions ? { attributions } : {}),
+    const item = (
+      id: string,
+      priority: number,
+      features: Record<string, number | string | null>,
+      reasons: Array<Record<string, unknown> & { policy: string }>,
+      attributions?: Record<string, number>,
+    ) => ({
+      id,
+      version: 'v1',
+      ts: now - 60_000,
+      score: 0.53,
+      prediction: 1,
+      features,
+      groups: {},
+      reasons,
+      priority,
+      ...(attributions ? { attributions } : {}),
     });
     await store.transaction((tx) =>
-      queueFlaggedIn(tx, [{
-        model: 'credit-risk', capacityPerHour: 100, ttlMs: 86_400_000,
-        context: { window: { start: now - 3_600_000, end: now, version: 'v1', rows: 500, labelledRows: 0 }, metrics: [{ metric: 'psi', feature: 'income', value: 0.31 }] },
-        items: [
-          item('first', 1, { income: 150_000, note: XSS }, [{ policy: 'unusual', kind: 'new_category', feature: 'note', value: XSS }, { policy: 'unusual', kind: 'out_of_range', feature: 'income', value: 150_000, range: [20_400, 99_600], rangeFrom: 'reference' }], { income: 0.21 }),
-          item('second', 0.7, { income: 50_000, note: 'renewal' }, [{ policy: 'borderline', distance: 0.03, margin: 0.1 }]),
+      queueFlaggedIn(
+        tx,
+        [
+          {
+            model: 'credit-risk',
+            capacityPerHour: 100,
+            ttlMs: 86_400_000,
+            context: {
+              window: { start: now - 3_600_000, end: now, version: 'v1', rows: 500, labelledRows: 0 },
+              metrics: [{ metric: 'psi', feature: 'income', value: 0.31 }],
+            },
+            items: [
+              item(
+                'first',
+                1,
+                { income: 150_000, note: XSS },
+                [
+                  { policy: 'unusual', kind: 'new_category', feature: 'note', value: XSS },
+                  {
+                    policy: 'unusual',
+                    kind: 'out_of_range',
+                    feature: 'income',
+                    value: 150_000,
+                    range: [20_400, 99_600],
+                    rangeFrom: 'reference',
+                  },
+                ],
+                { income: 0.21 },
+              ),
+              item('second', 0.7, { income: 50_000, note: 'renewal' }, [
+                { policy: 'borderline', distance: 0.03, margin: 0.1 },
+              ]),
+            ],
+          },
         ],
-      }], now),
+        now,
+      ),
     );
     const queue = new ReviewQueueService(store, config);
-    server = createServer(createHttpApi({ store, http: config.http, registry: new PrometheusRegistry(), notReadyReasons: () => [], logger, reviewQueue: queue }));
+    server = createServer(
+      createHttpApi({
+        store,
+        http: config.http,
+        registry: new PrometheusRegistry(),
+        notReadyReasons: () => [],
+        logger,
+        reviewQueue: queue,
+      }),
+    );
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -121,14 +209,21 @@ models:
     page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning' ? problems.push(m.text()) : undefined));
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('dialog', (d) => void (dialogs.push(d.message()), d.dismiss()));
-    await context.route('**/*', (route) => (route.request().url().startsWith(base) ? route.continue() : (problems.push(`foreign ${route.request().url()}`), route.abort())));
+    await context.route('**/*', (route) =>
+      route.request().url().startsWith(base)
+        ? route.continue()
+        : (problems.push(`foreign ${route.request().url()}`), route.abort()),
+    );
 
     const first = await page.goto(`${base}/review`);
-    expect(first?.headers()['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+    expect(first?.headers()['content-security-policy']).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    );
     await page.fill('#token', TOKENS.reviewer);
     await page.click('button[type=submit]');
     await page.waitForLoadState('load');
-    if ((await page.locator('#idle').count()) === 0) throw new Error(`after sign-in: ${page.url()} ${(await page.content()).slice(-1500)}`);
+    if ((await page.locator('#idle').count()) === 0)
+      throw new Error(`after sign-in: ${page.url()} ${(await page.content()).slice(-1500)}`);
     expect(await page.textContent('#idle h2')).toBe('2 items waiting');
     expect(await page.textContent('#reviewer')).toBe('Signed in as ana');
     expect(await page.textContent('#today')).toBe('0 decided today');
@@ -150,16 +245,26 @@ models:
     const incomeRow = page.locator('#features tr', { hasText: 'income' });
     expect(await incomeRow.getAttribute('class')).toBe('flag');
     expect(await incomeRow.textContent()).toMatch(/p0\.5–p99\.5 20\d{3}(\.\d+)? – 99\d{3}(\.\d+)?; percentile 100/);
-    expect(await page.textContent('#score')).toContain('Score 0.53 against the threshold 0.5 (distance 0.03): predicted 1.');
+    expect(await page.textContent('#score')).toContain(
+      'Score 0.53 against the threshold 0.5 (distance 0.03): predicted 1.',
+    );
     expect(await page.textContent('#context')).toContain('psi income');
     // The event's attributions beside its features: income carried one, note none.
-    expect(await page.locator('#features thead th').allTextContents()).toEqual(['feature', 'value', 'attribution', 'reference']);
+    expect(await page.locator('#features thead th').allTextContents()).toEqual([
+      'feature',
+      'value',
+      'attribution',
+      'reference',
+    ]);
     expect(await incomeRow.locator('td.attribution').textContent()).toBe('+0.21');
     expect(await page.locator('#features tr', { hasText: 'note' }).locator('td.attribution').textContent()).toBe('—');
 
     for (const width of [1280, 800]) {
       await page.setViewportSize({ width, height: 900 });
-      const fit = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      const fit = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+      }));
       expect(fit.scrollWidth).toBeLessThanOrEqual(fit.innerWidth);
       const file = join(shots, `review-${width}.png`);
       await page.screenshot({ path: file, fullPage: true });
@@ -181,19 +286,39 @@ models:
     await context.close();
 
     const entries = await store.transaction((tx) => auditLog(tx, { model: 'credit-risk' }));
-    expect(entries.map((e) => [e.actor, e.action])).toEqual([['ana', 'review_item.claimed'], ['ana', 'review_item.decided'], ['ana', 'review_item.claimed']]);
-    const decided = await store.transaction((tx) => tx.query<{ verdict: string; label: number; verdict_reason: string }>(`SELECT verdict, label, verdict_reason FROM vigil_review_queue WHERE prediction_id = 'first'`));
-    expect(decided.rows).toEqual([{ verdict: 'override', label: 0, verdict_reason: 'the note field holds markup, <script> included' }]);
+    expect(entries.map((e) => [e.actor, e.action])).toEqual([
+      ['ana', 'review_item.claimed'],
+      ['ana', 'review_item.decided'],
+      ['ana', 'review_item.claimed'],
+    ]);
+    const decided = await store.transaction((tx) =>
+      tx.query<{ verdict: string; label: number; verdict_reason: string }>(
+        `SELECT verdict, label, verdict_reason FROM vigil_review_queue WHERE prediction_id = 'first'`,
+      ),
+    );
+    expect(decided.rows).toEqual([
+      { verdict: 'override', label: 0, verdict_reason: 'the note field holds markup, <script> included' },
+    ]);
   }, 120_000);
 
-  const send = (method: string, path: string, o: { headers?: Record<string, string>; form?: Record<string, string> } = {}): Promise<Answer> =>
+  const send = (
+    method: string,
+    path: string,
+    o: { headers?: Record<string, string>; form?: Record<string, string> } = {},
+  ): Promise<Answer> =>
     new Promise((done, fail) => {
       const body = o.form ? new URLSearchParams(o.form).toString() : undefined;
-      const req = request(`${base}${path}`, { method, headers: { ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...o.headers } }, (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(parts).toString('utf8') }));
-      });
+      const req = request(
+        `${base}${path}`,
+        { method, headers: { ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...o.headers } },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () =>
+            done({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(parts).toString('utf8') }),
+          );
+        },
+      );
       req.on('error', fail);
       req.end(body);
     });
@@ -204,7 +329,14 @@ models:
     expect(owner.status).toBe(403);
     expect(owner.text).toContain('the review page needs reviewer or admin');
     expect(owner.headers['set-cookie']).toBeUndefined();
-    expect((await send('POST', '/review/sign-in', { form: { token: TOKENS.reviewer }, headers: { origin: 'http://evil.example' } })).status).toBe(403);
+    expect(
+      (
+        await send('POST', '/review/sign-in', {
+          form: { token: TOKENS.reviewer },
+          headers: { origin: 'http://evil.example' },
+        })
+      ).status,
+    ).toBe(403);
 
     const signIn = await send('POST', '/review/sign-in', { form: { token: TOKENS.reviewer } });
     expect(signIn.status).toBe(303);
@@ -214,24 +346,69 @@ models:
     expect(idle.headers['x-frame-options']).toBe('DENY');
     const csrf = /name="csrf" value="([^"]+)"/.exec(idle.text)![1]!;
     // Claim an item unless the session's reviewer holds one (the test above leaves one claimed).
-    if (!idle.text.includes('/verdict"')) expect((await send('POST', '/review/next', { headers: { cookie }, form: { csrf } })).status).toBe(303);
+    if (!idle.text.includes('/verdict"'))
+      expect((await send('POST', '/review/next', { headers: { cookie }, form: { csrf } })).status).toBe(303);
     const home = await send('GET', '/review', { headers: { cookie } });
     const id = /action="\/review\/items\/(\d+)\/verdict"/.exec(home.text)![1]!;
-    const snapshot = async () => JSON.stringify((await store.transaction((tx) => tx.query(`SELECT id, status, verdict FROM vigil_review_queue ORDER BY id`))).rows);
+    const snapshot = async () =>
+      JSON.stringify(
+        (await store.transaction((tx) => tx.query(`SELECT id, status, verdict FROM vigil_review_queue ORDER BY id`)))
+          .rows,
+      );
     const before = await snapshot();
     const verdict = { verdict: 'agree', label: '1', reason: 'fine' };
-    expect((await send('POST', `/review/items/${id}/verdict`, { headers: { cookie }, form: verdict })).status).toBe(403);
-    expect((await send('POST', `/review/items/${id}/verdict`, { headers: { cookie }, form: { ...verdict, csrf: `${csrf.slice(0, -1)}x` } })).status).toBe(403);
-    expect((await send('POST', `/review/items/${id}/verdict`, { headers: { cookie, origin: 'http://evil.example' }, form: { ...verdict, csrf } })).status).toBe(403);
-    expect((await send('POST', `/review/items/${id}/verdict`, { headers: { cookie, 'sec-fetch-site': 'cross-site' }, form: { ...verdict, csrf } })).status).toBe(403);
+    expect((await send('POST', `/review/items/${id}/verdict`, { headers: { cookie }, form: verdict })).status).toBe(
+      403,
+    );
+    expect(
+      (
+        await send('POST', `/review/items/${id}/verdict`, {
+          headers: { cookie },
+          form: { ...verdict, csrf: `${csrf.slice(0, -1)}x` },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await send('POST', `/review/items/${id}/verdict`, {
+          headers: { cookie, origin: 'http://evil.example' },
+          form: { ...verdict, csrf },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await send('POST', `/review/items/${id}/verdict`, {
+          headers: { cookie, 'sec-fetch-site': 'cross-site' },
+          form: { ...verdict, csrf },
+        })
+      ).status,
+    ).toBe(403);
     expect((await send('POST', `/review/items/${id}/verdict`, { form: { ...verdict, csrf } })).status).toBe(401);
-    expect((await send('POST', `/review/items/${id}/verdict`, { headers: { cookie: 'vigil_review=forged' }, form: { ...verdict, csrf } })).status).toBe(401);
-    const hostile = await send('POST', `/review/items/${id}/verdict`, { headers: { cookie }, form: { ...verdict, verdict: XSS, csrf } });
+    expect(
+      (
+        await send('POST', `/review/items/${id}/verdict`, {
+          headers: { cookie: 'vigil_review=forged' },
+          form: { ...verdict, csrf },
+        })
+      ).status,
+    ).toBe(401);
+    const hostile = await send('POST', `/review/items/${id}/verdict`, {
+      headers: { cookie },
+      form: { ...verdict, verdict: XSS, csrf },
+    });
     expect(hostile.status).toBe(400);
     expect(hostile.text).not.toContain('<script>');
     expect(await snapshot()).toBe(before);
     // With the token and from this site, it goes through.
-    expect((await send('POST', `/review/items/${id}/verdict`, { headers: { cookie, origin: base }, form: { ...verdict, csrf } })).status).toBe(303);
+    expect(
+      (
+        await send('POST', `/review/items/${id}/verdict`, {
+          headers: { cookie, origin: base },
+          form: { ...verdict, csrf },
+        })
+      ).status,
+    ).toBe(303);
     expect(await snapshot()).not.toBe(before);
     // Signed out, the cookie is worth nothing.
     expect((await send('POST', '/review/sign-out', { headers: { cookie }, form: { csrf } })).status).toBe(303);

@@ -7,8 +7,23 @@
 import { fitReferenceProfile, type ReferenceProfile } from '@vigil/analyzers';
 import { createAlerting } from '@vigil/alerts';
 import { parseConfig, type VigilConfig } from '@vigil/core';
-import { claimReviewItemIn, decideReviewItemIn, listReviewItems, reviewCapacity, type MetricRow, type Store } from '@vigil/store';
-import { BACKENDS, openBackend, type TestBackend, makeEvents, readerTable, toPredictionBatch, type TestEvent } from '@vigil/test-kit';
+import {
+  claimReviewItemIn,
+  decideReviewItemIn,
+  listReviewItems,
+  reviewCapacity,
+  type MetricRow,
+  type Store,
+} from '@vigil/store';
+import {
+  BACKENDS,
+  openBackend,
+  type TestBackend,
+  makeEvents,
+  readerTable,
+  toPredictionBatch,
+  type TestEvent,
+} from '@vigil/test-kit';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { eventUniform } from '../../src/review/flag-policies';
 import { ReviewQueueService } from '../../src/review/review-queue-service';
@@ -70,15 +85,36 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
 
   // The reference never saw region "west", so every west event is unusual; its age has no missing values.
   const reference = makeEvents({ n: 2000, start: T0 - 24 * 60 * MIN, seed: 1 }).map((e) => ({
-    ...e, features: { ...e.features, age: e.features.age ?? 40, region: e.features.region === 'west' ? 'north' : e.features.region },
+    ...e,
+    features: {
+      ...e.features,
+      age: e.features.age ?? 40,
+      region: e.features.region === 'west' ? 'north' : e.features.region,
+    },
   }));
-  const stream = makeEvents({ n: 1800, start: T0, stepMs: 3000, seed: 2, shift: 0.15 }).map((e) => ({ ...e, label: null }));
+  const stream = makeEvents({ n: 1800, start: T0, stepMs: 3000, seed: 2, shift: 0.15 }).map((e) => ({
+    ...e,
+    label: null,
+  }));
   const closer = makeEvents({ n: 1, start: T0 + 130 * MIN, seed: 3, idPrefix: 'closer' });
 
-  function runner(store: Store, config: VigilConfig, alerts?: StreamRunnerOptions['alerts'], now: () => number = () => NOW): StreamRunner {
+  function runner(
+    store: Store,
+    config: VigilConfig,
+    alerts?: StreamRunnerOptions['alerts'],
+    now: () => number = () => NOW,
+  ): StreamRunner {
     const model = config.models[0]!;
     const profile: ReferenceProfile = fitReferenceProfile(readerTable(reference, model), batchSpec(model));
-    return new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, defaultProfiles: new Map([[model.id, profile]]), now, ...(alerts ? { alerts } : {}) });
+    return new StreamRunner({
+      config,
+      store,
+      groupId: 'test',
+      topics: TOPICS,
+      defaultProfiles: new Map([[model.id, profile]]),
+      now,
+      ...(alerts ? { alerts } : {}),
+    });
   }
 
   it('queues exactly what each policy flags, once, whatever is delivered again', async () => {
@@ -97,11 +133,16 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     }
     expect(items.every((i) => i.status === 'pending')).toBe(true);
     const sample = items.find((i) => i.policies.includes('unusual') && i.features.region === 'west')!;
-    expect(sample.reasons).toContainEqual({ policy: 'unusual', kind: 'new_category', feature: 'region', value: 'west' });
+    expect(sample.reasons).toContainEqual({
+      policy: 'unusual',
+      kind: 'new_category',
+      feature: 'region',
+      value: 'west',
+    });
     expect(Object.keys(sample.features)).toEqual(['age', 'income', 'region']);
   });
 
-  it('holds the hour\'s capacity, the audit sample first, and counts the rest as not queued', async () => {
+  it("holds the hour's capacity, the audit sample first, and counts the rest as not queued", async () => {
     const store = await newStore();
     const r = runner(store, configWith(20));
     await r.handle(toPredictionBatch(stream.slice(0, 900), 0, 0));
@@ -111,9 +152,13 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     const queued = items.filter((i) => i.status === 'pending');
     expect(queued).toHaveLength(20);
     expect(items.filter((i) => i.status === 'not_queued')).toHaveLength(expected.size - 20);
-    expect(await store.transaction((tx) => reviewCapacity(tx, 'credit-risk'))).toEqual([{ hourStart: NOW, queued: 20, notQueued: expected.size - 20 }]);
+    expect(await store.transaction((tx) => reviewCapacity(tx, 'credit-risk'))).toEqual([
+      { hourStart: NOW, queued: 20, notQueued: expected.size - 20 },
+    ]);
     // The first batch's audit sample was queued before anything else of it.
-    const firstAudit = [...expected].filter(([id, p]) => p.has('audit') && Number(id.split('-')[1]) < 900).map(([id]) => id);
+    const firstAudit = [...expected]
+      .filter(([id, p]) => p.has('audit') && Number(id.split('-')[1]) < 900)
+      .map(([id]) => id);
     expect(firstAudit.length).toBeGreaterThan(0);
     for (const id of firstAudit) expect(queued.map((i) => i.predictionId)).toContain(id);
   });
@@ -135,44 +180,61 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     await r.handle(toPredictionBatch(groupOnly, 0, rest.length));
     await r.handle(toPredictionBatch(audit, 0, rest.length + groupOnly.length));
     const items = await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
-    const queued = (list: readonly TestEvent[]) => items.filter((i) => i.status === 'pending' && list.some((e) => e.id === i.predictionId)).length;
+    const queued = (list: readonly TestEvent[]) =>
+      items.filter((i) => i.status === 'pending' && list.some((e) => e.id === i.predictionId)).length;
     expect(queued(rest)).toBe(15);
     expect(queued(groupOnly)).toBe(5);
     expect(queued(audit)).toBe(audit.length);
     expect(items).toHaveLength(expected.size);
-    expect(await store.transaction((tx) => reviewCapacity(tx, 'credit-risk'))).toEqual([{ hourStart: NOW, queued: 20 + audit.length, notQueued: expected.size - 20 - audit.length }]);
+    expect(await store.transaction((tx) => reviewCapacity(tx, 'credit-risk'))).toEqual([
+      { hourStart: NOW, queued: 20 + audit.length, notQueued: expected.size - 20 - audit.length },
+    ]);
   });
 
-  it('a verdict\'s label joins its prediction like a label event and changes its windows', async () => {
+  it("a verdict's label joins its prediction like a label event and changes its windows", async () => {
     const store = await newStore();
     const r = runner(store, configWith(100_000));
     await r.handle(toPredictionBatch([...stream, ...closer], 0, 0));
     const metric = async (name: string, start: number): Promise<MetricRow | undefined> =>
-      (await store.metricRows('credit-risk', { from: start, to: start + 1, metric: name })).find((m) => m.feature === '' && m.group === '');
-    const item = (await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }))).find((i) => i.eventTs >= T0 + 30 * MIN && i.eventTs < T0 + 40 * MIN)!;
+      (await store.metricRows('credit-risk', { from: start, to: start + 1, metric: name })).find(
+        (m) => m.feature === '' && m.group === '',
+      );
+    const item = (await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }))).find(
+      (i) => i.eventTs >= T0 + 30 * MIN && i.eventTs < T0 + 40 * MIN,
+    )!;
     const windowStart = T0 + 30 * MIN;
     expect((await metric('labelledRows', windowStart))?.value).toBe(0);
     await store.transaction(async (tx) => {
       await claimReviewItemIn(tx, item.id, 'ana', NOW, 60_000);
-      await decideReviewItemIn(tx, item.id, 'ana', NOW + 1, { verdict: 'override', label: 1, reason: 'known default', labelTtlMs: 86_400_000 });
+      await decideReviewItemIn(tx, item.id, 'ana', NOW + 1, {
+        verdict: 'override',
+        label: 1,
+        reason: 'known default',
+        labelTtlMs: 86_400_000,
+      });
     });
     await r.maintain();
     // Every window holding the prediction (size 30m, slide 10m: three of them) counts the label.
-    for (const start of [windowStart - 20 * MIN, windowStart - 10 * MIN, windowStart]) expect((await metric('labelledRows', start))?.value).toBe(1);
+    for (const start of [windowStart - 20 * MIN, windowStart - 10 * MIN, windowStart])
+      expect((await metric('labelledRows', start))?.value).toBe(1);
     expect((await metric('accuracy', windowStart))?.labelledRows).toBe(1);
     expect((await metric('labelledRows', windowStart + 10 * MIN))?.value).toBe(0);
   });
 
   it('writes the review rows of each window, and an override-rate rule opens one incident and resolves it', async () => {
     const store = await newStore();
-    const config = configWith(100_000, 'rules: [{ metric: overrideRate, threshold: 0.1, clearThreshold: 0.1, minSamples: 2 }]');
+    const config = configWith(
+      100_000,
+      'rules: [{ metric: overrideRate, threshold: 0.1, clearThreshold: 0.1, minSamples: 2 }]',
+    );
     const alerting = await createAlerting({ config, store, now: () => NOW });
     const r = runner(store, config, alerting);
     await r.handle(toPredictionBatch([...stream, ...closer], 0, 0));
     const items = await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
     // The latest analysed window (the closer's own stay open): the alert engine judges a subject by its newest window.
     const windowStart = T0 + 80 * MIN;
-    const metric = async (name: string, start = windowStart) => (await store.metricRows('credit-risk', { from: start, to: start + 1, metric: name })).find((m) => m.group === '');
+    const metric = async (name: string, start = windowStart) =>
+      (await store.metricRows('credit-risk', { from: start, to: start + 1, metric: name })).find((m) => m.group === '');
     const inWindow = items.filter((i) => i.eventTs >= windowStart && i.eventTs < windowStart + 30 * MIN);
     expect((await metric('flaggedRows'))?.value).toBe(inWindow.length);
     expect((await metric('reviewBacklog'))?.value).toBe(inWindow.length);
@@ -194,7 +256,16 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     };
     // Notices still to go out or sent (a cancelled one never reaches anyone).
     const outbox = async (kind: string) =>
-      Number((await store.transaction((tx) => tx.query<{ n: string }>(`SELECT count(*)::text AS n FROM vigil_alert_outbox WHERE kind = $1 AND model = 'credit-risk' AND state <> 'cancelled'`, [kind]))).rows[0]!.n);
+      Number(
+        (
+          await store.transaction((tx) =>
+            tx.query<{ n: string }>(
+              `SELECT count(*)::text AS n FROM vigil_alert_outbox WHERE kind = $1 AND model = 'credit-risk' AND state <> 'cancelled'`,
+              [kind],
+            ),
+          )
+        ).rows[0]!.n,
+      );
     await decide(slot.slice(0, 2), 'override');
     await r.maintain();
     expect((await metric('overrideRate'))?.value).toBe(1);
@@ -205,13 +276,18 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
 
     await decide(slot.slice(2), 'agree');
     await r.maintain();
-    for (const start of [windowStart - 20 * MIN, windowStart - 10 * MIN, windowStart]) expect((await metric('overrideRate', start))?.value).toBe(0.1);
+    for (const start of [windowStart - 20 * MIN, windowStart - 10 * MIN, windowStart])
+      expect((await metric('overrideRate', start))?.value).toBe(0.1);
     const rate = await metric('overrideRate');
     expect(rate?.details).toMatchObject({ overrides: 2, decided: 20 });
     // Per group value, and the attribute's highest rate naming its group.
-    const sexRows = (await store.metricRows('credit-risk', { from: windowStart, to: windowStart + 1, metric: 'overrideRate' })).filter((m) => m.group.startsWith('sex='));
+    const sexRows = (
+      await store.metricRows('credit-risk', { from: windowStart, to: windowStart + 1, metric: 'overrideRate' })
+    ).filter((m) => m.group.startsWith('sex='));
     expect(sexRows.reduce((s, m) => s + (m.details as { decided: number }).decided, 0)).toBe(20);
-    const worst = (await store.metricRows('credit-risk', { from: windowStart, to: windowStart + 1, metric: 'groupOverrideRate' })).find((m) => m.group === 'sex')!;
+    const worst = (
+      await store.metricRows('credit-risk', { from: windowStart, to: windowStart + 1, metric: 'groupOverrideRate' })
+    ).find((m) => m.group === 'sex')!;
     expect(worst.value).toBe(Math.max(...sexRows.map((m) => m.value ?? -1)));
     expect(sexRows.map((m) => m.group)).toContain((worst.details as { group: string }).group);
     incidents = await alerting.listIncidents({ model: 'credit-risk' });
@@ -230,7 +306,10 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     const r = runner(store, config, undefined, () => clock);
     await r.handle(toPredictionBatch([...stream, ...closer], 0, 0));
     const windowStart = T0 + 80 * MIN;
-    const metric = async (name: string) => (await store.metricRows('credit-risk', { from: windowStart, to: windowStart + 1, metric: name })).find((m) => m.group === '');
+    const metric = async (name: string) =>
+      (await store.metricRows('credit-risk', { from: windowStart, to: windowStart + 1, metric: name })).find(
+        (m) => m.group === '',
+      );
     const all = () => store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
     const inWindow = (await all()).filter((i) => i.eventTs >= windowStart && i.eventTs < windowStart + 30 * MIN);
     expect(inWindow.length).toBeGreaterThan(2);
@@ -272,7 +351,8 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     });
 
     // The same model restarted without its review section (no model has one): long before any TTL.
-    const unreviewed = parseConfig(`
+    const unreviewed = parseConfig(
+      `
 models:
   - id: credit-risk
     task: binary
@@ -281,13 +361,18 @@ models:
     features: { age: numeric, income: numeric, region: categorical }
     groups: [sex, region]
     window: { size: 30m, slide: 10m, allowedLateness: 5m }
-`, 'test.yaml', {});
+`,
+      'test.yaml',
+      {},
+    );
     expect(unreviewed.models[0]!.review).toBeUndefined();
     let clock = NOW + 2 * MIN;
     const r = runner(store, unreviewed, undefined, () => clock);
     await r.maintain();
     let byId = new Map((await all()).map((i) => [i.id, i]));
-    expect([...byId.values()].filter((i) => i.id !== live!.id).map((i) => i.status)).toEqual(before.slice(1).map(() => 'expired'));
+    expect([...byId.values()].filter((i) => i.id !== live!.id).map((i) => i.status)).toEqual(
+      before.slice(1).map(() => 'expired'),
+    );
     expect(byId.get(live!.id)).toMatchObject({ status: 'claimed', claimedBy: 'ben' });
 
     clock = NOW + 61 * MIN;

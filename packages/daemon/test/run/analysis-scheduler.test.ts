@@ -6,7 +6,15 @@
 import { fitReferenceProfile, type ReferenceProfile } from '@vigil/analyzers';
 import { parseConfig, type VigilConfig } from '@vigil/core';
 import type { MetricRow, Store, WindowKey } from '@vigil/store';
-import { BACKENDS, openBackend, type TestBackend, makeEvents, readerTable, toLabelBatch, toPredictionBatch } from '@vigil/test-kit';
+import {
+  BACKENDS,
+  openBackend,
+  type TestBackend,
+  makeEvents,
+  readerTable,
+  toLabelBatch,
+  toPredictionBatch,
+} from '@vigil/test-kit';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { AnalysisScheduler, type ModelWork } from '../../src/run/analysis-scheduler';
@@ -56,7 +64,10 @@ describe('AnalysisScheduler', () => {
     const scheduler = new AnalysisScheduler({
       pass: async (work) => {
         passes.push(work.map((w) => ({ ...w })));
-        return { watermarks: new Map([['m', watermark]]), analysed: work.filter((w) => w.earliestEnd <= watermark).length };
+        return {
+          watermarks: new Map([['m', watermark]]),
+          analysed: work.filter((w) => w.earliestEnd <= watermark).length,
+        };
       },
     });
     for (let i = 0; i < 50; i++) scheduler.mark(['m'], [window(T0), window(T0 + 10 * MIN)]);
@@ -117,7 +128,10 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
   const stream = makeEvents({ n: 1800, start: T0, stepMs: 3000, seed: 2, shift: 0.15 });
   const closer = makeEvents({ n: 1, start: T0 + 130 * MIN, seed: 3, idPrefix: 'closer' });
 
-  const runnerOn = (store: Store, options: { analysis?: AnalysisOptions; registry?: PrometheusRegistry; now?: () => number } = {}) =>
+  const runnerOn = (
+    store: Store,
+    options: { analysis?: AnalysisOptions; registry?: PrometheusRegistry; now?: () => number } = {},
+  ) =>
     new StreamRunner({
       config,
       store,
@@ -134,7 +148,9 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
       ...r,
       computedAt: undefined,
       value: r.value === null ? null : Number(r.value.toPrecision(12)),
-      details: JSON.parse(JSON.stringify(r.details ?? null), (_k, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v)),
+      details: JSON.parse(JSON.stringify(r.details ?? null), (_k, v: unknown) =>
+        typeof v === 'number' ? Number(v.toPrecision(12)) : v,
+      ),
     }));
   /** What the inline runner writes for these batches. */
   const inline = async (batches: ReturnType<typeof toPredictionBatch>[]) => {
@@ -144,12 +160,19 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
     await r.maintain();
     return rowsOf(store);
   };
-  const sample = (text: string, series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? Number.NaN);
+  const sample = (text: string, series: string) =>
+    Number(
+      text
+        .split('\n')
+        .find((l) => l.startsWith(`${series} `))
+        ?.split(' ')[1] ?? Number.NaN,
+    );
   /** The store with `partitionWatermarks` (the start of every pass) held on `held`. */
   const heldAt = (store: Store, held: Promise<void>): Store =>
     new Proxy(store, {
       get(target, key, receiver) {
-        if (key === 'partitionWatermarks') return async (models?: readonly string[]) => (await held, target.partitionWatermarks(models));
+        if (key === 'partitionWatermarks')
+          return async (models?: readonly string[]) => (await held, target.partitionWatermarks(models));
         return Reflect.get(target, key, receiver) as unknown;
       },
     });
@@ -178,7 +201,11 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
     const held = gate();
     const registry = new PrometheusRegistry();
     let clock = NOW;
-    const r = runnerOn(heldAt(store, held.promise), { analysis: { background: true, maxLagMs: 60_000 }, registry, now: () => clock });
+    const r = runnerOn(heldAt(store, held.promise), {
+      analysis: { background: true, maxLagMs: 60_000 },
+      registry,
+      now: () => clock,
+    });
     await r.handle(toPredictionBatch([...stream, ...closer], 0, 0));
     // Committed (the offsets moved) while the pass that analyses its windows is held.
     expect((await store.loadOffsets('test', TOPICS.predictions))[0]!.nextOffset).toBe(String(stream.length + 1));
@@ -209,11 +236,17 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
     await r.idle();
     // New labels are material: the rows are those of the labels carried by the events, without a drain.
     expect(await rowsOf(store)).toEqual(await inline([toPredictionBatch([...stream, ...closer], 0, 0)]));
-    const revisions = sample(await registry.render(), `vigil_windows_analysed_total{kind="revision",model="${model.id}"}`);
+    const revisions = sample(
+      await registry.render(),
+      `vigil_windows_analysed_total{kind="revision",model="${model.id}"}`,
+    );
     expect(revisions).toBeGreaterThanOrEqual(11);
 
     // One late event in closed windows of 200 to 600 rows: under 1 % of each, so deferred.
-    const late = makeEvents({ n: 1, start: T0 + 15 * MIN + 500, seed: 9, idPrefix: 'late' }).map((e) => ({ ...e, label: null }));
+    const late = makeEvents({ n: 1, start: T0 + 15 * MIN + 500, seed: 9, idPrefix: 'late' }).map((e) => ({
+      ...e,
+      label: null,
+    }));
     const before = await rowsOf(store);
     await r.handle(toPredictionBatch(late, 0, stream.length + 1));
     await r.idle();
@@ -236,7 +269,10 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
     await r.handle(toPredictionBatch([...stream, ...closer], 0, 0));
     await r.idle();
     const before = await rowsOf(store);
-    const late = makeEvents({ n: 1, start: T0 + 15 * MIN + 500, seed: 9, idPrefix: 'late' }).map((e) => ({ ...e, label: null }));
+    const late = makeEvents({ n: 1, start: T0 + 15 * MIN + 500, seed: 9, idPrefix: 'late' }).map((e) => ({
+      ...e,
+      label: null,
+    }));
     await r.handle(toPredictionBatch(late, 0, stream.length + 1));
     await r.idle();
     expect(await rowsOf(store)).toEqual(before);

@@ -24,7 +24,13 @@ interface LogRecord {
 
 function setup(port = 0): { dir: string; config: VigilConfig; file: string; lines: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-daemon-'));
-  writeFileSync(join(dir, 'reference.csv'), ['age,income,region,score', ...referenceEvents().map((e) => `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score}`)].join('\n'));
+  writeFileSync(
+    join(dir, 'reference.csv'),
+    [
+      'age,income,region,score',
+      ...referenceEvents().map((e) => `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score}`),
+    ].join('\n'),
+  );
   const yaml = `
 http: { host: 127.0.0.1, port: ${port} }
 models:
@@ -52,7 +58,14 @@ models:
   return { dir, config, file, lines };
 }
 
-function daemonOf(o: { config: VigilConfig; dir: string; file: string; follow?: boolean; store: Store; records: LogRecord[] }): Daemon {
+function daemonOf(o: {
+  config: VigilConfig;
+  dir: string;
+  file: string;
+  follow?: boolean;
+  store: Store;
+  records: LogRecord[];
+}): Daemon {
   const topics = { predictions: `file:${o.file}`, labels: `file:${o.file}#labels` };
   const options: DaemonOptions = {
     name: 'vigil run',
@@ -61,7 +74,11 @@ function daemonOf(o: { config: VigilConfig; dir: string; file: string; follow?: 
     openStore: async () => o.store,
     database: 'embedded PGlite (test)',
     keepStoreOpen: true,
-    logger: createLogger({ level: 'info', format: 'json', write: (line) => o.records.push(JSON.parse(line) as LogRecord) }),
+    logger: createLogger({
+      level: 'info',
+      format: 'json',
+      write: (line) => o.records.push(JSON.parse(line) as LogRecord),
+    }),
     groupId: 'vigil',
     topics,
     source: fileDaemonSource({ path: o.file, follow: o.follow ?? false, topics }),
@@ -70,7 +87,8 @@ function daemonOf(o: { config: VigilConfig; dir: string; file: string; follow?: 
   return new Daemon(options);
 }
 
-const states = (records: readonly LogRecord[]) => records.filter((r) => r.msg === 'daemon state').map((r) => `${r.from ?? '-'}→${r.to}`);
+const states = (records: readonly LogRecord[]) =>
+  records.filter((r) => r.msg === 'daemon state').map((r) => `${r.from ?? '-'}→${r.to}`);
 
 describe('Daemon', () => {
   let store: Store;
@@ -93,8 +111,12 @@ describe('Daemon', () => {
     expect(states(records)).toEqual(['-→starting', 'starting→running', 'running→draining', 'draining→stopped']);
     const messages = records.map((r) => r.msg);
     // The order of docs/streaming.md: reference fitted, started, end of the source, stopped.
-    expect(messages.indexOf('reference profile fitted from the configured file')).toBeLessThan(messages.indexOf('vigil run started'));
-    expect(messages.indexOf('vigil run started')).toBeLessThan(messages.indexOf('end of the source: summary (vigil incidents list and vigil dlq list show the details)'));
+    expect(messages.indexOf('reference profile fitted from the configured file')).toBeLessThan(
+      messages.indexOf('vigil run started'),
+    );
+    expect(messages.indexOf('vigil run started')).toBeLessThan(
+      messages.indexOf('end of the source: summary (vigil incidents list and vigil dlq list show the details)'),
+    );
     const summary = records.find((r) => r.msg.startsWith('end of the source: summary'))!;
     expect(summary).toMatchObject({ predictions: 2401, deadLetters: 0 });
     expect(summary.incidents).toBeGreaterThan(0);
@@ -122,7 +144,10 @@ describe('Daemon', () => {
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
     // The file grows: the daemon keeps reading it.
-    appendFileSync(s.file, `${JSON.stringify(makeEvents({ n: 1, start: T0 + 5 * 60 * MIN, seed: 54, idPrefix: 'late' })[0])}\n`);
+    appendFileSync(
+      s.file,
+      `${JSON.stringify(makeEvents({ n: 1, start: T0 + 5 * 60 * MIN, seed: 54, idPrefix: 'late' })[0])}\n`,
+    );
     for (;;) {
       const offsets = await store.loadOffsets('vigil', `file:${s.file}`);
       if (offsets.length > 0 && offsets.some((o) => Number(o.nextOffset) >= 2402)) break;
@@ -145,7 +170,10 @@ describe('Daemon', () => {
       const s = setup(port);
       const records: LogRecord[] = [];
       const daemon = daemonOf({ ...s, store, records });
-      await expect(daemon.run()).rejects.toMatchObject({ code: 'VIGIL_USAGE', message: expect.stringContaining(`cannot listen on 127.0.0.1:${port}`) });
+      await expect(daemon.run()).rejects.toMatchObject({
+        code: 'VIGIL_USAGE',
+        message: expect.stringContaining(`cannot listen on 127.0.0.1:${port}`),
+      });
       expect(daemon.state).toBe('failed');
       expect(states(records)).toEqual(['-→starting', 'starting→failed']);
     } finally {

@@ -48,7 +48,12 @@ describe('vigil run alerts', () => {
       const daemon = h.start();
       const port = await httpPort(daemon);
       await waitFor('the windows to be analysed', () => h.settled({ predictions: events.length, labels: 0 }), [daemon]);
-      await waitFor('the owner to be notified', async () => received().some((r) => r.status === 'firing'), [daemon], 30_000);
+      await waitFor(
+        'the owner to be notified',
+        async () => received().some((r) => r.status === 'firing'),
+        [daemon],
+        30_000,
+      );
 
       const firing = received().filter((r) => r.status === 'firing');
       expect(firing).toHaveLength(1);
@@ -59,19 +64,38 @@ describe('vigil run alerts', () => {
       expect(Date.parse(hook.window.end!)).toBeGreaterThan(T0 + 60 * MIN);
 
       const api = `http://127.0.0.1:${port}`;
-      const open = (await (await fetch(`${api}/api/incidents?status=open`)).json()) as { incidents: Array<{ id: string; metric: string; feature: string | null; status: string }> };
-      expect(open.incidents.map((i) => [i.id, i.metric, i.feature, i.status])).toEqual([[hook.incidentId, 'psi', 'age', 'firing']]);
+      const open = (await (await fetch(`${api}/api/incidents?status=open`)).json()) as {
+        incidents: Array<{ id: string; metric: string; feature: string | null; status: string }>;
+      };
+      expect(open.incidents.map((i) => [i.id, i.metric, i.feature, i.status])).toEqual([
+        [hook.incidentId, 'psi', 'age', 'firing'],
+      ]);
 
       const ack = (token: string) =>
-        fetch(`${api}/api/incidents/${hook.incidentId}/ack`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'looking into it' }) });
+        fetch(`${api}/api/incidents/${hook.incidentId}/ack`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ reason: 'looking into it' }),
+        });
       expect((await ack('not-the-token-0123456789')).status).toBe(401);
-      const still = (await (await fetch(`${api}/api/incidents/${hook.incidentId}`)).json()) as { incident: { status: string } };
+      const still = (await (await fetch(`${api}/api/incidents/${hook.incidentId}`)).json()) as {
+        incident: { status: string };
+      };
       expect(still.incident.status).toBe('firing');
 
       const acked = await ack(TOKEN);
       expect(acked.status).toBe(200);
-      await waitFor('the acknowledgement notice', async () => received().some((r) => r.status === 'acknowledged'), [daemon], 30_000);
-      expect(received().filter((r) => r.status === 'acknowledged').map((r) => [r.dedupKey, r.acknowledgedBy])).toEqual([[hook.dedupKey, 'oncall']]);
+      await waitFor(
+        'the acknowledgement notice',
+        async () => received().some((r) => r.status === 'acknowledged'),
+        [daemon],
+        30_000,
+      );
+      expect(
+        received()
+          .filter((r) => r.status === 'acknowledged')
+          .map((r) => [r.dedupKey, r.acknowledgedBy]),
+      ).toEqual([[hook.dedupKey, 'oncall']]);
 
       const metrics = await (await fetch(`${api}/metrics`)).text();
       expect(metrics).toMatch(/vigil_alerts_sent_total\{[^}]*kind="notify"[^}]*\} 1\b/);

@@ -41,7 +41,7 @@ describe('vigil run with logged attributions', () => {
   beforeAll(() => sink.start());
   afterAll(() => sink.close());
 
-  it('gives numpy\'s per-window mean |attribution|, and a planted use of sex opens one incident with one notice', async () => {
+  it("gives numpy's per-window mean |attribution|, and a planted use of sex opens one incident with one notice", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-attr-'));
     const db = await createTestSchema('run-attr');
     const topic = await createTestTopic('run-attr-pred', 2);
@@ -74,13 +74,21 @@ models:
     const daemon = spawnDaemon(configPath, dir, { ...process.env, VIGIL_KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '' });
     try {
       await produceFile(join(GOLDEN, 'events.ndjson'), { brokers: kafkaBrokers(), topic: topic.topic });
-      const rowsOf = async (): Promise<MetricRow[]> => store.metricRows('adult-income', { from: 0, to: Date.parse('2100-01-01') });
+      const rowsOf = async (): Promise<MetricRow[]> =>
+        store.metricRows('adult-income', { from: 0, to: Date.parse('2100-01-01') });
       const analysed = async () => {
         const rows = await rowsOf();
-        return expected.windows.every((w) => rows.some((r) => r.windowStart === w.start && r.metric === 'attributionNdcg'));
+        return expected.windows.every((w) =>
+          rows.some((r) => r.windowStart === w.start && r.metric === 'attributionNdcg'),
+        );
       };
       await waitFor('both hours to be analysed', analysed, [daemon]);
-      await waitFor('the owner to be notified', async () => sink.received.some((r) => (r.body as { status?: string }).status === 'firing'), [daemon], 30_000);
+      await waitFor(
+        'the owner to be notified',
+        async () => sink.received.some((r) => (r.body as { status?: string }).status === 'firing'),
+        [daemon],
+        30_000,
+      );
 
       const rows = await rowsOf();
       const at = (start: number, metric: string, feature = '', group = '') =>
@@ -92,11 +100,17 @@ models:
           close(at(w.start, 'attributionMean', feature)?.value, w.mean[feature]!);
         }
         // No attribution row for a feature the hour's events never explained.
-        expect(rows.filter((r) => r.windowStart === w.start && r.metric === 'attributionMeanAbs').map((r) => r.feature).sort()).toEqual(Object.keys(w.meanAbs).sort());
+        expect(
+          rows
+            .filter((r) => r.windowStart === w.start && r.metric === 'attributionMeanAbs')
+            .map((r) => r.feature)
+            .sort(),
+        ).toEqual(Object.keys(w.meanAbs).sort());
         close(at(w.start, 'attributionNdcg')?.value, w.ndcg);
         expect((at(w.start, 'attributionNdcg')?.details as { ranking: string[] }).ranking).toEqual(w.ranking);
         close(at(w.start, 'protectedAttributionShare')?.value, w.protectedShare);
-        for (const [group, meanAbs] of Object.entries(w.sexMeanAbsByGroup)) close(at(w.start, 'protectedAttributionMeanAbs', 'sex', `sex=${group}`)?.value, meanAbs);
+        for (const [group, meanAbs] of Object.entries(w.sexMeanAbsByGroup))
+          close(at(w.start, 'protectedAttributionMeanAbs', 'sex', `sex=${group}`)?.value, meanAbs);
       }
       const [before, after] = expected.windows as [WindowGolden, WindowGolden];
       // The planted change: sex carried nothing, then a seventh of all |attribution|.
@@ -104,7 +118,9 @@ models:
       expect(after.protectedShare).toBeGreaterThan(0.1);
 
       const incidents = await listIncidents(sql, { model: 'adult-income' });
-      expect(incidents.map((i) => [i.metric, i.windowStart, i.severity])).toEqual([['protectedAttributionShare', after.start, 'critical']]);
+      expect(incidents.map((i) => [i.metric, i.windowStart, i.severity])).toEqual([
+        ['protectedAttributionShare', after.start, 'critical'],
+      ]);
       close(incidents[0]!.value, after.protectedShare);
       // Counted once the daemon has drained and exited: whatever it was going to send has been sent.
       daemon.kill('SIGTERM');

@@ -14,9 +14,15 @@ describe('vigil run and bad input', () => {
   it('dead-letters each bad message with its reason, publishes it to the dead-letter topic, and analyses the good ones as if alone', async () => {
     const deadLetterTopic = await createTestTopic('run-bad-dlq', 2);
     // The topics accept 16 MiB messages (the broker's default is 1 MiB), so the 10 MB one reaches Vigil.
-    const h = await openHarness('run-bad', ['credit-risk'], 2, { topicConfig: { 'max.message.bytes': String(16 * 1024 * 1024) }, deadLettersTopic: deadLetterTopic.topic });
+    const h = await openHarness('run-bad', ['credit-risk'], 2, {
+      topicConfig: { 'max.message.bytes': String(16 * 1024 * 1024) },
+      deadLettersTopic: deadLetterTopic.topic,
+    });
     try {
-      const good = [...makeEvents({ n: 3000, start: T0, stepMs: 3000, seed: 41 }), ...makeEvents({ n: 1, start: T0 + 4 * 60 * MIN, seed: 42, idPrefix: 'closer' })];
+      const good = [
+        ...makeEvents({ n: 3000, start: T0, stepMs: 3000, seed: 41 }),
+        ...makeEvents({ n: 1, start: T0 + 4 * 60 * MIN, seed: 42, idPrefix: 'closer' }),
+      ];
       const sample = good[10]!;
       const huge = { ...sample, id: 'huge', features: { ...sample.features, region: 'x'.repeat(10 * 1024 * 1024) } };
       const bad: Array<[unknown, string, string]> = [
@@ -33,7 +39,11 @@ describe('vigil run and bad input', () => {
       const labels = labelEvents(good);
       await h.produce('l.ndjson', h.labels, labels);
       const daemon = h.start();
-      await waitFor('every message consumed and the windows analysed', () => h.settled({ predictions: messages.length, labels: labels.length }), [daemon]);
+      await waitFor(
+        'every message consumed and the windows analysed',
+        () => h.settled({ predictions: messages.length, labels: labels.length }),
+        [daemon],
+      );
       // The publisher sends beside the consumer, after each batch commits; GET /metrics counts what the broker took.
       const port = await httpPort(daemon);
       const published = async (): Promise<number> => {
@@ -58,13 +68,26 @@ describe('vigil run and bad input', () => {
 
       // The dead-letter topic holds the same records as the store: where, why, and the stored bytes.
       const read: RawMessage[] = [];
-      await readTopicSince({ brokers: kafkaBrokers(), topic: deadLetterTopic.topic, sinceMs: 0, onMessages: (m) => void read.push(...m) });
-      const records = read.map((m) => ({ messageKey: m.key?.toString('utf8'), ...(JSON.parse(m.value!.toString('utf8')) as DeadLetterRecord) }));
+      await readTopicSince({
+        brokers: kafkaBrokers(),
+        topic: deadLetterTopic.topic,
+        sinceMs: 0,
+        onMessages: (m) => void read.push(...m),
+      });
+      const records = read.map((m) => ({
+        messageKey: m.key?.toString('utf8'),
+        ...(JSON.parse(m.value!.toString('utf8')) as DeadLetterRecord),
+      }));
       const at = (r: { topic: string; partition: number; offset: string }) => `${r.topic}/${r.partition}/${r.offset}`;
       expect(records.map(at).sort()).toEqual(letters.map(at).sort());
       for (const stored of letters) {
         const record = records.find((r) => at(r) === at(stored))!;
-        expect({ code: record.code, reason: record.reason, valueBytes: record.valueBytes, truncated: record.truncated }).toEqual({
+        expect({
+          code: record.code,
+          reason: record.reason,
+          valueBytes: record.valueBytes,
+          truncated: record.truncated,
+        }).toEqual({
           code: stored.code,
           reason: stored.reason,
           valueBytes: stored.rawBytes,

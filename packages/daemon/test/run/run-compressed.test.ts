@@ -5,20 +5,40 @@
  * says which codec failed and why, is not ready, and does not move past it; once the batch reads again, it goes on.
  */
 import { get } from 'node:http';
-import { CODEC_IDS, corruptStoredBatch, type KafkaCodec, kcatProduce, storedBatches, makeEvents, type TestEvent } from '@vigil/test-kit';
-import { type Daemon, exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor } from '@vigil/test-kit/daemon-harness';
+import {
+  CODEC_IDS,
+  corruptStoredBatch,
+  type KafkaCodec,
+  kcatProduce,
+  storedBatches,
+  makeEvents,
+  type TestEvent,
+} from '@vigil/test-kit';
+import {
+  type Daemon,
+  exited,
+  httpPort,
+  labelEvents,
+  MIN,
+  openHarness,
+  T0,
+  waitFor,
+} from '@vigil/test-kit/daemon-harness';
 
 jest.setTimeout(240_000);
 
 /** `model<TAB>event` lines: kcat keys each message by its model, as `vigil replay` does. */
-const keyed = (events: readonly unknown[]): string[] => events.map((e) => `${(e as { model: string }).model}\t${JSON.stringify(e)}`);
+const keyed = (events: readonly unknown[]): string[] =>
+  events.map((e) => `${(e as { model: string }).model}\t${JSON.stringify(e)}`);
 
 function readyz(port: number): Promise<{ status: number; body: { ready: boolean; reasons: string[] } }> {
   return new Promise((resolve, reject) => {
     get({ host: '127.0.0.1', port, path: '/readyz' }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { ready: boolean; reasons: string[] } }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { ready: boolean; reasons: string[] } }),
+      );
     }).on('error', reject);
   });
 }
@@ -37,7 +57,10 @@ describe('vigil run and compressed topics', () => {
       // Consecutive quarters of the stream in the four codecs, twice over, so batches of each follow batches of the others.
       const parts = 8;
       const size = Math.ceil(all.length / parts);
-      for (let i = 0; i < parts; i++) kcatProduce(h.predictions, keyed(all.slice(i * size, (i + 1) * size)), codecs[i % codecs.length]!, { keyed: true });
+      for (let i = 0; i < parts; i++)
+        kcatProduce(h.predictions, keyed(all.slice(i * size, (i + 1) * size)), codecs[i % codecs.length]!, {
+          keyed: true,
+        });
       const labels = labelEvents(all);
       kcatProduce(h.labels, keyed(labels), 'zstd', { keyed: true });
       const stored = [0, 1].flatMap((p) => storedBatches(h.predictions, p));
@@ -45,7 +68,11 @@ describe('vigil run and compressed topics', () => {
       expect(stored.reduce((n, b) => n + b.records, 0)).toBe(all.length);
 
       const daemon = h.start();
-      await waitFor('every message consumed and the windows analysed', () => h.settled({ predictions: all.length, labels: labels.length }), [daemon]);
+      await waitFor(
+        'every message consumed and the windows analysed',
+        () => h.settled({ predictions: all.length, labels: labels.length }),
+        [daemon],
+      );
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
       expect(daemon.output()).not.toMatch(/does not decompress|not implemented/);
@@ -84,7 +111,12 @@ describe('vigil run and compressed topics', () => {
         const d = daemon;
         const port = await httpPort(d);
         const started = Date.now();
-        await waitFor('the consumer restarting with the codec error', async () => /kafka consumer crashed; it restarts/.test(d.output()), [d], 90_000);
+        await waitFor(
+          'the consumer restarting with the codec error',
+          async () => /kafka consumer crashed; it restarts/.test(d.output()),
+          [d],
+          90_000,
+        );
         const firstRestartS = (Date.now() - started) / 1000;
         // Everything before the corrupt batch may be committed; nothing at or after it.
         await new Promise((r) => setTimeout(r, 5000));
@@ -92,9 +124,15 @@ describe('vigil run and compressed topics', () => {
         expect(await h.committed(h.predictions)).toBeLessThanOrEqual(Number(corrupt.baseOffset));
         const ready = await readyz(port);
         expect(ready).toEqual({ status: 503, body: { ready: false, reasons: expect.arrayContaining(['kafka']) } });
-        const lines = d.output().split('\n').filter((l) => /does not decompress/.test(l));
+        const lines = d
+          .output()
+          .split('\n')
+          .filter((l) => /does not decompress/.test(l));
         expect(lines.length).toBeGreaterThan(0);
-        for (const line of lines) expect(line).toMatch(/kafka: a record batch compressed with LZ4 \(\d+ bytes\) does not decompress: not an LZ4 frame/);
+        for (const line of lines)
+          expect(line).toMatch(
+            /kafka: a record batch compressed with LZ4 \(\d+ bytes\) does not decompress: not an LZ4 frame/,
+          );
         console.log(
           `first restart ${firstRestartS.toFixed(1)} s after start; ${lines.length} log lines name the batch; e.g.\n${lines.slice(0, 2).join('\n')}\n` +
             d
@@ -107,7 +145,11 @@ describe('vigil run and compressed topics', () => {
 
         repair.restore();
         repaired = true;
-        await waitFor('every message consumed and the windows analysed', () => h.settled({ predictions: all.length, labels: labels.length }), [d]);
+        await waitFor(
+          'every message consumed and the windows analysed',
+          () => h.settled({ predictions: all.length, labels: labels.length }),
+          [d],
+        );
         expect((await readyz(port)).body).toEqual({ ready: true, reasons: [] });
         d.kill('SIGTERM');
         expect(await exited(d)).toBe(0);

@@ -10,7 +10,10 @@ jest.setTimeout(180_000);
 
 describe('vigil run against Kafka and PostgreSQL', () => {
   // Three hours of traffic; labels for three in four events, produced to their own topic.
-  const events = [...makeEvents({ n: 12_000, start: T0, stepMs: 900, seed: 5, shift: 0.1 }), ...makeEvents({ n: 1, start: T0 + 4 * 60 * MIN, seed: 6, idPrefix: 'closer' })];
+  const events = [
+    ...makeEvents({ n: 12_000, start: T0, stepMs: 900, seed: 5, shift: 0.1 }),
+    ...makeEvents({ n: 1, start: T0 + 4 * 60 * MIN, seed: 6, idPrefix: 'closer' }),
+  ];
   const labels = labelEvents(events);
   const totals = { predictions: events.length, labels: labels.length };
 
@@ -20,7 +23,12 @@ describe('vigil run against Kafka and PostgreSQL', () => {
       // Ready as soon as it has joined its group, before any message exists.
       const daemon = h.start();
       const port = await httpPort(daemon);
-      await waitFor('/readyz to answer 200 on empty topics', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, [daemon], 60_000);
+      await waitFor(
+        '/readyz to answer 200 on empty topics',
+        async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
+        [daemon],
+        60_000,
+      );
       await h.produce('p.ndjson', h.predictions, events);
       await h.produce('l.ndjson', h.labels, labels);
       await waitFor('the daemon to consume and analyse everything', () => h.settled(totals), [daemon]);
@@ -45,7 +53,10 @@ describe('vigil run against Kafka and PostgreSQL', () => {
       await waitFor('the first half', async () => (await h.committed(h.predictions)) >= half, [first]);
 
       // The rest arrives while the daemon runs; it is killed mid-stream, with no chance to finish anything.
-      const producing = Promise.all([h.produce('p2.ndjson', h.predictions, events.slice(half), 8000), h.produce('l.ndjson', h.labels, labels, 8000)]);
+      const producing = Promise.all([
+        h.produce('p2.ndjson', h.predictions, events.slice(half), 8000),
+        h.produce('l.ndjson', h.labels, labels, 8000),
+      ]);
       await new Promise((r) => setTimeout(r, 400));
       first.kill('SIGKILL');
       await exited(first);

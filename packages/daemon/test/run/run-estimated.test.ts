@@ -48,7 +48,12 @@ describe('vigil run estimated performance', () => {
       await h.produce('p.ndjson', h.predictions, events);
       const daemon = h.start();
       await waitFor('the windows to be analysed', () => h.settled({ predictions: events.length, labels: 0 }), [daemon]);
-      await waitFor('the incident to resolve', async () => received().some((r) => r.status === 'resolved'), [daemon], 60_000);
+      await waitFor(
+        'the incident to resolve',
+        async () => received().some((r) => r.status === 'resolved'),
+        [daemon],
+        60_000,
+      );
 
       const rows = await h.store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
       const estimated = rows.filter((r) => r.metric === 'estimatedAccuracy');
@@ -62,8 +67,14 @@ describe('vigil run estimated performance', () => {
         expect(d.band[1]).toBeGreaterThanOrEqual(r.value!);
       }
       // Windows wholly inside the unsure hour estimate far lower than windows wholly outside it.
-      const inside = estimated.filter((r) => r.windowStart >= T0 + 60 * MIN && r.windowEnd <= T0 + 120 * MIN).map((r) => r.value!);
-      const outside = estimated.filter((r) => r.windowEnd <= T0 + 60 * MIN || (r.windowStart >= T0 + 120 * MIN && r.windowEnd <= T0 + 210 * MIN)).map((r) => r.value!);
+      const inside = estimated
+        .filter((r) => r.windowStart >= T0 + 60 * MIN && r.windowEnd <= T0 + 120 * MIN)
+        .map((r) => r.value!);
+      const outside = estimated
+        .filter(
+          (r) => r.windowEnd <= T0 + 60 * MIN || (r.windowStart >= T0 + 120 * MIN && r.windowEnd <= T0 + 210 * MIN),
+        )
+        .map((r) => r.value!);
       expect(inside.length).toBeGreaterThan(1);
       expect(outside.length).toBeGreaterThan(3);
       expect(Math.max(...inside)).toBeLessThan(0.6);
@@ -81,15 +92,20 @@ describe('vigil run estimated performance', () => {
       // The labels come later: the realised rows join the estimated ones, which stay as they were.
       const labels = labelEvents(labelled);
       await h.produce('l.ndjson', h.labels, labels);
-      await waitFor('the labels to be joined and the windows analysed again', async () => {
-        if (!(await h.settled({ predictions: events.length, labels: labels.length }))) return false;
-        const now = await h.store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
-        return now.filter((r) => r.metric === 'accuracy' && r.value !== null).length === estimated.length;
-      }, [daemon]);
+      await waitFor(
+        'the labels to be joined and the windows analysed again',
+        async () => {
+          if (!(await h.settled({ predictions: events.length, labels: labels.length }))) return false;
+          const now = await h.store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
+          return now.filter((r) => r.metric === 'accuracy' && r.value !== null).length === estimated.length;
+        },
+        [daemon],
+      );
       const after = await h.store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
       const key = (r: { windowStart: number; windowEnd: number }) => `${r.windowStart}/${r.windowEnd}`;
       const estimatedBefore = new Map(estimated.map((r) => [key(r), r.value]));
-      for (const r of after.filter((x) => x.metric === 'estimatedAccuracy')) expect(r.value).toBe(estimatedBefore.get(key(r)));
+      for (const r of after.filter((x) => x.metric === 'estimatedAccuracy'))
+        expect(r.value).toBe(estimatedBefore.get(key(r)));
       const realised = after.filter((r) => r.metric === 'accuracy' && r.value !== null);
       for (const r of realised) expect(r.labelledRows).toBeGreaterThan(0);
       // The events' labels follow their original scores, so the realised accuracy of the unsure hour is what the
@@ -122,11 +138,20 @@ describe('vigil run estimated performance', () => {
       await h.produce('p.ndjson', h.predictions, events);
       const daemon = h.start();
       await waitFor('the windows to be analysed', () => h.settled({ predictions: events.length, labels: 0 }), [daemon]);
-      await waitFor('the incident to resolve', async () => received().some((r) => r.status === 'resolved'), [daemon], 60_000);
+      await waitFor(
+        'the incident to resolve',
+        async () => received().some((r) => r.status === 'resolved'),
+        [daemon],
+        60_000,
+      );
 
-      const rows = (await h.store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') })).filter((r) => r.metric === 'estimatedAccuracy');
+      const rows = (await h.store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') })).filter(
+        (r) => r.metric === 'estimatedAccuracy',
+      );
       // Every row carries the band of the reference chunks of its size: realised accuracy over 250-row chunks.
-      const bands = rows.map((r) => (r.details as { reference: { mean: number; std: number; chunkRows: number } }).reference);
+      const bands = rows.map(
+        (r) => (r.details as { reference: { mean: number; std: number; chunkRows: number } }).reference,
+      );
       for (const b of bands) expect(b.chunkRows === 100 || b.chunkRows === 250).toBe(true);
       const lower = (i: number) => bands[i]!.mean - 3 * bands[i]!.std;
       const breaching = rows.filter((r, i) => r.value! < lower(i));

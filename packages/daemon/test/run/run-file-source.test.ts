@@ -23,12 +23,21 @@ function withoutKafka(h: Harness): string {
   return path;
 }
 
-function runFile(config: string, cwd: string, args: string[], input?: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [BIN, 'run', '-c', config, '--maintain-every-ms', '300', '--log-format', 'json', ...args], {
-    cwd,
-    env: { ...process.env, VIGIL_KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '' },
-    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-  });
+function runFile(
+  config: string,
+  cwd: string,
+  args: string[],
+  input?: string,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'run', '-c', config, '--maintain-every-ms', '300', '--log-format', 'json', ...args],
+    {
+      cwd,
+      env: { ...process.env, VIGIL_KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '' },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -54,7 +63,11 @@ describe('vigil run --source: the daemon without Kafka', () => {
       await kafka.produce('p.ndjson', kafka.predictions, [...events, 'not json']);
       await kafka.produce('l.ndjson', kafka.labels, labels);
       const daemon = kafka.start();
-      await waitFor('the Kafka daemon to settle', () => kafka.settled({ predictions: events.length + 1, labels: labels.length }), [daemon]);
+      await waitFor(
+        'the Kafka daemon to settle',
+        () => kafka.settled({ predictions: events.length + 1, labels: labels.length }),
+        [daemon],
+      );
       await waitFor('its notices', async () => (await kafka.incidents()).length > 0, [daemon], 30_000);
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
@@ -67,7 +80,11 @@ describe('vigil run --source: the daemon without Kafka', () => {
       writeFileSync(path, lines);
       const run = await runFile(withoutKafka(file), file.dir, ['--source', 'events.ndjson']);
       // (The owner's webhook is a closed port here: its delivery failing is logged, nothing else may be.)
-      expect(run.output.split('\n').filter((l) => l.includes('"level":"error"') && !l.includes('"component":"alert-delivery"'))).toEqual([]);
+      expect(
+        run.output
+          .split('\n')
+          .filter((l) => l.includes('"level":"error"') && !l.includes('"component":"alert-delivery"')),
+      ).toEqual([]);
       expect(run.code).toBe(0);
       expect(await file.rows()).toEqual(expectedRows);
       expect(await file.incidents()).toEqual(expectedIncidents);

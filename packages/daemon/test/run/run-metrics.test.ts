@@ -17,7 +17,10 @@ const LATENESS_MS = 5 * MIN;
 /** What `promtool check metrics` says of `text` (nothing when it has no problem) and its exit status. */
 function promtool(text: string): { status: number | null; problems: string } {
   const out = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (out.error) throw new Error(`promtool cannot run (scripts/services/install.sh installs it with Debian's prometheus package): ${out.error.message}`);
+  if (out.error)
+    throw new Error(
+      `promtool cannot run (scripts/services/install.sh installs it with Debian's prometheus package): ${out.error.message}`,
+    );
   return { status: out.status, problems: `${out.stdout}${out.stderr}` };
 }
 
@@ -32,7 +35,13 @@ function samples(text: string): Map<string, number> {
   return out;
 }
 
-const UNLABELLED_COUNTERS = ['vigil_labels_joined_total', 'vigil_labels_waiting_total', 'vigil_labels_duplicate_total', 'vigil_labels_orphaned_total', 'vigil_analysis_seconds_total'];
+const UNLABELLED_COUNTERS = [
+  'vigil_labels_joined_total',
+  'vigil_labels_waiting_total',
+  'vigil_labels_duplicate_total',
+  'vigil_labels_orphaned_total',
+  'vigil_analysis_seconds_total',
+];
 
 describe('vigil run: GET /metrics', () => {
   it('passes promtool before and after events; counters at 0 from the start; process, Node.js and build metrics', async () => {
@@ -60,7 +69,8 @@ describe('vigil run: GET /metrics', () => {
       }
       for (const topic of [h.predictions, h.labels]) expect(start.get(`vigil_batches_total{topic="${topic}"}`)).toBe(0);
       expect(start.get(`vigil_dead_letters_published_total{topic="${dlq.topic}"}`)).toBe(0);
-      for (const outcome of ['dropped', 'retrying']) expect(start.get(`vigil_dead_letters_publish_failed_total{outcome="${outcome}",topic="${dlq.topic}"}`)).toBe(0);
+      for (const outcome of ['dropped', 'retrying'])
+        expect(start.get(`vigil_dead_letters_publish_failed_total{outcome="${outcome}",topic="${dlq.topic}"}`)).toBe(0);
       expect(start.get(`vigil_build_info{version="${vigilVersion()}"}`)).toBe(1);
       expect(start.get('process_cpu_seconds_total')).toBeGreaterThan(0);
       expect(start.get('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
@@ -78,12 +88,17 @@ describe('vigil run: GET /metrics', () => {
       await h.produce('l.ndjson', h.labels, labels);
       // (h.settled waits for every model's windows: the fraud model has none.)
       const settled = async () => {
-        if ((await h.committed(h.predictions)) < messages.length || (await h.committed(h.labels)) < labels.length) return false;
+        if ((await h.committed(h.predictions)) < messages.length || (await h.committed(h.labels)) < labels.length)
+          return false;
         const latest = (await h.store.maxEventTimes()).get('credit-risk');
         return latest !== undefined && (await h.store.dueWindows('credit-risk', latest - LATENESS_MS)).length === 0;
       };
       await waitFor('every message consumed and the windows analysed', settled, [daemon]);
-      await waitFor('the dead letter published', async () => samples(await scrape()).get(`vigil_dead_letters_published_total{topic="${dlq.topic}"}`) === 1, [daemon]);
+      await waitFor(
+        'the dead letter published',
+        async () => samples(await scrape()).get(`vigil_dead_letters_published_total{topic="${dlq.topic}"}`) === 1,
+        [daemon],
+      );
 
       const after = await scrape();
       expect(promtool(after)).toEqual({ status: 0, problems: '' });
@@ -101,7 +116,11 @@ describe('vigil run: GET /metrics', () => {
       const watermark = end.get('vigil_watermark_timestamp_seconds{model="credit-risk"}');
       expect(watermark).toBeGreaterThan(T0 / 1000 - 3600);
       expect(watermark).toBeLessThanOrEqual(events[events.length - 1]!.ts / 1000);
-      expect([...end.keys()].some((s) => s.startsWith('vigil_consumer_lag_messages{') && s.includes(`topic="${h.predictions}"`))).toBe(true);
+      expect(
+        [...end.keys()].some(
+          (s) => s.startsWith('vigil_consumer_lag_messages{') && s.includes(`topic="${h.predictions}"`),
+        ),
+      ).toBe(true);
 
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);

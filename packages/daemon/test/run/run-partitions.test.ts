@@ -30,7 +30,9 @@ interface ExpectedRow {
 /** Where `actual` and `expected` differ, numbers compared to 1e-9 (relative): one line per difference. */
 function differences(actual: unknown, expected: unknown, path = '$'): string[] {
   if (typeof actual === 'number' && typeof expected === 'number') {
-    return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)) ? [] : [`${path}: ${actual} ≠ ${expected}`];
+    return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected))
+      ? []
+      : [`${path}: ${actual} ≠ ${expected}`];
   }
   if (Array.isArray(actual) && Array.isArray(expected)) {
     if (actual.length !== expected.length) return [`${path}: ${actual.length} items ≠ ${expected.length}`];
@@ -38,7 +40,9 @@ function differences(actual: unknown, expected: unknown, path = '$'): string[] {
   }
   if (actual !== null && expected !== null && typeof actual === 'object' && typeof expected === 'object') {
     const keys = new Set([...Object.keys(actual), ...Object.keys(expected)]);
-    return [...keys].flatMap((k) => differences((actual as Record<string, unknown>)[k], (expected as Record<string, unknown>)[k], `${path}.${k}`));
+    return [...keys].flatMap((k) =>
+      differences((actual as Record<string, unknown>)[k], (expected as Record<string, unknown>)[k], `${path}.${k}`),
+    );
   }
   return Object.is(actual, expected) ? [] : [`${path}: ${JSON.stringify(actual)} ≠ ${JSON.stringify(expected)}`];
 }
@@ -67,11 +71,17 @@ describe('vigil run with a model spread over partitions', () => {
       const random = seededRandom(43);
       const spread = events.map((e) => ({ partition: Math.floor(random() * partitions), value: e }));
       // Every partition carries the model all along: each one's first batch spans the three hours.
-      for (let p = 0; p < partitions; p++) expect(spread.filter((m) => m.partition === p).length).toBeGreaterThan(events.length / (2 * partitions));
+      for (let p = 0; p < partitions; p++)
+        expect(spread.filter((m) => m.partition === p).length).toBeGreaterThan(events.length / (2 * partitions));
       await produceToPartitions(h.predictions, spread);
 
       const daemon = h.start();
-      await waitFor('the windows to be analysed', () => h.settled({ predictions: events.length, labels: 0 }), [daemon], 200_000);
+      await waitFor(
+        'the windows to be analysed',
+        () => h.settled({ predictions: events.length, labels: 0 }),
+        [daemon],
+        200_000,
+      );
 
       const expected = (await h.expectedRows(events)) as ExpectedRow[];
       expect(expected.length).toBeGreaterThan(100);
@@ -82,18 +92,33 @@ describe('vigil run with a model spread over partitions', () => {
       const rowsOf = new Map(expected.map((r) => [r.windowStart, r.rows]));
       expect(windows.rows.length).toBe(new Set(expected.map((r) => r.windowStart)).size);
       expect(windows.rows.map((w) => [new Date(w.window_start).toISOString(), w.analyses, Number(w.rows)])).toEqual(
-        windows.rows.map((w) => [new Date(w.window_start).toISOString(), 1, rowsOf.get(new Date(w.window_start).getTime())]),
+        windows.rows.map((w) => [
+          new Date(w.window_start).toISOString(),
+          1,
+          rowsOf.get(new Date(w.window_start).getTime()),
+        ]),
       );
       // The same rows as all the events analysed at once, up to the order floating-point sums were added in
       // (partitions' batches merge into the buckets in the order they commit).
       expect(differences(await h.rows(), expected)).toEqual([]);
 
       // Every notice carries the value its window has with all its events.
-      await waitFor('the owner to be notified', async () => sink.received.some((r) => (r.body as Hook).status === 'firing'), [daemon], 30_000);
+      await waitFor(
+        'the owner to be notified',
+        async () => sink.received.some((r) => (r.body as Hook).status === 'firing'),
+        [daemon],
+        30_000,
+      );
       const firing = sink.received.map((r) => r.body as Hook).filter((r) => r.status === 'firing');
       expect(firing.length).toBeGreaterThan(0);
       for (const hook of firing) {
-        const row = expected.find((r) => r.windowStart === Date.parse(hook.window.start!) && r.metric === hook.metric && r.feature === hook.feature && r.group === '');
+        const row = expected.find(
+          (r) =>
+            r.windowStart === Date.parse(hook.window.start!) &&
+            r.metric === hook.metric &&
+            r.feature === hook.feature &&
+            r.group === '',
+        );
         expect(row).toBeDefined();
         expect(hook.value).toBeCloseTo(row!.value!, 9);
         expect(hook.window.rows).toBe(row!.rows);

@@ -26,11 +26,18 @@ describe('vigil run /readyz while analysis lags', () => {
         const r = await fetch(`http://127.0.0.1:${port}/readyz`);
         return { status: r.status, body: (await r.json()) as Readiness['body'] };
       };
-      await waitFor('/readyz to answer 200 before any event', async () => (await readyz()).status === 200, [daemon], 60_000);
+      await waitFor(
+        '/readyz to answer 200 before any event',
+        async () => (await readyz()).status === 200,
+        [daemon],
+        60_000,
+      );
 
       // Twelve hours of events for each of four models, in time order: ~70 windows a model (30 min sliding by 10),
       // analysed beside ingest as the watermarks pass them.
-      const events = MODELS.flatMap((model, i) => makeEvents({ n: 4000, start: T0, stepMs: 11_000, seed: 30 + i, model, idPrefix: model })).sort((a, b) => a.ts - b.ts);
+      const events = MODELS.flatMap((model, i) =>
+        makeEvents({ n: 4000, start: T0, stepMs: 11_000, seed: 30 + i, model, idPrefix: model }),
+      ).sort((a, b) => a.ts - b.ts);
       await h.produce('p.ndjson', h.predictions, events);
       let lagging: Readiness | undefined;
       await waitFor(
@@ -47,7 +54,11 @@ describe('vigil run /readyz while analysis lags', () => {
         expect.stringMatching(/^analysis lagging: \d+ s behind the committed events \(more than 0\.001 s\)$/),
       ]);
 
-      await waitFor('the daemon to consume and analyse everything', () => h.settled({ predictions: events.length, labels: 0 }), [daemon]);
+      await waitFor(
+        'the daemon to consume and analyse everything',
+        () => h.settled({ predictions: events.length, labels: 0 }),
+        [daemon],
+      );
       await waitFor('/readyz to answer 200 again', async () => (await readyz()).status === 200, [daemon]);
       expect((await readyz()).body).toEqual({ ready: true, reasons: [] });
       daemon.kill('SIGTERM');

@@ -84,7 +84,10 @@ describe('vigil run over TLS with passwords (PostgreSQL, Redis, Kafka)', () => {
     const reference = makeEvents({ n: 3000, start: T0 - 24 * 60 * MIN, seed: 11 });
     writeFileSync(
       join(work, 'reference.csv'),
-      ['age,income,region,score', ...reference.map((e) => `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score}`)].join('\n'),
+      [
+        'age,income,region,score',
+        ...reference.map((e) => `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score}`),
+      ].join('\n'),
     );
   });
 
@@ -181,8 +184,12 @@ models:
   function cli(args: string[], o: RunOptions): Promise<{ code: number; output: string }> {
     const { configPath, env } = configure(o);
     return new Promise((done) =>
-      execFile(process.execPath, [BIN, ...args, '-c', configPath], { cwd: work, env, timeout: 60_000 }, (error, stdout, stderr) =>
-        done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+      execFile(
+        process.execPath,
+        [BIN, ...args, '-c', configPath],
+        { cwd: work, env, timeout: 60_000 },
+        (error, stdout, stderr) =>
+          done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
       ),
     );
   }
@@ -222,12 +229,30 @@ models:
     expect((await produceFile(file, { ...kafkaClient('plain'), topic: predictions })).produced).toBe(events.length + 1);
 
     // Debug logs: the strictest check that no password is ever written.
-    const happy: RunOptions = { name: 'happy', groupId, predictions, labels, logLevel: 'debug', ownerWebhook: `${sink.base}/hook` };
+    const happy: RunOptions = {
+      name: 'happy',
+      groupId,
+      predictions,
+      labels,
+      logLevel: 'debug',
+      ownerWebhook: `${sink.base}/hook`,
+    };
     const daemon = start(happy);
     store = await createStore({ url: pgUrl() });
-    const committed = async () => (await store!.loadOffsets(groupId, predictions)).reduce((n, o) => n + Number(o.nextOffset), 0);
-    await waitFor('every event to be committed in the TLS Postgres', async () => (await committed()) === events.length + 1, [daemon], 120_000);
-    await waitFor('the owner to be notified through the TLS Redis', async () => sink.received.some((r) => r.body?.status === 'firing'), [daemon], 60_000);
+    const committed = async () =>
+      (await store!.loadOffsets(groupId, predictions)).reduce((n, o) => n + Number(o.nextOffset), 0);
+    await waitFor(
+      'every event to be committed in the TLS Postgres',
+      async () => (await committed()) === events.length + 1,
+      [daemon],
+      120_000,
+    );
+    await waitFor(
+      'the owner to be notified through the TLS Redis',
+      async () => sink.received.some((r) => r.body?.status === 'firing'),
+      [daemon],
+      60_000,
+    );
 
     const rows = await store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
     const psi = rows.filter((r) => r.metric === 'psi' && r.feature === 'age');
@@ -242,7 +267,21 @@ models:
     const keys = await new Promise<string>((done, fail) =>
       execFile(
         'redis-cli',
-        ['--no-auth-warning', '--tls', '--cacert', s.ca, '-h', '127.0.0.1', '-p', String(s.redisPort), '--user', s.user, '--scan', '--pattern', `bull:vigil-alerts.${groupId}:*`],
+        [
+          '--no-auth-warning',
+          '--tls',
+          '--cacert',
+          s.ca,
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(s.redisPort),
+          '--user',
+          s.user,
+          '--scan',
+          '--pattern',
+          `bull:vigil-alerts.${groupId}:*`,
+        ],
         { env: { ...process.env, REDISCLI_AUTH: s.redisPassword } },
         (error, stdout) => (error ? fail(error) : done(stdout)),
       ),
@@ -266,7 +305,11 @@ models:
     const groupId = `tls-mtls-${randomBytes(3).toString('hex')}`;
     const mtls: KafkaConnectionOptions = {
       brokers: [`127.0.0.1:${s.kafkaMtlsPort}`],
-      ssl: { ca: readFileSync(s.ca, 'utf8'), cert: readFileSync(s.clientCert, 'utf8'), key: readFileSync(s.clientKey, 'utf8') },
+      ssl: {
+        ca: readFileSync(s.ca, 'utf8'),
+        cert: readFileSync(s.clientCert, 'utf8'),
+        key: readFileSync(s.clientKey, 'utf8'),
+      },
     };
     await ensureTopic(predictions, 1, mtls);
     await ensureTopic(labels, 1, mtls);
@@ -285,12 +328,23 @@ models:
       pgQuery: `sslmode=verify-full&sslrootcert=${relative(work, s.ca)}&sslcert=${relative(work, s.clientCert)}&sslkey=${relative(work, s.clientKey)}`,
     };
     const replay = await cli(['replay', file], options);
-    expect(replay).toMatchObject({ code: 0, output: expect.stringContaining(`Produced ${events.length} events to ${predictions}`) });
+    expect(replay).toMatchObject({
+      code: 0,
+      output: expect.stringContaining(`Produced ${events.length} events to ${predictions}`),
+    });
     const daemon = start(options);
-    const mtlsStore = await createStore({ url: `${pgUrl({ query: `sslmode=verify-full&sslrootcert=${s.ca}&sslcert=${s.clientCert}&sslkey=${s.clientKey}` }).replace(`/${s.user}?`, `/${s.user}_mtls?`)}` });
+    const mtlsStore = await createStore({
+      url: `${pgUrl({ query: `sslmode=verify-full&sslrootcert=${s.ca}&sslcert=${s.clientCert}&sslkey=${s.clientKey}` }).replace(`/${s.user}?`, `/${s.user}_mtls?`)}`,
+    });
     try {
-      const committed = async () => (await mtlsStore.loadOffsets(groupId, predictions)).reduce((n, o) => n + Number(o.nextOffset), 0);
-      await waitFor('every event to be committed over mutual TLS', async () => (await committed()) === events.length, [daemon], 120_000);
+      const committed = async () =>
+        (await mtlsStore.loadOffsets(groupId, predictions)).reduce((n, o) => n + Number(o.nextOffset), 0);
+      await waitFor(
+        'every event to be committed over mutual TLS',
+        async () => (await committed()) === events.length,
+        [daemon],
+        120_000,
+      );
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
       expectNoSecret(daemon.output());
@@ -306,21 +360,89 @@ models:
     await ensureTopic(labels, 1, kafkaClient('scram-sha-512'));
     const wrong = `wrong-${randomBytes(8).toString('hex')}`;
     const cases: Array<{ name: string; options: Partial<RunOptions>; expected: RegExp[] }> = [
-      { name: 'postgres-ca', options: { pgQuery: `sslmode=verify-full&sslrootcert=${s.otherCa}` }, expected: [/error \[VIGIL_STORE_UNAVAILABLE\]: cannot connect \(PostgreSQL at postgres:\/\/vigil:\[redacted\]@127\.0\.0\.1:\d+\/vigil\?[^)]*\): TLS: [^)]*certificate[^)]* \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)\)/] },
-      { name: 'postgres-ca-file-missing', options: { pgQuery: `sslmode=verify-full&sslrootcert=${join(work, 'missing-ca.pem')}` }, expected: [/error \[VIGIL_STORE_UNAVAILABLE\]: cannot connect \(PostgreSQL at [^)]*\): cannot read a file the connection string names: ENOENT[^\n]*missing-ca\.pem/] },
-      { name: 'postgres-password', options: { passwords: { pg: wrong } }, expected: [/error \[VIGIL_STORE_QUERY\]: cannot connect \(PostgreSQL at [^)]*\): password authentication failed for user "vigil"/] },
-      { name: 'postgres-no-tls', options: { pgQuery: 'sslmode=disable' }, expected: [/cannot connect \(PostgreSQL at [^)]*\): no pg_hba.conf entry .*no encryption/] },
-      { name: 'redis-ca', options: { redisCa: s.otherCa }, expected: [/error \[VIGIL_QUEUE_UNAVAILABLE\]: Redis at 127\.0\.0\.1:\d+ refused the connection \(.*last error: self-signed certificate in certificate chain \(SELF_SIGNED_CERT_IN_CHAIN\)\)/] },
-      { name: 'redis-password', options: { passwords: { redis: wrong } }, expected: [/error \[VIGIL_QUEUE_UNAVAILABLE\]: Redis at 127\.0\.0\.1:\d+ refused the connection \(.*last error: WRONGPASS/] },
-      { name: 'kafka-ca', options: { kafkaCa: s.otherCa }, expected: [/error \[VIGIL_KAFKA_UNAVAILABLE\]: cannot consume from Kafka at 127\.0\.0\.1:\d+: Connection error: [^\n]*certificate/] },
-      { name: 'postgres-no-client-certificate', options: { database: `${s.user}_mtls` }, expected: [/error \[VIGIL_STORE_QUERY\]: cannot connect \(PostgreSQL at [^)]*\): connection requires a valid client certificate/] },
-      { name: 'kafka-no-client-certificate', options: { kafkaMtls: 'no-certificate' }, expected: [/error \[VIGIL_KAFKA_UNAVAILABLE\]: cannot consume from Kafka at 127\.0\.0\.1:\d+: Connection error: [^\n]*alert (bad certificate|certificate required)/] },
-      { name: 'kafka-ca-file-missing', options: { kafkaCa: join(work, 'missing-ca.pem') }, expected: [/error \[VIGIL_FILE_NOT_FOUND\]: kafka\.ssl\.caFile: cannot read \S*missing-ca\.pem \(ENOENT\)/] },
-      { name: 'kafka-password', options: { passwords: { kafka: wrong } }, expected: [/error \[VIGIL_KAFKA_UNAVAILABLE\]: cannot consume from Kafka at 127\.0\.0\.1:\d+: SASL SCRAM SHA512 authentication failed: [^\n]*invalid credentials/] },
+      {
+        name: 'postgres-ca',
+        options: { pgQuery: `sslmode=verify-full&sslrootcert=${s.otherCa}` },
+        expected: [
+          /error \[VIGIL_STORE_UNAVAILABLE\]: cannot connect \(PostgreSQL at postgres:\/\/vigil:\[redacted\]@127\.0\.0\.1:\d+\/vigil\?[^)]*\): TLS: [^)]*certificate[^)]* \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)\)/,
+        ],
+      },
+      {
+        name: 'postgres-ca-file-missing',
+        options: { pgQuery: `sslmode=verify-full&sslrootcert=${join(work, 'missing-ca.pem')}` },
+        expected: [
+          /error \[VIGIL_STORE_UNAVAILABLE\]: cannot connect \(PostgreSQL at [^)]*\): cannot read a file the connection string names: ENOENT[^\n]*missing-ca\.pem/,
+        ],
+      },
+      {
+        name: 'postgres-password',
+        options: { passwords: { pg: wrong } },
+        expected: [
+          /error \[VIGIL_STORE_QUERY\]: cannot connect \(PostgreSQL at [^)]*\): password authentication failed for user "vigil"/,
+        ],
+      },
+      {
+        name: 'postgres-no-tls',
+        options: { pgQuery: 'sslmode=disable' },
+        expected: [/cannot connect \(PostgreSQL at [^)]*\): no pg_hba.conf entry .*no encryption/],
+      },
+      {
+        name: 'redis-ca',
+        options: { redisCa: s.otherCa },
+        expected: [
+          /error \[VIGIL_QUEUE_UNAVAILABLE\]: Redis at 127\.0\.0\.1:\d+ refused the connection \(.*last error: self-signed certificate in certificate chain \(SELF_SIGNED_CERT_IN_CHAIN\)\)/,
+        ],
+      },
+      {
+        name: 'redis-password',
+        options: { passwords: { redis: wrong } },
+        expected: [
+          /error \[VIGIL_QUEUE_UNAVAILABLE\]: Redis at 127\.0\.0\.1:\d+ refused the connection \(.*last error: WRONGPASS/,
+        ],
+      },
+      {
+        name: 'kafka-ca',
+        options: { kafkaCa: s.otherCa },
+        expected: [
+          /error \[VIGIL_KAFKA_UNAVAILABLE\]: cannot consume from Kafka at 127\.0\.0\.1:\d+: Connection error: [^\n]*certificate/,
+        ],
+      },
+      {
+        name: 'postgres-no-client-certificate',
+        options: { database: `${s.user}_mtls` },
+        expected: [
+          /error \[VIGIL_STORE_QUERY\]: cannot connect \(PostgreSQL at [^)]*\): connection requires a valid client certificate/,
+        ],
+      },
+      {
+        name: 'kafka-no-client-certificate',
+        options: { kafkaMtls: 'no-certificate' },
+        expected: [
+          /error \[VIGIL_KAFKA_UNAVAILABLE\]: cannot consume from Kafka at 127\.0\.0\.1:\d+: Connection error: [^\n]*alert (bad certificate|certificate required)/,
+        ],
+      },
+      {
+        name: 'kafka-ca-file-missing',
+        options: { kafkaCa: join(work, 'missing-ca.pem') },
+        expected: [/error \[VIGIL_FILE_NOT_FOUND\]: kafka\.ssl\.caFile: cannot read \S*missing-ca\.pem \(ENOENT\)/],
+      },
+      {
+        name: 'kafka-password',
+        options: { passwords: { kafka: wrong } },
+        expected: [
+          /error \[VIGIL_KAFKA_UNAVAILABLE\]: cannot consume from Kafka at 127\.0\.0\.1:\d+: SASL SCRAM SHA512 authentication failed: [^\n]*invalid credentials/,
+        ],
+      },
     ];
     // All at once: the Kafka CA case waits for kafkajs's retries (about 17 s), the Redis ones for the 10 s start-up bound.
     const runs = cases.map((c) => {
-      const daemon = start({ name: c.name, groupId: `tls-${c.name}-${randomBytes(3).toString('hex')}`, predictions, labels, ...c.options });
+      const daemon = start({
+        name: c.name,
+        groupId: `tls-${c.name}-${randomBytes(3).toString('hex')}`,
+        predictions,
+        labels,
+        ...c.options,
+      });
       return exited(daemon).then((code) => ({ ...c, code, output: daemon.output() }));
     });
     for (const run of await Promise.all(runs)) {
@@ -332,7 +454,10 @@ models:
         for (const pattern of run.expected) expect(run.output).toMatch(pattern);
         expectNoSecret(run.output, [wrong]);
       } catch (error) {
-        throw new Error(`${run.name}: ${(error as Error).message}\n--- output (last 3000 characters) ---\n${run.output.slice(-3000)}`, { cause: error });
+        throw new Error(
+          `${run.name}: ${(error as Error).message}\n--- output (last 3000 characters) ---\n${run.output.slice(-3000)}`,
+          { cause: error },
+        );
       }
     }
   });

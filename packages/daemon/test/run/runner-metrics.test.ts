@@ -12,7 +12,11 @@ describe('runnerMetrics', () => {
   it('initialises the series of the configured models and topics at 0, and no others', async () => {
     const registry = new PrometheusRegistry();
     runnerMetrics(registry, { models: ['m1'], topics: { predictions: 'p', labels: 'l' } });
-    expect(seriesOf(await registry.render()).filter((l) => !l.startsWith('vigil_build_info')).sort()).toEqual(
+    expect(
+      seriesOf(await registry.render())
+        .filter((l) => !l.startsWith('vigil_build_info'))
+        .sort(),
+    ).toEqual(
       [
         'vigil_analysis_seconds_total 0',
         'vigil_analysis_lag_seconds 0',
@@ -34,7 +38,10 @@ describe('runnerMetrics', () => {
 
   it('every family, with a sample each, passes promtool check metrics', async () => {
     const registry = new PrometheusRegistry();
-    const m = runnerMetrics(registry, { models: ['m1'], topics: { predictions: 'p', labels: 'l', deadLetters: 'dlq' } });
+    const m = runnerMetrics(registry, {
+      models: ['m1'],
+      topics: { predictions: 'p', labels: 'l', deadLetters: 'dlq' },
+    });
     const delivered = alertDeliveryMetrics(registry);
     m.eventsConsumed.inc({ model: 'm1' }, 10);
     m.deadLettered.inc({ topic: 'p', code: 'VIGIL_DECODE_INVALID_JSON' });
@@ -48,7 +55,10 @@ describe('runnerMetrics', () => {
     delivered({ kind: 'notify', target: 'slack', ok: false, final: false });
     const text = await registry.render();
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-    if (check.error) throw new Error(`promtool cannot run (scripts/services/install.sh installs it with Debian's prometheus package): ${check.error.message}`);
+    if (check.error)
+      throw new Error(
+        `promtool cannot run (scripts/services/install.sh installs it with Debian's prometheus package): ${check.error.message}`,
+      );
     expect({ status: check.status, problems: check.stdout + check.stderr }).toEqual({ status: 0, problems: '' });
     expect(seriesOf(text)).toEqual(
       expect.arrayContaining([
@@ -67,10 +77,14 @@ describe('runnerMetrics', () => {
     const registry = new PrometheusRegistry();
     runnerMetrics(registry);
     alertDeliveryMetrics(registry);
-    const defined = [...(await registry.render()).matchAll(/^# TYPE (vigil_\w+) (\w+)$/gm)].map(([, name, type]) => `${name} ${type}`);
+    const defined = [...(await registry.render()).matchAll(/^# TYPE (vigil_\w+) (\w+)$/gm)].map(
+      ([, name, type]) => `${name} ${type}`,
+    );
     const docs = readFileSync(join(__dirname, '../../../../docs/streaming.md'), 'utf8');
     const section = docs.slice(docs.indexOf('### `/metrics`'), docs.indexOf('**Renamed**'));
-    const documented = [...section.matchAll(/^\| `(vigil_\w+)` \| (\w+) \|/gm)].map(([, name, type]) => `${name} ${type}`);
+    const documented = [...section.matchAll(/^\| `(vigil_\w+)` \| (\w+) \|/gm)].map(
+      ([, name, type]) => `${name} ${type}`,
+    );
     expect(documented.sort()).toEqual(defined.sort());
     expect(defined.length).toBeGreaterThan(15);
   });

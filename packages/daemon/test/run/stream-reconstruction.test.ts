@@ -38,7 +38,11 @@ function events(n: number, start: number, seed: number, sign: 1 | -1, prefix: st
       model: 'credit-risk',
       id: `${prefix}-${i}`,
       ts: start + i * 3000,
-      features: { age: 20 + 50 * u, income: 20_000 + 80_000 * v, region: ['north', 'south', 'east', 'west'][Math.floor(random() * 4)]! },
+      features: {
+        age: 20 + 50 * u,
+        income: 20_000 + 80_000 * v,
+        region: ['north', 'south', 'east', 'west'][Math.floor(random() * 4)]!,
+      },
       score: random(),
       label: null,
       groups: {},
@@ -56,7 +60,12 @@ describe('reconstruction error in streaming windows (postgres)', () => {
     store = await backend.newStore();
     const config0: VigilConfig = parseConfig(yaml(1), 'test.yaml', {});
     const reference = events(3000, T0 - 24 * 60 * MIN, 1, 1, 'ref');
-    const profile: ReferenceProfile = await fitModelTable(config0.models[0]!, readerTable(reference, config0.models[0]!), undefined, FILE_ATTRIBUTION_PREFIX);
+    const profile: ReferenceProfile = await fitModelTable(
+      config0.models[0]!,
+      readerTable(reference, config0.models[0]!),
+      undefined,
+      FILE_ATTRIBUTION_PREFIX,
+    );
     expect(profile.reconstruction?.components).toBeGreaterThan(0);
     // The stored profile is JSON: the fitted transform survives the round trip.
     expect(JSON.parse(JSON.stringify(profile)).reconstruction).toEqual(profile.reconstruction);
@@ -64,23 +73,33 @@ describe('reconstruction error in streaming windows (postgres)', () => {
     const upper = samplingBand(profile.reconstruction!.reference, 600).upper;
     const config = parseConfig(yaml(upper), 'test.yaml', {});
     const runner = new StreamRunner({
-      config, store, groupId: 'test', topics: { predictions: 'vigil.predictions', labels: 'vigil.labels' },
-      defaultProfiles: new Map([['credit-risk', profile]]), now: () => NOW,
+      config,
+      store,
+      groupId: 'test',
+      topics: { predictions: 'vigil.predictions', labels: 'vigil.labels' },
+      defaultProfiles: new Map([['credit-risk', profile]]),
+      now: () => NOW,
     });
-    const stream = [...events(900, T0, 2, 1, 'same'), ...events(900, T0 + 45 * MIN, 3, -1, 'flipped'), ...events(1, T0 + 130 * MIN, 4, 1, 'closer')];
+    const stream = [
+      ...events(900, T0, 2, 1, 'same'),
+      ...events(900, T0 + 45 * MIN, 3, -1, 'flipped'),
+      ...events(1, T0 + 130 * MIN, 4, 1, 'closer'),
+    ];
     await runner.handle(toPredictionBatch(stream, 0, 0));
     const rows = await store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
     const errors = rows.filter((r) => r.metric === 'reconstructionError');
     const at = (start: number): MetricRow => errors.find((r) => r.windowStart === start)!;
     const before = at(T0);
     const after = at(T0 + 60 * MIN);
-    const details = (r: MetricRow) => r.details as { lower: number; upper: number; drifted: boolean; rows: number; method: string };
+    const details = (r: MetricRow) =>
+      r.details as { lower: number; upper: number; drifted: boolean; rows: number; method: string };
     expect(details(before)).toMatchObject({ drifted: false, rows: 600, method: 'sampling' });
     expect(before.value!).toBeLessThan(details(before).upper);
     expect(details(after)).toMatchObject({ drifted: true, rows: 600 });
     expect(after.value!).toBeGreaterThan(1.5 * details(after).upper);
     // No feature's own distribution moved: PSI stays small in the flipped window.
-    for (const r of rows.filter((r) => r.metric === 'psi' && r.windowStart === T0 + 60 * MIN)) expect(r.value!).toBeLessThan(0.1);
+    for (const r of rows.filter((r) => r.metric === 'psi' && r.windowStart === T0 + 60 * MIN))
+      expect(r.value!).toBeLessThan(0.1);
     const judged = matchRules(config.models[0]!, [before, after]);
     expect(judged.map((j) => [j.metric, j.outcome])).toEqual([
       ['reconstructionError', 'ok'],

@@ -6,7 +6,15 @@ import type { ReferenceProfile } from '@vigil/analyzers';
 import { ATTRIBUTION_COLUMN_PREFIX, BATCH_COLUMNS } from '@vigil/collector';
 import { parseConfig, type VigilConfig } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
-import { BACKENDS, openBackend, type TestBackend, makeEvents, readerTable, toPredictionBatch, type TestEvent } from '@vigil/test-kit';
+import {
+  BACKENDS,
+  openBackend,
+  type TestBackend,
+  makeEvents,
+  readerTable,
+  toPredictionBatch,
+  type TestEvent,
+} from '@vigil/test-kit';
 import { fitModelTable } from '../../src/pipeline/fit-reference';
 import { StreamRunner } from '../../src/run/stream-runner';
 
@@ -34,7 +42,11 @@ const TOPICS = { predictions: 'vigil.predictions', labels: 'vigil.labels' };
 /** The fixture events with a score that is a logistic model of age, income and (weight `north`) region = north. */
 function scored(events: TestEvent[], north: (e: TestEvent) => number): TestEvent[] {
   return events.map((e, i) => {
-    const logit = 0.05 * ((e.features.age ?? 45) - 45) + 0.00002 * (e.features.income - 60_000) + (e.features.region === 'north' ? north(e) : 0) + 0.1 * Math.sin(i);
+    const logit =
+      0.05 * ((e.features.age ?? 45) - 45) +
+      0.00002 * (e.features.income - 60_000) +
+      (e.features.region === 'north' ? north(e) : 0) +
+      0.1 * Math.sin(i);
     return { ...e, score: 1 / (1 + Math.exp(-logit)) };
   });
 }
@@ -45,11 +57,20 @@ beforeAll(async () => {
   profile = await fitModelTable(model, readerTable(reference, model), BATCH_COLUMNS.score, ATTRIBUTION_COLUMN_PREFIX);
 });
 // 90 minutes of traffic; from T0 + 45 min the model leans on region = north. Then one event to close the windows.
-const stream = scored(makeEvents({ n: 1800, start: T0, stepMs: 3000, seed: 2 }), (e) => (e.ts >= T0 + 45 * MIN ? 2 : 0.05));
+const stream = scored(makeEvents({ n: 1800, start: T0, stepMs: 3000, seed: 2 }), (e) =>
+  e.ts >= T0 + 45 * MIN ? 2 : 0.05,
+);
 const closer = scored(makeEvents({ n: 1, start: T0 + 130 * MIN, seed: 3, idPrefix: 'closer' }), () => 0);
 
 function runner(store: Store): StreamRunner {
-  return new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, defaultProfiles: new Map([[model.id, profile]]), now: () => NOW });
+  return new StreamRunner({
+    config,
+    store,
+    groupId: 'test',
+    topics: TOPICS,
+    defaultProfiles: new Map([[model.id, profile]]),
+    now: () => NOW,
+  });
 }
 
 async function rowsOf(store: Store): Promise<MetricRow[]> {
@@ -73,16 +94,29 @@ describe.each(BACKENDS)('the surrogate through StreamRunner on %s', (kind) => {
     const store = await newStore();
     await runner(store).handle(toPredictionBatch([...stream, ...closer], 0, 0));
     const rows = await rowsOf(store);
-    const at = (metric: string, start: number): MetricRow => rows.find((r) => r.metric === metric && r.windowStart === start && r.feature === '')!;
-    const starts = [...new Set(rows.filter((r) => r.metric === 'surrogateR2').map((r) => r.windowStart))].sort((a, b) => a - b);
-    expect(starts.filter((s) => s >= T0 && s + 30 * MIN <= T0 + 90 * MIN)).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => T0 + i * 10 * MIN));
+    const at = (metric: string, start: number): MetricRow =>
+      rows.find((r) => r.metric === metric && r.windowStart === start && r.feature === '')!;
+    const starts = [...new Set(rows.filter((r) => r.metric === 'surrogateR2').map((r) => r.windowStart))].sort(
+      (a, b) => a - b,
+    );
+    expect(starts.filter((s) => s >= T0 && s + 30 * MIN <= T0 + 90 * MIN)).toEqual(
+      [0, 1, 2, 3, 4, 5, 6].map((i) => T0 + i * 10 * MIN),
+    );
     for (const s of starts.filter((x) => x >= T0 && x + 30 * MIN <= T0 + 90 * MIN)) {
       // A window that straddles the change mixes two models, which no single line fits as well.
       const pure = s + 30 * MIN <= T0 + 45 * MIN || s >= T0 + 45 * MIN;
       if (pure) expect(at('surrogateR2', s).value!).toBeGreaterThan(0.95);
-      else expect(at('surrogateR2', s).value!).toBeLessThan(Math.min(at('surrogateR2', T0).value!, at('surrogateR2', T0 + 60 * MIN).value!));
+      else
+        expect(at('surrogateR2', s).value!).toBeLessThan(
+          Math.min(at('surrogateR2', T0).value!, at('surrogateR2', T0 + 60 * MIN).value!),
+        );
       expect(at('surrogateR2', s).details).toMatchObject({ source: 'surrogate', ridge: false });
-      expect(rows.filter((r) => r.metric === 'surrogateImportance' && r.windowStart === s).map((r) => r.feature).sort()).toEqual(['age', 'income', 'region']);
+      expect(
+        rows
+          .filter((r) => r.metric === 'surrogateImportance' && r.windowStart === s)
+          .map((r) => r.feature)
+          .sort(),
+      ).toEqual(['age', 'income', 'region']);
     }
     // [T0, T0 + 30 min) is before the change, [T0 + 60, T0 + 90 min) after it.
     expect(at('protectedAttributionShareRatio', T0).value!).toBeLessThan(1.5);
@@ -101,7 +135,9 @@ describe.each(BACKENDS)('the surrogate through StreamRunner on %s', (kind) => {
     await runner(twice).handle(toPredictionBatch([...stream.slice(900), ...closer], 0, 900));
     const surrogateRows = (rows: MetricRow[]) =>
       rows
-        .filter((r) => ['surrogateR2', 'surrogateImportance', 'attributionNdcg', 'protectedAttributionShare'].includes(r.metric))
+        .filter((r) =>
+          ['surrogateR2', 'surrogateImportance', 'attributionNdcg', 'protectedAttributionShare'].includes(r.metric),
+        )
         .map((r) => [r.windowStart, r.metric, r.feature, r.value === null ? null : Number(r.value.toPrecision(12))])
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     const expected = surrogateRows(await rowsOf(once));

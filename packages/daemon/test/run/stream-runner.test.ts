@@ -4,11 +4,25 @@
  * run-command.test.ts).
  */
 import { createAlerting } from '@vigil/alerts';
-import { fitReferenceProfile, type NumericProfile, type ReferenceProfile, type WindowAccumulator } from '@vigil/analyzers';
+import {
+  fitReferenceProfile,
+  type NumericProfile,
+  type ReferenceProfile,
+  type WindowAccumulator,
+} from '@vigil/analyzers';
 import type { SourceBatch } from '@vigil/collector';
 import { parseConfig, type VigilConfig } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
-import { BACKENDS, openBackend, type TestBackend, makeEvents, readerTable, toLabelBatch, toPredictionBatch, type TestEvent } from '@vigil/test-kit';
+import {
+  BACKENDS,
+  openBackend,
+  type TestBackend,
+  makeEvents,
+  readerTable,
+  toLabelBatch,
+  toPredictionBatch,
+  type TestEvent,
+} from '@vigil/test-kit';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { StreamRunner } from '../../src/run/stream-runner';
 import { profileFingerprint } from '../../src/run/version-profiles';
@@ -40,7 +54,14 @@ function profileOf(events: TestEvent[]): ReferenceProfile {
 }
 
 function runner(store: Store, profile: ReferenceProfile, now = () => NOW, models: VigilConfig = config): StreamRunner {
-  return new StreamRunner({ config: models, store, groupId: 'test', topics: TOPICS, defaultProfiles: new Map([[model.id, profile]]), now });
+  return new StreamRunner({
+    config: models,
+    store,
+    groupId: 'test',
+    topics: TOPICS,
+    defaultProfiles: new Map([[model.id, profile]]),
+    now,
+  });
 }
 
 /** Metric rows without the write time, sorted, numbers rounded to 12 significant digits (sums in another order). */
@@ -50,7 +71,9 @@ async function rowsOf(store: Store): Promise<unknown[]> {
     ...r,
     computedAt: undefined,
     value: r.value === null ? null : Number(r.value.toPrecision(12)),
-    details: JSON.parse(JSON.stringify(r.details ?? null), (_k, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v)),
+    details: JSON.parse(JSON.stringify(r.details ?? null), (_k, v: unknown) =>
+      typeof v === 'number' ? Number(v.toPrecision(12)) : v,
+    ),
   }));
 }
 
@@ -130,8 +153,12 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     // Round-robin over three partitions; a closer on partitions 0 and 1 only.
     const parts = [0, 1, 2].map((p) => stream.filter((_, i) => i % 3 === p));
     const closers = makeEvents({ n: 2, start: T0 + 130 * MIN, seed: 3, idPrefix: 'closer' });
-    const batch = (events: TestEvent[], partition: number, offset: number): SourceBatch => ({ ...toPredictionBatch(events, partition, offset), topicPartitions: 3 });
-    const analysedEnds = async () => [...new Set(((await rowsOf(store)) as MetricRow[]).map((w) => w.windowEnd))].sort((a, b) => a - b);
+    const batch = (events: TestEvent[], partition: number, offset: number): SourceBatch => ({
+      ...toPredictionBatch(events, partition, offset),
+      topicPartitions: 3,
+    });
+    const analysedEnds = async () =>
+      [...new Set(((await rowsOf(store)) as MetricRow[]).map((w) => w.windowEnd))].sort((a, b) => a - b);
     // An idle timeout far longer than the test runs, however loaded the machine: idleness is made below.
     const slowIdle = parseConfig(
       `models:\n  - id: credit-risk\n    task: binary\n    threshold: 0.5\n    owner: { name: Risk team, webhook: 'http://127.0.0.1:9/hook' }\n    features: { age: numeric, income: numeric, region: categorical }\n` +
@@ -159,14 +186,23 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
 
     // Partition 2 goes quiet (its traffic ended): past the idle timeout it no longer holds the rest back.
     expect(await daemonA.maintain()).toBe(0);
-    await store.transaction((tx) => tx.query(`UPDATE vigil_partition_watermarks SET updated_at = now() - interval '61 minutes' WHERE partition = 2`));
+    await store.transaction((tx) =>
+      tx.query(`UPDATE vigil_partition_watermarks SET updated_at = now() - interval '61 minutes' WHERE partition = 2`),
+    );
     expect(await daemonA.maintain()).toBeGreaterThan(0);
     expect(await analysedEnds()).toEqual(Array.from({ length: 11 }, (_, i) => T0 + (i + 1) * 10 * MIN));
 
     // Every window was analysed once, with all its events.
-    const windows = await store.transaction((tx) => tx.query<{ analyses: number; rows: string }>('SELECT analyses, rows::text AS rows FROM vigil_windows WHERE analyses > 0'));
+    const windows = await store.transaction((tx) =>
+      tx.query<{ analyses: number; rows: string }>(
+        'SELECT analyses, rows::text AS rows FROM vigil_windows WHERE analyses > 0',
+      ),
+    );
     expect(windows.rows.map((w) => w.analyses)).toEqual(windows.rows.map(() => 1));
-    const counts = async (s: Store) => ((await rowsOf(s)) as MetricRow[]).filter((w) => w.metric === 'rows' || w.metric === 'labelledRows').map((w) => [w.windowStart, w.metric, w.value]);
+    const counts = async (s: Store) =>
+      ((await rowsOf(s)) as MetricRow[])
+        .filter((w) => w.metric === 'rows' || w.metric === 'labelledRows')
+        .map((w) => [w.windowStart, w.metric, w.value]);
     const reference = await backend.newStore();
     await runner(reference, profile).handle(toPredictionBatch([...stream, ...closers], 0, 0));
     expect(await counts(store)).toEqual(await counts(reference));
@@ -191,12 +227,19 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const r = runner(store, profile);
     await r.handle(toPredictionBatch(stream.slice(0, 900), 0, 0));
     // A retried send: 100 events of the first batch again, and one event twice within the batch.
-    const again = [...stream.slice(800, 900), ...stream.slice(900, 1200), stream[1000]!, ...stream.slice(1200), ...closer];
+    const again = [
+      ...stream.slice(800, 900),
+      ...stream.slice(900, 1200),
+      stream[1000]!,
+      ...stream.slice(1200),
+      ...closer,
+    ];
     await r.handle(toPredictionBatch(again, 0, 900));
 
     const reference = await backend.newStore();
     await runner(reference, profile).handle(toPredictionBatch([...stream, ...closer], 0, 0));
-    const buckets = async (s: Store) => (await s.loadBuckets(model.id, 'unversioned', T0 - MIN, T0 + 200 * MIN)).reduce((n, b) => n + b.rows, 0);
+    const buckets = async (s: Store) =>
+      (await s.loadBuckets(model.id, 'unversioned', T0 - MIN, T0 + 200 * MIN)).reduce((n, b) => n + b.rows, 0);
     expect(await buckets(store)).toBe(stream.length + closer.length);
     expect(await rowsOf(store)).toEqual(await rowsOf(reference));
   });
@@ -211,33 +254,62 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     await r.handle(toPredictionBatch(v2.slice(0, 300), 0, 0));
     await r.handle(toPredictionBatch(v2.slice(300), 0, 300));
     const open = await alerting.listIncidents({ model: model.id });
-    expect(open.map((i) => [i.version, i.kind, i.metric, i.status])).toEqual([['2', 'condition', 'no_reference_profile', 'firing']]);
+    expect(open.map((i) => [i.version, i.kind, i.metric, i.status])).toEqual([
+      ['2', 'condition', 'no_reference_profile', 'firing'],
+    ]);
     expect(await store.loadBuckets(model.id, '2', T0 - MIN, T0 + 60 * MIN)).toEqual([]);
 
     await store.saveReferenceProfile(model.id, '2', profile);
     clock += 60_000; // past the runner's wait before it looks for a profile again
-    await r.handle(toPredictionBatch(v2.slice(0, 10).map((e) => ({ ...e, id: `${e.id}-again` })), 0, 600));
+    await r.handle(
+      toPredictionBatch(
+        v2.slice(0, 10).map((e) => ({ ...e, id: `${e.id}-again` })),
+        0,
+        600,
+      ),
+    );
     const after = await alerting.listIncidents({ model: model.id });
     expect(after.map((i) => [i.metric, i.status])).toEqual([['no_reference_profile', 'resolved']]);
     expect((await store.loadBuckets(model.id, '2', T0 - MIN, T0 + 60 * MIN)).reduce((n, b) => n + b.rows, 0)).toBe(10);
     // Labels of the events that were not counted (no profile then) wait as orphans and add no outcome; those of the
     // ten counted since join.
     const labels = stream.slice(0, 600).filter((e) => e.label !== null);
-    const counted = labels.filter((e) => v2.slice(0, 10).some((x) => x.id === e.id)).map((e) => ({ ...e, id: `${e.id}-again` }));
+    const counted = labels
+      .filter((e) => v2.slice(0, 10).some((x) => x.id === e.id))
+      .map((e) => ({ ...e, id: `${e.id}-again` }));
     await r.handle(toLabelBatch(counted, 0, 0));
     await r.handle(toLabelBatch(labels, 0, counted.length));
     await r.maintain();
-    const labelled = async () => (await store.loadBuckets<WindowAccumulator>(model.id, '2', T0 - MIN, T0 + 60 * MIN)).reduce((n, b) => n + b.accumulator.outcome.labelled, 0);
+    const labelled = async () =>
+      (await store.loadBuckets<WindowAccumulator>(model.id, '2', T0 - MIN, T0 + 60 * MIN)).reduce(
+        (n, b) => n + b.accumulator.outcome.labelled,
+        0,
+      );
     expect(counted.length).toBeGreaterThan(0);
     expect(await labelled()).toBe(counted.length);
 
     // Version 3 has no profile either; a profile fitted while the daemon is down resolves it after the restart.
     const v3 = v2.slice(0, 20).map((e) => ({ ...e, id: `${e.id}-v3`, version: '3' }));
     await r.handle(toPredictionBatch(v3, 0, 610));
-    expect((await alerting.listIncidents({ model: model.id, statuses: ['firing'] })).map((i) => i.version)).toEqual(['3']);
+    expect((await alerting.listIncidents({ model: model.id, statuses: ['firing'] })).map((i) => i.version)).toEqual([
+      '3',
+    ]);
     await store.saveReferenceProfile(model.id, '3', profile);
-    const restarted = new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, alerts: alerting, now: () => clock });
-    await restarted.handle(toPredictionBatch(v3.map((e) => ({ ...e, id: `${e.id}-again` })), 0, 630));
+    const restarted = new StreamRunner({
+      config,
+      store,
+      groupId: 'test',
+      topics: TOPICS,
+      alerts: alerting,
+      now: () => clock,
+    });
+    await restarted.handle(
+      toPredictionBatch(
+        v3.map((e) => ({ ...e, id: `${e.id}-again` })),
+        0,
+        630,
+      ),
+    );
     expect(await alerting.listIncidents({ model: model.id, statuses: ['firing'] })).toEqual([]);
   });
 
@@ -253,10 +325,26 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     // A re-fit stored for the version after its traffic was counted, then a restart with another configured file.
     await store.saveReferenceProfile(model.id, 'unversioned', other);
     const warnings: string[] = [];
-    const logger = { debug() {}, info() {}, error() {}, warn: (_f: unknown, m: string) => void warnings.push(m), child: () => logger };
-    const restarted = new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, defaultProfiles: new Map([[model.id, other]]), now: () => NOW, logger: logger as never });
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (_f: unknown, m: string) => void warnings.push(m),
+      child: () => logger,
+    };
+    const restarted = new StreamRunner({
+      config,
+      store,
+      groupId: 'test',
+      topics: TOPICS,
+      defaultProfiles: new Map([[model.id, other]]),
+      now: () => NOW,
+      logger: logger as never,
+    });
     await restarted.handle(toPredictionBatch(rest, 0, first.length));
-    expect(warnings.filter((w) => w.includes('keeps the reference profile its traffic was first binned with'))).toHaveLength(1);
+    expect(
+      warnings.filter((w) => w.includes('keeps the reference profile its traffic was first binned with')),
+    ).toHaveLength(1);
 
     // The same events on the first profile alone.
     const expected = await backend.newStore();
@@ -268,22 +356,37 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
   it('a profile stored with plain decile edges (before point masses had bins) still bins windows; point-mass edges round-trip the store exactly', async () => {
     // income with 94% zeros in the reference and 88.7% in the stream (a deterministic spread of the zeros).
     const zeroInflated = (events: TestEvent[], zeros: number, version: string): TestEvent[] =>
-      events.map((e, i) => ({ ...e, id: `${e.id}-${version}`, version, features: { ...e.features, income: (i * 0.6180339887498949) % 1 < zeros ? 0 : e.features.income } }));
+      events.map((e, i) => ({
+        ...e,
+        id: `${e.id}-${version}`,
+        version,
+        features: { ...e.features, income: (i * 0.6180339887498949) % 1 < zeros ? 0 : e.features.income },
+      }));
     const fitted = profileOf(zeroInflated(reference, 0.94, 'ref'));
-    const incomeOf = (p: ReferenceProfile): NumericProfile => p.features.find((f) => f.name === 'income') as NumericProfile;
+    const incomeOf = (p: ReferenceProfile): NumericProfile =>
+      p.features.find((f) => f.name === 'income') as NumericProfile;
     expect(incomeOf(fitted).edges.slice(0, 2)).toEqual([0, Number.MIN_VALUE]);
     // The same profile as the old fitting stored it: plain quantile edges, duplicates collapsed, counts over them.
     const sortedIncome = Float64Array.from(zeroInflated(reference, 0.94, 'ref'), (e) => e.features.income).sort();
     const plain = (k: number): { edges: number[]; counts: number[] } => {
       const edges = quantileEdges(sortedIncome, k);
-      return { edges, counts: edges.concat(Infinity).map((hi, i) => sortedIncome.filter((v) => v < hi && (i === 0 || v >= edges[i - 1]!)).length) };
+      return {
+        edges,
+        counts: edges
+          .concat(Infinity)
+          .map((hi, i) => sortedIncome.filter((v) => v < hi && (i === 0 || v >= edges[i - 1]!)).length),
+      };
     };
     const coarse = plain(10);
     const fine = plain(100);
     expect(coarse.edges).toEqual([0]);
     const old: ReferenceProfile = {
       ...fitted,
-      features: fitted.features.map((f) => (f.name === 'income' ? { ...f, edges: coarse.edges, counts: coarse.counts, fineEdges: fine.edges, fineCounts: fine.counts } : f)),
+      features: fitted.features.map((f) =>
+        f.name === 'income'
+          ? { ...f, edges: coarse.edges, counts: coarse.counts, fineEdges: fine.edges, fineCounts: fine.counts }
+          : f,
+      ),
     };
 
     const store = await backend.newStore();
@@ -295,10 +398,30 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     expect((await store.loadReferenceProfile<ReferenceProfile>(model.id, 'old'))!.profile).toEqual(old);
 
     const r = new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, now: () => NOW });
-    await r.handle(toPredictionBatch([...zeroInflated(stream, 0.887, 'old'), ...zeroInflated(stream, 0.887, 'new'), ...zeroInflated(closer, 0, 'old'), ...zeroInflated(closer, 0, 'new')], 0, 0));
+    await r.handle(
+      toPredictionBatch(
+        [
+          ...zeroInflated(stream, 0.887, 'old'),
+          ...zeroInflated(stream, 0.887, 'new'),
+          ...zeroInflated(closer, 0, 'old'),
+          ...zeroInflated(closer, 0, 'new'),
+        ],
+        0,
+        0,
+      ),
+    );
     const rows = (await rowsOf(store)) as MetricRow[];
     const psi = (version: string): number[] =>
-      rows.filter((w) => w.version === version && w.metric === 'psi' && w.feature === 'income' && w.windowStart >= T0 && w.windowEnd <= T0 + 90 * MIN).map((w) => w.value!);
+      rows
+        .filter(
+          (w) =>
+            w.version === version &&
+            w.metric === 'psi' &&
+            w.feature === 'income' &&
+            w.windowStart >= T0 &&
+            w.windowEnd <= T0 + 90 * MIN,
+        )
+        .map((w) => w.value!);
     // Seven full windows per version; the old bins ([0, ∞) holds every income) see no shift, the new ones do.
     expect(psi('old')).toEqual([0, 0, 0, 0, 0, 0, 0]);
     expect(psi('new')).toHaveLength(7);
@@ -306,7 +429,9 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
 
     // The old profile bins exactly as it does in memory (as a daemon before this change did).
     const expected = await backend.newStore();
-    await runner(expected, old).handle(toPredictionBatch([...zeroInflated(stream, 0.887, 'old'), ...zeroInflated(closer, 0, 'old')], 0, 0));
+    await runner(expected, old).handle(
+      toPredictionBatch([...zeroInflated(stream, 0.887, 'old'), ...zeroInflated(closer, 0, 'old')], 0, 0),
+    );
     expect(rows.filter((w) => w.version === 'old')).toEqual(await rowsOf(expected));
   });
 
@@ -314,7 +439,16 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const store = await backend.newStore();
     const alerting = await createAlerting({ config, store, now: () => NOW });
     let clock = NOW;
-    const r = new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, alerts: alerting, defaultProfiles: new Map([[model.id, profile]]), noTrafficAfterMs: 60_000, now: () => clock });
+    const r = new StreamRunner({
+      config,
+      store,
+      groupId: 'test',
+      topics: TOPICS,
+      alerts: alerting,
+      defaultProfiles: new Map([[model.id, profile]]),
+      noTrafficAfterMs: 60_000,
+      now: () => clock,
+    });
     await r.maintain();
     expect(await alerting.listIncidents({ model: model.id })).toEqual([]);
 
@@ -322,18 +456,28 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     await r.maintain();
     await r.maintain();
     const silent = await alerting.listIncidents({ model: model.id });
-    expect(silent.map((i) => [i.version, i.kind, i.metric, i.status, i.severity])).toEqual([['unversioned', 'condition', 'no_traffic', 'firing', 'critical']]);
+    expect(silent.map((i) => [i.version, i.kind, i.metric, i.status, i.severity])).toEqual([
+      ['unversioned', 'condition', 'no_traffic', 'firing', 'critical'],
+    ]);
 
     await r.handle(toPredictionBatch(stream.slice(0, 50), 0, 0));
     await r.maintain();
-    expect((await alerting.listIncidents({ model: model.id })).map((i) => [i.metric, i.status])).toEqual([['no_traffic', 'resolved']]);
+    expect((await alerting.listIncidents({ model: model.id })).map((i) => [i.metric, i.status])).toEqual([
+      ['no_traffic', 'resolved'],
+    ]);
   });
 
   it('dead-letters bad events with the reason and keeps the good ones of the same batch', async () => {
     const store = await backend.newStore();
     const r = runner(store, profile);
     const batch = toPredictionBatch(stream.slice(0, 10), 0, 0);
-    const bad = (offset: number, value: string): SourceBatch['messages'][number] => ({ topic: TOPICS.predictions, partition: 0, offset: String(offset), key: null, value: Buffer.from(value) });
+    const bad = (offset: number, value: string): SourceBatch['messages'][number] => ({
+      topic: TOPICS.predictions,
+      partition: 0,
+      offset: String(offset),
+      key: null,
+      value: Buffer.from(value),
+    });
     const tomorrow = NOW + 2 * 24 * 60 * MIN;
     await r.handle({
       ...batch,
@@ -341,7 +485,10 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
         ...batch.messages,
         bad(10, '{not json'),
         bad(11, JSON.stringify({ model: 'unknown-model', id: 'x', ts: T0, features: {} })),
-        bad(12, JSON.stringify({ model: model.id, id: 'y', ts: tomorrow, features: { age: 1, income: 2, region: 'n' } })),
+        bad(
+          12,
+          JSON.stringify({ model: model.id, id: 'y', ts: tomorrow, features: { age: 1, income: 2, region: 'n' } }),
+        ),
       ],
       nextOffset: '13',
     });

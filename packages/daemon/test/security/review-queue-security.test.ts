@@ -19,14 +19,29 @@ import { ReviewQueueService } from '../../src/review/review-queue-service';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 const TOKENS = {
-  owner: `own-${randomBytes(20).toString('hex')}`, responder: `rsp-${randomBytes(20).toString('hex')}`,
-  admin: `adm-${randomBytes(20).toString('hex')}`, reviewer: `rev-${randomBytes(20).toString('hex')}`, reviewer2: `rv2-${randomBytes(20).toString('hex')}`,
+  owner: `own-${randomBytes(20).toString('hex')}`,
+  responder: `rsp-${randomBytes(20).toString('hex')}`,
+  admin: `adm-${randomBytes(20).toString('hex')}`,
+  reviewer: `rev-${randomBytes(20).toString('hex')}`,
+  reviewer2: `rv2-${randomBytes(20).toString('hex')}`,
 };
 type Role = keyof typeof TOKENS;
-const HOSTILE = ["'; DROP TABLE vigil_review_queue; --", '1 OR 1=1', "' OR '1'='1", '../../etc/passwd', '%2e%2e%2f', '<script>alert(1)</script>', 'nul\u0000byte'];
+const HOSTILE = [
+  "'; DROP TABLE vigil_review_queue; --",
+  '1 OR 1=1',
+  "' OR '1'='1",
+  '../../etc/passwd',
+  '%2e%2e%2f',
+  '<script>alert(1)</script>',
+  'nul\u0000byte',
+];
 const hasNul = (s: string) => s.includes('\u0000');
 
-interface Answer { status: number; text: string; body: Record<string, unknown> | null }
+interface Answer {
+  status: number;
+  text: string;
+  body: Record<string, unknown> | null;
+}
 
 describe('review-queue endpoints: roles, tokens, injection', () => {
   let store: Store;
@@ -61,13 +76,31 @@ models:
     db = await createTestSchema('security_review_queue');
     store = await createStore({ url: db.url, schema: db.schema, poolSize: 4, logger });
     const items = Array.from({ length: 20 }, (_, i) => ({
-      id: `p${i}`, version: 'v1', ts: T0 - 1000, score: 0.55, prediction: 1, features: { note: HOSTILE[i % HOSTILE.length]!.replace('\u0000', ''), income: 1 }, groups: {},
-      reasons: [{ policy: 'borderline', distance: 0.05, margin: 0.1 }], priority: 0.5 - i / 100,
+      id: `p${i}`,
+      version: 'v1',
+      ts: T0 - 1000,
+      score: 0.55,
+      prediction: 1,
+      features: { note: HOSTILE[i % HOSTILE.length]!.replace('\u0000', ''), income: 1 },
+      groups: {},
+      reasons: [{ policy: 'borderline', distance: 0.05, margin: 0.1 }],
+      priority: 0.5 - i / 100,
     }));
-    await store.transaction((tx) => queueFlaggedIn(tx, [{ model: 'credit-risk', capacityPerHour: 100, ttlMs: 86_400_000, context: {}, items }], T0));
+    await store.transaction((tx) =>
+      queueFlaggedIn(tx, [{ model: 'credit-risk', capacityPerHour: 100, ttlMs: 86_400_000, context: {}, items }], T0),
+    );
     const queue = new ReviewQueueService(store, config, () => T0 + 1000);
     ids = (await queue.list({ model: 'credit-risk' })).map((i) => i.id);
-    server = createServer(createHttpApi({ store, http: config.http, registry: new PrometheusRegistry(), notReadyReasons: () => [], logger, reviewQueue: queue }));
+    server = createServer(
+      createHttpApi({
+        store,
+        http: config.http,
+        registry: new PrometheusRegistry(),
+        notReadyReasons: () => [],
+        logger,
+        reviewQueue: queue,
+      }),
+    );
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     port = (server.address() as AddressInfo).port;
     sql = createPostgresClient({ url: db.url, schema: db.schema, poolSize: 1 });
@@ -90,7 +123,11 @@ models:
     expect(/\bat [^\n]*:\d+:\d+|\/packages\/[a-z]+\/(src|dist)\//.test(text)).toBe(false);
   }
 
-  const call = (method: string, path: string, o: { role?: Role; authorization?: string; body?: unknown; raw?: string } = {}): Promise<Answer> =>
+  const call = (
+    method: string,
+    path: string,
+    o: { role?: Role; authorization?: string; body?: unknown; raw?: string } = {},
+  ): Promise<Answer> =>
     new Promise((done, fail) => {
       const headers: Record<string, string> = {};
       if (o.role) headers.authorization = `Bearer ${TOKENS[o.role]}`;
@@ -102,7 +139,11 @@ models:
         res.on('data', (c: Buffer) => parts.push(c));
         res.on('end', () => {
           const text = Buffer.concat(parts).toString('utf8');
-          done({ status: res.statusCode ?? 0, text, body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : null });
+          done({
+            status: res.statusCode ?? 0,
+            text,
+            body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : null,
+          });
         });
       });
       req.on('error', fail);
@@ -110,7 +151,11 @@ models:
     });
 
   const snapshot = async () =>
-    (await sql.query<{ h: string }>(`SELECT (SELECT md5(coalesce(string_agg(q::text, '|' ORDER BY q.id), '')) FROM vigil_review_queue q) || (SELECT count(*)::text FROM vigil_audit_log) || (SELECT count(*)::text FROM vigil_orphan_labels) AS h`)).rows[0]!.h;
+    (
+      await sql.query<{ h: string }>(
+        `SELECT (SELECT md5(coalesce(string_agg(q::text, '|' ORDER BY q.id), '')) FROM vigil_review_queue q) || (SELECT count(*)::text FROM vigil_audit_log) || (SELECT count(*)::text FROM vigil_orphan_labels) AS h`,
+      )
+    ).rows[0]!.h;
   async function unchanged(what: string, act: () => Promise<void>): Promise<void> {
     const before = await snapshot();
     await act();
@@ -118,7 +163,11 @@ models:
   }
   function refused(answer: Answer, status: number | number[], what: string): void {
     const allowed = typeof status === 'number' ? [status] : status;
-    expect({ what, status: allowed.includes(answer.status) ? 'ok' : answer.status, text: allowed.includes(answer.status) ? '' : answer.text }).toEqual({ what, status: 'ok', text: '' });
+    expect({
+      what,
+      status: allowed.includes(answer.status) ? 'ok' : answer.status,
+      text: allowed.includes(answer.status) ? '' : answer.text,
+    }).toEqual({ what, status: 'ok', text: '' });
     expect(typeof answer.body?.error).toBe('string');
     expectClean(answer.text);
   }
@@ -126,8 +175,18 @@ models:
   const ENDPOINTS = [
     { method: 'GET', path: () => '/api/review-queue', key: 'GET /api/review-queue' },
     { method: 'GET', path: () => `/api/review-queue/${ids[0]}`, key: 'GET /api/review-queue/:id' },
-    { method: 'POST', path: () => `/api/review-queue/${ids[0]}/claim`, key: 'POST /api/review-queue/:id/claim', body: {} },
-    { method: 'POST', path: () => `/api/review-queue/${ids[0]}/verdict`, key: 'POST /api/review-queue/:id/verdict', body: { verdict: 'agree', reason: 'r' } },
+    {
+      method: 'POST',
+      path: () => `/api/review-queue/${ids[0]}/claim`,
+      key: 'POST /api/review-queue/:id/claim',
+      body: {},
+    },
+    {
+      method: 'POST',
+      path: () => `/api/review-queue/${ids[0]}/verdict`,
+      key: 'POST /api/review-queue/:id/verdict',
+      body: { verdict: 'agree', reason: 'r' },
+    },
   ] as const;
 
   it('lets only reviewer and admin tokens in, even to read; the docs say the same', async () => {
@@ -135,8 +194,18 @@ models:
       for (const e of ENDPOINTS) {
         expect(REVIEW_QUEUE_ROLES[e.key]).toEqual(['reviewer', 'admin']);
         const body = 'body' in e ? e.body : undefined;
-        for (const authorization of [undefined, `Bearer ${randomBytes(24).toString('hex')}`, `Bearer ${TOKENS.reviewer}x`, TOKENS.reviewer, "Bearer ' OR '1'='1"]) {
-          refused(await call(e.method, e.path(), { ...(authorization ? { authorization } : {}), ...(body ? { body } : {}) }), 401, `${e.key} with a bad token`);
+        for (const authorization of [
+          undefined,
+          `Bearer ${randomBytes(24).toString('hex')}`,
+          `Bearer ${TOKENS.reviewer}x`,
+          TOKENS.reviewer,
+          "Bearer ' OR '1'='1",
+        ]) {
+          refused(
+            await call(e.method, e.path(), { ...(authorization ? { authorization } : {}), ...(body ? { body } : {}) }),
+            401,
+            `${e.key} with a bad token`,
+          );
         }
         for (const role of ['owner', 'responder'] as const) {
           const answer = await call(e.method, e.path(), { role, ...(body ? { body } : {}) });
@@ -156,12 +225,22 @@ models:
     await unchanged('hostile parameters', async () => {
       for (const s of HOSTILE) {
         for (const suffix of ['', '/claim', '/verdict']) {
-          const answer = await call(suffix === '' ? 'GET' : 'POST', `/api/review-queue/${encodeURIComponent(s)}${suffix}`, { role: 'reviewer', ...(suffix === '/verdict' ? { body: { verdict: 'agree', reason: 'r' } } : suffix ? { body: {} } : {}) });
+          const answer = await call(
+            suffix === '' ? 'GET' : 'POST',
+            `/api/review-queue/${encodeURIComponent(s)}${suffix}`,
+            {
+              role: 'reviewer',
+              ...(suffix === '/verdict' ? { body: { verdict: 'agree', reason: 'r' } } : suffix ? { body: {} } : {}),
+            },
+          );
           refused(answer, hasNul(s) ? 400 : 404, `path ${JSON.stringify(s)}${suffix}`);
         }
         for (const name of ['model', 'status', 'reason', 'limit', 'q']) {
-          const answer = await call('GET', `/api/review-queue?${new URLSearchParams({ [name]: s }).toString()}`, { role: 'reviewer' });
-          if (hasNul(s) || name === 'status' || name === 'reason' || name === 'limit') refused(answer, 400, `${name}=${JSON.stringify(s)}`);
+          const answer = await call('GET', `/api/review-queue?${new URLSearchParams({ [name]: s }).toString()}`, {
+            role: 'reviewer',
+          });
+          if (hasNul(s) || name === 'status' || name === 'reason' || name === 'limit')
+            refused(answer, 400, `${name}=${JSON.stringify(s)}`);
           else {
             expect(answer.status).toBe(200);
             if (name === 'model') expect(answer.body?.items).toEqual([]);
@@ -172,32 +251,87 @@ models:
   });
 
   it('refuses bad verdict bodies and stores hostile reasons as plain text, with an audit entry per claim and verdict', async () => {
-    const bad = [{}, { verdict: 'maybe', reason: 'r' }, { verdict: 'agree' }, { verdict: 'agree', reason: '' }, { verdict: 'agree', reason: 5 }, { verdict: 'override', label: '1', reason: 'r' },
-      { verdict: 'override', label: 7, reason: 'r' }, { verdict: 'agree', label: 0, reason: 'r' }, { verdict: 'agree', reason: 'r', extra: 1 }, { verdict: 'agree', reason: 'r'.repeat(2001) }];
+    const bad = [
+      {},
+      { verdict: 'maybe', reason: 'r' },
+      { verdict: 'agree' },
+      { verdict: 'agree', reason: '' },
+      { verdict: 'agree', reason: 5 },
+      { verdict: 'override', label: '1', reason: 'r' },
+      { verdict: 'override', label: 7, reason: 'r' },
+      { verdict: 'agree', label: 0, reason: 'r' },
+      { verdict: 'agree', reason: 'r', extra: 1 },
+      { verdict: 'agree', reason: 'r'.repeat(2001) },
+    ];
     // Claimed by ana: bo's verdict is a conflict; unclaimed items cannot be decided.
     expect((await call('POST', `/api/review-queue/${ids[1]}/claim`, { role: 'reviewer', body: {} })).status).toBe(200);
     await unchanged('bad verdicts', async () => {
-      for (const body of bad) refused(await call('POST', `/api/review-queue/${ids[1]}/verdict`, { role: 'reviewer', body }), 400, `verdict ${JSON.stringify(body).slice(0, 60)}`);
-      refused(await call('POST', `/api/review-queue/${ids[1]}/verdict`, { role: 'reviewer', raw: '{"verdict":' }), 400, 'malformed JSON');
-      refused(await call('POST', `/api/review-queue/${ids[1]}/verdict`, { role: 'reviewer2', body: { verdict: 'agree', reason: 'r' } }), 409, 'verdict by another reviewer');
-      refused(await call('POST', `/api/review-queue/${ids[2]}/verdict`, { role: 'reviewer', body: { verdict: 'agree', reason: 'r' } }), 409, 'verdict before a claim');
-      refused(await call('POST', `/api/review-queue/${ids[1]}/claim`, { role: 'reviewer2', body: {} }), 409, 'claim of a claimed item');
-      refused(await call('POST', `/api/review-queue/${ids[1]}/claim`, { role: 'reviewer', body: { reason: 'x' } }), 400, 'claim with a field');
+      for (const body of bad)
+        refused(
+          await call('POST', `/api/review-queue/${ids[1]}/verdict`, { role: 'reviewer', body }),
+          400,
+          `verdict ${JSON.stringify(body).slice(0, 60)}`,
+        );
+      refused(
+        await call('POST', `/api/review-queue/${ids[1]}/verdict`, { role: 'reviewer', raw: '{"verdict":' }),
+        400,
+        'malformed JSON',
+      );
+      refused(
+        await call('POST', `/api/review-queue/${ids[1]}/verdict`, {
+          role: 'reviewer2',
+          body: { verdict: 'agree', reason: 'r' },
+        }),
+        409,
+        'verdict by another reviewer',
+      );
+      refused(
+        await call('POST', `/api/review-queue/${ids[2]}/verdict`, {
+          role: 'reviewer',
+          body: { verdict: 'agree', reason: 'r' },
+        }),
+        409,
+        'verdict before a claim',
+      );
+      refused(
+        await call('POST', `/api/review-queue/${ids[1]}/claim`, { role: 'reviewer2', body: {} }),
+        409,
+        'claim of a claimed item',
+      );
+      refused(
+        await call('POST', `/api/review-queue/${ids[1]}/claim`, { role: 'reviewer', body: { reason: 'x' } }),
+        400,
+        'claim with a field',
+      );
     });
     let n = 2;
     for (const s of HOSTILE) {
       const id = ids[n++]!;
       expect((await call('POST', `/api/review-queue/${id}/claim`, { role: 'admin', body: {} })).status).toBe(200);
-      const answer = await call('POST', `/api/review-queue/${id}/verdict`, { role: 'admin', body: { verdict: 'override', label: 0, reason: s } });
+      const answer = await call('POST', `/api/review-queue/${id}/verdict`, {
+        role: 'admin',
+        body: { verdict: 'override', label: 0, reason: s },
+      });
       if (hasNul(s)) {
         refused(answer, 400, 'a NUL in the reason');
         continue;
       }
       expect(answer.status).toBe(200);
-      expect(answer.body?.item).toMatchObject({ status: 'decided', verdict: 'override', label: 0, verdictReason: s, decidedBy: 'root' });
+      expect(answer.body?.item).toMatchObject({
+        status: 'decided',
+        verdict: 'override',
+        label: 0,
+        verdictReason: s,
+        decidedBy: 'root',
+      });
       const audit = await sql.query<{ action: string; actor: string; reason: string | null }>(
-        `SELECT action, actor, reason FROM vigil_audit_log WHERE details ->> 'reviewItem' = $1 ORDER BY id`, [id]);
-      expect(audit.rows).toEqual([{ action: 'review_item.claimed', actor: 'root', reason: null }, { action: 'review_item.decided', actor: 'root', reason: s }]);
+        `SELECT action, actor, reason FROM vigil_audit_log WHERE details ->> 'reviewItem' = $1 ORDER BY id`,
+        [id],
+      );
+      expect(audit.rows).toEqual([
+        { action: 'review_item.claimed', actor: 'root', reason: null },
+        { action: 'review_item.decided', actor: 'root', reason: s },
+      ]);
     }
     expect((await sql.query(`SELECT 1 FROM vigil_review_queue`)).rowCount).toBe(20);
     const shown = await call('GET', `/api/review-queue/${ids[5]}`, { role: 'reviewer' });

@@ -43,7 +43,9 @@ const S = {
 /** The names of the secrets `text` contains (also percent-encoded or base64'd, as a URL or a Basic header would carry them). */
 function leaked(text: string): string[] {
   return Object.entries(S)
-    .filter(([, value]) => [value, encodeURIComponent(value), Buffer.from(value).toString('base64')].some((form) => text.includes(form)))
+    .filter(([, value]) =>
+      [value, encodeURIComponent(value), Buffer.from(value).toString('base64')].some((form) => text.includes(form)),
+    )
     .map(([name]) => name);
 }
 function expectNoSecret(text: string, where: string): void {
@@ -98,10 +100,17 @@ const withPassword = (url: string, password: string, schema?: string) => {
 };
 
 /** Runs the built CLI; resolves with its exit code and output once it exits (or `whileRunning` is done and it is stopped). */
-function runBuilt(args: string[], env: Record<string, string>, whileRunning?: (stderr: () => string) => Promise<void>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBuilt(
+  args: string[],
+  env: Record<string, string>,
+  whileRunning?: (stderr: () => string) => Promise<void>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_')));
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...clean, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => void (stdout += c.toString()));
@@ -151,13 +160,25 @@ describe('secrets never leak', () => {
   });
 
   it('redactedConfig, JSON and inspection of the compiled configuration hold no secret, yet the code can read them', () => {
-    const config = parseConfig(configYaml({ databaseUrl: realDatabaseUrl, redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:56379/0`, brokers: ['127.0.0.1:59092'], sasl: true }), 'vigil.yaml', {});
+    const config = parseConfig(
+      configYaml({
+        databaseUrl: realDatabaseUrl,
+        redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:56379/0`,
+        brokers: ['127.0.0.1:59092'],
+        sasl: true,
+      }),
+      'vigil.yaml',
+      {},
+    );
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a serialised view, read by path
     const redacted = redactedConfig(config) as Record<string, any>;
     expectNoSecret(JSON.stringify(redacted), 'redactedConfig');
     expectNoSecret(JSON.stringify(config), 'JSON.stringify(config)');
     expectNoSecret(inspect(config, { depth: 20, showHidden: false }), 'util.inspect(config)');
-    expectNoSecret(`${String(config.database)} ${JSON.stringify({ ...config.database, ...config.redis, ...config.smtp, ...config.kafka?.sasl })}`, 'spreads');
+    expectNoSecret(
+      `${String(config.database)} ${JSON.stringify({ ...config.database, ...config.redis, ...config.smtp, ...config.kafka?.sasl })}`,
+      'spreads',
+    );
     // Masked, not dropped: an operator sees where Vigil connects.
     expect(redacted.database.url).toBe(`postgres://vigil:[redacted]@${pgHost()}/vigil?options=[redacted]`);
     expect(redacted.redis.url).toBe('redis://default:[redacted]@127.0.0.1:56379/0');
@@ -169,23 +190,65 @@ describe('secrets never leak', () => {
       am: { type: 'alertmanager', url: 'http://alertmanager:[redacted]@127.0.0.1:9/' },
     });
     expect(redacted.models[0].owner.webhook).toBe('http://127.0.0.1:9/[redacted]');
-    expect(redacted.http.tokens.map((t: { token: string }) => t.token)).toEqual(['[redacted]', '[redacted]', '[redacted]']);
+    expect(redacted.http.tokens.map((t: { token: string }) => t.token)).toEqual([
+      '[redacted]',
+      '[redacted]',
+      '[redacted]',
+    ]);
     // The secrets are still there for the code that needs them.
     expect(config.kafka?.sasl?.password).toBe(S.kafkaPassword);
     expect(config.http.tokens.map((t) => t.token)).toEqual([S.ownerToken, S.responderToken, S.adminToken]);
-    expect(leaked(config.database!.url + config.redis!.url + config.smtp!.url)).toEqual(['databasePassword', 'redisPassword', 'smtpPassword']);
+    expect(leaked(config.database!.url + config.redis!.url + config.smtp!.url)).toEqual([
+      'databasePassword',
+      'redisPassword',
+      'smtpPassword',
+    ]);
   });
 
   it('the logger masks secrets in what it is given: configuration objects, URLs with passwords, secret-named keys, errors', () => {
-    const config = parseConfig(configYaml({ databaseUrl: realDatabaseUrl, redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:56379/0`, brokers: ['127.0.0.1:59092'], sasl: true }), 'vigil.yaml', {});
+    const config = parseConfig(
+      configYaml({
+        databaseUrl: realDatabaseUrl,
+        redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:56379/0`,
+        brokers: ['127.0.0.1:59092'],
+        sasl: true,
+      }),
+      'vigil.yaml',
+      {},
+    );
     const lines: string[] = [];
     const log = createLogger({ level: 'debug', write: (l) => lines.push(l) }).child({ component: 'test' });
     log.info({ config }, 'the configuration');
-    log.info({ database: config.database, redis: config.redis, smtp: config.smtp, sasl: config.kafka?.sasl, tokens: config.http.tokens, notifiers: config.notifiers, owner: config.models[0]?.owner }, 'its parts');
-    log.info({ sasl: { ...{ mechanism: 'plain', username: 'vigil', password: S.kafkaPassword } } }, 'kafkajs options as passed');
+    log.info(
+      {
+        database: config.database,
+        redis: config.redis,
+        smtp: config.smtp,
+        sasl: config.kafka?.sasl,
+        tokens: config.http.tokens,
+        notifiers: config.notifiers,
+        owner: config.models[0]?.owner,
+      },
+      'its parts',
+    );
+    log.info(
+      { sasl: { ...{ mechanism: 'plain', username: 'vigil', password: S.kafkaPassword } } },
+      'kafkajs options as passed',
+    );
     log.warn({ url: config.database!.url, redisUrl: config.redis!.url, smtp: config.smtp!.url }, 'raw connection URLs');
-    log.error({ err: new Error(`connection to ${config.database!.url} and ${config.redis!.url} failed`) }, 'an error quoting URLs');
-    log.debug({ headers: { authorization: `Bearer ${S.adminToken}` }, token: S.ownerToken, routingKey: S.pagerdutyKey, apiKey: S.pagerdutyKey }, 'secret-named keys');
+    log.error(
+      { err: new Error(`connection to ${config.database!.url} and ${config.redis!.url} failed`) },
+      'an error quoting URLs',
+    );
+    log.debug(
+      {
+        headers: { authorization: `Bearer ${S.adminToken}` },
+        token: S.ownerToken,
+        routingKey: S.pagerdutyKey,
+        apiKey: S.pagerdutyKey,
+      },
+      'secret-named keys',
+    );
     log.info(`string message with ${config.smtp!.url}`);
     expect(lines).toHaveLength(7);
     for (const line of lines) expectNoSecret(line, `log line ${line.slice(0, 120)}`);
@@ -193,7 +256,12 @@ describe('secrets never leak', () => {
   });
 
   it('problems of a bad configuration never quote a secret', () => {
-    const base = configYaml({ databaseUrl: realDatabaseUrl, redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:56379/0`, brokers: ['127.0.0.1:59092'], sasl: true });
+    const base = configYaml({
+      databaseUrl: realDatabaseUrl,
+      redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:56379/0`,
+      brokers: ['127.0.0.1:59092'],
+      sasl: true,
+    });
     const edits: Array<[string, (t: string) => string, Record<string, string>?]> = [
       ['database URL of the wrong protocol', (t) => t.replace('postgres://', 'mysql://')],
       ['database URL that is not a URL', (t) => t.replace(`@${pgHost()}`, `@[${pgHost()}`)],
@@ -204,14 +272,28 @@ describe('secrets never leak', () => {
       ['routing key under a misspelt key', (t) => t.replace('routingKey:', 'routingkey:')],
       ['SASL password under a misspelt key', (t) => t.replace('password: "', 'pasword: "')],
       ['SASL mechanism wrong next to the password', (t) => t.replace('mechanism: plain', 'mechanism: plian')],
-      ['token and role swapped', (t) => t.replace(`role: admin, token: "${S.adminToken}"`, `role: "${S.adminToken}", token: admin`)],
+      [
+        'token and role swapped',
+        (t) => t.replace(`role: admin, token: "${S.adminToken}"`, `role: "${S.adminToken}", token: admin`),
+      ],
       ['two tokens the same', (t) => t.replace(S.responderToken, S.ownerToken)],
       ['a secret as a list', (t) => t.replace(`routingKey: "${S.pagerdutyKey}"`, `routingKey: ["${S.pagerdutyKey}"]`)],
-      ['a YAML syntax error on the line of a secret', (t) => t.replace(`password: "${S.kafkaPassword}"`, `password: "${S.kafkaPassword}`)],
-      ['a duplicated secret key', (t) => t.replace(`password: "${S.kafkaPassword}"`, `password: "${S.kafkaPassword}", password: "${S.kafkaPassword}"`)],
+      [
+        'a YAML syntax error on the line of a secret',
+        (t) => t.replace(`password: "${S.kafkaPassword}"`, `password: "${S.kafkaPassword}`),
+      ],
+      [
+        'a duplicated secret key',
+        (t) =>
+          t.replace(`password: "${S.kafkaPassword}"`, `password: "${S.kafkaPassword}", password: "${S.kafkaPassword}"`),
+      ],
       ['VIGIL_TOKENS with the role and the token swapped', (t) => t, { VIGIL_TOKENS: `root:${S.adminToken}:admin` }],
       ['VIGIL_TOKENS without a role', (t) => t, { VIGIL_TOKENS: `root:${S.adminToken}` }],
-      ['VIGIL_DATABASE_URL of the wrong protocol', (t) => t, { VIGIL_DATABASE_URL: `mysql://vigil:${S.databasePassword}@db/vigil` }],
+      [
+        'VIGIL_DATABASE_URL of the wrong protocol',
+        (t) => t,
+        { VIGIL_DATABASE_URL: `mysql://vigil:${S.databasePassword}@db/vigil` },
+      ],
       ['VIGIL_REDIS_URL that is not a URL', (t) => t, { VIGIL_REDIS_URL: `redis://default:${S.redisPassword}@[oops` }],
     ];
     for (const [what, edit, env] of edits) {
@@ -223,9 +305,15 @@ describe('secrets never leak', () => {
       } catch (e) {
         error = e;
       }
-      expect({ what, refused: isVigilError(error) && error.code === 'VIGIL_CONFIG_INVALID' }).toEqual({ what, refused: true });
+      expect({ what, refused: isVigilError(error) && error.code === 'VIGIL_CONFIG_INVALID' }).toEqual({
+        what,
+        refused: true,
+      });
       const e = error as Error & { details?: unknown };
-      expectNoSecret(`${e.message}\n${JSON.stringify(e.details)}\n${inspect(e)}`, `problems of "${what}": ${e.message}`);
+      expectNoSecret(
+        `${e.message}\n${JSON.stringify(e.details)}\n${inspect(e)}`,
+        `problems of "${what}": ${e.message}`,
+      );
     }
   });
 
@@ -242,43 +330,139 @@ describe('secrets never leak', () => {
     try {
       const answers: string[] = [];
       // Runs: the real PostgreSQL (the password is accepted), Kafka and Redis, every secret configured.
-      const running = runBuilt(['run', '-c', write('running.yaml', { databaseUrl: realDatabaseUrl, redisUrl: redis, brokers, topics: { predictions: predictions.topic, labels: labels.topic }, groupId: `vigil-sec-${process.pid}` }), '--log-level', 'debug'], {}, async (stderr) => {
-        const port = await until('vigil run started', () => /"http":"127\.0\.0\.1:(\d+)"/.exec(stderr())?.[1]);
-        const base = `http://127.0.0.1:${port}`;
-        const ask = async (path: string, init: RequestInit = {}) => {
-          const res = await fetch(`${base}${path}`, init);
-          const text = await res.text();
-          answers.push(`${path} ${res.status} ${text}`);
-          return { status: res.status, text };
-        };
-        expect((await ask('/healthz')).status).toBe(200);
-        await ask('/readyz');
-        expect((await ask('/metrics')).text).toContain('# TYPE');
-        expect((await ask('/api/models')).status).toBe(200);
-        expect((await ask('/api/incidents', { headers: { authorization: `Bearer ${S.adminToken.slice(0, -1)}` } })).status).toBe(200);
-        const json = { 'content-type': 'application/json' };
-        expect((await ask('/api/incidents/nope/ack', { method: 'POST', headers: json, body: '{"reason":"x"}' })).status).toBe(401);
-        expect((await ask('/api/incidents/nope/ack', { method: 'POST', headers: { ...json, authorization: `Bearer ${S.adminToken}x` }, body: '{"reason":"x"}' })).status).toBe(401);
-        expect((await ask('/api/models/credit-risk/pause', { method: 'POST', headers: { ...json, authorization: `Bearer ${S.ownerToken}` }, body: '{"reason":"x"}' })).status).toBe(403);
-        expect((await ask('/api/incidents/nope/ack', { method: 'POST', headers: { ...json, authorization: `Bearer ${S.adminToken}` }, body: '{"reason":"x"}' })).status).toBe(404);
-        expect((await ask('/api/silences', { method: 'POST', headers: { ...json, authorization: `Bearer ${S.adminToken}` }, body: '{"reason":' })).status).toBe(400);
-        await until('consumer joined', () => (/partitions assigned|consuming/.test(stderr()) ? true : undefined));
-      });
+      const running = runBuilt(
+        [
+          'run',
+          '-c',
+          write('running.yaml', {
+            databaseUrl: realDatabaseUrl,
+            redisUrl: redis,
+            brokers,
+            topics: { predictions: predictions.topic, labels: labels.topic },
+            groupId: `vigil-sec-${process.pid}`,
+          }),
+          '--log-level',
+          'debug',
+        ],
+        {},
+        async (stderr) => {
+          const port = await until('vigil run started', () => /"http":"127\.0\.0\.1:(\d+)"/.exec(stderr())?.[1]);
+          const base = `http://127.0.0.1:${port}`;
+          const ask = async (path: string, init: RequestInit = {}) => {
+            const res = await fetch(`${base}${path}`, init);
+            const text = await res.text();
+            answers.push(`${path} ${res.status} ${text}`);
+            return { status: res.status, text };
+          };
+          expect((await ask('/healthz')).status).toBe(200);
+          await ask('/readyz');
+          expect((await ask('/metrics')).text).toContain('# TYPE');
+          expect((await ask('/api/models')).status).toBe(200);
+          expect(
+            (await ask('/api/incidents', { headers: { authorization: `Bearer ${S.adminToken.slice(0, -1)}` } })).status,
+          ).toBe(200);
+          const json = { 'content-type': 'application/json' };
+          expect(
+            (await ask('/api/incidents/nope/ack', { method: 'POST', headers: json, body: '{"reason":"x"}' })).status,
+          ).toBe(401);
+          expect(
+            (
+              await ask('/api/incidents/nope/ack', {
+                method: 'POST',
+                headers: { ...json, authorization: `Bearer ${S.adminToken}x` },
+                body: '{"reason":"x"}',
+              })
+            ).status,
+          ).toBe(401);
+          expect(
+            (
+              await ask('/api/models/credit-risk/pause', {
+                method: 'POST',
+                headers: { ...json, authorization: `Bearer ${S.ownerToken}` },
+                body: '{"reason":"x"}',
+              })
+            ).status,
+          ).toBe(403);
+          expect(
+            (
+              await ask('/api/incidents/nope/ack', {
+                method: 'POST',
+                headers: { ...json, authorization: `Bearer ${S.adminToken}` },
+                body: '{"reason":"x"}',
+              })
+            ).status,
+          ).toBe(404);
+          expect(
+            (
+              await ask('/api/silences', {
+                method: 'POST',
+                headers: { ...json, authorization: `Bearer ${S.adminToken}` },
+                body: '{"reason":',
+              })
+            ).status,
+          ).toBe(400);
+          await until('consumer joined', () => (/partitions assigned|consuming/.test(stderr()) ? true : undefined));
+        },
+      );
       // Fail at start: PostgreSQL unreachable (from VIGIL_DATABASE_URL), tokens from VIGIL_TOKENS.
-      const noDatabase = runBuilt(['run', '-c', write('no-database.yaml', { databaseUrl: realDatabaseUrl, brokers, sasl: true }), '--log-level', 'debug'], {
-        VIGIL_DATABASE_URL: `postgres://vigil:${S.databasePassword}@127.0.0.1:1/vigil`,
-        VIGIL_TOKENS: `root:admin:${S.adminToken}`,
-      });
+      const noDatabase = runBuilt(
+        [
+          'run',
+          '-c',
+          write('no-database.yaml', { databaseUrl: realDatabaseUrl, brokers, sasl: true }),
+          '--log-level',
+          'debug',
+        ],
+        {
+          VIGIL_DATABASE_URL: `postgres://vigil:${S.databasePassword}@127.0.0.1:1/vigil`,
+          VIGIL_TOKENS: `root:admin:${S.adminToken}`,
+        },
+      );
       // Fail while running: Kafka refuses SASL (the broker has none).
-      const saslRefused = runBuilt(['run', '-c', write('sasl.yaml', { databaseUrl: realDatabaseUrl, brokers, sasl: true, topics: { predictions: predictions.topic, labels: labels.topic } }), '--log-level', 'debug'], {});
+      const saslRefused = runBuilt(
+        [
+          'run',
+          '-c',
+          write('sasl.yaml', {
+            databaseUrl: realDatabaseUrl,
+            brokers,
+            sasl: true,
+            topics: { predictions: predictions.topic, labels: labels.topic },
+          }),
+          '--log-level',
+          'debug',
+        ],
+        {},
+      );
       // Fail at start: Redis unreachable (after its 10 s connect timeout).
-      const noRedis = runBuilt(['run', '-c', write('no-redis.yaml', { databaseUrl: realDatabaseUrl, redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:1/0`, brokers }), '--log-level', 'debug'], {});
+      const noRedis = runBuilt(
+        [
+          'run',
+          '-c',
+          write('no-redis.yaml', {
+            databaseUrl: realDatabaseUrl,
+            redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:1/0`,
+            brokers,
+          }),
+          '--log-level',
+          'debug',
+        ],
+        {},
+      );
       // Refused: a bad configuration, a token where the role goes.
-      const badConfig = runBuilt(['run', '-c', write('bad.yaml', { databaseUrl: realDatabaseUrl.replace('postgres:', 'mysql:'), brokers, sasl: true })], { VIGIL_TOKENS: `root:${S.adminToken}:admin` });
+      const badConfig = runBuilt(
+        [
+          'run',
+          '-c',
+          write('bad.yaml', { databaseUrl: realDatabaseUrl.replace('postgres:', 'mysql:'), brokers, sasl: true }),
+        ],
+        { VIGIL_TOKENS: `root:${S.adminToken}:admin` },
+      );
 
       const [r, d, k, q, b] = await Promise.all([running, noDatabase, saslRefused, noRedis, badConfig]);
       const all = { running: r, noDatabase: d, saslRefused: k, noRedis: q, badConfig: b };
-      for (const [name, out] of Object.entries(all)) expectNoSecret(`${out.stdout}\n${out.stderr}`, `output of vigil run (${name})`);
+      for (const [name, out] of Object.entries(all))
+        expectNoSecret(`${out.stdout}\n${out.stderr}`, `output of vigil run (${name})`);
       expectNoSecret(answers.join('\n'), 'HTTP answers of vigil run');
       // Each run got where it should, so the greps above had something to read.
       expect(r.code).toBe(0);
@@ -325,22 +509,59 @@ describe('secrets never leak', () => {
       await new Promise<void>((done) => alertmanager.listen(0, '127.0.0.1', done));
       const schema = await createTestSchema('security_deliveries');
       config = parseConfig(
-        configYaml({ databaseUrl: withPassword(schema.url, S.databasePassword, schema.schema), brokers: ['127.0.0.1:59092'], sasl: true, alertmanager: `127.0.0.1:${(alertmanager.address() as AddressInfo).port}` }),
+        configYaml({
+          databaseUrl: withPassword(schema.url, S.databasePassword, schema.schema),
+          brokers: ['127.0.0.1:59092'],
+          sasl: true,
+          alertmanager: `127.0.0.1:${(alertmanager.address() as AddressInfo).port}`,
+        }),
         join(dir, 'vigil.yaml'),
         {},
       );
       const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) });
       store = await createStore({ url: config.database!.url, logger });
       sql = createPostgresClient({ url: config.database!.url });
-      alerting = await createAlerting({ config, store, logger, delivery: { maxAttempts: 1, backoffMs: 5, timeoutMs: 3000 }, onDelivery: alertDeliveryMetrics(registry), relay: { aheadMs: 0, pollMs: 50, recheckMs: 0 } });
+      alerting = await createAlerting({
+        config,
+        store,
+        logger,
+        delivery: { maxAttempts: 1, backoffMs: 5, timeoutMs: 3000 },
+        onDelivery: alertDeliveryMetrics(registry),
+        relay: { aheadMs: 0, pollMs: 50, recheckMs: 0 },
+      });
       await alerting.start();
-      server = createServer(createHttpApi({ store, http: config.http, registry, notReadyReasons: () => [], logger, alerting }));
+      server = createServer(
+        createHttpApi({ store, http: config.http, registry, notReadyReasons: () => [], logger, alerting }),
+      );
       await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
       const T = Date.now() - 60_000;
-      const metricRows = [{ model: 'credit-risk', version: '1', windowStart: T - 3_600_000, windowEnd: T, metric: 'psi' as const, feature: 'age', group: '', value: 0.9, rows: 500, labelledRows: 0 }];
+      const metricRows = [
+        {
+          model: 'credit-risk',
+          version: '1',
+          windowStart: T - 3_600_000,
+          windowEnd: T,
+          metric: 'psi' as const,
+          feature: 'age',
+          group: '',
+          value: 0.9,
+          rows: 500,
+          labelledRows: 0,
+        },
+      ];
       await store.saveReferenceProfile('credit-risk', '1', { fitted: 'for the test' });
       await store.upsertMetricRows(metricRows);
-      await store.transaction((tx) => alerting.evaluateIn(tx, { model: 'credit-risk', version: '1', windowStart: T - 3_600_000, windowEnd: T, rows: 500, labelledRows: 0, metricRows }));
+      await store.transaction((tx) =>
+        alerting.evaluateIn(tx, {
+          model: 'credit-risk',
+          version: '1',
+          windowStart: T - 3_600_000,
+          windowEnd: T,
+          rows: 500,
+          labelledRows: 0,
+          metricRows,
+        }),
+      );
       alerting.kick();
       await alerting.flush(20_000);
       dropSchema = schema.drop;
@@ -359,13 +580,23 @@ describe('secrets never leak', () => {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const incidents = await (await fetch(`${base}/api/incidents`)).json();
       expect(incidents.incidents).toHaveLength(1);
-      const detail = await (await fetch(`${base}/api/incidents/${incidents.incidents[0].id}`, { headers: { authorization: `Bearer ${S.adminToken}` } })).text();
-      const targets = new Set((JSON.parse(detail).notifications as Array<{ target: string; state: string; lastError: string | null }>).filter((n) => n.lastError !== null).map((n) => n.target));
+      const detail = await (
+        await fetch(`${base}/api/incidents/${incidents.incidents[0].id}`, {
+          headers: { authorization: `Bearer ${S.adminToken}` },
+        })
+      ).text();
+      const targets = new Set(
+        (JSON.parse(detail).notifications as Array<{ target: string; state: string; lastError: string | null }>)
+          .filter((n) => n.lastError !== null)
+          .map((n) => n.target),
+      );
       // Every kind of secret-bearing target was tried and failed, so its error is in the record.
       expect([...targets].sort()).toEqual(['am', 'hook', 'owner:email', 'owner:webhook', 'pd']);
       expectNoSecret(detail, 'GET /api/incidents/:id');
       // The Alertmanager's password went where it belongs: a Basic header (fetch refuses a URL with credentials).
-      expect(alertmanagerAuth).toEqual([`Basic ${Buffer.from(`alertmanager:${S.alertmanagerPassword}`).toString('base64')}`]);
+      expect(alertmanagerAuth).toEqual([
+        `Basic ${Buffer.from(`alertmanager:${S.alertmanagerPassword}`).toString('base64')}`,
+      ]);
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toContain('vigil_alert_delivery_failures_total');
       expectNoSecret(metrics, '/metrics');
@@ -383,11 +614,44 @@ describe('secrets never leak', () => {
 
   it("vigil report with a model's configuration: its JSON, HTML and output hold no secret", async () => {
     const cfg = join(dir, 'report.yaml');
-    writeFileSync(cfg, configYaml({ databaseUrl: realDatabaseUrl, redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:56379/0`, brokers: ['127.0.0.1:59092'], sasl: true }));
-    const csv = (shift: number) => ['age,score,label', ...Array.from({ length: 400 }, (_, i) => `${20 + ((i * 7) % 50) + shift},${((i * 13) % 100) / 100},${i % 3 === 0 ? 1 : 0}`)].join('\n');
+    writeFileSync(
+      cfg,
+      configYaml({
+        databaseUrl: realDatabaseUrl,
+        redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:56379/0`,
+        brokers: ['127.0.0.1:59092'],
+        sasl: true,
+      }),
+    );
+    const csv = (shift: number) =>
+      [
+        'age,score,label',
+        ...Array.from(
+          { length: 400 },
+          (_, i) => `${20 + ((i * 7) % 50) + shift},${((i * 13) % 100) / 100},${i % 3 === 0 ? 1 : 0}`,
+        ),
+      ].join('\n');
     writeFileSync(join(dir, 'ref.csv'), csv(0));
     writeFileSync(join(dir, 'cur.csv'), csv(15));
-    const out = await runCli(['report', '--reference', join(dir, 'ref.csv'), '--current', join(dir, 'cur.csv'), '-c', cfg, '--model', 'credit-risk', '--json', join(dir, 'r.json'), '--html', join(dir, 'r.html')], dir, {});
+    const out = await runCli(
+      [
+        'report',
+        '--reference',
+        join(dir, 'ref.csv'),
+        '--current',
+        join(dir, 'cur.csv'),
+        '-c',
+        cfg,
+        '--model',
+        'credit-risk',
+        '--json',
+        join(dir, 'r.json'),
+        '--html',
+        join(dir, 'r.html'),
+      ],
+      dir,
+      {},
+    );
     expect({ code: out.code, stderr: out.stderr.slice(0, 300) }).toEqual({ code: 0, stderr: expect.any(String) });
     const json = readFileSync(join(dir, 'r.json'), 'utf8');
     const html = readFileSync(join(dir, 'r.html'), 'utf8');

@@ -54,18 +54,27 @@ export async function openAlertGroupIn(
      ON CONFLICT (group_key) WHERE status <> 'resolved' DO NOTHING`,
     [g.id, g.groupKey, g.model, g.escalationPolicy, toIso(g.now, 'now')],
   );
-  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE group_key = $1 AND status <> 'resolved' FOR UPDATE`, [g.groupKey]);
+  const result = await sql.query<Record<string, unknown>>(
+    `${SELECT} WHERE group_key = $1 AND status <> 'resolved' FOR UPDATE`,
+    [g.groupKey],
+  );
   return { group: toGroup(result.rows[0]!), opened: inserted.rowCount === 1 };
 }
 
 /** One group; `forUpdate` locks its row until the transaction ends (serialises work on one group). */
 export async function getAlertGroup(sql: SqlExecutor, id: string, forUpdate = false): Promise<AlertGroup | null> {
-  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [
+    id,
+  ]);
   const row = result.rows[0];
   return row === undefined ? null : toGroup(row);
 }
 
-export async function updateAlertGroupIn(sql: SqlExecutor, id: string, patch: AlertGroupPatch): Promise<AlertGroup | null> {
+export async function updateAlertGroupIn(
+  sql: SqlExecutor,
+  id: string,
+  patch: AlertGroupPatch,
+): Promise<AlertGroup | null> {
   const sets: string[] = [];
   const params: unknown[] = [id];
   for (const [field, column] of Object.entries(COLUMNS)) {

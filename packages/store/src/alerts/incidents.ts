@@ -62,7 +62,17 @@ export interface IncidentResolution {
 
 export type NewIncident = Omit<
   Incident,
-  'acknowledgedAt' | 'acknowledgedBy' | 'resolvedAt' | 'resolvedBy' | 'escalationStep' | 'lastNotifiedAt' | 'deliveryFailures' | 'updatedAt' | 'silencedUntil' | 'resolution' | 'notificationGroup'
+  | 'acknowledgedAt'
+  | 'acknowledgedBy'
+  | 'resolvedAt'
+  | 'resolvedBy'
+  | 'escalationStep'
+  | 'lastNotifiedAt'
+  | 'deliveryFailures'
+  | 'updatedAt'
+  | 'silencedUntil'
+  | 'resolution'
+  | 'notificationGroup'
 > & { silencedUntil?: number | null };
 
 /** Columns an update may set, by field name. */
@@ -87,7 +97,15 @@ const COLUMNS = {
   resolution: 'resolution',
   notificationGroup: 'notification_group',
 } as const;
-const TIME_FIELDS = new Set(['windowStart', 'windowEnd', 'updatedAt', 'acknowledgedAt', 'resolvedAt', 'silencedUntil', 'lastNotifiedAt']);
+const TIME_FIELDS = new Set([
+  'windowStart',
+  'windowEnd',
+  'updatedAt',
+  'acknowledgedAt',
+  'resolvedAt',
+  'silencedUntil',
+  'lastNotifiedAt',
+]);
 
 export type IncidentPatch = Partial<Pick<Incident, keyof typeof COLUMNS>>;
 
@@ -144,36 +162,52 @@ export async function updateIncidentIn(sql: SqlExecutor, id: string, patch: Inci
       sets.push(`${column} = $${params.length}::jsonb`);
       continue;
     }
-    params.push(TIME_FIELDS.has(field) ? optionalIso(value as number | null) : field === 'windowRows' && value !== null ? String(value) : value);
-    sets.push(`${column} = $${params.length}${TIME_FIELDS.has(field) ? '::timestamptz' : field === 'windowRows' ? '::bigint' : ''}`);
+    params.push(
+      TIME_FIELDS.has(field)
+        ? optionalIso(value as number | null)
+        : field === 'windowRows' && value !== null
+          ? String(value)
+          : value,
+    );
+    sets.push(
+      `${column} = $${params.length}${TIME_FIELDS.has(field) ? '::timestamptz' : field === 'windowRows' ? '::bigint' : ''}`,
+    );
   }
   if (sets.length === 0) return getIncident(sql, id);
-  const result = await sql.query<Record<string, unknown>>(`UPDATE vigil_incidents SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, params);
+  const result = await sql.query<Record<string, unknown>>(
+    `UPDATE vigil_incidents SET ${sets.join(', ')} WHERE id = $1 RETURNING id`,
+    params,
+  );
   return result.rowCount === 0 ? null : getIncident(sql, id);
 }
 
 /** Appends a permanent delivery failure to the incident's record. */
-export async function recordDeliveryFailureIn(sql: SqlExecutor, id: string, failure: { target: string; step: number; error: string; at: number }): Promise<void> {
-  await sql.query(`UPDATE vigil_incidents SET delivery_failures = delivery_failures || $2::jsonb, updated_at = $3::timestamptz WHERE id = $1`, [
-    id,
-    JSON.stringify([failure]),
-    toIso(failure.at, 'at'),
-  ]);
+export async function recordDeliveryFailureIn(
+  sql: SqlExecutor,
+  id: string,
+  failure: { target: string; step: number; error: string; at: number },
+): Promise<void> {
+  await sql.query(
+    `UPDATE vigil_incidents SET delivery_failures = delivery_failures || $2::jsonb, updated_at = $3::timestamptz WHERE id = $1`,
+    [id, JSON.stringify([failure]), toIso(failure.at, 'at')],
+  );
 }
 
 /** One incident; `forUpdate` locks its row until the transaction ends (serialises work on one incident). */
 export async function getIncident(sql: SqlExecutor, id: string, forUpdate = false): Promise<Incident | null> {
-  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [
+    id,
+  ]);
   const row = result.rows[0];
   return row === undefined ? null : toIncident(row);
 }
 
 /** The unresolved incidents of a model version (every version when `version` is undefined). */
 export async function openIncidentsIn(sql: SqlExecutor, model: string, version?: string): Promise<Incident[]> {
-  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE model = $1 AND ($2::text IS NULL OR version = $2) AND status <> 'resolved' ORDER BY opened_at, id`, [
-    model,
-    version ?? null,
-  ]);
+  const result = await sql.query<Record<string, unknown>>(
+    `${SELECT} WHERE model = $1 AND ($2::text IS NULL OR version = $2) AND status <> 'resolved' ORDER BY opened_at, id`,
+    [model, version ?? null],
+  );
   return result.rows.map(toIncident);
 }
 
@@ -189,7 +223,10 @@ export interface IncidentQuery {
 
 /** The incidents of a notification group, oldest first. */
 export async function incidentsOfGroup(sql: SqlExecutor, groupId: string): Promise<Incident[]> {
-  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE notification_group = $1 ORDER BY opened_at, id`, [groupId]);
+  const result = await sql.query<Record<string, unknown>>(
+    `${SELECT} WHERE notification_group = $1 ORDER BY opened_at, id`,
+    [groupId],
+  );
   return result.rows.map(toIncident);
 }
 
@@ -199,17 +236,22 @@ export async function listIncidents(sql: SqlExecutor, query: IncidentQuery = {})
     `${SELECT} WHERE ($1::text IS NULL OR model = $1) AND ($2::text[] IS NULL OR status = ANY($2::text[]))
        AND ($3::timestamptz IS NULL OR opened_at >= $3::timestamptz)
      ORDER BY opened_at DESC, id DESC LIMIT $4`,
-    [query.model ?? null, query.statuses ? [...query.statuses] : null, query.since === undefined ? null : toIso(query.since, 'since'), query.limit ?? 100],
+    [
+      query.model ?? null,
+      query.statuses ? [...query.statuses] : null,
+      query.since === undefined ? null : toIso(query.since, 'since'),
+      query.limit ?? 100,
+    ],
   );
   return result.rows.map(toIncident);
 }
 
 /** Every incident of a model (for review evidence), oldest first. */
 export async function incidentsOfModel(sql: SqlExecutor, model: string, since: number): Promise<Incident[]> {
-  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE model = $1 AND (status <> 'resolved' OR resolved_at >= $2::timestamptz) ORDER BY opened_at, id`, [
-    model,
-    toIso(since, 'since'),
-  ]);
+  const result = await sql.query<Record<string, unknown>>(
+    `${SELECT} WHERE model = $1 AND (status <> 'resolved' OR resolved_at >= $2::timestamptz) ORDER BY opened_at, id`,
+    [model, toIso(since, 'since')],
+  );
   return result.rows.map(toIncident);
 }
 
@@ -247,9 +289,13 @@ function toIncident(r: Record<string, unknown>): Incident {
     escalationPolicy: String(r.escalation_policy),
     escalationStep: toNumber(r.escalation_step),
     lastNotifiedAt: optionalMs(r.last_notified_at),
-    deliveryFailures: (typeof r.delivery_failures === 'string' ? JSON.parse(r.delivery_failures) : r.delivery_failures) as Incident['deliveryFailures'],
+    deliveryFailures: (typeof r.delivery_failures === 'string'
+      ? JSON.parse(r.delivery_failures)
+      : r.delivery_failures) as Incident['deliveryFailures'],
     detail: optionalText(r.detail),
     notificationGroup: optionalText(r.notification_group),
-    resolution: (typeof r.resolution === 'string' ? JSON.parse(r.resolution) : (r.resolution ?? null)) as IncidentResolution | null,
+    resolution: (typeof r.resolution === 'string'
+      ? JSON.parse(r.resolution)
+      : (r.resolution ?? null)) as IncidentResolution | null,
   };
 }

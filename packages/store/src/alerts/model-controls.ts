@@ -20,6 +20,14 @@ export async function setModelControlIn(sql: SqlExecutor, c: ModelControl): Prom
 
 /** Every model that was ever paused or resumed, by id. */
 export async function modelControls(sql: SqlExecutor): Promise<ModelControl[]> {
-  const result = await sql.query<Record<string, unknown>>(`SELECT model, paused, reason, changed_by, changed_at FROM vigil_model_controls ORDER BY model`);
-  return result.rows.map((r) => ({ model: String(r.model), paused: r.paused === true, reason: String(r.reason), changedBy: String(r.changed_by), changedAt: toMs(r.changed_at) }));
+  const result = await sql.query<Record<string, unknown>>(
+    `SELECT model, paused, reason, changed_by, changed_at FROM vigil_model_controls ORDER BY model`,
+  );
+  return result.rows.map((r) => ({
+    model: String(r.model),
+    paused: r.paused === true,
+    reason: String(r.reason),
+    changedBy: String(r.changed_by),
+    changedAt: toMs(r.changed_at),
+  }));
 }

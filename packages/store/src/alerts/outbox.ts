@@ -89,11 +89,17 @@ export async function pendingOutbox(sql: SqlExecutor, query: PendingOutboxQuery)
 
 export async function markEnqueued(sql: SqlExecutor, ids: readonly string[], at: number): Promise<void> {
   if (ids.length === 0) return;
-  await sql.query(`UPDATE vigil_alert_outbox SET enqueued_at = $2::timestamptz WHERE id = ANY($1::bigint[])`, [ids, toIso(at, 'at')]);
+  await sql.query(`UPDATE vigil_alert_outbox SET enqueued_at = $2::timestamptz WHERE id = ANY($1::bigint[])`, [
+    ids,
+    toIso(at, 'at'),
+  ]);
 }
 
 export async function getOutboxRow(sql: SqlExecutor, id: string, forUpdate = false): Promise<OutboxRow | null> {
-  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE id = $1::bigint${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  const result = await sql.query<Record<string, unknown>>(
+    `${SELECT} WHERE id = $1::bigint${forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
   const row = result.rows[0];
   return row === undefined ? null : toOutboxRow(row);
 }
@@ -113,7 +119,12 @@ export async function settleOutboxIn(
 }
 
 /** Cancels the pending rows of an incident (of the given kinds); returns how many. */
-export async function cancelOutboxIn(sql: SqlExecutor, incidentId: string, kinds: readonly OutboxKind[], at: number): Promise<number> {
+export async function cancelOutboxIn(
+  sql: SqlExecutor,
+  incidentId: string,
+  kinds: readonly OutboxKind[],
+  at: number,
+): Promise<number> {
   const result = await sql.query(
     `UPDATE vigil_alert_outbox SET state = 'cancelled', settled_at = $3::timestamptz
      WHERE incident_id = $1 AND state = 'pending' AND kind = ANY($2::text[])`,
@@ -136,12 +147,20 @@ export async function outboxOfIncident(sql: SqlExecutor, incidentId: string): Pr
 
 /** Every outbox row of a notification group, in order of creation. */
 export async function outboxOfGroup(sql: SqlExecutor, groupId: string): Promise<OutboxRow[]> {
-  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE group_id = $1 ORDER BY vigil_alert_outbox.id`, [groupId]);
+  const result = await sql.query<Record<string, unknown>>(
+    `${SELECT} WHERE group_id = $1 ORDER BY vigil_alert_outbox.id`,
+    [groupId],
+  );
   return result.rows.map(toOutboxRow);
 }
 
 /** Cancels the pending rows of a notification group (of the given kinds); returns how many. */
-export async function cancelGroupOutboxIn(sql: SqlExecutor, groupId: string, kinds: readonly OutboxKind[], at: number): Promise<number> {
+export async function cancelGroupOutboxIn(
+  sql: SqlExecutor,
+  groupId: string,
+  kinds: readonly OutboxKind[],
+  at: number,
+): Promise<number> {
   const result = await sql.query(
     `UPDATE vigil_alert_outbox SET state = 'cancelled', settled_at = $3::timestamptz
      WHERE group_id = $1 AND state = 'pending' AND kind = ANY($2::text[])`,
@@ -154,7 +173,10 @@ export async function cancelGroupOutboxIn(sql: SqlExecutor, groupId: string, kin
  * The unresolved incidents that were notified at the given targets (a `notify` row delivered, or given up on: the
  * target may have taken it all the same), as (incident, target) pairs: what Alertmanager must keep being told.
  */
-export async function openIncidentsNotifiedAt(sql: SqlExecutor, targets: readonly string[]): Promise<Array<{ incidentId: string; target: string }>> {
+export async function openIncidentsNotifiedAt(
+  sql: SqlExecutor,
+  targets: readonly string[],
+): Promise<Array<{ incidentId: string; target: string }>> {
   if (targets.length === 0) return [];
   const result = await sql.query<{ incident_id: string; target: string }>(
     `SELECT DISTINCT i.id AS incident_id, o.target FROM vigil_incidents i

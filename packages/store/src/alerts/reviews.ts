@@ -18,7 +18,15 @@ export interface ReviewEvidence {
   to: number;
   metricRows: MetricRow[];
   /** The window rows (vigil_windows) of the period, and any window that only has metric rows. */
-  windows: Array<{ version: string; windowStart: number; windowEnd: number; rows: number; labelledRows: number; analyses?: number; analysedAt?: number | null }>;
+  windows: Array<{
+    version: string;
+    windowStart: number;
+    windowEnd: number;
+    rows: number;
+    labelledRows: number;
+    analyses?: number;
+    analysedAt?: number | null;
+  }>;
   referenceProfiles: Array<{ id: string; version: string; createdAt: number }>;
   incidents: Incident[];
   audit: AuditEntry[];
@@ -69,12 +77,24 @@ export interface ReviewQuery {
 }
 
 /** Collects the evidence of a model (version) over [from, to). */
-export async function collectEvidenceIn(sql: SqlExecutor, model: string, version: string, from: number, to: number): Promise<ReviewEvidence> {
+export async function collectEvidenceIn(
+  sql: SqlExecutor,
+  model: string,
+  version: string,
+  from: number,
+  to: number,
+): Promise<ReviewEvidence> {
   const rows = await metricRows(sql, model, { from, to, ...(version === '' ? {} : { version }) });
   const windows = new Map<string, ReviewEvidence['windows'][number]>();
   for (const r of rows) {
     const key = compositeKey(r.version, r.windowStart, r.windowEnd);
-    const w = windows.get(key) ?? { version: r.version, windowStart: r.windowStart, windowEnd: r.windowEnd, rows: 0, labelledRows: 0 };
+    const w = windows.get(key) ?? {
+      version: r.version,
+      windowStart: r.windowStart,
+      windowEnd: r.windowEnd,
+      rows: 0,
+      labelledRows: 0,
+    };
     w.rows = Math.max(w.rows, r.rows);
     w.labelledRows = Math.max(w.labelledRows, r.labelledRows);
     windows.set(key, w);
@@ -107,8 +127,14 @@ export async function collectEvidenceIn(sql: SqlExecutor, model: string, version
     from,
     to,
     metricRows: rows,
-    windows: [...windows.values()].sort((a, b) => a.windowStart - b.windowStart || a.windowEnd - b.windowEnd || (a.version < b.version ? -1 : 1)),
-    referenceProfiles: profiles.rows.map((p) => ({ id: String(p.id), version: String(p.version), createdAt: toMs(p.created_at) })),
+    windows: [...windows.values()].sort(
+      (a, b) => a.windowStart - b.windowStart || a.windowEnd - b.windowEnd || (a.version < b.version ? -1 : 1),
+    ),
+    referenceProfiles: profiles.rows.map((p) => ({
+      id: String(p.id),
+      version: String(p.version),
+      createdAt: toMs(p.created_at),
+    })),
     incidents,
     audit,
   };
@@ -117,16 +143,31 @@ export async function collectEvidenceIn(sql: SqlExecutor, model: string, version
 export async function insertReviewIn(sql: SqlExecutor, review: Review): Promise<void> {
   await sql.query(
     `INSERT INTO vigil_reviews (id, model, version, reason, opened_by, opened_at, status, evidence) VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7, $8::jsonb)`,
-    [review.id, review.model, review.version, review.reason, review.openedBy, toIso(review.openedAt, 'openedAt'), review.status, JSON.stringify(review.evidence)],
+    [
+      review.id,
+      review.model,
+      review.version,
+      review.reason,
+      review.openedBy,
+      toIso(review.openedAt, 'openedAt'),
+      review.status,
+      JSON.stringify(review.evidence),
+    ],
   );
 }
 
 /** @param forUpdate - lock the row until the transaction ends (before a change that depends on its status). */
 export async function getReview(sql: SqlExecutor, id: string, forUpdate = false): Promise<Review | null> {
-  const result = await sql.query<Record<string, unknown>>(`SELECT * FROM vigil_reviews WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  const result = await sql.query<Record<string, unknown>>(
+    `SELECT * FROM vigil_reviews WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
   const r = result.rows[0];
   if (r === undefined) return null;
-  return { ...reviewHead(r), evidence: (typeof r.evidence === 'string' ? JSON.parse(r.evidence) : r.evidence) as ReviewEvidence };
+  return {
+    ...reviewHead(r),
+    evidence: (typeof r.evidence === 'string' ? JSON.parse(r.evidence) : r.evidence) as ReviewEvidence,
+  };
 }
 
 function reviewHead(r: Record<string, unknown>): Omit<Review, 'evidence'> {
@@ -159,7 +200,13 @@ export async function listReviews(sql: SqlExecutor, query: ReviewQuery = {}): Pr
      WHERE ($1::text IS NULL OR r.model = $1) AND ($2::text IS NULL OR r.status = $2)
        AND ($3::timestamptz IS NULL OR r.opened_at < $3::timestamptz OR (r.opened_at = $3::timestamptz AND r.id < $4::text))
      ORDER BY r.opened_at DESC, r.id DESC LIMIT $5`,
-    [query.model ?? null, query.status ?? null, query.after ? toIso(query.after.openedAt, 'after') : null, query.after?.id ?? '', query.limit ?? 50],
+    [
+      query.model ?? null,
+      query.status ?? null,
+      query.after ? toIso(query.after.openedAt, 'after') : null,
+      query.after?.id ?? '',
+      query.limit ?? 50,
+    ],
   );
   return result.rows.map((r) => ({
     ...reviewHead(r),
@@ -180,7 +227,11 @@ export async function listReviews(sql: SqlExecutor, query: ReviewQuery = {}): Pr
  * `status = 'open'` guard is in the statement itself, and a trigger refuses findings of closed reviews whatever
  * the statement.
  */
-export async function addFindingIn(sql: SqlExecutor, reviewId: string, finding: { at: number; author: string; text: string }): Promise<ReviewFinding | null> {
+export async function addFindingIn(
+  sql: SqlExecutor,
+  reviewId: string,
+  finding: { at: number; author: string; text: string },
+): Promise<ReviewFinding | null> {
   const result = await sql.query<Record<string, unknown>>(
     `INSERT INTO vigil_review_findings (review_id, at, author, text)
      SELECT r.id, $2::timestamptz, $3, $4 FROM vigil_reviews r WHERE r.id = $1 AND r.status = 'open'
@@ -188,7 +239,9 @@ export async function addFindingIn(sql: SqlExecutor, reviewId: string, finding: 
     [reviewId, toIso(finding.at, 'at'), finding.author, finding.text],
   );
   const r = result.rows[0];
-  return r === undefined ? null : { id: String(r.id), reviewId, at: toMs(r.at), author: finding.author, text: finding.text };
+  return r === undefined
+    ? null
+    : { id: String(r.id), reviewId, at: toMs(r.at), author: finding.author, text: finding.text };
 }
 
 export async function reviewFindings(sql: SqlExecutor, reviewId: string): Promise<ReviewFinding[]> {
@@ -196,11 +249,21 @@ export async function reviewFindings(sql: SqlExecutor, reviewId: string): Promis
     `SELECT id::text AS id, review_id, at, author, text FROM vigil_review_findings WHERE review_id = $1 ORDER BY vigil_review_findings.id`,
     [reviewId],
   );
-  return result.rows.map((r) => ({ id: String(r.id), reviewId: String(r.review_id), at: toMs(r.at), author: String(r.author), text: String(r.text) }));
+  return result.rows.map((r) => ({
+    id: String(r.id),
+    reviewId: String(r.review_id),
+    at: toMs(r.at),
+    author: String(r.author),
+    text: String(r.text),
+  }));
 }
 
 /** Closes an open review; false when there is no open review by that id (nothing written). */
-export async function closeReviewIn(sql: SqlExecutor, reviewId: string, close: { at: number; by: string; outcome: ReviewOutcome; reason: string }): Promise<boolean> {
+export async function closeReviewIn(
+  sql: SqlExecutor,
+  reviewId: string,
+  close: { at: number; by: string; outcome: ReviewOutcome; reason: string },
+): Promise<boolean> {
   const result = await sql.query(
     `UPDATE vigil_reviews SET status = 'closed', closed_at = $2::timestamptz, closed_by = $3, outcome = $4, close_reason = $5
      WHERE id = $1 AND status = 'open'`,
@@ -210,6 +273,8 @@ export async function closeReviewIn(sql: SqlExecutor, reviewId: string, close: {
 }
 
 export async function countReviews(sql: SqlExecutor, model: string): Promise<number> {
-  const result = await sql.query<{ n: unknown }>(`SELECT count(*)::int AS n FROM vigil_reviews WHERE model = $1`, [model]);
+  const result = await sql.query<{ n: unknown }>(`SELECT count(*)::int AS n FROM vigil_reviews WHERE model = $1`, [
+    model,
+  ]);
   return toNumber(result.rows[0]?.n ?? 0);
 }

@@ -25,7 +25,13 @@ export interface RuleWindow extends RuleKey {
   samples: number;
 }
 
-export async function upsertRuleWindowsIn(sql: SqlExecutor, model: string, version: string, rows: readonly RuleWindow[], at: number): Promise<void> {
+export async function upsertRuleWindowsIn(
+  sql: SqlExecutor,
+  model: string,
+  version: string,
+  rows: readonly RuleWindow[],
+  at: number,
+): Promise<void> {
   if (rows.length === 0) return;
   await sql.query(
     `INSERT INTO vigil_rule_windows (model, version, metric, feature, group_key, severity, window_start, window_end, outcome, value, samples, evaluated_at)
@@ -75,7 +81,15 @@ export async function recentRuleWindowsIn(
        WHERE w.model = $1 AND w.version = $2)
      SELECT * FROM ranked WHERE any_rank = 1 OR (outcome <> 'insufficient_data' AND kind_rank <= m)
      ORDER BY metric, feature, group_key, severity, window_start DESC, window_end DESC`,
-    [model, version, keys.map((k) => k.metric), keys.map((k) => k.feature), keys.map((k) => k.group), keys.map((k) => k.severity), keys.map((k) => k.m)],
+    [
+      model,
+      version,
+      keys.map((k) => k.metric),
+      keys.map((k) => k.feature),
+      keys.map((k) => k.group),
+      keys.map((k) => k.severity),
+      keys.map((k) => k.m),
+    ],
   );
   for (const r of result.rows) {
     const w: RuleWindow = {
@@ -104,7 +118,12 @@ export async function recentRuleWindowsIn(
  * a deleted window re-inserts it behind 2M newer ones. Keys with fewer than 2M sufficient windows keep everything.
  * Returns how many rows were deleted.
  */
-export async function pruneRuleWindowsIn(sql: SqlExecutor, model: string, version: string, keys: ReadonlyArray<RuleKey & { m: number }>): Promise<number> {
+export async function pruneRuleWindowsIn(
+  sql: SqlExecutor,
+  model: string,
+  version: string,
+  keys: ReadonlyArray<RuleKey & { m: number }>,
+): Promise<number> {
   if (keys.length === 0) return 0;
   const result = await sql.query(
     `WITH k AS (SELECT * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::int[]) AS u(metric, f, g, s, m)),
@@ -117,7 +136,15 @@ export async function pruneRuleWindowsIn(sql: SqlExecutor, model: string, versio
      DELETE FROM vigil_rule_windows AS d USING cut
      WHERE d.model = $1 AND d.version = $2 AND d.metric = cut.metric AND d.feature = cut.feature AND d.group_key = cut.group_key
        AND d.severity = cut.severity AND d.window_start < cut.keep_from`,
-    [model, version, keys.map((k) => k.metric), keys.map((k) => k.feature), keys.map((k) => k.group), keys.map((k) => k.severity), keys.map((k) => k.m)],
+    [
+      model,
+      version,
+      keys.map((k) => k.metric),
+      keys.map((k) => k.feature),
+      keys.map((k) => k.group),
+      keys.map((k) => k.severity),
+      keys.map((k) => k.m),
+    ],
   );
   return result.rowCount;
 }
@@ -153,7 +180,13 @@ export async function ruleStatesIn(sql: SqlExecutor, model: string, version: str
   return out;
 }
 
-export async function upsertRuleStatesIn(sql: SqlExecutor, model: string, version: string, states: readonly RuleState[], at: number): Promise<void> {
+export async function upsertRuleStatesIn(
+  sql: SqlExecutor,
+  model: string,
+  version: string,
+  states: readonly RuleState[],
+  at: number,
+): Promise<void> {
   if (states.length === 0) return;
   await sql.query(
     `INSERT INTO vigil_rule_states (model, version, metric, feature, group_key, severity, firing, state, value, window_start, window_end, updated_at)

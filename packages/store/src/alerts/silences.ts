@@ -21,7 +21,19 @@ export async function insertSilenceIn(sql: SqlExecutor, s: Silence): Promise<voi
   await sql.query(
     `INSERT INTO vigil_silences (id, model, version, metric, feature, group_key, starts_at, expires_at, reason, created_by, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9, $10, $11::timestamptz)`,
-    [s.id, s.model, s.version, s.metric, s.feature, s.group, toIso(s.startsAt, 'startsAt'), toIso(s.expiresAt, 'expiresAt'), s.reason, s.createdBy, toIso(s.createdAt, 'createdAt')],
+    [
+      s.id,
+      s.model,
+      s.version,
+      s.metric,
+      s.feature,
+      s.group,
+      toIso(s.startsAt, 'startsAt'),
+      toIso(s.expiresAt, 'expiresAt'),
+      s.reason,
+      s.createdBy,
+      toIso(s.createdAt, 'createdAt'),
+    ],
   );
 }
 
@@ -47,6 +59,15 @@ export async function activeSilencesIn(sql: SqlExecutor, model: string, at: numb
 }
 
 /** Whether a silence covers an incident key. */
-export function silenceMatches(s: Pick<Silence, 'model' | 'version' | 'metric' | 'feature' | 'group'>, k: { model: string; version: string; metric: string; feature: string; group: string }): boolean {
-  return s.model === k.model && (s.version === '' || s.version === k.version) && (s.metric === '' || s.metric === k.metric) && (s.feature === '' || s.feature === k.feature) && (s.group === '' || s.group === k.group);
+export function silenceMatches(
+  s: Pick<Silence, 'model' | 'version' | 'metric' | 'feature' | 'group'>,
+  k: { model: string; version: string; metric: string; feature: string; group: string },
+): boolean {
+  return (
+    s.model === k.model &&
+    (s.version === '' || s.version === k.version) &&
+    (s.metric === '' || s.metric === k.metric) &&
+    (s.feature === '' || s.feature === k.feature) &&
+    (s.group === '' || s.group === k.group)
+  );
 }

@@ -84,7 +84,8 @@ export function int4ArrayParam(values: ArrayLike<number>): Buffer {
 
 /** float8[]; null and undefined as NULL, and NaN too unless `keepNaN` (±Infinity kept). */
 export function float8ArrayParam(values: ArrayLike<number | null | undefined>, keepNaN = false): Buffer {
-  const isNull = (v: number | null | undefined): v is null | undefined => v === null || v === undefined || (!keepNaN && Number.isNaN(v));
+  const isNull = (v: number | null | undefined): v is null | undefined =>
+    v === null || v === undefined || (!keepNaN && Number.isNaN(v));
   let nulls = 0;
   for (let i = 0; i < values.length; i++) if (isNull(values[i])) nulls++;
   const buffer = Buffer.allocUnsafe(HEADER_BYTES + values.length * 4 + (values.length - nulls) * 8);

@@ -9,12 +9,23 @@ export interface StoredBucket<A = unknown> {
 }
 
 /** The buckets of one model version with from ≤ bucketStart < to (epoch ms), oldest first. */
-export async function loadBuckets<A = unknown>(sql: SqlExecutor, model: string, version: string, from: number, to: number): Promise<StoredBucket<A>[]> {
+export async function loadBuckets<A = unknown>(
+  sql: SqlExecutor,
+  model: string,
+  version: string,
+  from: number,
+  to: number,
+): Promise<StoredBucket<A>[]> {
   const result = await sql.query<{ bucket_start: unknown; accumulator: A; rows: string; updated_at: unknown }>(
     `SELECT bucket_start, accumulator, rows::text AS rows, updated_at FROM vigil_buckets
      WHERE model = $1 AND version = $2 AND bucket_start >= $3::timestamptz AND bucket_start < $4::timestamptz
      ORDER BY bucket_start`,
     [model, version, toIso(from, 'from'), toIso(to, 'to')],
   );
-  return result.rows.map((r) => ({ bucketStart: toMs(r.bucket_start), accumulator: r.accumulator, rows: toNumber(r.rows), updatedAt: toMs(r.updated_at) }));
+  return result.rows.map((r) => ({
+    bucketStart: toMs(r.bucket_start),
+    accumulator: r.accumulator,
+    rows: toNumber(r.rows),
+    updatedAt: toMs(r.updated_at),
+  }));
 }

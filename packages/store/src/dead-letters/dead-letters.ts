@@ -54,7 +54,10 @@ export async function listDeadLetters(sql: SqlExecutor, query: DeadLetterQuery =
 
 /** How many dead letters came from these topics (a summary needs the count, not the rows and their bytes). */
 export async function countDeadLetters(sql: SqlExecutor, topics: readonly string[]): Promise<number> {
-  const result = await sql.query<{ n: string }>('SELECT count(*)::text AS n FROM vigil_dead_letters WHERE topic = ANY($1::text[])', [[...topics]]);
+  const result = await sql.query<{ n: string }>(
+    'SELECT count(*)::text AS n FROM vigil_dead_letters WHERE topic = ANY($1::text[])',
+    [[...topics]],
+  );
   return Number(result.rows[0]?.n ?? 0);
 }
 

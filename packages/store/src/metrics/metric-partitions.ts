@@ -87,7 +87,9 @@ export async function ensureMetricPartitionsIn(sql: SqlExecutor, now: number, ah
       [lower, upper],
     );
     moved += move.rowCount;
-    await sql.query(`ALTER TABLE vigil_metric_windows ATTACH PARTITION ${p.name} FOR VALUES FROM ('${lower}') TO ('${upper}')`);
+    await sql.query(
+      `ALTER TABLE vigil_metric_windows ATTACH PARTITION ${p.name} FOR VALUES FROM ('${lower}') TO ('${upper}')`,
+    );
     created.push(p);
   }
   return { created, moved };

@@ -115,13 +115,21 @@ export async function rollUpMetricsIn(sql: SqlExecutor, expiry: MetricExpiry = {
     // Whole weeks past the limit are dropped (migration 0016); the windows left before it, in the week that holds the
     // limit or in the default partition, are deleted.
     partitionsDropped = await dropMetricPartitionsIn(sql, expiry.windowsBefore);
-    windowsDeleted = (await sql.query('DELETE FROM vigil_metric_windows WHERE window_end < $1::timestamptz', [before])).rowCount;
+    windowsDeleted = (await sql.query('DELETE FROM vigil_metric_windows WHERE window_end < $1::timestamptz', [before]))
+      .rowCount;
     for (const p of partitionsDropped) windowsDeleted += p.windows;
-    await sql.query('UPDATE vigil_rollup_state SET windows_deleted_before = GREATEST(windows_deleted_before, $1::timestamptz)', [before]);
+    await sql.query(
+      'UPDATE vigil_rollup_state SET windows_deleted_before = GREATEST(windows_deleted_before, $1::timestamptz)',
+      [before],
+    );
   }
   if (expiry.hoursBefore !== undefined) {
     const before = toIso(expiry.hoursBefore, 'hoursBefore');
-    hoursDeleted = (await sql.query("DELETE FROM vigil_metric_hourly WHERE bucket_start + interval '1 hour' <= $1::timestamptz", [before])).rowCount;
+    hoursDeleted = (
+      await sql.query("DELETE FROM vigil_metric_hourly WHERE bucket_start + interval '1 hour' <= $1::timestamptz", [
+        before,
+      ])
+    ).rowCount;
     // Days from this one on still have every hour.
     await sql.query(
       `UPDATE vigil_rollup_state SET hours_deleted_before = GREATEST(hours_deleted_before, date_bin('1 hour', $1::timestamptz, timestamptz 'epoch'))`,
@@ -129,5 +137,11 @@ export async function rollUpMetricsIn(sql: SqlExecutor, expiry: MetricExpiry = {
     );
   }
   await sql.query('UPDATE vigil_rollup_state SET rolled_up_to = now()');
-  return { hours: hours.rowCount, days: days.rowCount, windowsDeleted, hoursDeleted, ...(partitionsDropped.length > 0 ? { partitionsDropped } : {}) };
+  return {
+    hours: hours.rowCount,
+    days: days.rowCount,
+    windowsDeleted,
+    hoursDeleted,
+    ...(partitionsDropped.length > 0 ? { partitionsDropped } : {}),
+  };
 }

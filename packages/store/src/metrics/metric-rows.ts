@@ -47,7 +47,8 @@ export interface MetricRowQuery {
 export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const byKey = new Map<string, MetricRow>();
-  for (const r of rows) byKey.set(compositeKey(r.model, r.version, r.windowStart, r.windowEnd, r.metric, r.feature, r.group), r);
+  for (const r of rows)
+    byKey.set(compositeKey(r.model, r.version, r.windowStart, r.windowEnd, r.metric, r.feature, r.group), r);
   const list = [...byKey.values()];
   for (const r of list) {
     wholeMs(r.windowStart, 'windowStart');
@@ -114,7 +115,16 @@ async function seriesIds(sql: SqlExecutor, list: readonly MetricRow[]): Promise<
   const ids = new Map<string, number>();
   const read = (result: { rows: Record<string, unknown>[] }) => {
     for (const r of result.rows) {
-      ids.set(seriesKey({ model: String(r.model), version: String(r.version), metric: String(r.metric), feature: String(r.feature), group: String(r.group_key) }), toNumber(r.series_id));
+      ids.set(
+        seriesKey({
+          model: String(r.model),
+          version: String(r.version),
+          metric: String(r.metric),
+          feature: String(r.feature),
+          group: String(r.group_key),
+        }),
+        toNumber(r.series_id),
+      );
     }
   };
   // The INSERT's RETURNING gives the new ids; the SELECT (same snapshot) the ones known before.

@@ -46,7 +46,9 @@ export async function migrate(client: SqlClient, options: MigrateOptions = {}): 
       checksum    text        NOT NULL,
       applied_at  timestamptz NOT NULL DEFAULT now()
     )`);
-    const done = await tx.query<{ id: number; name: string; checksum: string }>('SELECT id, name, checksum FROM vigil_migrations ORDER BY id');
+    const done = await tx.query<{ id: number; name: string; checksum: string }>(
+      'SELECT id, name, checksum FROM vigil_migrations ORDER BY id',
+    );
     const known = new Map(migrations.map((m) => [m.id, m]));
     for (const row of done.rows) {
       const mine = known.get(row.id);
@@ -57,7 +59,10 @@ export async function migrate(client: SqlClient, options: MigrateOptions = {}): 
         );
       }
       if (checksum(mine.sql) !== row.checksum) {
-        throw new VigilError('VIGIL_STORE_MIGRATION', `migration ${row.id} (${row.name}) was changed after it was applied; migrations are append-only`);
+        throw new VigilError(
+          'VIGIL_STORE_MIGRATION',
+          `migration ${row.id} (${row.name}) was changed after it was applied; migrations are append-only`,
+        );
       }
     }
     const applied: number[] = [];
@@ -66,7 +71,11 @@ export async function migrate(client: SqlClient, options: MigrateOptions = {}): 
       if (recorded.has(migration.id)) continue;
       // One statement per query: the extended protocol (needed for parameters) accepts only one.
       for (const statement of splitStatements(migration.sql)) await tx.query(statement);
-      await tx.query('INSERT INTO vigil_migrations (id, name, checksum) VALUES ($1, $2, $3)', [migration.id, migration.name, checksum(migration.sql)]);
+      await tx.query('INSERT INTO vigil_migrations (id, name, checksum) VALUES ($1, $2, $3)', [
+        migration.id,
+        migration.name,
+        checksum(migration.sql),
+      ]);
       applied.push(migration.id);
       logger.info({ migration: migration.id, name: migration.name }, 'migration applied');
     }

@@ -10,7 +10,11 @@ export interface IndexedPrediction {
 }
 
 /** For the label join: the predictions among `ids` that are still indexed, by id. */
-export async function lookupPredictions(sql: SqlExecutor, model: string, ids: readonly string[]): Promise<Map<string, IndexedPrediction>> {
+export async function lookupPredictions(
+  sql: SqlExecutor,
+  model: string,
+  ids: readonly string[],
+): Promise<Map<string, IndexedPrediction>> {
   const found = new Map<string, IndexedPrediction>();
   if (ids.length === 0) return found;
   // One primary-key probe per id, whatever the table's statistics say. With `WHERE model = $1 AND id = ANY($2)` the
@@ -25,7 +29,8 @@ export async function lookupPredictions(sql: SqlExecutor, model: string, ids: re
     // A batch's worth of ids as one binary array (see batch/array-params.ts): nothing to escape or parse.
     [model, textArrayParam(ids)],
   );
-  for (const r of result.rows) found.set(r.id, { version: r.version, ts: toMs(r.ts), bucketStart: toMs(r.bucket_start) });
+  for (const r of result.rows)
+    found.set(r.id, { version: r.version, ts: toMs(r.ts), bucketStart: toMs(r.bucket_start) });
   return found;
 }
 
@@ -33,7 +38,10 @@ export async function lookupPredictions(sql: SqlExecutor, model: string, ids: re
  * {@link lookupPredictions} for several models in one statement: per model, its predictions among its ids. A batch
  * of a topic keyed by model carries a few dozen models; one round trip instead of one per model.
  */
-export async function lookupPredictionsOfModels(sql: SqlExecutor, wanted: ReadonlyMap<string, readonly string[]>): Promise<Map<string, Map<string, IndexedPrediction>>> {
+export async function lookupPredictionsOfModels(
+  sql: SqlExecutor,
+  wanted: ReadonlyMap<string, readonly string[]>,
+): Promise<Map<string, Map<string, IndexedPrediction>>> {
   const found = new Map<string, Map<string, IndexedPrediction>>();
   const models: string[] = [];
   const ids: string[] = [];
@@ -51,13 +59,16 @@ export async function lookupPredictionsOfModels(sql: SqlExecutor, wanted: Readon
      CROSS JOIN LATERAL (SELECT i.model, i.id, i.version, i.ts, i.bucket_start FROM vigil_prediction_index AS i WHERE i.model = u.model AND i.id = u.id OFFSET 0) AS p`,
     [textArrayParam(models), textArrayParam(ids)],
   );
-  for (const r of result.rows) found.get(r.model)?.set(r.id, { version: r.version, ts: toMs(r.ts), bucketStart: toMs(r.bucket_start) });
+  for (const r of result.rows)
+    found.get(r.model)?.set(r.id, { version: r.version, ts: toMs(r.ts), bucketStart: toMs(r.bucket_start) });
   return found;
 }
 
 /** Forgets predictions whose label can no longer arrive in time; returns how many. */
 export async function deleteExpiredPredictions(sql: SqlExecutor, now: number): Promise<number> {
   // Times in the index are epoch milliseconds (migration 0004).
-  const result = await sql.query('DELETE FROM vigil_prediction_index WHERE expires_at <= $1::bigint', [toMsParam(now, 'now')]);
+  const result = await sql.query('DELETE FROM vigil_prediction_index WHERE expires_at <= $1::bigint', [
+    toMsParam(now, 'now'),
+  ]);
   return result.rowCount;
 }

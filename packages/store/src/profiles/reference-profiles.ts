@@ -8,13 +8,29 @@ export interface StoredReferenceProfile<P = unknown> {
 }
 
 /** Keeps every profile ever saved; `loadReferenceProfile` returns the newest. */
-export async function saveReferenceProfile(sql: SqlExecutor, model: string, version: string, profile: unknown): Promise<void> {
+export async function saveReferenceProfile(
+  sql: SqlExecutor,
+  model: string,
+  version: string,
+  profile: unknown,
+): Promise<void> {
   await sql.query('INSERT INTO vigil_models (model) VALUES ($1) ON CONFLICT DO NOTHING', [model]);
-  await sql.query('INSERT INTO vigil_model_versions (model, version) VALUES ($1, $2) ON CONFLICT DO NOTHING', [model, version]);
-  await sql.query('INSERT INTO vigil_reference_profiles (model, version, profile) VALUES ($1, $2, $3::jsonb)', [model, version, JSON.stringify(profile)]);
+  await sql.query('INSERT INTO vigil_model_versions (model, version) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+    model,
+    version,
+  ]);
+  await sql.query('INSERT INTO vigil_reference_profiles (model, version, profile) VALUES ($1, $2, $3::jsonb)', [
+    model,
+    version,
+    JSON.stringify(profile),
+  ]);
 }
 
-export async function loadReferenceProfile<P = unknown>(sql: SqlExecutor, model: string, version: string): Promise<StoredReferenceProfile<P> | null> {
+export async function loadReferenceProfile<P = unknown>(
+  sql: SqlExecutor,
+  model: string,
+  version: string,
+): Promise<StoredReferenceProfile<P> | null> {
   const result = await sql.query<{ profile: P; created_at: unknown }>(
     `SELECT profile, created_at FROM vigil_reference_profiles WHERE model = $1 AND version = $2
      ORDER BY created_at DESC, id DESC LIMIT 1`,
@@ -34,7 +50,14 @@ export interface StoredRangeProfile<P = unknown> extends StoredReferenceProfile<
  * Stores the profile of `model`'s traffic in [from, to) unless one is stored already, and returns the stored one:
  * every daemon of a group ends with the profile of whichever fitted first.
  */
-export async function saveRangeProfile<P>(sql: SqlExecutor, model: string, from: number, to: number, profile: P, rows: number): Promise<StoredRangeProfile<P>> {
+export async function saveRangeProfile<P>(
+  sql: SqlExecutor,
+  model: string,
+  from: number,
+  to: number,
+  profile: P,
+  rows: number,
+): Promise<StoredRangeProfile<P>> {
   await sql.query(
     `INSERT INTO vigil_range_profiles (model, range_from, range_to, profile, rows)
      VALUES ($1, $2::timestamptz, $3::timestamptz, $4::jsonb, $5) ON CONFLICT DO NOTHING`,
@@ -45,7 +68,12 @@ export async function saveRangeProfile<P>(sql: SqlExecutor, model: string, from:
   return stored;
 }
 
-export async function loadRangeProfile<P = unknown>(sql: SqlExecutor, model: string, from: number, to: number): Promise<StoredRangeProfile<P> | null> {
+export async function loadRangeProfile<P = unknown>(
+  sql: SqlExecutor,
+  model: string,
+  from: number,
+  to: number,
+): Promise<StoredRangeProfile<P> | null> {
   const result = await sql.query<{ profile: P; rows: string | number; created_at: unknown }>(
     `SELECT profile, rows, created_at FROM vigil_range_profiles
      WHERE model = $1 AND range_from = $2::timestamptz AND range_to = $3::timestamptz`,
@@ -67,7 +95,13 @@ export interface PinnedProfile<P = unknown> {
  * Pins `profile` (whose canonical fingerprint is `fingerprint`) as the one `version`'s buckets are binned with,
  * unless one is pinned already; returns the pinned one, with its profile only when it is not the offered one.
  */
-export async function pinProfile<P>(sql: SqlExecutor, model: string, version: string, fingerprint: string, profile: P): Promise<PinnedProfile<P>> {
+export async function pinProfile<P>(
+  sql: SqlExecutor,
+  model: string,
+  version: string,
+  fingerprint: string,
+  profile: P,
+): Promise<PinnedProfile<P>> {
   await sql.query(
     `INSERT INTO vigil_version_profiles (model, version, fingerprint, profile) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT DO NOTHING`,
     [model, version, fingerprint, JSON.stringify(profile)],
@@ -78,15 +112,29 @@ export async function pinProfile<P>(sql: SqlExecutor, model: string, version: st
     [model, version, fingerprint],
   );
   const row = result.rows[0];
-  if (!row) throw new VigilError('VIGIL_INTERNAL', `the pinned profile of ${model} version ${version} vanished after it was pinned`);
-  return { fingerprint: row.fingerprint, ...(row.profile === null ? {} : { profile: row.profile }), pinnedAt: toMs(row.pinned_at) };
+  if (!row)
+    throw new VigilError(
+      'VIGIL_INTERNAL',
+      `the pinned profile of ${model} version ${version} vanished after it was pinned`,
+    );
+  return {
+    fingerprint: row.fingerprint,
+    ...(row.profile === null ? {} : { profile: row.profile }),
+    pinnedAt: toMs(row.pinned_at),
+  };
 }
 
-export async function loadPinnedProfile<P = unknown>(sql: SqlExecutor, model: string, version: string): Promise<Required<PinnedProfile<P>> | null> {
+export async function loadPinnedProfile<P = unknown>(
+  sql: SqlExecutor,
+  model: string,
+  version: string,
+): Promise<Required<PinnedProfile<P>> | null> {
   const result = await sql.query<{ fingerprint: string; profile: P; pinned_at: unknown }>(
     'SELECT fingerprint, profile, pinned_at FROM vigil_version_profiles WHERE model = $1 AND version = $2',
     [model, version],
   );
   const row = result.rows[0];
-  return row === undefined ? null : { fingerprint: row.fingerprint, profile: row.profile, pinnedAt: toMs(row.pinned_at) };
+  return row === undefined
+    ? null
+    : { fingerprint: row.fingerprint, profile: row.profile, pinnedAt: toMs(row.pinned_at) };
 }

@@ -36,9 +36,19 @@ export interface RetentionResult {
 }
 
 /** Applies the configured limits as of `now`; returns null, writing nothing, when no limit is configured. */
-export async function applyRetentionIn(sql: SqlExecutor, now: number, limits: RetentionLimits): Promise<RetentionResult | null> {
+export async function applyRetentionIn(
+  sql: SqlExecutor,
+  now: number,
+  limits: RetentionLimits,
+): Promise<RetentionResult | null> {
   const metricLimits = limits.metricRowsMs !== undefined || limits.metricHourlyMs !== undefined;
-  if (limits.deadLetterRawMs === undefined && limits.predictionIndexMs === undefined && limits.reviewQueueMs === undefined && !metricLimits) return null;
+  if (
+    limits.deadLetterRawMs === undefined &&
+    limits.predictionIndexMs === undefined &&
+    limits.reviewQueueMs === undefined &&
+    !metricLimits
+  )
+    return null;
   const details: Record<string, unknown> = {};
   let deadLettersErased: number | null = null;
   let predictionsDeleted: number | null = null;
@@ -54,7 +64,9 @@ export async function applyRetentionIn(sql: SqlExecutor, now: number, limits: Re
   }
   if (limits.predictionIndexMs !== undefined) {
     const before = now - limits.predictionIndexMs;
-    const deleted = await sql.query('DELETE FROM vigil_prediction_index WHERE ts < $1::bigint', [toMsParam(before, 'before')]);
+    const deleted = await sql.query('DELETE FROM vigil_prediction_index WHERE ts < $1::bigint', [
+      toMsParam(before, 'before'),
+    ]);
     predictionsDeleted = deleted.rowCount;
     details.predictionIndex = { eventTimeBefore: new Date(before).toISOString(), deleted: predictionsDeleted };
   }
@@ -89,12 +101,27 @@ export async function applyRetentionIn(sql: SqlExecutor, now: number, limits: Re
         windowEndBefore: new Date(windowsBefore).toISOString(),
         windowsDeleted: metrics.windowsDeleted,
         ...(metrics.partitionsDropped
-          ? { partitionsDropped: metrics.partitionsDropped.map((p) => ({ partition: p.name, from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), windows: p.windows })) }
+          ? {
+              partitionsDropped: metrics.partitionsDropped.map((p) => ({
+                partition: p.name,
+                from: new Date(p.from).toISOString(),
+                to: new Date(p.to).toISOString(),
+                windows: p.windows,
+              })),
+            }
           : {}),
       };
     }
-    if (hoursBefore !== undefined) details.metricHourly = { hourEndBefore: new Date(hoursBefore).toISOString(), deleted: metrics.hoursDeleted };
+    if (hoursBefore !== undefined)
+      details.metricHourly = { hourEndBefore: new Date(hoursBefore).toISOString(), deleted: metrics.hoursDeleted };
   }
-  await appendAuditIn(sql, [{ at: now, actor: 'vigil', action: 'retention.applied', reason: 'retention limits of the configuration', details }]);
-  return { deadLettersErased, predictionsDeleted, ...(metrics === undefined ? {} : { metrics }), ...(reviewItemsErased === undefined ? {} : { reviewItemsErased }) };
+  await appendAuditIn(sql, [
+    { at: now, actor: 'vigil', action: 'retention.applied', reason: 'retention limits of the configuration', details },
+  ]);
+  return {
+    deadLettersErased,
+    predictionsDeleted,
+    ...(metrics === undefined ? {} : { metrics }),
+    ...(reviewItemsErased === undefined ? {} : { reviewItemsErased }),
+  };
 }

@@ -82,22 +82,29 @@ const HOUR_MS = 3_600_000;
  * allotReviewCapacity) and records the others as `not_queued`. A prediction already in the queue (keyed by model and
  * event id) is left as it is and counts nowhere.
  */
-export async function queueFlaggedIn(tx: SqlExecutor, groups: readonly FlaggedGroup[], now: number): Promise<{ queued: number; notQueued: number }> {
+export async function queueFlaggedIn(
+  tx: SqlExecutor,
+  groups: readonly FlaggedGroup[],
+  now: number,
+): Promise<{ queued: number; notQueued: number }> {
   let queued = 0;
   let notQueued = 0;
   const hourStart = toIso(Math.floor(now / HOUR_MS) * HOUR_MS, 'hour');
   // One model at a time, in name order: two batches lock the counters in the same order.
   for (const group of [...groups].sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0))) {
     if (group.items.length === 0) continue;
-    await tx.query('INSERT INTO vigil_review_capacity (model, hour_start) VALUES ($1, $2::timestamptz) ON CONFLICT DO NOTHING', [group.model, hourStart]);
+    await tx.query(
+      'INSERT INTO vigil_review_capacity (model, hour_start) VALUES ($1, $2::timestamptz) ON CONFLICT DO NOTHING',
+      [group.model, hourStart],
+    );
     const locked = await tx.query<{ queued: unknown; reserved: unknown }>(
       'SELECT queued, reserved FROM vigil_review_capacity WHERE model = $1 AND hour_start = $2::timestamptz FOR UPDATE',
       [group.model, hourStart],
     );
-    const present = await tx.query<{ prediction_id: string }>('SELECT prediction_id FROM vigil_review_queue WHERE model = $1 AND prediction_id = ANY ($2::text[])', [
-      group.model,
-      group.items.map((i) => i.id),
-    ]);
+    const present = await tx.query<{ prediction_id: string }>(
+      'SELECT prediction_id FROM vigil_review_queue WHERE model = $1 AND prediction_id = ANY ($2::text[])',
+      [group.model, group.items.map((i) => i.id)],
+    );
     const known = new Set(present.rows.map((r) => r.prediction_id));
     const items = group.items.filter((i) => !known.has(i.id));
     if (items.length === 0) continue;
@@ -105,7 +112,10 @@ export async function queueFlaggedIn(tx: SqlExecutor, groups: readonly FlaggedGr
     const allotted = allotReviewCapacity(
       group.capacityPerHour,
       group.reserves ?? {},
-      { queued: toNumber(locked.rows[0]?.queued ?? 0), reserved: Object.fromEntries(Object.entries(reservedSoFar).map(([k, v]) => [k, toNumber(v)])) },
+      {
+        queued: toNumber(locked.rows[0]?.queued ?? 0),
+        reserved: Object.fromEntries(Object.entries(reservedSoFar).map(([k, v]) => [k, toNumber(v)])),
+      },
       items,
     );
     const incidents = await tx.query<Record<string, unknown>>(
@@ -116,8 +126,16 @@ export async function queueFlaggedIn(tx: SqlExecutor, groups: readonly FlaggedGr
     const context = {
       ...group.context,
       openIncidents: incidents.rows.map((r) => ({
-        id: r.id, version: r.version, metric: r.metric, feature: r.feature, group: r.group_key, severity: r.severity, status: r.status,
-        value: r.value === null ? null : toNumber(r.value), threshold: r.threshold === null ? null : toNumber(r.threshold), openedAt: toMs(r.opened_at),
+        id: r.id,
+        version: r.version,
+        metric: r.metric,
+        feature: r.feature,
+        group: r.group_key,
+        severity: r.severity,
+        status: r.status,
+        value: r.value === null ? null : toNumber(r.value),
+        threshold: r.threshold === null ? null : toNumber(r.threshold),
+        openedAt: toMs(r.opened_at),
       })),
     };
     const inserted = await tx.query<{ status: string }>(
@@ -177,14 +195,22 @@ export async function listReviewItems(sql: SqlExecutor, query: ReviewQueueQuery 
   const result = await sql.query<Record<string, unknown>>(
     `${SELECT} WHERE ($1::text IS NULL OR model = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR $3 = ANY (policies))
      ORDER BY (status IN ('pending', 'claimed')) DESC, priority DESC, id LIMIT $4`,
-    [query.model ?? null, query.status ?? null, query.reason ?? null, Math.max(1, Math.min(query.limit ?? 100, 10_000))],
+    [
+      query.model ?? null,
+      query.status ?? null,
+      query.reason ?? null,
+      Math.max(1, Math.min(query.limit ?? 100, 10_000)),
+    ],
   );
   return result.rows.map(toItem);
 }
 
 export async function getReviewItem(sql: SqlExecutor, id: string, forUpdate = false): Promise<ReviewItem | null> {
   if (!/^\d{1,18}$/.test(id)) return null;
-  const result = await sql.query<Record<string, unknown>>(`${SELECT} WHERE id = $1::bigint${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  const result = await sql.query<Record<string, unknown>>(
+    `${SELECT} WHERE id = $1::bigint${forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
   const row = result.rows[0];
   return row === undefined ? null : toItem(row);
 }
@@ -193,14 +219,28 @@ export async function getReviewItem(sql: SqlExecutor, id: string, forUpdate = fa
  * Claims item `id` for `reviewer` until `now + timeoutMs`. A pending item, or one whose claim has timed out, can be
  * claimed; the reviewer holding a live claim may claim again (it is renewed). Anything else is a conflict.
  */
-export async function claimReviewItemIn(tx: SqlExecutor, id: string, reviewer: string, now: number, timeoutMs: number): Promise<ReviewItem> {
+export async function claimReviewItemIn(
+  tx: SqlExecutor,
+  id: string,
+  reviewer: string,
+  now: number,
+  timeoutMs: number,
+): Promise<ReviewItem> {
   const item = await getReviewItem(tx, id, true);
   if (!item) throw new VigilError('VIGIL_NOT_FOUND', `no review item ${id}`);
   const claimLive = item.status === 'claimed' && (item.claimExpiresAt ?? 0) > now;
-  const claimable = (item.status === 'pending' && item.expiresAt > now) || (item.status === 'claimed' && (!claimLive || item.claimedBy === reviewer));
+  const claimable =
+    (item.status === 'pending' && item.expiresAt > now) ||
+    (item.status === 'claimed' && (!claimLive || item.claimedBy === reviewer));
   if (!claimable) {
-    const why = claimLive ? `claimed by ${item.claimedBy ?? '?'} until ${new Date(item.claimExpiresAt ?? 0).toISOString()}` : item.status === 'pending' ? 'expired' : item.status;
-    throw new VigilError('VIGIL_CONFLICT', `review item ${id} cannot be claimed: it is ${why}`, { details: { status: item.status } });
+    const why = claimLive
+      ? `claimed by ${item.claimedBy ?? '?'} until ${new Date(item.claimExpiresAt ?? 0).toISOString()}`
+      : item.status === 'pending'
+        ? 'expired'
+        : item.status;
+    throw new VigilError('VIGIL_CONFLICT', `review item ${id} cannot be claimed: it is ${why}`, {
+      details: { status: item.status },
+    });
   }
   await tx.query(
     `UPDATE vigil_review_queue SET status = 'claimed', claimed_by = $2, claimed_at = $3::timestamptz, claim_expires_at = $4::timestamptz WHERE id = $1::bigint`,
@@ -210,7 +250,12 @@ export async function claimReviewItemIn(tx: SqlExecutor, id: string, reviewer: s
 }
 
 /** The most urgent item the reviewer may claim (their own live claim first), or null; skips rows others hold locked. */
-export async function nextReviewItemIn(tx: SqlExecutor, reviewer: string, now: number, models?: readonly string[]): Promise<ReviewItem | null> {
+export async function nextReviewItemIn(
+  tx: SqlExecutor,
+  reviewer: string,
+  now: number,
+  models?: readonly string[],
+): Promise<ReviewItem | null> {
   const result = await tx.query<{ id: string }>(
     `SELECT id::text AS id FROM vigil_review_queue
      WHERE ($1::text[] IS NULL OR model = ANY ($1)) AND (
@@ -236,12 +281,25 @@ export interface VerdictInput {
  * Decides item `id`: only its live claimant may (an item claimed by nobody, or whose claim has timed out, must be
  * claimed first). With a label, the label is handed to the label join as an orphan of the prediction.
  */
-export async function decideReviewItemIn(tx: SqlExecutor, id: string, reviewer: string, now: number, input: VerdictInput): Promise<ReviewItem> {
+export async function decideReviewItemIn(
+  tx: SqlExecutor,
+  id: string,
+  reviewer: string,
+  now: number,
+  input: VerdictInput,
+): Promise<ReviewItem> {
   const item = await getReviewItem(tx, id, true);
   if (!item) throw new VigilError('VIGIL_NOT_FOUND', `no review item ${id}`);
   if (item.status !== 'claimed' || item.claimedBy !== reviewer || (item.claimExpiresAt ?? 0) <= now) {
-    const why = item.status === 'claimed' ? (item.claimedBy === reviewer ? 'your claim has timed out: claim it again' : `it is claimed by ${item.claimedBy ?? '?'}`) : `it is ${item.status}`;
-    throw new VigilError('VIGIL_CONFLICT', `review item ${id} cannot be decided by ${reviewer}: ${why}`, { details: { status: item.status } });
+    const why =
+      item.status === 'claimed'
+        ? item.claimedBy === reviewer
+          ? 'your claim has timed out: claim it again'
+          : `it is claimed by ${item.claimedBy ?? '?'}`
+        : `it is ${item.status}`;
+    throw new VigilError('VIGIL_CONFLICT', `review item ${id} cannot be decided by ${reviewer}: ${why}`, {
+      details: { status: item.status },
+    });
   }
   await tx.query(
     `UPDATE vigil_review_queue SET status = 'decided', decided_by = $2, decided_at = $3::timestamptz, verdict = $4, label = $5, verdict_reason = $6
@@ -254,7 +312,15 @@ export async function decideReviewItemIn(tx: SqlExecutor, id: string, reviewer: 
       [item.model, item.predictionId, input.label, toIso(now, 'now'), toIso(now + input.labelTtlMs, 'label expiry')],
     );
   }
-  return { ...item, status: 'decided', decidedBy: reviewer, decidedAt: now, verdict: input.verdict, label: input.label ?? null, verdictReason: input.reason };
+  return {
+    ...item,
+    status: 'decided',
+    decidedBy: reviewer,
+    decidedAt: now,
+    verdict: input.verdict,
+    label: input.label ?? null,
+    verdictReason: input.reason,
+  };
 }
 
 /** An item whose status a settling pass changed: its windows' review rows (backlog, oldest pending age) changed. */
@@ -288,7 +354,11 @@ export async function expireReviewItemsIn(
      RETURNING model, version, event_ts`,
     [at],
   );
-  const changed = [...expired.rows, ...released.rows].map((r) => ({ model: r.model, version: r.version, eventTs: toMs(r.event_ts) }));
+  const changed = [...expired.rows, ...released.rows].map((r) => ({
+    model: r.model,
+    version: r.version,
+    eventTs: toMs(r.event_ts),
+  }));
   return { released: released.rowCount, expired: expired.rowCount, changed };
 }
 
@@ -297,7 +367,11 @@ export async function expireReviewItemsIn(
  * window (it was flagged before any window of its model was analysed: a file replay, a first hour). Returns
  * whether it was added.
  */
-export async function fillReviewContextIn(tx: SqlExecutor, id: string, patch: Record<string, unknown>): Promise<boolean> {
+export async function fillReviewContextIn(
+  tx: SqlExecutor,
+  id: string,
+  patch: Record<string, unknown>,
+): Promise<boolean> {
   const result = await tx.query(
     `UPDATE vigil_review_queue SET context = context || $2::jsonb
      WHERE id = $1::bigint AND status IN ('pending', 'claimed') AND NOT (context ? 'window')`,
@@ -316,9 +390,19 @@ export async function countDecided(sql: SqlExecutor, reviewer: string, from: num
 }
 
 /** Queued and not-queued counts per clock hour of a model, oldest first. */
-export async function reviewCapacity(sql: SqlExecutor, model: string): Promise<Array<{ hourStart: number; queued: number; notQueued: number }>> {
-  const result = await sql.query<Record<string, unknown>>('SELECT hour_start, queued, not_queued FROM vigil_review_capacity WHERE model = $1 ORDER BY hour_start', [model]);
-  return result.rows.map((r) => ({ hourStart: toMs(r.hour_start), queued: toNumber(r.queued), notQueued: toNumber(r.not_queued) }));
+export async function reviewCapacity(
+  sql: SqlExecutor,
+  model: string,
+): Promise<Array<{ hourStart: number; queued: number; notQueued: number }>> {
+  const result = await sql.query<Record<string, unknown>>(
+    'SELECT hour_start, queued, not_queued FROM vigil_review_capacity WHERE model = $1 ORDER BY hour_start',
+    [model],
+  );
+  return result.rows.map((r) => ({
+    hourStart: toMs(r.hour_start),
+    queued: toNumber(r.queued),
+    notQueued: toNumber(r.not_queued),
+  }));
 }
 
 /** What a window's review metrics need of one queued item. */
@@ -331,13 +415,31 @@ export interface ReviewWindowItem {
 }
 
 /** The items of a model version whose predictions' event times are in [start, end). */
-export async function reviewWindowItemsIn(sql: SqlExecutor, model: string, version: string, start: number, end: number): Promise<ReviewWindowItem[]> {
-  const result = await sql.query<{ status: ReviewItemStatus; verdict: ReviewVerdict | null; audit: boolean; groups: unknown; flagged_at: unknown }>(
+export async function reviewWindowItemsIn(
+  sql: SqlExecutor,
+  model: string,
+  version: string,
+  start: number,
+  end: number,
+): Promise<ReviewWindowItem[]> {
+  const result = await sql.query<{
+    status: ReviewItemStatus;
+    verdict: ReviewVerdict | null;
+    audit: boolean;
+    groups: unknown;
+    flagged_at: unknown;
+  }>(
     `SELECT status, verdict, 'audit' = ANY (policies) AS audit, groups, flagged_at FROM vigil_review_queue
      WHERE model = $1 AND version = $2 AND event_ts >= $3::timestamptz AND event_ts < $4::timestamptz`,
     [model, version, toIso(start, 'window start'), toIso(end, 'window end')],
   );
-  return result.rows.map((r) => ({ status: r.status, verdict: r.verdict, audit: r.audit, groups: json(r.groups), flaggedAt: toMs(r.flagged_at) }));
+  return result.rows.map((r) => ({
+    status: r.status,
+    verdict: r.verdict,
+    audit: r.audit,
+    groups: json(r.groups),
+    flaggedAt: toMs(r.flagged_at),
+  }));
 }
 
 function json<T>(value: unknown): T {

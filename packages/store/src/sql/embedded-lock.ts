@@ -37,7 +37,11 @@ export function lockEmbeddedDatabase(dataDir: string): void {
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new VigilError('VIGIL_STORE_UNAVAILABLE', `cannot create the lock ${path} of the embedded database: ${(error as Error).message}`, { cause: error });
+        throw new VigilError(
+          'VIGIL_STORE_UNAVAILABLE',
+          `cannot create the lock ${path} of the embedded database: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
     }
     const holder = readHolder(path);
@@ -55,10 +59,14 @@ export function lockEmbeddedDatabase(dataDir: string): void {
       // Another process took it over first: try again.
     }
   }
-  throw new VigilError('VIGIL_STORE_LOCKED', `the embedded database ${dataDir} is in use by another Vigil process (its lock ${path} keeps changing hands); stop it, or set database.url (VIGIL_DATABASE_URL) to a PostgreSQL server`, {
-    retriable: true,
-    details: { lock: path },
-  });
+  throw new VigilError(
+    'VIGIL_STORE_LOCKED',
+    `the embedded database ${dataDir} is in use by another Vigil process (its lock ${path} keeps changing hands); stop it, or set database.url (VIGIL_DATABASE_URL) to a PostgreSQL server`,
+    {
+      retriable: true,
+      details: { lock: path },
+    },
+  );
 }
 
 /** Gives the lock back (the last opener of the process removes the file). */

@@ -31,7 +31,9 @@ type Runner = Pick<Transaction, 'query'>;
  * same module a plain `import` would give.
  */
 function pgliteModule(): { PGlite: new (dataDir?: string, options?: PGliteOptions) => PGlite } {
-  const node = (process as unknown as { getBuiltinModule(id: 'node:module'): typeof NodeModule }).getBuiltinModule('node:module');
+  const node = (process as unknown as { getBuiltinModule(id: 'node:module'): typeof NodeModule }).getBuiltinModule(
+    'node:module',
+  );
   return node.createRequire(__filename)('@electric-sql/pglite') as { PGlite: new (dataDir?: string) => PGlite };
 }
 
@@ -66,13 +68,18 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
   } catch (error) {
     if (isVigilError(error)) throw error;
     if (lockDir !== undefined) unlockEmbeddedDatabase(lockDir);
-    throw new VigilError('VIGIL_STORE_UNAVAILABLE', `cannot open the embedded database${options.dataDir ? ` in ${options.dataDir}` : ''}: ${String(error)}`, {
-      cause: error,
-    });
+    throw new VigilError(
+      'VIGIL_STORE_UNAVAILABLE',
+      `cannot open the embedded database${options.dataDir ? ` in ${options.dataDir}` : ''}: ${String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   // A borrowed instance may be shared with clients that use another schema: set it at the start of every
   // transaction and statement rather than once per connection.
-  const setPath = options.schema === undefined ? undefined : `SET LOCAL search_path TO ${quoteIdentifier(options.schema)}`;
+  const setPath =
+    options.schema === undefined ? undefined : `SET LOCAL search_path TO ${quoteIdentifier(options.schema)}`;
   let closed: Promise<void> | undefined;
   const guard = (): void => {
     if (closed) throw new VigilError('VIGIL_STORE_UNAVAILABLE', 'the store is closed');
@@ -105,9 +112,11 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
       }
     },
     close(): Promise<void> {
-      closed ??= owned ? db.close().finally(() => {
+      closed ??= owned
+        ? db.close().finally(() => {
             if (lockDir !== undefined) unlockEmbeddedDatabase(lockDir);
-          }) : Promise.resolve();
+          })
+        : Promise.resolve();
       return closed;
     },
   };

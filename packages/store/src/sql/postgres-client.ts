@@ -23,7 +23,9 @@ export function redactUrl(url: string): string {
   return redact(url) as string;
 }
 
-function executor(run: (text: string, params?: unknown[]) => Promise<{ rows: unknown[]; rowCount: number | null }>): SqlExecutor {
+function executor(
+  run: (text: string, params?: unknown[]) => Promise<{ rows: unknown[]; rowCount: number | null }>,
+): SqlExecutor {
   return {
     async query<R>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
       const result = await run(text, params === undefined ? undefined : [...params]);
@@ -42,7 +44,9 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     // search_path through the startup packet, so every pooled connection gets it before its first statement
     // (the startup options string splits at spaces unless they are escaped with a backslash).
-    ...(options.schema === undefined ? {} : { options: `-c search_path=${quoteIdentifier(options.schema).replace(/[\\ ]/g, '\\$&')}` }),
+    ...(options.schema === undefined
+      ? {}
+      : { options: `-c search_path=${quoteIdentifier(options.schema).replace(/[\\ ]/g, '\\$&')}` }),
   });
   // An idle client whose server went away emits 'error' on the pool; without a listener that kills the process.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
@@ -99,7 +103,9 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
       }
     },
     close(): Promise<void> {
-      closed ??= pool.end().catch((error: unknown) => logger.warn({ err: error }, 'closing the PostgreSQL pool failed'));
+      closed ??= pool
+        .end()
+        .catch((error: unknown) => logger.warn({ err: error }, 'closing the PostgreSQL pool failed'));
       return closed;
     },
   };

@@ -12,7 +12,8 @@ const RETRIABLE_NODE_CODE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND
  * host name, expired) or on the protocol, and for a TLS file of the URL (`sslrootcert`, `sslcert`, `sslkey`) that
  * cannot be read: not retriable, the configuration must change.
  */
-const TLS_NODE_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|INVALID_CA$|INVALID_PURPOSE$|PATH_LENGTH_EXCEEDED$|HOSTNAME_MISMATCH$)/;
+const TLS_NODE_CODE =
+  /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|INVALID_CA$|INVALID_PURPOSE$|PATH_LENGTH_EXCEEDED$|HOSTNAME_MISMATCH$)/;
 const FILE_NODE_CODE = /^(ENOENT|EACCES|EISDIR)$/;
 
 /**
@@ -23,7 +24,8 @@ const FILE_NODE_CODE = /^(ENOENT|EACCES|EISDIR)$/;
 export function toStoreError(error: unknown, doing: string, options: { connecting?: boolean } = {}): unknown {
   if (error instanceof VigilError) return error;
   // Duck-typed rather than `instanceof Error`: PGlite's errors may come from another realm.
-  if (typeof error !== 'object' || error === null || typeof (error as { message?: unknown }).message !== 'string') return error;
+  if (typeof error !== 'object' || error === null || typeof (error as { message?: unknown }).message !== 'string')
+    return error;
   const { code, message } = error as { code?: unknown; message: string };
   if (typeof code !== 'string') {
     // node-postgres, when the URL asks for TLS (sslmode) and the server has none.
@@ -36,21 +38,32 @@ export function toStoreError(error: unknown, doing: string, options: { connectin
     return error;
   }
   if (options.connecting && TLS_NODE_CODE.test(code)) {
-    return new VigilError('VIGIL_STORE_UNAVAILABLE', `${doing}: TLS: ${message} (${code})`, { cause: error, retriable: false });
+    return new VigilError('VIGIL_STORE_UNAVAILABLE', `${doing}: TLS: ${message} (${code})`, {
+      cause: error,
+      retriable: false,
+    });
   }
   if (options.connecting && FILE_NODE_CODE.test(code)) {
-    return new VigilError('VIGIL_STORE_UNAVAILABLE', `${doing}: cannot read a file the connection string names: ${message}`, { cause: error, retriable: false });
+    return new VigilError(
+      'VIGIL_STORE_UNAVAILABLE',
+      `${doing}: cannot read a file the connection string names: ${message}`,
+      { cause: error, retriable: false },
+    );
   }
   if (RETRIABLE_NODE_CODE.test(code)) {
     return new VigilError('VIGIL_STORE_UNAVAILABLE', `${doing}: ${message}`, { cause: error, retriable: true });
   }
   if (/^[0-9A-Z]{5}$/.test(code)) {
     const retriable = RETRIABLE_SQLSTATE.test(code);
-    return new VigilError(retriable && code.startsWith('08') ? 'VIGIL_STORE_UNAVAILABLE' : 'VIGIL_STORE_QUERY', `${doing}: ${message} (SQLSTATE ${code})`, {
-      cause: error,
-      retriable,
-      details: { sqlstate: code },
-    });
+    return new VigilError(
+      retriable && code.startsWith('08') ? 'VIGIL_STORE_UNAVAILABLE' : 'VIGIL_STORE_QUERY',
+      `${doing}: ${message} (SQLSTATE ${code})`,
+      {
+        cause: error,
+        retriable,
+        details: { sqlstate: code },
+      },
+    );
   }
   return error;
 }

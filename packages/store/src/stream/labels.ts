@@ -64,7 +64,9 @@ export async function joinLabelsIn(tx: SqlExecutor, labels: readonly LabelInput[
     if (unique.has(key)) duplicates++;
     else unique.set(key, l);
   }
-  const list = [...unique.values()].sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const list = [...unique.values()].sort((a, b) =>
+    a.model < b.model ? -1 : a.model > b.model ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+  );
   const found = await tx.query<IndexRow>(
     `SELECT p.model, p.id, p.version, p.bucket_start, p.ts, p.score, p.prediction, p.groups, p.labelled_at IS NOT NULL AS labelled
      FROM vigil_prediction_index AS p JOIN UNNEST($1::text[], $2::text[]) AS u(m, i) ON p.model = u.m AND p.id = u.i
@@ -87,7 +89,13 @@ export async function joinLabelsIn(tx: SqlExecutor, labels: readonly LabelInput[
       `INSERT INTO vigil_orphan_labels (model, id, label, ts, expires_at)
        SELECT u.m, u.i, u.l, u.t::timestamptz, u.e::timestamptz FROM UNNEST($1::text[], $2::text[], $3::float8[], $4::text[], $5::text[]) AS u(m, i, l, t, e)
        ON CONFLICT (model, id) DO NOTHING`,
-      [orphans.map((o) => o.model), orphans.map((o) => o.id), orphans.map((o) => o.label), orphans.map((o) => toIso(o.ts, 'label ts')), orphans.map((o) => toIso(o.expiresAt, 'label expiresAt'))],
+      [
+        orphans.map((o) => o.model),
+        orphans.map((o) => o.id),
+        orphans.map((o) => o.label),
+        orphans.map((o) => toIso(o.ts, 'label ts')),
+        orphans.map((o) => toIso(o.expiresAt, 'label expiresAt')),
+      ],
     );
     orphaned = inserted.rowCount;
     duplicates += orphans.length - inserted.rowCount;
@@ -107,10 +115,10 @@ export async function claimOrphansIn(tx: SqlExecutor, limit: number): Promise<La
     [limit],
   );
   if (claimed.rows.length === 0) return [];
-  await tx.query('DELETE FROM vigil_orphan_labels AS o USING UNNEST($1::text[], $2::text[]) AS u(m, i) WHERE o.model = u.m AND o.id = u.i', [
-    claimed.rows.map((r) => r.model),
-    claimed.rows.map((r) => r.id),
-  ]);
+  await tx.query(
+    'DELETE FROM vigil_orphan_labels AS o USING UNNEST($1::text[], $2::text[]) AS u(m, i) WHERE o.model = u.m AND o.id = u.i',
+    [claimed.rows.map((r) => r.model), claimed.rows.map((r) => r.id)],
+  );
   const matches = claimed.rows.filter((r) => !r.labelled).map((r) => toMatch(r, toNumber(r.label)));
   await markLabelledIn(tx, matches);
   return matches;
@@ -126,7 +134,9 @@ export async function expireOrphansIn(tx: SqlExecutor, now: number): Promise<num
   if (expired.rows.length === 0) return 0;
   const models = expired.rows.map((r) => r.model);
   const counts = expired.rows.map((r) => String(r.n));
-  await tx.query('INSERT INTO vigil_models (model) SELECT m FROM UNNEST($1::text[]) AS u(m) ON CONFLICT DO NOTHING', [models]);
+  await tx.query('INSERT INTO vigil_models (model) SELECT m FROM UNNEST($1::text[]) AS u(m) ON CONFLICT DO NOTHING', [
+    models,
+  ]);
   await tx.query(
     'UPDATE vigil_models AS m SET orphaned_labels = m.orphaned_labels + u.n::bigint FROM UNNEST($1::text[], $2::text[]) AS u(model, n) WHERE m.model = u.model',
     [models, counts],
@@ -144,7 +154,8 @@ async function markLabelledIn(tx: SqlExecutor, matches: readonly LabelMatch[]): 
 }
 
 function toMatch(row: IndexRow, label: number): LabelMatch {
-  const groups = typeof row.groups === 'string' ? (JSON.parse(row.groups) as Record<string, string | null>) : (row.groups ?? {});
+  const groups =
+    typeof row.groups === 'string' ? (JSON.parse(row.groups) as Record<string, string | null>) : (row.groups ?? {});
   return {
     model: row.model,
     id: row.id,

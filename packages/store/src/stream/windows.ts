@@ -55,17 +55,32 @@ export interface PartitionWatermark {
 }
 
 const windowOrder = (a: WindowKey, b: WindowKey): number =>
-  a.model < b.model ? -1 : a.model > b.model ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : a.start - b.start || a.end - b.end;
+  a.model < b.model
+    ? -1
+    : a.model > b.model
+      ? 1
+      : a.version < b.version
+        ? -1
+        : a.version > b.version
+          ? 1
+          : a.start - b.start || a.end - b.end;
 
 /** Marks windows as changed (creating them when new), in the caller's transaction. Locks rows in key order. */
 export async function touchWindowsIn(tx: SqlExecutor, windows: readonly WindowKey[]): Promise<void> {
   if (windows.length === 0) return;
-  const unique = [...new Map(windows.map((w) => [compositeKey(w.model, w.version, w.start, w.end), w])).values()].sort(windowOrder);
+  const unique = [...new Map(windows.map((w) => [compositeKey(w.model, w.version, w.start, w.end), w])).values()].sort(
+    windowOrder,
+  );
   await tx.query(
     `INSERT INTO vigil_windows (model, version, window_start, window_end)
      SELECT u.m, u.v, u.s::timestamptz, u.e::timestamptz FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS u(m, v, s, e)
      ON CONFLICT (model, version, window_start, window_end) DO UPDATE SET change_seq = vigil_windows.change_seq + 1, changed_at = now()`,
-    [unique.map((w) => w.model), unique.map((w) => w.version), unique.map((w) => toIso(w.start, 'window start')), unique.map((w) => toIso(w.end, 'window end'))],
+    [
+      unique.map((w) => w.model),
+      unique.map((w) => w.version),
+      unique.map((w) => toIso(w.start, 'window start')),
+      unique.map((w) => toIso(w.end, 'window end')),
+    ],
   );
 }
 
@@ -95,7 +110,12 @@ async function advancePartitionWatermarksIn(tx: SqlExecutor, marks: readonly Wat
   for (const m of marks) {
     if (m.topic === undefined || m.partition === undefined) continue;
     const key = keyOf(m.model, m.topic, m.partition);
-    rows.set(key, { model: m.model, topic: m.topic, partition: m.partition, maxEventTs: Math.max(rows.get(key)?.maxEventTs ?? -Infinity, m.maxEventTs) });
+    rows.set(key, {
+      model: m.model,
+      topic: m.topic,
+      partition: m.partition,
+      maxEventTs: Math.max(rows.get(key)?.maxEventTs ?? -Infinity, m.maxEventTs),
+    });
   }
   for (const m of marks) {
     if (m.topic === undefined || m.partitions === undefined) continue;
@@ -106,7 +126,15 @@ async function advancePartitionWatermarksIn(tx: SqlExecutor, marks: readonly Wat
   }
   if (rows.size === 0) return;
   const sorted = [...rows.values()].sort((a, b) =>
-    a.model < b.model ? -1 : a.model > b.model ? 1 : a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition,
+    a.model < b.model
+      ? -1
+      : a.model > b.model
+        ? 1
+        : a.topic < b.topic
+          ? -1
+          : a.topic > b.topic
+            ? 1
+            : a.partition - b.partition,
   );
   // A row without an event time changes nothing in a row that exists (its max and its idle clock stay).
   await tx.query(
@@ -128,8 +156,17 @@ async function advancePartitionWatermarksIn(tx: SqlExecutor, marks: readonly Wat
  * Per model (of `models`, else all), each partition's largest event time and how long it has been idle for the
  * model (database clock).
  */
-export async function loadPartitionWatermarks(sql: SqlExecutor, models?: readonly string[]): Promise<Map<string, PartitionWatermark[]>> {
-  const result = await sql.query<{ model: string; topic: string; partition: number; max_event_ts: unknown; idle_ms: number | string }>(
+export async function loadPartitionWatermarks(
+  sql: SqlExecutor,
+  models?: readonly string[],
+): Promise<Map<string, PartitionWatermark[]>> {
+  const result = await sql.query<{
+    model: string;
+    topic: string;
+    partition: number;
+    max_event_ts: unknown;
+    idle_ms: number | string;
+  }>(
     `SELECT model, topic, partition, max_event_ts, (EXTRACT(EPOCH FROM (now() - updated_at)) * 1000)::float8 AS idle_ms
      FROM vigil_partition_watermarks WHERE $1::text[] IS NULL OR model = ANY($1::text[]) ORDER BY model, topic, partition`,
     [models === undefined ? null : [...models]],
@@ -137,7 +174,12 @@ export async function loadPartitionWatermarks(sql: SqlExecutor, models?: readonl
   const out = new Map<string, PartitionWatermark[]>();
   for (const r of result.rows) {
     const list = out.get(r.model) ?? [];
-    list.push({ topic: r.topic, partition: r.partition, maxEventTs: r.max_event_ts === null ? null : toMs(r.max_event_ts), idleMs: Math.max(0, Number(r.idle_ms)) });
+    list.push({
+      topic: r.topic,
+      partition: r.partition,
+      maxEventTs: r.max_event_ts === null ? null : toMs(r.max_event_ts),
+      idleMs: Math.max(0, Number(r.idle_ms)),
+    });
     out.set(r.model, list);
   }
   return out;
@@ -145,7 +187,9 @@ export async function loadPartitionWatermarks(sql: SqlExecutor, models?: readonl
 
 /** Largest event time seen per model (epoch ms). */
 export async function loadMaxEventTimes(sql: SqlExecutor): Promise<Map<string, number>> {
-  const result = await sql.query<{ model: string; max_event_ts: unknown }>('SELECT model, max_event_ts FROM vigil_watermarks');
+  const result = await sql.query<{ model: string; max_event_ts: unknown }>(
+    'SELECT model, max_event_ts FROM vigil_watermarks',
+  );
   return new Map(result.rows.map((r) => [r.model, toMs(r.max_event_ts)]));
 }
 
@@ -153,7 +197,9 @@ export async function loadMaxEventTimes(sql: SqlExecutor): Promise<Map<string, n
  * Per model that ever had traffic: how long ago (ms, by the database's clock, so daemons agree) a batch last
  * carried its events, and the version whose windows changed last (the one a "no traffic" incident concerns).
  */
-export async function loadTraffic(sql: SqlExecutor): Promise<Map<string, { silentMs: number; version: string | null }>> {
+export async function loadTraffic(
+  sql: SqlExecutor,
+): Promise<Map<string, { silentMs: number; version: string | null }>> {
   const result = await sql.query<{ model: string; silent_ms: number | string; version: string | null }>(
     `SELECT w.model, (EXTRACT(EPOCH FROM (now() - w.updated_at)) * 1000)::float8 AS silent_ms,
             (SELECT v.version FROM vigil_windows v WHERE v.model = w.model ORDER BY v.changed_at DESC LIMIT 1) AS version
@@ -163,8 +209,22 @@ export async function loadTraffic(sql: SqlExecutor): Promise<Map<string, { silen
 }
 
 /** Windows of `model` that end at or before `watermark` and changed since their last analysis, oldest first. */
-export async function dueWindows(sql: SqlExecutor, model: string, watermark: number, limit: number): Promise<DueWindow[]> {
-  const result = await sql.query<{ version: string; window_start: unknown; window_end: unknown; change_seq: unknown; analyses: unknown; rows: unknown; labelled_rows: unknown; quiet_ms: unknown }>(
+export async function dueWindows(
+  sql: SqlExecutor,
+  model: string,
+  watermark: number,
+  limit: number,
+): Promise<DueWindow[]> {
+  const result = await sql.query<{
+    version: string;
+    window_start: unknown;
+    window_end: unknown;
+    change_seq: unknown;
+    analyses: unknown;
+    rows: unknown;
+    labelled_rows: unknown;
+    quiet_ms: unknown;
+  }>(
     `SELECT version, window_start, window_end, change_seq::text AS change_seq, analyses, rows::text AS rows, labelled_rows::text AS labelled_rows,
             (EXTRACT(EPOCH FROM (now() - changed_at)) * 1000)::float8 AS quiet_ms
      FROM vigil_windows
@@ -190,11 +250,23 @@ export async function dueWindows(sql: SqlExecutor, model: string, watermark: num
  * says whether the caller's results should be written: false when another analysis already covered as much
  * (two daemons raced for the window), so a result is never written over a newer one.
  */
-export async function markAnalysedIn(tx: SqlExecutor, window: DueWindow, counts: { rows: number; labelledRows: number }): Promise<boolean> {
+export async function markAnalysedIn(
+  tx: SqlExecutor,
+  window: DueWindow,
+  counts: { rows: number; labelledRows: number },
+): Promise<boolean> {
   const result = await tx.query(
     `UPDATE vigil_windows SET analysed_seq = $5::bigint, analysed_at = now(), analyses = analyses + 1, rows = $6::bigint, labelled_rows = $7::bigint
      WHERE model = $1 AND version = $2 AND window_start = $3::timestamptz AND window_end = $4::timestamptz AND analysed_seq < $5::bigint`,
-    [window.model, window.version, toIso(window.start, 'window start'), toIso(window.end, 'window end'), String(window.changeSeq), String(counts.rows), String(counts.labelledRows)],
+    [
+      window.model,
+      window.version,
+      toIso(window.start, 'window start'),
+      toIso(window.end, 'window end'),
+      String(window.changeSeq),
+      String(counts.rows),
+      String(counts.labelledRows),
+    ],
   );
   return result.rowCount === 1;
 }

@@ -1,11 +1,38 @@
 import { appendAuditIn, auditLog } from '../../src/alerts/audit-log';
-import { addFindingIn, closeReviewIn, getReview, insertReviewIn, listReviews, reviewFindings, type Review } from '../../src/alerts/reviews';
+import {
+  addFindingIn,
+  closeReviewIn,
+  getReview,
+  insertReviewIn,
+  listReviews,
+  reviewFindings,
+  type Review,
+} from '../../src/alerts/reviews';
 import type { SqlClient } from '../../src/sql/sql-client';
 import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
-const evidence = (from: number, to: number): Review['evidence'] => ({ model: 'm', version: '', from, to, metricRows: [], windows: [], referenceProfiles: [], incidents: [], audit: [] });
-const review = (id: string, model: string, openedAt: number): Review => ({ id, model, version: '', reason: 'why', openedBy: 'rita', openedAt, status: 'open', evidence: evidence(openedAt - 1000, openedAt) });
+const evidence = (from: number, to: number): Review['evidence'] => ({
+  model: 'm',
+  version: '',
+  from,
+  to,
+  metricRows: [],
+  windows: [],
+  referenceProfiles: [],
+  incidents: [],
+  audit: [],
+});
+const review = (id: string, model: string, openedAt: number): Review => ({
+  id,
+  model,
+  version: '',
+  reason: 'why',
+  openedBy: 'rita',
+  openedAt,
+  status: 'open',
+  evidence: evidence(openedAt - 1000, openedAt),
+});
 
 describe.each(BACKENDS)('reviews and the audit log on %s', (kind) => {
   let backend: TestBackend;
@@ -22,27 +49,51 @@ describe.each(BACKENDS)('reviews and the audit log on %s', (kind) => {
 
   it('appends findings to an open review, closes it once, and then refuses every change, in SQL as well', async () => {
     await insertReviewIn(sql, review('rev_a', 'm', T0));
-    expect(await addFindingIn(sql, 'rev_a', { at: T0 + 1, author: 'ana', text: 'PSI of age is from one branch' })).toMatchObject({ reviewId: 'rev_a', author: 'ana' });
+    expect(
+      await addFindingIn(sql, 'rev_a', { at: T0 + 1, author: 'ana', text: 'PSI of age is from one branch' }),
+    ).toMatchObject({ reviewId: 'rev_a', author: 'ana' });
     expect(await addFindingIn(sql, 'rev_a', { at: T0 + 2, author: 'bo', text: 'second' })).not.toBeNull();
     expect(await addFindingIn(sql, 'rev_nope', { at: T0, author: 'ana', text: 'x' })).toBeNull();
-    expect(await closeReviewIn(sql, 'rev_a', { at: T0 + 3, by: 'rita', outcome: 'retrain', reason: 'drift is real' })).toBe(true);
-    expect(await getReview(sql, 'rev_a')).toMatchObject({ status: 'closed', closedAt: T0 + 3, closedBy: 'rita', outcome: 'retrain', closeReason: 'drift is real' });
+    expect(
+      await closeReviewIn(sql, 'rev_a', { at: T0 + 3, by: 'rita', outcome: 'retrain', reason: 'drift is real' }),
+    ).toBe(true);
+    expect(await getReview(sql, 'rev_a')).toMatchObject({
+      status: 'closed',
+      closedAt: T0 + 3,
+      closedBy: 'rita',
+      outcome: 'retrain',
+      closeReason: 'drift is real',
+    });
     // The guarded statements write nothing on a closed review…
-    expect(await closeReviewIn(sql, 'rev_a', { at: T0 + 4, by: 'mallory', outcome: 'no_action', reason: 'again' })).toBe(false);
+    expect(
+      await closeReviewIn(sql, 'rev_a', { at: T0 + 4, by: 'mallory', outcome: 'no_action', reason: 'again' }),
+    ).toBe(false);
     expect(await addFindingIn(sql, 'rev_a', { at: T0 + 4, author: 'mallory', text: 'late' })).toBeNull();
     // …and the triggers refuse statements without the guard.
-    await expect(sql.query(`UPDATE vigil_reviews SET outcome = 'no_action' WHERE id = 'rev_a'`)).rejects.toThrow(/closed and cannot change/);
+    await expect(sql.query(`UPDATE vigil_reviews SET outcome = 'no_action' WHERE id = 'rev_a'`)).rejects.toThrow(
+      /closed and cannot change/,
+    );
     await expect(sql.query(`DELETE FROM vigil_reviews WHERE id = 'rev_a'`)).rejects.toThrow(/closed and cannot change/);
-    await expect(sql.query(`INSERT INTO vigil_review_findings (review_id, at, author, text) VALUES ('rev_a', now(), 'mallory', 'late')`)).rejects.toThrow(/is closed/);
+    await expect(
+      sql.query(
+        `INSERT INTO vigil_review_findings (review_id, at, author, text) VALUES ('rev_a', now(), 'mallory', 'late')`,
+      ),
+    ).rejects.toThrow(/is closed/);
     await expect(sql.query(`UPDATE vigil_review_findings SET text = 'rewritten'`)).rejects.toThrow(/append-only/);
     await expect(sql.query(`DELETE FROM vigil_review_findings`)).rejects.toThrow(/append-only/);
     // A close without an outcome, or with an unknown one, breaks the table's checks.
     await insertReviewIn(sql, review('rev_b', 'm', T0 + 10));
     // An open review's frozen evidence and opening never change either.
-    await expect(sql.query(`UPDATE vigil_reviews SET evidence = '{}'::jsonb WHERE id = 'rev_b'`)).rejects.toThrow(/keeps its frozen evidence/);
-    await expect(sql.query(`UPDATE vigil_reviews SET opened_by = 'mallory' WHERE id = 'rev_b'`)).rejects.toThrow(/keeps its frozen evidence/);
+    await expect(sql.query(`UPDATE vigil_reviews SET evidence = '{}'::jsonb WHERE id = 'rev_b'`)).rejects.toThrow(
+      /keeps its frozen evidence/,
+    );
+    await expect(sql.query(`UPDATE vigil_reviews SET opened_by = 'mallory' WHERE id = 'rev_b'`)).rejects.toThrow(
+      /keeps its frozen evidence/,
+    );
     await expect(sql.query(`UPDATE vigil_reviews SET status = 'closed' WHERE id = 'rev_b'`)).rejects.toThrow();
-    await expect(closeReviewIn(sql, 'rev_b', { at: T0, by: 'x', outcome: 'shrug' as 'other', reason: 'r' })).rejects.toThrow();
+    await expect(
+      closeReviewIn(sql, 'rev_b', { at: T0, by: 'x', outcome: 'shrug' as 'other', reason: 'r' }),
+    ).rejects.toThrow();
     expect((await reviewFindings(sql, 'rev_a')).map((f) => [f.author, f.text, f.at])).toEqual([
       ['ana', 'PSI of age is from one branch', T0 + 1],
       ['bo', 'second', T0 + 2],
@@ -50,7 +101,11 @@ describe.each(BACKENDS)('reviews and the audit log on %s', (kind) => {
   });
 
   it('lists reviews newest first, filtered by model and status, paged without gaps or repeats', async () => {
-    for (let i = 0; i < 13; i++) await insertReviewIn(sql, review(`rev_p${String(i).padStart(2, '0')}`, i % 2 === 0 ? 'paged' : 'other', T0 + 100_000 + (i % 5) * 1000));
+    for (let i = 0; i < 13; i++)
+      await insertReviewIn(
+        sql,
+        review(`rev_p${String(i).padStart(2, '0')}`, i % 2 === 0 ? 'paged' : 'other', T0 + 100_000 + (i % 5) * 1000),
+      );
     const seen: string[] = [];
     let after: { openedAt: number; id: string } | undefined;
     for (;;) {
@@ -64,8 +119,19 @@ describe.each(BACKENDS)('reviews and the audit log on %s', (kind) => {
     expect(expected).toHaveLength(7);
     expect(seen).toEqual(expected);
     const all = await listReviews(sql, { model: 'paged', limit: 100 });
-    for (let i = 1; i < all.length; i++) expect(all[i - 1]!.openedAt > all[i]!.openedAt || (all[i - 1]!.openedAt === all[i]!.openedAt && all[i - 1]!.id > all[i]!.id)).toBe(true);
-    expect(await listReviews(sql, { model: 'm', status: 'closed' })).toEqual([expect.objectContaining({ id: 'rev_a', findings: 2, outcome: 'retrain', evidence: { from: T0 - 1000, to: T0, metricRows: 0, windows: 0, incidents: 0, auditEntries: 0 } })]);
+    for (let i = 1; i < all.length; i++)
+      expect(
+        all[i - 1]!.openedAt > all[i]!.openedAt ||
+          (all[i - 1]!.openedAt === all[i]!.openedAt && all[i - 1]!.id > all[i]!.id),
+      ).toBe(true);
+    expect(await listReviews(sql, { model: 'm', status: 'closed' })).toEqual([
+      expect.objectContaining({
+        id: 'rev_a',
+        findings: 2,
+        outcome: 'retrain',
+        evidence: { from: T0 - 1000, to: T0, metricRows: 0, windows: 0, incidents: 0, auditEntries: 0 },
+      }),
+    ]);
     expect((await listReviews(sql, { model: 'm', status: 'open' })).map((r) => r.id)).toEqual(['rev_b']);
   });
 
@@ -73,7 +139,13 @@ describe.each(BACKENDS)('reviews and the audit log on %s', (kind) => {
     const n = 10_050;
     await appendAuditIn(
       sql,
-      Array.from({ length: n }, (_, i) => ({ at: T0 + i, actor: 'vigil', action: 'paging.test', model: i % 3 === 0 ? 'three' : 'bulk', details: { i } })),
+      Array.from({ length: n }, (_, i) => ({
+        at: T0 + i,
+        actor: 'vigil',
+        action: 'paging.test',
+        model: i % 3 === 0 ? 'three' : 'bulk',
+        details: { i },
+      })),
     );
     const pageThrough = async (limit: number, query: Parameters<typeof auditLog>[1]) => {
       const out: Array<{ id: string; i: number }> = [];

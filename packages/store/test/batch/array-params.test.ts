@@ -12,9 +12,40 @@ describe.each(BACKENDS)('binary array parameters on %s', (kind) => {
 
   it('arrive as the arrays they encode, element for element', async () => {
     const client = await backend.newClient();
-    const texts = ['plain', '', 'a"b', 'back\\slash', 'comma,{brace}', 'NULL', null, 'ünï ✓ 😀', "x'); DROP TABLE t; --"];
-    const ints = [0, 1, -1, 1_764_000_000_123, -62_135_596_800_000, 2 ** 53 - 1, -(2 ** 53) + 1, 4_294_967_296, -4_294_967_297];
-    const floats = [0.1, -0, 1e-310, Number.MAX_VALUE, Infinity, -Infinity, Number.NaN, null, undefined, 0.30000000000000004];
+    const texts = [
+      'plain',
+      '',
+      'a"b',
+      'back\\slash',
+      'comma,{brace}',
+      'NULL',
+      null,
+      'ünï ✓ 😀',
+      "x'); DROP TABLE t; --",
+    ];
+    const ints = [
+      0,
+      1,
+      -1,
+      1_764_000_000_123,
+      -62_135_596_800_000,
+      2 ** 53 - 1,
+      -(2 ** 53) + 1,
+      4_294_967_296,
+      -4_294_967_297,
+    ];
+    const floats = [
+      0.1,
+      -0,
+      1e-310,
+      Number.MAX_VALUE,
+      Infinity,
+      -Infinity,
+      Number.NaN,
+      null,
+      undefined,
+      0.30000000000000004,
+    ];
     const result = await client.query<{ t: string | null; i: string; f: number | string | null }>(
       `SELECT t, i::text AS i, f FROM unnest($1::text[], $2::int8[], $3::float8[]) AS u(t, i, f)`,
       [textArrayParam(texts), int8ArrayParam(ints), float8ArrayParam(floats)],

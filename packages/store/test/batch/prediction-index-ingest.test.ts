@@ -15,19 +15,38 @@ import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 interface Counts {
   counts: number[];
 }
-const add: MergeAccumulators<Counts> = (stored, delta) => ({ counts: stored.counts.map((c, i) => c + (delta.counts[i] ?? 0)) });
+const add: MergeAccumulators<Counts> = (stored, delta) => ({
+  counts: stored.counts.map((c, i) => c + (delta.counts[i] ?? 0)),
+});
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 10, 30, 10);
 
 function prediction(model: string, id: string, version = '1', minute = 0): PredictionIndexRow {
-  return { model, id, version, ts: T0 + minute * MINUTE, bucketStart: T0, expiresAt: T0 + 60 * MINUTE, score: 0.25, groups: { sex: 'f' } };
+  return {
+    model,
+    id,
+    version,
+    ts: T0 + minute * MINUTE,
+    bucketStart: T0,
+    expiresAt: T0 + 60 * MINUTE,
+    score: 0.25,
+    groups: { sex: 'f' },
+  };
 }
 
-function batch(partition: number, first: number, next: number, predictions: PredictionIndexRow[], model: string): Batch<Counts> {
+function batch(
+  partition: number,
+  first: number,
+  next: number,
+  predictions: PredictionIndexRow[],
+  model: string,
+): Batch<Counts> {
   return {
     groupId: 'vigil',
     offsets: [{ topic: 'vigil.predictions', partition, firstOffset: String(first), nextOffset: String(next) }],
-    buckets: [{ model, version: '1', bucketStart: T0, accumulator: { counts: [predictions.length] }, rows: predictions.length }],
+    buckets: [
+      { model, version: '1', bucketStart: T0, accumulator: { counts: [predictions.length] }, rows: predictions.length },
+    ],
     predictions,
   };
 }
@@ -49,13 +68,19 @@ describe.each(BACKENDS)('migration 0007 on %s', (kind) => {
   it('keys the prediction index and the orphan labels under "C", stores accumulators uncompressed, and keeps the rows', async () => {
     const client = await backend.newClient();
     const schema = await schemaOf(client);
-    expect((await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id < 7) })).applied).not.toContain(7);
+    expect((await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id < 7) })).applied).not.toContain(
+      7,
+    );
     await client.query(
       `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, groups)
        VALUES ('m', 'B', '1', 1, 0, 2, '{}'), ('m', 'a', '1', 1, 0, 2, '{}'), ('m', 'é', '1', 1, 0, 2, '{}')`,
     );
-    await client.query("INSERT INTO vigil_orphan_labels (model, id, label, ts, expires_at) VALUES ('m', 'é', 1, now(), now() + interval '1 day')");
-    await client.query("INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows) VALUES ('m', '1', now(), '{\"n\": 1}', 1)");
+    await client.query(
+      "INSERT INTO vigil_orphan_labels (model, id, label, ts, expires_at) VALUES ('m', 'é', 1, now(), now() + interval '1 day')",
+    );
+    await client.query(
+      "INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows) VALUES ('m', '1', now(), '{\"n\": 1}', 1)",
+    );
     // Up to 0007 only: 0017 compresses the accumulators again, with lz4 (tested in migrate.test.ts).
     expect((await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 7) })).applied).toContain(7);
 
@@ -77,11 +102,17 @@ describe.each(BACKENDS)('migration 0007 on %s', (kind) => {
       { table: 'vigil_prediction_index', column: 'model', collation: 'C', storage: 'x' },
     ]);
     // Byte order now, and the rows are all there; the orphan still joins its prediction.
-    const ids = await client.query<{ id: string }>("SELECT id FROM vigil_prediction_index WHERE model = 'm' ORDER BY id");
+    const ids = await client.query<{ id: string }>(
+      "SELECT id FROM vigil_prediction_index WHERE model = 'm' ORDER BY id",
+    );
     expect(ids.rows.map((r) => r.id)).toEqual(['B', 'a', 'é']);
-    const joined = await client.query<{ id: string }>('SELECT p.id FROM vigil_orphan_labels AS o JOIN vigil_prediction_index AS p ON p.model = o.model AND p.id = o.id');
+    const joined = await client.query<{ id: string }>(
+      'SELECT p.id FROM vigil_orphan_labels AS o JOIN vigil_prediction_index AS p ON p.model = o.model AND p.id = o.id',
+    );
     expect(joined.rows).toEqual([{ id: 'é' }]);
-    expect((await client.query<{ n: unknown }>("SELECT accumulator::text AS n FROM vigil_buckets WHERE model = 'm'")).rows).toEqual([{ n: '{"n": 1}' }]);
+    expect(
+      (await client.query<{ n: unknown }>("SELECT accumulator::text AS n FROM vigil_buckets WHERE model = 'm'")).rows,
+    ).toEqual([{ n: '{"n": 1}' }]);
   });
 });
 
@@ -98,24 +129,65 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
 
   it('inserts every new id, and keeps the first entry of an id given twice in a batch or indexed before', async () => {
     const first = [prediction('m', 'p1'), prediction('m', 'p2')];
-    expect(await store.applyBatch(batch(0, 0, 2, first, 'm'), add)).toMatchObject({ applied: true, predictions: 2, buckets: 1 });
+    expect(await store.applyBatch(batch(0, 0, 2, first, 'm'), add)).toMatchObject({
+      applied: true,
+      predictions: 2,
+      buckets: 1,
+    });
 
     // p1 again (indexed before), p3 twice in the batch, p4 new: the batch still commits, with its other effects.
-    const second = [prediction('m', 'p3', 'first'), prediction('m', 'p1', 'retry'), prediction('m', 'p4'), prediction('m', 'p3', 'second')];
-    expect(await store.applyBatch(batch(0, 2, 6, second, 'm'), add)).toMatchObject({ applied: true, predictions: 2, buckets: 1 });
+    const second = [
+      prediction('m', 'p3', 'first'),
+      prediction('m', 'p1', 'retry'),
+      prediction('m', 'p4'),
+      prediction('m', 'p3', 'second'),
+    ];
+    expect(await store.applyBatch(batch(0, 2, 6, second, 'm'), add)).toMatchObject({
+      applied: true,
+      predictions: 2,
+      buckets: 1,
+    });
     const found = await store.lookupPredictions('m', ['p1', 'p2', 'p3', 'p4']);
-    expect([...found].map(([id, p]) => [id, p.version]).sort()).toEqual([['p1', '1'], ['p2', '1'], ['p3', 'first'], ['p4', '1']]);
-    expect(await store.loadOffsets('vigil', 'vigil.predictions')).toEqual([{ topic: 'vigil.predictions', partition: 0, nextOffset: '6' }]);
-    expect((await store.loadBuckets<Counts>('m', '1', T0 - MINUTE, T0 + MINUTE)).map((b) => b.accumulator.counts)).toEqual([[6]]);
+    expect([...found].map(([id, p]) => [id, p.version]).sort()).toEqual([
+      ['p1', '1'],
+      ['p2', '1'],
+      ['p3', 'first'],
+      ['p4', '1'],
+    ]);
+    expect(await store.loadOffsets('vigil', 'vigil.predictions')).toEqual([
+      { topic: 'vigil.predictions', partition: 0, nextOffset: '6' },
+    ]);
+    expect(
+      (await store.loadBuckets<Counts>('m', '1', T0 - MINUTE, T0 + MINUTE)).map((b) => b.accumulator.counts),
+    ).toEqual([[6]]);
 
     // The label join finds rows written by either path.
     let matches: LabelMatch[] = [];
-    const labels = ['p1', 'p3', 'p4'].map((id) => ({ model: 'm', id, label: 1, ts: T0 + MINUTE, expiresAt: T0 + 90 * MINUTE }));
-    await store.applyBatch({ groupId: 'vigil', offsets: [{ topic: 'vigil.labels', partition: 0, firstOffset: '0', nextOffset: '1' }], buckets: [], labels }, add, (m) => {
-      matches = [...m];
-      return { buckets: [], windows: [] };
-    });
-    expect(matches.map((m) => [m.id, m.version]).sort()).toEqual([['p1', '1'], ['p3', 'first'], ['p4', '1']]);
+    const labels = ['p1', 'p3', 'p4'].map((id) => ({
+      model: 'm',
+      id,
+      label: 1,
+      ts: T0 + MINUTE,
+      expiresAt: T0 + 90 * MINUTE,
+    }));
+    await store.applyBatch(
+      {
+        groupId: 'vigil',
+        offsets: [{ topic: 'vigil.labels', partition: 0, firstOffset: '0', nextOffset: '1' }],
+        buckets: [],
+        labels,
+      },
+      add,
+      (m) => {
+        matches = [...m];
+        return { buckets: [], windows: [] };
+      },
+    );
+    expect(matches.map((m) => [m.id, m.version]).sort()).toEqual([
+      ['p1', '1'],
+      ['p3', 'first'],
+      ['p4', '1'],
+    ]);
   });
 
   it.each([
@@ -138,7 +210,15 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
       label: i % 3 === 0 ? 1 : null,
     }));
     const models = [...new Set(rows.map((r) => r.model))];
-    const result = await store.applyBatch({ groupId: 'vigil', offsets: [{ topic: `t-${tag}`, partition: 0, firstOffset: '0', nextOffset: '40' }], buckets: [], predictions: rows }, add);
+    const result = await store.applyBatch(
+      {
+        groupId: 'vigil',
+        offsets: [{ topic: `t-${tag}`, partition: 0, firstOffset: '0', nextOffset: '40' }],
+        buckets: [],
+        predictions: rows,
+      },
+      add,
+    );
     expect(result).toMatchObject({ applied: true, predictions: 40 });
     const stored = await client.query<Record<string, unknown>>(
       `SELECT model, id, version, ts::text AS ts, bucket_start::text AS bucket_start, expires_at::text AS expires_at, score, prediction, groups, label,
@@ -166,10 +246,17 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
   it('looks ids up by one probe each, not by reading every row of the model, before any ANALYZE', async () => {
     const model = 'm-lookup';
     const rows = Array.from({ length: 6000 }, (_, i) => prediction(model, `q${i}`));
-    expect(await store.applyBatch(batch(7, 0, 6000, rows, model), add)).toMatchObject({ applied: true, predictions: 6000 });
+    expect(await store.applyBatch(batch(7, 0, 6000, rows, model), add)).toMatchObject({
+      applied: true,
+      predictions: 6000,
+    });
     const client = await backend.newClient();
     // A batch's worth of ids, 201 of them indexed.
-    const asked = [...Array.from({ length: 1800 }, (_, i) => `new${i}`), ...Array.from({ length: 200 }, (_, i) => `q${i * 29}`), 'q5'];
+    const asked = [
+      ...Array.from({ length: 1800 }, (_, i) => `new${i}`),
+      ...Array.from({ length: 200 }, (_, i) => `q${i * 29}`),
+      'q5',
+    ];
     // The backend's counters of index entries returned by scans of the index's primary key, and of rows read by
     // sequential scans of the table, before and after the look-up, in one transaction (they may also hold the same
     // connection's earlier activity, not reported yet).

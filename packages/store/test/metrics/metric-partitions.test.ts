@@ -16,7 +16,16 @@ const NOW = W3 + DAY + 12 * HOUR;
 
 /** The two rows of a 1-hour window ending at `windowEnd`. */
 function windowRows(model: string, windowEnd: number, value: number): MetricRow[] {
-  const base = { model, version: '1', windowStart: windowEnd - HOUR, windowEnd, feature: '', group: '', rows: 10, labelledRows: 5 };
+  const base = {
+    model,
+    version: '1',
+    windowStart: windowEnd - HOUR,
+    windowEnd,
+    feature: '',
+    group: '',
+    rows: 10,
+    labelledRows: 5,
+  };
   return [
     { ...base, metric: 'psi', feature: 'age', value, details: { bins: [value] } },
     { ...base, metric: 'auc', value: value / 100 },
@@ -69,7 +78,11 @@ describe.each(BACKENDS)('metric window partitions on %s', (kind) => {
       'vigil_metric_windows_p20261214',
     ]);
     expect(result.moved).toBe(ENDS.length);
-    expect(await placement(sql)).toEqual({ vigil_metric_windows_p20261116: 6, vigil_metric_windows_p20261123: 6, vigil_metric_windows_p20261130: 3 });
+    expect(await placement(sql)).toEqual({
+      vigil_metric_windows_p20261116: 6,
+      vigil_metric_windows_p20261123: 6,
+      vigil_metric_windows_p20261130: 3,
+    });
     // The same rows through the store and the view, details included.
     expect(await metricRows(sql, model, { from: W1 - DAY, to: W3 + 7 * DAY })).toEqual(before);
     const view = await sql.query<{ n: number; d: number }>(
@@ -99,7 +112,9 @@ describe.each(BACKENDS)('metric window partitions on %s', (kind) => {
     const result = await store.applyRetention(NOW, { metricRowsMs: 6 * DAY });
     // Week 1 (6 windows) dropped; in week 2 the six windows ending before the limit are deleted.
     expect(result?.metrics?.windowsDeleted).toBe(6 + 6);
-    expect(result?.metrics?.partitionsDropped).toEqual([{ name: 'vigil_metric_windows_p20261116', from: W1, to: W2, windows: 6 }]);
+    expect(result?.metrics?.partitionsDropped).toEqual([
+      { name: 'vigil_metric_windows_p20261116', from: W1, to: W2, windows: 6 },
+    ]);
     expect((await metricPartitions(sql)).map((p) => p.name)).toEqual([
       'vigil_metric_windows_p20261123',
       'vigil_metric_windows_p20261130',
@@ -113,14 +128,21 @@ describe.each(BACKENDS)('metric window partitions on %s', (kind) => {
       metricRows: {
         windowEndBefore: new Date(limit).toISOString(),
         windowsDeleted: 12,
-        partitionsDropped: [{ partition: 'vigil_metric_windows_p20261116', from: new Date(W1).toISOString(), to: new Date(W2).toISOString(), windows: 6 }],
+        partitionsDropped: [
+          {
+            partition: 'vigil_metric_windows_p20261116',
+            from: new Date(W1).toISOString(),
+            to: new Date(W2).toISOString(),
+            windows: 6,
+          },
+        ],
       },
     });
     // The roll-ups kept what the dropped week held.
-    const days = await sql.query<{ n: number }>(`SELECT count(*)::integer AS n FROM vigil_metric_rollups WHERE model = $1 AND grain = 'day' AND bucket_start < $2::timestamptz`, [
-      model,
-      new Date(W2).toISOString(),
-    ]);
+    const days = await sql.query<{ n: number }>(
+      `SELECT count(*)::integer AS n FROM vigil_metric_rollups WHERE model = $1 AND grain = 'day' AND bucket_start < $2::timestamptz`,
+      [model, new Date(W2).toISOString()],
+    );
     expect(days.rows[0]?.n).toBe(2);
   });
 });

@@ -15,7 +15,16 @@ const H10 = D0 + 10 * HOUR;
 /** Window k (0..23) of a 1-hour window sliding by 5 minutes, ending at 10:00 + 5k min: 12 end in hour 10, 12 in hour 11. */
 function windowRows(model: string, k: number, shift = 0, day = 0): MetricRow[] {
   const windowEnd = H10 + day * DAY + k * 5 * MINUTE;
-  const base = { model, version: '1', windowStart: windowEnd - HOUR, windowEnd, feature: '', group: '', rows: 100 + k, labelledRows: k };
+  const base = {
+    model,
+    version: '1',
+    windowStart: windowEnd - HOUR,
+    windowEnd,
+    feature: '',
+    group: '',
+    rows: 100 + k,
+    labelledRows: k,
+  };
   return [
     { ...base, metric: 'psi', feature: 'age', value: k + shift },
     // null in odd windows: the last window of each hour has none.
@@ -48,7 +57,8 @@ async function rollups(sql: SqlClient, model: string, grain: 'hour' | 'day'): Pr
   return r.rows;
 }
 
-const sum = (from: number, to: number, f: (k: number) => number) => Array.from({ length: to - from + 1 }, (_, i) => f(from + i)).reduce((a, b) => a + b, 0);
+const sum = (from: number, to: number, f: (k: number) => number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => f(from + i)).reduce((a, b) => a + b, 0);
 
 describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
   let backend: TestBackend;
@@ -69,9 +79,21 @@ describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
     // Now 12:30 with metric rows kept 2 hours: windows ending before 10:30 (k = 0..5) go, after being rolled up.
     const now = H10 + 150 * MINUTE;
     const result = await store.applyRetention(now, { metricRowsMs: 2 * HOUR });
-    expect(result).toEqual({ deadLettersErased: null, predictionsDeleted: null, metrics: { hours: 4, days: 2, windowsDeleted: 6, hoursDeleted: null } });
-    const hour = (metric: string, h: number, first: number, last: number, values: (k: number) => number | null): Rollup => {
-      const vs = Array.from({ length: last - first + 1 }, (_, i) => values(first + i)).filter((v): v is number => v !== null);
+    expect(result).toEqual({
+      deadLettersErased: null,
+      predictionsDeleted: null,
+      metrics: { hours: 4, days: 2, windowsDeleted: 6, hoursDeleted: null },
+    });
+    const hour = (
+      metric: string,
+      h: number,
+      first: number,
+      last: number,
+      values: (k: number) => number | null,
+    ): Rollup => {
+      const vs = Array.from({ length: last - first + 1 }, (_, i) => values(first + i)).filter(
+        (v): v is number => v !== null,
+      );
       return {
         metric,
         bucket_start: `2026-11-22T${h}:00`,
@@ -88,7 +110,12 @@ describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
     };
     const auc = (k: number) => (k % 2 === 0 ? k / 100 : null);
     const psi = (k: number) => k;
-    expect(await rollups(sql, model, 'hour')).toEqual([hour('auc', 10, 0, 11, auc), hour('auc', 11, 12, 23, auc), hour('psi', 10, 0, 11, psi), hour('psi', 11, 12, 23, psi)]);
+    expect(await rollups(sql, model, 'hour')).toEqual([
+      hour('auc', 10, 0, 11, auc),
+      hour('auc', 11, 12, 23, auc),
+      hour('psi', 10, 0, 11, psi),
+      hour('psi', 11, 12, 23, psi),
+    ]);
     expect(await rollups(sql, model, 'day')).toEqual([
       { ...hour('auc', 0, 0, 23, auc), bucket_start: '2026-11-22T00:00', last_window_end: '11:55' },
       { ...hour('psi', 0, 0, 23, psi), bucket_start: '2026-11-22T00:00', last_window_end: '11:55' },
@@ -110,7 +137,13 @@ describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
     const psiHours = (await rollups(sql, model, 'hour')).filter((r) => r.metric === 'psi');
     expect(psiHours).toEqual([hour('psi', 10, 0, 11, psi), hour('psi', 11, 12, 23, (k) => k + 1000)]);
     const psiDay = (await rollups(sql, model, 'day')).find((r) => r.metric === 'psi');
-    expect(psiDay).toMatchObject({ windows: 24, value_last: 1023, value_min: 0, value_max: 1023, value_mean: Math.round(((66 + sum(12, 23, (k) => k + 1000)) / 24) * 1e9) / 1e9 });
+    expect(psiDay).toMatchObject({
+      windows: 24,
+      value_last: 1023,
+      value_min: 0,
+      value_max: 1023,
+      value_mean: Math.round(((66 + sum(12, 23, (k) => k + 1000)) / 24) * 1e9) / 1e9,
+    });
   });
 
   it('deletes hourly roll-ups past their limit and keeps the days they were rolled into', async () => {
@@ -131,8 +164,15 @@ describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
     // Another window of the day, analysed late: the day is not recomputed from the hours that are left.
     await upsertMetricRows(sql, windowRows(model, 23, 5000, 1));
     await rollUpMetricsIn(sql);
-    expect((await rollups(sql, model, 'hour')).find((r) => r.metric === 'psi')).toMatchObject({ windows: 12, value_max: 5023 });
-    expect((await rollups(sql, model, 'day')).find((r) => r.metric === 'psi')).toMatchObject({ bucket_start: '2026-11-23T00:00', windows: 24, value_max: 23 });
+    expect((await rollups(sql, model, 'hour')).find((r) => r.metric === 'psi')).toMatchObject({
+      windows: 12,
+      value_max: 5023,
+    });
+    expect((await rollups(sql, model, 'day')).find((r) => r.metric === 'psi')).toMatchObject({
+      bucket_start: '2026-11-23T00:00',
+      windows: 24,
+      value_max: 23,
+    });
     expect((await rollups(sql, 'm-roll', 'day')).map((r) => r.windows)).toEqual([24, 24]);
   });
   it('summarises each day per model version and metric across features: series, sum and max of the daily maxima, max of the daily means', async () => {
@@ -142,9 +182,22 @@ describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
     const drifted = (f: number, k: number) => (f === 0 ? (k >= 20 ? 1 : 0) : f === 1 ? (k === 3 ? 1 : 0) : 0);
     const write = (k: number, f2: number) => {
       const windowEnd = H10 + day * DAY + k * 5 * MINUTE;
-      const base = { model, version: '1', windowStart: windowEnd - HOUR, windowEnd, group: '', rows: 10, labelledRows: 0 };
+      const base = {
+        model,
+        version: '1',
+        windowStart: windowEnd - HOUR,
+        windowEnd,
+        group: '',
+        rows: 10,
+        labelledRows: 0,
+      };
       return upsertMetricRows(sql, [
-        ...[0, 1, 2].map((f) => ({ ...base, metric: 'drifted' as const, feature: `f${f}`, value: f === 2 ? f2 : drifted(f, k) })),
+        ...[0, 1, 2].map((f) => ({
+          ...base,
+          metric: 'drifted' as const,
+          feature: `f${f}`,
+          value: f === 2 ? f2 : drifted(f, k),
+        })),
         ...[0, 1, 2].map((f) => ({ ...base, metric: 'psi' as const, feature: `f${f}`, value: k + f })),
       ]);
     };
@@ -152,7 +205,14 @@ describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
     await rollUpMetricsIn(sql);
     const summary = async () =>
       (
-        await sql.query<{ metric: string; day: string; series: number; value_max_sum: number; value_max_max: number; value_mean_max: number }>(
+        await sql.query<{
+          metric: string;
+          day: string;
+          series: number;
+          value_max_sum: number;
+          value_max_max: number;
+          value_mean_max: number;
+        }>(
           `SELECT metric, to_char(bucket_start AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, series, value_max_sum, value_max_max,
                   round(value_mean_max::numeric, 9)::float8 AS value_mean_max
            FROM vigil_metric_model_daily WHERE model = $1 ORDER BY metric`,
@@ -160,8 +220,22 @@ describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
         )
       ).rows;
     expect(await summary()).toEqual([
-      { metric: 'drifted', day: '2026-11-24', series: 3, value_max_sum: 2, value_max_max: 1, value_mean_max: Math.round((4 / 24) * 1e9) / 1e9 },
-      { metric: 'psi', day: '2026-11-24', series: 3, value_max_sum: 23 + 24 + 25, value_max_max: 25, value_mean_max: Math.round((sum(0, 23, (k) => k + 2) / 24) * 1e9) / 1e9 },
+      {
+        metric: 'drifted',
+        day: '2026-11-24',
+        series: 3,
+        value_max_sum: 2,
+        value_max_max: 1,
+        value_mean_max: Math.round((4 / 24) * 1e9) / 1e9,
+      },
+      {
+        metric: 'psi',
+        day: '2026-11-24',
+        series: 3,
+        value_max_sum: 23 + 24 + 25,
+        value_max_max: 25,
+        value_mean_max: Math.round((sum(0, 23, (k) => k + 2) / 24) * 1e9) / 1e9,
+      },
     ]);
     // The same answer as summing the per-series daily roll-ups, which is what the panel read before.
     const fromRollups = await sql.query<{ n: number; s: number; m: number }>(

@@ -59,32 +59,65 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
     const hostile = `sex='f"; DROP TABLE vigil_metric_windows; --`;
     const written = [
       row({ metric: 'rows', value: 500 }),
-      row({ metric: 'psi', feature: 'age', value: 0.1 + 0.2, details: { histogram: { edges: [0, 1, 2], counts: [3, 4] } } }),
+      row({
+        metric: 'psi',
+        feature: 'age',
+        value: 0.1 + 0.2,
+        details: { histogram: { edges: [0, 1, 2], counts: [3, 4] } },
+      }),
       row({ metric: 'psi', feature: 'income', value: Number.NaN }),
       row({ metric: 'wasserstein', feature: 'income', value: Number.POSITIVE_INFINITY }),
       row({ metric: 'ks', feature: 'income', value: Number.NEGATIVE_INFINITY }),
       row({ metric: 'auc', value: null }),
-      row({ metric: 'selectionRate', group: hostile, value: 5e-324, details: { n: 12, ci: [0.1, 0.9], sufficient: false } }),
+      row({
+        metric: 'selectionRate',
+        group: hostile,
+        value: 5e-324,
+        details: { n: 12, ci: [0.1, 0.9], sufficient: false },
+      }),
       row({ metric: 'ece', value: -1.7976931348623157e308, details: null }),
       row({ metric: 'psi', feature: 'age', version: '2', value: 0.3 }),
-      row({ metric: 'psi', feature: 'age', windowStart: T0 + 5 * MINUTE, windowEnd: T0 + 65 * MINUTE, value: 0.4, rows: 7, labelledRows: 0 }),
+      row({
+        metric: 'psi',
+        feature: 'age',
+        windowStart: T0 + 5 * MINUTE,
+        windowEnd: T0 + 65 * MINUTE,
+        value: 0.4,
+        rows: 7,
+        labelledRows: 0,
+      }),
     ];
     expect(await upsertMetricRows(sql, written)).toBe(written.length);
     const read = await metricRows(sql, 'm', { from: T0, to: T0 + HOUR });
     expect(read.map(({ computedAt, ...r }) => (expect(computedAt).toBeGreaterThan(0), r))).toEqual(
       [...written]
         .map(({ details, ...r }) => (details === null || details === undefined ? r : { ...r, details }))
-        .sort((a, b) => a.windowStart - b.windowStart || a.version.localeCompare(b.version) || cmp(a.metric, b.metric) || cmp(a.feature, b.feature) || cmp(a.group, b.group)),
+        .sort(
+          (a, b) =>
+            a.windowStart - b.windowStart ||
+            a.version.localeCompare(b.version) ||
+            cmp(a.metric, b.metric) ||
+            cmp(a.feature, b.feature) ||
+            cmp(a.group, b.group),
+        ),
     );
     expect(await viewRows(sql, 'm')).toEqual(read);
     // The filters of the reader.
-    expect((await metricRows(sql, 'm', { from: T0, to: T0 + HOUR, metric: 'psi' })).map((r) => [r.version, r.feature, r.windowStart])).toEqual([
+    expect(
+      (await metricRows(sql, 'm', { from: T0, to: T0 + HOUR, metric: 'psi' })).map((r) => [
+        r.version,
+        r.feature,
+        r.windowStart,
+      ]),
+    ).toEqual([
       ['1', 'age', T0],
       ['1', 'income', T0],
       ['2', 'age', T0],
       ['1', 'age', T0 + 5 * MINUTE],
     ]);
-    expect((await metricRows(sql, 'm', { from: T0, to: T0 + HOUR, version: '2' })).map((r) => r.metric)).toEqual(['psi']);
+    expect((await metricRows(sql, 'm', { from: T0, to: T0 + HOUR, version: '2' })).map((r) => r.metric)).toEqual([
+      'psi',
+    ]);
     expect(await metricRows(sql, 'm', { from: T0 + HOUR, to: T0 + 2 * HOUR })).toEqual([]);
   });
 
@@ -95,7 +128,10 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
       row({ model, metric: 'psi', feature: 'b', value: 2, details: { p: 2 } }),
       row({ model, metric: 'auc', value: 0.5 }),
     ]);
-    await upsertMetricRows(sql, [row({ model, metric: 'psi', feature: 'a', value: 3 }), row({ model, metric: 'auc', value: 0.7, details: { bins: [] } })]);
+    await upsertMetricRows(sql, [
+      row({ model, metric: 'psi', feature: 'a', value: 3 }),
+      row({ model, metric: 'auc', value: 0.7, details: { bins: [] } }),
+    ]);
     const read = await metricRows(sql, model, { from: T0, to: T0 + 1 });
     expect(read.map((r) => [r.metric, r.feature, r.value, r.details])).toEqual([
       ['auc', '', 0.7, { bins: [] }],
@@ -108,7 +144,17 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
   it('stores one row per window and each series key once, drawing no series id for keys already known', async () => {
     const model = 'm-series';
     const window = (start: number) =>
-      Array.from({ length: 50 }, (_, i) => row({ model, windowStart: start, windowEnd: start + HOUR, metric: 'psi', feature: `f${i}`, value: i / 100, details: { i } }));
+      Array.from({ length: 50 }, (_, i) =>
+        row({
+          model,
+          windowStart: start,
+          windowEnd: start + HOUR,
+          metric: 'psi',
+          feature: `f${i}`,
+          value: i / 100,
+          details: { i },
+        }),
+      );
     for (let w = 0; w < 6; w++) await upsertMetricRows(sql, window(T0 + w * 5 * MINUTE));
     await upsertMetricRows(sql, window(T0)); // a re-analysis
     const counts = await sql.query<{ windows: number; series: number; ids: number }>(
@@ -121,18 +167,34 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
     expect((await metricRows(sql, model, { from: T0, to: T0 + HOUR })).length).toBe(300);
     // A new series of the model gets the next id: nothing was drawn in vain by the writes above.
     await upsertMetricRows(sql, [row({ model, metric: 'js', feature: 'f0', value: 0 })]);
-    const ids = await sql.query<{ ids: number }>('SELECT (max(series_id) - min(series_id) + 1)::int AS ids FROM vigil_metric_series WHERE model = $1', [model]);
+    const ids = await sql.query<{ ids: number }>(
+      'SELECT (max(series_id) - min(series_id) + 1)::int AS ids FROM vigil_metric_series WHERE model = $1',
+      [model],
+    );
     expect(ids.rows[0]?.ids).toBe(51);
   });
 
   it('lets two writers add the same new series at once', async () => {
     const other = await backend.newClient();
     const model = 'm-race';
-    const rows = (w: number) => Array.from({ length: 20 }, (_, i) => row({ model, windowStart: T0 + w * MINUTE, windowEnd: T0 + w * MINUTE + HOUR, metric: 'psi', feature: `f${i}`, value: w }));
+    const rows = (w: number) =>
+      Array.from({ length: 20 }, (_, i) =>
+        row({
+          model,
+          windowStart: T0 + w * MINUTE,
+          windowEnd: T0 + w * MINUTE + HOUR,
+          metric: 'psi',
+          feature: `f${i}`,
+          value: w,
+        }),
+      );
     await Promise.all([upsertMetricRows(sql, rows(0)), upsertMetricRows(other, rows(1))]);
     const read = await metricRows(sql, model, { from: T0, to: T0 + HOUR });
     expect(read.map((r) => r.value)).toEqual([...Array(20).fill(0), ...Array(20).fill(1)]);
-    const series = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM vigil_metric_series WHERE model = $1', [model]);
+    const series = await sql.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM vigil_metric_series WHERE model = $1',
+      [model],
+    );
     expect(series.rows[0]?.n).toBe(20);
   });
 });

@@ -1,7 +1,14 @@
 import { auditLog } from '../../src/alerts/audit-log';
 import { listDeadLetters } from '../../src/dead-letters/dead-letters';
 import { applyRetentionIn } from '../../src/retention/apply-retention';
-import { claimReviewItemIn, decideReviewItemIn, expireReviewItemsIn, listReviewItems, queueFlaggedIn, type FlaggedPrediction } from '../../src/review-queue/review-queue';
+import {
+  claimReviewItemIn,
+  decideReviewItemIn,
+  expireReviewItemsIn,
+  listReviewItems,
+  queueFlaggedIn,
+  type FlaggedPrediction,
+} from '../../src/review-queue/review-queue';
 import type { SqlClient } from '../../src/sql/sql-client';
 import type { Store } from '../../src/create-store';
 import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
@@ -24,15 +31,21 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
   });
 
   const deadLetter = (offset: number, ageDays: number) =>
-    sql.query(`INSERT INTO vigil_dead_letters (topic, partition, "offset", received_at, code, reason, raw, raw_bytes) VALUES ('t', 0, $1, $2::timestamptz, 'VIGIL_EVENT_INVALID', $3, $4, $5)`, [
-      offset,
-      new Date(NOW - ageDays * DAY).toISOString(),
-      `bad event ${offset}`,
-      Buffer.from(`{"id":"p${offset}","ssn":"123-45-6789"}`),
-      Buffer.byteLength(`{"id":"p${offset}","ssn":"123-45-6789"}`),
-    ]);
+    sql.query(
+      `INSERT INTO vigil_dead_letters (topic, partition, "offset", received_at, code, reason, raw, raw_bytes) VALUES ('t', 0, $1, $2::timestamptz, 'VIGIL_EVENT_INVALID', $3, $4, $5)`,
+      [
+        offset,
+        new Date(NOW - ageDays * DAY).toISOString(),
+        `bad event ${offset}`,
+        Buffer.from(`{"id":"p${offset}","ssn":"123-45-6789"}`),
+        Buffer.byteLength(`{"id":"p${offset}","ssn":"123-45-6789"}`),
+      ],
+    );
   const prediction = (id: string, ageDays: number) =>
-    sql.query(`INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at) VALUES ('m', $1, '1', $2, $2, $3)`, [id, NOW - ageDays * DAY, NOW + 30 * DAY]);
+    sql.query(
+      `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at) VALUES ('m', $1, '1', $2, $2, $3)`,
+      [id, NOW - ageDays * DAY, NOW + 30 * DAY],
+    );
 
   it('does nothing, and audits nothing, without limits', async () => {
     expect(await applyRetentionIn(sql, NOW, {})).toBeNull();
@@ -43,7 +56,13 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
     await deadLetter(1, 40);
     await deadLetter(2, 31);
     await deadLetter(3, 29);
-    for (const [id, age] of [['old1', 100], ['old2', 91], ['new', 89], ['today', 0]] as const) await prediction(id, age);
+    for (const [id, age] of [
+      ['old1', 100],
+      ['old2', 91],
+      ['new', 89],
+      ['today', 0],
+    ] as const)
+      await prediction(id, age);
     const result = await store.applyRetention(NOW, { deadLetterRawMs: 30 * DAY, predictionIndexMs: 90 * DAY });
     expect(result).toEqual({ deadLettersErased: 2, predictionsDeleted: 2 });
     const letters = await listDeadLetters(sql);
@@ -52,58 +71,137 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
       ['2', 'bad event 2', 0, true, NOW],
       ['1', 'bad event 1', 0, true, NOW],
     ]);
-    expect((await sql.query<{ id: string }>(`SELECT id FROM vigil_prediction_index ORDER BY id`)).rows.map((r) => r.id)).toEqual(['new', 'today']);
+    expect(
+      (await sql.query<{ id: string }>(`SELECT id FROM vigil_prediction_index ORDER BY id`)).rows.map((r) => r.id),
+    ).toEqual(['new', 'today']);
     // A second run finds nothing new, and says so in the log too.
-    expect(await store.applyRetention(NOW + 1, { deadLetterRawMs: 30 * DAY, predictionIndexMs: 90 * DAY })).toEqual({ deadLettersErased: 0, predictionsDeleted: 0 });
+    expect(await store.applyRetention(NOW + 1, { deadLetterRawMs: 30 * DAY, predictionIndexMs: 90 * DAY })).toEqual({
+      deadLettersErased: 0,
+      predictionsDeleted: 0,
+    });
     const runs = (await auditLog(sql, { limit: 10 })).filter((e) => e.action === 'retention.applied');
     expect(runs.map((e) => [e.actor, e.details])).toEqual([
-      ['vigil', { deadLetterRaw: { receivedBefore: new Date(NOW - 30 * DAY).toISOString(), erased: 2 }, predictionIndex: { eventTimeBefore: new Date(NOW - 90 * DAY).toISOString(), deleted: 2 } }],
-      ['vigil', { deadLetterRaw: { receivedBefore: new Date(NOW + 1 - 30 * DAY).toISOString(), erased: 0 }, predictionIndex: { eventTimeBefore: new Date(NOW + 1 - 90 * DAY).toISOString(), deleted: 0 } }],
+      [
+        'vigil',
+        {
+          deadLetterRaw: { receivedBefore: new Date(NOW - 30 * DAY).toISOString(), erased: 2 },
+          predictionIndex: { eventTimeBefore: new Date(NOW - 90 * DAY).toISOString(), deleted: 2 },
+        },
+      ],
+      [
+        'vigil',
+        {
+          deadLetterRaw: { receivedBefore: new Date(NOW + 1 - 30 * DAY).toISOString(), erased: 0 },
+          predictionIndex: { eventTimeBefore: new Date(NOW + 1 - 90 * DAY).toISOString(), deleted: 0 },
+        },
+      ],
     ]);
   });
 
   it('applies only the limit that is configured', async () => {
     await deadLetter(4, 365);
     await prediction('ancient', 365);
-    expect(await store.applyRetention(NOW, { predictionIndexMs: 90 * DAY })).toEqual({ deadLettersErased: null, predictionsDeleted: 1 });
+    expect(await store.applyRetention(NOW, { predictionIndexMs: 90 * DAY })).toEqual({
+      deadLettersErased: null,
+      predictionsDeleted: 1,
+    });
     expect((await listDeadLetters(sql)).find((l) => l.offset === '4')?.rawErasedAt).toBeNull();
   });
 
   it('erases the feature values of review items settled before the limit, keeping their verdicts, once, audited', async () => {
     const flagged = (id: string, priority: number): FlaggedPrediction => ({
-      id, version: 'v1', ts: NOW - 101 * DAY, score: 0.51, prediction: 1, features: { income: 51_234, region: 'west' }, groups: { sex: 'female' }, attributions: { income: 0.25 },
-      reasons: [{ policy: 'unusual', kind: 'new_category', feature: 'region', value: 'west' } as { policy: string }], priority,
+      id,
+      version: 'v1',
+      ts: NOW - 101 * DAY,
+      score: 0.51,
+      prediction: 1,
+      features: { income: 51_234, region: 'west' },
+      groups: { sex: 'female' },
+      attributions: { income: 0.25 },
+      reasons: [{ policy: 'unusual', kind: 'new_category', feature: 'region', value: 'west' } as { policy: string }],
+      priority,
     });
     const context = { metrics: [{ metric: 'psi', feature: 'income', value: 0.3 }] };
     // Capacity 3: `notQueued` is recorded as not queued; `open` stays pending (its TTL is far away).
-    await store.transaction((tx) => queueFlaggedIn(tx, [{ model: 'rq', capacityPerHour: 3, ttlMs: 200 * DAY, context, items: [flagged('old', 4), flagged('recent', 3), flagged('open', 2), flagged('notQueued', 1)] }], NOW - 100 * DAY));
-    await store.transaction((tx) => queueFlaggedIn(tx, [{ model: 'rq', capacityPerHour: 3, ttlMs: DAY, context, items: [flagged('expired', 1)] }], NOW - 50 * DAY));
-    const byPrediction = async () => new Map((await listReviewItems(sql, { model: 'rq' })).map((i) => [i.predictionId, i]));
+    await store.transaction((tx) =>
+      queueFlaggedIn(
+        tx,
+        [
+          {
+            model: 'rq',
+            capacityPerHour: 3,
+            ttlMs: 200 * DAY,
+            context,
+            items: [flagged('old', 4), flagged('recent', 3), flagged('open', 2), flagged('notQueued', 1)],
+          },
+        ],
+        NOW - 100 * DAY,
+      ),
+    );
+    await store.transaction((tx) =>
+      queueFlaggedIn(
+        tx,
+        [{ model: 'rq', capacityPerHour: 3, ttlMs: DAY, context, items: [flagged('expired', 1)] }],
+        NOW - 50 * DAY,
+      ),
+    );
+    const byPrediction = async () =>
+      new Map((await listReviewItems(sql, { model: 'rq' })).map((i) => [i.predictionId, i]));
     const items = await byPrediction();
     const decide = (id: string, at: number) =>
       store.transaction(async (tx) => {
         await claimReviewItemIn(tx, items.get(id)!.id, 'ana', at, 60_000);
-        await decideReviewItemIn(tx, items.get(id)!.id, 'ana', at + 1, { verdict: 'override', label: 0, reason: 'checked the file', labelTtlMs: DAY });
+        await decideReviewItemIn(tx, items.get(id)!.id, 'ana', at + 1, {
+          verdict: 'override',
+          label: 0,
+          reason: 'checked the file',
+          labelTtlMs: DAY,
+        });
       });
     await decide('old', NOW - 40 * DAY);
     await decide('recent', NOW - 10 * DAY);
     await store.transaction((tx) => expireReviewItemsIn(tx, NOW));
 
-    expect(await store.applyRetention(NOW, { reviewQueueMs: 30 * DAY })).toEqual({ deadLettersErased: null, predictionsDeleted: null, reviewItemsErased: 3 });
+    expect(await store.applyRetention(NOW, { reviewQueueMs: 30 * DAY })).toEqual({
+      deadLettersErased: null,
+      predictionsDeleted: null,
+      reviewItemsErased: 3,
+    });
     const after = await byPrediction();
     for (const id of ['old', 'expired', 'notQueued']) {
-      expect(after.get(id)).toMatchObject({ features: {}, attributions: {}, reasons: [], context: {}, groups: { sex: 'female' }, policies: ['unusual'] });
+      expect(after.get(id)).toMatchObject({
+        features: {},
+        attributions: {},
+        reasons: [],
+        context: {},
+        groups: { sex: 'female' },
+        policies: ['unusual'],
+      });
     }
-    expect(after.get('old')).toMatchObject({ status: 'decided', verdict: 'override', label: 0, verdictReason: 'checked the file', decidedBy: 'ana' });
+    expect(after.get('old')).toMatchObject({
+      status: 'decided',
+      verdict: 'override',
+      label: 0,
+      verdictReason: 'checked the file',
+      decidedBy: 'ana',
+    });
     expect(after.get('expired')?.status).toBe('expired');
     expect(after.get('notQueued')?.status).toBe('not_queued');
     for (const id of ['recent', 'open']) {
-      expect(after.get(id)).toMatchObject({ features: { income: 51_234, region: 'west' }, attributions: { income: 0.25 }, reasons: [{ policy: 'unusual', value: 'west' }], context: { metrics: [{ metric: 'psi' }] } });
+      expect(after.get(id)).toMatchObject({
+        features: { income: 51_234, region: 'west' },
+        attributions: { income: 0.25 },
+        reasons: [{ policy: 'unusual', value: 'west' }],
+        context: { metrics: [{ metric: 'psi' }] },
+      });
     }
     expect(after.get('open')?.status).toBe('pending');
     // Nothing left to erase the next time; each run audited with its cut-off and count.
     expect(await store.applyRetention(NOW + 1, { reviewQueueMs: 30 * DAY })).toMatchObject({ reviewItemsErased: 0 });
-    const runs = (await auditLog(sql, { limit: 50 })).filter((e) => e.action === 'retention.applied' && (e.details as Record<string, unknown> | null)?.reviewQueue !== undefined);
+    const runs = (await auditLog(sql, { limit: 50 })).filter(
+      (e) =>
+        e.action === 'retention.applied' && (e.details as Record<string, unknown> | null)?.reviewQueue !== undefined,
+    );
     expect(runs.map((e) => e.details)).toEqual([
       { reviewQueue: { settledBefore: new Date(NOW - 30 * DAY).toISOString(), erased: 3 } },
       { reviewQueue: { settledBefore: new Date(NOW + 1 - 30 * DAY).toISOString(), erased: 0 } },

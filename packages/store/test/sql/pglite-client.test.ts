@@ -18,7 +18,11 @@ describe('createPgliteClient', () => {
     const first = await createStore({ dataDir });
     expect(first.kind).toBe('pglite');
     await first.applyBatch(
-      { groupId: 'g', offsets: [{ topic: 't', partition: 0, firstOffset: 0, nextOffset: 12 }], buckets: [{ model: 'm', version: '', bucketStart: 0, accumulator: { n: 3 }, rows: 3 }] },
+      {
+        groupId: 'g',
+        offsets: [{ topic: 't', partition: 0, firstOffset: 0, nextOffset: 12 }],
+        buckets: [{ model: 'm', version: '', bucketStart: 0, accumulator: { n: 3 }, rows: 3 }],
+      },
       (a: { n: number }, b: { n: number }) => ({ n: a.n + b.n }),
     );
     await first.close();
@@ -26,7 +30,9 @@ describe('createPgliteClient', () => {
     const second = await createStore({ dataDir });
     try {
       expect(await second.loadOffsets('g', 't')).toEqual([{ topic: 't', partition: 0, nextOffset: '12' }]);
-      expect(await second.loadBuckets('m', '', 0, 1)).toMatchObject([{ bucketStart: 0, accumulator: { n: 3 }, rows: 3 }]);
+      expect(await second.loadBuckets('m', '', 0, 1)).toMatchObject([
+        { bucketStart: 0, accumulator: { n: 3 }, rows: 3 },
+      ]);
     } finally {
       await second.close();
     }
@@ -35,14 +41,21 @@ describe('createPgliteClient', () => {
   it('puts tables in the schema it is given, and leaves a borrowed instance open', async () => {
     const instance = await openPglite();
     try {
-      const store = await createStore({ client: await createPgliteClient({ instance, schema: 'tenant a' }), schema: 'tenant a' });
+      const store = await createStore({
+        client: await createPgliteClient({ instance, schema: 'tenant a' }),
+        schema: 'tenant a',
+      });
       await store.saveReferenceProfile('m', '1', { ok: true });
       await store.close();
-      const where = await instance.query<{ table_schema: string }>(`SELECT table_schema FROM information_schema.tables WHERE table_name = 'vigil_reference_profiles'`);
+      const where = await instance.query<{ table_schema: string }>(
+        `SELECT table_schema FROM information_schema.tables WHERE table_name = 'vigil_reference_profiles'`,
+      );
       expect(where.rows).toEqual([{ table_schema: 'tenant a' }]);
       // Without the schema, the same instance sees no Vigil tables in public.
       const plain = await createPgliteClient({ instance });
-      const inPublic = await plain.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'vigil_%'`);
+      const inPublic = await plain.query(
+        `SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'vigil_%'`,
+      );
       expect(inPublic.rows).toEqual([]);
     } finally {
       await instance.close();

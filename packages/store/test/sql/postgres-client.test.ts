@@ -9,14 +9,18 @@ const SECRET = 's3cret-P4ss';
 
 describe('createPostgresClient', () => {
   it('redacts the password of a connection string', () => {
-    expect(redactUrl(`postgres://vigil:${SECRET}@db.example:5432/vigil`)).toBe('postgres://vigil:[redacted]@db.example:5432/vigil');
+    expect(redactUrl(`postgres://vigil:${SECRET}@db.example:5432/vigil`)).toBe(
+      'postgres://vigil:[redacted]@db.example:5432/vigil',
+    );
     expect(redactUrl('postgres://vigil@127.0.0.1:55432/vigil')).toBe('postgres://vigil@127.0.0.1:55432/vigil');
   });
 
   it('reports an unreachable server as retriable VIGIL_STORE_UNAVAILABLE, without the password', async () => {
     // A port that was just free: nothing listens there.
     const port = await freePort();
-    const error = await createStore({ url: `postgres://vigil:${SECRET}@127.0.0.1:${port}/vigil` }).catch((e: unknown) => e);
+    const error = await createStore({ url: `postgres://vigil:${SECRET}@127.0.0.1:${port}/vigil` }).catch(
+      (e: unknown) => e,
+    );
     expect(isVigilError(error, 'VIGIL_STORE_UNAVAILABLE')).toBe(true);
     expect((error as { retriable: boolean }).retriable).toBe(true);
     const text = `${(error as Error).message} ${JSON.stringify(error)}`;
@@ -29,7 +33,10 @@ describe('createPostgresClient', () => {
     const silent: Server = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as { port: number };
-    const client = createPostgresClient({ url: `postgres://vigil:${SECRET}@127.0.0.1:${port}/vigil`, connectTimeoutMs: 300 });
+    const client = createPostgresClient({
+      url: `postgres://vigil:${SECRET}@127.0.0.1:${port}/vigil`,
+      connectTimeoutMs: 300,
+    });
     try {
       const error = await client.query('SELECT 1').catch((e: unknown) => e);
       expect(isVigilError(error, 'VIGIL_STORE_UNAVAILABLE')).toBe(true);
@@ -51,7 +58,9 @@ describe('createPostgresClient', () => {
         [schema],
       );
       // Every table and view the migrations create (0012 replaced the table vigil_metric_rows by a view), and vigil_migrations.
-      const created = new Set(MIGRATIONS.flatMap((m) => [...m.sql.matchAll(/CREATE (?:TABLE|VIEW) (\w+)/g)].map((t) => t[1]))).size;
+      const created = new Set(
+        MIGRATIONS.flatMap((m) => [...m.sql.matchAll(/CREATE (?:TABLE|VIEW) (\w+)/g)].map((t) => t[1])),
+      ).size;
       expect(where.rows[0]?.n).toBe(created + 1);
     } finally {
       await store.close();
@@ -65,7 +74,9 @@ describe('createPostgresClient', () => {
     try {
       const result = await client.query<{ answer: number }>('SELECT $1::integer + 1 AS answer', [41]);
       expect(result).toEqual({ rows: [{ answer: 42 }], rowCount: 1 });
-      expect(await client.transaction(async (tx) => (await tx.query<{ n: string }>('SELECT 1::text AS n')).rows[0]?.n)).toBe('1');
+      expect(
+        await client.transaction(async (tx) => (await tx.query<{ n: string }>('SELECT 1::text AS n')).rows[0]?.n),
+      ).toBe('1');
     } finally {
       await client.close();
       await client.close();
