@@ -17,6 +17,7 @@ export {
   groupColumnName,
 } from './decode/prediction-batch';
 export type { PredictionBatch } from './decode/prediction-batch';
+export { MAX_UNKNOWN_FEATURE_NAMES } from './decode/unknown-feature-names';
 export { decodeLabel } from './decode/decode-label';
 export type { DecodedLabel, LabelEvent } from './decode/decode-label';
 export { DECODE_DEFAULTS, compileDecodeOptions } from './decode/decode-options';

@@ -73,11 +73,16 @@ function stageAttributions(s: StagedPrediction, attributions: unknown): DecodeFa
   return undefined;
 }
 
-/** Keys that are not features of the model are ignored; a feature's value follows `numericFeature` or `textValue`. */
+/**
+ * Keys that are not features of the model are not analysed, only noted (`unknownNames`, counted per batch); a
+ * feature's value follows `numericFeature` or `textValue`.
+ */
 function stageFeatures(s: StagedPrediction, features: unknown): DecodeFailure | undefined {
+  s.clearUnknown();
   if (features === undefined || features === null) return missingField('features', features);
   if (!isObject(features)) return wrongType('features', 'an object', features);
   const count = s.featureNames.length;
+  for (const key of Object.keys(features)) if (!s.featureSet.has(key)) s.unknownNames.push(key);
   for (let i = 0; i < count; i++) {
     const name = s.featureNames[i]!;
     const value = own(features, name);

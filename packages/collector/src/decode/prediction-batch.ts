@@ -25,6 +25,12 @@ export interface PredictionBatch {
    * explicit null); a rising count tells a model owner that a producer stopped sending a feature.
    */
   readonly absentFeatures: ReadonlyMap<string, number>;
+  /**
+   * The events whose `features` carried a key that is not a feature of the model (docs/events.md: not analysed,
+   * counted): `rows`, their row indices, ascending, so a batch split into buckets splits the count too; `names`, the
+   * distinct unknown keys, sorted, at most `MAX_UNKNOWN_FEATURE_NAMES` (the smallest), to name a producer's new field.
+   */
+  readonly unknownFeatures: { readonly rows: readonly number[]; readonly names: readonly string[] };
 }
 
 /** The prefix of every column name the decoder adds to the model's features. */

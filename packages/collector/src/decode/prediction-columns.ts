@@ -6,6 +6,7 @@ import { stageParsed } from './parse-prediction';
 import { BATCH_COLUMNS, type PredictionBatch, attributionColumnName, groupColumnName } from './prediction-batch';
 import { ScannedPrediction } from './scan-prediction';
 import { EMPTY, StagedPrediction } from './staged-prediction';
+import { UnknownFeatureNames } from './unknown-feature-names';
 
 /**
  * The growing columns of one model's prediction events. An event is staged first, by the parse path (`stage`,
@@ -28,6 +29,8 @@ export class PredictionColumns {
   private readonly groupColumns: ColumnBuilder[];
   private readonly attributionColumns: ColumnBuilder[];
   private readonly ids: string[] = [];
+  private readonly unknownRows: number[] = [];
+  private readonly unknownNames = new UnknownFeatureNames();
   private readonly topics = new Set<string>();
   private lastTopic = '';
   private rows = 0;
@@ -91,6 +94,12 @@ export class PredictionColumns {
     this.predictionColumn.pushNumber(s.prediction);
     this.labelColumn.pushNumber(s.label);
     this.ids.push(s.id);
+    if (s.unknownNames.length > 0 || s.unknownStart.length > 0) {
+      this.unknownRows.push(this.rows);
+      for (const name of s.unknownNames) this.unknownNames.add(name);
+      for (let k = 0; k < s.unknownStart.length; k++)
+        this.unknownNames.addBytes(s.bytes, s.unknownStart[k]!, s.unknownEnd[k]!);
+    }
     if (topic !== this.lastTopic) {
       this.topics.add(topic);
       this.lastTopic = topic;
@@ -125,6 +134,7 @@ export class PredictionColumns {
       version,
       table: { source: [...this.topics].join(','), rowCount: this.rows, columns },
       absentFeatures,
+      unknownFeatures: { rows: this.unknownRows, names: this.unknownNames.sorted() },
     };
   }
 }

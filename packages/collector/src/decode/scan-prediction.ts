@@ -89,6 +89,7 @@ export class ScannedPrediction implements ScanTarget {
     const count = numeric.length;
     absent.fill(1);
     starts.fill(-1);
+    s.clearUnknown();
     for (let f = 0; f < count; f++) {
       if (numeric[f]) numbers[f] = Number.NaN;
       else strings[f] = null;
@@ -122,6 +123,11 @@ export class ScannedPrediction implements ScanTarget {
             return FAIL;
           }
         }
+      } else {
+        // Not a feature of the model: not analysed, only noted (a key given twice is noted twice; the batch's name
+        // set keeps it once).
+        s.unknownStart.push(key.start);
+        s.unknownEnd.push(key.end);
       }
       i = afterMember(b, i, end);
     }

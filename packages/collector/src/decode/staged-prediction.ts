@@ -12,6 +12,8 @@ export class StagedPrediction {
   readonly model: ModelDefinition;
   readonly binary: boolean;
   readonly featureNames: readonly string[];
+  /** The same names, to tell an event's other `features` keys. */
+  readonly featureSet: ReadonlySet<string>;
   readonly numeric: readonly boolean[];
   readonly groupAttributes: readonly string[];
 
@@ -22,6 +24,13 @@ export class StagedPrediction {
   readonly groups: string[];
   /** Per feature, the event's attribution (`attributions`); NaN when it carries none for the feature. */
   readonly attributions: Float64Array;
+  /**
+   * The event's `features` keys that are not features of the model (counted, not analysed): as strings from the
+   * parse path, as byte ranges of `bytes` from the scan path. Both are emptied as each event's features are read.
+   */
+  readonly unknownNames: string[] = [];
+  readonly unknownStart: number[] = [];
+  readonly unknownEnd: number[] = [];
   id = '';
   ts = 0;
   version = DEFAULT_VERSION;
@@ -40,6 +49,7 @@ export class StagedPrediction {
     this.model = model;
     this.binary = model.task === 'binary';
     this.featureNames = Object.keys(model.features);
+    this.featureSet = new Set(this.featureNames);
     this.numeric = this.featureNames.map((name) => model.features[name] === 'numeric');
     this.groupAttributes = groupAttributes;
     this.numbers = new Float64Array(this.featureNames.length);
@@ -51,6 +61,13 @@ export class StagedPrediction {
     this.end = new Int32Array(this.featureNames.length);
     this.groupStart = new Int32Array(groupAttributes.length).fill(-1);
     this.groupEnd = new Int32Array(groupAttributes.length);
+  }
+
+  /** Forgets the unknown feature keys of the event staged before. */
+  clearUnknown(): void {
+    this.unknownNames.length = 0;
+    this.unknownStart.length = 0;
+    this.unknownEnd.length = 0;
   }
 
   /** Every group "(missing)", as for an absent or null `groups`. */

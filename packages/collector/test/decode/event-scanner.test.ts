@@ -57,6 +57,7 @@ function snapshot(built: BuiltPredictions): unknown {
       source: b.table.source,
       columns: [...b.table.columns].map(([name, c]) => [name, c.kind, cells(c)]),
       absent: [...b.absentFeatures],
+      unknown: b.unknownFeatures,
     })),
     deadLetters: built.deadLetters,
   };
@@ -189,10 +190,15 @@ describe('the decoder fast path', () => {
         features: fc.oneof(
           {
             weight: 6,
+            // Unknown keys too: integer-like ones (JSON.parse lists them first) and enough names to pass the cap.
             arbitrary: fc.dictionary(
-              fc.constantFrom('age', 'income', 'region', 'rooms', 'city', 'toString', '__proto__', 'âge', 'x'),
+              fc.oneof(
+                { weight: 3, arbitrary: fc.constantFrom('age', 'income', 'region', 'rooms', 'city', 'toString') },
+                fc.constantFrom('__proto__', 'âge', 'x', '1', '02', '\ud800'),
+                fc.string({ maxLength: 4 }),
+              ),
               value,
-              { maxKeys: 6 },
+              { maxKeys: 8 },
             ),
           },
           value,

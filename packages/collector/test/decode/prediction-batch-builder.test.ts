@@ -3,6 +3,7 @@ import { type ERROR_CODES, categoryAt, isVigilError } from '@vigil/core';
 import {
   BATCH_COLUMNS,
   DEFAULT_VERSION,
+  MAX_UNKNOWN_FEATURE_NAMES,
   MISSING_GROUP,
   PredictionBatchBuilder,
   type PredictionBatch,
@@ -115,6 +116,37 @@ describe('PredictionBatchBuilder: golden events', () => {
       expect(numeric(table, attributionColumnName('income'))).toEqual([0.125, NaN, NaN, NaN]);
       expect(numeric(table, attributionColumnName('region'))).toEqual([0.5, NaN, NaN, -2]);
     }
+  });
+
+  it('counts the events with feature keys that are not features, in both decoder paths, and names the keys', () => {
+    const many = Array.from({ length: MAX_UNKNOWN_FEATURE_NAMES + 5 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+    const events = [
+      { ...exampleEvent(), features: { ...(exampleEvent()['features'] as object), zip: '75001', '7': 1 } },
+      exampleEvent(),
+      // A key given twice, and an escaped key (the scan path leaves it to JSON.parse).
+      `{"model":"credit-risk","id":"d","ts":0,"features":{"zip":1,"age":3,"zip":2,"\\u0063ity":"x"}}`,
+      // Refused (a string for a numeric feature): its unknown key is neither counted nor named.
+      { ...exampleEvent(), features: { age: 'old', refused: 1 } },
+      { ...exampleEvent(), features: Object.fromEntries([...many].reverse().map((k) => [k, 1])) },
+      { ...exampleEvent(), features: { region: null } },
+    ];
+    for (const scan of [true, false]) {
+      const builder = new PredictionBatchBuilder(MODELS, { scan });
+      for (const e of events) builder.add(message(typeof e === 'string' ? e : JSON.stringify(e)));
+      const built = builder.build();
+      expect(built.deadLetters.map((d) => d.code)).toEqual(['VIGIL_DECODE_WRONG_TYPE']);
+      const batch = built.batches.get(CREDIT.id)!;
+      expect(batch.rowCount).toBe(5);
+      expect(batch.unknownFeatures.rows).toEqual([0, 2, 3]);
+      // Past the cap, the smallest names, whatever order they came in.
+      expect(batch.unknownFeatures.names).toEqual(
+        ['zip', '7', 'city', ...many].sort().slice(0, MAX_UNKNOWN_FEATURE_NAMES),
+      );
+      expect(batch.unknownFeatures.names).not.toContain('refused');
+    }
+    const few = decodeOne({ ...exampleEvent(), features: { zip: 1, '7': null } });
+    expect(few.unknownFeatures).toEqual({ rows: [0], names: ['7', 'zip'] });
+    expect(decodeOne(exampleEvent()).unknownFeatures).toEqual({ rows: [], names: [] });
   });
 
   it('reads ts as ISO-8601 (any offset, none meaning UTC) or epoch milliseconds', () => {
