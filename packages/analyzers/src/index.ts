@@ -5,15 +5,18 @@ export {
   labelAccumulator,
   MAX_GROUP_VALUES,
   mergeAccumulators,
+  mergeUnknownFeatures,
   MISSING_GROUP,
   OTHER_GROUP,
   predictedClass,
+  UNKNOWN_FEATURE_NAMES_KEPT,
 } from './accumulator/window-accumulator';
 export type {
   CategoricalAccumulator,
   FeatureAccumulator,
   NumericAccumulator,
   OutcomeAccumulator,
+  UnknownFeatureCounts,
   WindowAccumulator,
 } from './accumulator/window-accumulator';
 export {

@@ -22,6 +22,7 @@ export const METRIC_NAMES = [
   'newCategoryRate',
   // Data quality (docs/metrics.md, "Data quality in the windows").
   'outOfRangeRate',
+  'unknownFeatureRate',
   // Multivariate drift (docs/metrics.md, "Reconstruction error").
   'reconstructionError',
   // Calibration and performance.

@@ -171,6 +171,30 @@ export interface WindowAccumulator {
    * about 10 KB of JSON a bucket for 30 numeric features). Buckets stored without it merge as if empty.
    */
   surrogate?: SurrogateAccumulator;
+  /**
+   * Events whose `features` carried a key that is not a feature of the model (`unknownFeatureRate`); absent in
+   * buckets stored before it was counted, which count 0.
+   */
+  unknownFeatures?: UnknownFeatureCounts;
+}
+
+/** Events with a `features` key the model does not configure, and the keys' names (docs/metrics.md). */
+export interface UnknownFeatureCounts {
+  rows: number;
+  /** The distinct names, sorted: the {@link UNKNOWN_FEATURE_NAMES_KEPT} smallest, so merging is order-free. */
+  names: string[];
+}
+
+/** Unknown feature names an accumulator keeps: enough to name a producer's new fields, bounded for ids as keys. */
+export const UNKNOWN_FEATURE_NAMES_KEPT = 20;
+
+/** `a` + `b` (neither is modified); an absent side counts 0. */
+export function mergeUnknownFeatures(
+  a: UnknownFeatureCounts | undefined,
+  b: UnknownFeatureCounts | undefined,
+): UnknownFeatureCounts {
+  const names = [...new Set([...(a?.names ?? []), ...(b?.names ?? [])])].sort();
+  return { rows: (a?.rows ?? 0) + (b?.rows ?? 0), names: names.slice(0, UNKNOWN_FEATURE_NAMES_KEPT) };
 }
 
 export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec): WindowAccumulator {
@@ -178,6 +202,7 @@ export function emptyAccumulator(profile: ReferenceProfile, spec: AnalysisSpec):
   return {
     version: 1,
     rows: 0,
+    unknownFeatures: { rows: 0, names: [] },
     features: profile.features.map((f) =>
       f.kind === 'numeric'
         ? emptyNumeric(f)
@@ -524,6 +549,7 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
     ...(attributions ? { attributions } : {}),
     version: 1,
     rows: a.rows + b.rows,
+    unknownFeatures: mergeUnknownFeatures(a.unknownFeatures, b.unknownFeatures),
     features: a.features.map((fa, i) => mergeFeature(fa, b.features[i] as FeatureAccumulator)),
     outcome: {
       score: oa.score && ob.score ? (mergeFeature(oa.score, ob.score) as NumericAccumulator) : (oa.score ?? ob.score),

@@ -6,6 +6,8 @@ import {
   emptyAccumulator,
   fitReferenceProfile,
   mergeAccumulators,
+  mergeUnknownFeatures,
+  UNKNOWN_FEATURE_NAMES_KEPT,
   type AnalysisSpec,
   type NumericProfile,
   type WindowAccumulator,
@@ -76,6 +78,39 @@ const canonical = (acc: WindowAccumulator): unknown =>
   );
 
 describe('window accumulators', () => {
+  it('unknown feature keys: merging counts adds them and keeps the smallest names, whatever the order', () => {
+    // Each part: the events with unknown keys it counted and their names (an accumulator's name set).
+    const part = fc.record({
+      rows: fc.nat(50),
+      names: fc.uniqueArray(fc.string({ maxLength: 3 }), { maxLength: UNKNOWN_FEATURE_NAMES_KEPT }),
+    });
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 8 }), fc.nat(), (parts, rotate) => {
+        const asKept = parts.map((p) => mergeUnknownFeatures(undefined, p));
+        const merged = asKept.reduce((a, b) => mergeUnknownFeatures(a, b));
+        const k = rotate % parts.length;
+        const reordered = [...asKept.slice(k), ...asKept.slice(0, k)].reverse();
+        const nested = reordered.reduceRight((a, b) => mergeUnknownFeatures(b, a));
+        const direct = [...new Set(parts.flatMap((p) => p.names))].sort().slice(0, UNKNOWN_FEATURE_NAMES_KEPT);
+        expect(merged).toEqual({ rows: parts.reduce((s, p) => s + p.rows, 0), names: direct });
+        expect(nested).toEqual(merged);
+      }),
+      { numRuns: 300, seed: 20261205 },
+    );
+  });
+
+  it('unknown feature keys ride the accumulator: empty counts 0, a bucket stored without them merges as 0', () => {
+    const t = table([{ x: 1, c: 0, score: 0.5, label: 1, g: 0 }]);
+    const profile = fitReferenceProfile(t, spec);
+    const empty = emptyAccumulator(profile, spec);
+    expect(empty.unknownFeatures).toEqual({ rows: 0, names: [] });
+    const stored: WindowAccumulator = { ...empty, unknownFeatures: { rows: 3, names: ['zip'] } };
+    const old: WindowAccumulator = { ...empty };
+    delete old.unknownFeatures;
+    expect(mergeAccumulators(old, stored).unknownFeatures).toEqual({ rows: 3, names: ['zip'] });
+    expect(mergeAccumulators(old, old).unknownFeatures).toEqual({ rows: 0, names: [] });
+  });
+
   it('merging the accumulators of two batches equals accumulating their union', () => {
     fc.assert(
       fc.property(

@@ -57,6 +57,8 @@ export const RULE_METRICS: Readonly<Record<string, RuleMetric>> = {
   wasserstein: feature('numeric'),
   wassersteinNormed: feature('numeric'),
   outOfRangeRate: feature('numeric'),
+  // Events carrying `features` keys the model does not configure (docs/metrics.md, "Data quality in the windows").
+  unknownFeatureRate: { scope: 'model' },
   chi2: feature('categorical'),
   chi2PValue: feature('categorical', true),
   newCategoryRate: feature('categorical'),

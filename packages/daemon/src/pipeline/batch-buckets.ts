@@ -19,6 +19,7 @@ import {
   emptyAccumulator,
   groupColumns,
   labelAccumulator,
+  mergeUnknownFeatures,
   SPEC_DEFAULTS,
   type AnalysisSpec,
   type EventTimeWindows,
@@ -165,6 +166,7 @@ export function batchBuckets(
       if (acc) accumulate(acc, profiles.get(entry)!, spec, selectRows(table, rows));
     }
   }
+  countUnknownFeatures(batch, runs, accumulators);
   for (const [entry, acc] of accumulators) {
     const { version, bucketStart, rows } = entry;
     buckets.push({ model: batch.model, version, bucketStart, accumulator: byAttribute(acc, model, spec), rows });
@@ -180,6 +182,38 @@ export function batchBuckets(
     maxEventTs,
     unprofiled: [...unprofiled].map(([version, rows]) => ({ version, rows })),
   };
+}
+
+/**
+ * Adds to each bucket the batch's events whose `features` carried a key the model does not configure: counted by
+ * row (the batch's `unknownFeatures.rows` are ascending row indices), named by the batch's names, which a bucket
+ * with at least one such event takes whole (the decoder keeps names per batch, not per event).
+ */
+function countUnknownFeatures(
+  batch: PredictionBatch,
+  runs: readonly { entry: BucketRows; start: number; end: number }[],
+  accumulators: ReadonlyMap<BucketRows, WindowAccumulator>,
+): void {
+  const { rows, names } = batch.unknownFeatures;
+  if (rows.length === 0) return;
+  for (const { entry, start, end } of runs) {
+    const acc = accumulators.get(entry);
+    if (!acc) continue;
+    const count = firstAtLeast(rows, end) - firstAtLeast(rows, start);
+    if (count > 0) acc.unknownFeatures = mergeUnknownFeatures(acc.unknownFeatures, { rows: count, names: [...names] });
+  }
+}
+
+/** The index of the first of the ascending `sorted` that is at least `value` (`sorted.length` when none is). */
+function firstAtLeast(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 interface BucketRows {

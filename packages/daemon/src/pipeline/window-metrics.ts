@@ -18,7 +18,7 @@ import type { MetricRow, WindowKey } from '@vigil/store';
 export const SCORE_FEATURE = '$score';
 
 /** The counts a window's rows carry: a window's accumulator, or a report's rows and labelled rows. */
-export type WindowCounts = Pick<WindowAccumulator, 'rows'> & {
+export type WindowCounts = Pick<WindowAccumulator, 'rows' | 'unknownFeatures'> & {
   readonly outcome: Pick<WindowAccumulator['outcome'], 'labelled'>;
 };
 
@@ -91,6 +91,13 @@ export function windowMetricRows(
     add('drifted', d.drifted ? 1 : 0, d.feature, '', driftDetails(d));
   }
   for (const q of analysis.quality ?? []) add('outOfRangeRate', q.outOfRangeRate, q.feature);
+  // A window's accumulator always counts them (a report's counts do not): events with unconfigured feature keys.
+  const unknown = acc.unknownFeatures;
+  if (unknown)
+    add('unknownFeatureRate', acc.rows > 0 ? unknown.rows / acc.rows : null, '', '', {
+      rows: unknown.rows,
+      names: unknown.names,
+    });
   if (analysis.prediction) {
     const { histogram, pValueAdjusted } = analysis.prediction;
     const detailsOf = (metric: MetricName) =>

@@ -94,6 +94,32 @@ describe('batchBuckets: a decoded batch becomes per-bucket accumulator deltas', 
     expect(merged.outcome.labelled).toBe(whole.outcome.labelled);
   });
 
+  it('counts the events with unconfigured feature keys per bucket, by row, and gives each such bucket the names', () => {
+    // 40 events 17 s apart over two five-minute buckets and two versions; every third carries an unknown key.
+    const raw = [...events(40, '7', T0, 4), ...events(12, '8', T0, 5)] as {
+      features: Record<string, unknown>;
+      version: string;
+    }[];
+    raw.forEach((e, i) => {
+      if (i % 3 === 0) e.features[i % 2 ? 'zip' : 'tenure'] = i;
+    });
+    const batch = decode(raw);
+    const result = batchBuckets(batch, model, windows, () => profile, 7 * 24 * 60 * MIN, T0);
+    const expected = new Map<string, number>();
+    raw.forEach((e, i) => {
+      if (i % 3 !== 0) return;
+      const key = `${e.version}@${windows.bucketOf(T0 + (i < 40 ? i : i - 40) * 17_000)}`;
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    });
+    expect(result.buckets.length).toBeGreaterThan(2);
+    for (const b of result.buckets) {
+      const count = expected.get(`${b.version}@${b.bucketStart}`) ?? 0;
+      expect(b.accumulator.unknownFeatures).toEqual({ rows: count, names: count > 0 ? ['tenure', 'zip'] : [] });
+    }
+    const total = result.buckets.reduce((sum, b) => sum + b.accumulator.unknownFeatures!.rows, 0);
+    expect(total).toBe(Math.ceil(52 / 3));
+  });
+
   it('keys groups by attribute, with a missing attribute as its own group', () => {
     const batch = decode(events(60, '7', T0, 4));
     const [first] = batchBuckets(batch, model, windows, () => profile, MIN).buckets;

@@ -60,6 +60,21 @@ describe('window metric rows', () => {
     ).toBe(true);
   });
 
+  it('writes unknownFeatureRate (events with unconfigured feature keys / rows) for a window, none for a report', () => {
+    const spec = batchSpec(model);
+    const profile = fitReferenceProfile(readerTable(makeEvents({ n: 500, start: 0, seed: 1 }), model), spec);
+    const table = readerTable(makeEvents({ n: 200, start: 0, seed: 3 }), model);
+    const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, table);
+    acc.unknownFeatures = { rows: 50, names: ['tenure', 'zip'] };
+    const analysis = analyzeWindow(profile, acc, spec);
+    const key = { model: model.id, version: 'unversioned', start: 0, end: 1 };
+    const row = windowMetricRows(key, acc, analysis).find((r) => r.metric === 'unknownFeatureRate');
+    expect(row).toMatchObject({ feature: '', group: '', value: 0.25, rows: 200 });
+    expect(row!.details).toEqual({ rows: 50, names: ['tenure', 'zip'] });
+    const report = windowMetricRows(key, { rows: 200, outcome: { labelled: 0 } }, analysis);
+    expect(report.some((r) => r.metric === 'unknownFeatureRate')).toBe(false);
+  });
+
   it('the score’s KS p-value (prediction drift) is adjusted in the same family as the features’ tests', () => {
     const spec = batchSpec(model);
     const profile = fitReferenceProfile(readerTable(makeEvents({ n: 2000, start: 0, seed: 1 }), model), spec);
