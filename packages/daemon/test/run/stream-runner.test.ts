@@ -115,6 +115,22 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     expect(windows.some((w) => w.metric === 'selectionRate' && w.group === 'sex=female')).toBe(true);
   });
 
+  it('writes unknownFeatureRate per window through the store: events with an unconfigured feature key / rows', async () => {
+    const store = await backend.newStore();
+    // One event in four carries a key the model does not configure; every full window holds 600 events.
+    const extra = stream.map((e, i) => (i % 4 === 0 ? { ...e, features: { ...e.features, tenure: i } } : e));
+    await runner(store, profile).handle(toPredictionBatch([...(extra as TestEvent[]), ...closer], 0, 0));
+    const windows = (await rowsOf(store)) as MetricRow[];
+    const full = windows.filter(
+      (w) => w.metric === 'unknownFeatureRate' && w.windowStart >= T0 && w.windowEnd <= T0 + 90 * MIN,
+    );
+    expect(full.length).toBeGreaterThan(0);
+    for (const w of full) {
+      expect(w.value).toBe(0.25);
+      expect(w.details).toEqual({ rows: 150, names: ['tenure'] });
+    }
+  });
+
   it('late labels give exactly the rows of labels carried by the events, through re-analysis, never duplicated', async () => {
     const withLabels = await backend.newStore();
     await runner(withLabels, profile).handle(toPredictionBatch([...stream, ...closer], 0, 0));
