@@ -35,11 +35,10 @@ function curveChart(o: CurveChartOptions): SafeHtml {
   const x = linearScale([0, 1], [LEFT, LEFT + SIZE]);
   const y = linearScale([0, 1], [TOP + SIZE, TOP]);
   const grid = TICKS.map(
-    (t) =>
-      html`<line class="grid" x1="${px(x(t))}" x2="${px(x(t))}" y1="${TOP}" y2="${TOP + SIZE}" />
-        <line class="grid" x1="${LEFT}" x2="${LEFT + SIZE}" y1="${px(y(t))}" y2="${px(y(t))}" />
-        <text class="tick" x="${LEFT - 6}" y="${px(y(t) + 4)}" text-anchor="end">${t.toFixed(1)}</text>
-        <text class="tick" x="${px(x(t))}" y="${TOP + SIZE + 15}" text-anchor="middle">${t.toFixed(1)}</text>`,
+    (t) => html`<line class="grid" x1="${px(x(t))}" x2="${px(x(t))}" y1="${TOP}" y2="${TOP + SIZE}"/>
+<line class="grid" x1="${LEFT}" x2="${LEFT + SIZE}" y1="${px(y(t))}" y2="${px(y(t))}"/>
+<text class="tick" x="${LEFT - 6}" y="${px(y(t) + 4)}" text-anchor="end">${t.toFixed(1)}</text>
+<text class="tick" x="${px(x(t))}" y="${TOP + SIZE + 15}" text-anchor="middle">${t.toFixed(1)}</text>`,
   );
   // ROC points are joined by straight lines (the trapezoids of the AUC); precision–recall points by steps, the
   // rectangles whose sum is the average precision (scikit-learn draws it so, with drawstyle "steps-post").
@@ -52,48 +51,24 @@ function curveChart(o: CurveChartOptions): SafeHtml {
   const line = [first, ...rest].join('');
   const area = o.kind === 'roc' ? `${line}L${px(x(1))},${px(y(0))}L${px(x(0))},${px(y(0))}Z` : null;
   const p = o.point;
-  return html`<svg
-    class="chart curve ${o.kind}"
-    role="img"
-    aria-label="${o.kind === 'roc' ? 'ROC curve' : 'Precision–recall curve'}"
-    viewBox="0 0 ${WIDTH} ${HEIGHT}"
-    width="${WIDTH}"
-    height="${HEIGHT}"
-  >
-    <g class="legend" transform="translate(${LEFT},16)">
-      <line class="curve-line" x1="0" x2="18" y1="-4" y2="-4" />
-      <text x="24" y="0">${o.figure}</text>
-      <line class="diagonal" x1="${130}" x2="${148}" y1="-4" y2="-4" />
-      <text x="154" y="0">${o.baseline.label}</text>
-    </g>
-    ${grid}
-    <rect class="frame" x="${LEFT}" y="${TOP}" width="${SIZE}" height="${SIZE}" />
-    <line
-      class="diagonal"
-      x1="${px(x(0))}"
-      y1="${px(y(o.baseline.y0))}"
-      x2="${px(x(1))}"
-      y2="${px(y(o.baseline.y1))}"
-    />
-    ${area && html`<path class="curve-area" d="${area}" />`}
-    <path class="curve-line" d="${line}" />
-    ${
-      p &&
-      html`<g class="operating-point"
-        ><title>${p.label}</title><circle cx="${px(x(p.x))}" cy="${px(y(p.y))}" r="5" />
-        <text
-          x="${px(x(p.x) + (p.x > 0.6 ? -8 : 8))}"
-          y="${px(y(p.y) + (p.y > 0.15 ? 16 : -8))}"
-          text-anchor="${p.x > 0.6 ? 'end' : 'start'}"
-          >${p.label}</text
-        ></g
-      >`
-    }
-    <text class="axis-title" x="${px(LEFT + SIZE / 2)}" y="${TOP + SIZE + 34}" text-anchor="middle">${o.xTitle}</text>
-    <text class="axis-title" text-anchor="middle" transform="translate(12,${px(TOP + SIZE / 2)}) rotate(-90)">
-      ${o.yTitle}
-    </text>
-  </svg>`;
+  return html`<svg class="chart curve ${o.kind}" role="img" aria-label="${o.kind === 'roc' ? 'ROC curve' : 'Precision–recall curve'}" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}">
+<g class="legend" transform="translate(${LEFT},16)">
+<line class="curve-line" x1="0" x2="18" y1="-4" y2="-4"/><text x="24" y="0">${o.figure}</text>
+<line class="diagonal" x1="${130}" x2="${148}" y1="-4" y2="-4"/><text x="154" y="0">${o.baseline.label}</text>
+</g>
+${grid}
+<rect class="frame" x="${LEFT}" y="${TOP}" width="${SIZE}" height="${SIZE}"/>
+<line class="diagonal" x1="${px(x(0))}" y1="${px(y(o.baseline.y0))}" x2="${px(x(1))}" y2="${px(y(o.baseline.y1))}"/>
+${area && html`<path class="curve-area" d="${area}"/>`}
+<path class="curve-line" d="${line}"/>
+${
+  p &&
+  html`<g class="operating-point"><title>${p.label}</title><circle cx="${px(x(p.x))}" cy="${px(y(p.y))}" r="5"/>
+<text x="${px(x(p.x) + (p.x > 0.6 ? -8 : 8))}" y="${px(y(p.y) + (p.y > 0.15 ? 16 : -8))}" text-anchor="${p.x > 0.6 ? 'end' : 'start'}">${p.label}</text></g>`
+}
+<text class="axis-title" x="${px(LEFT + SIZE / 2)}" y="${TOP + SIZE + 34}" text-anchor="middle">${o.xTitle}</text>
+<text class="axis-title" text-anchor="middle" transform="translate(12,${px(TOP + SIZE / 2)}) rotate(-90)">${o.yTitle}</text>
+</svg>`;
 }
 
 /** ROC curve: true against false positive rate over every threshold, with the chance diagonal. */

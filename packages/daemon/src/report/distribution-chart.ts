@@ -53,22 +53,12 @@ export function distributionChart(d: ValueDistribution, title: string): SafeHtml
   const height = base + 44;
 
   const grid = yTicks.map(
-    (t) =>
-      html`<line class="grid" x1="${px(left)}" x2="${px(WIDTH - RIGHT)}" y1="${px(y(t))}" y2="${px(y(t))}" />
-        <text class="tick" x="${px(left - 6)}" y="${px(y(t) + 4)}" text-anchor="end"
-          >${formatPercent(t, whole ? 0 : 1)}</text
-        >`,
+    (t) => html`<line class="grid" x1="${px(left)}" x2="${px(WIDTH - RIGHT)}" y1="${px(y(t))}" y2="${px(y(t))}"/>
+<text class="tick" x="${px(left - 6)}" y="${px(y(t) + 4)}" text-anchor="end">${formatPercent(t, whole ? 0 : 1)}</text>`,
   );
   const xTicks = valueTicks(integers ? lo + 0.5 : lo, integers ? hi - 0.5 : hi, integers).map(
-    (t) =>
-      html`<line class="axis" x1="${px(x(t))}" x2="${px(x(t))}" y1="${base}" y2="${base + 4}" />
-        <text
-          class="tick"
-          x="${px(x(t))}"
-          y="${base + 16}"
-          text-anchor="${x(t) > WIDTH - RIGHT - 16 ? 'end' : 'middle'}"
-          >${formatNumber(t)}</text
-        >`,
+    (t) => html`<line class="axis" x1="${px(x(t))}" x2="${px(x(t))}" y1="${base}" y2="${base + 4}"/>
+<text class="tick" x="${px(x(t))}" y="${base + 16}" text-anchor="${x(t) > WIDTH - RIGHT - 16 ? 'end' : 'middle'}">${formatNumber(t)}</text>`,
   );
   const bins = d.reference.map((_, i) => {
     const a = d.edges[i] ?? lo;
@@ -79,15 +69,8 @@ export function distributionChart(d: ValueDistribution, title: string): SafeHtml
       ? formatNumber((a + b) / 2)
       : `[${formatNumber(a)}, ${formatNumber(b)}${i === n - 1 ? ']' : ')'}`;
     const tip = `${range}\nreference ${formatPercent(ref[i])} (${formatCount(d.reference[i] ?? 0)} rows)\ncurrent ${formatPercent(cur[i])} (${formatCount(d.current[i] ?? 0)} rows)`;
-    return html`<g
-      ><title>${tip}</title><rect class="hit" x="${px(x0)}" y="${TOP}" width="${px(w)}" height="${PLOT_H}" />
-      <rect
-        class="ref-bar"
-        x="${px(x0 + (w > 4 ? 1 : 0))}"
-        y="${px(y(ref[i] ?? 0))}"
-        width="${px(w > 4 ? w - 2 : w)}"
-        height="${px(base - y(ref[i] ?? 0))}"
-    /></g>`;
+    return html`<g><title>${tip}</title><rect class="hit" x="${px(x0)}" y="${TOP}" width="${px(w)}" height="${PLOT_H}"/>
+<rect class="ref-bar" x="${px(x0 + (w > 4 ? 1 : 0))}" y="${px(y(ref[i] ?? 0))}" width="${px(w > 4 ? w - 2 : w)}" height="${px(base - y(ref[i] ?? 0))}"/></g>`;
   });
   // The current side as one outlined step path over the bins, closed to the axis for a light fill.
   const steps = d.current
@@ -95,27 +78,18 @@ export function distributionChart(d: ValueDistribution, title: string): SafeHtml
     .join('');
   const outline = `M${px(x(lo))},${px(base)}${steps}V${px(base)}`;
   const outside = d.outside.reference + d.outside.current;
-  return html`<svg
-    class="chart distribution"
-    role="img"
-    aria-label="${`Distribution of ${title}: reference vs current`}"
-    viewBox="0 0 ${WIDTH} ${height}"
-    width="${WIDTH}"
-    height="${height}"
-  >
-    <g class="legend" transform="translate(${px(left)},16)">
-      <rect class="ref-bar" x="0" y="-9" width="11" height="11" rx="2" />
-      <text x="16" y="0">Reference</text>
-      <path class="cur-step" d="M94,-3.5h12" />
-      <text x="112" y="0">Current</text>
-    </g>
-    <text class="axis-title" x="${WIDTH - RIGHT}" y="16" text-anchor="end">share of values</text>
-    ${grid}
-    <path class="cur-area" d="${outline}Z" />
-    ${bins}
-    <path class="cur-step" d="${outline}" />
-    <line class="axis" x1="${px(left)}" x2="${px(WIDTH - RIGHT)}" y1="${base}" y2="${base}" />
-    ${xTicks}
-    ${outside > 0 && html`<text class="tick small" x="${WIDTH - RIGHT}" y="${base + 34}" text-anchor="end">${`beyond the plotted range: ${formatCount(d.outside.reference)} reference, ${formatCount(d.outside.current)} current values`}</text>`}
-  </svg>`;
+  return html`<svg class="chart distribution" role="img" aria-label="${`Distribution of ${title}: reference vs current`}" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}">
+<g class="legend" transform="translate(${px(left)},16)">
+<rect class="ref-bar" x="0" y="-9" width="11" height="11" rx="2"/><text x="16" y="0">Reference</text>
+<path class="cur-step" d="M94,-3.5h12"/><text x="112" y="0">Current</text>
+</g>
+<text class="axis-title" x="${WIDTH - RIGHT}" y="16" text-anchor="end">share of values</text>
+${grid}
+<path class="cur-area" d="${outline}Z"/>
+${bins}
+<path class="cur-step" d="${outline}"/>
+<line class="axis" x1="${px(left)}" x2="${px(WIDTH - RIGHT)}" y1="${base}" y2="${base}"/>
+${xTicks}
+${outside > 0 && html`<text class="tick small" x="${WIDTH - RIGHT}" y="${base + 34}" text-anchor="end">${`beyond the plotted range: ${formatCount(d.outside.reference)} reference, ${formatCount(d.outside.current)} current values`}</text>`}
+</svg>`;
 }

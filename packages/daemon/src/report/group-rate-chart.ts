@@ -60,23 +60,18 @@ export function groupRateChart(result: FairnessResult, idPrefix: string): SafeHt
     const insufficient = !g.sufficient;
     const sub = subtitles[i] ?? '';
     return html`<g>
-      ${insufficient ? html`<rect x="0" y="${y0}" width="${WIDTH}" height="${ROW_H}" fill="url(#${hatch})" />` : i % 2 === 1 && html`<rect class="band" x="0" y="${y0}" width="${WIDTH}" height="${ROW_H}" />`}
-      <text class="group-name" x="${labelW}" y="${y0 + 15}" text-anchor="end"
-        ><title>${g.group}</title>${names[i] ?? ''}</text
-      >
-      <text class="tick small${insufficient ? ' warn-text' : ''}" x="${labelW}" y="${y0 + 28}" text-anchor="end"
-        >${sub}</text
-      >
-    </g>`;
+${insufficient ? html`<rect x="0" y="${y0}" width="${WIDTH}" height="${ROW_H}" fill="url(#${hatch})"/>` : i % 2 === 1 && html`<rect class="band" x="0" y="${y0}" width="${WIDTH}" height="${ROW_H}"/>`}
+<text class="group-name" x="${labelW}" y="${y0 + 15}" text-anchor="end"><title>${g.group}</title>${names[i] ?? ''}</text>
+<text class="tick small${insufficient ? ' warn-text' : ''}" x="${labelW}" y="${y0 + 28}" text-anchor="end">${sub}</text>
+</g>`;
   });
 
   const panelMarks = panels.map((panel, p) => {
     const x0 = left + p * (panelW + PANEL_GAP);
     const x = linearScale([0, 1], [x0, x0 + panelW]);
     const grid = [0, 0.25, 0.5, 0.75, 1].map(
-      (t) =>
-        html`<line class="grid" x1="${px(x(t))}" x2="${px(x(t))}" y1="${TOP - 4}" y2="${TOP + plotH}" />
-          ${(t * 4) % 2 === 0 && html`<text class="tick" x="${px(x(t))}" y="${TOP + plotH + 16}" text-anchor="${TICK_ANCHOR[t] ?? 'middle'}">${formatPercent(t)}</text>`}`,
+      (t) => html`<line class="grid" x1="${px(x(t))}" x2="${px(x(t))}" y1="${TOP - 4}" y2="${TOP + plotH}"/>
+${(t * 4) % 2 === 0 && html`<text class="tick" x="${px(x(t))}" y="${TOP + plotH + 16}" text-anchor="${TICK_ANCHOR[t] ?? 'middle'}">${formatPercent(t)}</text>`}`,
     );
     const marks = result.groups.map((g, i) => {
       const cy = TOP + i * ROW_H + ROW_H / 2;
@@ -93,43 +88,27 @@ export function groupRateChart(result: FairnessResult, idPrefix: string): SafeHt
         (ok ? '' : ' — insufficient: not used in the differences');
       const whisker =
         ci &&
-        html`<line class="whisker" x1="${px(x(ci[0]))}" x2="${px(x(ci[1]))}" y1="${cy}" y2="${cy}" />
-          <line class="whisker" x1="${px(x(ci[0]))}" x2="${px(x(ci[0]))}" y1="${cy - 5}" y2="${cy + 5}" />
-          <line class="whisker" x1="${px(x(ci[1]))}" x2="${px(x(ci[1]))}" y1="${cy - 5}" y2="${cy + 5}" />`;
-      return html`<g class="${ok ? 'rate' : 'rate insufficient'}"
-        ><title>${tip}</title>${whisker} <circle cx="${px(x(value))}" cy="${cy}" r="5"
-      /></g>`;
+        html`<line class="whisker" x1="${px(x(ci[0]))}" x2="${px(x(ci[1]))}" y1="${cy}" y2="${cy}"/>
+<line class="whisker" x1="${px(x(ci[0]))}" x2="${px(x(ci[0]))}" y1="${cy - 5}" y2="${cy + 5}"/>
+<line class="whisker" x1="${px(x(ci[1]))}" x2="${px(x(ci[1]))}" y1="${cy - 5}" y2="${cy + 5}"/>`;
+      return html`<g class="${ok ? 'rate' : 'rate insufficient'}"><title>${tip}</title>${whisker}
+<circle cx="${px(x(value))}" cy="${cy}" r="5"/></g>`;
     });
     return html`<text class="panel-title" x="${px(x0)}" y="${TOP - 14}">${panel.title}</text>
-      ${grid}
-      <line class="axis" x1="${px(x0)}" x2="${px(x0 + panelW)}" y1="${TOP + plotH}" y2="${TOP + plotH}" />
-      ${marks}`;
+${grid}
+<line class="axis" x1="${px(x0)}" x2="${px(x0 + panelW)}" y1="${TOP + plotH}" y2="${TOP + plotH}"/>
+${marks}`;
   });
 
-  return html`<svg
-    class="chart fairness"
-    role="img"
-    aria-label="${`Rates per ${result.attribute} group with 95% intervals`}"
-    viewBox="0 0 ${WIDTH} ${height}"
-    width="${WIDTH}"
-    height="${height}"
-  >
-    <defs>
-      <pattern id="${hatch}" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-        <rect width="8" height="8" class="hatch-bg" />
-        <line x1="0" y1="0" x2="0" y2="8" class="hatch-line" />
-      </pattern>
-    </defs>
-    ${rowBands} ${panelMarks}
-    <g class="legend" transform="translate(${px(Math.min(left, WIDTH - LEGEND_W))},${legendY})">
-      <g class="rate"><circle cx="5" cy="-4" r="5" /></g>
-      <text x="16" y="0">sufficient group</text>
-      <g class="rate insufficient"><circle cx="134" cy="-4" r="5" /></g>
-      <text x="145" y="0">too few (labelled) rows: not compared</text>
-      <line class="whisker" x1="400" x2="428" y1="-4" y2="-4" />
-      <line class="whisker" x1="400" x2="400" y1="-9" y2="1" />
-      <line class="whisker" x1="428" x2="428" y1="-9" y2="1" />
-      <text x="436" y="0">95% Wilson interval</text>
-    </g>
-  </svg>`;
+  return html`<svg class="chart fairness" role="img" aria-label="${`Rates per ${result.attribute} group with 95% intervals`}" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}">
+<defs><pattern id="${hatch}" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+<rect width="8" height="8" class="hatch-bg"/><line x1="0" y1="0" x2="0" y2="8" class="hatch-line"/></pattern></defs>
+${rowBands}
+${panelMarks}
+<g class="legend" transform="translate(${px(Math.min(left, WIDTH - LEGEND_W))},${legendY})">
+<g class="rate"><circle cx="5" cy="-4" r="5"/></g><text x="16" y="0">sufficient group</text>
+<g class="rate insufficient"><circle cx="134" cy="-4" r="5"/></g><text x="145" y="0">too few (labelled) rows: not compared</text>
+<line class="whisker" x1="400" x2="428" y1="-4" y2="-4"/><line class="whisker" x1="400" x2="400" y1="-9" y2="1"/><line class="whisker" x1="428" x2="428" y1="-9" y2="1"/><text x="436" y="0">95% Wilson interval</text>
+</g>
+</svg>`;
 }

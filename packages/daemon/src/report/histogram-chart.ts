@@ -75,9 +75,9 @@ function tickFormatter(ticks: number[]): (t: number) => string {
 
 function legend(x: number, y: number): SafeHtml {
   return html`<g class="legend" transform="translate(${px(x)},${px(y)})">
-    <rect class="ref" x="0" y="-9" width="11" height="11" rx="2" /><text x="16" y="0">Reference</text>
-    <rect class="cur" x="94" y="-9" width="11" height="11" rx="2" /><text x="110" y="0">Current</text>
-  </g>`;
+<rect class="ref" x="0" y="-9" width="11" height="11" rx="2"/><text x="16" y="0">Reference</text>
+<rect class="cur" x="94" y="-9" width="11" height="11" rx="2"/><text x="110" y="0">Current</text>
+</g>`;
 }
 
 function columns(bins: Bin[], options: HistogramChartOptions): SafeHtml {
@@ -111,9 +111,8 @@ function columns(bins: Bin[], options: HistogramChartOptions): SafeHtml {
   const base = top + plotH;
 
   const grid = ticks.map(
-    (t) =>
-      html`<line class="grid" x1="${px(left)}" x2="${px(WIDTH - right)}" y1="${px(y(t))}" y2="${px(y(t))}" />
-        <text class="tick" x="${px(left - 6)}" y="${px(y(t) + 4)}" text-anchor="end">${tickLabel(t)}</text>`,
+    (t) => html`<line class="grid" x1="${px(left)}" x2="${px(WIDTH - right)}" y1="${px(y(t))}" y2="${px(y(t))}"/>
+<text class="tick" x="${px(left - 6)}" y="${px(y(t) + 4)}" text-anchor="end">${tickLabel(t)}</text>`,
   );
   const bars = bins.map((bin, i) => {
     const x0 = left + i * band + pad;
@@ -121,45 +120,20 @@ function columns(bins: Bin[], options: HistogramChartOptions): SafeHtml {
     const label = shown[i] ?? '';
     const labelMark = fitsFlat
       ? html`<text class="tick" x="${px(cx)}" y="${px(base + 16)}" text-anchor="middle">${label}</text>`
-      : html`<text
-          class="tick"
-          text-anchor="end"
-          transform="translate(${px(cx + 3)},${px(base + 12)}) rotate(-${angle})"
-          >${label}</text
-        >`;
-    return html`<g
-      ><title>${tooltip(bin)}</title>
-      <rect class="hit" x="${px(left + i * band)}" y="${top}" width="${px(band)}" height="${plotH}" />
-      <rect
-        class="ref"
-        x="${px(x0)}"
-        y="${px(y(bin.reference))}"
-        width="${px(barW)}"
-        height="${px(base - y(bin.reference))}"
-      />
-      <rect
-        class="cur"
-        x="${px(x0 + barW)}"
-        y="${px(y(bin.current))}"
-        width="${px(barW)}"
-        height="${px(base - y(bin.current))}"
-      />
-      ${labelMark}</g
-    >`;
+      : html`<text class="tick" text-anchor="end" transform="translate(${px(cx + 3)},${px(base + 12)}) rotate(-${angle})">${label}</text>`;
+    return html`<g><title>${tooltip(bin)}</title>
+<rect class="hit" x="${px(left + i * band)}" y="${top}" width="${px(band)}" height="${plotH}"/>
+<rect class="ref" x="${px(x0)}" y="${px(y(bin.reference))}" width="${px(barW)}" height="${px(base - y(bin.reference))}"/>
+<rect class="cur" x="${px(x0 + barW)}" y="${px(y(bin.current))}" width="${px(barW)}" height="${px(base - y(bin.current))}"/>
+${labelMark}</g>`;
   });
-  return html`<svg
-    class="chart histogram"
-    role="img"
-    aria-label="${`Histogram of ${options.title}: reference vs current`}"
-    viewBox="0 0 ${WIDTH} ${px(height)}"
-    width="${WIDTH}"
-    height="${px(height)}"
-  >
-    ${legend(left, 16)}
-    <text class="axis-title" x="${WIDTH - right}" y="16" text-anchor="end">share of rows</text>
-    ${grid} ${bars}
-    <line class="axis" x1="${px(left)}" x2="${px(WIDTH - right)}" y1="${px(base)}" y2="${px(base)}" />
-  </svg>`;
+  return html`<svg class="chart histogram" role="img" aria-label="${`Histogram of ${options.title}: reference vs current`}" viewBox="0 0 ${WIDTH} ${px(height)}" width="${WIDTH}" height="${px(height)}">
+${legend(left, 16)}
+<text class="axis-title" x="${WIDTH - right}" y="16" text-anchor="end">share of rows</text>
+${grid}
+${bars}
+<line class="axis" x1="${px(left)}" x2="${px(WIDTH - right)}" y1="${px(base)}" y2="${px(base)}"/>
+</svg>`;
 }
 
 function rows(bins: Bin[], options: HistogramChartOptions): SafeHtml {
@@ -178,39 +152,25 @@ function rows(bins: Bin[], options: HistogramChartOptions): SafeHtml {
   const x = linearScale([0, xMax], [left, WIDTH - right]);
 
   const grid = ticks.map(
-    (t) =>
-      html`<line class="grid" x1="${px(x(t))}" x2="${px(x(t))}" y1="${top - 4}" y2="${px(top + plotH)}" />
-        <text class="tick" x="${px(x(t))}" y="${top - 9}" text-anchor="middle">${tickLabel(t)}</text>`,
+    (t) => html`<line class="grid" x1="${px(x(t))}" x2="${px(x(t))}" y1="${top - 4}" y2="${px(top + plotH)}"/>
+<text class="tick" x="${px(x(t))}" y="${top - 9}" text-anchor="middle">${tickLabel(t)}</text>`,
   );
   const bars = bins.map((bin, i) => {
     const y0 = top + i * rowH + (rowH - 2 * barH - 1) / 2;
-    return html`<g
-      ><title>${tooltip(bin)}</title>
-      <rect class="hit" x="0" y="${top + i * rowH}" width="${WIDTH}" height="${rowH}" />
-      <text class="tick label" x="${px(labelW)}" y="${px(y0 + barH + 4)}" text-anchor="end">${shown[i] ?? ''}</text>
-      <rect class="ref" x="${px(left)}" y="${px(y0)}" width="${px(x(bin.reference) - left)}" height="${barH}" />
-      <rect
-        class="cur"
-        x="${px(left)}"
-        y="${px(y0 + barH + 1)}"
-        width="${px(x(bin.current) - left)}"
-        height="${barH}"
-      />
-    </g>`;
+    return html`<g><title>${tooltip(bin)}</title>
+<rect class="hit" x="0" y="${top + i * rowH}" width="${WIDTH}" height="${rowH}"/>
+<text class="tick label" x="${px(labelW)}" y="${px(y0 + barH + 4)}" text-anchor="end">${shown[i] ?? ''}</text>
+<rect class="ref" x="${px(left)}" y="${px(y0)}" width="${px(x(bin.reference) - left)}" height="${barH}"/>
+<rect class="cur" x="${px(left)}" y="${px(y0 + barH + 1)}" width="${px(x(bin.current) - left)}" height="${barH}"/>
+</g>`;
   });
-  return html`<svg
-    class="chart histogram"
-    role="img"
-    aria-label="${`Histogram of ${options.title}: reference vs current`}"
-    viewBox="0 0 ${WIDTH} ${height}"
-    width="${WIDTH}"
-    height="${height}"
-  >
-    ${legend(left, 14)}
-    <text class="axis-title" x="${WIDTH - right}" y="14" text-anchor="end">share of rows</text>
-    ${grid} ${bars}
-    <line class="axis" x1="${px(left)}" x2="${px(left)}" y1="${top - 4}" y2="${px(top + plotH)}" />
-  </svg>`;
+  return html`<svg class="chart histogram" role="img" aria-label="${`Histogram of ${options.title}: reference vs current`}" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}">
+${legend(left, 14)}
+<text class="axis-title" x="${WIDTH - right}" y="14" text-anchor="end">share of rows</text>
+${grid}
+${bars}
+<line class="axis" x1="${px(left)}" x2="${px(left)}" y1="${top - 4}" y2="${px(top + plotH)}"/>
+</svg>`;
 }
 
 /**

@@ -32,44 +32,24 @@ export function importanceChart(x: Explanations): SafeHtml {
     const bar = (cls: string, value: number | null, y: number, side: string): SafeHtml =>
       value === null
         ? html``
-        : html`<rect
-            class="${cls}"
-            x="${px(left)}"
-            y="${px(y)}"
-            width="${px(Math.max(0.5, scale(value) - left))}"
-            height="${BAR_H}"
-            rx="1.5"
-            ><title>${`${f.feature}: ${side} ${unit} ${formatNumber(value)}`}</title></rect
-          >`;
+        : html`<rect class="${cls}" x="${px(left)}" y="${px(y)}" width="${px(Math.max(0.5, scale(value) - left))}" height="${BAR_H}" rx="1.5"><title>${`${f.feature}: ${side} ${unit} ${formatNumber(value)}`}</title></rect>`;
     return html`<g>
-      ${i % 2 === 1 && html`<rect class="band" x="0" y="${y0}" width="${WIDTH}" height="${ROW_H}" />`}
-      <text
-        class="${tag ? 'group-name warn-text' : 'group-name'}"
-        x="${labelW}"
-        y="${y0 + (tag ? 13 : 18)}"
-        text-anchor="end"
-        ><title>${f.feature}</title>${names[i] ?? ''}</text
-      >
-      ${tag && html`<text class="tick small warn-text" x="${labelW}" y="${y0 + 25}" text-anchor="end">${tag}</text>`}
-      ${bar('ref', f.reference, y0 + 4, 'reference')} ${bar('cur', f.current, y0 + 4 + BAR_H + 1, 'current')}
-    </g>`;
+${i % 2 === 1 && html`<rect class="band" x="0" y="${y0}" width="${WIDTH}" height="${ROW_H}"/>`}
+<text class="${tag ? 'group-name warn-text' : 'group-name'}" x="${labelW}" y="${y0 + (tag ? 13 : 18)}" text-anchor="end"><title>${f.feature}</title>${names[i] ?? ''}</text>
+${tag && html`<text class="tick small warn-text" x="${labelW}" y="${y0 + 25}" text-anchor="end">${tag}</text>`}
+${bar('ref', f.reference, y0 + 4, 'reference')}
+${bar('cur', f.current, y0 + 4 + BAR_H + 1, 'current')}
+</g>`;
   });
   const axisY = TOP + plotH;
-  return html`<svg
-    class="chart"
-    viewBox="0 0 ${WIDTH} ${height}"
-    role="img"
-    aria-label="${`Feature importance (${unit}), reference and current`}"
-  >
-    <g class="legend" transform="translate(${px(left)},16)">
-      <rect class="ref" x="0" y="-9" width="11" height="11" rx="2" />
-      <text x="16" y="0">Reference</text>
-      <rect class="cur" x="94" y="-9" width="11" height="11" rx="2" />
-      <text x="110" y="0">Current</text>
-    </g>
-    ${bars}
-    <line class="axis" x1="${px(left)}" x2="${px(WIDTH - RIGHT)}" y1="${axisY}" y2="${axisY}" />
-    ${ticks.map((t) => html`<text class="tick" x="${px(scale(t))}" y="${axisY + 16}" text-anchor="middle">${formatNumber(t)}</text>`)}
-    <text class="axis-title" x="${px((left + WIDTH - RIGHT) / 2)}" y="${axisY + 34}" text-anchor="middle">${unit}</text>
-  </svg>`;
+  return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${`Feature importance (${unit}), reference and current`}">
+<g class="legend" transform="translate(${px(left)},16)">
+<rect class="ref" x="0" y="-9" width="11" height="11" rx="2"/><text x="16" y="0">Reference</text>
+<rect class="cur" x="94" y="-9" width="11" height="11" rx="2"/><text x="110" y="0">Current</text>
+</g>
+${bars}
+<line class="axis" x1="${px(left)}" x2="${px(WIDTH - RIGHT)}" y1="${axisY}" y2="${axisY}"/>
+${ticks.map((t) => html`<text class="tick" x="${px(scale(t))}" y="${axisY + 16}" text-anchor="middle">${formatNumber(t)}</text>`)}
+<text class="axis-title" x="${px((left + WIDTH - RIGHT) / 2)}" y="${axisY + 34}" text-anchor="middle">${unit}</text>
+</svg>`;
 }

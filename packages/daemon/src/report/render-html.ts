@@ -64,11 +64,8 @@ function featureAnchor(index: number): string {
 }
 
 function tile(label: string, value: HtmlValue, sub: HtmlValue, variant = ''): SafeHtml {
-  return html`<div class="${`tile ${variant}`.trim()}">
-    <div class="tile-label">${label}</div>
-    <div class="tile-value">${value}</div>
-    <div class="tile-sub">${sub}</div>
-  </div>`;
+  return html`<div class="${`tile ${variant}`.trim()}"><div class="tile-label">${label}</div>
+<div class="tile-value">${value}</div><div class="tile-sub">${sub}</div></div>`;
 }
 
 function badge(text: string, variant: 'bad' | 'good' | 'warn' | 'neutral'): SafeHtml {
@@ -131,49 +128,33 @@ function notComputedText(status: SectionStatus | undefined): string {
 }
 
 function inputRow(side: string, file: string | undefined, rows: number): SafeHtml {
-  return html`<div class="input">
-    <span class="input-side">${side}</span
-    >${file !== undefined && html`<code class="file" title="${file}">${file}</code>`}<span class="rows"
-      ><b>${formatCount(rows)}</b> rows</span
-    >
-  </div>`;
+  return html`<div class="input"><span class="input-side">${side}</span>${file !== undefined && html`<code class="file" title="${file}">${file}</code>`}<span class="rows"><b>${formatCount(rows)}</b> rows</span></div>`;
 }
 
 function header(report: Report, sections: [string, string, boolean][], context: ReportContext): SafeHtml {
   return html`<header class="report-header">
-    <div class="eyebrow">Vigil · model monitoring report</div>
-    <h1>Drift, calibration and fairness report</h1>
-    <div class="inputs">
-      ${inputRow('Reference', context.inputs?.reference, report.rows.reference)}
-      ${inputRow('Current', context.inputs?.current, report.rows.current)}
-    </div>
-    <div class="meta">
-      <span
-        >Task
-        <b>${report.task}</b
-        >${report.task === 'binary' && html` · threshold <b>${formatNumber(report.options.threshold)}</b>`}</span
-      >
-      <span>Features <b>${formatCount(report.drift.length)}</b></span>
-      <span
-        >Generated <time datetime="${report.generatedAt}"><b>${formatTimestamp(report.generatedAt)}</b></time></span
-      >
-      ${context.version !== undefined && html`<span>Vigil <b>${context.version}</b></span>`}
-    </div>
-    <nav class="toc" aria-label="Sections">
-      ${sections.map(([id, title, computed]) => html`<a href="#${id}" class="${computed ? '' : 'muted-link'}">${title}</a>`)}
-    </nav>
-  </header>`;
+<div class="eyebrow">Vigil · model monitoring report</div>
+<h1>Drift, calibration and fairness report</h1>
+<div class="inputs">
+${inputRow('Reference', context.inputs?.reference, report.rows.reference)}
+${inputRow('Current', context.inputs?.current, report.rows.current)}
+</div>
+<div class="meta">
+<span>Task <b>${report.task}</b>${report.task === 'binary' && html` · threshold <b>${formatNumber(report.options.threshold)}</b>`}</span>
+<span>Features <b>${formatCount(report.drift.length)}</b></span>
+<span>Generated <time datetime="${report.generatedAt}"><b>${formatTimestamp(report.generatedAt)}</b></time></span>
+${context.version !== undefined && html`<span>Vigil <b>${context.version}</b></span>`}
+</div>
+<nav class="toc" aria-label="Sections">${sections.map(([id, title, computed]) => html`<a href="#${id}" class="${computed ? '' : 'muted-link'}">${title}</a>`)}</nav>
+</header>`;
 }
 
 /** A section whose inputs are missing: a neutral card that says why, never an empty or green one. */
 function notComputedSection(id: string, title: string, status: SectionStatus | undefined): SafeHtml {
   return html`<section class="card not-computed" id="${id}">
-    <div class="section-head">
-      <h2>${title}</h2>
-      ${badge('not computed', 'neutral')}
-    </div>
-    <p class="reason">${notComputedText(status)}</p>
-  </section>`;
+<div class="section-head"><h2>${title}</h2>${badge('not computed', 'neutral')}</div>
+<p class="reason">${notComputedText(status)}</p>
+</section>`;
 }
 
 function summarySection(report: Report): SafeHtml {
@@ -185,14 +166,10 @@ function summarySection(report: Report): SafeHtml {
     html`${drifted.length}<span class="unit">of ${total} drifted</span>`,
     drifted.length === 0
       ? html`No feature crossed its threshold.`
-      : html`<div class="chips">
-          ${drifted.map(
-            (f) =>
-              html`<a class="chip" href="#${featureAnchor(driftIndex.get(f) ?? 0)}" title="${f.feature}"
-                >${f.feature}</a
-              >`,
-          )}
-        </div>`,
+      : html`<div class="chips">${drifted.map(
+          (f) =>
+            html`<a class="chip" href="#${featureAnchor(driftIndex.get(f) ?? 0)}" title="${f.feature}">${f.feature}</a>`,
+        )}</div>`,
     drifted.length > 0 ? 'alert' : '',
   );
 
@@ -200,10 +177,8 @@ function summarySection(report: Report): SafeHtml {
   const predictionTile = prediction
     ? tile(
         report.task === 'binary' ? 'Score drift' : 'Prediction drift',
-        html`${formatNumber(prediction.metrics.psi)}<span class="unit">PSI</span>
-          ${predictionStatus(prediction.metrics.psi)}`,
-        html`KS <b>${formatNumber(prediction.metrics.ks)}</b> (p ${formatPValue(prediction.metrics.ksPValue)}) · JS
-          <b>${formatNumber(prediction.metrics.js)}</b>`,
+        html`${formatNumber(prediction.metrics.psi)}<span class="unit">PSI</span> ${predictionStatus(prediction.metrics.psi)}`,
+        html`KS <b>${formatNumber(prediction.metrics.ks)}</b> (p ${formatPValue(prediction.metrics.ksPValue)}) · JS <b>${formatNumber(prediction.metrics.js)}</b>`,
         prediction.metrics.psi >= PSI_SHIFTED ? 'alert' : '',
       )
     : tile('Prediction drift', MISSING, notComputedText(report.sections.prediction), 'inactive');
@@ -223,15 +198,13 @@ function summarySection(report: Report): SafeHtml {
       ? tile(
           'Estimated performance',
           html`${formatNumber(performance.estimatedAuc.value)}<span class="unit">AUC (est.)</span>`,
-          html`accuracy <b>${formatPercent(performance.estimatedAccuracy.value, 1)}</b> · F1
-            <b>${formatNumber(performance.estimatedF1.value)}</b> · no labels`,
+          html`accuracy <b>${formatPercent(performance.estimatedAccuracy.value, 1)}</b> · F1 <b>${formatNumber(performance.estimatedF1.value)}</b> · no labels`,
         )
       : isBinary(performance)
         ? tile(
             'Performance',
             html`${formatNumber(performance.auc)}<span class="unit">AUC</span>`,
-            html`accuracy <b>${formatPercent(performance.accuracy, 1)}</b> · precision
-              <b>${formatNumber(performance.precision)}</b> · recall <b>${formatNumber(performance.recall)}</b>`,
+            html`accuracy <b>${formatPercent(performance.accuracy, 1)}</b> · precision <b>${formatNumber(performance.precision)}</b> · recall <b>${formatNumber(performance.recall)}</b>`,
           )
         : tile(
             'Performance',
@@ -250,36 +223,25 @@ function summarySection(report: Report): SafeHtml {
           html`${flaggedCount}<span class="unit">of ${report.fairness.length} flagged</span>`,
           flagged.map(({ result, flags }) => {
             const gap = largestDifference(result);
-            return html`<div class="flag-row">
-                <a href="#${`fairness-${report.fairness.indexOf(result)}`}" title="${result.attribute}"
-                  >${result.attribute}</a
-                >${
-                  flags.length > 0
-                    ? badge(flags.length === 1 ? '1 flag' : `${flags.length} flags`, 'bad')
-                    : gap
-                      ? badge('ok', 'good')
-                      : badge('not compared', 'neutral')
-                }
-              </div>
-              <div class="flag-detail">
-                ${gap ? `largest gap ${formatNumber(gap.value)} (${gap.metric})` : 'no comparable groups'}${
-                  result.disparateImpactRatio !== null && ` · DI ${formatNumber(result.disparateImpactRatio)}`
-                }
-              </div>`;
+            return html`<div class="flag-row"><a href="#${`fairness-${report.fairness.indexOf(result)}`}" title="${result.attribute}">${result.attribute}</a>${
+              flags.length > 0
+                ? badge(flags.length === 1 ? '1 flag' : `${flags.length} flags`, 'bad')
+                : gap
+                  ? badge('ok', 'good')
+                  : badge('not compared', 'neutral')
+            }</div>
+<div class="flag-detail">${gap ? `largest gap ${formatNumber(gap.value)} (${gap.metric})` : 'no comparable groups'}${
+              result.disparateImpactRatio !== null && ` · DI ${formatNumber(result.disparateImpactRatio)}`
+            }</div>`;
           }),
           flaggedCount > 0 ? 'alert' : '',
         );
 
   return html`<section class="card" id="summary">
-    <div class="section-head">
-      <h2>Summary</h2>
-      <p>
-        p-values adjusted with Benjamini–Hochberg at a false-discovery rate of
-        ${formatPercent(report.summary.falseDiscoveryRate)}
-      </p>
-    </div>
-    <div class="tiles">${driftTile}${predictionTile}${calibrationTile}${performanceTile}${fairnessTile}</div>
-  </section>`;
+<div class="section-head"><h2>Summary</h2>
+<p>p-values adjusted with Benjamini–Hochberg at a false-discovery rate of ${formatPercent(report.summary.falseDiscoveryRate)}</p></div>
+<div class="tiles">${driftTile}${predictionTile}${calibrationTile}${performanceTile}${fairnessTile}</div>
+</section>`;
 }
 
 function numCell(
@@ -303,21 +265,15 @@ function featureRow(f: FeatureDrift, index: number, inferred: boolean): SafeHtml
   const testP = numeric ? numeric.ksPValue : cat?.chi2PValue;
   const testDecisive = f.method === 'ks' || f.method === 'chi2';
   return html`<tr class="${f.drifted ? 'drifted' : ''}">
-    <td class="feature">
-      <span class="feature-name">${name}</span
-      ><span class="hint">${f.kind}${inferred && ' · inferred'}${binnedMark(f)}</span>
-    </td>
-    <td>${f.drifted ? badge('Drifted', 'bad') : badge('Stable', 'good')}</td>
-    <td class="group-start nowrap">${METHOD_LABELS[f.method]}</td>
-    ${numCell(f.value, true)}${numCell(f.threshold)}${numCell(f.pValueAdjusted, false, formatPValue)}
-    ${numCell(m.psi, f.method === 'psi', formatNumber, true)}${numCell(m.js, f.method === 'js')}${numCell(m.hellinger)}
-    <td class="num group-start${testDecisive ? ' decisive' : ''}">
-      ${testStatistic === undefined ? MISSING : html`<span class="stat-name">${numeric ? 'D' : 'χ²'}</span> ${formatNumber(testStatistic)}`}
-    </td>
-    ${numCell(testP, false, formatPValue)}
-    ${numCell(numeric?.wasserstein, f.method === 'wasserstein', formatNumber, true)}${numCell(numeric?.wassersteinNormed)}${numCell(cat?.newCategoryRate, false, (v) => formatPercent(v))}
-    ${numCell(m.referenceMissingRate, false, (v) => formatPercent(v), true)}${numCell(m.missingRate, false, (v) => formatPercent(v))}
-  </tr>`;
+<td class="feature"><span class="feature-name">${name}</span><span class="hint">${f.kind}${inferred && ' · inferred'}${binnedMark(f)}</span></td>
+<td>${f.drifted ? badge('Drifted', 'bad') : badge('Stable', 'good')}</td>
+<td class="group-start nowrap">${METHOD_LABELS[f.method]}</td>
+${numCell(f.value, true)}${numCell(f.threshold)}${numCell(f.pValueAdjusted, false, formatPValue)}
+${numCell(m.psi, f.method === 'psi', formatNumber, true)}${numCell(m.js, f.method === 'js')}${numCell(m.hellinger)}
+<td class="num group-start${testDecisive ? ' decisive' : ''}">${testStatistic === undefined ? MISSING : html`<span class="stat-name">${numeric ? 'D' : 'χ²'}</span> ${formatNumber(testStatistic)}`}</td>${numCell(testP, false, formatPValue)}
+${numCell(numeric?.wasserstein, f.method === 'wasserstein', formatNumber, true)}${numCell(numeric?.wassersteinNormed)}${numCell(cat?.newCategoryRate, false, (v) => formatPercent(v))}
+${numCell(m.referenceMissingRate, false, (v) => formatPercent(v), true)}${numCell(m.missingRate, false, (v) => formatPercent(v))}
+</tr>`;
 }
 
 function featuresSection(report: Report): SafeHtml {
@@ -325,46 +281,19 @@ function featuresSection(report: Report): SafeHtml {
   // Drifted features first, so the rows that need attention are on screen without scrolling.
   const rows = driftedFirst(report.drift).map(({ f, i }) => featureRow(f, i, inferred.has(f.feature)));
   return html`<section class="card" id="features">
-    <div class="section-head">
-      <h2>Features</h2>
-      <p>${report.drift.length} features · drifted first · bold: the metric that decides</p>
-    </div>
-    <div class="table-scroll">
-      <table class="sticky-first features">
-        <thead>
-          <tr class="group-head">
-            <th colspan="2"></th>
-            <th colspan="4" class="group-start">Decision</th>
-            <th colspan="3" class="group-start">Distances</th>
-            <th colspan="2" class="group-start">Test</th>
-            <th colspan="3" class="group-start">Shift</th>
-            <th colspan="2" class="group-start">Missing</th>
-          </tr>
-          <tr>
-            <th>Feature</th>
-            <th>Status</th>
-            <th class="group-start">Method</th>
-            <th class="num">Value</th>
-            <th class="num">Threshold</th>
-            <th class="num" title="Benjamini–Hochberg adjusted p-value">BH p</th>
-            <th class="num group-start">PSI</th>
-            <th class="num">JS</th>
-            <th class="num">Hellinger</th>
-            <th class="num group-start" title="KS D for numeric features, χ² for categorical ones">KS D / χ²</th>
-            <th class="num">p-value</th>
-            <th class="num group-start" title="Wasserstein-1 distance">W₁</th>
-            <th class="num" title="Wasserstein-1 over the reference's standard deviation">W₁ / σ</th>
-            <th class="num" title="Share of current rows in categories the reference never saw">New cat.</th>
-            <th class="num group-start">Ref.</th>
-            <th class="num">Cur.</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>
-    </div>
-  </section>`;
+<div class="section-head"><h2>Features</h2><p>${report.drift.length} features · drifted first · bold: the metric that decides</p></div>
+<div class="table-scroll"><table class="sticky-first features">
+<thead>
+<tr class="group-head"><th colspan="2"></th><th colspan="4" class="group-start">Decision</th><th colspan="3" class="group-start">Distances</th><th colspan="2" class="group-start">Test</th><th colspan="3" class="group-start">Shift</th><th colspan="2" class="group-start">Missing</th></tr>
+<tr><th>Feature</th><th>Status</th><th class="group-start">Method</th><th class="num">Value</th><th class="num">Threshold</th><th class="num" title="Benjamini–Hochberg adjusted p-value">BH p</th>
+<th class="num group-start">PSI</th><th class="num">JS</th><th class="num">Hellinger</th>
+<th class="num group-start" title="KS D for numeric features, χ² for categorical ones">KS D / χ²</th><th class="num">p-value</th>
+<th class="num group-start" title="Wasserstein-1 distance">W₁</th><th class="num" title="Wasserstein-1 over the reference's standard deviation">W₁ / σ</th><th class="num" title="Share of current rows in categories the reference never saw">New cat.</th>
+<th class="num group-start">Ref.</th><th class="num">Cur.</th></tr>
+</thead>
+<tbody>${rows}</tbody>
+</table></div>
+</section>`;
 }
 
 /** Features with their index in `drift`, drifted ones first, each group in the report's order. */
@@ -398,56 +327,25 @@ function distributionsSection(report: Report): SafeHtml | null {
   if (report.drift.length === 0 && !prediction) return null;
   const drifted = report.drift.filter((f) => f.drifted).length;
   const figures = driftedFirst(report.drift).map(
-    ({ f, i }) =>
-      html`<figure class="chart-card" id="${featureAnchor(i)}">
-        <figcaption>
-          <div class="title-row">
-            <h3 title="${f.feature}">${f.feature}</h3>
-            <span class="nowrap"
-              >${f.drifted ? badge('Drifted', 'bad') : badge('Stable', 'good')}
-              <span class="muted small">${f.kind}</span></span
-            >
-          </div>
-          <div class="stats">${featureStats(f)}</div>
-        </figcaption>
-        ${binnedCharts(f.histogram, f.distribution, f.feature, f.kind)}
-      </figure>`,
+    ({ f, i }) => html`<figure class="chart-card" id="${featureAnchor(i)}">
+<figcaption><div class="title-row"><h3 title="${f.feature}">${f.feature}</h3><span class="nowrap">${f.drifted ? badge('Drifted', 'bad') : badge('Stable', 'good')} <span class="muted small">${f.kind}</span></span></div>
+<div class="stats">${featureStats(f)}</div></figcaption>
+${binnedCharts(f.histogram, f.distribution, f.feature, f.kind)}
+</figure>`,
   );
   const scoreTitle = report.task === 'binary' ? 'Predicted score' : 'Predicted value';
   const scoreFigure = prediction
     ? html`<figure class="chart-card" id="prediction">
-        <figcaption>
-          <div class="title-row">
-            <h3>${scoreTitle}</h3>
-            ${predictionStatus(prediction.metrics.psi)}
-          </div>
-          <div class="stats">
-            PSI ${formatNumber(prediction.metrics.psi)} · KS ${formatNumber(prediction.metrics.ks)} (p
-            ${formatPValue(prediction.metrics.ksPValue)}) · JS ${formatNumber(prediction.metrics.js)} · W₁
-            ${formatNumber(prediction.metrics.wasserstein)}
-          </div>
-        </figcaption>
-        ${binnedCharts(prediction.histogram, prediction.distribution, 'predicted score', 'numeric')}
-      </figure>`
-    : html`<figure class="chart-card not-computed" id="prediction">
-        <figcaption>
-          <div class="title-row">
-            <h3>${scoreTitle}</h3>
-            ${badge('not computed', 'neutral')}
-          </div>
-        </figcaption>
-        <p class="reason">${notComputedText(report.sections.prediction)}</p>
-      </figure>`;
+<figcaption><div class="title-row"><h3>${scoreTitle}</h3>${predictionStatus(prediction.metrics.psi)}</div>
+<div class="stats">PSI ${formatNumber(prediction.metrics.psi)} · KS ${formatNumber(prediction.metrics.ks)} (p ${formatPValue(prediction.metrics.ksPValue)}) · JS ${formatNumber(prediction.metrics.js)} · W₁ ${formatNumber(prediction.metrics.wasserstein)}</div></figcaption>
+${binnedCharts(prediction.histogram, prediction.distribution, 'predicted score', 'numeric')}
+</figure>`
+    : html`<figure class="chart-card not-computed" id="prediction"><figcaption><div class="title-row"><h3>${scoreTitle}</h3>${badge('not computed', 'neutral')}</div></figcaption>
+<p class="reason">${notComputedText(report.sections.prediction)}</p></figure>`;
   return html`<section class="card" id="distributions">
-    <div class="section-head">
-      <h2>Distributions</h2>
-      <p>
-        every feature, reference vs current · ${drifted > 0 ? `${drifted} drifted first` : 'no feature drifted'} · the
-        model output first
-      </p>
-    </div>
-    <div class="chart-grid">${scoreFigure}${figures}</div>
-  </section>`;
+<div class="section-head"><h2>Distributions</h2><p>every feature, reference vs current · ${drifted > 0 ? `${drifted} drifted first` : 'no feature drifted'} · the model output first</p></div>
+<div class="chart-grid">${scoreFigure}${figures}</div>
+</section>`;
 }
 
 /**
@@ -462,19 +360,14 @@ function binnedCharts(
 ): SafeHtml {
   if (!distribution || kind !== 'numeric') return histogramChart(histogram, { title, kind });
   return html`${distributionChart(distribution, title)}
-    <details class="psi-bins">
-      <summary>PSI bins (reference deciles)</summary>
-      ${histogramChart(histogram, { title, kind })}
-    </details>`;
+<details class="psi-bins"><summary>PSI bins (reference deciles)</summary>${histogramChart(histogram, { title, kind })}</details>`;
 }
 
 /** Current figures worse than the reference's by more than this share of rows are highlighted. */
 const QUALITY_FLAG = 0.01;
 
 function shareCell(value: number, flagged: boolean, detail?: string): SafeHtml {
-  return html`<td class="${flagged ? 'num flagged' : 'num'}">
-    ${formatPercent(value)}${detail !== undefined && html`<span class="ci">${detail}</span>`}
-  </td>`;
+  return html`<td class="${flagged ? 'num flagged' : 'num'}">${formatPercent(value)}${detail !== undefined && html`<span class="ci">${detail}</span>`}</td>`;
 }
 
 function qualityRows(q: FeatureQuality, index: number): SafeHtml {
@@ -482,32 +375,15 @@ function qualityRows(q: FeatureQuality, index: number): SafeHtml {
   const binned =
     q.kind === 'numeric' &&
     q.statistics === 'binned' &&
-    html` ·
-      <span
-        class="binned"
-        title="Binned: p5–p95 lie within the value bucket of the exact quantile; rows, missing values, min, max and mean are exact"
-        >binned quantiles</span
-      >`;
-  const name = html`<td class="feature" rowspan="2">
-    <span class="feature-name"><a href="#${featureAnchor(index)}" title="${q.feature}">${q.feature}</a></span
-    ><span class="hint">${q.kind}${binned}</span>
-  </td>`;
+    html` · <span class="binned" title="Binned: p5–p95 lie within the value bucket of the exact quantile; rows, missing values, min, max and mean are exact">binned quantiles</span>`;
+  const name = html`<td class="feature" rowspan="2"><span class="feature-name"><a href="#${featureAnchor(index)}" title="${q.feature}">${q.feature}</a></span><span class="hint">${q.kind}${binned}</span></td>`;
   const missingFlag = q.current.missingShare - q.reference.missingShare > QUALITY_FLAG;
   if (q.kind === 'numeric') {
     const stats = (side: NumericSummary): SafeHtml =>
       html`${numCell(side.min, false, formatNumber, true)}${numCell(side.p5)}${numCell(side.p25)}${numCell(side.p50)}${numCell(side.p75)}${numCell(side.p95)}${numCell(side.max)}${numCell(side.mean, false, formatNumber, true)}`;
     const out = q.outsideReferenceRange;
-    return html`<tr class="ref-row">
-        ${name}
-        <td class="side">Reference</td>
-        ${shareCell(q.reference.missingShare, false)}
-        <td class="num">${MISSING}</td>
-        ${stats(q.reference)}
-      </tr>
-      <tr class="cur-row">
-        <td class="side">Current</td>
-        ${shareCell(q.current.missingShare, missingFlag)}${shareCell(out.share, out.share > 0, `${formatCount(out.below)} below · ${formatCount(out.above)} above`)}${stats(q.current)}
-      </tr>`;
+    return html`<tr class="ref-row">${name}<td class="side">Reference</td>${shareCell(q.reference.missingShare, false)}<td class="num">${MISSING}</td>${stats(q.reference)}</tr>
+<tr class="cur-row"><td class="side">Current</td>${shareCell(q.current.missingShare, missingFlag)}${shareCell(out.share, out.share > 0, `${formatCount(out.below)} below · ${formatCount(out.above)} above`)}${stats(q.current)}</tr>`;
   }
   const describe = (side: typeof q.reference): string =>
     `${formatCount(side.categories)} ${side.categories === 1 ? 'category' : 'categories'}` +
@@ -518,20 +394,8 @@ function qualityRows(q: FeatureQuality, index: number): SafeHtml {
   const newNames =
     n.top.map((t) => `${t.category} (${formatCount(t.rows)})`).join(', ') +
     (n.distinct > n.top.length ? `, … ${n.distinct - n.top.length} more` : '');
-  return html`<tr class="ref-row">
-      ${name}
-      <td class="side">Reference</td>
-      ${shareCell(q.reference.missingShare, false)}
-      <td class="num">${MISSING}</td>
-      <td colspan="8" class="group-start categories">${describe(q.reference)}</td>
-    </tr>
-    <tr class="cur-row">
-      <td class="side">Current</td>
-      ${shareCell(q.current.missingShare, missingFlag)}${shareCell(n.share, n.rows > 0, `${formatCount(n.rows)} rows`)}
-      <td colspan="8" class="group-start categories">
-        ${describe(q.current)}${n.rows > 0 && html`<div class="new-categories">New: ${newNames}</div>`}
-      </td>
-    </tr>`;
+  return html`<tr class="ref-row">${name}<td class="side">Reference</td>${shareCell(q.reference.missingShare, false)}<td class="num">${MISSING}</td><td colspan="8" class="group-start categories">${describe(q.reference)}</td></tr>
+<tr class="cur-row"><td class="side">Current</td>${shareCell(q.current.missingShare, missingFlag)}${shareCell(n.share, n.rows > 0, `${formatCount(n.rows)} rows`)}<td colspan="8" class="group-start categories">${describe(q.current)}${n.rows > 0 && html`<div class="new-categories">New: ${newNames}</div>`}</td></tr>`;
 }
 
 function dataQualitySection(report: Report): SafeHtml | null {
@@ -541,46 +405,14 @@ function dataQualitySection(report: Report): SafeHtml | null {
     q.kind === 'numeric' ? q.outsideReferenceRange.share > 0 : q.newCategories.rows > 0,
   ).length;
   return html`<section class="card" id="data-quality">
-    <div class="section-head">
-      <h2>Data quality</h2>
-      <p>
-        ${outside} of ${report.dataQuality.length} features with current values outside the reference (range or
-        categories) · shares of non-missing rows
-      </p>
-    </div>
-    <div class="table-scroll">
-      <table class="quality">
-        <thead>
-          <tr>
-            <th>Feature</th>
-            <th></th>
-            <th class="num">Missing</th>
-            <th
-              class="num"
-              title="Numeric: below the reference minimum or above its maximum. Categorical: categories the reference never saw."
-            >
-              Outside ref. / new
-            </th>
-            <th class="num group-start">Min</th>
-            <th class="num">P5</th>
-            <th class="num">P25</th>
-            <th class="num">Median</th>
-            <th class="num">P75</th>
-            <th class="num">P95</th>
-            <th class="num">Max</th>
-            <th class="num group-start">Mean</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${report.dataQuality.map((q) => qualityRows(q, index.get(q.feature) ?? 0))}
-        </tbody>
-      </table>
-    </div>
-    <p class="note">
-      Quantiles interpolate linearly between the sorted values (numpy's default). Highlighted: values outside the
-      reference, and a missing share more than ${formatPercent(QUALITY_FLAG)} above the reference's.
-    </p>
-  </section>`;
+<div class="section-head"><h2>Data quality</h2><p>${outside} of ${report.dataQuality.length} features with current values outside the reference (range or categories) · shares of non-missing rows</p></div>
+<div class="table-scroll"><table class="quality">
+<thead><tr><th>Feature</th><th></th><th class="num">Missing</th><th class="num" title="Numeric: below the reference minimum or above its maximum. Categorical: categories the reference never saw.">Outside ref. / new</th>
+<th class="num group-start">Min</th><th class="num">P5</th><th class="num">P25</th><th class="num">Median</th><th class="num">P75</th><th class="num">P95</th><th class="num">Max</th><th class="num group-start">Mean</th></tr></thead>
+<tbody>${report.dataQuality.map((q) => qualityRows(q, index.get(q.feature) ?? 0))}</tbody>
+</table></div>
+<p class="note">Quantiles interpolate linearly between the sorted values (numpy's default). Highlighted: values outside the reference, and a missing share more than ${formatPercent(QUALITY_FLAG)} above the reference's.</p>
+</section>`;
 }
 
 /** Bin tables read down a column, so one fixed number of decimals keeps the points aligned. */
@@ -590,59 +422,32 @@ function fixed3(value: number | null | undefined): string {
 
 function calibrationSection(calibration: Calibration): SafeHtml {
   const rows = calibration.bins.map(
-    (b) =>
-      html`<tr>
-        <td class="num">${formatNumber(b.lower, 2)}–${formatNumber(b.upper, 2)}</td>
-        ${numCell(b.count, false, (v) => formatCount(v ?? NaN))}
-        ${
-          b.count > 0
-            ? html`${numCell(b.meanScore, false, fixed3)}${numCell(b.positiveRate, false, fixed3)}${numCell(Math.abs(b.positiveRate - b.meanScore), false, fixed3)}`
-            : html`<td class="num">${MISSING}</td>
-                <td class="num">${MISSING}</td>
-                <td class="num">${MISSING}</td>`
-        }
-      </tr>`,
+    (
+      b,
+    ) => html`<tr><td class="num">${formatNumber(b.lower, 2)}–${formatNumber(b.upper, 2)}</td>${numCell(b.count, false, (v) => formatCount(v ?? NaN))}
+${b.count > 0 ? html`${numCell(b.meanScore, false, fixed3)}${numCell(b.positiveRate, false, fixed3)}${numCell(Math.abs(b.positiveRate - b.meanScore), false, fixed3)}` : html`<td class="num">${MISSING}</td><td class="num">${MISSING}</td><td class="num">${MISSING}</td>`}</tr>`,
   );
   return html`<section class="card" id="calibration">
-    <div class="section-head">
-      <h2>Calibration</h2>
-      <p>${formatCount(calibration.rows)} labelled rows · 10 equal-width score bins</p>
-    </div>
-    <div class="calibration-layout">
-      <figure>${reliabilityDiagram(calibration)}</figure>
-      <div>
-        <div class="tiles">
-          ${tile('ECE', formatNumber(calibration.ece), 'expected calibration error')}
-          ${tile('ECE equal-mass', formatNumber(calibration.eceEqualMass), '10 equal-mass bins')}
-          ${tile('MCE', formatNumber(calibration.mce), 'largest bin gap')}
-          ${tile('Brier', formatNumber(calibration.brier), 'mean squared error of the score')}
-        </div>
-        <div class="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th class="num">Scores</th>
-                <th class="num">Rows</th>
-                <th class="num">Mean score</th>
-                <th class="num">Positive rate</th>
-                <th class="num">Gap</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${rows}
-            </tbody>
-          </table>
-        </div>
-      </div>
-    </div>
-  </section>`;
+<div class="section-head"><h2>Calibration</h2><p>${formatCount(calibration.rows)} labelled rows · 10 equal-width score bins</p></div>
+<div class="calibration-layout">
+<figure>${reliabilityDiagram(calibration)}</figure>
+<div>
+<div class="tiles">
+${tile('ECE', formatNumber(calibration.ece), 'expected calibration error')}
+${tile('ECE equal-mass', formatNumber(calibration.eceEqualMass), '10 equal-mass bins')}
+${tile('MCE', formatNumber(calibration.mce), 'largest bin gap')}
+${tile('Brier', formatNumber(calibration.brier), 'mean squared error of the score')}
+</div>
+<div class="table-scroll"><table>
+<thead><tr><th class="num">Scores</th><th class="num">Rows</th><th class="num">Mean score</th><th class="num">Positive rate</th><th class="num">Gap</th></tr></thead>
+<tbody>${rows}</tbody></table></div>
+</div>
+</div>
+</section>`;
 }
 
 function confusionCell(label: string, count: number, total: number, correct: boolean): SafeHtml {
-  return html`<td class="${correct ? 'cm correct' : 'cm error'}">
-    <span class="cm-label">${label}</span><span class="cm-count">${formatCount(count)}</span
-    ><span class="cm-share">${formatPercent(total > 0 ? count / total : NaN)} of rows</span>
-  </td>`;
+  return html`<td class="${correct ? 'cm correct' : 'cm error'}"><span class="cm-label">${label}</span><span class="cm-count">${formatCount(count)}</span><span class="cm-share">${formatPercent(total > 0 ? count / total : NaN)} of rows</span></td>`;
 }
 
 function confusionBlock(c: ConfusionMatrix): SafeHtml {
@@ -652,41 +457,20 @@ function confusionBlock(c: ConfusionMatrix): SafeHtml {
       ? html`predicted class from column <b>${c.predictionColumn}</b>`
       : html`positive when score ≥ <b>${formatNumber(c.threshold)}</b>`;
   const rate = (label: string, value: number | null, definition: string): SafeHtml =>
-    html`<tr>
-      <th scope="row">${label}<span class="definition">${definition}</span></th>
-      <td class="num">${formatPercent(value, 1)}</td>
-    </tr>`;
+    html`<tr><th scope="row">${label}<span class="definition">${definition}</span></th><td class="num">${formatPercent(value, 1)}</td></tr>`;
   return html`<figure class="confusion">
-    <figcaption>
-      <h3>Confusion matrix</h3>
-      <div class="stats">${rule} · ${formatCount(total)} labelled rows</div>
-    </figcaption>
-    <table class="confusion-matrix">
-      <thead>
-        <tr>
-          <th></th>
-          <th>Predicted positive</th>
-          <th>Predicted negative</th>
-        </tr>
-      </thead>
-      <tbody>
-        <tr>
-          <th scope="row">Actual positive</th>
-          ${confusionCell('TP', c.tp, total, true)}${confusionCell('FN', c.fn, total, false)}
-        </tr>
-        <tr>
-          <th scope="row">Actual negative</th>
-          ${confusionCell('FP', c.fp, total, false)}${confusionCell('TN', c.tn, total, true)}
-        </tr>
-      </tbody>
-    </table>
-    <table class="rates">
-      <tbody>
-        ${rate('TPR (recall)', c.tpr, 'TP / (TP + FN)')}${rate('FPR', c.fpr, 'FP / (FP + TN)')}${rate('TNR (specificity)', c.tnr, 'TN / (TN + FP)')}
-        ${rate('FNR', c.fnr, 'FN / (FN + TP)')}${rate('Precision', c.precision, 'TP / (TP + FP)')}${rate('NPV', c.npv, 'TN / (TN + FN)')}
-      </tbody>
-    </table>
-  </figure>`;
+<figcaption><h3>Confusion matrix</h3><div class="stats">${rule} · ${formatCount(total)} labelled rows</div></figcaption>
+<table class="confusion-matrix">
+<thead><tr><th></th><th>Predicted positive</th><th>Predicted negative</th></tr></thead>
+<tbody>
+<tr><th scope="row">Actual positive</th>${confusionCell('TP', c.tp, total, true)}${confusionCell('FN', c.fn, total, false)}</tr>
+<tr><th scope="row">Actual negative</th>${confusionCell('FP', c.fp, total, false)}${confusionCell('TN', c.tn, total, true)}</tr>
+</tbody></table>
+<table class="rates"><tbody>
+${rate('TPR (recall)', c.tpr, 'TP / (TP + FN)')}${rate('FPR', c.fpr, 'FP / (FP + TN)')}${rate('TNR (specificity)', c.tnr, 'TN / (TN + FP)')}
+${rate('FNR', c.fnr, 'FN / (FN + TP)')}${rate('Precision', c.precision, 'TP / (TP + FP)')}${rate('NPV', c.npv, 'TN / (TN + FN)')}
+</tbody></table>
+</figure>`;
 }
 
 function binaryCharts(p: BinaryPerformance, curves: SectionStatus): SafeHtml {
@@ -699,29 +483,9 @@ function binaryCharts(p: BinaryPerformance, curves: SectionStatus): SafeHtml {
   const positiveRate = c ? (c.tp + c.fn) / Math.max(1, c.tp + c.fp + c.tn + c.fn) : NaN;
   const charts =
     p.roc && p.pr
-      ? html`<figure class="curve-card" id="roc-curve">
-            <figcaption>
-              <h3>ROC curve</h3>
-              <div class="stats">AUC ${formatNumber(p.auc)} · ${formatCount(p.roc.fpr.length)} points</div>
-            </figcaption>
-            ${rocChart(p.roc, p.auc, rocPoint)}
-          </figure>
-          <figure class="curve-card" id="pr-curve">
-            <figcaption>
-              <h3>Precision–recall curve</h3>
-              <div class="stats">
-                average precision ${formatNumber(p.averagePrecision)} · ${formatCount(p.pr.recall.length)} points
-              </div>
-            </figcaption>
-            ${precisionRecallChart(p.pr, p.averagePrecision ?? NaN, positiveRate, prPoint)}
-          </figure>`
-      : html`<figure class="curve-card not-computed" id="roc-curve">
-          <figcaption>
-            <h3>ROC and precision–recall curves</h3>
-            ${badge('not computed', 'neutral')}
-          </figcaption>
-          <p class="reason">${notComputedText(curves)}</p>
-        </figure>`;
+      ? html`<figure class="curve-card" id="roc-curve"><figcaption><h3>ROC curve</h3><div class="stats">AUC ${formatNumber(p.auc)} · ${formatCount(p.roc.fpr.length)} points</div></figcaption>${rocChart(p.roc, p.auc, rocPoint)}</figure>
+<figure class="curve-card" id="pr-curve"><figcaption><h3>Precision–recall curve</h3><div class="stats">average precision ${formatNumber(p.averagePrecision)} · ${formatCount(p.pr.recall.length)} points</div></figcaption>${precisionRecallChart(p.pr, p.averagePrecision ?? NaN, positiveRate, prPoint)}</figure>`
+      : html`<figure class="curve-card not-computed" id="roc-curve"><figcaption><h3>ROC and precision–recall curves</h3>${badge('not computed', 'neutral')}</figcaption><p class="reason">${notComputedText(curves)}</p></figure>`;
   return html`<div class="performance-layout">${c && confusionBlock(c)}${charts}</div>`;
 }
 
@@ -730,23 +494,15 @@ function estimatedPerformanceSection(performance: EstimatedBinaryPerformance): S
   const estimate = (label: string, e: PerformanceEstimate): SafeHtml =>
     tile(label, formatNumber(e.value), html`band ${formatNumber(e.band[0])} – ${formatNumber(e.band[1])}`);
   return html`<section class="card" id="performance">
-    <div class="section-head">
-      <h2>Estimated performance</h2>
-      <p>
-        ${formatCount(performance.rows)} unlabelled rows in the current data, estimated from the
-        ${performance.calibration === 'isotonic' ? 'calibrated ' : ''}scores (CBPE)
-      </p>
-    </div>
-    <div class="tiles performance-tiles">
-      ${[
-        estimate('AUC', performance.estimatedAuc),
-        estimate('Accuracy', performance.estimatedAccuracy),
-        estimate('Precision', performance.estimatedPrecision),
-        estimate('Recall', performance.estimatedRecall),
-        estimate('F1', performance.estimatedF1),
-      ]}
-    </div>
-  </section>`;
+<div class="section-head"><h2>Estimated performance</h2><p>${formatCount(performance.rows)} unlabelled rows in the current data, estimated from the ${performance.calibration === 'isotonic' ? 'calibrated ' : ''}scores (CBPE)</p></div>
+<div class="tiles performance-tiles">${[
+    estimate('AUC', performance.estimatedAuc),
+    estimate('Accuracy', performance.estimatedAccuracy),
+    estimate('Precision', performance.estimatedPrecision),
+    estimate('Recall', performance.estimatedRecall),
+    estimate('F1', performance.estimatedF1),
+  ]}</div>
+</section>`;
 }
 
 function performanceSection(report: Report, performance: BinaryPerformance | RegressionPerformance): SafeHtml {
@@ -773,22 +529,17 @@ function performanceSection(report: Report, performance: BinaryPerformance | Reg
         tile('Bias', formatNumber(performance.bias), 'mean of prediction − label'),
       ];
   return html`<section class="card" id="performance">
-    <div class="section-head">
-      <h2>Performance</h2>
-      <p>${formatCount(performance.rows)} labelled rows in the current data</p>
-    </div>
-    <div class="tiles performance-tiles">${tiles}</div>
-    ${isBinary(performance) && binaryCharts(performance, report.sections.curves)}
-  </section>`;
+<div class="section-head"><h2>Performance</h2><p>${formatCount(performance.rows)} labelled rows in the current data</p></div>
+<div class="tiles performance-tiles">${tiles}</div>
+${isBinary(performance) && binaryCharts(performance, report.sections.curves)}
+</section>`;
 }
 
 function rateCell(value: number | null, ci: [number, number] | null, groupStart = false): SafeHtml {
   if (value === null) return html`<td class="${groupStart ? 'num group-start' : 'num'}">${MISSING}</td>`;
-  return html`<td class="${groupStart ? 'num group-start' : 'num'}">
-    ${formatPercent(value, 1)}${
-      ci && html`<span class="ci">${formatPercent(ci[0], 1)}–${formatPercent(ci[1], 1)}</span>`
-    }
-  </td>`;
+  return html`<td class="${groupStart ? 'num group-start' : 'num'}">${formatPercent(value, 1)}${
+    ci && html`<span class="ci">${formatPercent(ci[0], 1)}–${formatPercent(ci[1], 1)}</span>`
+  }</td>`;
 }
 
 function groupStatus(g: GroupRates): SafeHtml {
@@ -804,11 +555,8 @@ function differenceRow(
   flagged: boolean,
   missing = 'needs two sufficient groups',
 ): SafeHtml {
-  return html`<tr class="${flagged ? 'flagged' : ''}">
-    <th scope="row">${label}<span class="definition">${value === null ? missing : definition}</span></th>
-    <td class="num value">${formatNumber(value)}</td>
-    <td>${flagged ? badge('flag', 'bad') : value !== null && badge('ok', 'good')}</td>
-  </tr>`;
+  return html`<tr class="${flagged ? 'flagged' : ''}"><th scope="row">${label}<span class="definition">${value === null ? missing : definition}</span></th>
+<td class="num value">${formatNumber(value)}</td><td>${flagged ? badge('flag', 'bad') : value !== null && badge('ok', 'good')}</td></tr>`;
 }
 
 function attributeBlock(result: FairnessResult, index: number, minGroupSize: number): SafeHtml {
@@ -818,70 +566,36 @@ function attributeBlock(result: FairnessResult, index: number, minGroupSize: num
   // Without labels the label-based differences cannot exist, whatever the group sizes.
   const labelMissing = result.groups.some((g) => g.labelled > 0) ? undefined : 'needs labels in the current file';
   const rows = result.groups.map(
-    (g) =>
-      html`<tr>
-        <td class="feature">${g.group}</td>
-        ${numCell(g.n, false, (v) => formatCount(v ?? NaN))}${numCell(g.labelled, false, (v) => formatCount(v ?? NaN))}
-        ${rateCell(g.selectionRate, g.ciSelectionRate, true)}${rateCell(g.tpr, g.ciTpr)}${rateCell(g.fpr, g.ciFpr)}${rateCell(g.ppv, g.ciPpv)}
-        ${numCell(g.ece, false, fixed3)}
-        <td>${groupStatus(g)}</td>
-      </tr>`,
+    (
+      g,
+    ) => html`<tr><td class="feature">${g.group}</td>${numCell(g.n, false, (v) => formatCount(v ?? NaN))}${numCell(g.labelled, false, (v) => formatCount(v ?? NaN))}
+${rateCell(g.selectionRate, g.ciSelectionRate, true)}${rateCell(g.tpr, g.ciTpr)}${rateCell(g.fpr, g.ciFpr)}${rateCell(g.ppv, g.ciPpv)}
+${numCell(g.ece, false, fixed3)}<td>${groupStatus(g)}</td></tr>`,
   );
   return html`<div class="attribute" id="${`fairness-${index}`}">
-    <h3>
-      ${result.attribute}
-      <span class="muted small"
-        >${result.groups.length} groups${insufficient > 0 && ` · ${insufficient} below ${minGroupSize} rows`}</span
-      >
-    </h3>
-    <div class="attribute-layout">
-      <table class="differences">
-        <tbody>
-          ${differenceRow('Parity difference', 'max − min selection rate', result.statisticalParityDifference, over(result.statisticalParityDifference))}
-          ${differenceRow('Disparate impact', 'min / max selection rate', di, di !== null && di < DISPARATE_IMPACT_FLAG)}
-          ${differenceRow('Equal opportunity', 'max − min TPR', result.equalOpportunityDifference, over(result.equalOpportunityDifference), labelMissing)}
-          ${differenceRow('Equalized odds', 'larger of the TPR and FPR gaps', result.equalizedOddsDifference, over(result.equalizedOddsDifference), labelMissing)}
-          ${differenceRow('Predictive parity', 'max − min PPV', result.predictiveParityDifference, over(result.predictiveParityDifference), labelMissing)}
-        </tbody>
-      </table>
-      <div class="chart-wrap">${groupRateChart(result, `fairness-${index}`)}</div>
-    </div>
-    <div class="table-scroll">
-      <table class="sticky-first">
-        <thead>
-          <tr>
-            <th>Group</th>
-            <th class="num">Rows</th>
-            <th class="num">Labelled</th>
-            <th class="num group-start">Selection rate</th>
-            <th class="num">TPR</th>
-            <th class="num">FPR</th>
-            <th class="num">PPV</th>
-            <th class="num">ECE</th>
-            <th>Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>
-    </div>
-    <p class="note">Rates with their 95% Wilson interval underneath. FNR is 1 − TPR.</p>
-  </div>`;
+<h3>${result.attribute} <span class="muted small">${result.groups.length} groups${insufficient > 0 && ` · ${insufficient} below ${minGroupSize} rows`}</span></h3>
+<div class="attribute-layout">
+<table class="differences"><tbody>
+${differenceRow('Parity difference', 'max − min selection rate', result.statisticalParityDifference, over(result.statisticalParityDifference))}
+${differenceRow('Disparate impact', 'min / max selection rate', di, di !== null && di < DISPARATE_IMPACT_FLAG)}
+${differenceRow('Equal opportunity', 'max − min TPR', result.equalOpportunityDifference, over(result.equalOpportunityDifference), labelMissing)}
+${differenceRow('Equalized odds', 'larger of the TPR and FPR gaps', result.equalizedOddsDifference, over(result.equalizedOddsDifference), labelMissing)}
+${differenceRow('Predictive parity', 'max − min PPV', result.predictiveParityDifference, over(result.predictiveParityDifference), labelMissing)}
+</tbody></table>
+<div class="chart-wrap">${groupRateChart(result, `fairness-${index}`)}</div>
+</div>
+<div class="table-scroll"><table class="sticky-first">
+<thead><tr><th>Group</th><th class="num">Rows</th><th class="num">Labelled</th><th class="num group-start">Selection rate</th><th class="num">TPR</th><th class="num">FPR</th><th class="num">PPV</th><th class="num">ECE</th><th>Status</th></tr></thead>
+<tbody>${rows}</tbody></table></div>
+<p class="note">Rates with their 95% Wilson interval underneath. FNR is 1 − TPR.</p>
+</div>`;
 }
 
 function fairnessSection(report: Report): SafeHtml {
   return html`<section class="card" id="fairness">
-    <div class="section-head">
-      <h2>Fairness</h2>
-      <p>
-        flags: differences above ${formatNumber(FAIRNESS_DIFFERENCE_FLAG)}, disparate impact below
-        ${formatNumber(DISPARATE_IMPACT_FLAG)} · groups under ${report.options.minGroupSize} rows are shown but not
-        compared
-      </p>
-    </div>
-    ${report.fairness.map((r, i) => attributeBlock(r, i, report.options.minGroupSize))}
-  </section>`;
+<div class="section-head"><h2>Fairness</h2><p>flags: differences above ${formatNumber(FAIRNESS_DIFFERENCE_FLAG)}, disparate impact below ${formatNumber(DISPARATE_IMPACT_FLAG)} · groups under ${report.options.minGroupSize} rows are shown but not compared</p></div>
+${report.fairness.map((r, i) => attributeBlock(r, i, report.options.minGroupSize))}
+</section>`;
 }
 
 /** Multivariate drift: the reconstruction error against its reference band, and the domain classifier's AUC. */
@@ -901,13 +615,10 @@ function multivariateSection(m: MultivariateDrift): [string, string, boolean, Sa
       'Multivariate drift',
       c !== undefined,
       html`<section class="${c ? 'card' : 'card not-computed'}" id="multivariate">
-        <div class="section-head">
-          <h2>Multivariate drift</h2>
-          ${badge('not computed', 'neutral')}
-        </div>
-        <p class="reason">Data reconstruction: ${notComputedText({ computed: false, reason: m.reason })}</p>
-        ${c && html`<div class="tiles">${classifierTile}</div>`}
-      </section>`,
+<div class="section-head"><h2>Multivariate drift</h2>${badge('not computed', 'neutral')}</div>
+<p class="reason">Data reconstruction: ${notComputedText({ computed: false, reason: m.reason })}</p>
+${c && html`<div class="tiles">${classifierTile}</div>`}
+</section>`,
     ];
   }
   const band = m.referenceReconstructionError;
@@ -920,30 +631,22 @@ function multivariateSection(m: MultivariateDrift): [string, string, boolean, Sa
     'Multivariate drift',
     true,
     html`<section class="card" id="multivariate">
-      <div class="section-head">
-        <h2>Multivariate drift</h2>
-        <p>
-          data reconstruction (PCA of the standardised features, ${formatCount(m.components)} of
-          ${formatCount(m.features)} axes, ${formatPercent(m.explainedVariance, 1)} of the reference variance)
-        </p>
-      </div>
-      <div class="tiles">
-        ${[
-          tile(
-            'Reconstruction error',
-            html`${formatNumber(m.reconstructionError)} ${m.drifted ? badge('Drift', 'bad') : badge('Stable', 'good')}`,
-            html`${formatCount(m.rows)} current rows · sampling error ${formatNumber(m.samplingError)}`,
-            m.drifted ? 'alert' : '',
-          ),
-          tile(
-            'Reference band',
-            html`${formatNumber(band.lower)} – ${formatNumber(band.upper)}`,
-            html`${basis}; reference mean ${formatNumber(band.mean)}`,
-          ),
-          ...(classifierTile ? [classifierTile] : []),
-        ]}
-      </div>
-    </section>`,
+<div class="section-head"><h2>Multivariate drift</h2><p>data reconstruction (PCA of the standardised features, ${formatCount(m.components)} of ${formatCount(m.features)} axes, ${formatPercent(m.explainedVariance, 1)} of the reference variance)</p></div>
+<div class="tiles">${[
+      tile(
+        'Reconstruction error',
+        html`${formatNumber(m.reconstructionError)} ${m.drifted ? badge('Drift', 'bad') : badge('Stable', 'good')}`,
+        html`${formatCount(m.rows)} current rows · sampling error ${formatNumber(m.samplingError)}`,
+        m.drifted ? 'alert' : '',
+      ),
+      tile(
+        'Reference band',
+        html`${formatNumber(band.lower)} – ${formatNumber(band.upper)}`,
+        html`${basis}; reference mean ${formatNumber(band.mean)}`,
+      ),
+      ...(classifierTile ? [classifierTile] : []),
+    ]}</div>
+</section>`,
   ];
 }
 
@@ -955,11 +658,8 @@ const SURROGATE_R2_WEAK = 0.5;
 function shareTile(label: string, c: AttributionShareChange): SafeHtml {
   return tile(
     label,
-    html`${formatPercent(c.current, 1)}<span class="unit">of the importance</span>
-      ${c.grew ? badge('grew', 'bad') : badge('steady', 'good')}`,
-    html`reference
-      <b>${formatPercent(c.reference, 1)}</b>${c.ratio !== null && html` · ×<b>${formatNumber(c.ratio)}</b>`} ·
-      ${c.features.join(', ')}`,
+    html`${formatPercent(c.current, 1)}<span class="unit">of the importance</span> ${c.grew ? badge('grew', 'bad') : badge('steady', 'good')}`,
+    html`reference <b>${formatPercent(c.reference, 1)}</b>${c.ratio !== null && html` · ×<b>${formatNumber(c.ratio)}</b>`} · ${c.features.join(', ')}`,
     c.grew ? 'alert' : '',
   );
 }
@@ -971,8 +671,7 @@ function explanationsSection(x: Explanations): SafeHtml {
   const tiles = [
     tile(
       'Ranking change',
-      html`${formatNumber(x.ndcg)}<span class="unit">${`NDCG@${x.k}`}</span>
-        ${x.ndcg !== null && (x.ndcg < NDCG_FLAG ? badge('moved', 'bad') : badge('stable', 'good'))}`,
+      html`${formatNumber(x.ndcg)}<span class="unit">${`NDCG@${x.k}`}</span> ${x.ndcg !== null && (x.ndcg < NDCG_FLAG ? badge('moved', 'bad') : badge('stable', 'good'))}`,
       html`1 = the reference's order; below ${formatNumber(NDCG_FLAG)} is flagged`,
       x.ndcg !== null && x.ndcg < NDCG_FLAG ? 'alert' : '',
     ),
@@ -982,69 +681,38 @@ function explanationsSection(x: Explanations): SafeHtml {
       tile(
         'Surrogate fit',
         html`${formatNumber(r2.current)}<span class="unit">R²</span> ${weak && badge('weak', 'warn')}`,
-        html`reference <b>${formatNumber(r2.reference)}</b> · share of the score-logit's variance the linear surrogate
-          explains`,
+        html`reference <b>${formatNumber(r2.reference)}</b> · share of the score-logit's variance the linear surrogate explains`,
       ),
   ];
   const warning =
     x.protectedShare?.grew === true &&
-    html`<p class="warning">
-      ${`The protected attributes (${x.protectedShare.features.join(', ')}) carry ${formatPercent(x.protectedShare.current, 1)} of the ${surrogate ? 'surrogate importance' : 'total |attribution|'} in the current file, against ${formatPercent(x.protectedShare.reference, 1)} in the reference: the model may be leaning on them more. Review before relying on its decisions.`}
-    </p>`;
+    html`<p class="warning">${`The protected attributes (${x.protectedShare.features.join(', ')}) carry ${formatPercent(x.protectedShare.current, 1)} of the ${surrogate ? 'surrogate importance' : 'total |attribution|'} in the current file, against ${formatPercent(x.protectedShare.reference, 1)} in the reference: the model may be leaning on them more. Review before relying on its decisions.`}</p>`;
   const rows = x.features.map(
-    (f) =>
-      html`<tr>
-        <td class="feature">
-          ${f.feature}${f.protected && html` ${badge('protected', 'warn')}`}${f.proxy && html` ${badge('proxy', 'warn')}`}
-        </td>
-        <td class="num">${f.referenceRank ?? MISSING}</td>
-        <td class="num">${f.currentRank ?? MISSING}</td>
-        ${numCell(f.reference, false, formatNumber, true)}${numCell(f.current)}${
-          surrogate &&
-          html`${numCell(f.permutationReference, false, formatNumber, true)}${numCell(f.permutationCurrent)}`
-        }
-      </tr>`,
+    (
+      f,
+    ) => html`<tr><td class="feature">${f.feature}${f.protected && html` ${badge('protected', 'warn')}`}${f.proxy && html` ${badge('proxy', 'warn')}`}</td>
+<td class="num">${f.referenceRank ?? MISSING}</td><td class="num">${f.currentRank ?? MISSING}</td>${numCell(f.reference, false, formatNumber, true)}${numCell(f.current)}${
+      surrogate && html`${numCell(f.permutationReference, false, formatNumber, true)}${numCell(f.permutationCurrent)}`
+    }</tr>`,
   );
   const source = surrogate
-    ? html`From a linear surrogate of the ${x.surrogate?.target === 'identity' ? 'score' : "score's logit"} on the
-      standardised features, fitted to each file (${formatCount(x.rows.reference)} and ${formatCount(x.rows.current)}
-      complete rows): importance is the spread of a feature's contribution to it. The files carry no attributions.`
-    : html`From the attributions logged with the predictions (<code>attributions.&lt;feature&gt;</code>): importance is
-      the mean |attribution| over ${formatCount(x.rows.reference)} reference and ${formatCount(x.rows.current)} current
-      rows.`;
+    ? html`From a linear surrogate of the ${x.surrogate?.target === 'identity' ? 'score' : "score's logit"} on the standardised features, fitted to each file (${formatCount(x.rows.reference)} and ${formatCount(x.rows.current)} complete rows): importance is the spread of a feature's contribution to it. The files carry no attributions.`
+    : html`From the attributions logged with the predictions (<code>attributions.&lt;feature&gt;</code>): importance is the mean |attribution| over ${formatCount(x.rows.reference)} reference and ${formatCount(x.rows.current)} current rows.`;
   return html`<section class="card" id="explanations">
-    <div class="section-head">
-      <h2>Explanations</h2>
-      <p>${source}</p>
-    </div>
-    <div class="tiles">${tiles}</div>
-    ${warning}
-    ${weak && html`<p class="note">The surrogate explains under ${formatPercent(SURROGATE_R2_WEAK, 0)} of the score-logit's variance in at least one file: the model is far from linear there, and these importances describe the surrogate more than the model.</p>`}
-    <div class="chart-wrap">${importanceChart(x)}</div>
-    ${x.features.length > MAX_CHART_FEATURES && html`<p class="note">${`The chart shows the top ${MAX_CHART_FEATURES} features; the table has all ${x.features.length}.`}</p>`}
-    <div class="table-scroll">
-      <table class="sticky-first">
-        <thead>
-          <tr>
-            <th>Feature</th>
-            <th class="num">Reference rank</th>
-            <th class="num">Current rank</th>
-            <th class="num group-start">Reference</th>
-            <th class="num">Current</th>
-            ${
-              surrogate &&
-              html`<th class="num group-start">Permutation (reference)</th>
-                <th class="num">Permutation (current)</th>`
-            }
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>
-    </div>
-    ${surrogate && html`<p class="note">${`Permutation importance: the rise in the surrogate's mean squared error when the feature is shuffled (seed ${x.surrogate?.permutation.seed ?? ''}, ${x.surrogate?.permutation.repeats ?? ''} shuffles, on ${formatCount(x.surrogate?.permutation.rows.reference ?? 0)} and ${formatCount(x.surrogate?.permutation.rows.current ?? 0)} rows). Importance is association with the score, not a cause; a small protected share does not prove the model is fair.`}</p>`}
-  </section>`;
+<div class="section-head"><h2>Explanations</h2><p>${source}</p></div>
+<div class="tiles">${tiles}</div>
+${warning}
+${weak && html`<p class="note">The surrogate explains under ${formatPercent(SURROGATE_R2_WEAK, 0)} of the score-logit's variance in at least one file: the model is far from linear there, and these importances describe the surrogate more than the model.</p>`}
+<div class="chart-wrap">${importanceChart(x)}</div>
+${x.features.length > MAX_CHART_FEATURES && html`<p class="note">${`The chart shows the top ${MAX_CHART_FEATURES} features; the table has all ${x.features.length}.`}</p>`}
+<div class="table-scroll"><table class="sticky-first">
+<thead><tr><th>Feature</th><th class="num">Reference rank</th><th class="num">Current rank</th><th class="num group-start">Reference</th><th class="num">Current</th>${
+    surrogate &&
+    html`<th class="num group-start">Permutation (reference)</th><th class="num">Permutation (current)</th>`
+  }</tr></thead>
+<tbody>${rows}</tbody></table></div>
+${surrogate && html`<p class="note">${`Permutation importance: the rise in the surrogate's mean squared error when the feature is shuffled (seed ${x.surrogate?.permutation.seed ?? ''}, ${x.surrogate?.permutation.repeats ?? ''} shuffles, on ${formatCount(x.surrogate?.permutation.rows.reference ?? 0)} and ${formatCount(x.surrogate?.permutation.rows.current ?? 0)} rows). Importance is association with the score, not a cause; a small protected share does not prove the model is fair.`}</p>`}
+</section>`;
 }
 
 /**
@@ -1091,40 +759,32 @@ export function renderReportHtml(report: Report, context: ReportContext = {}): s
   const present = sections.filter((x): x is [string, string, boolean, SafeHtml] => x[3] !== null);
   const version = context.version !== undefined ? ` ${context.version}` : '';
   const page = html`<!DOCTYPE html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta
-          http-equiv="Content-Security-Policy"
-          content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-        />
-        <meta name="generator" content="${`Vigil${version}`}" />
-        <title>Vigil report · ${formatTimestamp(report.generatedAt)}</title>
-        <style>
-          ${trustedHtml(REPORT_STYLES)}
-        </style>
-      </head>
-      <body>
-        <main>
-          ${header(
-            report,
-            present.map(([id, title, computed]) => [id, title, computed]),
-            context,
-          )}
-          ${present.map(([, , , body]) => body)}
-          <footer>
-            <div>
-              Generated by Vigil${version} at ${formatTimestamp(report.generatedAt)} · decision threshold
-              ${formatNumber(report.options.threshold)} · minimum group size ${report.options.minGroupSize} ·
-              false-discovery rate ${formatPercent(report.summary.falseDiscoveryRate)}
-            </div>
-            ${context.inputs && html`<div>Reference <code>${context.inputs.reference}</code> (${formatCount(report.rows.reference)} rows) · current <code>${context.inputs.current}</code> (${formatCount(report.rows.current)} rows)</div>`}
-            ${context.commandLine !== undefined && html`<div class="command">Command <code>${context.commandLine}</code></div>`}
-            ${computationLine(report) !== undefined && html`<div>${computationLine(report)}</div>`}
-          </footer>
-        </main>
-      </body>
-    </html> `;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="generator" content="${`Vigil${version}`}">
+<title>Vigil report · ${formatTimestamp(report.generatedAt)}</title>
+<style>${trustedHtml(REPORT_STYLES)}</style>
+</head>
+<body>
+<main>
+${header(
+  report,
+  present.map(([id, title, computed]) => [id, title, computed]),
+  context,
+)}
+${present.map(([, , , body]) => body)}
+<footer>
+<div>Generated by Vigil${version} at ${formatTimestamp(report.generatedAt)} · decision threshold ${formatNumber(report.options.threshold)} · minimum group size ${report.options.minGroupSize} · false-discovery rate ${formatPercent(report.summary.falseDiscoveryRate)}</div>
+${context.inputs && html`<div>Reference <code>${context.inputs.reference}</code> (${formatCount(report.rows.reference)} rows) · current <code>${context.inputs.current}</code> (${formatCount(report.rows.current)} rows)</div>`}
+${context.commandLine !== undefined && html`<div class="command">Command <code>${context.commandLine}</code></div>`}
+${computationLine(report) !== undefined && html`<div>${computationLine(report)}</div>`}
+</footer>
+</main>
+</body>
+</html>
+`;
   return page.value;
 }

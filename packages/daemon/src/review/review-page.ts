@@ -36,63 +36,48 @@ export interface PageContext {
 
 function page(title: string, body: SafeHtml, context?: PageContext): string {
   return html`<!DOCTYPE html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta http-equiv="Content-Security-Policy" content="${META_CSP}" />
-        <meta name="referrer" content="same-origin" />
-        <title>${title} · Vigil review</title>
-        <style>
-          ${trustedHtml(STYLES)}
-        </style>
-      </head>
-      <body>
-        <main>
-          <header>
-            <h1>Vigil review</h1>
-            ${
-              context &&
-              html`<div>
-                <span id="reviewer">Signed in as <strong>${context.reviewer}</strong></span> ·
-                <span id="today">${context.decidedToday} decided today</span>
-                <form class="inline" method="post" action="/review/sign-out">
-                  <input type="hidden" name="csrf" value="${context.csrf}" /> <button type="submit">Sign out</button>
-                </form>
-              </div>`
-            }
-          </header>
-          ${body}
-        </main>
-      </body>
-    </html> `.value;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${META_CSP}">
+<meta name="referrer" content="same-origin">
+<title>${title} · Vigil review</title>
+<style>${trustedHtml(STYLES)}</style>
+</head>
+<body>
+<main>
+<header><h1>Vigil review</h1>${
+    context &&
+    html`<div><span id="reviewer">Signed in as <strong>${context.reviewer}</strong></span> · <span id="today">${context.decidedToday} decided today</span>
+<form class="inline" method="post" action="/review/sign-out"><input type="hidden" name="csrf" value="${context.csrf}"> <button type="submit">Sign out</button></form></div>`
+  }</header>
+${body}
+</main>
+</body>
+</html>
+`.value;
 }
 
 export function signInPage(message?: string): string {
   return page(
     'Sign in',
     html`<section class="card${message ? ' error' : ''}" id="sign-in">
-      <h2>Sign in</h2>
-      ${message && html`<p id="message">${message}</p>`}
-      <p class="muted">
-        With a token of the role <code>reviewer</code> or <code>admin</code> (<code>http.tokens</code>).
-      </p>
-      <form method="post" action="/review/sign-in" autocomplete="off">
-        <label for="token">Token</label><input id="token" name="token" type="password" required autofocus size="40" />
-        <div class="actions"><button type="submit">Sign in</button></div>
-      </form>
-    </section>`,
+<h2>Sign in</h2>
+${message && html`<p id="message">${message}</p>`}
+<p class="muted">With a token of the role <code>reviewer</code> or <code>admin</code> (<code>http.tokens</code>).</p>
+<form method="post" action="/review/sign-in" autocomplete="off">
+<label for="token">Token</label><input id="token" name="token" type="password" required autofocus size="40">
+<div class="actions"><button type="submit">Sign in</button></div>
+</form>
+</section>`,
   );
 }
 
 export function messagePage(context: PageContext, title: string, message: string): string {
   return page(
     title,
-    html`<section class="card error" id="message">
-      <h2>${title}</h2>
-      <p>${message}</p>
-      <p><a href="/review">Back to the queue</a></p>
-    </section>`,
+    html`<section class="card error" id="message"><h2>${title}</h2><p>${message}</p><p><a href="/review">Back to the queue</a></p></section>`,
     context,
   );
 }
@@ -102,15 +87,11 @@ export function idlePage(context: PageContext, waiting: number, notice?: string)
   return page(
     'Queue',
     html`${notice && html`<section class="card" id="notice"><p>${notice}</p></section>`}
-      <section class="card" id="idle">
-        <h2>${waiting === 0 ? 'Nothing waits for review' : `${waiting} item${waiting === 1 ? '' : 's'} waiting`}</h2>
-        <form method="post" action="/review/next">
-          <input type="hidden" name="csrf" value="${context.csrf}" />
-          <div class="actions">
-            <button type="submit" accesskey="n" id="next">Claim the next item <kbd>N</kbd></button>
-          </div>
-        </form>
-      </section>`,
+<section class="card" id="idle">
+<h2>${waiting === 0 ? 'Nothing waits for review' : `${waiting} item${waiting === 1 ? '' : 's'} waiting`}</h2>
+<form method="post" action="/review/next"><input type="hidden" name="csrf" value="${context.csrf}">
+<div class="actions"><button type="submit" accesskey="n" id="next">Claim the next item <kbd>N</kbd></button></div></form>
+</section>`,
     context,
   );
 }
@@ -128,56 +109,36 @@ export function itemPage(context: PageContext, view: ItemView, notice?: string):
   return page(
     `Item ${item.id}`,
     html`${notice && html`<section class="card" id="notice"><p>${notice}</p></section>`}
-      <section class="card" id="item">
-        <h2>${item.model} · version ${item.version || '—'} · prediction <code>${item.predictionId}</code></h2>
-        <p class="muted">
-          Event time ${iso(item.eventTs)} · flagged ${iso(item.flaggedAt)} · claimed until ${iso(item.claimExpiresAt)}
-        </p>
-        ${scoreView(item, model)}
-        <h2>Why it was flagged</h2>
-        <ul class="reasons" id="reasons">
-          ${item.reasons.map((r) => html`<li>${describeReason(r)}</li>`)}
-        </ul>
-      </section>
-      <div class="grid">
-        <section class="card" id="features">
-          <h2>Features against the reference</h2>
-          ${featuresView(view)}
-        </section>
-        <section class="card" id="context">
-          <h2>The model when it was flagged</h2>
-          ${contextView(item)}
-        </section>
-      </div>
-      <section class="card" id="verdict">
-        <h2>Verdict</h2>
-        <form method="post" action="/review/items/${item.id}/verdict">
-          <input type="hidden" name="csrf" value="${context.csrf}" />
-          <label for="label">True outcome (optional)</label>
-          ${
-            binary
-              ? html`<select id="label" name="label" accesskey="l">
-                  <option value="">not known</option>
-                  <option value="0">0</option>
-                  <option value="1">1</option>
-                </select>`
-              : html`<input id="label" name="label" inputmode="decimal" accesskey="l" />`
-          }
-          <label for="reason">Reason <kbd>R</kbd></label>
-          <textarea id="reason" name="reason" required maxlength="2000" accesskey="r"></textarea>
-          <div class="actions">
-            <button class="agree" type="submit" name="verdict" value="agree" accesskey="a" id="agree">
-              Agree with the model <kbd>A</kbd>
-            </button>
-            <button class="override" type="submit" name="verdict" value="override" accesskey="o" id="override">
-              Override <kbd>O</kbd>
-            </button>
-          </div>
-          <p class="muted">
-            Shortcuts: your browser's access-key modifier (Alt, or Alt+Shift, or Ctrl+Alt on a Mac) with the key shown.
-          </p>
-        </form>
-      </section>`,
+<section class="card" id="item">
+<h2>${item.model} · version ${item.version || '—'} · prediction <code>${item.predictionId}</code></h2>
+<p class="muted">Event time ${iso(item.eventTs)} · flagged ${iso(item.flaggedAt)} · claimed until ${iso(item.claimExpiresAt)}</p>
+${scoreView(item, model)}
+<h2>Why it was flagged</h2>
+<ul class="reasons" id="reasons">${item.reasons.map((r) => html`<li>${describeReason(r)}</li>`)}</ul>
+</section>
+<div class="grid">
+<section class="card" id="features"><h2>Features against the reference</h2>${featuresView(view)}</section>
+<section class="card" id="context"><h2>The model when it was flagged</h2>${contextView(item)}</section>
+</div>
+<section class="card" id="verdict">
+<h2>Verdict</h2>
+<form method="post" action="/review/items/${item.id}/verdict">
+<input type="hidden" name="csrf" value="${context.csrf}">
+<label for="label">True outcome (optional)</label>
+${
+  binary
+    ? html`<select id="label" name="label" accesskey="l"><option value="">not known</option><option value="0">0</option><option value="1">1</option></select>`
+    : html`<input id="label" name="label" inputmode="decimal" accesskey="l">`
+}
+<label for="reason">Reason <kbd>R</kbd></label>
+<textarea id="reason" name="reason" required maxlength="2000" accesskey="r"></textarea>
+<div class="actions">
+<button class="agree" type="submit" name="verdict" value="agree" accesskey="a" id="agree">Agree with the model <kbd>A</kbd></button>
+<button class="override" type="submit" name="verdict" value="override" accesskey="o" id="override">Override <kbd>O</kbd></button>
+</div>
+<p class="muted">Shortcuts: your browser's access-key modifier (Alt, or Alt+Shift, or Ctrl+Alt on a Mac) with the key shown.</p>
+</form>
+</section>`,
     context,
   );
 }
@@ -188,16 +149,8 @@ function scoreView(item: ReviewItem, model: ModelConfig | undefined): SafeHtml {
   if (model?.task === 'regression' || threshold === undefined)
     return html`<p id="score">Predicted ${fmt(item.score)}.</p>`;
   const pct = (v: number) => `${Math.max(0, Math.min(100, v * 100)).toFixed(2)}%`;
-  return html`<div id="score">
-    <p>
-      Score <strong>${fmt(item.score)}</strong> against the threshold ${fmt(threshold)} (distance
-      ${fmt(Math.abs(item.score - threshold))}): predicted <strong>${item.prediction ?? '—'}</strong>.
-    </p>
-    <div class="bar" role="img" aria-label="${`score ${fmt(item.score)}, threshold ${fmt(threshold)}`}">
-      <span class="cut" style="${`left:${pct(threshold)}`}"></span
-      ><span class="at" style="${`left:${pct(item.score)}`}"></span>
-    </div>
-  </div>`;
+  return html`<div id="score"><p>Score <strong>${fmt(item.score)}</strong> against the threshold ${fmt(threshold)} (distance ${fmt(Math.abs(item.score - threshold))}): predicted <strong>${item.prediction ?? '—'}</strong>.</p>
+<div class="bar" role="img" aria-label="${`score ${fmt(item.score)}, threshold ${fmt(threshold)}`}"><span class="cut" style="${`left:${pct(threshold)}`}"></span><span class="at" style="${`left:${pct(item.score)}`}"></span></div></div>`;
 }
 
 function featuresView({ item, model, profile }: ItemView): SafeHtml {
@@ -240,20 +193,8 @@ function featuresView({ item, model, profile }: ItemView): SafeHtml {
       return html`<tr${unusual ? trustedHtml(' class="flag"') : ''}><th scope="row">${name}</th><td class="value">${value === null ? 'missing' : typeof value === 'number' ? fmt(value) : value}</td>${attributionCell(name)}<td>${reference}</td></tr>`;
     });
   const groups = Object.entries(item.groups);
-  return html`<table>
-      <thead>
-        <tr>
-          <th>feature</th>
-          <th>value</th>
-          ${attributed && html`<th title="the event's attribution, in score units">attribution</th>`}
-          <th>reference</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-    ${groups.length > 0 && html`<p class="muted">Groups: ${groups.map(([k, v], i) => html`${i > 0 ? ', ' : ''}${k}=${v ?? 'missing'}`)}</p>`}`;
+  return html`<table><thead><tr><th>feature</th><th>value</th>${attributed && html`<th title="the event's attribution, in score units">attribution</th>`}<th>reference</th></tr></thead><tbody>${rows}</tbody></table>
+${groups.length > 0 && html`<p class="muted">Groups: ${groups.map(([k, v], i) => html`${i > 0 ? ', ' : ''}${k}=${v ?? 'missing'}`)}</p>`}`;
 }
 
 function contextView(item: ReviewItem): SafeHtml {
@@ -274,32 +215,17 @@ function contextView(item: ReviewItem): SafeHtml {
   };
   const incidents = ctx.openIncidents ?? [];
   return html`${
-      ctx.window
-        ? html`<p class="muted">
-              Latest analysed window ${iso(ctx.window.start)} – ${iso(ctx.window.end)} (${ctx.window.rows}
-              rows)${ctx.windowFilledAt === undefined ? '' : ', analysed after the item was flagged'}
-            </p>
-            <table>
-              <tbody>
-                ${(ctx.metrics ?? []).map(
-                  (m) =>
-                    html`<tr>
-                      <th scope="row">${m.metric}${m.feature && ` ${m.feature}`}</th>
-                      <td>${m.value === null ? '—' : fmt(m.value)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-        : html`<p class="muted">No analysed window yet.</p>`
-    }
-    <h2>Open incidents</h2>
-    ${
-      incidents.length === 0
-        ? html`<p class="ok">None.</p>`
-        : html`<ul>
-            ${incidents.map((i) => html`<li>${i.severity} ${i.status}: ${i.metric}${i.feature && ` ${i.feature}`}${i.group && ` ${i.group}`} ${i.value === null ? '' : `= ${fmt(i.value)}`}${i.threshold === null ? '' : ` (threshold ${fmt(i.threshold)})`}</li>`)}
-          </ul>`
-    }`;
+    ctx.window
+      ? html`<p class="muted">Latest analysed window ${iso(ctx.window.start)} – ${iso(ctx.window.end)} (${ctx.window.rows} rows)${ctx.windowFilledAt === undefined ? '' : ', analysed after the item was flagged'}</p>
+<table><tbody>${(ctx.metrics ?? []).map((m) => html`<tr><th scope="row">${m.metric}${m.feature && ` ${m.feature}`}</th><td>${m.value === null ? '—' : fmt(m.value)}</td></tr>`)}</tbody></table>`
+      : html`<p class="muted">No analysed window yet.</p>`
+  }
+<h2>Open incidents</h2>
+${
+  incidents.length === 0
+    ? html`<p class="ok">None.</p>`
+    : html`<ul>${incidents.map((i) => html`<li>${i.severity} ${i.status}: ${i.metric}${i.feature && ` ${i.feature}`}${i.group && ` ${i.group}`} ${i.value === null ? '' : `= ${fmt(i.value)}`}${i.threshold === null ? '' : ` (threshold ${fmt(i.threshold)})`}</li>`)}</ul>`
+}`;
 }
 
 /** A reason in words. */
