@@ -25,7 +25,8 @@ const LATEST_FEATURES = `
 /**
  * Logged attributions over time (docs/explanations.md): how far the feature ranking has moved from the
  * reference's (NDCG), how much of the model's |attribution| goes through protected attributes and their proxies,
- * each feature's mean |attribution|, and the protected features' mean |attribution| per group.
+ * each feature's mean |attribution|, the protected features' mean |attribution| per group, and the linear surrogate's
+ * fit (surrogateR2) beside its importances (surrogateImportance), written for models with an explain section.
  */
 export function explanationsDashboard(): Dashboard {
   return vigilDashboard(
@@ -91,6 +92,36 @@ export function explanationsDashboard(): Dashboard {
         `SELECT window_end AS "time", ${withVersion("feature || ' | ' || group_key")} AS metric, value
          FROM vigil_metric_rows
          WHERE ${inRange} AND metric = 'protectedAttributionMeanAbs'
+         ORDER BY 1, 2`,
+        { min: 0 },
+      ),
+    )
+    .withPanel(
+      timeSeries(
+        {
+          title: 'Linear surrogate: R²',
+          description:
+            "R² of the window's linear surrogate of the score's logit (the share of its variance the surrogate explains): how far the surrogate's importances beside it can be trusted; under 0.5 they describe a poor fit.",
+        },
+        { w: 12, h: 8 },
+        `SELECT window_end AS "time", ${withVersion("'R²'")} AS metric, value
+         FROM vigil_metric_rows
+         WHERE ${inRange} AND ${modelRows()} AND metric = 'surrogateR2' AND value IS NOT NULL
+         ORDER BY 1, 2`,
+        { min: 0, max: 1, threshold: 0.5 },
+      ),
+    )
+    .withPanel(
+      timeSeries(
+        {
+          title: 'Linear surrogate: importance per feature',
+          description:
+            "Each feature's surrogate importance per window: the spread of its contribution to the surrogate (|β|·σ for a numeric feature), in score-logit units. What ranks the features when the events log no attributions.",
+        },
+        { w: 12, h: 8 },
+        `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value
+         FROM vigil_metric_rows
+         WHERE ${inRange} AND group_key = '' AND metric = 'surrogateImportance' AND value IS NOT NULL
          ORDER BY 1, 2`,
         { min: 0 },
       ),

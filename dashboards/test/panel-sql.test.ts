@@ -194,6 +194,41 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     }
   });
 
+  it("draws the linear surrogate's R² and its importance per feature, and ranks only from the logged attributions", async () => {
+    const explanations = dashboards.find((d) => d.uid === 'vigil-explanations')!;
+    const context = await variablesOf(explanations);
+    const rowsOf = async (title: string) =>
+      (
+        await run(
+          store,
+          expandGrafanaSql(explanations.panels.find((p) => p.title === title)!.targets![0]!.rawSql, context),
+        )
+      ).rows;
+    const r2 = await rowsOf('Linear surrogate: R²');
+    // credit-risk versions 7 and 8, one point per window each.
+    expect([...new Set(r2.map((r) => r.metric))].sort()).toEqual(['R² v7', 'R² v8']);
+    expect(r2.length).toBeGreaterThan(20);
+    // The fixture's score follows sex and noise, none of the features: a linear surrogate of them explains little.
+    for (const r of r2) expect(Number(r.value) >= 0 && Number(r.value) < 0.2).toBe(true);
+    const importance = await rowsOf('Linear surrogate: importance per feature');
+    expect([...new Set(importance.map((r) => r.metric))].sort()).toEqual([
+      'age v7',
+      'age v8',
+      'income v7',
+      'income v8',
+      'region v7',
+      'region v8',
+    ]);
+    for (const r of importance) expect(Number(r.value)).toBeGreaterThanOrEqual(0);
+    // The events logged attributions, so the NDCG and the shares are theirs: no surrogate-sourced row behind the panels.
+    const sources = await run(
+      store,
+      `SELECT DISTINCT details ->> 'source' AS source FROM vigil_metric_rows
+       WHERE model = 'credit-risk' AND metric IN ('attributionNdcg', 'protectedAttributionShare', 'proxyAttributionShare')`,
+    );
+    expect(sources.rows).toEqual([{ source: null }]);
+  });
+
   it("shows the review queue now and each group's override rate with its Wilson interval", async () => {
     const review = dashboards.find((d) => d.uid === 'vigil-review')!;
     const context = await variablesOf(review);

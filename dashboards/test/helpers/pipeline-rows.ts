@@ -1,13 +1,16 @@
 import {
   accumulate,
+  analyzeSurrogateWindow,
   analyzeWindow,
   emptyAccumulator,
   fitCbpe,
   fitDataReconstruction,
   fitReferenceProfile,
+  fitReferenceSurrogate,
   predictedClass,
   reconstructionWindow,
   type AnalysisSpec,
+  type ExplainSpec,
   type ReferenceProfile,
 } from '@vigil/analyzers';
 import { seededRandom, type Column, type Table } from '@vigil/core';
@@ -39,6 +42,9 @@ export const PIPELINE_SPEC: AnalysisSpec = {
   // Attributions as the daemon reads them, with age protected and region a proxy (docs/explanations.md).
   attributions: { prefix: 'attr.', protected: ['age'], proxies: ['region'] },
 };
+
+/** The model's `explain` section: the daemon then also fits the linear surrogate (docs/explanations.md). */
+const EXPLAIN: ExplainSpec = { protected: ['age'], proxies: ['region'] };
 
 const REGIONS = ['north', 'south', 'east', 'west', 'islands'];
 
@@ -102,18 +108,24 @@ export async function pipelineMetricRows(
   const value = (name: string) => (reference.columns.get(name) as { values: Float64Array }).values;
   const cbpe = fitCbpe(value('score'), value('label'), predictedClass(reference, PIPELINE_SPEC)!)!;
   const reconstruction = (await fitDataReconstruction(reference, PIPELINE_SPEC.features)).model;
-  const profile: ReferenceProfile = { ...fitReferenceProfile(reference, PIPELINE_SPEC), cbpe, reconstruction };
+  const fitted = fitReferenceProfile(reference, PIPELINE_SPEC);
+  // As packages/daemon/src/pipeline/fit-reference.ts does for a model with an explain section.
+  const surrogate = fitReferenceSurrogate(reference, fitted, PIPELINE_SPEC)!;
+  const profile: ReferenceProfile = { ...fitted, cbpe, reconstruction, surrogate };
   const rows: MetricRow[] = [];
   for (let w = 0; w < windows; w++) {
     const table = events(rowsPerWindow, w / windows, seed + w + 1);
     const acc = accumulate(emptyAccumulator(profile, PIPELINE_SPEC), profile, PIPELINE_SPEC, table);
     const analysis = analyzeWindow(profile, acc, PIPELINE_SPEC);
+    const surrogateWindow = analyzeSurrogateWindow(profile, acc.surrogate, PIPELINE_SPEC.task, EXPLAIN)!;
     rows.push(
       ...windowMetricRows(
         { model, version, start: firstStart + w * windowMs, end: firstStart + (w + 1) * windowMs },
         acc,
         analysis,
         reconstructionWindow(profile.reconstruction, acc.reconstruction),
+        // The events logged attributions: the ranking and share rows are theirs, as in StreamRunner.
+        { window: surrogateWindow, rankingRows: !analysis.attributions },
       ),
     );
   }

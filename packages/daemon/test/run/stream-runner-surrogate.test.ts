@@ -1,6 +1,7 @@
 /**
  * The linear surrogate through the runner and a real store (PostgreSQL and PGlite): buckets persist its sums, a
- * restart loses nothing, and a planted reliance on a protected feature shows in the window rows.
+ * restart loses nothing, and a planted reliance on a protected feature shows in the window rows. When the events
+ * log attributions, the surrogate writes only its own rows and the ranking and share rows are the attributions'.
  */
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { ATTRIBUTION_COLUMN_PREFIX, BATCH_COLUMNS } from '@vigil/collector';
@@ -62,15 +63,29 @@ const stream = scored(makeEvents({ n: 1800, start: T0, stepMs: 3000, seed: 2 }),
 );
 const closer = scored(makeEvents({ n: 1, start: T0 + 130 * MIN, seed: 3, idPrefix: 'closer' }), () => 0);
 
-function runner(store: Store): StreamRunner {
+function runner(store: Store, withProfile = profile): StreamRunner {
   return new StreamRunner({
     config,
     store,
     groupId: 'test',
     topics: TOPICS,
-    defaultProfiles: new Map([[model.id, profile]]),
+    defaultProfiles: new Map([[model.id, withProfile]]),
     now: () => NOW,
   });
+}
+
+type Attributed = TestEvent & { attributions: Record<string, number> };
+
+/** Logged attributions that differ from the surrogate's view: most of the |attribution| on region, any region. */
+function attributed(events: TestEvent[]): Attributed[] {
+  return events.map((e, i) => ({
+    ...e,
+    attributions: {
+      age: 0.01 * ((e.features.age ?? 45) - 45),
+      income: 0.000001 * (e.features.income - 60_000),
+      region: (i % 3) - 1 + (e.features.region === 'north' ? 0.5 : -0.25),
+    },
+  }));
 }
 
 async function rowsOf(store: Store): Promise<MetricRow[]> {
@@ -143,5 +158,62 @@ describe.each(BACKENDS)('the surrogate through StreamRunner on %s', (kind) => {
     const expected = surrogateRows(await rowsOf(once));
     expect(expected.length).toBeGreaterThan(40);
     expect(surrogateRows(await rowsOf(twice))).toEqual(expected);
+  });
+
+  it('with logged attributions: surrogateR2 and surrogateImportance from the surrogate, the ranking and shares only from the attributions', async () => {
+    const attributedReference = attributed(reference);
+    const withAttributions = await fitModelTable(
+      model,
+      readerTable(attributedReference, model),
+      BATCH_COLUMNS.score,
+      ATTRIBUTION_COLUMN_PREFIX,
+    );
+    expect(withAttributions.surrogate!.features).toEqual(['age', 'income', 'region']);
+    expect(withAttributions.attributions).toBeDefined();
+    const events = attributed(stream);
+    const store = await newStore();
+    await runner(store, withAttributions).handle(toPredictionBatch([...events, ...attributed(closer)], 0, 0));
+    const rows = await rowsOf(store);
+    const windows = [0, 1, 2, 3, 4, 5, 6].map((i) => T0 + i * 10 * MIN);
+    const ranking = [
+      'attributionNdcg',
+      'protectedAttributionShare',
+      'protectedAttributionShareRatio',
+      'proxyAttributionShare',
+    ];
+    for (const start of windows) {
+      const at = (metric: string): MetricRow[] =>
+        rows.filter((r) => r.metric === metric && r.windowStart === start && r.feature === '' && r.group === '');
+      // The surrogate's own rows, from the surrogate.
+      expect(at('surrogateR2')).toHaveLength(1);
+      expect(at('surrogateR2')[0]!.details).toMatchObject({ source: 'surrogate', ridge: false });
+      expect(at('surrogateR2')[0]!.value!).toBeGreaterThan(0.5);
+      expect(
+        rows
+          .filter((r) => r.metric === 'surrogateImportance' && r.windowStart === start)
+          .map((r) => r.feature)
+          .sort(),
+      ).toEqual(['age', 'income', 'region']);
+      // The ranking and share rows: one each, from the logged attributions, none from the surrogate.
+      for (const metric of ranking) {
+        expect(at(metric)).toHaveLength(1);
+        expect({ metric, source: (at(metric)[0]!.details as { source?: string } | null)?.source }).toEqual({
+          metric,
+          source: undefined,
+        });
+      }
+      // The shares are the logged attributions' Σ|a| (computed here from the events), not the surrogate's.
+      const inWindow = events.filter((e) => e.ts >= start && e.ts < start + 30 * MIN);
+      const sumAbs = (f: string) => inWindow.reduce((a, e) => a + Math.abs(e.attributions[f]!), 0);
+      const total = sumAbs('age') + sumAbs('income') + sumAbs('region');
+      expect(at('protectedAttributionShare')[0]!.value!).toBeCloseTo(sumAbs('region') / total, 10);
+      expect(at('proxyAttributionShare')[0]!.value!).toBeCloseTo(sumAbs('income') / total, 10);
+      expect(at('attributionNdcg')[0]!.details).toMatchObject({ ranking: ['region', 'age', 'income'] });
+    }
+    expect(
+      rows.filter(
+        (r) => ranking.includes(r.metric) && (r.details as { source?: string } | null)?.source === 'surrogate',
+      ),
+    ).toEqual([]);
   });
 });
