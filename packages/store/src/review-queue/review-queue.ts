@@ -190,11 +190,14 @@ export interface ReviewQueueQuery {
 const SELECT = `SELECT id::text AS id, model, prediction_id, version, event_ts, score, prediction, features, groups, attributions, reasons, policies, priority, context,
   status, flagged_at, expires_at, claimed_by, claimed_at, claim_expires_at, decided_by, decided_at, verdict, label, verdict_reason FROM vigil_review_queue`;
 
-/** Items most urgent first (pending and claimed), then the most recently flagged. */
+/**
+ * Items most urgent first (pending and claimed), then in the order they were flagged. The order is the numeric id, not
+ * the text the id is returned as (which would put 10 before 2).
+ */
 export async function listReviewItems(sql: SqlExecutor, query: ReviewQueueQuery = {}): Promise<ReviewItem[]> {
   const result = await sql.query<Record<string, unknown>>(
     `${SELECT} WHERE ($1::text IS NULL OR model = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR $3 = ANY (policies))
-     ORDER BY (status IN ('pending', 'claimed')) DESC, priority DESC, id LIMIT $4`,
+     ORDER BY (status IN ('pending', 'claimed')) DESC, priority DESC, vigil_review_queue.id LIMIT $4`,
     [
       query.model ?? null,
       query.status ?? null,
@@ -261,7 +264,7 @@ export async function nextReviewItemIn(
      WHERE ($1::text[] IS NULL OR model = ANY ($1)) AND (
        (status = 'pending' AND expires_at > $3::timestamptz)
        OR (status = 'claimed' AND (claimed_by = $2 OR claim_expires_at <= $3::timestamptz)))
-     ORDER BY (status = 'claimed' AND claimed_by = $2) DESC, priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+     ORDER BY (status = 'claimed' AND claimed_by = $2) DESC, priority DESC, vigil_review_queue.id LIMIT 1 FOR UPDATE SKIP LOCKED`,
     [models === undefined ? null : [...models], reviewer, toIso(now, 'now')],
   );
   const id = result.rows[0]?.id;

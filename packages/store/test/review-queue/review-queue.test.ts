@@ -100,6 +100,31 @@ describe.each(BACKENDS)('the review queue on %s', (kind) => {
     ]);
   });
 
+  it('lists and hands out items of equal priority in the order they were flagged: by numeric id, 2 before 10', async () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `order-${i}`);
+    await store.transaction((tx) =>
+      queueFlaggedIn(
+        tx,
+        [
+          group(
+            'order',
+            ids.map((id) => item(id, 1)),
+            100,
+          ),
+        ],
+        T0,
+      ),
+    );
+    const listed = await listReviewItems(sql, { model: 'order' });
+    expect(listed.map((i) => i.predictionId)).toEqual(ids);
+    const numeric = listed.map((i) => Number(i.id));
+    expect(numeric).toEqual([...numeric].sort((a, b) => a - b));
+    // A hundred consecutive ids cross a power of ten, so a text order would differ (the bug this guards against).
+    expect(String(numeric[0]).length).toBeLessThan(String(numeric[99]).length);
+    const next = await store.transaction((tx) => nextReviewItemIn(tx, 'ana', T0, ['order']));
+    expect(next?.predictionId).toBe('order-0');
+  });
+
   it('keeps the attributions an event carried, and {} for one without them', async () => {
     const withAttributions = { ...item('attr-1', 1), attributions: { age: -0.125, income: 0.03125 } };
     await store.transaction((tx) => queueFlaggedIn(tx, [group('attr', [withAttributions, item('attr-2', 0.5)])], T0));
