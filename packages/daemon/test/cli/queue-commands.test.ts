@@ -142,7 +142,7 @@ describe('vigil queue', () => {
       new RegExp(`^Item: +${id}\nStatus: +decided\nModel: +credit-risk, version v1\nPrediction: +e1 at `),
     );
     expect(described.stdout).toContain(
-      '\nReasons:\n  - audit: in the uniform random sample (rate 0.01)\nFeatures:\n  age  41\nModel when flagged:\n  no analysed window yet\nOpen incidents: none\n',
+      '\nReasons:\n  - audit: in the uniform random sample (rate 0.01)\nFeatures:\n  age  41\nAttributions:\n  age  0.0625\nModel when flagged:\n  no analysed window yet\nOpen incidents: none\n',
     );
     expect(described.stdout).toMatch(/\nVerdict: +override by cli:dana at \S+, label 0\nReason: +paid in full\n$/);
     // The event's attributions beside its features (docs/review.md).
