@@ -200,7 +200,10 @@ describe('notifiers against real receivers', () => {
       lastBreach: { window: breach, value: 0.31, threshold: 0.2, comparison: '>' },
       resolvedBy: 'vigil',
     });
-    const line = `[RESOLVED] [warning] credit-risk/7 psi(age) = 0.01, within the clear threshold 0.1 in window ${clearing.start.slice(0, 16).replace('T', ' ')} – ${clearing.end.slice(11, 16)} UTC (last breach 0.31 > 0.2 in window ${breach.start.slice(0, 16).replace('T', ' ')} – ${breach.end.slice(11, 16)} UTC)`;
+    // A window that ends on the day it starts shows only the end's time; one that crosses midnight (UTC) shows its date.
+    const range = (w: { start: string; end: string }) =>
+      `${w.start.slice(0, 16).replace('T', ' ')} – ${w.end.slice(0, 10) === w.start.slice(0, 10) ? w.end.slice(11, 16) : w.end.slice(0, 16).replace('T', ' ')}`;
+    const line = `[RESOLVED] [warning] credit-risk/7 psi(age) = 0.01, within the clear threshold 0.1 in window ${range(clearing)} UTC (last breach 0.31 > 0.2 in window ${range(breach)} UTC)`;
     expect(sink.at('/slack')[1]!.body.text).toBe(
       `:white_check_mark: ${line.replace(/>/g, '&gt;')} <http://vigil.example/api/incidents/${id}|details>`,
     );
