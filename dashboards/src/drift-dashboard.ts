@@ -22,7 +22,7 @@ export const DRIFT_METRICS = [
 ] as const;
 
 const selected = `${modelIs(false)} AND ${versionIn()} AND ${featureRows()} AND feature IN ($feature) AND $__timeFilter(window_end)`;
-const reconstruction = `${modelIs(false)} AND ${versionIn()} AND ${modelRows()} AND metric = 'reconstructionError' AND $__timeFilter(window_end)`;
+const reconstruction = `${modelIs(false)} AND ${versionIn()} AND ${modelRows()} AND ${metricIs('reconstructionError')} AND $__timeFilter(window_end)`;
 
 export function driftDashboard(): Dashboard {
   return vigilDashboard(

@@ -1,7 +1,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { incidentAnnotations } from './incident-annotations';
 import { barChart, table, timeSeries } from './panels';
-import { modelIs, modelRows, versionIn, withVersion } from './sql-conventions';
+import { metricIn, metricIs, modelIs, modelRows, versionIn, withVersion } from './sql-conventions';
 import { joinSql } from './sql-query';
 import { modelVariable, versionVariable } from './variables';
 import { vigilDashboard } from './vigil-dashboard';
@@ -13,13 +13,13 @@ const inRange = `${modelIs(false)} AND ${versionIn()} AND $__timeFilter(window_e
 /** The latest window with attribution rows, and its per-feature rows (details: rows, rank, referenceMeanAbs). */
 const LATEST_FEATURES = `
   WITH latest AS (
-    SELECT window_end FROM vigil_metric_rows WHERE ${inRange} AND metric = 'attributionNdcg' ORDER BY window_end DESC LIMIT 1
+    SELECT window_end FROM vigil_metric_rows WHERE ${inRange} AND ${metricIs('attributionNdcg')} ORDER BY window_end DESC LIMIT 1
   ), features AS (
     SELECT r.version, r.feature, r.metric, r.value,
            (r.details ->> 'rank')::int AS rank, (r.details ->> 'referenceMeanAbs')::float8 AS reference_mean_abs, (r.details ->> 'rows')::bigint AS n
     FROM vigil_metric_rows AS r
     JOIN latest AS l ON l.window_end = r.window_end
-    WHERE ${modelIs(false, 'r.model')} AND ${versionIn('r.version')} AND r.group_key = '' AND r.metric IN ('attributionMean', 'attributionMeanAbs')
+    WHERE ${modelIs(false, 'r.model')} AND ${versionIn('r.version')} AND r.group_key = '' AND ${metricIn(['attributionMean', 'attributionMeanAbs'], 'r.')}
   )`;
 
 /**
@@ -47,9 +47,9 @@ export function explanationsDashboard(): Dashboard {
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion("'NDCG'")} AS metric, value
          FROM vigil_metric_rows
-         WHERE ${inRange} AND ${modelRows()} AND metric = 'attributionNdcg' AND value IS NOT NULL
+         WHERE ${inRange} AND ${modelRows()} AND ${metricIs('attributionNdcg')} AND value IS NOT NULL
          ORDER BY 1, 2`,
-        { min: 0, max: 1, threshold: 0.9 },
+        { min: 0, max: 1, threshold: 0.9, lowerIsWorse: true },
       ),
     )
     .withPanel(
@@ -62,7 +62,7 @@ export function explanationsDashboard(): Dashboard {
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion("CASE metric WHEN 'protectedAttributionShare' THEN 'protected' ELSE 'proxies' END")} AS metric, value
          FROM vigil_metric_rows
-         WHERE ${inRange} AND ${modelRows()} AND metric IN ('protectedAttributionShare', 'proxyAttributionShare') AND value IS NOT NULL
+         WHERE ${inRange} AND ${modelRows()} AND ${metricIn(['protectedAttributionShare', 'proxyAttributionShare'])} AND value IS NOT NULL
          ORDER BY 1, 2`,
         { unit: 'percentunit', min: 0, max: 1 },
       ),
@@ -76,7 +76,7 @@ export function explanationsDashboard(): Dashboard {
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value
          FROM vigil_metric_rows
-         WHERE ${inRange} AND group_key = '' AND metric = 'attributionMeanAbs'
+         WHERE ${inRange} AND group_key = '' AND ${metricIs('attributionMeanAbs')}
          ORDER BY 1, 2`,
         { min: 0 },
       ),
@@ -91,7 +91,7 @@ export function explanationsDashboard(): Dashboard {
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion("feature || ' | ' || group_key")} AS metric, value
          FROM vigil_metric_rows
-         WHERE ${inRange} AND metric = 'protectedAttributionMeanAbs'
+         WHERE ${inRange} AND ${metricIs('protectedAttributionMeanAbs')}
          ORDER BY 1, 2`,
         { min: 0 },
       ),
@@ -106,9 +106,9 @@ export function explanationsDashboard(): Dashboard {
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion("'R²'")} AS metric, value
          FROM vigil_metric_rows
-         WHERE ${inRange} AND ${modelRows()} AND metric = 'surrogateR2' AND value IS NOT NULL
+         WHERE ${inRange} AND ${modelRows()} AND ${metricIs('surrogateR2')} AND value IS NOT NULL
          ORDER BY 1, 2`,
-        { min: 0, max: 1, threshold: 0.5 },
+        { min: 0, max: 1, threshold: 0.5, lowerIsWorse: true },
       ),
     )
     .withPanel(
@@ -121,7 +121,7 @@ export function explanationsDashboard(): Dashboard {
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value
          FROM vigil_metric_rows
-         WHERE ${inRange} AND group_key = '' AND metric = 'surrogateImportance' AND value IS NOT NULL
+         WHERE ${inRange} AND group_key = '' AND ${metricIs('surrogateImportance')} AND value IS NOT NULL
          ORDER BY 1, 2`,
         { min: 0 },
       ),
@@ -138,7 +138,7 @@ export function explanationsDashboard(): Dashboard {
           LATEST_FEATURES,
           `SELECT ${withVersion('feature')} AS feature, reference_mean_abs AS reference, value AS current
          FROM features
-         WHERE metric = 'attributionMeanAbs'
+         WHERE ${metricIs('attributionMeanAbs')}
          ORDER BY version, rank`,
         ),
         'feature',
@@ -156,11 +156,11 @@ export function explanationsDashboard(): Dashboard {
         joinSql(
           LATEST_FEATURES,
           `SELECT feature, version,
-                max(rank) FILTER (WHERE metric = 'attributionMeanAbs') AS rank,
-                max(value) FILTER (WHERE metric = 'attributionMean') AS mean,
-                max(value) FILTER (WHERE metric = 'attributionMeanAbs') AS mean_abs,
-                max(reference_mean_abs) FILTER (WHERE metric = 'attributionMeanAbs') AS reference_mean_abs,
-                max(n) FILTER (WHERE metric = 'attributionMeanAbs') AS n
+                max(rank) FILTER (WHERE ${metricIs('attributionMeanAbs')}) AS rank,
+                max(value) FILTER (WHERE ${metricIs('attributionMean')}) AS mean,
+                max(value) FILTER (WHERE ${metricIs('attributionMeanAbs')}) AS mean_abs,
+                max(reference_mean_abs) FILTER (WHERE ${metricIs('attributionMeanAbs')}) AS reference_mean_abs,
+                max(n) FILTER (WHERE ${metricIs('attributionMeanAbs')}) AS n
          FROM features
          GROUP BY feature, version
          ORDER BY version, rank`,

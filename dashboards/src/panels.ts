@@ -55,12 +55,22 @@ function redFrom(red: number) {
   ]);
 }
 
+/** Red below `green`, green from it on: the same line for a metric where lower is worse (NDCG, R²). */
+function greenFrom(green: number) {
+  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
+    { value: null, color: 'red' },
+    { value: green, color: 'green' },
+  ]);
+}
+
 export interface TimeSeriesOptions {
   unit?: string;
   min?: number;
   max?: number;
   /** Draws this value as a dashed threshold line. */
   threshold?: number;
+  /** Lower values are worse: red below the threshold line instead of above it. */
+  lowerIsWorse?: boolean;
   /** Bars for counts per interval. */
   bars?: boolean;
 }
@@ -83,7 +93,7 @@ export function timeSeries(text: PanelText, size: Size, sql: string, options: Ti
   if (options.max !== undefined) p.max(options.max);
   if (options.bars) p.drawStyle(GraphDrawStyle.Bars).fillOpacity(60);
   if (options.threshold !== undefined) {
-    p.thresholds(redFrom(options.threshold)).thresholdsStyle(
+    p.thresholds(options.lowerIsWorse ? greenFrom(options.threshold) : redFrom(options.threshold)).thresholdsStyle(
       new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed),
     );
   }
