@@ -28,6 +28,8 @@ export function readNdjson(bytes: Uint8Array, source: string, options: ReadTable
   const columns = new Map<string, ColumnBuilder | null>();
   /** The row a builder last received a value for, to catch two keys flattened to one name. */
   const filledRow = new Map<ColumnBuilder, number>();
+  /** The path and value a builder last received: a feature that is also a group attribute comes twice, alike. */
+  const filledBy = new Map<ColumnBuilder, { path: string; value: unknown }>();
   const capacity = estimateRows(bytes);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   let rows = 0;
@@ -45,9 +47,18 @@ export function readNdjson(bytes: Uint8Array, source: string, options: ReadTable
     }
     if (builder === null) return;
     if (filledRow.get(builder) === rows) {
-      throw formatError(source, `"${path}" and another key both give column "${name}"`, line);
+      // An event of a model whose feature is also a group attribute carries it in `features` and in `groups`
+      // (docs/events.md): the same value twice is one column; different values are refused.
+      const first = filledBy.get(builder)!;
+      if (isFeatureAndGroup(first.path, path) && sameValue(first.value, value)) return;
+      throw formatError(
+        source,
+        `"${path}" and another key both give column "${name}"${isFeatureAndGroup(first.path, path) ? `, with different values (${JSON.stringify(first.value)} and ${JSON.stringify(value)})` : ''}`,
+        line,
+      );
     }
     filledRow.set(builder, rows);
+    filledBy.set(builder, { path, value });
     builder.padTo(rows);
     if (value === null || value === undefined) {
       builder.pushMissing();
@@ -173,4 +184,15 @@ function estimateRows(bytes: Uint8Array): number {
   for (let i = 0; i < sampleEnd; i++) if (bytes[i] === 0x0a) lines++;
   if (sampleEnd === bytes.length) return lines + 1;
   return (bytes.length / sampleEnd) * Math.max(1, lines) * 1.02 + 16;
+}
+
+/** `features.x` and `groups.x`, in either order. */
+function isFeatureAndGroup(a: string, b: string): boolean {
+  const [pa, pb] = [a.split('.', 1)[0], b.split('.', 1)[0]];
+  return pa !== pb && SPREAD_KEYS.has(pa!) && SPREAD_KEYS.has(pb!) && a.slice(pa!.length) === b.slice(pb!.length);
+}
+
+/** Equal as the column would hold them (a group value is text, the feature may be a number or a boolean). */
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (a !== null && b !== null && a !== undefined && b !== undefined && String(a) === String(b));
 }

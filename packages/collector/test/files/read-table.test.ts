@@ -257,6 +257,19 @@ describe('readTable: NDJSON', () => {
       code: 'VIGIL_FILE_FORMAT',
       message: `${conflict}:1: "features.age" and another key both give column "age"`,
     });
+    // A feature that is also a group attribute comes in `features` and in `groups`: one column when they agree.
+    const both = await file(
+      'both.ndjson',
+      '{"features":{"sex":"F","age":30},"groups":{"sex":"F"}}\n{"features":{"sex":"M","age":40},"groups":{"sex":"M"}}\n',
+    );
+    const read = await readTable(both);
+    expect([...read.table.columns.keys()].sort()).toEqual(['age', 'sex']);
+    expect(read.table.rowCount).toBe(2);
+    const disagree = await file('disagree.ndjson', '{"features":{"sex":"F"},"groups":{"sex":"M"}}\n');
+    expect(await failure(readTable(disagree))).toEqual({
+      code: 'VIGIL_FILE_FORMAT',
+      message: `${disagree}:1: "groups.sex" and another key both give column "sex", with different values ("F" and "M")`,
+    });
     const list = await file('list.ndjson', '{"a":1,"tags":[1,2]}\n');
     expect((await failure(readTable(list))).message).toBe(`${list}:1: "tags" is an array, which cannot be a column`);
     expect((await readTable(list, { columns: ['a'] })).table.rowCount).toBe(1);
