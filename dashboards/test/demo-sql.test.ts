@@ -76,7 +76,9 @@ describe('dashboards on a demo run', () => {
         dashboard: dashboard.uid,
         empty: [],
       });
-      expect(withRows).toBeGreaterThan(0);
+      // Every dashboard but Explanations shows the demo's model somewhere (the demo explains nothing, see above).
+      if (dashboard.uid === 'vigil-explanations') expect(withRows).toBe(0);
+      else expect(withRows).toBeGreaterThan(0);
     },
     180_000,
   );
