@@ -98,7 +98,11 @@ describe('vigil run --source: the daemon without Kafka', () => {
       expect(await file.rows()).toEqual(expectedRows);
 
       const piped = await runFile(withoutKafka(stdin), stdin.dir, ['--source', '-'], lines);
-      expect(piped.code).toBe(0);
+      // Its output in the failure: once, beside another CI run on the same two cores, this run exited 2 unexplained.
+      expect({ code: piped.code, output: piped.code === 0 ? '' : piped.output.slice(-4000) }).toEqual({
+        code: 0,
+        output: '',
+      });
       expect(await stdin.rows()).toEqual(expectedRows);
       expect(await stdin.incidents()).toEqual(expectedIncidents);
     } finally {
