@@ -74,7 +74,12 @@ export async function ensureMetricPartitionsIn(sql: SqlExecutor, now: number, ah
   for (const r of stray.rows) wanted.add(toMs(r.start));
   const created: MetricPartition[] = [];
   let moved = 0;
-  for (const from of [...wanted].sort((a, b) => a - b)) {
+  const missing = [...wanted].filter((from) => !existing.has(from));
+  // No window may enter the default partition between the move below and the ATTACH, which checks the default
+  // partition's rows: an analysis committing a window of that week in between made the ATTACH fail (SQLSTATE 23514).
+  // Writers wait for this transaction (it is short); inserts already in flight finish first and are then moved.
+  if (missing.length > 0) await sql.query('LOCK TABLE vigil_metric_windows_default IN SHARE ROW EXCLUSIVE MODE');
+  for (const from of missing.sort((a, b) => a - b)) {
     if (existing.has(from)) continue;
     const p = { name: partitionName(from), from, to: from + PARTITION_MS };
     const [lower, upper] = [toIso(p.from, 'partition start'), toIso(p.to, 'partition end')];

@@ -304,7 +304,10 @@ describe.each(BACKENDS)('migration 0016 on %s', (kind) => {
     );
     expect(kindOf.rows).toEqual([{ relkind: 'p' }]);
     for (const [i, q] of queries.entries()) expect([i, (await client.query(q)).rows]).toEqual([i, before[i]]);
+    // In one transaction, as the store's maintainPartitions runs it (its locks are transaction-scoped).
+    await client.query('BEGIN');
     await ensureMetricPartitionsIn(client, Date.parse('2026-12-01T00:00:00Z'));
+    await client.query('COMMIT');
     const placed = await client.query<{ p: string; n: number }>(
       `SELECT replace(tableoid::regclass::text, '"', '') AS p, count(*)::integer AS n FROM vigil_metric_windows GROUP BY 1 ORDER BY 1`,
     );
