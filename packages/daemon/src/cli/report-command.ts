@@ -97,7 +97,7 @@ const OPTIONS = {
   'fail-on': {
     type: 'string',
     value: 'GATES',
-    help: 'exit 3 when a gate fails, one line per failure (CI):\ndrift,score,calibration,performance,fairness or all',
+    help: 'exit 3 when a gate fails, one line per failure (CI):\ndrift,multivariate,score,calibration,performance,\nfairness or all',
   },
   'fail-on-drift': { type: 'boolean', help: 'the same as --fail-on drift' },
   config: {
@@ -423,6 +423,9 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       if (spec.task === 'regression' && status.reason === 'binary task only') continue;
       io.info(`Not computed: ${words[section]}: ${status.reason}\n`);
     }
+    // Multivariate drift is its own section of the report (not in `sections`), said the same way.
+    if (report.multivariate && !report.multivariate.computed)
+      io.info(`Not computed: multivariate drift: ${report.multivariate.reason}\n`);
     const results =
       gates.length === 0
         ? []

@@ -7,7 +7,7 @@ import { DRIFT_DEFAULTS, type Report } from '@vigil/analyzers';
 import { DEFAULT_RULES, VigilError, type ModelConfig } from '@vigil/core';
 import { NO_COLOR, type Palette } from './palette';
 
-export const GATES = ['drift', 'score', 'calibration', 'performance', 'fairness'] as const;
+export const GATES = ['drift', 'multivariate', 'score', 'calibration', 'performance', 'fairness'] as const;
 export type Gate = (typeof GATES)[number];
 
 /** One breach: the metric, where, its value and the threshold it crossed. */
@@ -104,6 +104,24 @@ export function judgeByDefaults(
                   },
             ),
         );
+      case 'multivariate': {
+        // Drift across features that the per-feature gate cannot see (a correlation that flips keeps every
+        // marginal): the report's own decision, the reconstruction error outside its reference band.
+        const m = report.multivariate;
+        if (!m?.computed) return notJudged(`no multivariate drift: ${m?.reason ?? 'not computed'}`);
+        if (!m.drifted) return result([]);
+        const band = m.referenceReconstructionError;
+        const above = m.reconstructionError > band.upper;
+        return result([
+          {
+            metric: 'reconstructionError',
+            subject: '',
+            value: m.reconstructionError,
+            comparison: above ? '>' : '<',
+            threshold: above ? band.upper : band.lower,
+          },
+        ]);
+      }
       case 'score': {
         const p = report.prediction;
         if (!p) return notJudged('no prediction drift: it needs a score column in both files');
@@ -191,6 +209,7 @@ export function judgeByDefaults(
 export function gateOfMetric(metric: string, feature: string): Gate | undefined {
   if (feature === '$score') return 'score';
   if (feature !== '') return 'drift';
+  if (metric === 'reconstructionError') return 'multivariate';
   if (['ece', 'eceEqualMass', 'mce', 'brier'].includes(metric)) return 'calibration';
   if (['accuracy', 'precision', 'recall', 'auc', 'logLoss', 'mae', 'rmse', 'bias'].includes(metric))
     return 'performance';

@@ -141,7 +141,7 @@ describe('--fail-on gates every section (before: --fail-on-drift passed a model 
       'all',
     ]);
     expect(ok.code).toBe(0);
-    for (const gate of ['drift', 'score', 'calibration', 'performance', 'fairness'])
+    for (const gate of ['drift', 'multivariate', 'score', 'calibration', 'performance', 'fairness'])
       expect(ok.stdout).toContain(`gate ${gate} passed`);
     const unl = await runCli(['report', '--reference', reference, '--current', unlabelled, '--fail-on', 'calibration']);
     expect(unl.code).toBe(0);
@@ -178,6 +178,100 @@ describe('--fail-on gates every section (before: --fail-on-drift passed a model 
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^gate calibration failed: ece [\d.]+ > 0\.01 \(rules of m\)$/m);
     expect(r.stdout).toMatch(/^gate drift passed \(rules of m\)$/m);
+  });
+
+  it('the multivariate gate fails a flipped correlation that every per-feature gate passes (before: no gate judged it)', async () => {
+    // a and b correlate +0.9 in the reference and −0.9 in the current file; c is independent noise. Every marginal
+    // is N(0, 1) in both files, so only the joint distribution moved.
+    const correlated = (n: number, seed: number, rho: number): string => {
+      const random = seededRandom(seed);
+      const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+      const lines = ['a,b,c'];
+      for (let i = 0; i < n; i++) {
+        const a = normal();
+        lines.push(`${a},${rho * a + Math.sqrt(1 - rho * rho) * normal()},${normal()}`);
+      }
+      return `${lines.join('\n')}\n`;
+    };
+    const ref = write('corr-reference.csv', correlated(20000, 11, 0.9));
+    const same = write('corr-same.csv', correlated(1000, 12, 0.9));
+    const flipped = write('corr-flipped.csv', correlated(1000, 13, -0.9));
+
+    const failed = await reportJson(['--reference', ref, '--current', flipped, '--fail-on', 'drift,multivariate']);
+    expect(failed.code).toBe(3);
+    const m = failed.report.multivariate;
+    if (!m?.computed) throw new Error('multivariate drift was not computed');
+    expect(m.drifted).toBe(true);
+    expect(failed.stdout).toMatch(/^gate drift passed \(defaults\)$/m);
+    expect(failed.stdout).toMatch(/^gate multivariate failed: reconstructionError [\d.]+ > [\d.]+ \(defaults\)$/m);
+    expect((failed.report as Report & { gates: unknown }).gates).toContainEqual({
+      gate: 'multivariate',
+      status: 'failed',
+      by: 'defaults',
+      failures: [
+        {
+          metric: 'reconstructionError',
+          subject: '',
+          value: m.reconstructionError,
+          comparison: '>',
+          threshold: m.referenceReconstructionError.upper,
+        },
+      ],
+    });
+
+    const passed = await runCli(['report', '--reference', ref, '--current', same, '--fail-on', 'multivariate']);
+    expect(passed.code).toBe(0);
+    expect(passed.stdout).toMatch(/^gate multivariate passed \(defaults\)$/m);
+
+    // One feature: nothing to reconstruct, so the gate is not judged, does not fail, and stderr says why.
+    const one = await runCli([
+      'report',
+      '--reference',
+      ref,
+      '--current',
+      flipped,
+      '--features',
+      'a:numeric',
+      '--fail-on',
+      'multivariate',
+    ]);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/^gate multivariate not judged: no multivariate drift: needs at least two features$/m);
+    expect(one.stderr).toMatch(/^Not computed: multivariate drift: needs at least two features$/m);
+
+    // --config --model: the gate judges the model's own rule on reconstructionError, both ways.
+    const config = write(
+      'vigil-mv.yaml',
+      [
+        'models:',
+        '  - id: mv',
+        '    task: binary',
+        '    owner: { name: Risk ML, webhook: "http://127.0.0.1:9/hook" }',
+        '    features: { a: numeric, b: numeric, c: numeric }',
+        '    rules:',
+        '      - { metric: reconstructionError, threshold: 0.3, clearThreshold: 0.28 }',
+      ].join('\n'),
+    );
+    const byRules = (current: string): Promise<{ code: number; stdout: string }> =>
+      runCli([
+        'report',
+        '--reference',
+        ref,
+        '--current',
+        current,
+        '--config',
+        config,
+        '--model',
+        'mv',
+        '--fail-on',
+        'multivariate',
+      ]);
+    const ruleFailed = await byRules(flipped);
+    expect(ruleFailed.code).toBe(3);
+    expect(ruleFailed.stdout).toMatch(/^gate multivariate failed: reconstructionError [\d.]+ > 0\.3 \(rules of mv\)$/m);
+    const rulePassed = await byRules(same);
+    expect(rulePassed.code).toBe(0);
+    expect(rulePassed.stdout).toMatch(/^gate multivariate passed \(rules of mv\)$/m);
   });
 
   it('refuses an unknown gate', async () => {
