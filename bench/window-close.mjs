@@ -4,17 +4,25 @@
  * metrics; issue 6 "Scale": the cost curve as features, groups and window length grow).
  *
  *   node bench/window-close.mjs [--features 30] [--numeric-share 0.75] [--attributes 4] [--buckets 12]
- *                               [--bucket-rows 5000] [--reps 300] [--no-store] [--no-curve] [--no-reconstruction] [--json FILE]
+ *                               [--bucket-rows 5000] [--reps 300] [--no-store] [--no-curve] [--no-reconstruction]
+ *                               [--no-cbpe] [--no-surrogate] [--no-quality] [--json FILE]
  *
  * What the daemon does when a window closes (packages/daemon/src/run/stream-runner.ts `analyseWindow`), timed
  * in the same steps, on the built packages:
- *   compute: `emptyAccumulator` + `mergeAccumulators` of the window's stored buckets (JSON, as Postgres gives them
+ *   compute: `emptyAccumulator` + `mergeAccumulatorsInto` of the window's stored buckets (JSON, as Postgres gives them
  *            back), `analyzeWindow` (drift of every feature and the score with KS p-values, calibration,
- *            performance, fairness per attribute, Benjamini–Hochberg) and `windowMetricRows`, with the
- *            reconstruction error of multivariate drift (profiles of 2 to 200 features);
+ *            performance, fairness per attribute, Benjamini–Hochberg, out-of-range and unknown-feature quality,
+ *            the CBPE estimate with the reference chunks' bands), `analyzeSurrogateWindow` (the linear surrogate's
+ *            per-window solve, for a model with an `explain` section whose events log no attributions) and
+ *            `windowMetricRows`, with the reconstruction error of multivariate drift (profiles of 2 to 200 features);
  *   store:   `loadBuckets` of the window, then one transaction with `markAnalysedIn` + `upsertMetricRowsIn`, on
  *            a fresh database on the local Postgres (dropped afterwards).
- * The buckets are built from generated events with `accumulate`, as the daemon builds them per batch.
+ * The profile is fitted by the daemon's own `fitModelTable` (packages/daemon/src/pipeline/fit-reference.ts) on a
+ * labelled reference with a score: CBPE calibrator and reference chunks, data reconstruction, the surrogate of an
+ * `explain` section. The buckets are built from generated events with `accumulate`, as the daemon builds them per
+ * batch (estimate state, surrogate sums, out-of-range counts), plus 1% of events with unknown feature names.
+ * `--no-cbpe` (a reference without labels), `--no-surrogate` (no `explain` section), `--no-quality` (no unknown
+ * features) and `--no-reconstruction` leave a part out, to see what it costs; the run prints which parts are in.
  * Median and p99 over --reps repetitions after a warm-up. The curve (features 10 → 1,000, groups 2 → 200,
  * window 12 → 288 buckets) uses 1,000 events per bucket and a reference of 20,000 rows: an accumulator's size
  * depends on the bins and groups, not on how many events it counts; the KS p-values do depend on the two sample
@@ -37,6 +45,10 @@ const { values: args } = parseArgs({
     'no-store': { type: 'boolean', default: false },
     'no-curve': { type: 'boolean', default: false },
     'no-reconstruction': { type: 'boolean', default: false },
+    'no-cbpe': { type: 'boolean', default: false },
+    'no-surrogate': { type: 'boolean', default: false },
+    'no-quality': { type: 'boolean', default: false },
+    'curve-surrogate-max': { type: 'string', default: '100' },
     'curve-budget-s': { type: 'string', default: '3' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -44,7 +56,7 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(
-    'Usage: node bench/window-close.mjs [--features N] [--attributes A] [--buckets B] [--bucket-rows R] [--reps N] [--no-store] [--no-curve] [--no-reconstruction] [--json FILE]',
+    'Usage: node bench/window-close.mjs [--features N] [--attributes A] [--buckets B] [--bucket-rows R] [--reps N] [--no-store] [--no-curve] [--no-reconstruction] [--no-cbpe] [--no-surrogate] [--no-quality] [--curve-surrogate-max F] [--json FILE]',
   );
   process.exit(0);
 }
@@ -56,15 +68,16 @@ const load = async (path) => {
 };
 const {
   accumulate,
+  analyzeSurrogateWindow,
   analyzeWindow,
   emptyAccumulator,
-  fitDataReconstruction,
-  fitReferenceProfile,
-  MAX_RECONSTRUCTION_FEATURES,
   mergeAccumulators,
+  mergeAccumulatorsInto,
+  mergeUnknownFeatures,
   reconstructionWindow,
 } = await load('packages/analyzers/dist/index.js');
 const { windowMetricRows } = await load('packages/daemon/dist/pipeline/window-metrics.js');
+const { fitModelTable, FILE_ATTRIBUTION_PREFIX } = await load('packages/daemon/dist/pipeline/fit-reference.js');
 const { createStore, markAnalysedIn, upsertMetricRowsIn } = await load('packages/store/dist/index.js');
 
 const BUCKET_MS = 5 * 60_000;
@@ -147,26 +160,60 @@ function generate(sc, rows, seed, drift) {
   return { source: 'bench', rowCount: rows, columns };
 }
 
-/** Reference profile and the window's buckets as the store holds them (JSON round trip). */
-async function prepare(sc, { referenceRows, buckets, bucketRows }) {
+/** The parts of the profile and buckets asked for (all unless a --no- flag leaves one out). */
+const PARTS = {
+  cbpe: !args['no-cbpe'],
+  reconstruction: !args['no-reconstruction'],
+  surrogate: !args['no-surrogate'],
+  quality: !args['no-quality'],
+};
+/** Events per bucket (1%) whose `features` carry keys the model does not configure, and their names. */
+const UNKNOWN_SHARE = 0.01;
+const UNKNOWN_NAMES = ['session_len', 'device', 'referrer'];
+
+/**
+ * Reference profile and the window's buckets as the store holds them (JSON round trip). The profile is the daemon's
+ * (`fitModelTable`): the reference's `label` column gives CBPE and the reference chunks, a model with an `explain`
+ * section gets the linear surrogate, 2 to 200 features the data reconstruction.
+ */
+async function prepare(sc, { referenceRows, buckets, bucketRows }, parts = PARTS) {
   const reference = generate(sc, referenceRows, 1, 0);
-  const base = fitReferenceProfile(reference, { ...sc.spec, groups: [] });
-  // With multivariate drift as the daemon fits it (fit-reference.ts): its buckets then project every event.
-  const reconstructs =
-    !args['no-reconstruction'] &&
-    sc.spec.features.length >= 2 &&
-    sc.spec.features.length <= MAX_RECONSTRUCTION_FEATURES;
-  const profile = reconstructs
-    ? { ...base, reconstruction: (await fitDataReconstruction(reference, sc.spec.features)).model }
-    : base;
+  if (!parts.cbpe) reference.columns.delete('label');
+  const categorical = sc.spec.features.find((f) => f.kind === 'categorical');
+  const explain = parts.surrogate ? { protected: categorical ? [categorical.name] : [], proxies: [] } : undefined;
+  const model = {
+    id: 'bench',
+    task: sc.spec.task,
+    features: Object.fromEntries(sc.spec.features.map((f) => [f.name, f.kind])),
+    groups: sc.spec.groups,
+    threshold: sc.spec.threshold,
+    minGroupSize: sc.spec.minGroupSize,
+    fdr: sc.spec.fdr,
+    ...(explain ? { explain } : {}),
+  };
+  const fitted = await fitModelTable(model, reference, sc.spec.score, FILE_ATTRIBUTION_PREFIX);
+  const { reconstruction, ...withoutReconstruction } = fitted;
+  const profile = parts.reconstruction ? fitted : withoutReconstruction;
+  // The spec the daemon accumulates and analyses with (batchSpec): the attribution part of an explain section.
+  const spec = explain
+    ? { ...sc.spec, attributions: { prefix: FILE_ATTRIBUTION_PREFIX, protected: explain.protected, proxies: [] } }
+    : sc.spec;
+  const included = {
+    cbpe: profile.cbpe !== undefined,
+    chunks: profile.chunks?.length ?? 0,
+    reconstruction: profile.reconstruction !== undefined,
+    surrogate: profile.surrogate !== undefined,
+    unknownFeatures: parts.quality,
+  };
   const stored = [];
   for (let b = 0; b < buckets; b++) {
-    const acc = accumulate(
-      emptyAccumulator(profile, sc.spec),
-      profile,
-      sc.spec,
-      generate(sc, bucketRows, 100 + b, 0.5),
-    );
+    const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, generate(sc, bucketRows, 100 + b, 0.5));
+    // The decoder counts events with unknown feature keys per batch (batch-buckets.ts countUnknownFeatures).
+    if (parts.quality)
+      acc.unknownFeatures = mergeUnknownFeatures(acc.unknownFeatures, {
+        rows: Math.round(bucketRows * UNKNOWN_SHARE),
+        names: UNKNOWN_NAMES,
+      });
     stored.push({
       bucketStart: WINDOW_START + b * BUCKET_MS,
       accumulator: JSON.parse(JSON.stringify(acc)),
@@ -175,37 +222,48 @@ async function prepare(sc, { referenceRows, buckets, bucketRows }) {
   }
   return {
     profile,
+    spec,
+    explain,
+    included,
     stored,
     window: { model: 'm', version: '1', start: WINDOW_START, end: WINDOW_START + buckets * BUCKET_MS },
   };
 }
 
-/** The daemon's compute for one window: merge, analyse, metric rows. Returns the three durations in ms. */
-function closeOnce(sc, profile, stored, window) {
-  const t0 = performance.now();
-  let acc = emptyAccumulator(profile, sc.spec);
-  for (const b of stored) acc = mergeAccumulators(acc, b.accumulator);
-  const t1 = performance.now();
-  const analysis = analyzeWindow(profile, acc, sc.spec);
-  const t2 = performance.now();
-  const rows = windowMetricRows(
+/** The metric rows of a merged window, as `analyseWindow` of stream-runner.ts computes them. */
+function windowRows(prepared, window, acc, analysis) {
+  const { profile, spec, explain } = prepared;
+  const surrogate = explain ? analyzeSurrogateWindow(profile, acc.surrogate, spec.task, explain) : undefined;
+  return windowMetricRows(
     window,
     acc,
     analysis,
     reconstructionWindow(profile.reconstruction, acc.reconstruction),
+    surrogate ? { window: surrogate, rankingRows: !analysis.attributions } : undefined,
   );
+}
+
+/** The daemon's compute for one window: merge, analyse, metric rows. Returns the three durations in ms. */
+function closeOnce(prepared) {
+  const { profile, spec, stored, window } = prepared;
+  const t0 = performance.now();
+  let acc = emptyAccumulator(profile, spec);
+  for (const b of stored) acc = mergeAccumulatorsInto(acc, b.accumulator);
+  const t1 = performance.now();
+  const analysis = analyzeWindow(profile, acc, spec);
+  const t2 = performance.now();
+  const rows = windowRows(prepared, window, acc, analysis);
   const t3 = performance.now();
   return { merge: t1 - t0, analyse: t2 - t1, rows: t3 - t2, total: t3 - t0, metricRows: rows, acc };
 }
 
-function timeCompute(sc, prepared, { reps, budgetMs = Infinity, warmup = 10 }) {
-  const { profile, stored, window } = prepared;
-  for (let i = 0; i < warmup; i++) closeOnce(sc, profile, stored, window);
+function timeCompute(prepared, { reps, budgetMs = Infinity, warmup = 10 }) {
+  for (let i = 0; i < warmup; i++) closeOnce(prepared);
   const samples = { merge: [], analyse: [], rows: [], total: [] };
   let metricRows = 0;
   const started = performance.now();
   for (let i = 0; i < reps; i++) {
-    const s = closeOnce(sc, profile, stored, window);
+    const s = closeOnce(prepared);
     for (const k of Object.keys(samples)) samples[k].push(s[k]);
     metricRows = s.metricRows.length;
     if (i >= 4 && performance.now() - started > budgetMs) break;
@@ -214,8 +272,8 @@ function timeCompute(sc, prepared, { reps, budgetMs = Infinity, warmup = 10 }) {
 }
 
 /** Writes the buckets and touches the window; then times load + (markAnalysed + upsert) per repetition. */
-async function timeStore(store, sc, prepared, model, { reps, budgetMs = Infinity }) {
-  const { profile, stored } = prepared;
+async function timeStore(store, prepared, model, { reps, budgetMs = Infinity }) {
+  const { profile, spec, stored } = prepared;
   const window = { ...prepared.window, model };
   await store.applyBatch(
     {
@@ -242,14 +300,9 @@ async function timeStore(store, sc, prepared, model, { reps, budgetMs = Infinity
     if (loaded.length !== stored.length) throw new Error(`loaded ${loaded.length} buckets, wrote ${stored.length}`);
     bytes ??= loaded.reduce((s, b) => s + JSON.stringify(b.accumulator).length, 0);
     // Not timed: the compute, measured above.
-    let acc = emptyAccumulator(profile, sc.spec);
-    for (const b of loaded) acc = mergeAccumulators(acc, b.accumulator);
-    const rows = windowMetricRows(
-      window,
-      acc,
-      analyzeWindow(profile, acc, sc.spec),
-      reconstructionWindow(profile.reconstruction, acc.reconstruction),
-    );
+    let acc = emptyAccumulator(profile, spec);
+    for (const b of loaded) acc = mergeAccumulatorsInto(acc, b.accumulator);
+    const rows = windowRows(prepared, window, acc, analyzeWindow(profile, acc, spec));
     const due = { ...window, changeSeq: i + 1, analyses: i };
     const t2 = performance.now();
     await store.transaction(async (tx) => {
@@ -296,10 +349,22 @@ console.log(
     `window of ${sizes.buckets} buckets × ${sizes.bucketRows} events, reference ${sizes.referenceRows} rows`,
 );
 const prepared = await prepare(headline, sizes);
-const compute = timeCompute(headline, prepared, { reps: Number(args.reps), warmup: 20 });
+const inc = prepared.included;
+const parts = [
+  inc.cbpe ? `CBPE estimate (calibrator, ${inc.chunks} reference chunk sizes)` : 'no CBPE (--no-cbpe)',
+  inc.reconstruction
+    ? 'reconstruction error'
+    : args['no-reconstruction']
+      ? 'no reconstruction (--no-reconstruction)'
+      : 'no reconstruction (features outside 2 to 200)',
+  inc.surrogate ? 'linear surrogate (explain, no logged attributions)' : 'no surrogate (--no-surrogate)',
+  `out-of-range quality${inc.unknownFeatures ? `, unknown features (${UNKNOWN_SHARE * 100}% of events)` : ''}`,
+];
+console.log(`[window-close] included: ${parts.join('; ')}`);
+const compute = timeCompute(prepared, { reps: Number(args.reps), warmup: 20 });
 const result = {
   machine: m,
-  scenario: { features, numeric: numericCount, attributes: headline.attributes, ...sizes },
+  scenario: { features, numeric: numericCount, attributes: headline.attributes, ...sizes, included: inc },
   compute: {},
   store: null,
   curve: [],
@@ -334,7 +399,7 @@ try {
     dbName = runId('bench_window');
     const url = await createDatabase(serverUrl, dbName);
     store = await createStore({ url });
-    const s = await timeStore(store, headline, prepared, 'headline', { reps: Math.min(Number(args.reps), 200) });
+    const s = await timeStore(store, prepared, 'headline', { reps: Math.min(Number(args.reps), 200) });
     result.store = {
       load: { median: med(s.samples.load), p99: p99(s.samples.load) },
       write: { median: med(s.samples.write), p99: p99(s.samples.write) },
@@ -359,7 +424,7 @@ try {
   );
   console.log(table(['step', 'median ms', 'p99 ms'], rowsOut));
   console.log(
-    `\ntarget (issue 3): all metrics of the window under 10 ms — compute median ${f2(result.compute.total.median)} ms, p99 ${f2(result.compute.total.p99)} ms: ${result.compute.total.p99 < 10 ? 'met' : result.compute.total.median < 10 ? 'met at the median, not at p99' : 'not met'}`,
+    `\ntarget (issues 3 and 14): all metrics of the window, with everything included above, under 10 ms — compute median ${f2(result.compute.total.median)} ms, p99 ${f2(result.compute.total.p99)} ms: ${result.compute.total.p99 < 10 ? 'met' : result.compute.total.median < 10 ? 'met at the median, not at p99' : 'not met'}`,
   );
 
   if (!args['no-curve']) {
@@ -435,10 +500,17 @@ try {
       const sc = scenario({ features: p.features, attributes: p.attributes });
       const groups = p.attributes.reduce((s, a) => s + a.values, 0);
       const bucketRows = p.bucketRows ?? 1000;
-      const prep = await prepare(sc, { referenceRows: p.referenceRows ?? 20_000, buckets: p.buckets, bucketRows });
-      const c = timeCompute(sc, prep, { reps: 200, budgetMs, warmup: 3 });
+      // The surrogate's state grows with the square of its design columns: beyond --curve-surrogate-max features the
+      // curve leaves it out (the table says which points have it).
+      const withSurrogate = PARTS.surrogate && p.features <= Number(args['curve-surrogate-max']);
+      const prep = await prepare(
+        sc,
+        { referenceRows: p.referenceRows ?? 20_000, buckets: p.buckets, bucketRows },
+        { ...PARTS, surrogate: withSurrogate },
+      );
+      const c = timeCompute(prep, { reps: 200, budgetMs, warmup: 3 });
       let st;
-      if (store) st = await timeStore(store, sc, prep, `curve-${n++}`, { reps: 100, budgetMs });
+      if (store) st = await timeStore(store, prep, `curve-${n++}`, { reps: 100, budgetMs });
       const point = {
         axis: p.axis,
         features: p.features,
@@ -447,6 +519,7 @@ try {
         buckets: p.buckets,
         bucketRows,
         metricRows: c.metricRows,
+        surrogate: prep.included.surrogate,
         compute: {
           median: med(c.samples.total),
           p99: p99(c.samples.total),
@@ -466,7 +539,7 @@ try {
       result.curve.push(point);
       curveRows.push([
         p.axis,
-        p.features,
+        `${p.features}${prep.included.surrogate ? '' : ' (no surrogate)'}`,
         `${p.attributes.length} / ${groups}`,
         `${p.buckets} × ${bucketRows.toLocaleString('en')}`,
         c.metricRows,

@@ -5,6 +5,7 @@ export {
   labelAccumulator,
   MAX_GROUP_VALUES,
   mergeAccumulators,
+  mergeAccumulatorsInto,
   mergeUnknownFeatures,
   MISSING_GROUP,
   OTHER_GROUP,

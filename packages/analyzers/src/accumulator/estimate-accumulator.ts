@@ -100,6 +100,21 @@ export function mergeEstimates(
   };
 }
 
+/** {@link mergeEstimates} into `a`, the caller's own state (a window being summed), which it returns. */
+export function addEstimatesInto(a: EstimateAccumulator | undefined, b: EstimateAccumulator | undefined) {
+  if (!a || !b || a.rowsFine.length !== b.rowsFine.length) return mergeEstimates(a, b);
+  a.rows += b.rows;
+  a.tp += b.tp;
+  a.fp += b.fp;
+  a.fn += b.fn;
+  a.tn += b.tn;
+  for (let i = 0; i < a.rowsFine.length; i++) {
+    a.rowsFine[i] = (a.rowsFine[i] as number) + (b.rowsFine[i] as number);
+    a.probabilityFine[i] = (a.probabilityFine[i] as number) + (b.probabilityFine[i] ?? 0);
+  }
+  return a;
+}
+
 function copy(a: EstimateAccumulator): EstimateAccumulator {
   return { ...a, rowsFine: a.rowsFine.slice(), probabilityFine: a.probabilityFine.slice() };
 }

@@ -20,9 +20,16 @@ import { CALIBRATION_BINS, addCalibrationBins, equalWidthCalibrationBins } from 
 import type { GroupCounts } from '../stats/fairness';
 import { addGroupCounts, countGroups, emptyGroupCounts } from '../stats/fairness';
 import { clippedLogLossTerm, confusionCounts } from '../stats/classification';
-import { addEstimateRows, emptyEstimate, mergeEstimates, type EstimateAccumulator } from './estimate-accumulator';
+import {
+  addEstimateRows,
+  addEstimatesInto,
+  emptyEstimate,
+  mergeEstimates,
+  type EstimateAccumulator,
+} from './estimate-accumulator';
 import {
   addReconstruction,
+  addReconstructionInto,
   emptyReconstruction,
   mergeReconstruction,
   type ReconstructionAccumulator,
@@ -33,7 +40,7 @@ import {
   mergeAttributions,
   type AttributionAccumulator,
 } from './attribution-accumulator';
-import { accumulateSurrogate, mergeSurrogates, type SurrogateAccumulator } from '../stats/surrogate';
+import { accumulateSurrogate, addSurrogatesInto, mergeSurrogates, type SurrogateAccumulator } from '../stats/surrogate';
 import { emptyWindowSurrogate, windowSurrogateDesign } from '../window/window-surrogate';
 
 /** Declared in @vigil/core (the collector writes it too); exported here as before. */
@@ -527,18 +534,35 @@ export function labelAccumulator(profile: ReferenceProfile, spec: AnalysisSpec, 
 
 /** Sum of two accumulators of the same profile (neither is modified). */
 export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): WindowAccumulator {
+  return merge(a, b, false);
+}
+
+/**
+ * Adds `b` into `acc` and returns the sum, the same numbers as {@link mergeAccumulators}, reusing `acc`'s arrays:
+ * closing a window sums a dozen buckets, and allocating a whole accumulator per bucket was most of its merge
+ * (bench/window-close.mjs). `acc` must be the caller's own — an {@link emptyAccumulator} or an earlier result of
+ * this function — and is consumed; `b` is left as it was and nothing of it is kept by reference (stored buckets are
+ * shared by the windows that overlap them).
+ */
+export function mergeAccumulatorsInto(acc: WindowAccumulator, b: WindowAccumulator): WindowAccumulator {
+  return merge(acc, b, true);
+}
+
+/** `owned`: `a` is the caller's to reuse (see {@link mergeAccumulatorsInto}); else a new accumulator. */
+function merge(a: WindowAccumulator, b: WindowAccumulator, owned: boolean): WindowAccumulator {
   if (a.features.length !== b.features.length) {
     throw new VigilError('VIGIL_PROFILE_MISMATCH', 'cannot merge accumulators of different profiles');
   }
-  const groups: Record<string, Record<string, GroupCounts>> = {};
+  const groups: Record<string, Record<string, GroupCounts>> = owned ? a.groups : {};
   for (const attribute of new Set([...Object.keys(a.groups), ...Object.keys(b.groups)])) {
-    const merged: Record<string, GroupCounts> = {};
-    for (const side of [a.groups[attribute] ?? {}, b.groups[attribute] ?? {}]) {
+    const merged: Record<string, GroupCounts> = owned ? (a.groups[attribute] ?? {}) : {};
+    for (const side of owned ? [b.groups[attribute] ?? {}] : [a.groups[attribute] ?? {}, b.groups[attribute] ?? {}]) {
       for (const [g, c] of Object.entries(side))
         merged[g] = merged[g] ? addGroupCounts(merged[g], c) : addGroupCounts(emptyGroupCounts(), c);
     }
     groups[attribute] = capGroups(merged);
   }
+  const add = owned ? addArraysInto : addArrays;
   const oa = a.outcome;
   const ob = b.outcome;
   const attributions =
@@ -550,16 +574,16 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
     version: 1,
     rows: a.rows + b.rows,
     unknownFeatures: mergeUnknownFeatures(a.unknownFeatures, b.unknownFeatures),
-    features: a.features.map((fa, i) => mergeFeature(fa, b.features[i] as FeatureAccumulator)),
+    features: a.features.map((fa, i) => mergeFeature(fa, b.features[i] as FeatureAccumulator, add)),
     outcome: {
-      score: oa.score && ob.score ? (mergeFeature(oa.score, ob.score) as NumericAccumulator) : (oa.score ?? ob.score),
+      score:
+        oa.score && ob.score
+          ? (mergeFeature(oa.score, ob.score, add) as NumericAccumulator)
+          : (oa.score ?? (owned && ob.score ? structuredClone(ob.score) : ob.score)),
       labelled: oa.labelled + ob.labelled,
-      calibration: addCalibrationBins(
-        oa.calibration.map((b) => ({ ...b })),
-        ob.calibration,
-      ),
-      positiveFine: addArrays(oa.positiveFine, ob.positiveFine),
-      negativeFine: addArrays(oa.negativeFine, ob.negativeFine),
+      calibration: addCalibrationBins(owned ? oa.calibration : oa.calibration.map((b) => ({ ...b })), ob.calibration),
+      positiveFine: add(oa.positiveFine, ob.positiveFine),
+      negativeFine: add(oa.negativeFine, ob.negativeFine),
       tp: oa.tp + ob.tp,
       fp: oa.fp + ob.fp,
       tn: oa.tn + ob.tn,
@@ -568,31 +592,46 @@ export function mergeAccumulators(a: WindowAccumulator, b: WindowAccumulator): W
       sumSquaredError: oa.sumSquaredError + ob.sumSquaredError,
       sumAbsoluteError: oa.sumAbsoluteError + ob.sumAbsoluteError,
       sumError: oa.sumError + ob.sumError,
-      ...(oa.estimate || ob.estimate ? { estimate: mergeEstimates(oa.estimate, ob.estimate)! } : {}),
+      ...(oa.estimate || ob.estimate
+        ? {
+            estimate: (owned && oa.estimate && ob.estimate ? addEstimatesInto : mergeEstimates)(
+              oa.estimate,
+              ob.estimate,
+            )!,
+          }
+        : {}),
     },
     groups,
-    ...reconstructionOf(a, b),
+    ...reconstructionOf(a, b, owned),
     ...(a.surrogate && b.surrogate
-      ? { surrogate: mergeSurrogates(a.surrogate, b.surrogate) }
+      ? { surrogate: (owned ? addSurrogatesInto : mergeSurrogates)(a.surrogate, b.surrogate) }
       : a.surrogate || b.surrogate
         ? { surrogate: structuredClone((a.surrogate ?? b.surrogate)!) }
         : {}),
   };
 }
 
-function reconstructionOf(a: WindowAccumulator, b: WindowAccumulator): Pick<WindowAccumulator, 'reconstruction'> {
-  const merged = mergeReconstruction(a.reconstruction, b.reconstruction);
+function reconstructionOf(
+  a: WindowAccumulator,
+  b: WindowAccumulator,
+  owned: boolean,
+): Pick<WindowAccumulator, 'reconstruction'> {
+  const merged = (owned ? addReconstructionInto : mergeReconstruction)(a.reconstruction, b.reconstruction);
   return merged ? { reconstruction: merged } : {};
 }
 
-function mergeFeature(a: FeatureAccumulator, b: FeatureAccumulator): FeatureAccumulator {
+function mergeFeature(
+  a: FeatureAccumulator,
+  b: FeatureAccumulator,
+  add: (a: number[], b: readonly number[]) => number[] = addArrays,
+): FeatureAccumulator {
   if (a.kind === 'numeric' && b.kind === 'numeric') {
     return {
       kind: 'numeric',
       rows: a.rows + b.rows,
       missing: a.missing + b.missing,
-      counts: addArrays(a.counts, b.counts),
-      fineCounts: addArrays(a.fineCounts, b.fineCounts),
+      counts: add(a.counts, b.counts),
+      fineCounts: add(a.fineCounts, b.fineCounts),
       sum: a.sum + b.sum,
       sumSquares: a.sumSquares + b.sumSquares,
       min: a.min === null ? b.min : b.min === null ? a.min : Math.min(a.min, b.min),
@@ -601,13 +640,14 @@ function mergeFeature(a: FeatureAccumulator, b: FeatureAccumulator): FeatureAccu
     };
   }
   if (a.kind === 'categorical' && b.kind === 'categorical') {
-    const unseen = { ...a.unseen };
+    // Owned (`add` adds in place), `a.unseen` is the caller's too.
+    const unseen = add === addArraysInto ? a.unseen : { ...a.unseen };
     for (const [k, n] of Object.entries(b.unseen)) unseen[k] = (unseen[k] ?? 0) + n;
     return {
       kind: 'categorical',
       rows: a.rows + b.rows,
       missing: a.missing + b.missing,
-      counts: addArrays(a.counts, b.counts),
+      counts: add(a.counts, b.counts),
       unseen: capUnseen(unseen),
     };
   }
@@ -618,4 +658,12 @@ function addArrays(a: readonly number[], b: readonly number[]): number[] {
   if (a.length !== b.length)
     throw new VigilError('VIGIL_PROFILE_MISMATCH', `bin counts differ in length (${a.length} vs ${b.length})`);
   return a.map((x, i) => x + (b[i] as number));
+}
+
+/** {@link addArrays} into `a` (the caller's own), which it returns. */
+function addArraysInto(a: number[], b: readonly number[]): number[] {
+  if (a.length !== b.length)
+    throw new VigilError('VIGIL_PROFILE_MISMATCH', `bin counts differ in length (${a.length} vs ${b.length})`);
+  for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) + (b[i] as number);
+  return a;
 }

@@ -59,6 +59,19 @@ export function mergeReconstruction(
   return { rows: a.rows + b.rows, sum: a.sum + b.sum, sumSquares: a.sumSquares + b.sumSquares, counts };
 }
 
+/** {@link mergeReconstruction} into `a`, the caller's own accumulator (a window being summed), which it returns. */
+export function addReconstructionInto(
+  a: ReconstructionAccumulator | undefined,
+  b: ReconstructionAccumulator | undefined,
+): ReconstructionAccumulator | undefined {
+  if (!a || !b || a.counts.length < b.counts.length) return mergeReconstruction(a, b);
+  a.rows += b.rows;
+  a.sum += b.sum;
+  a.sumSquares += b.sumSquares;
+  b.counts.forEach((k, i) => (a.counts[i] = (a.counts[i] as number) + k));
+  return a;
+}
+
 /** A window's reconstruction error, its sampling error and the band of a reference chunk of its size. */
 export interface ReconstructionWindow {
   value: number;

@@ -153,6 +153,22 @@ export function mergeSurrogates(a: SurrogateAccumulator, b: SurrogateAccumulator
   };
 }
 
+/** {@link mergeSurrogates} into `a`, the caller's own accumulator (a window being summed), which it returns. */
+export function addSurrogatesInto(a: SurrogateAccumulator, b: SurrogateAccumulator): SurrogateAccumulator {
+  if (a.columns !== b.columns || a.sumXX.length !== b.sumXX.length) return mergeSurrogates(a, b);
+  const add = (x: number[], y: readonly number[]): void => {
+    for (let i = 0; i < x.length; i++) x[i] = (x[i] as number) + (y[i] as number);
+  };
+  a.rows += b.rows;
+  a.skipped += b.skipped;
+  a.sumY += b.sumY;
+  a.sumYY += b.sumYY;
+  add(a.sumX, b.sumX);
+  add(a.sumXY, b.sumXY);
+  add(a.sumXX, b.sumXX);
+  return a;
+}
+
 /**
  * The design matrix of the table's rows [from, to) (row-major, rows × p) and the target, complete rows only;
  * `kept` holds the table row of each. The report's permutation importance works on it; the accumulator is built from it.

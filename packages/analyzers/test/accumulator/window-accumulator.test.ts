@@ -1,15 +1,20 @@
 import fc from 'fast-check';
-import { selectRows, type Column, type Table } from '@vigil/core';
+import { seededRandom, selectRows, type Column, type Table } from '@vigil/core';
 import {
   accumulate,
   analyzeWindow,
   emptyAccumulator,
+  fitCbpe,
+  fitDataReconstruction,
   fitReferenceProfile,
+  fitReferenceSurrogate,
   mergeAccumulators,
+  mergeAccumulatorsInto,
   mergeUnknownFeatures,
   UNKNOWN_FEATURE_NAMES_KEPT,
   type AnalysisSpec,
   type NumericProfile,
+  type ReferenceProfile,
   type WindowAccumulator,
 } from '@vigil/analyzers';
 import { numericAccumulatorFromSorted } from '../../src/accumulator/window-accumulator';
@@ -148,6 +153,55 @@ describe('window accumulators', () => {
           );
         },
       ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('summing a window into its own accumulator gives the pure merge to the bit, and leaves the shared buckets as they were', async () => {
+    // Every part a window carries: CBPE estimate state, data reconstruction, the linear surrogate, groups, unseen
+    // categories, unknown features. Fitted once on a fixed reference; the buckets are generated.
+    const random = seededRandom(7);
+    const referenceRows: Row[] = Array.from({ length: 400 }, () => {
+      const score = Math.floor(random() * 17) / 16;
+      return {
+        x: random() < 0.05 ? null : Math.floor(random() * 60) - 30,
+        c: Math.floor(random() * 4),
+        score,
+        label: random() < score ? 1 : 0,
+        g: Math.floor(random() * 3),
+      };
+    });
+    const reference = table(referenceRows);
+    const base = fitReferenceProfile(reference, spec);
+    const values = (name: string): Float64Array => (reference.columns.get(name) as { values: Float64Array }).values;
+    const cbpe = fitCbpe(
+      values('score'),
+      values('label'),
+      values('score').map((s) => (s >= 0.5 ? 1 : 0)),
+    );
+    const profile: ReferenceProfile = {
+      ...base,
+      cbpe: cbpe!,
+      surrogate: fitReferenceSurrogate(reference, base, spec)!,
+      reconstruction: (await fitDataReconstruction(reference, spec.features)).model,
+    };
+    expect(profile.cbpe && profile.surrogate && profile.reconstruction).toBeTruthy();
+    fc.assert(
+      fc.property(fc.array(fc.array(row, { maxLength: 60 }), { minLength: 1, maxLength: 6 }), (parts) => {
+        const buckets = parts.map((rows, i) => {
+          const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, table(rows));
+          acc.unknownFeatures = { rows: i, names: i % 2 ? ['extra'] : [] };
+          return acc;
+        });
+        expect(buckets[0]!.outcome.estimate && buckets[0]!.surrogate && buckets[0]!.reconstruction).toBeTruthy();
+        const before = JSON.stringify(buckets);
+        const pure = buckets.reduce(mergeAccumulators, emptyAccumulator(profile, spec));
+        const owned = buckets.reduce(mergeAccumulatorsInto, emptyAccumulator(profile, spec));
+        expect(owned).toEqual(pure);
+        // The buckets are shared by overlapping windows: unchanged, and summed again into a second window alike.
+        expect(JSON.stringify(buckets)).toBe(before);
+        expect(buckets.reduce(mergeAccumulatorsInto, emptyAccumulator(profile, spec))).toEqual(pure);
+      }),
       { numRuns: 100 },
     );
   });

@@ -17,6 +17,7 @@ import {
   emptyAccumulator,
   EventTimeWindows,
   mergeAccumulators,
+  mergeAccumulatorsInto,
   reconstructionWindow,
   type ReferenceProfile,
   type WindowAccumulator,
@@ -599,7 +600,8 @@ export class StreamRunner {
     // Stored buckets name groups by attribute (`sex`), so the window is analysed under those names.
     const stored = { ...batchSpec(runtime.config), groups: [...runtime.config.groups] };
     let acc = emptyAccumulator(profile, stored);
-    for (const b of buckets) acc = mergeAccumulators(acc, b.accumulator);
+    // Summed into the window's own accumulator: the stored buckets (shared with overlapping windows) stay as they were.
+    for (const b of buckets) acc = mergeAccumulatorsInto(acc, b.accumulator);
     if (
       this.scheduler &&
       !reviewed &&
