@@ -28,9 +28,15 @@ export interface PredictionBatch {
   /**
    * The events whose `features` carried a key that is not a feature of the model (docs/events.md: not analysed,
    * counted): `rows`, their row indices, ascending, so a batch split into buckets splits the count too; `names`, the
-   * distinct unknown keys, sorted, at most `MAX_UNKNOWN_FEATURE_NAMES` (the smallest), to name a producer's new field.
+   * distinct unknown keys, sorted, at most `MAX_UNKNOWN_FEATURE_NAMES` (the smallest), to name a producer's new field;
+   * `rowNames`, per row of `rows`, which of `names` its event carried (bit j = `names[j]`), so a bucket of some of
+   * the rows is named by its own events' keys.
    */
-  readonly unknownFeatures: { readonly rows: readonly number[]; readonly names: readonly string[] };
+  readonly unknownFeatures: {
+    readonly rows: readonly number[];
+    readonly names: readonly string[];
+    readonly rowNames: readonly number[];
+  };
 }
 
 /** The prefix of every column name the decoder adds to the model's features. */

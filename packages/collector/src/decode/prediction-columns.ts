@@ -99,6 +99,7 @@ export class PredictionColumns {
       for (const name of s.unknownNames) this.unknownNames.add(name);
       for (let k = 0; k < s.unknownStart.length; k++)
         this.unknownNames.addBytes(s.bytes, s.unknownStart[k]!, s.unknownEnd[k]!);
+      this.unknownNames.endRow();
     }
     if (topic !== this.lastTopic) {
       this.topics.add(topic);
@@ -134,7 +135,11 @@ export class PredictionColumns {
       version,
       table: { source: [...this.topics].join(','), rowCount: this.rows, columns },
       absentFeatures,
-      unknownFeatures: { rows: this.unknownRows, names: this.unknownNames.sorted() },
+      unknownFeatures: {
+        rows: this.unknownRows,
+        names: this.unknownNames.sorted(),
+        rowNames: this.unknownNames.rowNames(),
+      },
     };
   }
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { CategoricalColumn, Column, ModelDefinition, NumericColumn, Table } from '@vigil/core';
 import { type ERROR_CODES, categoryAt, isVigilError } from '@vigil/core';
 import {
@@ -143,10 +144,49 @@ describe('PredictionBatchBuilder: golden events', () => {
         ['zip', '7', 'city', ...many].sort().slice(0, MAX_UNKNOWN_FEATURE_NAMES),
       );
       expect(batch.unknownFeatures.names).not.toContain('refused');
+      // Each counted event names what it carried among the batch's names: a bucket takes only its own events'.
+      const { names, rowNames } = batch.unknownFeatures;
+      const carried = rowNames.map((mask) => names.filter((_, j) => (mask >>> j) & 1));
+      // `zip` was pushed out by smaller names: no event names it any more, whichever path read the keys first.
+      expect(names).not.toContain('zip');
+      expect(carried).toEqual(
+        [['7', 'zip'], ['city', 'zip'], many].map((keys) => names.filter((n) => keys.includes(n))),
+      );
+      expect(carried[0]).toEqual(['7']);
     }
     const few = decodeOne({ ...exampleEvent(), features: { zip: 1, '7': null } });
-    expect(few.unknownFeatures).toEqual({ rows: [0], names: ['7', 'zip'] });
-    expect(decodeOne(exampleEvent()).unknownFeatures).toEqual({ rows: [], names: [] });
+    expect(few.unknownFeatures).toEqual({ rows: [0], names: ['7', 'zip'], rowNames: [0b11] });
+    expect(decodeOne(exampleEvent()).unknownFeatures).toEqual({ rows: [], names: [], rowNames: [] });
+  });
+
+  it("names each event's unknown keys among the batch's names, the same on both paths, past the cap and in any key order", () => {
+    // Integer-like keys come first from JSON.parse and as written from the scan path.
+    const pool = [...Array.from({ length: 24 }, (_, i) => `k${String(i).padStart(2, '0')}`), '7', '12', 'Zeta', 'aa'];
+    fc.assert(
+      fc.property(fc.array(fc.shuffledSubarray(pool), { minLength: 1, maxLength: 12 }), (keysOf) => {
+        const seen: unknown[] = [];
+        for (const scan of [true, false]) {
+          const builder = new PredictionBatchBuilder(MODELS, { scan });
+          for (const keys of keysOf) {
+            const features = {
+              ...(exampleEvent()['features'] as object),
+              ...Object.fromEntries(keys.map((k) => [k, 1])),
+            };
+            builder.add(message(JSON.stringify({ ...exampleEvent(), features })));
+          }
+          const { rows, names, rowNames } = builder.build().batches.get(CREDIT.id)!.unknownFeatures;
+          const counted = keysOf.filter((keys) => keys.length > 0);
+          expect(rows).toEqual(keysOf.flatMap((keys, i) => (keys.length > 0 ? [i] : [])));
+          expect(names).toEqual([...new Set(counted.flat())].sort().slice(0, MAX_UNKNOWN_FEATURE_NAMES));
+          expect(rowNames.map((mask) => names.filter((_, j) => (mask >>> j) & 1))).toEqual(
+            counted.map((keys) => names.filter((n) => keys.includes(n))),
+          );
+          seen.push({ rows, names, rowNames });
+        }
+        expect(seen[0]).toEqual(seen[1]);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('reads ts as ISO-8601 (any offset, none meaning UTC) or epoch milliseconds', () => {

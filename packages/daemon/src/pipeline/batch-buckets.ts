@@ -186,21 +186,28 @@ export function batchBuckets(
 
 /**
  * Adds to each bucket the batch's events whose `features` carried a key the model does not configure: counted by
- * row (the batch's `unknownFeatures.rows` are ascending row indices), named by the batch's names, which a bucket
- * with at least one such event takes whole (the decoder keeps names per batch, not per event).
+ * row (the batch's `unknownFeatures.rows` are ascending row indices) and named by the keys those events carried
+ * (`rowNames`, a bit mask over the batch's names per such row).
  */
 function countUnknownFeatures(
   batch: PredictionBatch,
   runs: readonly { entry: BucketRows; start: number; end: number }[],
   accumulators: ReadonlyMap<BucketRows, WindowAccumulator>,
 ): void {
-  const { rows, names } = batch.unknownFeatures;
+  const { rows, names, rowNames } = batch.unknownFeatures;
   if (rows.length === 0) return;
   for (const { entry, start, end } of runs) {
     const acc = accumulators.get(entry);
     if (!acc) continue;
-    const count = firstAtLeast(rows, end) - firstAtLeast(rows, start);
-    if (count > 0) acc.unknownFeatures = mergeUnknownFeatures(acc.unknownFeatures, { rows: count, names: [...names] });
+    const from = firstAtLeast(rows, start);
+    const to = firstAtLeast(rows, end);
+    if (to === from) continue;
+    let carried = 0;
+    for (let r = from; r < to; r++) carried |= rowNames[r]!;
+    acc.unknownFeatures = mergeUnknownFeatures(acc.unknownFeatures, {
+      rows: to - from,
+      names: names.filter((_, j) => (carried >>> j) & 1),
+    });
   }
 }
 
