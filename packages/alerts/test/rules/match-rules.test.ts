@@ -60,6 +60,18 @@ describe('threshold: reference', () => {
     );
   });
 
+  it('judges reconstructionError above mean + 3σ of its row’s band: the band’s upper edge, where `drifted` starts', () => {
+    const mv = modelWith('      - { metric: reconstructionError, threshold: reference }');
+    // As window-metrics writes it: σ of the window's mean error, (upper − mean) / 3.
+    const details = { upper: 1.3, drifted: false, reference: { mean: 1, std: 0.1, chunkRows: 400 } };
+    expect(matchRules(mv, [row('reconstructionError', 1.31, details)])[0]).toMatchObject({
+      outcome: 'breach',
+      rule: { comparison: '>', threshold: 1 + 3 * 0.1, clearThreshold: 1 + 3 * 0.1 },
+    });
+    expect(matchRules(mv, [row('reconstructionError', 1.29, details)])[0]!.outcome).toBe('ok');
+    expect(matchRules(mv, [row('reconstructionError', 9)])[0]!.outcome).toBe('insufficient_data');
+  });
+
   it('leaves the configured rule as it was', () => {
     matchRules(model, [row('estimatedAccuracy', 0.5, band)]);
     expect(model.rules[0]!.threshold).toBeNaN();

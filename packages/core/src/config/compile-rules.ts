@@ -14,7 +14,10 @@ export interface RuleMetric {
   readonly kind?: FeatureKind;
   /** Lower values are worse (p-values, AUC, traffic): the default comparison is `<` instead of `>`. */
   readonly lowerIsWorse?: boolean;
-  /** A rule may say `threshold: reference`: the window's rows carry the band of reference chunks (performance metrics). */
+  /**
+   * A rule may say `threshold: reference`: the window's rows carry the band of reference chunks (performance
+   * metrics) or of the reference rows (the reconstruction error).
+   */
   readonly reference?: boolean;
   /** Computed for models with an `explain` section only (docs/explanations.md). */
   readonly explain?: boolean;
@@ -81,8 +84,9 @@ export const RULE_METRICS: Readonly<Record<string, RuleMetric>> = {
   rmse: { scope: 'model', task: 'regression' },
   bias: { scope: 'model', task: 'regression' },
   rows: { scope: 'model', lowerIsWorse: true },
-  // Multivariate drift (docs/metrics.md, "Reconstruction error"): models with two features or more.
-  reconstructionError: { scope: 'model' },
+  // Multivariate drift (docs/metrics.md, "Reconstruction error"): models with two features or more. Higher is worse;
+  // `threshold: reference` is the band the row's `drifted` is judged by.
+  reconstructionError: { scope: 'model', reference: true },
   // Human review (docs/review.md): rows of models with a review section.
   overrideRate: { scope: 'model' },
   auditErrorRate: { scope: 'model' },
@@ -313,7 +317,10 @@ function compileRule(item: unknown, path: string, r: ConfigReader, model: RuleCo
   };
 }
 
-/** `threshold: reference` with its optional `sigmas`: for performance metrics, without a clear threshold of its own. */
+/**
+ * `threshold: reference` with its optional `sigmas`: for performance metrics and the reconstruction error, without a
+ * clear threshold of its own.
+ */
 function compileReferenceThreshold(
   rule: Record<string, unknown>,
   path: string,

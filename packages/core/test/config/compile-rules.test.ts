@@ -201,8 +201,21 @@ describe('rules', () => {
       },
     ]);
     expect(ruleProblem('  - { metric: psi, threshold: reference }', 'models[0].rules[0].threshold')).toMatch(
-      /^"psi" has no reference threshold; `threshold: reference` applies to accuracy, precision, recall, auc, estimatedAccuracy/,
+      /^"psi" has no reference threshold; `threshold: reference` applies to accuracy, precision, recall, auc, estimatedAccuracy.*, reconstructionError$/,
     );
+    // The reconstruction error too (before: refused): higher is worse, so the rule judges mean + kσ.
+    expect(rules('  - { metric: reconstructionError, threshold: reference }')).toEqual([
+      {
+        metric: 'reconstructionError',
+        comparison: '>',
+        threshold: NaN,
+        clearThreshold: NaN,
+        reference: { sigmas: 3 },
+        severity: 'warning',
+        breachesOfWindows: { n: 1, m: 1 },
+        minSamples: 100,
+      },
+    ]);
     expect(
       ruleProblem(
         '  - { metric: accuracy, threshold: reference, clearThreshold: 0.8 }',

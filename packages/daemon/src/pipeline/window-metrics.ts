@@ -4,6 +4,7 @@
  * model metrics with neither feature nor group, fairness differences keyed by attribute and per-group rates by
  * `attribute=group`. A value that cannot be computed (NaN, no labels) is stored as null.
  */
+import { BAND_SIGMAS } from '@vigil/analyzers';
 import type {
   FeatureDrift,
   ReconstructionWindow,
@@ -143,6 +144,9 @@ export function windowMetricRows(
       drifted: reconstruction.drifted,
       rows: reconstruction.rows,
       samplingError: Number.isFinite(reconstruction.samplingError) ? reconstruction.samplingError : null,
+      // What a `threshold: reference` rule judges by (as the performance metrics' bands): σ of a mean error over
+      // the window's rows, so mean + 3σ is `upper` (the band is mean ± BAND_SIGMAS·σ, `upper` never clipped).
+      reference: { mean: band.mean, std: (band.upper - band.mean) / BAND_SIGMAS, chunkRows: band.chunkSize },
     });
   }
   for (const f of analysis.fairness) {

@@ -3,8 +3,8 @@
  * consumes events from the real Kafka broker and writes `reconstructionError` for every window. Three numeric
  * features keep their own N(0, 1) distributions throughout; only in the second hour does b turn from following a
  * to mirroring it, which no univariate metric sees. The windows of that hour rise above their reference band, the
- * others stay inside it, and a rule on `reconstructionError` at the band's upper edge opens one incident and
- * resolves it.
+ * others stay inside it, and a rule on `reconstructionError` with `threshold: reference` (the band's upper edge)
+ * opens one incident and resolves it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,7 +37,7 @@ function rows(n: number, start: number, seed: number, rho: number, prefix: strin
   });
 }
 
-const modelYaml = (threshold: number, reference: string): string => `
+const modelYaml = (reference: string): string => `
   - id: mv
     task: binary
     threshold: 0.5
@@ -46,7 +46,7 @@ const modelYaml = (threshold: number, reference: string): string => `
     window: { size: 20m, slide: 20m, allowedLateness: 5m, idleTimeout: 5s }
     reference: { file: '${reference}' }
     rules:
-      - { metric: reconstructionError, threshold: ${threshold}, severity: warning, breachesOfWindows: { n: 1, m: 1 }, minSamples: 100 }
+      - { metric: reconstructionError, threshold: reference, severity: warning, breachesOfWindows: { n: 1, m: 1 }, minSamples: 100 }
 `;
 
 describe('vigil run multivariate drift', () => {
@@ -59,8 +59,8 @@ describe('vigil run multivariate drift', () => {
         .join('\n')
         .concat('\n'),
     );
-    // The rule's threshold: the upper edge of the band of a full window, from the profile the daemon fits too.
-    const draft = parseConfig(`models:${modelYaml(1, reference)}`, 'draft.yaml', {}).models[0]!;
+    // The upper edge of the band of a full window, from the profile the daemon fits too: where the rule breaches.
+    const draft = parseConfig(`models:${modelYaml(reference)}`, 'draft.yaml', {}).models[0]!;
     const { profile } = await fitModelReference(draft, reference);
     expect(profile.reconstruction?.components).toBe(2);
     const upper = samplingBand(profile.reconstruction!.reference, WINDOW_ROWS).upper;
@@ -78,7 +78,7 @@ describe('vigil run multivariate drift', () => {
   topics: { predictions: ${topic.topic}, labels: ${labels.topic} }
 database: { url: '${url}' }
 http: { port: 0 }
-models:${modelYaml(upper, reference)}`,
+models:${modelYaml(reference)}`,
     );
     // An hour like the reference, an hour with the correlation flipped, an hour like the reference; then one
     // event hours later whose event time closes every window.
@@ -122,9 +122,14 @@ models:${modelYaml(upper, reference)}`,
           referenceMean: number;
           drifted: boolean;
           rows: number;
+          reference: { mean: number; std: number; chunkRows: number };
         };
         expect(d.rows).toBe(WINDOW_ROWS);
         expect(d.upper).toBeCloseTo(upper, 9);
+        // What `threshold: reference` judges by: mean + 3σ is the band's upper edge.
+        expect(d.reference.chunkRows).toBe(WINDOW_ROWS);
+        expect(d.reference.mean).toBe(d.referenceMean);
+        expect(d.reference.mean + 3 * d.reference.std).toBeCloseTo(d.upper, 12);
         const flipped = start >= T0 + 60 * MIN && start < T0 + 120 * MIN;
         if (flipped) {
           expect(row!.value!).toBeGreaterThan(d.upper);
@@ -147,6 +152,8 @@ models:${modelYaml(upper, reference)}`,
       expect(incidents.map((i) => [i.metric, i.status])).toEqual([['reconstructionError', 'resolved']]);
       expect(incidents[0]!.windowStart).toBeGreaterThanOrEqual(T0 + 60 * MIN);
       expect(incidents[0]!.windowStart).toBeLessThan(T0 + 120 * MIN);
+      // Its threshold is the reference band's upper edge, not a configured number.
+      expect(incidents[0]!.threshold!).toBeCloseTo(upper, 9);
 
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
