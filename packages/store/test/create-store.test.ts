@@ -235,14 +235,14 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     };
     // Minute 0 new; minute 1 new and given twice in the batch (the sum must be written, not the first text).
     const first = [encoded(0, [1, 2]), encoded(1, [3, 0]), encoded(1, [4, 5])];
-    expect((await store.applyBatch(batch(3, 0, 5, first), add)).applied).toBe(true);
+    expect((await store.applyBatch(batch(31, 0, 5, first), add)).applied).toBe(true);
     expect(await counts(store, 'm-json')).toEqual([
       { minute: 0, counts: [1, 2], rows: 3 },
       { minute: 1, counts: [7, 5], rows: 12 },
     ]);
     // Both stored now: merged, and a plain delta beside an encoded one of the same bucket.
     const second = [encoded(0, [10, 20]), encoded(1, [1, 1]), bucket('m-json', 1, [100, 0]), encoded(2, [0, 9])];
-    expect((await store.applyBatch(batch(3, 5, 9, second), add)).applied).toBe(true);
+    expect((await store.applyBatch(batch(31, 5, 9, second), add)).applied).toBe(true);
     expect(await counts(store, 'm-json')).toEqual([
       { minute: 0, counts: [11, 22], rows: 33 },
       { minute: 1, counts: [108, 6], rows: 114 },
