@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 
 export const bench = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(bench, '..');
-export const vigilBin = join(root, 'packages/daemon/dist/bin.js');
+// VIGIL_BENCH_BIN: another build's bin.js (a copy of the tree at an earlier commit), for A/B runs under the same load.
+export const vigilBin = process.env.VIGIL_BENCH_BIN ?? join(root, 'packages/daemon/dist/bin.js');
 
 const fromCollector = createRequire(join(root, 'packages/collector/package.json'));
 const fromStore = createRequire(join(root, 'packages/store/package.json'));

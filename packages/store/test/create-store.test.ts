@@ -218,6 +218,38 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     ).toEqual([1, 2]);
   });
 
+  it('takes deltas encoded by the caller (json): inserts their text, merges them into stored buckets and into each other', async () => {
+    // As the runner sends them: the JSON text, and the object parsed from it only when a merge needs it.
+    const encoded = (minute: number, c: number[]): BucketDelta<Counts> => {
+      const json = Buffer.from(JSON.stringify({ counts: c }), 'utf8');
+      return {
+        model: 'm-json',
+        version: '7',
+        bucketStart: T0 + minute * MINUTE,
+        rows: c.reduce((a, b) => a + b, 0),
+        json,
+        get accumulator(): Counts {
+          return JSON.parse(json.toString('utf8')) as Counts;
+        },
+      };
+    };
+    // Minute 0 new; minute 1 new and given twice in the batch (the sum must be written, not the first text).
+    const first = [encoded(0, [1, 2]), encoded(1, [3, 0]), encoded(1, [4, 5])];
+    expect((await store.applyBatch(batch(31, 0, 5, first), add)).applied).toBe(true);
+    expect(await counts(store, 'm-json')).toEqual([
+      { minute: 0, counts: [1, 2], rows: 3 },
+      { minute: 1, counts: [7, 5], rows: 12 },
+    ]);
+    // Both stored now: merged, and a plain delta beside an encoded one of the same bucket.
+    const second = [encoded(0, [10, 20]), encoded(1, [1, 1]), bucket('m-json', 1, [100, 0]), encoded(2, [0, 9])];
+    expect((await store.applyBatch(batch(31, 5, 9, second), add)).applied).toBe(true);
+    expect(await counts(store, 'm-json')).toEqual([
+      { minute: 0, counts: [11, 22], rows: 33 },
+      { minute: 1, counts: [108, 6], rows: 114 },
+      { minute: 2, counts: [0, 9], rows: 9 },
+    ]);
+  });
+
   it('loses no delta when batches of different partitions hit the same new bucket concurrently', async () => {
     const n = 8;
     const results = await Promise.all(

@@ -169,9 +169,10 @@ export function batchBuckets(
   countUnknownFeatures(batch, runs, accumulators);
   for (const [entry, acc] of accumulators) {
     const { version, bucketStart, rows } = entry;
-    buckets.push({ model: batch.model, version, bucketStart, accumulator: byAttribute(acc, model, spec), rows });
+    buckets.push(encodedDelta(batch.model, version, bucketStart, rows, byAttribute(acc, model, spec)));
     touched.push(...windowsOf(batch.model, version, bucketStart, windows));
   }
+  accumulators.clear();
   // Events that were not counted are not indexed either: a label of one, even after a profile has been stored,
   // must not add an outcome to a bucket that never counted its prediction (it waits as an orphan and expires).
   const indexed = unprofiled.size === 0 ? predictions : predictions.filter((p) => !unprofiled.has(p.version));
@@ -221,6 +222,32 @@ function firstAtLeast(sorted: readonly number[], value: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * A delta whose accumulator is serialised at once: the store sends its JSON as is, and parses it back only to merge
+ * it into a bucket stored before. The object itself then dies before the batch's statements run, instead of every
+ * accumulator of the batch (with 100 models ~100 of them, tens of KB of small objects each) being kept alive through
+ * them, copied by V8's young-generation collections and promoted (docs/benchmarks.md, "A fleet").
+ */
+function encodedDelta(
+  model: string,
+  version: string,
+  bucketStart: number,
+  rows: number,
+  acc: WindowAccumulator,
+): BucketDelta<WindowAccumulator> {
+  const json = Buffer.from(JSON.stringify(acc), 'utf8');
+  return {
+    model,
+    version,
+    bucketStart,
+    rows,
+    json,
+    get accumulator(): WindowAccumulator {
+      return JSON.parse(json.toString('utf8')) as WindowAccumulator;
+    },
+  };
 }
 
 interface BucketRows {

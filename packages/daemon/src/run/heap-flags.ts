@@ -8,26 +8,27 @@
  *   growing factor V8 picks when collections are cheap), so ~100 MiB of dead batches and accumulators stayed
  *   committed, and the array buffers they held (Kafka fetches, decoded columns) were freed late, which grew the C
  *   heap too. `--heap-growing-percent=100` fixes the factor at 2.
- * - The young generation grew to two 16 MiB semi-spaces, all of it resident. `--semi-space-growth-factor=1` keeps it
- *   at its initial size (1 MiB semi-spaces): more scavenges, each small. V8 refuses a factor below 2 given on the
- *   command line (it resets it when the heap is created), but reads the flag each time the young generation
- *   would grow, so set at run time it holds; with a node that stops reading it, the young generation just grows
- *   as before. (`--max-semi-space-size` itself is fixed when the heap is created and cannot be set this way.)
- * Measured with 100 models × 30 features (bench/memory-models.mjs, 2026-11-30, load 7–10, with the columns of
- * stream-runner.ts sized to the batch): without these flags 232–262 MiB at rest, 293 MiB at the busiest moment,
- * daemon CPU 38 s for the 1M events; with the growing factor only 239–247 / 268 MiB, 43 s; with both 134–171 /
- * 189 MiB, 48 s. The events/s of the phases did not change beyond the run-to-run spread (the daemon mostly waits
- * for Postgres), but a quarter more CPU is spent collecting garbage.
+ * - The young generation is left to V8 (it grows to two 16 MiB semi-spaces under ingest). It was held at 1 MiB
+ *   semi-spaces (`--semi-space-growth-factor=1`) until a fleet of 100 models showed what that costs: a batch
+ *   allocates tens of KB per (model, bucket) accumulator, so a 1 MiB semi-space was collected several times a batch,
+ *   each time copying and promoting what the batches in flight hold; the garbage collector took 35–42 % of the
+ *   daemon's profile and the daemon 72–82 µs of CPU an event, against 15 % and 58 µs with the young generation left
+ *   to grow, for +50 MiB of peak RSS (bench/ingest.mjs --models 100, 2026-12-06; docs/benchmarks.md, "A fleet").
+ *   Serialising each accumulator as soon as it is built (pipeline/batch-buckets.ts) had freed about as much.
+ *   An operator short of memory bounds it on node's command line, where V8 reads it when the heap is created:
+ *   `node --max-semi-space-size=1 …/bin.js run …` holds it at 1 MiB semi-spaces as before (NODE_OPTIONS takes it too).
+ * Measured with 100 models × 30 features (bench/memory-models.mjs, 2026-11-30, load 7–10): without these flags
+ * 232–262 MiB at rest, 293 MiB at the busiest moment; with the growing factor only 239–247 / 268 MiB; with it and
+ * the young generation held 134–171 / 189 MiB.
  *
  * A flag the operator passed on node's command line wins over ours:
- * `node --heap-growing-percent=0 --semi-space-growth-factor=2 …/bin.js run …` restores V8's own sizing (NODE_OPTIONS
- * does not accept these two flags: node refuses to start).
+ * `node --heap-growing-percent=0 …/bin.js run …` restores V8's own sizing (NODE_OPTIONS does not accept these
+ * flags: node refuses to start).
  */
 
 /** The daemon's flags, by name. */
 export const RUN_HEAP_FLAGS: Readonly<Record<string, string>> = {
   '--heap-growing-percent': '100',
-  '--semi-space-growth-factor': '1',
 };
 
 /** The V8 flags to set for `argv` (the CLI arguments), given node's own flags (`process.execArgv`); none for other commands. */

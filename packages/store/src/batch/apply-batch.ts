@@ -4,7 +4,7 @@ import type { StoredOffset } from '../offsets/offsets';
 import { joinLabelsIn, type LabelInput, type LabelMatch } from '../stream/labels';
 import { queueFlaggedIn, type FlaggedGroup } from '../review-queue/review-queue';
 import { advanceWatermarksIn, touchWindowsIn, type WatermarkInput, type WindowKey } from '../stream/windows';
-import { float8ArrayParam, int4ArrayParam, int8ArrayParam, textArrayParam } from './array-params';
+import { float8ArrayParam, int4ArrayParam, int8ArrayParam, textArrayParam, utf8ArrayParam } from './array-params';
 import { toIso, toMs, toNumber, toOffset, type Offset } from '../values';
 
 /** The offsets a batch covers on one partition: it holds the messages firstOffset ≤ offset < nextOffset. */
@@ -24,8 +24,20 @@ export interface BucketDelta<A = unknown> {
   bucketStart: number;
   /** The accumulator in its JSON form (the store never looks inside). */
   accumulator: A;
+  /**
+   * `accumulator` already serialised (JSON text, UTF-8), when the caller encoded it as soon as it was built: sent as
+   * is, and `accumulator` is then only read to merge the delta into a bucket stored before. The runner does this so
+   * that a batch's accumulators (tens of KB of small objects each, ~100 a batch with 100 models) are not kept alive
+   * through the batch's statements, which made V8 copy and promote them all (docs/benchmarks.md, "A fleet").
+   */
+  json?: Uint8Array;
   /** Events counted in `accumulator`. */
   rows: number;
+}
+
+/** The JSON text of a delta's accumulator, UTF-8: its `json` when the caller encoded it. */
+function accumulatorJson<A>(d: BucketDelta<A>): Uint8Array {
+  return d.json ?? Buffer.from(JSON.stringify(d.accumulator), 'utf8');
 }
 
 /** Where one prediction was counted, for the label that arrives later. Times in epoch milliseconds. */
@@ -302,9 +314,18 @@ export async function mergeBucketsIn<A>(
     toIso(d.bucketStart, 'bucketStart');
     const key = bucketKey(d.model, d.version, d.bucketStart);
     const seen = combined.get(key);
+    // Built field by field: a spread would carry `json`, the text of one side only, over to the sum.
     combined.set(
       key,
-      seen ? { ...seen, accumulator: await merge(seen.accumulator, d.accumulator), rows: seen.rows + d.rows } : d,
+      seen
+        ? {
+            model: seen.model,
+            version: seen.version,
+            bucketStart: seen.bucketStart,
+            accumulator: await merge(seen.accumulator, d.accumulator),
+            rows: seen.rows + d.rows,
+          }
+        : d,
     );
   }
   const all = [...combined.values()].sort((a, b) =>
@@ -329,7 +350,8 @@ export async function mergeBucketsIn<A>(
   ];
   const columns = (list: readonly BucketDelta<A>[]): unknown[] => [
     ...keys(list),
-    textArrayParam(list.map((d) => JSON.stringify(d.accumulator))),
+    // One accumulator at a time, each text dropped once encoded: no array of tens of KiB strings lives on the heap.
+    utf8ArrayParam(list.map(accumulatorJson)),
     textArrayParam(list.map((d) => String(d.rows))),
   ];
   const lockStored = async (list: readonly BucketDelta<A>[]): Promise<Map<string, A>> => {
@@ -370,7 +392,13 @@ export async function mergeBucketsIn<A>(
         `bucket ${d.model}/${d.version}@${toIso(d.bucketStart, 'bucketStart')} vanished under its lock`,
       );
     }
-    merged.push({ ...d, accumulator: await merge(before, d.accumulator) });
+    merged.push({
+      model: d.model,
+      version: d.version,
+      bucketStart: d.bucketStart,
+      accumulator: await merge(before, d.accumulator),
+      rows: d.rows,
+    });
   }
   if (merged.length > 0) {
     await tx.query(

@@ -52,6 +52,22 @@ export function textArrayParam(values: ArrayLike<string | null>): Buffer {
   return buffer;
 }
 
+/** text[] of texts already encoded as UTF-8 (no NULL). */
+export function utf8ArrayParam(values: ArrayLike<Uint8Array>): Buffer {
+  let bytes = HEADER_BYTES;
+  for (let i = 0; i < values.length; i++) bytes += 4 + values[i]!.byteLength;
+  const buffer = Buffer.allocUnsafe(bytes);
+  header(buffer, values.length, false, TEXT_OID);
+  let at = HEADER_BYTES;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    buffer.writeInt32BE(v.byteLength, at);
+    buffer.set(v, at + 4);
+    at += 4 + v.byteLength;
+  }
+  return buffer;
+}
+
 /** int8[] of integers (no NULL); each must be a safe integer. */
 export function int8ArrayParam(values: ArrayLike<number>): Buffer {
   const buffer = Buffer.allocUnsafe(HEADER_BYTES + values.length * 12);

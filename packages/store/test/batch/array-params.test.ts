@@ -1,4 +1,4 @@
-import { float8ArrayParam, int8ArrayParam, textArrayParam } from '../../src/batch/array-params';
+import { float8ArrayParam, int8ArrayParam, textArrayParam, utf8ArrayParam } from '../../src/batch/array-params';
 import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 describe.each(BACKENDS)('binary array parameters on %s', (kind) => {
@@ -55,5 +55,18 @@ describe.each(BACKENDS)('binary array parameters on %s', (kind) => {
     expect(rows.slice(0, ints.length).map((r) => r.i)).toEqual(ints.map((v) => String(v)));
     const f = rows.map((r) => (r.f === null ? null : Number(r.f)));
     expect(f).toEqual([0.1, -0, 1e-310, Number.MAX_VALUE, Infinity, -Infinity, null, null, null, 0.30000000000000004]);
+  });
+
+  it('sends texts already encoded as UTF-8 byte for byte', async () => {
+    const client = await backend.newClient();
+    const texts = ['{"a":[1,2]}', '', 'a"b\\c', 'ünï ✓ 😀', "x'); DROP TABLE t; --"];
+    // A view into a larger buffer as well: only its own bytes are sent.
+    const inner = Buffer.from('xx{"b":1}yy', 'utf8').subarray(2, 9);
+    const result = await client.query<{ t: string; n: number }>(
+      'SELECT t, octet_length(t)::int AS n FROM unnest($1::text[]) AS u(t)',
+      [utf8ArrayParam([...texts.map((t) => Buffer.from(t, 'utf8')), inner])],
+    );
+    expect(result.rows.map((r) => r.t)).toEqual([...texts, '{"b":1}']);
+    expect(result.rows.map((r) => r.n)).toEqual([...texts.map((t) => Buffer.byteLength(t, 'utf8')), 7]);
   });
 });
