@@ -48,10 +48,7 @@ export function decodeLabel(
     }
   } catch (error) {
     // Only a bug gets here; the message is still accounted for, as a dead letter.
-    result = new DecodeFailure(
-      'VIGIL_INTERNAL',
-      `value: decoder failed (${errorMessage(error)})`,
-    );
+    result = new DecodeFailure('VIGIL_INTERNAL', `value: decoder failed (${errorMessage(error)})`);
   }
   if (result instanceof DecodeFailure) return { ok: false, deadLetter: toDeadLetter(message, result, compiled, model) };
   return { ok: true, label: result };

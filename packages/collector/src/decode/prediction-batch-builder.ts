@@ -114,10 +114,7 @@ export class PredictionBatchBuilder {
       }
     } catch (error) {
       // Only a bug (or exhausted memory) gets here; the message is still accounted for, as a dead letter.
-      failure = new DecodeFailure(
-        'VIGIL_INTERNAL',
-        `value: decoder failed (${errorMessage(error)})`,
-      );
+      failure = new DecodeFailure('VIGIL_INTERNAL', `value: decoder failed (${errorMessage(error)})`);
     }
     if (failure !== undefined) this.deadLetters.push(toDeadLetter(message, failure, this.options, model));
   }
