@@ -187,6 +187,7 @@ describe('vigil queue', () => {
     expect(whole.stdout.trim().split('\n')).toHaveLength(3);
 
     const start = Date.parse('2026-03-01T09:30:00Z');
+    const audit = { policy: 'audit', rate: 0.01 };
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
       await store.transaction((tx) =>
@@ -212,7 +213,7 @@ describe('vigil queue', () => {
                   features: { age: 30 },
                   groups: {},
                   attributions: {},
-                  reasons: [{ policy: 'audit', rate: 0.01 }],
+                  reasons: [audit],
                   priority: 5,
                 },
               ],

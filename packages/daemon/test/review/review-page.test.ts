@@ -271,7 +271,7 @@ models:
             const range = document.createRange();
             range.setStart(node, m.index);
             range.setEnd(node, m.index + m[0].length);
-            const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+            const lines = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
             if (lines.size > 1) out.push(m[0]);
           }
         }
