@@ -17,48 +17,75 @@ const LAYERS = {
   daemon: { dir: 'packages/daemon', may: ['core', 'analyzers', 'collector', 'store', 'alerts', 'dashboards'] },
 };
 
+/*
+ * The test kit is dev-only (never built, never published): product code (every package's `src`, the kit's own
+ * aside) never imports it, by name or by a relative path, or the daemon would need it at run time.
+ */
+const NO_TEST_KIT = {
+  regex: '^(@vigil/test-kit|(\\.\\./)+(packages/)?test-kit)(/.*)?$',
+  message: 'product code never imports @vigil/test-kit: it holds dev-only test harnesses (docs/architecture.md)',
+};
+
 function layerRules() {
   const names = Object.keys(LAYERS);
-  return Object.entries(LAYERS)
-    .filter(([, { may }]) => may.length < names.length - 1)
-    .map(([name, { dir, may }]) => {
-      const banned = names.filter((other) => other !== name && !may.includes(other));
-      const alternatives = banned.join('|');
-      const allowed = may.length === 0 ? 'no other @vigil package' : may.map((m) => `@vigil/${m}`).join(', ');
-      const message = `@vigil/${name} may import ${allowed} (the packages' one-way order: docs/architecture.md)`;
-      return {
-        files: [`${dir}/src/**/*.ts`],
-        rules: {
-          'no-restricted-imports': [
-            'error',
-            {
-              patterns: [
-                { regex: `^@vigil/(${alternatives})(/.*)?$`, message },
-                // A relative path into another package's sources (packages/x/src, dashboards/src).
-                { regex: `^(\\.\\./)+(packages/)?(${alternatives})/src(/.*)?$`, message },
-              ],
-            },
-          ],
-        },
-      };
-    });
+  return Object.entries(LAYERS).map(([name, { dir, may }]) => {
+    const banned = names.filter((other) => other !== name && !may.includes(other));
+    const alternatives = banned.join('|');
+    const allowed = may.length === 0 ? 'no other @vigil package' : may.map((m) => `@vigil/${m}`).join(', ');
+    const message = `@vigil/${name} may import ${allowed} (the packages' one-way order: docs/architecture.md)`;
+    const layerPatterns =
+      banned.length === 0
+        ? []
+        : [
+            { regex: `^@vigil/(${alternatives})(/.*)?$`, message },
+            // A relative path into another package's sources (packages/x/src, dashboards/src).
+            { regex: `^(\\.\\./)+(packages/)?(${alternatives})/src(/.*)?$`, message },
+          ];
+    // One entry per file set: a later entry's options for the same rule replace an earlier one's, not add to them.
+    return {
+      files: [`${dir}/src/**/*.ts`],
+      rules: { 'no-restricted-imports': ['error', { patterns: [...layerPatterns, NO_TEST_KIT] }] },
+    };
+  });
 }
+
+/** A package added under packages/ before it has a place in LAYERS still may not import the kit. */
+const PRODUCT_CODE = {
+  files: ['packages/*/src/**/*.ts'],
+  ignores: ['packages/test-kit/**'],
+  rules: { 'no-restricted-imports': ['error', { patterns: [NO_TEST_KIT] }] },
+};
 
 /*
  * Tests share harnesses through @vigil/test-kit, never by a relative path into another package's `test/` folder
  * (packages/x/test, dashboards/test): a helper two packages need belongs in the kit.
  */
+const ACROSS_TESTS = {
+  regex: '^(\\.\\./)+(packages/)?[a-z-]+/test(/.*)?$',
+  message:
+    "a test imports another package's test helpers through @vigil/test-kit (packages/test-kit), not by a relative path",
+};
 const TEST_IMPORTS = {
-  files: ['**/test/**/*.ts', 'packages/test-kit/src/**/*.ts'],
+  files: ['**/test/**/*.ts'],
+  rules: { 'no-restricted-imports': ['error', { patterns: [ACROSS_TESTS] }] },
+};
+
+/*
+ * The kit reaches the packages it sets up the way their users do, by name (`@vigil/store`) and through their public
+ * exports, never by a relative path into their sources: a package may then move its files without breaking the kit.
+ */
+const KIT_IMPORTS = {
+  files: ['packages/test-kit/src/**/*.ts'],
   rules: {
     'no-restricted-imports': [
       'error',
       {
         patterns: [
+          ACROSS_TESTS,
           {
-            regex: '^(\\.\\./)+(packages/)?[a-z-]+/test(/.*)?$',
+            regex: '^(\\.\\./)+(packages/)?[a-z-]+/src(/.*)?$',
             message:
-              "a test imports another package's test helpers through @vigil/test-kit (packages/test-kit), not by a relative path",
+              '@vigil/test-kit imports a package by its name (@vigil/x) and its public exports, not by a relative path into its src',
           },
         ],
       },
@@ -84,6 +111,8 @@ export default tseslint.config(
     },
   },
   { files: ['**/test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'], rules: { 'no-console': 'off' } },
+  PRODUCT_CODE,
   ...layerRules(),
   TEST_IMPORTS,
+  KIT_IMPORTS,
 );

@@ -26,101 +26,56 @@
  * Cleans up: daemon stopped, database dropped, topics deleted, files deleted (the database and files kept with --keep). Needs `pnpm run build`
  * and the services (scripts/services/start.sh postgres kafka). Heavy: run it alone.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
+  benchArgs,
+  benchRun,
   committedMessages,
   configYaml,
   cpuSecondsOf,
   createDatabase,
-  createTopics,
-  deleteTopics,
   dropDatabase,
   featureSet,
+  fillKeyedTopics,
   freePort,
   machine,
   memoryOf,
   modelYaml,
   pg,
-  produceKeyed,
-  runId,
-  services,
+  scrapeMetrics,
   sleep,
   spreadModelIds,
   startDaemon,
   stopDaemon,
+  sumMetric,
   table,
-  topicSize,
   writeEvents,
   writeReferenceCsv,
 } from './lib-stream.mjs';
 
-const { values: args } = parseArgs({
-  options: {
+const args = benchArgs(
+  'fleet',
+  'Usage: node bench/fleet.mjs [--models 100,1000] [--events N] [--hours H] [--partitions P] [--cpu-prof DIR] [--json FILE] [--keep]',
+  {
     models: { type: 'string', default: '100' },
     events: { type: 'string', default: '300000' },
-    hours: { type: 'string', default: '6' },
-    partitions: { type: 'string', default: '6' },
-    'reference-rows': { type: 'string', default: '20000' },
-    'timeout-s': { type: 'string', default: '1800' },
-    'cpu-prof': { type: 'string' },
     'wal-inspect': { type: 'boolean', default: false },
-    json: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h' },
   },
-});
-if (args.help) {
-  console.log(
-    'Usage: node bench/fleet.mjs [--models 100,1000] [--events N] [--hours H] [--partitions P] [--cpu-prof DIR] [--json FILE] [--keep]',
-  );
-  process.exit(0);
-}
+  ['events', 'models', 'partitions'],
+);
 const modelCounts = args.models.split(',').map(Number);
 const events = Number(args.events);
 const hours = Number(args.hours);
 const partitions = Number(args.partitions);
 const timeoutMs = Number(args['timeout-s']) * 1000;
-if (![events, partitions, ...modelCounts].every((n) => Number.isInteger(n) && n > 0) || !(hours > 0)) {
-  console.error('fleet: --events, --models and --partitions must be positive integers, --hours a positive number');
+if (!(hours > 0)) {
+  console.error('fleet: --hours must be a positive number');
   process.exit(2);
 }
 
-const { databaseUrl: serverUrl, brokers } = services();
-const id = runId('bench_fleet');
-const dir = join('/tmp', id);
-mkdirSync(dir, { recursive: true });
-const databases = [];
-const topicsMade = [];
-const daemons = [];
-const log = (m) => console.log(`[fleet] ${m}`);
-
-async function cleanup() {
-  for (const d of daemons) await stopDaemon(d, 10_000).catch(() => undefined);
-  for (const name of databases)
-    await dropDatabase(serverUrl, name).catch((e) => console.error(`[fleet] drop ${name}: ${e.message}`));
-  if (topicsMade.length > 0) await deleteTopics(brokers, topicsMade);
-  if (!args.keep) rmSync(dir, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => cleanup().finally(() => process.exit(130)));
-
-/** The sum of a family's samples in Prometheus text. */
-function metric(text, name, labelled = '') {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== ' ' && rest[0] !== '{') continue;
-    if (labelled && !rest.includes(labelled)) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
-  }
-  return sum;
-}
-const scrape = (port) =>
-  fetch(`http://127.0.0.1:${port}/metrics`)
-    .then((r) => r.text())
-    .catch(() => '');
+const session = benchRun('fleet', { keep: args.keep });
+const { serverUrl, brokers, id, dir, databases, daemons, log } = session;
 
 /** Closed windows still due: every window ending at or before its model's largest event time minus the lateness. */
 async function dueClosed(client) {
@@ -191,15 +146,7 @@ try {
     log(
       `${count} models: wrote ${events} events (${(bytes / events).toFixed(0)} B/event incl. key), ${hours} h of event time`,
     );
-    await createTopics(brokers, [
-      { topic: topics.predictions, partitions },
-      { topic: topics.labels, partitions: 1 },
-      { topic: topics.control, partitions: 1 },
-    ]);
-    topicsMade.push(...Object.values(topics));
-    produceKeyed(brokers, topics.predictions, file);
-    const size = await topicSize(brokers, topics.predictions);
-    if (size !== events) throw new Error(`the topic holds ${size} messages, not ${events}`);
+    await fillKeyedTopics(session, topics, partitions, file, events);
     rmSync(file, { force: true });
 
     const url = await createDatabase(serverUrl, run);
@@ -282,11 +229,11 @@ try {
       if (now - lastScrape >= 500) {
         lastScrape = now;
         if (wal) await walStep(ingested !== undefined);
-        text = await scrape(port);
-        const lag = metric(text, 'vigil_analysis_lag_seconds');
+        text = await scrapeMetrics(port);
+        const lag = sumMetric(text, 'vigil_analysis_lag_seconds');
         peakLag = Math.max(peakLag, lag);
-        peakQueued = Math.max(peakQueued, metric(text, 'vigil_analysis_queued_windows'));
-        lagSeries.push([Math.round(now - started), committed, lag, metric(text, 'vigil_windows_analysed_total')]);
+        peakQueued = Math.max(peakQueued, sumMetric(text, 'vigil_analysis_queued_windows'));
+        lagSeries.push([Math.round(now - started), committed, lag, sumMetric(text, 'vigil_windows_analysed_total')]);
         await sampleBackends();
         if (ingested !== undefined && lag === 0 && (await dueClosed(client)) === 0) {
           caughtUp = now;
@@ -299,7 +246,7 @@ try {
         throw new Error(`timed out after ${args['timeout-s']} s (${committed} of ${events} committed)`);
       await sleep(100);
     }
-    text = await scrape(port);
+    text = await scrapeMetrics(port);
     await sampleBackends();
     const memory = memoryOf(daemon.pid);
     const cpuS = cpuSecondsOf(daemon.pid);
@@ -338,11 +285,11 @@ try {
       analysisAfterIngestS: (caughtUp - ingested) / 1000,
       peakLagS: peakLag,
       peakQueuedWindows: peakQueued,
-      windowsFirst: metric(text, 'vigil_windows_analysed_total', 'kind="first"'),
-      windowsAnalysed: metric(text, 'vigil_windows_analysed_total'),
-      revisionsDeferred: metric(text, 'vigil_revisions_deferred_total'),
-      analysisS: metric(text, 'vigil_analysis_seconds_total'),
-      batches: metric(text, 'vigil_batches_total'),
+      windowsFirst: sumMetric(text, 'vigil_windows_analysed_total', 'kind="first"'),
+      windowsAnalysed: sumMetric(text, 'vigil_windows_analysed_total'),
+      revisionsDeferred: sumMetric(text, 'vigil_revisions_deferred_total'),
+      analysisS: sumMetric(text, 'vigil_analysis_seconds_total'),
+      batches: sumMetric(text, 'vigil_batches_total'),
       peakRssMiB: memory?.hwmMiB,
       daemonCpuS: cpuS,
       postgresCpuS,
@@ -441,5 +388,5 @@ try {
   console.error(`[fleet] failed: ${error.stack ?? error}`);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await session.cleanup();
 }

@@ -16,18 +16,18 @@
  * Prints events/s and the ratio to kcat's. Cleans up: daemons stopped, databases dropped, topics deleted, files
  * deleted (unless --keep). Needs `pnpm run build` and the services (scripts/services/start.sh postgres kafka).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
+  benchArgs,
+  benchRun,
   committedMessages,
   configYaml,
   cpuSecondsOf,
   createDatabase,
-  createTopics,
-  deleteTopics,
   dropDatabase,
   featureSet,
+  fillKeyedTopics,
   freePort,
   kcatRead,
   machine,
@@ -35,77 +35,42 @@ import {
   root,
   modelYaml,
   pg,
-  produceKeyed,
   quantile,
-  runId,
-  services,
+  scrapeMetrics,
   sleep,
   spreadModelIds,
   startDaemon,
   stopDaemon,
+  sumMetric,
   table,
-  topicSize,
   writeEvents,
   writeReferenceCsv,
 } from './lib-stream.mjs';
 
-const { values: args } = parseArgs({
-  options: {
+const args = benchArgs(
+  'ingest',
+  'Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--settle-s S] [--cpu-prof DIR] [--json FILE] [--keep]',
+  {
     events: { type: 'string', default: '1000000' },
     models: { type: 'string', default: '6' },
-    partitions: { type: 'string', default: '6' },
     daemons: { type: 'string', default: '1' },
-    'reference-rows': { type: 'string', default: '20000' },
     'kcat-runs': { type: 'string', default: '3' },
-    hours: { type: 'string', default: '6' },
     // Storage (docs/storage.md): after the last commit, wait until no more windows are analysed for this long, so
     // the store figures include the metric rows. 0: measure at the last commit (windows still being analysed).
     'settle-s': { type: 'string', default: '0' },
-    'timeout-s': { type: 'string', default: '1800' },
-    'cpu-prof': { type: 'string' },
     dir: { type: 'string' },
-    json: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h' },
   },
-});
-if (args.help) {
-  console.log(
-    'Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--settle-s S] [--cpu-prof DIR] [--json FILE] [--keep]',
-  );
-  process.exit(0);
-}
+  ['events', 'models', 'partitions', 'daemons'],
+);
 const events = Number(args.events);
 const modelCount = Number(args.models);
 const partitions = Number(args.partitions);
 const daemonCounts = args.daemons.split(',').map(Number);
 const timeoutMs = Number(args['timeout-s']) * 1000;
-if (![events, modelCount, partitions, ...daemonCounts].every((n) => Number.isInteger(n) && n > 0)) {
-  console.error('ingest: --events, --models, --partitions and --daemons must be positive integers');
-  process.exit(2);
-}
 
-const { databaseUrl: serverUrl, brokers } = services();
-const id = runId('bench_ingest');
-const dir = args.dir ?? join('/tmp', id);
-mkdirSync(dir, { recursive: true });
+const run = benchRun('ingest', { dir: args.dir, keep: args.keep });
+const { serverUrl, brokers, id, dir, databases, daemons, clients, log } = run;
 const topics = { predictions: `${id}.predictions`, labels: `${id}.labels`, control: `${id}.control` };
-const databases = [];
-const daemons = [];
-const clients = [];
-let topicsCreated = false;
-
-async function cleanup() {
-  for (const d of daemons) await stopDaemon(d, 10_000).catch(() => undefined);
-  for (const c of clients) await c.end().catch(() => undefined);
-  for (const name of databases)
-    await dropDatabase(serverUrl, name).catch((e) => console.error(`[ingest] drop ${name}: ${e.message}`));
-  if (topicsCreated) await deleteTopics(brokers, Object.values(topics));
-  if (!args.keep) rmSync(dir, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => cleanup().finally(() => process.exit(130)));
-
-const log = (m) => console.log(`[ingest] ${m}`);
 
 try {
   const m = machine();
@@ -123,18 +88,10 @@ try {
     `wrote ${events} events (${(bytes / 2 ** 20).toFixed(0)} MiB, ${(bytes / events).toFixed(0)} B/event incl. key) for ${models.length} models in ${((performance.now() - t) / 1000).toFixed(1)} s: ${file}`,
   );
 
-  await createTopics(brokers, [
-    { topic: topics.predictions, partitions },
-    { topic: topics.labels, partitions: 1 },
-    { topic: topics.control, partitions: 1 },
-  ]);
-  topicsCreated = true;
-  const produceS = produceKeyed(brokers, topics.predictions, file);
-  const size = await topicSize(brokers, topics.predictions);
+  const produceS = await fillKeyedTopics(run, topics, partitions, file, events);
   log(
-    `produced to ${topics.predictions} (${partitions} partitions) with kcat in ${produceS.toFixed(1)} s; topic holds ${size} messages`,
+    `produced to ${topics.predictions} (${partitions} partitions) with kcat in ${produceS.toFixed(1)} s; topic holds ${events} messages`,
   );
-  if (size !== events) throw new Error(`the topic holds ${size} messages, not ${events}`);
 
   const kcatRuns = [];
   for (let i = 0; i < Number(args['kcat-runs']); i++) kcatRuns.push(kcatRead(brokers, topics.predictions));
@@ -248,13 +205,7 @@ try {
       .filter(([pid]) => backendType.get(pid) === 'autovacuum worker')
       .reduce((a, [, c]) => a + c, 0);
     const brokerCpuS = (cpuSecondsOf(brokerPid()) ?? Number.NaN) - (brokerCpuBefore ?? Number.NaN);
-    const scraped = await Promise.all(
-      group.map((d) =>
-        fetch(`http://127.0.0.1:${d.port}/metrics`)
-          .then((r) => r.text())
-          .catch(() => ''),
-      ),
-    );
+    const scraped = await Promise.all(group.map((d) => scrapeMetrics(d.port)));
     const counter = (name) => scraped.reduce((sum, text) => sum + sumMetric(text, name), 0);
     const stats = await client
       .query(
@@ -368,21 +319,10 @@ try {
   console.error(`[ingest] failed: ${error.stack ?? error}`);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await run.cleanup();
 }
 
 function brokerPid() {
   const file = join(root, '.cache/services/kafka/kafka.pid');
   return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : -1;
-}
-
-function sumMetric(text, name) {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== ' ' && rest[0] !== '{') continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
-  }
-  return sum;
 }

@@ -1,16 +1,18 @@
 /**
- * Shared helpers of the streaming benchmarks (bench/ingest.mjs, bench/memory-models.mjs, bench/window-close.mjs):
- * the local services (scripts/services → .cache/services/env), a database and topics of the benchmark's own that
- * are dropped afterwards, a seeded event generator, `vigil run` as a child process, and /proc readings.
+ * Shared helpers of the streaming benchmarks (bench/ingest.mjs, bench/fleet.mjs, bench/memory-models.mjs,
+ * bench/window-close.mjs): their common options, the local services (scripts/services → .cache/services/env), a run's
+ * databases, topics, daemons and folder of its own that are cleaned up afterwards (also on Ctrl-C), a keyed topic
+ * filled with kcat, a seeded event generator, `vigil run` as a child process, and /proc readings.
  *
  * Nothing here touches the services themselves: they are shared with other work on the machine.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, openSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 export const bench = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(bench, '..');
@@ -50,6 +52,111 @@ export function services() {
       .filter(Boolean),
   };
 }
+
+/** The options of every Kafka → Postgres benchmark, with their defaults; a benchmark adds its own (and may override). */
+const COMMON_OPTIONS = {
+  partitions: { type: 'string', default: '6' },
+  hours: { type: 'string', default: '6' },
+  'reference-rows': { type: 'string', default: '20000' },
+  'timeout-s': { type: 'string', default: '1800' },
+  'cpu-prof': { type: 'string' },
+  json: { type: 'string' },
+  keep: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h' },
+};
+
+/**
+ * The command line of a streaming benchmark: the common options and `options`; `--help` prints `usage` and exits 0.
+ * `positive` names the options (plain or comma-separated lists) that must be positive integers: otherwise the
+ * benchmark exits 2 saying so, before it touches a service.
+ */
+export function benchArgs(name, usage, options, positive = []) {
+  const { values } = parseArgs({ options: { ...COMMON_OPTIONS, ...options } });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const bad = positive.filter((o) =>
+    String(values[o])
+      .split(',')
+      .some((v) => !(Number.isInteger(Number(v)) && Number(v) > 0)),
+  );
+  if (bad.length > 0) {
+    console.error(`${name}: ${bad.map((o) => `--${o}`).join(', ')} must be positive integers`);
+    process.exit(2);
+  }
+  return values;
+}
+
+/**
+ * One benchmark run: the services, a run id, its folder (`/tmp/<id>`, or `dir`), and what it made — `databases`,
+ * `topics`, `daemons`, `clients` — which `cleanup()` stops, drops, deletes and closes (the folder too unless `keep`),
+ * on the way out and on SIGINT or SIGTERM. `log` prefixes a line with the benchmark's name.
+ */
+export function benchRun(name, { dir, keep = false } = {}) {
+  const { databaseUrl: serverUrl, brokers } = services();
+  const id = runId(`bench_${name}`);
+  const run = {
+    serverUrl,
+    brokers,
+    id,
+    dir: dir ?? join('/tmp', id),
+    databases: [],
+    topics: [],
+    daemons: [],
+    clients: [],
+    log: (m) => console.log(`[${name}] ${m}`),
+    async cleanup() {
+      for (const d of run.daemons) await stopDaemon(d, 10_000).catch(() => undefined);
+      for (const c of run.clients) await c.end().catch(() => undefined);
+      for (const db of run.databases)
+        await dropDatabase(serverUrl, db).catch((e) => console.error(`[${name}] drop ${db}: ${e.message}`));
+      if (run.topics.length > 0) await deleteTopics(brokers, run.topics);
+      if (!keep) rmSync(run.dir, { recursive: true, force: true });
+    },
+  };
+  mkdirSync(run.dir, { recursive: true });
+  for (const signal of ['SIGINT', 'SIGTERM'])
+    process.once(signal, () => run.cleanup().finally(() => process.exit(130)));
+  return run;
+}
+
+/**
+ * Creates `topics` (predictions with `partitions` partitions, labels and control with one) for `run`, produces the
+ * keyed events of `file` to the predictions with kcat, and checks the topic holds `events` messages.
+ * @returns kcat's seconds
+ */
+export async function fillKeyedTopics(run, topics, partitions, file, events) {
+  await createTopics(run.brokers, [
+    { topic: topics.predictions, partitions },
+    { topic: topics.labels, partitions: 1 },
+    { topic: topics.control, partitions: 1 },
+  ]);
+  run.topics.push(topics.predictions, topics.labels, topics.control);
+  const seconds = produceKeyed(run.brokers, topics.predictions, file);
+  const size = await topicSize(run.brokers, topics.predictions);
+  if (size !== events) throw new Error(`the topic holds ${size} messages, not ${events}`);
+  return seconds;
+}
+
+/** The sum of a family's samples in Prometheus text (those whose labels include `labelled`, when given). */
+export function sumMetric(text, name, labelled = '') {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== ' ' && rest[0] !== '{') continue;
+    if (labelled && !rest.includes(labelled)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+  }
+  return sum;
+}
+
+/** A daemon's /metrics text; empty when it does not answer. */
+export const scrapeMetrics = (port) =>
+  fetch(`http://127.0.0.1:${port}/metrics`)
+    .then((r) => r.text())
+    .catch(() => '');
 
 /** A run-unique suffix for topic, group and database names. */
 export function runId(prefix) {

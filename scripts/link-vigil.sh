@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Links the `vigil` command of this checkout machine-wide: a symlink in npm's global bin directory
-# ($(npm prefix --global)/bin, where `npm install --global` puts commands: /usr/bin or /usr/local/bin on many
-# machines, so every user's PATH finds it). scripts/setup.sh runs it unless given --no-link. It says what it links,
-# where, and how to undo it; quiet when the link is already there. `--unlink` removes the link (only Vigil's).
+# Links the `vigil` command of this checkout into npm's global bin directory ($(npm prefix --global)/bin, where
+# `npm install --global` puts commands): machine-wide when that is a system directory (/usr/bin or /usr/local/bin on
+# many machines, so every user's PATH finds it), the user's own when npm's prefix is private (under $HOME, as nvm or
+# `npm config set prefix ~/.npm-global` make it, or a directory the user owns). scripts/setup.sh runs it unless given
+# --no-link. It says what it links, where, for whom, and how to undo it; quiet when the link is already there.
+# `--unlink` removes the link (only Vigil's).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin_dir="$(npm prefix --global)/bin"
@@ -24,7 +26,14 @@ if [ "$(readlink "$link" 2>/dev/null || true)" != "$vigil_bin" ]; then
   if [ -e "$link" ] && [ ! -L "$link" ]; then
     echo "setup: $link is not Vigil's link, so it was left alone; run $vigil_bin or pnpm --silent vigil" >&2
   elif { mkdir -p "$bin_dir" && ln -sfn "$vigil_bin" "$link"; } 2>/dev/null; then
-    echo "setup: linked $link -> $vigil_bin (npm's global bin directory, for every user of this machine; undo: bash scripts/link-vigil.sh --unlink, or rm $link)" >&2
+    # Whose command it now is: a prefix in the home directory, or one a user other than root owns, is that user's.
+    owner=$(stat -c %U "$bin_dir" 2>/dev/null || stat -f %Su "$bin_dir" 2>/dev/null || true)
+    if [[ -n "${HOME:-}" && "$bin_dir" == "$HOME"/* ]] || { [ "$(id -u)" != 0 ] && [ "$owner" = "$(id -un)" ]; }; then
+      whose="your own npm prefix, for you only, not every user of this machine"
+    else
+      whose="npm's global bin directory, for every user of this machine"
+    fi
+    echo "setup: linked $link -> $vigil_bin ($whose; undo: bash scripts/link-vigil.sh --unlink, or rm $link)" >&2
   else
     echo "setup: cannot link $link (permission?); run $vigil_bin or pnpm --silent vigil, or link it yourself" >&2
   fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a checkout on a machine that has Node 20, Java 17 and Python 3.11: pnpm, the workspace's packages, a
-# build of every package, and the `vigil` command on PATH (a machine-wide link in npm's global bin directory, which
-# it names; --no-link skips it). With --tests it also prepares what the tests need: the Python reference
+# build of every package, and the `vigil` command on PATH (a link in npm's global bin directory, which it names,
+# saying whether that is machine-wide or the user's own npm prefix; --no-link skips it). With --tests it also prepares what the tests need: the Python reference
 # implementations (golden vectors) and Chromium (HTML screenshot tests). Idempotent and quiet when done already.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +34,7 @@ if ! pnpm install --frozen-lockfile --reporter=silent; then
 fi
 pnpm run --silent build
 
-# `vigil` on PATH, machine-wide: a link in npm's global bin directory (scripts/link-vigil.sh says where, and how to
+# `vigil` on PATH: a link in npm's global bin directory (scripts/link-vigil.sh says where, for whom, and how to
 # undo it). --no-link skips it.
 if [ "$link" = yes ]; then bash scripts/link-vigil.sh; fi
 

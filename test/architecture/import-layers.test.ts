@@ -149,3 +149,68 @@ describe("tests share helpers through @vigil/test-kit, not another package's tes
     expect(messages[i]).toEqual([]);
   });
 });
+
+describe('product code never imports @vigil/test-kit, and the kit imports packages by name', () => {
+  const kit = (name: string) => join(ROOT, 'packages/test-kit/src', name);
+  const refused: Array<[string, Case, RegExp]> = [
+    [
+      "the daemon's sources import the kit",
+      { file: file('packages/daemon', 'main.ts'), code: use('@vigil/test-kit') },
+      /never imports @vigil\/test-kit/,
+    ],
+    [
+      "the store's sources import the kit's daemon harness",
+      { file: file('packages/store', 'values.ts'), code: use('@vigil/test-kit/daemon-harness') },
+      /never imports @vigil\/test-kit/,
+    ],
+    [
+      "the collector's sources import the kit by a relative path",
+      { file: file('packages/collector', 'index.ts'), code: use('../../test-kit/src/database') },
+      /never imports @vigil\/test-kit/,
+    ],
+    [
+      "the dashboards' sources import the kit",
+      { file: file('dashboards', 'panels.ts'), code: use('@vigil/test-kit') },
+      /never imports @vigil\/test-kit/,
+    ],
+    [
+      "the kit imports the store's sources by a relative path",
+      { file: kit('database.ts'), code: use('../../store/src/sql/pglite-client') },
+      /imports a package by its name \(@vigil\/x\) and its public exports/,
+    ],
+    [
+      "the kit imports the daemon's sources by a relative path",
+      { file: kit('daemon-harness.ts'), code: use('../../daemon/src/run/stream-runner') },
+      /imports a package by its name \(@vigil\/x\) and its public exports/,
+    ],
+    [
+      "the kit imports another package's test folder",
+      { file: kit('services.ts'), code: use('../../daemon/test/run/daemon-harness') },
+      /through @vigil\/test-kit/,
+    ],
+  ];
+  const allowed: Array<[string, Case]> = [
+    [
+      'the kit imports packages by name',
+      { file: kit('daemon-harness.ts'), code: use('@vigil/store', '@vigil/daemon', '@vigil/core') },
+    ],
+    ['the kit imports its own files', { file: kit('index.ts'), code: use('./database', './webhook-sink') }],
+    [
+      'a test imports the kit',
+      { file: join(ROOT, 'test/architecture/import-layers.test.ts'), code: use('@vigil/test-kit') },
+    ],
+  ];
+  const messages = restrictedImports([...refused, ...allowed].map(([, c]) => c));
+
+  test.each(refused.map(([name, , pattern], i) => [name, i, pattern] as const))(
+    '%s: lint fails saying why',
+    (_name, i, pattern) => {
+      expect(messages[i]).toHaveLength(1);
+      expect(messages[i]![0]).toMatch(pattern);
+    },
+  );
+
+  test.each(allowed.map(([name], i) => [name, refused.length + i] as const))('%s: lint passes', (_name, i) => {
+    expect(messages[i]).toEqual([]);
+  });
+});

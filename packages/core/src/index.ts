@@ -7,6 +7,7 @@ export type { CategoricalColumn, Column, FeatureKind, NumericColumn, SpilledColu
 export { parseDuration, parseInstant } from './duration';
 export { seededRandom } from './seeded-random';
 export { compositeKey } from './composite-key';
+export { errorMessage } from './error-message';
 export { METRIC_NAMES } from './metric-names';
 export type { MetricName, MetricRowKind } from './metric-names';
 export type { ModelDefinition } from './model-definition';

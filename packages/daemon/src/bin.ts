@@ -2,7 +2,7 @@
 // The only place that touches `process`: arguments, output streams, environment and the exit code.
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { syncWriter } from '@vigil/core';
+import { errorMessage, syncWriter } from '@vigil/core';
 import { main, takeGlobalFlags } from './main';
 import { daemonHeapFlags } from './run/heap-flags';
 
@@ -32,7 +32,7 @@ main(argv, {
   (code) => finish(code),
   (error: unknown) => {
     // main never throws; should it, one line still.
-    stderr(`error [VIGIL_INTERNAL]: ${error instanceof Error ? error.message : String(error)}\n`);
+    stderr(`error [VIGIL_INTERNAL]: ${errorMessage(error)}\n`);
     finish(1);
   },
 );

@@ -1,4 +1,4 @@
-import { isVigilError, VigilError } from '@vigil/core';
+import { errorMessage, isVigilError, VigilError } from '@vigil/core';
 import { closest, usageError } from './cli/command-args';
 import { EXIT, type CommandIo, type ProcessIo } from './cli/command-io';
 import { isKafkaClientError, kafkaFailure } from './cli/kafka-connection';
@@ -286,7 +286,7 @@ function asVigilError(error: unknown, command: string): VigilError {
   if (isVigilError(parsed)) return parsed;
   if (isKafkaClientError(error)) return kafkaFailure(error, undefined, `${command}: Kafka failed`);
   const message =
-    error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+    error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : errorMessage(error);
   return new VigilError(
     'VIGIL_INTERNAL',
     `${command}: ${message} (a bug in Vigil: please report it; VIGIL_DEBUG=1 prints where it happened)`,

@@ -63,17 +63,21 @@ describe('where vigil runs', () => {
 });
 
 // A new user's trial: scripts/setup.sh linked `vigil` machine-wide (/usr/bin/vigil) without a word. It now says what
-// it links, where, and how to undo it (scripts/link-vigil.sh), and `--no-link` skips it. npm's global prefix is
-// pointed at a temporary directory, so the test links nothing on the machine.
+// it links, where, for whom, and how to undo it (scripts/link-vigil.sh), and `--no-link` skips it. npm's global
+// prefix is pointed at a temporary directory, so the test links nothing on the machine; a later trial found it
+// said "for every user" of a private prefix in the home directory.
 describe('scripts/link-vigil.sh (run by scripts/setup.sh)', () => {
-  const prefix = mkdtempSync(join(tmpdir(), 'vigil-prefix-'));
-  afterAll(() => rmSync(prefix, { recursive: true, force: true }));
+  // A private prefix, as nvm or `npm config set prefix ~/.npm-global` make one: under the home directory.
+  const home = mkdtempSync(join(tmpdir(), 'vigil-home-'));
+  const prefix = join(home, '.npm-global');
+  mkdirSync(prefix);
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_config_')),
   );
   const run = (script: string, ...args: string[]) =>
     spawnSync('bash', [join(ROOT, 'scripts', script), ...args], {
-      env: { ...env, NPM_CONFIG_PREFIX: prefix },
+      env: { ...env, NPM_CONFIG_PREFIX: prefix, HOME: home },
       encoding: 'utf8',
     });
   const link = join(prefix, 'bin', 'vigil');
@@ -83,7 +87,7 @@ describe('scripts/link-vigil.sh (run by scripts/setup.sh)', () => {
     expect(first.status).toBe(0);
     expect(readlinkSync(link)).toBe(join(ROOT, 'packages/daemon/bin/vigil'));
     expect(first.stderr).toContain(
-      `setup: linked ${link} -> ${join(ROOT, 'packages/daemon/bin/vigil')} (npm's global bin directory, for every user of this machine; undo: bash scripts/link-vigil.sh --unlink, or rm ${link})`,
+      `setup: linked ${link} -> ${join(ROOT, 'packages/daemon/bin/vigil')} (your own npm prefix, for you only, not every user of this machine; undo: bash scripts/link-vigil.sh --unlink, or rm ${link})`,
     );
     expect(run('link-vigil.sh').stderr).not.toContain('linked');
     const unlink = run('link-vigil.sh', '--unlink');

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createAlerting, type Alerting } from '@vigil/alerts';
 import { produceFile } from '@vigil/collector';
 import { parseConfig, type VigilConfig } from '@vigil/core';
+import { fitModelReference, StreamRunner } from '@vigil/daemon';
 import {
   createPostgresClient,
   createStore,
@@ -19,8 +20,6 @@ import {
 } from '@vigil/store';
 import { createTestTopic, kafkaBrokers, uniqueName } from './kafka-test-kit';
 import { createTestSchema } from './database';
-import { fitModelReference } from '../../daemon/src/pipeline/fit-reference';
-import { StreamRunner } from '../../daemon/src/run/stream-runner';
 import { makeEvents, toLabelBatch, toPredictionBatch, type TestEvent } from './stream-fixtures';
 
 export const MIN = 60_000;

@@ -2,10 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
-import { createPgliteClient, openPglite } from '../../store/src/sql/pglite-client';
-import { createPostgresClient, quoteIdentifier, redactUrl } from '../../store/src/sql/postgres-client';
-import type { SqlClient } from '../../store/src/sql/sql-client';
-import { createStore, type Store, type StoreOptions } from '../../store/src/create-store';
+import {
+  createPgliteClient,
+  createPostgresClient,
+  createStore,
+  openPglite,
+  redactUrl,
+  type SqlClient,
+  type Store,
+  type StoreOptions,
+} from '@vigil/store';
 
 const ENV_FILE = resolve(__dirname, '../../../.cache/services/env');
 const HOW_TO_START =
@@ -32,6 +38,7 @@ export function databaseUrl(): string {
  */
 export async function createTestSchema(label: string): Promise<{ url: string; schema: string; drop(): Promise<void> }> {
   const url = databaseUrl();
+  // Letters, digits and underscores only, so the name needs no quoting in the statements below.
   const schema = `vigil_test_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${randomBytes(4).toString('hex')}`;
   // One short-lived connection per statement: a connection held idle for the whole test would die with the
   // server when a fault test restarts it, and an idle client's error has no one to go to.
@@ -46,7 +53,7 @@ export async function createTestSchema(label: string): Promise<{ url: string; sc
     }
   };
   try {
-    await admin(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
+    await admin(`CREATE SCHEMA "${schema}"`);
   } catch (error) {
     throw new Error(`PostgreSQL is not reachable at ${redactUrl(url)} (${(error as Error).message}); ${HOW_TO_START}`, {
       cause: error,
@@ -59,7 +66,7 @@ export async function createTestSchema(label: string): Promise<{ url: string; sc
     async drop() {
       if (dropped) return;
       dropped = true;
-      await admin(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+      await admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     },
   };
 }

@@ -5,7 +5,7 @@
  * and notificationId let the receiver recognise the repeat). A target that keeps failing is recorded on the
  * incident and the next escalation step is scheduled at once.
  */
-import { isVigilError } from '@vigil/core';
+import { errorMessage, isVigilError } from '@vigil/core';
 import {
   appendAuditIn,
   getAlertGroup,
@@ -116,7 +116,7 @@ export function createDeliveryHandler(deps: DeliveryDependencies): (job: Running
       await send(deps, row, incident, job.signal);
     } catch (error) {
       const retriable = isVigilError(error) ? error.retriable : true;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       // Shutting down: leave the row pending; the job (or the relay) runs it again.
       if (job.signal.aborted) throw error;
       // The kill switch is never given up on: the row stays pending and the relay's next full pass re-enqueues it.
@@ -339,7 +339,7 @@ async function deliverGroupRow(deps: DeliveryDependencies, row: OutboxRow, job: 
     }
     log.error({ target: row.target, attempt: job.attempt, group: row.groupId, err: error }, 'delivery failed for good');
     deps.onDelivery?.({ kind: row.kind, target: row.target, ok: false, final: true });
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     await recordOnSubjects(
       deps,
       row,

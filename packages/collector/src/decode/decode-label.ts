@@ -1,4 +1,4 @@
-import type { ModelDefinition } from '@vigil/core';
+import { errorMessage, type ModelDefinition } from '@vigil/core';
 import { DecodeFailure, type DeadLetter, toDeadLetter } from './dead-letter';
 import { type CompiledDecodeOptions, type DecodeOptions, compileDecodeOptions } from './decode-options';
 import { missingField, outOfRange, own, parseEvent, readId, readModel, readTimestamp, wrongType } from './event-fields';
@@ -48,10 +48,7 @@ export function decodeLabel(
     }
   } catch (error) {
     // Only a bug gets here; the message is still accounted for, as a dead letter.
-    result = new DecodeFailure(
-      'VIGIL_INTERNAL',
-      `value: decoder failed (${error instanceof Error ? error.message : String(error)})`,
-    );
+    result = new DecodeFailure('VIGIL_INTERNAL', `value: decoder failed (${errorMessage(error)})`);
   }
   if (result instanceof DecodeFailure) return { ok: false, deadLetter: toDeadLetter(message, result, compiled, model) };
   return { ok: true, label: result };

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { ModelDefinition } from '@vigil/core';
+import { errorMessage, type ModelDefinition } from '@vigil/core';
 import { DecodeFailure } from './dead-letter';
 import type { CompiledDecodeOptions } from './decode-options';
 import { MAX_EPOCH_MS, parseIsoTimestamp } from './parse-timestamp';
@@ -89,10 +89,6 @@ export function parseEvent(message: RawMessage, options: CompiledDecodeOptions):
     return new DecodeFailure('VIGIL_DECODE_WRONG_TYPE', `value: expected a JSON object, got ${describeValue(parsed)}`);
   }
   return parsed;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

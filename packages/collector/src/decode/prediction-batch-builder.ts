@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { type ModelDefinition, VigilError } from '@vigil/core';
+import { errorMessage, type ModelDefinition, VigilError } from '@vigil/core';
 import { DecodeFailure, type DeadLetter, toDeadLetter } from './dead-letter';
 import { type CompiledDecodeOptions, type DecodeOptions, compileDecodeOptions } from './decode-options';
 import { EventScanner } from './event-scanner';
@@ -114,10 +114,7 @@ export class PredictionBatchBuilder {
       }
     } catch (error) {
       // Only a bug (or exhausted memory) gets here; the message is still accounted for, as a dead letter.
-      failure = new DecodeFailure(
-        'VIGIL_INTERNAL',
-        `value: decoder failed (${error instanceof Error ? error.message : String(error)})`,
-      );
+      failure = new DecodeFailure('VIGIL_INTERNAL', `value: decoder failed (${errorMessage(error)})`);
     }
     if (failure !== undefined) this.deadLetters.push(toDeadLetter(message, failure, this.options, model));
   }

@@ -1,7 +1,7 @@
 // Worker-thread entry: reads one file (see read-tables.ts). Numeric columns are on shared memory, so posting the
 // table back shares them; a VigilError crosses as its code, message and details.
 import { parentPort } from 'node:worker_threads';
-import { isVigilError } from '@vigil/core';
+import { errorMessage, isVigilError } from '@vigil/core';
 import { readTable } from './read-table';
 import type { ReadTableOptions } from './read-table-options';
 
@@ -12,7 +12,7 @@ parentPort?.on('message', ({ path, options }: { path: string; options: ReadTable
       parentPort?.postMessage({
         ok: false,
         code: isVigilError(error) ? error.code : 'VIGIL_INTERNAL',
-        message: error instanceof Error ? error.message : String(error),
+        message: errorMessage(error),
         details: isVigilError(error) ? error.details : undefined,
       }),
   );

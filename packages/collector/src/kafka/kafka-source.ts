@@ -1,4 +1,4 @@
-import { type Logger, silentLogger, VigilError } from '@vigil/core';
+import { errorMessage, type Logger, silentLogger, VigilError } from '@vigil/core';
 import {
   type Batch,
   type Consumer,
@@ -158,7 +158,7 @@ function connectFailure(error: unknown, brokers: readonly string[]): unknown {
   }
   return new VigilError(
     'VIGIL_KAFKA_UNAVAILABLE',
-    `cannot consume from Kafka at ${brokers.join(', ')}: ${messages.join(': ') || String(error)}`,
+    `cannot consume from Kafka at ${brokers.join(', ')}: ${messages.join(': ') || errorMessage(error)}`,
     {
       cause: error,
       retriable: !permanent,

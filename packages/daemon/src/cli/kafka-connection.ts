@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { KafkaConnectionOptions } from '@vigil/collector';
-import { VigilError, type KafkaConfig, type Logger } from '@vigil/core';
+import { errorMessage, VigilError, type KafkaConfig, type Logger } from '@vigil/core';
 
 /** The collector's connection options from the configuration's kafka section; files are read relative to `configDir`. */
 export function kafkaConnection(kafka: KafkaConfig, configDir: string, logger?: Logger): KafkaConnectionOptions {
@@ -59,7 +59,7 @@ export function kafkaFailure(error: unknown, brokers: readonly string[] | undefi
   }
   return new VigilError(
     'VIGIL_KAFKA_UNAVAILABLE',
-    `${doing}${brokers ? ` at ${brokers.join(', ')}` : ''}: ${messages.join(': ') || String(error)}`,
+    `${doing}${brokers ? ` at ${brokers.join(', ')}` : ''}: ${messages.join(': ') || errorMessage(error)}`,
     { cause: error, retriable: !refused },
   );
 }

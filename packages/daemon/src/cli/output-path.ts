@@ -4,7 +4,7 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { VigilError } from '@vigil/core';
+import { errorMessage, VigilError } from '@vigil/core';
 
 /** Why the system refused, in words: "ENOTDIR: not a directory, mkdir '/x/y'" → "not a directory". */
 function reason(error: unknown): string {
@@ -19,7 +19,7 @@ function reason(error: unknown): string {
     EROFS: 'the file system is read-only',
     ENOSPC: 'no space left on the device',
   };
-  return (e.code && words[e.code]) ?? e.message ?? String(error);
+  return (e.code && words[e.code]) ?? errorMessage(error);
 }
 
 function unwritable(what: string, path: string, error: unknown): VigilError {

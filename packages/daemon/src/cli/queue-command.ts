@@ -95,8 +95,9 @@ export function queueCommand(sub: QueueSub) {
     }
     if (values.config === undefined)
       throw new VigilError('VIGIL_USAGE', `${what}: -c vigil.yaml is required (its models' review policies)`);
-    const print = (item: ReviewItem) =>
-      io.stdout(values.json ? `${JSON.stringify(presentItem(item), null, 2)}\n` : `${formatItem(item)}\n`);
+    // `--json` prints what the HTTP API answers for the same item (docs/review.md): `{ "item": … }`.
+    const printJson = (item: ReviewItem) => io.stdout(`${JSON.stringify({ item: presentItem(item) }, null, 2)}\n`);
+    const print = (item: ReviewItem) => (values.json ? printJson(item) : io.stdout(`${formatItem(item)}\n`));
     if (sub === 'list') {
       if (positionals.length > 0)
         throw new VigilError('VIGIL_USAGE', `${what}: unexpected argument "${positionals[0]}"`);
@@ -104,15 +105,21 @@ export function queueCommand(sub: QueueSub) {
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
         throw new VigilError('VIGIL_USAGE', `${what}: --limit "${values.limit}" must be an integer from 1 to 1000`);
       return withQueue(io, values.config, async (queue) => {
-        const items = await queue.list({
+        // One more than shown: whether the list was cut, said on stderr so the output itself stays the items.
+        const found = await queue.list({
           ...(values.model ? { model: values.model } : {}),
           ...(values.status ? { status: values.status as ReviewItemStatus } : {}),
           ...(values.reason ? { reason: values.reason } : {}),
-          limit,
+          limit: limit + 1,
         });
+        const items = found.slice(0, limit);
         if (values.json) io.stdout(`${JSON.stringify(items.map(presentItem), null, 2)}\n`);
         else if (items.length === 0) io.stdout('No items.\n');
         else for (const item of items) io.stdout(`${formatItem(item)}\n`);
+        if (found.length > limit)
+          io.info(
+            `Showing the first ${limit} items, most urgent first; more match: ${limit < 1000 ? `--limit N shows up to 1000, or ` : ''}narrow with --model, --status or --reason.\n`,
+          );
         return EXIT.ok;
       });
     }
@@ -132,7 +139,7 @@ export function queueCommand(sub: QueueSub) {
     if (sub === 'show') {
       return withQueue(io, values.config, async (queue) => {
         const item = await queue.show(id);
-        if (values.json) print(item);
+        if (values.json) printJson(item);
         else io.stdout(describeItem(item, queue.modelConfig(item.model)));
         return EXIT.ok;
       });
@@ -160,7 +167,7 @@ export function queueCommand(sub: QueueSub) {
         reason,
         ...(label !== undefined ? { label } : {}),
       });
-      if (values.json) print(item);
+      if (values.json) printJson(item);
       else
         io.stdout(
           `Decided item ${item.id} (${item.model} prediction ${item.predictionId}) as ${item.decidedBy}: ${item.verdict}${item.label === null ? '' : `, label ${item.label}`}.\n`,

@@ -330,9 +330,15 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     ] as const) {
       const unknown = names.filter((n) => !features.some(([f]) => f === n));
       if (unknown.length > 0) {
+        // A group column is kept out of the inferred features; a user naming it here wants it explained too.
+        const grouped = unknown.filter((n) => groups.some((g) => groupColumns(g).includes(n)));
+        const fix =
+          grouped.length === 0
+            ? ''
+            : `; ${grouped.map((n) => `"${n}"`).join(', ')} ${grouped.length === 1 ? 'is a group column' : 'are group columns'}, not analysed as a feature unless listed: pass --features with ${grouped.length === 1 ? 'it' : 'them'} and the other features, e.g. --features ${[...features.map(([f, k]) => `${f}:${k}`), ...grouped.map((n) => `${n}:categorical`)].join(',')}`;
         throw new VigilError(
           'VIGIL_UNKNOWN_COLUMN',
-          `${flag} names ${unknown.map((n) => `"${n}"`).join(', ')}, not a feature (features: ${features.map(([f]) => f).join(', ')})`,
+          `${flag} names ${unknown.map((n) => `"${n}"`).join(', ')}, not a feature (features: ${features.map(([f]) => f).join(', ')})${fix}`,
         );
       }
     }
@@ -349,7 +355,8 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       minGroupSize,
       fdr,
     };
-    await checkOutcomeColumns(cur.table, spec, curInput);
+    // The reference first: its kinds are the ones the current file was read again with, so a text value in the
+    // reference's score makes the current's (numeric) scores text too, and only the reference holds the culprit.
     // The reference's labels are checked even when the current file has none: they calibrate the estimated performance.
     const refLabel = resolved.inReference.label ? resolved.names.label : undefined;
     const refSpec = { ...spec, ...(resolved.inReference.score ? {} : { score: undefined }), label: refLabel };
@@ -358,6 +365,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       { ...refSpec, prediction: resolved.inReference.prediction ? spec.prediction : undefined },
       refInput,
     );
+    await checkOutcomeColumns(cur.table, spec, curInput);
 
     for (const note of [...(ref.notes ?? []), ...(cur.notes ?? [])]) io.info(`${note}\n`);
     if (inferred.size > 0) {
@@ -739,11 +747,16 @@ async function checkOutcomeColumns(
     if (name === undefined || !table.columns.has(name)) return;
     const column = requireColumn(table, name);
     if (column.kind !== 'numeric') {
-      const row = column.codes.findIndex((c) => c >= 0);
-      const where = await rowLocation(input.path, Math.max(row, 0), input.name);
+      // The first value that is not a number is the one that made the column text; a column read as text because the
+      // other file's is (every value a number) shows its first value.
+      const text = (row: number): string => column.categories[column.codes[row] ?? -1] ?? '';
+      const present = column.codes.findIndex((c) => c >= 0);
+      const notNumber = column.codes.findIndex((c) => c >= 0 && Number.isNaN(Number(column.categories[c])));
+      const row = Math.max(notNumber >= 0 ? notNumber : present, 0);
+      const where = await rowLocation(input.path, row, input.name);
       throw new VigilError(
         'VIGIL_BAD_VALUE',
-        `${where}: column "${name}": ${JSON.stringify(column.categories[column.codes[Math.max(row, 0)] ?? 0] ?? '')} is not ${what}`,
+        `${where}: column "${name}": ${JSON.stringify(text(row))} is not ${what}`,
       );
     }
     for (let i = 0; i < column.values.length; i++) {

@@ -96,7 +96,7 @@ export function reviewQueueRoutes(queue: ReviewQueueService | undefined): Route[
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** An item as the API shows it: times as ISO-8601. */
+/** An item as the API (and `vigil queue … --json`) shows it: every time as ISO-8601, its context's too. */
 export function presentItem(item: ReviewItem) {
   return {
     ...item,
@@ -106,5 +106,24 @@ export function presentItem(item: ReviewItem) {
     claimedAt: iso(item.claimedAt),
     claimExpiresAt: iso(item.claimExpiresAt),
     decidedAt: iso(item.decidedAt),
+    context: presentContext(item.context),
   };
+}
+
+/** A number where the store keeps a time (ms); anything else (an older item's context) is shown as it is. */
+const isoAt = (value: unknown): unknown => (typeof value === 'number' ? iso(value) : value);
+const record = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The context's times (the window's start and end, when it was filled in, each open incident's opening) as ISO-8601. */
+function presentContext(context: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...context };
+  if (record(context.window))
+    out.window = { ...context.window, start: isoAt(context.window.start), end: isoAt(context.window.end) };
+  if ('windowFilledAt' in context) out.windowFilledAt = isoAt(context.windowFilledAt);
+  if (Array.isArray(context.openIncidents))
+    out.openIncidents = context.openIncidents.map((i: unknown) =>
+      record(i) ? { ...i, openedAt: isoAt(i.openedAt) } : i,
+    );
+  return out;
 }

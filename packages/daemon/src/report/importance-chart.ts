@@ -42,7 +42,8 @@ ${bar('cur', f.current, y0 + 4 + BAR_H + 1, 'current')}
 </g>`;
   });
   const axisY = TOP + plotH;
-  return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${`Feature importance (${unit}), reference and current`}">
+  // Drawn at its own size, as every other chart (width and height): stretched to its card, its text was larger than the page's.
+  return html`<svg class="chart importance" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="${`Feature importance (${unit}), reference and current`}">
 <g class="legend" transform="translate(${px(left)},16)">
 <rect class="ref" x="0" y="-9" width="11" height="11" rx="2"/><text x="16" y="0">Reference</text>
 <rect class="cur" x="94" y="-9" width="11" height="11" rx="2"/><text x="110" y="0">Current</text>

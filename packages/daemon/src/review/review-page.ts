@@ -20,7 +20,7 @@ const STYLES = `
 main{max-width:1100px;margin:0 auto;padding:16px}header{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;justify-content:space-between;margin-bottom:12px}
 h1{font-size:20px;margin:0}h2{font-size:16px;margin:0 0 8px}.card{background:#fff;border:1px solid #d9dee7;border-radius:8px;padding:14px 16px;margin-bottom:12px;overflow-wrap:break-word}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:12px}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #eceff4;vertical-align:top}
-th{font-weight:600;color:#4a5568}td.value{overflow-wrap:anywhere}.muted{color:#5f6b7a}.flag{color:#a3361f;font-weight:600}.ok{color:#2f6f3e}.reasons li{margin:2px 0}
+th{font-weight:600;color:#4a5568}td.value{overflow-wrap:anywhere}.num{white-space:nowrap;overflow-wrap:normal;font-variant-numeric:tabular-nums}.muted{color:#5f6b7a}.flag{color:#a3361f;font-weight:600}.ok{color:#2f6f3e}.reasons li{margin:2px 0}
 .bar{position:relative;height:14px;background:#e6ebf2;border-radius:7px;margin:6px 0}.bar .at{position:absolute;top:-3px;width:4px;height:20px;background:#1d2430;border-radius:2px}
 .bar .cut{position:absolute;top:-5px;width:2px;height:24px;background:#a3361f}form.inline{display:inline}button{font:inherit;padding:7px 14px;border-radius:6px;border:1px solid #8a96a8;background:#fff;cursor:pointer}
 button.agree{background:#2f6f3e;color:#fff;border-color:#2f6f3e}button.override{background:#a3361f;color:#fff;border-color:#a3361f}textarea,input,select{font:inherit;padding:6px;border:1px solid #8a96a8;border-radius:6px}
@@ -166,7 +166,7 @@ function featuresView({ item, model, profile }: ItemView): SafeHtml {
   const attributionCell = (name: string) => {
     if (!attributed) return '';
     const a = Object.hasOwn(attributions, name) ? attributions[name]! : null;
-    return html`<td class="attribution">${a === null ? '—' : `${a > 0 ? '+' : ''}${fmt(a)}`}</td>`;
+    return html`<td class="attribution num">${a === null ? '—' : `${a > 0 ? '+' : ''}${fmt(a)}`}</td>`;
   };
   const rows = names
     .map((name) => [name, item.features[name] ?? null] as const)
@@ -176,21 +176,23 @@ function featuresView({ item, model, profile }: ItemView): SafeHtml {
       let unusual = false;
       if (value === null) {
         reference = fitted
-          ? `missing in ${pct(fitted.missing / Math.max(1, fitted.rows))} of the reference`
+          ? html`missing in <span class="num">${pct(fitted.missing / Math.max(1, fitted.rows))}</span> of the reference`
           : reference;
         unusual = true;
       } else if (fitted?.kind === 'numeric' && typeof value === 'number') {
         const low = profileQuantile(fitted, UNUSUAL_QUANTILES[0]);
         const high = profileQuantile(fitted, UNUSUAL_QUANTILES[1]);
         unusual = value < low || value > high;
-        reference = html`p0.5–p99.5 ${fmt(low)} – ${fmt(high)}; percentile ${fmt(100 * profileCdf(fitted, value), 1)}`;
+        // Each number whole (class num): a narrow table wraps between them, never inside one.
+        reference = html`p0.5–p99.5 <span class="num">${fmt(low)}</span> – <span class="num">${fmt(high)}</span>; percentile <span class="num">${fmt(100 * profileCdf(fitted, value), 1)}</span>`;
       } else if (fitted?.kind === 'categorical') {
         const at = fitted.categories.indexOf(String(value));
         const share = at < 0 ? 0 : (fitted.counts[at] ?? 0) / Math.max(1, fitted.rows);
         unusual = at < 0;
-        reference = at < 0 ? 'never seen in the reference' : `${pct(share)} of the reference`;
+        reference =
+          at < 0 ? 'never seen in the reference' : html`<span class="num">${pct(share)}</span> of the reference`;
       }
-      return html`<tr${unusual ? trustedHtml(' class="flag"') : ''}><th scope="row">${name}</th><td class="value">${value === null ? 'missing' : typeof value === 'number' ? fmt(value) : value}</td>${attributionCell(name)}<td>${reference}</td></tr>`;
+      return html`<tr${unusual ? trustedHtml(' class="flag"') : ''}><th scope="row">${name}</th><td class="${typeof value === 'number' ? 'value num' : 'value'}">${value === null ? 'missing' : typeof value === 'number' ? fmt(value) : value}</td>${attributionCell(name)}<td>${reference}</td></tr>`;
     });
   const groups = Object.entries(item.groups);
   return html`<table><thead><tr><th>feature</th><th>value</th>${attributed && html`<th title="the event's attribution, in score units">attribution</th>`}<th>reference</th></tr></thead><tbody>${rows}</tbody></table>

@@ -188,6 +188,11 @@ export class Daemon {
       throw error;
     }
     const { alerting, runner, source, ranges, setFailure } = started;
+    // The incidents before this run (a resumed run's store has some): the summary counts only those it opened.
+    const incidentsBefore = alerting.listIncidents({ limit: 10_000 }).then(
+      (list) => new Set(list.map((i) => i.id)),
+      () => undefined,
+    );
     this.transition('running');
 
     let maintaining: Promise<unknown> = Promise.resolve();
@@ -240,13 +245,18 @@ export class Daemon {
       await runner.drain();
       const settled = await alerting.flush(o.drainFlushMs ?? 30_000);
       const incidents = await alerting.listIncidents({ limit: 10_000 });
+      // This run's counts (a resumed run's summary is what it read, not the store's totals), the dead letters apart
+      // from the events they were not; `incidentsOpen` is the state the run leaves.
+      const before = await incidentsBefore;
+      const deadPredictions = runner.deadLettered(o.topics.predictions);
+      const deadLabels = runner.deadLettered(o.topics.labels);
       logger.info(
         {
-          predictions: read.predictions,
-          labels: read.labels,
-          deadLetters: await started.store.countDeadLetters([o.topics.predictions, o.topics.labels]),
+          predictions: read.predictions - deadPredictions,
+          labels: read.labels - deadLabels,
+          deadLetters: deadPredictions + deadLabels,
+          ...(before ? { incidentsOpened: incidents.filter((i) => !before.has(i.id)).length } : {}),
           incidentsOpen: incidents.filter((i) => i.status !== 'resolved').length,
-          incidents: incidents.length,
           notificationsSettled: settled,
         },
         'end of the source: summary (vigil incidents list and vigil dlq list show the details)',

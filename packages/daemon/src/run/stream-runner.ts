@@ -171,6 +171,8 @@ export class StreamRunner {
   /** Models this daemon found silent (its no_traffic incident open), with the version it concerns. */
   private readonly silent = new Map<string, string>();
   private trafficChecked = false;
+  /** Dead letters committed by this runner, by topic: the end-of-source summary counts this run's, not the store's. */
+  private readonly deadLettersByTopic = new Map<string, number>();
   private retainedAt = Number.NEGATIVE_INFINITY;
   private partitionedAt = Number.NEGATIVE_INFINITY;
   private readonly startedAt: number;
@@ -257,6 +259,18 @@ export class StreamRunner {
       : undefined;
   }
 
+  /** How many of the messages this runner committed from `topic` were dead letters. */
+  deadLettered(topic: string): number {
+    return this.deadLettersByTopic.get(topic) ?? 0;
+  }
+
+  private countDeadLetters(letters: readonly DeadLetter[]): void {
+    for (const d of letters) {
+      this.options.metrics?.deadLettered.inc({ topic: d.topic, code: d.code });
+      this.deadLettersByTopic.set(d.topic, (this.deadLettersByTopic.get(d.topic) ?? 0) + 1);
+    }
+  }
+
   private async applyPredictions(batch: SourceBatch, changed: WindowKey[]): Promise<string[]> {
     for (const message of batch.messages) this.builder.add(message);
     const built = this.builder.build();
@@ -309,7 +323,7 @@ export class StreamRunner {
           this.partitionsAnnounced.add(compositeKey(w.model, String(w.topic), w.partitions));
       const m = this.options.metrics;
       for (const [id, b] of built.batches) m?.eventsConsumed.inc({ model: id }, b.rowCount);
-      for (const d of built.deadLetters) m?.deadLettered.inc({ topic: d.topic, code: d.code });
+      this.countDeadLetters(built.deadLetters);
       this.options.deadLetterTopic?.publish(built.deadLetters);
       for (const u of unprofiled) await this.reportUnprofiled(u.model, u.version, u.rows);
     }
@@ -383,7 +397,7 @@ export class StreamRunner {
       m?.labelsJoined.inc({}, result.labels.joined);
       m?.labelsOrphaned.inc({}, result.labels.orphaned);
       m?.labelsDuplicate.inc({}, result.labels.duplicates);
-      for (const d of deadLetters) m?.deadLettered.inc({ topic: d.topic, code: d.code });
+      this.countDeadLetters(deadLetters);
       this.options.deadLetterTopic?.publish(deadLetters);
     }
     return models;

@@ -25,41 +25,38 @@ describe('alert lifecycle commands', () => {
     ].join('\n'),
   );
 
-  beforeAll(async () => {
+  const HOUR = 3_600_000;
+  /** Stores psi(age) = `value` for the hour ending at `windowEnd` of `version` and evaluates the rules, as the runner does. */
+  const evaluatePsi = async (version: string, windowEnd: number, value: number) => {
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
       const alerting = await createAlerting({ config: await loadConfig(config, {}), store });
-      const end = Date.parse('2026-11-22T10:00:00Z');
-      const metricRows = [
-        {
-          model: 'credit-risk',
-          version: '7',
-          windowStart: end - 3_600_000,
-          windowEnd: end,
-          metric: 'psi' as const,
-          feature: 'age',
-          group: '',
-          value: 0.35,
-          rows: 900,
-          labelledRows: 0,
-        },
-      ];
+      const window = {
+        model: 'credit-risk',
+        version,
+        windowStart: windowEnd - HOUR,
+        windowEnd,
+        rows: 900,
+        labelledRows: 0,
+      };
+      const metricRows = [{ ...window, metric: 'psi' as const, feature: 'age', group: '', value }];
       await store.upsertMetricRows(metricRows);
-      const summary = await store.transaction((tx) =>
-        alerting.evaluateIn(tx, {
-          model: 'credit-risk',
-          version: '7',
-          windowStart: end - 3_600_000,
-          windowEnd: end,
-          rows: 900,
-          labelledRows: 0,
-          metricRows,
-        }),
-      );
-      incidentId = summary.opened[0]!;
+      const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { ...window, metricRows }));
+      await alerting.close();
+      return summary;
     } finally {
       await store.close();
     }
+  };
+  // The texts `vigil incidents list` prints for a psi rule of threshold 0.2 and clear threshold 0.1, built once.
+  const inWindow = (end: number) => `in window ${new Date(end - HOUR).toISOString()} – ${new Date(end).toISOString()}`;
+  const lastBreach = (value: string, end: number) => `last breach = ${value} > 0.2 ${inWindow(end)}`;
+  const cleared = (value: string, end: number) => `cleared: ${value} within the clear threshold 0.1 ${inWindow(end)}`;
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const END_7 = Date.parse('2026-11-22T10:00:00Z');
+
+  beforeAll(async () => {
+    incidentId = (await evaluatePsi('7', END_7, 0.35)).opened[0]!;
   }, 60_000);
 
   it('lists, acknowledges and resolves, recording the user and the reason', async () => {
@@ -67,7 +64,7 @@ describe('alert lifecycle commands', () => {
     expect(list.stderr).toBe('');
     expect(list.stdout).toMatch(
       new RegExp(
-        `^${incidentId} {2}firing {7}warning  credit-risk/7 psi\\(age\\) last breach = 0\\.35 > 0\\.2 in window 2026-11-22T09:00:00\\.000Z – 2026-11-22T10:00:00\\.000Z  opened `,
+        `^${incidentId} {2}firing {7}warning  ${literal(`credit-risk/7 psi(age) ${lastBreach('0.35', END_7)}`)}  opened `,
       ),
     );
     const ack = await runCli(['incidents', 'ack', incidentId, '--reason', 'looking'], cwd, env);
@@ -193,115 +190,32 @@ describe('alert lifecycle commands', () => {
 
   // Last: its incidents would count in the review above.
   it('lists a resolved incident with the window that cleared it beside its last breach', async () => {
-    const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
-    let id = '';
-    try {
-      const alerting = await createAlerting({ config: await loadConfig(config, {}), store });
-      const end = Date.parse('2026-11-23T10:00:00Z');
-      for (const [windowEnd, value] of [
-        [end, 0.31],
-        [end + 3_600_000, 0.04],
-      ] as const) {
-        const metricRows = [
-          {
-            model: 'credit-risk',
-            version: '8',
-            windowStart: windowEnd - 3_600_000,
-            windowEnd,
-            metric: 'psi' as const,
-            feature: 'age',
-            group: '',
-            value,
-            rows: 900,
-            labelledRows: 0,
-          },
-        ];
-        await store.upsertMetricRows(metricRows);
-        const summary = await store.transaction((tx) =>
-          alerting.evaluateIn(tx, {
-            model: 'credit-risk',
-            version: '8',
-            windowStart: windowEnd - 3_600_000,
-            windowEnd,
-            rows: 900,
-            labelledRows: 0,
-            metricRows,
-          }),
-        );
-        id ||= summary.opened[0] ?? '';
-      }
-      await alerting.close();
-    } finally {
-      await store.close();
-    }
+    const end = Date.parse('2026-11-23T10:00:00Z');
+    const id = (await evaluatePsi('8', end, 0.31)).opened[0] ?? '';
+    await evaluatePsi('8', end + HOUR, 0.04);
     const list = await runCli(['incidents', 'list', '--status', 'resolved', '--model', 'credit-risk'], cwd, env);
     const line = list.stdout.split('\n').find((l) => l.startsWith(id))!;
-    expect(line).toContain(
-      'credit-risk/8 psi(age) last breach = 0.31 > 0.2 in window 2026-11-23T09:00:00.000Z – 2026-11-23T10:00:00.000Z',
-    );
-    expect(line).toMatch(
-      / by vigil {2}cleared: 0\.04 within the clear threshold 0\.1 in window 2026-11-23T10:00:00\.000Z – 2026-11-23T11:00:00\.000Z$/,
-    );
+    expect(line).toContain(`credit-risk/8 psi(age) ${lastBreach('0.31', end)}`);
+    expect(line).toMatch(new RegExp(` by vigil {2}${literal(cleared('0.04', end + HOUR))}$`));
   }, 60_000);
 
   // An incident lingering between the clear threshold and the threshold: the list shows the last breach, rounded,
   // never the elevated value as a breach (before: `psi(age) = 0.14999 > 0.2`, unrounded and false).
   it('lists an incident kept firing by an elevated window with its last breach, rounded', async () => {
-    const evaluate = async (windowEnd: number, value: number) => {
-      const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
-      try {
-        const alerting = await createAlerting({ config: await loadConfig(config, {}), store });
-        const metricRows = [
-          {
-            model: 'credit-risk',
-            version: '9',
-            windowStart: windowEnd - 3_600_000,
-            windowEnd,
-            metric: 'psi' as const,
-            feature: 'age',
-            group: '',
-            value,
-            rows: 900,
-            labelledRows: 0,
-          },
-        ];
-        await store.upsertMetricRows(metricRows);
-        const summary = await store.transaction((tx) =>
-          alerting.evaluateIn(tx, {
-            model: 'credit-risk',
-            version: '9',
-            windowStart: windowEnd - 3_600_000,
-            windowEnd,
-            rows: 900,
-            labelledRows: 0,
-            metricRows,
-          }),
-        );
-        await alerting.close();
-        return summary;
-      } finally {
-        await store.close();
-      }
-    };
+    const evaluate = (windowEnd: number, value: number) => evaluatePsi('9', windowEnd, value);
     const end = Date.parse('2026-11-24T10:00:00Z');
     const id = (await evaluate(end, 0.312345)).opened[0]!;
-    expect((await evaluate(end + 3_600_000, 0.14999)).updated).toEqual([id]); // elevated: still firing
+    expect((await evaluate(end + HOUR, 0.14999)).updated).toEqual([id]); // elevated: still firing
     const lineOf = async (status: string) =>
       (await runCli(['incidents', 'list', '--status', status, '--model', 'credit-risk'], cwd, env)).stdout
         .split('\n')
         .find((l) => l.startsWith(id))!;
     const firing = await lineOf('open'); // silenced by the test above, still open
-    expect(firing).toContain(
-      'credit-risk/9 psi(age) last breach = 0.3123 > 0.2 in window 2026-11-24T09:00:00.000Z – 2026-11-24T10:00:00.000Z  opened ',
-    );
+    expect(firing).toContain(`credit-risk/9 psi(age) ${lastBreach('0.3123', end)}  opened `);
     expect(firing).not.toContain('0.15');
-    await evaluate(end + 2 * 3_600_000, 0.0412345);
+    await evaluate(end + 2 * HOUR, 0.0412345);
     const resolved = await lineOf('resolved');
-    expect(resolved).toContain(
-      'last breach = 0.3123 > 0.2 in window 2026-11-24T09:00:00.000Z – 2026-11-24T10:00:00.000Z',
-    );
-    expect(resolved).toMatch(
-      /cleared: 0\.04123 within the clear threshold 0\.1 in window 2026-11-24T11:00:00\.000Z – 2026-11-24T12:00:00\.000Z$/,
-    );
+    expect(resolved).toContain(lastBreach('0.3123', end));
+    expect(resolved).toMatch(new RegExp(`${literal(cleared('0.04123', end + 2 * HOUR))}$`));
   }, 60_000);
 });

@@ -127,7 +127,11 @@ describe('vigil queue', () => {
       code: 0,
       stdout: `Decided item ${id} (credit-risk prediction e1) as cli:dana: override, label 0.\n`,
     });
-    const shown = JSON.parse((await runCli(['queue', 'show', id, '-c', config, '--json'], cwd, env)).stdout);
+    // What GET /api/review-queue/:id answers (docs/review.md): the item under `item`.
+    const { item: shown, ...besides } = JSON.parse(
+      (await runCli(['queue', 'show', id, '-c', config, '--json'], cwd, env)).stdout,
+    );
+    expect(besides).toEqual({});
     expect(shown).toMatchObject({
       status: 'decided',
       verdict: 'override',
@@ -166,5 +170,79 @@ describe('vigil queue', () => {
     } finally {
       await store.close();
     }
+  }, 60_000);
+
+  it('says when the list was cut at --limit, and prints every time of an item as ISO-8601, its context too', async () => {
+    const cut = await runCli(['queue', 'list', '-c', config, '--limit', '2'], cwd, env);
+    expect(cut.code).toBe(0);
+    expect(cut.stdout.trim().split('\n')).toHaveLength(2);
+    expect(cut.stderr).toBe(
+      'Showing the first 2 items, most urgent first; more match: --limit N shows up to 1000, or narrow with --model, --status or --reason.\n',
+    );
+    const cutJson = await runCli(['queue', 'list', '-c', config, '--limit', '2', '--json'], cwd, env);
+    expect(JSON.parse(cutJson.stdout)).toHaveLength(2);
+    expect(cutJson.stderr).toContain('Showing the first 2 items');
+    const whole = await runCli(['queue', 'list', '-c', config, '--limit', '3'], cwd, env);
+    expect(whole).toMatchObject({ code: 0, stderr: '' });
+    expect(whole.stdout.trim().split('\n')).toHaveLength(3);
+
+    const start = Date.parse('2026-03-01T09:30:00Z');
+    const audit = { policy: 'audit', rate: 0.01 };
+    const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    try {
+      await store.transaction((tx) =>
+        queueFlaggedIn(
+          tx,
+          [
+            {
+              model: 'credit-risk',
+              capacityPerHour: 1000,
+              ttlMs: 86_400_000,
+              context: {
+                window: { start, end: start + 1_800_000, version: 'v1', rows: 1200, labelledRows: 900 },
+                metrics: [{ metric: 'ece', feature: '', value: 0.031 }],
+                windowFilledAt: start + 3_600_000,
+              },
+              items: [
+                {
+                  id: 'e9',
+                  version: 'v1',
+                  ts: now - 30_000,
+                  score: 0.5,
+                  prediction: 1,
+                  features: { age: 30 },
+                  groups: {},
+                  attributions: {},
+                  reasons: [audit],
+                  priority: 5,
+                },
+              ],
+            },
+          ],
+          now,
+        ),
+      );
+    } finally {
+      await store.close();
+    }
+    const listed = JSON.parse((await runCli(['queue', 'list', '-c', config, '--json'], cwd, env)).stdout) as Array<{
+      id: string;
+      predictionId: string;
+    }>;
+    const id = listed.find((i) => i.predictionId === 'e9')!.id;
+    const { item } = JSON.parse((await runCli(['queue', 'show', id, '-c', config, '--json'], cwd, env)).stdout);
+    expect(item.context).toEqual({
+      window: {
+        start: '2026-03-01T09:30:00.000Z',
+        end: '2026-03-01T10:00:00.000Z',
+        version: 'v1',
+        rows: 1200,
+        labelledRows: 900,
+      },
+      metrics: [{ metric: 'ece', feature: '', value: 0.031 }],
+      windowFilledAt: '2026-03-01T10:30:00.000Z',
+      openIncidents: [],
+    });
+    expect(item.eventTs).toBe(new Date(now - 30_000).toISOString());
   }, 60_000);
 });

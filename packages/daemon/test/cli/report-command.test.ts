@@ -164,6 +164,43 @@ describe('vigil report: bad input is refused with what and where', () => {
     expect(r.stderr).toMatch(/s\.csv:3: column "score": 1.7 is not a probability/); // data row 2 is line 3, after the header
   });
 
+  it("a text score in the reference: the reference's file, line and value, not the current's", async () => {
+    const ref = write('text-score-ref.csv', 'x,score\n1,0.2\n2,0.4\n3,abc\n4,0.5\n');
+    const cur = write('text-score-cur.csv', 'x,score\n1,0.87561\n2,0.3\n');
+    const r = await runCli(['report', '--reference', ref, '--current', cur]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error \[VIGIL_BAD_VALUE\]: \S*text-score-ref\.csv:4: column "score": "abc" is not a probability in \[0, 1\]$/m,
+    );
+    expect(r.stderr).not.toContain('text-score-cur.csv');
+  });
+
+  it('--protected naming a group column says to list it in --features, and listing it works', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `${i % 7},${(i % 10) / 10},${i % 2},${i % 3 ? 'f' : 'm'}`);
+    const csv = write('grouped.csv', ['x,score,label,sex', ...rows].join('\n') + '\n');
+    const base = [
+      'report',
+      '--reference',
+      csv,
+      '--current',
+      csv,
+      '--group-columns',
+      'sex',
+      '--json',
+      join(dir, 'g.json'),
+    ];
+    const refused = await runCli([...base, '--protected', 'sex']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      '--protected names "sex", not a feature (features: x); "sex" is a group column, not analysed as a feature unless listed: pass --features with it and the other features, e.g. --features x:numeric,sex:categorical',
+    );
+    const fixed = await runCli([...base, '--protected', 'sex', '--features', 'x:numeric,sex:categorical']);
+    expect(fixed.stderr).not.toContain('error');
+    expect(fixed.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'g.json'), 'utf8')) as Report;
+    expect(report.options.features.map((f) => f.name)).toEqual(['x', 'sex']);
+  });
+
   it('--fail-on-drift exits 3 when a feature drifted, 0 otherwise', async () => {
     const small = join(__dirname, '../golden/small');
     const drifted = await runCli([

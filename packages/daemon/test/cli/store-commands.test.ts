@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReferenceProfile } from '@vigil/analyzers';
@@ -133,5 +133,38 @@ describe('vigil migrate, reference fit and dlq list on the embedded database', (
       rawErasedAt: erasedAt,
       reason: 'not JSON at byte 7',
     });
+  }, 60_000);
+});
+
+/** ./.vigil/pglite may be a symbolic link (to a larger disk, a shared folder): PGlite's own file system cannot follow one. */
+describe('an embedded database folder that is a symbolic link', () => {
+  it('is opened through the link: the migrations land in the folder it points to, and stay', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'vigil-linked-'));
+    const elsewhere = join(mkdtempSync(join(tmpdir(), 'vigil-linked-target-')), 'pglite');
+    mkdirSync(elsewhere);
+    mkdirSync(join(cwd, '.vigil'));
+    symlinkSync(elsewhere, join(cwd, '.vigil/pglite'));
+    const first = await runCli(['migrate'], cwd);
+    expect(first).toEqual({
+      code: 0,
+      stdout: expect.stringMatching(
+        /^Applied migrations 1, .* to the embedded PGlite database in .*\.vigil\/pglite\n$/,
+      ),
+      stderr: '',
+    });
+    expect(existsSync(join(elsewhere, 'PG_VERSION'))).toBe(true);
+    const again = await runCli(['migrate'], cwd);
+    expect(again.stdout).toMatch(/is up to date/);
+  }, 60_000);
+
+  it('a link to nowhere is refused with a code and the reason, never [object Object]', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'vigil-linked-'));
+    mkdirSync(join(cwd, '.vigil'));
+    symlinkSync(join(cwd, 'gone'), join(cwd, '.vigil/pglite'));
+    const r = await runCli(['migrate'], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `error [VIGIL_STORE_UNAVAILABLE]: cannot open the embedded database in ${join(cwd, '.vigil/pglite')}: ENOENT: no such file or directory, mkdir '${join(cwd, '.vigil/pglite')}'\n`,
+    );
   }, 60_000);
 });

@@ -329,6 +329,8 @@ interface ChartCheck {
   width: number;
   height: number;
   shapes: number;
+  /** The largest text in the chart as drawn: its font size times the chart's scale (drawn width / viewBox width). */
+  largestTextPx: number;
 }
 
 describe('renderReportHtml in headless Chromium', () => {
@@ -470,11 +472,16 @@ describe('renderReportHtml in headless Chromium', () => {
                   const b = shape.getBBox();
                   return b.width > 0 || b.height > 0;
                 });
+                const scale = box.width / (svg.viewBox.baseVal?.width || box.width);
+                const sizes = Array.from(svg.querySelectorAll('text')).map(
+                  (t) => parseFloat(getComputedStyle(t).fontSize) * scale,
+                );
                 return {
                   className: svg.getAttribute('class') ?? '',
                   width: box.width,
                   height: box.height,
                   shapes: shapes.length,
+                  largestTextPx: Math.max(0, ...sizes),
                 };
               }),
           );
@@ -483,6 +490,12 @@ describe('renderReportHtml in headless Chromium', () => {
             expect(chart.width).toBeGreaterThan(100);
             expect(chart.height).toBeGreaterThan(100);
             expect(chart.shapes).toBeGreaterThan(3);
+            // No chart's text is larger than the page's own (14 px): the explanations chart, stretched to its card,
+            // once drew its 11-12 px labels at about 20 px.
+            expect({ chart: chart.className, px: chart.largestTextPx }).toEqual({
+              chart: chart.className,
+              px: Math.min(14, chart.largestTextPx),
+            });
           }
           const shot = join(dir, `${name}-${width}.png`);
           await page.screenshot({ path: shot, fullPage: true });

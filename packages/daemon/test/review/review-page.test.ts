@@ -259,6 +259,27 @@ models:
     expect(await incomeRow.locator('td.attribution').textContent()).toBe('+0.21');
     expect(await page.locator('#features tr', { hasText: 'note' }).locator('td.attribution').textContent()).toBe('—');
 
+    // Numbers stay whole at every width (a narrow window wrapped 150000 as 1500/00): each number in the features
+    // table lies on one line. Where a value's text wraps, it wraps between words.
+    for (const width of [1280, 800, 560, 420]) {
+      await page.setViewportSize({ width, height: 900 });
+      const split = await page.evaluate(() => {
+        const out: string[] = [];
+        const walker = document.createTreeWalker(document.querySelector('#features tbody')!, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (const m of (node.textContent ?? '').matchAll(/[-+]?\d[\d.,]*(?:e[-+]?\d+)?%?/g)) {
+            const range = document.createRange();
+            range.setStart(node, m.index);
+            range.setEnd(node, m.index + m[0].length);
+            const lines = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+            if (lines.size > 1) out.push(m[0]);
+          }
+        }
+        return out;
+      });
+      expect({ width, split }).toEqual({ width, split: [] });
+    }
+
     for (const width of [1280, 800]) {
       await page.setViewportSize({ width, height: 900 });
       const fit = await page.evaluate(() => ({

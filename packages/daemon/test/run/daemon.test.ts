@@ -119,11 +119,34 @@ describe('Daemon', () => {
     );
     const summary = records.find((r) => r.msg.startsWith('end of the source: summary'))!;
     expect(summary).toMatchObject({ predictions: 2401, deadLetters: 0 });
-    expect(summary.incidents).toBeGreaterThan(0);
+    expect(summary.incidentsOpened).toBeGreaterThan(0);
     // One reader of the committed offsets for the source: a second run of the same file reads nothing again.
     const again: LogRecord[] = [];
     const second = await daemonOf({ ...s, store, records: again }).run();
     expect(second.read).toEqual({ predictions: 0, labels: 0 });
+  });
+
+  it("the end-of-source summary counts this run's events, dead letters apart, and a resumed run only what it read", async () => {
+    const s = setup();
+    appendFileSync(s.file, 'not json\n');
+    const first: LogRecord[] = [];
+    expect(await daemonOf({ ...s, store, records: first }).run()).toMatchObject({ reason: 'ended' });
+    const summaryOf = (records: readonly LogRecord[]) =>
+      records.find((r) => r.msg.startsWith('end of the source: summary'))!;
+    const labels = s.lines.length - 2401;
+    expect(summaryOf(first)).toMatchObject({ predictions: 2401, labels, deadLetters: 1 });
+    const opened = summaryOf(first).incidentsOpened as number;
+    expect(opened).toBeGreaterThan(0);
+    expect(summaryOf(first).incidentsOpen).toBeGreaterThan(0);
+
+    // The grown file, resumed: 5 more predictions and another bad line; the store holds the first run's too.
+    const more = makeEvents({ n: 5, start: T0 + 4 * 60 * MIN + MIN, seed: 54, idPrefix: 'more' });
+    appendFileSync(s.file, `${[...more.map((e) => JSON.stringify(e)), '{"broken":'].join('\n')}\n`);
+    const second: LogRecord[] = [];
+    await daemonOf({ ...s, store, records: second }).run();
+    expect(summaryOf(second)).toMatchObject({ predictions: 5, labels: 0, deadLetters: 1, incidentsOpened: 0 });
+    expect(summaryOf(second).incidentsOpen).toBe(summaryOf(first).incidentsOpen);
+    expect(await store.countDeadLetters([`file:${s.file}`, `file:${s.file}#labels`])).toBe(2);
   });
 
   it('a followed file: running and ready until stop(), then draining → stopped', async () => {

@@ -151,16 +151,9 @@ describe('secrets never leak', () => {
   /** host:port of the test PostgreSQL (scripts/services; other ports when VIGIL_PG_PORT is set). */
   const pgHost = () => new URL(realDatabaseUrl).host;
 
-  beforeAll(async () => {
-    db = await createTestSchema('security_secrets');
-    realDatabaseUrl = withPassword(db.url, S.databasePassword, db.schema);
-  }, 30_000);
-  afterAll(async () => {
-    await db?.drop();
-  });
-
-  it('redactedConfig, JSON and inspection of the compiled configuration hold no secret, yet the code can read them', () => {
-    const config = parseConfig(
+  /** The compiled configuration with every kind of secret (Redis and Kafka unreachable: nothing connects). */
+  const secretConfig = () =>
+    parseConfig(
       configYaml({
         databaseUrl: realDatabaseUrl,
         redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:56379/0`,
@@ -170,6 +163,17 @@ describe('secrets never leak', () => {
       'vigil.yaml',
       {},
     );
+
+  beforeAll(async () => {
+    db = await createTestSchema('security_secrets');
+    realDatabaseUrl = withPassword(db.url, S.databasePassword, db.schema);
+  }, 30_000);
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('redactedConfig, JSON and inspection of the compiled configuration hold no secret, yet the code can read them', () => {
+    const config = secretConfig();
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a serialised view, read by path
     const redacted = redactedConfig(config) as Record<string, any>;
     expectNoSecret(JSON.stringify(redacted), 'redactedConfig');
@@ -206,16 +210,7 @@ describe('secrets never leak', () => {
   });
 
   it('the logger masks secrets in what it is given: configuration objects, URLs with passwords, secret-named keys, errors', () => {
-    const config = parseConfig(
-      configYaml({
-        databaseUrl: realDatabaseUrl,
-        redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:56379/0`,
-        brokers: ['127.0.0.1:59092'],
-        sasl: true,
-      }),
-      'vigil.yaml',
-      {},
-    );
+    const config = secretConfig();
     const lines: string[] = [];
     const log = createLogger({ level: 'debug', write: (l) => lines.push(l) }).child({ component: 'test' });
     log.info({ config }, 'the configuration');
@@ -361,46 +356,24 @@ describe('secrets never leak', () => {
           expect(
             (await ask('/api/incidents', { headers: { authorization: `Bearer ${S.adminToken.slice(0, -1)}` } })).status,
           ).toBe(200);
-          const json = { 'content-type': 'application/json' };
-          expect(
-            (await ask('/api/incidents/nope/ack', { method: 'POST', headers: json, body: '{"reason":"x"}' })).status,
-          ).toBe(401);
-          expect(
+          // A JSON POST with a bearer token (none: no authorization header); its status.
+          const post = async (path: string, token: string | undefined, body: string) =>
             (
-              await ask('/api/incidents/nope/ack', {
+              await ask(path, {
                 method: 'POST',
-                headers: { ...json, authorization: `Bearer ${S.adminToken}x` },
-                body: '{"reason":"x"}',
+                headers: {
+                  'content-type': 'application/json',
+                  ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+                },
+                body,
               })
-            ).status,
-          ).toBe(401);
-          expect(
-            (
-              await ask('/api/models/credit-risk/pause', {
-                method: 'POST',
-                headers: { ...json, authorization: `Bearer ${S.ownerToken}` },
-                body: '{"reason":"x"}',
-              })
-            ).status,
-          ).toBe(403);
-          expect(
-            (
-              await ask('/api/incidents/nope/ack', {
-                method: 'POST',
-                headers: { ...json, authorization: `Bearer ${S.adminToken}` },
-                body: '{"reason":"x"}',
-              })
-            ).status,
-          ).toBe(404);
-          expect(
-            (
-              await ask('/api/silences', {
-                method: 'POST',
-                headers: { ...json, authorization: `Bearer ${S.adminToken}` },
-                body: '{"reason":',
-              })
-            ).status,
-          ).toBe(400);
+            ).status;
+          const reason = '{"reason":"x"}';
+          expect(await post('/api/incidents/nope/ack', undefined, reason)).toBe(401);
+          expect(await post('/api/incidents/nope/ack', `${S.adminToken}x`, reason)).toBe(401);
+          expect(await post('/api/models/credit-risk/pause', S.ownerToken, reason)).toBe(403);
+          expect(await post('/api/incidents/nope/ack', S.adminToken, reason)).toBe(404);
+          expect(await post('/api/silences', S.adminToken, '{"reason":')).toBe(400);
           await until('consumer joined', () => (/partitions assigned|consuming/.test(stderr()) ? true : undefined));
         },
       );

@@ -1,7 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
 import type * as NodeModule from 'node:module';
 import type { PGlite, PGliteOptions, Transaction } from '@electric-sql/pglite';
-import { isVigilError, VigilError } from '@vigil/core';
+import { errorMessage, isVigilError, VigilError } from '@vigil/core';
 import type { SqlClient, SqlExecutor, SqlResult } from './sql-client';
 import { toStoreError } from './sql-error';
 import { quoteIdentifier } from './postgres-client';
@@ -57,20 +57,23 @@ function executor(db: Runner): SqlExecutor {
 /** A SqlClient over PGlite: one in-process connection, whose transactions PGlite runs one at a time. */
 export async function createPgliteClient(options: PgliteClientOptions = {}): Promise<SqlClient> {
   const owned = options.instance === undefined;
-  const lockDir = owned ? options.dataDir : undefined;
+  let lockDir = owned ? options.dataDir : undefined;
   let db: PGlite;
   try {
     // PGlite creates its data folder but not the folders above it (./.vigil/ on a fresh checkout).
     if (lockDir !== undefined) await mkdir(lockDir, { recursive: true });
+    // PGlite's file system cannot follow a symbolic link (it throws ENOENT): open the folder the link points to, and
+    // lock that folder, so two links to one database share one lock.
+    if (lockDir !== undefined) lockDir = await realpath(lockDir);
     // Before PGlite starts: a second process on the folder would abort inside its WebAssembly.
     if (lockDir !== undefined) lockEmbeddedDatabase(lockDir);
-    db = options.instance ?? (await openPglite(options.dataDir));
+    db = options.instance ?? (await openPglite(lockDir));
   } catch (error) {
     if (isVigilError(error)) throw error;
     if (lockDir !== undefined) unlockEmbeddedDatabase(lockDir);
     throw new VigilError(
       'VIGIL_STORE_UNAVAILABLE',
-      `cannot open the embedded database${options.dataDir ? ` in ${options.dataDir}` : ''}: ${String(error)}`,
+      `cannot open the embedded database${options.dataDir ? ` in ${options.dataDir}` : ''}: ${errorMessage(error)}`,
       {
         cause: error,
       },
