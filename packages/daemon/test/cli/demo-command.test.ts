@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, type Store } from '@vigil/store';
-import type { StreamSummary } from '../../src/demo/stream-summary';
+import type { StreamSummary } from '@vigil/demo';
 import { kafkaBrokers } from '@vigil/test-kit';
 import { runCli } from './run-cli';
 

@@ -30,18 +30,12 @@ import type { Alerting } from '@vigil/alerts';
 import { ensureTopic, produceMessages, type OffsetsFor, type PredictionSource } from '@vigil/collector';
 import { createLogger, parseConfig, VigilError, type Logger, type VigilConfig } from '@vigil/core';
 import { createStore, listReviewItems, redactUrl, type Incident, type SqlExecutor, type Store } from '@vigil/store';
-import { batchSpec } from '../pipeline/batch-buckets';
-import { renderReportHtml } from '../report/render-html';
-import { Daemon, kafkaDaemonSource, type DaemonSource } from '../run/daemon';
-import type { WindowAlerts } from '../run/stream-runner';
-import type { CommandIo } from '../cli/command-io';
-import { writeDashboards } from '../cli/dashboards-command';
+import type { DemoHost, DemoIo, DemoSource } from './demo-host';
 import { alertLines, startAlertReceiver, type AlertReceiver } from './alert-receiver';
 import { FlightSource } from './flight-source';
 import { FLIGHT_FEATURES, flightsTable, loadFlights, type Flights } from './flights-data';
 import { labelsOf, rateMatchingThreshold, scoreFlights, trainFlightsModel } from './flights-model';
 import { StreamProgress } from './stream-progress';
-import { vigilVersion } from '../cli/version';
 import {
   calendarMonths,
   formatStreamSummary,
@@ -63,7 +57,7 @@ const DEMO_REVIEW_CAPACITY = 20;
 const REVIEW_LISTED = 5;
 
 export interface FlightsDemoOptions {
-  io: CommandIo;
+  io: DemoIo;
   /** Redraw a progress bar (stderr is a terminal) rather than print progress lines. */
   tty: boolean;
   dataPath: string;
@@ -110,7 +104,7 @@ export interface FlightsDemoResult {
   files: Record<string, string>;
 }
 
-export async function runFlightsDemo(options: FlightsDemoOptions): Promise<FlightsDemoResult> {
+export async function runFlightsDemo(options: FlightsDemoOptions, host: DemoHost): Promise<FlightsDemoResult> {
   const { io, outDir } = options;
   const started = performance.now();
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
@@ -240,7 +234,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       });
     const streamLength = streamRows.length;
     // With Kafka, the same events go through a topic of the demo's own (one partition, so offsets are positions).
-    let daemonSource: DaemonSource = {
+    let daemonSource: DemoSource = {
       describe: { source: 'the flights of February–June' },
       readyAtOnce: true,
       create: ({ offsetsFor }) => flightSource(offsetsFor),
@@ -260,7 +254,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
           connection,
         );
       }
-      const kafka = kafkaDaemonSource(connection, { groupId, topics: [runTopics.predictions] });
+      const kafka = host.kafkaSource(connection, { groupId, topics: [runTopics.predictions] });
       daemonSource = { ...kafka, create: (o) => (kafkaSource = kafka.create(o)) };
     }
     note(
@@ -279,7 +273,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     let incidents: Incident[] = [];
     const storeRef = store;
     let alertingRef: Alerting | undefined;
-    const daemon = new Daemon({
+    const outcome = await host.runDaemon({
       name: 'vigil demo',
       config,
       configDir: outDir,
@@ -301,7 +295,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
         },
         ...(options.redisUrl !== undefined ? { bullmq: { name: `vigil-demo-${Date.now().toString(36)}` } } : {}),
       },
-      windowAlerts: (alerting): WindowAlerts => {
+      windowAlerts: (alerting) => {
         alertingRef = alerting;
         return {
           async evaluateIn(tx: SqlExecutor, analysis) {
@@ -362,7 +356,6 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
         incidents = await alerting.listIncidents({ model: DEMO_MODEL, limit: 1000 });
       },
     });
-    const outcome = await daemon.run();
     if (outcome.state === 'failed') throw outcome.error;
     const streamSeconds = (streamEnded - streamStarted) / 1000;
     const eventsPerSecond = events / streamSeconds;
@@ -376,7 +369,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     // The summary, read back from what the pipeline stored.
     const from = flights.ts[streamRows[0] as number] ?? 0;
     const to = (flights.ts[streamRows[streamRows.length - 1] as number] ?? 0) + 1;
-    const storedSpec = { ...batchSpec(modelConfig), groups: [...modelConfig.groups] };
+    const storedSpec = { ...host.batchSpec(modelConfig), groups: [...modelConfig.groups] };
     const summary = await summarizeStream({
       store,
       model: DEMO_MODEL,
@@ -424,7 +417,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     };
     await writeFile(
       files.html,
-      renderReportHtml(report, {
+      host.renderReportHtml(report, {
         inputs: {
           reference: 'January 2001 (the training month)',
           current:
@@ -432,12 +425,12 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
               ? `${monthName} ${new Date(lastMonth.start).getUTCFullYear()} (streamed flights)`
               : '',
         },
-        version: vigilVersion(),
+        version: host.version,
         commandLine: 'vigil demo',
       }),
     );
     await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
-    const dashboards = await writeDashboards(files.dashboards);
+    const dashboards = await host.writeDashboards(files.dashboards);
     const seconds = { total: (performance.now() - started) / 1000, stream: streamSeconds };
     const result: FlightsDemoResult = {
       summary,

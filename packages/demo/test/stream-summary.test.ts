@@ -1,17 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fitReferenceProfile, type AnalysisSpec } from '@vigil/analyzers';
-import { analyzeMonths } from '../../src/demo/flights-demo';
-import { FLIGHT_FEATURES, flightsPath, flightsTable, loadFlights, type Flights } from '../../src/demo/flights-data';
+import { analyzeMonths } from '../src/flights-demo';
+import { FLIGHT_FEATURES, flightsPath, flightsTable, loadFlights, type Flights } from '../src/flights-data';
 import {
   calendarMonths,
   formatStreamSummary,
   MIN_MONTH_ROWS,
   periodCalibration,
   type StreamSummary,
-} from '../../src/demo/stream-summary';
+} from '../src/stream-summary';
 
-const root = join(__dirname, '../../../..');
+const root = join(__dirname, '../../..');
 
 describe('calendarMonths', () => {
   it('puts each event in the UTC month of its event time, also inside a week that straddles two months', () => {
