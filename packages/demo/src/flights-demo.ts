@@ -90,6 +90,8 @@ export interface DemoReview {
   notQueued: number;
   /** Flagged predictions per policy (one may have several). */
   perPolicy: Record<string, number>;
+  /** Flagged predictions counted under more than one policy in `perPolicy`: its sum is `flagged` plus their extra counts. */
+  multiPolicy: number;
   /** The most urgent queued items. */
   first: Array<{ id: string; predictionId: string; departure: string; score: number | null; policies: string[] }>;
 }
@@ -149,14 +151,17 @@ export async function runFlightsDemo(options: FlightsDemoOptions, host: DemoHost
       else io.stdout(`${line}\n`);
     }
   });
-  const pgliteDir = join(outDir, 'pglite');
+  // Where every command looks for the embedded database of a working directory (docs/configuration.md): with the
+  // demo's vigil.yaml beside it, `vigil queue`, `vigil incidents` and the rest read the demo's database from `outDir`.
+  const pgliteDir = join(outDir, '.vigil', 'pglite');
+  const configPath = join(outDir, 'vigil.yaml');
   let store: Store | undefined;
   const logger: Logger = createLogger({
     level: 'warn',
     write: (line) => (progress ? progress.print(line, io.stderr) : io.stderr(`${line}\n`)),
   });
   try {
-    const config = demoConfig({
+    const { config, text: configText } = demoConfig({
       threshold,
       webhook: receiver.url,
       windowSize: options.windowSize,
@@ -169,6 +174,12 @@ export async function runFlightsDemo(options: FlightsDemoOptions, host: DemoHost
       // A fresh embedded database per run: the demo's offsets and windows start from nothing.
       await rm(pgliteDir, { recursive: true, force: true });
       store = await createStore({ dataDir: pgliteDir, logger });
+      // The configuration the run used, for the commands that read its database afterwards (the webhook it names
+      // was the demo's own receiver, gone once the demo ends).
+      await writeFile(
+        configPath,
+        `# vigil.yaml of the last \`vigil demo\` run (its database: .vigil/pglite beside it); JSON is YAML.\n${configText}`,
+      );
     } else {
       store = await createStore({ url: options.databaseUrl, schema: options.schema, logger });
     }
@@ -413,7 +424,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions, host: DemoHost
       json: join(outDir, 'demo-report.json'),
       summary: join(outDir, 'demo-summary.json'),
       dashboards: join(outDir, 'grafana'),
-      ...(options.databaseUrl === undefined ? { database: pgliteDir } : {}),
+      ...(options.databaseUrl === undefined ? { config: configPath, database: pgliteDir } : {}),
     };
     await writeFile(
       files.html,
@@ -460,10 +471,19 @@ export async function runFlightsDemo(options: FlightsDemoOptions, host: DemoHost
             `Grafana dashboards (${dashboards.filter((p) => p.endsWith('.json')).length}) and provisioning`,
             files.dashboards,
           ],
-          options.databaseUrl === undefined
-            ? ["the demo's database (embedded PGlite)", pgliteDir]
-            : ['metric rows and incidents', `${redactUrl(options.databaseUrl)}, schema ${options.schema}`],
+          ...(options.databaseUrl === undefined
+            ? [
+                ["the demo's configuration", configPath] as const,
+                ["the demo's database (embedded PGlite)", pgliteDir] as const,
+              ]
+            : [['metric rows and incidents', `${redactUrl(options.databaseUrl)}, schema ${options.schema}`] as const]),
         ]),
+        ...(options.databaseUrl === undefined
+          ? [
+              `The review queue (docs/review.md; \`vigil queue show|claim|verdict ID -c vigil.yaml\` from the same directory):`,
+              `  ${queueCommand(outDir)}`,
+            ]
+          : []),
         '',
       ].join('\n'),
     );
@@ -486,7 +506,7 @@ function demoConfig(o: {
   windowSlide: string;
   databaseUrl?: string;
   redisUrl?: string;
-}): VigilConfig {
+}): { config: VigilConfig; text: string } {
   const raw = {
     ...(o.databaseUrl !== undefined ? { database: { url: o.databaseUrl } } : {}),
     ...(o.redisUrl !== undefined ? { redis: { url: o.redisUrl } } : {}),
@@ -512,7 +532,8 @@ function demoConfig(o: {
     ],
   };
   // JSON is YAML; no environment: the demo's settings are its options, not VIGIL_* variables.
-  return parseConfig(JSON.stringify(raw), 'vigil demo', {});
+  const text = `${JSON.stringify(raw, null, 2)}\n`;
+  return { config: parseConfig(text, 'vigil demo', {}), text };
 }
 
 /** Counts of the demo model's review queue, and its most urgent queued items. */
@@ -526,6 +547,10 @@ async function demoReview(store: Store): Promise<DemoReview> {
       'SELECT p AS policy, count(*)::int AS n FROM vigil_review_queue, unnest(policies) AS p WHERE model = $1 GROUP BY p ORDER BY p',
       [DEMO_MODEL],
     );
+    const multi = await tx.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM vigil_review_queue WHERE model = $1 AND cardinality(policies) > 1',
+      [DEMO_MODEL],
+    );
     const of = (status: string) => Number(counts.rows.find((r) => r.status === status)?.n ?? 0);
     const items = await listReviewItems(tx, { model: DEMO_MODEL, status: 'pending', limit: REVIEW_LISTED });
     const flagged = counts.rows.reduce((sum, r) => sum + Number(r.n), 0);
@@ -534,6 +559,7 @@ async function demoReview(store: Store): Promise<DemoReview> {
       queued: flagged - of('not_queued'),
       notQueued: of('not_queued'),
       perPolicy: Object.fromEntries(policies.rows.map((r) => [r.policy, Number(r.n)])),
+      multiPolicy: Number(multi.rows[0]?.n ?? 0),
       first: items.map((i) => ({
         id: i.id,
         predictionId: i.predictionId,
@@ -548,9 +574,17 @@ async function demoReview(store: Store): Promise<DemoReview> {
 /** The review lines of the demo's output. */
 export function formatDemoReview(review: DemoReview): string {
   const n = (x: number) => x.toLocaleString('en-US');
-  const per = Object.entries(review.perPolicy)
-    .map(([policy, count]) => `${policy} ${n(count)}`)
-    .join(', ');
+  // A prediction may be flagged by several policies: the counts per policy add up to more than the flagged ones,
+  // so the line shows the sum with the repeats taken off (audit 247 + borderline 3,207 − 3 flagged by both).
+  const entries = Object.entries(review.perPolicy);
+  const repeats = entries.reduce((sum, [, count]) => sum + count, 0) - review.flagged;
+  const per =
+    entries.map(([policy, count]) => `${policy} ${n(count)}`).join(' + ') +
+    (repeats > 0
+      ? entries.length === 2
+        ? ` − ${n(repeats)} flagged by both`
+        : ` − ${n(repeats)} counted more than once (${n(review.multiPolicy)} flagged by several policies)`
+      : '');
   const lines = [
     '',
     `Human review (docs/review.md): ${n(review.flagged)} predictions flagged${per ? ` (${per})` : ''}; ${n(review.queued)} queued for a reviewer ` +
@@ -616,6 +650,16 @@ function ordinal(n: number): string {
 
 function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** The command that lists the demo's review queue: `vigil queue` reads ./.vigil/pglite of the directory it runs in. */
+export function queueCommand(outDir: string): string {
+  return `cd ${shellWord(outDir)} && vigil queue list -c vigil.yaml`;
+}
+
+/** A path as one shell word: single-quoted unless it is plain. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 /** `  label   value` lines with the values in one column. */
