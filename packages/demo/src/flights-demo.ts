@@ -480,6 +480,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions, host: DemoHost
         ]),
         ...(options.databaseUrl === undefined
           ? [
+              '',
               `The review queue (docs/review.md; \`vigil queue show|claim|verdict ID -c vigil.yaml\` from the same directory):`,
               `  ${queueCommand(outDir)}`,
             ]
