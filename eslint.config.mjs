@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 /*
  * Which package may import which (docs/architecture.md): the data flows one way, core ← {analyzers, collector,
- * store} ← alerts ← daemon, and dashboards stands beside them. Each package's sources may import only the
+ * store} ← alerts ← demo ← daemon, and dashboards stands beside them. Each package's sources may import only the
  * packages below it, by name (`@vigil/x`, `@vigil/x/…`) or by a relative path into their sources; tests may reach
  * further (the daemon's tests drive everything, the collector's use the store as a fixture).
  */
@@ -14,7 +14,9 @@ const LAYERS = {
   store: { dir: 'packages/store', may: ['core'] },
   alerts: { dir: 'packages/alerts', may: ['core', 'store'] },
   dashboards: { dir: 'dashboards', may: ['core'] },
-  daemon: { dir: 'packages/daemon', may: ['core', 'analyzers', 'collector', 'store', 'alerts', 'dashboards'] },
+  // The demos sit below the daemon, whose `vigil demo` runs them: the daemon's pieces they use are handed in.
+  demo: { dir: 'packages/demo', may: ['core', 'analyzers', 'collector', 'store', 'alerts'] },
+  daemon: { dir: 'packages/daemon', may: ['core', 'analyzers', 'collector', 'store', 'alerts', 'dashboards', 'demo'] },
 };
 
 /*

@@ -1,6 +1,6 @@
 """Logged SHAP values on UCI Adult, for the attribution end-to-end test (packages/daemon/test/run/run-attributions.test.ts).
 
-Two small random forests (scikit-learn) on packages/daemon/data/adult/adult.data, explained by `shap`'s exact
+Two small random forests (scikit-learn) on packages/demo/data/adult/adult.data, explained by `shap`'s exact
 TreeExplainer. For a scikit-learn forest classifier TreeExplainer's raw output is the predicted probability, so the
 SHAP values are in score units and add up to the score (checked below).
 - Model A uses age, education-num, hours-per-week and capital-gain: its events carry those four attributions.
@@ -30,7 +30,7 @@ import sklearn
 from sklearn.ensemble import RandomForestClassifier
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
-DATA = os.path.join(ROOT, "packages", "daemon", "data", "adult", "adult.data")
+DATA = os.path.join(ROOT, "packages", "demo", "data", "adult", "adult.data")
 OUT = os.path.join(ROOT, "packages", "daemon", "test", "golden", "shap-adult")
 T0 = 1772323200000  # 2026-03-01T00:00:00Z
 HOUR = 3_600_000

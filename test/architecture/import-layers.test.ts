@@ -61,6 +61,19 @@ describe('the package layers are enforced by lint', () => {
       { file: file('packages/alerts', 'alerting.ts'), code: use('../../daemon/src/main') },
     ],
     [
+      'the demo imports the daemon (whose CLI runs the demos: a cycle)',
+      { file: file('packages/demo', 'flights-demo.ts'), code: use('@vigil/daemon') },
+    ],
+    [
+      "the demo imports the daemon's runner by a relative path",
+      { file: file('packages/demo', 'flights-demo.ts'), code: use('../../daemon/src/run/daemon') },
+    ],
+    [
+      'the demo imports the dashboards (the daemon writes them for it)',
+      { file: file('packages/demo', 'flights-demo.ts'), code: use('@vigil/dashboards') },
+    ],
+    ['alerts import the demo', { file: file('packages/alerts', 'alerting.ts'), code: use('@vigil/demo') }],
+    [
       'dashboards import the store by a relative path',
       { file: file('dashboards', 'panels.ts'), code: use('../../packages/store/src/index') },
     ],
@@ -83,7 +96,15 @@ describe('the package layers are enforced by lint', () => {
           '@vigil/store',
           '@vigil/alerts',
           '@vigil/dashboards',
+          '@vigil/demo',
         ),
+      },
+    ],
+    [
+      'the demo imports the packages below the daemon',
+      {
+        file: file('packages/demo', 'flights-demo.ts'),
+        code: use('@vigil/core', '@vigil/analyzers', '@vigil/collector', '@vigil/store', '@vigil/alerts'),
       },
     ],
     [

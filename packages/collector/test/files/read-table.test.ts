@@ -7,8 +7,8 @@ import { readTable } from '@vigil/collector';
 import { writeSyntheticCsv } from '../helpers/make-csv';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
-// The UCI Adult copy committed with the demo (packages/daemon/data/adult/README.md names its source and licence).
-const ADULT = join(__dirname, '../../../daemon/data/adult/adult.data');
+// The UCI Adult copy committed with the demo (packages/demo/data/adult/README.md names its source and licence).
+const ADULT = join(__dirname, '../../../demo/data/adult/adult.data');
 
 let dir: string;
 beforeAll(async () => {

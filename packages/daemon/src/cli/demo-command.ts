@@ -1,12 +1,18 @@
 /**
- * `vigil demo`: by default the flights of January–June 2001 through the streaming pipeline (src/demo/flights-demo.ts);
- * with `--adult`, the fairness story on the UCI Adult census data through the report path.
+ * `vigil demo`: by default the flights of January–June 2001 through the streaming pipeline (packages/demo,
+ * flights-demo.ts); with `--adult`, the fairness story on the UCI Adult census data through the report path. The
+ * demos live in @vigil/demo, below the daemon: this command hands them the daemon's pieces they use (`DemoHost`).
  */
 import { resolve } from 'node:path';
 import { VigilError, parseDuration } from '@vigil/core';
-import { runAdultDemo } from '../demo/adult-demo';
-import { runFlightsDemo } from '../demo/flights-demo';
-import { flightsPath } from '../demo/flights-data';
+import { flightsPath, runAdultDemo, runFlightsDemo, type DemoHost } from '@vigil/demo';
+import { batchSpec } from '../pipeline/batch-buckets';
+import { renderReportHtml } from '../report/render-html';
+import { Daemon, kafkaDaemonSource } from '../run/daemon';
+import { writeDashboards } from './dashboards-command';
+import { summarizeReport } from './summarize-report';
+import { vigilVersion } from './version';
+import { writeCsv } from './write-csv';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { prepareOutputDirectory } from './output-path';
@@ -76,7 +82,7 @@ export async function demoCommand(argv: readonly string[], io: CommandIo): Promi
   const demoIo: CommandIo = io.quiet ? { ...io, stderr: () => undefined } : io;
   if (values.adult) {
     prepareOutputDirectory(resolve(io.cwd, out), 'vigil demo --adult');
-    await runAdultDemo(demoIo, values.data, out);
+    await runAdultDemo(demoIo, demoHost(), values.data, out);
     return EXIT.ok;
   }
   if (values.all && values.every !== undefined)
@@ -98,25 +104,43 @@ export async function demoCommand(argv: readonly string[], io: CommandIo): Promi
   const limit = values.limit === undefined ? undefined : positiveInteger('--limit', values.limit);
   // Checked before a minute of reading and training, not after.
   prepareOutputDirectory(resolve(io.cwd, out), 'vigil demo');
-  await runFlightsDemo({
-    io: demoIo,
-    tty: io.stderrIsTTY === true,
-    dataPath: values.data === undefined ? flightsPath() : resolve(io.cwd, values.data),
-    outDir: resolve(io.cwd, out),
-    every: values.all ? 1 : values.every === undefined ? DEFAULT_EVERY : positiveInteger('--every', values.every),
-    ...(limit !== undefined ? { limit } : {}),
-    ...(values.database !== undefined
-      ? { databaseUrl: values.database, schema: values.schema ?? `vigil_demo_${compactTime(new Date())}` }
-      : {}),
-    ...(values.redis !== undefined ? { redisUrl: values.redis } : {}),
-    ...(values.kafka !== undefined ? { kafkaBrokers: values.kafka.split(',').map((b) => b.trim()) } : {}),
-    batchSize: values['batch-size'] === undefined ? 2000 : positiveInteger('--batch-size', values['batch-size']),
-    windowSize,
-    windowSlide,
-    topAirports: values['top-airports'] === undefined ? 15 : positiveInteger('--top-airports', values['top-airports']),
-    epochs: values.epochs === undefined ? 150 : positiveInteger('--epochs', values.epochs),
-  });
+  await runFlightsDemo(
+    {
+      io: demoIo,
+      tty: io.stderrIsTTY === true,
+      dataPath: values.data === undefined ? flightsPath() : resolve(io.cwd, values.data),
+      outDir: resolve(io.cwd, out),
+      every: values.all ? 1 : values.every === undefined ? DEFAULT_EVERY : positiveInteger('--every', values.every),
+      ...(limit !== undefined ? { limit } : {}),
+      ...(values.database !== undefined
+        ? { databaseUrl: values.database, schema: values.schema ?? `vigil_demo_${compactTime(new Date())}` }
+        : {}),
+      ...(values.redis !== undefined ? { redisUrl: values.redis } : {}),
+      ...(values.kafka !== undefined ? { kafkaBrokers: values.kafka.split(',').map((b) => b.trim()) } : {}),
+      batchSize: values['batch-size'] === undefined ? 2000 : positiveInteger('--batch-size', values['batch-size']),
+      windowSize,
+      windowSlide,
+      topAirports:
+        values['top-airports'] === undefined ? 15 : positiveInteger('--top-airports', values['top-airports']),
+      epochs: values.epochs === undefined ? 150 : positiveInteger('--epochs', values.epochs),
+    },
+    demoHost(),
+  );
   return EXIT.ok;
+}
+
+/** What the demos use of the daemon (packages/demo/src/demo-host.ts says why they are handed it). */
+function demoHost(): DemoHost {
+  return {
+    version: vigilVersion(),
+    runDaemon: (options) => new Daemon(options).run(),
+    kafkaSource: kafkaDaemonSource,
+    batchSpec,
+    renderReportHtml,
+    summarizeReport: (report) => summarizeReport(report),
+    writeCsv,
+    writeDashboards: (dir) => writeDashboards(dir),
+  };
 }
 
 function positiveInteger(name: string, text: string): number {

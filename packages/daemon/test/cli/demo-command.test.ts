@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, type Store } from '@vigil/store';
-import type { StreamSummary } from '../../src/demo/stream-summary';
+import type { StreamSummary } from '@vigil/demo';
 import { kafkaBrokers } from '@vigil/test-kit';
 import { runCli } from './run-cli';
 
@@ -27,12 +27,15 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
   let result: { code: number; stdout: string; stderr: string };
   let summary: SummaryFile;
   let store: Store;
+  /** `vigil queue list` as the demo's output says to run it, before the test opens the database itself. */
+  let queueList: { code: number; stdout: string; stderr: string };
 
   beforeAll(async () => {
     result = await runCli(['demo', '--out', out, '--every', '100', '--batch-size', '500'], root);
     if (result.code !== 0) throw new Error(`vigil demo failed (${result.code}):\n${result.stderr}`);
     summary = JSON.parse(readFileSync(join(out, 'demo-summary.json'), 'utf8')) as SummaryFile;
-    store = await createStore({ dataDir: join(out, 'pglite') });
+    queueList = await runCli(['queue', 'list', '-c', 'vigil.yaml'], out);
+    store = await createStore({ dataDir: join(out, '.vigil', 'pglite') });
   }, 120_000);
 
   afterAll(async () => {
@@ -48,6 +51,7 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
           queued: number;
           notQueued: number;
           perPolicy: Record<string, number>;
+          multiPolicy: number;
           first: Array<{ id: string; policies: string[] }>;
         };
       }
@@ -73,17 +77,36 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
     const audit = items.filter((i) => i.policies.includes('audit'));
     if (audit.length <= 5) expect(audit.every((i) => i.status === 'pending')).toBe(true);
     expect(review.first.length).toBe(Math.min(5, queued.length));
-    expect(result.stdout).toMatch(
-      new RegExp(
-        `\nHuman review \\(docs/review\\.md\\): ${review.flagged.toLocaleString('en-US')} predictions flagged \\(audit \\d+, borderline [\\d,]+\\); ${review.queued} queued for a reviewer`,
-      ),
-    );
+    // A prediction flagged by both policies is one item: the line's arithmetic says so (audit + borderline − both).
+    const both = items.filter((i) => i.policies.includes('audit') && i.policies.includes('borderline')).length;
+    expect(review.multiPolicy).toBe(both);
+    const line = new RegExp(
+      `\nHuman review \\(docs/review\\.md\\): ${review.flagged.toLocaleString('en-US')} predictions flagged \\(audit (\\d+) \\+ borderline ([\\d,]+)(?: − (\\d+) flagged by both)?\\); ${review.queued} queued for a reviewer`,
+    ).exec(result.stdout);
+    expect(line).not.toBeNull();
+    const count = (text: string | undefined) => Number((text ?? '0').replace(/,/g, ''));
+    expect(count(line![1])).toBe(review.perPolicy.audit);
+    expect(count(line![2])).toBe(review.perPolicy.borderline);
+    expect(count(line![3])).toBe(both);
+    expect(count(line![1]) + count(line![2]) - count(line![3])).toBe(review.flagged);
     for (const item of review.first)
       expect(result.stdout).toMatch(
         new RegExp(
           `\n {4}item +${item.id}  flight-\\d+ +departing 2001-\\d\\d-\\d\\d \\d\\d:\\d\\d  score 0\\.\\d{3}  `,
         ),
       );
+  });
+
+  it("prints the command that lists the demo's review queue, and that command lists it", () => {
+    expect(result.stdout).toContain(`\n  cd ${out} && vigil queue list -c vigil.yaml\n`);
+    expect(queueList.stderr).toBe('');
+    expect(queueList.code).toBe(0);
+    const lines = queueList.stdout.trim().split('\n');
+    const flagged = (summary as unknown as { review: { flagged: number; first: Array<{ id: string }> } }).review;
+    expect(lines).toHaveLength(Math.min(50, flagged.flagged));
+    for (const line of lines) expect(line).toMatch(/^\d+ {2}\S+ +flights-delay\/2001-01 flight-\d+ at 2001-/);
+    // The most urgent items the demo listed lead the queue's list.
+    expect(lines.slice(0, flagged.first.length).map((l) => l.split(' ')[0])).toEqual(flagged.first.map((i) => i.id));
   });
 
   it('streams the sampled flights exactly once and analyses every closed week of February–June', async () => {

@@ -1,4 +1,4 @@
-import { StreamProgress } from '../../src/demo/stream-progress';
+import { StreamProgress } from '../src/stream-progress';
 
 function clock(start = 0) {
   let now = start;

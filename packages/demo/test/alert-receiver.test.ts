@@ -1,4 +1,4 @@
-import { alertLines, type ReceivedAlert } from '../../src/demo/alert-receiver';
+import { alertLines, type ReceivedAlert } from '../src/alert-receiver';
 
 const window = (start: string, end: string) => ({
   start: `${start}T00:00:00.000Z`,

@@ -16,11 +16,7 @@ import {
   type AnalysisSpec,
 } from '@vigil/analyzers';
 import { readTable } from '@vigil/collector';
-import { renderReportHtml } from '../report/render-html';
-import type { CommandIo } from '../cli/command-io';
-import { summarizeReport } from '../cli/summarize-report';
-import { writeCsv } from '../cli/write-csv';
-import { vigilVersion } from '../cli/version';
+import type { DemoHost, DemoIo } from './demo-host';
 
 const FEATURES = [
   { name: 'age', kind: 'numeric' },
@@ -37,7 +33,12 @@ const FEATURES = [
   { name: 'native-country', kind: 'categorical' },
 ] as const;
 
-export async function runAdultDemo(io: CommandIo, dataFile: string | undefined, out: string): Promise<void> {
+export async function runAdultDemo(
+  io: DemoIo,
+  host: DemoHost,
+  dataFile: string | undefined,
+  out: string,
+): Promise<void> {
   const dataPath = resolve(io.cwd, dataFile ?? io.env.VIGIL_ADULT_DATA ?? findAdult());
   const outDir = resolve(io.cwd, out);
   const started = Date.now();
@@ -97,16 +98,16 @@ export async function runAdultDemo(io: CommandIo, dataFile: string | undefined, 
   await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(
     files.html,
-    renderReportHtml(report, {
+    host.renderReportHtml(report, {
       inputs: { reference: files.reference, current: files.current },
-      version: vigilVersion(),
+      version: host.version,
       commandLine: 'vigil demo --adult',
     }),
   );
-  await writeCsv(files.reference, ref);
-  await writeCsv(files.current, cur);
+  await host.writeCsv(files.reference, ref);
+  await host.writeCsv(files.current, cur);
 
-  io.stdout(summarizeReport(report));
+  io.stdout(host.summarizeReport(report));
   io.stdout(
     [
       '',
@@ -120,8 +121,8 @@ export async function runAdultDemo(io: CommandIo, dataFile: string | undefined, 
   );
 }
 
-/** The copy committed with the demo (packages/daemon/data/adult, with its source and licence); the same path from src/ and dist/. */
-const ADULT_DATA = join(__dirname, '..', '..', 'data', 'adult', 'adult.data');
+/** The copy committed with the demo (packages/demo/data/adult, with its source and licence); the same path from src/ and dist/. */
+const ADULT_DATA = join(__dirname, '..', 'data', 'adult', 'adult.data');
 
 function findAdult(): string {
   if (!existsSync(ADULT_DATA))

@@ -1,6 +1,6 @@
 import type { SourceBatch } from '@vigil/collector';
-import { FlightSource } from '../../src/demo/flight-source';
-import type { Flights } from '../../src/demo/flights-data';
+import { FlightSource } from '../src/flight-source';
+import type { Flights } from '../src/flights-data';
 
 /** Five flights, one a day from February 1, 2001; the third has no known delay. */
 function flights(): Flights {

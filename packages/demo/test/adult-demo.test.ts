@@ -1,11 +1,25 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '@vigil/analyzers';
-import { runCli } from '../cli/run-cli';
 
-const root = join(__dirname, '../../../..');
+const root = join(__dirname, '../../..');
+
+/**
+ * Runs the built `vigil ARGS` (packages/daemon, `pnpm run build` first) in a child process and captures its output
+ * and exit code: the demo package sits below the CLI that runs it, so its tests run the command as a user does.
+ */
+function runVigil(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(root, 'packages/daemon/dist/bin.js'), ...args],
+      { cwd, env: { PATH: process.env.PATH }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 describe('vigil demo --adult (UCI Adult on the report path)', () => {
   const out = mkdtempSync(join(tmpdir(), 'vigil-demo-'));
@@ -13,7 +27,7 @@ describe('vigil demo --adult (UCI Adult on the report path)', () => {
   let report: Report;
 
   beforeAll(async () => {
-    const result = await runCli(['demo', '--adult', '--out', out], root);
+    const result = await runVigil(['demo', '--adult', '--out', out], root);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.code).toBe(0);
     stdout = result.stdout;

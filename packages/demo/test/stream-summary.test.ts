@@ -1,17 +1,38 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fitReferenceProfile, type AnalysisSpec } from '@vigil/analyzers';
-import { analyzeMonths } from '../../src/demo/flights-demo';
-import { FLIGHT_FEATURES, flightsPath, flightsTable, loadFlights, type Flights } from '../../src/demo/flights-data';
+import { analyzeMonths } from '../src/flights-demo';
+import { FLIGHT_FEATURES, flightsPath, flightsTable, loadFlights, type Flights } from '../src/flights-data';
 import {
+  byOpening,
   calendarMonths,
   formatStreamSummary,
   MIN_MONTH_ROWS,
   periodCalibration,
   type StreamSummary,
-} from '../../src/demo/stream-summary';
+} from '../src/stream-summary';
 
-const root = join(__dirname, '../../../..');
+const root = join(__dirname, '../../..');
+
+describe("byOpening (the order of the summary's incidents)", () => {
+  it('lists the incidents one window opened together in the same order whatever order the store returned them in', () => {
+    // The demo's week of February 1: the parity and a calibration incident open in one transaction, at one time.
+    const week = Date.UTC(2001, 1, 1);
+    const at = Date.UTC(2001, 1, 8, 1);
+    const incident = (severity: 'warning' | 'critical', metric: string, group = '') => ({
+      i: { openedAt: at, severity, metric, feature: '', group },
+      opened: week,
+    });
+    const ece = incident('warning', 'ece');
+    const parity = incident('critical', 'statisticalParityDifference', 'origin');
+    const psi = incident('warning', 'psi');
+    const later = { ...incident('warning', 'ece'), opened: week + 21 * 86_400_000 };
+    const expected = [parity, ece, psi, later];
+    expect([later, psi, ece, parity].sort(byOpening)).toEqual(expected);
+    expect([ece, later, parity, psi].sort(byOpening)).toEqual(expected);
+    expect([psi, parity, later, ece].sort(byOpening)).toEqual(expected);
+  });
+});
 
 describe('calendarMonths', () => {
   it('puts each event in the UTC month of its event time, also inside a week that straddles two months', () => {

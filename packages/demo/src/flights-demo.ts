@@ -30,18 +30,12 @@ import type { Alerting } from '@vigil/alerts';
 import { ensureTopic, produceMessages, type OffsetsFor, type PredictionSource } from '@vigil/collector';
 import { createLogger, parseConfig, VigilError, type Logger, type VigilConfig } from '@vigil/core';
 import { createStore, listReviewItems, redactUrl, type Incident, type SqlExecutor, type Store } from '@vigil/store';
-import { batchSpec } from '../pipeline/batch-buckets';
-import { renderReportHtml } from '../report/render-html';
-import { Daemon, kafkaDaemonSource, type DaemonSource } from '../run/daemon';
-import type { WindowAlerts } from '../run/stream-runner';
-import type { CommandIo } from '../cli/command-io';
-import { writeDashboards } from '../cli/dashboards-command';
+import type { DemoHost, DemoIo, DemoSource } from './demo-host';
 import { alertLines, startAlertReceiver, type AlertReceiver } from './alert-receiver';
 import { FlightSource } from './flight-source';
 import { FLIGHT_FEATURES, flightsTable, loadFlights, type Flights } from './flights-data';
 import { labelsOf, rateMatchingThreshold, scoreFlights, trainFlightsModel } from './flights-model';
 import { StreamProgress } from './stream-progress';
-import { vigilVersion } from '../cli/version';
 import {
   calendarMonths,
   formatStreamSummary,
@@ -63,7 +57,7 @@ const DEMO_REVIEW_CAPACITY = 20;
 const REVIEW_LISTED = 5;
 
 export interface FlightsDemoOptions {
-  io: CommandIo;
+  io: DemoIo;
   /** Redraw a progress bar (stderr is a terminal) rather than print progress lines. */
   tty: boolean;
   dataPath: string;
@@ -96,6 +90,8 @@ export interface DemoReview {
   notQueued: number;
   /** Flagged predictions per policy (one may have several). */
   perPolicy: Record<string, number>;
+  /** Flagged predictions counted under more than one policy in `perPolicy`: its sum is `flagged` plus their extra counts. */
+  multiPolicy: number;
   /** The most urgent queued items. */
   first: Array<{ id: string; predictionId: string; departure: string; score: number | null; policies: string[] }>;
 }
@@ -110,7 +106,7 @@ export interface FlightsDemoResult {
   files: Record<string, string>;
 }
 
-export async function runFlightsDemo(options: FlightsDemoOptions): Promise<FlightsDemoResult> {
+export async function runFlightsDemo(options: FlightsDemoOptions, host: DemoHost): Promise<FlightsDemoResult> {
   const { io, outDir } = options;
   const started = performance.now();
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
@@ -155,14 +151,17 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       else io.stdout(`${line}\n`);
     }
   });
-  const pgliteDir = join(outDir, 'pglite');
+  // Where every command looks for the embedded database of a working directory (docs/configuration.md): with the
+  // demo's vigil.yaml beside it, `vigil queue`, `vigil incidents` and the rest read the demo's database from `outDir`.
+  const pgliteDir = join(outDir, '.vigil', 'pglite');
+  const configPath = join(outDir, 'vigil.yaml');
   let store: Store | undefined;
   const logger: Logger = createLogger({
     level: 'warn',
     write: (line) => (progress ? progress.print(line, io.stderr) : io.stderr(`${line}\n`)),
   });
   try {
-    const config = demoConfig({
+    const { config, text: configText } = demoConfig({
       threshold,
       webhook: receiver.url,
       windowSize: options.windowSize,
@@ -175,6 +174,12 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       // A fresh embedded database per run: the demo's offsets and windows start from nothing.
       await rm(pgliteDir, { recursive: true, force: true });
       store = await createStore({ dataDir: pgliteDir, logger });
+      // The configuration the run used, for the commands that read its database afterwards (the webhook it names
+      // was the demo's own receiver, gone once the demo ends).
+      await writeFile(
+        configPath,
+        `# vigil.yaml of the last \`vigil demo\` run (its database: .vigil/pglite beside it); JSON is YAML.\n${configText}`,
+      );
     } else {
       store = await createStore({ url: options.databaseUrl, schema: options.schema, logger });
     }
@@ -240,7 +245,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       });
     const streamLength = streamRows.length;
     // With Kafka, the same events go through a topic of the demo's own (one partition, so offsets are positions).
-    let daemonSource: DaemonSource = {
+    let daemonSource: DemoSource = {
       describe: { source: 'the flights of February–June' },
       readyAtOnce: true,
       create: ({ offsetsFor }) => flightSource(offsetsFor),
@@ -260,7 +265,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
           connection,
         );
       }
-      const kafka = kafkaDaemonSource(connection, { groupId, topics: [runTopics.predictions] });
+      const kafka = host.kafkaSource(connection, { groupId, topics: [runTopics.predictions] });
       daemonSource = { ...kafka, create: (o) => (kafkaSource = kafka.create(o)) };
     }
     note(
@@ -279,7 +284,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     let incidents: Incident[] = [];
     const storeRef = store;
     let alertingRef: Alerting | undefined;
-    const daemon = new Daemon({
+    const outcome = await host.runDaemon({
       name: 'vigil demo',
       config,
       configDir: outDir,
@@ -301,7 +306,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
         },
         ...(options.redisUrl !== undefined ? { bullmq: { name: `vigil-demo-${Date.now().toString(36)}` } } : {}),
       },
-      windowAlerts: (alerting): WindowAlerts => {
+      windowAlerts: (alerting) => {
         alertingRef = alerting;
         return {
           async evaluateIn(tx: SqlExecutor, analysis) {
@@ -362,7 +367,6 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
         incidents = await alerting.listIncidents({ model: DEMO_MODEL, limit: 1000 });
       },
     });
-    const outcome = await daemon.run();
     if (outcome.state === 'failed') throw outcome.error;
     const streamSeconds = (streamEnded - streamStarted) / 1000;
     const eventsPerSecond = events / streamSeconds;
@@ -376,7 +380,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
     // The summary, read back from what the pipeline stored.
     const from = flights.ts[streamRows[0] as number] ?? 0;
     const to = (flights.ts[streamRows[streamRows.length - 1] as number] ?? 0) + 1;
-    const storedSpec = { ...batchSpec(modelConfig), groups: [...modelConfig.groups] };
+    const storedSpec = { ...host.batchSpec(modelConfig), groups: [...modelConfig.groups] };
     const summary = await summarizeStream({
       store,
       model: DEMO_MODEL,
@@ -420,11 +424,11 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
       json: join(outDir, 'demo-report.json'),
       summary: join(outDir, 'demo-summary.json'),
       dashboards: join(outDir, 'grafana'),
-      ...(options.databaseUrl === undefined ? { database: pgliteDir } : {}),
+      ...(options.databaseUrl === undefined ? { config: configPath, database: pgliteDir } : {}),
     };
     await writeFile(
       files.html,
-      renderReportHtml(report, {
+      host.renderReportHtml(report, {
         inputs: {
           reference: 'January 2001 (the training month)',
           current:
@@ -432,12 +436,12 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
               ? `${monthName} ${new Date(lastMonth.start).getUTCFullYear()} (streamed flights)`
               : '',
         },
-        version: vigilVersion(),
+        version: host.version,
         commandLine: 'vigil demo',
       }),
     );
     await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
-    const dashboards = await writeDashboards(files.dashboards);
+    const dashboards = await host.writeDashboards(files.dashboards);
     const seconds = { total: (performance.now() - started) / 1000, stream: streamSeconds };
     const result: FlightsDemoResult = {
       summary,
@@ -467,10 +471,20 @@ export async function runFlightsDemo(options: FlightsDemoOptions): Promise<Fligh
             `Grafana dashboards (${dashboards.filter((p) => p.endsWith('.json')).length}) and provisioning`,
             files.dashboards,
           ],
-          options.databaseUrl === undefined
-            ? ["the demo's database (embedded PGlite)", pgliteDir]
-            : ['metric rows and incidents', `${redactUrl(options.databaseUrl)}, schema ${options.schema}`],
+          ...(options.databaseUrl === undefined
+            ? [
+                ["the demo's configuration", configPath] as const,
+                ["the demo's database (embedded PGlite)", pgliteDir] as const,
+              ]
+            : [['metric rows and incidents', `${redactUrl(options.databaseUrl)}, schema ${options.schema}`] as const]),
         ]),
+        ...(options.databaseUrl === undefined
+          ? [
+              '',
+              `The review queue (docs/review.md; \`vigil queue show|claim|verdict ID -c vigil.yaml\` from the same directory):`,
+              `  ${queueCommand(outDir)}`,
+            ]
+          : []),
         '',
       ].join('\n'),
     );
@@ -493,7 +507,7 @@ function demoConfig(o: {
   windowSlide: string;
   databaseUrl?: string;
   redisUrl?: string;
-}): VigilConfig {
+}): { config: VigilConfig; text: string } {
   const raw = {
     ...(o.databaseUrl !== undefined ? { database: { url: o.databaseUrl } } : {}),
     ...(o.redisUrl !== undefined ? { redis: { url: o.redisUrl } } : {}),
@@ -519,7 +533,8 @@ function demoConfig(o: {
     ],
   };
   // JSON is YAML; no environment: the demo's settings are its options, not VIGIL_* variables.
-  return parseConfig(JSON.stringify(raw), 'vigil demo', {});
+  const text = `${JSON.stringify(raw, null, 2)}\n`;
+  return { config: parseConfig(text, 'vigil demo', {}), text };
 }
 
 /** Counts of the demo model's review queue, and its most urgent queued items. */
@@ -533,6 +548,10 @@ async function demoReview(store: Store): Promise<DemoReview> {
       'SELECT p AS policy, count(*)::int AS n FROM vigil_review_queue, unnest(policies) AS p WHERE model = $1 GROUP BY p ORDER BY p',
       [DEMO_MODEL],
     );
+    const multi = await tx.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM vigil_review_queue WHERE model = $1 AND cardinality(policies) > 1',
+      [DEMO_MODEL],
+    );
     const of = (status: string) => Number(counts.rows.find((r) => r.status === status)?.n ?? 0);
     const items = await listReviewItems(tx, { model: DEMO_MODEL, status: 'pending', limit: REVIEW_LISTED });
     const flagged = counts.rows.reduce((sum, r) => sum + Number(r.n), 0);
@@ -541,6 +560,7 @@ async function demoReview(store: Store): Promise<DemoReview> {
       queued: flagged - of('not_queued'),
       notQueued: of('not_queued'),
       perPolicy: Object.fromEntries(policies.rows.map((r) => [r.policy, Number(r.n)])),
+      multiPolicy: Number(multi.rows[0]?.n ?? 0),
       first: items.map((i) => ({
         id: i.id,
         predictionId: i.predictionId,
@@ -555,9 +575,17 @@ async function demoReview(store: Store): Promise<DemoReview> {
 /** The review lines of the demo's output. */
 export function formatDemoReview(review: DemoReview): string {
   const n = (x: number) => x.toLocaleString('en-US');
-  const per = Object.entries(review.perPolicy)
-    .map(([policy, count]) => `${policy} ${n(count)}`)
-    .join(', ');
+  // A prediction may be flagged by several policies: the counts per policy add up to more than the flagged ones,
+  // so the line shows the sum with the repeats taken off (audit 247 + borderline 3,207 − 3 flagged by both).
+  const entries = Object.entries(review.perPolicy);
+  const repeats = entries.reduce((sum, [, count]) => sum + count, 0) - review.flagged;
+  const per =
+    entries.map(([policy, count]) => `${policy} ${n(count)}`).join(' + ') +
+    (repeats > 0
+      ? entries.length === 2
+        ? ` − ${n(repeats)} flagged by both`
+        : ` − ${n(repeats)} counted more than once (${n(review.multiPolicy)} flagged by several policies)`
+      : '');
   const lines = [
     '',
     `Human review (docs/review.md): ${n(review.flagged)} predictions flagged${per ? ` (${per})` : ''}; ${n(review.queued)} queued for a reviewer ` +
@@ -623,6 +651,16 @@ function ordinal(n: number): string {
 
 function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** The command that lists the demo's review queue: `vigil queue` reads ./.vigil/pglite of the directory it runs in. */
+export function queueCommand(outDir: string): string {
+  return `cd ${shellWord(outDir)} && vigil queue list -c vigil.yaml`;
+}
+
+/** A path as one shell word: single-quoted unless it is plain. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 /** `  label   value` lines with the values in one column. */

@@ -232,7 +232,7 @@ export async function summarizeStream(input: SummaryInput): Promise<StreamSummar
     fairness,
     incidents: input.incidents
       .map((i) => ({ i, opened: input.openedIn.get(i.id) ?? i.windowStart }))
-      .sort((a, b) => (a.opened ?? 0) - (b.opened ?? 0) || a.i.openedAt - b.i.openedAt)
+      .sort(byOpening)
       .map(({ i, opened }) => ({
         id: i.id,
         metric: i.metric,
@@ -250,6 +250,29 @@ export async function summarizeStream(input: SummaryInput): Promise<StreamSummar
 }
 
 /** The stored buckets of [from, to) added up: the accumulator of a window over exactly that period. */
+type OpenedIncident = Pick<Incident, 'openedAt' | 'severity' | 'metric' | 'feature' | 'group'>;
+
+/**
+ * The summary's order of incidents: by the window that opened them, then by when. Incidents one window opened together
+ * (one transaction, on the replay's clock: the same time) go critical first, then by metric, feature and group — not
+ * in the store's order of their random ids, so every run prints the same list.
+ */
+export function byOpening(
+  a: { i: OpenedIncident; opened: number | null },
+  b: { i: OpenedIncident; opened: number | null },
+): number {
+  const rank = (i: OpenedIncident) => (i.severity === 'critical' ? 0 : 1);
+  const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return (
+    (a.opened ?? 0) - (b.opened ?? 0) ||
+    a.i.openedAt - b.i.openedAt ||
+    rank(a.i) - rank(b.i) ||
+    text(a.i.metric, b.i.metric) ||
+    text(a.i.feature, b.i.feature) ||
+    text(a.i.group, b.i.group)
+  );
+}
+
 export async function sumBuckets(
   store: Store,
   model: string,
