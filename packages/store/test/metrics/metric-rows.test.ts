@@ -251,6 +251,30 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
     expect((await sql.query('SELECT 1 FROM vigil_metric_histograms')).rows).toHaveLength(5);
   });
 
+  it('lets two writers add the same new histogram at once: one stored row, both windows read it whole', async () => {
+    const other = await backend.newClient();
+    const model = 'm-histogram-race';
+    const histogram = { labels: ['x', 'y', '(new)'], reference: [7, 3, 0], current: [1, 1, 1] };
+    const rows = (w: number) => [
+      row({
+        model,
+        windowStart: T0 + w * MINUTE,
+        windowEnd: T0 + w * MINUTE + HOUR,
+        metric: 'drifted',
+        feature: 'colour',
+        value: w,
+        details: { method: 'chi2', histogram: { ...histogram, current: [w, 1, 1] } },
+      }),
+    ];
+    await Promise.all([upsertMetricRows(sql, rows(0)), upsertMetricRows(other, rows(1))]);
+    const read = await metricRows(sql, model, { from: T0, to: T0 + HOUR });
+    expect(read.map((r) => r.details)).toEqual([0, 1].map((w) => rows(w)[0]!.details));
+    const stored = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM vigil_metric_histograms WHERE labels = '["x", "y", "(new)"]'::jsonb`,
+    );
+    expect(stored.rows[0]?.n).toBe(1);
+  });
+
   it('lets two writers add the same new series at once', async () => {
     const other = await backend.newClient();
     const model = 'm-race';
