@@ -8,6 +8,9 @@ import { PrometheusRegistry } from '../../src/http/prometheus-registry';
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 
+/** A drift histogram as the analysis writes it on a `drifted` row. */
+const DRIFT_HISTOGRAM = { labels: ['< 30', '[30, 50)', '>= 50'], reference: [60, 30, 10], current: [20, 50, 30] };
+
 describe('HTTP API (read side) over a real socket', () => {
   let store: Store;
   let server: Server;
@@ -41,6 +44,19 @@ describe('HTTP API (read side) over a real socket', () => {
         rows: 8000,
         labelledRows: 0,
         details: { threshold: 0.2 },
+      },
+      {
+        model: 'credit-risk',
+        version: '7',
+        windowStart: T0,
+        windowEnd: T0 + HOUR,
+        metric: 'drifted',
+        feature: 'age',
+        group: '',
+        value: 1,
+        rows: 8000,
+        labelledRows: 0,
+        details: { method: 'psi', value: 0.31, threshold: 0.2, histogram: DRIFT_HISTOGRAM },
       },
       {
         model: 'credit-risk',
@@ -125,6 +141,14 @@ describe('HTTP API (read side) over a real socket', () => {
       labelledRows: 0,
       metrics: expect.arrayContaining([
         { metric: 'psi', feature: 'age', group: null, value: 0.31, details: { threshold: 0.2 } },
+        // Stored with its labels and reference counts apart (migration 0020), answered whole.
+        {
+          metric: 'drifted',
+          feature: 'age',
+          group: null,
+          value: 1,
+          details: { method: 'psi', value: 0.31, threshold: 0.2, histogram: DRIFT_HISTOGRAM },
+        },
         expect.objectContaining({ metric: 'ece', value: null }),
       ]),
     });

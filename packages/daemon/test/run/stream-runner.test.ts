@@ -113,6 +113,24 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     expect(windows.some((w) => w.metric === 'psi' && w.feature === 'age')).toBe(true);
     expect(windows.some((w) => w.metric === 'statisticalParityDifference' && w.group === 'sex*region')).toBe(true);
     expect(windows.some((w) => w.metric === 'selectionRate' && w.group === 'sex=female')).toBe(true);
+    // Each drift histogram comes back whole: the profile's bins and reference counts (stored once, migration 0020)
+    // beside the window's own counts, whose sum is the window's rows with a value.
+    const drifted = windows.filter((w) => w.metric === 'drifted' && w.feature === 'age');
+    expect(drifted).toHaveLength(ends.length);
+    const reference = profile.features.find((f) => f.name === 'age')!;
+    for (const w of drifted) {
+      const h = (w.details as { histogram: { labels: string[]; reference: number[]; current: number[] } }).histogram;
+      expect(h.reference).toEqual(reference.counts);
+      expect(h.labels).toHaveLength(reference.counts.length);
+      const rows = windows.find((x) => x.metric === 'rows' && x.windowStart === w.windowStart)!.value!;
+      const missing = windows.find(
+        (x) => x.metric === 'missingRate' && x.feature === 'age' && x.windowStart === w.windowStart,
+      );
+      expect(h.current.reduce((a, b) => a + b, 0)).toBe(Math.round(rows * (1 - (missing?.value ?? 0))));
+    }
+    expect(new Set(drifted.map((w) => JSON.stringify((w.details as { histogram: unknown }).histogram))).size).toBe(
+      new Set(drifted.map((w) => w.windowStart)).size,
+    );
   });
 
   it('writes unknownFeatureRate per window through the store: events with an unconfigured feature key / rows', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { compositeKey, VigilError, type MetricName } from '@vigil/core';
 import type { SqlExecutor } from '../sql/sql-client';
 import { int8ArrayParam, textArrayParam } from '../batch/array-params';
@@ -57,6 +58,7 @@ export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRo
     wholeCount(r.labelledRows, 'labelledRows');
   }
   const ids = await seriesIds(sql, list);
+  const shared = await sharedHistograms(sql, list);
   const windows = new Map<string, { first: MetricRow; last: MetricRow; vals: string[]; details: string[] }>();
   for (const r of list) {
     const key = compositeKey(r.model, r.version, r.windowStart, r.windowEnd);
@@ -65,7 +67,7 @@ export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRo
     w.last = r;
     const id = ids.get(seriesKey(r)) as number;
     w.vals.push(`"${id}":${jsonValue(r.value)}`);
-    if (r.details !== undefined) w.details.push(`"${id}":${JSON.stringify(r.details) ?? 'null'}`);
+    if (r.details !== undefined) w.details.push(`"${id}":${detailsJson(r.details, shared)}`);
   }
   const ws = [...windows.values()];
   // A row written again without details loses the details it had: the window's details drop every key written.
@@ -158,6 +160,99 @@ async function seriesIds(sql: SqlExecutor, list: readonly MetricRow[]): Promise<
   return ids;
 }
 
+/** A drift histogram as the analysis writes it: bin labels and reference counts (the profile's) and current counts. */
+interface FullHistogram {
+  labels: unknown[];
+  reference: unknown[];
+  current: unknown;
+}
+
+/** `details.histogram` when it has exactly the three fields of a drift histogram, labels and reference arrays. */
+function fullHistogram(details: unknown): FullHistogram | undefined {
+  if (typeof details !== 'object' || details === null || Array.isArray(details)) return undefined;
+  const h = (details as { histogram?: unknown }).histogram;
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) return undefined;
+  const keys = Object.keys(h);
+  if (keys.length !== 3 || !('labels' in h && 'reference' in h && 'current' in h)) return undefined;
+  const { labels, reference } = h as FullHistogram;
+  return Array.isArray(labels) && Array.isArray(reference) ? (h as FullHistogram) : undefined;
+}
+
+/** The digest of a histogram's shared part: the first 128 bits of the SHA-256 of its JSON, hex. */
+function histogramDigest(h: FullHistogram): string {
+  return createHash('sha256')
+    .update(JSON.stringify([h.labels, h.reference]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/**
+ * Stored once (migration 0020, docs/storage.md): the bin labels and reference counts of the rows' drift histograms,
+ * which repeat in every window of a model version. The id of each histogram's shared part by the histogram (the
+ * object, as the rows hold it), adding the parts not stored yet, found by their digest.
+ */
+async function sharedHistograms(sql: SqlExecutor, list: readonly MetricRow[]): Promise<Map<object, number>> {
+  const byDigest = new Map<string, FullHistogram>();
+  const digestOf = new Map<FullHistogram, string>();
+  for (const r of list) {
+    const h = fullHistogram(r.details);
+    if (h === undefined || digestOf.has(h)) continue;
+    const digest = histogramDigest(h);
+    digestOf.set(h, digest);
+    byDigest.set(digest, h);
+  }
+  const found = new Map<object, number>();
+  if (byDigest.size === 0) return found;
+  const digests = [...byDigest.keys()];
+  const params = [
+    textArrayParam(digests),
+    textArrayParam(digests.map((d) => JSON.stringify((byDigest.get(d) as FullHistogram).labels))),
+    textArrayParam(digests.map((d) => JSON.stringify((byDigest.get(d) as FullHistogram).reference))),
+  ];
+  const idOf = new Map<string, number>();
+  const read = (result: { rows: Record<string, unknown>[] }) => {
+    for (const r of result.rows) idOf.set(String(r.digest), toNumber(r.histogram_id));
+  };
+  // As for series ids: the INSERT adds only the digests not stored, the SELECT (same snapshot) finds the others.
+  read(
+    await sql.query<Record<string, unknown>>(
+      `WITH k AS (SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[]) AS k(digest, labels, reference)),
+       added AS (
+         INSERT INTO vigil_metric_histograms (digest, labels, reference)
+         SELECT k.digest, k.labels::jsonb, k.reference::jsonb FROM k
+         WHERE NOT EXISTS (SELECT 1 FROM vigil_metric_histograms h WHERE h.digest = k.digest)
+         ON CONFLICT DO NOTHING
+         RETURNING histogram_id, digest)
+       SELECT h.histogram_id, h.digest FROM vigil_metric_histograms h JOIN k ON h.digest = k.digest
+       UNION ALL SELECT * FROM added`,
+      params,
+    ),
+  );
+  if (idOf.size < digests.length) {
+    // Added by another transaction after this statement's snapshot.
+    read(
+      await sql.query<Record<string, unknown>>(
+        'SELECT histogram_id, digest FROM vigil_metric_histograms WHERE digest = ANY($1::text[])',
+        [params[0]],
+      ),
+    );
+  }
+  for (const [h, digest] of digestOf) {
+    const id = idOf.get(digest);
+    if (id === undefined) throw new VigilError('VIGIL_INTERNAL', 'a metric histogram was neither found nor added');
+    found.set(h, id);
+  }
+  return found;
+}
+
+/** A row's details as stored: a drift histogram's labels and reference counts replaced by their shared id. */
+function detailsJson(details: unknown, shared: ReadonlyMap<object, number>): string {
+  const h = fullHistogram(details);
+  const id = h === undefined ? undefined : shared.get(h);
+  if (id === undefined) return JSON.stringify(details) ?? 'null';
+  return JSON.stringify({ ...(details as object), histogram: { $h: id, current: (h as FullHistogram).current } });
+}
+
 /** A value as JSON: a number, null, or the text float8 reads back for NaN and the infinities (JSON has none). */
 function jsonValue(value: number | null): string {
   if (value === null) return 'null';
@@ -172,7 +267,7 @@ export async function metricRows(sql: SqlExecutor, model: string, query: MetricR
             w.labelled_rows::text AS labelled_rows, x.details, w.computed_at
      FROM vigil_metric_windows w
      CROSS JOIN LATERAL (
-       SELECT e.key, (e.value #>> '{}')::double precision AS value, d.value AS details
+       SELECT e.key, (e.value #>> '{}')::double precision AS value, vigil_metric_details(d.value) AS details
        FROM jsonb_each(w.vals) AS e LEFT JOIN jsonb_each(w.details) AS d ON d.key = e.key
      ) AS x
      JOIN vigil_metric_series s ON s.series_id = x.key::integer

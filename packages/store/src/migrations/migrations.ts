@@ -17,6 +17,8 @@ import { MIGRATION_0016_PARTITION_METRIC_WINDOWS } from './0016-partition-metric
 import { MIGRATION_0017_BUCKET_LZ4 } from './0017-bucket-lz4';
 import { MIGRATION_0018_REVIEW_CAPACITY_RESERVES } from './0018-review-capacity-reserves';
 import { MIGRATION_0019_REVIEW_ATTRIBUTIONS } from './0019-review-attributions';
+import { MIGRATION_0020_SHARED_METRIC_HISTOGRAMS } from './0020-shared-metric-histograms';
+import { MIGRATION_0021_PREDICTION_INDEX_HOUR_KEY } from './0021-prediction-index-hour-key';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -49,4 +51,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 17, name: 'bucket-lz4', sql: MIGRATION_0017_BUCKET_LZ4 },
   { id: 18, name: 'review-capacity-reserves', sql: MIGRATION_0018_REVIEW_CAPACITY_RESERVES },
   { id: 19, name: 'review-attributions', sql: MIGRATION_0019_REVIEW_ATTRIBUTIONS },
+  { id: 20, name: 'shared-metric-histograms', sql: MIGRATION_0020_SHARED_METRIC_HISTOGRAMS },
+  { id: 21, name: 'prediction-index-hour-key', sql: MIGRATION_0021_PREDICTION_INDEX_HOUR_KEY },
 ];

@@ -64,9 +64,11 @@ export async function applyRetentionIn(
   }
   if (limits.predictionIndexMs !== undefined) {
     const before = now - limits.predictionIndexMs;
-    const deleted = await sql.query('DELETE FROM vigil_prediction_index WHERE ts < $1::bigint', [
-      toMsParam(before, 'before'),
-    ]);
+    // The index is on the event time's hour (migration 0021): the hours up to the limit's, then the rows before it.
+    const deleted = await sql.query(
+      'DELETE FROM vigil_prediction_index WHERE ts / 3600000 <= $1::bigint / 3600000 AND ts < $1::bigint',
+      [toMsParam(before, 'before')],
+    );
     predictionsDeleted = deleted.rowCount;
     details.predictionIndex = { eventTimeBefore: new Date(before).toISOString(), deleted: predictionsDeleted };
   }

@@ -174,6 +174,107 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
     expect(ids.rows[0]?.ids).toBe(51);
   });
 
+  it('stores the bin labels and reference counts of drift histograms once, keeps only the current counts per window, and reads the histograms back whole', async () => {
+    const model = 'm-histograms';
+    const labels = (f: number) => ['(-inf, 0.1)', '[0.1, 0.5)', `[0.5, ${f})`, `[${f}, inf)`];
+    const reference = (f: number) => [100 + f, 200, 300, 400 - f];
+    const hist = (f: number, w: number) => ({ labels: labels(f), reference: reference(f), current: [w, f, 0, 1] });
+    const window = (w: number) => [
+      ...Array.from({ length: 5 }, (_, f) =>
+        row({
+          model,
+          windowStart: T0 + w * 5 * MINUTE,
+          windowEnd: T0 + w * 5 * MINUTE + HOUR,
+          metric: 'drifted',
+          feature: `f${f}`,
+          value: f % 2,
+          details: { method: 'ks', value: 0.1 * f, threshold: 0.05, pValue: 0.5, histogram: hist(f, w) },
+        }),
+      ),
+      // The score's psi row carries only the histogram.
+      row({
+        model,
+        windowStart: T0 + w * 5 * MINUTE,
+        windowEnd: T0 + w * 5 * MINUTE + HOUR,
+        metric: 'psi',
+        feature: '$score',
+        value: 0.01,
+        details: { histogram: hist(0, w) },
+      }),
+      // Not a drift histogram (other fields): kept as written.
+      row({
+        model,
+        windowStart: T0 + w * 5 * MINUTE,
+        windowEnd: T0 + w * 5 * MINUTE + HOUR,
+        metric: 'ece',
+        value: 0.2,
+        details: { histogram: { labels: ['a'], reference: [1], current: [2], extra: true } },
+      }),
+    ];
+    const written = [0, 1, 2].flatMap(window);
+    await upsertMetricRows(sql, written);
+    await upsertMetricRows(sql, window(1)); // a re-analysis
+    const read = await metricRows(sql, model, { from: T0, to: T0 + HOUR });
+    expect(read.map(({ computedAt, ...r }) => r)).toEqual(
+      [...written].sort(
+        (a, b) => a.windowStart - b.windowStart || cmp(a.metric, b.metric) || cmp(a.feature, b.feature),
+      ),
+    );
+    expect(await viewRows(sql, model)).toEqual(read);
+    // Five features' histograms (the score's shares the first's labels and counts): stored once each.
+    const shared = await sql.query<{ labels: unknown; reference: unknown }>(
+      'SELECT labels, reference FROM vigil_metric_histograms ORDER BY (reference ->> 0)::int',
+    );
+    expect(shared.rows).toEqual([0, 1, 2, 3, 4].map((f) => ({ labels: labels(f), reference: reference(f) })));
+    // A window's record holds the current counts and the shared part's id, not the labels nor the reference counts.
+    const stored = await sql.query<{ details: string }>(
+      'SELECT details::text AS details FROM vigil_metric_windows WHERE model = $1',
+      [model],
+    );
+    expect(stored.rows).toHaveLength(3);
+    for (const r of stored.rows) {
+      expect(r.details).not.toContain('[0.1, 0.5)');
+      expect(r.details).not.toContain('400');
+      expect(r.details).toContain('"$h"');
+      expect(r.details).toContain('"extra": true');
+    }
+    // Another model with the same reference shares the stored part; the whole table is still five rows.
+    await upsertMetricRows(
+      sql,
+      window(0).map((r) => ({ ...r, model: `${model}-2` })),
+    );
+    expect((await metricRows(sql, `${model}-2`, { from: T0, to: T0 + 1 })).map((r) => r.details)).toEqual(
+      window(0)
+        .sort((a, b) => cmp(a.metric, b.metric) || cmp(a.feature, b.feature))
+        .map((r) => r.details),
+    );
+    expect((await sql.query('SELECT 1 FROM vigil_metric_histograms')).rows).toHaveLength(5);
+  });
+
+  it('lets two writers add the same new histogram at once: one stored row, both windows read it whole', async () => {
+    const other = await backend.newClient();
+    const model = 'm-histogram-race';
+    const histogram = { labels: ['x', 'y', '(new)'], reference: [7, 3, 0], current: [1, 1, 1] };
+    const rows = (w: number) => [
+      row({
+        model,
+        windowStart: T0 + w * MINUTE,
+        windowEnd: T0 + w * MINUTE + HOUR,
+        metric: 'drifted',
+        feature: 'colour',
+        value: w,
+        details: { method: 'chi2', histogram: { ...histogram, current: [w, 1, 1] } },
+      }),
+    ];
+    await Promise.all([upsertMetricRows(sql, rows(0)), upsertMetricRows(other, rows(1))]);
+    const read = await metricRows(sql, model, { from: T0, to: T0 + HOUR });
+    expect(read.map((r) => r.details)).toEqual([0, 1].map((w) => rows(w)[0]!.details));
+    const stored = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM vigil_metric_histograms WHERE labels = '["x", "y", "(new)"]'::jsonb`,
+    );
+    expect(stored.rows[0]?.n).toBe(1);
+  });
+
   it('lets two writers add the same new series at once', async () => {
     const other = await backend.newClient();
     const model = 'm-race';

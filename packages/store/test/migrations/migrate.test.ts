@@ -2,6 +2,7 @@ import { isVigilError } from '@vigil/core';
 import { migrate, splitStatements } from '../../src/migrations/migrate';
 import { MIGRATIONS } from '../../src/migrations/migrations';
 import { ensureMetricPartitionsIn } from '../../src/metrics/metric-partitions';
+import { upsertMetricRows } from '../../src/metrics/metric-rows';
 import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 /** Every table and view some migration creates (0012 replaced the table vigil_metric_rows by a view), and the migrations' own bookkeeping table. */
@@ -377,6 +378,62 @@ describe.each(BACKENDS)('migration 0017 on %s', (kind) => {
     // PGlite is built without lz4: there the accumulators stay as they were.
     const compressed = kind === 'postgres' ? ['lz4', true] : [null, false];
     expect(after.map((r) => [r.compression, r.smaller])).toEqual([compressed, compressed, compressed]);
+  });
+});
+
+describe.each(BACKENDS)('migration 0020 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0020');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('reads the drift histograms stored whole before it as they were, beside those stored with a shared part after it', async () => {
+    const client = await backend.newClient();
+    const schema = await schemaOf(client);
+    expect(await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 19) })).toEqual({
+      applied: [...Array(19).keys()].map((i) => i + 1),
+    });
+    const histogram = { labels: ['(-inf, 1)', '[1, inf)'], reference: [30, 70], current: [4, 6] };
+    const details = { method: 'psi', value: 0.2, threshold: 0.1, histogram };
+    await client.query(`INSERT INTO vigil_metric_series (series_id, model, version, metric, feature, group_key) VALUES
+      (1, 'm', '1', 'drifted', 'age', ''), (2, 'm', '1', 'psi', '$score', '')`);
+    await client.query(
+      `INSERT INTO vigil_metric_windows (model, version, window_start, window_end, rows, labelled_rows, vals, details, computed_at)
+       VALUES ('m', '1', '2026-12-01T00:00:00Z', '2026-12-01T01:00:00Z', 10, 0, '{"1": 1, "2": 0.2}', $1::jsonb, '2026-12-01T01:00:00Z')`,
+      [JSON.stringify({ 1: details, 2: { histogram } })],
+    );
+    const view = `SELECT window_start, metric, feature, value, details FROM vigil_metric_rows ORDER BY window_start, metric`;
+    const before = (await client.query(view)).rows;
+    expect(before.map((r) => r.details)).toEqual([details, { histogram }]);
+    expect(await migrate(client, { schema })).toEqual({
+      applied: MIGRATIONS.filter((m) => m.id > 19).map((m) => m.id),
+    });
+    expect((await client.query(view)).rows).toEqual(before);
+    // A window written after it, with the same histograms: stored with the shared part's id, read back whole.
+    const later = Date.parse('2026-12-01T00:05:00Z');
+    const base = {
+      model: 'm',
+      version: '1',
+      windowStart: later,
+      windowEnd: later + 3_600_000,
+      rows: 10,
+      labelledRows: 0,
+    };
+    await upsertMetricRows(client, [
+      { ...base, metric: 'drifted', feature: 'age', group: '', value: 1, details },
+      { ...base, metric: 'psi', feature: '$score', group: '', value: 0.2, details: { histogram } },
+    ]);
+    const after = (await client.query(view)).rows;
+    expect(after.slice(0, 2)).toEqual(before);
+    expect(after.slice(2).map((r) => r.details)).toEqual([details, { histogram }]);
+    const stored = await client.query<{ details: string }>(
+      `SELECT details::text AS details FROM vigil_metric_windows WHERE window_start = $1::timestamptz`,
+      [new Date(later).toISOString()],
+    );
+    expect(stored.rows[0]?.details).not.toContain('inf');
   });
 });
 

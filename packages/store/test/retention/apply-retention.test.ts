@@ -207,4 +207,53 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
       { reviewQueue: { settledBefore: new Date(NOW + 1 - 30 * DAY).toISOString(), erased: 0 } },
     ]);
   });
+
+  it('deletes exactly the index rows before the limit, around its hour and before 1970 too, through the index on the hour', async () => {
+    const HOUR = 3_600_000;
+    const limit = Date.parse('2026-11-30T10:20:00Z');
+    const times = [
+      -HOUR - 1,
+      -1,
+      0,
+      limit - HOUR,
+      limit - 20 * 60_000 - 1,
+      limit - 20 * 60_000,
+      limit - 1,
+      limit,
+      limit + 1,
+      limit + 40 * 60_000,
+    ];
+    await sql.query(
+      `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at)
+       SELECT 'm-hour', 'p' || n, '1', t, t, $2::bigint FROM UNNEST($1::int8[]) WITH ORDINALITY AS u(t, n)`,
+      [`{${times.join(',')}}`, NOW + 30 * DAY],
+    );
+    // Served by the hour index when a scan of the table is not an option.
+    await sql.query('BEGIN');
+    await sql.query('SET LOCAL enable_seqscan = off');
+    const plan = await sql.query<Record<string, string>>(
+      `EXPLAIN DELETE FROM vigil_prediction_index WHERE ts / 3600000 <= $1::bigint / 3600000 AND ts < $1::bigint`,
+      [limit],
+    );
+    await sql.query('ROLLBACK');
+    expect(plan.rows.map((r) => Object.values(r)[0]).join('\n')).toContain('vigil_prediction_index_ts_hour');
+    await store.applyRetention(NOW, { predictionIndexMs: NOW - limit });
+    const left = await sql.query<{ ts: string }>(
+      `SELECT ts::text AS ts FROM vigil_prediction_index WHERE model = 'm-hour' ORDER BY ts`,
+    );
+    expect(left.rows.map((r) => Number(r.ts))).toEqual(times.filter((t) => t >= limit));
+  });
+
+  it('keeps the hour index at a few bytes a row: the rows of an hour share its key', async () => {
+    await sql.query(
+      `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at)
+       SELECT 'm-size', 'p' || n, '1', $1::bigint + n * 360, $1::bigint, $2::bigint FROM generate_series(1, 20000) AS n`,
+      [NOW - 10 * DAY, NOW + 30 * DAY],
+    );
+    const size = await sql.query<{ bytes: string }>(
+      `SELECT pg_relation_size('vigil_prediction_index_ts_hour')::text AS bytes`,
+    );
+    // 20,000 rows over 2 hours: an 8-byte key with its header and line pointer would be ~20 bytes a row.
+    expect(Number(size.rows[0]!.bytes) / 20_000).toBeLessThan(10);
+  });
 });
