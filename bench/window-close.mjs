@@ -12,8 +12,8 @@
  *            back), `analyzeWindow` (drift of every feature and the score with KS p-values, calibration,
  *            performance, fairness per attribute, Benjamini–Hochberg) and `windowMetricRows`, with the
  *            reconstruction error of multivariate drift (profiles of 2 to 200 features);
- *   store:   `loadBuckets` of the window, then one transaction with `markAnalysedIn` + `upsertMetricRowsIn`, on
- *            a fresh database on the local Postgres (dropped afterwards).
+ *   store:   `buckets.load` of the window, then one transaction with `tx.windows.markAnalysed` +
+ *            `tx.metrics.upsertRows`, on a fresh database on the local Postgres (dropped afterwards).
  * The buckets are built from generated events with `accumulate`, as the daemon builds them per batch.
  * Median and p99 over --reps repetitions after a warm-up. The curve (features 10 → 1,000, groups 2 → 200,
  * window 12 → 288 buckets) uses 1,000 events per bucket and a reference of 20,000 rows: an accumulator's size
@@ -65,7 +65,7 @@ const {
   reconstructionWindow,
 } = await load('packages/analyzers/dist/index.js');
 const { windowMetricRows } = await load('packages/daemon/dist/pipeline/window-metrics.js');
-const { createStore, markAnalysedIn, upsertMetricRowsIn } = await load('packages/store/dist/index.js');
+const { createStore } = await load('packages/store/dist/index.js');
 
 const BUCKET_MS = 5 * 60_000;
 const WINDOW_START = Date.UTC(2026, 10, 1, 0, 0, 0);
@@ -217,7 +217,7 @@ function timeCompute(sc, prepared, { reps, budgetMs = Infinity, warmup = 10 }) {
 async function timeStore(store, sc, prepared, model, { reps, budgetMs = Infinity }) {
   const { profile, stored } = prepared;
   const window = { ...prepared.window, model };
-  await store.applyBatch(
+  await store.batches.apply(
     {
       groupId: 'bench',
       offsets: [],
@@ -237,7 +237,7 @@ async function timeStore(store, sc, prepared, model, { reps, budgetMs = Infinity
   let bytes;
   for (let i = 0; i < reps + 3; i++) {
     const t0 = performance.now();
-    const loaded = await store.loadBuckets(model, window.version, window.start, window.end);
+    const loaded = await store.buckets.load(model, window.version, window.start, window.end);
     const t1 = performance.now();
     if (loaded.length !== stored.length) throw new Error(`loaded ${loaded.length} buckets, wrote ${stored.length}`);
     bytes ??= loaded.reduce((s, b) => s + JSON.stringify(b.accumulator).length, 0);
@@ -253,9 +253,9 @@ async function timeStore(store, sc, prepared, model, { reps, budgetMs = Infinity
     const due = { ...window, changeSeq: i + 1, analyses: i };
     const t2 = performance.now();
     await store.transaction(async (tx) => {
-      if (!(await markAnalysedIn(tx, due, { rows: acc.rows, labelledRows: acc.outcome.labelled })))
+      if (!(await tx.windows.markAnalysed(due, { rows: acc.rows, labelledRows: acc.outcome.labelled })))
         throw new Error('window not marked');
-      await upsertMetricRowsIn(tx, rows);
+      await tx.metrics.upsertRows(rows);
     });
     const t3 = performance.now();
     if (i < 3) continue; // warm-up

@@ -244,7 +244,7 @@ export class Daemon {
         {
           predictions: read.predictions,
           labels: read.labels,
-          deadLetters: await started.store.countDeadLetters([o.topics.predictions, o.topics.labels]),
+          deadLetters: await started.store.deadLetters.count([o.topics.predictions, o.topics.labels]),
           incidentsOpen: incidents.filter((i) => i.status !== 'resolved').length,
           incidents: incidents.length,
           notificationsSettled: settled,
@@ -366,7 +366,7 @@ export class Daemon {
     const problems = new Set<string>(['starting']);
     // The one reader of committed offsets, for whichever source.
     const offsetsFor: OffsetsFor = async (topic) =>
-      new Map((await store.loadOffsets(o.groupId, topic)).map((x) => [x.partition, x.nextOffset]));
+      new Map((await store.offsets.load(o.groupId, topic)).map((x) => [x.partition, x.nextOffset]));
     const source = o.source.create({
       offsetsFor,
       onConnection: (state) => {

@@ -149,7 +149,7 @@ describe('Daemon', () => {
       `${JSON.stringify(makeEvents({ n: 1, start: T0 + 5 * 60 * MIN, seed: 54, idPrefix: 'late' })[0])}\n`,
     );
     for (;;) {
-      const offsets = await store.loadOffsets('vigil', `file:${s.file}`);
+      const offsets = await store.offsets.load('vigil', `file:${s.file}`);
       if (offsets.length > 0 && offsets.some((o) => Number(o.nextOffset) >= 2402)) break;
       await new Promise((r) => setTimeout(r, 100));
     }

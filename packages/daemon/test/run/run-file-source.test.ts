@@ -89,7 +89,7 @@ describe('vigil run --source: the daemon without Kafka', () => {
       expect(await file.rows()).toEqual(expectedRows);
       expect(await file.incidents()).toEqual(expectedIncidents);
       // The bad line is a dead letter, as the Kafka daemon's is.
-      expect((await file.store.listDeadLetters()).map((d) => d.code)).toEqual(['VIGIL_DECODE_INVALID_JSON']);
+      expect((await file.store.deadLetters.list()).map((d) => d.code)).toEqual(['VIGIL_DECODE_INVALID_JSON']);
       // The summary at the end of the file counts it, with what was read.
       expect(run.output).toMatch(/"predictions":3602,"labels":\d+,"deadLetters":1,.*end of the source: summary/);
 
