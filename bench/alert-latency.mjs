@@ -25,7 +25,7 @@ const fromAlerts = createRequire(join(root, 'packages/alerts/package.json'));
 const fromStore = createRequire(join(root, 'packages/store/package.json'));
 const { createAlerting } = fromAlerts(join(root, 'packages/alerts/dist/index.js'));
 const { parseConfig } = fromAlerts('@vigil/core');
-const { createStore, upsertMetricRowsIn } = fromAlerts('@vigil/store');
+const { createStore } = fromAlerts('@vigil/store');
 const pg = fromStore('pg');
 
 const { values: args } = parseArgs({
@@ -114,7 +114,7 @@ async function main() {
   const breach = async (a) => {
     await store.transaction(async (tx) => {
       // As the daemon does: the window's metric rows and the alert evaluation commit together.
-      await upsertMetricRowsIn(tx, a.metricRows);
+      await tx.metrics.upsertRows(a.metricRows);
       const s = await alerting.evaluateIn(tx, a);
       a.incidentId = s.opened[0];
     });

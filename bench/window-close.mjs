@@ -11,18 +11,8 @@
  * in the same steps, on the built packages:
  *   compute: `emptyAccumulator` + `mergeAccumulatorsInto` of the window's stored buckets (JSON, as Postgres gives them
  *            back), `analyzeWindow` (drift of every feature and the score with KS p-values, calibration,
- *            performance, fairness per attribute, Benjamini–Hochberg, out-of-range and unknown-feature quality,
- *            the CBPE estimate with the reference chunks' bands), `analyzeSurrogateWindow` (the linear surrogate's
- *            per-window solve, for a model with an `explain` section whose events log no attributions) and
- *            `windowMetricRows`, with the reconstruction error of multivariate drift (profiles of 2 to 200 features);
- *   store:   `loadBuckets` of the window, then one transaction with `markAnalysedIn` + `upsertMetricRowsIn`, on
- *            a fresh database on the local Postgres (dropped afterwards).
- * The profile is fitted by the daemon's own `fitModelTable` (packages/daemon/src/pipeline/fit-reference.ts) on a
- * labelled reference with a score: CBPE calibrator and reference chunks, data reconstruction, the surrogate of an
- * `explain` section. The buckets are built from generated events with `accumulate`, as the daemon builds them per
- * batch (estimate state, surrogate sums, out-of-range counts), plus 1% of events with unknown feature names.
- * `--no-cbpe` (a reference without labels), `--no-surrogate` (no `explain` section), `--no-quality` (no unknown
- * features) and `--no-reconstruction` leave a part out, to see what it costs; the run prints which parts are in.
+const { fitModelTable, FILE_ATTRIBUTION_PREFIX } = await load('packages/daemon/dist/pipeline/fit-reference.js');
+const { createStore } = await load('packages/store/dist/index.js');
  * Median and p99 over --reps repetitions after a warm-up. The curve (features 10 → 1,000, groups 2 → 200,
  * window 12 → 288 buckets) uses 1,000 events per bucket and a reference of 20,000 rows: an accumulator's size
  * depends on the bins and groups, not on how many events it counts; the KS p-values do depend on the two sample
@@ -78,7 +68,7 @@ const {
 } = await load('packages/analyzers/dist/index.js');
 const { windowMetricRows } = await load('packages/daemon/dist/pipeline/window-metrics.js');
 const { fitModelTable, FILE_ATTRIBUTION_PREFIX } = await load('packages/daemon/dist/pipeline/fit-reference.js');
-const { createStore, markAnalysedIn, upsertMetricRowsIn } = await load('packages/store/dist/index.js');
+const { createStore } = await load('packages/store/dist/index.js');
 
 const BUCKET_MS = 5 * 60_000;
 const WINDOW_START = Date.UTC(2026, 10, 1, 0, 0, 0);
@@ -280,7 +270,7 @@ function timeCompute(prepared, { reps, budgetMs = Infinity, warmup = 10 }) {
 async function timeStore(store, prepared, model, { reps, budgetMs = Infinity }) {
   const { profile, spec, stored } = prepared;
   const window = { ...prepared.window, model };
-  await store.applyBatch(
+  await store.batches.apply(
     {
       groupId: 'bench',
       offsets: [],
@@ -300,7 +290,7 @@ async function timeStore(store, prepared, model, { reps, budgetMs = Infinity }) 
   let bytes;
   for (let i = 0; i < reps + 3; i++) {
     const t0 = performance.now();
-    const loaded = await store.loadBuckets(model, window.version, window.start, window.end);
+    const loaded = await store.buckets.load(model, window.version, window.start, window.end);
     const t1 = performance.now();
     if (loaded.length !== stored.length) throw new Error(`loaded ${loaded.length} buckets, wrote ${stored.length}`);
     bytes ??= loaded.reduce((s, b) => s + JSON.stringify(b.accumulator).length, 0);
@@ -311,9 +301,9 @@ async function timeStore(store, prepared, model, { reps, budgetMs = Infinity }) 
     const due = { ...window, changeSeq: i + 1, analyses: i };
     const t2 = performance.now();
     await store.transaction(async (tx) => {
-      if (!(await markAnalysedIn(tx, due, { rows: acc.rows, labelledRows: acc.outcome.labelled })))
+      if (!(await tx.windows.markAnalysed(due, { rows: acc.rows, labelledRows: acc.outcome.labelled })))
         throw new Error('window not marked');
-      await upsertMetricRowsIn(tx, rows);
+      await tx.metrics.upsertRows(rows);
     });
     const t3 = performance.now();
     if (i < 3) continue; // warm-up
@@ -415,7 +405,7 @@ try {
       n: s.n,
     };
     rowsOut.push([
-      `store: loadBuckets (${sizes.buckets} × ${(s.bucketJsonBytes / sizes.buckets / 1024).toFixed(0)} KiB JSON)`,
+      `store: buckets.load (${sizes.buckets} × ${(s.bucketJsonBytes / sizes.buckets / 1024).toFixed(0)} KiB JSON)`,
       f2(med(s.samples.load)),
       f2(p99(s.samples.load)),
     ]);

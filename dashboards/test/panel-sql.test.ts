@@ -23,7 +23,7 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     store = await createStore({ url: db.url, schema: db.schema, poolSize: 2 });
     fixture = await fillStore({
       ...store,
-      upsertMetricRows: (rows) => (written.push(...rows), store.upsertMetricRows(rows)),
+      metrics: { ...store.metrics, upsertRows: (rows) => (written.push(...rows), store.metrics.upsertRows(rows)) },
     });
   }, 60_000);
 

@@ -1,14 +1,5 @@
 import type { MetricName } from '@vigil/core';
-import {
-  insertIncidentIn,
-  markAnalysedIn,
-  queueFlaggedIn,
-  updateIncidentIn,
-  upsertRuleStatesIn,
-  type MetricRow,
-  type ReviewWindowItem,
-  type Store,
-} from '@vigil/store';
+import { type MetricRow, type ReviewWindowItem, type Store } from '@vigil/store';
 // The daemon's own review rows of a window (docs/metrics.md, "Human review"), as for windowMetricRows below.
 import { reviewMetricRows } from '../../../packages/daemon/src/review/review-metrics';
 import { pipelineMetricRows } from './pipeline-rows';
@@ -223,7 +214,7 @@ async function fillReview(
     }).flat(),
   );
   // Stored as the daemon stores them: with their window's counts (one pair a window, docs/storage.md).
-  await store.upsertMetricRows(rows.map((r) => ({ ...r, ...counts.get(`${r.version}@${r.windowStart}`) })));
+  await store.metrics.upsertRows(rows.map((r) => ({ ...r, ...counts.get(`${r.version}@${r.windowStart}`) })));
   const items = Array.from({ length: 5 }, (_, i) => ({
     id: `fixture-${i}`,
     version: '7',
@@ -236,8 +227,7 @@ async function fillReview(
     priority: i === 0 ? 2 : 0.5,
   }));
   await store.transaction((tx) =>
-    queueFlaggedIn(
-      tx,
+    tx.reviewQueue.queueFlagged(
       [{ model: 'credit-risk', capacityPerHour: 100, ttlMs: 7 * 24 * HOUR, context: {}, items }],
       Date.now() - 3 * HOUR,
     ),
@@ -343,7 +333,7 @@ const INCIDENTS: IncidentSeed[] = [
 export async function fillStore(store: Store): Promise<Fixture> {
   const firstStart = Math.floor(Date.now() / HOUR) * HOUR - (WINDOWS + 1) * HOUR;
   for (const spec of MODELS)
-    await store.saveReferenceProfile(spec.model, spec.version, {
+    await store.profiles.saveReference(spec.model, spec.version, {
       rows: 10_000,
       features: [{ name: 'age' }, { name: 'income' }, { name: 'region' }],
     });
@@ -370,7 +360,7 @@ export async function fillStore(store: Store): Promise<Fixture> {
     model,
     maxEventTs: firstStart + WINDOWS * HOUR + 20 * 60_000,
   }));
-  await store.applyBatch({ groupId: 'dashboards-test', offsets: [], buckets, windows, watermarks }, (a) => a);
+  await store.batches.apply({ groupId: 'dashboards-test', offsets: [], buckets, windows, watermarks }, (a) => a);
 
   const rows = (
     await Promise.all(
@@ -381,7 +371,7 @@ export async function fillStore(store: Store): Promise<Fixture> {
       ),
     )
   ).flat();
-  await store.upsertMetricRows(rows);
+  await store.metrics.upsertRows(rows);
   const counts = new Map(
     rows
       .filter((r) => r.model === 'credit-risk')
@@ -394,8 +384,7 @@ export async function fillStore(store: Store): Promise<Fixture> {
     for (const w of windows) {
       if (w.end > firstStart + (WINDOWS - 3) * HOUR) continue;
       const traffic = MODELS.find((m) => m.model === w.model && m.version === w.version)!.traffic;
-      await markAnalysedIn(
-        tx,
+      await tx.windows.markAnalysed(
         { ...w, changeSeq: 1, analyses: 0 },
         { rows: traffic, labelledRows: Math.round(traffic * 0.8) },
       );
@@ -405,7 +394,7 @@ export async function fillStore(store: Store): Promise<Fixture> {
       const id = `inc-${n + 1}`;
       const opened = firstStart + (i.openedWindow + 1) * HOUR;
       const at = (hours: number | undefined) => (hours === undefined ? null : opened + hours * HOUR);
-      const inserted = await insertIncidentIn(tx, {
+      const inserted = await tx.incidents.insert({
         id,
         model: i.model,
         version: i.version,
@@ -427,7 +416,7 @@ export async function fillStore(store: Store): Promise<Fixture> {
       });
       if (!inserted) throw new Error(`fixture incident ${id} clashes with an open one of the same key`);
       if (i.status !== 'firing') {
-        await updateIncidentIn(tx, id, {
+        await tx.incidents.update(id, {
           status: i.status,
           updatedAt: at(i.resolvedAfter ?? i.acknowledgedAfter ?? 0) as number,
           acknowledgedAt: at(i.acknowledgedAfter),
@@ -453,15 +442,13 @@ export async function fillStore(store: Store): Promise<Fixture> {
       windowStart: lastStart,
       windowEnd: lastStart + HOUR,
     });
-    await upsertRuleStatesIn(
-      tx,
+    await tx.ruleWindows.upsertStates(
       'credit-risk',
       '7',
       [state('psi', 'income', '', 'firing', 0.48), state('ece', '', '', 'insufficient_data', null)],
       lastStart + HOUR,
     );
-    await upsertRuleStatesIn(
-      tx,
+    await tx.ruleWindows.upsertStates(
       'credit-risk',
       '8',
       [state('statisticalParityDifference', '', 'sex', 'ok', 0.05)],

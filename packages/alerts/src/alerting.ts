@@ -16,10 +16,9 @@ import type {
   ReviewQuery,
   ReviewSummary,
   Silence,
-  SqlExecutor,
+  Tx,
   Store,
 } from '@vigil/store';
-import { pendingOutbox } from '@vigil/store';
 import type { AlertingContext } from './engine/alerting-context';
 import { AlertmanagerResender } from './engine/alertmanager-resend';
 import { createDeliveryHandler } from './engine/delivery';
@@ -85,9 +84,9 @@ export type AlertingState = 'created' | 'running' | 'stopping' | 'stopped';
 
 export interface Alerting {
   /** Rules → incidents + outbox + audit, in the caller's transaction (the one that writes the window's metric rows). */
-  evaluateIn(tx: SqlExecutor, analysis: AnalysedWindow): Promise<EvaluationSummary>;
+  evaluateIn(tx: Tx, analysis: AnalysedWindow): Promise<EvaluationSummary>;
   /** A model-level condition starts or stops; while it holds, the model version's other incidents do not open. */
-  modelConditionIn(tx: SqlExecutor, condition: ModelCondition): Promise<void>;
+  modelConditionIn(tx: Tx, condition: ModelCondition): Promise<void>;
   /**
    * Starts the outbox relay, the delivery workers (connects to Redis when configured) and the re-sending of open
    * incidents to each `alertmanager` notifier.
@@ -226,7 +225,7 @@ export async function createAlerting(options: AlertingOptions): Promise<Alerting
         await relay.pass(true);
         const c = await queue.counts();
         const due = await options.store.transaction((tx) =>
-          pendingOutbox(tx, { dueBefore: now() + 1, notEnqueuedOnly: false, limit: 1 }),
+          tx.outbox.pending({ dueBefore: now() + 1, notEnqueuedOnly: false, limit: 1 }),
         );
         // Two quiet looks in a row: a job that just finished may have written the next step's row in between.
         quiet = c.waiting + c.active + c.delayed === 0 && due.length === 0 ? quiet + 1 : 0;

@@ -29,7 +29,7 @@ import {
 import type { Alerting } from '@vigil/alerts';
 import { ensureTopic, produceMessages, type OffsetsFor, type PredictionSource } from '@vigil/collector';
 import { createLogger, parseConfig, VigilError, type Logger, type VigilConfig } from '@vigil/core';
-import { createStore, listReviewItems, redactUrl, type Incident, type SqlExecutor, type Store } from '@vigil/store';
+import { createStore, redactUrl, type Incident, type Tx, type Store } from '@vigil/store';
 import type { DemoHost, DemoIo, DemoSource } from './demo-host';
 import { alertLines, startAlertReceiver, type AlertReceiver } from './alert-receiver';
 import { FlightSource } from './flight-source';
@@ -203,7 +203,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions, host: DemoHost
       ...fitReferenceProfile(referenceTable, profileSpec),
       reconstruction: (await fitDataReconstruction(referenceTable, profileSpec.features)).model,
     };
-    await store.saveReferenceProfile(DEMO_MODEL, DEMO_VERSION, profile);
+    await store.profiles.saveReference(DEMO_MODEL, DEMO_VERSION, profile);
     note(
       `stored the reference profile of ${DEMO_MODEL} version ${DEMO_VERSION} (${referenceRows.length.toLocaleString('en-US')} January flights) in ${where}`,
     );
@@ -309,7 +309,7 @@ export async function runFlightsDemo(options: FlightsDemoOptions, host: DemoHost
       windowAlerts: (alerting) => {
         alertingRef = alerting;
         return {
-          async evaluateIn(tx: SqlExecutor, analysis) {
+          async evaluateIn(tx: Tx, analysis) {
             windows++;
             for (const id of (await alerting.evaluateIn(tx, analysis)).opened) openedIn.set(id, analysis.windowStart);
           },
@@ -553,7 +553,7 @@ async function demoReview(store: Store): Promise<DemoReview> {
       [DEMO_MODEL],
     );
     const of = (status: string) => Number(counts.rows.find((r) => r.status === status)?.n ?? 0);
-    const items = await listReviewItems(tx, { model: DEMO_MODEL, status: 'pending', limit: REVIEW_LISTED });
+    const items = await tx.reviewQueue.list({ model: DEMO_MODEL, status: 'pending', limit: REVIEW_LISTED });
     const flagged = counts.rows.reduce((sum, r) => sum + Number(r.n), 0);
     return {
       flagged,

@@ -148,7 +148,7 @@ export function calendarMonths(times: ArrayLike<number>): CalendarMonth[] {
 
 export async function summarizeStream(input: SummaryInput): Promise<StreamSummary> {
   const { store, model, version, from, to } = input;
-  const rows = await store.metricRows(model, { from: from - 31 * 86_400_000, to, version });
+  const rows = await store.metrics.rows(model, { from: from - 31 * 86_400_000, to, version });
   const windowStarts = [...new Set(rows.filter((r) => r.metric === 'rows').map((r) => r.windowStart))].sort(
     (a, b) => a - b,
   );
@@ -283,7 +283,7 @@ export async function sumBuckets(
   spec: AnalysisSpec,
 ): Promise<WindowAccumulator> {
   let acc = emptyAccumulator(profile, spec);
-  for (const b of await store.loadBuckets<WindowAccumulator>(model, version, from, to))
+  for (const b of await store.buckets.load<WindowAccumulator>(model, version, from, to))
     acc = mergeAccumulators(acc, b.accumulator);
   return acc;
 }

@@ -46,11 +46,28 @@ import {
   type StoredReferenceProfile,
 } from './profiles/reference-profiles';
 import { applyRetentionIn, type RetentionLimits, type RetentionResult } from './retention/apply-retention';
-import { ensureMetricPartitionsIn, type PartitionsResult } from './metrics/metric-partitions';
+import {
+  ensureMetricPartitionsIn,
+  metricPartitions,
+  type MetricPartition,
+  type PartitionsResult,
+} from './metrics/metric-partitions';
 import { createPgliteClient } from './sql/pglite-client';
 import { createPostgresClient } from './sql/postgres-client';
-import type { SqlClient, SqlExecutor } from './sql/sql-client';
+import type { SqlClient } from './sql/sql-client';
 import { toStoreError } from './sql/sql-error';
+import {
+  txOver,
+  type AlertGroupsOfTx,
+  type AuditOfTx,
+  type IncidentsOfTx,
+  type ModelControlsOfTx,
+  type OutboxOfTx,
+  type ReviewQueueOfTx,
+  type ReviewsOfTx,
+  type SilencesOfTx,
+  type Tx,
+} from './tx';
 
 export interface StoreOptions {
   /**
@@ -74,74 +91,95 @@ export interface StoreOptions {
   client?: SqlClient;
 }
 
+/** Reads and one-shot writes outside a transaction (each opens its own where it writes several statements). */
 export interface Store {
   readonly kind: SqlClient['kind'];
+  readonly batches: {
+    /**
+     * Commits a batch's bucket deltas, prediction index rows, dead letters and next offsets in one transaction,
+     * or nothing at all. Returns `{ applied: false }` without writing when the stored offsets show the batch was
+     * committed before. `merge` adds a delta to a stored accumulator (the store never looks inside them).
+     */
+    apply<A>(batch: Batch<A>, merge: MergeAccumulators<A>, labelEffects?: LabelEffects<A>): Promise<ApplyBatchResult>;
+  };
+  readonly labels: {
+    /**
+     * Joins up to `limit` waiting (orphan) labels whose prediction has arrived since, with their effects, in one
+     * transaction; returns how many were joined (0: none left).
+     */
+    joinOrphans<A>(merge: MergeAccumulators<A>, labelEffects: LabelEffects<A>, limit?: number): Promise<number>;
+    /** Forgets orphan labels past their expiry, counting them per model as orphaned; returns how many. */
+    expireOrphans(now: number): Promise<number>;
+  };
+  readonly windows: {
+    /** Largest event time seen per model, epoch ms (the watermark before the allowed lateness). */
+    maxEventTimes(): Promise<Map<string, number>>;
+    /** Per model (of `models`, else all), each partition's largest event time and how long it has not carried the model (database clock). */
+    partitionWatermarks(models?: readonly string[]): Promise<Map<string, PartitionWatermark[]>>;
+    /** Per model that ever had traffic: ms since its events last arrived (database clock), and its latest version. */
+    traffic(): Promise<Map<string, { silentMs: number; version: string | null }>>;
+    /** Closed windows (end ≤ watermark) of `model` that changed since their last analysis, oldest first. */
+    due(model: string, watermark: number, limit?: number): Promise<DueWindow[]>;
+  };
+  readonly offsets: { load(groupId: string, topic: string): Promise<StoredOffset[]> };
+  readonly buckets: {
+    load<A = unknown>(model: string, version: string, from: number, to: number): Promise<StoredBucket<A>[]>;
+  };
+  readonly metrics: {
+    upsertRows(rows: readonly MetricRow[]): Promise<number>;
+    rows(model: string, query: MetricRowQuery): Promise<MetricRow[]>;
+    partitions(): Promise<MetricPartition[]>;
+    /**
+     * Creates the weekly partitions of metric windows for the week of `now` and the two after it, and moves windows
+     * that landed in the default partition into their week's (docs/storage.md, "Time partitions").
+     */
+    maintainPartitions(now: number): Promise<PartitionsResult>;
+  };
+  readonly deadLetters: {
+    list(query?: DeadLetterQuery): Promise<DeadLetter[]>;
+    count(topics: readonly string[]): Promise<number>;
+    markReplayed(ids: readonly string[], at?: number): Promise<number>;
+  };
+  readonly profiles: {
+    saveReference(model: string, version: string, profile: unknown): Promise<void>;
+    loadReference<P = unknown>(model: string, version: string): Promise<StoredReferenceProfile<P> | null>;
+    /** Stores the profile of `model`'s traffic in [from, to) unless one is stored; returns the stored one (the first wins). */
+    saveRange<P>(model: string, from: number, to: number, profile: P, rows: number): Promise<StoredRangeProfile<P>>;
+    loadRange<P = unknown>(model: string, from: number, to: number): Promise<StoredRangeProfile<P> | null>;
+    /** Pins the profile a version's buckets are binned with unless one is; returns the pinned one (the first wins). */
+    pin<P>(model: string, version: string, fingerprint: string, profile: P): Promise<PinnedProfile<P>>;
+    loadPinned<P = unknown>(model: string, version: string): Promise<Required<PinnedProfile<P>> | null>;
+  };
+  readonly predictions: {
+    lookup(model: string, ids: readonly string[]): Promise<Map<string, IndexedPrediction>>;
+    /** `lookup` of several models in one statement (per model, by id). */
+    lookupOfModels(
+      wanted: ReadonlyMap<string, readonly string[]>,
+    ): Promise<Map<string, Map<string, IndexedPrediction>>>;
+    deleteExpired(now: number): Promise<number>;
+  };
+  readonly retention: {
+    /** Applies the retention limits (erases old dead-letter bytes, deletes old prediction-index rows) and audits the run. */
+    apply(now: number, limits: RetentionLimits): Promise<RetentionResult | null>;
+  };
+  readonly models: {
+    /** Model ids and the versions seen for each. */
+    list(): Promise<Array<{ model: string; versions: string[] }>>;
+  };
+  // The alerting and review tables are written in transactions (`tx.incidents`, `tx.outbox`, ...); here, their reads.
+  readonly incidents: Pick<IncidentsOfTx, 'get' | 'list' | 'open' | 'ofGroup' | 'ofModel'>;
+  readonly alertGroups: Pick<AlertGroupsOfTx, 'get'>;
+  readonly outbox: Pick<OutboxOfTx, 'get' | 'pending' | 'ofIncident' | 'ofGroup' | 'openIncidentsNotifiedAt'>;
+  readonly audit: Pick<AuditOfTx, 'log'>;
+  readonly reviews: Pick<ReviewsOfTx, 'get' | 'list' | 'findings' | 'count'>;
+  readonly reviewQueue: Pick<ReviewQueueOfTx, 'get' | 'list' | 'countDecided' | 'capacity'>;
+  readonly silences: Pick<SilencesOfTx, 'active'>;
+  readonly modelControls: Pick<ModelControlsOfTx, 'list'>;
   /**
-   * Commits a batch's bucket deltas, prediction index rows, dead letters and next offsets in one transaction,
-   * or nothing at all. Returns `{ applied: false }` without writing when the stored offsets show the batch was
-   * committed before. `merge` adds a delta to a stored accumulator (the store never looks inside them).
+   * Runs `fn` in one transaction, so effects written by different packages through the transaction's groups
+   * (`tx.metrics`, `tx.incidents`, `tx.outbox`, ...) commit together or not at all.
    */
-  applyBatch<A>(
-    batch: Batch<A>,
-    merge: MergeAccumulators<A>,
-    labelEffects?: LabelEffects<A>,
-  ): Promise<ApplyBatchResult>;
-  /**
-   * Joins up to `limit` waiting (orphan) labels whose prediction has arrived since, with their effects, in one
-   * transaction; returns how many were joined (0: none left).
-   */
-  joinOrphanLabels<A>(merge: MergeAccumulators<A>, labelEffects: LabelEffects<A>, limit?: number): Promise<number>;
-  /** Forgets orphan labels past their expiry, counting them per model as orphaned; returns how many. */
-  expireOrphanLabels(now: number): Promise<number>;
-  /** Largest event time seen per model, epoch ms (the watermark before the allowed lateness). */
-  maxEventTimes(): Promise<Map<string, number>>;
-  /** Per model (of `models`, else all), each partition's largest event time and how long it has not carried the model (database clock). */
-  partitionWatermarks(models?: readonly string[]): Promise<Map<string, PartitionWatermark[]>>;
-  /** Per model that ever had traffic: ms since its events last arrived (database clock), and its latest version. */
-  traffic(): Promise<Map<string, { silentMs: number; version: string | null }>>;
-  /** Closed windows (end ≤ watermark) of `model` that changed since their last analysis, oldest first. */
-  dueWindows(model: string, watermark: number, limit?: number): Promise<DueWindow[]>;
-  loadOffsets(groupId: string, topic: string): Promise<StoredOffset[]>;
-  loadBuckets<A = unknown>(model: string, version: string, from: number, to: number): Promise<StoredBucket<A>[]>;
-  upsertMetricRows(rows: readonly MetricRow[]): Promise<number>;
-  metricRows(model: string, query: MetricRowQuery): Promise<MetricRow[]>;
-  listDeadLetters(query?: DeadLetterQuery): Promise<DeadLetter[]>;
-  countDeadLetters(topics: readonly string[]): Promise<number>;
-  markReplayed(ids: readonly string[], at?: number): Promise<number>;
-  saveReferenceProfile(model: string, version: string, profile: unknown): Promise<void>;
-  loadReferenceProfile<P = unknown>(model: string, version: string): Promise<StoredReferenceProfile<P> | null>;
-  /** Stores the profile of `model`'s traffic in [from, to) unless one is stored; returns the stored one (the first wins). */
-  saveRangeProfile<P>(
-    model: string,
-    from: number,
-    to: number,
-    profile: P,
-    rows: number,
-  ): Promise<StoredRangeProfile<P>>;
-  loadRangeProfile<P = unknown>(model: string, from: number, to: number): Promise<StoredRangeProfile<P> | null>;
-  /** Pins the profile a version's buckets are binned with unless one is; returns the pinned one (the first wins). */
-  pinProfile<P>(model: string, version: string, fingerprint: string, profile: P): Promise<PinnedProfile<P>>;
-  loadPinnedProfile<P = unknown>(model: string, version: string): Promise<Required<PinnedProfile<P>> | null>;
-  lookupPredictions(model: string, ids: readonly string[]): Promise<Map<string, IndexedPrediction>>;
-  /** `lookupPredictions` of several models in one statement (per model, by id). */
-  lookupPredictionsOfModels(
-    wanted: ReadonlyMap<string, readonly string[]>,
-  ): Promise<Map<string, Map<string, IndexedPrediction>>>;
-  deleteExpiredPredictions(now: number): Promise<number>;
-  /** Applies the retention limits (erases old dead-letter bytes, deletes old prediction-index rows) and audits the run. */
-  applyRetention(now: number, limits: RetentionLimits): Promise<RetentionResult | null>;
-  /**
-   * Creates the weekly partitions of metric windows for the week of `now` and the two after it, and moves windows
-   * that landed in the default partition into their week's (docs/storage.md, "Time partitions").
-   */
-  maintainPartitions(now: number): Promise<PartitionsResult>;
-  /** Model ids and the versions seen for each. */
-  listModels(): Promise<Array<{ model: string; versions: string[] }>>;
-  /**
-   * Runs `fn` in one transaction, so effects written by different packages through the store's `...In(tx, ...)`
-   * functions (metric rows, incidents, outbox rows) commit together or not at all.
-   */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Idempotent; waits for statements in flight. */
   close(): Promise<void>;
 }
@@ -169,58 +207,85 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
   // Model versions a committed batch of this store registered: later batches skip the two statements that register
   // them again (a round trip each, for every batch of the ingest path).
   const registeredModels = new Set<string>();
+  // The reads of the alerting and review tables: the transaction's groups over the client (one statement each).
+  const reads = txOver(sql);
   return {
     kind: sql.kind,
-    applyBatch: async (batch, merge, labelEffects) => {
-      const registered = new Set(registeredModels);
-      const result = await sql.transaction((tx) =>
-        applyBatchIn(tx, batch, merge, deadLetterMaxBytes, labelEffects, registered),
-      );
-      for (const pair of registered) registeredModels.add(pair);
-      return result;
+    batches: {
+      apply: async (batch, merge, labelEffects) => {
+        const registered = new Set(registeredModels);
+        const result = await sql.transaction((tx) =>
+          applyBatchIn(tx, batch, merge, deadLetterMaxBytes, labelEffects, registered),
+        );
+        for (const pair of registered) registeredModels.add(pair);
+        return result;
+      },
     },
-    joinOrphanLabels: (merge, labelEffects, limit = 10_000) =>
-      sql.transaction(async (tx) => {
-        const matches = await claimOrphansIn(tx, limit);
-        if (matches.length === 0) return 0;
-        const effects = await labelEffects(matches);
-        await mergeBucketsIn(tx, effects.buckets, merge);
-        await touchWindowsIn(tx, effects.windows);
-        return matches.length;
-      }),
-    expireOrphanLabels: (now) => sql.transaction((tx) => expireOrphansIn(tx, now)),
-    maxEventTimes: () => loadMaxEventTimes(sql),
-    partitionWatermarks: (models) => loadPartitionWatermarks(sql, models),
-    traffic: () => loadTraffic(sql),
-    dueWindows: (model, watermark, limit = 100) => dueWindows(sql, model, watermark, limit),
-    loadOffsets: (groupId, topic) => loadOffsets(sql, groupId, topic),
-    loadBuckets: (model, version, from, to) => loadBuckets(sql, model, version, from, to),
-    upsertMetricRows: (rows) => upsertMetricRows(sql, rows),
-    metricRows: (model, query) => metricRows(sql, model, query),
-    listDeadLetters: (query) => listDeadLetters(sql, query),
-    countDeadLetters: (topics) => countDeadLetters(sql, topics),
-    markReplayed: (ids, at) => markReplayed(sql, ids, at),
-    // Two statements and an insert: one transaction, so a model is never half-registered.
-    saveReferenceProfile: (model, version, profile) =>
-      sql.transaction((tx) => saveReferenceProfile(tx, model, version, profile)),
-    loadReferenceProfile: (model, version) => loadReferenceProfile(sql, model, version),
-    saveRangeProfile: (model, from, to, profile, rows) => saveRangeProfile(sql, model, from, to, profile, rows),
-    loadRangeProfile: (model, from, to) => loadRangeProfile(sql, model, from, to),
-    pinProfile: (model, version, fingerprint, profile) => pinProfile(sql, model, version, fingerprint, profile),
-    loadPinnedProfile: (model, version) => loadPinnedProfile(sql, model, version),
-    lookupPredictions: (model, ids) => lookupPredictions(sql, model, ids),
-    lookupPredictionsOfModels: (wanted) => lookupPredictionsOfModels(sql, wanted),
-    deleteExpiredPredictions: (now) => deleteExpiredPredictions(sql, now),
-    applyRetention: (now, limits) => sql.transaction((tx) => applyRetentionIn(tx, now, limits)),
-    maintainPartitions: (now) => sql.transaction((tx) => ensureMetricPartitionsIn(tx, now)),
-    async listModels() {
-      const result = await sql.query<{ model: string; versions: string[] | null }>(
-        `SELECT m.model, array_remove(array_agg(v.version ORDER BY v.version), NULL) AS versions
+    labels: {
+      joinOrphans: (merge, labelEffects, limit = 10_000) =>
+        sql.transaction(async (tx) => {
+          const matches = await claimOrphansIn(tx, limit);
+          if (matches.length === 0) return 0;
+          const effects = await labelEffects(matches);
+          await mergeBucketsIn(tx, effects.buckets, merge);
+          await touchWindowsIn(tx, effects.windows);
+          return matches.length;
+        }),
+      expireOrphans: (now) => sql.transaction((tx) => expireOrphansIn(tx, now)),
+    },
+    windows: {
+      maxEventTimes: () => loadMaxEventTimes(sql),
+      partitionWatermarks: (models) => loadPartitionWatermarks(sql, models),
+      traffic: () => loadTraffic(sql),
+      due: (model, watermark, limit = 100) => dueWindows(sql, model, watermark, limit),
+    },
+    offsets: { load: (groupId, topic) => loadOffsets(sql, groupId, topic) },
+    buckets: { load: (model, version, from, to) => loadBuckets(sql, model, version, from, to) },
+    metrics: {
+      upsertRows: (rows) => upsertMetricRows(sql, rows),
+      rows: (model, query) => metricRows(sql, model, query),
+      partitions: () => metricPartitions(sql),
+      maintainPartitions: (now) => sql.transaction((tx) => ensureMetricPartitionsIn(tx, now)),
+    },
+    deadLetters: {
+      list: (query) => listDeadLetters(sql, query),
+      count: (topics) => countDeadLetters(sql, topics),
+      markReplayed: (ids, at) => markReplayed(sql, ids, at),
+    },
+    profiles: {
+      // Two statements and an insert: one transaction, so a model is never half-registered.
+      saveReference: (model, version, profile) =>
+        sql.transaction((tx) => saveReferenceProfile(tx, model, version, profile)),
+      loadReference: (model, version) => loadReferenceProfile(sql, model, version),
+      saveRange: (model, from, to, profile, rows) => saveRangeProfile(sql, model, from, to, profile, rows),
+      loadRange: (model, from, to) => loadRangeProfile(sql, model, from, to),
+      pin: (model, version, fingerprint, profile) => pinProfile(sql, model, version, fingerprint, profile),
+      loadPinned: (model, version) => loadPinnedProfile(sql, model, version),
+    },
+    predictions: {
+      lookup: (model, ids) => lookupPredictions(sql, model, ids),
+      lookupOfModels: (wanted) => lookupPredictionsOfModels(sql, wanted),
+      deleteExpired: (now) => deleteExpiredPredictions(sql, now),
+    },
+    retention: { apply: (now, limits) => sql.transaction((tx) => applyRetentionIn(tx, now, limits)) },
+    models: {
+      async list() {
+        const result = await sql.query<{ model: string; versions: string[] | null }>(
+          `SELECT m.model, array_remove(array_agg(v.version ORDER BY v.version), NULL) AS versions
          FROM vigil_models AS m LEFT JOIN vigil_model_versions AS v ON v.model = m.model GROUP BY m.model ORDER BY m.model`,
-      );
-      return result.rows.map((r) => ({ model: r.model, versions: r.versions ?? [] }));
+        );
+        return result.rows.map((r) => ({ model: r.model, versions: r.versions ?? [] }));
+      },
     },
-    transaction: (fn) => sql.transaction(fn),
+    incidents: reads.incidents,
+    alertGroups: reads.alertGroups,
+    outbox: reads.outbox,
+    audit: reads.audit,
+    reviews: reads.reviews,
+    reviewQueue: reads.reviewQueue,
+    silences: reads.silences,
+    modelControls: reads.modelControls,
+    transaction: (fn) => sql.transaction((tx) => fn(txOver(tx))),
     close() {
       closed ??= sql.close();
       return closed;

@@ -43,7 +43,7 @@ function batch(
 }
 
 async function counts(store: Store, model: string): Promise<Array<{ minute: number; counts: number[]; rows: number }>> {
-  const rows = await store.loadBuckets<Counts>(model, '7', T0 - 24 * 60 * MINUTE, T0 + 24 * 60 * MINUTE);
+  const rows = await store.buckets.load<Counts>(model, '7', T0 - 24 * 60 * MINUTE, T0 + 24 * 60 * MINUTE);
   return rows.map((r) => ({ minute: (r.bucketStart - T0) / MINUTE, counts: r.accumulator.counts, rows: r.rows }));
 }
 
@@ -74,33 +74,33 @@ describe.each(BACKENDS)('store on %s', (kind) => {
         },
       ],
     });
-    expect(await store.applyBatch(b, add)).toEqual({
+    expect(await store.batches.apply(b, add)).toEqual({
       applied: true,
       buckets: 1,
       predictions: 1,
       deadLetters: 1,
       labels: { joined: 0, orphaned: 0, duplicates: 0 },
     });
-    const deadBefore = (await store.listDeadLetters()).length;
+    const deadBefore = (await store.deadLetters.list()).length;
 
-    const replay = await store.applyBatch(b, add);
+    const replay = await store.batches.apply(b, add);
     expect(replay).toEqual({
       applied: false,
       stored: [{ topic: 'vigil.predictions', partition: 0, nextOffset: '100' }],
     });
     expect(await counts(store, 'm-once')).toEqual([{ minute: 0, counts: [1, 2, 3], rows: 6 }]);
-    expect((await store.listDeadLetters()).length).toBe(deadBefore);
-    expect(await store.loadOffsets('vigil', 'vigil.predictions')).toEqual([
+    expect((await store.deadLetters.list()).length).toBe(deadBefore);
+    expect(await store.offsets.load('vigil', 'vigil.predictions')).toEqual([
       { topic: 'vigil.predictions', partition: 0, nextOffset: '100' },
     ]);
 
     // The next batch continues where the stored offset points.
-    expect((await store.applyBatch(batch(0, 100, 150, [bucket('m-once', 0, [1, 1, 1])]), add)).applied).toBe(true);
+    expect((await store.batches.apply(batch(0, 100, 150, [bucket('m-once', 0, [1, 1, 1])]), add)).applied).toBe(true);
     expect(await counts(store, 'm-once')).toEqual([{ minute: 0, counts: [2, 3, 4], rows: 9 }]);
-    expect(await store.loadOffsets('vigil', 'vigil.predictions')).toEqual([
+    expect(await store.offsets.load('vigil', 'vigil.predictions')).toEqual([
       { topic: 'vigil.predictions', partition: 0, nextOffset: '150' },
     ]);
-    expect(await store.loadOffsets('other-group', 'vigil.predictions')).toEqual([]);
+    expect(await store.offsets.load('other-group', 'vigil.predictions')).toEqual([]);
   });
 
   it('records the largest event time of each partition with its batch, never back, expected partitions without one, and nothing on a replay', async () => {
@@ -118,51 +118,53 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       watermarks: [mark(partition, ts, partitions)],
     });
     const progress = async () =>
-      ((await store.partitionWatermarks()).get('m-parts') ?? []).map((p) => [
+      ((await store.windows.partitionWatermarks()).get('m-parts') ?? []).map((p) => [
         p.topic,
         p.partition,
         p.maxEventTs === null ? null : p.maxEventTs - T0,
       ]);
 
     // The model's first batch names the topic's three partitions: the two others are expected, without an event time.
-    expect((await store.applyBatch(on(0, 0, 10, 5 * MINUTE, 3), add)).applied).toBe(true);
+    expect((await store.batches.apply(on(0, 0, 10, 5 * MINUTE, 3), add)).applied).toBe(true);
     expect(await progress()).toEqual([
       ['vigil.watermarks', 0, 5 * MINUTE],
       ['vigil.watermarks', 1, null],
       ['vigil.watermarks', 2, null],
     ]);
     // Another partition's batch, behind; naming the partitions again leaves the others as they are.
-    expect((await store.applyBatch(on(1, 0, 10, 2 * MINUTE, 3), add)).applied).toBe(true);
+    expect((await store.batches.apply(on(1, 0, 10, 2 * MINUTE, 3), add)).applied).toBe(true);
     expect(await progress()).toEqual([
       ['vigil.watermarks', 0, 5 * MINUTE],
       ['vigil.watermarks', 1, 2 * MINUTE],
       ['vigil.watermarks', 2, null],
     ]);
     // A replay writes nothing, even with another event time; an older batch does not move a partition back.
-    expect((await store.applyBatch(on(0, 0, 10, 50 * MINUTE), add)).applied).toBe(false);
-    expect((await store.applyBatch(on(0, 10, 20, 1 * MINUTE), add)).applied).toBe(true);
+    expect((await store.batches.apply(on(0, 0, 10, 50 * MINUTE), add)).applied).toBe(false);
+    expect((await store.batches.apply(on(0, 10, 20, 1 * MINUTE), add)).applied).toBe(true);
     expect(await progress()).toEqual([
       ['vigil.watermarks', 0, 5 * MINUTE],
       ['vigil.watermarks', 1, 2 * MINUTE],
       ['vigil.watermarks', 2, null],
     ]);
     // The model's largest event time is kept beside (the no-traffic check, sources without partitions).
-    expect((await store.maxEventTimes()).get('m-parts')).toBe(T0 + 5 * MINUTE);
-    const idle = (await store.partitionWatermarks(['m-parts', 'm-none'])).get('m-parts')!;
-    expect([...(await store.partitionWatermarks(['m-none'])).keys()]).toEqual([]);
+    expect((await store.windows.maxEventTimes()).get('m-parts')).toBe(T0 + 5 * MINUTE);
+    const idle = (await store.windows.partitionWatermarks(['m-parts', 'm-none'])).get('m-parts')!;
+    expect([...(await store.windows.partitionWatermarks(['m-none'])).keys()]).toEqual([]);
     expect(idle.every((p) => p.idleMs >= 0 && p.idleMs < 10 * MINUTE)).toBe(true);
   });
 
   it('refuses a batch that overlaps committed offsets only in part, writing nothing', async () => {
-    await store.applyBatch(batch(1, 0, 10, [bucket('m-overlap', 0, [1])]), add);
-    const error = await store.applyBatch(batch(1, 5, 20, [bucket('m-overlap', 0, [1])]), add).catch((e: unknown) => e);
+    await store.batches.apply(batch(1, 0, 10, [bucket('m-overlap', 0, [1])]), add);
+    const error = await store.batches
+      .apply(batch(1, 5, 20, [bucket('m-overlap', 0, [1])]), add)
+      .catch((e: unknown) => e);
     expect(isVigilError(error, 'VIGIL_STORE_OFFSET_CONFLICT')).toBe(true);
     expect(await counts(store, 'm-overlap')).toEqual([{ minute: 0, counts: [1], rows: 1 }]);
   });
 
   it('keeps offsets beyond 2^53 exact', async () => {
     const big = '9007199254740993';
-    await store.applyBatch(
+    await store.batches.apply(
       {
         groupId: 'big',
         offsets: [{ topic: 't', partition: 3, firstOffset: big, nextOffset: '9007199254740995' }],
@@ -170,10 +172,12 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       },
       add,
     );
-    expect(await store.loadOffsets('big', 't')).toEqual([{ topic: 't', partition: 3, nextOffset: '9007199254740995' }]);
+    expect(await store.offsets.load('big', 't')).toEqual([
+      { topic: 't', partition: 3, nextOffset: '9007199254740995' },
+    ]);
     expect(
       (
-        await store.applyBatch(
+        await store.batches.apply(
           {
             groupId: 'big',
             offsets: [{ topic: 't', partition: 3, firstOffset: big, nextOffset: '9007199254740995' }],
@@ -205,7 +209,7 @@ describe.each(BACKENDS)('store on %s', (kind) => {
           acc.map((v, i) => v + (d.accumulator.counts[i] ?? 0)),
         );
       }
-      expect((await store.applyBatch(batch(2, offset, offset + 7, deltas), add)).applied).toBe(true);
+      expect((await store.batches.apply(batch(2, offset, offset + 7, deltas), add)).applied).toBe(true);
       offset += 7;
     }
     const want = [...expected.entries()]
@@ -214,7 +218,7 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     expect(await counts(store, 'm-sum')).toEqual(want);
     // from ≤ bucketStart < to
     expect(
-      (await store.loadBuckets('m-sum', '7', T0 + MINUTE, T0 + 3 * MINUTE)).map((r) => (r.bucketStart - T0) / MINUTE),
+      (await store.buckets.load('m-sum', '7', T0 + MINUTE, T0 + 3 * MINUTE)).map((r) => (r.bucketStart - T0) / MINUTE),
     ).toEqual([1, 2]);
   });
 
@@ -235,14 +239,14 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     };
     // Minute 0 new; minute 1 new and given twice in the batch (the sum must be written, not the first text).
     const first = [encoded(0, [1, 2]), encoded(1, [3, 0]), encoded(1, [4, 5])];
-    expect((await store.applyBatch(batch(31, 0, 5, first), add)).applied).toBe(true);
+    expect((await store.batches.apply(batch(31, 0, 5, first), add)).applied).toBe(true);
     expect(await counts(store, 'm-json')).toEqual([
       { minute: 0, counts: [1, 2], rows: 3 },
       { minute: 1, counts: [7, 5], rows: 12 },
     ]);
     // Both stored now: merged, and a plain delta beside an encoded one of the same bucket.
     const second = [encoded(0, [10, 20]), encoded(1, [1, 1]), bucket('m-json', 1, [100, 0]), encoded(2, [0, 9])];
-    expect((await store.applyBatch(batch(31, 5, 9, second), add)).applied).toBe(true);
+    expect((await store.batches.apply(batch(31, 5, 9, second), add)).applied).toBe(true);
     expect(await counts(store, 'm-json')).toEqual([
       { minute: 0, counts: [11, 22], rows: 33 },
       { minute: 1, counts: [108, 6], rows: 114 },
@@ -254,7 +258,7 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     const n = 8;
     const results = await Promise.all(
       Array.from({ length: n }, (_, p) =>
-        store.applyBatch(batch(100 + p, 0, 1, [bucket('m-race', 0, [1, p]), bucket('m-race', 1, [p, 1])]), add),
+        store.batches.apply(batch(100 + p, 0, 1, [bucket('m-race', 0, [1, p]), bucket('m-race', 1, [p, 1])]), add),
       ),
     );
     expect(results.every((r) => r.applied)).toBe(true);
@@ -266,8 +270,8 @@ describe.each(BACKENDS)('store on %s', (kind) => {
   });
 
   it('leaves nothing written when the merge throws mid-transaction', async () => {
-    await store.applyBatch(batch(3, 0, 10, [bucket('m-fail', 0, [5])]), add);
-    const deadBefore = (await store.listDeadLetters({ limit: 10_000 })).length;
+    await store.batches.apply(batch(3, 0, 10, [bucket('m-fail', 0, [5])]), add);
+    const deadBefore = (await store.deadLetters.list({ limit: 10_000 })).length;
     const failing: MergeAccumulators<Counts> = () => {
       throw new Error('merge exploded');
     };
@@ -284,17 +288,17 @@ describe.each(BACKENDS)('store on %s', (kind) => {
         },
       ],
     });
-    await expect(store.applyBatch(b, failing)).rejects.toThrow('merge exploded');
+    await expect(store.batches.apply(b, failing)).rejects.toThrow('merge exploded');
     expect(await counts(store, 'm-fail')).toEqual([{ minute: 0, counts: [5], rows: 5 }]); // minute 1 (inserted before the merge) rolled back
-    expect(await store.loadOffsets('vigil', 'vigil.predictions')).toContainEqual({
+    expect(await store.offsets.load('vigil', 'vigil.predictions')).toContainEqual({
       topic: 'vigil.predictions',
       partition: 3,
       nextOffset: '10',
     });
-    expect((await store.lookupPredictions('m-fail', ['never'])).size).toBe(0);
-    expect((await store.listDeadLetters({ limit: 10_000 })).length).toBe(deadBefore);
+    expect((await store.predictions.lookup('m-fail', ['never'])).size).toBe(0);
+    expect((await store.deadLetters.list({ limit: 10_000 })).length).toBe(deadBefore);
     // The same batch then goes through with a working merge.
-    expect((await store.applyBatch(b, add)).applied).toBe(true);
+    expect((await store.batches.apply(b, add)).applied).toBe(true);
     expect(await counts(store, 'm-fail')).toEqual([
       { minute: 0, counts: [6], rows: 6 },
       { minute: 1, counts: [7], rows: 7 },
@@ -312,28 +316,28 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       expiresAt: T0 + (i < n / 2 ? 1 : 2) * 60 * MINUTE,
     }));
     const started = Date.now();
-    expect(await store.applyBatch(batch(4, 0, n, [], { predictions }), add)).toMatchObject({
+    expect(await store.batches.apply(batch(4, 0, n, [], { predictions }), add)).toMatchObject({
       applied: true,
       predictions: n,
     });
     const elapsed = Date.now() - started;
     expect(elapsed).toBeLessThan(20_000);
 
-    const found = await store.lookupPredictions('m-bulk', ['req-0', 'req-4321', 'req-9999', 'unknown']);
+    const found = await store.predictions.lookup('m-bulk', ['req-0', 'req-4321', 'req-9999', 'unknown']);
     expect(found.size).toBe(3);
     expect(found.get('req-0')).toEqual({ version: '7', ts: T0, bucketStart: T0 });
     expect(found.get('req-4321')).toEqual({ version: '8', ts: T0 + 4321, bucketStart: T0 + 4 * MINUTE });
     expect(found.get('req-9999')).toEqual({ version: '8', ts: T0 + 9999, bucketStart: T0 + 9 * MINUTE });
     expect(
       (
-        await store.lookupPredictions(
+        await store.predictions.lookup(
           'm-bulk',
           predictions.map((p) => p.id),
         )
       ).size,
     ).toBe(n);
     // Several models in one look-up: each model's own ids only (an id of one model is unknown to another).
-    const many = await store.lookupPredictionsOfModels(
+    const many = await store.predictions.lookupOfModels(
       new Map([
         ['m-bulk', ['req-0', 'req-9999', 'unknown']],
         ['m-other', ['req-0']],
@@ -349,12 +353,12 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     );
     expect(many.get('m-other')!.size).toBe(0);
     // A producer retry of a prediction keeps the first entry.
-    await store.applyBatch(batch(4, n, n + 1, [], { predictions: [{ ...predictions[0]!, version: 'retry' }] }), add);
-    expect((await store.lookupPredictions('m-bulk', ['req-0'])).get('req-0')?.version).toBe('7');
+    await store.batches.apply(batch(4, n, n + 1, [], { predictions: [{ ...predictions[0]!, version: 'retry' }] }), add);
+    expect((await store.predictions.lookup('m-bulk', ['req-0'])).get('req-0')?.version).toBe('7');
 
     // Other tests' predictions in this schema expire by then too, hence "at least".
-    expect(await store.deleteExpiredPredictions(T0 + 60 * MINUTE)).toBeGreaterThanOrEqual(n / 2);
-    const left = await store.lookupPredictions(
+    expect(await store.predictions.deleteExpired(T0 + 60 * MINUTE)).toBeGreaterThanOrEqual(n / 2);
+    const left = await store.predictions.lookup(
       'm-bulk',
       predictions.map((p) => p.id),
     );
@@ -376,11 +380,11 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       prediction: i % 2,
       groups: { sex: text, race: i === 3 ? null : 'x"y' },
     }));
-    expect(await store.applyBatch(batch(11, 0, predictions.length, [], { predictions }), add)).toMatchObject({
+    expect(await store.batches.apply(batch(11, 0, predictions.length, [], { predictions }), add)).toMatchObject({
       applied: true,
       predictions: awkward.length,
     });
-    const found = await store.lookupPredictions(
+    const found = await store.predictions.lookup(
       'm-literal',
       predictions.map((p) => p.id),
     );
@@ -395,7 +399,7 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       ts: T0 + 2 * MINUTE,
       expiresAt: T0 + 90 * MINUTE,
     }));
-    await store.applyBatch(batch(12, 0, 1, [], { labels }), add, (m) => {
+    await store.batches.apply(batch(12, 0, 1, [], { labels }), add, (m) => {
       matches = [...m];
       return { buckets: [], windows: [] };
     });
@@ -420,7 +424,7 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     const small = await backend.newStore({ deadLetterMaxBytes: 16 });
     const binary = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x27, 0x5c, 0x00, 0x22]);
     const large = Buffer.alloc(100, 0xab);
-    await small.applyBatch(
+    await small.batches.apply(
       batch(5, 0, 3, [], {
         deadLetters: [
           {
@@ -452,7 +456,7 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       }),
       add,
     );
-    const listed = (await small.listDeadLetters({ limit: 1000 })).filter((d) => d.partition === 5);
+    const listed = (await small.deadLetters.list({ limit: 1000 })).filter((d) => d.partition === 5);
     expect(listed.map((d) => d.offset)).toEqual(['1', '2', '0']); // newest (highest id) first
     const [empty, big, junk] = listed;
     expect(junk).toMatchObject({
@@ -470,13 +474,13 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     expect(big!.reason).toBe(`too large ${EVIL}`);
     expect(empty!.raw.length).toBe(0);
 
-    expect(await small.markReplayed([junk!.id, big!.id], T0 + MINUTE)).toBe(2);
-    expect(await small.markReplayed([junk!.id])).toBe(0);
-    const pending = (await small.listDeadLetters({ pendingOnly: true, limit: 1000 })).filter((d) => d.partition === 5);
+    expect(await small.deadLetters.markReplayed([junk!.id, big!.id], T0 + MINUTE)).toBe(2);
+    expect(await small.deadLetters.markReplayed([junk!.id])).toBe(0);
+    const pending = (await small.deadLetters.list({ pendingOnly: true, limit: 1000 })).filter((d) => d.partition === 5);
     expect(pending.map((d) => d.id)).toEqual([empty!.id]);
-    const again = (await small.listDeadLetters({ limit: 1000 })).find((d) => d.id === junk!.id);
+    const again = (await small.deadLetters.list({ limit: 1000 })).find((d) => d.id === junk!.id);
     expect(again?.replayedAt).toBe(T0 + MINUTE);
-    expect((await small.listDeadLetters({ limit: 1, beforeId: big!.id }))[0]?.id).toBe(junk!.id);
+    expect((await small.deadLetters.list({ limit: 1, beforeId: big!.id }))[0]?.id).toBe(junk!.id);
   });
 
   it('upserts metric rows: a re-analysis revises a row in place, never adds one', async () => {
@@ -504,16 +508,16 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       row('tpr_gap', '', 'sex', 0.05, 0),
       row('psi', 'income', '', Number.NaN, 0),
     ];
-    expect(await store.upsertMetricRows(first)).toBe(4);
+    expect(await store.metrics.upsertRows(first)).toBe(4);
     const query = { from: T0, to: T0 + MINUTE };
-    expect((await store.metricRows('m-metrics', query)).length).toBe(4);
+    expect((await store.metrics.rows('m-metrics', query)).length).toBe(4);
 
     const revised = [
       row('auc', '', '', 0.81, 600),
       { ...row('psi', 'age', '', 0.12, 600), details: { pValue: 0.02, bins: [1, 2] } },
     ];
-    await store.upsertMetricRows(revised);
-    const after = await store.metricRows('m-metrics', query);
+    await store.metrics.upsertRows(revised);
+    const after = await store.metrics.rows('m-metrics', query);
     expect(after.length).toBe(4);
     const auc = after.find((r) => r.metric === 'auc');
     expect(auc).toMatchObject({
@@ -530,13 +534,13 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       details: { pValue: 0.02, bins: [1, 2] },
     });
     expect(after.find((r) => r.feature === 'income')?.value).toBeNaN();
-    expect((await store.metricRows('m-metrics', { ...query, metric: 'psi' })).length).toBe(2);
-    expect(await store.metricRows('m-metrics', { from: T0 + MINUTE, to: T0 + 2 * MINUTE })).toEqual([]);
+    expect((await store.metrics.rows('m-metrics', { ...query, metric: 'psi' })).length).toBe(2);
+    expect(await store.metrics.rows('m-metrics', { from: T0 + MINUTE, to: T0 + 2 * MINUTE })).toEqual([]);
   });
 
   it('passes every value as a parameter: hostile ids are stored and read back verbatim', async () => {
     const evilVersion = `v'"\\; SELECT 1; --`;
-    await store.applyBatch(
+    await store.batches.apply(
       {
         groupId: EVIL,
         offsets: [{ topic: EVIL, partition: 0, firstOffset: 0, nextOffset: 1 }],
@@ -548,26 +552,26 @@ describe.each(BACKENDS)('store on %s', (kind) => {
       (a: Counts & { note?: string }, b: Counts & { note?: string }) =>
         ({ ...add(a, b), note: a.note }) as Counts & { note?: string },
     );
-    expect(await store.loadBuckets(EVIL, evilVersion, T0, T0 + 1)).toMatchObject([
+    expect(await store.buckets.load(EVIL, evilVersion, T0, T0 + 1)).toMatchObject([
       { accumulator: { counts: [1], note: EVIL }, rows: 1 },
     ]);
-    expect((await store.lookupPredictions(EVIL, [EVIL])).get(EVIL)?.version).toBe(evilVersion);
-    expect(await store.loadOffsets(EVIL, EVIL)).toEqual([{ topic: EVIL, partition: 0, nextOffset: '1' }]);
-    await store.saveReferenceProfile(EVIL, evilVersion, { text: EVIL });
-    expect((await store.loadReferenceProfile(EVIL, evilVersion))?.profile).toEqual({ text: EVIL });
-    expect((await store.listModels()).find((m) => m.model === EVIL)?.versions).toEqual([evilVersion]);
+    expect((await store.predictions.lookup(EVIL, [EVIL])).get(EVIL)?.version).toBe(evilVersion);
+    expect(await store.offsets.load(EVIL, EVIL)).toEqual([{ topic: EVIL, partition: 0, nextOffset: '1' }]);
+    await store.profiles.saveReference(EVIL, evilVersion, { text: EVIL });
+    expect((await store.profiles.loadReference(EVIL, evilVersion))?.profile).toEqual({ text: EVIL });
+    expect((await store.models.list()).find((m) => m.model === EVIL)?.versions).toEqual([evilVersion]);
     // The table the id tried to drop is still there.
-    expect((await store.loadBuckets('m-once', '7', T0, T0 + 1)).length).toBe(1);
+    expect((await store.buckets.load('m-once', '7', T0, T0 + 1)).length).toBe(1);
   });
 
   it('keeps every reference profile and returns the newest', async () => {
-    expect(await store.loadReferenceProfile('m-profile', '1')).toBeNull();
-    await store.saveReferenceProfile('m-profile', '1', { rows: 10, features: [{ name: 'age', edges: [1, 2, 3] }] });
-    await store.saveReferenceProfile('m-profile', '1', { rows: 20 });
-    await store.saveReferenceProfile('m-profile', '2', { rows: 30 });
-    expect((await store.loadReferenceProfile<{ rows: number }>('m-profile', '1'))?.profile.rows).toBe(20);
-    expect((await store.loadReferenceProfile<{ rows: number }>('m-profile', '2'))?.profile.rows).toBe(30);
-    expect((await store.listModels()).find((m) => m.model === 'm-profile')).toEqual({
+    expect(await store.profiles.loadReference('m-profile', '1')).toBeNull();
+    await store.profiles.saveReference('m-profile', '1', { rows: 10, features: [{ name: 'age', edges: [1, 2, 3] }] });
+    await store.profiles.saveReference('m-profile', '1', { rows: 20 });
+    await store.profiles.saveReference('m-profile', '2', { rows: 30 });
+    expect((await store.profiles.loadReference<{ rows: number }>('m-profile', '1'))?.profile.rows).toBe(20);
+    expect((await store.profiles.loadReference<{ rows: number }>('m-profile', '2'))?.profile.rows).toBe(30);
+    expect((await store.models.list()).find((m) => m.model === 'm-profile')).toEqual({
       model: 'm-profile',
       versions: ['1', '2'],
     });
@@ -575,27 +579,27 @@ describe.each(BACKENDS)('store on %s', (kind) => {
 
   it('keeps the first range profile stored for a model and range, and hands it to later savers', async () => {
     const to = T0 + 60 * MINUTE;
-    expect(await store.loadRangeProfile('m-range', T0, to)).toBeNull();
-    const first = await store.saveRangeProfile('m-range', T0, to, { bins: [1, 2] }, 500);
+    expect(await store.profiles.loadRange('m-range', T0, to)).toBeNull();
+    const first = await store.profiles.saveRange('m-range', T0, to, { bins: [1, 2] }, 500);
     expect(first).toMatchObject({ profile: { bins: [1, 2] }, rows: 500 });
     // A second daemon fitted the same range later (more late events): it gets the first one back.
-    const second = await store.saveRangeProfile('m-range', T0, to, { bins: [9] }, 501);
+    const second = await store.profiles.saveRange('m-range', T0, to, { bins: [9] }, 501);
     expect(second).toMatchObject({ profile: { bins: [1, 2] }, rows: 500 });
-    expect((await store.loadRangeProfile<{ bins: number[] }>('m-range', T0, to))?.profile.bins).toEqual([1, 2]);
+    expect((await store.profiles.loadRange<{ bins: number[] }>('m-range', T0, to))?.profile.bins).toEqual([1, 2]);
     // Another range of the same model, and a range starting 1 ms later, are other profiles.
-    await store.saveRangeProfile('m-range', T0 + 1, to, { bins: [3] }, 7);
-    expect((await store.loadRangeProfile<{ bins: number[] }>('m-range', T0 + 1, to))?.profile.bins).toEqual([3]);
-    expect(await store.loadRangeProfile('m-range', T0, to + 1)).toBeNull();
+    await store.profiles.saveRange('m-range', T0 + 1, to, { bins: [3] }, 7);
+    expect((await store.profiles.loadRange<{ bins: number[] }>('m-range', T0 + 1, to))?.profile.bins).toEqual([3]);
+    expect(await store.profiles.loadRange('m-range', T0, to + 1)).toBeNull();
   });
 
   it('pins the first profile offered for a version and returns it, with its body only to a different offer', async () => {
-    expect(await store.loadPinnedProfile('m-pin', '1')).toBeNull();
-    const first = await store.pinProfile('m-pin', '1', 'aaa', { bins: [1] });
+    expect(await store.profiles.loadPinned('m-pin', '1')).toBeNull();
+    const first = await store.profiles.pin('m-pin', '1', 'aaa', { bins: [1] });
     expect(first).toEqual({ fingerprint: 'aaa', pinnedAt: expect.any(Number) });
-    expect(await store.pinProfile('m-pin', '1', 'aaa', { bins: [1] })).toEqual(first);
-    expect(await store.pinProfile('m-pin', '1', 'bbb', { bins: [2] })).toEqual({ ...first, profile: { bins: [1] } });
-    expect(await store.loadPinnedProfile('m-pin', '1')).toEqual({ ...first, profile: { bins: [1] } });
-    expect((await store.pinProfile('m-pin', '2', 'bbb', { bins: [2] })).fingerprint).toBe('bbb');
+    expect(await store.profiles.pin('m-pin', '1', 'aaa', { bins: [1] })).toEqual(first);
+    expect(await store.profiles.pin('m-pin', '1', 'bbb', { bins: [2] })).toEqual({ ...first, profile: { bins: [1] } });
+    expect(await store.profiles.loadPinned('m-pin', '1')).toEqual({ ...first, profile: { bins: [1] } });
+    expect((await store.profiles.pin('m-pin', '2', 'bbb', { bins: [2] })).fingerprint).toBe('bbb');
   });
 
   it('reports a failed statement as VIGIL_STORE_QUERY with its SQLSTATE', async () => {
@@ -610,7 +614,7 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     const other = await backend.newStore();
     await Promise.all([other.close(), other.close()]);
     await other.close();
-    const error = await other.loadOffsets('vigil', 't').catch((e: unknown) => e);
+    const error = await other.offsets.load('vigil', 't').catch((e: unknown) => e);
     expect(isVigilError(error, 'VIGIL_STORE_UNAVAILABLE')).toBe(true);
   });
 });

@@ -183,7 +183,8 @@ models:${modelsYaml(models, options)}
 
   const rowsOf = async (from: Store): Promise<unknown[]> => {
     const all: MetricRow[] = [];
-    for (const model of models) all.push(...(await from.metricRows(model, { from: 0, to: Date.parse('2100-01-01') })));
+    for (const model of models)
+      all.push(...(await from.metrics.rows(model, { from: 0, to: Date.parse('2100-01-01') })));
     return all.map((r) => ({
       ...r,
       computedAt: undefined,
@@ -227,7 +228,7 @@ models:${modelsYaml(models, options)}
     }
   };
   const committed = async (topic: string) =>
-    (await store.loadOffsets(groupId, topic)).reduce((n, o) => n + Number(o.nextOffset), 0);
+    (await store.offsets.load(groupId, topic)).reduce((n, o) => n + Number(o.nextOffset), 0);
 
   return {
     dir,
@@ -258,10 +259,10 @@ models:${modelsYaml(models, options)}
     async settled(totals) {
       if ((await committed(predictions.topic)) < totals.predictions || (await committed(labels.topic)) < totals.labels)
         return false;
-      const latest = await store.maxEventTimes();
+      const latest = await store.windows.maxEventTimes();
       for (const model of models) {
         const max = latest.get(model);
-        if (max === undefined || (await store.dueWindows(model, max - LATENESS_MS)).length > 0) return false;
+        if (max === undefined || (await store.windows.due(model, max - LATENESS_MS)).length > 0) return false;
       }
       const joinable = await sql.query<{ n: string }>(
         'SELECT count(*)::text AS n FROM vigil_orphan_labels o JOIN vigil_prediction_index p USING (model, id)',

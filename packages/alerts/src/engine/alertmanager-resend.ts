@@ -15,7 +15,7 @@
  * each post the incidents are read again and those resolved meanwhile are sent resolved once more.
  */
 import type { NotifierConfig } from '@vigil/core';
-import { getAlertGroup, getIncident, openIncidentsNotifiedAt, type Incident, type SqlExecutor } from '@vigil/store';
+import { type Incident, type Tx } from '@vigil/store';
 import {
   ALERTMANAGER_HOLD_INTERVALS,
   ALERTMANAGER_RESEND_MS,
@@ -60,17 +60,17 @@ function notificationOf(
 
 /** The open incidents `target` must keep showing, read from Postgres. */
 /** The group label a grouped subject's alert was posted with (the same on every re-send). */
-async function groupKeyIn(tx: SqlExecutor, incident: Incident): Promise<string | null> {
+async function groupKeyIn(tx: Tx, incident: Incident): Promise<string | null> {
   return incident.notificationGroup === null
     ? null
-    : ((await getAlertGroup(tx, incident.notificationGroup))?.groupKey ?? null);
+    : ((await tx.alertGroups.get(incident.notificationGroup))?.groupKey ?? null);
 }
 
 export async function openAlertsOf(ctx: AlertingContext, links: PayloadLinks, target: string): Promise<Notification[]> {
   return ctx.store.transaction(async (tx) => {
     const out: Notification[] = [];
-    for (const { incidentId } of await openIncidentsNotifiedAt(tx, [target])) {
-      const incident = await getIncident(tx, incidentId);
+    for (const { incidentId } of await tx.outbox.openIncidentsNotifiedAt([target])) {
+      const incident = await tx.incidents.get(incidentId);
       if (incident === null || incident.status === 'resolved') continue;
       const n = notificationOf(ctx, links, target, incident, await groupKeyIn(tx, incident));
       if (n) out.push(n);
@@ -105,7 +105,7 @@ export async function resendAlerts(
   const resolved = await ctx.store.transaction(async (tx) => {
     const out: Notification[] = [];
     for (const id of ids) {
-      const incident = await getIncident(tx, id);
+      const incident = await tx.incidents.get(id);
       if (incident?.status !== 'resolved') continue;
       const n = notificationOf(ctx, links, target.name, incident, await groupKeyIn(tx, incident));
       if (n) out.push(n);

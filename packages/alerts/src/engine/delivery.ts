@@ -6,24 +6,7 @@
  * incident and the next escalation step is scheduled at once.
  */
 import { errorMessage, isVigilError } from '@vigil/core';
-import {
-  appendAuditIn,
-  getAlertGroup,
-  getIncident,
-  incidentsOfGroup,
-  outboxOfGroup,
-  updateAlertGroupIn,
-  getOutboxRow,
-  insertOutboxIn,
-  openIncidentsIn,
-  outboxOfIncident,
-  recordDeliveryFailureIn,
-  settleOutboxIn,
-  updateIncidentIn,
-  type Incident,
-  type OutboxRow,
-  type SqlExecutor,
-} from '@vigil/store';
+import { type Incident, type OutboxRow, type Tx } from '@vigil/store';
 import { deliveryError } from '../notifiers/notifier';
 import type { NotifierRegistry } from '../notifiers/targets';
 import {
@@ -52,18 +35,18 @@ export function createDeliveryHandler(deps: DeliveryDependencies): (job: Running
   const { ctx } = deps;
   const log = ctx.logger.child({ component: 'alert-delivery' });
   return async (job) => {
-    const row = await ctx.store.transaction((tx) => getOutboxRow(tx, job.data.outboxId));
+    const row = await ctx.store.transaction((tx) => tx.outbox.get(job.data.outboxId));
     if (row === null || row.state !== 'pending') return;
     if (row.groupId) {
       await deliverGroupRow(deps, row, job);
       return;
     }
     const incident =
-      row.incidentId === null ? null : await ctx.store.transaction((tx) => getIncident(tx, row.incidentId as string));
+      row.incidentId === null ? null : await ctx.store.transaction((tx) => tx.incidents.get(row.incidentId as string));
     // An acknowledgement notice after the resolve notice would reopen the incident at PagerDuty: skip it.
     if (row.kind === 'acknowledge' && incident?.status === 'resolved') {
       await ctx.store.transaction((tx) =>
-        settleOutboxIn(tx, row.id, {
+        tx.outbox.settle(row.id, {
           state: 'cancelled',
           at: ctx.now(),
           attempts: job.attempt - 1,
@@ -74,7 +57,7 @@ export function createDeliveryHandler(deps: DeliveryDependencies): (job: Running
     }
     if (row.kind === 'notify' && incident?.status !== 'firing') {
       await ctx.store.transaction((tx) =>
-        settleOutboxIn(tx, row.id, {
+        tx.outbox.settle(row.id, {
           state: 'cancelled',
           at: ctx.now(),
           attempts: job.attempt - 1,
@@ -91,7 +74,7 @@ export function createDeliveryHandler(deps: DeliveryDependencies): (job: Running
         : undefined;
     if (inhibitor !== undefined) {
       await ctx.store.transaction((tx) =>
-        settleOutboxIn(tx, row.id, {
+        tx.outbox.settle(row.id, {
           state: 'cancelled',
           at: ctx.now(),
           attempts: job.attempt - 1,
@@ -103,7 +86,7 @@ export function createDeliveryHandler(deps: DeliveryDependencies): (job: Running
     if (row.kind === 'control' && !deps.publishControl) {
       // Embedded mode, no Kafka: the paused state in the database is all there is; say so on the row.
       await ctx.store.transaction((tx) =>
-        settleOutboxIn(tx, row.id, {
+        tx.outbox.settle(row.id, {
           state: 'cancelled',
           at: ctx.now(),
           attempts: 0,
@@ -177,7 +160,7 @@ async function send(
     const group =
       incident.notificationGroup === null
         ? null
-        : await ctx.store.transaction((tx) => getAlertGroup(tx, incident.notificationGroup as string));
+        : await ctx.store.transaction((tx) => tx.alertGroups.get(incident.notificationGroup as string));
     const payload = incidentPayload(
       { ...incident, status },
       {
@@ -195,7 +178,7 @@ async function send(
 
 /** Settles the row and moves the escalation on, serialised per incident by a row lock. */
 async function settleIn(
-  tx: SqlExecutor,
+  tx: Tx,
   deps: DeliveryDependencies,
   row: OutboxRow,
   attempts: number,
@@ -203,15 +186,15 @@ async function settleIn(
 ): Promise<void> {
   const { ctx } = deps;
   const now = ctx.now();
-  const incident = row.incidentId === null ? null : await getIncident(tx, row.incidentId, true);
-  const settled = await settleOutboxIn(tx, row.id, {
+  const incident = row.incidentId === null ? null : await tx.incidents.get(row.incidentId, true);
+  const settled = await tx.outbox.settle(row.id, {
     state: error === undefined ? 'delivered' : 'failed',
     at: now,
     attempts,
     ...(error === undefined ? {} : { error }),
   });
   if (!settled) return;
-  await appendAuditIn(tx, [
+  await tx.audit.append([
     {
       at: now,
       actor: 'vigil',
@@ -232,16 +215,16 @@ async function settleIn(
   ]);
   if (incident === null || row.kind !== 'notify') return;
   if (error !== undefined)
-    await recordDeliveryFailureIn(tx, incident.id, { target: row.target, step: row.step, error, at: now });
+    await tx.incidents.recordDeliveryFailure(incident.id, { target: row.target, step: row.step, error, at: now });
   else
-    await updateIncidentIn(tx, incident.id, {
+    await tx.incidents.update(incident.id, {
       escalationStep: Math.max(incident.escalationStep, row.step),
       lastNotifiedAt: now,
     });
   const { chain, upgrade } = chainOf(row.payload);
   if (upgrade || incident.status !== 'firing') return;
   // The next step once every target of this one has settled; a failure among them escalates at once.
-  const siblings = (await outboxOfIncident(tx, incident.id)).filter(
+  const siblings = (await tx.outbox.ofIncident(incident.id)).filter(
     (r) =>
       r.kind === 'notify' &&
       r.step === row.step &&
@@ -259,12 +242,12 @@ async function settleIn(
   );
   const model = ctx.models.get(incident.model);
   if (next === undefined || model === undefined) return;
-  if (await insertOutboxIn(tx, stepRows(ctx, model, incident, next), now)) ctx.kick();
+  if (await tx.outbox.insert(stepRows(ctx, model, incident, next), now)) ctx.kick();
 }
 
 /** The unresolved model-level incident of the incident's model version, if any. */
-async function inhibitorOf(tx: SqlExecutor, incident: Incident): Promise<Incident | undefined> {
-  return (await openIncidentsIn(tx, incident.model, incident.version)).find((i) => i.kind === 'condition');
+async function inhibitorOf(tx: Tx, incident: Incident): Promise<Incident | undefined> {
+  return (await tx.incidents.open(incident.model, incident.version)).find((i) => i.kind === 'condition');
 }
 
 /**
@@ -289,12 +272,12 @@ async function deliverGroupRow(deps: DeliveryDependencies, row: OutboxRow, job: 
   const log = ctx.logger.child({ component: 'alert-delivery' });
   const cancel = async (error: string): Promise<void> => {
     await ctx.store.transaction((tx) =>
-      settleOutboxIn(tx, row.id, { state: 'cancelled', at: ctx.now(), attempts: job.attempt - 1, error }),
+      tx.outbox.settle(row.id, { state: 'cancelled', at: ctx.now(), attempts: job.attempt - 1, error }),
     );
   };
   const { group, subjects } = await ctx.store.transaction(async (tx) => ({
-    group: await getAlertGroup(tx, row.groupId as string),
-    subjects: await incidentsOfGroup(tx, row.groupId as string),
+    group: await tx.alertGroups.get(row.groupId as string),
+    subjects: await tx.incidents.ofGroup(row.groupId as string),
   }));
   if (group === null) return cancel('group is gone');
   if (row.kind === 'acknowledge' && group.status === 'resolved') return cancel('group is resolved');
@@ -306,7 +289,7 @@ async function deliverGroupRow(deps: DeliveryDependencies, row: OutboxRow, job: 
   if (row.kind === 'notify') {
     const versions = new Set(listed.map((i) => i.version));
     const inhibitor = await ctx.store.transaction(async (tx) =>
-      (await openIncidentsIn(tx, group.model)).find((i) => i.kind === 'condition' && versions.has(i.version)),
+      (await tx.incidents.open(group.model)).find((i) => i.kind === 'condition' && versions.has(i.version)),
     );
     if (inhibitor !== undefined) return cancel(`inhibited by the ${inhibitor.metric} incident ${inhibitor.id}`);
   }
@@ -374,11 +357,11 @@ async function recordOnSubjects(
   for (const i of subjects.filter((x) => x.status === 'firing')) {
     await ctx.store.transaction(async (tx) => {
       if (error !== undefined)
-        await recordDeliveryFailureIn(tx, i.id, { target: row.target, step: row.step, error, at: now });
+        await tx.incidents.recordDeliveryFailure(i.id, { target: row.target, step: row.step, error, at: now });
       else {
-        const current = await getIncident(tx, i.id, true);
+        const current = await tx.incidents.get(i.id, true);
         if (current !== null)
-          await updateIncidentIn(tx, i.id, {
+          await tx.incidents.update(i.id, {
             escalationStep: Math.max(current.escalationStep, row.step),
             lastNotifiedAt: now,
           });
@@ -392,7 +375,7 @@ async function recordOnSubjects(
  * records the notice on every subject it told of, so each incident's history stays complete.
  */
 async function settleGroupIn(
-  tx: SqlExecutor,
+  tx: Tx,
   deps: DeliveryDependencies,
   row: OutboxRow,
   attempts: number,
@@ -400,17 +383,16 @@ async function settleGroupIn(
 ): Promise<Incident[]> {
   const { ctx } = deps;
   const now = ctx.now();
-  const group = await getAlertGroup(tx, row.groupId as string, true);
-  const settled = await settleOutboxIn(tx, row.id, {
+  const group = await tx.alertGroups.get(row.groupId as string, true);
+  const settled = await tx.outbox.settle(row.id, {
     state: error === undefined ? 'delivered' : 'failed',
     at: now,
     attempts,
     ...(error === undefined ? {} : { error }),
   });
   if (!settled || group === null) return [];
-  const listed = listedSubjects(row, await incidentsOfGroup(tx, group.id));
-  await appendAuditIn(
-    tx,
+  const listed = listedSubjects(row, await tx.incidents.ofGroup(group.id));
+  await tx.audit.append(
     listed.map((i) => ({
       at: now,
       actor: 'vigil',
@@ -433,7 +415,7 @@ async function settleGroupIn(
   if (row.kind !== 'notify') return listed;
   const current =
     error === undefined
-      ? (await updateAlertGroupIn(tx, group.id, {
+      ? (await tx.alertGroups.update(group.id, {
           escalationStep: Math.max(group.escalationStep, row.step),
           lastNotifiedAt: now,
           updatedAt: now,
@@ -443,12 +425,12 @@ async function settleGroupIn(
   if (
     isBriefNotice(row) &&
     error === undefined &&
-    (await insertOutboxIn(tx, groupNoticeRows('resolve', current, [row.target], now), now))
+    (await tx.outbox.insert(groupNoticeRows('resolve', current, [row.target], now), now))
   )
     ctx.kick();
   const { chain, upgrade } = chainOf(row.payload);
   if (upgrade || current.status !== 'firing') return listed;
-  const siblings = (await outboxOfGroup(tx, group.id)).filter(
+  const siblings = (await tx.outbox.ofGroup(group.id)).filter(
     (r) =>
       r.kind === 'notify' &&
       r.step === row.step &&
@@ -468,7 +450,7 @@ async function settleGroupIn(
   if (
     next !== undefined &&
     model !== undefined &&
-    (await insertOutboxIn(tx, groupStepRows(ctx, model, current, next), now))
+    (await tx.outbox.insert(groupStepRows(ctx, model, current, next), now))
   )
     ctx.kick();
   return listed;

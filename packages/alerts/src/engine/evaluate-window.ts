@@ -9,24 +9,14 @@
  */
 import { compositeKey, type ModelConfig, type RuleConfig } from '@vigil/core';
 import {
-  activeSilencesIn,
-  appendAuditIn,
-  openIncidentsIn,
-  pruneRuleWindowsIn,
-  recentRuleWindowsIn,
   ruleKeyId,
-  ruleStatesIn,
   silenceMatches,
-  updateIncidentIn,
-  upsertRuleStatesIn,
-  upsertRuleWindowsIn,
-  insertOutboxIn,
   type Incident,
   type IncidentResolution,
   type MetricRow,
   type RuleState,
   type RuleWindow,
-  type SqlExecutor,
+  type Tx,
 } from '@vigil/store';
 import { matchRules } from '../rules/match-rules';
 import { decideRule } from '../rules/rule-evaluation';
@@ -73,11 +63,7 @@ interface Subject {
   judged: Array<{ rule: RuleConfig; latest: RuleWindow }>;
 }
 
-export async function evaluateWindowIn(
-  tx: SqlExecutor,
-  ctx: AlertingContext,
-  a: AnalysedWindow,
-): Promise<EvaluationSummary> {
+export async function evaluateWindowIn(tx: Tx, ctx: AlertingContext, a: AnalysedWindow): Promise<EvaluationSummary> {
   const summary: EvaluationSummary = { evaluated: 0, opened: [], resolved: [], updated: [], inhibited: 0 };
   const model = ctx.models.get(a.model);
   if (model === undefined || model.rules.length === 0) return summary;
@@ -97,7 +83,7 @@ export async function evaluateWindowIn(
     value: e.value,
     samples: e.samples,
   }));
-  await upsertRuleWindowsIn(tx, a.model, a.version, windows, now);
+  await tx.ruleWindows.upsert(a.model, a.version, windows, now);
   const rules = new Map<string, RuleConfig>();
   const keys: Array<{ metric: string; feature: string; group: string; severity: RuleConfig['severity']; m: number }> =
     [];
@@ -114,9 +100,9 @@ export async function evaluateWindowIn(
     rules.set(id, e.rule);
     keys.push(key);
   }
-  const recent = await recentRuleWindowsIn(tx, a.model, a.version, keys);
-  await pruneRuleWindowsIn(tx, a.model, a.version, keys);
-  const previous = await ruleStatesIn(tx, a.model, a.version);
+  const recent = await tx.ruleWindows.recent(a.model, a.version, keys);
+  await tx.ruleWindows.prune(a.model, a.version, keys);
+  const previous = await tx.ruleWindows.states(a.model, a.version);
 
   const states: RuleState[] = [];
   const subjects = new Map<string, Subject>();
@@ -157,7 +143,7 @@ export async function evaluateWindowIn(
     }
     subjects.set(subjectId, subject);
   }
-  await upsertRuleStatesIn(tx, a.model, a.version, states, now);
+  await tx.ruleWindows.upsertStates(a.model, a.version, states, now);
   // Rules of a subject that this window did not judge keep their stored state.
   const judged = new Set(states.map((s) => ruleKeyId(s)));
   for (const s of previous.values()) {
@@ -166,10 +152,10 @@ export async function evaluateWindowIn(
     if (subject) subject.anyFiring = true;
   }
 
-  const open = await openIncidentsIn(tx, a.model, a.version);
+  const open = await tx.incidents.open(a.model, a.version);
   const openByKey = new Map(open.map((i) => [compositeKey(i.metric, i.feature, i.group), i]));
   const inhibited = open.some((i) => i.kind === 'condition' && i.status !== 'resolved');
-  const silences = await activeSilencesIn(tx, a.model, now);
+  const silences = await tx.silences.active(a.model, now);
 
   for (const [subjectId, subject] of subjects) {
     const existing = openByKey.get(subjectId);
@@ -245,7 +231,7 @@ export async function evaluateWindowIn(
  * kept it firing), maybe a higher severity; never a second incident.
  */
 async function reviseIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   model: ModelConfig,
   incident: Incident,
@@ -254,7 +240,7 @@ async function reviseIn(
 ): Promise<string> {
   const now = ctx.now();
   const raised = SEVERITY_RANK[top.severity] > SEVERITY_RANK[incident.severity];
-  let current = (await updateIncidentIn(tx, incident.id, {
+  let current = (await tx.incidents.update(incident.id, {
     ...(w === null ? {} : { value: w.value, windowStart: w.windowStart, windowEnd: w.windowEnd, windowRows: w.rows }),
     updatedAt: now,
     ...(raised
@@ -262,7 +248,7 @@ async function reviseIn(
       : {}),
   }))!;
   if (raised) {
-    await appendAuditIn(tx, [
+    await tx.audit.append([
       {
         at: now,
         actor: 'vigil',
@@ -285,7 +271,7 @@ async function reviseIn(
         deliverAt: now,
         upgrade: true,
       });
-      if (await insertOutboxIn(tx, rows, now)) ctx.kick();
+      if (await tx.outbox.insert(rows, now)) ctx.kick();
     }
   }
   if (current.status === 'silenced' && current.silencedUntil !== null && current.silencedUntil <= now)

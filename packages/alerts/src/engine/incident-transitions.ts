@@ -5,24 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ModelConfig } from '@vigil/core';
-import {
-  appendAuditIn,
-  cancelGroupOutboxIn,
-  cancelOutboxIn,
-  getAlertGroup,
-  getIncident,
-  incidentsOfGroup,
-  outboxOfGroup,
-  updateAlertGroupIn,
-  insertIncidentIn,
-  insertOutboxIn,
-  outboxOfIncident,
-  updateIncidentIn,
-  type Incident,
-  type IncidentResolution,
-  type NewIncident,
-  type SqlExecutor,
-} from '@vigil/store';
+import { type Incident, type IncidentResolution, type NewIncident, type Tx } from '@vigil/store';
 import type { AlertingContext } from './alerting-context';
 import { noticeRows, policyOf, stepRows } from './escalation';
 import {
@@ -43,7 +26,7 @@ export type OpenInput = Omit<NewIncident, 'id' | 'status' | 'escalationPolicy' |
  * when an unresolved incident of the same key exists (a concurrent evaluation opened it first).
  */
 export async function openIncidentIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   model: ModelConfig,
   input: OpenInput,
@@ -52,7 +35,7 @@ export async function openIncidentIn(
   const now = ctx.now();
   const silenced = input.silencedUntil !== undefined && input.silencedUntil !== null;
   const id = `inc_${randomUUID()}`;
-  const inserted = await insertIncidentIn(tx, {
+  const inserted = await tx.incidents.insert({
     ...input,
     id,
     status: silenced ? 'silenced' : 'firing',
@@ -61,11 +44,11 @@ export async function openIncidentIn(
     silencedUntil: input.silencedUntil ?? null,
   });
   if (!inserted) return null;
-  const incident = (await updateIncidentIn(tx, id, {}))!;
+  const incident = (await tx.incidents.update(id, {}))!;
   if (!silenced && incident.kind === 'rule')
     await groupFiringIn(tx, ctx, model, incident, { chain: 'c0', restart: false });
   else if (!silenced) await scheduleFromStartIn(tx, ctx, model, incident, 'c0', now);
-  await appendAuditIn(tx, [
+  await tx.audit.append([
     {
       at: now,
       actor: 'vigil',
@@ -85,7 +68,7 @@ export async function openIncidentIn(
  * one is running (then the group tells of it in an update).
  */
 export async function scheduleFromStartIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   model: ModelConfig,
   incident: Incident,
@@ -98,12 +81,12 @@ export async function scheduleFromStartIn(
   }
   const first = policyOf(ctx, incident).steps[0];
   const rows = stepRows(ctx, model, incident, { chain, step: 0, round: 0, deliverAt: at + (first?.afterMs ?? 0) });
-  if (await insertOutboxIn(tx, rows, ctx.now())) ctx.kick();
+  if (await tx.outbox.insert(rows, ctx.now())) ctx.kick();
 }
 
 /** The targets that were told about an incident (for resolve notices). */
-export async function notifiedTargetsIn(tx: SqlExecutor, incidentId: string): Promise<string[]> {
-  const rows = await outboxOfIncident(tx, incidentId);
+export async function notifiedTargetsIn(tx: Tx, incidentId: string): Promise<string[]> {
+  const rows = await tx.outbox.ofIncident(incidentId);
   return [...new Set(rows.filter((r) => r.kind === 'notify' && r.state === 'delivered').map((r) => r.target))];
 }
 
@@ -112,7 +95,7 @@ export async function notifiedTargetsIn(tx: SqlExecutor, incidentId: string): Pr
  * that cleared it (automatic resolves); a resolve by hand or by a condition ending has none.
  */
 export async function resolveIncidentIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   incident: Incident,
   actor: string,
@@ -120,8 +103,8 @@ export async function resolveIncidentIn(
   resolution: IncidentResolution | null = null,
 ): Promise<Incident> {
   const now = ctx.now();
-  await cancelOutboxIn(tx, incident.id, ['notify', 'acknowledge'], now);
-  const resolved = (await updateIncidentIn(tx, incident.id, {
+  await tx.outbox.cancel(incident.id, ['notify', 'acknowledge'], now);
+  const resolved = (await tx.incidents.update(incident.id, {
     status: 'resolved',
     resolvedAt: now,
     resolvedBy: actor,
@@ -129,7 +112,7 @@ export async function resolveIncidentIn(
     resolution,
   }))!;
   // Alertmanager also hears of a resolve when its notification was given up on: the re-sender may have told it.
-  const gaveUp = (await outboxOfIncident(tx, incident.id))
+  const gaveUp = (await tx.outbox.ofIncident(incident.id))
     .filter(
       (r) => r.kind === 'notify' && r.state === 'failed' && ctx.config.notifiers[r.target]?.type === 'alertmanager',
     )
@@ -139,7 +122,7 @@ export async function resolveIncidentIn(
     // Alertmanager keeps one alert per subject: it hears of this subject's end now. The other targets hear of the
     // group's end, when its last subject resolves.
     const am = targets.filter((t) => isAlertmanager(ctx, t));
-    if (await insertOutboxIn(tx, noticeRows('resolve', resolved, am, now), now)) ctx.kick();
+    if (await tx.outbox.insert(noticeRows('resolve', resolved, am, now), now)) ctx.kick();
     await resolveGroupIfDoneIn(
       tx,
       ctx,
@@ -147,8 +130,8 @@ export async function resolveIncidentIn(
       targets.filter((t) => !isAlertmanager(ctx, t)),
       resolution !== null,
     );
-  } else if (await insertOutboxIn(tx, noticeRows('resolve', resolved, targets, now), now)) ctx.kick();
-  await appendAuditIn(tx, [
+  } else if (await tx.outbox.insert(noticeRows('resolve', resolved, targets, now), now)) ctx.kick();
+  await tx.audit.append([
     {
       at: now,
       actor,
@@ -168,7 +151,7 @@ export async function resolveIncidentIn(
  * The incident still resolves by itself when the metric clears.
  */
 export async function acknowledgeIncidentIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   incident: Incident,
   actor: string,
@@ -176,8 +159,8 @@ export async function acknowledgeIncidentIn(
 ): Promise<Incident> {
   if (incident.notificationGroup !== null) return acknowledgeGroupIn(tx, ctx, incident, actor, reason);
   const now = ctx.now();
-  const cancelled = await cancelOutboxIn(tx, incident.id, ['notify'], now);
-  const acked = (await updateIncidentIn(tx, incident.id, {
+  const cancelled = await tx.outbox.cancel(incident.id, ['notify'], now);
+  const acked = (await tx.incidents.update(incident.id, {
     status: 'acknowledged',
     acknowledgedAt: now,
     acknowledgedBy: actor,
@@ -186,8 +169,8 @@ export async function acknowledgeIncidentIn(
   const told = (await notifiedTargetsIn(tx, incident.id)).filter(
     (t) => ctx.config.notifiers[t]?.type !== 'alertmanager',
   );
-  if (await insertOutboxIn(tx, noticeRows('acknowledge', acked, told, now), now)) ctx.kick();
-  await appendAuditIn(tx, [
+  if (await tx.outbox.insert(noticeRows('acknowledge', acked, told, now), now)) ctx.kick();
+  await tx.audit.append([
     {
       at: now,
       actor,
@@ -203,7 +186,7 @@ export async function acknowledgeIncidentIn(
 
 /** Silences until `until`: pending notifications are cancelled; escalation restarts if it still fires after. */
 export async function silenceIncidentIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   incident: Incident,
   until: number,
@@ -212,13 +195,13 @@ export async function silenceIncidentIn(
   silenceId: string,
 ): Promise<Incident> {
   const now = ctx.now();
-  await cancelOutboxIn(tx, incident.id, ['notify'], now);
-  const silenced = (await updateIncidentIn(tx, incident.id, {
+  await tx.outbox.cancel(incident.id, ['notify'], now);
+  const silenced = (await tx.incidents.update(incident.id, {
     status: 'silenced',
     silencedUntil: until,
     updatedAt: now,
   }))!;
-  await appendAuditIn(tx, [
+  await tx.audit.append([
     {
       at: now,
       actor,
@@ -234,16 +217,16 @@ export async function silenceIncidentIn(
 
 /** A silence ran out while the incident still fires: back to firing, escalation from step 0. */
 export async function unsilenceIncidentIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   model: ModelConfig,
   incident: Incident,
 ): Promise<Incident> {
   const now = ctx.now();
-  const firing = (await updateIncidentIn(tx, incident.id, { status: 'firing', silencedUntil: null, updatedAt: now }))!;
+  const firing = (await tx.incidents.update(incident.id, { status: 'firing', silencedUntil: null, updatedAt: now }))!;
   // A new chain per restart keeps job ids unique (the first chain's rows are settled or cancelled).
   await scheduleFromStartIn(tx, ctx, model, firing, `u${now}`, now);
-  await appendAuditIn(tx, [
+  await tx.audit.append([
     {
       at: now,
       actor: 'vigil',
@@ -267,27 +250,26 @@ const isAlertmanager = (ctx: AlertingContext, target: string): boolean =>
  * window breached. Resolved by hand, it is not: whoever resolved it knows.
  */
 async function resolveGroupIfDoneIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   groupId: string,
   targets: readonly string[],
   cleared: boolean,
 ): Promise<void> {
   const now = ctx.now();
-  const group = await getAlertGroup(tx, groupId, true);
+  const group = await tx.alertGroups.get(groupId, true);
   if (group === null || group.status === 'resolved') return;
-  if ((await incidentsOfGroup(tx, groupId)).some((i) => i.status !== 'resolved')) {
+  if ((await tx.incidents.ofGroup(groupId)).some((i) => i.status !== 'resolved')) {
     // Others still fire: the group's next notice (an update after groupInterval) lists this one as resolved.
     if (group.status === 'firing') await scheduleUpdateIn(tx, ctx, group);
     return;
   }
-  const rows = await outboxOfGroup(tx, groupId);
+  const rows = await tx.outbox.ofGroup(groupId);
   const untold = cleared && group.status === 'firing' && toldTargets(rows).length === 0 ? firstNoticeTargets(rows) : [];
-  await cancelGroupOutboxIn(tx, groupId, ['notify', 'acknowledge'], now);
-  const resolved = (await updateAlertGroupIn(tx, groupId, { status: 'resolved', resolvedAt: now, updatedAt: now }))!;
+  await tx.outbox.cancelGroup(groupId, ['notify', 'acknowledge'], now);
+  const resolved = (await tx.alertGroups.update(groupId, { status: 'resolved', resolvedAt: now, updatedAt: now }))!;
   if (
-    await insertOutboxIn(
-      tx,
+    await tx.outbox.insert(
       [...groupNoticeRows('resolve', resolved, targets, now), ...briefNoticeRows(resolved, untold, now)],
       now,
     )
@@ -301,7 +283,7 @@ async function resolveGroupIfDoneIn(
  * took the group. Silenced subjects stay silenced. A subject that starts firing later re-opens the group.
  */
 async function acknowledgeGroupIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   incident: Incident,
   actor: string,
@@ -309,19 +291,19 @@ async function acknowledgeGroupIn(
 ): Promise<Incident> {
   const now = ctx.now();
   const groupId = incident.notificationGroup as string;
-  const group = await getAlertGroup(tx, groupId, true);
+  const group = await tx.alertGroups.get(groupId, true);
   let acked: Incident | undefined;
-  const subjects = (await incidentsOfGroup(tx, groupId)).filter((i) => i.id === incident.id || i.status === 'firing');
+  const subjects = (await tx.incidents.ofGroup(groupId)).filter((i) => i.id === incident.id || i.status === 'firing');
   for (const subject of subjects) {
-    const cancelled = await cancelOutboxIn(tx, subject.id, ['notify'], now);
-    const updated = (await updateIncidentIn(tx, subject.id, {
+    const cancelled = await tx.outbox.cancel(subject.id, ['notify'], now);
+    const updated = (await tx.incidents.update(subject.id, {
       status: 'acknowledged',
       acknowledgedAt: now,
       acknowledgedBy: actor,
       updatedAt: now,
     }))!;
     if (subject.id === incident.id) acked = updated;
-    await appendAuditIn(tx, [
+    await tx.audit.append([
       {
         at: now,
         actor,
@@ -339,15 +321,15 @@ async function acknowledgeGroupIn(
     ]);
   }
   if (group !== null && group.status === 'firing') {
-    await cancelGroupOutboxIn(tx, groupId, ['notify'], now);
-    const groupAcked = (await updateAlertGroupIn(tx, groupId, {
+    await tx.outbox.cancelGroup(groupId, ['notify'], now);
+    const groupAcked = (await tx.alertGroups.update(groupId, {
       status: 'acknowledged',
       acknowledgedAt: now,
       acknowledgedBy: actor,
       updatedAt: now,
     }))!;
-    const told = toldTargets(await outboxOfGroup(tx, groupId)).filter((t) => !isAlertmanager(ctx, t));
-    if (await insertOutboxIn(tx, groupNoticeRows('acknowledge', groupAcked, told, now), now)) ctx.kick();
+    const told = toldTargets(await tx.outbox.ofGroup(groupId)).filter((t) => !isAlertmanager(ctx, t));
+    if (await tx.outbox.insert(groupNoticeRows('acknowledge', groupAcked, told, now), now)) ctx.kick();
   }
-  return acked ?? (await getIncident(tx, incident.id))!;
+  return acked ?? (await tx.incidents.get(incident.id))!;
 }

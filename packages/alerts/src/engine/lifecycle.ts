@@ -6,28 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { VigilError, type ModelConfig } from '@vigil/core';
 import {
-  activeSilencesIn,
-  addFindingIn,
-  appendAuditIn,
-  closeReviewIn,
-  auditLog,
-  collectEvidenceIn,
-  getIncident,
-  getReview,
-  insertOutboxIn,
-  insertReviewIn,
-  insertSilenceIn,
-  listIncidents,
-  listReviews,
-  modelControls,
-  openIncidentsIn,
-  outboxOfIncident,
   REVIEW_OUTCOMES,
-  reviewFindings,
-  setModelControlIn,
   silenceMatches,
-  upsertRuleStatesIn,
-  ruleStatesIn,
   type AuditEntry,
   type AuditQuery,
   type Incident,
@@ -119,14 +99,14 @@ export class Lifecycle {
   constructor(private readonly ctx: AlertingContext) {}
 
   listIncidents(query: IncidentQuery = {}): Promise<Incident[]> {
-    return this.ctx.store.transaction((tx) => listIncidents(tx, query));
+    return this.ctx.store.transaction((tx) => tx.incidents.list(query));
   }
 
   async getIncident(id: string): Promise<IncidentDetail> {
     return this.ctx.store.transaction(async (tx) => {
-      const incident = await mustFind(await getIncident(tx, id), id);
-      const history = await auditLog(tx, { incidentId: id });
-      const notifications = (await outboxOfIncident(tx, id)).map(
+      const incident = await mustFind(await tx.incidents.get(id), id);
+      const history = await tx.audit.log({ incidentId: id });
+      const notifications = (await tx.outbox.ofIncident(id)).map(
         ({ kind, step, round, target, state, deliverAt, settledAt, lastError, attempts }) => ({
           kind,
           step,
@@ -146,7 +126,7 @@ export class Lifecycle {
   async acknowledge(id: string, who: Actor): Promise<Incident> {
     checkActor(who);
     return this.ctx.store.transaction(async (tx) => {
-      const incident = await mustFind(await getIncident(tx, id, true), id);
+      const incident = await mustFind(await tx.incidents.get(id, true), id);
       if (incident.status !== 'firing' && incident.status !== 'silenced') throw conflict(incident, 'acknowledge');
       return acknowledgeIncidentIn(tx, this.ctx, incident, who.actor, who.reason);
     });
@@ -155,16 +135,15 @@ export class Lifecycle {
   async resolve(id: string, who: Actor): Promise<Incident> {
     checkActor(who);
     return this.ctx.store.transaction(async (tx) => {
-      const incident = await mustFind(await getIncident(tx, id, true), id);
+      const incident = await mustFind(await tx.incidents.get(id, true), id);
       if (incident.status === 'resolved') throw conflict(incident, 'resolve');
       const resolved = await resolveIncidentIn(tx, this.ctx, incident, who.actor, who.reason);
       // Resolved by hand: the rules of the subject start over, so it re-opens only on a fresh breach (not on a
       // value that is merely still above the clear threshold).
-      const states = [...(await ruleStatesIn(tx, incident.model, incident.version)).values()].filter(
+      const states = [...(await tx.ruleWindows.states(incident.model, incident.version)).values()].filter(
         (s) => s.metric === incident.metric && s.feature === incident.feature && s.group === incident.group && s.firing,
       );
-      await upsertRuleStatesIn(
-        tx,
+      await tx.ruleWindows.upsertStates(
         incident.model,
         incident.version,
         states.map((s) => ({ ...s, firing: false, state: 'ok' })),
@@ -203,7 +182,7 @@ export class Lifecycle {
         group: input.group ?? '',
       };
       if (input.incidentId !== undefined) {
-        const incident = await mustFind(await getIncident(tx, input.incidentId), input.incidentId);
+        const incident = await mustFind(await tx.incidents.get(input.incidentId), input.incidentId);
         if (incident.status === 'resolved') throw conflict(incident, 'silence');
         matcher = {
           model: incident.model,
@@ -222,8 +201,8 @@ export class Lifecycle {
         createdBy: input.actor,
         createdAt: now,
       };
-      await insertSilenceIn(tx, silence);
-      await appendAuditIn(tx, [
+      await tx.silences.insert(silence);
+      await tx.audit.append([
         {
           at: now,
           actor: input.actor,
@@ -235,7 +214,7 @@ export class Lifecycle {
         },
       ]);
       const silenced: Incident[] = [];
-      for (const incident of await openIncidentsIn(tx, silence.model)) {
+      for (const incident of await tx.incidents.open(silence.model)) {
         if (incident.status !== 'firing' || !silenceMatches(silence, incident)) continue;
         silenced.push(
           await silenceIncidentIn(tx, this.ctx, incident, expiresAt, input.actor, input.reason, silence.id),
@@ -246,7 +225,7 @@ export class Lifecycle {
   }
 
   activeSilences(model: string): Promise<Silence[]> {
-    return this.ctx.store.transaction((tx) => activeSilencesIn(tx, model, this.ctx.now()));
+    return this.ctx.store.transaction((tx) => tx.silences.active(model, this.ctx.now()));
   }
 
   /**
@@ -265,7 +244,7 @@ export class Lifecycle {
         `the review period must start before it ends (from ${new Date(from).toISOString()}, to ${new Date(to).toISOString()})`,
       );
     return this.ctx.store.transaction(async (tx) => {
-      const evidence = await collectEvidenceIn(tx, model.id, input.version ?? '', from, to);
+      const evidence = await tx.reviews.collectEvidence(model.id, input.version ?? '', from, to);
       const review: Review = {
         id: `rev_${randomUUID()}`,
         model: model.id,
@@ -276,7 +255,7 @@ export class Lifecycle {
         status: 'open',
         evidence,
       };
-      await insertReviewIn(tx, review);
+      await tx.reviews.insert(review);
       const payload = {
         type: 'review',
         dedupKey: `review/${review.id}`,
@@ -314,8 +293,8 @@ export class Lifecycle {
         },
         deliverAt: now,
       }));
-      if (await insertOutboxIn(tx, rows, now)) this.ctx.kick();
-      await appendAuditIn(tx, [
+      if (await tx.outbox.insert(rows, now)) this.ctx.kick();
+      await tx.audit.append([
         {
           at: now,
           actor: input.actor,
@@ -337,13 +316,13 @@ export class Lifecycle {
 
   async getReview(id: string): Promise<ReviewDetail> {
     return this.ctx.store.transaction(async (tx) => {
-      const review = mustFindReview(await getReview(tx, id), id);
-      return { ...review, findings: await reviewFindings(tx, id) };
+      const review = mustFindReview(await tx.reviews.get(id), id);
+      return { ...review, findings: await tx.reviews.findings(id) };
     });
   }
 
   listReviews(query: ReviewQuery = {}): Promise<ReviewSummary[]> {
-    return this.ctx.store.transaction((tx) => listReviews(tx, query));
+    return this.ctx.store.transaction((tx) => tx.reviews.list(query));
   }
 
   /** Appends a finding to an open review (409 VIGIL_CONFLICT once it is closed). */
@@ -359,11 +338,11 @@ export class Lifecycle {
       );
     const now = this.ctx.now();
     return this.ctx.store.transaction(async (tx) => {
-      const review = mustFindReview(await getReview(tx, id, true), id);
+      const review = mustFindReview(await tx.reviews.get(id, true), id);
       if (review.status !== 'open') throw reviewConflict(review, 'add a finding to');
-      const finding = await addFindingIn(tx, id, { at: now, author: input.actor, text: input.text });
+      const finding = await tx.reviews.addFinding(id, { at: now, author: input.actor, text: input.text });
       if (finding === null) throw reviewConflict(review, 'add a finding to');
-      await appendAuditIn(tx, [
+      await tx.audit.append([
         {
           at: now,
           actor: input.actor,
@@ -387,13 +366,13 @@ export class Lifecycle {
       );
     const now = this.ctx.now();
     return this.ctx.store.transaction(async (tx) => {
-      const review = mustFindReview(await getReview(tx, id, true), id);
+      const review = mustFindReview(await tx.reviews.get(id, true), id);
       if (
         review.status !== 'open' ||
-        !(await closeReviewIn(tx, id, { at: now, by: input.actor, outcome: input.outcome, reason: input.reason }))
+        !(await tx.reviews.close(id, { at: now, by: input.actor, outcome: input.outcome, reason: input.reason }))
       )
         throw reviewConflict(review, 'close');
-      await appendAuditIn(tx, [
+      await tx.audit.append([
         {
           at: now,
           actor: input.actor,
@@ -403,14 +382,14 @@ export class Lifecycle {
           details: { reviewId: id, outcome: input.outcome },
         },
       ]);
-      const closed = mustFindReview(await getReview(tx, id), id);
-      return { ...closed, findings: await reviewFindings(tx, id) };
+      const closed = mustFindReview(await tx.reviews.get(id), id);
+      return { ...closed, findings: await tx.reviews.findings(id) };
     });
   }
 
   /** The audit log, oldest first, paged by id (`afterId`). */
   auditLog(query: AuditQuery = {}): Promise<AuditEntry[]> {
-    return this.ctx.store.transaction((tx) => auditLog(tx, query));
+    return this.ctx.store.transaction((tx) => tx.audit.log(query));
   }
 
   pauseModel(model: string, who: Actor): Promise<ModelControl> {
@@ -422,7 +401,7 @@ export class Lifecycle {
   }
 
   modelControls(): Promise<ModelControl[]> {
-    return this.ctx.store.transaction((tx) => modelControls(tx));
+    return this.ctx.store.transaction((tx) => tx.modelControls.list());
   }
 
   /**
@@ -441,7 +420,7 @@ export class Lifecycle {
         changedBy: who.actor,
         changedAt: now,
       };
-      await setModelControlIn(tx, control);
+      await tx.modelControls.set(control);
       const event: ControlEvent = {
         model: model.id,
         action,
@@ -450,8 +429,7 @@ export class Lifecycle {
         ts: new Date(now).toISOString(),
       };
       const id = jobId({ kind: 'control', subject: model.id, step: 0, round: now, target: action });
-      await insertOutboxIn(
-        tx,
+      await tx.outbox.insert(
         [
           {
             jobId: id,
@@ -468,7 +446,7 @@ export class Lifecycle {
         ],
         now,
       );
-      await appendAuditIn(tx, [
+      await tx.audit.append([
         {
           at: now,
           actor: who.actor,

@@ -4,7 +4,7 @@
  * open send nothing — without traffic or a reference, those metrics say nothing (Alertmanager calls this
  * inhibition). When the condition ends, the muted incidents that still fire start their escalation again.
  */
-import { openIncidentsIn, updateIncidentIn, type SqlExecutor } from '@vigil/store';
+import { type Tx } from '@vigil/store';
 import type { AlertingContext } from './alerting-context';
 import { openIncidentIn, resolveIncidentIn, scheduleFromStartIn } from './incident-transitions';
 
@@ -24,16 +24,16 @@ const SEVERITY: Record<ModelConditionName, 'warning' | 'critical'> = {
   no_reference_profile: 'warning',
 };
 
-export async function modelConditionIn(tx: SqlExecutor, ctx: AlertingContext, c: ModelCondition): Promise<void> {
+export async function modelConditionIn(tx: Tx, ctx: AlertingContext, c: ModelCondition): Promise<void> {
   const model = ctx.models.get(c.model);
   if (model === undefined) return;
-  const open = (await openIncidentsIn(tx, c.model, c.version)).find(
+  const open = (await tx.incidents.open(c.model, c.version)).find(
     (i) => i.kind === 'condition' && i.metric === c.condition,
   );
   if (c.active) {
     if (open) {
       if ((c.detail ?? null) !== open.detail)
-        await updateIncidentIn(tx, open.id, { detail: c.detail ?? null, updatedAt: ctx.now() });
+        await tx.incidents.update(open.id, { detail: c.detail ?? null, updatedAt: ctx.now() });
       return;
     }
     await openIncidentIn(
@@ -61,7 +61,7 @@ export async function modelConditionIn(tx: SqlExecutor, ctx: AlertingContext, c:
   } else if (open) {
     await resolveIncidentIn(tx, ctx, open, 'vigil', `${c.condition.replace(/_/g, ' ')} no longer holds`);
     // Incidents it muted start their escalation again, unless another condition still holds.
-    const rest = await openIncidentsIn(tx, c.model, c.version);
+    const rest = await tx.incidents.open(c.model, c.version);
     if (rest.some((i) => i.kind === 'condition')) return;
     const now = ctx.now();
     // One restart per notification group (its subjects share one escalation).

@@ -15,18 +15,12 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ALERT_GROUPING, type AlertGroupingConfig, type ModelConfig, type VigilConfig } from '@vigil/core';
 import {
-  getAlertGroup,
-  insertOutboxIn,
-  openAlertGroupIn,
-  outboxOfGroup,
-  updateAlertGroupIn,
-  updateIncidentIn,
   type AlertGroup,
   type Incident,
   type IncidentKey,
   type NewOutboxRow,
   type OutboxRow,
-  type SqlExecutor,
+  type Tx,
 } from '@vigil/store';
 import { expandTargets } from '../notifiers/targets';
 import type { AlertingContext } from './alerting-context';
@@ -145,21 +139,21 @@ export function toldTargets(rows: readonly OutboxRow[]): string[] {
  * the group's escalation again from step 0 when it has none running, as an ungrouped incident's would.
  */
 export async function groupFiringIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   model: ModelConfig,
   incident: Incident,
   o: { chain: string; restart: boolean },
 ): Promise<AlertGroup> {
   const now = ctx.now();
-  const { group, opened } = await openAlertGroupIn(tx, {
+  const { group, opened } = await tx.alertGroups.open({
     id: `grp_${randomUUID()}`,
     groupKey: groupKeyOf(ctx.config, incident),
     model: incident.model,
     escalationPolicy: model.escalation,
     now,
   });
-  if (incident.notificationGroup !== group.id) await updateIncidentIn(tx, incident.id, { notificationGroup: group.id });
+  if (incident.notificationGroup !== group.id) await tx.incidents.update(incident.id, { notificationGroup: group.id });
   if (opened) {
     await scheduleGroupIn(tx, ctx, model, group, 'c0', now + groupingOf(ctx.config).groupWaitMs);
     return group;
@@ -167,7 +161,7 @@ export async function groupFiringIn(
   if (group.status === 'acknowledged') {
     // A new firing subject re-opens an acknowledged group: its escalation starts again (the notices list the
     // firing subjects; those acknowledged stay acknowledged).
-    const firing = (await updateAlertGroupIn(tx, group.id, {
+    const firing = (await tx.alertGroups.update(group.id, {
       status: 'firing',
       acknowledgedAt: null,
       acknowledgedBy: null,
@@ -176,7 +170,7 @@ export async function groupFiringIn(
     await scheduleGroupIn(tx, ctx, model, firing, `a${now}`, now);
     return firing;
   }
-  const rows = await outboxOfGroup(tx, group.id);
+  const rows = await tx.outbox.ofGroup(group.id);
   const chainRunning = rows.some((r) => r.kind === 'notify' && r.state === 'pending' && !chainOf(r.payload).upgrade);
   const told = toldTargets(rows);
   if (!chainRunning && (o.restart || told.length === 0)) {
@@ -193,12 +187,12 @@ export async function groupFiringIn(
  * update `groupInterval` after the group's last notice, unless one is already due (it will list the change too).
  */
 export async function scheduleUpdateIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   group: AlertGroup,
   rows?: readonly OutboxRow[],
 ): Promise<void> {
-  const all = rows ?? (await outboxOfGroup(tx, group.id));
+  const all = rows ?? (await tx.outbox.ofGroup(group.id));
   const told = toldTargets(all);
   if (told.length === 0 || all.some((r) => r.kind === 'notify' && r.state === 'pending' && chainOf(r.payload).upgrade))
     return;
@@ -209,7 +203,7 @@ export async function scheduleUpdateIn(
 
 /** Step 0 of a group's escalation, due at its delay from `at`. */
 export async function scheduleGroupIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   model: ModelConfig,
   group: AlertGroup,
@@ -218,8 +212,7 @@ export async function scheduleGroupIn(
 ): Promise<void> {
   const first = policyOf(ctx, group).steps[0];
   if (
-    await insertOutboxIn(
-      tx,
+    await tx.outbox.insert(
       groupStepRows(ctx, model, group, { chain, step: 0, round: 0, deliverAt: at + (first?.afterMs ?? 0) }),
       ctx.now(),
     )
@@ -229,7 +222,7 @@ export async function scheduleGroupIn(
 
 /** A one-off notice (an update, a severity raise) to the targets told so far; it does not continue the chain. */
 async function notifyToldIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   group: AlertGroup,
   told: readonly string[],
@@ -249,18 +242,18 @@ async function notifyToldIn(
       payload: { chain, upgrade: true, since },
     }),
   );
-  if (await insertOutboxIn(tx, rows, ctx.now())) ctx.kick();
+  if (await tx.outbox.insert(rows, ctx.now())) ctx.kick();
 }
 
 /** A subject of a firing group turned more severe: tell the targets of the step reached so far, once per severity. */
 export async function groupSeverityRaisedIn(
-  tx: SqlExecutor,
+  tx: Tx,
   ctx: AlertingContext,
   model: ModelConfig,
   groupId: string,
   severity: string,
 ): Promise<void> {
-  const group = await getAlertGroup(tx, groupId, true);
+  const group = await tx.alertGroups.get(groupId, true);
   if (group === null || group.status !== 'firing') return;
   const rows = groupStepRows(ctx, model, group, {
     chain: `sev-${severity}`,
@@ -269,5 +262,5 @@ export async function groupSeverityRaisedIn(
     deliverAt: ctx.now(),
     upgrade: true,
   });
-  if (await insertOutboxIn(tx, rows, ctx.now())) ctx.kick();
+  if (await tx.outbox.insert(rows, ctx.now())) ctx.kick();
 }

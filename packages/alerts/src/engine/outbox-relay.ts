@@ -4,7 +4,6 @@
  * every `recheckMs` a full pass re-adds every pending due row, which re-creates the jobs Redis lost (a flush, a
  * restart without persistence) and is harmless otherwise (job ids are deterministic).
  */
-import { markEnqueued, pendingOutbox } from '@vigil/store';
 import type { JobQueue } from '../queue/job-queue';
 import type { AlertingContext } from './alerting-context';
 
@@ -98,7 +97,7 @@ export class OutboxRelay {
     for (;;) {
       // A full pass looks at many more rows at once: it cannot page by "not enqueued yet".
       const fresh = await this.ctx.store.transaction((tx) =>
-        pendingOutbox(tx, {
+        tx.outbox.pending({
           dueBefore: now + this.aheadMs + 1,
           notEnqueuedOnly: !full,
           limit: full ? this.batch * 20 : this.batch,
@@ -109,8 +108,7 @@ export class OutboxRelay {
         fresh.map((r) => ({ id: r.jobId, data: { outboxId: r.id }, delayMs: Math.max(0, r.deliverAt - now) })),
       );
       await this.ctx.store.transaction((tx) =>
-        markEnqueued(
-          tx,
+        tx.outbox.markEnqueued(
           fresh.map((r) => r.id),
           now,
         ),

@@ -60,7 +60,7 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
   });
 
   const analyse = async (a: AnalysedWindow) => {
-    await store.upsertMetricRows(a.metricRows);
+    await store.metrics.upsertRows(a.metricRows);
     const summary = await store.transaction((tx) => alerting.evaluateIn(tx, a));
     expect(await alerting.flush()).toBe(true);
     return summary;
@@ -202,7 +202,7 @@ describe.each(QUEUES)('notification groups (%s)', (_name, makeQueue) => {
     // One pass: the window that breaches and the next one, which clears, are evaluated before anything is sent
     // (the daemon analyses every window that closed since its last pass together).
     const windows = [analysis(T0, [psi(0.31)]), analysis(T0 + 60 * MIN, [psi(0.04)])];
-    for (const a of windows) await store.upsertMetricRows(a.metricRows);
+    for (const a of windows) await store.metrics.upsertRows(a.metricRows);
     await store.transaction(async (tx) => {
       for (const a of windows) await alerting.evaluateIn(tx, a);
     });

@@ -40,7 +40,7 @@ describe('resolve notices on the real store', () => {
 
   const analyse = async (end: number, value: number) => {
     const a = analysis(end, [psi(value)]);
-    await db.store.upsertMetricRows(a.metricRows);
+    await db.store.metrics.upsertRows(a.metricRows);
     const summary = await db.store.transaction((tx) => alerting.evaluateIn(tx, a));
     expect(await alerting.flush()).toBe(true);
     return summary;

@@ -61,7 +61,7 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
   });
 
   const analyse = async (a: AnalysedWindow) => {
-    await store.upsertMetricRows(a.metricRows);
+    await store.metrics.upsertRows(a.metricRows);
     const summary = await store.transaction((tx) => alerting.evaluateIn(tx, a));
     expect(await alerting.flush()).toBe(true);
     return summary;

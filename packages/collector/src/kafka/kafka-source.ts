@@ -45,7 +45,7 @@ export interface KafkaSourceOptions extends KafkaConnectionOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   /**
-   * Where to resume each assigned partition, asked on start and on every assignment (the store's `loadOffsets`).
+   * Where to resume each assigned partition, asked on start and on every assignment (the store's `offsets.load`).
    * Kafka's own committed offsets are never used: the store holds them, written with the batch's effects.
    */
   readonly offsetsFor?: OffsetsFor;

@@ -31,7 +31,7 @@ export interface Backpressure {
 
 /**
  * Handles one batch. It may be called again with the same messages (after a failure, a rebalance or a restart),
- * so it must be idempotent; the store's `applyBatch` makes it so. A rejection is retried with backoff, never
+ * so it must be idempotent; the store's `batches.apply` makes it so. A rejection is retried with backoff, never
  * skipped.
  */
 export type BatchHandler = (batch: SourceBatch) => Promise<void | Backpressure>;

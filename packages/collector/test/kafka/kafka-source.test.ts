@@ -280,7 +280,7 @@ describe('KafkaSource with the real store: exactly once across a restart', () =>
 
     const groupId = uniqueName('group');
     const offsetsFor = async (t: string): Promise<Map<number, string>> =>
-      new Map((await store.loadOffsets(groupId, t)).map((o) => [o.partition, o.nextOffset]));
+      new Map((await store.offsets.load(groupId, t)).map((o) => [o.partition, o.nextOffset]));
     const builder = new PredictionBatchBuilder(MODELS);
     const applied: Array<{ partition: number; first: bigint; next: bigint; run: number }> = [];
     let skipped = 0;
@@ -290,7 +290,7 @@ describe('KafkaSource with the real store: exactly once across a restart', () =>
       async (batch) => {
         for (const m of batch.messages) builder.add(m);
         const built = builder.build();
-        const result = await store.applyBatch(
+        const result = await store.batches.apply(
           {
             groupId,
             offsets: [
@@ -344,7 +344,7 @@ describe('KafkaSource with the real store: exactly once across a restart', () =>
     );
 
     expect(appliedMessages).toBe(5000);
-    const stored = new Map((await store.loadOffsets(groupId, topic)).map((o) => [o.partition, o.nextOffset]));
+    const stored = new Map((await store.offsets.load(groupId, topic)).map((o) => [o.partition, o.nextOffset]));
     expect(stored).toEqual(new Map([...ends].filter(([, end]) => end !== '0')));
     // Per partition, the applied ranges tile [0, end) with no overlap and no gap.
     for (const [partition, end] of ends) {
@@ -376,7 +376,7 @@ describe('KafkaSource with the real store: exactly once across a restart', () =>
       `store e2e: ${afterFirst} events applied before the restart, ${appliedMessages - afterFirst} after, in ${applied.length} batches; ` +
         `a re-read of all ${reread} from offset 0 was refused by the store in ${skipped} batches`,
     );
-    const deadLetters = await store.listDeadLetters({ limit: 1000 });
+    const deadLetters = await store.deadLetters.list({ limit: 1000 });
     expect(deadLetters.filter((d) => d.topic === topic)).toHaveLength(file.badLines);
   });
 });

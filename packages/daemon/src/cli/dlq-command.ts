@@ -39,7 +39,7 @@ export async function dlqCommand(argv: readonly string[], io: CommandIo): Promis
   const { target } = await databaseTarget(io, values.config);
   const store = await openStore(target);
   try {
-    const letters = await store.listDeadLetters({ limit, pendingOnly: !values.all });
+    const letters = await store.deadLetters.list({ limit, pendingOnly: !values.all });
     if (values.json) {
       io.stdout(
         `${JSON.stringify(
@@ -128,7 +128,7 @@ export async function dlqReplayCommand(argv: readonly string[], io: CommandIo): 
 
   const store = await openStore(target);
   try {
-    const pending = (await store.listDeadLetters({ limit: ids.size > 0 ? 100_000 : limit, pendingOnly: true }))
+    const pending = (await store.deadLetters.list({ limit: ids.size > 0 ? 100_000 : limit, pendingOnly: true }))
       .filter((l) => (ids.size === 0 || ids.has(l.id)) && (values.code === undefined || l.code === values.code))
       .slice(0, limit)
       .reverse();
@@ -161,7 +161,7 @@ export async function dlqReplayCommand(argv: readonly string[], io: CommandIo): 
         { ...security, brokers: brokers as string[] },
       ),
     );
-    await store.markReplayed(replayable.map((l) => l.id));
+    await store.deadLetters.markReplayed(replayable.map((l) => l.id));
     io.stdout(
       `Replayed ${replayable.length} dead letter(s)${values.topic ? ` to ${values.topic}` : ''}${truncated.length > 0 ? `; ${truncated.length} truncated one(s) left pending` : ''}.\n`,
     );

@@ -72,14 +72,14 @@ export async function referenceCommand(argv: readonly string[], io: CommandIo): 
   const store = await openStore(target);
   try {
     // A version whose traffic is binned already keeps that profile (VersionProfiles): storing another would do nothing.
-    const pinned = await store.loadPinnedProfile(model.id, version);
+    const pinned = await store.profiles.loadPinned(model.id, version);
     if (pinned && pinned.fingerprint !== profileFingerprint(profile)) {
       throw new VigilError(
         'VIGIL_CONFLICT',
         `vigil reference fit: ${model.id} version ${version} has been binned with another profile since ${new Date(pinned.pinnedAt).toISOString()}, which it keeps (its windows add counts over the same bins); deploy the new reference as a new version`,
       );
     }
-    await store.saveReferenceProfile(model.id, version, profile);
+    await store.profiles.saveReference(model.id, version, profile);
   } finally {
     await store.close();
   }

@@ -17,7 +17,7 @@ import { HttpProblem, json, matchToken, MAX_TIME_MS, pathParam, refuseNul, type 
 import type { PrometheusRegistry } from './prometheus-registry';
 
 export interface HttpApiDependencies {
-  store: Pick<Store, 'listModels' | 'metricRows'>;
+  store: Pick<Store, 'models' | 'metrics'>;
   http: Pick<HttpConfig, 'tokens' | 'readsRequireToken'>;
   registry: PrometheusRegistry;
   /** Why the daemon is not ready (empty when it is): a broker or database outage, start-up in progress. */
@@ -62,7 +62,7 @@ export function apiRoutes(deps: HttpApiDependencies): Route[] {
       method: 'GET',
       access: 'read',
       handle: async () => {
-        const models = await deps.store.listModels();
+        const models = await deps.store.models.list();
         if (!deps.alerting) return json(200, { models });
         // With alerting, each model says whether its kill switch is on (and who turned it on, and why).
         const controls = new Map((await deps.alerting.modelControls()).map((c) => [c.model, c]));
@@ -94,10 +94,10 @@ export function apiRoutes(deps: HttpApiDependencies): Route[] {
             400,
             `"from" (${new Date(from).toISOString()}) is after "to" (${new Date(to).toISOString()})`,
           );
-        const known = (await deps.store.listModels()).some((m) => m.model === model);
+        const known = (await deps.store.models.list()).some((m) => m.model === model);
         if (!known) throw new HttpProblem(404, `no model "${model}"`);
         const version = url.searchParams.get('version') ?? undefined;
-        const rows = await deps.store.metricRows(model, { from, to, ...(version !== undefined ? { version } : {}) });
+        const rows = await deps.store.metrics.rows(model, { from, to, ...(version !== undefined ? { version } : {}) });
         return json(200, {
           model,
           from: new Date(from).toISOString(),

@@ -215,7 +215,7 @@ export class RangeReferences {
       const range = { from: Date.parse(model.reference.from), to: Date.parse(model.reference.to) };
       const log = { model: model.id, from: model.reference.from, to: model.reference.to };
       try {
-        const stored = await this.options.store.loadRangeProfile<ReferenceProfile>(model.id, range.from, range.to);
+        const stored = await this.options.store.profiles.loadRange<ReferenceProfile>(model.id, range.from, range.to);
         if (stored) {
           this.use(model.id, stored.profile, stored.rows);
           this.options.logger.info({ ...log, rows: stored.rows }, 'reference profile of logged traffic loaded');
@@ -232,7 +232,13 @@ export class RangeReferences {
         }
         this.options.logger.info(log, 'fitting the reference profile from logged traffic');
         const fit = await fitRangeReference(model, range, this.options.connection);
-        const saved = await this.options.store.saveRangeProfile(model.id, range.from, range.to, fit.profile, fit.rows);
+        const saved = await this.options.store.profiles.saveRange(
+          model.id,
+          range.from,
+          range.to,
+          fit.profile,
+          fit.rows,
+        );
         this.use(model.id, saved.profile, saved.rows);
         this.options.logger.info(
           { ...log, rows: saved.rows, messages: fit.messages },

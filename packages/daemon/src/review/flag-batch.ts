@@ -30,7 +30,7 @@ export class BatchFlagger {
   private readonly contexts = new Map<string, { at: number; context: Record<string, unknown> }>();
 
   constructor(
-    private readonly store: Pick<Store, 'metricRows'>,
+    private readonly store: Pick<Store, 'metrics'>,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -75,7 +75,7 @@ export class BatchFlagger {
     const cached = this.contexts.get(model.id);
     if (cached && this.now() - cached.at < CONTEXT_TTL_MS) return cached.context;
     const span = 3 * model.window.sizeMs;
-    const rows = await this.store.metricRows(model.id, { from: ts - span, to: ts + 1 });
+    const rows = await this.store.metrics.rows(model.id, { from: ts - span, to: ts + 1 });
     const context = latestWindowContext(rows);
     this.contexts.set(model.id, { at: this.now(), context });
     return context;

@@ -6,7 +6,7 @@
  */
 import { wilsonInterval } from '@vigil/analyzers';
 import type { MetricName, ModelConfig } from '@vigil/core';
-import { reviewWindowItemsIn, type MetricRow, type ReviewWindowItem, type Store, type WindowKey } from '@vigil/store';
+import { type MetricRow, type ReviewWindowItem, type Store, type WindowKey } from '@vigil/store';
 
 export const REVIEW_METRICS = [
   'flaggedRows',
@@ -29,7 +29,7 @@ export async function reviewWindowRows(
 ): Promise<MetricRow[]> {
   if (!model.review) return [];
   const items = await store.transaction((tx) =>
-    reviewWindowItemsIn(tx, window.model, window.version, window.start, window.end),
+    tx.reviewQueue.windowItems(window.model, window.version, window.start, window.end),
   );
   return reviewMetricRows(window, model, items, now);
 }

@@ -7,22 +7,12 @@
 import { EventTimeWindows, type ReferenceProfile } from '@vigil/analyzers';
 import { VigilError, type ModelConfig, type VigilConfig } from '@vigil/core';
 import {
-  appendAuditIn,
-  claimReviewItemIn,
-  countDecided,
-  decideReviewItemIn,
-  fillReviewContextIn,
-  getReviewItem,
-  listReviewItems,
-  metricRowsIn,
-  nextReviewItemIn,
   REVIEW_VERDICTS,
-  touchWindowsIn,
   type ReviewItem,
   type ReviewItemStatus,
   type ReviewQueueQuery,
   type ReviewVerdict,
-  type SqlExecutor,
+  type Tx,
   type Store,
 } from '@vigil/store';
 import { latestWindowContext } from './flag-batch';
@@ -53,7 +43,7 @@ export class ReviewQueueService {
   private readonly models: ReadonlyMap<string, ModelConfig>;
 
   constructor(
-    private readonly store: Pick<Store, 'transaction' | 'loadPinnedProfile'>,
+    private readonly store: Pick<Store, 'transaction' | 'profiles'>,
     config: Pick<VigilConfig, 'models'>,
     private readonly now: () => number = Date.now,
   ) {
@@ -82,7 +72,7 @@ export class ReviewQueueService {
       const now = this.now();
       await settleReviewQueueIn(tx, this.models, now);
       const items: ReviewItem[] = [];
-      for (const item of await listReviewItems(tx, query)) items.push(await this.withWindow(tx, item, now));
+      for (const item of await tx.reviewQueue.list(query)) items.push(await this.withWindow(tx, item, now));
       return items;
     });
   }
@@ -91,7 +81,7 @@ export class ReviewQueueService {
     const item = await this.store.transaction(async (tx) => {
       const now = this.now();
       await settleReviewQueueIn(tx, this.models, now);
-      const found = await getReviewItem(tx, id);
+      const found = await tx.reviewQueue.get(id);
       return found && this.withWindow(tx, found, now);
     });
     if (!item) throw new VigilError('VIGIL_NOT_FOUND', `no review item ${id.slice(0, 40)}`);
@@ -102,9 +92,9 @@ export class ReviewQueueService {
     return this.store.transaction(async (tx) => {
       const now = this.now();
       await settleReviewQueueIn(tx, this.models, now);
-      const found = await getReviewItem(tx, id);
+      const found = await tx.reviewQueue.get(id);
       if (!found) throw new VigilError('VIGIL_NOT_FOUND', `no review item ${id.slice(0, 40)}`);
-      const item = await claimReviewItemIn(tx, id, reviewer, now, this.claimTimeoutOf(found.model));
+      const item = await tx.reviewQueue.claim(id, reviewer, now, this.claimTimeoutOf(found.model));
       await this.audit(tx, now, reviewer, 'review_item.claimed', item, null);
       return this.withWindow(tx, item, now);
     });
@@ -115,11 +105,11 @@ export class ReviewQueueService {
     return this.store.transaction(async (tx) => {
       const now = this.now();
       await settleReviewQueueIn(tx, this.models, now);
-      const next = await nextReviewItemIn(tx, reviewer, now, models ?? this.reviewedModels());
+      const next = await tx.reviewQueue.next(reviewer, now, models ?? this.reviewedModels());
       if (!next) return null;
       if (next.status === 'claimed' && next.claimedBy === reviewer && (next.claimExpiresAt ?? 0) > now)
         return this.withWindow(tx, next, now);
-      const item = await claimReviewItemIn(tx, next.id, reviewer, now, this.claimTimeoutOf(next.model));
+      const item = await tx.reviewQueue.claim(next.id, reviewer, now, this.claimTimeoutOf(next.model));
       await this.audit(tx, now, reviewer, 'review_item.claimed', item, null);
       return this.withWindow(tx, item, now);
     });
@@ -137,10 +127,10 @@ export class ReviewQueueService {
       throw new VigilError('VIGIL_USAGE', `the reason is longer than ${MAX_REASON_LENGTH} characters`);
     return this.store.transaction(async (tx) => {
       const now = this.now();
-      const found = await getReviewItem(tx, id);
+      const found = await tx.reviewQueue.get(id);
       if (!found) throw new VigilError('VIGIL_NOT_FOUND', `no review item ${id.slice(0, 40)}`);
       checkLabel(this.models.get(found.model), found, request);
-      const item = await decideReviewItemIn(tx, id, reviewer, now, {
+      const item = await tx.reviewQueue.decide(id, reviewer, now, {
         verdict: request.verdict,
         reason,
         labelTtlMs: LABEL_TTL_MS,
@@ -151,8 +141,7 @@ export class ReviewQueueService {
       const model = this.models.get(item.model);
       if (model) {
         const windows = new EventTimeWindows(model.window);
-        await touchWindowsIn(
-          tx,
+        await tx.windows.touch(
           windows
             .windowsOfBucket(windows.bucketOf(item.eventTs))
             .map((w) => ({ model: item.model, version: item.version, start: w.start, end: w.end })),
@@ -168,7 +157,7 @@ export class ReviewQueueService {
 
   /** The profile a version's windows are analysed with (pinned by `vigil run`), if any. */
   async referenceProfile(model: string, version: string): Promise<ReferenceProfile | undefined> {
-    return (await this.store.loadPinnedProfile<ReferenceProfile>(model, version))?.profile;
+    return (await this.store.profiles.loadPinned<ReferenceProfile>(model, version))?.profile;
   }
 
   /** The item `reviewer` holds a live claim on, if any (the most urgent). */
@@ -188,7 +177,7 @@ export class ReviewQueueService {
   async decidedToday(reviewer: string): Promise<number> {
     const now = this.now();
     const start = Math.floor(now / DAY_MS) * DAY_MS;
-    return this.store.transaction((tx) => countDecided(tx, reviewer, start, start + DAY_MS));
+    return this.store.transaction((tx) => tx.reviewQueue.countDecided(reviewer, start, start + DAY_MS));
   }
 
   /**
@@ -197,17 +186,19 @@ export class ReviewQueueService {
    * latest analysed window at or before the event, as flagging would have found it, marked `windowFilledAt`. Only
    * items still waiting for a reviewer are filled (retention erases settled ones' context).
    */
-  private async withWindow(tx: SqlExecutor, item: ReviewItem, now: number): Promise<ReviewItem> {
+  private async withWindow(tx: Tx, item: ReviewItem, now: number): Promise<ReviewItem> {
     const model = this.models.get(item.model);
     if (!model || 'window' in item.context || (item.status !== 'pending' && item.status !== 'claimed')) return item;
-    const rows = await metricRowsIn(tx, item.model, {
+    const rows = await tx.metrics.rows(item.model, {
       from: item.eventTs - 3 * model.window.sizeMs,
       to: item.eventTs + 1,
     });
     const found = latestWindowContext(rows);
     if (!('window' in found)) return item;
     const patch = { ...found, windowFilledAt: now };
-    return (await fillReviewContextIn(tx, item.id, patch)) ? { ...item, context: { ...item.context, ...patch } } : item;
+    return (await tx.reviewQueue.fillContext(item.id, patch))
+      ? { ...item, context: { ...item.context, ...patch } }
+      : item;
   }
 
   private claimTimeoutOf(model: string): number {
@@ -221,14 +212,14 @@ export class ReviewQueueService {
   }
 
   private async audit(
-    tx: SqlExecutor,
+    tx: Tx,
     at: number,
     actor: string,
     action: string,
     item: ReviewItem,
     reason: string | null,
   ): Promise<void> {
-    await appendAuditIn(tx, [
+    await tx.audit.append([
       {
         at,
         actor,

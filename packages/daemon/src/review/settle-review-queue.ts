@@ -6,17 +6,17 @@
  */
 import { EventTimeWindows } from '@vigil/analyzers';
 import type { ModelConfig } from '@vigil/core';
-import { expireReviewItemsIn, touchWindowsIn, type SqlExecutor, type Store, type WindowKey } from '@vigil/store';
+import { type Tx, type Store, type WindowKey } from '@vigil/store';
 
 export async function settleReviewQueueIn(
-  tx: SqlExecutor,
+  tx: Tx,
   models: ReadonlyMap<string, ModelConfig>,
   now: number,
 ): Promise<{ released: number; expired: number }> {
   // A model configured without a review section (it was removed) has items nobody can claim: they expire now. A
   // model absent from the configuration is left to its TTL: another daemon sharing the database may review it.
   const unreviewed = [...models.values()].filter((m) => !m.review).map((m) => m.id);
-  const { released, expired, changed } = await expireReviewItemsIn(tx, now, unreviewed);
+  const { released, expired, changed } = await tx.reviewQueue.expire(now, unreviewed);
   const windows: WindowKey[] = [];
   const windowsOf = new Map<string, EventTimeWindows>();
   for (const item of changed) {
@@ -28,7 +28,7 @@ export async function settleReviewQueueIn(
     for (const { start, end } of w.windowsOfBucket(w.bucketOf(item.eventTs)))
       windows.push({ model: item.model, version: item.version, start, end });
   }
-  await touchWindowsIn(tx, windows);
+  await tx.windows.touch(windows);
   return { released, expired };
 }
 

@@ -376,7 +376,7 @@ export class Daemon {
     const problems = new Set<string>(['starting']);
     // The one reader of committed offsets, for whichever source.
     const offsetsFor: OffsetsFor = async (topic) =>
-      new Map((await store.loadOffsets(o.groupId, topic)).map((x) => [x.partition, x.nextOffset]));
+      new Map((await store.offsets.load(o.groupId, topic)).map((x) => [x.partition, x.nextOffset]));
     const source = o.source.create({
       offsetsFor,
       onConnection: (state) => {

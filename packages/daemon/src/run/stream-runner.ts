@@ -42,8 +42,6 @@ import {
   type VigilConfig,
 } from '@vigil/core';
 import {
-  markAnalysedIn,
-  upsertMetricRowsIn,
   type Batch,
   type BucketDelta,
   type DeadLetterInput,
@@ -53,7 +51,7 @@ import {
   type LabelMatch,
   type PredictionIndexRow,
   type RetentionLimits,
-  type SqlExecutor,
+  type Tx,
   type Store,
   type StoredBucket,
   type WatermarkInput,
@@ -70,9 +68,9 @@ import { VersionProfiles } from './version-profiles';
 
 /** What the alerts package does with an analysed window, inside the transaction that writes its rows. */
 export interface WindowAlerts {
-  evaluateIn(tx: SqlExecutor, analysis: AnalysedWindow): Promise<unknown>;
+  evaluateIn(tx: Tx, analysis: AnalysedWindow): Promise<unknown>;
   /** A version without a reference profile opens a model-level incident; the profile's arrival resolves it. */
-  modelConditionIn?(tx: SqlExecutor, condition: ModelCondition): Promise<void>;
+  modelConditionIn?(tx: Tx, condition: ModelCondition): Promise<void>;
 }
 
 export interface StreamRunnerOptions {
@@ -284,7 +282,7 @@ export class StreamRunner {
     const watermarks: WatermarkInput[] = [];
     const unprofiled: { model: string; version: string; rows: number }[] = [];
     // Every model's ids in one look-up (a batch of a topic keyed by model holds dozens of models).
-    const seen = await this.options.store.lookupPredictionsOfModels(
+    const seen = await this.options.store.predictions.lookupOfModels(
       new Map([...built.batches].map(([id, b]) => [id, b.ids])),
     );
     const flagged: FlaggedGroup[] = [];
@@ -315,7 +313,7 @@ export class StreamRunner {
       watermarks,
       ...(flagged.length > 0 ? { flagged: { now: this.now(), groups: flagged } } : {}),
     };
-    const result = await this.options.store.applyBatch(batchOut, mergeAccumulators);
+    const result = await this.options.store.batches.apply(batchOut, mergeAccumulators);
     changed.push(...windows);
     if (result.applied) {
       for (const w of watermarks)
@@ -382,7 +380,7 @@ export class StreamRunner {
     const models = [...new Set(labels.map((l) => l.model))];
     await this.loadAllVersions(models);
     let effects: WindowKey[] = [];
-    const result = await this.options.store.applyBatch(
+    const result = await this.options.store.batches.apply(
       { ...this.batchBase(batch, deadLetters), buckets: [], labels },
       mergeAccumulators,
       (matches) => {
@@ -450,19 +448,19 @@ export class StreamRunner {
     const store = this.options.store;
     const now = this.now();
     await this.loadAllVersions([...this.models.keys()]);
-    while ((await store.joinOrphanLabels(mergeAccumulators, (matches) => this.labelEffects(matches))) > 0);
-    const expired = await store.expireOrphanLabels(now);
+    while ((await store.labels.joinOrphans(mergeAccumulators, (matches) => this.labelEffects(matches))) > 0);
+    const expired = await store.labels.expireOrphans(now);
     if (expired > 0) this.options.metrics?.labelsExpired.inc({}, expired);
-    await store.deleteExpiredPredictions(now);
+    await store.predictions.deleteExpired(now);
     await settleReviewQueue(store, this.options.config.models, now);
     // Partitions of the weeks ahead, created hourly like retention runs (a window of a week without one waits in the
     // default partition until the next pass moves it).
     if (now - this.partitionedAt >= RETENTION_EVERY_MS) {
-      await store.maintainPartitions(now);
+      await store.metrics.maintainPartitions(now);
       this.partitionedAt = now;
     }
     if (this.options.retention && now - this.retainedAt >= RETENTION_EVERY_MS) {
-      await store.applyRetention(now, this.options.retention);
+      await store.retention.apply(now, this.options.retention);
       this.retainedAt = now;
     }
     await this.checkTraffic();
@@ -475,7 +473,7 @@ export class StreamRunner {
   /** Opens a `no_traffic` incident for each model silent for too long, and resolves it once events come back. */
   private async checkTraffic(): Promise<void> {
     if (!this.options.alerts?.modelConditionIn) return;
-    const traffic = await this.options.store.traffic();
+    const traffic = await this.options.store.windows.traffic();
     for (const [id, runtime] of this.models) {
       const seen = traffic.get(id);
       // A model never heard of has been silent since this daemon started.
@@ -511,7 +509,7 @@ export class StreamRunner {
   private async analyseWork(work: readonly ModelWork[]): Promise<PassOutcome> {
     const watermarks = new Map<string, number>();
     if (work.length === 0) return { watermarks, analysed: 0 };
-    const partitions = await this.options.store.partitionWatermarks(work.map((w) => w.model));
+    const partitions = await this.options.store.windows.partitionWatermarks(work.map((w) => w.model));
     let maxEventTimes: Map<string, number> | undefined;
     let analysed = 0;
     for (const { model: id, earliestEnd, sweep, force } of work) {
@@ -523,7 +521,7 @@ export class StreamRunner {
       const complete =
         progress !== undefined && progress.length > 0
           ? completeEventTime(progress, runtime.config.window.idleTimeoutMs)
-          : ((maxEventTimes ??= await this.options.store.maxEventTimes()).get(id) ?? null);
+          : ((maxEventTimes ??= await this.options.store.windows.maxEventTimes()).get(id) ?? null);
       if (complete === null) continue;
       const watermark = runtime.windows.watermark(complete);
       watermarks.set(id, watermark);
@@ -532,7 +530,7 @@ export class StreamRunner {
       if (!sweep && earliestEnd > watermark) continue;
       const limit = this.options.analysisBatch ?? 200;
       for (;;) {
-        const due = await this.options.store.dueWindows(id, watermark, limit);
+        const due = await this.options.store.windows.due(id, watermark, limit);
         const shared = await this.sharedBuckets(due);
         let skipped = 0;
         for (const window of due) {
@@ -583,7 +581,7 @@ export class StreamRunner {
       if (span.windows > 1)
         out.set(
           version,
-          await this.options.store.loadBuckets<WindowAccumulator>(span.model, version, span.from, span.to),
+          await this.options.store.buckets.load<WindowAccumulator>(span.model, version, span.from, span.to),
         );
     }
     return out;
@@ -610,7 +608,12 @@ export class StreamRunner {
     if (!profile) return 'skipped';
     const buckets = shared
       ? shared.filter((b) => b.bucketStart >= window.start && b.bucketStart < window.end)
-      : await this.options.store.loadBuckets<WindowAccumulator>(window.model, window.version, window.start, window.end);
+      : await this.options.store.buckets.load<WindowAccumulator>(
+          window.model,
+          window.version,
+          window.start,
+          window.end,
+        );
     // Stored buckets name groups by attribute (`sex`), so the window is analysed under those names.
     const stored = { ...batchSpec(runtime.config), groups: [...runtime.config.groups] };
     let acc = emptyAccumulator(profile, stored);
@@ -626,7 +629,7 @@ export class StreamRunner {
       // Every change adds rows or labels: the same counts mean the last analysis already read this change (it
       // committed while that analysis loaded the buckets). Its rows stand; the window is only marked as covered.
       await this.options.store.transaction((tx) =>
-        markAnalysedIn(tx, window, { rows: acc.rows, labelledRows: acc.outcome.labelled }),
+        tx.windows.markAnalysed(window, { rows: acc.rows, labelledRows: acc.outcome.labelled }),
       );
       this.deferred.delete(key);
       return 'skipped';
@@ -659,8 +662,9 @@ export class StreamRunner {
     const storedRows =
       review.length === 0 ? rows : rows.map((r) => ({ ...r, rows: acc.rows, labelledRows: acc.outcome.labelled }));
     const written = await this.options.store.transaction(async (tx) => {
-      if (!(await markAnalysedIn(tx, window, { rows: acc.rows, labelledRows: acc.outcome.labelled }))) return false;
-      await upsertMetricRowsIn(tx, storedRows);
+      if (!(await tx.windows.markAnalysed(window, { rows: acc.rows, labelledRows: acc.outcome.labelled })))
+        return false;
+      await tx.metrics.upsertRows(storedRows);
       await this.options.alerts?.evaluateIn(tx, {
         model: window.model,
         version: window.version,
@@ -721,7 +725,7 @@ export class StreamRunner {
   private async loadAllVersions(models: readonly string[]): Promise<void> {
     if (models.length === 0) return;
     const wanted = new Set(models);
-    const known = (await this.options.store.listModels()).filter((m) => wanted.has(m.model));
+    const known = (await this.options.store.models.list()).filter((m) => wanted.has(m.model));
     await this.loadProfiles(known.flatMap((m) => m.versions.map((v) => [m.model, v] as const)));
   }
 

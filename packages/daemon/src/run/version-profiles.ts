@@ -34,10 +34,11 @@ export class VersionProfiles {
 
   /** The version's pinned profile, pinning its candidate if none is; undefined when it has neither. */
   async resolve(model: string, version: string): Promise<ReferenceProfile | undefined> {
-    const stored = await this.store.loadReferenceProfile<ReferenceProfile>(model, version);
+    const stored = await this.store.profiles.loadReference<ReferenceProfile>(model, version);
     const candidate = stored?.profile ?? this.defaults?.get(model);
-    if (candidate === undefined) return (await this.store.loadPinnedProfile<ReferenceProfile>(model, version))?.profile;
-    const pinned = await this.store.pinProfile(model, version, this.fingerprintOf(candidate), candidate);
+    if (candidate === undefined)
+      return (await this.store.profiles.loadPinned<ReferenceProfile>(model, version))?.profile;
+    const pinned = await this.store.profiles.pin(model, version, this.fingerprintOf(candidate), candidate);
     if (pinned.profile === undefined) return candidate;
     const key = compositeKey(model, version);
     if (!this.warned.has(key)) {

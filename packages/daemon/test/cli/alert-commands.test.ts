@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAlerting } from '@vigil/alerts';
 import { loadConfig } from '@vigil/core';
-import { auditLog, createStore } from '@vigil/store';
+import { createStore } from '@vigil/store';
 import { runCli } from './run-cli';
 
 /** vigil incidents / review open / model pause|resume on the embedded database of a fresh working directory. */
@@ -40,7 +40,7 @@ describe('alert lifecycle commands', () => {
         labelledRows: 0,
       };
       const metricRows = [{ ...window, metric: 'psi' as const, feature: 'age', group: '', value }];
-      await store.upsertMetricRows(metricRows);
+      await store.metrics.upsertRows(metricRows);
       const summary = await store.transaction((tx) => alerting.evaluateIn(tx, { ...window, metricRows }));
       await alerting.close();
       return summary;
@@ -115,7 +115,7 @@ describe('alert lifecycle commands', () => {
     });
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
-      const actions = (await store.transaction((tx) => auditLog(tx, {}))).map((e) => e.action);
+      const actions = (await store.transaction((tx) => tx.audit.log({}))).map((e) => e.action);
       expect(actions.filter((a) => a.startsWith('silence') || a.startsWith('model'))).toEqual([]);
     } finally {
       await store.close();
@@ -175,7 +175,7 @@ describe('alert lifecycle commands', () => {
     );
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
-      const entries = await store.transaction((tx) => auditLog(tx, { model: 'credit-risk' }));
+      const entries = await store.transaction((tx) => tx.audit.log({ model: 'credit-risk' }));
       expect(entries.filter((e) => e.actor === 'cli:dana').map((e) => `${e.action}: ${e.reason}`)).toEqual([
         'incident.acknowledged: looking',
         'silence.created: migration',

@@ -114,7 +114,7 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
     expect(summary.streamed).toBeGreaterThan(24_000);
     expect(summary.streamed).toBeLessThan(26_000);
     // The file source's offsets are committed with the batches: the store knows the whole stream was applied.
-    const offsets = await store.loadOffsets('vigil-demo', 'vigil.predictions');
+    const offsets = await store.offsets.load('vigil-demo', 'vigil.predictions');
     expect(offsets).toEqual([expect.objectContaining({ partition: 0, nextOffset: String(summary.streamed) })]);
     // Weeks start on Thursdays (as February 1, 2001 did); the week of June 28 is still open when the stream ends.
     expect(summary.windows).toBe(21);
@@ -124,7 +124,7 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
   });
 
   it('stores the metric rows of every window, fairness rows per origin airport included', async () => {
-    const rows = await store.metricRows('flights-delay', {
+    const rows = await store.metrics.rows('flights-delay', {
       from: Date.UTC(2001, 0, 1),
       to: Date.UTC(2001, 6, 1),
       version: '2001-01',

@@ -32,7 +32,7 @@ describe('vigil dlq replay', () => {
           reason: `test ${code}`,
           raw,
         });
-        await store.applyBatch(
+        await store.batches.apply(
           {
             groupId: 'g',
             offsets: [],

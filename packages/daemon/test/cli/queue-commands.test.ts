@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { auditLog, createStore, queueFlaggedIn } from '@vigil/store';
+import { createStore } from '@vigil/store';
 import { runCli } from './run-cli';
 
 /** vigil queue list|show|claim|verdict on the embedded database of a fresh working directory. */
@@ -39,8 +39,7 @@ describe('vigil queue', () => {
         priority,
       });
       await store.transaction((tx) =>
-        queueFlaggedIn(
-          tx,
+        tx.reviewQueue.queueFlagged(
           [
             {
               model: 'credit-risk',
@@ -162,7 +161,7 @@ describe('vigil queue', () => {
 
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
-      const entries = await store.transaction((tx) => auditLog(tx, { model: 'credit-risk' }));
+      const entries = await store.transaction((tx) => tx.audit.log({ model: 'credit-risk' }));
       expect(entries.map((e) => [e.actor, e.action, e.reason])).toEqual([
         ['cli:dana', 'review_item.claimed', null],
         ['cli:dana', 'review_item.decided', 'paid in full'],
@@ -191,8 +190,7 @@ describe('vigil queue', () => {
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
       await store.transaction((tx) =>
-        queueFlaggedIn(
-          tx,
+        tx.reviewQueue.queueFlagged(
           [
             {
               model: 'credit-risk',

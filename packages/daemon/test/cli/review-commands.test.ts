@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendAuditIn, createStore } from '@vigil/store';
+import { createStore } from '@vigil/store';
 import { runCli } from './run-cli';
 
 /** vigil review list|show|note|close and vigil audit on the embedded database of a fresh working directory. */
@@ -98,8 +98,7 @@ describe('review and audit commands', () => {
     try {
       // 1,500 entries of another model: more than a page, and ids past 10 and 1,000.
       await store.transaction((tx) =>
-        appendAuditIn(
-          tx,
+        tx.audit.append(
           Array.from({ length: 1500 }, (_, i) => ({
             at: t0 + i * 1000,
             actor: 'vigil',

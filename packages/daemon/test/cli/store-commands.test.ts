@@ -42,7 +42,7 @@ describe('vigil migrate, reference fit and dlq list on the embedded database', (
     );
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
-      const stored = await store.loadReferenceProfile<ReferenceProfile>('golden-small', '7');
+      const stored = await store.profiles.loadReference<ReferenceProfile>('golden-small', '7');
       expect(stored?.profile.features.map((f) => `${f.name}:${f.kind}`)).toEqual([
         'x1:numeric',
         'x2:numeric',
@@ -64,8 +64,8 @@ describe('vigil migrate, reference fit and dlq list on the embedded database', (
     // What a daemon does when version 8's first events are counted: pin the profile it bins them with.
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
-      const stored = (await store.loadReferenceProfile<ReferenceProfile>('golden-small', '8'))!.profile;
-      await store.pinProfile('golden-small', '8', profileFingerprint(stored), stored);
+      const stored = (await store.profiles.loadReference<ReferenceProfile>('golden-small', '8'))!.profile;
+      await store.profiles.pin('golden-small', '8', profileFingerprint(stored), stored);
     } finally {
       await store.close();
     }
@@ -81,7 +81,7 @@ describe('vigil migrate, reference fit and dlq list on the embedded database', (
     expect((await runCli(['dlq', 'list'], cwd)).stdout).toBe('No dead letters.\n');
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
-      await store.applyBatch(
+      await store.batches.apply(
         {
           groupId: 'vigil',
           offsets: [{ topic: 'vigil.predictions', partition: 2, firstOffset: '41', nextOffset: '42' }],
@@ -115,7 +115,7 @@ describe('vigil migrate, reference fit and dlq list on the embedded database', (
     const later = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     const erasedAt = Date.now() + 86_400_000;
     try {
-      expect(await later.applyRetention(erasedAt, { deadLetterRawMs: 1 })).toEqual({
+      expect(await later.retention.apply(erasedAt, { deadLetterRawMs: 1 })).toEqual({
         deadLettersErased: 1,
         predictionsDeleted: null,
       });

@@ -224,7 +224,7 @@ describe('every command fails with one error line, never a stack trace', () => {
     const store = await createStore({ dataDir: join(dlqDir, '.vigil/pglite') });
     try {
       const raw = Buffer.from('{"model":"added-later"}');
-      await store.applyBatch(
+      await store.batches.apply(
         {
           groupId: 'g',
           offsets: [],

@@ -79,8 +79,8 @@ models:
         labelledRows: 0,
       },
     ];
-    await store.saveReferenceProfile('credit-risk', '7', { fitted: 'for the test' }); // registers the model version
-    await store.upsertMetricRows(metricRows);
+    await store.profiles.saveReference('credit-risk', '7', { fitted: 'for the test' }); // registers the model version
+    await store.metrics.upsertRows(metricRows);
     const summary = await store.transaction((tx) =>
       alerting.evaluateIn(tx, {
         model: 'credit-risk',

@@ -23,7 +23,7 @@ describe('HTTP API (read side) over a real socket', () => {
 
   beforeAll(async () => {
     store = await createStore({});
-    await store.applyBatch(
+    await store.batches.apply(
       {
         groupId: 'g',
         offsets: [],
@@ -31,7 +31,7 @@ describe('HTTP API (read side) over a real socket', () => {
       },
       (a) => a,
     );
-    await store.upsertMetricRows([
+    await store.metrics.upsertRows([
       {
         model: 'credit-risk',
         version: '7',

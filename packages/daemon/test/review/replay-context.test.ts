@@ -72,7 +72,7 @@ describe('vigil run --source: the context of the items it flags', () => {
       expect(item.context.windowFilledAt).toBeDefined();
       // The latest analysed window at or before the event: 30-minute windows every 10 minutes, so the one that
       // starts at the event's 10-minute slot (T0+40m) is the latest starting at or before it.
-      const expected = await h.store.metricRows('credit-risk', {
+      const expected = await h.store.metrics.rows('credit-risk', {
         from: T0 + 40 * MIN,
         to: T0 + 40 * MIN + 1,
         metric: 'psi',

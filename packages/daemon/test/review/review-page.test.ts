@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { fitReferenceProfile } from '@vigil/analyzers';
 import { createLogger, parseConfig, type Table } from '@vigil/core';
-import { auditLog, createStore, queueFlaggedIn, type Store } from '@vigil/store';
+import { createStore, type Store } from '@vigil/store';
 import { createTestSchema } from '@vigil/test-kit';
 import { createHttpApi } from '../../src/http/http-api';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
@@ -105,7 +105,7 @@ models:
         ],
       ]),
     };
-    await store.pinProfile(
+    await store.profiles.pin(
       'credit-risk',
       'v1',
       'fp',
@@ -131,8 +131,7 @@ models:
       ...(attributions ? { attributions } : {}),
     });
     await store.transaction((tx) =>
-      queueFlaggedIn(
-        tx,
+      tx.reviewQueue.queueFlagged(
         [
           {
             model: 'credit-risk',
@@ -306,7 +305,7 @@ models:
     expect(problems).toEqual([]);
     await context.close();
 
-    const entries = await store.transaction((tx) => auditLog(tx, { model: 'credit-risk' }));
+    const entries = await store.transaction((tx) => tx.audit.log({ model: 'credit-risk' }));
     expect(entries.map((e) => [e.actor, e.action])).toEqual([
       ['ana', 'review_item.claimed'],
       ['ana', 'review_item.decided'],

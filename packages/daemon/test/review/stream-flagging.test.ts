@@ -7,14 +7,7 @@
 import { fitReferenceProfile, type ReferenceProfile } from '@vigil/analyzers';
 import { createAlerting } from '@vigil/alerts';
 import { parseConfig, type VigilConfig } from '@vigil/core';
-import {
-  claimReviewItemIn,
-  decideReviewItemIn,
-  listReviewItems,
-  reviewCapacity,
-  type MetricRow,
-  type Store,
-} from '@vigil/store';
+import { type MetricRow, type Store } from '@vigil/store';
 import {
   BACKENDS,
   openBackend,
@@ -124,7 +117,7 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     // The same batch again (a crash before the consumer committed) and a producer's retry of some events.
     await r.handle(toPredictionBatch(stream.slice(0, 900), 0, 0));
     await r.handle(toPredictionBatch([...stream.slice(800, 1800), ...closer], 0, 900));
-    const items = await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
+    const items = await store.transaction((tx) => tx.reviewQueue.list({ model: 'credit-risk', limit: 10_000 }));
     const expected = expectedFlags([...stream, ...closer], new Set(['north', 'south', 'east']));
     expect(new Set(items.map((i) => i.predictionId)).size).toBe(items.length);
     expect(new Map(items.map((i) => [i.predictionId, new Set(i.policies)]))).toEqual(expected);
@@ -147,12 +140,12 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     const r = runner(store, configWith(20));
     await r.handle(toPredictionBatch(stream.slice(0, 900), 0, 0));
     await r.handle(toPredictionBatch(stream.slice(900), 0, 900));
-    const items = await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
+    const items = await store.transaction((tx) => tx.reviewQueue.list({ model: 'credit-risk', limit: 10_000 }));
     const expected = expectedFlags(stream, new Set(['north', 'south', 'east']));
     const queued = items.filter((i) => i.status === 'pending');
     expect(queued).toHaveLength(20);
     expect(items.filter((i) => i.status === 'not_queued')).toHaveLength(expected.size - 20);
-    expect(await store.transaction((tx) => reviewCapacity(tx, 'credit-risk'))).toEqual([
+    expect(await store.transaction((tx) => tx.reviewQueue.capacity('credit-risk'))).toEqual([
       { hourStart: NOW, queued: 20, notQueued: expected.size - 20 },
     ]);
     // The first batch's audit sample was queued before anything else of it.
@@ -179,14 +172,14 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     await r.handle(toPredictionBatch(rest, 0, 0));
     await r.handle(toPredictionBatch(groupOnly, 0, rest.length));
     await r.handle(toPredictionBatch(audit, 0, rest.length + groupOnly.length));
-    const items = await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
+    const items = await store.transaction((tx) => tx.reviewQueue.list({ model: 'credit-risk', limit: 10_000 }));
     const queued = (list: readonly TestEvent[]) =>
       items.filter((i) => i.status === 'pending' && list.some((e) => e.id === i.predictionId)).length;
     expect(queued(rest)).toBe(15);
     expect(queued(groupOnly)).toBe(5);
     expect(queued(audit)).toBe(audit.length);
     expect(items).toHaveLength(expected.size);
-    expect(await store.transaction((tx) => reviewCapacity(tx, 'credit-risk'))).toEqual([
+    expect(await store.transaction((tx) => tx.reviewQueue.capacity('credit-risk'))).toEqual([
       { hourStart: NOW, queued: 20 + audit.length, notQueued: expected.size - 20 - audit.length },
     ]);
   });
@@ -196,17 +189,17 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     const r = runner(store, configWith(100_000));
     await r.handle(toPredictionBatch([...stream, ...closer], 0, 0));
     const metric = async (name: string, start: number): Promise<MetricRow | undefined> =>
-      (await store.metricRows('credit-risk', { from: start, to: start + 1, metric: name })).find(
+      (await store.metrics.rows('credit-risk', { from: start, to: start + 1, metric: name })).find(
         (m) => m.feature === '' && m.group === '',
       );
-    const item = (await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }))).find(
+    const item = (await store.transaction((tx) => tx.reviewQueue.list({ model: 'credit-risk', limit: 10_000 }))).find(
       (i) => i.eventTs >= T0 + 30 * MIN && i.eventTs < T0 + 40 * MIN,
     )!;
     const windowStart = T0 + 30 * MIN;
     expect((await metric('labelledRows', windowStart))?.value).toBe(0);
     await store.transaction(async (tx) => {
-      await claimReviewItemIn(tx, item.id, 'ana', NOW, 60_000);
-      await decideReviewItemIn(tx, item.id, 'ana', NOW + 1, {
+      await tx.reviewQueue.claim(item.id, 'ana', NOW, 60_000);
+      await tx.reviewQueue.decide(item.id, 'ana', NOW + 1, {
         verdict: 'override',
         label: 1,
         reason: 'known default',
@@ -230,11 +223,13 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     const alerting = await createAlerting({ config, store, now: () => NOW });
     const r = runner(store, config, alerting);
     await r.handle(toPredictionBatch([...stream, ...closer], 0, 0));
-    const items = await store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
+    const items = await store.transaction((tx) => tx.reviewQueue.list({ model: 'credit-risk', limit: 10_000 }));
     // The latest analysed window (the closer's own stay open): the alert engine judges a subject by its newest window.
     const windowStart = T0 + 80 * MIN;
     const metric = async (name: string, start = windowStart) =>
-      (await store.metricRows('credit-risk', { from: start, to: start + 1, metric: name })).find((m) => m.group === '');
+      (await store.metrics.rows('credit-risk', { from: start, to: start + 1, metric: name })).find(
+        (m) => m.group === '',
+      );
     const inWindow = items.filter((i) => i.eventTs >= windowStart && i.eventTs < windowStart + 30 * MIN);
     expect((await metric('flaggedRows'))?.value).toBe(inWindow.length);
     expect((await metric('reviewBacklog'))?.value).toBe(inWindow.length);
@@ -282,11 +277,11 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     expect(rate?.details).toMatchObject({ overrides: 2, decided: 20 });
     // Per group value, and the attribute's highest rate naming its group.
     const sexRows = (
-      await store.metricRows('credit-risk', { from: windowStart, to: windowStart + 1, metric: 'overrideRate' })
+      await store.metrics.rows('credit-risk', { from: windowStart, to: windowStart + 1, metric: 'overrideRate' })
     ).filter((m) => m.group.startsWith('sex='));
     expect(sexRows.reduce((s, m) => s + (m.details as { decided: number }).decided, 0)).toBe(20);
     const worst = (
-      await store.metricRows('credit-risk', { from: windowStart, to: windowStart + 1, metric: 'groupOverrideRate' })
+      await store.metrics.rows('credit-risk', { from: windowStart, to: windowStart + 1, metric: 'groupOverrideRate' })
     ).find((m) => m.group === 'sex')!;
     expect(worst.value).toBe(Math.max(...sexRows.map((m) => m.value ?? -1)));
     expect(sexRows.map((m) => m.group)).toContain((worst.details as { group: string }).group);
@@ -307,17 +302,17 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
     await r.handle(toPredictionBatch([...stream, ...closer], 0, 0));
     const windowStart = T0 + 80 * MIN;
     const metric = async (name: string) =>
-      (await store.metricRows('credit-risk', { from: windowStart, to: windowStart + 1, metric: name })).find(
+      (await store.metrics.rows('credit-risk', { from: windowStart, to: windowStart + 1, metric: name })).find(
         (m) => m.group === '',
       );
-    const all = () => store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
+    const all = () => store.transaction((tx) => tx.reviewQueue.list({ model: 'credit-risk', limit: 10_000 }));
     const inWindow = (await all()).filter((i) => i.eventTs >= windowStart && i.eventTs < windowStart + 30 * MIN);
     expect(inWindow.length).toBeGreaterThan(2);
     expect((await metric('reviewBacklog'))?.value).toBe(inWindow.length);
     const [claimed, held] = inWindow;
     await store.transaction(async (tx) => {
-      await claimReviewItemIn(tx, claimed!.id, 'ana', NOW, 60_000);
-      await claimReviewItemIn(tx, held!.id, 'ben', NOW, 10 * 86_400_000);
+      await tx.reviewQueue.claim(claimed!.id, 'ana', NOW, 60_000);
+      await tx.reviewQueue.claim(held!.id, 'ben', NOW, 10 * 86_400_000);
     });
 
     // Past ana's claim timeout: her item is pending again, ben's live claim is left alone.
@@ -341,13 +336,13 @@ describe.each(BACKENDS)('flagging at ingest on %s', (kind) => {
   it('the maintenance pass expires the items of a model whose review section was removed, a live claim once it runs out', async () => {
     const store = await newStore();
     await runner(store, configWith(100_000)).handle(toPredictionBatch([...stream, ...closer], 0, 0));
-    const all = () => store.transaction((tx) => listReviewItems(tx, { model: 'credit-risk', limit: 10_000 }));
+    const all = () => store.transaction((tx) => tx.reviewQueue.list({ model: 'credit-risk', limit: 10_000 }));
     const before = await all();
     expect(before.length).toBeGreaterThan(10);
     const [timedOut, live] = before;
     await store.transaction(async (tx) => {
-      await claimReviewItemIn(tx, timedOut!.id, 'ana', NOW, MIN);
-      await claimReviewItemIn(tx, live!.id, 'ben', NOW, 60 * MIN);
+      await tx.reviewQueue.claim(timedOut!.id, 'ana', NOW, MIN);
+      await tx.reviewQueue.claim(live!.id, 'ben', NOW, 60 * MIN);
     });
 
     // The same model restarted without its review section (no model has one): long before any TTL.

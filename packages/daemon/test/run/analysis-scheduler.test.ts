@@ -144,7 +144,7 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
     });
 
   const rowsOf = async (store: Store): Promise<unknown[]> =>
-    (await store.metricRows(model.id, { from: 0, to: Date.parse('2100-01-01') })).map((r: MetricRow) => ({
+    (await store.metrics.rows(model.id, { from: 0, to: Date.parse('2100-01-01') })).map((r: MetricRow) => ({
       ...r,
       computedAt: undefined,
       value: r.value === null ? null : Number(r.value.toPrecision(12)),
@@ -167,15 +167,14 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
         .find((l) => l.startsWith(`${series} `))
         ?.split(' ')[1] ?? Number.NaN,
     );
-  /** The store with `partitionWatermarks` (the start of every pass) held on `held`. */
-  const heldAt = (store: Store, held: Promise<void>): Store =>
-    new Proxy(store, {
-      get(target, key, receiver) {
-        if (key === 'partitionWatermarks')
-          return async (models?: readonly string[]) => (await held, target.partitionWatermarks(models));
-        return Reflect.get(target, key, receiver) as unknown;
-      },
-    });
+  /** The store with `windows.partitionWatermarks` (the start of every pass) held on `held`. */
+  const heldAt = (store: Store, held: Promise<void>): Store => ({
+    ...store,
+    windows: {
+      ...store.windows,
+      partitionWatermarks: async (models) => (await held, store.windows.partitionWatermarks(models)),
+    },
+  });
 
   it('analyses a window that sixty batches changed once, when it closes, with the rows of the inline runner', async () => {
     const store = await newStore();
@@ -208,7 +207,7 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
     });
     await r.handle(toPredictionBatch([...stream, ...closer], 0, 0));
     // Committed (the offsets moved) while the pass that analyses its windows is held.
-    expect((await store.loadOffsets('test', TOPICS.predictions))[0]!.nextOffset).toBe(String(stream.length + 1));
+    expect((await store.offsets.load('test', TOPICS.predictions))[0]!.nextOffset).toBe(String(stream.length + 1));
     expect(await rowsOf(store)).toEqual([]);
     clock += 120_000;
     expect(r.analysisLagSeconds()).toBe(120);

@@ -146,7 +146,7 @@ describe('Daemon', () => {
     await daemonOf({ ...s, store, records: second }).run();
     expect(summaryOf(second)).toMatchObject({ predictions: 5, labels: 0, deadLetters: 1, incidentsOpened: 0 });
     expect(summaryOf(second).incidentsOpen).toBe(summaryOf(first).incidentsOpen);
-    expect(await store.countDeadLetters([`file:${s.file}`, `file:${s.file}#labels`])).toBe(2);
+    expect(await store.deadLetters.count([`file:${s.file}`, `file:${s.file}#labels`])).toBe(2);
   });
 
   it('a followed file: running and ready until stop(), then draining → stopped', async () => {
@@ -172,7 +172,7 @@ describe('Daemon', () => {
       `${JSON.stringify(makeEvents({ n: 1, start: T0 + 5 * 60 * MIN, seed: 54, idPrefix: 'late' })[0])}\n`,
     );
     for (;;) {
-      const offsets = await store.loadOffsets('vigil', `file:${s.file}`);
+      const offsets = await store.offsets.load('vigil', `file:${s.file}`);
       if (offsets.length > 0 && offsets.some((o) => Number(o.nextOffset) >= 2402)) break;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -109,7 +109,7 @@ describe('a reference of logged traffic', () => {
       expect(early.missingReason('credit-risk')).toBe(
         `its reference is its traffic from ${iso(FROM)} to ${iso(TO)}, fitted once that range and its allowed lateness are over, at ${iso(TO + model.window.allowedLatenessMs)}`,
       );
-      expect(await h.store.loadRangeProfile('credit-risk', FROM, TO)).toBeNull();
+      expect(await h.store.profiles.loadRange('credit-risk', FROM, TO)).toBeNull();
 
       const first = new Map<string, ReferenceProfile>();
       const fitting = new RangeReferences({
@@ -160,7 +160,7 @@ describe('a reference of logged traffic', () => {
           `^Stored the reference profile of credit-risk version 9: ${inRange.length + 1} events \\(of ${messages.length + 1} messages read\\), 3 features, and the score`,
         ),
       );
-      expect((await h.store.loadReferenceProfile<ReferenceProfile>('credit-risk', '9'))?.profile.rows).toBe(
+      expect((await h.store.profiles.loadReference<ReferenceProfile>('credit-risk', '9'))?.profile.rows).toBe(
         inRange.length + 1,
       );
       for (const [args, message] of [
@@ -201,7 +201,7 @@ describe('a reference of logged traffic', () => {
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
       expect(daemon.output()).toContain('reference profile fitted from logged traffic and stored');
-      expect((await h.store.loadRangeProfile('credit-risk', FROM, TO))?.rows).toBe(reference.length);
+      expect((await h.store.profiles.loadRange('credit-risk', FROM, TO))?.rows).toBe(reference.length);
       // The range's own events are analysed too: the profile existed before the daemon consumed them.
       expect(await h.rows()).toEqual(await h.expectedRows(all));
       const unprofiled = await h.sql.query<{ n: string }>(
@@ -250,7 +250,7 @@ describe('a reference of logged traffic', () => {
       expect(await incident()).toBe(
         `model credit-risk version unversioned has no reference profile: its events are not analysed until one is fitted (its reference is its traffic from ${iso(from)} to ${iso(to)}, fitted once that range and its allowed lateness are over, at ${iso(to + 5 * MIN)})`,
       );
-      expect(await h.store.loadRangeProfile('credit-risk', from, to)).toBeNull();
+      expect(await h.store.profiles.loadRange('credit-risk', from, to)).toBeNull();
       expect(daemon.output()).not.toContain('fitting the reference profile');
     } finally {
       await h.cleanup();

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { produceFile } from '@vigil/collector';
-import { createPostgresClient, createStore, listIncidents, type MetricRow } from '@vigil/store';
+import { createStore, type MetricRow } from '@vigil/store';
 import { WebhookSink, createTestTopic, kafkaBrokers, uniqueName, createTestSchema } from '@vigil/test-kit';
 import { exited, spawnDaemon, waitFor } from '@vigil/test-kit/daemon-harness';
 
@@ -70,12 +70,11 @@ models:
 `,
     );
     const store = await createStore({ url: db.url, schema: db.schema });
-    const sql = createPostgresClient({ url: db.url, schema: db.schema });
     const daemon = spawnDaemon(configPath, dir, { ...process.env, VIGIL_KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '' });
     try {
       await produceFile(join(GOLDEN, 'events.ndjson'), { brokers: kafkaBrokers(), topic: topic.topic });
       const rowsOf = async (): Promise<MetricRow[]> =>
-        store.metricRows('adult-income', { from: 0, to: Date.parse('2100-01-01') });
+        store.metrics.rows('adult-income', { from: 0, to: Date.parse('2100-01-01') });
       const analysed = async () => {
         const rows = await rowsOf();
         return expected.windows.every((w) =>
@@ -117,7 +116,7 @@ models:
       expect(before.protectedShare).toBe(0);
       expect(after.protectedShare).toBeGreaterThan(0.1);
 
-      const incidents = await listIncidents(sql, { model: 'adult-income' });
+      const incidents = await store.incidents.list({ model: 'adult-income' });
       expect(incidents.map((i) => [i.metric, i.windowStart, i.severity])).toEqual([
         ['protectedAttributionShare', after.start, 'critical'],
       ]);
@@ -131,7 +130,7 @@ models:
       expect(EVENTS).toBe(expected.windows.reduce((n, w) => n + w.rows, 0) + 1);
     } finally {
       if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
-      await Promise.allSettled([sql.close(), store.close()]);
+      await Promise.allSettled([store.close()]);
       await Promise.allSettled([topic.drop(), labels.drop(), db.drop()]);
       rmSync(dir, { recursive: true, force: true });
     }

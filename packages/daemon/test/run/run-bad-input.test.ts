@@ -54,7 +54,7 @@ describe('vigil run and bad input', () => {
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
 
-      const letters = await h.store.listDeadLetters();
+      const letters = await h.store.deadLetters.list();
       expect(letters.map((d) => d.code).sort()).toEqual(bad.map(([, code]) => code).sort());
       for (const [, code, mention] of bad) {
         const letter = letters.find((d) => d.code === code)!;

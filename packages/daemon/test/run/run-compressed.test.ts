@@ -76,7 +76,7 @@ describe('vigil run and compressed topics', () => {
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
       expect(daemon.output()).not.toMatch(/does not decompress|not implemented/);
-      expect(await h.store.listDeadLetters()).toEqual([]);
+      expect(await h.store.deadLetters.list()).toEqual([]);
       expect(await h.rows()).toEqual(await h.expectedRows(all));
     } finally {
       await h.cleanup();
@@ -153,7 +153,7 @@ describe('vigil run and compressed topics', () => {
         expect((await readyz(port)).body).toEqual({ ready: true, reasons: [] });
         d.kill('SIGTERM');
         expect(await exited(d)).toBe(0);
-        expect(await h.store.listDeadLetters()).toEqual([]);
+        expect(await h.store.deadLetters.list()).toEqual([]);
         expect(await h.rows()).toEqual(await h.expectedRows(all));
       } finally {
         if (!repaired) repair.restore();

@@ -55,7 +55,7 @@ describe('vigil run estimated performance', () => {
         60_000,
       );
 
-      const rows = await h.store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
+      const rows = await h.store.metrics.rows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
       const estimated = rows.filter((r) => r.metric === 'estimatedAccuracy');
       // No label anywhere yet: every window with events has its estimate, and none has a realised accuracy.
       expect(estimated.length).toBeGreaterThan(15);
@@ -96,12 +96,12 @@ describe('vigil run estimated performance', () => {
         'the labels to be joined and the windows analysed again',
         async () => {
           if (!(await h.settled({ predictions: events.length, labels: labels.length }))) return false;
-          const now = await h.store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
+          const now = await h.store.metrics.rows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
           return now.filter((r) => r.metric === 'accuracy' && r.value !== null).length === estimated.length;
         },
         [daemon],
       );
-      const after = await h.store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
+      const after = await h.store.metrics.rows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
       const key = (r: { windowStart: number; windowEnd: number }) => `${r.windowStart}/${r.windowEnd}`;
       const estimatedBefore = new Map(estimated.map((r) => [key(r), r.value]));
       for (const r of after.filter((x) => x.metric === 'estimatedAccuracy'))
@@ -145,7 +145,7 @@ describe('vigil run estimated performance', () => {
         60_000,
       );
 
-      const rows = (await h.store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') })).filter(
+      const rows = (await h.store.metrics.rows('credit-risk', { from: 0, to: Date.parse('2100-01-01') })).filter(
         (r) => r.metric === 'estimatedAccuracy',
       );
       // Every row carries the band of the reference chunks of its size: realised accuracy over 250-row chunks.

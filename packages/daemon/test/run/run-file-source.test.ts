@@ -89,7 +89,7 @@ describe('vigil run --source: the daemon without Kafka', () => {
       expect(await file.rows()).toEqual(expectedRows);
       expect(await file.incidents()).toEqual(expectedIncidents);
       // The bad line is a dead letter, as the Kafka daemon's is.
-      expect((await file.store.listDeadLetters()).map((d) => d.code)).toEqual(['VIGIL_DECODE_INVALID_JSON']);
+      expect((await file.store.deadLetters.list()).map((d) => d.code)).toEqual(['VIGIL_DECODE_INVALID_JSON']);
       // The summary at the end of the file counts it apart from the predictions applied (3,601 events, 1 bad line).
       expect(run.output).toMatch(/"predictions":3601,"labels":\d+,"deadLetters":1,.*end of the source: summary/);
 

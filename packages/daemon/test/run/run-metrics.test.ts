@@ -90,8 +90,8 @@ describe('vigil run: GET /metrics', () => {
       const settled = async () => {
         if ((await h.committed(h.predictions)) < messages.length || (await h.committed(h.labels)) < labels.length)
           return false;
-        const latest = (await h.store.maxEventTimes()).get('credit-risk');
-        return latest !== undefined && (await h.store.dueWindows('credit-risk', latest - LATENESS_MS)).length === 0;
+        const latest = (await h.store.windows.maxEventTimes()).get('credit-risk');
+        return latest !== undefined && (await h.store.windows.due('credit-risk', latest - LATENESS_MS)).length === 0;
       };
       await waitFor('every message consumed and the windows analysed', settled, [daemon]);
       await waitFor(

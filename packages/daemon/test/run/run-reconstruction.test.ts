@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { samplingBand } from '@vigil/analyzers';
 import { produceFile } from '@vigil/collector';
 import { parseConfig, seededRandom } from '@vigil/core';
-import { createPostgresClient, createStore, listIncidents, type MetricRow } from '@vigil/store';
+import { createStore, type MetricRow } from '@vigil/store';
 import { createTestSchema, createTestTopic, kafkaBrokers, uniqueName } from '@vigil/test-kit';
 import { exited, spawnDaemon, waitFor } from '@vigil/test-kit/daemon-harness';
 import { fitModelReference } from '../../src/pipeline/fit-reference';
@@ -92,13 +92,12 @@ models:${modelYaml(reference)}`,
     writeFileSync(eventsPath, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
 
     const store = await createStore({ url: db.url, schema: db.schema });
-    const sql = createPostgresClient({ url: db.url, schema: db.schema });
     const daemon = spawnDaemon(configPath, dir, { ...process.env, VIGIL_KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '' });
     try {
       await produceFile(eventsPath, { brokers: kafkaBrokers(), topic: topic.topic });
       const starts = Array.from({ length: 9 }, (_, i) => T0 + i * 20 * MIN);
       const errors = async (): Promise<MetricRow[]> =>
-        (await store.metricRows('mv', { from: 0, to: Date.parse('2100-01-01') })).filter(
+        (await store.metrics.rows('mv', { from: 0, to: Date.parse('2100-01-01') })).filter(
           (r) => r.metric === 'reconstructionError',
         );
       await waitFor(
@@ -106,7 +105,7 @@ models:${modelYaml(reference)}`,
         async () => {
           const written = await errors();
           if (!starts.every((s) => written.some((r) => r.windowStart === s && r.rows === WINDOW_ROWS))) return false;
-          return (await listIncidents(sql, { model: 'mv' })).some((i) => i.status === 'resolved');
+          return (await store.incidents.list({ model: 'mv' })).some((i) => i.status === 'resolved');
         },
         [daemon],
       );
@@ -141,14 +140,14 @@ models:${modelYaml(reference)}`,
         }
       }
       // No univariate drift metric of a feature moved: psi stays small in every window.
-      const psi = (await store.metricRows('mv', { from: 0, to: Date.parse('2100-01-01') })).filter(
+      const psi = (await store.metrics.rows('mv', { from: 0, to: Date.parse('2100-01-01') })).filter(
         (r) => r.metric === 'psi' && ['a', 'b', 'c'].includes(r.feature) && starts.includes(r.windowStart),
       );
       expect(psi.length).toBe(27);
       for (const r of psi) expect(r.value!).toBeLessThan(0.1);
 
       // One incident: opened by the first flipped window, resolved by the first window after the flipped hour.
-      const incidents = await listIncidents(sql, { model: 'mv' });
+      const incidents = await store.incidents.list({ model: 'mv' });
       expect(incidents.map((i) => [i.metric, i.status])).toEqual([['reconstructionError', 'resolved']]);
       expect(incidents[0]!.windowStart).toBeGreaterThanOrEqual(T0 + 60 * MIN);
       expect(incidents[0]!.windowStart).toBeLessThan(T0 + 120 * MIN);
@@ -159,7 +158,7 @@ models:${modelYaml(reference)}`,
       expect(await exited(daemon)).toBe(0);
     } finally {
       if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
-      await Promise.allSettled([sql.close(), store.close()]);
+      await store.close();
       await Promise.allSettled([topic.drop(), labels.drop(), db.drop()]);
       rmSync(dir, { recursive: true, force: true });
     }

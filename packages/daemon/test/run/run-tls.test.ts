@@ -240,7 +240,7 @@ models:
     const daemon = start(happy);
     store = await createStore({ url: pgUrl() });
     const committed = async () =>
-      (await store!.loadOffsets(groupId, predictions)).reduce((n, o) => n + Number(o.nextOffset), 0);
+      (await store!.offsets.load(groupId, predictions)).reduce((n, o) => n + Number(o.nextOffset), 0);
     await waitFor(
       'every event to be committed in the TLS Postgres',
       async () => (await committed()) === events.length + 1,
@@ -254,7 +254,7 @@ models:
       60_000,
     );
 
-    const rows = await store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
+    const rows = await store.metrics.rows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
     const psi = rows.filter((r) => r.metric === 'psi' && r.feature === 'age');
     expect(psi.length).toBeGreaterThan(0);
     expect(Math.max(...psi.map((r) => r.value ?? 0))).toBeGreaterThan(0.2);
@@ -293,7 +293,7 @@ models:
     expectNoSecret(daemon.output());
 
     // The other commands that reach Kafka and the database connect the same way: the dead letter goes back.
-    expect((await store.listDeadLetters()).map((l) => l.raw.toString())).toEqual(['{not json']);
+    expect((await store.deadLetters.list()).map((l) => l.raw.toString())).toEqual(['{not json']);
     const replayed = await cli(['dlq', 'replay'], happy);
     expect(replayed).toMatchObject({ code: 0, output: expect.stringContaining('Replayed 1 dead letter(s)') });
     expectNoSecret(replayed.output);
@@ -338,7 +338,7 @@ models:
     });
     try {
       const committed = async () =>
-        (await mtlsStore.loadOffsets(groupId, predictions)).reduce((n, o) => n + Number(o.nextOffset), 0);
+        (await mtlsStore.offsets.load(groupId, predictions)).reduce((n, o) => n + Number(o.nextOffset), 0);
       await waitFor(
         'every event to be committed over mutual TLS',
         async () => (await committed()) === events.length,

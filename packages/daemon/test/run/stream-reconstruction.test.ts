@@ -86,7 +86,7 @@ describe('reconstruction error in streaming windows (postgres)', () => {
       ...events(1, T0 + 130 * MIN, 4, 1, 'closer'),
     ];
     await runner.handle(toPredictionBatch(stream, 0, 0));
-    const rows = await store.metricRows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
+    const rows = await store.metrics.rows('credit-risk', { from: 0, to: Date.parse('2100-01-01') });
     const errors = rows.filter((r) => r.metric === 'reconstructionError');
     const at = (start: number): MetricRow => errors.find((r) => r.windowStart === start)!;
     const before = at(T0);

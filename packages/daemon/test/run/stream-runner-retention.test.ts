@@ -3,7 +3,7 @@
  * prediction-index rows go, metric rows are rolled up and expire, each run is audited, and runs are at most hourly.
  */
 import { parseConfig } from '@vigil/core';
-import { auditLog, metricPartitions, type SqlClient, type Store } from '@vigil/store';
+import { type SqlClient, type Store } from '@vigil/store';
 import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 import { RETENTION_EVERY_MS, StreamRunner } from '../../src/run/stream-runner';
 
@@ -65,14 +65,14 @@ describe.each(BACKENDS)('StreamRunner retention on %s', (kind) => {
       ...(config.retention ? { retention: config.retention } : {}),
     });
     await runner.maintain();
-    const runs = async () => (await auditLog(sql, {})).filter((e) => e.action === 'retention.applied');
+    const runs = async () => (await store.audit.log({})).filter((e) => e.action === 'retention.applied');
     expect((await runs()).map((e) => e.details)).toEqual([
       {
         deadLetterRaw: { receivedBefore: new Date(NOW - 7 * DAY).toISOString(), erased: 1 },
         predictionIndex: { eventTimeBefore: new Date(NOW - 30 * DAY).toISOString(), deleted: 1 },
       },
     ]);
-    expect((await store.listDeadLetters()).map((l) => [l.offset, l.raw.toString(), l.reason])).toEqual([
+    expect((await store.deadLetters.list()).map((l) => [l.offset, l.raw.toString(), l.reason])).toEqual([
       ['2', 'hello', 'bad'],
       ['1', '', 'bad'],
     ]);
@@ -117,7 +117,7 @@ models:
       rows: 10,
       labelledRows: 0,
     });
-    await store.upsertMetricRows([row(NOW - 3 * HOUR, 0.1), row(NOW - HOUR, 0.3)]);
+    await store.metrics.upsertRows([row(NOW - 3 * HOUR, 0.1), row(NOW - HOUR, 0.3)]);
     const runner = new StreamRunner({
       config: metricConfig,
       store,
@@ -127,7 +127,7 @@ models:
       retention: metricConfig.retention!,
     });
     await runner.maintain();
-    expect((await store.metricRows('credit-risk', { from: NOW - DAY, to: NOW })).map((r) => r.value)).toEqual([0.3]);
+    expect((await store.metrics.rows('credit-risk', { from: NOW - DAY, to: NOW })).map((r) => r.value)).toEqual([0.3]);
     const rollups = await sql.query<{ grain: string; value_mean: number; windows: number }>(
       "SELECT grain, value_mean, windows FROM vigil_metric_rollups WHERE model = 'credit-risk' AND metric = 'psi' ORDER BY grain, bucket_start",
     );
@@ -136,7 +136,7 @@ models:
       { grain: 'hour', value_mean: 0.1, windows: 1 },
       { grain: 'hour', value_mean: 0.3, windows: 1 },
     ]);
-    const run = (await auditLog(sql, {})).filter((e) => e.action === 'retention.applied').at(-1);
+    const run = (await store.audit.log({})).filter((e) => e.action === 'retention.applied').at(-1);
     expect(run?.details).toMatchObject({
       metricRollups: { hours: 2, days: 1 },
       metricRows: { windowsDeleted: 1 },
@@ -145,7 +145,7 @@ models:
   }, 60_000);
 
   it('does nothing without a retention section', async () => {
-    const before = (await auditLog(sql, {})).length;
+    const before = (await store.audit.log({})).length;
     // A year old by event time, within its label TTL: only a retention limit would delete it.
     await sql.query(
       `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at) VALUES ('credit-risk', 'ancient', '1', $1, $1, $2)`,
@@ -158,7 +158,7 @@ models:
       topics: { predictions: 'p', labels: 'l' },
       now: () => NOW,
     }).maintain();
-    expect((await auditLog(sql, {})).length).toBe(before);
+    expect((await store.audit.log({})).length).toBe(before);
     expect(
       (await sql.query<{ id: string }>('SELECT id FROM vigil_prediction_index ORDER BY id')).rows.map((r) => r.id),
     ).toEqual(['ancient', 'new']);
@@ -174,7 +174,7 @@ models:
     });
     await runner.maintain();
     // NOW + 30 days is Thursday 2026-12-31: its week (from Monday 12-28) and the two after it.
-    const names = (await metricPartitions(sql)).map((p) => p.name);
+    const names = (await store.metrics.partitions()).map((p) => p.name);
     expect(names).toEqual(
       expect.arrayContaining([
         'vigil_metric_windows_p20261228',

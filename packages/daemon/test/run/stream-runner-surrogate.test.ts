@@ -89,7 +89,7 @@ function attributed(events: TestEvent[]): Attributed[] {
 }
 
 async function rowsOf(store: Store): Promise<MetricRow[]> {
-  const rows = await store.metricRows(model.id, { from: 0, to: Date.parse('2100-01-01') });
+  const rows = await store.metrics.rows(model.id, { from: 0, to: Date.parse('2100-01-01') });
   return rows.map((r) => ({ ...r, computedAt: undefined }) as unknown as MetricRow);
 }
 

@@ -66,7 +66,7 @@ function runner(store: Store, profile: ReferenceProfile, now = () => NOW, models
 
 /** Metric rows without the write time, sorted, numbers rounded to 12 significant digits (sums in another order). */
 async function rowsOf(store: Store): Promise<unknown[]> {
-  const rows = await store.metricRows(model.id, { from: 0, to: Date.parse('2100-01-01') });
+  const rows = await store.metrics.rows(model.id, { from: 0, to: Date.parse('2100-01-01') });
   return rows.map((r: MetricRow) => ({
     ...r,
     computedAt: undefined,
@@ -273,7 +273,7 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const reference = await backend.newStore();
     await runner(reference, profile).handle(toPredictionBatch([...stream, ...closer], 0, 0));
     const buckets = async (s: Store) =>
-      (await s.loadBuckets(model.id, 'unversioned', T0 - MIN, T0 + 200 * MIN)).reduce((n, b) => n + b.rows, 0);
+      (await s.buckets.load(model.id, 'unversioned', T0 - MIN, T0 + 200 * MIN)).reduce((n, b) => n + b.rows, 0);
     expect(await buckets(store)).toBe(stream.length + closer.length);
     expect(await rowsOf(store)).toEqual(await rowsOf(reference));
   });
@@ -291,9 +291,9 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     expect(open.map((i) => [i.version, i.kind, i.metric, i.status])).toEqual([
       ['2', 'condition', 'no_reference_profile', 'firing'],
     ]);
-    expect(await store.loadBuckets(model.id, '2', T0 - MIN, T0 + 60 * MIN)).toEqual([]);
+    expect(await store.buckets.load(model.id, '2', T0 - MIN, T0 + 60 * MIN)).toEqual([]);
 
-    await store.saveReferenceProfile(model.id, '2', profile);
+    await store.profiles.saveReference(model.id, '2', profile);
     clock += 60_000; // past the runner's wait before it looks for a profile again
     await r.handle(
       toPredictionBatch(
@@ -304,7 +304,7 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     );
     const after = await alerting.listIncidents({ model: model.id });
     expect(after.map((i) => [i.metric, i.status])).toEqual([['no_reference_profile', 'resolved']]);
-    expect((await store.loadBuckets(model.id, '2', T0 - MIN, T0 + 60 * MIN)).reduce((n, b) => n + b.rows, 0)).toBe(10);
+    expect((await store.buckets.load(model.id, '2', T0 - MIN, T0 + 60 * MIN)).reduce((n, b) => n + b.rows, 0)).toBe(10);
     // Labels of the events that were not counted (no profile then) wait as orphans and add no outcome; those of the
     // ten counted since join.
     const labels = stream.slice(0, 600).filter((e) => e.label !== null);
@@ -315,7 +315,7 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     await r.handle(toLabelBatch(labels, 0, counted.length));
     await r.maintain();
     const labelled = async () =>
-      (await store.loadBuckets<WindowAccumulator>(model.id, '2', T0 - MIN, T0 + 60 * MIN)).reduce(
+      (await store.buckets.load<WindowAccumulator>(model.id, '2', T0 - MIN, T0 + 60 * MIN)).reduce(
         (n, b) => n + b.accumulator.outcome.labelled,
         0,
       );
@@ -328,7 +328,7 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     expect((await alerting.listIncidents({ model: model.id, statuses: ['firing'] })).map((i) => i.version)).toEqual([
       '3',
     ]);
-    await store.saveReferenceProfile(model.id, '3', profile);
+    await store.profiles.saveReference(model.id, '3', profile);
     const restarted = new StreamRunner({
       config,
       store,
@@ -357,7 +357,7 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const store = await backend.newStore();
     await runner(store, profile).handle(toPredictionBatch(first, 0, 0));
     // A re-fit stored for the version after its traffic was counted, then a restart with another configured file.
-    await store.saveReferenceProfile(model.id, 'unversioned', other);
+    await store.profiles.saveReference(model.id, 'unversioned', other);
     const warnings: string[] = [];
     const logger = {
       debug() {},
@@ -384,7 +384,7 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const expected = await backend.newStore();
     await runner(expected, profile).handle(toPredictionBatch([...first, ...rest], 0, 0));
     expect(await rowsOf(store)).toEqual(await rowsOf(expected));
-    expect((await store.loadPinnedProfile<ReferenceProfile>(model.id, 'unversioned'))?.profile).toEqual(profile);
+    expect((await store.profiles.loadPinned<ReferenceProfile>(model.id, 'unversioned'))?.profile).toEqual(profile);
   });
 
   it('a profile stored with plain decile edges (before point masses had bins) still bins windows; point-mass edges round-trip the store exactly', async () => {
@@ -424,12 +424,12 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     };
 
     const store = await backend.newStore();
-    await store.saveReferenceProfile(model.id, 'new', fitted);
-    await store.saveReferenceProfile(model.id, 'old', old);
-    const loadedNew = (await store.loadReferenceProfile<ReferenceProfile>(model.id, 'new'))!.profile;
+    await store.profiles.saveReference(model.id, 'new', fitted);
+    await store.profiles.saveReference(model.id, 'old', old);
+    const loadedNew = (await store.profiles.loadReference<ReferenceProfile>(model.id, 'new'))!.profile;
     expect(loadedNew).toEqual(fitted); // 5e-324 and every nextUp edge survive jsonb
     expect(profileFingerprint(loadedNew)).toBe(profileFingerprint(fitted));
-    expect((await store.loadReferenceProfile<ReferenceProfile>(model.id, 'old'))!.profile).toEqual(old);
+    expect((await store.profiles.loadReference<ReferenceProfile>(model.id, 'old'))!.profile).toEqual(old);
 
     const r = new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, now: () => NOW });
     await r.handle(
@@ -526,14 +526,14 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
       ],
       nextOffset: '13',
     });
-    const letters = (await store.listDeadLetters()).sort((a, b) => Number(a.offset) - Number(b.offset));
+    const letters = (await store.deadLetters.list()).sort((a, b) => Number(a.offset) - Number(b.offset));
     expect(letters.map((d) => [d.offset, d.code])).toEqual([
       ['10', 'VIGIL_DECODE_INVALID_JSON'],
       ['11', 'VIGIL_DECODE_UNKNOWN_MODEL'],
       ['12', 'VIGIL_DECODE_OUT_OF_RANGE'],
     ]);
     expect(letters[2]!.reason).toContain('ts');
-    const buckets = await store.loadBuckets(model.id, 'unversioned', T0 - MIN, T0 + 60 * MIN);
+    const buckets = await store.buckets.load(model.id, 'unversioned', T0 - MIN, T0 + 60 * MIN);
     expect(buckets.reduce((s, b) => s + b.rows, 0)).toBe(10);
   });
 });

@@ -211,9 +211,9 @@ models:
       rows: 5000,
       labelledRows: 0,
     }));
-    await store.saveReferenceProfile('credit-risk', '7', { fitted: 'for the test' });
-    await store.saveReferenceProfile('fraud', '1', { fitted: 'for the test' });
-    await store.upsertMetricRows(rows);
+    await store.profiles.saveReference('credit-risk', '7', { fitted: 'for the test' });
+    await store.profiles.saveReference('fraud', '1', { fitted: 'for the test' });
+    await store.metrics.upsertRows(rows);
     const summary = await store.transaction((tx) =>
       alerting.evaluateIn(tx, {
         model: 'credit-risk',

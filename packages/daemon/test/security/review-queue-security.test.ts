@@ -10,7 +10,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createLogger, parseConfig } from '@vigil/core';
-import { createPostgresClient, createStore, queueFlaggedIn, type SqlClient, type Store } from '@vigil/store';
+import { createPostgresClient, createStore, type SqlClient, type Store } from '@vigil/store';
 import { createTestSchema } from '@vigil/test-kit';
 import { createHttpApi } from '../../src/http/http-api';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
@@ -87,7 +87,10 @@ models:
       priority: 0.5 - i / 100,
     }));
     await store.transaction((tx) =>
-      queueFlaggedIn(tx, [{ model: 'credit-risk', capacityPerHour: 100, ttlMs: 86_400_000, context: {}, items }], T0),
+      tx.reviewQueue.queueFlagged(
+        [{ model: 'credit-risk', capacityPerHour: 100, ttlMs: 86_400_000, context: {}, items }],
+        T0,
+      ),
     );
     const queue = new ReviewQueueService(store, config, () => T0 + 1000);
     ids = (await queue.list({ model: 'credit-risk' })).map((i) => i.id);

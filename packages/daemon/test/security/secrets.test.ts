@@ -522,8 +522,8 @@ describe('secrets never leak', () => {
           labelledRows: 0,
         },
       ];
-      await store.saveReferenceProfile('credit-risk', '1', { fitted: 'for the test' });
-      await store.upsertMetricRows(metricRows);
+      await store.profiles.saveReference('credit-risk', '1', { fitted: 'for the test' });
+      await store.metrics.upsertRows(metricRows);
       await store.transaction((tx) =>
         alerting.evaluateIn(tx, {
           model: 'credit-risk',

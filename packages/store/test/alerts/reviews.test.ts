@@ -1,7 +1,11 @@
 import { appendAuditIn, auditLog } from '../../src/alerts/audit-log';
+import { insertIncidentIn, updateIncidentIn, type NewIncident } from '../../src/alerts/incidents';
+import { upsertMetricRows } from '../../src/metrics/metric-rows';
+import { saveReferenceProfile } from '../../src/profiles/reference-profiles';
 import {
   addFindingIn,
   closeReviewIn,
+  collectEvidenceIn,
   getReview,
   insertReviewIn,
   listReviews,
@@ -166,4 +170,116 @@ describe.each(BACKENDS)('reviews and the audit log on %s', (kind) => {
     expect(few.map((e) => e.i)).toEqual([0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33]);
     expect(few.length).toBeGreaterThan(10);
   }, 120_000);
+});
+
+describe.each(BACKENDS)('review evidence on %s', (kind) => {
+  let backend: TestBackend;
+  let sql: SqlClient;
+
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'review_evidence');
+    await backend.newStore();
+    sql = await backend.newClient();
+    // The incidents and the audit entry the evidence of model m collects: two firing incidents and an acknowledgement.
+    for (const [id, feature] of [
+      ['a', 'age'],
+      ['c', 'income'],
+      ['d', 'age'],
+    ] as const) {
+      if (id === 'd') await updateIncidentIn(sql, 'a', { status: 'resolved', resolvedAt: T0 + 1, resolvedBy: 'vigil' });
+      await insertIncidentIn(sql, incident(id, { feature }));
+    }
+    await appendAuditIn(sql, [
+      { at: T0, actor: 'alice', action: 'incident.acknowledged', reason: 'on it', model: 'm', incidentId: 'a' },
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    await backend.teardown();
+  });
+
+  const incident = (id: string, over: Partial<NewIncident> = {}): NewIncident => ({
+    id,
+    model: 'm',
+    version: '1',
+    metric: 'psi',
+    feature: 'age',
+    group: '',
+    kind: 'rule',
+    severity: 'warning',
+    status: 'firing',
+    value: 0.3,
+    threshold: 0.2,
+    comparison: '>',
+    windowStart: T0 - 3_600_000,
+    windowEnd: T0,
+    windowRows: 800,
+    openedAt: T0,
+    escalationPolicy: 'default',
+    detail: null,
+    ...over,
+  });
+
+  it("a review snapshot keeps its period's entries behind 20,000 earlier ones (before: it kept 0 of 5)", async () => {
+    const early = T0 - 86_400_000;
+    await appendAuditIn(
+      sql,
+      Array.from({ length: 20_000 }, (_, i) => ({ at: early + i, actor: 'vigil', action: 'old', model: 'busy' })),
+    );
+    await appendAuditIn(
+      sql,
+      Array.from({ length: 5 }, (_, i) => ({ at: T0 + i, actor: 'alice', action: `recent.${i}`, model: 'busy' })),
+    );
+    await appendAuditIn(sql, [{ at: T0 + 7_200_000, actor: 'alice', action: 'after', model: 'busy' }]);
+    const e = await collectEvidenceIn(sql, 'busy', '', T0 - 1, T0 + 3_600_000);
+    expect(e.audit.map((a) => a.action)).toEqual(['recent.0', 'recent.1', 'recent.2', 'recent.3', 'recent.4']);
+    expect((await auditLog(sql, { model: 'busy', from: T0, to: T0 + 3 })).map((a) => a.action)).toEqual([
+      'recent.0',
+      'recent.1',
+      'recent.2',
+    ]);
+  }, 60_000);
+
+  it('collects review evidence: metric rows, window rows, reference profile ids, incidents and their audit trail', async () => {
+    const start = T0 - 3_600_000;
+    await upsertMetricRows(sql, [
+      {
+        model: 'm',
+        version: '1',
+        windowStart: start,
+        windowEnd: T0,
+        metric: 'psi',
+        feature: 'age',
+        group: '',
+        value: 0.3,
+        rows: 800,
+        labelledRows: 10,
+      },
+      {
+        model: 'm',
+        version: '1',
+        windowStart: start + 300_000,
+        windowEnd: T0 + 300_000,
+        metric: 'psi',
+        feature: 'age',
+        group: '',
+        value: 0.1,
+        rows: 700,
+        labelledRows: 0,
+      },
+    ]);
+    await sql.query(
+      `INSERT INTO vigil_windows (model, version, window_start, window_end, rows, labelled_rows, analyses) VALUES ('m', '1', $1::timestamptz, $2::timestamptz, 800, 12, 2)`,
+      [new Date(start).toISOString(), new Date(T0).toISOString()],
+    );
+    await saveReferenceProfile(sql, 'm', '1', { fitted: true });
+    const e = await collectEvidenceIn(sql, 'm', '', start - 1, T0 + 3_600_000);
+    expect(e.metricRows).toHaveLength(2);
+    expect(e.windows).toEqual([
+      { version: '1', windowStart: start, windowEnd: T0, rows: 800, labelledRows: 12, analyses: 2, analysedAt: null },
+      { version: '1', windowStart: start + 300_000, windowEnd: T0 + 300_000, rows: 700, labelledRows: 0 },
+    ]);
+    expect(e.referenceProfiles).toEqual([{ id: expect.any(String), version: '1', createdAt: expect.any(Number) }]);
+    expect(e.incidents.map((i) => i.id)).toEqual(expect.arrayContaining(['c', 'd']));
+    expect(e.audit.map((a) => a.action)).toContain('incident.acknowledged');
+  });
 });

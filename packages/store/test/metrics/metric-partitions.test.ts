@@ -67,7 +67,7 @@ describe.each(BACKENDS)('metric window partitions on %s', (kind) => {
     expect(before).toHaveLength(2 * ENDS.length);
     expect(await placement(sql)).toEqual({ vigil_metric_windows_default: ENDS.length });
 
-    const result = await store.maintainPartitions(NOW);
+    const result = await store.metrics.maintainPartitions(NOW);
     expect(partitionStart(NOW)).toBe(W3);
     // Weeks 1 and 2 for the windows in the default partition; week 3 (now's) and the two after it, ahead.
     expect(result.created.map((p) => p.name)).toEqual([
@@ -92,7 +92,7 @@ describe.each(BACKENDS)('metric window partitions on %s', (kind) => {
     expect(view.rows).toEqual([{ n: ENDS.length, d: ENDS.length }]);
 
     // A second pass has nothing to do; a window of a week ahead goes straight to its partition, and one revised keeps its place.
-    expect(await store.maintainPartitions(NOW)).toEqual({ created: [], moved: 0 });
+    expect(await store.metrics.maintainPartitions(NOW)).toEqual({ created: [], moved: 0 });
     await upsertMetricRows(sql, windowRows(model, W3 + 8 * DAY, 99));
     await upsertMetricRows(sql, windowRows(model, ENDS[0] as number, 1000));
     expect(await placement(sql)).toEqual({
@@ -109,7 +109,7 @@ describe.each(BACKENDS)('metric window partitions on %s', (kind) => {
     // Windows kept 6 days at NOW: the limit is Wednesday of week 2, 12:00.
     const limit = NOW - 6 * DAY;
     expect(limit).toBe(W2 + 2 * DAY + 12 * HOUR);
-    const result = await store.applyRetention(NOW, { metricRowsMs: 6 * DAY });
+    const result = await store.retention.apply(NOW, { metricRowsMs: 6 * DAY });
     // Week 1 (6 windows) dropped; in week 2 the six windows ending before the limit are deleted.
     expect(result?.metrics?.windowsDeleted).toBe(6 + 6);
     expect(result?.metrics?.partitionsDropped).toEqual([

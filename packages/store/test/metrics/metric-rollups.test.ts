@@ -78,7 +78,7 @@ describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
     for (let k = 0; k < 24; k++) await upsertMetricRows(sql, windowRows(model, k));
     // Now 12:30 with metric rows kept 2 hours: windows ending before 10:30 (k = 0..5) go, after being rolled up.
     const now = H10 + 150 * MINUTE;
-    const result = await store.applyRetention(now, { metricRowsMs: 2 * HOUR });
+    const result = await store.retention.apply(now, { metricRowsMs: 2 * HOUR });
     expect(result).toEqual({
       deadLettersErased: null,
       predictionsDeleted: null,
@@ -132,7 +132,7 @@ describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
     // A re-analysis of hour 11's windows (late labels) revises hour 11 and the day on the next pass; a window of hour
     // 10 analysed again after some of hour 10's windows expired leaves hour 10 as it was.
     for (let k = 6; k < 24; k++) await upsertMetricRows(sql, windowRows(model, k, 1000));
-    const again = await store.applyRetention(now, { metricRowsMs: 2 * HOUR });
+    const again = await store.retention.apply(now, { metricRowsMs: 2 * HOUR });
     expect(again?.metrics).toEqual({ hours: 2, days: 2, windowsDeleted: 0, hoursDeleted: null });
     const psiHours = (await rollups(sql, model, 'hour')).filter((r) => r.metric === 'psi');
     expect(psiHours).toEqual([hour('psi', 10, 0, 11, psi), hour('psi', 11, 12, 23, (k) => k + 1000)]);

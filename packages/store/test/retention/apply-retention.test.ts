@@ -63,7 +63,7 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
       ['today', 0],
     ] as const)
       await prediction(id, age);
-    const result = await store.applyRetention(NOW, { deadLetterRawMs: 30 * DAY, predictionIndexMs: 90 * DAY });
+    const result = await store.retention.apply(NOW, { deadLetterRawMs: 30 * DAY, predictionIndexMs: 90 * DAY });
     expect(result).toEqual({ deadLettersErased: 2, predictionsDeleted: 2 });
     const letters = await listDeadLetters(sql);
     expect(letters.map((l) => [l.offset, l.reason, l.raw.length, l.rawBytes > 0, l.rawErasedAt])).toEqual([
@@ -75,7 +75,7 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
       (await sql.query<{ id: string }>(`SELECT id FROM vigil_prediction_index ORDER BY id`)).rows.map((r) => r.id),
     ).toEqual(['new', 'today']);
     // A second run finds nothing new, and says so in the log too.
-    expect(await store.applyRetention(NOW + 1, { deadLetterRawMs: 30 * DAY, predictionIndexMs: 90 * DAY })).toEqual({
+    expect(await store.retention.apply(NOW + 1, { deadLetterRawMs: 30 * DAY, predictionIndexMs: 90 * DAY })).toEqual({
       deadLettersErased: 0,
       predictionsDeleted: 0,
     });
@@ -101,7 +101,7 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
   it('applies only the limit that is configured', async () => {
     await deadLetter(4, 365);
     await prediction('ancient', 365);
-    expect(await store.applyRetention(NOW, { predictionIndexMs: 90 * DAY })).toEqual({
+    expect(await store.retention.apply(NOW, { predictionIndexMs: 90 * DAY })).toEqual({
       deadLettersErased: null,
       predictionsDeleted: 1,
     });
@@ -162,7 +162,7 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
     await decide('recent', NOW - 10 * DAY);
     await store.transaction((tx) => expireReviewItemsIn(tx, NOW));
 
-    expect(await store.applyRetention(NOW, { reviewQueueMs: 30 * DAY })).toEqual({
+    expect(await store.retention.apply(NOW, { reviewQueueMs: 30 * DAY })).toEqual({
       deadLettersErased: null,
       predictionsDeleted: null,
       reviewItemsErased: 3,
@@ -197,7 +197,7 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
     }
     expect(after.get('open')?.status).toBe('pending');
     // Nothing left to erase the next time; each run audited with its cut-off and count.
-    expect(await store.applyRetention(NOW + 1, { reviewQueueMs: 30 * DAY })).toMatchObject({ reviewItemsErased: 0 });
+    expect(await store.retention.apply(NOW + 1, { reviewQueueMs: 30 * DAY })).toMatchObject({ reviewItemsErased: 0 });
     const runs = (await auditLog(sql, { limit: 50 })).filter(
       (e) =>
         e.action === 'retention.applied' && (e.details as Record<string, unknown> | null)?.reviewQueue !== undefined,
@@ -237,7 +237,7 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
     );
     await sql.query('ROLLBACK');
     expect(plan.rows.map((r) => Object.values(r)[0]).join('\n')).toContain('vigil_prediction_index_ts_hour');
-    await store.applyRetention(NOW, { predictionIndexMs: NOW - limit });
+    await store.retention.apply(NOW, { predictionIndexMs: NOW - limit });
     const left = await sql.query<{ ts: string }>(
       `SELECT ts::text AS ts FROM vigil_prediction_index WHERE model = 'm-hour' ORDER BY ts`,
     );

@@ -17,7 +17,7 @@ describe('createPgliteClient', () => {
     const dataDir = join(dir, 'pglite');
     const first = await createStore({ dataDir });
     expect(first.kind).toBe('pglite');
-    await first.applyBatch(
+    await first.batches.apply(
       {
         groupId: 'g',
         offsets: [{ topic: 't', partition: 0, firstOffset: 0, nextOffset: 12 }],
@@ -29,8 +29,8 @@ describe('createPgliteClient', () => {
 
     const second = await createStore({ dataDir });
     try {
-      expect(await second.loadOffsets('g', 't')).toEqual([{ topic: 't', partition: 0, nextOffset: '12' }]);
-      expect(await second.loadBuckets('m', '', 0, 1)).toMatchObject([
+      expect(await second.offsets.load('g', 't')).toEqual([{ topic: 't', partition: 0, nextOffset: '12' }]);
+      expect(await second.buckets.load('m', '', 0, 1)).toMatchObject([
         { bucketStart: 0, accumulator: { n: 3 }, rows: 3 },
       ]);
     } finally {
@@ -45,7 +45,7 @@ describe('createPgliteClient', () => {
         client: await createPgliteClient({ instance, schema: 'tenant a' }),
         schema: 'tenant a',
       });
-      await store.saveReferenceProfile('m', '1', { ok: true });
+      await store.profiles.saveReference('m', '1', { ok: true });
       await store.close();
       const where = await instance.query<{ table_schema: string }>(
         `SELECT table_schema FROM information_schema.tables WHERE table_name = 'vigil_reference_profiles'`,

@@ -52,7 +52,7 @@ describe('createPostgresClient', () => {
     const store = await createStore({ url: databaseUrl(), schema, poolSize: 2 });
     const admin = createPostgresClient({ url: databaseUrl(), poolSize: 1 });
     try {
-      await store.saveReferenceProfile('m', '1', { ok: true });
+      await store.profiles.saveReference('m', '1', { ok: true });
       const where = await admin.query<{ n: number }>(
         `SELECT count(*)::integer AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'vigil\\_%'`,
         [schema],

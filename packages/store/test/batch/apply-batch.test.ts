@@ -129,7 +129,7 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
 
   it('inserts every new id, and keeps the first entry of an id given twice in a batch or indexed before', async () => {
     const first = [prediction('m', 'p1'), prediction('m', 'p2')];
-    expect(await store.applyBatch(batch(0, 0, 2, first, 'm'), add)).toMatchObject({
+    expect(await store.batches.apply(batch(0, 0, 2, first, 'm'), add)).toMatchObject({
       applied: true,
       predictions: 2,
       buckets: 1,
@@ -142,23 +142,23 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
       prediction('m', 'p4'),
       prediction('m', 'p3', 'second'),
     ];
-    expect(await store.applyBatch(batch(0, 2, 6, second, 'm'), add)).toMatchObject({
+    expect(await store.batches.apply(batch(0, 2, 6, second, 'm'), add)).toMatchObject({
       applied: true,
       predictions: 2,
       buckets: 1,
     });
-    const found = await store.lookupPredictions('m', ['p1', 'p2', 'p3', 'p4']);
+    const found = await store.predictions.lookup('m', ['p1', 'p2', 'p3', 'p4']);
     expect([...found].map(([id, p]) => [id, p.version]).sort()).toEqual([
       ['p1', '1'],
       ['p2', '1'],
       ['p3', 'first'],
       ['p4', '1'],
     ]);
-    expect(await store.loadOffsets('vigil', 'vigil.predictions')).toEqual([
+    expect(await store.offsets.load('vigil', 'vigil.predictions')).toEqual([
       { topic: 'vigil.predictions', partition: 0, nextOffset: '6' },
     ]);
     expect(
-      (await store.loadBuckets<Counts>('m', '1', T0 - MINUTE, T0 + MINUTE)).map((b) => b.accumulator.counts),
+      (await store.buckets.load<Counts>('m', '1', T0 - MINUTE, T0 + MINUTE)).map((b) => b.accumulator.counts),
     ).toEqual([[6]]);
 
     // The label join finds rows written by either path.
@@ -170,7 +170,7 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
       ts: T0 + MINUTE,
       expiresAt: T0 + 90 * MINUTE,
     }));
-    await store.applyBatch(
+    await store.batches.apply(
       {
         groupId: 'vigil',
         offsets: [{ topic: 'vigil.labels', partition: 0, firstOffset: '0', nextOffset: '1' }],
@@ -210,7 +210,7 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
       label: i % 3 === 0 ? 1 : null,
     }));
     const models = [...new Set(rows.map((r) => r.model))];
-    const result = await store.applyBatch(
+    const result = await store.batches.apply(
       {
         groupId: 'vigil',
         offsets: [{ topic: `t-${tag}`, partition: 0, firstOffset: '0', nextOffset: '40' }],
@@ -246,7 +246,7 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
   it('looks ids up by one probe each, not by reading every row of the model, before any ANALYZE', async () => {
     const model = 'm-lookup';
     const rows = Array.from({ length: 6000 }, (_, i) => prediction(model, `q${i}`));
-    expect(await store.applyBatch(batch(7, 0, 6000, rows, model), add)).toMatchObject({
+    expect(await store.batches.apply(batch(7, 0, 6000, rows, model), add)).toMatchObject({
       applied: true,
       predictions: 6000,
     });
