@@ -289,16 +289,19 @@ function seededSample(rowCount: number, size: number, random = seededRandom(PERM
 /**
  * Rows the surrogate of one file is fitted on at most: its sums take p(p+1)/2 products a row for p design columns,
  * so a file is sampled (seeded, {@link PERMUTATION_SEED}) beyond {@link SURROGATE_FIT_PRODUCTS} products, and never to
- * fewer than {@link SURROGATE_MIN_ROWS_PER_COLUMN} rows a column. 30 numeric columns fit 8.6 million rows whole;
- * 1,000 columns are fitted on 8,000 rows (about 4 s of one core), where all 1,000,000 would take ~8 minutes.
+ * fewer than {@link SURROGATE_MIN_ROWS_PER_COLUMN} complete rows a column. 30 numeric columns fit 4.3 million rows
+ * whole; 1,000 columns are fitted on 4,000 complete rows (~2 s of one core), where 1,000,000 would take ~8 minutes.
  */
 export function surrogateFitRows(p: number, products = SURROGATE_FIT_PRODUCTS): number {
   return Math.max(Math.floor(products / ((p * (p + 1)) / 2)), SURROGATE_MIN_ROWS_PER_COLUMN * p);
 }
 /** Products of the surrogate's sums a file may take before its rows are sampled (see {@link surrogateFitRows}). */
-export const SURROGATE_FIT_PRODUCTS = 4e9;
-/** The surrogate's sample keeps at least this many rows per design column, so its least squares stay well posed. */
-export const SURROGATE_MIN_ROWS_PER_COLUMN = 8;
+export const SURROGATE_FIT_PRODUCTS = 2e9;
+/**
+ * The surrogate's sample keeps at least this many complete rows per design column: 3,000 residual degrees of freedom
+ * at 1,000 columns, so its least squares stay well posed (the coefficients' standard errors ~1/√(n − p)).
+ */
+export const SURROGATE_MIN_ROWS_PER_COLUMN = 4;
 
 /** Permutation importance of `fit` on a seeded sample of at most {@link PERMUTATION_ROWS} of the table's rows. */
 function permutation(
