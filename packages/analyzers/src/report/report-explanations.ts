@@ -344,9 +344,12 @@ function drawSamples(
   const permutationRows = seededSample(table.rowCount, PERMUTATION_ROWS, random);
   if (table.rowCount <= fitRows) return { permutation: sampleRows(table, permutationRows, held), random };
   const fitDraw = seededSample(table.rowCount, Math.min(table.rowCount, FIT_DRAW_FACTOR * fitRows));
-  const union = Int32Array.from(new Set([...permutationRows, ...fitDraw])).sort();
-  const read = sampleRows(table, union, held);
+  const spilledColumns = held !== undefined && Object.keys(held).length > 0;
+  // In memory, each sample is copied straight from the table; spilled, the union of both is read back once.
+  const union = spilledColumns ? Int32Array.from(new Set([...permutationRows, ...fitDraw])).sort() : undefined;
+  const read = union ? sampleRows(table, union, held) : table;
   const at = (rows: Int32Array): Int32Array => {
+    if (!union) return rows;
     const out = new Int32Array(rows.length);
     for (let k = 0, u = 0; k < rows.length; k++) {
       while (union[u] !== rows[k]) u++;
