@@ -138,6 +138,7 @@ export {
   solveSurrogate,
   surrogateDesign,
   surrogatePermutationImportance,
+  SURROGATE_BLOCKED_COLUMNS,
   surrogateRows,
   surrogateTarget,
 } from './stats/surrogate';
@@ -148,6 +149,9 @@ export {
   PERMUTATION_ROWS,
   PERMUTATION_SEED,
   SHARE_GROWTH_WARNING,
+  SURROGATE_FIT_PRODUCTS,
+  SURROGATE_MIN_ROWS_PER_COLUMN,
+  surrogateFitRows,
 } from './report/report-explanations';
 export type { ExplainOptions } from './report/report-explanations';
 export { analyzeSurrogateWindow, fitReferenceSurrogate } from './window/window-surrogate';

@@ -39,6 +39,8 @@ export interface ExplainOptions {
   readonly proxies: readonly string[];
   /** Top places NDCG counts. @defaultValue every feature */
   readonly k?: number;
+  /** Products of XᵀX one file's surrogate may take before its rows are sampled. @defaultValue {@link SURROGATE_FIT_PRODUCTS} */
+  readonly surrogateFitProducts?: number;
 }
 
 /** Numeric columns of each file held in a spill file instead of its table (a report beyond its memory budget). */
@@ -79,9 +81,17 @@ export function reportExplanations(
     };
   }
   const design = surrogateDesign(profile, spec.task, names);
-  const fitOf = (t: Table, held: Readonly<Record<string, SpilledColumn>> | undefined): SurrogateFit | null => {
+  const fitRows = surrogateFitRows(design.columns.length, options.surrogateFitProducts);
+  const refDraws = drawSamples(reference, spilled.reference, design, score, fitRows);
+  const curDraws = drawSamples(current, spilled.current, design, score, fitRows);
+  const fitOf = (
+    t: Table,
+    held: Readonly<Record<string, SpilledColumn>> | undefined,
+    draws: Draws,
+  ): SurrogateFit | null => {
     const acc = emptySurrogate(design);
-    if (!held || Object.keys(held).length === 0) accumulateSurrogate(acc, design, t, score);
+    if (draws.fit) accumulateSurrogate(acc, design, draws.fit, score);
+    else if (!held || Object.keys(held).length === 0) accumulateSurrogate(acc, design, t, score);
     // Block by block: the same rows in the same order, so the same sums to the last bit as in memory.
     else
       for (let from = 0; from < t.rowCount; from += SPILLED_BLOCK_ROWS)
@@ -93,8 +103,8 @@ export function reportExplanations(
         );
     return solveSurrogate(acc, design);
   };
-  const refFit = fitOf(reference, spilled.reference);
-  const curFit = fitOf(current, spilled.current);
+  const refFit = fitOf(reference, spilled.reference, refDraws);
+  const curFit = fitOf(current, spilled.current, curDraws);
   if (!refFit || !curFit)
     return {
       status: {
@@ -106,8 +116,8 @@ export function reportExplanations(
     const mean = Object.fromEntries(fit.importances.map((i) => [i.feature, i.importance]));
     return { mean, total: mean, rows: fit.n };
   };
-  const refPermutation = permutation(refFit, design, reference, score, spilled.reference);
-  const curPermutation = permutation(curFit, design, current, score, spilled.current);
+  const refPermutation = permutation(refFit, design, refDraws, score);
+  const curPermutation = permutation(curFit, design, curDraws, score);
   const base = section('surrogate', names, importance(refFit), importance(curFit), options);
   const explanations: Explanations = {
     ...base,
@@ -121,6 +131,9 @@ export function reportExplanations(
       target: design.target,
       rows: { reference: refFit.n, current: curFit.n },
       ridge: refFit.ridge || curFit.ridge,
+      ...(reference.rowCount > fitRows || current.rowCount > fitRows
+        ? { fitSample: { seed: PERMUTATION_SEED, completeRows: fitRows } }
+        : {}),
       permutation: {
         seed: PERMUTATION_SEED,
         repeats: PERMUTATION_REPEATS,
@@ -259,29 +272,100 @@ function sampleRows(table: Table, rows: Int32Array, held: Readonly<Record<string
   return { ...sample, columns };
 }
 
+/**
+ * At most `size` distinct rows of `rowCount`, in file order (every row when there are no more): Floyd's algorithm
+ * drawing from `random`, by default a generator seeded with {@link PERMUTATION_SEED}.
+ */
+function seededSample(rowCount: number, size: number, random = seededRandom(PERMUTATION_SEED)): Int32Array {
+  if (rowCount <= size) return Int32Array.from({ length: rowCount }, (_, i) => i);
+  const chosen = new Set<number>();
+  for (let j = rowCount - size; j < rowCount; j++) {
+    const t = Math.floor(random() * (j + 1));
+    chosen.add(chosen.has(t) ? j : t);
+  }
+  return Int32Array.from([...chosen].sort((a, b) => a - b));
+}
+
+/**
+ * Rows the surrogate of one file is fitted on at most: its sums take p(p+1)/2 products a row for p design columns,
+ * so a file is sampled (seeded, {@link PERMUTATION_SEED}) beyond {@link SURROGATE_FIT_PRODUCTS} products, and never to
+ * fewer than {@link SURROGATE_MIN_ROWS_PER_COLUMN} complete rows a column. 30 numeric columns fit 4.3 million rows
+ * whole; 1,000 columns are fitted on 4,000 complete rows (~2 s of one core), where 1,000,000 would take ~8 minutes.
+ */
+export function surrogateFitRows(p: number, products = SURROGATE_FIT_PRODUCTS): number {
+  return Math.max(Math.floor(products / ((p * (p + 1)) / 2)), SURROGATE_MIN_ROWS_PER_COLUMN * p);
+}
+/** Products of the surrogate's sums a file may take before its rows are sampled (see {@link surrogateFitRows}). */
+export const SURROGATE_FIT_PRODUCTS = 2e9;
+/**
+ * The surrogate's sample keeps at least this many complete rows per design column: 3,000 residual degrees of freedom
+ * at 1,000 columns, so its least squares stay well posed (the coefficients' standard errors ~1/√(n − p)).
+ */
+export const SURROGATE_MIN_ROWS_PER_COLUMN = 4;
+
 /** Permutation importance of `fit` on a seeded sample of at most {@link PERMUTATION_ROWS} of the table's rows. */
 function permutation(
   fit: SurrogateFit,
   design: SurrogateDesign,
-  table: Table,
+  draws: Draws,
   score: string,
-  held: Readonly<Record<string, SpilledColumn>> | undefined,
 ): { importance: Record<string, number>; rows: number } {
-  const random = seededRandom(PERMUTATION_SEED);
-  let rows: Int32Array;
-  if (table.rowCount > PERMUTATION_ROWS) {
-    // Floyd's algorithm: PERMUTATION_ROWS distinct rows, kept in file order.
-    const chosen = new Set<number>();
-    for (let j = table.rowCount - PERMUTATION_ROWS; j < table.rowCount; j++) {
-      const t = Math.floor(random() * (j + 1));
-      chosen.add(chosen.has(t) ? j : t);
-    }
-    rows = Int32Array.from([...chosen].sort((a, b) => a - b));
-  } else {
-    rows = Int32Array.from({ length: table.rowCount }, (_, i) => i);
-  }
-  const sample = sampleRows(table, rows, held);
-  const { x, y } = surrogateRows(design, sample, score);
-  const importance = surrogatePermutationImportance(fit, design, x, y, random, PERMUTATION_REPEATS);
+  const { x, y } = surrogateRows(design, draws.permutation, score);
+  const importance = surrogatePermutationImportance(fit, design, x, y, draws.random, PERMUTATION_REPEATS);
   return { importance: Object.fromEntries(importance.map((i) => [i.feature, i.importance])), rows: y.length };
+}
+
+/** The rows of one file that the surrogate samples, and the generator the permutation's shuffles go on with. */
+interface Draws {
+  /** The permutation importance's seeded sample of at most {@link PERMUTATION_ROWS} rows. */
+  permutation: Table;
+  /** Present when the fit is sampled ({@link surrogateFitRows}): about that many complete rows, seeded. */
+  fit?: Table;
+  random: () => number;
+}
+
+/** Rows drawn for the fit's sample, as a multiple of the complete rows it aims at (not all rows are complete). */
+const FIT_DRAW_FACTOR = 3;
+
+/**
+ * Draws the file's samples. When the fit is sampled, both samples are read in one pass (a spilled file's columns
+ * are read through once, not once per sample): the fit's draw is {@link FIT_DRAW_FACTOR} times the complete rows
+ * it aims at, and of its complete rows a seeded subset of `fitRows` is kept (all of them when fewer: the report's
+ * `rows` says how many).
+ */
+function drawSamples(
+  table: Table,
+  held: Readonly<Record<string, SpilledColumn>> | undefined,
+  design: SurrogateDesign,
+  score: string,
+  fitRows: number,
+): Draws {
+  const random = seededRandom(PERMUTATION_SEED);
+  const permutationRows = seededSample(table.rowCount, PERMUTATION_ROWS, random);
+  if (table.rowCount <= fitRows) return { permutation: sampleRows(table, permutationRows, held), random };
+  const fitDraw = seededSample(table.rowCount, Math.min(table.rowCount, FIT_DRAW_FACTOR * fitRows));
+  const spilledColumns = held !== undefined && Object.keys(held).length > 0;
+  // In memory, each sample is copied straight from the table; spilled, the union of both is read back once.
+  const union = spilledColumns ? Int32Array.from(new Set([...permutationRows, ...fitDraw])).sort() : undefined;
+  const read = union ? sampleRows(table, union, held) : table;
+  const at = (rows: Int32Array): Int32Array => {
+    if (!union) return rows;
+    const out = new Int32Array(rows.length);
+    for (let k = 0, u = 0; k < rows.length; k++) {
+      while (union[u] !== rows[k]) u++;
+      out[k] = u;
+    }
+    return out;
+  };
+  const drawn = selectRows(read, at(fitDraw));
+  const complete: number[] = [];
+  for (let from = 0; from < drawn.rowCount; from += SPILLED_BLOCK_ROWS)
+    for (const row of surrogateRows(design, drawn, score, from, Math.min(drawn.rowCount, from + SPILLED_BLOCK_ROWS))
+      .kept)
+      complete.push(row);
+  const chosen =
+    complete.length > fitRows
+      ? Array.from(seededSample(complete.length, fitRows), (k) => complete[k] as number)
+      : complete;
+  return { permutation: selectRows(read, at(permutationRows)), fit: selectRows(drawn, chosen), random };
 }

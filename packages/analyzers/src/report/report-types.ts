@@ -328,6 +328,12 @@ export interface Explanations {
     target: 'logit' | 'identity';
     rows: { reference: number; current: number };
     ridge: boolean;
+    /**
+     * Present when a file had more rows than the surrogate is fitted on (a wide and long file: p(p+1)/2 products a
+     * row): each such file's fit is on a seeded sample drawn to hold about `completeRows` complete rows (`rows`
+     * says how many it held; docs/report.md, "Explanations").
+     */
+    fitSample?: { seed: number; completeRows: number };
     permutation: { seed: number; repeats: number; rows: { reference: number; current: number } };
   };
 }

@@ -1,7 +1,10 @@
-import { seededRandom, type Column, type Table } from '@vigil/core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seededRandom, type Column, type SpilledColumn, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../../src/profile/analysis-spec';
 import { fitReferenceProfile } from '../../src/profile/reference-profile';
-import { reportExplanations } from '../../src/report/report-explanations';
+import { reportExplanations, surrogateFitRows } from '../../src/report/report-explanations';
 import { analyzeReport } from '../../src/report/analyze-report';
 
 /**
@@ -119,6 +122,82 @@ describe('the surrogate (no attributions logged)', () => {
         reason: 'needs attributions (attributions.<feature> columns) or a score column in both files for the surrogate',
       },
     });
+  });
+});
+
+describe('the surrogate of a wide and long file: fitted on a seeded sample of rows', () => {
+  const reference = population(1, 3000, 0.05);
+  const current = population(2, 3000, 2);
+  const profile = fitReferenceProfile(reference, spec);
+  // 4 design columns (age, hours, sex=m, sex=(other)): 10 products a row, so 10,000 products are 1,000 rows.
+  const options = { protected: ['sex'], proxies: [], surrogateFitProducts: 10_000 };
+  const whole = reportExplanations(reference, current, spec, profile, { protected: ['sex'], proxies: [] });
+  const sampled = reportExplanations(reference, current, spec, profile, options);
+
+  test('the report says it sampled, fits that many rows, and still recovers the planted ranking', () => {
+    expect(surrogateFitRows(4, 10_000)).toBe(1000);
+    expect(whole.explanations!.surrogate!.fitSample).toBeUndefined();
+    expect(whole.explanations!.surrogate!.rows).toEqual({ reference: 3000, current: 3000 });
+    const x = sampled.explanations!;
+    expect(x.surrogate!.fitSample).toEqual({ seed: 15, completeRows: 1000 });
+    expect(x.surrogate!.rows).toEqual({ reference: 1000, current: 1000 });
+    expect(x.features[0]!.feature).toBe('sex');
+    // A sample of a third of the rows estimates the same weights: age's importance 0.8 within sampling error.
+    const age = (e: typeof x): number => e.features.find((f) => f.feature === 'age')!.reference!;
+    expect(age(x)).not.toBe(age(whole.explanations!));
+    expect(Math.abs(age(x) - age(whole.explanations!))).toBeLessThan(0.05);
+  });
+
+  test('never fewer than 4 rows a design column, and the sample is the same on a second run', () => {
+    expect(surrogateFitRows(1000)).toBe(4000);
+    expect(surrogateFitRows(30)).toBe(Math.floor(2e9 / 465));
+    expect(surrogateFitRows(4, 1)).toBe(16);
+    expect(reportExplanations(reference, current, spec, profile, options)).toEqual(sampled);
+  });
+
+  test('rows with a missing feature do not count: the draw grows until it holds about the complete rows aimed at', () => {
+    // Half the rows miss `extra`: a first draw of 1,000 rows holds ~500 complete ones, so a second draw of ~2,000.
+    const gappy = (t: Table, seed: number): Table => {
+      const random = seededRandom(seed);
+      const extra = Float64Array.from({ length: t.rowCount }, () => (random() < 0.5 ? Number.NaN : random()));
+      return { ...t, columns: new Map([...t.columns, ['extra', { name: 'extra', kind: 'numeric', values: extra }]]) };
+    };
+    const wider: AnalysisSpec = { ...spec, features: [...spec.features, { name: 'extra', kind: 'numeric' }] };
+    const ref = gappy(reference, 3);
+    const cur = gappy(current, 4);
+    // 5 design columns: 15 products a row, so 15,000 products are 1,000 complete rows.
+    const x = reportExplanations(ref, cur, wider, fitReferenceProfile(ref, wider), {
+      ...options,
+      surrogateFitProducts: 15_000,
+    }).explanations!;
+    expect(x.surrogate!.fitSample).toEqual({ seed: 15, completeRows: 1000 });
+    for (const rows of [x.surrogate!.rows.reference, x.surrogate!.rows.current]) {
+      expect(rows).toBeGreaterThan(900);
+      expect(rows).toBeLessThan(1100);
+    }
+  });
+
+  test('spilled numeric columns give the same section to the bit (the sample is read back from the spill file)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-surrogate-'));
+    try {
+      const spill = (t: Table, name: string): SpilledColumn => {
+        const values = (t.columns.get(name) as { values: Float64Array }).values;
+        const path = join(dir, `${t.source}-${name}`);
+        writeFileSync(path, Buffer.from(values.buffer, values.byteOffset, values.byteLength));
+        return { path, rows: t.rowCount, segments: [0, t.rowCount] };
+      };
+      const without = (t: Table): Table => ({
+        ...t,
+        columns: new Map([...t.columns].filter(([name]) => name !== 'age' && name !== 'hours')),
+      });
+      const spilled = reportExplanations(without(reference), without(current), spec, profile, options, {
+        reference: { age: spill(reference, 'age'), hours: spill(reference, 'hours') },
+        current: { age: spill(current, 'age'), hours: spill(current, 'hours') },
+      });
+      expect(spilled).toEqual(sampled);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -14,7 +14,9 @@ import {
   surrogateDesign,
   surrogatePermutationImportance,
   surrogateRows,
+  SURROGATE_BLOCKED_COLUMNS,
   type SurrogateAccumulator,
+  type SurrogateDesign,
 } from '../../src/stats/surrogate';
 
 interface SurrogateCase {
@@ -157,6 +159,45 @@ describe('accumulators', () => {
         fit.coefficients.forEach((v, i) => expectClose('coefficient', v, whole.coefficients[i]!));
       }),
       { numRuns: 20 },
+    );
+  });
+
+  test('a wide design (blocks of rows) sums to exactly what the per-row definition gives, on dyadic values', () => {
+    // Quarter-integers keep every product and sum exact, so any order of addition gives the same bits; rows cross
+    // block boundaries, and whole columns of zeros (one-hot indicators) are skipped by the blocked loop.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: SURROGATE_BLOCKED_COLUMNS, max: SURROGATE_BLOCKED_COLUMNS + 5 }),
+        fc.integer({ min: 0, max: 150 }),
+        fc.integer(),
+        (p, n, seed) => {
+          const random = seededRandom(seed);
+          const zeroColumns = new Set(Array.from({ length: 20 }, () => Math.floor(random() * p)));
+          const x = Float64Array.from({ length: n * p }, (_, k) =>
+            zeroColumns.has(k % p) || random() < 0.2 ? 0 : Math.floor(random() * 81 - 40) / 4,
+          );
+          const y = Float64Array.from({ length: n }, () => Math.floor(random() * 101 - 50) / 4);
+          const wide = { columns: Array.from({ length: p }, (_, i) => `c${i}`) } as unknown as SurrogateDesign;
+          const acc = emptySurrogate(wide);
+          addSurrogateRows(acc, x, y);
+          const expected = emptySurrogate(wide);
+          for (let r = 0; r < n; r++) {
+            expected.sumY += y[r]!;
+            expected.sumYY += y[r]! * y[r]!;
+            let t = 0;
+            for (let i = 0; i < p; i++) {
+              expected.sumX[i]! += x[r * p + i]!;
+              expected.sumXY[i]! += x[r * p + i]! * y[r]!;
+              for (let j = i; j < p; j++) expected.sumXX[t++]! += x[r * p + i]! * x[r * p + j]!;
+            }
+          }
+          expected.rows = n;
+          // -0 and +0 are the same sum.
+          expect(acc.sumXX.map((v) => v + 0)).toEqual(expected.sumXX.map((v) => v + 0));
+          expect({ ...acc, sumXX: [] }).toEqual({ ...expected, sumXX: [] });
+        },
+      ),
+      { numRuns: 25 },
     );
   });
 

@@ -125,11 +125,20 @@ function fieldText(bytes: Uint8Array, source: string, delimiter: number, rowStar
   return cursor.value();
 }
 
-/** Rows expected after `from`, from the line lengths of a sample, so columns rarely need to grow. */
+/**
+ * Rows expected after `from`, from the line lengths of a sample, so columns rarely need to grow. The sample's
+ * lines are measured to their last line feed: a 64 KiB window of 6 KB lines (1,000 columns) counted 10 lines for
+ * 10.4 lines' bytes, and the 4% underestimate made every column grow once, a copy of the whole file's values.
+ */
 function estimateRows(bytes: Uint8Array, from: number): number {
-  const sampleEnd = Math.min(bytes.length, from + 65536);
+  const sampleEnd = Math.min(bytes.length, from + 1024 * 1024);
   let lines = 0;
-  for (let i = from; i < sampleEnd; i++) if (bytes[i] === 0x0a) lines++;
+  let lastLineEnd = from;
+  for (let i = from; i < sampleEnd; i++)
+    if (bytes[i] === 0x0a) {
+      lines++;
+      lastLineEnd = i + 1;
+    }
   if (lines === 0 || sampleEnd === bytes.length) return lines + 1;
-  return ((bytes.length - from) / (sampleEnd - from)) * lines * 1.02 + 16;
+  return ((bytes.length - from) / (lastLineEnd - from)) * lines * 1.02 + 16;
 }

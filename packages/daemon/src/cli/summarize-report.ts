@@ -52,7 +52,7 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR): stri
     const source =
       x.source === 'attributions'
         ? 'logged attributions'
-        : `linear surrogate, R² ${fmt(x.surrogateR2?.reference)} → ${fmt(x.surrogateR2?.current)}`;
+        : `linear surrogate${x.surrogate?.fitSample ? ` on a sample of ${x.surrogate.rows.reference} and ${x.surrogate.rows.current} rows` : ''}, R² ${fmt(x.surrogateR2?.reference)} → ${fmt(x.surrogateR2?.current)}`;
     const top = x.features
       .slice(0, 3)
       .map((f) => f.feature)

@@ -711,6 +711,7 @@ ${x.features.length > MAX_CHART_FEATURES && html`<p class="note">${`The chart sh
     html`<th class="num group-start">Permutation (reference)</th><th class="num">Permutation (current)</th>`
   }</tr></thead>
 <tbody>${rows}</tbody></table></div>
+${x.surrogate?.fitSample && html`<p class="note">${`A wide and long file: the surrogate was fitted on a seeded sample (seed ${x.surrogate.fitSample.seed}) of ${formatCount(x.surrogate.rows.reference)} and ${formatCount(x.surrogate.rows.current)} complete rows, so its importances are estimates from that sample.`}</p>`}
 ${surrogate && html`<p class="note">${`Permutation importance: the rise in the surrogate's mean squared error when the feature is shuffled (seed ${x.surrogate?.permutation.seed ?? ''}, ${x.surrogate?.permutation.repeats ?? ''} shuffles, on ${formatCount(x.surrogate?.permutation.rows.reference ?? 0)} and ${formatCount(x.surrogate?.permutation.rows.current ?? 0)} rows). Importance is association with the score, not a cause; a small protected share does not prove the model is fair.`}</p>`}
 </section>`;
 }

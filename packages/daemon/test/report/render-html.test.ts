@@ -158,6 +158,19 @@ describe('renderReportHtml', () => {
     expect(x).toContain('&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;');
     expect(x).not.toContain(HOSTILE_FEATURE);
     expect(x).toContain('seed 15, 5 shuffles');
+    expect(x).not.toContain('seeded sample');
+    // A wide and long file's surrogate fitted on a sample: the page says so, with the rows fitted.
+    const sampled = {
+      ...report.explanations!,
+      surrogate: {
+        ...report.explanations!.surrogate!,
+        rows: { reference: 4000, current: 3998 },
+        fitSample: { seed: 15, completeRows: 4000 },
+      },
+    };
+    expect(section(renderReportHtml({ ...report, explanations: sampled }), 'explanations')).toContain(
+      'the surrogate was fitted on a seeded sample (seed 15) of 4,000 and 3,998 complete rows',
+    );
     // From logged attributions: no surrogate fit, no permutation columns, and the page says where the numbers come from.
     const logged = {
       ...report.explanations!,
