@@ -61,11 +61,14 @@ describe('vigil run --source: the context of the items it flags', () => {
 
       const shown = await runCli(['queue', 'show', target.id, '-c', config, '--json'], h.dir, {});
       expect(shown).toMatchObject({ code: 0, stderr: '' });
-      const item = JSON.parse(shown.stdout) as {
-        context: {
-          window?: { start: string | number; end: string | number; version: string };
-          metrics?: Array<{ metric: string; feature: string; value: number | null }>;
-          windowFilledAt?: unknown;
+      // `queue show --json` prints the API's answer, `{ item }`.
+      const { item } = JSON.parse(shown.stdout) as {
+        item: {
+          context: {
+            window?: { start: string | number; end: string | number; version: string };
+            metrics?: Array<{ metric: string; feature: string; value: number | null }>;
+            windowFilledAt?: unknown;
+          };
         };
       };
       expect(item.context.window).toBeDefined();
