@@ -28,27 +28,52 @@ const NO_TEST_KIT = {
   message: 'product code never imports @vigil/test-kit: it holds dev-only test harnesses (docs/architecture.md)',
 };
 
+/*
+ * Inside the daemon the arrows point down too (docs/architecture.md, "Inside the daemon"): bin.ts → main.ts → cli/ →
+ * run/, review/, pipeline/, http/, report/. Those folders never import a command of cli/, main or bin, by a relative
+ * path (`../cli/x`); what both sides need lives beside them in src (version.ts, write-csv.ts) or in the lower folder.
+ */
+const DAEMON_INNER = {
+  files: ['run', 'review', 'pipeline', 'http', 'report'].map((folder) => `packages/daemon/src/${folder}/**/*.ts`),
+  pattern: {
+    regex: '^(\\.\\./)+(cli(/.*)?|main|bin)$',
+    message:
+      "the daemon's run/, review/, pipeline/, http/ and report/ do not import cli/, main or bin, which sit above them (docs/architecture.md)",
+  },
+};
+
 function layerRules() {
   const names = Object.keys(LAYERS);
-  return Object.entries(LAYERS).map(([name, { dir, may }]) => {
-    const banned = names.filter((other) => other !== name && !may.includes(other));
-    const alternatives = banned.join('|');
-    const allowed = may.length === 0 ? 'no other @vigil package' : may.map((m) => `@vigil/${m}`).join(', ');
-    const message = `@vigil/${name} may import ${allowed} (the packages' one-way order: docs/architecture.md)`;
-    const layerPatterns =
-      banned.length === 0
-        ? []
-        : [
-            { regex: `^@vigil/(${alternatives})(/.*)?$`, message },
-            // A relative path into another package's sources (packages/x/src, dashboards/src).
-            { regex: `^(\\.\\./)+(packages/)?(${alternatives})/src(/.*)?$`, message },
-          ];
-    // One entry per file set: a later entry's options for the same rule replace an earlier one's, not add to them.
-    return {
-      files: [`${dir}/src/**/*.ts`],
-      rules: { 'no-restricted-imports': ['error', { patterns: [...layerPatterns, NO_TEST_KIT] }] },
-    };
-  });
+  return Object.entries(LAYERS)
+    .map(([name, { dir, may }]) => {
+      const banned = names.filter((other) => other !== name && !may.includes(other));
+      const alternatives = banned.join('|');
+      const allowed = may.length === 0 ? 'no other @vigil package' : may.map((m) => `@vigil/${m}`).join(', ');
+      const message = `@vigil/${name} may import ${allowed} (the packages' one-way order: docs/architecture.md)`;
+      const layerPatterns =
+        banned.length === 0
+          ? []
+          : [
+              { regex: `^@vigil/(${alternatives})(/.*)?$`, message },
+              // A relative path into another package's sources (packages/x/src, dashboards/src).
+              { regex: `^(\\.\\./)+(packages/)?(${alternatives})/src(/.*)?$`, message },
+            ];
+      // One entry per file set: a later entry's options for the same rule replace an earlier one's, not add to them,
+      // so the daemon's inner folders repeat the package's patterns beside their own.
+      const patterns = [...layerPatterns, NO_TEST_KIT];
+      return [
+        { files: [`${dir}/src/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns }] } },
+        ...(name === 'daemon'
+          ? [
+              {
+                files: DAEMON_INNER.files,
+                rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, DAEMON_INNER.pattern] }] },
+              },
+            ]
+          : []),
+      ];
+    })
+    .flat();
 }
 
 /** A package added under packages/ before it has a place in LAYERS still may not import the kit. */

@@ -235,3 +235,48 @@ describe('product code never imports @vigil/test-kit, and the kit imports packag
     expect(messages[i]).toEqual([]);
   });
 });
+
+describe('inside the daemon the arrows point down: run/, review/, pipeline/, http/ and report/ never import cli/', () => {
+  const inner = /the daemon's run\/, review\/, pipeline\/, http\/ and report\/ do not import cli\/, main or bin/;
+  const refused: Array<[string, Case, RegExp]> = [
+    [
+      'http imports the version from cli/ (the last backward arrow, gone)',
+      { file: file('packages/daemon', 'http/prometheus-registry.ts'), code: use('../cli/version') },
+      inner,
+    ],
+    [
+      "the report's page imports a command's helper",
+      { file: file('packages/daemon', 'report/render-html.ts'), code: use('../cli/report-command') },
+      inner,
+    ],
+    ['the runner imports main', { file: file('packages/daemon', 'run/daemon.ts'), code: use('../main') }, inner],
+    [
+      "an inner folder still may not import the kit (the package's patterns hold beside the folder's)",
+      { file: file('packages/daemon', 'review/review-out.ts'), code: use('@vigil/test-kit') },
+      /never imports @vigil\/test-kit/,
+    ],
+  ];
+  const allowed: Array<[string, Case]> = [
+    [
+      'http imports the version from its home beside the folders',
+      { file: file('packages/daemon', 'http/prometheus-registry.ts'), code: use('../version', '../write-csv') },
+    ],
+    [
+      'a command imports the folders below it',
+      { file: file('packages/daemon', 'cli/run-command.ts'), code: use('../run/daemon', '../report/render-html') },
+    ],
+  ];
+  const messages = restrictedImports([...refused, ...allowed].map(([, c]) => c));
+
+  test.each(refused.map(([name, , pattern], i) => [name, i, pattern] as const))(
+    '%s: lint fails saying why',
+    (_name, i, pattern) => {
+      expect(messages[i]).toHaveLength(1);
+      expect(messages[i]![0]).toMatch(pattern);
+    },
+  );
+
+  test.each(allowed.map(([name], i) => [name, refused.length + i] as const))('%s: lint passes', (_name, i) => {
+    expect(messages[i]).toEqual([]);
+  });
+});

@@ -110,10 +110,13 @@ export function createLogger(options: LoggerOptions): Logger {
  * destination. `process.stderr` buffers in memory when stderr is a socket (systemd's journal, a child process's
  * stdio in Node), so on `process.exit` or a crash whatever is still queued is lost, and an exit right after 5000
  * log lines kept fewer than 600 of them; through this writer all arrive, in order. When the reader is slow the
- * daemon waits for it (pino retries a full pipe every 100 ms) instead of buffering without bound.
+ * daemon waits for it (pino retries a full pipe every 100 ms) instead of buffering without bound. `onBrokenPipe` is
+ * called when the reader closed the pipe.
  */
-export function syncWriter(fd: number): (text: string) => void {
+export function syncWriter(fd: number, onBrokenPipe?: () => void): (text: string) => void {
   const destination = pino.destination({ dest: fd, sync: true });
+  // pino drops every later write once the reader is gone (EPIPE); the caller may rather stop, as `vigil` does.
+  if (onBrokenPipe) destination.on('error', (error: NodeJS.ErrnoException) => error.code === 'EPIPE' && onBrokenPipe());
   return (text) => void destination.write(text);
 }
 

@@ -10,10 +10,24 @@ const argv = process.argv.slice(2);
 // Before any command is loaded: the daemon's heap sizing (run/heap-flags.ts).
 for (const flag of daemonHeapFlags(takeGlobalFlags(argv).args, process.execArgv)) setFlagsFromString(flag);
 
+/**
+ * The exit code when a reader closed our output (`vigil dlq list | head -1`): 128 + SIGPIPE, what the shell reports
+ * for git or kubectl killed by the signal. Node ignores SIGPIPE and reports the closed pipe as an EPIPE error, which
+ * unhandled is a stack trace; like git, Vigil stops without a word (there is no one left to read it), and the code
+ * still tells a `set -o pipefail` script the command did not run to its end (docs/cli.md, exit codes).
+ */
+const CLOSED_PIPE_EXIT = 141;
+
 // stderr (the log, and the one `error [CODE]` line) is written synchronously: when it is a socket (systemd's journal,
 // a parent Node process) process.stderr would queue it in memory, and a crash or the forced exit below would lose
-// the queue, its last lines first.
-const stderr = syncWriter(2);
+// the queue, its last lines first. A closed stderr (`vigil … 2>&1 | head -1`) stops the command as a closed stdout does.
+const stderr = syncWriter(2, () => process.exit(CLOSED_PIPE_EXIT));
+
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(CLOSED_PIPE_EXIT);
+  stderr(`error [VIGIL_OUTPUT_UNWRITABLE]: standard output: ${errorMessage(error)}\n`);
+  process.exit(2);
+});
 
 main(argv, {
   stdout: (text) => process.stdout.write(text),

@@ -3,7 +3,7 @@ import { closest, usageError } from './cli/command-args';
 import { EXIT, type CommandIo, type ProcessIo } from './cli/command-io';
 import { isKafkaClientError, kafkaFailure } from './cli/kafka-connection';
 import { palette, useColor, type Palette } from './cli/palette';
-import { vigilVersion } from './cli/version';
+import { vigilVersion } from './version';
 
 type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
 

@@ -2,12 +2,13 @@
  * The `vigil` executable (bin/vigil, which scripts/setup.sh links onto PATH) and `pnpm --silent vigil` both resolve
  * relative paths against the directory the command was typed in.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   readlinkSync,
   rmSync,
   symlinkSync,
@@ -130,5 +131,49 @@ describe('what a command loads', () => {
     expect(report.stderr).toMatch(/\nprom-client loaded: false\n$/);
     const run = vigil(['run', '--help']);
     expect([run.status, run.stderr]).toEqual([0, expect.stringMatching(/\nprom-client loaded: true\n$/)]);
+  });
+});
+
+// `vigil … | head` closes the pipe while vigil still writes: Node reported the EPIPE with a stack trace (and
+// tfjs's handler made it exit 7). Now it stops without a word with 141, the shell's code for git killed by SIGPIPE.
+describe('a reader that stops reading (`vigil … | head`)', () => {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_')));
+  const bin = join(__dirname, '../dist/bin.js');
+  const report = ['report', '--reference', 'reference.csv', '--current', 'current.csv'];
+
+  it('on stdout: the first bytes arrive, then exit 141 with no stack trace', () => {
+    // The page (about 100 KiB) outgrows the pipe's 64 KiB buffer, so vigil is still writing when head exits.
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-pipe-'));
+    try {
+      const out = spawnSync(
+        'bash',
+        [
+          '-c',
+          '"$0" "$1" "${@:2}" --html - 2>"$ERR" | head -c 15; echo " ${PIPESTATUS[0]}"',
+          process.execPath,
+          bin,
+          ...report,
+        ],
+        { cwd: GOLDEN, env: { ...env, ERR: join(dir, 'stderr') }, encoding: 'utf8' },
+      );
+      expect([out.status, out.stdout]).toEqual([0, '<!DOCTYPE html> 141\n']);
+      const stderr = readFileSync(join(dir, 'stderr'), 'utf8');
+      expect(stderr).toContain('Rows: reference 400, current 300');
+      expect(stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('on stderr: exit 141 with nothing more', async () => {
+    const child = spawn(process.execPath, [bin, ...report], { cwd: GOLDEN, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The read end closes before vigil has started, so its first line on stderr meets a closed pipe.
+    child.stderr.destroy();
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    expect(code).toBe(141);
+    // Stopped at that first line (the features it inferred), before the summary on stdout.
+    expect(stdout).toBe('');
   });
 });

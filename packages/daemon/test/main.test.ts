@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { commandIo, main } from '../src/main';
 import type { ProcessIo } from '../src/cli/command-io';
 import { useColor } from '../src/cli/palette';
-import { vigilVersion } from '../src/cli/version';
+import { vigilVersion } from '../src/version';
 
 interface Run {
   code: number;

@@ -29,7 +29,7 @@ import {
 import type { Alerting } from '@vigil/alerts';
 import { ensureTopic, produceMessages, type OffsetsFor, type PredictionSource } from '@vigil/collector';
 import { createLogger, parseConfig, VigilError, type Logger, type VigilConfig } from '@vigil/core';
-import { createStore, redactUrl, type Incident, type Tx, type Store } from '@vigil/store';
+import { createStore, holdEmbeddedDatabase, redactUrl, type Incident, type Tx, type Store } from '@vigil/store';
 import type { DemoHost, DemoIo, DemoSource } from './demo-host';
 import { alertLines, startAlertReceiver, type AlertReceiver } from './alert-receiver';
 import { FlightSource } from './flight-source';
@@ -107,6 +107,20 @@ export interface FlightsDemoResult {
 }
 
 export async function runFlightsDemo(options: FlightsDemoOptions, host: DemoHost): Promise<FlightsDemoResult> {
+  // Each run empties the embedded database of --out for a fresh start: its lock is taken first, so a second demo on
+  // the same --out is refused (VIGIL_STORE_LOCKED) instead of deleting the database of a run still going.
+  const release =
+    options.databaseUrl === undefined
+      ? await holdEmbeddedDatabase(join(options.outDir, '.vigil', 'pglite'))
+      : undefined;
+  try {
+    return await streamFlights(options, host);
+  } finally {
+    release?.();
+  }
+}
+
+async function streamFlights(options: FlightsDemoOptions, host: DemoHost): Promise<FlightsDemoResult> {
   const { io, outDir } = options;
   const started = performance.now();
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
@@ -151,8 +165,8 @@ export async function runFlightsDemo(options: FlightsDemoOptions, host: DemoHost
       else io.stdout(`${line}\n`);
     }
   });
-  // Where every command looks for the embedded database of a working directory (docs/configuration.md): with the
-  // demo's vigil.yaml beside it, `vigil queue`, `vigil incidents` and the rest read the demo's database from `outDir`.
+  // Where every command looks for the embedded database of a working directory (docs/configuration.md; its lock is
+  // held by runFlightsDemo): with the demo's vigil.yaml beside it, `vigil queue`, `vigil incidents` and the rest read the demo's database from `outDir`.
   const pgliteDir = join(outDir, '.vigil', 'pglite');
   const configPath = join(outDir, 'vigil.yaml');
   let store: Store | undefined;

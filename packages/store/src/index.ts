@@ -24,6 +24,7 @@ export type { StoredOffset } from './offsets/offsets';
 export type { IndexedPrediction } from './predictions/prediction-index';
 export type { PinnedProfile, StoredRangeProfile, StoredReferenceProfile } from './profiles/reference-profiles';
 export { createPgliteClient, openPglite } from './sql/pglite-client';
+export { holdEmbeddedDatabase } from './sql/embedded-lock';
 export type { PgliteClientOptions } from './sql/pglite-client';
 export { createPostgresClient, redactUrl } from './sql/postgres-client';
 export type { PostgresClientOptions } from './sql/postgres-client';

@@ -3,7 +3,7 @@ import { VigilError } from '@vigil/core';
 import { commandHelp, type CommandOptions, HELP_OPTION, instantOption, parseCommandArgs } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { withAlerting } from './alerting-session';
-import { csvCell } from './write-csv';
+import { csvCell } from '../write-csv';
 
 const USAGE = `Usage: vigil audit [-c vigil.yaml] [--model M] [--from TIME] [--to TIME] [--limit N] [--json | --csv]
 

@@ -39,7 +39,9 @@ export async function dlqCommand(argv: readonly string[], io: CommandIo): Promis
   const { target } = await databaseTarget(io, values.config);
   const store = await openStore(target);
   try {
-    const letters = await store.deadLetters.list({ limit, pendingOnly: !values.all });
+    // One more than shown: whether the list was cut, said on stderr so the output itself stays the dead letters.
+    const found = await store.deadLetters.list({ limit: limit + 1, pendingOnly: !values.all });
+    const letters = found.slice(0, limit);
     if (values.json) {
       io.stdout(
         `${JSON.stringify(
@@ -58,6 +60,10 @@ export async function dlqCommand(argv: readonly string[], io: CommandIo): Promis
         );
       }
     }
+    if (found.length > limit)
+      io.info(
+        `Showing the newest ${limit} dead letter${limit === 1 ? '' : 's'}${values.all ? '' : ' not yet replayed'}; more match: a larger --limit shows more.\n`,
+      );
     return EXIT.ok;
   } finally {
     await store.close();

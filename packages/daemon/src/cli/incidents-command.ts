@@ -111,14 +111,20 @@ export function incidentsCommand(sub: Sub) {
       if (bad !== undefined)
         throw new VigilError('VIGIL_USAGE', `${what}: --status "${bad}" is not one of open, ${STATUSES.join(', ')}`);
       return withAlerting(io, values.config, what, false, async (alerting) => {
-        const incidents = await alerting.listIncidents({
+        // One more than shown: whether the list was cut, said on stderr so the output itself stays the incidents.
+        const found = await alerting.listIncidents({
           ...(values.model ? { model: values.model } : {}),
           ...(statuses ? { statuses: statuses as Incident['status'][] } : {}),
-          limit,
+          limit: limit + 1,
         });
+        const incidents = found.slice(0, limit);
         if (values.json) io.stdout(`${JSON.stringify(incidents, null, 2)}\n`);
         else if (incidents.length === 0) io.stdout('No incidents.\n');
         else for (const i of incidents) io.stdout(`${formatIncident(i)}\n`);
+        if (found.length > limit)
+          io.info(
+            `Showing the newest ${limit} incident${limit === 1 ? '' : 's'}; more match: ${limit < 1000 ? '--limit N shows up to 1000, or ' : ''}narrow with --model or --status.\n`,
+          );
         return EXIT.ok;
       });
     }

@@ -36,7 +36,7 @@ import {
   spillDirectory,
 } from './report-memory';
 import { summarizeReport } from './summarize-report';
-import { vigilVersion } from './version';
+import { vigilVersion } from '../version';
 
 export const REPORT_USAGE = `Usage: vigil report --reference FILE --current FILE [options]
 

@@ -164,11 +164,13 @@ export function reviewCommand(sub: ReviewSub) {
         throw new VigilError('VIGIL_USAGE', `${what}: --status "${values.status}" is not open or closed`);
       const status = values.status as 'open' | 'closed' | undefined;
       return withAlerting(io, values.config, what, false, async (alerting) => {
-        const reviews = await alerting.listReviews({
+        // One more than shown: whether the list was cut, said on stderr so the output itself stays the reviews.
+        const found = await alerting.listReviews({
           ...(values.model ? { model: values.model } : {}),
           ...(status ? { status } : {}),
-          limit,
+          limit: limit + 1,
         });
+        const reviews = found.slice(0, limit);
         if (values.json)
           io.stdout(
             `${JSON.stringify(
@@ -184,6 +186,10 @@ export function reviewCommand(sub: ReviewSub) {
         else
           for (const r of reviews)
             io.stdout(`${formatReview(r)}  ${r.findings} finding${r.findings === 1 ? '' : 's'}\n`);
+        if (found.length > limit)
+          io.info(
+            `Showing the newest ${limit} review${limit === 1 ? '' : 's'}; more match: ${limit < 1000 ? '--limit N shows up to 1000, or ' : ''}narrow with --model or --status.\n`,
+          );
         return EXIT.ok;
       });
     }

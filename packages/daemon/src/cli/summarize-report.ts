@@ -1,5 +1,5 @@
 import type { Report } from '@vigil/analyzers';
-import { computationLine } from './report-computation';
+import { computationLine } from '../report/report-computation';
 import { NO_COLOR, type Palette } from './palette';
 
 /** The plain-text summary of a report that commands print; drifted features in red when `color` is on. */

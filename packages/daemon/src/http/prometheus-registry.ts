@@ -6,7 +6,7 @@
  * Only `vigil run` and the HTTP API import this file: `vigil report` does not load prom-client.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { vigilVersion } from '../cli/version';
+import { vigilVersion } from '../version';
 
 type Labels = Readonly<Record<string, string>>;
 

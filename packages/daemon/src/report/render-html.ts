@@ -26,7 +26,7 @@ import { histogramChart } from './histogram-chart';
 import { importanceChart, MAX_CHART_FEATURES } from './importance-chart';
 import { reliabilityDiagram } from './reliability-diagram';
 import { REPORT_STYLES } from './report-styles';
-import { computationLine } from '../cli/report-computation';
+import { computationLine } from './report-computation';
 import { html, trustedHtml, type HtmlValue, type SafeHtml } from './safe-html';
 
 /**

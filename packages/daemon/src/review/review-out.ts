@@ -5,7 +5,7 @@
  */
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { categoryAt, type ModelConfig, type ReviewConfig, type Table } from '@vigil/core';
-import { csvCell } from '../cli/write-csv';
+import { csvCell } from '../write-csv';
 import {
   allotCapacity,
   capacityReserves,

@@ -218,4 +218,20 @@ describe('alert lifecycle commands', () => {
     expect(resolved).toContain(lastBreach('0.3123', end));
     expect(resolved).toMatch(new RegExp(`${literal(cleared('0.04123', end + 2 * HOUR))}$`));
   }, 60_000);
+  it('says on stderr when --limit cut the list of incidents', async () => {
+    const all = await runCli(['incidents', 'list', '--limit', '1000', '--json'], cwd, env);
+    const n = (JSON.parse(all.stdout) as unknown[]).length;
+    expect(all.stderr).toBe('');
+    expect(n).toBeGreaterThan(1);
+    const cut = await runCli(['incidents', 'list', '--limit', String(n - 1)], cwd, env);
+    expect(cut.code).toBe(0);
+    expect(cut.stdout.trim().split('\n')).toHaveLength(n - 1);
+    expect(cut.stderr).toBe(
+      `Showing the newest ${n - 1} incident${n - 1 === 1 ? '' : 's'}; more match: --limit N shows up to 1000, or narrow with --model or --status.\n`,
+    );
+    const cutJson = await runCli(['incidents', 'list', '--limit', '1', '--json'], cwd, env);
+    expect(JSON.parse(cutJson.stdout)).toEqual([JSON.parse(all.stdout)[0]]);
+    expect(cutJson.stderr).toContain('Showing the newest 1 incident;');
+    expect(await runCli(['incidents', 'list', '--limit', String(n)], cwd, env)).toMatchObject({ code: 0, stderr: '' });
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, type Store } from '@vigil/store';
@@ -271,6 +272,56 @@ describe('vigil demo --kafka (the stream through the real broker)', () => {
     } finally {
       rmSync(file, { recursive: true, force: true });
       rmSync(kafka, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+/**
+ * Each demo empties the embedded database of its --out for a fresh start. A second `vigil demo` on the same --out
+ * deleted the database of a first still running (and only then met the store's lock); it now takes the lock before
+ * touching the folder and is refused. The first run is held still (SIGSTOP) once its database is written, so the
+ * second meets it mid-run whatever the machine's speed, and then runs on to its end.
+ */
+describe('two `vigil demo` runs on one --out', () => {
+  it('the second is refused with VIGIL_STORE_LOCKED and the first keeps its database and finishes', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'vigil-demo-twice-'));
+    const args = ['demo', '--out', out, '--every', '400', '--batch-size', '500'];
+    const first = spawn(process.execPath, [join(__dirname, '../../dist/bin.js'), ...args], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    first.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => first.on('close', (code) => done(code)));
+    try {
+      for (let i = 0; !stderr.includes('stored the reference profile'); i++) {
+        if (first.exitCode !== null || i > 1200)
+          throw new Error(`the first demo did not store its profile:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      first.kill('SIGSTOP');
+      const database = join(out, '.vigil', 'pglite');
+      expect(existsSync(join(database, 'PG_VERSION'))).toBe(true);
+
+      const second = await runCli(args, root);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(
+        new RegExp(
+          `^error \\[VIGIL_STORE_LOCKED\\]: .*${database}.* in use by another Vigil process \\(pid ${first.pid}\\)`,
+          'm',
+        ),
+      );
+      expect(existsSync(join(database, 'PG_VERSION'))).toBe(true);
+
+      first.kill('SIGCONT');
+      expect(await exited).toBe(0);
+      expect(existsSync(join(out, 'demo-summary.json'))).toBe(true);
+      expect(existsSync(`${database}.lock`)).toBe(false);
+    } finally {
+      first.kill('SIGCONT');
+      first.kill();
+      await exited;
+      rmSync(out, { recursive: true, force: true });
     }
   }, 180_000);
 });

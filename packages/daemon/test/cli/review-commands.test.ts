@@ -159,4 +159,30 @@ describe('review and audit commands', () => {
     expect((await runCli(['audit', '--model', 'nope'], cwd, env)).stdout).toBe('No audit entries.\n');
     expect((await runCli(['audit', '--model', 'nope', '--json'], cwd, env)).stdout).toBe('[]\n');
   }, 120_000);
+
+  // Last: its review would count in the audit trail above.
+  it('says on stderr when --limit cut the list of reviews', async () => {
+    const opened = await runCli(
+      ['review', 'open', '-c', config, '--model', 'credit-risk', '--reason', 'second look', '--json'],
+      cwd,
+      env,
+    );
+    expect(opened.code).toBe(0);
+    const second = JSON.parse(opened.stdout).id as string;
+    const cut = await runCli(['review', 'list', '--limit', '1'], cwd, env);
+    expect(cut.code).toBe(0);
+    expect(cut.stdout).toMatch(new RegExp(`^${second} {2}open .*\\n$`));
+    expect(cut.stderr).toBe(
+      'Showing the newest 1 review; more match: --limit N shows up to 1000, or narrow with --model or --status.\n',
+    );
+    const cutJson = await runCli(['review', 'list', '--limit', '1', '--json'], cwd, env);
+    expect(JSON.parse(cutJson.stdout)).toEqual([expect.objectContaining({ id: second })]);
+    expect(cutJson.stderr).toContain('Showing the newest 1 review;');
+    const whole = await runCli(['review', 'list', '--limit', '2'], cwd, env);
+    expect(whole).toMatchObject({ code: 0, stderr: '' });
+    expect(whole.stdout.trim().split('\n')).toHaveLength(2);
+    expect(
+      await runCli(['review', 'close', second, '--outcome', 'no_action', '--reason', 'seen'], cwd, env),
+    ).toMatchObject({ code: 0 });
+  }, 60_000);
 });

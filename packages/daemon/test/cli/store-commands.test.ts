@@ -134,6 +134,49 @@ describe('vigil migrate, reference fit and dlq list on the embedded database', (
       reason: 'not JSON at byte 7',
     });
   }, 60_000);
+
+  it('says on stderr when --limit cut the list of dead letters', async () => {
+    const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    try {
+      await store.batches.apply(
+        {
+          groupId: 'vigil',
+          offsets: [{ topic: 'vigil.predictions', partition: 2, firstOffset: '42', nextOffset: '43' }],
+          buckets: [],
+          deadLetters: [
+            {
+              topic: 'vigil.predictions',
+              partition: 2,
+              offset: '42',
+              code: 'VIGIL_DECODE_MISSING_FIELD',
+              reason: 'no score',
+              raw: Buffer.from('{"model": "m"}'),
+            },
+          ],
+        },
+        (a) => a,
+      );
+    } finally {
+      await store.close();
+    }
+    const cut = await runCli(['dlq', 'list', '--limit', '1'], cwd);
+    expect(cut.code).toBe(0);
+    expect(cut.stdout).toMatch(
+      /^\d+ {2}\S+ {2}vigil\.predictions\/2@42 {2}VIGIL_DECODE_MISSING_FIELD\n {4}no score\n {4}\{"model": "m"\}\n$/,
+    );
+    expect(cut.stderr).toBe(
+      'Showing the newest 1 dead letter not yet replayed; more match: a larger --limit shows more.\n',
+    );
+    const cutJson = await runCli(['dlq', 'list', '--limit', '1', '--json', '--all'], cwd);
+    expect(JSON.parse(cutJson.stdout)).toHaveLength(1);
+    expect(cutJson.stderr).toBe('Showing the newest 1 dead letter; more match: a larger --limit shows more.\n');
+    const whole = await runCli(['dlq', 'list', '--limit', '2'], cwd);
+    expect(whole).toMatchObject({ code: 0, stderr: '' });
+    expect(whole.stdout.match(/vigil\.predictions\/2@4[12]/g)).toEqual([
+      'vigil.predictions/2@42',
+      'vigil.predictions/2@41',
+    ]);
+  }, 60_000);
 });
 
 /** ./.vigil/pglite may be a symbolic link (to a larger disk, a shared folder): PGlite's own file system cannot follow one. */

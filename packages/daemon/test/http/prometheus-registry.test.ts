@@ -1,5 +1,5 @@
 import { register as globalRegistry } from 'prom-client';
-import { vigilVersion } from '../../src/cli/version';
+import { vigilVersion } from '../../src/version';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
 
 /** The sample lines (no comments) of a registry's text. */

@@ -5,7 +5,7 @@
  * (so Prometheus has series from the first scrape); the process and Node.js metrics and `vigil_build_info` are there.
  */
 import { spawnSync } from 'node:child_process';
-import { vigilVersion } from '../../src/cli/version';
+import { vigilVersion } from '../../src/version';
 import { createTestTopic, makeEvents } from '@vigil/test-kit';
 import { exited, httpPort, labelEvents, MIN, openHarness, T0, waitFor } from '@vigil/test-kit/daemon-harness';
 

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, realpath } from 'node:fs/promises';
 import { VigilError } from '@vigil/core';
 
 /**
@@ -67,6 +68,19 @@ export function lockEmbeddedDatabase(dataDir: string): void {
       details: { lock: path },
     },
   );
+}
+
+/**
+ * Holds the lock of the embedded database in `dataDir` for a caller that acts on the folder before the store opens
+ * it (the demo empties it for a fresh run): another process's database is then refused with VIGIL_STORE_LOCKED
+ * before anything of it is touched. The folder is locked as the store locks it (created, links followed), so a
+ * store this process opens on it later shares the hold. Returns the release.
+ */
+export async function holdEmbeddedDatabase(dataDir: string): Promise<() => void> {
+  await mkdir(dataDir, { recursive: true });
+  const real = await realpath(dataDir);
+  lockEmbeddedDatabase(real);
+  return () => unlockEmbeddedDatabase(real);
 }
 
 /** Gives the lock back (the last opener of the process removes the file). */

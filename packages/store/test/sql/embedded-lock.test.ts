@@ -1,9 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isVigilError } from '@vigil/core';
-import { lockEmbeddedDatabase, lockPathOf, unlockEmbeddedDatabase } from '../../src/sql/embedded-lock';
+import {
+  holdEmbeddedDatabase,
+  lockEmbeddedDatabase,
+  lockPathOf,
+  unlockEmbeddedDatabase,
+} from '../../src/sql/embedded-lock';
 
 describe('the lock of an embedded database', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-lock-unit-'));
@@ -21,6 +26,36 @@ describe('the lock of an embedded database', () => {
     expect(existsSync(`${dataDir}.lock`)).toBe(true);
     unlockEmbeddedDatabase(dataDir);
     expect(existsSync(`${dataDir}.lock`)).toBe(false);
+  });
+
+  it('is held before the folder exists, through a link on the folder it points to, shared with a later lock', async () => {
+    const real = join(dir, 'held', 'pglite');
+    mkdirSync(real, { recursive: true });
+    symlinkSync(join(dir, 'held'), join(dir, 'link'));
+    const release = await holdEmbeddedDatabase(join(dir, 'link', 'pglite'));
+    expect(readFileSync(`${real}.lock`, 'utf8')).toBe(`${process.pid}\n`);
+    // The store opened later in this process locks the same folder: counted, not refused.
+    lockEmbeddedDatabase(real);
+    unlockEmbeddedDatabase(real);
+    expect(existsSync(`${real}.lock`)).toBe(true);
+    release();
+    expect(existsSync(`${real}.lock`)).toBe(false);
+
+    const fresh = join(dir, 'fresh', '.vigil', 'pglite');
+    const releaseFresh = await holdEmbeddedDatabase(fresh);
+    expect(existsSync(fresh)).toBe(true);
+    releaseFresh();
+    expect(existsSync(`${fresh}.lock`)).toBe(false);
+  });
+
+  it('held by another live process, refuses the holder before the caller touches the folder', async () => {
+    const dataDir = join(dir, 'other');
+    mkdirSync(dataDir);
+    writeFileSync(`${dataDir}.lock`, `${process.ppid}\n`);
+    await expect(holdEmbeddedDatabase(dataDir)).rejects.toMatchObject({
+      code: 'VIGIL_STORE_LOCKED',
+      details: { pid: process.ppid },
+    });
   });
 
   it('refuses while another live process holds it, retriable, naming its pid', () => {

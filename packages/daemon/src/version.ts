@@ -8,7 +8,7 @@ let cached: string | undefined;
  * the workspace root has none). Read once from the file beside the build, so a release bumps one place.
  */
 export function vigilVersion(): string {
-  // src/cli and dist/cli are both two levels below the package.
-  cached ??= (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+  // src and dist are both one level below the package.
+  cached ??= (JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')) as { version: string }).version;
   return cached;
 }
