@@ -315,8 +315,8 @@ models:
 
     // An event older than the limit (a back-fill) is counted in a bucket again, but its windows, missing their
     // deleted buckets, are not analysed from it: their rows stay; the next pass deletes that bucket.
-    const backfill = makeEvents({ n: 1, start: LIMIT - 115 * MIN, seed: 5, idPrefix: 'backfill' });
-    await runner.handle(toPredictionBatch(backfill, 1, 0));
+    const backfill = makeEvents({ n: 50, start: LIMIT - 115 * MIN, stepMs: 2000, seed: 5, idPrefix: 'backfill' });
+    await runner.handle(toPredictionBatch(backfill, 0, old.length + recent.length + closer.length));
     expect((await bucketStarts(sql)).filter((start) => start < LIMIT)).toEqual([LIMIT - 120 * MIN]);
     expect(await rowsOf(store)).toEqual(rows);
     now += RETENTION_EVERY_MS;
