@@ -275,7 +275,9 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
     for (const start of window) await bucket('b1', '1', start);
     await bucket('b2', '1', NOW - DAY);
     const audits = async () =>
-      (await auditLog(sql, { limit: 50 })).filter((e) => e.action === 'retention.applied' && 'buckets' in e.details);
+      (await auditLog(sql, { limit: 50 })).filter(
+        (e) => e.action === 'retention.applied' && 'buckets' in (e.details as object),
+      );
 
     // Batches of two: 2 + 2 + 1, one statement each, all in the run's transaction.
     expect(await applyRetentionIn(sql, NOW, { bucketsMs: 31 * DAY }, 2)).toEqual({
