@@ -17,26 +17,28 @@ export const LABEL_TTL_MS = 30 * DAY_MS;
  * The shortest `retention.buckets` that never deletes a bucket a window may still be analysed from: a label joins a
  * prediction for up to the label TTL (or `retention.predictionIndex`, if shorter) after its event time, give or take
  * the lateness it arrived with, and the earliest window holding that prediction's bucket starts a window size
- * before it. The model with the longest window plus lateness sets it.
+ * before it. A reviewed model's windows are analysed again by a verdict until its review items' `ttl` (counted from
+ * the window's first analysis, after its lateness), so that replaces the label horizon when longer. The model that
+ * needs the longest sets it; `review` says whether its review TTL did.
  */
 export function minimumBucketRetentionMs(
-  models: readonly Pick<ModelConfig, 'id' | 'window'>[],
+  models: readonly (Pick<ModelConfig, 'id' | 'window'> & { readonly review?: { readonly ttlMs: number } })[],
   predictionIndexMs?: number,
-): { ms: number; model?: string } {
+): { ms: number; model?: string; review?: true } {
   const labels = Math.min(LABEL_TTL_MS, predictionIndexMs ?? Infinity);
-  let longest = 0;
-  let model: string | undefined;
+  let out: { ms: number; model?: string; review?: true } = { ms: labels };
   for (const m of models) {
-    const span = m.window.sizeMs + m.window.allowedLatenessMs;
-    if (span > longest) [longest, model] = [span, m.id];
+    const review = (m.review?.ttlMs ?? 0) > labels;
+    const ms = (review ? m.review!.ttlMs : labels) + m.window.sizeMs + m.window.allowedLatenessMs;
+    if (ms > out.ms || out.model === undefined) out = { ms, model: m.id, ...(review ? { review: true as const } : {}) };
   }
-  return { ms: labels + longest, ...(model === undefined ? {} : { model }) };
+  return out;
 }
 
 export function compileRetention(
   value: unknown,
   r: ConfigReader,
-  models: readonly Pick<ModelConfig, 'id' | 'window'>[],
+  models: Parameters<typeof minimumBucketRetentionMs>[0],
 ): RetentionConfig | undefined {
   const section = r.object(value, 'retention', [
     'deadLetterRaw',
@@ -72,7 +74,7 @@ export function compileRetention(
 function compileBuckets(
   value: unknown,
   r: ConfigReader,
-  models: readonly Pick<ModelConfig, 'id' | 'window'>[],
+  models: Parameters<typeof minimumBucketRetentionMs>[0],
   predictionIndexMs: number | undefined,
 ): number | undefined {
   if (value === undefined) return undefined;
@@ -85,9 +87,12 @@ function compileBuckets(
       predictionIndexMs !== undefined && predictionIndexMs < LABEL_TTL_MS
         ? 'retention.predictionIndex'
         : 'the 30d label TTL';
+    const why = minimum.review
+      ? `the review.ttl of model ${minimum.model} plus its window and allowedLateness`
+      : `${labels} plus the longest window and its allowedLateness${minimum.model === undefined ? '' : `, model ${minimum.model}`}`;
     r.problems.add(
       'retention.buckets',
-      `must be at least ${formatMs(minimum.ms)} (${labels} plus the longest window and its allowedLateness${minimum.model === undefined ? '' : `, model ${minimum.model}`}), or auto: a window may be analysed again until then`,
+      `must be at least ${formatMs(minimum.ms)} (${why}), or auto: a window may be analysed again until then`,
     );
     return undefined;
   }

@@ -79,6 +79,17 @@ describe('retention', () => {
       ]),
     ).toEqual({ ms: 30 * DAY + 25 * HOUR, model: 'b' });
     expect(minimumBucketRetentionMs([], 2 * DAY)).toEqual({ ms: 2 * DAY });
+    // A review TTL longer than the label horizon: verdicts re-analyse that model's windows until it ends.
+    expect(
+      minimumBucketRetentionMs([
+        { id: 'a', window: window(DAY, HOUR) },
+        { id: 'r', window: window(HOUR, 0), review: { ttlMs: 40 * DAY } },
+      ]),
+    ).toEqual({ ms: 40 * DAY + HOUR, model: 'r', review: true });
+    expect(minimumBucketRetentionMs([{ id: 'r', window: window(HOUR, 0), review: { ttlMs: 7 * DAY } }])).toEqual({
+      ms: 30 * DAY + HOUR,
+      model: 'r',
+    });
   });
 
   it('buckets: refuses a limit shorter than re-analysis needs, with every other problem of the file', () => {
@@ -93,6 +104,14 @@ describe('retention', () => {
     // A minute short of the minimum.
     expect(problemAt(`retention:\n  buckets: 43269m\n${MINIMAL}`, 'retention.buckets').message).toContain(
       'must be at least 43270m',
+    );
+    expect(
+      problemAt(
+        withModel('review: { capacityPerHour: 10, audit: { rate: 0.01 }, ttl: 60d }', 'retention: { buckets: 45d }'),
+        'retention.buckets',
+      ).message,
+    ).toBe(
+      'must be at least 86470m (the review.ttl of model m plus its window and allowedLateness), or auto: a window may be analysed again until then',
     );
     expect(problemAt(`retention:\n  buckets: 0s\n${MINIMAL}`, 'retention.buckets').message).toBe(
       'must be longer than 0',
