@@ -159,7 +159,7 @@ export interface Store {
     deleteExpired(now: number): Promise<number>;
   };
   readonly retention: {
-    /** Applies the retention limits (erases old dead-letter bytes, deletes old prediction-index rows) and audits the run. */
+    /** Applies the retention limits (dead-letter bytes, prediction-index rows, metric rows, review items, buckets) and audits the run. */
     apply(now: number, limits: RetentionLimits): Promise<RetentionResult | null>;
   };
   readonly models: {

@@ -353,7 +353,8 @@ function compileWindow(value: unknown, path: string, r: ConfigReader): WindowCon
   };
 }
 
-function formatMs(ms: number): string {
+/** `90000000` → `25h`: a duration in the largest unit that divides it, as the configuration would write it. */
+export function formatMs(ms: number): string {
   for (const [unit, size] of [
     ['d', 86_400_000],
     ['h', 3_600_000],

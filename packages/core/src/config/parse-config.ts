@@ -62,7 +62,7 @@ export function parseConfig(text: string, source: string, env: Env = process.env
     baseDir,
     notifiers: Object.keys(notifiers),
   });
-  const retention = compileRetention(root.retention, r);
+  const retention = compileRetention(root.retention, r, models);
   problems.throwIfAny();
   return deepFreeze({ ...connections, notifiers, escalation, alerts, models, ...(retention ? { retention } : {}) });
 }

@@ -40,6 +40,11 @@ export interface RetentionConfig {
   readonly metricHourlyMs?: number;
   /** Review items settled longer ago than this lose their feature values, reasons and context; the row stays. */
   readonly reviewQueueMs?: number;
+  /**
+   * Buckets whose start is older than this are deleted; never shorter than what re-analysis needs (`auto`: exactly
+   * that, see `minimumBucketRetentionMs`). Windows starting before it are no longer analysed.
+   */
+  readonly bucketsMs?: number;
 }
 
 export type AlertGroupLabel = 'model' | 'version' | 'metric' | 'feature' | 'group';

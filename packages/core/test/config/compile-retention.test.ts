@@ -1,4 +1,9 @@
-import { MINIMAL, parse, problemAt } from './config-test-helpers';
+import { minimumBucketRetentionMs } from '@vigil/core';
+import { MINIMAL, parse, problemAt, problemsOf, withModel } from './config-test-helpers';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
 
 describe('retention', () => {
   it('compiles durations to milliseconds; each limit is optional and absent means no section', () => {
@@ -37,5 +42,86 @@ describe('retention', () => {
     expect(problemAt(`retention:\n  metricHourly: 36h\n${MINIMAL}`, 'retention.metricHourly').message).toBe(
       'must be at least 2d (a day is rolled up from its hours)',
     );
+  });
+
+  it('buckets: auto is the label TTL (or a shorter predictionIndex) plus the longest window and its lateness', () => {
+    // Defaults: 30d label TTL + 1h window + 10m lateness.
+    expect(parse(`retention:\n  buckets: auto\n${MINIMAL}`).retention).toEqual({
+      bucketsMs: 30 * DAY + HOUR + 10 * MINUTE,
+    });
+    expect(parse(`retention:\n  buckets: auto\n  predictionIndex: 7d\n${MINIMAL}`).retention).toEqual({
+      predictionIndexMs: 7 * DAY,
+      bucketsMs: 7 * DAY + HOUR + 10 * MINUTE,
+    });
+    // A longer predictionIndex does not lengthen it: the label TTL deletes the index rows first.
+    expect(parse(`retention:\n  buckets: auto\n  predictionIndex: 90d\n${MINIMAL}`).retention?.bucketsMs).toBe(
+      30 * DAY + HOUR + 10 * MINUTE,
+    );
+    const wide = withModel('window: { size: 1d, slide: 1h, allowedLateness: 2h }', 'retention: { buckets: auto }');
+    expect(parse(wide).retention?.bucketsMs).toBe(30 * DAY + 26 * HOUR);
+    expect(parse(`retention:\n  buckets: 90d\n${MINIMAL}`).retention).toEqual({ bucketsMs: 90 * DAY });
+    // A limit that is exactly the minimum is accepted.
+    expect(parse(`retention:\n  buckets: 43270m\n${MINIMAL}`).retention?.bucketsMs).toBe(43_270 * MINUTE);
+  });
+
+  it('minimumBucketRetentionMs names the model whose window sets it', () => {
+    const window = (sizeMs: number, allowedLatenessMs: number) => ({
+      sizeMs,
+      slideMs: sizeMs,
+      allowedLatenessMs,
+      idleTimeoutMs: 0,
+    });
+    expect(
+      minimumBucketRetentionMs([
+        { id: 'a', window: window(HOUR, 0) },
+        { id: 'b', window: window(DAY, HOUR) },
+        { id: 'c', window: window(2 * HOUR, 0) },
+      ]),
+    ).toEqual({ ms: 30 * DAY + 25 * HOUR, model: 'b' });
+    expect(minimumBucketRetentionMs([], 2 * DAY)).toEqual({ ms: 2 * DAY });
+    // A review TTL longer than the label horizon: verdicts re-analyse that model's windows until it ends.
+    expect(
+      minimumBucketRetentionMs([
+        { id: 'a', window: window(DAY, HOUR) },
+        { id: 'r', window: window(HOUR, 0), review: { ttlMs: 40 * DAY } },
+      ]),
+    ).toEqual({ ms: 40 * DAY + HOUR, model: 'r', review: true });
+    expect(minimumBucketRetentionMs([{ id: 'r', window: window(HOUR, 0), review: { ttlMs: 7 * DAY } }])).toEqual({
+      ms: 30 * DAY + HOUR,
+      model: 'r',
+    });
+  });
+
+  it('buckets: refuses a limit shorter than re-analysis needs, with every other problem of the file', () => {
+    expect(problemAt(`retention:\n  buckets: 30d\n${MINIMAL}`, 'retention.buckets')).toMatchObject({
+      line: 2,
+      message:
+        'must be at least 43270m (the 30d label TTL plus the longest window and its allowedLateness, model m), or auto: a window may be analysed again until then',
+    });
+    expect(problemAt(`retention:\n  buckets: 7d\n  predictionIndex: 7d\n${MINIMAL}`, 'retention.buckets').message).toBe(
+      'must be at least 10150m (retention.predictionIndex plus the longest window and its allowedLateness, model m), or auto: a window may be analysed again until then',
+    );
+    // A minute short of the minimum.
+    expect(problemAt(`retention:\n  buckets: 43269m\n${MINIMAL}`, 'retention.buckets').message).toContain(
+      'must be at least 43270m',
+    );
+    expect(
+      problemAt(
+        withModel('review: { capacityPerHour: 10, audit: { rate: 0.01 }, ttl: 60d }', 'retention: { buckets: 45d }'),
+        'retention.buckets',
+      ).message,
+    ).toBe(
+      'must be at least 86470m (the review.ttl of model m plus its window and allowedLateness), or auto: a window may be analysed again until then',
+    );
+    expect(problemAt(`retention:\n  buckets: 0s\n${MINIMAL}`, 'retention.buckets').message).toBe(
+      'must be longer than 0',
+    );
+    expect(problemAt(`retention:\n  buckets: soon\n${MINIMAL}`, 'retention.buckets').message).toContain('duration');
+    const all = problemsOf(`retention:\n  buckets: 1d\n  metricHourly: 1d\n  deadLetterRaw: 0s\n${MINIMAL}`);
+    expect(all.map((p) => p.path).sort()).toEqual([
+      'retention.buckets',
+      'retention.deadLetterRaw',
+      'retention.metricHourly',
+    ]);
   });
 });

@@ -34,6 +34,7 @@ import {
 } from '@vigil/collector';
 import {
   compositeKey,
+  LABEL_TTL_MS,
   selectRows,
   silentLogger,
   type CategoricalColumn,
@@ -185,7 +186,7 @@ export class StreamRunner {
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.logger = (options.logger ?? silentLogger).child({ component: 'runner' });
-    this.labelTtlMs = options.labelTtlMs ?? 30 * DAY_MS;
+    this.labelTtlMs = options.labelTtlMs ?? LABEL_TTL_MS;
     this.orphanTtlMs = options.orphanTtlMs ?? 7 * DAY_MS;
     this.decodeOptions = compileDecodeOptions({ maxFutureMs: options.maxFutureMs ?? DAY_MS, now: this.now });
     this.builder = new PredictionBatchBuilder(new Map([...this.models].map(([id, m]) => [id, m.config])), {
@@ -596,6 +597,23 @@ export class StreamRunner {
     const started = performance.now();
     const key = compositeKey(window.model, window.version, window.start, window.end);
     const quietMs = this.options.analysis?.revisionQuietMs ?? ANALYSIS_DEFAULTS.revisionQuietMs;
+    // Past `retention.buckets` some of the window's buckets may be gone: analysed from the rest it would replace its
+    // rows with a fraction of its traffic. The configuration keeps the limit past every label's re-analysis, so only
+    // an event older than the limit (a back-fill) gets here; it is counted in its bucket, and the window stays as is.
+    const bucketsMs = this.options.retention?.bucketsMs;
+    if (bucketsMs !== undefined && window.start < this.now() - bucketsMs) {
+      await this.options.store.transaction((tx) =>
+        tx.windows.markAnalysed(window, {
+          rows: window.analysedRows ?? 0,
+          labelledRows: window.analysedLabelledRows ?? 0,
+        }),
+      );
+      this.logger.warn(
+        { model: window.model, version: window.version, windowStart: new Date(window.start).toISOString() },
+        'window changed after its buckets passed retention.buckets: not analysed again',
+      );
+      return 'skipped';
+    }
     // A model with a review section changes without new rows or labels (a claim, a verdict without a label, the
     // queue's backlog): its windows' review rows are revised whenever they are due, never deferred or skipped.
     const reviewed = runtime.config.review !== undefined;

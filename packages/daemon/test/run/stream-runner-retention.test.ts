@@ -1,10 +1,22 @@
 /**
  * `retention` in the runner's maintenance pass, on PostgreSQL and PGlite: old dead letters lose their bytes, old
- * prediction-index rows go, metric rows are rolled up and expire, each run is audited, and runs are at most hourly.
+ * prediction-index rows go, metric rows are rolled up and expire, buckets past `retention.buckets` go while late
+ * labels still re-analyse the windows within it exactly, each run is audited, and runs are at most hourly.
  */
-import { parseConfig } from '@vigil/core';
-import { type SqlClient, type Store } from '@vigil/store';
-import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
+import { fitReferenceProfile } from '@vigil/analyzers';
+import { LABEL_TTL_MS, parseConfig } from '@vigil/core';
+import { type MetricRow, type SqlClient, type Store } from '@vigil/store';
+import {
+  BACKENDS,
+  makeEvents,
+  openBackend,
+  readerTable,
+  toLabelBatch,
+  toPredictionBatch,
+  type TestBackend,
+  type TestEvent,
+} from '@vigil/test-kit';
+import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { RETENTION_EVERY_MS, StreamRunner } from '../../src/run/stream-runner';
 
 const DAY = 86_400_000;
@@ -184,4 +196,139 @@ models:
     );
     expect(names).not.toContain('vigil_metric_windows_p20270118');
   }, 60_000);
+});
+
+describe.each(BACKENDS)('StreamRunner retention.buckets on %s', (kind) => {
+  const MIN = 60_000;
+  const bucketConfig = parseConfig(
+    `
+retention: { buckets: auto }
+models:
+  - id: credit-risk
+    task: binary
+    threshold: 0.5
+    owner: { name: Risk team, webhook: 'http://127.0.0.1:9/hook' }
+    features: { age: numeric, income: numeric, region: categorical }
+    groups: [sex]
+    window: { size: 30m, slide: 10m, allowedLateness: 5m }
+`,
+    'test.yaml',
+    {},
+  );
+  const model = bucketConfig.models[0]!;
+  const bucketsMs = LABEL_TTL_MS + 35 * MIN;
+  // The limit as of LATER, on the 10-minute bucket grid: buckets starting before it go.
+  const LIMIT = Date.parse('2026-11-01T00:00:00Z');
+  const LATER = LIMIT + bucketsMs;
+  const INGEST = LIMIT + 3 * 60 * MIN;
+  const profile = fitReferenceProfile(
+    readerTable(makeEvents({ n: 2000, start: LIMIT - DAY, seed: 1 }), model),
+    batchSpec(model),
+  );
+  // An hour of traffic ending an hour before the limit, an hour of it from 20 minutes after, and an event that closes
+  // every window. Only the recent hour's labels come late.
+  const old = makeEvents({ n: 600, start: LIMIT - 120 * MIN, stepMs: 6000, seed: 2, idPrefix: 'old' }).map((e) => ({
+    ...e,
+    label: null,
+  }));
+  const recent = makeEvents({ n: 600, start: LIMIT + 20 * MIN, stepMs: 6000, seed: 3, idPrefix: 'recent', shift: 0.1 });
+  const closer = makeEvents({ n: 1, start: LIMIT + 150 * MIN, seed: 4, idPrefix: 'closer' });
+  const unlabelled = (events: TestEvent[]) => events.map((e) => ({ ...e, label: null }));
+
+  const backends: TestBackend[] = [];
+  afterAll(async () => {
+    await Promise.all(backends.map((b) => b.teardown()));
+  });
+  const open = async (name: string) => {
+    const b = await openBackend(kind, name);
+    backends.push(b);
+    return { store: await b.newStore(), sql: await b.newClient() };
+  };
+  const runnerOf = (store: Store, now: () => number) =>
+    new StreamRunner({
+      config: bucketConfig,
+      store,
+      groupId: 'test',
+      topics: { predictions: 'vigil.predictions', labels: 'vigil.labels' },
+      defaultProfiles: new Map([[model.id, profile]]),
+      now,
+      retention: bucketConfig.retention!,
+    });
+  const rowsOf = async (store: Store) =>
+    (await store.metrics.rows(model.id, { from: 0, to: Date.parse('2100-01-01') })).map((r: MetricRow) => ({
+      ...r,
+      computedAt: undefined,
+      value: r.value === null ? null : Number(r.value.toPrecision(12)),
+      details: JSON.parse(JSON.stringify(r.details ?? null), (_k, v: unknown) =>
+        typeof v === 'number' ? Number(v.toPrecision(12)) : v,
+      ) as unknown,
+    }));
+  const bucketStarts = async (sql: SqlClient) =>
+    (
+      await sql.query<{ bucket_start: unknown }>(
+        `SELECT bucket_start FROM vigil_buckets WHERE model = 'credit-risk' ORDER BY bucket_start`,
+      )
+    ).rows.map((r) => new Date(r.bucket_start as string | Date).getTime());
+
+  it('deletes the buckets past the limit, keeps those late labels still re-analyse, audits the count', async () => {
+    expect(bucketConfig.retention).toEqual({ bucketsMs });
+    // What the windows would hold had the labels come with the events.
+    const reference = await open('runner_buckets_ref');
+    await runnerOf(reference.store, () => INGEST).handle(toPredictionBatch([...old, ...recent, ...closer], 0, 0));
+
+    const { store, sql } = await open('runner_buckets');
+    let now = INGEST;
+    const runner = runnerOf(store, () => now);
+    await runner.handle(toPredictionBatch([...old, ...unlabelled(recent), ...closer], 0, 0));
+    // At ingest the limit is a month away: the first pass deletes nothing.
+    await runner.maintain();
+    const all = await bucketStarts(sql);
+    const past = all.filter((start) => start < LIMIT);
+    expect(past).toEqual([0, 1, 2, 3, 4, 5].map((i) => LIMIT - 120 * MIN + i * 10 * MIN));
+    const analysedOld = (await rowsOf(store)).filter((r) => r.windowStart < LIMIT);
+    expect(analysedOld.length).toBeGreaterThan(0);
+
+    // A month later (the recent predictions' labels are still within their TTL): the old hour's buckets go.
+    now = LATER;
+    await runner.maintain();
+    expect(await bucketStarts(sql)).toEqual(all.filter((start) => start >= LIMIT));
+    const runs = (await store.audit.log({})).filter((e) => e.action === 'retention.applied');
+    expect(runs.map((e) => e.details)).toEqual([
+      { buckets: { bucketStartBefore: new Date(INGEST - bucketsMs).toISOString(), deleted: 0 } },
+      { buckets: { bucketStartBefore: new Date(LIMIT).toISOString(), deleted: past.length } },
+    ]);
+
+    // The labels come now: every window holding a labelled prediction is analysed again from all of its buckets,
+    // to exactly the rows of the labels carried by the events; the old windows' rows stay as analysed.
+    await runner.handle(
+      toLabelBatch(
+        recent.filter((e) => e.label !== null),
+        0,
+        0,
+      ),
+    );
+    const rows = await rowsOf(store);
+    expect(rows.find((r) => r.metric === 'labelledRows' && r.windowStart === LIMIT + 20 * MIN)?.value).toBeGreaterThan(
+      0,
+    );
+    expect(rows).toEqual(await rowsOf(reference.store));
+
+    // An event older than the limit (a back-fill) is counted in a bucket again, but its windows, missing their
+    // deleted buckets, are not analysed from it: their rows stay; the next pass deletes that bucket.
+    const backfill = makeEvents({ n: 50, start: LIMIT - 115 * MIN, stepMs: 2000, seed: 5, idPrefix: 'backfill' });
+    await runner.handle(toPredictionBatch(backfill, 0, old.length + recent.length + closer.length));
+    expect((await bucketStarts(sql)).filter((start) => start < LIMIT)).toEqual([LIMIT - 120 * MIN]);
+    expect(await rowsOf(store)).toEqual(rows);
+    now += RETENTION_EVERY_MS;
+    await runner.maintain();
+    expect((await bucketStarts(sql)).filter((start) => start < LIMIT)).toEqual([]);
+    const last = (await store.audit.log({})).filter((e) => e.action === 'retention.applied').at(-1);
+    expect(last?.details).toEqual({
+      // The back-filled bucket, and the recent hour's buckets the limit passed in this hour.
+      buckets: {
+        bucketStartBefore: new Date(now - bucketsMs).toISOString(),
+        deleted: 1 + all.filter((start) => start >= LIMIT && start < now - bucketsMs).length,
+      },
+    });
+  }, 120_000);
 });

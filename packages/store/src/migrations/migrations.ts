@@ -19,6 +19,7 @@ import { MIGRATION_0018_REVIEW_CAPACITY_RESERVES } from './0018-review-capacity-
 import { MIGRATION_0019_REVIEW_ATTRIBUTIONS } from './0019-review-attributions';
 import { MIGRATION_0020_SHARED_METRIC_HISTOGRAMS } from './0020-shared-metric-histograms';
 import { MIGRATION_0021_PREDICTION_INDEX_HOUR_KEY } from './0021-prediction-index-hour-key';
+import { MIGRATION_0022_BUCKET_START_INDEX } from './0022-bucket-start-index';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -53,4 +54,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 19, name: 'review-attributions', sql: MIGRATION_0019_REVIEW_ATTRIBUTIONS },
   { id: 20, name: 'shared-metric-histograms', sql: MIGRATION_0020_SHARED_METRIC_HISTOGRAMS },
   { id: 21, name: 'prediction-index-hour-key', sql: MIGRATION_0021_PREDICTION_INDEX_HOUR_KEY },
+  { id: 22, name: 'bucket-start-index', sql: MIGRATION_0022_BUCKET_START_INDEX },
 ];

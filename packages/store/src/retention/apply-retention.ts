@@ -5,7 +5,8 @@
  * it did in the audit log, all in one transaction. With a limit on metric rows, it first rolls the windows analysed
  * since its last run up into hourly and daily roll-ups, then drops the weekly partitions of windows wholly past the
  * limit and deletes the windows past it in the week that holds it (and hourly roll-ups past theirs, a row per
- * series-hour); the audit entry names each partition dropped.
+ * series-hour); the audit entry names each partition dropped. With a limit on buckets, it deletes the buckets that
+ * start before it, in batches of {@link BUCKET_DELETE_BATCH}.
  */
 import type { SqlExecutor } from '../sql/sql-client';
 import { appendAuditIn } from '../alerts/audit-log';
@@ -23,7 +24,15 @@ export interface RetentionLimits {
   metricHourlyMs?: number;
   /** Review items settled (decided, expired, not queued) longer ago than this lose their features, reasons and context. */
   reviewQueueMs?: number;
+  /** Buckets that start longer ago than this are deleted (the configuration keeps it past every re-analysis). */
+  bucketsMs?: number;
 }
+
+/**
+ * Buckets deleted per statement: ~50 MB of accumulators at ~5 KB each, so that one statement never holds a backlog
+ * of months (a limit set on a store that kept every bucket) in memory at once.
+ */
+export const BUCKET_DELETE_BATCH = 10_000;
 
 export interface RetentionResult {
   /** Dead letters whose raw bytes this run erased (null: no limit configured). */
@@ -33,6 +42,8 @@ export interface RetentionResult {
   metrics?: RollUpResult;
   /** Set when `reviewQueueMs` is configured: the review items whose feature values this run erased. */
   reviewItemsErased?: number;
+  /** Set when `bucketsMs` is configured: the buckets this run deleted. */
+  bucketsDeleted?: number;
 }
 
 /** Applies the configured limits as of `now`; returns null, writing nothing, when no limit is configured. */
@@ -40,12 +51,14 @@ export async function applyRetentionIn(
   sql: SqlExecutor,
   now: number,
   limits: RetentionLimits,
+  bucketBatch = BUCKET_DELETE_BATCH,
 ): Promise<RetentionResult | null> {
   const metricLimits = limits.metricRowsMs !== undefined || limits.metricHourlyMs !== undefined;
   if (
     limits.deadLetterRawMs === undefined &&
     limits.predictionIndexMs === undefined &&
     limits.reviewQueueMs === undefined &&
+    limits.bucketsMs === undefined &&
     !metricLimits
   )
     return null;
@@ -89,6 +102,21 @@ export async function applyRetentionIn(
     reviewItemsErased = erased.rowCount;
     details.reviewQueue = { settledBefore: new Date(before).toISOString(), erased: reviewItemsErased };
   }
+  let bucketsDeleted: number | undefined;
+  if (limits.bucketsMs !== undefined) {
+    const before = now - limits.bucketsMs;
+    bucketsDeleted = 0;
+    for (;;) {
+      const deleted = await sql.query(
+        `DELETE FROM vigil_buckets WHERE (model, version, bucket_start) IN (
+           SELECT model, version, bucket_start FROM vigil_buckets WHERE bucket_start < $1::timestamptz LIMIT $2)`,
+        [toIso(before, 'before'), bucketBatch],
+      );
+      bucketsDeleted += deleted.rowCount;
+      if (deleted.rowCount < bucketBatch) break;
+    }
+    details.buckets = { bucketStartBefore: new Date(before).toISOString(), deleted: bucketsDeleted };
+  }
   let metrics: RollUpResult | undefined;
   if (metricLimits) {
     const windowsBefore = limits.metricRowsMs === undefined ? undefined : now - limits.metricRowsMs;
@@ -125,5 +153,6 @@ export async function applyRetentionIn(
     predictionsDeleted,
     ...(metrics === undefined ? {} : { metrics }),
     ...(reviewItemsErased === undefined ? {} : { reviewItemsErased }),
+    ...(bucketsDeleted === undefined ? {} : { bucketsDeleted }),
   };
 }
