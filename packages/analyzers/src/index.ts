@@ -148,9 +148,11 @@ export {
   PERMUTATION_REPEATS,
   PERMUTATION_ROWS,
   PERMUTATION_SEED,
+  SHARE_GROWTH_FLOOR,
   SHARE_GROWTH_WARNING,
   SURROGATE_FIT_PRODUCTS,
   SURROGATE_MIN_ROWS_PER_COLUMN,
+  shareChange,
   surrogateFitRows,
 } from './report/report-explanations';
 export type { ExplainOptions } from './report/report-explanations';

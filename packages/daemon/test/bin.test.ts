@@ -102,6 +102,31 @@ describe('scripts/link-vigil.sh (run by scripts/setup.sh)', () => {
     expect(lstatSync(link).isSymbolicLink()).toBe(false);
   });
 
+  // A later trial: NPM_CONFIG_PREFIX=/work/trial4/npm (root's, outside the home directory) was called "for every
+  // user of this machine". Only a system directory or npm's default prefix is machine-wide.
+  it('a prefix outside the home directory and the system directories is for whoever has its bin on PATH', () => {
+    const other = mkdtempSync(join(tmpdir(), 'vigil-prefix-'));
+    const bin = join(other, 'bin');
+    const linkIn = (path: string) =>
+      spawnSync('bash', [join(ROOT, 'scripts', 'link-vigil.sh')], {
+        env: { ...env, NPM_CONFIG_PREFIX: other, HOME: home, PATH: path },
+        encoding: 'utf8',
+      });
+    try {
+      const off = linkIn(process.env.PATH ?? '');
+      expect(off.status).toBe(0);
+      expect(off.stderr).toBe(
+        `setup: linked ${join(bin, 'vigil')} -> ${join(ROOT, 'packages/daemon/bin/vigil')} (in ${bin}, not a system directory and not on your PATH: add it to PATH to use the vigil command; undo: bash scripts/link-vigil.sh --unlink, or rm ${join(bin, 'vigil')})\n`,
+      );
+      rmSync(join(bin, 'vigil'));
+      const on = linkIn(`${bin}:${process.env.PATH ?? ''}`);
+      expect(on.stderr).toContain(`(in ${bin}, not a system directory: found by whoever has it on PATH, as you do;`);
+      expect(on.stderr).not.toContain('every user');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('setup.sh refuses an unknown option before doing anything', () => {
     const r = run('setup.sh', '--no-lnik');
     expect([r.status, r.stderr]).toEqual([2, 'setup: unknown option --no-lnik (options: --tests, --no-link)\n']);

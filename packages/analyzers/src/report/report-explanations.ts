@@ -32,6 +32,11 @@ export const PERMUTATION_REPEATS = 5;
 export const PERMUTATION_SEED = 15;
 /** The protected share is flagged as grown when the current share is at least this multiple of the reference's. */
 export const SHARE_GROWTH_WARNING = 1.5;
+/**
+ * ...and the current share is at least this: a share of 1e-7 growing to 7e-7 is numerical noise in the fit (a
+ * feature the model ignores), not reliance on it, and was flagged red before this floor.
+ */
+export const SHARE_GROWTH_FLOOR = 0.01;
 
 export interface ExplainOptions {
   /** Protected attributes (features), for the protected share. */
@@ -217,18 +222,26 @@ function section(
     ndcg: attributionNdcg(ref.mean, cur.mean, k),
     k,
     ...(options.protected.length > 0
-      ? { protectedShare: change(options.protected, refShare.protected, curShare.protected) }
+      ? { protectedShare: shareChange(options.protected, refShare.protected, curShare.protected) }
       : {}),
-    ...(options.proxies.length > 0 ? { proxyShare: change(options.proxies, refShare.proxies, curShare.proxies) } : {}),
+    ...(options.proxies.length > 0
+      ? { proxyShare: shareChange(options.proxies, refShare.proxies, curShare.proxies) }
+      : {}),
   };
 }
 
-function change(features: readonly string[], reference: number | null, current: number | null): AttributionShareChange {
+/** The share of `features` in both files, and whether it grew materially (docs/explanations.md, "Limits"). */
+export function shareChange(
+  features: readonly string[],
+  reference: number | null,
+  current: number | null,
+): AttributionShareChange {
   const ratio = reference !== null && current !== null && reference > 0 ? current / reference : null;
   const grew =
     reference !== null &&
     current !== null &&
-    (reference > 0 ? current >= SHARE_GROWTH_WARNING * reference : current > 0);
+    current >= SHARE_GROWTH_FLOOR &&
+    (reference > 0 ? current >= SHARE_GROWTH_WARNING * reference : true);
   return { features: [...features], reference, current, ratio, grew };
 }
 

@@ -303,7 +303,10 @@ export interface AttributionShareChange {
   current: number | null;
   /** current / reference; null when the reference share is 0 or unknown. */
   ratio: number | null;
-  /** The current share is at least 1.5 times the reference's (or above 0 where the reference's is 0). */
+  /**
+   * The current share is at least 0.01 and at least 1.5 times the reference's (any share of 0.01 or more grew from a
+   * reference share of 0).
+   */
   grew: boolean;
 }
 

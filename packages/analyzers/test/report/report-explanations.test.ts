@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { seededRandom, type Column, type SpilledColumn, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../../src/profile/analysis-spec';
 import { fitReferenceProfile } from '../../src/profile/reference-profile';
-import { reportExplanations, surrogateFitRows } from '../../src/report/report-explanations';
+import { reportExplanations, shareChange, surrogateFitRows } from '../../src/report/report-explanations';
 import { analyzeReport } from '../../src/report/analyze-report';
 
 /**
@@ -251,5 +251,26 @@ describe('logged attributions', () => {
     expect(report.sections.explanations).toEqual({ computed: true });
     expect(report.explanations!.source).toBe('attributions');
     expect(report.drift.map((d) => d.feature)).toEqual(['age', 'hours', 'sex']);
+  });
+});
+
+describe('shareChange: a share grew only when it is material', () => {
+  test('a fivefold rise of a share near 0 is noise, not growth', () => {
+    expect(shareChange(['zip'], 1.3e-7, 6.9e-7)).toMatchObject({ ratio: 6.9e-7 / 1.3e-7, grew: false });
+    expect(shareChange(['zip'], 0, 0.009).grew).toBe(false);
+  });
+
+  test('a rise to 0.01 or more by at least 1.5 times grew; less than 1.5 times did not', () => {
+    expect(shareChange(['sex'], 0.006, 0.01).grew).toBe(true);
+    expect(shareChange(['sex'], 0, 0.01).grew).toBe(true);
+    expect(shareChange(['sex'], 0.2, 0.29).grew).toBe(false);
+    expect(shareChange(['sex'], 0.2, 0.31).grew).toBe(true);
+    expect(shareChange(['sex'], null, 0.5)).toEqual({
+      features: ['sex'],
+      reference: null,
+      current: 0.5,
+      ratio: null,
+      grew: false,
+    });
   });
 });

@@ -2,7 +2,7 @@
  * `vigil queue list|show|claim|verdict` (docs/review.md, "vigil queue"): the human review queue from a shell, on the
  * database of the configuration. Claims and verdicts are written to the audit log under --as (default cli:$USER).
  */
-import { VigilError } from '@vigil/core';
+import { isVigilError, VigilError } from '@vigil/core';
 import type { ReviewItem, ReviewItemStatus, ReviewVerdict } from '@vigil/store';
 import { presentItem } from '../http/review-queue-routes';
 import { describeItem, printable } from '../review/describe-item';
@@ -115,7 +115,11 @@ export function queueCommand(sub: QueueSub) {
         const items = found.slice(0, limit);
         if (values.json) io.stdout(`${JSON.stringify(items.map(presentItem), null, 2)}\n`);
         else if (items.length === 0) io.stdout('No items.\n');
-        else for (const item of items) io.stdout(`${formatItem(item)}\n`);
+        else {
+          // Ids grow in width (9, 10, …): padded to the widest shown, the columns after them line up.
+          const idWidth = Math.max(...items.map((i) => i.id.length));
+          for (const item of items) io.stdout(`${formatItem(item, idWidth)}\n`);
+        }
         if (found.length > limit)
           io.info(
             `Showing the first ${limit} items, most urgent first; more match: ${limit < 1000 ? `--limit N shows up to 1000, or ` : ''}narrow with --model, --status or --reason.\n`,
@@ -162,11 +166,21 @@ export function queueCommand(sub: QueueSub) {
     if (label !== undefined && (values.label?.trim() === '' || !Number.isFinite(label)))
       throw new VigilError('VIGIL_USAGE', `${what}: --label "${values.label}" is not a number`);
     return withQueue(io, values.config, async (queue) => {
-      const item = await queue.decide(id, cliActor(io, values.as), {
-        verdict,
-        reason,
-        ...(label !== undefined ? { label } : {}),
-      });
+      const reviewer = cliActor(io, values.as);
+      const item = await queue
+        .decide(id, reviewer, { verdict, reason, ...(label !== undefined ? { label } : {}) })
+        .catch((error: unknown) => {
+          // An item nobody holds (or whose claim of yours timed out) is claimed first: say with which command.
+          const status = isVigilError(error, 'VIGIL_CONFLICT') ? error.details?.status : undefined;
+          const mine = status === 'claimed' && (error as VigilError).message.endsWith('claim it again');
+          if (status !== 'pending' && !mine) throw error;
+          const claim = `vigil queue claim ${id}${values.as === undefined ? '' : ` --as ${values.as}`}`;
+          throw new VigilError(
+            'VIGIL_CONFLICT',
+            `${(error as VigilError).message}${mine ? '' : ': claim it first'} (${claim}), then give the verdict`,
+            { details: { status } },
+          );
+        });
       if (values.json) printJson(item);
       else
         io.stdout(
@@ -194,7 +208,7 @@ async function withQueue(
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** One line: id, status, model and prediction, why, and who holds or decided it (control characters escaped). */
-function formatItem(item: ReviewItem): string {
+function formatItem(item: ReviewItem, idWidth = 0): string {
   const who =
     item.status === 'claimed'
       ? ` claimed by ${item.claimedBy} until ${iso(item.claimExpiresAt)}`
@@ -203,6 +217,6 @@ function formatItem(item: ReviewItem): string {
         : '';
   const score = item.score === null ? '' : ` score ${Number(item.score.toFixed(4))}`;
   return printable(
-    `${item.id}  ${item.status.padEnd(10)} ${item.model}/${item.version} ${item.predictionId} at ${iso(item.eventTs)}${score}  ${item.policies.join(', ')}${who}`,
+    `${item.id.padEnd(idWidth)}  ${item.status.padEnd(10)} ${item.model}/${item.version} ${item.predictionId} at ${iso(item.eventTs)}${score}  ${item.policies.join(', ')}${who}`,
   );
 }

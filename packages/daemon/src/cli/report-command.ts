@@ -129,6 +129,11 @@ const OPTIONS = {
  * names of the outputs and the ground truth, even when a flag gives that role to another column.
  */
 const NOT_FEATURES = new Set(['model', 'version', 'id', 'ts', 'timestamp', 'score', 'prediction', 'label']);
+/**
+ * Columns that name or date a row rather than describe it: never features, so their kinds are not compared between
+ * the files (numeric ids in one and `r0` in the other, epoch milliseconds against ISO dates, are both fine).
+ */
+const ROW_NAMES = new Set(['model', 'version', 'id', 'ts', 'timestamp']);
 
 type Role = 'score' | 'prediction' | 'label';
 
@@ -260,6 +265,9 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
 
   const types: Record<string, FeatureKind> = Object.fromEntries(listed ?? []);
   for (const g of groups) for (const column of groupColumns(g)) types[column] = 'categorical';
+  // --review-out names rows by id: read as text, `007` stays `007` (only then, as a text column of unique ids costs
+  // memory that a report which never looks at them should not spend).
+  if (values['review-out'] !== undefined && types.id === undefined) types.id = 'categorical';
   const input = async (flag: string): Promise<{ path: string; name: string; bytes?: Buffer }> =>
     flag === '-'
       ? { path: '-', name: '-', bytes: (await io.stdin?.()) ?? Buffer.alloc(0) }
@@ -297,7 +305,9 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     // Both files are read at once. Where a column's inferred kind differs, the current file is read again with the
     // reference's kinds, so a text value in a numeric column is reported with its file, line and column instead of
     // silently turning the column categorical. (Standard input cannot be read twice: its own kinds stand.)
-    const refKinds = Object.fromEntries([...ref.table.columns.values()].map((c) => [c.name, c.kind]));
+    const refKinds = Object.fromEntries(
+      [...ref.table.columns.values()].filter((c) => !ROW_NAMES.has(c.name)).map((c) => [c.name, c.kind]),
+    );
     const differs = [...first.table.columns.values()].some(
       (c) => refKinds[c.name] !== undefined && refKinds[c.name] !== c.kind,
     );

@@ -243,4 +243,57 @@ describe('vigil queue', () => {
     });
     expect(item.eventTs).toBe(new Date(now - 30_000).toISOString());
   }, 60_000);
+
+  it('says to claim a pending item before its verdict, with the command', async () => {
+    const list = await runCli(['queue', 'list', '-c', config, '--status', 'pending', '--json'], cwd, env);
+    const pending = (JSON.parse(list.stdout) as { id: string }[])[0]!.id;
+    const verdict = (as: string[]) =>
+      runCli(['queue', 'verdict', pending, '-c', config, '--verdict', 'agree', '--reason', 'fine', ...as], cwd, env);
+    expect(await verdict(['--as', 'ana'])).toMatchObject({
+      code: 2,
+      stderr: `error [VIGIL_CONFLICT]: review item ${pending} cannot be decided by ana: it is pending: claim it first (vigil queue claim ${pending} --as ana), then give the verdict\n`,
+    });
+    expect((await verdict([])).stderr).toContain(
+      `claim it first (vigil queue claim ${pending}), then give the verdict`,
+    );
+  });
+});
+
+describe('vigil queue list: ids of different widths', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'vigil-queue-width-'));
+  const config = join(cwd, 'vigil.yaml');
+  writeFileSync(
+    config,
+    'models:\n  - id: m\n    task: binary\n    owner: { name: T, webhook: "http://127.0.0.1:9/h" }\n    features: { age: numeric }\n    review: { capacityPerHour: 20, audit: { rate: 0.01 } }\n',
+  );
+
+  it('pads the id column so the columns after it line up', async () => {
+    const now = Date.now();
+    const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    try {
+      const items = Array.from({ length: 12 }, (_, i) => ({
+        id: `e${i}`,
+        version: 'v1',
+        ts: now - 60_000,
+        score: 0.5,
+        prediction: 1,
+        features: { age: 40 },
+        groups: {},
+        reasons: [{ policy: 'audit', rate: 0.01 }],
+        priority: 12 - i,
+      }));
+      await store.transaction((tx) =>
+        tx.reviewQueue.queueFlagged([{ model: 'm', capacityPerHour: 20, ttlMs: 86_400_000, context: {}, items }], now),
+      );
+    } finally {
+      await store.close();
+    }
+    const list = await runCli(['queue', 'list', '-c', config], cwd, { USER: 'dana' });
+    expect(list).toMatchObject({ code: 0, stderr: '' });
+    const lines = list.stdout.trim().split('\n');
+    const ids = lines.map((l) => l.split(' ')[0]!);
+    expect(new Set(ids.map((id) => id.length)).size).toBe(2);
+    // Every line's status starts in the same column.
+    expect(new Set(lines.map((l) => l.indexOf('pending'))).size).toBe(1);
+  }, 60_000);
 });

@@ -401,3 +401,70 @@ describe('vigil report: the built CLI', () => {
     });
   });
 });
+
+describe('vigil report: id and ts are never features', () => {
+  // The reference has numeric ids and epoch times, the current file text ids and ISO dates: neither column is
+  // analysed, so neither is compared between the files nor made to parse as a number.
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-report-ids-'));
+  const random = (seed: number) => () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  const next = random(7);
+  const rows = Array.from({ length: 200 }, (_, i) => ({
+    income: Number((40 + 30 * next()).toFixed(3)),
+    region: ['north', 'south', 'east'][i % 3]!,
+    score: Number(next().toFixed(4)),
+    label: next() < 0.5 ? 1 : 0,
+  }));
+  const ref = rows.slice(0, 100);
+  const cur = rows.slice(100);
+  const body = (list: typeof rows) => list.map((r) => `${r.income},${r.region},${r.score},${r.label}`);
+  writeFileSync(
+    join(dir, 'ref.csv'),
+    `id,ts,income,region,score,label\n${body(ref)
+      .map((l, i) => `${i},${1_764_000_000_000 + i},${l}`)
+      .join('\n')}\n`,
+  );
+  writeFileSync(
+    join(dir, 'cur.csv'),
+    `id,ts,income,region,score,label\n${body(cur)
+      .map((l, i) => `r${i},2026-12-03,${l}`)
+      .join('\n')}\n`,
+  );
+  // The same current rows without id and ts: the report must be the same.
+  writeFileSync(join(dir, 'cur-bare.csv'), `income,region,score,label\n${body(cur).join('\n')}\n`);
+  writeFileSync(
+    join(dir, 'cur.ndjson'),
+    cur
+      .map((r, i) =>
+        JSON.stringify({
+          model: 'm',
+          id: `p${i}`,
+          ts: '2026-12-05T00:00:00Z',
+          features: { income: r.income, region: r.region },
+          score: r.score,
+          label: r.label,
+        }),
+      )
+      .join('\n') + '\n',
+  );
+  const report = async (current: string): Promise<Report> => {
+    const out = join(dir, `${current}.json`);
+    const result = await runCli(['report', '--reference', 'ref.csv', '--current', current, '--json', out], dir);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 0,
+      stderr: expect.not.stringContaining('error'),
+    });
+    return JSON.parse(readFileSync(out, 'utf8')) as Report;
+  };
+
+  it('reads text ids and ISO dates in a CSV beside numeric ones, and reports as without them', async () => {
+    const withIds = await report('cur.csv');
+    expect(withIds.options.features.map((f) => f.name)).toEqual(['income', 'region']);
+    expect(withIds.rows).toEqual((await report('cur-bare.csv')).rows);
+  });
+
+  it('reads NDJSON events with text ids against a CSV with numeric ids', async () => {
+    const events = await report('cur.ndjson');
+    expect(events.options.features.map((f) => f.name)).toEqual(['income', 'region']);
+    expect(events.rows).toEqual((await report('cur-bare.csv')).rows);
+  });
+});

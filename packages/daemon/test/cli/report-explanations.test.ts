@@ -78,14 +78,16 @@ describe('vigil report explanations on the large scenario (no attributions: the 
     expectClose(x.protectedShare!.current, expected.protectedShare.current, 'protected share (current)');
     expectClose(x.proxyShare!.current, expected.proxyShare.current, 'proxy share (current)');
     expect(x.protectedShare!.grew).toBe(false);
-    // x3's share grows from 0.007% to 0.47%: flagged.
-    expect(x.proxyShare!.grew).toBe(true);
+    // x3's share moves from 0.007% to 0.47%, 70 times, yet the score does not depend on x3 at all
+    // (scripts/golden/report_vectors.py): noise of the fit, below the 0.01 floor of "grew", so not flagged.
+    expect(x.proxyShare!.ratio).toBeGreaterThan(50);
+    expect(x.proxyShare!.grew).toBe(false);
     expect(x.features.find((f) => f.feature === 'c1')).toMatchObject({ protected: true, proxy: false });
   });
 
   it('says it in the summary and the HTML', () => {
     expect(stdout).toMatch(
-      /^Explanations \(linear surrogate, R² 0\.933 → 0\.940\): ndcg@5 1\.000, top x1, x2, c2, protected share 0\.005 → 0\.006, proxy share 6\.9e-5 → 0\.005 \(grew\)$/m,
+      /^Explanations \(linear surrogate, R² 0\.933 → 0\.940\): ndcg@5 1\.000, top x1, x2, c2, protected share 0\.005 → 0\.006, proxy share 6\.9e-5 → 0\.005$/m,
     );
     expect(html).toContain('<section class="card" id="explanations">');
     expect(html).toContain('<a href="#explanations" class="">Explanations</a>');

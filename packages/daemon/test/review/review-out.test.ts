@@ -110,4 +110,31 @@ describe('vigil report --review-out', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--review-out needs --config and --model naming a model with a review section');
   });
+
+  it('names rows by their id as written: zero-padded ids stay as they are', async () => {
+    const padded = mkdtempSync(join(tmpdir(), 'vigil-review-ids-'));
+    const line = (id: string, i: number) => `${id},${30_000 + 500 * i},${['north', 'south'][i % 2]},F,0.3`;
+    const ids = Array.from({ length: 30 }, (_, i) => String(i + 1).padStart(4, '0'));
+    writeFileSync(
+      join(padded, 'ref.csv'),
+      `id,income,region,sex,score\n${ids.map((_, i) => line(String(i + 1), i)).join('\n')}\n`,
+    );
+    writeFileSync(join(padded, 'cur.csv'), `id,income,region,sex,score\n${ids.map(line).join('\n')}\n`);
+    writeFileSync(
+      join(padded, 'vigil.yaml'),
+      `models:
+  - id: m
+    task: binary
+    owner: { name: Risk, webhook: "http://127.0.0.1:9/h" }
+    features: { income: numeric, region: categorical }
+    review: { capacityPerHour: 100, audit: { rate: 1 } }
+`,
+    );
+    const out = join(padded, 'review.csv');
+    const args = ['--reference', 'ref.csv', '--current', 'cur.csv', '-c', 'vigil.yaml', '--model', 'm'];
+    const result = await runCli(['report', ...args, '--review-out', out], padded);
+    expect([result.code, result.stderr]).toEqual([0, expect.not.stringContaining('error')]);
+    const written = readFileSync(out, 'utf8').trim().split('\n').slice(1);
+    expect(written.map((l) => l.split(',')[1]).sort()).toEqual(ids);
+  }, 60_000);
 });
