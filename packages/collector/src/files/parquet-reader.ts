@@ -99,13 +99,19 @@ export async function readParquet(
   try {
     const scratch: ColumnBuilder[] = [];
     let failure: unknown;
+    let failureRowStart = Infinity;
+    // hyparquet may hand a column's pages over out of row order (their decompression is asynchronous), so the error
+    // kept is the one of the earliest chunk: a file with several bad values names its first bad row, every time.
     const onChunk = (chunk: ColumnData): void => {
       try {
         for (const leaf of leaves.get(chunk.columnName) ?? []) {
           if (leaf.builder !== null) fill(leaf, chunk, source);
         }
       } catch (error) {
-        failure ??= error;
+        if (chunk.rowStart < failureRowStart) {
+          failure = error;
+          failureRowStart = chunk.rowStart;
+        }
       }
     };
     // One column at a time: hyparquet holds a decoded chunk as a JS array, so reading every column at once would
