@@ -17,7 +17,7 @@ import { inspect } from 'node:util';
 import { createAlerting, type Alerting } from '@vigil/alerts';
 import { createLogger, isVigilError, parseConfig, redactedConfig, type VigilConfig } from '@vigil/core';
 import { createPostgresClient, createStore, type SqlClient, type Store } from '@vigil/store';
-import { createTestTopic, kafkaBrokers, createTestSchema } from '@vigil/test-kit';
+import { createTestTopic, kafkaBrokers, createTestSchema, redisUrl } from '@vigil/test-kit';
 import { alertDeliveryMetrics } from '../../src/http/alert-metrics';
 import { createHttpApi } from '../../src/http/http-api';
 import { PrometheusRegistry } from '../../src/http/prometheus-registry';
@@ -321,7 +321,8 @@ describe('secrets never leak', () => {
       return path;
     };
     const brokers = kafkaBrokers();
-    const redis = `redis://default:${S.redisPassword}@127.0.0.1:56379/0`;
+    // The real Redis (wherever scripts/services/start.sh put it), with the configured password in its URL.
+    const redis = `redis://default:${S.redisPassword}@${new URL(redisUrl()).host}/0`;
     try {
       const answers: string[] = [];
       // Runs: the real PostgreSQL (the password is accepted), Kafka and Redis, every secret configured.
