@@ -167,9 +167,15 @@ function connectFailure(error: unknown, brokers: readonly string[]): unknown {
 }
 
 /** kafkajs logs group joins and the like at INFO; they are our debug. */
-function logKafka(logger: Logger, { level, log }: LogEntry): void {
+/**
+ * kafkajs' log entries at our levels. A broker's error response (`Response GroupCoordinator(…)`, logged by its
+ * `Connection` at ERROR) is also thrown to the request's caller, which retries it or fails with its own error: logged
+ * at debug, so that a group coordinator still starting does not print an error line before the consumer recovers.
+ */
+export function logKafka(logger: Logger, { namespace, level, log }: LogEntry): void {
   const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
-  if (level === logLevel.ERROR) logger.error(fields, message);
+  if (namespace === 'Connection' && message.startsWith('Response ')) logger.debug(fields, message);
+  else if (level === logLevel.ERROR) logger.error(fields, message);
   else if (level === logLevel.WARN) logger.warn(fields, message);
   else logger.debug(fields, message);
 }
