@@ -64,7 +64,8 @@ def batch(rng: np.random.Generator, n: int, columns: int, drift: bool) -> pa.Tab
     return pa.table({k: pa.array(v, from_pandas=True) for k, v in arrays.items()})
 
 
-def write(path_csv: str, path_parquet: str, rows: int, columns: int, seed: int, drift: bool, batch_rows: int) -> None:
+def write(path_csv: str | None, path_parquet: str | None, rows: int, columns: int, seed: int, drift: bool,
+          batch_rows: int) -> None:
     rng = np.random.default_rng([seed, int(drift)])
     csv_writer = None
     pq_writer = None
@@ -73,11 +74,16 @@ def write(path_csv: str, path_parquet: str, rows: int, columns: int, seed: int, 
         while done < rows:
             n = min(batch_rows, rows - done)
             table = batch(rng, n, columns, drift)
-            if csv_writer is None:
-                csv_writer = pacsv.CSVWriter(path_csv, table.schema, write_options=pacsv.WriteOptions(quoting_style="none"))
-                pq_writer = pq.ParquetWriter(path_parquet, table.schema, compression="snappy")
-            csv_writer.write_table(table)
-            pq_writer.write_table(table, row_group_size=n)
+            if done == 0:
+                if path_csv is not None:
+                    options = pacsv.WriteOptions(quoting_style="none")
+                    csv_writer = pacsv.CSVWriter(path_csv, table.schema, write_options=options)
+                if path_parquet is not None:
+                    pq_writer = pq.ParquetWriter(path_parquet, table.schema, compression="snappy")
+            if csv_writer is not None:
+                csv_writer.write_table(table)
+            if pq_writer is not None:
+                pq_writer.write_table(table, row_group_size=n)
             done += n
     finally:
         if csv_writer is not None:
@@ -93,6 +99,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--out", required=True, help="directory for reference/current .csv and .parquet")
     parser.add_argument("--batch-rows", type=int, default=50_000)
+    parser.add_argument("--formats", default="csv,parquet",
+                        help="which files to write: csv, parquet or both (the 1M-row CSVs take 12.5 GB)")
     parser.add_argument("--only", choices=["reference", "current"], help="write one of the two files (two processes write both at once)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -100,10 +108,12 @@ def main() -> int:
         if args.only is not None and name != args.only:
             continue
         t = time.perf_counter()
-        write(os.path.join(args.out, f"{name}.csv"), os.path.join(args.out, f"{name}.parquet"),
-              args.rows, args.columns, args.seed, drift, args.batch_rows)
-        size = os.path.getsize(os.path.join(args.out, f"{name}.csv"))
-        print(f"[make-wide-data] {name}: {args.rows} rows x {args.columns} columns, CSV {size / 1e9:.2f} GB, "
+        formats = set(args.formats.split(","))
+        paths = {f: os.path.join(args.out, f"{name}.{f}") if f in formats else None for f in ("csv", "parquet")}
+        write(paths["csv"], paths["parquet"], args.rows, args.columns, args.seed, drift, args.batch_rows)
+        sizes = ", ".join(f"{f.upper() if f == 'csv' else f.capitalize()} {os.path.getsize(p) / 1e9:.2f} GB"
+                          for f, p in paths.items() if p is not None)
+        print(f"[make-wide-data] {name}: {args.rows} rows x {args.columns} columns, {sizes}, "
               f"{time.perf_counter() - t:.1f} s", file=sys.stderr)
     return 0
 
