@@ -49,7 +49,7 @@ import {
 
 const args = benchArgs(
   'ingest',
-  'Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--settle-s S] [--cpu-prof DIR] [--json FILE] [--keep]',
+  'Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--settle-s S] [--fetch-kib K] [--fetch-max-kib K] [--cpu-prof DIR] [--json FILE] [--keep]',
   {
     events: { type: 'string', default: '1000000' },
     models: { type: 'string', default: '6' },
@@ -58,6 +58,11 @@ const args = benchArgs(
     // Storage (docs/storage.md): after the last commit, wait until no more windows are analysed for this long, so
     // the store figures include the metric rows. 0: measure at the last commit (windows still being analysed).
     'settle-s': { type: 'string', default: '0' },
+    // kafka.fetch.maxBytesPerPartition in KiB (docs/configuration.md); unset: the build's default. An older build
+    // refuses the key, so leave it unset for A/B runs against one.
+    'fetch-kib': { type: 'string' },
+    'fetch-max-kib': { type: 'string' }, // kafka.fetch.maxBytes in KiB
+
     dir: { type: 'string' },
   },
   ['events', 'models', 'partitions', 'daemons'],
@@ -109,7 +114,17 @@ try {
     databases.push(dbName);
     const groupId = `${id}_g${n}`;
     const config = join(dir, `vigil-${n}.yaml`);
-    writeFileSync(config, configYaml({ brokers, groupId, ...topics, databaseUrl: url, models: modelsYaml }));
+    const fetchConfig =
+      args['fetch-kib'] || args['fetch-max-kib']
+        ? {
+            ...(args['fetch-kib'] ? { maxBytesPerPartition: Number(args['fetch-kib']) * 1024 } : {}),
+            ...(args['fetch-max-kib'] ? { maxBytes: Number(args['fetch-max-kib']) * 1024 } : {}),
+          }
+        : undefined;
+    writeFileSync(
+      config,
+      configYaml({ brokers, groupId, ...topics, databaseUrl: url, models: modelsYaml, fetch: fetchConfig }),
+    );
     const client = new pg.Client({ connectionString: url });
     client.on('error', () => undefined); // a drop WITH (FORCE) on the way out ends it
     clients.push(client);
@@ -151,6 +166,11 @@ try {
     // CPU of the daemons and of their Postgres backends at the first commit: the steady CPU an event excludes the
     // start-up (reference fits), which with 100 models is most of the daemon's CPU of a short run.
     let cpuAtFirstCommit = 0;
+    // And once each daemon's HTTP API answers (after the reference fits, before the consumer joins): the CPU an event
+    // "after start-up" that follows does not depend on how many events the first batches carry, as the figure after
+    // the first commit does (a larger fetch decodes more before its first commit).
+    const cpuAtListen = new Map();
+    let postgresCpuAtListen;
     let postgresCpuAtFirstCommit = 0;
     let done;
     let peakRss = 0;
@@ -159,6 +179,12 @@ try {
       const now = performance.now();
       const committed = await committedMessages(client, groupId, topics.predictions);
       for (const d of group) peakRss = Math.max(peakRss, memoryOf(d.pid)?.rssMiB ?? 0);
+      for (const d of group)
+        if (!cpuAtListen.has(d) && (await scrapeMetrics(d.port)) !== '') cpuAtListen.set(d, cpuSecondsOf(d.pid) ?? 0);
+      if (postgresCpuAtListen === undefined && cpuAtListen.size === group.length) {
+        await sampleBackends();
+        postgresCpuAtListen = [...backendCpu.values()].reduce((a, b) => a + b, 0);
+      }
       if (committed > 0 && firstCommit === undefined) {
         firstCommit = now;
         firstCommitted = committed;
@@ -260,6 +286,10 @@ try {
       steadyDaemonCpuUsPerEvent:
         ((cpu.reduce((a, b) => a + (b ?? Number.NaN), 0) - cpuAtFirstCommit) * 1e6) / (events - firstCommitted),
       steadyPostgresCpuUsPerEvent: ((postgresCpuS - postgresCpuAtFirstCommit) * 1e6) / (events - firstCommitted),
+      afterStartDaemonCpuUsPerEvent:
+        (group.reduce((a, d, i) => a + ((cpu[i] ?? Number.NaN) - (cpuAtListen.get(d) ?? Number.NaN)), 0) * 1e6) /
+        events,
+      afterStartPostgresCpuUsPerEvent: ((postgresCpuS - (postgresCpuAtListen ?? Number.NaN)) * 1e6) / events,
       postgresCpuUsPerEvent: (postgresCpuS * 1e6) / events,
       clientBackendCpuUsPerEvent: ((postgresCpuS - autovacuumCpuS) * 1e6) / events,
       series,
@@ -269,7 +299,7 @@ try {
       `${n} daemon(s): all ${events} committed in ${totalS.toFixed(1)} s from start (${Math.round(result.eventsPerS)} events/s), ` +
         `${steadyS.toFixed(1)} s from the first commit (${Math.round(result.steadyEventsPerS)} events/s); peak RSS ${result.peakRssMiB.map((x) => x?.toFixed(0)).join('/')} MiB; ` +
         `load average at the start ${result.loadAtStart}, at the end ${result.loadAverage}; CPU ${cpu.map((c) => c?.toFixed(1)).join('/')} s (Postgres backends ${postgresCpuS.toFixed(1)} s of which autovacuum ${autovacuumCpuS.toFixed(1)} s, broker ${brokerCpuS.toFixed(1)} s; ` +
-        `per event: daemons ${result.daemonCpuUsPerEvent.toFixed(1)} µs, Postgres ${result.postgresCpuUsPerEvent.toFixed(1)} µs, without autovacuum ${result.clientBackendCpuUsPerEvent.toFixed(1)} µs; after the first commit: daemons ${result.steadyDaemonCpuUsPerEvent.toFixed(1)} µs, Postgres ${result.steadyPostgresCpuUsPerEvent.toFixed(1)} µs); ${result.batches} batches, ${result.windowsAnalysed} windows analysed in ${result.analysisS.toFixed(1)} s; store ${JSON.stringify(result.store)}`,
+        `per event: daemons ${result.daemonCpuUsPerEvent.toFixed(1)} µs, Postgres ${result.postgresCpuUsPerEvent.toFixed(1)} µs, without autovacuum ${result.clientBackendCpuUsPerEvent.toFixed(1)} µs; after the first commit: daemons ${result.steadyDaemonCpuUsPerEvent.toFixed(1)} µs, Postgres ${result.steadyPostgresCpuUsPerEvent.toFixed(1)} µs; after start-up: daemons ${result.afterStartDaemonCpuUsPerEvent.toFixed(1)} µs, Postgres ${result.afterStartPostgresCpuUsPerEvent.toFixed(1)} µs); ${result.batches} batches, ${result.windowsAnalysed} windows analysed in ${result.analysisS.toFixed(1)} s; store ${JSON.stringify(result.store)}`,
     );
     await dropDatabase(serverUrl, dbName);
     databases.splice(databases.indexOf(dbName), 1);
@@ -293,6 +323,7 @@ try {
         'peak RSS MiB (each)',
         'CPU s: daemons / Postgres / broker',
         'CPU µs an event: daemons / Postgres',
+        'after start-up: daemons / Postgres',
       ],
       results.map((r) => [
         r.daemons,
@@ -304,6 +335,7 @@ try {
         r.peakRssMiB.map((x) => x?.toFixed(0)).join(' / '),
         `${r.cpuS.map((x) => x?.toFixed(1)).join(' + ')} / ${r.postgresCpuS.toFixed(1)} / ${r.brokerCpuS.toFixed(1)}`,
         `${r.daemonCpuUsPerEvent.toFixed(1)} / ${r.postgresCpuUsPerEvent.toFixed(1)}`,
+        `${r.afterStartDaemonCpuUsPerEvent.toFixed(1)} / ${r.afterStartPostgresCpuUsPerEvent.toFixed(1)}`,
       ]),
     ),
   );

@@ -557,13 +557,14 @@ export function modelYaml(id, features, referenceFile, groups = ['segment', 'reg
   ].join('\n');
 }
 
-export function configYaml({ brokers, groupId, predictions, labels, control, databaseUrl, models }) {
+export function configYaml({ brokers, groupId, predictions, labels, control, databaseUrl, models, fetch }) {
   return [
     `kafka:`,
     `  brokers: [${brokers.join(', ')}]`,
     `  groupId: ${groupId}`,
     `  clientId: ${groupId}`,
     `  topics: { predictions: ${predictions}, labels: ${labels}, control: ${control} }`,
+    ...(fetch ? [`  fetch: ${JSON.stringify(fetch)}`] : []),
     `database:`,
     `  url: ${databaseUrl}`,
     `http: { port: 0 }`,

@@ -17,7 +17,7 @@ export { redactedConfig } from './config/redacted-config';
 export { RULE_METRICS, DEFAULT_RULES } from './config/compile-rules';
 export { DEFAULT_CLAIM_TIMEOUT_MS, DEFAULT_REVIEW_TTL_MS } from './config/compile-review';
 export { LABEL_TTL_MS, minimumBucketRetentionMs } from './config/compile-retention';
-export { CONFIG_ENV } from './config/compile-connections';
+export { CONFIG_ENV, KAFKA_FETCH_DEFAULTS } from './config/compile-connections';
 export { ALERT_GROUP_LABELS, DEFAULT_ALERT_GROUPING } from './config/compile-alerts';
 export type { ConfigProblem } from './config/config-problems';
 export type { RuleMetric } from './config/compile-rules';
@@ -32,6 +32,7 @@ export type {
   HttpRole,
   HttpTokenConfig,
   KafkaConfig,
+  KafkaFetchConfig,
   ExplainConfig,
   KafkaSaslConfig,
   KafkaSslConfig,

@@ -240,10 +240,46 @@ describe('KafkaSource against the real broker', () => {
     await within(5_000, 'close()', source.close());
   });
 
+  test('a batch carries up to maxBytesPerPartition of its partition: 2 MiB by default, 64 KiB when asked', async () => {
+    // One partition's fetch is one batch, one transaction: larger fetches make fewer bucket deltas an event
+    // (docs/benchmarks.md). 20,000 events of ~150 B, produced in record batches of 100, are ~3 MiB on one partition.
+    const { topic, drop } = await createTestTopic('fetch-size', 1);
+    teardown.push(drop);
+    const file = writeEventsFile(20_000);
+    teardown.push(file.remove);
+    await produceFile(file.path, { brokers: kafkaBrokers(), topic, keyField: 'model', batchSize: 100 });
+
+    const batchBytes = async (extra: Partial<KafkaSourceOptions>): Promise<number[]> => {
+      const sizes: number[] = [];
+      let messages = 0;
+      await consumeUntil(
+        new KafkaSource(sourceOptions(topic, extra)),
+        async (batch) => {
+          sizes.push(batch.messages.reduce((sum, m) => sum + (m.value?.length ?? 0), 0));
+          messages += batch.messages.length;
+        },
+        () => messages >= 20_000,
+      );
+      expect(messages).toBe(20_000);
+      return sizes;
+    };
+    const byDefault = await batchBytes({});
+    // kafkajs's own default (1 MiB) would never hand over more than 1 MiB of values in one batch.
+    expect(Math.max(...byDefault)).toBeGreaterThan(2 ** 20);
+    expect(Math.max(...byDefault)).toBeLessThanOrEqual(2 * 2 ** 20);
+    const small = await batchBytes({ maxBytesPerPartition: 64 * 1024 });
+    expect(small.length).toBeGreaterThan(byDefault.length);
+    // The broker sends whole record batches (~15 KiB here), so a fetch may pass the bound by one of them.
+    expect(Math.max(...small)).toBeLessThan(128 * 1024);
+  });
+
   test('refuses bad options, every problem together', () => {
     expect(() => new KafkaSource({ brokers: ['localhost'], groupId: ' ', topics: [] })).toThrow(
       /brokers: "localhost".*groupId.*topics|groupId.*topics/,
     );
+    expect(
+      () => new KafkaSource({ brokers: ['localhost:9092'], groupId: 'g', topics: ['t'], maxBytesPerPartition: 0 }),
+    ).toThrow(/maxBytesPerPartition: expected a positive integer, got 0/);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   type HttpRole,
   type HttpTokenConfig,
   type KafkaConfig,
+  type KafkaFetchConfig,
   type KafkaSaslConfig,
   type KafkaSslConfig,
   type RedisConfig,
@@ -85,7 +86,8 @@ export function compileConnections(
 
 function compileKafka(value: unknown, r: ConfigReader, env: Env, baseDir: string): KafkaConfig | undefined {
   const section =
-    r.object(value, 'kafka', ['brokers', 'groupId', 'clientId', 'topics', 'ssl', 'sasl', 'sessionTimeout']) ?? {};
+    r.object(value, 'kafka', ['brokers', 'groupId', 'clientId', 'topics', 'ssl', 'sasl', 'sessionTimeout', 'fetch']) ??
+    {};
   const brokersPick = pick(env, CONFIG_ENV.kafkaBrokers, section.brokers, 'kafka.brokers');
   // Kafka is on when the file has a kafka section or the environment names brokers.
   if (value === undefined || value === null) {
@@ -128,6 +130,7 @@ function compileKafka(value: unknown, r: ConfigReader, env: Env, baseDir: string
     clientId: r.string(section.clientId, 'kafka.clientId') ?? 'vigil',
     topics,
     sessionTimeoutMs: r.duration(section.sessionTimeout, 'kafka.sessionTimeout', { positive: true }) ?? 30_000,
+    fetch: compileKafkaFetch(section.fetch, r),
   };
   // The broker refuses sessions outside group.min/max.session.timeout.ms (6 s and 30 min by default).
   if (kafka.sessionTimeoutMs < 6000 || kafka.sessionTimeoutMs > 1_800_000)
@@ -135,6 +138,42 @@ function compileKafka(value: unknown, r: ConfigReader, env: Env, baseDir: string
   const ssl = compileKafkaSsl(section.ssl, r, baseDir);
   const sasl = compileKafkaSasl(section.sasl, r);
   return { ...kafka, ...(ssl ? { ssl } : {}), ...(sasl ? { sasl } : {}) };
+}
+
+/**
+ * The fetch sizes' defaults (docs/configuration.md). 2 MiB a partition (kafkajs's default is 1 MiB): twice the events
+ * per batch and bucket delta for ~25 MiB more peak RSS with 100 models; 8 MiB saved little more CPU but took the
+ * daemon past 400 MiB (bench/ingest.mjs, docs/benchmarks.md, "Larger fetches").
+ */
+export const KAFKA_FETCH_DEFAULTS: KafkaFetchConfig = {
+  maxBytesPerPartition: 2 * 2 ** 20,
+  maxBytes: 8 * 2 ** 20,
+  minBytes: 1,
+  maxWaitMs: 1000,
+};
+
+function compileKafkaFetch(value: unknown, r: ConfigReader): KafkaFetchConfig {
+  const section = r.object(value, 'kafka.fetch', ['maxBytesPerPartition', 'maxBytes', 'minBytes', 'maxWait']) ?? {};
+  // A message larger than maxBytesPerPartition still comes (the broker sends at least one record batch); the upper
+  // bound keeps one batch's decoded columns within the daemon's memory.
+  const bytes = (key: 'maxBytesPerPartition' | 'maxBytes' | 'minBytes', min: number): number =>
+    r.number(section[key], `kafka.fetch.${key}`, { integer: true, min, max: 256 * 2 ** 20 }) ??
+    KAFKA_FETCH_DEFAULTS[key];
+  const maxBytesPerPartition = bytes('maxBytesPerPartition', 1024);
+  const fetch: KafkaFetchConfig = {
+    maxBytesPerPartition,
+    // Unset, it grows with a larger maxBytesPerPartition, so that one partition's fetch is never cut by it.
+    maxBytes:
+      section.maxBytes === undefined
+        ? Math.max(KAFKA_FETCH_DEFAULTS.maxBytes, maxBytesPerPartition)
+        : bytes('maxBytes', 1024),
+    minBytes: bytes('minBytes', 1),
+    maxWaitMs: r.duration(section.maxWait, 'kafka.fetch.maxWait', { positive: true }) ?? KAFKA_FETCH_DEFAULTS.maxWaitMs,
+  };
+  if (section.maxBytes !== undefined && fetch.maxBytes < fetch.maxBytesPerPartition)
+    r.problems.add('kafka.fetch.maxBytes', `must be at least maxBytesPerPartition (${fetch.maxBytesPerPartition})`);
+  if (fetch.maxWaitMs > 30_000) r.problems.add('kafka.fetch.maxWait', 'must be at most 30s');
+  return fetch;
 }
 
 function compileKafkaSsl(value: unknown, r: ConfigReader, baseDir: string): KafkaSslConfig | undefined {

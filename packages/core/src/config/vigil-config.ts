@@ -74,9 +74,26 @@ export interface KafkaConfig {
    * partitions stand still this long). @defaultValue 30 s
    */
   readonly sessionTimeoutMs: number;
+  /** How much a fetch brings, hence how many events one batch transaction carries (docs/streaming.md). */
+  readonly fetch: KafkaFetchConfig;
   /** TLS to the brokers; absent → plaintext. */
   readonly ssl?: KafkaSslConfig;
   readonly sasl?: KafkaSaslConfig;
+}
+
+/**
+ * The consumer's fetch sizes. Each partition's fetch becomes one batch and one database transaction, and a batch
+ * costs per (model, bucket) it touches as well as per event: larger fetches carry more events per bucket delta.
+ */
+export interface KafkaFetchConfig {
+  /** At most this many bytes of one partition per fetch (compressed bytes, as stored). @defaultValue 2 MiB */
+  readonly maxBytesPerPartition: number;
+  /** At most this many bytes per fetch response, all partitions together. @defaultValue 8 MiB */
+  readonly maxBytes: number;
+  /** The broker answers once it has this many bytes, or after `maxWaitMs`. @defaultValue 1 */
+  readonly minBytes: number;
+  /** @defaultValue 1000 */
+  readonly maxWaitMs: number;
 }
 
 export interface KafkaTopicsConfig {

@@ -23,7 +23,43 @@ describe('kafka', () => {
       clientId: 'vigil',
       topics: { predictions: 'vigil.predictions', labels: 'vigil.labels', control: 'vigil.control' },
       sessionTimeoutMs: 30_000,
+      fetch: { maxBytesPerPartition: 2 * 2 ** 20, maxBytes: 8 * 2 ** 20, minBytes: 1, maxWaitMs: 1000 },
     });
+  });
+
+  it('takes the fetch sizes, a larger maxBytesPerPartition raising the unset maxBytes with it', () => {
+    const fetchOf = (fetch: string) =>
+      parse(withTop(`kafka: { brokers: [localhost:9092], fetch: ${fetch} }`)).kafka?.fetch;
+    expect(fetchOf('{ maxBytesPerPartition: 1048576, maxBytes: 4194304, minBytes: 65536, maxWait: 250ms }')).toEqual({
+      maxBytesPerPartition: 1_048_576,
+      maxBytes: 4_194_304,
+      minBytes: 65_536,
+      maxWaitMs: 250,
+    });
+    expect(fetchOf('{ maxBytesPerPartition: 67108864 }')).toEqual({
+      maxBytesPerPartition: 67_108_864,
+      maxBytes: 67_108_864,
+      minBytes: 1,
+      maxWaitMs: 1000,
+    });
+  });
+
+  it('refuses fetch sizes out of range, every problem together', () => {
+    const text = withTop(
+      'kafka: { brokers: [localhost:9092], fetch: { maxBytesPerPartition: 1.5, maxBytes: 536870912, minBytes: 0, maxWait: 1m, maxByte: 1 } }',
+    );
+    const messageAt = (path: string) => problemsOf(text).find((p) => p.path === path)?.message;
+    expect(messageAt('kafka.fetch.maxBytesPerPartition')).toMatch(/whole number/);
+    expect(messageAt('kafka.fetch.maxBytes')).toMatch(/at most 268435456/);
+    expect(messageAt('kafka.fetch.minBytes')).toMatch(/at least 1/);
+    expect(messageAt('kafka.fetch.maxWait')).toMatch(/at most 30s/);
+    expect(messageAt('kafka.fetch.maxByte')).toMatch(/unknown key/);
+    expect(
+      problemAt(
+        withTop('kafka: { brokers: [localhost:9092], fetch: { maxBytesPerPartition: 4096, maxBytes: 2048 } }'),
+        'kafka.fetch.maxBytes',
+      ).message,
+    ).toMatch(/at least maxBytesPerPartition \(4096\)/);
   });
 
   it("takes a session timeout within the broker's bounds", () => {

@@ -140,6 +140,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
           groupId,
           topics: [kafka!.topics.predictions, kafka!.topics.labels],
           sessionTimeoutMs: kafka!.sessionTimeoutMs,
+          fetch: kafka!.fetch,
         });
   const links = {
     ...(io.env.VIGIL_PUBLIC_URL ? { publicUrl: io.env.VIGIL_PUBLIC_URL } : {}),

@@ -23,7 +23,7 @@ import {
   type PredictionSource,
   type SourceBatch,
 } from '@vigil/collector';
-import { isVigilError, VigilError, type Logger, type VigilConfig } from '@vigil/core';
+import { isVigilError, VigilError, type KafkaFetchConfig, type Logger, type VigilConfig } from '@vigil/core';
 import type { Store } from '@vigil/store';
 import { alertDeliveryMetrics } from '../http/alert-metrics';
 import { createHttpApi } from '../http/http-api';
@@ -53,7 +53,13 @@ export interface DaemonSource {
 /** The Kafka topics of the configuration, in its consumer group. */
 export function kafkaDaemonSource(
   connection: KafkaConnectionOptions,
-  o: { groupId: string; topics: readonly string[]; sessionTimeoutMs?: number; describe?: Record<string, unknown> },
+  o: {
+    groupId: string;
+    topics: readonly string[];
+    sessionTimeoutMs?: number;
+    fetch?: KafkaFetchConfig;
+    describe?: Record<string, unknown>;
+  },
 ): DaemonSource {
   return {
     describe: o.describe ?? { brokers: connection.brokers, groupId: o.groupId },
@@ -64,6 +70,7 @@ export function kafkaDaemonSource(
         groupId: o.groupId,
         topics: [...o.topics],
         ...(o.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
+        ...(o.fetch ? { ...o.fetch } : {}),
         offsetsFor,
         // Ready once the group is joined (whether or not messages come); not while the consumer reconnects.
         onConnection: (state) => onConnection(state === 'joined' ? 'joined' : 'lost'),

@@ -16,7 +16,6 @@ import {
   completeEventTime,
   emptyAccumulator,
   EventTimeWindows,
-  mergeAccumulators,
   mergeAccumulatorsInto,
   reconstructionWindow,
   type ReferenceProfile,
@@ -314,7 +313,7 @@ export class StreamRunner {
       watermarks,
       ...(flagged.length > 0 ? { flagged: { now: this.now(), groups: flagged } } : {}),
     };
-    const result = await this.options.store.batches.apply(batchOut, mergeAccumulators);
+    const result = await this.options.store.batches.apply(batchOut, mergeAccumulatorsInto);
     changed.push(...windows);
     if (result.applied) {
       for (const w of watermarks)
@@ -383,7 +382,7 @@ export class StreamRunner {
     let effects: WindowKey[] = [];
     const result = await this.options.store.batches.apply(
       { ...this.batchBase(batch, deadLetters), buckets: [], labels },
-      mergeAccumulators,
+      mergeAccumulatorsInto,
       (matches) => {
         const out = this.labelEffects(matches);
         effects = out.windows;
@@ -449,7 +448,7 @@ export class StreamRunner {
     const store = this.options.store;
     const now = this.now();
     await this.loadAllVersions([...this.models.keys()]);
-    while ((await store.labels.joinOrphans(mergeAccumulators, (matches) => this.labelEffects(matches))) > 0);
+    while ((await store.labels.joinOrphans(mergeAccumulatorsInto, (matches) => this.labelEffects(matches))) > 0);
     const expired = await store.labels.expireOrphans(now);
     if (expired > 0) this.options.metrics?.labelsExpired.inc({}, expired);
     await store.predictions.deleteExpired(now);

@@ -100,7 +100,12 @@ export type LabelEffects<A> = (
   matches: readonly LabelMatch[],
 ) => { buckets: BucketDelta<A>[]; windows: WindowKey[] } | Promise<{ buckets: BucketDelta<A>[]; windows: WindowKey[] }>;
 
-/** Adds `delta` to `stored`; must not mutate either. The store calls it, it never interprets accumulators. */
+/**
+ * Adds `delta` to `stored` and returns the sum. `stored` is the store's own copy (a bucket just read from the
+ * database, or a copy it made), so the merge may consume it and reuse its arrays (`mergeAccumulatorsInto`): with
+ * ~100 bucket merges a batch for 100 models, allocating a whole new accumulator per merge was garbage the daemon paid
+ * for. `delta` must not be mutated. The store calls it, it never interprets accumulators.
+ */
 export type MergeAccumulators<A> = (stored: A, delta: A) => A | Promise<A>;
 
 export type ApplyBatchResult =
@@ -310,23 +315,30 @@ export async function mergeBucketsIn<A>(
   if (deltas.length === 0) return 0;
   // Deltas for the same bucket are combined first: one statement may not touch a row twice.
   const combined = new Map<string, BucketDelta<A>>();
+  const sums = new Set<BucketDelta<A>>();
   for (const d of deltas) {
     toIso(d.bucketStart, 'bucketStart');
     const key = bucketKey(d.model, d.version, d.bucketStart);
     const seen = combined.get(key);
-    // Built field by field: a spread would carry `json`, the text of one side only, over to the sum.
-    combined.set(
-      key,
-      seen
-        ? {
-            model: seen.model,
-            version: seen.version,
-            bucketStart: seen.bucketStart,
-            accumulator: await merge(seen.accumulator, d.accumulator),
-            rows: seen.rows + d.rows,
-          }
-        : d,
-    );
+    if (!seen) {
+      combined.set(key, d);
+      continue;
+    }
+    // Built field by field: a spread would carry `json`, the text of one side only, over to the sum. The first
+    // delta is the caller's, so the merge (which may consume its first argument) gets a copy of it; a sum made
+    // here is the store's own already.
+    const sum: BucketDelta<A> = {
+      model: seen.model,
+      version: seen.version,
+      bucketStart: seen.bucketStart,
+      accumulator: await merge(
+        sums.has(seen) ? seen.accumulator : (JSON.parse(Buffer.from(accumulatorJson(seen)).toString('utf8')) as A),
+        d.accumulator,
+      ),
+      rows: seen.rows + d.rows,
+    };
+    sums.add(sum);
+    combined.set(key, sum);
   }
   const all = [...combined.values()].sort((a, b) =>
     a.model < b.model

@@ -279,3 +279,45 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
     expect(read).toBeLessThanOrEqual(asked.length);
   });
 });
+
+describe.each(BACKENDS)('bucket merges of a batch on %s', (kind) => {
+  let backend: TestBackend;
+  let store: Store;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'bucket_merge');
+    store = await backend.newStore();
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('lets the merge consume the stored side only: the caller’s deltas are left as they were', async () => {
+    // What mergeAccumulatorsInto does: adds into its first argument and returns it.
+    const addInto: MergeAccumulators<Counts> = (stored, delta) => {
+      delta.counts.forEach((c, i) => (stored.counts[i] = (stored.counts[i] ?? 0) + c));
+      return stored;
+    };
+    const delta = (counts: number[]) => ({
+      model: 'm',
+      version: '1',
+      bucketStart: T0,
+      accumulator: { counts },
+      rows: 1,
+    });
+    const offsets = (first: number, next: number) => [
+      { topic: 'vigil.predictions', partition: 0, firstOffset: String(first), nextOffset: String(next) },
+    ];
+    await store.batches.apply({ groupId: 'vigil', offsets: offsets(0, 1), buckets: [delta([1, 2])] }, addInto);
+    // Three deltas of one bucket in one batch (a batch's own and its labels' effects do this), onto a stored bucket.
+    const mine = [delta([10, 20]), delta([100, 200]), delta([1000, 2000])];
+    const result = await store.batches.apply({ groupId: 'vigil', offsets: offsets(1, 4), buckets: mine }, addInto);
+    expect(result.applied).toBe(true);
+    expect(mine.map((d) => d.accumulator.counts)).toEqual([
+      [10, 20],
+      [100, 200],
+      [1000, 2000],
+    ]);
+    const stored = await store.buckets.load<Counts>('m', '1', T0, T0 + 5 * MINUTE);
+    expect(stored.map((b) => [b.accumulator.counts, b.rows])).toEqual([[[1111, 2222], 4]]);
+  });
+});
