@@ -490,14 +490,14 @@ describe.each(BACKENDS)('migration 0024 on %s', (kind) => {
       'version',
       'groups',
     ]);
-    const indexes = await client.query<{ indexname: string }>(
-      `SELECT indexname FROM pg_indexes WHERE tablename = 'vigil_prediction_index' AND schemaname = $1 ORDER BY indexname`,
+    const indexes = await client.query<{ indexname: string; indexdef: string }>(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'vigil_prediction_index' AND schemaname = $1 ORDER BY indexname`,
       [schema],
     );
-    expect(indexes.rows.map((r) => r.indexname)).toEqual([
-      'vigil_prediction_index_expiry',
-      'vigil_prediction_index_pkey',
-      'vigil_prediction_index_ts_hour',
+    expect(indexes.rows.map((r) => [r.indexname, r.indexdef.replace(/^.* USING btree /, '')])).toEqual([
+      ['vigil_prediction_index_expiry', '(expires_at)'],
+      ['vigil_prediction_index_pkey', '(id, model)'],
+      ['vigil_prediction_index_ts_hour', '(((ts / 3600000)))'],
     ]);
     // The key still makes an id count once, under "C".
     const again = await client
