@@ -514,8 +514,9 @@ async function insertPredictions(
       ? `${param(groupTexts[0])}::text`
       : `(${param(textArrayParam(groupTexts))}::text[])[${unnested(int4ArrayParam(groupCodes), 'int4', 'g')}]`;
   const label = unnested(float8ArrayParam(labels), 'float8', 'l');
-  const insert = `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, score, prediction, groups, label, labelled_at)
-     SELECT ${model}, ${id}, ${version}, ${t}, ${bucket}, ${expiry}, ${score}, ${prediction}, ${groups}, ${label}, CASE WHEN ${label} IS NULL THEN NULL ELSE now() END
+  // An event that carried its label is labelled from the start: `label IS NOT NULL` is the flag (migration 0024).
+  const insert = `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, score, prediction, groups, label)
+     SELECT ${model}, ${id}, ${version}, ${t}, ${bucket}, ${expiry}, ${score}, ${prediction}, ${groups}, ${label}
      FROM UNNEST(${arrays.join(', ')}) AS u(${aliases.join(', ')})`;
   // A plain INSERT first, under a savepoint: `ON CONFLICT DO NOTHING` makes Postgres probe the primary key for a
   // conflict and take a speculative-insertion lock for every row before inserting it, which cost 39% of the

@@ -68,7 +68,7 @@ export async function joinLabelsIn(tx: SqlExecutor, labels: readonly LabelInput[
     a.model < b.model ? -1 : a.model > b.model ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
   );
   const found = await tx.query<IndexRow>(
-    `SELECT p.model, p.id, p.version, p.bucket_start, p.ts, p.score, p.prediction, p.groups, p.labelled_at IS NOT NULL AS labelled
+    `SELECT p.model, p.id, p.version, p.bucket_start, p.ts, p.score, p.prediction, p.groups, p.label IS NOT NULL AS labelled
      FROM vigil_prediction_index AS p JOIN UNNEST($1::text[], $2::text[]) AS u(m, i) ON p.model = u.m AND p.id = u.i
      ORDER BY p.model, p.id FOR UPDATE OF p`,
     [list.map((l) => l.model), list.map((l) => l.id)],
@@ -109,7 +109,7 @@ export async function joinLabelsIn(tx: SqlExecutor, labels: readonly LabelInput[
  */
 export async function claimOrphansIn(tx: SqlExecutor, limit: number): Promise<LabelMatch[]> {
   const claimed = await tx.query<IndexRow & { label: number }>(
-    `SELECT p.model, p.id, p.version, p.bucket_start, p.ts, p.score, p.prediction, p.groups, p.labelled_at IS NOT NULL AS labelled, o.label
+    `SELECT p.model, p.id, p.version, p.bucket_start, p.ts, p.score, p.prediction, p.groups, p.label IS NOT NULL AS labelled, o.label
      FROM vigil_orphan_labels AS o JOIN vigil_prediction_index AS p ON p.model = o.model AND p.id = o.id
      ORDER BY p.model, p.id LIMIT $1 FOR UPDATE OF o, p SKIP LOCKED`,
     [limit],
@@ -147,7 +147,8 @@ export async function expireOrphansIn(tx: SqlExecutor, now: number): Promise<num
 async function markLabelledIn(tx: SqlExecutor, matches: readonly LabelMatch[]): Promise<void> {
   if (matches.length === 0) return;
   await tx.query(
-    `UPDATE vigil_prediction_index AS p SET label = u.l, labelled_at = now()
+    // A prediction is labelled when its label is set (migration 0024 dropped the separate labelled_at).
+    `UPDATE vigil_prediction_index AS p SET label = u.l
      FROM UNNEST($1::text[], $2::text[], $3::float8[]) AS u(m, i, l) WHERE p.model = u.m AND p.id = u.i`,
     [matches.map((m) => m.model), matches.map((m) => m.id), matches.map((m) => m.label)],
   );

@@ -222,7 +222,7 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
     expect(result).toMatchObject({ applied: true, predictions: 40 });
     const stored = await client.query<Record<string, unknown>>(
       `SELECT model, id, version, ts::text AS ts, bucket_start::text AS bucket_start, expires_at::text AS expires_at, score, prediction, groups, label,
-         labelled_at IS NOT NULL AS labelled
+         label IS NOT NULL AS labelled
        FROM vigil_prediction_index WHERE model = ANY($1::text[]) ORDER BY length(id), id`,
       [models],
     );

@@ -3,6 +3,7 @@ import { migrate, splitStatements } from '../../src/migrations/migrate';
 import { MIGRATIONS } from '../../src/migrations/migrations';
 import { ensureMetricPartitionsIn } from '../../src/metrics/metric-partitions';
 import { upsertMetricRows } from '../../src/metrics/metric-rows';
+import { claimOrphansIn, joinLabelsIn } from '../../src/stream/labels';
 import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 /** Every table and view some migration creates (0012 replaced the table vigil_metric_rows by a view), and the migrations' own bookkeeping table. */
@@ -434,6 +435,128 @@ describe.each(BACKENDS)('migration 0020 on %s', (kind) => {
       [new Date(later).toISOString()],
     );
     expect(stored.rows[0]?.details).not.toContain('inf');
+  });
+});
+
+describe.each(BACKENDS)('migration 0024 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0024');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('rebuilds the prediction index with its fixed-width columns first and no labelled_at; the rows, their keys and their labelled state are kept, and labels still join', async () => {
+    const client = await backend.newClient();
+    const schema = await schemaOf(client);
+    const upTo22 = MIGRATIONS.filter((m) => m.id <= 22);
+    expect(await migrate(client, { schema, migrations: upTo22 })).toEqual({ applied: upTo22.map((m) => m.id) });
+    const T = Date.UTC(2026, 11, 1, 10);
+    // p1 unlabelled, p2 labelled by its event, p3 unlabelled and waited for by an orphan label, p4 of another model.
+    await client.query(
+      `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, score, prediction, groups, label, labelled_at)
+       VALUES ('m', 'p1', '1', $1, $2, $3, 0.25, NULL, '{"sex":"f","race":null}', NULL, NULL),
+              ('m', 'p2', '1', $1 + 1, $2, $3, 0.75, 1, '{}', 0, now()),
+              ('m', 'p3', '2', $1 + 2, $2, $3, NULL, 0, '{"sex":"m"}', NULL, NULL),
+              ('n', 'p1', '1', $1 + 3, $2, $3, 0.5, NULL, '{}', NULL, NULL)`,
+      [T, T - (T % 300000), T + 86_400_000],
+    );
+    await client.query(
+      `INSERT INTO vigil_orphan_labels (model, id, label, ts, expires_at) VALUES ('m', 'p3', 1, now(), now() + interval '1 day')`,
+    );
+    const columns = `SELECT model, id, version, ts::text AS ts, bucket_start::text AS bucket_start, expires_at::text AS expires_at,
+       score, prediction, groups, label FROM vigil_prediction_index ORDER BY model, id`;
+    const before = (await client.query(columns)).rows;
+    expect(before).toHaveLength(4);
+
+    expect(await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 24) })).toEqual({
+      applied: [24],
+    });
+    expect((await client.query(columns)).rows).toEqual(before);
+    const layout = await client.query<{ attname: string }>(
+      `SELECT a.attname FROM pg_attribute AS a WHERE a.attrelid = 'vigil_prediction_index'::regclass AND a.attnum > 0
+       AND NOT a.attisdropped ORDER BY a.attnum`,
+    );
+    expect(layout.rows.map((r) => r.attname)).toEqual([
+      'ts',
+      'bucket_start',
+      'expires_at',
+      'score',
+      'prediction',
+      'label',
+      'model',
+      'id',
+      'version',
+      'groups',
+    ]);
+    const indexes = await client.query<{ indexname: string; indexdef: string }>(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'vigil_prediction_index' AND schemaname = $1 ORDER BY indexname`,
+      [schema],
+    );
+    expect(indexes.rows.map((r) => [r.indexname, r.indexdef.replace(/^.* USING btree /, '')])).toEqual([
+      ['vigil_prediction_index_expiry', '(expires_at)'],
+      ['vigil_prediction_index_pkey', '(id, model)'],
+      ['vigil_prediction_index_ts_hour', '(((ts / 3600000)))'],
+    ]);
+    // The key still makes an id count once, under "C".
+    const again = await client
+      .query(
+        `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at) VALUES ('m', 'p1', '9', 0, 0, 0)`,
+      )
+      .catch((e: unknown) => e);
+    expect(String(again)).toContain('SQLSTATE 23505');
+
+    // Labels join the migrated rows: p1 joins with its score and groups, p2 was labelled by its event (a
+    // duplicate), p9 is unknown (an orphan); the waiting orphan of p3 is claimed.
+    const outcome = await client.transaction((tx) =>
+      joinLabelsIn(tx, [
+        { model: 'm', id: 'p1', label: 1, ts: T, expiresAt: T + 86_400_000 },
+        { model: 'm', id: 'p2', label: 1, ts: T, expiresAt: T + 86_400_000 },
+        { model: 'm', id: 'p9', label: 0, ts: T, expiresAt: T + 86_400_000 },
+      ]),
+    );
+    expect(outcome).toEqual({
+      matches: [
+        {
+          model: 'm',
+          id: 'p1',
+          version: '1',
+          bucketStart: T - (T % 300000),
+          ts: T,
+          score: 0.25,
+          prediction: null,
+          groups: { sex: 'f', race: null },
+          label: 1,
+        },
+      ],
+      duplicates: 1,
+      orphaned: 1,
+    });
+    const claimed = await client.transaction((tx) => claimOrphansIn(tx, 100));
+    expect(claimed.map((m) => [m.id, m.version, m.ts, m.prediction, m.groups, m.label])).toEqual([
+      ['p3', '2', T + 2, 0, { sex: 'm' }, 1],
+    ]);
+    // Each is labelled once: the same labels again are duplicates.
+    const replay = await client.transaction((tx) =>
+      joinLabelsIn(tx, [
+        { model: 'm', id: 'p1', label: 1, ts: T, expiresAt: T + 86_400_000 },
+        { model: 'm', id: 'p3', label: 1, ts: T, expiresAt: T + 86_400_000 },
+      ]),
+    );
+    expect(replay).toEqual({ matches: [], duplicates: 2, orphaned: 0 });
+    expect(
+      (
+        await client.query<{ id: string; label: unknown }>(
+          `SELECT model || '/' || id AS id, label FROM vigil_prediction_index ORDER BY 1`,
+        )
+      ).rows,
+    ).toEqual([
+      { id: 'm/p1', label: 1 },
+      { id: 'm/p2', label: 0 },
+      { id: 'm/p3', label: 1 },
+      { id: 'n/p1', label: null },
+    ]);
   });
 });
 
