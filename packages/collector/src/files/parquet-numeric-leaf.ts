@@ -58,7 +58,8 @@ const toNumber = (v: number | bigint): number => (typeof v === 'bigint' ? Number
 
 /** Pages decoded by the typed decoder (parquet-typed-page.ts) and by hyparquet's, counted for tests. */
 export interface LeafPageCounts {
-  typed: number;
+  /** Typed, by encoding (PLAIN, RLE_DICTIONARY, PLAIN_DICTIONARY). */
+  typed: Record<string, number>;
   general: number;
 }
 
@@ -133,7 +134,7 @@ export async function readNumericLeaf(
         );
         if (typed) {
           row += daph.num_values;
-          if (counts) counts.typed++;
+          if (counts) counts.typed[daph.encoding] = (counts.typed[daph.encoding] ?? 0) + 1;
           continue;
         }
         page = m.readDataPage(bytes, daph, decoder);
