@@ -38,7 +38,7 @@ interface PageModules {
     decoder: unknown,
   ): { definitionLevels: number[]; dataPage: Values };
   decompressPage(bytes: Uint8Array, size: number, codec: string, compressors: unknown): Uint8Array;
-  getSchemaPath(schema: FileMetaData['schema'], name: string[]): SchemaTree[];
+  getTreePath(tree: SchemaTree, name: string[]): SchemaTree[];
   getMaxDefinitionLevel(path: SchemaTree[]): number;
   getMaxRepetitionLevel(path: SchemaTree[]): number;
 }
@@ -55,6 +55,31 @@ function pageModules(): Promise<PageModules> {
 }
 
 const toNumber = (v: number | bigint): number => (typeof v === 'bigint' ? Number(v) : v);
+
+interface Lookup {
+  tree: SchemaTree;
+  /** Per row group, each column chunk by its dotted path. */
+  chunks: Map<string, ColumnChunk>[];
+}
+/**
+ * The schema tree and the chunks by path, built once a file: hyparquet's getSchemaPath rebuilds the whole tree and
+ * a `find` over a row group's chunks is linear, so per column of a 1,000-column file both were quadratic.
+ */
+const lookups = new WeakMap<FileMetaData, Lookup>();
+
+function lookup(metadata: FileMetaData, tree: () => SchemaTree): Lookup {
+  let found = lookups.get(metadata);
+  if (found === undefined) {
+    found = {
+      tree: tree(),
+      chunks: metadata.row_groups.map(
+        (group) => new Map(group.columns.map((c: ColumnChunk) => [c.meta_data?.path_in_schema.join('.') ?? '', c])),
+      ),
+    };
+    lookups.set(metadata, found);
+  }
+  return found;
+}
 
 /** Pages decoded by the typed decoder (parquet-typed-page.ts) and by hyparquet's, counted for tests. */
 export interface LeafPageCounts {
@@ -77,7 +102,9 @@ export async function readNumericLeaf(
   counts?: LeafPageCounts,
 ): Promise<boolean> {
   const m = await pageModules();
-  const schemaPath = m.getSchemaPath(metadata.schema, path);
+  const { parquetSchema } = await import('hyparquet');
+  const { tree, chunks } = lookup(metadata, () => parquetSchema(metadata));
+  const schemaPath = m.getTreePath(tree, path);
   const element = schemaPath[schemaPath.length - 1]?.element;
   if (element === undefined || element.type === undefined || !NUMBER_TYPES.has(element.type)) return false;
   if (element.converted_type !== undefined || element.logical_type !== undefined) return false;
@@ -85,10 +112,9 @@ export async function readNumericLeaf(
   const maxDefinition = m.getMaxDefinitionLevel(schemaPath);
   const type = element.type;
   let rowStart = 0;
-  for (const group of metadata.row_groups) {
-    const chunk = group.columns.find(
-      (c: ColumnChunk) => c.meta_data?.path_in_schema.join('.') === path.join('.'),
-    )?.meta_data;
+  const dotted = path.join('.');
+  for (const [g, group] of metadata.row_groups.entries()) {
+    const chunk = chunks[g]!.get(dotted)?.meta_data;
     if (chunk === undefined) return false;
     const decoder = {
       columnName: path.join('.'),
