@@ -82,11 +82,14 @@ export class ColumnBuilder {
     this.pushCode(this.dictionary!.codeOfString(value));
   }
 
-  /** Makes the column `rows` rows long, all missing, for readers that then fill rows in any order (Parquet). */
-  reserve(rows: number): void {
+  /**
+   * Makes the column `rows` rows long, all missing, for readers that then fill rows in any order (Parquet); with
+   * `missing` false a numeric column's rows are left as they are, for a reader that writes every one of them.
+   */
+  reserve(rows: number, missing = true): void {
     if (this.currentKind === 'numeric') {
       if (this.values.length < rows) this.values = sharedFloat64(rows);
-      this.values.fill(Number.NaN, 0, rows);
+      if (missing) this.values.fill(Number.NaN, 0, rows);
     } else {
       if (this.codes.length < rows) this.codes = new Int32Array(rows);
       this.codes.fill(MISSING_CODE, 0, rows);

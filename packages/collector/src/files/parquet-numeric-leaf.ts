@@ -1,11 +1,13 @@
 /**
  * Reads a flat numeric Parquet column (DOUBLE, FLOAT, INT32 or INT64 with no logical type, required or optional)
- * straight into a Float64Array, page by page, with hyparquet's page decoders: no JS array of boxed values per
+ * straight into a Float64Array, page by page, with a typed decoder for v1 pages (parquet-typed-page.ts) and
+ * hyparquet's page decoders for the rest: no JS array of boxed values per
  * column chunk and no Dremel list assembly, which is what hyparquet's row-oriented `parquetRead` costs on a column
  * with nulls (over half the CPU of reading a 100k × 1,000 file). Anything else — nested, repeated, converted types,
  * booleans, strings — returns false and goes through `parquetRead` as before.
  */
 import type { AsyncBuffer, ColumnChunk, FileMetaData, SchemaTree } from 'hyparquet';
+import { decodeTypedPage, readPlainNumbers, type TypedNumber } from './parquet-typed-page';
 
 const NUMBER_TYPES = new Set(['DOUBLE', 'FLOAT', 'INT32', 'INT64']);
 
@@ -36,8 +38,7 @@ interface PageModules {
     decoder: unknown,
   ): { definitionLevels: number[]; dataPage: Values };
   decompressPage(bytes: Uint8Array, size: number, codec: string, compressors: unknown): Uint8Array;
-  readPlain(reader: Reader, type: string, count: number, typeLength: number | undefined): Values;
-  getSchemaPath(schema: FileMetaData['schema'], name: string[]): SchemaTree[];
+  getTreePath(tree: SchemaTree, name: string[]): SchemaTree[];
   getMaxDefinitionLevel(path: SchemaTree[]): number;
   getMaxRepetitionLevel(path: SchemaTree[]): number;
 }
@@ -48,17 +49,49 @@ function pageModules(): Promise<PageModules> {
   modules ??= Promise.all([
     import('hyparquet/src/column.js' as string),
     import('hyparquet/src/datapage.js' as string),
-    import('hyparquet/src/plain.js' as string),
     import('hyparquet/src/schema.js' as string),
-  ]).then(([column, datapage, plain, schema]) => ({ ...column, ...datapage, ...plain, ...schema }) as PageModules);
+  ]).then(([column, datapage, schema]) => ({ ...column, ...datapage, ...schema }) as PageModules);
   return modules;
 }
 
 const toNumber = (v: number | bigint): number => (typeof v === 'bigint' ? Number(v) : v);
 
+interface Lookup {
+  tree: SchemaTree;
+  /** Per row group, each column chunk by its dotted path. */
+  chunks: Map<string, ColumnChunk>[];
+}
+/**
+ * The schema tree and the chunks by path, built once a file: hyparquet's getSchemaPath rebuilds the whole tree and
+ * a `find` over a row group's chunks is linear, so per column of a 1,000-column file both were quadratic.
+ */
+const lookups = new WeakMap<FileMetaData, Lookup>();
+
+function lookup(metadata: FileMetaData, tree: () => SchemaTree): Lookup {
+  let found = lookups.get(metadata);
+  if (found === undefined) {
+    found = {
+      tree: tree(),
+      chunks: metadata.row_groups.map(
+        (group) => new Map(group.columns.map((c: ColumnChunk) => [c.meta_data?.path_in_schema.join('.') ?? '', c])),
+      ),
+    };
+    lookups.set(metadata, found);
+  }
+  return found;
+}
+
+/** Pages decoded by the typed decoder (parquet-typed-page.ts) and by hyparquet's, counted for tests. */
+export interface LeafPageCounts {
+  /** Typed, by encoding (PLAIN, RLE_DICTIONARY, PLAIN_DICTIONARY). */
+  typed: Record<string, number>;
+  general: number;
+}
+
 /**
  * Fills `out` (one value per row, NaN for null) with the column at `path`; false when the column is not a flat
- * plain number column and nothing was read.
+ * plain number column and nothing was read. v1 data pages, PLAIN or dictionary-coded, take the typed decoder;
+ * other pages (v2, delta or byte-stream-split encodings) hyparquet's.
  */
 export async function readNumericLeaf(
   file: AsyncBuffer,
@@ -66,9 +99,12 @@ export async function readNumericLeaf(
   path: string[],
   out: Float64Array,
   compressors: unknown,
+  counts?: LeafPageCounts,
 ): Promise<boolean> {
   const m = await pageModules();
-  const schemaPath = m.getSchemaPath(metadata.schema, path);
+  const { parquetSchema } = await import('hyparquet');
+  const { tree, chunks } = lookup(metadata, () => parquetSchema(metadata));
+  const schemaPath = m.getTreePath(tree, path);
   const element = schemaPath[schemaPath.length - 1]?.element;
   if (element === undefined || element.type === undefined || !NUMBER_TYPES.has(element.type)) return false;
   if (element.converted_type !== undefined || element.logical_type !== undefined) return false;
@@ -76,10 +112,9 @@ export async function readNumericLeaf(
   const maxDefinition = m.getMaxDefinitionLevel(schemaPath);
   const type = element.type;
   let rowStart = 0;
-  for (const group of metadata.row_groups) {
-    const chunk = group.columns.find(
-      (c: ColumnChunk) => c.meta_data?.path_in_schema.join('.') === path.join('.'),
-    )?.meta_data;
+  const dotted = path.join('.');
+  for (const [g, group] of metadata.row_groups.entries()) {
+    const chunk = chunks[g]!.get(dotted)?.meta_data;
     if (chunk === undefined) return false;
     const decoder = {
       columnName: path.join('.'),
@@ -94,6 +129,7 @@ export async function readNumericLeaf(
     const bytes = new Uint8Array(await file.slice(start, start + Number(chunk.total_compressed_size)));
     const reader: Reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
     let dictionary: Values | undefined;
+    let typedDictionary: Float64Array | undefined;
     let row = rowStart;
     const end = rowStart + Number(group.num_rows);
     while (row < end && reader.offset < bytes.length) {
@@ -105,20 +141,29 @@ export async function readNumericLeaf(
       let encoding: string;
       if (header.type === 'DICTIONARY_PAGE') {
         const plain = m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors);
-        dictionary = m.readPlain(
-          { view: new DataView(plain.buffer, plain.byteOffset, plain.byteLength), offset: 0 },
-          type,
-          header.dictionary_page_header!.num_values,
-          element.type_length,
-        );
+        typedDictionary = readPlainNumbers(plain, 0, type as TypedNumber, header.dictionary_page_header!.num_values);
+        dictionary = typedDictionary;
         continue;
       } else if (header.type === 'DATA_PAGE') {
         const daph = header.data_page_header!;
-        page = m.readDataPage(
-          m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors),
-          daph,
-          decoder,
+        if (row + daph.num_values > end) return false;
+        const bytes = m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors);
+        const typed = decodeTypedPage(
+          bytes,
+          daph.encoding,
+          type as TypedNumber,
+          maxDefinition,
+          daph.num_values,
+          typedDictionary,
+          out,
+          row,
         );
+        if (typed) {
+          row += daph.num_values;
+          if (counts) counts.typed[daph.encoding] = (counts.typed[daph.encoding] ?? 0) + 1;
+          continue;
+        }
+        page = m.readDataPage(bytes, daph, decoder);
         count = daph.num_values;
         encoding = daph.encoding;
       } else if (header.type === 'DATA_PAGE_V2') {
@@ -128,6 +173,7 @@ export async function readNumericLeaf(
       } else {
         continue;
       }
+      if (counts) counts.general++;
       const coded = encoding.endsWith('DICTIONARY') || encoding === 'RLE';
       if (coded && dictionary === undefined) return false;
       const levels = page.definitionLevels;

@@ -90,7 +90,7 @@ export async function readParquet(
       // A spilled column is given its rows only while it is read, then written out and dropped.
       if (options.spill !== undefined && kind === 'numeric' && !keep.has(leaf.name))
         leaf.spill = spilledNames.push(leaf.name) - 1;
-      else leaf.builder.reserve(rows);
+      else leaf.builder.reserve(rows, !(kind === 'numeric' && leaf.path.length === 0 && found.length === 1));
       builders.set(leaf.name, leaf.builder);
     }
     if (found.some((leaf) => leaf.builder !== null)) read.push(top);
@@ -122,16 +122,12 @@ export async function readParquet(
       for (const [i, leaf] of spilling.entries()) {
         scratch[i] ??= new ColumnBuilder('', 'numeric', 0);
         leaf.builder = scratch[i];
-        leaf.builder.reserve(rows);
+        leaf.builder.reserve(rows, !fastLeaf(leaves.get(top) ?? []));
       }
       try {
         // A flat number column is decoded page by page into its array; anything else, or a page layout the fast
         // path does not take, goes through parquetRead (the column is reset to missing first).
-        const found = leaves.get(top) ?? [];
-        const leaf =
-          found.length === 1 && found[0]!.path.length === 0 && found[0]!.builder?.kind === 'numeric'
-            ? found[0]!
-            : undefined;
+        const leaf = fastLeaf(leaves.get(top) ?? []);
         const fast =
           leaf !== undefined &&
           (await readNumericLeaf(file, metadata, [top], leaf.builder!.reservedValues(), compressors));
@@ -162,6 +158,12 @@ export async function readParquet(
   } finally {
     spill?.close();
   }
+}
+
+/** The leaf of a flat numeric column, which readNumericLeaf may read: it writes every row or returns false. */
+function fastLeaf(found: Leaf[]): Leaf | undefined {
+  const leaf = found.length === 1 ? found[0]! : undefined;
+  return leaf !== undefined && leaf.path.length === 0 && leaf.builder?.kind === 'numeric' ? leaf : undefined;
 }
 
 function collectLeaves(

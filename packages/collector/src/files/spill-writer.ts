@@ -5,6 +5,12 @@ import type { SpilledColumn } from '@vigil/core';
 const BLOCK_BYTES = 32 * 1024 * 1024;
 
 /**
+ * Bytes per write call. One 32 MiB write of a CSV block cost several times the kernel time of the same bytes in
+ * 1 MiB writes (11.8 s against ~1.5 s of system time for the 1.6 GB spill of a 100k × 1,000 pair, `dd` the same).
+ */
+const WRITE_BYTES = 1024 * 1024;
+
+/**
  * Writes numeric columns to one temporary file so that a file larger than memory is read in bounded memory
  * (`vigil report --memory-budget`). A CSV reader fills a block of rows column by column (`block`, column `c` at
  * `c * blockRows`) and flushes it whole; a Parquet reader appends a whole column at once. Each column then lists
@@ -81,7 +87,8 @@ export class SpillWriter {
 
   private write(bytes: Uint8Array): void {
     let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, this.offset + done);
+    while (done < bytes.length)
+      done += writeSync(this.fd, bytes, done, Math.min(WRITE_BYTES, bytes.length - done), this.offset + done);
     this.offset += bytes.length;
   }
 }
