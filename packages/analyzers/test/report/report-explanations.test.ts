@@ -274,3 +274,33 @@ describe('shareChange: a share grew only when it is material', () => {
     });
   });
 });
+
+describe('the two files’ surrogates on two threads (the compiled module, where the worker file exists)', () => {
+  // The compiled module: from TypeScript sources the parallel function runs everything on this thread.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const compiled =
+    require('../../dist/report/report-explanations') as typeof import('../../src/report/report-explanations');
+  // More rows than the permutation's sample (20,000), so its generator has drawn before the shuffles.
+  const reference = population(1, 25_000, 0.05);
+  const current = population(2, 25_000, 2);
+  const profile = fitReferenceProfile(reference, spec);
+
+  test('a sampled fit: the reference’s on a worker gives the same section to the last bit as one thread', async () => {
+    const options = { protected: ['sex'], proxies: [], surrogateFitProducts: 10_000 };
+    const one = reportExplanations(reference, current, spec, profile, options);
+    const two = await compiled.reportExplanationsInParallel(reference, current, spec, profile, options, {}, 2);
+    expect(two.explanations!.surrogate!.fitSample).toEqual({ seed: 15, completeRows: 1000 });
+    expect(two).toEqual(one);
+    // The permutation's shuffles in the worker go on from the generator past the sample's draw, as on one thread.
+    expect(two.explanations!.features.map((f) => f.permutationReference)).toEqual(
+      one.explanations!.features.map((f) => f.permutationReference),
+    );
+  });
+
+  test('a fit on every row stays on this thread and is unchanged', async () => {
+    // 4 design columns: 25,000 rows are far below the products at which a fit is sampled.
+    const options = { protected: ['sex'], proxies: [] };
+    const one = reportExplanations(reference, current, spec, profile, options);
+    expect(await compiled.reportExplanationsInParallel(reference, current, spec, profile, options, {}, 2)).toEqual(one);
+  });
+});
