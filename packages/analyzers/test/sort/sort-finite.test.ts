@@ -108,4 +108,14 @@ describe('sortFinite, radix path (2,048 values or more): five 13-bit digits over
     expect(Array.from(sortFinite(input))).toEqual(expected);
     expect(new Set(expected).size).toBe(n);
   });
+
+  it('a result survives the next sort (the buffers the keys move in are reused, the result is not)', () => {
+    const first = Float64Array.from({ length: 5000 }, (_, i) => (i * 7919) % 5000);
+    const second = Float64Array.from({ length: 8000 }, (_, i) => -((i * 104729) % 8000) - 0.5);
+    const a = sortFinite(first);
+    const b = sortFinite(second);
+    expect(Array.from(a)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    expect(b[0]).toBe(-7999.5);
+    expect(a.buffer).not.toBe(b.buffer);
+  });
 });
