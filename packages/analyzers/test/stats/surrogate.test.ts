@@ -8,6 +8,7 @@ import { fitReferenceProfile } from '../../src/profile/reference-profile';
 import {
   accumulateSurrogate,
   addSurrogateRows,
+  choleskySolve,
   emptySurrogate,
   mergeSurrogates,
   solveSurrogate,
@@ -239,6 +240,57 @@ describe('accumulators', () => {
   test('accumulators of different designs do not merge', () => {
     const other = { ...emptySurrogate(design), columns: p - 1, sumXX: new Array<number>(((p - 1) * p) / 2).fill(0) };
     expect(() => mergeSurrogates(emptySurrogate(design), other)).toThrow(/cannot be merged/);
+  });
+});
+
+describe('choleskySolve', () => {
+  test('gives the textbook row-by-row factorisation and substitutions to the bit (entries paired or not)', () => {
+    // The textbook order: L[i][j] = (A[i][j] − Σₘ<ⱼ L[i][m]·L[j][m]) / L[j][j], the sum subtracted for m ascending.
+    const textbook = (a: Float64Array, b: Float64Array, k: number, lambda: number): Float64Array | null => {
+      const l = new Float64Array(k * k);
+      for (let i = 0; i < k; i++)
+        for (let j = 0; j <= i; j++) {
+          let s = a[i * k + j]! + (i === j ? lambda : 0);
+          for (let m = 0; m < j; m++) s -= l[i * k + m]! * l[j * k + m]!;
+          if (i === j) {
+            if (!(s > 1e-10)) return null;
+            l[i * k + i] = Math.sqrt(s);
+          } else l[i * k + j] = s / l[j * k + j]!;
+        }
+      const z = new Float64Array(k);
+      for (let i = 0; i < k; i++) {
+        let s = b[i]!;
+        for (let m = 0; m < i; m++) s -= l[i * k + m]! * z[m]!;
+        z[i] = s / l[i * k + i]!;
+      }
+      const x = new Float64Array(k);
+      for (let i = k - 1; i >= 0; i--) {
+        let s = z[i]!;
+        for (let m = i + 1; m < k; m++) s -= l[m * k + i]! * x[m]!;
+        x[i] = s / l[i * k + i]!;
+      }
+      return x;
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer(), fc.boolean(), (k, seed, ridge) => {
+        const random = seededRandom(seed);
+        // A correlation matrix: GᵀG of random rows, scaled to a unit diagonal.
+        const rows = k + 3;
+        const g = Float64Array.from({ length: rows * k }, () => random() * 2 - 1);
+        const c = new Float64Array(k * k);
+        for (let i = 0; i < k; i++)
+          for (let j = 0; j < k; j++) {
+            let s = 0;
+            for (let r = 0; r < rows; r++) s += g[r * k + i]! * g[r * k + j]!;
+            c[i * k + j] = s;
+          }
+        const a = c.map((v, idx) => v / Math.sqrt(c[Math.floor(idx / k) * (k + 1)]! * c[(idx % k) * (k + 1)]!));
+        const b = Float64Array.from({ length: k }, () => random() - 0.5);
+        const lambda = ridge ? 1e-9 : 0;
+        expect(choleskySolve(a, b, k, lambda)).toEqual(textbook(a, b, k, lambda));
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 
