@@ -5,6 +5,7 @@ import { seededRandom, type Column, type SpilledColumn, type Table } from '@vigi
 import type { AnalysisSpec } from '../../src/profile/analysis-spec';
 import { fitReferenceProfile } from '../../src/profile/reference-profile';
 import { reportExplanations, shareChange, surrogateFitRows } from '../../src/report/report-explanations';
+import type * as ReportExplanations from '../../src/report/report-explanations';
 import { analyzeReport } from '../../src/report/analyze-report';
 
 /**
@@ -277,9 +278,10 @@ describe('shareChange: a share grew only when it is material', () => {
 
 describe('the two files’ surrogates on two threads (the compiled module, where the worker file exists)', () => {
   // The compiled module: from TypeScript sources the parallel function runs everything on this thread.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const compiled =
-    require('../../dist/report/report-explanations') as typeof import('../../src/report/report-explanations');
+  let compiled: typeof ReportExplanations;
+  beforeAll(async () => {
+    compiled = (await import(join(__dirname, '../../dist/report/report-explanations.js'))) as typeof ReportExplanations;
+  });
   // More rows than the permutation's sample (20,000), so its generator has drawn before the shuffles.
   const reference = population(1, 25_000, 0.05);
   const current = population(2, 25_000, 2);
