@@ -30,7 +30,7 @@ import { initCompute } from '../compute/compute-backend';
 import { multivariateDrift } from '../multivariate/multivariate-drift';
 import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns } from './parallel-columns';
-import { reportExplanations, type ExplainOptions } from './report-explanations';
+import { reportExplanationsInParallel, type ExplainOptions } from './report-explanations';
 import {
   CURVE_POINTS,
   NEW_CATEGORY_NAMES,
@@ -155,13 +155,15 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
       : {}),
   });
   // A spilled report's feature columns are read back from the spill file a block of rows at a time.
-  const explained = reportExplanations(
+  // With two cores, the reference file's surrogate is fitted on a worker while this thread fits the current's.
+  const explained = await reportExplanationsInParallel(
     reference,
     current,
     spec,
     fitted,
     input.explain ?? { protected: [], proxies: [] },
     input.spilled,
+    parallelism,
   );
 
   return {

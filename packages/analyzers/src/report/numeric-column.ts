@@ -8,8 +8,8 @@ import { numericAccumulatorFromSorted, type NumericAccumulator } from '../accumu
 import { quantileSorted } from '../profile/binning';
 import { fitNumeric, type NumericProfile } from '../profile/reference-profile';
 import { sortFinite } from '../sort/sort-finite';
-import { ksPValue, ksStatistic } from '../stats/ks';
-import { wasserstein1 } from '../stats/wasserstein';
+import { ksPValue } from '../stats/ks';
+import { ksAndWasserstein1 } from '../stats/wasserstein';
 import type { NumericSummary, ValueDistribution } from './report-types';
 import { analyzeBinnedColumn } from './binned-column';
 import { readSpilledColumn } from './spilled-column';
@@ -84,14 +84,17 @@ export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult
   const profile = fitNumeric(job.name, reference, refSorted);
   const accumulator = numericAccumulatorFromSorted(profile, curSorted, current.length);
   const both = refSorted.length > 0 && curSorted.length > 0;
-  const ks = both ? ksStatistic(refSorted, curSorted) : Number.NaN;
+  // KS and Wasserstein from one merge pass over the sorted pair.
+  const { ks, wasserstein } = both
+    ? ksAndWasserstein1(refSorted, curSorted)
+    : { ks: Number.NaN, wasserstein: Number.NaN };
   return {
     name: job.name,
     profile,
     accumulator,
     ks,
     ksPValue: both ? ksPValue(ks, refSorted.length, curSorted.length) : Number.NaN,
-    wasserstein: both ? wasserstein1(refSorted, curSorted) : Number.NaN,
+    wasserstein,
     summary: {
       reference: numericSummary(reference.length, refSorted),
       current: numericSummary(current.length, curSorted),

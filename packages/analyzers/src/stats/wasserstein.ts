@@ -39,3 +39,37 @@ export function wasserstein1(sortedU: Float64Array, sortedV: Float64Array): numb
   }
   return (sum + compensation) / (nu * nv);
 }
+
+/**
+ * {@link wasserstein1} and the two-sample KS statistic (ks.ts `ksStatistic(sortedU, sortedV)`) from one merge pass
+ * over the sorted pair: a report computes both for every numeric column, and each used to walk the 2n values on
+ * its own. The same numbers to the bit: the Wasserstein sum is the same loop, and KS takes the largest integer
+ * |i·n_v − j·n_u| over the states where every value up to the previous one is consumed — those just before a
+ * strictly larger value — which are the states `ksStatistic` visits (the states in the middle of a run of ties
+ * are skipped: they are not values of the CDFs).
+ */
+export function ksAndWasserstein1(sortedU: Float64Array, sortedV: Float64Array): { ks: number; wasserstein: number } {
+  const nu = sortedU.length;
+  const nv = sortedV.length;
+  if (nu === 0 || nv === 0) return { ks: NaN, wasserstein: NaN };
+  let i = 0;
+  let j = 0;
+  let sum = 0;
+  let compensation = 0;
+  let maxDifference = 0;
+  let previous = Math.min(sortedU[0]!, sortedV[0]!);
+  while (i < nu || j < nv) {
+    const takeU = j === nv || (i < nu && sortedU[i]! <= sortedV[j]!);
+    const x = takeU ? sortedU[i]! : sortedV[j]!;
+    const difference = Math.abs(i * nv - j * nu);
+    if (x > previous && difference > maxDifference) maxDifference = difference;
+    const term = difference * (x - previous);
+    const total = sum + term;
+    compensation += sum >= term ? sum - total + term : term - total + sum;
+    sum = total;
+    previous = x;
+    if (takeU) i++;
+    else j++;
+  }
+  return { ks: maxDifference / (nu * nv), wasserstein: (sum + compensation) / (nu * nv) };
+}

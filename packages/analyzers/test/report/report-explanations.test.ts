@@ -5,6 +5,7 @@ import { seededRandom, type Column, type SpilledColumn, type Table } from '@vigi
 import type { AnalysisSpec } from '../../src/profile/analysis-spec';
 import { fitReferenceProfile } from '../../src/profile/reference-profile';
 import { reportExplanations, shareChange, surrogateFitRows } from '../../src/report/report-explanations';
+import type * as ReportExplanations from '../../src/report/report-explanations';
 import { analyzeReport } from '../../src/report/analyze-report';
 
 /**
@@ -272,5 +273,36 @@ describe('shareChange: a share grew only when it is material', () => {
       ratio: null,
       grew: false,
     });
+  });
+});
+
+describe('the two files’ surrogates on two threads (the compiled module, where the worker file exists)', () => {
+  // The compiled module: from TypeScript sources the parallel function runs everything on this thread.
+  let compiled: typeof ReportExplanations;
+  beforeAll(async () => {
+    compiled = (await import(join(__dirname, '../../dist/report/report-explanations.js'))) as typeof ReportExplanations;
+  });
+  // More rows than the permutation's sample (20,000), so its generator has drawn before the shuffles.
+  const reference = population(1, 25_000, 0.05);
+  const current = population(2, 25_000, 2);
+  const profile = fitReferenceProfile(reference, spec);
+
+  test('a sampled fit: the reference’s on a worker gives the same section to the last bit as one thread', async () => {
+    const options = { protected: ['sex'], proxies: [], surrogateFitProducts: 10_000 };
+    const one = reportExplanations(reference, current, spec, profile, options);
+    const two = await compiled.reportExplanationsInParallel(reference, current, spec, profile, options, {}, 2);
+    expect(two.explanations!.surrogate!.fitSample).toEqual({ seed: 15, completeRows: 1000 });
+    expect(two).toEqual(one);
+    // The permutation's shuffles in the worker go on from the generator past the sample's draw, as on one thread.
+    expect(two.explanations!.features.map((f) => f.permutationReference)).toEqual(
+      one.explanations!.features.map((f) => f.permutationReference),
+    );
+  });
+
+  test('a fit on every row stays on this thread and is unchanged', async () => {
+    // 4 design columns: 25,000 rows are far below the products at which a fit is sampled.
+    const options = { protected: ['sex'], proxies: [] };
+    const one = reportExplanations(reference, current, spec, profile, options);
+    expect(await compiled.reportExplanationsInParallel(reference, current, spec, profile, options, {}, 2)).toEqual(one);
   });
 });

@@ -8,6 +8,7 @@ import { fitReferenceProfile } from '../../src/profile/reference-profile';
 import {
   accumulateSurrogate,
   addSurrogateRows,
+  choleskySolve,
   emptySurrogate,
   mergeSurrogates,
   solveSurrogate,
@@ -201,9 +202,95 @@ describe('accumulators', () => {
     );
   });
 
+  test('a wide design sums each block of 64 rows in row order, then adds it: the same bits on any values', () => {
+    // Not dyadic: the order of addition shows in the last bits, so this pins the blocked order (the figures of a
+    // wide report must not move when the loop is rearranged, e.g. two columns against two at a time).
+    fc.assert(
+      fc.property(
+        fc.integer({ min: SURROGATE_BLOCKED_COLUMNS, max: SURROGATE_BLOCKED_COLUMNS + 7 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer(),
+        (p, n, seed) => {
+          const random = seededRandom(seed);
+          const zeroColumns = new Set(Array.from({ length: 15 }, () => Math.floor(random() * p)));
+          const x = Float64Array.from({ length: n * p }, (_, k) =>
+            zeroColumns.has(k % p) ? 0 : Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(7 * random()),
+          );
+          const y = Float64Array.from({ length: n }, () => random() * 3 - 1);
+          const wide = { columns: Array.from({ length: p }, (_, i) => `c${i}`) } as unknown as SurrogateDesign;
+          const acc = emptySurrogate(wide);
+          addSurrogateRows(acc, x, y);
+          const expected = new Array<number>((p * (p + 1)) / 2).fill(0);
+          for (let r0 = 0; r0 < n; r0 += 64) {
+            let t = 0;
+            for (let i = 0; i < p; i++)
+              for (let j = i; j < p; j++) {
+                let sum = 0;
+                for (let r = r0; r < Math.min(n, r0 + 64); r++) sum += x[r * p + i]! * x[r * p + j]!;
+                expected[t++]! += sum;
+              }
+          }
+          expect(acc.sumXX.map((v) => v + 0)).toEqual(expected.map((v) => v + 0));
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
   test('accumulators of different designs do not merge', () => {
     const other = { ...emptySurrogate(design), columns: p - 1, sumXX: new Array<number>(((p - 1) * p) / 2).fill(0) };
     expect(() => mergeSurrogates(emptySurrogate(design), other)).toThrow(/cannot be merged/);
+  });
+});
+
+describe('choleskySolve', () => {
+  test('gives the textbook row-by-row factorisation and substitutions to the bit (entries paired or not)', () => {
+    // The textbook order: L[i][j] = (A[i][j] − Σₘ<ⱼ L[i][m]·L[j][m]) / L[j][j], the sum subtracted for m ascending.
+    const textbook = (a: Float64Array, b: Float64Array, k: number, lambda: number): Float64Array | null => {
+      const l = new Float64Array(k * k);
+      for (let i = 0; i < k; i++)
+        for (let j = 0; j <= i; j++) {
+          let s = a[i * k + j]! + (i === j ? lambda : 0);
+          for (let m = 0; m < j; m++) s -= l[i * k + m]! * l[j * k + m]!;
+          if (i === j) {
+            if (!(s > 1e-10)) return null;
+            l[i * k + i] = Math.sqrt(s);
+          } else l[i * k + j] = s / l[j * k + j]!;
+        }
+      const z = new Float64Array(k);
+      for (let i = 0; i < k; i++) {
+        let s = b[i]!;
+        for (let m = 0; m < i; m++) s -= l[i * k + m]! * z[m]!;
+        z[i] = s / l[i * k + i]!;
+      }
+      const x = new Float64Array(k);
+      for (let i = k - 1; i >= 0; i--) {
+        let s = z[i]!;
+        for (let m = i + 1; m < k; m++) s -= l[m * k + i]! * x[m]!;
+        x[i] = s / l[i * k + i]!;
+      }
+      return x;
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer(), fc.boolean(), (k, seed, ridge) => {
+        const random = seededRandom(seed);
+        // A correlation matrix: GᵀG of random rows, scaled to a unit diagonal.
+        const rows = k + 3;
+        const g = Float64Array.from({ length: rows * k }, () => random() * 2 - 1);
+        const c = new Float64Array(k * k);
+        for (let i = 0; i < k; i++)
+          for (let j = 0; j < k; j++) {
+            let s = 0;
+            for (let r = 0; r < rows; r++) s += g[r * k + i]! * g[r * k + j]!;
+            c[i * k + j] = s;
+          }
+        const a = c.map((v, idx) => v / Math.sqrt(c[Math.floor(idx / k) * (k + 1)]! * c[(idx % k) * (k + 1)]!));
+        const b = Float64Array.from({ length: k }, () => random() - 0.5);
+        const lambda = ridge ? 1e-9 : 0;
+        expect(choleskySolve(a, b, k, lambda)).toEqual(textbook(a, b, k, lambda));
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 
