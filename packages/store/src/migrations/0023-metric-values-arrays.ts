@@ -17,7 +17,9 @@ CREATE TABLE vigil_metric_layouts (
   -- md5 of the ids' text form ({1,2,3}): a layout of thousands of series is too wide for a B-tree key itself.
   digest     text      NOT NULL UNIQUE,
   -- Sorted, distinct series ids: vals[i] is the value of series[i].
-  series     integer[] NOT NULL
+  series     integer[] NOT NULL,
+  -- {"<series id>": i}: the view finds a series' position by a binary search of the keys, not a scan of series.
+  positions  jsonb     NOT NULL
 );
 
 CREATE FUNCTION vigil_metric_layout(ids integer[]) RETURNS integer LANGUAGE plpgsql AS $fn$
@@ -26,7 +28,9 @@ DECLARE
 BEGIN
   SELECT layout_id INTO found FROM vigil_metric_layouts WHERE digest = md5(ids::text);
   IF found IS NULL THEN
-    INSERT INTO vigil_metric_layouts (digest, series) VALUES (md5(ids::text), ids)
+    INSERT INTO vigil_metric_layouts (digest, series, positions)
+    SELECT md5(ids::text), ids, COALESCE(jsonb_object_agg(x.id::text, x.i), '{}'::jsonb)
+    FROM unnest(ids) WITH ORDINALITY AS x(id, i)
     ON CONFLICT (digest) DO NOTHING RETURNING layout_id INTO found;
     -- Added by another transaction since this one's snapshot: the INSERT waited for it, a new statement sees it.
     IF found IS NULL THEN
@@ -76,19 +80,19 @@ ALTER TABLE vigil_metric_windows DROP COLUMN vals;
 ALTER TABLE vigil_metric_windows RENAME COLUMN vals_array TO vals;
 ALTER TABLE vigil_metric_windows ALTER COLUMN layout SET NOT NULL, ALTER COLUMN vals SET NOT NULL;
 
--- As before, series first: a panel filtering on metric (and model) finds the few series it wants in each window's
--- layout and reads their values. The || copies decompress a window's values and its layout once (OFFSET 0 keeps
--- it a subquery), not once per series looked up.
+-- As before, series first: a panel filtering on metric (and model) looks the few series it wants up in each
+-- window's layout and reads their values by position. The || copies decompress a window's values and its layout's
+-- positions once (OFFSET 0 keeps it a subquery), not once per series looked up.
 CREATE VIEW vigil_metric_rows AS
 SELECT w.model, w.version, w.window_start, w.window_end, s.metric, s.feature, s.group_key,
        d.vals[p.i] AS value, w.rows, w.labelled_rows,
        vigil_metric_details(w.details -> s.series_id::text) AS details, w.computed_at
 FROM vigil_metric_windows w
 CROSS JOIN LATERAL (
-  SELECT l.series || '{}'::integer[] AS series, w.vals || '{}'::double precision[] AS vals
+  SELECT l.positions || '{}'::jsonb AS positions, w.vals || '{}'::double precision[] AS vals
   FROM vigil_metric_layouts l WHERE l.layout_id = w.layout OFFSET 0
 ) AS d
 JOIN vigil_metric_series s ON s.model = w.model AND s.version = w.version
-CROSS JOIN LATERAL (SELECT array_position(d.series, s.series_id) AS i) AS p
+CROSS JOIN LATERAL (SELECT (d.positions ->> s.series_id::text)::integer AS i) AS p
 WHERE p.i IS NOT NULL;
 `;
