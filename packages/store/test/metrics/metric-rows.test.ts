@@ -324,7 +324,7 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
     expect(stored.rows[0]?.n).toBe(1);
   });
 
-  it('lets two writers add the same new series at once', async () => {
+  it('lets two writers add the same new series and layout at once', async () => {
     const other = await backend.newClient();
     const model = 'm-race';
     const rows = (w: number) =>
@@ -346,6 +346,12 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
       [model],
     );
     expect(series.rows[0]?.n).toBe(20);
+    // And the same new layout: stored once, both windows point at it.
+    const layouts = await sql.query<{ windows: number; layouts: number }>(
+      'SELECT count(*)::int AS windows, count(DISTINCT layout)::int AS layouts FROM vigil_metric_windows WHERE model = $1',
+      [model],
+    );
+    expect(layouts.rows[0]).toEqual({ windows: 2, layouts: 1 });
   });
 });
 
