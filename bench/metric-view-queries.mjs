@@ -37,9 +37,10 @@ try {
       unnest(ARRAY['psi','js','hellinger','ks','ksPValue','wasserstein','wassersteinNormed','missingRate','drifted','chi2','chi2PValue','newCategoryRate']) m
     UNION ALL SELECT 'm', '1', m, '', 'g=' || g FROM generate_series(0, 16) g, unnest(ARRAY['selectionRate','tpr','fpr','fnr','ppv','ece']) m`);
   await c.query(
-    `INSERT INTO vigil_metric_windows (model, version, window_start, window_end, rows, labelled_rows, vals, details)
+    `INSERT INTO vigil_metric_windows (model, version, window_start, window_end, rows, labelled_rows, layout, vals, details)
      SELECT 'm', '1', e - interval '1 hour', e, 500, 400,
-       (SELECT jsonb_object_agg(series_id::text, random()) FROM vigil_metric_series),
+       vigil_metric_layout((SELECT array_agg(series_id ORDER BY series_id) FROM vigil_metric_series)),
+       (SELECT array_agg(random() ORDER BY series_id) FROM vigil_metric_series),
        (SELECT jsonb_object_agg(series_id::text, jsonb_build_object('n', 40, 'ci', jsonb_build_array(random(), random())))
         FROM vigil_metric_series WHERE metric = 'selectionRate')
      FROM generate_series(now() - $1::int * interval '1 day', now(), interval '5 minutes') e`,

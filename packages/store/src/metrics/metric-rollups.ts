@@ -68,7 +68,8 @@ export async function rollUpMetricsIn(sql: SqlExecutor, expiry: MetricExpiry = {
             avg(x.value), min(x.value), max(x.value), sum(w.rows), sum(w.labelled_rows), max(w.window_end)
      FROM changed c
      JOIN vigil_metric_windows w ON w.model = c.model AND w.version = c.version AND w.window_end >= c.hour AND w.window_end < c.hour + interval '1 hour'
-     CROSS JOIN LATERAL (SELECT e.key::integer AS series_id, (e.value #>> '{}')::double precision AS value FROM jsonb_each(w.vals) AS e) AS x
+     JOIN vigil_metric_layouts l ON l.layout_id = w.layout
+     CROSS JOIN LATERAL unnest(l.series, w.vals) AS x(series_id, value)
      GROUP BY x.series_id, c.hour
      ON CONFLICT (series_id, bucket_start) DO UPDATE SET ${SET_ALL}`,
     [since, windowsGone, hoursGone],

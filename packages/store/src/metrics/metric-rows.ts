@@ -59,27 +59,34 @@ export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRo
   }
   const ids = await seriesIds(sql, list);
   const shared = await sharedHistograms(sql, list);
-  const windows = new Map<string, { first: MetricRow; last: MetricRow; vals: string[]; details: string[] }>();
+  const windows = new Map<
+    string,
+    { first: MetricRow; last: MetricRow; vals: Map<number, number | null>; details: string[] }
+  >();
   for (const r of list) {
     const key = compositeKey(r.model, r.version, r.windowStart, r.windowEnd);
     let w = windows.get(key);
-    if (w === undefined) windows.set(key, (w = { first: r, last: r, vals: [], details: [] }));
+    if (w === undefined) windows.set(key, (w = { first: r, last: r, vals: new Map(), details: [] }));
     w.last = r;
     const id = ids.get(seriesKey(r)) as number;
-    w.vals.push(`"${id}":${jsonValue(r.value)}`);
+    w.vals.set(id, r.value);
     if (r.details !== undefined) w.details.push(`"${id}":${detailsJson(r.details, shared)}`);
   }
   const ws = [...windows.values()];
-  // A row written again without details loses the details it had: the window's details drop every key written.
+  // A window's values as a float8[] in the order of its sorted series ids, whose set (its layout) is stored once
+  // (migration 0023). Written again, a window keeps the values of its series not written and takes the others'; its
+  // details drop every series written (a row written again without details loses the details it had).
+  const layouts = ws.map((w) => [...w.vals.keys()].sort((a, b) => a - b));
   await sql.query(
-    `INSERT INTO vigil_metric_windows AS t (model, version, window_start, window_end, rows, labelled_rows, vals, details, computed_at)
+    `INSERT INTO vigil_metric_windows AS t (model, version, window_start, window_end, rows, labelled_rows, layout, vals, details, computed_at)
      SELECT u.m, u.v, timestamptz 'epoch' + u.ws * interval '1 millisecond', timestamptz 'epoch' + u.we * interval '1 millisecond',
-            u.r, u.l, u.vals::jsonb, u.d::jsonb, now()
-     FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::text[], $8::text[])
-       AS u(m, v, ws, we, r, l, vals, d)
+            u.r, u.l, vigil_metric_layout(u.ids::integer[]), u.vals::double precision[], u.d::jsonb, now()
+     FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::text[], $8::text[], $9::text[])
+       AS u(m, v, ws, we, r, l, ids, vals, d)
      ON CONFLICT (model, version, window_start, window_end) DO UPDATE SET
-       rows = EXCLUDED.rows, labelled_rows = EXCLUDED.labelled_rows, vals = t.vals || EXCLUDED.vals,
-       details = NULLIF(COALESCE(t.details - ARRAY(SELECT jsonb_object_keys(EXCLUDED.vals)), '{}'::jsonb) || COALESCE(EXCLUDED.details, '{}'::jsonb), '{}'::jsonb),
+       rows = EXCLUDED.rows, labelled_rows = EXCLUDED.labelled_rows,
+       (layout, vals) = (SELECT m.merged_layout, m.merged_vals FROM vigil_metric_merge_values(t.layout, t.vals, EXCLUDED.layout, EXCLUDED.vals) AS m),
+       details = NULLIF(COALESCE(t.details - vigil_metric_layout_series(EXCLUDED.layout)::text[], '{}'::jsonb) || COALESCE(EXCLUDED.details, '{}'::jsonb), '{}'::jsonb),
        computed_at = EXCLUDED.computed_at`,
     [
       textArrayParam(ws.map((w) => w.first.model)),
@@ -88,7 +95,12 @@ export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRo
       int8ArrayParam(ws.map((w) => Math.trunc(w.first.windowEnd))),
       int8ArrayParam(ws.map((w) => w.last.rows)),
       int8ArrayParam(ws.map((w) => w.last.labelledRows)),
-      textArrayParam(ws.map((w) => `{${w.vals.join(',')}}`)),
+      textArrayParam(layouts.map((ids) => `{${ids.join(',')}}`)),
+      textArrayParam(
+        ws.map(
+          (w, i) => `{${(layouts[i] as number[]).map((id) => arrayValue(w.vals.get(id) as number | null)).join(',')}}`,
+        ),
+      ),
       textArrayParam(ws.map((w) => (w.details.length === 0 ? null : `{${w.details.join(',')}}`))),
     ],
   );
@@ -253,24 +265,23 @@ function detailsJson(details: unknown, shared: ReadonlyMap<object, number>): str
   return JSON.stringify({ ...(details as object), histogram: { $h: id, current: (h as FullHistogram).current } });
 }
 
-/** A value as JSON: a number, null, or the text float8 reads back for NaN and the infinities (JSON has none). */
-function jsonValue(value: number | null): string {
-  if (value === null) return 'null';
-  if (Number.isFinite(value)) return JSON.stringify(value);
-  return Number.isNaN(value) ? '"NaN"' : value > 0 ? '"Infinity"' : '"-Infinity"';
+/** A value as an element of a float8[] literal: NULL, or the text float8 reads exactly (shortest round trip, NaN, ±Infinity). */
+function arrayValue(value: number | null): string {
+  return value === null ? 'NULL' : String(value);
 }
 
 export async function metricRows(sql: SqlExecutor, model: string, query: MetricRowQuery): Promise<MetricRow[]> {
-  // Each window's vals and details are read (and decompressed) once, joined on their series id.
+  // Each window's values, layout and details are read (and decompressed) once, joined on their series id.
   const result = await sql.query<Record<string, unknown>>(
     `SELECT w.model, w.version, w.window_start, w.window_end, s.metric, s.feature, s.group_key, x.value, w.rows::text AS rows,
             w.labelled_rows::text AS labelled_rows, x.details, w.computed_at
      FROM vigil_metric_windows w
+     JOIN vigil_metric_layouts l ON l.layout_id = w.layout
      CROSS JOIN LATERAL (
-       SELECT e.key, (e.value #>> '{}')::double precision AS value, vigil_metric_details(d.value) AS details
-       FROM jsonb_each(w.vals) AS e LEFT JOIN jsonb_each(w.details) AS d ON d.key = e.key
+       SELECT v.id, v.value, vigil_metric_details(d.value) AS details
+       FROM unnest(l.series, w.vals) AS v(id, value) LEFT JOIN jsonb_each(w.details) AS d ON d.key = v.id::text
      ) AS x
-     JOIN vigil_metric_series s ON s.series_id = x.key::integer
+     JOIN vigil_metric_series s ON s.series_id = x.id
      WHERE w.model = $1 AND w.window_start >= $2::timestamptz AND w.window_start < $3::timestamptz
        AND ($4::text IS NULL OR w.version = $4) AND ($5::text IS NULL OR s.metric = $5)
      ORDER BY w.window_start, w.window_end, w.version, s.metric, s.feature, s.group_key`,

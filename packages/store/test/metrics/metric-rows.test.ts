@@ -174,6 +174,55 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
     expect(ids.rows[0]?.ids).toBe(51);
   });
 
+  it('stores a window’s values as a float8[] in the order of its series ids, the ids once per distinct set, and merges a revision that adds a series', async () => {
+    const model = 'm-layout';
+    const values = [0.1 + 0.2, null, Number.NaN, Number.NEGATIVE_INFINITY, 5e-324, 1e21, 7e-7];
+    const window = (start: number, features: number) =>
+      Array.from({ length: features }, (_, i) =>
+        row({
+          model,
+          windowStart: start,
+          windowEnd: start + HOUR,
+          metric: 'psi',
+          feature: `f${i}`,
+          value: i < values.length ? (values[i] as number | null) : i,
+        }),
+      );
+    for (let w = 0; w < 4; w++) await upsertMetricRows(sql, window(T0 + w * 5 * MINUTE, 7));
+    const stored = async () =>
+      (
+        await sql.query<{ start: string; layout: number; series: number[]; vals: string }>(
+          `SELECT w.window_start AS start, w.layout, l.series, w.vals::text AS vals FROM vigil_metric_windows w
+           JOIN vigil_metric_layouts l ON l.layout_id = w.layout WHERE w.model = $1 ORDER BY w.window_start`,
+          [model],
+        )
+      ).rows;
+    const before = await stored();
+    expect(new Set(before.map((w) => w.layout)).size).toBe(1);
+    const ids = before[0]?.series ?? [];
+    expect(ids).toHaveLength(7);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    // Each value as float8 reads it back (in the order of the series ids, which need not be the features').
+    expect(before[0]?.vals.slice(1, -1).split(',').sort()).toEqual(
+      ['0.30000000000000004', 'NULL', 'NaN', '-Infinity', '5e-324', '1e+21', '7e-07'].sort(),
+    );
+    // A revision of the first window with one more series: a second layout, the other windows keep theirs.
+    await upsertMetricRows(sql, window(T0, 8));
+    const after = await stored();
+    expect(after.slice(1).map((w) => w.layout)).toEqual(before.slice(1).map((w) => w.layout));
+    expect(after[0]?.layout).not.toBe(before[0]?.layout);
+    expect(after[0]?.series.slice(0, 7)).toEqual(ids);
+    expect((await metricRows(sql, model, { from: T0, to: T0 + 1 })).map((r) => r.value)).toEqual([...values, 7]);
+    // Written again without the new series: it is kept (a row not written stays), the layout is found again.
+    await upsertMetricRows(sql, window(T0, 7));
+    expect((await stored())[0]?.layout).toBe(after[0]?.layout);
+    const layouts = await sql.query<{ n: number }>(
+      `SELECT count(DISTINCT layout)::int AS n FROM vigil_metric_windows WHERE model = $1`,
+      [model],
+    );
+    expect(layouts.rows[0]?.n).toBe(2);
+  });
+
   it('stores the bin labels and reference counts of drift histograms once, keeps only the current counts per window, and reads the histograms back whole', async () => {
     const model = 'm-histograms';
     const labels = (f: number) => ['(-inf, 0.1)', '[0.1, 0.5)', `[0.5, ${f})`, `[${f}, inf)`];
@@ -275,7 +324,7 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
     expect(stored.rows[0]?.n).toBe(1);
   });
 
-  it('lets two writers add the same new series at once', async () => {
+  it('lets two writers add the same new series and layout at once', async () => {
     const other = await backend.newClient();
     const model = 'm-race';
     const rows = (w: number) =>
@@ -297,6 +346,12 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
       [model],
     );
     expect(series.rows[0]?.n).toBe(20);
+    // And the same new layout: stored once, both windows point at it.
+    const layouts = await sql.query<{ windows: number; layouts: number }>(
+      'SELECT count(*)::int AS windows, count(DISTINCT layout)::int AS layouts FROM vigil_metric_windows WHERE model = $1',
+      [model],
+    );
+    expect(layouts.rows[0]).toEqual({ windows: 2, layouts: 1 });
   });
 });
 
