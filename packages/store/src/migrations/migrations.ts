@@ -20,6 +20,7 @@ import { MIGRATION_0019_REVIEW_ATTRIBUTIONS } from './0019-review-attributions';
 import { MIGRATION_0020_SHARED_METRIC_HISTOGRAMS } from './0020-shared-metric-histograms';
 import { MIGRATION_0021_PREDICTION_INDEX_HOUR_KEY } from './0021-prediction-index-hour-key';
 import { MIGRATION_0022_BUCKET_START_INDEX } from './0022-bucket-start-index';
+import { MIGRATION_0025_METRIC_POINTS } from './0025-metric-points';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -55,4 +56,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 20, name: 'shared-metric-histograms', sql: MIGRATION_0020_SHARED_METRIC_HISTOGRAMS },
   { id: 21, name: 'prediction-index-hour-key', sql: MIGRATION_0021_PREDICTION_INDEX_HOUR_KEY },
   { id: 22, name: 'bucket-start-index', sql: MIGRATION_0022_BUCKET_START_INDEX },
+  { id: 25, name: 'metric-points', sql: MIGRATION_0025_METRIC_POINTS },
 ];
