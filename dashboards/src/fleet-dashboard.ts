@@ -93,8 +93,8 @@ export function fleetDashboard(): Dashboard {
             'Per model and window, the largest PSI of any input feature. Above 0.2 is usually called a significant shift.',
         },
         { w: 12, h: 8 },
-        `SELECT window_end AS "time", model AS metric, max(value) AS psi
-         FROM vigil_metric_rows
+        `SELECT window_end AS "time", model AS metric, max(value_max) AS psi
+         FROM vigil_metric_points
          WHERE ${models} AND ${metricIs('psi')} AND ${featureRows()} AND $__timeFilter(window_end)
          GROUP BY 1, 2
          ORDER BY 1`,
