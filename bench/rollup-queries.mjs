@@ -167,6 +167,20 @@ try {
     [
       'panel fleet: worst feature drift (PSI), every model',
       `SELECT window_end AS "time", model AS metric, max(value_max) AS psi FROM vigil_metric_points
+       WHERE model IN (${allModels.join(', ')}) AND metric = 'psi' AND ${features} AND ${timeFilter}
+         AND grain <> 'day' AND (grain = 'window' OR window_start >= (SELECT windows_day FROM vigil_metric_seams()))
+       GROUP BY 1, 2
+       UNION ALL
+       SELECT last_window_end, model, max(feature_value_max_max) FROM vigil_metric_model_daily
+       WHERE model IN (${allModels.join(', ')}) AND metric = 'psi' AND bucket_start < (SELECT windows_day FROM vigil_metric_seams())
+         AND bucket_start BETWEEN ${from}::timestamptz - interval '1 day' AND '${END}'::timestamptz AND last_window_end BETWEEN ${from} AND '${END}'
+       GROUP BY 1, 2
+       ORDER BY 1`,
+    ],
+    // The same over every model's per-series roll-ups (the first version of the panel on vigil_metric_points).
+    [
+      'panel fleet: worst feature drift, per-series roll-ups only',
+      `SELECT window_end AS "time", model AS metric, max(value_max) AS psi FROM vigil_metric_points
        WHERE model IN (${allModels.join(', ')}) AND metric = 'psi' AND ${features} AND ${timeFilter} GROUP BY 1, 2 ORDER BY 1`,
     ],
     [

@@ -18,17 +18,32 @@
  * window it holds (a window is plotted at its end), `window_start` is its period's start; `value` is a window's
  * value or a roll-up's mean, `value_max` a window's value or a roll-up's maximum (what "drifted" and "worst of"
  * panels plot), `windows` how many windows it summarises; `grain` is 'window', 'hour' or 'day'. No details: roll-ups have none.
+ *
+ * The fleet's worst-feature panel reads every model's feature series: 2,000 series of 100 models, ~10 s over a year of
+ * their per-series roll-ups (bench/rollup-queries.mjs). Before the windows' first day it reads one row per model and
+ * day from `vigil_metric_model_daily`, which gains `feature_value_max_max` (the maximum over the input features'
+ * series alone, not `$score` nor groups: the panel's own filter) and `last_window_end` (where the day is plotted);
+ * `vigil_metric_seams().windows_day` is that day.
  */
 export const MIGRATION_0025_METRIC_POINTS = `
-CREATE FUNCTION vigil_metric_seams(OUT windows_from timestamptz, OUT hours_from timestamptz) LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+CREATE FUNCTION vigil_metric_seams(OUT windows_from timestamptz, OUT hours_from timestamptz, OUT windows_day timestamptz) LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
   WITH s AS (
     SELECT coalesce(date_bin('1 hour', max(windows_deleted_before) - interval '1 microsecond', timestamptz 'epoch') + interval '1 hour', '-infinity') AS w,
            coalesce(date_bin('1 day', max(hours_deleted_before) - interval '1 microsecond', timestamptz 'epoch') + interval '1 day', '-infinity') AS h
     FROM vigil_rollup_state
   )
   -- Days are read only where no window is, whole days before the windows' first hour.
-  SELECT w, least(h, CASE WHEN w = '-infinity' THEN w ELSE date_bin('1 day', w, timestamptz 'epoch') END) FROM s
+  SELECT w, least(h, d), d FROM (SELECT w, h, CASE WHEN w = '-infinity' THEN w ELSE date_bin('1 day', w, timestamptz 'epoch') END AS d FROM s) AS x
 $fn$;
+
+ALTER TABLE vigil_metric_model_daily ADD COLUMN feature_value_max_max double precision, ADD COLUMN last_window_end timestamptz;
+UPDATE vigil_metric_model_daily m SET feature_value_max_max = x.v, last_window_end = x.last_window_end
+FROM (SELECT s.metric, d.bucket_start, s.model, s.version, max(d.last_window_end) AS last_window_end,
+             max(d.value_max) FILTER (WHERE s.feature <> '' AND s.feature NOT LIKE '$%' AND s.group_key = '') AS v
+      FROM vigil_metric_daily d JOIN vigil_metric_series s USING (series_id) GROUP BY 1, 2, 3, 4) AS x
+WHERE m.metric = x.metric AND m.bucket_start = x.bucket_start AND m.model = x.model AND m.version = x.version;
+ALTER TABLE vigil_metric_model_daily DROP CONSTRAINT vigil_metric_model_daily_pkey,
+  ADD PRIMARY KEY (metric, bucket_start, model, version) INCLUDE (value_max_sum, value_max_max, feature_value_max_max, last_window_end);
 
 CREATE VIEW vigil_metric_points AS
 SELECT 'window' AS grain, r.model, r.version, r.metric, r.feature, r.group_key, r.window_start, r.window_end,

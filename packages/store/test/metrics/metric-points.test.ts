@@ -21,7 +21,11 @@ function windowRows(model: string, windowEnd: number): MetricRow[] {
     rows: 100,
     labelledRows: 10,
   };
-  return [{ ...base, metric: 'psi', feature: 'age', value: valueAt(windowEnd) }];
+  // The score's PSI, above every feature's: the model's daily summary of input features leaves it out.
+  return [
+    { ...base, metric: 'psi', feature: 'age', value: valueAt(windowEnd) },
+    { ...base, metric: 'psi', feature: '$score', value: 5 },
+  ];
 }
 
 interface Point {
@@ -117,6 +121,33 @@ describe.each(BACKENDS)('metric points across windows and roll-ups on %s', (kind
       expected(D0 + 2 * DAY + 11 * HOUR, D0 + 2 * DAY).filter(
         (p) => p.end >= Date.parse(from) && p.end <= Date.parse(to),
       ),
+    );
+  });
+
+  it("summarises each day's input features apart for the fleet panel, plotted at the day's last window", async () => {
+    const days = await sql.query<{ day: unknown; all: number; features: number; last: unknown }>(
+      `SELECT bucket_start AS day, value_max_max AS all, feature_value_max_max AS features, last_window_end AS last
+       FROM vigil_metric_model_daily WHERE model = 'm-points' AND metric = 'psi' ORDER BY 1`,
+    );
+    const seams = await sql.query<{ windows_day: unknown }>('SELECT windows_day FROM vigil_metric_seams()');
+    expect(new Date(seams.rows[0]!.windows_day as string | Date).getTime()).toBe(D0 + 2 * DAY);
+    expect(
+      days.rows.map((r) => [
+        new Date(r.day as string | Date).toISOString(),
+        Number(r.all),
+        Number(r.features),
+        new Date(r.last as string | Date).toISOString(),
+      ]),
+    ).toEqual(
+      [0, 1, 2, 3].map((d) => {
+        const ends = ENDS.filter((e) => e >= D0 + d * DAY && e < D0 + (d + 1) * DAY);
+        return [
+          new Date(D0 + d * DAY).toISOString(),
+          5,
+          Math.max(...ends.map(valueAt)),
+          new Date(ends[ends.length - 1]!).toISOString(),
+        ];
+      }),
     );
   });
 
