@@ -45,6 +45,7 @@ WHERE m.metric = x.metric AND m.bucket_start = x.bucket_start AND m.model = x.mo
 ALTER TABLE vigil_metric_model_daily DROP CONSTRAINT vigil_metric_model_daily_pkey,
   ADD PRIMARY KEY (metric, bucket_start, model, version) INCLUDE (value_max_sum, value_max_max, feature_value_max_max, last_window_end);
 
+-- Bounds on bucket_start itself (not bucket_start + interval): both ends are index conditions of the roll-ups' keys.
 CREATE VIEW vigil_metric_points AS
 SELECT 'window' AS grain, r.model, r.version, r.metric, r.feature, r.group_key, r.window_start, r.window_end,
        r.value, r.value AS value_max, 1 AS windows, r.rows, r.labelled_rows
@@ -54,11 +55,11 @@ UNION ALL
 SELECT 'hour', s.model, s.version, s.metric, s.feature, s.group_key, h.bucket_start, h.last_window_end,
        h.value_mean, h.value_max, h.windows, h.rows, h.labelled_rows
 FROM vigil_metric_hourly h JOIN vigil_metric_series s USING (series_id)
-WHERE h.bucket_start + interval '1 hour' <= (SELECT windows_from FROM vigil_metric_seams())
+WHERE h.bucket_start <= (SELECT windows_from FROM vigil_metric_seams()) - interval '1 hour'
   AND h.bucket_start >= (SELECT hours_from FROM vigil_metric_seams())
 UNION ALL
 SELECT 'day', s.model, s.version, s.metric, s.feature, s.group_key, d.bucket_start, d.last_window_end,
        d.value_mean, d.value_max, d.windows, d.rows, d.labelled_rows
 FROM vigil_metric_daily d JOIN vigil_metric_series s USING (series_id)
-WHERE d.bucket_start + interval '1 day' <= (SELECT hours_from FROM vigil_metric_seams());
+WHERE d.bucket_start <= (SELECT hours_from FROM vigil_metric_seams()) - interval '1 day';
 `;
