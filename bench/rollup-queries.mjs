@@ -2,13 +2,17 @@
 /**
  * Dashboard queries over a year of metric roll-ups (docs/storage.md, docs/benchmarks.md "Metric storage").
  *
- *   node bench/rollup-queries.mjs [--models 100] [--days 365] [--hourly-models 3] [--runs 3] [--json FILE] [--keep] [--reuse DATABASE]
+ *   node bench/rollup-queries.mjs [--models 100] [--days 365] [--hourly-models 3] [--hourly-days 30] [--metric-rows-days 14] [--runs 3] [--json FILE] [--keep] [--reuse DATABASE]
  *
  * 1. A fresh database, migrated by the store. ~300 metric series per model, named as a window of a binary model with
  *    14 numeric and 6 categorical features and two group attributes (17 groups) writes them.
  * 2. Daily roll-ups of every series for --days days; hourly roll-ups for --days days of every series of the first
- *    --hourly-models models and of the `rows` and `labelledRows` series of every model (the fleet panels). Inserted
- *    day by day across series, as the maintenance pass writes them. Then VACUUM ANALYZE.
+ *    --hourly-models models and of the `rows` and `labelledRows` series of every model (the fleet panels), and for
+ *    the last --hourly-days days of every model's `psi` series (what `retention.metricHourly` keeps for the fleet's
+ *    worst-PSI panel). Inserted day by day across series, as the maintenance pass writes them. The roll-up state says
+ *    windows were deleted --metric-rows-days and hours --hourly-days before the end (`retention.metricRows`,
+ *    `metricHourly`), so `vigil_metric_points` (migration 0025) reads hours after that and days before. No windows are
+ *    written: the panels' figures are the roll-ups' part (docs/benchmarks.md). Then VACUUM ANALYZE.
  * 3. Panel-shaped queries over the whole range (Grafana's $__timeFilter expanded), each run --runs times with
  *    EXPLAIN (ANALYZE): the median execution time, rows returned and buffers read.
  *
@@ -36,6 +40,8 @@ const { values: args } = parseArgs({
     models: { type: 'string', default: '100' },
     days: { type: 'string', default: '365' },
     'hourly-models': { type: 'string', default: '3' },
+    'hourly-days': { type: 'string', default: '30' },
+    'metric-rows-days': { type: 'string', default: '14' },
     runs: { type: 'string', default: '3' },
     json: { type: 'string' },
     // Keep the database (and print its name), or measure the queries on one kept before (no generation).
@@ -46,13 +52,15 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(
-    'Usage: node bench/rollup-queries.mjs [--models 100] [--days 365] [--hourly-models 3] [--runs 3] [--json FILE] [--keep] [--reuse DATABASE]',
+    'Usage: node bench/rollup-queries.mjs [--models 100] [--days 365] [--hourly-models 3] [--hourly-days 30] [--metric-rows-days 14] [--runs 3] [--json FILE] [--keep] [--reuse DATABASE]',
   );
   process.exit(0);
 }
 const models = Number(args.models);
 const days = Number(args.days);
 const hourlyModels = Number(args['hourly-models']);
+const hourlyDays = Number(args['hourly-days']);
+const metricRowsDays = Number(args['metric-rows-days']);
 const runs = Number(args.runs);
 const { createStore } = createRequire(join(root, 'packages/alerts/package.json'))('@vigil/store');
 const { databaseUrl: serverUrl } = services();
@@ -117,7 +125,26 @@ try {
       days * 24,
       `(s.model < 'model-${String(hourlyModels).padStart(3, '0')}' OR s.metric IN ('rows', 'labelledRows'))`,
     );
+    // The fleet's worst-PSI panel reads every model's psi series: their hours of the last --hourly-days days.
+    await q(
+      `INSERT INTO vigil_metric_hourly (series_id, bucket_start, windows, value_count, value_last, value_mean, value_min, value_max, rows, labelled_rows, last_window_end)
+       SELECT s.series_id, b, 12, 12, v, v * 0.9, v * 0.5, v * 1.5, 12000, 9600, b + interval '55 minutes'
+       FROM generate_series($1::timestamptz - $2::int * interval '1 hour', $1::timestamptz - interval '1 hour', interval '1 hour') b
+       CROSS JOIN vigil_metric_series s
+       CROSS JOIN LATERAL (SELECT abs(sin(s.series_id * 7 + extract(epoch FROM b) / 86400)) AS v) x
+       WHERE s.metric = 'psi' AND s.model >= 'model-${String(hourlyModels).padStart(3, '0')}'
+       ORDER BY b, s.series_id
+       ON CONFLICT DO NOTHING`,
+      [END, Math.min(days, hourlyDays) * 24],
+    );
     log(`hourly roll-ups written (${Math.round((performance.now() - t0) / 1000)} s)`);
+    // What retention.metricRows and metricHourly leave in the roll-up state: the seams of vigil_metric_points.
+    await q(
+      `INSERT INTO vigil_rollup_state (id, rolled_up_to, windows_deleted_before, hours_deleted_before)
+       VALUES (true, $1::timestamptz, $1::timestamptz - $2::int * interval '1 day', $1::timestamptz - $3::int * interval '1 day')
+       ON CONFLICT (id) DO UPDATE SET windows_deleted_before = EXCLUDED.windows_deleted_before, hours_deleted_before = EXCLUDED.hours_deleted_before`,
+      [END, metricRowsDays, hourlyDays],
+    );
     await q('VACUUM ANALYZE');
   }
   if (args.keep) log(`database kept: ${name}`);
@@ -127,7 +154,58 @@ try {
   ).rows;
   const from = `'${new Date(Date.parse(END) - days * 86_400_000).toISOString()}'`;
   const range = `bucket_start BETWEEN ${from} AND '${END}'`;
+  // The generated panels' SQL (dashboards/src) over vigil_metric_points, variables and $__timeFilter expanded as
+  // Grafana does: model "All" is the list of every model.
+  const allModels = (await q(`SELECT DISTINCT model FROM vigil_metric_series ORDER BY 1`)).rows.map(
+    (r) => `'${r.model}'`,
+  );
+  const timeFilter = `window_end BETWEEN ${from} AND '${END}'`;
+  const features = `feature <> '' AND feature NOT LIKE '$%' AND group_key = ''`;
+  const withVersion = (e) => `CASE WHEN version = '' THEN ${e} ELSE ${e} || ' v' || version END`;
+  const one = `model = 'model-000' AND version IN ('1') AND ${timeFilter}`;
+  const panels = [
+    [
+      'panel fleet: worst feature drift (PSI), every model',
+      `SELECT window_end AS "time", model AS metric, max(value_max) AS psi FROM vigil_metric_points
+       WHERE model IN (${allModels.join(', ')}) AND metric = 'psi' AND ${features} AND ${timeFilter}
+         AND grain <> 'day' AND (grain = 'window' OR window_start >= (SELECT windows_day FROM vigil_metric_seams()))
+       GROUP BY 1, 2
+       UNION ALL
+       SELECT last_window_end, model, max(feature_value_max_max) FROM vigil_metric_model_daily
+       WHERE model IN (${allModels.join(', ')}) AND metric = 'psi' AND bucket_start < (SELECT windows_day FROM vigil_metric_seams())
+         AND bucket_start BETWEEN ${from}::timestamptz - interval '1 day' AND '${END}'::timestamptz AND last_window_end BETWEEN ${from} AND '${END}'
+       GROUP BY 1, 2
+       ORDER BY 1`,
+    ],
+    // The same over every model's per-series roll-ups (the first version of the panel on vigil_metric_points).
+    [
+      'panel fleet: worst feature drift, per-series roll-ups only',
+      `SELECT window_end AS "time", model AS metric, max(value_max) AS psi FROM vigil_metric_points
+       WHERE model IN (${allModels.join(', ')}) AND metric = 'psi' AND ${features} AND ${timeFilter} GROUP BY 1, 2 ORDER BY 1`,
+    ],
+    [
+      'panel model: feature drift (PSI), 20 features',
+      `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value AS psi FROM vigil_metric_points
+       WHERE ${one} AND metric = 'psi' AND ${features} ORDER BY 1, 2`,
+    ],
+    [
+      'panel model: performance (4 metrics)',
+      `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value FROM vigil_metric_points
+       WHERE ${one} AND metric IN ('accuracy', 'precision', 'recall', 'auc') AND feature = '' AND group_key = '' ORDER BY 1, 2`,
+    ],
+    [
+      'panel drift: drifted features per window',
+      `SELECT window_end AS "time", ${withVersion("'drifted features'")} AS metric, sum(value_max) AS drifted FROM vigil_metric_points
+       WHERE ${one} AND ${features} AND metric = 'drifted' GROUP BY 1, 2 ORDER BY 1, 2`,
+    ],
+    [
+      'panel fairness: selection rate per group (17 groups)',
+      `SELECT window_end AS "time", ${withVersion('group_key')} AS metric, value FROM vigil_metric_points
+       WHERE ${one} AND metric = 'selectionRate' AND split_part(group_key, '=', 1) IN ('segment', 'region') ORDER BY 1, 2`,
+    ],
+  ];
   const queries = [
+    ...panels,
     [
       'drift: psi per feature, one model, daily',
       `SELECT bucket_end AS "time", feature AS metric, value_mean AS value FROM vigil_metric_rollups WHERE grain = 'day' AND model = 'model-000' AND version IN ('1') AND metric = 'psi' AND ${range} ORDER BY 1, 2`,

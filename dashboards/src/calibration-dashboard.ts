@@ -60,7 +60,7 @@ export function calibrationDashboard(): Dashboard {
         },
         { w: 16, h: 6 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${rowsOfModel} AND ${metricIn(['ece', 'mce'])}
          ORDER BY 1, 2`,
         { min: 0, threshold: 0.1 },
@@ -74,7 +74,7 @@ export function calibrationDashboard(): Dashboard {
         },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${rowsOfModel} AND ${metricIn(['brier', 'logLoss'])}
          ORDER BY 1, 2`,
         { min: 0 },

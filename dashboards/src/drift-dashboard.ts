@@ -44,7 +44,7 @@ export function driftDashboard(): Dashboard {
         },
         { w: 24, h: 9 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${selected} AND metric = '$metric'
          ORDER BY 1, 2`,
       ),
@@ -57,8 +57,8 @@ export function driftDashboard(): Dashboard {
             'Per feature and window: red when the feature drifted (its deciding test, after the Benjamini–Hochberg correction across the window).',
         },
         { w: 24, h: 8 },
-        `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value AS drifted
-         FROM vigil_metric_rows
+        `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value_max AS drifted
+         FROM vigil_metric_points
          WHERE ${selected} AND ${metricIs('drifted')}
          ORDER BY 1, 2`,
       ),
@@ -70,8 +70,8 @@ export function driftDashboard(): Dashboard {
           description: 'How many of the selected features drifted in each window.',
         },
         { w: 12, h: 8 },
-        `SELECT window_end AS "time", ${withVersion("'drifted features'")} AS metric, sum(value) AS drifted
-         FROM vigil_metric_rows
+        `SELECT window_end AS "time", ${withVersion("'drifted features'")} AS metric, sum(value_max) AS drifted
+         FROM vigil_metric_points
          WHERE ${selected} AND ${metricIs('drifted')}
          GROUP BY 1, 2
          ORDER BY 1, 2`,
@@ -83,7 +83,7 @@ export function driftDashboard(): Dashboard {
         { title: 'Missing rate', description: 'Share of rows in which each selected feature is missing (null).' },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value AS missing_rate
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${selected} AND ${metricIs('missingRate')}
          ORDER BY 1, 2`,
         { unit: 'percentunit', min: 0 },
@@ -98,7 +98,7 @@ export function driftDashboard(): Dashboard {
         },
         { w: 24, h: 8 },
         `SELECT window_end AS "time", ${withVersion("'reconstruction error'")} AS metric, value
-         FROM vigil_metric_rows WHERE ${reconstruction}
+         FROM vigil_metric_points WHERE ${reconstruction}
          UNION ALL
          SELECT window_end, ${withVersion("'band upper'")}, (details->>'upper')::double precision
          FROM vigil_metric_rows WHERE ${reconstruction}

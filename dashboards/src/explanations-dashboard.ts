@@ -46,7 +46,7 @@ export function explanationsDashboard(): Dashboard {
         },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion("'NDCG'")} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${inRange} AND ${modelRows()} AND ${metricIs('attributionNdcg')} AND value IS NOT NULL
          ORDER BY 1, 2`,
         { min: 0, max: 1, threshold: 0.9, lowerIsWorse: true },
@@ -61,7 +61,7 @@ export function explanationsDashboard(): Dashboard {
         },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion("CASE metric WHEN 'protectedAttributionShare' THEN 'protected' ELSE 'proxies' END")} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${inRange} AND ${modelRows()} AND ${metricIn(['protectedAttributionShare', 'proxyAttributionShare'])} AND value IS NOT NULL
          ORDER BY 1, 2`,
         { unit: 'percentunit', min: 0, max: 1 },
@@ -75,7 +75,7 @@ export function explanationsDashboard(): Dashboard {
         },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${inRange} AND group_key = '' AND ${metricIs('attributionMeanAbs')}
          ORDER BY 1, 2`,
         { min: 0 },
@@ -90,7 +90,7 @@ export function explanationsDashboard(): Dashboard {
         },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion("feature || ' | ' || group_key")} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${inRange} AND ${metricIs('protectedAttributionMeanAbs')}
          ORDER BY 1, 2`,
         { min: 0 },
@@ -105,7 +105,7 @@ export function explanationsDashboard(): Dashboard {
         },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion("'R²'")} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${inRange} AND ${modelRows()} AND ${metricIs('surrogateR2')} AND value IS NOT NULL
          ORDER BY 1, 2`,
         { min: 0, max: 1, threshold: 0.5, lowerIsWorse: true },
@@ -120,7 +120,7 @@ export function explanationsDashboard(): Dashboard {
         },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${inRange} AND group_key = '' AND ${metricIs('surrogateImportance')} AND value IS NOT NULL
          ORDER BY 1, 2`,
         { min: 0 },

@@ -70,7 +70,7 @@ export function fairnessDashboard(): Dashboard {
         },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion("group_key || ': ' || metric")} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${inRange} AND group_key IN ($group) AND ${metricIn(DIFFERENCES)}
          ORDER BY 1, 2`,
         { min: 0, threshold: 0.1 },
@@ -85,7 +85,7 @@ export function fairnessDashboard(): Dashboard {
         },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('group_key')} AS metric, value AS disparate_impact_ratio
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${inRange} AND group_key IN ($group) AND ${metricIs('disparateImpactRatio')}
          ORDER BY 1, 2`,
         { min: 0, max: 1, threshold: 0.8 },
@@ -100,7 +100,7 @@ export function fairnessDashboard(): Dashboard {
         },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('group_key')} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${inRange} AND metric = '$rate' AND ${groupOfSelected()}
          ORDER BY 1, 2`,
         { unit: 'percentunit', min: 0, max: 1 },

@@ -90,12 +90,19 @@ export function fleetDashboard(): Dashboard {
         {
           title: 'Worst feature drift (PSI)',
           description:
-            'Per model and window, the largest PSI of any input feature. Above 0.2 is usually called a significant shift.',
+            'Per model and window, the largest PSI of any input feature. Above 0.2 is usually called a significant shift. Before the day where retention.metricRows left windows: per model and day (vigil_metric_model_daily).',
         },
         { w: 12, h: 8 },
-        `SELECT window_end AS "time", model AS metric, max(value) AS psi
-         FROM vigil_metric_rows
+        `SELECT window_end AS "time", model AS metric, max(value_max) AS psi
+         FROM vigil_metric_points
          WHERE ${models} AND ${metricIs('psi')} AND ${featureRows()} AND $__timeFilter(window_end)
+           AND grain <> 'day' AND (grain = 'window' OR window_start >= (SELECT windows_day FROM vigil_metric_seams()))
+         GROUP BY 1, 2
+         UNION ALL
+         SELECT last_window_end, model, max(feature_value_max_max)
+         FROM vigil_metric_model_daily
+         WHERE ${models} AND ${metricIs('psi')} AND bucket_start < (SELECT windows_day FROM vigil_metric_seams())
+           AND bucket_start BETWEEN $__timeFrom()::timestamptz - interval '1 day' AND $__timeTo()::timestamptz AND $__timeFilter(last_window_end)
          GROUP BY 1, 2
          ORDER BY 1`,
         { min: 0, threshold: 0.2 },

@@ -26,7 +26,7 @@ const rowsOfModel = `${model} AND ${versionIn()} AND $__timeFilter(window_end)`;
 /** A time series of whole-model metrics, one series per metric (and version). */
 function modelMetrics(metrics: readonly MetricName[]): string {
   return `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
-          FROM vigil_metric_rows
+          FROM vigil_metric_points
           WHERE ${rowsOfModel} AND ${metricIn(metrics)} AND ${modelRows()}
           ORDER BY 1, 2`;
 }
@@ -113,7 +113,7 @@ export function modelDashboard(): Dashboard {
         },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('feature')} AS metric, value AS psi
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${rowsOfModel} AND ${metricIs('psi')} AND ${featureRows()} AND feature IN ($feature)
          ORDER BY 1, 2`,
         { min: 0, threshold: 0.2 },
@@ -128,7 +128,7 @@ export function modelDashboard(): Dashboard {
         },
         { w: 12, h: 9 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${rowsOfModel} AND feature = ${SCORE_FEATURE} AND group_key = '' AND ${metricIn(['psi', 'js', 'ks'])}
          ORDER BY 1, 2`,
         { min: 0 },

@@ -75,11 +75,21 @@ export interface TimeSeriesOptions {
   bars?: boolean;
 }
 
+/**
+ * Panels over `vigil_metric_points` (migration 0025) plot windows where retention kept them and roll-ups before: the
+ * description says so, since an hour's point is not one window's value.
+ */
+function describe(text: PanelText, sql: string): string {
+  return sql.includes('vigil_metric_points')
+    ? `${text.description} Where retention.metricRows deleted the windows: one point per hour (then per day) summarising its windows (their mean; their maximum for drift flags and worst-of panels).`
+    : text.description;
+}
+
 /** A time series over `format: time_series` SQL (columns `time`, optionally `metric`, then values). */
 export function timeSeries(text: PanelText, size: Size, sql: string, options: TimeSeriesOptions = {}): Builder<Panel> {
   const p = new TimeSeriesBuilder()
     .title(text.title)
-    .description(text.description)
+    .description(describe(text, sql))
     .datasource(VIGIL_DATASOURCE)
     .withTarget(sqlQuery(sql, 'time_series'))
     .span(size.w)
@@ -168,7 +178,7 @@ export function barChart(
 export function statusHistory(text: PanelText, size: Size, sql: string): Builder<Panel> {
   return new StatusHistoryBuilder()
     .title(text.title)
-    .description(text.description)
+    .description(describe(text, sql))
     .datasource(VIGIL_DATASOURCE)
     .withTarget(sqlQuery(sql, 'time_series'))
     .span(size.w)

@@ -48,7 +48,7 @@ export function reviewDashboard(): Dashboard {
         },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${rowsOfModel} AND ${modelRows()} AND ${metricIn(['flaggedRows', 'queuedRows', 'notQueuedRows', 'decidedRows'])}
          ORDER BY 1, 2`,
         { min: 0 },
@@ -63,7 +63,7 @@ export function reviewDashboard(): Dashboard {
         },
         { w: 12, h: 8 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${rowsOfModel} AND ${modelRows()} AND ${metricIn(['overrideRate', 'auditErrorRate'])} AND value IS NOT NULL
          ORDER BY 1, 2`,
         { min: 0, max: 1, unit: 'percentunit', threshold: 0.1 },
@@ -77,7 +77,7 @@ export function reviewDashboard(): Dashboard {
         },
         { w: 12, h: 7 },
         `SELECT window_end AS "time", ${withVersion('metric')} AS metric, value
-         FROM vigil_metric_rows
+         FROM vigil_metric_points
          WHERE ${rowsOfModel} AND ${modelRows()} AND ${metricIs('reviewBacklog')}
          ORDER BY 1, 2`,
         { min: 0 },

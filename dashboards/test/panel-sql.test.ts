@@ -114,7 +114,7 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
       const context = await variablesOf(dashboard);
       const sqls = dashboard.panels
         .flatMap((p) => (p.targets ?? []).map((t) => expandGrafanaSql(t.rawSql, context)))
-        .filter((q) => q.includes('vigil_metric_rows'));
+        .filter((q) => q.includes('vigil_metric_rows') || q.includes('vigil_metric_points'));
       await store.transaction(async (tx: SqlExecutor) => {
         const compact = [];
         for (const q of sqls) compact.push((await tx.query<Record<string, unknown>>(q)).rows);
@@ -122,6 +122,10 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
           model text NOT NULL, version text NOT NULL, window_start timestamptz NOT NULL, window_end timestamptz NOT NULL, metric text NOT NULL,
           feature text NOT NULL DEFAULT '', group_key text NOT NULL DEFAULT '', value double precision, rows bigint NOT NULL, labelled_rows bigint NOT NULL,
           details jsonb, computed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (model, version, window_start, window_end, metric, feature, group_key)) ON COMMIT DROP`);
+        // No retention ran: the points of migration 0025 are the windows.
+        await tx.query(`CREATE TEMPORARY VIEW vigil_metric_points AS
+          SELECT 'window' AS grain, model, version, metric, feature, group_key, window_start, window_end, value, value AS value_max, 1 AS windows, rows, labelled_rows
+          FROM vigil_metric_rows`);
         await tx.query(
           `INSERT INTO vigil_metric_rows (model, version, window_start, window_end, metric, feature, group_key, value, rows, labelled_rows, details)
            SELECT r.model, r.version, to_timestamp(r.ws / 1000.0), to_timestamp(r.we / 1000.0), r.metric, r.feature, r.grp, r.value::float8, r.rows, r.labelled, r.details
@@ -312,4 +316,76 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     expect(await value('Windows awaiting analysis')).toBe(12);
     expect(await value('Events')).toBeGreaterThan(24 * (1200 + 400 + 3000 + 9000) * 0.7);
   });
+
+  // Last: it deletes windows.
+  it('plots the roll-ups where retention deleted the windows, and the windows where it kept them: no gap, nothing twice', async () => {
+    const HOUR = 3_600_000;
+    const firstStart = fixture.from.getTime() + 2 * HOUR;
+    const panels = dashboards.flatMap((d) =>
+      d.panels
+        .filter((p) => p.targets?.some((t) => t.rawSql.includes('vigil_metric_points')))
+        .map((p) => ({ dashboard: d, panel: p })),
+    );
+    expect(panels.length).toBeGreaterThanOrEqual(20);
+    const answers = async () => {
+      const out: Array<{ title: string; rows: Array<Record<string, unknown>> }> = [];
+      for (const { dashboard, panel } of panels) {
+        const context = await variablesOf(dashboard);
+        for (const t of panel.targets ?? [])
+          out.push({
+            title: `${dashboard.uid} / ${panel.title}`,
+            rows: (await run(store, expandGrafanaSql(t.rawSql, context))).rows,
+          });
+      }
+      return out;
+    };
+    const before = await answers();
+    const FLEET = 'vigil-fleet / Worst feature drift (PSI)';
+    expect(before.some((b) => b.title === FLEET)).toBe(true);
+    // Windows ending before half past a midnight within the fixture's hours go (at 10.5 hours in when that midnight
+    // is too early or too late): the hour holding the limit is partly deleted and read from its roll-up, whole (every
+    // window of the fixture ends on an hour, so an hour holds one window), and the fleet panel reads the day before.
+    const DAY = 24 * HOUR;
+    const midnight = Math.ceil((firstStart + 4 * HOUR) / DAY) * DAY;
+    const limit = midnight <= firstStart + 20 * HOUR ? midnight + 0.5 * HOUR : firstStart + 10.5 * HOUR;
+    const seam = limit + 0.5 * HOUR;
+    const result = await store.retention.apply(limit + 14 * 24 * HOUR, { metricRowsMs: 14 * 24 * HOUR });
+    expect(result?.metrics?.windowsDeleted).toBeGreaterThanOrEqual(4 * 4);
+    const left = await run(
+      store,
+      `SELECT count(*) FILTER (WHERE window_end < '${new Date(limit).toISOString()}')::int AS old, count(*)::int AS kept FROM vigil_metric_windows`,
+    );
+    expect(left.rows[0]).toMatchObject({ old: 0 });
+    const grains = await run(store, `SELECT DISTINCT grain FROM vigil_metric_points ORDER BY 1`);
+    expect(grains.rows.map((r) => r.grain)).toEqual(['hour', 'window']);
+    const after = await answers();
+    let older = 0;
+    const time = (r: Record<string, unknown>) => (r.time as Date).getTime();
+    // The fleet panel reads the days before the windows' first day from the models' daily summary: per model and
+    // day, the worst of its windows, at the day's last window.
+    const windowsDay = Math.floor(seam / DAY) * DAY;
+    const byTime = (rows: Array<Record<string, unknown>>) =>
+      [...rows].sort((x, y) => time(x) - time(y) || String(x.metric).localeCompare(String(y.metric)));
+    const fleetBefore = before.find((b) => b.title === FLEET)!;
+    const days = new Map<string, Record<string, unknown>>();
+    for (const r of fleetBefore.rows.filter((r) => time(r) < windowsDay)) {
+      const key = `${String(r.metric)} ${Math.floor(time(r) / DAY)}`;
+      const d = days.get(key);
+      if (!d || time(r) > time(d)) days.set(key, { ...r, psi: Math.max(Number(r.psi), Number(d?.psi ?? -Infinity)) });
+      else d.psi = Math.max(Number(r.psi), Number(d.psi));
+    }
+    if (limit > midnight) expect(days.size).toBeGreaterThanOrEqual(3);
+    fleetBefore.rows = byTime([...fleetBefore.rows.filter((r) => time(r) >= windowsDay), ...days.values()]);
+    const fleetAfter = after.find((b) => b.title === FLEET)!;
+    fleetAfter.rows = byTime(fleetAfter.rows);
+    for (const [i, b] of before.entries()) {
+      const a = after[i]!;
+      older += b.rows.filter((r) => time(r) < seam).length;
+      // A band of the reconstruction error is details of a window: gone with it.
+      const expected = b.rows.filter((r) => !(time(r) < seam && String(r.metric).startsWith('band ')));
+      expect({ panel: a.title, rows: a.rows }).toEqual({ panel: b.title, rows: expected });
+    }
+    // The roll-ups answered for the first 5 to 21 hours of the 24.
+    expect(older).toBeGreaterThan(400);
+  }, 60_000);
 });

@@ -45,7 +45,7 @@ import {
   type StoredRangeProfile,
   type StoredReferenceProfile,
 } from './profiles/reference-profiles';
-import { applyRetentionIn, type RetentionLimits, type RetentionResult } from './retention/apply-retention';
+import { applyRetention, type RetentionLimits, type RetentionResult } from './retention/apply-retention';
 import {
   ensureMetricPartitionsIn,
   metricPartitions,
@@ -159,7 +159,10 @@ export interface Store {
     deleteExpired(now: number): Promise<number>;
   };
   readonly retention: {
-    /** Applies the retention limits (dead-letter bytes, prediction-index rows, metric rows, review items, buckets) and audits the run. */
+    /**
+     * Applies the retention limits (dead-letter bytes, prediction-index rows, metric rows, review items, buckets) and
+     * audits the run: one transaction, then one per further batch of buckets (a backlog is deleted in bounded steps).
+     */
     apply(now: number, limits: RetentionLimits): Promise<RetentionResult | null>;
   };
   readonly models: {
@@ -267,7 +270,7 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
       lookupOfModels: (wanted) => lookupPredictionsOfModels(sql, wanted),
       deleteExpired: (now) => deleteExpiredPredictions(sql, now),
     },
-    retention: { apply: (now, limits) => sql.transaction((tx) => applyRetentionIn(tx, now, limits)) },
+    retention: { apply: (now, limits) => applyRetention(sql, now, limits) },
     models: {
       async list() {
         const result = await sql.query<{ model: string; versions: string[] | null }>(

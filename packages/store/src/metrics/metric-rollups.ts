@@ -91,21 +91,25 @@ export async function rollUpMetricsIn(sql: SqlExecutor, expiry: MetricExpiry = {
      ON CONFLICT (series_id, bucket_start) DO UPDATE SET ${SET_ALL}`,
     [since, windowsGone, hoursGone],
   );
-  // The days just rolled up, summarised per model version and metric across features and groups (migration 0015):
-  // from every daily row of the day, so a series not analysed since the last pass still counts.
+  // The days just rolled up, summarised per model version and metric across features and groups (migration 0015),
+  // and across the input features alone (migration 0025: the fleet's worst-feature panel): from every daily row of
+  // the day, so a series not analysed since the last pass still counts.
   await sql.query(
     `WITH ${CHANGED}, d AS (
        SELECT DISTINCT model, version, date_bin('1 day', hour, timestamptz 'epoch') AS day FROM changed
        WHERE $3::timestamptz IS NULL OR date_bin('1 day', hour, timestamptz 'epoch') >= $3::timestamptz
      )
-     INSERT INTO vigil_metric_model_daily (metric, bucket_start, model, version, series, value_max_sum, value_max_max, value_mean_max)
-     SELECT s.metric, d.day, s.model, s.version, count(*), sum(x.value_max), max(x.value_max), max(x.value_mean)
+     INSERT INTO vigil_metric_model_daily (metric, bucket_start, model, version, series, value_max_sum, value_max_max, value_mean_max,
+                                           feature_value_max_max, last_window_end)
+     SELECT s.metric, d.day, s.model, s.version, count(*), sum(x.value_max), max(x.value_max), max(x.value_mean),
+            max(x.value_max) FILTER (WHERE s.feature <> '' AND s.feature NOT LIKE '$%' AND s.group_key = ''), max(x.last_window_end)
      FROM d
      JOIN vigil_metric_series s ON s.model = d.model AND s.version = d.version
      JOIN vigil_metric_daily x ON x.series_id = s.series_id AND x.bucket_start = d.day
      GROUP BY s.metric, d.day, s.model, s.version
      ON CONFLICT (metric, bucket_start, model, version) DO UPDATE SET series = EXCLUDED.series, value_max_sum = EXCLUDED.value_max_sum,
-       value_max_max = EXCLUDED.value_max_max, value_mean_max = EXCLUDED.value_mean_max`,
+       value_max_max = EXCLUDED.value_max_max, value_mean_max = EXCLUDED.value_mean_max,
+       feature_value_max_max = EXCLUDED.feature_value_max_max, last_window_end = EXCLUDED.last_window_end`,
     [since, windowsGone, hoursGone],
   );
   let windowsDeleted: number | null = null;

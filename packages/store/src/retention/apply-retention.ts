@@ -6,9 +6,11 @@
  * since its last run up into hourly and daily roll-ups, then drops the weekly partitions of windows wholly past the
  * limit and deletes the windows past it in the week that holds it (and hourly roll-ups past theirs, a row per
  * series-hour); the audit entry names each partition dropped. With a limit on buckets, it deletes the buckets that
- * start before it, in batches of {@link BUCKET_DELETE_BATCH}.
+ * start before it, in batches of {@link BUCKET_DELETE_BATCH}: the store's pass ({@link applyRetention}) commits each
+ * batch after the first in a transaction of its own with its own audit entry, so a backlog of months never holds
+ * locks and WAL in one transaction, and a pass stopped half-way leaves whole batches done and audited.
  */
-import type { SqlExecutor } from '../sql/sql-client';
+import type { SqlClient, SqlExecutor } from '../sql/sql-client';
 import { appendAuditIn } from '../alerts/audit-log';
 import { rollUpMetricsIn, type RollUpResult } from '../metrics/metric-rollups';
 import { toIso, toMsParam } from '../values';
@@ -46,12 +48,64 @@ export interface RetentionResult {
   bucketsDeleted?: number;
 }
 
-/** Applies the configured limits as of `now`; returns null, writing nothing, when no limit is configured. */
+/**
+ * The store's retention pass: every limit in one transaction, with the first batch of buckets; then, while a batch
+ * came back full, one transaction per further batch of buckets (same limit), each with an audit entry
+ * `retention.applied` of `details.buckets: {bucketStartBefore, deleted, batch}`. The buckets' entries of a pass add
+ * up to what it deleted, whatever stopped it; the next pass deletes what is left.
+ */
+export async function applyRetention(
+  sql: SqlClient,
+  now: number,
+  limits: RetentionLimits,
+  bucketBatch = BUCKET_DELETE_BATCH,
+): Promise<RetentionResult | null> {
+  const first = await sql.transaction((tx) => applyRetentionIn(tx, now, limits, bucketBatch, 1));
+  if (first === null || limits.bucketsMs === undefined || first.bucketsDeleted !== bucketBatch) return first;
+  const before = now - limits.bucketsMs;
+  let total = first.bucketsDeleted;
+  for (let batch = 2; ; batch++) {
+    const deleted = await sql.transaction(async (tx) => {
+      const n = await deleteBucketBatchIn(tx, before, bucketBatch);
+      if (n > 0)
+        await appendAuditIn(tx, [
+          {
+            at: now,
+            actor: 'vigil',
+            action: 'retention.applied',
+            reason: 'retention limits of the configuration',
+            details: { buckets: { bucketStartBefore: new Date(before).toISOString(), deleted: n, batch } },
+          },
+        ]);
+      return n;
+    });
+    total += deleted;
+    if (deleted < bucketBatch) break;
+  }
+  return { ...first, bucketsDeleted: total };
+}
+
+/** Deletes up to `batch` buckets that start before `before` (epoch ms); returns how many. */
+async function deleteBucketBatchIn(sql: SqlExecutor, before: number, batch: number): Promise<number> {
+  const deleted = await sql.query(
+    `DELETE FROM vigil_buckets WHERE (model, version, bucket_start) IN (
+       SELECT model, version, bucket_start FROM vigil_buckets WHERE bucket_start < $1::timestamptz LIMIT $2)`,
+    [toIso(before, 'before'), batch],
+  );
+  return deleted.rowCount;
+}
+
+/**
+ * Applies the configured limits as of `now` in the caller's transaction; returns null, writing nothing, when no
+ * limit is configured. Buckets: up to `bucketBatches` batches (all of them by default: the whole backlog in this
+ * transaction; the store's pass takes one and commits the others apart, {@link applyRetention}).
+ */
 export async function applyRetentionIn(
   sql: SqlExecutor,
   now: number,
   limits: RetentionLimits,
   bucketBatch = BUCKET_DELETE_BATCH,
+  bucketBatches = Infinity,
 ): Promise<RetentionResult | null> {
   const metricLimits = limits.metricRowsMs !== undefined || limits.metricHourlyMs !== undefined;
   if (
@@ -106,14 +160,10 @@ export async function applyRetentionIn(
   if (limits.bucketsMs !== undefined) {
     const before = now - limits.bucketsMs;
     bucketsDeleted = 0;
-    for (;;) {
-      const deleted = await sql.query(
-        `DELETE FROM vigil_buckets WHERE (model, version, bucket_start) IN (
-           SELECT model, version, bucket_start FROM vigil_buckets WHERE bucket_start < $1::timestamptz LIMIT $2)`,
-        [toIso(before, 'before'), bucketBatch],
-      );
-      bucketsDeleted += deleted.rowCount;
-      if (deleted.rowCount < bucketBatch) break;
+    for (let batch = 0; batch < bucketBatches; batch++) {
+      const deleted = await deleteBucketBatchIn(sql, before, bucketBatch);
+      bucketsDeleted += deleted;
+      if (deleted < bucketBatch) break;
     }
     details.buckets = { bucketStartBefore: new Date(before).toISOString(), deleted: bucketsDeleted };
   }

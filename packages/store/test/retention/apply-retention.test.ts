@@ -1,6 +1,6 @@
 import { auditLog } from '../../src/alerts/audit-log';
 import { listDeadLetters } from '../../src/dead-letters/dead-letters';
-import { applyRetentionIn } from '../../src/retention/apply-retention';
+import { applyRetention, applyRetentionIn } from '../../src/retention/apply-retention';
 import {
   claimReviewItemIn,
   decideReviewItemIn,
@@ -9,7 +9,7 @@ import {
   queueFlaggedIn,
   type FlaggedPrediction,
 } from '../../src/review-queue/review-queue';
-import type { SqlClient } from '../../src/sql/sql-client';
+import type { SqlClient, SqlExecutor } from '../../src/sql/sql-client';
 import type { Store } from '../../src/create-store';
 import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
@@ -309,6 +309,85 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
       ['vigil', { buckets: { bucketStartBefore: new Date(limit).toISOString(), deleted: 5 } }],
       ['vigil', { buckets: { bucketStartBefore: new Date(NOW + 1 - 31 * DAY).toISOString(), deleted: 1 } }],
     ]);
+  });
+
+  it('deletes a backlog of buckets one committed, audited transaction per batch; stopped half-way, the next pass deletes the rest', async () => {
+    const limit = NOW - 31 * DAY;
+    // Seven buckets of model c1 before the limit (one per hour), one after it.
+    for (let i = 0; i < 7; i++)
+      await sql.query(
+        `INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows) VALUES ('c1', '1', $1::timestamptz, '{"rows":1}'::jsonb, 1)`,
+        [new Date(limit - (i + 1) * 3_600_000).toISOString()],
+      );
+    await sql.query(
+      `INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows) VALUES ('c1', '1', $1::timestamptz, '{"rows":1}'::jsonb, 1)`,
+      [new Date(NOW - DAY).toISOString()],
+    );
+    const oldLeft = async () =>
+      Number(
+        (
+          await sql.query<{ n: string }>(
+            `SELECT count(*) AS n FROM vigil_buckets WHERE model = 'c1' AND bucket_start < $1::timestamptz`,
+            [new Date(limit).toISOString()],
+          )
+        ).rows[0]!.n,
+      );
+    const audited = async () =>
+      (await auditLog(sql, { limit: 100 }))
+        .filter((e) => e.action === 'retention.applied' && 'buckets' in (e.details as object))
+        .map((e) => (e.details as { buckets: { deleted: number; batch?: number } }).buckets);
+    const auditedBefore = (await audited()).length;
+
+    // The pass dies in its third transaction, after that transaction's DELETE ran: a crash mid-backlog.
+    let transactions = 0;
+    const crashing: SqlClient = {
+      kind: sql.kind,
+      query: (text, params) => sql.query(text, params),
+      close: async () => {},
+      transaction: (fn) =>
+        sql.transaction(async (tx) => {
+          const n = ++transactions;
+          const wrapped: SqlExecutor = {
+            query: async (text, params) => {
+              const result = await tx.query(text, params);
+              if (n === 3 && text.includes('DELETE FROM vigil_buckets')) throw new Error('killed mid-pass');
+              return result as never;
+            },
+          };
+          return fn(wrapped);
+        }),
+    };
+    await expect(applyRetention(crashing, NOW, { bucketsMs: 31 * DAY }, 2)).rejects.toThrow('killed mid-pass');
+    // Two batches committed and audited (the pass's own transaction, then batch 2); the third rolled back whole.
+    expect(await oldLeft()).toBe(3);
+    const afterCrash = (await audited()).slice(auditedBefore);
+    expect(afterCrash.map((b) => [b.deleted, b.batch])).toEqual([
+      [2, undefined],
+      [2, 2],
+    ]);
+
+    // The next pass continues where it stopped: 2 + 1, and every bucket before the limit is accounted for.
+    expect(await applyRetention(sql, NOW + 1, { bucketsMs: 31 * DAY }, 2)).toEqual({
+      deadLettersErased: null,
+      predictionsDeleted: null,
+      bucketsDeleted: 3,
+    });
+    expect(await oldLeft()).toBe(0);
+    const all = (await audited()).slice(auditedBefore);
+    expect(all.map((b) => [b.deleted, b.batch])).toEqual([
+      [2, undefined],
+      [2, 2],
+      [2, undefined],
+      [1, 2],
+    ]);
+    expect(all.reduce((n, b) => n + b.deleted, 0)).toBe(7);
+    expect(
+      (
+        await sql.query(`SELECT 1 FROM vigil_buckets WHERE model = 'c1' AND bucket_start = $1::timestamptz`, [
+          new Date(NOW - DAY).toISOString(),
+        ])
+      ).rowCount,
+    ).toBe(1);
   });
 
   it('finds the buckets to delete through the index on their start (migration 0022), not a scan of every model', async () => {
