@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   VIGIL_QUEUE_UNAVAILABLE:
     'The alert queue (Redis) cannot be reached (retriable); notifications wait in the database outbox.',
   VIGIL_KAFKA_UNAVAILABLE: 'Kafka cannot be reached, or reading a topic failed (retriable).',
+  VIGIL_KAFKA_TOPIC_MISSING:
+    'A topic to produce to does not exist; Vigil does not create topics, the message gives the command that does.',
   VIGIL_INTERNAL: 'A bug: an invariant of Vigil itself was broken.',
 } as const;
 

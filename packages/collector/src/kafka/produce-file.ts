@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { type Logger, silentLogger, VigilError } from '@vigil/core';
-import { CompressionTypes, type Message, Partitioners } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Message, Partitioners } from 'kafkajs';
 import { createKafka, type KafkaConnectionOptions } from './kafka-source';
 
 /* One of the files that import kafkajs, all in src/kafka/ (see kafka-source.ts). */
@@ -71,7 +71,11 @@ export async function produceFile(path: string, options: ProduceFileOptions): Pr
     rate === undefined
       ? (options.batchSize ?? 500)
       : Math.max(1, Math.min(options.batchSize ?? 500, Math.floor(rate / 10)));
-  const producer = createKafka(options, logger).producer({
+  const kafka = createKafka(options, logger);
+  // Before the first send: a missing topic otherwise fails only after the producer's retries (8–12 s), with the
+  // broker's "does not host this topic-partition", which does not say what to do.
+  await requireTopics(kafka, [options.topic], options.brokers, 'replay');
+  const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
   });
@@ -119,6 +123,37 @@ export async function produceFile(path: string, options: ProduceFileOptions): Pr
   return result;
 }
 
+/**
+ * Fails with VIGIL_KAFKA_TOPIC_MISSING, naming the command that creates them, when any of `topics` does not exist.
+ * Vigil never creates topics (their partitions and retention are the operator's choice). The whole list is read: a
+ * metadata request naming the topic would create it on a broker with auto.create.topics.enable.
+ */
+async function requireTopics(
+  kafka: Kafka,
+  topics: readonly string[],
+  brokers: readonly string[],
+  doing: string,
+): Promise<void> {
+  const admin = kafka.admin();
+  let existing: string[];
+  await admin.connect();
+  try {
+    existing = await admin.listTopics();
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  const missing = topics.filter((t) => !existing.includes(t));
+  if (missing.length === 0) return;
+  const create = missing
+    .map((t) => `kafka-topics.sh --create --topic ${t} --partitions N --bootstrap-server ${brokers[0] ?? 'HOST:PORT'}`)
+    .join('; ');
+  throw new VigilError(
+    'VIGIL_KAFKA_TOPIC_MISSING',
+    `${doing}: ${missing.length === 1 ? 'topic' : 'topics'} ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist at ${brokers.join(', ')}, and Vigil does not create topics; create ${missing.length === 1 ? 'it' : 'them'} first: ${create} (docs/streaming.md, "Creating the topics")`,
+    { details: { missing } },
+  );
+}
+
 /** A message to produce as it is (a dead letter re-submitted after a fix). */
 export interface OutgoingMessage {
   readonly topic: string;
@@ -131,11 +166,17 @@ export interface OutgoingMessage {
  */
 export async function produceMessages(
   messages: readonly OutgoingMessage[],
-  options: KafkaConnectionOptions & { readonly batchSize?: number },
+  options: KafkaConnectionOptions & {
+    readonly batchSize?: number;
+    /** What a refusal starts with: the command producing (`dlq replay`). @defaultValue `produce` */
+    readonly command?: string;
+  },
 ): Promise<number> {
   if (messages.length === 0) return 0;
   const logger = (options.logger ?? silentLogger).child({ component: 'produce' });
-  const producer = createKafka(options, logger).producer({
+  const kafka = createKafka(options, logger);
+  await requireTopics(kafka, [...new Set(messages.map((m) => m.topic))], options.brokers, options.command ?? 'produce');
+  const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
   });

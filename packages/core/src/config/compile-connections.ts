@@ -170,9 +170,14 @@ function compileKafkaFetch(value: unknown, r: ConfigReader): KafkaFetchConfig {
     minBytes: bytes('minBytes', 1),
     maxWaitMs: r.duration(section.maxWait, 'kafka.fetch.maxWait', { positive: true }) ?? KAFKA_FETCH_DEFAULTS.maxWaitMs,
   };
+  // Like every other refusal, each names the value given; a bound the user did not set is said to be the default.
   if (section.maxBytes !== undefined && fetch.maxBytes < fetch.maxBytesPerPartition)
-    r.problems.add('kafka.fetch.maxBytes', `must be at least maxBytesPerPartition (${fetch.maxBytesPerPartition})`);
-  if (fetch.maxWaitMs > 30_000) r.problems.add('kafka.fetch.maxWait', 'must be at most 30s');
+    r.problems.add(
+      'kafka.fetch.maxBytes',
+      `must be at least maxBytesPerPartition (${section.maxBytesPerPartition === undefined ? 'default ' : ''}${fetch.maxBytesPerPartition}), not ${fetch.maxBytes}`,
+    );
+  if (fetch.maxWaitMs > 30_000)
+    r.problems.add('kafka.fetch.maxWait', `must be at most 30s, not ${String(section.maxWait)}`);
   return fetch;
 }
 

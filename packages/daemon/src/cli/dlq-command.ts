@@ -164,7 +164,7 @@ export async function dlqReplayCommand(argv: readonly string[], io: CommandIo): 
     await withKafka(brokers as string[], 'vigil dlq replay: cannot produce to Kafka', () =>
       produceMessages(
         replayable.map((l) => ({ topic: values.topic ?? l.topic, value: l.raw })),
-        { ...security, brokers: brokers as string[] },
+        { ...security, brokers: brokers as string[], command: 'dlq replay' },
       ),
     );
     await store.deadLetters.markReplayed(replayable.map((l) => l.id));

@@ -35,7 +35,7 @@ import {
   parseMemoryBudget,
   spillDirectory,
 } from './report-memory';
-import { summarizeReport } from './summarize-report';
+import { FEATURE_LINES, summarizeReport } from './summarize-report';
 import { vigilVersion } from '../version';
 
 export const REPORT_USAGE = `Usage: vigil report --reference FILE --current FILE [options]
@@ -120,6 +120,10 @@ const OPTIONS = {
     type: 'string',
     value: 'SIZE',
     help: "memory the files may take, e.g. 2GB, 512MiB (default: a quarter of the machine's);\nlarger files are read in chunks, their numeric columns spilled to a temporary file",
+  },
+  'all-features': {
+    type: 'boolean',
+    help: `a summary line for every feature (default: every drifted feature, then up to\n${FEATURE_LINES} lines in all; the rest are counted in one line)`,
   },
   help: HELP_OPTION,
 } satisfies CommandOptions;
@@ -256,7 +260,9 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
         input !== '-' &&
         (await samePath(resolve(io.cwd, o.path), resolve(io.cwd, input)))
       ) {
+        // Once per output, even when --reference and --current are the same file.
         problems.push(`${o.flag} ${o.path} is an input file; refusing to overwrite it`);
+        break;
       }
     }
   }
@@ -379,9 +385,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
 
     for (const note of [...(ref.notes ?? []), ...(cur.notes ?? [])]) io.info(`${note}\n`);
     if (inferred.size > 0) {
-      io.info(
-        `Features inferred from ${refInput.name}: ${features.map(([n, k]) => `${n}:${k}`).join(',')}\n  (pass --features to set them)\n`,
-      );
+      io.info(inferredLine(refInput.name, features, values['all-features'] === true));
     }
     const roleList = Object.entries(resolved.names).map(
       ([role, column]) =>
@@ -455,7 +459,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     const toStdout = outputs.some((o) => o.path === '-');
     const say = toStdout ? io.stderr : io.stdout;
     const color = toStdout ? io.stderrColor : io.color;
-    say(summarizeReport(report, color));
+    say(summarizeReport(report, color, { allFeatures: values['all-features'] === true }));
     const sizing =
       values['review-out'] !== undefined && model?.review
         ? sizeReview(
@@ -664,6 +668,26 @@ async function writeOutput(path: string, text: string): Promise<string | undefin
             ? 'a parent is not a directory'
             : (error as Error).message;
   }
+}
+
+/** Inferred features listed beyond FEATURE_LINES are named only up to this many (and counted). */
+const INFERRED_NAMED = 10;
+
+/**
+ * The line saying which features were inferred: all of them when they are few (or with --all-features), else the
+ * first few and a count, as a line of 1,000 names (17 KB) is read by nobody and buries the lines after it.
+ */
+function inferredLine(source: string, features: [string, FeatureKind][], all = false): string {
+  const named = (list: [string, FeatureKind][]): string => list.map(([n, k]) => `${n}:${k}`).join(',');
+  if (all || features.length <= FEATURE_LINES)
+    return `Features inferred from ${source}: ${named(features)}\n  (pass --features to set them)\n`;
+  const count = (n: number): string => n.toLocaleString('en-US');
+  const kinds = (['numeric', 'categorical'] as const)
+    .map((kind) => [kind, features.filter(([, k]) => k === kind).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${count(n)} ${kind}`)
+    .join(', ');
+  return `Features inferred from ${source}: ${count(features.length)} (${kinds}): ${named(features.slice(0, INFERRED_NAMED))} … and ${count(features.length - INFERRED_NAMED)} more\n  (pass --features to set them, --all-features to list them all)\n`;
 }
 
 /** Two paths name the same file: equal once resolved, or the same inode when both exist (links, `./x` and `x`). */

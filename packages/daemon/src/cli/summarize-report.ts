@@ -2,8 +2,19 @@ import type { Report } from '@vigil/analyzers';
 import { computationLine } from '../report/report-computation';
 import { NO_COLOR, type Palette } from './palette';
 
+/**
+ * Per-feature lines the summary prints before folding the features that did not drift into one line: a report of
+ * 1,000 features otherwise pushes everything else off the screen (`--all-features`, the JSON and the HTML have all).
+ */
+export const FEATURE_LINES = 30;
+
+export interface SummaryOptions {
+  /** A line for every feature, however many (`vigil report --all-features`). */
+  allFeatures?: boolean;
+}
+
 /** The plain-text summary of a report that commands print; drifted features in red when `color` is on. */
-export function summarizeReport(report: Report, color: Palette = NO_COLOR): string {
+export function summarizeReport(report: Report, color: Palette = NO_COLOR, options: SummaryOptions = {}): string {
   const fmt = (x: number | null | undefined): string =>
     x === null || x === undefined || !Number.isFinite(x)
       ? '-'
@@ -14,11 +25,22 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR): stri
   lines.push(
     `Drift: ${report.summary.drifted.length} of ${report.summary.features} features drifted${report.summary.drifted.length ? `: ${report.summary.drifted.join(', ')}` : ''}`,
   );
+  // Every drifted feature has its line; features that did not drift fill what is left of FEATURE_LINES, in order.
+  const drifted = report.drift.filter((d) => d.drifted).length;
+  let okRoom =
+    options.allFeatures || report.drift.length <= FEATURE_LINES ? Infinity : Math.max(0, FEATURE_LINES - drifted);
+  let folded = 0;
   for (const d of report.drift) {
+    if (!d.drifted && okRoom-- <= 0) {
+      folded += 1;
+      continue;
+    }
     lines.push(
       `  ${d.drifted ? color.red('DRIFT') : color.green('ok   ')}  ${d.feature.padEnd(24)} ${d.kind.padEnd(11)} ${d.method.padEnd(4)} ${fmt(d.value)} (threshold ${fmt(d.threshold)}${d.pValueAdjusted !== undefined ? `, adjusted p ${fmt(d.pValueAdjusted)}` : ''}${d.statistics === 'binned' ? `; binned, ks ±${fmt(d.ksErrorBound)}` : ''})`,
     );
   }
+  if (folded > 0)
+    lines.push(`  … ${folded.toLocaleString('en-US')} more features ok; --all-features, --json or --html for all`);
   if (report.prediction)
     lines.push(
       `Prediction drift: psi ${fmt(report.prediction.metrics.psi)}, ks ${fmt(report.prediction.metrics.ks)} (p ${fmt(report.prediction.metrics.ksPValue)})`,

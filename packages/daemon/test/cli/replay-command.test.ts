@@ -1,4 +1,4 @@
-import { createTestTopic, kafkaBrokers, writeEventsFile, kcatValues, storedBatches } from '@vigil/test-kit';
+import { createTestTopic, kafkaBrokers, writeEventsFile, kcatValues, storedBatches, uniqueName } from '@vigil/test-kit';
 import { readFileSync } from 'node:fs';
 import { runCli } from './run-cli';
 
@@ -52,6 +52,26 @@ describe('vigil replay against the real broker', () => {
     },
     60_000,
   );
+
+  it('refuses a topic that does not exist at once, with the command that creates it, and does not create it', async () => {
+    const topic = uniqueName('replay-missing');
+    const brokers = kafkaBrokers();
+    const file = writeEventsFile(20, 0);
+    try {
+      // Twice: had the first check created the topic (the test broker auto-creates topics named in a metadata
+      // request), the second replay would succeed.
+      for (let i = 0; i < 2; i++) {
+        const r = await replay([file.path, '--topic', topic], { VIGIL_KAFKA_BROKERS: brokers.join(',') });
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toBe(
+          `error [VIGIL_KAFKA_TOPIC_MISSING]: replay: topic ${topic} does not exist at ${brokers.join(', ')}, and Vigil does not create topics; create it first: kafka-topics.sh --create --topic ${topic} --partitions N --bootstrap-server ${brokers[0]} (docs/streaming.md, "Creating the topics")\n`,
+        );
+        expect(r.code).toBe(2);
+      }
+    } finally {
+      file.remove();
+    }
+  }, 60_000);
 
   it('refuses to run without brokers, with a bad rate or a codec it cannot write, saying why', async () => {
     const r = await replay(['events.ndjson', '--rate', 'fast', '--compression', 'zstd'], {});

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '@vigil/analyzers';
+import { seededRandom } from '@vigil/core';
 import { runCli } from './run-cli';
 
 /** Within 1e-9 relative or 1e-12 absolute: the computations are exact, only summation order differs. */
@@ -466,5 +467,64 @@ describe('vigil report: id and ts are never features', () => {
     const events = await report('cur.ndjson');
     expect(events.options.features.map((f) => f.name)).toEqual(['income', 'region']);
     expect(events.rows).toEqual((await report('cur-bare.csv')).rows);
+  });
+});
+
+describe('vigil report: a wide file on the console', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-report-wide-'));
+  const names = Array.from({ length: 40 }, (_, i) => `f${String(i).padStart(2, '0')}`);
+  /** 300 rows of 40 numeric features and a categorical one; f05 and f30 moved by `shift`. */
+  const wideFile = (name: string, seed: number, shift: number): string => {
+    const random = seededRandom(seed);
+    const lines = [[...names, 'region', 'score'].join(',')];
+    for (let r = 0; r < 300; r++) {
+      const row = names.map((n) => random() + (n === 'f05' || n === 'f30' ? shift : 0));
+      lines.push([...row, random() < 0.5 ? 'north' : 'south', random()].join(','));
+    }
+    const path = join(dir, name);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  };
+  const ref = wideFile('ref.csv', 1, 0);
+  const cur = wideFile('cur.csv', 2, 2);
+  const featureLines = (text: string): string[] => text.split('\n').filter((l) => /^ {2}(DRIFT|ok|…)/.test(l));
+
+  it('names the first inferred features and counts the rest, and folds the features that did not drift', async () => {
+    const json = join(dir, 'wide.json');
+    const r = await runCli(['report', '--reference', ref, '--current', cur, '--json', json]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      `Features inferred from ${ref}: 41 (40 numeric, 1 categorical): ${names
+        .slice(0, 10)
+        .map((n) => `${n}:numeric`)
+        .join(',')} … and 31 more\n  (pass --features to set them, --all-features to list them all)\n`,
+    );
+    const lines = featureLines(r.stdout);
+    expect(lines).toHaveLength(31);
+    expect(lines.filter((l) => l.startsWith('  DRIFT')).map((l) => l.slice(9, 12))).toEqual(['f05', 'f30']);
+    expect(lines[30]).toBe('  … 11 more features ok; --all-features, --json or --html for all');
+    // The JSON keeps every feature.
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    expect(report.drift).toHaveLength(41);
+    expect(report.options.features).toHaveLength(41);
+  });
+
+  it('prints every feature and every inferred name with --all-features', async () => {
+    const r = await runCli(['report', '--reference', ref, '--current', cur, '--all-features']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      `Features inferred from ${ref}: ${[...names.map((n) => `${n}:numeric`), 'region:categorical'].join(',')}\n  (pass --features to set them)\n`,
+    );
+    const lines = featureLines(r.stdout);
+    expect(lines).toHaveLength(41);
+    expect(lines.some((l) => l.startsWith('  …'))).toBe(false);
+  });
+
+  it('refuses --json naming the input once when --reference and --current are the same file', async () => {
+    const r = await runCli(['report', '--reference', ref, '--current', ref, '--json', ref]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `error [VIGIL_USAGE]: vigil report: --json ${ref} is an input file; refusing to overwrite it`,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { summarizeReport } from '../../src/cli/summarize-report';
+import { FEATURE_LINES, summarizeReport } from '../../src/cli/summarize-report';
 import { fullReport } from '../report/report-fixtures';
 
 describe('summarizeReport: the explanations line', () => {
@@ -22,5 +22,53 @@ describe('summarizeReport: the explanations line', () => {
       },
     };
     expect(line(sampled)).toMatch(/^Explanations \(linear surrogate on a sample of 4000 and 3998 rows, R² /);
+  });
+});
+
+describe('summarizeReport: the per-feature lines of a wide report', () => {
+  /** `report` with `n` features copied from its first, the ones at `drifted` marked drifted. */
+  const wide = (n: number, drifted: ReadonlySet<number>) => {
+    const report = fullReport();
+    const base = report.drift[0]!;
+    const drift = Array.from({ length: n }, (_, i) => ({
+      ...base,
+      feature: `f${String(i).padStart(4, '0')}`,
+      drifted: drifted.has(i),
+    }));
+    return { ...report, drift, summary: { ...report.summary, features: n } };
+  };
+  const featureLines = (text: string): string[] => text.split('\n').filter((l) => /^ {2}(DRIFT|ok|…)/.test(l));
+
+  it('prints every feature of a report of at most FEATURE_LINES features, with no count line', () => {
+    const lines = featureLines(summarizeReport(wide(FEATURE_LINES, new Set([3]))));
+    expect(lines).toHaveLength(FEATURE_LINES);
+    expect(lines.filter((l) => l.startsWith('  DRIFT'))).toHaveLength(1);
+  });
+
+  it('prints every drifted feature of 1,000 and counts the rest in one line', () => {
+    const drifted = new Set(Array.from({ length: 48 }, (_, i) => i * 20 + 7));
+    const lines = featureLines(summarizeReport(wide(1000, drifted)));
+    expect(lines.slice(0, 48).map((l) => l.slice(9, 14))).toEqual(
+      [...drifted].map((i) => `f${String(i).padStart(4, '0')}`),
+    );
+    expect(lines.slice(0, 48).every((l) => l.startsWith('  DRIFT'))).toBe(true);
+    expect(lines.slice(48)).toEqual(['  … 952 more features ok; --all-features, --json or --html for all']);
+  });
+
+  it('fills the lines up to FEATURE_LINES with features that did not drift, in order', () => {
+    const lines = featureLines(summarizeReport(wide(100, new Set([50, 99]))));
+    expect(lines).toHaveLength(FEATURE_LINES + 1);
+    expect(lines.slice(0, FEATURE_LINES).map((l) => l.slice(9, 14))).toEqual([
+      ...Array.from({ length: FEATURE_LINES - 2 }, (_, i) => `f${String(i).padStart(4, '0')}`),
+      'f0050',
+      'f0099',
+    ]);
+    expect(lines[FEATURE_LINES]).toBe('  … 70 more features ok; --all-features, --json or --html for all');
+  });
+
+  it('prints a line for every feature with allFeatures', () => {
+    const lines = featureLines(summarizeReport(wide(1000, new Set([1])), undefined, { allFeatures: true }));
+    expect(lines).toHaveLength(1000);
+    expect(lines.some((l) => l.startsWith('  …'))).toBe(false);
   });
 });
