@@ -4,7 +4,8 @@
  * Why a radix sort: exact KS and Wasserstein need every numeric column sorted, and a report sorts ~40 columns of
  * 1M rows. V8's Float64Array#sort takes ~110 ms per million values on this machine; this LSD radix sort over the
  * IEEE-754 bit patterns (five 13-bit digits) takes ~35 ms and gives the identical order (checked in tests).
- * tfjs's sort (topk) is slower still and float32-only, so it is not used here.
+ * tfjs's sort (topk) is slower still and float32-only, so it is not used here. Columns of decimals (most data) take
+ * `sortDecimal` first: the same result on 32-bit integer keys, in about half the time (decision 0025).
  */
 export function sortFinite(values: Float64Array): Float64Array {
   if (values.length >= 2048) return sortDecimal(values) ?? radixSort(values);
