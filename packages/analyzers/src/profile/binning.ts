@@ -15,20 +15,36 @@ export function binIndex(edges: ArrayLike<number>, x: number): number {
 }
 
 /**
- * Adds sorted values into the bins of `edges` in one merge pass: O(n + bins) instead of a binary search per
- * value. The same bins as `binIndex` (value == edge goes to the bin above).
+ * Adds sorted values into the bins of `edges`: the same bins as `binIndex` (value == edge goes to the bin above),
+ * found by one binary search per edge instead of a pass over the values. A report counts every column into 10 and
+ * 100 bins on both sides: four passes over 100,000 values a column, where ~110 searches of 17 steps each suffice.
+ * `sorted` is ascending without NaN (`sortFinite`'s output).
  */
 export function countSortedIntoBins(sorted: Float64Array, edges: readonly number[], counts: number[]): void {
-  let bin = 0;
   let start = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    while (bin < edges.length && (sorted[i] as number) >= (edges[bin] as number)) {
-      counts[bin] = (counts[bin] as number) + (i - start);
-      start = i;
-      bin++;
-    }
+  for (let bin = 0; bin < edges.length; bin++) {
+    // The first value ≥ the edge at or after the previous boundary: what a merge over the values would stop at,
+    // also for edges out of order (a bin then gets 0) and for NaN (no value is ≥ it, so it takes the rest).
+    const end = firstAtLeast(sorted, edges[bin] as number, start);
+    counts[bin] = (counts[bin] as number) + (end - start);
+    start = end;
   }
-  counts[bin] = (counts[bin] as number) + (sorted.length - start);
+  counts[edges.length] = (counts[edges.length] as number) + (sorted.length - start);
+}
+
+/**
+ * Index of the first element of ascending `sorted` at or after `from` that is ≥ `x` (`sorted.length` if none).
+ * The test is `!(v >= x)` so that a NaN `x` is never reached, as in a merge.
+ */
+export function firstAtLeast(sorted: Float64Array, x: number, from = 0): number {
+  let lo = from;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (!((sorted[mid] as number) >= x)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Quantile of sorted data with numpy's default (linear) interpolation: position q·(n−1). */
@@ -72,28 +88,37 @@ export function quantileEdges(sorted: Float64Array, k: number): number[] {
 export function referenceEdges(sorted: Float64Array, k: number): number[] {
   const n = sorted.length;
   const masses: number[] = [];
-  let rest = 0;
-  for (let i = 0; i < n;) {
-    const v = sorted[i] as number;
-    let j = i + 1;
-    while (j < n && sorted[j] === v) j++;
-    if (isPointMass(v, j - i, n, k)) masses.push(v);
-    else rest += j - i;
-    i = j;
+  // The runs of equal values (start, end) that are point masses, ascending.
+  const runs: number[] = [];
+  let rest = n;
+  // A point mass is a run of at least m = max(2, ⌈n/k⌉) equal values, and any m consecutive indices hold one
+  // multiple of m: probing every m-th value and measuring its run by binary search finds every mass in ~k·log n
+  // steps instead of a pass over all n values (done twice a column: k = 10 and k = 100).
+  const m = Math.max(2, Math.ceil(n / k));
+  let covered = 0;
+  for (let probe = 0; probe < n; probe += m) {
+    if (probe < covered) continue;
+    const v = sorted[probe] as number;
+    if (!Number.isFinite(v)) continue;
+    const i = firstAtLeast(sorted, v, covered);
+    const j = firstAbove(sorted, v, probe);
+    covered = j;
+    if (isPointMass(v, j - i, n, k)) {
+      masses.push(v);
+      runs.push(i, j);
+      rest -= j - i;
+    }
   }
   if (masses.length === 0) return quantileEdges(sorted, k);
   const remainder = new Float64Array(rest);
   let r = 0;
-  for (let i = 0; i < n;) {
-    const v = sorted[i] as number;
-    let j = i + 1;
-    while (j < n && sorted[j] === v) j++;
-    if (!isPointMass(v, j - i, n, k)) {
-      remainder.set(sorted.subarray(i, j), r);
-      r += j - i;
-    }
-    i = j;
+  let from = 0;
+  for (let x = 0; x < runs.length; x += 2) {
+    remainder.set(sorted.subarray(from, runs[x] as number), r);
+    r += (runs[x] as number) - from;
+    from = runs[x + 1] as number;
   }
+  remainder.set(sorted.subarray(from, n), r);
   const all = quantileEdges(remainder, k - masses.length);
   for (const v of masses) {
     all.push(v);
@@ -105,6 +130,21 @@ export function referenceEdges(sorted: Float64Array, k: number): number[] {
   const edges: number[] = [];
   for (const e of all) if (edges.length === 0 || e > (edges[edges.length - 1] as number)) edges.push(e);
   return edges;
+}
+
+/**
+ * Index of the first element of ascending `sorted` at or after `from` that is > `x` (`sorted.length` if none, and
+ * for a NaN `x`, which no value is above).
+ */
+export function firstAbove(sorted: Float64Array, x: number, from = 0): number {
+  let lo = from;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (!((sorted[mid] as number) > x)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

@@ -118,6 +118,15 @@ export function fitReferenceProfile(
 }
 
 export function fitNumeric(name: string, values: Float64Array, sorted: Float64Array): NumericProfile {
+  return fitNumericWithSum(name, values, sorted).profile;
+}
+
+/** `fitNumeric`, with the sum of `sorted` in its order (a report's summary reuses it instead of adding again). */
+export function fitNumericWithSum(
+  name: string,
+  values: Float64Array,
+  sorted: Float64Array,
+): { profile: NumericProfile; sum: number } {
   const edges = referenceEdges(sorted, COARSE_BINS);
   const fineEdges = referenceEdges(sorted, FINE_BINS);
   const counts = new Array<number>(edges.length + 1).fill(0);
@@ -130,7 +139,7 @@ export function fitNumeric(name: string, values: Float64Array, sorted: Float64Ar
   const mean = n > 0 ? sum / n : Number.NaN;
   let ss = 0;
   for (let i = 0; i < n; i++) ss += ((sorted[i] as number) - mean) ** 2;
-  return {
+  const profile: NumericProfile = {
     name,
     kind: 'numeric',
     edges,
@@ -144,6 +153,7 @@ export function fitNumeric(name: string, values: Float64Array, sorted: Float64Ar
     min: n > 0 ? (sorted[0] as number) : Number.NaN,
     max: n > 0 ? (sorted[n - 1] as number) : Number.NaN,
   };
+  return { profile, sum };
 }
 
 function fitCategorical(name: string, column: CategoricalColumn): CategoricalProfile {

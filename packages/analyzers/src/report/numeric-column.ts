@@ -6,7 +6,7 @@
 import type { SpilledColumn } from '@vigil/core';
 import { numericAccumulatorFromSorted, type NumericAccumulator } from '../accumulator/window-accumulator';
 import { quantileSorted } from '../profile/binning';
-import { fitNumeric, type NumericProfile } from '../profile/reference-profile';
+import { fitNumericWithSum, type NumericProfile } from '../profile/reference-profile';
 import { sortFinite } from '../sort/sort-finite';
 import { ksPValue } from '../stats/ks';
 import { ksAndWasserstein1 } from '../stats/wasserstein';
@@ -40,11 +40,17 @@ export interface NumericColumnResult {
   binned?: { ksErrorBound: number; wassersteinErrorBound: number };
 }
 
-/** Rows, missing values, extremes, mean and quantiles of one side from its sorted finite values. */
-export function numericSummary(rows: number, sorted: Float64Array): NumericSummary {
+/**
+ * Rows, missing values, extremes, mean and quantiles of one side from its sorted finite values. `sum` is the sum
+ * of `sorted` in its order when the caller has it already (the profile and the accumulator add the same values in
+ * the same order, so the mean is the same double): a pass a side fewer.
+ */
+export function numericSummary(rows: number, sorted: Float64Array, sum?: number): NumericSummary {
   const n = sorted.length;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += sorted[i] as number;
+  if (sum === undefined) {
+    sum = 0;
+    for (let i = 0; i < n; i++) sum += sorted[i] as number;
+  }
   const q = (p: number): number => quantileSorted(sorted, p);
   return {
     rows,
@@ -81,7 +87,7 @@ export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult
   const current = job.current instanceof Float64Array ? job.current : readSpilledColumn(job.current);
   const refSorted = sortFinite(reference);
   const curSorted = sortFinite(current);
-  const profile = fitNumeric(job.name, reference, refSorted);
+  const { profile, sum: refSum } = fitNumericWithSum(job.name, reference, refSorted);
   const accumulator = numericAccumulatorFromSorted(profile, curSorted, current.length);
   const both = refSorted.length > 0 && curSorted.length > 0;
   // KS and Wasserstein from one merge pass over the sorted pair.
@@ -96,8 +102,8 @@ export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult
     ksPValue: both ? ksPValue(ks, refSorted.length, curSorted.length) : Number.NaN,
     wasserstein,
     summary: {
-      reference: numericSummary(reference.length, refSorted),
-      current: numericSummary(current.length, curSorted),
+      reference: numericSummary(reference.length, refSorted, refSum),
+      current: numericSummary(current.length, curSorted, accumulator.sum),
       // Without reference values there is no range to fall outside of.
       below: refSorted.length > 0 ? lowerBound(curSorted, refSorted[0] as number) : 0,
       above:

@@ -2,7 +2,7 @@
  * Equal-width bins of a numeric column for the report's distribution charts. The drift metrics bin by reference
  * deciles, which makes every reference look flat; these bins show the shape of both samples instead.
  */
-import { quantileSorted } from '../profile/binning';
+import { firstAbove, firstAtLeast, quantileSorted } from '../profile/binning';
 import type { ValueDistribution } from './report-types';
 
 /** About this many bins; the bin width is rounded to 1, 2, 2.5 or 5 × 10^k so the edges are round numbers. */
@@ -22,24 +22,27 @@ function allIntegers(sorted: Float64Array): boolean {
   return true;
 }
 
-/** Counts `sorted` into the bins of `edges` (last bin closed); values outside [first, last edge] are returned apart. */
+/**
+ * Counts `sorted` (ascending, finite) into the bins of `edges` (last bin closed); values outside [first, last edge]
+ * are returned apart. Each bin's bounds are found by binary search, not by a pass over the values: the same counts
+ * as walking the values (bin b holds edges[b] ≤ v < edges[b + 1], the last one also v = its upper edge).
+ */
 function count(sorted: Float64Array, edges: number[]): { counts: number[]; outside: number } {
   const bins = edges.length - 1;
   const counts = new Array<number>(bins).fill(0);
   const lo = edges[0]!;
   const hi = edges[bins]!;
-  let outside = 0;
-  let bin = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const v = sorted[i]!;
-    if (v < lo || v > hi) {
-      outside++;
-      continue;
-    }
-    while (bin < bins - 1 && v >= edges[bin + 1]!) bin++;
-    counts[bin]!++;
+  // A NaN edge (the ± half-width around an infinite value) excludes nothing, as `v < NaN` and `v > NaN` are false.
+  const first = lo !== lo ? 0 : firstAtLeast(sorted, lo);
+  const end = firstAbove(sorted, hi, first);
+  let start = first;
+  for (let bin = 0; bin < bins - 1; bin++) {
+    const next = Math.min(end, firstAtLeast(sorted, edges[bin + 1]!, start));
+    counts[bin] = next - start;
+    start = next;
   }
-  return { counts, outside };
+  counts[bins - 1] = end - start;
+  return { counts, outside: sorted.length - (end - first) };
 }
 
 /** Equal-width bins over both sorted samples (finite values only); null when both are empty. */

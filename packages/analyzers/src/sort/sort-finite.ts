@@ -4,10 +4,11 @@
  * Why a radix sort: exact KS and Wasserstein need every numeric column sorted, and a report sorts ~40 columns of
  * 1M rows. V8's Float64Array#sort takes ~110 ms per million values on this machine; this LSD radix sort over the
  * IEEE-754 bit patterns (five 13-bit digits) takes ~35 ms and gives the identical order (checked in tests).
- * tfjs's sort (topk) is slower still and float32-only, so it is not used here.
+ * tfjs's sort (topk) is slower still and float32-only, so it is not used here. Columns of decimals (most data) take
+ * `sortDecimal` first: the same result on 32-bit integer keys, in about half the time (decision 0025).
  */
 export function sortFinite(values: Float64Array): Float64Array {
-  if (values.length >= 2048) return radixSort(values);
+  if (values.length >= 2048) return sortDecimal(values) ?? radixSort(values);
   let n = 0;
   const finite = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -30,7 +31,110 @@ const BUCKETS = 8192;
  */
 let scratch: [Uint32Array, Uint32Array] = [new Uint32Array(0), new Uint32Array(0)];
 
-function radixSort(values: Float64Array): Float64Array {
+/** Decimal places tried by `sortDecimal`: data written with more is sorted on its 64-bit keys. */
+const MAX_DECIMALS = 6;
+const POWERS = Array.from({ length: MAX_DECIMALS + 1 }, (_, d) => 10 ** d);
+/** Integer keys spanning at most this many values (and 16 a value) are sorted by counting, without a scatter. */
+const MAX_COUNTING_SPAN = 1 << 21;
+let countingScratch = new Uint32Array(0);
+
+/**
+ * Sorts a column of decimals on small integer keys, or returns null when it is not one. Columns are mostly written
+ * with a few decimals (4 in the wide benchmark, numpy's round: rint(v·10^d)/10^d): when every finite value v has
+ * k = Math.round(v·10^d) with k / 10^d === v for one d ≤ 6, the map v → k is increasing and one-to-one on the
+ * column's values, so sorting the k sorts the values, and k / 10^d gives each value back bit for bit (-0 as 0, as
+ * the radix sort does). The keys then span far fewer than 2^64 values: within 2^21 (and 16 a value) one counting
+ * pass sorts them, else 11-bit digits of a 32-bit key offset from the least — two or three passes of 4-byte keys
+ * instead of five of 8-byte ones. A value that does not round-trip, an infinity or a span of 2^32 or more falls
+ * back to the radix sort after one pass.
+ */
+export function sortDecimal(values: Float64Array): Float64Array | null {
+  const length = values.length;
+  // The decimals of the first finite values: the most any of them needs (a wrong guess costs one pass, then null).
+  let d = 0;
+  for (let i = 0, seen = 0; i < length && seen < 16; i++) {
+    const v = values[i] as number;
+    if (v !== v) continue;
+    seen++;
+    while (d <= MAX_DECIMALS && Math.round(v * (POWERS[d] as number)) / (POWERS[d] as number) !== v) d++;
+    if (d > MAX_DECIMALS) return null;
+  }
+  const scale = POWERS[d] as number;
+  let n = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < length; i++) {
+    const v = values[i] as number;
+    if (v !== v) continue;
+    const k = Math.round(v * scale);
+    if (k / scale !== v) return null;
+    if (k < min) min = k;
+    if (k > max) max = k;
+    n++;
+  }
+  if (n === 0) return new Float64Array(0);
+  const span = max - min;
+  if (!(span < 2 ** 32)) return null;
+  const out = new Float64Array(n);
+  if (span < MAX_COUNTING_SPAN && span <= 16 * n) {
+    if (countingScratch.length < span + 1) countingScratch = new Uint32Array(Math.max(span + 1, 1 << 16));
+    const counts = countingScratch.subarray(0, span + 1);
+    counts.fill(0);
+    for (let i = 0; i < length; i++) {
+      const v = values[i] as number;
+      if (v === v) counts[Math.round(v * scale) - min]!++;
+    }
+    let at = 0;
+    for (let key = 0; key <= span; key++) {
+      const c = counts[key] as number;
+      if (c === 0) continue;
+      // An integer plus an integer: -0 + 0 is 0, so a zero comes out as +0.
+      const v = (key + min) / scale;
+      for (let j = 0; j < c; j++) out[at++] = v;
+    }
+    return out;
+  }
+  if (scratch[0].length < 2 * length) scratch = [new Uint32Array(2 * length), new Uint32Array(2 * length)];
+  let a = scratch[0].subarray(0, n);
+  let b = scratch[1].subarray(0, n);
+  const counts = new Uint32Array(3 * SMALL_BUCKETS);
+  for (let i = 0, at = 0; i < length; i++) {
+    const v = values[i] as number;
+    if (v !== v) continue;
+    const key = Math.round(v * scale) - min;
+    a[at++] = key;
+    counts[key & 0x7ff]!++;
+    counts[SMALL_BUCKETS + ((key >>> 11) & 0x7ff)]!++;
+    counts[2 * SMALL_BUCKETS + (key >>> 22)]!++;
+  }
+  // Digits above the span's highest bit are 0 in every key: those passes are skipped, as in the radix sort.
+  const passes = span < 1 << 11 ? 1 : span < 1 << 22 ? 2 : 3;
+  for (let pass = 0; pass < passes; pass++) {
+    const c = counts.subarray(pass * SMALL_BUCKETS, (pass + 1) * SMALL_BUCKETS);
+    let sum = 0;
+    for (let k = 0; k < SMALL_BUCKETS; k++) {
+      const x = c[k] as number;
+      c[k] = sum;
+      sum += x;
+    }
+    const shift = 11 * pass;
+    for (let i = 0; i < n; i++) {
+      const key = a[i] as number;
+      b[c[(key >>> shift) & 0x7ff]!++] = key;
+    }
+    const t = a;
+    a = b;
+    b = t;
+  }
+  for (let i = 0; i < n; i++) out[i] = ((a[i] as number) + min) / scale;
+  return out;
+}
+
+/** Buckets of an 11-bit digit of `sortDecimal`'s 32-bit keys. */
+const SMALL_BUCKETS = 2048;
+
+/** The LSD radix sort over the 64-bit keys (exported for tests: `sortFinite` takes `sortDecimal` first). */
+export function radixSort(values: Float64Array): Float64Array {
   const length = values.length;
   // Little-endian words: [2i] = low 32 bits, [2i+1] = high 32 bits (sign, exponent, top of mantissa).
   const words = new Uint32Array(values.buffer, values.byteOffset, 2 * length);

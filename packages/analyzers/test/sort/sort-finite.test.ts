@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { sortFinite } from '../../src/sort/sort-finite';
+import { radixSort, sortDecimal, sortFinite } from '../../src/sort/sort-finite';
 
 describe('sortFinite', () => {
   it('orders exactly as a comparison sort and drops NaN (small and radix paths)', () => {
@@ -57,6 +57,61 @@ describe('sortFinite', () => {
         .map((v) => (v === 0 ? 0 : v))
         .sort((a, b) => a - b);
       expect({ name, sorted: Array.from(sortFinite(input)) }).toEqual({ name, sorted: expected });
+      // These are decimals, which sortFinite sorts on integer keys: the 64-bit radix sort's skipped passes too.
+      expect({ name, sorted: Array.from(radixSort(input)) }).toEqual({ name, sorted: expected });
+    }
+  });
+});
+
+describe('sortFinite, decimal path: integer keys k = round(v·10^d) when k / 10^d gives every value back', () => {
+  const expectedOf = (input: Float64Array): number[] =>
+    Array.from(input)
+      .filter((v) => !Number.isNaN(v))
+      .map((v) => (v === 0 ? 0 : v))
+      .sort((a, b) => a - b);
+  const bitsOf = (a: ArrayLike<number>): string[] => Array.from(a, (v) => (Object.is(v, -0) ? '-0' : String(v)));
+
+  it('equals the radix sort bit for bit on decimals of every span: counting, one, two and three 11-bit passes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 6 }),
+        fc.constantFrom(5, 1500, 300_000, 3_000_000, 2_000_000_000),
+        fc.integer({ min: -1e9, max: 1e9 }),
+        fc.integer({ min: 2048, max: 6000 }),
+        fc.integer(),
+        fc.double({ min: 0, max: 0.2, noNaN: true }),
+        (d, span, offset, n, seed, missing) => {
+          let x = seed >>> 0;
+          const next = (): number => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+          const input = Float64Array.from({ length: n }, () =>
+            next() < missing ? Number.NaN : (offset + Math.floor(next() * span)) / 10 ** d,
+          );
+          input[0] = -0;
+          input[1] = 0;
+          const viaDecimal = sortDecimal(input);
+          // Only keys spanning 2^32 or more (offset 1e9, span 2e9 is within it) or values that do not round-trip
+          // fall back; these all round-trip when the integer keys are exact.
+          expect(viaDecimal).not.toBeNull();
+          expect(bitsOf(viaDecimal!)).toEqual(bitsOf(radixSort(input)));
+          expect(bitsOf(sortFinite(input))).toEqual(bitsOf(expectedOf(input)));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('falls back to the radix sort for values with more decimals, infinities, or a span of 2^32 keys', () => {
+    const n = 4096;
+    const cases: Record<string, (i: number) => number> = {
+      'a 7th decimal after 16 values': (i) => (i === 100 ? 0.1234567 : i / 100),
+      'no decimal form': (i) => Math.sin(i),
+      infinity: (i) => (i === 3000 ? Number.POSITIVE_INFINITY : i),
+      'keys spanning 2^32': (i) => (i === 0 ? -(2 ** 31) : i === 1 ? 2 ** 31 : i),
+    };
+    for (const [name, at] of Object.entries(cases)) {
+      const input = Float64Array.from({ length: n }, (_, i) => at(i));
+      expect({ name, decimal: sortDecimal(input) }).toEqual({ name, decimal: null });
+      expect({ name, sorted: Array.from(sortFinite(input)) }).toEqual({ name, sorted: expectedOf(input) });
     }
   });
 });
