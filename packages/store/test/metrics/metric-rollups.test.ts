@@ -301,5 +301,21 @@ describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
       `SELECT series, value_max_max FROM vigil_metric_model_daily WHERE model = 'm-back-day' AND metric = 'psi'`,
     );
     expect(fleet.rows).toEqual([{ series: 1, value_max_max: 23 }]);
+
+    // A late label re-analyses window 23 of day 2 after its hour was rolled up and its windows deleted: the hour and
+    // the day keep its first analysis (counted once, not twice), and the next pass deletes the re-analysed row.
+    await upsertMetricRows(sql, windowRows('m-back-hour', 23, 5000, 2));
+    const late = await store.retention.apply(now, limits);
+    expect(late?.metrics?.windowsDeleted).toBe(1);
+    expect(
+      (await rollups(sql, 'm-back-hour', 'hour')).find(
+        (r) => r.bucket_start === '2026-11-24T11:00' && r.metric === 'psi',
+      ),
+    ).toMatchObject({
+      windows: 12,
+      value_last: 23,
+      value_max: 23,
+    });
+    expect((await rollups(sql, 'm-back-hour', 'day')).find((r) => r.metric === 'psi')).toMatchObject(psiDay);
   });
 });
