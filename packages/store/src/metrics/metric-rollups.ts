@@ -15,7 +15,10 @@ export interface MetricExpiry {
 }
 
 export interface RollUpResult {
-  /** Hourly roll-up rows written (one per series and hour with a window analysed since the last pass). */
+  /**
+   * Hourly roll-up rows written (one per series and hour with a window analysed since the last pass; before the
+   * seams, only those that had none: back-filled hours, decision 0026).
+   */
   hours: number;
   /** Daily roll-up rows written. */
   days: number;
