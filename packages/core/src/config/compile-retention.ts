@@ -59,6 +59,15 @@ export function compileRetention(
     r.problems.add('retention.metricHourly', 'must be at least 2d (a day is rolled up from its hours)');
     metricHourlyMs = undefined;
   }
+  // Dashboards read hourly roll-ups from the first whole day none of whose hours were deleted up to the windows'
+  // first hour (docs/storage.md "Reading across the seams"): with less than a day between the limits, hours go missing.
+  if (metricHourlyMs !== undefined && metricRowsMs !== undefined && metricHourlyMs < metricRowsMs + DAY_MS) {
+    r.problems.add(
+      'retention.metricHourly',
+      `is ${formatMs(metricHourlyMs)} with metricRows ${formatMs(metricRowsMs)}: must be at least ${formatMs(metricRowsMs + DAY_MS)} (metricRows + 1d), or the hours between the two are missing from the dashboards`,
+    );
+    metricHourlyMs = undefined;
+  }
   const bucketsMs = compileBuckets(section.buckets, r, models, predictionIndexMs);
   return {
     ...(deadLetterRawMs === undefined ? {} : { deadLetterRawMs }),
@@ -92,9 +101,35 @@ function compileBuckets(
       : `${labels} plus the longest window and its allowedLateness${minimum.model === undefined ? '' : `, model ${minimum.model}`}`;
     r.problems.add(
       'retention.buckets',
-      `must be at least ${formatMs(minimum.ms)} (${why}), or auto: a window may be analysed again until then`,
+      `must be at least ${formatDaysAndRest(minimum.ms)} (${why}), or auto: a window may be analysed again until then`,
     );
     return undefined;
   }
   return ms;
+}
+
+/**
+ * A limit as days plus the rest in its largest exact unit, then in parts: 43,270 minutes are "30d 70m (30d1h10m)",
+ * which reads as the label TTL plus window and lateness, and the part in parentheses is a valid duration to paste.
+ */
+export function formatDaysAndRest(ms: number): string {
+  const days = Math.floor(ms / DAY_MS);
+  const rest = ms - days * DAY_MS;
+  if (days === 0 || rest === 0) return formatMs(ms);
+  const parts: string[] = [];
+  let left = ms;
+  for (const [unit, size] of [
+    ['d', DAY_MS],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
+    const n = Math.floor(left / size);
+    if (n > 0) parts.push(`${n}${unit}`);
+    left -= n * size;
+  }
+  const compound = parts.join('');
+  const plain = `${days}d ${formatMs(rest)}`;
+  return plain.replace(' ', '') === compound ? plain : `${plain} (${compound})`;
 }

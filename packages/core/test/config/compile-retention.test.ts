@@ -92,26 +92,46 @@ describe('retention', () => {
     });
   });
 
+  it('metricHourly: refuses less than a day longer than metricRows, naming both and the minimum', () => {
+    expect(
+      problemAt(`retention:\n  metricRows: 7d\n  metricHourly: 3d\n${MINIMAL}`, 'retention.metricHourly'),
+    ).toMatchObject({
+      line: 3,
+      message:
+        'is 3d with metricRows 7d: must be at least 8d (metricRows + 1d), or the hours between the two are missing from the dashboards',
+    });
+    expect(
+      problemAt(`retention:\n  metricRows: 36h\n  metricHourly: 59h\n${MINIMAL}`, 'retention.metricHourly').message,
+    ).toContain('must be at least 60h (metricRows + 1d)');
+    // Exactly a day longer is the documented minimum, and accepted.
+    expect(parse(`retention:\n  metricRows: 7d\n  metricHourly: 8d\n${MINIMAL}`).retention).toEqual({
+      metricRowsMs: 7 * 86_400_000,
+      metricHourlyMs: 8 * 86_400_000,
+    });
+  });
+
   it('buckets: refuses a limit shorter than re-analysis needs, with every other problem of the file', () => {
     expect(problemAt(`retention:\n  buckets: 30d\n${MINIMAL}`, 'retention.buckets')).toMatchObject({
       line: 2,
       message:
-        'must be at least 43270m (the 30d label TTL plus the longest window and its allowedLateness, model m), or auto: a window may be analysed again until then',
+        'must be at least 30d 70m (30d1h10m) (the 30d label TTL plus the longest window and its allowedLateness, model m), or auto: a window may be analysed again until then',
     });
     expect(problemAt(`retention:\n  buckets: 7d\n  predictionIndex: 7d\n${MINIMAL}`, 'retention.buckets').message).toBe(
-      'must be at least 10150m (retention.predictionIndex plus the longest window and its allowedLateness, model m), or auto: a window may be analysed again until then',
+      'must be at least 7d 70m (7d1h10m) (retention.predictionIndex plus the longest window and its allowedLateness, model m), or auto: a window may be analysed again until then',
     );
     // A minute short of the minimum.
     expect(problemAt(`retention:\n  buckets: 43269m\n${MINIMAL}`, 'retention.buckets').message).toContain(
-      'must be at least 43270m',
+      'must be at least 30d 70m (30d1h10m)',
     );
+    // The figure in parentheses is the minimum itself, as a duration the file accepts.
+    expect(parse(`retention:\n  buckets: 30d1h10m\n${MINIMAL}`).retention?.bucketsMs).toBe(43_270 * MINUTE);
     expect(
       problemAt(
         withModel('review: { capacityPerHour: 10, audit: { rate: 0.01 }, ttl: 60d }', 'retention: { buckets: 45d }'),
         'retention.buckets',
       ).message,
     ).toBe(
-      'must be at least 86470m (the review.ttl of model m plus its window and allowedLateness), or auto: a window may be analysed again until then',
+      'must be at least 60d 70m (60d1h10m) (the review.ttl of model m plus its window and allowedLateness), or auto: a window may be analysed again until then',
     );
     expect(problemAt(`retention:\n  buckets: 0s\n${MINIMAL}`, 'retention.buckets').message).toBe(
       'must be longer than 0',

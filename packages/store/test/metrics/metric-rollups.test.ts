@@ -248,4 +248,74 @@ describe.each(BACKENDS)('metric roll-ups on %s', (kind) => {
     await rollUpMetricsIn(sql);
     expect((await summary())[0]).toMatchObject({ metric: 'drifted', series: 3, value_max_sum: 3, value_max_max: 1 });
   });
+
+  it('rolls up windows back-filled before the seams (a replay of old events) before deleting them, and the points show them', async () => {
+    // A first pass moves the seams: windows before day 3 and hourly roll-ups before day 1 are gone.
+    const now = D0 + 5 * DAY;
+    const limits = { metricRowsMs: 2 * DAY, metricHourlyMs: 4 * DAY };
+    await store.retention.apply(now, limits);
+    // Then a replay analyses a new model's windows of day -3 (before both seams) and another's of day 2 (between them).
+    for (let k = 0; k < 24; k++) {
+      await upsertMetricRows(sql, windowRows('m-back-day', k, 0, -3));
+      await upsertMetricRows(sql, windowRows('m-back-hour', k, 0, 2));
+    }
+    const result = await store.retention.apply(now, limits);
+    expect(result?.metrics?.windowsDeleted).toBe(48);
+    const psiDay = {
+      metric: 'psi',
+      windows: 24,
+      value_count: 24,
+      value_last: 23,
+      value_mean: 11.5,
+      value_min: 0,
+      value_max: 23,
+      rows: String(sum(0, 23, (k) => 100 + k)),
+      labelled_rows: String(sum(0, 23, (k) => k)),
+    };
+    // Day -3: its hours are past metricHourly (rolled into the day, then deleted); the day is kept.
+    expect(await rollups(sql, 'm-back-day', 'hour')).toEqual([]);
+    expect((await rollups(sql, 'm-back-day', 'day')).find((r) => r.metric === 'psi')).toMatchObject({
+      ...psiDay,
+      bucket_start: '2026-11-19T00:00',
+    });
+    // Day 2: both hours kept, and the day.
+    expect(
+      (await rollups(sql, 'm-back-hour', 'hour'))
+        .filter((r) => r.metric === 'psi')
+        .map((r) => [r.bucket_start, r.windows]),
+    ).toEqual([
+      ['2026-11-24T10:00', 12],
+      ['2026-11-24T11:00', 12],
+    ]);
+    expect((await rollups(sql, 'm-back-hour', 'day')).find((r) => r.metric === 'psi')).toMatchObject(psiDay);
+    // The points read each from its roll-up: the windows analysed add up.
+    const points = await sql.query<{ model: string; grain: string; n: number; windows: number }>(
+      `SELECT model, grain, count(*)::int AS n, sum(windows)::int AS windows FROM vigil_metric_points
+       WHERE model LIKE 'm-back-%' AND metric = 'psi' GROUP BY model, grain ORDER BY model`,
+    );
+    expect(points.rows).toEqual([
+      { model: 'm-back-day', grain: 'day', n: 1, windows: 24 },
+      { model: 'm-back-hour', grain: 'hour', n: 2, windows: 24 },
+    ]);
+    const fleet = await sql.query<{ series: number; value_max_max: number }>(
+      `SELECT series, value_max_max FROM vigil_metric_model_daily WHERE model = 'm-back-day' AND metric = 'psi'`,
+    );
+    expect(fleet.rows).toEqual([{ series: 1, value_max_max: 23 }]);
+
+    // A late label re-analyses window 23 of day 2 after its hour was rolled up and its windows deleted: the hour and
+    // the day keep its first analysis (counted once, not twice), and the next pass deletes the re-analysed row.
+    await upsertMetricRows(sql, windowRows('m-back-hour', 23, 5000, 2));
+    const late = await store.retention.apply(now, limits);
+    expect(late?.metrics?.windowsDeleted).toBe(1);
+    expect(
+      (await rollups(sql, 'm-back-hour', 'hour')).find(
+        (r) => r.bucket_start === '2026-11-24T11:00' && r.metric === 'psi',
+      ),
+    ).toMatchObject({
+      windows: 12,
+      value_last: 23,
+      value_max: 23,
+    });
+    expect((await rollups(sql, 'm-back-hour', 'day')).find((r) => r.metric === 'psi')).toMatchObject(psiDay);
+  });
 });

@@ -1,5 +1,6 @@
 import { auditLog } from '../../src/alerts/audit-log';
 import { listDeadLetters } from '../../src/dead-letters/dead-letters';
+import { upsertMetricRows } from '../../src/metrics/metric-rows';
 import { applyRetention, applyRetentionIn } from '../../src/retention/apply-retention';
 import {
   claimReviewItemIn,
@@ -402,5 +403,42 @@ describe.each(BACKENDS)('retention on %s', (kind) => {
     } finally {
       await sql.query('RESET enable_seqscan');
     }
+  });
+
+  it('rolls up a replay of events older than metricRows before deleting its windows (metricRows 7d, metricHourly 9d)', async () => {
+    const limits = { metricRowsMs: 7 * DAY, metricHourlyMs: 9 * DAY };
+    // A pass of a daemon already running: the seams are at 7 and 9 days.
+    await store.retention.apply(NOW, limits);
+    // Then `vigil replay` of a new model's events dated 10 days ago: 30 five-minute windows analysed.
+    const MINUTE = 60_000;
+    const first = NOW - 10 * DAY;
+    for (let k = 0; k < 30; k++) {
+      const windowEnd = first + (k + 1) * 5 * MINUTE;
+      await upsertMetricRows(sql, [
+        {
+          model: 'fleet-5',
+          version: '1',
+          windowStart: windowEnd - 60 * MINUTE,
+          windowEnd,
+          metric: 'psi',
+          feature: 'x',
+          group: '',
+          value: k / 10,
+          rows: 40,
+          labelledRows: 0,
+        },
+      ]);
+    }
+    const result = await store.retention.apply(NOW, limits);
+    expect(result?.metrics).toMatchObject({ windowsDeleted: 30, days: 1 });
+    // The audit log lists oldest first: this pass's entry is the last.
+    const audit = (await auditLog(sql, { limit: 100 })).filter((e) => e.action === 'retention.applied').at(-1);
+    expect(audit?.details).toMatchObject({ metricRows: { windowsDeleted: 30 }, metricRollups: { days: 1 } });
+    expect((await sql.query('SELECT 1 FROM vigil_metric_windows WHERE model = $1', ['fleet-5'])).rowCount).toBe(0);
+    // Kept in the daily roll-up (its hours are past metricHourly), and shown: the windows add up.
+    const points = await sql.query<{ grain: string; windows: number; rows: string; value_max: number }>(
+      `SELECT grain, windows, rows::text AS rows, value_max FROM vigil_metric_points WHERE model = 'fleet-5'`,
+    );
+    expect(points.rows).toEqual([{ grain: 'day', windows: 30, rows: String(30 * 40), value_max: 2.9 }]);
   });
 });
