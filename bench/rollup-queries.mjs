@@ -180,6 +180,14 @@ try {
     await q(`SELECT relname, (SELECT count(*) FROM vigil_metric_daily)::bigint::text AS daily_rows, (SELECT count(*) FROM vigil_metric_hourly)::bigint::text AS hourly_rows,
        pg_total_relation_size(c.oid)::bigint::text AS bytes FROM pg_class c WHERE relname IN ('vigil_metric_daily', 'vigil_metric_hourly', 'vigil_metric_series', 'vigil_metric_model_daily') ORDER BY relname`)
   ).rows;
+  // What the windows' fleet summary (migration 0027) adds to each window's row: its five columns' bytes.
+  const summaryBytes =
+    windowDays > 0
+      ? (
+          await q(`SELECT avg(coalesce(pg_column_size(psi_features), 0) + coalesce(pg_column_size(psi_max), 0) + coalesce(pg_column_size(psi_worst_feature), 0)
+              + coalesce(pg_column_size(drifted_features), 0) + coalesce(pg_column_size(model_rows), 0))::float8 AS bytes, count(*)::int AS windows FROM vigil_metric_windows`)
+        ).rows[0]
+      : null;
   const from = `'${new Date(Date.parse(END) - days * 86_400_000).toISOString()}'`;
   const range = `bucket_start BETWEEN ${from} AND '${END}'`;
   // The generated panels' SQL (dashboards/src) over vigil_metric_points, variables and $__timeFilter expanded as
@@ -363,7 +371,12 @@ try {
   console.log(
     `\nRoll-up queries: ${models} models × ${perModel} series, ${days} days daily; hourly for ${hourlyModels} models' series and every model's rows/labelledRows`,
   );
-  console.log(`sizes: ${JSON.stringify(sizes)}\n`);
+  console.log(`sizes: ${JSON.stringify(sizes)}`);
+  if (summaryBytes)
+    console.log(
+      `the windows' fleet summary columns: ${JSON.stringify(summaryBytes)} (bytes a window, before alignment)`,
+    );
+  console.log('');
   console.log(
     table(
       ['query (whole range)', 'median ms (planning + execution)', 'first run ms', 'rows'],
@@ -371,7 +384,10 @@ try {
     ),
   );
   if (args.json)
-    writeFileSync(args.json, JSON.stringify({ models, days, hourlyModels, perModel, sizes, results }, null, 2));
+    writeFileSync(
+      args.json,
+      JSON.stringify({ models, days, hourlyModels, windowDays, perModel, sizes, summaryBytes, results }, null, 2),
+    );
 } finally {
   if (created) await dropDatabase(serverUrl, name).catch((e) => console.error(`[rollups] drop ${name}: ${e.message}`));
 }

@@ -386,6 +386,23 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     expect(a.worst).toEqual(a.worstBefore);
     expect(a.models.filter((m) => m.worst_psi !== null).length).toBeGreaterThanOrEqual(2);
     expect(a.models).toEqual(a.modelsBefore);
+    // Both read the windows through their (model, window_end) index and the days through the summary's key.
+    const fleet = dashboards.find((d) => d.uid === 'vigil-fleet')!;
+    const context = await variablesOf(fleet);
+    for (const [title, indexes] of [
+      ['Worst feature drift (PSI)', [/Index Scan using vigil_metric_windows\S*_end/, /vigil_metric_model_daily_pkey/]],
+      ['Models', [/Index Scan (Backward )?using vigil_metric_windows\S*_end/]],
+    ] as const) {
+      const panel = fleet.panels.find((p) => p.title === title && p.type !== 'stat')!;
+      const plan = await store.transaction(async (tx: SqlExecutor) => {
+        await tx.query('SET LOCAL enable_seqscan = off');
+        const r = await tx.query<Record<string, string>>(
+          `EXPLAIN ${expandGrafanaSql(panel.targets![0]!.rawSql, context)}`,
+        );
+        return r.rows.map((x) => Object.values(x)[0]).join('\n');
+      });
+      for (const index of indexes) expect({ title, plan }).toEqual({ title, plan: expect.stringMatching(index) });
+    }
   });
 
   // Last: it deletes windows.
