@@ -123,8 +123,10 @@ try {
       );
     await fill('vigil_metric_daily', '1 day', days, 'true');
     // What the maintenance pass writes beside the daily roll-ups (migration 0015, packages/store/src/metrics/metric-rollups.ts).
-    await q(`INSERT INTO vigil_metric_model_daily (metric, bucket_start, model, version, series, value_max_sum, value_max_max, value_mean_max)
-      SELECT s.metric, d.bucket_start, s.model, s.version, count(*), sum(d.value_max), max(d.value_max), max(d.value_mean)
+    // With migration 0025's columns: the input features' maximum and the day's last window (where the fleet plots it).
+    await q(`INSERT INTO vigil_metric_model_daily (metric, bucket_start, model, version, series, value_max_sum, value_max_max, value_mean_max, feature_value_max_max, last_window_end)
+      SELECT s.metric, d.bucket_start, s.model, s.version, count(*), sum(d.value_max), max(d.value_max), max(d.value_mean),
+             max(d.value_max) FILTER (WHERE s.feature <> '' AND s.feature NOT LIKE '$%' AND s.group_key = ''), max(d.last_window_end)
       FROM vigil_metric_daily d JOIN vigil_metric_series s USING (series_id) GROUP BY s.metric, d.bucket_start, s.model, s.version ORDER BY 2, 1`);
     log(`daily roll-ups written (${Math.round((performance.now() - t0) / 1000)} s)`);
     await fill(

@@ -22,6 +22,10 @@ ALTER TABLE vigil_metric_windows ADD COLUMN psi_features smallint, ADD COLUMN ps
   ADD COLUMN psi_worst_feature text, ADD COLUMN drifted_features double precision, ADD COLUMN model_rows boolean;
 
 CREATE FUNCTION vigil_metric_window_summary() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  -- Decompressed once (the || copies it), not once per series looked up: 3x the trigger's time otherwise.
+  pos jsonb := (SELECT positions || '{}'::jsonb FROM vigil_metric_layouts WHERE layout_id = NEW.layout);
+  v double precision[] := NEW.vals;
 BEGIN
   -- The series of the model version the panels read, looked up by position in the window's layout (as the view
   -- vigil_metric_rows does); VOLATILE plpgsql: a layout added by this same statement is seen.
@@ -31,10 +35,9 @@ BEGIN
          sum(x.v) FILTER (WHERE x.metric = 'drifted' AND x.feature_row),
          count(*) FILTER (WHERE x.metric = 'rows' AND NOT x.feature_row) > 0
   INTO NEW.psi_features, NEW.psi_max, NEW.psi_worst_feature, NEW.drifted_features, NEW.model_rows
-  FROM (SELECT s.metric, s.feature, s.feature <> '' AS feature_row, NEW.vals[p.i] AS v
+  FROM (SELECT s.metric, s.feature, s.feature <> '' AS feature_row, v[p.i] AS v
         FROM vigil_metric_series s
-        CROSS JOIN (SELECT positions FROM vigil_metric_layouts WHERE layout_id = NEW.layout) AS l
-        CROSS JOIN LATERAL (SELECT (l.positions ->> s.series_id::text)::integer AS i) AS p
+        CROSS JOIN LATERAL (SELECT (pos ->> s.series_id::text)::integer AS i) AS p
         WHERE s.model = NEW.model AND s.version = NEW.version AND s.metric IN ('psi', 'drifted', 'rows')
           AND s.group_key = '' AND (s.feature = '' OR s.feature NOT LIKE '$%') AND (s.metric <> 'rows' OR s.feature = '')
           AND p.i IS NOT NULL) AS x;
