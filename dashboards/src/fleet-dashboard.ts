@@ -1,7 +1,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { incidentAnnotations } from './incident-annotations';
 import { stat, table, timeSeries } from './panels';
-import { featureRows, metricIn, metricIs, modelIs, modelRows, OPEN_INCIDENT } from './sql-conventions';
+import { featureRows, metricIs, modelIs, OPEN_INCIDENT } from './sql-conventions';
 import { modelVariable } from './variables';
 import { vigilDashboard } from './vigil-dashboard';
 
@@ -90,13 +90,21 @@ export function fleetDashboard(): Dashboard {
         {
           title: 'Worst feature drift (PSI)',
           description:
-            'Per model and window, the largest PSI of any input feature. Above 0.2 is usually called a significant shift. Before the day where retention.metricRows left windows: per model and day (vigil_metric_model_daily).',
+            "Per model and window, the largest PSI of any input feature (each window's own summary, vigil_metric_windows.psi_max). Above 0.2 is usually called a significant shift. Before the day where retention.metricRows left windows: per model and day (vigil_metric_model_daily).",
         },
         { w: 12, h: 8 },
-        `SELECT window_end AS "time", model AS metric, max(value_max) AS psi
+        // Windows from their summary columns (migration 0027), hours of the windows' first day from the roll-ups,
+        // days before it from the models' daily summary: never every feature series of every model.
+        `SELECT window_end AS "time", model AS metric, max(psi_max) AS psi
+         FROM vigil_metric_windows
+         WHERE ${models} AND psi_features > 0 AND $__timeFilter(window_end)
+           AND window_end >= (SELECT windows_from FROM vigil_metric_seams())
+         GROUP BY 1, 2
+         UNION ALL
+         SELECT window_end, model, max(value_max)
          FROM vigil_metric_points
          WHERE ${models} AND ${metricIs('psi')} AND ${featureRows()} AND $__timeFilter(window_end)
-           AND grain <> 'day' AND (grain = 'window' OR window_start >= (SELECT windows_day FROM vigil_metric_seams()))
+           AND grain = 'hour' AND window_start >= (SELECT windows_day FROM vigil_metric_seams())
          GROUP BY 1, 2
          UNION ALL
          SELECT last_window_end, model, max(feature_value_max_max)
@@ -116,20 +124,21 @@ export function fleetDashboard(): Dashboard {
             'Per model: its versions, the latest analysed window, events in the time range, the most drifted feature of the latest window, open incidents, the newest event time, and windows awaiting analysis.',
         },
         { w: 24, h: 8 },
+        // The latest window holding the model's rows count, and its drift, from the windows' summary columns
+        // (migration 0027): one backward index probe per model, not every window of the range.
         `WITH latest AS (
-           SELECT DISTINCT ON (model) model, version, window_start, window_end
-           FROM vigil_metric_rows
-           WHERE ${models} AND ${metricIs('rows')} AND ${modelRows()} AND $__timeFilter(window_end)
-           ORDER BY model, window_end DESC, version DESC
+           SELECT m.model, x.version, x.window_start, x.window_end, x.worst_psi, x.worst_feature, x.drifted_features
+           FROM vigil_models AS m
+           CROSS JOIN LATERAL (
+             SELECT w.version, w.window_start, w.window_end, w.psi_max AS worst_psi, w.psi_worst_feature AS worst_feature, w.drifted_features
+             FROM vigil_metric_windows AS w
+             WHERE w.model = m.model AND w.model_rows AND $__timeFilter(w.window_end)
+             ORDER BY w.window_end DESC, w.version DESC
+             LIMIT 1
+           ) AS x
+           WHERE ${modelIs(true, 'm.model')}
          ), drift AS (
-           SELECT r.model,
-                  max(r.value) FILTER (WHERE ${metricIs('psi', 'r.')}) AS worst_psi,
-                  (array_agg(r.feature ORDER BY r.value DESC NULLS LAST) FILTER (WHERE ${metricIs('psi', 'r.')}))[1] AS worst_feature,
-                  sum(r.value) FILTER (WHERE ${metricIs('drifted', 'r.')}) AS drifted_features
-           FROM vigil_metric_rows AS r
-           JOIN latest AS l ON l.model = r.model AND l.version = r.version AND l.window_start = r.window_start AND l.window_end = r.window_end
-           WHERE ${metricIn(['psi', 'drifted'], 'r.')} AND ${featureRows('r.')}
-           GROUP BY r.model
+           SELECT model, worst_psi, worst_feature, drifted_features FROM latest
          ), traffic AS (
            SELECT model, sum(rows) AS events FROM vigil_buckets WHERE ${models} AND $__timeFilter(bucket_start) GROUP BY model
          ), pending AS (

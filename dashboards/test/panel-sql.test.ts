@@ -6,6 +6,41 @@ import { expandGrafanaSql } from './helpers/grafana-sql';
 import { checkShape, run, variablesOf as queryVariables } from './helpers/panel-queries';
 
 /**
+ * The fleet panels as they read every input feature's row of every window before migration 0027 (the windows'
+ * summary columns): the answers the new SQL must give.
+ */
+const FLEET_WORST_PSI_BEFORE_0027 = `SELECT window_end AS "time", model AS metric, max(value_max) AS psi
+  FROM vigil_metric_points
+  WHERE model IN ($model) AND metric = 'psi' AND feature <> '' AND feature NOT LIKE '$%' AND group_key = '' AND $__timeFilter(window_end)
+    AND grain <> 'day' AND (grain = 'window' OR window_start >= (SELECT windows_day FROM vigil_metric_seams()))
+  GROUP BY 1, 2
+  UNION ALL
+  SELECT last_window_end, model, max(feature_value_max_max)
+  FROM vigil_metric_model_daily
+  WHERE model IN ($model) AND metric = 'psi' AND bucket_start < (SELECT windows_day FROM vigil_metric_seams())
+    AND bucket_start BETWEEN $__timeFrom()::timestamptz - interval '1 day' AND $__timeTo()::timestamptz AND $__timeFilter(last_window_end)
+  GROUP BY 1, 2
+  ORDER BY 1`;
+const FLEET_MODELS_DRIFT_BEFORE_0027 = `WITH latest AS (
+    SELECT DISTINCT ON (model) model, version, window_start, window_end
+    FROM vigil_metric_rows
+    WHERE model IN ($model) AND metric = 'rows' AND feature = '' AND group_key = '' AND $__timeFilter(window_end)
+    ORDER BY model, window_end DESC, version DESC
+  ), drift AS (
+    SELECT r.model,
+           max(r.value) FILTER (WHERE r.metric = 'psi') AS worst_psi,
+           (array_agg(r.feature ORDER BY r.value DESC NULLS LAST) FILTER (WHERE r.metric = 'psi'))[1] AS worst_feature,
+           sum(r.value) FILTER (WHERE r.metric = 'drifted') AS drifted_features
+    FROM vigil_metric_rows AS r
+    JOIN latest AS l ON l.model = r.model AND l.version = r.version AND l.window_start = r.window_start AND l.window_end = r.window_end
+    WHERE r.metric IN ('psi', 'drifted') AND r.feature <> '' AND r.feature NOT LIKE '$%' AND r.group_key = ''
+    GROUP BY r.model
+  )
+  SELECT m.model, l.window_end AS latest_window_end, d.worst_feature, d.worst_psi, d.drifted_features
+  FROM vigil_models AS m LEFT JOIN latest AS l ON l.model = m.model LEFT JOIN drift AS d ON d.model = m.model
+  WHERE m.model IN ($model) ORDER BY m.model`;
+
+/**
  * Every query of every dashboard — variables, panels, annotations — expanded exactly as Grafana expands it and
  * run against the real PostgreSQL schema (all migrations) filled with realistic rows; each must return rows with
  * the columns its panel type needs.
@@ -317,6 +352,59 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     expect(await value('Events')).toBeGreaterThan(24 * (1200 + 400 + 3000 + 9000) * 0.7);
   });
 
+  /** The fleet panels' answers (new SQL) and the same from the SQL before migration 0027, comparably ordered. */
+  const fleetAnswers = async () => {
+    const fleet = dashboards.find((d) => d.uid === 'vigil-fleet')!;
+    const context = await variablesOf(fleet);
+    const sqlOf = (title: string, type: string) =>
+      expandGrafanaSql(fleet.panels.find((p) => p.title === title && p.type === type)!.targets![0]!.rawSql, context);
+    const byTimeAndModel = (rows: Array<Record<string, unknown>>) =>
+      [...rows].sort(
+        (x, y) =>
+          (x.time as Date).getTime() - (y.time as Date).getTime() || String(x.metric).localeCompare(String(y.metric)),
+      );
+    const models = (await run(store, sqlOf('Models', 'table'))).rows
+      .map((r) => ({
+        model: r.model,
+        latest_window_end: r.latest_window_end,
+        worst_feature: r.worst_feature,
+        worst_psi: r.worst_psi,
+        drifted_features: r.drifted_features,
+      }))
+      .sort((x, y) => String(x.model).localeCompare(String(y.model)));
+    return {
+      worst: byTimeAndModel((await run(store, sqlOf('Worst feature drift (PSI)', 'timeseries'))).rows),
+      worstBefore: byTimeAndModel((await run(store, expandGrafanaSql(FLEET_WORST_PSI_BEFORE_0027, context))).rows),
+      models,
+      modelsBefore: (await run(store, expandGrafanaSql(FLEET_MODELS_DRIFT_BEFORE_0027, context))).rows,
+    };
+  };
+
+  it("answers the fleet panels from the windows' summary columns as from every feature row before (migration 0027)", async () => {
+    const a = await fleetAnswers();
+    expect(a.worst.length).toBeGreaterThan(50);
+    expect(a.worst).toEqual(a.worstBefore);
+    expect(a.models.filter((m) => m.worst_psi !== null).length).toBeGreaterThanOrEqual(2);
+    expect(a.models).toEqual(a.modelsBefore);
+    // Both read the windows through their (model, window_end) index and the days through the summary's key.
+    const fleet = dashboards.find((d) => d.uid === 'vigil-fleet')!;
+    const context = await variablesOf(fleet);
+    for (const [title, indexes] of [
+      ['Worst feature drift (PSI)', [/Index Scan using vigil_metric_windows\S*_end/, /vigil_metric_model_daily_pkey/]],
+      ['Models', [/Index Scan (Backward )?using vigil_metric_windows\S*_end/]],
+    ] as const) {
+      const panel = fleet.panels.find((p) => p.title === title && p.type !== 'stat')!;
+      const plan = await store.transaction(async (tx: SqlExecutor) => {
+        await tx.query('SET LOCAL enable_seqscan = off');
+        const r = await tx.query<Record<string, string>>(
+          `EXPLAIN ${expandGrafanaSql(panel.targets![0]!.rawSql, context)}`,
+        );
+        return r.rows.map((x) => Object.values(x)[0]).join('\n');
+      });
+      for (const index of indexes) expect({ title, plan }).toEqual({ title, plan: expect.stringMatching(index) });
+    }
+  });
+
   // Last: it deletes windows.
   it('plots the roll-ups where retention deleted the windows, and the windows where it kept them: no gap, nothing twice', async () => {
     const HOUR = 3_600_000;
@@ -359,6 +447,10 @@ describe('dashboard SQL on the real PostgreSQL schema', () => {
     const grains = await run(store, `SELECT DISTINCT grain FROM vigil_metric_points ORDER BY 1`);
     expect(grains.rows.map((r) => r.grain)).toEqual(['hour', 'window']);
     const after = await answers();
+    // Where retention deleted windows, the fleet panels still answer as the SQL before migration 0027 did.
+    const fleetNow = await fleetAnswers();
+    expect(fleetNow.worst).toEqual(fleetNow.worstBefore);
+    expect(fleetNow.models).toEqual(fleetNow.modelsBefore);
     let older = 0;
     const time = (r: Record<string, unknown>) => (r.time as Date).getTime();
     // The fleet panel reads the days before the windows' first day from the models' daily summary: per model and
