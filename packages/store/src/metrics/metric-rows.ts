@@ -63,6 +63,16 @@ export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRo
     string,
     { first: MetricRow; last: MetricRow; vals: Map<number, number | null>; details: string[] }
   >();
+  // The finite non-zero values of each window's rows by feature and group: what a row's details may point at
+  // instead of holding a copy (migration 0028).
+  const siblings = new Map<string, Map<number, number>>();
+  for (const r of list) {
+    if (r.value === null || !Number.isFinite(r.value) || r.value === 0) continue;
+    const key = compositeKey(r.model, r.version, r.windowStart, r.windowEnd, r.feature, r.group);
+    let byValue = siblings.get(key);
+    if (byValue === undefined) siblings.set(key, (byValue = new Map()));
+    if (!byValue.has(r.value)) byValue.set(r.value, ids.get(seriesKey(r)) as number);
+  }
   for (const r of list) {
     const key = compositeKey(r.model, r.version, r.windowStart, r.windowEnd);
     let w = windows.get(key);
@@ -70,12 +80,15 @@ export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRo
     w.last = r;
     const id = ids.get(seriesKey(r)) as number;
     w.vals.set(id, r.value);
-    if (r.details !== undefined) w.details.push(`"${id}":${detailsJson(r.details, shared)}`);
+    if (r.details === undefined) continue;
+    const sibling = siblings.get(compositeKey(r.model, r.version, r.windowStart, r.windowEnd, r.feature, r.group));
+    w.details.push(`"${id}":${detailsJson(compactDetails(r.details, id, sibling), shared)}`);
   }
   const ws = [...windows.values()];
   // A window's values as a float8[] in the order of its sorted series ids, whose set (its layout) is stored once
   // (migration 0023). Written again, a window keeps the values of its series not written and takes the others'; its
-  // details drop every series written (a row written again without details loses the details it had).
+  // details drop every series written (a row written again without details loses the details it had); the details
+  // kept have their sibling values pinned first (migration 0028), as those values may be the ones written.
   const layouts = ws.map((w) => [...w.vals.keys()].sort((a, b) => a - b));
   await sql.query(
     `INSERT INTO vigil_metric_windows AS t (model, version, window_start, window_end, rows, labelled_rows, layout, vals, details, computed_at)
@@ -86,7 +99,7 @@ export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRo
      ON CONFLICT (model, version, window_start, window_end) DO UPDATE SET
        rows = EXCLUDED.rows, labelled_rows = EXCLUDED.labelled_rows,
        (layout, vals) = (SELECT m.merged_layout, m.merged_vals FROM vigil_metric_merge_values(t.layout, t.vals, EXCLUDED.layout, EXCLUDED.vals) AS m),
-       details = NULLIF(COALESCE(t.details - vigil_metric_layout_series(EXCLUDED.layout)::text[], '{}'::jsonb) || COALESCE(EXCLUDED.details, '{}'::jsonb), '{}'::jsonb),
+       details = NULLIF(COALESCE(vigil_metric_pin_details(t.details - vigil_metric_layout_series(EXCLUDED.layout)::text[], t.layout, t.vals), '{}'::jsonb) || COALESCE(EXCLUDED.details, '{}'::jsonb), '{}'::jsonb),
        computed_at = EXCLUDED.computed_at`,
     [
       textArrayParam(ws.map((w) => w.first.model)),
@@ -265,6 +278,40 @@ function detailsJson(details: unknown, shared: ReadonlyMap<object, number>): str
   return JSON.stringify({ ...(details as object), histogram: { $h: id, current: (h as FullHistogram).current } });
 }
 
+/** The key sets of a per-group rate's details, stored as `"$g": [n, labelled, sufficient, ci?]` (migration 0028). */
+const GROUP_KEYS = ['labelled', 'n', 'sufficient'];
+const GROUP_KEYS_CI = ['ci', 'labelled', 'n', 'sufficient'];
+
+/**
+ * A row's details without what the view rebuilds (migration 0028): numbers that are the value of a sibling row (same
+ * window, feature and group, written in this call) become `"$v": {"<field>": <series id>}`, and a per-group rate's
+ * `{n, labelled, sufficient, ci}` becomes `"$g": […]`. Details with a key starting with "$" are left as they are.
+ */
+function compactDetails(details: unknown, id: number, sibling: ReadonlyMap<number, number> | undefined): unknown {
+  if (typeof details !== 'object' || details === null || Array.isArray(details)) return details;
+  const d = details as Record<string, unknown>;
+  const keys = Object.keys(d).sort();
+  if (keys.some((k) => k.startsWith('$'))) return details;
+  // Every value defined: JSON drops an undefined field of an object but writes null for it in an array.
+  const same = (a: readonly string[]) =>
+    a.length === keys.length && a.every((k, i) => keys[i] === k && d[k] !== undefined);
+  if (same(GROUP_KEYS)) return { $g: [d.n, d.labelled, d.sufficient] };
+  if (same(GROUP_KEYS_CI)) return { $g: [d.n, d.labelled, d.sufficient, d.ci] };
+  if (sibling === undefined) return details;
+  let out: Record<string, unknown> | undefined;
+  const refs: Record<string, number> = {};
+  for (const k of keys) {
+    const v = d[k];
+    if (typeof v !== 'number') continue;
+    const from = sibling.get(v);
+    if (from === undefined || from === id) continue;
+    out ??= { ...d };
+    delete out[k];
+    refs[k] = from;
+  }
+  return out === undefined ? details : { ...out, $v: refs };
+}
+
 /** A value as an element of a float8[] literal: NULL, or the text float8 reads exactly (shortest round trip, NaN, ±Infinity). */
 function arrayValue(value: number | null): string {
   return value === null ? 'NULL' : String(value);
@@ -278,7 +325,7 @@ export async function metricRows(sql: SqlExecutor, model: string, query: MetricR
      FROM vigil_metric_windows w
      JOIN vigil_metric_layouts l ON l.layout_id = w.layout
      CROSS JOIN LATERAL (
-       SELECT v.id, v.value, vigil_metric_details(d.value) AS details
+       SELECT v.id, v.value, vigil_metric_details(d.value, w.vals, l.positions) AS details
        FROM unnest(l.series, w.vals) AS v(id, value) LEFT JOIN jsonb_each(w.details) AS d ON d.key = v.id::text
      ) AS x
      JOIN vigil_metric_series s ON s.series_id = x.id

@@ -24,6 +24,7 @@ import { MIGRATION_0023_METRIC_VALUES_ARRAYS } from './0023-metric-values-arrays
 import { MIGRATION_0024_PREDICTION_INDEX_COMPACT_ROWS } from './0024-prediction-index-compact-rows';
 import { MIGRATION_0025_METRIC_POINTS } from './0025-metric-points';
 import { MIGRATION_0027_METRIC_WINDOW_FLEET_SUMMARY } from './0027-metric-window-fleet-summary';
+import { MIGRATION_0028_METRIC_DETAILS_WITHOUT_COPIES } from './0028-metric-details-without-copies';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -63,4 +64,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 24, name: 'prediction-index-compact-rows', sql: MIGRATION_0024_PREDICTION_INDEX_COMPACT_ROWS },
   { id: 25, name: 'metric-points', sql: MIGRATION_0025_METRIC_POINTS },
   { id: 27, name: 'metric-window-fleet-summary', sql: MIGRATION_0027_METRIC_WINDOW_FLEET_SUMMARY },
+  { id: 28, name: 'metric-details-without-copies', sql: MIGRATION_0028_METRIC_DETAILS_WITHOUT_COPIES },
 ];

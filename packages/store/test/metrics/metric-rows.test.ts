@@ -223,6 +223,109 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
     expect(layouts.rows[0]?.n).toBe(2);
   });
 
+  it('stores no copy of a sibling row’s value in a drift row’s details nor the keys of per-group rates, and reads them back as written whatever extra_float_digits a session sets', async () => {
+    const model = 'm-copies';
+    // Doubles whose shortest text is awkward: a long fraction, exponents both ways, the extremes.
+    const awkward = [0.1 + 0.2, 1e-7, 5e-324, 1.7976931348623157e308, 1.2345678901234568e20, -2.5e-10, 1 / 3];
+    const window = (w: number, stat: (f: number) => number) => {
+      const at = { model, windowStart: T0 + w * 5 * MINUTE, windowEnd: T0 + w * 5 * MINUTE + HOUR };
+      return awkward.flatMap((p, f) => [
+        row({ ...at, metric: 'ks', feature: `f${f}`, value: stat(f) }),
+        row({ ...at, metric: 'ksPValue', feature: `f${f}`, value: p, details: { pValueAdjusted: Math.min(1, p * 7) } }),
+        row({
+          ...at,
+          metric: 'drifted',
+          feature: `f${f}`,
+          value: p < 0.05 ? 1 : 0,
+          // value and pValue are the ks and ksPValue rows' values; ksErrorBound equals no sibling's value.
+          details: { method: 'ks', value: stat(f), pValue: p, threshold: 0.05, ksErrorBound: 0.0123 + f },
+        }),
+        // A zero is never replaced (0 and -0 are one JSON number but two float8s).
+        row({ ...at, metric: 'missingRate', feature: `f${f}`, value: 0, details: { zero: 0, p } }),
+        row({
+          ...at,
+          metric: 'tpr',
+          group: `g=${f}`,
+          value: 0.5,
+          details: { n: 10 + f, labelled: 9, ci: [p, 0.9], sufficient: f % 2 === 0 },
+        }),
+        row({
+          ...at,
+          metric: 'ece',
+          group: `g=${f}`,
+          value: 0.25,
+          details: { n: 10 + f, labelled: 9, sufficient: false },
+        }),
+        // Not a group rate's key set (an extra key), nor numbers of its own feature's rows (another group): as written.
+        row({
+          ...at,
+          metric: 'fpr',
+          group: `g=${f}`,
+          value: stat(f),
+          details: { n: 1, labelled: 1, sufficient: true, x: 2 },
+        }),
+      ]);
+    };
+    const stat = (f: number) => 0.01 * (f + 1) + 1e-17 * f;
+    const written = [...window(0, stat), ...window(1, stat)];
+    await upsertMetricRows(sql, written);
+    // The ks rows of window 1 written again alone, with other values: the drift rows kept there keep the values
+    // they were written with.
+    await upsertMetricRows(
+      sql,
+      window(1, (f) => 0.5 + f).filter((r) => r.metric === 'ks'),
+    );
+    const expected = [
+      ...written.filter((r) => !(r.windowStart > T0 && r.metric === 'ks')),
+      ...window(1, (f) => 0.5 + f).filter((r) => r.metric === 'ks'),
+    ];
+    const byKey = (a: MetricRow, b: MetricRow) =>
+      a.windowStart - b.windowStart || cmp(a.metric, b.metric) || cmp(a.feature, b.feature) || cmp(a.group, b.group);
+    const read = await metricRows(sql, model, { from: T0, to: T0 + HOUR });
+    expect(read.map(({ computedAt, ...r }) => r)).toEqual([...expected].sort(byKey));
+    expect(await viewRows(sql, model)).toEqual(read);
+    // The rebuilt details print as the jsonb of what was written, with Grafana's extra_float_digits (3) too.
+    const texts = async () =>
+      (
+        await sql.query<{ t: string }>(
+          `SELECT details::text AS t FROM vigil_metric_rows WHERE model = $1 AND details IS NOT NULL
+           ORDER BY window_start, metric, feature, group_key`,
+          [model],
+        )
+      ).rows.map((r) => r.t);
+    const asJsonb = await sql.query<{ t: string }>(
+      'SELECT x::jsonb::text AS t FROM unnest($1::text[]) WITH ORDINALITY AS u(x, i) ORDER BY i',
+      [
+        [...expected]
+          .filter((r) => r.details !== undefined)
+          .sort(byKey)
+          .map((r) => JSON.stringify(r.details)),
+      ],
+    );
+    expect(await texts()).toEqual(asJsonb.rows.map((r) => r.t));
+    await sql.query('SET extra_float_digits = 3');
+    try {
+      expect(await texts()).toEqual(asJsonb.rows.map((r) => r.t));
+    } finally {
+      await sql.query('RESET extra_float_digits');
+    }
+    // Stored: the drift rows point at their siblings and the group rates hold arrays.
+    const stored = (
+      await sql.query<{ details: string }>(
+        'SELECT details::text AS details FROM vigil_metric_windows WHERE model = $1 ORDER BY window_start',
+        [model],
+      )
+    ).rows.map((r) => r.details);
+    expect(stored).toHaveLength(2);
+    const first = stored[0] as string;
+    expect(first.match(/"\$v": \{"value": \d+, "pValue": \d+\}/g)).toHaveLength(awkward.length);
+    expect(first.match(/"\$g": \[/g)).toHaveLength(2 * awkward.length);
+    expect(first.match(/"sufficient"/g)).toHaveLength(awkward.length); // the fpr rows' only
+    expect(first.match(/"ksErrorBound"/g)).toHaveLength(awkward.length);
+    expect(first.match(/"zero": 0/g)).toHaveLength(awkward.length);
+    expect(first.match(/"x": 2/g)).toHaveLength(awkward.length);
+  });
+
   it('stores the bin labels and reference counts of drift histograms once, keeps only the current counts per window, and reads the histograms back whole', async () => {
     const model = 'm-histograms';
     const labels = (f: number) => ['(-inf, 0.1)', '[0.1, 0.5)', `[0.5, ${f})`, `[${f}, inf)`];
