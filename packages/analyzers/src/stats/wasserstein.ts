@@ -6,7 +6,7 @@
  *
  * over the merged sorted values z of both samples, with Fₛ(x) the fraction of sample s that is ≤ x.
  *
- * Inputs must be sorted ascending and NaN-free. One merge pass, no allocation: the CDF difference is kept as the
+ * Inputs must be sorted ascending and NaN-free. One merge pass ({@link ksAndWasserstein1}'s): the CDF difference is kept as the
  * integer |i·n_v − j·n_u| and the sum divided by n_u·n_v once at the end. The sum is compensated (Neumaier), so
  * its error does not grow with the number of rows; scipy's pairwise summation grows only with log n, and a plain
  * running sum over 2M terms would already drift by ~1e-12 relative.
@@ -16,34 +16,13 @@
  * @returns NaN when either sample is empty (scipy refuses empty samples).
  */
 export function wasserstein1(sortedU: Float64Array, sortedV: Float64Array): number {
-  const nu = sortedU.length;
-  const nv = sortedV.length;
-  if (nu === 0 || nv === 0) return NaN;
-  let i = 0;
-  let j = 0;
-  let sum = 0;
-  let compensation = 0;
-  let previous = Math.min(sortedU[0]!, sortedV[0]!);
-  // Each step moves past one element of either sample; the CDFs are constant on [previous, x), where exactly
-  // i elements of u and j of v are ≤ previous. Once one sample is used up, its index stays at its length.
-  while (i < nu || j < nv) {
-    const takeU = j === nv || (i < nu && sortedU[i]! <= sortedV[j]!);
-    const x = takeU ? sortedU[i]! : sortedV[j]!;
-    const term = Math.abs(i * nv - j * nu) * (x - previous);
-    const total = sum + term;
-    compensation += sum >= term ? sum - total + term : term - total + sum;
-    sum = total;
-    previous = x;
-    if (takeU) i++;
-    else j++;
-  }
-  return (sum + compensation) / (nu * nv);
+  return ksAndWasserstein1(sortedU, sortedV).wasserstein;
 }
 
 /**
  * {@link wasserstein1} and the two-sample KS statistic (ks.ts `ksStatistic(sortedU, sortedV)`) from one merge pass
  * over the sorted pair: a report computes both for every numeric column, and each used to walk the 2n values on
- * its own. The same numbers to the bit: the Wasserstein sum is the same loop, and KS takes the largest integer
+ * its own. The same numbers to the bit: the Wasserstein sum is described at {@link wasserstein1}, and KS takes the largest integer
  * |i·n_v − j·n_u| over the states where every value up to the previous one is consumed — those just before a
  * strictly larger value — which are the states `ksStatistic` visits (the states in the middle of a run of ties
  * are skipped: they are not values of the CDFs).
@@ -58,6 +37,8 @@ export function ksAndWasserstein1(sortedU: Float64Array, sortedV: Float64Array):
   let compensation = 0;
   let maxDifference = 0;
   let previous = Math.min(sortedU[0]!, sortedV[0]!);
+  // Each step moves past one element of either sample; the CDFs are constant on [previous, x), where exactly
+  // i elements of u and j of v are ≤ previous. Once one sample is used up, its index stays at its length.
   while (i < nu || j < nv) {
     const takeU = j === nv || (i < nu && sortedU[i]! <= sortedV[j]!);
     const x = takeU ? sortedU[i]! : sortedV[j]!;
