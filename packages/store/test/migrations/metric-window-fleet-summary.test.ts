@@ -19,14 +19,9 @@ const row = (over: Partial<MetricRow> & Pick<MetricRow, 'metric'>): MetricRow =>
   ...over,
 });
 
-/** The summary columns of every window of a model, in key order. */
-async function summaries(sql: SqlClient, model: string) {
-  const r = await sql.query<Record<string, unknown>>(
-    `SELECT version, window_end, psi_features, psi_max, psi_worst_feature, drifted_features, model_rows
-     FROM vigil_metric_windows WHERE model = $1 ORDER BY version, window_start, window_end`,
-    [model],
-  );
-  return r.rows.map((x) => ({
+/** A row of either query below, both selecting the summary columns under the same names. */
+function summaryOf(x: Record<string, unknown>) {
+  return {
     version: String(x.version),
     windowEnd: new Date(x.window_end as string).getTime(),
     psiFeatures: Number(x.psi_features),
@@ -34,7 +29,17 @@ async function summaries(sql: SqlClient, model: string) {
     worst: x.psi_worst_feature,
     drifted: x.drifted_features === null ? null : Number(x.drifted_features),
     modelRows: x.model_rows,
-  }));
+  };
+}
+
+/** The summary columns of every window of a model, in key order. */
+async function summaries(sql: SqlClient, model: string) {
+  const r = await sql.query<Record<string, unknown>>(
+    `SELECT version, window_end, psi_features, psi_max, psi_worst_feature, drifted_features, model_rows
+     FROM vigil_metric_windows WHERE model = $1 ORDER BY version, window_start, window_end`,
+    [model],
+  );
+  return r.rows.map(summaryOf);
 }
 
 /** The same, aggregated from the `vigil_metric_rows` view as the fleet panels did before migration 0027. */
@@ -51,15 +56,7 @@ async function fromView(sql: SqlClient, model: string) {
      WHERE w.model = $1 GROUP BY w.version, w.window_start, w.window_end ORDER BY w.version, w.window_start, w.window_end`,
     [model],
   );
-  return r.rows.map((x) => ({
-    version: String(x.version),
-    windowEnd: new Date(x.window_end as string).getTime(),
-    psiFeatures: Number(x.psi_features),
-    psiMax: x.psi_max === null ? null : Number(x.psi_max),
-    worst: x.psi_worst_feature,
-    drifted: x.drifted_features === null ? null : Number(x.drifted_features),
-    modelRows: x.model_rows,
-  }));
+  return r.rows.map(summaryOf);
 }
 
 describe.each(BACKENDS)("a window's fleet summary (migration 0027) on %s", (kind) => {
