@@ -35,7 +35,7 @@ import {
   parseMemoryBudget,
   spillDirectory,
 } from './report-memory';
-import { FEATURE_LINES, summarizeReport } from './summarize-report';
+import { FEATURE_LINES, FOLDED_NAMES, summarizeReport } from './summarize-report';
 import { vigilVersion } from '../version';
 
 export const REPORT_USAGE = `Usage: vigil report --reference FILE --current FILE [options]
@@ -670,9 +670,6 @@ async function writeOutput(path: string, text: string): Promise<string | undefin
   }
 }
 
-/** Inferred features listed beyond FEATURE_LINES are named only up to this many (and counted). */
-const INFERRED_NAMED = 10;
-
 /**
  * The line saying which features were inferred: all of them when they are few (or with --all-features), else the
  * first few and a count, as a line of 1,000 names (17 KB) is read by nobody and buries the lines after it.
@@ -687,7 +684,7 @@ function inferredLine(source: string, features: [string, FeatureKind][], all = f
     .filter(([, n]) => n > 0)
     .map(([kind, n]) => `${count(n)} ${kind}`)
     .join(', ');
-  return `Features inferred from ${source}: ${count(features.length)} (${kinds}): ${named(features.slice(0, INFERRED_NAMED))} … and ${count(features.length - INFERRED_NAMED)} more\n  (pass --features to set them, --all-features to list them all)\n`;
+  return `Features inferred from ${source}: ${count(features.length)} (${kinds}): ${named(features.slice(0, FOLDED_NAMES))} … and ${count(features.length - FOLDED_NAMES)} more\n  (pass --features to set them, --all-features to list them all)\n`;
 }
 
 /** Two paths name the same file: equal once resolved, or the same inode when both exist (links, `./x` and `x`). */

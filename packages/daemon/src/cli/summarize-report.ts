@@ -8,6 +8,12 @@ import { NO_COLOR, type Palette } from './palette';
  */
 export const FEATURE_LINES = 30;
 
+/**
+ * Beyond FEATURE_LINES features, a line that names features (the inferred ones, the drifted ones) names only this
+ * many and counts the rest: 48 drifted names of 1,002 make a line nobody reads, and each has its own line below.
+ */
+export const FOLDED_NAMES = 10;
+
 export interface SummaryOptions {
   /** A line for every feature, however many (`vigil report --all-features`). */
   allFeatures?: boolean;
@@ -22,9 +28,7 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR, optio
         ? x.toExponential(1)
         : x.toFixed(3);
   const lines = [`${color.bold('Rows:')} reference ${report.rows.reference}, current ${report.rows.current}`];
-  lines.push(
-    `Drift: ${report.summary.drifted.length} of ${report.summary.features} features drifted${report.summary.drifted.length ? `: ${report.summary.drifted.join(', ')}` : ''}`,
-  );
+  lines.push(driftLine(report.summary.drifted, report.summary.features, options.allFeatures === true));
   // Every drifted feature has its line; features that did not drift fill what is left of FEATURE_LINES, in order.
   const drifted = report.drift.filter((d) => d.drifted).length;
   let okRoom =
@@ -111,4 +115,16 @@ function multivariateLines(report: Report, fmt: (x: number | null | undefined) =
       `Domain classifier: ROC AUC ${fmt(c.auc)} (${c.folds}-fold, seed ${c.seed}; ${c.rows.reference} reference and ${c.rows.current} current rows; 0.5 = indistinguishable)`,
     );
   return lines;
+}
+
+/**
+ * `Drift: N of M features drifted: a, b, …`: every drifted name in a report of at most FEATURE_LINES features (or
+ * with --all-features), else the first FOLDED_NAMES and a count, as the inferred-features line does.
+ */
+function driftLine(drifted: readonly string[], features: number, all: boolean): string {
+  const count = (n: number): string => n.toLocaleString('en-US');
+  const head = `Drift: ${count(drifted.length)} of ${count(features)} features drifted`;
+  if (drifted.length === 0) return head;
+  if (all || features <= FEATURE_LINES || drifted.length <= FOLDED_NAMES) return `${head}: ${drifted.join(', ')}`;
+  return `${head}: ${drifted.slice(0, FOLDED_NAMES).join(', ')} … and ${count(drifted.length - FOLDED_NAMES)} more`;
 }

@@ -1,4 +1,4 @@
-import { FEATURE_LINES, summarizeReport } from '../../src/cli/summarize-report';
+import { FEATURE_LINES, FOLDED_NAMES, summarizeReport } from '../../src/cli/summarize-report';
 import { fullReport } from '../report/report-fixtures';
 
 describe('summarizeReport: the explanations line', () => {
@@ -35,8 +35,11 @@ describe('summarizeReport: the per-feature lines of a wide report', () => {
       feature: `f${String(i).padStart(4, '0')}`,
       drifted: drifted.has(i),
     }));
-    return { ...report, drift, summary: { ...report.summary, features: n } };
+    const names = drift.filter((d) => d.drifted).map((d) => d.feature);
+    return { ...report, drift, summary: { ...report.summary, features: n, drifted: names } };
   };
+  const driftLine = (text: string): string => text.split('\n').find((l) => l.startsWith('Drift:'))!;
+  const name = (i: number): string => `f${String(i).padStart(4, '0')}`;
   const featureLines = (text: string): string[] => text.split('\n').filter((l) => /^ {2}(DRIFT|ok|…)/.test(l));
 
   it('prints every feature of a report of at most FEATURE_LINES features, with no count line', () => {
@@ -64,6 +67,40 @@ describe('summarizeReport: the per-feature lines of a wide report', () => {
       'f0099',
     ]);
     expect(lines[FEATURE_LINES]).toBe('  … 70 more features ok; --all-features, --json or --html for all');
+  });
+
+  it('names every drifted feature on the Drift line of a report of at most FEATURE_LINES features', () => {
+    const all = new Set(Array.from({ length: FEATURE_LINES }, (_, i) => i));
+    expect(driftLine(summarizeReport(wide(FEATURE_LINES, all)))).toBe(
+      `Drift: ${FEATURE_LINES} of ${FEATURE_LINES} features drifted: ${[...all].map(name).join(', ')}`,
+    );
+    expect(driftLine(summarizeReport(wide(FEATURE_LINES, new Set())))).toBe(
+      `Drift: 0 of ${FEATURE_LINES} features drifted`,
+    );
+  });
+
+  it('names the first FOLDED_NAMES drifted features of a wide report on the Drift line and counts the rest', () => {
+    const drifted = [...new Set(Array.from({ length: 48 }, (_, i) => i * 20 + 7))];
+    const line = driftLine(summarizeReport(wide(1002, new Set(drifted))));
+    expect(line).toBe(
+      `Drift: 48 of 1,002 features drifted: ${drifted.slice(0, FOLDED_NAMES).map(name).join(', ')} … and 38 more`,
+    );
+    // The folded names still have their DRIFT lines below.
+    const lines = featureLines(summarizeReport(wide(1002, new Set(drifted))));
+    expect(lines.filter((l) => l.startsWith('  DRIFT')).map((l) => l.slice(9, 14))).toEqual(drifted.map(name));
+  });
+
+  it('names every drifted feature of a wide report when there are at most FOLDED_NAMES of them', () => {
+    const drifted = Array.from({ length: FOLDED_NAMES }, (_, i) => i * 7);
+    expect(driftLine(summarizeReport(wide(100, new Set(drifted))))).toBe(
+      `Drift: ${FOLDED_NAMES} of 100 features drifted: ${drifted.map(name).join(', ')}`,
+    );
+  });
+
+  it('names every drifted feature on the Drift line with allFeatures', () => {
+    const drifted = Array.from({ length: 46 }, (_, i) => i);
+    const line = driftLine(summarizeReport(wide(60, new Set(drifted)), undefined, { allFeatures: true }));
+    expect(line).toBe(`Drift: 46 of 60 features drifted: ${drifted.map(name).join(', ')}`);
   });
 
   it('prints a line for every feature with allFeatures', () => {
