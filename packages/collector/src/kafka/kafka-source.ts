@@ -90,8 +90,11 @@ export interface KafkaSourceOptions extends KafkaConnectionOptions {
   readonly closeTimeoutMs?: number;
 }
 
-/** A kafkajs client configured from our options; logs go to our logger. It reads Snappy, LZ4 and ZSTD batches too. */
-export function createKafka(options: KafkaConnectionOptions, logger: Logger): Kafka {
+/**
+ * A kafkajs client configured from our options; logs go to our logger (all at debug while `quiet()` holds). It
+ * reads Snappy, LZ4 and ZSTD batches too.
+ */
+export function createKafka(options: KafkaConnectionOptions, logger: Logger, quiet?: () => boolean): Kafka {
   registerCompressionCodecs();
   const problems = connectionProblems(options);
   if (problems.length > 0) {
@@ -103,7 +106,7 @@ export function createKafka(options: KafkaConnectionOptions, logger: Logger): Ka
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     retry: { retries: options.requestRetries ?? 5 },
     logLevel: logLevel.INFO,
-    logCreator: () => (entry: LogEntry) => logKafka(logger, entry),
+    logCreator: () => (entry: LogEntry) => logKafka(logger, entry, quiet?.() === true),
   };
   if (options.ssl !== undefined) config.ssl = typeof options.ssl === 'boolean' ? options.ssl : { ...options.ssl };
   if (options.sasl !== undefined) {
@@ -178,10 +181,11 @@ function connectFailure(error: unknown, brokers: readonly string[]): unknown {
  * kafkajs' log entries at our levels. A broker's error response (`Response GroupCoordinator(…)`, logged by its
  * `Connection` at ERROR) is also thrown to the request's caller, which retries it or fails with its own error: logged
  * at debug, so that a group coordinator still starting does not print an error line before the consumer recovers.
+ * `quiet`: everything at debug, for a client being closed, whose retries of a broker that is down are no news.
  */
-export function logKafka(logger: Logger, { namespace, level, log }: LogEntry): void {
+export function logKafka(logger: Logger, { namespace, level, log }: LogEntry, quiet = false): void {
   const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
-  if (namespace === 'Connection' && message.startsWith('Response ')) logger.debug(fields, message);
+  if (quiet || (namespace === 'Connection' && message.startsWith('Response '))) logger.debug(fields, message);
   else if (level === logLevel.ERROR) logger.error(fields, message);
   else if (level === logLevel.WARN) logger.warn(fields, message);
   else logger.debug(fields, message);
@@ -213,6 +217,8 @@ export class KafkaSource implements PredictionSource {
   private failed!: (error: unknown) => void;
   private readonly done: Promise<void>;
   private closing: Promise<void> | undefined;
+  /** run()'s connect, subscribe and group join, which close() lets settle before it disconnects. */
+  private starting: Promise<void> | undefined;
   /** When the brokers last answered a fetch or a heartbeat; `silent`: they have not for too long. */
   private lastAnswer = Date.now();
   private silent = false;
@@ -245,7 +251,7 @@ export class KafkaSource implements PredictionSource {
     }
     this.options = options;
     this.logger = (options.logger ?? silentLogger).child({ component: 'kafka-source', groupId: options.groupId });
-    this.kafka = createKafka(options, this.logger);
+    this.kafka = createKafka(options, this.logger, () => this.isClosing);
     this.consumer = this.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -300,29 +306,9 @@ export class KafkaSource implements PredictionSource {
       throw new VigilError('VIGIL_INTERNAL', `kafka source: run() called while ${this.currentState}`);
     }
     this.currentState = 'running';
+    this.starting = this.start(handler);
     try {
-      await this.consumer.connect();
-      for (const topic of this.options.topics) {
-        await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
-      }
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-        eachBatch: (payload) => this.eachBatch(payload, handler),
-      });
-      this.logger.info({ topics: this.options.topics }, 'consuming');
-      const silenceMs = Math.max(10_000, 3 * (this.options.heartbeatIntervalMs ?? 3000));
-      this.watchdog = setInterval(() => {
-        if (this.silent || Date.now() - this.lastAnswer <= silenceMs) return;
-        this.silent = true;
-        this.logger.warn(
-          { silentMs: Date.now() - this.lastAnswer },
-          'the brokers have not answered a fetch or a heartbeat',
-        );
-        this.options.onConnection?.('lost');
-      }, 1000);
-      this.watchdog.unref();
+      await this.starting;
     } catch (error) {
       if (this.closing === undefined) {
         this.currentState = 'failed';
@@ -331,6 +317,34 @@ export class KafkaSource implements PredictionSource {
       }
     }
     return this.done;
+  }
+
+  /** Connects, subscribes and joins the group (kafkajs' run() resolves once joined), then watches the brokers. */
+  private async start(handler: BatchHandler): Promise<void> {
+    await this.consumer.connect();
+    for (const topic of this.options.topics) {
+      await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+    }
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: (payload) => this.eachBatch(payload, handler),
+    });
+    // Closed while joining: shutdown() disconnects now; no watchdog to outlive it.
+    if (this.isClosing) return;
+    this.logger.info({ topics: this.options.topics }, 'consuming');
+    const silenceMs = Math.max(10_000, 3 * (this.options.heartbeatIntervalMs ?? 3000));
+    this.watchdog = setInterval(() => {
+      if (this.silent || Date.now() - this.lastAnswer <= silenceMs) return;
+      this.silent = true;
+      this.logger.warn(
+        { silentMs: Date.now() - this.lastAnswer },
+        'the brokers have not answered a fetch or a heartbeat',
+      );
+      this.options.onConnection?.('lost');
+    }, 1000);
+    this.watchdog.unref();
   }
 
   close(): Promise<void> {
@@ -362,8 +376,17 @@ export class KafkaSource implements PredictionSource {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
     try {
-      // disconnect() stops fetching and waits for the batch in flight.
-      const outcome = await Promise.race([this.consumer.disconnect().then(() => 'ok' as const), timedOut]);
+      // A close() right after run() finds kafkajs still connecting or joining the group, which it cannot abort:
+      // disconnecting under the join failed it on a closed socket ("Connection error: write after end" logged as an
+      // error), and kafkajs then retried and restarted the consumer after "stopped". So the start settles first
+      // (its failure is run()'s to report), within the same timeout. disconnect() stops fetching and waits for the
+      // batch in flight.
+      const started = (this.starting ?? Promise.resolve()).catch(() => undefined);
+      const stopped = started.then(() => {
+        clearInterval(this.watchdog);
+        return this.consumer.disconnect();
+      });
+      const outcome = await Promise.race([stopped.then(() => 'ok' as const), timedOut]);
       if (outcome === 'timeout') this.logger.error({ timeoutMs }, 'kafka consumer did not stop in time; abandoning it');
     } catch (error) {
       this.logger.warn({ err: error }, 'kafka consumer disconnect failed');

@@ -8,6 +8,7 @@ import {
   type KafkaSourceOptions,
   type SourceBatch,
 } from '@vigil/collector';
+import { createLogger } from '@vigil/core';
 import { MODELS } from '../decode/decode-helpers';
 import {
   createTestTopic,
@@ -200,6 +201,27 @@ describe('KafkaSource against the real broker', () => {
     expect(batches).toBe(after);
     // Idempotent.
     await within(1_000, 'second close()', source.close());
+  });
+
+  test('close() right after run() lets the group join settle: no error logged, nothing after "stopped"', async () => {
+    // As `vigil run` does on a SIGTERM at start-up: kafkajs was disconnected under its group join, which then failed
+    // on the closed socket ("Connection error: write after end" logged as an error), retried, and restarted the
+    // consumer after "stopped".
+    const { topic, drop } = await createTestTopic('close-at-start', 3);
+    teardown.push(drop);
+    for (const wait of [0, 50]) {
+      const lines: Array<{ level: string; msg: string }> = [];
+      const logger = createLogger({ level: 'info', write: (line) => lines.push(JSON.parse(line)) });
+      const source = new KafkaSource(sourceOptions(topic, { logger }));
+      const running = source.run(async () => undefined);
+      await delay(wait);
+      await within(15_000, 'close()', source.close());
+      await within(5_000, 'run()', running);
+      expect(source.state).toBe('stopped');
+      await delay(1500);
+      expect(lines.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
+      expect(lines.at(-1)?.msg).toBe('stopped');
+    }
   });
 
   test('close() during handler retries does not wait for the backoff', async () => {

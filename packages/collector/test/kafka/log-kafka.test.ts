@@ -11,9 +11,9 @@ function entry(namespace: string, level: logLevel, message: string): LogEntry {
   };
 }
 
-function linesAt(level: 'warn' | 'debug', log: LogEntry): Array<Record<string, unknown>> {
+function linesAt(level: 'warn' | 'debug', log: LogEntry, quiet = false): Array<Record<string, unknown>> {
   const lines: string[] = [];
-  logKafka(createLogger({ level, write: (line) => lines.push(line) }), log);
+  logKafka(createLogger({ level, write: (line) => lines.push(line) }), log, quiet);
   return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
@@ -37,5 +37,14 @@ describe('logKafka', () => {
     expect(linesAt('warn', entry('Runner', logLevel.WARN, 'slow'))).toEqual([
       expect.objectContaining({ level: 'warn' }),
     ]);
+  });
+
+  it('logs everything at debug when quiet: a client being closed retrying a broker that is down', () => {
+    const log = entry('BrokerPool', logLevel.ERROR, 'Failed to connect to seed broker, trying another broker');
+    expect(linesAt('warn', log, true)).toEqual([]);
+    expect(linesAt('debug', log, true)).toEqual([
+      expect.objectContaining({ level: 'debug', msg: 'Failed to connect to seed broker, trying another broker' }),
+    ]);
+    expect(linesAt('warn', entry('Consumer', logLevel.WARN, 'slow'), true)).toEqual([]);
   });
 });
