@@ -39,8 +39,14 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR, optio
       folded += 1;
       continue;
     }
+    // A test decides by its adjusted p-value against the false-discovery rate, not by its statistic: "ks 0.060
+    // (threshold 0.050)" on a feature that did not drift read as a statistic over its threshold.
+    const decision =
+      (d.method === 'ks' || d.method === 'chi2') && d.pValueAdjusted !== undefined
+        ? `adjusted p ${fmt(d.pValueAdjusted)} ${d.drifted ? '≤' : '>'} fdr ${fmt(d.threshold)}`
+        : `threshold ${fmt(d.threshold)}${d.pValueAdjusted !== undefined ? `, adjusted p ${fmt(d.pValueAdjusted)}` : ''}`;
     lines.push(
-      `  ${d.drifted ? color.red('DRIFT') : color.green('ok   ')}  ${d.feature.padEnd(24)} ${d.kind.padEnd(11)} ${d.method.padEnd(4)} ${fmt(d.value)} (threshold ${fmt(d.threshold)}${d.pValueAdjusted !== undefined ? `, adjusted p ${fmt(d.pValueAdjusted)}` : ''}${d.statistics === 'binned' ? `; binned, ks ±${fmt(d.ksErrorBound)}` : ''})`,
+      `  ${d.drifted ? color.red('DRIFT') : color.green('ok   ')}  ${d.feature.padEnd(24)} ${d.kind.padEnd(11)} ${d.method.padEnd(4)} ${fmt(d.value)} (${decision}${d.statistics === 'binned' ? `; binned, ks ±${fmt(d.ksErrorBound)}` : ''})`,
     );
   }
   if (folded > 0)

@@ -1,4 +1,5 @@
 import { FEATURE_LINES, FOLDED_NAMES, summarizeReport } from '../../src/cli/summarize-report';
+import type { Report } from '@vigil/analyzers';
 import { fullReport } from '../report/report-fixtures';
 
 describe('summarizeReport: the explanations line', () => {
@@ -107,5 +108,27 @@ describe('summarizeReport: the per-feature lines of a wide report', () => {
     const lines = featureLines(summarizeReport(wide(1000, new Set([1])), undefined, { allFeatures: true }));
     expect(lines).toHaveLength(1000);
     expect(lines.some((l) => l.startsWith('  …'))).toBe(false);
+  });
+});
+
+describe('summarizeReport: the line of a feature decided by a test', () => {
+  const line = (change: Partial<Report['drift'][number]>): string => {
+    const report = fullReport();
+    const drift = [{ ...report.drift[0]!, feature: 'age', kind: 'numeric' as const, ...change }];
+    return summarizeReport({ ...report, drift })
+      .split('\n')
+      .find((l) => l.includes(' age '))!;
+  };
+
+  it('compares the adjusted p-value with the false-discovery rate, not the statistic with a threshold', () => {
+    const ok = line({ method: 'ks', value: 0.06, threshold: 0.05, pValue: 0.1, pValueAdjusted: 0.3, drifted: false });
+    expect(ok).toMatch(/^ {2}ok {5}age +numeric +ks {3}0\.060 \(adjusted p 0\.300 > fdr 0\.050\)$/);
+    const drifted = line({ method: 'chi2', value: 9.5, threshold: 0.05, pValueAdjusted: 0.002, drifted: true });
+    expect(drifted).toContain('chi2 9.500 (adjusted p 0.002 ≤ fdr 0.050)');
+  });
+
+  it('keeps psi against its threshold', () => {
+    const psi = line({ method: 'psi', value: 0.25, threshold: 0.2, pValueAdjusted: 0.01, drifted: true });
+    expect(psi).toContain('psi  0.250 (threshold 0.200, adjusted p 0.010)');
   });
 });
