@@ -170,7 +170,14 @@ export class Daemon {
 
   /** Asks a starting or running daemon to drain and stop; `run()` then resolves. Idempotent. */
   stop(): void {
+    // A start-up cannot be cut short (the database's migrations, the references): without a word, a Ctrl-C in its
+    // first seconds looked ignored until "stopping: finishing the batch in flight", 10 s and more later.
+    if (this.stopRequested && this.current === 'starting')
+      this.options.logger.info(
+        'stopping as soon as start-up is done (the database and the references are being prepared)',
+      );
     this.stopRequested?.();
+    this.stopRequested = undefined;
   }
 
   /**

@@ -185,6 +185,20 @@ describe('Daemon', () => {
     await expect(fetch(`http://127.0.0.1:${port}/readyz`)).rejects.toThrow();
   });
 
+  it('stop() while starting says at once that it stops after start-up, then stops without an error', async () => {
+    const s = setup();
+    const records: LogRecord[] = [];
+    const daemon = daemonOf({ ...s, follow: true, store, records });
+    const run = daemon.run();
+    daemon.stop();
+    daemon.stop();
+    const said = records.filter((r) => r.msg.startsWith('stopping as soon as start-up is done'));
+    expect(said).toHaveLength(1);
+    expect(await run).toMatchObject({ state: 'stopped', reason: 'stopped' });
+    expect(states(records)).toEqual(['-→starting', 'starting→running', 'running→draining', 'draining→stopped']);
+    expect(records.filter((r) => r.level === 'error' || r.level === 'warn')).toEqual([]);
+  });
+
   it('a port in use fails the start: starting → failed, with the usage error, and nothing left running', async () => {
     const blocker = createServer();
     await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', () => done()));
