@@ -27,6 +27,8 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR, optio
       : Math.abs(x) < 1e-3 && x !== 0
         ? x.toExponential(1)
         : x.toFixed(3);
+  // A p-value below the doubles' range is computed as 0: "< 1e-300", as the HTML report says, not "0.000".
+  const fmtP = (x: number | null | undefined): string => (x === 0 ? '< 1e-300' : fmt(x));
   const lines = [`${color.bold('Rows:')} reference ${report.rows.reference}, current ${report.rows.current}`];
   lines.push(driftLine(report.summary.drifted, report.summary.features, options.allFeatures === true));
   // Every drifted feature has its line; features that did not drift fill what is left of FEATURE_LINES, in order.
@@ -43,8 +45,8 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR, optio
     // (threshold 0.050)" on a feature that did not drift read as a statistic over its threshold.
     const decision =
       (d.method === 'ks' || d.method === 'chi2') && d.pValueAdjusted !== undefined
-        ? `adjusted p ${fmt(d.pValueAdjusted)} ${d.drifted ? '≤' : '>'} fdr ${fmt(d.threshold)}`
-        : `threshold ${fmt(d.threshold)}${d.pValueAdjusted !== undefined ? `, adjusted p ${fmt(d.pValueAdjusted)}` : ''}`;
+        ? `adjusted p ${fmtP(d.pValueAdjusted)} ${d.drifted ? '≤' : '>'} fdr ${fmt(d.threshold)}`
+        : `threshold ${fmt(d.threshold)}${d.pValueAdjusted !== undefined ? `, adjusted p ${fmtP(d.pValueAdjusted)}` : ''}`;
     lines.push(
       `  ${d.drifted ? color.red('DRIFT') : color.green('ok   ')}  ${d.feature.padEnd(24)} ${d.kind.padEnd(11)} ${d.method.padEnd(4)} ${fmt(d.value)} (${decision}${d.statistics === 'binned' ? `; binned, ks ±${fmt(d.ksErrorBound)}` : ''})`,
     );
@@ -53,7 +55,7 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR, optio
     lines.push(`  … ${folded.toLocaleString('en-US')} more features ok; --all-features, --json or --html for all`);
   if (report.prediction)
     lines.push(
-      `Prediction drift: psi ${fmt(report.prediction.metrics.psi)}, ks ${fmt(report.prediction.metrics.ks)} (p ${fmt(report.prediction.metrics.ksPValue)})`,
+      `Prediction drift: psi ${fmt(report.prediction.metrics.psi)}, ks ${fmt(report.prediction.metrics.ks)} (p ${fmtP(report.prediction.metrics.ksPValue)})`,
     );
   if (report.calibration)
     lines.push(

@@ -127,6 +127,15 @@ describe('summarizeReport: the line of a feature decided by a test', () => {
     expect(drifted).toContain('chi2 9.500 (adjusted p 0.002 ≤ fdr 0.050)');
   });
 
+  it('prints a p-value computed as 0 as "< 1e-300", as the HTML report does, not as 0.000', () => {
+    expect(line({ method: 'ks', value: 0.9, threshold: 0.05, pValueAdjusted: 0, drifted: true })).toContain(
+      'ks   0.900 (adjusted p < 1e-300 ≤ fdr 0.050)',
+    );
+    expect(line({ method: 'psi', value: 2.5, threshold: 0.2, pValueAdjusted: 0, drifted: true })).toContain(
+      '(threshold 0.200, adjusted p < 1e-300)',
+    );
+  });
+
   it('keeps psi against its threshold', () => {
     const psi = line({ method: 'psi', value: 0.25, threshold: 0.2, pValueAdjusted: 0.01, drifted: true });
     expect(psi).toContain('psi  0.250 (threshold 0.200, adjusted p 0.010)');
