@@ -222,7 +222,15 @@ describe('reconstructionErrorsOfRows (the ingest loop)', () => {
             inputs: inputs.map((x, i) =>
               x.kind === 'numeric'
                 ? { name: `f${i}`, kind: 'numeric', fill: x.fill, mean: x.mean, scale: x.scale }
-                : { name: `f${i}`, kind: 'categorical', categories: ['a', 'b', 'c'], ...x },
+                : {
+                    name: `f${i}`,
+                    kind: 'categorical',
+                    categories: ['a', 'b', 'c'],
+                    shares: x.shares,
+                    fill: x.fill,
+                    mean: x.mean,
+                    scale: x.scale,
+                  },
             ),
             axes: rawAxes.slice(0, d * k),
             components: k,
