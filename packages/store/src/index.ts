@@ -9,8 +9,10 @@ export type {
   DeadLetterInput,
   LabelEffects,
   MergeAccumulators,
+  PredictionIndexColumns,
   PredictionIndexRow,
 } from './batch/apply-batch';
+export { predictionIndexRows } from './batch/apply-batch';
 export type { StoredBucket } from './batch/load-buckets';
 export type { DeadLetter, DeadLetterQuery } from './dead-letters/dead-letters';
 export type { MetricRow, MetricRowQuery } from './metrics/metric-rows';

@@ -274,7 +274,9 @@ export function accumulate(
     );
   }
   acc.rows += table.rowCount;
-  profile.features.forEach((f, i) => {
+  const features = profile.features;
+  for (let i = 0; i < features.length; i++) {
+    const f = features[i]!;
     const target = acc.features[i] as FeatureAccumulator;
     const column = requireColumn(table, f.name);
     const done = numeric?.get(f.name);
@@ -289,16 +291,18 @@ export function accumulate(
         `feature "${f.name}" is ${f.kind} in the profile but ${target.kind} in the accumulator`,
       );
     }
-  });
-  addOutcome(acc, profile, spec, table, spec.score !== undefined ? numeric?.get(spec.score) : undefined);
+  }
+  // The predicted class of every row, once for the outcome and the estimate (it is a new array each time).
+  const predicted = spec.task === 'binary' ? predictedClass(table, spec) : null;
+  addOutcome(acc, profile, spec, table, spec.score !== undefined ? numeric?.get(spec.score) : undefined, predicted);
   if (acc.outcome.estimate && spec.score !== undefined) {
-    const predicted = predictedClass(table, spec);
-    if (predicted)
+    const predictedForEstimate = spec.task === 'binary' ? predicted : predictedClass(table, spec);
+    if (predictedForEstimate)
       addEstimateRows(
         acc.outcome.estimate,
         profile,
         asNumeric(table, requireColumn(table, spec.score)).values,
-        predicted,
+        predictedForEstimate,
       );
   }
   if (profile.reconstruction)
@@ -390,7 +394,7 @@ function addCategorical(
   column: ReturnType<typeof asCategorical>,
 ): void {
   // Map the file's dictionary onto the profile's categories once, then count codes.
-  const position = new Map(categories.map((c, i) => [c, i]));
+  const position = positionsOf(categories);
   const local = new Array<number>(column.categories.length).fill(0);
   let missing = 0;
   for (let i = 0; i < column.codes.length; i++) {
@@ -398,16 +402,33 @@ function addCategorical(
     if (c < 0) missing++;
     else local[c]!++;
   }
-  column.categories.forEach((name, code) => {
+  let unseen = false;
+  for (let code = 0; code < column.categories.length; code++) {
     const n = local[code] as number;
-    if (n === 0) return;
+    if (n === 0) continue;
+    const name = column.categories[code] as string;
     const at = position.get(name);
-    if (at === undefined) acc.unseen[name] = (acc.unseen[name] ?? 0) + n;
-    else acc.counts[at] = (acc.counts[at] as number) + n;
-  });
-  acc.unseen = capUnseen(acc.unseen);
+    if (at === undefined) {
+      acc.unseen[name] = (acc.unseen[name] ?? 0) + n;
+      unseen = true;
+    } else acc.counts[at] = (acc.counts[at] as number) + n;
+  }
+  // Capped after every addition, so with none it is as capped as before.
+  if (unseen) acc.unseen = capUnseen(acc.unseen);
   acc.rows += column.codes.length;
   acc.missing += missing;
+}
+
+/** Each profile's category → its position, made once per (immutable) category list rather than once a call. */
+const positions = new WeakMap<readonly string[], ReadonlyMap<string, number>>();
+
+function positionsOf(categories: readonly string[]): ReadonlyMap<string, number> {
+  let position = positions.get(categories);
+  if (position === undefined || position.size !== categories.length) {
+    position = new Map(categories.map((c, i) => [c, i]));
+    positions.set(categories, position);
+  }
+  return position;
 }
 
 /** Group key of every row for one attribute (intersections joined with `*`). */
@@ -446,6 +467,8 @@ function addOutcome(
   spec: AnalysisSpec,
   table: Table,
   scoreDone?: NumericAccumulator,
+  /** `predictedClass(table, spec)` when the caller has it (only read for a binary task). */
+  predictedOfRows: Float64Array | null = spec.task === 'binary' ? predictedClass(table, spec) : null,
 ): void {
   const out = acc.outcome;
   const scores = spec.score !== undefined ? asNumeric(table, requireColumn(table, spec.score)).values : null;
@@ -455,7 +478,7 @@ function addOutcome(
     else addNumeric(out.score, profile.score, scores);
   }
   const binary = spec.task === 'binary';
-  const predicted = binary ? predictedClass(table, spec) : scores;
+  const predicted = binary ? predictedOfRows : scores;
 
   if (labels && scores) {
     // The AUC's fine score bins come from the reference's scores; a reference without scores has none.
@@ -493,14 +516,15 @@ function addOutcome(
   }
 
   if (!binary || !predicted) return;
-  const missing = new Float64Array(table.rowCount).fill(Number.NaN);
+  // All missing, for whichever of labels and scores the table lacks.
+  const missing = labels && scores ? undefined : new Float64Array(table.rowCount).fill(Number.NaN);
   for (const attribute of spec.groups) {
     const byGroup = (acc.groups[attribute] ??= {});
     for (const [key, counts] of countGroups(
       groupKeys(table, attribute),
       predicted,
-      labels ?? missing,
-      scores ?? missing,
+      labels ?? missing!,
+      scores ?? missing!,
     )) {
       byGroup[key] = byGroup[key] ? addGroupCounts(byGroup[key], counts) : counts;
     }

@@ -214,7 +214,12 @@ export function reconstructionError(
   return residualNorm(model, z, 0);
 }
 
-/** The errors of rows `start … end − 1` of `table`, one float64 loop per row (ingest: bucket runs are short). */
+/**
+ * The errors of rows `start … end − 1` of `table`, one float64 loop per row (ingest: bucket runs are short). The
+ * rows are standardised column by column into one row-major block first (a typed loop per column instead of a
+ * reader closure per cell), then projected by {@link projectedResidual}: the same operations in the same order as
+ * {@link residualNorm}, so the same doubles.
+ */
 export function reconstructionErrorsOfRows(
   model: DataReconstruction,
   table: Table,
@@ -222,15 +227,122 @@ export function reconstructionErrorsOfRows(
   end = table.rowCount,
 ): Float64Array {
   const d = model.inputs.length;
-  const z = new Float64Array(d);
-  const readers = model.inputs.map((input) => columnReader(input, table));
-  const out = new Float64Array(end - start);
-  const p = new Float64Array(model.components);
-  for (let r = start; r < end; r++) {
-    for (let i = 0; i < d; i++) z[i] = readers[i]!(r);
-    out[r - start] = residualNorm(model, z, 0, p);
-  }
+  const k = model.components;
+  const n = Math.max(end - start, 0);
+  const z = new Float64Array(n * d);
+  model.inputs.forEach((input, i) => {
+    const column = requireColumn(table, input.name);
+    if (input.kind === 'numeric') {
+      const values = asNumeric(table, column).values;
+      const { fill, mean, scale } = input;
+      for (let r = 0; r < n; r++) {
+        const v = values[start + r] as number;
+        // encodeNumber, written out.
+        z[r * d + i] = ((v === v ? v : fill) - mean) / scale;
+      }
+    } else {
+      const col = asCategorical(column);
+      const position = new Map(input.categories.map((c, at) => [c, at]));
+      const encoded = Float64Array.from(col.categories, (c) => encodeCategory(input, c, position));
+      const missing = encodeCategory(input, null, position);
+      const codes = col.codes;
+      for (let r = 0; r < n; r++) {
+        const code = codes[start + r] as number;
+        z[r * d + i] = code < 0 ? missing : (encoded[code] as number);
+      }
+    }
+  });
+  const axes = axesArray(model);
+  const p = new Float64Array(k);
+  const out = new Float64Array(n);
+  for (let r = 0; r < n; r++) out[r] = projectedResidual(axes, d, k, z, r * d, p);
   return out;
+}
+
+/**
+ * {@link residualNorm} of `z[offset … offset + d − 1]` with typed axes, four sums at a time: each sum still adds
+ * the same products in the same order (so the same doubles), but four independent sums keep the FPU busy where one
+ * chain of dependent additions waited on each (bench: 0.63 → 0.34 µs a row for 20 inputs and 13 axes).
+ */
+function projectedResidual(
+  axes: Float64Array,
+  d: number,
+  k: number,
+  z: Float64Array,
+  offset: number,
+  p: Float64Array,
+): number {
+  let j = 0;
+  for (; j + 4 <= k; j += 4) {
+    const r0 = j * d;
+    const r1 = r0 + d;
+    const r2 = r1 + d;
+    const r3 = r2 + d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let i = 0; i < d; i++) {
+      const x = z[offset + i] as number;
+      s0 += (axes[r0 + i] as number) * x;
+      s1 += (axes[r1 + i] as number) * x;
+      s2 += (axes[r2 + i] as number) * x;
+      s3 += (axes[r3 + i] as number) * x;
+    }
+    p[j] = s0;
+    p[j + 1] = s1;
+    p[j + 2] = s2;
+    p[j + 3] = s3;
+  }
+  for (; j < k; j++) {
+    const r0 = j * d;
+    let s = 0;
+    for (let i = 0; i < d; i++) s += (axes[r0 + i] as number) * (z[offset + i] as number);
+    p[j] = s;
+  }
+  let projected = 0;
+  let i = 0;
+  for (; i + 4 <= d; i += 4) {
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    let b3 = 0;
+    for (let c = 0; c < k; c++) {
+      const pc = p[c] as number;
+      const at = c * d + i;
+      b0 += (axes[at] as number) * pc;
+      b1 += (axes[at + 1] as number) * pc;
+      b2 += (axes[at + 2] as number) * pc;
+      b3 += (axes[at + 3] as number) * pc;
+    }
+    const e0 = (z[offset + i] as number) - b0;
+    const e1 = (z[offset + i + 1] as number) - b1;
+    const e2 = (z[offset + i + 2] as number) - b2;
+    const e3 = (z[offset + i + 3] as number) - b3;
+    projected += e0 * e0;
+    projected += e1 * e1;
+    projected += e2 * e2;
+    projected += e3 * e3;
+  }
+  for (; i < d; i++) {
+    let back = 0;
+    for (let c = 0; c < k; c++) back += (axes[c * d + i] as number) * (p[c] as number);
+    const e = (z[offset + i] as number) - back;
+    projected += e * e;
+  }
+  return Math.sqrt(projected);
+}
+
+/** A model's axes as a Float64Array, made once per (immutable, loaded) model. */
+const typedAxes = new WeakMap<DataReconstruction, Float64Array>();
+
+function axesArray(model: DataReconstruction): Float64Array {
+  let axes = typedAxes.get(model);
+  if (axes === undefined || axes.length !== model.axes.length) {
+    axes = Float64Array.from(model.axes);
+    typedAxes.set(model, axes);
+  }
+  return axes;
 }
 
 export function moments(errors: ArrayLike<number>, start = 0, end = errors.length): ErrorMoments {

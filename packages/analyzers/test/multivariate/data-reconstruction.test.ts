@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { selectRows, type Column, type Table } from '@vigil/core';
 import {
   chunkBand,
+  type DataReconstruction,
   fitDataReconstruction,
   reconstructionError,
   reconstructionErrors,
@@ -177,6 +178,86 @@ describe('symmetricEigen', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('reconstructionErrorsOfRows (the ingest loop)', () => {
+  // The loop standardises a run column by column and projects four sums at a time; each sum must still add the same
+  // products in the same order as residualNorm, which reconstructionError (one event from its raw values) runs.
+  it('gives, bit for bit, the error reconstructionError gives each row, for any inputs, axes and run', () => {
+    const category = fc.constantFrom('a', 'b', 'c', 'd');
+    const input = fc.oneof(
+      fc.record({
+        kind: fc.constant('numeric' as const),
+        fill: fc.double({ min: -5, max: 5, noNaN: true }),
+        mean: fc.double({ min: -5, max: 5, noNaN: true }),
+        scale: fc.double({ min: 0.01, max: 10, noNaN: true }),
+        values: fc.array(fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constant(Number.NaN)), {
+          minLength: 12,
+          maxLength: 12,
+        }),
+      }),
+      fc.record({
+        kind: fc.constant('categorical' as const),
+        shares: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),
+        fill: fc.oneof(fc.constantFrom('a', 'b', 'c'), fc.constant(null)),
+        mean: fc.double({ min: 0, max: 1, noNaN: true }),
+        scale: fc.double({ min: 0.01, max: 2, noNaN: true }),
+        // 'd' is a category the reference never saw; null is missing.
+        values: fc.array(fc.oneof(category, fc.constant(null)), { minLength: 12, maxLength: 12 }),
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(input, { minLength: 1, maxLength: 11 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 99, maxLength: 99 }),
+        fc.integer({ min: 0, max: 12 }),
+        fc.integer({ min: 0, max: 12 }),
+        (inputs, components, rawAxes, a, b) => {
+          const d = inputs.length;
+          const k = Math.min(components, d);
+          const model: DataReconstruction = {
+            inputs: inputs.map((x, i) =>
+              x.kind === 'numeric'
+                ? { name: `f${i}`, kind: 'numeric', fill: x.fill, mean: x.mean, scale: x.scale }
+                : {
+                    name: `f${i}`,
+                    kind: 'categorical',
+                    categories: ['a', 'b', 'c'],
+                    shares: x.shares,
+                    fill: x.fill,
+                    mean: x.mean,
+                    scale: x.scale,
+                  },
+            ),
+            axes: rawAxes.slice(0, d * k),
+            components: k,
+            explainedVariance: [],
+            reference: { rows: 0, sum: 0, sumSquares: 0, edges: [], counts: [] },
+          };
+          const columns = new Map<string, Column>(
+            inputs.map((x, i): [string, Column] => {
+              const name = `f${i}`;
+              if (x.kind === 'numeric') return [name, { name, kind: 'numeric', values: Float64Array.from(x.values) }];
+              // The column's own dictionary, in another order than the model's categories.
+              const categories = ['d', 'c', 'b', 'a'];
+              const codes = Int32Array.from(x.values, (v) => (v === null ? -1 : categories.indexOf(v)));
+              return [name, { name, kind: 'categorical', categories, codes }];
+            }),
+          );
+          const start = Math.min(a, b);
+          const end = Math.max(a, b);
+          const errors = reconstructionErrorsOfRows(model, { source: 't', rowCount: 12, columns }, start, end);
+          expect(errors.length).toBe(end - start);
+          for (let r = start; r < end; r++) {
+            const raw = inputs.map((x) => x.values[r]!);
+            expect(Object.is(errors[r - start], reconstructionError(model, raw))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500, seed: 20261206 },
     );
   });
 });

@@ -4,7 +4,8 @@ import { DecodeFailure, type DeadLetter, toDeadLetter } from './dead-letter';
 import { type CompiledDecodeOptions, type DecodeOptions, compileDecodeOptions } from './decode-options';
 import { EventScanner } from './event-scanner';
 import { parseEvent, readModel } from './event-fields';
-import { Kind, bytesEqual } from './json-bytes';
+import { Kind } from './json-bytes';
+import { ModelsByBytes } from './models-by-bytes';
 import { type PredictionBatch, RESERVED_COLUMN_PREFIX } from './prediction-batch';
 import { PredictionColumns } from './prediction-columns';
 import type { ScannedPrediction } from './scan-prediction';
@@ -51,9 +52,8 @@ export class PredictionBatchBuilder {
   private readonly scanner: EventScanner<ScannedPrediction> | undefined;
   /** The columns whose scan path the scanner took as its target last (the model `scanner.target` was resolved for). */
   private targetColumns: PredictionColumns | undefined;
-  /** The model of the last event read by the fast path, and its id's bytes: most messages name the same one. */
-  private lastModel: ModelDefinition | undefined;
-  private lastModelBytes: Uint8Array = new Uint8Array(0);
+  /** The configured models by their id's UTF-8 bytes, for the fast path. */
+  private readonly modelsByBytes: ModelsByBytes;
 
   /** @throws VigilError `VIGIL_CONFIG_INVALID` for bad options or a model whose columns would be ambiguous. */
   constructor(models: ReadonlyMap<string, ModelDefinition>, options: PredictionBatchBuilderOptions = {}) {
@@ -80,6 +80,7 @@ export class PredictionBatchBuilder {
       });
     }
     this.models = models;
+    this.modelsByBytes = new ModelsByBytes(models.values());
     this.scanner =
       options.scan === false
         ? undefined
@@ -154,14 +155,8 @@ export class PredictionBatchBuilder {
 
   /** The columns of the configured model whose id is the UTF-8 `b[start, end)`, or undefined. */
   private scannedModel(b: Uint8Array, start: number, end: number): PredictionColumns | undefined {
-    let definition = this.lastModel;
-    if (definition === undefined || !bytesEqual(b, start, end, this.lastModelBytes)) {
-      definition = this.models.get(Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('utf8'));
-      if (definition === undefined) return undefined;
-      this.lastModel = definition;
-      this.lastModelBytes = Uint8Array.from(b.subarray(start, end));
-    }
-    return this.columnsOf(definition);
+    const definition = this.modelsByBytes.get(b, start, end);
+    return definition === undefined ? undefined : this.columnsOf(definition);
   }
 
   /** Rows decoded plus dead letters since the last `build`. */

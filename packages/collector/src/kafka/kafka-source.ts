@@ -451,8 +451,15 @@ export class KafkaSource implements PredictionSource {
     if (this.paused.has(key)) return;
     const expected = this.positions.get(key);
     const messages: RawMessage[] = [];
+    // A partition's messages come in offset order, so only the first few (fetched again after a seek, or the start
+    // of a compressed record batch) can lie before the expected position: the comparison, a BigInt parsed from
+    // each offset's text, stops at the first message that does not.
+    let before = expected !== undefined;
     for (const m of batch.messages) {
-      if (expected !== undefined && BigInt(m.offset) < expected) continue;
+      if (before) {
+        if (BigInt(m.offset) < expected!) continue;
+        before = false;
+      }
       messages.push(toRawMessage(batch, m));
     }
     if (messages.length === 0) return;

@@ -119,6 +119,27 @@ describe('PredictionBatchBuilder: golden events', () => {
     }
   });
 
+  it('gives rows before the first event with attributions NaN, and a batch without any all-NaN columns of its length', () => {
+    // The columns are made at the first event that carries one (most models log none); the table is the same.
+    const plain = JSON.stringify(exampleEvent());
+    // -0 is an attribution too (JSON.stringify would write it as 0).
+    const attributed = plain.replace(/}$/, ',"attributions":{"income":0.5,"region":-0}}');
+    for (const scan of [true, false]) {
+      const builder = new PredictionBatchBuilder(MODELS, { scan });
+      for (const e of [plain, plain, attributed, plain]) builder.add(message(e));
+      const table = builder.build().batches.get(CREDIT.id)!.table;
+      expect(numeric(table, attributionColumnName('age'))).toEqual([NaN, NaN, NaN, NaN]);
+      expect(numeric(table, attributionColumnName('income'))).toEqual([NaN, NaN, 0.5, NaN]);
+      expect(Object.is(numeric(table, attributionColumnName('region'))[2], -0)).toBe(true);
+      // The next batch starts without them again, with every column still there, in the same place.
+      for (const e of [plain, plain, plain]) builder.add(message(e));
+      const next = builder.build().batches.get(CREDIT.id)!.table;
+      expect([...next.columns.keys()]).toEqual([...table.columns.keys()]);
+      for (const f of ['age', 'income', 'region'])
+        expect(numeric(next, attributionColumnName(f))).toEqual([NaN, NaN, NaN]);
+    }
+  });
+
   it('counts the events with feature keys that are not features, in both decoder paths, and names the keys', () => {
     const many = Array.from({ length: MAX_UNKNOWN_FEATURE_NAMES + 5 }, (_, i) => `k${String(i).padStart(2, '0')}`);
     const events = [

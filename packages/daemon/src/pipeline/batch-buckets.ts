@@ -27,13 +27,14 @@ import {
   type WindowAccumulator,
 } from '@vigil/analyzers';
 import { ATTRIBUTION_COLUMN_PREFIX, BATCH_COLUMNS, groupColumnName, type PredictionBatch } from '@vigil/collector';
-import type { BucketDelta, LabelMatch, PredictionIndexRow, WindowKey } from '@vigil/store';
+import type { BucketDelta, LabelMatch, PredictionIndexColumns, WindowKey } from '@vigil/store';
 
 type SpecModel = ModelDefinition & { minGroupSize?: number; fdr?: number; explain?: ExplainConfig };
 
 export interface BatchBuckets {
   buckets: BucketDelta<WindowAccumulator>[];
-  predictions: PredictionIndexRow[];
+  /** The prediction-index rows of the counted events (those of versions with a profile), as columns. */
+  predictions: PredictionIndexColumns;
   /** Every window holding one of the batch's profiled buckets. */
   windows: WindowKey[];
   /** The batch's largest event time (epoch ms), or -Infinity for an empty batch. */
@@ -95,15 +96,21 @@ export function batchBuckets(
   // order, so a batch is a few long runs, counted in place (views of the columns) instead of copied row by row.
   const byKey = new Map<string, BucketRows>();
   const runs: { entry: BucketRows; start: number; end: number }[] = [];
-  const predictions: PredictionIndexRow[] = new Array<PredictionIndexRow>(batch.rowCount);
+  // The index rows as columns, filled in place: no object per event (PredictionIndexColumns).
+  const n = batch.rowCount;
+  const versions = batch.version.categories;
+  const versionCodes = new Int32Array(n);
+  const bucketStarts = new Float64Array(n);
+  const expiresAt = new Float64Array(n);
+  const groupCodes = new Int32Array(n);
   const groupsOf = groupObjects(attributes);
   let maxEventTs = -Infinity;
   let lastCode = NaN;
   let lastBucket = NaN;
   let run: { entry: BucketRows; start: number; end: number } | undefined;
-  for (let i = 0; i < batch.rowCount; i++) {
+  for (let i = 0; i < n; i++) {
     const code = batch.version.codes[i] as number;
-    const version = code < 0 ? '' : (batch.version.categories[code] as string);
+    const version = code < 0 ? '' : (versions[code] as string);
     const ts = batch.ts[i] as number;
     if (ts > maxEventTs) maxEventTs = ts;
     const bucketStart = windows.bucketOf(ts);
@@ -119,20 +126,12 @@ export function batchBuckets(
       lastBucket = bucketStart;
     }
     run.entry.rows++;
-    predictions[i] = {
-      model: batch.model,
-      id: batch.ids[i] as string,
-      version,
-      ts,
-      bucketStart,
-      // A back-fill of old events still gets the whole TTL for its labels.
-      expiresAt: Math.max(ts, now) + labelTtlMs,
-      score: known(score?.[i]),
-      prediction: known(prediction?.[i]),
-      label: known(label?.[i]),
-      // Shared by the rows with the same attribute values; nobody mutates it.
-      groups: groupsOf(i),
-    };
+    // Code −1 (no version) is the last entry of the index's version list, ''.
+    versionCodes[i] = code < 0 ? versions.length : code;
+    bucketStarts[i] = bucketStart;
+    // A back-fill of old events still gets the whole TTL for its labels.
+    expiresAt[i] = Math.max(ts, now) + labelTtlMs;
+    groupCodes[i] = groupsOf.codeOf(i);
   }
 
   const buckets: BucketDelta<WindowAccumulator>[] = [];
@@ -175,10 +174,19 @@ export function batchBuckets(
   accumulators.clear();
   // Events that were not counted are not indexed either: a label of one, even after a profile has been stored,
   // must not add an outcome to a bucket that never counted its prediction (it waits as an orphan and expires).
-  const indexed = unprofiled.size === 0 ? predictions : predictions.filter((p) => !unprofiled.has(p.version));
+  const predictions = predictionColumns(
+    batch,
+    [...versions, ''],
+    unprofiled.size === 0
+      ? undefined
+      : Array.from({ length: n }, (_, i) => i).filter((i) => !unprofiled.has(versionOf(batch, i))),
+    { versionCodes, bucketStarts, expiresAt, groupCodes },
+    [score, prediction, label],
+    groupsOf.groups,
+  );
   return {
     buckets,
-    predictions: indexed,
+    predictions,
     windows: touched,
     maxEventTs,
     unprofiled: [...unprofiled].map(([version, rows]) => ({ version, rows })),
@@ -278,38 +286,103 @@ function rowRange(table: Table, start: number, end: number): Table {
 }
 
 /**
- * The raw group attribute values of a row as an object shared by every row with the same values (one per
- * combination of dictionary codes, not one per row).
+ * The raw group attribute values of the rows as objects, one per combination of dictionary codes (not one per row):
+ * `codeOf(row)` is the index of the row's object in `groups`.
  */
-function groupObjects(
-  attributes: readonly (readonly [string, CategoricalColumn | undefined])[],
-): (row: number) => Record<string, string | null> {
-  const build = (row: number): Record<string, string | null> => {
-    const groups: Record<string, string | null> = {};
-    for (const [attribute, column] of attributes) groups[attribute] = column ? categoryAt(column, row) : null;
-    return groups;
+function groupObjects(attributes: readonly (readonly [string, CategoricalColumn | undefined])[]): {
+  codeOf: (row: number) => number;
+  groups: Record<string, string | null>[];
+} {
+  const groups: Record<string, string | null>[] = [];
+  const build = (row: number): number => {
+    const values: Record<string, string | null> = {};
+    for (const [attribute, column] of attributes) values[attribute] = column ? categoryAt(column, row) : null;
+    return groups.push(values) - 1;
   };
   // The codes of a row as one mixed-radix number (code −1, missing, is digit 0); a string past 2^52 combinations.
   let combinations = 1;
   for (const [, column] of attributes) combinations *= (column?.categories.length ?? 0) + 1;
   if (combinations <= Number.MAX_SAFE_INTEGER) {
-    const cache = new Map<number, Record<string, string | null>>();
-    return (row) => {
-      let key = 0;
-      for (const [, column] of attributes)
-        key = key * ((column?.categories.length ?? 0) + 1) + (column ? (column.codes[row] as number) + 1 : 0);
-      let groups = cache.get(key);
-      if (!groups) cache.set(key, (groups = build(row)));
-      return groups;
+    const cache = new Map<number, number>();
+    return {
+      groups,
+      codeOf: (row) => {
+        let key = 0;
+        for (const [, column] of attributes)
+          key = key * ((column?.categories.length ?? 0) + 1) + (column ? (column.codes[row] as number) + 1 : 0);
+        let code = cache.get(key);
+        if (code === undefined) cache.set(key, (code = build(row)));
+        return code;
+      },
     };
   }
-  const cache = new Map<string, Record<string, string | null>>();
-  return (row) => {
-    let key = '';
-    for (const [, column] of attributes) key += `${column ? (column.codes[row] as number) : -1},`;
-    let groups = cache.get(key);
-    if (!groups) cache.set(key, (groups = build(row)));
-    return groups;
+  const cache = new Map<string, number>();
+  return {
+    groups,
+    codeOf: (row) => {
+      let key = '';
+      for (const [, column] of attributes) key += `${column ? (column.codes[row] as number) : -1},`;
+      let code = cache.get(key);
+      if (code === undefined) cache.set(key, (code = build(row)));
+      return code;
+    },
+  };
+}
+
+/** The version of row `i` ('' when it has none). */
+function versionOf(batch: PredictionBatch, i: number): string {
+  const code = batch.version.codes[i] as number;
+  return code < 0 ? '' : (batch.version.categories[code] as string);
+}
+
+/**
+ * The index columns of the rows `keep` (ascending) of `batch`, or of every row: then the batch's own ids, times and
+ * outcome columns are used as they are (the index only reads them).
+ */
+function predictionColumns(
+  batch: PredictionBatch,
+  versions: readonly string[],
+  keep: readonly number[] | undefined,
+  perRow: { versionCodes: Int32Array; bucketStarts: Float64Array; expiresAt: Float64Array; groupCodes: Int32Array },
+  outcomes: readonly (Float64Array | undefined)[],
+  groups: readonly Record<string, string | null>[],
+): PredictionIndexColumns {
+  const n = batch.rowCount;
+  const [score, prediction, label] = outcomes.map((values) => values ?? new Float64Array(n).fill(Number.NaN)) as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  if (keep === undefined) {
+    return {
+      model: batch.model,
+      rowCount: n,
+      ids: batch.ids,
+      versions,
+      ts: batch.ts,
+      score,
+      prediction,
+      label,
+      groups,
+      ...perRow,
+    };
+  }
+  const pickFloat = (values: Float64Array): Float64Array => Float64Array.from(keep, (i) => values[i] as number);
+  const pickInt = (values: Int32Array): Int32Array => Int32Array.from(keep, (i) => values[i] as number);
+  return {
+    model: batch.model,
+    rowCount: keep.length,
+    ids: keep.map((i) => batch.ids[i] as string),
+    versions,
+    versionCodes: pickInt(perRow.versionCodes),
+    ts: pickFloat(batch.ts),
+    bucketStarts: pickFloat(perRow.bucketStarts),
+    expiresAt: pickFloat(perRow.expiresAt),
+    score: pickFloat(score),
+    prediction: pickFloat(prediction),
+    label: pickFloat(label),
+    groups,
+    groupCodes: pickInt(perRow.groupCodes),
   };
 }
 
@@ -388,11 +461,6 @@ function byAttribute(acc: WindowAccumulator, model: ModelDefinition, spec: Analy
 
 function windowsOf(model: string, version: string, bucketStart: number, windows: EventTimeWindows): WindowKey[] {
   return windows.windowsOfBucket(bucketStart).map((w) => ({ model, version, start: w.start, end: w.end }));
-}
-
-/** A typed column's value, with NaN (missing) as null. */
-function known(value: number | undefined): number | null {
-  return value === undefined || Number.isNaN(value) ? null : value;
 }
 
 function numericValues(table: Table, name: string): Float64Array | undefined {

@@ -49,7 +49,7 @@ import {
   type FlaggedGroup,
   type LabelInput,
   type LabelMatch,
-  type PredictionIndexRow,
+  type PredictionIndexColumns,
   type RetentionLimits,
   type Tx,
   type Store,
@@ -277,7 +277,7 @@ export class StreamRunner {
     );
 
     const buckets: BucketDelta<WindowAccumulator>[] = [];
-    const predictions: PredictionIndexRow[] = [];
+    const predictions: PredictionIndexColumns[] = [];
     const windows: WindowKey[] = [];
     const watermarks: WatermarkInput[] = [];
     const unprofiled: { model: string; version: string; rows: number }[] = [];
@@ -298,7 +298,7 @@ export class StreamRunner {
         this.now(),
       );
       buckets.push(...out.buckets);
-      predictions.push(...out.predictions);
+      if (out.predictions.rowCount > 0) predictions.push(out.predictions);
       windows.push(...out.windows);
       if (out.maxEventTs > -Infinity) watermarks.push(this.watermarkOf(id, out.maxEventTs, batch));
       for (const u of out.unprofiled) unprofiled.push({ model: id, ...u });
@@ -308,7 +308,7 @@ export class StreamRunner {
     const batchOut: Batch<WindowAccumulator> = {
       ...this.batchBase(batch, built.deadLetters),
       buckets,
-      predictions,
+      predictionColumns: predictions,
       windows,
       watermarks,
       ...(flagged.length > 0 ? { flagged: { now: this.now(), groups: flagged } } : {}),

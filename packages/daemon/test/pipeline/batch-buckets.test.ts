@@ -9,6 +9,7 @@ import {
 } from '@vigil/analyzers';
 import { PredictionBatchBuilder, type PredictionBatch } from '@vigil/collector';
 import { batchBuckets, batchSpec } from '../../src/pipeline/batch-buckets';
+import { predictionIndexRows } from '@vigil/store';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-11-22T10:00:00Z');
@@ -66,9 +67,10 @@ describe('batchBuckets: a decoded batch becomes per-bucket accumulator deltas', 
     // 300 events 17 s apart: the last at 84.7 min, in the bucket starting at 80 min: 17 five-minute buckets.
     expect(result.buckets).toHaveLength(17);
     // Version 8 has no profile: its 40 events are neither counted nor indexed (their labels must not count either).
-    expect(result.predictions).toHaveLength(300);
-    expect(result.predictions.every((p) => p.version === '7')).toBe(true);
-    expect(result.predictions[0]).toEqual({
+    const indexed = predictionIndexRows(result.predictions);
+    expect(indexed).toHaveLength(300);
+    expect(indexed.every((p) => p.version === '7')).toBe(true);
+    expect(indexed[0]).toEqual({
       model: model.id,
       id: '7-2-0',
       version: '7',
@@ -81,7 +83,7 @@ describe('batchBuckets: a decoded batch becomes per-bucket accumulator deltas', 
       groups: { sex: '(missing)', region: 'x' },
     });
     // A back-filled event (older than the clock) still gets the whole TTL for its label.
-    expect(batchBuckets(batch, model, windows, () => profile, MIN, T0 + 60 * MIN).predictions[0]!.expiresAt).toBe(
+    expect(batchBuckets(batch, model, windows, () => profile, MIN, T0 + 60 * MIN).predictions.expiresAt[0]).toBe(
       T0 + 61 * MIN,
     );
 

@@ -57,6 +57,47 @@ export interface PredictionIndexRow {
   label?: number | null;
 }
 
+/**
+ * The prediction-index rows of one model's decoded batch as columns, what the runner builds instead of one
+ * {@link PredictionIndexRow} per event (a batch's thousands of them, each with its boxed times and score, lived
+ * through the batch's statements and were copied by every young-generation collection). Row `i` is the row
+ * `{ model, id: ids[i], version: versions[versionCodes[i]], ts: ts[i], bucketStart: bucketStarts[i],
+ * expiresAt: expiresAt[i], score: score[i], prediction: prediction[i], label: label[i], groups:
+ * groups[groupCodes[i]] }`, with NaN in the three outcome columns for null ({@link predictionIndexRows}).
+ */
+export interface PredictionIndexColumns {
+  readonly model: string;
+  readonly rowCount: number;
+  readonly ids: readonly string[];
+  readonly versions: readonly string[];
+  readonly versionCodes: Int32Array;
+  readonly ts: Float64Array;
+  readonly bucketStarts: Float64Array;
+  readonly expiresAt: Float64Array;
+  readonly score: Float64Array;
+  readonly prediction: Float64Array;
+  readonly label: Float64Array;
+  readonly groups: readonly Record<string, string | null>[];
+  readonly groupCodes: Int32Array;
+}
+
+/** The rows `columns` stands for, as objects (for tests and callers that want them). */
+export function predictionIndexRows(columns: PredictionIndexColumns): PredictionIndexRow[] {
+  const known = (v: number): number | null => (Number.isNaN(v) ? null : v);
+  return Array.from({ length: columns.rowCount }, (_, i) => ({
+    model: columns.model,
+    id: columns.ids[i]!,
+    version: columns.versions[columns.versionCodes[i]!]!,
+    ts: columns.ts[i]!,
+    bucketStart: columns.bucketStarts[i]!,
+    expiresAt: columns.expiresAt[i]!,
+    score: known(columns.score[i]!),
+    prediction: known(columns.prediction[i]!),
+    label: known(columns.label[i]!),
+    groups: columns.groups[columns.groupCodes[i]!]!,
+  }));
+}
+
 export interface DeadLetterInput {
   topic: string;
   partition: number;
@@ -81,6 +122,8 @@ export interface Batch<A = unknown> {
   offsets: readonly BatchPartition[];
   buckets: readonly BucketDelta<A>[];
   predictions?: readonly PredictionIndexRow[];
+  /** More prediction-index rows, as columns: indexed with `predictions`, in one statement. */
+  predictionColumns?: readonly PredictionIndexColumns[];
   deadLetters?: readonly DeadLetterInput[];
   /** Label events to join to their predictions (their deltas come from `labelEffects`). */
   labels?: readonly LabelInput[];
@@ -230,7 +273,7 @@ export async function applyBatchIn<A>(
   }
 
   // Predictions first: a label in the same batch as its prediction then joins instead of waiting as an orphan.
-  const predictions = await insertPredictions(tx, batch.predictions ?? [], registered);
+  const predictions = await insertPredictions(tx, batch.predictions ?? [], batch.predictionColumns ?? [], registered);
   const review = batch.flagged ? await queueFlaggedIn(tx, batch.flagged.groups, batch.flagged.now) : undefined;
   const joined = await joinLabelsIn(tx, batch.labels ?? []);
   if (joined.matches.length > 0 && !labelEffects)
@@ -434,15 +477,20 @@ export async function mergeBucketsIn<A>(
 async function insertPredictions(
   tx: SqlExecutor,
   rows: readonly PredictionIndexRow[],
+  blocks: readonly PredictionIndexColumns[],
   registered: Set<string>,
 ): Promise<number> {
-  if (rows.length === 0) return 0;
-  await registerModels(tx, rows, registered);
-  const n = rows.length;
-  const first = rows[0]!;
+  let n = rows.length;
+  for (const b of blocks) n += b.rowCount;
+  if (n === 0) return 0;
+  await registerModels(tx, blocks.length === 0 ? rows : [...rows, ...blocks.flatMap(versionsIndexed)], registered);
+  const first = rows[0] ?? firstRowOf(blocks);
   let oneModel = true;
   let oneVersion = true;
   let oneExpiry = true;
+  const models: string[] = new Array<string>(n);
+  const versions: string[] = new Array<string>(n);
+  const expiries = new Float64Array(n);
   const ids: string[] = new Array<string>(n);
   const ts = new Float64Array(n);
   const buckets = new Float64Array(n);
@@ -463,24 +511,47 @@ async function insertPredictions(
     }
     return code;
   };
-  for (let i = 0; i < n; i++) {
+  const groupCodeOf = (g: Record<string, string | null> | undefined): number => {
+    if (g === undefined) return codeOf('{}');
+    let code = codeOfObject.get(g);
+    if (code === undefined) codeOfObject.set(g, (code = codeOf(JSON.stringify(g))));
+    return code;
+  };
+  const firstExpiry = Math.trunc(first.expiresAt);
+  for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    if (r.model !== first.model) oneModel = false;
-    if (r.version !== first.version) oneVersion = false;
-    if (checkedMs(r.expiresAt, 'expiresAt') !== Math.trunc(first.expiresAt)) oneExpiry = false;
+    models[i] = r.model;
+    versions[i] = r.version;
+    expiries[i] = checkedMs(r.expiresAt, 'expiresAt');
     ids[i] = r.id;
     ts[i] = checkedMs(r.ts, 'ts');
     buckets[i] = checkedMs(r.bucketStart, 'bucketStart');
     scores[i] = r.score;
     predictions[i] = r.prediction;
     labels[i] = r.label;
-    const g = r.groups;
-    if (g === undefined) groupCodes[i] = codeOf('{}');
-    else {
-      let code = codeOfObject.get(g);
-      if (code === undefined) codeOfObject.set(g, (code = codeOf(JSON.stringify(g))));
-      groupCodes[i] = code;
+    groupCodes[i] = groupCodeOf(r.groups);
+  }
+  let at = rows.length;
+  for (const b of blocks) {
+    // A block's groups are few distinct objects: each looked up once, not once a row.
+    const blockGroups = b.groups.map(groupCodeOf);
+    for (let i = 0; i < b.rowCount; i++, at++) {
+      models[at] = b.model;
+      versions[at] = b.versions[b.versionCodes[i]!]!;
+      expiries[at] = checkedMs(b.expiresAt[i]!, 'expiresAt');
+      ids[at] = b.ids[i]!;
+      ts[at] = checkedMs(b.ts[i]!, 'ts');
+      buckets[at] = checkedMs(b.bucketStarts[i]!, 'bucketStart');
+      scores[at] = b.score[i];
+      predictions[at] = b.prediction[i];
+      labels[at] = b.label[i];
+      groupCodes[at] = blockGroups[b.groupCodes[i]!]!;
     }
+  }
+  for (let i = 0; i < n; i++) {
+    if (models[i] !== first.model) oneModel = false;
+    if (versions[i] !== first.version) oneVersion = false;
+    if (expiries[i] !== firstExpiry) oneExpiry = false;
   }
   const params: unknown[] = [];
   const param = (value: unknown): string => {
@@ -495,18 +566,14 @@ async function insertPredictions(
     aliases.push(alias);
     return `u.${alias}`;
   };
-  const model = oneModel
-    ? `${param(first.model)}::text`
-    : unnested(textArrayParam(rows.map((r) => r.model)), 'text', 'm');
+  const model = oneModel ? `${param(first.model)}::text` : unnested(textArrayParam(models), 'text', 'm');
   const id = unnested(textArrayParam(ids), 'text', 'i');
-  const version = oneVersion
-    ? `${param(first.version)}::text`
-    : unnested(textArrayParam(rows.map((r) => r.version)), 'text', 'v');
+  const version = oneVersion ? `${param(first.version)}::text` : unnested(textArrayParam(versions), 'text', 'v');
   const t = unnested(int8ArrayParam(ts), 'int8', 't');
   const bucket = unnested(int8ArrayParam(buckets), 'int8', 'b');
   const expiry = oneExpiry
     ? `${param(String(checkedMs(first.expiresAt, 'expiresAt')))}::int8`
-    : unnested(int8ArrayParam(rows.map((r) => checkedMs(r.expiresAt, 'expiresAt'))), 'int8', 'e');
+    : unnested(int8ArrayParam(expiries), 'int8', 'e');
   const score = unnested(float8ArrayParam(scores), 'float8', 's');
   const prediction = unnested(float8ArrayParam(predictions), 'float8', 'p');
   const groups =
@@ -536,6 +603,19 @@ async function insertPredictions(
   }
   const result = await tx.query(`${insert} ON CONFLICT (model, id) DO NOTHING`, params);
   return result.rowCount;
+}
+
+/** The (model, version) pairs a block indexes: the versions its rows name, not every version it lists. */
+function versionsIndexed(b: PredictionIndexColumns): { model: string; version: string }[] {
+  const used = new Uint8Array(b.versions.length);
+  for (let i = 0; i < b.rowCount; i++) used[b.versionCodes[i]!] = 1;
+  return b.versions.filter((_, code) => used[code] === 1).map((version) => ({ model: b.model, version }));
+}
+
+/** The first row of the first non-empty block (there is one: the caller counted rows). */
+function firstRowOf(blocks: readonly PredictionIndexColumns[]): { model: string; version: string; expiresAt: number } {
+  const b = blocks.find((block) => block.rowCount > 0)!;
+  return { model: b.model, version: b.versions[b.versionCodes[0]!]!, expiresAt: b.expiresAt[0]! };
 }
 
 /** A driver error for a unique_violation (SQLSTATE 23505); both drivers give the SQLSTATE as `code`. */

@@ -1,4 +1,10 @@
-import type { Batch, MergeAccumulators, PredictionIndexRow } from '../../src/batch/apply-batch';
+import {
+  type Batch,
+  type MergeAccumulators,
+  type PredictionIndexColumns,
+  type PredictionIndexRow,
+  predictionIndexRows,
+} from '../../src/batch/apply-batch';
 import { migrate } from '../../src/migrations/migrate';
 import { MIGRATIONS } from '../../src/migrations/migrations';
 import type { Store } from '../../src/create-store';
@@ -49,6 +55,45 @@ function batch(
     ],
     predictions,
   };
+}
+
+/** `rows` as the runner sends them: one block of columns per model, a missing outcome as NaN. */
+function asColumns(rows: readonly PredictionIndexRow[]): PredictionIndexColumns[] {
+  const models = [...new Set(rows.map((r) => r.model))];
+  return models.map((model) => {
+    const of = rows.filter((r) => r.model === model);
+    const versions = [...new Set(of.map((r) => r.version)), 'never-used'];
+    // An absent groups object is stored as '{}', which is what an empty one spells.
+    const none = {};
+    const groups = [...new Set(of.map((r) => r.groups ?? none))];
+    const number = (v: number | null | undefined): number => v ?? Number.NaN;
+    const block: PredictionIndexColumns = {
+      model,
+      rowCount: of.length,
+      ids: of.map((r) => r.id),
+      versions,
+      versionCodes: Int32Array.from(of, (r) => versions.indexOf(r.version)),
+      ts: Float64Array.from(of, (r) => r.ts),
+      bucketStarts: Float64Array.from(of, (r) => r.bucketStart),
+      expiresAt: Float64Array.from(of, (r) => r.expiresAt),
+      score: Float64Array.from(of, (r) => number(r.score)),
+      prediction: Float64Array.from(of, (r) => number(r.prediction)),
+      label: Float64Array.from(of, (r) => number(r.label)),
+      groups,
+      groupCodes: Int32Array.from(of, (r) => groups.indexOf(r.groups ?? none)),
+    };
+    // The rows the block stands for are the rows it was made of (an absent groups object read as an empty one).
+    expect(predictionIndexRows(block)).toEqual(
+      of.map((r) => ({
+        ...r,
+        groups: r.groups ?? {},
+        score: r.score ?? null,
+        prediction: r.prediction ?? null,
+        label: r.label ?? null,
+      })),
+    );
+    return block;
+  });
 }
 
 async function schemaOf(client: { query<R>(text: string): Promise<{ rows: R[] }> }): Promise<string> {
@@ -191,11 +236,15 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
   });
 
   it.each([
-    ['one model, version, expiry and groups object (sent as scalars)', false],
-    ['several of each (sent as arrays and a groups dictionary)', true],
-  ])('stores every column of every row exactly: %s', async (_name, mixed) => {
+    ['one model, version, expiry and groups object (sent as scalars)', false, 'rows'],
+    ['several of each (sent as arrays and a groups dictionary)', true, 'rows'],
+    // The runner's form (PredictionIndexColumns, one block per model), alone and beside row objects.
+    ['one of each, as columns', false, 'columns'],
+    ['several of each, as columns', true, 'columns'],
+    ['several of each, half as rows and half as columns', true, 'both'],
+  ] as const)('stores every column of every row exactly: %s', async (_name, mixed, form) => {
     const client = await backend.newClient();
-    const tag = mixed ? 'mixed' : 'uniform';
+    const tag = `${mixed ? 'mixed' : 'uniform'}-${form}`;
     const groupsOf = [{ sex: 'f', race: null }, { sex: 'm"x', race: 'a' }, undefined, { race: null, sex: 'f' }];
     const rows: PredictionIndexRow[] = Array.from({ length: 40 }, (_, i) => ({
       model: mixed ? `${tag}-${i % 3}` : tag,
@@ -215,7 +264,11 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
         groupId: 'vigil',
         offsets: [{ topic: `t-${tag}`, partition: 0, firstOffset: '0', nextOffset: '40' }],
         buckets: [],
-        predictions: rows,
+        ...(form === 'rows'
+          ? { predictions: rows }
+          : form === 'columns'
+            ? { predictionColumns: asColumns(rows) }
+            : { predictions: rows.slice(0, 20), predictionColumns: asColumns(rows.slice(20)) }),
       },
       add,
     );
