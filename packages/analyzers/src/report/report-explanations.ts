@@ -14,11 +14,12 @@ import { attributionNdcg, rankFeatures } from '../stats/ndcg';
 import { attributionShare } from '../stats/protected-share';
 import {
   accumulateSurrogate,
+  completeSurrogateRows,
   emptySurrogate,
   solveSurrogate,
+  surrogateColumns,
   surrogateDesign,
-  surrogatePermutationImportance,
-  surrogateRows,
+  surrogatePermutationImportanceColumns,
   type SurrogateDesign,
   type SurrogateFit,
 } from '../stats/surrogate';
@@ -122,7 +123,13 @@ export interface ExplainFileJob {
   /** The file's rows: the permutation's generator is replayed past the draw of its sample. */
   rowCount: number;
   fit: Table;
-  permutation: Table;
+  permutation: PermutationRows;
+}
+
+/** The permutation sample's complete rows as a column-major design matrix ({@link surrogateColumns}) and targets. */
+export interface PermutationRows {
+  x: Float64Array;
+  y: Float64Array;
 }
 
 /** One file's sampled fit and permutation importance from its samples alone: what the worker runs. */
@@ -134,7 +141,7 @@ export function explainSampledFile(job: ExplainFileJob): FileExplanation {
   accumulateSurrogate(acc, job.design, job.fit, job.score);
   const fit = solveSurrogate(acc, job.design);
   const draws: Draws = { permutation: job.permutation, fit: job.fit, random };
-  return { fit, permutation: fit ? permutation(fit, job.design, draws, job.score) : { importance: {}, rows: 0 } };
+  return { fit, permutation: fit ? permutation(fit, job.design, draws) : { importance: {}, rows: 0 } };
 }
 
 interface ExplanationPlan {
@@ -211,7 +218,7 @@ function explainFile(plan: ExplanationPlan, side: 'reference' | 'current'): File
     for (let from = 0; from < t.rowCount; from += SPILLED_BLOCK_ROWS)
       accumulateSurrogate(acc, design, rowBlock(t, held, from, Math.min(t.rowCount, from + SPILLED_BLOCK_ROWS)), score);
   const fit = solveSurrogate(acc, design);
-  return { fit, permutation: fit ? permutation(fit, design, draws, score) : { importance: {}, rows: 0 } };
+  return { fit, permutation: fit ? permutation(fit, design, draws) : { importance: {}, rows: 0 } };
 }
 
 function finishExplanations(
@@ -281,11 +288,13 @@ function explainInWorker(job: ExplainFileJob): Promise<FileExplanation> {
         reject(new VigilError('VIGIL_INTERNAL', `explanations worker crashed: ${error.message}`, { cause: error })),
       ),
     );
-    // The samples are selectRows' own copies, used by nothing else: moved, not copied (~200 MB at 1,000 columns).
-    const buffers = new Set<ArrayBuffer>();
-    for (const t of [job.fit, job.permutation])
-      for (const c of t.columns.values())
-        buffers.add((c.kind === 'numeric' ? c.values : c.codes).buffer as ArrayBuffer);
+    // The samples are this report's own copies, used by nothing else: moved, not copied (~200 MB at 1,000 columns).
+    const buffers = new Set<ArrayBuffer>([
+      job.permutation.x.buffer as ArrayBuffer,
+      job.permutation.y.buffer as ArrayBuffer,
+    ]);
+    for (const c of job.fit.columns.values())
+      buffers.add((c.kind === 'numeric' ? c.values : c.codes).buffer as ArrayBuffer);
     worker.postMessage(job, [...buffers]);
   });
 }
@@ -464,17 +473,16 @@ function permutation(
   fit: SurrogateFit,
   design: SurrogateDesign,
   draws: Draws,
-  score: string,
 ): { importance: Record<string, number>; rows: number } {
-  const { x, y } = surrogateRows(design, draws.permutation, score);
-  const importance = surrogatePermutationImportance(fit, design, x, y, draws.random, PERMUTATION_REPEATS);
+  const { x, y } = draws.permutation;
+  const importance = surrogatePermutationImportanceColumns(fit, design, x, y, draws.random, PERMUTATION_REPEATS);
   return { importance: Object.fromEntries(importance.map((i) => [i.feature, i.importance])), rows: y.length };
 }
 
 /** The rows of one file that the surrogate samples, and the generator the permutation's shuffles go on with. */
 interface Draws {
-  /** The permutation importance's seeded sample of at most {@link PERMUTATION_ROWS} rows. */
-  permutation: Table;
+  /** The complete rows of the permutation importance's seeded sample of at most {@link PERMUTATION_ROWS} rows. */
+  permutation: PermutationRows;
   /** Present when the fit is sampled ({@link surrogateFitRows}): about that many complete rows, seeded. */
   fit?: Table;
   random: () => number;
@@ -498,7 +506,8 @@ function drawSamples(
 ): Draws {
   const random = seededRandom(PERMUTATION_SEED);
   const permutationRows = seededSample(table.rowCount, PERMUTATION_ROWS, random);
-  if (table.rowCount <= fitRows) return { permutation: sampleRows(table, permutationRows, held), random };
+  if (table.rowCount <= fitRows)
+    return { permutation: surrogateColumns(design, sampleRows(table, permutationRows, held), score), random };
   const fitDraw = seededSample(table.rowCount, Math.min(table.rowCount, FIT_DRAW_FACTOR * fitRows));
   const spilledColumns = held !== undefined && Object.keys(held).length > 0;
   // In memory, each sample is copied straight from the table; spilled, the union of both is read back once.
@@ -513,15 +522,18 @@ function drawSamples(
     }
     return out;
   };
-  const drawn = selectRows(read, at(fitDraw));
-  const complete: number[] = [];
-  for (let from = 0; from < drawn.rowCount; from += SPILLED_BLOCK_ROWS)
-    for (const row of surrogateRows(design, drawn, score, from, Math.min(drawn.rowCount, from + SPILLED_BLOCK_ROWS))
-      .kept)
-      complete.push(row);
+  // Rows of `read`, straight from its columns: neither sample is copied whole before its rows are chosen.
+  const complete = completeSurrogateRows(design, read, score, at(fitDraw));
   const chosen =
     complete.length > fitRows
-      ? Array.from(seededSample(complete.length, fitRows), (k) => complete[k] as number)
+      ? Int32Array.from(seededSample(complete.length, fitRows), (k) => complete[k] as number)
       : complete;
-  return { permutation: selectRows(read, at(permutationRows)), fit: selectRows(drawn, chosen), random };
+  // Only the columns the fit reads go into its sample (and to the worker).
+  const needed = new Set([score, ...design.features.map((f) => f.name)]);
+  const fitColumns = { ...read, columns: new Map([...read.columns].filter(([name]) => needed.has(name))) };
+  return {
+    permutation: surrogateColumns(design, read, score, at(permutationRows)),
+    fit: selectRows(fitColumns, chosen),
+    random,
+  };
 }
