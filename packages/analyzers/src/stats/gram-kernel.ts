@@ -91,3 +91,15 @@ export class GramBlocks {
     for (let q = 0; q < quads; q++) kernel.gramRow(q, quads, p, rows, 0, stride, tri);
   }
 }
+
+let lastGram: GramBlocks | undefined;
+
+/**
+ * A {@link GramBlocks} of p columns and blocks of `blockRows`: the last one made on this thread when it fits (its
+ * block and triangle are overwritten by the next use, so callers must not interleave two), else a new one. A window's
+ * buckets add a few rows at a time: each call would otherwise instantiate the module and zero megabytes of memory.
+ */
+export function gramBlocks(p: number, blockRows: number): GramBlocks {
+  if (lastGram?.p !== p || lastGram.blockRows !== blockRows) lastGram = new GramBlocks(p, blockRows);
+  return lastGram;
+}

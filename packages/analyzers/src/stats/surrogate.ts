@@ -8,7 +8,7 @@
 import { MISSING_CODE, VigilError, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asCategorical, asNumeric, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
-import { GramBlocks } from './gram-kernel';
+import { gramBlocks, type GramBlocks } from './gram-kernel';
 
 /** Categories of a categorical feature that get an indicator of their own (the reference's most frequent). */
 export const SURROGATE_TOP_CATEGORIES = 10;
@@ -312,7 +312,7 @@ export function addSurrogateRows(acc: SurrogateAccumulator, x: Float64Array, y: 
 function addWideSurrogateRows(acc: SurrogateAccumulator, x: Float64Array, y: Float64Array): void {
   const p = acc.columns;
   const B = SURROGATE_BLOCK_ROWS;
-  const gram = new GramBlocks(p, B);
+  const gram = gramBlocks(p, B);
   const { panel } = gram;
   gram.load(acc.sumXX);
   for (let r0 = 0; r0 < y.length; r0 += B) {
@@ -415,7 +415,7 @@ function accumulateWideSurrogate(
   const B = SURROGATE_BLOCK_ROWS;
   const scores = asNumeric(table, requireColumn(table, score)).values;
   const sources = featureSources(design, table);
-  const gram = new GramBlocks(p, B);
+  const gram = gramBlocks(p, B);
   const { panel } = gram;
   gram.load(acc.sumXX);
   const complete = new Uint8Array(SURROGATE_CHUNK_ROWS);
