@@ -507,19 +507,27 @@ export function surrogateColumns(
     target[k] = surrogateTarget(design, scores[row(k)] as number);
     if (Number.isNaN(target[k])) complete[k] = 0;
   }
-  markIncomplete(sources, complete, n, 0, rows);
+  // One pass over each column at the rows: its values written and its missing ones marked (rows dropped below).
   const x = new Float64Array(p * n);
   for (const s of sources) {
     if (s.kind === 'numeric') {
       const { values, mean, scale } = s;
       const at = s.at * n;
-      if (rows) for (let k = 0; k < n; k++) x[at + k] = ((values[rows[k] as number] as number) - mean) / scale;
-      else for (let k = 0; k < n; k++) x[at + k] = ((values[k] as number) - mean) / scale;
+      for (let k = 0; k < n; k++) {
+        const v = values[rows ? (rows[k] as number) : k] as number;
+        if (v !== v) complete[k] = 0;
+        x[at + k] = (v - mean) / scale;
+      }
     } else {
       const { codes, slot } = s;
       for (let k = 0; k < n; k++) {
-        const j = slot[codes[row(k)] as number] as number;
-        if (j >= 0 && complete[k]) x[(s.at + j) * n + k] = 1;
+        const code = codes[row(k)] as number;
+        if (code === MISSING_CODE) {
+          complete[k] = 0;
+          continue;
+        }
+        const j = slot[code] as number;
+        if (j >= 0) x[(s.at + j) * n + k] = 1;
       }
     }
   }
