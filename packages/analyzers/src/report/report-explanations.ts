@@ -95,15 +95,22 @@ export async function reportExplanationsInParallel(
 ): Promise<{ explanations?: Explanations; status: SectionStatus }> {
   const plan = planExplanations(reference, current, spec, profile, options, spilled);
   if ('done' in plan) return plan.done;
-  if (parallelism <= 1 || !plan.reference.fit || __filename.endsWith('.ts'))
+  const sampled = reference.rowCount > plan.fitRows;
+  if (parallelism <= 1 || !sampled || __filename.endsWith('.ts'))
     return finishExplanations(plan, explainFile(plan, 'reference'), explainFile(plan, 'current'));
-  const inWorker = explainInWorker({
-    design: plan.design,
-    score: plan.score,
-    rowCount: reference.rowCount,
-    fit: plan.reference.fit,
-    permutation: plan.reference.permutation,
-  });
+  // A table in shared memory is read by the worker itself, samples and all; else the samples are drawn here.
+  const shared = sharedColumns(reference, plan);
+  const inWorker = explainInWorker(
+    shared
+      ? { design: plan.design, score: plan.score, fitRows: plan.fitRows, table: shared }
+      : {
+          design: plan.design,
+          score: plan.score,
+          rowCount: reference.rowCount,
+          fit: plan.draws('reference').fit!,
+          permutation: plan.draws('reference').permutation,
+        },
+  );
   // Awaited below; this only keeps a failure of the worker from being an unhandled rejection if this thread throws.
   inWorker.catch(() => undefined);
   const cur = explainFile(plan, 'current');
@@ -116,7 +123,33 @@ export interface FileExplanation {
   permutation: { importance: Record<string, number>; rows: number };
 }
 
-/** The job of the explanations worker: one file's sampled fit and permutation importance (explanations-worker.ts). */
+/**
+ * The job of the explanations worker: one file's sampled fit and permutation importance (explanations-worker.ts),
+ * from its samples, or from the file's table when its columns are in shared memory ({@link ExplainTableJob}).
+ */
+export type ExplainJob = ExplainFileJob | ExplainTableJob;
+
+/**
+ * A file whose feature and score columns are all in shared memory (the readers put numeric columns there): the worker
+ * draws the samples itself, reading the same memory, so the calling thread's gathers at the sample rows (seconds at
+ * 1,000 columns) run beside its own file's instead of before the worker starts.
+ */
+export interface ExplainTableJob {
+  design: SurrogateDesign;
+  score: string;
+  fitRows: number;
+  /** The feature and score columns only. */
+  table: Table;
+}
+
+/** What the explanations worker runs for either kind of job. */
+export function explainJob(job: ExplainJob): FileExplanation {
+  if (!('table' in job)) return explainSampledFile(job);
+  const draws = drawSamples(job.table, undefined, job.design, job.score, job.fitRows);
+  return explainDraws(job.design, job.score, job.table, undefined, draws);
+}
+
+/** The job of the explanations worker for a file whose samples were drawn on the calling thread. */
 export interface ExplainFileJob {
   design: SurrogateDesign;
   score: string;
@@ -145,8 +178,8 @@ export function explainSampledFile(job: ExplainFileJob): FileExplanation {
 }
 
 interface ExplanationPlan {
-  reference: Draws;
-  current: Draws;
+  /** Each file's samples, drawn on first use (a file the worker samples is never drawn here). */
+  draws: (side: 'reference' | 'current') => Draws;
   tables: { reference: Table; current: Table };
   spilled: SpilledColumns;
   design: SurrogateDesign;
@@ -192,8 +225,10 @@ function planExplanations(
   const design = surrogateDesign(profile, spec.task, names);
   const fitRows = surrogateFitRows(design.columns.length, options.surrogateFitProducts);
   return {
-    reference: drawSamples(reference, spilled.reference, design, score, fitRows),
-    current: drawSamples(current, spilled.current, design, score, fitRows),
+    draws: memoDraws({
+      reference: () => drawSamples(reference, spilled.reference, design, score, fitRows),
+      current: () => drawSamples(current, spilled.current, design, score, fitRows),
+    }),
     tables: { reference, current },
     spilled,
     design,
@@ -206,10 +241,16 @@ function planExplanations(
 
 /** One file's fit (from its sample, its whole table, or its spilled blocks) and permutation importance. */
 function explainFile(plan: ExplanationPlan, side: 'reference' | 'current'): FileExplanation {
-  const { design, score } = plan;
-  const draws = plan[side];
-  const t = plan.tables[side];
-  const held = plan.spilled[side];
+  return explainDraws(plan.design, plan.score, plan.tables[side], plan.spilled[side], plan.draws(side));
+}
+
+function explainDraws(
+  design: SurrogateDesign,
+  score: string,
+  t: Table,
+  held: Readonly<Record<string, SpilledColumn>> | undefined,
+  draws: Draws,
+): FileExplanation {
   const acc = emptySurrogate(design);
   if (draws.fit) accumulateSurrogate(acc, design, draws.fit, score);
   else if (!held || Object.keys(held).length === 0) accumulateSurrogate(acc, design, t, score);
@@ -268,8 +309,27 @@ function finishExplanations(
   return { explanations, status: { computed: true } };
 }
 
-/** Runs {@link explainSampledFile} on a worker thread, the samples' buffers transferred to it. */
-function explainInWorker(job: ExplainFileJob): Promise<FileExplanation> {
+function memoDraws(make: Record<'reference' | 'current', () => Draws>): ExplanationPlan['draws'] {
+  const made: Partial<Record<'reference' | 'current', Draws>> = {};
+  return (side) => (made[side] ??= make[side]());
+}
+
+/** The table's feature and score columns when none is spilled and every numeric one is in shared memory, else null. */
+function sharedColumns(table: Table, plan: ExplanationPlan): Table | null {
+  const held = plan.spilled.reference;
+  if (held && Object.keys(held).length > 0) return null;
+  const columns = new Map<string, Column>();
+  for (const name of [plan.score, ...plan.design.features.map((f) => f.name)]) {
+    const c = table.columns.get(name);
+    if (!c) return null;
+    if (c.kind === 'numeric' && !(c.values.buffer instanceof SharedArrayBuffer)) return null;
+    columns.set(name, c);
+  }
+  return { source: table.source, rowCount: table.rowCount, columns };
+}
+
+/** Runs {@link explainJob} on a worker thread, the samples' buffers transferred to it (shared memory is shared). */
+function explainInWorker(job: ExplainJob): Promise<FileExplanation> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(EXPLANATIONS_WORKER_FILE);
     const finish = (fn: () => void): void => {
@@ -288,6 +348,10 @@ function explainInWorker(job: ExplainFileJob): Promise<FileExplanation> {
         reject(new VigilError('VIGIL_INTERNAL', `explanations worker crashed: ${error.message}`, { cause: error })),
       ),
     );
+    if ('table' in job) {
+      worker.postMessage(job);
+      return;
+    }
     // The samples are this report's own copies, used by nothing else: moved, not copied (~200 MB at 1,000 columns).
     const buffers = new Set<ArrayBuffer>([
       job.permutation.x.buffer as ArrayBuffer,
