@@ -14,11 +14,12 @@ import { attributionNdcg, rankFeatures } from '../stats/ndcg';
 import { attributionShare } from '../stats/protected-share';
 import {
   accumulateSurrogate,
+  completeSurrogateRows,
   emptySurrogate,
   solveSurrogate,
+  surrogateColumns,
   surrogateDesign,
-  surrogatePermutationImportance,
-  surrogateRows,
+  surrogatePermutationImportanceColumns,
   type SurrogateDesign,
   type SurrogateFit,
 } from '../stats/surrogate';
@@ -94,15 +95,22 @@ export async function reportExplanationsInParallel(
 ): Promise<{ explanations?: Explanations; status: SectionStatus }> {
   const plan = planExplanations(reference, current, spec, profile, options, spilled);
   if ('done' in plan) return plan.done;
-  if (parallelism <= 1 || !plan.reference.fit || __filename.endsWith('.ts'))
+  const sampled = reference.rowCount > plan.fitRows;
+  if (parallelism <= 1 || !sampled || __filename.endsWith('.ts'))
     return finishExplanations(plan, explainFile(plan, 'reference'), explainFile(plan, 'current'));
-  const inWorker = explainInWorker({
-    design: plan.design,
-    score: plan.score,
-    rowCount: reference.rowCount,
-    fit: plan.reference.fit,
-    permutation: plan.reference.permutation,
-  });
+  // A table in shared memory is read by the worker itself, samples and all; else the samples are drawn here.
+  const shared = sharedColumns(reference, plan);
+  const inWorker = explainInWorker(
+    shared
+      ? { design: plan.design, score: plan.score, fitRows: plan.fitRows, table: shared }
+      : {
+          design: plan.design,
+          score: plan.score,
+          rowCount: reference.rowCount,
+          fit: plan.draws('reference').fit!,
+          permutation: plan.draws('reference').permutation,
+        },
+  );
   // Awaited below; this only keeps a failure of the worker from being an unhandled rejection if this thread throws.
   inWorker.catch(() => undefined);
   const cur = explainFile(plan, 'current');
@@ -115,14 +123,46 @@ export interface FileExplanation {
   permutation: { importance: Record<string, number>; rows: number };
 }
 
-/** The job of the explanations worker: one file's sampled fit and permutation importance (explanations-worker.ts). */
+/**
+ * The job of the explanations worker: one file's sampled fit and permutation importance (explanations-worker.ts),
+ * from its samples, or from the file's table when its columns are in shared memory ({@link ExplainTableJob}).
+ */
+export type ExplainJob = ExplainFileJob | ExplainTableJob;
+
+/**
+ * A file whose feature and score columns are all in shared memory (the readers put numeric columns there): the worker
+ * draws the samples itself, reading the same memory, so the calling thread's gathers at the sample rows (seconds at
+ * 1,000 columns) run beside its own file's instead of before the worker starts.
+ */
+export interface ExplainTableJob {
+  design: SurrogateDesign;
+  score: string;
+  fitRows: number;
+  /** The feature and score columns only. */
+  table: Table;
+}
+
+/** What the explanations worker runs for either kind of job. */
+export function explainJob(job: ExplainJob): FileExplanation {
+  if (!('table' in job)) return explainSampledFile(job);
+  const draws = drawSamples(job.table, undefined, job.design, job.score, job.fitRows);
+  return explainDraws(job.design, job.score, job.table, undefined, draws);
+}
+
+/** The job of the explanations worker for a file whose samples were drawn on the calling thread. */
 export interface ExplainFileJob {
   design: SurrogateDesign;
   score: string;
   /** The file's rows: the permutation's generator is replayed past the draw of its sample. */
   rowCount: number;
   fit: Table;
-  permutation: Table;
+  permutation: PermutationRows;
+}
+
+/** The permutation sample's complete rows as a column-major design matrix ({@link surrogateColumns}) and targets. */
+export interface PermutationRows {
+  x: Float64Array;
+  y: Float64Array;
 }
 
 /** One file's sampled fit and permutation importance from its samples alone: what the worker runs. */
@@ -134,12 +174,12 @@ export function explainSampledFile(job: ExplainFileJob): FileExplanation {
   accumulateSurrogate(acc, job.design, job.fit, job.score);
   const fit = solveSurrogate(acc, job.design);
   const draws: Draws = { permutation: job.permutation, fit: job.fit, random };
-  return { fit, permutation: fit ? permutation(fit, job.design, draws, job.score) : { importance: {}, rows: 0 } };
+  return { fit, permutation: fit ? permutation(fit, job.design, draws) : { importance: {}, rows: 0 } };
 }
 
 interface ExplanationPlan {
-  reference: Draws;
-  current: Draws;
+  /** Each file's samples, drawn on first use (a file the worker samples is never drawn here). */
+  draws: (side: 'reference' | 'current') => Draws;
   tables: { reference: Table; current: Table };
   spilled: SpilledColumns;
   design: SurrogateDesign;
@@ -185,8 +225,10 @@ function planExplanations(
   const design = surrogateDesign(profile, spec.task, names);
   const fitRows = surrogateFitRows(design.columns.length, options.surrogateFitProducts);
   return {
-    reference: drawSamples(reference, spilled.reference, design, score, fitRows),
-    current: drawSamples(current, spilled.current, design, score, fitRows),
+    draws: memoDraws({
+      reference: () => drawSamples(reference, spilled.reference, design, score, fitRows),
+      current: () => drawSamples(current, spilled.current, design, score, fitRows),
+    }),
     tables: { reference, current },
     spilled,
     design,
@@ -199,10 +241,16 @@ function planExplanations(
 
 /** One file's fit (from its sample, its whole table, or its spilled blocks) and permutation importance. */
 function explainFile(plan: ExplanationPlan, side: 'reference' | 'current'): FileExplanation {
-  const { design, score } = plan;
-  const draws = plan[side];
-  const t = plan.tables[side];
-  const held = plan.spilled[side];
+  return explainDraws(plan.design, plan.score, plan.tables[side], plan.spilled[side], plan.draws(side));
+}
+
+function explainDraws(
+  design: SurrogateDesign,
+  score: string,
+  t: Table,
+  held: Readonly<Record<string, SpilledColumn>> | undefined,
+  draws: Draws,
+): FileExplanation {
   const acc = emptySurrogate(design);
   if (draws.fit) accumulateSurrogate(acc, design, draws.fit, score);
   else if (!held || Object.keys(held).length === 0) accumulateSurrogate(acc, design, t, score);
@@ -211,7 +259,7 @@ function explainFile(plan: ExplanationPlan, side: 'reference' | 'current'): File
     for (let from = 0; from < t.rowCount; from += SPILLED_BLOCK_ROWS)
       accumulateSurrogate(acc, design, rowBlock(t, held, from, Math.min(t.rowCount, from + SPILLED_BLOCK_ROWS)), score);
   const fit = solveSurrogate(acc, design);
-  return { fit, permutation: fit ? permutation(fit, design, draws, score) : { importance: {}, rows: 0 } };
+  return { fit, permutation: fit ? permutation(fit, design, draws) : { importance: {}, rows: 0 } };
 }
 
 function finishExplanations(
@@ -261,8 +309,27 @@ function finishExplanations(
   return { explanations, status: { computed: true } };
 }
 
-/** Runs {@link explainSampledFile} on a worker thread, the samples' buffers transferred to it. */
-function explainInWorker(job: ExplainFileJob): Promise<FileExplanation> {
+function memoDraws(make: Record<'reference' | 'current', () => Draws>): ExplanationPlan['draws'] {
+  const made: Partial<Record<'reference' | 'current', Draws>> = {};
+  return (side) => (made[side] ??= make[side]());
+}
+
+/** The table's feature and score columns when none is spilled and every numeric one is in shared memory, else null. */
+function sharedColumns(table: Table, plan: ExplanationPlan): Table | null {
+  const held = plan.spilled.reference;
+  if (held && Object.keys(held).length > 0) return null;
+  const columns = new Map<string, Column>();
+  for (const name of [plan.score, ...plan.design.features.map((f) => f.name)]) {
+    const c = table.columns.get(name);
+    if (!c) return null;
+    if (c.kind === 'numeric' && !(c.values.buffer instanceof SharedArrayBuffer)) return null;
+    columns.set(name, c);
+  }
+  return { source: table.source, rowCount: table.rowCount, columns };
+}
+
+/** Runs {@link explainJob} on a worker thread, the samples' buffers transferred to it (shared memory is shared). */
+function explainInWorker(job: ExplainJob): Promise<FileExplanation> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(EXPLANATIONS_WORKER_FILE);
     const finish = (fn: () => void): void => {
@@ -281,11 +348,17 @@ function explainInWorker(job: ExplainFileJob): Promise<FileExplanation> {
         reject(new VigilError('VIGIL_INTERNAL', `explanations worker crashed: ${error.message}`, { cause: error })),
       ),
     );
-    // The samples are selectRows' own copies, used by nothing else: moved, not copied (~200 MB at 1,000 columns).
-    const buffers = new Set<ArrayBuffer>();
-    for (const t of [job.fit, job.permutation])
-      for (const c of t.columns.values())
-        buffers.add((c.kind === 'numeric' ? c.values : c.codes).buffer as ArrayBuffer);
+    if ('table' in job) {
+      worker.postMessage(job);
+      return;
+    }
+    // The samples are this report's own copies, used by nothing else: moved, not copied (~200 MB at 1,000 columns).
+    const buffers = new Set<ArrayBuffer>([
+      job.permutation.x.buffer as ArrayBuffer,
+      job.permutation.y.buffer as ArrayBuffer,
+    ]);
+    for (const c of job.fit.columns.values())
+      buffers.add((c.kind === 'numeric' ? c.values : c.codes).buffer as ArrayBuffer);
     worker.postMessage(job, [...buffers]);
   });
 }
@@ -464,17 +537,16 @@ function permutation(
   fit: SurrogateFit,
   design: SurrogateDesign,
   draws: Draws,
-  score: string,
 ): { importance: Record<string, number>; rows: number } {
-  const { x, y } = surrogateRows(design, draws.permutation, score);
-  const importance = surrogatePermutationImportance(fit, design, x, y, draws.random, PERMUTATION_REPEATS);
+  const { x, y } = draws.permutation;
+  const importance = surrogatePermutationImportanceColumns(fit, design, x, y, draws.random, PERMUTATION_REPEATS);
   return { importance: Object.fromEntries(importance.map((i) => [i.feature, i.importance])), rows: y.length };
 }
 
 /** The rows of one file that the surrogate samples, and the generator the permutation's shuffles go on with. */
 interface Draws {
-  /** The permutation importance's seeded sample of at most {@link PERMUTATION_ROWS} rows. */
-  permutation: Table;
+  /** The complete rows of the permutation importance's seeded sample of at most {@link PERMUTATION_ROWS} rows. */
+  permutation: PermutationRows;
   /** Present when the fit is sampled ({@link surrogateFitRows}): about that many complete rows, seeded. */
   fit?: Table;
   random: () => number;
@@ -498,7 +570,8 @@ function drawSamples(
 ): Draws {
   const random = seededRandom(PERMUTATION_SEED);
   const permutationRows = seededSample(table.rowCount, PERMUTATION_ROWS, random);
-  if (table.rowCount <= fitRows) return { permutation: sampleRows(table, permutationRows, held), random };
+  if (table.rowCount <= fitRows)
+    return { permutation: surrogateColumns(design, sampleRows(table, permutationRows, held), score), random };
   const fitDraw = seededSample(table.rowCount, Math.min(table.rowCount, FIT_DRAW_FACTOR * fitRows));
   const spilledColumns = held !== undefined && Object.keys(held).length > 0;
   // In memory, each sample is copied straight from the table; spilled, the union of both is read back once.
@@ -513,15 +586,18 @@ function drawSamples(
     }
     return out;
   };
-  const drawn = selectRows(read, at(fitDraw));
-  const complete: number[] = [];
-  for (let from = 0; from < drawn.rowCount; from += SPILLED_BLOCK_ROWS)
-    for (const row of surrogateRows(design, drawn, score, from, Math.min(drawn.rowCount, from + SPILLED_BLOCK_ROWS))
-      .kept)
-      complete.push(row);
+  // Rows of `read`, straight from its columns: neither sample is copied whole before its rows are chosen.
+  const complete = completeSurrogateRows(design, read, score, at(fitDraw));
   const chosen =
     complete.length > fitRows
-      ? Array.from(seededSample(complete.length, fitRows), (k) => complete[k] as number)
+      ? Int32Array.from(seededSample(complete.length, fitRows), (k) => complete[k] as number)
       : complete;
-  return { permutation: selectRows(read, at(permutationRows)), fit: selectRows(drawn, chosen), random };
+  // Only the columns the fit reads go into its sample (and to the worker).
+  const needed = new Set([score, ...design.features.map((f) => f.name)]);
+  const fitColumns = { ...read, columns: new Map([...read.columns].filter(([name]) => needed.has(name))) };
+  return {
+    permutation: surrogateColumns(design, read, score, at(permutationRows)),
+    fit: selectRows(fitColumns, chosen),
+    random,
+  };
 }

@@ -8,6 +8,7 @@
 import { MISSING_CODE, VigilError, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asCategorical, asNumeric, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
+import { gramBlocks, type GramBlocks } from './gram-kernel';
 
 /** Categories of a categorical feature that get an indicator of their own (the reference's most frequent). */
 export const SURROGATE_TOP_CATEGORIES = 10;
@@ -253,6 +254,7 @@ export function accumulateSurrogate(
       `surrogate accumulator has ${acc.columns} columns, the design ${design.columns.length}`,
     );
   }
+  if (design.columns.length >= SURROGATE_BLOCKED_COLUMNS) return accumulateWideSurrogate(acc, design, table, score);
   // In chunks, so the design matrix of a million-row file is never held whole.
   for (let from = 0; from < table.rowCount; from += SURROGATE_CHUNK_ROWS) {
     const to = Math.min(table.rowCount, from + SURROGATE_CHUNK_ROWS);
@@ -302,17 +304,17 @@ export function addSurrogateRows(acc: SurrogateAccumulator, x: Float64Array, y: 
 }
 
 /**
- * {@link addSurrogateRows} for wide designs: a block of rows is copied column-major, then every pair of columns is
- * one dot product over the block added to the triangle (two rows of the triangle at a time, so each value of the
- * other column is loaded once for both). The same sums, in another order of addition (each block summed first).
- * A column all zeros in the block (a one-hot indicator, mostly) is skipped, as the per-row loop skips zeros.
+ * {@link addSurrogateRows} for wide designs: blocks of {@link SURROGATE_BLOCK_ROWS} rows go through the XᵀX kernel
+ * ({@link GramBlocks}), which sums every pair of columns over the block and adds the block's sum to the triangle. The
+ * same sums as the per-row loop, in another order of addition (each block summed first). Σx and Σxy are summed
+ * per block in the same way; a column all zeros in the block (a one-hot indicator, mostly) adds nothing.
  */
 function addWideSurrogateRows(acc: SurrogateAccumulator, x: Float64Array, y: Float64Array): void {
   const p = acc.columns;
-  const { sumX, sumXY, sumXX } = acc;
   const B = SURROGATE_BLOCK_ROWS;
-  const cols = new Float64Array(p * B);
-  const nonzero = new Uint8Array(p);
+  const gram = gramBlocks(p, B);
+  const { panel } = gram;
+  gram.load(acc.sumXX);
   for (let r0 = 0; r0 < y.length; r0 += B) {
     const b = Math.min(B, y.length - r0);
     for (let r = 0; r < b; r++) {
@@ -320,106 +322,223 @@ function addWideSurrogateRows(acc: SurrogateAccumulator, x: Float64Array, y: Flo
       acc.sumY += yr;
       acc.sumYY += yr * yr;
       const row = (r0 + r) * p;
-      for (let i = 0; i < p; i++) cols[i * B + r] = x[row + i] as number;
+      for (let i = 0; i < p; i++) panel[gram.at(i, r)] = x[row + i] as number;
     }
-    for (let i = 0; i < p; i++) {
-      const ci = i * B;
-      let sx = 0;
-      let sxy = 0;
-      let any = 0;
-      for (let r = 0; r < b; r++) {
-        const v = cols[ci + r] as number;
-        if (v !== 0) any = 1;
-        sx += v;
-        sxy += v * (y[r0 + r] as number);
-      }
-      nonzero[i] = any;
-      if (any === 0) continue;
-      sumX[i]! += sx;
-      sumXY[i]! += sxy;
+    addBlockSums(acc, gram, y, r0, b);
+  }
+  gram.store(acc.sumXX);
+  acc.rows += y.length;
+}
+
+/** Σx and Σxy of the block in the panel (targets y[r0 …]), then its XᵀX through the kernel. */
+function addBlockSums(acc: SurrogateAccumulator, gram: GramBlocks, y: Float64Array, r0: number, b: number): void {
+  const { panel, p } = gram;
+  const { sumX, sumXY } = acc;
+  for (let i = 0; i < p; i++) {
+    const at = gram.at(i, 0);
+    let sx = 0;
+    let sxy = 0;
+    let any = 0;
+    for (let r = 0; r < b; r++) {
+      const v = panel[at + 4 * r] as number;
+      if (v !== 0) any = 1;
+      sx += v;
+      sxy += v * (y[r0 + r] as number);
     }
-    let t = 0; // start of triangle row i
-    for (let i = 0; i < p; i += 2) {
-      const ci = i * B;
-      const pair = i + 1 < p && nonzero[i + 1] === 1;
-      const ck = ci + B;
-      let u = t + 1; // (i, i+1) …
-      let v = t + (p - i); // (i+1, i+1) …
-      const useI = nonzero[i] === 1;
-      if (useI) {
-        let s = 0;
-        for (let r = 0; r < b; r++) s += (cols[ci + r] as number) * (cols[ci + r] as number);
-        sumXX[t]! += s;
+    if (any === 0) continue;
+    sumX[i]! += sx;
+    sumXY[i]! += sxy;
+  }
+  gram.addBlock(b);
+}
+
+/** Where one feature's values come from, for {@link accumulateWideSurrogate} and {@link surrogateColumns}. */
+type FeatureSource =
+  | { kind: 'numeric'; at: number; values: Float64Array; mean: number; scale: number }
+  | { kind: 'categorical'; at: number; codes: Int32Array; slot: Int32Array };
+
+function featureSources(design: SurrogateDesign, table: Table): FeatureSource[] {
+  return design.features.map((f, k) => {
+    const at = design.offsets[k] as number;
+    const column = requireColumn(table, f.name);
+    if (f.kind === 'numeric')
+      return { kind: 'numeric', at, values: asNumeric(table, column).values, mean: f.mean, scale: f.scale };
+    const cat = asCategorical(column);
+    // Table code → indicator offset (−1: the baseline), as in surrogateRows.
+    const other = f.indicators.length - 1;
+    const slot = Int32Array.from(cat.categories, (c) => {
+      if (c === f.baseline) return -1;
+      const j = f.indicators.indexOf(c);
+      return j >= 0 && j < other ? j : other;
+    });
+    return { kind: 'categorical', at, codes: cat.codes, slot };
+  });
+}
+
+/**
+ * Marks in `complete` (1 = complete so far) the rows with a missing feature; row k is table row `rows[k]`, or
+ * `from + k` without `rows`.
+ */
+function markIncomplete(
+  sources: readonly FeatureSource[],
+  complete: Uint8Array,
+  n: number,
+  from: number,
+  rows?: Int32Array,
+): void {
+  for (const s of sources) {
+    if (s.kind === 'numeric') {
+      const { values } = s;
+      for (let k = 0; k < n; k++) {
+        const v = values[rows ? (rows[k] as number) : from + k] as number;
+        if (v !== v) complete[k] = 0;
       }
-      if (pair) {
-        let s = 0;
-        for (let r = 0; r < b; r++) s += (cols[ck + r] as number) * (cols[ck + r] as number);
-        sumXX[v]! += s;
-      }
-      v++;
-      for (let j = i + 1; j < p; j++, u++) {
-        // Rows i and i+1 against columns j and j+1 at once: four sums from four loads a row instead of two sums
-        // from three. Each sum still runs over the block's rows in order, so every figure is the same to the bit.
-        if (useI && pair && j > i + 1 && j + 1 < p && nonzero[j] === 1 && nonzero[j + 1] === 1) {
-          const cj = j * B;
-          const cl = cj + B;
-          let s00 = 0;
-          let s01 = 0;
-          let s10 = 0;
-          let s11 = 0;
-          for (let r = 0; r < b; r++) {
-            const xi = cols[ci + r] as number;
-            const xk = cols[ck + r] as number;
-            const xj = cols[cj + r] as number;
-            const xl = cols[cl + r] as number;
-            s00 += xi * xj;
-            s01 += xi * xl;
-            s10 += xk * xj;
-            s11 += xk * xl;
-          }
-          sumXX[u]! += s00;
-          sumXX[u + 1]! += s01;
-          sumXX[v]! += s10;
-          sumXX[v + 1]! += s11;
-          u++;
-          v += 2;
-          j++;
-          continue;
-        }
-        if (nonzero[j] === 0) {
-          if (j > i + 1) v++;
-          continue;
-        }
-        const cj = j * B;
-        if (useI && pair && j > i + 1) {
-          let s0 = 0;
-          let s1 = 0;
-          for (let r = 0; r < b; r++) {
-            const c = cols[cj + r] as number;
-            s0 += (cols[ci + r] as number) * c;
-            s1 += (cols[ck + r] as number) * c;
-          }
-          sumXX[u]! += s0;
-          sumXX[v++]! += s1;
-          continue;
-        }
-        if (useI) {
-          let s0 = 0;
-          for (let r = 0; r < b; r++) s0 += (cols[ci + r] as number) * (cols[cj + r] as number);
-          sumXX[u]! += s0;
-        }
-        if (pair && j > i + 1) {
-          let s1 = 0;
-          for (let r = 0; r < b; r++) s1 += (cols[ck + r] as number) * (cols[cj + r] as number);
-          sumXX[v]! += s1;
-        }
-        if (j > i + 1) v++;
-      }
-      // Past rows i and i+1 of the triangle.
-      t += p - i + (i + 1 < p ? p - i - 1 : 0);
+    } else {
+      const { codes } = s;
+      for (let k = 0; k < n; k++) if (codes[rows ? (rows[k] as number) : from + k] === MISSING_CODE) complete[k] = 0;
     }
   }
-  acc.rows += y.length;
+}
+
+/**
+ * {@link accumulateSurrogate} for wide designs: the design rows are written from the table's columns straight into
+ * the kernel's blocks, the complete rows of each chunk of {@link SURROGATE_CHUNK_ROWS} in order, so the sums are
+ * those of {@link addSurrogateRows} on {@link surrogateRows}' matrices to the bit, without building the matrices.
+ */
+function accumulateWideSurrogate(
+  acc: SurrogateAccumulator,
+  design: SurrogateDesign,
+  table: Table,
+  score: string,
+): SurrogateAccumulator {
+  const p = design.columns.length;
+  const B = SURROGATE_BLOCK_ROWS;
+  const scores = asNumeric(table, requireColumn(table, score)).values;
+  const sources = featureSources(design, table);
+  const gram = gramBlocks(p, B);
+  const { panel } = gram;
+  gram.load(acc.sumXX);
+  const complete = new Uint8Array(SURROGATE_CHUNK_ROWS);
+  const kept = new Int32Array(SURROGATE_CHUNK_ROWS);
+  const y = new Float64Array(SURROGATE_CHUNK_ROWS);
+  for (let from = 0; from < table.rowCount; from += SURROGATE_CHUNK_ROWS) {
+    const n = Math.min(table.rowCount, from + SURROGATE_CHUNK_ROWS) - from;
+    complete.fill(1);
+    for (let k = 0; k < n; k++) if (Number.isNaN(surrogateTarget(design, scores[from + k] as number))) complete[k] = 0;
+    markIncomplete(sources, complete, n, from);
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      if (!complete[k]) continue;
+      kept[m] = from + k;
+      y[m++] = surrogateTarget(design, scores[from + k] as number);
+    }
+    for (let r0 = 0; r0 < m; r0 += B) {
+      const b = Math.min(B, m - r0);
+      gram.clear();
+      for (let r = 0; r < b; r++) {
+        const yr = y[r0 + r] as number;
+        acc.sumY += yr;
+        acc.sumYY += yr * yr;
+      }
+      for (const s of sources) {
+        const at = gram.at(s.at, 0);
+        if (s.kind === 'numeric') {
+          const { values, mean, scale } = s;
+          for (let r = 0; r < b; r++) panel[at + 4 * r] = ((values[kept[r0 + r] as number] as number) - mean) / scale;
+        } else {
+          const { codes, slot } = s;
+          for (let r = 0; r < b; r++) {
+            const j = slot[codes[kept[r0 + r] as number] as number] as number;
+            if (j >= 0) panel[gram.at(s.at + j, r)] = 1;
+          }
+        }
+      }
+      addBlockSums(acc, gram, y, r0, b);
+    }
+    acc.rows += m;
+    acc.skipped += n - m;
+  }
+  gram.store(acc.sumXX);
+  return acc;
+}
+
+/**
+ * The rows of `rows` (table rows) whose features and score are all present, in the same order: the rows
+ * {@link surrogateRows} keeps, without building the matrix.
+ */
+export function completeSurrogateRows(
+  design: SurrogateDesign,
+  table: Table,
+  score: string,
+  rows: Int32Array,
+): Int32Array {
+  const scores = asNumeric(table, requireColumn(table, score)).values;
+  const n = rows.length;
+  const complete = new Uint8Array(n).fill(1);
+  for (let k = 0; k < n; k++)
+    if (Number.isNaN(surrogateTarget(design, scores[rows[k] as number] as number))) complete[k] = 0;
+  markIncomplete(featureSources(design, table), complete, n, 0, rows);
+  let m = 0;
+  for (let k = 0; k < n; k++) if (complete[k]) m++;
+  const out = new Int32Array(m);
+  m = 0;
+  for (let k = 0; k < n; k++) if (complete[k]) out[m++] = rows[k] as number;
+  return out;
+}
+
+/**
+ * {@link surrogateRows} column-major (design column i's values at x[i·m …], m complete rows) over the table rows
+ * `rows` (every row without), read straight from the table's columns: what the permutation importance works on.
+ */
+export function surrogateColumns(
+  design: SurrogateDesign,
+  table: Table,
+  score: string,
+  rows?: Int32Array,
+): { x: Float64Array; y: Float64Array } {
+  const p = design.columns.length;
+  const n = rows ? rows.length : table.rowCount;
+  const scores = asNumeric(table, requireColumn(table, score)).values;
+  const row = (k: number): number => (rows ? (rows[k] as number) : k);
+  const sources = featureSources(design, table);
+  const complete = new Uint8Array(n).fill(1);
+  const target = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    target[k] = surrogateTarget(design, scores[row(k)] as number);
+    if (Number.isNaN(target[k])) complete[k] = 0;
+  }
+  // One pass over each column at the rows: its values written and its missing ones marked (rows dropped below).
+  const x = new Float64Array(p * n);
+  for (const s of sources) {
+    if (s.kind === 'numeric') {
+      const { values, mean, scale } = s;
+      const at = s.at * n;
+      for (let k = 0; k < n; k++) {
+        const v = values[rows ? (rows[k] as number) : k] as number;
+        if (v !== v) complete[k] = 0;
+        x[at + k] = (v - mean) / scale;
+      }
+    } else {
+      const { codes, slot } = s;
+      for (let k = 0; k < n; k++) {
+        const code = codes[row(k)] as number;
+        if (code === MISSING_CODE) {
+          complete[k] = 0;
+          continue;
+        }
+        const j = slot[code] as number;
+        if (j >= 0) x[(s.at + j) * n + k] = 1;
+      }
+    }
+  }
+  let m = 0;
+  for (let k = 0; k < n; k++) if (complete[k]) m++;
+  const y = new Float64Array(m);
+  for (let k = 0, t = 0; k < n; k++) if (complete[k]) y[t++] = target[k] as number;
+  if (m === n) return { x, y };
+  // Compacted in place, column by column: each value moves to a lower index than any still to be read.
+  for (let i = 0; i < p; i++) for (let k = 0, t = i * m; k < n; k++) if (complete[k]) x[t++] = x[i * n + k] as number;
+  return { x: x.subarray(0, p * m), y };
 }
 
 export interface SurrogateFit {
@@ -581,7 +700,8 @@ export function choleskySolve(a: Float64Array, b: Float64Array, k: number, lambd
 /**
  * Permutation importance of a fitted surrogate on raw design rows: per feature, the rise in mean squared error of
  * the surrogate's prediction when that feature's columns are shuffled together across rows (one seeded
- * Fisher–Yates shuffle per repeat, averaged over `repeats`). Deterministic for a given seed.
+ * Fisher–Yates shuffle per repeat, averaged over `repeats`). Deterministic for a given seed. `x` is row-major, as
+ * {@link surrogateRows} gives it; {@link surrogatePermutationImportanceColumns} takes it column-major.
  */
 export function surrogatePermutationImportance(
   fit: SurrogateFit,
@@ -593,20 +713,37 @@ export function surrogatePermutationImportance(
 ): { feature: string; importance: number }[] {
   const p = design.columns.length;
   const n = y.length;
-  const beta = fit.coefficients;
-  const predictions = new Float64Array(n);
-  let base = 0;
-  for (let r = 0; r < n; r++) {
-    let s = fit.intercept;
-    for (let i = 0; i < p; i++) s += (beta[i] as number) * (x[r * p + i] as number);
-    predictions[r] = s;
-    base += (s - (y[r] as number)) ** 2;
-  }
-  base /= Math.max(1, n);
-  // Column-major, so a shuffled feature's values are read from one column, not from a row of p values each: at
-  // 1,000 columns a row is 8 KB and every permuted read missed the cache. The same arithmetic.
   const xt = new Float64Array(n * p);
   for (let r = 0; r < n; r++) for (let i = 0; i < p; i++) xt[i * n + r] = x[r * p + i] as number;
+  return surrogatePermutationImportanceColumns(fit, design, xt, y, random, repeats);
+}
+
+/**
+ * {@link surrogatePermutationImportance} on a column-major design (column i's values at xt[i·n …], as
+ * {@link surrogateColumns} gives it): a shuffled feature's values are read from one column, not from a row of p
+ * values each (at 1,000 columns a row is 8 KB and every permuted read missed the cache). The same arithmetic: each
+ * row's prediction is the intercept plus its terms in column order.
+ */
+export function surrogatePermutationImportanceColumns(
+  fit: SurrogateFit,
+  design: SurrogateDesign,
+  xt: Float64Array,
+  y: Float64Array,
+  random: () => number,
+  repeats = 5,
+): { feature: string; importance: number }[] {
+  const p = design.columns.length;
+  const n = y.length;
+  const beta = fit.coefficients;
+  const predictions = new Float64Array(n).fill(fit.intercept);
+  for (let i = 0; i < p; i++) {
+    const b = beta[i] as number;
+    const at = i * n;
+    for (let r = 0; r < n; r++) predictions[r]! += b * (xt[at + r] as number);
+  }
+  let base = 0;
+  for (let r = 0; r < n; r++) base += ((predictions[r] as number) - (y[r] as number)) ** 2;
+  base /= Math.max(1, n);
   const order = new Int32Array(n);
   return design.features.map((f, idx) => {
     const from = design.offsets[idx] as number;
@@ -621,14 +758,24 @@ export function surrogatePermutationImportance(
         order[j] = t;
       }
       let mse = 0;
-      for (let r = 0; r < n; r++) {
-        // Swap this feature's part of the prediction for that of the permuted row.
-        const q = order[r] as number;
-        let s = predictions[r] as number;
-        for (let i = from; i < to; i++)
-          s += (beta[i] as number) * ((xt[i * n + q] as number) - (xt[i * n + r] as number));
-        mse += (s - (y[r] as number)) ** 2;
-      }
+      if (to - from === 1) {
+        // One design column (a numeric feature): the loop below without its inner loop, the same arithmetic.
+        const b = beta[from] as number;
+        const at = from * n;
+        for (let r = 0; r < n; r++) {
+          const s =
+            (predictions[r] as number) + b * ((xt[at + (order[r] as number)] as number) - (xt[at + r] as number));
+          mse += (s - (y[r] as number)) ** 2;
+        }
+      } else
+        for (let r = 0; r < n; r++) {
+          // Swap this feature's part of the prediction for that of the permuted row.
+          const q = order[r] as number;
+          let s = predictions[r] as number;
+          for (let i = from; i < to; i++)
+            s += (beta[i] as number) * ((xt[i * n + q] as number) - (xt[i * n + r] as number));
+          mse += (s - (y[r] as number)) ** 2;
+        }
       total += mse / Math.max(1, n) - base;
     }
     return { feature: f.name, importance: n > 0 ? total / repeats : Number.NaN };

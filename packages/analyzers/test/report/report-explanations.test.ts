@@ -299,6 +299,25 @@ describe('the two files’ surrogates on two threads (the compiled module, where
     );
   });
 
+  test('a reference in shared memory is sampled by the worker itself: the same section to the last bit', async () => {
+    // The file readers put numeric columns in shared memory; the worker then draws the samples from the same memory.
+    const shared = new Map<string, Column>();
+    for (const [name, c] of reference.columns) {
+      if (c.kind !== 'numeric') shared.set(name, c);
+      else {
+        const values = new Float64Array(new SharedArrayBuffer(c.values.byteLength));
+        values.set(c.values);
+        shared.set(name, { name, kind: 'numeric', values });
+      }
+    }
+    const inShared: Table = { ...reference, columns: shared };
+    const options = { protected: ['sex'], proxies: [], surrogateFitProducts: 10_000 };
+    const one = reportExplanations(reference, current, spec, profile, options);
+    const two = await compiled.reportExplanationsInParallel(inShared, current, spec, profile, options, {}, 2);
+    expect(two.explanations!.surrogate!.fitSample).toEqual({ seed: 15, completeRows: 1000 });
+    expect(two).toEqual(one);
+  });
+
   test('a fit on every row stays on this thread and is unchanged', async () => {
     // 4 design columns: 25,000 rows are far below the products at which a fit is sampled.
     const options = { protected: ['sex'], proxies: [] };

@@ -9,13 +9,17 @@ import {
   accumulateSurrogate,
   addSurrogateRows,
   choleskySolve,
+  completeSurrogateRows,
   emptySurrogate,
   mergeSurrogates,
   solveSurrogate,
   surrogateDesign,
+  surrogateColumns,
   surrogatePermutationImportance,
+  surrogatePermutationImportanceColumns,
   surrogateRows,
   SURROGATE_BLOCKED_COLUMNS,
+  type SurrogateFit,
   type SurrogateAccumulator,
   type SurrogateDesign,
 } from '../../src/stats/surrogate';
@@ -363,5 +367,130 @@ describe('solve', () => {
     const { kept, y } = surrogateRows(design, table, 'score');
     expect([...kept]).toEqual([0]);
     expect(y[0]).toBeCloseTo(Math.log(0.2 / 0.8), 15);
+  });
+});
+
+/**
+ * A wide design of numeric features and two categorical ones (one-hot columns), with missing values of each kind
+ * and of the score, as a table of `rows` rows.
+ */
+function wideCase(seed: number, numeric: number, rows: number): { design: SurrogateDesign; table: Table } {
+  const random = seededRandom(seed);
+  const features: SurrogateDesign['features'][number][] = [];
+  const columns: string[] = [];
+  const offsets: number[] = [];
+  const out = new Map<string, Column>();
+  for (let f = 0; f < numeric; f++) {
+    offsets.push(columns.length);
+    const name = `n${f}`;
+    features.push({ name, kind: 'numeric', mean: random() - 0.5, scale: 0.5 + random() });
+    columns.push(name);
+    out.set(name, {
+      name,
+      kind: 'numeric',
+      values: Float64Array.from({ length: rows }, () => (random() < 0.002 ? Number.NaN : random() * 4 - 2)),
+    });
+  }
+  for (const name of ['g', 'h']) {
+    offsets.push(columns.length);
+    const categories = ['a', 'b', 'c', 'd', 'e'];
+    // 'e' is outside the indicators: it falls to (other).
+    features.push({ name, kind: 'categorical', baseline: 'a', indicators: ['b', 'c', '(other)'] });
+    columns.push(`${name}=b`, `${name}=c`, `${name}=(other)`);
+    const codes = Int32Array.from({ length: rows }, () => (random() < 0.002 ? -1 : Math.floor(random() * 5)));
+    out.set(name, { name, kind: 'categorical', categories, codes });
+  }
+  out.set('score', {
+    name: 'score',
+    kind: 'numeric',
+    values: Float64Array.from({ length: rows }, () => (random() < 0.002 ? Number.NaN : random())),
+  });
+  const design: SurrogateDesign = { target: 'logit', features, columns, offsets };
+  return { design, table: { source: 'wide', rowCount: rows, columns: out } };
+}
+
+describe('wide designs straight from the columns', () => {
+  test('accumulateSurrogate gives the sums of addSurrogateRows on surrogateRows, chunk by chunk, to the bit', () => {
+    // 4,200 rows cross the 4,096-row chunk; missing values move the 64-row blocks within each chunk.
+    const { design, table } = wideCase(5, SURROGATE_BLOCKED_COLUMNS, 4200);
+    expect(design.columns.length).toBeGreaterThanOrEqual(SURROGATE_BLOCKED_COLUMNS);
+    const got = accumulateSurrogate(emptySurrogate(design), design, table, 'score');
+    const expected = emptySurrogate(design);
+    for (let from = 0; from < table.rowCount; from += 4096) {
+      const to = Math.min(table.rowCount, from + 4096);
+      const { x, y } = surrogateRows(design, table, 'score', from, to);
+      addSurrogateRows(expected, x, y);
+      expected.skipped += to - from - y.length;
+    }
+    expect(got.skipped).toBeGreaterThan(0);
+    expect(got).toEqual(expected);
+  });
+
+  test('completeSurrogateRows and surrogateColumns keep the rows surrogateRows keeps, column-major', () => {
+    const { design, table } = wideCase(9, 20, 700);
+    const p = design.columns.length;
+    const random = seededRandom(2);
+    const rows = Int32Array.from(Array.from({ length: table.rowCount }, (_, i) => i).filter(() => random() < 0.4));
+    const sample = selectRows(table, rows);
+    const whole = surrogateRows(design, sample, 'score');
+    expect(whole.kept.length).toBeLessThan(rows.length);
+    expect([...completeSurrogateRows(design, table, 'score', rows)]).toEqual([...whole.kept].map((k) => rows[k]));
+    for (const [columns, rowsOf] of [
+      [surrogateColumns(design, table, 'score', rows), whole],
+      [surrogateColumns(design, sample, 'score'), whole],
+    ] as const) {
+      const m = rowsOf.y.length;
+      expect([...columns.y]).toEqual([...rowsOf.y]);
+      expect(columns.x.length).toBe(p * m);
+      const transposed = new Float64Array(p * m);
+      for (let r = 0; r < m; r++) for (let i = 0; i < p; i++) transposed[i * m + r] = rowsOf.x[r * p + i]!;
+      expect(columns.x).toEqual(transposed);
+    }
+  });
+
+  test('permutation importance on columns is the row-by-row computation to the bit', () => {
+    const { design, table } = wideCase(4, 6, 400);
+    const p = design.columns.length;
+    const { x, y } = surrogateRows(design, table, 'score');
+    const fit = solveSurrogate(accumulateSurrogate(emptySurrogate(design), design, table, 'score'), design)!;
+    const n = y.length;
+    // The definition, row-major: each row's prediction from the intercept in column order, then the shuffles.
+    const plain = (f: SurrogateFit, random: () => number): number[] => {
+      const predictions = new Float64Array(n);
+      let base = 0;
+      for (let r = 0; r < n; r++) {
+        let s = f.intercept;
+        for (let i = 0; i < p; i++) s += f.coefficients[i]! * x[r * p + i]!;
+        predictions[r] = s;
+        base += (s - y[r]!) ** 2;
+      }
+      base /= n;
+      return design.features.map((_, idx) => {
+        const from = design.offsets[idx]!;
+        const to = idx + 1 < design.offsets.length ? design.offsets[idx + 1]! : p;
+        let total = 0;
+        for (let rep = 0; rep < 3; rep++) {
+          const order = Int32Array.from({ length: n }, (_, r) => r);
+          for (let r = n - 1; r > 0; r--) {
+            const j = Math.floor(random() * (r + 1));
+            [order[r], order[j]] = [order[j]!, order[r]!];
+          }
+          let mse = 0;
+          for (let r = 0; r < n; r++) {
+            let s = predictions[r]!;
+            for (let i = from; i < to; i++) s += f.coefficients[i]! * (x[order[r]! * p + i]! - x[r * p + i]!);
+            mse += (s - y[r]!) ** 2;
+          }
+          total += mse / n - base;
+        }
+        return total / 3;
+      });
+    };
+    const expected = plain(fit, seededRandom(21));
+    const columns = surrogateColumns(design, table, 'score');
+    const got = surrogatePermutationImportanceColumns(fit, design, columns.x, columns.y, seededRandom(21), 3);
+    expect(got.map((g) => g.importance)).toEqual(expected);
+    expect(surrogatePermutationImportance(fit, design, x, y, seededRandom(21), 3)).toEqual(got);
+    expect(got.some((g) => g.importance > 0)).toBe(true);
   });
 });
