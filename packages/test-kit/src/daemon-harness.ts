@@ -363,6 +363,7 @@ export const labelEvents = (events: readonly TestEvent[]) =>
 
 /** The port the daemon's HTTP API listens on, from its start-up log line. */
 export async function httpPort(daemon: Daemon): Promise<number> {
-  await waitFor('the HTTP API', async () => /"http":"[^"]*:(\d+)"/.test(daemon.output()), [daemon], 30_000);
+  // A minute: the API listens once the store is migrated and opened, which a loaded machine can take long over.
+  await waitFor('the HTTP API', async () => /"http":"[^"]*:(\d+)"/.test(daemon.output()), [daemon], 60_000);
   return Number(/"http":"[^"]*:(\d+)"/.exec(daemon.output())![1]);
 }

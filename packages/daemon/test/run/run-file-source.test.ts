@@ -68,7 +68,7 @@ describe('vigil run --source: the daemon without Kafka', () => {
         () => kafka.settled({ predictions: events.length + 1, labels: labels.length }),
         [daemon],
       );
-      await waitFor('its notices', async () => (await kafka.incidents()).length > 0, [daemon], 30_000);
+      await waitFor('its notices', async () => (await kafka.incidents()).length > 0, [daemon], 60_000);
       daemon.kill('SIGTERM');
       expect(await exited(daemon)).toBe(0);
       const expectedRows = await kafka.rows();
