@@ -29,6 +29,10 @@ import { StreamRunner } from '../../src/run/stream-runner';
 import { profileFingerprint } from '../../src/run/version-profiles';
 import { quantileEdges } from '../../../analyzers/src/profile/binning';
 
+// A test feeds 1,800 events through two or three stores and analyses their windows: on PGlite at load 15-21 one took
+// 68 s, past the default 60 s. The bound only stops a hung test.
+jest.setTimeout(240_000);
+
 const MIN = 60_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const NOW = T0 + 3 * 60 * MIN;
