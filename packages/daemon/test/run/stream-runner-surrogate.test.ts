@@ -20,6 +20,9 @@ import {
 import { fitModelTable } from '../../src/pipeline/fit-reference';
 import { StreamRunner } from '../../src/run/stream-runner';
 
+// Its slowest test took 47 s of the default 60 s on PGlite at load 20 (measured): the bound only stops a hung test.
+jest.setTimeout(180_000);
+
 const MIN = 60_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const NOW = T0 + 3 * 60 * MIN;
