@@ -14,8 +14,8 @@ import { alertConfig, FakeClock, MIN, T0 } from '../helpers/config';
 import { reachableRedisUrl, WebhookSink } from '@vigil/test-kit';
 import { analysis, psi } from '../helpers/windows';
 
-// Each test runs incidents through PGlite and a queue on a fake clock, as timeline.test.ts does (17-36 s of the
-// default 60 s there at load 18; this suite took 170 s for 12 tests in CI). The bound only stops a hung test.
+// Each test runs incidents through PGlite and a queue on a fake clock: 20-31 s of the default 60 s at load 18
+// (measured). The bound only stops a hung test.
 jest.setTimeout(150_000);
 
 const QUEUES: Array<[string, () => Promise<JobQueue>]> = [
