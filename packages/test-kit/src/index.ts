@@ -10,3 +10,4 @@ export * from './webhook-sink';
 export * from './kafka-test-kit';
 export * from './compressed-topics-kit';
 export * from './stream-fixtures';
+export * from './roughly';

@@ -14,6 +14,10 @@ import { alertConfig, FakeClock, MIN, T0 } from '../helpers/config';
 import { reachableRedisUrl, WebhookSink } from '@vigil/test-kit';
 import { analysis, psi } from '../helpers/windows';
 
+// Each test runs incidents through PGlite and a queue on a fake clock: 20-31 s of the default 60 s at load 18
+// (measured). The bound only stops a hung test.
+jest.setTimeout(150_000);
+
 const QUEUES: Array<[string, () => Promise<JobQueue>]> = [
   ['in-process queue', async () => createMemoryQueue({ maxAttempts: 3, backoffMs: 5 })],
   [

@@ -17,6 +17,10 @@ import { alertConfig, FakeClock, HOUR, MIN, T0 } from '../helpers/config';
 import { analysis, psi } from '../helpers/windows';
 import { summary, type IncidentPayload } from '../../src/notifiers/payload';
 
+// Each test runs an incident through PGlite and a queue on a fake clock: 17-36 s of the default 60 s at load 18
+// (measured). The bound only stops a hung test.
+jest.setTimeout(150_000);
+
 const QUEUES: Array<[string, () => Promise<JobQueue>]> = [
   ['in-process queue', async () => createMemoryQueue({ maxAttempts: 3, backoffMs: 5 })],
   [

@@ -17,6 +17,7 @@ import {
   type ReferenceProfile,
   type WindowAccumulator,
 } from '@vigil/analyzers';
+import { roughly } from '@vigil/test-kit/roughly';
 import { numericAccumulatorFromSorted } from '../../src/accumulator/window-accumulator';
 
 const CATEGORIES = ['a', 'b', 'c', 'd'];
@@ -68,9 +69,9 @@ function table(rows: readonly Row[]): Table {
 }
 
 /**
- * Group maps compare regardless of key insertion order. Integers (every count) compare exactly; other numbers to a
- * relative 1e-12, because the log-loss sums are sums of floats whose last bit depends on the order of addition.
- * (Rounding both sides to 12 digits instead fails whenever the two sums straddle a rounding boundary.)
+ * Group maps compare regardless of key insertion order. Compared through `roughly` (numbers to a relative 1e-12,
+ * which holds every count exactly), because the log-loss sums are sums of floats whose last bit depends on the order
+ * of addition. (Rounding both sides to 12 digits instead fails whenever the two sums straddle a rounding boundary.)
  */
 const canonical = (acc: WindowAccumulator): unknown =>
   JSON.parse(
@@ -80,20 +81,6 @@ const canonical = (acc: WindowAccumulator): unknown =>
         : v,
     ),
   );
-
-/** `expected` with each non-integer number replaced by a matcher that accepts it to a relative 1e-12. */
-const roughly = (expected: unknown): unknown => {
-  if (typeof expected === 'number' && !Number.isInteger(expected))
-    return {
-      asymmetricMatch: (actual: unknown) =>
-        typeof actual === 'number' && Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)),
-      toAsymmetricMatcher: () => `${expected} (to a relative 1e-12)`,
-    };
-  if (Array.isArray(expected)) return expected.map(roughly);
-  if (expected && typeof expected === 'object')
-    return Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, roughly(v)]));
-  return expected;
-};
 
 describe('window accumulators', () => {
   it('unknown feature keys: merging counts adds them and keeps the smallest names, whatever the order', () => {

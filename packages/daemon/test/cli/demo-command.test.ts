@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, type Store } from '@vigil/store';
 import type { StreamSummary } from '@vigil/demo';
-import { kafkaBrokers } from '@vigil/test-kit';
+import { kafkaBrokers, roughly } from '@vigil/test-kit';
 import { runCli } from './run-cli';
 
 const root = join(__dirname, '../../../..');
@@ -31,13 +31,14 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
   /** `vigil queue list` as the demo's output says to run it, before the test opens the database itself. */
   let queueList: { code: number; stdout: string; stderr: string };
 
+  // The bounds below only stop a hung demo: each run takes tens of seconds, minutes on a loaded machine (CI's).
   beforeAll(async () => {
     result = await runCli(['demo', '--out', out, '--every', '100', '--batch-size', '500'], root);
     if (result.code !== 0) throw new Error(`vigil demo failed (${result.code}):\n${result.stderr}`);
     summary = JSON.parse(readFileSync(join(out, 'demo-summary.json'), 'utf8')) as SummaryFile;
     queueList = await runCli(['queue', 'list', '-c', 'vigil.yaml'], out);
     store = await createStore({ dataDir: join(out, '.vigil', 'pglite') });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await store?.close();
@@ -242,6 +243,7 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
   });
 });
 
+// Two demo runs, one through the broker: 321 s at a load of 15-21 on two cores (180 s was its bound).
 describe('vigil demo --kafka (the stream through the real broker)', () => {
   it('produces the stream to a topic of its own and ends with the file source’s findings', async () => {
     const file = mkdtempSync(join(tmpdir(), 'vigil-demo-file-'));
@@ -257,23 +259,22 @@ describe('vigil demo --kafka (the stream through the real broker)', () => {
       const [a, b] = [summary(file), summary(kafka)];
       expect(b.streamed).toBe(a.streamed);
       // The same events in the same order: the same windows, metric rows, calibration and incidents.
-      // Kafka hands over batches of other sizes: sums agree to 12 significant digits, not to the last bit.
-      const round = (v: unknown): unknown =>
-        JSON.parse(JSON.stringify(v), (_k, x: unknown) => (typeof x === 'number' ? Number(x.toPrecision(12)) : x));
-      const findings = (x: SummaryFile) =>
-        round({
-          windows: x.windows,
-          metricRows: x.metricRows,
-          calibration: x.calibration,
-          incidents: x.incidents.map(({ id: _id, ...rest }) => JSON.stringify(round(rest))).sort(),
-        });
-      expect(findings(b)).toEqual(findings(a));
+      // Kafka hands over batches of other sizes, so sums differ in their last bits: numbers to a relative 1e-12
+      // (`roughly`), the incidents listed in an order that does not depend on their values.
+      const byKey = (i: object) => JSON.stringify({ ...i, value: undefined });
+      const findings = (x: SummaryFile) => ({
+        windows: x.windows,
+        metricRows: x.metricRows,
+        calibration: x.calibration,
+        incidents: x.incidents.map(({ id: _id, ...rest }) => rest).sort((p, q) => byKey(p).localeCompare(byKey(q))),
+      });
+      expect(findings(b)).toEqual(roughly(findings(a)));
       expect(a.incidents.length).toBeGreaterThan(0);
     } finally {
       rmSync(file, { recursive: true, force: true });
       rmSync(kafka, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 600_000);
 });
 
 /**
@@ -323,5 +324,5 @@ describe('two `vigil demo` runs on one --out', () => {
       await exited;
       rmSync(out, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 300_000);
 });

@@ -22,6 +22,9 @@ import { eventUniform } from '../../src/review/flag-policies';
 import { ReviewQueueService } from '../../src/review/review-queue-service';
 import { StreamRunner, type StreamRunnerOptions } from '../../src/run/stream-runner';
 
+// Its slowest tests took 41-42 s of the default 60 s at load 20 (measured): the bound only stops a hung test.
+jest.setTimeout(180_000);
+
 const MIN = 60_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const NOW = T0 + 3 * 60 * MIN;

@@ -12,6 +12,7 @@ import {
   type TestBackend,
   makeEvents,
   readerTable,
+  roughly,
   toLabelBatch,
   toPredictionBatch,
 } from '@vigil/test-kit';
@@ -20,6 +21,10 @@ import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { AnalysisScheduler, type ModelWork } from '../../src/run/analysis-scheduler';
 import { runnerMetrics } from '../../src/run/runner-metrics';
 import { StreamRunner, type AnalysisOptions } from '../../src/run/stream-runner';
+
+// A test writes and re-analyses a few hundred windows, the inline runner's too: on PGlite on a loaded machine that took
+// 50-58 s of the default 60 s in CI (load 15-18), and 67-85 s here (load 15-21). The bound only stops a hung test.
+jest.setTimeout(240_000);
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');
@@ -143,14 +148,13 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
       ...(options.registry ? { metrics: runnerMetrics(options.registry, { models: [model.id], topics: TOPICS }) } : {}),
     });
 
+  // The values as stored: rows of the same store compare exactly; against the inline runner's (which adds the
+  // batches' floats up in another order) through `roughly`.
   const rowsOf = async (store: Store): Promise<unknown[]> =>
     (await store.metrics.rows(model.id, { from: 0, to: Date.parse('2100-01-01') })).map((r: MetricRow) => ({
       ...r,
       computedAt: undefined,
-      value: r.value === null ? null : Number(r.value.toPrecision(12)),
-      details: JSON.parse(JSON.stringify(r.details ?? null), (_k, v: unknown) =>
-        typeof v === 'number' ? Number(v.toPrecision(12)) : v,
-      ),
+      details: JSON.parse(JSON.stringify(r.details ?? null)),
     }));
   /** What the inline runner writes for these batches. */
   const inline = async (batches: ReturnType<typeof toPredictionBatch>[]) => {
@@ -192,7 +196,7 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
     expect(windows).toBe(11);
     expect(sample(text, `vigil_windows_analysed_total{kind="first",model="${model.id}"}`)).toBe(11);
     expect(sample(text, `vigil_windows_analysed_total{kind="revision",model="${model.id}"}`)).toBe(0);
-    expect(rows).toEqual(await inline(batches));
+    expect(rows).toEqual(roughly(await inline(batches)));
   });
 
   it('returns from handle once the batch is committed, reports the lag at /metrics and in readyz, and catches up', async () => {
@@ -234,7 +238,7 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
     await r.handle(toLabelBatch(labels.slice(700), 0, 700));
     await r.idle();
     // New labels are material: the rows are those of the labels carried by the events, without a drain.
-    expect(await rowsOf(store)).toEqual(await inline([toPredictionBatch([...stream, ...closer], 0, 0)]));
+    expect(await rowsOf(store)).toEqual(roughly(await inline([toPredictionBatch([...stream, ...closer], 0, 0)])));
     const revisions = sample(
       await registry.render(),
       `vigil_windows_analysed_total{kind="revision",model="${model.id}"}`,
@@ -259,7 +263,9 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
     expect(await rowsOf(store)).toEqual(before);
     // ... and drain (the end of an input) analyses it.
     await r.drain();
-    expect(await rowsOf(store)).toEqual(await inline([toPredictionBatch([...stream, ...closer, ...late], 0, 0)]));
+    expect(await rowsOf(store)).toEqual(
+      roughly(await inline([toPredictionBatch([...stream, ...closer, ...late], 0, 0)])),
+    );
   });
 
   it('analyses a small late change once its window has been quiet for revisionQuietMs', async () => {
@@ -279,7 +285,9 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
     await new Promise((resolve) => setTimeout(resolve, 500));
     await r.maintain();
     await r.idle();
-    expect(await rowsOf(store)).toEqual(await inline([toPredictionBatch([...stream, ...closer, ...late], 0, 0)]));
+    expect(await rowsOf(store)).toEqual(
+      roughly(await inline([toPredictionBatch([...stream, ...closer, ...late], 0, 0)])),
+    );
   });
 
   it('a crash between the commit and the analysis: the next daemon finds the windows through the due-window query', async () => {
@@ -295,6 +303,6 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
     // Its own queue is empty: the maintenance sweep asks the store.
     await restarted.maintain();
     await restarted.idle();
-    expect(await rowsOf(store)).toEqual(await inline([toPredictionBatch([...stream, ...closer], 0, 0)]));
+    expect(await rowsOf(store)).toEqual(roughly(await inline([toPredictionBatch([...stream, ...closer], 0, 0)])));
   });
 });

@@ -52,7 +52,7 @@ describe('vigil run alerts', () => {
         'the owner to be notified',
         async () => received().some((r) => r.status === 'firing'),
         [daemon],
-        30_000,
+        60_000,
       );
 
       const firing = received().filter((r) => r.status === 'firing');
@@ -89,7 +89,7 @@ describe('vigil run alerts', () => {
         'the acknowledgement notice',
         async () => received().some((r) => r.status === 'acknowledged'),
         [daemon],
-        30_000,
+        60_000,
       );
       expect(
         received()

@@ -86,7 +86,7 @@ models:
         'the owner to be notified',
         async () => sink.received.some((r) => (r.body as { status?: string }).status === 'firing'),
         [daemon],
-        30_000,
+        60_000,
       );
 
       const rows = await rowsOf();

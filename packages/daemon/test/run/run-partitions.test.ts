@@ -107,7 +107,7 @@ describe('vigil run with a model spread over partitions', () => {
         'the owner to be notified',
         async () => sink.received.some((r) => (r.body as Hook).status === 'firing'),
         [daemon],
-        30_000,
+        60_000,
       );
       const firing = sink.received.map((r) => r.body as Hook).filter((r) => r.status === 'firing');
       expect(firing.length).toBeGreaterThan(0);

@@ -11,6 +11,7 @@ import {
   makeEvents,
   openBackend,
   readerTable,
+  roughly,
   toLabelBatch,
   toPredictionBatch,
   type TestBackend,
@@ -18,6 +19,9 @@ import {
 } from '@vigil/test-kit';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { RETENTION_EVERY_MS, StreamRunner } from '../../src/run/stream-runner';
+
+// Its slowest test took 53 s of the default 60 s on PGlite at load 20 (measured): the bound only stops a hung test.
+jest.setTimeout(180_000);
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-12-01T00:00:00Z');
@@ -258,10 +262,7 @@ models:
     (await store.metrics.rows(model.id, { from: 0, to: Date.parse('2100-01-01') })).map((r: MetricRow) => ({
       ...r,
       computedAt: undefined,
-      value: r.value === null ? null : Number(r.value.toPrecision(12)),
-      details: JSON.parse(JSON.stringify(r.details ?? null), (_k, v: unknown) =>
-        typeof v === 'number' ? Number(v.toPrecision(12)) : v,
-      ) as unknown,
+      details: JSON.parse(JSON.stringify(r.details ?? null)) as unknown,
     }));
   const bucketStarts = async (sql: SqlClient) =>
     (
@@ -311,7 +312,8 @@ models:
     expect(rows.find((r) => r.metric === 'labelledRows' && r.windowStart === LIMIT + 20 * MIN)?.value).toBeGreaterThan(
       0,
     );
-    expect(rows).toEqual(await rowsOf(reference.store));
+    // The reference added its floats up in another order (one batch): to a relative 1e-12.
+    expect(rows).toEqual(roughly(await rowsOf(reference.store)));
 
     // An event older than the limit (a back-fill) is counted in a bucket again, but its windows, missing their
     // deleted buckets, are not analysed from it: their rows stay; the next pass deletes that bucket.

@@ -13,11 +13,15 @@ import {
   type TestBackend,
   makeEvents,
   readerTable,
+  roughly,
   toPredictionBatch,
   type TestEvent,
 } from '@vigil/test-kit';
 import { fitModelTable } from '../../src/pipeline/fit-reference';
 import { StreamRunner } from '../../src/run/stream-runner';
+
+// Its slowest test took 47 s of the default 60 s on PGlite at load 20 (measured): the bound only stops a hung test.
+jest.setTimeout(180_000);
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');
@@ -153,11 +157,12 @@ describe.each(BACKENDS)('the surrogate through StreamRunner on %s', (kind) => {
         .filter((r) =>
           ['surrogateR2', 'surrogateImportance', 'attributionNdcg', 'protectedAttributionShare'].includes(r.metric),
         )
-        .map((r) => [r.windowStart, r.metric, r.feature, r.value === null ? null : Number(r.value.toPrecision(12))])
-        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+        .map((r) => [r.windowStart, r.metric, r.feature, r.value])
+        .sort((a, b) => JSON.stringify(a.slice(0, 3)).localeCompare(JSON.stringify(b.slice(0, 3))));
     const expected = surrogateRows(await rowsOf(once));
     expect(expected.length).toBeGreaterThan(40);
-    expect(surrogateRows(await rowsOf(twice))).toEqual(expected);
+    // The restarted runner merged its buckets in another order: the sums' last bits differ.
+    expect(surrogateRows(await rowsOf(twice))).toEqual(roughly(expected));
   });
 
   it('with logged attributions: surrogateR2 and surrogateImportance from the surrogate, the ranking and shares only from the attributions', async () => {

@@ -134,7 +134,8 @@ function runBuilt(
   });
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+// A minute: `vigil run` starts (and its consumer joins the group) in seconds, but far slower on a loaded machine.
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -312,6 +313,7 @@ describe('secrets never leak', () => {
     }
   });
 
+  // Five runs of the built CLI, one against the real Kafka, Redis and PostgreSQL: 180 s, for a loaded machine.
   it('vigil run: start-up, requests, shutdown and failures, against real and unreachable services, log no secret', async () => {
     const predictions = await createTestTopic('sec-pred', 1);
     const labels = await createTestTopic('sec-labels', 1);
@@ -458,7 +460,7 @@ describe('secrets never leak', () => {
       await predictions.drop().catch(() => undefined);
       await labels.drop().catch(() => undefined);
     }
-  }, 60_000);
+  }, 180_000);
 
   describe('failed deliveries to every notifier, as the API, the metrics and the database show them', () => {
     let store: Store;
