@@ -35,7 +35,7 @@ import {
   parseMemoryBudget,
   spillDirectory,
 } from './report-memory';
-import { FEATURE_LINES, FOLDED_NAMES, summarizeReport } from './summarize-report';
+import { FEATURE_LINES, foldedList, summarizeReport, thousands } from './summarize-report';
 import { vigilVersion } from '../version';
 
 export const REPORT_USAGE = `Usage: vigil report --reference FILE --current FILE [options]
@@ -675,16 +675,15 @@ async function writeOutput(path: string, text: string): Promise<string | undefin
  * first few and a count, as a line of 1,000 names (17 KB) is read by nobody and buries the lines after it.
  */
 function inferredLine(source: string, features: [string, FeatureKind][], all = false): string {
-  const named = (list: [string, FeatureKind][]): string => list.map(([n, k]) => `${n}:${k}`).join(',');
+  const named = features.map(([n, k]) => `${n}:${k}`);
   if (all || features.length <= FEATURE_LINES)
-    return `Features inferred from ${source}: ${named(features)}\n  (pass --features to set them)\n`;
-  const count = (n: number): string => n.toLocaleString('en-US');
+    return `Features inferred from ${source}: ${named.join(',')}\n  (pass --features to set them)\n`;
   const kinds = (['numeric', 'categorical'] as const)
     .map((kind) => [kind, features.filter(([, k]) => k === kind).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([kind, n]) => `${count(n)} ${kind}`)
+    .map(([kind, n]) => `${thousands(n)} ${kind}`)
     .join(', ');
-  return `Features inferred from ${source}: ${count(features.length)} (${kinds}): ${named(features.slice(0, FOLDED_NAMES))} … and ${count(features.length - FOLDED_NAMES)} more\n  (pass --features to set them, --all-features to list them all)\n`;
+  return `Features inferred from ${source}: ${thousands(features.length)} (${kinds}): ${foldedList(named, true, ',')}\n  (pass --features to set them, --all-features to list them all)\n`;
 }
 
 /** Two paths name the same file: equal once resolved, or the same inode when both exist (links, `./x` and `x`). */

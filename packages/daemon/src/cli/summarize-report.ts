@@ -51,8 +51,7 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR, optio
       `  ${d.drifted ? color.red('DRIFT') : color.green('ok   ')}  ${d.feature.padEnd(24)} ${d.kind.padEnd(11)} ${d.method.padEnd(4)} ${fmt(d.value)} (${decision}${d.statistics === 'binned' ? `; binned, ks ±${fmt(d.ksErrorBound)}` : ''})`,
     );
   }
-  if (folded > 0)
-    lines.push(`  … ${folded.toLocaleString('en-US')} more features ok; --all-features, --json or --html for all`);
+  if (folded > 0) lines.push(`  … ${thousands(folded)} more features ok; --all-features, --json or --html for all`);
   if (report.prediction)
     lines.push(
       `Prediction drift: psi ${fmt(report.prediction.metrics.psi)}, ks ${fmt(report.prediction.metrics.ks)} (p ${fmtP(report.prediction.metrics.ksPValue)})`,
@@ -130,9 +129,18 @@ function multivariateLines(report: Report, fmt: (x: number | null | undefined) =
  * with --all-features), else the first FOLDED_NAMES and a count, as the inferred-features line does.
  */
 function driftLine(drifted: readonly string[], features: number, all: boolean): string {
-  const count = (n: number): string => n.toLocaleString('en-US');
-  const head = `Drift: ${count(drifted.length)} of ${count(features)} features drifted`;
+  const head = `Drift: ${thousands(drifted.length)} of ${thousands(features)} features drifted`;
   if (drifted.length === 0) return head;
-  if (all || features <= FEATURE_LINES || drifted.length <= FOLDED_NAMES) return `${head}: ${drifted.join(', ')}`;
-  return `${head}: ${drifted.slice(0, FOLDED_NAMES).join(', ')} … and ${count(drifted.length - FOLDED_NAMES)} more`;
+  return `${head}: ${foldedList(drifted, !all && features > FEATURE_LINES)}`;
+}
+
+/** A count as the console prints it: `1,002`. */
+export function thousands(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** `items` joined, or with `fold` only the first FOLDED_NAMES of them and `… and N more`. */
+export function foldedList(items: readonly string[], fold: boolean, separator = ', '): string {
+  if (!fold || items.length <= FOLDED_NAMES) return items.join(separator);
+  return `${items.slice(0, FOLDED_NAMES).join(separator)} … and ${thousands(items.length - FOLDED_NAMES)} more`;
 }
