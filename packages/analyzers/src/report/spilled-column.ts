@@ -1,10 +1,14 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { SpilledColumn } from '@vigil/core';
 
-/** The values of a column written to a spill file by a file reader, read back whole (one column at a time). */
-export function readSpilledColumn(column: SpilledColumn): Float64Array {
-  const values = new Float64Array(column.rows);
-  const bytes = new Uint8Array(values.buffer);
+/**
+ * The values of a column written to a spill file by a file reader, read back whole (one column at a time): into
+ * the start of `into` when it is long enough (the report reads 2,000 columns back and keeps none), else a new array.
+ */
+export function readSpilledColumn(column: SpilledColumn, into?: Float64Array): Float64Array {
+  const values =
+    into !== undefined && into.length >= column.rows ? into.subarray(0, column.rows) : new Float64Array(column.rows);
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const fd = openSync(column.path, 'r');
   try {
     let at = 0;

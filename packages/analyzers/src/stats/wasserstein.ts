@@ -22,10 +22,17 @@ export function wasserstein1(sortedU: Float64Array, sortedV: Float64Array): numb
 /**
  * {@link wasserstein1} and the two-sample KS statistic (ks.ts `ksStatistic(sortedU, sortedV)`) from one merge pass
  * over the sorted pair: a report computes both for every numeric column, and each used to walk the 2n values on
- * its own. The same numbers to the bit: the Wasserstein sum is described at {@link wasserstein1}, and KS takes the largest integer
- * |i·n_v − j·n_u| over the states where every value up to the previous one is consumed — those just before a
- * strictly larger value — which are the states `ksStatistic` visits (the states in the middle of a run of ties
- * are skipped: they are not values of the CDFs).
+ * its own. The same numbers to the bit: the Wasserstein sum is described at {@link wasserstein1}, and KS takes the
+ * largest integer |i·n_v − j·n_u| over the states where every value below the next one is consumed, which are the
+ * states `ksStatistic` visits.
+ *
+ * The pass steps from one distinct value to the next, moving past all its ties in both samples at once (decision
+ * 0028). A step per element, as before, added a term difference · (x − previous) = +0 for every tie after the
+ * first, which leaves the compensated sum and its compensation as they were (both stay ≥ +0, and s + 0 = s,
+ * s − s + 0 = +0), and skipped its KS state: so the sums are the same to the bit, with one choice and one
+ * compensated add per distinct value instead of per element (rounded data — 4 decimals, counts — has many ties).
+ * Ties of an infinity are the exception (∞ − ∞ is NaN, not 0), but there the first infinite value already made
+ * the result NaN either way: a term of ±∞ (or 0 · ∞) leaves a NaN compensation.
  */
 export function ksAndWasserstein1(sortedU: Float64Array, sortedV: Float64Array): { ks: number; wasserstein: number } {
   const nu = sortedU.length;
@@ -36,12 +43,14 @@ export function ksAndWasserstein1(sortedU: Float64Array, sortedV: Float64Array):
   let sum = 0;
   let compensation = 0;
   let maxDifference = 0;
-  let previous = Math.min(sortedU[0]!, sortedV[0]!);
-  // Each step moves past one element of either sample; the CDFs are constant on [previous, x), where exactly
-  // i elements of u and j of v are ≤ previous. Once one sample is used up, its index stays at its length.
+  // The next unconsumed value of each sample (its last value once it is used up: x is then the other's).
+  let u = sortedU[0]!;
+  let v = sortedV[0]!;
+  let previous = u <= v ? u : v;
+  // Each step takes the least unconsumed value x; the CDFs are constant on [previous, x), where exactly i elements
+  // of u and j of v are ≤ previous.
   while (i < nu || j < nv) {
-    const takeU = j === nv || (i < nu && sortedU[i]! <= sortedV[j]!);
-    const x = takeU ? sortedU[i]! : sortedV[j]!;
+    const x = i === nu ? v : j === nv ? u : u <= v ? u : v;
     const difference = Math.abs(i * nv - j * nu);
     if (x > previous && difference > maxDifference) maxDifference = difference;
     const term = difference * (x - previous);
@@ -49,8 +58,8 @@ export function ksAndWasserstein1(sortedU: Float64Array, sortedV: Float64Array):
     compensation += sum >= term ? sum - total + term : term - total + sum;
     sum = total;
     previous = x;
-    if (takeU) i++;
-    else j++;
+    while (i < nu && u === x) u = ++i < nu ? sortedU[i]! : u;
+    while (j < nv && v === x) v = ++j < nv ? sortedV[j]! : v;
   }
   return { ks: maxDifference / (nu * nv), wasserstein: (sum + compensation) / (nu * nv) };
 }

@@ -174,3 +174,91 @@ describe('sortFinite, radix path (2,048 values or more): five 13-bit digits over
     expect(a.buffer).not.toBe(b.buffer);
   });
 });
+
+describe('sortDecimal, counting path: keys counted in the checking pass, in a window kept zero between calls', () => {
+  const bitsOf = (a: ArrayLike<number>): string[] => Array.from(a, (v) => (Object.is(v, -0) ? '-0' : String(v)));
+
+  it('equals the radix sort on a run of columns, some leaving the counting path part-way through their counts', () => {
+    // Counts left behind by a column that left the path (a value outside the window, one with more decimals, an
+    // infinity, a span over 16 a value) would corrupt every later column counted over the same keys: a run of
+    // columns of overlapping keys, each checked against the 64-bit radix sort, finds any.
+    const exits = ['none', 'outside the window', 'more decimals', 'infinity', 'sparse'] as const;
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            d: fc.integer({ min: 0, max: 4 }),
+            span: fc.constantFrom(1, 50, 3000, 100_000, (1 << 21) - 1),
+            offset: fc.integer({ min: -3000, max: 3000 }),
+            n: fc.integer({ min: 2048, max: 5000 }),
+            exit: fc.constantFrom(...exits),
+            at: fc.double({ min: 0, max: 1, noNaN: true }),
+            seed: fc.integer(),
+          }),
+          { minLength: 2, maxLength: 6 },
+        ),
+        (columns) => {
+          for (const { d, span: drawn, offset, n, exit, at, seed } of columns) {
+            // The decimals are guessed from the first values: a constant column of -1.8 drawn with d = 2 is a column
+            // of one decimal, into which the values below (of d decimals) would not fit.
+            const span = drawn === 1 && (exit === 'outside the window' || exit === 'sparse') ? 50 : drawn;
+            let x = seed >>> 0;
+            const next = (): number => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+            const input = Float64Array.from({ length: n }, () =>
+              next() < 0.05 ? Number.NaN : (offset + Math.floor(next() * span)) / 10 ** d,
+            );
+            // Past the first 16 values, so that the guess of decimals and the first key are made before it.
+            const where = 16 + Math.floor(at * (n - 17));
+            if (exit === 'outside the window') input[where] = (offset + (1 << 22) + 7) / 10 ** d;
+            if (exit === 'more decimals') input[where] = 0.1234567;
+            if (exit === 'infinity') input[where] = Number.NEGATIVE_INFINITY;
+            if (exit === 'sparse') input[where] = (offset + 40 * n) / 10 ** d;
+            const expected = bitsOf(radixSort(input));
+            const viaDecimal = sortDecimal(input);
+            if (exit === 'more decimals' || exit === 'infinity') expect(viaDecimal).toBeNull();
+            else expect(bitsOf(viaDecimal!)).toEqual(expected);
+            expect(bitsOf(sortFinite(input))).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('keys far from 0 (past 2^53 too) and -0 as the first value: the window is placed at the first key', () => {
+    const n = 4096;
+    const cases: Record<string, (i: number) => number> = {
+      'first value -0': (i) => (i === 0 ? -0 : ((i * 7919) % 1000) - 500),
+      'keys near 2^40': (i) => 2 ** 40 + ((i * 7919) % 3000) - 1500,
+      'integers past 2^53, 2 apart': (i) => 2 ** 54 + 4 * ((i * 7919) % 1000),
+      'decimals near -1e6': (i) => -1e6 + ((i * 7919) % 5000) / 100,
+    };
+    for (const [name, at] of Object.entries(cases)) {
+      const input = Float64Array.from({ length: n }, (_, i) => at(i));
+      expect({ name, sorted: bitsOf(sortDecimal(input)!) }).toEqual({ name, sorted: bitsOf(radixSort(input)) });
+    }
+  });
+
+  it('writes into the start of `into` when it has room, and gives the same values as without it', () => {
+    const into = new Float64Array(10_000).fill(42);
+    const paths: Record<string, Float64Array> = {
+      counting: Float64Array.from({ length: 5000 }, (_, i) => ((i * 7919) % 5000) / 100),
+      '11-bit passes': Float64Array.from({ length: 5000 }, (_, i) => (i * 7919) % 5000000),
+      '64-bit radix': Float64Array.from({ length: 5000 }, (_, i) => Math.sin(i)),
+    };
+    for (const [name, input] of Object.entries(paths)) {
+      input[3] = Number.NaN;
+      const alone = sortFinite(input);
+      const inInto = sortFinite(input, into);
+      expect({ name, buffer: inInto.buffer === into.buffer, offset: inInto.byteOffset }).toEqual({
+        name,
+        buffer: true,
+        offset: 0,
+      });
+      expect({ name, sorted: bitsOf(inInto) }).toEqual({ name, sorted: bitsOf(alone) });
+      expect(alone.buffer).not.toBe(into.buffer);
+      // Too short: a new array.
+      expect(sortFinite(input, new Float64Array(100)).length).toBe(4999);
+    }
+  });
+});
