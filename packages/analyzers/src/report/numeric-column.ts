@@ -7,7 +7,7 @@ import type { SpilledColumn } from '@vigil/core';
 import { numericAccumulatorFromSorted, type NumericAccumulator } from '../accumulator/window-accumulator';
 import { quantileSorted } from '../profile/binning';
 import { fitNumericWithSum, type NumericProfile } from '../profile/reference-profile';
-import { sortFinite } from '../sort/sort-finite';
+import { sortDecimalPair, sortFinite } from '../sort/sort-finite';
 import { ksPValue } from '../stats/ks';
 import { ksAndWasserstein1 } from '../stats/wasserstein';
 import type { NumericSummary, ValueDistribution } from './report-types';
@@ -106,15 +106,21 @@ export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult
     job.current instanceof Float64Array
       ? job.current
       : readSpilledColumn(job.current, buffer(SPILLED + 1, job.current.rows));
-  const refSorted = sortFinite(reference, buffer(SORTED, reference.length));
-  const curSorted = sortFinite(current, buffer(SORTED + 1, current.length));
+  // Decimal columns are sorted and merged in one walk over their keys (decision 0028); other columns are sorted,
+  // then KS and Wasserstein taken from one merge pass over the sorted pair. The same numbers either way.
+  const pair = sortDecimalPair(
+    reference,
+    current,
+    buffer(SORTED, reference.length),
+    buffer(SORTED + 1, current.length),
+  );
+  const refSorted = pair?.u ?? sortFinite(reference, buffer(SORTED, reference.length));
+  const curSorted = pair?.v ?? sortFinite(current, buffer(SORTED + 1, current.length));
   const { profile, sum: refSum } = fitNumericWithSum(job.name, reference, refSorted);
   const accumulator = numericAccumulatorFromSorted(profile, curSorted, current.length);
   const both = refSorted.length > 0 && curSorted.length > 0;
-  // KS and Wasserstein from one merge pass over the sorted pair.
-  const { ks, wasserstein } = both
-    ? ksAndWasserstein1(refSorted, curSorted)
-    : { ks: Number.NaN, wasserstein: Number.NaN };
+  const { ks, wasserstein } =
+    pair ?? (both ? ksAndWasserstein1(refSorted, curSorted) : { ks: Number.NaN, wasserstein: Number.NaN });
   return {
     name: job.name,
     profile,

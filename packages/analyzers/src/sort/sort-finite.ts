@@ -66,42 +66,15 @@ let countingWindow = new Uint32Array(0);
  * that does not round-trip, an infinity or a span of 2^32 or more falls back to the radix sort after one pass.
  */
 export function sortDecimal(values: Float64Array, into?: Float64Array): Float64Array | null {
-  const length = values.length;
-  // The decimals of the first finite values: the most any of them needs (a wrong guess costs one pass, then null).
-  let d = 0;
-  let first = Number.NaN;
-  for (let i = 0, seen = 0; i < length && seen < 16; i++) {
-    const v = values[i] as number;
-    if (v !== v) continue;
-    if (seen === 0) first = v;
-    seen++;
-    while (d <= MAX_DECIMALS && Math.round(v * (POWERS[d] as number)) / (POWERS[d] as number) !== v) d++;
-    if (d > MAX_DECIMALS) return null;
-  }
-  if (first !== first) return new Float64Array(0);
-  const scale = POWERS[d] as number;
+  const guess = guessDecimals(values);
+  if (guess === null) return null;
+  if (guess.first !== guess.first) return new Float64Array(0);
+  const scale = POWERS[guess.d] as number;
   if (countingWindow.length === 0) countingWindow = new Uint32Array(COUNTING_WINDOW);
   const counts = countingWindow;
-  // The first value's key is 2^21 into the window: a column whose keys span less than 2^21 fits in it.
-  const base = Math.round(first * scale) - MAX_COUNTING_SPAN;
-  let n = 0;
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  let i = 0;
-  for (; i < length; i++) {
-    const v = values[i] as number;
-    if (v !== v) continue;
-    const k = Math.round(v * scale);
-    const at = k - base;
-    // A key outside the window (NaN too, for an infinity) leaves the counting path; k is not counted.
-    if (k / scale !== v || !(at >= 0 && at < COUNTING_WINDOW)) break;
-    counts[at]!++;
-    if (k < min) min = k;
-    if (k > max) max = k;
-    n++;
-  }
-  const span = max - min;
-  if (i === length && span < MAX_COUNTING_SPAN && span <= 16 * n) {
+  const keys = countKeys(values, scale, guess.first, counts);
+  const { base, min, max, n } = keys;
+  if (keys.stop === values.length && countable(max - min, n)) {
     const out = output(n, into);
     let at = 0;
     for (let key = min - base, end = max - base; key <= end; key++) {
@@ -114,25 +87,187 @@ export function sortDecimal(values: Float64Array, into?: Float64Array): Float64A
     }
     return out;
   }
-  // Not the counting path: the window is cleared where this column counted (those values all had keys in it).
-  for (let m = 0; m < i; m++) {
+  // Not the counting path: the window is cleared where this column counted.
+  uncount(values, keys.stop, scale, base, counts);
+  return finishDecimalKeys(values, scale, keys, into);
+}
+
+/**
+ * The decimals d ≤ 6 of `values`' first 16 finite values (the most any of them needs; a wrong guess costs one pass,
+ * then null) and the first finite value (NaN when there is none); null when one of them has more.
+ */
+function guessDecimals(values: Float64Array): { d: number; first: number } | null {
+  let d = 0;
+  let first = Number.NaN;
+  for (let i = 0, seen = 0; i < values.length && seen < 16; i++) {
+    const v = values[i] as number;
+    if (v !== v) continue;
+    if (seen === 0) first = v;
+    seen++;
+    while (d <= MAX_DECIMALS && Math.round(v * (POWERS[d] as number)) / (POWERS[d] as number) !== v) d++;
+    if (d > MAX_DECIMALS) return null;
+  }
+  return { d, first };
+}
+
+/** Keys spanning `span` values sorted by counting: within 2^21, and at most 16 a value. */
+function countable(span: number, n: number): boolean {
+  return span < MAX_COUNTING_SPAN && span <= 16 * n;
+}
+
+/** What `countKeys` counted: `stop` is `values.length` when every finite value's key was counted. */
+interface CountedKeys {
+  /** The window's index 0 is key `base` (the first value's key − 2^21). */
+  base: number;
+  stop: number;
+  n: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * Counts the keys k = Math.round(v·scale) of `values` into `counts` at k − base, checking that each gives its value
+ * back (k / scale === v), until a value fails or its key is outside the window (NaN too, for an infinity; that
+ * value is not counted). The first value's key is 2^21 into the window: a column whose keys span less than 2^21
+ * fits in it.
+ */
+function countKeys(values: Float64Array, scale: number, first: number, counts: Uint32Array): CountedKeys {
+  const length = values.length;
+  const base = Math.round(first * scale) - MAX_COUNTING_SPAN;
+  let n = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let i = 0;
+  for (; i < length; i++) {
+    const v = values[i] as number;
+    if (v !== v) continue;
+    const k = Math.round(v * scale);
+    const at = k - base;
+    if (k / scale !== v || !(at >= 0 && at < COUNTING_WINDOW)) break;
+    counts[at]!++;
+    if (k < min) min = k;
+    if (k > max) max = k;
+    n++;
+  }
+  return { base, stop: i, n, min, max };
+}
+
+/** Zeroes the counts `countKeys` made of `values` before `stop` (their keys all fell in the window). */
+function uncount(values: Float64Array, stop: number, scale: number, base: number, counts: Uint32Array): void {
+  for (let m = 0; m < stop; m++) {
     const v = values[m] as number;
     if (v === v) counts[Math.round(v * scale) - base] = 0;
   }
-  if (i < length) {
-    // The scan stopped at a key outside the window, or at a value that is not a decimal of d places: the rest is
-    // checked as before, for the least and largest key.
-    for (; i < length; i++) {
-      const v = values[i] as number;
-      if (v !== v) continue;
-      const k = Math.round(v * scale);
-      if (k / scale !== v) return null;
-      if (k < min) min = k;
-      if (k > max) max = k;
-      n++;
-    }
+}
+
+/**
+ * `sortDecimal` past a column that left the counting path: the values from `keys.stop` on are checked as before,
+ * for the least and largest key, then the keys sorted in 11-bit passes (null when one is not a decimal of `scale`).
+ */
+function finishDecimalKeys(
+  values: Float64Array,
+  scale: number,
+  keys: CountedKeys,
+  into: Float64Array | undefined,
+): Float64Array | null {
+  let { n, min, max } = keys;
+  for (let i = keys.stop; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v !== v) continue;
+    const k = Math.round(v * scale);
+    if (k / scale !== v) return null;
+    if (k < min) min = k;
+    if (k > max) max = k;
+    n++;
   }
   return sortDecimalKeys(values, scale, n, min, max, into);
+}
+
+/** The counts of the other side of `sortDecimalPair` (the first side's are `countingWindow`). */
+let pairWindow = new Uint32Array(0);
+
+/**
+ * Both sides of a numeric column pair sorted, with the two-sample KS statistic and Wasserstein-1 distance of the
+ * sorted pair, when both are decimal columns that `sortDecimal` would sort by counting (and their keys together
+ * span less than 2^22, 16 a value); null otherwise, with nothing computed — the caller then sorts each side and
+ * merges them (`ksAndWasserstein1`). Decision 0028.
+ *
+ * Why: the merge of two sorted columns chooses between them at every element, a branch the CPU cannot predict
+ * (~9% of a 100k × 1,000 report). With both sides counted over the same keys, one walk over the keys writes both
+ * sorted sides and takes the merge's steps from the counts: each key present in either side is a distinct value x
+ * = k / 10^d, the same double the sort writes, and `ksAndWasserstein1` steps from one distinct value to the next
+ * with i and j the counts below it — so KS and the compensated sum get the same terms in the same order, to the
+ * bit (property tests against the radix sort and the merge).
+ */
+export function sortDecimalPair(
+  u: Float64Array,
+  v: Float64Array,
+  intoU?: Float64Array,
+  intoV?: Float64Array,
+): { u: Float64Array; v: Float64Array; ks: number; wasserstein: number } | null {
+  if (u.length < 2048 || v.length < 2048) return null;
+  const guessU = guessDecimals(u);
+  const guessV = guessDecimals(v);
+  if (guessU === null || guessV === null || guessU.first !== guessU.first || guessV.first !== guessV.first) return null;
+  // One scale for both: a value of d decimals is checked again at the larger d (it fails the check if it is not one).
+  const scale = POWERS[Math.max(guessU.d, guessV.d)] as number;
+  if (countingWindow.length === 0) countingWindow = new Uint32Array(COUNTING_WINDOW);
+  if (pairWindow.length === 0) pairWindow = new Uint32Array(COUNTING_WINDOW);
+  const countsU = countingWindow;
+  const countsV = pairWindow;
+  const keysU = countKeys(u, scale, guessU.first, countsU);
+  const keysV = keysU.stop === u.length ? countKeys(v, scale, guessV.first, countsV) : undefined;
+  const lo = Math.min(keysU.min, keysV?.min ?? 0);
+  const hi = Math.max(keysU.max, keysV?.max ?? 0);
+  const nu = keysU.n;
+  const nv = keysV?.n ?? 0;
+  if (
+    keysV === undefined ||
+    keysV.stop !== v.length ||
+    !countable(keysU.max - keysU.min, nu) ||
+    !countable(keysV.max - keysV.min, nv) ||
+    !(hi - lo < 2 * MAX_COUNTING_SPAN && hi - lo <= 16 * (nu + nv)) ||
+    // Keys stay far from 2^53, so that every key and window index below is an exact integer.
+    !(Math.abs(lo) < 2 ** 51 && Math.abs(hi) < 2 ** 51)
+  ) {
+    uncount(u, keysU.stop, scale, keysU.base, countsU);
+    if (keysV !== undefined) uncount(v, keysV.stop, scale, keysV.base, countsV);
+    return null;
+  }
+  const outU = output(nu, intoU);
+  const outV = output(nv, intoV);
+  const shift = keysU.base - keysV.base;
+  let i = 0;
+  let j = 0;
+  let sum = 0;
+  let compensation = 0;
+  let maxDifference = 0;
+  let previous = lo / scale;
+  for (let a = lo - keysU.base, end = hi - keysU.base; a <= end; a++) {
+    const b = a + shift;
+    const cu = a >= 0 && a < COUNTING_WINDOW ? (countsU[a] as number) : 0;
+    const cv = b >= 0 && b < COUNTING_WINDOW ? (countsV[b] as number) : 0;
+    if (cu === 0 && cv === 0) continue;
+    // An integer plus an integer: -0 + 0 is 0, so a zero comes out as +0 (as in `sortDecimal`).
+    const x = (a + keysU.base) / scale;
+    // `ksAndWasserstein1`'s step at x: i and j values of each side are below it.
+    const difference = Math.abs(i * nv - j * nu);
+    if (x > previous && difference > maxDifference) maxDifference = difference;
+    const term = difference * (x - previous);
+    const total = sum + term;
+    compensation += sum >= term ? sum - total + term : term - total + sum;
+    sum = total;
+    previous = x;
+    if (cu !== 0) {
+      countsU[a] = 0;
+      for (let m = 0; m < cu; m++) outU[i++] = x;
+    }
+    if (cv !== 0) {
+      countsV[b] = 0;
+      for (let m = 0; m < cv; m++) outV[j++] = x;
+    }
+  }
+  return { u: outU, v: outV, ks: maxDifference / (nu * nv), wasserstein: (sum + compensation) / (nu * nv) };
 }
 
 /** `sortDecimal`'s 11-bit passes over the n keys of `values`, every one a decimal of `scale`, in [min, max]. */

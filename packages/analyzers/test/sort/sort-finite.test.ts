@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { radixSort, sortDecimal, sortFinite } from '../../src/sort/sort-finite';
+import { radixSort, sortDecimal, sortDecimalPair, sortFinite } from '../../src/sort/sort-finite';
+import { ksAndWasserstein1 } from '../../src/stats/wasserstein';
 
 describe('sortFinite', () => {
   it('orders exactly as a comparison sort and drops NaN (small and radix paths)', () => {
@@ -260,5 +261,79 @@ describe('sortDecimal, counting path: keys counted in the checking pass, in a wi
       // Too short: a new array.
       expect(sortFinite(input, new Float64Array(100)).length).toBe(4999);
     }
+  });
+});
+
+describe('sortDecimalPair: both sides counted, then sorted and merged (KS, Wasserstein) in one walk over the keys', () => {
+  const bitsOf = (a: ArrayLike<number>): string[] => Array.from(a, (v) => (Object.is(v, -0) ? '-0' : String(v)));
+
+  it('equals the radix sort of each side and ksAndWasserstein1 of the pair to the bit, or declines (null)', () => {
+    // Runs of pairs, so that counts a declined pair left in either window would show in a later one.
+    const side = fc.record({
+      d: fc.integer({ min: 0, max: 4 }),
+      span: fc.constantFrom(1, 7, 300, 20_000, 300_000),
+      offset: fc.integer({ min: -5000, max: 5000 }),
+      n: fc.integer({ min: 2048, max: 4000 }),
+      missing: fc.constantFrom(0, 0.05, 0.05, 1),
+      odd: fc.constantFrom('none', 'none', 'none', '-0', '-0', 'more decimals', 'far key', 'infinity'),
+      seed: fc.integer(),
+    });
+    let taken = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(side, side), { minLength: 1, maxLength: 4 }), (pairs) => {
+        for (const sides of pairs) {
+          const [u, v] = sides.map(({ d, span, offset, n, missing, odd, seed }) => {
+            let x = seed >>> 0;
+            const next = (): number => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+            const values = Float64Array.from({ length: n }, () =>
+              next() < missing ? Number.NaN : (offset + Math.floor(next() * span)) / 10 ** d,
+            );
+            const where = 16 + Math.floor(next() * (n - 17));
+            if (odd === 'more decimals') values[where] = 0.1234567;
+            if (odd === 'far key') values[where] = (offset + (1 << 23)) / 10 ** d;
+            if (odd === 'infinity') values[where] = Number.POSITIVE_INFINITY;
+            if (odd === '-0') values[where] = -0;
+            return values;
+          }) as [Float64Array, Float64Array];
+          const sortedU = radixSort(u);
+          const sortedV = radixSort(v);
+          const pair = sortDecimalPair(u, v, new Float64Array(u.length), undefined);
+          if (pair === null) continue;
+          taken++;
+          expect(bitsOf(pair.u)).toEqual(bitsOf(sortedU));
+          expect(bitsOf(pair.v)).toEqual(bitsOf(sortedV));
+          const { ks, wasserstein } = ksAndWasserstein1(sortedU, sortedV);
+          expect({ ks: pair.ks, wasserstein: pair.wasserstein }).toEqual({ ks, wasserstein });
+        }
+      }),
+      { numRuns: 60 },
+    );
+    // The pairs it takes are the point: a kernel that always declined would pass the loop above.
+    expect(taken).toBeGreaterThan(10);
+  });
+
+  it('takes the pair of 4-decimal columns a wide report has, and declines what it cannot count', () => {
+    const n = 5000;
+    const normalish = (i: number, shift: number): number =>
+      Math.round((Math.sin(i * 12.9898) + Math.sin(i * 78.233) + shift) * 1e4) / 1e4;
+    const u = Float64Array.from({ length: n }, (_, i) => normalish(i, 0));
+    const v = Float64Array.from({ length: n }, (_, i) => normalish(i + n, 0.3));
+    const pair = sortDecimalPair(u, v);
+    expect(pair).not.toBeNull();
+    expect(bitsOf(pair!.u)).toEqual(bitsOf(radixSort(u)));
+    expect(pair!.ks).toBe(ksAndWasserstein1(radixSort(u), radixSort(v)).ks);
+    // Sides far apart (their keys together span 2^22 or more), no decimal form, an all-missing side, a short side.
+    const far = v.map((x) => x + 1000);
+    expect(sortDecimalPair(u, far)).toBeNull();
+    expect(sortDecimalPair(u, v.map(Math.sin))).toBeNull();
+    expect(sortDecimalPair(u, new Float64Array(n).fill(Number.NaN))).toBeNull();
+    expect(sortDecimalPair(u, v.subarray(0, 2000))).toBeNull();
+    // Nothing those left behind: the first pair again, the same to the bit.
+    const again = sortDecimalPair(u, v)!;
+    expect({ ...again, u: bitsOf(again.u), v: bitsOf(again.v) }).toEqual({
+      ...pair!,
+      u: bitsOf(pair!.u),
+      v: bitsOf(pair!.v),
+    });
   });
 });
