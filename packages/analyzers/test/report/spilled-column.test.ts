@@ -33,4 +33,15 @@ describe('readSpilledRows', () => {
       expect([from, to, [...into]]).toEqual([from, to, [...values.subarray(from, to)]]);
     }
   });
+
+  test('reads the whole column into the start of a longer buffer, or into a new array when it is too short', () => {
+    const into = new Float64Array(40).fill(-1);
+    const got = readSpilledColumn(column, into);
+    expect(got.buffer).toBe(into.buffer);
+    expect(got).toEqual(values);
+    expect([...into.subarray(25)]).toEqual(new Array(15).fill(-1));
+    const short = new Float64Array(10);
+    expect(readSpilledColumn(column, short).buffer).not.toBe(short.buffer);
+    expect(readSpilledColumn(column, short)).toEqual(values);
+  });
 });
