@@ -137,7 +137,6 @@ export {
   mergeSurrogates,
   solveSurrogate,
   surrogateDesign,
-  surrogatePermutationImportance,
   SURROGATE_BLOCKED_COLUMNS,
   surrogateRows,
   surrogateTarget,

@@ -698,31 +698,12 @@ export function choleskySolve(a: Float64Array, b: Float64Array, k: number, lambd
 }
 
 /**
- * Permutation importance of a fitted surrogate on raw design rows: per feature, the rise in mean squared error of
- * the surrogate's prediction when that feature's columns are shuffled together across rows (one seeded
- * Fisher–Yates shuffle per repeat, averaged over `repeats`). Deterministic for a given seed. `x` is row-major, as
- * {@link surrogateRows} gives it; {@link surrogatePermutationImportanceColumns} takes it column-major.
- */
-export function surrogatePermutationImportance(
-  fit: SurrogateFit,
-  design: SurrogateDesign,
-  x: Float64Array,
-  y: Float64Array,
-  random: () => number,
-  repeats = 5,
-): { feature: string; importance: number }[] {
-  const p = design.columns.length;
-  const n = y.length;
-  const xt = new Float64Array(n * p);
-  for (let r = 0; r < n; r++) for (let i = 0; i < p; i++) xt[i * n + r] = x[r * p + i] as number;
-  return surrogatePermutationImportanceColumns(fit, design, xt, y, random, repeats);
-}
-
-/**
- * {@link surrogatePermutationImportance} on a column-major design (column i's values at xt[i·n …], as
- * {@link surrogateColumns} gives it): a shuffled feature's values are read from one column, not from a row of p
- * values each (at 1,000 columns a row is 8 KB and every permuted read missed the cache). The same arithmetic: each
- * row's prediction is the intercept plus its terms in column order.
+ * Permutation importance of a fitted surrogate: per feature, the rise in mean squared error of the surrogate's
+ * prediction when that feature's columns are shuffled together across rows (one seeded Fisher–Yates shuffle per
+ * repeat, averaged over `repeats`). Deterministic for a given seed. The design is column-major (column i's values
+ * at xt[i·n …], as {@link surrogateColumns} gives it): a shuffled feature's values are read from one column, not
+ * from a row of p values each (at 1,000 columns a row is 8 KB and every permuted read missed the cache). Each row's
+ * prediction is the intercept plus its terms in column order.
  */
 export function surrogatePermutationImportanceColumns(
   fit: SurrogateFit,
