@@ -46,11 +46,20 @@ export function readCsv(
     for (let k = 0; k <= last; k++) {
       const builder = builders[k];
       // Plain decimals in a numeric column are scanned and parsed in one pass; anything else takes the general path.
-      const fast = builder != null && builder.kind === 'numeric' ? cursor.nextNumber() : -1;
-      const end = fast === -1 ? cursor.next() : fast;
-      if (fast !== -1) {
-        builder!.pushNumber(cursor.number);
-      } else if (builder != null) {
+      if (builder != null && builder.kind === 'numeric') {
+        const fast = cursor.nextNumber();
+        // The common case first and alone: a number that ends where the header says a field of its place ends.
+        if (fast !== -1 && (k < last ? fast === DELIMITER : fast !== DELIMITER)) {
+          builder.pushNumber(cursor.number);
+          continue;
+        }
+        if (fast !== -1) {
+          builder.pushNumber(cursor.number);
+          throwFieldCount(cursor, source, names.length, k, fast, line);
+        }
+      }
+      const end = cursor.next();
+      if (builder != null) {
         const text = cursor.text;
         if (builder.kind === 'numeric') {
           let value: number;
@@ -79,12 +88,7 @@ export function readCsv(
           }
         }
       }
-      if (k < last ? end !== DELIMITER : end === DELIMITER) {
-        let fields = k + 1;
-        if (end === DELIMITER) while (cursor.next() === DELIMITER) fields++;
-        if (end === DELIMITER) fields++;
-        throw formatError(source, `expected ${names.length} fields as in the header, found ${fields}`, line);
-      }
+      if (k < last ? end !== DELIMITER : end === DELIMITER) throwFieldCount(cursor, source, names.length, k, end, line);
     }
     rows++;
   }
@@ -100,6 +104,21 @@ export function readCsv(
     if (builder.given === undefined) inferred[name] = builder.kind;
   }
   return { table: { source, rowCount: rows, columns }, inferred };
+}
+
+/** The error for a row whose field `k` ended with `end` where the header's `expected` fields say otherwise. */
+function throwFieldCount(
+  cursor: CsvCursor,
+  source: string,
+  expected: number,
+  k: number,
+  end: number,
+  line: number,
+): never {
+  let fields = k + 1;
+  if (end === DELIMITER) while (cursor.next() === DELIMITER) fields++;
+  if (end === DELIMITER) fields++;
+  throw formatError(source, `expected ${expected} fields as in the header, found ${fields}`, line);
 }
 
 export function readHeader(cursor: CsvCursor): string[] {
