@@ -160,6 +160,41 @@ export function gatherRleHybrid(
   return largest;
 }
 
+/**
+ * How many of `count` definition levels of bit width 1 in `bytes[pos, end)` are 1, from the runs themselves: an
+ * optional column with no null in the page (pyarrow writes every column optional) is one RLE run of 1s, so its
+ * levels need not be decoded into an array and summed. Throws as {@link readRleHybrid} does on short data.
+ */
+export function countDefined(bytes: Uint8Array, pos: number, end: number, count: number): number {
+  let i = 0;
+  let defined = 0;
+  while (i < count) {
+    if (pos >= end) throw new Error(`RLE data ends after ${i} of ${count} values`);
+    let header = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = bytes[pos++]!;
+      header += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80 && pos < end);
+    if (header % 2 === 1) {
+      const groups = Math.floor(header / 2);
+      if (pos + groups > end) throw new Error('a bit-packed run runs past the end of its data');
+      const stop = Math.min(count, i + groups * 8);
+      for (let k = 0; i < stop; i++, k++) defined += (bytes[pos + (k >> 3)]! >> (k & 7)) & 1;
+      pos += groups;
+    } else {
+      const run = Math.floor(header / 2);
+      const value = bytes[pos++]! & 1;
+      const stop = Math.min(count, i + run);
+      defined += value * (stop - i);
+      i = stop;
+    }
+  }
+  return defined;
+}
+
 /** Bits needed for values up to `max`. */
 export function bitWidthOf(max: number): number {
   return max === 0 ? 0 : 32 - Math.clz32(max);
@@ -200,13 +235,14 @@ export function decodeTypedPage(
   if (maxDefinition === 1) {
     if (page.length < 4) throw new Error('a data page is too short for its definition levels');
     const length = page[0]! | (page[1]! << 8) | (page[2]! << 16) | (page[3]! << 24);
-    levels = scratch(levels, count);
-    readRleHybrid(page, 4, 4 + length, 1, levels, count);
+    present = countDefined(page, 4, 4 + length, count);
+    if (present < count) {
+      levels = scratch(levels, count);
+      readRleHybrid(page, 4, 4 + length, 1, levels, count);
+      defined = levels;
+    }
     // What follows the levels starts where their declared length says (duckdb writes an empty block).
     pos = 4 + length;
-    present = 0;
-    for (let i = 0; i < count; i++) present += levels[i]!;
-    if (present < count) defined = levels;
   }
   if (!dictionaryCoded) {
     if (defined === undefined) {

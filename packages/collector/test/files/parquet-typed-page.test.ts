@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { readTable } from '@vigil/collector';
 import { readNumericLeaf, type LeafPageCounts } from '../../src/files/parquet-numeric-leaf';
-import { decodeTypedPage, gatherRleHybrid, readPlainNumbers, readRleHybrid } from '../../src/files/parquet-typed-page';
+import {
+  countDefined,
+  decodeTypedPage,
+  gatherRleHybrid,
+  readPlainNumbers,
+  readRleHybrid,
+} from '../../src/files/parquet-typed-page';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 
@@ -238,6 +244,27 @@ describe('gatherRleHybrid', () => {
     expect(() => gatherRleHybrid(Uint8Array.from([0x04, 1]), 0, 2, 1, dictionary, new Float64Array(3), 0, 3)).toThrow(
       /ends after 2/,
     );
+  });
+});
+
+describe('countDefined', () => {
+  it('counts the 1s readRleHybrid decodes from width-1 levels, runs and bit-packed groups alike', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(0, 1), fc.constant(1)), { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 0, max: 9 }),
+        (levels, short) => {
+          const encoded = encodeHybrid(levels, 1);
+          const count = Math.max(1, levels.length - short);
+          const decoded = new Int32Array(count);
+          readRleHybrid(encoded, 0, encoded.length, 1, decoded, count);
+          expect(countDefined(encoded, 0, encoded.length, count)).toBe(decoded.reduce((a, b) => a + b, 0));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(() => countDefined(Uint8Array.from([0x05, 0xff]), 0, 2, 16)).toThrow(/past the end/);
+    expect(() => countDefined(Uint8Array.from([0x04, 1]), 0, 2, 3)).toThrow(/ends after 2/);
   });
 });
 
