@@ -90,7 +90,10 @@ export interface ChunkedFile extends AsyncBuffer {
   readChunk?(start: number, end: number): Promise<Uint8Array>;
 }
 
-/** Per thread: the last dictionary's values, reused by the next chunk's (it is read whole before its data pages). */
+/**
+ * Per thread: the last dictionary's values, reused by the next chunk's. A chunk's pages are decoded with no await
+ * between them, so two files read at once on one thread (bytes in hand) cannot interleave their dictionaries.
+ */
 let dictionaryScratch = new Float64Array(0);
 
 /** Pages decoded by the typed decoder (parquet-typed-page.ts) and by hyparquet's, counted for tests. */
