@@ -1,10 +1,9 @@
 import { VigilError } from '@vigil/core';
-import { EXACT_POWERS_OF_TEN, MAX_EXACT_MANTISSA, MAX_FAST_DIGITS } from './parse-number';
+import { EXACT_POWERS_OF_TEN, MAX_EXACT_MANTISSA } from './parse-number';
 
 // Module constants: read per cell, they cost less than a property of the imported module's exports.
 const POWERS: readonly number[] = EXACT_POWERS_OF_TEN;
 const MAX_MANTISSA = MAX_EXACT_MANTISSA;
-const MAX_DIGITS = MAX_FAST_DIGITS;
 
 /** How a field ended: at a delimiter, at a line end, or at the end of the text. */
 export type FieldEnd = typeof DELIMITER | typeof LINE_END | typeof FILE_END;
@@ -118,38 +117,29 @@ export class CsvCursor {
     const length = bytes.length;
     let i = this.pos;
     let c = bytes[i];
-    let negative = false;
-    if (c === 0x2d) {
-      negative = true;
-      c = bytes[++i];
-    } else if (c === 0x2b) {
-      c = bytes[++i];
-    }
+    const negative = c === 0x2d;
+    if (negative || c === 0x2b) c = bytes[++i];
+    // No count of significant digits: leading zeros add nothing to the mantissa, and 17 or more significant digits
+    // make it at least 10¹⁶ however it rounds on the way, so the one test against 2⁵³ below refuses them too.
     let mantissa = 0;
-    let significant = 0;
-    let anyDigit = false;
-    let exponent = 0;
+    const wholeStart = i;
     while (c !== undefined && c >= 0x30 && c <= 0x39) {
-      anyDigit = true;
-      if (significant > 0 || c !== 0x30) {
-        mantissa = mantissa * 10 + (c - 0x30);
-        significant++;
-      }
+      mantissa = mantissa * 10 + (c - 0x30);
       c = bytes[++i];
     }
+    let digits = i - wholeStart;
+    let exponent = 0;
     if (c === 0x2e) {
-      c = bytes[++i];
+      const fractionStart = ++i;
+      c = bytes[i];
       while (c !== undefined && c >= 0x30 && c <= 0x39) {
-        anyDigit = true;
-        if (significant > 0 || c !== 0x30) {
-          mantissa = mantissa * 10 + (c - 0x30);
-          significant++;
-        }
-        exponent--;
+        mantissa = mantissa * 10 + (c - 0x30);
         c = bytes[++i];
       }
+      exponent = fractionStart - i;
+      digits += i - fractionStart;
     }
-    if (!anyDigit) return -1;
+    if (digits === 0) return -1;
     if (c === 0x65 || c === 0x45) {
       c = bytes[++i];
       let exponentNegative = false;
@@ -169,7 +159,7 @@ export class CsvCursor {
       exponent += exponentNegative ? -written : written;
     }
     if (i < length && c !== this.delimiter && c !== 0x0a && c !== 0x0d) return -1;
-    if (significant > MAX_DIGITS || mantissa >= MAX_MANTISSA) return -1;
+    if (mantissa >= MAX_MANTISSA) return -1;
     let value: number;
     if (mantissa === 0) value = 0;
     else if (exponent >= 0 && exponent <= 22) value = mantissa * POWERS[exponent]!;

@@ -1,10 +1,13 @@
 import type { Column, FeatureKind } from '@vigil/core';
 import { ColumnBuilder } from './column-builder';
-import { CsvCursor, DELIMITER } from './csv-cursor';
+import { CsvCursor, DELIMITER as DELIMITER_END } from './csv-cursor';
 import { badValueError, emptyFileError, formatError, requireColumns } from './file-errors';
 import { isMissingBytes, isMissingText } from './missing-values';
 import { parseNumberBytes, parseNumberText } from './parse-number';
 import type { ReadTableOptions, ReadTableResult } from './read-table-options';
+
+// A module constant, read per cell: cheaper than a property of the imported module's exports (as in csv-cursor.ts).
+const AT_DELIMITER = DELIMITER_END;
 
 /**
  * Reads delimited text with a header row into a table, in one pass over the bytes: numbers are parsed straight
@@ -46,11 +49,20 @@ export function readCsv(
     for (let k = 0; k <= last; k++) {
       const builder = builders[k];
       // Plain decimals in a numeric column are scanned and parsed in one pass; anything else takes the general path.
-      const fast = builder != null && builder.kind === 'numeric' ? cursor.nextNumber() : -1;
-      const end = fast === -1 ? cursor.next() : fast;
-      if (fast !== -1) {
-        builder!.pushNumber(cursor.number);
-      } else if (builder != null) {
+      if (builder != null && builder.kind === 'numeric') {
+        const fast = cursor.nextNumber();
+        // The common case first and alone: a number that ends where the header says a field of its place ends.
+        if (fast !== -1 && (k < last ? fast === AT_DELIMITER : fast !== AT_DELIMITER)) {
+          builder.pushNumber(cursor.number);
+          continue;
+        }
+        if (fast !== -1) {
+          builder.pushNumber(cursor.number);
+          throwFieldCount(cursor, source, names.length, k, fast, line);
+        }
+      }
+      const end = cursor.next();
+      if (builder != null) {
         const text = cursor.text;
         if (builder.kind === 'numeric') {
           let value: number;
@@ -79,12 +91,8 @@ export function readCsv(
           }
         }
       }
-      if (k < last ? end !== DELIMITER : end === DELIMITER) {
-        let fields = k + 1;
-        if (end === DELIMITER) while (cursor.next() === DELIMITER) fields++;
-        if (end === DELIMITER) fields++;
-        throw formatError(source, `expected ${names.length} fields as in the header, found ${fields}`, line);
-      }
+      if (k < last ? end !== AT_DELIMITER : end === AT_DELIMITER)
+        throwFieldCount(cursor, source, names.length, k, end, line);
     }
     rows++;
   }
@@ -102,6 +110,21 @@ export function readCsv(
   return { table: { source, rowCount: rows, columns }, inferred };
 }
 
+/** The error for a row whose field `k` ended with `end` where the header's `expected` fields say otherwise. */
+function throwFieldCount(
+  cursor: CsvCursor,
+  source: string,
+  expected: number,
+  k: number,
+  end: number,
+  line: number,
+): never {
+  let fields = k + 1;
+  if (end === AT_DELIMITER) while (cursor.next() === AT_DELIMITER) fields++;
+  if (end === AT_DELIMITER) fields++;
+  throw formatError(source, `expected ${expected} fields as in the header, found ${fields}`, line);
+}
+
 export function readHeader(cursor: CsvCursor): string[] {
   const line = cursor.line;
   const names: string[] = [];
@@ -113,7 +136,7 @@ export function readHeader(cursor: CsvCursor): string[] {
     if (seen.has(name)) throw formatError(cursor.source, `the header names column "${name}" twice`, line);
     seen.add(name);
     names.push(name);
-    if (end !== DELIMITER) return names;
+    if (end !== AT_DELIMITER) return names;
   }
 }
 

@@ -1,12 +1,12 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Column, FeatureKind } from '@vigil/core';
-import type { AsyncBuffer, ColumnData, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
+import type { ColumnData, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
 import { ColumnBuilder } from './column-builder';
 import { badValueError, emptyFileError, formatError, requireColumns } from './file-errors';
 import { isMissingText } from './missing-values';
 import { parseNumberText } from './parse-number';
 import type { ReadTableOptions, ReadTableResult } from './read-table-options';
-import { readNumericLeaf } from './parquet-numeric-leaf';
+import { type ChunkedFile, readNumericLeaf } from './parquet-numeric-leaf';
 import { SpillWriter } from './spill-writer';
 
 /** Struct columns spread into their fields, as in NDJSON, so an event log written as Parquet reads the same. */
@@ -249,28 +249,38 @@ function toText(value: unknown): string {
  * Reads only the byte ranges hyparquet asks for, so a large file is never held whole in memory. A pipe cannot be
  * read at an offset: its bytes arrive whole (`readTable`) and are sliced.
  */
-function fileBuffer(handle: FileHandle | Uint8Array, size: number): AsyncBuffer {
+function fileBuffer(handle: FileHandle | Uint8Array, size: number): ChunkedFile {
   if (handle instanceof Uint8Array) {
     const bytes = handle;
-    return { byteLength: size, slice: async (start, end) => bytes.slice(start, end ?? size).buffer };
+    return {
+      byteLength: size,
+      slice: async (start, end) => bytes.slice(start, end ?? size).buffer,
+      readChunk: async (start, end) => bytes.subarray(start, end),
+    };
   }
+  const readInto = async (target: Uint8Array, start: number): Promise<void> => {
+    let done = 0;
+    while (done < target.length) {
+      const { bytesRead } = await handle.read(target, done, target.length - done, start + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+  };
+  // readNumericLeaf's column chunks, one after the other, go through one buffer that only grows.
+  let scratch = new Uint8Array(0);
   return {
     byteLength: size,
     async slice(start: number, end?: number): Promise<ArrayBuffer> {
-      const length = (end ?? size) - start;
-      const buffer = new ArrayBuffer(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(
-          new Uint8Array(buffer, done, length - done),
-          0,
-          length - done,
-          start + done,
-        );
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return buffer;
+      const buffer = new Uint8Array((end ?? size) - start);
+      await readInto(buffer, start);
+      return buffer.buffer;
+    },
+    async readChunk(start: number, end: number): Promise<Uint8Array> {
+      const length = end - start;
+      if (scratch.length < length) scratch = new Uint8Array(Math.max(length, scratch.length * 2));
+      const view = scratch.subarray(0, length);
+      await readInto(view, start);
+      return view;
     },
   };
 }

@@ -12,14 +12,22 @@ export type TypedNumber = 'DOUBLE' | 'FLOAT' | 'INT32' | 'INT64';
 const TWO_32 = 4294967296;
 
 /**
- * `count` values of a PLAIN-encoded `type` from `bytes[pos, …)` as numbers. An INT64 is hi·2³² + lo, both exact, so
- * the one rounding of the sum gives what `Number(bigint)` gives.
+ * `count` values of a PLAIN-encoded `type` from `bytes[pos, …)` as numbers, written to the start of `into` when it is
+ * given (it must hold `count`; the page's values then go straight to their column, or to a reused dictionary) and
+ * to a new array otherwise. An INT64 is hi·2³² + lo, both exact, so the one rounding of the sum gives what
+ * `Number(bigint)` gives.
  */
-export function readPlainNumbers(bytes: Uint8Array, pos: number, type: TypedNumber, count: number): Float64Array {
+export function readPlainNumbers(
+  bytes: Uint8Array,
+  pos: number,
+  type: TypedNumber,
+  count: number,
+  into?: Float64Array,
+): Float64Array {
   const width = type === 'DOUBLE' || type === 'INT64' ? 8 : 4;
   if (pos + count * width > bytes.length) throw new Error(`a PLAIN page holds fewer than ${count} ${type} values`);
   const view = new DataView(bytes.buffer, bytes.byteOffset + pos, count * width);
-  const out = new Float64Array(count);
+  const out = into === undefined ? new Float64Array(count) : into.subarray(0, count);
   if (type === 'DOUBLE') {
     if ((bytes.byteOffset + pos) % 8 === 0) out.set(new Float64Array(bytes.buffer, bytes.byteOffset + pos, count));
     else for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true);
@@ -90,6 +98,103 @@ export function readRleHybrid(
   return pos;
 }
 
+/**
+ * {@link readRleHybrid} of a page's dictionary indices fused with the look-up: `count` indices from `bytes[pos,
+ * end)` (bit width 1–24) become `out[row + i] = dictionary[index]`, with no array of indices between. Returns the
+ * largest index read, for the caller to check against the dictionary's size (a larger one has written NaN).
+ *
+ * Why: on a 1,000-column file of doubles nearly every page is dictionary-coded with no nulls, and writing the
+ * indices out only to read them back was a third of the page's decoding. A bit-packed value is read with four
+ * byte loads at its bit offset instead of a byte-fed buffer: no branch per value, and at most 24 + 7 bits.
+ */
+export function gatherRleHybrid(
+  bytes: Uint8Array,
+  pos: number,
+  end: number,
+  bitWidth: number,
+  dictionary: Float64Array,
+  out: Float64Array,
+  row: number,
+  count: number,
+): number {
+  if (bitWidth > 24) throw new Error(`bit width ${bitWidth} is over the 24 this decoder takes`);
+  const mask = (1 << bitWidth) - 1;
+  const valueBytes = (bitWidth + 7) >> 3;
+  let largest = 0;
+  let i = 0;
+  while (i < count) {
+    if (pos >= end) throw new Error(`RLE data ends after ${i} of ${count} values`);
+    let header = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = bytes[pos++]!;
+      header += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80 && pos < end);
+    if (header % 2 === 1) {
+      const values = Math.floor(header / 2) * 8;
+      const runEnd = pos + (values / 8) * bitWidth;
+      if (runEnd > end) throw new Error('a bit-packed run runs past the end of its data');
+      const stop = Math.min(count, i + values);
+      // Bit offset of value i within the run; the 4 bytes read may pass runEnd (the page's next bytes, or
+      // undefined, which shifts as 0), but the mask keeps only the value's own bits.
+      for (let bit = 0; i < stop; i++, bit += bitWidth) {
+        const at = pos + (bit >>> 3);
+        const word = bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24);
+        const index = (word >>> (bit & 7)) & mask;
+        if (index > largest) largest = index;
+        out[row + i] = dictionary[index]!;
+      }
+      pos = runEnd;
+    } else {
+      const run = Math.floor(header / 2);
+      let index = 0;
+      for (let b = 0; b < valueBytes; b++) index |= bytes[pos++]! << (b * 8);
+      if (index > largest) largest = index;
+      const stop = Math.min(count, i + run);
+      out.fill(dictionary[index] ?? Number.NaN, row + i, row + stop);
+      i = stop;
+    }
+  }
+  return largest;
+}
+
+/**
+ * How many of `count` definition levels of bit width 1 in `bytes[pos, end)` are 1, from the runs themselves: an
+ * optional column with no null in the page (pyarrow writes every column optional) is one RLE run of 1s, so its
+ * levels need not be decoded into an array and summed. Throws as {@link readRleHybrid} does on short data.
+ */
+export function countDefined(bytes: Uint8Array, pos: number, end: number, count: number): number {
+  let i = 0;
+  let defined = 0;
+  while (i < count) {
+    if (pos >= end) throw new Error(`RLE data ends after ${i} of ${count} values`);
+    let header = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = bytes[pos++]!;
+      header += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80 && pos < end);
+    if (header % 2 === 1) {
+      const groups = Math.floor(header / 2);
+      if (pos + groups > end) throw new Error('a bit-packed run runs past the end of its data');
+      const stop = Math.min(count, i + groups * 8);
+      for (let k = 0; i < stop; i++, k++) defined += (bytes[pos + (k >> 3)]! >> (k & 7)) & 1;
+      pos += groups;
+    } else {
+      const run = Math.floor(header / 2);
+      const value = bytes[pos++]! & 1;
+      const stop = Math.min(count, i + run);
+      defined += value * (stop - i);
+      i = stop;
+    }
+  }
+  return defined;
+}
+
 /** Bits needed for values up to `max`. */
 export function bitWidthOf(max: number): number {
   return max === 0 ? 0 : 32 - Math.clz32(max);
@@ -130,22 +235,31 @@ export function decodeTypedPage(
   if (maxDefinition === 1) {
     if (page.length < 4) throw new Error('a data page is too short for its definition levels');
     const length = page[0]! | (page[1]! << 8) | (page[2]! << 16) | (page[3]! << 24);
-    levels = scratch(levels, count);
-    readRleHybrid(page, 4, 4 + length, 1, levels, count);
+    present = countDefined(page, 4, 4 + length, count);
+    if (present < count) {
+      levels = scratch(levels, count);
+      readRleHybrid(page, 4, 4 + length, 1, levels, count);
+      defined = levels;
+    }
     // What follows the levels starts where their declared length says (duckdb writes an empty block).
     pos = 4 + length;
-    present = 0;
-    for (let i = 0; i < count; i++) present += levels[i]!;
-    if (present < count) defined = levels;
   }
   if (!dictionaryCoded) {
+    if (defined === undefined) {
+      readPlainNumbers(page, pos, type, present, out.subarray(row, row + count));
+      return true;
+    }
     const values = readPlainNumbers(page, pos, type, present);
-    if (defined === undefined) out.set(values, row);
-    else for (let i = 0, k = 0; i < count; i++) out[row + i] = defined[i] === 1 ? values[k++]! : Number.NaN;
+    for (let i = 0, k = 0; i < count; i++) out[row + i] = defined[i] === 1 ? values[k++]! : Number.NaN;
     return true;
   }
   const dict = dictionary!;
   const width = present === 0 ? 0 : page[pos++]!;
+  if (defined === undefined && width > 0) {
+    const largest = gatherRleHybrid(page, pos, page.length, width, dict, out, row, count);
+    if (largest >= dict.length) throw new Error(`dictionary index ${largest} past its ${dict.length} values`);
+    return true;
+  }
   indices = scratch(indices, present);
   if (width === 0) indices.fill(0, 0, present);
   else readRleHybrid(page, pos, page.length, width, indices, present);

@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { readTable } from '@vigil/collector';
 import { readNumericLeaf, type LeafPageCounts } from '../../src/files/parquet-numeric-leaf';
-import { decodeTypedPage, readPlainNumbers, readRleHybrid } from '../../src/files/parquet-typed-page';
+import {
+  countDefined,
+  decodeTypedPage,
+  gatherRleHybrid,
+  readPlainNumbers,
+  readRleHybrid,
+} from '../../src/files/parquet-typed-page';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 
@@ -181,6 +187,87 @@ describe('readRleHybrid', () => {
   });
 });
 
+describe('gatherRleHybrid', () => {
+  // One dictionary for every width: an entry for each 24-bit index.
+  const dictionary = new Float64Array(2 ** 24);
+  for (let i = 0; i < dictionary.length; i++) dictionary[i] = i * 0.5 - 3;
+
+  it('writes dictionary[index] for what readRleHybrid decodes, at every bit width up to 24, and returns the largest index', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 24 })
+          .chain((width) =>
+            fc.tuple(
+              fc.constant(width),
+              fc.array(
+                fc.oneof(fc.integer({ min: 0, max: 2 ** width - 1 }), fc.constant(0), fc.constant(2 ** width - 1)),
+                { minLength: 1, maxLength: 300 },
+              ),
+              fc.integer({ min: 0, max: 5 }),
+              fc.boolean(),
+            ),
+          ),
+        ([width, values, row, trailing]) => {
+          // With `trailing` the encoded runs are followed by bytes of another page; without, they end the array,
+          // so the last values' four-byte reads run past it.
+          const encoded = encodeHybrid(values, width);
+          const bytes = new Uint8Array(encoded.length + (trailing ? 7 : 0)).fill(0xff);
+          bytes.set(encoded);
+          const indices = new Int32Array(values.length);
+          readRleHybrid(encoded, 0, encoded.length, width, indices, values.length);
+          const largest = Math.max(...values);
+          const out = new Float64Array(row + values.length + 2).fill(9);
+          expect(gatherRleHybrid(bytes, 0, encoded.length, width, dictionary, out, row, values.length)).toBe(largest);
+          expect([...out]).toEqual([
+            ...Array<number>(row).fill(9),
+            ...[...indices].map((index) => dictionary[index]!),
+            9,
+            9,
+          ]);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('stops at the count inside a padded bit-packed run and fails on data that ends early', () => {
+    const bytes = Uint8Array.from([0x90, 0x03, 1, 0x03, 0b00100111, 0, 0]);
+    const out = new Float64Array(203);
+    expect(gatherRleHybrid(bytes, 0, bytes.length, 2, Float64Array.from([0, 10, 20, 30]), out, 0, 203)).toBe(3);
+    expect([...out.subarray(0, 200)].every((v) => v === 10)).toBe(true);
+    expect([...out.subarray(200)]).toEqual([30, 10, 20]);
+    const dictionary = new Float64Array(4);
+    expect(() =>
+      gatherRleHybrid(Uint8Array.from([0x03, 0xff]), 0, 2, 2, dictionary, new Float64Array(8), 0, 8),
+    ).toThrow(/past the end/);
+    expect(() => gatherRleHybrid(Uint8Array.from([0x04, 1]), 0, 2, 1, dictionary, new Float64Array(3), 0, 3)).toThrow(
+      /ends after 2/,
+    );
+  });
+});
+
+describe('countDefined', () => {
+  it('counts the 1s readRleHybrid decodes from width-1 levels, runs and bit-packed groups alike', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(0, 1), fc.constant(1)), { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 0, max: 9 }),
+        (levels, short) => {
+          const encoded = encodeHybrid(levels, 1);
+          const count = Math.max(1, levels.length - short);
+          const decoded = new Int32Array(count);
+          readRleHybrid(encoded, 0, encoded.length, 1, decoded, count);
+          expect(countDefined(encoded, 0, encoded.length, count)).toBe(decoded.reduce((a, b) => a + b, 0));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(() => countDefined(Uint8Array.from([0x05, 0xff]), 0, 2, 16)).toThrow(/past the end/);
+    expect(() => countDefined(Uint8Array.from([0x04, 1]), 0, 2, 3)).toThrow(/ends after 2/);
+  });
+});
+
 describe('readPlainNumbers and decodeTypedPage', () => {
   it('INT64 values round as Number(bigint) does, past 2^53 and negative', () => {
     fc.assert(
@@ -203,6 +290,27 @@ describe('readPlainNumbers and decodeTypedPage', () => {
     const out = new Float64Array(7).fill(9);
     expect(decodeTypedPage(page, 'PLAIN', 'DOUBLE', 1, 5, undefined, out, 1)).toBe(true);
     expect([...out]).toEqual([9, 1.5, Number.NaN, -2, 1e300, Number.NaN, 9]);
+  });
+
+  it('a PLAIN page with no nulls and a dictionary-coded one write their rows straight into the column', () => {
+    const plain = new Uint8Array(3 * 8);
+    [1.5, -2, 1e300].forEach((v, i) => new DataView(plain.buffer).setFloat64(i * 8, v, true));
+    const out = new Float64Array(6).fill(9);
+    expect(decodeTypedPage(plain, 'PLAIN', 'DOUBLE', 0, 3, undefined, out, 2)).toBe(true);
+    expect([...out]).toEqual([9, 9, 1.5, -2, 1e300, 9]);
+    // Levels of a required-looking optional column (all defined), then indices at width 2.
+    const levels = encodeHybrid([1, 1, 1, 1], 1);
+    const indices = encodeHybrid([2, 0, 1, 2], 2);
+    const page = new Uint8Array(4 + levels.length + 1 + indices.length);
+    new DataView(page.buffer).setUint32(0, levels.length, true);
+    page.set(levels, 4);
+    page[4 + levels.length] = 2;
+    page.set(indices, 5 + levels.length);
+    const column = new Float64Array(5).fill(9);
+    expect(decodeTypedPage(page, 'RLE_DICTIONARY', 'DOUBLE', 1, 4, Float64Array.from([-1, 0.5, 7]), column, 1)).toBe(
+      true,
+    );
+    expect([...column]).toEqual([9, 7, -1, 0.5, 7]);
   });
 
   it('a dictionary index past the dictionary is an error, and other encodings are left to hyparquet', () => {
