@@ -283,6 +283,41 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     expect(await rowsOf(store)).toEqual(roughly(await rowsOf(reference)));
   });
 
+  it('looks ids up only after a batch repeated one: a repeat in a batch applied unlooked goes again, counted once', async () => {
+    const store = await backend.newStore();
+    let lookups = 0;
+    const counted: Store = {
+      ...store,
+      predictions: {
+        ...store.predictions,
+        lookupOfModels: (wanted) => {
+          lookups++;
+          return store.predictions.lookupOfModels(wanted);
+        },
+      },
+    };
+    const r = runner(counted, profile);
+    await r.handle(toPredictionBatch(stream.slice(0, 600), 0, 0));
+    await r.handle(toPredictionBatch(stream.slice(600, 900), 0, 600));
+    expect(lookups).toBe(0);
+    // 50 events of the batch before again: written by nobody until the batch goes again, looked up.
+    await r.handle(toPredictionBatch(stream.slice(850, 1200), 0, 900));
+    expect(lookups).toBe(1);
+    // The batches after a repeat look their ids up.
+    await r.handle(toPredictionBatch([...stream.slice(1200), ...closer], 0, 1250));
+    expect(lookups).toBe(2);
+
+    const reference = await backend.newStore();
+    await runner(reference, profile).handle(toPredictionBatch([...stream, ...closer], 0, 0));
+    const buckets = async (s: Store) =>
+      (await s.buckets.load(model.id, 'unversioned', T0 - MIN, T0 + 200 * MIN)).reduce((n, b) => n + b.rows, 0);
+    expect(await buckets(store)).toBe(stream.length + closer.length);
+    expect(await store.offsets.load('test', TOPICS.predictions)).toEqual([
+      { topic: TOPICS.predictions, partition: 0, nextOffset: String(1250 + stream.length - 1200 + closer.length) },
+    ]);
+    expect(await rowsOf(store)).toEqual(roughly(await rowsOf(reference)));
+  });
+
   it('a version without a reference profile opens a model-level incident, not analysed; its profile resolves it', async () => {
     const store = await backend.newStore();
     const alerting = await createAlerting({ config, store, now: () => NOW });
