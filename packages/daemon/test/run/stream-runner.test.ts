@@ -26,6 +26,8 @@ import {
 } from '@vigil/test-kit';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { StreamRunner } from '../../src/run/stream-runner';
+import { runnerMetrics } from '../../src/run/runner-metrics';
+import { PrometheusRegistry } from '../../src/http/prometheus-registry';
 import { profileFingerprint } from '../../src/run/version-profiles';
 import { quantileEdges } from '../../../analyzers/src/profile/binning';
 
@@ -316,6 +318,22 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
       { topic: TOPICS.predictions, partition: 0, nextOffset: String(1250 + stream.length - 1200 + closer.length) },
     ]);
     expect(await rowsOf(store)).toEqual(roughly(await rowsOf(reference)));
+  });
+
+  it('an event of a version without a profile (not indexed) given twice in a batch counts once, as when looked up', async () => {
+    const store = await backend.newStore();
+    const registry = new PrometheusRegistry();
+    const metrics = runnerMetrics(registry, { models: [model.id], topics: TOPICS });
+    const r = new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, metrics, now: () => NOW });
+    const v2 = stream.slice(0, 300).map((e) => ({ ...e, version: '2', label: null }));
+    await r.handle(toPredictionBatch([...v2, v2[7]!], 0, 0));
+    const series = (await registry.render()).split('\n').filter((l) => /^vigil_events_(unprofiled|duplicate)/.test(l));
+    expect(series.sort()).toEqual(
+      [
+        `vigil_events_duplicate_total{model="${model.id}"} 1`,
+        `vigil_events_unprofiled_total{model="${model.id}",version="2"} 300`,
+      ].sort(),
+    );
   });
 
   it('a version without a reference profile opens a model-level incident, not analysed; its profile resolves it', async () => {
