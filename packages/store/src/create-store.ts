@@ -2,6 +2,7 @@ import { silentLogger, type Logger } from '@vigil/core';
 import {
   applyBatchIn,
   mergeBucketsIn,
+  RepeatedPrediction,
   type ApplyBatchResult,
   type Batch,
   type LabelEffects,
@@ -98,7 +99,9 @@ export interface Store {
     /**
      * Commits a batch's bucket deltas, prediction index rows, dead letters and next offsets in one transaction,
      * or nothing at all. Returns `{ applied: false }` without writing when the stored offsets show the batch was
-     * committed before. `merge` adds a delta to a stored accumulator (the store never looks inside them).
+     * committed before, and `{ applied: false, repeated: true }` (nothing written) when a batch with
+     * `predictionsUnseen` repeats a prediction id. `merge` adds a delta to a stored accumulator (the store never looks
+     * inside them).
      */
     apply<A>(batch: Batch<A>, merge: MergeAccumulators<A>, labelEffects?: LabelEffects<A>): Promise<ApplyBatchResult>;
   };
@@ -217,9 +220,16 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
     batches: {
       apply: async (batch, merge, labelEffects) => {
         const registered = new Set(registeredModels);
-        const result = await sql.transaction((tx) =>
-          applyBatchIn(tx, batch, merge, deadLetterMaxBytes, labelEffects, registered),
-        );
+        let result: ApplyBatchResult;
+        try {
+          result = await sql.transaction((tx) =>
+            applyBatchIn(tx, batch, merge, deadLetterMaxBytes, labelEffects, registered),
+          );
+        } catch (error) {
+          // Rolled back: nothing of the batch was written (Batch.predictionsUnseen).
+          if (error instanceof RepeatedPrediction) return { applied: false, repeated: true };
+          throw error;
+        }
         for (const pair of registered) registeredModels.add(pair);
         return result;
       },

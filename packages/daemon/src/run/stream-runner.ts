@@ -142,6 +142,11 @@ export const RETENTION_EVERY_MS = 3_600_000;
  * it was never written but stayed allocated as long as the batch (docs/benchmarks.md, "Memory as models grow").
  */
 const EXPECTED_ROWS_PER_MODEL = 64;
+/**
+ * After a batch that repeated a prediction id, this many batches look their ids up before they are applied: repeats
+ * come in runs (a producer retrying, a replay), and a batch applied as unseen that repeats one is done twice.
+ */
+const LOOK_UP_AFTER_REPEAT = 100;
 /** A version without a profile is looked up again after this long (someone may have run `vigil reference fit`). */
 const PROFILE_RETRY_MS = 30_000;
 
@@ -178,6 +183,8 @@ export class StreamRunner {
   private readonly scheduler: AnalysisScheduler | undefined;
   /** Revisions found too small to analyse yet: window key → the change_seq found, so it is not loaded again. */
   private readonly deferred = new Map<string, number>();
+  /** Batches left to look their prediction ids up before applying: set after a batch that repeated one. */
+  private lookUpRepeats = 0;
 
   constructor(private readonly options: StreamRunnerOptions) {
     for (const model of options.config.models)
@@ -275,20 +282,40 @@ export class StreamRunner {
     await this.loadProfiles(
       [...built.batches.values()].flatMap((b) => b.version.categories.map((version) => [b.model, version] as const)),
     );
+    // The ids are looked up in the index only while repeats were seen lately: otherwise the batch is applied as
+    // unseen, and a repeat in it (the store then writes nothing) makes it go again, looked up.
+    if (this.lookUpRepeats === 0) {
+      const applied = await this.applyBuilt(batch, built, changed, undefined);
+      if (applied) return [...built.batches.keys()];
+      this.lookUpRepeats = LOOK_UP_AFTER_REPEAT;
+    } else this.lookUpRepeats--;
+    // Every model's ids in one look-up (a batch of a topic keyed by model holds dozens of models).
+    const seen = await this.options.store.predictions.lookupOfModels(
+      new Map([...built.batches].map(([id, b]) => [id, b.ids])),
+    );
+    await this.applyBuilt(batch, built, changed, seen);
+    return [...built.batches.keys()];
+  }
 
+  /**
+   * Counts and commits a decoded batch. `seen` holds the ids the index already has (dropped as repeats); without it
+   * the batch goes as unseen, and false is returned, with nothing written, when it repeats an id.
+   */
+  private async applyBuilt(
+    batch: SourceBatch,
+    built: ReturnType<PredictionBatchBuilder['build']>,
+    changed: WindowKey[],
+    seen: ReadonlyMap<string, ReadonlyMap<string, unknown>> | undefined,
+  ): Promise<boolean> {
     const buckets: BucketDelta<WindowAccumulator>[] = [];
     const predictions: PredictionIndexColumns[] = [];
     const windows: WindowKey[] = [];
     const watermarks: WatermarkInput[] = [];
     const unprofiled: { model: string; version: string; rows: number }[] = [];
-    // Every model's ids in one look-up (a batch of a topic keyed by model holds dozens of models).
-    const seen = await this.options.store.predictions.lookupOfModels(
-      new Map([...built.batches].map(([id, b]) => [id, b.ids])),
-    );
     const flagged: FlaggedGroup[] = [];
     for (const [id, batchOfModel] of built.batches) {
       const runtime = this.models.get(id)!;
-      const decoded = this.withoutRepeats(batchOfModel, seen.get(id) ?? new Map());
+      const decoded = seen === undefined ? batchOfModel : this.withoutRepeats(batchOfModel, seen.get(id) ?? new Map());
       const out = batchBuckets(
         decoded,
         runtime.config,
@@ -302,6 +329,9 @@ export class StreamRunner {
       windows.push(...out.windows);
       if (out.maxEventTs > -Infinity) watermarks.push(this.watermarkOf(id, out.maxEventTs, batch));
       for (const u of out.unprofiled) unprofiled.push({ model: id, ...u });
+      // Rows of a version without a profile are not indexed, so the key cannot find one given twice in the batch,
+      // which the look-up path drops (and counts once in `unprofiled`): such a batch goes looked up.
+      if (seen === undefined && out.unprofiled.length > 0 && new Set(decoded.ids).size < decoded.rowCount) return false;
       const review = await this.flagger.flag(runtime.config, decoded, (v) => this.profileOf(id, v));
       if (review) flagged.push(review);
     }
@@ -309,11 +339,13 @@ export class StreamRunner {
       ...this.batchBase(batch, built.deadLetters),
       buckets,
       predictionColumns: predictions,
+      ...(seen === undefined ? { predictionsUnseen: true } : {}),
       windows,
       watermarks,
       ...(flagged.length > 0 ? { flagged: { now: this.now(), groups: flagged } } : {}),
     };
     const result = await this.options.store.batches.apply(batchOut, mergeAccumulatorsInto);
+    if (!result.applied && 'repeated' in result) return false;
     changed.push(...windows);
     if (result.applied) {
       for (const w of watermarks)
@@ -325,7 +357,7 @@ export class StreamRunner {
       this.options.deadLetterTopic?.publish(built.deadLetters);
       for (const u of unprofiled) await this.reportUnprofiled(u.model, u.version, u.rows);
     }
-    return [...built.batches.keys()];
+    return true;
   }
 
   /**

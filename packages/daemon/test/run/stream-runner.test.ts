@@ -26,6 +26,8 @@ import {
 } from '@vigil/test-kit';
 import { batchSpec } from '../../src/pipeline/batch-buckets';
 import { StreamRunner } from '../../src/run/stream-runner';
+import { runnerMetrics } from '../../src/run/runner-metrics';
+import { PrometheusRegistry } from '../../src/http/prometheus-registry';
 import { profileFingerprint } from '../../src/run/version-profiles';
 import { quantileEdges } from '../../../analyzers/src/profile/binning';
 
@@ -281,6 +283,57 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
       (await s.buckets.load(model.id, 'unversioned', T0 - MIN, T0 + 200 * MIN)).reduce((n, b) => n + b.rows, 0);
     expect(await buckets(store)).toBe(stream.length + closer.length);
     expect(await rowsOf(store)).toEqual(roughly(await rowsOf(reference)));
+  });
+
+  it('looks ids up only after a batch repeated one: a repeat in a batch applied unlooked goes again, counted once', async () => {
+    const store = await backend.newStore();
+    let lookups = 0;
+    const counted: Store = {
+      ...store,
+      predictions: {
+        ...store.predictions,
+        lookupOfModels: (wanted) => {
+          lookups++;
+          return store.predictions.lookupOfModels(wanted);
+        },
+      },
+    };
+    const r = runner(counted, profile);
+    await r.handle(toPredictionBatch(stream.slice(0, 600), 0, 0));
+    await r.handle(toPredictionBatch(stream.slice(600, 900), 0, 600));
+    expect(lookups).toBe(0);
+    // 50 events of the batch before again: written by nobody until the batch goes again, looked up.
+    await r.handle(toPredictionBatch(stream.slice(850, 1200), 0, 900));
+    expect(lookups).toBe(1);
+    // The batches after a repeat look their ids up.
+    await r.handle(toPredictionBatch([...stream.slice(1200), ...closer], 0, 1250));
+    expect(lookups).toBe(2);
+
+    const reference = await backend.newStore();
+    await runner(reference, profile).handle(toPredictionBatch([...stream, ...closer], 0, 0));
+    const buckets = async (s: Store) =>
+      (await s.buckets.load(model.id, 'unversioned', T0 - MIN, T0 + 200 * MIN)).reduce((n, b) => n + b.rows, 0);
+    expect(await buckets(store)).toBe(stream.length + closer.length);
+    expect(await store.offsets.load('test', TOPICS.predictions)).toEqual([
+      { topic: TOPICS.predictions, partition: 0, nextOffset: String(1250 + stream.length - 1200 + closer.length) },
+    ]);
+    expect(await rowsOf(store)).toEqual(roughly(await rowsOf(reference)));
+  });
+
+  it('an event of a version without a profile (not indexed) given twice in a batch counts once, as when looked up', async () => {
+    const store = await backend.newStore();
+    const registry = new PrometheusRegistry();
+    const metrics = runnerMetrics(registry, { models: [model.id], topics: TOPICS });
+    const r = new StreamRunner({ config, store, groupId: 'test', topics: TOPICS, metrics, now: () => NOW });
+    const v2 = stream.slice(0, 300).map((e) => ({ ...e, version: '2', label: null }));
+    await r.handle(toPredictionBatch([...v2, v2[7]!], 0, 0));
+    const series = (await registry.render()).split('\n').filter((l) => /^vigil_events_(unprofiled|duplicate)/.test(l));
+    expect(series.sort()).toEqual(
+      [
+        `vigil_events_duplicate_total{model="${model.id}"} 1`,
+        `vigil_events_unprofiled_total{model="${model.id}",version="2"} 300`,
+      ].sort(),
+    );
   });
 
   it('a version without a reference profile opens a model-level incident, not analysed; its profile resolves it', async () => {

@@ -124,6 +124,14 @@ export interface Batch<A = unknown> {
   predictions?: readonly PredictionIndexRow[];
   /** More prediction-index rows, as columns: indexed with `predictions`, in one statement. */
   predictionColumns?: readonly PredictionIndexColumns[];
+  /**
+   * The caller did not look the batch's prediction ids up in the index first, and counted every prediction in its
+   * buckets: then an id the index already holds, or one the batch gives twice, makes `apply` write nothing and
+   * return `{ applied: false, repeated: true }`, for the caller to look the ids up and apply the batch without its
+   * repeats. Without it a repeated id is skipped (its first entry kept) and the batch's other effects are written.
+   * Repeats are rare (a producer's retry), and the look-up cost Postgres a primary-key probe an event.
+   */
+  predictionsUnseen?: boolean;
   deadLetters?: readonly DeadLetterInput[];
   /** Label events to join to their predictions (their deltas come from `labelEffects`). */
   labels?: readonly LabelInput[];
@@ -162,7 +170,9 @@ export type ApplyBatchResult =
       review?: { queued: number; notQueued: number };
     }
   /** The stored offsets already cover the batch: it was committed before (a replay after a crash). */
-  | { applied: false; stored: StoredOffset[] };
+  | { applied: false; stored: StoredOffset[] }
+  /** A batch applied with `predictionsUnseen` repeats a prediction id: nothing was written. */
+  | { applied: false; repeated: true };
 
 interface OffsetPlan {
   topic: string;
@@ -199,7 +209,8 @@ const bucketKey = (model: string, version: string, start: number): string => com
 /**
  * Writes one batch with exactly-once effect, inside the caller's transaction: locks the batch's offset rows,
  * returns `{ applied: false }` when they show the batch was committed before, and otherwise merges the bucket
- * deltas, inserts the prediction index rows and dead letters, and advances the offsets.
+ * deltas, inserts the prediction index rows and dead letters, and advances the offsets. A batch with
+ * `predictionsUnseen` that repeats a prediction id throws {@link RepeatedPrediction}, for the caller to roll back.
  *
  * `registered` holds the `model\0version` pairs known to be in `vigil_models` / `vigil_model_versions` already
  * (committed by earlier batches: rows there are never deleted); the pairs this batch adds are added to it, for the
@@ -273,7 +284,13 @@ export async function applyBatchIn<A>(
   }
 
   // Predictions first: a label in the same batch as its prediction then joins instead of waiting as an orphan.
-  const predictions = await insertPredictions(tx, batch.predictions ?? [], batch.predictionColumns ?? [], registered);
+  const predictions = await insertPredictions(
+    tx,
+    batch.predictions ?? [],
+    batch.predictionColumns ?? [],
+    registered,
+    batch.predictionsUnseen === true,
+  );
   const review = batch.flagged ? await queueFlaggedIn(tx, batch.flagged.groups, batch.flagged.now) : undefined;
   const joined = await joinLabelsIn(tx, batch.labels ?? []);
   if (joined.matches.length > 0 && !labelEffects)
@@ -467,24 +484,91 @@ export async function mergeBucketsIn<A>(
 }
 
 /**
+ * `rows` as blocks of columns, one per model in the order of their first row (a row's order among the rows of its
+ * model kept: the first entry of an id given twice stays first), so that the index rows of a batch are filled by one
+ * loop whatever form the caller gave them in. A missing outcome becomes NaN and missing groups an empty object, as
+ * the columns spell them.
+ */
+function rowsAsColumns(rows: readonly PredictionIndexRow[]): PredictionIndexColumns[] {
+  const none: Record<string, string | null> = {};
+  const byModel = new Map<string, PredictionIndexRow[]>();
+  for (const r of rows) {
+    let of = byModel.get(r.model);
+    if (!of) byModel.set(r.model, (of = []));
+    of.push(r);
+  }
+  const number = (v: number | null | undefined): number => v ?? Number.NaN;
+  return [...byModel].map(([model, of]) => {
+    const versions: string[] = [];
+    const versionCode = new Map<string, number>();
+    const groups: Record<string, string | null>[] = [];
+    const groupCode = new Map<object, number>();
+    const versionCodes = new Int32Array(of.length);
+    const groupCodes = new Int32Array(of.length);
+    of.forEach((r, i) => {
+      let v = versionCode.get(r.version);
+      if (v === undefined) versionCode.set(r.version, (v = versions.push(r.version) - 1));
+      versionCodes[i] = v;
+      const g = r.groups ?? none;
+      let code = groupCode.get(g);
+      if (code === undefined) groupCode.set(g, (code = groups.push(g) - 1));
+      groupCodes[i] = code;
+    });
+    return {
+      model,
+      rowCount: of.length,
+      ids: of.map((r) => r.id),
+      versions,
+      versionCodes,
+      ts: Float64Array.from(of, (r) => r.ts),
+      bucketStarts: Float64Array.from(of, (r) => r.bucketStart),
+      expiresAt: Float64Array.from(of, (r) => r.expiresAt),
+      score: Float64Array.from(of, (r) => number(r.score)),
+      prediction: Float64Array.from(of, (r) => number(r.prediction)),
+      label: Float64Array.from(of, (r) => number(r.label)),
+      groups,
+      groupCodes,
+    };
+  });
+}
+
+/**
+ * Thrown inside a batch's transaction, and caught by the store around it, when a batch applied with
+ * `predictionsUnseen` indexes an id the index already holds or gives one twice: the transaction rolls back and
+ * `apply` returns `{ applied: false, repeated: true }`.
+ */
+export class RepeatedPrediction extends VigilError {
+  constructor() {
+    super('VIGIL_INTERNAL', 'a batch applied as unseen repeats a prediction id');
+  }
+}
+
+/**
  * (c) One INSERT for the whole batch; a prediction id seen before keeps its first entry (a producer retry). Times are
  * epoch milliseconds (migration 0004) and each column travels as one binary array (see array-params.ts), except what
  * a batch repeats on every row: a column with one value for the whole batch (the model, the version and the expiry,
  * usually) is sent once as a scalar, and the groups' JSON texts, a few dozen distinct ones, as a dictionary and one
  * int4 code per row. That cuts the bytes a batch sends from ~145 to ~80 a row in the benchmark, which the daemon
  * paid for in socket writes.
+ *
+ * With `unseen` (the caller did not look the ids up, {@link Batch.predictionsUnseen}) a repeated id throws
+ * {@link RepeatedPrediction} instead of being skipped: the caller counted it.
  */
 async function insertPredictions(
   tx: SqlExecutor,
   rows: readonly PredictionIndexRow[],
-  blocks: readonly PredictionIndexColumns[],
+  columns: readonly PredictionIndexColumns[],
   registered: Set<string>,
+  unseen: boolean,
 ): Promise<number> {
-  let n = rows.length;
+  // Row objects become blocks of columns first: one fill loop below, whatever form the caller gave.
+  const blocks = rows.length === 0 ? columns : [...rowsAsColumns(rows), ...columns];
+  let n = 0;
   for (const b of blocks) n += b.rowCount;
   if (n === 0) return 0;
-  await registerModels(tx, blocks.length === 0 ? rows : [...rows, ...blocks.flatMap(versionsIndexed)], registered);
-  const first = rows[0] ?? firstRowOf(blocks);
+  await registerModels(tx, blocks.flatMap(versionsIndexed), registered);
+  const first = firstRowOf(blocks);
+  const firstExpiry = checkedMs(first.expiresAt, 'expiresAt');
   let oneModel = true;
   let oneVersion = true;
   let oneExpiry = true;
@@ -494,97 +578,82 @@ async function insertPredictions(
   const ids: string[] = new Array<string>(n);
   const ts = new Float64Array(n);
   const buckets = new Float64Array(n);
-  const scores: (number | null | undefined)[] = new Array<number | null | undefined>(n);
-  const predictions: (number | null | undefined)[] = new Array<number | null | undefined>(n);
-  const labels: (number | null | undefined)[] = new Array<number | null | undefined>(n);
+  const scores = new Float64Array(n);
+  const predictions = new Float64Array(n);
+  const labels = new Float64Array(n);
   const groupCodes = new Int32Array(n);
   // Rows of one batch share few distinct group objects (the decoder's batchBuckets reuses one per combination), and
   // different objects may still spell the same JSON.
   const codeOfObject = new Map<object, number>();
   const codeOfJson = new Map<string, number>();
   const groupTexts: string[] = [];
-  const codeOf = (json: string): number => {
-    let code = codeOfJson.get(json);
+  const groupCodeOf = (g: Record<string, string | null>): number => {
+    let code = codeOfObject.get(g);
     if (code === undefined) {
-      groupTexts.push(json);
-      codeOfJson.set(json, (code = groupTexts.length));
+      const json = JSON.stringify(g);
+      code = codeOfJson.get(json);
+      if (code === undefined) codeOfJson.set(json, (code = groupTexts.push(json)));
+      codeOfObject.set(g, code);
     }
     return code;
   };
-  const groupCodeOf = (g: Record<string, string | null> | undefined): number => {
-    if (g === undefined) return codeOf('{}');
-    let code = codeOfObject.get(g);
-    if (code === undefined) codeOfObject.set(g, (code = codeOf(JSON.stringify(g))));
-    return code;
-  };
-  const firstExpiry = Math.trunc(first.expiresAt);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    models[i] = r.model;
-    versions[i] = r.version;
-    expiries[i] = checkedMs(r.expiresAt, 'expiresAt');
-    ids[i] = r.id;
-    ts[i] = checkedMs(r.ts, 'ts');
-    buckets[i] = checkedMs(r.bucketStart, 'bucketStart');
-    scores[i] = r.score;
-    predictions[i] = r.prediction;
-    labels[i] = r.label;
-    groupCodes[i] = groupCodeOf(r.groups);
-  }
-  let at = rows.length;
+  let at = 0;
   for (const b of blocks) {
     // A block's groups are few distinct objects: each looked up once, not once a row.
     const blockGroups = b.groups.map(groupCodeOf);
+    if (b.model !== first.model) oneModel = false;
     for (let i = 0; i < b.rowCount; i++, at++) {
       models[at] = b.model;
-      versions[at] = b.versions[b.versionCodes[i]!]!;
-      expiries[at] = checkedMs(b.expiresAt[i]!, 'expiresAt');
+      const version = b.versions[b.versionCodes[i]!]!;
+      if (version !== first.version) oneVersion = false;
+      versions[at] = version;
+      const expiry = checkedMs(b.expiresAt[i]!, 'expiresAt');
+      if (expiry !== firstExpiry) oneExpiry = false;
+      expiries[at] = expiry;
       ids[at] = b.ids[i]!;
       ts[at] = checkedMs(b.ts[i]!, 'ts');
       buckets[at] = checkedMs(b.bucketStarts[i]!, 'bucketStart');
-      scores[at] = b.score[i];
-      predictions[at] = b.prediction[i];
-      labels[at] = b.label[i];
+      scores[at] = b.score[i]!;
+      predictions[at] = b.prediction[i]!;
+      labels[at] = b.label[i]!;
       groupCodes[at] = blockGroups[b.groupCodes[i]!]!;
     }
-  }
-  for (let i = 0; i < n; i++) {
-    if (models[i] !== first.model) oneModel = false;
-    if (versions[i] !== first.version) oneVersion = false;
-    if (expiries[i] !== firstExpiry) oneExpiry = false;
   }
   const params: unknown[] = [];
   const param = (value: unknown): string => {
     params.push(value);
     return `$${params.length}`;
   };
-  // Per column, what the SELECT reads; per array, the UNNEST argument and its alias.
-  const arrays: string[] = [];
-  const aliases: string[] = [];
-  const unnested = (value: Buffer, type: string, alias: string): string => {
-    arrays.push(`${param(value)}::${type}[]`);
-    aliases.push(alias);
-    return `u.${alias}`;
-  };
-  const model = oneModel ? `${param(first.model)}::text` : unnested(textArrayParam(models), 'text', 'm');
-  const id = unnested(textArrayParam(ids), 'text', 'i');
-  const version = oneVersion ? `${param(first.version)}::text` : unnested(textArrayParam(versions), 'text', 'v');
-  const t = unnested(int8ArrayParam(ts), 'int8', 't');
-  const bucket = unnested(int8ArrayParam(buckets), 'int8', 'b');
-  const expiry = oneExpiry
-    ? `${param(String(checkedMs(first.expiresAt, 'expiresAt')))}::int8`
-    : unnested(int8ArrayParam(expiries), 'int8', 'e');
-  const score = unnested(float8ArrayParam(scores), 'float8', 's');
-  const prediction = unnested(float8ArrayParam(predictions), 'float8', 'p');
+  // Each array is unnested in the SELECT list, not in FROM: `FROM UNNEST(a, b, …)` first copies every row into a
+  // tuplestore and reads it back, which cost 0.7 µs an event of Postgres's CPU (docs/benchmarks.md, "The prediction
+  // index's statements"); set-returning functions of a SELECT list run in step, one row at a time, and the arrays
+  // are equally long, so the rows are the same.
+  const unnested = (value: Buffer, type: string): string => `UNNEST(${param(value)}::${type}[])`;
+  const model = oneModel ? `${param(first.model)}::text` : unnested(textArrayParam(models), 'text');
+  const id = unnested(textArrayParam(ids), 'text');
+  const version = oneVersion ? `${param(first.version)}::text` : unnested(textArrayParam(versions), 'text');
+  const t = unnested(int8ArrayParam(ts), 'int8');
+  const bucket = unnested(int8ArrayParam(buckets), 'int8');
+  const expiry = oneExpiry ? `${param(String(firstExpiry))}::int8` : unnested(int8ArrayParam(expiries), 'int8');
+  const score = unnested(float8ArrayParam(scores), 'float8');
+  const prediction = unnested(float8ArrayParam(predictions), 'float8');
   const groups =
     groupTexts.length === 1
       ? `${param(groupTexts[0])}::text`
-      : `(${param(textArrayParam(groupTexts))}::text[])[${unnested(int4ArrayParam(groupCodes), 'int4', 'g')}]`;
-  const label = unnested(float8ArrayParam(labels), 'float8', 'l');
+      : `(${param(textArrayParam(groupTexts))}::text[])[${unnested(int4ArrayParam(groupCodes), 'int4')}]`;
+  const label = unnested(float8ArrayParam(labels), 'float8');
   // An event that carried its label is labelled from the start: `label IS NOT NULL` is the flag (migration 0024).
   const insert = `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, score, prediction, groups, label)
-     SELECT ${model}, ${id}, ${version}, ${t}, ${bucket}, ${expiry}, ${score}, ${prediction}, ${groups}, ${label}
-     FROM UNNEST(${arrays.join(', ')}) AS u(${aliases.join(', ')})`;
+     SELECT ${model}, ${id}, ${version}, ${t}, ${bucket}, ${expiry}, ${score}, ${prediction}, ${groups}, ${label}`;
+  if (unseen) {
+    // No savepoint: a repeat undoes the whole transaction, which the caller then applies again without its repeats.
+    try {
+      return (await tx.query(insert, params)).rowCount;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new RepeatedPrediction();
+      throw error;
+    }
+  }
   // A plain INSERT first, under a savepoint: `ON CONFLICT DO NOTHING` makes Postgres probe the primary key for a
   // conflict and take a speculative-insertion lock for every row before inserting it, which cost 39% of the
   // statement's CPU (docs/benchmarks.md, "Sustained ingest"), while a conflict is rare (the runner drops ids the index

@@ -53,9 +53,11 @@ export async function lookupPredictionsOfModels(
     }
   }
   if (ids.length === 0) return found;
-  // The same primary-key probes as lookupPredictions (a LATERAL subquery that cannot be flattened).
+  // The same primary-key probes as lookupPredictions (a LATERAL subquery that cannot be flattened). The two arrays are
+  // unnested in a SELECT list, in step, rather than by `FROM UNNEST($1, $2)`, which copies every pair into a
+  // tuplestore first (docs/benchmarks.md, "The prediction index's statements").
   const result = await sql.query<{ model: string; id: string; version: string; ts: unknown; bucket_start: unknown }>(
-    `SELECT p.model, p.id, p.version, p.ts, p.bucket_start FROM UNNEST($1::text[], $2::text[]) AS u(model, id)
+    `SELECT p.model, p.id, p.version, p.ts, p.bucket_start FROM (SELECT UNNEST($1::text[]) AS model, UNNEST($2::text[]) AS id) AS u
      CROSS JOIN LATERAL (SELECT i.model, i.id, i.version, i.ts, i.bucket_start FROM vigil_prediction_index AS i WHERE i.model = u.model AND i.id = u.id OFFSET 0) AS p`,
     [textArrayParam(models), textArrayParam(ids)],
   );

@@ -296,6 +296,71 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
     );
   });
 
+  it('writes nothing of a batch applied as unseen that repeats an id, indexed before or twice in it', async () => {
+    const model = 'm-unseen';
+    const client = await backend.newClient();
+    const state = async (): Promise<unknown> => ({
+      ids: (
+        await client.query<{ id: string; version: string }>(
+          'SELECT id, version FROM vigil_prediction_index WHERE model = $1 ORDER BY id',
+          [model],
+        )
+      ).rows,
+      counts: (await store.buckets.load<Counts>(model, '1', T0 - MINUTE, T0 + MINUTE)).map((b) => b.accumulator.counts),
+      offsets: await store.offsets.load('vigil', 'vigil.unseen'),
+    });
+    const unseen = (first: number, next: number, rows: PredictionIndexRow[], asColumnsToo = false): Batch<Counts> => ({
+      ...batch(0, first, next, rows, model),
+      offsets: [{ topic: 'vigil.unseen', partition: 0, firstOffset: String(first), nextOffset: String(next) }],
+      ...(asColumnsToo ? { predictions: rows.slice(0, 1), predictionColumns: asColumns(rows.slice(1)) } : {}),
+      predictionsUnseen: true,
+    });
+    // New ids: applied as any batch.
+    expect(await store.batches.apply(unseen(0, 2, [prediction(model, 'u1'), prediction(model, 'u2')]), add)).toEqual({
+      applied: true,
+      buckets: 1,
+      predictions: 2,
+      deadLetters: 0,
+      labels: { joined: 0, duplicates: 0, orphaned: 0 },
+    });
+    const before = await state();
+    expect(before).toEqual({
+      ids: [
+        { id: 'u1', version: '1' },
+        { id: 'u2', version: '1' },
+      ],
+      counts: [[2]],
+      offsets: [{ topic: 'vigil.unseen', partition: 0, nextOffset: '2' }],
+    });
+    // u1 again (indexed before), then u4 twice in one batch (rows and columns): nothing written, not even the offsets.
+    for (const rows of [
+      [prediction(model, 'u3'), prediction(model, 'u1', 'retry')],
+      [prediction(model, 'u4'), prediction(model, 'u5'), prediction(model, 'u4', 'again')],
+    ]) {
+      expect(await store.batches.apply(unseen(2, 2 + rows.length, rows, rows.length === 3), add)).toEqual({
+        applied: false,
+        repeated: true,
+      });
+      expect(await state()).toEqual(before);
+    }
+    // Without the flag the same batch is written, its repeat skipped (the caller looked the ids up).
+    expect(
+      await store.batches.apply(
+        { ...unseen(2, 4, [prediction(model, 'u3'), prediction(model, 'u1', 'retry')]), predictionsUnseen: false },
+        add,
+      ),
+    ).toMatchObject({ applied: true, predictions: 1 });
+    expect(await state()).toEqual({
+      ids: [
+        { id: 'u1', version: '1' },
+        { id: 'u2', version: '1' },
+        { id: 'u3', version: '1' },
+      ],
+      counts: [[4]],
+      offsets: [{ topic: 'vigil.unseen', partition: 0, nextOffset: '4' }],
+    });
+  });
+
   it('looks ids up by one probe each, not by reading every row of the model, before any ANALYZE', async () => {
     const model = 'm-lookup';
     const rows = Array.from({ length: 6000 }, (_, i) => prediction(model, `q${i}`));
