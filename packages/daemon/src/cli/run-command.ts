@@ -8,6 +8,7 @@ import { ANALYSIS_DEFAULTS } from '../run/stream-runner';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { kafkaConnection } from './kafka-connection';
+import { catchStopSignals } from './stop-signals';
 import { databaseTarget, describeTarget, openStore } from './database';
 
 /** How often orphan labels, expiries and windows left due by others are looked at. */
@@ -163,8 +164,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     alerting: { links },
   });
   // Before "started" is logged: whoever waits for that line may stop the daemon at once, and must get a clean stop.
-  const stop = once(['SIGTERM', 'SIGINT']);
-  void stop.then(() => daemon.stop());
+  const stop = io.stopSignals ?? catchStopSignals();
+  void stop.received.then(() => daemon.stop());
   try {
     const outcome = await daemon.run();
     if (outcome.state === 'failed') {
@@ -176,17 +177,4 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   } finally {
     stop.dispose();
   }
-}
-
-/** Resolves on the first of `signals`; `dispose` removes the handlers. */
-function once(signals: NodeJS.Signals[]): Promise<void> & { dispose(): void } {
-  let handler: () => void = () => undefined;
-  const promise = new Promise<void>((done) => {
-    handler = () => done();
-    for (const s of signals) process.once(s, handler);
-  }) as Promise<void> & { dispose(): void };
-  promise.dispose = () => {
-    for (const s of signals) process.removeListener(s, handler);
-  };
-  return promise;
 }
