@@ -36,6 +36,7 @@ import {
   spillDirectory,
 } from './report-memory';
 import { FEATURE_LINES, foldedList, summarizeReport, thousands } from './summarize-report';
+import { headerLocation } from './header-location';
 import { vigilVersion } from '../version';
 
 export const REPORT_USAGE = `Usage: vigil report --reference FILE --current FILE [options]
@@ -340,6 +341,20 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
         .filter((c) => !reserved.has(c.name) && !NOT_FEATURES.has(c.name) && !c.name.startsWith(ATTRIBUTION_PREFIX))
         .map((c) => [c.name, c.kind] as [string, FeatureKind]);
     const inferred = new Set(listed ? [] : features.map(([name]) => name));
+    // Named columns a file lacks, before the analysis would find them: the features in both files, the group columns
+    // in the current one (fairness is of the current rows), with the header's line, where the names are.
+    const needs: Array<[ReadTableResult, { path: string; name: string }, string[]]> = [
+      [ref, refInput, listed ? features.map(([n]) => n) : []],
+      [cur, curInput, [...(listed ? features.map(([n]) => n) : []), ...groups.flatMap(groupColumns)]],
+    ];
+    for (const [read, input, names] of needs) {
+      const missing = names.find((n) => !read.table.columns.has(n));
+      if (missing !== undefined)
+        throw new VigilError(
+          'VIGIL_UNKNOWN_COLUMN',
+          `${await headerLocation(input.path, input.name)}: no column "${missing}" (columns: ${[...read.table.columns.keys()].join(', ')})`,
+        );
+    }
     for (const [flag, names] of [
       ['--protected', protectedFeatures],
       ['--proxies', proxies],
