@@ -9,6 +9,7 @@ import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from 
 import { EXIT, type CommandIo } from './command-io';
 import { kafkaConnection } from './kafka-connection';
 import { catchStopSignals } from './stop-signals';
+import { tableFileFormat } from './table-file-format';
 import { databaseTarget, describeTarget, openStore } from './database';
 
 /** How often orphan labels, expiries and windows left due by others are looked at. */
@@ -101,6 +102,12 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
         `vigil run: --source ${values.source}: cannot be read (${error.code === 'ENOENT' ? 'no such file' : error.message})`,
       );
     });
+    const table = await tableFileFormat(resolve(io.cwd, values.source));
+    if (table !== undefined)
+      throw new VigilError(
+        'VIGIL_FILE_FORMAT',
+        `vigil run: --source ${values.source} is a ${table} file, and --source reads prediction and label events as NDJSON, one JSON object a line (docs/events.md); to analyse a file of predictions against a reference, use vigil report --reference REF --current ${values.source}`,
+      );
   }
   const { target, config } = await databaseTarget(io, values.config);
   if (!config) throw new VigilError('VIGIL_INTERNAL', 'configuration not loaded');
