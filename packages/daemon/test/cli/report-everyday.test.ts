@@ -437,6 +437,15 @@ describe('contradictions are refused, naming the conflict (before: accepted)', (
     );
   });
 
+  it('a file written with \';\' separators is named as such (before: "no column x (columns: x;gain;…)", no line)', async () => {
+    const semicolons = write('semicolons.csv', rows(50, 6).replace(/,/g, ';'));
+    const r = await runCli(['report', '--reference', reference, '--current', semicolons]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `error [VIGIL_UNKNOWN_COLUMN]: ${semicolons}:1: no column "x" (columns: x;gain;region;sex;score;label); ${semicolons}'s header is one column holding ";": CSV is read with commas and TSV with tabs, so write the file with one of those\n`,
+    );
+  });
+
   it('NDJSON has no header line: the file alone is named', async () => {
     const events = write('events-no-age.ndjson', '{"x": 1, "score": 0.5}\n{"x": 2, "score": 0.25}\n');
     const r = await runCli(['report', '--reference', reference, '--current', events, '--group-columns', 'age']);
