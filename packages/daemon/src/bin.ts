@@ -3,12 +3,17 @@
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { errorMessage, syncWriter } from '@vigil/core';
+import { catchStopSignals } from './cli/stop-signals';
 import { main, takeGlobalFlags } from './main';
 import { daemonHeapFlags } from './run/heap-flags';
 
 const argv = process.argv.slice(2);
+const command = takeGlobalFlags(argv).args;
 // Before any command is loaded: the daemon's heap sizing (run/heap-flags.ts).
-for (const flag of daemonHeapFlags(takeGlobalFlags(argv).args, process.execArgv)) setFlagsFromString(flag);
+for (const flag of daemonHeapFlags(command, process.execArgv)) setFlagsFromString(flag);
+// And its stop signals: loading `vigil run` and its configuration takes half a second and more, and a SIGTERM in that
+// time ended the process at once (exit 143, no word); caught from here it is answered as a later one is.
+const stopSignals = command[0] === 'run' ? catchStopSignals() : undefined;
 
 /**
  * The exit code when a reader closed our output (`vigil dlq list | head -1`): 128 + SIGPIPE, what the shell reports
@@ -37,6 +42,7 @@ main(argv, {
   stderrIsTTY: process.stderr.isTTY === true,
   stdoutIsTTY: process.stdout.isTTY === true,
   stdinStream: () => process.stdin,
+  ...(stopSignals ? { stopSignals } : {}),
   stdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

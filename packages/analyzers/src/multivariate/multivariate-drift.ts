@@ -5,6 +5,7 @@
 import type { Table } from '@vigil/core';
 import type { MultivariateDrift } from '../report/report-types';
 import {
+  EXPLAINED_VARIANCE,
   MAX_RECONSTRUCTION_FEATURES,
   chunkBand,
   fitDataReconstruction,
@@ -55,6 +56,14 @@ export async function multivariateDrift(
             : undefined);
   if (reason !== undefined) return { computed: false, reason, ...classifier };
   const { model, errors } = await fitDataReconstruction(reference, features);
+  // Features that do not move together need every axis for the share of the variance kept: each row is then rebuilt
+  // exactly, its error is rounding noise (1e-8), and a verdict on it would be a coin toss, not drift.
+  if (model.components >= model.inputs.length)
+    return {
+      computed: false,
+      reason: `every principal axis (${model.components} of ${model.inputs.length}) is needed for ${EXPLAINED_VARIANCE * 100}% of the reference's variance, so each row is rebuilt exactly and the error is rounding noise: it needs features that move together`,
+      ...classifier,
+    };
   const currentErrors = await reconstructionErrors(model, current);
   const m = moments(currentErrors);
   const { mean, std } = meanAndStd(m);

@@ -86,6 +86,17 @@ describe('the report multivariate section', () => {
     const one = await multivariateDrift(reference, table('all', golden.analysis), golden.features.slice(0, 1));
     expect(one).toEqual({ computed: false, reason: 'needs at least two features' });
   });
+
+  it('two independent features need both axes: not computed, instead of a verdict on rounding noise', async () => {
+    // Before: computed, an error of ~1e-8 against a band of ~1e-8, "drifted" by chance.
+    const two = FEATURES.slice(0, 2);
+    const result = await multivariateDrift(normalTable('ref', 2000, 1, 0), normalTable('cur', 500, 2, 0), two);
+    expect(result).toEqual({
+      computed: false,
+      reason:
+        "every principal axis (2 of 2) is needed for 65% of the reference's variance, so each row is rebuilt exactly and the error is rounding noise: it needs features that move together",
+    });
+  });
 });
 
 describe('domain classifier', () => {

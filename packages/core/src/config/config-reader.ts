@@ -25,7 +25,9 @@ export class ConfigReader {
   ): Record<string, unknown> | undefined {
     if (!this.present(value, path, options)) return undefined;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      this.problems.add(path, `must be a mapping (key: value), not ${describe(value, options.secret)}`);
+      // The keys it takes: `owner: me@example.com` should learn of `{ name, email, webhook }` in one round.
+      const known = keys.length > 0 ? `; its keys: ${keys.join(', ')}` : '';
+      this.problems.add(path, `must be a mapping (key: value), not ${describe(value, options.secret)}${known}`);
       return undefined;
     }
     const record = value as Record<string, unknown>;

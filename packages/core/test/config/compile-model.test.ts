@@ -121,6 +121,16 @@ describe('models: escalation and owner', () => {
     }
   });
 
+  it('an owner written as a string is refused with the keys an owner takes (before: only "must be a mapping")', () => {
+    const text = MINIMAL.replace(
+      'owner: { name: Team, webhook: https://hooks.example.com/team }',
+      'owner: team@example.com',
+    );
+    expect(problemAt(text, 'models[0].owner').message).toBe(
+      'must be a mapping (key: value), not "team@example.com"; its keys: name, email, webhook',
+    );
+  });
+
   it('refuses an owner whom the policy notifies but nothing can reach', () => {
     const noWebhook = MINIMAL.replace(
       'owner: { name: Team, webhook: https://hooks.example.com/team }',

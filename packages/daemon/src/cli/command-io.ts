@@ -1,4 +1,5 @@
 import type { Palette } from './palette';
+import type { StopSignals } from './stop-signals';
 
 /** What the entry point (bin.ts) hands to `main`: the process's streams, directory and environment. */
 export interface ProcessIo {
@@ -10,6 +11,11 @@ export interface ProcessIo {
   readonly stdin?: () => Promise<Buffer>;
   /** Standard input as a stream, read as it arrives (`vigil run --source -`). */
   readonly stdinStream?: () => AsyncIterable<Buffer>;
+  /**
+   * `vigil run`'s stop signals, caught by bin.ts before the command loaded (stop-signals.ts). @defaultValue caught
+   * by the command itself
+   */
+  readonly stopSignals?: StopSignals;
   /** stderr is a terminal: progress may be redrawn in place (`vigil demo`), logs are text. @defaultValue false */
   readonly stderrIsTTY?: boolean;
   /** stdout is a terminal: help and summaries may be coloured. @defaultValue false */

@@ -36,6 +36,7 @@ import {
   spillDirectory,
 } from './report-memory';
 import { FEATURE_LINES, foldedList, summarizeReport, thousands } from './summarize-report';
+import { headerLocation } from './header-location';
 import { vigilVersion } from '../version';
 
 export const REPORT_USAGE = `Usage: vigil report --reference FILE --current FILE [options]
@@ -382,6 +383,29 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       refInput,
     );
     await checkOutcomeColumns(cur.table, spec, curInput);
+    // Named columns a file lacks, before the analysis would find them (after the values of the columns it has): the
+    // group columns and the features in the current file (fairness is of the current rows), the listed features in the
+    // reference, with the header's line, where the names are.
+    const needs: Array<[ReadTableResult, { path: string; name: string }, string[]]> = [
+      [ref, refInput, listed ? features.map(([n]) => n) : []],
+      [cur, curInput, [...groups.flatMap(groupColumns), ...features.map(([n]) => n)]],
+    ];
+    for (const [read, input, names] of needs) {
+      const missing = names.find((n) => !read.table.columns.has(n));
+      if (missing === undefined) continue;
+      // A file written with ';' (or '|') separators reads as one column whose name holds them all.
+      const hint = needs
+        .map(([r, i]) => {
+          const only = r.table.columns.size === 1 ? [...r.table.columns.keys()][0]! : '';
+          const delimiter = [';', '|'].find((d) => only.includes(d));
+          return delimiter && `${i.name}'s header is one column holding "${delimiter}"`;
+        })
+        .find((h) => h);
+      throw new VigilError(
+        'VIGIL_UNKNOWN_COLUMN',
+        `${await headerLocation(input.path, input.name)}: no column "${missing}" (columns: ${[...read.table.columns.keys()].join(', ')})${hint ? `; ${hint}: CSV is read with commas and TSV with tabs, so write the file with one of those` : ''}`,
+      );
+    }
 
     for (const note of [...(ref.notes ?? []), ...(cur.notes ?? [])]) io.info(`${note}\n`);
     if (inferred.size > 0) {

@@ -8,6 +8,8 @@ import { ANALYSIS_DEFAULTS } from '../run/stream-runner';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { kafkaConnection } from './kafka-connection';
+import { catchStopSignals } from './stop-signals';
+import { tableFileFormat } from './table-file-format';
 import { databaseTarget, describeTarget, openStore } from './database';
 
 /** How often orphan labels, expiries and windows left due by others are looked at. */
@@ -100,6 +102,12 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
         `vigil run: --source ${values.source}: cannot be read (${error.code === 'ENOENT' ? 'no such file' : error.message})`,
       );
     });
+    const table = await tableFileFormat(resolve(io.cwd, values.source));
+    if (table !== undefined)
+      throw new VigilError(
+        'VIGIL_FILE_FORMAT',
+        `vigil run: --source ${values.source} is a ${table} file, and --source reads prediction and label events as NDJSON, one JSON object a line (docs/events.md); to analyse a file of predictions against a reference, use vigil report --reference REF --current ${values.source}`,
+      );
   }
   const { target, config } = await databaseTarget(io, values.config);
   if (!config) throw new VigilError('VIGIL_INTERNAL', 'configuration not loaded');
@@ -163,8 +171,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     alerting: { links },
   });
   // Before "started" is logged: whoever waits for that line may stop the daemon at once, and must get a clean stop.
-  const stop = once(['SIGTERM', 'SIGINT']);
-  void stop.then(() => daemon.stop());
+  const stop = io.stopSignals ?? catchStopSignals();
+  void stop.received.then(() => daemon.stop());
   try {
     const outcome = await daemon.run();
     if (outcome.state === 'failed') {
@@ -176,17 +184,4 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
   } finally {
     stop.dispose();
   }
-}
-
-/** Resolves on the first of `signals`; `dispose` removes the handlers. */
-function once(signals: NodeJS.Signals[]): Promise<void> & { dispose(): void } {
-  let handler: () => void = () => undefined;
-  const promise = new Promise<void>((done) => {
-    handler = () => done();
-    for (const s of signals) process.once(s, handler);
-  }) as Promise<void> & { dispose(): void };
-  promise.dispose = () => {
-    for (const s of signals) process.removeListener(s, handler);
-  };
-  return promise;
 }

@@ -1,4 +1,5 @@
 import type { Report } from '@vigil/analyzers';
+import { estimateBand, type EstimatedMetricName } from '../report/estimate-band';
 import { computationLine } from '../report/report-computation';
 import { NO_COLOR, type Palette } from './palette';
 
@@ -66,10 +67,12 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR, optio
       `Performance: accuracy ${fmt(p.accuracy)}, precision ${fmt(p.precision)}, recall ${fmt(p.recall)}, auc ${fmt(p.auc)}, log loss ${fmt(p.logLoss)}`,
     );
   if (p && 'estimatedAccuracy' in p) {
-    const e = (x: { value: number; band: [number, number] }): string =>
-      `${fmt(x.value)} [${fmt(x.band[0])}, ${fmt(x.band[1])}]`;
+    const e = (metric: EstimatedMetricName): string => {
+      const b = estimateBand(metric, p[metric]);
+      return `${fmt(p[metric].value)} ${'band' in b ? `[${fmt(b.band[0])}, ${fmt(b.band[1])}]` : `(no band: ${b.reason})`}`;
+    };
     lines.push(
-      `Estimated performance (no labels, CBPE): accuracy ${e(p.estimatedAccuracy)}, precision ${e(p.estimatedPrecision)}, recall ${e(p.estimatedRecall)}, f1 ${e(p.estimatedF1)}, auc ${e(p.estimatedAuc)}`,
+      `Estimated performance (no labels, CBPE): accuracy ${e('estimatedAccuracy')}, precision ${e('estimatedPrecision')}, recall ${e('estimatedRecall')}, f1 ${e('estimatedF1')}, auc ${e('estimatedAuc')}`,
     );
   }
   if (p && 'mae' in p) lines.push(`Performance: mae ${fmt(p.mae)}, rmse ${fmt(p.rmse)}, bias ${fmt(p.bias)}`);

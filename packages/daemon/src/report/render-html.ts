@@ -12,7 +12,6 @@ import type {
   Histogram,
   MultivariateDrift,
   NumericSummary,
-  PerformanceEstimate,
   RegressionPerformance,
   Report,
   SectionStatus,
@@ -21,6 +20,7 @@ import type {
 import { formatCount, formatNumber, formatPercent, formatPValue, formatTimestamp, MISSING } from './format-number';
 import { precisionRecallChart, rocChart, type OperatingPoint } from './curve-chart';
 import { distributionChart } from './distribution-chart';
+import { estimateBand, type EstimatedMetricName } from './estimate-band';
 import { groupRateChart } from './group-rate-chart';
 import { histogramChart } from './histogram-chart';
 import { importanceChart, MAX_CHART_FEATURES } from './importance-chart';
@@ -491,16 +491,23 @@ function binaryCharts(p: BinaryPerformance, curves: SectionStatus): SafeHtml {
 
 /** Performance estimated without labels (CBPE): each estimate with its band of ± 3 sampling errors. */
 function estimatedPerformanceSection(performance: EstimatedBinaryPerformance): SafeHtml {
-  const estimate = (label: string, e: PerformanceEstimate): SafeHtml =>
-    tile(label, formatNumber(e.value), html`band ${formatNumber(e.band[0])} – ${formatNumber(e.band[1])}`);
+  const estimate = (label: string, metric: EstimatedMetricName): SafeHtml => {
+    const e = performance[metric];
+    const b = estimateBand(metric, e);
+    return tile(
+      label,
+      formatNumber(e.value),
+      'band' in b ? html`band ${formatNumber(b.band[0])} – ${formatNumber(b.band[1])}` : html`no band: ${b.reason}`,
+    );
+  };
   return html`<section class="card" id="performance">
 <div class="section-head"><h2>Estimated performance</h2><p>${formatCount(performance.rows)} unlabelled rows in the current data, estimated from the ${performance.calibration === 'isotonic' ? 'calibrated ' : ''}scores (CBPE)</p></div>
 <div class="tiles performance-tiles">${[
-    estimate('AUC', performance.estimatedAuc),
-    estimate('Accuracy', performance.estimatedAccuracy),
-    estimate('Precision', performance.estimatedPrecision),
-    estimate('Recall', performance.estimatedRecall),
-    estimate('F1', performance.estimatedF1),
+    estimate('AUC', 'estimatedAuc'),
+    estimate('Accuracy', 'estimatedAccuracy'),
+    estimate('Precision', 'estimatedPrecision'),
+    estimate('Recall', 'estimatedRecall'),
+    estimate('F1', 'estimatedF1'),
   ]}</div>
 </section>`;
 }

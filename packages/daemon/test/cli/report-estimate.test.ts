@@ -84,4 +84,29 @@ describe('vigil report on an unlabelled current file: estimated performance (CBP
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^error \[VIGIL_[A-Z_]+\]: .*bad-reference\.csv/m);
   });
+
+  it('says why an estimate has no band instead of "[-, -]" or a point band (a reference scored below the threshold)', async () => {
+    // Every reference score is below 0.5: no reference row is predicted positive, so precision has no sampling error,
+    // and every labelled-positive reference row was predicted negative, so recall's is 0.
+    const low = join(dir, 'low-reference.csv');
+    writeFileSync(
+      low,
+      `x,score,label\n${overconfident.reference.scores.map((s, i) => `${i % 7},${s * 0.45},${overconfident.reference.labels[i]}`).join('\n')}\n`,
+    );
+    const out = join(dir, 'low.json');
+    const html = join(dir, 'low.html');
+    const result = await runCli(['report', '--reference', low, '--current', unlabelled, '--json', out, '--html', html]);
+    expect(result.code).toBe(0);
+    const p = (JSON.parse(readFileSync(out, 'utf8')) as Report).performance as EstimatedBinaryPerformance;
+    expect(p.estimatedPrecision.samplingError).toBeNull();
+    expect(p.estimatedRecall.samplingError).toBe(0);
+    const line = result.stdout.split('\n').find((l) => l.startsWith('Estimated performance'))!;
+    expect(line).toMatch(/ precision \d\.\d+ \(no band: no reference row is predicted positive\), /);
+    expect(line).toMatch(/ recall \d\.\d+ \(no band: every reference row it counts came out alike\), /);
+    expect(line).toMatch(/ accuracy \d\.\d+ \[\d\.\d+, \d\.\d+\], /);
+    expect(line).not.toContain('-');
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('no band: no reference row is predicted positive');
+    expect(page).not.toContain('band — – —');
+  });
 });

@@ -413,6 +413,45 @@ describe('contradictions are refused, naming the conflict (before: accepted)', (
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error \[VIGIL_UNKNOWN_COLUMN\]: --label-column "outcome": neither/);
   });
+
+  it('a feature or group column a file lacks points at its header line (before: "reference.csv: no column …", no line)', async () => {
+    const feature = await runCli([
+      'report',
+      '--reference',
+      reference,
+      '--current',
+      healthy,
+      '--features',
+      'x:numeric,height:numeric',
+    ]);
+    expect(feature.code).toBe(2);
+    expect(feature.stderr).toBe(
+      `error [VIGIL_UNKNOWN_COLUMN]: ${reference}:1: no column "height" (columns: x, gain, region, sex, score, label)\n`,
+    );
+    // Blank lines before the header are skipped by the reader, and counted here.
+    const late = write('late-header.csv', `\n\r\n${rows(200, 5)}`);
+    const group = await runCli(['report', '--reference', reference, '--current', late, '--group-columns', 'sex,age']);
+    expect(group.code).toBe(2);
+    expect(group.stderr).toBe(
+      `error [VIGIL_UNKNOWN_COLUMN]: ${late}:3: no column "age" (columns: x, gain, region, sex, score, label)\n`,
+    );
+  });
+
+  it('a file written with \';\' separators is named as such (before: "no column x (columns: x;gain;…)", no line)', async () => {
+    const semicolons = write('semicolons.csv', rows(50, 6).replace(/,/g, ';'));
+    const r = await runCli(['report', '--reference', reference, '--current', semicolons]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `error [VIGIL_UNKNOWN_COLUMN]: ${semicolons}:1: no column "x" (columns: x;gain;region;sex;score;label); ${semicolons}'s header is one column holding ";": CSV is read with commas and TSV with tabs, so write the file with one of those\n`,
+    );
+  });
+
+  it('NDJSON has no header line: the file alone is named', async () => {
+    const events = write('events-no-age.ndjson', '{"x": 1, "score": 0.5}\n{"x": 2, "score": 0.25}\n');
+    const r = await runCli(['report', '--reference', reference, '--current', events, '--group-columns', 'age']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error [VIGIL_UNKNOWN_COLUMN]: ${events}: no column "age" (columns: x, score)\n`);
+  });
 });
 
 describe('NDJSON of prediction and label events, as vigil run --source reads them', () => {

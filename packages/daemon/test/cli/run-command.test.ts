@@ -77,3 +77,35 @@ models:
     });
   });
 });
+
+describe('vigil run --source and a table file', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'vigil-run-table-'));
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it('refuses a CSV, TSV or Parquet file before starting (before: every line a dead letter, exit 0)', async () => {
+    writeFileSync(join(cwd, 'predictions.csv'), 'age,score,label\n41,0.2,0\n');
+    writeFileSync(join(cwd, 'predictions.dat'), Buffer.from('PAR1\u0000\u0000\u0000\u0000PAR1'));
+    const csv = await runCli(['run', '-c', 'vigil.yaml', '--source', 'predictions.csv'], cwd);
+    expect(csv).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error [VIGIL_FILE_FORMAT]: vigil run: --source predictions.csv is a CSV file, and --source reads prediction and label events as NDJSON, one JSON object a line (docs/events.md); to analyse a file of predictions against a reference, use vigil report --reference REF --current predictions.csv\n',
+    });
+    const parquet = await runCli(['run', '-c', 'vigil.yaml', '--source', 'predictions.dat'], cwd);
+    expect(parquet.code).toBe(2);
+    expect(parquet.stderr).toMatch(
+      /^error \[VIGIL_FILE_FORMAT\]: vigil run: --source predictions\.dat is a Parquet file/,
+    );
+  });
+
+  it('lets NDJSON through, whatever its first line holds (a bad line is a dead letter, as on Kafka)', async () => {
+    writeFileSync(join(cwd, 'events.ndjson'), 'not json\n{"model": "m"}\n');
+    // Past the source's check, the missing configuration is what stops it.
+    const r = await runCli(['run', '-c', 'missing.yaml', '--source', 'events.ndjson'], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error \[VIGIL_FILE_NOT_FOUND\]: .*missing\.yaml: no such file \(the configuration file\)/,
+    );
+  });
+});

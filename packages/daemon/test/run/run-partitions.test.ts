@@ -5,7 +5,7 @@
  * analysis (and notified its value) and revised it as the other partitions came in (issue 18, point 4).
  */
 import { seededRandom } from '@vigil/core';
-import { produceToPartitions, WebhookSink, makeEvents } from '@vigil/test-kit';
+import { differences, produceToPartitions, WebhookSink, makeEvents } from '@vigil/test-kit';
 import { exited, MIN, openHarness, T0, waitFor } from '@vigil/test-kit/daemon-harness';
 
 jest.setTimeout(240_000);
@@ -25,26 +25,6 @@ interface ExpectedRow {
   group: string;
   value: number | null;
   rows: number;
-}
-
-/** Where `actual` and `expected` differ, numbers compared to 1e-9 (relative): one line per difference. */
-function differences(actual: unknown, expected: unknown, path = '$'): string[] {
-  if (typeof actual === 'number' && typeof expected === 'number') {
-    return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected))
-      ? []
-      : [`${path}: ${actual} ≠ ${expected}`];
-  }
-  if (Array.isArray(actual) && Array.isArray(expected)) {
-    if (actual.length !== expected.length) return [`${path}: ${actual.length} items ≠ ${expected.length}`];
-    return actual.flatMap((a, i) => differences(a, expected[i], `${path}[${i}]`));
-  }
-  if (actual !== null && expected !== null && typeof actual === 'object' && typeof expected === 'object') {
-    const keys = new Set([...Object.keys(actual), ...Object.keys(expected)]);
-    return [...keys].flatMap((k) =>
-      differences((actual as Record<string, unknown>)[k], (expected as Record<string, unknown>)[k], `${path}.${k}`),
-    );
-  }
-  return Object.is(actual, expected) ? [] : [`${path}: ${JSON.stringify(actual)} ≠ ${JSON.stringify(expected)}`];
 }
 
 describe('vigil run with a model spread over partitions', () => {
