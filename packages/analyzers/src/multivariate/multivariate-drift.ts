@@ -61,7 +61,7 @@ export async function multivariateDrift(
   if (model.components >= model.inputs.length)
     return {
       computed: false,
-      reason: `every principal axis (${model.components} of ${model.inputs.length}) is needed for ${EXPLAINED_VARIANCE * 100}% of the reference's variance, so each row is rebuilt exactly and the error is rounding noise: it needs features that move together`,
+      reason: `every principal axis (${model.components} of ${model.inputs.length}) is needed for ${EXPLAINED_VARIANCE * 100}% of the reference's variance, so each row is rebuilt exactly and nothing is left to measure: it needs features that move together`,
       ...classifier,
     };
   const currentErrors = await reconstructionErrors(model, current);

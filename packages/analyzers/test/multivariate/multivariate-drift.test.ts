@@ -94,7 +94,7 @@ describe('the report multivariate section', () => {
     expect(result).toEqual({
       computed: false,
       reason:
-        "every principal axis (2 of 2) is needed for 65% of the reference's variance, so each row is rebuilt exactly and the error is rounding noise: it needs features that move together",
+        "every principal axis (2 of 2) is needed for 65% of the reference's variance, so each row is rebuilt exactly and nothing is left to measure: it needs features that move together",
     });
   });
 });
