@@ -24,8 +24,9 @@ export function readCsv(
   const cursor = new CsvCursor(bytes, source, delimiter, hasBom ? 3 : 0);
   cursor.skipBlankLines();
   if (cursor.done) throw emptyFileError(source, 'the file is empty (no header row)');
+  const headerLine = cursor.line;
   const names = readHeader(cursor);
-  requireColumns(source, names, options.columns);
+  requireColumns(source, names, options.columns, headerLine);
 
   const wanted = options.columns === undefined ? undefined : new Set(options.columns);
   const capacity = estimateRows(bytes, cursor.pos);

@@ -21,11 +21,15 @@ export function emptyFileError(source: string, what: string): VigilError {
   return new VigilError('VIGIL_FILE_EMPTY', `${source}: ${what}`, { details: { file: source } });
 }
 
-/** Throws `VIGIL_UNKNOWN_COLUMN` unless every wanted column is available. */
+/**
+ * Throws `VIGIL_UNKNOWN_COLUMN` unless every wanted column is available; `line` is the header's line in a file
+ * that has one (CSV, TSV), so the error points where an editor shows the names.
+ */
 export function requireColumns(
   source: string,
   available: readonly string[],
   wanted: readonly string[] | undefined,
+  line?: number,
 ): void {
   if (wanted === undefined) return;
   const have = new Set(available);
@@ -34,7 +38,9 @@ export function requireColumns(
   const list = (names: readonly string[]): string => names.map((name) => JSON.stringify(name)).join(', ');
   throw new VigilError(
     'VIGIL_UNKNOWN_COLUMN',
-    `${source}: no column ${list(missing)}; the file has ${available.length === 0 ? 'no columns' : list(available)}`,
-    { details: { file: source, missing, available: [...available] } },
+    `${line === undefined ? source : `${source}:${line}`}: no column ${list(missing)}; the file has ${
+      available.length === 0 ? 'no columns' : list(available)
+    }`,
+    { details: { file: source, ...(line === undefined ? {} : { line }), missing, available: [...available] } },
   );
 }

@@ -177,7 +177,13 @@ describe('readTable: CSV', () => {
     const path = join(FIXTURES, 'quoting.csv');
     expect(await failure(readTable(path, { columns: ['id', 'age', 'sex'] }))).toEqual({
       code: 'VIGIL_UNKNOWN_COLUMN',
-      message: `${path}: no column "age", "sex"; the file has "id", "comment", "amount", "flag"`,
+      message: `${path}:1: no column "age", "sex"; the file has "id", "comment", "amount", "flag"`,
+    });
+    // The header's own line, after the blank lines the reader skips.
+    const late = await file('late-header.csv', '\n\r\nid,amount\n1,2\n');
+    expect(await failure(readTable(late, { columns: ['age'] }))).toEqual({
+      code: 'VIGIL_UNKNOWN_COLUMN',
+      message: `${late}:3: no column "age"; the file has "id", "amount"`,
     });
   });
 
