@@ -105,6 +105,7 @@ export {
   EXPLAINED_VARIANCE,
   fitDataReconstruction,
   MAX_RECONSTRUCTION_FEATURES,
+  rebuildsExactly,
   reconstructionError,
   reconstructionErrors,
   reconstructionErrorsOfRows,

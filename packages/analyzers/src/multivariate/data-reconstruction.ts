@@ -53,6 +53,15 @@ export type ReconstructionInput =
       readonly scale: number;
     };
 
+/**
+ * Whether the fit kept every principal axis (features that hardly move together, such as two independent ones): each
+ * row is then rebuilt exactly, its error is rounding noise (~1e-8), and a verdict on it would be chance, not drift.
+ * Neither `vigil report` nor a streaming window judges it then.
+ */
+export function rebuildsExactly(model: DataReconstruction): boolean {
+  return model.components >= model.inputs.length;
+}
+
 /** The fitted transform, stored in the reference profile (JSON). */
 export interface DataReconstruction {
   readonly inputs: readonly ReconstructionInput[];

@@ -9,6 +9,7 @@ import {
   MAX_RECONSTRUCTION_FEATURES,
   chunkBand,
   fitDataReconstruction,
+  rebuildsExactly,
   meanAndStd,
   moments,
   reconstructionErrors,
@@ -56,9 +57,7 @@ export async function multivariateDrift(
             : undefined);
   if (reason !== undefined) return { computed: false, reason, ...classifier };
   const { model, errors } = await fitDataReconstruction(reference, features);
-  // Features that do not move together need every axis for the share of the variance kept: each row is then rebuilt
-  // exactly, its error is rounding noise (1e-8), and a verdict on it would be a coin toss, not drift.
-  if (model.components >= model.inputs.length)
+  if (rebuildsExactly(model))
     return {
       computed: false,
       reason: `every principal axis (${model.components} of ${model.inputs.length}) is needed for ${EXPLAINED_VARIANCE * 100}% of the reference's variance, so each row is rebuilt exactly and nothing is left to measure: it needs features that move together`,

@@ -8,6 +8,7 @@ import type { Table } from '@vigil/core';
 import {
   binOf,
   meanAndStd,
+  rebuildsExactly,
   reconstructionErrorsOfRows,
   samplingBand,
   type DataReconstruction,
@@ -85,7 +86,8 @@ export function reconstructionWindow(
   model: DataReconstruction | undefined,
   acc: ReconstructionAccumulator | undefined,
 ): ReconstructionWindow | undefined {
-  if (!model || !acc || acc.rows === 0) return undefined;
+  // A profile whose fit kept every axis (stored before the fit refused one) judges nothing: its errors are noise.
+  if (!model || !acc || acc.rows === 0 || rebuildsExactly(model)) return undefined;
   const { mean, std } = meanAndStd(acc);
   const band = samplingBand(model.reference, acc.rows);
   return {

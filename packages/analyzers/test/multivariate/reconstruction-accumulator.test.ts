@@ -8,6 +8,7 @@ import {
 } from '../../src/accumulator/window-accumulator';
 import {
   fitDataReconstruction,
+  rebuildsExactly,
   reconstructionErrors,
   type DataReconstruction,
 } from '../../src/multivariate/data-reconstruction';
@@ -126,6 +127,19 @@ describe('reconstruction accumulators', () => {
     expect(same.drifted).toBe(false);
     expect(small.band.upper - small.band.lower).toBeGreaterThan(same.band.upper - same.band.lower);
     expect(reconstructionWindow(model, emptyReconstruction(model))).toBeUndefined();
+  });
+
+  it('a fit that keeps every axis gives windows no reconstruction error (its errors are rounding noise)', async () => {
+    // a and b independent: both axes are needed for 65% of the variance, so every row is rebuilt exactly.
+    const random = seededRandom(8);
+    const independent = tableOf(Array.from({ length: 2000 }, (): Row => [random(), random(), 0]));
+    const exact = (await fitDataReconstruction(independent, FEATURES.slice(0, 2))).model;
+    expect(rebuildsExactly(exact)).toBe(true);
+    expect(rebuildsExactly(model)).toBe(false);
+    const acc = addReconstruction(emptyReconstruction(exact), exact, independent);
+    expect(acc.rows).toBe(2000);
+    // Before: a window judged on noise near 1e-8.
+    expect(reconstructionWindow(exact, acc)).toBeUndefined();
   });
 
   it('a profile without a reconstruction (stored before) gives accumulators without one', () => {

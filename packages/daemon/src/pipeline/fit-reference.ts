@@ -1,6 +1,7 @@
 import {
   fitCbpe,
   fitDataReconstruction,
+  rebuildsExactly,
   fitReferenceChunks,
   fitReferenceProfile,
   fitReferenceSurrogate,
@@ -69,10 +70,12 @@ export async function fitModelTable(
     ...(model.explain ? { attributions: attributionSpec(model.explain, attributionPrefix) } : {}),
   };
   const profile = fitReferenceProfile(table, spec);
-  const reconstruction =
+  const fitted =
     spec.features.length >= 2 && spec.features.length <= MAX_RECONSTRUCTION_FEATURES && table.rowCount >= 2
       ? (await fitDataReconstruction(table, spec.features)).model
       : undefined;
+  // A fit that keeps every axis rebuilds each row exactly: nothing to measure, so not stored (nor counted at ingest).
+  const reconstruction = fitted && !rebuildsExactly(fitted) ? fitted : undefined;
   // A model with an explain section gets the reference's linear surrogate, which windows without logged
   // attributions are ranked against (docs/explanations.md#without-logged-attributions-the-linear-surrogate).
   const surrogate = model.explain ? fitReferenceSurrogate(table, profile, spec) : undefined;
