@@ -229,7 +229,7 @@ function firstAtLeast(sorted: readonly number[], value: number): number {
  * counts the rows again, so every read gets a fresh accumulator, as a parse of stored text would.
  *
  * Before, every delta was counted at once and serialised (a 16 KB `JSON.stringify`), and a merged one parsed back:
- * ~5 % of the daemon's CPU with 100 models (docs/benchmarks.md, "The bucket delta counted where it is used").
+ * ~5 % of the daemon's CPU with 100 models (docs/benchmarks.md, "The delta counted where it is used").
  * Serialising at once had replaced keeping the accumulators themselves through the batch's statements (~100 of them
  * a batch with 100 models, tens of KB of small objects each), which made V8 copy and promote them all; the columns
  * kept instead are typed arrays, which the collector does not copy.
