@@ -106,25 +106,46 @@ describe('fastRecordDecoder: kafkajs 2.2.4 records without Long arithmetic', () 
     expect(delegated).toBe(2);
   });
 
-  it('gives what kafkajs gives, or throws what it throws, on damaged records: cut short, bytes flipped, or random', () => {
+  it('on damaged records (cut short, bytes flipped, random) gives what kafkajs gives, or hands kafkajs the record from its first byte', () => {
+    // kafkajs itself is not run on every damaged record: one whose header count reads as millions "decodes" that
+    // many empty headers past the end of its bytes, for minutes. Where the fast path declines, the record goes to
+    // kafkajs's decoder untouched (offset back at the record's start), which is kafkajs's own answer by definition.
+    const declined = new Error('declined');
+    // Without headers, as Vigil's producers send them: the records the fast path takes when whole.
+    const plain = record.map((r) => ({ ...r, headers: undefined }));
     const damaged = fc.oneof(
-      fc.tuple(record, fc.nat()).map(([r, cut]) => {
+      fc.tuple(plain, fc.nat()).map(([r, cut]) => {
         const b = body(encodeRecord(r).buffer);
         return b.subarray(0, cut % (b.length + 1));
       }),
-      fc.tuple(record, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([r, at, byte]) => {
+      fc.tuple(plain, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([r, at, byte]) => {
         const b = Buffer.from(body(encodeRecord(r).buffer));
         if (b.length > 0) b[at % b.length] = byte;
         return b;
       }),
       fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)),
     );
+    let fast = 0;
     fc.assert(
       fc.property(damaged, fc.option(context, { nil: undefined }), (b, c) => {
-        expect(outcome(fastRecordDecoder(original), b, c)).toEqual(outcome(original, b, c));
+        const decline: RecordDecoderFunction = (d) => {
+          expect(d.offset).toBe(0);
+          expect(d.buffer).toBe(b);
+          throw declined;
+        };
+        let record: unknown;
+        try {
+          record = fastRecordDecoder(decline)(new Decoder(b), c);
+        } catch (error) {
+          if (error !== declined) throw error;
+          return;
+        }
+        fast++;
+        expect({ record }).toEqual(outcome(original, b, c));
       }),
       { numRuns: 3000 },
     );
+    expect(fast).toBeGreaterThan(100);
   });
 
   it("replaces kafkajs's record decoder in Node's module cache before its record batch decoder loads", () => {
