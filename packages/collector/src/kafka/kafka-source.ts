@@ -12,10 +12,12 @@ import {
 } from 'kafkajs';
 import type { RawMessage } from '../decode/raw-message';
 import { registerCompressionCodecs } from './codecs';
+import { installFastRecordDecoder } from './record-decoder';
 import type { BatchHandler, OffsetsFor, PredictionSource, SourceBatch, SourceState } from './prediction-source';
 
 /*
- * One of the files that import kafkajs (with produce-file.ts, read-since.ts, dead-letter-publisher.ts and codecs.ts, its compression codecs): kafkajs has been
+ * One of the files that import kafkajs (with produce-file.ts, read-since.ts, dead-letter-publisher.ts, codecs.ts, its compression codecs, and
+ * record-decoder.ts, its record decoder): kafkajs has been
  * looking for maintainers since 2023, so the rest of Vigil sees `PredictionSource` and plain options only.
  */
 
@@ -92,10 +94,11 @@ export interface KafkaSourceOptions extends KafkaConnectionOptions {
 
 /**
  * A kafkajs client configured from our options; logs go to our logger (all at debug while `quiet()` holds). It
- * reads Snappy, LZ4 and ZSTD batches too.
+ * reads Snappy, LZ4 and ZSTD batches too, and decodes records without kafkajs's `Long`s (record-decoder.ts).
  */
 export function createKafka(options: KafkaConnectionOptions, logger: Logger, quiet?: () => boolean): Kafka {
   registerCompressionCodecs();
+  installFastRecordDecoder();
   const problems = connectionProblems(options);
   if (problems.length > 0) {
     throw new VigilError('VIGIL_CONFIG_INVALID', `kafka: ${problems.join('; ')}`, { details: { problems } });

@@ -95,7 +95,7 @@ export function batchBuckets(
   // Rows of one (version, bucket) as runs of consecutive rows: a partition's events come nearly in event-time
   // order, so a batch is a few long runs, counted in place (views of the columns) instead of copied row by row.
   const byKey = new Map<string, BucketRows>();
-  const runs: { entry: BucketRows; start: number; end: number }[] = [];
+  const runs: Run[] = [];
   // The index rows as columns, filled in place: no object per event (PredictionIndexColumns).
   const n = batch.rowCount;
   const versions = batch.version.categories;
@@ -107,7 +107,7 @@ export function batchBuckets(
   let maxEventTs = -Infinity;
   let lastCode = NaN;
   let lastBucket = NaN;
-  let run: { entry: BucketRows; start: number; end: number } | undefined;
+  let run: Run | undefined;
   for (let i = 0; i < n; i++) {
     const code = batch.version.codes[i] as number;
     const version = code < 0 ? '' : (versions[code] as string);
@@ -137,41 +137,37 @@ export function batchBuckets(
   const buckets: BucketDelta<WindowAccumulator>[] = [];
   const touched: WindowKey[] = [];
   const unprofiled = new Map<string, number>();
-  const accumulators = new Map<BucketRows, WindowAccumulator>();
-  const profiles = new Map<BucketRows, ReferenceProfile>();
+  // Each bucket's runs, in the batch's order (the order `accumulate` and the unknown-feature counts see them in).
+  const runsOf = new Map<BucketRows, Run[]>();
+  for (const r of runs) {
+    let list = runsOf.get(r.entry);
+    if (!list) runsOf.set(r.entry, (list = []));
+    list.push(r);
+  }
+  const inPlace = runs.length <= MAX_RUNS_IN_PLACE_PER_BUCKET * byKey.size;
   for (const entry of byKey.values()) {
     const profile = profileFor(entry.version);
-    if (!profile) unprofiled.set(entry.version, (unprofiled.get(entry.version) ?? 0) + entry.rows);
-    else {
-      profiles.set(entry, profile);
-      accumulators.set(entry, emptyAccumulator(profile, spec));
+    if (!profile) {
+      unprofiled.set(entry.version, (unprofiled.get(entry.version) ?? 0) + entry.rows);
+      continue;
     }
-  }
-  if (runs.length <= MAX_RUNS_IN_PLACE_PER_BUCKET * byKey.size) {
-    for (const { entry, start, end } of runs) {
-      const acc = accumulators.get(entry);
-      if (acc) accumulate(acc, profiles.get(entry)!, spec, rowRange(table, start, end));
-    }
-  } else {
-    // Interleaved buckets (events far out of order): one copy of each bucket's rows, as before.
-    const rowsOf = new Map<BucketRows, number[]>();
-    for (const { entry, start, end } of runs) {
-      let rows = rowsOf.get(entry);
-      if (!rows) rowsOf.set(entry, (rows = []));
-      for (let i = start; i < end; i++) rows.push(i);
-    }
-    for (const [entry, rows] of rowsOf) {
-      const acc = accumulators.get(entry);
-      if (acc) accumulate(acc, profiles.get(entry)!, spec, selectRows(table, rows));
-    }
-  }
-  countUnknownFeatures(batch, runs, accumulators);
-  for (const [entry, acc] of accumulators) {
+    const entryRuns = runsOf.get(entry)!;
+    const count = (): WindowAccumulator => {
+      const acc = emptyAccumulator(profile, spec);
+      if (inPlace) for (const { start, end } of entryRuns) accumulate(acc, profile, spec, rowRange(table, start, end));
+      else {
+        // Interleaved buckets (events far out of order): one copy of the bucket's rows.
+        const rows: number[] = [];
+        for (const { start, end } of entryRuns) for (let i = start; i < end; i++) rows.push(i);
+        accumulate(acc, profile, spec, selectRows(table, rows));
+      }
+      countUnknownFeatures(batch, entryRuns, acc);
+      return byAttribute(acc, model, spec);
+    };
     const { version, bucketStart, rows } = entry;
-    buckets.push(encodedDelta(batch.model, version, bucketStart, rows, byAttribute(acc, model, spec)));
+    buckets.push(countedDelta(batch.model, version, bucketStart, rows, count));
     touched.push(...windowsOf(batch.model, version, bucketStart, windows));
   }
-  accumulators.clear();
   // Events that were not counted are not indexed either: a label of one, even after a profile has been stored,
   // must not add an outcome to a bucket that never counted its prediction (it waits as an orphan and expires).
   const predictions = predictionColumns(
@@ -194,20 +190,14 @@ export function batchBuckets(
 }
 
 /**
- * Adds to each bucket the batch's events whose `features` carried a key the model does not configure: counted by
- * row (the batch's `unknownFeatures.rows` are ascending row indices) and named by the keys those events carried
- * (`rowNames`, a bit mask over the batch's names per such row).
+ * Adds to a bucket's accumulator the batch's events of its runs whose `features` carried a key the model does not
+ * configure: counted by row (the batch's `unknownFeatures.rows` are ascending row indices) and named by the keys
+ * those events carried (`rowNames`, a bit mask over the batch's names per such row).
  */
-function countUnknownFeatures(
-  batch: PredictionBatch,
-  runs: readonly { entry: BucketRows; start: number; end: number }[],
-  accumulators: ReadonlyMap<BucketRows, WindowAccumulator>,
-): void {
+function countUnknownFeatures(batch: PredictionBatch, runs: readonly Run[], acc: WindowAccumulator): void {
   const { rows, names, rowNames } = batch.unknownFeatures;
   if (rows.length === 0) return;
-  for (const { entry, start, end } of runs) {
-    const acc = accumulators.get(entry);
-    if (!acc) continue;
+  for (const { start, end } of runs) {
     const from = firstAtLeast(rows, start);
     const to = firstAtLeast(rows, end);
     if (to === from) continue;
@@ -233,29 +223,42 @@ function firstAtLeast(sorted: readonly number[], value: number): number {
 }
 
 /**
- * A delta whose accumulator is serialised at once: the store sends its JSON as is, and parses it back only to merge
- * it into a bucket stored before. The object itself then dies before the batch's statements run, instead of every
- * accumulator of the batch (with 100 models ~100 of them, tens of KB of small objects each) being kept alive through
- * them, copied by V8's young-generation collections and promoted (docs/benchmarks.md, "A fleet").
+ * A delta counted when the store asks for it, from the batch's columns, and only in the form it asks for: its JSON
+ * text for a bucket inserted as sent, its accumulator to merge into a bucket stored before (with live-like event
+ * time nearly every delta: a bucket is five minutes of a model's events and a batch a few seconds of them). Each read
+ * counts the rows again, so every read gets a fresh accumulator, as a parse of stored text would.
+ *
+ * Before, every delta was counted at once and serialised (a 16 KB `JSON.stringify`), and a merged one parsed back:
+ * ~5 % of the daemon's CPU with 100 models (docs/benchmarks.md, "The delta counted where it is used").
+ * Serialising at once had replaced keeping the accumulators themselves through the batch's statements (~100 of them
+ * a batch with 100 models, tens of KB of small objects each), which made V8 copy and promote them all; the columns
+ * kept instead are typed arrays, which the collector does not copy.
  */
-function encodedDelta(
+function countedDelta(
   model: string,
   version: string,
   bucketStart: number,
   rows: number,
-  acc: WindowAccumulator,
+  count: () => WindowAccumulator,
 ): BucketDelta<WindowAccumulator> {
-  const json = Buffer.from(JSON.stringify(acc), 'utf8');
   return {
     model,
     version,
     bucketStart,
     rows,
-    json,
     get accumulator(): WindowAccumulator {
-      return JSON.parse(json.toString('utf8')) as WindowAccumulator;
+      return count();
+    },
+    get json(): Uint8Array {
+      return Buffer.from(JSON.stringify(count()), 'utf8');
     },
   };
+}
+
+interface Run {
+  entry: BucketRows;
+  start: number;
+  end: number;
 }
 
 interface BucketRows {

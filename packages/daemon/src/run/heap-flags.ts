@@ -14,7 +14,8 @@
  *   each time copying and promoting what the batches in flight hold; the garbage collector took 35–42 % of the
  *   daemon's profile and the daemon 72–82 µs of CPU an event, against 15 % and 58 µs with the young generation left
  *   to grow, for +50 MiB of peak RSS (bench/ingest.mjs --models 100, 2026-12-06; docs/benchmarks.md, "A fleet").
- *   Serialising each accumulator as soon as it is built (pipeline/batch-buckets.ts) had freed about as much.
+ *   Serialising each accumulator as soon as it is built had freed about as much; since, a batch's deltas are
+ *   counted only when the store reads them (pipeline/batch-buckets.ts), so no accumulator lives through a batch.
  *   An operator short of memory bounds it on node's command line, where V8 reads it when the heap is created:
  *   `node --max-semi-space-size=1 …/bin.js run …` holds it at 1 MiB semi-spaces as before (NODE_OPTIONS takes it too).
  * Measured with 100 models × 30 features (bench/memory-models.mjs, 2026-11-30, load 7–10): without these flags

@@ -1,12 +1,14 @@
-import type { ModelDefinition } from '@vigil/core';
+import { selectRows, type ModelDefinition } from '@vigil/core';
 import {
   EventTimeWindows,
   accumulate,
   emptyAccumulator,
   fitReferenceProfile,
   mergeAccumulators,
+  mergeUnknownFeatures,
   type WindowAccumulator,
 } from '@vigil/analyzers';
+import fc from 'fast-check';
 import { PredictionBatchBuilder, type PredictionBatch } from '@vigil/collector';
 import { roughly } from '@vigil/test-kit/roughly';
 import { batchBuckets, batchSpec } from '../../src/pipeline/batch-buckets';
@@ -137,5 +139,92 @@ describe('batchBuckets: a decoded batch becomes per-bucket accumulator deltas', 
     const [first] = batchBuckets(batch, model, windows, () => profile, MIN).buckets;
     expect(Object.keys(first!.accumulator.groups)).toEqual(['sex', 'sex*region']);
     expect(Object.keys(first!.accumulator.groups.sex!).sort()).toEqual(['(missing)', 'female', 'male']);
+  });
+
+  it('counts each delta when the store reads it, the same accumulator and the same JSON bytes as counting the runs at once (before: counted and serialised eagerly)', () => {
+    const spec = batchSpec(model);
+    // The eager counting of before: one accumulator per (version, bucket), its runs of consecutive rows counted in
+    // order (or, events far out of order, all its rows at once), then the unknown keys run by run, then the groups
+    // renamed by attribute.
+    const expected = (batch: PredictionBatch): Map<string, WindowAccumulator> => {
+      const runs: { key: string; start: number; end: number }[] = [];
+      for (let i = 0; i < batch.rowCount; i++) {
+        const code = batch.version.codes[i]!;
+        const key = `${code < 0 ? '' : batch.version.categories[code]}@${windows.bucketOf(batch.ts[i]!)}`;
+        const last = runs[runs.length - 1];
+        if (last?.key === key) last.end = i + 1;
+        else runs.push({ key, start: i, end: i + 1 });
+      }
+      const keys = [...new Set(runs.map((r) => r.key))];
+      const out = new Map<string, WindowAccumulator>();
+      for (const key of keys) {
+        const own = runs.filter((r) => r.key === key);
+        const rowsOf = (r: { start: number; end: number }): number[] =>
+          Array.from({ length: r.end - r.start }, (_, j) => r.start + j);
+        const acc = emptyAccumulator(profile, spec);
+        if (runs.length <= 4 * keys.length)
+          for (const r of own) accumulate(acc, profile, spec, selectRows(batch.table, rowsOf(r)));
+        else accumulate(acc, profile, spec, selectRows(batch.table, own.flatMap(rowsOf)));
+        const { rows, names, rowNames } = batch.unknownFeatures;
+        for (const r of own) {
+          const carried = rows.flatMap((row, j) => (row >= r.start && row < r.end ? [rowNames[j]!] : []));
+          if (carried.length === 0) continue;
+          const mask = carried.reduce((a, b) => a | b, 0);
+          acc.unknownFeatures = mergeUnknownFeatures(acc.unknownFeatures, {
+            rows: carried.length,
+            names: names.filter((_, j) => (mask >>> j) & 1),
+          });
+        }
+        acc.groups = Object.fromEntries(model.groups.map((g, i) => [g, acc.groups[spec.groups[i]!] ?? {}]));
+        out.set(key, acc);
+      }
+      return out;
+    };
+    const event = fc.record({
+      version: fc.constantFrom('7', '7', '8'),
+      minute: fc.integer({ min: 0, max: 29 }),
+      age: fc.option(fc.double({ min: -10, max: 120, noNaN: true }), { nil: undefined }),
+      region: fc.constantFrom('north', 'south', 'east', 'west'),
+      score: fc.double({ min: 0, max: 1, noNaN: true }),
+      label: fc.constantFrom(0, 1, null),
+      sex: fc.option(fc.constantFrom('female', 'male', 'other'), { nil: undefined }),
+      unknown: fc.constantFrom(undefined, 'tenure', 'zip'),
+    });
+    fc.assert(
+      fc.property(fc.array(event, { minLength: 1, maxLength: 60 }), fc.boolean(), (drawn, sorted) => {
+        const list = sorted ? [...drawn].sort((a, b) => a.minute - b.minute) : drawn;
+        const batch = decode(
+          list.map((e, i) => ({
+            model: model.id,
+            version: e.version,
+            id: `e${i}`,
+            ts: new Date(T0 + e.minute * MIN).toISOString(),
+            features: {
+              ...(e.age === undefined ? {} : { age: e.age }),
+              region: e.region,
+              ...(e.unknown ? { [e.unknown]: 1 } : {}),
+            },
+            score: e.score,
+            label: e.label,
+            groups: e.sex === undefined ? {} : { sex: e.sex },
+          })),
+        );
+        const want = expected(batch);
+        const result = batchBuckets(batch, model, windows, () => profile, MIN, T0);
+        expect(result.buckets.map((b) => `${b.version}@${b.bucketStart}`)).toEqual([...want.keys()]);
+        for (const delta of result.buckets) {
+          const acc = want.get(`${delta.version}@${delta.bucketStart}`)!;
+          expect(Buffer.from(delta.json!).toString('utf8')).toBe(JSON.stringify(acc));
+          // Every read is a fresh accumulator: a merge may consume what it is given.
+          const first = delta.accumulator;
+          expect(first).toEqual(acc);
+          first.rows = -1;
+          first.features[0] = first.features[1]!;
+          expect(delta.accumulator).toEqual(acc);
+          expect(delta.rows).toBe(acc.rows);
+        }
+      }),
+      { numRuns: 80 },
+    );
   });
 });
