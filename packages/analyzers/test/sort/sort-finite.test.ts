@@ -306,7 +306,8 @@ describe('sortDecimalPair: both sides counted, then sorted and merged (KS, Wasse
           expect({ ks: pair.ks, wasserstein: pair.wasserstein }).toEqual({ ks, wasserstein });
         }
       }),
-      { numRuns: 60 },
+      // Seeded, so that the count below cannot fall under its bound by the draw.
+      { numRuns: 60, seed: 20261206 },
     );
     // The pairs it takes are the point: a kernel that always declined would pass the loop above.
     expect(taken).toBeGreaterThan(10);

@@ -143,9 +143,11 @@ describe('fastRecordDecoder: kafkajs 2.2.4 records without Long arithmetic', () 
         fast++;
         expect({ record }).toEqual(outcome(original, b, c));
       }),
-      { numRuns: 3000 },
+      // Seeded: how many damaged records stay decodable varies from run to run (90 of 3,000 in one unseeded run, 111
+      // with this seed), and the bound below is there to prove the comparison ran, not to be a coin toss.
+      { numRuns: 3000, seed: 20261206 },
     );
-    expect(fast).toBeGreaterThan(100);
+    expect(fast).toBeGreaterThan(50);
   });
 
   it("replaces kafkajs's record decoder in Node's module cache before its record batch decoder loads", () => {
