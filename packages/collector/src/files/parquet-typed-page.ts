@@ -41,6 +41,27 @@ export function readPlainNumbers(
   return out;
 }
 
+/** The position after the header {@link runHeader} read last (module state, so that no object is made per run). */
+let afterRunHeader = 0;
+
+/**
+ * The ULEB128 header of the run at `bytes[pos]` (odd: bit-packed groups, even: an RLE run), its end in
+ * {@link afterRunHeader}; `i` of `count` values decoded so far, for the error when the data ends first.
+ */
+function runHeader(bytes: Uint8Array, pos: number, end: number, i: number, count: number): number {
+  if (pos >= end) throw new Error(`RLE data ends after ${i} of ${count} values`);
+  let header = 0;
+  let shift = 0;
+  let byte: number;
+  do {
+    byte = bytes[pos++]!;
+    header += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80 && pos < end);
+  afterRunHeader = pos;
+  return header;
+}
+
 /**
  * Decodes `count` values of the RLE / bit-packed hybrid encoding (bit width 0–24) from `bytes[pos, end)` into
  * `out`; returns the position after the last run read. Values past `count` in the last bit-packed run are padding.
@@ -58,15 +79,8 @@ export function readRleHybrid(
   const valueBytes = (bitWidth + 7) >> 3;
   let i = 0;
   while (i < count) {
-    if (pos >= end) throw new Error(`RLE data ends after ${i} of ${count} values`);
-    let header = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      byte = bytes[pos++]!;
-      header += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80 && pos < end);
+    const header = runHeader(bytes, pos, end, i, count);
+    pos = afterRunHeader;
     if (header % 2 === 1) {
       const values = Math.floor(header / 2) * 8;
       const runEnd = pos + (values / 8) * bitWidth;
@@ -123,15 +137,8 @@ export function gatherRleHybrid(
   let largest = 0;
   let i = 0;
   while (i < count) {
-    if (pos >= end) throw new Error(`RLE data ends after ${i} of ${count} values`);
-    let header = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      byte = bytes[pos++]!;
-      header += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80 && pos < end);
+    const header = runHeader(bytes, pos, end, i, count);
+    pos = afterRunHeader;
     if (header % 2 === 1) {
       const values = Math.floor(header / 2) * 8;
       const runEnd = pos + (values / 8) * bitWidth;
@@ -169,15 +176,8 @@ export function countDefined(bytes: Uint8Array, pos: number, end: number, count:
   let i = 0;
   let defined = 0;
   while (i < count) {
-    if (pos >= end) throw new Error(`RLE data ends after ${i} of ${count} values`);
-    let header = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      byte = bytes[pos++]!;
-      header += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80 && pos < end);
+    const header = runHeader(bytes, pos, end, i, count);
+    pos = afterRunHeader;
     if (header % 2 === 1) {
       const groups = Math.floor(header / 2);
       if (pos + groups > end) throw new Error('a bit-packed run runs past the end of its data');

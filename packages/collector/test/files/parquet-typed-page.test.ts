@@ -145,29 +145,27 @@ function encodeHybrid(values: number[], width: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/** A bit width of 1–24 and values of that width, the extremes drawn often. */
+const widthAndValues = fc.integer({ min: 1, max: 24 }).chain((width) =>
+  fc.tuple(
+    fc.constant(width),
+    fc.array(fc.oneof(fc.integer({ min: 0, max: 2 ** width - 1 }), fc.constant(0), fc.constant(2 ** width - 1)), {
+      minLength: 1,
+      maxLength: 300,
+    }),
+  ),
+);
+
 describe('readRleHybrid', () => {
   it('decodes what a straightforward encoder wrote, for every bit width up to 24', () => {
     fc.assert(
-      fc.property(
-        fc
-          .integer({ min: 1, max: 24 })
-          .chain((width) =>
-            fc.tuple(
-              fc.constant(width),
-              fc.array(
-                fc.oneof(fc.integer({ min: 0, max: 2 ** width - 1 }), fc.constant(0), fc.constant(2 ** width - 1)),
-                { minLength: 1, maxLength: 300 },
-              ),
-            ),
-          ),
-        ([width, values]) => {
-          const encoded = encodeHybrid(values, width);
-          const out = new Int32Array(values.length);
-          const end = readRleHybrid(encoded, 0, encoded.length, width, out, values.length);
-          expect([...out]).toEqual(values);
-          expect(end).toBe(encoded.length);
-        },
-      ),
+      fc.property(widthAndValues, ([width, values]) => {
+        const encoded = encodeHybrid(values, width);
+        const out = new Int32Array(values.length);
+        const end = readRleHybrid(encoded, 0, encoded.length, width, out, values.length);
+        expect([...out]).toEqual(values);
+        expect(end).toBe(encoded.length);
+      }),
     );
   });
 
@@ -194,39 +192,24 @@ describe('gatherRleHybrid', () => {
 
   it('writes dictionary[index] for what readRleHybrid decodes, at every bit width up to 24, and returns the largest index', () => {
     fc.assert(
-      fc.property(
-        fc
-          .integer({ min: 1, max: 24 })
-          .chain((width) =>
-            fc.tuple(
-              fc.constant(width),
-              fc.array(
-                fc.oneof(fc.integer({ min: 0, max: 2 ** width - 1 }), fc.constant(0), fc.constant(2 ** width - 1)),
-                { minLength: 1, maxLength: 300 },
-              ),
-              fc.integer({ min: 0, max: 5 }),
-              fc.boolean(),
-            ),
-          ),
-        ([width, values, row, trailing]) => {
-          // With `trailing` the encoded runs are followed by bytes of another page; without, they end the array,
-          // so the last values' four-byte reads run past it.
-          const encoded = encodeHybrid(values, width);
-          const bytes = new Uint8Array(encoded.length + (trailing ? 7 : 0)).fill(0xff);
-          bytes.set(encoded);
-          const indices = new Int32Array(values.length);
-          readRleHybrid(encoded, 0, encoded.length, width, indices, values.length);
-          const largest = Math.max(...values);
-          const out = new Float64Array(row + values.length + 2).fill(9);
-          expect(gatherRleHybrid(bytes, 0, encoded.length, width, dictionary, out, row, values.length)).toBe(largest);
-          expect([...out]).toEqual([
-            ...Array<number>(row).fill(9),
-            ...[...indices].map((index) => dictionary[index]!),
-            9,
-            9,
-          ]);
-        },
-      ),
+      fc.property(widthAndValues, fc.integer({ min: 0, max: 5 }), fc.boolean(), ([width, values], row, trailing) => {
+        // With `trailing` the encoded runs are followed by bytes of another page; without, they end the array,
+        // so the last values' four-byte reads run past it.
+        const encoded = encodeHybrid(values, width);
+        const bytes = new Uint8Array(encoded.length + (trailing ? 7 : 0)).fill(0xff);
+        bytes.set(encoded);
+        const indices = new Int32Array(values.length);
+        readRleHybrid(encoded, 0, encoded.length, width, indices, values.length);
+        const largest = Math.max(...values);
+        const out = new Float64Array(row + values.length + 2).fill(9);
+        expect(gatherRleHybrid(bytes, 0, encoded.length, width, dictionary, out, row, values.length)).toBe(largest);
+        expect([...out]).toEqual([
+          ...Array<number>(row).fill(9),
+          ...[...indices].map((index) => dictionary[index]!),
+          9,
+          9,
+        ]);
+      }),
       { numRuns: 1000 },
     );
   });
