@@ -1,3 +1,5 @@
+import { endMergeWalk, startMergeWalk, stepMergeWalk } from '../stats/wasserstein';
+
 /**
  * Returns the finite values of `values` sorted ascending. NaN (missing) values are dropped.
  *
@@ -269,10 +271,7 @@ export function sortDecimalPair(
   const words = COUNTING_WINDOW / 32;
   let i = 0;
   let j = 0;
-  let sum = 0;
-  let compensation = 0;
-  let maxDifference = 0;
-  let previous = lo / scale;
+  const walk = startMergeWalk(lo / scale);
   for (let w = Math.floor((lo - keysU.base) / 32), end = Math.floor((hi - keysU.base) / 32); w <= end; w++) {
     const wv = w + shift;
     const inU = w >= 0 && w < words;
@@ -292,13 +291,7 @@ export function sortDecimalPair(
       // An integer plus an integer: -0 + 0 is 0, so a zero comes out as +0 (as in `sortDecimal`).
       const x = (a + keysU.base) / scale;
       // `ksAndWasserstein1`'s step at x: i and j values of each side are below it.
-      const difference = Math.abs(i * nv - j * nu);
-      if (x > previous && difference > maxDifference) maxDifference = difference;
-      const term = difference * (x - previous);
-      const total = sum + term;
-      compensation += sum >= term ? sum - total + term : term - total + sum;
-      sum = total;
-      previous = x;
+      stepMergeWalk(walk, x, i, j, nu, nv);
       if (cu !== 0) {
         countsU[a] = 0;
         for (let m = 0; m < cu; m++) outU[i++] = x;
@@ -309,7 +302,7 @@ export function sortDecimalPair(
       }
     }
   }
-  return { u: outU, v: outV, ks: maxDifference / (nu * nv), wasserstein: (sum + compensation) / (nu * nv) };
+  return { u: outU, v: outV, ...endMergeWalk(walk, nu, nv) };
 }
 
 /** `sortDecimal`'s 11-bit passes over the n keys of `values`, every one a decimal of `scale`, in [min, max]. */

@@ -40,26 +40,51 @@ export function ksAndWasserstein1(sortedU: Float64Array, sortedV: Float64Array):
   if (nu === 0 || nv === 0) return { ks: NaN, wasserstein: NaN };
   let i = 0;
   let j = 0;
-  let sum = 0;
-  let compensation = 0;
-  let maxDifference = 0;
   // The next unconsumed value of each sample (its last value once it is used up: x is then the other's).
   let u = sortedU[0]!;
   let v = sortedV[0]!;
-  let previous = u <= v ? u : v;
+  const walk = startMergeWalk(u <= v ? u : v);
   // Each step takes the least unconsumed value x; the CDFs are constant on [previous, x), where exactly i elements
   // of u and j of v are ≤ previous.
   while (i < nu || j < nv) {
     const x = i === nu ? v : j === nv ? u : u <= v ? u : v;
-    const difference = Math.abs(i * nv - j * nu);
-    if (x > previous && difference > maxDifference) maxDifference = difference;
-    const term = difference * (x - previous);
-    const total = sum + term;
-    compensation += sum >= term ? sum - total + term : term - total + sum;
-    sum = total;
-    previous = x;
+    stepMergeWalk(walk, x, i, j, nu, nv);
     while (i < nu && u === x) u = ++i < nu ? sortedU[i]! : u;
     while (j < nv && v === x) v = ++j < nv ? sortedV[j]! : v;
   }
-  return { ks: maxDifference / (nu * nv), wasserstein: (sum + compensation) / (nu * nv) };
+  return endMergeWalk(walk, nu, nv);
+}
+
+/**
+ * The state of a merge walk over two sorted samples (`ksAndWasserstein1`, and `sortDecimalPair`'s walk over the
+ * counts of a decimal pair): the compensated Wasserstein sum and its compensation, the largest |i·n_v − j·n_u| so
+ * far, and the previous distinct value. One array, so that both walks add the same terms in the same order.
+ */
+export type MergeWalk = Float64Array;
+const SUM = 0;
+const COMPENSATION = 1;
+const MAX_DIFFERENCE = 2;
+const PREVIOUS = 3;
+
+export function startMergeWalk(first: number): MergeWalk {
+  const walk = new Float64Array(4);
+  walk[PREVIOUS] = first;
+  return walk;
+}
+
+/** The walk's step at the next distinct value x, with i values of u and j of v below it. */
+export function stepMergeWalk(walk: MergeWalk, x: number, i: number, j: number, nu: number, nv: number): void {
+  const previous = walk[PREVIOUS]!;
+  const sum = walk[SUM]!;
+  const difference = Math.abs(i * nv - j * nu);
+  if (x > previous && difference > walk[MAX_DIFFERENCE]!) walk[MAX_DIFFERENCE] = difference;
+  const term = difference * (x - previous);
+  const total = sum + term;
+  walk[COMPENSATION] = walk[COMPENSATION]! + (sum >= term ? sum - total + term : term - total + sum);
+  walk[SUM] = total;
+  walk[PREVIOUS] = x;
+}
+
+export function endMergeWalk(walk: MergeWalk, nu: number, nv: number): { ks: number; wasserstein: number } {
+  return { ks: walk[MAX_DIFFERENCE]! / (nu * nv), wasserstein: (walk[SUM]! + walk[COMPENSATION]!) / (nu * nv) };
 }
