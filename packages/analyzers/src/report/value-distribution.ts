@@ -51,16 +51,23 @@ export function valueDistribution(reference: Float64Array, current: Float64Array
   if (sides.length === 0) return null;
   const q = (p: number, pick: (a: number, b: number) => number): number =>
     sides.map((s) => quantileSorted(s, p)).reduce((a, b) => pick(a, b));
-  let lo = q(0, Math.min);
-  let hi = q(1, Math.max);
+  // The ends themselves: what q(0) and q(1) give, except that interpolating across a range wider than the largest
+  // double gives NaN (an infinite difference times 0).
+  let lo = Math.min(...sides.map((s) => s[0]!));
+  let hi = Math.max(...sides.map((s) => s[s.length - 1]!));
   let edges: number[];
   // Below 2^51 an integer ± 0.5 is exact.
   if (sides.every(allIntegers) && hi - lo <= MAX_INTEGER_BINS && Math.max(Math.abs(lo), Math.abs(hi)) < 2 ** 51) {
     edges = Array.from({ length: hi - lo + 2 }, (_, i) => lo - 0.5 + i);
   } else {
     if (hi - lo > OUTLIER_RATIO * (q(0.99, Math.max) - q(0.01, Math.min))) {
-      lo = q(0.005, Math.min);
-      hi = q(0.995, Math.max);
+      // Quantiles interpolated across a range wider than the largest double are not finite: the whole range then.
+      const trimmedLo = q(0.005, Math.min);
+      const trimmedHi = q(0.995, Math.max);
+      if (Number.isFinite(trimmedLo) && Number.isFinite(trimmedHi)) {
+        lo = trimmedLo;
+        hi = trimmedHi;
+      }
     }
     const step = niceStep((hi - lo) / DISTRIBUTION_BINS);
     if (hi === lo) {
@@ -76,7 +83,9 @@ export function valueDistribution(reference: Float64Array, current: Float64Array
       // toPrecision keeps 0.30000000000000004 out of the edges.
       edges = Array.from({ length: bins + 1 }, (_, i) => Number(((first + i) * step).toPrecision(12)));
       if (edges[bins]! < hi) edges[bins] = hi;
-      if (edges[0]! > lo || edges.some((e, i) => i > 0 && e <= edges[i - 1]!)) edges = [lo, hi];
+      // Steps near the largest double can make an edge infinite (or NaN): one bin then, as for a range too wide.
+      if (edges[0]! > lo || edges.some((e, i) => !Number.isFinite(e) || (i > 0 && !(e > edges[i - 1]!))))
+        edges = [lo, hi];
     }
   }
   const ref = count(reference, edges);

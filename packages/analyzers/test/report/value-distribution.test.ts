@@ -29,6 +29,18 @@ describe('golden vectors (numpy.histogram on the report bins)', () => {
   }
 });
 
+describe('extreme ranges', () => {
+  test('values near the largest double give finite ascending edges (the property once found NaN edges here)', () => {
+    const d = valueDistribution(
+      sortFinite(Float64Array.from([1.7975685004562321e308, -1.2463440608366938e304])),
+      sortFinite(new Float64Array(0)),
+    )!;
+    expect(d.edges.every((e) => Number.isFinite(e))).toBe(true);
+    for (let i = 1; i < d.edges.length; i++) expect(d.edges[i]!).toBeGreaterThan(d.edges[i - 1]!);
+    expect(d.reference.reduce((t, c) => t + c, 0) + d.outside.reference).toBe(2);
+  });
+});
+
 describe('properties', () => {
   const sample = fc.oneof(
     fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { maxLength: 300 }),
