@@ -236,7 +236,7 @@ function compileUrlSection(
         : Array.isArray(value)
           ? 'a list'
           : `a ${typeof value}`;
-    r.problems.add(
+    r.problems.unreadable(
       name,
       `must be a mapping with the URL under url (\`${name}:\` and on the next line \`  url: …\`), not ${written}`,
     );

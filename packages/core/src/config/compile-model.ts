@@ -166,7 +166,7 @@ function compileFeatures(value: unknown, path: string, r: ConfigReader): Record<
       written && pairs.length > 0
         ? pairs.map(([name, kind]) => `${name}: ${kind}`).join(', ')
         : 'age: numeric, region: categorical';
-    r.problems.add(path, `must be a mapping of each feature to its kind, not a list: features: { ${example} }`);
+    r.problems.unreadable(path, `must be a mapping of each feature to its kind, not a list: features: { ${example} }`);
     return out;
   }
   for (const [name, kind] of Object.entries(r.record(value, path, { required: true }) ?? {})) {

@@ -128,6 +128,8 @@ describe('database, redis, http', () => {
       ['redis', 2, 'must be a mapping with the URL under url (`redis:` and on the next line `  url: …`), not a list'],
     ]);
     expect(JSON.stringify(problems)).not.toContain('hunter2');
+    // Kafka's section written as its one broker: the one problem, no follow-on "kafka.brokers: is required".
+    expect(problemsOf(withTop('kafka: localhost:9092')).map((p) => p.path)).toEqual(['kafka']);
     // The environment's URL does not hide the file's mistake.
     expect(
       problemsOf(withTop('database: postgres://db/vigil'), { VIGIL_DATABASE_URL: 'postgres://env-db/vigil' }).map(
