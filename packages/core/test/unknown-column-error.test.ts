@@ -26,6 +26,12 @@ describe('unknownColumnError', () => {
     );
   });
 
+  it('suggests the near miss of a mistyped or differently cased name', () => {
+    expect(unknownColumnError('cur.csv:1', ['regoin', 'Age', 'sex'], ['age', 'region', 'score']).message).toBe(
+      'cur.csv:1: no column "regoin" (did you mean "region"?), "Age" (did you mean "age"?), "sex"; the file has "age", "region", "score"',
+    );
+  });
+
   it('lists the first 30 names of a wide file and counts the rest', () => {
     const wide = Array.from({ length: 1_234 }, (_, i) => `f${i}`);
     const { message } = unknownColumnError('wide.csv:1', ['age'], wide);
