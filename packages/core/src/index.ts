@@ -8,6 +8,7 @@ export { parseDuration, parseInstant } from './duration';
 export { seededRandom } from './seeded-random';
 export { compositeKey } from './composite-key';
 export { errorMessage } from './error-message';
+export { unknownColumnError } from './unknown-column-error';
 export { METRIC_NAMES } from './metric-names';
 export type { MetricName, MetricRowKind } from './metric-names';
 export type { ModelDefinition } from './model-definition';

@@ -1,4 +1,11 @@
-import { VigilError, type CategoricalColumn, type Column, type NumericColumn, type Table } from '@vigil/core';
+import {
+  VigilError,
+  unknownColumnError,
+  type CategoricalColumn,
+  type Column,
+  type NumericColumn,
+  type Table,
+} from '@vigil/core';
 import { sortFinite } from '../sort/sort-finite';
 import type { CbpeReference } from '../stats/cbpe';
 import type { ChunkStatistics } from '../stats/reference-chunks';
@@ -180,10 +187,7 @@ function fitCategorical(name: string, column: CategoricalColumn): CategoricalPro
 export function requireColumn(table: Table, name: string): Column {
   const column = table.columns.get(name);
   if (!column) {
-    throw new VigilError(
-      'VIGIL_UNKNOWN_COLUMN',
-      `${table.source}: no column "${name}" (columns: ${[...table.columns.keys()].join(', ')})`,
-    );
+    throw unknownColumnError(table.source, [name], [...table.columns.keys()], { details: { file: table.source } });
   }
   return column;
 }

@@ -1,4 +1,4 @@
-import { VigilError } from '@vigil/core';
+import { VigilError, unknownColumnError } from '@vigil/core';
 
 const MAX_QUOTED_VALUE = 60;
 
@@ -35,12 +35,7 @@ export function requireColumns(
   const have = new Set(available);
   const missing = wanted.filter((name) => !have.has(name));
   if (missing.length === 0) return;
-  const list = (names: readonly string[]): string => names.map((name) => JSON.stringify(name)).join(', ');
-  throw new VigilError(
-    'VIGIL_UNKNOWN_COLUMN',
-    `${line === undefined ? source : `${source}:${line}`}: no column ${list(missing)}; the file has ${
-      available.length === 0 ? 'no columns' : list(available)
-    }`,
-    { details: { file: source, ...(line === undefined ? {} : { line }), missing, available: [...available] } },
-  );
+  throw unknownColumnError(line === undefined ? source : `${source}:${line}`, missing, available, {
+    details: { file: source, ...(line === undefined ? {} : { line }) },
+  });
 }

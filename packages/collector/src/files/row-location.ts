@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { CsvCursor, DELIMITER } from './csv-cursor';
 
 /**
@@ -11,7 +12,11 @@ export async function rowLocation(path: string, row: number, name = path): Promi
   const fallback = `${name}: data row ${row + 1}`;
   let bytes: Buffer;
   try {
-    const handle = await open(path, 'r');
+    // The type first: opening a FIFO for reading waits until a writer comes, and would take that writer's data from
+    // whoever it was meant for. O_NONBLOCK guards the moment between the check and the open (a FIFO swapped in then
+    // opens at once, and the handle's own stat refuses it); a regular file reads the same with it.
+    if (!(await stat(path)).isFile()) return fallback;
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       if (!(await handle.stat()).isFile()) return fallback;
       bytes = await handle.readFile();

@@ -226,6 +226,22 @@ function compileUrlSection(
   r: ConfigReader,
   env: Env,
 ): { url: string } | undefined {
+  const present = value !== undefined && value !== null;
+  // `database: postgres://…` is the usual slip: one problem that says where the URL goes, never quoting it (it may
+  // hold a password), and no follow-on "database.url: is required" for the url the section could not hold.
+  if (present && (typeof value !== 'object' || Array.isArray(value))) {
+    const written =
+      typeof value === 'string'
+        ? 'a URL written on the same line'
+        : Array.isArray(value)
+          ? 'a list'
+          : `a ${typeof value}`;
+    r.problems.unreadable(
+      name,
+      `must be a mapping with the URL under url (\`${name}:\` and on the next line \`  url: …\`), not ${written}`,
+    );
+    return undefined;
+  }
   const section = r.object(value, name, ['url']) ?? {};
   const chosen = pick(env, envName, section.url, `${name}.url`);
   if (!chosen.fromEnv && (value === undefined || value === null)) return undefined;

@@ -156,6 +156,19 @@ function compileModel(item: unknown, path: string, r: ConfigReader, context: Mod
 
 function compileFeatures(value: unknown, path: string, r: ConfigReader): Record<string, FeatureKind> {
   const out: Record<string, FeatureKind> = {};
+  if (Array.isArray(value)) {
+    // `[age:numeric, region:categorical]` is how `vigil report --features` takes them: show the same in YAML's form.
+    const pairs = value.map((item) => (typeof item === 'string' ? item.split(':').map((p) => p.trim()) : []));
+    const written = pairs.every(
+      ([name, kind, ...rest]) => name && (kind === 'numeric' || kind === 'categorical') && rest.length === 0,
+    );
+    const example =
+      written && pairs.length > 0
+        ? pairs.map(([name, kind]) => `${name}: ${kind}`).join(', ')
+        : 'age: numeric, region: categorical';
+    r.problems.unreadable(path, `must be a mapping of each feature to its kind, not a list: features: { ${example} }`);
+    return out;
+  }
   for (const [name, kind] of Object.entries(r.record(value, path, { required: true }) ?? {})) {
     const checked = r.oneOf(kind, childPath(path, name), ['numeric', 'categorical'] as const, { required: true });
     // The event decoder names its own columns `$ts`, `$score`, `$group.sex`, ... and refuses to start otherwise.

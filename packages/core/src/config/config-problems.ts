@@ -15,6 +15,8 @@ export interface ConfigProblem {
  */
 export class ConfigProblems {
   private readonly problems: ConfigProblem[] = [];
+  /** Paths whose value is not of the shape their keys need (a string where a mapping belongs): see `unreadable`. */
+  private readonly unreadablePaths: string[] = [];
 
   /** `lines` maps paths to lines; the YAML reader fills it before validation runs. */
   constructor(
@@ -22,9 +24,20 @@ export class ConfigProblems {
     readonly lines: Map<string, number> = new Map(),
   ) {}
 
-  /** `line` overrides the line looked up from `path` (syntax errors have no path). */
+  /**
+   * `line` overrides the line looked up from `path` (syntax errors have no path). A problem under a path already
+   * reported as unreadable is dropped: `database: postgres://…` is one mistake, and "database.url: is required"
+   * after it would be a second, follow-on one.
+   */
   add(path: string, message: string, line = this.lineOf(path)): void {
+    if (this.unreadablePaths.some((p) => isUnder(path, p))) return;
     this.problems.push(line === undefined ? { path, message } : { path, line, message });
+  }
+
+  /** Reports `path` as not the mapping or list it should be: nothing below it is reported after this. */
+  unreadable(path: string, message: string): void {
+    this.add(path, message);
+    this.unreadablePaths.push(path);
   }
 
   get count(): number {
@@ -59,6 +72,16 @@ export class ConfigProblems {
     }
     return undefined;
   }
+}
+
+/** Whether `path` is strictly below `parent` (`database.url` below `database`, `models[0]` below `models`). */
+function isUnder(path: string, parent: string): boolean {
+  if (parent === '') return path !== '';
+  return (
+    path.length > parent.length &&
+    path.startsWith(parent) &&
+    (path[parent.length] === '.' || path[parent.length] === '[')
+  );
 }
 
 /** `models[0].window.size` → `models[0].window`; `models[0]` → `models`. */

@@ -27,7 +27,7 @@ export class ConfigReader {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       // The keys it takes: `owner: me@example.com` should learn of `{ name, email, webhook }` in one round.
       const known = keys.length > 0 ? `; its keys: ${keys.join(', ')}` : '';
-      this.problems.add(path, `must be a mapping (key: value), not ${describe(value, options.secret)}${known}`);
+      this.problems.unreadable(path, `must be a mapping (key: value), not ${describe(value, options.secret)}${known}`);
       return undefined;
     }
     const record = value as Record<string, unknown>;
@@ -56,7 +56,7 @@ export class ConfigReader {
   list(value: unknown, path: string, options: Presence = {}): unknown[] | undefined {
     if (!this.present(value, path, options)) return undefined;
     if (!Array.isArray(value)) {
-      this.problems.add(path, `must be a list, not ${describe(value, options.secret)}`);
+      this.problems.unreadable(path, `must be a list, not ${describe(value, options.secret)}`);
       return undefined;
     }
     return value;

@@ -28,12 +28,18 @@ const TOP_LEVEL_KEYS = [
  * (`VIGIL_CONFIG_INVALID`) lists them all — `vigil.yaml:12: models[0].window.size: ...` — with
  * `details.problems` holding `{ path, line, message }` for each. Problems never quote secret values.
  *
- * @param source - the file name used in messages; relative reference and certificate files are resolved against
- *   its directory.
+ * @param source - the file name used in messages.
  * @param env - the environment for `${NAME}` references and the `VIGIL_*` overrides. @defaultValue `process.env`
+ * @param baseDir - the directory relative reference and certificate files are resolved against.
+ *   @defaultValue the directory of `source`
  * @returns the compiled configuration, deeply frozen; secrets are non-enumerable (see `redactedConfig`).
  */
-export function parseConfig(text: string, source: string, env: Env = process.env): VigilConfig {
+export function parseConfig(
+  text: string,
+  source: string,
+  env: Env = process.env,
+  baseDir = dirname(resolve(source)),
+): VigilConfig {
   const problems = new ConfigProblems(source);
   const r = new ConfigReader(problems);
   const value = readYaml(text, problems, env);
@@ -47,7 +53,6 @@ export function parseConfig(text: string, source: string, env: Env = process.env
     problems.throwIfAny();
   }
   const root = r.object(value, '', TOP_LEVEL_KEYS) ?? {};
-  const baseDir = dirname(resolve(source));
   const connections = compileConnections(root, r, env, baseDir);
   const notifiers = compileNotifiers(root.notifiers, r);
   for (const [name, notifier] of Object.entries(notifiers)) {

@@ -114,6 +114,30 @@ describe('database, redis, http', () => {
     ]);
   });
 
+  // Before: `database: <url>` gave two problems, the second a follow-on ("database.url: is required"), and the first
+  // quoted the URL, password and all.
+  it('refuses a URL written straight under database or redis with one problem that does not quote it', () => {
+    const top = 'database: "postgres://vigil:hunter2-s3cret@db/vigil"\nredis: [ "redis://r:6379" ]';
+    const problems = problemsOf(withTop(top));
+    expect(problems.map((p) => [p.path, p.line, p.message])).toEqual([
+      [
+        'database',
+        1,
+        'must be a mapping with the URL under url (`database:` and on the next line `  url: …`), not a URL written on the same line',
+      ],
+      ['redis', 2, 'must be a mapping with the URL under url (`redis:` and on the next line `  url: …`), not a list'],
+    ]);
+    expect(JSON.stringify(problems)).not.toContain('hunter2');
+    // Kafka's section written as its one broker: the one problem, no follow-on "kafka.brokers: is required".
+    expect(problemsOf(withTop('kafka: localhost:9092')).map((p) => p.path)).toEqual(['kafka']);
+    // The environment's URL does not hide the file's mistake.
+    expect(
+      problemsOf(withTop('database: postgres://db/vigil'), { VIGIL_DATABASE_URL: 'postgres://env-db/vigil' }).map(
+        (p) => p.path,
+      ),
+    ).toEqual(['database']);
+  });
+
   it('checks the port, the tokens and readsRequireToken', () => {
     const top = [
       'http:',

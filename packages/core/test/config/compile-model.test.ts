@@ -66,6 +66,30 @@ describe('models: features and groups', () => {
     );
   });
 
+  // Before: "must be a mapping (key: value), not a list", with no example of the mapping wanted.
+  it('a list of features (the --features form of vigil report) is one problem that shows the mapping', () => {
+    const listed = problemsOf(
+      MINIMAL.replace(
+        'features: { age: numeric, region: categorical }',
+        'features: [age:numeric, "region: categorical"]',
+      ),
+    );
+    expect(listed.map((p) => [p.path, p.message])).toEqual([
+      [
+        'models[0].features',
+        'must be a mapping of each feature to its kind, not a list: features: { age: numeric, region: categorical }',
+      ],
+    ]);
+    expect(
+      problemAt(
+        MINIMAL.replace('features: { age: numeric, region: categorical }', 'features: [age]'),
+        'models[0].features',
+      ).message,
+    ).toBe(
+      'must be a mapping of each feature to its kind, not a list: features: { age: numeric, region: categorical }',
+    );
+  });
+
   it('accepts intersections of listed attributes', () => {
     const text = MINIMAL.replace('groups: [sex]', 'groups: [sex, age_band, "sex * age_band"]');
     expect(parse(text).models[0]?.groups).toEqual(['sex', 'age_band', 'sex*age_band']);

@@ -24,6 +24,19 @@ describe('childPath', () => {
 });
 
 describe('ConfigProblems', () => {
+  it('drops the problems below a path reported as unreadable, and only those', () => {
+    const problems = new ConfigProblems('vigil.yaml');
+    problems.unreadable('kafka', 'must be a mapping (key: value), not "localhost:9092"');
+    problems.add('kafka.brokers', 'is required');
+    problems.add('kafka.topics.predictions', 'is required');
+    problems.add('kafkaX', 'unknown key');
+    problems.unreadable('models[0].groups', 'must be a list, not "sex"');
+    problems.add('models[0].groups[0]', 'is not a feature');
+    problems.add('models[0].groupsX', 'unknown key');
+    problems.add('models[1]', 'is required');
+    expect(problems.count).toBe(5);
+  });
+
   it('takes the line of the nearest parent for a missing key, and lists problems in file order', () => {
     const problems = new ConfigProblems(
       'vigil.yaml',

@@ -30,6 +30,19 @@ describe('loadConfig', () => {
     await expect(loadConfig(path, {})).rejects.toThrow(`${path}:1: models: must be a list, not "nope"`);
   });
 
+  it('names the file as given while resolving its relative files against where it is', async () => {
+    await writeFile(join(dir, 'named.yaml'), `${MINIMAL}    reference: { file: ref.csv }\n`);
+    const config = await loadConfig(join(dir, 'named.yaml'), {}, 'named.yaml');
+    expect(config.models[0]?.reference).toEqual({ file: join(dir, 'ref.csv') });
+    await writeFile(join(dir, 'bad-named.yaml'), 'models: nope\n');
+    await expect(loadConfig(join(dir, 'bad-named.yaml'), {}, 'conf/bad-named.yaml')).rejects.toThrow(
+      /^conf\/bad-named\.yaml: 1 problem in the configuration:\n {2}conf\/bad-named\.yaml:1: models: must be a list/,
+    );
+    await expect(loadConfig(join(dir, 'gone.yaml'), {}, 'gone.yaml')).rejects.toThrow(
+      /^gone\.yaml: no such file \(the configuration file\)$/,
+    );
+  });
+
   it('reports a missing file', async () => {
     const error: unknown = await loadConfig(join(dir, 'missing.yaml'), {}).catch((e: unknown) => e);
     expect(isVigilError(error, 'VIGIL_FILE_NOT_FOUND')).toBe(true);

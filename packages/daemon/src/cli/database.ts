@@ -23,7 +23,8 @@ export async function databaseTarget(
   io: CommandIo,
   configPath: string | undefined,
 ): Promise<{ target: DatabaseTarget; config?: VigilConfig }> {
-  const config = configPath === undefined ? undefined : await loadConfig(resolve(io.cwd, configPath), io.env);
+  const config =
+    configPath === undefined ? undefined : await loadConfig(resolve(io.cwd, configPath), io.env, configPath);
   const url = config ? config.database?.url : io.env.VIGIL_DATABASE_URL;
   const dataDir = resolve(io.cwd, '.vigil/pglite');
   return { target: url ? { url, dataDir } : { dataDir }, ...(config ? { config } : {}) };

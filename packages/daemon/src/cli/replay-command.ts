@@ -60,7 +60,8 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
       `--compression "${compression}" is not one of ${PRODUCE_COMPRESSIONS.join(', ')} (Vigil reads zstd topics but cannot write them)`,
     );
   }
-  const config = values.config === undefined ? undefined : await loadConfig(resolve(io.cwd, values.config), io.env);
+  const config =
+    values.config === undefined ? undefined : await loadConfig(resolve(io.cwd, values.config), io.env, values.config);
   const brokers =
     (values.brokers ?? io.env.VIGIL_KAFKA_BROKERS)
       ?.split(',')

@@ -1,6 +1,13 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { VigilError, loadConfig, type FeatureKind, type ModelConfig, type Table } from '@vigil/core';
+import {
+  VigilError,
+  loadConfig,
+  unknownColumnError,
+  type FeatureKind,
+  type ModelConfig,
+  type Table,
+} from '@vigil/core';
 import {
   analyzeReport,
   ATTRIBUTION_PREFIX,
@@ -391,20 +398,33 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       [cur, curInput, [...groups.flatMap(groupColumns), ...features.map(([n]) => n)]],
     ];
     for (const [read, input, names] of needs) {
-      const missing = names.find((n) => !read.table.columns.has(n));
-      if (missing === undefined) continue;
+      const missing = [...new Set(names.filter((n) => !read.table.columns.has(n)))];
+      if (missing.length === 0) continue;
       // A file written with ';' (or '|') separators reads as one column whose name holds them all.
-      const hint = needs
+      const separator = needs
         .map(([r, i]) => {
           const only = r.table.columns.size === 1 ? [...r.table.columns.keys()][0]! : '';
           const delimiter = [';', '|'].find((d) => only.includes(d));
           return delimiter && `${i.name}'s header is one column holding "${delimiter}"`;
         })
         .find((h) => h);
-      throw new VigilError(
-        'VIGIL_UNKNOWN_COLUMN',
-        `${await headerLocation(input.path, input.name)}: no column "${missing}" (columns: ${[...read.table.columns.keys()].join(', ')})${hint ? `; ${hint}: CSV is read with commas and TSV with tabs, so write the file with one of those` : ''}`,
-      );
+      // A feature nobody named, only inferred from the reference's columns: say where it came from and how to leave
+      // it out, else a current file that lost a column leaves its user guessing why it is wanted.
+      const unnamed = read === cur && !separator ? missing.filter((n) => inferred.has(n)) : [];
+      const kept = features.filter(([n]) => !unnamed.includes(n));
+      const hints = [
+        separator && `${separator}: CSV is read with commas and TSV with tabs, so write the file with one of those`,
+        unnamed.length > 0 &&
+          `${unnamed.length === 1 ? 'it is a feature' : 'they are features'} because ${refInput.name} has ${unnamed.length === 1 ? 'it' : 'them'}${
+            kept.length > 0
+              ? `: to compare the others, pass --features ${kept.map(([f, k]) => `${f}:${k}`).join(',')}`
+              : ''
+          }`,
+      ].filter((h): h is string => typeof h === 'string' && h !== '');
+      throw unknownColumnError(await headerLocation(input.path, input.name), missing, [...read.table.columns.keys()], {
+        details: { file: input.name },
+        ...(hints.length > 0 ? { hint: hints.join('; ') } : {}),
+      });
     }
 
     for (const note of [...(ref.notes ?? []), ...(cur.notes ?? [])]) io.info(`${note}\n`);
@@ -746,7 +766,7 @@ async function configuredModel(
   if (configPath === undefined && id === undefined) return undefined;
   if (configPath === undefined || id === undefined)
     throw new VigilError('VIGIL_USAGE', 'vigil report: --config and --model go together');
-  return findModel(await loadConfig(resolve(io.cwd, configPath), io.env), id, configPath, 'vigil report');
+  return findModel(await loadConfig(resolve(io.cwd, configPath), io.env, configPath), id, configPath, 'vigil report');
 }
 
 function numberOption(

@@ -14,6 +14,7 @@ import type {
 } from '@vigil/analyzers';
 import type { MetricName } from '@vigil/core';
 import type { MetricRow, WindowKey } from '@vigil/store';
+import { estimateBand, type EstimatedMetricName } from '../report/estimate-band';
 
 /** The feature name of prediction-drift rows. */
 export const SCORE_FEATURE = '$score';
@@ -125,14 +126,18 @@ export function windowMetricRows(
   }
   if (analysis.estimated) {
     // Beside the realised rows: the estimate needs no labels, its band is ± 3 sampling errors of the window's size.
+    // Where the reference cannot measure the sampling error (undefined, or 0: every row it counts alike) there is no
+    // band but a reason, the words `vigil report` prints ("no band: …"), instead of [null, null] or a point.
     const { rows: estimatedRows, ...estimates } = analysis.estimated;
-    for (const [metric, e] of Object.entries(estimates))
+    for (const [metric, e] of Object.entries(estimates)) {
+      const shown = estimateBand(metric as EstimatedMetricName, e);
       add(metric as MetricName, e.value, '', '', {
-        samplingError: e.samplingError,
-        band: e.band,
+        samplingError: Number.isFinite(e.samplingError) ? e.samplingError : null,
+        ...('band' in shown ? { band: shown.band } : { noBand: shown.reason }),
         rows: estimatedRows,
         ...band(metric),
       });
+    }
   }
   if (reconstruction) {
     const { band } = reconstruction;

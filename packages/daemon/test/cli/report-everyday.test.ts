@@ -426,14 +426,14 @@ describe('contradictions are refused, naming the conflict (before: accepted)', (
     ]);
     expect(feature.code).toBe(2);
     expect(feature.stderr).toBe(
-      `error [VIGIL_UNKNOWN_COLUMN]: ${reference}:1: no column "height" (columns: x, gain, region, sex, score, label)\n`,
+      `error [VIGIL_UNKNOWN_COLUMN]: ${reference}:1: no column "height"; the file has "x", "gain", "region", "sex", "score", "label"\n`,
     );
     // Blank lines before the header are skipped by the reader, and counted here.
     const late = write('late-header.csv', `\n\r\n${rows(200, 5)}`);
     const group = await runCli(['report', '--reference', reference, '--current', late, '--group-columns', 'sex,age']);
     expect(group.code).toBe(2);
     expect(group.stderr).toBe(
-      `error [VIGIL_UNKNOWN_COLUMN]: ${late}:3: no column "age" (columns: x, gain, region, sex, score, label)\n`,
+      `error [VIGIL_UNKNOWN_COLUMN]: ${late}:3: no column "age"; the file has "x", "gain", "region", "sex", "score", "label"\n`,
     );
   });
 
@@ -442,15 +442,38 @@ describe('contradictions are refused, naming the conflict (before: accepted)', (
     const r = await runCli(['report', '--reference', reference, '--current', semicolons]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `error [VIGIL_UNKNOWN_COLUMN]: ${semicolons}:1: no column "x" (columns: x;gain;region;sex;score;label); ${semicolons}'s header is one column holding ";": CSV is read with commas and TSV with tabs, so write the file with one of those\n`,
+      `error [VIGIL_UNKNOWN_COLUMN]: ${semicolons}:1: no column "x", "gain", "region", "sex"; the file has "x;gain;region;sex;score;label"; ${semicolons}'s header is one column holding ";": CSV is read with commas and TSV with tabs, so write the file with one of those\n`,
     );
+  });
+
+  // Before: 'no column "gain" (columns: x, region, sex, score, label)': not why it was wanted, nor the way out.
+  it('a feature inferred from the reference that the current file lacks says so, and how to leave it out', async () => {
+    const noGain = write('no-gain.csv', rows(200, 7).replace(/^([^,\n]*),[^,\n]*/gm, '$1'));
+    const r = await runCli(['report', '--reference', reference, '--current', noGain]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `error [VIGIL_UNKNOWN_COLUMN]: ${noGain}:1: no column "gain"; the file has "x", "region", "sex", "score", "label"; it is a feature because ${reference} has it: to compare the others, pass --features x:numeric,region:categorical,sex:categorical\n`,
+    );
+    // The way out it gives works.
+    const out = await runCli([
+      'report',
+      '--reference',
+      reference,
+      '--current',
+      noGain,
+      '--features',
+      'x:numeric,region:categorical,sex:categorical',
+    ]);
+    expect(out.code).toBe(0);
   });
 
   it('NDJSON has no header line: the file alone is named', async () => {
     const events = write('events-no-age.ndjson', '{"x": 1, "score": 0.5}\n{"x": 2, "score": 0.25}\n');
     const r = await runCli(['report', '--reference', reference, '--current', events, '--group-columns', 'age']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`error [VIGIL_UNKNOWN_COLUMN]: ${events}: no column "age" (columns: x, score)\n`);
+    expect(r.stderr).toBe(
+      `error [VIGIL_UNKNOWN_COLUMN]: ${events}: no column "age", "gain", "region", "sex"; the file has "x", "score"; they are features because ${reference} has them: to compare the others, pass --features x:numeric\n`,
+    );
   });
 });
 

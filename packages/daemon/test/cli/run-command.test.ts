@@ -1,6 +1,6 @@
 /** `vigil run --log-format`: readable lines for people, JSON lines for collectors (the default into a pipe). */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kafkaBrokers, uniqueName } from '@vigil/test-kit';
@@ -106,6 +106,24 @@ describe('vigil run --source and a table file', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       /^error \[VIGIL_FILE_NOT_FOUND\]: .*missing\.yaml: no such file \(the configuration file\)/,
+    );
+  });
+
+  // Before: the absolute path (`/tmp/…/conf/bad.yaml:1: …`) whatever the user typed.
+  it('names the configuration as the user gave it, relative or not, as git and kubectl do', async () => {
+    mkdirSync(join(cwd, 'conf'), { recursive: true });
+    writeFileSync(join(cwd, 'conf', 'bad.yaml'), 'models: nope\n');
+    for (const given of ['conf/bad.yaml', './conf/../conf/bad.yaml', join(cwd, 'conf', 'bad.yaml')]) {
+      const r = await runCli(['run', '-c', given], cwd);
+      expect(r).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `error [VIGIL_CONFIG_INVALID]: ${given}: 1 problem in the configuration:\n  ${given}:1: models: must be a list, not "nope"\n`,
+      });
+    }
+    const missing = await runCli(['run', '-c', 'conf/missing.yaml'], cwd);
+    expect(missing.stderr).toBe(
+      'error [VIGIL_FILE_NOT_FOUND]: conf/missing.yaml: no such file (the configuration file)\n',
     );
   });
 });

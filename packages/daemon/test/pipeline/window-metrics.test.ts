@@ -60,6 +60,48 @@ describe('window metric rows', () => {
     ).toBe(true);
   });
 
+  // Before: [null, null] (NaN sampling error) and a point band [0.3, 0.3] (sampling error 0) were stored and served
+  // where `vigil report` says "no band: <reason>".
+  it('an estimate whose sampling error the reference cannot measure is stored with the report’s reason, not a band', () => {
+    const spec = batchSpec(model);
+    const profile = fitReferenceProfile(readerTable(makeEvents({ n: 500, start: 0, seed: 1 }), model), spec);
+    const table = readerTable(makeEvents({ n: 200, start: 0, seed: 2 }), model);
+    const acc = accumulate(emptyAccumulator(profile, spec), profile, spec, table);
+    const estimate = (value: number, samplingError: number) => ({
+      value,
+      samplingError,
+      band: [value - 3 * samplingError, value + 3 * samplingError] as [number, number],
+    });
+    const analysis = {
+      ...analyzeWindow(profile, acc, spec),
+      estimated: {
+        estimatedAccuracy: estimate(0.8, 0.01),
+        estimatedPrecision: estimate(0.6, NaN),
+        estimatedRecall: estimate(0.3, 0),
+        estimatedF1: estimate(0.4, NaN),
+        estimatedAuc: estimate(0.7, NaN),
+        rows: 200,
+      },
+    };
+    const rows = windowMetricRows({ model: model.id, version: 'unversioned', start: 0, end: 1 }, acc, analysis);
+    const details = (metric: string) => rows.find((r) => r.metric === metric && r.group === '')?.details;
+    expect(details('estimatedAccuracy')).toEqual({ samplingError: 0.01, band: [0.8 - 0.03, 0.8 + 0.03], rows: 200 });
+    expect(details('estimatedPrecision')).toEqual({
+      samplingError: null,
+      noBand: 'no reference row is predicted positive',
+      rows: 200,
+    });
+    expect(details('estimatedRecall')).toEqual({
+      samplingError: 0,
+      noBand: 'every reference row it counts came out alike',
+      rows: 200,
+    });
+    expect(details('estimatedF1')).toMatchObject({ noBand: 'no reference row is predicted or labelled positive' });
+    expect(details('estimatedAuc')).toMatchObject({ noBand: 'the reference has one class only' });
+    // What is stored is JSON: nothing in it turns into null on the way.
+    expect(JSON.parse(JSON.stringify(details('estimatedPrecision')))).toEqual(details('estimatedPrecision'));
+  });
+
   it('writes unknownFeatureRate (events with unconfigured feature keys / rows) for a window, none for a report', () => {
     const spec = batchSpec(model);
     const profile = fitReferenceProfile(readerTable(makeEvents({ n: 500, start: 0, seed: 1 }), model), spec);
