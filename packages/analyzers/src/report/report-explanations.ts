@@ -14,12 +14,12 @@ import { attributionNdcg, rankFeatures } from '../stats/ndcg';
 import { attributionShare } from '../stats/protected-share';
 import {
   accumulateSurrogate,
-  completeSurrogateRows,
   emptySurrogate,
   solveSurrogate,
   surrogateColumns,
   surrogateDesign,
   surrogatePermutationImportanceColumns,
+  surrogateSamples,
   type SurrogateDesign,
   type SurrogateFit,
 } from '../stats/surrogate';
@@ -586,8 +586,15 @@ function drawSamples(
     }
     return out;
   };
-  // Rows of `read`, straight from its columns: neither sample is copied whole before its rows are chosen.
-  const complete = completeSurrogateRows(design, read, score, at(fitDraw));
+  // Rows of `read`, straight from its columns: neither sample is copied whole before its rows are chosen, and the
+  // missing values of both are found in one sweep of the columns (decision 0032).
+  const { permutation, fitComplete: complete } = surrogateSamples(
+    design,
+    read,
+    score,
+    at(permutationRows),
+    at(fitDraw),
+  );
   const chosen =
     complete.length > fitRows
       ? Int32Array.from(seededSample(complete.length, fitRows), (k) => complete[k] as number)
@@ -596,7 +603,7 @@ function drawSamples(
   const needed = new Set([score, ...design.features.map((f) => f.name)]);
   const fitColumns = { ...read, columns: new Map([...read.columns].filter(([name]) => needed.has(name))) };
   return {
-    permutation: surrogateColumns(design, read, score, at(permutationRows)),
+    permutation,
     fit: selectRows(fitColumns, chosen),
     random,
   };

@@ -17,6 +17,7 @@ import {
   surrogateColumns,
   surrogatePermutationImportanceColumns,
   surrogateRows,
+  surrogateSamples,
   SURROGATE_BLOCKED_COLUMNS,
   type SurrogateFit,
   type SurrogateAccumulator,
@@ -448,6 +449,34 @@ describe('wide designs straight from the columns', () => {
       for (let r = 0; r < m; r++) for (let i = 0; i < p; i++) transposed[i * m + r] = rowsOf.x[r * p + i]!;
       expect(columns.x).toEqual(transposed);
     }
+  });
+
+  test('surrogateSamples gives surrogateColumns and completeSurrogateRows of its two samples, to the bit', () => {
+    // Property: random tables (numeric and categorical features, missing values in both and in the score) and
+    // two random ascending samples of their rows, overlapping or not; the fused sweep against the two functions.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 600 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (seed, numeric, rows, permutationShare, fitShare) => {
+          const { design, table } = wideCase(seed, numeric, rows);
+          const random = seededRandom(seed + 1);
+          const draw = (share: number): Int32Array =>
+            Int32Array.from(Array.from({ length: rows }, (_, i) => i).filter(() => random() < share));
+          const permutationRows = draw(permutationShare);
+          const fitDraw = draw(fitShare);
+          const got = surrogateSamples(design, table, 'score', permutationRows, fitDraw);
+          const expected = surrogateColumns(design, table, 'score', permutationRows);
+          expect([...got.fitComplete]).toEqual([...completeSurrogateRows(design, table, 'score', fitDraw)]);
+          expect(got.permutation.y).toEqual(expected.y);
+          expect(got.permutation.x).toEqual(expected.x);
+        },
+      ),
+      { seed: 32, numRuns: 60 },
+    );
   });
 
   test('permutation importance on columns is the row-by-row computation to the bit', () => {
