@@ -586,25 +586,18 @@ function drawSamples(
     }
     return out;
   };
-  // Rows of `read`, straight from its columns: neither sample is copied whole before its rows are chosen, and the
-  // missing values of both are found in one sweep of the columns (decision 0032).
-  const { permutation, fitComplete: complete } = surrogateSamples(
-    design,
-    read,
-    score,
-    at(permutationRows),
-    at(fitDraw),
-  );
-  const chosen =
+  // Rows of `read`, straight from its columns: neither sample is copied whole before its rows are chosen; the
+  // missing values of both are found in one sweep of the columns, and the fit's chosen rows are copied in the sweep
+  // that writes the permutation's design (decision 0032). Only the columns the fit reads go into its sample (and to
+  // the worker).
+  const { permutation, fit } = surrogateSamples(design, read, score, at(permutationRows), at(fitDraw), (complete) =>
     complete.length > fitRows
       ? Int32Array.from(seededSample(complete.length, fitRows), (k) => complete[k] as number)
-      : complete;
-  // Only the columns the fit reads go into its sample (and to the worker).
-  const needed = new Set([score, ...design.features.map((f) => f.name)]);
-  const fitColumns = { ...read, columns: new Map([...read.columns].filter(([name]) => needed.has(name))) };
+      : complete,
+  );
   return {
     permutation,
-    fit: selectRows(fitColumns, chosen),
+    fit,
     random,
   };
 }

@@ -5,7 +5,7 @@
  * the upper triangle of XᵀX), so buckets merge by addition, survive restarts as JSON, and a window is solved from
  * the sum of its buckets. The solve is a float64 Cholesky in TypeScript, not tfjs (docs/decisions/0014).
  */
-import { MISSING_CODE, VigilError, type Table } from '@vigil/core';
+import { MISSING_CODE, VigilError, type Column, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asCategorical, asNumeric, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
 import { gramBlocks, type GramBlocks } from './gram-kernel';
@@ -556,7 +556,8 @@ export function surrogateSamples(
   score: string,
   permutationRows: Int32Array,
   fitDraw: Int32Array,
-): { permutation: { x: Float64Array; y: Float64Array }; fitComplete: Int32Array } {
+  choose?: (fitComplete: Int32Array) => Int32Array,
+): { permutation: { x: Float64Array; y: Float64Array }; fitComplete: Int32Array; fit?: Table } {
   const p = design.columns.length;
   const scores = asNumeric(table, requireColumn(table, score)).values;
   const sources = featureSources(design, table);
@@ -577,7 +578,12 @@ export function surrogateSamples(
   const y = new Float64Array(m);
   for (let k = 0; k < m; k++) y[k] = surrogateTarget(design, scores[kept[k] as number] as number);
   const x = new Float64Array(p * m);
-  for (const s of sources) {
+  const chosen = choose?.(fitComplete);
+  const fitColumns = new Map<string, Column>();
+  for (const [f, s] of sources.entries()) {
+    // The fit's rows of the same column while it is in the cache (selectRows' copy of it, to the bit).
+    const name = (design.features[f] as SurrogateFeature).name;
+    if (chosen) fitColumns.set(name, selectColumn(name, requireColumn(table, name), chosen));
     if (s.kind === 'numeric') {
       const { values, mean, scale } = s;
       const at = s.at * m;
@@ -590,7 +596,25 @@ export function surrogateSamples(
       }
     }
   }
-  return { permutation: { x, y }, fitComplete };
+  if (!chosen) return { permutation: { x, y }, fitComplete };
+  if (!fitColumns.has(score)) fitColumns.set(score, selectColumn(score, requireColumn(table, score), chosen));
+  // In the table's order of columns, as selectRows of the table narrowed to the score and the features gives them.
+  const columns = new Map(
+    [...table.columns.keys()].filter((name) => fitColumns.has(name)).map((name) => [name, fitColumns.get(name)!]),
+  );
+  return { permutation: { x, y }, fitComplete, fit: { source: table.source, rowCount: chosen.length, columns } };
+}
+
+/** `column` at `rows`, as selectRows copies it. */
+function selectColumn(name: string, column: Column, rows: Int32Array): Column {
+  if (column.kind === 'numeric') {
+    const values = new Float64Array(rows.length);
+    for (let k = 0; k < rows.length; k++) values[k] = column.values[rows[k] as number] as number;
+    return { name, kind: 'numeric', values };
+  }
+  const codes = new Int32Array(rows.length);
+  for (let k = 0; k < rows.length; k++) codes[k] = column.codes[rows[k] as number] as number;
+  return { name, kind: 'categorical', categories: column.categories, codes };
 }
 
 /** The entries of `rows` whose flag in `complete` is 1, in order. */

@@ -462,17 +462,33 @@ describe('wide designs straight from the columns', () => {
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.double({ min: 0, max: 1, noNaN: true }),
         (seed, numeric, rows, permutationShare, fitShare) => {
-          const { design, table } = wideCase(seed, numeric, rows);
+          const wide = wideCase(seed, numeric, rows);
+          const { design } = wide;
+          // A column the surrogate does not read, first: the fit's sample leaves it out.
+          const extra: Column = { name: 'extra', kind: 'numeric', values: new Float64Array(rows).fill(1) };
+          const table: Table = { ...wide.table, columns: new Map([['extra', extra], ...wide.table.columns]) };
           const random = seededRandom(seed + 1);
           const draw = (share: number): Int32Array =>
             Int32Array.from(Array.from({ length: rows }, (_, i) => i).filter(() => random() < share));
           const permutationRows = draw(permutationShare);
           const fitDraw = draw(fitShare);
-          const got = surrogateSamples(design, table, 'score', permutationRows, fitDraw);
+          // The fit's rows: every other complete row, as a seeded subset would pick some of them.
+          const choose = (complete: Int32Array): Int32Array => complete.filter((_, k) => k % 2 === 0);
+          const got = surrogateSamples(design, table, 'score', permutationRows, fitDraw, choose);
           const expected = surrogateColumns(design, table, 'score', permutationRows);
-          expect([...got.fitComplete]).toEqual([...completeSurrogateRows(design, table, 'score', fitDraw)]);
+          const complete = completeSurrogateRows(design, table, 'score', fitDraw);
+          expect([...got.fitComplete]).toEqual([...complete]);
           expect(got.permutation.y).toEqual(expected.y);
           expect(got.permutation.x).toEqual(expected.x);
+          // The fit's sample is selectRows of the table narrowed to the score and the features, column order kept.
+          const needed = new Set(['score', ...design.features.map((f) => f.name)]);
+          const narrowed = { ...table, columns: new Map([...table.columns].filter(([name]) => needed.has(name))) };
+          const fit = got.fit!;
+          const expectedFit = selectRows(narrowed, choose(complete));
+          expect(fit.rowCount).toBe(expectedFit.rowCount);
+          expect([...fit.columns.keys()]).toEqual([...expectedFit.columns.keys()]);
+          expect(fit).toEqual(expectedFit);
+          expect(surrogateSamples(design, table, 'score', permutationRows, fitDraw).fit).toBeUndefined();
         },
       ),
       { seed: 32, numRuns: 60 },
