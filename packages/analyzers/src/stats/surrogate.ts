@@ -548,7 +548,10 @@ export function surrogateColumns(
  * each column's missing values at both samples' rows (the column's second read hits the cache the first filled),
  * then the permutation's values are written at its complete rows only. Taken apart, the two functions read every
  * column of a 1,000-column file twice from memory, wrote the permutation's design at all 20,000 drawn rows (160 MB,
- * first-touched) and then compacted it to the ~37% that are complete (decision 0032).
+ * first-touched) and then compacted it to the ~37% that are complete (decision 0032). `choose` picks the fit's rows
+ * from the draw's complete ones: its sample (`fit`: selectRows of the score and feature columns) is then copied in
+ * the second sweep. The features named in `noMissing` must have no missing value in `table`: they are not swept for
+ * missing values (most columns of a wide file have none, and the report has counted them).
  */
 export function surrogateSamples(
   design: SurrogateDesign,
@@ -557,6 +560,7 @@ export function surrogateSamples(
   permutationRows: Int32Array,
   fitDraw: Int32Array,
   choose?: (fitComplete: Int32Array) => Int32Array,
+  noMissing?: ReadonlySet<string>,
 ): { permutation: { x: Float64Array; y: Float64Array }; fitComplete: Int32Array; fit?: Table } {
   const p = design.columns.length;
   const scores = asNumeric(table, requireColumn(table, score)).values;
@@ -568,7 +572,9 @@ export function surrogateSamples(
     if (Number.isNaN(surrogateTarget(design, scores[fitDraw[k] as number] as number))) completeFit[k] = 0;
   for (let k = 0; k < n; k++)
     if (Number.isNaN(surrogateTarget(design, scores[permutationRows[k] as number] as number))) complete[k] = 0;
-  for (const s of sources) {
+  for (const [f, s] of sources.entries()) {
+    // A column known to have no missing value (the report's column statistics counted them) marks nothing.
+    if (noMissing?.has((design.features[f] as SurrogateFeature).name)) continue;
     markIncomplete([s], completeFit, fitDraw.length, 0, fitDraw);
     markIncomplete([s], complete, n, 0, permutationRows);
   }

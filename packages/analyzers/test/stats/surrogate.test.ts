@@ -489,6 +489,15 @@ describe('wide designs straight from the columns', () => {
           expect([...fit.columns.keys()]).toEqual([...expectedFit.columns.keys()]);
           expect(fit).toEqual(expectedFit);
           expect(surrogateSamples(design, table, 'score', permutationRows, fitDraw).fit).toBeUndefined();
+          // The features without a missing value need not be swept for them: the same samples.
+          const noMissing = new Set(
+            design.features
+              .map((f) => table.columns.get(f.name)!)
+              .filter((c) => (c.kind === 'numeric' ? !c.values.some(Number.isNaN) : !c.codes.includes(-1)))
+              .map((c) => c.name),
+          );
+          const swept = surrogateSamples(design, table, 'score', permutationRows, fitDraw, choose, noMissing);
+          expect(swept).toEqual(got);
         },
       ),
       { seed: 32, numRuns: 60 },
