@@ -161,7 +161,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     current,
     spec,
     fitted,
-    input.explain ?? { protected: [], proxies: [] },
+    { ...(input.explain ?? { protected: [], proxies: [] }), noMissing: columnsWithoutMissing(columns) },
     input.spilled,
     parallelism,
   );
@@ -401,5 +401,20 @@ function sections(
     performance: status(performance !== undefined && !('estimatedAccuracy' in performance), outcome(), 'not computed'),
     curves: status(curves, curvesReason, 'needs both classes among the labelled rows'),
     fairness: status(fairnessReason === undefined && analysis.fairness.length > 0, fairnessReason, 'not computed'),
+  };
+}
+
+/**
+ * The numeric columns each file has no missing value in, as the exact column statistics counted them (a binned
+ * column is left out): the surrogate's samples need not look for missing values there (decision 0032).
+ */
+function columnsWithoutMissing(columns: readonly NumericColumnResult[]): {
+  reference: Set<string>;
+  current: Set<string>;
+} {
+  const exact = columns.filter((c) => !c.binned);
+  return {
+    reference: new Set(exact.filter((c) => c.summary.reference.missing === 0).map((c) => c.name)),
+    current: new Set(exact.filter((c) => c.summary.current.missing === 0).map((c) => c.name)),
   };
 }

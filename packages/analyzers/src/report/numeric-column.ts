@@ -7,7 +7,7 @@ import type { SpilledColumn } from '@vigil/core';
 import { numericAccumulatorFromSorted, type NumericAccumulator } from '../accumulator/window-accumulator';
 import { quantileSorted } from '../profile/binning';
 import { fitNumericWithSum, type NumericProfile } from '../profile/reference-profile';
-import { sortDecimalPair, sortFinite } from '../sort/sort-finite';
+import { PAIR_SLACK, sortDecimalPair, sortFinite } from '../sort/sort-finite';
 import { ksPValue } from '../stats/ks';
 import { ksAndWasserstein1 } from '../stats/wasserstein';
 import type { NumericSummary, ValueDistribution } from './report-types';
@@ -111,8 +111,8 @@ export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult
   const pair = sortDecimalPair(
     reference,
     current,
-    buffer(SORTED, reference.length),
-    buffer(SORTED + 1, current.length),
+    buffer(SORTED, reference.length + PAIR_SLACK),
+    buffer(SORTED + 1, current.length + PAIR_SLACK),
   );
   const refSorted = pair?.u ?? sortFinite(reference, buffer(SORTED, reference.length));
   const curSorted = pair?.v ?? sortFinite(current, buffer(SORTED + 1, current.length));

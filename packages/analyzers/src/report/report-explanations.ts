@@ -14,12 +14,12 @@ import { attributionNdcg, rankFeatures } from '../stats/ndcg';
 import { attributionShare } from '../stats/protected-share';
 import {
   accumulateSurrogate,
-  completeSurrogateRows,
   emptySurrogate,
   solveSurrogate,
   surrogateColumns,
   surrogateDesign,
   surrogatePermutationImportanceColumns,
+  surrogateSamples,
   type SurrogateDesign,
   type SurrogateFit,
 } from '../stats/surrogate';
@@ -50,6 +50,11 @@ export interface ExplainOptions {
   readonly k?: number;
   /** Products of XᵀX one file's surrogate may take before its rows are sampled. @defaultValue {@link SURROGATE_FIT_PRODUCTS} */
   readonly surrogateFitProducts?: number;
+  /**
+   * Numeric columns of each file that have no missing value (the report's column statistics counted them): the
+   * surrogate's samples do not look for missing values in them. @defaultValue none: every column is looked through
+   */
+  readonly noMissing?: { readonly reference: ReadonlySet<string>; readonly current: ReadonlySet<string> };
 }
 
 /** Numeric columns of each file held in a spill file instead of its table (a report beyond its memory budget). */
@@ -102,7 +107,13 @@ export async function reportExplanationsInParallel(
   const shared = sharedColumns(reference, plan);
   const inWorker = explainInWorker(
     shared
-      ? { design: plan.design, score: plan.score, fitRows: plan.fitRows, table: shared }
+      ? {
+          design: plan.design,
+          score: plan.score,
+          fitRows: plan.fitRows,
+          table: shared,
+          ...(plan.options.noMissing ? { noMissing: plan.options.noMissing.reference } : {}),
+        }
       : {
           design: plan.design,
           score: plan.score,
@@ -140,12 +151,14 @@ export interface ExplainTableJob {
   fitRows: number;
   /** The feature and score columns only. */
   table: Table;
+  /** Its numeric columns without a missing value ({@link ExplainOptions}' `noMissing`). */
+  noMissing?: ReadonlySet<string>;
 }
 
 /** What the explanations worker runs for either kind of job. */
 export function explainJob(job: ExplainJob): FileExplanation {
   if (!('table' in job)) return explainSampledFile(job);
-  const draws = drawSamples(job.table, undefined, job.design, job.score, job.fitRows);
+  const draws = drawSamples(job.table, undefined, job.design, job.score, job.fitRows, job.noMissing);
   return explainDraws(job.design, job.score, job.table, undefined, draws);
 }
 
@@ -226,8 +239,8 @@ function planExplanations(
   const fitRows = surrogateFitRows(design.columns.length, options.surrogateFitProducts);
   return {
     draws: memoDraws({
-      reference: () => drawSamples(reference, spilled.reference, design, score, fitRows),
-      current: () => drawSamples(current, spilled.current, design, score, fitRows),
+      reference: () => drawSamples(reference, spilled.reference, design, score, fitRows, options.noMissing?.reference),
+      current: () => drawSamples(current, spilled.current, design, score, fitRows, options.noMissing?.current),
     }),
     tables: { reference, current },
     spilled,
@@ -567,6 +580,7 @@ function drawSamples(
   design: SurrogateDesign,
   score: string,
   fitRows: number,
+  noMissing?: ReadonlySet<string>,
 ): Draws {
   const random = seededRandom(PERMUTATION_SEED);
   const permutationRows = seededSample(table.rowCount, PERMUTATION_ROWS, random);
@@ -586,18 +600,25 @@ function drawSamples(
     }
     return out;
   };
-  // Rows of `read`, straight from its columns: neither sample is copied whole before its rows are chosen.
-  const complete = completeSurrogateRows(design, read, score, at(fitDraw));
-  const chosen =
-    complete.length > fitRows
-      ? Int32Array.from(seededSample(complete.length, fitRows), (k) => complete[k] as number)
-      : complete;
-  // Only the columns the fit reads go into its sample (and to the worker).
-  const needed = new Set([score, ...design.features.map((f) => f.name)]);
-  const fitColumns = { ...read, columns: new Map([...read.columns].filter(([name]) => needed.has(name))) };
+  // Rows of `read`, straight from its columns: neither sample is copied whole before its rows are chosen; the
+  // missing values of both are found in one sweep of the columns, and the fit's chosen rows are copied in the sweep
+  // that writes the permutation's design (decision 0032). Only the columns the fit reads go into its sample (and to
+  // the worker).
+  const { permutation, fit } = surrogateSamples(
+    design,
+    read,
+    score,
+    at(permutationRows),
+    at(fitDraw),
+    (complete) =>
+      complete.length > fitRows
+        ? Int32Array.from(seededSample(complete.length, fitRows), (k) => complete[k] as number)
+        : complete,
+    noMissing,
+  );
   return {
-    permutation: surrogateColumns(design, read, score, at(permutationRows)),
-    fit: selectRows(fitColumns, chosen),
+    permutation,
+    fit,
     random,
   };
 }

@@ -5,7 +5,7 @@
  * the upper triangle of XᵀX), so buckets merge by addition, survive restarts as JSON, and a window is solved from
  * the sum of its buckets. The solve is a float64 Cholesky in TypeScript, not tfjs (docs/decisions/0014).
  */
-import { MISSING_CODE, VigilError, type Table } from '@vigil/core';
+import { MISSING_CODE, VigilError, type Column, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asCategorical, asNumeric, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
 import { gramBlocks, type GramBlocks } from './gram-kernel';
@@ -539,6 +539,97 @@ export function surrogateColumns(
   // Compacted in place, column by column: each value moves to a lower index than any still to be read.
   for (let i = 0; i < p; i++) for (let k = 0, t = i * m; k < n; k++) if (complete[k]) x[t++] = x[i * n + k] as number;
   return { x: x.subarray(0, p * m), y };
+}
+
+/**
+ * A sampled file's two samples at once: the permutation's design at `permutationRows`, as {@link surrogateColumns}
+ * gives it, and the complete rows of the fit's draw `fitDraw`, as {@link completeSurrogateRows} gives them (both
+ * lists of table rows, ascending). The same arrays to the bit, from fewer passes over the table: one sweep marks
+ * each column's missing values at both samples' rows (the column's second read hits the cache the first filled),
+ * then the permutation's values are written at its complete rows only. Taken apart, the two functions read every
+ * column of a 1,000-column file twice from memory, wrote the permutation's design at all 20,000 drawn rows (160 MB,
+ * first-touched) and then compacted it to the ~37% that are complete (decision 0032). `choose` picks the fit's rows
+ * from the draw's complete ones: its sample (`fit`: selectRows of the score and feature columns) is then copied in
+ * the second sweep. The features named in `noMissing` must have no missing value in `table`: they are not swept for
+ * missing values (most columns of a wide file have none, and the report has counted them).
+ */
+export function surrogateSamples(
+  design: SurrogateDesign,
+  table: Table,
+  score: string,
+  permutationRows: Int32Array,
+  fitDraw: Int32Array,
+  choose?: (fitComplete: Int32Array) => Int32Array,
+  noMissing?: ReadonlySet<string>,
+): { permutation: { x: Float64Array; y: Float64Array }; fitComplete: Int32Array; fit?: Table } {
+  const p = design.columns.length;
+  const scores = asNumeric(table, requireColumn(table, score)).values;
+  const sources = featureSources(design, table);
+  const n = permutationRows.length;
+  const completeFit = new Uint8Array(fitDraw.length).fill(1);
+  const complete = new Uint8Array(n).fill(1);
+  for (let k = 0; k < fitDraw.length; k++)
+    if (Number.isNaN(surrogateTarget(design, scores[fitDraw[k] as number] as number))) completeFit[k] = 0;
+  for (let k = 0; k < n; k++)
+    if (Number.isNaN(surrogateTarget(design, scores[permutationRows[k] as number] as number))) complete[k] = 0;
+  for (const [f, s] of sources.entries()) {
+    // A column known to have no missing value (the report's column statistics counted them) marks nothing.
+    if (noMissing?.has((design.features[f] as SurrogateFeature).name)) continue;
+    markIncomplete([s], completeFit, fitDraw.length, 0, fitDraw);
+    markIncomplete([s], complete, n, 0, permutationRows);
+  }
+  const fitComplete = keptRows(fitDraw, completeFit);
+  const kept = keptRows(permutationRows, complete);
+  const m = kept.length;
+  const y = new Float64Array(m);
+  for (let k = 0; k < m; k++) y[k] = surrogateTarget(design, scores[kept[k] as number] as number);
+  const x = new Float64Array(p * m);
+  const chosen = choose?.(fitComplete);
+  const fitColumns = new Map<string, Column>();
+  for (const [f, s] of sources.entries()) {
+    // The fit's rows of the same column while it is in the cache (selectRows' copy of it, to the bit).
+    const name = (design.features[f] as SurrogateFeature).name;
+    if (chosen) fitColumns.set(name, selectColumn(name, requireColumn(table, name), chosen));
+    if (s.kind === 'numeric') {
+      const { values, mean, scale } = s;
+      const at = s.at * m;
+      for (let k = 0; k < m; k++) x[at + k] = ((values[kept[k] as number] as number) - mean) / scale;
+    } else {
+      const { codes, slot } = s;
+      for (let k = 0; k < m; k++) {
+        const j = slot[codes[kept[k] as number] as number] as number;
+        if (j >= 0) x[(s.at + j) * m + k] = 1;
+      }
+    }
+  }
+  if (!chosen) return { permutation: { x, y }, fitComplete };
+  if (!fitColumns.has(score)) fitColumns.set(score, selectColumn(score, requireColumn(table, score), chosen));
+  // In the table's order of columns, as selectRows of the table narrowed to the score and the features gives them.
+  const columns = new Map(
+    [...table.columns.keys()].filter((name) => fitColumns.has(name)).map((name) => [name, fitColumns.get(name)!]),
+  );
+  return { permutation: { x, y }, fitComplete, fit: { source: table.source, rowCount: chosen.length, columns } };
+}
+
+/** `column` at `rows`, as selectRows copies it. */
+function selectColumn(name: string, column: Column, rows: Int32Array): Column {
+  if (column.kind === 'numeric') {
+    const values = new Float64Array(rows.length);
+    for (let k = 0; k < rows.length; k++) values[k] = column.values[rows[k] as number] as number;
+    return { name, kind: 'numeric', values };
+  }
+  const codes = new Int32Array(rows.length);
+  for (let k = 0; k < rows.length; k++) codes[k] = column.codes[rows[k] as number] as number;
+  return { name, kind: 'categorical', categories: column.categories, codes };
+}
+
+/** The entries of `rows` whose flag in `complete` is 1, in order. */
+function keptRows(rows: Int32Array, complete: Uint8Array): Int32Array {
+  let m = 0;
+  for (let k = 0; k < rows.length; k++) if (complete[k]) m++;
+  const out = new Int32Array(m);
+  for (let k = 0, t = 0; k < rows.length; k++) if (complete[k]) out[t++] = rows[k] as number;
+  return out;
 }
 
 export interface SurrogateFit {

@@ -17,6 +17,7 @@ import {
   surrogateColumns,
   surrogatePermutationImportanceColumns,
   surrogateRows,
+  surrogateSamples,
   SURROGATE_BLOCKED_COLUMNS,
   type SurrogateFit,
   type SurrogateAccumulator,
@@ -448,6 +449,59 @@ describe('wide designs straight from the columns', () => {
       for (let r = 0; r < m; r++) for (let i = 0; i < p; i++) transposed[i * m + r] = rowsOf.x[r * p + i]!;
       expect(columns.x).toEqual(transposed);
     }
+  });
+
+  test('surrogateSamples gives surrogateColumns and completeSurrogateRows of its two samples, to the bit', () => {
+    // Property: random tables (numeric and categorical features, missing values in both and in the score) and
+    // two random ascending samples of their rows, overlapping or not; the fused sweep against the two functions.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 600 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (seed, numeric, rows, permutationShare, fitShare) => {
+          const wide = wideCase(seed, numeric, rows);
+          const { design } = wide;
+          // A column the surrogate does not read, first: the fit's sample leaves it out.
+          const extra: Column = { name: 'extra', kind: 'numeric', values: new Float64Array(rows).fill(1) };
+          const table: Table = { ...wide.table, columns: new Map([['extra', extra], ...wide.table.columns]) };
+          const random = seededRandom(seed + 1);
+          const draw = (share: number): Int32Array =>
+            Int32Array.from(Array.from({ length: rows }, (_, i) => i).filter(() => random() < share));
+          const permutationRows = draw(permutationShare);
+          const fitDraw = draw(fitShare);
+          // The fit's rows: every other complete row, as a seeded subset would pick some of them.
+          const choose = (complete: Int32Array): Int32Array => complete.filter((_, k) => k % 2 === 0);
+          const got = surrogateSamples(design, table, 'score', permutationRows, fitDraw, choose);
+          const expected = surrogateColumns(design, table, 'score', permutationRows);
+          const complete = completeSurrogateRows(design, table, 'score', fitDraw);
+          expect([...got.fitComplete]).toEqual([...complete]);
+          expect(got.permutation.y).toEqual(expected.y);
+          expect(got.permutation.x).toEqual(expected.x);
+          // The fit's sample is selectRows of the table narrowed to the score and the features, column order kept.
+          const needed = new Set(['score', ...design.features.map((f) => f.name)]);
+          const narrowed = { ...table, columns: new Map([...table.columns].filter(([name]) => needed.has(name))) };
+          const fit = got.fit!;
+          const expectedFit = selectRows(narrowed, choose(complete));
+          expect(fit.rowCount).toBe(expectedFit.rowCount);
+          expect([...fit.columns.keys()]).toEqual([...expectedFit.columns.keys()]);
+          expect(fit).toEqual(expectedFit);
+          expect(surrogateSamples(design, table, 'score', permutationRows, fitDraw).fit).toBeUndefined();
+          // The features without a missing value need not be swept for them: the same samples.
+          const noMissing = new Set(
+            design.features
+              .map((f) => table.columns.get(f.name)!)
+              .filter((c) => (c.kind === 'numeric' ? !c.values.some(Number.isNaN) : !c.codes.includes(-1)))
+              .map((c) => c.name),
+          );
+          const swept = surrogateSamples(design, table, 'score', permutationRows, fitDraw, choose, noMissing);
+          expect(swept).toEqual(got);
+        },
+      ),
+      { seed: 32, numRuns: 60 },
+    );
   });
 
   test('permutation importance on columns is the row-by-row computation to the bit', () => {
