@@ -29,7 +29,7 @@ export interface WindowWrite {
 export interface AnalysisWritesOptions {
   store: Pick<Store, 'transaction'>;
   evaluateIn?: (tx: Tx, analysis: AnalysedWindow) => Promise<unknown>;
-  /** Metric rows held before the group is written (bounds the memory a pass holds: about 40 windows). @defaultValue 20,000 */
+  /** Metric rows held before the group is written (bounds the memory a pass holds: about 17 windows of 30 features). @defaultValue 8,000 */
   maxRows?: number;
 }
 
@@ -53,7 +53,7 @@ export class AnalysisWrites {
     this.entries.push(write);
     this.keys.add(key);
     this.rows += write.rows.length;
-    if (this.rows >= (this.options.maxRows ?? 20_000)) await this.flush();
+    if (this.rows >= (this.options.maxRows ?? 8_000)) await this.flush();
   }
 
   /** Writes the group in one transaction; returns how many windows had their results written. */
