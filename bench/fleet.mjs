@@ -208,6 +208,7 @@ try {
     let firstCommit;
     let firstCommitted = 0;
     let ingested;
+    let atIngested;
     let caughtUp;
     let peakLag = 0;
     let peakQueued = 0;
@@ -223,6 +224,13 @@ try {
       }
       if (ingested === undefined && committed >= events) {
         ingested = now;
+        // Where the ingest ends: what the analysis after it costs is the difference to the figures at the end.
+        await sampleBackends();
+        atIngested = {
+          daemonCpuS: cpuSecondsOf(daemon.pid),
+          postgresCpuS: [...backendCpu.values()].reduce((a, b) => a + b, 0),
+          analysed: sumMetric(await scrapeMetrics(port), 'vigil_windows_analysed_total'),
+        };
         if (wal) await walStep(false);
         log(`${count} models: all ${events} committed after ${((now - started) / 1000).toFixed(1)} s`);
       }
@@ -293,6 +301,9 @@ try {
       peakRssMiB: memory?.hwmMiB,
       daemonCpuS: cpuS,
       postgresCpuS,
+      analysesAfterIngest: undefined,
+      daemonCpuMsPerAnalysisAfterIngest: undefined,
+      postgresCpuMsPerAnalysisAfterIngest: undefined,
       daemonCpuUsPerEvent: (cpuS * 1e6) / events,
       postgresCpuUsPerEvent: (postgresCpuS * 1e6) / events,
       counts: counts.rows[0],
@@ -311,6 +322,12 @@ try {
       wal,
       lagSeries,
     };
+    // The analyses after the last commit and the CPU they took (the daemon's and this database's backends'): the
+    // cost of an analysed window with no ingest beside it.
+    result.analysesAfterIngest = result.windowsAnalysed - atIngested.analysed;
+    result.daemonCpuMsPerAnalysisAfterIngest = ((cpuS - atIngested.daemonCpuS) * 1e3) / result.analysesAfterIngest;
+    result.postgresCpuMsPerAnalysisAfterIngest =
+      ((postgresCpuS - atIngested.postgresCpuS) * 1e3) / result.analysesAfterIngest;
     result.walBytesPerEvent = result.walBytes / events;
     result.tuplesPerEvent = result.tuplesWritten / events;
     result.writesPerS = result.tuplesWritten / result.caughtUpS;
@@ -320,6 +337,7 @@ try {
         `analysis caught up ${result.analysisAfterIngestS.toFixed(1)} s after the last commit (peak lag ${peakLag.toFixed(1)} s, peak queue ${peakQueued} windows); ` +
         `${result.windowsAnalysed} analyses (${result.windowsFirst} first), ${result.revisionsDeferred} revisions deferred, ${result.analysisS.toFixed(1)} s of analysis; ` +
         `peak RSS ${memory?.hwmMiB.toFixed(0)} MiB; CPU daemon ${cpuS?.toFixed(1)} s, Postgres ${postgresCpuS.toFixed(1)} s; ` +
+        `after the last commit ${result.analysesAfterIngest} analyses, CPU an analysis ${result.daemonCpuMsPerAnalysisAfterIngest.toFixed(2)} ms daemon + ${result.postgresCpuMsPerAnalysisAfterIngest.toFixed(2)} ms Postgres (at the last commit: daemon ${atIngested.daemonCpuS?.toFixed(1)} s, Postgres ${atIngested.postgresCpuS.toFixed(1)} s, ${atIngested.analysed} analyses); ` +
         `database ${(dbBytes / 2 ** 20).toFixed(0)} MiB (${result.bytesPerEvent.toFixed(0)} B/event, ${(result.bytesPerModelDay / 2 ** 20).toFixed(1)} MiB/model-day); ` +
         `${result.commits} commits, ${result.tuplesWritten} tuples written (${result.tuplesPerEvent.toFixed(1)}/event), WAL ≤ ${(result.walBytes / 2 ** 20).toFixed(0)} MiB (${result.walBytesPerEvent.toFixed(0)} B/event)`,
     );

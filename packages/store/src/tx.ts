@@ -65,7 +65,7 @@ import {
   reviewWindowItemsIn,
 } from './review-queue/review-queue';
 import type { SqlExecutor } from './sql/sql-client';
-import { markAnalysedIn, touchWindowsIn } from './stream/windows';
+import { markAnalysedIn, markAnalysedManyIn, touchWindowsIn } from './stream/windows';
 
 /** A store function with its connection bound: the same parameters after the first. */
 export type Bound<F> = F extends (sql: SqlExecutor, ...args: infer A) => infer R ? (...args: A) => R : never;
@@ -88,6 +88,7 @@ export interface MetricsOfTx {
 export interface WindowsOfTx {
   touch: Bound<typeof touchWindowsIn>;
   markAnalysed: Bound<typeof markAnalysedIn>;
+  markAnalysedMany: Bound<typeof markAnalysedManyIn>;
 }
 
 export interface IncidentsOfTx {
@@ -206,7 +207,11 @@ export function txOver(sql: SqlExecutor): Tx {
       dropPartitions: bind(sql, dropMetricPartitionsIn),
       partitions: bind(sql, metricPartitions),
     },
-    windows: { touch: bind(sql, touchWindowsIn), markAnalysed: bind(sql, markAnalysedIn) },
+    windows: {
+      touch: bind(sql, touchWindowsIn),
+      markAnalysed: bind(sql, markAnalysedIn),
+      markAnalysedMany: bind(sql, markAnalysedManyIn),
+    },
     incidents: {
       insert: bind(sql, insertIncidentIn),
       update: bind(sql, updateIncidentIn),

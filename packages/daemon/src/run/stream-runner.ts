@@ -63,6 +63,7 @@ import { BatchFlagger } from '../review/flag-batch';
 import { reviewWindowRows } from '../review/review-metrics';
 import { settleReviewQueue } from '../review/settle-review-queue';
 import { AnalysisScheduler, type ModelWork, type PassOutcome } from './analysis-scheduler';
+import { AnalysisWrites } from './analysis-writes';
 import type { RunnerMetrics } from './runner-metrics';
 import { VersionProfiles } from './version-profiles';
 
@@ -544,6 +545,13 @@ export class StreamRunner {
     const partitions = await this.options.store.windows.partitionWatermarks(work.map((w) => w.model));
     let maxEventTimes: Map<string, number> | undefined;
     let analysed = 0;
+    // The pass's windows are written together (analysis-writes.ts): one transaction for the pass, not one a window.
+    const alerts = this.options.alerts;
+    const writes = new AnalysisWrites({
+      store: this.options.store,
+      evaluateIn: alerts ? (tx, analysis) => alerts.evaluateIn(tx, analysis) : undefined,
+    });
+    const counted = () => analysed++;
     for (const { model: id, earliestEnd, sweep, force } of work) {
       const runtime = this.models.get(id);
       if (!runtime) continue;
@@ -566,14 +574,16 @@ export class StreamRunner {
         const shared = await this.sharedBuckets(due);
         let skipped = 0;
         for (const window of due) {
-          const outcome = await this.analyseWindow(runtime, window, force, shared.get(window.version));
-          if (outcome === 'analysed') analysed++;
-          else if (outcome === 'deferred') skipped++;
+          const outcome = await this.analyseWindow(runtime, window, force, writes, counted, shared.get(window.version));
+          if (outcome === 'deferred') skipped++;
         }
         // A full page of deferred revisions would come back as the same page: the next sweep looks again.
         if (due.length < limit || skipped === due.length) break;
+        // The next page is read after this one is written (its windows would be due again otherwise).
+        await this.flushWrites(writes);
       }
     }
+    await this.flushWrites(writes);
     return { watermarks, analysed };
   }
 
@@ -619,10 +629,24 @@ export class StreamRunner {
     return out;
   }
 
+  /** Writes what the pass analysed so far; the time it takes counts as analysis time. */
+  private async flushWrites(writes: AnalysisWrites): Promise<void> {
+    if (writes.size === 0) return;
+    const started = performance.now();
+    await writes.flush();
+    this.options.metrics?.analysisSeconds.inc({}, (performance.now() - started) / 1000);
+  }
+
+  /**
+   * Analyses one due window and hands its results to `writes` (written with the pass's other windows; `counted` is
+   * called once they are): 'analysed' when it has results to write, 'deferred' or 'skipped' when not.
+   */
   private async analyseWindow(
     runtime: ModelRuntime,
     window: DueWindow,
     force: boolean,
+    writes: AnalysisWrites,
+    counted: () => void,
     shared?: readonly StoredBucket<WindowAccumulator>[],
   ): Promise<'analysed' | 'deferred' | 'skipped'> {
     const started = performance.now();
@@ -633,12 +657,11 @@ export class StreamRunner {
     // an event older than the limit (a back-fill) gets here; it is counted in its bucket, and the window stays as is.
     const bucketsMs = this.options.retention?.bucketsMs;
     if (bucketsMs !== undefined && window.start < this.now() - bucketsMs) {
-      await this.options.store.transaction((tx) =>
-        tx.windows.markAnalysed(window, {
-          rows: window.analysedRows ?? 0,
-          labelledRows: window.analysedLabelledRows ?? 0,
-        }),
-      );
+      await writes.add({
+        window,
+        counts: { rows: window.analysedRows ?? 0, labelledRows: window.analysedLabelledRows ?? 0 },
+        rows: [],
+      });
       this.logger.warn(
         { model: window.model, version: window.version, windowStart: new Date(window.start).toISOString() },
         'window changed after its buckets passed retention.buckets: not analysed again',
@@ -677,9 +700,7 @@ export class StreamRunner {
     ) {
       // Every change adds rows or labels: the same counts mean the last analysis already read this change (it
       // committed while that analysis loaded the buckets). Its rows stand; the window is only marked as covered.
-      await this.options.store.transaction((tx) =>
-        tx.windows.markAnalysed(window, { rows: acc.rows, labelledRows: acc.outcome.labelled }),
-      );
+      await writes.add({ window, counts: { rows: acc.rows, labelledRows: acc.outcome.labelled }, rows: [] });
       this.deferred.delete(key);
       return 'skipped';
     }
@@ -710,11 +731,12 @@ export class StreamRunner {
     // decisions for the rules' minSamples, are stored with the window's counts (their values carry the review counts).
     const storedRows =
       review.length === 0 ? rows : rows.map((r) => ({ ...r, rows: acc.rows, labelledRows: acc.outcome.labelled }));
-    const written = await this.options.store.transaction(async (tx) => {
-      if (!(await tx.windows.markAnalysed(window, { rows: acc.rows, labelledRows: acc.outcome.labelled })))
-        return false;
-      await tx.metrics.upsertRows(storedRows);
-      await this.options.alerts?.evaluateIn(tx, {
+    const computeS = (performance.now() - started) / 1000;
+    await writes.add({
+      window,
+      counts: { rows: acc.rows, labelledRows: acc.outcome.labelled },
+      rows: storedRows,
+      alert: {
         model: window.model,
         version: window.version,
         windowStart: window.start,
@@ -722,27 +744,27 @@ export class StreamRunner {
         rows: acc.rows,
         labelledRows: acc.outcome.labelled,
         metricRows: rows,
-      });
-      return true;
-    });
-    if (written) {
-      this.options.metrics?.windowsAnalysed.inc({
-        model: window.model,
-        kind: window.analyses === 0 ? 'first' : 'revision',
-      });
-      this.options.metrics?.analysisSeconds.inc({}, (performance.now() - started) / 1000);
-      this.logger.debug(
-        {
+      },
+      written: () => {
+        counted();
+        this.options.metrics?.windowsAnalysed.inc({
           model: window.model,
-          version: window.version,
-          start: new Date(window.start).toISOString(),
-          rows: acc.rows,
-          metrics: rows.length,
-        },
-        'window analysed',
-      );
-    }
-    return written ? 'analysed' : 'skipped';
+          kind: window.analyses === 0 ? 'first' : 'revision',
+        });
+        this.options.metrics?.analysisSeconds.inc({}, computeS);
+        this.logger.debug(
+          {
+            model: window.model,
+            version: window.version,
+            start: new Date(window.start).toISOString(),
+            rows: acc.rows,
+            metrics: rows.length,
+          },
+          'window analysed',
+        );
+      },
+    });
+    return 'analysed';
   }
 
   /** The profile a version is binned and analysed with (pinned by `loadProfiles`), or none. */

@@ -51,37 +51,47 @@ export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRo
   for (const r of rows)
     byKey.set(compositeKey(r.model, r.version, r.windowStart, r.windowEnd, r.metric, r.feature, r.group), r);
   const list = [...byKey.values()];
+  // Rows of one window share its times: checked once a window, not once a row.
+  let checked: MetricRow | undefined;
   for (const r of list) {
-    wholeMs(r.windowStart, 'windowStart');
-    wholeMs(r.windowEnd, 'windowEnd');
+    if (checked === undefined || r.windowStart !== checked.windowStart || r.windowEnd !== checked.windowEnd) {
+      wholeMs(r.windowStart, 'windowStart');
+      wholeMs(r.windowEnd, 'windowEnd');
+      checked = r;
+    }
     wholeCount(r.rows, 'rows');
     wholeCount(r.labelledRows, 'labelledRows');
   }
+  // Each row's series id, by its index in `list`.
   const ids = await seriesIds(sql, list);
   const shared = await sharedHistograms(sql, list);
   const windows = new Map<
     string,
     { first: MetricRow; last: MetricRow; vals: Map<number, number | null>; details: string[] }
   >();
-  // The finite non-zero values of each window's rows by feature and group: what a row's details may point at
-  // instead of holding a copy (migration 0028).
+  // The window of each row (its key) and, by feature and group, the finite non-zero values of the window's rows: what
+  // a row's details may point at instead of holding a copy (migration 0028).
+  const windowKeys = list.map((r) => compositeKey(r.model, r.version, r.windowStart, r.windowEnd));
+  const siblingKeys = list.map((r, i) => compositeKey(windowKeys[i] as string, r.feature, r.group));
   const siblings = new Map<string, Map<number, number>>();
-  for (const r of list) {
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i] as MetricRow;
     if (r.value === null || !Number.isFinite(r.value) || r.value === 0) continue;
-    const key = compositeKey(r.model, r.version, r.windowStart, r.windowEnd, r.feature, r.group);
+    const key = siblingKeys[i] as string;
     let byValue = siblings.get(key);
     if (byValue === undefined) siblings.set(key, (byValue = new Map()));
-    if (!byValue.has(r.value)) byValue.set(r.value, ids.get(seriesKey(r)) as number);
+    if (!byValue.has(r.value)) byValue.set(r.value, ids[i] as number);
   }
-  for (const r of list) {
-    const key = compositeKey(r.model, r.version, r.windowStart, r.windowEnd);
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i] as MetricRow;
+    const key = windowKeys[i] as string;
     let w = windows.get(key);
     if (w === undefined) windows.set(key, (w = { first: r, last: r, vals: new Map(), details: [] }));
     w.last = r;
-    const id = ids.get(seriesKey(r)) as number;
+    const id = ids[i] as number;
     w.vals.set(id, r.value);
     if (r.details === undefined) continue;
-    const sibling = siblings.get(compositeKey(r.model, r.version, r.windowStart, r.windowEnd, r.feature, r.group));
+    const sibling = siblings.get(siblingKeys[i] as string);
     w.details.push(`"${id}":${detailsJson(compactDetails(r.details, id, sibling), shared)}`);
   }
   const ws = [...windows.values()];
@@ -125,13 +135,23 @@ function seriesKey(r: Pick<MetricRow, 'model' | 'version' | 'feature' | 'group'>
 }
 
 /**
- * The series id of each row's (model, version, metric, feature, group), adding the missing ones. Only keys not yet
- * known are inserted: `ON CONFLICT DO NOTHING` alone would draw an identity value for every row of every analysis.
+ * The series id of each row's (model, version, metric, feature, group), by the row's index, adding the missing ones.
+ * Only keys not yet known are inserted: `ON CONFLICT DO NOTHING` alone would draw an identity value for every row of
+ * every analysis. Each key is sent once and its id comes back by its position (not by its text: an analysis pass
+ * writes tens of thousands of rows).
  */
-async function seriesIds(sql: SqlExecutor, list: readonly MetricRow[]): Promise<Map<string, number>> {
-  const keys = new Map<string, MetricRow>();
-  for (const r of list) keys.set(seriesKey(r), r);
-  const ks = [...keys.values()];
+async function seriesIds(sql: SqlExecutor, list: readonly MetricRow[]): Promise<number[]> {
+  const position = new Map<string, number>();
+  const ks: MetricRow[] = [];
+  const of = list.map((r) => {
+    const key = seriesKey(r);
+    let at = position.get(key);
+    if (at === undefined) {
+      position.set(key, (at = ks.length));
+      ks.push(r);
+    }
+    return at;
+  });
   const params = [
     textArrayParam(ks.map((r) => r.model)),
     textArrayParam(ks.map((r) => r.version)),
@@ -139,50 +159,45 @@ async function seriesIds(sql: SqlExecutor, list: readonly MetricRow[]): Promise<
     textArrayParam(ks.map((r) => r.feature)),
     textArrayParam(ks.map((r) => r.group)),
   ];
-  const ids = new Map<string, number>();
-  const read = (result: { rows: Record<string, unknown>[] }) => {
+  const idOf: Array<number | undefined> = new Array(ks.length);
+  let found = 0;
+  const read = (result: { rows: Array<{ i: unknown; series_id: unknown }> }) => {
     for (const r of result.rows) {
-      ids.set(
-        seriesKey({
-          model: String(r.model),
-          version: String(r.version),
-          metric: String(r.metric),
-          feature: String(r.feature),
-          group: String(r.group_key),
-        }),
-        toNumber(r.series_id),
-      );
+      const at = toNumber(r.i) - 1;
+      if (idOf[at] === undefined) found++;
+      idOf[at] = toNumber(r.series_id);
     }
   };
   // The INSERT's RETURNING gives the new ids; the SELECT (same snapshot) the ones known before.
   read(
-    await sql.query<Record<string, unknown>>(
-      `WITH k AS (SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(m, v, metric, f, g)),
+    await sql.query<{ i: unknown; series_id: unknown }>(
+      `WITH k AS (SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(m, v, metric, f, g, i)),
        added AS (
          INSERT INTO vigil_metric_series (model, version, metric, feature, group_key)
          SELECT k.m, k.v, k.metric, k.f, k.g FROM k
          WHERE NOT EXISTS (SELECT 1 FROM vigil_metric_series s WHERE s.model = k.m AND s.version = k.v AND s.metric = k.metric AND s.feature = k.f AND s.group_key = k.g)
          ON CONFLICT DO NOTHING
          RETURNING series_id, model, version, metric, feature, group_key)
-       SELECT s.series_id, s.model, s.version, s.metric, s.feature, s.group_key
+       SELECT k.i, s.series_id
        FROM vigil_metric_series s JOIN k ON s.model = k.m AND s.version = k.v AND s.metric = k.metric AND s.feature = k.f AND s.group_key = k.g
-       UNION ALL SELECT * FROM added`,
+       UNION ALL SELECT k.i, a.series_id
+       FROM added a JOIN k ON a.model = k.m AND a.version = k.v AND a.metric = k.metric AND a.feature = k.f AND a.group_key = k.g`,
       params,
     ),
   );
-  if (ids.size < ks.length) {
+  if (found < ks.length) {
     // Added by another transaction after this statement's snapshot (its INSERT waited for that one to commit).
     read(
-      await sql.query<Record<string, unknown>>(
-        `SELECT s.series_id, s.model, s.version, s.metric, s.feature, s.group_key
-         FROM vigil_metric_series s JOIN UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(m, v, metric, f, g)
+      await sql.query<{ i: unknown; series_id: unknown }>(
+        `SELECT k.i, s.series_id
+         FROM vigil_metric_series s JOIN UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS k(m, v, metric, f, g, i)
            ON s.model = k.m AND s.version = k.v AND s.metric = k.metric AND s.feature = k.f AND s.group_key = k.g`,
         params,
       ),
     );
   }
-  if (ids.size < ks.length) throw new VigilError('VIGIL_INTERNAL', 'a metric series was neither found nor added');
-  return ids;
+  if (found < ks.length) throw new VigilError('VIGIL_INTERNAL', 'a metric series was neither found nor added');
+  return of.map((at) => idOf[at] as number);
 }
 
 /** A drift histogram as the analysis writes it: bin labels and reference counts (the profile's) and current counts. */

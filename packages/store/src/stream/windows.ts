@@ -6,6 +6,7 @@
 import type { SqlExecutor } from '../sql/sql-client';
 import { toIso, toMs, toNumber } from '../values';
 import { compositeKey } from '@vigil/core';
+import { int8ArrayParam, textArrayParam } from '../batch/array-params';
 
 /** A window of one model version. Times in epoch milliseconds, `end` exclusive. */
 export interface WindowKey {
@@ -269,4 +270,46 @@ export async function markAnalysedIn(
     ],
   );
   return result.rowCount === 1;
+}
+
+/**
+ * `markAnalysedIn` for many windows at once (an analysis pass writes the windows it analysed together): for each
+ * entry, in order, whether its results should be written. The windows must be distinct. Their rows are locked first,
+ * in the order batches lock them (`touchWindowsIn`), so a pass and a batch waiting for each other cannot deadlock.
+ */
+export async function markAnalysedManyIn(
+  tx: SqlExecutor,
+  entries: ReadonlyArray<{ window: DueWindow; counts: { rows: number; labelledRows: number } }>,
+): Promise<boolean[]> {
+  if (entries.length === 0) return [];
+  const sorted = [...entries].sort((a, b) => windowOrder(a.window, b.window));
+  const keys = [
+    textArrayParam(sorted.map((e) => e.window.model)),
+    textArrayParam(sorted.map((e) => e.window.version)),
+    textArrayParam(sorted.map((e) => toIso(e.window.start, 'window start'))),
+    textArrayParam(sorted.map((e) => toIso(e.window.end, 'window end'))),
+  ];
+  await tx.query(
+    `SELECT 1 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(m, v, ws, we, i)
+     JOIN vigil_windows w ON w.model = u.m AND w.version = u.v AND w.window_start = u.ws::timestamptz AND w.window_end = u.we::timestamptz
+     ORDER BY u.i FOR UPDATE OF w`,
+    keys,
+  );
+  const result = await tx.query<{ model: string; version: string; window_start: unknown; window_end: unknown }>(
+    `UPDATE vigil_windows AS w SET analysed_seq = u.seq, analysed_at = now(), analyses = w.analyses + 1, rows = u.r, labelled_rows = u.l
+     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::int8[]) AS u(m, v, ws, we, seq, r, l)
+     WHERE w.model = u.m AND w.version = u.v AND w.window_start = u.ws::timestamptz AND w.window_end = u.we::timestamptz
+       AND w.analysed_seq < u.seq
+     RETURNING w.model, w.version, w.window_start, w.window_end`,
+    [
+      ...keys,
+      int8ArrayParam(sorted.map((e) => e.window.changeSeq)),
+      int8ArrayParam(sorted.map((e) => e.counts.rows)),
+      int8ArrayParam(sorted.map((e) => e.counts.labelledRows)),
+    ],
+  );
+  const marked = new Set(
+    result.rows.map((r) => compositeKey(r.model, r.version, toMs(r.window_start), toMs(r.window_end))),
+  );
+  return entries.map((e) => marked.has(compositeKey(e.window.model, e.window.version, e.window.start, e.window.end)));
 }

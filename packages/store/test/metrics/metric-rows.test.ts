@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { MetricName } from '@vigil/core';
 import { metricRows, upsertMetricRows, type MetricRow } from '../../src/metrics/metric-rows';
 import type { SqlClient } from '../../src/sql/sql-client';
@@ -456,6 +457,60 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
     );
     expect(layouts.rows[0]).toEqual({ windows: 2, layouts: 1 });
   });
+
+  it('stores the windows of one call as one call per window would, details pointing at sibling values included (property)', async () => {
+    let run = 0;
+    const metrics: MetricName[] = ['psi', 'js', 'drifted', 'ksPValue'];
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.constant(0),
+      fc.constantFrom(0.25, 0.5, 1),
+      fc.double({ noNaN: true }),
+    );
+    const rowOf = fc.record({
+      w: fc.nat(3),
+      metric: fc.constantFrom(...metrics),
+      feature: fc.constantFrom('', 'f1', 'f2'),
+      group: fc.constantFrom('', 'sex=f'),
+      value,
+      // Details that may hold a sibling's value (stored as a pointer to it) or be absent.
+      details: fc.option(fc.record({ threshold: fc.constantFrom(0.25, 0.5, 2), note: fc.string({ maxLength: 3 }) }), {
+        nil: undefined,
+      }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(rowOf, { minLength: 1, maxLength: 40 }), async (specs) => {
+        run++;
+        const rowsOf = (model: string) =>
+          specs.map((x) =>
+            row({
+              model,
+              windowStart: T0 + x.w * 5 * MINUTE,
+              windowEnd: T0 + x.w * 5 * MINUTE + HOUR,
+              metric: x.metric,
+              feature: x.feature,
+              group: x.group,
+              value: x.value,
+              rows: 100 + x.w,
+              labelledRows: x.w,
+              ...(x.details === undefined ? {} : { details: x.details }),
+            }),
+          );
+        const together = `together-${run}`;
+        const alone = `alone-${run}`;
+        await upsertMetricRows(sql, rowsOf(together));
+        const byWindow = new Map<number, MetricRow[]>();
+        for (const r of rowsOf(alone)) byWindow.set(r.windowStart, [...(byWindow.get(r.windowStart) ?? []), r]);
+        for (const rows of byWindow.values()) await upsertMetricRows(sql, rows);
+        const read = async (model: string) =>
+          (await metricRows(sql, model, { from: T0 - HOUR, to: T0 + 2 * HOUR })).map(
+            ({ model: _m, computedAt: _c, ...rest }) => rest,
+          );
+        expect(await read(together)).toEqual(await read(alone));
+      }),
+      { numRuns: kind === 'postgres' ? 40 : 15 },
+    );
+  }, 120_000);
 });
 
 /** Byte order, as the C collation of the test databases' key columns would sort ASCII keys. */
