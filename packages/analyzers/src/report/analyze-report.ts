@@ -406,7 +406,7 @@ function sections(
 
 /**
  * The numeric columns each file has no missing value in, as the exact column statistics counted them (a binned
- * column is left out): the surrogate's samples need not look for missing values there (decision 0032).
+ * column is left out): the surrogate's samples need not look for missing values there (decision 0033).
  */
 function columnsWithoutMissing(columns: readonly NumericColumnResult[]): {
   reference: Set<string>;

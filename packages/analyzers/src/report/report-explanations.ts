@@ -602,7 +602,7 @@ function drawSamples(
   };
   // Rows of `read`, straight from its columns: neither sample is copied whole before its rows are chosen; the
   // missing values of both are found in one sweep of the columns, and the fit's chosen rows are copied in the sweep
-  // that writes the permutation's design (decision 0032). Only the columns the fit reads go into its sample (and to
+  // that writes the permutation's design (decision 0033). Only the columns the fit reads go into its sample (and to
   // the worker).
   const { permutation, fit } = surrogateSamples(
     design,

@@ -306,7 +306,7 @@ export function sortDecimalPair(
       if (inV) countsV[b] = 0;
       // A key's copies: PAIR_SLACK of them written whatever its count (the next key's copies overwrite the extra
       // ones), then the rest. Most keys of a 4-decimal column have 0 to 4 values a side, and a loop of that many iterations
-      // ended in a mispredicted branch per key and side (decision 0032).
+      // ended in a mispredicted branch per key and side (decision 0033).
       if (roomU !== null) {
         roomU[i] = x;
         roomU[i + 1] = x;

@@ -548,7 +548,7 @@ export function surrogateColumns(
  * each column's missing values at both samples' rows (the column's second read hits the cache the first filled),
  * then the permutation's values are written at its complete rows only. Taken apart, the two functions read every
  * column of a 1,000-column file twice from memory, wrote the permutation's design at all 20,000 drawn rows (160 MB,
- * first-touched) and then compacted it to the ~37% that are complete (decision 0032). `choose` picks the fit's rows
+ * first-touched) and then compacted it to the ~37% that are complete (decision 0033). `choose` picks the fit's rows
  * from the draw's complete ones: its sample (`fit`: selectRows of the score and feature columns) is then copied in
  * the second sweep. The features named in `noMissing` must have no missing value in `table`: they are not swept for
  * missing values (most columns of a wide file have none, and the report has counted them).

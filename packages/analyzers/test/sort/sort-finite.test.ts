@@ -298,7 +298,7 @@ describe('sortDecimalPair: both sides counted, then sorted and merged (KS, Wasse
           const sortedU = radixSort(u);
           const sortedV = radixSort(v);
           const pair = sortDecimalPair(u, v, new Float64Array(u.length), undefined);
-          // Outputs with room past the result (the branch-free copies, decision 0032), holding stale values.
+          // Outputs with room past the result (the branch-free copies, decision 0033), holding stale values.
           const roomy = (n: number): Float64Array => new Float64Array(n + PAIR_SLACK + (n % 3)).fill(-7.5);
           const fast = sortDecimalPair(u, v, roomy(u.length), roomy(v.length));
           expect(fast === null).toBe(pair === null);
