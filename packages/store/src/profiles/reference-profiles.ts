@@ -138,3 +138,43 @@ export async function loadPinnedProfile<P = unknown>(
     ? null
     : { fingerprint: row.fingerprint, profile: row.profile, pinnedAt: toMs(row.pinned_at) };
 }
+
+/** A reference fit kept by its fingerprint (migration 0029): the profile's JSON text as fitted, and its rows. */
+export interface StoredReferenceFit {
+  profileJson: string;
+  rows: number;
+}
+
+/** How long a fit no daemon started with is kept. */
+export const REFERENCE_FIT_UNUSED_DAYS = 30;
+
+/**
+ * The fits stored under `fingerprints` (those found), marked used now; fits unused for
+ * REFERENCE_FIT_UNUSED_DAYS are deleted first. Two statements, whatever the number of fingerprints.
+ */
+export async function loadReferenceFits(
+  sql: SqlExecutor,
+  fingerprints: readonly string[],
+): Promise<Map<string, StoredReferenceFit>> {
+  await sql.query(
+    `DELETE FROM vigil_reference_fits WHERE used_at < now() - make_interval(days => $1) AND NOT fingerprint = ANY($2::text[])`,
+    [REFERENCE_FIT_UNUSED_DAYS, fingerprints],
+  );
+  const found = new Map<string, StoredReferenceFit>();
+  if (fingerprints.length === 0) return found;
+  const result = await sql.query<{ fingerprint: string; profile_json: string; rows: string | number }>(
+    `UPDATE vigil_reference_fits SET used_at = now() WHERE fingerprint = ANY($1::text[])
+     RETURNING fingerprint, profile_json, rows`,
+    [fingerprints],
+  );
+  for (const row of result.rows) found.set(row.fingerprint, { profileJson: row.profile_json, rows: Number(row.rows) });
+  return found;
+}
+
+/** Keeps a fit under its fingerprint; one stored already (by another daemon) stays: the same inputs, the same fit. */
+export async function saveReferenceFit(sql: SqlExecutor, fingerprint: string, fit: StoredReferenceFit): Promise<void> {
+  await sql.query(
+    'INSERT INTO vigil_reference_fits (fingerprint, profile_json, rows) VALUES ($1, $2, $3) ON CONFLICT (fingerprint) DO NOTHING',
+    [fingerprint, fit.profileJson, fit.rows],
+  );
+}
