@@ -26,6 +26,7 @@ export type { StoredOffset } from './offsets/offsets';
 export type { IndexedPrediction } from './predictions/prediction-index';
 export type {
   PinnedProfile,
+  PinRequest,
   StoredRangeProfile,
   StoredReferenceFit,
   StoredReferenceProfile,
