@@ -228,7 +228,9 @@ try {
     }
     const steadyS = (done - firstCommit) / 1000;
     const startup = startupSteps(join(dir, `daemon-${n}-0.log`), startedAt, (firstCommit - started) / 1000);
-    log(`start-up of the first daemon (s from its spawn): ${JSON.stringify(startup)}`);
+    log(
+      `start-up of the first daemon (s from its spawn): ${JSON.stringify(startup)}; daemons' CPU to the first commit ${cpuAtFirstCommit.toFixed(2)} s`,
+    );
     const memory = group.map((d) => memoryOf(d.pid));
     const cpu = group.map((d) => cpuSecondsOf(d.pid));
     await sampleBackends();
@@ -299,6 +301,8 @@ try {
       postgresCpuUsPerEvent: (postgresCpuS * 1e6) / events,
       clientBackendCpuUsPerEvent: ((postgresCpuS - autovacuumCpuS) * 1e6) / events,
       startup,
+      // The daemons' CPU from their spawn to the first commit: the start-up's cost, which the load moves least.
+      cpuAtFirstCommitS: cpuAtFirstCommit,
       series,
     };
     results.push(result);
@@ -323,7 +327,7 @@ try {
       [
         'vigil run daemons',
         'wall s (from start)',
-        'first commit s',
+        'first commit s (daemon CPU s)',
         'events/s',
         'kcat ÷ vigil',
         'events/s after 1st commit',
@@ -336,7 +340,7 @@ try {
       results.map((r) => [
         r.daemons,
         r.totalS.toFixed(1),
-        (r.totalS - r.steadyS).toFixed(1),
+        `${(r.totalS - r.steadyS).toFixed(1)} (${r.cpuAtFirstCommitS.toFixed(2)})`,
         Math.round(r.eventsPerS).toLocaleString('en'),
         `${(kcatRate / r.eventsPerS).toFixed(1)}×`,
         Math.round(r.steadyEventsPerS).toLocaleString('en'),
@@ -365,8 +369,8 @@ try {
 
 /**
  * When the start-up's steps ended, in seconds from the daemon's spawn, from its JSON log at `info` (absent steps are
- * left out: a daemon at `warn` logs none): the first and the last reference fitted from a file, "vigil run started"
- * (HTTP API listening), "consuming" (the group joined), and the first commit the benchmark saw.
+ * left out: a daemon at `warn` logs none): the first and the last reference fitted from a file, the summary of the
+ * reference files (a build with decision 0032), "vigil run started" (HTTP API listening), "consuming" (the group joined), and the first commit the benchmark saw.
  */
 function startupSteps(logFile, startedAt, firstCommitS) {
   const at = {};
@@ -374,6 +378,7 @@ function startupSteps(logFile, startedAt, firstCommitS) {
     ['firstFit', 'reference profile fitted from the configured file', false],
     ['lastFit', 'reference profile fitted from the configured file', true],
     ['started', 'vigil run started', false],
+    ['referencesDone', 'reference files:', false],
     ['consuming', 'consuming', false],
   ];
   let lines = [];
@@ -391,7 +396,7 @@ function startupSteps(logFile, startedAt, firstCommitS) {
       continue;
     }
     for (const [name, msg, last] of steps)
-      if (record.msg === msg && (last || at[name] === undefined))
+      if (typeof record.msg === 'string' && record.msg.startsWith(msg) && (last || at[name] === undefined))
         at[name] = Number(((Date.parse(record.time) - startedAt) / 1000).toFixed(2));
   }
   return { ...at, firstCommit: Number(firstCommitS.toFixed(2)) };

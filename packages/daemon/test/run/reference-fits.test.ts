@@ -20,6 +20,7 @@ interface LogRecord {
   model?: string;
   fitted?: number;
   kept?: number;
+  reused?: string[];
 }
 
 function capture(): { logger: Logger; records: LogRecord[] } {
@@ -70,7 +71,14 @@ describe.each(BACKENDS)('reference fits on %s', (kind) => {
     const store = await backend.newStore();
     const first = capture();
     const cold = await fitReferenceFiles(await referenceFiles(config.models, dir), store, first.logger);
-    expect(first.records.find((r) => r.msg.startsWith('reference files:'))).toMatchObject({ fitted: 2, kept: 0 });
+    expect(first.records.find((r) => r.msg.startsWith('reference files:'))).toMatchObject({
+      fitted: 2,
+      kept: 0,
+      reused: ['b'],
+    });
+    expect(
+      first.records.filter((r) => r.msg === 'reference profile fitted from the configured file').map((r) => r.model),
+    ).toEqual(['a', 'c']);
     // a and b share one profile; c's threshold gives another fit.
     expect(cold.get('a')).toBe(cold.get('b'));
     expect(cold.get('c')).not.toBe(cold.get('a'));
@@ -90,11 +98,7 @@ describe.each(BACKENDS)('reference fits on %s', (kind) => {
     );
     expect(second.records.find((r) => r.msg.startsWith('reference files:'))).toMatchObject({ fitted: 0, kept: 2 });
     expect(second.records.filter((r) => r.msg === 'reference profile fitted from the configured file')).toEqual([]);
-    expect(
-      second.records
-        .filter((r) => r.msg.startsWith('reference profile of the configured file kept'))
-        .map((r) => r.model),
-    ).toEqual(['a', 'b', 'c']);
+    expect(second.records.find((r) => r.msg.startsWith('reference files:'))?.reused).toEqual(['a', 'b', 'c']);
     for (const id of ['a', 'b', 'c']) expect(warm.get(id)).toEqual(cold.get(id));
   });
 
