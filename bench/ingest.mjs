@@ -49,7 +49,7 @@ import {
 
 const args = benchArgs(
   'ingest',
-  'Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--settle-s S] [--fetch-kib K] [--fetch-max-kib K] [--cpu-prof DIR] [--json FILE] [--keep]',
+  'Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--settle-s S] [--fetch-kib K] [--fetch-max-kib K] [--log-level L] [--cpu-prof DIR] [--json FILE] [--keep]',
   {
     events: { type: 'string', default: '1000000' },
     models: { type: 'string', default: '6' },
@@ -62,6 +62,8 @@ const args = benchArgs(
     // refuses the key, so leave it unset for A/B runs against one.
     'fetch-kib': { type: 'string' },
     'fetch-max-kib': { type: 'string' }, // kafka.fetch.maxBytes in KiB
+    // The daemons' log level: at `info` (the default here) the start-up's steps are timed from their log lines.
+    'log-level': { type: 'string', default: 'info' },
 
     dir: { type: 'string' },
   },
@@ -148,6 +150,7 @@ try {
     const group = [];
     const loadAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     const started = performance.now();
+    const startedAt = Date.now();
     for (let i = 0; i < n; i++) {
       const cpuProfDir = args['cpu-prof'] ? join(args['cpu-prof'], `d${n}-${i}`) : undefined;
       const d = startDaemon({
@@ -157,6 +160,7 @@ try {
         port: await freePort(),
         logFile: join(dir, `daemon-${n}-${i}.log`),
         cpuProfDir,
+        logLevel: args['log-level'],
       });
       group.push(d);
       daemons.push(d);
@@ -223,6 +227,10 @@ try {
       log(`${analysed} windows analysed, none more for ${args['settle-s']} s`);
     }
     const steadyS = (done - firstCommit) / 1000;
+    const startup = startupSteps(join(dir, `daemon-${n}-0.log`), startedAt, (firstCommit - started) / 1000);
+    log(
+      `start-up of the first daemon (s from its spawn): ${JSON.stringify(startup)}; daemons' CPU to the first commit ${cpuAtFirstCommit.toFixed(2)} s`,
+    );
     const memory = group.map((d) => memoryOf(d.pid));
     const cpu = group.map((d) => cpuSecondsOf(d.pid));
     await sampleBackends();
@@ -292,6 +300,9 @@ try {
       afterStartPostgresCpuUsPerEvent: ((postgresCpuS - (postgresCpuAtListen ?? Number.NaN)) * 1e6) / events,
       postgresCpuUsPerEvent: (postgresCpuS * 1e6) / events,
       clientBackendCpuUsPerEvent: ((postgresCpuS - autovacuumCpuS) * 1e6) / events,
+      startup,
+      // The daemons' CPU from their spawn to the first commit: the start-up's cost, which the load moves least.
+      cpuAtFirstCommitS: cpuAtFirstCommit,
       series,
     };
     results.push(result);
@@ -316,6 +327,7 @@ try {
       [
         'vigil run daemons',
         'wall s (from start)',
+        'first commit s (daemon CPU s)',
         'events/s',
         'kcat ÷ vigil',
         'events/s after 1st commit',
@@ -328,6 +340,7 @@ try {
       results.map((r) => [
         r.daemons,
         r.totalS.toFixed(1),
+        `${(r.totalS - r.steadyS).toFixed(1)} (${r.cpuAtFirstCommitS.toFixed(2)})`,
         Math.round(r.eventsPerS).toLocaleString('en'),
         `${(kcatRate / r.eventsPerS).toFixed(1)}×`,
         Math.round(r.steadyEventsPerS).toLocaleString('en'),
@@ -352,6 +365,41 @@ try {
   process.exitCode = 1;
 } finally {
   await run.cleanup();
+}
+
+/**
+ * When the start-up's steps ended, in seconds from the daemon's spawn, from its JSON log at `info` (absent steps are
+ * left out: a daemon at `warn` logs none): the first and the last reference fitted from a file, the summary of the
+ * reference files (a build with decision 0034), "vigil run started" (HTTP API listening), "consuming" (the group joined), and the first commit the benchmark saw.
+ */
+function startupSteps(logFile, startedAt, firstCommitS) {
+  const at = {};
+  const steps = [
+    ['firstFit', 'reference profile fitted from the configured file', false],
+    ['lastFit', 'reference profile fitted from the configured file', true],
+    ['started', 'vigil run started', false],
+    ['referencesDone', 'reference files:', false],
+    ['consuming', 'consuming', false],
+  ];
+  let lines = [];
+  try {
+    lines = readFileSync(logFile, 'utf8').split('\n');
+  } catch {
+    return { firstCommit: firstCommitS };
+  }
+  for (const line of lines) {
+    if (!line.startsWith('{')) continue;
+    let record;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    for (const [name, msg, last] of steps)
+      if (typeof record.msg === 'string' && record.msg.startsWith(msg) && (last || at[name] === undefined))
+        at[name] = Number(((Date.parse(record.time) - startedAt) / 1000).toFixed(2));
+  }
+  return { ...at, firstCommit: Number(firstCommitS.toFixed(2)) };
 }
 
 function brokerPid() {

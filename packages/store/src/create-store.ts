@@ -38,12 +38,18 @@ import {
 import {
   loadPinnedProfile,
   loadRangeProfile,
+  loadReferenceFits,
   loadReferenceProfile,
+  loadReferenceProfiles,
   pinProfile,
+  resolvePins,
   saveRangeProfile,
+  saveReferenceFit,
   saveReferenceProfile,
   type PinnedProfile,
+  type PinRequest,
   type StoredRangeProfile,
+  type StoredReferenceFit,
   type StoredReferenceProfile,
 } from './profiles/reference-profiles';
 import { applyRetention, type RetentionLimits, type RetentionResult } from './retention/apply-retention';
@@ -152,6 +158,16 @@ export interface Store {
     /** Pins the profile a version's buckets are binned with unless one is; returns the pinned one (the first wins). */
     pin<P>(model: string, version: string, fingerprint: string, profile: P): Promise<PinnedProfile<P>>;
     loadPinned<P = unknown>(model: string, version: string): Promise<Required<PinnedProfile<P>> | null>;
+    /** `loadReference` of several pairs in one statement, keyed by `compositeKey(model, version)`. */
+    loadReferences<P = unknown>(
+      pairs: ReadonlyArray<{ model: string; version: string }>,
+    ): Promise<Map<string, StoredReferenceProfile<P>>>;
+    /** `pin` for the pairs with an offer and `loadPinned` for the others, in two statements (keyed as above). */
+    resolvePins<P>(requests: ReadonlyArray<PinRequest<P>>): Promise<Map<string, PinnedProfile<P>>>;
+    /** Reference fits stored under these fingerprints (migration 0029), marked used; old unused ones are deleted. */
+    loadFits(fingerprints: readonly string[]): Promise<Map<string, StoredReferenceFit>>;
+    /** Keeps a reference fit under its fingerprint unless one is kept. */
+    saveFit(fingerprint: string, fit: StoredReferenceFit): Promise<void>;
   };
   readonly predictions: {
     lookup(model: string, ids: readonly string[]): Promise<Map<string, IndexedPrediction>>;
@@ -274,6 +290,10 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
       loadRange: (model, from, to) => loadRangeProfile(sql, model, from, to),
       pin: (model, version, fingerprint, profile) => pinProfile(sql, model, version, fingerprint, profile),
       loadPinned: (model, version) => loadPinnedProfile(sql, model, version),
+      loadReferences: (pairs) => loadReferenceProfiles(sql, pairs),
+      resolvePins: (requests) => resolvePins(sql, requests),
+      loadFits: (fingerprints) => loadReferenceFits(sql, fingerprints),
+      saveFit: (fingerprint, fit) => saveReferenceFit(sql, fingerprint, fit),
     },
     predictions: {
       lookup: (model, ids) => lookupPredictions(sql, model, ids),

@@ -24,7 +24,14 @@ export { MIGRATIONS } from './migrations/migrations';
 export type { Migration } from './migrations/migrations';
 export type { StoredOffset } from './offsets/offsets';
 export type { IndexedPrediction } from './predictions/prediction-index';
-export type { PinnedProfile, StoredRangeProfile, StoredReferenceProfile } from './profiles/reference-profiles';
+export type {
+  PinnedProfile,
+  PinRequest,
+  StoredRangeProfile,
+  StoredReferenceFit,
+  StoredReferenceProfile,
+} from './profiles/reference-profiles';
+export { REFERENCE_FIT_UNUSED_DAYS } from './profiles/reference-profiles';
 export { createPgliteClient, openPglite } from './sql/pglite-client';
 export { holdEmbeddedDatabase } from './sql/embedded-lock';
 export type { PgliteClientOptions } from './sql/pglite-client';

@@ -1,4 +1,4 @@
-import { isVigilError, type MetricName } from '@vigil/core';
+import { compositeKey, isVigilError, type MetricName } from '@vigil/core';
 import type { Batch, BucketDelta, MergeAccumulators } from '../src/batch/apply-batch';
 import type { LabelMatch } from '../src/stream/labels';
 import type { Store } from '../src/create-store';
@@ -600,6 +600,40 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     expect(await store.profiles.pin('m-pin', '1', 'bbb', { bins: [2] })).toEqual({ ...first, profile: { bins: [1] } });
     expect(await store.profiles.loadPinned('m-pin', '1')).toEqual({ ...first, profile: { bins: [1] } });
     expect((await store.profiles.pin('m-pin', '2', 'bbb', { bins: [2] })).fingerprint).toBe('bbb');
+  });
+
+  it('pins and reads several versions at once as pin and loadPinned do one at a time', async () => {
+    const shared = { bins: [5] };
+    await store.profiles.pin('m-many', 'old', 'kept', { bins: [0] });
+    const pins = await store.profiles.resolvePins([
+      // Two new versions offered one profile object (sent once), one pinned before to another, one offered nothing.
+      { model: 'm-many', version: 'a', offer: { fingerprint: 'fff', profile: shared } },
+      { model: 'm-many', version: 'b', offer: { fingerprint: 'fff', profile: shared } },
+      { model: 'm-many', version: 'old', offer: { fingerprint: 'fff', profile: shared } },
+      { model: 'm-many', version: 'none' },
+    ]);
+    const key = (v: string) => compositeKey('m-many', v);
+    expect(pins.get(key('a'))).toEqual({ fingerprint: 'fff', pinnedAt: expect.any(Number) });
+    expect(pins.get(key('old'))).toEqual({ fingerprint: 'kept', profile: { bins: [0] }, pinnedAt: expect.any(Number) });
+    expect(pins.has(key('none'))).toBe(false);
+    // The same rows as one pin at a time leaves.
+    expect(await store.profiles.loadPinned('m-many', 'b')).toEqual({ ...pins.get(key('b')), profile: shared });
+    expect(await store.profiles.pin('m-many', 'a', 'fff', shared)).toEqual(pins.get(key('a')));
+    // Read without an offer: the pinned profile itself.
+    expect((await store.profiles.resolvePins([{ model: 'm-many', version: 'a' }])).get(key('a'))).toEqual({
+      ...pins.get(key('a')),
+      profile: shared,
+    });
+
+    await store.profiles.saveReference('m-many', 'a', { bins: [7] });
+    await store.profiles.saveReference('m-many', 'a', { bins: [8] });
+    const stored = await store.profiles.loadReferences([
+      { model: 'm-many', version: 'a' },
+      { model: 'm-many', version: 'b' },
+    ]);
+    expect([...stored.keys()]).toEqual([key('a')]);
+    expect(stored.get(key('a'))).toEqual(await store.profiles.loadReference('m-many', 'a'));
+    expect(stored.get(key('a'))!.profile).toEqual({ bins: [8] });
   });
 
   it('reports a failed statement as VIGIL_STORE_QUERY with its SQLSTATE', async () => {

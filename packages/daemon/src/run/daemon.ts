@@ -11,7 +11,6 @@
  * maintenance passes, and stops it.
  */
 import { createServer, type Server } from 'node:http';
-import { resolve } from 'node:path';
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { createAlerting, type Alerting, type AlertingOptions } from '@vigil/alerts';
 import {
@@ -28,10 +27,10 @@ import type { Store } from '@vigil/store';
 import { alertDeliveryMetrics } from '../http/alert-metrics';
 import { createHttpApi } from '../http/http-api';
 import { PrometheusRegistry } from '../http/prometheus-registry';
-import { fitModelReference } from '../pipeline/fit-reference';
 import { RangeReferences } from '../pipeline/range-reference';
 import { ReviewQueueService } from '../review/review-queue-service';
 import { deadLetterTopic } from './dead-letter-topic';
+import { fitReferenceFiles, referenceFiles } from './reference-fits';
 import { runnerMetrics } from './runner-metrics';
 import { StreamRunner, type StreamRunnerOptions, type WindowAlerts } from './stream-runner';
 
@@ -106,7 +105,7 @@ export interface DaemonOptions {
   config: VigilConfig;
   /** The configuration's directory: reference files are relative to it. */
   configDir: string;
-  /** Opens the store (after the reference files are fitted, so a bad file fails before the database is touched). */
+  /** Opens the store (after the reference files are read, so a missing one fails before the database is touched). */
   openStore: () => Promise<Store>;
   /** How the store is named in the log (credentials redacted). */
   database: string;
@@ -307,15 +306,12 @@ export class Daemon {
   private async start(closers: Array<() => Promise<void>>): Promise<Started> {
     const o = this.options;
     const { logger, config } = o;
-    const defaultProfiles = new Map<string, ReferenceProfile>();
-    for (const model of config.models) {
-      if (!model.reference || !('file' in model.reference)) continue;
-      const { profile, rows } = await fitModelReference(model, resolve(o.configDir, model.reference.file));
-      defaultProfiles.set(model.id, profile);
-      logger.info({ model: model.id, rows }, 'reference profile fitted from the configured file');
-    }
+    // The reference files are read (and fingerprinted) before the database is opened, so a missing one fails first;
+    // then each is fitted, or its fit of an earlier start is read back (decision 0034).
+    const files = await referenceFiles(config.models, o.configDir);
     const store = await o.openStore();
     if (!o.keepStoreOpen) closers.push(() => store.close());
+    const defaultProfiles: Map<string, ReferenceProfile> = await fitReferenceFiles(files, store, logger);
 
     const registry = new PrometheusRegistry();
     const kafka = config.kafka;

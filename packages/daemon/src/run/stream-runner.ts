@@ -774,11 +774,19 @@ export class StreamRunner {
 
   private async loadProfiles(pairs: Iterable<readonly [string, string]>): Promise<void> {
     const now = this.now();
-    for (const [model, version] of pairs) {
+    const due: Array<readonly [string, string]> = [];
+    for (const pair of pairs) {
+      const cached = this.profiles.get(compositeKey(pair[0], pair[1]));
+      if (cached && (cached.profile || now - cached.checkedAt < PROFILE_RETRY_MS)) continue;
+      due.push(pair);
+    }
+    if (due.length === 0) return;
+    // All of them in a few statements: a fleet's first batches each hold versions of dozens of models.
+    const resolved = await this.versionProfiles.resolveMany(due);
+    for (const [model, version] of due) {
       const key = compositeKey(model, version);
       const cached = this.profiles.get(key);
-      if (cached && (cached.profile || now - cached.checkedAt < PROFILE_RETRY_MS)) continue;
-      const profile = await this.versionProfiles.resolve(model, version);
+      const profile = resolved.get(key);
       this.profiles.set(key, { profile, checkedAt: now });
       // A version with a profile resolves its no_reference_profile incident: when the profile appears, and on its
       // first look-up in this process (the incident may be from before a restart, or from another daemon).

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ReferenceProfile } from '@vigil/analyzers';
 import { compositeKey, type Logger } from '@vigil/core';
-import type { Store } from '@vigil/store';
+import type { PinRequest, Store } from '@vigil/store';
 
 /**
  * SHA-256 of a profile's canonical JSON (keys sorted at every level), so a profile fitted in memory and the same
@@ -40,15 +40,62 @@ export class VersionProfiles {
       return (await this.store.profiles.loadPinned<ReferenceProfile>(model, version))?.profile;
     const pinned = await this.store.profiles.pin(model, version, this.fingerprintOf(candidate), candidate);
     if (pinned.profile === undefined) return candidate;
-    const key = compositeKey(model, version);
-    if (!this.warned.has(key)) {
-      this.warned.add(key);
-      this.logger.warn(
-        { model, version, pinnedAt: new Date(pinned.pinnedAt).toISOString() },
-        `model ${model} version ${version} keeps the reference profile its traffic was first binned with; the ${stored ? 'stored' : 'configured'} profile differs and is not used (deploy a new reference as a new version)`,
-      );
-    }
+    this.warnKept(model, version, pinned.pinnedAt, stored !== null);
     return pinned.profile;
+  }
+
+  /**
+   * `resolve` of several versions, in four statements whatever their number (the first batches of a fleet hold a
+   * version of every model: one at a time that was three round trips each). Keyed by `compositeKey(model, version)`;
+   * the same pins and warnings as `resolve` one pair after the other.
+   */
+  async resolveMany(
+    pairs: ReadonlyArray<readonly [string, string]>,
+  ): Promise<Map<string, ReferenceProfile | undefined>> {
+    const wanted = new Map<string, { model: string; version: string }>();
+    for (const [model, version] of pairs) wanted.set(compositeKey(model, version), { model, version });
+    const resolved = new Map<string, ReferenceProfile | undefined>();
+    if (wanted.size === 0) return resolved;
+    const stored = await this.store.profiles.loadReferences<ReferenceProfile>([...wanted.values()]);
+    const candidates = new Map<string, ReferenceProfile>();
+    const requests: PinRequest<ReferenceProfile>[] = [];
+    for (const [key, { model, version }] of wanted) {
+      const candidate = stored.get(key)?.profile ?? this.defaults?.get(model);
+      if (candidate !== undefined) candidates.set(key, candidate);
+      requests.push({
+        model,
+        version,
+        ...(candidate === undefined
+          ? {}
+          : { offer: { fingerprint: this.fingerprintOf(candidate), profile: candidate } }),
+      });
+    }
+    const pins = await this.store.profiles.resolvePins(requests);
+    for (const [key, { model, version }] of wanted) {
+      const candidate = candidates.get(key);
+      const pinned = pins.get(key);
+      if (candidate === undefined) {
+        resolved.set(key, pinned?.profile);
+        continue;
+      }
+      if (pinned?.profile === undefined) {
+        resolved.set(key, candidate);
+        continue;
+      }
+      this.warnKept(model, version, pinned.pinnedAt, stored.has(key));
+      resolved.set(key, pinned.profile);
+    }
+    return resolved;
+  }
+
+  private warnKept(model: string, version: string, pinnedAt: number, stored: boolean): void {
+    const key = compositeKey(model, version);
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.logger.warn(
+      { model, version, pinnedAt: new Date(pinnedAt).toISOString() },
+      `model ${model} version ${version} keeps the reference profile its traffic was first binned with; the ${stored ? 'stored' : 'configured'} profile differs and is not used (deploy a new reference as a new version)`,
+    );
   }
 
   private fingerprintOf(profile: ReferenceProfile): string {

@@ -25,6 +25,7 @@ import { MIGRATION_0024_PREDICTION_INDEX_COMPACT_ROWS } from './0024-prediction-
 import { MIGRATION_0025_METRIC_POINTS } from './0025-metric-points';
 import { MIGRATION_0027_METRIC_WINDOW_FLEET_SUMMARY } from './0027-metric-window-fleet-summary';
 import { MIGRATION_0028_METRIC_DETAILS_WITHOUT_COPIES } from './0028-metric-details-without-copies';
+import { MIGRATION_0029_REFERENCE_FITS } from './0029-reference-fits';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -65,4 +66,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 25, name: 'metric-points', sql: MIGRATION_0025_METRIC_POINTS },
   { id: 27, name: 'metric-window-fleet-summary', sql: MIGRATION_0027_METRIC_WINDOW_FLEET_SUMMARY },
   { id: 28, name: 'metric-details-without-copies', sql: MIGRATION_0028_METRIC_DETAILS_WITHOUT_COPIES },
+  { id: 29, name: 'reference-fits', sql: MIGRATION_0029_REFERENCE_FITS },
 ];
