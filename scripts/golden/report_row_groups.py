@@ -1,5 +1,5 @@
 """The large golden scenario as Parquet files cut into many row groups and pages, for the spilled report's reading
-of number columns straight from their Parquet file (decision 0027): the CSVs' rows four times over (so that a 1MiB
+of number columns straight from their Parquet file (decision 0032): the CSVs' rows four times over (so that a 1MiB
 `--memory-budget`, the least there is, is below four times the files' size), row groups of 777 rows (the last short),
 data pages of ~1 KiB, dictionary pages for some columns and PLAIN (dictionary off) for others, nulls for missing
 values, Snappy. Reads the committed CSVs; writes {reference,current}-row-groups.parquet beside them.
