@@ -85,7 +85,12 @@ export interface SpilledColumn {
    * ({@link SpilledColumnDecoder}): the column names its reader, so the analysis and its worker threads load it
    * without importing the package that read the file.
    */
-  readonly parquet?: { readonly column: readonly string[]; readonly decoder: string };
+  readonly parquet?: {
+    readonly column: readonly string[];
+    readonly decoder: string;
+    /** The file's name in messages (as the user gave it), when not `path`. */
+    readonly source?: string;
+  };
 }
 
 /** What the module a {@link SpilledColumn}'s `parquet.decoder` names exports; synchronous once loaded. */

@@ -58,20 +58,32 @@ interface OpenFile {
  */
 const files = new Map<string, OpenFile>();
 
-function openFile(path: string): OpenFile {
+/** The file's name in messages: as the user gave it. */
+function nameOf(column: SpilledColumn): string {
+  return column.parquet?.source ?? column.path;
+}
+
+function openFile(column: SpilledColumn): OpenFile {
+  const { path } = column;
+  const name = nameOf(column);
   let file = files.get(path);
   if (file !== undefined) return file;
-  const fd = openSync(path, 'r');
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw formatError(name, `cannot be opened again (${(error as Error).message})`);
+  }
   try {
     const size = fstatSync(fd).size;
-    const tail = readBytes(fd, Math.max(0, size - 8), size, path);
+    const tail = readBytes(fd, Math.max(0, size - 8), size, name);
     const length = size >= 8 ? new DataView(tail.buffer).getUint32(0, true) : Number.NaN;
-    if (!(length + 8 <= size)) throw formatError(path, 'not a Parquet file any more (it changed since it was read)');
+    if (!(length + 8 <= size)) throw formatError(name, 'not a Parquet file any more (it changed since it was read)');
     let metadata: FileMetaData;
     try {
-      metadata = modules().parquetMetadata(readBytes(fd, size - length - 8, size, path));
+      metadata = modules().parquetMetadata(readBytes(fd, size - length - 8, size, name));
     } catch (error) {
-      throw formatError(path, `not a readable Parquet file any more (${(error as Error).message})`);
+      throw formatError(name, `not a readable Parquet file any more (${(error as Error).message})`);
     }
     file = { fd, size, metadata, plans: new Map() };
   } catch (error) {
@@ -94,7 +106,7 @@ function modules(): Loaded {
 }
 
 function planOf(column: SpilledColumn): { file: OpenFile; plan: NumericLeafPlan } {
-  const file = openFile(column.path);
+  const file = openFile(column);
   const names = column.parquet!.column;
   const key = names.join('.');
   let plan = file.plans.get(key);
@@ -102,7 +114,7 @@ function planOf(column: SpilledColumn): { file: OpenFile; plan: NumericLeafPlan 
     plan = numericLeafPlanSync(file.metadata, [...names], modules().parquetSchema);
     const rows = plan?.groups.reduce((sum, group) => sum + group.rows, 0);
     if (plan === undefined || rows !== column.rows || plan.groups.some((group) => group.chunk === undefined))
-      throw formatError(column.path, `column "${key}" changed since the file was read`);
+      throw formatError(nameOf(column), `column "${key}" changed since the file was read`);
     file.plans.set(key, plan);
   }
   return { file, plan };
@@ -140,16 +152,16 @@ function decodeGroup(
   column: SpilledColumn,
 ): void {
   const [start, end] = chunkRange(plan, g);
-  if (end > file.size) throw formatError(column.path, 'the file ends early (it changed since it was read)');
-  const bytes = readBytes(file.fd, start, end, column.path, true);
+  if (end > file.size) throw formatError(nameOf(column), 'the file ends early (it changed since it was read)');
+  const bytes = readBytes(file.fd, start, end, nameOf(column), true);
   const name = plan.path.join('.');
   let decoded: boolean;
   try {
     decoded = decodeLeafGroup(plan, g, bytes, into, 0, modules().compressors);
   } catch (error) {
-    throw formatError(column.path, `cannot decode Parquet column "${name}" (${(error as Error).message})`);
+    throw formatError(nameOf(column), `cannot decode Parquet column "${name}" (${(error as Error).message})`);
   }
-  if (!decoded) throw formatError(column.path, `cannot decode Parquet column "${name}" in row group ${g + 1}`);
+  if (!decoded) throw formatError(nameOf(column), `cannot decode Parquet column "${name}" in row group ${g + 1}`);
 }
 
 /**

@@ -103,7 +103,7 @@ export async function readParquet(
             path: resolve(path),
             rows,
             segments: [],
-            parquet: { column: [top], decoder: PARQUET_COLUMN_DECODER },
+            parquet: { column: [top], decoder: PARQUET_COLUMN_DECODER, source },
           };
           leaf.builder = null;
           continue;

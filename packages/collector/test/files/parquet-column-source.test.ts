@@ -2,7 +2,17 @@
  * Number columns a spilled read leaves in their Parquet file (decision 0032): decoded on demand to what the reader
  * holds in memory, and a file changed since it was read is a file error naming it, never a wrong value.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SpilledColumn } from '@vigil/core';
@@ -115,4 +125,42 @@ test("a Parquet file's float64 footprint comes from its footer (rows × columns 
   truncateSync(notParquet, 100);
   expect(await parquetDecodedBytes(notParquet)).toBeUndefined();
   expect(await parquetDecodedBytes(join(dir, 'missing.parquet'))).toBeUndefined();
+});
+
+test('a column chunk that no longer decodes is the error the in-memory reader gives, naming the file as given', async () => {
+  const path = join(dir, 'corrupt.parquet');
+  copyFileSync(join(FIXTURES, 'pages-v1.parquet'), path);
+  const { parquetMetadata } = await import('hyparquet');
+  const bytes = readFileSync(path);
+  const footer = bytes.readUInt32LE(bytes.length - 8);
+  const metadata = parquetMetadata(bytes.subarray(bytes.length - 8 - footer).buffer.slice(0) as ArrayBuffer);
+  const group = metadata.row_groups[1]!;
+  const chunk = group.columns.find((c) => c.meta_data?.path_in_schema.join('.') === 'dict_nulls')!.meta_data!;
+  const at = Number(chunk.dictionary_page_offset ?? chunk.data_page_offset);
+  // The chunk's first page header becomes bytes thrift cannot read: the footer still parses.
+  const fd = openSync(path, 'r+');
+  writeSync(fd, Buffer.alloc(16, 0xff), 0, 16, at);
+  closeSync(fd);
+  const name = 'given-name.parquet';
+  const result = await readTable(path, {
+    name,
+    spill: { path: join(dir, 'corrupt.spill'), keep: [], leaveParquet: true },
+  });
+  await loadParquetColumnSource();
+  const column = result.spilled!['dict_nulls'] as SpilledColumn;
+  let decoded: unknown;
+  try {
+    readParquetColumn(column);
+  } catch (error) {
+    decoded = error;
+  }
+  let inMemory: unknown;
+  try {
+    await readTable(path, { name });
+  } catch (error) {
+    inMemory = error;
+  }
+  expect(decoded).toMatchObject({ code: 'VIGIL_FILE_FORMAT' });
+  expect((decoded as Error).message).toBe((inMemory as Error).message);
+  expect((decoded as Error).message).toMatch(/^given-name\.parquet: cannot decode Parquet column "dict_nulls"/);
 });
