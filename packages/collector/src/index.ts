@@ -1,4 +1,5 @@
 export { readTable, readTableBytes } from './files/read-table';
+export { parquetDecodedBytes } from './files/parquet-reader';
 export { readTables } from './files/read-tables';
 export { rowLocation } from './files/row-location';
 export { FileEventSource } from './files/file-event-source';

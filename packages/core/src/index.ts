@@ -3,7 +3,15 @@ export type { VigilErrorCode, VigilErrorOptions } from './errors';
 export { createLogger, redact, silentLogger, syncWriter } from './logger';
 export type { LogFields, LogFormat, LogLevel, Logger, LoggerOptions } from './logger';
 export { MISSING_CODE, MISSING_GROUP, categoryAt, selectRows, withColumns } from './table';
-export type { CategoricalColumn, Column, FeatureKind, NumericColumn, SpilledColumn, Table } from './table';
+export type {
+  CategoricalColumn,
+  Column,
+  FeatureKind,
+  NumericColumn,
+  SpilledColumn,
+  SpilledColumnDecoder,
+  Table,
+} from './table';
 export { parseDuration, parseInstant } from './duration';
 export { seededRandom } from './seeded-random';
 export { compositeKey } from './composite-key';

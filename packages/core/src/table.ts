@@ -76,6 +76,29 @@ export function withColumns(table: Table, extra: readonly Column[]): Table {
 export interface SpilledColumn {
   readonly path: string;
   readonly rows: number;
-  /** [byteOffset, values, byteOffset, values, ...] */
+  /** [byteOffset, values, byteOffset, values, ...]; empty when the values are decoded from a Parquet file. */
   readonly segments: readonly number[];
+  /**
+   * Set for a flat number column of a Parquet file read beyond the memory budget, which is neither read up front nor
+   * written to a spill file: `path` is then the Parquet file itself and the values are decoded from its column
+   * chunks by the column job that needs them. `decoder` is the file of the module that decodes it
+   * ({@link SpilledColumnDecoder}): the column names its reader, so the analysis and its worker threads load it
+   * without importing the package that read the file.
+   */
+  readonly parquet?: {
+    readonly column: readonly string[];
+    readonly decoder: string;
+    /** The file's name in messages (as the user gave it), when not `path`. */
+    readonly source?: string;
+  };
+}
+
+/** What the module a {@link SpilledColumn}'s `parquet.decoder` names exports; synchronous once loaded. */
+export interface SpilledColumnDecoder {
+  loadParquetColumnSource(): Promise<void>;
+  /** The whole column; into the start of `into` when it is long enough, else a new array. */
+  readParquetColumn(column: SpilledColumn, into?: Float64Array): Float64Array;
+  readParquetColumnRows(column: SpilledColumn, from: number, to: number, into: Float64Array): void;
+  forEachParquetColumnPiece(column: SpilledColumn, size: number, fn: (values: Float64Array) => void): void;
+  closeParquetColumnSources(): void;
 }

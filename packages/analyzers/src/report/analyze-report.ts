@@ -28,9 +28,11 @@ import {
 import { analyzeWindow } from '../window/analyze-window';
 import { initCompute } from '../compute/compute-backend';
 import { multivariateDrift } from '../multivariate/multivariate-drift';
+import { SURROGATE_TOP_CATEGORIES } from '../stats/surrogate';
 import type { NumericColumnResult } from './numeric-column';
-import { analyzeNumericColumns } from './parallel-columns';
-import { reportExplanationsInParallel, type ExplainOptions } from './report-explanations';
+import { analyzeNumericColumns, type ColumnJobResult } from './parallel-columns';
+import { reportExplanationsInParallel, spilledSampleRows, type ExplainOptions } from './report-explanations';
+import { closeSpilledColumns, prepareSpilledColumns, type SampledColumn } from './spilled-column';
 import {
   CURVE_POINTS,
   NEW_CATEGORY_NAMES,
@@ -95,11 +97,17 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   const exactFits =
     Math.min(parallelism, Math.max(numericNames.length, 1)) * 16 * (reference.rowCount + current.rowCount) <=
     (input.memoryBudget ?? Infinity);
+  const spilled = withSampleRows(input);
+  // Columns left in their Parquet file (attributions too, which no column job reads) need their decoder on this thread.
+  await prepareSpilledColumns([
+    ...Object.values(input.spilled?.reference ?? {}),
+    ...Object.values(input.spilled?.current ?? {}),
+  ]);
   const numericColumns = analyzeNumericColumns(
     numericNames.map((name) => ({
       name,
-      reference: input.spilled?.reference?.[name] ?? asNumeric(reference, requireColumn(reference, name)).values,
-      current: input.spilled?.current?.[name] ?? asNumeric(current, requireColumn(current, name)).values,
+      reference: spilled?.reference?.[name] ?? asNumeric(reference, requireColumn(reference, name)).values,
+      current: spilled?.current?.[name] ?? asNumeric(current, requireColumn(current, name)).values,
       ...(exactFits ? {} : { binned: true }),
     })),
     parallelism,
@@ -162,9 +170,10 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
     spec,
     fitted,
     { ...(input.explain ?? { protected: [], proxies: [] }), noMissing: columnsWithoutMissing(columns) },
-    input.spilled,
+    spilled && withSamples(spilled, columns),
     parallelism,
   );
+  closeSpilledColumns();
 
   return {
     rows: { reference: reference.rowCount, current: current.rowCount },
@@ -197,6 +206,60 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
       : {}),
     generatedAt: (input.now?.() ?? new Date()).toISOString(),
   };
+}
+
+/**
+ * The spilled columns with the rows the surrogate will sample from them (`spilledSampleRows`), which the column jobs
+ * keep aside as they read each column. The design's width is worked out from the features here as the surrogate
+ * will (a numeric feature one column, a categorical one its top categories'); were it wrong, the sample would only
+ * read the columns again (`readSpilledSample`), never differ.
+ */
+function withSampleRows(input: ReportInput): ReportInput['spilled'] {
+  const { spilled, spec } = input;
+  if (spilled === undefined) return undefined;
+  let designColumns = 0;
+  for (const f of spec.features) {
+    const c = input.reference.columns.get(f.name);
+    designColumns +=
+      f.kind === 'categorical' && c?.kind === 'categorical'
+        ? Math.max(1, Math.min(c.categories.length, SURROGATE_TOP_CATEGORIES))
+        : 1;
+  }
+  const side = (
+    held: Readonly<Record<string, SpilledColumn>> | undefined,
+    table: Table,
+  ): Record<string, SampledColumn> | undefined => {
+    if (held === undefined) return undefined;
+    // One array for every column of the file: a worker is sent it once, not once a column.
+    const sampleRows = spilledSampleRows(table.rowCount, designColumns, input.explain?.surrogateFitProducts);
+    return Object.fromEntries(Object.entries(held).map(([name, column]) => [name, { ...column, sampleRows }]));
+  };
+  const reference = side(spilled.reference, input.reference);
+  const current = side(spilled.current, input.current);
+  return { ...(reference ? { reference } : {}), ...(current ? { current } : {}) };
+}
+
+/** The spilled columns with the samples their column jobs kept aside. */
+function withSamples(
+  spilled: NonNullable<ReportInput['spilled']>,
+  results: readonly ColumnJobResult[],
+): typeof spilled {
+  const byName = new Map(results.map((r) => [r.name, r.samples]));
+  const side = (
+    held: Readonly<Record<string, SpilledColumn>> | undefined,
+    which: 'reference' | 'current',
+  ): Record<string, SampledColumn> | undefined => {
+    if (held === undefined) return undefined;
+    return Object.fromEntries(
+      Object.entries(held).map(([name, column]) => {
+        const sample = byName.get(name)?.[which];
+        return [name, sample !== undefined ? { ...column, sample } : column];
+      }),
+    );
+  };
+  const reference = side(spilled.reference, 'reference');
+  const current = side(spilled.current, 'current');
+  return { ...(reference ? { reference } : {}), ...(current ? { current } : {}) };
 }
 
 /** A binned column's drift says so, with the bounds of its KS and Wasserstein (docs/report.md, "Large files"). */

@@ -1,12 +1,24 @@
 // Worker-thread entry: analyses the numeric column jobs it is sent (see parallel-columns.ts).
 import { parentPort } from 'node:worker_threads';
-import { errorMessage } from '@vigil/core';
-import { analyzeNumericColumn, type NumericColumnJob } from './numeric-column';
+import { errorMessage, VigilError } from '@vigil/core';
+import type { NumericColumnJob } from './numeric-column';
+import { analyzeColumnJob } from './parallel-columns';
+import { closeSpilledColumns, prepareSpilledColumns } from './spilled-column';
 
-parentPort?.on('message', (jobs: NumericColumnJob[]) => {
+parentPort?.on('message', async (jobs: NumericColumnJob[]) => {
   try {
-    parentPort?.postMessage({ ok: true, results: jobs.map(analyzeNumericColumn) });
+    await prepareSpilledColumns(jobs.flatMap((job) => [job.reference, job.current]));
+    const results = jobs.map(analyzeColumnJob);
+    closeSpilledColumns();
+    // The samples kept aside are moved, not copied: at 1,000 columns they are hundreds of megabytes.
+    const samples = results.flatMap((r) => (r.samples ? Object.values(r.samples) : []));
+    parentPort?.postMessage(
+      { ok: true, results },
+      samples.map((s) => s.buffer as ArrayBuffer),
+    );
   } catch (error) {
-    parentPort?.postMessage({ ok: false, message: errorMessage(error) });
+    // A file's own error (a Parquet column that no longer decodes) keeps its code: it is the user's to fix.
+    const code = error instanceof VigilError && error.code !== 'VIGIL_INTERNAL' ? error.code : undefined;
+    parentPort?.postMessage({ ok: false, message: errorMessage(error), ...(code ? { code } : {}) });
   }
 });

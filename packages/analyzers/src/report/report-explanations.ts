@@ -24,7 +24,7 @@ import {
   type SurrogateFit,
 } from '../stats/surrogate';
 import type { AttributionShareChange, ExplanationFeature, Explanations, SectionStatus } from './report-types';
-import { forEachSpilledPiece, readSpilledRows } from './spilled-column';
+import { forEachSpilledPiece, readSpilledRows, readSpilledSample } from './spilled-column';
 
 /** Columns that carry a row's attributions: `attributions.<feature>` (what NDJSON's `attributions` object reads as). */
 export const ATTRIBUTION_PREFIX = 'attributions.';
@@ -500,17 +500,8 @@ function sampleRows(table: Table, rows: Int32Array, held: Readonly<Record<string
   const sample = selectRows(table, rows);
   if (!held || Object.keys(held).length === 0) return sample;
   const columns = new Map(sample.columns);
-  for (const [name, spilledColumn] of Object.entries(held)) {
-    const values = new Float64Array(rows.length);
-    let seen = 0;
-    let k = 0;
-    forEachSpilledPiece(spilledColumn, SPILLED_BLOCK_ROWS, (piece) => {
-      for (; k < rows.length && (rows[k] as number) < seen + piece.length; k++)
-        values[k] = piece[(rows[k] as number) - seen] as number;
-      seen += piece.length;
-    });
-    columns.set(name, { name, kind: 'numeric', values });
-  }
+  for (const [name, spilledColumn] of Object.entries(held))
+    columns.set(name, { name, kind: 'numeric', values: readSpilledSample(spilledColumn, rows, SPILLED_BLOCK_ROWS) });
   return { ...sample, columns };
 }
 
@@ -567,6 +558,19 @@ interface Draws {
 
 /** Rows drawn for the fit's sample, as a multiple of the complete rows it aims at (not all rows are complete). */
 const FIT_DRAW_FACTOR = 3;
+
+/**
+ * The rows {@link drawSamples} reads from the spilled columns of a file of `rowCount` rows whose surrogate design has
+ * `designColumns` columns (ascending): the column jobs keep their values aside as they read each column
+ * (spilled-column.ts), so that the sample does not read every column again.
+ */
+export function spilledSampleRows(rowCount: number, designColumns: number, products?: number): Int32Array {
+  const permutationRows = seededSample(rowCount, PERMUTATION_ROWS, seededRandom(PERMUTATION_SEED));
+  const fitRows = surrogateFitRows(designColumns, products);
+  if (rowCount <= fitRows) return permutationRows;
+  const fitDraw = seededSample(rowCount, Math.min(rowCount, FIT_DRAW_FACTOR * fitRows));
+  return Int32Array.from(new Set([...permutationRows, ...fitDraw])).sort();
+}
 
 /**
  * Draws the file's samples. When the fit is sampled, both samples are read in one pass (a spilled file's columns

@@ -44,14 +44,21 @@ interface PageModules {
 }
 
 let modules: Promise<PageModules> | undefined;
+let loaded: PageModules | undefined;
 
-function pageModules(): Promise<PageModules> {
+/** Loads hyparquet's page-level modules (ES modules, so asynchronously) once per thread. */
+export function pageModules(): Promise<PageModules> {
   modules ??= Promise.all([
     import('hyparquet/src/column.js' as string),
     import('hyparquet/src/datapage.js' as string),
     import('hyparquet/src/schema.js' as string),
-  ]).then(([column, datapage, schema]) => ({ ...column, ...datapage, ...schema }) as PageModules);
+  ]).then(([column, datapage, schema]) => (loaded = { ...column, ...datapage, ...schema } as PageModules));
   return modules;
+}
+
+function loadedPageModules(): PageModules {
+  if (loaded === undefined) throw new Error('hyparquet page modules used before pageModules() loaded them');
+  return loaded;
 }
 
 const toNumber = (v: number | bigint): number => (typeof v === 'bigint' ? Number(v) : v);
@@ -103,6 +110,57 @@ export interface LeafPageCounts {
   general: number;
 }
 
+/** What decoding a flat number column needs, found once per column ({@link numericLeafPlan}). */
+export interface NumericLeafPlan {
+  path: string[];
+  type: TypedNumber;
+  maxDefinition: number;
+  /** hyparquet's column decoder, for the pages the typed decoder does not take. */
+  decoder: { columnName: string; type: string; element: unknown; schemaPath: SchemaTree[]; parsers: object };
+  /** Per row group: its column chunk's metadata (undefined when the group lacks the column) and its rows. */
+  groups: { chunk: ColumnChunk['meta_data']; rows: number }[];
+}
+
+/** The plan to decode the column at `path`, or undefined when it is not a flat plain number column. */
+export async function numericLeafPlan(metadata: FileMetaData, path: string[]): Promise<NumericLeafPlan | undefined> {
+  await pageModules();
+  const { parquetSchema } = await import('hyparquet');
+  return numericLeafPlanSync(metadata, path, parquetSchema);
+}
+
+/** {@link numericLeafPlan} once hyparquet's modules are loaded ({@link pageModules}). */
+export function numericLeafPlanSync(
+  metadata: FileMetaData,
+  path: string[],
+  parquetSchema: (metadata: FileMetaData) => SchemaTree,
+): NumericLeafPlan | undefined {
+  const m = loadedPageModules();
+  const { tree, chunks } = lookup(metadata, () => parquetSchema(metadata));
+  const schemaPath = m.getTreePath(tree, path);
+  const element = schemaPath[schemaPath.length - 1]?.element;
+  if (element === undefined || element.type === undefined || !NUMBER_TYPES.has(element.type)) return undefined;
+  if (element.converted_type !== undefined || element.logical_type !== undefined) return undefined;
+  if (m.getMaxRepetitionLevel(schemaPath) !== 0 || schemaPath.length !== 2) return undefined;
+  const dotted = path.join('.');
+  return {
+    path,
+    type: element.type as TypedNumber,
+    maxDefinition: m.getMaxDefinitionLevel(schemaPath),
+    decoder: { columnName: dotted, type: element.type, element, schemaPath, parsers: {} },
+    groups: metadata.row_groups.map((group, g) => ({
+      chunk: chunks[g]!.get(dotted)?.meta_data,
+      rows: Number(group.num_rows),
+    })),
+  };
+}
+
+/** The byte range [start, end) of row group `g`'s column chunk in the file. */
+export function chunkRange(plan: NumericLeafPlan, g: number): [number, number] {
+  const chunk = plan.groups[g]!.chunk!;
+  const start = Number(chunk.dictionary_page_offset ?? chunk.data_page_offset);
+  return [start, start + Number(chunk.total_compressed_size)];
+}
+
 /**
  * Fills `out` (one value per row, NaN for null) with the column at `path`; false when the column is not a flat
  * plain number column and nothing was read. v1 data pages, PLAIN or dictionary-coded, take the typed decoder;
@@ -116,100 +174,101 @@ export async function readNumericLeaf(
   compressors: unknown,
   counts?: LeafPageCounts,
 ): Promise<boolean> {
-  const m = await pageModules();
-  const { parquetSchema } = await import('hyparquet');
-  const { tree, chunks } = lookup(metadata, () => parquetSchema(metadata));
-  const schemaPath = m.getTreePath(tree, path);
-  const element = schemaPath[schemaPath.length - 1]?.element;
-  if (element === undefined || element.type === undefined || !NUMBER_TYPES.has(element.type)) return false;
-  if (element.converted_type !== undefined || element.logical_type !== undefined) return false;
-  if (m.getMaxRepetitionLevel(schemaPath) !== 0 || schemaPath.length !== 2) return false;
-  const maxDefinition = m.getMaxDefinitionLevel(schemaPath);
-  const type = element.type;
+  const plan = await numericLeafPlan(metadata, path);
+  if (plan === undefined || plan.groups.some((group) => group.chunk === undefined)) return false;
   let rowStart = 0;
-  const dotted = path.join('.');
-  for (const [g, group] of metadata.row_groups.entries()) {
-    const chunk = chunks[g]!.get(dotted)?.meta_data;
-    if (chunk === undefined) return false;
-    const decoder = {
-      columnName: path.join('.'),
-      type,
-      element,
-      schemaPath,
-      codec: chunk.codec,
-      compressors,
-      parsers: {},
-    };
-    const start = Number(chunk.dictionary_page_offset ?? chunk.data_page_offset);
-    const stop = start + Number(chunk.total_compressed_size);
+  for (let g = 0; g < plan.groups.length; g++) {
+    const [start, stop] = chunkRange(plan, g);
     const bytes = file.readChunk ? await file.readChunk(start, stop) : new Uint8Array(await file.slice(start, stop));
-    const reader: Reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
-    let dictionary: Values | undefined;
-    let typedDictionary: Float64Array | undefined;
-    let row = rowStart;
-    const end = rowStart + Number(group.num_rows);
-    while (row < end && reader.offset < bytes.length) {
-      const header = m.parquetHeader(reader);
-      const body = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
-      reader.offset += header.compressed_page_size;
-      let page: { definitionLevels: number[]; dataPage: Values };
-      let count: number;
-      let encoding: string;
-      if (header.type === 'DICTIONARY_PAGE') {
-        const plain = m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors);
-        const size = header.dictionary_page_header!.num_values;
-        if (dictionaryScratch.length < size)
-          dictionaryScratch = new Float64Array(Math.max(size, dictionaryScratch.length * 2));
-        typedDictionary = readPlainNumbers(plain, 0, type as TypedNumber, size, dictionaryScratch);
-        dictionary = typedDictionary;
-        continue;
-      } else if (header.type === 'DATA_PAGE') {
-        const daph = header.data_page_header!;
-        if (row + daph.num_values > end) return false;
-        const bytes = m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors);
-        const typed = decodeTypedPage(
-          bytes,
-          daph.encoding,
-          type as TypedNumber,
-          maxDefinition,
-          daph.num_values,
-          typedDictionary,
-          out,
-          row,
-        );
-        if (typed) {
-          row += daph.num_values;
-          if (counts) counts.typed[daph.encoding] = (counts.typed[daph.encoding] ?? 0) + 1;
-          continue;
-        }
-        page = m.readDataPage(bytes, daph, decoder);
-        count = daph.num_values;
-        encoding = daph.encoding;
-      } else if (header.type === 'DATA_PAGE_V2') {
-        page = m.readDataPageV2(body, header, decoder);
-        count = header.data_page_header_v2!.num_values;
-        encoding = header.data_page_header_v2!.encoding;
-      } else {
-        continue;
-      }
-      if (counts) counts.general++;
-      const coded = encoding.endsWith('DICTIONARY') || encoding === 'RLE';
-      if (coded && dictionary === undefined) return false;
-      const levels = page.definitionLevels;
-      const values = page.dataPage;
-      const all = levels.length === 0 || maxDefinition === 0;
-      let k = 0;
-      for (let i = 0; i < count; i++, row++) {
-        if (!all && levels[i]! < maxDefinition) {
-          out[row] = Number.NaN;
-          continue;
-        }
-        const v = values[k++]!;
-        out[row] = toNumber(coded ? dictionary![v as number]! : v);
-      }
-    }
-    if (row !== end) return false;
-    rowStart = end;
+    if (!decodeLeafGroup(plan, g, bytes, out, rowStart, compressors, counts)) return false;
+    rowStart += plan.groups[g]!.rows;
   }
   return true;
+}
+
+/**
+ * Decodes row group `g` of the column from its chunk's `bytes` into `out[rowStart, rowStart + rows)`; false when a
+ * page does not fit the group or a dictionary-coded page comes without a dictionary (the caller then reads the
+ * column another way). Synchronous, so that a column decoded from its Parquet file by a column job
+ * (parquet-column-source.ts) needs no event loop between its sorts.
+ */
+export function decodeLeafGroup(
+  plan: NumericLeafPlan,
+  g: number,
+  bytes: Uint8Array,
+  out: Float64Array,
+  rowStart: number,
+  compressors: unknown,
+  counts?: LeafPageCounts,
+): boolean {
+  const m = loadedPageModules();
+  const { type, maxDefinition } = plan;
+  const chunk = plan.groups[g]!.chunk!;
+  const decoder = { ...plan.decoder, codec: chunk.codec, compressors };
+  const reader: Reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+  let dictionary: Values | undefined;
+  let typedDictionary: Float64Array | undefined;
+  let row = rowStart;
+  const end = rowStart + plan.groups[g]!.rows;
+  while (row < end && reader.offset < bytes.length) {
+    const header = m.parquetHeader(reader);
+    const body = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
+    reader.offset += header.compressed_page_size;
+    let page: { definitionLevels: number[]; dataPage: Values };
+    let count: number;
+    let encoding: string;
+    if (header.type === 'DICTIONARY_PAGE') {
+      const plain = m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors);
+      const size = header.dictionary_page_header!.num_values;
+      if (dictionaryScratch.length < size)
+        dictionaryScratch = new Float64Array(Math.max(size, dictionaryScratch.length * 2));
+      typedDictionary = readPlainNumbers(plain, 0, type, size, dictionaryScratch);
+      dictionary = typedDictionary;
+      continue;
+    } else if (header.type === 'DATA_PAGE') {
+      const daph = header.data_page_header!;
+      if (row + daph.num_values > end) return false;
+      const bytes = m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors);
+      const typed = decodeTypedPage(
+        bytes,
+        daph.encoding,
+        type,
+        maxDefinition,
+        daph.num_values,
+        typedDictionary,
+        out,
+        row,
+      );
+      if (typed) {
+        row += daph.num_values;
+        if (counts) counts.typed[daph.encoding] = (counts.typed[daph.encoding] ?? 0) + 1;
+        continue;
+      }
+      page = m.readDataPage(bytes, daph, decoder);
+      count = daph.num_values;
+      encoding = daph.encoding;
+    } else if (header.type === 'DATA_PAGE_V2') {
+      page = m.readDataPageV2(body, header, decoder);
+      count = header.data_page_header_v2!.num_values;
+      encoding = header.data_page_header_v2!.encoding;
+    } else {
+      continue;
+    }
+    if (counts) counts.general++;
+    const coded = encoding.endsWith('DICTIONARY') || encoding === 'RLE';
+    if (coded && dictionary === undefined) return false;
+    const levels = page.definitionLevels;
+    const values = page.dataPage;
+    const all = levels.length === 0 || maxDefinition === 0;
+    let k = 0;
+    for (let i = 0; i < count; i++, row++) {
+      if (!all && levels[i]! < maxDefinition) {
+        out[row] = Number.NaN;
+        continue;
+      }
+      const v = values[k++]!;
+      out[row] = toNumber(coded ? dictionary![v as number]! : v);
+    }
+  }
+  return row === end;
 }

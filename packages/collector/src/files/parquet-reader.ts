@@ -1,12 +1,14 @@
 import type { FileHandle } from 'node:fs/promises';
-import type { Column, FeatureKind } from '@vigil/core';
+import { resolve } from 'node:path';
+import type { Column, FeatureKind, SpilledColumn } from '@vigil/core';
 import type { ColumnData, FileMetaData, ParquetParsers, SchemaTree } from 'hyparquet';
 import { ColumnBuilder } from './column-builder';
 import { badValueError, emptyFileError, formatError, requireColumns } from './file-errors';
 import { isMissingText } from './missing-values';
 import { parseNumberText } from './parse-number';
 import type { ReadTableOptions, ReadTableResult } from './read-table-options';
-import { type ChunkedFile, readNumericLeaf } from './parquet-numeric-leaf';
+import { PARQUET_COLUMN_DECODER } from './parquet-column-source';
+import { type ChunkedFile, numericLeafPlan, readNumericLeaf } from './parquet-numeric-leaf';
 import { SpillWriter } from './spill-writer';
 
 /** Struct columns spread into their fields, as in NDJSON, so an event log written as Parquet reads the same. */
@@ -44,6 +46,8 @@ export async function readParquet(
   size: number,
   source: string,
   options: ReadTableOptions = {},
+  /** The file's path, when it is a file that can be opened again: its spilled number columns are then left in it. */
+  path?: string,
 ): Promise<ReadTableResult> {
   // Loaded here rather than at the top: hyparquet and its codecs take ~0.1 s to load, which every `vigil report`
   // (and each of its file-reading worker threads) paid even when both files were CSV.
@@ -82,20 +86,41 @@ export async function readParquet(
   const builders = new Map<string, ColumnBuilder>();
   const read: string[] = [];
   const spilledNames: string[] = [];
+  // Beyond the budget, a flat number column of a file on disk is not read now at all: the column job that analyses
+  // it decodes it from the file's column chunks (parquet-column-source.ts), once. Its kind is the schema's.
+  const inPlace: Record<string, SpilledColumn> = {};
+  const leaveInPlace = options.spill?.leaveParquet === true && path !== undefined;
   for (const [top, found] of leaves) {
     for (const leaf of found) {
       if (wanted !== undefined && !wanted.has(leaf.name)) continue;
       const kind = options.types?.[leaf.name] ?? leaf.kind;
       leaf.builder = new ColumnBuilder(leaf.name, kind, 0);
+      builders.set(leaf.name, leaf.builder);
+      if (leaveInPlace && !keep.has(leaf.name) && fastLeaf(found) === leaf) {
+        const plan = await numericLeafPlan(metadata, [top]);
+        if (plan !== undefined && plan.groups.every((group) => group.chunk !== undefined)) {
+          inPlace[leaf.name] = {
+            path: resolve(path),
+            rows,
+            segments: [],
+            parquet: { column: [top], decoder: PARQUET_COLUMN_DECODER, source },
+          };
+          leaf.builder = null;
+          continue;
+        }
+      }
       // A spilled column is given its rows only while it is read, then written out and dropped.
       if (options.spill !== undefined && kind === 'numeric' && !keep.has(leaf.name))
         leaf.spill = spilledNames.push(leaf.name) - 1;
       else leaf.builder.reserve(rows, !(kind === 'numeric' && leaf.path.length === 0 && found.length === 1));
-      builders.set(leaf.name, leaf.builder);
     }
     if (found.some((leaf) => leaf.builder !== null)) read.push(top);
   }
-  const spill = options.spill !== undefined ? new SpillWriter(options.spill.path, spilledNames, 0) : undefined;
+  // No spill file at all when every spilled column stays in the Parquet file.
+  const spill =
+    options.spill !== undefined && spilledNames.length > 0
+      ? new SpillWriter(options.spill.path, spilledNames, 0)
+      : undefined;
   try {
     const scratch: ColumnBuilder[] = [];
     let failure: unknown;
@@ -148,7 +173,8 @@ export async function readParquet(
 
     const columns = new Map<string, Column>();
     const inferred: Record<string, FeatureKind> = {};
-    const spilled = spill?.finish();
+    const written = spill?.finish();
+    const spilled = options.spill !== undefined ? { ...written, ...inPlace } : undefined;
     for (const name of options.columns ?? available) {
       const builder = builders.get(name)!;
       columns.set(name, spilled?.[name] ? { name, kind: 'numeric', values: new Float64Array(0) } : builder.build());
@@ -283,4 +309,31 @@ function fileBuffer(handle: FileHandle | Uint8Array, size: number): ChunkedFile 
       return view;
     },
   };
+}
+
+/**
+ * Bytes a Parquet file's values take decoded as float64 (rows × leaf columns × 8), from its footer alone: what
+ * `vigil report` weighs against its memory budget before it reads the file, since the file's own size says little
+ * (its pages are encoded and compressed: 4 GB on disk for 8 GB of doubles). Undefined for a file that is not Parquet
+ * or whose footer does not parse, which the reader then reports in its own words.
+ */
+export async function parquetDecodedBytes(path: string): Promise<number | undefined> {
+  const { parquetMetadataAsync } = await import('hyparquet');
+  let handle: FileHandle | undefined;
+  try {
+    const { open } = await import('node:fs/promises');
+    handle = await open(path, 'r');
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.size < 12) return undefined;
+    const magic = Buffer.alloc(4);
+    await handle.read(magic, 0, 4, 0);
+    if (magic.toString('latin1') !== 'PAR1') return undefined;
+    const metadata = await parquetMetadataAsync(fileBuffer(handle, stats.size));
+    const leaves = metadata.schema.filter((element) => !element.num_children).length;
+    return Number(metadata.num_rows) * leaves * 8;
+  } catch {
+    return undefined;
+  } finally {
+    await handle?.close();
+  }
 }

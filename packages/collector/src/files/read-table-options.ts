@@ -36,6 +36,13 @@ export interface SpillOptions {
   chunkBytes?: number;
   /** Bytes of values per spilled block of CSV rows. @defaultValue 32 MiB */
   blockBytes?: number;
+  /**
+   * Leave a Parquet file's flat number columns (DOUBLE, FLOAT, INT32, INT64 without a logical type) other than the
+   * `keep` ones in the file (`SpilledColumn.parquet`): they are neither decoded now nor written to the spill file,
+   * and whoever analyses a column decodes it from the file's column chunks (@vigil/analyzers' spilled-column readers
+   * do). Only for a file read from a path; the file must not change meanwhile. @defaultValue false
+   */
+  leaveParquet?: boolean;
 }
 
 export interface ReadTableResult {
@@ -44,6 +51,9 @@ export interface ReadTableResult {
   inferred: Record<string, FeatureKind>;
   /** What the reader did that a person should know (label events joined to their predictions). */
   notes?: string[];
-  /** With `spill`: the numeric columns written to the spill file (empty in `table`). */
+  /**
+   * With `spill`: the numeric columns written to the spill file, or, with `leaveParquet`, left in their Parquet file
+   * (`SpilledColumn.parquet`); either way empty in `table`.
+   */
   spilled?: Record<string, SpilledColumn>;
 }

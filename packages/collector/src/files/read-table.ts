@@ -60,7 +60,7 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
     const head = Buffer.alloc(Math.min(stats.size, 4096));
     await handle.read(head, 0, head.length, 0);
     const format = detectFormat(source, head);
-    if (format === 'parquet') return await readParquet(handle, stats.size, source, options);
+    if (format === 'parquet') return await readParquet(handle, stats.size, source, options, path);
     if (options.spill !== undefined && format !== 'ndjson') {
       return await readCsvSpilled(handle, stats.size, source, format === 'tsv' ? 0x09 : 0x2c, {
         ...options,

@@ -20,7 +20,7 @@ import {
   type Report,
   type ReportComputation,
 } from '@vigil/analyzers';
-import { readTable, readTables, rowLocation, type ReadTableResult } from '@vigil/collector';
+import { parquetDecodedBytes, readTable, readTables, rowLocation, type ReadTableResult } from '@vigil/collector';
 import { renderReportHtml, type ReportContext } from '../report/render-html';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
@@ -293,11 +293,19 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   // groups spilled to a temporary file, then analysed a column pair at a time (docs/report.md, "Large files").
   const sizes = [await inputSize(refInput), await inputSize(curInput)];
   const estimatedInMemory = IN_MEMORY_FACTOR * (sizes[0]! + sizes[1]!);
+  // A Parquet file's size says little of its values (encoded and compressed): its footer says how many there are, so
+  // a pair whose float64 values exceed the budget is read beyond it too, decided before either file is read.
+  const decoded = await Promise.all(
+    [refInput, curInput].map((i) => (i.bytes ? undefined : parquetDecodedBytes(i.path))),
+  );
+  const decodedTotal = (decoded[0] ?? 0) + (decoded[1] ?? 0);
   // A file of 2 GiB or more cannot be read into one buffer at all, whatever the budget.
   // --review-out judges the rows' own feature values, so its files are read whole (no spilled columns).
   const spillDir =
     values['review-out'] === undefined &&
-    (estimatedInMemory > (memoryBudget as number) || sizes.some((n) => n >= MAX_WHOLE_FILE))
+    (estimatedInMemory > (memoryBudget as number) ||
+      decodedTotal > (memoryBudget as number) ||
+      sizes.some((n) => n >= MAX_WHOLE_FILE))
       ? await spillDirectory()
       : undefined;
   try {
@@ -307,8 +315,9 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       roles.label ?? 'label',
       ...groups.flatMap(groupColumns),
     ];
-    const spill = (name: string): { spill?: { path: string; keep: string[] } } =>
-      spillDir ? { spill: { path: join(spillDir.path, name), keep } } : {};
+    // A Parquet file's number columns stay in it and are decoded by the column jobs, once (decision 0035).
+    const spill = (name: string): { spill?: { path: string; keep: string[]; leaveParquet: true } } =>
+      spillDir ? { spill: { path: join(spillDir.path, name), keep, leaveParquet: true } } : {};
     const [ref, first] = (await readTables(
       [refInput, curInput].map((i, k) => ({
         path: i.path,

@@ -71,6 +71,40 @@ describe('the spilled path gives the in-memory report', () => {
     expect(whole.stdout).not.toContain('Computation:');
   });
 
+  // Both files Parquet: their number columns are not spilled but decoded from the files' own column chunks by the
+  // column jobs (decision 0035), across row groups of 777 rows, ~1 KiB pages, dictionary and PLAIN pages and nulls
+  // (scripts/golden/report_row_groups.py: the golden CSVs' rows four times over), in-process and through the built CLI's worker threads.
+  it('both files Parquet in several row groups: the columns read from the files give the in-memory report', async () => {
+    const args = [
+      '--reference',
+      join(GOLDEN, 'reference-row-groups.parquet'),
+      '--current',
+      join(GOLDEN, 'current-row-groups.parquet'),
+      '--group-columns',
+      'sex,race',
+    ];
+    const whole = await report(args);
+    const spilled = await report([...args, '--memory-budget', '1MiB']);
+    expect(spilled.report.computation).toMatchObject({ reading: 'spilled', statistics: 'exact', spilledColumns: 3 });
+    expect(withoutTime(spilled.report)).toEqual(withoutTime(whole.report));
+    spilledMultivariate(spilled.report, whole.report);
+    expect(spilled.report.explanations?.surrogate?.rows).toEqual({
+      reference: expect.any(Number),
+      current: expect.any(Number),
+    });
+    const out = join(mkdtempSync(join(dir, 'cli-pq-')), 'r.json');
+    const tmp = mkdtempSync(join(dir, 'tmp-pq-'));
+    const r = spawnSync(process.execPath, [BIN, 'report', ...args, '--json', out, '--memory-budget', '1MiB'], {
+      encoding: 'utf8',
+      env: { ...process.env, TMPDIR: tmp },
+    });
+    expect({ status: r.status, stderr: r.status === 0 ? '' : r.stderr }).toEqual({ status: 0, stderr: '' });
+    const cli = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    expect(cli.computation?.reading).toBe('spilled');
+    expect(withoutTime(cli)).toEqual(withoutTime(whole.report));
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
   it('through the built CLI, whose readers and column analyses run on worker threads, and leaves no spill file', () => {
     const tmp = mkdtempSync(join(dir, 'tmp-'));
     const run = (extra: string[]): Report => {
