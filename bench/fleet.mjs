@@ -230,6 +230,8 @@ try {
           daemonCpuS: cpuSecondsOf(daemon.pid),
           postgresCpuS: [...backendCpu.values()].reduce((a, b) => a + b, 0),
           analysed: sumMetric(await scrapeMetrics(port), 'vigil_windows_analysed_total'),
+          // The peak so far: whether the run's peak comes with ingest or with the backlog analysed after it.
+          hwmMiB: memoryOf(daemon.pid)?.hwmMiB,
         };
         if (wal) await walStep(false);
         log(`${count} models: all ${events} committed after ${((now - started) / 1000).toFixed(1)} s`);
@@ -325,6 +327,7 @@ try {
     // The analyses after the last commit and the CPU they took (the daemon's and this database's backends'): the
     // cost of an analysed window with no ingest beside it.
     result.analysesAfterIngest = result.windowsAnalysed - atIngested.analysed;
+    result.peakRssAtLastCommitMiB = atIngested.hwmMiB;
     result.daemonCpuMsPerAnalysisAfterIngest = ((cpuS - atIngested.daemonCpuS) * 1e3) / result.analysesAfterIngest;
     result.postgresCpuMsPerAnalysisAfterIngest =
       ((postgresCpuS - atIngested.postgresCpuS) * 1e3) / result.analysesAfterIngest;
@@ -336,7 +339,7 @@ try {
       `${count} models: ingest ${result.ingestS.toFixed(1)} s (${Math.round(result.eventsPerS)} events/s; ${Math.round(result.steadyEventsPerS)} after the first commit); ` +
         `analysis caught up ${result.analysisAfterIngestS.toFixed(1)} s after the last commit (peak lag ${peakLag.toFixed(1)} s, peak queue ${peakQueued} windows); ` +
         `${result.windowsAnalysed} analyses (${result.windowsFirst} first), ${result.revisionsDeferred} revisions deferred, ${result.analysisS.toFixed(1)} s of analysis; ` +
-        `peak RSS ${memory?.hwmMiB.toFixed(0)} MiB; CPU daemon ${cpuS?.toFixed(1)} s, Postgres ${postgresCpuS.toFixed(1)} s; ` +
+        `peak RSS ${memory?.hwmMiB.toFixed(0)} MiB (${atIngested.hwmMiB?.toFixed(0)} MiB at the last commit); CPU daemon ${cpuS?.toFixed(1)} s, Postgres ${postgresCpuS.toFixed(1)} s; ` +
         `after the last commit ${result.analysesAfterIngest} analyses, CPU an analysis ${result.daemonCpuMsPerAnalysisAfterIngest.toFixed(2)} ms daemon + ${result.postgresCpuMsPerAnalysisAfterIngest.toFixed(2)} ms Postgres (at the last commit: daemon ${atIngested.daemonCpuS?.toFixed(1)} s, Postgres ${atIngested.postgresCpuS.toFixed(1)} s, ${atIngested.analysed} analyses); ` +
         `database ${(dbBytes / 2 ** 20).toFixed(0)} MiB (${result.bytesPerEvent.toFixed(0)} B/event, ${(result.bytesPerModelDay / 2 ** 20).toFixed(1)} MiB/model-day); ` +
         `${result.commits} commits, ${result.tuplesWritten} tuples written (${result.tuplesPerEvent.toFixed(1)}/event), WAL ≤ ${(result.walBytes / 2 ** 20).toFixed(0)} MiB (${result.walBytesPerEvent.toFixed(0)} B/event)`,

@@ -18,6 +18,12 @@
  *   counted only when the store reads them (pipeline/batch-buckets.ts), so no accumulator lives through a batch.
  *   An operator short of memory bounds it on node's command line, where V8 reads it when the heap is created:
  *   `node --max-semi-space-size=1 …/bin.js run …` holds it at 1 MiB semi-spaces as before (NODE_OPTIONS takes it too).
+ *   With a backlog of windows analysed beside ingest, the 16 MiB semi-spaces took the peak with 100 models to
+ *   289–307 MiB; `--max-semi-space-size=8` held it at 268–284 MiB for 0–7 % more of the daemon's CPU
+ *   (bench/fleet.mjs --models 100 --hours 6, 2026-12-06), so docker-compose.yml starts the daemon with it. It cannot
+ *   be set from here: V8 reads it only when the heap is created, and changing the growth factor as the program runs
+ *   (to 1 once the semi-spaces reached 8 MiB, from a `gc` PerformanceObserver) did not hold them: they grew past it
+ *   between two reports (fleet: 295–301 MiB).
  * Measured with 100 models × 30 features (bench/memory-models.mjs, 2026-11-30, load 7–10): without these flags
  * 232–262 MiB at rest, 293 MiB at the busiest moment; with the growing factor only 239–247 / 268 MiB; with it and
  * the young generation held 134–171 / 189 MiB.

@@ -53,7 +53,6 @@ import {
   type RetentionLimits,
   type Tx,
   type Store,
-  type StoredBucket,
   type WatermarkInput,
   type WindowKey,
 } from '@vigil/store';
@@ -62,6 +61,7 @@ import { windowMetricRows } from '../pipeline/window-metrics';
 import { BatchFlagger } from '../review/flag-batch';
 import { reviewWindowRows } from '../review/review-metrics';
 import { settleReviewQueue } from '../review/settle-review-queue';
+import { AnalysisBuckets } from './analysis-buckets';
 import { AnalysisScheduler, type ModelWork, type PassOutcome } from './analysis-scheduler';
 import { AnalysisWrites } from './analysis-writes';
 import type { RunnerMetrics } from './runner-metrics';
@@ -571,10 +571,14 @@ export class StreamRunner {
       const limit = this.options.analysisBatch ?? 200;
       for (;;) {
         const due = await this.options.store.windows.due(id, watermark, limit);
-        const shared = await this.sharedBuckets(due);
+        // Sliding windows share their buckets: each is read once for the page, a few windows ahead of the walk.
+        const buckets = new AnalysisBuckets<WindowAccumulator>(
+          (model, version, from, to) => this.options.store.buckets.load<WindowAccumulator>(model, version, from, to),
+          due,
+        );
         let skipped = 0;
         for (const window of due) {
-          const outcome = await this.analyseWindow(runtime, window, force, writes, counted, shared.get(window.version));
+          const outcome = await this.analyseWindow(runtime, window, force, writes, counted, buckets);
           if (outcome === 'deferred') skipped++;
         }
         // A full page of deferred revisions would come back as the same page: the next sweep looks again.
@@ -602,33 +606,6 @@ export class StreamRunner {
     return (window.quietMs ?? Infinity) >= (options.revisionQuietMs ?? ANALYSIS_DEFAULTS.revisionQuietMs);
   }
 
-  /**
-   * Sliding windows share their buckets (a 1 h window sliding by 5 min shares 11 of its 12 with the next one): when a
-   * page of due windows holds several of one version, that version's buckets over their span are read once, not
-   * once a window. Read after the page's change_seq, like a window's own read: a change committed after it leaves
-   * the window due again.
-   */
-  private async sharedBuckets(due: readonly DueWindow[]): Promise<Map<string, StoredBucket<WindowAccumulator>[]>> {
-    const spans = new Map<string, { model: string; from: number; to: number; windows: number }>();
-    for (const w of due) {
-      const span = spans.get(w.version);
-      if (span) {
-        span.from = Math.min(span.from, w.start);
-        span.to = Math.max(span.to, w.end);
-        span.windows++;
-      } else spans.set(w.version, { model: w.model, from: w.start, to: w.end, windows: 1 });
-    }
-    const out = new Map<string, StoredBucket<WindowAccumulator>[]>();
-    for (const [version, span] of spans) {
-      if (span.windows > 1)
-        out.set(
-          version,
-          await this.options.store.buckets.load<WindowAccumulator>(span.model, version, span.from, span.to),
-        );
-    }
-    return out;
-  }
-
   /** Writes what the pass analysed so far; the time it takes counts as analysis time. */
   private async flushWrites(writes: AnalysisWrites): Promise<void> {
     if (writes.size === 0) return;
@@ -647,7 +624,7 @@ export class StreamRunner {
     force: boolean,
     writes: AnalysisWrites,
     counted: () => void,
-    shared?: readonly StoredBucket<WindowAccumulator>[],
+    pageBuckets: AnalysisBuckets<WindowAccumulator>,
   ): Promise<'analysed' | 'deferred' | 'skipped'> {
     const started = performance.now();
     const key = compositeKey(window.model, window.version, window.start, window.end);
@@ -678,14 +655,7 @@ export class StreamRunner {
     await this.loadProfiles([[window.model, window.version]]);
     const profile = this.profileOf(window.model, window.version);
     if (!profile) return 'skipped';
-    const buckets = shared
-      ? shared.filter((b) => b.bucketStart >= window.start && b.bucketStart < window.end)
-      : await this.options.store.buckets.load<WindowAccumulator>(
-          window.model,
-          window.version,
-          window.start,
-          window.end,
-        );
+    const buckets = await pageBuckets.of(window);
     // Stored buckets name groups by attribute (`sex`), so the window is analysed under those names.
     const stored = { ...batchSpec(runtime.config), groups: [...runtime.config.groups] };
     let acc = emptyAccumulator(profile, stored);
