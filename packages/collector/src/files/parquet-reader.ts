@@ -321,7 +321,10 @@ export async function parquetDecodedBytes(path: string): Promise<number | undefi
   const { parquetMetadataAsync } = await import('hyparquet');
   let handle: FileHandle | undefined;
   try {
-    const { open } = await import('node:fs/promises');
+    const { open, stat } = await import('node:fs/promises');
+    // Only a regular file has a footer to read ahead. Opening a FIFO (`--current <(…)`) would wait for its writer and
+    // take its data from the reader that needs it, so the type is checked before anything is opened.
+    if (!(await stat(path)).isFile()) return undefined;
     handle = await open(path, 'r');
     const stats = await handle.stat();
     if (!stats.isFile() || stats.size < 12) return undefined;

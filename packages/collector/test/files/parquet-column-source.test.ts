@@ -13,6 +13,7 @@ import {
   truncateSync,
   writeSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SpilledColumn } from '@vigil/core';
@@ -125,6 +126,14 @@ test("a Parquet file's float64 footprint comes from its footer (rows × columns 
   truncateSync(notParquet, 100);
   expect(await parquetDecodedBytes(notParquet)).toBeUndefined();
   expect(await parquetDecodedBytes(join(dir, 'missing.parquet'))).toBeUndefined();
+});
+
+test('a FIFO has no footer to read ahead: it is neither opened nor drained (`--current <(…)`)', async () => {
+  const fifo = join(dir, 'current.fifo');
+  execFileSync('mkfifo', [fifo]);
+  // No writer: opening the FIFO for reading would wait for one, for ever (the old code hung the report here).
+  expect(await parquetDecodedBytes(fifo)).toBeUndefined();
+  rmSync(fifo);
 });
 
 test('a column chunk that no longer decodes is the error the in-memory reader gives, naming the file as given', async () => {
