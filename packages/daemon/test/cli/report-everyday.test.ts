@@ -323,6 +323,9 @@ describe('outputs never destroy an input, and a failed write comes after the sum
 });
 
 describe('standard input, pipes and FIFOs are read as streams (before: "the file is empty")', () => {
+  // A report that waits for a writer it will never get is a failure (status null), not a worker blocked for good: these
+  // calls are synchronous, so jest's own timeout cannot end them.
+  const HANG_MS = 300_000;
   const expected = (): string =>
     execFileSync('node', [BIN, 'report', '--reference', reference, '--current', healthy], { encoding: 'utf8' });
 
@@ -340,7 +343,7 @@ describe('standard input, pipes and FIFOs are read as streams (before: "the file
     const sub = spawnSync(
       'bash',
       ['-c', `node "${BIN}" report --reference "${reference}" --current <(cat "${healthy}")`],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', timeout: HANG_MS },
     );
     expect(sub.status).toBe(0);
     expect(sub.stdout).toBe(expected());
@@ -352,7 +355,7 @@ describe('standard input, pipes and FIFOs are read as streams (before: "the file
         '-c',
         `cat "${healthy}" > "${fifo}" & node "${BIN}" report --reference "${reference}" --current "${fifo}"; wait`,
       ],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', timeout: HANG_MS },
     );
     expect(viaFifo.status).toBe(0);
     expect(viaFifo.stdout).toBe(expected());
