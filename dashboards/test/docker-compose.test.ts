@@ -55,7 +55,7 @@ describe('docker-compose.yml', () => {
     expect(service('vigil').build?.context).toBe('.');
     expect(service('vigil').build?.dockerfile_inline).toMatch(/pnpm install --frozen-lockfile && pnpm run build/);
     expect(service('vigil').build?.dockerfile_inline).toMatch(
-      /ENTRYPOINT \["node", "packages\/daemon\/dist\/bin.js"\]/,
+      /ENTRYPOINT \["node", "--max-semi-space-size=8", "packages\/daemon\/dist\/bin.js"\]/,
     );
     expect(existsSync(join(ROOT, 'packages/daemon/src/bin.ts'))).toBe(true);
     expect(service('vigil').command?.slice(0, 2)).toEqual(['run', '-c']);
