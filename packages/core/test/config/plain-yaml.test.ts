@@ -79,7 +79,7 @@ const tree: fc.Arbitrary<{ t: Tree; map: boolean }> = fc.letrec<{ node: { t: Tre
 
 /** Renders a tree as YAML: block or flow collections, comments and spacing chosen by `style`. */
 function render(node: { t: Tree; map: boolean }, style: () => number): string {
-  const isMap = (t: Tree, map: boolean): t is [string, Tree][] => map;
+  const isMap = (_t: Tree, map: boolean): _t is [string, Tree][] => map;
   const flow = (t: Tree, map: boolean): string => {
     if (typeof t === 'string') return t;
     if (isMap(t, map)) return `{ ${t.map(([k, v]) => `${k}: ${flow(v, Array.isArray(v) && isPairs(v))}`).join(', ')} }`;
@@ -235,7 +235,7 @@ describe('plain-yaml: the same as the yaml library whenever it answers', () => {
           return jest.requireActual('yaml');
         });
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const isolated = require('../../src/config/read-yaml') as typeof import('../../src/config/read-yaml');
+        const isolated = require('../../src/config/read-yaml') as { readYaml: typeof readYaml };
         expect(isolated.readYaml(text, new ConfigProblems('f.yaml'), {})).toEqual({ a: 1, b: 1 });
       });
       return loaded;
