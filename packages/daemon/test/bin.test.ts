@@ -140,7 +140,10 @@ describe('what a command loads', () => {
   const preload = join(dir, 'loaded.js');
   writeFileSync(
     preload,
-    "process.on('exit', () => process.stderr.write(`\\nprom-client loaded: ${Object.keys(require.cache).some((k) => k.includes('/prom-client/'))}\\n`));\n",
+    [
+      'const loaded = (name) => Object.keys(require.cache).some((k) => k.includes(`/${name}/`));',
+      "process.on('exit', () => process.stderr.write(`\\nprom-client loaded: ${loaded('prom-client')}, bullmq: ${loaded('bullmq')}, nodemailer: ${loaded('nodemailer')}\\n`));",
+    ].join('\n'),
   );
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_')));
   const vigil = (args: string[]) =>
@@ -153,9 +156,70 @@ describe('what a command loads', () => {
   it('vigil report does not load prom-client; vigil run does', () => {
     const report = vigil(['report', '--reference', 'reference.csv', '--current', 'current.csv']);
     expect([report.status, report.stdout]).toEqual([0, expect.stringMatching(/^Rows: reference 400, current 300$/m)]);
-    expect(report.stderr).toMatch(/\nprom-client loaded: false\n$/);
+    expect(report.stderr).toMatch(/\nprom-client loaded: false, /);
     const run = vigil(['run', '--help']);
-    expect([run.status, run.stderr]).toEqual([0, expect.stringMatching(/\nprom-client loaded: true\n$/)]);
+    expect([run.status, run.stderr]).toEqual([0, expect.stringMatching(/\nprom-client loaded: true, /)]);
+  });
+
+  // bullmq (and ioredis) and nodemailer are loaded when Redis alerting or an e-mail target is configured, not with
+  // `vigil run`'s modules: they were ~0.25 s of every start-up (docs/benchmarks.md).
+  it('vigil run loads neither bullmq nor nodemailer until its configuration asks for them', () => {
+    const run = vigil(['run', '--help']);
+    expect([run.status, run.stderr]).toEqual([
+      0,
+      expect.stringMatching(/\nprom-client loaded: true, bullmq: false, nodemailer: false\n$/),
+    ]);
+  });
+});
+
+// V8 reads --max-semi-space-size only when node creates the heap, so `vigil run` cannot set it on itself; the
+// executable puts it on node's command line (docs/scaling.md). Checked in the node process the linked executable
+// really starts: a module preloaded through NODE_OPTIONS prints node's flags and ends it before Vigil loads.
+describe("the vigil executable's node flags", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-flags-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  symlinkSync(join(__dirname, '../bin/vigil'), join(dir, 'vigil'));
+  const probe = join(dir, 'probe.js');
+  writeFileSync(probe, "process.stdout.write(JSON.stringify(process.execArgv) + '\\n'); process.exit(0);\n");
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_')));
+  const flags = (args: string[], nodeOptions = '') => {
+    const out = spawnSync('vigil', args, {
+      env: { ...env, PATH: `${dir}:${env.PATH ?? ''}`, NODE_OPTIONS: `--require ${probe} ${nodeOptions}`.trim() },
+      encoding: 'utf8',
+    });
+    expect([out.status, out.stderr]).toEqual([0, '']);
+    return JSON.parse(out.stdout) as string[];
+  };
+
+  it('vigil run starts node with 8 MiB semi-spaces, after global flags too; other commands as node starts', () => {
+    expect(flags(['run', '--config', 'vigil.yaml'])).toEqual(['--max-semi-space-size=8']);
+    expect(flags(['--no-color', '-q', 'run'])).toEqual(['--max-semi-space-size=8']);
+    expect(flags(['report', '--reference', 'run'])).toEqual([]);
+    expect(flags(['--version'])).toEqual([]);
+  });
+
+  it("a semi-space size in NODE_OPTIONS is the operator's: none is added", () => {
+    expect(flags(['run'], '--max-semi-space-size=1')).toEqual([]);
+    expect(flags(['run'], '--max_semi_space_size=2')).toEqual([]);
+  });
+
+  it('the flag reaches V8: the heap of `vigil run` is sized as node sizes it with --max-semi-space-size=8', () => {
+    // V8's heap limit counts the young generation (three semi-spaces' worth), so it tells the bound V8 was given.
+    writeFileSync(
+      probe,
+      "process.stdout.write(JSON.stringify([require('node:v8').getHeapStatistics().heap_size_limit]) + '\\n'); process.exit(0);\n",
+    );
+    const limit = (nodeFlags: string[]) =>
+      Number(
+        execFileSync(process.execPath, [...nodeFlags, '-p', "require('node:v8').getHeapStatistics().heap_size_limit"], {
+          encoding: 'utf8',
+        }),
+      );
+    const [run] = flags(['run']);
+    const [version] = flags(['--version']);
+    expect(run).toBe(limit(['--max-semi-space-size=8']));
+    expect(version).toBe(limit([]));
+    expect(run).not.toBe(version);
   });
 });
 

@@ -2,7 +2,7 @@
  * E-mail over SMTP with nodemailer. The Message-ID is derived from the notification id, so a retried e-mail is
  * the same message to every mail system that de-duplicates, and `X-Vigil-Dedup-Key` carries the incident's key.
  */
-import { createTransport } from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
 import { deliveryError, type Notifier } from './notifier';
 import { summary } from './payload';
 
@@ -12,6 +12,10 @@ export function emailNotifier(
   to: readonly string[],
   timeoutMs: number,
 ): Notifier {
+  // Loaded when an e-mail target is configured, not with the package: nodemailer took ~0.05 s of every `vigil run`'s
+  // start-up, e-mail or not (docs/benchmarks.md, "The start-up's modules and configuration").
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createTransport } = require('nodemailer') as typeof Nodemailer;
   const transport = createTransport(smtp.url, {
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,

@@ -3,7 +3,7 @@
  * BullMQ's `jobId`, so adding one that is waiting, delayed or running is a no-op; finished jobs are removed, and
  * the outbox row (settled by the handler) is what stops a re-added job from delivering twice.
  */
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { ConnectionOptions, Worker } from 'bullmq';
 import { VigilError, type Logger } from '@vigil/core';
 import type { JobData, JobHandler, JobQueue, JobQueueOptions } from './job-queue';
 
@@ -50,6 +50,9 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
   const backoffMs = options.backoffMs ?? 1000;
   const connection = redisConnection(options.url);
   const log = options.logger.child({ component: 'alert-queue', queue: name });
+  // Loaded here, when Redis alerting is configured, not with the package: bullmq and ioredis took ~0.23 s of every
+  // `vigil run`'s start-up, Redis or not (docs/benchmarks.md, "The start-up's modules and configuration").
+  const { Queue, Worker } = await import('bullmq');
   const queue = new Queue<JobData>(name, { connection, ...(options.prefix ? { prefix: options.prefix } : {}) });
   // ioredis retries a refused password or an untrusted certificate as it retries a refused connection, reporting each
   // attempt here: the last one says why Redis was not ready. (Not ended at once on a refusal: closing the queue

@@ -1,6 +1,7 @@
 import type { Alias, Node } from 'yaml';
 import type * as YamlModule from 'yaml';
 import { childPath, type ConfigProblems } from './config-problems';
+import { readPlainYaml } from './plain-yaml';
 
 export type Env = Record<string, string | undefined>;
 
@@ -29,6 +30,18 @@ export const MAX_YAML_VALUES = 100_000;
  * Returns undefined when the text is not valid YAML (the syntax errors are in `problems`).
  */
 export function readYaml(text: string, problems: ConfigProblems, env: Env): unknown {
+  // Most files are plain YAML, which plain-yaml.ts reads without the library (the same values and lines).
+  const plain = readPlainYaml(text);
+  if (plain !== undefined) {
+    for (const [path, line] of plain.lines) problems.lines.set(path, line);
+    for (const s of plain.strings) s.set(interpolate(s.text, s.path, { problems, env }));
+    return plain.value;
+  }
+  return readYamlDocument(text, problems, env);
+}
+
+/** `readYaml` through the `yaml` library's document model: any YAML, and its syntax errors with their lines. */
+export function readYamlDocument(text: string, problems: ConfigProblems, env: Env): unknown {
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   // prettyErrors would quote the offending source line in the message, and that line may hold a secret.
@@ -119,7 +132,7 @@ function toValue(node: unknown, path: string, walk: Walk): unknown {
   return node ?? null;
 }
 
-function interpolate(text: string, path: string, walk: Walk): string {
+function interpolate(text: string, path: string, walk: Pick<Walk, 'problems' | 'env'>): string {
   return text.replace(/\$\$\{|\$\{([^}]*)\}/g, (match, name: string | undefined) => {
     if (match === '$${') return '${';
     const trimmed = (name ?? '').trim();

@@ -20,7 +20,8 @@
  *   `node --max-semi-space-size=1 …/bin.js run …` holds it at 1 MiB semi-spaces as before (NODE_OPTIONS takes it too).
  *   With a backlog of windows analysed beside ingest, the 16 MiB semi-spaces took the peak with 100 models to
  *   289–307 MiB; `--max-semi-space-size=8` held it at 268–284 MiB for 0–7 % more of the daemon's CPU
- *   (bench/fleet.mjs --models 100 --hours 6, 2026-12-06), so docker-compose.yml starts the daemon with it. It cannot
+ *   (bench/fleet.mjs --models 100 --hours 6, 2026-12-06), so the `vigil` executable (bin/vigil, a shell script; also
+ *   `pnpm vigil`) and docker-compose.yml start `vigil run` with it. It cannot
  *   be set from here: V8 reads it only when the heap is created, and changing the growth factor as the program runs
  *   (to 1 once the semi-spaces reached 8 MiB, from a `gc` PerformanceObserver) did not hold them: they grew past it
  *   between two reports (fleet: 295–301 MiB).
