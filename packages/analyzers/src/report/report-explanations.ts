@@ -98,11 +98,29 @@ export async function reportExplanationsInParallel(
   spilled: SpilledColumns = {},
   parallelism = availableParallelism(),
 ): Promise<{ explanations?: Explanations; status: SectionStatus }> {
+  return startReportExplanations(reference, current, spec, profile, options, spilled, parallelism)();
+}
+
+/**
+ * {@link reportExplanationsInParallel} in two steps: the reference's worker is started now, and the function returned
+ * does the current file's surrogate on this thread and waits for the worker. Between the two the calling thread does
+ * the report's other sections (`analyzeReport`), so the worker no longer waits for them to start (nor do they wait
+ * for its start-up, a V8 isolate loading the modules). The section is the same whenever the steps run.
+ */
+export function startReportExplanations(
+  reference: Table,
+  current: Table,
+  spec: AnalysisSpec,
+  profile: ReferenceProfile,
+  options: ExplainOptions,
+  spilled: SpilledColumns = {},
+  parallelism = availableParallelism(),
+): () => Promise<{ explanations?: Explanations; status: SectionStatus }> {
   const plan = planExplanations(reference, current, spec, profile, options, spilled);
-  if ('done' in plan) return plan.done;
+  if ('done' in plan) return () => Promise.resolve(plan.done);
   const sampled = reference.rowCount > plan.fitRows;
   if (parallelism <= 1 || !sampled || __filename.endsWith('.ts'))
-    return finishExplanations(plan, explainFile(plan, 'reference'), explainFile(plan, 'current'));
+    return () => Promise.resolve(finishExplanations(plan, explainFile(plan, 'reference'), explainFile(plan, 'current')));
   // A table in shared memory is read by the worker itself, samples and all; else the samples are drawn here.
   const shared = sharedColumns(reference, plan);
   const inWorker = explainInWorker(
@@ -124,8 +142,10 @@ export async function reportExplanationsInParallel(
   );
   // Awaited below; this only keeps a failure of the worker from being an unhandled rejection if this thread throws.
   inWorker.catch(() => undefined);
-  const cur = explainFile(plan, 'current');
-  return finishExplanations(plan, await inWorker, cur);
+  return async () => {
+    const cur = explainFile(plan, 'current');
+    return finishExplanations(plan, await inWorker, cur);
+  };
 }
 
 /** What one file's surrogate gives the section: its fit (null without two complete rows) and permutation importance. */
