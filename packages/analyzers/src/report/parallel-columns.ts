@@ -9,13 +9,11 @@
  * (jest), where no compiled worker file exists.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { VigilError, type VigilErrorCode } from '@vigil/core';
 import { analyzeNumericColumn, type NumericColumnJob, type NumericColumnResult } from './numeric-column';
+import { NUMERIC_WORKER_FILE, takeReportWorker } from './report-workers';
 import { closeSpilledColumns, prepareSpilledColumns, type SampledColumn } from './spilled-column';
 
-const WORKER_FILE = join(__dirname, 'numeric-worker.js');
 
 /** A column job's result, with the surrogate's samples its spilled columns kept aside as they were read. */
 export type ColumnJobResult = NumericColumnResult & { samples?: { reference?: Float64Array; current?: Float64Array } };
@@ -79,7 +77,7 @@ export function claimColumnJobs(jobs: readonly NumericColumnJob[], next: Int32Ar
 
 function runWorker(jobs: readonly NumericColumnJob[], next: Int32Array): Promise<ColumnJobResult[]> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_FILE);
+    const worker = takeReportWorker(NUMERIC_WORKER_FILE);
     const finish = (fn: () => void): void => {
       void worker.terminate();
       fn();

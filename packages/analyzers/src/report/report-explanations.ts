@@ -5,8 +5,6 @@
  * surrogate fitted to each file, with its R² and the permutation importance of the surrogate on the raw rows.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { seededRandom, selectRows, VigilError, type Column, type SpilledColumn, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asNumeric, type ReferenceProfile } from '../profile/reference-profile';
@@ -24,6 +22,7 @@ import {
   type SurrogateFit,
 } from '../stats/surrogate';
 import type { AttributionShareChange, ExplanationFeature, Explanations, SectionStatus } from './report-types';
+import { EXPLANATIONS_WORKER_FILE, takeReportWorker } from './report-workers';
 import { forEachSpilledPiece, readSpilledRows, readSpilledSample } from './spilled-column';
 
 /** Columns that carry a row's attributions: `attributions.<feature>` (what NDJSON's `attributions` object reads as). */
@@ -364,7 +363,7 @@ function sharedColumns(table: Table, plan: ExplanationPlan): Table | null {
 /** Runs {@link explainJob} on a worker thread, the samples' buffers transferred to it (shared memory is shared). */
 function explainInWorker(job: ExplainJob): Promise<FileExplanation> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(EXPLANATIONS_WORKER_FILE);
+    const worker = takeReportWorker(EXPLANATIONS_WORKER_FILE);
     const finish = (fn: () => void): void => {
       void worker.terminate();
       fn();
@@ -395,8 +394,6 @@ function explainInWorker(job: ExplainJob): Promise<FileExplanation> {
     worker.postMessage(job, [...buffers]);
   });
 }
-
-const EXPLANATIONS_WORKER_FILE = join(__dirname, 'explanations-worker.js');
 
 interface Totals {
   /** Per feature: mean |attribution|, or the surrogate's importance. */
