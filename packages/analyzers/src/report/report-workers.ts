@@ -63,3 +63,10 @@ export function startReportWorkers(reference: Table, parallelism = availablePara
 export function stopIdleReportWorkers(): void {
   for (const ready of idle.values()) for (const held of ready.splice(0)) void held.worker.terminate();
 }
+
+/** How many workers started ahead are still waiting to be taken (for tests). */
+export function idleReportWorkers(): number {
+  let n = 0;
+  for (const ready of idle.values()) for (const held of ready) if (held.alive) n++;
+  return n;
+}
