@@ -14,7 +14,6 @@ import { analyzeNumericColumn, type NumericColumnJob, type NumericColumnResult }
 import { NUMERIC_WORKER_FILE, takeReportWorker } from './report-workers';
 import { closeSpilledColumns, prepareSpilledColumns, type SampledColumn } from './spilled-column';
 
-
 /** A column job's result, with the surrogate's samples its spilled columns kept aside as they were read. */
 export type ColumnJobResult = NumericColumnResult & { samples?: { reference?: Float64Array; current?: Float64Array } };
 

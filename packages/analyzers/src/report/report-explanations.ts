@@ -119,7 +119,8 @@ export function startReportExplanations(
   if ('done' in plan) return () => Promise.resolve(plan.done);
   const sampled = reference.rowCount > plan.fitRows;
   if (parallelism <= 1 || !sampled || __filename.endsWith('.ts'))
-    return () => Promise.resolve(finishExplanations(plan, explainFile(plan, 'reference'), explainFile(plan, 'current')));
+    return () =>
+      Promise.resolve(finishExplanations(plan, explainFile(plan, 'reference'), explainFile(plan, 'current')));
   // A table in shared memory is read by the worker itself, samples and all; else the samples are drawn here.
   const shared = sharedColumns(reference, plan);
   const inWorker = explainInWorker(
