@@ -156,5 +156,6 @@ export {
   surrogateFitRows,
 } from './report/report-explanations';
 export type { ExplainOptions } from './report/report-explanations';
+export { startReportWorkers, stopIdleReportWorkers } from './report/report-workers';
 export { analyzeSurrogateWindow, fitReferenceSurrogate } from './window/window-surrogate';
 export type { ExplainSpec, ReferenceSurrogate, SurrogateWindow } from './window/window-surrogate';

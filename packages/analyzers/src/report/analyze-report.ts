@@ -31,7 +31,7 @@ import { multivariateDrift } from '../multivariate/multivariate-drift';
 import { SURROGATE_TOP_CATEGORIES } from '../stats/surrogate';
 import type { NumericColumnResult } from './numeric-column';
 import { analyzeNumericColumns, type ColumnJobResult } from './parallel-columns';
-import { reportExplanationsInParallel, spilledSampleRows, type ExplainOptions } from './report-explanations';
+import { spilledSampleRows, startReportExplanations, type ExplainOptions } from './report-explanations';
 import { closeSpilledColumns, prepareSpilledColumns, type SampledColumn } from './spilled-column';
 import {
   CURVE_POINTS,
@@ -123,6 +123,17 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   const binnedColumns = columns.filter((c) => c.binned).length;
   const numeric = new Map(columns.map((c) => [c.name, c]));
   const fitted = fitReferenceProfile(reference, profileSpec, new Map(columns.map((c) => [c.name, c.profile])));
+  // The explanations need only the profile and the column jobs' results: the reference's surrogate starts on a worker
+  // now, while this thread does the other sections, then the current file's surrogate (finishExplanations below).
+  const finishExplanations = startReportExplanations(
+    reference,
+    current,
+    spec,
+    fitted,
+    { ...(input.explain ?? { protected: [], proxies: [] }), noMissing: columnsWithoutMissing(columns) },
+    spilled && withSamples(spilled, columns),
+    parallelism,
+  );
   const acc = accumulate(
     emptyAccumulator(fitted, spec),
     fitted,
@@ -164,15 +175,7 @@ export async function analyzeReport(input: ReportInput): Promise<Report> {
   });
   // A spilled report's feature columns are read back from the spill file a block of rows at a time.
   // With two cores, the reference file's surrogate is fitted on a worker while this thread fits the current's.
-  const explained = await reportExplanationsInParallel(
-    reference,
-    current,
-    spec,
-    fitted,
-    { ...(input.explain ?? { protected: [], proxies: [] }), noMissing: columnsWithoutMissing(columns) },
-    spilled && withSamples(spilled, columns),
-    parallelism,
-  );
+  const explained = await finishExplanations();
   closeSpilledColumns();
 
   return {

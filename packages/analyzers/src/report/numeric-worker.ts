@@ -2,13 +2,14 @@
 import { parentPort } from 'node:worker_threads';
 import { errorMessage, VigilError } from '@vigil/core';
 import type { NumericColumnJob } from './numeric-column';
-import { analyzeColumnJob } from './parallel-columns';
+import { claimColumnJobs } from './parallel-columns';
 import { closeSpilledColumns, prepareSpilledColumns } from './spilled-column';
 
-parentPort?.on('message', async (jobs: NumericColumnJob[]) => {
+parentPort?.on('message', async ({ jobs, next }: { jobs: NumericColumnJob[]; next: Int32Array }) => {
   try {
     await prepareSpilledColumns(jobs.flatMap((job) => [job.reference, job.current]));
-    const results = jobs.map(analyzeColumnJob);
+    // Every job is sent (their columns are shared memory or a file's place); this thread analyses those it claims.
+    const results = claimColumnJobs(jobs, next);
     closeSpilledColumns();
     // The samples kept aside are moved, not copied: at 1,000 columns they are hundreds of megabytes.
     const samples = results.flatMap((r) => (r.samples ? Object.values(r.samples) : []));

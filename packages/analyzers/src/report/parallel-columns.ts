@@ -1,6 +1,6 @@
 /**
- * Runs the numeric column jobs of a report on as many threads as the machine has cores: the calling thread takes
- * one share and worker threads the others, so a 1M-row report uses both cores of a small machine. The calling
+ * Runs the numeric column jobs of a report on as many threads as the machine has cores: the calling thread and worker
+ * threads each claim the next job until none is left, so a 1M-row report uses both cores of a small machine. The calling
  * thread works rather than waits because it would otherwise idle, and because starting a worker (a V8 isolate
  * that loads the analysis modules) costs ~50 ms of CPU and more of latency on a busy machine: one worker fewer,
  * and the one that remains starts while this thread is already sorting. The calling thread's event loop is
@@ -9,13 +9,10 @@
  * (jest), where no compiled worker file exists.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { VigilError, type VigilErrorCode } from '@vigil/core';
 import { analyzeNumericColumn, type NumericColumnJob, type NumericColumnResult } from './numeric-column';
+import { NUMERIC_WORKER_FILE, takeReportWorker } from './report-workers';
 import { closeSpilledColumns, prepareSpilledColumns, type SampledColumn } from './spilled-column';
-
-const WORKER_FILE = join(__dirname, 'numeric-worker.js');
 
 /** A column job's result, with the surrogate's samples its spilled columns kept aside as they were read. */
 export type ColumnJobResult = NumericColumnResult & { samples?: { reference?: Float64Array; current?: Float64Array } };
@@ -46,21 +43,40 @@ export async function analyzeNumericColumns(
     closeSpilledColumns();
     return results;
   }
-  // Round-robin keeps the shares even: columns of one report have the same number of rows.
-  const shares = Array.from({ length: threads }, (_, t) => jobs.filter((_, i) => i % threads === t));
-  // The workers first, so that they start while this thread works through share 0.
-  const inWorkers = Promise.all(shares.slice(1).map(runWorker));
-  // Awaited below; this only keeps a failure of theirs from being an unhandled rejection if share 0 throws first.
+  // The jobs are claimed one at a time from a shared counter, by this thread and the workers alike, so that no thread
+  // idles while another still has a share to work through: a worker starts later than this thread (~50 ms of CPU,
+  // more of latency on a busy machine), and the threads of a loaded machine do not run at the same speed. Which
+  // thread analyses a column changes nothing of its result (a pure function of its job).
+  const next = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  // The workers first, so that they start while this thread works through the jobs.
+  const inWorkers = Promise.all(Array.from({ length: threads - 1 }, () => runWorker(jobs, next)));
+  // Awaited below; this only keeps a failure of theirs from being an unhandled rejection if this thread throws first.
   inWorkers.catch(() => undefined);
-  const here = shares[0]!.map(analyzeColumnJob);
-  closeSpilledColumns();
+  let here: ColumnJobResult[];
+  try {
+    here = claimColumnJobs(jobs, next);
+  } catch (error) {
+    // The workers stop claiming: they finish the job in hand and return.
+    Atomics.store(next, 0, jobs.length);
+    throw error;
+  } finally {
+    closeSpilledColumns();
+  }
   const byName = new Map([...here, ...(await inWorkers).flat()].map((r) => [r.name, r]));
   return jobs.map((j) => byName.get(j.name)!);
 }
 
-function runWorker(jobs: NumericColumnJob[]): Promise<ColumnJobResult[]> {
+/** Analyses the jobs whose indices this thread claims from `next` (shared by every thread), until none is left. */
+export function claimColumnJobs(jobs: readonly NumericColumnJob[], next: Int32Array): ColumnJobResult[] {
+  const results: ColumnJobResult[] = [];
+  for (let i = Atomics.add(next, 0, 1); i < jobs.length; i = Atomics.add(next, 0, 1))
+    results.push(analyzeColumnJob(jobs[i]!));
+  return results;
+}
+
+function runWorker(jobs: readonly NumericColumnJob[], next: Int32Array): Promise<ColumnJobResult[]> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_FILE);
+    const worker = takeReportWorker(NUMERIC_WORKER_FILE);
     const finish = (fn: () => void): void => {
       void worker.terminate();
       fn();
@@ -83,6 +99,6 @@ function runWorker(jobs: NumericColumnJob[]): Promise<ColumnJobResult[]> {
         reject(new VigilError('VIGIL_INTERNAL', `numeric column worker crashed: ${error.message}`, { cause: error })),
       ),
     );
-    worker.postMessage(jobs);
+    worker.postMessage({ jobs, next });
   });
 }

@@ -5,8 +5,6 @@
  * surrogate fitted to each file, with its R² and the permutation importance of the surrogate on the raw rows.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { seededRandom, selectRows, VigilError, type Column, type SpilledColumn, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asNumeric, type ReferenceProfile } from '../profile/reference-profile';
@@ -24,6 +22,7 @@ import {
   type SurrogateFit,
 } from '../stats/surrogate';
 import type { AttributionShareChange, ExplanationFeature, Explanations, SectionStatus } from './report-types';
+import { EXPLANATIONS_WORKER_FILE, takeReportWorker } from './report-workers';
 import { forEachSpilledPiece, readSpilledRows, readSpilledSample } from './spilled-column';
 
 /** Columns that carry a row's attributions: `attributions.<feature>` (what NDJSON's `attributions` object reads as). */
@@ -98,11 +97,30 @@ export async function reportExplanationsInParallel(
   spilled: SpilledColumns = {},
   parallelism = availableParallelism(),
 ): Promise<{ explanations?: Explanations; status: SectionStatus }> {
+  return startReportExplanations(reference, current, spec, profile, options, spilled, parallelism)();
+}
+
+/**
+ * {@link reportExplanationsInParallel} in two steps: the reference's worker is started now, and the function returned
+ * does the current file's surrogate on this thread and waits for the worker. Between the two the calling thread does
+ * the report's other sections (`analyzeReport`), so the worker no longer waits for them to start (nor do they wait
+ * for its start-up, a V8 isolate loading the modules). The section is the same whenever the steps run.
+ */
+export function startReportExplanations(
+  reference: Table,
+  current: Table,
+  spec: AnalysisSpec,
+  profile: ReferenceProfile,
+  options: ExplainOptions,
+  spilled: SpilledColumns = {},
+  parallelism = availableParallelism(),
+): () => Promise<{ explanations?: Explanations; status: SectionStatus }> {
   const plan = planExplanations(reference, current, spec, profile, options, spilled);
-  if ('done' in plan) return plan.done;
+  if ('done' in plan) return () => Promise.resolve(plan.done);
   const sampled = reference.rowCount > plan.fitRows;
   if (parallelism <= 1 || !sampled || __filename.endsWith('.ts'))
-    return finishExplanations(plan, explainFile(plan, 'reference'), explainFile(plan, 'current'));
+    return () =>
+      Promise.resolve(finishExplanations(plan, explainFile(plan, 'reference'), explainFile(plan, 'current')));
   // A table in shared memory is read by the worker itself, samples and all; else the samples are drawn here.
   const shared = sharedColumns(reference, plan);
   const inWorker = explainInWorker(
@@ -124,8 +142,10 @@ export async function reportExplanationsInParallel(
   );
   // Awaited below; this only keeps a failure of the worker from being an unhandled rejection if this thread throws.
   inWorker.catch(() => undefined);
-  const cur = explainFile(plan, 'current');
-  return finishExplanations(plan, await inWorker, cur);
+  return async () => {
+    const cur = explainFile(plan, 'current');
+    return finishExplanations(plan, await inWorker, cur);
+  };
 }
 
 /** What one file's surrogate gives the section: its fit (null without two complete rows) and permutation importance. */
@@ -344,7 +364,7 @@ function sharedColumns(table: Table, plan: ExplanationPlan): Table | null {
 /** Runs {@link explainJob} on a worker thread, the samples' buffers transferred to it (shared memory is shared). */
 function explainInWorker(job: ExplainJob): Promise<FileExplanation> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(EXPLANATIONS_WORKER_FILE);
+    const worker = takeReportWorker(EXPLANATIONS_WORKER_FILE);
     const finish = (fn: () => void): void => {
       void worker.terminate();
       fn();
@@ -375,8 +395,6 @@ function explainInWorker(job: ExplainJob): Promise<FileExplanation> {
     worker.postMessage(job, [...buffers]);
   });
 }
-
-const EXPLANATIONS_WORKER_FILE = join(__dirname, 'explanations-worker.js');
 
 interface Totals {
   /** Per feature: mean |attribution|, or the surrogate's importance. */

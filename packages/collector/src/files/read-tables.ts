@@ -23,6 +23,11 @@ export interface ReadRequest {
 export async function readTables(
   requests: readonly ReadRequest[],
   parallelism = availableParallelism(),
+  /**
+   * Called with the first file's result when the calling thread has read it and the workers are still reading the
+   * others (not when everything is read on the calling thread): what the caller can start meanwhile.
+   */
+  whileWaiting?: (first: ReadTableResult) => void,
 ): Promise<ReadTableResult[]> {
   if (Math.min(parallelism, requests.length) <= 1 || __filename.endsWith('.ts')) {
     const results: ReadTableResult[] = [];
@@ -44,6 +49,7 @@ export async function readTables(
   // Awaited below; this only keeps a failure of theirs from being an unhandled rejection if the first file fails.
   others.catch(() => undefined);
   const mine = await here(first);
+  whileWaiting?.(mine);
   return [mine, ...(await others)];
 }
 

@@ -16,6 +16,8 @@ import {
   requireColumn,
   rocAuc,
   SPEC_DEFAULTS,
+  startReportWorkers,
+  stopIdleReportWorkers,
   type AnalysisSpec,
   type Report,
   type ReportComputation,
@@ -318,12 +320,16 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     // A Parquet file's number columns stay in it and are decoded by the column jobs, once (decision 0035).
     const spill = (name: string): { spill?: { path: string; keep: string[]; leaveParquet: true } } =>
       spillDir ? { spill: { path: join(spillDir.path, name), keep, leaveParquet: true } } : {};
+    // While a worker finishes the current file, the analysis's workers start (their modules load) on the core that
+    // this thread would otherwise leave idle.
     const [ref, first] = (await readTables(
       [refInput, curInput].map((i, k) => ({
         path: i.path,
         options: { types, name: i.name, ...spill(k === 0 ? 'reference' : 'current') },
         ...(i.bytes ? { bytes: i.bytes } : {}),
       })),
+      undefined,
+      (read) => startReportWorkers(read.table),
     )) as [ReadTableResult, ReadTableResult];
     // Both files are read at once. Where a column's inferred kind differs, the current file is read again with the
     // reference's kinds, so a text value in a numeric column is reported with its file, line and column instead of
@@ -557,6 +563,7 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     if (failed) return EXIT.refused;
     return results.some((r) => r.status === 'failed') ? EXIT.drift : EXIT.ok;
   } finally {
+    stopIdleReportWorkers();
     await spillDir?.remove();
   }
 }
