@@ -1,6 +1,5 @@
-import type { Store } from '../src/create-store';
 import type { NewIncident } from '../src/alerts/incidents';
-import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
+import { BACKENDS, storeOnBackend } from '@vigil/test-kit';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 
@@ -26,16 +25,7 @@ const incident = (id: string, feature: string): NewIncident => ({
 });
 
 describe.each(BACKENDS)('the transaction groups on %s', (kind) => {
-  let backend: TestBackend;
-  let store: Store;
-
-  beforeAll(async () => {
-    backend = await openBackend(kind, 'tx_groups');
-    store = await backend.newStore();
-  }, 60_000);
-  afterAll(async () => {
-    await backend.teardown();
-  });
+  const store = storeOnBackend(kind, 'tx_groups');
 
   it("writes through every group in the caller's transaction: a throw leaves none of them written", async () => {
     await expect(

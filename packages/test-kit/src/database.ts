@@ -122,3 +122,26 @@ export async function openBackend(kind: BackendKind, label: string): Promise<Tes
     },
   };
 }
+
+/**
+ * The migrated store of a describe block on `kind`, the setup the two-backend tests shared: the database is opened
+ * in the block's `beforeAll` and closed and dropped in its `afterAll`. What it returns stands for that store (each
+ * property is the opened store's), so a test uses it as it would the store; used before the `beforeAll`, it throws.
+ */
+export function storeOnBackend(kind: BackendKind, label: string): Store {
+  let backend: TestBackend | undefined;
+  let store: Store | undefined;
+  beforeAll(async () => {
+    backend = await openBackend(kind, label);
+    store = await backend.newStore();
+  }, 60_000);
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+  return new Proxy({} as Store, {
+    get(_, property) {
+      if (store === undefined) throw new Error(`the ${kind} store "${label}" is opened in beforeAll: use it in a test`);
+      return Reflect.get(store, property);
+    },
+  });
+}

@@ -7,6 +7,7 @@ import { ColumnBuilder } from './column-builder';
 import { badValueError, emptyFileError, formatError, requireColumns } from './file-errors';
 import { isMissingText } from './missing-values';
 import { parseNumberText } from './parse-number';
+import { openRegularFile } from './regular-file';
 import type { ReadTableOptions, ReadTableResult } from './read-table-options';
 import { PARQUET_COLUMN_DECODER } from './parquet-column-source';
 import { type ChunkedFile, numericLeafPlan, readNumericLeaf } from './parquet-numeric-leaf';
@@ -325,13 +326,12 @@ export async function parquetDecodedBytes(path: string): Promise<number | undefi
   const { parquetMetadataAsync } = await import('hyparquet');
   let handle: FileHandle | undefined;
   try {
-    const { open, stat } = await import('node:fs/promises');
-    // Only a regular file has a footer to read ahead. Opening a FIFO (`--current <(…)`) would wait for its writer and
-    // take its data from the reader that needs it, so the type is checked before anything is opened.
-    if (!(await stat(path)).isFile()) return undefined;
-    handle = await open(path, 'r');
-    const stats = await handle.stat();
-    if (!stats.isFile() || stats.size < 12) return undefined;
+    // Only a regular file has a footer to read ahead; a FIFO (`--current <(…)`) is not opened (openRegularFile).
+    const file = await openRegularFile(path);
+    if (file === undefined) return undefined;
+    handle = file.handle;
+    const { stats } = file;
+    if (stats.size < 12) return undefined;
     const magic = Buffer.alloc(4);
     await handle.read(magic, 0, 4, 0);
     if (magic.toString('latin1') !== 'PAR1') return undefined;

@@ -1,6 +1,5 @@
-import { constants } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { CsvCursor, DELIMITER } from './csv-cursor';
+import { openRegularFile } from './regular-file';
 
 /**
  * Where data row `row` (0-based, as in a table) of a file starts, as `file:line` — the physical line, counting the
@@ -12,16 +11,13 @@ export async function rowLocation(path: string, row: number, name = path): Promi
   const fallback = `${name}: data row ${row + 1}`;
   let bytes: Buffer;
   try {
-    // The type first: opening a FIFO for reading waits until a writer comes, and would take that writer's data from
-    // whoever it was meant for. O_NONBLOCK guards the moment between the check and the open (a FIFO swapped in then
-    // opens at once, and the handle's own stat refuses it); a regular file reads the same with it.
-    if (!(await stat(path)).isFile()) return fallback;
-    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    // A FIFO is not opened: it would wait for a writer and take its data (openRegularFile).
+    const file = await openRegularFile(path);
+    if (file === undefined) return fallback;
     try {
-      if (!(await handle.stat()).isFile()) return fallback;
-      bytes = await handle.readFile();
+      bytes = await file.handle.readFile();
     } finally {
-      await handle.close();
+      await file.handle.close();
     }
   } catch {
     return fallback;

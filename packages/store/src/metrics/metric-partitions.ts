@@ -71,10 +71,16 @@ export async function ensureMetricPartitionsIn(sql: SqlExecutor, now: number, ah
     `SELECT DISTINCT date_bin($1::interval, window_end, $2::timestamptz) AS start FROM vigil_metric_windows_default`,
     [`${PARTITION_MS / 1000} seconds`, toIso(ORIGIN_MS, 'origin')],
   );
-  for (const r of stray.rows) wanted.add(toMs(r.start));
+  const strayWeeks = new Set(stray.rows.map((r) => toMs(r.start)));
+  for (const from of strayWeeks) wanted.add(from);
   const created: MetricPartition[] = [];
   let moved = 0;
   const missing = [...wanted].filter((from) => !existing.has(from));
+  // Windows that move out of the default partition must not vanish from a query meanwhile: one planned with the
+  // partitions before the ATTACH (it waited for the default partition's lock) read none of them once it ran after
+  // the commit. Readers wait for this transaction instead, as they do for a DROP of a partition (decision 0040).
+  if (missing.some((from) => strayWeeks.has(from)))
+    await sql.query('LOCK TABLE ONLY vigil_metric_windows IN ACCESS EXCLUSIVE MODE');
   // No window may enter the default partition between the move below and the ATTACH, which checks the default
   // partition's rows: an analysis committing a window of that week in between made the ATTACH fail (SQLSTATE 23514).
   // Writers wait for this transaction (it is short); inserts already in flight finish first and are then moved.

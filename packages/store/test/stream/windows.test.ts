@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Store } from '../../src/create-store';
 import type { DueWindow, WindowKey } from '../../src/stream/windows';
-import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
+import { BACKENDS, storeOnBackend } from '@vigil/test-kit';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 const MINUTE = 60_000;
@@ -43,15 +43,7 @@ async function states(store: Store, model: string): Promise<WindowState[]> {
 }
 
 describe.each(BACKENDS)('analysis windows on %s', (kind) => {
-  let backend: TestBackend;
-  let store: Store;
-  beforeAll(async () => {
-    backend = await openBackend(kind, 'windows');
-    store = await backend.newStore();
-  }, 60_000);
-  afterAll(async () => {
-    await backend?.teardown();
-  });
+  const store = storeOnBackend(kind, 'windows');
 
   it('marks many windows analysed in one statement and says, per window and in order, which it covered', async () => {
     const hostile = `m'); DROP TABLE vigil_windows; --`;
