@@ -208,7 +208,8 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
     // The pass over the 11 closed windows runs beside these label batches (one a partition, handled at the same time).
     const labels = stream.filter((e) => e.label !== null);
     const handled: Promise<void>[] = [];
-    for (let i = 0; i < labels.length; i += 100) handled.push(r.handle(toLabelBatch(labels.slice(i, i + 100), i / 100, 0)));
+    for (let i = 0; i < labels.length; i += 100)
+      handled.push(r.handle(toLabelBatch(labels.slice(i, i + 100), i / 100, 0)));
     await Promise.all(handled);
     await r.idle();
     await r.drain();
