@@ -436,7 +436,7 @@ try {
       `\nWindows closing at ${closeRate}× the live rate of ${models.length} models (event time ${(spanMs / 1000).toFixed(0)} s, at ${assumedRate} events/s)`,
     );
   console.log(
-    `\nSustained ingest: ${events} events × (20 features + score + label + 2 groups), ${models.length} models, ${partitions} partitions`,
+    `\nSustained ingest: ${events} events × (${numericFeatures + categoricalFeatures} features + score + label + 2 groups), ${models.length} models, ${partitions} partitions`,
   );
   console.log(
     `kcat baseline (read the topic, -o beginning -e): ${kcatS.toFixed(2)} s → ${Math.round(kcatRate).toLocaleString('en')} events/s\n`,
