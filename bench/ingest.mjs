@@ -13,10 +13,22 @@
  *    next_offset) cover every message. Also from the first commit (steady rate, start-up excluded). Peak RSS
  *    (VmHWM) and CPU seconds of each daemon, and its /metrics counters.
  *
+ * Windows analysed beside ingest (issue 17): `--close-rate N` spreads the events' time so that, were the daemon to
+ * read them at `--assumed-rate` events/s (default 50,000), windows would close at N times the rate live traffic of
+ * the same models closes them (live: event time advances as fast as the clock; 100 models at 5 min slides close a
+ * window every 3 s). The event time spans N × events ÷ assumed-rate seconds (it replaces --hours), so 3,000,000
+ * events at 1× span 60 s of event time, at 10× 10 min, at 100× 100 min. The daemon's /metrics is scraped every
+ * 200 ms: windows analysed during ingest, `vigil_analysis_lag_seconds` (max and at the last commit), and after the
+ * last commit the wait until the analyses caught up (lag 0, nothing queued that has closed, no window analysed for
+ * `--settle-s`, default 3 s here). The models' `window.idleTimeout` is `--idle-timeout` (default 0s: the topic is
+ * keyed by model; at 1m a fresh daemon closes no window of a model in its first minute, docs/streaming.md). `--bins A,B,...` runs each daemon count with each build's bin.js in turn on the
+ * same topic (A/B runs under the same load: e.g. yours, the base's, the base's, yours).
+ *
  * Prints events/s and the ratio to kcat's. Cleans up: daemons stopped, databases dropped, topics deleted, files
  * deleted (unless --keep). Needs `pnpm run build` and the services (scripts/services/start.sh postgres kafka).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   benchArgs,
@@ -43,13 +55,14 @@ import {
   stopDaemon,
   sumMetric,
   table,
+  vigilBin,
   writeEvents,
   writeReferenceCsv,
 } from './lib-stream.mjs';
 
 const args = benchArgs(
   'ingest',
-  'Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--settle-s S] [--fetch-kib K] [--fetch-max-kib K] [--log-level L] [--cpu-prof DIR] [--json FILE] [--keep]',
+  'Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--settle-s S] [--fetch-kib K] [--fetch-max-kib K] [--log-level L] [--close-rate N] [--assumed-rate R] [--idle-timeout D] [--features NUM,CAT] [--bins A,B,...] [--cpu-prof DIR] [--json FILE] [--keep]',
   {
     events: { type: 'string', default: '1000000' },
     models: { type: 'string', default: '6' },
@@ -64,16 +77,34 @@ const args = benchArgs(
     'fetch-max-kib': { type: 'string' }, // kafka.fetch.maxBytes in KiB
     // The daemons' log level: at `info` (the default here) the start-up's steps are timed from their log lines.
     'log-level': { type: 'string', default: 'info' },
+    // Windows closing at N × the live rate (above); the event time spans N × events ÷ assumed-rate seconds.
+    'close-rate': { type: 'string' },
+    'assumed-rate': { type: 'string', default: '50000' },
+    'idle-timeout': { type: 'string', default: '0s' },
+    // Features of each model: numeric,categorical (the fleet's 30 are 21,9).
+    features: { type: 'string', default: '14,6' },
+    // Builds' bin.js, comma-separated, each run in turn for every --daemons entry (default: this tree's).
+    bins: { type: 'string' },
 
     dir: { type: 'string' },
   },
   ['events', 'models', 'partitions', 'daemons'],
 );
-const events = Number(args.events);
+let events = Number(args.events);
 const modelCount = Number(args.models);
 const partitions = Number(args.partitions);
 const daemonCounts = args.daemons.split(',').map(Number);
 const timeoutMs = Number(args['timeout-s']) * 1000;
+const closeRate = args['close-rate'] === undefined ? undefined : Number(args['close-rate']);
+if (closeRate !== undefined && !(closeRate > 0)) {
+  console.error('ingest: --close-rate must be a positive number');
+  process.exit(2);
+}
+const assumedRate = Number(args['assumed-rate']);
+// Event time: N × the wall time of the run at the assumed rate (live traffic: event time runs as fast as the clock).
+const spanMs = closeRate === undefined ? Number(args.hours) * 3_600_000 : (closeRate * events * 1000) / assumedRate;
+const [numericFeatures, categoricalFeatures] = args.features.split(',').map(Number);
+const bins = args.bins ? args.bins.split(',') : [vigilBin];
 
 const run = benchRun('ingest', { dir: args.dir, keep: args.keep });
 const { serverUrl, brokers, id, dir, databases, daemons, clients, log } = run;
@@ -82,15 +113,48 @@ const topics = { predictions: `${id}.predictions`, labels: `${id}.labels`, contr
 try {
   const m = machine();
   log(`machine: nproc ${m.nproc}, ${m.ramGiB} GiB RAM, node ${m.node}, load ${m.load}, ${m.date}`);
-  const features = featureSet(14, 6);
+  const features = featureSet(numericFeatures, categoricalFeatures);
   const models = spreadModelIds('ingest-', modelCount, partitions);
   const reference = join(dir, 'reference.csv');
   await writeReferenceCsv(reference, features, Number(args['reference-rows']), 7);
   const file = join(dir, 'events.keyed');
-  const endTs = Date.now() - 60_000;
-  const startTs = endTs - Number(args.hours) * 3_600_000;
+  let endTs = Date.now() - 60_000;
+  let startTs = endTs - spanMs;
   let t = performance.now();
-  const bytes = await writeEvents(file, { count: events, models, features, startTs, endTs, seed: 42 });
+  let prefix = 0;
+  if (closeRate !== undefined) {
+    // A daemon that has been running: the events start with the allowed lateness's worth of earlier event time
+    // (sparse: 20 events a model), so the watermark starts where the first windows holding data close, and windows
+    // close from the first batches on at the stated rate, not only 10 min of event time in. Windows of every model
+    // end on the same 5 min boundaries: live traffic of 100 models closes 100 windows together every 5 min (one
+    // every 3 s on average). The measured events are placed so that such a boundary falls mid-run at 1×.
+    const slideMs = 300_000;
+    const latenessMs = 600_000;
+    const middle = Math.floor((endTs - spanMs / 2 - latenessMs) / slideMs) * slideMs + latenessMs;
+    startTs = middle - spanMs / 2;
+    endTs = middle + spanMs / 2;
+    prefix = models.length * 20;
+    await writeEvents(join(dir, 'prefix.keyed'), {
+      count: prefix,
+      models,
+      features,
+      startTs: startTs - latenessMs,
+      endTs: startTs,
+      seed: 41,
+      idPrefix: 'p',
+    });
+    log(
+      `event time spans ${(spanMs / 1000).toFixed(0)} s after a prefix of ${prefix} events over the allowed lateness (10 min): at ${assumedRate} events/s windows close at ${closeRate}× the live rate of ${modelCount} models`,
+    );
+  }
+  let bytes = await writeEvents(file, { count: events, models, features, startTs, endTs, seed: 42 });
+  if (prefix > 0) {
+    // The prefix first (a file of a few GiB is not read into memory here).
+    const cat = spawnSync('sh', ['-c', 'cat "$0" >> "$1" && mv "$1" "$2"', file, join(dir, 'prefix.keyed'), file]);
+    if (cat.status !== 0) throw new Error(`joining the prefix: ${cat.stderr}`);
+    events += prefix;
+    bytes = statSync(file).size;
+  }
   log(
     `wrote ${events} events (${(bytes / 2 ** 20).toFixed(0)} MiB, ${(bytes / events).toFixed(0)} B/event incl. key) for ${models.length} models in ${((performance.now() - t) / 1000).toFixed(1)} s: ${file}`,
   );
@@ -108,13 +172,20 @@ try {
     `kcat read the topic in ${kcatRuns.map((s) => s.toFixed(2)).join(' / ')} s → median ${kcatS.toFixed(2)} s, ${Math.round(kcatRate)} events/s`,
   );
 
-  const modelsYaml = models.map((mid) => modelYaml(mid, features, reference)).join('\n');
+  // With --close-rate: `window.idleTimeout` (docs/streaming.md, "The watermark"), 0s by default here. The topic is
+  // keyed by model, the case 0s is meant for; at the default 1m a fresh daemon's models would close no window in
+  // their first minute (their other partitions hold them back once, until idle), which a running daemon never sees.
+  const window = closeRate === undefined ? undefined : `{ idleTimeout: ${args['idle-timeout']} }`;
+  const modelsYaml = models.map((mid) => modelYaml(mid, features, reference, undefined, window)).join('\n');
   const results = [];
-  for (const n of daemonCounts) {
-    const dbName = `${id}_d${n}`;
+  let runIndex = 0;
+  for (const [bin, n] of bins.flatMap((b) => daemonCounts.map((c) => [b, c]))) {
+    runIndex++;
+    const dbName = `${id}_d${n}_r${runIndex}`;
     const url = await createDatabase(serverUrl, dbName);
     databases.push(dbName);
-    const groupId = `${id}_g${n}`;
+    const groupId = `${id}_g${n}_r${runIndex}`;
+    log(`run ${runIndex}: ${n} daemon(s) of ${bin}`);
     const config = join(dir, `vigil-${n}.yaml`);
     const fetchConfig =
       args['fetch-kib'] || args['fetch-max-kib']
@@ -152,15 +223,16 @@ try {
     const started = performance.now();
     const startedAt = Date.now();
     for (let i = 0; i < n; i++) {
-      const cpuProfDir = args['cpu-prof'] ? join(args['cpu-prof'], `d${n}-${i}`) : undefined;
+      const cpuProfDir = args['cpu-prof'] ? join(args['cpu-prof'], `r${runIndex}-d${n}-${i}`) : undefined;
       const d = startDaemon({
         config,
         databaseUrl: url,
         brokers,
         port: await freePort(),
-        logFile: join(dir, `daemon-${n}-${i}.log`),
+        logFile: join(dir, `daemon-${runIndex}-${n}-${i}.log`),
         cpuProfDir,
         logLevel: args['log-level'],
+        bin,
       });
       group.push(d);
       daemons.push(d);
@@ -179,9 +251,22 @@ try {
     let done;
     let peakRss = 0;
     const series = [];
+    // The analysis beside ingest, from the daemons' /metrics: the lag's max, windows analysed so far.
+    const analysis = { maxLagS: 0, lagAtLastCommitS: 0, analysedAtLastCommit: 0, queuedAtLastCommit: 0 };
+    const sampleAnalysis = async () => {
+      const texts = await Promise.all(group.map((d) => scrapeMetrics(d.port)));
+      const lagS = Math.max(0, ...texts.map((t) => sumMetric(t, 'vigil_analysis_lag_seconds')));
+      analysis.maxLagS = Math.max(analysis.maxLagS, lagS);
+      return {
+        lagS,
+        analysed: texts.reduce((a, t) => a + sumMetric(t, 'vigil_windows_analysed_total'), 0),
+        queued: texts.reduce((a, t) => a + sumMetric(t, 'vigil_analysis_queued_windows'), 0),
+      };
+    };
     for (;;) {
       const now = performance.now();
       const committed = await committedMessages(client, groupId, topics.predictions);
+      const sampled = closeRate === undefined ? undefined : await sampleAnalysis();
       for (const d of group) peakRss = Math.max(peakRss, memoryOf(d.pid)?.rssMiB ?? 0);
       for (const d of group)
         if (!cpuAtListen.has(d) && (await scrapeMetrics(d.port)) !== '') cpuAtListen.set(d, cpuSecondsOf(d.pid) ?? 0);
@@ -200,19 +285,47 @@ try {
       await sampleBackends();
       if (committed >= events) {
         done = now;
+        if (sampled) {
+          analysis.lagAtLastCommitS = sampled.lagS;
+          analysis.analysedAtLastCommit = sampled.analysed;
+          analysis.queuedAtLastCommit = sampled.queued;
+        }
         break;
       }
       const dead = group.find((d) => d.child.exitCode !== null || d.child.signalCode !== null);
       if (dead)
         throw new Error(
-          `a daemon exited early (${dead.child.exitCode ?? dead.child.signalCode}); see ${dir}/daemon-${n}-*.log`,
+          `a daemon exited early (${dead.child.exitCode ?? dead.child.signalCode}); see ${dir}/daemon-${runIndex}-${n}-*.log`,
         );
       if (now - started > timeoutMs)
         throw new Error(`timed out after ${args['timeout-s']} s with ${committed} of ${events} committed`);
       await sleep(200);
     }
     const totalS = (done - started) / 1000;
-    const settleMs = Number(args['settle-s']) * 1000;
+    if (closeRate !== undefined) {
+      // After the last commit: until no pass has anything waiting (lag 0) and no window was analysed for settle-s.
+      const quietMs = (Number(args['settle-s']) || 3) * 1000;
+      let last = -1;
+      let stableSince = performance.now();
+      for (;;) {
+        const s = await sampleAnalysis();
+        if (s.analysed !== last || s.lagS > 0) {
+          if (s.analysed !== last) analysis.caughtUpS = (performance.now() - done) / 1000;
+          last = s.analysed;
+          stableSince = performance.now();
+        } else if (performance.now() - stableSince >= quietMs) break;
+        if (performance.now() - started > timeoutMs) throw new Error('timed out waiting for the analyses');
+        await sleep(200);
+      }
+      analysis.analysedAtEnd = last;
+      analysis.caughtUpS ??= 0;
+      log(
+        `analysis beside ingest: ${analysis.analysedAtLastCommit} windows analysed by the last commit (${analysis.queuedAtLastCommit} queued), ` +
+          `lag max ${analysis.maxLagS.toFixed(1)} s, ${analysis.lagAtLastCommitS.toFixed(1)} s at the last commit; ` +
+          `${analysis.analysedAtEnd} analysed in all, the last ${analysis.caughtUpS.toFixed(1)} s after the last commit`,
+      );
+    }
+    const settleMs = closeRate === undefined ? Number(args['settle-s']) * 1000 : 0;
     if (settleMs > 0) {
       let analysed = -1;
       let stableSince = performance.now();
@@ -227,7 +340,7 @@ try {
       log(`${analysed} windows analysed, none more for ${args['settle-s']} s`);
     }
     const steadyS = (done - firstCommit) / 1000;
-    const startup = startupSteps(join(dir, `daemon-${n}-0.log`), startedAt, (firstCommit - started) / 1000);
+    const startup = startupSteps(join(dir, `daemon-${runIndex}-${n}-0.log`), startedAt, (firstCommit - started) / 1000);
     log(
       `start-up of the first daemon (s from its spawn): ${JSON.stringify(startup)}; daemons' CPU to the first commit ${cpuAtFirstCommit.toFixed(2)} s`,
     );
@@ -271,7 +384,9 @@ try {
     await client.end();
     for (const d of group) await stopDaemon(d);
     const result = {
+      bin,
       daemons: n,
+      analysis: closeRate === undefined ? undefined : analysis,
       totalS,
       steadyS,
       eventsPerS: events / totalS,
@@ -316,8 +431,12 @@ try {
     databases.splice(databases.indexOf(dbName), 1);
   }
 
+  if (closeRate !== undefined)
+    console.log(
+      `\nWindows closing at ${closeRate}× the live rate of ${models.length} models (event time ${(spanMs / 1000).toFixed(0)} s, at ${assumedRate} events/s)`,
+    );
   console.log(
-    `\nSustained ingest: ${events} events × (20 features + score + label + 2 groups), ${models.length} models, ${partitions} partitions`,
+    `\nSustained ingest: ${events} events × (${numericFeatures + categoricalFeatures} features + score + label + 2 groups), ${models.length} models, ${partitions} partitions`,
   );
   console.log(
     `kcat baseline (read the topic, -o beginning -e): ${kcatS.toFixed(2)} s → ${Math.round(kcatRate).toLocaleString('en')} events/s\n`,
@@ -336,9 +455,16 @@ try {
         'CPU s: daemons / Postgres / broker',
         'CPU µs an event: daemons / Postgres',
         'after start-up: daemons / Postgres',
+        ...(closeRate === undefined
+          ? []
+          : [
+              'windows analysed: by the last commit / in all',
+              'analysis lag s: max / at the last commit',
+              'last analysis s after the last commit',
+            ]),
       ],
       results.map((r) => [
-        r.daemons,
+        bins.length > 1 ? `${r.daemons} (${r.bin.replace(/\/packages\/daemon\/dist\/bin\.js$/, '')})` : r.daemons,
         r.totalS.toFixed(1),
         `${(r.totalS - r.steadyS).toFixed(1)} (${r.cpuAtFirstCommitS.toFixed(2)})`,
         Math.round(r.eventsPerS).toLocaleString('en'),
@@ -349,6 +475,13 @@ try {
         `${r.cpuS.map((x) => x?.toFixed(1)).join(' + ')} / ${r.postgresCpuS.toFixed(1)} / ${r.brokerCpuS.toFixed(1)}`,
         `${r.daemonCpuUsPerEvent.toFixed(1)} / ${r.postgresCpuUsPerEvent.toFixed(1)}`,
         `${r.afterStartDaemonCpuUsPerEvent.toFixed(1)} / ${r.afterStartPostgresCpuUsPerEvent.toFixed(1)}`,
+        ...(r.analysis
+          ? [
+              `${r.analysis.analysedAtLastCommit} / ${r.analysis.analysedAtEnd}`,
+              `${r.analysis.maxLagS.toFixed(1)} / ${r.analysis.lagAtLastCommitS.toFixed(1)}`,
+              r.analysis.caughtUpS.toFixed(1),
+            ]
+          : []),
       ]),
     ),
   );

@@ -322,10 +322,11 @@ export function startDaemon({
   logLevel = 'warn',
   extraNodeArgs = (process.env.VIGIL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   env = {},
+  bin = vigilBin,
 }) {
   const out = openSync(logFile, 'a');
   const nodeArgs = [...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []), ...extraNodeArgs];
-  const child = spawn(process.execPath, [...nodeArgs, vigilBin, 'run', '-c', config, '--log-level', logLevel], {
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'run', '-c', config, '--log-level', logLevel], {
     cwd: dirname(config),
     env: {
       ...process.env,
@@ -544,11 +545,12 @@ export async function writeEvents(
 }
 
 /** The YAML of one model (binary task, no alert rules: the benchmarks measure ingest and analysis). */
-export function modelYaml(id, features, referenceFile, groups = ['segment', 'region']) {
+export function modelYaml(id, features, referenceFile, groups = ['segment', 'region'], window = undefined) {
   const feats = features.map((f) => `${f.name}: ${f.kind}`).join(', ');
   return [
     `  - id: ${id}`,
     `    task: binary`,
+    ...(window ? [`    window: ${window}`] : []),
     `    owner: { name: bench, webhook: http://127.0.0.1:9/hook }`,
     `    features: { ${feats} }`,
     `    groups: [${groups.join(', ')}]`,

@@ -63,6 +63,7 @@ import { reviewWindowRows } from '../review/review-metrics';
 import { settleReviewQueue } from '../review/settle-review-queue';
 import { AnalysisBuckets } from './analysis-buckets';
 import { AnalysisScheduler, type ModelWork, type PassOutcome } from './analysis-scheduler';
+import { AnalysisSlices } from './analysis-slices';
 import { AnalysisWrites } from './analysis-writes';
 import type { RunnerMetrics } from './runner-metrics';
 import { VersionProfiles } from './version-profiles';
@@ -129,6 +130,11 @@ export interface AnalysisOptions {
   revisionQuietMs?: number;
   /** `/readyz` says "analysis lagging" when the analysis lag exceeds this. @defaultValue 5 minutes */
   maxLagMs?: number;
+  /**
+   * A pass runs this long, then gives way to the batches being handled between two of its windows
+   * (analysis-slices.ts). Infinity: a pass never gives way. @defaultValue 20 ms
+   */
+  sliceMs?: number;
 }
 
 export const ANALYSIS_DEFAULTS = { revisionRowChange: 0.01, revisionQuietMs: 60_000, maxLagMs: 300_000 } as const;
@@ -182,6 +188,8 @@ export class StreamRunner {
   private readonly startedAt: number;
   /** With `analysis.background`: the queue of changed windows and the passes beside ingest. */
   private readonly scheduler: AnalysisScheduler | undefined;
+  /** With `analysis.background`: a pass gives way to batches between its windows, a slice at a time. */
+  private readonly slices: AnalysisSlices | undefined;
   /** Revisions found too small to analyse yet: window key → the change_seq found, so it is not loaded again. */
   private readonly deferred = new Map<string, number>();
   /** Batches left to look their prediction ids up before applying: set after a batch that repeated one. */
@@ -208,6 +216,7 @@ export class StreamRunner {
         logger: this.logger,
       });
       this.scheduler = scheduler;
+      this.slices = new AnalysisSlices({ sliceMs: options.analysis.sliceMs });
       options.metrics?.analysisProbe(() => ({
         lagSeconds: scheduler.lagSeconds(),
         queuedWindows: scheduler.queuedWindows(),
@@ -222,10 +231,16 @@ export class StreamRunner {
    */
   async handle(batch: SourceBatch): Promise<void> {
     const changed: WindowKey[] = [];
-    const models =
-      batch.topic === this.options.topics.labels
-        ? await this.applyLabels(batch, changed)
-        : await this.applyPredictions(batch, changed);
+    this.slices?.batchStarted();
+    let models: string[];
+    try {
+      models =
+        batch.topic === this.options.topics.labels
+          ? await this.applyLabels(batch, changed)
+          : await this.applyPredictions(batch, changed);
+    } finally {
+      this.slices?.batchEnded();
+    }
     this.options.metrics?.observeLag(batch);
     if (this.scheduler) this.scheduler.mark(models, changed);
     else await this.analyse(models);
@@ -248,6 +263,11 @@ export class StreamRunner {
   /** Stops the background analysis after the pass in flight (what is left is due in the store, for the next start). */
   async stop(): Promise<void> {
     await this.scheduler?.stop();
+  }
+
+  /** Times the background passes gave way to batches between two windows, and of those, waited for one to end. */
+  analysisYields(): { yields: number; waits: number } {
+    return { yields: this.slices?.yields ?? 0, waits: this.slices?.waits ?? 0 };
   }
 
   /** Seconds the background analysis is behind the commits (0 inline). */
@@ -552,6 +572,7 @@ export class StreamRunner {
       evaluateIn: alerts ? (tx, analysis) => alerts.evaluateIn(tx, analysis) : undefined,
     });
     const counted = () => analysed++;
+    this.slices?.passStarted();
     for (const { model: id, earliestEnd, sweep, force } of work) {
       const runtime = this.models.get(id);
       if (!runtime) continue;
@@ -578,6 +599,8 @@ export class StreamRunner {
         );
         let skipped = 0;
         for (const window of due) {
+          // Past its slice, the pass gives way to the batches being handled (analysis-slices.ts).
+          await this.slices?.between();
           const outcome = await this.analyseWindow(runtime, window, force, writes, counted, buckets);
           if (outcome === 'deferred') skipped++;
         }

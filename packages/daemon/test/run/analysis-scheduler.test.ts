@@ -199,6 +199,24 @@ describe.each(BACKENDS)('StreamRunner with analysis beside ingest on %s', (kind)
     expect(rows).toEqual(roughly(await inline(batches)));
   });
 
+  it('a pass in slices gives way between windows to batches handled beside it, and ends with the inline rows', async () => {
+    const store = await newStore();
+    // A slice of 0 ms: the pass gives way before every window.
+    const r = runnerOn(store, { analysis: { background: true, sliceMs: 0 } });
+    const unlabelled = stream.map((e) => ({ ...e, label: null }));
+    await r.handle(toPredictionBatch([...unlabelled, ...closer], 0, 0));
+    // The pass over the 11 closed windows runs beside these label batches (one a partition, handled at the same time).
+    const labels = stream.filter((e) => e.label !== null);
+    const handled: Promise<void>[] = [];
+    for (let i = 0; i < labels.length; i += 100)
+      handled.push(r.handle(toLabelBatch(labels.slice(i, i + 100), i / 100, 0)));
+    await Promise.all(handled);
+    await r.idle();
+    await r.drain();
+    expect(r.analysisYields().yields).toBeGreaterThanOrEqual(11);
+    expect(await rowsOf(store)).toEqual(roughly(await inline([toPredictionBatch([...stream, ...closer], 0, 0)])));
+  });
+
   it('returns from handle once the batch is committed, reports the lag at /metrics and in readyz, and catches up', async () => {
     const store = await newStore();
     const held = gate();
