@@ -264,7 +264,10 @@ function aucComponent(scores: number[], labels: number[]): SamplingErrorComponen
   const flip = positives / n > 0.5;
   const s = flip ? scores.map((v) => 1 - v) : scores;
   const y = flip ? labels.map((v) => 1 - v) : labels;
-  const order = stableOrderBy(s, Int32Array.from(s, (_, i) => i));
+  const order = stableOrderBy(
+    s,
+    Int32Array.from(s, (_, i) => i),
+  );
   const nPos = flip ? n - positives : positives;
   const nNeg = n - nPos;
   // NannyML skips rank 0 (its trick of reading positive ranks off label · rank cannot tell it from a negative).

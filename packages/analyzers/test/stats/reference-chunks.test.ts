@@ -164,7 +164,9 @@ describe('fitReferenceChunks against the code it replaced', () => {
           const scores = Float64Array.from({ length: n }, () => maybe(Math.round(next() * 50) / 50));
           const labels = Float64Array.from({ length: n }, () => maybe(next() < 0.3 ? 1 : 0));
           const predicted = Float64Array.from({ length: n }, () => maybe(next() < 0.4 ? 1 : 0));
-          expect(fitReferenceChunks(scores, labels, predicted)).toEqual(oldFitReferenceChunks(scores, labels, predicted));
+          expect(fitReferenceChunks(scores, labels, predicted)).toEqual(
+            oldFitReferenceChunks(scores, labels, predicted),
+          );
         },
       ),
       { numRuns: 40 },
