@@ -23,6 +23,9 @@
  * The models' `window.idleTimeout` is 0s: the producer keys by model, so each model lives on one partition and the
  * others never carry it (with the default 1 m they would hold every model's first windows back a minute).
  *
+ * `VIGIL_BENCH_BIN=packages/daemon/bin/vigil` runs the daemon through the `vigil` executable (with the
+ * `--max-semi-space-size=8` it gives `vigil run`) instead of `node …/dist/bin.js`.
+ *
  * Cleans up: daemon stopped, database dropped, topics deleted, files deleted (the database and files kept with --keep). Needs `pnpm run build`
  * and the services (scripts/services/start.sh postgres kafka). Heavy: run it alone.
  */

@@ -16,7 +16,8 @@ import { parseArgs } from 'node:util';
 
 export const bench = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(bench, '..');
-// VIGIL_BENCH_BIN: another build's bin.js (a copy of the tree at an earlier commit), for A/B runs under the same load.
+// VIGIL_BENCH_BIN: another build's bin.js (a copy of the tree at an earlier commit), for A/B runs under the same load;
+// or an executable such as packages/daemon/bin/vigil, which `startDaemon` then runs as it is (with the node flags it adds).
 export const vigilBin = process.env.VIGIL_BENCH_BIN ?? join(root, 'packages/daemon/dist/bin.js');
 
 const fromCollector = createRequire(join(root, 'packages/collector/package.json'));
@@ -326,10 +327,17 @@ export function startDaemon({
 }) {
   const out = openSync(logFile, 'a');
   const nodeArgs = [...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []), ...extraNodeArgs];
-  const child = spawn(process.execPath, [...nodeArgs, bin, 'run', '-c', config, '--log-level', logLevel], {
+  const runArgs = ['run', '-c', config, '--log-level', logLevel];
+  // A bin that is not a .js file is an executable (packages/daemon/bin/vigil, which starts `vigil run` with
+  // --max-semi-space-size=8): run as a user runs it, the node flags through NODE_OPTIONS. It execs node, so the pid
+  // whose memory and CPU are read is node's.
+  const executable = !bin.endsWith('.js');
+  const nodeOptions = [process.env.NODE_OPTIONS ?? '', ...nodeArgs].filter(Boolean).join(' ');
+  const child = spawn(executable ? bin : process.execPath, executable ? runArgs : [...nodeArgs, bin, ...runArgs], {
     cwd: dirname(config),
     env: {
       ...process.env,
+      ...(executable && nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       VIGIL_DATABASE_URL: databaseUrl,
       VIGIL_KAFKA_BROKERS: brokers.join(','),
       VIGIL_HTTP_PORT: String(port),

@@ -474,3 +474,33 @@ function scatter(pass: number, from: Uint32Array, to: Uint32Array, c: Uint32Arra
     to[2 * d + 1] = hi;
   }
 }
+
+/**
+ * `rows` sorted by `values[row]` ascending, rows of equal values in their order in `rows`: the permutation that
+ * `Array.from(rows).sort((a, b) => values[a] - values[b])` gives (a stable sort, −0 equal to +0), without a comparator
+ * call per comparison. The values are sorted as a typed array, then each row, in its order in `rows`, takes the next
+ * free place of its value's run (found by binary search). For values without NaN (a NaN makes the comparator's order
+ * undefined); 1.7 + ~1 ms for 20,000 rows against ~7.5 ms for the comparator sort of a cold start.
+ */
+export function stableOrderBy(values: ArrayLike<number>, rows: ArrayLike<number>): Int32Array {
+  const m = rows.length;
+  const sorted = new Float64Array(m);
+  for (let k = 0; k < m; k++) sorted[k] = values[rows[k] as number] as number;
+  sorted.sort();
+  // Rows placed so far in the run starting at each place.
+  const taken = new Int32Array(m);
+  const out = new Int32Array(m);
+  for (let k = 0; k < m; k++) {
+    const row = rows[k] as number;
+    const v = values[row] as number;
+    let lo = 0;
+    let hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as number) < v) lo = mid + 1;
+      else hi = mid;
+    }
+    out[lo + (taken[lo] as number)++] = row;
+  }
+  return out;
+}

@@ -6,6 +6,7 @@
  * Definitions and the check against NannyML 0.13 are in docs/metrics.md.
  */
 import { seededRandom } from '@vigil/core';
+import { stableOrderBy } from '../sort/sort-finite';
 import { rocAuc } from './classification';
 
 /** Isotonic calibrator: the fitted step points; between them the calibrated value is linearly interpolated. */
@@ -56,9 +57,9 @@ export const CBPE_BAND_WIDTH = 3;
  * Rows with a NaN score or label are left out.
  */
 export function fitIsotonic(scores: Float64Array, labels: Float64Array): IsotonicCalibrator {
-  const order: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i]!) && !Number.isNaN(labels[i]!)) order.push(i);
-  order.sort((a, b) => scores[a]! - scores[b]!);
+  const rows: number[] = [];
+  for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i]!) && !Number.isNaN(labels[i]!)) rows.push(i);
+  const order = stableOrderBy(scores, rows);
   return isotonicFromSorted(
     Float64Array.from(order, (i) => scores[i]!),
     Float64Array.from(order, (i) => labels[i]!),
@@ -186,17 +187,17 @@ export function eceByRank(scores: Float64Array, labels: Float64Array, bins = 10)
  */
 export function needsCalibration(scores: Float64Array, labels: Float64Array, splits = 10, seed = 42): boolean {
   // The rows sorted by score once: each split's training rows are then a sorted subsequence.
-  const order: number[] = [];
+  const rows: number[] = [];
   const byClass: number[][] = [[], []];
   for (let i = 0; i < scores.length; i++) {
     if (Number.isNaN(scores[i]!) || Number.isNaN(labels[i]!)) continue;
-    order.push(i);
+    rows.push(i);
     byClass[labels[i] === 1 ? 1 : 0]!.push(i);
   }
-  const n = order.length;
+  const n = rows.length;
   if (byClass[0]!.length === 0 || byClass[1]!.length === 0) return false;
   if (rocAuc(scores, labels) > 0.999) return false;
-  order.sort((a, b) => scores[a]! - scores[b]!);
+  const order = stableOrderBy(scores, rows);
   const nTest = Math.ceil(0.1 * n);
   // Test rows per class in proportion to its size, the remainder to the larger fractional part.
   const exact = byClass.map((c) => (c.length / n) * nTest);
@@ -263,7 +264,10 @@ function aucComponent(scores: number[], labels: number[]): SamplingErrorComponen
   const flip = positives / n > 0.5;
   const s = flip ? scores.map((v) => 1 - v) : scores;
   const y = flip ? labels.map((v) => 1 - v) : labels;
-  const order = s.map((_, i) => i).sort((a, b) => s[a]! - s[b]!);
+  const order = stableOrderBy(
+    s,
+    Int32Array.from(s, (_, i) => i),
+  );
   const nPos = flip ? n - positives : positives;
   const nNeg = n - nPos;
   // NannyML skips rank 0 (its trick of reading positive ranks off label · rank cannot tell it from a negative).

@@ -39,23 +39,35 @@ export function fitReferenceChunks(
   labels: Float64Array,
   predicted: Float64Array,
 ): ChunkStatistics[] {
-  const rows: number[] = [];
+  // The rows that count, gathered once in file order: a chunk is then a view of these arrays, not a copy per chunk
+  // and chunk size (the same values in the same order, so the same counts and AUCs).
+  let n = 0;
   for (let i = 0; i < scores.length; i++)
-    if (!Number.isNaN(scores[i]!) && !Number.isNaN(labels[i]!) && !Number.isNaN(predicted[i]!)) rows.push(i);
+    if (!Number.isNaN(scores[i]!) && !Number.isNaN(labels[i]!) && !Number.isNaN(predicted[i]!)) n++;
+  const rowScores = new Float64Array(n);
+  const rowLabels = new Float64Array(n);
+  const rowPredicted = new Float64Array(n);
+  for (let i = 0, k = 0; i < scores.length; i++) {
+    if (Number.isNaN(scores[i]!) || Number.isNaN(labels[i]!) || Number.isNaN(predicted[i]!)) continue;
+    rowScores[k] = scores[i]!;
+    rowLabels[k] = labels[i]!;
+    rowPredicted[k++] = predicted[i]!;
+  }
   const out: ChunkStatistics[] = [];
   for (const size of CHUNK_SIZES) {
-    const chunks = Math.floor(rows.length / size);
+    const chunks = Math.floor(n / size);
     if (chunks < MIN_CHUNKS) break;
     const values: Record<ChunkMetric, number[]> = { accuracy: [], precision: [], recall: [], f1: [], auc: [] };
     for (let c = 0; c < chunks; c++) {
-      const at = rows.slice(c * size, (c + 1) * size);
+      const start = c * size;
+      const end = start + size;
       let tp = 0;
       let fp = 0;
       let fn = 0;
       let tn = 0;
-      for (const i of at) {
-        const y = labels[i] === 1;
-        const p = predicted[i] === 1;
+      for (let i = start; i < end; i++) {
+        const y = rowLabels[i] === 1;
+        const p = rowPredicted[i] === 1;
         if (p && y) tp++;
         else if (p) fp++;
         else if (y) fn++;
@@ -65,12 +77,7 @@ export function fitReferenceChunks(
       values.precision.push(tp + fp > 0 ? tp / (tp + fp) : 0);
       values.recall.push(tp + fn > 0 ? tp / (tp + fn) : 0);
       values.f1.push(2 * tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : 0);
-      values.auc.push(
-        rocAuc(
-          Float64Array.from(at, (i) => scores[i]!),
-          Float64Array.from(at, (i) => labels[i]!),
-        ),
-      );
+      values.auc.push(rocAuc(rowScores.subarray(start, end), rowLabels.subarray(start, end)));
     }
     out.push({
       rows: size,

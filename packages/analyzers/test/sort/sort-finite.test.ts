@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { PAIR_SLACK, radixSort, sortDecimal, sortDecimalPair, sortFinite } from '../../src/sort/sort-finite';
+import {
+  PAIR_SLACK,
+  radixSort,
+  sortDecimal,
+  sortDecimalPair,
+  sortFinite,
+  stableOrderBy,
+} from '../../src/sort/sort-finite';
 import { ksAndWasserstein1 } from '../../src/stats/wasserstein';
 
 describe('sortFinite', () => {
@@ -342,5 +349,35 @@ describe('sortDecimalPair: both sides counted, then sorted and merged (KS, Wasse
       u: bitsOf(pair!.u),
       v: bitsOf(pair!.v),
     });
+  });
+});
+
+describe('stableOrderBy', () => {
+  it('gives the permutation of the comparator sort it replaces (ties in row order, -0 equal to +0, infinities)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.double({ noNaN: true }),
+            fc.constant(0),
+            fc.constant(-0),
+            fc.constant(Infinity),
+            fc.constant(-Infinity),
+            fc.integer({ min: -3, max: 3 }),
+            fc.integer({ min: 0, max: 20 }).map((k) => k / 20),
+          ),
+          { maxLength: 3000 },
+        ),
+        fc.boolean(),
+        (values, subset) => {
+          // A subset of the rows in a shuffled-looking order, as callers pass the rows that count.
+          const rows = values.map((_, i) => i).filter((i) => !subset || i % 3 !== 1);
+          if (subset) rows.reverse();
+          const old = rows.slice().sort((a, b) => values[a]! - values[b]!);
+          expect(Array.from(stableOrderBy(Float64Array.from(values), rows))).toEqual(old);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -5,8 +5,10 @@ import {
   fitReferenceChunks,
   referenceBand,
   type ChunkMetric,
+  type ChunkMoments,
   type ChunkStatistics,
 } from '../../src/stats/reference-chunks';
+import { rocAuc } from '../../src/stats/classification';
 
 /** test/golden/reference-chunks.json, written by scripts/golden/reference_chunks_vectors.py (scikit-learn, numpy). */
 interface ChunksGolden {
@@ -85,6 +87,89 @@ describe('reference chunk statistics', () => {
           expect(y.chunkRows).toBeGreaterThanOrEqual(x.chunkRows);
         },
       ),
+    );
+  });
+});
+
+/** fitReferenceChunks as it was before its rows were gathered once (2026-12-06): the reference for the test below. */
+function oldFitReferenceChunks(scores: Float64Array, labels: Float64Array, predicted: Float64Array): ChunkStatistics[] {
+  const sizes = [100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 50_000, 100_000];
+  const metrics: ChunkMetric[] = ['accuracy', 'precision', 'recall', 'f1', 'auc'];
+  const momentsOf = (values: number[]): { mean: number; std: number } => {
+    const defined = values.filter((v) => !Number.isNaN(v));
+    if (defined.length === 0) return { mean: Number.NaN, std: Number.NaN };
+    let sum = 0;
+    for (const v of defined) sum += v;
+    const mean = sum / defined.length;
+    let ss = 0;
+    for (const v of defined) ss += (v - mean) ** 2;
+    return { mean, std: Math.sqrt(ss / defined.length) };
+  };
+  const rows: number[] = [];
+  for (let i = 0; i < scores.length; i++)
+    if (!Number.isNaN(scores[i]!) && !Number.isNaN(labels[i]!) && !Number.isNaN(predicted[i]!)) rows.push(i);
+  const out: ChunkStatistics[] = [];
+  for (const size of sizes) {
+    const chunks = Math.floor(rows.length / size);
+    if (chunks < 6) break;
+    const values: Record<ChunkMetric, number[]> = { accuracy: [], precision: [], recall: [], f1: [], auc: [] };
+    for (let c = 0; c < chunks; c++) {
+      const at = rows.slice(c * size, (c + 1) * size);
+      let tp = 0;
+      let fp = 0;
+      let fn = 0;
+      let tn = 0;
+      for (const i of at) {
+        const y = labels[i] === 1;
+        const p = predicted[i] === 1;
+        if (p && y) tp++;
+        else if (p) fp++;
+        else if (y) fn++;
+        else tn++;
+      }
+      values.accuracy.push((tp + tn) / size);
+      values.precision.push(tp + fp > 0 ? tp / (tp + fp) : 0);
+      values.recall.push(tp + fn > 0 ? tp / (tp + fn) : 0);
+      values.f1.push(2 * tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : 0);
+      values.auc.push(
+        rocAuc(
+          Float64Array.from(at, (i) => scores[i]!),
+          Float64Array.from(at, (i) => labels[i]!),
+        ),
+      );
+    }
+    out.push({
+      rows: size,
+      chunks,
+      metrics: Object.fromEntries(metrics.map((m) => [m, momentsOf(values[m])])) as Record<ChunkMetric, ChunkMoments>,
+    });
+  }
+  return out;
+}
+
+describe('fitReferenceChunks against the code it replaced', () => {
+  it('gives the same statistics, to the bit, with missing scores, labels and classes among the rows', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 4000 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.double({ min: 0, max: 0.2, noNaN: true }),
+        (n, seed, missing) => {
+          let state = seed || 1;
+          const next = (): number => {
+            state = (Math.imul(state, 48271) >>> 0) % 2147483647;
+            return state / 2147483647;
+          };
+          const maybe = (v: number): number => (next() < missing ? Number.NaN : v);
+          const scores = Float64Array.from({ length: n }, () => maybe(Math.round(next() * 50) / 50));
+          const labels = Float64Array.from({ length: n }, () => maybe(next() < 0.3 ? 1 : 0));
+          const predicted = Float64Array.from({ length: n }, () => maybe(next() < 0.4 ? 1 : 0));
+          expect(fitReferenceChunks(scores, labels, predicted)).toEqual(
+            oldFitReferenceChunks(scores, labels, predicted),
+          );
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 });
