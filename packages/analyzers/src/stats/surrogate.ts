@@ -5,7 +5,7 @@
  * the upper triangle of XᵀX), so buckets merge by addition, survive restarts as JSON, and a window is solved from
  * the sum of its buckets. The solve is a float64 Cholesky in TypeScript, not tfjs (docs/decisions/0014).
  */
-import { MISSING_CODE, VigilError, type Column, type Table } from '@vigil/core';
+import { MISSING_CODE, VigilError, type Column, type SeededRandom, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asCategorical, asNumeric, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
 import { gramBlocks, type GramBlocks } from './gram-kernel';
@@ -817,18 +817,15 @@ export function surrogatePermutationImportanceColumns(
   for (let r = 0; r < n; r++) base += ((predictions[r] as number) - (y[r] as number)) ** 2;
   base /= Math.max(1, n);
   const order = new Int32Array(n);
+  // A seeded generator's own shuffle (the same permutation, its steps inline), else the loop of calls.
+  const shuffle =
+    (random as Partial<SeededRandom>).shuffle ?? ((o: Int32Array, length: number) => fisherYates(o, length, random));
   return design.features.map((f, idx) => {
     const from = design.offsets[idx] as number;
     const to = idx + 1 < design.offsets.length ? (design.offsets[idx + 1] as number) : p;
     let total = 0;
     for (let rep = 0; rep < repeats; rep++) {
-      for (let r = 0; r < n; r++) order[r] = r;
-      for (let r = n - 1; r > 0; r--) {
-        const j = Math.floor(random() * (r + 1));
-        const t = order[r] as number;
-        order[r] = order[j] as number;
-        order[j] = t;
-      }
+      shuffle(order, n);
       let mse = 0;
       if (to - from === 1) {
         // One design column (a numeric feature): the loop below without its inner loop, the same arithmetic.
@@ -852,4 +849,18 @@ export function surrogatePermutationImportanceColumns(
     }
     return { feature: f.name, importance: n > 0 ? total / repeats : Number.NaN };
   });
+}
+
+/**
+ * `order[0, length)` set to 0 … length − 1 and shuffled by Fisher–Yates from the end with draws of `random`: what a
+ * {@link SeededRandom}'s `shuffle` does inline (exported for its tests).
+ */
+export function fisherYates(order: Int32Array, length: number, random: () => number): void {
+  for (let r = 0; r < length; r++) order[r] = r;
+  for (let r = length - 1; r > 0; r--) {
+    const j = Math.floor(random() * (r + 1));
+    const t = order[r] as number;
+    order[r] = order[j] as number;
+    order[j] = t;
+  }
 }
