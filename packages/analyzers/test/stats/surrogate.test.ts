@@ -547,5 +547,9 @@ describe('wide designs straight from the columns', () => {
     const got = surrogatePermutationImportanceColumns(fit, design, columns.x, columns.y, seededRandom(21), 3);
     expect(got.map((g) => g.importance)).toEqual(expected);
     expect(got.some((g) => g.importance > 0)).toBe(true);
+    // A generator with no shuffle of its own (a plain function) takes the loop of calls: the same numbers.
+    const calls = seededRandom(21);
+    const plainFunction = surrogatePermutationImportanceColumns(fit, design, columns.x, columns.y, () => calls(), 3);
+    expect(plainFunction.map((g) => g.importance)).toEqual(expected);
   });
 });
