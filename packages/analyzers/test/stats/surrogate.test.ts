@@ -248,7 +248,7 @@ describe('accumulators', () => {
 });
 
 describe('choleskySolve', () => {
-  test('gives the textbook row-by-row factorisation and substitutions to the bit (entries paired or not)', () => {
+  test('gives the textbook row-by-row factorisation and substitutions to the bit (entries four, two or one at a time)', () => {
     // The textbook order: L[i][j] = (A[i][j] − Σₘ<ⱼ L[i][m]·L[j][m]) / L[j][j], the sum subtracted for m ascending.
     const textbook = (a: Float64Array, b: Float64Array, k: number, lambda: number): Float64Array | null => {
       const l = new Float64Array(k * k);
