@@ -5,7 +5,7 @@
  * the upper triangle of XᵀX), so buckets merge by addition, survive restarts as JSON, and a window is solved from
  * the sum of its buckets. The solve is a float64 Cholesky in TypeScript, not tfjs (docs/decisions/0014).
  */
-import { MISSING_CODE, VigilError, type Column, type Table } from '@vigil/core';
+import { MISSING_CODE, VigilError, type Column, type SeededRandom, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asCategorical, asNumeric, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
 import { gramBlocks, type GramBlocks } from './gram-kernel';
@@ -744,9 +744,41 @@ export function choleskySolve(a: Float64Array, b: Float64Array, k: number, lambd
   for (let i = 0; i < k; i++) {
     const ri = i * k;
     let j = 0;
-    // Two entries of row i left of the diagonal at a time: each load of row i serves both dot products (the
-    // factorisation of 1,000 columns is 3.3e8 products). Each sum subtracts its terms in the same order as the
-    // loop below, the last term of the second (m = j) once the first entry is known, so L is the same to the bit.
+    // Four, then two entries of row i left of the diagonal at a time: each load of row i serves every dot product
+    // (the factorisation of 1,000 columns is 3.3e8 products), and the four sums are four chains of subtractions
+    // the CPU runs side by side, where one sum waits on its last subtraction (decision 0042). Each sum subtracts
+    // its terms in the same order as the loop below, the terms of the block's earlier entries (m = j, j + 1, …)
+    // once those entries are known, so L is the same to the bit.
+    for (; j + 3 < i; j += 4) {
+      const r0 = j * k;
+      const r1 = r0 + k;
+      const r2 = r1 + k;
+      const r3 = r2 + k;
+      let s0 = (a[ri + j] as number) + 0;
+      let s1 = (a[ri + j + 1] as number) + 0;
+      let s2 = (a[ri + j + 2] as number) + 0;
+      let s3 = (a[ri + j + 3] as number) + 0;
+      for (let m = 0; m < j; m++) {
+        const x = l[ri + m] as number;
+        s0 -= x * (l[r0 + m] as number);
+        s1 -= x * (l[r1 + m] as number);
+        s2 -= x * (l[r2 + m] as number);
+        s3 -= x * (l[r3 + m] as number);
+      }
+      const l0 = s0 / (l[r0 + j] as number);
+      l[ri + j] = l0;
+      s1 -= l0 * (l[r1 + j] as number);
+      const l1 = s1 / (l[r1 + j + 1] as number);
+      l[ri + j + 1] = l1;
+      s2 -= l0 * (l[r2 + j] as number);
+      s2 -= l1 * (l[r2 + j + 1] as number);
+      const l2 = s2 / (l[r2 + j + 2] as number);
+      l[ri + j + 2] = l2;
+      s3 -= l0 * (l[r3 + j] as number);
+      s3 -= l1 * (l[r3 + j + 1] as number);
+      s3 -= l2 * (l[r3 + j + 2] as number);
+      l[ri + j + 3] = s3 / (l[r3 + j + 3] as number);
+    }
     for (; j + 1 < i; j += 2) {
       const rj = j * k;
       const rk = rj + k;
@@ -817,18 +849,41 @@ export function surrogatePermutationImportanceColumns(
   for (let r = 0; r < n; r++) base += ((predictions[r] as number) - (y[r] as number)) ** 2;
   base /= Math.max(1, n);
   const order = new Int32Array(n);
+  const second = new Int32Array(n);
+  // A seeded generator's own shuffle (the same permutation, its steps inline), else the loop of calls.
+  const shuffle =
+    (random as Partial<SeededRandom>).shuffle ?? ((o: Int32Array, length: number) => fisherYates(o, length, random));
+  const scale = Math.max(1, n);
   return design.features.map((f, idx) => {
     const from = design.offsets[idx] as number;
     const to = idx + 1 < design.offsets.length ? (design.offsets[idx + 1] as number) : p;
     let total = 0;
-    for (let rep = 0; rep < repeats; rep++) {
-      for (let r = 0; r < n; r++) order[r] = r;
-      for (let r = n - 1; r > 0; r--) {
-        const j = Math.floor(random() * (r + 1));
-        const t = order[r] as number;
-        order[r] = order[j] as number;
-        order[j] = t;
+    let rep = 0;
+    if (to - from === 1)
+      // A numeric feature's repeats two at a time: both shuffles drawn in turn, then both squared errors in one
+      // loop, two independent sums (each still over r ascending, so the same to the bit) where one sum's chain
+      // of additions was the loop's bound (decision 0042).
+      for (; rep + 1 < repeats; rep += 2) {
+        shuffle(order, n);
+        shuffle(second, n);
+        const b = beta[from] as number;
+        const at = from * n;
+        let mse = 0;
+        let mse2 = 0;
+        for (let r = 0; r < n; r++) {
+          const own = xt[at + r] as number;
+          mse +=
+            ((predictions[r] as number) + b * ((xt[at + (order[r] as number)] as number) - own) - (y[r] as number)) **
+            2;
+          mse2 +=
+            ((predictions[r] as number) + b * ((xt[at + (second[r] as number)] as number) - own) - (y[r] as number)) **
+            2;
+        }
+        total += mse / scale - base;
+        total += mse2 / scale - base;
       }
+    for (; rep < repeats; rep++) {
+      shuffle(order, n);
       let mse = 0;
       if (to - from === 1) {
         // One design column (a numeric feature): the loop below without its inner loop, the same arithmetic.
@@ -848,8 +903,22 @@ export function surrogatePermutationImportanceColumns(
             s += (beta[i] as number) * ((xt[i * n + q] as number) - (xt[i * n + r] as number));
           mse += (s - (y[r] as number)) ** 2;
         }
-      total += mse / Math.max(1, n) - base;
+      total += mse / scale - base;
     }
     return { feature: f.name, importance: n > 0 ? total / repeats : Number.NaN };
   });
+}
+
+/**
+ * `order[0, length)` set to 0 … length − 1 and shuffled by Fisher–Yates from the end with draws of `random`: what a
+ * {@link SeededRandom}'s `shuffle` does inline (exported for its tests).
+ */
+export function fisherYates(order: Int32Array, length: number, random: () => number): void {
+  for (let r = 0; r < length; r++) order[r] = r;
+  for (let r = length - 1; r > 0; r--) {
+    const j = Math.floor(random() * (r + 1));
+    const t = order[r] as number;
+    order[r] = order[j] as number;
+    order[j] = t;
+  }
 }

@@ -248,7 +248,7 @@ describe('accumulators', () => {
 });
 
 describe('choleskySolve', () => {
-  test('gives the textbook row-by-row factorisation and substitutions to the bit (entries paired or not)', () => {
+  test('gives the textbook row-by-row factorisation and substitutions to the bit (entries four, two or one at a time)', () => {
     // The textbook order: L[i][j] = (A[i][j] − Σₘ<ⱼ L[i][m]·L[j][m]) / L[j][j], the sum subtracted for m ascending.
     const textbook = (a: Float64Array, b: Float64Array, k: number, lambda: number): Float64Array | null => {
       const l = new Float64Array(k * k);
@@ -547,5 +547,9 @@ describe('wide designs straight from the columns', () => {
     const got = surrogatePermutationImportanceColumns(fit, design, columns.x, columns.y, seededRandom(21), 3);
     expect(got.map((g) => g.importance)).toEqual(expected);
     expect(got.some((g) => g.importance > 0)).toBe(true);
+    // A generator with no shuffle of its own (a plain function) takes the loop of calls: the same numbers.
+    const calls = seededRandom(21);
+    const plainFunction = surrogatePermutationImportanceColumns(fit, design, columns.x, columns.y, () => calls(), 3);
+    expect(plainFunction.map((g) => g.importance)).toEqual(expected);
   });
 });

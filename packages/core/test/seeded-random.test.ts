@@ -1,0 +1,54 @@
+import fc from 'fast-check';
+import { seededRandom } from '../src/seeded-random';
+
+/** The loop `shuffle` writes inline: Fisher–Yates from the end with one call of the generator a draw. */
+function shuffledByCalls(length: number, random: () => number): Int32Array {
+  const order = new Int32Array(length);
+  for (let r = 0; r < length; r++) order[r] = r;
+  for (let r = length - 1; r > 0; r--) {
+    const j = Math.floor(random() * (r + 1));
+    const t = order[r] as number;
+    order[r] = order[j] as number;
+    order[j] = t;
+  }
+  return order;
+}
+
+describe('seededRandom', () => {
+  it('draws the same numbers from the same seed, in [0, 1)', () => {
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    for (let i = 0; i < 1000; i++) {
+      const x = a();
+      expect(x).toBe(b());
+      expect(x >= 0 && x < 1).toBe(true);
+    }
+    expect(seededRandom(43)()).not.toBe(seededRandom(42)());
+  });
+
+  it('shuffles as the loop of calls does, and leaves the generator where the calls leave it', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        fc.integer({ min: 0, max: 50 }),
+        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 4 }),
+        (seed, before, lengths) => {
+          const inline = seededRandom(seed);
+          const calls = seededRandom(seed);
+          for (let i = 0; i < before; i++) expect(inline()).toBe(calls());
+          for (const length of lengths) {
+            // Stale values past `length` and before it are overwritten or left alone as the loop would.
+            const order = new Int32Array(length + 3).fill(-7);
+            inline.shuffle(order, length);
+            const expected = shuffledByCalls(length, calls);
+            expect(Array.from(order.subarray(0, length))).toEqual(Array.from(expected));
+            expect(Array.from(order.subarray(length))).toEqual([-7, -7, -7]);
+            expect([...order.subarray(0, length)].sort((x, y) => x - y)).toEqual(Array.from({ length }, (_, i) => i));
+          }
+          for (let i = 0; i < 5; i++) expect(inline()).toBe(calls());
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
