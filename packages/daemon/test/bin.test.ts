@@ -47,6 +47,13 @@ describe('where vigil runs', () => {
     ).toMatch(/^vigil \d+\.\d+\.\d+\n$/);
   });
 
+  it('through a link to its directory, relative to where it is typed: no stack trace, the same version', () => {
+    // Found by a user's trial: `bindir/vigil` with bindir a link to bin/ made `bindir/..` the link's parent for node.
+    symlinkSync(join(__dirname, '../bin'), join(dir, 'bindir'));
+    const run = spawnSync('bindir/vigil', ['--version'], { cwd: dir, env, encoding: 'utf8' });
+    expect([run.status, run.stderr, run.stdout]).toEqual([0, '', expect.stringMatching(/^vigil \d+\.\d+\.\d+\n$/)]);
+  });
+
   it('through `pnpm --silent vigil` from a directory of the workspace: where it was typed', () => {
     const examples = join(ROOT, 'examples');
     const rel = (f: string) => relative(examples, join(GOLDEN, f));

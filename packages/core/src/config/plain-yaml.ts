@@ -38,7 +38,9 @@ interface Line {
 }
 
 export function readPlainYaml(text: string): PlainYaml | undefined {
-  if (/[\t\r\uFEFF]/.test(text)) return undefined;
+  // Any white space but the space and the line feed (a tab, CR, a BOM, NBSP, U+3000, \v, \f…): the library's. YAML's
+  // white space is the space and the tab alone, but JavaScript's trims below would take them all for indentation.
+  if (/[^\S \n]/.test(text)) return undefined;
   try {
     const lines = splitLines(text);
     if (lines.length === 0) return undefined;

@@ -226,6 +226,24 @@ describe('plain-yaml: the same as the yaml library whenever it answers', () => {
     }
   });
 
+  it('leaves white space other than the space (NBSP, U+3000, U+2028, \\v, \\f) to the library, which keeps it as content', () => {
+    // Found by a user's trial: JavaScript's trims took these for indentation, so `\u00a0 host:` read as `host:`.
+    for (const text of [
+      'http:\n\u00a0 host: 127.0.0.1\n',
+      'task: regression\u00a0\n',
+      'a: \u00a0value\n',
+      'a: x\u3000\n',
+      'a: 1\f\n',
+      'a: 1\v\n',
+      'a: 1\n\u00a0\nb: 2\n',
+      'a: x\u2028\n',
+    ]) {
+      expect(readPlainYaml(text)).toBeUndefined();
+      const { fast, library } = both(text);
+      expect(fast).toEqual(library);
+    }
+  });
+
   it('does not load the yaml library for a plain file; loads it for the rest', () => {
     const loads = (text: string) => {
       let loaded = false;
