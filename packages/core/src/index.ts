@@ -13,7 +13,7 @@ export type {
   Table,
 } from './table';
 export { parseDuration, parseInstant } from './duration';
-export { seededRandom, type SeededRandom } from './seeded-random';
+export { fisherYates, seededRandom, type SeededRandom } from './seeded-random';
 export { compositeKey } from './composite-key';
 export { errorMessage } from './error-message';
 export { unknownColumnError } from './unknown-column-error';

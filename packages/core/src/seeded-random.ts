@@ -44,3 +44,17 @@ export function seededRandom(seed: number): SeededRandom {
   };
   return Object.assign(next, { shuffle });
 }
+
+/**
+ * `order[0, length)` set to 0 … length − 1 and shuffled by Fisher–Yates from the end with one draw of `random` a
+ * step: what a {@link SeededRandom}'s `shuffle` does inline, for any generator.
+ */
+export function fisherYates(order: Int32Array, length: number, random: () => number): void {
+  for (let r = 0; r < length; r++) order[r] = r;
+  for (let r = length - 1; r > 0; r--) {
+    const j = Math.floor(random() * (r + 1));
+    const t = order[r] as number;
+    order[r] = order[j] as number;
+    order[j] = t;
+  }
+}

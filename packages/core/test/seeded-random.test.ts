@@ -1,16 +1,10 @@
 import fc from 'fast-check';
-import { seededRandom } from '../src/seeded-random';
+import { fisherYates, seededRandom } from '../src/seeded-random';
 
 /** The loop `shuffle` writes inline: Fisher–Yates from the end with one call of the generator a draw. */
 function shuffledByCalls(length: number, random: () => number): Int32Array {
   const order = new Int32Array(length);
-  for (let r = 0; r < length; r++) order[r] = r;
-  for (let r = length - 1; r > 0; r--) {
-    const j = Math.floor(random() * (r + 1));
-    const t = order[r] as number;
-    order[r] = order[j] as number;
-    order[j] = t;
-  }
+  fisherYates(order, length, random);
   return order;
 }
 

@@ -41,17 +41,15 @@ export function fitReferenceChunks(
 ): ChunkStatistics[] {
   // The rows that count, gathered once in file order: a chunk is then a view of these arrays, not a copy per chunk
   // and chunk size (the same values in the same order, so the same counts and AUCs).
+  const rowScores = new Float64Array(scores.length);
+  const rowLabels = new Float64Array(scores.length);
+  const rowPredicted = new Float64Array(scores.length);
   let n = 0;
-  for (let i = 0; i < scores.length; i++)
-    if (!Number.isNaN(scores[i]!) && !Number.isNaN(labels[i]!) && !Number.isNaN(predicted[i]!)) n++;
-  const rowScores = new Float64Array(n);
-  const rowLabels = new Float64Array(n);
-  const rowPredicted = new Float64Array(n);
-  for (let i = 0, k = 0; i < scores.length; i++) {
+  for (let i = 0; i < scores.length; i++) {
     if (Number.isNaN(scores[i]!) || Number.isNaN(labels[i]!) || Number.isNaN(predicted[i]!)) continue;
-    rowScores[k] = scores[i]!;
-    rowLabels[k] = labels[i]!;
-    rowPredicted[k++] = predicted[i]!;
+    rowScores[n] = scores[i]!;
+    rowLabels[n] = labels[i]!;
+    rowPredicted[n++] = predicted[i]!;
   }
   const out: ChunkStatistics[] = [];
   for (const size of CHUNK_SIZES) {

@@ -5,7 +5,7 @@
  * the upper triangle of XᵀX), so buckets merge by addition, survive restarts as JSON, and a window is solved from
  * the sum of its buckets. The solve is a float64 Cholesky in TypeScript, not tfjs (docs/decisions/0014).
  */
-import { MISSING_CODE, VigilError, type Column, type SeededRandom, type Table } from '@vigil/core';
+import { fisherYates, MISSING_CODE, VigilError, type Column, type SeededRandom, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { asCategorical, asNumeric, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
 import { gramBlocks, type GramBlocks } from './gram-kernel';
@@ -907,18 +907,4 @@ export function surrogatePermutationImportanceColumns(
     }
     return { feature: f.name, importance: n > 0 ? total / repeats : Number.NaN };
   });
-}
-
-/**
- * `order[0, length)` set to 0 … length − 1 and shuffled by Fisher–Yates from the end with draws of `random`: what a
- * {@link SeededRandom}'s `shuffle` does inline (exported for its tests).
- */
-export function fisherYates(order: Int32Array, length: number, random: () => number): void {
-  for (let r = 0; r < length; r++) order[r] = r;
-  for (let r = length - 1; r > 0; r--) {
-    const j = Math.floor(random() * (r + 1));
-    const t = order[r] as number;
-    order[r] = order[j] as number;
-    order[j] = t;
-  }
 }

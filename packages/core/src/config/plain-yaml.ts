@@ -282,10 +282,12 @@ class Flow {
   }
 }
 
-/** Where a block mapping entry's `:` is (followed by a space or the line's end), or -1; quoted keys are not read. */
+/** Whether the text is a block mapping entry (`key: …` or `key:`). */
 function isMappingEntry(text: string): boolean {
-  return !/^["'[{]/.test(text) && entryColon(text) >= 0;
+  return entryColon(text) >= 0;
 }
+
+/** Where a block mapping entry's `:` is (followed by a space or the line's end), or -1; quoted keys are not read. */
 function entryColon(text: string): number {
   if (/^["'[{]/.test(text)) return -1;
   for (let i = 0; i < text.length; i++) if (text[i] === ':' && (i + 1 === text.length || text[i + 1] === ' ')) return i;

@@ -21,9 +21,14 @@ export const REFERENCE_FIT_FORMAT = 1;
  * file (a pipe would be consumed by hashing it): it is fitted every time.
  */
 export async function referenceFitKey(model: ModelConfig, path: string): Promise<string | undefined> {
+  return fileFitKey(fitSettings(model, path), path);
+}
+
+/** {@link referenceFitKey} with the settings' text already made. */
+async function fileFitKey(settings: string, path: string): Promise<string | undefined> {
   const stats = await stat(path);
   if (!stats.isFile()) return undefined;
-  return hashFile(fitSettings(model, path), path);
+  return hashFile(settings, path);
 }
 
 /** What a fit's fingerprint hashes before the file's bytes (the settings {@link referenceFitKey} lists). */
@@ -73,8 +78,9 @@ export async function referenceFiles(models: readonly ModelConfig[], configDir: 
     const path = resolve(configDir, model.reference.file);
     let key: string | undefined;
     try {
-      const known = `${path}\n${fitSettings(model, path)}`;
-      if (!keys.has(known)) keys.set(known, await referenceFitKey(model, path));
+      const settings = fitSettings(model, path);
+      const known = `${path}\n${settings}`;
+      if (!keys.has(known)) keys.set(known, await fileFitKey(settings, path));
       key = keys.get(known);
     } catch {
       // Not readable: the fit says why, in the words of every other reader of a table file.
