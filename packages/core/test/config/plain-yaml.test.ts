@@ -168,8 +168,9 @@ describe('plain-yaml: the same as the yaml library whenever it answers', () => {
       }),
       { numRuns: 2000 },
     );
-    // The property says something only if the plain reader answers for many of the files.
-    expect(answered).toBeGreaterThan(200);
+    // The property says something only if the plain reader answers for many of the files: about 11 % of them
+    // (200–255 of 2,000 in eight runs), so 100 is far below chance (a bound of 200 failed one local run in nine).
+    expect(answered).toBeGreaterThan(100);
   });
 
   it('reads a configuration in the form the benchmarks and examples use, with its lines', () => {
