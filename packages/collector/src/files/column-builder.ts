@@ -47,6 +47,15 @@ export class ColumnBuilder {
     this.values[this.count++] = value;
   }
 
+  /** Adds `count` numbers from `source[from…]`; the column must be numeric. */
+  pushNumbers(source: Float64Array, from: number, count: number): void {
+    while (this.count + count > this.values.length) this.values = growFloat64(this.values);
+    const values = this.values;
+    const at = this.count;
+    for (let j = 0; j < count; j++) values[at + j] = source[from + j]!;
+    this.count += count;
+  }
+
   /** Booleans read as 1/0 in a numeric column, and as "true"/"false" in a categorical one. */
   pushBoolean(value: boolean): void {
     if (this.currentKind === 'categorical') {

@@ -29,7 +29,7 @@ describe('readCsv', () => {
   it('reads every numeric cell as parseNumberText reads its text, on the fast path and off it', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 150 }),
         fc.constantFrom('\n', '\r\n', '\r'),
         fc.boolean(),
         (rows, eol, finalEol) => {
@@ -53,6 +53,20 @@ describe('readCsv', () => {
       ),
       { numRuns: 3000 },
     );
+  });
+
+  it('turns an inferred column categorical after rows read whole, with every row its text and the others kept', () => {
+    // 130 rows of numbers (two blocks of rows read whole and handed to the columns), then a word in column b.
+    const lines = Array.from({ length: 130 }, (_, i) => `${i}.5,${i % 7}`);
+    const text = `a,b,c\n${lines.map((l, i) => `${l},g${i % 3}`).join('\n')}\n1,x,g0\n2,,g1\n`;
+    const { table, inferred } = readCsv(Buffer.from(text), 'turns.csv', 0x2c);
+    expect(inferred).toEqual({ a: 'numeric', b: 'categorical', c: 'categorical' });
+    const a = table.columns.get('a')!;
+    const b = table.columns.get('b')!;
+    if (a.kind !== 'numeric' || b.kind !== 'categorical') throw new Error('kinds');
+    expect([...a.values]).toEqual([...lines.map((_, i) => i + 0.5), 1, 2]);
+    const textOf = (row: number): string | null => (b.codes[row]! < 0 ? null : b.categories[b.codes[row]!]!);
+    expect(Array.from({ length: 132 }, (_, i) => textOf(i))).toEqual([...lines.map((_, i) => `${i % 7}`), 'x', null]);
   });
 
   it('reports the line of a bad number that follows fast-path cells', () => {
