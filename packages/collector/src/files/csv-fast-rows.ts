@@ -12,7 +12,7 @@ const MAX_MANTISSA = MAX_EXACT_MANTISSA;
  * the caller reads that row field by field with {@link CsvCursor} as before (which raises the errors).
  *
  * Why: a wide file is ~1,000 numeric fields a row, and a call of `CsvCursor.nextNumber` and the reader's checks per
- * field cost about as much as parsing the digits (docs/decisions/0043). The value of a plain decimal is computed as
+ * field cost about as much as parsing the digits (docs/decisions/0044). The value of a plain decimal is computed as
  * `nextNumber` and `parseNumberBytes` compute it (Clinger's fast path: a mantissa under 2⁵³ times or divided by an
  * exact power of ten), so the doubles are the same; numbers with an exponent, and mantissas of 2⁵³ or more, are
  * handed back as ranges and parsed the general way.
