@@ -33,7 +33,7 @@ export class BinLookup {
 
   constructor(private readonly given: ArrayLike<number>) {
     const n = given.length;
-    this.edges = Float64Array.from(given as ArrayLike<number>);
+    this.edges = Float64Array.from(given);
     let ordered = true;
     for (let i = 0; i < n; i++) {
       const e = this.edges[i]!;

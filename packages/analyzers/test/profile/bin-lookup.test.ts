@@ -7,7 +7,16 @@
 import fc from 'fast-check';
 import { BinLookup, binIndex, binLookup } from '../../src/profile/binning';
 
-const special = fc.constantFrom(0, -0, Infinity, -Infinity, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 1e-300);
+const special = fc.constantFrom(
+  0,
+  -0,
+  Infinity,
+  -Infinity,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+  Number.MIN_VALUE,
+  1e-300,
+);
 const anyDouble = fc.oneof(fc.double({ noNaN: true }), special, fc.integer({ min: -50, max: 50 }));
 const sortedEdges = fc
   .array(fc.oneof(anyDouble, fc.double({ min: -3, max: 3, noNaN: true })), { maxLength: 120 })
