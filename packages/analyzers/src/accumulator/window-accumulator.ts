@@ -7,7 +7,7 @@
 import { MISSING_GROUP, VigilError, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
 import { groupColumns } from '../profile/analysis-spec';
-import { binIndex, countSortedIntoBins } from '../profile/binning';
+import { binIndex, binLookup, countSortedIntoBins } from '../profile/binning';
 import {
   asCategorical,
   asNumeric,
@@ -322,7 +322,9 @@ export function accumulate(
 }
 
 function addNumeric(acc: NumericAccumulator, p: NumericProfile, values: Float64Array): void {
-  const { edges, fineEdges } = p;
+  // The same bins as binIndex (binning.ts): a grid's guess walked to the edge, not a binary search each.
+  const coarse = binLookup(p.edges);
+  const fineLookup = binLookup(p.fineEdges);
   const counts = acc.counts;
   const fine = acc.fineCounts;
   let missing = 0;
@@ -340,8 +342,8 @@ function addNumeric(acc: NumericAccumulator, p: NumericProfile, values: Float64A
       continue;
     }
     if (v < low || v > high) outside++;
-    counts[binIndex(edges, v)]!++;
-    fine[binIndex(fineEdges, v)]!++;
+    counts[coarse.bin(v)]!++;
+    fine[fineLookup.bin(v)]!++;
     sum += v;
     sumSquares += v * v;
     if (v < min) min = v;

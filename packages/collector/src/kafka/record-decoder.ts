@@ -75,36 +75,19 @@ function decodeFast(decoder: KafkaRecordDecoder, context: KafkaRecordContext): K
   const timestampDelta = raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
 
   // Offset delta, then the key's, the value's and the headers' lengths: zigzag varints, up to 4 bytes (28 bits), where
-  // kafkajs's 32-bit arithmetic is exact too.
-  const varint = (): number | undefined => {
-    let value = 0;
-    let shift = 0;
-    for (let i = 0; ; i++) {
-      if (i === 4 || o >= end) return undefined;
-      const byte = b[o++]!;
-      value += (byte & 0x7f) << shift;
-      shift += 7;
-      if (byte < 0x80) break;
-    }
-    return (value >>> 1) ^ -(value & 1);
-  };
-  const offsetDelta = varint();
-  if (offsetDelta === undefined) return undefined;
-  const bytes = (): Buffer | null | undefined => {
-    const length = varint();
-    if (length === undefined || length < -1 || o + length > end) return undefined;
-    if (length === -1) return null;
-    const out = b.slice(o, o + length);
-    o += length;
-    return out;
-  };
-  const key = bytes();
+  // kafkajs's 32-bit arithmetic is exact too. Read by module-level helpers over `at`, not closures over `o`: those
+  // cost a context and two closures per record.
+  at = o;
+  const offsetDelta = readVarint(b, end);
+  if (offsetDelta === NO_VARINT) return undefined;
+  const key = readBytes(b, end);
   if (key === undefined) return undefined;
-  const value = bytes();
+  const value = readBytes(b, end);
   if (value === undefined) return undefined;
-  const headerCount = varint();
+  const headerCount = readVarint(b, end);
   // No header (0, or -1: kafkajs reads both as none). A record with headers is kafkajs's to decode.
   if (headerCount !== 0 && headerCount !== -1) return undefined;
+  o = at;
 
   const { firstOffset, firstTimestamp, magicByte, isControlBatch = false, timestampType, maxTimestamp } = context;
   let timestamp: string;
@@ -130,9 +113,39 @@ function decodeFast(decoder: KafkaRecordDecoder, context: KafkaRecordContext): K
   };
 }
 
+/** Where {@link readVarint} and {@link readBytes} read next (one record is decoded at a time, synchronously). */
+let at = 0;
+
+/** What {@link readVarint} gives for a varint it does not read: a 28-bit zigzag value is never -2^31. */
+const NO_VARINT = -0x80000000;
+
+/** The zigzag varint at `b[at]` (up to 4 bytes), `at` moved past it; NO_VARINT when longer or cut. */
+function readVarint(b: Buffer, end: number): number {
+  let value = 0;
+  let shift = 0;
+  for (let i = 0; ; i++) {
+    if (i === 4 || at >= end) return NO_VARINT;
+    const byte = b[at++]!;
+    value += (byte & 0x7f) << shift;
+    shift += 7;
+    if (byte < 0x80) break;
+  }
+  return (value >>> 1) ^ -(value & 1);
+}
+
+/** The length-prefixed bytes at `b[at]` (a view), null for length -1, undefined when the record cannot give them. */
+function readBytes(b: Buffer, end: number): Buffer | null | undefined {
+  const length = readVarint(b, end);
+  if (length === NO_VARINT || length < -1 || at + length > end) return undefined;
+  if (length === -1) return null;
+  const out = b.slice(at, at + length);
+  at += length;
+  return out;
+}
+
 /** `base` (a 64-bit integer's decimal text) + `delta` as decimal text, when every step is a safe integer. */
 function safeSum(base: string, delta: number): string | undefined {
-  const first = Number(base);
+  const first = numberOf(base);
   if (!Number.isSafeInteger(first)) return undefined;
   const sum = first + delta;
   return Number.isSafeInteger(sum) ? String(sum) : undefined;
@@ -176,3 +189,21 @@ export function installFastRecordDecoder(): boolean {
   installed = true;
   return installed;
 }
+
+/**
+ * `Number(text)`, remembering the last two texts: a batch's records all add to the same first offset and first
+ * timestamp, which were parsed again for each record.
+ */
+function numberOf(text: string): number {
+  if (text === lastText0) return lastNumber0;
+  if (text === lastText1) return lastNumber1;
+  lastText1 = lastText0;
+  lastNumber1 = lastNumber0;
+  lastText0 = text;
+  lastNumber0 = Number(text);
+  return lastNumber0;
+}
+let lastText0 = '';
+let lastNumber0 = Number('');
+let lastText1 = '';
+let lastNumber1 = Number('');
