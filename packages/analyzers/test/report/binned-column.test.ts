@@ -44,8 +44,16 @@ function compare(reference: Float64Array, current: Float64Array): void {
     const e = exact.summary[side];
     const b = binned.summary[side];
     expect([b.rows, b.missing, b.min, b.max]).toEqual([e.rows, e.missing, e.min, e.max]);
-    // The same sum in another order: equal to rounding.
-    if (b.mean !== e.mean) expect(Math.abs(b.mean - e.mean)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(e.mean)));
+    // The same sum in another order: equal to rounding, relative to the mean of |x| (the sum's condition), not to
+    // |mean|. Where values cancel, |mean| is far below them and two orders differ by more than 1e-12 · |mean|:
+    // found by the property (seed 838716566, run 3,728 of 6,000: current side −999999.9999999984, 999999.9999999999,
+    // −4, … with a mean of −0.8, the two means 1.08e-12 apart). Either order's error is at most (n − 1)·ε·Σ|x|, so
+    // the difference of the means is under 1e-12 · mean |x| for n up to 4,500; where no value cancels, mean |x| is
+    // |mean| and the bound the same as before.
+    const values = side === 'reference' ? reference : current;
+    const finite = values.filter((v) => Number.isFinite(v));
+    const meanAbs = finite.reduce((t, v) => t + Math.abs(v), 0) / Math.max(1, finite.length);
+    if (b.mean !== e.mean) expect(Math.abs(b.mean - e.mean)).toBeLessThanOrEqual(1e-12 * Math.max(1, meanAbs));
   }
   expect([binned.summary.below, binned.summary.above]).toEqual([exact.summary.below, exact.summary.above]);
   expect(binned.accumulator.rows).toBe(exact.accumulator.rows);

@@ -46,6 +46,12 @@ export class PredictionBatchBuilder {
   private readonly expectedRows: number;
   private readonly groupAttributes = new Map<string, readonly string[]>();
   private columns = new Map<string, PredictionColumns>();
+  /**
+   * The models with a row since the last `build`, in the order of their first row: the order of the batches. Not the
+   * order of `columns`, which the fast path fills as soon as it reads a model's id, also for an event that then goes
+   * to the `JSON.parse` path and becomes a dead letter (a cut event of model A before B's first row put A first).
+   */
+  private withRows: PredictionColumns[] = [];
   /** Per model, the rows of its last batch: the next batch's columns start that large instead of growing to it. */
   private readonly lastRows = new Map<string, number>();
   private deadLetters: DeadLetter[] = [];
@@ -110,7 +116,7 @@ export class PredictionBatchBuilder {
             event,
             this.options.maxFutureMs === undefined ? Infinity : this.options.now() + this.options.maxFutureMs,
           );
-          if (failure === undefined) columns.commit(message.topic);
+          if (failure === undefined) this.commit(columns, message.topic);
         }
       }
     } catch (error) {
@@ -145,7 +151,7 @@ export class PredictionBatchBuilder {
         )
       )
         return false;
-      columns.commit(message.topic);
+      this.commit(columns, message.topic);
       return true;
     } catch {
       // A bug in the fast path must not lose the message: the slow path decides it.
@@ -168,15 +174,19 @@ export class PredictionBatchBuilder {
 
   /** The batches and dead letters of the messages added since the last `build`; the builder then starts empty. */
   build(): BuiltPredictions {
+    for (const [id, columns] of this.columns) this.lastRows.set(id, columns.rowCount);
     const batches = new Map<string, PredictionBatch>();
-    for (const [id, columns] of this.columns) {
-      this.lastRows.set(id, columns.rowCount);
-      if (columns.rowCount > 0) batches.set(id, columns.build());
-    }
+    for (const columns of this.withRows) batches.set(columns.model.id, columns.build());
     const deadLetters = this.deadLetters;
     this.columns = new Map();
+    this.withRows = [];
     this.deadLetters = [];
     return { batches, deadLetters };
+  }
+
+  private commit(columns: PredictionColumns, topic: string): void {
+    if (columns.rowCount === 0) this.withRows.push(columns);
+    columns.commit(topic);
   }
 
   private columnsOf(model: ModelDefinition): PredictionColumns {

@@ -65,9 +65,15 @@ describe('profileQuantile', () => {
           const n = sorted.length;
           const below = sorted.filter((v) => v < estimate).length / n;
           const atMost = sorted.filter((v) => v <= estimate).length / n;
-          // Each fine bin holds at most 1% of the reference (plus one tie), so the estimate's rank is that close to q.
-          expect(below).toBeLessThanOrEqual(q + 0.01 + 2 / n);
-          expect(atMost).toBeGreaterThanOrEqual(q - 0.01 - 2 / n);
+          // Each fine bin holds at most 1% of the reference plus the copies of a value tied at its edge (a tie is not
+          // split), so the estimate's rank is that close to q. The copies are the most any value has, not one: found
+          // by the property (seed 1912866459, run 593 of 18,000: 322 values, −999999.9999999988 three times, its bin
+          // 6 of 322 and the estimate's rank 7/322 for q = 0.005, over q + 1% + 2/n).
+          let copies = 1;
+          for (let i = 1, run = 1; i < n; i++)
+            copies = Math.max(copies, (run = sorted[i] === sorted[i - 1] ? run + 1 : 1));
+          expect(below).toBeLessThanOrEqual(q + 0.01 + (copies + 1) / n);
+          expect(atMost).toBeGreaterThanOrEqual(q - 0.01 - (copies + 1) / n);
         },
       ),
       { numRuns: 60 },
