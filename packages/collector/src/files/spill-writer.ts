@@ -49,6 +49,11 @@ export class SpillWriter {
   /** Writes the rows of the current block (every column of the block, in order). */
   flush(): void {
     if (this.row === 0) return;
+    // A CSV file with no numeric column to spill (categories, and the kept score and label) still ends its rows.
+    if (this.segments.length === 0) {
+      this.row = 0;
+      return;
+    }
     const stride = this.blockRows * 8;
     for (let c = 0; c < this.segments.length; c++) {
       this.segments[c]!.push(this.offset + c * stride, this.row);

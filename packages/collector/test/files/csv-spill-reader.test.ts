@@ -84,6 +84,22 @@ describe('readTable with spill', () => {
     expect(materialise(spilled)).toEqual(materialise(whole));
   });
 
+  it('reads a CSV with no numeric column to spill (categories and a kept score) as reading it whole', async () => {
+    const path = join(dir, 'categories.csv');
+    const random = seededRandom(11);
+    const lines = ['region,score'];
+    for (let i = 0; i < 300; i++) lines.push(`${['north', 'south', 'east'][i % 3]},${random().toFixed(6)}`);
+    await writeFile(path, `${lines.join('\n')}\n`);
+    const whole = await readTable(path);
+    const spilled = await readTable(path, {
+      spill: { path: join(dir, 'categories.spill'), keep: ['score'], chunkBytes: 256, blockBytes: 64 },
+    });
+    expect(spilled.table.rowCount).toBe(300);
+    expect(spilled.inferred).toEqual({ region: 'categorical', score: 'numeric' });
+    expect(spilled.spilled ?? {}).toEqual({});
+    expect(materialise(spilled)).toEqual(materialise(whole));
+  });
+
   it('reports a bad row with the line reading whole reports', async () => {
     // A row with a missing field, past the first chunks.
     const path = join(dir, 'broken.csv');

@@ -66,4 +66,12 @@ describe('SpillWriter', () => {
       ).toBe(true);
     }
   });
+
+  it('ends rows of a block without columns (a CSV with no numeric column to spill) and writes nothing', async () => {
+    const path = join(dir, 'none.spill');
+    const writer = new SpillWriter(path, [], 0);
+    for (let r = 0; r < 1000; r++) writer.endRow();
+    expect(writer.finish()).toEqual({});
+    expect((await readFile(path)).length).toBe(0);
+  });
 });
