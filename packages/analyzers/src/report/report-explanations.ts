@@ -419,7 +419,7 @@ function attributionTotals(
     const add = (values: Float64Array): void => {
       for (let i = 0; i < values.length; i++) {
         const v = values[i] as number;
-        if (v !== v) continue;
+        if (v - v !== 0) continue; // missing (NaN) or infinite: no attribution to average
         sum += Math.abs(v);
         n++;
       }

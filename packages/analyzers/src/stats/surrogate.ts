@@ -189,7 +189,7 @@ export function surrogateRows(
   const complete = new Uint8Array(n).fill(1);
   for (let i = 0; i < n; i++) {
     y[i] = surrogateTarget(design, scores[i] as number);
-    if (Number.isNaN(y[i])) complete[i] = 0;
+    if (!Number.isFinite(y[i])) complete[i] = 0;
   }
   design.features.forEach((f, k) => {
     const at = design.offsets[k] as number;
@@ -198,7 +198,8 @@ export function surrogateRows(
       const values = asNumeric(table, column).values.subarray(from, to);
       for (let i = 0; i < n; i++) {
         const v = values[i] as number;
-        if (v !== v) complete[i] = 0;
+        // v − v is 0 for every finite v, NaN for a missing value and for ±Infinity: both leave the row out.
+        if (v - v !== 0) complete[i] = 0;
         else x[i * p + at] = (v - f.mean) / f.scale;
       }
     } else {
@@ -391,7 +392,7 @@ function markIncomplete(
       const { values } = s;
       for (let k = 0; k < n; k++) {
         const v = values[rows ? (rows[k] as number) : from + k] as number;
-        if (v !== v) complete[k] = 0;
+        if (v - v !== 0) complete[k] = 0; // NaN (missing) or ±Infinity
       }
     } else {
       const { codes } = s;
@@ -424,7 +425,8 @@ function accumulateWideSurrogate(
   for (let from = 0; from < table.rowCount; from += SURROGATE_CHUNK_ROWS) {
     const n = Math.min(table.rowCount, from + SURROGATE_CHUNK_ROWS) - from;
     complete.fill(1);
-    for (let k = 0; k < n; k++) if (Number.isNaN(surrogateTarget(design, scores[from + k] as number))) complete[k] = 0;
+    for (let k = 0; k < n; k++)
+      if (!Number.isFinite(surrogateTarget(design, scores[from + k] as number))) complete[k] = 0;
     markIncomplete(sources, complete, n, from);
     let m = 0;
     for (let k = 0; k < n; k++) {
@@ -476,7 +478,7 @@ export function completeSurrogateRows(
   const n = rows.length;
   const complete = new Uint8Array(n).fill(1);
   for (let k = 0; k < n; k++)
-    if (Number.isNaN(surrogateTarget(design, scores[rows[k] as number] as number))) complete[k] = 0;
+    if (!Number.isFinite(surrogateTarget(design, scores[rows[k] as number] as number))) complete[k] = 0;
   markIncomplete(featureSources(design, table), complete, n, 0, rows);
   let m = 0;
   for (let k = 0; k < n; k++) if (complete[k]) m++;
@@ -505,7 +507,7 @@ export function surrogateColumns(
   const target = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     target[k] = surrogateTarget(design, scores[row(k)] as number);
-    if (Number.isNaN(target[k])) complete[k] = 0;
+    if (!Number.isFinite(target[k])) complete[k] = 0;
   }
   // One pass over each column at the rows: its values written and its missing ones marked (rows dropped below).
   const x = new Float64Array(p * n);
@@ -515,7 +517,7 @@ export function surrogateColumns(
       const at = s.at * n;
       for (let k = 0; k < n; k++) {
         const v = values[rows ? (rows[k] as number) : k] as number;
-        if (v !== v) complete[k] = 0;
+        if (v - v !== 0) complete[k] = 0; // NaN (missing) or ±Infinity
         x[at + k] = (v - mean) / scale;
       }
     } else {
@@ -569,9 +571,9 @@ export function surrogateSamples(
   const completeFit = new Uint8Array(fitDraw.length).fill(1);
   const complete = new Uint8Array(n).fill(1);
   for (let k = 0; k < fitDraw.length; k++)
-    if (Number.isNaN(surrogateTarget(design, scores[fitDraw[k] as number] as number))) completeFit[k] = 0;
+    if (!Number.isFinite(surrogateTarget(design, scores[fitDraw[k] as number] as number))) completeFit[k] = 0;
   for (let k = 0; k < n; k++)
-    if (Number.isNaN(surrogateTarget(design, scores[permutationRows[k] as number] as number))) complete[k] = 0;
+    if (!Number.isFinite(surrogateTarget(design, scores[permutationRows[k] as number] as number))) complete[k] = 0;
   for (const [f, s] of sources.entries()) {
     // A column known to have no missing value (the report's column statistics counted them) marks nothing.
     if (noMissing?.has((design.features[f] as SurrogateFeature).name)) continue;

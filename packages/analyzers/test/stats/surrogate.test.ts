@@ -413,6 +413,34 @@ function wideCase(seed: number, numeric: number, rows: number): { design: Surrog
 }
 
 describe('wide designs straight from the columns', () => {
+  test('an infinite feature value leaves its row out, as a missing one does, in narrow and wide designs', () => {
+    // A CSV's "inf" or 1e400 is a number; before, it turned the sums into NaN and the report failed.
+    for (const numeric of [3, SURROGATE_BLOCKED_COLUMNS]) {
+      const { design, table } = wideCase(11, numeric, 300);
+      const withValue = (value: number): Table => {
+        const n1 = table.columns.get('n1')!;
+        if (n1.kind !== 'numeric') throw new Error('n1 is numeric');
+        const values = Float64Array.from(n1.values);
+        values[5] = value;
+        values[200] = -value;
+        return { ...table, columns: new Map([...table.columns, ['n1', { ...n1, values }]]) };
+      };
+      const missing = withValue(Number.NaN);
+      const rows = Int32Array.from({ length: 150 }, (_, i) => 2 * i + 1);
+      for (const infinite of [withValue(Number.POSITIVE_INFINITY), withValue(Number.NEGATIVE_INFINITY)]) {
+        expect(accumulateSurrogate(emptySurrogate(design), design, infinite, 'score')).toEqual(
+          accumulateSurrogate(emptySurrogate(design), design, missing, 'score'),
+        );
+        expect(surrogateColumns(design, infinite, 'score', rows)).toEqual(
+          surrogateColumns(design, missing, 'score', rows),
+        );
+        expect([...completeSurrogateRows(design, infinite, 'score', rows)]).toEqual([
+          ...completeSurrogateRows(design, missing, 'score', rows),
+        ]);
+      }
+    }
+  });
+
   test('accumulateSurrogate gives the sums of addSurrogateRows on surrogateRows, chunk by chunk, to the bit', () => {
     // 4,200 rows cross the 4,096-row chunk; missing values move the 64-row blocks within each chunk.
     const { design, table } = wideCase(5, SURROGATE_BLOCKED_COLUMNS, 4200);
