@@ -1,4 +1,6 @@
-import { EXACT_POWERS_OF_TEN, MAX_EXACT_MANTISSA } from './parse-number';
+import type { ColumnBuilder } from './column-builder';
+import { isMissingBytes } from './missing-values';
+import { EXACT_POWERS_OF_TEN, MAX_EXACT_MANTISSA, parseNumberBytes } from './parse-number';
 
 // Module constants: read per cell, they cost less than a property of the imported module's exports.
 const POWERS: readonly number[] = EXACT_POWERS_OF_TEN;
@@ -21,6 +23,8 @@ export class CsvFastRows {
   /** Field index, start and end of each field handed back by the last {@link row}, `rangeCount` of them. */
   ranges: Int32Array;
   rangeCount = 0;
+  /** The numbers of the handed-back fields of a row, by field, between the two passes of {@link readRanges}. */
+  private readonly values: Float64Array;
 
   /**
    * @param targets per field of a row: the block column its value goes to when it is a plain decimal, or -1 to have
@@ -31,6 +35,44 @@ export class CsvFastRows {
     private readonly delimiter: number,
   ) {
     this.ranges = new Int32Array(3 * Math.max(16, targets.length));
+    this.values = new Float64Array(targets.length);
+  }
+
+  /**
+   * Reads the fields the last {@link row} (block row `r`) handed back as the field-by-field reader reads them: a
+   * field of a numeric column (one with a block column, or a numeric builder) missing or parsed the general way, into
+   * its block column or its builder; a category into its builder; a field of neither is skipped. Returns false,
+   * having changed nothing, when a numeric column holds something that is neither a number nor missing: the caller
+   * then reads the row field by field, which turns the column categorical or raises the error.
+   */
+  readRanges(
+    bytes: Uint8Array,
+    builders: readonly (ColumnBuilder | null)[],
+    block: Float64Array,
+    stride: number,
+    r: number,
+  ): boolean {
+    const { ranges, targets, values } = this;
+    const count = this.rangeCount;
+    for (let j = 0; j < count; j += 3) {
+      const k = ranges[j]!;
+      if (targets[k]! < 0 && builders[k]?.kind !== 'numeric') continue;
+      const start = ranges[j + 1]!;
+      const end = ranges[j + 2]!;
+      if (isMissingBytes(bytes, start, end)) values[k] = Number.NaN;
+      else if (Number.isNaN((values[k] = parseNumberBytes(bytes, start, end)))) return false;
+    }
+    for (let j = 0; j < count; j += 3) {
+      const k = ranges[j]!;
+      const target = targets[k]!;
+      const builder = builders[k];
+      if (target >= 0) block[target * stride + r] = values[k]!;
+      else if (builder == null) continue;
+      else if (builder.kind === 'numeric') builder.pushNumber(values[k]!);
+      else if (isMissingBytes(bytes, ranges[j + 1]!, ranges[j + 2]!)) builder.pushMissing();
+      else builder.pushBytes(bytes, ranges[j + 1]!, ranges[j + 2]!);
+    }
+    return true;
   }
 
   /**

@@ -44,7 +44,6 @@ export function readCsv(
   const targets = new Int32Array(names.length);
   const fast = new CsvFastRows(targets, delimiter);
   const block = new Float64Array(names.length * BLOCK_ROWS);
-  const rangeValues = new Float64Array(names.length);
   let blockRows = 0;
   const flush = (): void => {
     for (let k = 0; k <= last; k++) if (targets[k] !== -1) builders[k]!.pushNumbers(block, k * BLOCK_ROWS, blockRows);
@@ -65,7 +64,7 @@ export function readCsv(
     }
     rowStarts[rows] = cursor.pos;
     const next = fast.row(bytes, cursor.pos, block, BLOCK_ROWS, blockRows);
-    if (next !== -1 && readFastRanges(fast, bytes, builders, block, blockRows, rangeValues)) {
+    if (next !== -1 && fast.readRanges(bytes, builders, block, BLOCK_ROWS, blockRows)) {
       cursor.pos = next;
       cursor.line++;
       rows++;
@@ -140,41 +139,6 @@ export function readCsv(
     if (builder.given === undefined) inferred[name] = builder.kind;
   }
   return { table: { source, rowCount: rows, columns }, inferred };
-}
-
-/**
- * Reads the fields {@link CsvFastRows} handed back for block row `r`: numbers of numeric columns (missing or parsed
- * the general way) into the block, categories into their builders. Returns false, having changed nothing, when a
- * numeric column holds something that is neither a number nor missing: the row is then read field by field, which
- * turns the column categorical or raises the error.
- */
-function readFastRanges(
-  fast: CsvFastRows,
-  bytes: Uint8Array,
-  builders: readonly (ColumnBuilder | null)[],
-  block: Float64Array,
-  r: number,
-  values: Float64Array,
-): boolean {
-  const ranges = fast.ranges;
-  const count = fast.rangeCount;
-  for (let j = 0; j < count; j += 3) {
-    const k = ranges[j]!;
-    if (builders[k]?.kind !== 'numeric') continue;
-    const start = ranges[j + 1]!;
-    const end = ranges[j + 2]!;
-    if (isMissingBytes(bytes, start, end)) values[k] = Number.NaN;
-    else if (Number.isNaN((values[k] = parseNumberBytes(bytes, start, end)))) return false;
-  }
-  for (let j = 0; j < count; j += 3) {
-    const k = ranges[j]!;
-    const builder = builders[k];
-    if (builder == null) continue;
-    if (builder.kind === 'numeric') block[k * BLOCK_ROWS + r] = values[k]!;
-    else if (isMissingBytes(bytes, ranges[j + 1]!, ranges[j + 2]!)) builder.pushMissing();
-    else builder.pushBytes(bytes, ranges[j + 1]!, ranges[j + 2]!);
-  }
-  return true;
 }
 
 /** The error for a row whose field `k` ended with `end` where the header's `expected` fields say otherwise. */

@@ -85,7 +85,6 @@ async function readOnce(
     const stride = spill.blockRows;
     const last = names.length - 1;
     const fast = new CsvFastRows(Int32Array.from(spilled), delimiter);
-    const rangeValues = new Float64Array(names.length);
     let rows = 0;
     for (;;) {
       const bytes = piece;
@@ -97,7 +96,7 @@ async function readOnce(
         // Most rows in one call; the fields it hands back are read as the loop below reads them, and a row it
         // refuses (or one with a value that is not a number in a numeric column) is read by that loop.
         const next = fast.row(bytes, cursor.pos, block, stride, r);
-        if (next !== -1 && readRanges(fast, bytes, builders, spilled, block, stride, r, rangeValues)) {
+        if (next !== -1 && fast.readRanges(bytes, builders, block, stride, r)) {
           cursor.pos = next;
           cursor.line++;
           spill.endRow();
@@ -167,46 +166,6 @@ async function readOnce(
   } finally {
     spill.close();
   }
-}
-
-/**
- * Reads the fields {@link CsvFastRows} handed back for row `r` as the field-by-field loop reads them: numbers (of a
- * spilled or kept numeric column) parsed the general way, categories added to their builders. Returns false, having
- * changed nothing, when a numeric column holds something that is neither a number nor missing: the caller then
- * reads the row field by field, which raises the error or turns the column categorical.
- */
-function readRanges(
-  fast: CsvFastRows,
-  bytes: Uint8Array,
-  builders: readonly (ColumnBuilder | null)[],
-  spilled: readonly number[],
-  block: Float64Array,
-  stride: number,
-  r: number,
-  values: Float64Array,
-): boolean {
-  const ranges = fast.ranges;
-  const count = fast.rangeCount;
-  for (let j = 0; j < count; j += 3) {
-    const k = ranges[j]!;
-    const builder = builders[k];
-    if (spilled[k]! < 0 && (builder == null || builder.kind !== 'numeric')) continue;
-    const start = ranges[j + 1]!;
-    const end = ranges[j + 2]!;
-    if (isMissingBytes(bytes, start, end)) values[k] = Number.NaN;
-    else if (Number.isNaN((values[k] = parseNumberBytes(bytes, start, end)))) return false;
-  }
-  for (let j = 0; j < count; j += 3) {
-    const k = ranges[j]!;
-    const s = spilled[k]!;
-    const builder = builders[k];
-    if (s >= 0) block[s * stride + r] = values[k]!;
-    else if (builder == null) continue;
-    else if (builder.kind === 'numeric') builder.pushNumber(values[k]!);
-    else if (isMissingBytes(bytes, ranges[j + 1]!, ranges[j + 2]!)) builder.pushMissing();
-    else builder.pushBytes(bytes, ranges[j + 1]!, ranges[j + 2]!);
-  }
-  return true;
 }
 
 /**
