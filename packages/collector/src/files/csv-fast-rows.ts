@@ -52,27 +52,18 @@ export class CsvFastRows {
     stride: number,
     r: number,
   ): boolean {
-    const { ranges, targets, values } = this;
-    const count = this.rangeCount;
-    for (let j = 0; j < count; j += 3) {
-      const k = ranges[j]!;
-      if (targets[k]! < 0 && builders[k]?.kind !== 'numeric') continue;
-      const start = ranges[j + 1]!;
-      const end = ranges[j + 2]!;
-      if (isMissingBytes(bytes, start, end)) values[k] = Number.NaN;
-      else if (Number.isNaN((values[k] = parseNumberBytes(bytes, start, end)))) return false;
-    }
-    for (let j = 0; j < count; j += 3) {
-      const k = ranges[j]!;
-      const target = targets[k]!;
-      const builder = builders[k];
-      if (target >= 0) block[target * stride + r] = values[k]!;
-      else if (builder == null) continue;
-      else if (builder.kind === 'numeric') builder.pushNumber(values[k]!);
-      else if (isMissingBytes(bytes, ranges[j + 1]!, ranges[j + 2]!)) builder.pushMissing();
-      else builder.pushBytes(bytes, ranges[j + 1]!, ranges[j + 2]!);
-    }
-    return true;
+    return readHandedBack(
+      this.ranges,
+      0,
+      this.rangeCount,
+      this.targets,
+      this.values,
+      bytes,
+      builders,
+      block,
+      stride,
+      r,
+    );
   }
 
   /**
@@ -155,4 +146,42 @@ export class CsvFastRows {
     this.rangeCount = count;
     return i;
   }
+}
+
+/**
+ * {@link CsvFastRows.readRanges} for the handed-back fields `ranges[from, to)` (three numbers each: field, start and
+ * end in `bytes`) of a row, with `values` (one per field) as scratch: shared with the WebAssembly row parser
+ * (csv-wasm-rows.ts), which hands back the fields of several rows in one array.
+ */
+export function readHandedBack(
+  ranges: Int32Array,
+  from: number,
+  to: number,
+  targets: Int32Array,
+  values: Float64Array,
+  bytes: Uint8Array,
+  builders: readonly (ColumnBuilder | null)[],
+  block: Float64Array,
+  stride: number,
+  r: number,
+): boolean {
+  for (let j = from; j < to; j += 3) {
+    const k = ranges[j]!;
+    if (targets[k]! < 0 && builders[k]?.kind !== 'numeric') continue;
+    const start = ranges[j + 1]!;
+    const end = ranges[j + 2]!;
+    if (isMissingBytes(bytes, start, end)) values[k] = Number.NaN;
+    else if (Number.isNaN((values[k] = parseNumberBytes(bytes, start, end)))) return false;
+  }
+  for (let j = from; j < to; j += 3) {
+    const k = ranges[j]!;
+    const target = targets[k]!;
+    const builder = builders[k];
+    if (target >= 0) block[target * stride + r] = values[k]!;
+    else if (builder == null) continue;
+    else if (builder.kind === 'numeric') builder.pushNumber(values[k]!);
+    else if (isMissingBytes(bytes, ranges[j + 1]!, ranges[j + 2]!)) builder.pushMissing();
+    else builder.pushBytes(bytes, ranges[j + 1]!, ranges[j + 2]!);
+  }
+  return true;
 }

@@ -1,42 +1,13 @@
 import fc from 'fast-check';
 import { CsvCursor, DELIMITER, FILE_END } from '../../src/files/csv-cursor';
 import { CsvFastRows } from '../../src/files/csv-fast-rows';
+import { CsvWasmRows } from '../../src/files/csv-wasm-rows';
 import { parseNumberBytes } from '../../src/files/parse-number';
+import { field } from './csv-row-fields';
 
 // CsvFastRows reads a whole row in one call; whatever it reads must be what the field-by-field reader (CsvCursor's
 // nextNumber, then next for what that refuses) reads from the same bytes, and it may refuse a row only for the
 // reasons it documents: a quoted field, a wrong number of fields, or no line end.
-const field = fc.oneof(
-  // Plain decimals of every shape nextNumber knows, numbers it refuses, and what a real file puts beside them.
-  fc
-    .tuple(
-      fc.constantFrom('', '+', '-'),
-      fc.stringMatching(/^[0-9]{0,20}$/),
-      fc.constantFrom('', '.'),
-      fc.stringMatching(/^[0-9]{0,8}$/),
-      fc.constantFrom('', '', '', 'e5', 'E-3', 'e+400'),
-    )
-    .map((parts) => parts.join('')),
-  fc.constantFrom(
-    '',
-    'NA',
-    'NaN',
-    '?',
-    'null',
-    ' 1.5',
-    '1.5 ',
-    '\t2',
-    'abc',
-    'a"b',
-    '"q"',
-    '"a,b"',
-    '"x""y"',
-    '-',
-    '.',
-  ),
-  fc.double({ noNaN: true }).map(String),
-);
-
 interface Expected {
   /** -1: the row is refused. */
   next: number;
@@ -84,6 +55,17 @@ describe('CsvFastRows', () => {
           const block = new Float64Array(cells.length * 5).fill(-7);
           const next = fast.row(bytes, 0, block, 5, r);
           expect(next).toBe(want.next);
+          // The WebAssembly parser reads the same: the same end, the same ranges and the same doubles (bit for bit,
+          // so -0 and +0 differ), and writes the same block values before a refusal.
+          const wasm = new CsvWasmRows(cells.length, cells.length, 5, d);
+          wasm.reserve(bytes.length);
+          wasm.input.set(bytes);
+          wasm.targets.set(targets);
+          wasm.block.fill(-7);
+          expect(wasm.row(0, bytes.length, r)).toBe(next);
+          wasm.block.forEach((v, at) => expect(Object.is(v, block[at])).toBe(true));
+          if (next !== -1)
+            expect(wasm.ranges.subarray(0, wasm.rangeCount)).toEqual(fast.ranges.subarray(0, fast.rangeCount));
           if (next === -1) return;
           const handed = new Map<number, [number, number]>();
           for (let j = 0; j < fast.rangeCount; j += 3)
