@@ -41,6 +41,8 @@ function csvRowsModule(): object {
 }
 
 const PAGE_BYTES = 65_536;
+/** Bytes past the input the parser uses: the byte at the end, which it sets to 0 during a call. */
+const SLACK = 1;
 /** The module keeps its powers of ten below this address. */
 const FIRST_BYTE = 256;
 
@@ -60,7 +62,7 @@ export class CsvWasmRows {
   ranges!: Int32Array;
   /** Per row j of the last {@link rows}: at 2j the position after its line end, at 2j+1 its ranges' end. */
   info!: Int32Array;
-  /** The bytes parsed: at least {@link reserve}'s bytes, plus one the parser borrows past the end. */
+  /** The bytes parsed: at least {@link reserve}'s bytes (the parser borrows and reads some past the end). */
   input!: Uint8Array;
   /** The handed-back fields of the last {@link row}, as {@link CsvFastRows.rangeCount}. */
   rangeCount = 0;
@@ -97,17 +99,17 @@ export class CsvWasmRows {
   /** Makes {@link input} hold at least `bytes` bytes (taking the views again when the memory grows). */
   reserve(bytes: number): void {
     const memory = this.kernel.memory;
-    const need = Math.ceil((this.at.input + bytes + 1) / PAGE_BYTES);
+    const need = Math.ceil((this.at.input + bytes + SLACK) / PAGE_BYTES);
     const have = memory.buffer.byteLength / PAGE_BYTES;
     if (need > have) memory.grow(need - have);
-    if (this.input?.byteLength === memory.buffer.byteLength - this.at.input - 1) return;
+    if (this.input?.byteLength === memory.buffer.byteLength - this.at.input - SLACK) return;
     const buffer = memory.buffer;
     const { at, fields, stride } = this;
     this.targets = new Int32Array(buffer, at.targets, fields);
     this.block = new Float64Array(buffer, at.block, (at.ranges - at.block) / 8);
     this.ranges = new Int32Array(buffer, at.ranges, this.rangeCap);
     this.info = new Int32Array(buffer, at.info, 2 * stride);
-    this.input = new Uint8Array(buffer, at.input, buffer.byteLength - at.input - 1);
+    this.input = new Uint8Array(buffer, at.input, buffer.byteLength - at.input - SLACK);
   }
 
   /**
