@@ -1,7 +1,7 @@
 import type { Column, FeatureKind } from '@vigil/core';
 import { ColumnBuilder } from './column-builder';
 import { CsvCursor, DELIMITER as DELIMITER_END } from './csv-cursor';
-import { CsvFastRows } from './csv-fast-rows';
+import { CsvWasmRows } from './csv-wasm-rows';
 import { badValueError, emptyFileError, formatError, requireColumns } from './file-errors';
 import { isMissingBytes, isMissingText } from './missing-values';
 import { parseNumberBytes, parseNumberText } from './parse-number';
@@ -11,6 +11,8 @@ import type { ReadTableOptions, ReadTableResult } from './read-table-options';
 const AT_DELIMITER = DELIMITER_END;
 /** Rows of numbers a reader holds before handing them to the columns: 1,000 columns of them fit in a core's cache. */
 const BLOCK_ROWS = 64;
+/** Bytes of whole lines copied at a time into the memory of the WebAssembly row parser (more for a longer line). */
+const WINDOW_BYTES = 4 * 1024 * 1024;
 
 /**
  * Reads delimited text with a header row into a table, in one pass over the bytes: numbers are parsed straight
@@ -39,17 +41,21 @@ export function readCsv(
   let rowStarts = new Float64Array(Math.ceil(capacity));
   const last = names.length - 1;
   let rows = 0;
-  // Rows are read whole by CsvFastRows where it can: its numbers wait in a block of BLOCK_ROWS rows (column k at
-  // k * BLOCK_ROWS) and go to their builders when it is full, or before a row read field by field below.
-  const targets = new Int32Array(names.length);
-  const fast = new CsvFastRows(targets, delimiter);
-  const block = new Float64Array(names.length * BLOCK_ROWS);
+  // Rows are read whole, a run of them a call, by the WebAssembly row parser where it can (docs/decisions/0045): the
+  // file's bytes are copied into its memory a window of whole lines at a time (bytes[base, windowEnd)), its numbers
+  // wait in its block of BLOCK_ROWS rows (column k at k * BLOCK_ROWS) and go to their builders when it is full, or
+  // before a row read field by field below. Its views (fast.targets, fast.block) change when a window grows them.
+  const fast = new CsvWasmRows(names.length, names.length, BLOCK_ROWS, delimiter);
+  let base = 0;
+  let windowEnd = 0;
   let blockRows = 0;
   const flush = (): void => {
+    const { block, targets } = fast;
     for (let k = 0; k <= last; k++) if (targets[k] !== -1) builders[k]!.pushNumbers(block, k * BLOCK_ROWS, blockRows);
     blockRows = 0;
   };
   const setTargets = (): void => {
+    const targets = fast.targets;
     for (let k = 0; k <= last; k++) targets[k] = builders[k]?.kind === 'numeric' ? k : -1;
   };
   setTargets();
@@ -57,20 +63,26 @@ export function readCsv(
   for (;;) {
     cursor.skipBlankLines();
     if (cursor.done) break;
-    if (rows === rowStarts.length) {
-      const grown = new Float64Array(Math.ceil(rows * 1.5) + 16);
-      grown.set(rowStarts);
-      rowStarts = grown;
+    if (cursor.pos >= windowEnd) {
+      base = cursor.pos;
+      windowEnd = windowAt(bytes, base);
+      fast.reserve(windowEnd - base);
+      fast.input.set(bytes.subarray(base, windowEnd));
     }
-    rowStarts[rows] = cursor.pos;
-    const next = fast.row(bytes, cursor.pos, block, BLOCK_ROWS, blockRows);
-    if (next !== -1 && fast.readRanges(bytes, builders, block, BLOCK_ROWS, blockRows)) {
-      cursor.pos = next;
+    const read = fast.rows(cursor.pos - base, windowEnd - base, blockRows, BLOCK_ROWS - blockRows);
+    let j = 0;
+    for (; j < read; j++) {
+      if (rows === rowStarts.length) rowStarts = grow(rowStarts);
+      rowStarts[rows] = cursor.pos;
+      if (!fast.readRanges(j, builders, blockRows)) break;
+      cursor.pos = base + fast.rowEnd(j);
       cursor.line++;
       rows++;
       if (++blockRows === BLOCK_ROWS) flush();
-      continue;
     }
+    if (read > 0 && j === read) continue;
+    if (rows === rowStarts.length) rowStarts = grow(rowStarts);
+    rowStarts[rows] = cursor.pos;
     // The general reader pushes this row's values itself, after those of the rows before it.
     flush();
     const line = cursor.line;
@@ -139,6 +151,28 @@ export function readCsv(
     if (builder.given === undefined) inferred[name] = builder.kind;
   }
   return { table: { source, rowCount: rows, columns }, inferred };
+}
+
+function grow(rowStarts: Float64Array): Float64Array {
+  const grown = new Float64Array(Math.ceil(rowStarts.length * 1.5) + 16);
+  grown.set(rowStarts);
+  return grown;
+}
+
+/**
+ * The end of the window of bytes from `from` the row parser is given: about {@link WINDOW_BYTES}, cut after the last
+ * line end in it (never between a CR and its LF, which would count a line twice), or longer to hold a whole line.
+ * A row the parser reads ends at its first line end, so every row starting in the window ends in it.
+ */
+function windowAt(bytes: Uint8Array, from: number): number {
+  for (let size = WINDOW_BYTES; ; size *= 2) {
+    const end = from + size;
+    if (end >= bytes.length) return bytes.length;
+    for (let i = end - 1; i >= from; i--) {
+      const c = bytes[i];
+      if (c === 0x0a || (c === 0x0d && bytes[i + 1] !== 0x0a)) return i + 1;
+    }
+  }
 }
 
 /** The error for a row whose field `k` ended with `end` where the header's `expected` fields say otherwise. */

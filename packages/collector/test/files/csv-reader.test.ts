@@ -69,6 +69,45 @@ describe('readCsv', () => {
     expect(Array.from({ length: 132 }, (_, i) => textOf(i))).toEqual([...lines.map((_, i) => `${i % 7}`), 'x', null]);
   });
 
+  it('reads a file of several parser windows (4 MiB) as one, whatever its line ends', () => {
+    // ~9 MB of rows ending in LF, CRLF or CR, with blank lines: windows are cut after a line end, never between a CR
+    // and its LF. Column b turns categorical in the third window; a bad number in the last row gives its line.
+    const rows = 90_000;
+    const pad = '0.12345678901234567890123456789012345678901234567890123456789012345678901234';
+    const ends = ['\n', '\r\n', '\r'];
+    let text = 'a,b,c,d\n';
+    let line = 1;
+    const firstWindowEnd = text.length + 4 * 1024 * 1024;
+    for (let i = 0; i < rows; i++) {
+      // The row that crosses the first window's end has its CR as the window's last byte and its LF past it.
+      const d = text.length + 200 > firstWindowEnd && text.length < firstWindowEnd ? '' : pad;
+      const row = `${i}.25,${i === 80_000 ? 'x' : -i},w${i % 5},${d}`;
+      text += d === '' ? `${row}${'0'.repeat(firstWindowEnd - 1 - text.length - row.length)}\r\n` : row + ends[i % 3];
+      line++;
+      if (i % 1000 === 999) {
+        text += '\r\n'; // after a CR, '\n' alone would end that line, not make a blank one
+        line++;
+      }
+    }
+    expect(text.length).toBeGreaterThan(2 * 4 * 1024 * 1024);
+    expect(text.slice(firstWindowEnd - 1, firstWindowEnd + 1)).toBe('\r\n');
+    const { table, inferred } = readCsv(Buffer.from(text), 'windows.csv', 0x2c);
+    expect(table.rowCount).toBe(rows);
+    expect(inferred).toEqual({ a: 'numeric', b: 'categorical', c: 'categorical', d: 'numeric' });
+    const a = table.columns.get('a')!;
+    const b = table.columns.get('b')!;
+    if (a.kind !== 'numeric' || b.kind !== 'categorical') throw new Error('kinds');
+    expect(a.values.every((v, i) => v === i + 0.25)).toBe(true);
+    expect(b.categories[b.codes[0]!]).toBe('0');
+    expect(b.categories[b.codes[79_999]!]).toBe('-79999');
+    expect(b.categories[b.codes[80_000]!]).toBe('x');
+    expect(b.categories[b.codes[rows - 1]!]).toBe(`${1 - rows}`);
+    const bad = `${text}1,2,w,y\n`;
+    expect(() => readCsv(Buffer.from(bad), 'windows.csv', 0x2c, { types: { d: 'numeric' } })).toThrow(
+      new RegExp(`windows\\.csv:${line + 1}:`),
+    );
+  });
+
   it('reports the line of a bad number that follows fast-path cells', () => {
     const text = 'a,b\n1.5,2\n3,4e2\n5,x\n';
     expect(() => readCsv(Buffer.from(text), 'bad.csv', 0x2c, { types: { a: 'numeric', b: 'numeric' } })).toThrow(
