@@ -20,11 +20,16 @@ export interface ReadTableOptions {
    */
   columns?: readonly string[];
   /**
-   * Read a CSV, TSV or Parquet file in bounded memory: CSV in chunks, Parquet a column at a time, and every numeric
+   * Read a CSV, TSV or Parquet file in bounded memory: Parquet a column at a time, and every numeric
    * column not listed in `keep` written to the temporary file `path` instead of held (`ReadTableResult.spilled`).
    * The table then holds those columns empty. NDJSON and pipes are read whole as without it.
    */
   spill?: SpillOptions;
+  /**
+   * Bytes of a CSV or TSV file read at a time (tests make it small to cross chunk ends). A file that fits in one
+   * chunk is read whole. @defaultValue 16 MiB
+   */
+  chunkBytes?: number;
 }
 
 export interface SpillOptions {
@@ -32,8 +37,6 @@ export interface SpillOptions {
   path: string;
   /** Numeric columns kept in memory all the same (a report's score, label and prediction). */
   keep?: readonly string[];
-  /** Bytes of CSV read at a time (tests make it small to cross chunk ends). @defaultValue 16 MiB */
-  chunkBytes?: number;
   /** Bytes of values per spilled block of CSV rows. @defaultValue 32 MiB */
   blockBytes?: number;
   /**

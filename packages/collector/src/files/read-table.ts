@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { VigilError } from '@vigil/core';
 import { readCsv } from './csv-reader';
-import { readCsvSpilled } from './csv-spill-reader';
+import { readCsvChunked } from './csv-chunk-reader';
 import { emptyFileError, formatError } from './file-errors';
 import { readNdjson } from './ndjson-reader';
 import { readParquet } from './parquet-reader';
@@ -30,10 +30,10 @@ const PARQUET_MAGIC = Buffer.from('PAR1');
 /**
  * Reads a CSV, TSV, NDJSON or Parquet file into a columnar table. The format follows the extension (`.csv`,
  * `.tsv`, `.ndjson`/`.jsonl`/`.json-lines`, `.parquet`) and is checked against the content; `.data`, `.txt` and
- * extension-less files are recognised by content. CSV and NDJSON files are read whole into memory (so up to
- * 2 GiB); Parquet files are read by column chunk. Pipes and FIFOs are read whole, in any of the formats. With
- * `options.spill`, CSV is read in chunks and numeric columns go to a spill file (csv-spill-reader.ts), so neither
- * limit applies.
+ * extension-less files are recognised by content. CSV and TSV files are read in chunks, the next read while one is
+ * parsed (csv-chunk-reader.ts); NDJSON files are read whole into memory (so up to 2 GiB); Parquet files are read by
+ * column chunk. Pipes and FIFOs are read whole, in any of the formats. With `options.spill`, numeric columns go to
+ * a spill file, so memory does not grow with the file.
  *
  * @throws VigilError `VIGIL_FILE_NOT_FOUND`, `VIGIL_FILE_EMPTY`, `VIGIL_FILE_FORMAT`, `VIGIL_UNKNOWN_COLUMN`,
  *   `VIGIL_BAD_VALUE`; messages name the file, and the line (or row) and column where that applies.
@@ -61,11 +61,8 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
     await handle.read(head, 0, head.length, 0);
     const format = detectFormat(source, head);
     if (format === 'parquet') return await readParquet(handle, stats.size, source, options, path);
-    if (options.spill !== undefined && format !== 'ndjson') {
-      return await readCsvSpilled(handle, stats.size, source, format === 'tsv' ? 0x09 : 0x2c, {
-        ...options,
-        spill: options.spill,
-      });
+    if (format !== 'ndjson') {
+      return await readCsvChunked(handle, stats.size, source, format === 'tsv' ? 0x09 : 0x2c, options);
     }
     return parseText(format, await readWhole(handle, source), source, options);
   } finally {

@@ -37,13 +37,7 @@ import {
   type GateResult,
   type ReferencePerformance,
 } from './report-gates';
-import {
-  defaultMemoryBudget,
-  IN_MEMORY_FACTOR,
-  MAX_WHOLE_FILE,
-  parseMemoryBudget,
-  spillDirectory,
-} from './report-memory';
+import { defaultMemoryBudget, IN_MEMORY_FACTOR, parseMemoryBudget, spillDirectory } from './report-memory';
 import { FEATURE_LINES, foldedList, summarizeReport, thousands } from './summarize-report';
 import { headerLocation } from './header-location';
 import { vigilVersion } from '../version';
@@ -301,13 +295,10 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     [refInput, curInput].map((i) => (i.bytes ? undefined : parquetDecodedBytes(i.path))),
   );
   const decodedTotal = (decoded[0] ?? 0) + (decoded[1] ?? 0);
-  // A file of 2 GiB or more cannot be read into one buffer at all, whatever the budget.
   // --review-out judges the rows' own feature values, so its files are read whole (no spilled columns).
   const spillDir =
     values['review-out'] === undefined &&
-    (estimatedInMemory > (memoryBudget as number) ||
-      decodedTotal > (memoryBudget as number) ||
-      sizes.some((n) => n >= MAX_WHOLE_FILE))
+    (estimatedInMemory > (memoryBudget as number) || decodedTotal > (memoryBudget as number))
       ? await spillDirectory()
       : undefined;
   try {

@@ -21,13 +21,12 @@ const UNITS: Readonly<Record<string, number>> = {
 };
 
 /**
- * Reading a file whole takes about four times its size at the peak (its bytes, the float64 columns, their sorted
- * copies); measured on 100,000 × 1,000 CSVs (6.1 GB for 1.5 GB of files).
+ * Reading files in memory takes at most about four times their size at the peak: their float64 columns (8 bytes a
+ * value, which a CSV may write in 2 bytes), their sorted copies and the analysis's samples. Measured on 100,000 ×
+ * 1,000 CSVs of 4-decimal values: 6.1 GB for 1.5 GB of files when the CSV's bytes were held whole, 2.0 GB since
+ * they are read in chunks (docs/decisions/0046).
  */
 export const IN_MEMORY_FACTOR = 4;
-
-/** The largest file Node reads into one buffer is just under 2 GiB: a file this size or larger is always read in chunks. */
-export const MAX_WHOLE_FILE = 2 ** 31 - 1;
 
 /** The default `--memory-budget`: a quarter of the machine's memory. */
 export function defaultMemoryBudget(): number {

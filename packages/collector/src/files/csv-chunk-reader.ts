@@ -7,13 +7,15 @@ import { readCsv, readHeader } from './csv-reader';
 import { badValueError, emptyFileError, formatError } from './file-errors';
 import { isMissingBytes, isMissingText } from './missing-values';
 import { parseNumberBytes, parseNumberText } from './parse-number';
-import type { ReadTableOptions, ReadTableResult, SpillOptions } from './read-table-options';
+import type { ReadTableOptions, ReadTableResult } from './read-table-options';
 import { SpillWriter } from './spill-writer';
 
 /** Bytes read at a time; a row longer than this grows the buffer. */
 const CHUNK_BYTES = 16 * 1024 * 1024;
+/** Rows of numbers held before they go to their columns, when nothing is spilled: 1,000 columns of them fit in a core's cache. */
+const BLOCK_ROWS = 64;
 
-/** A column inferred numeric met a value that is not a number after its first rows were spilled: read again. */
+/** A column inferred numeric met a value that is not a number after its first rows were read: read again. */
 class TurnsCategorical extends Error {
   constructor(readonly column: string) {
     super(column);
@@ -21,18 +23,20 @@ class TurnsCategorical extends Error {
 }
 
 /**
- * Reads delimited text in chunks of whole rows, with the numeric columns not in `spill.keep` written to the spill
- * file a block of rows at a time, so memory holds one chunk, one block and the kept columns whatever the file's
- * size. Kinds are inferred from the first chunk; a column that turns out not to be numeric further down makes the
- * file be read again with that column categorical (as the in-memory reader would have inferred it). Errors are
- * those of {@link readCsv}, with the same lines.
+ * Reads a delimited text file in chunks of whole rows, the next chunk read while this one is parsed, so that the
+ * file's bytes are never held whole. Numeric columns are filled a block of rows at a time: in memory, or, with
+ * `options.spill`, those not in `spill.keep` are written to the spill file, so memory holds two chunks, one block
+ * and the kept columns whatever the file's size. Kinds are inferred from the first chunk; a column that turns out
+ * not to be numeric further down makes the file be read again with that column categorical (as reading it whole
+ * infers it). A file that fits in its first chunk is read whole by {@link readCsv}. Errors are those of
+ * {@link readCsv}, with the same lines.
  */
-export async function readCsvSpilled(
+export async function readCsvChunked(
   handle: FileHandle,
   size: number,
   source: string,
   delimiter: number,
-  options: ReadTableOptions & { spill: SpillOptions },
+  options: ReadTableOptions,
 ): Promise<ReadTableResult> {
   let types: Record<string, FeatureKind> = { ...options.types };
   for (;;) {
@@ -45,41 +49,92 @@ export async function readCsvSpilled(
   }
 }
 
+/** Where a reader's numbers go a block of rows at a time: column `c` of the block at `c * blockRows`. */
+interface RowBlock {
+  readonly block: Float64Array;
+  readonly blockRows: number;
+  /** Rows filled in the current block. */
+  readonly row: number;
+  endRow(): void;
+  close(): void;
+}
+
+/** The {@link RowBlock} of columns held in memory: a full block goes to its columns' builders. */
+class BuilderBlock implements RowBlock {
+  readonly blockRows = BLOCK_ROWS;
+  readonly block: Float64Array;
+  row = 0;
+
+  constructor(readonly builders: readonly ColumnBuilder[]) {
+    this.block = new Float64Array(builders.length * BLOCK_ROWS);
+  }
+
+  endRow(): void {
+    if (++this.row === BLOCK_ROWS) this.flush();
+  }
+
+  flush(): void {
+    for (let c = 0; c < this.builders.length; c++) this.builders[c]!.pushNumbers(this.block, c * BLOCK_ROWS, this.row);
+    this.row = 0;
+  }
+
+  close(): void {}
+}
+
 async function readOnce(
   handle: FileHandle,
   size: number,
   source: string,
   delimiter: number,
-  options: ReadTableOptions & { spill: SpillOptions },
+  options: ReadTableOptions,
   given: Record<string, FeatureKind>,
 ): Promise<ReadTableResult> {
-  const chunks = new Chunks(handle, size, options.spill.chunkBytes ?? CHUNK_BYTES);
+  const chunks = new Chunks(handle, size, options.chunkBytes ?? CHUNK_BYTES);
+  try {
+    return await readChunks(chunks, size, source, delimiter, options, given);
+  } finally {
+    await chunks.settle();
+  }
+}
+
+async function readChunks(
+  chunks: Chunks,
+  size: number,
+  source: string,
+  delimiter: number,
+  options: ReadTableOptions,
+  given: Record<string, FeatureKind>,
+): Promise<ReadTableResult> {
   let piece = await chunks.next();
   if (piece === null) throw emptyFileError(source, 'the file is empty (no header row)');
   // The first chunk decides the kinds (and checks the header, the columns asked for and its rows) as readCsv would.
   const sample = readCsv(piece, source, delimiter, { ...options, types: given });
+  if (options.spill === undefined && chunks.ended) return sample;
   const hasBom = piece[0] === 0xef && piece[1] === 0xbb && piece[2] === 0xbf;
   let cursor = new CsvCursor(piece, source, delimiter, hasBom ? 3 : 0);
   cursor.skipBlankLines();
   const names = readHeader(cursor);
   const wanted = options.columns === undefined ? undefined : new Set(options.columns);
-  const keep = new Set(options.spill.keep ?? []);
+  const keep = new Set(options.spill?.keep ?? []);
   const kindOf = (name: string): FeatureKind => given[name] ?? sample.inferred[name] ?? 'numeric';
-  const spilledNames = names.filter(
+  // Columns are made for the rows the first chunk's rows per byte promise, so that they rarely grow.
+  const capacity = (size / piece.length) * sample.table.rowCount * 1.02 + 16;
+  const blockNames = names.filter(
     (n) => (wanted === undefined || wanted.has(n)) && kindOf(n) === 'numeric' && !keep.has(n),
   );
-  const spillIndex = new Map(spilledNames.map((n, i) => [n, i]));
-  const spill = new SpillWriter(options.spill.path, spilledNames, spilledNames.length, options.spill.blockBytes);
+  const blockIndex = new Map(blockNames.map((n, i) => [n, i]));
+  const blockBuilders = options.spill ? [] : blockNames.map((n) => new ColumnBuilder(n, kindOf(n), capacity));
+  const spill = options.spill
+    ? new SpillWriter(options.spill.path, blockNames, blockNames.length, options.spill.blockBytes)
+    : new BuilderBlock(blockBuilders);
   try {
-    // Per field: a builder (kept columns), the index of a spilled column, or null (skipped).
+    // Per field: a builder (a category, or a number kept out of the block), or null (in the block, or skipped).
     const builders = names.map((name) =>
-      wanted !== undefined && !wanted.has(name)
+      (wanted !== undefined && !wanted.has(name)) || blockIndex.has(name)
         ? null
-        : spillIndex.has(name)
-          ? null
-          : new ColumnBuilder(name, kindOf(name), 1024),
+        : new ColumnBuilder(name, kindOf(name), capacity),
     );
-    const spilled = names.map((name) => spillIndex.get(name) ?? -1);
+    const spilled = names.map((name) => blockIndex.get(name) ?? -1);
     const inferredNumeric = names.map((name) => given[name] === undefined);
     const block = spill.block;
     const stride = spill.blockRows;
@@ -152,17 +207,18 @@ async function readOnce(
       cursor = new CsvCursor(piece, source, delimiter, 0, line);
     }
     if (rows === 0) throw emptyFileError(source, 'the file has a header but no data rows');
-    const files = spill.finish();
+    const files = spill instanceof SpillWriter ? spill.finish() : undefined;
+    if (spill instanceof BuilderBlock) spill.flush();
     const columns = new Map<string, Column>();
     const inferred: Record<string, FeatureKind> = {};
     const byName = new Map<string, ColumnBuilder>();
-    for (const builder of builders) if (builder !== null) byName.set(builder.name, builder);
+    for (const builder of [...builders, ...blockBuilders]) if (builder !== null) byName.set(builder.name, builder);
     for (const name of options.columns ?? names) {
       const builder = byName.get(name);
       columns.set(name, builder ? builder.build() : { name, kind: 'numeric', values: new Float64Array(0) });
       if (options.types?.[name] === undefined) inferred[name] = builder?.kind ?? 'numeric';
     }
-    return { table: { source, rowCount: rows, columns }, inferred, spilled: files };
+    return { table: { source, rowCount: rows, columns }, inferred, ...(files && { spilled: files }) };
   } finally {
     spill.close();
   }
@@ -171,30 +227,45 @@ async function readOnce(
 /**
  * The file's bytes as pieces that end at a row end: a line feed outside quotes (an even number of quotes before
  * it since the piece began, RFC 4180 escaping included). The last piece is whatever remains. A piece is a view of
- * the reader's buffer, valid until the next call of {@link Chunks.next}.
+ * one of the reader's two buffers, valid until the next call of {@link Chunks.next}: while the caller parses it,
+ * the next bytes are read into the other buffer, after the part row the piece left.
+ *
+ * Why two buffers: reading a 750 MB file whole before parsing it took ~0.6 s of a 100,000 × 1,000 report's ~6.4 s
+ * with both its threads idle, and held the file's bytes (1.5 GB for the pair) beside its columns (docs/decisions/
+ * 0046). Read ahead, the bytes arrive while the previous chunk is parsed, into memory that is already mapped.
  */
 class Chunks {
-  private buffer: Buffer;
+  private buffers: [Buffer, Buffer];
+  /** The buffer holding the bytes not yet handed out, `[start, end)`. */
+  private current = 0;
   private start = 0;
   private end = 0;
   private position = 0;
   private eof = false;
+  /** The read started by the last piece handed out, into the current buffer. */
+  private pending: Promise<void> | null = null;
 
   constructor(
     private readonly handle: FileHandle,
     private readonly size: number,
     chunkBytes: number,
   ) {
-    this.buffer = Buffer.allocUnsafe(chunkBytes);
+    this.buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(0)];
+  }
+
+  /** Every byte of the file has been handed out. */
+  get ended(): boolean {
+    return this.eof && this.pending === null && this.end === this.start;
   }
 
   async next(): Promise<Buffer | null> {
+    await this.settle(true);
     for (;;) {
       const cut = this.eof ? this.end : this.cut();
-      if (cut > this.start || (this.eof && this.end > this.start)) {
-        // A view, not a copy (the copies were ~8% of a reader thread's time): the next call refills the buffer.
-        const piece = this.buffer.subarray(this.start, cut);
+      if (cut > this.start) {
+        const piece = this.buffers[this.current]!.subarray(this.start, cut);
         this.start = cut;
+        if (!this.eof) this.readAhead();
         return piece;
       }
       if (this.eof) return null;
@@ -202,18 +273,46 @@ class Chunks {
     }
   }
 
+  /** Waits for the read ahead, if any; its error is thrown only when `rethrow` (a reader that failed has its own). */
+  async settle(rethrow = false): Promise<void> {
+    const pending = this.pending;
+    this.pending = null;
+    if (pending === null) return;
+    try {
+      await pending;
+    } catch (error) {
+      if (rethrow) throw error;
+    }
+  }
+
+  /** Moves the part row after the piece just handed out to the other buffer and starts reading after it. */
+  private readAhead(): void {
+    const from = this.buffers[this.current]!;
+    const other = 1 - this.current;
+    if (this.buffers[other]!.length < from.length) this.buffers[other] = Buffer.allocUnsafe(from.length);
+    from.copy(this.buffers[other]!, 0, this.start, this.end);
+    this.current = other;
+    this.end -= this.start;
+    this.start = 0;
+    const pending = this.fill();
+    // Awaited by the next call (or by settle): a parse error meanwhile must not leave it unhandled.
+    pending.catch(() => {});
+    this.pending = pending;
+  }
+
   private async fill(): Promise<void> {
+    let buffer = this.buffers[this.current]!;
     if (this.start > 0) {
-      this.buffer.copy(this.buffer, 0, this.start, this.end);
+      buffer.copy(buffer, 0, this.start, this.end);
       this.end -= this.start;
       this.start = 0;
     }
-    if (this.end === this.buffer.length) {
-      const grown = Buffer.allocUnsafe(this.buffer.length * 2);
-      this.buffer.copy(grown, 0, 0, this.end);
-      this.buffer = grown;
+    if (this.end === buffer.length) {
+      const grown = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(grown, 0, 0, this.end);
+      this.buffers[this.current] = buffer = grown;
     }
-    const { bytesRead } = await this.handle.read(this.buffer, this.end, this.buffer.length - this.end, this.position);
+    const { bytesRead } = await this.handle.read(buffer, this.end, buffer.length - this.end, this.position);
     this.position += bytesRead;
     this.end += bytesRead;
     if (bytesRead === 0 || this.position >= this.size) this.eof = true;
@@ -221,7 +320,7 @@ class Chunks {
 
   /** The end of the last whole row in the buffer, or `start` when there is none yet. */
   private cut(): number {
-    const b = this.buffer;
+    const b = this.buffers[this.current]!;
     let quotes = 0;
     for (let i = b.indexOf(0x22, this.start); i !== -1 && i < this.end; i = b.indexOf(0x22, i + 1)) quotes++;
     let after = this.end;

@@ -1,13 +1,14 @@
 /**
- * Reading with `spill` (vigil report beyond its memory budget) gives the table and values of reading whole: CSV in
- * small chunks and blocks so that rows, quoted newlines and blocks cross chunk ends, Parquet a column at a time.
+ * Reading a CSV in chunks, in memory or with `spill` (vigil report beyond its memory budget), gives the table and
+ * values of reading it whole: small chunks and blocks so that rows, quoted newlines and blocks cross chunk ends.
+ * Parquet with `spill` is read a column at a time, to the same columns.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isVigilError, seededRandom, type SpilledColumn, type Table } from '@vigil/core';
-import { readTable, type ReadTableResult } from '@vigil/collector';
+import { readTable, readTableBytes, type ReadTableResult } from '@vigil/collector';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 
@@ -63,6 +64,66 @@ function csv(rows: number, seed: number, brokenRow = -1): string {
   return lines.map((line, i) => `${line}${i % 3 === 0 ? '\r\n' : '\n'}`).join('');
 }
 
+/** The file parsed whole from its bytes (readCsv over all of them), what chunks must give back. */
+function readWhole(path: string, options: Parameters<typeof readTable>[1] = {}): Promise<ReadTableResult> {
+  return readTableBytes(readFileSync(path), path, options);
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(isVigilError(error)).toBe(true);
+    return (error as Error).message;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('readTable in chunks, in memory', () => {
+  it.each([64, 100, 4096, 16 * 1024 * 1024])(
+    'reads a CSV to the same columns as reading it whole (chunks of %i bytes)',
+    async (chunkBytes) => {
+      const path = join(dir, 'memory.csv');
+      await writeFile(path, csv(600, 7));
+      const whole = await readWhole(path);
+      const chunked = await readTable(path, { chunkBytes });
+      expect(chunked.table.rowCount).toBe(600);
+      expect(chunked.inferred).toEqual(whole.inferred);
+      // The column that turns to text at row 250, past the first chunk when chunks are small: read again.
+      expect(chunked.inferred.late).toBe('categorical');
+      expect(chunked.spilled).toBeUndefined();
+      expect(materialise(chunked)).toEqual(materialise(whole));
+      // Numbers are shared with the analysis threads, as reading whole puts them.
+      const a = chunked.table.columns.get('a') as { values: Float64Array };
+      expect(a.values.buffer).toBeInstanceOf(SharedArrayBuffer);
+    },
+  );
+
+  it('reads the columns asked for, given kinds and a TSV as reading whole does', async () => {
+    const path = join(dir, 'memory.tsv');
+    await writeFile(path, csv(300, 9).replaceAll(',', '\t'));
+    const options = { columns: ['score', 'b', 'a'], types: { b: 'categorical' as const } };
+    const whole = await readWhole(path, options);
+    const chunked = await readTable(path, { ...options, chunkBytes: 128 });
+    expect([...chunked.table.columns.keys()]).toEqual(['score', 'b', 'a']);
+    expect(chunked.inferred).toEqual(whole.inferred);
+    expect(chunked.table.columns.get('b')?.kind).toBe('categorical');
+    expect(materialise(chunked)).toEqual(materialise(whole));
+  });
+
+  it('reports a bad row, and a text value in a column given numeric, with the lines reading whole reports', async () => {
+    const path = join(dir, 'memory-broken.csv');
+    await writeFile(path, csv(400, 5, 333));
+    const whole = await errorOf(readWhole(path));
+    expect(whole).toMatch(/memory-broken\.csv:\d+: expected 5 fields as in the header, found 3/);
+    expect(await errorOf(readTable(path, { chunkBytes: 100 }))).toBe(whole);
+    const typed = { types: { late: 'numeric' as const } };
+    const given = await errorOf(readTable(path, { ...typed, chunkBytes: 100 }));
+    expect(given).toBe(await errorOf(readWhole(path, typed)));
+    expect(given).toContain('column "late": "n/a" is not a number');
+  });
+});
+
 describe('readTable with spill', () => {
   it.each([
     ['tiny chunks and blocks', { chunkBytes: 64, blockBytes: 8 * 5 * 3 }],
@@ -70,9 +131,10 @@ describe('readTable with spill', () => {
   ])('reads a CSV to the same columns as reading it whole (%s)', async (_name, sizes) => {
     const path = join(dir, 'mixed.csv');
     await writeFile(path, csv(600, 3));
-    const whole = await readTable(path);
+    const whole = await readWhole(path);
     const spilled = await readTable(path, {
-      spill: { path: join(dir, `mixed-${sizes.chunkBytes}.spill`), keep: ['score'], ...sizes },
+      chunkBytes: sizes.chunkBytes,
+      spill: { path: join(dir, `mixed-${sizes.chunkBytes}.spill`), keep: ['score'], blockBytes: sizes.blockBytes },
     });
     expect(spilled.table.rowCount).toBe(whole.table.rowCount);
     expect(spilled.inferred).toEqual(whole.inferred);
@@ -90,9 +152,10 @@ describe('readTable with spill', () => {
     const lines = ['region,score'];
     for (let i = 0; i < 300; i++) lines.push(`${['north', 'south', 'east'][i % 3]},${random().toFixed(6)}`);
     await writeFile(path, `${lines.join('\n')}\n`);
-    const whole = await readTable(path);
+    const whole = await readWhole(path);
     const spilled = await readTable(path, {
-      spill: { path: join(dir, 'categories.spill'), keep: ['score'], chunkBytes: 256, blockBytes: 64 },
+      chunkBytes: 256,
+      spill: { path: join(dir, 'categories.spill'), keep: ['score'], blockBytes: 64 },
     });
     expect(spilled.table.rowCount).toBe(300);
     expect(spilled.inferred).toEqual({ region: 'categorical', score: 'numeric' });
@@ -104,22 +167,13 @@ describe('readTable with spill', () => {
     // A row with a missing field, past the first chunks.
     const path = join(dir, 'broken.csv');
     await writeFile(path, csv(400, 5, 333));
-    const errorOf = async (promise: Promise<unknown>): Promise<string> => {
-      try {
-        await promise;
-      } catch (error) {
-        expect(isVigilError(error)).toBe(true);
-        return (error as Error).message;
-      }
-      throw new Error('expected a failure');
-    };
-    const whole = await errorOf(readTable(path));
+    const whole = await errorOf(readWhole(path));
     expect(whole).toMatch(/broken\.csv:\d+: expected 5 fields as in the header, found 3/);
-    expect(await errorOf(readTable(path, { spill: { path: join(dir, 'broken.spill'), chunkBytes: 100 } }))).toBe(whole);
+    expect(await errorOf(readTable(path, { chunkBytes: 100, spill: { path: join(dir, 'broken.spill') } }))).toBe(whole);
     const given = await errorOf(
-      readTable(path, { types: { late: 'numeric' }, spill: { path: join(dir, 'typed.spill'), chunkBytes: 100 } }),
+      readTable(path, { types: { late: 'numeric' }, chunkBytes: 100, spill: { path: join(dir, 'typed.spill') } }),
     );
-    expect(given).toBe(await errorOf(readTable(path, { types: { late: 'numeric' } })));
+    expect(given).toBe(await errorOf(readWhole(path, { types: { late: 'numeric' } })));
     expect(given).toContain('column "late": "n/a" is not a number');
   });
 
