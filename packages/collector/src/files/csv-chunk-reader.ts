@@ -2,8 +2,8 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Column, FeatureKind } from '@vigil/core';
 import { ColumnBuilder } from './column-builder';
 import { CsvCursor, DELIMITER } from './csv-cursor';
-import { CsvFastRows } from './csv-fast-rows';
 import { readCsv, readHeader } from './csv-reader';
+import { CsvWasmRows } from './csv-wasm-rows';
 import { badValueError, emptyFileError, formatError } from './file-errors';
 import { isMissingBytes, isMissingText } from './missing-values';
 import { parseNumberBytes, parseNumberText } from './parse-number';
@@ -49,9 +49,13 @@ export async function readCsvChunked(
   }
 }
 
-/** Where a reader's numbers go a block of rows at a time: column `c` of the block at `c * blockRows`. */
+/**
+ * Where a reader's numbers go a block of rows at a time: column `c` of the block at `c * blockRows`. The reader
+ * puts its row parser's block there (the same size, in the parser's WebAssembly memory), so the parser writes the
+ * numbers where they are flushed from.
+ */
 interface RowBlock {
-  readonly block: Float64Array;
+  block: Float64Array;
   readonly blockRows: number;
   /** Rows filled in the current block. */
   readonly row: number;
@@ -62,7 +66,7 @@ interface RowBlock {
 /** The {@link RowBlock} of columns held in memory: a full block goes to its columns' builders. */
 class BuilderBlock implements RowBlock {
   readonly blockRows = BLOCK_ROWS;
-  readonly block: Float64Array;
+  block: Float64Array;
   row = 0;
 
   constructor(readonly builders: readonly ColumnBuilder[]) {
@@ -136,28 +140,38 @@ async function readChunks(
     );
     const spilled = names.map((name) => blockIndex.get(name) ?? -1);
     const inferredNumeric = names.map((name) => given[name] === undefined);
-    const block = spill.block;
     const stride = spill.blockRows;
     const last = names.length - 1;
-    const fast = new CsvFastRows(Int32Array.from(spilled), delimiter);
+    // Rows are read a run at a time by the WebAssembly row parser (docs/decisions/0045) from a copy of the piece in
+    // its memory, their numbers into its block, which is the destination's block; a row it refuses, or one with a
+    // value that is not a number in a numeric column, is read field by field below.
+    const parser = new CsvWasmRows(names.length, blockNames.length, stride, delimiter, Math.min(stride, BLOCK_ROWS));
+    parser.targets.set(spilled);
     let rows = 0;
     for (;;) {
       const bytes = piece;
+      // Taking the piece may grow the parser's memory: its views, the block among them, are taken again.
+      parser.reserve(bytes.length);
+      parser.input.set(bytes);
+      spill.block = parser.block;
+      const block = parser.block;
       for (;;) {
         cursor.skipBlankLines();
         if (cursor.done) break;
-        const line = cursor.line;
-        const r = spill.row;
-        // Most rows in one call; the fields it hands back are read as the loop below reads them, and a row it
-        // refuses (or one with a value that is not a number in a numeric column) is read by that loop.
-        const next = fast.row(bytes, cursor.pos, block, stride, r);
-        if (next !== -1 && fast.readRanges(bytes, builders, block, stride, r)) {
-          cursor.pos = next;
+        const r0 = spill.row;
+        const read = parser.rows(cursor.pos, bytes.length, r0, Math.min(parser.callRows, stride - r0));
+        let j = 0;
+        // The block fills (and is flushed) at the run's last row at the latest.
+        for (; j < read; j++) {
+          if (!parser.readRanges(j, builders, r0 + j)) break;
+          cursor.pos = parser.rowEnd(j);
           cursor.line++;
           spill.endRow();
           rows++;
-          continue;
         }
+        if (read > 0 && j === read) continue;
+        const line = cursor.line;
+        const r = spill.row;
         for (let k = 0; k <= last; k++) {
           const builder = builders[k];
           const s = spilled[k]!;

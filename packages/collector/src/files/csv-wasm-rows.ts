@@ -74,22 +74,24 @@ export class CsvWasmRows {
   /**
    * @param fields fields a row
    * @param columns block columns (targets are below this)
-   * @param stride rows a block column holds; a call reads at most this many rows
+   * @param stride rows a block column holds
+   * @param callRows rows a call reads at most (the ranges and row ends are sized for them); at most `stride`
    */
   constructor(
     readonly fields: number,
     columns: number,
     readonly stride: number,
     private readonly delimiter: number,
+    readonly callRows = stride,
   ) {
     if (delimiter === 0) throw new Error('CsvWasmRows: the delimiter cannot be 0');
     this.kernel = new WebAssembly.Instance(csvRowsModule(), {}).exports as unknown as CsvRowsExports;
-    this.rangeCap = 3 * Math.max(16, fields) * stride;
+    this.rangeCap = 3 * Math.max(16, fields) * callRows;
     const targets = FIRST_BYTE;
     const block = align(targets + 4 * fields);
     const ranges = block + 8 * columns * stride;
     const info = align(ranges + 4 * this.rangeCap);
-    const input = info + 8 * stride;
+    const input = info + 8 * callRows;
     this.at = { targets, block, ranges, info, input };
     this.values = new Float64Array(fields);
     this.reserve(PAGE_BYTES);
@@ -104,17 +106,17 @@ export class CsvWasmRows {
     if (need > have) memory.grow(need - have);
     if (this.input?.byteLength === memory.buffer.byteLength - this.at.input - SLACK) return;
     const buffer = memory.buffer;
-    const { at, fields, stride } = this;
+    const { at, fields } = this;
     this.targets = new Int32Array(buffer, at.targets, fields);
     this.block = new Float64Array(buffer, at.block, (at.ranges - at.block) / 8);
     this.ranges = new Int32Array(buffer, at.ranges, this.rangeCap);
-    this.info = new Int32Array(buffer, at.info, 2 * stride);
+    this.info = new Int32Array(buffer, at.info, 2 * this.callRows);
     this.input = new Uint8Array(buffer, at.input, buffer.byteLength - at.input - SLACK);
   }
 
   /**
    * Reads rows of {@link input} from `pos` (not a blank line) to `end`, at most `maxRows`, into block rows r0, r0+1,
-   * ... (r0 + maxRows <= stride); stops before a row {@link CsvFastRows.row} refuses, a blank line or `end`. Returns
+   * ... (r0 + maxRows <= stride, maxRows <= callRows); stops before a row {@link CsvFastRows.row} refuses, a blank line or `end`. Returns
    * how many it read; {@link info} says where each ends and which of {@link ranges} are its.
    */
   rows(pos: number, end: number, r0: number, maxRows: number): number {

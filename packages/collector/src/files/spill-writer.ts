@@ -18,7 +18,8 @@ const WRITE_BYTES = 1024 * 1024;
  */
 export class SpillWriter {
   readonly blockRows: number;
-  readonly block: Float64Array;
+  /** The block being filled; a reader may put one of its own there, of the same size (its row parser's). */
+  block: Float64Array;
   /** Rows filled in the current block. */
   row = 0;
   private readonly fd: number;

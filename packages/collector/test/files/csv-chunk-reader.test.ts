@@ -99,6 +99,25 @@ describe('readTable in chunks, in memory', () => {
     },
   );
 
+  it("keeps the rows of a block when a long row grows the row parser's memory", async () => {
+    // 30 short rows, one with a 300 KB category (its piece is larger than the parser's memory held), 30 more: the
+    // block's first 30 rows were written before the memory grew and must be flushed from the grown memory.
+    const path = join(dir, 'long-row.csv');
+    const random = seededRandom(13);
+    const row = (i: number, note: string): string => `${(random() * 10).toFixed(4)},${note},${i}`;
+    const lines = ['x,note,i'];
+    for (let i = 0; i < 30; i++) lines.push(row(i, 'short'));
+    lines.push(row(30, 'y'.repeat(300_000)));
+    for (let i = 31; i < 61; i++) lines.push(row(i, 'short'));
+    await writeFile(path, `${lines.join('\n')}\n`);
+    const whole = await readWhole(path);
+    for (const options of [{}, { spill: { path: join(dir, 'long-row.spill'), blockBytes: 8 * 2 * 100 } }]) {
+      const chunked = await readTable(path, { ...options, chunkBytes: 1024 });
+      expect(chunked.table.rowCount).toBe(61);
+      expect(materialise(chunked)).toEqual(materialise(whole));
+    }
+  });
+
   it('reads the columns asked for, given kinds and a TSV as reading whole does', async () => {
     const path = join(dir, 'memory.tsv');
     await writeFile(path, csv(300, 9).replaceAll(',', '\t'));
