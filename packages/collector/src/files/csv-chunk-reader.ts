@@ -93,7 +93,7 @@ async function readOnce(
   options: ReadTableOptions,
   given: Record<string, FeatureKind>,
 ): Promise<ReadTableResult> {
-  const chunks = new Chunks(handle, size, options.chunkBytes ?? CHUNK_BYTES);
+  const chunks = new Chunks(handle, size, options.chunkBytes ?? CHUNK_BYTES, delimiter);
   try {
     return await readChunks(chunks, size, source, delimiter, options, given);
   } finally {
@@ -239,8 +239,9 @@ async function readChunks(
 }
 
 /**
- * The file's bytes as pieces that end at a row end: a line feed outside quotes (an even number of quotes before
- * it since the piece began, RFC 4180 escaping included). The last piece is whatever remains. A piece is a view of
+ * The file's bytes as pieces that end at a row end: a line feed outside quoted fields, found as the CSV cursor reads
+ * them (a quote opens a field only at its start, after spaces; one inside an unquoted field, `12" pipe`, is text).
+ * The last piece is whatever remains. A piece is a view of
  * one of the reader's two buffers, valid until the next call of {@link Chunks.next}: while the caller parses it,
  * the next bytes are read into the other buffer, after the part row the piece left.
  *
@@ -263,6 +264,7 @@ class Chunks {
     private readonly handle: FileHandle,
     private readonly size: number,
     chunkBytes: number,
+    private readonly delimiter: number,
   ) {
     this.buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(0)];
   }
@@ -332,19 +334,43 @@ class Chunks {
     if (bytesRead === 0 || this.position >= this.size) this.eof = true;
   }
 
-  /** The end of the last whole row in the buffer, or `start` when there is none yet. */
+  /**
+   * The end of the last whole row in the buffer, or `start` when there is none yet. `start` is a row start. Quotes
+   * are matched as the cursor matches them: counting them (an even number before a line feed) took a quote inside
+   * an unquoted field for an opening one and cut inside the next quoted field that held a line feed.
+   */
   private cut(): number {
     const b = this.buffers[this.current]!;
-    let quotes = 0;
-    for (let i = b.indexOf(0x22, this.start); i !== -1 && i < this.end; i = b.indexOf(0x22, i + 1)) quotes++;
-    let after = this.end;
-    let nl = this.end > this.start ? b.lastIndexOf(0x0a, this.end - 1) : -1;
-    while (nl >= this.start) {
-      for (let i = b.indexOf(0x22, nl); i !== -1 && i < after; i = b.indexOf(0x22, i + 1)) quotes--;
-      if (quotes % 2 === 0) return nl + 1;
-      after = nl;
-      nl = nl > this.start ? b.lastIndexOf(0x0a, nl - 1) : -1;
+    const { start, end, delimiter } = this;
+    const skipTabs = delimiter !== 0x09;
+    // A byte-order mark before the header's first field, as the reader skips it.
+    const first = start === 0 && end >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : start;
+    let cut = start;
+    let pos = start;
+    for (;;) {
+      let quote = b.indexOf(0x22, pos);
+      if (quote >= end) quote = -1;
+      // Every line feed from pos to this quote is outside quoted fields (searched in that range only: a row of many
+      // quoted fields must not be searched back to its start at each).
+      const nl = b.subarray(pos, quote === -1 ? end : quote).lastIndexOf(0x0a);
+      if (nl !== -1) cut = pos + nl + 1;
+      if (quote === -1) return cut;
+      let k = quote - 1;
+      while (k >= first && (b[k] === 0x20 || (b[k] === 0x09 && skipTabs))) k--;
+      const opens = k < first || b[k] === delimiter || b[k] === 0x0a || b[k] === 0x0d;
+      if (!opens) {
+        pos = quote + 1;
+        continue;
+      }
+      // The closing quote: one not followed by another (a pair is an escaped quote).
+      let close = quote + 1;
+      for (;;) {
+        close = b.indexOf(0x22, close);
+        if (close === -1 || close + 1 >= end) return cut;
+        if (b[close + 1] !== 0x22) break;
+        close += 2;
+      }
+      pos = close + 1;
     }
-    return this.start;
   }
 }

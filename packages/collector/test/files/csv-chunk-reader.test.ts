@@ -118,6 +118,42 @@ describe('readTable in chunks, in memory', () => {
     }
   });
 
+  it.each([
+    ['CSV', ','],
+    ['TSV', '\t'],
+  ])('cuts chunks where reading whole ends rows when an unquoted field holds a quote (%s)', async (_name, sep) => {
+    // `12" pipe` is text in an unquoted field; a quoted field after it holds line feeds. Counting quotes took the
+    // line feed inside that field for a row end, and the chunk's rows then ended in a quote never closed.
+    const path = join(dir, `bare-quote.${sep === ',' ? 'csv' : 'tsv'}`);
+    const random = seededRandom(17);
+    const lines = [['\ufeff"x"', ' "item"', 'score'].join(sep)];
+    for (let i = 0; i < 200; i++) {
+      const item =
+        i % 9 === 1
+          ? `12" pipe ${i % 3}`
+          : i % 9 === 4
+            ? ` "two\nlines, ""q"" ${i % 2}"`
+            : i % 9 === 6
+              ? 'a "b" c'
+              : 'plain';
+      lines.push([(random() * 100).toFixed(5), item, random().toFixed(4)].join(sep));
+    }
+    await writeFile(path, `${lines.join('\r\n')}\r\n`);
+    const whole = await readWhole(path);
+    expect(whole.table.rowCount).toBe(200);
+    for (const chunkBytes of [64, 100, 333, 4096]) {
+      for (const options of [
+        {},
+        { spill: { path: join(dir, `bare-quote-${chunkBytes}.spill`), blockBytes: 8 * 16 } },
+      ]) {
+        const chunked = await readTable(path, { ...options, chunkBytes });
+        expect(chunked.table.rowCount).toBe(200);
+        expect(chunked.inferred).toEqual(whole.inferred);
+        expect(materialise(chunked)).toEqual(materialise(whole));
+      }
+    }
+  });
+
   it('reads the columns asked for, given kinds and a TSV as reading whole does', async () => {
     const path = join(dir, 'memory.tsv');
     await writeFile(path, csv(300, 9).replaceAll(',', '\t'));
