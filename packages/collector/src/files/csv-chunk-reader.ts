@@ -345,16 +345,26 @@ class Chunks {
     const skipTabs = delimiter !== 0x09;
     // A byte-order mark before the header's first field, as the reader skips it.
     const first = start === 0 && end >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : start;
-    let cut = start;
+    // The last stretch outside quoted fields that holds a line feed, `[from, to)`; its last line feed ends the cut.
+    let from = -1;
+    let to = -1;
+    const found = (): number => (from < 0 ? start : b.lastIndexOf(0x0a, to - 1) + 1);
+    // The first line feed at or after pos (end when none): found once per line feed, not once per quote.
+    let nextNl = -1;
     let pos = start;
     for (;;) {
       let quote = b.indexOf(0x22, pos);
       if (quote >= end) quote = -1;
-      // Every line feed from pos to this quote is outside quoted fields (searched in that range only: a row of many
-      // quoted fields must not be searched back to its start at each).
-      const nl = b.subarray(pos, quote === -1 ? end : quote).lastIndexOf(0x0a);
-      if (nl !== -1) cut = pos + nl + 1;
-      if (quote === -1) return cut;
+      const stretchEnd = quote === -1 ? end : quote;
+      if (nextNl < pos) {
+        nextNl = b.indexOf(0x0a, pos);
+        if (nextNl === -1 || nextNl > end) nextNl = end;
+      }
+      if (nextNl < stretchEnd) {
+        from = pos;
+        to = stretchEnd;
+      }
+      if (quote === -1) return found();
       let k = quote - 1;
       while (k >= first && (b[k] === 0x20 || (b[k] === 0x09 && skipTabs))) k--;
       const opens = k < first || b[k] === delimiter || b[k] === 0x0a || b[k] === 0x0d;
@@ -366,7 +376,7 @@ class Chunks {
       let close = quote + 1;
       for (;;) {
         close = b.indexOf(0x22, close);
-        if (close === -1 || close + 1 >= end) return cut;
+        if (close === -1 || close + 1 >= end) return found();
         if (b[close + 1] !== 0x22) break;
         close += 2;
       }
