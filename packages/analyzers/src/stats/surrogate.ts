@@ -7,7 +7,13 @@
  */
 import { fisherYates, MISSING_CODE, VigilError, type Column, type SeededRandom, type Table } from '@vigil/core';
 import type { AnalysisSpec } from '../profile/analysis-spec';
-import { asCategorical, asNumeric, requireColumn, type ReferenceProfile } from '../profile/reference-profile';
+import {
+  asCategorical,
+  asNumeric,
+  requireColumn,
+  type NumericProfile,
+  type ReferenceProfile,
+} from '../profile/reference-profile';
 import { gramBlocks, type GramBlocks } from './gram-kernel';
 
 /** Categories of a categorical feature that get an indicator of their own (the reference's most frequent). */
@@ -60,13 +66,7 @@ export function surrogateDesign(
   for (const f of chosen) {
     offsets.push(columns.length);
     if (f.kind === 'numeric') {
-      const usable = Number.isFinite(f.std) && f.std > 0;
-      out.push({
-        name: f.name,
-        kind: 'numeric',
-        mean: Number.isFinite(f.mean) ? f.mean : 0,
-        scale: usable ? f.std : 1,
-      });
+      out.push({ name: f.name, kind: 'numeric', mean: Number.isFinite(f.mean) ? f.mean : 0, scale: numericScale(f) });
       columns.push(f.name);
     } else {
       const ranked = f.categories.map((c, i) => [c, f.counts[i] ?? 0] as const);
@@ -78,6 +78,17 @@ export function surrogateDesign(
     }
   }
   return { target: task === 'binary' ? 'logit' : 'identity', features: out, columns, offsets };
+}
+
+/**
+ * σ of a numeric feature, 1 when the reference is constant. Values from ~1e154 up (1e308, a DBL_MAX "missing"
+ * sentinel) have squares past the largest double, so σ overflows to +∞: such a column is scaled by its largest
+ * magnitude instead, so that its z stay within ±2 and no sum of the fit overflows (before, the report failed).
+ */
+function numericScale(f: NumericProfile): number {
+  if (Number.isFinite(f.std)) return f.std > 0 ? f.std : 1;
+  const largest = Math.max(Math.abs(f.min), Math.abs(f.max));
+  return f.std === Number.POSITIVE_INFINITY && Number.isFinite(largest) && largest > 0 ? largest : 1;
 }
 
 function requireProfileFeature(profile: ReferenceProfile, name: string): ReferenceProfile['features'][number] {

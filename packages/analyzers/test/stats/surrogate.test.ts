@@ -412,6 +412,33 @@ function wideCase(seed: number, numeric: number, rows: number): { design: Surrog
   return { design, table: { source: 'wide', rowCount: rows, columns: out } };
 }
 
+describe('huge finite values', () => {
+  test('a column whose σ overflows (1e308, a DBL_MAX sentinel) is scaled by its largest magnitude and the fit stays finite', () => {
+    // Before, σ = +∞ fell back to a scale of 1: z = 1e308, its square +∞, and the report failed on NaN attributions.
+    const random = seededRandom(3);
+    const n = 400;
+    const x = Array.from({ length: n }, (_, i) => (i === 7 ? 1e308 : i === 9 ? -5e307 : random() * 4 - 2));
+    const w = Array.from({ length: n }, () => random());
+    const score = x.map((v, i) => 1 / (1 + Math.exp(-(Math.abs(v) < 10 ? v : 0) - (w[i] as number))));
+    const c = {
+      task: 'binary',
+      features: [
+        { name: 'x', kind: 'numeric' },
+        { name: 'w', kind: 'numeric' },
+      ],
+    } as const;
+    const table = toTable('huge', { x, w, score }, [...c.features]);
+    const profile = fitReferenceProfile(table, spec(c as unknown as SurrogateCase));
+    expect(profile.features.find((f) => f.name === 'x')).toMatchObject({ std: Number.POSITIVE_INFINITY });
+    const design = surrogateDesign(profile, 'binary');
+    expect(design.features[0]).toMatchObject({ name: 'x', scale: 1e308 });
+    const fit = solveSurrogate(accumulateSurrogate(emptySurrogate(design), design, table, 'score'), design);
+    expect(fit).not.toBeNull();
+    for (const b of fit!.coefficients) expect(Number.isFinite(b)).toBe(true);
+    expect(Number.isFinite(fit!.intercept)).toBe(true);
+  });
+});
+
 describe('wide designs straight from the columns', () => {
   test('an infinite feature value leaves its row out, as a missing one does, in narrow and wide designs', () => {
     // A CSV's "inf" or 1e400 is a number; before, it turned the sums into NaN and the report failed.
