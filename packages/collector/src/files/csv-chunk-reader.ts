@@ -111,6 +111,17 @@ async function readChunks(
 ): Promise<ReadTableResult> {
   let piece = await chunks.next();
   if (piece === null) throw emptyFileError(source, 'the file is empty (no header row)');
+  // The first piece must hold a row after the header: a header nearly as long as a chunk, or a first row longer than
+  // what the chunk has left, ends it at the header, and it would read as a file with no rows. Pieces are joined
+  // until it does, or the file ends.
+  let first: Buffer = piece;
+  while (!chunks.ended && !holdsARow(first, source, delimiter)) {
+    // A copy: a piece is the reader's buffer only until the next call.
+    const held = Buffer.from(first);
+    const more = await chunks.next();
+    first = more === null ? held : Buffer.concat([held, more]);
+  }
+  piece = first;
   // The first chunk decides the kinds (and checks the header, the columns asked for and its rows) as readCsv would.
   const sample = readCsv(piece, source, delimiter, { ...options, types: given });
   if (options.spill === undefined && chunks.ended) return sample;
@@ -236,6 +247,17 @@ async function readChunks(
   } finally {
     spill.close();
   }
+}
+
+/** Whether a first piece holds a header and a row after it (it may end in blank lines). */
+function holdsARow(piece: Buffer, source: string, delimiter: number): boolean {
+  const hasBom = piece[0] === 0xef && piece[1] === 0xbb && piece[2] === 0xbf;
+  const cursor = new CsvCursor(piece, source, delimiter, hasBom ? 3 : 0);
+  cursor.skipBlankLines();
+  if (cursor.done) return false;
+  readHeader(cursor);
+  cursor.skipBlankLines();
+  return !cursor.done;
 }
 
 /**

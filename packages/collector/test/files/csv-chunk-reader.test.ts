@@ -154,6 +154,22 @@ describe('readTable in chunks, in memory', () => {
     }
   });
 
+  it('reads a file whose first row does not fit in the first chunk beside its header', async () => {
+    // Before, the first piece ended at the header and the file read as 'a header but no data rows'.
+    const path = join(dir, 'first-row.csv');
+    const lines = ['\n', 'aaaaaaaaaa,bbbbbbbbbb,cccccccccc'];
+    for (let i = 0; i < 20; i++) lines.push(`${'1'.repeat(40)}.5,${i},x${'y'.repeat(40 + i)}`);
+    await writeFile(path, `${lines.join('\n')}\n`);
+    const whole = await readWhole(path);
+    for (const spill of [undefined, { path: join(dir, 'first-row.spill'), blockBytes: 64 }]) {
+      for (const chunkBytes of [16, 64, 100]) {
+        const chunked = await readTable(path, { chunkBytes, ...(spill && { spill }) });
+        expect(chunked.table.rowCount).toBe(20);
+        expect(materialise(chunked)).toEqual(materialise(whole));
+      }
+    }
+  });
+
   it('reads the columns asked for, given kinds and a TSV as reading whole does', async () => {
     const path = join(dir, 'memory.tsv');
     await writeFile(path, csv(300, 9).replaceAll(',', '\t'));
