@@ -14,6 +14,7 @@ export type {
 } from './table';
 export { parseDuration, parseInstant } from './duration';
 export { fisherYates, seededRandom, type SeededRandom } from './seeded-random';
+export { growMemory, instantiateKernel, type WasmMemory } from './wasm-kernel';
 export { compositeKey } from './composite-key';
 export { errorMessage } from './error-message';
 export { unknownColumnError } from './unknown-column-error';

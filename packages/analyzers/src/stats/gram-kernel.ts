@@ -5,33 +5,13 @@
  * starting from 0, with a multiply and an add a row, so the triangle is the same to the bit as the plain loop
  * `s = 0; for (r …) s += x[r][i] * x[r][j]; sumXX[t] += s` gives block by block.
  */
+import { instantiateKernel, type WasmMemory } from '@vigil/core';
 import { GRAM_WASM_BASE64 } from './gram-wasm';
-
-// What this file uses of the WebAssembly global, which Node has but @types/node 20 does not declare (it comes with
-// TypeScript's DOM library, which the project leaves out).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: object };
-};
 
 interface GramExports {
   readonly memory: WasmMemory;
   gramRow(qi: number, quads: number, p: number, b: number, panel: number, stride: number, tri: number): void;
 }
-
-let compiled: object | undefined;
-
-/** The kernel, compiled once per thread (it is 1 KB: synchronous compilation is fine). */
-function gramModule(): object {
-  compiled ??= new WebAssembly.Module(Buffer.from(GRAM_WASM_BASE64, 'base64'));
-  return compiled;
-}
-
-const PAGE_BYTES = 65_536;
 
 /**
  * One design of p columns: a block of at most `blockRows` rows is written with {@link set} (or into {@link panel} at
@@ -54,11 +34,7 @@ export class GramBlocks {
     this.stride = blockRows * 32;
     const panelBytes = this.quads * this.stride;
     const triangleBytes = ((p * (p + 1)) / 2) * 8;
-    const instance = new WebAssembly.Instance(gramModule(), {});
-    this.kernel = instance.exports as unknown as GramExports;
-    const pages = Math.ceil((panelBytes + triangleBytes) / PAGE_BYTES);
-    const have = this.kernel.memory.buffer.byteLength / PAGE_BYTES;
-    if (pages > have) this.kernel.memory.grow(pages - have);
+    this.kernel = instantiateKernel<GramExports>(GRAM_WASM_BASE64, panelBytes + triangleBytes);
     const buffer = this.kernel.memory.buffer;
     this.panel = new Float64Array(buffer, 0, panelBytes / 8);
     this.triangle = new Float64Array(buffer, panelBytes, triangleBytes / 8);

@@ -1,17 +1,7 @@
+import { growMemory, instantiateKernel, type WasmMemory } from '@vigil/core';
 import type { ColumnBuilder } from './column-builder';
 import { readHandedBack } from './csv-fast-rows';
 import { CSV_ROWS_WASM_BASE64 } from './csv-rows-wasm';
-
-// What this file uses of the WebAssembly global, which Node has but @types/node 20 does not declare (as in
-// @vigil/analyzers' gram-kernel.ts).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: object };
-};
 
 interface CsvRowsExports {
   readonly memory: WasmMemory;
@@ -32,15 +22,8 @@ interface CsvRowsExports {
   ): number;
 }
 
-let compiled: object | undefined;
-
-/** The module, compiled once per thread (it is 1 KB: synchronous compilation is fine). */
-function csvRowsModule(): object {
-  compiled ??= new WebAssembly.Module(Buffer.from(CSV_ROWS_WASM_BASE64, 'base64'));
-  return compiled;
-}
-
-const PAGE_BYTES = 65_536;
+/** Input the parser holds before a caller asks for more (one page of its memory). */
+const INITIAL_INPUT_BYTES = 65_536;
 /** Bytes past the input the parser uses: the byte at the end, which it sets to 0 during a call. */
 const SLACK = 1;
 /** The module keeps its powers of ten below this address. */
@@ -85,7 +68,7 @@ export class CsvWasmRows {
     readonly callRows = stride,
   ) {
     if (delimiter === 0) throw new Error('CsvWasmRows: the delimiter cannot be 0');
-    this.kernel = new WebAssembly.Instance(csvRowsModule(), {}).exports as unknown as CsvRowsExports;
+    this.kernel = instantiateKernel<CsvRowsExports>(CSV_ROWS_WASM_BASE64, 0);
     this.rangeCap = 3 * Math.max(16, fields) * callRows;
     const targets = FIRST_BYTE;
     const block = align(targets + 4 * fields);
@@ -94,16 +77,14 @@ export class CsvWasmRows {
     const input = info + 8 * callRows;
     this.at = { targets, block, ranges, info, input };
     this.values = new Float64Array(fields);
-    this.reserve(PAGE_BYTES);
+    this.reserve(INITIAL_INPUT_BYTES);
     this.targets.fill(-1);
   }
 
   /** Makes {@link input} hold at least `bytes` bytes (taking the views again when the memory grows). */
   reserve(bytes: number): void {
     const memory = this.kernel.memory;
-    const need = Math.ceil((this.at.input + bytes + SLACK) / PAGE_BYTES);
-    const have = memory.buffer.byteLength / PAGE_BYTES;
-    if (need > have) memory.grow(need - have);
+    growMemory(memory, this.at.input + bytes + SLACK);
     if (this.input?.byteLength === memory.buffer.byteLength - this.at.input - SLACK) return;
     const buffer = memory.buffer;
     const { at, fields } = this;
