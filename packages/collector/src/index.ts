@@ -36,6 +36,7 @@ export type {
   SourceBatch,
   SourceState,
 } from './kafka/prediction-source';
+export { ParallelSource } from './kafka/prediction-source';
 export { readTopicSince } from './kafka/read-since';
 export type { ReadSinceOptions, ReadSinceResult } from './kafka/read-since';
 export { PRODUCE_COMPRESSIONS, ensureTopic, produceFile, produceMessages } from './kafka/produce-file';

@@ -49,3 +49,42 @@ export interface PredictionSource {
   /** Stops intake, waits for the batch in flight (bounded), disconnects. Idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * Sources run side by side, their batches handed to one handler: a daemon's Kafka consumers (`kafka.consumers`),
+ * each a member of the consumer group with its own fetch loop (docs/streaming.md, "Consumers"). kafkajs fetches a
+ * consumer's next round of batches only once every batch of its last round is handled, so with one consumer the
+ * daemon sat idle at the end of each round while its last transactions ran in Postgres; with two, the other
+ * consumer's batches are decoded meanwhile. `run` resolves once every source has stopped; when one fails, the others
+ * are closed and its error is the rejection.
+ */
+export class ParallelSource implements PredictionSource {
+  private readonly sources: readonly PredictionSource[];
+
+  constructor(sources: readonly PredictionSource[]) {
+    if (sources.length === 0) throw new Error('ParallelSource: expected at least one source');
+    this.sources = sources;
+  }
+
+  /** The first failed source's state, else the least advanced one's (created, running, draining, stopped). */
+  get state(): SourceState {
+    const states = this.sources.map((s) => s.state);
+    if (states.includes('failed')) return 'failed';
+    return (['created', 'running', 'draining', 'stopped'] as const).find((s) => states.includes(s)) ?? 'stopped';
+  }
+
+  async run(handler: BatchHandler): Promise<void> {
+    const runs = this.sources.map((s) => s.run(handler));
+    try {
+      await Promise.all(runs);
+    } catch (error) {
+      await this.close();
+      await Promise.allSettled(runs);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sources.map((s) => s.close()));
+  }
+}

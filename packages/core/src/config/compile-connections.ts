@@ -86,8 +86,17 @@ export function compileConnections(
 
 function compileKafka(value: unknown, r: ConfigReader, env: Env, baseDir: string): KafkaConfig | undefined {
   const section =
-    r.object(value, 'kafka', ['brokers', 'groupId', 'clientId', 'topics', 'ssl', 'sasl', 'sessionTimeout', 'fetch']) ??
-    {};
+    r.object(value, 'kafka', [
+      'brokers',
+      'groupId',
+      'clientId',
+      'topics',
+      'ssl',
+      'sasl',
+      'sessionTimeout',
+      'fetch',
+      'consumers',
+    ]) ?? {};
   const brokersPick = pick(env, CONFIG_ENV.kafkaBrokers, section.brokers, 'kafka.brokers');
   // Kafka is on when the file has a kafka section or the environment names brokers.
   if (value === undefined || value === null) {
@@ -131,6 +140,7 @@ function compileKafka(value: unknown, r: ConfigReader, env: Env, baseDir: string
     topics,
     sessionTimeoutMs: r.duration(section.sessionTimeout, 'kafka.sessionTimeout', { positive: true }) ?? 30_000,
     fetch: compileKafkaFetch(section.fetch, r),
+    consumers: r.number(section.consumers, 'kafka.consumers', { integer: true, min: 1, max: 16 }) ?? KAFKA_CONSUMERS,
   };
   // The broker refuses sessions outside group.min/max.session.timeout.ms (6 s and 30 min by default).
   if (kafka.sessionTimeoutMs < 6000 || kafka.sessionTimeoutMs > 1_800_000)
@@ -151,6 +161,13 @@ export const KAFKA_FETCH_DEFAULTS: KafkaFetchConfig = {
   minBytes: 1,
   maxWaitMs: 1000,
 };
+
+/**
+ * Consumers per daemon by default (docs/configuration.md): kafkajs fetches a consumer's next round only once its last
+ * round is handled, and a second consumer's batches keep the daemon busy meanwhile (docs/benchmarks.md, "Batches in
+ * flight").
+ */
+export const KAFKA_CONSUMERS = 2;
 
 function compileKafkaFetch(value: unknown, r: ConfigReader): KafkaFetchConfig {
   const section = r.object(value, 'kafka.fetch', ['maxBytesPerPartition', 'maxBytes', 'minBytes', 'maxWait']) ?? {};

@@ -76,6 +76,11 @@ export interface KafkaConfig {
   readonly sessionTimeoutMs: number;
   /** How much a fetch brings, hence how many events one batch transaction carries (docs/streaming.md). */
   readonly fetch: KafkaFetchConfig;
+  /**
+   * Consumers per daemon: each is a member of the group with its own fetch loop, and their batches go to the one
+   * runner (docs/streaming.md, "Consumers"). @defaultValue 2
+   */
+  readonly consumers: number;
   /** TLS to the brokers; absent → plaintext. */
   readonly ssl?: KafkaSslConfig;
   readonly sasl?: KafkaSaslConfig;

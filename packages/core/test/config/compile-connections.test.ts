@@ -24,6 +24,7 @@ describe('kafka', () => {
       topics: { predictions: 'vigil.predictions', labels: 'vigil.labels', control: 'vigil.control' },
       sessionTimeoutMs: 30_000,
       fetch: { maxBytesPerPartition: 2 * 2 ** 20, maxBytes: 8 * 2 ** 20, minBytes: 1, maxWaitMs: 1000 },
+      consumers: 2,
     });
   });
 
@@ -78,6 +79,15 @@ describe('kafka', () => {
     expect(() => parse(withTop('kafka: { brokers: [localhost:9092], sessionTimeout: 2s }'))).toThrow(
       /kafka\.sessionTimeout: must be between 6s and 30m/,
     );
+  });
+
+  it('takes 1 to 16 consumers a daemon, refusing others with the value given', () => {
+    expect(parse(withTop('kafka: { brokers: [localhost:9092], consumers: 1 }')).kafka?.consumers).toBe(1);
+    expect(parse(withTop('kafka: { brokers: [localhost:9092], consumers: 16 }')).kafka?.consumers).toBe(16);
+    for (const bad of ['0', '17', '1.5', 'two'])
+      expect(() => parse(withTop(`kafka: { brokers: [localhost:9092], consumers: ${bad} }`))).toThrow(
+        /kafka\.consumers: /,
+      );
   });
 
   it('checks brokers, topics, ssl and sasl', () => {

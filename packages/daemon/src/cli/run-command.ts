@@ -149,6 +149,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
           topics: [kafka!.topics.predictions, kafka!.topics.labels],
           sessionTimeoutMs: kafka!.sessionTimeoutMs,
           fetch: kafka!.fetch,
+          consumers: kafka!.consumers,
         });
   const links = {
     ...(io.env.VIGIL_PUBLIC_URL ? { publicUrl: io.env.VIGIL_PUBLIC_URL } : {}),

@@ -16,6 +16,7 @@ import { createAlerting, type Alerting, type AlertingOptions } from '@vigil/aler
 import {
   FileEventSource,
   KafkaSource,
+  ParallelSource,
   produceMessages,
   type KafkaConnectionOptions,
   type OffsetsFor,
@@ -57,23 +58,41 @@ export function kafkaDaemonSource(
     topics: readonly string[];
     sessionTimeoutMs?: number;
     fetch?: KafkaFetchConfig;
+    /** Consumers in the group, each with its own fetch loop (`kafka.consumers`). @defaultValue 1 */
+    consumers?: number;
     describe?: Record<string, unknown>;
   },
 ): DaemonSource {
+  const count = o.consumers ?? 1;
   return {
-    describe: o.describe ?? { brokers: connection.brokers, groupId: o.groupId },
+    describe: o.describe ?? { brokers: connection.brokers, groupId: o.groupId, consumers: count },
     readyAtOnce: false,
-    create: ({ offsetsFor, onConnection }) =>
-      new KafkaSource({
-        ...connection,
-        groupId: o.groupId,
-        topics: [...o.topics],
-        ...(o.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
-        ...(o.fetch ? { ...o.fetch } : {}),
-        offsetsFor,
-        // Ready once the group is joined (whether or not messages come); not while the consumer reconnects.
-        onConnection: (state) => onConnection(state === 'joined' ? 'joined' : 'lost'),
-      }),
+    create: ({ offsetsFor, onConnection }) => {
+      // Ready once every consumer has joined the group (whether or not messages come); not while one reconnects.
+      const joined = new Array<boolean>(count).fill(false);
+      // kafka.fetch.maxBytes is the daemon's: its consumers share it, so that their rounds together hold what one
+      // consumer's did (at least a partition's maxBytesPerPartition each).
+      const fetch = o.fetch && {
+        ...o.fetch,
+        maxBytes: Math.max(o.fetch.maxBytesPerPartition, Math.floor(o.fetch.maxBytes / count)),
+      };
+      const sources = joined.map(
+        (_, i) =>
+          new KafkaSource({
+            ...connection,
+            groupId: o.groupId,
+            topics: [...o.topics],
+            ...(o.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
+            ...(fetch ? { ...fetch } : {}),
+            offsetsFor,
+            onConnection: (state) => {
+              joined[i] = state === 'joined';
+              onConnection(joined.every(Boolean) ? 'joined' : 'lost');
+            },
+          }),
+      );
+      return sources.length === 1 ? sources[0]! : new ParallelSource(sources);
+    },
   };
 }
 

@@ -58,7 +58,7 @@ models:
     expect([text.code, json.code]).toEqual([0, 0]);
     const textLines = text.stderr.trim().split('\n');
     expect(textLines.find((l) => l.includes('vigil run started'))).toMatch(
-      /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}vigil run started {2}http=127\.0\.0\.1:\d+ database="embedded PGlite database in [^"]+" brokers=\[[^\]]+\] groupId=\S+ alertQueue=in-process$/,
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}vigil run started {2}http=127\.0\.0\.1:\d+ database="embedded PGlite database in [^"]+" brokers=\[[^\]]+\] groupId=\S+ consumers=2 alertQueue=in-process$/,
     );
     expect(textLines.filter((l) => l.startsWith('{'))).toEqual([]);
     const records = json.stderr

@@ -151,6 +151,9 @@ describe('vigil run and compressed topics', () => {
           () => h.settled({ predictions: all.length, labels: labels.length }),
           [d],
         );
+        // Ready again once every consumer has fetched since the batch was restored: one may still be waiting out
+        // its restart back-off when the other has consumed the rest.
+        await waitFor('the daemon ready again', async () => (await readyz(port)).body.ready === true, [d], 60_000);
         expect((await readyz(port)).body).toEqual({ ready: true, reasons: [] });
         d.kill('SIGTERM');
         expect(await exited(d)).toBe(0);
