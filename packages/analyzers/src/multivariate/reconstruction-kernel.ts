@@ -9,7 +9,17 @@ import { RECONSTRUCTION_WASM_BASE64 } from './reconstruction-wasm';
 
 interface ReconstructionExports {
   readonly memory: WasmMemory;
-  errors(n: number, d: number, k: number, kp: number, axes: number, axesT: number, p: number, z: number, out: number): void;
+  errors(
+    n: number,
+    d: number,
+    k: number,
+    kp: number,
+    axes: number,
+    axesT: number,
+    p: number,
+    z: number,
+    out: number,
+  ): void;
 }
 
 /** Rows a call projects at most: bounds the kernel's memory (~300 KB for 36 inputs) whatever the run's length. */
