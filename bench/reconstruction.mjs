@@ -8,7 +8,7 @@
  *   node bench/reconstruction.mjs [--events 50000] [--runs 7]
  *
  * CPU time (process.cpuUsage), the best of --runs. Also prints the tfjs batch projection (what `vigil report` uses)
- * per event, for comparison with the float64 loop (docs/decisions/0012). Needs `pnpm run build`.
+ * per event, for comparison with the float64 projection (docs/decisions/0012, 0048). Needs `pnpm run build`.
  */
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -111,6 +111,6 @@ console.log(
 );
 console.log(`  decode                 ${decodeUs.toFixed(2)} µs CPU an event`);
 console.log(
-  `  projection at ingest   ${projectUs.toFixed(2)} µs CPU an event (float64 loop) = ${((projectUs / decodeUs) * 100).toFixed(1)}% of decoding`,
+  `  projection at ingest   ${projectUs.toFixed(2)} µs CPU an event (float64, WebAssembly kernel) = ${((projectUs / decodeUs) * 100).toFixed(1)}% of decoding`,
 );
 console.log(`  tfjs batch projection  ${tfjsUs.toFixed(2)} µs CPU an event (${backend} backend, vigil report's path)`);

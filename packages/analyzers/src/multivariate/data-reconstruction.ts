@@ -10,14 +10,17 @@
  *
  * tfjs computes the covariance of the reference (the n × d part of the fit) and the report's batch projection, in
  * float32 (docs/decisions/0012). The eigen-decomposition of the small d × d covariance is a float64 Jacobi
- * iteration: tfjs has no eigen solver. The per-event projection at ingest (`reconstructionError`) is a float64
- * loop over the d × k axes, because accumulating a bucket is synchronous and its runs are a few rows.
+ * iteration: tfjs has no eigen solver. The per-event projection at ingest is float64, because accumulating a bucket
+ * is synchronous and its runs are a few rows: a bucket's run in one call of a WebAssembly kernel
+ * (`reconstructionErrorsOfRows`, docs/decisions/0048), one event from its raw values in a JS loop over the d × k axes
+ * (`reconstructionError`).
  */
 import { selectRows, VigilError, type Table } from '@vigil/core';
 import { initCompute } from '../compute/compute-backend';
 import { referenceEdges } from '../profile/binning';
 import { asCategorical, asNumeric, requireColumn } from '../profile/reference-profile';
 import { sortFinite } from '../sort/sort-finite';
+import { KERNEL_ROWS, reconstructionKernel } from './reconstruction-kernel';
 
 /** NannyML's default `n_components`: keep the principal axes that explain more than this share of the variance. */
 export const EXPLAINED_VARIANCE = 0.65;
@@ -223,11 +226,17 @@ export function reconstructionError(
   return residualNorm(model, z, 0);
 }
 
+/** An input's column as {@link reconstructionErrorsOfRows} standardises it: numeric, or categorical by code. */
+type StandardisedColumn =
+  | { readonly values: Float64Array; readonly fill: number; readonly mean: number; readonly scale: number }
+  | { readonly codes: Int32Array; readonly encoded: Float64Array; readonly missing: number };
+
 /**
- * The errors of rows `start … end − 1` of `table`, one float64 loop per row (ingest: bucket runs are short). The
- * rows are standardised column by column into one row-major block first (a typed loop per column instead of a
- * reader closure per cell), then projected by {@link projectedResidual}: the same operations in the same order as
- * {@link residualNorm}, so the same doubles.
+ * The errors of rows `start … end − 1` of `table` (ingest: a bucket's run of rows). The rows are standardised column
+ * by column straight into the WebAssembly kernel's memory, one row-major block of up to {@link KERNEL_ROWS} rows (a
+ * typed loop per column instead of a reader closure per cell), and the kernel projects the whole block in one call
+ * (wasm/reconstruction.wat, docs/decisions/0048): f64x2 sums that add the same products in the same order as
+ * {@link projectedResidual}, itself the same operations in the same order as {@link residualNorm}, so the same doubles.
  */
 export function reconstructionErrorsOfRows(
   model: DataReconstruction,
@@ -236,44 +245,56 @@ export function reconstructionErrorsOfRows(
   end = table.rowCount,
 ): Float64Array {
   const d = model.inputs.length;
-  const k = model.components;
   const n = Math.max(end - start, 0);
-  const z = new Float64Array(n * d);
-  model.inputs.forEach((input, i) => {
+  const out = new Float64Array(n);
+  if (n === 0) return out;
+  // Each input as a typed loop's parts: a numeric column and its encoding, or a categorical one's codes and each
+  // code's encoded value.
+  const columns = model.inputs.map((input): StandardisedColumn => {
     const column = requireColumn(table, input.name);
     if (input.kind === 'numeric') {
-      const values = asNumeric(table, column).values;
       const { fill, mean, scale } = input;
-      for (let r = 0; r < n; r++) {
-        const v = values[start + r] as number;
-        // encodeNumber, written out.
-        z[r * d + i] = ((v === v ? v : fill) - mean) / scale;
-      }
-    } else {
-      const col = asCategorical(column);
-      const position = new Map(input.categories.map((c, at) => [c, at]));
-      const encoded = Float64Array.from(col.categories, (c) => encodeCategory(input, c, position));
-      const missing = encodeCategory(input, null, position);
-      const codes = col.codes;
-      for (let r = 0; r < n; r++) {
-        const code = codes[start + r] as number;
-        z[r * d + i] = code < 0 ? missing : (encoded[code] as number);
-      }
+      return { values: asNumeric(table, column).values, fill, mean, scale };
     }
+    const col = asCategorical(column);
+    const position = new Map(input.categories.map((c, at) => [c, at]));
+    const encoded = Float64Array.from(col.categories, (c) => encodeCategory(input, c, position));
+    return { codes: col.codes, encoded, missing: encodeCategory(input, null, position) };
   });
-  const axes = axesArray(model);
-  const p = new Float64Array(k);
-  const out = new Float64Array(n);
-  for (let r = 0; r < n; r++) out[r] = projectedResidual(axes, d, k, z, r * d, p);
+  const kernel = reconstructionKernel();
+  kernel.load(axesArray(model), d, model.components);
+  const z = kernel.rows;
+  for (let from = start; from < start + n; from += KERNEL_ROWS) {
+    const rows = Math.min(KERNEL_ROWS, start + n - from);
+    columns.forEach((c, i) => {
+      if ('values' in c) {
+        const { values, fill, mean, scale } = c;
+        for (let r = 0; r < rows; r++) {
+          const v = values[from + r] as number;
+          // encodeNumber, written out.
+          z[r * d + i] = ((v === v ? v : fill) - mean) / scale;
+        }
+      } else {
+        const { codes, encoded, missing } = c;
+        for (let r = 0; r < rows; r++) {
+          const code = codes[from + r] as number;
+          z[r * d + i] = code < 0 ? missing : (encoded[code] as number);
+        }
+      }
+    });
+    out.set(kernel.errors(rows), from - start);
+  }
   return out;
 }
 
 /**
  * {@link residualNorm} of `z[offset … offset + d − 1]` with typed axes, four sums at a time: each sum still adds
  * the same products in the same order (so the same doubles), but four independent sums keep the FPU busy where one
- * chain of dependent additions waited on each (bench: 0.63 → 0.34 µs a row for 20 inputs and 13 axes).
+ * chain of dependent additions waited on each (bench: 0.63 → 0.34 µs a row for 20 inputs and 13 axes). Ingest ran
+ * it per row until the WebAssembly kernel (reconstruction-kernel.ts) took over; it stays as the kernel's reference,
+ * which the kernel's tests hold it to bit for bit.
  */
-function projectedResidual(
+export function projectedResidual(
   axes: Float64Array,
   d: number,
   k: number,

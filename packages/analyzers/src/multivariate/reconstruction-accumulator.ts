@@ -27,7 +27,10 @@ export function emptyReconstruction(model: DataReconstruction): ReconstructionAc
   return { rows: 0, sum: 0, sumSquares: 0, counts: model.reference.counts.map(() => 0) };
 }
 
-/** Projects rows `start … end − 1` of `table` (float64, one loop per row) and adds their errors to `acc`. */
+/**
+ * Projects rows `start … end − 1` of `table` (float64, a WebAssembly kernel call per 1,024 rows, docs/decisions/0048)
+ * and adds their errors to `acc`.
+ */
 export function addReconstruction(
   acc: ReconstructionAccumulator,
   model: DataReconstruction,
