@@ -6,7 +6,7 @@
 ;; registers; each sum runs over the rows in order from +0, one multiply and one add a row (no fused multiply-add in
 ;; WebAssembly SIMD), so every entry is the sum the plain loop `s += x[r][i] * x[r][j]` gives, to the bit.
 ;;
-;; Assembled by packages/analyzers/scripts/build-gram-wasm.mjs (wabt) into src/stats/gram-wasm.ts.
+;; Assembled by packages/analyzers/scripts/build-wasm.mjs (wabt) into src/stats/gram-wasm.ts.
 (module
   (memory (export "memory") 1)
 
