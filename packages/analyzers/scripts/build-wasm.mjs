@@ -9,7 +9,9 @@ import { KERNELS, wasmSource } from './wasm-source.mjs';
 const root = join(import.meta.dirname, '..');
 const check = process.argv.includes('--check');
 let failed = false;
-for (const file of readdirSync(join(root, 'wasm')).filter((f) => f.endsWith('.wat')).sort()) {
+for (const file of readdirSync(join(root, 'wasm'))
+  .filter((f) => f.endsWith('.wat'))
+  .sort()) {
   const kernel = KERNELS[file];
   if (kernel === undefined) {
     console.error(`wasm/${file} has no entry in scripts/wasm-source.mjs's KERNELS (its target file and constant)`);

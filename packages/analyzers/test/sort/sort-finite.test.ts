@@ -399,7 +399,15 @@ describe('sortDecimalPair in WebAssembly (decision 0047): the TypeScript walk it
       ),
       seed: fc.integer(),
     });
-    const column = ({ d, span, offset, n, missing, odd, seed }: typeof side extends fc.Arbitrary<infer T> ? T : never) => {
+    const column = ({
+      d,
+      span,
+      offset,
+      n,
+      missing,
+      odd,
+      seed,
+    }: typeof side extends fc.Arbitrary<infer T> ? T : never) => {
       let x = seed >>> 0;
       const next = (): number => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
       const values = Float64Array.from({ length: n }, () =>
