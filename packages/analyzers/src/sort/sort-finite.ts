@@ -216,8 +216,9 @@ function finishDecimalKeys(
 }
 
 /**
- * Values of room past its result that `sortDecimalPair` wants in each `into`: with them it writes a key's first
- * copies without a branch on the count, and may overwrite those values of `into` past the result.
+ * Values of room past its result that `sortDecimalPairInJs` wants in each `into`: with them it writes a key's first
+ * copies without a branch on the count, and may overwrite those values of `into` past the result. (The WebAssembly
+ * kernel of `sortDecimalPair` has that room in its own memory, and copies out the result alone.)
  */
 export const PAIR_SLACK = 4;
 
