@@ -13,6 +13,11 @@ export const KERNELS = {
     name: 'RECONSTRUCTION_WASM_BASE64',
     doc: "The per-event reconstruction error's kernel (docs/decisions/0048), base64.",
   },
+  'pair.wat': {
+    target: 'src/sort/pair-wasm.ts',
+    name: 'PAIR_WASM_BASE64',
+    doc: "The decimal pair sort's counting and walk (docs/decisions/0047), base64.",
+  },
 };
 
 export async function wasmSource(file, wat) {

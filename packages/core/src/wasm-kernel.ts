@@ -1,7 +1,7 @@
 /**
- * The hand-written WebAssembly kernels (the surrogate's XᵀX, docs/decisions/0027; the CSV row parser, 0045): each is
- * compiled once per thread from its committed base64, instantiated with no imports, and lays out its data in its own
- * memory, which is grown to what the caller needs.
+ * The hand-written WebAssembly kernels (the surrogate's XᵀX, docs/decisions/0027; the CSV row parser, 0045; the
+ * decimal pair sort's counting and walk, 0047): each is compiled once per thread from its committed base64,
+ * instantiated with no imports, and lays out its data in its own memory, which is grown to what the caller needs.
  */
 
 // What the kernels use of the WebAssembly global, which Node has but @types/node 20 does not declare (it comes with

@@ -106,7 +106,8 @@ export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult
     job.current instanceof Float64Array
       ? job.current
       : readSpilledColumn(job.current, buffer(SPILLED + 1, job.current.rows));
-  // Decimal columns are sorted and merged in one walk over their keys (decision 0028); other columns are sorted,
+  // Decimal columns are sorted and merged in one walk over their keys (decision 0028), counted and walked in
+  // WebAssembly (0047, one kernel instance a thread, this one's or the worker's); other columns are sorted,
   // then KS and Wasserstein taken from one merge pass over the sorted pair. The same numbers either way.
   const pair = sortDecimalPair(
     reference,

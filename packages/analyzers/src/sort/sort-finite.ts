@@ -1,4 +1,5 @@
 import { endMergeWalk, startMergeWalk, stepMergeWalk } from '../stats/wasserstein';
+import { PairKernel } from './pair-kernel';
 
 /**
  * Returns the finite values of `values` sorted ascending. NaN (missing) values are dropped.
@@ -154,7 +155,7 @@ interface CountedKeys {
 function countKeys(values: Float64Array, scale: number, first: number, window: CountingWindow): CountedKeys {
   const length = values.length;
   const { counts, present } = window;
-  const base = 32 * Math.floor((Math.round(first * scale) - MAX_COUNTING_SPAN) / 32);
+  const base = windowBase(first, scale);
   let n = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -172,6 +173,11 @@ function countKeys(values: Float64Array, scale: number, first: number, window: C
     n++;
   }
   return { base, stop: i, n, min, max };
+}
+
+/** The key at index 0 of a window whose first key is `first`'s: 2^21 below it, rounded down to a multiple of 32. */
+function windowBase(first: number, scale: number): number {
+  return 32 * Math.floor((Math.round(first * scale) - MAX_COUNTING_SPAN) / 32);
 }
 
 /** Zeroes the counts `countKeys` made of `values` before `stop` (their keys all fell in the window). */
@@ -210,13 +216,17 @@ function finishDecimalKeys(
 }
 
 /**
- * Values of room past its result that `sortDecimalPair` wants in each `into`: with them it writes a key's first
- * copies without a branch on the count, and may overwrite those values of `into` past the result.
+ * Values of room past its result that `sortDecimalPairInJs` wants in each `into`: with them it writes a key's first
+ * copies without a branch on the count, and may overwrite those values of `into` past the result. (The WebAssembly
+ * kernel of `sortDecimalPair` has that room in its own memory, and copies out the result alone.)
  */
 export const PAIR_SLACK = 4;
 
-/** The counts of the other side of `sortDecimalPair` (the first side's are `countingWindow`). */
+/** The counts of the other side of `sortDecimalPairInJs` (the first side's are `countingWindow`). */
 let pairWindow: CountingWindow | undefined;
+
+/** The pair kernel of this thread (decision 0047), made on first use. */
+let pairKernel: PairKernel | undefined;
 
 /**
  * Both sides of a numeric column pair sorted, with the two-sample KS statistic and Wasserstein-1 distance of the
@@ -229,44 +239,134 @@ let pairWindow: CountingWindow | undefined;
  * sorted sides and takes the merge's steps from the counts: each key present in either side is a distinct value x
  * = k / 10^d, the same double the sort writes, and `ksAndWasserstein1` steps from one distinct value to the next
  * with i and j the counts below it — so KS and the compensated sum get the same terms in the same order, to the
- * bit (property tests against the radix sort and the merge). An `into` with {@link PAIR_SLACK} values of room past
- * its side's result is written faster (and those values overwritten).
+ * bit (property tests against the radix sort and the merge).
+ *
+ * The counting and the walk run in WebAssembly (wasm/pair.wat, decision 0047): the same operations on the same
+ * doubles as {@link sortDecimalPairInJs}, which stays as the reference the tests compare it with (and is used for
+ * columns too long for the kernel's memory, over 2^26 values or so). The guess of decimals, the checks that decline
+ * a pair and the clearing of what a declined pair counted are the TypeScript's. An `into` long enough for its
+ * side's result is written (the result is its start); {@link PAIR_SLACK} values of room past it are no longer
+ * needed, but harmless.
  */
 export function sortDecimalPair(
   u: Float64Array,
   v: Float64Array,
   intoU?: Float64Array,
   intoV?: Float64Array,
-): { u: Float64Array; v: Float64Array; ks: number; wasserstein: number } | null {
+): SortedPair | null {
+  const guess = pairGuess(u, v);
+  if (guess === null) return null;
+  pairKernel ??= new PairKernel(COUNTING_WINDOW);
+  const kernel = pairKernel;
+  if (!kernel.reserve(u.length, v.length)) return countedPairInJs(u, v, guess, intoU, intoV);
+  const { scale } = guess;
+  const baseU = windowBase(guess.firstU, scale);
+  const countU = kernel.count(0, u, scale, baseU);
+  const keysU = { base: baseU, ...countU };
+  let keysV: CountedKeys | undefined;
+  if (keysU.stop === u.length) {
+    const baseV = windowBase(guess.firstV, scale);
+    keysV = { base: baseV, ...kernel.count(1, v, scale, baseV) };
+  }
+  if (pairDeclined(keysU, keysV, u.length, v.length)) {
+    // The kernel rounds as Math.round does, so these are the keys it counted.
+    uncount(u, keysU.stop, scale, keysU.base, kernel.windowOf(0));
+    if (keysV !== undefined) uncount(v, keysV.stop, scale, keysV.base, kernel.windowOf(1));
+    return null;
+  }
+  const lo = Math.min(keysU.min, keysV!.min);
+  const hi = Math.max(keysU.max, keysV!.max);
+  const outU = output(keysU.n, intoU);
+  const outV = output(keysV!.n, intoV);
+  const walk = startMergeWalk(lo / scale);
+  kernel.walk(
+    Math.floor((lo - keysU.base) / 32),
+    Math.floor((hi - keysU.base) / 32),
+    (keysU.base - keysV!.base) / 32,
+    keysU.base,
+    scale,
+    walk,
+    outU,
+    outV,
+  );
+  return { u: outU, v: outV, ...endMergeWalk(walk, keysU.n, keysV!.n) };
+}
+
+/** What `sortDecimalPair` returns for a pair it takes. */
+export interface SortedPair {
+  u: Float64Array;
+  v: Float64Array;
+  ks: number;
+  wasserstein: number;
+}
+
+/**
+ * The pair's common scale (the larger of the two sides' decimals: a value of d decimals is checked again at the
+ * larger d, and fails the check if it is not one) and each side's first finite value; null when either side is
+ * shorter than 2,048 values, has more than 6 decimals in its first values, or has no finite value.
+ */
+function pairGuess(u: Float64Array, v: Float64Array): { scale: number; firstU: number; firstV: number } | null {
   if (u.length < 2048 || v.length < 2048) return null;
   const guessU = guessDecimals(u);
   const guessV = guessDecimals(v);
   if (guessU === null || guessV === null || guessU.first !== guessU.first || guessV.first !== guessV.first) return null;
-  // One scale for both: a value of d decimals is checked again at the larger d (it fails the check if it is not one).
-  const scale = POWERS[Math.max(guessU.d, guessV.d)] as number;
+  return { scale: POWERS[Math.max(guessU.d, guessV.d)] as number, firstU: guessU.first, firstV: guessV.first };
+}
+
+/** Whether a pair counted so far (V not counted when U stopped early) is declined: see `sortDecimalPair`. */
+function pairDeclined(keysU: CountedKeys, keysV: CountedKeys | undefined, lengthU: number, lengthV: number): boolean {
+  if (keysV === undefined) return true;
+  const lo = Math.min(keysU.min, keysV.min);
+  const hi = Math.max(keysU.max, keysV.max);
+  return (
+    keysU.stop !== lengthU ||
+    keysV.stop !== lengthV ||
+    !countable(keysU.max - keysU.min, keysU.n) ||
+    !countable(keysV.max - keysV.min, keysV.n) ||
+    !(hi - lo < 2 * MAX_COUNTING_SPAN && hi - lo <= 16 * (keysU.n + keysV.n)) ||
+    // Keys stay far from 2^53, so that every key and window index below is an exact integer.
+    !(Math.abs(lo) < 2 ** 51 && Math.abs(hi) < 2 ** 51)
+  );
+}
+
+/**
+ * `sortDecimalPair` in TypeScript: the reference for its WebAssembly kernel (tests), and its path for columns too
+ * long for the kernel. An `into` with {@link PAIR_SLACK} values of room past its side's result is written faster
+ * (and those values overwritten).
+ */
+export function sortDecimalPairInJs(
+  u: Float64Array,
+  v: Float64Array,
+  intoU?: Float64Array,
+  intoV?: Float64Array,
+): SortedPair | null {
+  const guess = pairGuess(u, v);
+  return guess === null ? null : countedPairInJs(u, v, guess, intoU, intoV);
+}
+
+function countedPairInJs(
+  u: Float64Array,
+  v: Float64Array,
+  guess: { scale: number; firstU: number; firstV: number },
+  intoU: Float64Array | undefined,
+  intoV: Float64Array | undefined,
+): SortedPair | null {
+  const { scale } = guess;
   countingWindow ??= newWindow();
   pairWindow ??= newWindow();
   const windowU = countingWindow;
   const windowV = pairWindow;
-  const keysU = countKeys(u, scale, guessU.first, windowU);
-  const keysV = keysU.stop === u.length ? countKeys(v, scale, guessV.first, windowV) : undefined;
-  const lo = Math.min(keysU.min, keysV?.min ?? 0);
-  const hi = Math.max(keysU.max, keysV?.max ?? 0);
-  const nu = keysU.n;
-  const nv = keysV?.n ?? 0;
-  if (
-    keysV === undefined ||
-    keysV.stop !== v.length ||
-    !countable(keysU.max - keysU.min, nu) ||
-    !countable(keysV.max - keysV.min, nv) ||
-    !(hi - lo < 2 * MAX_COUNTING_SPAN && hi - lo <= 16 * (nu + nv)) ||
-    // Keys stay far from 2^53, so that every key and window index below is an exact integer.
-    !(Math.abs(lo) < 2 ** 51 && Math.abs(hi) < 2 ** 51)
-  ) {
+  const keysU = countKeys(u, scale, guess.firstU, windowU);
+  const keysV = keysU.stop === u.length ? countKeys(v, scale, guess.firstV, windowV) : undefined;
+  if (pairDeclined(keysU, keysV, u.length, v.length)) {
     uncount(u, keysU.stop, scale, keysU.base, windowU);
     if (keysV !== undefined) uncount(v, keysV.stop, scale, keysV.base, windowV);
     return null;
   }
+  const lo = Math.min(keysU.min, keysV!.min);
+  const hi = Math.max(keysU.max, keysV!.max);
+  const nu = keysU.n;
+  const nv = keysV!.n;
   const outU = output(nu, intoU);
   const outV = output(nv, intoV);
   const countsU = windowU.counts;
@@ -274,7 +374,7 @@ export function sortDecimalPair(
   const presentU = windowU.present;
   const presentV = windowV.present;
   // Both bases are multiples of 32, so a word of one side's bits holds the same 32 keys as a word of the other's.
-  const shift = (keysU.base - keysV.base) / 32;
+  const shift = (keysU.base - keysV!.base) / 32;
   const words = COUNTING_WINDOW / 32;
   // The outputs' whole buffers when they have PAIR_SLACK values of room past the result.
   const roomU = intoU !== undefined && intoU.length >= nu + PAIR_SLACK ? intoU : null;

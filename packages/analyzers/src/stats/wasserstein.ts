@@ -58,7 +58,9 @@ export function ksAndWasserstein1(sortedU: Float64Array, sortedV: Float64Array):
 /**
  * The state of a merge walk over two sorted samples (`ksAndWasserstein1`, and `sortDecimalPair`'s walk over the
  * counts of a decimal pair): the compensated Wasserstein sum and its compensation, the largest |i·n_v − j·n_u| so
- * far, and the previous distinct value. One array, so that both walks add the same terms in the same order.
+ * far, and the previous distinct value. One array, so that both walks add the same terms in the same order. The
+ * WebAssembly walk of `sortDecimalPair` (wasm/pair.wat, decision 0047) repeats `stepMergeWalk` operation for
+ * operation on this array's four values: a change here must be made there too (its tests compare the two).
  */
 export type MergeWalk = Float64Array;
 const SUM = 0;

@@ -1,9 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   PAIR_SLACK,
   radixSort,
   sortDecimal,
   sortDecimalPair,
+  sortDecimalPairInJs,
   sortFinite,
   stableOrderBy,
 } from '../../src/sort/sort-finite';
@@ -349,6 +352,117 @@ describe('sortDecimalPair: both sides counted, then sorted and merged (KS, Wasse
       u: bitsOf(pair!.u),
       v: bitsOf(pair!.v),
     });
+  });
+});
+
+describe('sortDecimalPair in WebAssembly (decision 0047): the TypeScript walk it replaced, to the bit', () => {
+  const bitsOf = (a: ArrayLike<number>): string[] => Array.from(a, (v) => (Object.is(v, -0) ? '-0' : String(v)));
+  const same = (got: ReturnType<typeof sortDecimalPair>, want: ReturnType<typeof sortDecimalPair>): void => {
+    expect(got === null).toBe(want === null);
+    if (got === null || want === null) return;
+    expect(bitsOf(got.u)).toEqual(bitsOf(want.u));
+    expect(bitsOf(got.v)).toEqual(bitsOf(want.v));
+    // Object.is: the same doubles, -0 and NaN included.
+    expect(Object.is(got.ks, want.ks)).toBe(true);
+    expect(Object.is(got.wasserstein, want.wasserstein)).toBe(true);
+  };
+
+  it('gives what sortDecimalPairInJs gives, and the radix sort and ksAndWasserstein1 when it takes a pair', () => {
+    // Sides of 0–6 decimals (integers too), spans from one key to more than the window, offsets small and near 2^51
+    // (the keys' limit) or 2^52, NaN, -0, values of one decimal more or half-way between two keys (a tie of the key's
+    // rounding: Math.round rounds it up, f64.nearest to even), 0.49999999999999994 (which floor(y + 0.5) rounds up),
+    // infinities and far keys part-way through (a column that leaves the counting after counting some keys). Runs
+    // of pairs, so that counts a declined pair left in either kernel window would show in a later pair.
+    const side = fc.record({
+      d: fc.integer({ min: 0, max: 6 }),
+      span: fc.constantFrom(1, 7, 300, 20_000, 20_000, 300_000, 3_000_000),
+      offset: fc.oneof(
+        { arbitrary: fc.integer({ min: -5000, max: 5000 }), weight: 4 },
+        { arbitrary: fc.constantFrom(2 ** 51 - 2000, -(2 ** 51) + 10, 2 ** 52, 2 ** 50), weight: 1 },
+      ),
+      n: fc.integer({ min: 2048, max: 4000 }),
+      missing: fc.constantFrom(0, 0.05, 0.05, 0.05, 1),
+      odd: fc.constantFrom(
+        'none',
+        'none',
+        'none',
+        'none',
+        'none',
+        '-0',
+        '-0 first',
+        'NaN first',
+        'ties',
+        'nearly a half',
+        'more decimals',
+        'far key',
+        'infinity',
+      ),
+      seed: fc.integer(),
+    });
+    const column = ({
+      d,
+      span,
+      offset,
+      n,
+      missing,
+      odd,
+      seed,
+    }: typeof side extends fc.Arbitrary<infer T> ? T : never) => {
+      let x = seed >>> 0;
+      const next = (): number => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+      const values = Float64Array.from({ length: n }, () =>
+        next() < missing ? Number.NaN : (offset + Math.floor(next() * span)) / 10 ** d,
+      );
+      const where = 16 + Math.floor(next() * (n - 17));
+      if (odd === '-0') values[where] = -0;
+      if (odd === '-0 first') values[0] = -0;
+      if (odd === 'NaN first') values[0] = Number.NaN;
+      if (odd === 'ties') for (let k = where; k < n; k += 97) values[k] = (offset + k + 0.5) / 10 ** d;
+      if (odd === 'nearly a half') values[where] = 0.49999999999999994;
+      if (odd === 'more decimals') values[where] = 0.1234567;
+      if (odd === 'far key') values[where] = (offset + (1 << 23)) / 10 ** d;
+      if (odd === 'infinity') values[where] = Number.POSITIVE_INFINITY;
+      return values;
+    };
+    let taken = 0;
+    let declined = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(side, side, fc.boolean()), { minLength: 1, maxLength: 4 }), (pairs) => {
+        for (const [a, b, near] of pairs) {
+          // Half the pairs have V's keys next to U's (as a report's pairs do), half anywhere.
+          const u = column(a);
+          const v = column(near ? { ...b, d: a.d, span: a.span, offset: a.offset + (b.offset % 100) } : b);
+          const want = sortDecimalPairInJs(u, v);
+          same(sortDecimalPair(u, v), want);
+          // Into arrays long enough, with room past the result, and too short (a new array).
+          const roomy = (m: number): Float64Array => new Float64Array(m + PAIR_SLACK + (m % 3)).fill(-7.5);
+          const intoU = roomy(u.length);
+          const got = sortDecimalPair(u, v, intoU, new Float64Array(10));
+          same(got, want);
+          if (got !== null) expect(got.u.buffer).toBe(intoU.buffer);
+          if (want === null) {
+            declined++;
+            continue;
+          }
+          taken++;
+          const sortedU = radixSort(u);
+          const sortedV = radixSort(v);
+          expect(bitsOf(want.u)).toEqual(bitsOf(sortedU));
+          expect(bitsOf(want.v)).toEqual(bitsOf(sortedV));
+          expect({ ks: want.ks, wasserstein: want.wasserstein }).toEqual(ksAndWasserstein1(sortedU, sortedV));
+        }
+      }),
+      { numRuns: 160, seed: 20261207 },
+    );
+    // Both outcomes are the point: a kernel that always declined, or always took, would pass half the loop above.
+    expect(taken).toBeGreaterThan(20);
+    expect(declined).toBeGreaterThan(20);
+  });
+
+  it('the committed modules are what wabt assembles wasm/*.wat to', () => {
+    // Fails when wasm/pair.wat (or gram.wat) was edited without running the build script, or the bytes by hand.
+    const script = join(__dirname, '..', '..', 'scripts', 'build-wasm.mjs');
+    expect(() => execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' })).not.toThrow();
   });
 });
 
