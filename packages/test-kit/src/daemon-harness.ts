@@ -42,6 +42,8 @@ export interface HarnessOptions {
   redisUrl?: string;
   /** `kafka.sessionTimeout` (a killed daemon's partitions move after this). @defaultValue 30s */
   sessionTimeout?: string;
+  /** `kafka.consumers` (members of the group a daemon). @defaultValue the configuration's (2) */
+  consumers?: number;
   /** Topic-level settings of both topics (e.g. `max.message.bytes`). */
   topicConfig?: Record<string, string>;
   /** `kafka.topics.deadLetters`. @defaultValue none */
@@ -177,7 +179,7 @@ export async function openHarness(
     `kafka:
   brokers: [${kafkaBrokers().join(', ')}]
   groupId: ${groupId}
-  topics: { predictions: ${predictions.topic}, labels: ${labels.topic}${options.deadLettersTopic ? `, deadLetters: ${options.deadLettersTopic}` : ''} }${options.sessionTimeout ? `\n  sessionTimeout: ${options.sessionTimeout}` : ''}
+  topics: { predictions: ${predictions.topic}, labels: ${labels.topic}${options.deadLettersTopic ? `, deadLetters: ${options.deadLettersTopic}` : ''} }${options.sessionTimeout ? `\n  sessionTimeout: ${options.sessionTimeout}` : ''}${options.consumers ? `\n  consumers: ${options.consumers}` : ''}
 database: { url: '${url}' }${options.redisUrl ? `\nredis: { url: '${options.redisUrl}' }` : ''}
 http: ${options.httpYaml ?? '{ port: 0 }'}
 models:${modelsYaml(models, options)}
