@@ -65,8 +65,8 @@ export interface KafkaSourceOptions extends KafkaConnectionOptions {
    * Postgres while the next is decoded (docs/benchmarks.md, "Sustained ingest": +28% events/s from 1 to 3). kafkajs
    * fetches the next round only when every batch of the last one is handled, and a fetch of the default 8 MiB holds
    * four to six partitions' batches: at 3, the round's last batches waited behind the first ones and then the daemon
-   * waited on their transactions; at 6 a round is handled at once (~6% more events/s with 100 models, "Batches in
-   * flight"). The fetched bytes are in memory either way; six transactions stay within the store's pool of 10.
+   * waited on their transactions; at 6 a round is handled at once (+7% events/s with 100 models in one alternated
+   * pair, docs/benchmarks.md, "Batches in flight"). The fetched bytes are in memory either way; six transactions stay within the store's pool of 10.
    * @defaultValue 6
    */
   readonly partitionsConsumedConcurrently?: number;
