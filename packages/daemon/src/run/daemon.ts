@@ -58,12 +58,12 @@ export function kafkaDaemonSource(
     topics: readonly string[];
     sessionTimeoutMs?: number;
     fetch?: KafkaFetchConfig;
-    /** Consumers in the group, each with its own fetch loop (`kafka.consumers`). @defaultValue 1 */
-    consumers?: number;
+    /** Consumers in the group, each with its own fetch loop (`kafka.consumers`). */
+    consumers: number;
     describe?: Record<string, unknown>;
   },
 ): DaemonSource {
-  const count = o.consumers ?? 1;
+  const count = o.consumers;
   return {
     describe: o.describe ?? { brokers: connection.brokers, groupId: o.groupId, consumers: count },
     readyAtOnce: false,
