@@ -68,6 +68,46 @@ describe('CsvWasmRows', () => {
     );
   });
 
+  it('reads raw bytes as CsvFastRows does, whatever lies after the end', () => {
+    // Raw bytes, not text: digits, the point, signs, delimiters, line ends, 0 and bytes no UTF-8 text has (0xfa-0xff,
+    // which the property above never makes); runs of digits long and short; and digits after the end, which must
+    // not be read as the number's (the parser sets the byte at the end to 0 while it reads).
+    const byte = fc.oneof(
+      fc.constantFrom(...'0123456789'.split('').map((c) => c.charCodeAt(0))),
+      fc.constantFrom(0x2e, 0x2d, 0x2b, 0x2c, 0x0a, 0x0d, 0x20, 0x65, 0x2f, 0x3a, 0xfa, 0xff, 0x00),
+    );
+    const digitRun = fc.stringMatching(/^[0-9]{1,12}$/).map((s) => [...Buffer.from(s)]);
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(byte.map((b) => [b]), digitRun), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.constantFrom(0x30, 0x35, 0x39, 0x2e, 0x2c), { minLength: 16, maxLength: 16 }),
+        fc.integer({ min: 1, max: 3 }),
+        (pieces, after, fields) => {
+          const bytes = Buffer.from(pieces.flat());
+          const targets = Int32Array.from({ length: fields }, (_, k) => k);
+          const stride = 4;
+          const fast = new CsvFastRows(targets, 0x2c);
+          const block = new Float64Array(fields * stride).fill(-7);
+          const wasm = new CsvWasmRows(fields, fields, stride, 0x2c);
+          wasm.reserve(bytes.length + after.length);
+          wasm.input.set(bytes);
+          wasm.input.set(after, bytes.length);
+          wasm.targets.set(targets);
+          wasm.block.fill(-7);
+          const read = wasm.rows(0, bytes.length, 0, 1);
+          const next = fast.row(bytes, 0, block, stride, 0);
+          expect(read).toBe(next === -1 ? 0 : 1);
+          if (next !== -1) {
+            expect(wasm.rowEnd(0)).toBe(next);
+            expect([...wasm.ranges.subarray(0, wasm.info[1])]).toEqual([...fast.ranges.subarray(0, fast.rangeCount)]);
+          }
+          wasm.block.forEach((v, at) => expect(Object.is(v, block[at])).toBe(true));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
   it('leaves the byte after the input as it was, and reads past a grown memory', () => {
     const wasm = new CsvWasmRows(2, 2, 4, 0x2c);
     const row = Buffer.from('1.5,-0\n');
