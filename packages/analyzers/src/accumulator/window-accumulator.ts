@@ -13,6 +13,7 @@ import {
   asNumeric,
   requireColumn,
   type NumericProfile,
+  type SortedSums,
   type ReferenceProfile,
 } from '../profile/reference-profile';
 import type { CalibrationBinStats } from '../stats/calibration';
@@ -360,11 +361,15 @@ function addNumeric(acc: NumericAccumulator, p: NumericProfile, values: Float64A
   }
 }
 
-/** The accumulator of one numeric column from its finite values sorted ascending (one merge pass per bin set). */
+/**
+ * The accumulator of one numeric column from its finite values sorted ascending (one merge pass per bin set); `sums`
+ * are its sums when the caller has taken them already (`fitNumericWithSum` with a report's current side).
+ */
 export function numericAccumulatorFromSorted(
   p: NumericProfile,
   sorted: Float64Array,
   rows: number,
+  sums?: SortedSums,
 ): NumericAccumulator {
   const acc = emptyNumeric(p);
   countSortedIntoBins(sorted, p.edges, acc.counts);
@@ -372,12 +377,14 @@ export function numericAccumulatorFromSorted(
   let sum = 0;
   let sumSquares = 0;
   let outside = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const v = sorted[i] as number;
-    sum += v;
-    sumSquares += v * v;
-    if (v < p.min || v > p.max) outside++;
-  }
+  if (sums) ({ sum, sumSquares, outside } = sums);
+  else
+    for (let i = 0; i < sorted.length; i++) {
+      const v = sorted[i] as number;
+      sum += v;
+      sumSquares += v * v;
+      if (v < p.min || v > p.max) outside++;
+    }
   acc.outside = outside;
   acc.rows += rows;
   acc.missing += rows - sorted.length;

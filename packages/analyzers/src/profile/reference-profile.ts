@@ -128,12 +128,16 @@ export function fitNumeric(name: string, values: Float64Array, sorted: Float64Ar
   return fitNumericWithSum(name, values, sorted).profile;
 }
 
-/** `fitNumeric`, with the sum of `sorted` in its order (a report's summary reuses it instead of adding again). */
+/**
+ * `fitNumeric`, with the sum of `sorted` in its order (a report's summary reuses it instead of adding again), and, given
+ * the current side of a report's column pair (sorted), its {@link SortedSums} for {@link numericAccumulatorFromSorted}.
+ */
 export function fitNumericWithSum(
   name: string,
   values: Float64Array,
   sorted: Float64Array,
-): { profile: NumericProfile; sum: number } {
+  current?: Float64Array,
+): { profile: NumericProfile; sum: number; current?: SortedSums } {
   const edges = referenceEdges(sorted, COARSE_BINS);
   const fineEdges = referenceEdges(sorted, FINE_BINS);
   const counts = new Array<number>(edges.length + 1).fill(0);
@@ -145,7 +149,35 @@ export function fitNumericWithSum(
   const n = sorted.length;
   const mean = n > 0 ? sum / n : Number.NaN;
   let ss = 0;
-  for (let i = 0; i < n; i++) ss += ((sorted[i] as number) - mean) ** 2;
+  const min = n > 0 ? (sorted[0] as number) : Number.NaN;
+  const max = n > 0 ? (sorted[n - 1] as number) : Number.NaN;
+  let sums: SortedSums | undefined;
+  if (current === undefined) for (let i = 0; i < n; i++) ss += ((sorted[i] as number) - mean) ** 2;
+  else {
+    // The current side's sums in the same loop (a report's column pair): independent chains of additions side by
+    // side, each in its own order, so every sum is the same to the bit as in its own loop.
+    const m = current.length;
+    let sum = 0;
+    let sumSquares = 0;
+    let outside = 0;
+    const both = Math.min(n, m);
+    let i = 0;
+    for (; i < both; i++) {
+      ss += ((sorted[i] as number) - mean) ** 2;
+      const v = current[i] as number;
+      sum += v;
+      sumSquares += v * v;
+      if (v < min || v > max) outside++;
+    }
+    for (let j = i; j < n; j++) ss += ((sorted[j] as number) - mean) ** 2;
+    for (; i < m; i++) {
+      const v = current[i] as number;
+      sum += v;
+      sumSquares += v * v;
+      if (v < min || v > max) outside++;
+    }
+    sums = { sum, sumSquares, outside };
+  }
   const profile: NumericProfile = {
     name,
     kind: 'numeric',
@@ -157,10 +189,17 @@ export function fitNumericWithSum(
     missing: values.length - n,
     mean,
     std: n > 0 ? Math.sqrt(ss / n) : Number.NaN,
-    min: n > 0 ? (sorted[0] as number) : Number.NaN,
-    max: n > 0 ? (sorted[n - 1] as number) : Number.NaN,
+    min,
+    max,
   };
-  return { profile, sum };
+  return sums ? { profile, sum, current: sums } : { profile, sum };
+}
+
+/** Σv, Σv² and the count outside the reference's [min, max] of a sorted column ({@link numericAccumulatorFromSorted}'s). */
+export interface SortedSums {
+  sum: number;
+  sumSquares: number;
+  outside: number;
 }
 
 function fitCategorical(name: string, column: CategoricalColumn): CategoricalProfile {

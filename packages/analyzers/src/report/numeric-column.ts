@@ -117,8 +117,9 @@ export function analyzeNumericColumn(job: NumericColumnJob): NumericColumnResult
   );
   const refSorted = pair?.u ?? sortFinite(reference, buffer(SORTED, reference.length));
   const curSorted = pair?.v ?? sortFinite(current, buffer(SORTED + 1, current.length));
-  const { profile, sum: refSum } = fitNumericWithSum(job.name, reference, refSorted);
-  const accumulator = numericAccumulatorFromSorted(profile, curSorted, current.length);
+  // The current side's sums are taken in the loop of the reference's squares (one pass fewer over 100,000 values).
+  const { profile, sum: refSum, current: curSums } = fitNumericWithSum(job.name, reference, refSorted, curSorted);
+  const accumulator = numericAccumulatorFromSorted(profile, curSorted, current.length, curSums);
   const both = refSorted.length > 0 && curSorted.length > 0;
   const { ks, wasserstein } =
     pair ?? (both ? ksAndWasserstein1(refSorted, curSorted) : { ks: Number.NaN, wasserstein: Number.NaN });
