@@ -79,7 +79,13 @@ describe('CsvWasmRows', () => {
     const digitRun = fc.stringMatching(/^[0-9]{1,12}$/).map((s) => [...Buffer.from(s)]);
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(byte.map((b) => [b]), digitRun), { minLength: 1, maxLength: 30 }),
+        fc.array(
+          fc.oneof(
+            byte.map((b) => [b]),
+            digitRun,
+          ),
+          { minLength: 1, maxLength: 30 },
+        ),
         fc.array(fc.constantFrom(0x30, 0x35, 0x39, 0x2e, 0x2c), { minLength: 16, maxLength: 16 }),
         fc.integer({ min: 1, max: 3 }),
         (pieces, after, fields) => {
