@@ -13,6 +13,11 @@ export const KERNELS = {
     name: 'RECONSTRUCTION_WASM_BASE64',
     doc: "The per-event reconstruction error's kernel (docs/decisions/0048), base64.",
   },
+  'permutation.wat': {
+    target: 'src/stats/permutation-wasm.ts',
+    name: 'PERMUTATION_WASM_BASE64',
+    doc: "The surrogate's permutation importance of a numeric feature (docs/decisions/0050), base64.",
+  },
   'pair.wat': {
     target: 'src/sort/pair-wasm.ts',
     name: 'PAIR_WASM_BASE64',

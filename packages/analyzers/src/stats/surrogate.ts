@@ -15,6 +15,7 @@ import {
   type ReferenceProfile,
 } from '../profile/reference-profile';
 import { gramBlocks, type GramBlocks } from './gram-kernel';
+import { permutationKernel } from './permutation-kernel';
 
 /** Categories of a categorical feature that get an indicator of their own (the reference's most frequent). */
 export const SURROGATE_TOP_CATEGORIES = 10;
@@ -849,6 +850,42 @@ export function surrogatePermutationImportanceColumns(
   random: () => number,
   repeats = 5,
 ): { feature: string; importance: number }[] {
+  return permutationImportance(fit, design, xt, y, random, repeats, true);
+}
+
+/**
+ * {@link surrogatePermutationImportanceColumns} all in TypeScript: the reference the WebAssembly kernel of numeric
+ * features (wasm/permutation.wat, decision 0050) is tested against, to the bit, with the generator left in the same
+ * state.
+ */
+export function surrogatePermutationImportanceColumnsInJs(
+  fit: SurrogateFit,
+  design: SurrogateDesign,
+  xt: Float64Array,
+  y: Float64Array,
+  random: () => number,
+  repeats = 5,
+): { feature: string; importance: number }[] {
+  return permutationImportance(fit, design, xt, y, random, repeats, false);
+}
+
+/** A generator whose state the kernel can take and give back: a {@link SeededRandom}. */
+function seededState(random: () => number): SeededRandom | undefined {
+  const r = random as Partial<SeededRandom>;
+  return typeof r.getState === 'function' && typeof r.setState === 'function' && typeof r.shuffle === 'function'
+    ? (random as SeededRandom)
+    : undefined;
+}
+
+function permutationImportance(
+  fit: SurrogateFit,
+  design: SurrogateDesign,
+  xt: Float64Array,
+  y: Float64Array,
+  random: () => number,
+  repeats: number,
+  wasm: boolean,
+): { feature: string; importance: number }[] {
   const p = design.columns.length;
   const n = y.length;
   const beta = fit.coefficients;
@@ -867,12 +904,20 @@ export function surrogatePermutationImportanceColumns(
   const shuffle =
     (random as Partial<SeededRandom>).shuffle ?? ((o: Int32Array, length: number) => fisherYates(o, length, random));
   const scale = Math.max(1, n);
+  // Numeric features' repeats in WebAssembly when the generator's state can go there and back (decision 0050).
+  const seeded = wasm && n > 0 && repeats > 0 ? seededState(random) : undefined;
+  const kernel = seeded && permutationKernel();
+  const useKernel = kernel !== undefined && kernel.load(predictions, y, repeats);
   return design.features.map((f, idx) => {
     const from = design.offsets[idx] as number;
     const to = idx + 1 < design.offsets.length ? (design.offsets[idx + 1] as number) : p;
     let total = 0;
     let rep = 0;
-    if (to - from === 1)
+    if (useKernel && seeded && to - from === 1) {
+      seeded.setState(kernel.feature(xt.subarray(from * n, from * n + n), beta[from] as number, seeded.getState()));
+      const sums = kernel.sums();
+      for (; rep < repeats; rep++) total += (sums[rep] as number) / scale - base;
+    } else if (to - from === 1)
       // A numeric feature's repeats two at a time: both shuffles drawn in turn, then both squared errors in one
       // loop, two independent sums (each still over r ascending, so the same to the bit) where one sum's chain
       // of additions was the loop's bound (decision 0042).
