@@ -9,8 +9,10 @@
 ;; - The generator is mulberry32, its state a 32-bit counter each draw advances by 0x6d2b79f5, so the k-th shuffle of
 ;;   n rows (n − 1 draws each) starts from state + k·(n − 1)·0x6d2b79f5: a pair of repeats runs its two shuffles side
 ;;   by side, and the call returns the state the JS `shuffle`s leave, state + repeats·(n − 1)·0x6d2b79f5.
-;; - A draw is ((t ^ t >>> 14) >>> 0) / 2³², here times 2⁻³² (the same double: the quotient by a power of two is
-;;   exact); j = floor(u·(r + 1)) in f64, here i32.trunc_f64_u (the same for a product >= 0).
+;; - A draw is u = ((t ^ t >>> 14) >>> 0) / 2³² and j = floor(u·(r + 1)) in f64; here j = (t'·(r + 1)) >> 32 in
+;;   i64 with t' that u32, the same integer while r + 1 <= 2²¹ (the kernel's caller sends no more rows): t'/2³² is
+;;   exact, and so is its product with r + 1, as t'·(r + 1) < 2⁵³. Mulberry32's steps are written out at each draw
+;;   (a call a draw was half the shuffle's time: V8 does not inline WebAssembly calls here).
 ;; - The shuffle swaps the feature's values rather than row indices: after the same swaps, v[r] = x[order[r]], the
 ;;   value the JS reads through `order`, so the sum reads it in order of r instead of gathering it.
 ;; - Each repeat's sum is Σᵣ (pred[r] + b·(v[r] − x[r]) − y[r])² from +0 in order of r: a lane of f64x2 rounds each
@@ -21,24 +23,6 @@
 (module
   (memory (export "memory") 1)
 
-  ;; floor(u·(r + 1)) of the draw at counter value s (already advanced).
-  (func $pick (param $s i32) (param $bound i32) (result i32)
-    (local $t i32)
-    (local.set $t (i32.mul
-      (i32.xor (local.get $s) (i32.shr_u (local.get $s) (i32.const 15)))
-      (i32.or (local.get $s) (i32.const 1))))
-    (local.set $t (i32.xor (local.get $t)
-      (i32.add (local.get $t)
-        (i32.mul
-          (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 7)))
-          (i32.or (local.get $t) (i32.const 61))))))
-    (i32.trunc_f64_u
-      (f64.mul
-        (f64.mul
-          (f64.convert_i32_u (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14))))
-          (f64.const 0x1p-32))
-        (f64.convert_i32_u (local.get $bound)))))
-
   ;; Every repeat of one feature: out[k] = repeat k's sum of squared errors; returns the generator's state after.
   (func (export "feature")
     (param $n i32) (param $repeats i32) (param $state i32) (param $b f64)
@@ -46,7 +30,7 @@
     (result i32)
     (local $step i32) (local $s0 i32) (local $s1 i32) (local $rep i32) (local $r i32) (local $at i32)
     (local $j0 i32) (local $j1 i32) (local $kept f64) (local $bv v128) (local $d v128) (local $acc v128)
-    (local $e f64) (local $sum f64)
+    (local $e f64) (local $sum f64) (local $t i32) (local $bound i64)
     ;; Draws a shuffle: n − 1 (none for n = 0 or 1).
     (local.set $step
       (i32.mul
@@ -75,8 +59,33 @@
             (br_if $shuffle_done (i32.le_s (local.get $r) (i32.const 0)))
             (local.set $s0 (i32.add (local.get $s0) (i32.const 0x6d2b79f5)))
             (local.set $s1 (i32.add (local.get $s1) (i32.const 0x6d2b79f5)))
-            (local.set $j0 (call $pick (local.get $s0) (i32.add (local.get $r) (i32.const 1))))
-            (local.set $j1 (call $pick (local.get $s1) (i32.add (local.get $r) (i32.const 1))))
+            (local.set $bound (i64.extend_i32_u (i32.add (local.get $r) (i32.const 1))))
+            (local.set $t (i32.mul
+              (i32.xor (local.get $s0) (i32.shr_u (local.get $s0) (i32.const 15)))
+              (i32.or (local.get $s0) (i32.const 1))))
+            (local.set $t (i32.xor (local.get $t)
+              (i32.add (local.get $t)
+                (i32.mul
+                  (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 7)))
+                  (i32.or (local.get $t) (i32.const 61))))))
+            (local.set $j0 (i32.wrap_i64 (i64.shr_u
+              (i64.mul
+                (i64.extend_i32_u (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14))))
+                (local.get $bound))
+              (i64.const 32))))
+            (local.set $t (i32.mul
+              (i32.xor (local.get $s1) (i32.shr_u (local.get $s1) (i32.const 15)))
+              (i32.or (local.get $s1) (i32.const 1))))
+            (local.set $t (i32.xor (local.get $t)
+              (i32.add (local.get $t)
+                (i32.mul
+                  (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 7)))
+                  (i32.or (local.get $t) (i32.const 61))))))
+            (local.set $j1 (i32.wrap_i64 (i64.shr_u
+              (i64.mul
+                (i64.extend_i32_u (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14))))
+                (local.get $bound))
+              (i64.const 32))))
             (local.set $at (i32.add (local.get $v) (i32.shl (local.get $r) (i32.const 4))))
             (local.set $j0 (i32.add (local.get $v) (i32.shl (local.get $j0) (i32.const 4))))
             (local.set $j1 (i32.add (local.get $v) (i32.add (i32.shl (local.get $j1) (i32.const 4)) (i32.const 8))))
@@ -120,7 +129,20 @@
           (loop $one
             (br_if $one_done (i32.le_s (local.get $r) (i32.const 0)))
             (local.set $s0 (i32.add (local.get $s0) (i32.const 0x6d2b79f5)))
-            (local.set $j0 (call $pick (local.get $s0) (i32.add (local.get $r) (i32.const 1))))
+            (local.set $bound (i64.extend_i32_u (i32.add (local.get $r) (i32.const 1))))
+            (local.set $t (i32.mul
+              (i32.xor (local.get $s0) (i32.shr_u (local.get $s0) (i32.const 15)))
+              (i32.or (local.get $s0) (i32.const 1))))
+            (local.set $t (i32.xor (local.get $t)
+              (i32.add (local.get $t)
+                (i32.mul
+                  (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 7)))
+                  (i32.or (local.get $t) (i32.const 61))))))
+            (local.set $j0 (i32.wrap_i64 (i64.shr_u
+              (i64.mul
+                (i64.extend_i32_u (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14))))
+                (local.get $bound))
+              (i64.const 32))))
             (local.set $at (i32.add (local.get $v) (i32.shl (local.get $r) (i32.const 3))))
             (local.set $j0 (i32.add (local.get $v) (i32.shl (local.get $j0) (i32.const 3))))
             (local.set $kept (f64.load (local.get $at)))

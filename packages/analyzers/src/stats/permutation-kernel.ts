@@ -25,6 +25,8 @@ interface PermutationExports {
 
 /** Above this the kernel is not used (the TypeScript is): its addresses stay well inside an i32. */
 const MAX_BYTES = 2 ** 31;
+/** Rows the kernel takes at most: its draw ⌊u·(r + 1)⌋ is an integer product, exact while r + 1 ≤ 2²¹. */
+export const PERMUTATION_KERNEL_ROWS = 2 ** 21;
 const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
 export class PermutationKernel {
@@ -45,7 +47,7 @@ export class PermutationKernel {
     const n = y.length;
     const side = align(8 * n);
     const bytes = 5 * side + align(8 * repeats);
-    if (bytes > MAX_BYTES) return false;
+    if (bytes > MAX_BYTES || n > PERMUTATION_KERNEL_ROWS) return false;
     growMemory(this.kernel.memory, bytes);
     this.n = n;
     this.repeats = repeats;
