@@ -3,6 +3,11 @@ import wabtInit from 'wabt';
 
 /** Each .wat in wasm/: the file its bytes go to (from the package's root), the constant and what it is. */
 export const KERNELS = {
+  'cholesky.wat': {
+    target: 'src/stats/cholesky-wasm.ts',
+    name: 'CHOLESKY_WASM_BASE64',
+    doc: "The surrogate's Cholesky factorisation in f64x2 (docs/decisions/0050), base64.",
+  },
   'gram.wat': {
     target: 'src/stats/gram-wasm.ts',
     name: 'GRAM_WASM_BASE64',

@@ -15,6 +15,7 @@ import {
   type ReferenceProfile,
 } from '../profile/reference-profile';
 import { gramBlocks, type GramBlocks } from './gram-kernel';
+import { choleskyFactor } from './cholesky-kernel';
 import { permutationKernel } from './permutation-kernel';
 
 /** Categories of a categorical feature that get an indicator of their own (the reference's most frequent). */
@@ -752,8 +753,19 @@ function centredCovariance(acc: SurrogateAccumulator): Float64Array {
   return cov;
 }
 
-/** Solves (A + λI)x = b for symmetric A with unit diagonal; null when a pivot falls below {@link COLLINEAR_PIVOT}. */
+/**
+ * Solves (A + λI)x = b for symmetric A with unit diagonal; null when a pivot falls below {@link COLLINEAR_PIVOT}. The
+ * factorisation runs in WebAssembly (wasm/cholesky.wat, decision 0050), the same L to the bit as
+ * {@link choleskySolveInJs}'s; the substitutions are the same TypeScript.
+ */
 export function choleskySolve(a: Float64Array, b: Float64Array, k: number, lambda: number): Float64Array | null {
+  const l = choleskyFactor(a, k, lambda);
+  if (l === undefined) return choleskySolveInJs(a, b, k, lambda);
+  return l && substitute(l, b, k);
+}
+
+/** {@link choleskySolve} all in TypeScript: the reference the WebAssembly factorisation is tested against. */
+export function choleskySolveInJs(a: Float64Array, b: Float64Array, k: number, lambda: number): Float64Array | null {
   const l = new Float64Array(k * k);
   for (let i = 0; i < k; i++) {
     const ri = i * k;
@@ -819,6 +831,11 @@ export function choleskySolve(a: Float64Array, b: Float64Array, k: number, lambd
       }
     }
   }
+  return substitute(l, b, k);
+}
+
+/** x with LLᵀx = b: forward then back substitution, each sum subtracted in order (L row-major, k × k). */
+function substitute(l: Float64Array, b: Float64Array, k: number): Float64Array {
   const z = new Float64Array(k);
   for (let i = 0; i < k; i++) {
     let s = b[i] as number;
