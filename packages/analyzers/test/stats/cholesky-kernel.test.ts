@@ -32,7 +32,8 @@ function sameBits(got: Float64Array | null, expected: Float64Array | null): void
   expect(got).not.toBeNull();
   expect(got!.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++)
-    if (!Object.is(got![i], expected[i])) throw new Error(`x[${i}] = ${got![i]} where the TypeScript gives ${expected[i]}`);
+    if (!Object.is(got![i], expected[i]))
+      throw new Error(`x[${i}] = ${got![i]} where the TypeScript gives ${expected[i]}`);
 }
 
 describe("the surrogate's Cholesky factorisation in WebAssembly", () => {

@@ -108,7 +108,14 @@ describe("the surrogate's permutation importance in WebAssembly (numeric feature
     const random = seededRandom(17);
     const xt = Float64Array.from({ length: 4 * n }, () => random());
     const y = Float64Array.from({ length: n }, () => random());
-    const fit: SurrogateFit = { n, intercept: 0.1, coefficients: [1, -2, 0.5, 3], importances: [], r2: 0, ridge: false };
+    const fit: SurrogateFit = {
+      n,
+      intercept: 0.1,
+      coefficients: [1, -2, 0.5, 3],
+      importances: [],
+      r2: 0,
+      ridge: false,
+    };
     const calls = seededRandom(23);
     let drawn = 0;
     const plain = (): number => {
