@@ -92,14 +92,15 @@ const cpuMs = (fn) => {
 };
 const same = (x, z) => x.length === z.length && x.every((v, i) => Object.is(v, z[i]));
 
-const importance = (fn) => fn(fit, design, xt, y, seededRandom(15), 5).map((e) => e.importance);
-const perm = [['js', here.surrogate.surrogatePermutationImportanceColumnsInJs]];
-perm.push(['wasm', here.surrogate.surrogatePermutationImportanceColumns]);
-if (base) perm.push(['base', base.surrogate.surrogatePermutationImportanceColumns]);
-const reference = importance(perm[0][1]);
-for (const [name, fn] of perm) {
-  if (!same(importance(fn), reference)) throw new Error(`${name}: importances differ from the TypeScript's`);
-  const ms = cpuMs(() => importance(fn));
+// Each build's function with its own generator.
+const importance = (fn, seeded) => fn(fit, design, xt, y, seeded(15), 5).map((e) => e.importance);
+const perm = [['js', here.surrogate.surrogatePermutationImportanceColumnsInJs, seededRandom]];
+perm.push(['wasm', here.surrogate.surrogatePermutationImportanceColumns, seededRandom]);
+if (base) perm.push(['base', base.surrogate.surrogatePermutationImportanceColumns, base.core.seededRandom]);
+const reference = importance(perm[0][1], seededRandom);
+for (const [name, fn, seeded] of perm) {
+  if (!same(importance(fn, seeded), reference)) throw new Error(`${name}: importances differ from the TypeScript's`);
+  const ms = cpuMs(() => importance(fn, seeded));
   const steps = features.length * 5 * n;
   console.log(
     `permutation ${name.padEnd(4)} ${features.length} features x 5 repeats x ${n} rows: ${ms.toFixed(1)} ms, ` +
