@@ -922,7 +922,7 @@ function permutationImportance(
     (random as Partial<SeededRandom>).shuffle ?? ((o: Int32Array, length: number) => fisherYates(o, length, random));
   const scale = Math.max(1, n);
   // Numeric features' repeats in WebAssembly when the generator's state can go there and back (decision 0050).
-  const seeded = wasm && n > 0 && repeats > 0 ? seededState(random) : undefined;
+  const seeded = wasm && n > 0 && Number.isInteger(repeats) && repeats > 0 ? seededState(random) : undefined;
   const kernel = seeded && permutationKernel();
   const useKernel = kernel !== undefined && kernel.load(predictions, y, repeats);
   return design.features.map((f, idx) => {
