@@ -3,6 +3,11 @@ import wabtInit from 'wabt';
 
 /** Each .wat in wasm/: the file its bytes go to (from the package's root), the constant and what it is. */
 export const KERNELS = {
+  'cholesky.wat': {
+    target: 'src/stats/cholesky-wasm.ts',
+    name: 'CHOLESKY_WASM_BASE64',
+    doc: "The surrogate's Cholesky factorisation in f64x2 (docs/decisions/0050), base64.",
+  },
   'gram.wat': {
     target: 'src/stats/gram-wasm.ts',
     name: 'GRAM_WASM_BASE64',
@@ -12,6 +17,11 @@ export const KERNELS = {
     target: 'src/multivariate/reconstruction-wasm.ts',
     name: 'RECONSTRUCTION_WASM_BASE64',
     doc: "The per-event reconstruction error's kernel (docs/decisions/0048), base64.",
+  },
+  'permutation.wat': {
+    target: 'src/stats/permutation-wasm.ts',
+    name: 'PERMUTATION_WASM_BASE64',
+    doc: "The surrogate's permutation importance of a numeric feature (docs/decisions/0050), base64.",
   },
   'pair.wat': {
     target: 'src/sort/pair-wasm.ts',

@@ -11,6 +11,13 @@ export interface SeededRandom {
    * permutation importance (25,000 shuffles of ~7,400 rows in a 1,000-column report; decision 0042).
    */
   shuffle(order: Int32Array, length: number): void;
+  /**
+   * mulberry32's state (an unsigned 32-bit counter that each draw advances by 0x6d2b79f5), and setting it: for a
+   * kernel that draws the same numbers outside this closure (the surrogate's permutation in WebAssembly, decision
+   * 0050) and hands the generator back where its draws left it.
+   */
+  getState(): number;
+  setState(state: number): void;
 }
 
 /**
@@ -42,7 +49,11 @@ export function seededRandom(seed: number): SeededRandom {
     }
     a = s;
   };
-  return Object.assign(next, { shuffle });
+  const getState = (): number => a;
+  const setState = (state: number): void => {
+    a = state >>> 0;
+  };
+  return Object.assign(next, { shuffle, getState, setState });
 }
 
 /**

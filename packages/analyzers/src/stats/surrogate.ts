@@ -15,6 +15,8 @@ import {
   type ReferenceProfile,
 } from '../profile/reference-profile';
 import { gramBlocks, type GramBlocks } from './gram-kernel';
+import { choleskyFactor } from './cholesky-kernel';
+import { permutationKernel } from './permutation-kernel';
 
 /** Categories of a categorical feature that get an indicator of their own (the reference's most frequent). */
 export const SURROGATE_TOP_CATEGORIES = 10;
@@ -751,8 +753,19 @@ function centredCovariance(acc: SurrogateAccumulator): Float64Array {
   return cov;
 }
 
-/** Solves (A + λI)x = b for symmetric A with unit diagonal; null when a pivot falls below {@link COLLINEAR_PIVOT}. */
+/**
+ * Solves (A + λI)x = b for symmetric A with unit diagonal; null when a pivot falls below {@link COLLINEAR_PIVOT}. The
+ * factorisation runs in WebAssembly (wasm/cholesky.wat, decision 0050), the same L to the bit as
+ * {@link choleskySolveInJs}'s; the substitutions are the same TypeScript.
+ */
 export function choleskySolve(a: Float64Array, b: Float64Array, k: number, lambda: number): Float64Array | null {
+  const l = choleskyFactor(a, k, lambda);
+  if (l === undefined) return choleskySolveInJs(a, b, k, lambda);
+  return l && substitute(l, b, k);
+}
+
+/** {@link choleskySolve} all in TypeScript: the reference the WebAssembly factorisation is tested against. */
+export function choleskySolveInJs(a: Float64Array, b: Float64Array, k: number, lambda: number): Float64Array | null {
   const l = new Float64Array(k * k);
   for (let i = 0; i < k; i++) {
     const ri = i * k;
@@ -818,6 +831,11 @@ export function choleskySolve(a: Float64Array, b: Float64Array, k: number, lambd
       }
     }
   }
+  return substitute(l, b, k);
+}
+
+/** x with LLᵀx = b: forward then back substitution, each sum subtracted in order (L row-major, k × k). */
+function substitute(l: Float64Array, b: Float64Array, k: number): Float64Array {
   const z = new Float64Array(k);
   for (let i = 0; i < k; i++) {
     let s = b[i] as number;
@@ -849,6 +867,42 @@ export function surrogatePermutationImportanceColumns(
   random: () => number,
   repeats = 5,
 ): { feature: string; importance: number }[] {
+  return permutationImportance(fit, design, xt, y, random, repeats, true);
+}
+
+/**
+ * {@link surrogatePermutationImportanceColumns} all in TypeScript: the reference the WebAssembly kernel of numeric
+ * features (wasm/permutation.wat, decision 0050) is tested against, to the bit, with the generator left in the same
+ * state.
+ */
+export function surrogatePermutationImportanceColumnsInJs(
+  fit: SurrogateFit,
+  design: SurrogateDesign,
+  xt: Float64Array,
+  y: Float64Array,
+  random: () => number,
+  repeats = 5,
+): { feature: string; importance: number }[] {
+  return permutationImportance(fit, design, xt, y, random, repeats, false);
+}
+
+/** A generator whose state the kernel can take and give back: a {@link SeededRandom}. */
+function seededState(random: () => number): SeededRandom | undefined {
+  const r = random as Partial<SeededRandom>;
+  return typeof r.getState === 'function' && typeof r.setState === 'function' && typeof r.shuffle === 'function'
+    ? (random as SeededRandom)
+    : undefined;
+}
+
+function permutationImportance(
+  fit: SurrogateFit,
+  design: SurrogateDesign,
+  xt: Float64Array,
+  y: Float64Array,
+  random: () => number,
+  repeats: number,
+  wasm: boolean,
+): { feature: string; importance: number }[] {
   const p = design.columns.length;
   const n = y.length;
   const beta = fit.coefficients;
@@ -867,12 +921,20 @@ export function surrogatePermutationImportanceColumns(
   const shuffle =
     (random as Partial<SeededRandom>).shuffle ?? ((o: Int32Array, length: number) => fisherYates(o, length, random));
   const scale = Math.max(1, n);
+  // Numeric features' repeats in WebAssembly when the generator's state can go there and back (decision 0050).
+  const seeded = wasm && n > 0 && Number.isInteger(repeats) && repeats > 0 ? seededState(random) : undefined;
+  const kernel = seeded && permutationKernel();
+  const useKernel = kernel !== undefined && kernel.load(predictions, y, repeats);
   return design.features.map((f, idx) => {
     const from = design.offsets[idx] as number;
     const to = idx + 1 < design.offsets.length ? (design.offsets[idx + 1] as number) : p;
     let total = 0;
     let rep = 0;
-    if (to - from === 1)
+    if (useKernel && seeded && to - from === 1) {
+      seeded.setState(kernel.feature(xt.subarray(from * n, from * n + n), beta[from] as number, seeded.getState()));
+      const sums = kernel.sums();
+      for (; rep < repeats; rep++) total += (sums[rep] as number) / scale - base;
+    } else if (to - from === 1)
       // A numeric feature's repeats two at a time: both shuffles drawn in turn, then both squared errors in one
       // loop, two independent sums (each still over r ascending, so the same to the bit) where one sum's chain
       // of additions was the loop's bound (decision 0042).
