@@ -11,7 +11,8 @@ import { readTable } from '../packages/collector/dist/index.js';
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--base');
 const base = at >= 0 ? argv.splice(at, 2)[1] : undefined;
-const [reference = '/tmp/wide100k/reference.csv', current = '/tmp/wide100k/current.csv', k = '200', passes = '5'] = argv;
+const [reference = '/tmp/wide100k/reference.csv', current = '/tmp/wide100k/current.csv', k = '200', passes = '5'] =
+  argv;
 const root = join(import.meta.dirname, '..');
 const load = async (tree) =>
   (await import(join(tree, 'packages/analyzers/dist/report/numeric-column.js'))).analyzeNumericColumn;
