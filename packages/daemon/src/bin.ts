@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The only place that touches `process`: arguments, output streams, environment and the exit code.
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { startTableReaderAhead } from '@vigil/collector/dist/files/table-reader-start';
 import { errorMessage, syncWriter } from '@vigil/core';
 import { catchStopSignals } from './cli/stop-signals';
 import { main, takeGlobalFlags } from './main';
@@ -9,6 +11,9 @@ import { daemonHeapFlags } from './run/heap-flags';
 
 const argv = process.argv.slice(2);
 const command = takeGlobalFlags(argv).args;
+// `vigil report`'s second file is read by a worker: started first, it loads the readers while this thread loads the
+// command (collector/src/files/table-reader-start.ts).
+if (command[0] === 'report' && availableParallelism() > 1) startTableReaderAhead();
 // Before any command is loaded: the daemon's heap sizing (run/heap-flags.ts).
 for (const flag of daemonHeapFlags(command, process.execArgv)) setFlagsFromString(flag);
 // And its stop signals: loading `vigil run` and its configuration takes half a second and more, and a SIGTERM in that

@@ -5,13 +5,10 @@
  * core, one file, or when running from TypeScript sources (jest), where no compiled worker file exists.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { VigilError, type VigilErrorCode } from '@vigil/core';
 import { readTable, readTableBytes } from './read-table';
 import type { ReadTableOptions, ReadTableResult } from './read-table-options';
-
-const WORKER_FILE = join(__dirname, 'read-table-worker.js');
+import { takeTableReader } from './table-reader-start';
 
 export interface ReadRequest {
   path: string;
@@ -59,7 +56,7 @@ type Reply =
 
 function readInWorker(request: ReadRequest): Promise<ReadTableResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_FILE);
+    const worker = takeTableReader();
     const finish = (fn: () => void): void => {
       void worker.terminate();
       fn();
