@@ -18,7 +18,10 @@ export const bench = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(bench, '..');
 // VIGIL_BENCH_BIN: another build's bin.js (a copy of the tree at an earlier commit), for A/B runs under the same load;
 // or an executable such as packages/daemon/bin/vigil, which `startDaemon` then runs as it is (with the node flags it adds).
-export const vigilBin = process.env.VIGIL_BENCH_BIN ?? join(root, 'packages/daemon/dist/bin.js');
+// A relative path is taken from where the benchmark was started (the daemons run in a temporary directory).
+export const vigilBin = process.env.VIGIL_BENCH_BIN
+  ? resolve(process.env.VIGIL_BENCH_BIN)
+  : join(root, 'packages/daemon/dist/bin.js');
 
 const fromCollector = createRequire(join(root, 'packages/collector/package.json'));
 const fromStore = createRequire(join(root, 'packages/store/package.json'));
