@@ -18,6 +18,7 @@ import {
   type DueWindow,
   type PartitionWatermark,
 } from './stream/windows';
+import { BucketCache } from './batch/bucket-cache';
 import { loadBuckets, type StoredBucket } from './batch/load-buckets';
 import {
   countDeadLetters,
@@ -229,6 +230,8 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
   // Model versions a committed batch of this store registered: later batches skip the two statements that register
   // them again (a round trip each, for every batch of the ingest path).
   const registeredModels = new Set<string>();
+  // The bucket accumulators this store's batches last wrote, with their rows' revisions (batch/bucket-cache.ts).
+  const buckets = new BucketCache();
   // The reads of the alerting and review tables: the transaction's groups over the client (one statement each).
   const reads = txOver(sql);
   return {
@@ -236,10 +239,11 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
     batches: {
       apply: async (batch, merge, labelEffects) => {
         const registered = new Set(registeredModels);
+        const cached = buckets.begin();
         let result: ApplyBatchResult;
         try {
           result = await sql.transaction((tx) =>
-            applyBatchIn(tx, batch, merge, deadLetterMaxBytes, labelEffects, registered),
+            applyBatchIn(tx, batch, merge, deadLetterMaxBytes, labelEffects, registered, cached),
           );
         } catch (error) {
           // Rolled back: nothing of the batch was written (Batch.predictionsUnseen).
@@ -247,6 +251,7 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
           throw error;
         }
         for (const pair of registered) registeredModels.add(pair);
+        cached.commit();
         return result;
       },
     },

@@ -6,6 +6,7 @@ import { queueFlaggedIn, type FlaggedGroup } from '../review-queue/review-queue'
 import { advanceWatermarksIn, touchWindowsIn, type WatermarkInput, type WindowKey } from '../stream/windows';
 import { float8ArrayParam, int4ArrayParam, int8ArrayParam, textArrayParam, utf8ArrayParam } from './array-params';
 import { toIso, toMs, toNumber, toOffset, type Offset } from '../values';
+import { randomRevision, type BucketCacheTx } from './bucket-cache';
 
 /** The offsets a batch covers on one partition: it holds the messages firstOffset ≤ offset < nextOffset. */
 export interface BatchPartition {
@@ -223,6 +224,7 @@ export async function applyBatchIn<A>(
   deadLetterMaxBytes: number,
   labelEffects?: LabelEffects<A>,
   registered: Set<string> = new Set<string>(),
+  cache?: BucketCacheTx,
 ): Promise<ApplyBatchResult> {
   const plans = planOffsets(batch.offsets);
 
@@ -297,7 +299,7 @@ export async function applyBatchIn<A>(
     throw new VigilError('VIGIL_INTERNAL', 'a batch with labels needs labelEffects');
   const effects =
     joined.matches.length > 0 && labelEffects ? await labelEffects(joined.matches) : { buckets: [], windows: [] };
-  const buckets = await mergeBucketsIn(tx, [...batch.buckets, ...effects.buckets], merge, registered);
+  const buckets = await mergeBucketsIn(tx, [...batch.buckets, ...effects.buckets], merge, registered, cache);
   await touchWindowsIn(tx, [...(batch.windows ?? []), ...effects.windows]);
   await advanceWatermarksIn(tx, batch.watermarks ?? []);
   const deadLetters = await insertDeadLetters(tx, batch.deadLetters ?? [], deadLetterMaxBytes);
@@ -371,6 +373,7 @@ export async function mergeBucketsIn<A>(
   deltas: readonly BucketDelta<A>[],
   merge: MergeAccumulators<A>,
   registered?: Set<string>,
+  cache?: BucketCacheTx,
 ): Promise<number> {
   if (deltas.length === 0) return 0;
   // Deltas for the same bucket are combined first: one statement may not touch a row twice.
@@ -420,42 +423,89 @@ export async function mergeBucketsIn<A>(
     textArrayParam(list.map((d) => d.version)),
     textArrayParam(list.map((d) => toIso(d.bucketStart, 'bucketStart'))),
   ];
-  const columns = (list: readonly BucketDelta<A>[]): unknown[] => [
+  const columns = (list: readonly BucketDelta<A>[], json: (d: BucketDelta<A>) => Uint8Array): unknown[] => [
     ...keys(list),
     // One accumulator at a time, each text dropped once encoded: no array of tens of KiB strings lives on the heap.
-    utf8ArrayParam(list.map(accumulatorJson)),
+    utf8ArrayParam(list.map(json)),
     textArrayParam(list.map((d) => String(d.rows))),
   ];
+  const keyOf = (d: BucketDelta<A>): string => bucketKey(d.model, d.version, d.bucketStart);
+  const rowKey = (r: { model: string; version: string; bucket_start: unknown }): string =>
+    bucketKey(r.model, r.version, toMs(r.bucket_start));
+  // The stored accumulators, locked; a bucket cached at the row's revision comes back without its accumulator
+  // (bucket-cache.ts, decision 0052), and is taken from the cache.
   const lockStored = async (list: readonly BucketDelta<A>[]): Promise<Map<string, A>> => {
-    const locked = await tx.query<{ model: string; version: string; bucket_start: unknown; accumulator: A }>(
-      `SELECT t.model, t.version, t.bucket_start, t.accumulator FROM vigil_buckets AS t
-       JOIN UNNEST($1::text[], $2::text[], $3::text[]) AS u(m, v, b) ON t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz
+    const locked = await tx.query<{
+      model: string;
+      version: string;
+      bucket_start: unknown;
+      revision: string;
+      accumulator: A | null;
+    }>(
+      `SELECT t.model, t.version, t.bucket_start, t.revision::text AS revision,
+              CASE WHEN t.revision = u.r::bigint THEN NULL ELSE t.accumulator END AS accumulator
+       FROM vigil_buckets AS t
+       JOIN UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS u(m, v, b, r) ON t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz
        ORDER BY t.model, t.version, t.bucket_start FOR UPDATE OF t`,
-      keys(list),
+      [...keys(list), textArrayParam(list.map((d) => cache?.cache.revisionOf(keyOf(d)) ?? null))],
     );
-    return new Map(locked.rows.map((r) => [bucketKey(r.model, r.version, toMs(r.bucket_start)), r.accumulator]));
+    const stored = new Map<string, A>();
+    const uncached: { model: string; version: string; bucket_start: unknown }[] = [];
+    for (const r of locked.rows) {
+      const key = rowKey(r);
+      if (r.accumulator !== null) {
+        // Changed since it was cached, if it was: the cached one is of no use any more.
+        cache?.cache.forget(key);
+        stored.set(key, r.accumulator);
+        continue;
+      }
+      const accumulator = cache?.cache.take(key, r.revision) as A | undefined;
+      if (accumulator === undefined) uncached.push(r);
+      else stored.set(key, accumulator);
+    }
+    // Cached when the statement began, gone since (a concurrent batch of this store took it and failed): read it.
+    if (uncached.length > 0) {
+      const read = await tx.query<{ model: string; version: string; bucket_start: unknown; accumulator: A }>(
+        `SELECT t.model, t.version, t.bucket_start, t.accumulator FROM vigil_buckets AS t
+         JOIN UNNEST($1::text[], $2::text[], $3::text[]) AS u(m, v, b) ON t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz`,
+        [
+          textArrayParam(uncached.map((r) => r.model)),
+          textArrayParam(uncached.map((r) => r.version)),
+          textArrayParam(uncached.map((r) => toIso(toMs(r.bucket_start), 'bucket_start'))),
+        ],
+      );
+      for (const r of read.rows) stored.set(rowKey(r), r.accumulator);
+    }
+    return stored;
   };
 
   const stored = await lockStored(all);
-  const missing = all.filter((d) => !stored.has(bucketKey(d.model, d.version, d.bucketStart)));
+  const missing = all.filter((d) => !stored.has(keyOf(d)));
   let fresh = new Set<string>();
   if (missing.length > 0) {
+    // Each delta's text once: sent, and cached as the new bucket's accumulator.
+    const texts = new Map(missing.map((d) => [d, accumulatorJson(d)]));
+    // A random first revision: a bucket deleted (retention) and inserted again never takes up the revisions of the
+    // row before it, which a cache may hold.
+    const revision = randomRevision();
     const inserted = await tx.query<{ model: string; version: string; bucket_start: unknown }>(
-      `INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows)
-       SELECT u.m, u.v, u.b::timestamptz, u.a::json, u.r::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
+      `INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows, revision)
+       SELECT u.m, u.v, u.b::timestamptz, u.a::json, u.r::bigint, $6::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
        ON CONFLICT (model, version, bucket_start) DO NOTHING
        RETURNING model, version, bucket_start`,
-      columns(missing),
+      [...columns(missing, (d) => texts.get(d)!), revision],
     );
-    fresh = new Set(inserted.rows.map((r) => bucketKey(r.model, r.version, toMs(r.bucket_start))));
+    fresh = new Set(inserted.rows.map(rowKey));
+    if (cache)
+      for (const d of missing) if (fresh.has(keyOf(d))) cache.wrote(keyOf(d), revision, undefined, texts.get(d));
     // Created by a concurrent batch between our read and our insert: read-merge-write them like the others.
-    const raced = missing.filter((d) => !fresh.has(bucketKey(d.model, d.version, d.bucketStart)));
+    const raced = missing.filter((d) => !fresh.has(keyOf(d)));
     if (raced.length > 0) for (const [key, accumulator] of await lockStored(raced)) stored.set(key, accumulator);
   }
 
   const merged: BucketDelta<A>[] = [];
   for (const d of all) {
-    const key = bucketKey(d.model, d.version, d.bucketStart);
+    const key = keyOf(d);
     const before = stored.get(key);
     if (before === undefined) {
       if (fresh.has(key)) continue; // inserted above
@@ -473,12 +523,17 @@ export async function mergeBucketsIn<A>(
     });
   }
   if (merged.length > 0) {
-    await tx.query(
-      `UPDATE vigil_buckets AS t SET accumulator = u.a::json, rows = t.rows + u.r::bigint, updated_at = now()
+    const updated = await tx.query<{ model: string; version: string; bucket_start: unknown; revision: string }>(
+      `UPDATE vigil_buckets AS t SET accumulator = u.a::json, rows = t.rows + u.r::bigint, revision = t.revision + 1, updated_at = now()
        FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
-       WHERE t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz`,
-      columns(merged),
+       WHERE t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz
+       RETURNING t.model, t.version, t.bucket_start, t.revision::text AS revision`,
+      columns(merged, accumulatorJson),
     );
+    if (cache) {
+      const byKey = new Map(merged.map((d) => [keyOf(d), d.accumulator]));
+      for (const r of updated.rows) cache.wrote(rowKey(r), r.revision, byKey.get(rowKey(r)));
+    }
   }
   return all.length;
 }

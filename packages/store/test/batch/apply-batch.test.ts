@@ -439,3 +439,81 @@ describe.each(BACKENDS)('bucket merges of a batch on %s', (kind) => {
     expect(stored.map((b) => [b.accumulator.counts, b.rows])).toEqual([[[1111, 2222], 4]]);
   });
 });
+
+describe.each(BACKENDS)('bucket accumulators cached by their revision on %s', (kind) => {
+  // Two stores of one database: two daemons whose partitions carry the same model.
+  let backend: TestBackend;
+  let a: Store;
+  let b: Store;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'bucket_cache');
+    a = await backend.newStore();
+    b = await backend.newStore();
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+  const addInto: MergeAccumulators<Counts> = (stored, delta) => {
+    delta.counts.forEach((c, i) => (stored.counts[i] = (stored.counts[i] ?? 0) + c));
+    return stored;
+  };
+  const next = new Map<number, number>();
+  const apply = (store: Store, model: string, counts: number[], partition: number, merge = addInto) => {
+    const first = next.get(partition) ?? 0;
+    return store.batches
+      .apply(
+        {
+          groupId: 'vigil',
+          offsets: [
+            { topic: 'vigil.predictions', partition, firstOffset: String(first), nextOffset: String(first + 1) },
+          ],
+          buckets: [{ model, version: '1', bucketStart: T0, accumulator: { counts }, rows: 1 }],
+        },
+        merge,
+      )
+      .then((result) => {
+        if (result.applied) next.set(partition, first + 1);
+        return result;
+      });
+  };
+  const stored = async (model: string) =>
+    (await a.buckets.load<Counts>(model, '1', T0, T0 + MINUTE)).map((x) => [x.accumulator.counts, x.rows]);
+
+  it('sees the other store’s writes in between: the bucket is the sum of every delta', async () => {
+    await apply(a, 'shared', [1, 0], 0);
+    await apply(b, 'shared', [0, 10], 1);
+    await apply(a, 'shared', [100, 0], 0);
+    await apply(a, 'shared', [1000, 0], 0);
+    await apply(b, 'shared', [0, 10_000], 1);
+    await apply(a, 'shared', [100_000, 0], 0);
+    expect(await stored('shared')).toEqual([[[101_101, 10_010], 6]]);
+  });
+
+  it('merges into the accumulator it wrote last, without reading it back', async () => {
+    const seen: Counts[] = [];
+    const recording: MergeAccumulators<Counts> = (into, delta) => {
+      seen.push(into);
+      return addInto(into, delta);
+    };
+    await apply(a, 'own', [1], 0);
+    await apply(a, 'own', [2], 0, recording);
+    await apply(a, 'own', [4], 0, recording);
+    // The third batch merged into the very object the second one wrote: it came from the cache, not the database.
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toBe(seen[0]);
+    expect(await stored('own')).toEqual([[[7], 3]]);
+  });
+
+  it('drops what a failed batch took: the next batch reads the bucket again', async () => {
+    await apply(a, 'failing', [1], 0);
+    await apply(a, 'failing', [2], 0);
+    // The merge spoils the accumulator it was given, then the batch fails and is rolled back.
+    const spoiling: MergeAccumulators<Counts> = (into) => {
+      into.counts[0] = -1_000_000;
+      throw new Error('the merge failed');
+    };
+    await expect(apply(a, 'failing', [4], 0, spoiling)).rejects.toThrow('the merge failed');
+    await apply(a, 'failing', [8], 0);
+    expect(await stored('failing')).toEqual([[[11], 3]]);
+  });
+});
