@@ -504,6 +504,18 @@ describe.each(BACKENDS)('bucket accumulators cached by their revision on %s', (k
     expect(await stored('own')).toEqual([[[7], 3]]);
   });
 
+  it('sees a write that knows nothing of revisions (a daemon of an earlier version): the trigger moves it', async () => {
+    await apply(a, 'legacy', [1], 0);
+    await apply(a, 'legacy', [2], 0);
+    const client = await backend.newClient();
+    // What an earlier version's UPDATE writes: the accumulator and rows, the revision left as it was.
+    await client.query(
+      `UPDATE vigil_buckets SET accumulator = '{"counts":[1000]}'::json, rows = rows + 1 WHERE model = 'legacy'`,
+    );
+    await apply(a, 'legacy', [4], 0);
+    expect(await stored('legacy')).toEqual([[[1004], 4]]);
+  });
+
   it('drops what a failed batch took: the next batch reads the bucket again', async () => {
     await apply(a, 'failing', [1], 0);
     await apply(a, 'failing', [2], 0);
