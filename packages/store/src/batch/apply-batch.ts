@@ -6,7 +6,7 @@ import { queueFlaggedIn, type FlaggedGroup } from '../review-queue/review-queue'
 import { advanceWatermarksIn, touchWindowsIn, type WatermarkInput, type WindowKey } from '../stream/windows';
 import { float8ArrayParam, int4ArrayParam, int8ArrayParam, textArrayParam, utf8ArrayParam } from './array-params';
 import { toIso, toMs, toNumber, toOffset, type Offset } from '../values';
-import { randomRevision, type BucketCacheTx } from './bucket-cache';
+import type { BucketCacheTx } from './bucket-cache';
 
 /** The offsets a batch covers on one partition: it holds the messages firstOffset ≤ offset < nextOffset. */
 export interface BatchPartition {
@@ -483,21 +483,19 @@ export async function mergeBucketsIn<A>(
   const missing = all.filter((d) => !stored.has(keyOf(d)));
   let fresh = new Set<string>();
   if (missing.length > 0) {
-    // Each delta's text once: sent, and cached as the new bucket's accumulator.
-    const texts = new Map(missing.map((d) => [d, accumulatorJson(d)]));
-    // A random first revision: a bucket deleted (retention) and inserted again never takes up the revisions of the
-    // row before it, which a cache may hold.
-    const revision = randomRevision();
-    const inserted = await tx.query<{ model: string; version: string; bucket_start: unknown }>(
-      `INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows, revision)
-       SELECT u.m, u.v, u.b::timestamptz, u.a::json, u.r::bigint, $6::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
+    // Each delta's text once: sent, and cached as the new bucket's accumulator. The row's first revision is the
+    // trigger's (migration 0030): a random start, so a bucket deleted by retention and inserted again never takes up
+    // the revisions of the row before it, which a cache may hold.
+    const texts = new Map(missing.map((d) => [keyOf(d), accumulatorJson(d)]));
+    const inserted = await tx.query<{ model: string; version: string; bucket_start: unknown; revision: string }>(
+      `INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows)
+       SELECT u.m, u.v, u.b::timestamptz, u.a::json, u.r::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
        ON CONFLICT (model, version, bucket_start) DO NOTHING
-       RETURNING model, version, bucket_start`,
-      [...columns(missing, (d) => texts.get(d)!), revision],
+       RETURNING model, version, bucket_start, revision::text AS revision`,
+      columns(missing, (d) => texts.get(keyOf(d))!),
     );
     fresh = new Set(inserted.rows.map(rowKey));
-    if (cache)
-      for (const d of missing) if (fresh.has(keyOf(d))) cache.wrote(keyOf(d), revision, undefined, texts.get(d));
+    if (cache) for (const r of inserted.rows) cache.wrote(rowKey(r), r.revision, undefined, texts.get(rowKey(r)));
     // Created by a concurrent batch between our read and our insert: read-merge-write them like the others.
     const raced = missing.filter((d) => !fresh.has(keyOf(d)));
     if (raced.length > 0) for (const [key, accumulator] of await lockStored(raced)) stored.set(key, accumulator);
@@ -524,7 +522,7 @@ export async function mergeBucketsIn<A>(
   }
   if (merged.length > 0) {
     const updated = await tx.query<{ model: string; version: string; bucket_start: unknown; revision: string }>(
-      `UPDATE vigil_buckets AS t SET accumulator = u.a::json, rows = t.rows + u.r::bigint, revision = t.revision + 1, updated_at = now()
+      `UPDATE vigil_buckets AS t SET accumulator = u.a::json, rows = t.rows + u.r::bigint, updated_at = now()
        FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
        WHERE t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz
        RETURNING t.model, t.version, t.bucket_start, t.revision::text AS revision`,

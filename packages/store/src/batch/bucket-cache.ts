@@ -1,26 +1,17 @@
 /**
- * The bucket accumulators a store last wrote (or read), kept with the row's `revision` at that moment, so that the
+ * The bucket accumulators a store last wrote, kept with the row's `revision` at that moment, so that the
  * next batch of the same buckets does not read them back from the database (decision 0052). A batch reads its
  * buckets `FOR UPDATE` as before, with each bucket's cached revision: the row's accumulator comes back only when its
  * revision differs, that is, when another writer (another daemon, the label join, a restore) changed the row since,
- * or when nothing is cached. Revisions only grow (`revision + 1` at every update; a random start at every insert), and
- * the cache takes a batch's rows only once the batch has committed, so a cached accumulator with the row's revision
- * is the row's accumulator. A rolled-back batch leaves the entries it took out of the cache, and its revisions never
+ * or when nothing is cached. Revisions only grow (a trigger adds one at every update and gives an inserted row a
+ * random start, migration 0030), and the cache takes a batch's rows only once the batch has committed, so a cached
+ * accumulator with the row's revision is the row's accumulator. A rolled-back batch leaves the entries it took out of the cache, and its revisions never
  * reach the database.
  *
  * Why: with 100 models every batch read back and parsed the JSON of the ~20 buckets it extends, tens of KB each,
  * only to write them again: the daemon's `parseRow` and the garbage of the parsed objects, and Postgres reading them
  * out of TOAST.
  */
-import { randomBytes } from 'node:crypto';
-
-/**
- * A first revision for inserted buckets: random in [1, 2⁶²), as the decimal text of a bigint, so that it can grow by
- * one an update for ever without passing 2⁶³.
- */
-export function randomRevision(): string {
-  return String((randomBytes(8).readBigUInt64BE() >> 2n) | 1n);
-}
 
 /** A cached accumulator: the object, or its JSON text (a bucket inserted from its delta's text), parsed when used. */
 interface Entry<A> {
@@ -36,10 +27,6 @@ export class BucketCache<A = unknown> {
   private readonly entries = new Map<string, Entry<A>>();
 
   constructor(private readonly capacity = BUCKET_CACHE_ENTRIES) {}
-
-  get size(): number {
-    return this.entries.size;
-  }
 
   /** The revision the bucket had when cached, or null. */
   revisionOf(key: string): string | null {
