@@ -227,6 +227,16 @@ export function bitWidthOf(max: number): number {
   return max === 0 ? 0 : 32 - Math.clz32(max);
 }
 
+/**
+ * What {@link decodeTypedPage} may hand a dictionary-coded page with no nulls to instead of {@link gatherRleHybrid}
+ * (the WebAssembly kernel, parquet-page-kernel.ts): `gather` writes `out[row, row + count)` from the page's indices
+ * at `page[pos]` and returns the largest, as {@link gatherRleHybrid} does, or returns undefined, with nothing
+ * written, for a page it does not take.
+ */
+export interface TypedPageGather {
+  gather(page: Uint8Array, pos: number, bitWidth: number, out: Float64Array, row: number, count: number): number | undefined;
+}
+
 /** Reused per thread: a page's definition levels and dictionary indices. */
 let levels = new Int32Array(0);
 let indices = new Int32Array(0);
@@ -238,7 +248,8 @@ function scratch(current: Int32Array, count: number): Int32Array {
 /**
  * Decodes an uncompressed v1 data page of `count` rows (definition levels when `maxDefinition` is 1, then PLAIN
  * values or dictionary indices) into `out[row, row + count)`, NaN for null. Returns false, with nothing written,
- * for an encoding it does not take.
+ * for an encoding it does not take. `kernel`, when given, gathers a dictionary-coded page with no nulls first (its
+ * dictionary must be `dictionary`).
  */
 export function decodeTypedPage(
   page: Uint8Array,
@@ -249,6 +260,7 @@ export function decodeTypedPage(
   dictionary: Float64Array | undefined,
   out: Float64Array,
   row: number,
+  kernel?: TypedPageGather,
 ): boolean {
   const dictionaryCoded = encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY';
   if (!dictionaryCoded && encoding !== 'PLAIN') return false;
@@ -283,7 +295,9 @@ export function decodeTypedPage(
   const dict = dictionary!;
   const width = present === 0 ? 0 : page[pos++]!;
   if (defined === undefined && width > 0) {
-    const largest = gatherRleHybrid(page, pos, page.length, width, dict, out, row, count);
+    const largest =
+      kernel?.gather(page, pos, width, out, row, count) ??
+      gatherRleHybrid(page, pos, page.length, width, dict, out, row, count);
     if (largest >= dict.length) throw new Error(`dictionary index ${largest} past its ${dict.length} values`);
     return true;
   }
