@@ -17,7 +17,7 @@ const KERNELS = {
   'parquet-page.wat': {
     target: 'src/files/parquet-page-wasm.ts',
     name: 'PARQUET_PAGE_WASM_BASE64',
-    doc: "The Parquet page kernel: Snappy and the dictionary gather (docs/decisions/0053), base64.",
+    doc: 'The Parquet page kernel: Snappy and the dictionary gather (docs/decisions/0053), base64.',
   },
 };
 

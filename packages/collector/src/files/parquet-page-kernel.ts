@@ -96,7 +96,14 @@ export class ParquetPageKernel implements TypedPageGather {
    * with nothing written, for a page it does not take (another page, a bit width past the dictionary's area, more
    * values than the layout's rows, runs the kernel refuses).
    */
-  gather(page: Uint8Array, pos: number, bitWidth: number, out: Float64Array, row: number, count: number): number | undefined {
+  gather(
+    page: Uint8Array,
+    pos: number,
+    bitWidth: number,
+    out: Float64Array,
+    row: number,
+    count: number,
+  ): number | undefined {
     if (page.buffer !== this.bytes.buffer || page.byteOffset !== this.pageAt || page.length > this.pageCap)
       return undefined;
     if (bitWidth < 1 || bitWidth > 24 || 2 ** bitWidth > this.dictionaryCap || count > this.values.length)

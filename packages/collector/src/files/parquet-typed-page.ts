@@ -234,7 +234,14 @@ export function bitWidthOf(max: number): number {
  * written, for a page it does not take.
  */
 export interface TypedPageGather {
-  gather(page: Uint8Array, pos: number, bitWidth: number, out: Float64Array, row: number, count: number): number | undefined;
+  gather(
+    page: Uint8Array,
+    pos: number,
+    bitWidth: number,
+    out: Float64Array,
+    row: number,
+    count: number,
+  ): number | undefined;
 }
 
 /** Reused per thread: a page's definition levels and dictionary indices. */
