@@ -9,6 +9,9 @@
 ;; Both read and write at most 16 bytes past the areas the caller gives; the caller keeps 32 bytes of slack after
 ;; each area.
 ;;
+;; A page with nulls: its `present` indices gathered first (`gather` into a scratch area), then spread over its rows
+;; by its definition levels (`spread`), NaN on a null row, as decodeTypedPage's loop does.
+;;
 ;; Assembled by packages/collector/scripts/build-wasm.mjs (wabt) into src/files/parquet-page-wasm.ts.
 (module
   (memory (export "memory") 1)
@@ -214,4 +217,83 @@
         (local.set $i (local.get $stop))
         (br $run)))
     (local.get $largest))
+  ;; Spreads the doubles at `src` (one a defined row, in order) over `count` rows at `out` by the definition levels
+  ;; (bit width 1, RLE / bit-packed hybrid) at [pos, end): a defined row (level 1) takes the next double, a null
+  ;; row (level 0) NaN. Returns 0, or -1 when the levels end early or pass `end`, a run header is longer than five
+  ;; bytes, or an RLE run's level is neither 0 nor 1 (the JavaScript then has the page). The four bytes at
+  ;; `pageEnd` are set to 0 first, as in `gather`.
+  (func (export "spread") (param $pos i32) (param $end i32) (param $pageEnd i32) (param $src i32) (param $out i32)
+        (param $count i32) (result i32)
+    (local $i i32) (local $header i64) (local $shift i64) (local $b i32) (local $stop i32) (local $o i32)
+    (local $oEnd i32) (local $k i32) (local $runEnd i64) (local $n i32)
+    (i32.store (local.get $pageEnd) (i32.const 0))
+    (local.set $o (local.get $out))
+    (block $done
+      (loop $run
+        (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $header (i64.const 0))
+        (local.set $shift (i64.const 0))
+        (loop $byte
+          (if (i32.ge_u (local.get $pos) (local.get $end)) (then (return (i32.const -1))))
+          (local.set $b (i32.load8_u (local.get $pos)))
+          (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
+          (local.set $header (i64.or (local.get $header)
+            (i64.shl (i64.extend_i32_u (i32.and (local.get $b) (i32.const 0x7f))) (local.get $shift))))
+          (if (i32.and (local.get $b) (i32.const 0x80))
+            (then
+              (local.set $shift (i64.add (local.get $shift) (i64.const 7)))
+              (if (i64.gt_u (local.get $shift) (i64.const 28)) (then (return (i32.const -1))))
+              (br $byte))))
+        (if (i32.wrap_i64 (i64.and (local.get $header) (i64.const 1)))
+          (then
+            ;; Bit-packed: header >> 1 bytes of eight levels each, least significant bit first.
+            (local.set $runEnd (i64.add (i64.extend_i32_u (local.get $pos)) (i64.shr_u (local.get $header) (i64.const 1))))
+            (if (i64.gt_u (local.get $runEnd) (i64.extend_i32_u (local.get $end))) (then (return (i32.const -1))))
+            (local.set $stop (select (local.get $count)
+              (i32.wrap_i64 (i64.add (i64.extend_i32_u (local.get $i))
+                (i64.shl (i64.shr_u (local.get $header) (i64.const 1)) (i64.const 3))))
+              (i64.ge_u (i64.add (i64.extend_i32_u (local.get $i))
+                (i64.shl (i64.shr_u (local.get $header) (i64.const 1)) (i64.const 3)))
+                (i64.extend_i32_u (local.get $count)))))
+            (local.set $k (i32.const 0))
+            (block $packed
+              (loop $level
+                (br_if $packed (i32.ge_u (local.get $i) (local.get $stop)))
+                (if (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $pos) (i32.shr_u (local.get $k) (i32.const 3))))
+                      (i32.and (local.get $k) (i32.const 7))) (i32.const 1))
+                  (then
+                    (f64.store (local.get $o) (f64.load (local.get $src)))
+                    (local.set $src (i32.add (local.get $src) (i32.const 8))))
+                  (else (f64.store (local.get $o) (f64.const nan))))
+                (local.set $o (i32.add (local.get $o) (i32.const 8)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $level)))
+            (local.set $pos (i32.wrap_i64 (local.get $runEnd)))
+            (br $run)))
+        ;; RLE: header >> 1 rows of the level in the next byte.
+        (local.set $b (i32.load8_u (local.get $pos)))
+        (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
+        (if (i32.gt_u (local.get $b) (i32.const 1)) (then (return (i32.const -1))))
+        (local.set $stop (select (local.get $count)
+          (i32.wrap_i64 (i64.add (i64.extend_i32_u (local.get $i)) (i64.shr_u (local.get $header) (i64.const 1))))
+          (i64.ge_u (i64.add (i64.extend_i32_u (local.get $i)) (i64.shr_u (local.get $header) (i64.const 1)))
+            (i64.extend_i32_u (local.get $count)))))
+        (local.set $n (i32.shl (i32.sub (local.get $stop) (local.get $i)) (i32.const 3)))
+        (local.set $oEnd (i32.add (local.get $o) (local.get $n)))
+        (if (local.get $b)
+          (then
+            (memory.copy (local.get $o) (local.get $src) (local.get $n))
+            (local.set $src (i32.add (local.get $src) (local.get $n)))
+            (local.set $o (local.get $oEnd)))
+          (else
+            (block $filled
+              (loop $fill
+                (br_if $filled (i32.ge_u (local.get $o) (local.get $oEnd)))
+                (f64.store (local.get $o) (f64.const nan))
+                (local.set $o (i32.add (local.get $o) (i32.const 8)))
+                (br $fill)))))
+        (local.set $i (local.get $stop))
+        (br $run)))
+    (i32.const 0))
 )

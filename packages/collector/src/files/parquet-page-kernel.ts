@@ -14,6 +14,7 @@ interface ParquetPageExports {
     out: number,
     count: number,
   ): number;
+  spread(pos: number, end: number, pageEnd: number, src: number, out: number, count: number): number;
 }
 
 /** Bytes kept after each area: the kernel reads and writes up to 16 past them (wasm/parquet-page.wat). */
@@ -43,6 +44,7 @@ export class ParquetPageKernel implements TypedPageGather {
   private pageAt = 0;
   private pageCap = 0;
   private valuesAt = 0;
+  private presentAt = 0;
 
   constructor() {
     this.kernel = instantiateKernel<ParquetPageExports>(PARQUET_PAGE_WASM_BASE64, 0);
@@ -59,7 +61,8 @@ export class ParquetPageKernel implements TypedPageGather {
     const inputAt = align16(8 * cap + SLACK);
     const pageAt = align16(inputAt + compressed + SLACK);
     const valuesAt = align16(pageAt + uncompressed + SLACK);
-    const total = valuesAt + 8 * rows + SLACK;
+    const presentAt = align16(valuesAt + 8 * rows + SLACK);
+    const total = presentAt + 8 * rows + SLACK;
     if (!(total <= MAX_BYTES)) return false;
     growMemory(this.kernel.memory, total);
     this.bytes = new Uint8Array(this.kernel.memory.buffer);
@@ -70,6 +73,7 @@ export class ParquetPageKernel implements TypedPageGather {
     this.pageAt = pageAt;
     this.pageCap = uncompressed;
     this.valuesAt = valuesAt;
+    this.presentAt = presentAt;
     return true;
   }
 
@@ -104,15 +108,55 @@ export class ParquetPageKernel implements TypedPageGather {
     row: number,
     count: number,
   ): number | undefined {
-    if (page.buffer !== this.bytes.buffer || page.byteOffset !== this.pageAt || page.length > this.pageCap)
-      return undefined;
-    if (bitWidth < 1 || bitWidth > 24 || 2 ** bitWidth > this.dictionaryCap || count > this.values.length)
-      return undefined;
+    if (!this.takes(page, bitWidth, count)) return undefined;
     const end = this.pageAt + page.length;
     const largest = this.kernel.gather(this.pageAt + pos, end, bitWidth, 0, this.dictionaryCap, this.valuesAt, count);
     if (largest < 0) return undefined;
     out.set(this.values.subarray(0, count), row);
     return largest;
+  }
+
+  /**
+   * What decodeTypedPage's loop over a page with nulls writes: the `present` indices at `page[pos]` gathered, then
+   * spread over `count` rows by the definition levels at `page[4, levelsEnd)` (NaN on a null row), copied to
+   * `out[row, row + count)`. Returns true; false, with nothing written, for a page {@link gather} would not take,
+   * levels or runs the kernel refuses, or an index not below `size` (the JavaScript then throws its error).
+   */
+  gatherDefined(
+    page: Uint8Array,
+    levelsEnd: number,
+    pos: number,
+    bitWidth: number,
+    size: number,
+    out: Float64Array,
+    row: number,
+    count: number,
+    present: number,
+  ): boolean {
+    if (!this.takes(page, bitWidth, count) || present > count) return false;
+    const end = this.pageAt + page.length;
+    const at = this.pageAt;
+    const largest = this.kernel.gather(at + pos, end, bitWidth, 0, this.dictionaryCap, this.presentAt, present);
+    if (largest < 0 || largest >= size) return false;
+    if (
+      levelsEnd > page.length ||
+      this.kernel.spread(at + 4, at + levelsEnd, end, this.presentAt, this.valuesAt, count) < 0
+    )
+      return false;
+    out.set(this.values.subarray(0, count), row);
+    return true;
+  }
+
+  private takes(page: Uint8Array, bitWidth: number, count: number): boolean {
+    return (
+      page.buffer === this.bytes.buffer &&
+      page.byteOffset === this.pageAt &&
+      page.length <= this.pageCap &&
+      bitWidth >= 1 &&
+      bitWidth <= 24 &&
+      2 ** bitWidth <= this.dictionaryCap &&
+      count <= this.values.length
+    );
   }
 }
 

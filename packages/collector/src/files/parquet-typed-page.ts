@@ -242,6 +242,18 @@ export interface TypedPageGather {
     row: number,
     count: number,
   ): number | undefined;
+  /** A page with nulls, its levels at `page[4, levelsEnd)`, as decodeTypedPage's loop; false when not taken. */
+  gatherDefined(
+    page: Uint8Array,
+    levelsEnd: number,
+    pos: number,
+    bitWidth: number,
+    size: number,
+    out: Float64Array,
+    row: number,
+    count: number,
+    present: number,
+  ): boolean;
 }
 
 /** Reused per thread: a page's definition levels and dictionary indices. */
@@ -282,32 +294,40 @@ export function decodeTypedPage(
     if (page.length < 4) throw new Error('a data page is too short for its definition levels');
     const length = page[0]! | (page[1]! << 8) | (page[2]! << 16) | (page[3]! << 24);
     present = countDefined(page, 4, 4 + length, count);
-    if (present < count) {
-      levels = scratch(levels, count);
-      readRleHybrid(page, 4, 4 + length, 1, levels, count);
-      defined = levels;
-    }
     // What follows the levels starts where their declared length says (duckdb writes an empty block).
     pos = 4 + length;
   }
+  const levelsEnd = pos;
+  // The levels of a page with nulls, decoded when the JavaScript reads it.
+  const levelsOf = (): Int32Array => {
+    levels = scratch(levels, count);
+    readRleHybrid(page, 4, levelsEnd, 1, levels, count);
+    return levels;
+  };
   if (!dictionaryCoded) {
-    if (defined === undefined) {
+    if (present === count) {
       readPlainNumbers(page, pos, type, present, out.subarray(row, row + count));
       return true;
     }
+    defined = levelsOf();
     const values = readPlainNumbers(page, pos, type, present);
     for (let i = 0, k = 0; i < count; i++) out[row + i] = defined[i] === 1 ? values[k++]! : Number.NaN;
     return true;
   }
   const dict = dictionary!;
   const width = present === 0 ? 0 : page[pos++]!;
-  if (defined === undefined && width > 0) {
+  if (present < count && width > 0) {
+    if (kernel?.gatherDefined(page, levelsEnd, pos, width, dict.length, out, row, count, present)) return true;
+    defined = levelsOf();
+  }
+  if (present === count && width > 0) {
     const largest =
       kernel?.gather(page, pos, width, out, row, count) ??
       gatherRleHybrid(page, pos, page.length, width, dict, out, row, count);
     if (largest >= dict.length) throw new Error(`dictionary index ${largest} past its ${dict.length} values`);
     return true;
   }
+  if (present < count) defined ??= levelsOf();
   indices = scratch(indices, present);
   if (width === 0) indices.fill(0, 0, present);
   else readRleHybrid(page, pos, page.length, width, indices, present);

@@ -15,7 +15,7 @@ import type { SpilledColumn } from '@vigil/core';
 import { loadParquetColumnSource, readParquetColumn } from '../../src/files/parquet-column-source';
 import { pageModules } from '../../src/files/parquet-numeric-leaf';
 import { ParquetPageKernel } from '../../src/files/parquet-page-kernel';
-import { gatherRleHybrid } from '../../src/files/parquet-typed-page';
+import { decodeTypedPage, gatherRleHybrid } from '../../src/files/parquet-typed-page';
 import { encodeHybrid } from '../helpers/rle-hybrid';
 import { snappyDecodeElements, snappyElements, snappyEncode } from '../helpers/snappy-encode';
 
@@ -191,6 +191,79 @@ describe('the dictionary gather in WebAssembly', () => {
       { numRuns: 300 },
     );
     expect(refused).toBeGreaterThan(50);
+  });
+
+  it('spreads a page with nulls over its rows as decodeTypedPage does, and leaves an index past the dictionary to it', () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(
+        widthAndRuns,
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 30 })), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 0, max: 3 }),
+        ([width, indices, share], levelRuns, row) => {
+          // Levels: runs of defined and null rows, as many defined rows as there are indices (nulls added after).
+          const levels: number[] = [];
+          for (const [isDefined, n] of levelRuns)
+            levels.push(...Array<number>(isDefined ? n : Math.ceil(n / 3)).fill(isDefined ? 1 : 0));
+          const present = levels.filter((level) => level === 1).length;
+          if (present === 0 || present === levels.length) levels.push(0, 1);
+          const defined = levels.filter((level) => level === 1).length;
+          const values = Array.from({ length: defined }, (_, k) => indices[k % indices.length]!);
+          const encodedLevels = encodeHybrid(levels, 1);
+          const encodedValues = encodeHybrid(values, width);
+          const bytes = new Uint8Array(4 + encodedLevels.length + 1 + encodedValues.length);
+          new DataView(bytes.buffer).setInt32(0, encodedLevels.length, true);
+          bytes.set(encodedLevels, 4);
+          bytes[4 + encodedLevels.length] = width;
+          bytes.set(encodedValues, 5 + encodedLevels.length);
+          const half = 2 ** (width - 1);
+          const size = Math.min(2 ** width, Math.floor(half) + 1 + Math.floor(share * half));
+          const page = kernelPage(bytes, size, levels.length);
+          const dictionary = kernel.dictionary(size);
+          for (let i = 0; i < size; i++) dictionary[i] = i * 0.25 - 1;
+          const run = (into: Float64Array, withKernel: boolean): unknown => {
+            try {
+              return decodeTypedPage(
+                withKernel ? page : bytes,
+                'RLE_DICTIONARY',
+                'DOUBLE',
+                1,
+                levels.length,
+                dictionary,
+                into,
+                row,
+                withKernel ? kernel : undefined,
+              );
+            } catch (error) {
+              return (error as Error).message;
+            }
+          };
+          const expected = new Float64Array(row + levels.length + 1).fill(7);
+          const out = new Float64Array(row + levels.length + 1).fill(7);
+          expect(run(out, true)).toEqual(run(expected, false));
+          expect(out).toEqual(expected);
+          const direct = new Float64Array(row + levels.length);
+          const took = kernel.gatherDefined(
+            page,
+            4 + encodedLevels.length,
+            5 + encodedLevels.length,
+            width,
+            size,
+            direct,
+            row,
+            levels.length,
+            defined,
+          );
+          expect(took).toBe(Math.max(...values) < size);
+          if (took) {
+            taken++;
+            expect(direct.subarray(row)).toEqual(expected.subarray(row, row + levels.length));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(taken).toBeGreaterThan(50);
   });
 
   it('declines a page it did not decompress, a bit width past its dictionary area and more values than its rows', () => {
