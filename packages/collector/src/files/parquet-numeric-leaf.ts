@@ -232,12 +232,19 @@ export function decodeLeafGroup(
       )
         ? snappy
         : undefined;
-      const plain =
-        kernel?.decompress(body, header.uncompressed_page_size) ??
-        m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors);
-      if (kernel === undefined && dictionaryScratch.length < size)
-        dictionaryScratch = new Float64Array(Math.max(size, dictionaryScratch.length * 2));
-      typedDictionary = readPlainNumbers(plain, 0, type, size, kernel?.dictionary(size) ?? dictionaryScratch);
+      // DOUBLEs are decompressed straight into the kernel's dictionary (their bytes are the values).
+      typedDictionary =
+        type === 'DOUBLE' && header.uncompressed_page_size === 8 * size
+          ? kernel?.decompressDictionary(body, size)
+          : undefined;
+      if (typedDictionary === undefined) {
+        const plain =
+          kernel?.decompress(body, header.uncompressed_page_size) ??
+          m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors);
+        if (kernel === undefined && dictionaryScratch.length < size)
+          dictionaryScratch = new Float64Array(Math.max(size, dictionaryScratch.length * 2));
+        typedDictionary = readPlainNumbers(plain, 0, type, size, kernel?.dictionary(size) ?? dictionaryScratch);
+      }
       dictionary = typedDictionary;
       continue;
     } else if (header.type === 'DATA_PAGE') {

@@ -83,6 +83,18 @@ export class ParquetPageKernel implements TypedPageGather {
   }
 
   /**
+   * The dictionary page of `size` DOUBLEs (`body`, 8·size bytes once decompressed) decompressed straight into the
+   * dictionary's area: its first `size` entries, or undefined when it does not fit the layout or the kernel refuses
+   * the stream (the area then holds whatever it wrote: the caller reads the page into it the other way).
+   */
+  decompressDictionary(body: Uint8Array, size: number): Float64Array | undefined {
+    if (body.length > this.inputCap || size > this.dictionaryCap) return undefined;
+    this.bytes.set(body, this.inputAt);
+    if (this.kernel.snappy(this.inputAt, body.length, 0, 8 * size) !== 0) return undefined;
+    return this.dictionary(size);
+  }
+
+  /**
    * The page of `size` bytes that the raw Snappy block `body` decompresses to, in the kernel's memory (a view valid
    * until the next call); undefined when it does not fit the layout or the kernel refuses the stream.
    */

@@ -104,6 +104,23 @@ describe('Snappy in WebAssembly', () => {
   });
 });
 
+describe('a dictionary of doubles decompressed into the dictionary area', () => {
+  it('holds the doubles the stream stands for, and is refused when the stream is', () => {
+    const values = Float64Array.from([1.5, -0, Number.NaN, 1e300, -2.25]);
+    const bytes = new Uint8Array(values.buffer);
+    const stream = snappyEncode([
+      { literal: bytes.subarray(0, 16), lengthBytes: 0 },
+      { copy: 2, offset: 16, length: 8 },
+    ]);
+    const expected = Float64Array.from([1.5, -0, 1.5]);
+    expect(kernel.layout(3, stream.length, 24, 3)).toBe(true);
+    expect(kernel.decompressDictionary(stream, 3)).toEqual(expected);
+    expect(Object.is(kernel.dictionary(3)[1], -0)).toBe(true);
+    expect(kernel.decompressDictionary(stream.subarray(0, stream.length - 1), 3)).toBeUndefined();
+    expect(kernel.decompressDictionary(stream, 2)).toBeUndefined();
+  });
+});
+
 /** Indices of `width` bits with runs (RLE when 8 or more) and single values mixed, the extremes drawn often. */
 const widthAndRuns = fc.integer({ min: 1, max: 24 }).chain((width) =>
   fc.tuple(
