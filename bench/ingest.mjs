@@ -62,7 +62,7 @@ import {
 
 const args = benchArgs(
   'ingest',
-  'Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--settle-s S] [--fetch-kib K] [--fetch-max-kib K] [--log-level L] [--close-rate N] [--assumed-rate R] [--idle-timeout D] [--features NUM,CAT] [--bins A,B,...] [--cpu-prof DIR] [--json FILE] [--keep]',
+  'Usage: node bench/ingest.mjs [--events N] [--models M] [--partitions P] [--daemons 1,2,3] [--reference-rows R] [--kcat-runs K] [--hours H] [--settle-s S] [--fetch-kib K] [--fetch-max-kib K] [--consumers C] [--log-level L] [--close-rate N] [--assumed-rate R] [--idle-timeout D] [--features NUM,CAT] [--bins A,B,...] [--cpu-prof DIR] [--json FILE] [--keep]',
   {
     events: { type: 'string', default: '1000000' },
     models: { type: 'string', default: '6' },
@@ -75,6 +75,7 @@ const args = benchArgs(
     // refuses the key, so leave it unset for A/B runs against one.
     'fetch-kib': { type: 'string' },
     'fetch-max-kib': { type: 'string' }, // kafka.fetch.maxBytes in KiB
+    consumers: { type: 'string' }, // kafka.consumers; unset: the build's default
     // The daemons' log level: at `info` (the default here) the start-up's steps are timed from their log lines.
     'log-level': { type: 'string', default: 'info' },
     // Windows closing at N × the live rate (above); the event time spans N × events ÷ assumed-rate seconds.
@@ -196,7 +197,15 @@ try {
         : undefined;
     writeFileSync(
       config,
-      configYaml({ brokers, groupId, ...topics, databaseUrl: url, models: modelsYaml, fetch: fetchConfig }),
+      configYaml({
+        brokers,
+        groupId,
+        ...topics,
+        databaseUrl: url,
+        models: modelsYaml,
+        fetch: fetchConfig,
+        consumers: args.consumers ? Number(args.consumers) : undefined,
+      }),
     );
     const client = new pg.Client({ connectionString: url });
     client.on('error', () => undefined); // a drop WITH (FORCE) on the way out ends it

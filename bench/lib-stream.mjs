@@ -570,7 +570,7 @@ export function modelYaml(id, features, referenceFile, groups = ['segment', 'reg
   ].join('\n');
 }
 
-export function configYaml({ brokers, groupId, predictions, labels, control, databaseUrl, models, fetch }) {
+export function configYaml({ brokers, groupId, predictions, labels, control, databaseUrl, models, fetch, consumers }) {
   return [
     `kafka:`,
     `  brokers: [${brokers.join(', ')}]`,
@@ -578,6 +578,7 @@ export function configYaml({ brokers, groupId, predictions, labels, control, dat
     `  clientId: ${groupId}`,
     `  topics: { predictions: ${predictions}, labels: ${labels}, control: ${control} }`,
     ...(fetch ? [`  fetch: ${JSON.stringify(fetch)}`] : []),
+    ...(consumers ? [`  consumers: ${consumers}`] : []),
     `database:`,
     `  url: ${databaseUrl}`,
     `http: { port: 0 }`,

@@ -72,7 +72,7 @@ export interface KafkaSourceOptions extends KafkaConnectionOptions {
   readonly partitionsConsumedConcurrently?: number;
   /**
    * Bytes of one partition a fetch brings; each partition's fetch is one batch, one transaction. Larger batches cost
-   * fewer bucket deltas an event (docs/benchmarks.md). @defaultValue 2 MiB (`KAFKA_FETCH_DEFAULTS`)
+   * fewer bucket deltas an event (docs/benchmarks.md). @defaultValue 4 MiB (`KAFKA_FETCH_DEFAULTS`)
    */
   readonly maxBytesPerPartition?: number;
   /** Bytes a fetch brings, all partitions together. @defaultValue 8 MiB */

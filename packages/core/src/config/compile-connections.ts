@@ -156,7 +156,7 @@ function compileKafka(value: unknown, r: ConfigReader, env: Env, baseDir: string
  * daemon past 400 MiB (bench/ingest.mjs, docs/benchmarks.md, "Larger fetches").
  */
 export const KAFKA_FETCH_DEFAULTS: KafkaFetchConfig = {
-  maxBytesPerPartition: 2 * 2 ** 20,
+  maxBytesPerPartition: 4 * 2 ** 20,
   maxBytes: 8 * 2 ** 20,
   minBytes: 1,
   maxWaitMs: 1000,

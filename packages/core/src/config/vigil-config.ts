@@ -91,7 +91,7 @@ export interface KafkaConfig {
  * costs per (model, bucket) it touches as well as per event: larger fetches carry more events per bucket delta.
  */
 export interface KafkaFetchConfig {
-  /** At most this many bytes of one partition per fetch (compressed bytes, as stored). @defaultValue 2 MiB */
+  /** At most this many bytes of one partition per fetch (compressed bytes, as stored). @defaultValue 4 MiB */
   readonly maxBytesPerPartition: number;
   /** At most this many bytes per fetch response, all partitions together. @defaultValue 8 MiB */
   readonly maxBytes: number;
