@@ -1,6 +1,5 @@
 import { growMemory, instantiateKernel, type WasmMemory } from '@vigil/core';
 import { PARQUET_PAGE_WASM_BASE64 } from './parquet-page-wasm';
-import type { TypedPageGather } from './parquet-typed-page';
 
 interface ParquetPageExports {
   readonly memory: WasmMemory;
@@ -34,7 +33,7 @@ const align16 = (at: number): number => Math.ceil(at / 16) * 16;
  * take its input (a page larger than its area, a stream or runs the kernel refuses): the caller then does what it
  * did before, with the same result or the same error.
  */
-export class ParquetPageKernel implements TypedPageGather {
+export class ParquetPageKernel {
   private readonly kernel: ParquetPageExports;
   private bytes: Uint8Array;
   private values = new Float64Array(0);

@@ -5,6 +5,7 @@
  * of the definition levels and another of the indices per page (`new Array(n)`, holey), which was most of the CPU
  * of reading a 1,000-column file; see decision 0019.
  */
+import type { ParquetPageKernel } from './parquet-page-kernel';
 
 /** Physical types this decoder takes. */
 export type TypedNumber = 'DOUBLE' | 'FLOAT' | 'INT32' | 'INT64';
@@ -227,35 +228,6 @@ export function bitWidthOf(max: number): number {
   return max === 0 ? 0 : 32 - Math.clz32(max);
 }
 
-/**
- * What {@link decodeTypedPage} may hand a dictionary-coded page with no nulls to instead of {@link gatherRleHybrid}
- * (the WebAssembly kernel, parquet-page-kernel.ts): `gather` writes `out[row, row + count)` from the page's indices
- * at `page[pos]` and returns the largest, as {@link gatherRleHybrid} does, or returns undefined, with nothing
- * written, for a page it does not take.
- */
-export interface TypedPageGather {
-  gather(
-    page: Uint8Array,
-    pos: number,
-    bitWidth: number,
-    out: Float64Array,
-    row: number,
-    count: number,
-  ): number | undefined;
-  /** A page with nulls, its levels at `page[4, levelsEnd)`, as decodeTypedPage's loop; false when not taken. */
-  gatherDefined(
-    page: Uint8Array,
-    levelsEnd: number,
-    pos: number,
-    bitWidth: number,
-    size: number,
-    out: Float64Array,
-    row: number,
-    count: number,
-    present: number,
-  ): boolean;
-}
-
 /** Reused per thread: a page's definition levels and dictionary indices. */
 let levels = new Int32Array(0);
 let indices = new Int32Array(0);
@@ -267,8 +239,9 @@ function scratch(current: Int32Array, count: number): Int32Array {
 /**
  * Decodes an uncompressed v1 data page of `count` rows (definition levels when `maxDefinition` is 1, then PLAIN
  * values or dictionary indices) into `out[row, row + count)`, NaN for null. Returns false, with nothing written,
- * for an encoding it does not take. `kernel`, when given, gathers a dictionary-coded page with no nulls first (its
- * dictionary must be `dictionary`).
+ * for an encoding it does not take. `kernel`, when given, takes a dictionary-coded page first (the page must be the
+ * one it decompressed last and `dictionary` its dictionary; parquet-page-kernel.ts); what it declines is decoded
+ * here.
  */
 export function decodeTypedPage(
   page: Uint8Array,
@@ -279,7 +252,7 @@ export function decodeTypedPage(
   dictionary: Float64Array | undefined,
   out: Float64Array,
   row: number,
-  kernel?: TypedPageGather,
+  kernel?: ParquetPageKernel,
 ): boolean {
   const dictionaryCoded = encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY';
   if (!dictionaryCoded && encoding !== 'PLAIN') return false;
