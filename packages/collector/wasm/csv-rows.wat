@@ -13,7 +13,7 @@
 ;; The byte at `end` is set to 0 during the call (and restored after it) so that the scans need no bounds checks: it
 ;; stops a number as JavaScript's `undefined` past the end of an array does. The delimiter must not be 0.
 ;;
-;; Assembled by packages/collector/scripts/build-csv-wasm.mjs (wabt) into src/files/csv-rows-wasm.ts.
+;; Assembled by packages/collector/scripts/build-wasm.mjs (wabt) into src/files/csv-rows-wasm.ts.
 (module
   (memory (export "memory") 1)
 

@@ -7,6 +7,7 @@
  * booleans, strings — returns false and goes through `parquetRead` as before.
  */
 import type { AsyncBuffer, ColumnChunk, FileMetaData, SchemaTree } from 'hyparquet';
+import { parquetPageKernel, type ParquetPageKernel } from './parquet-page-kernel';
 import { decodeTypedPage, readPlainNumbers, type TypedNumber } from './parquet-typed-page';
 
 const NUMBER_TYPES = new Set(['DOUBLE', 'FLOAT', 'INT32', 'INT64']);
@@ -208,6 +209,10 @@ export function decodeLeafGroup(
   const reader: Reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
   let dictionary: Values | undefined;
   let typedDictionary: Float64Array | undefined;
+  // A Snappy chunk's dictionary and pages go to the WebAssembly kernel (decision 0053) once its memory is laid out
+  // for the chunk, at the dictionary page; a page the kernel does not take is decoded as before.
+  const snappy = chunk.codec === 'SNAPPY' ? parquetPageKernel() : undefined;
+  let kernel: ParquetPageKernel | undefined;
   let row = rowStart;
   const end = rowStart + plan.groups[g]!.rows;
   while (row < end && reader.offset < bytes.length) {
@@ -218,17 +223,36 @@ export function decodeLeafGroup(
     let count: number;
     let encoding: string;
     if (header.type === 'DICTIONARY_PAGE') {
-      const plain = m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors);
       const size = header.dictionary_page_header!.num_values;
-      if (dictionaryScratch.length < size)
-        dictionaryScratch = new Float64Array(Math.max(size, dictionaryScratch.length * 2));
-      typedDictionary = readPlainNumbers(plain, 0, type, size, dictionaryScratch);
+      kernel = snappy?.layout(
+        size,
+        Number(chunk.total_compressed_size),
+        Number(chunk.total_uncompressed_size),
+        plan.groups[g]!.rows,
+      )
+        ? snappy
+        : undefined;
+      // DOUBLEs are decompressed straight into the kernel's dictionary (their bytes are the values).
+      typedDictionary =
+        type === 'DOUBLE' && header.uncompressed_page_size === 8 * size
+          ? kernel?.decompressDictionary(body, size)
+          : undefined;
+      if (typedDictionary === undefined) {
+        const plain =
+          kernel?.decompress(body, header.uncompressed_page_size) ??
+          m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors);
+        if (kernel === undefined && dictionaryScratch.length < size)
+          dictionaryScratch = new Float64Array(Math.max(size, dictionaryScratch.length * 2));
+        typedDictionary = readPlainNumbers(plain, 0, type, size, kernel?.dictionary(size) ?? dictionaryScratch);
+      }
       dictionary = typedDictionary;
       continue;
     } else if (header.type === 'DATA_PAGE') {
       const daph = header.data_page_header!;
       if (row + daph.num_values > end) return false;
-      const bytes = m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors);
+      const bytes =
+        kernel?.decompress(body, header.uncompressed_page_size) ??
+        m.decompressPage(body, header.uncompressed_page_size, chunk.codec, compressors);
       const typed = decodeTypedPage(
         bytes,
         daph.encoding,
@@ -238,6 +262,7 @@ export function decodeLeafGroup(
         typedDictionary,
         out,
         row,
+        kernel,
       );
       if (typed) {
         row += daph.num_values;

@@ -5,6 +5,7 @@
  * of the definition levels and another of the indices per page (`new Array(n)`, holey), which was most of the CPU
  * of reading a 1,000-column file; see decision 0019.
  */
+import type { ParquetPageKernel } from './parquet-page-kernel';
 
 /** Physical types this decoder takes. */
 export type TypedNumber = 'DOUBLE' | 'FLOAT' | 'INT32' | 'INT64';
@@ -238,7 +239,9 @@ function scratch(current: Int32Array, count: number): Int32Array {
 /**
  * Decodes an uncompressed v1 data page of `count` rows (definition levels when `maxDefinition` is 1, then PLAIN
  * values or dictionary indices) into `out[row, row + count)`, NaN for null. Returns false, with nothing written,
- * for an encoding it does not take.
+ * for an encoding it does not take. `kernel`, when given, takes a dictionary-coded page first (the page must be the
+ * one it decompressed last and `dictionary` its dictionary; parquet-page-kernel.ts); what it declines is decoded
+ * here.
  */
 export function decodeTypedPage(
   page: Uint8Array,
@@ -249,6 +252,7 @@ export function decodeTypedPage(
   dictionary: Float64Array | undefined,
   out: Float64Array,
   row: number,
+  kernel?: ParquetPageKernel,
 ): boolean {
   const dictionaryCoded = encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY';
   if (!dictionaryCoded && encoding !== 'PLAIN') return false;
@@ -263,30 +267,40 @@ export function decodeTypedPage(
     if (page.length < 4) throw new Error('a data page is too short for its definition levels');
     const length = page[0]! | (page[1]! << 8) | (page[2]! << 16) | (page[3]! << 24);
     present = countDefined(page, 4, 4 + length, count);
-    if (present < count) {
-      levels = scratch(levels, count);
-      readRleHybrid(page, 4, 4 + length, 1, levels, count);
-      defined = levels;
-    }
     // What follows the levels starts where their declared length says (duckdb writes an empty block).
     pos = 4 + length;
   }
+  const levelsEnd = pos;
+  // The levels of a page with nulls, decoded when the JavaScript reads it.
+  const levelsOf = (): Int32Array => {
+    levels = scratch(levels, count);
+    readRleHybrid(page, 4, levelsEnd, 1, levels, count);
+    return levels;
+  };
   if (!dictionaryCoded) {
-    if (defined === undefined) {
+    if (present === count) {
       readPlainNumbers(page, pos, type, present, out.subarray(row, row + count));
       return true;
     }
+    defined = levelsOf();
     const values = readPlainNumbers(page, pos, type, present);
     for (let i = 0, k = 0; i < count; i++) out[row + i] = defined[i] === 1 ? values[k++]! : Number.NaN;
     return true;
   }
   const dict = dictionary!;
   const width = present === 0 ? 0 : page[pos++]!;
-  if (defined === undefined && width > 0) {
-    const largest = gatherRleHybrid(page, pos, page.length, width, dict, out, row, count);
+  if (present < count && width > 0) {
+    if (kernel?.gatherDefined(page, levelsEnd, pos, width, dict.length, out, row, count, present)) return true;
+    defined = levelsOf();
+  }
+  if (present === count && width > 0) {
+    const largest =
+      kernel?.gather(page, pos, width, out, row, count) ??
+      gatherRleHybrid(page, pos, page.length, width, dict, out, row, count);
     if (largest >= dict.length) throw new Error(`dictionary index ${largest} past its ${dict.length} values`);
     return true;
   }
+  if (present < count) defined ??= levelsOf();
   indices = scratch(indices, present);
   if (width === 0) indices.fill(0, 0, present);
   else readRleHybrid(page, pos, page.length, width, indices, present);
