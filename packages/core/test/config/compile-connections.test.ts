@@ -23,7 +23,7 @@ describe('kafka', () => {
       clientId: 'vigil',
       topics: { predictions: 'vigil.predictions', labels: 'vigil.labels', control: 'vigil.control' },
       sessionTimeoutMs: 30_000,
-      fetch: { maxBytesPerPartition: 2 * 2 ** 20, maxBytes: 8 * 2 ** 20, minBytes: 1, maxWaitMs: 1000 },
+      fetch: { maxBytesPerPartition: 4 * 2 ** 20, maxBytes: 8 * 2 ** 20, minBytes: 1, maxWaitMs: 1000 },
       consumers: 2,
     });
   });
@@ -65,7 +65,7 @@ describe('kafka', () => {
     expect(
       problemAt(withTop('kafka: { brokers: [localhost:9092], fetch: { maxBytes: 1048576 } }'), 'kafka.fetch.maxBytes')
         .message,
-    ).toBe('must be at least maxBytesPerPartition (default 2097152), not 1048576');
+    ).toBe('must be at least maxBytesPerPartition (default 4194304), not 1048576');
     expect(
       problemAt(withTop('kafka: { brokers: [localhost:9092], fetch: { maxWait: 45s } }'), 'kafka.fetch.maxWait')
         .message,

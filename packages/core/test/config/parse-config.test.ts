@@ -23,7 +23,7 @@ describe('parseConfig: the documented example', () => {
         ssl: { rejectUnauthorized: true, caFile: join(examplesDir, 'certs/kafka-ca.pem') },
         sasl: { mechanism: 'scram-sha-512', username: 'vigil' },
         sessionTimeoutMs: 30_000,
-        fetch: { maxBytesPerPartition: 2 * 2 ** 20, maxBytes: 8 * 2 ** 20, minBytes: 1, maxWaitMs: 1000 },
+        fetch: { maxBytesPerPartition: 4 * 2 ** 20, maxBytes: 8 * 2 ** 20, minBytes: 1, maxWaitMs: 1000 },
         consumers: 2,
       },
       database: {},
