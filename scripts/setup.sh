@@ -42,3 +42,5 @@ if [ "$tests" = yes ]; then
   bash scripts/setup-python.sh
   if [ ! -x /usr/bin/chromium ]; then bash scripts/install-chromium.sh; fi
 fi
+# Without the link, say how to run it (with the link, link-vigil.sh has said where `vigil` is).
+if [ "$link" = no ]; then echo "setup: done; vigil is not linked (--no-link): run it from here as pnpm --silent vigil, e.g. pnpm --silent vigil demo" >&2; fi

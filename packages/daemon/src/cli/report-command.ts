@@ -47,7 +47,7 @@ export const REPORT_USAGE = `Usage: vigil report --reference FILE --current FILE
 Compares a current file of predictions with a reference file (CSV, NDJSON or Parquet). Either may be - (standard
 input) or a pipe. A current file without labels is normal: drift, prediction drift and the fairness of selection
 rates are computed, and the sections that need labels say so. Exit code 0; 3 when a gate of --fail-on failed;
-2 for bad usage or bad input. Details: docs/report.md.
+2 for bad usage or bad input; 1 for a failure that may pass on retry (a full disk) or a bug. Details: docs/report.md.
 `;
 
 const OPTIONS = {
