@@ -62,7 +62,15 @@ export async function readParquet(
   try {
     metadata = await parquetMetadataAsync(file, { parsers: PARSERS });
   } catch (error) {
-    throw formatError(source, `not a readable Parquet file (${(error as Error).message})`);
+    // A file that starts as Parquet but does not end with the magic was cut short (a copy or a download stopped
+    // midway), which hyparquet's "parquet file invalid (footer != PAR1)" leaves the user to work out.
+    const reason = (error as Error).message;
+    throw formatError(
+      source,
+      /footer != PAR1/.test(reason)
+        ? 'not a whole Parquet file: it does not end with the Parquet footer (was it cut short?)'
+        : `not a readable Parquet file (${reason})`,
+    );
   }
   const rows = Number(metadata.num_rows);
   const leaves = new Map<string, Leaf[]>();

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CategoricalColumn, Column, NumericColumn, Table } from '@vigil/core';
@@ -382,6 +382,13 @@ describe('readTable: files and formats', () => {
     expect((await failure(readTable(hidden))).message).toContain('the file is Parquet but named .csv');
     const broken = await file('broken.parquet', Buffer.from('PAR1 not really'));
     expect((await failure(readTable(broken))).code).toBe('VIGIL_FILE_FORMAT');
+    // A Parquet file cut short (a copy stopped midway): said as such, not as hyparquet's "footer != PAR1".
+    const whole = await readFile(join(FIXTURES, 'typed-snappy.parquet'));
+    const cut = await file('cut.parquet', whole.subarray(0, Math.floor(whole.length / 2)));
+    expect(await failure(readTable(cut))).toEqual({
+      code: 'VIGIL_FILE_FORMAT',
+      message: `${cut}: not a whole Parquet file: it does not end with the Parquet footer (was it cut short?)`,
+    });
     const gzip = await file('data.csv', Buffer.from([0x1f, 0x8b, 8, 0, 0]));
     expect((await failure(readTable(gzip))).message).toContain('gzip-compressed');
   });
