@@ -236,6 +236,13 @@ function scratch(current: Int32Array, count: number): Int32Array {
   return current.length >= count ? current : new Int32Array(Math.max(count, current.length * 2));
 }
 
+/** The `count` definition levels (bit width 1) of a v1 page, at `page[4, levelsEnd)`, in this thread's scratch. */
+function definitionLevels(page: Uint8Array, levelsEnd: number, count: number): Int32Array {
+  levels = scratch(levels, count);
+  readRleHybrid(page, 4, levelsEnd, 1, levels, count);
+  return levels;
+}
+
 /**
  * Decodes an uncompressed v1 data page of `count` rows (definition levels when `maxDefinition` is 1, then PLAIN
  * values or dictionary indices) into `out[row, row + count)`, NaN for null. Returns false, with nothing written,
@@ -262,7 +269,6 @@ export function decodeTypedPage(
   if (row + count > out.length) throw new Error(`a page runs past the column chunk's ${out.length} rows`);
   let pos = 0;
   let present = count;
-  let defined: Int32Array | undefined;
   if (maxDefinition === 1) {
     if (page.length < 4) throw new Error('a data page is too short for its definition levels');
     const length = page[0]! | (page[1]! << 8) | (page[2]! << 16) | (page[3]! << 24);
@@ -271,36 +277,30 @@ export function decodeTypedPage(
     pos = 4 + length;
   }
   const levelsEnd = pos;
-  // The levels of a page with nulls, decoded when the JavaScript reads it.
-  const levelsOf = (): Int32Array => {
-    levels = scratch(levels, count);
-    readRleHybrid(page, 4, levelsEnd, 1, levels, count);
-    return levels;
-  };
   if (!dictionaryCoded) {
     if (present === count) {
       readPlainNumbers(page, pos, type, present, out.subarray(row, row + count));
       return true;
     }
-    defined = levelsOf();
+    const defined = definitionLevels(page, levelsEnd, count);
     const values = readPlainNumbers(page, pos, type, present);
     for (let i = 0, k = 0; i < count; i++) out[row + i] = defined[i] === 1 ? values[k++]! : Number.NaN;
     return true;
   }
   const dict = dictionary!;
   const width = present === 0 ? 0 : page[pos++]!;
-  if (present < count && width > 0) {
+  if (width > 0) {
+    if (present === count) {
+      const largest =
+        kernel?.gather(page, pos, width, out, row, count) ??
+        gatherRleHybrid(page, pos, page.length, width, dict, out, row, count);
+      if (largest >= dict.length) throw new Error(`dictionary index ${largest} past its ${dict.length} values`);
+      return true;
+    }
     if (kernel?.gatherDefined(page, levelsEnd, pos, width, dict.length, out, row, count, present)) return true;
-    defined = levelsOf();
   }
-  if (present === count && width > 0) {
-    const largest =
-      kernel?.gather(page, pos, width, out, row, count) ??
-      gatherRleHybrid(page, pos, page.length, width, dict, out, row, count);
-    if (largest >= dict.length) throw new Error(`dictionary index ${largest} past its ${dict.length} values`);
-    return true;
-  }
-  if (present < count) defined ??= levelsOf();
+  // The levels of a page with nulls are decoded only here, where the JavaScript reads them.
+  const defined = present < count ? definitionLevels(page, levelsEnd, count) : undefined;
   indices = scratch(indices, present);
   if (width === 0) indices.fill(0, 0, present);
   else readRleHybrid(page, pos, page.length, width, indices, present);
