@@ -14,10 +14,11 @@
  *   merge      mergeAccumulatorsInto(stored copy, delta)
  *   restring   JSON.stringify of the merged bucket (the UPDATE's text)
  *
- * and, to size a compact format without building one, the bytes of the delta's JSON with its zero bins left out
- * (number arrays as [index, value] pairs of their non-zero entries, all-zero calibration bins dropped) and the CPU
- * time of JSON.stringify of that form; and the numbers a delta holds and the CPU time of walking it to write them all
- * into one Float64Array (a binary form's lower bound, its names left out).
+ * Since decision 0055 the store keeps an accumulator packed and deflated (`storedAccumulator`), so the table prints
+ * both forms side by side: the JSON text's bytes, `JSON.stringify` and the UTF-8 copy, `JSON.parse`; and the packed
+ * form's bytes, `packJson`, the deflate, and the decoding of a stored bucket (`accumulatorOf`: inflate and unpack),
+ * then the merge and the merged bucket stored again. `sum` is what the ingest path pays for a delta now: empty, fill,
+ * stored form, decoding a stored bucket, merge, storing the merged one.
  *
  *   pnpm run build && node bench/bucket-delta.mjs [--rows 6,36,300] [--repeat 300]
  */
@@ -41,7 +42,9 @@ if (!rowCounts.every((n) => Number.isInteger(n) && n > 0) || !(Number.isInteger(
 const load = (pkg, file) =>
   createRequire(join(root, `packages/${pkg}/package.json`))(join(root, `packages/${pkg}/dist/${file}`));
 const { accumulate, emptyAccumulator, mergeAccumulatorsInto } = load('analyzers', 'index.js');
-const { selectRows } = load('core', 'index.js');
+const { packJson, selectRows } = load('core', 'index.js');
+const { accumulatorOf, storedAccumulator } = load('store', 'index.js');
+const { deflateSync } = await import('node:zlib');
 const { readTable } = load('collector', 'index.js');
 const { fitModelReference } = load('daemon', 'pipeline/fit-reference.js');
 const { batchSpec } = load('daemon', 'pipeline/batch-buckets.js');
@@ -53,33 +56,6 @@ function cpuMicros(f) {
   for (let i = 0; i < repeat; i++) f(i);
   const used = process.cpuUsage(before);
   return (used.user + used.system) / repeat;
-}
-
-/** The delta with its zero bins left out: only its size is measured. */
-function withoutZeroBins(value) {
-  if (Array.isArray(value)) {
-    if (value.every((v) => typeof v === 'number')) return value.flatMap((v, i) => (v === 0 ? [] : [i, v]));
-    const zeroBin = (v) =>
-      v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => x === 0);
-    return value.flatMap((v, i) => (zeroBin(v) ? [] : [[i, withoutZeroBins(v)]]));
-  }
-  if (value !== null && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutZeroBins(v)]));
-  return value;
-}
-
-/** Writes every number of `value` into `out` from `at` (depth first, keys in order); returns the next index. */
-function flattenNumbers(value, out, at) {
-  if (typeof value === 'number') {
-    if (out) out[at] = value;
-    return at + 1;
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) at = flattenNumbers(value[i], out, at);
-    return at;
-  }
-  if (value !== null && typeof value === 'object') for (const k in value) at = flattenNumbers(value[k], out, at);
-  return at;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bucket-delta-'));
@@ -105,18 +81,18 @@ try {
   const header = [
     'rows a delta',
     'JSON bytes',
-    'without zero bins',
+    'packed bytes',
+    'stored bytes',
     'empty',
     'fill',
-    'stringify',
-    'utf8',
-    'parse',
+    'JSON.stringify + UTF-8',
+    'JSON.parse',
+    'pack',
+    'deflate',
+    'decode a stored bucket',
     'merge',
-    'restring',
+    'store the merged',
     'sum',
-    'stringify without zero bins',
-    'numbers',
-    'into Float64Array',
   ];
   console.log(
     `Bucket delta costs, CPU µs a call (mean of ${repeat}), node ${process.version}, load ${(await import('node:os'))
@@ -138,26 +114,23 @@ try {
     const delta = filled(1);
     const json = JSON.stringify(delta);
     const storedText = JSON.stringify(filled(0));
+    const packed = packJson(delta);
+    const storedBytes = storedAccumulator(filled(0));
+    const where = () => 'the benchmark';
     const empty = cpuMicros(() => emptyAccumulator(profile, spec));
     const fill =
       cpuMicros((i) => accumulate(emptyAccumulator(profile, spec), profile, spec, rows[1 + (i % 3)])) - empty;
-    const stringify = cpuMicros(() => JSON.stringify(delta));
-    const utf8 = cpuMicros(() => Buffer.from(json, 'utf8'));
+    const stringify = cpuMicros(() => Buffer.from(JSON.stringify(delta), 'utf8'));
     const parse = cpuMicros(() => JSON.parse(storedText));
-    const merge = cpuMicros(() => mergeAccumulatorsInto(JSON.parse(storedText), delta)) - parse;
-    const merged = mergeAccumulatorsInto(JSON.parse(storedText), delta);
-    const restring = cpuMicros(() => JSON.stringify(merged));
-    const compact = withoutZeroBins(delta);
-    const sparse = JSON.stringify(compact).length;
-    const compactStringify = cpuMicros(() => JSON.stringify(compact));
-    // A binary form's lower bound: every number of the delta into one typed array, no text (names not counted).
-    const numbers = flattenNumbers(delta, undefined, 0);
-    const flatten = cpuMicros(() => flattenNumbers(delta, new Float64Array(numbers), 0));
-    const costs = [empty, fill, stringify, utf8, parse, merge, restring];
-    const sum = costs.reduce((a, b) => a + b, 0);
-    console.log(
-      `| ${[n, json.length, sparse, ...costs.map((c) => c.toFixed(1)), sum.toFixed(1), compactStringify.toFixed(1), numbers, flatten.toFixed(1)].join(' | ')} |`,
-    );
+    const pack = cpuMicros(() => packJson(delta));
+    const deflate = cpuMicros(() => deflateSync(packed, { level: 1 }));
+    const decode = cpuMicros(() => accumulatorOf(storedBytes, where));
+    const merge = cpuMicros(() => mergeAccumulatorsInto(accumulatorOf(storedBytes, where), delta)) - decode;
+    const merged = mergeAccumulatorsInto(accumulatorOf(storedBytes, where), delta);
+    const restore = cpuMicros(() => storedAccumulator(merged));
+    const sum = empty + fill + pack + deflate + decode + merge + restore;
+    const cells = [empty, fill, stringify, parse, pack, deflate, decode, merge, restore, sum].map((c) => c.toFixed(1));
+    console.log(`| ${[n, json.length, packed.length, storedAccumulator(delta).length, ...cells].join(' | ')} |`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -16,6 +16,7 @@ export { parseDuration, parseInstant } from './duration';
 export { fisherYates, seededRandom, type SeededRandom } from './seeded-random';
 export { growMemory, instantiateKernel, type WasmMemory } from './wasm-kernel';
 export { compositeKey } from './composite-key';
+export { packJson, unpackJson } from './packed-json';
 export { errorMessage } from './error-message';
 export { unknownColumnError } from './unknown-column-error';
 export { METRIC_NAMES } from './metric-names';

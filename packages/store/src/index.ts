@@ -13,6 +13,7 @@ export type {
   PredictionIndexRow,
 } from './batch/apply-batch';
 export { predictionIndexRows } from './batch/apply-batch';
+export { accumulatorOf, storedAccumulator } from './batch/stored-accumulator';
 export type { StoredBucket } from './batch/load-buckets';
 export type { DeadLetter, DeadLetterQuery } from './dead-letters/dead-letters';
 export type { MetricRow, MetricRowQuery } from './metrics/metric-rows';

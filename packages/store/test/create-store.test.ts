@@ -1,5 +1,6 @@
 import { compositeKey, isVigilError, type MetricName } from '@vigil/core';
 import type { Batch, BucketDelta, MergeAccumulators } from '../src/batch/apply-batch';
+import { accumulatorOf, storedAccumulator } from '../src/batch/stored-accumulator';
 import type { LabelMatch } from '../src/stream/labels';
 import type { Store } from '../src/create-store';
 import type { MetricRow } from '../src/metrics/metric-rows';
@@ -222,22 +223,22 @@ describe.each(BACKENDS)('store on %s', (kind) => {
     ).toEqual([1, 2]);
   });
 
-  it('takes deltas encoded by the caller (json): inserts their text, merges them into stored buckets and into each other', async () => {
-    // As the runner sends them: the JSON text, and the object parsed from it only when a merge needs it.
+  it('takes deltas encoded by the caller (stored): inserts their bytes, merges them into stored buckets and into each other', async () => {
+    // As the runner sends them: the stored form, and the object only when a merge needs it.
     const encoded = (minute: number, c: number[]): BucketDelta<Counts> => {
-      const json = Buffer.from(JSON.stringify({ counts: c }), 'utf8');
+      const stored = storedAccumulator({ counts: c });
       return {
         model: 'm-json',
         version: '7',
         bucketStart: T0 + minute * MINUTE,
         rows: c.reduce((a, b) => a + b, 0),
-        json,
+        stored,
         get accumulator(): Counts {
-          return JSON.parse(json.toString('utf8')) as Counts;
+          return accumulatorOf<Counts>(stored, () => 'the test');
         },
       };
     };
-    // Minute 0 new; minute 1 new and given twice in the batch (the sum must be written, not the first text).
+    // Minute 0 new; minute 1 new and given twice in the batch (the sum must be written, not the first's bytes).
     const first = [encoded(0, [1, 2]), encoded(1, [3, 0]), encoded(1, [4, 5])];
     expect((await store.batches.apply(batch(31, 0, 5, first), add)).applied).toBe(true);
     expect(await counts(store, 'm-json')).toEqual([

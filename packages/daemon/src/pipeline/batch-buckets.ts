@@ -27,7 +27,13 @@ import {
   type WindowAccumulator,
 } from '@vigil/analyzers';
 import { ATTRIBUTION_COLUMN_PREFIX, BATCH_COLUMNS, groupColumnName, type PredictionBatch } from '@vigil/collector';
-import type { BucketDelta, LabelMatch, PredictionIndexColumns, WindowKey } from '@vigil/store';
+import {
+  storedAccumulator,
+  type BucketDelta,
+  type LabelMatch,
+  type PredictionIndexColumns,
+  type WindowKey,
+} from '@vigil/store';
 
 type SpecModel = ModelDefinition & { minGroupSize?: number; fdr?: number; explain?: ExplainConfig };
 
@@ -223,8 +229,8 @@ function firstAtLeast(sorted: readonly number[], value: number): number {
 }
 
 /**
- * A delta counted when the store asks for it, from the batch's columns, and only in the form it asks for: its JSON
- * text for a bucket inserted as sent, its accumulator to merge into a bucket stored before (with live-like event
+ * A delta counted when the store asks for it, from the batch's columns, and only in the form it asks for: its stored
+ * form (packed and deflated, decision 0055) for a bucket inserted as sent, its accumulator to merge into a bucket stored before (with live-like event
  * time nearly every delta: a bucket is five minutes of a model's events and a batch a few seconds of them). Each read
  * counts the rows again, so every read gets a fresh accumulator, as a parse of stored text would.
  *
@@ -249,8 +255,8 @@ function countedDelta(
     get accumulator(): WindowAccumulator {
       return count();
     },
-    get json(): Uint8Array {
-      return Buffer.from(JSON.stringify(count()), 'utf8');
+    get stored(): Uint8Array {
+      return storedAccumulator(count());
     },
   };
 }

@@ -4,7 +4,9 @@ import type { StoredOffset } from '../offsets/offsets';
 import { joinLabelsIn, type LabelInput, type LabelMatch } from '../stream/labels';
 import { queueFlaggedIn, type FlaggedGroup } from '../review-queue/review-queue';
 import { advanceWatermarksIn, touchWindowsIn, type WatermarkInput, type WindowKey } from '../stream/windows';
-import { float8ArrayParam, int4ArrayParam, int8ArrayParam, textArrayParam, utf8ArrayParam } from './array-params';
+import { byteaArrayParam, float8ArrayParam, int4ArrayParam, int8ArrayParam, textArrayParam } from './array-params';
+import { accumulatorOf, storedAccumulator } from './stored-accumulator';
+import { packJson, unpackJson } from '@vigil/core';
 import { toIso, toMs, toNumber, toOffset, type Offset } from '../values';
 import type { BucketCacheTx } from './bucket-cache';
 
@@ -23,22 +25,23 @@ export interface BucketDelta<A = unknown> {
   version: string;
   /** Bucket start, epoch milliseconds. */
   bucketStart: number;
-  /** The accumulator in its JSON form (the store never looks inside). */
+  /** The accumulator, a JSON value (the store never looks inside). */
   accumulator: A;
   /**
-   * `accumulator` already serialised (JSON text, UTF-8), when the caller encoded it as soon as it was built: sent as
-   * is, and `accumulator` is then only read to merge the delta into a bucket stored before. The runner does this so
-   * that a batch's accumulators (tens of KB of small objects each, ~100 a batch with 100 models) are not kept alive
-   * through the batch's statements, which made V8 copy and promote them all (docs/benchmarks.md, "A fleet").
+   * `accumulator` in its stored form ({@link storedAccumulator}), when the caller makes it itself: sent as is, and
+   * `accumulator` is then only read to merge the delta into a bucket stored before. The runner counts a delta only
+   * when one of the two is read (pipeline/batch-buckets.ts), so that a batch's accumulators (tens of KB of small
+   * objects each, ~100 a batch with 100 models) are not kept alive through the batch's statements, which made V8
+   * copy and promote them all (docs/benchmarks.md, "A fleet").
    */
-  json?: Uint8Array;
+  stored?: Uint8Array;
   /** Events counted in `accumulator`. */
   rows: number;
 }
 
-/** The JSON text of a delta's accumulator, UTF-8: its `json` when the caller encoded it. */
-function accumulatorJson<A>(d: BucketDelta<A>): Uint8Array {
-  return d.json ?? Buffer.from(JSON.stringify(d.accumulator), 'utf8');
+/** A delta's accumulator in its stored form: its `stored` when the caller made it. */
+function storedOf<A>(d: BucketDelta<A>): Uint8Array {
+  return d.stored ?? storedAccumulator(d.accumulator);
 }
 
 /** Where one prediction was counted, for the label that arrives later. Times in epoch milliseconds. */
@@ -387,15 +390,15 @@ export async function mergeBucketsIn<A>(
       combined.set(key, d);
       continue;
     }
-    // Built field by field: a spread would carry `json`, the text of one side only, over to the sum. The first
-    // delta is the caller's, so the merge (which may consume its first argument) gets a copy of it; a sum made
-    // here is the store's own already.
+    // Built field by field: a spread would carry `stored`, the bytes of one side only, over to the sum. The first
+    // delta is the caller's, so the merge (which may consume its first argument) gets a copy of it (what JSON would
+    // give back); a sum made here is the store's own already.
     const sum: BucketDelta<A> = {
       model: seen.model,
       version: seen.version,
       bucketStart: seen.bucketStart,
       accumulator: await merge(
-        sums.has(seen) ? seen.accumulator : (JSON.parse(Buffer.from(accumulatorJson(seen)).toString('utf8')) as A),
+        sums.has(seen) ? seen.accumulator : (unpackJson(packJson(seen.accumulator)) as A),
         d.accumulator,
       ),
       rows: seen.rows + d.rows,
@@ -416,17 +419,15 @@ export async function mergeBucketsIn<A>(
   );
   await registerModels(tx, all, registered);
 
-  // Binary text arrays (array-params.ts): an accumulator is tens of KiB of JSON whose every quote the driver's text
-  // array encoding would escape and Postgres unescape again.
+  // Binary arrays (array-params.ts): the keys as text, the accumulators as bytea, nothing escaped or parsed.
   const keys = (list: readonly BucketDelta<A>[]): unknown[] => [
     textArrayParam(list.map((d) => d.model)),
     textArrayParam(list.map((d) => d.version)),
     textArrayParam(list.map((d) => toIso(d.bucketStart, 'bucketStart'))),
   ];
-  const columns = (list: readonly BucketDelta<A>[], json: (d: BucketDelta<A>) => Uint8Array): unknown[] => [
+  const columns = (list: readonly BucketDelta<A>[], stored: (d: BucketDelta<A>) => Uint8Array): unknown[] => [
     ...keys(list),
-    // One accumulator at a time, each text dropped once encoded: no array of tens of KiB strings lives on the heap.
-    utf8ArrayParam(list.map(json)),
+    byteaArrayParam(list.map(stored)),
     textArrayParam(list.map((d) => String(d.rows))),
   ];
   const keyOf = (d: BucketDelta<A>): string => bucketKey(d.model, d.version, d.bucketStart);
@@ -440,9 +441,12 @@ export async function mergeBucketsIn<A>(
       version: string;
       bucket_start: unknown;
       revision: string;
+      packed: Uint8Array | null;
       accumulator: A | null;
     }>(
+      // A row keeps its accumulator in `packed`, or as JSON in `accumulator` (storedValue).
       `SELECT t.model, t.version, t.bucket_start, t.revision::text AS revision,
+              CASE WHEN t.revision = u.r::bigint THEN NULL ELSE t.packed END AS packed,
               CASE WHEN t.revision = u.r::bigint THEN NULL ELSE t.accumulator END AS accumulator
        FROM vigil_buckets AS t
        JOIN UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS u(m, v, b, r) ON t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz
@@ -453,10 +457,10 @@ export async function mergeBucketsIn<A>(
     const uncached: { model: string; version: string; bucket_start: unknown }[] = [];
     for (const r of locked.rows) {
       const key = rowKey(r);
-      if (r.accumulator !== null) {
+      if (r.packed !== null || r.accumulator !== null) {
         // Changed since it was cached, if it was: the cached one is of no use any more.
         cache?.cache.forget(key);
-        stored.set(key, r.accumulator);
+        stored.set(key, storedValue(r));
         continue;
       }
       const accumulator = cache?.cache.take(key, r.revision) as A | undefined;
@@ -465,8 +469,14 @@ export async function mergeBucketsIn<A>(
     }
     // Cached when the statement began, gone since (a concurrent batch of this store took it and failed): read it.
     if (uncached.length > 0) {
-      const read = await tx.query<{ model: string; version: string; bucket_start: unknown; accumulator: A }>(
-        `SELECT t.model, t.version, t.bucket_start, t.accumulator FROM vigil_buckets AS t
+      const read = await tx.query<{
+        model: string;
+        version: string;
+        bucket_start: unknown;
+        packed: Uint8Array | null;
+        accumulator: A | null;
+      }>(
+        `SELECT t.model, t.version, t.bucket_start, t.packed, t.accumulator FROM vigil_buckets AS t
          JOIN UNNEST($1::text[], $2::text[], $3::text[]) AS u(m, v, b) ON t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz`,
         [
           textArrayParam(uncached.map((r) => r.model)),
@@ -474,7 +484,7 @@ export async function mergeBucketsIn<A>(
           textArrayParam(uncached.map((r) => toIso(toMs(r.bucket_start), 'bucket_start'))),
         ],
       );
-      for (const r of read.rows) stored.set(rowKey(r), r.accumulator);
+      for (const r of read.rows) stored.set(rowKey(r), storedValue(r));
     }
     return stored;
   };
@@ -483,13 +493,13 @@ export async function mergeBucketsIn<A>(
   const missing = all.filter((d) => !stored.has(keyOf(d)));
   let fresh = new Set<string>();
   if (missing.length > 0) {
-    // Each delta's text once: sent, and cached as the new bucket's accumulator. The row's first revision is the
+    // Each delta's stored form once: sent, and cached as the new bucket's accumulator. The row's first revision is the
     // trigger's (migration 0030): a random start, so a bucket deleted by retention and inserted again never takes up
     // the revisions of the row before it, which a cache may hold.
-    const texts = new Map(missing.map((d) => [keyOf(d), accumulatorJson(d)]));
+    const texts = new Map(missing.map((d) => [keyOf(d), storedOf(d)]));
     const inserted = await tx.query<{ model: string; version: string; bucket_start: unknown; revision: string }>(
-      `INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows)
-       SELECT u.m, u.v, u.b::timestamptz, u.a::json, u.r::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
+      `INSERT INTO vigil_buckets (model, version, bucket_start, packed, rows)
+       SELECT u.m, u.v, u.b::timestamptz, u.a, u.r::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[]) AS u(m, v, b, a, r)
        ON CONFLICT (model, version, bucket_start) DO NOTHING
        RETURNING model, version, bucket_start, revision::text AS revision`,
       columns(missing, (d) => texts.get(keyOf(d))!),
@@ -522,11 +532,11 @@ export async function mergeBucketsIn<A>(
   }
   if (merged.length > 0) {
     const updated = await tx.query<{ model: string; version: string; bucket_start: unknown; revision: string }>(
-      `UPDATE vigil_buckets AS t SET accumulator = u.a::json, rows = t.rows + u.r::bigint, updated_at = now()
-       FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(m, v, b, a, r)
+      `UPDATE vigil_buckets AS t SET packed = u.a, accumulator = NULL, rows = t.rows + u.r::bigint, updated_at = now()
+       FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[]) AS u(m, v, b, a, r)
        WHERE t.model = u.m AND t.version = u.v AND t.bucket_start = u.b::timestamptz
        RETURNING t.model, t.version, t.bucket_start, t.revision::text AS revision`,
-      columns(merged, accumulatorJson),
+      columns(merged, storedOf),
     );
     if (cache) {
       const byKey = new Map(merged.map((d) => [keyOf(d), d.accumulator]));
@@ -534,6 +544,23 @@ export async function mergeBucketsIn<A>(
     }
   }
   return all.length;
+}
+
+/**
+ * A bucket row's accumulator: its JSON when it has one (a row no batch has written since migration 0032, or one a
+ * daemon of an earlier version wrote, leaving `packed` as it was), else its `packed` bytes.
+ */
+export function storedValue<A>(row: {
+  model: string;
+  version: string;
+  bucket_start: unknown;
+  packed: Uint8Array | null;
+  accumulator: A | null;
+}): A {
+  const where = (): string => `bucket ${row.model}/${row.version}@${toIso(toMs(row.bucket_start), 'bucket_start')}`;
+  if (row.accumulator !== null) return row.accumulator;
+  if (row.packed === null) throw new VigilError('VIGIL_INTERNAL', `${where()} has no accumulator`);
+  return accumulatorOf<A>(row.packed, where);
 }
 
 /**

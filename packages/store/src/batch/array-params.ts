@@ -10,6 +10,7 @@
  * per element an int32 byte length (−1 for NULL) and the element's bytes, all big-endian.
  */
 
+const BYTEA_OID = 17;
 const TEXT_OID = 25;
 const INT4_OID = 23;
 const INT8_OID = 20;
@@ -52,12 +53,12 @@ export function textArrayParam(values: ArrayLike<string | null>): Buffer {
   return buffer;
 }
 
-/** text[] of texts already encoded as UTF-8 (no NULL). */
-export function utf8ArrayParam(values: ArrayLike<Uint8Array>): Buffer {
+/** bytea[] (no NULL). */
+export function byteaArrayParam(values: ArrayLike<Uint8Array>): Buffer {
   let bytes = HEADER_BYTES;
   for (let i = 0; i < values.length; i++) bytes += 4 + values[i]!.byteLength;
   const buffer = Buffer.allocUnsafe(bytes);
-  header(buffer, values.length, false, TEXT_OID);
+  header(buffer, values.length, false, BYTEA_OID);
   let at = HEADER_BYTES;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;

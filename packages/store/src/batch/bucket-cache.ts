@@ -1,3 +1,5 @@
+import { accumulatorOf } from './stored-accumulator';
+
 /**
  * The bucket accumulators a store last wrote, kept with the row's `revision` at that moment, so that the
  * next batch of the same buckets does not read them back from the database (decision 0052). A batch reads its
@@ -13,11 +15,14 @@
  * out of TOAST.
  */
 
-/** A cached accumulator: the object, or its JSON text (a bucket inserted from its delta's text), parsed when used. */
+/**
+ * A cached accumulator: the object, or its stored form (a bucket inserted from its delta's bytes), decoded when
+ * used.
+ */
 interface Entry<A> {
   revision: string;
   accumulator?: A;
-  json?: Uint8Array;
+  stored?: Uint8Array;
 }
 
 /** Buckets a store keeps at most (least recently used out): ~2 a model for 100 models. */
@@ -42,7 +47,7 @@ export class BucketCache<A = unknown> {
     if (entry === undefined) return undefined;
     this.entries.delete(key);
     if (entry.revision !== revision) return undefined;
-    return entry.accumulator ?? (JSON.parse(Buffer.from(entry.json!).toString('utf8')) as A);
+    return entry.accumulator ?? accumulatorOf<A>(entry.stored!, () => `cached bucket ${key}`);
   }
 
   forget(key: string): void {
@@ -67,11 +72,11 @@ export class BucketCacheTx<A = unknown> {
 
   constructor(readonly cache: BucketCache<A>) {}
 
-  wrote(key: string, revision: string, accumulator: A | undefined, json?: Uint8Array): void {
+  wrote(key: string, revision: string, accumulator: A | undefined, stored?: Uint8Array): void {
     this.written.set(key, {
       revision,
       ...(accumulator !== undefined ? { accumulator } : {}),
-      ...(json ? { json } : {}),
+      ...(stored ? { stored } : {}),
     });
   }
 

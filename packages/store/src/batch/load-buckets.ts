@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../sql/sql-client';
 import { toIso, toMs, toNumber } from '../values';
+import { storedValue } from './apply-batch';
 
 export interface StoredBucket<A = unknown> {
   bucketStart: number;
@@ -16,15 +17,21 @@ export async function loadBuckets<A = unknown>(
   from: number,
   to: number,
 ): Promise<StoredBucket<A>[]> {
-  const result = await sql.query<{ bucket_start: unknown; accumulator: A; rows: string; updated_at: unknown }>(
-    `SELECT bucket_start, accumulator, rows::text AS rows, updated_at FROM vigil_buckets
+  const result = await sql.query<{
+    bucket_start: unknown;
+    packed: Uint8Array | null;
+    accumulator: A | null;
+    rows: string;
+    updated_at: unknown;
+  }>(
+    `SELECT bucket_start, packed, accumulator, rows::text AS rows, updated_at FROM vigil_buckets
      WHERE model = $1 AND version = $2 AND bucket_start >= $3::timestamptz AND bucket_start < $4::timestamptz
      ORDER BY bucket_start`,
     [model, version, toIso(from, 'from'), toIso(to, 'to')],
   );
   return result.rows.map((r) => ({
     bucketStart: toMs(r.bucket_start),
-    accumulator: r.accumulator,
+    accumulator: storedValue({ model, version, ...r }),
     rows: toNumber(r.rows),
     updatedAt: toMs(r.updated_at),
   }));

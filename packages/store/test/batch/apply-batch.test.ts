@@ -10,6 +10,7 @@ import { MIGRATIONS } from '../../src/migrations/migrations';
 import type { Store } from '../../src/create-store';
 import type { LabelMatch } from '../../src/stream/labels';
 import { lookupPredictions } from '../../src/predictions/prediction-index';
+import { accumulatorOf } from '../../src/batch/stored-accumulator';
 import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
 /**
@@ -514,6 +515,34 @@ describe.each(BACKENDS)('bucket accumulators cached by their revision on %s', (k
     );
     await apply(a, 'legacy', [4], 0);
     expect(await stored('legacy')).toEqual([[[1004], 4]]);
+  });
+
+  it('keeps a bucket packed, and reads a bucket stored as JSON before migration 0032, writing it packed', async () => {
+    await apply(a, 'packed', [1, 2], 0);
+    await apply(a, 'packed', [0, 300], 0);
+    const client = await backend.newClient();
+    const row = async (model: string) =>
+      (
+        await client.query<{ packed: Uint8Array | null; json: string | null }>(
+          'SELECT packed, accumulator::text AS json FROM vigil_buckets WHERE model = $1',
+          [model],
+        )
+      ).rows[0]!;
+    const written = await row('packed');
+    expect(written.json).toBeNull();
+    expect(accumulatorOf(written.packed!, () => 'the test')).toEqual({ counts: [1, 302] });
+    // What a row stored before the migration looks like: JSON, nothing packed.
+    await client.query(
+      `INSERT INTO vigil_buckets (model, version, bucket_start, accumulator, rows)
+       VALUES ('before', '1', $1::timestamptz, '{"counts":[5,6]}'::json, 2)`,
+      [new Date(T0).toISOString()],
+    );
+    expect(await stored('before')).toEqual([[[5, 6], 2]]);
+    await apply(a, 'before', [10, 20], 0);
+    expect(await stored('before')).toEqual([[[15, 26], 3]]);
+    const rewritten = await row('before');
+    expect(rewritten.json).toBeNull();
+    expect(accumulatorOf(rewritten.packed!, () => 'the test')).toEqual({ counts: [15, 26] });
   });
 
   it('drops what a failed batch took: the next batch reads the bucket again', async () => {
