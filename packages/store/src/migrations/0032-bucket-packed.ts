@@ -1,8 +1,8 @@
 /**
- * Bucket accumulators in a compact binary form (decision 0055): `packed` holds the accumulator packed (each key
- * once, counts as varints) and deflated by the daemon, ~3.5 KB a bucket of ~40 events where its JSON took ~6 KB
- * once lz4 had it (docs/storage.md). `STORAGE EXTERNAL`: the bytes are compressed already, so Postgres moves a large
- * value out of line without trying to compress it again.
+ * Bucket accumulators in a compact binary form (decision 0055): `packed` holds the accumulator packed by the daemon
+ * (each key once, counts as varints; ~8 KB a bucket of ~40 events where its JSON text was ~19 KB), which Postgres
+ * compresses with lz4 where the server has it (as 0017 did for the JSON; PGlite has no lz4 and uses pglz):
+ * ~4.5 KB stored where the JSON took ~6 KB (docs/storage.md).
  *
  * Nothing is converted: a row stored before keeps its JSON in `accumulator` until a batch next writes it, which
  * sets `packed` and clears `accumulator`. Readers take the JSON when a row has it, else `packed`: a daemon of an
@@ -13,6 +13,12 @@
  */
 export const MIGRATION_0032_BUCKET_PACKED = `
 ALTER TABLE vigil_buckets ADD COLUMN packed bytea;
-ALTER TABLE vigil_buckets ALTER COLUMN packed SET STORAGE EXTERNAL;
 ALTER TABLE vigil_buckets ALTER COLUMN accumulator DROP NOT NULL;
+DO $$
+BEGIN
+  ALTER TABLE vigil_buckets ALTER COLUMN packed SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN
+  NULL;
+END
+$$;
 `;

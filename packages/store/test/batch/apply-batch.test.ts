@@ -543,6 +543,19 @@ describe.each(BACKENDS)('bucket accumulators cached by their revision on %s', (k
     const rewritten = await row('before');
     expect(rewritten.json).toBeNull();
     expect(accumulatorOf(rewritten.packed!, () => 'the test')).toEqual({ counts: [15, 26] });
+    // A large accumulator is compressed by the server: lz4 on PostgreSQL (migration 0032), pglz on PGlite (no lz4).
+    await apply(
+      a,
+      'large',
+      Array.from({ length: 6000 }, (_, i) => i % 5),
+      0,
+    );
+    const compression = await client.query<{ c: string | null; packed: number; stored: number }>(
+      `SELECT pg_column_compression(packed) AS c, octet_length(packed)::int AS packed, pg_column_size(packed)::int AS stored
+       FROM vigil_buckets WHERE model = 'large'`,
+    );
+    expect(compression.rows[0]!.c).toBe(kind === 'postgres' ? 'lz4' : 'pglz');
+    expect(compression.rows[0]!.stored).toBeLessThan(compression.rows[0]!.packed / 2);
   });
 
   it('drops what a failed batch took: the next batch reads the bucket again', async () => {
