@@ -559,6 +559,16 @@ describe.each(BACKENDS)('migration 0024 on %s', (kind) => {
       { id: 'n/p1', label: null },
     ]);
   });
+});
+
+describe.each(BACKENDS)('migration 0031 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0031');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
 
   it('lets slim index rows be stored (bucket_start and groups nullable), keeping the rows stored before and their joins', async () => {
     const client = await backend.newClient();
