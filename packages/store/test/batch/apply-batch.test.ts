@@ -379,34 +379,30 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
       prediction: 1,
       groups: { sex: 'f', race: null },
     });
-    const offsets = (first: number, next: number): Batch<Counts>['offsets'] => [
-      { topic: 'vigil.slim', partition: 0, firstOffset: String(first), nextOffset: String(next) },
-    ];
-    // Every row labelled (the four columns sent as one NULL each), applied as unseen, as the runner sends it.
-    expect(
-      await store.batches.apply(
+    // A batch of index rows on the test's own topic, offsets first to next.
+    const indexRows = (first: number, next: number, rows: Partial<Batch<Counts>>): Promise<unknown> =>
+      store.batches.apply(
         {
           groupId: 'vigil',
-          offsets: offsets(0, 2),
+          offsets: [{ topic: 'vigil.slim', partition: 0, firstOffset: String(first), nextOffset: String(next) }],
           buckets: [],
-          predictionColumns: asColumns([labelledAtArrival('s1'), labelledAtArrival('s2', '2')]),
-          predictionsUnseen: true,
+          ...rows,
         },
         add,
-      ),
+      );
+    // Every row labelled (the four columns sent as one NULL each), applied as unseen, as the runner sends it.
+    expect(
+      await indexRows(0, 2, {
+        predictionColumns: asColumns([labelledAtArrival('s1'), labelledAtArrival('s2', '2')]),
+        predictionsUnseen: true,
+      }),
     ).toMatchObject({ applied: true, predictions: 2 });
     // Both kinds in one statement (arrays with NULLs in them), rows and columns, looked up.
     expect(
-      await store.batches.apply(
-        {
-          groupId: 'vigil',
-          offsets: offsets(2, 6),
-          buckets: [],
-          predictions: [labelledAtArrival('s3'), unlabelled('u1', 6)],
-          predictionColumns: asColumns([unlabelled('u2', 7), labelledAtArrival('s4')]),
-        },
-        add,
-      ),
+      await indexRows(2, 6, {
+        predictions: [labelledAtArrival('s3'), unlabelled('u1', 6)],
+        predictionColumns: asColumns([unlabelled('u2', 7), labelledAtArrival('s4')]),
+      }),
     ).toMatchObject({ applied: true, predictions: 4 });
 
     const stored = await client.query<Record<string, unknown>>(
@@ -508,17 +504,10 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
 
     // The orphans' predictions arrive: o1 with its label (slim: the waiting label is dropped, nothing joins), o2
     // without (the waiting label joins it as before).
-    expect(
-      await store.batches.apply(
-        {
-          groupId: 'vigil',
-          offsets: offsets(6, 8),
-          buckets: [],
-          predictions: [labelledAtArrival('o1'), unlabelled('o2', 8)],
-        },
-        add,
-      ),
-    ).toMatchObject({ applied: true, predictions: 2 });
+    expect(await indexRows(6, 8, { predictions: [labelledAtArrival('o1'), unlabelled('o2', 8)] })).toMatchObject({
+      applied: true,
+      predictions: 2,
+    });
     matches = [];
     expect(await store.labels.joinOrphans(add, effects)).toBe(1);
     expect(matches.map((m) => [m.id, m.bucketStart, m.score, m.groups, m.label])).toEqual([
