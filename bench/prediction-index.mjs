@@ -6,7 +6,11 @@
  *
  *   indexes   all (the key, `expires_at` and the event hour, as migrated), no-expiry, no-hour, key-only
  *   form      from-unnest  `INSERT … SELECT … FROM UNNEST($1, $2, …)` (the statement before 2026-12-06)
- *             select-list  `INSERT … SELECT UNNEST($1), UNNEST($2), …` (the store's statement)
+ *             select-list  `INSERT … SELECT UNNEST($1), UNNEST($2), …` (the store's statement for rows without a label)
+ *             slim         the store's statement when every row carried its label (decision 0054): bucket, score,
+ *                          prediction and groups one NULL each
+ *             slim-arrays  the same rows sent as a batch of both kinds sends them: those four columns as arrays of
+ *                          NULLs (the groups as code 0 into the dictionary)
  *             copy         `COPY … FROM STDIN` (text), sent by a minimal copy-in on node-postgres's connection
  *   lookup    with the look-up of the batch's ids before the insert (one primary-key probe an id), or without
  *
@@ -39,7 +43,7 @@ const variants = args.variants.split(',').map((v) => {
   const [indexes, form, lookup] = v.split(':');
   if (
     !['all', 'no-expiry', 'no-hour', 'key-only'].includes(indexes) ||
-    !['from-unnest', 'select-list', 'copy'].includes(form) ||
+    !['from-unnest', 'select-list', 'slim', 'slim-arrays', 'copy'].includes(form) ||
     !['lookup', 'nolookup'].includes(lookup)
   ) {
     console.error(`prediction-index: --variants: "${v}" is not indexes:form:lookup`);
@@ -93,7 +97,11 @@ const statements = {
   'select-list': `INSERT INTO vigil_prediction_index (${COLUMNS})
     SELECT UNNEST($1::text[]), UNNEST($2::text[]), $3::text, UNNEST($4::int8[]), UNNEST($5::int8[]), $6::int8,
       UNNEST($7::float8[]), UNNEST($8::float8[]), ($9::text[])[UNNEST($10::int4[])], UNNEST($11::float8[])`,
+  slim: `INSERT INTO vigil_prediction_index (${COLUMNS})
+    SELECT UNNEST($1::text[]), UNNEST($2::text[]), $3::text, UNNEST($4::int8[]), NULL::int8, $5::int8,
+      NULL::float8, NULL::float8, NULL::text, UNNEST($6::float8[])`,
 };
+statements['slim-arrays'] = statements['select-list'];
 const lookups = {
   'from-unnest': `SELECT p.id FROM UNNEST($1::text[], $2::text[]) AS u(model, id)
     CROSS JOIN LATERAL (SELECT i.id FROM vigil_prediction_index AS i WHERE i.model = u.model AND i.id = u.id OFFSET 0) AS p`,
@@ -168,6 +176,31 @@ try {
             'COPY vigil_prediction_index (ts, bucket_start, expires_at, score, prediction, label, model, id, version, groups) FROM STDIN',
             text,
           );
+        } else if (v.form === 'slim') {
+          const result = await client.query(statements.slim, [
+            modelsOf,
+            ids,
+            '1',
+            params.int8ArrayParam(b.map((r) => r[2])),
+            String(expiry),
+            params.float8ArrayParam(b.map((r) => r[4])),
+          ]);
+          inserted = result.rowCount;
+        } else if (v.form === 'slim-arrays') {
+          const result = await client.query(statements[v.form], [
+            modelsOf,
+            ids,
+            '1',
+            params.int8ArrayParam(b.map((r) => r[2])),
+            params.int8ArrayParam(b.map(() => Number.NaN)),
+            String(expiry),
+            params.float8ArrayParam(b.map(() => null)),
+            params.float8ArrayParam(b.map(() => null)),
+            params.textArrayParam(groups),
+            params.int4ArrayParam(b.map(() => 0)),
+            params.float8ArrayParam(b.map((r) => r[4])),
+          ]);
+          inserted = result.rowCount;
         } else {
           const result = await client.query(statements[v.form], [
             modelsOf,
@@ -193,12 +226,17 @@ try {
       const sizes = await client.query(
         `SELECT relname, pg_relation_size(oid)::bigint AS bytes FROM pg_class WHERE relname LIKE 'vigil_prediction_index%' ORDER BY relname`,
       );
+      // A row's datum (header and data, before alignment to 8 and the 4-byte line pointer).
+      const datum = await client.query(
+        'SELECT avg(pg_column_size(p.*))::float8 AS bytes FROM vigil_prediction_index AS p',
+      );
       const perRow = (ns) => ns / 1000 / rowCount;
       results.push({
         ...v,
         lookupUs: perRow(lookupNs),
         insertUs: perRow(insertNs),
         totalUs: perRow(lookupNs + insertNs + otherNs),
+        datumBytes: datum.rows[0].bytes,
         bytes: sizes.rows.map(
           (r) => `${r.relname.replace('vigil_prediction_index', 'heap')} ${(r.bytes / rowCount).toFixed(1)}`,
         ),
@@ -217,7 +255,17 @@ console.log(
 );
 console.log(
   table(
-    ['indexes', 'statement', 'look-up first', 'look-up', 'insert', 'all (BEGIN/COMMIT too)', 'bytes a row', 'load'],
+    [
+      'indexes',
+      'statement',
+      'look-up first',
+      'look-up',
+      'insert',
+      'all (BEGIN/COMMIT too)',
+      'row datum',
+      'bytes a row',
+      'load',
+    ],
     results.map((r) => [
       r.indexes,
       r.form,
@@ -225,6 +273,7 @@ console.log(
       r.lookupUs.toFixed(2),
       r.insertUs.toFixed(2),
       r.totalUs.toFixed(2),
+      r.datumBytes.toFixed(1),
       r.bytes.join(', '),
       r.load,
     ]),

@@ -677,6 +677,11 @@ async function insertPredictions(
     }
     return code;
   };
+  // A row whose label came with it is stored slim (decision 0054): its label makes it labelled from the start, so no
+  // label will ever join it (a later one is a duplicate) and only its key, version, times and label are read again.
+  // Its score, prediction, bucket and group values go in as NULL: NaN here (the arrays send NaN as NULL) and group
+  // code 0, which indexes no element of the groups' array (1-based), so the subscript is NULL.
+  let slim = 0;
   let at = 0;
   for (const b of blocks) {
     // A block's groups are few distinct objects: each looked up once, not once a row.
@@ -692,11 +697,21 @@ async function insertPredictions(
       expiries[at] = expiry;
       ids[at] = b.ids[i]!;
       ts[at] = checkedMs(b.ts[i]!, 'ts');
-      buckets[at] = checkedMs(b.bucketStarts[i]!, 'bucketStart');
-      scores[at] = b.score[i]!;
-      predictions[at] = b.prediction[i]!;
-      labels[at] = b.label[i]!;
-      groupCodes[at] = blockGroups[b.groupCodes[i]!]!;
+      const bucketStart = checkedMs(b.bucketStarts[i]!, 'bucketStart');
+      const label = b.label[i]!;
+      labels[at] = label;
+      if (!Number.isNaN(label)) {
+        slim++;
+        buckets[at] = Number.NaN;
+        scores[at] = Number.NaN;
+        predictions[at] = Number.NaN;
+        groupCodes[at] = 0;
+      } else {
+        buckets[at] = bucketStart;
+        scores[at] = b.score[i]!;
+        predictions[at] = b.prediction[i]!;
+        groupCodes[at] = blockGroups[b.groupCodes[i]!]!;
+      }
     }
   }
   const params: unknown[] = [];
@@ -713,16 +728,20 @@ async function insertPredictions(
   const id = unnested(textArrayParam(ids), 'text');
   const version = oneVersion ? `${param(first.version)}::text` : unnested(textArrayParam(versions), 'text');
   const t = unnested(int8ArrayParam(ts), 'int8');
-  const bucket = unnested(int8ArrayParam(buckets), 'int8');
   const expiry = oneExpiry ? `${param(String(firstExpiry))}::int8` : unnested(int8ArrayParam(expiries), 'int8');
-  const score = unnested(float8ArrayParam(scores), 'float8');
-  const prediction = unnested(float8ArrayParam(predictions), 'float8');
-  const groups =
-    groupTexts.length === 1
+  // A batch of slim rows only (every event carried its label) sends NULL once for each of the four columns.
+  const allSlim = slim === n;
+  const bucket = allSlim ? 'NULL::int8' : unnested(int8ArrayParam(buckets), 'int8');
+  const score = allSlim ? 'NULL::float8' : unnested(float8ArrayParam(scores), 'float8');
+  const prediction = allSlim ? 'NULL::float8' : unnested(float8ArrayParam(predictions), 'float8');
+  const groups = allSlim
+    ? 'NULL::text'
+    : groupTexts.length === 1 && slim === 0
       ? `${param(groupTexts[0])}::text`
       : `(${param(textArrayParam(groupTexts))}::text[])[${unnested(int4ArrayParam(groupCodes), 'int4')}]`;
   const label = unnested(float8ArrayParam(labels), 'float8');
-  // An event that carried its label is labelled from the start: `label IS NOT NULL` is the flag (migration 0024).
+  // An event that carried its label is labelled from the start: `label IS NOT NULL` is the flag (migration 0024), and
+  // its row is slim (above; migration 0031 let `bucket_start` and `groups` be NULL).
   const insert = `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, score, prediction, groups, label)
      SELECT ${model}, ${id}, ${version}, ${t}, ${bucket}, ${expiry}, ${score}, ${prediction}, ${groups}, ${label}`;
   if (unseen) {

@@ -69,13 +69,20 @@ export function byteaArrayParam(values: ArrayLike<Uint8Array>): Buffer {
   return buffer;
 }
 
-/** int8[] of integers (no NULL); each must be a safe integer. */
+/** int8[] of integers; each must be a safe integer, or NaN for NULL. */
 export function int8ArrayParam(values: ArrayLike<number>): Buffer {
-  const buffer = Buffer.allocUnsafe(HEADER_BYTES + values.length * 12);
-  header(buffer, values.length, false, INT8_OID);
+  let nulls = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) nulls++;
+  const buffer = Buffer.allocUnsafe(HEADER_BYTES + values.length * 12 - nulls * 8);
+  header(buffer, values.length, nulls > 0, INT8_OID);
   let at = HEADER_BYTES;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
+    if (Number.isNaN(v)) {
+      buffer.writeInt32BE(-1, at);
+      at += 4;
+      continue;
+    }
     buffer.writeInt32BE(8, at);
     // Two 32-bit halves: exact for every safe integer, negative ones included (two's complement).
     const high = Math.floor(v / 4294967296);

@@ -27,6 +27,7 @@ import { MIGRATION_0027_METRIC_WINDOW_FLEET_SUMMARY } from './0027-metric-window
 import { MIGRATION_0028_METRIC_DETAILS_WITHOUT_COPIES } from './0028-metric-details-without-copies';
 import { MIGRATION_0029_REFERENCE_FITS } from './0029-reference-fits';
 import { MIGRATION_0030_BUCKET_REVISION } from './0030-bucket-revision';
+import { MIGRATION_0031_PREDICTION_INDEX_SLIM_ROWS } from './0031-prediction-index-slim-rows';
 import { MIGRATION_0032_BUCKET_PACKED } from './0032-bucket-packed';
 
 export interface Migration {
@@ -70,5 +71,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 28, name: 'metric-details-without-copies', sql: MIGRATION_0028_METRIC_DETAILS_WITHOUT_COPIES },
   { id: 29, name: 'reference-fits', sql: MIGRATION_0029_REFERENCE_FITS },
   { id: 30, name: 'bucket-revision', sql: MIGRATION_0030_BUCKET_REVISION },
+  { id: 31, name: 'prediction-index-slim-rows', sql: MIGRATION_0031_PREDICTION_INDEX_SLIM_ROWS },
   { id: 32, name: 'bucket-packed', sql: MIGRATION_0032_BUCKET_PACKED },
 ];

@@ -6,8 +6,11 @@ import { toMs, toMsParam } from '../values';
 export interface IndexedPrediction {
   version: string;
   ts: number;
-  bucketStart: number;
+  /** Null for a prediction whose event carried its label: its row is stored without it (decision 0054). */
+  bucketStart: number | null;
 }
+
+const bucketOf = (value: unknown): number | null => (value === null ? null : toMs(value));
 
 /** For the label join: the predictions among `ids` that are still indexed, by id. */
 export async function lookupPredictions(
@@ -30,7 +33,7 @@ export async function lookupPredictions(
     [model, textArrayParam(ids)],
   );
   for (const r of result.rows)
-    found.set(r.id, { version: r.version, ts: toMs(r.ts), bucketStart: toMs(r.bucket_start) });
+    found.set(r.id, { version: r.version, ts: toMs(r.ts), bucketStart: bucketOf(r.bucket_start) });
   return found;
 }
 
@@ -62,7 +65,7 @@ export async function lookupPredictionsOfModels(
     [textArrayParam(models), textArrayParam(ids)],
   );
   for (const r of result.rows)
-    found.get(r.model)?.set(r.id, { version: r.version, ts: toMs(r.ts), bucketStart: toMs(r.bucket_start) });
+    found.get(r.model)?.set(r.id, { version: r.version, ts: toMs(r.ts), bucketStart: bucketOf(r.bucket_start) });
   return found;
 }
 

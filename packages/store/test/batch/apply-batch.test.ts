@@ -280,20 +280,24 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
        FROM vigil_prediction_index WHERE model = ANY($1::text[]) ORDER BY length(id), id`,
       [models],
     );
+    // A row whose label came with it keeps only its key, version, times and label (decision 0054).
     expect(stored.rows).toEqual(
-      rows.map((r) => ({
-        model: r.model,
-        id: r.id,
-        version: r.version,
-        ts: String(Math.trunc(r.ts)),
-        bucket_start: String(r.bucketStart),
-        expires_at: String(r.expiresAt),
-        score: r.score ?? null,
-        prediction: r.prediction ?? null,
-        groups: r.groups === undefined ? '{}' : JSON.stringify(r.groups),
-        label: r.label ?? null,
-        labelled: r.label !== null && r.label !== undefined,
-      })),
+      rows.map((r) => {
+        const labelled = r.label !== null && r.label !== undefined;
+        return {
+          model: r.model,
+          id: r.id,
+          version: r.version,
+          ts: String(Math.trunc(r.ts)),
+          bucket_start: labelled ? null : String(r.bucketStart),
+          expires_at: String(r.expiresAt),
+          score: labelled ? null : (r.score ?? null),
+          prediction: labelled ? null : (r.prediction ?? null),
+          groups: labelled ? null : r.groups === undefined ? '{}' : JSON.stringify(r.groups),
+          label: r.label ?? null,
+          labelled,
+        };
+      }),
     );
   });
 
@@ -360,6 +364,158 @@ describe.each(BACKENDS)('prediction index rows of a batch on %s', (kind) => {
       counts: [[4]],
       offsets: [{ topic: 'vigil.unseen', partition: 0, nextOffset: '4' }],
     });
+  });
+
+  it('stores a prediction that came with its label slim: a later label is a duplicate, an unlabelled one joins as before', async () => {
+    const model = 'm-slim';
+    const client = await backend.newClient();
+    const labelledAtArrival = (id: string, version = '1'): PredictionIndexRow => ({
+      ...prediction(model, id, version),
+      prediction: 1,
+      label: 0,
+    });
+    const unlabelled = (id: string, minute: number): PredictionIndexRow => ({
+      ...prediction(model, id, '1', minute),
+      bucketStart: T0 + 5 * MINUTE,
+      prediction: 1,
+      groups: { sex: 'f', race: null },
+    });
+    // A batch of index rows on the test's own topic, offsets first to next.
+    const indexRows = (first: number, next: number, rows: Partial<Batch<Counts>>): Promise<unknown> =>
+      store.batches.apply(
+        {
+          groupId: 'vigil',
+          offsets: [{ topic: 'vigil.slim', partition: 0, firstOffset: String(first), nextOffset: String(next) }],
+          buckets: [],
+          ...rows,
+        },
+        add,
+      );
+    // Every row labelled (the four columns sent as one NULL each), applied as unseen, as the runner sends it.
+    expect(
+      await indexRows(0, 2, {
+        predictionColumns: asColumns([labelledAtArrival('s1'), labelledAtArrival('s2', '2')]),
+        predictionsUnseen: true,
+      }),
+    ).toMatchObject({ applied: true, predictions: 2 });
+    // Both kinds in one statement (arrays with NULLs in them), rows and columns, looked up.
+    expect(
+      await indexRows(2, 6, {
+        predictions: [labelledAtArrival('s3'), unlabelled('u1', 6)],
+        predictionColumns: asColumns([unlabelled('u2', 7), labelledAtArrival('s4')]),
+      }),
+    ).toMatchObject({ applied: true, predictions: 4 });
+
+    const stored = await client.query<Record<string, unknown>>(
+      `SELECT id, version, ts::text AS ts, bucket_start::text AS bucket_start, expires_at::text AS expires_at, score, prediction, groups, label,
+         pg_column_size(p.*) AS bytes
+       FROM vigil_prediction_index AS p WHERE model = $1 ORDER BY id`,
+      [model],
+    );
+    const slim = (id: string, version = '1'): Record<string, unknown> => ({
+      id,
+      version,
+      ts: String(T0),
+      bucket_start: null,
+      expires_at: String(T0 + 60 * MINUTE),
+      score: null,
+      prediction: null,
+      groups: null,
+      label: 0,
+      bytes: expect.any(Number),
+    });
+    const full = (id: string, minute: number): Record<string, unknown> => ({
+      id,
+      version: '1',
+      ts: String(T0 + minute * MINUTE),
+      bucket_start: String(T0 + 5 * MINUTE),
+      expires_at: String(T0 + 60 * MINUTE),
+      score: 0.25,
+      prediction: 1,
+      groups: '{"sex":"f","race":null}',
+      label: null,
+      bytes: expect.any(Number),
+    });
+    expect(stored.rows).toEqual([slim('s1'), slim('s2', '2'), slim('s3'), slim('s4'), full('u1', 6), full('u2', 7)]);
+    // The row's datum (header and data, not aligned): s1 lacks three doubles (bucket, score, prediction) and the group
+    // values' 24 bytes of text, and has the label that u1 has not yet: 40 bytes less.
+    const bytes = new Map(stored.rows.map((r) => [r['id'], Number(r['bytes'])]));
+    expect(bytes.get('u1')! - bytes.get('s1')!).toBe(3 * 8 + (1 + '{"sex":"f","race":null}'.length) - 8);
+
+    // The look-up finds both (an id counts once); a slim row has no bucket.
+    const found = await store.predictions.lookup(model, ['s1', 'u1', 'none']);
+    expect(found).toEqual(
+      new Map([
+        ['s1', { version: '1', ts: T0, bucketStart: null }],
+        ['u1', { version: '1', ts: T0 + 6 * MINUTE, bucketStart: T0 + 5 * MINUTE }],
+      ]),
+    );
+
+    // Late labels: for slim rows duplicates, for u1 a match with its bucket, score, prediction and groups, and one
+    // for a prediction not seen yet an orphan: the counts a batch reported before slim rows.
+    let matches: LabelMatch[] = [];
+    const label = (
+      id: string,
+      value = 1,
+    ): { model: string; id: string; label: number; ts: number; expiresAt: number } => ({
+      model,
+      id,
+      label: value,
+      ts: T0 + 10 * MINUTE,
+      expiresAt: T0 + 90 * MINUTE,
+    });
+    const effects = (m: readonly LabelMatch[]): { buckets: []; windows: [] } => {
+      matches = [...m];
+      return { buckets: [], windows: [] };
+    };
+    expect(
+      await store.batches.apply(
+        {
+          groupId: 'vigil',
+          offsets: [{ topic: 'vigil.slim-labels', partition: 0, firstOffset: '0', nextOffset: '1' }],
+          buckets: [],
+          labels: [label('s1'), label('u1'), label('s4', 0), label('o1'), label('o2')],
+        },
+        add,
+        effects,
+      ),
+    ).toMatchObject({ applied: true, labels: { joined: 1, duplicates: 2, orphaned: 2 } });
+    expect(matches).toEqual([
+      {
+        model,
+        id: 'u1',
+        version: '1',
+        bucketStart: T0 + 5 * MINUTE,
+        ts: T0 + 6 * MINUTE,
+        score: 0.25,
+        prediction: 1,
+        groups: { sex: 'f', race: null },
+        label: 1,
+      },
+    ]);
+    const labelOf = async (id: string): Promise<unknown> =>
+      (
+        await client.query<{ label: unknown }>(
+          'SELECT label FROM vigil_prediction_index WHERE model = $1 AND id = $2',
+          [model, id],
+        )
+      ).rows[0]?.label;
+    // The slim rows keep the label they came with; u1 has its late one.
+    expect([await labelOf('s1'), await labelOf('s4'), await labelOf('u1')]).toEqual([0, 0, 1]);
+
+    // The orphans' predictions arrive: o1 with its label (slim: the waiting label is dropped, nothing joins), o2
+    // without (the waiting label joins it as before).
+    expect(await indexRows(6, 8, { predictions: [labelledAtArrival('o1'), unlabelled('o2', 8)] })).toMatchObject({
+      applied: true,
+      predictions: 2,
+    });
+    matches = [];
+    expect(await store.labels.joinOrphans(add, effects)).toBe(1);
+    expect(matches.map((m) => [m.id, m.bucketStart, m.score, m.groups, m.label])).toEqual([
+      ['o2', T0 + 5 * MINUTE, 0.25, { sex: 'f', race: null }, 1],
+    ]);
+    expect((await client.query('SELECT id FROM vigil_orphan_labels WHERE model = $1', [model])).rows).toEqual([]);
+    expect([await labelOf('o1'), await labelOf('o2')]).toEqual([0, 1]);
   });
 
   it('looks ids up by one probe each, not by reading every row of the model, before any ANALYZE', async () => {

@@ -57,6 +57,21 @@ describe.each(BACKENDS)('binary array parameters on %s', (kind) => {
     expect(f).toEqual([0.1, -0, 1e-310, Number.MAX_VALUE, Infinity, -Infinity, null, null, null, 0.30000000000000004]);
   });
 
+  it('sends NaN in an int8 array as NULL, and the integers beside it as they are', async () => {
+    const client = await backend.newClient();
+    const ints = [Number.NaN, 5, -(2 ** 53) + 1, Number.NaN, 0];
+    const result = await client.query<{ i: string | null }>('SELECT i::text AS i FROM unnest($1::int8[]) AS u(i)', [
+      int8ArrayParam(ints),
+    ]);
+    expect(result.rows.map((r) => r.i)).toEqual([null, '5', String(-(2 ** 53) + 1), null, '0']);
+    // An array of NULLs only, as a batch of slim index rows among others sends its buckets.
+    const nulls = await client.query<{ n: string; c: string }>(
+      'SELECT cardinality($1::int8[])::text AS n, count(x)::text AS c FROM unnest($1::int8[]) AS u(x)',
+      [int8ArrayParam([Number.NaN, Number.NaN, Number.NaN])],
+    );
+    expect(nulls.rows).toEqual([{ n: '3', c: '0' }]);
+  });
+
   it('sends bytea byte for byte', async () => {
     const client = await backend.newClient();
     const values = [Buffer.from([0, 1, 2, 255, 0x5c, 0x27]), Buffer.alloc(0), Buffer.from('ünï ✓ 😀', 'utf8')];

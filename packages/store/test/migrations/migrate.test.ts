@@ -561,6 +561,78 @@ describe.each(BACKENDS)('migration 0024 on %s', (kind) => {
   });
 });
 
+describe.each(BACKENDS)('migration 0031 on %s', (kind) => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await openBackend(kind, 'migrate0031');
+  });
+  afterAll(async () => {
+    await backend?.teardown();
+  });
+
+  it('lets slim index rows be stored (bucket_start and groups nullable), keeping the rows stored before and their joins', async () => {
+    const client = await backend.newClient();
+    const schema = await schemaOf(client);
+    const upTo30 = MIGRATIONS.filter((m) => m.id <= 30);
+    expect(await migrate(client, { schema, migrations: upTo30 })).toEqual({ applied: upTo30.map((m) => m.id) });
+    const T = Date.UTC(2026, 11, 7, 10);
+    // Stored before 0031: q1 labelled by its event (with its full row, as then), q2 unlabelled.
+    await client.query(
+      `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, score, prediction, groups, label)
+       VALUES ('m', 'q1', '1', $1, $2, $3, 0.75, 1, '{"sex":"f"}', 0),
+              ('m', 'q2', '1', $1 + 1, $2, $3, 0.25, NULL, '{"sex":"m"}', NULL)`,
+      [T, T - (T % 300000), T + 86_400_000],
+    );
+    const nullable = `SELECT attname, NOT attnotnull AS nullable FROM pg_attribute
+       WHERE attrelid = 'vigil_prediction_index'::regclass AND attname IN ('bucket_start', 'groups') ORDER BY attname`;
+    expect((await client.query(nullable)).rows).toEqual([
+      { attname: 'bucket_start', nullable: false },
+      { attname: 'groups', nullable: false },
+    ]);
+    const columns = `SELECT id, ts::text AS ts, bucket_start::text AS bucket_start, score, prediction, groups, label
+       FROM vigil_prediction_index ORDER BY id`;
+    const before = (await client.query(columns)).rows;
+
+    expect(await migrate(client, { schema, migrations: MIGRATIONS.filter((m) => m.id <= 31) })).toEqual({
+      applied: [31],
+    });
+    expect((await client.query(columns)).rows).toEqual(before);
+    expect((await client.query(nullable)).rows).toEqual([
+      { attname: 'bucket_start', nullable: true },
+      { attname: 'groups', nullable: true },
+    ]);
+    // A slim row goes in beside them; labels: q1 and q3 duplicates, q2 joins with its bucket, score and groups.
+    await client.query(
+      `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, score, prediction, groups, label)
+       VALUES ('m', 'q3', '1', $1, NULL, $2, NULL, NULL, NULL, 1)`,
+      [T + 2, T + 86_400_000],
+    );
+    const outcome = await client.transaction((tx) =>
+      joinLabelsIn(
+        tx,
+        ['q1', 'q2', 'q3'].map((id) => ({ model: 'm', id, label: 1, ts: T, expiresAt: T + 86_400_000 })),
+      ),
+    );
+    expect(outcome).toEqual({
+      matches: [
+        {
+          model: 'm',
+          id: 'q2',
+          version: '1',
+          bucketStart: T - (T % 300000),
+          ts: T + 1,
+          score: 0.25,
+          prediction: null,
+          groups: { sex: 'm' },
+          label: 1,
+        },
+      ],
+      duplicates: 2,
+      orphaned: 0,
+    });
+  });
+});
+
 describe('splitStatements', () => {
   it('splits at line-ending semicolons and drops comment lines', () => {
     expect(
