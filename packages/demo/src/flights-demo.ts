@@ -14,7 +14,8 @@
  *    dashboards are written next to it.
  */
 import { rm, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import {
   accumulate,
   analyzeReport,
@@ -667,9 +668,31 @@ function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** The command that lists the demo's review queue: `vigil queue` reads ./.vigil/pglite of the directory it runs in. */
-export function queueCommand(outDir: string): string {
-  return `cd ${shellWord(outDir)} && vigil queue list -c vigil.yaml`;
+/**
+ * The command that lists the demo's review queue: `vigil queue` reads ./.vigil/pglite of the directory it runs in.
+ * `vigil` when it is on the PATH; else (a clone set up with `--no-link`) the clone's executable by its path, which
+ * works from any directory, where `pnpm vigil` works only inside the clone.
+ */
+export function queueCommand(outDir: string, path = process.env['PATH'] ?? ''): string {
+  return `cd ${shellWord(outDir)} && ${vigilCommand(path)} queue list -c vigil.yaml`;
+}
+
+/** `vigil` if an executable of that name is on `path`, else this clone's packages/daemon/bin/vigil, quoted. */
+function vigilCommand(path: string): string {
+  const onPath = path
+    .split(delimiter)
+    .filter((dir) => dir !== '')
+    .some((dir) => {
+      try {
+        accessSync(join(dir, 'vigil'), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  if (onPath) return 'vigil';
+  const executable = join(__dirname, '..', '..', 'daemon', 'bin', 'vigil');
+  return existsSync(executable) ? shellWord(executable) : 'vigil';
 }
 
 /** A path as one shell word: single-quoted unless it is plain. */
