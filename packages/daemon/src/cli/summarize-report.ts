@@ -53,6 +53,8 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR, optio
     );
   }
   if (folded > 0) lines.push(`  … ${thousands(folded)} more features ok; --all-features, --json or --html for all`);
+  const missing = missingLine(report, options.allFeatures === true);
+  if (missing !== undefined) lines.push(missing);
   if (report.prediction)
     lines.push(
       `Prediction drift: psi ${fmt(report.prediction.metrics.psi)}, ks ${fmt(report.prediction.metrics.ks)} (p ${fmtP(report.prediction.metrics.ksPValue)})`,
@@ -131,6 +133,25 @@ function multivariateLines(report: Report, fmt: (x: number | null | undefined) =
  * `Drift: N of M features drifted: a, b, …`: every drifted name in a report of at most FEATURE_LINES features (or
  * with --all-features), else the first FOLDED_NAMES and a count, as the inferred-features line does.
  */
+/**
+ * The features with missing values on either side, the largest current share first: the HTML and JSON reports have
+ * them per feature (`dataQuality`), and a console user should not need them to learn that a column went empty.
+ */
+function missingLine(report: Report, all: boolean): string | undefined {
+  const share = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '-');
+  const withMissing = report.dataQuality
+    .filter((q) => q.current.missing > 0 || q.reference.missing > 0)
+    .sort((a, b) => {
+      const byShare = (b.current.missingShare || 0) - (a.current.missingShare || 0);
+      return byShare !== 0 ? byShare : a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0;
+    });
+  if (withMissing.length === 0) return undefined;
+  const items = withMissing.map(
+    (q) => `${q.feature} ${share(q.current.missingShare)} (reference ${share(q.reference.missingShare)})`,
+  );
+  return `Missing values in ${thousands(withMissing.length)} of ${thousands(report.dataQuality.length)} features: ${foldedList(items, !all)}`;
+}
+
 function driftLine(drifted: readonly string[], features: number, all: boolean): string {
   const head = `Drift: ${thousands(drifted.length)} of ${thousands(features)} features drifted`;
   if (drifted.length === 0) return head;

@@ -141,3 +141,50 @@ describe('summarizeReport: the line of a feature decided by a test', () => {
     expect(psi).toContain('psi  0.250 (threshold 0.200, adjusted p 0.010)');
   });
 });
+
+describe('summarizeReport: the missing-values line', () => {
+  const missingLine = (text: string): string | undefined =>
+    text.split('\n').find((l) => l.startsWith('Missing values'));
+  /** `report` with every feature's missing counts set: `current[i]` of its 1,000 current rows, none in the reference. */
+  const withMissing = (current: readonly number[]) => {
+    const report = fullReport();
+    const dataQuality = report.dataQuality.map((q, i) => ({
+      ...q,
+      feature: `f${i}`,
+      reference: { ...q.reference, rows: 1000, missing: 0, missingShare: 0 },
+      current: { ...q.current, rows: 1000, missing: current[i] ?? 0, missingShare: (current[i] ?? 0) / 1000 },
+    })) as Report['dataQuality'];
+    return { ...report, dataQuality };
+  };
+
+  it('is absent when no feature has missing values on either side', () => {
+    expect(missingLine(summarizeReport(withMissing([])))).toBeUndefined();
+  });
+
+  it('names the features with missing values, the largest current share first, with the reference share', () => {
+    const report = withMissing([0, 5, 0, 250]);
+    const n = report.dataQuality.length;
+    expect(missingLine(summarizeReport(report))).toBe(
+      `Missing values in 2 of ${n} features: f3 25.0 % (reference 0.0 %), f1 0.5 % (reference 0.0 %)`,
+    );
+  });
+
+  it('counts a feature missing only in the reference, and folds a long list unless --all-features', () => {
+    const report = withMissing(Array.from({ length: 40 }, () => 1));
+    const n = report.dataQuality.length;
+    expect(n).toBeGreaterThan(FOLDED_NAMES);
+    const folded = missingLine(summarizeReport(report))!;
+    expect(folded).toMatch(
+      new RegExp(`^Missing values in ${n} of ${n} features: f0 0\\.1 % .* … and ${n - FOLDED_NAMES} more$`),
+    );
+    expect(missingLine(summarizeReport(report, undefined, { allFeatures: true }))).not.toContain('more');
+    const refOnly = withMissing([]);
+    refOnly.dataQuality[2] = {
+      ...refOnly.dataQuality[2]!,
+      reference: { ...refOnly.dataQuality[2]!.reference, missing: 7, missingShare: 0.007 },
+    } as Report['dataQuality'][number];
+    expect(missingLine(summarizeReport(refOnly))).toBe(
+      `Missing values in 1 of ${n} features: f2 0.0 % (reference 0.7 %)`,
+    );
+  });
+});
