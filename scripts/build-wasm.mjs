@@ -7,14 +7,28 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
+const USAGE =
+  'usage: node scripts/build-wasm.mjs [--check] [package ...]  (package: a directory of packages/ with wasm/kernels.json)';
 const root = join(import.meta.dirname, '..');
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const check = args.includes('--check');
 const named = args.filter((a) => a !== '--check');
-const packages =
-  named.length > 0
-    ? named
-    : readdirSync(join(root, 'packages')).filter((p) => existsSync(join(root, 'packages', p, 'wasm', 'kernels.json')));
+const withKernels = readdirSync(join(root, 'packages')).filter((p) =>
+  existsSync(join(root, 'packages', p, 'wasm', 'kernels.json')),
+);
+const unknown = named.filter((p) => !withKernels.includes(p));
+if (unknown.length > 0) {
+  console.error(
+    `error [VIGIL_USAGE]: build-wasm: ${unknown.map((p) => `"${p}"`).join(', ')}: not a package with kernels (${withKernels.join(', ')})\n${USAGE}`,
+  );
+  process.exit(2);
+}
+const packages = named.length > 0 ? named : withKernels;
+let kernelCount = 0;
 
 let failed = false;
 for (const name of packages) {
@@ -45,6 +59,7 @@ export const ${kernel.name} =
 ${chunks.map((chunk) => `  '${chunk}'`).join(' +\n')};
 `;
     const target = join(dir, kernel.target);
+    kernelCount += 1;
     if (!check) writeFileSync(target, text);
     else if (readFileSync(target, 'utf8') !== text) {
       console.error(`${target} is not what wasm/${file} assembles to: run scripts/build-wasm.mjs without --check`);
@@ -53,3 +68,6 @@ ${chunks.map((chunk) => `  '${chunk}'`).join(' +\n')};
   }
 }
 if (failed) process.exit(1);
+console.log(
+  `build-wasm: ${kernelCount} kernels of ${packages.join(', ')} ${check ? 'are what their .wat assemble to' : 'assembled'}`,
+);
