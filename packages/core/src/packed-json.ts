@@ -98,34 +98,30 @@ class Writer {
   }
 
   string(s: string): void {
-    if (!LONE_SURROGATE.test(s)) {
-      // At most three bytes a UTF-16 code unit.
-      this.reserve(9 + s.length * 3);
-      const start = this.at;
-      // The length first, as a one-byte varint when it fits, else at its widest and the text moved after it.
-      if (s.length * 3 < 0x80) {
-        this.bytes[this.at++] = UTF8;
-        const written = encodeInto(s, this.bytes, this.at + 1);
-        this.bytes[this.at] = written;
-        this.at += 1 + written;
-        return;
+    if (LONE_SURROGATE.test(s)) {
+      this.byte(UTF16);
+      this.varint(s.length);
+      this.reserve(s.length * 2);
+      for (let i = 0; i < s.length; i++) {
+        this.view.setUint16(this.at, s.charCodeAt(i), true);
+        this.at += 2;
       }
-      this.bytes[this.at++] = UTF8;
-      const text = Buffer.from(s, 'utf8');
-      this.at = start + 1;
-      this.varint(text.length);
-      this.reserve(text.length);
-      this.bytes.set(text, this.at);
-      this.at += text.length;
       return;
     }
-    this.byte(UTF16);
-    this.varint(s.length);
-    this.reserve(s.length * 2);
-    for (let i = 0; i < s.length; i++) {
-      this.view.setUint16(this.at, s.charCodeAt(i), true);
-      this.at += 2;
+    this.byte(UTF8);
+    // At most three bytes a UTF-16 code unit: a short string's length fits one varint byte, written after the text.
+    if (s.length * 3 < 0x80) {
+      this.reserve(1 + s.length * 3);
+      const written = encodeInto(s, this.bytes, this.at + 1);
+      this.bytes[this.at] = written;
+      this.at += 1 + written;
+      return;
     }
+    const text = Buffer.from(s, 'utf8');
+    this.varint(text.length);
+    this.reserve(text.length);
+    this.bytes.set(text, this.at);
+    this.at += text.length;
   }
 }
 
