@@ -496,16 +496,16 @@ export async function mergeBucketsIn<A>(
     // Each delta's stored form once: sent, and cached as the new bucket's accumulator. The row's first revision is the
     // trigger's (migration 0030): a random start, so a bucket deleted by retention and inserted again never takes up
     // the revisions of the row before it, which a cache may hold.
-    const texts = new Map(missing.map((d) => [keyOf(d), storedOf(d)]));
+    const storedBytes = new Map(missing.map((d) => [keyOf(d), storedOf(d)]));
     const inserted = await tx.query<{ model: string; version: string; bucket_start: unknown; revision: string }>(
       `INSERT INTO vigil_buckets (model, version, bucket_start, packed, rows)
        SELECT u.m, u.v, u.b::timestamptz, u.a, u.r::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[]) AS u(m, v, b, a, r)
        ON CONFLICT (model, version, bucket_start) DO NOTHING
        RETURNING model, version, bucket_start, revision::text AS revision`,
-      columns(missing, (d) => texts.get(keyOf(d))!),
+      columns(missing, (d) => storedBytes.get(keyOf(d))!),
     );
     fresh = new Set(inserted.rows.map(rowKey));
-    if (cache) for (const r of inserted.rows) cache.wrote(rowKey(r), r.revision, undefined, texts.get(rowKey(r)));
+    if (cache) for (const r of inserted.rows) cache.wrote(rowKey(r), r.revision, undefined, storedBytes.get(rowKey(r)));
     // Created by a concurrent batch between our read and our insert: read-merge-write them like the others.
     const raced = missing.filter((d) => !fresh.has(keyOf(d)));
     if (raced.length > 0) for (const [key, accumulator] of await lockStored(raced)) stored.set(key, accumulator);
