@@ -49,6 +49,7 @@ import {
   type FlaggedGroup,
   type LabelInput,
   type LabelMatch,
+  type PartitionWatermark,
   type PredictionIndexColumns,
   type RetentionLimits,
   type Tx,
@@ -194,6 +195,8 @@ export class StreamRunner {
   private readonly deferred = new Map<string, number>();
   /** Batches left to look their prediction ids up before applying: set after a batch that repeated one. */
   private lookUpRepeats = 0;
+  /** Models whose windows wait for partitions that have not carried them yet: said once a wait (waitingSaid). */
+  private readonly waiting = new Set<string>();
 
   constructor(private readonly options: StreamRunnerOptions) {
     for (const model of options.config.models)
@@ -556,6 +559,31 @@ export class StreamRunner {
   }
 
   /**
+   * Logs once, when it starts, that a model's windows wait for partitions expected to carry it that have not yet
+   * (docs/streaming.md, "The watermark"): without it a first run whose events all sit in other partitions looks
+   * stuck for up to `window.idleTimeout`. Said again after a wait has ended and another begins.
+   */
+  private sayWaiting(model: string, progress: readonly PartitionWatermark[], idleTimeoutMs: number): void {
+    const holding = progress.filter((p) => p.maxEventTs === null && p.idleMs <= idleTimeoutMs);
+    if (holding.length === 0) {
+      this.waiting.delete(model);
+      return;
+    }
+    if (this.waiting.has(model)) return;
+    this.waiting.add(model);
+    const wait = Math.max(...holding.map((p) => idleTimeoutMs - p.idleMs));
+    this.logger.info(
+      {
+        model,
+        partitions: holding.map((p) => `${p.topic}/${p.partition}`),
+        idleTimeoutMs,
+        waitsAtMostMs: wait,
+      },
+      `windows wait for ${holding.length === 1 ? 'a partition' : `${holding.length} partitions`} that have not carried the model yet: they close when those partitions pass them, or ${Math.ceil(wait / 1000)} s from now (window.idleTimeout) if nothing comes`,
+    );
+  }
+
+  /**
    * One pass: each model's watermark, and the due windows of the models asked to sweep or whose earliest changed
    * window it closed. Without `force`, a revision too small to matter waits ({@link AnalysisOptions}).
    */
@@ -583,6 +611,7 @@ export class StreamRunner {
         progress !== undefined && progress.length > 0
           ? completeEventTime(progress, runtime.config.window.idleTimeoutMs)
           : ((maxEventTimes ??= await this.options.store.windows.maxEventTimes()).get(id) ?? null);
+      if (progress !== undefined) this.sayWaiting(id, progress, runtime.config.window.idleTimeoutMs);
       if (complete === null) continue;
       const watermark = runtime.windows.watermark(complete);
       watermarks.set(id, watermark);

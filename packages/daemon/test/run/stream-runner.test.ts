@@ -11,7 +11,7 @@ import {
   type WindowAccumulator,
 } from '@vigil/analyzers';
 import type { SourceBatch } from '@vigil/collector';
-import { parseConfig, type VigilConfig } from '@vigil/core';
+import { createLogger, parseConfig, type Logger, type VigilConfig } from '@vigil/core';
 import type { MetricRow, Store } from '@vigil/store';
 import {
   BACKENDS,
@@ -60,7 +60,13 @@ function profileOf(events: TestEvent[]): ReferenceProfile {
   return fitReferenceProfile(readerTable(events, model), batchSpec(model));
 }
 
-function runner(store: Store, profile: ReferenceProfile, now = () => NOW, models: VigilConfig = config): StreamRunner {
+function runner(
+  store: Store,
+  profile: ReferenceProfile,
+  now = () => NOW,
+  models: VigilConfig = config,
+  logger?: Logger,
+): StreamRunner {
   return new StreamRunner({
     config: models,
     store,
@@ -68,6 +74,7 @@ function runner(store: Store, profile: ReferenceProfile, now = () => NOW, models
     topics: TOPICS,
     defaultProfiles: new Map([[model.id, profile]]),
     now,
+    ...(logger ? { logger } : {}),
   });
 }
 
@@ -207,12 +214,33 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
       'idle.yaml',
       {},
     );
-    const daemonA = runner(store, profile, () => NOW, slowIdle);
+    const lines: string[] = [];
+    const daemonA = runner(
+      store,
+      profile,
+      () => NOW,
+      slowIdle,
+      createLogger({ level: 'info', write: (line) => lines.push(line) }),
+    );
     const daemonB = runner(store, profile, () => NOW, slowIdle);
+    const waits = () =>
+      lines
+        .map((l) => JSON.parse(l) as { msg: string; model?: string; partitions?: string[] })
+        .filter((r) => r.msg.startsWith('windows wait for'));
 
-    // Partition 0 is far ahead, but partitions 1 and 2 have not been read yet: nothing closes.
+    // Partition 0 is far ahead, but partitions 1 and 2 have not been read yet: nothing closes, and the daemon says
+    // why, once, however many passes find it so.
     await daemonA.handle(batch([...parts[0]!, closers[0]!], 0, 0));
+    expect(await daemonA.maintain()).toBe(0);
     expect(await analysedEnds()).toEqual([]);
+    expect(waits()).toHaveLength(1);
+    expect(waits()[0]).toMatchObject({
+      model: 'credit-risk',
+      partitions: [`${TOPICS.predictions}/1`, `${TOPICS.predictions}/2`],
+    });
+    expect(waits()[0]!.msg).toMatch(
+      /^windows wait for 2 partitions that have not carried the model yet: .* \(window\.idleTimeout\)/,
+    );
     // Another daemon (or this one after a restart) reads partition 1; partition 2 still holds the windows back.
     await daemonB.handle(batch([...parts[1]!, closers[1]!], 1, 0));
     expect(await daemonB.maintain()).toBe(0);
