@@ -230,7 +230,7 @@ function firstAtLeast(sorted: readonly number[], value: number): number {
 
 /**
  * A delta counted when the store asks for it, from the batch's columns, and only in the form it asks for: its stored
- * form (packed and deflated, decision 0055) for a bucket inserted as sent, its accumulator to merge into a bucket stored before (with live-like event
+ * form (packed, decision 0055) for a bucket inserted as sent, its accumulator to merge into a bucket stored before (with live-like event
  * time nearly every delta: a bucket is five minutes of a model's events and a batch a few seconds of them). Each read
  * counts the rows again, so every read gets a fresh accumulator, as a parse of stored text would.
  *

@@ -5,7 +5,7 @@ import { joinLabelsIn, type LabelInput, type LabelMatch } from '../stream/labels
 import { queueFlaggedIn, type FlaggedGroup } from '../review-queue/review-queue';
 import { advanceWatermarksIn, touchWindowsIn, type WatermarkInput, type WindowKey } from '../stream/windows';
 import { byteaArrayParam, float8ArrayParam, int4ArrayParam, int8ArrayParam, textArrayParam } from './array-params';
-import { accumulatorOf, storedAccumulator } from './stored-accumulator';
+import { storedAccumulator, storedValue } from './stored-accumulator';
 import { packJson, unpackJson } from '@vigil/core';
 import { toIso, toMs, toNumber, toOffset, type Offset } from '../values';
 import type { BucketCacheTx } from './bucket-cache';
@@ -544,23 +544,6 @@ export async function mergeBucketsIn<A>(
     }
   }
   return all.length;
-}
-
-/**
- * A bucket row's accumulator: its JSON when it has one (a row no batch has written since migration 0032, or one a
- * daemon of an earlier version wrote, leaving `packed` as it was), else its `packed` bytes.
- */
-export function storedValue<A>(row: {
-  model: string;
-  version: string;
-  bucket_start: unknown;
-  packed: Uint8Array | null;
-  accumulator: A | null;
-}): A {
-  const where = (): string => `bucket ${row.model}/${row.version}@${toIso(toMs(row.bucket_start), 'bucket_start')}`;
-  if (row.accumulator !== null) return row.accumulator;
-  if (row.packed === null) throw new VigilError('VIGIL_INTERNAL', `${where()} has no accumulator`);
-  return accumulatorOf<A>(row.packed, where);
 }
 
 /**

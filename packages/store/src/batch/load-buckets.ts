@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '../sql/sql-client';
 import { toIso, toMs, toNumber } from '../values';
-import { storedValue } from './apply-batch';
+import { storedValue } from './stored-accumulator';
 
 export interface StoredBucket<A = unknown> {
   bucketStart: number;

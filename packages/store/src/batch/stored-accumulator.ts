@@ -1,4 +1,5 @@
 import { packJson, unpackJson, VigilError } from '@vigil/core';
+import { toIso, toMs } from '../values';
 
 /**
  * A bucket's accumulator as `vigil_buckets.packed` keeps it (migration 0032, decision 0055): packed
@@ -19,4 +20,21 @@ export function accumulatorOf<A>(bytes: Uint8Array, where: () => string): A {
       `the stored accumulator of ${where()} is damaged: ${(error as Error).message}`,
     );
   }
+}
+
+/**
+ * A bucket row's accumulator: its JSON when it has one (a row no batch has written since migration 0032, or one a
+ * daemon of an earlier version wrote, leaving `packed` as it was), else its `packed` bytes.
+ */
+export function storedValue<A>(row: {
+  model: string;
+  version: string;
+  bucket_start: unknown;
+  packed: Uint8Array | null;
+  accumulator: A | null;
+}): A {
+  const where = (): string => `bucket ${row.model}/${row.version}@${toIso(toMs(row.bucket_start), 'bucket_start')}`;
+  if (row.accumulator !== null) return row.accumulator;
+  if (row.packed === null) throw new VigilError('VIGIL_INTERNAL', `${where()} has no accumulator`);
+  return accumulatorOf<A>(row.packed, where);
 }
