@@ -19,7 +19,7 @@ import {
   type Tx,
 } from '@vigil/store';
 import { matchRules } from '../rules/match-rules';
-import { decideRule } from '../rules/rule-evaluation';
+import { decideRule, type RuleStateName } from '../rules/rule-evaluation';
 import type { AlertingContext } from './alerting-context';
 import { stepRows } from './escalation';
 import { openIncidentIn, resolveIncidentIn, unsilenceIncidentIn } from './incident-transitions';
@@ -44,6 +44,11 @@ export interface EvaluationSummary {
   updated: string[];
   /** Subjects that would have opened an incident but a model-level incident inhibits them. */
   inhibited: number;
+  /**
+   * The model version's rules by state once this window is judged (each rule, feature, group and severity once,
+   * those this window did not judge at their stored state); absent when no rule judged the window.
+   */
+  ruleStates?: Record<RuleStateName, number>;
 }
 
 const SEVERITY_RANK = { warning: 1, critical: 2 } as const;
@@ -146,6 +151,10 @@ export async function evaluateWindowIn(tx: Tx, ctx: AlertingContext, a: Analysed
   await tx.ruleWindows.upsertStates(a.model, a.version, states, now);
   // Rules of a subject that this window did not judge keep their stored state.
   const judged = new Set(states.map((s) => ruleKeyId(s)));
+  const ruleStates: Record<RuleStateName, number> = { ok: 0, firing: 0, insufficient_data: 0 };
+  for (const s of states) ruleStates[s.state] += 1;
+  for (const [id, s] of previous) if (!judged.has(id)) ruleStates[s.state] += 1;
+  summary.ruleStates = ruleStates;
   for (const s of previous.values()) {
     if (judged.has(ruleKeyId(s)) || !s.firing) continue;
     const subject = subjects.get(compositeKey(s.metric, s.feature, s.group));

@@ -56,7 +56,10 @@ describe('evaluateIn against the pure rule (property)', () => {
             .map(([, outcome]) => outcome)
             .filter((x) => x !== 'insufficient_data')
             .slice(0, NOFM.m);
-          const next: boolean = decideRule(NOFM, firing, recent, latest).firing;
+          const decision = decideRule(NOFM, firing, recent, latest);
+          const next: boolean = decision.firing;
+          // The one rule key, in the state the replayed rule gives (insufficient_data below minSamples).
+          expect(summary.ruleStates).toEqual({ ok: 0, firing: 0, insufficient_data: 0, [decision.state]: 1 });
           if (next && !firing) opened += 1;
           expect(summary.opened.length).toBe(next && !firing ? 1 : 0);
           expect(summary.resolved.length).toBe(!next && firing ? 1 : 0);

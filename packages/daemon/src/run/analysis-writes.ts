@@ -14,6 +14,11 @@ import type { AnalysedWindow } from '@vigil/alerts';
 import { compositeKey } from '@vigil/core';
 import type { DueWindow, MetricRow, Store, Tx } from '@vigil/store';
 
+/** What an evaluation may report: its model version's rules by state (`EvaluationSummary.ruleStates`). */
+export interface RuleStatesSummary {
+  ruleStates?: Readonly<Record<string, number>>;
+}
+
 /** One window's results, as its own transaction would have written them. */
 export interface WindowWrite {
   window: DueWindow;
@@ -28,7 +33,9 @@ export interface WindowWrite {
 
 export interface AnalysisWritesOptions {
   store: Pick<Store, 'transaction'>;
-  evaluateIn?: (tx: Tx, analysis: AnalysedWindow) => Promise<unknown>;
+  evaluateIn?: (tx: Tx, analysis: AnalysedWindow) => Promise<RuleStatesSummary | unknown>;
+  /** After the commit, for each window whose evaluation reported its model version's rules by state. */
+  onRuleStates?: (analysis: AnalysedWindow, states: Readonly<Record<string, number>>) => void;
   /** Metric rows held before the group is written (bounds the memory a pass holds: about 17 windows of 30 features). @defaultValue 8,000 */
   maxRows?: number;
 }
@@ -63,7 +70,9 @@ export class AnalysisWrites {
     this.entries = [];
     this.keys.clear();
     this.rows = 0;
+    const states: Array<Readonly<Record<string, number>> | undefined> = [];
     const marked = await this.options.store.transaction(async (tx) => {
+      states.length = 0;
       const marked = await tx.windows.markAnalysedMany(entries);
       const rows: MetricRow[] = [];
       for (let i = 0; i < entries.length; i++) if (marked[i]) for (const r of entries[i]!.rows) rows.push(r);
@@ -72,7 +81,8 @@ export class AnalysisWrites {
       if (evaluateIn)
         for (let i = 0; i < entries.length; i++) {
           const alert = entries[i]!.alert;
-          if (marked[i] && alert) await evaluateIn(tx, alert);
+          if (marked[i] && alert)
+            states[i] = ((await evaluateIn(tx, alert)) as RuleStatesSummary | undefined)?.ruleStates;
         }
       return marked;
     });
@@ -81,6 +91,8 @@ export class AnalysisWrites {
       if (marked[i]) {
         written++;
         entries[i]!.written?.();
+        const alert = entries[i]!.alert;
+        if (alert && states[i]) this.options.onRuleStates?.(alert, states[i]!);
       }
     return written;
   }

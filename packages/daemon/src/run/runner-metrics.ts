@@ -21,6 +21,8 @@ export interface RunnerMetrics {
   batches: CounterMetric;
   /** Revisions the materiality rule deferred (docs/streaming.md, "Analysis beside ingest"). */
   revisionsDeferred: CounterMetric;
+  /** A model version's alert rules by state, after the last window this daemon judged (docs/alerts.md). */
+  ruleStates: GaugeMetric;
   /** Where the analysis lag and the queue's size are read from at each scrape (analysis beside ingest). */
   analysisProbe(probe: () => { lagSeconds: number; queuedWindows: number }): void;
   /** Records the partition's consumer lag after a batch. */
@@ -110,6 +112,12 @@ export function runnerMetrics(registry: PrometheusRegistry, known?: KnownLabels)
       'vigil_revisions_deferred_total',
       'Revisions of analysed windows too small to analyse at once (analysed once the window is quiet)',
       ['model'],
+    ),
+    // Set after each judged window: a model whose rules never judge (every window below `minSamples`) shows it here.
+    ruleStates: registry.gauge(
+      'vigil_rule_states',
+      'Alert rules (each feature, group and severity) of a model version by state after the last window this daemon judged: ok, firing, insufficient_data (fewer rows than minSamples, or no value)',
+      ['model', 'version', 'state'],
     ),
     analysisProbe(probe) {
       registry.beforeRender(() => {

@@ -598,6 +598,11 @@ export class StreamRunner {
     const writes = new AnalysisWrites({
       store: this.options.store,
       evaluateIn: alerts ? (tx, analysis) => alerts.evaluateIn(tx, analysis) : undefined,
+      onRuleStates: (analysis, states) => {
+        const { model, version } = analysis;
+        for (const [state, n] of Object.entries(states))
+          this.options.metrics?.ruleStates.set(n, { model, version, state });
+      },
     });
     const counted = () => analysed++;
     this.slices?.passStarted();

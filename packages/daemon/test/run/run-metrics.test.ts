@@ -113,6 +113,18 @@ describe('vigil run: GET /metrics', () => {
       expect(label('joined') + label('waiting') + label('duplicate')).toBe(labels.length);
       expect(end.get('vigil_windows_analysed_total{kind="first",model="credit-risk"}')).toBeGreaterThan(0);
       expect(end.get('vigil_analysis_seconds_total')).toBeGreaterThan(0);
+      // The rules by state after the last window judged: what vigil_rule_states holds, state by state (the gauge
+      // shows a model whose rules never judge, every window below minSamples, as all insufficient_data).
+      const stored = await h.sql.query<{ version: string; state: string; n: number }>(
+        `SELECT version, state, count(*)::integer AS n FROM vigil_rule_states WHERE model = 'credit-risk' GROUP BY 1, 2`,
+      );
+      expect(stored.rows.length).toBeGreaterThan(0);
+      const gauge = (version: string, state: string) =>
+        end.get(`vigil_rule_states{model="credit-risk",state="${state}",version="${version}"}`);
+      for (const r of stored.rows) expect([r.state, gauge(r.version, r.state)]).toEqual([r.state, r.n]);
+      const states = [...end.keys()].filter((k) => k.startsWith('vigil_rule_states{'));
+      expect(states.filter((k) => k.includes('model="fraud"'))).toEqual([]);
+      expect(states.reduce((sum, k) => sum + (end.get(k) ?? 0), 0)).toBe(stored.rows.reduce((sum, r) => sum + r.n, 0));
       const watermark = end.get('vigil_watermark_timestamp_seconds{model="credit-risk"}');
       expect(watermark).toBeGreaterThan(T0 / 1000 - 3600);
       expect(watermark).toBeLessThanOrEqual(events[events.length - 1]!.ts / 1000);
