@@ -1,5 +1,5 @@
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import {
   VigilError,
   loadConfig,
@@ -699,26 +699,36 @@ async function judgeByModelRules(report: Report, gates: readonly Gate[], model: 
   return judgeByRules(gates, matchRules(model, rows), model.id);
 }
 
-/** Writes through a temporary file renamed into place, so a failed write never leaves half a report behind. */
+/**
+ * Writes through a temporary file renamed into place, so a failed write never leaves half a report behind. Missing
+ * parent directories are created (`--json out/report.json` in a fresh directory), as the demo's output directory is.
+ */
 async function writeOutput(path: string, text: string): Promise<string | undefined> {
   const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (error) {
+    // EEXIST: a file stands where a directory is wanted.
+    return (error as NodeJS.ErrnoException).code === 'EEXIST' ? 'a parent is not a directory' : writeFailure(error);
+  }
   try {
     await writeFile(temporary, text, { flag: 'wx' });
     await rename(temporary, path);
     return undefined;
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT'
-      ? 'no such directory'
-      : code === 'EACCES' || code === 'EPERM'
-        ? 'permission denied'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : code === 'ENOTDIR'
-            ? 'a parent is not a directory'
-            : (error as Error).message;
+    return writeFailure(error);
   }
+}
+
+/** Why a write or its directory failed, in words. */
+function writeFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  if (code === 'ENOTDIR') return 'a parent is not a directory';
+  return (error as Error).message;
 }
 
 /**

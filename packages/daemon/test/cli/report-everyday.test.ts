@@ -292,21 +292,38 @@ describe('outputs never destroy an input, and a failed write comes after the sum
   });
 
   it('an unwritable --json is reported after the console summary, without a stack trace (before: internal error, no summary)', async () => {
-    const r = await runCli([
-      'report',
-      '--reference',
-      reference,
-      '--current',
-      healthy,
-      '--json',
-      '/nonexistent/dir/r.json',
-    ]);
+    // Its "directory" is a file: no directory can be made there.
+    const r = await runCli(['report', '--reference', reference, '--current', healthy, '--json', `${healthy}/r.json`]);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^Rows: reference 3000, current 3000/);
-    expect(r.stderr).toMatch(
-      /^error \[VIGIL_OUTPUT_UNWRITABLE\]: \/nonexistent\/dir\/r\.json: cannot be written \(no such directory\)/m,
+    expect(r.stderr).toContain(
+      `error [VIGIL_OUTPUT_UNWRITABLE]: ${healthy}/r.json: cannot be written (a parent is not a directory)`,
     );
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+
+  it("creates the outputs' missing directories, as README's example needs in a fresh directory (before: no such directory)", async () => {
+    const cwd = mkdtempSync(join(dir, 'fresh-'));
+    const r = await runCli(
+      [
+        'report',
+        '--reference',
+        reference,
+        '--current',
+        healthy,
+        '--json',
+        'out/report.json',
+        '--html',
+        'out/html/r.html',
+      ],
+      cwd,
+    );
+    expect([r.code, r.stderr]).toEqual([0, expect.not.stringMatching(/error/)]);
+    expect((JSON.parse(readFileSync(join(cwd, 'out/report.json'), 'utf8')) as Report).rows).toEqual({
+      reference: 3000,
+      current: 3000,
+    });
+    expect(readFileSync(join(cwd, 'out/html/r.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/i);
   });
 
   it('--json - writes the JSON to standard output and the summary to stderr (before: a file named "-")', async () => {
