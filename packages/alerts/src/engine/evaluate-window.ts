@@ -24,6 +24,7 @@ import type { AlertingContext } from './alerting-context';
 import { stepRows } from './escalation';
 import { openIncidentIn, resolveIncidentIn, unsilenceIncidentIn } from './incident-transitions';
 import { groupSeverityRaisedIn } from './notification-groups';
+import { formatNumber } from '../notifiers/payload';
 
 /** One analysed window of one model version, as the streaming daemon hands it over. */
 export interface AnalysedWindow {
@@ -205,7 +206,7 @@ export async function evaluateWindowIn(tx: Tx, ctx: AlertingContext, a: Analysed
             detail: nOfMDetail(top.rule),
             silencedUntil: silence?.expiresAt ?? null,
           },
-          `${subject.metric} ${top.rule.comparison} ${top.rule.threshold}${nOfMDetail(top.rule) ? ` in ${nOfMDetail(top.rule)}` : ''}`,
+          ruleReason(subject, top.rule),
         );
         if (opened) summary.opened.push(opened.id);
         continue;
@@ -262,7 +263,7 @@ async function reviseIn(
         at: now,
         actor: 'vigil',
         action: 'incident.severity_raised',
-        reason: `${top.metric} ${top.comparison} ${top.threshold}`,
+        reason: ruleReason(incident, top),
         model: incident.model,
         incidentId: incident.id,
         details: { from: incident.severity, to: top.severity },
@@ -305,6 +306,17 @@ function resolutionOf(subject: Subject, incident: Incident, a: AnalysedWindow): 
     clearThreshold: judged.rule.clearThreshold,
     comparison: judged.rule.comparison,
   };
+}
+
+/**
+ * Why an incident opened or its severity rose, for the audit log: `psi(age) > 0.2 in 2 of the last 3 windows`, the
+ * subject written as notifications write it and the threshold as they print numbers (a threshold derived from the
+ * reference, such as an estimated accuracy's, has 16 digits).
+ */
+function ruleReason(subject: { metric: string; feature: string; group: string }, rule: RuleConfig): string {
+  const name = `${subject.metric}${subject.feature ? `(${subject.feature})` : ''}${subject.group ? `[${subject.group}]` : ''}`;
+  const detail = nOfMDetail(rule);
+  return `${name} ${rule.comparison} ${formatNumber(rule.threshold)}${detail ? ` in ${detail}` : ''}`;
 }
 
 function nOfMDetail(rule: RuleConfig): string | null {

@@ -159,6 +159,8 @@ describe.each(QUEUES)('timeline (%s): breaches, escalation, acknowledgement, rep
       'vigil notification.delivered',
     ]);
     expect(detail.history[3]!.reason).toBe('looking into the age pipeline');
+    // The opening's reason names the subject, as notifications do.
+    expect(detail.history[0]!.reason).toBe('psi(age) > 0.2');
   });
 
   it('hysteresis: windows between the clear threshold and the threshold keep it firing, and every notice shows the last breach, never them as breaches', async () => {
