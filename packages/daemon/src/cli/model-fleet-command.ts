@@ -87,7 +87,8 @@ async function withStore<T>(
 interface ListedModel {
   model: string;
   versions: string[];
-  configured: boolean;
+  /** In the configuration given with -c; null without -c. */
+  configured: boolean | null;
   /** false: configured, but the database has nothing of it yet. */
   hasData: boolean;
   paused: boolean;
@@ -124,7 +125,7 @@ export async function modelListCommand(argv: readonly string[], io: CommandIo): 
     const configured = new Set(config?.models.map((m) => m.id) ?? []);
     const known = new Set(fleet.map((m) => m.model));
     const models: ListedModel[] = [
-      ...fleet.map((m) => listed(m, configured.has(m.model), paused.has(m.model))),
+      ...fleet.map((m) => listed(m, config ? configured.has(m.model) : null, paused.has(m.model))),
       ...[...configured]
         .filter((id) => !known.has(id))
         .map((id) => ({
@@ -147,7 +148,7 @@ export async function modelListCommand(argv: readonly string[], io: CommandIo): 
   });
 }
 
-function listed(m: FleetModel, configured: boolean, paused: boolean): ListedModel {
+function listed(m: FleetModel, configured: boolean | null, paused: boolean): ListedModel {
   const w = m.latest;
   return {
     model: m.model,

@@ -163,6 +163,13 @@ describe('vigil model list and vigil model show', () => {
       openIncidents: 1,
     });
     expect(models[2]).toMatchObject({ model: 'beta', paused: true, openIncidents: 0 });
+    // Without -c nothing says whether a model is configured.
+    const bare = JSON.parse((await runCli(['model', 'list', '--json'], cwd, env)).stdout) as typeof models;
+    expect(bare.map((m) => [m.model, m.configured])).toEqual([
+      ['alpha', null],
+      ['gamma', null],
+      ['beta', null],
+    ]);
     expect(models[3]).toEqual({
       model: 'delta',
       versions: [],
