@@ -319,7 +319,7 @@ export async function modelShowCommand(argv: readonly string[], io: CommandIo): 
         const example = [...drifted][0] ?? latest.psiWorstFeature;
         if (example)
           io.info(
-            `Over time: vigil model show ${model} --metric psi --feature ${example}${values.config ? ` -c ${values.config}` : ''}\n`,
+            `Over time: vigil model show ${shellWord(model)} --metric psi --feature ${shellWord(example)}${values.config ? ` -c ${shellWord(values.config)}` : ''}\n`,
           );
       }
       return EXIT.ok;
@@ -467,6 +467,9 @@ function csvOf(windows: readonly MetricWindow[]): string {
       );
   return `${lines.join('\n')}\n`;
 }
+
+/** A word as a POSIX shell reads it back: quoted when it holds anything but plain characters (`$score`). */
+const shellWord = (s: string): string => (/^[\w.@%+=:,/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 const valueText = (v: number | null): string => (v === null ? '-' : formatNumber(v));
 const iso = (ms: number): string => new Date(ms).toISOString();
