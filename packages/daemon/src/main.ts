@@ -105,6 +105,14 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'print the audit log: who did what, when and why (--json, --csv)',
     load: async () => (await import('./cli/audit-command')).auditCommand,
   },
+  'model list': {
+    summary: 'list the models: versions, paused, latest window, drift, open incidents; the worst first',
+    load: async () => (await import('./cli/model-fleet-command')).modelListCommand,
+  },
+  'model show': {
+    summary: "show a model's latest window and its metrics, or a metric's series over time",
+    load: async () => (await import('./cli/model-fleet-command')).modelShowCommand,
+  },
   'model pause': {
     summary: 'the kill switch: pause a model, publishing to vigil.control',
     load: async () => (await import('./cli/model-command')).modelCommand('pause'),
@@ -126,7 +134,7 @@ const GROUPS: Record<string, string> = {
   incidents: 'The alert lifecycle from a shell (docs/alerts.md): list, acknowledge, resolve and silence incidents.',
   review:
     'Model reviews: a frozen evidence bundle of a period, findings, and an outcome, for the model-risk committee.',
-  model: 'The governed kill switch of a model.',
+  model: 'The models from a shell: list them, show their windows and metrics, and their governed kill switch.',
   queue: 'The human review queue (docs/review.md): flagged predictions, claims and verdicts.',
 };
 

@@ -43,6 +43,8 @@ const COMMANDS = [
   'incidents resolve',
   'incidents silence',
   'review open',
+  'model list',
+  'model show',
   'model pause',
   'model resume',
   'migrate',
@@ -52,7 +54,7 @@ const GROUPS = {
   dlq: ['list', 'replay'],
   incidents: ['list', 'ack', 'resolve', 'silence'],
   review: ['open'],
-  model: ['pause', 'resume'],
+  model: ['list', 'show', 'pause', 'resume'],
 };
 
 describe('vigil --version', () => {
@@ -120,7 +122,7 @@ describe('unknown commands', () => {
     [['dashbaords', '--out', 'x'], 'unknown command "dashbaords"; did you mean "dashboards"?'],
     [['incident', 'list'], 'unknown command "incident"; did you mean "incidents"?'],
     [['dlq', 'lsit'], 'unknown command "vigil dlq lsit"; did you mean "vigil dlq list"?'],
-    [['model', 'stop'], 'unknown command "vigil model stop"; the model commands are pause, resume'],
+    [['model', 'stop'], 'unknown command "vigil model stop"; the model commands are list, show, pause, resume'],
     [['frobnicate'], 'unknown command "frobnicate"; run "vigil help" for the commands'],
     [['help', 'reprot'], 'unknown command "reprot"; did you mean "report"?'],
     [['report', '--refrence', 'r.csv'], 'vigil report: unknown option --refrence; did you mean --reference?'],

@@ -28,6 +28,7 @@ import {
   type DeadLetterQuery,
 } from './dead-letters/dead-letters';
 import { metricRows, upsertMetricRows, type MetricRow, type MetricRowQuery } from './metrics/metric-rows';
+import { fleetModels, latestWindow, type FleetModel, type LatestWindow } from './metrics/fleet-summary';
 import { migrate } from './migrations/migrate';
 import { loadOffsets, type StoredOffset } from './offsets/offsets';
 import {
@@ -138,6 +139,8 @@ export interface Store {
   readonly metrics: {
     upsertRows(rows: readonly MetricRow[]): Promise<number>;
     rows(model: string, query: MetricRowQuery): Promise<MetricRow[]>;
+    /** The latest window of `model` (of `version` when given) holding its `rows` series, with its fleet summary. */
+    latestWindow(model: string, version?: string): Promise<LatestWindow | null>;
     partitions(): Promise<MetricPartition[]>;
     /**
      * Creates the weekly partitions of metric windows for the week of `now` and the two after it, and moves windows
@@ -188,6 +191,8 @@ export interface Store {
   readonly models: {
     /** Model ids and the versions seen for each. */
     list(): Promise<Array<{ model: string; versions: string[] }>>;
+    /** Each model with its versions (newest first), its latest window's fleet summary and its open incidents. */
+    fleet(): Promise<FleetModel[]>;
   };
   // The alerting and review tables are written in transactions (`tx.incidents`, `tx.outbox`, ...); here, their reads.
   readonly incidents: Pick<IncidentsOfTx, 'get' | 'list' | 'open' | 'ofGroup' | 'ofModel'>;
@@ -278,6 +283,7 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
     metrics: {
       upsertRows: (rows) => upsertMetricRows(sql, rows),
       rows: (model, query) => metricRows(sql, model, query),
+      latestWindow: (model, version) => latestWindow(sql, model, version),
       partitions: () => metricPartitions(sql),
       maintainPartitions: (now) => sql.transaction((tx) => ensureMetricPartitionsIn(tx, now)),
     },
@@ -314,6 +320,7 @@ function storeOver(sql: SqlClient, deadLetterMaxBytes: number): Store {
         );
         return result.rows.map((r) => ({ model: r.model, versions: r.versions ?? [] }));
       },
+      fleet: () => fleetModels(sql),
     },
     incidents: reads.incidents,
     alertGroups: reads.alertGroups,

@@ -17,6 +17,7 @@ export { accumulatorOf, storedAccumulator } from './batch/stored-accumulator';
 export type { StoredBucket } from './batch/load-buckets';
 export type { DeadLetter, DeadLetterQuery } from './dead-letters/dead-letters';
 export type { MetricRow, MetricRowQuery } from './metrics/metric-rows';
+export type { FleetModel, LatestWindow } from './metrics/fleet-summary';
 export type { DueWindow, PartitionWatermark, WatermarkInput, WindowKey } from './stream/windows';
 export type { LabelInput, LabelMatch, LabelOutcome } from './stream/labels';
 export { migrate } from './migrations/migrate';

@@ -7,9 +7,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AlertingOperations } from '@vigil/alerts';
-import { compositeKey, isVigilError, type HttpConfig, type HttpTokenConfig, type Logger } from '@vigil/core';
-import type { MetricRow, Store } from '@vigil/store';
+import { isVigilError, type HttpConfig, type HttpTokenConfig, type Logger } from '@vigil/core';
+import type { Store } from '@vigil/store';
 import { alertRoutes, type Route } from './alert-routes';
+import { groupWindows } from './metric-windows';
 import { reviewPageRoutes } from './review-page-routes';
 import { reviewQueueRoutes } from './review-queue-routes';
 import type { ReviewQueueService } from '../review/review-queue-service';
@@ -204,37 +205,4 @@ function authorize(req: IncomingMessage, tokens: HttpConfig['tokens']): HttpToke
   const found = matchToken(match[1] as string, tokens);
   if (!found) throw new HttpProblem(401, 'the bearer token is not valid');
   return found;
-}
-
-/** Metric rows grouped per window, as GET /api/models/:id/windows returns them. */
-function groupWindows(rows: readonly MetricRow[]) {
-  const windows = new Map<
-    string,
-    { version: string; start: string; end: string; rows: number; labelledRows: number; metrics: unknown[] }
-  >();
-  for (const r of rows) {
-    const key = compositeKey(r.version, r.windowStart, r.windowEnd);
-    let w = windows.get(key);
-    if (!w) {
-      w = {
-        version: r.version,
-        start: new Date(r.windowStart).toISOString(),
-        end: new Date(r.windowEnd).toISOString(),
-        rows: 0,
-        labelledRows: 0,
-        metrics: [],
-      };
-      windows.set(key, w);
-    }
-    w.rows = Math.max(w.rows, r.rows);
-    w.labelledRows = Math.max(w.labelledRows, r.labelledRows);
-    w.metrics.push({
-      metric: r.metric,
-      feature: r.feature || null,
-      group: r.group || null,
-      value: r.value,
-      ...(r.details !== undefined ? { details: r.details } : {}),
-    });
-  }
-  return [...windows.values()].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
 }

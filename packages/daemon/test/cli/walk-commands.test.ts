@@ -153,6 +153,8 @@ describe('every command fails with one error line, never a stack trace', () => {
       code: 'VIGIL_STORE_UNAVAILABLE',
       exit: 1,
     },
+    { name: 'model list', args: ['model', 'list', '-c', unreachable], code: 'VIGIL_STORE_UNAVAILABLE', exit: 1 },
+    { name: 'model show', args: ['model', 'show', 'm', '-c', unreachable], code: 'VIGIL_STORE_UNAVAILABLE', exit: 1 },
     {
       name: 'model pause',
       args: ['model', 'pause', 'm', '-c', unreachable, '--reason', 'x'],
