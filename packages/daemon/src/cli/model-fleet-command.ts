@@ -103,6 +103,8 @@ interface ListedModel {
     worstPsi: number | null;
     worstPsiFeature: string | null;
   } | null;
+  /** The latest window's version's alert rules by state; null before any judged a window. */
+  rules: { ok: number; firing: number; insufficientData: number } | null;
   openIncidents: number;
 }
 
@@ -135,6 +137,7 @@ export async function modelListCommand(argv: readonly string[], io: CommandIo): 
           hasData: false,
           paused: paused.has(id),
           latestWindow: null,
+          rules: null,
           openIncidents: 0,
         })),
     ].sort(worstFirst);
@@ -170,6 +173,7 @@ function listed(m: FleetModel, configured: boolean | null, paused: boolean): Lis
             worstPsi: w.psiMax,
             worstPsiFeature: w.psiWorstFeature,
           },
+    rules: m.rules,
     openIncidents: m.openIncidents,
   };
 }
@@ -221,6 +225,7 @@ function listTable(models: readonly ListedModel[], color: Palette): string {
     'LABELLED',
     'DRIFTED',
     'WORST PSI',
+    'RULES',
     'OPEN INCIDENTS',
   ];
   const rows = models.map((m): Cell[] => {
@@ -241,10 +246,30 @@ function listTable(models: readonly ListedModel[], color: Palette): string {
       { text: w === null ? '-' : String(w.labelledRows) },
       { text: drifted, ...((w?.driftedFeatures ?? 0) > 0 ? { paint: color.red } : {}) },
       { text: worst },
+      rulesCell(m.rules, color),
       { text: String(m.openIncidents), ...(m.openIncidents > 0 ? { paint: color.red } : {}) },
     ];
   });
   return alignedTable(header, rows, color);
+}
+
+/**
+ * `2 firing, 40 ok`: the states that have rules, firing first; `insufficient` (too few rows for minSamples) in
+ * yellow when no rule could judge, as such a model never alerts however far it drifts.
+ */
+function rulesCell(rules: ListedModel['rules'], color: Palette): Cell {
+  if (rules === null) return { text: '-' };
+  const parts = [
+    [rules.firing, 'firing'],
+    [rules.insufficientData, 'insufficient'],
+    [rules.ok, 'ok'],
+  ] as const;
+  const text = parts
+    .filter(([n]) => n > 0)
+    .map(([n, state]) => `${n} ${state}`)
+    .join(', ');
+  if (rules.firing > 0) return { text, paint: color.red };
+  return rules.ok === 0 ? { text, paint: color.yellow } : { text };
 }
 
 interface ShowValues {

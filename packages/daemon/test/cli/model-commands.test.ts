@@ -111,6 +111,19 @@ describe('vigil model list and vigil model show', () => {
           metricRows,
         }),
       );
+      // gamma's windows are below the rule's minSamples (100 by default): its rule cannot judge.
+      const gammaRows = windowRows('gamma', 'v9', T0, 60, { age: 0.3 }, ['age']).filter((r) => r.metric === 'psi');
+      await store.transaction((tx) =>
+        alerting.evaluateIn(tx, {
+          model: 'gamma',
+          version: 'v9',
+          windowStart: T0,
+          windowEnd: T0 + HOUR,
+          rows: 60,
+          labelledRows: 6,
+          metricRows: gammaRows.filter((r) => r.feature === 'age'),
+        }),
+      );
       await alerting.close();
     } finally {
       await store.close();
@@ -126,11 +139,11 @@ describe('vigil model list and vigil model show', () => {
     const at = (ms: number) => iso(ms).padEnd(24);
     expect(list.stdout).toBe(
       [
-        'MODEL  VERSIONS  STATE    LAST WINDOW END           ROWS  LABELLED  DRIFTED  WORST PSI    OPEN INCIDENTS',
-        `alpha  2,1       active   ${at(T0 + 2 * HOUR)}  1200  120       2/4      income 0.41  1`,
-        `gamma  v9        active   ${at(T0 + HOUR)}  800   80        1/2      age 0.3      0`,
-        `beta   1         paused   ${at(T0 + 2 * HOUR)}  500   50        0/3      age 0.05     0`,
-        'delta  -         no data  -                         -     -         -        -            0',
+        'MODEL  VERSIONS  STATE    LAST WINDOW END           ROWS  LABELLED  DRIFTED  WORST PSI    RULES           OPEN INCIDENTS',
+        `alpha  2,1       active   ${at(T0 + 2 * HOUR)}  1200  120       2/4      income 0.41  1 firing        1`,
+        `gamma  v9        active   ${at(T0 + HOUR)}  800   80        1/2      age 0.3      1 insufficient  0`,
+        `beta   1         paused   ${at(T0 + 2 * HOUR)}  500   50        0/3      age 0.05     -               0`,
+        'delta  -         no data  -                         -     -         -        -            -               0',
         '',
       ].join('\n'),
     );
@@ -160,8 +173,10 @@ describe('vigil model list and vigil model show', () => {
         worstPsi: 0.41,
         worstPsiFeature: 'income',
       },
+      rules: { ok: 0, firing: 1, insufficientData: 0 },
       openIncidents: 1,
     });
+    expect(models[1]).toMatchObject({ model: 'gamma', rules: { ok: 0, firing: 0, insufficientData: 1 } });
     expect(models[2]).toMatchObject({ model: 'beta', paused: true, openIncidents: 0 });
     // Without -c nothing says whether a model is configured.
     const bare = JSON.parse((await runCli(['model', 'list', '--json'], cwd, env)).stdout) as typeof models;
@@ -177,6 +192,7 @@ describe('vigil model list and vigil model show', () => {
       hasData: false,
       paused: false,
       latestWindow: null,
+      rules: null,
       openIncidents: 0,
     });
   }, 60_000);

@@ -33,19 +33,31 @@ export interface FleetModel {
   latest: LatestWindow | null;
   /** Its incidents not resolved: firing, acknowledged or silenced. */
   openIncidents: number;
+  /**
+   * The alert rules of its latest window's version by state (`vigil_rule_states`: each rule's feature, group and
+   * severity once); null before any rule judged a window of that version.
+   */
+  rules: RuleStateCounts | null;
+}
+
+/** Rule keys by state: a model whose rules are all `insufficientData` never alerts (its windows are below minSamples). */
+export interface RuleStateCounts {
+  ok: number;
+  firing: number;
+  insufficientData: number;
 }
 
 const LATEST_COLUMNS = `w.version, w.window_start, w.window_end, w.rows::text AS rows, w.labelled_rows::text AS labelled_rows,
   w.psi_features, w.psi_max, w.psi_worst_feature, w.drifted_features`;
 
-/** Every model of `vigil_models`, by id, with its versions, latest window and open incidents: one statement. */
+/** Every model of `vigil_models`, by id, with its versions, latest window, open incidents and rule states: one statement. */
 export async function fleetModels(sql: SqlExecutor): Promise<FleetModel[]> {
   const result = await sql.query<Record<string, unknown>>(
     `SELECT m.model,
             (SELECT array_agg(v.version ORDER BY v.first_seen_at DESC, v.version DESC) FROM vigil_model_versions AS v
              WHERE v.model = m.model) AS versions,
             (SELECT count(*) FROM vigil_incidents AS i WHERE i.model = m.model AND i.status <> 'resolved')::int AS open_incidents,
-            x.*
+            x.*, r.*
      FROM vigil_models AS m
      LEFT JOIN LATERAL (
        SELECT ${LATEST_COLUMNS} FROM vigil_metric_windows AS w
@@ -53,6 +65,12 @@ export async function fleetModels(sql: SqlExecutor): Promise<FleetModel[]> {
        ORDER BY w.window_end DESC, w.version DESC
        LIMIT 1
      ) AS x ON true
+     LEFT JOIN LATERAL (
+       SELECT count(*) FILTER (WHERE s.state = 'ok')::int AS rules_ok,
+              count(*) FILTER (WHERE s.state = 'firing')::int AS rules_firing,
+              count(*) FILTER (WHERE s.state = 'insufficient_data')::int AS rules_insufficient
+       FROM vigil_rule_states AS s WHERE s.model = m.model AND s.version = x.version
+     ) AS r ON true
      ORDER BY m.model`,
   );
   return result.rows.map((r) => ({
@@ -60,6 +78,14 @@ export async function fleetModels(sql: SqlExecutor): Promise<FleetModel[]> {
     versions: Array.isArray(r.versions) ? r.versions.map(String) : [],
     latest: r.window_end === null || r.window_end === undefined ? null : latestWindowOf(r),
     openIncidents: toNumber(r.open_incidents),
+    rules:
+      toNumber(r.rules_ok ?? 0) + toNumber(r.rules_firing ?? 0) + toNumber(r.rules_insufficient ?? 0) === 0
+        ? null
+        : {
+            ok: toNumber(r.rules_ok),
+            firing: toNumber(r.rules_firing),
+            insufficientData: toNumber(r.rules_insufficient),
+          },
   }));
 }
 

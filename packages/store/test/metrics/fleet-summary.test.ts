@@ -70,6 +70,20 @@ describe.each(BACKENDS)("the fleet's reads for vigil model list and show on %s",
       await tx.incidents.insert(incident('i3', 'm', 'city'));
       await tx.incidents.update('i2', { status: 'acknowledged' });
       await tx.incidents.update('i3', { status: 'resolved' });
+      // Rule states of the latest window's version are counted; version 0's are not.
+      const state = (feature: string, state: 'ok' | 'firing' | 'insufficient_data') => ({
+        metric: 'psi',
+        feature,
+        group: '',
+        severity: 'warning',
+        firing: state === 'firing',
+        state,
+        value: 0.31,
+        windowStart: T0,
+        windowEnd: T0 + HOUR,
+      });
+      await tx.ruleWindows.upsertStates('m', '1', [state('age', 'firing'), state('income', 'insufficient_data')], T0);
+      await tx.ruleWindows.upsertStates('m', '0', [state('age', 'ok')], T0);
     });
     const latest = {
       version: '1',
@@ -83,8 +97,8 @@ describe.each(BACKENDS)("the fleet's reads for vigil model list and show on %s",
       driftedFeatures: 1,
     };
     expect(await store.models.fleet()).toEqual([
-      { model: 'm', versions: ['0', '1'], latest, openIncidents: 2 },
-      { model: 'quiet', versions: ['a'], latest: null, openIncidents: 0 },
+      { model: 'm', versions: ['0', '1'], latest, openIncidents: 2, rules: { ok: 0, firing: 1, insufficientData: 1 } },
+      { model: 'quiet', versions: ['a'], latest: null, openIncidents: 0, rules: null },
     ]);
     expect(await store.metrics.latestWindow('m')).toEqual(latest);
     expect(await store.metrics.latestWindow('m', '0')).toEqual({
