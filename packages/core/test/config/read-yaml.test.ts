@@ -1,3 +1,4 @@
+import { parse as parseYaml } from 'yaml';
 import { ConfigProblems } from '../../src/config/config-problems';
 import { readPlainYaml } from '../../src/config/plain-yaml';
 import { readYaml } from '../../src/config/read-yaml';
@@ -96,9 +97,7 @@ describe('readYaml: `<<` merge keys', () => {
       { f: 6, e: 5 },
     ]);
     // The library's own merge (toJS) gives the same values.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { parse } = require('yaml') as typeof import('yaml');
-    expect(value).toEqual(parse(text, { merge: true }));
+    expect(value).toEqual(parseYaml(text, { merge: true }));
     expect(problems.count).toBe(0);
   });
 
