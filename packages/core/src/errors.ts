@@ -12,7 +12,8 @@ export const ERROR_CODES = {
   VIGIL_OUTPUT_UNWRITABLE:
     'An output file or directory cannot be written: its directory does not exist or is a file, an output directory is a file, or the system refused (permission, read-only or full disk; retriable only when the disk is full).',
   VIGIL_UNKNOWN_COLUMN: 'A column named by an option or the configuration is not in the file.',
-  VIGIL_BAD_VALUE: 'A value cannot be read as its column type (file, line and column are in the message).',
+  VIGIL_BAD_VALUE:
+    'A value cannot be read as its column type (file, line and column are in the message; for a column declared numeric, where it was declared: `(declared numeric at vigil.yaml:14; declare it categorical if it holds text)`, or `by --features`).',
   VIGIL_DECODE_INVALID_JSON: 'An event is not valid JSON.',
   VIGIL_DECODE_MISSING_FIELD: 'An event lacks a required field.',
   VIGIL_DECODE_WRONG_TYPE: 'An event field has the wrong type.',

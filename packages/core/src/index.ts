@@ -23,7 +23,7 @@ export { METRIC_NAMES } from './metric-names';
 export type { MetricName, MetricRowKind } from './metric-names';
 export type { ModelDefinition } from './model-definition';
 export { loadConfig } from './config/load-config';
-export { parseConfig } from './config/parse-config';
+export { parseConfig, type ConfigNeeds } from './config/parse-config';
 export { redactedConfig } from './config/redacted-config';
 export { RULE_METRICS, DEFAULT_RULES } from './config/compile-rules';
 export { DEFAULT_CLAIM_TIMEOUT_MS, DEFAULT_REVIEW_TTL_MS } from './config/compile-review';

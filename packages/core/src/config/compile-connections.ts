@@ -62,8 +62,9 @@ export function compileConnections(
   r: ConfigReader,
   env: Env,
   baseDir: string,
+  kafkaBrokers = true,
 ): Connections {
-  const kafka = compileKafka(root.kafka, r, env, baseDir);
+  const kafka = compileKafka(root.kafka, r, env, baseDir, kafkaBrokers);
   const database = compileUrlSection(
     root.database,
     'database',
@@ -84,7 +85,14 @@ export function compileConnections(
   return out;
 }
 
-function compileKafka(value: unknown, r: ConfigReader, env: Env, baseDir: string): KafkaConfig | undefined {
+/** `needBrokers` false: a command that does not connect to Kafka, for which absent brokers are empty, not a problem. */
+function compileKafka(
+  value: unknown,
+  r: ConfigReader,
+  env: Env,
+  baseDir: string,
+  needBrokers: boolean,
+): KafkaConfig | undefined {
   const section =
     r.object(value, 'kafka', [
       'brokers',
@@ -107,7 +115,7 @@ function compileKafka(value: unknown, r: ConfigReader, env: Env, baseDir: string
         .split(',')
         .map((b) => b.trim())
     : brokersPick.value;
-  const brokers = r.strings(brokerList, brokersPick.path, { required: true, nonEmpty: true });
+  const brokers = r.strings(brokerList, brokersPick.path, { required: needBrokers, nonEmpty: true });
   brokers?.forEach((broker, index) => {
     if (!BROKER.test(broker))
       r.problems.add(

@@ -134,7 +134,7 @@ function compileModel(item: unknown, path: string, r: ConfigReader, context: Mod
   });
   const review = compileReview(m.review, `${path}.review`, r, { task, features, groups });
   if (id === undefined || task === undefined || owner === undefined) return undefined;
-  return {
+  const model: ModelConfig = {
     id,
     task,
     threshold: threshold ?? DEFAULT_THRESHOLD,
@@ -152,6 +152,13 @@ function compileModel(item: unknown, path: string, r: ConfigReader, context: Mod
     ...(review ? { review } : {}),
     ...(explain ? { explain } : {}),
   };
+  const declaredAt: Record<string, string> = {};
+  for (const name of Object.keys(features)) {
+    const line = r.problems.lines.get(childPath(`${path}.features`, name));
+    if (line !== undefined) declaredAt[name] = `${r.problems.source}:${line}`;
+  }
+  Object.defineProperty(model, 'featuresDeclaredAt', { value: declaredAt, enumerable: false });
+  return model;
 }
 
 function compileFeatures(value: unknown, path: string, r: ConfigReader): Record<string, FeatureKind> {

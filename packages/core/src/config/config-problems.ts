@@ -7,6 +7,11 @@ export interface ConfigProblem {
   /** 1-based line of the offending key or value (of its nearest present parent when the key is missing). */
   readonly line?: number;
   readonly message: string;
+  /**
+   * The other paths with the same problem, when `path` is a template that these copy (a YAML anchor read through
+   * aliases or `<<` merge keys): one problem at the template's line rather than one a copy.
+   */
+  readonly copies?: readonly string[];
 }
 
 /**
@@ -14,14 +19,18 @@ export interface ConfigProblem {
  * round trip (fastify's initial-config validation does the same).
  */
 export class ConfigProblems {
-  private readonly problems: ConfigProblem[] = [];
+  private readonly problems: (ConfigProblem & { origin?: string })[] = [];
   /** Paths whose value is not of the shape their keys need (a string where a mapping belongs): see `unreadable`. */
   private readonly unreadablePaths: string[] = [];
 
-  /** `lines` maps paths to lines; the YAML reader fills it before validation runs. */
+  /**
+   * `lines` maps paths to lines; the YAML reader fills it before validation runs, and `origins` with where each
+   * value read through an alias or a merge key was written (`models[3].task` → `x-model.task`).
+   */
   constructor(
     readonly source: string,
     readonly lines: Map<string, number> = new Map(),
+    readonly origins: Map<string, string> = new Map(),
   ) {}
 
   /**
@@ -31,7 +40,8 @@ export class ConfigProblems {
    */
   add(path: string, message: string, line = this.lineOf(path)): void {
     if (this.unreadablePaths.some((p) => isUnder(path, p))) return;
-    this.problems.push(line === undefined ? { path, message } : { path, line, message });
+    const origin = this.originOf(path);
+    this.problems.push({ path, ...(line === undefined ? {} : { line }), message, ...(origin ? { origin } : {}) });
   }
 
   /** Reports `path` as not the mapping or list it should be: nothing below it is reported after this. */
@@ -47,7 +57,7 @@ export class ConfigProblems {
   /** Throws one `VIGIL_CONFIG_INVALID` error listing every problem, in file order, if there is any. */
   throwIfAny(): void {
     if (this.problems.length === 0) return;
-    const sorted = this.problems
+    const sorted = this.merged()
       .map((problem, index) => ({ problem, index }))
       .sort((a, b) => (a.problem.line ?? Infinity) - (b.problem.line ?? Infinity) || a.index - b.index)
       .map(({ problem }) => problem);
@@ -64,6 +74,50 @@ export class ConfigProblems {
     );
   }
 
+  /**
+   * The problems, those of copies of one template merged: the same message at the same line, for paths that copy
+   * the same written path, is one problem at that path (a mistake in a template that 20 models merge is reported
+   * once, `copies` naming the 20).
+   */
+  private merged(): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    const groups = new Map<string, { at: number; written: string; paths: string[] }>();
+    for (const { origin, ...problem } of this.problems) {
+      if (origin === undefined && !this.problems.some((p) => p.origin === problem.path)) {
+        out.push(problem);
+        continue;
+      }
+      const written = origin ?? problem.path;
+      const key = `${written}\0${problem.line ?? ''}\0${problem.message}`;
+      const group = groups.get(key);
+      if (group) group.paths.push(problem.path);
+      else {
+        groups.set(key, { at: out.length, written, paths: [problem.path] });
+        out.push(problem);
+      }
+    }
+    for (const { at, written, paths } of groups.values()) {
+      const copies = paths.filter((p) => p !== written);
+      if (copies.length === 0) continue;
+      const message = `${out[at]!.message}${copiesNote(copies)}`;
+      out[at] = { ...out[at]!, path: written, message, copies };
+    }
+    return out;
+  }
+
+  /**
+   * Where the value at `path` was written when it is a copy (read through an alias or a merge key): the origin of
+   * the closest path that has a line, the same path `lineOf` takes the line from, with the rest of `path` after it.
+   */
+  private originOf(path: string): string | undefined {
+    for (let p = path; p !== ''; p = parentPath(p)) {
+      const origin = this.origins.get(p);
+      if (origin !== undefined) return origin + path.slice(p.length);
+      if (this.lines.has(p)) return undefined;
+    }
+    return undefined;
+  }
+
   /** A missing key has no line of its own: report the line of the closest parent that exists. */
   private lineOf(path: string): number | undefined {
     for (let p = path; p !== ''; p = parentPath(p)) {
@@ -72,6 +126,12 @@ export class ConfigProblems {
     }
     return undefined;
   }
+}
+
+/** `; copied into models[0].task, models[1].task and models[2].task` (the first three, then how many more). */
+function copiesNote(copies: readonly string[]): string {
+  const shown = copies.length <= 4 ? copies : [...copies.slice(0, 3), `${copies.length - 3} more`];
+  return `; copied into ${shown.length === 1 ? shown[0] : `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`}`;
 }
 
 /** Whether `path` is strictly below `parent` (`database.url` below `database`, `models[0]` below `models`). */

@@ -23,6 +23,16 @@ const TOP_LEVEL_KEYS = [
   'retention',
 ];
 
+/** What the command that reads the configuration needs of it. */
+export interface ConfigNeeds {
+  /**
+   * Whether `kafka.brokers` must be given when there is a kafka section: `vigil run` reads Kafka, and commands that
+   * only use the database (`vigil incidents`, `migrate`…) do not, so a file whose brokers come from
+   * VIGIL_KAFKA_BROKERS loads in a shell that has not exported it (the brokers are then empty). @defaultValue true
+   */
+  readonly kafkaBrokers?: boolean;
+}
+
 /**
  * Validates and compiles the text of a vigil.yaml. Every problem is collected, and then one `VigilError`
  * (`VIGIL_CONFIG_INVALID`) lists them all — `vigil.yaml:12: models[0].window.size: ...` — with
@@ -32,6 +42,7 @@ const TOP_LEVEL_KEYS = [
  * @param env - the environment for `${NAME}` references and the `VIGIL_*` overrides. @defaultValue `process.env`
  * @param baseDir - the directory relative reference and certificate files are resolved against.
  *   @defaultValue the directory of `source`
+ * @param needs - what the command needs: see `ConfigNeeds`.
  * @returns the compiled configuration, deeply frozen; secrets are non-enumerable (see `redactedConfig`).
  */
 export function parseConfig(
@@ -39,6 +50,7 @@ export function parseConfig(
   source: string,
   env: Env = process.env,
   baseDir = dirname(resolve(source)),
+  needs: ConfigNeeds = {},
 ): VigilConfig {
   const problems = new ConfigProblems(source);
   const r = new ConfigReader(problems);
@@ -52,8 +64,11 @@ export function parseConfig(
     problems.add('(root)', 'must be a mapping of sections (kafka, database, models, ...)', 1);
     problems.throwIfAny();
   }
-  const root = r.object(value, '', TOP_LEVEL_KEYS) ?? {};
-  const connections = compileConnections(root, r, env, baseDir);
+  // `x-` keys hold what the file itself uses, such as a template for `<<` merge keys (`x-model: &model {…}`), as
+  // docker-compose's extension fields do; they are not read.
+  const templates = Object.keys(value as Record<string, unknown>).filter((key) => key.startsWith('x-'));
+  const root = r.object(value, '', [...TOP_LEVEL_KEYS, ...templates]) ?? {};
+  const connections = compileConnections(root, r, env, baseDir, needs.kafkaBrokers ?? true);
   const notifiers = compileNotifiers(root.notifiers, r);
   for (const [name, notifier] of Object.entries(notifiers)) {
     if (notifier.type === 'email' && !connections.smtp)

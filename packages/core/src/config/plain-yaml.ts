@@ -3,7 +3,7 @@ import { childPath } from './config-problems';
 /**
  * A reader for the plain YAML most configuration files are written in, without the `yaml` library: block mappings
  * and sequences, one-line flow mappings and sequences (`{ port: 0 }`, `[a, b]`), plain and quoted one-line scalars,
- * comments. It returns undefined as soon as it meets anything else — anchors, aliases, tags, block scalars,
+ * comments. It returns undefined as soon as it meets anything else — anchors, aliases, `<<` merge keys, tags, block scalars,
  * multi-line scalars or flows, directives, duplicate keys, tabs, numbers outside plain decimals —, and then the
  * `yaml` library reads the file as before (read-yaml.ts), so what the two give is the same whenever this one answers
  * (a property test holds them equal): the values, and the line of every key and item.

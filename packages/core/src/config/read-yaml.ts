@@ -45,7 +45,9 @@ export function readYamlDocument(text: string, problems: ConfigProblems, env: En
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   // prettyErrors would quote the offending source line in the message, and that line may hold a secret.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // merge: YAML 1.1's `<<` merge key, which most YAML users expect (`<<: *model` in a fleet of models); the plain
+  // reader gives up on `<<`, so such a file always comes here.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
   if (doc.errors.length > 0) {
     for (const error of doc.errors)
@@ -53,7 +55,8 @@ export function readYamlDocument(text: string, problems: ConfigProblems, env: En
     return undefined;
   }
   const budget = { values: 0 };
-  const value = toValue(doc.contents, '', { problems, env, lineAt, depth: 0, budget, aliases: aliasTargets(doc) });
+  const walk = { problems, env, lineAt, depth: 0, budget, aliases: aliasTargets(doc), anchorPaths: new Map() };
+  const value = toValue(doc.contents, '', walk);
   return budget.values > MAX_YAML_VALUES ? undefined : value;
 }
 
@@ -65,6 +68,13 @@ interface Walk {
   /** Values read so far, shared by the whole walk. */
   readonly budget: { values: number };
   readonly aliases: ReadonlyMap<Alias, Node | undefined>;
+  /** The path where each anchored node was first read: what its aliases and merges copy. */
+  readonly anchorPaths: Map<Node, string>;
+  /**
+   * Where the node being read was written, when it is read through an alias or a merge (`x-model.task` for
+   * `models[3].task`): recorded in `problems.origins`, so a problem in a template is reported once.
+   */
+  readonly origin?: string;
 }
 
 /**
@@ -100,16 +110,21 @@ function toValue(node: unknown, path: string, walk: Walk): unknown {
   }
   const next = { ...walk, depth: walk.depth + 1 };
   const { isAlias, isMap, isScalar, isSeq } = yaml();
-  if (isAlias(node)) return toValue(walk.aliases.get(node), path, next);
+  if (isAlias(node)) {
+    const target = walk.aliases.get(node);
+    const origin = target === undefined ? undefined : walk.anchorPaths.get(target);
+    return toValue(target, path, origin === undefined ? next : { ...next, origin });
+  }
+  if ((node as Node | null)?.anchor !== undefined && !walk.anchorPaths.has(node as Node))
+    walk.anchorPaths.set(node as Node, walk.origin ?? path);
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
-    for (const pair of node.items) {
-      const keyNode = pair.key as Node | null;
-      const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+    for (const { key, keyNode, valueNode, origin } of mergedPairs(node, path, walk.origin, walk)) {
       const keyPath = childPath(path, key);
-      const start = keyNode?.range?.[0] ?? (pair.value as Node | null)?.range?.[0];
+      const start = keyNode?.range?.[0] ?? (valueNode as Node | null)?.range?.[0];
       if (start !== undefined) walk.problems.lines.set(keyPath, walk.lineAt(start));
-      const value = toValue(pair.value, keyPath, next);
+      if (origin !== undefined) walk.problems.origins.set(keyPath, origin);
+      const value = toValue(valueNode, keyPath, { ...next, origin });
       // Defined, not assigned: `out.__proto__ = value` would replace the mapping's prototype instead of adding a
       // key, which the checks of unknown keys would then miss, and the value's members would read as the mapping's.
       if (key === '__proto__')
@@ -123,13 +138,69 @@ function toValue(node: unknown, path: string, walk: Walk): unknown {
       const itemPath = childPath(path, index);
       const start = (item as Node | null)?.range?.[0];
       if (start !== undefined) walk.problems.lines.set(itemPath, walk.lineAt(start));
-      return toValue(item, itemPath, next);
+      const origin = walk.origin === undefined ? undefined : childPath(walk.origin, index);
+      if (origin !== undefined) walk.problems.origins.set(itemPath, origin);
+      return toValue(item, itemPath, { ...next, origin });
     });
   }
   if (isScalar(node)) {
     return typeof node.value === 'string' ? interpolate(node.value, path, walk) : node.value;
   }
   return node ?? null;
+}
+
+interface MapEntry {
+  readonly key: string;
+  readonly keyNode: Node | null;
+  readonly valueNode: unknown;
+  /** Where the entry was written, when it is not where it is read (merged, or in an aliased mapping). */
+  readonly origin: string | undefined;
+}
+
+/**
+ * A mapping's entries (`written`: where the mapping was written, when it is read as a copy) with YAML 1.1's merge keys applied (`<<: *template`, `<<: [*a, *b]`): the mapping's own keys
+ * win over merged ones, and an earlier merged mapping over a later one, as the library's `toJS` merges; a merged
+ * mapping's own merge keys are applied in turn. Merging is shallow: a key the mapping sets replaces the whole value
+ * the template gives it.
+ */
+function mergedPairs(node: YamlModule.YAMLMap, path: string, written: string | undefined, walk: Walk): MapEntry[] {
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
+  const own: MapEntry[] = [];
+  const merged: MapEntry[] = [];
+  for (const pair of node.items) {
+    const keyNode = pair.key as Node | null;
+    if (isScalar(keyNode) && typeof keyNode.value === 'symbol') {
+      const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+      for (const source of sources) {
+        const target = isAlias(source) ? walk.aliases.get(source) : source;
+        if (!isMap(target)) {
+          // The library's parse accepts `<<: 5`, and only its toJS refuses it.
+          const start = (source as Node | null)?.range?.[0] ?? keyNode.range?.[0];
+          walk.problems.add(
+            childPath(path, '<<'),
+            'merges a mapping (`<<: *template`, `<<: { key: value }`) or a list of them, not a scalar or a list',
+            start === undefined ? undefined : walk.lineAt(start),
+          );
+          continue;
+        }
+        // An inline mapping (`<<: { task: binary }`) is written where it is merged, unless that place is a copy.
+        const base = isAlias(source) ? walk.anchorPaths.get(target) : written;
+        merged.push(...mergedPairs(target, path, base, walk));
+      }
+      continue;
+    }
+    const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+    const origin = written === undefined ? undefined : childPath(written, key);
+    own.push({ key, keyNode, valueNode: pair.value, origin });
+  }
+  const out = [...own];
+  const seen = new Set(own.map((e) => e.key));
+  for (const entry of merged) {
+    if (seen.has(entry.key)) continue;
+    seen.add(entry.key);
+    out.push(entry);
+  }
+  return out;
 }
 
 function interpolate(text: string, path: string, walk: Pick<Walk, 'problems' | 'env'>): string {

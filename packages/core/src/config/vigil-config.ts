@@ -289,6 +289,12 @@ export interface ModelConfig extends ModelDefinition {
   readonly review?: ReviewConfig;
   /** Protected attributes and proxies for the attribution metrics (docs/explanations.md); absent → none. */
   readonly explain?: ExplainConfig;
+  /**
+   * Where each feature's kind is written, `vigil.yaml:14` (a template's line for a merged one), for messages about
+   * data that contradicts it. Non-enumerable, as secrets are: not in JSON, logs or comparisons of configurations;
+   * absent from a model built in code.
+   */
+  readonly featuresDeclaredAt?: Readonly<Record<string, string>>;
 }
 
 /** `models[].explain` (docs/configuration.md, "Explain"; docs/explanations.md). */

@@ -1,4 +1,4 @@
-import { CONFIG_ENV } from '@vigil/core';
+import { CONFIG_ENV, parseConfig } from '@vigil/core';
 import { MINIMAL, parse, problemAt, problemsOf } from './config-test-helpers';
 
 const withTop = (top: string) => `${top}\n${MINIMAL}`;
@@ -111,6 +111,23 @@ describe('kafka', () => {
 
   it('accepts ssl: true', () => {
     expect(parse(withTop('kafka: { brokers: [b:9092], ssl: true }')).kafka?.ssl).toEqual({ rejectUnauthorized: true });
+  });
+});
+
+describe('kafka, for a command that does not connect to it', () => {
+  const text = `kafka:\n  groupId: g\n${MINIMAL}`;
+
+  it('needs no brokers (they are then empty), and still checks the rest of the section', () => {
+    expect(problemAt(text, 'kafka.brokers')).toEqual({ path: 'kafka.brokers', line: 1, message: 'is required' });
+    const config = parseConfig(text, 'vigil.yaml', {}, undefined, { kafkaBrokers: false });
+    expect(config.kafka).toMatchObject({ brokers: [], groupId: 'g' });
+    expect(() =>
+      parseConfig(`kafka:\n  groupID: g\n${MINIMAL}`, 'vigil.yaml', {}, undefined, { kafkaBrokers: false }),
+    ).toThrow(/vigil\.yaml:2: kafka\.groupID: unknown key/);
+    expect(
+      parseConfig(text, 'vigil.yaml', { [CONFIG_ENV.kafkaBrokers]: 'k:9092' }, undefined, { kafkaBrokers: false }).kafka
+        ?.brokers,
+    ).toEqual(['k:9092']);
   });
 });
 

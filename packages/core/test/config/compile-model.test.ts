@@ -350,3 +350,12 @@ describe('models: reviewers', () => {
     ).toBe('the reviewer "Bo" is listed twice');
   });
 });
+
+describe('featuresDeclaredAt', () => {
+  it("holds each feature's file:line, out of enumeration (not in JSON or comparisons)", () => {
+    const model = parse(MINIMAL).models[0]!;
+    expect(model.featuresDeclaredAt).toEqual({ age: 'vigil.yaml:6', region: 'vigil.yaml:6' });
+    expect(Object.keys(model)).not.toContain('featuresDeclaredAt');
+    expect(JSON.stringify(model)).not.toContain('featuresDeclaredAt');
+  });
+});

@@ -349,6 +349,128 @@ describe('parseConfig: the file as a whole', () => {
   });
 });
 
+describe('parseConfig: a fleet of models from a template (`x-` keys and `<<` merge keys)', () => {
+  const doc = readFileSync(join(__dirname, '../../../../docs/configuration.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('### A fleet of models'));
+  const example = /```yaml\n([^]*?)```/.exec(section)![1]!;
+  const writtenOut = `
+models:
+  - id: credit-eu
+    task: binary
+    owner: { name: Risk team, webhook: https://hooks.example.com/risk }
+    features: { age: numeric, income: numeric, region: categorical }
+    groups: [region]
+    window: { size: 1h, slide: 5m }
+  - id: credit-us
+    threshold: 0.4
+    task: binary
+    owner: { name: Risk team, webhook: https://hooks.example.com/risk }
+    features: { age: numeric, income: numeric, region: categorical }
+    groups: [region]
+    window: { size: 1h, slide: 5m }
+  - id: credit-uk
+    features: { age: numeric, region: categorical }
+    task: binary
+    owner: { name: Risk team, webhook: https://hooks.example.com/risk }
+    groups: [region]
+    window: { size: 1h, slide: 5m }
+`;
+
+  it("compiles the documented 3-model example to the written-out file's configuration", () => {
+    expect(example).toContain('<<: *model');
+    const config = parse(example);
+    expect(config.models.map((m) => m.id)).toEqual(['credit-eu', 'credit-us', 'credit-uk']);
+    expect(config).toEqual(parse(writtenOut));
+    expect(config.models[0]?.owner.webhook).toBe('https://hooks.example.com/risk');
+  });
+
+  it('reports a problem in the template once, at its line, naming the models that copy it', () => {
+    const broken = example.replace('task: binary', 'task: binari');
+    const line = broken.split('\n').findIndex((l) => l.includes('binari')) + 1;
+    expect(problemsOf(broken)).toEqual([
+      {
+        path: 'x-model.task',
+        line,
+        message:
+          'must be one of binary, regression, not "binari" (did you mean "binary"?); copied into models[0].task, models[1].task and models[2].task',
+        copies: ['models[0].task', 'models[1].task', 'models[2].task'],
+      },
+    ]);
+    // The documentation shows this message.
+    expect(doc).toContain(`x-model.task: ${problemsOf(broken)[0]?.message}`);
+  });
+
+  const fleetOf = (template: string[]): string =>
+    [
+      'x-model: &model', // 1
+      ...template, // 2, 3, 4
+      'models:', // 5
+      ...Array.from({ length: 20 }, (_, i) => [`  - <<: *model`, `    id: m${i}`]).flat(), // 6..45
+      '  - <<: *model', // 46
+      '    id: m0', // 47
+    ].join('\n');
+
+  it('reports once an unset variable in the template', () => {
+    const fleet = fleetOf(['  task: binary', '  owner: { name: "${OWNER}" }', '  features: {}']);
+    const problems = problemsOf(fleet);
+    expect(problems.map((p) => `${p.line}: ${p.path}: ${p.message}`)).toEqual([
+      '3: x-model.owner.name: refers to the environment variable OWNER, which is not set; copied into models[0].owner.name, models[1].owner.name, models[2].owner.name and 18 more',
+    ]);
+    expect(problems[0]?.copies).toHaveLength(21);
+  });
+
+  it("reports once a template's mistakes, and per model what the models write", () => {
+    const fleet = fleetOf(['  task: binary', '  owner: { name: T }', '  features: { age: { type: numeric } }']);
+    const shown = problemsOf(fleet).map((p) => `${p.line}: ${p.path}: ${p.message}`);
+    expect(shown).toEqual([
+      expect.stringMatching(
+        /^3: x-model\.owner: .*; copied into models\[0\]\.owner, models\[1\]\.owner, models\[2\]\.owner and 18 more$/,
+      ),
+      expect.stringMatching(/^4: x-model\.features\.age: .*; copied into models\[0\]\.features\.age, .* and 18 more$/),
+      expect.stringMatching(/^47: models\[20\]\.id: .*m0/),
+    ]);
+  });
+
+  it('does not merge copies of different values or different problems', () => {
+    const text = [
+      'x-w: &w { size: 1h, slide: 7m }', // 1
+      'models:', // 2
+      '  - id: a', // 3
+      '    task: binary', // 4
+      '    owner: { name: T, webhook: https://hooks.example.com/t }', // 5
+      '    features: {}', // 6
+      '    window: { size: 1h, slide: 7m }', // 7
+      '  - id: b', // 8
+      '    task: binary', // 9
+      '    owner: { name: T, webhook: https://hooks.example.com/t }', // 10
+      '    features: {}', // 11
+      '    window: *w', // 12
+    ].join('\n');
+    expect(problemsOf(text).map((p) => [p.line, p.path, p.copies])).toEqual([
+      [1, 'x-w.slide', ['models[1].window.slide']],
+      [7, 'models[0].window.slide', undefined],
+    ]);
+  });
+
+  it('ignores top-level x- keys, and still refuses other unknown keys', () => {
+    expect(parse(`x-notes: { anything: [1, 2] }\n${MINIMAL}`).models).toHaveLength(1);
+    expect(problemsOf(`X-notes: 1\n${MINIMAL}`)[0]?.path).toBe('X-notes');
+  });
+
+  it("merges the problems of a mapping a model anchors and another aliases; an aliased scalar is its key's", () => {
+    const text = `${MINIMAL.replace('    features: { age: numeric, region: categorical }', '    features: &f { age: numerik }').replace('    task: binary', '    task: &task binari')}  - id: m2
+    task: *task
+    owner: { name: Team, webhook: https://hooks.example.com/team }
+    features: *f
+`;
+    expect(problemsOf(text).map((p) => [p.line, p.path, p.copies])).toEqual([
+      [4, 'models[0].task', undefined],
+      [6, 'models[0].features.age', ['models[1].features.age']],
+      [9, 'models[1].task', undefined],
+    ]);
+  });
+});
+
 describe('docs/configuration.md', () => {
   const doc = readFileSync(join(__dirname, '../../../../docs/configuration.md'), 'utf8');
 

@@ -1,4 +1,6 @@
+import { parse as parseYaml } from 'yaml';
 import { ConfigProblems } from '../../src/config/config-problems';
+import { readPlainYaml } from '../../src/config/plain-yaml';
 import { readYaml } from '../../src/config/read-yaml';
 
 describe('readYaml', () => {
@@ -71,5 +73,59 @@ describe('readYaml', () => {
     expect(value.list).toHaveLength(5000);
     expect(value.list[4999]).toEqual({ x: 1 });
     expect(problems.count).toBe(0);
+  });
+});
+
+describe('readYaml: `<<` merge keys', () => {
+  const text = [
+    'x-base: &base { a: 1, b: { c: 2 }, list: [p, q] }', // 1
+    'x-more: &more { a: 10, d: 4 }', // 2
+    'items:', // 3
+    '  - <<: *base', // 4
+    '    a: 3', // 5
+    '  - <<: [*more, *base]', // 6
+    '  - <<: { e: 5 }', // 7
+    '    f: 6', // 8
+  ].join('\n');
+
+  it('merges as YAML 1.1 does: own keys first, then the first merged mapping, shallowly', () => {
+    const problems = new ConfigProblems('f.yaml');
+    const value = readYaml(text, problems, {}) as { items: unknown[] };
+    expect(value.items).toEqual([
+      { a: 3, b: { c: 2 }, list: ['p', 'q'] },
+      { a: 10, d: 4, b: { c: 2 }, list: ['p', 'q'] },
+      { f: 6, e: 5 },
+    ]);
+    // The library's own merge (toJS) gives the same values.
+    expect(value).toEqual(parseYaml(text, { merge: true }));
+    expect(problems.count).toBe(0);
+  });
+
+  it('is never read by the plain reader, so both paths agree', () => {
+    expect(readPlainYaml('a: 1\nb:\n  <<: { a: 1 }\n')).toBeUndefined();
+    expect(readPlainYaml('b: { <<: { a: 1 }, c: 2 }\n')).toBeUndefined();
+    expect(readYaml('b:\n  <<: { a: 1 }\n  c: 2\n', new ConfigProblems('f.yaml'), {})).toEqual({ b: { a: 1, c: 2 } });
+  });
+
+  it('gives a merged value the line where it is written, and records where it comes from', () => {
+    const problems = new ConfigProblems('f.yaml');
+    readYaml(text, problems, {});
+    expect(problems.lines.get('items[0].b.c')).toBe(1);
+    expect(problems.lines.get('items[0].a')).toBe(5);
+    expect(problems.lines.get('items[1].d')).toBe(2);
+    expect(problems.origins.get('items[0].b')).toBe('x-base.b');
+    expect(problems.origins.get('items[0].b.c')).toBe('x-base.b.c');
+    expect(problems.origins.get('items[0].list[1]')).toBe('x-base.list[1]');
+    expect(problems.origins.get('items[1].a')).toBe('x-more.a');
+    expect(problems.origins.has('items[0].a')).toBe(false);
+    expect(problems.origins.has('items[2].e')).toBe(false);
+  });
+
+  it('reports a merge of anything but mappings with its line', () => {
+    const problems = new ConfigProblems('f.yaml');
+    readYaml('a: 1\nb:\n  <<: 5\n  c: [1]\n  <<: [{ d: 1 }, [2]]\n', problems, {});
+    expect(() => problems.throwIfAny()).toThrow(
+      /f\.yaml: 2 problems[^]*\n {2}f\.yaml:3: b\["<<"\]: merges a mapping[^]*\n {2}f\.yaml:5: b\["<<"\]: merges a mapping/,
+    );
   });
 });

@@ -26,7 +26,8 @@ export async function withAlerting<T>(
 ): Promise<T> {
   if (needsModels && configPath === undefined)
     throw new VigilError('VIGIL_USAGE', `${what}: -c vigil.yaml is required (the model must be configured)`);
-  const { target, config } = await databaseTarget(io, configPath);
+  // Pausing queues its control event in the database (the daemon publishes it): no command here reads Kafka.
+  const { target, config } = await databaseTarget(io, configPath, 'optional');
   const store: Store = await openStore(target);
   try {
     const alerting = await createAlerting({ config: config ?? NO_MODELS, store });

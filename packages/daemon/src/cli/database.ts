@@ -19,12 +19,19 @@ export interface DatabaseTarget {
   dataDir: string;
 }
 
+/**
+ * `brokers`: whether the configuration must name Kafka brokers when it has a kafka section. `'optional'` for commands
+ * that do not connect to Kafka, or take the brokers from elsewhere first (`dlq replay --brokers`): a file whose
+ * brokers come from VIGIL_KAFKA_BROKERS then loads in a shell that has not exported it (see `ConfigNeeds`).
+ */
 export async function databaseTarget(
   io: CommandIo,
   configPath: string | undefined,
+  brokers: 'required' | 'optional' = 'required',
 ): Promise<{ target: DatabaseTarget; config?: VigilConfig }> {
+  const needs = { kafkaBrokers: brokers === 'required' };
   const config =
-    configPath === undefined ? undefined : await loadConfig(resolve(io.cwd, configPath), io.env, configPath);
+    configPath === undefined ? undefined : await loadConfig(resolve(io.cwd, configPath), io.env, configPath, needs);
   const url = config ? config.database?.url : io.env.VIGIL_DATABASE_URL;
   const dataDir = resolve(io.cwd, '.vigil/pglite');
   return { target: url ? { url, dataDir } : { dataDir }, ...(config ? { config } : {}) };

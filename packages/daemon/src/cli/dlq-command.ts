@@ -36,7 +36,7 @@ export async function dlqCommand(argv: readonly string[], io: CommandIo): Promis
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new VigilError('VIGIL_USAGE', `vigil dlq list: --limit "${values.limit}" must be a positive integer`);
-  const { target } = await databaseTarget(io, values.config);
+  const { target } = await databaseTarget(io, values.config, 'optional');
   const store = await openStore(target);
   try {
     // One more than shown: whether the list was cut, said on stderr so the output itself stays the dead letters.
@@ -121,7 +121,8 @@ export async function dlqReplayCommand(argv: readonly string[], io: CommandIo): 
   );
   for (const id of ids)
     if (!/^\d+$/.test(id)) problems.push(`--id "${id}" is not a dead-letter id (a number, as vigil dlq list shows)`);
-  const { target, config } = await databaseTarget(io, values.config);
+  // Brokers: --brokers, else VIGIL_KAFKA_BROKERS, else the configuration's, checked below.
+  const { target, config } = await databaseTarget(io, values.config, 'optional');
   const brokers =
     (values.brokers ?? io.env.VIGIL_KAFKA_BROKERS)
       ?.split(',')

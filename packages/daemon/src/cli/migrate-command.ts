@@ -20,7 +20,7 @@ export async function migrateCommand(argv: readonly string[], io: CommandIo): Pr
     io.stdout(commandHelp(USAGE, OPTIONS, io.color));
     return EXIT.ok;
   }
-  const { target } = await databaseTarget(io, values.config);
+  const { target } = await databaseTarget(io, values.config, 'optional');
   const client = await openClient(target);
   try {
     const { applied } = await migrate(client);

@@ -196,7 +196,7 @@ async function withQueue(
   configPath: string,
   fn: (queue: ReviewQueueService) => Promise<number>,
 ): Promise<number> {
-  const { target, config } = await databaseTarget(io, configPath);
+  const { target, config } = await databaseTarget(io, configPath, 'optional');
   const store = await openStore(target);
   try {
     return await fn(new ReviewQueueService(store, config!));

@@ -55,7 +55,8 @@ export async function referenceCommand(argv: readonly string[], io: CommandIo): 
     throw new VigilError('VIGIL_USAGE', `vigil reference fit: ${missing.join(', ')} required\n\n${USAGE}`);
   if (values.file !== undefined && range)
     throw new VigilError('VIGIL_USAGE', `vigil reference fit: give --file or --from/--to, not both\n\n${USAGE}`);
-  const { target, config } = await databaseTarget(io, values.config);
+  // Only --from/--to read Kafka; --file needs no brokers.
+  const { target, config } = await databaseTarget(io, values.config, range ? 'required' : 'optional');
   const model = findModel(
     config as VigilConfig,
     values.model as string,

@@ -23,6 +23,7 @@ import {
   type ReportComputation,
 } from '@vigil/analyzers';
 import { parquetDecodedBytes, readTable, readTables, rowLocation, type ReadTableResult } from '@vigil/collector';
+import { modelDeclaration, withDeclaredKind } from '../pipeline/declared-kind';
 import { renderReportHtml, type ReportContext } from '../report/render-html';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
@@ -313,6 +314,13 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       spillDir ? { spill: { path: join(spillDir.path, name), keep, leaveParquet: true } } : {};
     // While a worker finishes the current file, the analysis's workers start (their modules load) on the core that
     // this thread would otherwise leave idle.
+    // A text value in a column the user declared numeric: say where it was declared, and the likely fix.
+    const declared = (column: string): string | undefined =>
+      values.features !== undefined
+        ? listed?.some(([name, kind]) => name === column && kind === 'numeric')
+          ? 'by --features'
+          : undefined
+        : model && modelDeclaration(model, column);
     const [ref, first] = (await readTables(
       [refInput, curInput].map((i, k) => ({
         path: i.path,
@@ -321,7 +329,9 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       })),
       undefined,
       (read) => startReportWorkers(read.table),
-    )) as [ReadTableResult, ReadTableResult];
+    ).catch((error: unknown) => {
+      throw withDeclaredKind(error, declared);
+    })) as [ReadTableResult, ReadTableResult];
     // Both files are read at once. Where a column's inferred kind differs, the current file is read again with the
     // reference's kinds, so a text value in a numeric column is reported with its file, line and column instead of
     // silently turning the column categorical. (Standard input cannot be read twice: its own kinds stand.)
@@ -337,6 +347,8 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
             types: { ...refKinds, ...types },
             name: curInput.name,
             ...spill('current-again'),
+          }).catch((error: unknown) => {
+            throw withDeclaredKind(error, declared);
           })
         : first;
 

@@ -11,6 +11,7 @@ import {
   type ReferenceProfile,
 } from '@vigil/analyzers';
 import { attributionSpec } from './batch-buckets';
+import { modelDeclaration, withDeclaredKind } from './declared-kind';
 import { readTable } from '@vigil/collector';
 import type { FeatureKind, ModelConfig, Table } from '@vigil/core';
 
@@ -36,7 +37,12 @@ export async function fitModelReference(
   scoreColumn = 'score',
 ): Promise<{ profile: ReferenceProfile; rows: number }> {
   const types: Record<string, FeatureKind> = { ...model.features };
-  const { table } = await readTable(path, { types });
+  let table: Table;
+  try {
+    ({ table } = await readTable(path, { types }));
+  } catch (error) {
+    throw withDeclaredKind(error, (column) => modelDeclaration(model, column));
+  }
   return {
     profile: await fitModelTable(
       model,
