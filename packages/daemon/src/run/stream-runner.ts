@@ -157,6 +157,9 @@ const EXPECTED_ROWS_PER_MODEL = 64;
 const LOOK_UP_AFTER_REPEAT = 100;
 /** A version without a profile is looked up again after this long (someone may have run `vigil reference fit`). */
 const PROFILE_RETRY_MS = 30_000;
+/** Models named in the message of a line about windows that wait for partitions (more are counted); and in its fields. */
+const WAITING_NAMED = 4;
+const WAITING_LISTED = 100;
 
 interface ModelRuntime {
   config: ModelConfig;
@@ -561,26 +564,45 @@ export class StreamRunner {
   /**
    * Logs once, when it starts, that a model's windows wait for partitions expected to carry it that have not yet
    * (docs/streaming.md, "The watermark"): without it a first run whose events all sit in other partitions looks
-   * stuck for up to `window.idleTimeout`. Said again after a wait has ended and another begins.
+   * stuck for up to `window.idleTimeout`. Said again after a wait has ended and another begins. The models of one
+   * pass that start waiting for the same partitions are said in one line: a first run of 1,000 models on a keyed
+   * topic is one line, not 1,000.
    */
-  private sayWaiting(model: string, progress: readonly PartitionWatermark[], idleTimeoutMs: number): void {
-    const holding = progress.filter((p) => p.maxEventTs === null && p.idleMs <= idleTimeoutMs);
-    if (holding.length === 0) {
-      this.waiting.delete(model);
-      return;
+  private sayWaiting(
+    models: ReadonlyArray<{ model: string; progress: readonly PartitionWatermark[]; idleTimeoutMs: number }>,
+  ): void {
+    const groups = new Map<string, { models: string[]; partitions: string[]; idleTimeoutMs: number; wait: number }>();
+    for (const { model, progress, idleTimeoutMs } of models) {
+      const holding = progress.filter((p) => p.maxEventTs === null && p.idleMs <= idleTimeoutMs);
+      if (holding.length === 0) {
+        this.waiting.delete(model);
+        continue;
+      }
+      if (this.waiting.has(model)) continue;
+      this.waiting.add(model);
+      const partitions = holding.map((p) => `${p.topic}/${p.partition}`);
+      const key = compositeKey(String(idleTimeoutMs), ...partitions);
+      const group = groups.get(key) ?? { models: [], partitions, idleTimeoutMs, wait: 0 };
+      group.models.push(model);
+      group.wait = Math.max(group.wait, ...holding.map((p) => idleTimeoutMs - p.idleMs));
+      groups.set(key, group);
     }
-    if (this.waiting.has(model)) return;
-    this.waiting.add(model);
-    const wait = Math.max(...holding.map((p) => idleTimeoutMs - p.idleMs));
-    this.logger.info(
-      {
-        model,
-        partitions: holding.map((p) => `${p.topic}/${p.partition}`),
-        idleTimeoutMs,
-        waitsAtMostMs: wait,
-      },
-      `windows wait for ${holding.length === 1 ? 'a partition' : `${holding.length} partitions`} that have not carried the model yet: they close when those partitions pass them, or ${Math.ceil(wait / 1000)} s from now (window.idleTimeout) if nothing comes`,
-    );
+    for (const { models: waiting, partitions, idleTimeoutMs, wait } of groups.values()) {
+      const one = waiting.length === 1;
+      const shown =
+        waiting.length <= WAITING_NAMED
+          ? waiting.join(', ')
+          : `${waiting.slice(0, 3).join(', ')}, … and ${waiting.length - 3} more`;
+      this.logger.info(
+        {
+          ...(one ? { model: waiting[0] } : { models: waiting.slice(0, WAITING_LISTED), modelCount: waiting.length }),
+          partitions,
+          idleTimeoutMs,
+          waitsAtMostMs: wait,
+        },
+        `windows of ${one ? `model ${shown}` : `${waiting.length} models (${shown})`} wait for ${partitions.length === 1 ? 'a partition' : `${partitions.length} partitions`} that ${partitions.length === 1 ? 'has' : 'have'} not carried ${one ? 'it' : 'them'} yet: they close when ${partitions.length === 1 ? 'it passes' : 'those partitions pass'} them, or ${Math.ceil(wait / 1000)} s from now (window.idleTimeout) if nothing comes`,
+      );
+    }
   }
 
   /**
@@ -600,6 +622,13 @@ export class StreamRunner {
       evaluateIn: alerts ? (tx, analysis) => alerts.evaluateIn(tx, analysis) : undefined,
     });
     const counted = () => analysed++;
+    this.sayWaiting(
+      work.flatMap(({ model }) => {
+        const progress = partitions.get(model);
+        const runtime = this.models.get(model);
+        return progress && runtime ? [{ model, progress, idleTimeoutMs: runtime.config.window.idleTimeoutMs }] : [];
+      }),
+    );
     this.slices?.passStarted();
     for (const { model: id, earliestEnd, sweep, force } of work) {
       const runtime = this.models.get(id);
@@ -611,7 +640,6 @@ export class StreamRunner {
         progress !== undefined && progress.length > 0
           ? completeEventTime(progress, runtime.config.window.idleTimeoutMs)
           : ((maxEventTimes ??= await this.options.store.windows.maxEventTimes()).get(id) ?? null);
-      if (progress !== undefined) this.sayWaiting(id, progress, runtime.config.window.idleTimeoutMs);
       if (complete === null) continue;
       const watermark = runtime.windows.watermark(complete);
       watermarks.set(id, watermark);

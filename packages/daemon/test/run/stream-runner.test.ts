@@ -226,7 +226,7 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const waits = () =>
       lines
         .map((l) => JSON.parse(l) as { msg: string; model?: string; partitions?: string[] })
-        .filter((r) => r.msg.startsWith('windows wait for'));
+        .filter((r) => r.msg.startsWith('windows of '));
 
     // Partition 0 is far ahead, but partitions 1 and 2 have not been read yet: nothing closes, and the daemon says
     // why, once, however many passes find it so.
@@ -239,7 +239,7 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
       partitions: [`${TOPICS.predictions}/1`, `${TOPICS.predictions}/2`],
     });
     expect(waits()[0]!.msg).toMatch(
-      /^windows wait for 2 partitions that have not carried the model yet: .* \(window\.idleTimeout\)/,
+      /^windows of model credit-risk wait for 2 partitions that have not carried it yet: .* \(window\.idleTimeout\)/,
     );
     // Another daemon (or this one after a restart) reads partition 1; partition 2 still holds the windows back.
     await daemonB.handle(batch([...parts[1]!, closers[1]!], 1, 0));
@@ -275,6 +275,49 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const reference = await backend.newStore();
     await runner(reference, profile).handle(toPredictionBatch([...stream, ...closers], 0, 0));
     expect(await counts(store)).toEqual(await counts(reference));
+  });
+
+  it('says in one line, naming the partitions once, that the windows of many models wait for the same partitions', async () => {
+    const store = await backend.newStore();
+    const ids = Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+    const many = parseConfig(
+      `models:\n${ids
+        .map(
+          (id) =>
+            `  - id: ${id}\n    task: binary\n    threshold: 0.5\n    owner: { name: Risk team, webhook: 'http://127.0.0.1:9/hook' }\n` +
+            `    features: { age: numeric, income: numeric, region: categorical }\n    window: { size: 30m, slide: 10m, allowedLateness: 5m, idleTimeout: 1h }\n`,
+        )
+        .join('')}`,
+      'many.yaml',
+      {},
+    );
+    const lines: string[] = [];
+    const r = new StreamRunner({
+      config: many,
+      store,
+      groupId: 'test',
+      topics: TOPICS,
+      defaultProfiles: new Map(ids.map((id) => [id, profile])),
+      now: () => NOW,
+      logger: createLogger({ level: 'info', write: (line) => lines.push(line) }),
+    });
+    const waits = () =>
+      lines
+        .map((l) => JSON.parse(l) as { msg: string; models?: string[]; modelCount?: number; partitions?: string[] })
+        .filter((l) => l.msg.startsWith('windows of '));
+    // Every model's events on partition 0 of a topic of 5: each waits for partitions 1 to 4.
+    const events = stream.slice(0, 200).map((e, i) => ({ ...e, model: ids[i % ids.length]! }));
+    await r.handle({ ...toPredictionBatch(events, 0, 0), topicPartitions: 5 });
+    await r.maintain();
+    await r.maintain();
+    expect(waits()).toHaveLength(1);
+    const partitions = [1, 2, 3, 4].map((p) => `${TOPICS.predictions}/${p}`);
+    expect(waits()[0]).toMatchObject({ models: ids, modelCount: 20, partitions });
+    expect(waits()[0]!.msg).toMatch(
+      /^windows of 20 models \(m00, m01, m02, … and 17 more\) wait for 4 partitions that have not carried them yet: they close when those partitions pass them, or 3600 s from now \(window\.idleTimeout\) if nothing comes$/,
+    );
+    // The partitions are named once, in the fields, not once a model.
+    expect(lines.join('\n').split(`${TOPICS.predictions}/1`)).toHaveLength(2);
   });
 
   it('a batch handled twice (a crash before Kafka heard of it) counts once', async () => {
