@@ -66,6 +66,7 @@ import { AnalysisBuckets } from './analysis-buckets';
 import { AnalysisScheduler, type ModelWork, type PassOutcome } from './analysis-scheduler';
 import { AnalysisSlices } from './analysis-slices';
 import { AnalysisWrites } from './analysis-writes';
+import { DeadLetterLog } from './dead-letter-log';
 import type { RunnerMetrics } from './runner-metrics';
 import { VersionProfiles } from './version-profiles';
 
@@ -200,6 +201,8 @@ export class StreamRunner {
   private lookUpRepeats = 0;
   /** Models whose windows wait for partitions that have not carried them yet: said once a wait (waitingSaid). */
   private readonly waiting = new Set<string>();
+  /** The warn lines about committed dead letters, at most one per topic every 10 s. */
+  private readonly deadLetterLog: DeadLetterLog;
 
   constructor(private readonly options: StreamRunnerOptions) {
     for (const model of options.config.models)
@@ -207,6 +210,7 @@ export class StreamRunner {
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.logger = (options.logger ?? silentLogger).child({ component: 'runner' });
+    this.deadLetterLog = new DeadLetterLog(this.logger, this.now);
     this.labelTtlMs = options.labelTtlMs ?? LABEL_TTL_MS;
     this.orphanTtlMs = options.orphanTtlMs ?? 7 * DAY_MS;
     this.decodeOptions = compileDecodeOptions({ maxFutureMs: options.maxFutureMs ?? DAY_MS, now: this.now });
@@ -266,8 +270,12 @@ export class StreamRunner {
     else await this.analyse([...this.models.keys()]);
   }
 
-  /** Stops the background analysis after the pass in flight (what is left is due in the store, for the next start). */
+  /**
+   * Stops the background analysis after the pass in flight (what is left is due in the store, for the next start),
+   * and says the dead letters not said yet.
+   */
   async stop(): Promise<void> {
+    this.deadLetterLog.flush(true);
     await this.scheduler?.stop();
   }
 
@@ -297,6 +305,7 @@ export class StreamRunner {
   }
 
   private countDeadLetters(letters: readonly DeadLetter[]): void {
+    this.deadLetterLog.add(letters);
     for (const d of letters) {
       this.options.metrics?.deadLettered.inc({ topic: d.topic, code: d.code });
       this.deadLettersByTopic.set(d.topic, (this.deadLettersByTopic.get(d.topic) ?? 0) + 1);
@@ -506,6 +515,7 @@ export class StreamRunner {
   async maintain(): Promise<number> {
     const store = this.options.store;
     const now = this.now();
+    this.deadLetterLog.flush();
     await this.loadAllVersions([...this.models.keys()]);
     while ((await store.labels.joinOrphans(mergeAccumulatorsInto, (matches) => this.labelEffects(matches))) > 0);
     const expired = await store.labels.expireOrphans(now);

@@ -630,9 +630,29 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     ]);
   });
 
-  it('dead-letters bad events with the reason and keeps the good ones of the same batch', async () => {
+  it('dead-letters bad events with the reason and keeps the good ones of the same batch, and says so at warn without flooding', async () => {
     const store = await backend.newStore();
-    const r = runner(store, profile);
+    const lines: string[] = [];
+    const r = runner(
+      store,
+      profile,
+      () => NOW,
+      config,
+      createLogger({ level: 'info', write: (line) => lines.push(line) }),
+    );
+    const warnings = () =>
+      lines
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              level: string;
+              msg: string;
+              topic?: string;
+              deadLetters?: number;
+              codes?: Record<string, number>;
+            },
+        )
+        .filter((l) => l.msg.includes('dead-lettered'));
     const batch = toPredictionBatch(stream.slice(0, 10), 0, 0);
     const bad = (offset: number, value: string): SourceBatch['messages'][number] => ({
       topic: TOPICS.predictions,
@@ -664,5 +684,29 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     expect(letters[2]!.reason).toContain('ts');
     const buckets = await store.buckets.load(model.id, 'unversioned', T0 - MIN, T0 + 60 * MIN);
     expect(buckets.reduce((s, b) => s + b.rows, 0)).toBe(10);
+    // One warn line for the batch: the count, the codes with theirs, the first reason; no message's value.
+    expect(warnings()).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        topic: TOPICS.predictions,
+        deadLetters: 3,
+        codes: { VIGIL_DECODE_INVALID_JSON: 1, VIGIL_DECODE_OUT_OF_RANGE: 1, VIGIL_DECODE_UNKNOWN_MODEL: 1 },
+      }),
+    ]);
+    expect(warnings()[0]!.msg).toMatch(
+      /^3 messages of vigil\.predictions dead-lettered \(VIGIL_DECODE_INVALID_JSON ×1, VIGIL_DECODE_OUT_OF_RANGE ×1, VIGIL_DECODE_UNKNOWN_MODEL ×1\); the first, partition 0 offset 10: value: not valid JSON \(.+\); vigil dlq list shows them$/,
+    );
+    expect(lines.join('\n')).not.toContain('not json');
+    // More within 10 s (the clock stands still here): added up, said at the stop, with the closest model id.
+    const typo = (offset: number): SourceBatch['messages'][number] =>
+      bad(offset, JSON.stringify({ model: 'credit-rsik', id: `t${offset}`, ts: T0, features: {} }));
+    await r.handle({ ...batch, messages: [typo(13)], firstOffset: '13', nextOffset: '14' });
+    await r.handle({ ...batch, messages: [typo(14), typo(15)], firstOffset: '14', nextOffset: '16' });
+    expect(warnings()).toHaveLength(1);
+    await r.stop();
+    expect(warnings()).toHaveLength(2);
+    expect(warnings()[1]!.msg).toBe(
+      '3 messages of vigil.predictions dead-lettered in 2 batches (VIGIL_DECODE_UNKNOWN_MODEL ×3); the first, partition 0 offset 13: field "model": unknown model "credit-rsik" (did you mean "credit-risk"?); vigil dlq list shows them',
+    );
   });
 });
