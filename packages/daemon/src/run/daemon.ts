@@ -347,13 +347,13 @@ export class Daemon {
   private async start(closers: Array<() => Promise<void>>): Promise<Started> {
     const o = this.options;
     const { logger, config } = o;
-    // The topics first: a missing one is the operator's to create, and no reason to touch the database.
-    await o.source.check?.();
     // The reference files are read (and fingerprinted) before the database is opened, so a missing one fails first;
     // then each is fitted, or its fit of an earlier start is read back (decision 0034).
     const files = await referenceFiles(config.models, o.configDir);
     const store = await o.openStore();
     if (!o.keepStoreOpen) closers.push(() => store.close());
+    // The topics (Kafka) before the references are fitted: a missing one is the operator's to create.
+    await o.source.check?.();
     const defaultProfiles: Map<string, ReferenceProfile> = await fitReferenceFiles(files, store, logger);
 
     const registry = new PrometheusRegistry();

@@ -420,6 +420,8 @@ describe('secrets never leak', () => {
             databaseUrl: realDatabaseUrl,
             redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:1/0`,
             brokers,
+            // vigil run looks its topics up before it connects to Redis.
+            topics: { predictions: predictions.topic, labels: labels.topic, control: control.topic },
           }),
           '--log-level',
           'debug',
