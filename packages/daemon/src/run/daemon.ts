@@ -352,8 +352,6 @@ export class Daemon {
     const files = await referenceFiles(config.models, o.configDir);
     const store = await o.openStore();
     if (!o.keepStoreOpen) closers.push(() => store.close());
-    // The topics (Kafka) before the references are fitted: a missing one is the operator's to create.
-    await o.source.check?.();
     const defaultProfiles: Map<string, ReferenceProfile> = await fitReferenceFiles(files, store, logger);
 
     const registry = new PrometheusRegistry();
@@ -441,6 +439,9 @@ export class Daemon {
     });
     if (o.source.readyAtOnce) problems.delete('starting');
     await alerting.start();
+    // The topics (Kafka), before the HTTP API says anything: a missing one is the operator's to create. After the
+    // database and Redis, whose failures are reported first as they always were.
+    await o.source.check?.();
     let http: Record<string, string> = {};
     if (o.http !== false) {
       const server = createServer(
