@@ -40,6 +40,8 @@ export { ParallelSource } from './kafka/prediction-source';
 export { readTopicSince } from './kafka/read-since';
 export type { ReadSinceOptions, ReadSinceResult } from './kafka/read-since';
 export { PRODUCE_COMPRESSIONS, ensureTopic, produceFile, produceMessages } from './kafka/produce-file';
+export { missingTopics, requireConsumedTopics } from './kafka/require-topics';
+export type { RequiredTopic } from './kafka/require-topics';
 export type { OutgoingMessage, ProduceCompression, ProduceFileOptions, ProduceFileResult } from './kafka/produce-file';
 export { DeadLetterPublisher, deadLetterKey, deadLetterRecord } from './kafka/dead-letter-publisher';
 export type { DeadLetterPublisherOptions, DeadLetterRecord } from './kafka/dead-letter-publisher';

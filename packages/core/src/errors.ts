@@ -41,7 +41,7 @@ export const ERROR_CODES = {
     'The alert queue (Redis) cannot be reached (retriable); notifications wait in the database outbox.',
   VIGIL_KAFKA_UNAVAILABLE: 'Kafka cannot be reached, or reading a topic failed (retriable).',
   VIGIL_KAFKA_TOPIC_MISSING:
-    'A topic to produce to does not exist; Vigil does not create topics, the message gives the command that does.',
+    "A topic to produce to or consume from does not exist (at `vigil run`'s start, or deleted while it runs); Vigil does not create topics, the message names each one (with its configuration key) and gives the command that creates it.",
   VIGIL_INTERNAL: 'A bug: an invariant of Vigil itself was broken.',
 } as const;
 

@@ -86,6 +86,8 @@ export interface Harness {
   models: readonly string[];
   predictions: string;
   labels: string;
+  /** `kafka.topics.control`: vigil run refuses to start without it. */
+  control: string;
   groupId: string;
   store: Store;
   sql: SqlClient;
@@ -106,6 +108,8 @@ export interface Harness {
   /** The incidents the daemons opened, comparable across runs with `roughly`. */
   incidents(): Promise<IncidentSummary[]>;
   committed(topic: string): Promise<number>;
+  /** Deletes one of the harness's topics (an operator's mistake while the daemon runs). */
+  deleteTopic(which: 'predictions' | 'labels' | 'control'): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -155,6 +159,8 @@ export async function openHarness(
   const db = await createTestSchema(label);
   const predictions = await createTestTopic(`${label}-pred`, partitions, options.topicConfig);
   const labels = await createTestTopic(`${label}-labels`, 2, options.topicConfig);
+  // vigil run refuses to start without its control topic (pause/resume events), like without the other two.
+  const control = await createTestTopic(`${label}-control`, 1);
   const groupId = uniqueName(label);
   const reference = referenceEvents();
   writeFileSync(
@@ -179,7 +185,7 @@ export async function openHarness(
     `kafka:
   brokers: [${kafkaBrokers().join(', ')}]
   groupId: ${groupId}
-  topics: { predictions: ${predictions.topic}, labels: ${labels.topic}${options.deadLettersTopic ? `, deadLetters: ${options.deadLettersTopic}` : ''} }${options.sessionTimeout ? `\n  sessionTimeout: ${options.sessionTimeout}` : ''}${options.consumers ? `\n  consumers: ${options.consumers}` : ''}
+  topics: { predictions: ${predictions.topic}, labels: ${labels.topic}, control: ${control.topic}${options.deadLettersTopic ? `, deadLetters: ${options.deadLettersTopic}` : ''} }${options.sessionTimeout ? `\n  sessionTimeout: ${options.sessionTimeout}` : ''}${options.consumers ? `\n  consumers: ${options.consumers}` : ''}
 database: { url: '${url}' }${options.redisUrl ? `\nredis: { url: '${options.redisUrl}' }` : ''}
 http: ${options.httpYaml ?? '{ port: 0 }'}
 models:${modelsYaml(models, options)}
@@ -239,6 +245,7 @@ models:${modelsYaml(models, options)}
     models,
     predictions: predictions.topic,
     labels: labels.topic,
+    control: control.topic,
     groupId,
     store,
     sql,
@@ -305,10 +312,11 @@ models:${modelsYaml(models, options)}
       return summarize(await alerting.listIncidents({ limit: 10_000 }));
     },
     committed,
+    deleteTopic: (which) => ({ predictions, labels, control })[which].drop(),
     async cleanup() {
       for (const d of daemons) if (d.exitCode === null && d.signalCode === null) d.kill('SIGKILL');
       await Promise.allSettled([sql.close(), store.close()]);
-      await Promise.allSettled([predictions.drop(), labels.drop(), db.drop()]);
+      await Promise.allSettled([predictions.drop(), labels.drop(), control.drop(), db.drop()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { errorMessage, type ModelDefinition } from '@vigil/core';
+import { didYouMean, errorMessage, type ModelDefinition } from '@vigil/core';
 import { DecodeFailure } from './dead-letter';
 import type { CompiledDecodeOptions } from './decode-options';
 import { MAX_EPOCH_MS, parseIsoTimestamp } from './parse-timestamp';
@@ -115,9 +115,28 @@ export function readModel(
   if (typeof value !== 'string') return wrongType('model', 'a string', value);
   const model = models.get(value);
   if (model === undefined) {
-    return new DecodeFailure('VIGIL_DECODE_UNKNOWN_MODEL', `field "model": unknown model ${describeValue(value)}`);
+    const guess = closestModel(value, models);
+    return new DecodeFailure(
+      'VIGIL_DECODE_UNKNOWN_MODEL',
+      `field "model": unknown model ${describeValue(value)}${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`,
+    );
   }
   return model;
+}
+
+/** Per map of models, the closest configured id of each unknown one seen (a flood of one typo is looked up once). */
+const guesses = new WeakMap<ReadonlyMap<string, ModelDefinition>, Map<string, string | undefined>>();
+const MAX_GUESSES = 1000;
+
+/** The configured model id closest to `value` (a typo's), as configuration errors suggest names. */
+function closestModel(value: string, models: ReadonlyMap<string, ModelDefinition>): string | undefined {
+  let known = guesses.get(models);
+  if (known === undefined) guesses.set(models, (known = new Map()));
+  if (known.has(value)) return known.get(value);
+  const guess = didYouMean(value, [...models.keys()]);
+  if (known.size >= MAX_GUESSES) known.clear();
+  known.set(value, guess);
+  return guess;
 }
 
 /** The event id: a non-empty string, or a finite number written as `String(n)` (e.g. 1e21 → "1e+21"). */

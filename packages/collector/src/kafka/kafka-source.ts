@@ -14,6 +14,7 @@ import type { RawMessage } from '../decode/raw-message';
 import { registerCompressionCodecs } from './codecs';
 import { installFastRecordDecoder } from './record-decoder';
 import type { BatchHandler, OffsetsFor, PredictionSource, SourceBatch, SourceState } from './prediction-source';
+import { missingTopics, type RequiredTopic } from './require-topics';
 
 /*
  * One of the files that import kafkajs (with produce-file.ts, read-since.ts, dead-letter-publisher.ts, codecs.ts, its compression codecs, and
@@ -46,6 +47,11 @@ export interface KafkaConnectionOptions {
 export interface KafkaSourceOptions extends KafkaConnectionOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
+  /**
+   * The topics as the configuration names them (`{ topic, key }`), for the error when one is deleted while
+   * consumed; a topic of `topics` not listed here is named alone. @defaultValue `topics`
+   */
+  readonly required?: readonly RequiredTopic[];
   /**
    * Where to resume each assigned partition, asked on start and on every assignment (the store's `offsets.load`).
    * Kafka's own committed offsets are never used: the store holds them, written with the batch's effects.
@@ -153,7 +159,7 @@ const CERTIFICATE_MESSAGE =
  * A failure to connect, subscribe or join as one Vigil error naming Kafka and the causes kafkajs nests (its retry
  * wrapper, the socket's error). Refused credentials and untrusted certificates are not retriable.
  */
-function connectFailure(error: unknown, brokers: readonly string[]): unknown {
+export function connectFailure(error: unknown, brokers: readonly string[]): unknown {
   if (error instanceof VigilError) return error;
   const messages: string[] = [];
   let permanent = false;
@@ -181,6 +187,19 @@ function connectFailure(error: unknown, brokers: readonly string[]): unknown {
       retriable: !permanent,
     },
   );
+}
+
+/** Whether a kafkajs error (or one it wraps) is UNKNOWN_TOPIC_OR_PARTITION: a topic or partition the brokers do not have. */
+function isUnknownTopic(error: unknown): boolean {
+  for (
+    let e = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    depth += 1
+  ) {
+    if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return false;
 }
 
 /** kafkajs logs group joins and the like at INFO; they are our debug. */
@@ -235,6 +254,8 @@ export class KafkaSource implements PredictionSource {
    */
   private fetchFailing = false;
   private watchdog: NodeJS.Timeout | undefined;
+  /** Set when a subscribed topic was found deleted after a crash: what the source fails with. */
+  private topicsGone: VigilError | undefined;
 
   constructor(options: KafkaSourceOptions) {
     const problems = connectionProblems(options);
@@ -268,6 +289,8 @@ export class KafkaSource implements PredictionSource {
       minBytes: options.minBytes ?? KAFKA_FETCH_DEFAULTS.minBytes,
       maxWaitTimeInMs: options.maxWaitMs ?? KAFKA_FETCH_DEFAULTS.maxWaitMs,
       allowAutoTopicCreation: false,
+      // kafkajs's default for a consumer (5 retries, whatever `requestRetries`), and when not to restart it.
+      retry: { retries: 5, restartOnFailure: (error) => this.restartAfter(error) },
     });
     this.done = new Promise<void>((resolve, reject) => {
       this.stopped = resolve;
@@ -297,9 +320,16 @@ export class KafkaSource implements PredictionSource {
         this.logger.warn({ err: event.payload.error }, 'kafka consumer crashed; it restarts');
         return;
       }
+      // Closing: the crash of a consumer being disconnected is no failure of the source.
+      if (this.isClosing) {
+        this.logger.debug({ err: event.payload.error }, 'kafka consumer crashed while closing');
+        return;
+      }
       this.currentState = 'failed';
-      this.logger.error({ err: event.payload.error }, 'kafka consumer crashed and does not restart');
-      this.failed(event.payload.error);
+      // A deleted topic: one line that names it, not kafkajs's text (docs/streaming.md, "Failures").
+      if (this.topicsGone) this.logger.error(this.topicsGone.message);
+      else this.logger.error({ err: event.payload.error }, 'kafka consumer crashed and does not restart');
+      this.failed(this.topicsGone ?? event.payload.error);
     });
   }
 
@@ -403,6 +433,34 @@ export class KafkaSource implements PredictionSource {
       this.stopped();
     }
     this.logger.info('stopped');
+  }
+
+  /**
+   * Whether kafkajs restarts its crashed consumer: not once closing (a restart timer would outlive close()), nor
+   * when the crash was an unknown topic and a subscribed topic no longer exists (`topicsGone`: kafkajs would restart
+   * it without end, each time with "This server does not host this topic-partition").
+   */
+  private async restartAfter(error: unknown): Promise<boolean> {
+    if (this.isClosing) return false;
+    if (!isUnknownTopic(error)) return true;
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const existing = new Set(await admin.listTopics());
+      const named = this.options.required ?? [];
+      const missing = this.options.topics
+        .filter((t) => !existing.has(t))
+        .map((t) => named.find((r) => typeof r !== 'string' && r.topic === t) ?? t);
+      if (missing.length === 0) return true;
+      this.topicsGone = missingTopics(missing, this.options.brokers, 'vigil run', 'deleted');
+      return false;
+    } catch (lookUp) {
+      // The brokers do not answer the look-up: kafkajs restarts the consumer, and the next crash asks again.
+      this.logger.debug({ err: lookUp }, 'looking up the subscribed topics after a crash failed');
+      return true;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   private get isClosing(): boolean {

@@ -2,8 +2,9 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { type Logger, silentLogger, VigilError } from '@vigil/core';
-import { CompressionTypes, type Kafka, type Message, Partitioners } from 'kafkajs';
+import { CompressionTypes, type Message, Partitioners } from 'kafkajs';
 import { createKafka, type KafkaConnectionOptions } from './kafka-source';
+import { requireTopics } from './require-topics';
 
 /* One of the files that import kafkajs, all in src/kafka/ (see kafka-source.ts). */
 
@@ -121,37 +122,6 @@ export async function produceFile(path: string, options: ProduceFileOptions): Pr
   const result = { produced, unkeyed, blankLines, durationMs: Date.now() - started };
   logger.info({ ...result, path }, 'file produced');
   return result;
-}
-
-/**
- * Fails with VIGIL_KAFKA_TOPIC_MISSING, naming the command that creates them, when any of `topics` does not exist.
- * Vigil never creates topics (their partitions and retention are the operator's choice). The whole list is read: a
- * metadata request naming the topic would create it on a broker with auto.create.topics.enable.
- */
-async function requireTopics(
-  kafka: Kafka,
-  topics: readonly string[],
-  brokers: readonly string[],
-  doing: string,
-): Promise<void> {
-  const admin = kafka.admin();
-  let existing: string[];
-  await admin.connect();
-  try {
-    existing = await admin.listTopics();
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-  const missing = topics.filter((t) => !existing.includes(t));
-  if (missing.length === 0) return;
-  const create = missing
-    .map((t) => `kafka-topics.sh --create --topic ${t} --partitions N --bootstrap-server ${brokers[0] ?? 'HOST:PORT'}`)
-    .join('; ');
-  throw new VigilError(
-    'VIGIL_KAFKA_TOPIC_MISSING',
-    `${doing}: ${missing.length === 1 ? 'topic' : 'topics'} ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist at ${brokers.join(', ')}, and Vigil does not create topics; create ${missing.length === 1 ? 'it' : 'them'} first: ${create} (docs/streaming.md, "Creating the topics")`,
-    { details: { missing } },
-  );
 }
 
 /** A message to produce as it is (a dead letter re-submitted after a fix). */

@@ -449,6 +449,12 @@ describe('PredictionBatchBuilder: dead letters', () => {
       'VIGIL_DECODE_UNKNOWN_MODEL',
       'field "model": unknown model "fraud"',
     ],
+    [
+      'a mistyped model (the closest configured id suggested, as configuration errors do)',
+      { ...exampleEvent(), model: 'credit-rsik' },
+      'VIGIL_DECODE_UNKNOWN_MODEL',
+      'field "model": unknown model "credit-rsik" (did you mean "credit-risk"?)',
+    ],
     ['no id', { ...exampleEvent(), id: undefined }, 'VIGIL_DECODE_MISSING_FIELD', 'field "id": required, but absent'],
     ['an empty id', { ...exampleEvent(), id: '' }, 'VIGIL_DECODE_MISSING_FIELD', 'field "id": required, got ""'],
     [

@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { createLogger, isVigilError, VigilError, type LogFormat, type LogLevel } from '@vigil/core';
-import { Daemon, fileDaemonSource, kafkaDaemonSource } from '../run/daemon';
+import { configuredTopics, Daemon, fileDaemonSource, kafkaDaemonSource } from '../run/daemon';
 import { ANALYSIS_DEFAULTS } from '../run/stream-runner';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
@@ -147,6 +147,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
       : kafkaDaemonSource(connection!, {
           groupId,
           topics: [kafka!.topics.predictions, kafka!.topics.labels],
+          required: configuredTopics(kafka!.topics),
           sessionTimeoutMs: kafka!.sessionTimeoutMs,
           fetch: kafka!.fetch,
           consumers: kafka!.consumers,

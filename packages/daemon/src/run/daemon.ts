@@ -18,9 +18,11 @@ import {
   KafkaSource,
   ParallelSource,
   produceMessages,
+  requireConsumedTopics,
   type KafkaConnectionOptions,
   type OffsetsFor,
   type PredictionSource,
+  type RequiredTopic,
   type SourceBatch,
 } from '@vigil/collector';
 import { isVigilError, VigilError, type KafkaFetchConfig, type Logger, type VigilConfig } from '@vigil/core';
@@ -43,11 +45,24 @@ export interface DaemonSource {
   describe: Record<string, unknown>;
   /** Whether the daemon is ready at once (a file) or once the source says it joined (Kafka). */
   readyAtOnce: boolean;
+  /** Checked first at start-up (Kafka: the topics exist); a failure ends the start. */
+  check?: () => Promise<void>;
   create(o: {
     offsetsFor: OffsetsFor;
     onConnection: (state: 'joined' | 'lost') => void;
     onRetry: (error: unknown, attempt: number) => void;
   }): PredictionSource;
+}
+
+/**
+ * The topics `vigil run` needs from the configuration, with the keys that name them: it consumes predictions and
+ * labels and produces pause/resume events to control.
+ */
+export function configuredTopics(topics: { predictions: string; labels: string; control: string }): RequiredTopic[] {
+  return (['predictions', 'labels', 'control'] as const).map((key) => ({
+    topic: topics[key],
+    key: `kafka.topics.${key}`,
+  }));
 }
 
 /** The Kafka topics of the configuration, in its consumer group. */
@@ -56,6 +71,11 @@ export function kafkaDaemonSource(
   o: {
     groupId: string;
     topics: readonly string[];
+    /**
+     * The topics that must exist before the daemon starts (`configuredTopics`), looked up first: one missing is
+     * VIGIL_KAFKA_TOPIC_MISSING naming it and its key. @defaultValue `topics`
+     */
+    required?: readonly RequiredTopic[];
     sessionTimeoutMs?: number;
     fetch?: KafkaFetchConfig;
     /** Consumers in the group, each with its own fetch loop (`kafka.consumers`). */
@@ -67,6 +87,7 @@ export function kafkaDaemonSource(
   return {
     describe: o.describe ?? { brokers: connection.brokers, groupId: o.groupId, consumers: count },
     readyAtOnce: false,
+    check: () => requireConsumedTopics(connection, o.required ?? o.topics, 'vigil run'),
     create: ({ offsetsFor, onConnection }) => {
       // Ready once every consumer has joined the group (whether or not messages come); not while one reconnects.
       const joined = new Array<boolean>(count).fill(false);
@@ -82,6 +103,7 @@ export function kafkaDaemonSource(
             ...connection,
             groupId: o.groupId,
             topics: [...o.topics],
+            ...(o.required ? { required: o.required } : {}),
             ...(o.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
             ...(fetch ? { ...fetch } : {}),
             offsetsFor,
@@ -417,6 +439,9 @@ export class Daemon {
     });
     if (o.source.readyAtOnce) problems.delete('starting');
     await alerting.start();
+    // The topics (Kafka), before the HTTP API says anything: a missing one is the operator's to create. After the
+    // database and Redis, whose failures are reported first as they always were.
+    await o.source.check?.();
     let http: Record<string, string> = {};
     if (o.http !== false) {
       const server = createServer(

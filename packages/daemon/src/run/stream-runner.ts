@@ -66,6 +66,7 @@ import { AnalysisBuckets } from './analysis-buckets';
 import { AnalysisScheduler, type ModelWork, type PassOutcome } from './analysis-scheduler';
 import { AnalysisSlices } from './analysis-slices';
 import { AnalysisWrites } from './analysis-writes';
+import { DeadLetterLog } from './dead-letter-log';
 import type { RunnerMetrics } from './runner-metrics';
 import { VersionProfiles } from './version-profiles';
 
@@ -157,6 +158,9 @@ const EXPECTED_ROWS_PER_MODEL = 64;
 const LOOK_UP_AFTER_REPEAT = 100;
 /** A version without a profile is looked up again after this long (someone may have run `vigil reference fit`). */
 const PROFILE_RETRY_MS = 30_000;
+/** Models named in the message of a line about windows that wait for partitions (more are counted); and in its fields. */
+const WAITING_NAMED = 4;
+const WAITING_LISTED = 100;
 
 interface ModelRuntime {
   config: ModelConfig;
@@ -197,6 +201,8 @@ export class StreamRunner {
   private lookUpRepeats = 0;
   /** Models whose windows wait for partitions that have not carried them yet: said once a wait (waitingSaid). */
   private readonly waiting = new Set<string>();
+  /** The warn lines about committed dead letters, at most one per topic every 10 s. */
+  private readonly deadLetterLog: DeadLetterLog;
 
   constructor(private readonly options: StreamRunnerOptions) {
     for (const model of options.config.models)
@@ -204,6 +210,7 @@ export class StreamRunner {
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.logger = (options.logger ?? silentLogger).child({ component: 'runner' });
+    this.deadLetterLog = new DeadLetterLog(this.logger, this.now);
     this.labelTtlMs = options.labelTtlMs ?? LABEL_TTL_MS;
     this.orphanTtlMs = options.orphanTtlMs ?? 7 * DAY_MS;
     this.decodeOptions = compileDecodeOptions({ maxFutureMs: options.maxFutureMs ?? DAY_MS, now: this.now });
@@ -263,8 +270,12 @@ export class StreamRunner {
     else await this.analyse([...this.models.keys()]);
   }
 
-  /** Stops the background analysis after the pass in flight (what is left is due in the store, for the next start). */
+  /**
+   * Stops the background analysis after the pass in flight (what is left is due in the store, for the next start),
+   * and says the dead letters not said yet.
+   */
   async stop(): Promise<void> {
+    this.deadLetterLog.flush(true);
     await this.scheduler?.stop();
   }
 
@@ -294,6 +305,7 @@ export class StreamRunner {
   }
 
   private countDeadLetters(letters: readonly DeadLetter[]): void {
+    this.deadLetterLog.add(letters);
     for (const d of letters) {
       this.options.metrics?.deadLettered.inc({ topic: d.topic, code: d.code });
       this.deadLettersByTopic.set(d.topic, (this.deadLettersByTopic.get(d.topic) ?? 0) + 1);
@@ -503,6 +515,7 @@ export class StreamRunner {
   async maintain(): Promise<number> {
     const store = this.options.store;
     const now = this.now();
+    this.deadLetterLog.flush();
     await this.loadAllVersions([...this.models.keys()]);
     while ((await store.labels.joinOrphans(mergeAccumulatorsInto, (matches) => this.labelEffects(matches))) > 0);
     const expired = await store.labels.expireOrphans(now);
@@ -561,26 +574,45 @@ export class StreamRunner {
   /**
    * Logs once, when it starts, that a model's windows wait for partitions expected to carry it that have not yet
    * (docs/streaming.md, "The watermark"): without it a first run whose events all sit in other partitions looks
-   * stuck for up to `window.idleTimeout`. Said again after a wait has ended and another begins.
+   * stuck for up to `window.idleTimeout`. Said again after a wait has ended and another begins. The models of one
+   * pass that start waiting for the same partitions are said in one line: a first run of 1,000 models on a keyed
+   * topic is one line, not 1,000.
    */
-  private sayWaiting(model: string, progress: readonly PartitionWatermark[], idleTimeoutMs: number): void {
-    const holding = progress.filter((p) => p.maxEventTs === null && p.idleMs <= idleTimeoutMs);
-    if (holding.length === 0) {
-      this.waiting.delete(model);
-      return;
+  private sayWaiting(
+    models: ReadonlyArray<{ model: string; progress: readonly PartitionWatermark[]; idleTimeoutMs: number }>,
+  ): void {
+    const groups = new Map<string, { models: string[]; partitions: string[]; idleTimeoutMs: number; wait: number }>();
+    for (const { model, progress, idleTimeoutMs } of models) {
+      const holding = progress.filter((p) => p.maxEventTs === null && p.idleMs <= idleTimeoutMs);
+      if (holding.length === 0) {
+        this.waiting.delete(model);
+        continue;
+      }
+      if (this.waiting.has(model)) continue;
+      this.waiting.add(model);
+      const partitions = holding.map((p) => `${p.topic}/${p.partition}`);
+      const key = compositeKey(String(idleTimeoutMs), ...partitions);
+      const group = groups.get(key) ?? { models: [], partitions, idleTimeoutMs, wait: 0 };
+      group.models.push(model);
+      group.wait = Math.max(group.wait, ...holding.map((p) => idleTimeoutMs - p.idleMs));
+      groups.set(key, group);
     }
-    if (this.waiting.has(model)) return;
-    this.waiting.add(model);
-    const wait = Math.max(...holding.map((p) => idleTimeoutMs - p.idleMs));
-    this.logger.info(
-      {
-        model,
-        partitions: holding.map((p) => `${p.topic}/${p.partition}`),
-        idleTimeoutMs,
-        waitsAtMostMs: wait,
-      },
-      `windows wait for ${holding.length === 1 ? 'a partition' : `${holding.length} partitions`} that have not carried the model yet: they close when those partitions pass them, or ${Math.ceil(wait / 1000)} s from now (window.idleTimeout) if nothing comes`,
-    );
+    for (const { models: waiting, partitions, idleTimeoutMs, wait } of groups.values()) {
+      const one = waiting.length === 1;
+      const shown =
+        waiting.length <= WAITING_NAMED
+          ? waiting.join(', ')
+          : `${waiting.slice(0, 3).join(', ')}, … and ${waiting.length - 3} more`;
+      this.logger.info(
+        {
+          ...(one ? { model: waiting[0] } : { models: waiting.slice(0, WAITING_LISTED), modelCount: waiting.length }),
+          partitions,
+          idleTimeoutMs,
+          waitsAtMostMs: wait,
+        },
+        `windows of ${one ? `model ${shown}` : `${waiting.length} models (${shown})`} wait for ${partitions.length === 1 ? 'a partition' : `${partitions.length} partitions`} that ${partitions.length === 1 ? 'has' : 'have'} not carried ${one ? 'it' : 'them'} yet: they close when ${partitions.length === 1 ? 'it passes' : 'those partitions pass'} them, or ${Math.ceil(wait / 1000)} s from now (window.idleTimeout) if nothing comes`,
+      );
+    }
   }
 
   /**
@@ -605,6 +637,13 @@ export class StreamRunner {
       },
     });
     const counted = () => analysed++;
+    this.sayWaiting(
+      work.flatMap(({ model }) => {
+        const progress = partitions.get(model);
+        const runtime = this.models.get(model);
+        return progress && runtime ? [{ model, progress, idleTimeoutMs: runtime.config.window.idleTimeoutMs }] : [];
+      }),
+    );
     this.slices?.passStarted();
     for (const { model: id, earliestEnd, sweep, force } of work) {
       const runtime = this.models.get(id);
@@ -616,7 +655,6 @@ export class StreamRunner {
         progress !== undefined && progress.length > 0
           ? completeEventTime(progress, runtime.config.window.idleTimeoutMs)
           : ((maxEventTimes ??= await this.options.store.windows.maxEventTimes()).get(id) ?? null);
-      if (progress !== undefined) this.sayWaiting(id, progress, runtime.config.window.idleTimeoutMs);
       if (complete === null) continue;
       const watermark = runtime.windows.watermark(complete);
       watermarks.set(id, watermark);

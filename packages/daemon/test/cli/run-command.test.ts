@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kafkaBrokers, uniqueName } from '@vigil/test-kit';
+import { createTestTopic, kafkaBrokers, uniqueName } from '@vigil/test-kit';
 import { runCli } from './run-cli';
 
 jest.setTimeout(120_000);
@@ -38,17 +38,24 @@ function runUntilStarted(args: string[], cwd: string): Promise<{ code: number | 
 describe('vigil run --log-format', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'vigil-run-format-'));
   const config = join(cwd, 'vigil.yaml');
-  beforeAll(() => {
+  // vigil run looks its three topics up first, and refuses to start while one is missing.
+  const topics: Array<Awaited<ReturnType<typeof createTestTopic>>> = [];
+  beforeAll(async () => {
+    for (const label of ['format-p', 'format-l', 'format-c']) topics.push(await createTestTopic(label, 1));
+    const [predictions, labels, control] = topics.map((t) => t.topic);
     writeFileSync(
       config,
-      `kafka: { brokers: [${kafkaBrokers().join(', ')}], groupId: ${uniqueName('format')}, topics: { predictions: ${uniqueName('p')}, labels: ${uniqueName('l')} } }
+      `kafka: { brokers: [${kafkaBrokers().join(', ')}], groupId: ${uniqueName('format')}, topics: { predictions: ${predictions}, labels: ${labels}, control: ${control} } }
 http: { port: 0 }
 models:
   - { id: m, task: binary, owner: { name: t, webhook: "http://127.0.0.1:9/h" }, features: { x: numeric } }
 `,
     );
   });
-  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(cwd, { recursive: true, force: true });
+    await Promise.all(topics.map((t) => t.drop()));
+  });
 
   it('text: `time LEVEL message key=value` lines; json (the default into a pipe): one object a line', async () => {
     const [text, json] = await Promise.all([

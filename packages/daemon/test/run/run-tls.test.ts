@@ -138,7 +138,7 @@ describe('vigil run over TLS with passwords (PostgreSQL, Redis, Kafka)', () => {
       `kafka:
   brokers: [127.0.0.1:${o.kafkaMtls ? s.kafkaMtlsPort : s.kafkaPort}]
   groupId: ${o.groupId}
-  topics: { predictions: ${o.predictions}, labels: ${o.labels} }
+  topics: { predictions: ${o.predictions}, labels: ${o.labels}, control: ${o.labels}.control }
 ${
   o.kafkaMtls === undefined
     ? `  ssl: { caFile: ${o.kafkaCa ?? s.ca} }
@@ -216,6 +216,7 @@ models:
     // The test's own clients use the other two mechanisms: SCRAM-SHA-256 to create the topics, PLAIN to produce.
     expect(await ensureTopic(predictions, 2, kafkaClient('scram-sha-256'))).toBe(true);
     expect(await ensureTopic(labels, 1, kafkaClient('scram-sha-256'))).toBe(true);
+    expect(await ensureTopic(`${labels}.control`, 1, kafkaClient('scram-sha-256'))).toBe(true);
     // Half an hour like the reference, then an hour in which the ages move up by about 20 years, then one event
     // that closes the windows.
     const events = [
@@ -313,6 +314,7 @@ models:
     };
     await ensureTopic(predictions, 1, mtls);
     await ensureTopic(labels, 1, mtls);
+    await ensureTopic(`${labels}.control`, 1, mtls);
     const events = makeEvents({ n: 200, start: T0, stepMs: 3000, seed: 41 });
     const file = join(work, 'mtls.ndjson');
     writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
@@ -358,6 +360,7 @@ models:
     const labels = `tls-labels-${randomBytes(3).toString('hex')}`;
     await ensureTopic(predictions, 1, kafkaClient('scram-sha-512'));
     await ensureTopic(labels, 1, kafkaClient('scram-sha-512'));
+    await ensureTopic(`${labels}.control`, 1, kafkaClient('scram-sha-512'));
     const wrong = `wrong-${randomBytes(8).toString('hex')}`;
     const cases: Array<{ name: string; options: Partial<RunOptions>; expected: RegExp[] }> = [
       {

@@ -226,7 +226,7 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const waits = () =>
       lines
         .map((l) => JSON.parse(l) as { msg: string; model?: string; partitions?: string[] })
-        .filter((r) => r.msg.startsWith('windows wait for'));
+        .filter((r) => r.msg.startsWith('windows of '));
 
     // Partition 0 is far ahead, but partitions 1 and 2 have not been read yet: nothing closes, and the daemon says
     // why, once, however many passes find it so.
@@ -239,7 +239,7 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
       partitions: [`${TOPICS.predictions}/1`, `${TOPICS.predictions}/2`],
     });
     expect(waits()[0]!.msg).toMatch(
-      /^windows wait for 2 partitions that have not carried the model yet: .* \(window\.idleTimeout\)/,
+      /^windows of model credit-risk wait for 2 partitions that have not carried it yet: .* \(window\.idleTimeout\)/,
     );
     // Another daemon (or this one after a restart) reads partition 1; partition 2 still holds the windows back.
     await daemonB.handle(batch([...parts[1]!, closers[1]!], 1, 0));
@@ -275,6 +275,49 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     const reference = await backend.newStore();
     await runner(reference, profile).handle(toPredictionBatch([...stream, ...closers], 0, 0));
     expect(await counts(store)).toEqual(await counts(reference));
+  });
+
+  it('says in one line, naming the partitions once, that the windows of many models wait for the same partitions', async () => {
+    const store = await backend.newStore();
+    const ids = Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+    const many = parseConfig(
+      `models:\n${ids
+        .map(
+          (id) =>
+            `  - id: ${id}\n    task: binary\n    threshold: 0.5\n    owner: { name: Risk team, webhook: 'http://127.0.0.1:9/hook' }\n` +
+            `    features: { age: numeric, income: numeric, region: categorical }\n    window: { size: 30m, slide: 10m, allowedLateness: 5m, idleTimeout: 1h }\n`,
+        )
+        .join('')}`,
+      'many.yaml',
+      {},
+    );
+    const lines: string[] = [];
+    const r = new StreamRunner({
+      config: many,
+      store,
+      groupId: 'test',
+      topics: TOPICS,
+      defaultProfiles: new Map(ids.map((id) => [id, profile])),
+      now: () => NOW,
+      logger: createLogger({ level: 'info', write: (line) => lines.push(line) }),
+    });
+    const waits = () =>
+      lines
+        .map((l) => JSON.parse(l) as { msg: string; models?: string[]; modelCount?: number; partitions?: string[] })
+        .filter((l) => l.msg.startsWith('windows of '));
+    // Every model's events on partition 0 of a topic of 5: each waits for partitions 1 to 4.
+    const events = stream.slice(0, 200).map((e, i) => ({ ...e, model: ids[i % ids.length]! }));
+    await r.handle({ ...toPredictionBatch(events, 0, 0), topicPartitions: 5 });
+    await r.maintain();
+    await r.maintain();
+    expect(waits()).toHaveLength(1);
+    const partitions = [1, 2, 3, 4].map((p) => `${TOPICS.predictions}/${p}`);
+    expect(waits()[0]).toMatchObject({ models: ids, modelCount: 20, partitions });
+    expect(waits()[0]!.msg).toMatch(
+      /^windows of 20 models \(m00, m01, m02, … and 17 more\) wait for 4 partitions that have not carried them yet: they close when those partitions pass them, or 3600 s from now \(window\.idleTimeout\) if nothing comes$/,
+    );
+    // The partitions are named once, in the fields, not once a model.
+    expect(lines.join('\n').split(`${TOPICS.predictions}/1`)).toHaveLength(2);
   });
 
   it('a batch handled twice (a crash before Kafka heard of it) counts once', async () => {
@@ -587,9 +630,29 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     ]);
   });
 
-  it('dead-letters bad events with the reason and keeps the good ones of the same batch', async () => {
+  it('dead-letters bad events with the reason and keeps the good ones of the same batch, and says so at warn without flooding', async () => {
     const store = await backend.newStore();
-    const r = runner(store, profile);
+    const lines: string[] = [];
+    const r = runner(
+      store,
+      profile,
+      () => NOW,
+      config,
+      createLogger({ level: 'info', write: (line) => lines.push(line) }),
+    );
+    const warnings = () =>
+      lines
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              level: string;
+              msg: string;
+              topic?: string;
+              deadLetters?: number;
+              codes?: Record<string, number>;
+            },
+        )
+        .filter((l) => l.msg.includes('dead-lettered'));
     const batch = toPredictionBatch(stream.slice(0, 10), 0, 0);
     const bad = (offset: number, value: string): SourceBatch['messages'][number] => ({
       topic: TOPICS.predictions,
@@ -621,5 +684,29 @@ describe.each(BACKENDS)('StreamRunner on %s', (kind) => {
     expect(letters[2]!.reason).toContain('ts');
     const buckets = await store.buckets.load(model.id, 'unversioned', T0 - MIN, T0 + 60 * MIN);
     expect(buckets.reduce((s, b) => s + b.rows, 0)).toBe(10);
+    // One warn line for the batch: the count, the codes with theirs, the first reason; no message's value.
+    expect(warnings()).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        topic: TOPICS.predictions,
+        deadLetters: 3,
+        codes: { VIGIL_DECODE_INVALID_JSON: 1, VIGIL_DECODE_OUT_OF_RANGE: 1, VIGIL_DECODE_UNKNOWN_MODEL: 1 },
+      }),
+    ]);
+    expect(warnings()[0]!.msg).toMatch(
+      /^3 messages of vigil\.predictions dead-lettered \(VIGIL_DECODE_INVALID_JSON ×1, VIGIL_DECODE_OUT_OF_RANGE ×1, VIGIL_DECODE_UNKNOWN_MODEL ×1\); the first, partition 0 offset 10: value: not valid JSON \(.+\); vigil dlq list shows them$/,
+    );
+    expect(lines.join('\n')).not.toContain('not json');
+    // More within 10 s (the clock stands still here): added up, said at the stop, with the closest model id.
+    const typo = (offset: number): SourceBatch['messages'][number] =>
+      bad(offset, JSON.stringify({ model: 'credit-rsik', id: `t${offset}`, ts: T0, features: {} }));
+    await r.handle({ ...batch, messages: [typo(13)], firstOffset: '13', nextOffset: '14' });
+    await r.handle({ ...batch, messages: [typo(14), typo(15)], firstOffset: '14', nextOffset: '16' });
+    expect(warnings()).toHaveLength(1);
+    await r.stop();
+    expect(warnings()).toHaveLength(2);
+    expect(warnings()[1]!.msg).toBe(
+      '3 messages of vigil.predictions dead-lettered in 2 batches (VIGIL_DECODE_UNKNOWN_MODEL ×3); the first, partition 0 offset 13: field "model": unknown model "credit-rsik" (did you mean "credit-risk"?); vigil dlq list shows them',
+    );
   });
 });

@@ -57,7 +57,7 @@ interface Services {
   redisUrl?: string;
   brokers: readonly string[];
   sasl?: boolean;
-  topics?: { predictions: string; labels: string };
+  topics?: { predictions: string; labels: string; control: string };
   groupId?: string;
   /** host:port of the Alertmanager. @defaultValue 127.0.0.1:9 (nothing listens) */
   alertmanager?: string;
@@ -69,7 +69,7 @@ function configYaml(s: Services): string {
 kafka:
   brokers: [${s.brokers.join(', ')}]
   groupId: ${s.groupId ?? 'vigil-security'}
-${s.topics ? `  topics: { predictions: ${s.topics.predictions}, labels: ${s.topics.labels} }\n` : ''}${s.sasl ? `  sasl: { mechanism: plain, username: vigil, password: "${S.kafkaPassword}" }\n` : ''}database: { url: "${s.databaseUrl}" }
+${s.topics ? `  topics: { predictions: ${s.topics.predictions}, labels: ${s.topics.labels}, control: ${s.topics.control} }\n` : ''}${s.sasl ? `  sasl: { mechanism: plain, username: vigil, password: "${S.kafkaPassword}" }\n` : ''}database: { url: "${s.databaseUrl}" }
 ${s.redisUrl ? `redis: { url: "${s.redisUrl}" }\n` : ''}http:
   port: 0
   tokens:
@@ -317,6 +317,7 @@ describe('secrets never leak', () => {
   it('vigil run: start-up, requests, shutdown and failures, against real and unreachable services, log no secret', async () => {
     const predictions = await createTestTopic('sec-pred', 1);
     const labels = await createTestTopic('sec-labels', 1);
+    const control = await createTestTopic('sec-control', 1);
     const write = (name: string, s: Services) => {
       const path = join(dir, name);
       writeFileSync(path, configYaml(s));
@@ -336,7 +337,7 @@ describe('secrets never leak', () => {
             databaseUrl: realDatabaseUrl,
             redisUrl: redis,
             brokers,
-            topics: { predictions: predictions.topic, labels: labels.topic },
+            topics: { predictions: predictions.topic, labels: labels.topic, control: control.topic },
             groupId: `vigil-sec-${process.pid}`,
           }),
           '--log-level',
@@ -403,7 +404,7 @@ describe('secrets never leak', () => {
             databaseUrl: realDatabaseUrl,
             brokers,
             sasl: true,
-            topics: { predictions: predictions.topic, labels: labels.topic },
+            topics: { predictions: predictions.topic, labels: labels.topic, control: control.topic },
           }),
           '--log-level',
           'debug',
@@ -419,6 +420,8 @@ describe('secrets never leak', () => {
             databaseUrl: realDatabaseUrl,
             redisUrl: `redis://default:${S.redisPassword}@127.0.0.1:1/0`,
             brokers,
+            // vigil run looks its topics up before it connects to Redis.
+            topics: { predictions: predictions.topic, labels: labels.topic, control: control.topic },
           }),
           '--log-level',
           'debug',
@@ -459,6 +462,7 @@ describe('secrets never leak', () => {
     } finally {
       await predictions.drop().catch(() => undefined);
       await labels.drop().catch(() => undefined);
+      await control.drop().catch(() => undefined);
     }
   }, 180_000);
 
