@@ -13,7 +13,7 @@ export function formatNumber(value: number | null | undefined, digits = 3): stri
   if (value === -Infinity) return '−∞';
   if (value === 0) return '0';
   const magnitude = Math.abs(value);
-  if (magnitude >= 1e6 || magnitude < 1e-4) return value.toExponential(digits - 1).replace('-', '−');
+  if (magnitude >= 1e6 || magnitude < 1e-4) return value.toExponential(digits - 1).replace(/-/g, '−');
   if (magnitude >= 10 ** digits) return Math.round(value).toLocaleString('en-US');
   const text = Number(value.toPrecision(digits)).toString();
   return value < 0 ? text.replace('-', '−') : text;
@@ -44,7 +44,7 @@ export function formatPercent(value: number | null | undefined, decimals?: numbe
 export function formatPValue(value: number | null | undefined): string {
   if (!isFiniteNumber(value)) return MISSING;
   if (value === 0) return '< 1e−300';
-  if (value < 1e-3) return value.toExponential(1).replace('-', '−');
+  if (value < 1e-3) return value.toExponential(1).replace(/-/g, '−');
   return value.toFixed(3);
 }
 
