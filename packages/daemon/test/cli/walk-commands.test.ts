@@ -76,8 +76,9 @@ describe('every command fails with one error line, never a stack trace', () => {
     // (a) outputs that cannot be written
     // report's --json and --html: these two wait for the lead's fix in report-command.ts (the file is written unguarded there).
     {
-      name: 'report --json into a directory that does not exist',
-      args: ['report', '--reference', reference, '--current', current, '--json', '/nonexistent/dir/r.json'],
+      // A missing directory is created (README's `--json out/report.json`); one under a device cannot be.
+      name: 'report --json into a directory that cannot be made',
+      args: ['report', '--reference', reference, '--current', current, '--json', '/dev/null/dir/r.json'],
       code: 'VIGIL_OUTPUT_UNWRITABLE',
       exit: 2,
     },

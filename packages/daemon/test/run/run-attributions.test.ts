@@ -46,6 +46,7 @@ describe('vigil run with logged attributions', () => {
     const db = await createTestSchema('run-attr');
     const topic = await createTestTopic('run-attr-pred', 2);
     const labels = await createTestTopic('run-attr-labels', 1);
+    const control = await createTestTopic('run-attr-control', 1);
     const url = `${db.url}${db.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.schema}`)}`;
     const configPath = join(dir, 'vigil.yaml');
     writeFileSync(
@@ -53,7 +54,7 @@ describe('vigil run with logged attributions', () => {
       `kafka:
   brokers: [${kafkaBrokers().join(', ')}]
   groupId: ${uniqueName('run-attr')}
-  topics: { predictions: ${topic.topic}, labels: ${labels.topic} }
+  topics: { predictions: ${topic.topic}, labels: ${labels.topic}, control: ${control.topic} }
 database: { url: '${url}' }
 http: { port: 0 }
 models:
@@ -131,7 +132,7 @@ models:
     } finally {
       if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
       await Promise.allSettled([store.close()]);
-      await Promise.allSettled([topic.drop(), labels.drop(), db.drop()]);
+      await Promise.allSettled([topic.drop(), labels.drop(), control.drop(), db.drop()]);
       rmSync(dir, { recursive: true, force: true });
     }
   });

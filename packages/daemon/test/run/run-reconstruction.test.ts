@@ -68,6 +68,7 @@ describe('vigil run multivariate drift', () => {
     const db = await createTestSchema('run-mv');
     const topic = await createTestTopic('run-mv-pred', 1);
     const labels = await createTestTopic('run-mv-labels', 1);
+    const control = await createTestTopic('run-mv-control', 1);
     const url = `${db.url}${db.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.schema}`)}`;
     const configPath = join(dir, 'vigil.yaml');
     writeFileSync(
@@ -75,7 +76,7 @@ describe('vigil run multivariate drift', () => {
       `kafka:
   brokers: [${kafkaBrokers().join(', ')}]
   groupId: ${uniqueName('run-mv')}
-  topics: { predictions: ${topic.topic}, labels: ${labels.topic} }
+  topics: { predictions: ${topic.topic}, labels: ${labels.topic}, control: ${control.topic} }
 database: { url: '${url}' }
 http: { port: 0 }
 models:${modelYaml(reference)}`,
@@ -159,7 +160,7 @@ models:${modelYaml(reference)}`,
     } finally {
       if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
       await store.close();
-      await Promise.allSettled([topic.drop(), labels.drop(), db.drop()]);
+      await Promise.allSettled([topic.drop(), labels.drop(), control.drop(), db.drop()]);
       rmSync(dir, { recursive: true, force: true });
     }
   });
