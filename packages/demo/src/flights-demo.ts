@@ -498,6 +498,8 @@ async function streamFlights(options: FlightsDemoOptions, host: DemoHost): Promi
               '',
               `The review queue (docs/review.md; \`vigil queue show|claim|verdict ID -c vigil.yaml\` from the same directory):`,
               `  ${queueCommand(outDir)}`,
+              `The model from a shell (docs/cli.md; \`vigil model show ${DEMO_MODEL} -c vigil.yaml\` prints its latest window's metrics):`,
+              `  ${inOutDir(outDir, 'model list -c vigil.yaml')}`,
             ]
           : []),
         '',
@@ -674,7 +676,12 @@ function isoDay(ms: number): string {
  * works from any directory, where `pnpm vigil` works only inside the clone.
  */
 export function queueCommand(outDir: string, path = process.env['PATH'] ?? ''): string {
-  return `cd ${shellWord(outDir)} && ${vigilCommand(path)} queue list -c vigil.yaml`;
+  return inOutDir(outDir, 'queue list -c vigil.yaml', path);
+}
+
+/** `cd OUT && vigil ARGS`: a command on the demo's embedded database, which vigil finds under ./.vigil/pglite. */
+export function inOutDir(outDir: string, args: string, path = process.env['PATH'] ?? ''): string {
+  return `cd ${shellWord(outDir)} && ${vigilCommand(path)} ${args}`;
 }
 
 /** `vigil` if an executable of that name is on `path`, else this clone's packages/daemon/bin/vigil, quoted. */

@@ -30,6 +30,8 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
   let store: Store;
   /** `vigil queue list` as the demo's output says to run it, before the test opens the database itself. */
   let queueList: { code: number; stdout: string; stderr: string };
+  /** `vigil model list --json`, likewise. */
+  let modelList: { code: number; stdout: string; stderr: string };
 
   // The bounds below only stop a hung demo: each run takes tens of seconds, minutes on a loaded machine (CI's).
   beforeAll(async () => {
@@ -37,6 +39,7 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
     if (result.code !== 0) throw new Error(`vigil demo failed (${result.code}):\n${result.stderr}`);
     summary = JSON.parse(readFileSync(join(out, 'demo-summary.json'), 'utf8')) as SummaryFile;
     queueList = await runCli(['queue', 'list', '-c', 'vigil.yaml'], out);
+    modelList = await runCli(['model', 'list', '-c', 'vigil.yaml', '--json'], out);
     store = await createStore({ dataDir: join(out, '.vigil', 'pglite') });
   }, 300_000);
 
@@ -101,6 +104,12 @@ describe('vigil demo (flights through the streaming pipeline)', () => {
 
   it("prints the command that lists the demo's review queue, and that command lists it", () => {
     expect(result.stdout).toContain(`\n  cd ${out} && vigil queue list -c vigil.yaml\n`);
+    expect(result.stdout).toContain(`\n  cd ${out} && vigil model list -c vigil.yaml\n`);
+    // That command finds the demo's model and its latest window.
+    expect(modelList.code).toBe(0);
+    const [listed] = JSON.parse(modelList.stdout) as Array<{ model: string; latestWindow: { rows: number } | null }>;
+    expect(listed?.model).toBe('flights-delay');
+    expect(listed?.latestWindow?.rows).toBeGreaterThan(0);
     expect(queueList.code).toBe(0);
     const lines = queueList.stdout.trim().split('\n');
     const flagged = (summary as unknown as { review: { flagged: number; first: Array<{ id: string }> } }).review;
