@@ -50,7 +50,14 @@ function hostPath(serviceName: string, containerPath: string): string | undefine
 
 describe('docker-compose.yml', () => {
   it('runs Kafka (KRaft), PostgreSQL, Redis, Grafana and the daemon built from this checkout', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'kafka', 'postgres', 'redis', 'vigil']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'grafana',
+      'kafka',
+      'kafka-topics',
+      'postgres',
+      'redis',
+      'vigil',
+    ]);
     expect(env('kafka').KAFKA_PROCESS_ROLES).toBe('broker,controller');
     expect(service('vigil').build?.context).toBe('.');
     expect(service('vigil').build?.dockerfile_inline).toMatch(/pnpm install --frozen-lockfile && pnpm run build/);
@@ -61,6 +68,15 @@ describe('docker-compose.yml', () => {
     expect(service('vigil').command?.slice(0, 2)).toEqual(['run', '-c']);
     for (const [name, s] of Object.entries(compose.services)) {
       for (const [dependency, { condition }] of Object.entries(s.depends_on ?? {})) {
+        // A one-shot service (creating the topics) is waited for until it has exited with 0; the others until healthy.
+        if (dependency === 'kafka-topics') {
+          expect({ name, dependency, condition }).toEqual({
+            name,
+            dependency,
+            condition: 'service_completed_successfully',
+          });
+          continue;
+        }
         expect({ name, dependency, condition, healthcheck: service(dependency).healthcheck !== undefined }).toEqual({
           name,
           dependency,
@@ -128,5 +144,19 @@ describe('docker-compose.yml', () => {
     );
     expect(config.models.map((m) => m.id)).toEqual(['credit-risk']);
     expect(config.database?.url).toBe(env('vigil').VIGIL_DATABASE_URL);
+    // vigil run refuses to start without its topics: the one-shot service creates each one this configuration names,
+    // and the daemon waits for it.
+    const create = (service('kafka-topics').command ?? []).join(' ');
+    const topics = config.kafka!.topics;
+    for (const topic of [topics.predictions, topics.labels, topics.control])
+      expect({
+        topic,
+        created: new RegExp(`for topic in [^;]*\\b${topic.replace(/\./g, '\\.')}\\b`).test(create),
+      }).toEqual({
+        topic,
+        created: true,
+      });
+    expect(create).toMatch(/kafka-topics\.sh --bootstrap-server kafka:9092 --create --if-not-exists --topic \$\$topic/);
+    expect(service('vigil').depends_on?.['kafka-topics']?.condition).toBe('service_completed_successfully');
   });
 });
