@@ -23,12 +23,28 @@ export async function requireTopics(
   let existing: string[];
   await admin.connect();
   try {
-    existing = await admin.listTopics();
+    existing = await listTopicsSettled(admin);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
   const missing = topics.filter((t) => !existing.includes(topicName(t)));
   if (missing.length > 0) throw missingTopics(missing, brokers, doing);
+}
+
+/**
+ * The broker's topics. A broker that has just come back (resumed after a pause, restarted) may answer its first
+ * metadata request without metadata, which kafkajs's `listTopics` reports as a TypeError: asked again a moment later
+ * it answers. Three tries, half a second apart; the last failure is the caller's.
+ */
+async function listTopicsSettled(admin: ReturnType<Kafka['admin']>): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.listTopics();
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 /**
