@@ -29,7 +29,7 @@ import {
 } from '@vigil/analyzers';
 import type { Alerting } from '@vigil/alerts';
 import { ensureTopic, produceMessages, type OffsetsFor, type PredictionSource } from '@vigil/collector';
-import { createLogger, parseConfig, VigilError, type Logger, type VigilConfig } from '@vigil/core';
+import { createLogger, parseConfig, shellWord, VigilError, type Logger, type VigilConfig } from '@vigil/core';
 import { createStore, holdEmbeddedDatabase, redactUrl, type Incident, type Tx, type Store } from '@vigil/store';
 import type { DemoHost, DemoIo, DemoSource } from './demo-host';
 import { alertLines, startAlertReceiver, type AlertReceiver } from './alert-receiver';
@@ -700,11 +700,6 @@ function vigilCommand(path: string): string {
   if (onPath) return 'vigil';
   const executable = join(__dirname, '..', '..', 'daemon', 'bin', 'vigil');
   return existsSync(executable) ? shellWord(executable) : 'vigil';
-}
-
-/** A path as one shell word: single-quoted unless it is plain. */
-function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 /** `  label   value` lines with the values in one column. */

@@ -4,7 +4,7 @@
  * the list, and the metric rows grouped per window as GET /api/models/:id/windows returns them for show.
  */
 import { formatNumber } from '@vigil/alerts';
-import { VigilError, type VigilConfig } from '@vigil/core';
+import { shellWord, VigilError, type VigilConfig } from '@vigil/core';
 import type { FleetModel, LatestWindow, MetricRow, Store } from '@vigil/store';
 import {
   closest,
@@ -492,9 +492,6 @@ function csvOf(windows: readonly MetricWindow[]): string {
       );
   return `${lines.join('\n')}\n`;
 }
-
-/** A word as a POSIX shell reads it back: quoted when it holds anything but plain characters (`$score`). */
-const shellWord = (s: string): string => (/^[\w.@%+=:,/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 const valueText = (v: number | null): string => (v === null ? '-' : formatNumber(v));
 const iso = (ms: number): string => new Date(ms).toISOString();

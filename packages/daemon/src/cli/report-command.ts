@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import {
   VigilError,
   loadConfig,
+  shellWord,
   unknownColumnError,
   type FeatureKind,
   type ModelConfig,
@@ -775,11 +776,6 @@ function repeated(names: readonly string[]): string[] {
   const twice = new Set<string>();
   for (const n of names) (seen.has(n) ? twice : seen).add(n);
   return [...twice];
-}
-
-/** A word as a POSIX shell reads it back: bare when safe, else single-quoted. */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function formatValue(x: number): string {
