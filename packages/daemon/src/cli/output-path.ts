@@ -6,13 +6,17 @@ import { mkdirSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { errorMessage, VigilError } from '@vigil/core';
 
-/** Why the system refused, in words: "ENOTDIR: not a directory, mkdir '/x/y'" → "not a directory". */
-function reason(error: unknown): string {
+/**
+ * Why the system refused a write, in words: "ENOTDIR: not a directory, mkdir '/x/y'" → "a part of the path is a file,
+ * not a directory". `vigil report` words its failures with it too. A recursive `mkdir` of a directory whose parent is a
+ * file fails with EEXIST: pass `making: true` to read that as the file in the way it is.
+ */
+export function writeFailureReason(error: unknown, making = false): string {
   const e = error as NodeJS.ErrnoException;
   const words: Record<string, string> = {
     ENOENT: 'its directory does not exist',
     ENOTDIR: 'a part of the path is a file, not a directory',
-    EEXIST: 'it exists and is not a directory',
+    EEXIST: making ? 'a part of the path is a file, not a directory' : 'it exists and is not a directory',
     EISDIR: 'it is a directory',
     EACCES: 'permission denied',
     EPERM: 'permission denied',
@@ -23,7 +27,7 @@ function reason(error: unknown): string {
 }
 
 function unwritable(what: string, path: string, error: unknown): VigilError {
-  return new VigilError('VIGIL_OUTPUT_UNWRITABLE', `${what}: cannot write to ${path}: ${reason(error)}`, {
+  return new VigilError('VIGIL_OUTPUT_UNWRITABLE', `${what}: cannot write to ${path}: ${writeFailureReason(error)}`, {
     cause: error,
     retriable: (error as NodeJS.ErrnoException).code === 'ENOSPC',
   });

@@ -42,6 +42,7 @@ import {
 import { defaultMemoryBudget, IN_MEMORY_FACTOR, parseMemoryBudget, spillDirectory } from './report-memory';
 import { FEATURE_LINES, foldedList, summarizeReport, thousands } from './summarize-report';
 import { headerLocation } from './header-location';
+import { writeFailureReason } from './output-path';
 import { vigilVersion } from '../version';
 
 export const REPORT_USAGE = `Usage: vigil report --reference FILE --current FILE [options]
@@ -721,8 +722,7 @@ async function writeOutput(path: string, text: string): Promise<string | undefin
   try {
     await mkdir(dirname(path), { recursive: true });
   } catch (error) {
-    // EEXIST: a file stands where a directory is wanted.
-    return (error as NodeJS.ErrnoException).code === 'EEXIST' ? 'a parent is not a directory' : writeFailure(error);
+    return writeFailureReason(error, true);
   }
   try {
     await writeFile(temporary, text, { flag: 'wx' });
@@ -730,18 +730,8 @@ async function writeOutput(path: string, text: string): Promise<string | undefin
     return undefined;
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);
-    return writeFailure(error);
+    return writeFailureReason(error);
   }
-}
-
-/** Why a write or its directory failed, in words. */
-function writeFailure(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such directory';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a directory';
-  if (code === 'ENOTDIR') return 'a parent is not a directory';
-  return (error as Error).message;
 }
 
 /**

@@ -7,8 +7,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AlertingOperations } from '@vigil/alerts';
-import { isVigilError, type HttpConfig, type HttpTokenConfig, type Logger } from '@vigil/core';
+import { isVigilError, VigilError, type HttpConfig, type HttpTokenConfig, type Logger } from '@vigil/core';
 import type { Store } from '@vigil/store';
+import { closest } from '../cli/command-args';
 import { alertRoutes, type Route } from './alert-routes';
 import { groupWindows } from './metric-windows';
 import { reviewPageRoutes } from './review-page-routes';
@@ -95,8 +96,15 @@ export function apiRoutes(deps: HttpApiDependencies): Route[] {
             400,
             `"from" (${new Date(from).toISOString()}) is after "to" (${new Date(to).toISOString()})`,
           );
-        const known = (await deps.store.models.list()).some((m) => m.model === model);
-        if (!known) throw new HttpProblem(404, `no model "${model}"`);
+        const ids = (await deps.store.models.list()).map((m) => m.model);
+        if (!ids.includes(model)) {
+          const guess = closest(model, ids);
+          // VIGIL_NOT_FOUND, as an unknown incident's 404: the body carries the code.
+          throw new VigilError(
+            'VIGIL_NOT_FOUND',
+            `no model "${model}"${guess === undefined ? '' : `; did you mean "${guess}"?`}`,
+          );
+        }
         const version = url.searchParams.get('version') ?? undefined;
         const rows = await deps.store.metrics.rows(model, { from, to, ...(version !== undefined ? { version } : {}) });
         return json(200, {

@@ -297,7 +297,7 @@ describe('outputs never destroy an input, and a failed write comes after the sum
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^Rows: reference 3000, current 3000/);
     expect(r.stderr).toContain(
-      `error [VIGIL_OUTPUT_UNWRITABLE]: ${healthy}/r.json: cannot be written (a parent is not a directory)`,
+      `error [VIGIL_OUTPUT_UNWRITABLE]: ${healthy}/r.json: cannot be written (a part of the path is a file, not a directory)`,
     );
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
   });

@@ -163,6 +163,11 @@ describe('HTTP API (read side) over a real socket', () => {
       status: 404,
       text: expect.stringContaining('no model \\"nope\\"'),
     });
+    // A near miss names the model meant, as the CLI does.
+    expect(JSON.parse((await get('/api/models/credit-rsik/windows')).text)).toMatchObject({
+      error: 'no model "credit-rsik"; did you mean "credit-risk"?',
+      code: 'VIGIL_NOT_FOUND',
+    });
     expect(await get('/api/models/credit-risk/windows?from=yesterday')).toMatchObject({
       status: 400,
       text: expect.stringContaining('ISO-8601'),
