@@ -3,7 +3,7 @@
  * is silent in the log, seen only on GET /metrics and with `vigil dlq list`. One line per topic per batch that
  * committed some, but at most one per topic every `everyMs`: what comes sooner is added up and said with the next
  * line (or at the next `flush`, which the maintenance passes and the stop call). The line holds the count, the
- * codes with their counts and the first reason (capped); never a message's value or key.
+ * codes with their counts and the first reason (capped, a field's value told by its kind); never a message's value or key.
  */
 import type { DeadLetter } from '@vigil/collector';
 import type { Logger } from '@vigil/core';
@@ -14,11 +14,16 @@ export const DEAD_LETTER_LOG_EVERY_MS = 10_000;
 const REASON_LIMIT = 200;
 
 /**
- * A stored reason as the log shows it: capped, and without the piece of the message that JSON.parse quotes (`Unexpected
- * token 'n', "{not json" is not valid JSON`), so that no part of a raw payload reaches the log.
+ * A stored reason as the log shows it: capped, without the piece of the message that JSON.parse quotes (`Unexpected
+ * token 'n', "{not json" is not valid JSON`), and with a field's value told by its kind (`expected a number, got
+ * "41"` → `got a string`), so that no part of a raw payload (a feature's value may be personal data) reaches the log.
+ * `vigil dlq list` shows the reasons whole. An unknown model's id stays: it names the producer's mistake.
  */
 export function loggable(reason: string): string {
-  const cleaned = reason.replace(/, ".*"(?:\.\.\.)? is not valid JSON/s, '');
+  const cleaned = reason
+    .replace(/, ".*"(?:\.\.\.)? is not valid JSON/s, '')
+    .replace(/\bgot "(?:[^"\\]|\\.)*"/g, 'got a string')
+    .replace(/\bgot -?(?:\d|Infinity|NaN)[^\s,;)]*/g, 'got a number');
   return cleaned.length > REASON_LIMIT ? `${cleaned.slice(0, REASON_LIMIT - 1)}…` : cleaned;
 }
 
