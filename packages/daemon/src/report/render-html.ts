@@ -494,10 +494,12 @@ function estimatedPerformanceSection(performance: EstimatedBinaryPerformance): S
   const estimate = (label: string, metric: EstimatedMetricName): SafeHtml => {
     const e = performance[metric];
     const b = estimateBand(metric, e);
+    // Accuracy as a percentage, as the summary and the labelled Performance tile show it.
+    const format = metric === 'estimatedAccuracy' ? (v: number) => formatPercent(v, 1) : formatNumber;
     return tile(
       label,
-      formatNumber(e.value),
-      'band' in b ? html`band ${formatNumber(b.band[0])} – ${formatNumber(b.band[1])}` : html`no band: ${b.reason}`,
+      format(e.value),
+      'band' in b ? html`band ${format(b.band[0])} – ${format(b.band[1])}` : html`no band: ${b.reason}`,
     );
   };
   return html`<section class="card" id="performance">

@@ -75,6 +75,9 @@ describe('vigil report on an unlabelled current file: estimated performance (CBP
     const page = readFileSync(out, 'utf8');
     expect(page).toContain('<h2>Estimated performance</h2>');
     expect(page).toContain('1,500 unlabelled rows');
+    // Accuracy reads as a percentage in the tile and its band, as in the summary (the console's 0.755 [0.720, 0.790]).
+    expect(page).toContain('accuracy <b>75.5%</b>');
+    expect(page).toMatch(/Accuracy<\/[a-z]+>.*?75\.5%.*?band 72\.0% – 79\.0%/s);
   });
 
   it('refuses a reference whose labels are not 0/1 when they would calibrate the estimate', async () => {
