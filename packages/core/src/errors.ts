@@ -33,6 +33,12 @@ export const ERROR_CODES = {
   VIGIL_STORE_OFFSET_CONFLICT:
     'A batch overlaps Kafka offsets that were only partly committed before; the consumer must seek to the stored offsets.',
   VIGIL_NOT_FOUND: 'An incident, model or review named by a request does not exist.',
+  VIGIL_UNAUTHORIZED:
+    'An HTTP API request needs a bearer token and has none, or one that is not valid (401; a token sent with a read is checked too).',
+  VIGIL_FORBIDDEN:
+    "An HTTP API request's token has a role that may not do it (403); the message names the roles that may.",
+  VIGIL_NOT_SERVED:
+    'The part of Vigil an HTTP API request needs (alerting, the review queue) does not run in the process that answered (503).',
   VIGIL_CONFLICT:
     'A request is valid but not in the current state (acknowledging a resolved incident, say); nothing was changed.',
   VIGIL_NOTIFY_FAILED:

@@ -140,7 +140,11 @@ export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage,
       }
       let token: HttpTokenConfig | undefined;
       if (route.access === 'read') {
-        if (deps.http.readsRequireToken) token = authorize(req, deps.http.tokens);
+        // A token sent with an open read is checked too: a wrong one is a 401, not silently ignored (RFC 6750's
+        // invalid_token), so a responder who tries a token with a GET learns whether it works. Without tokens
+        // configured there is nothing to check it against, and reads stay open.
+        const presented = req.headers.authorization !== undefined && deps.http.tokens.length > 0;
+        if (deps.http.readsRequireToken || presented) token = authorize(req, deps.http.tokens);
       } else if (route.access !== 'open') {
         token = authorize(req, deps.http.tokens);
         if (!route.access.includes(token.role))
@@ -153,12 +157,15 @@ export function createHttpApi(deps: HttpApiDependencies): (req: IncomingMessage,
       return route.handle({ match: route.pattern.exec(url.pathname) as RegExpExecArray, url, req, token });
     })()
       .catch((error: unknown): Reply => {
-        if (error instanceof HttpProblem) return json(error.status, { error: error.message });
+        if (error instanceof HttpProblem) return json(error.status, { error: error.message, code: error.code });
         const status = isVigilError(error) ? STATUS_OF[error.code] : undefined;
         if (status !== undefined && isVigilError(error))
           return json(status, { error: error.message, code: error.code });
         log.error({ err: error, path: req.url?.split('?')[0] }, 'request failed');
-        return json(503, { error: 'the request could not be served; see the daemon log' });
+        return json(503, {
+          error: 'the request could not be served; see the daemon log',
+          code: isVigilError(error) ? error.code : 'VIGIL_INTERNAL',
+        });
       })
       .then((reply) => {
         // An unread request body must not hold the connection (a refusal before reading it).

@@ -1,14 +1,27 @@
 /** Replies and refusals shared by the HTTP routes. */
 import { timingSafeEqual } from 'node:crypto';
-import type { HttpConfig, HttpTokenConfig } from '@vigil/core';
+import type { HttpConfig, HttpTokenConfig, VigilErrorCode } from '@vigil/core';
+
+/** The `code` of a refusal's JSON body, by its status (docs/errors.md), as a VigilError's body carries its own. */
+const CODE_OF_STATUS: Partial<Record<number, VigilErrorCode>> = {
+  401: 'VIGIL_UNAUTHORIZED',
+  403: 'VIGIL_FORBIDDEN',
+  404: 'VIGIL_NOT_FOUND',
+  409: 'VIGIL_CONFLICT',
+  503: 'VIGIL_NOT_SERVED',
+};
 
 /** A refusal with a status and a reason the client can act on (never internals). */
 export class HttpProblem extends Error {
+  /** The body's `code`: VIGIL_USAGE for a request that is malformed for its endpoint (400, 405, 413, 415). */
+  readonly code: VigilErrorCode;
+
   constructor(
     readonly status: number,
     message: string,
   ) {
     super(message);
+    this.code = CODE_OF_STATUS[status] ?? 'VIGIL_USAGE';
   }
 }
 

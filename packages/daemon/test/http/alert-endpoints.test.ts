@@ -152,8 +152,15 @@ models:
     expect((await call('GET', '/api/incidents?status=open&model=credit-risk')).body.incidents).toHaveLength(1);
     expect(await call('GET', '/api/incidents?status=burning')).toMatchObject({
       status: 400,
-      body: { error: expect.stringContaining('"status"') },
+      body: { error: expect.stringContaining('"status"'), code: 'VIGIL_USAGE' },
     });
+    // Reads are open here (no readsRequireToken), but a token sent with one is checked: a wrong one is a 401 a
+    // responder trying their token learns from (it was ignored, 200); a valid one of any role reads.
+    expect(await call('GET', '/api/incidents', { token: 'not-a-token-at-all-xx' })).toMatchObject({
+      status: 401,
+      body: { error: 'the bearer token is not valid', code: 'VIGIL_UNAUTHORIZED' },
+    });
+    expect(await call('GET', '/api/incidents', { token: TOKENS.owner })).toMatchObject({ status: 200 });
     expect(lifecycle((await call('GET', `/api/incidents/${incidentId}`)).body.history).map((h) => h.action)).toEqual([
       'incident.opened',
     ]);
@@ -168,13 +175,19 @@ models:
       token: 'not-a-token-at-all-xx',
       body: { reason: 'x' },
     });
-    expect(bad).toMatchObject({ status: 401, body: { error: 'the bearer token is not valid' } });
+    expect(bad).toMatchObject({
+      status: 401,
+      body: { error: 'the bearer token is not valid', code: 'VIGIL_UNAUTHORIZED' },
+    });
     expect(bad.headers.get('www-authenticate')).toBe('Bearer');
     const owner = await call('POST', '/api/models/credit-risk/pause', {
       token: TOKENS.owner,
       body: { reason: 'stop it' },
     });
-    expect(owner).toMatchObject({ status: 403, body: { error: expect.stringContaining('needs responder or admin') } });
+    expect(owner).toMatchObject({
+      status: 403,
+      body: { error: expect.stringContaining('needs responder or admin'), code: 'VIGIL_FORBIDDEN' },
+    });
     expect(
       await call('POST', '/api/reviews', { token: TOKENS.owner, body: { model: 'credit-risk', reason: 'x' } }),
     ).toMatchObject({ status: 403 });
