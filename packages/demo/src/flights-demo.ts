@@ -14,7 +14,7 @@
  *    dashboards are written next to it.
  */
 import { rm, mkdir, writeFile } from 'node:fs/promises';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import {
   accumulate,
@@ -684,22 +684,27 @@ export function inOutDir(outDir: string, args: string, path = process.env['PATH'
   return `cd ${shellWord(outDir)} && ${vigilCommand(path)} ${args}`;
 }
 
-/** `vigil` if an executable of that name is on `path`, else this clone's packages/daemon/bin/vigil, quoted. */
+/**
+ * `vigil` if the first executable of that name on `path` is this clone's (its real path, through the link that
+ * scripts/link-vigil.sh or a global install makes), else this clone's packages/daemon/bin/vigil, quoted: a `vigil`
+ * of another checkout on the PATH would read this demo's database with other code.
+ */
 function vigilCommand(path: string): string {
-  const onPath = path
+  const executable = join(__dirname, '..', '..', 'daemon', 'bin', 'vigil');
+  const found = path
     .split(delimiter)
     .filter((dir) => dir !== '')
-    .some((dir) => {
+    .map((dir) => join(dir, 'vigil'))
+    .find((file) => {
       try {
-        accessSync(join(dir, 'vigil'), constants.X_OK);
+        accessSync(file, constants.X_OK);
         return true;
       } catch {
         return false;
       }
     });
-  if (onPath) return 'vigil';
-  const executable = join(__dirname, '..', '..', 'daemon', 'bin', 'vigil');
-  return existsSync(executable) ? shellWord(executable) : 'vigil';
+  if (!existsSync(executable)) return 'vigil';
+  return found !== undefined && realpathSync(found) === realpathSync(executable) ? 'vigil' : shellWord(executable);
 }
 
 /** `  label   value` lines with the values in one column. */

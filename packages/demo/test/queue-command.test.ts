@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { queueCommand } from '../src/flights-demo';
@@ -10,16 +10,25 @@ describe("the demo's closing hint (queueCommand)", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('names vigil when an executable of that name is on the PATH', () => {
-    writeFileSync(join(dir, 'vigil'), '#!/bin/sh\n');
-    chmodSync(join(dir, 'vigil'), 0o755);
+  const executable = resolve(__dirname, '..', '..', 'daemon', 'bin', 'vigil');
+
+  it("names vigil when the first vigil on the PATH is this clone's (linked, as scripts/link-vigil.sh does)", () => {
+    symlinkSync(executable, join(dir, 'vigil'));
     expect(queueCommand('/tmp/demo out', `/nowhere:${dir}`)).toBe(
       "cd '/tmp/demo out' && vigil queue list -c vigil.yaml",
     );
   });
 
+  it("names this clone's executable when the first vigil on the PATH is another checkout's", () => {
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'vigil'), '#!/bin/sh\n');
+    chmodSync(join(other, 'vigil'), 0o755);
+    // Another checkout first: its code would read this demo's database.
+    expect(queueCommand('/tmp/out', `${other}:${dir}`)).toBe(`cd /tmp/out && ${executable} queue list -c vigil.yaml`);
+  });
+
   it("names the clone's executable by its path when vigil is not on the PATH (setup --no-link)", () => {
-    const executable = resolve(__dirname, '..', '..', 'daemon', 'bin', 'vigil');
     expect(queueCommand('/tmp/out', '/nowhere')).toBe(`cd /tmp/out && ${executable} queue list -c vigil.yaml`);
     // A file named vigil that is not executable does not count.
     const plain = mkdtempSync(join(tmpdir(), 'vigil-plain-'));
