@@ -7,9 +7,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AlertingOperations } from '@vigil/alerts';
-import { isVigilError, VigilError, type HttpConfig, type HttpTokenConfig, type Logger } from '@vigil/core';
+import { didYouMean, isVigilError, VigilError, type HttpConfig, type HttpTokenConfig, type Logger } from '@vigil/core';
 import type { Store } from '@vigil/store';
-import { closest } from '../cli/command-args';
 import { alertRoutes, type Route } from './alert-routes';
 import { groupWindows } from './metric-windows';
 import { reviewPageRoutes } from './review-page-routes';
@@ -98,7 +97,7 @@ export function apiRoutes(deps: HttpApiDependencies): Route[] {
           );
         const ids = (await deps.store.models.list()).map((m) => m.model);
         if (!ids.includes(model)) {
-          const guess = closest(model, ids);
+          const guess = didYouMean(model, ids);
           // VIGIL_NOT_FOUND, as an unknown incident's 404: the body carries the code.
           throw new VigilError(
             'VIGIL_NOT_FOUND',
