@@ -538,7 +538,8 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
           )
         : undefined;
     if (sizing && model?.review) say(reviewSummary(sizing, model.review.capacityPerHour));
-    if (results.length > 0) say(`${gateLines(results, formatValue, color).join('\n')}\n`);
+    if (results.length > 0)
+      say(`${gateLines(results, formatValue, color, score ?? resolved.names.score).join('\n')}\n`);
     const context: ReportContext = {
       inputs: { reference: refInput.name, current: curInput.name },
       version: vigilVersion(),

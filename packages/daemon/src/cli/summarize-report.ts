@@ -1,4 +1,4 @@
-import type { Report } from '@vigil/analyzers';
+import { DRIFT_DEFAULTS, type Report } from '@vigil/analyzers';
 import { estimateBand, type EstimatedMetricName } from '../report/estimate-band';
 import { computationLine } from '../report/report-computation';
 import { NO_COLOR, type Palette } from './palette';
@@ -14,6 +14,17 @@ export const FEATURE_LINES = 30;
  * many and counts the rest: 48 drifted names of 1,002 make a line nobody reads, and each has its own line below.
  */
 export const FOLDED_NAMES = 10;
+
+/**
+ * The score's PSI at or above this is prediction drift: the summary's `DRIFT`, the HTML's "Shifted" badge and the
+ * default `score` gate, with the comparison a feature's PSI is decided by (docs/report.md, "CI gates").
+ */
+export const SCORE_PSI_THRESHOLD = DRIFT_DEFAULTS.psi;
+
+/** Whether the score's PSI is prediction drift (at or above SCORE_PSI_THRESHOLD). */
+export function scoreShifted(psi: number): boolean {
+  return Number.isFinite(psi) && psi >= SCORE_PSI_THRESHOLD;
+}
 
 export interface SummaryOptions {
   /** A line for every feature, however many (`vigil report --all-features`). */
@@ -55,10 +66,14 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR, optio
   if (folded > 0) lines.push(`  … ${thousands(folded)} more features ok; --all-features, --json or --html for all`);
   const missing = missingLine(report, options.allFeatures === true);
   if (missing !== undefined) lines.push(missing);
-  if (report.prediction)
+  if (report.prediction) {
+    // The score's verdict as a feature's: PSI against the threshold the HTML's "Shifted" badge and the score gate use.
+    const m = report.prediction.metrics;
+    const shifted = scoreShifted(m.psi);
     lines.push(
-      `Prediction drift: psi ${fmt(report.prediction.metrics.psi)}, ks ${fmt(report.prediction.metrics.ks)} (p ${fmtP(report.prediction.metrics.ksPValue)})`,
+      `Prediction drift: ${shifted ? color.red('DRIFT') : color.green('ok')} psi ${fmt(m.psi)} (threshold ${fmt(SCORE_PSI_THRESHOLD)}), ks ${fmt(m.ks)} (p ${fmtP(m.ksPValue)})`,
     );
+  }
   if (report.calibration)
     lines.push(
       `Calibration: ece ${fmt(report.calibration.ece)}, equal-mass ece ${fmt(report.calibration.eceEqualMass)}, mce ${fmt(report.calibration.mce)}, brier ${fmt(report.calibration.brier)}`,

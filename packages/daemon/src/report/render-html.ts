@@ -1,21 +1,22 @@
-import type {
-  AttributionShareChange,
-  BinaryPerformance,
-  Calibration,
-  ConfusionMatrix,
-  EstimatedBinaryPerformance,
-  Explanations,
-  FairnessResult,
-  FeatureDrift,
-  FeatureQuality,
-  GroupRates,
-  Histogram,
-  MultivariateDrift,
-  NumericSummary,
-  RegressionPerformance,
-  Report,
-  SectionStatus,
-  ValueDistribution,
+import {
+  DRIFT_DEFAULTS,
+  type AttributionShareChange,
+  type BinaryPerformance,
+  type Calibration,
+  type ConfusionMatrix,
+  type EstimatedBinaryPerformance,
+  type Explanations,
+  type FairnessResult,
+  type FeatureDrift,
+  type FeatureQuality,
+  type GroupRates,
+  type Histogram,
+  type MultivariateDrift,
+  type NumericSummary,
+  type RegressionPerformance,
+  type Report,
+  type SectionStatus,
+  type ValueDistribution,
 } from '@vigil/analyzers';
 import { formatCount, formatNumber, formatPercent, formatPValue, formatTimestamp, MISSING } from './format-number';
 import { precisionRecallChart, rocChart, type OperatingPoint } from './curve-chart';
@@ -36,9 +37,12 @@ import { html, trustedHtml, type HtmlValue, type SafeHtml } from './safe-html';
 const FAIRNESS_DIFFERENCE_FLAG = 0.1;
 /** The four-fifths rule of US employment guidance: a disparate impact ratio below 0.8 is flagged. */
 const DISPARATE_IMPACT_FLAG = 0.8;
-/** PSI bands that practitioners read prediction drift with: below 0.1 stable, 0.1–0.2 moderate, above 0.2 shifted. */
+/**
+ * PSI bands that practitioners read prediction drift with: below 0.1 stable, 0.1–0.2 moderate, 0.2 and above
+ * shifted: the threshold and comparison a feature's PSI drifts by, the console's `DRIFT` and the score gate's.
+ */
 const PSI_MODERATE = 0.1;
-const PSI_SHIFTED = 0.2;
+const PSI_SHIFTED = DRIFT_DEFAULTS.psi;
 
 /** What the caller knows about the run and the report does not: shown in the header and footer, escaped. */
 export interface ReportContext {

@@ -108,7 +108,10 @@ describe('--fail-on gates every section (before: --fail-on-drift passed a model 
       'score,calibration,performance',
     ]);
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/^gate score failed: psi\(\$score\) [\d.]+ > 0\.2 \(defaults\)$/m);
+    // The score is named as its column, not by the internal `$score`; >= as the score's DRIFT line and the features'.
+    expect(r.stdout).toMatch(/^gate score failed: psi\(score\) [\d.]+ >= 0\.2 \(defaults\)$/m);
+    expect(r.stdout).not.toContain('$score');
+    expect(r.stdout).toMatch(/^Prediction drift: DRIFT psi [\d.]+ \(threshold 0\.200\), ks /m);
     expect(r.stdout).toMatch(/^gate calibration failed: ece [\d.]+ > 0\.1 \(defaults\)$/m);
     // The ranking is intact (scores are a monotone shift), so AUC holds; accuracy at 0.5 collapses.
     expect(r.stdout).toMatch(/^gate performance failed: accuracy [\d.]+ < [\d.]+ \(defaults\)$/m);
@@ -560,5 +563,39 @@ describe('values and locations', () => {
     const r = await runCli(['report', '--reference', reference, '--current', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error \[VIGIL_BAD_VALUE\]: .*bad-label\.csv:6: column "label": 7 is not a 0\/1 label$/m);
+  });
+});
+
+/**
+ * A data scientist's first report (a newcomer trial): no label column in the current file, one numeric feature
+ * shifted, a category the reference never saw (`central`, 8.5% of the current rows) and missing tenures.
+ */
+describe('a first report of an unlabelled, shifted file', () => {
+  function trialRows(n: number, seed: number, current: boolean): string {
+    const random = seededRandom(seed);
+    const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const lines = [`age,region,tenure,p_default${current ? '' : ',outcome'}`];
+    for (let i = 0; i < n; i++) {
+      const age = 40 + (current ? 8 : 0) + 10 * normal();
+      const region = current && i % 200 < 17 ? 'central' : random() < 0.5 ? 'north' : 'south';
+      const tenure = current && i % 30 === 0 ? '' : (random() * 10).toFixed(2);
+      const score = 1 / (1 + Math.exp(-(age - 45) / 8));
+      lines.push(
+        `${age.toFixed(2)},${region},${tenure},${score.toFixed(4)}${current ? '' : `,${random() < score ? 1 : 0}`}`,
+      );
+    }
+    return `${lines.join('\n')}\n`;
+  }
+  const ref = write('trial-ref.csv', trialRows(4000, 31, false));
+  const prod = write('trial-prod.csv', trialRows(2000, 32, true));
+  const roles = ['--score-column', 'p_default', '--label-column', 'outcome'];
+
+  it('gives the score line a verdict and threshold, and names the score gate by its column with the operator it applies', async () => {
+    const r = await runCli(['report', '--reference', ref, '--current', prod, ...roles, '--fail-on', 'score,drift']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^Prediction drift: DRIFT psi [\d.]+ \(threshold 0\.200\), ks [\d.]+ \(p [^)]+\)$/m);
+    expect(r.stdout).toMatch(/^gate score failed: psi\(p_default\) [\d.]+ >= 0\.2 \(defaults\)$/m);
+    expect(r.stdout).toMatch(/^gate drift failed: psi\(age\) [\d.]+ >= 0\.2 \(defaults\)$/m);
+    expect(r.stdout).not.toContain('$score');
   });
 });

@@ -1,4 +1,5 @@
 import { FEATURE_LINES, FOLDED_NAMES, summarizeReport } from '../../src/cli/summarize-report';
+import { gateLines, judgeByDefaults } from '../../src/cli/report-gates';
 import type { Report } from '@vigil/analyzers';
 import { fullReport } from '../report/report-fixtures';
 
@@ -186,5 +187,35 @@ describe('summarizeReport: the missing-values line', () => {
     expect(missingLine(summarizeReport(refOnly))).toBe(
       `Missing values in 1 of ${n} features: f2 0.0 % (reference 0.7 %)`,
     );
+  });
+});
+
+describe('summarizeReport: the prediction drift line and the score gate agree', () => {
+  const withPsi = (psi: number): Report => {
+    const report = fullReport();
+    return { ...report, prediction: { ...report.prediction!, metrics: { ...report.prediction!.metrics, psi } } };
+  };
+  const scoreLine = (r: Report): string =>
+    summarizeReport(r)
+      .split('\n')
+      .find((l) => l.startsWith('Prediction drift:'))!;
+
+  it.each([
+    [0.2, 'DRIFT', 'failed'],
+    [0.45, 'DRIFT', 'failed'],
+    [0.1999, 'ok', 'passed'],
+  ])('psi %f: the line says %s and the default score gate %s, at or above 0.2', (psi, verdict, status) => {
+    const report = withPsi(psi);
+    expect(scoreLine(report)).toMatch(
+      new RegExp(`^Prediction drift: ${verdict} psi [\\d.]+ \\(threshold 0\\.200\\), ks `),
+    );
+    const [gate] = judgeByDefaults(report, ['score'], undefined);
+    expect(gate?.status).toBe(status);
+    if (status === 'failed') {
+      expect(gate?.failures[0]).toMatchObject({ subject: '$score', comparison: '>=', threshold: 0.2 });
+      expect(gateLines([gate!], String, undefined, 'p_default')).toEqual([
+        `gate score failed: psi(p_default) ${psi} >= 0.2 (defaults)`,
+      ]);
+    }
   });
 });
