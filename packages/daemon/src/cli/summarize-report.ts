@@ -153,7 +153,6 @@ function multivariateLines(report: Report, fmt: (x: number | null | undefined) =
  * them per feature (`dataQuality`), and a console user should not need them to learn that a column went empty.
  */
 function missingLine(report: Report, all: boolean): string | undefined {
-  const share = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '-');
   const withMissing = report.dataQuality
     .filter((q) => q.current.missing > 0 || q.reference.missing > 0)
     .sort((a, b) => {
@@ -162,7 +161,7 @@ function missingLine(report: Report, all: boolean): string | undefined {
     });
   if (withMissing.length === 0) return undefined;
   const items = withMissing.map(
-    (q) => `${q.feature} ${share(q.current.missingShare)} (reference ${share(q.reference.missingShare)})`,
+    (q) => `${q.feature} ${percent(q.current.missingShare)} (reference ${percent(q.reference.missingShare)})`,
   );
   return `Missing values in ${thousands(withMissing.length)} of ${thousands(report.dataQuality.length)} features: ${foldedList(items, !all)}`;
 }
@@ -182,4 +181,9 @@ export function thousands(n: number): string {
 export function foldedList(items: readonly string[], fold: boolean, separator = ', '): string {
   if (!fold || items.length <= FOLDED_NAMES) return items.join(separator);
   return `${items.slice(0, FOLDED_NAMES).join(separator)} … and ${thousands(items.length - FOLDED_NAMES)} more`;
+}
+
+/** A share as the console prints it: `3.3%`, one decimal and no space, as the HTML report writes percentages. */
+export function percent(x: number): string {
+  return Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-';
 }

@@ -598,4 +598,11 @@ describe('a first report of an unlabelled, shifted file', () => {
     expect(r.stdout).toMatch(/^gate drift failed: psi\(age\) [\d.]+ >= 0\.2 \(defaults\)$/m);
     expect(r.stdout).not.toContain('$score');
   });
+
+  it('prints shares as the HTML does, with no space before the percent sign', async () => {
+    const r = await runCli(['report', '--reference', ref, '--current', prod, ...roles]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Missing values in 1 of 3 features: tenure 3\.\d% \(reference 0\.0%\)$/m);
+    expect(r.stdout).not.toMatch(/\d %/);
+  });
 });

@@ -166,7 +166,7 @@ describe('summarizeReport: the missing-values line', () => {
     const report = withMissing([0, 5, 0, 250]);
     const n = report.dataQuality.length;
     expect(missingLine(summarizeReport(report))).toBe(
-      `Missing values in 2 of ${n} features: f3 25.0 % (reference 0.0 %), f1 0.5 % (reference 0.0 %)`,
+      `Missing values in 2 of ${n} features: f3 25.0% (reference 0.0%), f1 0.5% (reference 0.0%)`,
     );
   });
 
@@ -176,7 +176,7 @@ describe('summarizeReport: the missing-values line', () => {
     expect(n).toBeGreaterThan(FOLDED_NAMES);
     const folded = missingLine(summarizeReport(report))!;
     expect(folded).toMatch(
-      new RegExp(`^Missing values in ${n} of ${n} features: f0 0\\.1 % .* … and ${n - FOLDED_NAMES} more$`),
+      new RegExp(`^Missing values in ${n} of ${n} features: f0 0\\.1% .* … and ${n - FOLDED_NAMES} more$`),
     );
     expect(missingLine(summarizeReport(report, undefined, { allFeatures: true }))).not.toContain('more');
     const refOnly = withMissing([]);
@@ -185,7 +185,7 @@ describe('summarizeReport: the missing-values line', () => {
       reference: { ...refOnly.dataQuality[2]!.reference, missing: 7, missingShare: 0.007 },
     } as Report['dataQuality'][number];
     expect(missingLine(summarizeReport(refOnly))).toBe(
-      `Missing values in 1 of ${n} features: f2 0.0 % (reference 0.7 %)`,
+      `Missing values in 1 of ${n} features: f2 0.0% (reference 0.7%)`,
     );
   });
 });
