@@ -66,6 +66,8 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR, optio
   if (folded > 0) lines.push(`  … ${thousands(folded)} more features ok; --all-features, --json or --html for all`);
   const missing = missingLine(report, options.allFeatures === true);
   if (missing !== undefined) lines.push(missing);
+  const unseen = newCategoriesLine(report, options.allFeatures === true);
+  if (unseen !== undefined) lines.push(unseen);
   if (report.prediction) {
     // The score's verdict as a feature's: PSI against the threshold the HTML's "Shifted" badge and the score gate use.
     const m = report.prediction.metrics;
@@ -164,6 +166,37 @@ function missingLine(report: Report, all: boolean): string | undefined {
     (q) => `${q.feature} ${percent(q.current.missingShare)} (reference ${percent(q.reference.missingShare)})`,
   );
   return `Missing values in ${thousands(withMissing.length)} of ${thousands(report.dataQuality.length)} features: ${foldedList(items, !all)}`;
+}
+
+/** New categories a line names per feature; the JSON's `newCategories.top` holds five, the count says the rest. */
+export const NEW_CATEGORY_LINE_NAMES = 3;
+
+/**
+ * The categorical features whose current file holds categories the reference never saw, the largest share first,
+ * each with its most frequent new categories and their shares of the current rows with a value:
+ * `New categories in 1 of 2 categorical features: region 8.5% (central 8.5%)`. The HTML's data-quality table and
+ * the JSON's `dataQuality[].newCategories` have them too; a console user should not need those to learn the name.
+ */
+function newCategoriesLine(report: Report, all: boolean): string | undefined {
+  const categorical = report.dataQuality.filter((q) => q.kind === 'categorical');
+  const withNew = categorical
+    .filter((q) => q.newCategories.rows > 0)
+    .sort((a, b) => {
+      const byShare = b.newCategories.share - a.newCategories.share;
+      return byShare !== 0 ? byShare : a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0;
+    });
+  if (withNew.length === 0) return undefined;
+  const items = withNew.map((q) => {
+    const n = q.newCategories;
+    const present = q.current.rows - q.current.missing;
+    const named = n.top
+      .slice(0, NEW_CATEGORY_LINE_NAMES)
+      .map((c) => `${c.category} ${percent(present > 0 ? c.rows / present : Number.NaN)}`);
+    const more = n.distinct - named.length;
+    const list = `${named.join(', ')}${more > 0 ? ` and ${thousands(more)} more` : ''}`;
+    return `${q.feature} ${percent(n.share)} (${n.distinct > 1 ? `${thousands(n.distinct)} new: ` : ''}${list})`;
+  });
+  return `New categories in ${thousands(withNew.length)} of ${thousands(categorical.length)} categorical features: ${foldedList(items, !all)}`;
 }
 
 function driftLine(drifted: readonly string[], features: number, all: boolean): string {

@@ -334,7 +334,15 @@ function distributionsSection(report: Report): SafeHtml | null {
     ({ f, i }) => html`<figure class="chart-card" id="${featureAnchor(i)}">
 <figcaption><div class="title-row"><h3 title="${f.feature}">${f.feature}</h3><span class="nowrap">${f.drifted ? badge('Drifted', 'bad') : badge('Stable', 'good')} <span class="muted small">${f.kind}</span></span></div>
 <div class="stats">${featureStats(f)}</div></figcaption>
-${binnedCharts(f.histogram, f.distribution, f.feature, f.kind)}
+${binnedCharts(
+  namedNewBin(
+    f.histogram,
+    report.dataQuality.find((q) => q.feature === f.feature),
+  ),
+  f.distribution,
+  f.feature,
+  f.kind,
+)}
 </figure>`,
   );
   const scoreTitle = report.task === 'binary' ? 'Predicted score' : 'Predicted value';
@@ -350,6 +358,30 @@ ${binnedCharts(prediction.histogram, prediction.distribution, 'predicted score',
 <div class="section-head"><h2>Distributions</h2><p>every feature, reference vs current · ${drifted > 0 ? `${drifted} drifted first` : 'no feature drifted'} · the model output first</p></div>
 <div class="chart-grid">${scoreFigure}${figures}</div>
 </section>`;
+}
+
+/** New categories a chart's bar names; the data-quality table lists the five most frequent. */
+const NEW_BIN_NAMES = 2;
+
+/**
+ * The bar of the categories the reference never saw (the analysis's `(new)` bin, last, with no reference rows),
+ * named by them as the data-quality table names them: `central (new)`, `central, east + 3 more (new)`.
+ */
+function namedNewBin(histogram: Histogram, quality: FeatureQuality | undefined): Histogram {
+  const at = histogram.labels.length - 1;
+  if (
+    at < 0 ||
+    histogram.labels[at] !== '(new)' ||
+    (histogram.reference[at] ?? 0) !== 0 ||
+    quality?.kind !== 'categorical' ||
+    quality.newCategories.top.length === 0
+  )
+    return histogram;
+  const n = quality.newCategories;
+  const named = n.top.slice(0, NEW_BIN_NAMES).map((c) => c.category);
+  const more = n.distinct - named.length;
+  const label = `${named.join(', ')}${more > 0 ? ` + ${formatCount(more)} more` : ''} (new)`;
+  return { ...histogram, labels: [...histogram.labels.slice(0, at), label] };
 }
 
 /**

@@ -605,4 +605,10 @@ describe('a first report of an unlabelled, shifted file', () => {
     expect(r.stdout).toMatch(/^Missing values in 1 of 3 features: tenure 3\.\d% \(reference 0\.0%\)$/m);
     expect(r.stdout).not.toMatch(/\d %/);
   });
+
+  it('names the new category on the console, with its share of the current rows', async () => {
+    const r = await runCli(['report', '--reference', ref, '--current', prod, ...roles]);
+    expect(r.stdout).toMatch(/^ {2}DRIFT {2}region +categorical /m);
+    expect(r.stdout).toMatch(/^New categories in 1 of 1 categorical features: region 8\.5% \(central 8\.5%\)$/m);
+  });
 });

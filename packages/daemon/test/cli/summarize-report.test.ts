@@ -219,3 +219,43 @@ describe('summarizeReport: the prediction drift line and the score gate agree', 
     }
   });
 });
+
+describe('summarizeReport: the new-categories line', () => {
+  const newLine = (r: Report): string | undefined =>
+    summarizeReport(r)
+      .split('\n')
+      .find((l) => l.startsWith('New categories'));
+
+  it('names the most frequent new categories of each categorical feature, with their shares of the current rows', () => {
+    const report = fullReport();
+    const region = report.dataQuality.find((q) => q.feature === 'region');
+    if (region?.kind !== 'categorical') throw new Error('the fixture has a categorical region');
+    const present = region.current.rows - region.current.missing;
+    const share = (rows: number): string => `${((100 * rows) / present).toFixed(1)}%`;
+    const categorical = report.dataQuality.filter((q) => q.kind === 'categorical').length;
+    expect(newLine(report)).toBe(
+      `New categories in 1 of ${categorical} categorical features: region ${(100 * region.newCategories.share).toFixed(1)}% (7 new: ${region.newCategories.top
+        .slice(0, 3)
+        .map((c) => `${c.category} ${share(c.rows)}`)
+        .join(', ')} and 4 more)`,
+    );
+  });
+
+  it('names a single new category without a count, and is absent when there is none', () => {
+    const report = fullReport();
+    const dataQuality = report.dataQuality.map((q) =>
+      q.kind === 'categorical' && q.feature === 'region'
+        ? {
+            ...q,
+            current: { ...q.current, rows: 1000, missing: 0 },
+            newCategories: { rows: 85, share: 0.085, distinct: 1, top: [{ category: 'central', rows: 85 }] },
+          }
+        : q,
+    );
+    expect(newLine({ ...report, dataQuality })).toMatch(/: region 8\.5% \(central 8\.5%\)$/);
+    const none = report.dataQuality.map((q) =>
+      q.kind === 'categorical' ? { ...q, newCategories: { rows: 0, share: 0, distinct: 0, top: [] } } : q,
+    );
+    expect(newLine({ ...report, dataQuality: none })).toBeUndefined();
+  });
+});

@@ -237,6 +237,18 @@ describe('renderReportHtml', () => {
     expect(page).not.toContain('<b>bold</b>');
   });
 
+  it("names the new categories' bar by them, as the data-quality table does, not as (new)", () => {
+    const page = renderReportHtml(fullReport());
+    const region = section(page, 'distributions').match(
+      /<figure class="chart-card" id="feature-\d+">\s*<figcaption><div class="title-row"><h3 title="region">[\s\S]*?<\/figure>/,
+    )?.[0];
+    expect(region).toBeDefined();
+    // Seven new categories: the two most frequent named (escaped, the first a hostile one), the rest counted.
+    expect(region).toContain('&lt;img src=x onerror=alert(1)&gt; &quot;&amp;&#39;, north-east + 5 more (new)');
+    expect(region).not.toMatch(/>\(new\)</);
+    expect(region).not.toContain('\n(new)\n');
+  });
+
   it('says why calibration, performance and fairness were not computed without labels or groups', () => {
     const page = renderReportHtml(minimalReport());
     expect(sectionIds(page)).toEqual(ALL_SECTIONS);
