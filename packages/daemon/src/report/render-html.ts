@@ -18,6 +18,7 @@ import {
   type SectionStatus,
   type ValueDistribution,
 } from '@vigil/analyzers';
+import { DEFAULT_RULES } from '@vigil/core';
 import { formatCount, formatNumber, formatPercent, formatPValue, formatTimestamp, MISSING } from './format-number';
 import { precisionRecallChart, rocChart, type OperatingPoint } from './curve-chart';
 import { distributionChart } from './distribution-chart';
@@ -32,9 +33,14 @@ import { html, trustedHtml, type HtmlValue, type SafeHtml } from './safe-html';
 
 /**
  * Fairness differences above this are flagged in the report: 0.1 is the customary tolerance for demographic
- * parity and equalised odds differences (fairlearn's documentation and most audit guidance use it).
+ * parity and equalised odds differences (fairlearn's documentation and most audit guidance use it). A flag asks for
+ * a look; it fails nothing: the default `fairness` gate fails on the parity difference alone, above
+ * FAIRNESS_GATE (0.2, a medium-risk model's rule), and the page says both.
  */
 const FAIRNESS_DIFFERENCE_FLAG = 0.1;
+/** The default `fairness` gate's threshold, as `vigil report`'s gates take it (cli/report-gates.ts, GATE_DEFAULTS). */
+const FAIRNESS_GATE =
+  DEFAULT_RULES.medium.rules.find((r) => r.metric === 'statisticalParityDifference')?.threshold ?? 0.2;
 /** The four-fifths rule of US employment guidance: a disparate impact ratio below 0.8 is flagged. */
 const DISPARATE_IMPACT_FLAG = 0.8;
 /**
@@ -638,7 +644,7 @@ ${differenceRow('Predictive parity', 'max − min PPV', result.predictiveParityD
 
 function fairnessSection(report: Report): SafeHtml {
   return html`<section class="card" id="fairness">
-<div class="section-head"><h2>Fairness</h2><p>flags: differences above ${formatNumber(FAIRNESS_DIFFERENCE_FLAG)}, disparate impact below ${formatNumber(DISPARATE_IMPACT_FLAG)} · groups under ${report.options.minGroupSize} rows are shown but not compared</p></div>
+<div class="section-head"><h2>Fairness</h2><p>flagged for review: differences above ${formatNumber(FAIRNESS_DIFFERENCE_FLAG)}, disparate impact below ${formatNumber(DISPARATE_IMPACT_FLAG)} · the default fairness gate (--fail-on fairness) fails only on a parity difference above ${formatNumber(FAIRNESS_GATE)} · groups under ${report.options.minGroupSize} rows are shown but not compared</p></div>
 ${report.fairness.map((r, i) => attributeBlock(r, i, report.options.minGroupSize))}
 </section>`;
 }
