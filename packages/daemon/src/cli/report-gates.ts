@@ -4,7 +4,7 @@
  * rules, applied to the report's metric rows exactly as the daemon applies them to a window's.
  */
 import type { Report } from '@vigil/analyzers';
-import { DEFAULT_RULES, VigilError, type ModelConfig } from '@vigil/core';
+import { DEFAULT_RULES, didYouMean, VigilError, type ModelConfig } from '@vigil/core';
 import { NO_COLOR, type Palette } from './palette';
 import { scoreShifted, SCORE_PSI_THRESHOLD } from './summarize-report';
 
@@ -61,11 +61,13 @@ export function parseGates(raw: string): Gate[] {
   for (const name of names) {
     if (name === 'all') GATES.forEach((g) => wanted.add(g));
     else if ((GATES as readonly string[]).includes(name)) wanted.add(name as Gate);
-    else
+    else {
+      const near = didYouMean(name, [...GATES, 'all']);
       throw new VigilError(
         'VIGIL_USAGE',
-        `vigil report: --fail-on: unknown gate "${name}"; the gates are ${GATES.join(', ')} and all`,
+        `vigil report: --fail-on: unknown gate "${name}"${near === undefined ? '' : ` (did you mean "${near}"?)`}; the gates are ${GATES.join(', ')} and all`,
       );
+    }
   }
   return GATES.filter((g) => wanted.has(g));
 }

@@ -611,4 +611,34 @@ describe('a first report of an unlabelled, shifted file', () => {
     expect(r.stdout).toMatch(/^ {2}DRIFT {2}region +categorical /m);
     expect(r.stdout).toMatch(/^New categories in 1 of 1 categorical features: region 8\.5% \(central 8\.5%\)$/m);
   });
+
+  it.each([
+    ['--label-column', 'outcom', 'outcome'],
+    ['--score-column', 'p_defualt', 'p_default'],
+    ['--score-column', 'P_Default', 'p_default'],
+  ])("suggests the near miss of %s %s among both files' columns, as --features does", async (flag, typo, near) => {
+    // The other role keeps its column: each flag is given once.
+    const given = (column: string): string[] =>
+      Object.entries({ '--score-column': 'p_default', '--label-column': 'outcome', [flag]: column }).flat();
+    const r = await runCli(['report', '--reference', ref, '--current', prod, ...given(typo)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`^error \\[VIGIL_UNKNOWN_COLUMN\\]: ${flag} "${typo}" \\(did you mean "${near}"\\?\\): neither `, 'm'),
+    );
+    // Far from every column: no suggestion, as before.
+    const far = await runCli(['report', '--reference', ref, '--current', prod, ...given('zzzzzz')]);
+    expect(far.stderr).toMatch(new RegExp(`${flag} "zzzzzz": neither `));
+  });
+
+  it('suggests the near miss of a gate, a task and a protected feature', async () => {
+    const r = await runCli(['report', '--reference', ref, '--current', prod, '--fail-on', 'scroe', '--task', 'binry']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--task must be binary or regression, not "binry" (did you mean "binary"?)');
+    expect(r.stderr).toContain('--fail-on: unknown gate "scroe" (did you mean "score"?); the gates are');
+    const p = await runCli(['report', '--reference', ref, '--current', prod, ...roles, '--protected', 'agee']);
+    expect(p.code).toBe(2);
+    expect(p.stderr).toContain(
+      '--protected names "agee" (did you mean "age"?), not a feature (features: age, region, tenure)',
+    );
+  });
 });
