@@ -578,6 +578,9 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
           `${io.stderrColor.red(io.stderrColor.bold('error'))} [VIGIL_OUTPUT_UNWRITABLE]: ${o.path}: cannot be written (${problem}); the summary above is complete\n`,
         );
         failed = true;
+      } else {
+        // What was written, as given: stdout holds the summary, so this goes with the other notes to stderr (-q: none).
+        io.info(`Wrote ${o.path}\n`);
       }
     }
     if (failed) return EXIT.refused;

@@ -641,4 +641,22 @@ describe('a first report of an unlabelled, shifted file', () => {
       '--protected names "agee" (did you mean "age"?), not a feature (features: age, region, tenure)',
     );
   });
+
+  it('says what it wrote, on stderr with the other notes (stdout is the summary), and not with -q', async () => {
+    const out = mkdtempSync(join(dir, 'wrote-'));
+    const json = join(out, 'new-dir', 'report.json');
+    const page = join(out, 'report.html');
+    const r = await runCli(['report', '--reference', ref, '--current', prod, ...roles, '--json', json, '--html', page]);
+    expect(r.code).toBe(0);
+    expect(existsSync(json) && existsSync(page)).toBe(true);
+    expect(r.stderr).toContain(`\nWrote ${json}\nWrote ${page}\n`);
+    expect(r.stdout).not.toContain('Wrote');
+    const quiet = await runCli(['-q', 'report', '--reference', ref, '--current', prod, ...roles, '--json', json]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+    // Standard output is not a file written: the page goes there, the summary to stderr, and no "Wrote -".
+    const piped = await runCli(['report', '--reference', ref, '--current', prod, ...roles, '--html', '-']);
+    expect(piped.stdout).toMatch(/^<!DOCTYPE html>/i);
+    expect(piped.stderr).not.toContain('Wrote');
+  });
 });
