@@ -2,6 +2,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
   VigilError,
+  didYouMean,
   loadConfig,
   shellWord,
   unknownColumnError,
@@ -161,7 +162,12 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
   if (values.reference === '-' && values.current === '-')
     problems.push('--reference and --current cannot both read standard input (-)');
   const task = (values.task ?? model?.task ?? 'binary') as AnalysisSpec['task'];
-  if (task !== 'binary' && task !== 'regression') problems.push(`--task must be binary or regression, not "${task}"`);
+  if (task !== 'binary' && task !== 'regression') {
+    const near = didYouMean(task, ['binary', 'regression']);
+    problems.push(
+      `--task must be binary or regression, not "${task}"${near === undefined ? '' : ` (did you mean "${near}"?)`}`,
+    );
+  }
   if (task === 'regression' && values.threshold !== undefined)
     problems.push('--threshold applies to binary models only; a regression model has no decision threshold');
   if (task === 'regression' && values['prediction-column'] !== undefined)
@@ -382,7 +388,15 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
             : `; ${grouped.map((n) => `"${n}"`).join(', ')} ${grouped.length === 1 ? 'is a group column' : 'are group columns'}, not analysed as a feature unless listed: pass --features with ${grouped.length === 1 ? 'it' : 'them'} and the other features, e.g. --features ${[...features.map(([f, k]) => `${f}:${k}`), ...grouped.map((n) => `${n}:categorical`)].join(',')}`;
         throw new VigilError(
           'VIGIL_UNKNOWN_COLUMN',
-          `${flag} names ${unknown.map((n) => `"${n}"`).join(', ')}, not a feature (features: ${features.map(([f]) => f).join(', ')})${fix}`,
+          `${flag} names ${unknown
+            .map((n) => {
+              const near = didYouMean(
+                n,
+                features.map(([f]) => f),
+              );
+              return `"${n}"${near === undefined ? '' : ` (did you mean "${near}"?)`}`;
+            })
+            .join(', ')}, not a feature (features: ${features.map(([f]) => f).join(', ')})${fix}`,
         );
       }
     }
@@ -538,7 +552,8 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
           )
         : undefined;
     if (sizing && model?.review) say(reviewSummary(sizing, model.review.capacityPerHour));
-    if (results.length > 0) say(`${gateLines(results, formatValue, color).join('\n')}\n`);
+    if (results.length > 0)
+      say(`${gateLines(results, formatValue, color, score ?? resolved.names.score).join('\n')}\n`);
     const context: ReportContext = {
       inputs: { reference: refInput.name, current: curInput.name },
       version: vigilVersion(),
@@ -563,6 +578,9 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
           `${io.stderrColor.red(io.stderrColor.bold('error'))} [VIGIL_OUTPUT_UNWRITABLE]: ${o.path}: cannot be written (${problem}); the summary above is complete\n`,
         );
         failed = true;
+      } else {
+        // What was written, as given: stdout holds the summary, so this goes with the other notes to stderr (-q: none).
+        io.info(`Wrote ${o.path}\n`);
       }
     }
     if (failed) return EXIT.refused;
@@ -612,9 +630,11 @@ function resolveRoles(
     if (column === undefined) continue;
     if (flag !== undefined && !ref.columns.has(flag) && !cur.columns.has(flag)) {
       const list = (t: Table): string => [...t.columns.keys()].map((c) => JSON.stringify(c)).join(', ');
+      // A near miss among either file's columns, as an unknown feature gets (`--label-column lable`).
+      const near = didYouMean(flag, [...new Set([...ref.columns.keys(), ...cur.columns.keys()])]);
       throw new VigilError(
         'VIGIL_UNKNOWN_COLUMN',
-        `${flags[role]} "${flag}": neither ${ref.source} (columns ${list(ref)}) nor ${cur.source} (columns ${list(cur)}) has it`,
+        `${flags[role]} "${flag}"${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}: neither ${ref.source} (columns ${list(ref)}) nor ${cur.source} (columns ${list(cur)}) has it`,
       );
     }
     out.names[role] = column;

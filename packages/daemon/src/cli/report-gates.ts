@@ -3,9 +3,13 @@
  * report: without a configuration by the documented defaults below, with `--config --model` by the model's own
  * rules, applied to the report's metric rows exactly as the daemon applies them to a window's.
  */
-import { DRIFT_DEFAULTS, type Report } from '@vigil/analyzers';
-import { DEFAULT_RULES, VigilError, type ModelConfig } from '@vigil/core';
+import type { Report } from '@vigil/analyzers';
+import { DEFAULT_RULES, didYouMean, VigilError, type ModelConfig } from '@vigil/core';
 import { NO_COLOR, type Palette } from './palette';
+import { scoreShifted, SCORE_PSI_THRESHOLD } from './summarize-report';
+
+/** The subject of the score's metrics in gate results and the model's rules (the daemon's pseudo-feature). */
+export const SCORE_SUBJECT = '$score';
 
 export const GATES = ['drift', 'multivariate', 'score', 'calibration', 'performance', 'fairness'] as const;
 export type Gate = (typeof GATES)[number];
@@ -37,7 +41,8 @@ export interface GateResult {
  */
 const MEDIUM = Object.fromEntries(DEFAULT_RULES.medium.rules.map((r) => [r.metric, r.threshold]));
 export const GATE_DEFAULTS = {
-  scorePsi: MEDIUM.psi ?? DRIFT_DEFAULTS.psi,
+  /** Fails at or above it, as a feature's PSI drifts and the summary and the HTML call the score shifted. */
+  scorePsi: SCORE_PSI_THRESHOLD,
   ece: MEDIUM.ece ?? 0.1,
   statisticalParityDifference: MEDIUM.statisticalParityDifference ?? 0.2,
   /** Current performance below (1 − this) × the reference's fails. */
@@ -56,11 +61,13 @@ export function parseGates(raw: string): Gate[] {
   for (const name of names) {
     if (name === 'all') GATES.forEach((g) => wanted.add(g));
     else if ((GATES as readonly string[]).includes(name)) wanted.add(name as Gate);
-    else
+    else {
+      const near = didYouMean(name, [...GATES, 'all']);
       throw new VigilError(
         'VIGIL_USAGE',
-        `vigil report: --fail-on: unknown gate "${name}"; the gates are ${GATES.join(', ')} and all`,
+        `vigil report: --fail-on: unknown gate "${name}"${near === undefined ? '' : ` (did you mean "${near}"?)`}; the gates are ${GATES.join(', ')} and all`,
       );
+    }
   }
   return GATES.filter((g) => wanted.has(g));
 }
@@ -126,13 +133,13 @@ export function judgeByDefaults(
         const p = report.prediction;
         if (!p) return notJudged('no prediction drift: it needs a score column in both files');
         return result(
-          p.metrics.psi > GATE_DEFAULTS.scorePsi
+          scoreShifted(p.metrics.psi)
             ? [
                 {
                   metric: 'psi',
-                  subject: '$score',
+                  subject: SCORE_SUBJECT,
                   value: p.metrics.psi,
-                  comparison: '>',
+                  comparison: '>=',
                   threshold: GATE_DEFAULTS.scorePsi,
                 },
               ]
@@ -207,7 +214,7 @@ export function judgeByDefaults(
 
 /** Which gate a rule's metric belongs to; `$score` metrics are the score gate's. */
 export function gateOfMetric(metric: string, feature: string): Gate | undefined {
-  if (feature === '$score') return 'score';
+  if (feature === SCORE_SUBJECT) return 'score';
   if (feature !== '') return 'drift';
   if (metric === 'reconstructionError') return 'multivariate';
   if (['ece', 'eceEqualMass', 'mce', 'brier'].includes(metric)) return 'calibration';
@@ -265,17 +272,22 @@ export function judgeByRules(
   });
 }
 
-/** `gate calibration failed: ece 0.375 > 0.1` — one line per failure, or one line per gate that passed or was not judged. */
+/**
+ * `gate calibration failed: ece 0.375 > 0.1` — one line per failure, or one line per gate that passed or was not
+ * judged. The score's metrics are named by the score column (`psi(score)`), not by the internal `$score`.
+ */
 export function gateLines(
   results: readonly GateResult[],
   fmt: (x: number) => string,
   color: Palette = NO_COLOR,
+  scoreColumn = 'score',
 ): string[] {
   const lines: string[] = [];
   for (const r of results) {
     if (r.status === 'failed') {
       for (const f of r.failures) {
-        const where = f.subject === '' ? f.metric : `${f.metric}(${f.subject})`;
+        const subject = f.subject === SCORE_SUBJECT ? scoreColumn : f.subject;
+        const where = subject === '' ? f.metric : `${f.metric}(${subject})`;
         lines.push(
           `gate ${r.gate} ${color.red('failed')}: ${where} ${fmt(f.value)} ${f.comparison} ${fmt(f.threshold)} (${r.by})`,
         );

@@ -1,4 +1,4 @@
-import type { Report } from '@vigil/analyzers';
+import { DRIFT_DEFAULTS, type Report } from '@vigil/analyzers';
 import { estimateBand, type EstimatedMetricName } from '../report/estimate-band';
 import { computationLine } from '../report/report-computation';
 import { NO_COLOR, type Palette } from './palette';
@@ -14,6 +14,17 @@ export const FEATURE_LINES = 30;
  * many and counts the rest: 48 drifted names of 1,002 make a line nobody reads, and each has its own line below.
  */
 export const FOLDED_NAMES = 10;
+
+/**
+ * The score's PSI at or above this is prediction drift: the summary's `DRIFT`, the HTML's "Shifted" badge and the
+ * default `score` gate, with the comparison a feature's PSI is decided by (docs/report.md, "CI gates").
+ */
+export const SCORE_PSI_THRESHOLD = DRIFT_DEFAULTS.psi;
+
+/** Whether the score's PSI is prediction drift (at or above SCORE_PSI_THRESHOLD). */
+export function scoreShifted(psi: number): boolean {
+  return Number.isFinite(psi) && psi >= SCORE_PSI_THRESHOLD;
+}
 
 export interface SummaryOptions {
   /** A line for every feature, however many (`vigil report --all-features`). */
@@ -55,10 +66,16 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR, optio
   if (folded > 0) lines.push(`  … ${thousands(folded)} more features ok; --all-features, --json or --html for all`);
   const missing = missingLine(report, options.allFeatures === true);
   if (missing !== undefined) lines.push(missing);
-  if (report.prediction)
+  const unseen = newCategoriesLine(report, options.allFeatures === true);
+  if (unseen !== undefined) lines.push(unseen);
+  if (report.prediction) {
+    // The score's verdict as a feature's: PSI against the threshold the HTML's "Shifted" badge and the score gate use.
+    const m = report.prediction.metrics;
+    const shifted = scoreShifted(m.psi);
     lines.push(
-      `Prediction drift: psi ${fmt(report.prediction.metrics.psi)}, ks ${fmt(report.prediction.metrics.ks)} (p ${fmtP(report.prediction.metrics.ksPValue)})`,
+      `Prediction drift: ${shifted ? color.red('DRIFT') : color.green('ok')} psi ${fmt(m.psi)} (threshold ${fmt(SCORE_PSI_THRESHOLD)}), ks ${fmt(m.ks)} (p ${fmtP(m.ksPValue)})`,
     );
+  }
   if (report.calibration)
     lines.push(
       `Calibration: ece ${fmt(report.calibration.ece)}, equal-mass ece ${fmt(report.calibration.eceEqualMass)}, mce ${fmt(report.calibration.mce)}, brier ${fmt(report.calibration.brier)}`,
@@ -138,7 +155,6 @@ function multivariateLines(report: Report, fmt: (x: number | null | undefined) =
  * them per feature (`dataQuality`), and a console user should not need them to learn that a column went empty.
  */
 function missingLine(report: Report, all: boolean): string | undefined {
-  const share = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '-');
   const withMissing = report.dataQuality
     .filter((q) => q.current.missing > 0 || q.reference.missing > 0)
     .sort((a, b) => {
@@ -147,9 +163,40 @@ function missingLine(report: Report, all: boolean): string | undefined {
     });
   if (withMissing.length === 0) return undefined;
   const items = withMissing.map(
-    (q) => `${q.feature} ${share(q.current.missingShare)} (reference ${share(q.reference.missingShare)})`,
+    (q) => `${q.feature} ${percent(q.current.missingShare)} (reference ${percent(q.reference.missingShare)})`,
   );
   return `Missing values in ${thousands(withMissing.length)} of ${thousands(report.dataQuality.length)} features: ${foldedList(items, !all)}`;
+}
+
+/** New categories a line names per feature; the JSON's `newCategories.top` holds five, the count says the rest. */
+export const NEW_CATEGORY_LINE_NAMES = 3;
+
+/**
+ * The categorical features whose current file holds categories the reference never saw, the largest share first,
+ * each with its most frequent new categories and their shares of the current rows with a value:
+ * `New categories in 1 of 2 categorical features: region 8.5% (central 8.5%)`. The HTML's data-quality table and
+ * the JSON's `dataQuality[].newCategories` have them too; a console user should not need those to learn the name.
+ */
+function newCategoriesLine(report: Report, all: boolean): string | undefined {
+  const categorical = report.dataQuality.filter((q) => q.kind === 'categorical');
+  const withNew = categorical
+    .filter((q) => q.newCategories.rows > 0)
+    .sort((a, b) => {
+      const byShare = b.newCategories.share - a.newCategories.share;
+      return byShare !== 0 ? byShare : a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0;
+    });
+  if (withNew.length === 0) return undefined;
+  const items = withNew.map((q) => {
+    const n = q.newCategories;
+    const present = q.current.rows - q.current.missing;
+    const named = n.top
+      .slice(0, NEW_CATEGORY_LINE_NAMES)
+      .map((c) => `${c.category} ${percent(present > 0 ? c.rows / present : Number.NaN)}`);
+    const more = n.distinct - named.length;
+    const list = `${named.join(', ')}${more > 0 ? ` and ${thousands(more)} more` : ''}`;
+    return `${q.feature} ${percent(n.share)} (${n.distinct > 1 ? `${thousands(n.distinct)} new: ` : ''}${list})`;
+  });
+  return `New categories in ${thousands(withNew.length)} of ${thousands(categorical.length)} categorical features: ${foldedList(items, !all)}`;
 }
 
 function driftLine(drifted: readonly string[], features: number, all: boolean): string {
@@ -167,4 +214,9 @@ export function thousands(n: number): string {
 export function foldedList(items: readonly string[], fold: boolean, separator = ', '): string {
   if (!fold || items.length <= FOLDED_NAMES) return items.join(separator);
   return `${items.slice(0, FOLDED_NAMES).join(separator)} … and ${thousands(items.length - FOLDED_NAMES)} more`;
+}
+
+/** A share as the console prints it: `3.3%`, one decimal and no space, as the HTML report writes percentages. */
+export function percent(x: number): string {
+  return Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-';
 }

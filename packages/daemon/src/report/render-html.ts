@@ -1,22 +1,24 @@
-import type {
-  AttributionShareChange,
-  BinaryPerformance,
-  Calibration,
-  ConfusionMatrix,
-  EstimatedBinaryPerformance,
-  Explanations,
-  FairnessResult,
-  FeatureDrift,
-  FeatureQuality,
-  GroupRates,
-  Histogram,
-  MultivariateDrift,
-  NumericSummary,
-  RegressionPerformance,
-  Report,
-  SectionStatus,
-  ValueDistribution,
+import {
+  DRIFT_DEFAULTS,
+  type AttributionShareChange,
+  type BinaryPerformance,
+  type Calibration,
+  type ConfusionMatrix,
+  type EstimatedBinaryPerformance,
+  type Explanations,
+  type FairnessResult,
+  type FeatureDrift,
+  type FeatureQuality,
+  type GroupRates,
+  type Histogram,
+  type MultivariateDrift,
+  type NumericSummary,
+  type RegressionPerformance,
+  type Report,
+  type SectionStatus,
+  type ValueDistribution,
 } from '@vigil/analyzers';
+import { DEFAULT_RULES } from '@vigil/core';
 import { formatCount, formatNumber, formatPercent, formatPValue, formatTimestamp, MISSING } from './format-number';
 import { precisionRecallChart, rocChart, type OperatingPoint } from './curve-chart';
 import { distributionChart } from './distribution-chart';
@@ -31,14 +33,22 @@ import { html, trustedHtml, type HtmlValue, type SafeHtml } from './safe-html';
 
 /**
  * Fairness differences above this are flagged in the report: 0.1 is the customary tolerance for demographic
- * parity and equalised odds differences (fairlearn's documentation and most audit guidance use it).
+ * parity and equalised odds differences (fairlearn's documentation and most audit guidance use it). A flag asks for
+ * a look; it fails nothing: the default `fairness` gate fails on the parity difference alone, above
+ * FAIRNESS_GATE (0.2, a medium-risk model's rule), and the page says both.
  */
 const FAIRNESS_DIFFERENCE_FLAG = 0.1;
+/** The default `fairness` gate's threshold, as `vigil report`'s gates take it (cli/report-gates.ts, GATE_DEFAULTS). */
+const FAIRNESS_GATE =
+  DEFAULT_RULES.medium.rules.find((r) => r.metric === 'statisticalParityDifference')?.threshold ?? 0.2;
 /** The four-fifths rule of US employment guidance: a disparate impact ratio below 0.8 is flagged. */
 const DISPARATE_IMPACT_FLAG = 0.8;
-/** PSI bands that practitioners read prediction drift with: below 0.1 stable, 0.1–0.2 moderate, above 0.2 shifted. */
+/**
+ * PSI bands that practitioners read prediction drift with: below 0.1 stable, 0.1–0.2 moderate, 0.2 and above
+ * shifted: the threshold and comparison a feature's PSI drifts by, the console's `DRIFT` and the score gate's.
+ */
 const PSI_MODERATE = 0.1;
-const PSI_SHIFTED = 0.2;
+const PSI_SHIFTED = DRIFT_DEFAULTS.psi;
 
 /** What the caller knows about the run and the report does not: shown in the header and footer, escaped. */
 export interface ReportContext {
@@ -330,7 +340,15 @@ function distributionsSection(report: Report): SafeHtml | null {
     ({ f, i }) => html`<figure class="chart-card" id="${featureAnchor(i)}">
 <figcaption><div class="title-row"><h3 title="${f.feature}">${f.feature}</h3><span class="nowrap">${f.drifted ? badge('Drifted', 'bad') : badge('Stable', 'good')} <span class="muted small">${f.kind}</span></span></div>
 <div class="stats">${featureStats(f)}</div></figcaption>
-${binnedCharts(f.histogram, f.distribution, f.feature, f.kind)}
+${binnedCharts(
+  namedNewBin(
+    f.histogram,
+    report.dataQuality.find((q) => q.feature === f.feature),
+  ),
+  f.distribution,
+  f.feature,
+  f.kind,
+)}
 </figure>`,
   );
   const scoreTitle = report.task === 'binary' ? 'Predicted score' : 'Predicted value';
@@ -346,6 +364,30 @@ ${binnedCharts(prediction.histogram, prediction.distribution, 'predicted score',
 <div class="section-head"><h2>Distributions</h2><p>every feature, reference vs current · ${drifted > 0 ? `${drifted} drifted first` : 'no feature drifted'} · the model output first</p></div>
 <div class="chart-grid">${scoreFigure}${figures}</div>
 </section>`;
+}
+
+/** New categories a chart's bar names; the data-quality table lists the five most frequent. */
+const NEW_BIN_NAMES = 2;
+
+/**
+ * The bar of the categories the reference never saw (the analysis's `(new)` bin, last, with no reference rows),
+ * named by them as the data-quality table names them: `central (new)`, `central, east + 3 more (new)`.
+ */
+function namedNewBin(histogram: Histogram, quality: FeatureQuality | undefined): Histogram {
+  const at = histogram.labels.length - 1;
+  if (
+    at < 0 ||
+    histogram.labels[at] !== '(new)' ||
+    (histogram.reference[at] ?? 0) !== 0 ||
+    quality?.kind !== 'categorical' ||
+    quality.newCategories.top.length === 0
+  )
+    return histogram;
+  const n = quality.newCategories;
+  const named = n.top.slice(0, NEW_BIN_NAMES).map((c) => c.category);
+  const more = n.distinct - named.length;
+  const label = `${named.join(', ')}${more > 0 ? ` + ${formatCount(more)} more` : ''} (new)`;
+  return { ...histogram, labels: [...histogram.labels.slice(0, at), label] };
 }
 
 /**
@@ -602,7 +644,7 @@ ${differenceRow('Predictive parity', 'max − min PPV', result.predictiveParityD
 
 function fairnessSection(report: Report): SafeHtml {
   return html`<section class="card" id="fairness">
-<div class="section-head"><h2>Fairness</h2><p>flags: differences above ${formatNumber(FAIRNESS_DIFFERENCE_FLAG)}, disparate impact below ${formatNumber(DISPARATE_IMPACT_FLAG)} · groups under ${report.options.minGroupSize} rows are shown but not compared</p></div>
+<div class="section-head"><h2>Fairness</h2><p>flagged for review: differences above ${formatNumber(FAIRNESS_DIFFERENCE_FLAG)}, disparate impact below ${formatNumber(DISPARATE_IMPACT_FLAG)} · the default fairness gate (--fail-on fairness) fails only on a parity difference above ${formatNumber(FAIRNESS_GATE)} · groups under ${report.options.minGroupSize} rows are shown but not compared</p></div>
 ${report.fairness.map((r, i) => attributeBlock(r, i, report.options.minGroupSize))}
 </section>`;
 }

@@ -108,7 +108,10 @@ describe('--fail-on gates every section (before: --fail-on-drift passed a model 
       'score,calibration,performance',
     ]);
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/^gate score failed: psi\(\$score\) [\d.]+ > 0\.2 \(defaults\)$/m);
+    // The score is named as its column, not by the internal `$score`; >= as the score's DRIFT line and the features'.
+    expect(r.stdout).toMatch(/^gate score failed: psi\(score\) [\d.]+ >= 0\.2 \(defaults\)$/m);
+    expect(r.stdout).not.toContain('$score');
+    expect(r.stdout).toMatch(/^Prediction drift: DRIFT psi [\d.]+ \(threshold 0\.200\), ks /m);
     expect(r.stdout).toMatch(/^gate calibration failed: ece [\d.]+ > 0\.1 \(defaults\)$/m);
     // The ranking is intact (scores are a monotone shift), so AUC holds; accuracy at 0.5 collapses.
     expect(r.stdout).toMatch(/^gate performance failed: accuracy [\d.]+ < [\d.]+ \(defaults\)$/m);
@@ -560,5 +563,100 @@ describe('values and locations', () => {
     const r = await runCli(['report', '--reference', reference, '--current', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error \[VIGIL_BAD_VALUE\]: .*bad-label\.csv:6: column "label": 7 is not a 0\/1 label$/m);
+  });
+});
+
+/**
+ * A data scientist's first report (a newcomer trial): no label column in the current file, one numeric feature
+ * shifted, a category the reference never saw (`central`, 8.5% of the current rows) and missing tenures.
+ */
+describe('a first report of an unlabelled, shifted file', () => {
+  function trialRows(n: number, seed: number, current: boolean): string {
+    const random = seededRandom(seed);
+    const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const lines = [`age,region,tenure,p_default${current ? '' : ',outcome'}`];
+    for (let i = 0; i < n; i++) {
+      const age = 40 + (current ? 8 : 0) + 10 * normal();
+      const region = current && i % 200 < 17 ? 'central' : random() < 0.5 ? 'north' : 'south';
+      const tenure = current && i % 30 === 0 ? '' : (random() * 10).toFixed(2);
+      const score = 1 / (1 + Math.exp(-(age - 45) / 8));
+      lines.push(
+        `${age.toFixed(2)},${region},${tenure},${score.toFixed(4)}${current ? '' : `,${random() < score ? 1 : 0}`}`,
+      );
+    }
+    return `${lines.join('\n')}\n`;
+  }
+  const ref = write('trial-ref.csv', trialRows(4000, 31, false));
+  const prod = write('trial-prod.csv', trialRows(2000, 32, true));
+  const roles = ['--score-column', 'p_default', '--label-column', 'outcome'];
+
+  it('gives the score line a verdict and threshold, and names the score gate by its column with the operator it applies', async () => {
+    const r = await runCli(['report', '--reference', ref, '--current', prod, ...roles, '--fail-on', 'score,drift']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^Prediction drift: DRIFT psi [\d.]+ \(threshold 0\.200\), ks [\d.]+ \(p [^)]+\)$/m);
+    expect(r.stdout).toMatch(/^gate score failed: psi\(p_default\) [\d.]+ >= 0\.2 \(defaults\)$/m);
+    expect(r.stdout).toMatch(/^gate drift failed: psi\(age\) [\d.]+ >= 0\.2 \(defaults\)$/m);
+    expect(r.stdout).not.toContain('$score');
+  });
+
+  it('prints shares as the HTML does, with no space before the percent sign', async () => {
+    const r = await runCli(['report', '--reference', ref, '--current', prod, ...roles]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Missing values in 1 of 3 features: tenure 3\.\d% \(reference 0\.0%\)$/m);
+    expect(r.stdout).not.toMatch(/\d %/);
+  });
+
+  it('names the new category on the console, with its share of the current rows', async () => {
+    const r = await runCli(['report', '--reference', ref, '--current', prod, ...roles]);
+    expect(r.stdout).toMatch(/^ {2}DRIFT {2}region +categorical /m);
+    expect(r.stdout).toMatch(/^New categories in 1 of 1 categorical features: region 8\.5% \(central 8\.5%\)$/m);
+  });
+
+  it.each([
+    ['--label-column', 'outcom', 'outcome'],
+    ['--score-column', 'p_defualt', 'p_default'],
+    ['--score-column', 'P_Default', 'p_default'],
+  ])("suggests the near miss of %s %s among both files' columns, as --features does", async (flag, typo, near) => {
+    // The other role keeps its column: each flag is given once.
+    const given = (column: string): string[] =>
+      Object.entries({ '--score-column': 'p_default', '--label-column': 'outcome', [flag]: column }).flat();
+    const r = await runCli(['report', '--reference', ref, '--current', prod, ...given(typo)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`^error \\[VIGIL_UNKNOWN_COLUMN\\]: ${flag} "${typo}" \\(did you mean "${near}"\\?\\): neither `, 'm'),
+    );
+    // Far from every column: no suggestion, as before.
+    const far = await runCli(['report', '--reference', ref, '--current', prod, ...given('zzzzzz')]);
+    expect(far.stderr).toMatch(new RegExp(`${flag} "zzzzzz": neither `));
+  });
+
+  it('suggests the near miss of a gate, a task and a protected feature', async () => {
+    const r = await runCli(['report', '--reference', ref, '--current', prod, '--fail-on', 'scroe', '--task', 'binry']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--task must be binary or regression, not "binry" (did you mean "binary"?)');
+    expect(r.stderr).toContain('--fail-on: unknown gate "scroe" (did you mean "score"?); the gates are');
+    const p = await runCli(['report', '--reference', ref, '--current', prod, ...roles, '--protected', 'agee']);
+    expect(p.code).toBe(2);
+    expect(p.stderr).toContain(
+      '--protected names "agee" (did you mean "age"?), not a feature (features: age, region, tenure)',
+    );
+  });
+
+  it('says what it wrote, on stderr with the other notes (stdout is the summary), and not with -q', async () => {
+    const out = mkdtempSync(join(dir, 'wrote-'));
+    const json = join(out, 'new-dir', 'report.json');
+    const page = join(out, 'report.html');
+    const r = await runCli(['report', '--reference', ref, '--current', prod, ...roles, '--json', json, '--html', page]);
+    expect(r.code).toBe(0);
+    expect(existsSync(json) && existsSync(page)).toBe(true);
+    expect(r.stderr).toContain(`\nWrote ${json}\nWrote ${page}\n`);
+    expect(r.stdout).not.toContain('Wrote');
+    const quiet = await runCli(['-q', 'report', '--reference', ref, '--current', prod, ...roles, '--json', json]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+    // Standard output is not a file written: the page goes there, the summary to stderr, and no "Wrote -".
+    const piped = await runCli(['report', '--reference', ref, '--current', prod, ...roles, '--html', '-']);
+    expect(piped.stdout).toMatch(/^<!DOCTYPE html>/i);
+    expect(piped.stderr).not.toContain('Wrote');
   });
 });

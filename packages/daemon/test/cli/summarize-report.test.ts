@@ -1,4 +1,5 @@
 import { FEATURE_LINES, FOLDED_NAMES, summarizeReport } from '../../src/cli/summarize-report';
+import { gateLines, judgeByDefaults } from '../../src/cli/report-gates';
 import type { Report } from '@vigil/analyzers';
 import { fullReport } from '../report/report-fixtures';
 
@@ -165,7 +166,7 @@ describe('summarizeReport: the missing-values line', () => {
     const report = withMissing([0, 5, 0, 250]);
     const n = report.dataQuality.length;
     expect(missingLine(summarizeReport(report))).toBe(
-      `Missing values in 2 of ${n} features: f3 25.0 % (reference 0.0 %), f1 0.5 % (reference 0.0 %)`,
+      `Missing values in 2 of ${n} features: f3 25.0% (reference 0.0%), f1 0.5% (reference 0.0%)`,
     );
   });
 
@@ -175,7 +176,7 @@ describe('summarizeReport: the missing-values line', () => {
     expect(n).toBeGreaterThan(FOLDED_NAMES);
     const folded = missingLine(summarizeReport(report))!;
     expect(folded).toMatch(
-      new RegExp(`^Missing values in ${n} of ${n} features: f0 0\\.1 % .* … and ${n - FOLDED_NAMES} more$`),
+      new RegExp(`^Missing values in ${n} of ${n} features: f0 0\\.1% .* … and ${n - FOLDED_NAMES} more$`),
     );
     expect(missingLine(summarizeReport(report, undefined, { allFeatures: true }))).not.toContain('more');
     const refOnly = withMissing([]);
@@ -184,7 +185,77 @@ describe('summarizeReport: the missing-values line', () => {
       reference: { ...refOnly.dataQuality[2]!.reference, missing: 7, missingShare: 0.007 },
     } as Report['dataQuality'][number];
     expect(missingLine(summarizeReport(refOnly))).toBe(
-      `Missing values in 1 of ${n} features: f2 0.0 % (reference 0.7 %)`,
+      `Missing values in 1 of ${n} features: f2 0.0% (reference 0.7%)`,
     );
+  });
+});
+
+describe('summarizeReport: the prediction drift line and the score gate agree', () => {
+  const withPsi = (psi: number): Report => {
+    const report = fullReport();
+    return { ...report, prediction: { ...report.prediction!, metrics: { ...report.prediction!.metrics, psi } } };
+  };
+  const scoreLine = (r: Report): string =>
+    summarizeReport(r)
+      .split('\n')
+      .find((l) => l.startsWith('Prediction drift:'))!;
+
+  it.each([
+    [0.2, 'DRIFT', 'failed'],
+    [0.45, 'DRIFT', 'failed'],
+    [0.1999, 'ok', 'passed'],
+  ])('psi %f: the line says %s and the default score gate %s, at or above 0.2', (psi, verdict, status) => {
+    const report = withPsi(psi);
+    expect(scoreLine(report)).toMatch(
+      new RegExp(`^Prediction drift: ${verdict} psi [\\d.]+ \\(threshold 0\\.200\\), ks `),
+    );
+    const [gate] = judgeByDefaults(report, ['score'], undefined);
+    expect(gate?.status).toBe(status);
+    if (status === 'failed') {
+      expect(gate?.failures[0]).toMatchObject({ subject: '$score', comparison: '>=', threshold: 0.2 });
+      expect(gateLines([gate!], String, undefined, 'p_default')).toEqual([
+        `gate score failed: psi(p_default) ${psi} >= 0.2 (defaults)`,
+      ]);
+    }
+  });
+});
+
+describe('summarizeReport: the new-categories line', () => {
+  const newLine = (r: Report): string | undefined =>
+    summarizeReport(r)
+      .split('\n')
+      .find((l) => l.startsWith('New categories'));
+
+  it('names the most frequent new categories of each categorical feature, with their shares of the current rows', () => {
+    const report = fullReport();
+    const region = report.dataQuality.find((q) => q.feature === 'region');
+    if (region?.kind !== 'categorical') throw new Error('the fixture has a categorical region');
+    const present = region.current.rows - region.current.missing;
+    const share = (rows: number): string => `${((100 * rows) / present).toFixed(1)}%`;
+    const categorical = report.dataQuality.filter((q) => q.kind === 'categorical').length;
+    expect(newLine(report)).toBe(
+      `New categories in 1 of ${categorical} categorical features: region ${(100 * region.newCategories.share).toFixed(1)}% (7 new: ${region.newCategories.top
+        .slice(0, 3)
+        .map((c) => `${c.category} ${share(c.rows)}`)
+        .join(', ')} and 4 more)`,
+    );
+  });
+
+  it('names a single new category without a count, and is absent when there is none', () => {
+    const report = fullReport();
+    const dataQuality = report.dataQuality.map((q) =>
+      q.kind === 'categorical' && q.feature === 'region'
+        ? {
+            ...q,
+            current: { ...q.current, rows: 1000, missing: 0 },
+            newCategories: { rows: 85, share: 0.085, distinct: 1, top: [{ category: 'central', rows: 85 }] },
+          }
+        : q,
+    );
+    expect(newLine({ ...report, dataQuality })).toMatch(/: region 8\.5% \(central 8\.5%\)$/);
+    const none = report.dataQuality.map((q) =>
+      q.kind === 'categorical' ? { ...q, newCategories: { rows: 0, share: 0, distinct: 0, top: [] } } : q,
+    );
+    expect(newLine({ ...report, dataQuality: none })).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Report } from '@vigil/analyzers';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { GATE_DEFAULTS } from '../../src/cli/report-gates';
 import { renderReportHtml } from '../../src/report/render-html';
 import { runCli } from '../cli/run-cli';
 import {
@@ -235,6 +236,29 @@ describe('renderReportHtml', () => {
     expect(page).not.toContain('<img');
     expect(page).toContain('&lt;img src=x onerror=alert(1)&gt; &quot;&amp;&#39;');
     expect(page).not.toContain('<b>bold</b>');
+  });
+
+  it("names the new categories' bar by them, as the data-quality table does, not as (new)", () => {
+    const page = renderReportHtml(fullReport());
+    const region = section(page, 'distributions').match(
+      /<figure class="chart-card" id="feature-\d+">\s*<figcaption><div class="title-row"><h3 title="region">[\s\S]*?<\/figure>/,
+    )?.[0];
+    expect(region).toBeDefined();
+    // Seven new categories: the two most frequent named (escaped, the first a hostile one), the rest counted.
+    expect(region).toContain('&lt;img src=x onerror=alert(1)&gt; &quot;&amp;&#39;, north-east + 5 more (new)');
+    expect(region).not.toMatch(/>\(new\)</);
+    expect(region).not.toContain('\n(new)\n');
+  });
+
+  it("tells the fairness flags (for review) from the default gate's threshold", () => {
+    const head = section(renderReportHtml(fullReport()), 'fairness').match(
+      /<div class="section-head">[\s\S]*?<\/div>/,
+    )?.[0];
+    expect(head).toContain('flagged for review: differences above 0.1, disparate impact below 0.8');
+    expect(head).toContain(
+      `the default fairness gate (--fail-on fairness) fails only on a parity difference above ${GATE_DEFAULTS.statisticalParityDifference}`,
+    );
+    expect(GATE_DEFAULTS.statisticalParityDifference).toBe(0.2);
   });
 
   it('says why calibration, performance and fairness were not computed without labels or groups', () => {
