@@ -32,12 +32,17 @@ export function formatCompactCount(value: number): string {
   return `${Number((value / 1e6).toPrecision(2))}M`;
 }
 
-/** A proportion in [0, 1] as a percentage; more decimals for small values so 0.4% does not read as 0%. */
+/**
+ * A proportion in [0, 1] as a percentage; more decimals for small values so 0.4% does not read as 0%, and a share
+ * above 0 that would still round to 0 reads `<0.1%` (one value in 3,000 outside the reference range is not "0.0%").
+ */
 export function formatPercent(value: number | null | undefined, decimals?: number): string {
   if (!isFiniteNumber(value)) return MISSING;
   const pct = value * 100;
   const places = decimals ?? (Math.abs(pct) < 10 && pct !== 0 ? 1 : 0);
-  return `${pct.toFixed(places)}%`;
+  const text = pct.toFixed(places);
+  if (pct > 0 && Number(text) === 0) return `<${(10 ** -places).toFixed(places)}%`;
+  return `${text}%`;
 }
 
 /** p-values: tiny ones in exponent form, because "0.000" would hide how strong the evidence is. */
