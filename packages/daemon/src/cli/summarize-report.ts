@@ -130,10 +130,11 @@ function multivariateLines(report: Report, fmt: (x: number | null | undefined) =
   const lines: string[] = [];
   if (m.computed) {
     const band = m.referenceReconstructionError;
+    // How the band was formed, in words (docs/report.md, referenceReconstructionError).
     const basis =
       band.method === 'chunks'
-        ? `${band.chunks} reference chunks of ${band.chunkSize} rows`
-        : `reference rows, ${band.chunkSize}-row sampling error`;
+        ? `band: mean ± 3σ of ${band.chunks} reference chunks of ${band.chunkSize} rows`
+        : `band: the reference rows' mean ± 3 sampling errors of a ${band.chunkSize}-row sample (too few rows for chunks)`;
     lines.push(
       `Multivariate drift (data reconstruction): ${m.drifted ? color.red('DRIFT') : color.green('ok')} error ${fmt(m.reconstructionError)}, reference ${fmt(band.mean)} [${fmt(band.lower)}, ${fmt(band.upper)}] (${basis}; ${m.components} of ${m.features} axes, ${fmt(m.explainedVariance)} of the variance)`,
     );

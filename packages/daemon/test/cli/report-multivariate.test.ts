@@ -52,6 +52,9 @@ describe('vigil report: multivariate drift', () => {
     expect(result.stdout).toMatch(
       /Multivariate drift \(data reconstruction\): DRIFT error 1\.4\d\d, reference 0\.8\d\d \[/,
     );
+    // How the band was formed, in words (it read "2 reference chunks of 2500 rows", and "reference rows, N-row
+    // sampling error" for a short reference).
+    expect(result.stdout).toContain('(band: mean ± 3σ of 2 reference chunks of 2500 rows; ');
     expect(result.stdout).toContain('Domain classifier: ROC AUC 0.');
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('<section class="card" id="multivariate">');
