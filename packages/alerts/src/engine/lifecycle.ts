@@ -4,7 +4,7 @@
  * unknown id or a wrong state changes nothing), and records actor and reason in the audit log.
  */
 import { randomUUID } from 'node:crypto';
-import { VigilError, type ModelConfig } from '@vigil/core';
+import { didYouMean, VigilError, type ModelConfig } from '@vigil/core';
 import {
   REVIEW_OUTCOMES,
   silenceMatches,
@@ -469,7 +469,14 @@ export class Lifecycle {
 
   private model(id: string): ModelConfig {
     const model = this.ctx.models.get(id);
-    if (model === undefined) throw new VigilError('VIGIL_NOT_FOUND', `no model "${id}" in the configuration`);
+    if (model === undefined) {
+      // The nearest configured id, as the API's other 404s for a model name it.
+      const guess = didYouMean(id, [...this.ctx.models.keys()]);
+      throw new VigilError(
+        'VIGIL_NOT_FOUND',
+        `no model "${id}" in the configuration${guess === undefined ? '' : `; did you mean "${guess}"?`}`,
+      );
+    }
     return model;
   }
 }

@@ -330,6 +330,12 @@ models:
     expect(await call('POST', '/api/models/nope/pause', { token: TOKENS.admin, body: { reason: 'x' } })).toMatchObject({
       status: 404,
     });
+    expect(
+      await call('POST', '/api/models/credit-rsik/pause', { token: TOKENS.admin, body: { reason: 'x' } }),
+    ).toMatchObject({
+      status: 404,
+      body: { error: 'no model "credit-rsik" in the configuration; did you mean "credit-risk"?' },
+    });
     expect((await call('GET', '/api/models')).body.models).toEqual([
       {
         model: 'credit-risk',
