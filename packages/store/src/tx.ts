@@ -16,7 +16,7 @@ import {
   recordDeliveryFailureIn,
   updateIncidentIn,
 } from './alerts/incidents';
-import { modelControls, setModelControlIn } from './alerts/model-controls';
+import { modelControlIn, modelControls, setModelControlIn } from './alerts/model-controls';
 import {
   cancelGroupOutboxIn,
   cancelOutboxIn,
@@ -170,6 +170,7 @@ export interface SilencesOfTx {
 export interface ModelControlsOfTx {
   set: Bound<typeof setModelControlIn>;
   list: Bound<typeof modelControls>;
+  get: Bound<typeof modelControlIn>;
 }
 
 export interface RetentionOfTx {
@@ -271,7 +272,11 @@ export function txOver(sql: SqlExecutor): Tx {
       upsertStates: bind(sql, upsertRuleStatesIn),
     },
     silences: { insert: bind(sql, insertSilenceIn), active: bind(sql, activeSilencesIn) },
-    modelControls: { set: bind(sql, setModelControlIn), list: bind(sql, modelControls) },
+    modelControls: {
+      set: bind(sql, setModelControlIn),
+      list: bind(sql, modelControls),
+      get: bind(sql, modelControlIn),
+    },
     retention: { apply: bind(sql, applyRetentionIn) },
   };
 }

@@ -4,7 +4,7 @@
  * unknown id or a wrong state changes nothing), and records actor and reason in the audit log.
  */
 import { randomUUID } from 'node:crypto';
-import { VigilError, type ModelConfig } from '@vigil/core';
+import { didYouMean, VigilError, type ModelConfig } from '@vigil/core';
 import {
   REVIEW_OUTCOMES,
   silenceMatches,
@@ -406,13 +406,17 @@ export class Lifecycle {
 
   /**
    * Marks the model paused (resumed) and writes the control event to the outbox in the same transaction; the
-   * relay hands it to `publishControl` (Kafka topic vigil.control), retrying until it is published.
+   * relay hands it to `publishControl` (Kafka topic vigil.control), retrying until it is published. Pausing a
+   * paused model (resuming one that is not paused) is a VIGIL_CONFLICT that changes nothing, as a second
+   * acknowledgement is: the first pause's reason and actor stay, and the audit log has no second entry.
    */
   private async control(modelId: string, action: 'pause' | 'resume', who: Actor): Promise<ModelControl> {
     checkActor(who);
     const model = this.model(modelId);
     const now = this.ctx.now();
     return this.ctx.store.transaction(async (tx) => {
+      const before = await tx.modelControls.get(model.id, true);
+      if ((before?.paused ?? false) === (action === 'pause')) throw controlConflict(model.id, action, before);
       const control: ModelControl = {
         model: model.id,
         paused: action === 'pause',
@@ -420,7 +424,9 @@ export class Lifecycle {
         changedBy: who.actor,
         changedAt: now,
       };
-      await tx.modelControls.set(control);
+      // A first pause another session committed since the read above: the write changes nothing.
+      if (!(await tx.modelControls.set(control)))
+        throw controlConflict(model.id, action, await tx.modelControls.get(model.id));
       const event: ControlEvent = {
         model: model.id,
         action,
@@ -463,7 +469,14 @@ export class Lifecycle {
 
   private model(id: string): ModelConfig {
     const model = this.ctx.models.get(id);
-    if (model === undefined) throw new VigilError('VIGIL_NOT_FOUND', `no model "${id}" in the configuration`);
+    if (model === undefined) {
+      // The nearest configured id, as the API's other 404s for a model name it.
+      const guess = didYouMean(id, [...this.ctx.models.keys()]);
+      throw new VigilError(
+        'VIGIL_NOT_FOUND',
+        `no model "${id}" in the configuration${guess === undefined ? '' : `; did you mean "${guess}"?`}`,
+      );
+    }
     return model;
   }
 }
@@ -504,5 +517,17 @@ function conflict(incident: Incident, what: string): VigilError {
         : '';
   return new VigilError('VIGIL_CONFLICT', `cannot ${what} incident ${incident.id}: it is ${incident.status}${by}`, {
     details: { status: incident.status },
+  });
+}
+
+function controlConflict(model: string, action: 'pause' | 'resume', current: ModelControl | null): VigilError {
+  const when = (c: ModelControl, word: string) =>
+    `by ${c.changedBy} ${word} ${new Date(c.changedAt).toISOString()}: ${c.reason}`;
+  const state =
+    action === 'pause'
+      ? `it is already paused${current ? ` (${when(current, 'since')})` : ''}`
+      : `it is not paused${current ? ` (resumed ${when(current, 'at')})` : ''}`;
+  return new VigilError('VIGIL_CONFLICT', `cannot ${action} model ${model}: ${state}`, {
+    details: { paused: current?.paused ?? false },
   });
 }

@@ -3,8 +3,9 @@
  * writes state (never started: no Redis, no deliveries — the running daemon's relay sends what these commands
  * put in the outbox), and the actor recorded in the audit log.
  */
+import { userInfo } from 'node:os';
 import { createAlerting, type Alerting } from '@vigil/alerts';
-import { VigilError, type VigilConfig } from '@vigil/core';
+import { shellWord, VigilError, type VigilConfig } from '@vigil/core';
 import type { Store } from '@vigil/store';
 import type { CommandIo } from './command-io';
 import { databaseTarget, openStore } from './database';
@@ -22,7 +23,7 @@ export async function withAlerting<T>(
   configPath: string | undefined,
   what: string,
   needsModels: boolean,
-  fn: (alerting: Alerting, config: VigilConfig) => Promise<T>,
+  fn: (alerting: Alerting, config: VigilConfig, store: Store) => Promise<T>,
 ): Promise<T> {
   if (needsModels && configPath === undefined)
     throw new VigilError('VIGIL_USAGE', `${what}: -c vigil.yaml is required (the model must be configured)`);
@@ -31,15 +32,35 @@ export async function withAlerting<T>(
   const store: Store = await openStore(target);
   try {
     const alerting = await createAlerting({ config: config ?? NO_MODELS, store });
-    return await fn(alerting, config ?? NO_MODELS);
+    return await fn(alerting, config ?? NO_MODELS, store);
   } finally {
     await store.close();
   }
 }
 
-/** `--as NAME`, else `cli:$USER`. */
+/** `--as NAME`, else `cli:$USER` ($LOGNAME, else the account's name, else `cli:unknown`). */
 export function cliActor(io: CommandIo, as: string | undefined): string {
-  return as ?? `cli:${io.env.USER ?? io.env.LOGNAME ?? 'unknown'}`;
+  return as ?? `cli:${nonEmpty(io.env.USER) ?? nonEmpty(io.env.LOGNAME) ?? accountName() ?? 'unknown'}`;
+}
+
+const nonEmpty = (text: string | undefined): string | undefined =>
+  text === undefined || text.trim() === '' ? undefined : text;
+
+/** The name of the account the process runs as; undefined when it has none (userInfo throws: no passwd entry). */
+function accountName(): string | undefined {
+  try {
+    return nonEmpty(userInfo().username);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * ` -c FILE` as the user gave it (quoted for a shell when it needs to be), or '' without one: the hints that print a
+ * command to copy carry it, so that the copy finds the same database.
+ */
+export function configArgument(configPath: string | undefined): string {
+  return configPath === undefined ? '' : ` -c ${shellWord(configPath)}`;
 }
 
 export function requireReason(what: string, reason: string | undefined): string {

@@ -3,7 +3,7 @@ import type { Incident } from '@vigil/store';
 import { parseDuration, VigilError } from '@vigil/core';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOption, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
-import { cliActor, requireReason, withAlerting } from './alerting-session';
+import { cliActor, configArgument, requireReason, withAlerting } from './alerting-session';
 
 const ABOUT = `The alert lifecycle from a shell (docs/alerts.md). Changes are recorded in the audit log under --as (default
 cli:$USER) with the reason; the running daemon sends the notifications they cause.
@@ -43,7 +43,7 @@ const OPTIONS = {
       help: 'only these: open (firing, acknowledged or silenced), firing, acknowledged, resolved, silenced',
     },
     model: { type: 'string', value: 'M', help: 'only incidents of model M' },
-    limit: { type: 'string', value: 'N', help: 'at most N incidents, newest first (1 to 1000; default 50)' },
+    limit: { type: 'string', value: 'N', help: 'at most N incidents, open ones first (1 to 1000; default 50)' },
     json: { type: 'boolean', help: 'print JSON instead of lines' },
     help: HELP_OPTION,
   },
@@ -112,18 +112,20 @@ export function incidentsCommand(sub: Sub) {
         throw new VigilError('VIGIL_USAGE', `${what}: --status "${bad}" is not one of open, ${STATUSES.join(', ')}`);
       return withAlerting(io, values.config, what, false, async (alerting) => {
         // One more than shown: whether the list was cut, said on stderr so the output itself stays the incidents.
+        // What needs someone first, as an on-call list does: firing, acknowledged, silenced, then resolved.
         const found = await alerting.listIncidents({
           ...(values.model ? { model: values.model } : {}),
           ...(statuses ? { statuses: statuses as Incident['status'][] } : {}),
           limit: limit + 1,
+          openFirst: true,
         });
         const incidents = found.slice(0, limit);
         if (values.json) io.stdout(`${JSON.stringify(incidents, null, 2)}\n`);
         else if (incidents.length === 0) io.stdout('No incidents.\n');
-        else for (const i of incidents) io.stdout(`${formatIncident(i)}\n`);
+        else io.stdout(incidentLines(incidents));
         if (found.length > limit)
           io.info(
-            `Showing the newest ${limit} incident${limit === 1 ? '' : 's'}; more match: ${limit < 1000 ? '--limit N shows up to 1000, or ' : ''}narrow with --model or --status.\n`,
+            `Showing the first ${limit} incident${limit === 1 ? '' : 's'}, open ones first; more match: ${limit < 1000 ? '--limit N shows up to 1000, or ' : ''}narrow with --model or --status.\n`,
           );
         return EXIT.ok;
       });
@@ -134,7 +136,10 @@ export function incidentsCommand(sub: Sub) {
     const who = { actor: cliActor(io, values.as), reason: requireReason(what, values.reason) };
     if (sub === 'ack' || sub === 'resolve') {
       if (id === undefined)
-        throw new VigilError('VIGIL_USAGE', `${what}: the incident id is required (see vigil incidents list)`);
+        throw new VigilError(
+          'VIGIL_USAGE',
+          `${what}: the incident id is required (see vigil incidents list${configArgument(values.config)})`,
+        );
       return withAlerting(io, values.config, what, false, async (alerting) => {
         const incident = sub === 'ack' ? await alerting.acknowledge(id, who) : await alerting.resolve(id, who);
         io.stdout(
@@ -190,26 +195,39 @@ function describe(i: Incident): string {
   return `${i.model}${i.version ? `/${i.version}` : ''} ${i.metric}${i.feature ? `(${i.feature})` : ''}${i.group ? `[${i.group}]` : ''}`;
 }
 
+/** A header, then one line an incident: its id, status, severity and opening time in columns, then what and who. */
+function incidentLines(incidents: readonly Incident[]): string {
+  const idWidth = Math.max('ID'.length, ...incidents.map((i) => i.id.length));
+  const line = (id: string, status: string, severity: string, opened: string, rest: string) =>
+    `${id.padEnd(idWidth)}  ${status.padEnd(12)}  ${severity.padEnd(8)}  ${opened.padEnd(24)}  ${rest}`;
+  return [
+    line('ID', 'STATUS', 'SEVERITY', 'OPENED', 'INCIDENT'),
+    ...incidents.map((i) => line(i.id, i.status, i.severity, new Date(i.openedAt).toISOString(), formatIncident(i))),
+  ]
+    .map((l) => `${l}\n`)
+    .join('');
+}
+
+/** What the incident is about and its last breach, then who did what: acknowledged, resolved (and what cleared it). */
 function formatIncident(i: Incident): string {
   // The incident's value is its last breach (rounded as the notices round it); a comparison is printed only when true.
   const value = i.value === null ? '' : ` = ${comparisonText(i.value, i.comparison, i.threshold)}`;
-  const who =
-    i.status === 'acknowledged'
-      ? ` by ${i.acknowledgedBy}`
-      : i.status === 'resolved'
-        ? ` by ${i.resolvedBy}`
-        : i.status === 'silenced' && i.silencedUntil
-          ? ` until ${new Date(i.silencedUntil).toISOString()}`
-          : '';
-  // A resolved incident says what cleared it beside its last breach.
-  const r = i.resolution;
-  const cleared =
-    r === null
-      ? ''
-      : `  cleared: ${r.value === null ? 'no value' : formatNumber(r.value)} within the clear threshold ${formatNumber(r.clearThreshold)} in window ${new Date(r.windowStart).toISOString()} – ${new Date(r.windowEnd).toISOString()}`;
+  const at = (ms: number | null) => (ms === null ? '' : ` at ${new Date(ms).toISOString()}`);
+  const done: string[] = [];
+  if (i.acknowledgedBy !== null) done.push(`acknowledged by ${i.acknowledgedBy}${at(i.acknowledgedAt)}`);
+  if (i.status === 'resolved') {
+    // A resolved incident says what cleared it beside its last breach.
+    const r = i.resolution;
+    const cleared =
+      r === null
+        ? ''
+        : `: cleared, ${r.value === null ? 'no value' : formatNumber(r.value)} within the clear threshold ${formatNumber(r.clearThreshold)} in window ${new Date(r.windowStart).toISOString()} – ${new Date(r.windowEnd).toISOString()}`;
+    done.push(`resolved by ${i.resolvedBy ?? 'unknown'}${at(i.resolvedAt)}${cleared}`);
+  } else if (i.status === 'silenced' && i.silencedUntil !== null)
+    done.push(`silenced until ${new Date(i.silencedUntil).toISOString()}`);
   const breach =
     i.kind === 'rule'
       ? ` ${breaches(i.value, i.comparison, i.threshold) ? 'last breach' : 'last value'}${value}${i.windowStart !== null && i.windowEnd !== null ? ` in window ${new Date(i.windowStart).toISOString()} – ${new Date(i.windowEnd).toISOString()}` : ''}`
       : value;
-  return `${i.id}  ${i.status.padEnd(12)} ${i.severity.padEnd(8)} ${describe(i)}${breach}  opened ${new Date(i.openedAt).toISOString()}${who}${cleared}`;
+  return `${describe(i)}${breach}${done.map((d) => `; ${d}`).join('')}`;
 }

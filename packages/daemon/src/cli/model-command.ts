@@ -1,12 +1,14 @@
 import { VigilError } from '@vigil/core';
-import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
+import { closest, commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
 import { cliActor, requireReason, withAlerting } from './alerting-session';
 
 const usage = (action: string) => `Usage: vigil model ${action} MODEL -c vigil.yaml --reason TEXT [--as NAME]
 
-The governed kill switch: marks the model ${action === 'pause' ? 'paused' : 'resumed'} in the database and queues the control event
-{"model", "action": "${action}", "reason", "by", "ts"} for the Kafka topic vigil.control, which the running daemon publishes.
+The governed kill switch: marks the model ${action === 'pause' ? 'paused' : 'resumed'} in the database and, when the configuration has a kafka
+section, queues the control event {"model", "action": "${action}", "reason", "by", "ts"} for its topic kafka.topics.control
+(vigil.control), which the running daemon publishes. Without one the state in the database is all there is.
+${action === 'pause' ? 'Pausing a paused model' : 'Resuming a model that is not paused'} is refused (exit code 2, VIGIL_CONFLICT) and changes nothing.
 `;
 
 const OPTIONS = {
@@ -38,12 +40,25 @@ export function modelCommand(action: 'pause' | 'resume') {
     if (model === undefined) throw new VigilError('VIGIL_USAGE', `${what}: the model id is required`);
     if (extra !== undefined) throw new VigilError('VIGIL_USAGE', `${what}: one model at a time (got "${extra}" too)`);
     const reason = requireReason(what, values.reason);
-    return withAlerting(io, values.config, what, true, async (alerting) => {
+    return withAlerting(io, values.config, what, true, async (alerting, config) => {
+      const ids = config.models.map((m) => m.id);
+      if (!ids.includes(model)) {
+        const guess = closest(model, ids);
+        throw new VigilError(
+          'VIGIL_NOT_FOUND',
+          `${what}: no model "${model}" in ${values.config}${guess ? `; did you mean "${guess}"?` : ` (models: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', ...' : ''})`}`,
+        );
+      }
       const who = { actor: cliActor(io, values.as), reason };
       const control =
         action === 'pause' ? await alerting.pauseModel(model, who) : await alerting.resumeModel(model, who);
+      // Only a deployment with Kafka has a control topic (docs/streaming.md): without one, nothing is published. Kafka
+      // is on when the configuration has a kafka section or the environment names brokers, for the daemon as here.
+      const published = config.kafka
+        ? `The running daemon publishes the control event to ${config.kafka.topics.control}.`
+        : `${values.config} has no kafka section and VIGIL_KAFKA_BROKERS is not set: the ${action} is recorded in the database only, and no control event is published.`;
       io.stdout(
-        `${control.paused ? 'Paused' : 'Resumed'} ${control.model} as ${control.changedBy}: ${control.reason}. The running daemon publishes the control event to vigil.control.\n`,
+        `${control.paused ? 'Paused' : 'Resumed'} ${control.model} as ${control.changedBy}: ${control.reason}. ${published}\n`,
       );
       return EXIT.ok;
     });

@@ -14,6 +14,7 @@ import {
   parseCommandArgs,
   type CommandOptions,
 } from './command-args';
+import { configArgument } from './alerting-session';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, openStore } from './database';
 import type { Palette } from './palette';
@@ -299,7 +300,10 @@ export async function modelShowCommand(argv: readonly string[], io: CommandIo): 
   }
   const [model, extra] = positionals;
   if (model === undefined)
-    throw new VigilError('VIGIL_USAGE', `${what}: the model id is required (see vigil model list)`);
+    throw new VigilError(
+      'VIGIL_USAGE',
+      `${what}: the model id is required (see vigil model list${configArgument(values.config)})`,
+    );
   if (extra !== undefined) throw new VigilError('VIGIL_USAGE', `${what}: one model at a time (got "${extra}" too)`);
   if (values.json && values.csv) throw new VigilError('VIGIL_USAGE', `${what}: give --json or --csv, not both`);
   const from = instantOption(what, '--from', values.from);
@@ -344,7 +348,7 @@ export async function modelShowCommand(argv: readonly string[], io: CommandIo): 
         const example = [...drifted][0] ?? latest.psiWorstFeature;
         if (example)
           io.info(
-            `Over time: vigil model show ${shellWord(model)} --metric psi --feature ${shellWord(example)}${values.config ? ` -c ${shellWord(values.config)}` : ''}\n`,
+            `Over time: vigil model show ${shellWord(model)} --metric psi --feature ${shellWord(example)}${configArgument(values.config)}\n`,
           );
       }
       return EXIT.ok;

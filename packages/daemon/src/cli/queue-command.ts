@@ -2,14 +2,14 @@
  * `vigil queue list|show|claim|verdict` (docs/review.md, "vigil queue"): the human review queue from a shell, on the
  * database of the configuration. Claims and verdicts are written to the audit log under --as (default cli:$USER).
  */
-import { isVigilError, VigilError } from '@vigil/core';
+import { isVigilError, shellWord, VigilError } from '@vigil/core';
 import type { ReviewItem, ReviewItemStatus, ReviewVerdict } from '@vigil/store';
 import { presentItem } from '../http/review-queue-routes';
 import { describeItem, printable } from '../review/describe-item';
 import { ReviewQueueService } from '../review/review-queue-service';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOption, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
-import { cliActor, requireReason } from './alerting-session';
+import { cliActor, configArgument, requireReason } from './alerting-session';
 import { databaseTarget, openStore } from './database';
 
 type QueueSub = 'list' | 'show' | 'claim' | 'verdict';
@@ -138,7 +138,10 @@ export function queueCommand(sub: QueueSub) {
     }
     const id = positionals[0];
     if (id === undefined)
-      throw new VigilError('VIGIL_USAGE', `${what}: the item id is required (see vigil queue list)`);
+      throw new VigilError(
+        'VIGIL_USAGE',
+        `${what}: the item id is required (see vigil queue list${configArgument(values.config)})`,
+      );
     if (positionals.length > 1) throw new VigilError('VIGIL_USAGE', `${what}: one item id, not ${positionals.length}`);
     if (sub === 'show') {
       return withQueue(io, values.config, async (queue) => {
@@ -174,7 +177,7 @@ export function queueCommand(sub: QueueSub) {
           const status = isVigilError(error, 'VIGIL_CONFLICT') ? error.details?.status : undefined;
           const mine = status === 'claimed' && (error as VigilError).message.endsWith('claim it again');
           if (status !== 'pending' && !mine) throw error;
-          const claim = `vigil queue claim ${id}${values.as === undefined ? '' : ` --as ${values.as}`}`;
+          const claim = `vigil queue claim ${shellWord(id)}${configArgument(values.config)}${values.as === undefined ? '' : ` --as ${shellWord(values.as)}`}`;
           throw new VigilError(
             'VIGIL_CONFLICT',
             `${(error as VigilError).message}${mine ? '' : ': claim it first'} (${claim}), then give the verdict`,

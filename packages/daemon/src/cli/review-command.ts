@@ -9,7 +9,7 @@ import {
   parseCommandArgs,
 } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
-import { cliActor, requireReason, withAlerting } from './alerting-session';
+import { cliActor, configArgument, requireReason, withAlerting } from './alerting-session';
 
 const USAGE = `Usage: vigil review open -c vigil.yaml --model M --reason TEXT [--version V] [--from TIME] [--to TIME] [--as NAME] [--json]
 
@@ -48,7 +48,7 @@ export async function reviewOpenCommand(argv: readonly string[], io: CommandIo):
   const reason = requireReason(what, values.reason);
   const from = instantOption(what, '--from', values.from);
   const to = instantOption(what, '--to', values.to);
-  return withAlerting(io, values.config, what, true, async (alerting) => {
+  return withAlerting(io, values.config, what, true, async (alerting, _config, store) => {
     const review = await alerting.openReview({
       model: values.model as string,
       ...(values.version ? { version: values.version } : {}),
@@ -64,11 +64,28 @@ export async function reviewOpenCommand(argv: readonly string[], io: CommandIo):
       );
     else
       io.stdout(
-        `Opened review ${review.id} of ${review.model}: froze ${e.metricRows.length} metric rows over ${e.windows.length} windows, ${e.incidents.length} incidents, ${e.referenceProfiles.length} reference profiles (${new Date(e.from).toISOString()} to ${new Date(e.to).toISOString()}).\n`,
+        `Opened review ${review.id} of ${review.model}: froze ${count(e.metricRows.length, 'metric row')} over ${count(e.windows.length, 'window')}, ${count(e.incidents.length, 'incident')}, ${count(e.referenceProfiles.length, 'reference profile')} (${iso(e.from)} to ${iso(e.to)}).\n`,
       );
+    if (e.metricRows.length === 0) {
+      // A review of a period without metrics (data older than the last 7 days, a demo's 2001) is opened all the
+      // same, but say so while --from/--to can still open the right one.
+      const latest = await store.metrics.latestWindow(review.model, values.version);
+      const period =
+        from === undefined && to === undefined
+          ? 'the default period, the last 7 days'
+          : from === undefined
+            ? 'the 7 days before --to'
+            : 'the period given';
+      io.stderr(
+        `warning: no metric rows of ${review.model}${values.version ? ` version ${values.version}` : ''} in ${period} (${iso(e.from)} to ${iso(e.to)}), so the review froze no metrics; ${latest ? `its latest window is ${iso(latest.windowStart)} to ${iso(latest.windowEnd)}: ` : ''}choose the period with --from TIME and --to TIME\n`,
+      );
+    }
     return EXIT.ok;
   });
 }
+
+/** `1 incident`, `2 incidents`. */
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 const CONFIG = {
   type: 'string',
@@ -195,7 +212,10 @@ export function reviewCommand(sub: ReviewSub) {
     }
     const id = positionals[0];
     if (id === undefined)
-      throw new VigilError('VIGIL_USAGE', `${what}: the review id is required (see vigil review list)`);
+      throw new VigilError(
+        'VIGIL_USAGE',
+        `${what}: the review id is required (see vigil review list${configArgument(values.config)})`,
+      );
     if (positionals.length > 1)
       throw new VigilError('VIGIL_USAGE', `${what}: one review id, not ${positionals.length}`);
     if (sub === 'show') {
@@ -210,7 +230,7 @@ export function reviewCommand(sub: ReviewSub) {
         const e = review.evidence;
         io.stdout(`${formatReview(review)}\n  reason: ${review.reason}\n`);
         io.stdout(
-          `  evidence ${iso(e.from)} to ${iso(e.to)}: ${e.metricRows.length} metric rows, ${e.windows.length} windows, ${e.incidents.length} incidents, reference profiles ${e.referenceProfiles.map((p) => p.id).join(', ') || 'none'}\n`,
+          `  evidence ${iso(e.from)} to ${iso(e.to)}: ${count(e.metricRows.length, 'metric row')}, ${count(e.windows.length, 'window')}, ${count(e.incidents.length, 'incident')}, reference profiles ${e.referenceProfiles.map((p) => p.id).join(', ') || 'none'}\n`,
         );
         if (review.findings.length === 0) io.stdout('  no findings\n');
         for (const f of review.findings) io.stdout(`  finding ${f.id} by ${f.author} at ${iso(f.at)}: ${f.text}\n`);

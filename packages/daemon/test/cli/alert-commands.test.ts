@@ -1,5 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createAlerting } from '@vigil/alerts';
 import { loadConfig } from '@vigil/core';
@@ -51,7 +51,7 @@ describe('alert lifecycle commands', () => {
   // The texts `vigil incidents list` prints for a psi rule of threshold 0.2 and clear threshold 0.1, built once.
   const inWindow = (end: number) => `in window ${new Date(end - HOUR).toISOString()} – ${new Date(end).toISOString()}`;
   const lastBreach = (value: string, end: number) => `last breach = ${value} > 0.2 ${inWindow(end)}`;
-  const cleared = (value: string, end: number) => `cleared: ${value} within the clear threshold 0.1 ${inWindow(end)}`;
+  const cleared = (value: string, end: number) => `cleared, ${value} within the clear threshold 0.1 ${inWindow(end)}`;
   const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const END_7 = Date.parse('2026-11-22T10:00:00Z');
 
@@ -62,11 +62,14 @@ describe('alert lifecycle commands', () => {
   it('lists, acknowledges and resolves, recording the user and the reason', async () => {
     const list = await runCli(['incidents', 'list'], cwd, env);
     expect(list.stderr).toBe('');
-    expect(list.stdout).toMatch(
+    const [header, line, ...rest] = list.stdout.split('\n');
+    expect(header).toMatch(/^ID {40}STATUS {8}SEVERITY {2}OPENED {20}INCIDENT$/);
+    expect(line).toMatch(
       new RegExp(
-        `^${incidentId} {2}firing {7}warning  ${literal(`credit-risk/7 psi(age) ${lastBreach('0.35', END_7)}`)}  opened `,
+        `^${incidentId} {2}firing {8}warning {3}\\S+Z  ${literal(`credit-risk/7 psi(age) ${lastBreach('0.35', END_7)}`)}$`,
       ),
     );
+    expect(rest).toEqual(['']);
     const ack = await runCli(['incidents', 'ack', incidentId, '--reason', 'looking'], cwd, env);
     expect(ack).toMatchObject({
       code: 0,
@@ -79,6 +82,11 @@ describe('alert lifecycle commands', () => {
     expect(
       JSON.parse((await runCli(['incidents', 'list', '--status', 'acknowledged', '--json'], cwd, env)).stdout)[0],
     ).toMatchObject({ id: incidentId, acknowledgedBy: 'cli:dana' });
+    // Who did what, not `opened … by cli:dana`, which read as if dana had opened it.
+    const acked = (await runCli(['incidents', 'list', '--status', 'acknowledged'], cwd, env)).stdout.split('\n')[1];
+    expect(acked).toMatch(
+      new RegExp(`^${incidentId} {2}acknowledged {2}warning .*; acknowledged by cli:dana at \\S+Z$`),
+    );
     expect(
       await runCli(['incidents', 'resolve', incidentId, '--reason', 'fixed', '--as', 'ops-bot'], cwd, env),
     ).toMatchObject({ code: 0, stdout: expect.stringContaining('as ops-bot') });
@@ -108,6 +116,14 @@ describe('alert lifecycle commands', () => {
     expect(await runCli(['model', 'pause', 'nope', '-c', config, '--reason', 'x'], cwd, env)).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('no model "nope"'),
+    });
+    expect(await runCli(['model', 'pause', 'credit-rsik', '-c', config, '--reason', 'x'], cwd, env)).toMatchObject({
+      code: 2,
+      stderr: `error [VIGIL_NOT_FOUND]: vigil model pause: no model "credit-rsik" in ${config}; did you mean "credit-risk"?\n`,
+    });
+    expect(await runCli(['incidents', 'ack', '--reason', 'x', '-c', config], cwd, env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(`the incident id is required (see vigil incidents list -c ${config})`),
     });
     expect(await runCli(['model', 'pause', 'credit-risk', '--reason', 'x'], cwd, env)).toMatchObject({
       code: 2,
@@ -165,23 +181,90 @@ describe('alert lifecycle commands', () => {
     );
     expect(review.stderr).toBe('');
     expect(review.stdout).toMatch(
-      /^Opened review rev_\S+ of credit-risk: froze 1 metric rows over 1 windows, 1 incidents, 0 reference profiles/,
+      /^Opened review rev_\S+ of credit-risk: froze 1 metric row over 1 window, 1 incident, 0 reference profiles/,
+    );
+    // The default period (the last 7 days) holds none of these 2026-11 windows: opened, with a warning that says so
+    // and names the latest window (one with the model's rows series, as the pipeline writes).
+    const db = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
+    try {
+      await db.metrics.upsertRows([
+        {
+          model: 'credit-risk',
+          version: '7',
+          windowStart: END_7 - HOUR,
+          windowEnd: END_7,
+          rows: 900,
+          labelledRows: 0,
+          metric: 'rows',
+          feature: '',
+          group: '',
+          value: 900,
+        },
+      ]);
+    } finally {
+      await db.close();
+    }
+    const empty = await runCli(
+      ['review', 'open', '-c', config, '--model', 'credit-risk', '--reason', 'recent'],
+      cwd,
+      env,
+    );
+    expect(empty).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^Opened review rev_\S+ of credit-risk: froze 0 metric rows over 0 windows, /),
+    });
+    expect(empty.stderr).toMatch(
+      new RegExp(
+        `^warning: no metric rows of credit-risk in the default period, the last 7 days \\(\\S+ to \\S+\\), so the review froze no metrics; its latest window is ${literal(`${new Date(END_7 - HOUR).toISOString()} to ${new Date(END_7).toISOString()}`)}: choose the period with --from TIME and --to TIME\n$`,
+      ),
     );
     expect(
       await runCli(['model', 'pause', 'credit-risk', '-c', config, '--reason', 'unfair decisions'], cwd, env),
-    ).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Paused credit-risk as cli:dana: unfair decisions\./) });
-    expect(await runCli(['model', 'resume', 'credit-risk', '-c', config, '--reason', 'fixed'], cwd, env)).toMatchObject(
-      { code: 0, stdout: expect.stringMatching(/^Resumed credit-risk/) },
+    ).toMatchObject({
+      code: 0,
+      stdout: `Paused credit-risk as cli:dana: unfair decisions. ${config} has no kafka section and VIGIL_KAFKA_BROKERS is not set: the pause is recorded in the database only, and no control event is published.\n`,
+    });
+    // A second pause changes nothing: who paused it, since when and why stay, and the audit log has no second entry.
+    const again = await runCli(['model', 'pause', 'credit-risk', '-c', config, '--reason', 'still unfair'], cwd, {
+      USER: 'erin',
+    });
+    expect(again).toMatchObject({ code: 2, stdout: '' });
+    expect(again.stderr).toMatch(
+      /^error \[VIGIL_CONFLICT\]: cannot pause model credit-risk: it is already paused \(by cli:dana since \S+Z: unfair decisions\)\n$/,
+    );
+    // With a kafka section (the same database), the running daemon publishes the event to its control topic.
+    const withKafka = join(cwd, 'vigil-kafka.yaml');
+    writeFileSync(
+      withKafka,
+      `${readFileSync(config, 'utf8')}kafka: { brokers: ["127.0.0.1:9"], topics: { control: ops.control } }\n`,
+    );
+    // $USER and $LOGNAME unset: the account's name, not cli:unknown.
+    expect(
+      await runCli(['model', 'resume', 'credit-risk', '-c', withKafka, '--reason', 'fixed'], cwd, {}),
+    ).toMatchObject({
+      code: 0,
+      stdout: `Resumed credit-risk as cli:${userInfo().username}: fixed. The running daemon publishes the control event to ops.control.\n`,
+    });
+    expect(await runCli(['model', 'resume', 'credit-risk', '-c', config, '--reason', 'twice'], cwd, env)).toMatchObject(
+      {
+        code: 2,
+        stderr: expect.stringMatching(
+          /^error \[VIGIL_CONFLICT\]: cannot resume model credit-risk: it is not paused \(resumed by cli:\S+ at \S+Z: fixed\)\n$/,
+        ),
+      },
     );
     const store = await createStore({ dataDir: join(cwd, '.vigil/pglite') });
     try {
       const entries = await store.transaction((tx) => tx.audit.log({ model: 'credit-risk' }));
-      expect(entries.filter((e) => e.actor === 'cli:dana').map((e) => `${e.action}: ${e.reason}`)).toEqual([
-        'incident.acknowledged: looking',
-        'silence.created: migration',
-        'review.opened: complaint',
-        'model.paused: unfair decisions',
-        'model.resumed: fixed',
+      expect(
+        entries.filter((e) => e.actor.startsWith('cli:')).map((e) => `${e.actor} ${e.action}: ${e.reason}`),
+      ).toEqual([
+        'cli:dana incident.acknowledged: looking',
+        'cli:dana silence.created: migration',
+        'cli:dana review.opened: complaint',
+        'cli:dana review.opened: recent',
+        'cli:dana model.paused: unfair decisions',
+        `cli:${userInfo().username} model.resumed: fixed`,
       ]);
     } finally {
       await store.close();
@@ -196,7 +279,7 @@ describe('alert lifecycle commands', () => {
     const list = await runCli(['incidents', 'list', '--status', 'resolved', '--model', 'credit-risk'], cwd, env);
     const line = list.stdout.split('\n').find((l) => l.startsWith(id))!;
     expect(line).toContain(`credit-risk/8 psi(age) ${lastBreach('0.31', end)}`);
-    expect(line).toMatch(new RegExp(` by vigil {2}${literal(cleared('0.04', end + HOUR))}$`));
+    expect(line).toMatch(new RegExp(`; resolved by vigil at \\S+Z: ${literal(cleared('0.04', end + HOUR))}$`));
   }, 60_000);
 
   // An incident lingering between the clear threshold and the threshold: the list shows the last breach, rounded,
@@ -211,7 +294,7 @@ describe('alert lifecycle commands', () => {
         .split('\n')
         .find((l) => l.startsWith(id))!;
     const firing = await lineOf('open'); // silenced by the test above, still open
-    expect(firing).toContain(`credit-risk/9 psi(age) ${lastBreach('0.3123', end)}  opened `);
+    expect(firing).toContain(`credit-risk/9 psi(age) ${lastBreach('0.3123', end)}`);
     expect(firing).not.toContain('0.15');
     await evaluate(end + 2 * HOUR, 0.0412345);
     const resolved = await lineOf('resolved');
@@ -225,13 +308,29 @@ describe('alert lifecycle commands', () => {
     expect(n).toBeGreaterThan(1);
     const cut = await runCli(['incidents', 'list', '--limit', String(n - 1)], cwd, env);
     expect(cut.code).toBe(0);
-    expect(cut.stdout.trim().split('\n')).toHaveLength(n - 1);
+    expect(cut.stdout.trim().split('\n')).toHaveLength(n); // the header and n - 1 incidents
     expect(cut.stderr).toBe(
-      `Showing the newest ${n - 1} incident${n - 1 === 1 ? '' : 's'}; more match: --limit N shows up to 1000, or narrow with --model or --status.\n`,
+      `Showing the first ${n - 1} incident${n - 1 === 1 ? '' : 's'}, open ones first; more match: --limit N shows up to 1000, or narrow with --model or --status.\n`,
     );
     const cutJson = await runCli(['incidents', 'list', '--limit', '1', '--json'], cwd, env);
     expect(JSON.parse(cutJson.stdout)).toEqual([JSON.parse(all.stdout)[0]]);
-    expect(cutJson.stderr).toContain('Showing the newest 1 incident;');
+    expect(cutJson.stderr).toContain('Showing the first 1 incident, open ones first;');
     expect(await runCli(['incidents', 'list', '--limit', String(n)], cwd, env)).toMatchObject({ code: 0, stderr: '' });
+  }, 60_000);
+
+  it('lists open incidents first: an older firing one before newer resolved ones', async () => {
+    const end = Date.parse('2026-11-25T10:00:00Z');
+    const older = (await evaluatePsi('10', end, 0.5)).opened[0]!;
+    const newer = (await evaluatePsi('11', end, 0.5)).opened[0]!;
+    await evaluatePsi('11', end + HOUR, 0.01);
+    const lines = (await runCli(['incidents', 'list', '--model', 'credit-risk'], cwd, env)).stdout.trim().split('\n');
+    const statuses = lines.slice(1).map((l) => l.split(/ +/)[1]);
+    const firstResolved = statuses.indexOf('resolved');
+    expect(firstResolved).toBeGreaterThan(0);
+    expect(statuses.slice(firstResolved).every((s) => s === 'resolved')).toBe(true);
+    const at = (id: string) => lines.findIndex((l) => l.startsWith(id));
+    expect(at(older)).toBeGreaterThan(0);
+    expect(at(older)).toBeLessThan(at(newer));
+    expect(statuses[at(newer) - 1]).toBe('resolved');
   }, 60_000);
 });

@@ -251,11 +251,23 @@ describe('vigil queue', () => {
       runCli(['queue', 'verdict', pending, '-c', config, '--verdict', 'agree', '--reason', 'fine', ...as], cwd, env);
     expect(await verdict(['--as', 'ana'])).toMatchObject({
       code: 2,
-      stderr: `error [VIGIL_CONFLICT]: review item ${pending} cannot be decided by ana: it is pending: claim it first (vigil queue claim ${pending} --as ana), then give the verdict\n`,
+      stderr: `error [VIGIL_CONFLICT]: review item ${pending} cannot be decided by ana: it is pending: claim it first (vigil queue claim ${pending} -c ${config} --as ana), then give the verdict\n`,
     });
     expect((await verdict([])).stderr).toContain(
-      `claim it first (vigil queue claim ${pending}), then give the verdict`,
+      `claim it first (vigil queue claim ${pending} -c ${config}), then give the verdict`,
     );
+    // The command to copy carries -c as given (relative here, as in the demo's directory) and quotes what a shell
+    // would split.
+    const relative = await runCli(
+      ['queue', 'verdict', pending, '-c', 'vigil.yaml', '--verdict', 'agree', '--reason', 'fine', '--as', 'Ann Lee'],
+      cwd,
+      env,
+    );
+    expect(relative.stderr).toContain(`(vigil queue claim ${pending} -c vigil.yaml --as 'Ann Lee'), then give`);
+    expect(await runCli(['queue', 'claim', '-c', 'vigil.yaml'], cwd, env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('the item id is required (see vigil queue list -c vigil.yaml)'),
+    });
   });
 });
 

@@ -313,8 +313,28 @@ models:
       body: { reason: 'unfair decisions' },
     });
     expect(paused).toMatchObject({ status: 200, body: { model: 'credit-risk', paused: true, by: 'rita' } });
+    // A second pause is refused as a second ack is: 409, naming who paused it, when and why; nothing changes.
+    const controlAudit = async () =>
+      (await alerting.auditLog({ model: 'credit-risk' })).filter((e) => e.action.startsWith('model.'));
+    expect(
+      await call('POST', '/api/models/credit-risk/pause', { token: TOKENS.admin, body: { reason: 'also unfair' } }),
+    ).toMatchObject({
+      status: 409,
+      body: {
+        error: `cannot pause model credit-risk: it is already paused (by rita since ${new Date(now).toISOString()}: unfair decisions)`,
+      },
+    });
+    expect((await controlAudit()).map((e) => `${e.actor} ${e.action} ${e.reason}`)).toEqual([
+      'rita model.paused unfair decisions',
+    ]);
     expect(await call('POST', '/api/models/nope/pause', { token: TOKENS.admin, body: { reason: 'x' } })).toMatchObject({
       status: 404,
+    });
+    expect(
+      await call('POST', '/api/models/credit-rsik/pause', { token: TOKENS.admin, body: { reason: 'x' } }),
+    ).toMatchObject({
+      status: 404,
+      body: { error: 'no model "credit-rsik" in the configuration; did you mean "credit-risk"?' },
     });
     expect((await call('GET', '/api/models')).body.models).toEqual([
       {
@@ -342,6 +362,15 @@ models:
     ).toMatchObject({ status: 200, body: { paused: false, by: 'root' } });
     await alerting.flush();
     expect(published.map((e) => e.action)).toEqual(['pause', 'resume']);
+    expect(
+      await call('POST', '/api/models/credit-risk/resume', { token: TOKENS.admin, body: { reason: 'again' } }),
+    ).toMatchObject({
+      status: 409,
+      body: { error: expect.stringContaining('cannot resume model credit-risk: it is not paused (resumed by root at') },
+    });
+    await alerting.flush();
+    expect(published.map((e) => e.action)).toEqual(['pause', 'resume']);
+    expect((await controlAudit()).map((e) => e.action)).toEqual(['model.paused', 'model.resumed']);
     expect((await call('GET', '/api/models')).body.models[0]).toEqual({
       model: 'credit-risk',
       versions: ['7'],

@@ -219,6 +219,11 @@ export interface IncidentQuery {
   since?: number;
   /** @defaultValue 100 */
   limit?: number;
+  /**
+   * What needs someone first (`vigil incidents list`): firing, then acknowledged, then silenced incidents, critical
+   * before warning within each, then the resolved ones; newest first within each. @defaultValue false: newest first
+   */
+  openFirst?: boolean;
 }
 
 /** The incidents of a notification group, oldest first. */
@@ -230,17 +235,22 @@ export async function incidentsOfGroup(sql: SqlExecutor, groupId: string): Promi
   return result.rows.map(toIncident);
 }
 
-/** Newest first. */
+/** Newest first, or with `openFirst` what needs someone first. */
 export async function listIncidents(sql: SqlExecutor, query: IncidentQuery = {}): Promise<Incident[]> {
   const result = await sql.query<Record<string, unknown>>(
     `${SELECT} WHERE ($1::text IS NULL OR model = $1) AND ($2::text[] IS NULL OR status = ANY($2::text[]))
        AND ($3::timestamptz IS NULL OR opened_at >= $3::timestamptz)
-     ORDER BY opened_at DESC, id DESC LIMIT $4`,
+     ORDER BY
+       CASE WHEN $5::boolean THEN array_position(ARRAY['firing', 'acknowledged', 'silenced', 'resolved'], status) ELSE 0 END,
+       CASE WHEN $5::boolean AND status <> 'resolved' AND severity = 'critical' THEN 0 ELSE 1 END,
+       opened_at DESC, id DESC
+     LIMIT $4`,
     [
       query.model ?? null,
       query.statuses ? [...query.statuses] : null,
       query.since === undefined ? null : toIso(query.since, 'since'),
       query.limit ?? 100,
+      query.openFirst ?? false,
     ],
   );
   return result.rows.map(toIncident);

@@ -1,4 +1,11 @@
-import { getIncident, insertIncidentIn, updateIncidentIn, type NewIncident } from '../../src/alerts/incidents';
+import {
+  getIncident,
+  insertIncidentIn,
+  listIncidents,
+  updateIncidentIn,
+  type NewIncident,
+} from '../../src/alerts/incidents';
+import { modelControlIn, setModelControlIn } from '../../src/alerts/model-controls';
 import type { SqlClient } from '../../src/sql/sql-client';
 import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
 
@@ -51,5 +58,64 @@ describe.each(BACKENDS)('incidents on %s', (kind) => {
       windowRows: 800,
       deliveryFailures: [],
     });
+  });
+
+  it('lists what needs someone first with openFirst: firing (critical first), acknowledged, silenced, then resolved; newest first within each', async () => {
+    const at = (h: number) => T0 + h * 3_600_000;
+    const add = async (id: string, feature: string, h: number, over: Partial<NewIncident> = {}) =>
+      expect(await insertIncidentIn(sql, incident(id, { model: 'order', feature, openedAt: at(h), ...over }))).toBe(
+        true,
+      );
+    await add('old-firing', 'f1', 1);
+    await add('new-firing', 'f2', 5);
+    await add('critical-firing', 'f3', 2, { severity: 'critical' });
+    await add('acked', 'f4', 6);
+    await updateIncidentIn(sql, 'acked', { status: 'acknowledged', acknowledgedAt: at(7), acknowledgedBy: 'ann' });
+    await add('silenced', 'f5', 8, { status: 'silenced' });
+    for (const [id, h] of [
+      ['old-resolved', 3],
+      ['new-resolved', 9],
+    ] as const) {
+      await add(id, `r${h}`, h, { severity: 'critical' });
+      await updateIncidentIn(sql, id, { status: 'resolved', resolvedAt: at(10), resolvedBy: 'vigil' });
+    }
+    const ids = async (openFirst: boolean, limit = 100) =>
+      (await listIncidents(sql, { model: 'order', openFirst, limit })).map((i) => i.id);
+    expect(await ids(true)).toEqual([
+      'critical-firing',
+      'new-firing',
+      'old-firing',
+      'acked',
+      'silenced',
+      'new-resolved',
+      'old-resolved',
+    ]);
+    // The limit keeps the open ones; without openFirst the order stays newest first.
+    expect(await ids(true, 2)).toEqual(['critical-firing', 'new-firing']);
+    expect(await ids(false)).toEqual([
+      'new-resolved',
+      'silenced',
+      'acked',
+      'new-firing',
+      'old-resolved',
+      'critical-firing',
+      'old-firing',
+    ]);
+  });
+
+  it('writes a pause or resume only when it changes the model control', async () => {
+    const control = (paused: boolean, changedBy: string, changedAt: number) => ({
+      model: 'switch',
+      paused,
+      reason: `${changedBy} says`,
+      changedBy,
+      changedAt,
+    });
+    expect(await modelControlIn(sql, 'switch')).toBeNull();
+    expect(await setModelControlIn(sql, control(true, 'ann', T0))).toBe(true);
+    expect(await setModelControlIn(sql, control(true, 'bob', T0 + 1))).toBe(false);
+    expect(await modelControlIn(sql, 'switch', true)).toEqual(control(true, 'ann', T0));
+    expect(await setModelControlIn(sql, control(false, 'bob', T0 + 2))).toBe(true);
+    expect(await modelControlIn(sql, 'switch')).toEqual(control(false, 'bob', T0 + 2));
   });
 });
