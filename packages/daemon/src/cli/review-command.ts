@@ -1,4 +1,4 @@
-import { VigilError } from '@vigil/core';
+import { didYouMean, VigilError } from '@vigil/core';
 import { REVIEW_OUTCOMES, type Review, type ReviewOutcome } from '@vigil/store';
 import {
   commandHelp,
@@ -255,7 +255,7 @@ export function reviewCommand(sub: ReviewSub) {
     if (outcome === undefined || !(REVIEW_OUTCOMES as readonly string[]).includes(outcome)) {
       throw new VigilError(
         'VIGIL_USAGE',
-        `${what}: --outcome ${outcome === undefined ? 'is required' : `"${outcome}" is not valid`} (one of ${REVIEW_OUTCOMES.join(', ')})`,
+        `${what}: --outcome ${outcome === undefined ? 'is required' : `"${outcome}" is not valid${outcomeGuess(outcome)}`} (one of ${REVIEW_OUTCOMES.join(', ')})`,
       );
     }
     const reason = requireReason(what, values.reason);
@@ -284,4 +284,10 @@ function isoTimes<T extends Omit<Review, 'evidence'>>(r: T): T & { openedAt: str
 function formatReview(r: Omit<Review, 'evidence'>): string {
   const closed = r.status === 'closed' ? ` ${r.outcome} by ${r.closedBy} ${iso(r.closedAt)}` : '';
   return `${r.id}  ${r.status.padEnd(6)} ${r.model}${r.version ? `/${r.version}` : ''}  opened ${iso(r.openedAt)} by ${r.openedBy}${closed}`;
+}
+
+/** `; did you mean "no_action"?` for a near miss (`noaction`, `no-action`), else nothing. */
+function outcomeGuess(given: string): string {
+  const near = didYouMean(given.replace(/-/g, '_'), REVIEW_OUTCOMES);
+  return near === undefined ? '' : `; did you mean "${near}"?`;
 }

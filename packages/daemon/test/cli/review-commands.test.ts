@@ -53,6 +53,12 @@ describe('review and audit commands', () => {
         '--outcome "sure" is not valid (one of no_action, retrain, rollback, retire, other)',
       ),
     });
+    expect(
+      await runCli(['review', 'close', reviewId, '--outcome', 'noaction', '--reason', 'x'], cwd, env),
+    ).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--outcome "noaction" is not valid; did you mean "no_action"? (one of '),
+    });
     expect(await runCli(['review', 'close', reviewId, '--outcome', 'retrain'], cwd, env)).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('--reason is required'),
