@@ -75,7 +75,8 @@ async function withStore<T>(
   configPath: string | undefined,
   fn: (store: Store, config: VigilConfig | undefined) => Promise<T>,
 ): Promise<T> {
-  const { target, config } = await databaseTarget(io, configPath);
+  // Brokers optional: these commands read the database only, as incidents and audit do.
+  const { target, config } = await databaseTarget(io, configPath, 'optional');
   const store = await openStore(target);
   try {
     return await fn(store, config);

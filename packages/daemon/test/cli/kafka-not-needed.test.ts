@@ -32,7 +32,7 @@ describe('commands that do not read Kafka, with a kafka section without brokers'
     expect(run.stderr).toContain('vigil.yaml:1: kafka.brokers: is required');
   });
 
-  it('migrate, incidents, review, queue, dlq list, audit and model pause/resume work', async () => {
+  it('migrate, incidents, review, queue, dlq list, audit, model list/show and model pause/resume work', async () => {
     const commands = [
       ['migrate', '-c', config],
       ['incidents', 'list', '-c', config],
@@ -42,6 +42,7 @@ describe('commands that do not read Kafka, with a kafka section without brokers'
       ['model', 'pause', 'credit-risk', '-c', config, '--reason', 'trial'],
       ['model', 'resume', 'credit-risk', '-c', config, '--reason', 'trial over'],
       ['audit', '-c', config, '--json'],
+      ['model', 'list', '-c', config],
     ];
     for (const args of commands) {
       const r = await runCli(args, cwd, env);
