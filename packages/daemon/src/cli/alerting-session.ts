@@ -7,6 +7,7 @@ import { userInfo } from 'node:os';
 import { createAlerting, type Alerting } from '@vigil/alerts';
 import { shellWord, VigilError, type VigilConfig } from '@vigil/core';
 import type { Store } from '@vigil/store';
+import { closest } from './command-args';
 import type { CommandIo } from './command-io';
 import { databaseTarget, openStore } from './database';
 
@@ -67,4 +68,30 @@ export function requireReason(what: string, reason: string | undefined): string 
   if (reason === undefined || reason.trim() === '')
     throw new VigilError('VIGIL_USAGE', `${what}: --reason is required (it goes to the audit log)`);
   return reason;
+}
+
+/**
+ * A `--model` filter naming no model the configuration or the database knows: said on stderr, with the nearest id,
+ * before the (empty) list, since a typo would otherwise read as "nothing is firing". Not refused: the audit log and
+ * closed incidents may hold a model no longer configured.
+ */
+export async function warnUnknownModelFilter(
+  io: CommandIo,
+  what: string,
+  model: string | undefined,
+  config: VigilConfig,
+  store: Store,
+): Promise<void> {
+  if (model === undefined || config.models.some((m) => m.id === model)) return;
+  // The models with data, and those of incidents (a model with incidents may have no rows any more).
+  const stored = [
+    ...(await store.models.list()).map((m) => m.model),
+    ...(await store.incidents.list({ limit: 1000 })).map((i) => i.model),
+  ];
+  if (stored.includes(model)) return;
+  const ids = [...new Set([...config.models.map((m) => m.id), ...stored])];
+  const guess = closest(model, ids);
+  io.stderr(
+    `warning: ${what}: --model "${model}": no such model in the ${config === NO_MODELS ? '' : 'configuration or the '}database${guess === undefined ? '' : `; did you mean "${guess}"?`}\n`,
+  );
 }

@@ -2,7 +2,7 @@ import type { AuditEntry } from '@vigil/store';
 import { VigilError } from '@vigil/core';
 import { commandHelp, type CommandOptions, HELP_OPTION, instantOption, parseCommandArgs } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
-import { withAlerting } from './alerting-session';
+import { withAlerting, warnUnknownModelFilter } from './alerting-session';
 import { csvCell } from '../write-csv';
 
 const USAGE = `Usage: vigil audit [-c vigil.yaml] [--model M] [--from TIME] [--to TIME] [--limit N] [--json | --csv]
@@ -42,7 +42,8 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit);
   if (values.limit !== undefined && (!Number.isInteger(limit) || limit < 1))
     throw new VigilError('VIGIL_USAGE', `${what}: --limit "${values.limit}" must be a positive integer`);
-  return withAlerting(io, values.config, what, false, async (alerting) => {
+  return withAlerting(io, values.config, what, false, async (alerting, config, store) => {
+    await warnUnknownModelFilter(io, what, values.model, config, store);
     let written = 0;
     let afterId: string | undefined;
     if (values.csv) io.stdout('id,at,actor,action,model,incident_id,reason,details\n');

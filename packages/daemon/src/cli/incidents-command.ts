@@ -3,7 +3,7 @@ import type { Incident } from '@vigil/store';
 import { parseDuration, VigilError } from '@vigil/core';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOption, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
-import { cliActor, configArgument, requireReason, withAlerting } from './alerting-session';
+import { cliActor, configArgument, requireReason, withAlerting, warnUnknownModelFilter } from './alerting-session';
 
 const ABOUT = `The alert lifecycle from a shell (docs/alerts.md). Changes are recorded in the audit log under --as (default
 cli:$USER) with the reason; the running daemon sends the notifications they cause.
@@ -110,7 +110,8 @@ export function incidentsCommand(sub: Sub) {
       const bad = statuses?.find((s) => !(STATUSES as readonly string[]).includes(s));
       if (bad !== undefined)
         throw new VigilError('VIGIL_USAGE', `${what}: --status "${bad}" is not one of open, ${STATUSES.join(', ')}`);
-      return withAlerting(io, values.config, what, false, async (alerting) => {
+      return withAlerting(io, values.config, what, false, async (alerting, config, store) => {
+        await warnUnknownModelFilter(io, what, values.model, config, store);
         // One more than shown: whether the list was cut, said on stderr so the output itself stays the incidents.
         // What needs someone first, as an on-call list does: firing, acknowledged, silenced, then resolved.
         const found = await alerting.listIncidents({

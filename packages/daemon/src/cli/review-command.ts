@@ -9,7 +9,7 @@ import {
   parseCommandArgs,
 } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
-import { cliActor, configArgument, requireReason, withAlerting } from './alerting-session';
+import { cliActor, configArgument, requireReason, withAlerting, warnUnknownModelFilter } from './alerting-session';
 
 const USAGE = `Usage: vigil review open -c vigil.yaml --model M --reason TEXT [--version V] [--from TIME] [--to TIME] [--as NAME] [--json]
 
@@ -180,7 +180,8 @@ export function reviewCommand(sub: ReviewSub) {
       if (values.status !== undefined && values.status !== 'open' && values.status !== 'closed')
         throw new VigilError('VIGIL_USAGE', `${what}: --status "${values.status}" is not open or closed`);
       const status = values.status as 'open' | 'closed' | undefined;
-      return withAlerting(io, values.config, what, false, async (alerting) => {
+      return withAlerting(io, values.config, what, false, async (alerting, config, store) => {
+        await warnUnknownModelFilter(io, what, values.model, config, store);
         // One more than shown: whether the list was cut, said on stderr so the output itself stays the reviews.
         const found = await alerting.listReviews({
           ...(values.model ? { model: values.model } : {}),

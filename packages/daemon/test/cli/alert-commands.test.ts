@@ -318,6 +318,22 @@ describe('alert lifecycle commands', () => {
     expect(await runCli(['incidents', 'list', '--limit', String(n)], cwd, env)).toMatchObject({ code: 0, stderr: '' });
   }, 60_000);
 
+  it('warns when --model names no model the database knows, with the nearest id (a typo read as "nothing is firing")', async () => {
+    for (const args of [
+      ['incidents', 'list', '--model', 'credit-rsik'],
+      ['audit', '--model', 'credit-rsik'],
+      ['review', 'list', '--model', 'credit-rsik'],
+    ]) {
+      const r = await runCli(args, cwd, env);
+      expect({ args, code: r.code }).toEqual({ args, code: 0 });
+      expect(r.stderr).toBe(
+        `warning: vigil ${args.slice(0, args[0] === 'audit' ? 1 : 2).join(' ')}: --model "credit-rsik": no such model in the database; did you mean "credit-risk"?\n`,
+      );
+    }
+    // A model the database knows: no warning.
+    expect((await runCli(['audit', '--model', 'credit-risk'], cwd, env)).stderr).toBe('');
+  }, 60_000);
+
   it('lists open incidents first: an older firing one before newer resolved ones', async () => {
     const end = Date.parse('2026-11-25T10:00:00Z');
     const older = (await evaluatePsi('10', end, 0.5)).opened[0]!;
