@@ -95,14 +95,20 @@ export function createLogger(options: LoggerOptions): Logger {
     { write: (line: string) => options.write(render(line.endsWith('\n') ? line.slice(0, -1) : line)) },
   );
   // pino formats only the root's bindings (children's are stringified as given), so each child's are redacted here.
-  const wrap = (logger: PinoLogger): Logger => ({
+  // pino writes a key a child binds again twice (`"component":"alerting","component":"alert-delivery"`): such a
+  // child is made from the root with every binding of its chain, the inner one winning.
+  const wrap = (logger: PinoLogger, bound: LogFields): Logger => ({
     debug: (fields, message) => logger.debug(fields as LogFields, message),
     info: (fields, message) => logger.info(fields as LogFields, message),
     warn: (fields, message) => logger.warn(fields as LogFields, message),
     error: (fields, message) => logger.error(fields as LogFields, message),
-    child: (bindings) => wrap(logger.child(clean(bindings))),
+    child: (bindings) => {
+      const merged = { ...bound, ...bindings };
+      const again = Object.keys(bindings).some((key) => key in bound);
+      return wrap(again ? root.child(clean(merged)) : logger.child(clean(bindings)), merged);
+    },
   });
-  return wrap(options.bindings ? root.child(clean(options.bindings)) : root);
+  return wrap(options.bindings ? root.child(clean(options.bindings)) : root, options.bindings ?? {});
 }
 
 /**

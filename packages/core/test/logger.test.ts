@@ -117,6 +117,26 @@ describe('pino underneath', () => {
     });
   });
 
+  it('writes a key a child binds again once, the inner value (pino wrote "component" twice)', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', write: (l) => lines.push(l), bindings: { service: 'vigil' } });
+    const alerting = log.child({ component: 'alerting', token: 'child-token-5' });
+    alerting.child({ component: 'alert-delivery', attempt: 2 }).warn('delivery failed; will retry');
+    alerting.info('alerting started');
+    expect(lines[0]!.match(/"component"/g)).toHaveLength(1);
+    expect(lines[0]).not.toContain('child-token-5');
+    expect(JSON.parse(lines[0]!)).toEqual({
+      level: 'warn',
+      time: expect.any(String),
+      service: 'vigil',
+      component: 'alert-delivery',
+      token: '[redacted]',
+      attempt: 2,
+      msg: 'delivery failed; will retry',
+    });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ component: 'alerting', msg: 'alerting started' });
+  });
+
   it('logs an error field as name, message and code, and takes no message from it', () => {
     const lines: string[] = [];
     createLogger({ write: (l) => lines.push(l) }).warn({
