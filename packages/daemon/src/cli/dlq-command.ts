@@ -77,7 +77,7 @@ Re-submits pending dead letters (after a fix: a model added to the configuration
 topic they came from, or --topic, unchanged and keyed by their model, then marks them replayed. A message
 that was truncated when it was stored cannot be replayed faithfully and is left pending, with a note. Those
 still bad are dead-lettered again by the daemon, with their reason.
-Brokers come from --brokers, the configuration, or VIGIL_KAFKA_BROKERS.
+Brokers come from --brokers, else VIGIL_KAFKA_BROKERS, else the configuration.
 `;
 
 const REPLAY_OPTIONS = {
@@ -98,7 +98,7 @@ const REPLAY_OPTIONS = {
   brokers: {
     type: 'string',
     value: 'HOST:PORT,...',
-    help: 'the Kafka brokers (default: the configuration, else VIGIL_KAFKA_BROKERS)',
+    help: 'the Kafka brokers (default: VIGIL_KAFKA_BROKERS, else the configuration)',
   },
   'dry-run': { type: 'boolean', help: 'print which dead letters would be replayed; change nothing' },
   help: HELP_OPTION,

@@ -9,8 +9,8 @@ const USAGE = `Usage: vigil replay FILE [--topic vigil.predictions] [--rate N] [
                     [-c vigil.yaml | --brokers host:port,...]
 
 Produces an NDJSON file of events to Kafka, one message per line, keyed by the event's model (back-fills, demos,
-and re-submitting dead letters after a fix). Brokers come from --brokers, the configuration, or
-VIGIL_KAFKA_BROKERS.
+and re-submitting dead letters after a fix). Brokers come from --brokers, else VIGIL_KAFKA_BROKERS, else the
+configuration.
 `;
 
 const OPTIONS = {
@@ -28,7 +28,7 @@ const OPTIONS = {
   brokers: {
     type: 'string',
     value: 'HOST:PORT,...',
-    help: 'the Kafka brokers (default: the configuration, else VIGIL_KAFKA_BROKERS)',
+    help: 'the Kafka brokers (default: VIGIL_KAFKA_BROKERS, else the configuration)',
   },
   config: {
     type: 'string',
@@ -87,7 +87,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
     }),
   );
   io.stdout(
-    `Produced ${result.produced} events to ${topic} in ${(result.durationMs / 1000).toFixed(1)} s` +
+    `Produced ${result.produced} event${result.produced === 1 ? '' : 's'} to ${topic} in ${(result.durationMs / 1000).toFixed(1)} s` +
       `${result.unkeyed > 0 ? ` (${result.unkeyed} without a model key: they will be dead-lettered unless fixed)` : ''}\n`,
   );
   return EXIT.ok;
