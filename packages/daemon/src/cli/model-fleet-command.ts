@@ -4,7 +4,7 @@
  * the list, and the metric rows grouped per window as GET /api/models/:id/windows returns them for show.
  */
 import { formatNumber } from '@vigil/alerts';
-import { shellWord, VigilError, type VigilConfig } from '@vigil/core';
+import { shellWord, VigilError, type MetricName, type VigilConfig } from '@vigil/core';
 import type { FleetModel, LatestWindow, MetricRow, Store } from '@vigil/store';
 import {
   closest,
@@ -419,11 +419,30 @@ function driftedFeatures(metrics: MetricWindow['metrics']): Set<string> {
   );
 }
 
+/**
+ * The metrics a feature's drift verdict is about: its tests and distances, marked `drifted` beside a drifted
+ * feature's values; its data quality (`missingRate`, `outOfRangeRate`) and attributions are not (a missing rate of 0
+ * read "drifted").
+ */
+const DRIFT_MEASURES: ReadonlySet<string> = new Set<MetricName>([
+  'drifted',
+  'psi',
+  'js',
+  'hellinger',
+  'ks',
+  'ksPValue',
+  'wasserstein',
+  'wassersteinNormed',
+  'chi2',
+  'chi2PValue',
+  'newCategoryRate',
+]);
+
 function windowText(model: string, w: MetricWindow, color: Palette): string {
   const drifted = driftedFeatures(w.metrics);
   const head = `${color.bold(model)}${w.version ? ` version ${w.version}` : ''}, window ${w.start} – ${w.end}: ${w.rows} rows, ${w.labelledRows} labelled; ${drifted.size} drifted feature${drifted.size === 1 ? '' : 's'}${drifted.size > 0 ? ` (${[...drifted].join(', ')})` : ''}\n`;
   const rows = w.metrics.map((m): Cell[] => {
-    const isDrifted = m.feature !== null && drifted.has(m.feature);
+    const isDrifted = m.feature !== null && drifted.has(m.feature) && DRIFT_MEASURES.has(m.metric);
     return [
       { text: m.metric },
       { text: m.feature ?? '-' },
@@ -463,7 +482,10 @@ function seriesText(
     .filter(([, value]) => value !== '-')
     .map(([name, value]) => `${name} ${value}`);
   const table = sorted.map((r): Cell[] => {
-    const isDrifted = r.feature !== '' && drifted.has(`${r.version}\u0000${r.windowEnd}\u0000${r.feature}`);
+    const isDrifted =
+      r.feature !== '' &&
+      DRIFT_MEASURES.has(r.metric) &&
+      drifted.has(`${r.version}\u0000${r.windowEnd}\u0000${r.feature}`);
     return [
       { text: iso(r.windowEnd) },
       ...columns.map(([, of]) => ({ text: of(r) })),

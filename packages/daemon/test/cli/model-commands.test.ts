@@ -63,6 +63,7 @@ describe('vigil model list and vigil model show', () => {
       ...Object.entries(psi).flatMap(([feature, value]) => [
         row('psi', feature, value),
         row('drifted', feature, drifted.includes(feature) ? 1 : 0),
+        row('missingRate', feature, 0),
       ]),
       // Prediction drift: not an input feature, so not counted among the drifted ones.
       row('psi', '$score', 0.9),
@@ -234,6 +235,8 @@ describe('vigil model list and vigil model show', () => {
     );
     expect(lines[1]).toMatch(/^METRIC +FEATURE +GROUP +VALUE$/);
     expect(lines).toContain('psi            income   -           0.41   drifted');
+    // A drifted feature's data quality is not marked: only what the verdict is about (a missing rate of 0 was).
+    expect(lines).toContain('missingRate    income   -           0');
     expect(lines).toContain('psi            age      -           0.05');
     expect(lines).toContain('selectionRate  -        sex=female  0.4');
     // The hint for the series goes to stderr, and -q drops it.
@@ -292,7 +295,8 @@ describe('vigil model list and vigil model show', () => {
     expect(allLines[1]).toMatch(/^WINDOW END +METRIC +FEATURE +GROUP +VALUE$/);
     expect(allLines).toContain(`${iso(T0 + HOUR)}  psi            age      -           0.3    drifted`);
     expect(allLines).toContain(`${iso(T0 + HOUR)}  psi            income   -           0.1`);
-    expect(allLines).toHaveLength(2 + 9 + 1);
+    expect(allLines).toContain(`${iso(T0 + HOUR)}  missingRate    age      -           0`);
+    expect(allLines).toHaveLength(2 + 11 + 1);
     const empty = await runCli(
       ['model', 'show', 'alpha', '--from', '2020-01-01T00:00:00Z', '--to', '2020-01-02T00:00:00Z'],
       cwd,
