@@ -1,6 +1,6 @@
 import type { Alias, Node } from 'yaml';
 import type * as YamlModule from 'yaml';
-import { childPath, type ConfigProblems } from './config-problems';
+import { childPath, didYouMean, type ConfigProblems } from './config-problems';
 import { readPlainYaml } from './plain-yaml';
 
 export type Env = Record<string, string | undefined>;
@@ -55,7 +55,8 @@ export function readYamlDocument(text: string, problems: ConfigProblems, env: En
     return undefined;
   }
   const budget = { values: 0 };
-  const walk = { problems, env, lineAt, depth: 0, budget, aliases: aliasTargets(doc), anchorPaths: new Map() };
+  const aliases = aliasTargets(doc);
+  const walk = { problems, env, lineAt, depth: 0, budget, aliases, anchorPaths: new Map() };
   const value = toValue(doc.contents, '', walk);
   return budget.values > MAX_YAML_VALUES ? undefined : value;
 }
@@ -67,7 +68,7 @@ interface Walk {
   readonly depth: number;
   /** Values read so far, shared by the whole walk. */
   readonly budget: { values: number };
-  readonly aliases: ReadonlyMap<Alias, Node | undefined>;
+  readonly aliases: AliasTargets;
   /** The path where each anchored node was first read: what its aliases and merges copy. */
   readonly anchorPaths: Map<Node, string>;
   /**
@@ -81,17 +82,32 @@ interface Walk {
  * The node each alias stands for: the closest anchor of its name before it. Computed in one pass, since
  * `Alias.resolve(doc)` searches the whole document again for every alias.
  */
-function aliasTargets(doc: Parameters<typeof YamlModule.visit>[0]): Map<Alias, Node | undefined> {
+function aliasTargets(doc: Parameters<typeof YamlModule.visit>[0]): AliasTargets {
   const { isAlias, visit } = yaml();
   const anchors = new Map<string, Node>();
-  const targets = new Map<Alias, Node | undefined>();
+  const targets = new Map<Alias, Node | undefined>() as AliasTargets;
   visit(doc, {
     Node: (_key, node) => {
       if (isAlias(node)) targets.set(node, anchors.get(node.source));
       else if (node.anchor !== undefined) anchors.set(node.anchor, node);
     },
   });
+  targets.anchorNames = [...anchors.keys()];
   return targets;
+}
+
+/** Each alias's anchored node (undefined: no anchor of its name before it), and every anchor's name. */
+type AliasTargets = Map<Alias, Node | undefined> & { anchorNames: readonly string[] };
+
+/** `*modle` names no anchor before it: said where it is written, with the nearest anchor's name. */
+function unknownAnchor(alias: Alias, path: string, walk: Walk): void {
+  const guess = didYouMean(alias.source, walk.aliases.anchorNames);
+  const start = alias.range?.[0];
+  walk.problems.add(
+    path === '' ? '(root)' : path,
+    `*${alias.source}: no anchor &${alias.source} is defined before it${guess === undefined ? '' : ` (did you mean *${guess}?)`}`,
+    start === undefined ? undefined : walk.lineAt(start),
+  );
 }
 
 function toValue(node: unknown, path: string, walk: Walk): unknown {
@@ -112,6 +128,10 @@ function toValue(node: unknown, path: string, walk: Walk): unknown {
   const { isAlias, isMap, isScalar, isSeq } = yaml();
   if (isAlias(node)) {
     const target = walk.aliases.get(node);
+    if (target === undefined) {
+      unknownAnchor(node, path, walk);
+      return undefined;
+    }
     const origin = target === undefined ? undefined : walk.anchorPaths.get(target);
     return toValue(target, path, origin === undefined ? next : { ...next, origin });
   }
@@ -173,6 +193,10 @@ function mergedPairs(node: YamlModule.YAMLMap, path: string, written: string | u
       const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
       for (const source of sources) {
         const target = isAlias(source) ? walk.aliases.get(source) : source;
+        if (isAlias(source) && target === undefined) {
+          unknownAnchor(source, childPath(path, '<<'), walk);
+          continue;
+        }
         if (!isMap(target)) {
           // The library's parse accepts `<<: 5`, and only its toJS refuses it.
           const start = (source as Node | null)?.range?.[0] ?? keyNode.range?.[0];

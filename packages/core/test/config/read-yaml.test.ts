@@ -121,6 +121,19 @@ describe('readYaml: `<<` merge keys', () => {
     expect(problems.origins.has('items[2].e')).toBe(false);
   });
 
+  it('names an alias of no anchor, with the nearest anchor, where it is written (it read "merges a mapping")', () => {
+    const problems = new ConfigProblems('f.yaml');
+    readYaml(
+      'x-model: &model\n  task: binary\nmodels:\n  - id: a\n    <<: *modle\n  - id: b\n    task: *nothing\n',
+      problems,
+      {},
+    );
+    expect(problems.count).toBe(2);
+    expect(() => problems.throwIfAny()).toThrow(
+      /f\.yaml:5: models\[0\]\["<<"\]: \*modle: no anchor &modle is defined before it \(did you mean \*model\?\)[^]*\n {2}f\.yaml:7: models\[1\]\.task: \*nothing: no anchor &nothing is defined before it$/m,
+    );
+  });
+
   it('reports a merge of anything but mappings with its line', () => {
     const problems = new ConfigProblems('f.yaml');
     readYaml('a: 1\nb:\n  <<: 5\n  c: [1]\n  <<: [{ d: 1 }, [2]]\n', problems, {});
