@@ -31,7 +31,7 @@ export { DEFAULT_CLAIM_TIMEOUT_MS, DEFAULT_REVIEW_TTL_MS } from './config/compil
 export { LABEL_TTL_MS, minimumBucketRetentionMs } from './config/compile-retention';
 export { CONFIG_ENV, KAFKA_FETCH_DEFAULTS } from './config/compile-connections';
 export { ALERT_GROUP_LABELS, DEFAULT_ALERT_GROUPING } from './config/compile-alerts';
-export { didYouMean } from './config/config-problems';
+export { didYouMean, editDistance } from './config/config-problems';
 export type { ConfigProblem } from './config/config-problems';
 export type { RuleMetric } from './config/compile-rules';
 export type {

@@ -180,8 +180,11 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   return bestDistance <= allowed ? best : undefined;
 }
 
-/** Damerau–Levenshtein (optimal string alignment): a swapped pair of letters is one typo, not two. */
-function editDistance(a: string, b: string): number {
+/**
+ * Damerau–Levenshtein (optimal string alignment): a swapped pair of letters is one typo, not two ("reprot" is 1 from
+ * "report"). The configuration's suggestions and the command line's (`closest`) measure with it.
+ */
+export function editDistance(a: string, b: string): number {
   const rows = a.length + 1;
   const cols = b.length + 1;
   const d: number[] = new Array<number>(rows * cols).fill(0);

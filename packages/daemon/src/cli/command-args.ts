@@ -4,7 +4,7 @@
  * from the same option table, so the help lists exactly the options the command accepts.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseInstant, VigilError } from '@vigil/core';
+import { editDistance, parseInstant, VigilError } from '@vigil/core';
 import { NO_COLOR, type Palette } from './palette';
 
 /** One option: node:util's configuration plus what the help says about it. */
@@ -131,22 +131,6 @@ export function closest(given: string, candidates: readonly string[]): string | 
     }
   }
   return best;
-}
-
-/** Optimal-string-alignment distance: Levenshtein plus the swap of two neighbours ("reprot" is 1 from "report"). */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 /** An optional ISO-8601 instant option (`--from 2026-11-01T00:00:00Z`) as epoch milliseconds; malformed is refused. */

@@ -1,13 +1,6 @@
 import fc from 'fast-check';
-import { isVigilError } from '@vigil/core';
-import {
-  closest,
-  commandHelp,
-  editDistance,
-  HELP_OPTION,
-  parseCommandArgs,
-  type CommandOptions,
-} from '../../src/cli/command-args';
+import { editDistance, isVigilError } from '@vigil/core';
+import { closest, commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from '../../src/cli/command-args';
 import { ANSI_COLOR } from '../../src/cli/palette';
 
 const OPTIONS = {
