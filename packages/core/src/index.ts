@@ -20,7 +20,7 @@ export { packJson, unpackJson } from './packed-json';
 export { shellWord } from './shell-word';
 export { errorMessage } from './error-message';
 export { unknownColumnError } from './unknown-column-error';
-export { METRIC_NAMES } from './metric-names';
+export { FEATURE_DRIFT_MEASURES, METRIC_NAMES } from './metric-names';
 export type { MetricName, MetricRowKind } from './metric-names';
 export type { ModelDefinition } from './model-definition';
 export { loadConfig } from './config/load-config';

@@ -3,16 +3,15 @@
  * rules, the window metrics and the dashboards' SQL name metrics with {@link MetricName}, so adding a metric is one
  * line here and a misspelt name anywhere is a compile error.
  */
-export const METRIC_NAMES = [
-  // Traffic.
-  'rows',
-  'labelledRows',
-  // Feature drift (and prediction drift under the feature `$score`).
+/**
+ * A feature's drift measures: its `drifted` verdict and the tests and distances it is about (`vigil model show`
+ * marks these of a drifted feature, not its `missingRate`).
+ */
+export const FEATURE_DRIFT_MEASURES = [
   'drifted',
   'psi',
   'js',
   'hellinger',
-  'missingRate',
   'ks',
   'ksPValue',
   'wasserstein',
@@ -20,6 +19,15 @@ export const METRIC_NAMES = [
   'chi2',
   'chi2PValue',
   'newCategoryRate',
+] as const;
+
+export const METRIC_NAMES = [
+  // Traffic.
+  'rows',
+  'labelledRows',
+  // Feature drift (and prediction drift under the feature `$score`), and the feature's missing share.
+  ...FEATURE_DRIFT_MEASURES,
+  'missingRate',
   // Data quality (docs/metrics.md, "Data quality in the windows").
   'outOfRangeRate',
   'unknownFeatureRate',

@@ -4,7 +4,7 @@
  * the list, and the metric rows grouped per window as GET /api/models/:id/windows returns them for show.
  */
 import { formatNumber } from '@vigil/alerts';
-import { shellWord, VigilError, type MetricName, type VigilConfig } from '@vigil/core';
+import { FEATURE_DRIFT_MEASURES, shellWord, VigilError, type VigilConfig } from '@vigil/core';
 import type { FleetModel, LatestWindow, MetricRow, Store } from '@vigil/store';
 import {
   closest,
@@ -419,24 +419,8 @@ function driftedFeatures(metrics: MetricWindow['metrics']): Set<string> {
   );
 }
 
-/**
- * The metrics a feature's drift verdict is about: its tests and distances, marked `drifted` beside a drifted
- * feature's values; its data quality (`missingRate`, `outOfRangeRate`) and attributions are not (a missing rate of 0
- * read "drifted").
- */
-const DRIFT_MEASURES: ReadonlySet<string> = new Set<MetricName>([
-  'drifted',
-  'psi',
-  'js',
-  'hellinger',
-  'ks',
-  'ksPValue',
-  'wasserstein',
-  'wassersteinNormed',
-  'chi2',
-  'chi2PValue',
-  'newCategoryRate',
-]);
+/** Marked `drifted` beside a drifted feature's values: its drift measures, not its data quality (a missing rate of 0 was). */
+const DRIFT_MEASURES: ReadonlySet<string> = new Set(FEATURE_DRIFT_MEASURES);
 
 function windowText(model: string, w: MetricWindow, color: Palette): string {
   const drifted = driftedFeatures(w.metrics);
