@@ -1,5 +1,6 @@
 import { VigilError } from '@vigil/core';
-import { closest, commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
+import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
+import { unknownModel } from './find-model';
 import { EXIT, type CommandIo } from './command-io';
 import { cliActor, requireReason, withAlerting } from './alerting-session';
 
@@ -42,13 +43,7 @@ export function modelCommand(action: 'pause' | 'resume') {
     const reason = requireReason(what, values.reason);
     return withAlerting(io, values.config, what, true, async (alerting, config) => {
       const ids = config.models.map((m) => m.id);
-      if (!ids.includes(model)) {
-        const guess = closest(model, ids);
-        throw new VigilError(
-          'VIGIL_NOT_FOUND',
-          `${what}: no model "${model}" in ${values.config}${guess ? `; did you mean "${guess}"?` : ` (models: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', ...' : ''})`}`,
-        );
-      }
+      if (!ids.includes(model)) throw unknownModel(what, model, values.config as string, ids);
       const who = { actor: cliActor(io, values.as), reason };
       const control =
         action === 'pause' ? await alerting.pauseModel(model, who) : await alerting.resumeModel(model, who);

@@ -6,15 +6,9 @@
 import { formatNumber } from '@vigil/alerts';
 import { FEATURE_DRIFT_MEASURES, shellWord, VigilError, type VigilConfig } from '@vigil/core';
 import type { FleetModel, LatestWindow, MetricRow, Store } from '@vigil/store';
-import {
-  closest,
-  commandHelp,
-  HELP_OPTION,
-  instantOption,
-  parseCommandArgs,
-  type CommandOptions,
-} from './command-args';
+import { commandHelp, HELP_OPTION, instantOption, parseCommandArgs, type CommandOptions } from './command-args';
 import { configArgument } from './alerting-session';
+import { unknownModel } from './find-model';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, openStore } from './database';
 import type { Palette } from './palette';
@@ -316,11 +310,7 @@ export async function modelShowCommand(argv: readonly string[], io: CommandIo): 
     const configured = config?.models.some((m) => m.id === model) ?? false;
     if (known === undefined && !configured) {
       const ids = [...new Set([...stored.map((m) => m.model), ...(config?.models.map((m) => m.id) ?? [])])];
-      const guess = closest(model, ids);
-      throw new VigilError(
-        'VIGIL_NOT_FOUND',
-        `${what}: no model "${model}" in the database${config ? ' or the configuration' : ''}${guess ? `; did you mean "${guess}"?` : ids.length > 0 ? ` (models: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', ...' : ''})` : ''}`,
-      );
+      throw unknownModel(what, model, `the database${config ? ' or the configuration' : ''}`, ids);
     }
     const versions = known?.versions ?? [];
     if (values.version !== undefined && !versions.includes(values.version))
