@@ -55,8 +55,7 @@ export function readYamlDocument(text: string, problems: ConfigProblems, env: En
     return undefined;
   }
   const budget = { values: 0 };
-  const aliases = aliasTargets(doc);
-  const walk = { problems, env, lineAt, depth: 0, budget, aliases, anchorPaths: new Map() };
+  const walk = { problems, env, lineAt, depth: 0, budget, aliases: aliasTargets(doc), anchorPaths: new Map() };
   const value = toValue(doc.contents, '', walk);
   return budget.values > MAX_YAML_VALUES ? undefined : value;
 }
@@ -132,7 +131,7 @@ function toValue(node: unknown, path: string, walk: Walk): unknown {
       unknownAnchor(node, path, walk);
       return undefined;
     }
-    const origin = target === undefined ? undefined : walk.anchorPaths.get(target);
+    const origin = walk.anchorPaths.get(target);
     return toValue(target, path, origin === undefined ? next : { ...next, origin });
   }
   if ((node as Node | null)?.anchor !== undefined && !walk.anchorPaths.has(node as Node))
