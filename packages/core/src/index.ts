@@ -17,6 +17,7 @@ export { fisherYates, seededRandom, type SeededRandom } from './seeded-random';
 export { growMemory, instantiateKernel, type WasmMemory } from './wasm-kernel';
 export { compositeKey } from './composite-key';
 export { packJson, unpackJson } from './packed-json';
+export { wilsonIntervalOfRate, Z_95 } from './wilson';
 export { shellWord } from './shell-word';
 export { errorMessage } from './error-message';
 export { unknownColumnError } from './unknown-column-error';

@@ -3,6 +3,7 @@ import { compositeKey, VigilError, type MetricName } from '@vigil/core';
 import type { SqlExecutor } from '../sql/sql-client';
 import { int8ArrayParam, textArrayParam } from '../batch/array-params';
 import { toIso, toMs, toNumber } from '../values';
+import { trialsOf } from './group-interval';
 
 /** One metric value of one window. Times in epoch milliseconds. */
 export interface MetricRow {
@@ -92,7 +93,7 @@ export async function upsertMetricRows(sql: SqlExecutor, rows: readonly MetricRo
     w.vals.set(id, r.value);
     if (r.details === undefined) continue;
     const sibling = siblings.get(siblingKeys[i] as string);
-    w.details.push(`"${id}":${detailsJson(compactDetails(r.details, id, sibling), shared)}`);
+    w.details.push(`"${id}":${detailsJson(compactDetails(r.details, id, r.value, sibling), shared)}`);
   }
   const ws = [...windows.values()];
   // A window's values as a float8[] in the order of its sorted series ids, whose set (its layout) is stored once
@@ -293,16 +294,26 @@ function detailsJson(details: unknown, shared: ReadonlyMap<object, number>): str
   return JSON.stringify({ ...(details as object), histogram: { $h: id, current: (h as FullHistogram).current } });
 }
 
-/** The key sets of a per-group rate's details, stored as `"$g": [n, labelled, sufficient, ci?]` (migration 0028). */
+/**
+ * The key sets of a per-group rate's details, stored as `"$g": [n, labelled, sufficient, ci?]` (migration 0028), the
+ * interval as its trials where they rebuild it exactly (`"$g": [n, labelled, sufficient, trials]`, migration 0033).
+ */
 const GROUP_KEYS = ['labelled', 'n', 'sufficient'];
 const GROUP_KEYS_CI = ['ci', 'labelled', 'n', 'sufficient'];
 
 /**
  * A row's details without what the view rebuilds (migration 0028): numbers that are the value of a sibling row (same
  * window, feature and group, written in this call) become `"$v": {"<field>": <series id>}`, and a per-group rate's
- * `{n, labelled, sufficient, ci}` becomes `"$g": […]`. Details with a key starting with "$" are left as they are.
+ * `{n, labelled, sufficient, ci}` becomes `"$g": […]`, with the trials instead of `ci` when the view rebuilds `ci`
+ * from them and the row's `value` to the last bit (migration 0033). Details with a key starting with "$" are left as
+ * they are.
  */
-function compactDetails(details: unknown, id: number, sibling: ReadonlyMap<number, number> | undefined): unknown {
+function compactDetails(
+  details: unknown,
+  id: number,
+  value: number | null,
+  sibling: ReadonlyMap<number, number> | undefined,
+): unknown {
   if (typeof details !== 'object' || details === null || Array.isArray(details)) return details;
   const d = details as Record<string, unknown>;
   const keys = Object.keys(d).sort();
@@ -311,7 +322,8 @@ function compactDetails(details: unknown, id: number, sibling: ReadonlyMap<numbe
   const same = (a: readonly string[]) =>
     a.length === keys.length && a.every((k, i) => keys[i] === k && d[k] !== undefined);
   if (same(GROUP_KEYS)) return { $g: [d.n, d.labelled, d.sufficient] };
-  if (same(GROUP_KEYS_CI)) return { $g: [d.n, d.labelled, d.sufficient, d.ci] };
+  if (same(GROUP_KEYS_CI))
+    return { $g: [d.n, d.labelled, d.sufficient, trialsOf(value, d.ci, typeof d.n === 'number' ? d.n : 0) ?? d.ci] };
   if (sibling === undefined) return details;
   let out: Record<string, unknown> | undefined;
   const refs: Record<string, number> = {};
@@ -340,7 +352,7 @@ export async function metricRows(sql: SqlExecutor, model: string, query: MetricR
      FROM vigil_metric_windows w
      JOIN vigil_metric_layouts l ON l.layout_id = w.layout
      CROSS JOIN LATERAL (
-       SELECT v.id, v.value, vigil_metric_details(d.value, w.vals, l.positions) AS details
+       SELECT v.id, v.value, vigil_metric_details(d.value, w.vals, l.positions, v.value) AS details
        FROM unnest(l.series, w.vals) AS v(id, value) LEFT JOIN jsonb_each(w.details) AS d ON d.key = v.id::text
      ) AS x
      JOIN vigil_metric_series s ON s.series_id = x.id

@@ -29,6 +29,7 @@ import { MIGRATION_0029_REFERENCE_FITS } from './0029-reference-fits';
 import { MIGRATION_0030_BUCKET_REVISION } from './0030-bucket-revision';
 import { MIGRATION_0031_PREDICTION_INDEX_SLIM_ROWS } from './0031-prediction-index-slim-rows';
 import { MIGRATION_0032_BUCKET_PACKED } from './0032-bucket-packed';
+import { MIGRATION_0033_METRIC_GROUP_INTERVALS_REBUILT } from './0033-metric-group-intervals-rebuilt';
 
 export interface Migration {
   /** Applied in ascending order; never reused. */
@@ -73,4 +74,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 30, name: 'bucket-revision', sql: MIGRATION_0030_BUCKET_REVISION },
   { id: 31, name: 'prediction-index-slim-rows', sql: MIGRATION_0031_PREDICTION_INDEX_SLIM_ROWS },
   { id: 32, name: 'bucket-packed', sql: MIGRATION_0032_BUCKET_PACKED },
+  { id: 33, name: 'metric-group-intervals-rebuilt', sql: MIGRATION_0033_METRIC_GROUP_INTERVALS_REBUILT },
 ];

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { MetricName } from '@vigil/core';
+import { wilsonIntervalOfRate, type MetricName } from '@vigil/core';
 import { metricRows, upsertMetricRows, type MetricRow } from '../../src/metrics/metric-rows';
 import type { SqlClient } from '../../src/sql/sql-client';
 import { BACKENDS, openBackend, type TestBackend } from '@vigil/test-kit';
@@ -325,6 +325,95 @@ describe.each(BACKENDS)('compact metric rows on %s', (kind) => {
     expect(first.match(/"ksErrorBound"/g)).toHaveLength(awkward.length);
     expect(first.match(/"zero": 0/g)).toHaveLength(awkward.length);
     expect(first.match(/"x": 2/g)).toHaveLength(awkward.length);
+  });
+
+  it('stores a per-group rate’s interval as its trials where they rebuild it to the last bit, and reads it back as written', async () => {
+    const model = 'm-intervals';
+    const at = { model, windowStart: T0, windowEnd: T0 + HOUR };
+    // Rates at 0 and 1 (clipped bounds), one half, awkward fractions, large windows; then two that are not rebuilt.
+    const rates: [number, number][] = [
+      [0, 1],
+      [1, 1],
+      [0, 37],
+      [37, 37],
+      [5, 10],
+      [1, 3],
+      [2, 7],
+      [123, 457],
+      [99_999, 100_000],
+      [3_141_592, 9_999_991],
+    ];
+    const rebuilt = rates.map(([s, t], i) =>
+      row({
+        ...at,
+        metric: 'tpr',
+        group: `g=${i}`,
+        value: s / t,
+        details: { n: t + 3, labelled: t + 1, sufficient: t >= 30, ci: wilsonIntervalOfRate(s / t, t) },
+      }),
+    );
+    const asWritten = [
+      // Another z (a 90% interval), and an interval that is no rate's: kept as written.
+      row({
+        ...at,
+        metric: 'fpr',
+        group: 'g=a',
+        value: 0.3,
+        details: { n: 10, labelled: 10, sufficient: false, ci: wilsonIntervalOfRate(0.3, 10, 1.6448536269514722) },
+      }),
+      row({
+        ...at,
+        metric: 'fpr',
+        group: 'g=b',
+        value: 0.3,
+        details: { n: 10, labelled: 10, sufficient: false, ci: [0.1, 0.6] },
+      }),
+      // No value, or more trials than the group has rows: as written.
+      row({
+        ...at,
+        metric: 'fpr',
+        group: 'g=c',
+        value: null,
+        details: { n: 10, labelled: 10, sufficient: false, ci: wilsonIntervalOfRate(0.3, 10) },
+      }),
+      row({
+        ...at,
+        metric: 'fpr',
+        group: 'g=d',
+        value: 0.3,
+        details: { n: 5, labelled: 5, sufficient: false, ci: wilsonIntervalOfRate(0.3, 10) },
+      }),
+    ];
+    const written = [...rebuilt, ...asWritten];
+    await upsertMetricRows(sql, written);
+    const byKey = (a: MetricRow, b: MetricRow) => cmp(a.metric, b.metric) || cmp(a.group, b.group);
+    const read = await metricRows(sql, model, { from: T0, to: T0 + HOUR });
+    expect(read.map(({ computedAt, ...r }) => r)).toEqual([...written].sort(byKey));
+    expect(await viewRows(sql, model)).toEqual(read);
+    const stored = (
+      await sql.query<{ details: Record<string, { $g: unknown[] }> }>(
+        'SELECT details FROM vigil_metric_windows WHERE model = $1',
+        [model],
+      )
+    ).rows[0]?.details as Record<string, { $g: unknown[] }>;
+    const fourth = Object.values(stored).map((d) => d.$g[3]);
+    expect(fourth.filter((x) => typeof x === 'number').sort((a, b) => (a as number) - (b as number))).toEqual(
+      rates.map(([, t]) => t).sort((a, b) => a - b),
+    );
+    expect(fourth.filter((x) => Array.isArray(x))).toHaveLength(asWritten.length);
+    // The rebuilt intervals print as the jsonb of what was written, with Grafana's extra_float_digits (3) too.
+    await sql.query('SET extra_float_digits = 3');
+    try {
+      const texts = await sql.query<{ t: string; w: string }>(
+        `SELECT r.details::text AS t, u.x::jsonb::text AS w FROM vigil_metric_rows r
+         JOIN unnest($2::text[], $3::text[]) AS u(g, x) ON u.g = r.group_key WHERE r.model = $1`,
+        [model, written.map((r) => r.group), written.map((r) => JSON.stringify(r.details))],
+      );
+      expect(texts.rows).toHaveLength(written.length);
+      for (const r of texts.rows) expect(r.t).toBe(r.w);
+    } finally {
+      await sql.query('RESET extra_float_digits');
+    }
   });
 
   it('stores the bin labels and reference counts of drift histograms once, keeps only the current counts per window, and reads the histograms back whole', async () => {

@@ -1,0 +1,53 @@
+/**
+ * A per-group rate's `ci` (its Wilson interval: two full-precision doubles, 170 numbers a window at 17 groups, about a
+ * third of a window's stored details) is rebuilt from the rate and its trials instead of stored (decision 0056). The
+ * writer stores `"$g": [n, labelled, sufficient, trials]` where `vigil_metric_wilson(value, trials)` gives back the
+ * interval it was written with to the last bit (checked in JavaScript with the same operations: group-interval.ts),
+ * and `"$g": [n, labelled, sufficient, ci]` as before otherwise.
+ *
+ * `vigil_metric_details` takes the row's value as a fourth argument to do it; `vigil_metric_rows` and the store's reads
+ * call it so, and the three-argument form, which could not rebuild the interval, is dropped. Windows stored before
+ * hold their intervals and read unchanged: nothing is converted.
+ *
+ * `vigil_metric_wilson` computes in float8 what `wilsonInterval` (@vigil/analyzers) computes in JavaScript doubles,
+ * operation for operation: IEEE-754 arithmetic and a correctly rounded square root give the same bits. It returns the
+ * bounds as float8; `vigil_metric_details` prints them as JSON with `extra_float_digits = 1` (their shortest exact text,
+ * the number JavaScript wrote).
+ */
+export const MIGRATION_0033_METRIC_GROUP_INTERVALS_REBUILT = `
+CREATE FUNCTION vigil_metric_wilson(p double precision, n double precision) RETURNS double precision[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT ARRAY[CASE WHEN p <= 0 THEN 0 ELSE greatest(0, x.center - x.half) END,
+               CASE WHEN p >= 1 THEN 1 ELSE least(1, x.center + x.half) END]::double precision[]
+  FROM (SELECT (p + y.z2 / (2 * n)) / y.den AS center, (y.z * sqrt((p * (1 - p)) / n + y.z2 / (4 * n * n))) / y.den AS half
+        FROM (SELECT c.z, c.z * c.z AS z2, 1 + c.z * c.z / n AS den FROM (SELECT float8 '1.9599639845400545' AS z) AS c) AS y) AS x
+$fn$;
+
+CREATE FUNCTION vigil_metric_details(d jsonb, vals double precision[], positions jsonb, value double precision) RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE
+SET extra_float_digits = 1 AS $fn$
+  SELECT vigil_metric_details(CASE
+    WHEN jsonb_typeof(d) <> 'object' THEN d
+    WHEN d ? '$g' THEN (d - '$g') || jsonb_build_object('n', d -> '$g' -> 0, 'labelled', d -> '$g' -> 1, 'sufficient', d -> '$g' -> 2)
+      || CASE WHEN jsonb_array_length(d -> '$g') <= 3 THEN '{}'::jsonb
+              WHEN jsonb_typeof(d -> '$g' -> 3) = 'number'
+                THEN jsonb_build_object('ci', to_jsonb(vigil_metric_wilson(value, (d -> '$g' ->> 3)::double precision)))
+              ELSE jsonb_build_object('ci', d -> '$g' -> 3) END
+    WHEN d ? '$v' THEN (d - '$v') || (
+      SELECT jsonb_object_agg(r.key, to_jsonb(vals[(positions ->> (r.value #>> '{}'))::integer])) FROM jsonb_each(d -> '$v') AS r)
+    ELSE d END)
+$fn$;
+
+CREATE OR REPLACE VIEW vigil_metric_rows AS
+SELECT w.model, w.version, w.window_start, w.window_end, s.metric, s.feature, s.group_key,
+       d.vals[p.i] AS value, w.rows, w.labelled_rows,
+       vigil_metric_details(w.details -> s.series_id::text, d.vals, d.positions, d.vals[p.i]) AS details, w.computed_at
+FROM vigil_metric_windows w
+CROSS JOIN LATERAL (
+  SELECT l.positions || '{}'::jsonb AS positions, w.vals || '{}'::double precision[] AS vals
+  FROM vigil_metric_layouts l WHERE l.layout_id = w.layout OFFSET 0
+) AS d
+JOIN vigil_metric_series s ON s.model = w.model AND s.version = w.version
+CROSS JOIN LATERAL (SELECT (d.positions ->> s.series_id::text)::integer AS i) AS p
+WHERE p.i IS NOT NULL;
+
+DROP FUNCTION vigil_metric_details(jsonb, double precision[], jsonb);
+`;
