@@ -9,17 +9,23 @@
  * call it so, and the three-argument form, which could not rebuild the interval, is dropped. Windows stored before
  * hold their intervals and read unchanged: nothing is converted.
  *
- * `vigil_metric_wilson` computes in float8 what `wilsonInterval` (@vigil/analyzers) computes in JavaScript doubles,
- * operation for operation: IEEE-754 arithmetic and a correctly rounded square root give the same bits. It returns the
- * bounds as float8; `vigil_metric_details` prints them as JSON with `extra_float_digits = 1` (their shortest exact text,
- * the number JavaScript wrote).
+ * `vigil_metric_wilson` computes in float8 what `wilsonIntervalOfRate` (@vigil/core) computes in JavaScript doubles,
+ * operation for operation (z² is z·z in both): IEEE-754 arithmetic and a correctly rounded square root give the same
+ * bits. It returns the bounds as float8; `vigil_metric_details` prints them as JSON with `extra_float_digits = 1`
+ * (their shortest exact text, the number JavaScript wrote). It is one expression without FROM so that PostgreSQL
+ * inlines it into the caller's query: with subqueries it ran as a function call per row, and reading 17,840 group
+ * rates with their details took 3.5 s instead of 2.1 (1.8 with the intervals stored).
  */
 export const MIGRATION_0033_METRIC_GROUP_INTERVALS_REBUILT = `
 CREATE FUNCTION vigil_metric_wilson(p double precision, n double precision) RETURNS double precision[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT ARRAY[CASE WHEN p <= 0 THEN 0 ELSE greatest(0, x.center - x.half) END,
-               CASE WHEN p >= 1 THEN 1 ELSE least(1, x.center + x.half) END]::double precision[]
-  FROM (SELECT (p + y.z2 / (2 * n)) / y.den AS center, (y.z * sqrt((p * (1 - p)) / n + y.z2 / (4 * n * n))) / y.den AS half
-        FROM (SELECT c.z, c.z * c.z AS z2, 1 + c.z * c.z / n AS den FROM (SELECT float8 '1.9599639845400545' AS z) AS c) AS y) AS x
+  SELECT ARRAY[
+    CASE WHEN p <= 0 THEN 0 ELSE greatest(0,
+      (p + (float8 '1.9599639845400545' * float8 '1.9599639845400545') / (2 * n)) / (1 + (float8 '1.9599639845400545' * float8 '1.9599639845400545') / n)
+      - (float8 '1.9599639845400545' * sqrt((p * (1 - p)) / n + (float8 '1.9599639845400545' * float8 '1.9599639845400545') / (4 * n * n))) / (1 + (float8 '1.9599639845400545' * float8 '1.9599639845400545') / n)) END,
+    CASE WHEN p >= 1 THEN 1 ELSE least(1,
+      (p + (float8 '1.9599639845400545' * float8 '1.9599639845400545') / (2 * n)) / (1 + (float8 '1.9599639845400545' * float8 '1.9599639845400545') / n)
+      + (float8 '1.9599639845400545' * sqrt((p * (1 - p)) / n + (float8 '1.9599639845400545' * float8 '1.9599639845400545') / (4 * n * n))) / (1 + (float8 '1.9599639845400545' * float8 '1.9599639845400545') / n)) END
+  ]::double precision[]
 $fn$;
 
 CREATE FUNCTION vigil_metric_details(d jsonb, vals double precision[], positions jsonb, value double precision) RETURNS jsonb LANGUAGE sql STABLE PARALLEL SAFE
