@@ -4,15 +4,22 @@
  * the list, and the metric rows grouped per window as GET /api/models/:id/windows returns them for show.
  */
 import { formatNumber } from '@vigil/alerts';
-import { FEATURE_DRIFT_MEASURES, shellWord, VigilError, type VigilConfig } from '@vigil/core';
+import { FEATURE_DRIFT_MEASURES, METRIC_NAMES, shellWord, VigilError, type VigilConfig } from '@vigil/core';
 import type { FleetModel, LatestWindow, MetricRow, Store } from '@vigil/store';
-import { commandHelp, HELP_OPTION, instantOption, parseCommandArgs, type CommandOptions } from './command-args';
+import {
+  closest,
+  commandHelp,
+  HELP_OPTION,
+  instantOption,
+  parseCommandArgs,
+  type CommandOptions,
+} from './command-args';
 import { configArgument } from './alerting-session';
 import { unknownModel } from './find-model';
 import { EXIT, type CommandIo } from './command-io';
 import { databaseTarget, openStore } from './database';
 import type { Palette } from './palette';
-import { groupWindows, type MetricWindow } from '../http/metric-windows';
+import { groupWindows, type MetricWindow, type WindowMetric } from '../http/metric-windows';
 import { csvCell } from '../write-csv';
 
 const CONFIG = {
@@ -41,7 +48,8 @@ const SHOW_USAGE = `Usage: vigil model show MODEL [-c vigil.yaml] [--version V] 
                         [--json | --csv]
 
 Without --metric, --feature, --from or --to: the model's latest analysed window (of version V with --version), its
-rows and its metrics (metric, feature, group, value; the rows of a drifted feature marked). With any of them: the
+rows and its metrics (metric, feature, group, value and, where the row's details carry one, its interval; the rows
+of a drifted feature marked). With any of them: the
 series over time, one line per window and value, of the windows starting in [--from, --to) (default: the 24 hours
 before --to, which defaults to now), as GET /api/models/MODEL/windows reads them.
 `;
@@ -56,7 +64,7 @@ const SHOW_OPTIONS = {
   json: { type: 'boolean', help: 'print { model, from, to, windows } as GET /api/models/MODEL/windows does' },
   csv: {
     type: 'boolean',
-    help: 'print CSV (RFC 4180): window_start,window_end,version,rows,labelled_rows,metric,feature,group,value',
+    help: 'print CSV (RFC 4180): window_start,window_end,version,rows,labelled_rows,metric,feature,group,value,lower,upper',
   },
   help: HELP_OPTION,
 } satisfies CommandOptions;
@@ -301,6 +309,13 @@ export async function modelShowCommand(argv: readonly string[], io: CommandIo): 
     );
   if (extra !== undefined) throw new VigilError('VIGIL_USAGE', `${what}: one model at a time (got "${extra}" too)`);
   if (values.json && values.csv) throw new VigilError('VIGIL_USAGE', `${what}: give --json or --csv, not both`);
+  if (values.metric !== undefined && !(METRIC_NAMES as readonly string[]).includes(values.metric)) {
+    const guess = closest(values.metric, METRIC_NAMES);
+    throw new VigilError(
+      'VIGIL_USAGE',
+      `${what}: no metric "${values.metric}"${guess === undefined ? ' (the metrics: docs/metrics.md, "Metric rows")' : `; did you mean "${guess}"?`}`,
+    );
+  }
   const from = instantOption(what, '--from', values.from);
   const to = instantOption(what, '--to', values.to);
   const series = values.metric !== undefined || values.feature !== undefined || from !== undefined || to !== undefined;
@@ -421,7 +436,7 @@ function windowText(model: string, w: MetricWindow, color: Palette): string {
       { text: m.metric },
       { text: m.feature ?? '-' },
       { text: m.group ?? '-' },
-      { text: valueText(m.value) },
+      { text: valueText(m.value, m.details) },
       { text: isDrifted ? 'drifted' : '', ...(isDrifted ? { paint: color.red } : {}) },
     ];
   });
@@ -463,19 +478,20 @@ function seriesText(
     return [
       { text: iso(r.windowEnd) },
       ...columns.map(([, of]) => ({ text: of(r) })),
-      { text: valueText(r.value) },
+      { text: valueText(r.value, r.details) },
       { text: isDrifted ? 'drifted' : '', ...(isDrifted ? { paint: color.red } : {}) },
     ];
   });
   return { about, table: alignedTable(['WINDOW END', ...columns.map(([name]) => name), 'VALUE', ''], table, color) };
 }
 
-const CSV_HEADER = 'window_start,window_end,version,rows,labelled_rows,metric,feature,group,value';
+const CSV_HEADER = 'window_start,window_end,version,rows,labelled_rows,metric,feature,group,value,lower,upper';
 
 function csvOf(windows: readonly MetricWindow[]): string {
   const lines = [CSV_HEADER];
   for (const w of windows)
-    for (const m of w.metrics)
+    for (const m of w.metrics) {
+      const interval = intervalOf(m.details);
       lines.push(
         [
           w.start,
@@ -487,12 +503,39 @@ function csvOf(windows: readonly MetricWindow[]): string {
           m.feature ?? '',
           m.group ?? '',
           m.value === null ? '' : String(m.value),
+          interval === undefined ? '' : String(interval[0]),
+          interval === undefined ? '' : String(interval[1]),
         ]
           .map(csvCell)
           .join(','),
       );
+    }
   return `${lines.join('\n')}\n`;
 }
 
-const valueText = (v: number | null): string => (v === null ? '-' : formatNumber(v));
+/**
+ * The interval a row's details carry (docs/metrics.md, "Metric rows"): `ci` (a group's rate: its 95% Wilson interval),
+ * `band` (an estimated performance: ± 3 sampling errors) or `lower` and `upper` (`overrideRate`, `auditErrorRate`:
+ * their Wilson interval; `reconstructionError`: its band). Undefined when the details have none (or a null one).
+ */
+export function intervalOf(details: WindowMetric['details']): [number, number] | undefined {
+  if (typeof details !== 'object' || details === null) return undefined;
+  const d = details as Record<string, unknown>;
+  const pair = (lo: unknown, hi: unknown): [number, number] | undefined =>
+    typeof lo === 'number' && typeof hi === 'number' ? [lo, hi] : undefined;
+  for (const key of ['ci', 'band']) {
+    const v = d[key];
+    if (Array.isArray(v) && v.length === 2) return pair(v[0], v[1]);
+  }
+  return pair(d.lower, d.upper);
+}
+
+/** A value as the tables print it, its interval beside it: `0.4  [0.31, 0.49]`. */
+const valueText = (v: number | null, details?: unknown): string => {
+  if (v === null) return '-';
+  const interval = intervalOf(details);
+  return interval === undefined
+    ? formatNumber(v)
+    : `${formatNumber(v)}  [${formatNumber(interval[0])}, ${formatNumber(interval[1])}]`;
+};
 const iso = (ms: number): string => new Date(ms).toISOString();

@@ -7,7 +7,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AlertingOperations } from '@vigil/alerts';
-import { didYouMean, isVigilError, VigilError, type HttpConfig, type HttpTokenConfig, type Logger } from '@vigil/core';
+import {
+  didYouMean,
+  isVigilError,
+  METRIC_NAMES,
+  VigilError,
+  type HttpConfig,
+  type HttpTokenConfig,
+  type Logger,
+} from '@vigil/core';
 import type { Store } from '@vigil/store';
 import { alertRoutes, type Route } from './alert-routes';
 import { groupWindows } from './metric-windows';
@@ -105,7 +113,13 @@ export function apiRoutes(deps: HttpApiDependencies): Route[] {
           );
         }
         const version = url.searchParams.get('version') ?? undefined;
-        const rows = await deps.store.metrics.rows(model, { from, to, ...(version !== undefined ? { version } : {}) });
+        const metric = metricParam(url);
+        const rows = await deps.store.metrics.rows(model, {
+          from,
+          to,
+          ...(version !== undefined ? { version } : {}),
+          ...(metric !== undefined ? { metric } : {}),
+        });
         return json(200, {
           model,
           from: new Date(from).toISOString(),
@@ -191,6 +205,18 @@ function requestUrl(target: string): URL {
   } catch {
     throw new HttpProblem(400, 'the request target is not a valid URL');
   }
+}
+
+/** `metric`: one of the metric names (docs/metrics.md, "Metric rows"); another is a 400, with the nearest name. */
+function metricParam(url: URL): string | undefined {
+  const metric = url.searchParams.get('metric');
+  if (metric === null || metric === '') return undefined;
+  if ((METRIC_NAMES as readonly string[]).includes(metric)) return metric;
+  const guess = didYouMean(metric, METRIC_NAMES);
+  throw new VigilError(
+    'VIGIL_USAGE',
+    `no metric "${metric.slice(0, 40)}"${guess === undefined ? ' (the metrics: docs/metrics.md, "Metric rows")' : `; did you mean "${guess}"?`}`,
+  );
 }
 
 /** `from`/`to` as ISO-8601 or epoch milliseconds. */

@@ -70,6 +70,51 @@ describe('vigil model list and vigil model show', () => {
     ];
   };
 
+  /** alpha version 1's window also has rows whose details carry an interval, in the shapes the analyses write. */
+  const intervalBase = {
+    model: 'alpha',
+    version: '1',
+    windowStart: T0,
+    windowEnd: T0 + HOUR,
+    rows: 1000,
+    labelledRows: 100,
+  };
+  const intervalRows: MetricRow[] = [
+    {
+      ...intervalBase,
+      metric: 'selectionRate',
+      feature: '',
+      group: 'sex=male',
+      value: 0.5,
+      details: { n: 400, labelled: 40, ci: [0.4512, 0.5488], sufficient: true },
+    },
+    {
+      ...intervalBase,
+      metric: 'auditErrorRate',
+      feature: '',
+      group: '',
+      value: 1,
+      details: { overrides: 3, decided: 3, lower: 0.2071, upper: 1 },
+    },
+    {
+      ...intervalBase,
+      metric: 'estimatedAccuracy',
+      feature: '',
+      group: '',
+      value: 0.9,
+      details: { samplingError: 0.01, band: [0.87, 0.93], rows: 1000 },
+    },
+    // A rate without trials: a null interval, printed without one.
+    {
+      ...intervalBase,
+      metric: 'tpr',
+      feature: '',
+      group: 'sex=male',
+      value: null,
+      details: { n: 400, labelled: 0, ci: null, sufficient: false },
+    },
+  ];
+
   beforeAll(async () => {
     const store = await openStore();
     try {
@@ -94,6 +139,7 @@ describe('vigil model list and vigil model show', () => {
       );
       await store.metrics.upsertRows([
         ...windowRows('alpha', '1', T0, 1000, { age: 0.01, income: 0.12, city: 0.03, score2: 0.02 }, []),
+        ...intervalRows,
         ...alphaLatest,
         ...windowRows('beta', '1', T0 + HOUR, 500, { age: 0.05, income: 0.01, city: 0.02 }, []),
         ...windowRows('gamma', 'v9', T0, 800, { age: 0.3, income: 0.1 }, ['age']),
@@ -223,6 +269,20 @@ describe('vigil model list and vigil model show', () => {
       );
       const api = (await response.json()) as { windows: unknown[] };
       expect(api.windows).toEqual(cli.windows);
+      // `metric`: only that metric's rows; a name that is no metric is a 400 naming the nearest.
+      const psi = (await (
+        await fetch(
+          `http://127.0.0.1:${port}/api/models/alpha/windows?from=${iso(T0)}&to=${iso(T0 + 3 * HOUR)}&metric=psi`,
+        )
+      ).json()) as { windows: Array<{ version: string; metrics: Array<{ metric: string }> }> };
+      expect(psi.windows.map((w) => w.version)).toEqual(['1', '2']);
+      expect(new Set(psi.windows.flatMap((w) => w.metrics.map((m) => m.metric)))).toEqual(new Set(['psi']));
+      const typo = await fetch(`http://127.0.0.1:${port}/api/models/alpha/windows?metric=selectionRat`);
+      expect(typo.status).toBe(400);
+      expect(await typo.json()).toEqual({
+        error: 'no metric "selectionRat"; did you mean "selectionRate"?',
+        code: 'VIGIL_USAGE',
+      });
     } finally {
       await new Promise((done) => server.close(done));
       await store.close();
@@ -245,9 +305,9 @@ describe('vigil model list and vigil model show', () => {
     // --version: that version's latest window; --csv: one line per value.
     const csv = await runCli(['model', 'show', 'alpha', '--version', '1', '--csv'], cwd, env);
     expect(csv.stdout.split('\n')[0]).toBe(
-      'window_start,window_end,version,rows,labelled_rows,metric,feature,group,value',
+      'window_start,window_end,version,rows,labelled_rows,metric,feature,group,value,lower,upper',
     );
-    expect(csv.stdout).toContain(`${iso(T0)},${iso(T0 + HOUR)},1,1000,100,psi,income,,0.12\n`);
+    expect(csv.stdout).toContain(`${iso(T0)},${iso(T0 + HOUR)},1,1000,100,psi,income,,0.12,,\n`);
     expect(csv.stdout).not.toContain(',2,1200,');
   }, 60_000);
 
@@ -312,6 +372,47 @@ describe('vigil model list and vigil model show', () => {
       (await runCli(['model', 'show', 'gamma', '--metric', 'auc', '--from', iso(T0), '--to', iso(T0 + HOUR)], cwd, env))
         .stdout,
     ).toBe(`No windows of gamma starting from ${iso(T0)} to ${iso(T0 + HOUR)} with metric auc.\n`);
+  }, 60_000);
+
+  it("prints the interval a row's details carry beside its value, and as lower,upper in CSV", async () => {
+    const text = await runCli(['model', 'show', 'alpha', '--version', '1'], cwd, env);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.split('\n');
+    expect(lines).toContain('selectionRate      -        sex=male    0.5  [0.4512, 0.5488]');
+    expect(lines).toContain('auditErrorRate     -        -           1  [0.2071, 1]');
+    expect(lines).toContain('estimatedAccuracy  -        -           0.9  [0.87, 0.93]');
+    expect(lines).toContain('tpr                -        sex=male    -');
+    expect(lines).toContain('psi                income   -           0.12');
+    const csv = (await runCli(['model', 'show', 'alpha', '--version', '1', '--csv'], cwd, env)).stdout;
+    const at = `${iso(T0)},${iso(T0 + HOUR)},1,1000,100`;
+    expect(csv).toContain(`${at},auditErrorRate,,,1,0.2071,1\n`);
+    expect(csv).toContain(`${at},selectionRate,,sex=male,0.5,0.4512,0.5488\n`);
+    expect(csv).toContain(`${at},estimatedAccuracy,,,0.9,0.87,0.93\n`);
+    expect(csv).toContain(`${at},tpr,,sex=male,,,\n`);
+    // The series: the interval beside each value.
+    const series = await runCli(
+      ['model', 'show', 'alpha', '--metric', 'auditErrorRate', '--from', iso(T0), '--to', iso(T0 + 3 * HOUR)],
+      cwd,
+      env,
+    );
+    expect(series.stdout.split('\n').slice(1, 3)).toEqual([
+      'WINDOW END                VALUE',
+      `${iso(T0 + HOUR)}  1  [0.2071, 1]`,
+    ]);
+  }, 60_000);
+
+  it('refuses a --metric that is no metric, with the nearest name', async () => {
+    expect(await runCli(['model', 'show', 'alpha', '--metric', 'estimatedAcuracy'], cwd, env)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error [VIGIL_USAGE]: vigil model show: no metric "estimatedAcuracy"; did you mean "estimatedAccuracy"?\n' +
+        "Run 'vigil model show --help' for usage.\n",
+    });
+    expect(await runCli(['model', 'show', 'alpha', '--metric', 'zzzzzzzz'], cwd, env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('no metric "zzzzzzzz" (the metrics: docs/metrics.md, "Metric rows")'),
+    });
   }, 60_000);
 
   it('says when a configured model has no window yet', async () => {
