@@ -56,6 +56,7 @@ import {
   countDecided,
   decideReviewItemIn,
   expireReviewItemsIn,
+  predictionLabelIn,
   fillReviewContextIn,
   getReviewItem,
   listReviewItems,
@@ -144,6 +145,7 @@ export interface ReviewQueueOfTx {
   claim: Bound<typeof claimReviewItemIn>;
   next: Bound<typeof nextReviewItemIn>;
   decide: Bound<typeof decideReviewItemIn>;
+  predictionLabel: Bound<typeof predictionLabelIn>;
   expire: Bound<typeof expireReviewItemsIn>;
   fillContext: Bound<typeof fillReviewContextIn>;
   windowItems: Bound<typeof reviewWindowItemsIn>;
@@ -256,6 +258,7 @@ export function txOver(sql: SqlExecutor): Tx {
       claim: bind(sql, claimReviewItemIn),
       next: bind(sql, nextReviewItemIn),
       decide: bind(sql, decideReviewItemIn),
+      predictionLabel: bind(sql, predictionLabelIn),
       expire: bind(sql, expireReviewItemsIn),
       fillContext: bind(sql, fillReviewContextIn),
       windowItems: bind(sql, reviewWindowItemsIn),

@@ -170,8 +170,8 @@ export function queueCommand(sub: QueueSub) {
       throw new VigilError('VIGIL_USAGE', `${what}: --label "${values.label}" is not a number`);
     return withQueue(io, values.config, async (queue) => {
       const reviewer = cliActor(io, values.as);
-      const item = await queue
-        .decide(id, reviewer, { verdict, reason, ...(label !== undefined ? { label } : {}) })
+      const { item, keptLabel } = await queue
+        .decideTelling(id, reviewer, { verdict, reason, ...(label !== undefined ? { label } : {}) })
         .catch((error: unknown) => {
           // An item nobody holds (or whose claim of yours timed out) is claimed first: say with which command.
           const status = isVigilError(error, 'VIGIL_CONFLICT') ? error.details?.status : undefined;
@@ -187,7 +187,7 @@ export function queueCommand(sub: QueueSub) {
       if (values.json) printJson(item);
       else
         io.stdout(
-          `Decided item ${item.id} (${item.model} prediction ${item.predictionId}) as ${item.decidedBy}: ${item.verdict}${item.label === null ? '' : `, label ${item.label}`}.\n`,
+          `Decided item ${item.id} (${item.model} prediction ${item.predictionId}) as ${item.decidedBy}: ${item.verdict}${item.label === null ? '' : `, label ${item.label}`}.\n${keptLabel === undefined ? '' : `The prediction already has label ${keptLabel}, which it keeps (its first label wins), so label ${item.label} is not its ground truth; the ${item.verdict} still counts in overrideRate${item.reasons.some((r) => r.policy === 'audit') ? ' and auditErrorRate' : ''}.\n`}`,
         );
       return EXIT.ok;
     });

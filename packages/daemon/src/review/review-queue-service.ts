@@ -116,6 +116,18 @@ export class ReviewQueueService {
   }
 
   async decide(id: string, reviewer: string, request: VerdictRequest): Promise<ReviewItem> {
+    return (await this.decideTelling(id, reviewer, request)).item;
+  }
+
+  /**
+   * {@link decide}, and the label the prediction already carried when the verdict gave one (`keptLabel`): the first
+   * label of a prediction wins, so the verdict's label is then not the prediction's ground truth (docs/review.md).
+   */
+  async decideTelling(
+    id: string,
+    reviewer: string,
+    request: VerdictRequest,
+  ): Promise<{ item: ReviewItem; keptLabel?: number }> {
     if (!REVIEW_VERDICTS.includes(request.verdict))
       throw new VigilError(
         'VIGIL_USAGE',
@@ -130,6 +142,8 @@ export class ReviewQueueService {
       const found = await tx.reviewQueue.get(id);
       if (!found) throw new VigilError('VIGIL_NOT_FOUND', `no review item ${id.slice(0, 40)}`);
       checkLabel(this.models.get(found.model), found, request);
+      const kept =
+        request.label === undefined ? undefined : await tx.reviewQueue.predictionLabel(found.model, found.predictionId);
       const item = await tx.reviewQueue.decide(id, reviewer, now, {
         verdict: request.verdict,
         reason,
@@ -147,7 +161,7 @@ export class ReviewQueueService {
             .map((w) => ({ model: item.model, version: item.version, start: w.start, end: w.end })),
         );
       }
-      return item;
+      return { item, ...(kept === undefined || kept === null ? {} : { keptLabel: kept }) };
     });
   }
 

@@ -52,6 +52,13 @@ describe('vigil queue', () => {
           now,
         ),
       );
+      // e2's prediction event carried its label (1): it is labelled in the prediction index, as ingest writes it.
+      await store.transaction((tx) =>
+        tx.query(
+          `INSERT INTO vigil_prediction_index (model, id, version, ts, bucket_start, expires_at, label) VALUES ('credit-risk', 'e2', 'v1', $1, NULL, $2, 1)`,
+          [now - 60_000, now + 86_400_000],
+        ),
+      );
     } finally {
       await store.close();
     }
@@ -269,6 +276,26 @@ describe('vigil queue', () => {
       stderr: expect.stringContaining('the item id is required (see vigil queue list -c vigil.yaml)'),
     });
   });
+
+  it("says when the prediction already has a label, which the verdict's label does not replace", async () => {
+    const list = await runCli(['queue', 'list', '-c', config, '--json'], cwd, env);
+    const e2 = (JSON.parse(list.stdout) as { id: string; predictionId: string }[]).find((i) => i.predictionId === 'e2');
+    const id = e2!.id;
+    expect((await runCli(['queue', 'claim', id, '-c', config], cwd, env)).code).toBe(0);
+    expect(
+      await runCli(
+        ['queue', 'verdict', id, '-c', config, '--verdict', 'override', '--label', '0', '--reason', 'fraud'],
+        cwd,
+        env,
+      ),
+    ).toEqual({
+      code: 0,
+      stdout:
+        `Decided item ${id} (credit-risk prediction e2) as cli:dana: override, label 0.\n` +
+        'The prediction already has label 1, which it keeps (its first label wins), so label 0 is not its ground truth; the override still counts in overrideRate.\n',
+      stderr: '',
+    });
+  }, 60_000);
 });
 
 describe('vigil queue list: ids of different widths', () => {

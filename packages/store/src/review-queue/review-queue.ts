@@ -326,6 +326,25 @@ export async function decideReviewItemIn(
   };
 }
 
+/**
+ * The label prediction `predictionId` of `model` already carries in the prediction index (on its event, from the
+ * labels topic or an earlier verdict): null when it is indexed without one, undefined when it is not indexed (never
+ * seen, or past its label TTL). The first label of a prediction wins, so a verdict's label is then not its label.
+ */
+export async function predictionLabelIn(
+  tx: SqlExecutor,
+  model: string,
+  predictionId: string,
+): Promise<number | null | undefined> {
+  // A primary-key probe.
+  const result = await tx.query<{ label: unknown }>(
+    'SELECT label FROM vigil_prediction_index WHERE model = $1 AND id = $2',
+    [model, predictionId],
+  );
+  const row = result.rows[0];
+  return row === undefined ? undefined : numOrNull(row.label);
+}
+
 /** An item whose status a settling pass changed: its windows' review rows (backlog, oldest pending age) changed. */
 export interface SettledReviewItem {
   model: string;
