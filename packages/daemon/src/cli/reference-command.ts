@@ -67,8 +67,11 @@ export async function referenceCommand(argv: readonly string[], io: CommandIo): 
   const fitted = range
     ? await fitFromTopic(model, values.from, values.to, config as VigilConfig, values.config as string, io)
     : undefined;
-  const { profile, rows } =
+  const fit =
     fitted ?? (await fitModelReference(model, resolve(io.cwd, values.file as string), values['score-column']));
+  const { profile, rows } = fit;
+  // A range of traffic has no labels: only a file's labels can fail to give an estimate.
+  const noEstimate = 'noEstimate' in fit ? fit.noEstimate : undefined;
   const version = values.version ?? 'unversioned';
   const store = await openStore(target);
   try {
@@ -88,6 +91,8 @@ export async function referenceCommand(argv: readonly string[], io: CommandIo): 
     `Stored the reference profile of ${model.id} version ${version}: ${rows} ${fitted ? `events (of ${fitted.messages} messages read)` : 'rows'}, ${profile.features.length} features` +
       `${profile.score ? ', and the score' : ''} (${describeTarget(target)})\n`,
   );
+  if (noEstimate !== undefined)
+    io.stderr(`warning: no performance estimate for ${model.id} version ${version}: ${noEstimate}\n`);
   return EXIT.ok;
 }
 

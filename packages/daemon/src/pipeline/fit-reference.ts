@@ -35,7 +35,7 @@ export async function fitModelReference(
   model: ModelConfig,
   path: string,
   scoreColumn = 'score',
-): Promise<{ profile: ReferenceProfile; rows: number }> {
+): Promise<{ profile: ReferenceProfile; rows: number; noEstimate?: string }> {
   const types: Record<string, FeatureKind> = { ...model.features };
   let table: Table;
   try {
@@ -43,15 +43,36 @@ export async function fitModelReference(
   } catch (error) {
     throw withDeclaredKind(error, (column) => modelDeclaration(model, column));
   }
-  return {
-    profile: await fitModelTable(
-      model,
-      table,
-      table.columns.has(scoreColumn) ? scoreColumn : undefined,
-      FILE_ATTRIBUTION_PREFIX,
-    ),
-    rows: table.rowCount,
-  };
+  const profile = await fitModelTable(
+    model,
+    table,
+    table.columns.has(scoreColumn) ? scoreColumn : undefined,
+    FILE_ATTRIBUTION_PREFIX,
+  );
+  const noEstimate =
+    model.task === 'binary' && profile.cbpe === undefined
+      ? noEstimateReason(table, table.columns.has(scoreColumn) ? scoreColumn : undefined)
+      : undefined;
+  return { profile, rows: table.rowCount, ...(noEstimate !== undefined ? { noEstimate } : {}) };
+}
+
+/**
+ * Why a binary model's reference file with a `label` column gave no CBPE, so that its windows have no estimated
+ * performance (docs/metrics.md, "Estimated performance in the windows"): labels that are not numbers (`yes`/`no`),
+ * or no numeric score beside them. Undefined without a label column: no labels, nothing to estimate from.
+ */
+function noEstimateReason(table: Table, scoreColumn: string | undefined): string | undefined {
+  const label = table.columns.get(REFERENCE_LABEL_COLUMN);
+  if (label === undefined) return undefined;
+  if (label.kind === 'categorical') {
+    const first = label.codes.find((c) => c >= 0);
+    const held = first === undefined ? 'no value' : `"${label.categories[first]}"`;
+    return `the reference's label column "${REFERENCE_LABEL_COLUMN}" holds ${held}, not 0/1 (map its values to 0 and 1, 1 the positive class, to estimate performance)`;
+  }
+  const score = scoreColumn === undefined ? undefined : table.columns.get(scoreColumn);
+  if (score === undefined) return 'the reference has a label column but no score column, which the estimate needs';
+  if (score.kind !== 'numeric') return `the reference's score column "${scoreColumn}" is not numeric`;
+  return 'no row of the reference has both a score and a label';
 }
 
 /**

@@ -12,7 +12,7 @@ import { vigilVersion } from '../version';
  * What a fit's output depends on besides the file and the settings below: bump it when fitting a file gives another
  * profile than before (new bins, a new section), so fits kept by an earlier build are not reused (decision 0034).
  */
-export const REFERENCE_FIT_FORMAT = 1;
+export const REFERENCE_FIT_FORMAT = 2;
 
 /**
  * The fingerprint of what fitting `path` for `model` reads: SHA-256 of the fit's settings (task, threshold, the
@@ -111,6 +111,8 @@ export async function fitReferenceFiles(
   // One parse per fingerprint: models sharing a fit share its profile object (nothing modifies a profile).
   const parsed = new Map<string, ReferenceProfile>();
   const profiles = new Map<string, ReferenceProfile>();
+  // Why a fit's labelled reference gives no estimate, by fingerprint (kept beside the profile in the fit's JSON).
+  const noEstimates = new Map<string, string>();
   // Models whose profile is a fit kept from an earlier start or made for another model now: listed in one line (a
   // line each was a tenth of a 1,000-model start's CPU).
   const reused: string[] = [];
@@ -118,8 +120,10 @@ export async function fitReferenceFiles(
   for (const { model, path, key } of files) {
     let fit = key === undefined ? undefined : (kept.get(key) ?? fitted.get(key));
     if (fit === undefined) {
-      const { profile, rows } = await fitModelReference(model, path);
-      fit = { profileJson: JSON.stringify(profile), rows };
+      const { profile, rows, noEstimate } = await fitModelReference(model, path);
+      // Why the profile has no estimate is kept with the fit (not in the profile a version is pinned to), so a kept
+      // fit says it too.
+      fit = { profileJson: JSON.stringify(noEstimate === undefined ? profile : { ...profile, noEstimate }), rows };
       fits++;
       if (key !== undefined) {
         fitted.set(key, fit);
@@ -128,10 +132,19 @@ export async function fitReferenceFiles(
       logger.info({ model: model.id, rows }, 'reference profile fitted from the configured file');
     } else reused.push(model.id);
     let profile = key === undefined ? undefined : parsed.get(key);
+    let noEstimate = key === undefined ? undefined : noEstimates.get(key);
     if (profile === undefined) {
-      profile = JSON.parse(fit.profileJson) as ReferenceProfile;
-      if (key !== undefined) parsed.set(key, profile);
+      const { noEstimate: why, ...stored } = JSON.parse(fit.profileJson) as ReferenceProfile & { noEstimate?: string };
+      profile = stored;
+      noEstimate = why;
+      if (key !== undefined) {
+        parsed.set(key, stored);
+        if (why !== undefined) noEstimates.set(key, why);
+      }
     }
+    // A labelled reference that gives no performance estimate: said once a start, whether the fit is new or kept.
+    if (noEstimate !== undefined)
+      logger.warn({ model: model.id }, `no performance estimate for ${model.id}: ${noEstimate}`);
     profiles.set(model.id, profile);
   }
   if (files.length > 0)

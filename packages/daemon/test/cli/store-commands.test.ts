@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReferenceProfile } from '@vigil/analyzers';
@@ -54,6 +54,24 @@ describe('vigil migrate, reference fit and dlq list on the embedded database', (
     } finally {
       await store.close();
     }
+  }, 60_000);
+
+  it("warns when the reference's labels are words, which give no performance estimate", async () => {
+    const words = join(cwd, 'words.csv');
+    writeFileSync(
+      words,
+      readFileSync(join(__dirname, '../golden/small/reference.csv'), 'utf8')
+        .replace(/,1\.0$/gm, ',yes')
+        .replace(/,0\.0$/gm, ',no'),
+    );
+    const r = await runCli(
+      ['reference', 'fit', '-c', config, '--model', 'golden-small', '--file', words, '--version', 'w1'],
+      cwd,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'warning: no performance estimate for golden-small version w1: the reference\'s label column "label" holds "yes", not 0/1 (map its values to 0 and 1, 1 the positive class, to estimate performance)\n',
+    );
   }, 60_000);
 
   it('refuses to store a profile for a version binned with another one, and accepts the same one again', async () => {

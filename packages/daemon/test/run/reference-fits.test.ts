@@ -17,6 +17,7 @@ jest.setTimeout(120_000);
 
 interface LogRecord {
   msg: string;
+  level?: string;
   model?: string;
   fitted?: number;
   kept?: number;
@@ -129,6 +130,54 @@ describe.each(BACKENDS)('reference fits on %s', (kind) => {
     ]);
     await fitReferenceFiles(await referenceFiles(config.models, dir), store, capture().logger);
     expect(await count()).toBe(2);
+  });
+
+  it('warns at every start, with why, when a labelled reference gives no performance estimate', async () => {
+    // The labels as words: no CBPE, so the windows would have no estimated* rows.
+    writeFileSync(
+      join(dir, 'words.csv'),
+      [
+        'age,income,region,score,label',
+        ...referenceEvents().map(
+          (e) =>
+            `${e.features.age ?? ''},${e.features.income},${e.features.region},${e.score},${e.label === undefined ? '' : e.label === 1 ? 'yes' : 'no'}`,
+        ),
+      ].join('\n') + '\n',
+    );
+    const config = parseConfig(
+      `models:
+  - id: credit
+    task: binary
+    owner: { name: Risk team, webhook: 'http://127.0.0.1:9/hook' }
+    features: { age: numeric, income: numeric, region: categorical }
+    reference: { file: words.csv }
+  - id: numbers
+    task: binary
+    owner: { name: Risk team, webhook: 'http://127.0.0.1:9/hook' }
+    features: { age: numeric, income: numeric, region: categorical }
+    reference: { file: reference.csv }
+`,
+      join(dir, 'vigil.yaml'),
+      {},
+    );
+    setup(dir);
+    const store = await backend.newStore();
+    const first = referenceEvents().find((e) => e.label !== undefined)!.label === 1 ? 'yes' : 'no';
+    const warning = `no performance estimate for credit: the reference's label column "label" holds "${first}", not 0/1 (map its values to 0 and 1, 1 the positive class, to estimate performance)`;
+    for (const start of ['cold', 'warm']) {
+      const log = capture();
+      const profiles = await fitReferenceFiles(await referenceFiles(config.models, dir), store, log.logger);
+      expect([start, log.records.filter((r) => r.msg.startsWith('no performance estimate'))]).toEqual([
+        start,
+        [expect.objectContaining({ msg: warning, model: 'credit', level: 'warn' })],
+      ]);
+      // The reason travels with the fit, not in the profile a version is pinned to.
+      const { profile, noEstimate } = await fitModelReference(config.models[0]!, join(dir, 'words.csv'));
+      expect(noEstimate).toBe(warning.slice('no performance estimate for credit: '.length));
+      expect(profileFingerprint(profiles.get('credit'))).toBe(profileFingerprint(profile));
+      expect(profiles.get('credit')!.cbpe).toBeUndefined();
+      expect(profiles.get('numbers')!.cbpe).toBeDefined();
+    }
   });
 
   it('refuses a missing reference file before the store is opened, as before', async () => {
