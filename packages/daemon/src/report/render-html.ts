@@ -555,7 +555,7 @@ function estimatedPerformanceSection(performance: EstimatedBinaryPerformance): S
     estimate('Recall', 'estimatedRecall'),
     estimate('F1', 'estimatedF1'),
   ]}</div>
-${few !== undefined && html`<p class="warning">${`Estimated performance: ${few}.`}</p>`}
+${few !== undefined && html`<p class="warning">${`${few.charAt(0).toUpperCase()}${few.slice(1)}.`}</p>`}
 <p class="note">The band is the estimate ± 3 sampling errors of a current sample of this size; it does not include the error of the reference the estimate was calibrated on.</p>
 </section>`;
 }

@@ -39,11 +39,11 @@ describe('estimated performance from a small labelled reference', () => {
     const few = renderReportHtml(estimatedReport(12), context);
     expect(few).toContain('with 12 labelled reference rows');
     expect(few).toMatch(
-      /<p class="warning">Estimated performance: estimated from 12 labelled reference rows \(fewer than 100\)/,
+      /<p class="warning">Estimated from 12 labelled reference rows \(fewer than 100\): the band counts/,
     );
     expect(few).toContain('The band is the estimate ± 3 sampling errors of a current sample of this size');
     const enough = renderReportHtml(estimatedReport(1000), context);
-    expect(enough).not.toContain('<p class="warning">Estimated performance');
+    expect(enough).not.toContain('labelled reference rows (fewer than');
     expect(enough).toContain('The band is the estimate ± 3 sampling errors');
   });
 
