@@ -26,6 +26,7 @@ import {
 } from '@vigil/analyzers';
 import { parquetDecodedBytes, readTable, readTables, rowLocation, type ReadTableResult } from '@vigil/collector';
 import { modelDeclaration, withDeclaredKind } from '../pipeline/declared-kind';
+import { fewReferenceRows } from '../report/estimate-band';
 import { renderReportHtml, type ReportContext } from '../report/render-html';
 import { commandHelp, HELP_OPTION, parseCommandArgs, type CommandOptions } from './command-args';
 import { EXIT, type CommandIo } from './command-io';
@@ -464,14 +465,14 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     for (const note of [...(ref.notes ?? []), ...(cur.notes ?? [])]) io.info(`${note}\n`);
     if (inferred.size > 0) {
       io.info(inferredLine(refInput.name, features, values['all-features'] === true));
+      const note = groupColumnsNote(ref.table, groups, features, resolved);
+      if (note !== undefined) io.info(note);
     }
     const roleList = Object.entries(resolved.names).map(
       ([role, column]) =>
         `${role}=${column}${resolved.used[role as Role] === undefined ? ' (not in the current file)' : ''}`,
     );
     if (roleList.length > 0) io.info(`Columns: ${roleList.join(', ')}\n`);
-    const notes = sectionNotes(spec, resolved, refInput.name, curInput.name);
-    for (const note of notes) io.info(`Not computed: ${note}\n`);
 
     const spilledColumns = new Set([...Object.keys(ref.spilled ?? {}), ...Object.keys(cur.spilled ?? {})]);
     const computation: ReportComputation = {
@@ -499,8 +500,11 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
       },
       spilled: { ...(ref.spilled ? { reference: ref.spilled } : {}), ...(cur.spilled ? { current: cur.spilled } : {}) },
     });
-    // What the files lacked was said above; what the analysis found it could not do (labels with no score, one
-    // class only) is said here, once per section.
+    // What the files lack, then what the analysis found it could not do (labels with no score, one class only), once
+    // per section; said after the analysis, which tells whether performance was estimated without current labels.
+    const estimated = report.performance !== undefined && 'estimatedAccuracy' in report.performance;
+    const notes = sectionNotes(spec, resolved, refInput.name, curInput.name, estimated);
+    for (const note of notes) io.info(`Not computed: ${note}\n`);
     const said = notes.join(' ');
     const words: Record<keyof Report['sections'], string> = {
       prediction: 'prediction drift',
@@ -538,6 +542,12 @@ export async function reportCommand(argv: readonly string[], io: CommandIo): Pro
     const say = toStdout ? io.stderr : io.stdout;
     const color = toStdout ? io.stderrColor : io.color;
     say(summarizeReport(report, color, { allFeatures: values['all-features'] === true }));
+    // An estimate calibrated on a handful of labelled reference rows: its band does not show how far off it may be.
+    const few =
+      report.performance && 'estimatedAccuracy' in report.performance
+        ? fewReferenceRows(report.performance)
+        : undefined;
+    if (few !== undefined) io.stderr(`${io.stderrColor.yellow('warning:')} estimated performance: ${few}\n`);
     const sizing =
       values['review-out'] !== undefined && model?.review
         ? sizeReview(
@@ -645,7 +655,13 @@ function resolveRoles(
 }
 
 /** One line per section the files cannot give, and why (printed, so a section never vanishes without a word). */
-function sectionNotes(spec: AnalysisSpec, roles: ResolvedRoles, refName: string, curName: string): string[] {
+function sectionNotes(
+  spec: AnalysisSpec,
+  roles: ResolvedRoles,
+  refName: string,
+  curName: string,
+  estimated: boolean,
+): string[] {
   const notes: string[] = [];
   const missing = (role: Role): string =>
     roles.names[role] !== undefined ? `column "${roles.names[role]}"` : `no ${role} column; --${role}-column names one`;
@@ -657,8 +673,21 @@ function sectionNotes(spec: AnalysisSpec, roles: ResolvedRoles, refName: string,
   else if (!roles.inReference.score)
     notes.push(`prediction drift needs a score in the reference file ${refName} too (${missing('score')})`);
   if (spec.score !== undefined && spec.label === undefined) {
+    // A binary model's performance is estimated from the reference's labels instead (CBPE): "performance (measured)",
+    // so the line does not read as contradicting the summary's "Estimated performance"; without the estimate, what
+    // it lacked in the reference.
+    const instead =
+      spec.task !== 'binary'
+        ? ''
+        : estimated
+          ? "; performance is estimated instead (Estimated performance, from the reference's labels)"
+          : !roles.inReference.label
+            ? `; estimated performance needs labels in the reference file ${refName}${roles.names.label !== undefined ? ` (column "${roles.names.label}")` : ''}`
+            : !roles.inReference.score
+              ? `; estimated performance needs a score in the reference file ${refName} (${missing('score')})`
+              : '';
     notes.push(
-      `${spec.task === 'binary' ? 'calibration, performance and the fairness rates tpr, fpr, fnr, ppv' : 'performance'} need labels in the current file ${curName} (${missing('label')})`,
+      `${spec.task === 'binary' ? `calibration, performance${estimated ? ' (measured)' : ''} and the fairness rates tpr, fpr, fnr, ppv` : 'performance'} need labels in the current file ${curName} (${missing('label')})${instead}`,
     );
   }
   if (spec.groups.length > 0 && spec.task === 'binary' && !predicted)
@@ -768,6 +797,38 @@ function inferredLine(source: string, features: [string, FeatureKind][], all = f
     .map(([kind, n]) => `${thousands(n)} ${kind}`)
     .join(', ');
   return `Features inferred from ${source}: ${thousands(features.length)} (${kinds}): ${foldedList(named, true, ',')}\n  (pass --features to set them, --all-features to list them all)\n`;
+}
+
+/**
+ * With inferred features, the reference's group columns that would otherwise have been features: a column with a role
+ * is not one, so its drift and its weight in the explanations go unmeasured; said once, with the --features that
+ * keeps it (the daemon keeps a group column that its model's `features:` lists).
+ */
+function groupColumnsNote(
+  ref: Table,
+  groups: readonly string[],
+  features: readonly [string, FeatureKind][],
+  roles: ResolvedRoles,
+): string | undefined {
+  const grouped = new Set(groups.flatMap(groupColumns));
+  const roleColumns = new Set(Object.values(roles.names));
+  const left = [...ref.columns.keys()].filter(
+    (c) => grouped.has(c) && !roleColumns.has(c) && !NOT_FEATURES.has(c) && !c.startsWith(ATTRIBUTION_PREFIX),
+  );
+  if (left.length === 0) return undefined;
+  const kinds = new Map(features);
+  // Group columns are read as text, so they are categorical features; the rest keep their inferred kinds, in the
+  // reference's column order.
+  const keep = [...ref.columns.keys()]
+    .filter((c) => kinds.has(c) || left.includes(c))
+    .map((c) => `${c}:${kinds.get(c) ?? 'categorical'}`);
+  const withGroups =
+    keep.length <= FEATURE_LINES
+      ? keep.join(',')
+      : `with the inferred features and ${left.map((c) => `${c}:categorical`).join(',')}`;
+  const names = left.length === 1 ? left[0]! : `${left.slice(0, -1).join(', ')} and ${left[left.length - 1]!}`;
+  const one = left.length === 1;
+  return `note: ${names} ${one ? 'is a group column, so it is not a feature: its' : 'are group columns, so they are not features: their'} drift and ${one ? 'its' : 'their'} weight in the explanations are not measured (to include ${one ? 'it' : 'them'}: --features ${withGroups})\n`;
 }
 
 /** Two paths name the same file: equal once resolved, or the same inode when both exist (links, `./x` and `x`). */

@@ -1,6 +1,7 @@
 import { DRIFT_DEFAULTS, type Report } from '@vigil/analyzers';
 import { estimateBand, type EstimatedMetricName } from '../report/estimate-band';
 import { computationLine } from '../report/report-computation';
+import { SURROGATE_R2_WEAK, weakSurrogateFiles } from '../report/surrogate-fit';
 import { NO_COLOR, type Palette } from './palette';
 
 /**
@@ -81,20 +82,24 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR, optio
       `Calibration: ece ${fmt(report.calibration.ece)}, equal-mass ece ${fmt(report.calibration.eceEqualMass)}, mce ${fmt(report.calibration.mce)}, brier ${fmt(report.calibration.brier)}`,
     );
   const p = report.performance;
+  // A partly labelled current file: the measured figures are of its labelled rows only, and the line says how many.
+  const over = (rows: number): string =>
+    rows < report.rows.current ? ` over ${thousands(rows)} of ${thousands(report.rows.current)} rows (labelled)` : '';
   if (p && 'auc' in p)
     lines.push(
-      `Performance: accuracy ${fmt(p.accuracy)}, precision ${fmt(p.precision)}, recall ${fmt(p.recall)}, auc ${fmt(p.auc)}, log loss ${fmt(p.logLoss)}`,
+      `Performance${over(p.rows)}: accuracy ${fmt(p.accuracy)}, precision ${fmt(p.precision)}, recall ${fmt(p.recall)}, auc ${fmt(p.auc)}, log loss ${fmt(p.logLoss)}`,
     );
   if (p && 'estimatedAccuracy' in p) {
     const e = (metric: EstimatedMetricName): string => {
       const b = estimateBand(metric, p[metric]);
-      return `${fmt(p[metric].value)} ${'band' in b ? `[${fmt(b.band[0])}, ${fmt(b.band[1])}]` : `(no band: ${b.reason})`}`;
+      return `${fmt(p[metric].value)} ${'band' in b ? `(band ${fmt(b.band[0])}–${fmt(b.band[1])})` : `(no band: ${b.reason})`}`;
     };
     lines.push(
       `Estimated performance (no labels, CBPE): accuracy ${e('estimatedAccuracy')}, precision ${e('estimatedPrecision')}, recall ${e('estimatedRecall')}, f1 ${e('estimatedF1')}, auc ${e('estimatedAuc')}`,
     );
   }
-  if (p && 'mae' in p) lines.push(`Performance: mae ${fmt(p.mae)}, rmse ${fmt(p.rmse)}, bias ${fmt(p.bias)}`);
+  if (p && 'mae' in p)
+    lines.push(`Performance${over(p.rows)}: mae ${fmt(p.mae)}, rmse ${fmt(p.rmse)}, bias ${fmt(p.bias)}`);
   const mv = multivariateLines(report, fmt, color);
   lines.push(...mv);
   for (const f of report.fairness) {
@@ -117,6 +122,12 @@ export function summarizeReport(report: Report, color: Palette = NO_COLOR, optio
     lines.push(
       `Explanations (${source}): ndcg@${x.k} ${fmt(x.ndcg)}, top ${top}${share('protected', x.protectedShare)}${share('proxy', x.proxyShare)}`,
     );
+    // The HTML report's note on a weak surrogate, in the console too.
+    const weak = x.source === 'surrogate' ? weakSurrogateFiles(x.surrogateR2) : [];
+    if (weak.length > 0)
+      lines.push(
+        `  ${color.yellow('warning:')} R² under ${SURROGATE_R2_WEAK} in ${weak.join(' and ')}: the model is far from linear there, and these importances describe the surrogate more than the model`,
+      );
   }
   const computation = computationLine(report);
   if (computation !== undefined) lines.push(computation);

@@ -1,4 +1,4 @@
-import type { PerformanceEstimate } from '@vigil/analyzers';
+import type { EstimatedBinaryPerformance, PerformanceEstimate } from '@vigil/analyzers';
 
 /** The estimated metrics of a report without current labels, by their JSON names. */
 export type EstimatedMetricName =
@@ -31,4 +31,19 @@ export function estimateBand(
   if (error === null || !Number.isFinite(error)) return { reason: NO_ROWS[metric] };
   if (error === 0) return { reason: 'every reference row it counts came out alike' };
   return { band: e.band };
+}
+
+/**
+ * Labelled reference rows below which an estimate is flagged (docs/report.md, "Estimated performance"). The band is
+ * ± 3 sampling errors of the current sample only; the calibration and the per-row expectations the estimate rests on
+ * come from the labelled reference, whose own error the band leaves out. Under 100 rows, the accuracy measured on the
+ * reference alone has a standard error of up to 0.05 (√(0.25 / 100)), so the estimate can be off by more than a band
+ * of a large current file shows.
+ */
+export const ESTIMATE_MIN_REFERENCE_ROWS = 100;
+
+/** The warning of an estimate calibrated on fewer than ESTIMATE_MIN_REFERENCE_ROWS labelled reference rows, if it is. */
+export function fewReferenceRows(p: Pick<EstimatedBinaryPerformance, 'referenceRows'>): string | undefined {
+  if (!(p.referenceRows < ESTIMATE_MIN_REFERENCE_ROWS)) return undefined;
+  return `estimated from ${p.referenceRows} labelled reference ${p.referenceRows === 1 ? 'row' : 'rows'} (fewer than ${ESTIMATE_MIN_REFERENCE_ROWS}): the band counts the sampling error of the current rows only, not that of an estimate calibrated on so few rows`;
 }

@@ -22,7 +22,7 @@ import { DEFAULT_RULES } from '@vigil/core';
 import { formatCount, formatNumber, formatPercent, formatPValue, formatTimestamp, MISSING } from './format-number';
 import { precisionRecallChart, rocChart, type OperatingPoint } from './curve-chart';
 import { distributionChart } from './distribution-chart';
-import { estimateBand, type EstimatedMetricName } from './estimate-band';
+import { estimateBand, fewReferenceRows, type EstimatedMetricName } from './estimate-band';
 import { groupRateChart } from './group-rate-chart';
 import { histogramChart } from './histogram-chart';
 import { importanceChart, MAX_CHART_FEATURES } from './importance-chart';
@@ -30,6 +30,7 @@ import { reliabilityDiagram } from './reliability-diagram';
 import { REPORT_STYLES } from './report-styles';
 import { computationLine } from './report-computation';
 import { html, trustedHtml, type HtmlValue, type SafeHtml } from './safe-html';
+import { SURROGATE_R2_WEAK, weakSurrogateFiles } from './surrogate-fit';
 
 /**
  * Fairness differences above this are flagged in the report: 0.1 is the customary tolerance for demographic
@@ -544,8 +545,9 @@ function estimatedPerformanceSection(performance: EstimatedBinaryPerformance): S
       'band' in b ? html`band ${format(b.band[0])} – ${format(b.band[1])}` : html`no band: ${b.reason}`,
     );
   };
+  const few = fewReferenceRows(performance);
   return html`<section class="card" id="performance">
-<div class="section-head"><h2>Estimated performance</h2><p>${formatCount(performance.rows)} unlabelled rows in the current data, estimated from the ${performance.calibration === 'isotonic' ? 'calibrated ' : ''}scores (CBPE)</p></div>
+<div class="section-head"><h2>Estimated performance</h2><p>${formatCount(performance.rows)} unlabelled rows in the current data, estimated from the ${performance.calibration === 'isotonic' ? 'calibrated ' : ''}scores (CBPE) with ${formatCount(performance.referenceRows)} labelled reference rows</p></div>
 <div class="tiles performance-tiles">${[
     estimate('AUC', 'estimatedAuc'),
     estimate('Accuracy', 'estimatedAccuracy'),
@@ -553,6 +555,8 @@ function estimatedPerformanceSection(performance: EstimatedBinaryPerformance): S
     estimate('Recall', 'estimatedRecall'),
     estimate('F1', 'estimatedF1'),
   ]}</div>
+${few !== undefined && html`<p class="warning">${`${few.charAt(0).toUpperCase()}${few.slice(1)}.`}</p>`}
+<p class="note">The band is the estimate ± 3 sampling errors of a current sample of this size; it does not include the error of the reference the estimate was calibrated on.</p>
 </section>`;
 }
 
@@ -703,8 +707,6 @@ ${c && html`<div class="tiles">${classifierTile}</div>`}
 
 /** NDCG of the feature ranking below this is flagged: SageMaker Clarify's attribution-drift alert mark. */
 const NDCG_FLAG = 0.9;
-/** A surrogate explaining less of the score-logit's variance than this is called out as a weak guide. */
-const SURROGATE_R2_WEAK = 0.5;
 
 function shareTile(label: string, c: AttributionShareChange): SafeHtml {
   return tile(
@@ -718,7 +720,7 @@ function shareTile(label: string, c: AttributionShareChange): SafeHtml {
 function explanationsSection(x: Explanations): SafeHtml {
   const surrogate = x.source === 'surrogate';
   const r2 = x.surrogateR2;
-  const weak = r2 !== undefined && !(r2.reference >= SURROGATE_R2_WEAK && r2.current >= SURROGATE_R2_WEAK);
+  const weak = weakSurrogateFiles(r2).length > 0;
   const tiles = [
     tile(
       'Ranking change',

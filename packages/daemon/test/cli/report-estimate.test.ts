@@ -36,7 +36,7 @@ describe('vigil report on an unlabelled current file: estimated performance (CBP
     const out = join(dir, 'report.json');
     const result = await runCli(['report', '--reference', reference, '--current', unlabelled, '--json', out]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Estimated performance \(no labels, CBPE\): accuracy 0\.755 \[0\.720, 0\.790\]/);
+    expect(result.stdout).toMatch(/Estimated performance \(no labels, CBPE\): accuracy 0\.755 \(band 0\.720–0\.790\)/);
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
     const p = report.performance as EstimatedBinaryPerformance;
     expect(p.rows).toBe(overconfident.current.scores.length);
@@ -106,7 +106,7 @@ describe('vigil report on an unlabelled current file: estimated performance (CBP
     const line = result.stdout.split('\n').find((l) => l.startsWith('Estimated performance'))!;
     expect(line).toMatch(/ precision \d\.\d+ \(no band: no reference row is predicted positive\), /);
     expect(line).toMatch(/ recall \d\.\d+ \(no band: every reference row it counts came out alike\), /);
-    expect(line).toMatch(/ accuracy \d\.\d+ \[\d\.\d+, \d\.\d+\], /);
+    expect(line).toMatch(/ accuracy \d\.\d+ \(band \d\.\d+–\d\.\d+\), /);
     expect(line).not.toContain('-');
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('no band: no reference row is predicted positive');

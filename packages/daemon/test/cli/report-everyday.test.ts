@@ -77,7 +77,7 @@ describe('an unlabelled current file (before: "no column label", exit 2)', () =>
       expect(sex?.equalOpportunityDifference).toBeNull();
       // One line says which sections need labels; the label column is never taken for a feature.
       expect(r.stderr).toMatch(
-        /Not computed: calibration, performance and the fairness rates tpr, fpr, fnr, ppv need labels in the current file .*unlabelled\.csv \(column "label"\)/,
+        /Not computed: calibration, performance \(measured\) and the fairness rates tpr, fpr, fnr, ppv need labels in the current file .*unlabelled\.csv \(column "label"\); performance is estimated instead/,
       );
       expect(r.stderr).toContain('label=label (not in the current file)');
     },

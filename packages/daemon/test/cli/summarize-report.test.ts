@@ -27,6 +27,49 @@ describe('summarizeReport: the explanations line', () => {
   });
 });
 
+describe('summarizeReport: a weak surrogate (R² under 0.5), as the HTML report warns', () => {
+  const withR2 = (reference: number, current: number): Report => {
+    const report = fullReport();
+    return { ...report, explanations: { ...report.explanations!, surrogateR2: { reference, current } } };
+  };
+  const warning = (r: Report): string | undefined =>
+    summarizeReport(r)
+      .split('\n')
+      .find((l) => l.includes('R² under'));
+
+  it('warns under the Explanations line, naming the file whose fit is weak', () => {
+    const lines = summarizeReport(withR2(0.523, 0.271)).split('\n');
+    const at = lines.findIndex((l) => l.startsWith('Explanations'));
+    expect(lines[at]).toContain('R² 0.523 → 0.271');
+    expect(lines[at + 1]).toBe(
+      '  warning: R² under 0.5 in the current file: the model is far from linear there, and these importances describe the surrogate more than the model',
+    );
+    expect(warning(withR2(0.3, 0.2))).toContain('in the reference and the current file:');
+  });
+
+  it('says nothing when both fits reach 0.5', () => {
+    expect(warning(withR2(0.5, 0.93))).toBeUndefined();
+  });
+});
+
+describe('summarizeReport: measured performance of a partly labelled current file', () => {
+  it('says over how many of the current rows, when not all are labelled', () => {
+    const report = fullReport();
+    const line = (r: Report): string =>
+      summarizeReport(r)
+        .split('\n')
+        .find((l) => l.startsWith('Performance'))!;
+    const partly = {
+      ...report,
+      rows: { ...report.rows, current: 8000 },
+      performance: { ...report.performance!, rows: 100 },
+    };
+    expect(line(partly)).toMatch(/^Performance over 100 of 8,000 rows \(labelled\): accuracy 0\.812/);
+    const all = { ...report, rows: { ...report.rows, current: 7500 } };
+    expect(line(all)).toMatch(/^Performance: accuracy 0\.812/);
+  });
+});
+
 describe('summarizeReport: the per-feature lines of a wide report', () => {
   /** `report` with `n` features copied from its first, the ones at `drifted` marked drifted. */
   const wide = (n: number, drifted: ReadonlySet<number>) => {
