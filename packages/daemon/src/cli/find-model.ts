@@ -1,22 +1,32 @@
 import { VigilError, type ModelConfig, type VigilConfig } from '@vigil/core';
 import { closest } from './command-args';
 
-/** The model `id` of a loaded configuration, or a usage error that lists the configured ones. */
+/** The model `id` of a loaded configuration, or a usage error naming the nearest configured id, else listing them. */
 export function findModel(config: VigilConfig, id: string, configPath: string, command: string): ModelConfig {
   const model = config.models.find((m) => m.id === id);
   if (!model)
-    throw new VigilError(
+    throw unknownModel(
+      command,
+      id,
+      configPath,
+      config.models.map((m) => m.id),
       'VIGIL_USAGE',
-      `${command}: no model "${id}" in ${configPath} (models: ${config.models.map((m) => m.id).join(', ')})`,
     );
   return model;
 }
 
 /**
  * `WHAT: no model "ID" in WHERE`, with the nearest of `ids` when one is near (`; did you mean "m10"?`), else the first
- * ten of them: `vigil model show`'s and `vigil model pause`'s VIGIL_NOT_FOUND.
+ * ten of them: `vigil model show`'s and `vigil model pause`'s VIGIL_NOT_FOUND, and the VIGIL_USAGE of a command whose
+ * `--model` names no model of its configuration (`vigil report`, `vigil reference fit`).
  */
-export function unknownModel(what: string, id: string, where: string, ids: readonly string[]): VigilError {
+export function unknownModel(
+  what: string,
+  id: string,
+  where: string,
+  ids: readonly string[],
+  code: 'VIGIL_NOT_FOUND' | 'VIGIL_USAGE' = 'VIGIL_NOT_FOUND',
+): VigilError {
   const guess = closest(id, ids);
   const hint =
     guess !== undefined
@@ -24,5 +34,5 @@ export function unknownModel(what: string, id: string, where: string, ids: reado
       : ids.length > 0
         ? ` (models: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', ...' : ''})`
         : '';
-  return new VigilError('VIGIL_NOT_FOUND', `${what}: no model "${id}" in ${where}${hint}`);
+  return new VigilError(code, `${what}: no model "${id}" in ${where}${hint}`);
 }

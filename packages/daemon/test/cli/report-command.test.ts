@@ -337,6 +337,21 @@ describe('vigil report --config --model', () => {
     ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no model "nope" in .*vigil\.yaml \(models: golden-small\)/);
+    const typo = await runCli([
+      'report',
+      '--reference',
+      'a',
+      '--current',
+      'b',
+      '--config',
+      config,
+      '--model',
+      'golden-smal',
+    ]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(
+      /error \[VIGIL_USAGE\]: vigil report: no model "golden-smal" in .*vigil\.yaml; did you mean "golden-small"\?/,
+    );
     const alone = await runCli(['report', '--reference', 'a', '--current', 'b', '--model', 'golden-small']);
     expect(alone.stderr).toMatch(/--config and --model go together/);
   });
