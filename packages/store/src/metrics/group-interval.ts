@@ -2,9 +2,10 @@
  * A per-group rate's 95% interval, rebuilt instead of stored (migration 0033, decision 0056). The analysis writes each
  * group rate (selection rate, TPR, FPR, FNR, PPV) with `ci`, the Wilson score interval of its successes out of its
  * trials. Both bounds are full-precision doubles, 170 numbers a window at 17 groups: 2.1 KB of a window's 6.1 KB of
- * stored details in `bench/fleet.mjs`. The interval is a function of the rate and its trials, so the writer stores the trials (a small
- * integer) when the interval rebuilt from them is the one written, to the last bit, and `vigil_metric_wilson` rebuilds
- * it in SQL with the same operations in the same order (IEEE-754 doubles both sides; a test holds the two equal).
+ * stored details in `bench/fleet.mjs`. The interval is a function of the rate and its trials, so the writer stores
+ * the trials (a small integer) when the interval rebuilt from them is the one written, to the last bit, and
+ * `vigil_metric_wilson` rebuilds it in SQL with the same operations in the same order (IEEE-754 doubles both sides; a
+ * test holds the two equal).
  *
  * The analysis's interval is `wilsonIntervalOfRate` (@vigil/core) of p = successes / trials, the double that is the
  * rate's value. An interval the writer cannot rebuild exactly (another z, a rate not of this form) is stored as written.
@@ -26,12 +27,12 @@ export function trialsOf(p: unknown, ci: unknown, max: number): number | undefin
   if (p === 0) root = Z2 / hi - Z2;
   else if (p === 1) root = Z2 / (1 - lo) - Z2;
   else {
-    // half = z·√(a·t + z²/4) / (t + z²) with a = p(1 − p), squared: h²t² + (2h²z² − z²a)·t + h²z⁴ − z⁴/4 = 0.
+    // half = z·√(q·t + z²/4) / (t + z²) with q = p(1 − p), squared: h²t² + (2h²z² − z²q)·t + h²z⁴ − z⁴/4 = 0.
     const h = (hi - lo) / 2;
-    const a = h * h;
-    const b = 2 * a * Z2 - Z2 * p * (1 - p);
-    const c = a * Z2 * Z2 - (Z2 * Z2) / 4;
-    root = (-b + Math.sqrt(b * b - 4 * a * c)) / (2 * a);
+    const h2 = h * h;
+    const b = 2 * h2 * Z2 - Z2 * p * (1 - p);
+    const c = h2 * Z2 * Z2 - (Z2 * Z2) / 4;
+    root = (-b + Math.sqrt(b * b - 4 * h2 * c)) / (2 * h2);
   }
   if (!Number.isFinite(root)) return undefined;
   // The bounds are exact to an ulp each, so the width, and with it the root (∝ 1 / width²), to about 2·ulp / width
