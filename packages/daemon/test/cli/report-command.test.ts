@@ -324,30 +324,12 @@ describe('vigil report --config --model', () => {
   });
 
   it('refuses a model that is not configured, and --model without --config', async () => {
-    const unknown = await runCli([
-      'report',
-      '--reference',
-      'a',
-      '--current',
-      'b',
-      '--config',
-      config,
-      '--model',
-      'nope',
-    ]);
+    const withModel = (id: string) =>
+      runCli(['report', '--reference', 'a', '--current', 'b', '--config', config, '--model', id]);
+    const unknown = await withModel('nope');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no model "nope" in .*vigil\.yaml \(models: golden-small\)/);
-    const typo = await runCli([
-      'report',
-      '--reference',
-      'a',
-      '--current',
-      'b',
-      '--config',
-      config,
-      '--model',
-      'golden-smal',
-    ]);
+    const typo = await withModel('golden-smal');
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(
       /error \[VIGIL_USAGE\]: vigil report: no model "golden-smal" in .*vigil\.yaml; did you mean "golden-small"\?/,
